@@ -1,0 +1,64 @@
+/**
+ * The `gantry/v1` job document: one element of `gantry plan --json`'s `jobs`, and exactly what
+ * `gantry execute --job` accepts. It crosses process and repository boundaries (a job is dispatched
+ * to another repository's workflow), so it is validated with `jobSchema` wherever it is read.
+ */
+import { z } from "zod";
+
+export const jobActionSchema = z.enum(["plan", "apply", "plan-destroy", "destroy"]);
+export type JobAction = z.infer<typeof jobActionSchema>;
+
+export const awsAuthenticationSchema = z.object({
+  accountId: z.string().regex(/^\d{12}$/),
+  planRoleArn: z.string(),
+  applyRoleArn: z.string(),
+  region: z.string(),
+  sessionDurationSeconds: z.number().int().min(900).max(43200),
+});
+export type AwsAuthentication = z.infer<typeof awsAuthenticationSchema>;
+
+export const jobSchema = z.object({
+  apiVersion: z.literal("gantry/v1"),
+  kind: z.literal("Job"),
+  /** Stable, readable id, unique within a plan: `apply-prod-1`, `destroy-dev-app-x`. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  action: jobActionSchema,
+  /** Unit directories, repository-relative, in the order they must run (reverse for destroys). */
+  units: z.array(z.string()).min(1),
+  /** The commit the job runs at: head for plan/apply, base for plan-destroy/destroy. */
+  ref: z.string().regex(/^[0-9a-f]{40}$/),
+  /** Ids of jobs that must finish successfully first. */
+  needs: z.array(z.string()),
+  environment: z.string(),
+  /** Change types (see `ChangeType`) that produced this job. */
+  changes: z.array(z.string()),
+  /** Where the job came from, so guards can re-derive it. */
+  source: z.object({
+    event: z.enum(["pull_request", "push"]),
+    base: z.string().regex(/^[0-9a-f]{40}$/),
+    head: z.string().regex(/^[0-9a-f]{40}$/),
+    branch: z.string(),
+    deployBranch: z.string(),
+  }),
+  authentication: awsAuthenticationSchema.nullable(),
+  terragrunt: z.object({
+    flags: z.array(z.string()),
+    env: z.record(z.string(), z.string()),
+    parallelism: z.number().int().min(1),
+  }),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+export const planDocumentSchema = z.object({
+  apiVersion: z.literal("gantry/v1"),
+  kind: z.literal("Plan"),
+  event: z.enum(["pull_request", "push"]),
+  base: z.string(),
+  head: z.string(),
+  branch: z.string(),
+  deployBranch: z.string(),
+  /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
+  notice: z.string().nullable(),
+  jobs: z.array(jobSchema),
+});
+export type PlanDocument = z.infer<typeof planDocumentSchema>;

@@ -1,0 +1,7 @@
+import { GantryError } from "@gantry/errors";
+import type { Command } from "../io.js";
+
+// Placeholder until the 'iam' command lands; see the open issues.
+export const command: Command = async () => {
+  throw new GantryError("NOT_IMPLEMENTED", "gantry iam is not implemented yet", { exitCode: 1 });
+};
