@@ -19,8 +19,8 @@ need() {
   command -v "$1" >/dev/null 2>&1 || { log "missing '$1': $2"; exit 1; }
 }
 
-build_module() { # module version package output
-  local module="$1" version="$2" package="$3" output="$4"
+build_module() { # module version package output ldflags
+  local module="$1" version="$2" package="$3" output="$4" ldflags="$5"
   if [ -x "$output" ]; then return 0; fi
   need go "install Go (https://go.dev/dl) or set GANTRY_TERRAGRUNT / GANTRY_TOFU to existing binaries"
   need jq "apt-get install -y jq"
@@ -28,13 +28,16 @@ build_module() { # module version package output
   local dir
   dir=$(go mod download -json "$module@$version" | jq -r .Dir)
   [ -d "$dir" ] || { log "go mod download gave no directory for $module@$version"; exit 1; }
-  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$output.tmp" "$package")
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$output.tmp" "$package")
   mv "$output.tmp" "$output"
 }
 
-build_module github.com/gruntwork-io/terragrunt "$TERRAGRUNT_VERSION" . "$OUT/terragrunt" &
+# The -X flags stamp the real version (the default builds say "latest" / "-dev").
+build_module github.com/gruntwork-io/terragrunt "$TERRAGRUNT_VERSION" . "$OUT/terragrunt" \
+  "-X github.com/gruntwork-io/terragrunt/internal/version.Version=$TERRAGRUNT_VERSION" &
 tg=$!
-build_module github.com/opentofu/opentofu "$TOFU_VERSION" ./cmd/tofu "$OUT/tofu" &
+build_module github.com/opentofu/opentofu "$TOFU_VERSION" ./cmd/tofu "$OUT/tofu" \
+  "-X github.com/opentofu/opentofu/version.dev=no" &
 tf=$!
 wait $tg
 wait $tf

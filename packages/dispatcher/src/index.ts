@@ -1,1 +1,2 @@
-export {};
+export * from "./in-process.js";
+export * from "./github/index.js";

@@ -1,1 +1,5 @@
 export * from "./git-repo.js";
+export * from "./oidc-issuer.js";
+export * from "./sts-emulator.js";
+export * from "./github-emulator.js";
+export * from "./generate-repo.js";

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): set-up on a fresh machine, then every package's tests with the real
+# terragrunt and OpenTofu. Extra arguments go to vitest (e.g. `bash scripts/test.sh packages/hcl`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+tools_dir=$(bash scripts/ensure-iac-tools.sh)
+export GANTRY_TERRAGRUNT="${GANTRY_TERRAGRUNT:-$tools_dir/terragrunt}"
+export GANTRY_TOFU="${GANTRY_TOFU:-$tools_dir/tofu}"
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
+mkdir -p .turbo
+report=.turbo/vitest-report.json
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# One closing line in the plain form CI tooling reads: "N passed, N failed".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$report" || true
+exit "$status"
