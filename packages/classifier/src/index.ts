@@ -1,1 +1,11 @@
 export * from "./job.js";
+export { builtInChangeTypes, changeTypeName } from "./changes.js";
+export type * from "./changes.js";
+export { classifyChanges, driftMarkerNames, type Classification, type ClassifyOptions } from "./classify.js";
+export { planJobs, unitsActedOn, type PlanJobsInput } from "./plan-jobs.js";
+export { planChange, resolveBranch, type PlanChangeOptions } from "./plan-change.js";
+export { loadConfig, parseConfigFiles, defaultConfig, type LoadedConfig, type ConfigSource } from "./config/load-config.js";
+export { configJsonSchema, gantryConfigSchema, type GantryConfig, type GantryConfigInput, type EnvironmentConfig, type AwsConfig, type UnitOverride } from "./config/schema.js";
+export { loadClassifierPlugins, isChangeClassifier, type ChangeClassifier, type ChangedFile, type ClassifierClaim, type ClassifierContext } from "./plugins.js";
+export { renderPlan, renderPlanText, renderPlanMermaid, githubMatrix, githubOutputLine, planFormats, type PlanFormat } from "./render.js";
+export { classifierErrorExitCodes, type ClassifierErrorCode } from "./errors.js";

@@ -49,6 +49,20 @@ export const jobSchema = z.object({
 });
 export type Job = z.infer<typeof jobSchema>;
 
+/**
+ * One classified change as the plan reports it (added after the first contract, optional so older plan
+ * documents still validate): its type, files, units, and the ids of the jobs that act on it (none when it
+ * needs no action; `note` says why).
+ */
+export const planChangeSchema = z.object({
+  type: z.string(),
+  files: z.array(z.string()),
+  units: z.array(z.string()),
+  jobs: z.array(z.string()),
+  note: z.string().optional(),
+});
+export type PlanChange = z.infer<typeof planChangeSchema>;
+
 export const planDocumentSchema = z.object({
   apiVersion: z.literal("gantry/v1"),
   kind: z.literal("Plan"),
@@ -60,5 +74,9 @@ export const planDocumentSchema = z.object({
   /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
   notice: z.string().nullable(),
   jobs: z.array(jobSchema),
+  /** The classified changes (optional extension, see `planChangeSchema`). */
+  changes: z.array(planChangeSchema).optional(),
+  /** Changed files the ignore list dropped (optional extension). */
+  ignoredFiles: z.array(z.string()).optional(),
 });
 export type PlanDocument = z.infer<typeof planDocumentSchema>;

@@ -1,1 +1,21 @@
-export {};
+/**
+ * `@gantry/executor`: runs Gantry jobs with real terragrunt and OpenTofu in worktrees of their own,
+ * and renders the reports (pull-request comment, step summary, terminal).
+ */
+export {
+  executeJob,
+  parseJob,
+  jobExitCode,
+  defaultRunDirectory,
+  defaultStateDirectory,
+  runTimestamp,
+  type ExecuteOptions,
+  type ExecutionEvent,
+} from "./execute-job.js";
+export { checkJobMinimal, localCredentials, defaultGuard, defaultCredentials, type JobGuard, type CredentialProvider, type JobCredentials } from "./guard.js";
+export { findIacTools, type IacTools } from "./tools.js";
+export { SecretMasker, secretsFromEnvironment, MASK } from "./masking.js";
+export { summarisePlan, parseJsonPlan, sensitiveValuesInPlan, formatPlanCounts, type PlanSummary } from "./plan-summary.js";
+export { jobResultSchema, unitResultSchema, type JobResult, type UnitResult, type UnitStatus, type JobStatus } from "./result.js";
+export * from "./report/index.js";
+export { abortOnSignals, type SignalAbort } from "./signals.js";

@@ -1,1 +1,15 @@
-export {};
+/**
+ * @gantry/guards: only code reviewed and merged to the deploy branch is applied or destroyed, only the
+ * pipelines repository's workflow on `main` gets write credentials, and every token and role has the least
+ * rights it needs. See README.md for the threat model.
+ */
+export { checkJob, type CheckJobOptions, type GuardReport } from "./check-job.js";
+export { obtainCredentials, roleForAction, type JobCredentials, type ObtainCredentialsOptions } from "./credentials.js";
+export { GuardRefusedError, GUARDS, CREDENTIAL_ERRORS, type GuardName, type GuardRefusal } from "./errors.js";
+export { rederiveWithClassifier, type RederiveJobs } from "./rederive.js";
+export { buildSessionName, sessionNameFromEnvironment } from "./session-name.js";
+export { requestGithubOidcToken, readJwtClaims, STS_AUDIENCE } from "./oidc-token.js";
+export { buildTrustPolicies, lintTrustPolicy, GITHUB_OIDC_HOST, type TrustPolicy, type TrustPolicyFinding, type TrustPolicyInput } from "./trust-policy.js";
+export { readToken, tokenKind, excessClassicScopes, TOKEN_SETTINGS, type TokenPurpose, type TokenKind } from "./tokens.js";
+export { diagnoseSetup, readScopesFromGithub, type Diagnosis, type ReadTokenScopes } from "./doctor.js";
+export { UNIT_MARKER } from "./deploy-branch.js";

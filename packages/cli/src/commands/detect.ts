@@ -1,7 +1,58 @@
+import { resolve } from "node:path";
+import { detectChanges, exitCodeForResult, formatDetectionSummary } from "@gantry/change-detector";
 import { GantryError } from "@gantry/errors";
+import { parseCommandArgs, requireOption } from "../args.js";
 import type { Command } from "../io.js";
 
-// Placeholder until the 'detect' command lands; see the open issues.
-export const command: Command = async () => {
-  throw new GantryError("NOT_IMPLEMENTED", "gantry detect is not implemented yet", { exitCode: 1 });
+const HELP = `usage: gantry detect --base REF --head REF [--repo DIR] [--event pull_request|push] [--json] [--no-cache]
+
+Finds the Terragrunt units a change between two commits affects: units whose files changed, and units that
+read a changed file (includes, read_terragrunt_config, terraform.source, local modules, file(), ...).
+
+  --repo DIR      the git repository (default: the current directory)
+  --base REF      the ref compared against (branch, tag or SHA)
+  --head REF      the ref being reviewed or deployed
+  --event E       pull_request (default: compare from the merge-base) or push (the plain range)
+  --json          print the gantry/v1 Detection document
+  --no-cache      neither read nor write the read cache (<git common dir>/gantry/)
+
+Exit codes: 0 ok; 2 usage; 10 not a git repository; 11 unknown ref; 12 shallow clone lacking a commit;
+13 no merge-base; 14 git failed; 15-19 the document was printed but some unit could not be analysed
+(15 HCL syntax, 16 evaluation, 17 include cycle, 18 symlink leaving the repository, 19 unreadable file).
+`;
+
+export const command: Command = async (argv, io) => {
+  const { values } = parseCommandArgs(
+    "detect",
+    argv,
+    {
+      repo: { type: "string" },
+      base: { type: "string" },
+      head: { type: "string" },
+      event: { type: "string" },
+      json: { type: "boolean" },
+      "no-cache": { type: "boolean" },
+    },
+    HELP,
+  );
+  if (values.help) return io.stdout.write(HELP), 0;
+  const base = requireOption("detect", values.base, "base");
+  const head = requireOption("detect", values.head, "head");
+  const event = values.event ?? "pull_request";
+  if (event !== "pull_request" && event !== "push") {
+    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { exitCode: 2, hint: "see `gantry detect --help`" });
+  }
+  const result = await detectChanges({
+    repo: resolve(io.cwd, values.repo ?? "."),
+    base,
+    head,
+    event,
+    cache: !values["no-cache"],
+  });
+  io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatDetectionSummary(result));
+  const code = exitCodeForResult(result);
+  if (code !== 0 && values.json) {
+    io.stderr.write("gantry detect: some units could not be fully analysed; see their `problems` in the document\n");
+  }
+  return code;
 };

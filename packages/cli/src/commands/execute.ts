@@ -1,7 +1,105 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { GantryError } from "@gantry/errors";
-import type { Command } from "../io.js";
+import {
+  abortOnSignals,
+  appendStepSummary,
+  createProgressPrinter,
+  executeJob,
+  jobExitCode,
+  parseJob,
+  renderMarkdownReport,
+  renderTextReport,
+  reportForJob,
+  SecretMasker,
+} from "@gantry/executor";
+import { parseCommandArgs, requireOption } from "../args.js";
+import type { CliIO, Command } from "../io.js";
 
-// Placeholder until the 'execute' command lands; see the open issues.
-export const command: Command = async () => {
-  throw new GantryError("NOT_IMPLEMENTED", "gantry execute is not implemented yet", { exitCode: 1 });
+const help = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--report FILE] [--parallelism N] [--run-dir DIR]
+
+Runs one job of \`gantry plan --json\` (one element of its "jobs") with terragrunt and OpenTofu, in a git
+worktree of its own, after the guards. Progress goes to stderr, the report to stdout.
+
+  --repo DIR         the repository (default: the current directory)
+  --job FILE|-       the job document; - reads stdin
+  --dry-run          run every check and print the commands, run nothing
+  --json             print the typed result (kind JobResult) instead of the text report
+  --report FILE      also write the pull-request comment (markdown) to FILE
+  --parallelism N    units at once (default: the job's terragrunt.parallelism)
+  --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)
+
+Exit codes: 0 succeeded, 30 a unit failed, 31-33 execution setup, 40-69 refused by a guard or no
+credentials, 130 interrupted.`;
+
+async function readJobText(source: string, io: CliIO): Promise<string> {
+  if (source !== "-") {
+    try {
+      return readFileSync(resolve(io.cwd, source), "utf8");
+    } catch (error) {
+      throw new GantryError("EXEC_JOB_UNREADABLE", `cannot read the job file ${source}: ${(error as Error).message}`, { hint: "pass the path of a job written by `gantry plan --json`, or - for stdin", exitCode: 33 });
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin ?? process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export const command: Command = async (argv, io) => {
+  const { values } = parseCommandArgs(
+    "execute",
+    argv,
+    {
+      repo: { type: "string" },
+      job: { type: "string" },
+      "dry-run": { type: "boolean" },
+      json: { type: "boolean" },
+      report: { type: "string" },
+      parallelism: { type: "string" },
+      "run-dir": { type: "string" },
+    },
+    help,
+  );
+  if (values.help) {
+    io.stdout.write(`${help}\n`);
+    return 0;
+  }
+  const source = requireOption("execute", values.job, "job");
+  const sourceName = source === "-" ? "<stdin>" : source;
+  const text = await readJobText(source, io);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new GantryError("EXEC_JOB_INVALID", `not JSON: ${(error as Error).message}`, { hint: "pass one element of `gantry plan --json`'s `jobs`", location: { file: sourceName }, exitCode: 33 });
+  }
+  const job = parseJob(document, sourceName);
+  const parallelism = values.parallelism === undefined ? undefined : Number(values.parallelism);
+  if (parallelism !== undefined && (!Number.isInteger(parallelism) || parallelism < 1)) {
+    throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
+  }
+
+  const masker = new SecretMasker();
+  const progress = createProgressPrinter(io.stderr, { masker });
+  using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry execute: ${name} received; stopping the running units (again to exit at once)\n`));
+  try {
+    const result = await executeJob(job, {
+      repo: resolve(io.cwd, values.repo ?? "."),
+      env: io.env,
+      dryRun: values["dry-run"] ?? false,
+      signal: interrupt.signal,
+      masker,
+      onEvent: progress.onEvent,
+      ...(parallelism !== undefined ? { parallelism } : {}),
+      ...(values["run-dir"] ? { runDir: resolve(io.cwd, values["run-dir"]) } : {}),
+    });
+    const report = reportForJob(result);
+    const markdown = renderMarkdownReport(report, { masker });
+    if (values.report) writeFileSync(resolve(io.cwd, values.report), markdown);
+    appendStepSummary(markdown, io.env);
+    io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}\n` : renderTextReport(report, { masker }));
+    return jobExitCode(result);
+  } finally {
+    progress.stop();
+  }
 };

@@ -1,7 +1,145 @@
+import { readFile } from "node:fs/promises";
+import { basename, resolve } from "node:path";
 import { GantryError } from "@gantry/errors";
-import type { Command } from "../io.js";
+import { buildTrustPolicies, lintTrustPolicy } from "@gantry/guards";
+import { parseCommandArgs, requireOption } from "../args.js";
+import type { CliIO, Command } from "../io.js";
 
-// Placeholder until the 'iam' command lands; see the open issues.
-export const command: Command = async () => {
-  throw new GantryError("NOT_IMPLEMENTED", "gantry iam is not implemented yet", { exitCode: 1 });
+const HELP = `usage:
+  gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
+                          [--immutable-sub --owner-id N --repo-id N [--pipelines-repo-id N]] [--role plan|apply]
+  gantry iam lint FILE [--role plan|apply] [--json]
+
+trust-policy prints the trust policies of the plan role (any ref or pull request of the repository) and the
+apply role (only the pipelines repository's workflow on refs/heads/main). lint finds trust-policy
+misconfigurations that let other repositories or branches in, with a fix for each; exits 1 when it finds any.
+`;
+
+function parseRole(value: string | undefined): "plan" | "apply" | undefined {
+  if (value === undefined) return undefined;
+  if (value === "plan" || value === "apply") return value;
+  throw new GantryError("USAGE", `--role must be plan or apply, not '${value}'`, { hint: "see `gantry iam --help`", exitCode: 2 });
+}
+
+async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs(
+    "iam trust-policy",
+    argv,
+    {
+      "repo-owner": { type: "string" },
+      repo: { type: "string" },
+      "pipelines-repo": { type: "string" },
+      "account-id": { type: "string" },
+      "immutable-sub": { type: "boolean" },
+      "owner-id": { type: "string" },
+      "repo-id": { type: "string" },
+      "pipelines-repo-id": { type: "string" },
+      "issuer-host": { type: "string" },
+      role: { type: "string" },
+    },
+    HELP,
+  );
+  if (values.help) return io.stdout.write(HELP), 0;
+  const repoOwner = requireOption("iam trust-policy", values["repo-owner"], "repo-owner");
+  const repo = requireOption("iam trust-policy", values.repo, "repo");
+  const accountId = values["account-id"];
+  if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
+    throw new GantryError("USAGE", `--account-id must be 12 digits, not '${accountId}'`, { hint: "pass the AWS account id the roles live in", exitCode: 2 });
+  }
+  let immutableSubject: { ownerId: string; repoId: string; pipelinesRepoId?: string } | undefined;
+  if (values["immutable-sub"]) {
+    const ownerId = requireOption("iam trust-policy", values["owner-id"], "owner-id");
+    const repoId = requireOption("iam trust-policy", values["repo-id"], "repo-id");
+    for (const [name, value] of [["owner-id", ownerId], ["repo-id", repoId], ["pipelines-repo-id", values["pipelines-repo-id"]]] as const) {
+      if (value !== undefined && !/^\d+$/.test(value)) throw new GantryError("USAGE", `--${name} must be a number, not '${value}'`, { hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`", exitCode: 2 });
+    }
+    const pipelinesRepoId = values["pipelines-repo-id"];
+    if (values["pipelines-repo"] && values["pipelines-repo"] !== repo && !pipelinesRepoId) {
+      throw new GantryError("USAGE", "missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)", { hint: "see `gantry iam --help`", exitCode: 2 });
+    }
+    immutableSubject = { ownerId, repoId, ...(pipelinesRepoId ? { pipelinesRepoId } : {}) };
+  }
+  const role = parseRole(values.role);
+  const policies = buildTrustPolicies({
+    repoOwner,
+    repo,
+    ...(values["pipelines-repo"] ? { pipelinesRepo: values["pipelines-repo"] } : {}),
+    ...(accountId ? { accountId } : {}),
+    ...(immutableSubject ? { immutableSubject } : {}),
+    ...(values["issuer-host"] ? { issuerHost: values["issuer-host"] } : {}),
+  });
+  io.stdout.write(`${JSON.stringify(role ? policies[role] : policies, null, 2)}\n`);
+  if (!accountId) io.stderr.write("note: ACCOUNT_ID is a placeholder; pass --account-id to fill it in\n");
+  return 0;
+}
+
+/** Line and column (1-based) of a character offset, for JSON syntax errors. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+/**
+ * Where JSON.parse failed. V8 gives either `at position N` or, for an unexpected token, a snippet with up
+ * to 10 characters of context before the token (prefixed by `...` when cut).
+ */
+function jsonErrorOffset(text: string, message: string): number {
+  const position = /at position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  const snippet = /Unexpected token '(.+?)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(message);
+  if (!snippet) return 0;
+  const [, token = "", cut, context = ""] = snippet;
+  const start = text.indexOf(context);
+  if (start < 0) return 0;
+  return start + (cut ? 10 : Math.max(0, context.indexOf(token)));
+}
+
+async function lint(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP);
+  if (values.help) return io.stdout.write(HELP), 0;
+  const file = positionals[0];
+  if (!file) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
+  const path = resolve(io.cwd, file);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (cause) {
+    throw new GantryError("IAM_POLICY_UNREADABLE", `cannot read ${file}: ${(cause as Error).message}`, { hint: "pass the path of a trust policy JSON file", location: { file }, exitCode: 20, cause });
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (cause) {
+    const offset = jsonErrorOffset(text, (cause as Error).message);
+    throw new GantryError("IAM_POLICY_INVALID", `${file} is not valid JSON: ${(cause as Error).message}`, {
+      hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`",
+      location: { file, ...lineAndColumn(text, offset) },
+      exitCode: 21,
+      cause,
+    });
+  }
+  // Which role the file is for decides whether a wildcard ref is a finding.
+  const role = parseRole(values.role) ?? (/apply/i.test(basename(file)) ? "apply" : /plan/i.test(basename(file)) ? "plan" : "unknown");
+  const findings = lintTrustPolicy(document, role);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file, role, findings }, null, 2)}\n`);
+  } else {
+    for (const finding of findings) {
+      io.stdout.write(`${file}: ${finding.statement === null ? "" : `Statement[${finding.statement}]: `}${finding.code}: ${finding.message}\n  fix: ${finding.fix}\n`);
+    }
+    const roleNote = role === "unknown" ? " (role unknown: pass --role apply to check refs too)" : ` (checked as the ${role} role)`;
+    io.stdout.write(findings.length === 0 ? `${file}: no problems found${roleNote}\n` : `${findings.length} problem(s) found${roleNote}\n`);
+  }
+  return findings.length === 0 ? 0 : 1;
+}
+
+export const command: Command = async (argv, io) => {
+  const [subcommand, ...rest] = argv;
+  if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
+  if (subcommand === "lint") return lint(rest, io);
+  if (subcommand === undefined || subcommand === "--help" || subcommand === "-h") {
+    io.stdout.write(HELP);
+    return subcommand === undefined ? 2 : 0;
+  }
+  throw new GantryError("USAGE", `unknown iam subcommand '${subcommand}'`, { hint: `use trust-policy or lint\n\n${HELP}`, exitCode: 2 });
 };

@@ -1,1 +1,27 @@
-export {};
+export { defaultGitHubApiUrl, type GitHubConnection } from "./client.js";
+export { githubErrorCodes, type GitHubErrorCode } from "./errors.js";
+export {
+  checkTokenScopes,
+  gantryTokenRequirements,
+  type CheckTokenScopesOptions,
+  type GantryTokenRequirement,
+  type GantryTokenRole,
+  type TokenScopeReport,
+} from "./token-scopes.js";
+export {
+  githubCommentLimit,
+  parseReportMarker,
+  publishPullRequestReport,
+  reportMarker,
+  truncateCommentBody,
+  type PublishedReport,
+  type PublishPullRequestReportOptions,
+} from "./pull-request-report.js";
+export {
+  dispatchJobToWorkflow,
+  validateJobForDispatch,
+  type DispatchedRun,
+  type DispatchJobOptions,
+  type DispatchProgress,
+  type WorkflowRunConclusion,
+} from "./workflow-dispatch.js";

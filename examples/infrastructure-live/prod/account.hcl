@@ -1,0 +1,4 @@
+locals {
+  account_name = "prod"
+  account_id   = "222222222222"
+}

@@ -1,0 +1,116 @@
+/**
+ * Analyses many units against one snapshot in rounds: each round evaluates every pending unit, collects the
+ * blobs that were missing, and fetches them all in one pipelined `git cat-file --batch` round trip. The
+ * first round prefetches what almost every unit needs (unit configs; for large batches also the shared
+ * `.hcl` and `.tf` files outside units), so most units finish in one round.
+ */
+import type { BlobReader } from "../git.js";
+import { baseName, dirOf } from "../paths.js";
+import { isSkippedDir, unitContaining } from "../units.js";
+import { AnalysisRun } from "./analysis-run.js";
+import type { ParseCache } from "./parse-cache.js";
+import { ReadSet, extend } from "./read-set.js";
+import type { Snapshot } from "./snapshot.js";
+
+const MAX_ROUNDS = 12;
+/** Above this many units, prefetching shared files is cheaper than discovering them round by round. */
+const PREFETCH_SHARED_THRESHOLD = 20;
+
+export async function analyseUnits(
+  snapshot: Snapshot,
+  units: string[],
+  allUnits: Set<string>,
+  reader: BlobReader,
+  parseCache: ParseCache,
+): Promise<Map<string, ReadSet>> {
+  const results = new Map<string, ReadSet>();
+  if (units.length === 0) return results;
+  const run = new AnalysisRun(snapshot, parseCache, allUnits);
+  await fetchInto(snapshot, reader, initialBlobs(snapshot, units, allUnits));
+  // Units sharing one config text (same blob) keep it until the last of them is done.
+  const ownConfigUsers = new Map<string, number>();
+  for (const unit of units) {
+    const blob = snapshot.tree.get(`${unit}/terragrunt.hcl`)?.blob;
+    if (blob) ownConfigUsers.set(blob, (ownConfigUsers.get(blob) ?? 0) + 1);
+  }
+  let pending = units;
+  for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
+    const next: string[] = [];
+    for (const unit of pending) {
+      const reads = analyseContained(run, unit);
+      if (reads.pending) {
+        next.push(unit);
+        continue;
+      }
+      results.set(unit, reads);
+      // A unit's own config is rarely read by anything else: drop its text and syntax tree (memory stays
+      // flat at 50,000 units; a shared one would only be parsed again).
+      const own = snapshot.tree.get(`${unit}/terragrunt.hcl`);
+      if (own) {
+        const users = (ownConfigUsers.get(own.blob) ?? 1) - 1;
+        ownConfigUsers.set(own.blob, users);
+        if (users <= 0) {
+          parseCache.release(own.blob);
+          snapshot.contents.delete(own.blob);
+        }
+      }
+    }
+    pending = next;
+    if (pending.length > 0) {
+      const misses = [...run.misses];
+      run.misses.clear();
+      await fetchInto(snapshot, reader, misses);
+    }
+  }
+  for (const unit of pending) {
+    const reads = new ReadSet();
+    reads.addProblem({ code: "UNREADABLE_CONFIG", message: `could not load every file ${unit} reads from git`, file: `${unit}/terragrunt.hcl` });
+    reads.addDynamic({
+      from: `${unit}/terragrunt.hcl`,
+      expression: "",
+      reason: "files could not be loaded",
+      pattern: "**",
+      node: extend(null, { file: "**", via: "dynamic", from: `${unit}/terragrunt.hcl` }),
+    });
+    results.set(unit, reads);
+  }
+  return results;
+}
+
+function initialBlobs(snapshot: Snapshot, units: string[], allUnits: Set<string>): string[] {
+  const blobs: string[] = [];
+  for (const unit of units) {
+    const entry = snapshot.tree.get(`${unit}/terragrunt.hcl`);
+    if (entry) blobs.push(entry.blob);
+  }
+  if (units.length > PREFETCH_SHARED_THRESHOLD) {
+    for (const [path, entry] of snapshot.tree.entries) {
+      if (!(path.endsWith(".hcl") || path.endsWith(".tf")) || baseName(path) === ".terraform.lock.hcl") continue;
+      if (baseName(path) === "terragrunt.hcl" || isSkippedDir(dirOf(path))) continue;
+      if (unitContaining(path, allUnits) !== null) continue;
+      blobs.push(entry.blob);
+    }
+  }
+  return blobs;
+}
+
+async function fetchInto(snapshot: Snapshot, reader: BlobReader, blobs: string[]): Promise<void> {
+  const needed = blobs.filter((blob) => !snapshot.contents.has(blob));
+  if (needed.length === 0) return;
+  const contents = await reader.readMany(needed);
+  for (const [blob, content] of contents) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+}
+
+/** One unit's failure never stops the others: an unexpected error becomes a problem on that unit. */
+function analyseContained(run: AnalysisRun, unit: string): ReadSet {
+  try {
+    return run.analyseUnit(unit);
+  } catch (error) {
+    run.current = null;
+    const file = `${unit}/terragrunt.hcl`;
+    const reads = new ReadSet();
+    reads.addProblem({ code: "HCL_EVAL", message: `could not analyse ${unit}: ${error instanceof Error ? error.message : String(error)}`, file });
+    reads.addDynamic({ from: file, expression: "", reason: "the unit could not be analysed", pattern: "**", node: extend(null, { file: "**", via: "dynamic", from: file }) });
+    return reads;
+  }
+}

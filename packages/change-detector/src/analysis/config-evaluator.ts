@@ -1,0 +1,396 @@
+/**
+ * Evaluates one Terragrunt configuration file (a unit's `terragrunt.hcl`, an included file, or a file read
+ * with `read_terragrunt_config`) with Terragrunt's semantics, recording every path it reads or probes.
+ *
+ * Order, as in Terragrunt: `include` blocks first (included files are evaluated in the including unit's
+ * context), then `locals` (lazily, cycles detected), then every other expression that can read a file,
+ * `terraform.source`, and `dependency`/`dependencies` paths. Expressions that cannot read anything (no
+ * reading function call, directly or through the locals they use) are not evaluated: they cannot change
+ * what the unit reads (so an evaluation error in one of them is left to Terragrunt to report).
+ */
+import type { Attribute, Block, Body, Expression, ExpressionOf, HclFile } from "@gantry/hcl";
+import { HclEvalError, expressionSource, walkExpression } from "@gantry/hcl";
+import type { ReadLink, ReadVia } from "../contract.js";
+import { dirOf } from "../paths.js";
+import { evaluateExpression, isUnknown, makeUnknown, type HclValue, type Unknown } from "./hcl-adapter.js";
+import { LazyLink, extend, type ReadNode, type ReadSet } from "./read-set.js";
+import type { AnalysisRun } from "./analysis-run.js";
+import { lineOf } from "./parse-cache.js";
+
+/** Where an evaluation happens: which unit, which Terragrunt directory, which parent. */
+export interface EvalScope {
+  /** `get_original_terragrunt_dir()`: the unit being analysed. */
+  unitDir: string;
+  /** `get_terragrunt_dir()`: the unit, or the read file's directory inside `read_terragrunt_config`. */
+  terragruntDir: string;
+  /** Directory of the included file while evaluating it (`get_parent_terragrunt_dir()`), else null. */
+  parentDir: string | null;
+  /** Config files currently being evaluated, outermost first (include / read cycles). */
+  stack: string[];
+}
+
+export type ConfigRole = "unit" | "include" | "read";
+
+/** Functions that read or probe files: an expression without any of them cannot change what a unit reads. */
+export const READING_FUNCTIONS = new Set([
+  "file",
+  "fileexists",
+  "filebase64",
+  "filemd5",
+  "filesha1",
+  "filesha256",
+  "filesha512",
+  "filebase64sha256",
+  "filebase64sha512",
+  "templatefile",
+  "fileset",
+  "read_tfvars_file",
+  "sops_decrypt_file",
+  "mark_as_read",
+  "mark_glob_as_read",
+  "read_terragrunt_config",
+  "find_in_parent_folders",
+  "run_cmd",
+]);
+
+const readingCallCache = new WeakMap<Expression, boolean>();
+
+export function containsReadingCall(expr: Expression): boolean {
+  let cached = readingCallCache.get(expr);
+  if (cached === undefined) {
+    cached = false;
+    walkExpression(expr, (node) => {
+      if (node.type === "Call" && READING_FUNCTIONS.has(node.name)) cached = true;
+    });
+    readingCallCache.set(expr, cached);
+  }
+  return cached;
+}
+
+const localRefsCache = new WeakMap<Expression, string[] | "all">();
+
+/** The `local.NAME` names an expression references ("all" when `local` is used as a whole). */
+function localReferences(expr: Expression): string[] | "all" {
+  let cached = localRefsCache.get(expr);
+  if (cached === undefined) {
+    const names = new Set<string>();
+    const viaGetAttr = new Set<Expression>();
+    let all = false;
+    walkExpression(expr, (node) => {
+      if (node.type === "GetAttr" && node.object.type === "Variable" && node.object.name === "local") {
+        names.add(node.name);
+        viaGetAttr.add(node.object);
+      } else if (node.type === "Variable" && node.name === "local" && !viaGetAttr.has(node)) {
+        all = true;
+      }
+    });
+    cached = all ? "all" : [...names];
+    localRefsCache.set(expr, cached);
+  }
+  return cached;
+}
+
+interface IncludeInfo {
+  name: string;
+  path: string | null;
+  dir: string | null;
+  expose: boolean;
+  config: ConfigEvaluation | null;
+}
+
+/** The result of `terraform.source` for the effective configuration (own, else inherited from an include). */
+export interface SourceSetting {
+  value: HclValue;
+  file: string;
+  hclFile: HclFile;
+  expr: Expression;
+  chain: ReadNode | null;
+}
+
+export class ConfigEvaluation {
+  private readonly locals = new Map<string, Attribute>();
+  private readonly localValues = new Map<string, HclValue>();
+  private readonly localsInProgress = new Set<string>();
+  private readonly attributeValues = new Map<Attribute, HclValue>();
+  private readonly includes: IncludeInfo[] = [];
+  private exposed: HclValue | undefined;
+  private ownSource: SourceSetting | undefined;
+  readonly dir: string;
+
+  constructor(
+    readonly run: AnalysisRun,
+    readonly hcl: HclFile,
+    readonly path: string,
+    readonly role: ConfigRole,
+    readonly scope: EvalScope,
+    /** Links from the unit to this file (null for memoised `read_terragrunt_config` evaluations). */
+    readonly chain: ReadNode | null,
+    readonly reads: ReadSet,
+  ) {
+    this.dir = dirOf(path);
+    for (const block of hcl.body.blocks) {
+      if (block.type === "locals") for (const attribute of block.body.attributes) this.locals.set(attribute.name, attribute);
+    }
+  }
+
+  /** Evaluates everything that can read files, in Terragrunt's order. */
+  evaluateAll(): void {
+    for (const block of this.hcl.body.blocks) if (block.type === "include") this.evaluateInclude(block);
+    // Locals without a reading call are evaluated only when an evaluated expression refers to them.
+    for (const [name, attribute] of this.locals) if (containsReadingCall(attribute.expr)) this.local(name);
+    for (const attribute of this.hcl.body.attributes) {
+      if (containsReadingCall(attribute.expr)) this.attribute(attribute);
+    }
+    for (const block of this.hcl.body.blocks) {
+      switch (block.type) {
+        case "include":
+        case "locals":
+          break;
+        case "terraform":
+          this.evaluateTerraformBlock(block);
+          break;
+        case "dependency":
+          this.evaluateDependency(block);
+          break;
+        case "dependencies":
+          this.evaluateDependencies(block);
+          break;
+        default:
+          this.evaluateReadingAttributes(block.body);
+      }
+    }
+  }
+
+  /** `terraform.source` of this file, else the first one inherited from its includes. */
+  effectiveSource(): SourceSetting | undefined {
+    if (this.ownSource) return this.ownSource;
+    for (const include of this.includes) {
+      const inherited = include.config?.effectiveSource();
+      if (inherited) return inherited;
+    }
+    return undefined;
+  }
+
+  /** What other configs see of this one: `include.NAME.*` (expose) and `read_terragrunt_config(...)`. */
+  exposedValue(): HclValue {
+    if (this.exposed !== undefined) return this.exposed;
+    const value: Record<string, HclValue> = {};
+    const locals: Record<string, HclValue> = {};
+    for (const include of this.includes) {
+      const inherited = include.config?.exposedValue();
+      if (inherited && typeof inherited === "object" && !Array.isArray(inherited) && !isUnknown(inherited)) {
+        Object.assign(value, inherited);
+        const inheritedLocals = (inherited as Record<string, HclValue>)["locals"];
+        if (inheritedLocals && typeof inheritedLocals === "object" && !isUnknown(inheritedLocals)) Object.assign(locals, inheritedLocals);
+      }
+    }
+    for (const name of this.locals.keys()) locals[name] = this.local(name);
+    value["locals"] = locals;
+    for (const attribute of this.hcl.body.attributes) value[attribute.name] = this.attribute(attribute);
+    for (const block of this.hcl.body.blocks) {
+      if (block.type === "dependency" && block.labels[0]) {
+        const dependencies = (value["dependency"] ??= {}) as Record<string, HclValue>;
+        dependencies[block.labels[0]] = makeUnknown(`dependency.${block.labels[0]} is only known after its apply`);
+      } else if (block.type === "terraform") {
+        const source = block.body.attributes.find((a) => a.name === "source");
+        value["terraform"] = source ? { source: this.attribute(source) } : {};
+      }
+    }
+    this.exposed = value;
+    return value;
+  }
+
+  // ---- locals and variables -------------------------------------------------------------------------------
+
+  local(name: string): HclValue {
+    const known = this.localValues.get(name);
+    if (known !== undefined) return known;
+    const attribute = this.locals.get(name);
+    if (!attribute) return makeUnknown(`local.${name} is not defined in ${this.path}`);
+    if (this.localsInProgress.has(name)) {
+      this.problem("HCL_EVAL", `local.${name} refers to itself (a cycle through locals)`, attribute.range.start);
+      return makeUnknown(`local.${name} is part of a cycle`);
+    }
+    this.localsInProgress.add(name);
+    const value = this.evaluate(attribute.expr);
+    this.localsInProgress.delete(name);
+    this.localValues.set(name, value);
+    return value;
+  }
+
+  private attribute(attribute: Attribute): HclValue {
+    let value = this.attributeValues.get(attribute);
+    if (value === undefined) {
+      value = this.evaluate(attribute.expr);
+      this.attributeValues.set(attribute, value);
+    }
+    return value;
+  }
+
+  private variable(name: string, expr: Expression): HclValue | undefined {
+    switch (name) {
+      case "local": {
+        const refs = localReferences(expr);
+        const names = refs === "all" ? [...this.locals.keys()] : refs;
+        const object: Record<string, HclValue> = {};
+        for (const local of names) if (this.locals.has(local)) object[local] = this.local(local);
+        return object;
+      }
+      case "include": {
+        const object: Record<string, HclValue> = {};
+        for (const include of this.includes) {
+          if (include.config) object[include.name] = include.config.exposedValue();
+          else object[include.name] = makeUnknown(`include "${include.name}" could not be evaluated`);
+        }
+        return object;
+      }
+      case "dependency": {
+        const object: Record<string, HclValue> = {};
+        for (const block of this.hcl.body.blocks) {
+          if (block.type === "dependency" && block.labels[0]) {
+            object[block.labels[0]] = makeUnknown(`dependency.${block.labels[0]} outputs are only known after its apply`);
+          }
+        }
+        return object;
+      }
+      case "dependencies":
+      case "feature":
+      case "values":
+        return makeUnknown(`${name}.* is only known at run time`);
+      default:
+        return undefined;
+    }
+  }
+
+  /** Evaluates an expression; evaluation errors become problems (file:line:column) and unknown values. */
+  evaluate(expr: Expression): HclValue {
+    const previous = this.run.current;
+    this.run.current = this;
+    try {
+      return evaluateExpression(expr, {
+        variable: (name) => this.variable(name, expr),
+        functions: this.run.functions,
+        file: this.hcl,
+      });
+    } catch (error) {
+      if (error instanceof HclEvalError) {
+        this.problem("HCL_EVAL", error.message, error.range?.start ?? expr.range.start);
+        return makeUnknown(error.message);
+      }
+      throw error;
+    } finally {
+      this.run.current = previous;
+    }
+  }
+
+  // ---- blocks ---------------------------------------------------------------------------------------------
+
+  private evaluateInclude(block: Block): void {
+    const name = block.labels[0] ?? "";
+    const pathAttribute = block.body.attributes.find((a) => a.name === "path");
+    const exposeAttribute = block.body.attributes.find((a) => a.name === "expose");
+    const info: IncludeInfo = { name, path: null, dir: null, expose: false, config: null };
+    this.includes.push(info);
+    if (!pathAttribute) {
+      this.problem("HCL_EVAL", `include "${name}" has no path attribute`, block.range.start);
+      return;
+    }
+    if (exposeAttribute) info.expose = this.evaluate(exposeAttribute.expr) === true;
+    const value = this.evaluate(pathAttribute.expr);
+    // Include paths are relative to the file holding the include block.
+    const target = this.run.resolvePathArgument(this, value, pathAttribute.expr, "include", this.dir, false);
+    if (target === null) return;
+    info.path = target;
+    info.dir = dirOf(target);
+    const link = this.link(target, "include", pathAttribute.expr);
+    if (this.scope.stack.includes(target)) {
+      const cycle = [...this.scope.stack.slice(this.scope.stack.indexOf(target)), target].join(" -> ");
+      this.problem("INCLUDE_CYCLE", `include cycle: ${cycle}`, pathAttribute.range.start, "remove one of the includes so the chain ends");
+      return;
+    }
+    info.config = this.run.evaluateConfigFile(target, "include", {
+      unitDir: this.scope.unitDir,
+      terragruntDir: this.scope.terragruntDir,
+      parentDir: info.dir,
+      stack: [...this.scope.stack, target],
+    }, extend(this.chain, link), this.reads, this, pathAttribute.range.start);
+  }
+
+  private evaluateTerraformBlock(block: Block): void {
+    const source = block.body.attributes.find((a) => a.name === "source");
+    if (source) {
+      this.ownSource = {
+        value: this.attribute(source),
+        file: this.path,
+        hclFile: this.hcl,
+        expr: source.expr,
+        chain: this.chain,
+      };
+    }
+    for (const attribute of block.body.attributes) {
+      if (attribute !== source && containsReadingCall(attribute.expr)) this.attribute(attribute);
+    }
+    for (const inner of block.body.blocks) this.evaluateReadingAttributes(inner.body);
+  }
+
+  private evaluateDependency(block: Block): void {
+    const configPath = block.body.attributes.find((a) => a.name === "config_path");
+    if (configPath) this.recordDependency(this.evaluate(configPath.expr), configPath.expr);
+    for (const attribute of block.body.attributes) {
+      if (attribute !== configPath && containsReadingCall(attribute.expr)) this.attribute(attribute);
+    }
+  }
+
+  private evaluateDependencies(block: Block): void {
+    const paths = block.body.attributes.find((a) => a.name === "paths");
+    if (!paths) return;
+    const value = this.evaluate(paths.expr);
+    if (Array.isArray(value)) for (const item of value) this.recordDependency(item, paths.expr);
+    else this.recordDependency(value, paths.expr);
+  }
+
+  private recordDependency(value: HclValue, expr: Expression): void {
+    if (this.role === "read") return;
+    // Dependency paths are relative to the unit (Terragrunt resolves them from the including unit).
+    // An unknown path leaves the graph incomplete: it is recorded as a dynamic read (conservative).
+    const target = this.run.resolvePathArgument(this, value, expr, "dependency config_path", this.scope.terragruntDir, true);
+    if (target !== null) this.reads.dependencies.add(target);
+  }
+
+  private evaluateReadingAttributes(body: Body): void {
+    for (const attribute of body.attributes) if (containsReadingCall(attribute.expr)) this.attribute(attribute);
+    for (const inner of body.blocks) this.evaluateReadingAttributes(inner.body);
+  }
+
+  // ---- recording ------------------------------------------------------------------------------------------
+
+  /** A link from this file to `file`, located at `node`. */
+  link(file: string, via: ReadVia, node: { range: { start: number } }): ReadLink {
+    return new LazyLink(file, via, this.path, lineOf(this.hcl, node.range.start));
+  }
+
+  source(node: { range: { start: number; end: number } }): string {
+    return expressionSource(this.hcl, node);
+  }
+
+  problem(code: string, message: string, offset: number, hint?: string): void {
+    const { line, column } = positionOf(this.hcl, offset);
+    this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
+  }
+
+  /** Path relative between the include directory named `name` (or the first one) and this config. */
+  includeDir(name: HclValue | undefined): string | null {
+    if (this.scope.parentDir !== null && this.role === "include") return this.scope.parentDir;
+    const include = typeof name === "string" ? this.includes.find((i) => i.name === name) : this.includes.find((i) => i.dir !== null);
+    return include?.dir ?? null;
+  }
+}
+
+export function positionOf(hcl: HclFile, offset: number): { line: number; column: number } {
+  const line = lineOf(hcl, offset);
+  const lineStart = hcl.source.lastIndexOf("\n", offset - 1) + 1;
+  return { line, column: offset - lineStart + 1 };
+}
+
+export type CallExpression = ExpressionOf<"Call">;
+export type { Unknown };

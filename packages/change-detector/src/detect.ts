@@ -1,0 +1,238 @@
+/**
+ * `detectChanges`: the whole detection, from two refs to the `gantry/v1` Detection document.
+ *
+ *   refs → commits (merge-base on pull_request) → diff-tree → head tree → units
+ *   → reads of every head unit (cached ones reused) → inverted index → statuses, reasons, graph.
+ */
+import { GantryError } from "@gantry/errors";
+import { analyseUnits } from "./analysis/analyse-units.js";
+import { ParseCache } from "./analysis/parse-cache.js";
+import type { ReadSet, UnitReads } from "./analysis/read-set.js";
+import { Snapshot } from "./analysis/snapshot.js";
+import { loadCache, saveCache, type LoadedCache } from "./cache.js";
+import { API_VERSION, detectionResultSchema, type DetectionResult } from "./contract.js";
+import { GitRepository, type BlobReader, type DiffEntry, type Tree } from "./git.js";
+import { matchChanges } from "./match.js";
+import { ReadIndex } from "./read-index.js";
+import { StringTable, decodeUnitReads, encodeUnitReads } from "./record-codec.js";
+import { STACK_FILE, unitsOfTree, withBaseUnits } from "./units.js";
+import { baseName } from "./paths.js";
+
+export interface DetectOptions {
+  /** A directory inside the git repository. */
+  repo: string;
+  /** The ref compared against (the deploy branch on a pull request, the commit before the push). */
+  base: string;
+  /** The ref being deployed or reviewed. */
+  head: string;
+  /** `pull_request` compares from the merge-base of base and head (default); `push` the plain range. */
+  event?: "pull_request" | "push";
+  /** Read and write the read cache under the git common dir (default true). */
+  cache?: boolean;
+}
+
+export async function detectChanges(options: DetectOptions): Promise<DetectionResult> {
+  const started = performance.now();
+  const event = options.event ?? "pull_request";
+  validateOptions(options, event);
+
+  const repo = await GitRepository.open(options.repo);
+  // Independent git calls run concurrently; the cache file is read while git works.
+  const [requestedBase, head] = await Promise.all([repo.resolveCommit(options.base, "base"), repo.resolveCommit(options.head, "head")]);
+  const base = event === "pull_request" ? await repo.mergeBase(requestedBase, head) : requestedBase;
+  const diffPromise = repo.diffTree(base, head);
+  const useCache = options.cache !== false;
+  const cached = useCache ? loadCache(repo.commonDir) : null;
+  // When the cache describes `head` itself, even the head tree listing is skipped.
+  const upToDate = cached !== null && cached.commit === head;
+  const [diff, listed] = await Promise.all([diffPromise, upToDate ? undefined : repo.listTree(head)]);
+  let headTree: Tree | undefined = listed;
+  const treeUnits = headTree ? unitsOfTree(headTree) : { head: new Set(cached!.units), stackDirs: new Set(cached!.stackDirs) };
+  const unitSets = withBaseUnits(treeUnits.head, treeUnits.stackDirs, diff);
+  const headUnits = [...unitSets.head].sort();
+
+  const parseCache = new ParseCache();
+  const reader = repo.openBlobReader();
+  try {
+    // Reuse what the cache knows, re-analyse units whose reads changed since the cached commit.
+    const reusable = cached ? await reusableUnits(repo, cached, head, unitSets.head) : new Map<string, number>();
+    const toAnalyse = headUnits.filter((unit) => !reusable.has(unit));
+    if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
+    const fresh = headTree ? await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache) : new Map<string, ReadSet>();
+
+    const unitIds = headUnits;
+    const idOf = new Map(unitIds.map((unit, id) => [unit, id]));
+    const index = buildIndex(cached, reusable, idOf, fresh);
+    const records = new Map<string, UnitReads>(fresh);
+    const record = (unit: string): UnitReads => {
+      let found = records.get(unit);
+      if (!found) {
+        const cachedId = reusable.get(unit);
+        found = cachedId !== undefined && cached ? decodeUnitReads(cached.records[cachedId]!, cached.strings) : emptyReads();
+        records.set(unit, found);
+      }
+      return found;
+    };
+    const dependenciesOf = (unit: string): string[] => {
+      const cachedId = reusable.get(unit);
+      if (!fresh.has(unit) && cachedId !== undefined && cached) return cached.dependencies[cachedId]!;
+      return [...record(unit).dependencies].sort();
+    };
+
+    // Deleted units are analysed in the base tree (their dependencies belong in the graph).
+    const deletedUnits = [...unitSets.base].filter((unit) => !unitSets.head.has(unit)).sort();
+    const deletedRecords = await analyseDeletedUnits(repo, base, deletedUnits, unitSets.base, reader, parseCache);
+
+    const { changes, units } = matchChanges({
+      diff,
+      headUnits: unitSets.head,
+      baseUnits: unitSets.base,
+      stackDirs: unitSets.stackDirs,
+      unitIds,
+      index,
+      record,
+      deletedRecord: (unit) => deletedRecords.get(unit),
+    });
+
+    const dependencies: Record<string, string[]> = {};
+    for (const unit of headUnits) dependencies[unit] = dependenciesOf(unit);
+    for (const unit of deletedUnits) dependencies[unit] = [...(deletedRecords.get(unit)?.dependencies ?? [])].sort();
+    const trackedFiles = headTree ? headTree.size : cached!.trackedFiles;
+
+    if (useCache && !upToDate) {
+      // Reused records stay encoded as they were; the string table only grows, so their ids stay valid.
+      const table = new StringTable(reusable.size > 0 && cached ? cached.strings : []);
+      const encoded = headUnits.map((unit) => {
+        const cachedId = reusable.get(unit);
+        const fromCache = !fresh.has(unit) && cachedId !== undefined && cached;
+        return fromCache ? cached.records[cachedId]! : encodeUnitReads(record(unit), table);
+      });
+      saveCache(repo.commonDir, {
+        commit: head,
+        units: headUnits,
+        records: encoded,
+        strings: table.strings,
+        dependencies: headUnits.map((unit) => dependencies[unit]!),
+        stackDirs: [...treeUnits.stackDirs].sort(),
+        trackedFiles,
+        index: index.serialize((id) => id),
+      });
+    }
+
+    const result: DetectionResult = {
+      apiVersion: API_VERSION,
+      kind: "Detection",
+      event,
+      base,
+      head,
+      requestedBase,
+      changes,
+      units,
+      graph: { dependencies },
+      stacks: changedStackFiles(diff),
+      stats: {
+        trackedFiles,
+        unitsInHead: headUnits.length,
+        filesParsed: parseCache.filesParsed,
+        cacheHits: reusable.size,
+        elapsedMs: Math.round((performance.now() - started) * 10) / 10,
+      },
+    };
+    return result;
+  } finally {
+    reader.close();
+  }
+}
+
+function validateOptions(options: DetectOptions, event: string): void {
+  const usage = (message: string) => new GantryError("DETECT_USAGE", message, { exitCode: 2, hint: "see `gantry detect --help`" });
+  if (typeof options.repo !== "string" || options.repo === "") throw usage("repo must be a directory path");
+  if (typeof options.base !== "string" || options.base === "") throw usage("base must be a git ref");
+  if (typeof options.head !== "string" || options.head === "") throw usage("head must be a git ref");
+  if (event !== "pull_request" && event !== "push") throw usage(`event must be pull_request or push, not '${event}'`);
+}
+
+/**
+ * Units of the cached commit whose analysis still holds at `head`: every path changed between the two
+ * commits (git compares blob ids) invalidates the units that read it. Returns unit → cached id.
+ */
+async function reusableUnits(
+  repo: GitRepository,
+  cached: LoadedCache,
+  head: string,
+  headUnits: Set<string>,
+): Promise<Map<string, number>> {
+  const reusable = new Map<string, number>();
+  let changed: DiffEntry[] = [];
+  if (cached.commit !== head) {
+    try {
+      changed = await repo.diffTree(cached.commit, head);
+    } catch {
+      return reusable; // the cached commit is gone (rebased, garbage-collected): cold run
+    }
+  }
+  const invalid = new Set<number>();
+  for (const entry of changed) {
+    for (const path of entry.status === "R" ? [entry.oldPath, entry.newPath] : [entry.newPath]) {
+      for (const id of cached.index.lookup(path, false)) invalid.add(id);
+    }
+  }
+  cached.units.forEach((unit, id) => {
+    if (!invalid.has(id) && headUnits.has(unit)) reusable.set(unit, id);
+  });
+  return reusable;
+}
+
+/** The index of this run: cached postings of reused units (renumbered) plus the fresh analyses. */
+function buildIndex(
+  cached: LoadedCache | null,
+  reusable: Map<string, number>,
+  idOf: Map<string, number>,
+  fresh: Map<string, ReadSet>,
+): ReadIndex {
+  let index: ReadIndex;
+  const identity = cached !== null && fresh.size === 0 && cached.units.length === idOf.size && cached.units.every((unit, id) => idOf.get(unit) === id);
+  if (identity) return cached.index;
+  if (cached && reusable.size > 0) {
+    const renumber = new Map<number, number>();
+    for (const [unit, cachedId] of reusable) {
+      const id = idOf.get(unit);
+      if (id !== undefined) renumber.set(cachedId, id);
+    }
+    index = ReadIndex.deserialize(cached.index.serialize((id) => renumber.get(id)));
+  } else {
+    index = new ReadIndex();
+  }
+  for (const [unit, reads] of fresh) index.add(idOf.get(unit)!, reads);
+  return index;
+}
+
+async function analyseDeletedUnits(
+  repo: GitRepository,
+  base: string,
+  deletedUnits: string[],
+  baseUnits: Set<string>,
+  reader: BlobReader,
+  parseCache: ParseCache,
+): Promise<Map<string, UnitReads>> {
+  if (deletedUnits.length === 0) return new Map();
+  const baseTree = await repo.listTree(base);
+  return analyseUnits(new Snapshot(baseTree, "base"), deletedUnits, baseUnits, reader, parseCache);
+}
+
+function changedStackFiles(diff: DiffEntry[]): string[] {
+  const stacks = new Set<string>();
+  for (const entry of diff) {
+    for (const path of [entry.oldPath, entry.newPath]) if (baseName(path) === STACK_FILE) stacks.add(path);
+  }
+  return [...stacks].sort();
+}
+
+function emptyReads(): UnitReads {
+  return { files: new Map(), dirs: new Map(), globs: new Map(), dynamic: [], problems: [], dependencies: new Set() };
+}
+
+/** Validates a document read from elsewhere (a file, another process) against the contract. */
+export function parseDetectionResult(value: unknown): DetectionResult {
+  return detectionResultSchema.parse(value);
+}

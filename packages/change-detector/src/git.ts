@@ -1,0 +1,325 @@
+/**
+ * The git layer: everything detection knows about the repository comes from git objects (commits, trees,
+ * blobs), never from the working tree. `git` is spawned with argument arrays (no shell) and `-z` output so
+ * paths with spaces, quotes or non-ASCII characters arrive byte-exact.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { detectError } from "./errors.js";
+
+interface GitOutput {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+const gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
+
+function runGitRaw(cwd: string, args: string[]): Promise<GitOutput> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("git", args, { cwd, env: gitEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "ENOENT"
+          ? detectError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
+              hint: "install git (2.30 or newer) and make sure `git --version` works",
+              cause: error,
+            })
+          : error,
+      );
+    });
+    child.on("close", (code) => {
+      resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8").trim() });
+    });
+  });
+}
+
+/** An opened repository: its top-level directory and git common dir (where the cache lives). */
+export class GitRepository {
+  private constructor(
+    readonly topLevel: string,
+    readonly commonDir: string,
+    readonly shallow: boolean,
+  ) {}
+
+  static async open(dir: string): Promise<GitRepository> {
+    const absolute = resolve(dir);
+    if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
+      throw detectError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
+        hint: "pass --repo with the path of a git repository (a clone of your infrastructure repository)",
+        file: absolute,
+      });
+    }
+    const result = await runGitRaw(absolute, ["rev-parse", "--show-toplevel", "--git-common-dir", "--is-shallow-repository"]);
+    if (result.code !== 0) {
+      throw detectError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
+        hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
+        file: absolute,
+      });
+    }
+    const [topLevel = absolute, commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
+    return new GitRepository(topLevel, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true");
+  }
+
+  async run(args: string[]): Promise<Buffer> {
+    const result = await runGitRaw(this.topLevel, args);
+    if (result.code !== 0) {
+      throw detectError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
+        hint: "check that the repository is not corrupt (`git fsck`) and that the commits are present",
+      });
+    }
+    return result.stdout;
+  }
+
+  /** Resolves a ref (branch, tag, SHA, `HEAD~2`...) to a commit SHA, with a precise error when it cannot. */
+  async resolveCommit(ref: string, role: "base" | "head"): Promise<string> {
+    if (ref.startsWith("-")) {
+      throw detectError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
+    }
+    const result = await runGitRaw(this.topLevel, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+    if (result.code === 0) return result.stdout.toString("utf8").trim();
+    if (this.shallow) {
+      throw detectError(
+        "DETECT_SHALLOW_CLONE",
+        `the ${role} commit '${ref}' is not in this shallow clone (its history was truncated)`,
+        {
+          hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
+        },
+      );
+    }
+    throw detectError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.topLevel}`, {
+      hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`,
+    });
+  }
+
+  async mergeBase(base: string, head: string): Promise<string> {
+    const result = await runGitRaw(this.topLevel, ["merge-base", base, head]);
+    if (result.code === 0) return result.stdout.toString("utf8").trim();
+    if (this.shallow) {
+      throw detectError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
+        hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
+      });
+    }
+    throw detectError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
+      hint: "for unrelated histories use --event push to compare the two trees directly",
+    });
+  }
+
+  /** Changed paths between two commits, with renames (`-M`) and type changes. */
+  async diffTree(base: string, head: string): Promise<DiffEntry[]> {
+    const out = await this.run(["diff-tree", "-r", "-z", "-M", "--no-commit-id", "--no-abbrev", "--raw", base, head]);
+    return parseRawDiff(out);
+  }
+
+  /** Every file of a commit's tree (`--full-tree`: independent of the current directory). */
+  async listTree(commit: string): Promise<Tree> {
+    const out = await this.run(["ls-tree", "-r", "-z", "--full-tree", commit]);
+    return parseLsTree(out);
+  }
+
+  openBlobReader(): BlobReader {
+    return new BlobReader(this.topLevel);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? "";
+}
+
+export interface DiffEntry {
+  status: "A" | "M" | "D" | "R" | "T" | "C";
+  oldPath: string;
+  newPath: string;
+  oldMode: string;
+  newMode: string;
+  oldBlob: string;
+  newBlob: string;
+}
+
+/** Parses `git diff-tree --raw -z`: `:oldmode newmode oldsha newsha status\0path\0[path2\0]`. */
+export function parseRawDiff(out: Buffer): DiffEntry[] {
+  const fields = out.toString("utf8").split("\0");
+  const entries: DiffEntry[] = [];
+  let i = 0;
+  while (i < fields.length) {
+    const meta = fields[i++];
+    if (!meta || !meta.startsWith(":")) continue;
+    const [oldMode = "", newMode = "", oldBlob = "", newBlob = "", statusField = ""] = meta.slice(1).split(" ");
+    const status = statusField.charAt(0) as DiffEntry["status"];
+    const first = fields[i++] ?? "";
+    if (status === "R" || status === "C") {
+      const second = fields[i++] ?? "";
+      entries.push({ status, oldPath: first, newPath: second, oldMode, newMode, oldBlob, newBlob });
+    } else {
+      entries.push({ status, oldPath: first, newPath: first, oldMode, newMode, oldBlob, newBlob });
+    }
+  }
+  return entries;
+}
+
+export interface TreeEntry {
+  mode: string;
+  blob: string;
+}
+
+/** A commit's files: path → mode and blob id, plus the sorted path list for prefix and glob queries. */
+export class Tree {
+  private sortedCache: string[] | undefined;
+  /** Paths of symlinks (mode 120000); usually empty, which lets path resolution skip prefix checks. */
+  readonly symlinks = new Set<string>();
+  constructor(readonly entries: Map<string, TreeEntry>) {
+    for (const [path, entry] of entries) if (entry.mode === "120000") this.symlinks.add(path);
+  }
+
+  get(path: string): TreeEntry | undefined {
+    return this.entries.get(path);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Paths sorted by UTF-16 order; directory queries use binary search on it. */
+  sortedPaths(): string[] {
+    this.sortedCache ??= [...this.entries.keys()].sort();
+    return this.sortedCache;
+  }
+
+  /** Every file under `dir/` (recursive); `""` is the whole tree. */
+  filesUnder(dir: string): string[] {
+    const paths = this.sortedPaths();
+    if (dir === "") return paths;
+    const prefix = `${dir}/`;
+    let lo = 0;
+    let hi = paths.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((paths[mid] as string) < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const result: string[] = [];
+    for (let k = lo; k < paths.length; k++) {
+      const path = paths[k] as string;
+      if (!path.startsWith(prefix)) break;
+      result.push(path);
+    }
+    return result;
+  }
+
+  /** Files directly in `dir` (not recursive). */
+  filesIn(dir: string): string[] {
+    const depth = dir === "" ? 0 : dir.length + 1;
+    return this.filesUnder(dir).filter((path) => path.indexOf("/", depth) === -1);
+  }
+
+  /** True when `dir` holds at least one file (git has no empty directories). */
+  hasDirectory(dir: string): boolean {
+    return dir === "" || this.filesUnder(dir).length > 0;
+  }
+}
+
+/** Parses `git ls-tree -r -z`: `mode SP type SP sha TAB path \0`. Submodules (commits) are skipped. */
+export function parseLsTree(out: Buffer): Tree {
+  const entries = new Map<string, TreeEntry>();
+  const text = out.toString("utf8");
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf("\0", start);
+    if (end === -1) end = text.length;
+    const tab = text.indexOf("\t", start);
+    if (tab !== -1 && tab < end) {
+      const mode = text.slice(start, start + 6);
+      const typeEnd = text.indexOf(" ", start + 7);
+      const type = text.slice(start + 7, typeEnd);
+      if (type === "blob") entries.set(text.slice(tab + 1, end), { mode, blob: text.slice(typeEnd + 1, tab) });
+    }
+    start = end + 1;
+  }
+  return new Tree(entries);
+}
+
+/**
+ * Reads blobs through ONE long-lived `git cat-file --batch` process: requests are written in one go and the
+ * responses parsed from the stream as they arrive, so thousands of blobs cost one process, not thousands.
+ */
+export class BlobReader {
+  private child: ReturnType<typeof spawn> | undefined;
+  private pending: Array<{ sha: string; resolve: (value: Buffer | null) => void }> = [];
+  private buffer: Buffer = Buffer.alloc(0);
+  private failure: Error | undefined;
+
+  constructor(private readonly cwd: string) {}
+
+  private start(): ReturnType<typeof spawn> {
+    if (this.child) return this.child;
+    const child = spawn("git", ["cat-file", "--batch"], { cwd: this.cwd, env: gitEnv, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdout!.on("data", (chunk: Buffer) => this.onData(chunk));
+    child.stderr!.resume();
+    const fail = (error: Error) => {
+      this.failure = error;
+      for (const request of this.pending.splice(0)) request.resolve(null);
+    };
+    child.on("error", fail);
+    child.on("close", () => fail(new Error("git cat-file exited")));
+    child.stdin!.on("error", () => undefined);
+    this.child = child;
+    return child;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const request = this.pending[0];
+      if (!request) return;
+      const newline = this.buffer.indexOf(10);
+      if (newline === -1) return;
+      const header = this.buffer.toString("latin1", 0, newline);
+      if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
+        this.buffer = this.buffer.subarray(newline + 1);
+        this.pending.shift();
+        request.resolve(null);
+        continue;
+      }
+      const size = Number(header.slice(header.lastIndexOf(" ") + 1));
+      if (this.buffer.length < newline + 1 + size + 1) return;
+      const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
+      this.buffer = this.buffer.subarray(newline + 1 + size + 1);
+      this.pending.shift();
+      request.resolve(content);
+    }
+  }
+
+  /** Reads many blobs in one pipelined round trip; a missing object maps to null. */
+  async readMany(shas: string[]): Promise<Map<string, Buffer | null>> {
+    const unique = [...new Set(shas)];
+    const result = new Map<string, Buffer | null>();
+    if (unique.length === 0) return result;
+    if (this.failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
+    const child = this.start();
+    const promises = unique.map(
+      (sha) =>
+        new Promise<Buffer | null>((resolveRead) => {
+          this.pending.push({ sha, resolve: resolveRead });
+        }),
+    );
+    child.stdin!.write(`${unique.join("\n")}\n`);
+    const contents = await Promise.all(promises);
+    const failure = this.failure as Error | undefined;
+    if (failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${failure.message}`);
+    unique.forEach((sha, index) => result.set(sha, contents[index] ?? null));
+    return result;
+  }
+
+  close(): void {
+    if (this.child) {
+      this.child.removeAllListeners("close");
+      this.child.stdin!.end();
+      this.child = undefined;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Unit discovery: a unit is a directory holding `terragrunt.hcl`. The head tree gives the head units; the base
+ * units are derived from them and the diff (a `terragrunt.hcl` added, deleted or renamed), so the base tree is
+ * never listed just to find units.
+ */
+import type { DiffEntry, Tree } from "./git.js";
+import { baseName, dirOf } from "./paths.js";
+
+export const UNIT_FILE = "terragrunt.hcl";
+export const STACK_FILE = "terragrunt.stack.hcl";
+
+const SKIPPED_DIRS = new Set([".terragrunt-cache", "node_modules", ".git"]);
+
+/** True when a directory path has a segment that discovery skips (caches, vendored code, hidden dirs). */
+export function isSkippedDir(dir: string): boolean {
+  if (dir === "") return false;
+  for (const segment of dir.split("/")) {
+    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
+  }
+  return false;
+}
+
+/** The unit directory a `terragrunt.hcl` path defines, or null (skipped dir, or the repository root). */
+export function unitDirOfConfig(path: string): string | null {
+  if (baseName(path) !== UNIT_FILE) return null;
+  const dir = dirOf(path);
+  // The repository root's terragrunt.hcl is the classic root config of old repositories, not a unit.
+  if (dir === "" || isSkippedDir(dir)) return null;
+  return dir;
+}
+
+export interface UnitSets {
+  head: Set<string>;
+  base: Set<string>;
+  /** Directories holding `terragrunt.stack.hcl` (head and base). */
+  stackDirs: Set<string>;
+}
+
+/** Units and stack directories of a tree. */
+export function unitsOfTree(tree: Tree): { head: Set<string>; stackDirs: Set<string> } {
+  const head = new Set<string>();
+  const stackDirs = new Set<string>();
+  for (const path of tree.entries.keys()) {
+    if (!path.endsWith(".hcl")) continue;
+    const name = baseName(path);
+    if (name === UNIT_FILE) {
+      const dir = unitDirOfConfig(path);
+      if (dir !== null) head.add(dir);
+    } else if (name === STACK_FILE && !isSkippedDir(dirOf(path))) {
+      stackDirs.add(dirOf(path));
+    }
+  }
+  return { head, stackDirs };
+}
+
+/** Adds the base units: the head units adjusted by the diff (no listing of the base tree needed). */
+export function withBaseUnits(head: Set<string>, headStackDirs: Set<string>, diff: DiffEntry[]): UnitSets {
+  const stackDirs = new Set(headStackDirs);
+  const base = new Set(head);
+  for (const entry of diff) {
+    const added = entry.status === "A" || entry.status === "R" || entry.status === "C";
+    const removed = entry.status === "D" || entry.status === "R";
+    if (added) {
+      const dir = unitDirOfConfig(entry.newPath);
+      if (dir !== null) base.delete(dir);
+    }
+    // Type changes (file <-> symlink) keep the unit on both sides.
+    if (removed) {
+      const dir = unitDirOfConfig(entry.oldPath);
+      if (dir !== null) base.add(dir);
+      if (baseName(entry.oldPath) === STACK_FILE) stackDirs.add(dirOf(entry.oldPath));
+    }
+  }
+  return { head, base, stackDirs };
+}
+
+/** Finds the deepest unit containing a path, by walking its ancestors (O(depth), no scan of all units). */
+export function unitContaining(path: string, units: Set<string>): string | null {
+  let dir = dirOf(path);
+  while (dir !== "") {
+    if (units.has(dir)) return dir;
+    dir = dirOf(dir);
+  }
+  return null;
+}
+
+export function isInStack(unit: string, stackDirs: Set<string>): boolean {
+  let dir = unit;
+  for (;;) {
+    if (stackDirs.has(dir)) return true;
+    if (dir === "") return false;
+    dir = dirOf(dir);
+  }
+}

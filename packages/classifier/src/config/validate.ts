@@ -1,0 +1,71 @@
+/**
+ * Validates a configuration value against the schema and turns the first zod issue into a GantryError that
+ * names the file, the line (through the format's own `locate`), and the key path.
+ */
+import type { z } from "zod";
+import { classifierError } from "../errors.js";
+import { gantryConfigSchema, type GantryConfig } from "./schema.js";
+
+export type ConfigPath = readonly (string | number)[];
+
+/** Maps a key path to where it is written; `undefined` when the format cannot tell. */
+export type LocateKey = (path: ConfigPath, options?: { key?: boolean }) => ConfigPosition | undefined;
+
+/** A line and column, and the file when it differs from the one being validated (multi-file configs). */
+export interface ConfigPosition {
+  file?: string;
+  line: number;
+  column: number;
+}
+
+export function formatConfigPath(path: ConfigPath): string {
+  let text = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text += text === "" ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text === "" ? "(top level)" : text;
+}
+
+export function validateConfig(value: unknown, file: string, locate: LocateKey, hint?: string): GantryConfig {
+  const result = gantryConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  const [first, ...others] = result.error.issues.map((issue) => describeIssue(issue, value, locate));
+  const also = others.slice(0, 5).map((other) => `${other.position ? `line ${other.position.line}: ` : ""}${other.text}`);
+  const more = others.length > 5 ? [`and ${others.length - 5} more`] : [];
+  throw classifierError("CONFIG_INVALID", first!.text, {
+    location: { file, ...(first!.position ?? {}) },
+    hint: [
+      hint ?? "fix the key as described; the JSON Schema packages/classifier/config.schema.json lists every key",
+      ...(also.length > 0 ? [`also: ${[...also, ...more].join("; ")}`] : []),
+    ].join("\n  "),
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue, value: unknown, locate: LocateKey): { text: string; position: ConfigPosition | undefined } {
+  const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
+  let keyPath: ConfigPath = path;
+  let position = locate(path);
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys") {
+    const key = issue.keys[0] ?? "";
+    keyPath = [...path, key];
+    position = locate(keyPath, { key: true }) ?? position;
+    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `'${k}'`).join(", ")}` : ` '${key}'`}`;
+  } else if (issue.code === "invalid_type" && valueAt(value, path) === undefined) {
+    message = "is required";
+    // A missing key has no position of its own: point at its parent.
+    for (let length = path.length - 1; position === undefined && length >= 0; length--) position = locate(path.slice(0, length), { key: true });
+  }
+  return { text: `key ${formatConfigPath(keyPath)}: ${message}`, position };
+}
+
+function valueAt(value: unknown, path: ConfigPath): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}

@@ -1,0 +1,263 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { GantryError } from "@gantry/errors";
+import { createTempGitRepo } from "@gantry/testkit";
+import { configJsonSchema, defaultConfig, loadConfig, parseConfigFiles } from "../src/index.js";
+
+function configError(files: Record<string, string>): GantryError {
+  try {
+    parseConfigFiles(Object.entries(files).map(([path, text]) => ({ path, text })));
+  } catch (error) {
+    if (GantryError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error("expected a configuration error");
+}
+
+const parse = (files: Record<string, string>) => parseConfigFiles(Object.entries(files).map(([path, text]) => ({ path, text })));
+
+const gantryYaml = `# Gantry configuration
+$schema: ../packages/classifier/config.schema.json
+deployBranch: trunk
+pipelinesRepository: acme/infrastructure-pipelines
+ignore:
+  - "**/*.md"
+  - "docs/**"
+environments:
+  - name: prod
+    paths: ["prod/**"]
+    aws:
+      accountId: "222222222222"
+      planRoleArn: arn:aws:iam::222222222222:role/gantry-plan
+      applyRoleArn: arn:aws:iam::222222222222:role/gantry-apply
+      region: eu-west-1
+      sessionDuration: 7200
+  - name: dev
+    paths: ["dev/**"]
+units:
+  "prod/**/iam":
+    planOnly: true
+consolidation: unit
+consolidateDeleted: true
+parallelism: 4
+terragrunt:
+  flags: ["--log-level", "warn"]
+  env:
+    TG_PROVIDER_CACHE: "1"
+classifiers:
+  - "@gantry/example-classifier-plugin"
+`;
+
+describe(".gantry/config.yml", () => {
+  it("reads every key", () => {
+    const { config, source, files } = parse({ ".gantry/config.yml": gantryYaml });
+    expect(source).toBe("gantry");
+    expect(files).toEqual([".gantry/config.yml"]);
+    expect(config).toEqual({
+      $schema: "../packages/classifier/config.schema.json",
+      deployBranch: "trunk",
+      pipelinesRepository: "acme/infrastructure-pipelines",
+      ignore: ["**/*.md", "docs/**"],
+      environments: [
+        {
+          name: "prod",
+          paths: ["prod/**"],
+          aws: {
+            accountId: "222222222222",
+            planRoleArn: "arn:aws:iam::222222222222:role/gantry-plan",
+            applyRoleArn: "arn:aws:iam::222222222222:role/gantry-apply",
+            region: "eu-west-1",
+            sessionDuration: 7200,
+          },
+        },
+        { name: "dev", paths: ["dev/**"] },
+      ],
+      units: { "prod/**/iam": { planOnly: true, skip: false } },
+      consolidation: "unit",
+      consolidateDeleted: true,
+      parallelism: 4,
+      terragrunt: { flags: ["--log-level", "warn"], env: { TG_PROVIDER_CACHE: "1" } },
+      classifiers: ["@gantry/example-classifier-plugin"],
+    });
+  });
+
+  it("defaults to the main branch and one environment covering every unit, without AWS", () => {
+    expect(parse({}).source).toBe("default");
+    expect(defaultConfig()).toMatchObject({
+      deployBranch: "main",
+      environments: [{ name: "default", paths: ["**"] }],
+      consolidation: "environment",
+      consolidateDeleted: false,
+      parallelism: 10,
+    });
+    expect(parse({ ".gantry/config.yml": "" }).config).toEqual(defaultConfig());
+  });
+
+  it.each([
+    [
+      "a wrong type, naming the line and key",
+      "deployBranch: main\nenvironments:\n  - name: prod\n    paths: [\"prod/**\"]\n    aws:\n      accountId: 123456789012\n      planRoleArn: arn:aws:iam::123456789012:role/p\n      applyRoleArn: arn:aws:iam::123456789012:role/a\n",
+      6,
+      "key environments[0].aws.accountId: must be a quoted string of 12 digits (YAML reads unquoted digits as a number)",
+    ],
+    ["an unknown key", "deployBranch: main\ndeployBrnach: trunk\n", 2, "key deployBrnach: unknown key 'deployBrnach'"],
+    ["a missing key", "environments:\n  - name: prod\n", 2, "key environments[0].paths: is required"],
+    ["a bad enum", "parallelism: 2\nconsolidation: account\n", 2, "key consolidation: Invalid option: expected one of \"environment\"|\"unit\""],
+    [
+      "a duplicate environment",
+      "environments:\n  - name: prod\n    paths: [a/**]\n  - name: prod\n    paths: [b/**]\n",
+      4,
+      "key environments[1].name: duplicate environment name 'prod' (also environments[0])",
+    ],
+    ["a glob override with a bad value", "units:\n  \"prod/*\":\n    planOnly: yes please\n", 3, "key units[\"prod/*\"].planOnly: Invalid input: expected boolean, received string"],
+  ])("reports %s with file:line:key", (_name, text, line, message) => {
+    const error = configError({ ".gantry/config.yml": text });
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.exitCode).toBe(20);
+    expect(error.location).toMatchObject({ file: ".gantry/config.yml", line });
+    expect(error.message).toBe(message);
+    expect(error.hint).toBeTruthy();
+  });
+
+  it("reports YAML syntax errors with their line", () => {
+    const error = configError({ ".gantry/config.yml": "deployBranch: main\nenvironments:\n  - name: [prod\n" });
+    expect(error.code).toBe("CONFIG_SYNTAX");
+    expect(error.location?.file).toBe(".gantry/config.yml");
+    expect(error.location?.line).toBeGreaterThanOrEqual(3);
+  });
+
+  it("publishes an up-to-date JSON Schema (regenerate with `pnpm --filter @gantry/classifier generate:schema`)", () => {
+    const committed = readFileSync(new URL("../config.schema.json", import.meta.url), "utf8");
+    expect(committed).toBe(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    const schema = JSON.parse(committed) as { properties: Record<string, unknown>; additionalProperties: unknown };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["deployBranch", "ignore", "environments", "units", "classifiers"]));
+    expect(schema.additionalProperties).toBe(false);
+  });
+});
+
+const gruntworkHcl = `repository {
+  deploy_branch_name           = "release"
+  consolidate_added_or_changed = false
+  consolidate_deleted          = true
+  ignore_list                  = "README.md,docs/**"
+  tf_binary                    = "opentofu"
+
+  env {
+    TG_NON_INTERACTIVE = "true"
+  }
+}
+`;
+
+const gruntworkEnvironments = `environment "prod" {
+  filter {
+    paths = ["prod/*"]
+  }
+  authentication {
+    aws_oidc {
+      account_id         = "333333333333"
+      plan_iam_role_arn  = "arn:aws:iam::333333333333:role/pipelines-plan"
+      apply_iam_role_arn = "arn:aws:iam::333333333333:role/pipelines-apply"
+      region             = "us-west-2"
+      session_duration   = 1800
+    }
+  }
+}
+
+environment "dev" {
+  filter {
+    paths = ["dev/*"]
+  }
+}
+`;
+
+describe("Gruntwork Pipelines configuration", () => {
+  it("reads .gruntwork/*.hcl: repository and environment blocks", () => {
+    const { config, source, files } = parse({
+      ".gruntwork/repository.hcl": gruntworkHcl,
+      ".gruntwork/environments.hcl": gruntworkEnvironments,
+      ".gruntwork/config.yml": "pipelines:\n  deploy-branch-name: ignored-when-hcl-exists\n",
+    });
+    expect(source).toBe("gruntwork-hcl");
+    expect(files).toEqual([".gruntwork/environments.hcl", ".gruntwork/repository.hcl"]);
+    expect(config).toMatchObject({
+      deployBranch: "release",
+      consolidation: "unit",
+      consolidateDeleted: true,
+      ignore: ["README.md", "docs/**"],
+      terragrunt: { flags: [], env: { TG_NON_INTERACTIVE: "true" } },
+      environments: [
+        {
+          name: "prod",
+          paths: ["prod/*", "prod/*/**"],
+          aws: {
+            accountId: "333333333333",
+            planRoleArn: "arn:aws:iam::333333333333:role/pipelines-plan",
+            applyRoleArn: "arn:aws:iam::333333333333:role/pipelines-apply",
+            region: "us-west-2",
+            sessionDuration: 1800,
+          },
+        },
+        { name: "dev", paths: ["dev/*", "dev/*/**"] },
+      ],
+    });
+  });
+
+  it("accepts ignore_list as an HCL list", () => {
+    const { config } = parse({ ".gruntwork/pipelines.hcl": 'repository {\n  ignore_list = ["README.md", ".github/**"]\n}\n' });
+    expect(config.ignore).toEqual(["README.md", ".github/**"]);
+    expect(config.environments).toEqual([{ name: "default", paths: ["**"] }]);
+  });
+
+  it("names the file and line of a bad Gruntwork value", () => {
+    const bad = gruntworkEnvironments.replace('"333333333333"', '"33"');
+    const error = configError({ ".gruntwork/environments.hcl": bad });
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.location).toMatchObject({ file: ".gruntwork/environments.hcl", line: 7 });
+    expect(error.message).toBe("key environments[0].aws.accountId: must be 12 digits");
+
+    const wrongType = configError({ ".gruntwork/repository.hcl": 'repository {\n  consolidate_deleted = "yes"\n}\n' });
+    expect(wrongType.location).toMatchObject({ file: ".gruntwork/repository.hcl", line: 2 });
+    expect(wrongType.message).toBe("consolidate_deleted must be true or false");
+
+    const syntax = configError({ ".gruntwork/repository.hcl": "repository {\n  deploy_branch_name = \n}\n" });
+    expect(syntax.code).toBe("CONFIG_SYNTAX");
+    expect(syntax.location?.file).toBe(".gruntwork/repository.hcl");
+    expect(syntax.location?.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it("reads the legacy .gruntwork/config.yml", () => {
+    const { config, source } = parse({
+      ".gruntwork/config.yml": `pipelines:
+  deploy-branch-name: production
+  tf-binary: opentofu
+  ignore-list: "README.md, docs/**"
+  env:
+    - name: TG_PARALLELISM
+      value: 4
+`,
+    });
+    expect(source).toBe("gruntwork-yaml");
+    expect(config).toMatchObject({ deployBranch: "production", ignore: ["README.md", "docs/**"], terragrunt: { env: { TG_PARALLELISM: "4" } } });
+    const error = configError({ ".gruntwork/config.yml": "pipelines:\n  env:\n    - value: 1\n" });
+    expect(error.location).toMatchObject({ file: ".gruntwork/config.yml", line: 3 });
+    expect(error.message).toBe("key pipelines.env.0: each entry needs `name` and `value`");
+  });
+});
+
+describe("loadConfig", () => {
+  it("reads the configuration from the given commit's tree, not the working tree", async () => {
+    await using repo = createTempGitRepo({ ".gantry/config.yml": "deployBranch: first\n", "dev/app/terragrunt.hcl": "" });
+    const first = repo.sha();
+    const second = repo.commit({ ".gantry/config.yml": "deployBranch: second\n" });
+    repo.write({ ".gantry/config.yml": "this: [is not valid" });
+    expect((await loadConfig({ repo: repo.dir, ref: second })).config.deployBranch).toBe("second");
+    expect((await loadConfig({ repo: repo.dir, ref: first })).config.deployBranch).toBe("first");
+    const third = repo.commit({ ".gantry/config.yml": null, ".gruntwork/config.yml": "pipelines:\n  deploy-branch-name: legacy\n" });
+    expect(await loadConfig({ repo: repo.dir, ref: third })).toMatchObject({ source: "gruntwork-yaml", config: { deployBranch: "legacy" } });
+  });
+
+  it("fails clearly on an unknown commit", async () => {
+    await using repo = createTempGitRepo({ "a.txt": "a" });
+    await expect(loadConfig({ repo: repo.dir, ref: "no-such-ref" })).rejects.toMatchObject({ code: "CONFIG_READ_FAILED" });
+  });
+});

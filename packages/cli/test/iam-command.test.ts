@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../src/main.js";
+
+const dir = mkdtempSync(join(tmpdir(), "gantry-iam-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function gantry(...argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const exitCode = await main(argv, { stdout, stderr, env: {}, cwd: dir });
+  return { exitCode, stdout: out, stderr: err };
+}
+
+describe("gantry iam trust-policy", () => {
+  it("prints the plan and apply trust policies, and one role's with --role", async () => {
+    const both = await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "infrastructure-live", "--pipelines-repo", "infrastructure-pipelines", "--account-id", "111122223333");
+    expect(both.exitCode).toBe(0);
+    const policies = JSON.parse(both.stdout) as { plan: { Statement: Array<{ Condition: Record<string, Record<string, unknown>> }> }; apply: { Statement: Array<{ Condition: Record<string, Record<string, unknown>> }> } };
+    expect(policies.apply.Statement[0]?.Condition["StringEquals"]?.["token.actions.githubusercontent.com:sub"]).toBe("repo:acme/infrastructure-pipelines:ref:refs/heads/main");
+    expect(policies.plan.Statement[0]?.Condition["StringLike"]?.["token.actions.githubusercontent.com:sub"]).toContain("repo:acme/infrastructure-live:ref:*");
+
+    const apply = await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--immutable-sub", "--owner-id", "10", "--repo-id", "20", "--role", "apply");
+    expect(JSON.parse(apply.stdout).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:acme@10/live@20:ref:refs/heads/main");
+    expect(apply.stderr).toContain("ACCOUNT_ID is a placeholder");
+  });
+
+  it("is a usage error (exit 2) without the required options or with bad ids", async () => {
+    expect((await gantry("iam", "trust-policy", "--repo", "live")).exitCode).toBe(2);
+    const badAccount = await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--account-id", "12");
+    expect([badAccount.exitCode, badAccount.stderr.includes("--account-id must be 12 digits")]).toEqual([2, true]);
+    expect((await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--immutable-sub", "--owner-id", "10")).stderr).toContain("--repo-id");
+  });
+});
+
+describe("gantry iam lint", () => {
+  it("passes the printed policies and finds misconfigurations with a fix each (exit 1)", async () => {
+    const printed = await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--role", "apply", "--account-id", "111122223333");
+    writeFileSync(join(dir, "apply-role.json"), printed.stdout);
+    const clean = await gantry("iam", "lint", "apply-role.json");
+    expect([clean.exitCode, clean.stdout]).toEqual([0, "apply-role.json: no problems found (checked as the apply role)\n"]);
+
+    const wide = JSON.parse(printed.stdout);
+    wide.Statement[0].Condition = { StringLike: { "token.actions.githubusercontent.com:sub": "repo:acme/*:ref:*" } };
+    writeFileSync(join(dir, "apply-wide.json"), JSON.stringify(wide, null, 2));
+    const result = await gantry("iam", "lint", "apply-wide.json");
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain("Statement[0]: TRUST_MISSING_AUDIENCE");
+    expect(result.stdout).toContain("TRUST_WILDCARD_REPOSITORY");
+    expect(result.stdout).toContain("TRUST_WILDCARD_REF_ON_APPLY");
+    expect(result.stdout.match(/\n  fix: /g)).toHaveLength(3);
+
+    const json = await gantry("iam", "lint", "apply-wide.json", "--role", "plan", "--json");
+    expect(JSON.parse(json.stdout).findings.map((finding: { code: string }) => finding.code)).toEqual(["TRUST_MISSING_AUDIENCE", "TRUST_WILDCARD_REPOSITORY"]);
+  });
+
+  it("names the file, line and column of invalid JSON", async () => {
+    writeFileSync(join(dir, "broken.json"), '{\n  "Version": "2012-10-17",\n  "Statement": [,]\n}\n');
+    const result = await gantry("iam", "lint", "broken.json");
+    expect(result.exitCode).toBe(21);
+    expect(result.stderr).toMatch(/broken\.json:3:17: broken\.json is not valid JSON/);
+    expect((await gantry("iam", "lint", "missing.json")).exitCode).toBe(20);
+  });
+});

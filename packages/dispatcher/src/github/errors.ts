@@ -1,0 +1,139 @@
+/**
+ * Turns a failed GitHub API call into a `GantryError` that names the token (by its label, never its value),
+ * the call, and the permission GitHub says is missing (`X-Accepted-GitHub-Permissions` for fine-grained
+ * tokens, `X-Accepted-OAuth-Scopes` for classic ones).
+ */
+import { GantryError } from "@gantry/errors";
+
+/** Stable codes and the exit code of each (execution range 30-39). */
+export const githubErrorCodes = {
+  GITHUB_REQUEST_FAILED: 30,
+  GITHUB_BAD_CREDENTIALS: 31,
+  GITHUB_PERMISSION_DENIED: 32,
+  GITHUB_NOT_FOUND: 33,
+  GITHUB_VALIDATION_FAILED: 34,
+  GITHUB_RATE_LIMITED: 35,
+  DISPATCH_JOB_INVALID: 36,
+  DISPATCH_RUN_NOT_FOUND: 37,
+  DISPATCH_TIMEOUT: 38,
+  DISPATCH_CANCELLED: 39,
+  /** A bad argument to a GitHub function (not a GitHub answer); shares the generic execution exit code. */
+  GITHUB_INPUT_INVALID: 30,
+} as const satisfies Record<string, number>;
+
+export type GitHubErrorCode = keyof typeof githubErrorCodes;
+
+export function githubError(code: GitHubErrorCode, message: string, hint: string): GantryError {
+  return new GantryError(code, message, { hint, exitCode: githubErrorCodes[code] });
+}
+
+/** What Octokit's `RequestError` carries that matters here (duck-typed: no direct dependency on its class). */
+interface FailedResponse {
+  status?: number;
+  message?: string;
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
+}
+
+export interface FailedCall {
+  /** "the dispatch token", or the user's own name for it (`GANTRY_DISPATCH_TOKEN`). */
+  readonly tokenName: string;
+  /** `POST /repos/acme/live/actions/workflows/x.yml/dispatches`, with the values filled in. */
+  readonly call: string;
+  /** `owner/repo`, when the call addresses a repository. */
+  readonly repository: string | undefined;
+}
+
+function githubMessage(data: unknown): string | undefined {
+  if (typeof data !== "object" || data === null) return undefined;
+  const { message, errors } = data as { message?: unknown; errors?: unknown };
+  const details = Array.isArray(errors)
+    ? errors.map((error) => (typeof error === "object" && error !== null ? String((error as { message?: unknown }).message ?? "") : String(error)))
+    : [];
+  const text = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
+  return text === "" ? undefined : text;
+}
+
+/** "actions=write" → "`actions: write`"; alternatives joined with "or". */
+function describePermissions(header: string): string {
+  return header
+    .split(";")
+    .map((set) =>
+      set
+        .split(",")
+        .map((permission) => permission.trim().replace("=", ": "))
+        .filter((permission) => permission !== "")
+        .map((permission) => `\`${permission}\``)
+        .join(" and "),
+    )
+    .filter((set) => set !== "")
+    .join(" or ");
+}
+
+export function toGantryError(error: unknown, failed: FailedCall): GantryError {
+  if (GantryError.isInstance(error)) return error;
+  const { status, response } = (typeof error === "object" && error !== null ? error : {}) as FailedResponse;
+  const headers = response?.headers ?? {};
+  const detail = githubMessage(response?.data);
+  const where = failed.repository ? ` on ${failed.repository}` : "";
+  const said = detail ? ` GitHub said: "${detail}".` : "";
+  switch (status) {
+    case 401:
+      return githubError(
+        "GITHUB_BAD_CREDENTIALS",
+        `GitHub rejected ${failed.tokenName} for ${failed.call}.${said}`,
+        `The token is wrong, expired or revoked: create a new one and update ${failed.tokenName}.`,
+      );
+    case 403:
+    case 429: {
+      if (status === 429 || String(headers["x-ratelimit-remaining"] ?? "") === "0") {
+        return githubError(
+          "GITHUB_RATE_LIMITED",
+          `GitHub's rate limit stopped ${failed.call} made with ${failed.tokenName}.${said}`,
+          `Wait until the limit resets (x-ratelimit-reset: ${String(headers["x-ratelimit-reset"] ?? "unknown")}) and run again.`,
+        );
+      }
+      const fineGrained = headers["x-accepted-github-permissions"];
+      const classic = headers["x-accepted-oauth-scopes"];
+      const needed =
+        typeof fineGrained === "string" && fineGrained !== ""
+          ? `repository permission ${describePermissions(fineGrained)}${where}`
+          : typeof classic === "string" && classic !== ""
+            ? `scope ${classic
+                .split(",")
+                .map((scope) => `\`${scope.trim()}\``)
+                .join(" or ")}`
+            : undefined;
+      return githubError(
+        "GITHUB_PERMISSION_DENIED",
+        `${failed.tokenName} may not make ${failed.call}${needed ? `: it needs the ${needed}` : ""}.${said}`,
+        needed
+          ? `Grant ${failed.tokenName} the ${needed}, and nothing more (each Gantry token has only the rights its own calls need).`
+          : `Check the permissions of ${failed.tokenName}${where}.`,
+      );
+    }
+    case 404:
+      return githubError(
+        "GITHUB_NOT_FOUND",
+        `GitHub answered 404 for ${failed.call} made with ${failed.tokenName}.${said}`,
+        failed.repository
+          ? `Check that ${failed.repository} and the numbers in the call exist, and that ${failed.tokenName} can see ${failed.repository} (a fine-grained token must have it selected; a classic one needs \`repo\` for a private repository).`
+          : "Check the base URL and the arguments of the call.",
+      );
+    case 400:
+    case 409:
+    case 422:
+      return githubError(
+        "GITHUB_VALIDATION_FAILED",
+        `GitHub refused ${failed.call} (${status}).${said}`,
+        "Fix the request GitHub describes above; for a workflow dispatch, check the workflow's inputs and the ref.",
+      );
+    default: {
+      const reason = status === undefined ? (error instanceof Error ? error.message : String(error)) : `HTTP ${status}`;
+      return githubError(
+        "GITHUB_REQUEST_FAILED",
+        `${failed.call} with ${failed.tokenName} failed: ${reason}.${said}`,
+        "Check the network and GitHub's status, then run again.",
+      );
+    }
+  }
+}

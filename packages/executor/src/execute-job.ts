@@ -1,0 +1,233 @@
+/**
+ * `executeJob`: runs one `gantry/v1` job end to end.
+ *
+ * 1. guard (default: `@gantry/guards`, else "the commit and units exist"), on dry runs too;
+ * 2. credentials for the job's environment (not on dry runs);
+ * 3. a detached git worktree of `job.ref` in a temp directory (never the user's working tree);
+ * 4. the units, in dependency order with a parallelism limit, each with its own masked log;
+ * 5. the worktree is removed whatever happened (failure, abort, or process exit).
+ *
+ * State: units are run in a fresh worktree each time, so the example's backend keeps state under
+ * `GANTRY_STATE_DIR`, which is set for terragrunt to `options.stateDir`, else the caller's
+ * `GANTRY_STATE_DIR`, else `<git common dir>/gantry/state` (stable across worktrees, never committed).
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { jobSchema, type Job } from "@gantry/classifier";
+import { GantryError } from "@gantry/errors";
+import { defaultCredentials, defaultGuard, type CredentialProvider, type JobGuard } from "./guard.js";
+import { runDependencyGraph } from "./graph-run.js";
+import { SecretMasker, secretsFromEnvironment } from "./masking.js";
+import type { JobResult, UnitResult } from "./result.js";
+import { runUnit, unitFileStem } from "./run-unit.js";
+import { findIacTools, type IacTools } from "./tools.js";
+import { formatCommand, unitSteps } from "./unit-commands.js";
+import { discoverUnitDependencies, unitNeeds } from "./unit-graph.js";
+import { createJobWorktree, gitCommonDir } from "./worktree.js";
+
+export type ExecutionEvent =
+  | { type: "job-started"; job: Job; runDir: string | null }
+  | { type: "unit-started"; job: Job; unit: string }
+  | { type: "unit-finished"; job: Job; result: UnitResult }
+  | { type: "job-finished"; result: JobResult };
+
+export interface ExecuteOptions {
+  /** The repository (any directory inside it); the job's commit must exist there. */
+  repo: string;
+  env?: NodeJS.ProcessEnv;
+  dryRun?: boolean;
+  /** Units run at once; default: the job's `terragrunt.parallelism`. */
+  parallelism?: number;
+  /** Abort to interrupt: running tools get SIGINT, nothing new starts, the rest is `not-started`. */
+  signal?: AbortSignal;
+  /** Where logs and plan files are kept; default `<git common dir>/gantry/runs/<timestamp>-<job id>`. */
+  runDir?: string;
+  /** Exported to terragrunt as GANTRY_STATE_DIR (see the module comment). */
+  stateDir?: string;
+  /** Shared with other jobs of a run so every secret is masked everywhere. */
+  masker?: SecretMasker;
+  guard?: JobGuard;
+  credentials?: CredentialProvider;
+  tools?: IacTools;
+  onEvent?: (event: ExecutionEvent) => void;
+  /** How long running tools get after SIGINT before SIGKILL. */
+  killGraceMs?: number;
+}
+
+/** Validates a job document read from a file or stdin; errors name the field. */
+export function parseJob(input: unknown, source = "job"): Job {
+  const parsed = jobSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "(document)";
+  throw new GantryError("EXEC_JOB_INVALID", `field "${field}": ${issue.message}`, {
+    hint: "pass one element of `gantry plan --json`'s `jobs` array (apiVersion gantry/v1, kind Job)",
+    location: { file: source },
+    exitCode: 33,
+  });
+}
+
+export function runTimestamp(date = new Date()): string {
+  return date.toISOString().replace(/[:.]/g, "-");
+}
+
+/** `<git common dir>/gantry/runs/<timestamp>`: outside every worktree, shared by them, never committed. */
+export async function defaultRunDirectory(repo: string): Promise<string> {
+  return join(await gitCommonDir(repo), "gantry", "runs", runTimestamp());
+}
+
+export async function defaultStateDirectory(repo: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const configured = env.GANTRY_STATE_DIR;
+  if (configured !== undefined && configured !== "") return resolve(configured);
+  return join(await gitCommonDir(repo), "gantry", "state");
+}
+
+function errorSummary(error: unknown): NonNullable<JobResult["error"]> {
+  if (GantryError.isInstance(error)) return { code: error.code, message: error.message, hint: error.hint ?? null, exitCode: error.exitCode };
+  return { code: "EXEC_UNEXPECTED", message: (error as Error)?.message ?? String(error), hint: null, exitCode: 30 };
+}
+
+function notStarted(unit: string, reason: string, commands: string[] = []): UnitResult {
+  return { unit, status: "not-started", exitCode: null, durationMs: 0, logPath: null, planFile: null, plan: null, reason, commands };
+}
+
+/** The exit code a job's result maps to: 0, the refusing guard's code, 30 for failed units, 130 when interrupted. */
+export function jobExitCode(result: JobResult): number {
+  if (result.interrupted) return 130;
+  if (result.error) return result.error.exitCode;
+  return result.status === "succeeded" ? 0 : 30;
+}
+
+export async function executeJob(jobInput: Job, options: ExecuteOptions): Promise<JobResult> {
+  const job = parseJob(jobInput);
+  const env = options.env ?? process.env;
+  const repo = isAbsolute(options.repo) ? options.repo : resolve(options.repo);
+  const masker = options.masker ?? new SecretMasker();
+  const dryRun = options.dryRun ?? false;
+  const startedAt = new Date();
+  const result = (partial: Pick<JobResult, "status" | "units"> & Partial<JobResult>): JobResult => {
+    const final: JobResult = {
+      apiVersion: "gantry/v1",
+      kind: "JobResult",
+      job,
+      interrupted: options.signal?.aborted ?? false,
+      dryRun,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      runDir: null,
+      worktree: null,
+      error: null,
+      ...partial,
+    };
+    options.onEvent?.({ type: "job-finished", result: final });
+    return final;
+  };
+  masker.addAll(secretsFromEnvironment(env));
+  masker.addAll(secretsFromEnvironment(job.terragrunt.env));
+
+  let tools: IacTools;
+  try {
+    tools = options.tools ?? findIacTools(env);
+    await (options.guard ?? defaultGuard())(job, { repo, env, dryRun });
+  } catch (error) {
+    return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
+  }
+
+  if (dryRun) {
+    options.onEvent?.({ type: "job-started", job, runDir: null });
+    const units = job.units.map((unit) => {
+      const stem = unitFileStem(unit);
+      const steps = unitSteps({
+        action: job.action,
+        unitDir: `$WORKTREE/${unit}`,
+        planFile: `$RUN_DIR/${stem}.tfplan`,
+        tools,
+        flags: job.terragrunt.flags,
+        downloadDir: `$WORKTREE/.gantry-cache/${stem}`,
+      });
+      return notStarted(unit, "dry run", steps.map((step) => masker.mask(formatCommand("terragrunt", step.args))));
+    });
+    return result({ status: "succeeded", units });
+  }
+
+  let credentials;
+  try {
+    credentials = await (options.credentials ?? defaultCredentials())(job, { env });
+  } catch (error) {
+    return result({ status: "failed", units: job.units.map((u) => notStarted(u, "no credentials")), error: errorSummary(error) });
+  }
+  masker.addAll(credentials.secrets);
+  masker.addAll(secretsFromEnvironment(credentials.env));
+
+  const runDir = options.runDir ?? join(await defaultRunDirectory(repo), job.id);
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  const stateDir = options.stateDir ?? (await defaultStateDirectory(repo, env));
+  mkdirSync(stateDir, { recursive: true });
+  const toolEnv = toolEnvironment([env, job.terragrunt.env, credentials.env], stateDir);
+
+  options.onEvent?.({ type: "job-started", job, runDir });
+  if (options.signal?.aborted) {
+    return result({ status: "failed", runDir, units: job.units.map((u) => notStarted(u, "interrupted before start")) });
+  }
+
+  let worktree;
+  try {
+    worktree = await createJobWorktree(repo, job.ref, job.id);
+  } catch (error) {
+    return result({ status: "failed", runDir, units: job.units.map((u) => notStarted(u, "no worktree")), error: errorSummary(error) });
+  }
+  const unitResults = new Map<string, UnitResult>();
+  try {
+    const dependencies = await discoverUnitDependencies(worktree.dir, tools, toolEnv, options.signal);
+    const needs = unitNeeds(job.units, job.action, dependencies);
+    const statuses = await runDependencyGraph(needs, {
+      parallelism: options.parallelism ?? job.terragrunt.parallelism,
+      signal: options.signal,
+      run: async (unit) => {
+        options.onEvent?.({ type: "unit-started", job, unit });
+        const unitResult = await runUnit(unit, { job, worktree: worktree.dir, runDir, tools, env: toolEnv, masker, signal: options.signal, killGraceMs: options.killGraceMs });
+        unitResults.set(unit, unitResult);
+        options.onEvent?.({ type: "unit-finished", job, result: unitResult });
+        return unitResult.status === "succeeded" ? "succeeded" : "failed";
+      },
+      onSkip: (unit, because) => {
+        const skipped: UnitResult = { ...notStarted(unit, `${because} did not succeed`), status: "skipped" };
+        unitResults.set(unit, skipped);
+        options.onEvent?.({ type: "unit-finished", job, result: skipped });
+      },
+    });
+    for (const [unit, status] of statuses) {
+      if (!unitResults.has(unit)) unitResults.set(unit, notStarted(unit, status === "not-started" && options.signal?.aborted ? "interrupted before start" : "never started"));
+    }
+  } finally {
+    await worktree.remove();
+  }
+  remaskLogs([...unitResults.values()], masker);
+  const units = job.units.map((unit) => unitResults.get(unit)!);
+  return result({ status: units.every((u) => u.status === "succeeded") ? "succeeded" : "failed", runDir, worktree: worktree.dir, units });
+}
+
+/**
+ * The environment terragrunt and tofu run with: the caller's, then the job's `terragrunt.env`, then the
+ * credentials (which win), then what makes every run non-interactive and finds the state.
+ */
+function toolEnvironment(layers: Array<Record<string, string | undefined>>, stateDir: string): Record<string, string> {
+  const toolEnv: Record<string, string> = {};
+  for (const layer of layers) {
+    for (const [name, value] of Object.entries(layer)) if (value !== undefined) toolEnv[name] = value;
+  }
+  // OpenTofu prints a warning when TF_CLI_CONFIG_FILE names a missing file, and terragrunt then fails to
+  // parse `tofu version`; a missing file configures nothing, so it is dropped.
+  if (toolEnv.TF_CLI_CONFIG_FILE !== undefined && !existsSync(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
+  return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: stateDir };
+}
+
+/** Secrets learnt late (a sensitive output of a later unit) are masked in logs written earlier too. */
+function remaskLogs(units: UnitResult[], masker: SecretMasker): void {
+  for (const unit of units) {
+    if (unit.logPath === null || !existsSync(unit.logPath)) continue;
+    const text = readFileSync(unit.logPath, "utf8");
+    const masked = masker.mask(text);
+    if (masked !== text) writeFileSync(unit.logPath, masked, { mode: 0o600 });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Guards and credentials are injectable. The defaults are `@gantry/guards`' `checkJob` (every guard,
+ * including re-deriving the job from its source commits) and `obtainCredentials` (GitHub OIDC -> STS
+ * inside GitHub Actions; the local AWS chain unchanged elsewhere). `checkJobMinimal` and
+ * `localCredentials` are the small built-ins for embedding and tests: the commit and units exist; no
+ * extra environment.
+ */
+import { checkJob, obtainCredentials } from "@gantry/guards";
+import type { Job } from "@gantry/classifier";
+import { GantryError } from "@gantry/errors";
+import { git } from "./worktree.js";
+
+export type JobGuard = (job: Job, options: { repo: string; env: NodeJS.ProcessEnv; dryRun: boolean }) => Promise<unknown>;
+
+export interface JobCredentials {
+  /** Environment for terragrunt (AWS_* variables). */
+  env: Record<string, string>;
+  /** Values to mask everywhere. */
+  secrets: string[];
+}
+export type CredentialProvider = (job: Job, options: { env: NodeJS.ProcessEnv; sessionName?: string }) => Promise<JobCredentials>;
+
+/** The checks every job gets even without `@gantry/guards`: the commit and each unit exist. */
+export const checkJobMinimal: JobGuard = async (job, { repo }) => {
+  try {
+    await git(repo, ["cat-file", "-e", `${job.ref}^{commit}`]);
+  } catch {
+    throw new GantryError("GUARD_REF_NOT_FOUND", `job ${job.id}: field "ref": commit ${job.ref} does not exist in ${repo}`, {
+      hint: "fetch the commit (`git fetch origin SHA`) or plan the job again from this repository",
+      exitCode: 40,
+    });
+  }
+  for (const [index, unit] of job.units.entries()) {
+    try {
+      await git(repo, ["cat-file", "-e", `${job.ref}:${unit.replace(/\/+$/, "")}/terragrunt.hcl`]);
+    } catch {
+      throw new GantryError("GUARD_UNIT_NOT_AT_REF", `job ${job.id}: field "units[${index}]": ${unit}/terragrunt.hcl does not exist at ${job.ref.slice(0, 12)}`, {
+        hint: "a unit is run at the commit where its code exists: the head for plan/apply, the base for plan-destroy/destroy; plan the job again",
+        exitCode: 41,
+      });
+    }
+  }
+  return { checks: ["ref-exists", "units-exist-at-ref"] };
+};
+
+export const localCredentials: CredentialProvider = async () => ({ env: {}, secrets: [] });
+
+/** `@gantry/guards`' `checkJob`. */
+export function defaultGuard(): JobGuard {
+  return (job, options) => checkJob(job, options);
+}
+
+/** `@gantry/guards`' `obtainCredentials`. */
+export function defaultCredentials(): CredentialProvider {
+  return (job, options) => obtainCredentials(job, options);
+}

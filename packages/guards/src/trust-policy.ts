@@ -1,0 +1,158 @@
+/**
+ * IAM trust policies for the plan and apply roles, and a linter for the misconfigurations that let other
+ * repositories or branches assume them.
+ *
+ * - plan role: audience `sts.amazonaws.com`, `sub` any ref or pull request of the repository (and of the
+ *   pipelines repository, when separate), read-only by its permissions.
+ * - apply role: audience `sts.amazonaws.com`, `sub` exactly `repo:OWNER/PIPELINES:ref:refs/heads/main`.
+ * - GitHub's immutable `sub` format (`repo:OWNER@ownerId/REPO@repoId:...`) is an option.
+ */
+export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+
+export interface TrustPolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Principal: { Federated: string | string[] };
+  Action: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+export interface TrustPolicy {
+  Version: "2012-10-17";
+  Statement: TrustPolicyStatement[];
+}
+
+export interface TrustPolicyInput {
+  repoOwner: string;
+  /** The infrastructure repository (name only). */
+  repo: string;
+  /** The pipelines repository (name, or owner/name within the same owner) that applies; default `repo`. */
+  pipelinesRepo?: string;
+  /** Default: the placeholder `ACCOUNT_ID`. */
+  accountId?: string;
+  /** Use GitHub's immutable `sub` format; needs the ids. */
+  immutableSubject?: { ownerId: string; repoId: string; pipelinesRepoId?: string };
+  /** The OIDC provider host; GitHub's by default (tests use a local issuer). */
+  issuerHost?: string;
+}
+
+function subjectRepository(owner: string, name: string, ids: { ownerId: string; repoId: string } | undefined): string {
+  return ids ? `${owner}@${ids.ownerId}/${name}@${ids.repoId}` : `${owner}/${name}`;
+}
+
+export function buildTrustPolicies(input: TrustPolicyInput): { plan: TrustPolicy; apply: TrustPolicy } {
+  const host = input.issuerHost ?? GITHUB_OIDC_HOST;
+  const principal = { Federated: `arn:aws:iam::${input.accountId ?? "ACCOUNT_ID"}:oidc-provider/${host}` };
+  const pipelinesName = (input.pipelinesRepo ?? input.repo).replace(new RegExp(`^${input.repoOwner}/`), "");
+  const ids = input.immutableSubject;
+  const infrastructure = subjectRepository(input.repoOwner, input.repo, ids && { ownerId: ids.ownerId, repoId: ids.repoId });
+  const pipelinesIds = ids && (pipelinesName === input.repo ? ids.repoId : ids.pipelinesRepoId);
+  if (ids && !pipelinesIds) throw new Error("the immutable subject format needs the pipelines repository's id too");
+  const pipelines = subjectRepository(input.repoOwner, pipelinesName, ids && pipelinesIds ? { ownerId: ids.ownerId, repoId: pipelinesIds } : undefined);
+  const planSubjects = [...new Set([`repo:${infrastructure}:ref:*`, `repo:${infrastructure}:pull_request`, `repo:${pipelines}:ref:*`])];
+  const statement = (sid: string, condition: TrustPolicyStatement["Condition"]): TrustPolicy => ({
+    Version: "2012-10-17",
+    Statement: [{ Sid: sid, Effect: "Allow", Principal: principal, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition }],
+  });
+  return {
+    plan: statement("GantryPlanAnyRef", {
+      StringEquals: { [`${host}:aud`]: "sts.amazonaws.com" },
+      StringLike: { [`${host}:sub`]: planSubjects },
+    }),
+    apply: statement("GantryApplyMainOnly", {
+      StringEquals: { [`${host}:aud`]: "sts.amazonaws.com", [`${host}:sub`]: `repo:${pipelines}:ref:refs/heads/main` },
+    }),
+  };
+}
+
+export interface TrustPolicyFinding {
+  code:
+    | "TRUST_NO_SUB_CONDITION"
+    | "TRUST_MISSING_AUDIENCE"
+    | "TRUST_WILDCARD_OWNER"
+    | "TRUST_WILDCARD_REPOSITORY"
+    | "TRUST_WILDCARD_REF_ON_APPLY"
+    | "TRUST_STRINGLIKE_WITHOUT_WILDCARD"
+    | "TRUST_POLICY_INVALID";
+  /** Index of the statement in `Statement`, or null for the whole document. */
+  statement: number | null;
+  message: string;
+  fix: string;
+}
+
+const POSITIVE_OPERATORS = ["StringEquals", "StringLike", "ForAnyValue:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringEquals", "ForAllValues:StringLike"];
+const hasWildcard = (value: string) => /[*?]/.test(value);
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Values of a condition key (by suffix, `:sub`, `:aud`) under positive operators, with the operator. */
+function conditionValues(statement: TrustPolicyStatement, suffix: string): Array<{ operator: string; key: string; value: string }> {
+  const found: Array<{ operator: string; key: string; value: string }> = [];
+  for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+    if (!POSITIVE_OPERATORS.includes(operator) || typeof block !== "object" || block === null) continue;
+    for (const [key, values] of Object.entries(block)) {
+      if (key.toLowerCase().endsWith(suffix)) for (const value of asArray(values)) found.push({ operator, key, value: String(value) });
+    }
+  }
+  return found;
+}
+
+/** `repo:OWNER/REPO:rest` (owner and repo may carry immutable `@id`s); null when not in that shape. */
+function splitSubject(value: string): { owner: string; repository: string; rest: string } | null {
+  const match = /^repo:([^/:]*)\/([^:]*)(?::(.*))?$/.exec(value);
+  return match ? { owner: match[1]!, repository: match[2]!, rest: match[3] ?? "" } : null;
+}
+
+/**
+ * Lints one trust policy. `role` says what the role is for: `apply` also refuses any subject that is not
+ * exactly the main branch. Findings are ordered by statement.
+ */
+export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unknown" = "unknown"): TrustPolicyFinding[] {
+  const findings: TrustPolicyFinding[] = [];
+  const statements = (document as { Statement?: unknown } | null)?.Statement;
+  if (typeof document !== "object" || document === null || (!Array.isArray(statements) && typeof statements !== "object")) {
+    return [{ code: "TRUST_POLICY_INVALID", statement: null, message: "the document has no Statement", fix: "a trust policy is `{ \"Version\": \"2012-10-17\", \"Statement\": [...] }`; print one with `gantry iam trust-policy`" }];
+  }
+  asArray(statements as TrustPolicyStatement | TrustPolicyStatement[]).forEach((statement, index) => {
+    if (statement?.Effect !== "Allow") return;
+    const federated = asArray(statement.Principal?.Federated);
+    if (!federated.some((arn) => /:oidc-provider\//.test(arn))) return;
+    const add = (code: TrustPolicyFinding["code"], message: string, fix: string) => findings.push({ code, statement: index, message, fix });
+
+    const audiences = conditionValues(statement, ":aud");
+    if (!audiences.some((entry) => entry.operator === "StringEquals" && entry.value === "sts.amazonaws.com")) {
+      add("TRUST_MISSING_AUDIENCE", "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com", 'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }');
+    }
+    const subjects = conditionValues(statement, ":sub");
+    if (subjects.length === 0) {
+      add("TRUST_NO_SUB_CONDITION", "no condition on `<provider>:sub`: any repository of any GitHub owner can assume this role", 'add "StringEquals": { "token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:ref:refs/heads/main" } (see `gantry iam trust-policy`)');
+      return;
+    }
+    // StringLike whose values are all exact is StringEquals misspelt (exact values beside patterns are fine:
+    // one key's values must share an operator).
+    for (const operator of new Set(subjects.map((entry) => entry.operator))) {
+      const values = subjects.filter((entry) => entry.operator === operator).map((entry) => entry.value);
+      if (operator.endsWith("StringLike") && !values.some(hasWildcard)) {
+        add("TRUST_STRINGLIKE_WITHOUT_WILDCARD", `StringLike is used for '${values.join("', '")}', which has no wildcard`, `use StringEquals for exact values: "StringEquals": { "...:sub": ${JSON.stringify(values.length === 1 ? values[0] : values)} }`);
+      }
+    }
+    for (const { value } of subjects) {
+      const subject = splitSubject(value);
+      if (!subject) {
+        if (hasWildcard(value)) add("TRUST_WILDCARD_OWNER", `sub '${value}' does not pin an owner and repository`, "use `repo:OWNER/REPO:...` with no wildcard before the second colon");
+        continue;
+      }
+      if (hasWildcard(subject.owner)) {
+        add("TRUST_WILDCARD_OWNER", `sub '${value}' has a wildcard owner: other GitHub accounts match`, `name the owner exactly: repo:YOUR-ORG/${subject.repository}:${subject.rest}`);
+      } else if (hasWildcard(subject.repository)) {
+        add("TRUST_WILDCARD_REPOSITORY", `sub '${value}' has a wildcard repository: every matching repository of ${subject.owner} can assume the role`, `name the repository exactly: repo:${subject.owner}/REPO:${subject.rest}`);
+      }
+      if (role === "apply" && subject.rest !== "ref:refs/heads/main") {
+        add(
+          "TRUST_WILDCARD_REF_ON_APPLY",
+          `the apply role accepts sub '${value}', not only the main branch: any branch or pull request could apply`,
+          `use exactly "StringEquals": { "...:sub": "repo:${subject.owner}/${subject.repository}:ref:refs/heads/main" }`,
+        );
+      }
+    }
+  });
+  return findings;
+}

@@ -1,0 +1,1 @@
+# only a trailing comment, no newline

@@ -1,0 +1,9 @@
+int = 42
+zero = 0
+float = 3.14159
+exp = 1e10
+exp_neg = 1.5e-3
+exp_plus = 2E+5
+big = 9007199254740991
+negative = -17
+negative_float = -0.5

@@ -1,0 +1,3 @@
+dependency "a" { config_path = "../a" }
+dependency "b" { config_path = "../b" }
+skip {}
