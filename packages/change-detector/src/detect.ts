@@ -7,7 +7,7 @@
 import { GantryError } from "@gantry/errors";
 import { analyseUnits } from "./analysis/analyse-units.js";
 import { ParseCache } from "./analysis/parse-cache.js";
-import type { ReadSet, UnitReads } from "./analysis/read-set.js";
+import type { UnitReads } from "./analysis/read-set.js";
 import { Snapshot } from "./analysis/snapshot.js";
 import { loadCache, saveCache, type LoadedCache } from "./cache.js";
 import { API_VERSION, detectionResultSchema, type DetectionResult } from "./contract.js";
@@ -58,25 +58,37 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const reusable = cached ? await reusableUnits(repo, cached, head, unitSets.head) : new Map<string, number>();
     const toAnalyse = headUnits.filter((unit) => !reusable.has(unit));
     if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
-    const fresh = headTree ? await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache) : new Map<string, ReadSet>();
-
     const unitIds = headUnits;
     const idOf = new Map(unitIds.map((unit, id) => [unit, id]));
-    const index = buildIndex(cached, reusable, idOf, fresh);
-    const records = new Map<string, UnitReads>(fresh);
+    // Reused records stay encoded as they were; the string table only grows, so their ids stay valid.
+    const table = new StringTable(reusable.size > 0 && cached ? cached.strings : []);
+    const index = startIndex(cached, reusable, idOf, toAnalyse.length === 0);
+    const freshRecords = new Map<string, string>();
+    const freshDependencies = new Map<string, string[]>();
+    if (headTree && toAnalyse.length > 0) {
+      await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache, (unit, reads) => {
+        index.add(idOf.get(unit)!, reads);
+        freshRecords.set(unit, encodeUnitReads(reads, table));
+        freshDependencies.set(unit, [...reads.dependencies].sort());
+      });
+    }
+    const encodedRecord = (unit: string): string | undefined => {
+      const cachedId = reusable.get(unit);
+      return freshRecords.get(unit) ?? (cachedId !== undefined && cached ? cached.records[cachedId] : undefined);
+    };
+    const decoded = new Map<string, UnitReads>();
     const record = (unit: string): UnitReads => {
-      let found = records.get(unit);
+      let found = decoded.get(unit);
       if (!found) {
-        const cachedId = reusable.get(unit);
-        found = cachedId !== undefined && cached ? decodeUnitReads(cached.records[cachedId]!, cached.strings) : emptyReads();
-        records.set(unit, found);
+        const text = encodedRecord(unit);
+        found = text === undefined ? emptyReads() : decodeUnitReads(text, table.strings);
+        decoded.set(unit, found);
       }
       return found;
     };
     const dependenciesOf = (unit: string): string[] => {
       const cachedId = reusable.get(unit);
-      if (!fresh.has(unit) && cachedId !== undefined && cached) return cached.dependencies[cachedId]!;
-      return [...record(unit).dependencies].sort();
+      return freshDependencies.get(unit) ?? (cachedId !== undefined && cached ? cached.dependencies[cachedId]! : []);
     };
 
     // Deleted units are analysed in the base tree (their dependencies belong in the graph).
@@ -100,17 +112,10 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const trackedFiles = headTree ? headTree.size : cached!.trackedFiles;
 
     if (useCache && !upToDate) {
-      // Reused records stay encoded as they were; the string table only grows, so their ids stay valid.
-      const table = new StringTable(reusable.size > 0 && cached ? cached.strings : []);
-      const encoded = headUnits.map((unit) => {
-        const cachedId = reusable.get(unit);
-        const fromCache = !fresh.has(unit) && cachedId !== undefined && cached;
-        return fromCache ? cached.records[cachedId]! : encodeUnitReads(record(unit), table);
-      });
       saveCache(repo.commonDir, {
         commit: head,
         units: headUnits,
-        records: encoded,
+        records: headUnits.map((unit) => encodedRecord(unit) ?? encodeUnitReads(emptyReads(), table)),
         strings: table.strings,
         dependencies: headUnits.map((unit) => dependencies[unit]!),
         stackDirs: [...treeUnits.stackDirs].sort(),
@@ -183,28 +188,17 @@ async function reusableUnits(
   return reusable;
 }
 
-/** The index of this run: cached postings of reused units (renumbered) plus the fresh analyses. */
-function buildIndex(
-  cached: LoadedCache | null,
-  reusable: Map<string, number>,
-  idOf: Map<string, number>,
-  fresh: Map<string, ReadSet>,
-): ReadIndex {
-  let index: ReadIndex;
-  const identity = cached !== null && fresh.size === 0 && cached.units.length === idOf.size && cached.units.every((unit, id) => idOf.get(unit) === id);
+/** The index of this run before fresh analyses are added: cached postings of reused units, renumbered. */
+function startIndex(cached: LoadedCache | null, reusable: Map<string, number>, idOf: Map<string, number>, nothingToAnalyse: boolean): ReadIndex {
+  if (!cached || reusable.size === 0) return new ReadIndex();
+  const identity = nothingToAnalyse && cached.units.length === idOf.size && cached.units.every((unit, id) => idOf.get(unit) === id);
   if (identity) return cached.index;
-  if (cached && reusable.size > 0) {
-    const renumber = new Map<number, number>();
-    for (const [unit, cachedId] of reusable) {
-      const id = idOf.get(unit);
-      if (id !== undefined) renumber.set(cachedId, id);
-    }
-    index = ReadIndex.deserialize(cached.index.serialize((id) => renumber.get(id)));
-  } else {
-    index = new ReadIndex();
+  const renumber = new Map<number, number>();
+  for (const [unit, cachedId] of reusable) {
+    const id = idOf.get(unit);
+    if (id !== undefined) renumber.set(cachedId, id);
   }
-  for (const [unit, reads] of fresh) index.add(idOf.get(unit)!, reads);
-  return index;
+  return ReadIndex.deserialize(cached.index.serialize((id) => renumber.get(id)));
 }
 
 async function analyseDeletedUnits(
@@ -215,9 +209,11 @@ async function analyseDeletedUnits(
   reader: BlobReader,
   parseCache: ParseCache,
 ): Promise<Map<string, UnitReads>> {
-  if (deletedUnits.length === 0) return new Map();
+  const records = new Map<string, UnitReads>();
+  if (deletedUnits.length === 0) return records;
   const baseTree = await repo.listTree(base);
-  return analyseUnits(new Snapshot(baseTree, "base"), deletedUnits, baseUnits, reader, parseCache);
+  await analyseUnits(new Snapshot(baseTree, "base"), deletedUnits, baseUnits, reader, parseCache, (unit, reads) => records.set(unit, reads));
+  return records;
 }
 
 function changedStackFiles(diff: DiffEntry[]): string[] {

@@ -249,7 +249,9 @@ export function parseLsTree(out: Buffer): Tree {
  */
 export class BlobReader {
   private child: ReturnType<typeof spawn> | undefined;
+  /** Requests in the order written; `head` is the next one to answer (no O(n) `shift` on big batches). */
   private pending: Array<{ sha: string; resolve: (value: Buffer | null) => void }> = [];
+  private head = 0;
   private buffer: Buffer = Buffer.alloc(0);
   private failure: Error | undefined;
 
@@ -262,7 +264,9 @@ export class BlobReader {
     child.stderr!.resume();
     const fail = (error: Error) => {
       this.failure = error;
-      for (const request of this.pending.splice(0)) request.resolve(null);
+      for (const request of this.pending.slice(this.head)) request.resolve(null);
+      this.pending = [];
+      this.head = 0;
     };
     child.on("error", fail);
     child.on("close", () => fail(new Error("git cat-file exited")));
@@ -274,14 +278,18 @@ export class BlobReader {
   private onData(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     for (;;) {
-      const request = this.pending[0];
-      if (!request) return;
+      const request = this.pending[this.head];
+      if (!request) {
+        this.pending = [];
+        this.head = 0;
+        return;
+      }
       const newline = this.buffer.indexOf(10);
       if (newline === -1) return;
       const header = this.buffer.toString("latin1", 0, newline);
       if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
         this.buffer = this.buffer.subarray(newline + 1);
-        this.pending.shift();
+        this.head++;
         request.resolve(null);
         continue;
       }
@@ -289,7 +297,7 @@ export class BlobReader {
       if (this.buffer.length < newline + 1 + size + 1) return;
       const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
       this.buffer = this.buffer.subarray(newline + 1 + size + 1);
-      this.pending.shift();
+      this.head++;
       request.resolve(content);
     }
   }

@@ -65,13 +65,15 @@ export async function classifyChanges(detection: DetectionResult, options: Class
       change.files.forEach((path) => handledFiles.add(path));
       continue;
     }
-    const verdict =
-      (await classifyWithPlugins(plugins, file, context)) ?? classifyBuiltIn(file, { unitStatus, headUnits, newAccounts, localModuleReads });
+    const pluginVerdict = await classifyWithPlugins(plugins, file, context);
+    const verdicts = pluginVerdict ? [pluginVerdict] : classifyBuiltIn(file, { unitStatus, headUnits, newAccounts, localModuleReads });
     change.files.forEach((path) => handledFiles.add(path));
-    const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
-    const group = groups.get(key) ?? { verdict, files: new Set<string>() };
-    change.files.forEach((path) => group.files.add(path));
-    groups.set(key, group);
+    for (const verdict of verdicts) {
+      const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
+      const group = groups.get(key) ?? { verdict, files: new Set<string>() };
+      change.files.forEach((path) => group.files.add(path));
+      groups.set(key, group);
+    }
   }
 
   const changes = [...groups.values()].map(({ verdict, files }) => toChange(verdict, [...files].sort()));
@@ -143,8 +145,16 @@ interface BuiltInContext {
   localModuleReads: ReadonlySet<string>;
 }
 
-/** The built-in chain, in the documented order (after the ignore list and plugins). */
-function classifyBuiltIn(file: ChangedFile, context: BuiltInContext): Verdict {
+/**
+ * The built-in chain, in the documented order (after the ignore list and plugins). Only a unit file can
+ * give several verdicts: a unit moved to another directory is a deletion of the old unit and an addition
+ * of the new one, from the same renamed files.
+ */
+function classifyBuiltIn(file: ChangedFile, context: BuiltInContext): Verdict[] {
+  return [classifyBuiltInRule(file, context)].flat();
+}
+
+function classifyBuiltInRule(file: ChangedFile, context: BuiltInContext): Verdict | Verdict[] {
   const affected = uniqueSorted([...file.units, ...(file.insideUnit ? [file.insideUnit] : [])]);
   const account = file.path.split("/")[0] ?? "";
   if (file.path.includes("/") && context.newAccounts.has(account)) {
@@ -160,8 +170,12 @@ function classifyBuiltIn(file: ChangedFile, context: BuiltInContext): Verdict {
   const status = unit ? context.unitStatus.get(unit) : undefined;
   if (unit && status !== "deleted" && driftMarkerNames.includes(baseName(file.path))) return { type: "DriftDetected", units: [unit] };
   if (unit) {
-    const type = status === "added" ? "UnitAdded" : status === "deleted" ? "UnitDeleted" : "UnitChanged";
-    return { type, units: affected };
+    const byType = new Map<BuiltInChangeType, string[]>();
+    for (const affectedUnit of affected) {
+      const type = unitChangeType(context.unitStatus.get(affectedUnit));
+      byType.set(type, [...(byType.get(type) ?? []), affectedUnit]);
+    }
+    return [...byType].map(([type, units]) => ({ type, units }));
   }
   if (file.path.endsWith(".hcl") && baseName(file.path) !== lockFileName) return { type: "HCLChanged", units: affected };
   if (file.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };
@@ -202,13 +216,17 @@ function reportUncoveredUnits(detection: DetectionResult, changes: readonly Chan
     if (covered.has(unit.path)) continue;
     const files = unit.reasons.map((reason) => reason.file).filter((file) => !handledFiles.has(file));
     if (unit.reasons.length > 0 && files.length === 0) continue; // only ignored or plugin-claimed files put it here
-    const type: BuiltInChangeType = unit.status === "added" ? "UnitAdded" : unit.status === "deleted" ? "UnitDeleted" : "UnitChanged";
+    const type = unitChangeType(unit.status);
     const entry = extra.get(type) ?? { files: new Set<string>(), units: [] };
     files.forEach((file) => entry.files.add(file));
     entry.units.push(unit.path);
     extra.set(type, entry);
   }
   return [...extra].map(([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort()));
+}
+
+function unitChangeType(status: UnitStatus | undefined): "UnitAdded" | "UnitDeleted" | "UnitChanged" {
+  return status === "added" ? "UnitAdded" : status === "deleted" ? "UnitDeleted" : "UnitChanged";
 }
 
 function toChange(verdict: Verdict, files: string[]): Change {

@@ -134,7 +134,9 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
       const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
       let draft = draftsByKey.get(key);
       if (!draft) {
-        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unit}` : `${action}-${environment.name}`, usedIds);
+        // `apply-prod-us-east-1-app` for prod/us-east-1/app: the environment's name is not repeated.
+        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
+        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
         draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: new Set() };
         draftsByKey.set(key, draft);
         drafts.push(draft);

@@ -27,7 +27,10 @@ export function refuseDeletingDependedOnUnits(detection: DetectionResult, delete
 export function refuseAccountsAddedWithOthers(changes: readonly Change[]): void {
   const added = changes.filter((change) => change.type === "AccountsAdded");
   if (added.length === 0) return;
-  const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).length > 0);
+  // Changes whose units all belong to the new accounts (their _envcommon, modules...) are part of adding them.
+  const newAccounts = added.map((change) => (change.type === "AccountsAdded" ? `${change.account}/` : ""));
+  const outside = (unit: string) => !newAccounts.some((prefix) => unit.startsWith(prefix));
+  const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
   if (others.length === 0) return;
   const accounts = added.map((change) => (change.type === "AccountsAdded" ? change.account : "")).join(", ");
   throw classifierError(

@@ -111,6 +111,18 @@ describe("classifyChanges: the built-in chain", () => {
     ]);
   });
 
+  it("splits a unit moved to another directory into UnitDeleted (old path) and UnitAdded (new path)", async () => {
+    const detection = buildDetection({
+      changes: [{ type: "renamed", files: ["prod/a/terragrunt.hcl", "prod/c/terragrunt.hcl"], insideUnit: "prod/c", units: ["prod/a", "prod/c"] }],
+      units: { "prod/a": { status: "deleted" }, "prod/c": { status: "added" } },
+    });
+    const { changes } = await classifyChanges(detection);
+    expect(summary(changes)).toEqual([
+      { type: "UnitAdded", files: ["prod/a/terragrunt.hcl", "prod/c/terragrunt.hcl"], units: ["prod/c"] },
+      { type: "UnitDeleted", files: ["prod/a/terragrunt.hcl", "prod/c/terragrunt.hcl"], units: ["prod/a"] },
+    ]);
+  });
+
   it("still reports units detection found that no classified file accounts for", async () => {
     const detection = buildDetection({
       changes: [{ files: "live/stack/terragrunt.stack.hcl", units: [] }],

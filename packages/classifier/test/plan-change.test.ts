@@ -86,7 +86,7 @@ describe.each<Event>(["pull_request", "push"])("every change type on %s", (event
     ]);
     expect(jobs(plan)).toEqual([
       { id: `${forward(event)}-dev`, action: forward(event), units: ["dev/app"], needs: [] },
-      { id: `${backward(event)}-prod-prod-app`, action: backward(event), units: ["prod/app"], needs: [`${forward(event)}-dev`] },
+      { id: `${backward(event)}-prod-app`, action: backward(event), units: ["prod/app"], needs: [`${forward(event)}-dev`] },
     ]);
     expect(plan.jobs[1]!.ref).toBe(plan.base);
   });
@@ -214,16 +214,35 @@ describe("ordering, consolidation and overrides on a real repository", () => {
       "push",
     );
     expect(jobs(plan)).toEqual([
-      { id: "apply-prod-prod-vpc", action: "apply", units: ["prod/vpc"], needs: [] },
-      { id: "apply-prod-prod-app", action: "apply", units: ["prod/app"], needs: ["apply-prod-prod-vpc"] },
-      { id: "destroy-prod-prod-old-cache", action: "destroy", units: ["prod/old-cache"], needs: ["apply-prod-prod-vpc", "apply-prod-prod-app"] },
+      { id: "apply-prod-vpc", action: "apply", units: ["prod/vpc"], needs: [] },
+      { id: "apply-prod-app", action: "apply", units: ["prod/app"], needs: ["apply-prod-vpc"] },
+      { id: "destroy-prod-old-cache", action: "destroy", units: ["prod/old-cache"], needs: ["apply-prod-vpc", "apply-prod-app"] },
       {
-        id: "destroy-prod-prod-old-queue",
+        id: "destroy-prod-old-queue",
         action: "destroy",
         units: ["prod/old-queue"],
-        needs: ["apply-prod-prod-vpc", "apply-prod-prod-app", "destroy-prod-prod-old-cache"],
+        needs: ["apply-prod-vpc", "apply-prod-app", "destroy-prod-old-cache"],
       },
     ]);
+  });
+
+  it("moves a unit: applies the new directory, destroys the old one from the base commit afterwards", async () => {
+    await using repo = createTempGitRepo(layout);
+    const base = repo.sha();
+    repo.rename("prod/vpc", "prod/network");
+    repo.write({ "prod/db/terragrunt.hcl": unit(dependsOn("../network")) });
+    const head = repo.commit({}, "move vpc to network");
+    const plan = planDocumentSchema.parse(await planChange({ repo: repo.dir, base, head, event: "push", env: {}, cache: false }));
+    expect(changes(plan)).toEqual([
+      { type: "UnitAdded", units: ["prod/network"] },
+      { type: "UnitChanged", units: ["prod/db"] },
+      { type: "UnitDeleted", units: ["prod/vpc"] },
+    ]);
+    expect(jobs(plan)).toEqual([
+      { id: "apply-prod", action: "apply", units: ["prod/network", "prod/db"], needs: [] },
+      { id: "destroy-prod-vpc", action: "destroy", units: ["prod/vpc"], needs: ["apply-prod"] },
+    ]);
+    expect(plan.jobs.map((job) => job.ref)).toEqual([head, base]);
   });
 
   it("refuses a change that deletes a unit a remaining unit still depends on", async () => {
@@ -304,8 +323,8 @@ environment "dev" {
     const plan = await planCommit(repo, { "_envcommon/app.hcl": "locals {\n  size = 5\n}\n" }, "push", { branch: "release" });
     expect(plan.deployBranch).toBe("release");
     expect(jobs(plan)).toEqual([
-      { id: "apply-prod-prod-app", action: "apply", units: ["prod/app"], needs: [] },
-      { id: "apply-dev-dev-app", action: "apply", units: ["dev/app"], needs: [] },
+      { id: "apply-prod-app", action: "apply", units: ["prod/app"], needs: [] },
+      { id: "apply-dev-app", action: "apply", units: ["dev/app"], needs: [] },
     ]);
     expect(plan.jobs[0]!.authentication).toEqual({
       accountId: "444444444444",

@@ -74,7 +74,7 @@ describe("planJobs: actions per event", () => {
       { id: "plan-dev", action: "plan", units: ["dev/app"], needs: [] },
       { id: "plan-shared", action: "plan", units: ["shared/vpc"], needs: [] },
       { id: "plan-prod", action: "plan", units: ["prod/db", "prod/app"], needs: ["plan-shared"] },
-      { id: "plan-destroy-prod-prod-old", action: "plan-destroy", units: ["prod/old"], needs: ["plan-dev", "plan-shared", "plan-prod"] },
+      { id: "plan-destroy-prod-old", action: "plan-destroy", units: ["prod/old"], needs: ["plan-dev", "plan-shared", "plan-prod"] },
     ]);
     const destroy = document.jobs[3]!;
     expect(destroy.ref).toBe(BASE);
@@ -88,7 +88,7 @@ describe("planJobs: actions per event", () => {
       ["apply-dev", "apply", HEAD],
       ["apply-shared", "apply", HEAD],
       ["apply-prod", "apply", HEAD],
-      ["destroy-prod-prod-old", "destroy", BASE],
+      ["destroy-prod-old", "destroy", BASE],
     ]);
   });
 
@@ -126,15 +126,15 @@ describe("planJobs: ordering and consolidation", () => {
   it("gives one job per unit with `consolidation: unit`, each needing the jobs of its dependencies", async () => {
     const document = await plan(layered("push"), { consolidation: "unit" });
     expect(jobsOf(document)).toEqual([
-      { id: "apply-dev-dev-app", action: "apply", units: ["dev/app"], needs: [] },
-      { id: "apply-shared-shared-vpc", action: "apply", units: ["shared/vpc"], needs: [] },
-      { id: "apply-prod-prod-db", action: "apply", units: ["prod/db"], needs: ["apply-shared-shared-vpc"] },
-      { id: "apply-prod-prod-app", action: "apply", units: ["prod/app"], needs: ["apply-prod-prod-db"] },
+      { id: "apply-dev-app", action: "apply", units: ["dev/app"], needs: [] },
+      { id: "apply-shared-vpc", action: "apply", units: ["shared/vpc"], needs: [] },
+      { id: "apply-prod-db", action: "apply", units: ["prod/db"], needs: ["apply-shared-vpc"] },
+      { id: "apply-prod-app", action: "apply", units: ["prod/app"], needs: ["apply-prod-db"] },
       {
-        id: "destroy-prod-prod-old",
+        id: "destroy-prod-old",
         action: "destroy",
         units: ["prod/old"],
-        needs: ["apply-dev-dev-app", "apply-shared-shared-vpc", "apply-prod-prod-db", "apply-prod-prod-app"],
+        needs: ["apply-dev-app", "apply-shared-vpc", "apply-prod-db", "apply-prod-app"],
       },
     ]);
   });
@@ -169,9 +169,9 @@ describe("planJobs: ordering and consolidation", () => {
     });
     expect(jobsOf(await plan(detection))).toEqual([
       { id: "apply-prod", action: "apply", units: ["prod/web"], needs: [] },
-      { id: "destroy-prod-prod-app", action: "destroy", units: ["prod/app"], needs: ["apply-prod"] },
-      { id: "destroy-prod-prod-db", action: "destroy", units: ["prod/db"], needs: ["apply-prod", "destroy-prod-prod-app"] },
-      { id: "destroy-prod-prod-vpc", action: "destroy", units: ["prod/vpc"], needs: ["apply-prod", "destroy-prod-prod-db"] },
+      { id: "destroy-prod-app", action: "destroy", units: ["prod/app"], needs: ["apply-prod"] },
+      { id: "destroy-prod-db", action: "destroy", units: ["prod/db"], needs: ["apply-prod", "destroy-prod-app"] },
+      { id: "destroy-prod-vpc", action: "destroy", units: ["prod/vpc"], needs: ["apply-prod", "destroy-prod-db"] },
     ]);
     // Consolidated deletions: one job, dependents first.
     expect(jobsOf(await plan(detection, { consolidateDeleted: true }))).toEqual([
@@ -202,11 +202,11 @@ describe("planJobs: ordering and consolidation", () => {
     });
     // Both groups of the cycle are split; everything else about the plan stays the same.
     expect(jobsOf(await plan(detection))).toEqual([
-      { id: "apply-prod-prod-c", action: "apply", units: ["prod/c"], needs: [] },
-      { id: "apply-shared-shared-b", action: "apply", units: ["shared/b"], needs: ["apply-prod-prod-c"] },
-      { id: "apply-prod-prod-a", action: "apply", units: ["prod/a"], needs: ["apply-shared-shared-b"] },
-      { id: "apply-prod-prod-d", action: "apply", units: ["prod/d"], needs: [] },
-      { id: "apply-shared-shared-e", action: "apply", units: ["shared/e"], needs: [] },
+      { id: "apply-prod-c", action: "apply", units: ["prod/c"], needs: [] },
+      { id: "apply-shared-b", action: "apply", units: ["shared/b"], needs: ["apply-prod-c"] },
+      { id: "apply-prod-a", action: "apply", units: ["prod/a"], needs: ["apply-shared-b"] },
+      { id: "apply-prod-d", action: "apply", units: ["prod/d"], needs: [] },
+      { id: "apply-shared-e", action: "apply", units: ["shared/e"], needs: [] },
     ]);
   });
 
@@ -236,7 +236,7 @@ describe("planJobs: overrides and refusals", () => {
       { id: "apply-shared", action: "apply", units: ["shared/vpc"], needs: [] },
       { id: "apply-prod", action: "apply", units: ["prod/db"], needs: ["apply-shared"] },
       { id: "plan-prod", action: "plan", units: ["prod/app"], needs: ["apply-prod"] },
-      { id: "plan-destroy-prod-prod-old", action: "plan-destroy", units: ["prod/old"], needs: ["apply-shared", "apply-prod", "plan-prod"] },
+      { id: "plan-destroy-prod-old", action: "plan-destroy", units: ["prod/old"], needs: ["apply-shared", "apply-prod", "plan-prod"] },
     ]);
     expect(document.changes?.find((change) => change.units.includes("dev/app"))?.jobs).toEqual([]);
     const onlySkipped = await plan(layered("push"), { units: { "**": { skip: true } } });
@@ -294,6 +294,19 @@ describe("planJobs: overrides and refusals", () => {
     expect(error.code).toBe("PLAN_ACCOUNTS_ADDED_NOT_ALONE");
     expect(error.message).toContain("sandbox");
     expect(error.message).toContain("prod/app/main.tf");
+
+    // Shared files that only the new account's units read are part of adding it.
+    const alone = buildDetection({
+      changes: [
+        { type: "added", files: "sandbox/account.hcl" },
+        { type: "added", files: "sandbox/app/terragrunt.hcl", insideUnit: "sandbox/app" },
+        { type: "added", files: "_envcommon/sandbox.hcl", units: ["sandbox/app"] },
+      ],
+      units: { "sandbox/app": { status: "added" } },
+    });
+    expect(jobsOf(await plan(alone, { environments: [{ name: "sandbox", paths: ["sandbox/**"] }] }))).toEqual([
+      { id: "plan-sandbox", action: "plan", units: ["sandbox/app"], needs: [] },
+    ]);
   });
 
   it("says when no changed file needs an infrastructure change", async () => {

@@ -86,5 +86,14 @@ export async function createJobWorktree(repo: string, ref: string, label = "job"
 
 /** The repository's shared git directory (the same for every worktree), absolute. */
 export async function gitCommonDir(repo: string): Promise<string> {
-  return (await git(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
+  try {
+    return (await git(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
+  } catch (error) {
+    throw new GantryError("EXEC_NOT_A_REPOSITORY", `${repo} is not inside a git repository`, {
+      hint: "pass --repo with the directory of your infrastructure-live checkout",
+      location: { file: repo },
+      exitCode: 32,
+      cause: error,
+    });
+  }
 }

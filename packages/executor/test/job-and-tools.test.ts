@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GantryError } from "@gantry/errors";
 import { createTempGitRepo } from "@gantry/testkit";
-import { checkJobMinimal, findIacTools, jobExitCode, parseJob, type JobResult } from "../src/index.js";
+import { checkJobMinimal, executeJob, findIacTools, jobExitCode, parseJob, type JobResult } from "../src/index.js";
 import { makeJob } from "./helpers.js";
 
 const bin = mkdtempSync(join(tmpdir(), "gantry-tools-test-"));
@@ -64,6 +64,14 @@ describe("checkJobMinimal", () => {
       code: "GUARD_UNIT_NOT_AT_REF",
       message: expect.stringContaining('field "units[1]"'),
     });
+  });
+});
+
+describe("executeJob outside a repository", () => {
+  it("says the directory is not a git repository", async () => {
+    const job = makeJob({ action: "plan", units: ["dev/app"], ref: "a".repeat(40) });
+    const options = { repo: bin, env: { PATH: bin }, guard: async () => ({}), credentials: async () => ({ env: {}, secrets: [] }) };
+    await expect(executeJob(job, options)).rejects.toMatchObject({ code: "EXEC_NOT_A_REPOSITORY", exitCode: 32 });
   });
 });
 

@@ -22,9 +22,10 @@ export async function analyseUnits(
   allUnits: Set<string>,
   reader: BlobReader,
   parseCache: ParseCache,
-): Promise<Map<string, ReadSet>> {
-  const results = new Map<string, ReadSet>();
-  if (units.length === 0) return results;
+  /** Called once per unit as soon as it is analysed (the caller encodes and drops it: memory stays flat). */
+  onAnalysed: (unit: string, reads: ReadSet) => void,
+): Promise<void> {
+  if (units.length === 0) return;
   const run = new AnalysisRun(snapshot, parseCache, allUnits);
   await fetchInto(snapshot, reader, initialBlobs(snapshot, units, allUnits));
   // Units sharing one config text (same blob) keep it until the last of them is done.
@@ -42,7 +43,7 @@ export async function analyseUnits(
         next.push(unit);
         continue;
       }
-      results.set(unit, reads);
+      onAnalysed(unit, reads);
       // A unit's own config is rarely read by anything else: drop its text and syntax tree (memory stays
       // flat at 50,000 units; a shared one would only be parsed again).
       const own = snapshot.tree.get(`${unit}/terragrunt.hcl`);
@@ -72,9 +73,8 @@ export async function analyseUnits(
       pattern: "**",
       node: extend(null, { file: "**", via: "dynamic", from: `${unit}/terragrunt.hcl` }),
     });
-    results.set(unit, reads);
+    onAnalysed(unit, reads);
   }
-  return results;
 }
 
 function initialBlobs(snapshot: Snapshot, units: string[], allUnits: Set<string>): string[] {
