@@ -65,7 +65,7 @@ export async function classifyChanges(detection: DetectionResult, options: Class
       change.files.forEach((path) => handledFiles.add(path));
       continue;
     }
-    const pluginVerdict = await classifyWithPlugins(plugins, file, context);
+    const pluginVerdict = plugins.length > 0 ? await classifyWithPlugins(plugins, file, context) : undefined;
     const verdicts = pluginVerdict ? [pluginVerdict] : classifyBuiltIn(file, { unitStatus, headUnits, newAccounts, localModuleReads });
     change.files.forEach((path) => handledFiles.add(path));
     for (const verdict of verdicts) {

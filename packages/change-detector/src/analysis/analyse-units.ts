@@ -39,14 +39,16 @@ export async function analyseUnits(
     const next: string[] = [];
     for (const unit of pending) {
       const reads = analyseContained(run, unit);
+      const own = snapshot.tree.get(`${unit}/terragrunt.hcl`);
       if (reads.pending) {
+        // Keep the text (no refetch) but not the syntax tree: thousands of pending trees would pile up.
+        if (own) parseCache.release(own.blob);
         next.push(unit);
         continue;
       }
       onAnalysed(unit, reads);
       // A unit's own config is rarely read by anything else: drop its text and syntax tree (memory stays
       // flat at 50,000 units; a shared one would only be parsed again).
-      const own = snapshot.tree.get(`${unit}/terragrunt.hcl`);
       if (own) {
         const users = (ownConfigUsers.get(own.blob) ?? 1) - 1;
         ownConfigUsers.set(own.blob, users);
