@@ -118,7 +118,7 @@ export class GitRepository {
 
   /** Every file of a commit's tree (`--full-tree`: independent of the current directory). */
   async listTree(commit: string): Promise<Tree> {
-    const out = await this.run(["ls-tree", "-r", "-z", "--full-tree", commit]);
+    const out = await this.run(["ls-tree", "-r", "-z", "-l", "--full-tree", commit]);
     return parseLsTree(out);
   }
 
@@ -165,6 +165,8 @@ export function parseRawDiff(out: Buffer): DiffEntry[] {
 export interface TreeEntry {
   mode: string;
   blob: string;
+  /** Size in bytes (from `ls-tree -l`), so prefetching can skip large files. */
+  size: number;
 }
 
 /** A commit's files: path → mode and blob id, plus the sorted path list for prefix and glob queries. */
@@ -223,7 +225,7 @@ export class Tree {
   }
 }
 
-/** Parses `git ls-tree -r -z`: `mode SP type SP sha TAB path \0`. Submodules (commits) are skipped. */
+/** Parses `git ls-tree -r -z -l`: `mode SP type SP sha SP+ size TAB path \0`. Submodules are skipped. */
 export function parseLsTree(out: Buffer): Tree {
   const entries = new Map<string, TreeEntry>();
   const text = out.toString("utf8");
@@ -236,7 +238,15 @@ export function parseLsTree(out: Buffer): Tree {
       const mode = text.slice(start, start + 6);
       const typeEnd = text.indexOf(" ", start + 7);
       const type = text.slice(start + 7, typeEnd);
-      if (type === "blob") entries.set(text.slice(tab + 1, end), { mode, blob: text.slice(typeEnd + 1, tab) });
+      if (type === "blob") {
+        const shaEnd = text.indexOf(" ", typeEnd + 1);
+        const hasSize = shaEnd !== -1 && shaEnd < tab;
+        entries.set(text.slice(tab + 1, end), {
+          mode,
+          blob: text.slice(typeEnd + 1, hasSize ? shaEnd : tab),
+          size: hasSize ? Number(text.slice(shaEnd + 1, tab).trim()) : 0,
+        });
+      }
     }
     start = end + 1;
   }

@@ -15,6 +15,8 @@ import type { Snapshot } from "./snapshot.js";
 const MAX_ROUNDS = 12;
 /** Above this many units, prefetching shared files is cheaper than discovering them round by round. */
 const PREFETCH_SHARED_THRESHOLD = 20;
+const PREFETCH_MAX_FILE_BYTES = 256 * 1024;
+const PREFETCH_BUDGET_BYTES = 64 * 1024 * 1024;
 
 export async function analyseUnits(
   snapshot: Snapshot,
@@ -86,11 +88,15 @@ function initialBlobs(snapshot: Snapshot, units: string[], allUnits: Set<string>
     if (entry) blobs.push(entry.blob);
   }
   if (units.length > PREFETCH_SHARED_THRESHOLD) {
+    // Shared files outside units (configs, modules, data read with file()/templatefile()): small ones are
+    // fetched up front, so that most units complete in the first round.
+    let budget = PREFETCH_BUDGET_BYTES;
     for (const [path, entry] of snapshot.tree.entries) {
-      if (!(path.endsWith(".hcl") || path.endsWith(".tf")) || baseName(path) === ".terraform.lock.hcl") continue;
-      if (baseName(path) === "terragrunt.hcl" || isSkippedDir(dirOf(path))) continue;
+      if (entry.size > PREFETCH_MAX_FILE_BYTES || entry.size > budget) continue;
+      if (baseName(path) === "terragrunt.hcl" || baseName(path) === ".terraform.lock.hcl" || isSkippedDir(dirOf(path))) continue;
       if (unitContaining(path, allUnits) !== null) continue;
       blobs.push(entry.blob);
+      budget -= entry.size;
     }
   }
   return blobs;

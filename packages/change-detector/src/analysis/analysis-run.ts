@@ -7,8 +7,8 @@
 import { posix } from "node:path";
 import picomatch from "picomatch";
 import { HclEvalError, type Expression, type HclFile } from "@gantry/hcl";
-import type { ReadLink, ReadVia } from "../contract.js";
-import { baseName, dirOf, joinRepo, relativeBetween, resolveRepoPath, toVirtual, VIRTUAL_ROOT } from "../paths.js";
+import type { ReadVia } from "../contract.js";
+import { dirOf, joinRepo, relativeBetween, resolveRepoPath, toVirtual, VIRTUAL_ROOT } from "../paths.js";
 import { ConfigEvaluation, positionOf, type CallExpression, type ConfigRole, type EvalScope, type SourceSetting } from "./config-evaluator.js";
 import { widenFragments } from "./dynamic-pattern.js";
 import { acceptingUnknown, evaluateExpression, isUnknown, makeUnknown, unknownFragments, type HclFunction, type HclValue } from "./hcl-adapter.js";
@@ -615,5 +615,3 @@ function hashText(text: string): number {
   for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
   return hash;
 }
-
-export type { Expression };

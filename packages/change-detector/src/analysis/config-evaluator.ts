@@ -12,7 +12,7 @@ import type { Attribute, Block, Body, Expression, ExpressionOf, HclFile } from "
 import { HclEvalError, expressionSource, walkExpression } from "@gantry/hcl";
 import type { ReadLink, ReadVia } from "../contract.js";
 import { dirOf } from "../paths.js";
-import { evaluateExpression, isUnknown, makeUnknown, type HclValue, type Unknown } from "./hcl-adapter.js";
+import { evaluateExpression, isUnknown, makeUnknown, type HclValue } from "./hcl-adapter.js";
 import { LazyLink, extend, type ReadNode, type ReadSet } from "./read-set.js";
 import type { AnalysisRun } from "./analysis-run.js";
 import { lineOf } from "./parse-cache.js";
@@ -393,4 +393,3 @@ export function positionOf(hcl: HclFile, offset: number): { line: number; column
 }
 
 export type CallExpression = ExpressionOf<"Call">;
-export type { Unknown };
