@@ -39,10 +39,10 @@ function runGitRaw(cwd: string, args: string[]): Promise<GitOutput> {
   });
 }
 
-/** An opened repository: its top-level directory and git common dir (where the cache lives). */
+/** An opened repository: a directory inside it (git runs there) and its git common dir (where the cache lives). */
 export class GitRepository {
   private constructor(
-    readonly topLevel: string,
+    readonly dir: string,
     readonly commonDir: string,
     readonly shallow: boolean,
   ) {}
@@ -55,19 +55,20 @@ export class GitRepository {
         file: absolute,
       });
     }
-    const result = await runGitRaw(absolute, ["rev-parse", "--show-toplevel", "--git-common-dir", "--is-shallow-repository"]);
+    // Works in a work tree, any of its subdirectories, and bare repositories (nothing here needs files on disk).
+    const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
     if (result.code !== 0) {
       throw detectError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
         hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
         file: absolute,
       });
     }
-    const [topLevel = absolute, commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
-    return new GitRepository(topLevel, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true");
+    const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
+    return new GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true");
   }
 
   async run(args: string[]): Promise<Buffer> {
-    const result = await runGitRaw(this.topLevel, args);
+    const result = await runGitRaw(this.dir, args);
     if (result.code !== 0) {
       throw detectError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
         hint: "check that the repository is not corrupt (`git fsck`) and that the commits are present",
@@ -81,7 +82,7 @@ export class GitRepository {
     if (ref.startsWith("-")) {
       throw detectError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
     }
-    const result = await runGitRaw(this.topLevel, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+    const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
     if (result.code === 0) return result.stdout.toString("utf8").trim();
     if (this.shallow) {
       throw detectError(
@@ -92,13 +93,13 @@ export class GitRepository {
         },
       );
     }
-    throw detectError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.topLevel}`, {
+    throw detectError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
       hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`,
     });
   }
 
   async mergeBase(base: string, head: string): Promise<string> {
-    const result = await runGitRaw(this.topLevel, ["merge-base", base, head]);
+    const result = await runGitRaw(this.dir, ["merge-base", base, head]);
     if (result.code === 0) return result.stdout.toString("utf8").trim();
     if (this.shallow) {
       throw detectError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
@@ -123,7 +124,7 @@ export class GitRepository {
   }
 
   openBlobReader(): BlobReader {
-    return new BlobReader(this.topLevel);
+    return new BlobReader(this.dir);
   }
 }
 
@@ -314,22 +315,37 @@ export class BlobReader {
 
   /** Reads many blobs in one pipelined round trip; a missing object maps to null. */
   async readMany(shas: string[]): Promise<Map<string, Buffer | null>> {
-    const unique = [...new Set(shas)];
+    const requests = this.request(shas);
     const result = new Map<string, Buffer | null>();
+    for (const [sha, promise] of requests) result.set(sha, await promise);
+    return result;
+  }
+
+  /**
+   * Requests blobs and returns one promise per blob, resolved as its bytes arrive: a caller can start
+   * working on the first blobs while git still streams the others. Rejects if git fails.
+   */
+  request(shas: string[]): Map<string, Promise<Buffer | null>> {
+    const unique = [...new Set(shas)];
+    const result = new Map<string, Promise<Buffer | null>>();
     if (unique.length === 0) return result;
     if (this.failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
     const child = this.start();
-    const promises = unique.map(
-      (sha) =>
-        new Promise<Buffer | null>((resolveRead) => {
-          this.pending.push({ sha, resolve: resolveRead });
-        }),
-    );
+    for (const sha of unique) {
+      const promise = new Promise<Buffer | null>((resolveRead, reject) => {
+        this.pending.push({
+          sha,
+          resolve: (value) => {
+            const failure = this.failure as Error | undefined;
+            if (value === null && failure) reject(detectError("DETECT_GIT_FAILED", `git cat-file failed: ${failure.message}`));
+            else resolveRead(value);
+          },
+        });
+      });
+      promise.catch(() => undefined); // observed by the caller that awaits it; never an unhandled rejection
+      result.set(sha, promise);
+    }
     child.stdin!.write(`${unique.join("\n")}\n`);
-    const contents = await Promise.all(promises);
-    const failure = this.failure as Error | undefined;
-    if (failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${failure.message}`);
-    unique.forEach((sha, index) => result.set(sha, contents[index] ?? null));
     return result;
   }
 

@@ -1,10 +1,10 @@
 /**
  * Compact encoding of a unit's reads for the cache: strings go to a table shared by all units (paths like
- * `root.hcl` appear in thousands of records), chain nodes become `[file, via, from, parent]` number quads,
+ * `root.hcl` appear in thousands of records), chain nodes become `[file, via, fromFile, fromLine, parent]` numbers,
  * so a record is a few hundred bytes instead of kilobytes of repeated links.
  */
 import { readViaSchema, type ReadVia, type UnitProblem } from "./contract.js";
-import type { ChainedDynamic, ReadNode, UnitReads } from "./analysis/read-set.js";
+import { LazyLink, type ChainedDynamic, type ReadNode, type UnitReads } from "./analysis/read-set.js";
 
 const VIAS = readViaSchema.options;
 const VIA_CODE = new Map<ReadVia, number>(VIAS.map((via, code) => [via, code]));
@@ -28,7 +28,7 @@ export class StringTable {
 }
 
 interface EncodedReads {
-  /** Nodes: file, via code, from (-1: none), parent node (-1: root), flattened. */
+  /** Nodes: file, via code, from file (-1: none), from line (-1: from file is the whole `from`), parent node (-1: root), flattened. */
   n: number[];
   /** [path, node] pairs for files, dirs, globs. */
   f: number[];
@@ -46,8 +46,11 @@ export function encodeUnitReads(reads: UnitReads, table: StringTable): string {
     let id = nodeIds.get(node);
     if (id === undefined) {
       const parent = node.parent ? nodeId(node.parent) : -1;
-      id = n.length / 4;
-      n.push(table.id(node.link.file), VIA_CODE.get(node.link.via) ?? 0, node.link.from === undefined ? -1 : table.id(node.link.from), parent);
+      id = n.length / 5;
+      const link = node.link;
+      const via = VIA_CODE.get(link.via) ?? 0;
+      if (link instanceof LazyLink) n.push(table.id(link.file), via, table.id(link.fromFile), link.fromLine, parent);
+      else n.push(table.id(link.file), via, link.from === undefined ? -1 : table.id(link.from), -1, parent);
       nodeIds.set(node, id);
     }
     return id;
@@ -67,13 +70,14 @@ export function encodeUnitReads(reads: UnitReads, table: StringTable): string {
 export function decodeUnitReads(text: string, strings: string[]): UnitReads {
   const encoded = JSON.parse(text) as EncodedReads;
   const nodes: ReadNode[] = [];
-  for (let i = 0; i < encoded.n.length; i += 4) {
+  for (let i = 0; i < encoded.n.length; i += 5) {
+    const file = strings[encoded.n[i]!]!;
+    const via = VIAS[encoded.n[i + 1]!]!;
     const from = encoded.n[i + 2]!;
-    const parent = encoded.n[i + 3]!;
-    nodes.push({
-      link: { file: strings[encoded.n[i]!]!, via: VIAS[encoded.n[i + 1]!]!, ...(from === -1 ? {} : { from: strings[from]! }) },
-      parent: parent === -1 ? null : nodes[parent]!,
-    });
+    const line = encoded.n[i + 3]!;
+    const parent = encoded.n[i + 4]!;
+    const link = line !== -1 ? new LazyLink(file, via, strings[from]!, line) : from === -1 ? { file, via } : { file, via, from: strings[from]! };
+    nodes.push({ link, parent: parent === -1 ? null : nodes[parent]! });
   }
   const map = (pairs: number[]) => {
     const out = new Map<string, ReadNode>();

@@ -3,7 +3,7 @@
  * `gantry detect` prints a document that validates against the contract, and exits with distinct codes.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -22,9 +22,14 @@ describe("gantry detect (built binary)", () => {
     await using repo = createTempGitRepo(liveRepoFiles());
     const base = repo.sha();
     const head = repo.commit({ "live/prod/account.hcl": `locals {\n  account_id = "5"\n}\n` });
+    const uncached = gantry(["--repo", repo.dir, "--base", base, "--head", head, "--event", "push", "--json", "--no-cache"], tmpdir());
+    expect(uncached.code).toBe(0);
+    expect(existsSync(join(repo.dir, ".git", "gantry"))).toBe(false);
     const json = gantry(["--repo", repo.dir, "--base", base, "--head", head, "--event", "push", "--json"], tmpdir());
     expect(json.stderr).toBe("");
     expect(json.code).toBe(0);
+    expect(existsSync(join(repo.dir, ".git", "gantry", "detect-cache-v1.json"))).toBe(true);
+    expect(JSON.parse(json.stdout)).toEqual({ ...JSON.parse(uncached.stdout), stats: expect.anything() });
     const document = detectionResultSchema.parse(JSON.parse(json.stdout));
     expect(document.units.map((u) => `${u.path}:${u.status}`)).toEqual(["live/prod/us-east-1/app:affected", "live/prod/us-east-1/vpc:affected"]);
 

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createTempGitRepo, detect, liveRepoFiles, statuses, unit } from "./helpers.js";
 
@@ -235,6 +239,31 @@ inputs = {
   });
 });
 
+describe("var files passed to Terraform", () => {
+  test("extra_arguments required_var_files, optional_var_files (absent too) and -var-file= arguments are reads", async () => {
+    await using repo = createTempGitRepo({
+      "root.hcl": `terraform {
+  extra_arguments "vars" {
+    commands           = ["plan", "apply"]
+    required_var_files = ["\${get_parent_terragrunt_dir()}/common.tfvars"]
+    optional_var_files = ["\${get_terragrunt_dir()}/../region.tfvars"]
+    arguments          = ["-var-file=\${get_parent_terragrunt_dir()}/extra.tfvars", "-lock-timeout=20m"]
+  }
+}
+`,
+      "common.tfvars": "a = 1\n",
+      "extra.tfvars": "b = 1\n",
+      "live/a/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n`,
+    });
+    const base = repo.sha();
+    const head = repo.commit({ "common.tfvars": "a = 2\n", "extra.tfvars": "b = 2\n", "live/region.tfvars": "r = 1\n" });
+    const result = await detect(repo.dir, base, head);
+    expect(statuses(result)).toEqual({ "live/a": "affected" });
+    expect(unit(result, "live/a")!.reasons.map((r) => r.file).sort()).toEqual(["common.tfvars", "extra.tfvars", "live/region.tfvars"]);
+    expect(unit(result, "live/a")!.reasons.find((r) => r.file === "common.tfvars")!.chain.at(-1)).toEqual({ file: "common.tfvars", via: "file", from: "root.hcl:4" });
+  });
+});
+
 describe("Terragrunt path functions", () => {
   test("paths from include, repository and original-unit functions resolve to the right files", async () => {
     await using repo = createTempGitRepo({
@@ -290,6 +319,45 @@ locals {
     expect(unit(result, "live/a")!.problems).toEqual([]);
   });
 
+  test("an included file that depends on the including unit is evaluated for each unit, not shared", async () => {
+    await using repo = createTempGitRepo({
+      "env/common.hcl": `locals {\n  own_data = "\${get_terragrunt_dir()}/../data/\${basename(get_terragrunt_dir())}"\n}\n`,
+      "env/shared.hcl": `locals {\n  account = read_terragrunt_config(find_in_parent_folders("account.hcl"))\n}\n`,
+      "account.hcl": "locals {}\n",
+      "env/data/a.txt": "a\n",
+      "env/data/b.txt": "b\n",
+      "env/a/terragrunt.hcl": `include "common" {\n  path   = "../common.hcl"\n  expose = true\n}\ninclude "shared" {\n  path = "../shared.hcl"\n}\ninputs = { d = file("\${include.common.locals.own_data}.txt") }\n`,
+      "env/b/terragrunt.hcl": `include "common" {\n  path   = "../common.hcl"\n  expose = true\n}\ninclude "shared" {\n  path = "../shared.hcl"\n}\ninputs = { d = file("\${include.common.locals.own_data}.txt") }\n`,
+    });
+    const base = repo.sha();
+    const head = repo.commit({ "env/data/b.txt": "b2\n" });
+    expect(statuses(await detect(repo.dir, base, head))).toEqual({ "env/b": "affected" });
+    const account = repo.commit({ "account.hcl": "locals {\n  x = 1\n}\n" });
+    const result = await detect(repo.dir, head, account);
+    expect(statuses(result)).toEqual({ "env/a": "affected", "env/b": "affected" });
+    expect(unit(result, "env/b")!.reasons[0]!.chain).toEqual([
+      { file: "env/b/terragrunt.hcl", via: "unit" },
+      { file: "env/shared.hcl", via: "include", from: "env/b/terragrunt.hcl:6" },
+      { file: "account.hcl", via: "read_terragrunt_config", from: "env/shared.hcl:2" },
+    ]);
+  });
+
+  test("a relative file() path in an included file: the unit-relative and the file-relative paths are both read", async () => {
+    await using repo = createTempGitRepo({
+      "common/inc.hcl": `locals {\n  data = file("data.txt")\n}\n`,
+      "common/data.txt": "d\n",
+      "u/a/terragrunt.hcl": `include "inc" {\n  path = "../../common/inc.hcl"\n}\n`,
+    });
+    const base = repo.sha();
+    const head = repo.commit({ "common/data.txt": "d2\n" });
+    const result = await detect(repo.dir, base, head);
+    expect(statuses(result)).toEqual({ "u/a": "affected" });
+    expect(unit(result, "u/a")!.problems).toEqual([]);
+    // Adding the unit-relative file also affects the unit (it would take precedence).
+    const added = repo.commit({ "u/a/data.txt": "local\n" });
+    expect(statuses(await detect(repo.dir, head, added))).toEqual({ "u/a": "changed" });
+  });
+
   test("a cycle through locals is a problem with its location", async () => {
     const config = "locals {\n  a = local.b\n  b = local.a\n  c = file(local.a)\n}\n";
     await using repo = createTempGitRepo({ "units/u/terragrunt.hcl": config });
@@ -328,6 +396,25 @@ describe("dynamic reads", () => {
     // Outside the widened pattern, u is not affected; v (nothing known) is.
     const other = repo.commit({ "other/x.yaml": "a: 2\n" });
     expect(statuses(await detect(repo.dir, head, other))).toEqual({ "units/v": "affected" });
+  });
+});
+
+describe("functions the evaluator does not know", () => {
+  test("are unknown values, not errors: a path built from one is a dynamic read", async () => {
+    await using repo = createTempGitRepo({
+      "common.hcl": `locals {\n  stamp = brand_new_function(1)\n}\n`,
+      "units/u/terragrunt.hcl": `include "common" {\n  path   = "../../common.hcl"\n  expose = true\n}\ninputs = { x = file("\${get_repo_root()}/data/\${another_new_function()}.json") }\n`,
+      "data/a.json": "{}\n",
+      "docs/readme.md": "r\n",
+    });
+    const base = repo.sha();
+    const head = repo.commit({ "data/a.json": "{ }\n", "docs/readme.md": "r2\n" });
+    const result = await detect(repo.dir, base, head);
+    expect(statuses(result)).toEqual({ "units/u": "affected" });
+    const u = unit(result, "units/u")!;
+    expect(u.problems).toEqual([]);
+    expect(u.dynamic.map((d) => d.pattern)).toEqual(["data/**.json"]);
+    expect(u.reasons.map((r) => r.file)).toEqual(["data/a.json"]);
   });
 });
 
@@ -385,5 +472,21 @@ describe("events", () => {
     const push = await detect(repo.dir, "main", "feature", { event: "push" });
     expect(statuses(push)).toEqual({ "live/dev/us-east-1/vpc": "changed", "live/prod/us-east-1/app": "changed" });
     expect(push.base).toBe(mainTip);
+  });
+
+  test("works from a subdirectory and in a bare clone (nothing is read from the working tree)", async () => {
+    await using repo = createTempGitRepo(liveRepoFiles());
+    const base = repo.sha();
+    const head = repo.commit({ "live/prod/account.hcl": `locals {\n  account_id = "1"\n}\n` });
+    repo.write({ "live/prod/account.hcl": "this working-tree edit is not committed {{{" });
+    const expected = { "live/prod/us-east-1/app": "affected", "live/prod/us-east-1/vpc": "affected" };
+    expect(statuses(await detect(join(repo.dir, "live/prod"), base, head))).toEqual(expected);
+    const bare = mkdtempSync(join(tmpdir(), "gantry-bare-"));
+    try {
+      execFileSync("git", ["clone", "-q", "--bare", repo.dir, bare], { stdio: "ignore" });
+      expect(statuses(await detect(bare, base, head))).toEqual(expected);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 });

@@ -10,6 +10,6 @@ export { rederiveWithClassifier, type RederiveJobs } from "./rederive.js";
 export { buildSessionName, sessionNameFromEnvironment } from "./session-name.js";
 export { requestGithubOidcToken, readJwtClaims, STS_AUDIENCE } from "./oidc-token.js";
 export { buildTrustPolicies, lintTrustPolicy, GITHUB_OIDC_HOST, type TrustPolicy, type TrustPolicyFinding, type TrustPolicyInput } from "./trust-policy.js";
-export { readToken, tokenKind, excessClassicScopes, TOKEN_SETTINGS, type TokenPurpose, type TokenKind } from "./tokens.js";
+export { readToken, tokenKind, excessClassicScopes, classicScopesCovering, IMPLIED_CLASSIC_SCOPES, TOKEN_SETTINGS, type TokenPurpose, type TokenKind, type TokenRequirement } from "./tokens.js";
 export { diagnoseSetup, readScopesFromGithub, type Diagnosis, type ReadTokenScopes } from "./doctor.js";
 export { UNIT_MARKER } from "./deploy-branch.js";

@@ -1,8 +1,9 @@
 /**
  * Analyses many units against one snapshot in rounds: each round evaluates every pending unit, collects the
  * blobs that were missing, and fetches them all in one pipelined `git cat-file --batch` round trip. The
- * first round prefetches what almost every unit needs (unit configs; for large batches also the shared
- * `.hcl` and `.tf` files outside units), so most units finish in one round.
+ * first round prefetches what almost every unit needs (for large batches, the small files outside units:
+ * shared configs, modules, data) and streams the unit configs, analysing each unit as its config arrives;
+ * most units finish in that round.
  */
 import type { BlobReader } from "../git.js";
 import { baseName, dirOf } from "../paths.js";
@@ -29,7 +30,12 @@ export async function analyseUnits(
 ): Promise<void> {
   if (units.length === 0) return;
   const run = new AnalysisRun(snapshot, parseCache, allUnits);
-  await fetchInto(snapshot, reader, initialBlobs(snapshot, units, allUnits));
+  // Shared files first (every unit needs them), then the unit configs, streamed: units are analysed as
+  // their config arrives, while git keeps reading the next ones.
+  await fetchInto(snapshot, reader, sharedBlobs(snapshot, units, allUnits));
+  const configs = reader.request(
+    units.map((unit) => snapshot.tree.get(`${unit}/terragrunt.hcl`)?.blob).filter((blob): blob is string => blob !== undefined && !snapshot.contents.has(blob)),
+  );
   // Units sharing one config text (same blob) keep it until the last of them is done.
   const ownConfigUsers = new Map<string, number>();
   for (const unit of units) {
@@ -40,8 +46,13 @@ export async function analyseUnits(
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
     const next: string[] = [];
     for (const unit of pending) {
-      const reads = analyseContained(run, unit);
       const own = snapshot.tree.get(`${unit}/terragrunt.hcl`);
+      const arriving = round === 0 && own ? configs.get(own.blob) : undefined;
+      if (arriving && !snapshot.contents.has(own!.blob)) {
+        const content = await arriving;
+        snapshot.contents.set(own!.blob, content === null ? "" : content.toString("utf8"));
+      }
+      const reads = analyseContained(run, unit);
       if (reads.pending) {
         // Keep the text (no refetch) but not the syntax tree: thousands of pending trees would pile up.
         if (own) parseCache.release(own.blob);
@@ -81,12 +92,8 @@ export async function analyseUnits(
   }
 }
 
-function initialBlobs(snapshot: Snapshot, units: string[], allUnits: Set<string>): string[] {
+function sharedBlobs(snapshot: Snapshot, units: string[], allUnits: Set<string>): string[] {
   const blobs: string[] = [];
-  for (const unit of units) {
-    const entry = snapshot.tree.get(`${unit}/terragrunt.hcl`);
-    if (entry) blobs.push(entry.blob);
-  }
   if (units.length > PREFETCH_SHARED_THRESHOLD) {
     // Shared files outside units (configs, modules, data read with file()/templatefile()): small ones are
     // fetched up front, so that most units complete in the first round.

@@ -13,7 +13,7 @@ import { HclEvalError, expressionSource, walkExpression } from "@gantry/hcl";
 import type { ReadLink, ReadVia } from "../contract.js";
 import { dirOf } from "../paths.js";
 import { evaluateExpression, isUnknown, makeUnknown, type HclValue } from "./hcl-adapter.js";
-import { LazyLink, extend, type ReadNode, type ReadSet } from "./read-set.js";
+import { LazyLink, ReadSet, extend, rerootChain, type ReadNode } from "./read-set.js";
 import type { AnalysisRun } from "./analysis-run.js";
 import { lineOf } from "./parse-cache.js";
 
@@ -95,7 +95,10 @@ interface IncludeInfo {
   path: string | null;
   dir: string | null;
   expose: boolean;
+  /** Evaluated with chains relative to the included file (it may be shared by many units). */
   config: ConfigEvaluation | null;
+  /** The chain from the unit to the included file. */
+  prefix: ReadNode | null;
 }
 
 /** The result of `terraform.source` for the effective configuration (own, else inherited from an include). */
@@ -166,7 +169,7 @@ export class ConfigEvaluation {
     if (this.ownSource) return this.ownSource;
     for (const include of this.includes) {
       const inherited = include.config?.effectiveSource();
-      if (inherited) return inherited;
+      if (inherited) return { ...inherited, chain: rerootChain(inherited.chain, include.prefix) };
     }
     return undefined;
   }
@@ -177,6 +180,7 @@ export class ConfigEvaluation {
     const value: Record<string, HclValue> = {};
     const locals: Record<string, HclValue> = {};
     for (const include of this.includes) {
+      if (!include.expose) continue;
       const inherited = include.config?.exposedValue();
       if (inherited && typeof inherited === "object" && !Array.isArray(inherited) && !isUnknown(inherited)) {
         Object.assign(value, inherited);
@@ -238,7 +242,9 @@ export class ConfigEvaluation {
       }
       case "include": {
         const object: Record<string, HclValue> = {};
+        // As in Terragrunt, only includes with `expose = true` are visible as include.NAME.
         for (const include of this.includes) {
+          if (!include.expose) continue;
           if (include.config) object[include.name] = include.config.exposedValue();
           else object[include.name] = makeUnknown(`include "${include.name}" could not be evaluated`);
         }
@@ -289,7 +295,7 @@ export class ConfigEvaluation {
     const name = block.labels[0] ?? "";
     const pathAttribute = block.body.attributes.find((a) => a.name === "path");
     const exposeAttribute = block.body.attributes.find((a) => a.name === "expose");
-    const info: IncludeInfo = { name, path: null, dir: null, expose: false, config: null };
+    const info: IncludeInfo = { name, path: null, dir: null, expose: false, config: null, prefix: null };
     this.includes.push(info);
     if (!pathAttribute) {
       this.problem("HCL_EVAL", `include "${name}" has no path attribute`, block.range.start);
@@ -308,12 +314,29 @@ export class ConfigEvaluation {
       this.problem("INCLUDE_CYCLE", `include cycle: ${cycle}`, pathAttribute.range.start, "remove one of the includes so the chain ends");
       return;
     }
-    info.config = this.run.evaluateConfigFile(target, "include", {
-      unitDir: this.scope.unitDir,
-      terragruntDir: this.scope.terragruntDir,
-      parentDir: info.dir,
-      stack: [...this.scope.stack, target],
-    }, extend(this.chain, link), this.reads, this, pathAttribute.range.start);
+    const prefix = extend(this.chain, link);
+    info.prefix = prefix;
+    this.run.recordConfigPath(this, target, prefix, pathAttribute.range.start);
+    // Included files are evaluated in the unit's context, which mostly matters through its parents only.
+    const memoKey = `${target}\0${dirOf(this.scope.terragruntDir)}\0${this.scope.unitDir === this.scope.terragruntDir ? "" : this.scope.unitDir}`;
+    let memo = this.run.includeMemo.get(memoKey);
+    if (!memo) {
+      const reads = new ReadSet();
+      const scope: EvalScope = { unitDir: this.scope.unitDir, terragruntDir: this.scope.terragruntDir, parentDir: info.dir, stack: [...this.scope.stack, target] };
+      const config = this.run.evaluateConfigFile(target, "include", scope, null, reads, this, pathAttribute.range.start);
+      if (!config) {
+        this.reads.mergeFrom(reads, prefix);
+        return;
+      }
+      // What other files see of it must be computed now, while the context is the one it was evaluated in.
+      if (info.expose) config.exposedValue();
+      memo = { config, reads };
+      if (!reads.pending && !reads.usedTerragruntDir && !reads.usedOriginalDir && reads.problems.length === 0) {
+        this.run.includeMemo.set(memoKey, memo);
+      }
+    }
+    info.config = memo.config;
+    this.reads.mergeFrom(memo.reads, prefix);
   }
 
   private evaluateTerraformBlock(block: Block): void {
@@ -330,7 +353,33 @@ export class ConfigEvaluation {
     for (const attribute of block.body.attributes) {
       if (attribute !== source && containsReadingCall(attribute.expr)) this.attribute(attribute);
     }
-    for (const inner of block.body.blocks) this.evaluateReadingAttributes(inner.body);
+    for (const inner of block.body.blocks) {
+      if (inner.type === "extra_arguments") this.evaluateExtraArguments(inner);
+      else this.evaluateReadingAttributes(inner.body);
+    }
+  }
+
+  /** Var files passed to Terraform (`required_var_files`, `optional_var_files`, `-var-file=`) are reads. */
+  private evaluateExtraArguments(block: Block): void {
+    for (const attribute of block.body.attributes) {
+      const kind = attribute.name;
+      if (kind !== "required_var_files" && kind !== "optional_var_files" && kind !== "arguments") {
+        if (containsReadingCall(attribute.expr)) this.attribute(attribute);
+        continue;
+      }
+      const value = this.attribute(attribute);
+      const items = Array.isArray(value) ? value : [value];
+      for (const item of items) {
+        let path: HclValue = item;
+        if (kind === "arguments") {
+          if (typeof item !== "string" || !item.startsWith("-var-file=")) continue;
+          path = item.slice("-var-file=".length);
+        }
+        // Relative var files are resolved against the unit (Terraform runs in a copy of the unit's source).
+        const target = this.run.resolvePathArgument(this, path, attribute.expr, `terraform.extra_arguments.${kind}`, () => this.terragruntDir(), false);
+        if (target !== null) this.run.probeFor(this, target, "file", attribute.expr);
+      }
+    }
   }
 
   private evaluateDependency(block: Block): void {
@@ -353,7 +402,7 @@ export class ConfigEvaluation {
     if (this.role === "read") return;
     // Dependency paths are relative to the unit (Terragrunt resolves them from the including unit).
     // An unknown path leaves the graph incomplete: it is recorded as a dynamic read (conservative).
-    const target = this.run.resolvePathArgument(this, value, expr, "dependency config_path", this.scope.terragruntDir, true);
+    const target = this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
     if (target !== null) this.reads.dependencies.add(target);
   }
 
@@ -376,6 +425,12 @@ export class ConfigEvaluation {
   problem(code: string, message: string, offset: number, hint?: string): void {
     const { line, column } = positionOf(this.hcl, offset);
     this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
+  }
+
+  /** `get_terragrunt_dir()` for this evaluation, noting that the result now depends on it. */
+  terragruntDir(): string {
+    this.reads.usedTerragruntDir = true;
+    return this.scope.terragruntDir;
   }
 
   /** Path relative between the include directory named `name` (or the first one) and this config. */

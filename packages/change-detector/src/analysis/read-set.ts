@@ -15,6 +15,12 @@ export function extend(parent: ReadNode | null, link: ReadLink): ReadNode {
   return { link, parent };
 }
 
+/** `relative` (a chain rooted at null) re-rooted under `prefix`. */
+export function rerootChain(relative: ReadNode | null, prefix: ReadNode | null): ReadNode | null {
+  if (relative === null) return prefix;
+  return { link: relative.link, parent: rerootChain(relative.parent, prefix) };
+}
+
 /**
  * A link whose `from` text (`file:line`) is only built when asked for: tens of thousands of probe links
  * are recorded per run and most are never printed.
@@ -23,8 +29,8 @@ export class LazyLink implements ReadLink {
   constructor(
     readonly file: string,
     readonly via: ReadLink["via"],
-    private readonly fromFile: string,
-    private readonly fromLine: number,
+    readonly fromFile: string,
+    readonly fromLine: number,
   ) {}
 
   get from(): string {
@@ -69,6 +75,8 @@ export class ReadSet implements UnitReads {
 
   /** The analysis depended on the reading unit (`get_original_terragrunt_dir`): not shareable. */
   usedOriginalDir = false;
+  /** The analysis depended on `get_terragrunt_dir()` itself (not only on its parents): not shareable. */
+  usedTerragruntDir = false;
   /** Blob contents were missing: the result is incomplete and will be recomputed. */
   pending = false;
 
@@ -101,7 +109,7 @@ export class ReadSet implements UnitReads {
   }
 
   /** Copies `other` (recorded with chains relative to one file) under the chain `prefix`. */
-  mergeFrom(other: ReadSet, prefix: ReadNode | null): void {
+  mergeFrom(other: ReadSet, prefix: ReadNode | null, sameTerragruntDir = true): void {
     const rerooted = new Map<ReadNode, ReadNode>();
     const reroot = (node: ReadNode): ReadNode => {
       if (prefix === null) return node;
@@ -119,6 +127,7 @@ export class ReadSet implements UnitReads {
     for (const problem of other.problems) this.addProblem(problem);
     for (const dependency of other.dependencies) this.dependencies.add(dependency);
     this.usedOriginalDir ||= other.usedOriginalDir;
+    if (sameTerragruntDir) this.usedTerragruntDir ||= other.usedTerragruntDir;
     this.pending ||= other.pending;
   }
 }

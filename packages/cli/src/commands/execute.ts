@@ -16,7 +16,7 @@ import {
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 
-const help = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--report FILE] [--parallelism N] [--run-dir DIR]
+const help = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
 
 Runs one job of \`gantry plan --json\` (one element of its "jobs") with terragrunt and OpenTofu, in a git
 worktree of its own, after the guards. Progress goes to stderr, the report to stdout.
@@ -25,6 +25,8 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
   --job FILE|-       the job document; - reads stdin
   --dry-run          run every check and print the commands, run nothing
   --json             print the typed result (kind JobResult) instead of the text report
+  --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
+                     \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job)
   --report FILE      also write the pull-request comment (markdown) to FILE
   --parallelism N    units at once (default: the job's terragrunt.parallelism)
   --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)
@@ -55,6 +57,7 @@ export const command: Command = async (argv, io) => {
       "dry-run": { type: "boolean" },
       json: { type: "boolean" },
       report: { type: "string" },
+      result: { type: "string" },
       parallelism: { type: "string" },
       "run-dir": { type: "string" },
     },
@@ -96,6 +99,7 @@ export const command: Command = async (argv, io) => {
     const report = reportForJob(result);
     const markdown = renderMarkdownReport(report, { masker });
     if (values.report) writeFileSync(resolve(io.cwd, values.report), markdown);
+    if (values.result) writeFileSync(resolve(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}\n`);
     appendStepSummary(markdown, io.env);
     io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}\n` : renderTextReport(report, { masker }));
     return jobExitCode(result);

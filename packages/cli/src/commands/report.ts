@@ -1,7 +1,157 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { publishPullRequestReport } from "@gantry/dispatcher";
 import { GantryError } from "@gantry/errors";
-import type { Command } from "../io.js";
+import {
+  actionsRunUrl,
+  appendStepSummary,
+  parseJobResultDocument,
+  parsePlanDocument,
+  renderMarkdownReport,
+  renderTextReport,
+  reportForPlan,
+  reportSucceeded,
+  SecretMasker,
+  secretsFromEnvironment,
+  type SourcedJobResult,
+} from "@gantry/executor";
+import { readToken, TOKEN_SETTINGS } from "@gantry/guards";
+import { parseCommandArgs, requireOption } from "../args.js";
+import type { CliIO, Command } from "../io.js";
 
-// Placeholder until the 'report' command lands.
-export const command: Command = async () => {
-  throw new GantryError("NOT_IMPLEMENTED", "gantry report is not implemented yet", { exitCode: 1 });
+const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
+                     [--publish-pr N [--repository OWNER/REPO]]
+
+The roll-up of a plan whose jobs ran elsewhere (a GitHub Actions matrix of \`gantry execute --result\`, or
+the pipelines repository's workflow): one report for every job of the plan. A job with no result did not run
+(not started, or skipped when a job it needs did not succeed). A plan with no jobs reports that no
+infrastructure changed.
+
+  --plan FILE          the document of \`gantry plan --json\` (apiVersion gantry/v1, kind Plan)
+  --results FILE|DIR   JobResult documents (\`gantry execute --result FILE\`); repeatable, and any further
+                       arguments are results too (\`--results results/*.json\`); a directory is searched for
+                       *.json files
+  --format FORMAT      markdown (the pull-request comment, default) or text
+  --output FILE        write the report to FILE instead of stdout
+  --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
+                       commit, updated in place; earlier ones marked outdated). Uses GANTRY_INFRA_LIVE_TOKEN
+                       only, against GITHUB_API_URL (default https://api.github.com).
+  --repository O/R     the pull request's repository (default: GITHUB_REPOSITORY)
+
+The markdown report is also appended to GITHUB_STEP_SUMMARY when it is set.
+Exit codes: 0 every job succeeded (or there were none), 30 some job failed, was skipped or did not run,
+130 a job was interrupted, 20 a document is invalid, 2 usage.`;
+
+function readJson(file: string, what: string, io: CliIO): unknown {
+  const name = relative(io.cwd, file) || file;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new GantryError("REPORT_FILE_UNREADABLE", `cannot read the ${what} ${name}: ${(error as Error).message}`, { hint: `check the path of the ${what}`, location: { file: name }, exitCode: 20 });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new GantryError("REPORT_FILE_INVALID", `the ${what} is not JSON: ${(error as Error).message}`, { hint: `pass the ${what} unchanged`, location: { file: name }, exitCode: 20 });
+  }
+}
+
+/** Result files: the files given, and the *.json files under the directories given (artifact downloads). */
+function resultFiles(paths: readonly string[], io: CliIO): string[] {
+  const files: string[] = [];
+  const walk = (path: string) => {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      files.push(path); // reported as unreadable, naming the file
+      return;
+    }
+    if (!isDirectory) return void files.push(path);
+    for (const entry of readdirSync(path).sort()) {
+      const child = join(path, entry);
+      if (entry.endsWith(".json") || statSync(child).isDirectory()) walk(child);
+    }
+  };
+  for (const path of paths) walk(resolve(io.cwd, path));
+  return files;
+}
+
+function parseRepository(value: string | undefined): { owner: string; repo: string } {
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value ?? "");
+  if (!match) {
+    throw new GantryError("USAGE", `--repository must be OWNER/REPO, not '${value ?? ""}'`, { hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)", exitCode: 2 });
+  }
+  return { owner: match[1]!, repo: match[2]! };
+}
+
+export const command: Command = async (argv, io) => {
+  const { values, positionals } = parseCommandArgs(
+    "report",
+    argv,
+    {
+      plan: { type: "string" },
+      results: { type: "string", multiple: true },
+      format: { type: "string" },
+      output: { type: "string" },
+      "publish-pr": { type: "string" },
+      repository: { type: "string" },
+    },
+    help,
+  );
+  if (values.help) {
+    io.stdout.write(`${help}\n`);
+    return 0;
+  }
+  const planFile = resolve(io.cwd, requireOption("report", values.plan, "plan"));
+  const format = values.format ?? "markdown";
+  if (format !== "markdown" && format !== "text") {
+    throw new GantryError("USAGE", `--format must be markdown or text, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+  }
+  const pullNumber = values["publish-pr"] === undefined ? undefined : Number(values["publish-pr"]);
+  if (pullNumber !== undefined && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
+    throw new GantryError("USAGE", `--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+  }
+  const repository = pullNumber === undefined ? undefined : parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY);
+  // Checked before anything is rendered, so a missing token fails fast; only this token is ever read here.
+  const token = pullNumber === undefined ? undefined : readToken(io.env, "infra-live-write");
+  if (pullNumber !== undefined && token === undefined) {
+    const setting = TOKEN_SETTINGS["infra-live-write"];
+    throw new GantryError("REPORT_TOKEN_MISSING", `--publish-pr needs ${setting.variable}, which is not set`, {
+      hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`,
+      exitCode: 2,
+    });
+  }
+
+  const plan = parsePlanDocument(readJson(planFile, "plan", io), relative(io.cwd, planFile) || planFile);
+  const results: SourcedJobResult[] = resultFiles([...(values.results ?? []), ...positionals], io).map((file) => {
+    const source = relative(io.cwd, file) || file;
+    return { result: parseJobResultDocument(readJson(file, "result", io), source), source };
+  });
+  const report = reportForPlan(plan, results, { logs: actionsRunUrl(io.env) });
+
+  const masker = new SecretMasker(secretsFromEnvironment(io.env));
+  const markdown = renderMarkdownReport(report, { masker });
+  const rendered = format === "markdown" ? markdown : renderTextReport(report, { masker });
+  if (values.output) writeFileSync(resolve(io.cwd, values.output), rendered);
+  else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}\n`);
+  appendStepSummary(markdown, io.env);
+
+  if (pullNumber !== undefined && token !== undefined && repository !== undefined) {
+    const apiUrl = io.env.GITHUB_API_URL;
+    const published = await publishPullRequestReport({
+      token,
+      tokenName: TOKEN_SETTINGS["infra-live-write"].variable,
+      ...(apiUrl ? { baseUrl: apiUrl } : {}),
+      ...repository,
+      pullNumber,
+      headSha: plan.head,
+      body: markdown,
+    });
+    io.stderr.write(`gantry report: ${published.action} the report comment on ${repository.owner}/${repository.repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}\n`);
+  }
+
+  if (reportSucceeded(report)) return 0;
+  return report.interrupted ? 130 : 30;
 };

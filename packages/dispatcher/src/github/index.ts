@@ -25,3 +25,9 @@ export {
   type DispatchProgress,
   type WorkflowRunConclusion,
 } from "./workflow-dispatch.js";
+export {
+  dispatchPlanToWorkflow,
+  type DispatchedPlan,
+  type DispatchedPlanJob,
+  type DispatchPlanOptions,
+} from "./dispatch-plan.js";

@@ -6,50 +6,20 @@
  * token's permissions), so for them `scopes` and `broaderThanNeeded` are empty: their least privilege is
  * proven by use (a call they may not make fails with a 403 that names the permission).
  */
+import { classicScopesCovering, TOKEN_SETTINGS, type TokenPurpose, type TokenRequirement } from "@gantry/guards";
 import { createGitHubClient, type GitHubConnection } from "./client.js";
 
-export type GantryTokenRole = "code-read" | "infra-live-write" | "dispatch";
+export type GantryTokenRole = TokenPurpose;
 
-export interface GantryTokenRequirement {
-  /** What Gantry does with the token. */
-  readonly usedFor: string;
-  /** The least classic scope that allows it (classic tokens cannot be read-only on private repositories). */
-  readonly classicScopes: readonly string[];
-  /** The fine-grained repository permissions it needs (metadata: read is always granted). */
-  readonly fineGrainedPermissions: Readonly<Record<string, "read" | "write">>;
-  /** Which repositories a fine-grained token should have selected. */
-  readonly repositories: string;
-}
+/** What one token is for and the least rights it needs (`@gantry/guards`' `TokenRequirement`). */
+export type GantryTokenRequirement = TokenRequirement;
 
 /**
  * Gantry's tokens, after Gruntwork Pipelines' GRUNTWORK_CODE_ACCESS_TOKEN, INFRA_LIVE_ACCESS_TOKEN and
- * PIPELINES_DISPATCH_TOKEN: each has only what its own calls need.
+ * PIPELINES_DISPATCH_TOKEN: each has only what its own calls need. The table lives in `@gantry/guards`
+ * (`TOKEN_SETTINGS`, which `gantry doctor` also reads) so there is one source of truth; this is the same object.
  */
-export const gantryTokenRequirements: Readonly<Record<GantryTokenRole, GantryTokenRequirement>> = {
-  "code-read": {
-    usedFor: "cloning and fetching infrastructure-live and the module repositories (git over HTTPS)",
-    classicScopes: ["repo"],
-    fineGrainedPermissions: { contents: "read" },
-    repositories: "infrastructure-live and every module repository",
-  },
-  "infra-live-write": {
-    usedFor: "reading pull requests and writing Gantry's report comments on infrastructure-live",
-    classicScopes: ["repo"],
-    fineGrainedPermissions: { pull_requests: "write" },
-    repositories: "infrastructure-live only",
-  },
-  dispatch: {
-    usedFor: "dispatching jobs to the pipelines repository's workflow and following (or cancelling) its runs",
-    classicScopes: ["repo"],
-    fineGrainedPermissions: { actions: "write" },
-    repositories: "the pipelines repository only",
-  },
-};
-
-/** Scopes GitHub grants as part of a broader one (selecting `repo` includes these). */
-const impliedScopes: Readonly<Record<string, readonly string[]>> = {
-  repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"],
-};
+export const gantryTokenRequirements: Readonly<Record<GantryTokenRole, GantryTokenRequirement>> = TOKEN_SETTINGS;
 
 export interface TokenScopeReport {
   readonly kind: "classic" | "fine-grained" | "unknown";
@@ -87,7 +57,7 @@ export async function checkTokenScopes(token: string, options: CheckTokenScopesO
     .map((scope) => scope.trim())
     .filter((scope) => scope !== "");
   const needed = gantryTokenRequirements[role].classicScopes;
-  const covered = new Set(needed.flatMap((scope) => [scope, ...(impliedScopes[scope] ?? [])]));
+  const covered = classicScopesCovering(role);
   return {
     kind,
     scopes,

@@ -4,3 +4,4 @@ export { renderJobGraph } from "./mermaid.js";
 export { createProgressPrinter, type ProgressPrinter } from "./progress.js";
 export { appendStepSummary } from "./step-summary.js";
 export { reportForJob, reportSucceeded, type ReportJob, type RunReport } from "./model.js";
+export { reportForPlan, parsePlanDocument, parseJobResultDocument, actionsRunUrl, type SourcedJobResult, type PlanReportOptions } from "./combined.js";

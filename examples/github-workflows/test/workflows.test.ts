@@ -1,0 +1,129 @@
+/**
+ * The example workflows are checked, not just shown: they parse as YAML, keep the security invariants of
+ * the two-repository model, and every `gantry` command they run exists with the flags they pass
+ * (each command's `--help`, from the CLI's real command table).
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { main } from "../../../packages/cli/src/main.js";
+
+// `yaml` is installed for @gantry/classifier (which parses .gantry/config.yml); resolve it from there.
+const requireFromClassifier = createRequire(new URL("../../../packages/classifier/package.json", import.meta.url));
+const { parse } = requireFromClassifier("yaml") as typeof import("yaml");
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  env?: Record<string, string>;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  if?: string;
+  needs?: string | string[];
+  permissions?: Record<string, string>;
+  strategy?: { "fail-fast"?: boolean; matrix?: unknown };
+  steps: Step[];
+}
+interface Workflow {
+  name: string;
+  "run-name"?: string;
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const load = (path: string) => parse(readFileSync(new URL(`../${path}`, import.meta.url), "utf8")) as Workflow;
+const live = load("infrastructure-live/.github/workflows/gantry.yml");
+const deploy = load("infrastructure-pipelines/.github/workflows/deploy.yml");
+const steps = (workflow: Workflow) => Object.entries(workflow.jobs).flatMap(([job, { steps }]) => steps.map((step) => ({ job, step })));
+
+/** Every `gantry <command> --flag …` in the workflows' scripts (a command ends at a pipe, redirect or `;`). */
+function gantryInvocations(workflow: Workflow): { command: string; flags: string[]; step: Step }[] {
+  return steps(workflow).flatMap(({ step }) =>
+    [...(step.run ?? "").matchAll(/(?:^|[\s;&|(])gantry\s+([a-z-]+)([^\n|;>&]*)/g)].map((match) => ({
+      command: match[1]!,
+      flags: [...match[2]!.matchAll(/(?:^|\s)(--[a-z][a-z-]*)/g)].map((flag) => flag[1]!),
+      step,
+    })),
+  );
+}
+
+async function help(command: string): Promise<{ exitCode: number; text: string }> {
+  const stdout = new PassThrough();
+  let text = "";
+  stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  const exitCode = await main([command, "--help"], { stdout, stderr: new PassThrough(), env: {}, cwd: process.cwd() });
+  return { exitCode, text };
+}
+
+describe("example workflows", () => {
+  it("infrastructure-pipelines' deploy workflow runs only on workflow_dispatch with a required job input, and may get an OIDC token", () => {
+    expect(Object.keys(deploy.on)).toEqual(["workflow_dispatch"]);
+    expect(deploy.on.workflow_dispatch).toMatchObject({ inputs: { job: { required: true, type: "string" } } });
+    expect(deploy.permissions).toEqual({ "id-token": "write", contents: "read" });
+    for (const job of Object.values(deploy.jobs)) expect(job.permissions).toBeUndefined(); // nothing widens them
+    expect(deploy["run-name"]).toBe("gantry ${{ fromJSON(inputs.job).id }}");
+    // The trusted repository is written out, never taken from the (copyable) workflow's own context.
+    expect(deploy.env?.GANTRY_PIPELINES_REPOSITORY).toMatch(/^[\w.-]+\/[\w.-]+$/);
+  });
+
+  it("infrastructure-live's workflow runs on pull requests and pushes to main, with full history, and gets no OIDC token outside the matrix", () => {
+    expect(Object.keys(live.on).sort()).toEqual(["pull_request", "push"]);
+    expect(live.on.push).toEqual({ branches: ["main"] });
+    expect(live.permissions).toEqual({ contents: "read" });
+    for (const { step } of steps(live).filter(({ step }) => step.uses?.startsWith("actions/checkout@"))) expect(step.with?.["fetch-depth"]).toBe(0);
+    for (const [name, job] of Object.entries(live.jobs)) {
+      if (job.permissions?.["id-token"] === "write") {
+        expect(name).toBe("execute");
+        expect(job.if).toContain("github.event_name == 'pull_request'"); // plans only: the plan role
+      }
+    }
+    expect(live.jobs.execute!.strategy?.["fail-fast"]).toBe(false);
+    expect(live.jobs.report!.if).toContain("always()");
+    expect(live.jobs.report!.needs).toEqual(["plan", "execute", "dispatch"]);
+  });
+
+  it("passes untrusted input to scripts only through the environment", () => {
+    for (const workflow of [live, deploy]) {
+      for (const { step } of steps(workflow)) {
+        expect(step.run ?? "").not.toMatch(/\$\{\{\s*(inputs\.|matrix|github\.event\.|github\.head_ref)/);
+      }
+    }
+  });
+
+  it("uses each token only in the step that needs it", () => {
+    const seen = new Set<string>();
+    for (const { step } of [...steps(live), ...steps(deploy)]) {
+      const secrets = new Set([...`${JSON.stringify(step.env ?? {})}${JSON.stringify(step.with ?? {})}`.matchAll(/secrets\.([A-Z_]+)/g)].map((match) => match[1]!));
+      const commands = [...(step.run ?? "").matchAll(/(?:^|[\s;&|(])gantry\s+([a-z-]+)/g)].map((match) => match[1]!);
+      for (const secret of secrets) {
+        seen.add(secret);
+        if (secret === "GANTRY_INFRA_LIVE_TOKEN") expect(new Set(commands)).toEqual(new Set(["report"]));
+        else if (secret === "GANTRY_DISPATCH_TOKEN") {
+          // `gantry dispatch`, or downloading the dispatched runs' results from the pipelines repository.
+          if (commands.length > 0) expect(new Set(commands)).toEqual(new Set(["dispatch"]));
+          else expect(step.run).toContain('gh run download "$run" --repo "$PIPELINES_REPOSITORY"');
+        } else if (secret === "GANTRY_CODE_READ_TOKEN") expect(step.uses).toMatch(/^actions\/checkout@/);
+        else throw new Error(`unexpected secret ${secret} in step ${step.name ?? step.uses}`);
+      }
+    }
+    expect(seen).toEqual(new Set(["GANTRY_INFRA_LIVE_TOKEN", "GANTRY_DISPATCH_TOKEN", "GANTRY_CODE_READ_TOKEN"]));
+  });
+
+  it("every gantry command the workflows run exists, with every flag they pass", async () => {
+    const invocations = [...gantryInvocations(live), ...gantryInvocations(deploy)];
+    expect(new Set(invocations.map((call) => call.command))).toEqual(new Set(["plan", "execute", "dispatch", "report"]));
+    for (const { command, flags } of invocations) {
+      const { exitCode, text } = await help(command);
+      expect(exitCode, `gantry ${command} --help`).toBe(0);
+      for (const flag of flags) expect(text, `gantry ${command} ${flag}`).toMatch(new RegExp(`${flag}(?![a-z-])`));
+    }
+    // The results the report reads are the ones execute writes.
+    expect(invocations.filter((call) => call.command === "execute").every((call) => call.flags.includes("--result"))).toBe(true);
+  });
+});

@@ -1,0 +1,155 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGitHubEmulator, type GitHubEmulator, type GitHubRunState, type GitHubTokenSpec } from "@gantry/testkit";
+import { gantry, pullRequestFixture } from "./report-fixtures.js";
+
+const tokens = {
+  dispatch: "github_pat_11dispatch_0000000000000000000000",
+  infraLive: "github_pat_11infralive_00000000000000000000",
+  codeRead: "github_pat_11coderead_0000000000000000000000",
+};
+// Exactly the least rights of `TOKEN_SETTINGS` (@gantry/guards): actions: write on the pipelines repository.
+const tokenSpecs: GitHubTokenSpec[] = [
+  { token: tokens.dispatch, label: "dispatch", kind: "fine-grained", repositories: ["acme/infrastructure-pipelines"], permissions: { actions: "write" } },
+  { token: tokens.infraLive, label: "infra-live-write", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { pull_requests: "write" } },
+  { token: tokens.codeRead, label: "code-read", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { contents: "read" } },
+];
+
+function emulator() {
+  return startGitHubEmulator({
+    tokens: tokenSpecs,
+    repositories: [
+      {
+        owner: "acme",
+        name: "infrastructure-pipelines",
+        branches: { main: "a".repeat(40), "try-runner": "b".repeat(40) },
+        workflows: [
+          {
+            file: "deploy.yml",
+            name: "Gantry deploy",
+            inputs: { job: { required: true } },
+            runName: (inputs) => `gantry ${(JSON.parse(String(inputs.job)) as { id: string }).id}`,
+            // Runs stay in progress until the "runner" below concludes them.
+            runStates: [{ status: "queued", conclusion: null }, { status: "in_progress", conclusion: null }],
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/**
+ * Plays the pipelines repository's workflow: concludes each run with the conclusion given for its job, and
+ * records, for each job, which jobs' runs had completed when its run first appeared.
+ */
+function concludeRuns(github: GitHubEmulator, conclusions: Record<string, GitHubRunState["conclusion"]>) {
+  const completedWhenSeen = new Map<string, string[]>();
+  const jobOf = (inputs: Readonly<Record<string, unknown>>) => (JSON.parse(String(inputs.job)) as { id: string }).id;
+  const timer = setInterval(() => {
+    const runs = github.runs("acme", "infrastructure-pipelines");
+    for (const run of runs) {
+      const job = jobOf(run.inputs);
+      if (!completedWhenSeen.has(job)) completedWhenSeen.set(job, runs.filter((other) => other.state.status === "completed").map((other) => jobOf(other.inputs)));
+      if (run.state.status !== "completed") github.setRunState(run.id, { status: "completed", conclusion: conclusions[job] ?? "success" });
+    }
+  }, 5);
+  return { completedWhenSeen, [Symbol.dispose]: () => clearInterval(timer) };
+}
+
+let fixture: Awaited<ReturnType<typeof pullRequestFixture>>;
+let planJobId: string;
+let destroyJobId: string;
+
+beforeAll(async () => {
+  fixture = await pullRequestFixture();
+  planJobId = fixture.plan.jobs.find((job) => job.action === "plan")!.id;
+  destroyJobId = fixture.plan.jobs.find((job) => job.action === "plan-destroy")!.id;
+  expect(fixture.plan.jobs.find((job) => job.id === destroyJobId)!.needs).toEqual([planJobId]);
+});
+afterAll(async () => {
+  await fixture?.repo[Symbol.asyncDispose]();
+});
+
+const args = () => ["dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines", "--workflow", "deploy.yml", "--poll-interval", "0.01"];
+const allTokens = (url: string) => ({ GITHUB_API_URL: url, GANTRY_DISPATCH_TOKEN: tokens.dispatch, GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive, GANTRY_CODE_READ_TOKEN: tokens.codeRead });
+
+describe("gantry dispatch", () => {
+  it("dispatches each job to main once the jobs it needs succeeded, with the dispatch token only, and exits 0", async () => {
+    await using github = await emulator();
+    using runner = concludeRuns(github, {});
+    const output = join(fixture.work, "outcome.json");
+    const run = await gantry(fixture.work, allTokens(github.url), ...args(), "--output", output);
+    expect(run.exitCode).toBe(0);
+    expect(github.dispatches.map((dispatch) => [JSON.parse(String(dispatch.inputs?.job)).id, dispatch.ref])).toEqual([
+      [planJobId, "main"],
+      [destroyJobId, "main"],
+    ]);
+    // The job sent is the plan's job, unchanged.
+    expect(JSON.parse(String(github.dispatches[1]!.inputs?.job))).toEqual(fixture.plan.jobs.find((job) => job.id === destroyJobId));
+    expect(runner.completedWhenSeen.get(destroyJobId)).toEqual([planJobId]);
+    expect(run.stdout).toMatch(new RegExp(`✅ succeeded +${planJobId} https://github.com/acme/infrastructure-pipelines/actions/runs/\\d+\\n`));
+    expect(run.stdout).toContain("2 job(s) on acme/infrastructure-pipelines (deploy.yml on main): 2 succeeded, 0 failed, 0 skipped, 0 not started.");
+    const outcome = JSON.parse(readFileSync(output, "utf8")) as { apiVersion: string; kind: string; succeeded: boolean; jobs: { job: { id: string }; status: string; run: { runId: number } | null }[] };
+    expect([outcome.apiVersion, outcome.kind, outcome.succeeded]).toEqual(["gantry/v1", "DispatchOutcome", true]);
+    expect(outcome.jobs.map((job) => [job.job.id, job.status, typeof job.run?.runId])).toEqual([
+      [planJobId, "succeeded", "number"],
+      [destroyJobId, "succeeded", "number"],
+    ]);
+    expect(github.violations).toEqual([]);
+    expect(new Set(github.requests.map((request) => request.tokenLabel))).toEqual(new Set(["dispatch"]));
+    expect(run.stdout + run.stderr).not.toContain("github_pat_");
+  });
+
+  it("does not dispatch the dependents of a job whose run failed: they are reported skipped, and it exits nonzero", async () => {
+    await using github = await emulator();
+    using _runner = concludeRuns(github, { [planJobId]: "failure" });
+    const run = await gantry(fixture.work, allTokens(github.url), ...args());
+    expect(run.exitCode).toBe(30);
+    expect(github.dispatches).toHaveLength(1);
+    expect(run.stdout).toMatch(new RegExp(`❌ failed +${planJobId} \\S+: the run concluded failure`));
+    expect(run.stdout).toContain(`⏭️ skipped     ${destroyJobId}: job ${planJobId} did not succeed`);
+    expect(run.stdout).toContain("1 failed, 1 skipped");
+    expect(github.violations).toEqual([]);
+  });
+
+  it("refuses a ref other than main unless --allow-non-main-ref is given, then warns", async () => {
+    await using github = await emulator();
+    using _runner = concludeRuns(github, {});
+    const refused = await gantry(fixture.work, allTokens(github.url), ...args(), "--ref", "try-runner");
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("DISPATCH_REF_NOT_TRUSTED");
+    expect(github.requests).toEqual([]);
+    const allowed = await gantry(fixture.work, allTokens(github.url), ...args(), "--ref", "try-runner", "--allow-non-main-ref");
+    expect(allowed.exitCode).toBe(0);
+    expect(allowed.stderr).toContain("warning: dispatching to 'try-runner', not main");
+    expect(github.dispatches.map((dispatch) => dispatch.ref)).toEqual(["try-runner", "try-runner"]);
+    expect(github.violations).toEqual([]);
+  });
+
+  it("needs GANTRY_DISPATCH_TOKEN (no fallback), and reports a token without actions: write as the job's failure", async () => {
+    await using github = await emulator();
+    const missing = await gantry(fixture.work, { GITHUB_API_URL: github.url, GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive }, ...args());
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("DISPATCH_TOKEN_MISSING");
+    expect(github.requests).toEqual([]);
+    const weak = await gantry(fixture.work, { GITHUB_API_URL: github.url, GANTRY_DISPATCH_TOKEN: tokens.infraLive }, ...args());
+    expect(weak.exitCode).toBe(30);
+    expect(weak.stdout).toMatch(new RegExp(`❌ failed +${planJobId}: GitHub answered 404 .* GANTRY_DISPATCH_TOKEN`));
+    expect(weak.stdout).toContain(`⏭️ skipped     ${destroyJobId}`);
+    expect(github.dispatches).toHaveLength(0);
+    expect(github.violations).toEqual([]);
+  });
+
+  it("rejects bad options and plans before any request", async () => {
+    await using github = await emulator();
+    const env = allTokens(github.url);
+    expect((await gantry(fixture.work, env, "dispatch", "--plan", fixture.planFile, "--repository", "not-a-repo", "--workflow", "deploy.yml")).exitCode).toBe(2);
+    expect((await gantry(fixture.work, env, ...args(), "--timeout", "-1")).exitCode).toBe(2);
+    expect((await gantry(fixture.work, env, "dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines")).exitCode).toBe(2);
+    const missingPlan = await gantry(fixture.work, env, "dispatch", "--plan", "nope.json", "--repository", "acme/infrastructure-pipelines", "--workflow", "deploy.yml");
+    expect(missingPlan.exitCode).toBe(20);
+    expect(missingPlan.stderr).toContain("nope.json");
+    expect(github.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,174 @@
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGitHubEmulator, type GitHubTokenSpec } from "@gantry/testkit";
+import { executeDryRun, gantry, pullRequestFixture, readJson } from "./report-fixtures.js";
+
+const tokens = {
+  infraLive: "github_pat_11infralive_00000000000000000000",
+  dispatch: "github_pat_11dispatch_0000000000000000000000",
+  codeRead: "github_pat_11coderead_0000000000000000000000",
+};
+// Exactly the least rights of `TOKEN_SETTINGS` (@gantry/guards): pull_requests: write for the report comment.
+const tokenSpecs: GitHubTokenSpec[] = [
+  { token: tokens.infraLive, label: "infra-live-write", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { pull_requests: "write" } },
+  { token: tokens.dispatch, label: "dispatch", kind: "fine-grained", repositories: ["acme/infrastructure-pipelines"], permissions: { actions: "write" } },
+  { token: tokens.codeRead, label: "code-read", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { contents: "read" } },
+];
+
+let fixture: Awaited<ReturnType<typeof pullRequestFixture>>;
+let planJobId: string;
+let destroyJobId: string;
+let planResult: string;
+let destroyResult: string;
+let failedPlanResult: string;
+
+beforeAll(async () => {
+  fixture = await pullRequestFixture();
+  planJobId = fixture.plan.jobs.find((job) => job.action === "plan")!.id;
+  destroyJobId = fixture.plan.jobs.find((job) => job.action === "plan-destroy")!.id;
+  // The fixture's premise: the destroy plan needs the plan job.
+  expect(fixture.plan.jobs.find((job) => job.id === destroyJobId)!.needs).toEqual([planJobId]);
+  const plan = await executeDryRun(fixture.repo.dir, fixture.work, fixture.plan, planJobId);
+  const destroy = await executeDryRun(fixture.repo.dir, fixture.work, fixture.plan, destroyJobId);
+  expect([plan.exitCode, destroy.exitCode]).toEqual([0, 0]);
+  planResult = plan.file;
+  destroyResult = destroy.file;
+  // The same job on a runner without terragrunt: a real failed result.
+  const failing = await executeDryRun(fixture.repo.dir, fixture.work, fixture.plan, planJobId, { withTools: false, name: "failed-plan" });
+  expect(failing.exitCode).toBe(31);
+  failedPlanResult = failing.file;
+});
+afterAll(async () => {
+  await fixture?.repo[Symbol.asyncDispose]();
+});
+
+describe("gantry report", () => {
+  it("rolls up every job's result into one markdown report, appends it to the step summary, and exits 0 when all succeeded", async () => {
+    const summary = join(fixture.work, "summary-ok.md");
+    writeFileSync(summary, "earlier step\n");
+    const env = { GITHUB_STEP_SUMMARY: summary, GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "acme/infrastructure-live", GITHUB_RUN_ID: "77" };
+    const run = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", planResult, destroyResult);
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^## Gantry plan for \`${fixture.head.slice(0, 7)}\`\n\n✅ \\*\\*All jobs succeeded\\*\\*: 2 jobs, 2 succeeded\\.`));
+    expect(run.stdout).toContain(`### ✅ Plan \`${planJobId}\``);
+    expect(run.stdout).toContain(`### ✅ Plan (destroy) \`${destroyJobId}\``);
+    expect(run.stdout).toContain("Full logs: `https://github.com/acme/infrastructure-live/actions/runs/77`");
+    expect(readFileSync(summary, "utf8")).toBe(`earlier step\n${run.stdout}`);
+  });
+
+  it("reports a job without a result as skipped when a job it needs failed, and exits nonzero", async () => {
+    const output = join(fixture.work, "report.txt");
+    const run = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--format", "text", "--output", output);
+    expect(run.exitCode).toBe(30);
+    expect(run.stdout).toBe("");
+    const text = readFileSync(output, "utf8");
+    expect(text).toContain("EXEC_TOOL_NOT_FOUND");
+    expect(text).toMatch(new RegExp(`job ${destroyJobId} \\(plan-destroy, default\\): skipped`));
+    expect(text).toContain(`job ${planJobId} did not succeed`);
+  });
+
+  it("reports a job with no result and no failed need as not started (results found in a directory)", async () => {
+    const run = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", join(fixture.work, "runs-none"), planResult);
+    expect(run.exitCode).toBe(20); // the directory does not exist: named, not ignored
+    expect(run.stderr).toContain("runs-none");
+    // As actions/download-artifact lays results out: one directory per artifact.
+    const collected = join(fixture.work, "collected");
+    mkdirSync(join(collected, `gantry-result-${planJobId}`), { recursive: true });
+    copyFileSync(planResult, join(collected, `gantry-result-${planJobId}`, "result.json"));
+    writeFileSync(join(collected, "notes.txt"), "not a result");
+    const partial = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", "collected");
+    expect(partial.exitCode).toBe(30);
+    expect(partial.stdout).toContain("1 succeeded, 1 not started");
+    expect(partial.stdout).toContain("no result: the job did not run, or its result was not collected");
+  });
+
+  it("says when no infrastructure changed (a plan with no jobs) and exits 0", async () => {
+    const empty = { ...fixture.plan, jobs: [], changes: [], notice: "push to 'feature', which is not the deploy branch 'main': nothing is planned" };
+    const file = join(fixture.work, "empty-plan.json");
+    writeFileSync(file, JSON.stringify(empty));
+    const run = await gantry(fixture.work, {}, "report", "--plan", file);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain("ℹ️ **No infrastructure changes.** push to 'feature'");
+  });
+
+  it("refuses invalid documents, naming the file and the field", async () => {
+    const badPlan = join(fixture.work, "bad-plan.json");
+    writeFileSync(badPlan, JSON.stringify({ ...fixture.plan, apiVersion: "gantry/v0" }));
+    const plan = await gantry(fixture.work, {}, "report", "--plan", badPlan, "--results", planResult);
+    expect(plan.exitCode).toBe(20);
+    expect(plan.stderr).toContain("REPORT_PLAN_INVALID");
+    expect(plan.stderr).toContain('field "apiVersion"');
+    expect(plan.stderr).toContain("bad-plan.json");
+
+    const badResult = join(fixture.work, "bad-result.json");
+    writeFileSync(badResult, JSON.stringify({ ...(readJson(planResult) as object), status: "done" }));
+    const result = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", badResult);
+    expect(result.exitCode).toBe(20);
+    expect(result.stderr).toContain('REPORT_RESULT_INVALID');
+    expect(result.stderr).toContain('field "status"');
+
+    const notJson = join(fixture.work, "not-json.json");
+    writeFileSync(notJson, "{");
+    expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", notJson)).stderr).toContain("REPORT_FILE_INVALID");
+
+    const otherJob = join(fixture.work, "other-job.json");
+    const document = readJson(planResult) as { job: { id: string; ref: string } };
+    writeFileSync(otherJob, JSON.stringify({ ...document, job: { ...document.job, id: "plan-elsewhere" } }));
+    const unknown = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", otherJob);
+    expect(unknown.stderr).toContain("REPORT_RESULT_NOT_IN_PLAN");
+    const staleRef = join(fixture.work, "stale-ref.json");
+    writeFileSync(staleRef, JSON.stringify({ ...document, job: { ...document.job, ref: fixture.base } }));
+    const stale = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", staleRef);
+    expect(stale.stderr).toContain("REPORT_RESULT_MISMATCH");
+    const duplicate = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", planResult, "--results", failedPlanResult);
+    expect(duplicate.stderr).toContain("REPORT_DUPLICATE_RESULT");
+
+    expect((await gantry(fixture.work, {}, "report", "--results", planResult)).exitCode).toBe(2);
+    expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--format", "html")).exitCode).toBe(2);
+  });
+
+  it("publishes the report to the pull request with GANTRY_INFRA_LIVE_TOKEN only, and updates it in place", async () => {
+    await using github = await startGitHubEmulator({
+      tokens: tokenSpecs,
+      repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }],
+    });
+    const env = {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: "acme/infrastructure-live",
+      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
+      GANTRY_DISPATCH_TOKEN: tokens.dispatch,
+      GANTRY_CODE_READ_TOKEN: tokens.codeRead,
+    };
+    const first = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--publish-pr", "7");
+    expect(first.exitCode).toBe(30);
+    expect(first.stderr).toMatch(/created the report comment on acme\/infrastructure-live#7: /);
+    const second = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", planResult, destroyResult, "--publish-pr", "7", "--repository", "acme/infrastructure-live");
+    expect(second.exitCode).toBe(0);
+    expect(second.stderr).toMatch(/updated the report comment/);
+
+    const comments = github.comments("acme", "infrastructure-live", 7);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body.startsWith(`<!-- gantry:report sha=${fixture.head} -->\n## Gantry plan`)).toBe(true);
+    expect(comments[0]!.body).toContain(second.stdout.trim());
+    expect(github.violations).toEqual([]);
+    expect(new Set(github.requests.map((request) => request.tokenLabel))).toEqual(new Set(["infra-live-write"]));
+    for (const run of [first, second]) expect(run.stdout + run.stderr).not.toContain("github_pat_");
+  });
+
+  it("refuses to publish without GANTRY_INFRA_LIVE_TOKEN, never falling back to another token", async () => {
+    await using github = await startGitHubEmulator({ tokens: tokenSpecs, repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }] });
+    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_DISPATCH_TOKEN: tokens.dispatch, GANTRY_CODE_READ_TOKEN: tokens.codeRead };
+    const run = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", planResult, "--publish-pr", "7");
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("REPORT_TOKEN_MISSING");
+    expect(run.stderr).toContain("GANTRY_INFRA_LIVE_TOKEN");
+    expect(github.requests).toEqual([]);
+    // A token without the permission: GitHub's 403 names what is missing.
+    const weak = await gantry(fixture.work, { ...env, GANTRY_INFRA_LIVE_TOKEN: tokens.codeRead }, "report", "--plan", fixture.planFile, "--results", planResult, "--publish-pr", "7");
+    expect(weak.exitCode).toBe(32);
+    expect(weak.stderr).toContain("GANTRY_INFRA_LIVE_TOKEN may not make");
+    expect(github.violations).toEqual([]);
+  });
+});
