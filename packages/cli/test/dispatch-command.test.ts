@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGitHubEmulator, type GitHubEmulator, type GitHubRunState, type GitHubTokenSpec } from "@gantry/testkit";
@@ -139,6 +139,16 @@ describe("gantry dispatch", () => {
     expect(weak.stdout).toContain(`⏭️ skipped     ${destroyJobId}`);
     expect(github.dispatches).toHaveLength(0);
     expect(github.violations).toEqual([]);
+  });
+
+  it("dispatches nothing for a plan with no jobs, and says no infrastructure changed", async () => {
+    await using github = await emulator();
+    const empty = join(fixture.work, "empty-plan.json");
+    writeFileSync(empty, JSON.stringify({ ...fixture.plan, jobs: [], changes: [] }));
+    const run = await gantry(fixture.work, allTokens(github.url), "dispatch", "--plan", empty, "--repository", "acme/infrastructure-pipelines", "--workflow", "deploy.yml");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toBe("No jobs to dispatch: no infrastructure changed.\n");
+    expect(github.requests).toEqual([]);
   });
 
   it("rejects bad options and plans before any request", async () => {

@@ -66,8 +66,9 @@ export function iacToolsDirectory(): string {
 /**
  * Runs `gantry execute --dry-run --result` for one job of the plan; returns the result file and exit code.
  * `withTools: false` runs it where terragrunt cannot be found: a real failed JobResult (EXEC_TOOL_NOT_FOUND).
+ * `dryRun: false` really runs terragrunt and tofu (the units only use `terraform_data`: offline, local state).
  */
-export async function executeDryRun(repoDir: string, work: string, plan: PlanDocument, jobId: string, options: { withTools?: boolean; name?: string } = {}): Promise<{ file: string; exitCode: number; stdout: string }> {
+export async function executeDryRun(repoDir: string, work: string, plan: PlanDocument, jobId: string, options: { withTools?: boolean; name?: string; dryRun?: boolean } = {}): Promise<{ file: string; exitCode: number; stdout: string }> {
   const job = plan.jobs.find((candidate) => candidate.id === jobId);
   if (!job) throw new Error(`no job ${jobId} in the plan`);
   const jobFile = join(work, `${jobId}.job.json`);
@@ -75,7 +76,7 @@ export async function executeDryRun(repoDir: string, work: string, plan: PlanDoc
   const name = options.name ?? jobId;
   const file = join(work, `${name}.result.json`);
   const env = options.withTools !== false ? { PATH: `${iacToolsDirectory()}:${process.env.PATH}` } : { PATH: "/nonexistent" };
-  const run = await gantry(work, env, "execute", "--repo", repoDir, "--job", jobFile, "--dry-run", "--result", file, "--run-dir", join(work, `runs-${name}`));
+  const run = await gantry(work, env, "execute", "--repo", repoDir, "--job", jobFile, ...(options.dryRun === false ? [] : ["--dry-run"]), "--result", file, "--run-dir", join(work, `runs-${name}`));
   return { file, exitCode: run.exitCode, stdout: run.stdout };
 }
 

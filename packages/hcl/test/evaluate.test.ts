@@ -97,7 +97,7 @@ describe("literals, operators and conversions", () => {
   ])("rejects %s", (expression, message) => {
     const err = evError(expression);
     expect(err.code).toBe("HCL_EVAL");
-    expect(err.exitCode).toBe(14);
+    expect(err.exitCode).toBe(16);
     expect(err.message).toContain(message);
     expect(err.location).toMatchObject({ file: "t.hcl", line: 1 });
   });

@@ -214,7 +214,7 @@ describe("syntax errors", () => {
   ])("%j", (source, line, column, message) => {
     const err = syntaxError(source);
     expect(err.code).toBe("HCL_SYNTAX");
-    expect(err.exitCode).toBe(13);
+    expect(err.exitCode).toBe(15);
     expect(err.location).toEqual({ file: "bad.hcl", line, column });
     expect(err.message).toContain(message);
     expect(err.format()).toMatch(new RegExp(`^bad\\.hcl:${line}:${column}: `));

@@ -1,6 +1,7 @@
 /**
- * End to end through the built binary (`pnpm exec turbo run build --filter @gantry/cli...` first):
- * `gantry detect` prints a document that validates against the contract, and exits with distinct codes.
+ * End to end through the built binary: `gantry detect` prints a document that validates against the contract,
+ * and exits with distinct codes. A `.slow` test because it needs the build first
+ * (`pnpm exec turbo run build --filter @gantry/cli...`; `pnpm test` does it).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
