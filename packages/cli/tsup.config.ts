@@ -1,10 +1,5 @@
 import { defineConfig } from "tsup";
+import { packageBuild } from "../../tsup.base.ts";
 
-export default defineConfig({
-  entry: ["src/index.ts", "src/bin.ts"],
-  format: ["esm"],
-  target: "node22",
-  dts: false,
-  clean: true,
-  sourcemap: true,
-});
+// The CLI is an application: no declarations, and `bin.ts` is its own entry.
+export default defineConfig(packageBuild({ entry: ["src/index.ts", "src/bin.ts"], dts: false }));

@@ -24,3 +24,23 @@ export function requireOption(command: string, value: string | undefined, name: 
   }
   return value;
 }
+
+/** The options every command that looks at a change between two commits takes. */
+export const changeRangeOptions = {
+  repo: { type: "string" },
+  base: { type: "string" },
+  head: { type: "string" },
+  event: { type: "string" },
+  branch: { type: "string" },
+} as const;
+
+export type ChangeEvent = "pull_request" | "push";
+
+/** `--event`, checked: a usage error (exit 2) names the bad value. `fallback` makes the option optional. */
+export function parseEvent(command: string, value: string | undefined, fallback?: ChangeEvent): ChangeEvent {
+  const event = value ?? fallback ?? requireOption(command, value, "event");
+  if (event !== "pull_request" && event !== "push") {
+    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: `see \`gantry ${command} --help\``, exitCode: 2 });
+  }
+  return event;
+}

@@ -1,7 +1,6 @@
 import { resolve } from "node:path";
 import { detectChanges, exitCodeForResult, formatDetectionSummary } from "@gantry/change-detector";
-import { GantryError } from "@gantry/errors";
-import { parseCommandArgs, requireOption } from "../args.js";
+import { parseCommandArgs, parseEvent, requireOption } from "../args.js";
 import type { Command } from "../io.js";
 
 const HELP = `usage: gantry detect --base REF --head REF [--repo DIR] [--event pull_request|push] [--json] [--no-cache]
@@ -38,10 +37,7 @@ export const command: Command = async (argv, io) => {
   if (values.help) return io.stdout.write(HELP), 0;
   const base = requireOption("detect", values.base, "base");
   const head = requireOption("detect", values.head, "head");
-  const event = values.event ?? "pull_request";
-  if (event !== "pull_request" && event !== "push") {
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { exitCode: 2, hint: "see `gantry detect --help`" });
-  }
+  const event = parseEvent("detect", values.event, "pull_request");
   const result = await detectChanges({
     repo: resolve(io.cwd, values.repo ?? "."),
     base,

@@ -2,7 +2,7 @@ import { appendFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { githubOutputLine, planChange, planFormats, renderPlan, type PlanFormat } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
-import { parseCommandArgs, requireOption } from "../args.js";
+import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from "../args.js";
 import type { Command } from "../io.js";
 
 const help = `usage: gantry plan --repo DIR --base REF --head REF --event pull_request|push [options]
@@ -26,11 +26,7 @@ export const command: Command = async (argv, io) => {
     "plan",
     argv,
     {
-      repo: { type: "string" },
-      base: { type: "string" },
-      head: { type: "string" },
-      event: { type: "string" },
-      branch: { type: "string" },
+      ...changeRangeOptions,
       format: { type: "string" },
       json: { type: "boolean" },
       "no-cache": { type: "boolean" },
@@ -41,10 +37,7 @@ export const command: Command = async (argv, io) => {
     io.stdout.write(help);
     return 0;
   }
-  const event = requireOption("plan", values.event, "event");
-  if (event !== "pull_request" && event !== "push") {
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry plan --help`", exitCode: 2 });
-  }
+  const event = parseEvent("plan", values.event);
   const format = (values.json ? "json" : (values.format ?? "text")) as PlanFormat;
   if (!planFormats.includes(format)) {
     throw new GantryError("USAGE", `--format must be one of ${planFormats.join(", ")}, not '${format}'`, { hint: "see `gantry plan --help`", exitCode: 2 });

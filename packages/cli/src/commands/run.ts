@@ -16,7 +16,7 @@ import {
   type JobResult,
   type RunReport,
 } from "@gantry/executor";
-import { parseCommandArgs, requireOption } from "../args.js";
+import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from "../args.js";
 import type { Command } from "../io.js";
 
 const help = `usage: gantry run --repo DIR --base REF --head REF --event pull_request|push [--branch NAME]
@@ -41,11 +41,7 @@ export const command: Command = async (argv, io) => {
     "run",
     argv,
     {
-      repo: { type: "string" },
-      base: { type: "string" },
-      head: { type: "string" },
-      event: { type: "string" },
-      branch: { type: "string" },
+      ...changeRangeOptions,
       report: { type: "string" },
       parallelism: { type: "string" },
       "dry-run": { type: "boolean" },
@@ -59,10 +55,7 @@ export const command: Command = async (argv, io) => {
   const repo = resolve(io.cwd, values.repo ?? ".");
   const base = requireOption("run", values.base, "base");
   const head = requireOption("run", values.head, "head");
-  const event = requireOption("run", values.event, "event");
-  if (event !== "pull_request" && event !== "push") {
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry run --help`", exitCode: 2 });
-  }
+  const event = parseEvent("run", values.event);
   const parallelism = values.parallelism === undefined ? 4 : Number(values.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) {
     throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
