@@ -15,7 +15,7 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -59,7 +59,9 @@ async function runChild(spec) {
 }
 
 function memoryFigures() {
-  return { maxRssMB: round(process.resourceUsage().maxRSS / 1024), heapUsedMB: round(process.memoryUsage().heapUsed / 1048576) };
+  return {
+    // The machine is shared: the 1-minute load average when the run ended says how contended it was.
+    load1: round(loadavg()[0], 2), maxRssMB: round(process.resourceUsage().maxRSS / 1024), heapUsedMB: round(process.memoryUsage().heapUsed / 1048576) };
 }
 
 /** The floor: list the tracked `.hcl` files with git and read every one. Nothing can be faster than this. */
@@ -225,7 +227,7 @@ async function main() {
 
     checkout(repo.dir, repo.scenarios.at(-1).head);
     const floors = await repeat(sizeReps, () => child({ kind: "floor", repo: repo.dir }));
-    sizeResult.floor = { ms: median(floors.map((f) => f.ms)), runs: floors.map((f) => round(f.ms)), files: floors[0].files, bytes: floors[0].bytes, maxRssMB: Math.max(...floors.map((f) => f.maxRssMB)) };
+    sizeResult.floor = { ms: median(floors.map((f) => f.ms)), runs: floors.map((f) => round(f.ms)), files: floors[0].files, bytes: floors[0].bytes, maxRssMB: Math.max(...floors.map((f) => f.maxRssMB)), load1: floors.map((f) => f.load1) };
     log(`floor: ${fmtMs(sizeResult.floor.ms)} (${sizeResult.floor.files} .hcl files, ${round(sizeResult.floor.bytes / 1048576)} MB)`);
 
     let terragruntTimedOut = null;
@@ -315,9 +317,13 @@ async function prepareRepository(generate, work, size, seed, regenerate) {
   return { ...manifest, dir };
 }
 
-/** Hash of the generator's source: a changed generator regenerates the kept repositories. */
+/**
+ * Hash of the built generator (the code that actually runs): a changed generator regenerates the kept
+ * repositories. Generation is deterministic, so unchanged output gets the same SHAs and the kept
+ * terragrunt figures still apply.
+ */
 function generatorFingerprint() {
-  return createHash("sha256").update(readFileSync(join(ROOT, "packages/testkit/src/generate-repo.ts"))).digest("hex").slice(0, 16);
+  return createHash("sha256").update(readFileSync(DIST.testkit)).digest("hex").slice(0, 16);
 }
 
 /** Four commits, each a typical change, with the units a correct detector must report (ground truth). */
@@ -346,7 +352,7 @@ function makeScenarioCommits(generated) {
     },
     {
       name: "nested-module",
-      description: "modules/shared/main.tf (called by service modules through module { source = \"../shared\" })",
+      description: "modules/shared/main.tf (called through module { source = \"../shared\" }; inside every modules//<svc> source)",
       edit: () => editFile(dir, "modules/shared/main.tf", (text) => text.replace("input = merge(var.tags, { name = var.name })", "input = merge(var.tags, { name = var.name, managed = \"gantry\" })")),
       expected: generated.moduleUsers["modules/shared"] ?? [],
     },
@@ -411,6 +417,7 @@ async function measureScenario(repo, scenario, reps, withPlanning, withStages) {
     runs: runs.map((r) => round(r.ms)),
     maxRssMB: Math.max(...runs.map((r) => r.maxRssMB)),
     baselineRssMB: runs[0]?.baselineRssMB,
+    load1: runs.map((r) => r.load1),
     filesParsed: runs[0]?.stats?.filesParsed,
     cacheHits: runs[0]?.stats?.cacheHits,
   });
@@ -472,7 +479,7 @@ async function measureTerragrunt(terragrunt, dir, scenario, reps, timeoutMs) {
     }
     runs.push(ms);
   }
-  return { status: "ok", ms: median(runs), runs: runs.map(round), units: units.sort(), unitCount: units.length };
+  return { status: "ok", ms: median(runs), runs: runs.map(round), units: units.sort(), unitCount: units.length, load1: round(loadavg()[0], 2) };
 }
 
 /** A killed terragrunt leaves its temporary worktrees behind; remove them so the next run starts clean. */
@@ -625,8 +632,8 @@ function renderTables(results) {
   const out = [];
   out.push(`Machine: ${results.machine.cpus} cores (${results.machine.cpuModel}), ${results.machine.memoryGB} GB, Node ${results.machine.node}, ${results.machine.git}. Median of ${results.options.reps} runs${results.options.repsLarge !== results.options.reps ? ` (${results.options.repsLarge} above 10,000 units)` : ""}, each in a fresh process.`);
   out.push("");
-  out.push("| units | change | floor | cold | warm | cold / floor | peak RSS | planning adds (cold) | terragrunt find | units: expected / gantry / terragrunt |");
-  out.push("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  out.push("| units | change | floor | cold | warm | cold / floor | peak RSS | planning adds (cold) | terragrunt find | units: expected / gantry / terragrunt | load |");
+  out.push("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
   for (const size of results.sizes) {
     for (const s of size.scenarios) {
       const d = s.detection;
@@ -635,9 +642,11 @@ function renderTables(results) {
       const plan = d?.plan ? `${fmtMs(d.plan.cold.addedMs)} (${round(d.plan.cold.ratioToDetection * 100, 1)}%)` : "—";
       const gantryUnits = s.gantryAgreement ? `${s.gantryAgreement.actual}${s.gantryAgreement.equal ? " ✓" : " ✗"}` : "—";
       const tgUnits = s.terragruntAgreement ? `${s.terragruntAgreement.actual}${s.terragruntAgreement.equal ? " ✓" : " ✗"}` : "—";
-      out.push(`| ${size.units.toLocaleString("en-US")} | ${s.name} | ${fmtMs(size.floor.ms)} | ${d ? fmtMs(d.cold.ms) : s.error ? "failed" : "—"} | ${d ? fmtMs(d.warm.ms) : "—"} | ${d ? `${round(d.cold.ms / size.floor.ms, 2)}x` : "—"} | ${d ? `${d.peakRssMB} MB` : "—"} | ${plan} | ${tgTime} | ${s.expected} / ${gantryUnits} / ${tgUnits} |`);
+      out.push(`| ${size.units.toLocaleString("en-US")} | ${s.name} | ${fmtMs(size.floor.ms)} | ${d ? fmtMs(d.cold.ms) : s.error ? "failed" : "—"} | ${d ? fmtMs(d.warm.ms) : "—"} | ${d ? `${round(d.cold.ms / size.floor.ms, 2)}x` : "—"} | ${d ? `${d.peakRssMB} MB` : "—"} | ${plan} | ${tgTime} | ${s.expected} / ${gantryUnits} / ${tgUnits} | ${d ? median([...d.cold.load1, ...d.warm.load1]).toFixed(1) : "—"} |`);
     }
   }
+  out.push("");
+  out.push("_load_: median 1-minute load average at the end of the Gantry runs of that row (2 cores; above 2 means other work competed for the CPU).");
   const tgTimes = results.sizes.flatMap((size) => size.scenarios.map((s) => s.terragrunt?.measuredAt).filter(Boolean)).sort();
   if (tgTimes.length > 0) {
     out.push("");

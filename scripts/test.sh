@@ -4,9 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-tools_dir=$(bash scripts/ensure-iac-tools.sh)
-export GANTRY_TERRAGRUNT="${GANTRY_TERRAGRUNT:-$tools_dir/terragrunt}"
-export GANTRY_TOFU="${GANTRY_TOFU:-$tools_dir/tofu}"
+# shellcheck source=scripts/tools-env.sh
+. scripts/tools-env.sh
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
 mkdir -p .turbo

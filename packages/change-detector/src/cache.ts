@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ReadIndex, type SerializedIndex } from "./read-index.js";
+import { RECORD_ENCODING } from "./record-codec.js";
 
 export const CACHE_VERSION = 1;
 const CACHE_FILE = "detect-cache-v1.json";
@@ -17,6 +18,8 @@ const CACHE_FILE = "detect-cache-v1.json";
 interface CacheDocument {
   kind: "gantry-detect-cache";
   version: number;
+  /** Format of `records` (`RECORD_ENCODING`); a cache written by an older Gantry is rebuilt. */
+  encoding: number;
   commit: string;
   units: string[];
   /** Per unit (same order as `units`): its reads, encoded by `record-codec.ts` against `strings`. */
@@ -29,7 +32,7 @@ interface CacheDocument {
   index: SerializedIndex;
 }
 
-export type CacheContent = Omit<CacheDocument, "kind" | "version">;
+export type CacheContent = Omit<CacheDocument, "kind" | "version" | "encoding">;
 
 export interface LoadedCache extends Omit<CacheContent, "index"> {
   index: ReadIndex;
@@ -51,6 +54,7 @@ export function loadCache(commonDir: string): LoadedCache | null {
     document !== null &&
     document.kind === "gantry-detect-cache" &&
     document.version === CACHE_VERSION &&
+    document.encoding === RECORD_ENCODING &&
     typeof document.commit === "string" &&
     /^[0-9a-f]{40,64}$/.test(document.commit) &&
     Array.isArray(document.units) &&
@@ -65,13 +69,13 @@ export function loadCache(commonDir: string): LoadedCache | null {
     document.index !== null &&
     ["files", "dirs", "globs", "dynamic"].every((key) => typeof (document.index as unknown as Record<string, unknown>)[key] === "object");
   if (!valid) return null;
-  const { kind: _kind, version: _version, index, ...content } = document;
+  const { kind: _kind, version: _version, encoding: _encoding, index, ...content } = document;
   return { ...content, index: ReadIndex.deserialize(index) };
 }
 
 /** Writes atomically (temp file + rename), so a crash never leaves half a cache. Failures are ignored. */
 export function saveCache(commonDir: string, content: CacheContent): boolean {
-  const document: CacheDocument = { kind: "gantry-detect-cache", version: CACHE_VERSION, ...content };
+  const document: CacheDocument = { kind: "gantry-detect-cache", version: CACHE_VERSION, encoding: RECORD_ENCODING, ...content };
   try {
     const dir = join(commonDir, "gantry");
     mkdirSync(dir, { recursive: true });

@@ -7,10 +7,10 @@
 import { GantryError } from "@gantry/errors";
 import { analyseUnits } from "./analysis/analyse-units.js";
 import { ParseCache } from "./analysis/parse-cache.js";
-import type { UnitReads } from "./analysis/read-set.js";
+import { chainToArray, type UnitReads } from "./analysis/read-set.js";
 import { Snapshot } from "./analysis/snapshot.js";
 import { loadCache, saveCache, type LoadedCache } from "./cache.js";
-import { API_VERSION, detectionResultSchema, type DetectionResult } from "./contract.js";
+import { API_VERSION, detectionResultSchema, type DetectionResult, type ReadLink } from "./contract.js";
 import { GitRepository, type BlobReader, type DiffEntry, type Tree } from "./git.js";
 import { matchChanges } from "./match.js";
 import { ReadIndex } from "./read-index.js";
@@ -65,11 +65,22 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const index = startIndex(cached, reusable, idOf, toAnalyse.length === 0);
     const freshRecords = new Map<string, string>();
     const freshDependencies = new Map<string, string[]>();
+    // Chains of changed files read by freshly analysed units, taken while their reads are at hand: matching
+    // then decodes no record for them (on a root.hcl change, every unit).
+    const changedPaths = new Set<string>();
+    for (const entry of diff) changedPaths.add(entry.oldPath).add(entry.newPath);
+    const freshChains = new Map<string, Map<string, ReadLink[]>>();
     if (headTree && toAnalyse.length > 0) {
       await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache, (unit, reads) => {
         index.add(idOf.get(unit)!, reads);
         freshRecords.set(unit, encodeUnitReads(reads, table));
         freshDependencies.set(unit, [...reads.dependencies].sort());
+        for (const [path, node] of reads.files) {
+          if (!changedPaths.has(path)) continue;
+          let chains = freshChains.get(unit);
+          if (!chains) freshChains.set(unit, (chains = new Map()));
+          chains.set(path, chainToArray(node));
+        }
       });
     }
     const encodedRecord = (unit: string): string | undefined => {
@@ -103,6 +114,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       unitIds,
       index,
       record,
+      knownChain: (unit, path) => freshChains.get(unit)?.get(path),
       deletedRecord: (unit) => deletedRecords.get(unit),
     });
 
@@ -120,7 +132,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
         dependencies: headUnits.map((unit) => dependencies[unit]!),
         stackDirs: [...treeUnits.stackDirs].sort(),
         trackedFiles,
-        index: index.serialize((id) => id),
+        index: index.serialize(),
       });
     }
 

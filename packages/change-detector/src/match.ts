@@ -3,7 +3,7 @@
  * that unit (added / deleted when its `terragrunt.hcl` appears or disappears); any changed path also affects
  * every other unit that reads it, with the chain of links from the unit to the file.
  */
-import type { AffectedUnit, FileChange, FileChangeType, UnitReason, UnitStatus } from "./contract.js";
+import type { AffectedUnit, FileChange, FileChangeType, ReadLink, UnitReason, UnitStatus } from "./contract.js";
 import type { DiffEntry } from "./git.js";
 import type { UnitReads } from "./analysis/read-set.js";
 import { chainFor, type ReadIndex } from "./read-index.js";
@@ -18,6 +18,8 @@ export interface MatchInput {
   unitIds: string[];
   index: ReadIndex;
   record(unit: string): UnitReads;
+  /** The chain of a file read, when already known without decoding the unit's record. */
+  knownChain?(unit: string, path: string): ReadLink[] | undefined;
   /** Reads of deleted units (from the base tree), for their problems. */
   deletedRecord(unit: string): UnitReads | undefined;
 }
@@ -68,7 +70,7 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
       for (const id of input.index.lookup(side.path, true)) {
         const reader = input.unitIds[id];
         if (reader === undefined || reader === owner) continue;
-        const chain = chainFor(input.record(reader), side.path);
+        const chain = input.knownChain?.(reader, side.path) ?? chainFor(input.record(reader), side.path);
         if (!chain) continue;
         changeUnits.add(reader);
         addReason(reader, { file: side.path, chain });

@@ -21,7 +21,17 @@ export function fromVirtual(absolute: string): string | null {
 
 /** True when a path needs no normalisation: no `.`/`..` segments, no `//`, no trailing `/`. */
 function isClean(path: string): boolean {
-  return !path.includes("//") && !path.endsWith("/") && !path.startsWith("./") && !path.startsWith("../") && !path.includes("/.") && path !== "." && path !== "..";
+  // One pass (called for every path an evaluation builds): no `//`, no trailing `/`, no segment starting
+  // with `.` (so no `.`/`..` segments; a hidden name like `.config` only takes the slow, exact path).
+  const length = path.length;
+  if (length === 0 || path.charCodeAt(0) === 46 || path.charCodeAt(length - 1) === 47) return false;
+  for (let i = 0; i < length; i++) {
+    if (path.charCodeAt(i) === 47) {
+      const next = path.charCodeAt(i + 1);
+      if (next === 47 || next === 46) return false;
+    }
+  }
+  return true;
 }
 
 /** Resolves `path` (absolute virtual, or relative to the repository directory `baseDir`). */
@@ -30,8 +40,19 @@ export function resolveRepoPath(baseDir: string, path: string): string | null {
   if (path.startsWith(`${VIRTUAL_ROOT}/`)) {
     const rest = path.slice(VIRTUAL_ROOT.length + 1);
     if (rest !== "" && isClean(rest)) return rest;
-  } else if (!path.startsWith("/") && path !== "" && isClean(path)) {
-    return baseDir === "" ? path : `${baseDir}/${path}`;
+  } else if (!path.startsWith("/") && path !== "") {
+    if (isClean(path)) return baseDir === "" ? path : `${baseDir}/${path}`;
+    // `../sibling`, `./file`: leading dot segments climb the base directory (dependency paths, mostly).
+    let base = baseDir;
+    let rest = path;
+    for (;;) {
+      if (rest.startsWith("./")) rest = rest.slice(2);
+      else if (rest.startsWith("../") && base !== "") {
+        rest = rest.slice(3);
+        base = dirOf(base);
+      } else break;
+    }
+    if (rest !== path && rest !== "" && isClean(rest)) return base === "" ? rest : `${base}/${rest}`;
   }
   if (path.startsWith("/")) return fromVirtual(path);
   return fromVirtual(posix.join(toVirtual(baseDir), path));

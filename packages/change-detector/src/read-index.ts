@@ -11,7 +11,7 @@ import { dirOf } from "./paths.js";
 
 /** The chain that links a unit to a changed path, or undefined when the unit does not read it. */
 export function chainFor(reads: UnitReads, path: string): ReadLink[] | undefined {
-  const file = reads.files.get(path);
+  const file = reads.fileNode ? reads.fileNode(path) : reads.files.get(path);
   if (file) return chainToArray(file);
   // The deepest directory read gives the most telling chain (a module inside a source root).
   let best: [string, ReadNode] | undefined;
@@ -74,10 +74,15 @@ export class ReadIndex {
     return result;
   }
 
-  serialize(keep: (id: number) => number | undefined): SerializedIndex {
+  /** The postings as plain objects; `keep` renumbers ids (undefined drops one), omitted: kept as they are. */
+  serialize(keep?: (id: number) => number | undefined): SerializedIndex {
     const convert = (postings: Postings) => {
       const out: Record<string, number[]> = {};
       for (const [key, ids] of postings) {
+        if (!keep) {
+          out[key] = ids;
+          continue;
+        }
         const mapped: number[] = [];
         for (const id of ids) {
           const next = keep(id);

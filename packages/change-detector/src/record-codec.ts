@@ -1,10 +1,18 @@
 /**
  * Compact encoding of a unit's reads for the cache: strings go to a table shared by all units (paths like
- * `root.hcl` appear in thousands of records), chain nodes become `[file, via, fromFile, fromLine, parent]` numbers,
- * so a record is a few hundred bytes instead of kilobytes of repeated links.
+ * `root.hcl` appear in thousands of records), chain nodes become `[file, via, fromFile, fromLine, parent]`
+ * numbers, so a record is a few hundred bytes instead of kilobytes of repeated links.
+ *
+ * A record is plain text, `NODES|FILES|DIRS|GLOBS|DEPENDENCIES[|JSON]`, each section comma-separated
+ * integers; the optional JSON tail holds the rare dynamic reads and problems. No quotes, so embedding
+ * records in the cache's JSON costs no escaping, and loading the cache parses no per-unit JSON. Records are
+ * decoded lazily: matching a change against a unit builds only the chain it reports.
  */
 import { readViaSchema, type ReadVia, type UnitProblem } from "./contract.js";
 import { LazyLink, type ChainedDynamic, type ReadNode, type UnitReads } from "./analysis/read-set.js";
+
+/** Version of the record text format (stored in the cache document; another one means a cold run). */
+export const RECORD_ENCODING = 2;
 
 const VIAS = readViaSchema.options;
 const VIA_CODE = new Map<ReadVia, number>(VIAS.map((via, code) => [via, code]));
@@ -13,7 +21,7 @@ const VIA_CODE = new Map<ReadVia, number>(VIAS.map((via, code) => [via, code]));
 export class StringTable {
   private readonly ids = new Map<string, number>();
   constructor(readonly strings: string[] = []) {
-    strings.forEach((value, id) => this.ids.set(value, id));
+    for (let id = 0; id < strings.length; id++) this.ids.set(strings[id]!, id);
   }
 
   id(value: string): number {
@@ -27,16 +35,9 @@ export class StringTable {
   }
 }
 
-interface EncodedReads {
-  /** Nodes: file, via code, from file (-1: none), from line (-1: from file is the whole `from`), parent node (-1: root), flattened. */
-  n: number[];
-  /** [path, node] pairs for files, dirs, globs. */
-  f: number[];
-  d: number[];
-  g: number[];
+interface EncodedExtras {
   y?: Array<Omit<ChainedDynamic, "node"> & { node: number }>;
   p?: UnitProblem[];
-  dep?: number[];
 }
 
 export function encodeUnitReads(reads: UnitReads, table: StringTable): string {
@@ -49,47 +50,164 @@ export function encodeUnitReads(reads: UnitReads, table: StringTable): string {
       id = n.length / 5;
       const link = node.link;
       const via = VIA_CODE.get(link.via) ?? 0;
-      if (link instanceof LazyLink) n.push(table.id(link.file), via, table.id(link.fromFile), link.fromLine, parent);
-      else n.push(table.id(link.file), via, link.from === undefined ? -1 : table.id(link.from), -1, parent);
+      if (link instanceof LazyLink) {
+        if (link.encodedBy !== table) {
+          link.fileId = table.id(link.file);
+          link.fromFileId = table.id(link.fromFile);
+          link.encodedBy = table;
+        }
+        n.push(link.fileId, via, link.fromFileId, link.fromLine, parent);
+      } else {
+        n.push(table.id(link.file), via, link.from === undefined ? -1 : table.id(link.from), -1, parent);
+      }
       nodeIds.set(node, id);
     }
     return id;
   };
-  const pairs = (map: Map<string, ReadNode>) => {
+  const pairs = (map: Map<string, ReadNode>): number[] => {
     const out: number[] = [];
     for (const [path, node] of map) out.push(table.id(path), nodeId(node));
     return out;
   };
-  const encoded: EncodedReads = { n, f: pairs(reads.files), d: pairs(reads.dirs), g: pairs(reads.globs) };
-  if (reads.dynamic.length > 0) encoded.y = reads.dynamic.map((read) => ({ ...read, node: nodeId(read.node) }));
-  if (reads.problems.length > 0) encoded.p = reads.problems;
-  if (reads.dependencies.size > 0) encoded.dep = [...reads.dependencies].map((path) => table.id(path));
-  return JSON.stringify(encoded);
+  const files = pairs(reads.files);
+  const dirs = pairs(reads.dirs);
+  const globs = pairs(reads.globs);
+  const dependencies: number[] = [];
+  for (const path of reads.dependencies) dependencies.push(table.id(path));
+  const extras: EncodedExtras = {};
+  if (reads.dynamic.length > 0) extras.y = reads.dynamic.map(({ from, expression, reason, pattern, node }) => ({ from, expression, reason, pattern, node: nodeId(node) }));
+  if (reads.problems.length > 0) extras.p = reads.problems;
+  // Array.join gives one flat string (concatenation would keep a rope of small pieces alive per unit).
+  const sections = [n.join(","), files.join(","), dirs.join(","), globs.join(","), dependencies.join(",")];
+  if (extras.y || extras.p) sections.push(JSON.stringify(extras));
+  return sections.join("|");
+}
+
+/** Parses comma-separated integers in `text[start, end)`. */
+function parseIntegers(text: string, start: number, end: number): number[] {
+  const out: number[] = [];
+  let value = 0;
+  let negative = false;
+  let digits = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      out.push(negative ? -value : value);
+      value = 0;
+      negative = false;
+      digits = false;
+    } else if (c === 45) {
+      negative = true;
+    } else {
+      value = value * 10 + (c - 48);
+      digits = true;
+    }
+  }
+  if (digits) out.push(negative ? -value : value);
+  return out;
+}
+
+/** Reads of a unit, decoded from its record on demand (nodes, maps and extras only when asked for). */
+class DecodedUnitReads implements UnitReads {
+  /** Offsets of the section separators in `text`; sections are parsed when first needed. */
+  private readonly bars: number[];
+  private nodeNumbers: number[] | undefined;
+  private fileNumbers: number[] | undefined;
+  private readonly nodes: Array<ReadNode | undefined> = [];
+  private filesMap: Map<string, ReadNode> | undefined;
+  private dirsMap: Map<string, ReadNode> | undefined;
+  private globsMap: Map<string, ReadNode> | undefined;
+  private extras: { dynamic: ChainedDynamic[]; problems: UnitProblem[] } | undefined;
+  private dependencySet: Set<string> | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly strings: string[],
+  ) {
+    const bars: number[] = [];
+    for (let i = text.indexOf("|"); i !== -1 && bars.length < 5; i = text.indexOf("|", i + 1)) bars.push(i);
+    if (bars.length < 4) throw new Error("malformed cache record");
+    this.bars = bars;
+  }
+
+  /** Integers of section `k` (0 nodes, 1 files, 2 dirs, 3 globs, 4 dependencies). */
+  private section(k: number): number[] {
+    const start = k === 0 ? 0 : this.bars[k - 1]! + 1;
+    const end = this.bars[k] ?? this.text.length;
+    return parseIntegers(this.text, start, end);
+  }
+
+  private get n(): number[] {
+    return (this.nodeNumbers ??= this.section(0));
+  }
+
+  private get f(): number[] {
+    return (this.fileNumbers ??= this.section(1));
+  }
+
+  private node(id: number): ReadNode {
+    let node = this.nodes[id];
+    if (!node) {
+      const n = this.n;
+      const at = id * 5;
+      const file = this.strings[n[at]!]!;
+      const via = VIAS[n[at + 1]!]!;
+      const from = n[at + 2]!;
+      const line = n[at + 3]!;
+      const parent = n[at + 4]!;
+      const link = line !== -1 ? new LazyLink(file, via, this.strings[from]!, line) : from === -1 ? { file, via } : { file, via, from: this.strings[from]! };
+      node = { link, parent: parent === -1 ? null : this.node(parent) };
+      this.nodes[id] = node;
+    }
+    return node;
+  }
+
+  private map(pairs: number[]): Map<string, ReadNode> {
+    const out = new Map<string, ReadNode>();
+    for (let i = 0; i < pairs.length; i += 2) out.set(this.strings[pairs[i]!]!, this.node(pairs[i + 1]!));
+    return out;
+  }
+
+  /** The node of a file read, without building the whole map (matching asks for one path per unit). */
+  fileNode(path: string): ReadNode | undefined {
+    if (this.filesMap) return this.filesMap.get(path);
+    const f = this.f;
+    for (let i = 0; i < f.length; i += 2) if (this.strings[f[i]!] === path) return this.node(f[i + 1]!);
+    return undefined;
+  }
+
+  get files(): Map<string, ReadNode> {
+    return (this.filesMap ??= this.map(this.f));
+  }
+  get dirs(): Map<string, ReadNode> {
+    return (this.dirsMap ??= this.map(this.section(2)));
+  }
+  get globs(): Map<string, ReadNode> {
+    return (this.globsMap ??= this.map(this.section(3)));
+  }
+  get dependencies(): Set<string> {
+    return (this.dependencySet ??= new Set(this.section(4).map((id) => this.strings[id]!)));
+  }
+  get dynamic(): ChainedDynamic[] {
+    return this.bars[4] === undefined ? [] : this.decodeExtras().dynamic;
+  }
+  get problems(): UnitProblem[] {
+    return this.bars[4] === undefined ? [] : this.decodeExtras().problems;
+  }
+
+  private decodeExtras(): { dynamic: ChainedDynamic[]; problems: UnitProblem[] } {
+    if (!this.extras) {
+      const tail = this.bars[4];
+      const extras: EncodedExtras = tail === undefined ? {} : (JSON.parse(this.text.slice(tail + 1)) as EncodedExtras);
+      this.extras = {
+        dynamic: (extras.y ?? []).map((read) => ({ ...read, node: this.node(read.node) })),
+        problems: extras.p ?? [],
+      };
+    }
+    return this.extras;
+  }
 }
 
 export function decodeUnitReads(text: string, strings: string[]): UnitReads {
-  const encoded = JSON.parse(text) as EncodedReads;
-  const nodes: ReadNode[] = [];
-  for (let i = 0; i < encoded.n.length; i += 5) {
-    const file = strings[encoded.n[i]!]!;
-    const via = VIAS[encoded.n[i + 1]!]!;
-    const from = encoded.n[i + 2]!;
-    const line = encoded.n[i + 3]!;
-    const parent = encoded.n[i + 4]!;
-    const link = line !== -1 ? new LazyLink(file, via, strings[from]!, line) : from === -1 ? { file, via } : { file, via, from: strings[from]! };
-    nodes.push({ link, parent: parent === -1 ? null : nodes[parent]! });
-  }
-  const map = (pairs: number[]) => {
-    const out = new Map<string, ReadNode>();
-    for (let i = 0; i < pairs.length; i += 2) out.set(strings[pairs[i]!]!, nodes[pairs[i + 1]!]!);
-    return out;
-  };
-  return {
-    files: map(encoded.f),
-    dirs: map(encoded.d),
-    globs: map(encoded.g),
-    dynamic: (encoded.y ?? []).map((read) => ({ ...read, node: nodes[read.node]! })),
-    problems: encoded.p ?? [],
-    dependencies: new Set((encoded.dep ?? []).map((id) => strings[id]!)),
-  };
+  return new DecodedUnitReads(text, strings);
 }

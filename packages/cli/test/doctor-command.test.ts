@@ -1,17 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { startGitHubEmulator } from "@gantry/testkit";
-import { main } from "../src/main.js";
+import { runGantry } from "./support/run-gantry.js";
 
-async function doctor(env: Record<string, string | undefined>, ...argv: string[]) {
-  const stdout = new PassThrough();
-  let out = "";
-  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const exitCode = await main(["doctor", ...argv], { stdout, stderr: new PassThrough(), env, cwd: process.cwd() });
-  return { exitCode, stdout: out };
-}
+const doctor = (env: Record<string, string | undefined>, ...argv: string[]) => runGantry(process.cwd(), env, "doctor", ...argv);
 
 const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url));
 

@@ -1,23 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../src/main.js";
+import { runGantry } from "./support/run-gantry.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gantry-iam-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function gantry(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  const exitCode = await main(argv, { stdout, stderr, env: {}, cwd: dir });
-  return { exitCode, stdout: out, stderr: err };
-}
+const gantry = (...argv: string[]) => runGantry(dir, {}, ...argv);
 
 describe("gantry iam trust-policy", () => {
   it("prints the plan and apply trust policies, and one role's with --role", async () => {

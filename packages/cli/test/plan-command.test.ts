@@ -1,25 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { planDocumentSchema } from "@gantry/classifier";
 import { createTempGitRepo } from "@gantry/testkit";
-import { main } from "../src/main.js";
+import { runGantry } from "./support/run-gantry.js";
 
 const outputDir = mkdtempSync(join(tmpdir(), "gantry-plan-cli-"));
 afterAll(() => rmSync(outputDir, { recursive: true, force: true }));
 
-async function gantry(cwd: string, env: NodeJS.ProcessEnv, ...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  const exitCode = await main(argv, { stdout, stderr, env, cwd });
-  return { exitCode, stdout: out, stderr: err };
-}
+const gantry = runGantry;
 
 const unit = (dependency?: string) =>
   `terraform {\n  source = "\${get_repo_root()}/modules/noop"\n}\n${dependency ? `dependency "d" {\n  config_path = "${dependency}"\n}\n` : ""}`;

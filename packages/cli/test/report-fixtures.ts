@@ -7,28 +7,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { planDocumentSchema, type PlanDocument } from "@gantry/classifier";
 import { createTempGitRepo } from "@gantry/testkit";
-import { main } from "../src/main.js";
 
-export interface GantryRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+import { runGantry } from "./support/run-gantry.js";
 
-export async function gantry(cwd: string, env: NodeJS.ProcessEnv, ...argv: string[]): Promise<GantryRun> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  const exitCode = await main(argv, { stdout, stderr, env, cwd });
-  return { exitCode, stdout: out, stderr: err };
-}
+export type { GantryRun } from "./support/run-gantry.js";
+export const gantry = runGantry;
 
 const unit = (dependency?: string) =>
   `terraform {\n  source = "\${get_repo_root()}/modules/noop"\n}\n${dependency ? `dependency "d" {\n  config_path = "${dependency}"\n  mock_outputs = { id = "x" }\n}\n` : ""}`;

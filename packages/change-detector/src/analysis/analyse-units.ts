@@ -2,8 +2,8 @@
  * Analyses many units against one snapshot in rounds: each round evaluates every pending unit, collects the
  * blobs that were missing, and fetches them all in one pipelined `git cat-file --batch` round trip. The
  * first round prefetches what almost every unit needs (for large batches, the small files outside units:
- * shared configs, modules, data) and streams the unit configs, analysing each unit as its config arrives;
- * most units finish in that round.
+ * shared configs, modules, data) and streams the unit configs with the small files beside them, analysing
+ * each unit as they arrive; most units finish in that round.
  */
 import type { BlobReader } from "../git.js";
 import { baseName, dirOf } from "../paths.js";
@@ -11,13 +11,17 @@ import { isSkippedDir, unitContaining } from "../units.js";
 import { AnalysisRun } from "./analysis-run.js";
 import type { ParseCache } from "./parse-cache.js";
 import { ReadSet, extend } from "./read-set.js";
-import type { Snapshot } from "./snapshot.js";
+import { SYMLINK_MODE, type Snapshot } from "./snapshot.js";
 
 const MAX_ROUNDS = 12;
 /** Above this many units, prefetching shared files is cheaper than discovering them round by round. */
 const PREFETCH_SHARED_THRESHOLD = 20;
 const PREFETCH_MAX_FILE_BYTES = 256 * 1024;
 const PREFETCH_BUDGET_BYTES = 64 * 1024 * 1024;
+/** Units analysed between two turns of the event loop while their configs stream in. */
+const YIELD_EVERY_UNITS = 32;
+/** Files directly in a unit's directory up to this size are streamed with its config. */
+const PREFETCH_UNIT_FILE_BYTES = 32 * 1024;
 
 export async function analyseUnits(
   snapshot: Snapshot,
@@ -30,44 +34,60 @@ export async function analyseUnits(
 ): Promise<void> {
   if (units.length === 0) return;
   const run = new AnalysisRun(snapshot, parseCache, allUnits);
-  // Shared files first (every unit needs them), then the unit configs, streamed: units are analysed as
-  // their config arrives, while git keeps reading the next ones.
-  await fetchInto(snapshot, reader, sharedBlobs(snapshot, units, allUnits));
-  const configs = reader.request(
-    units.map((unit) => snapshot.tree.get(`${unit}/terragrunt.hcl`)?.blob).filter((blob): blob is string => blob !== undefined && !snapshot.contents.has(blob)),
-  );
-  // Units sharing one config text (same blob) keep it until the last of them is done.
-  const ownConfigUsers = new Map<string, number>();
+  const plan = prefetchPlan(snapshot, units, allUnits);
+  // Shared files first (every unit needs them), then each unit's config and small files, streamed: units
+  // are analysed as their files arrive, while git keeps reading the next ones.
+  await fetchInto(snapshot, reader, plan.shared);
+  const shared = new Set(plan.shared);
+  const ownBlobs = new Map<string, string[]>();
   for (const unit of units) {
-    const blob = snapshot.tree.get(`${unit}/terragrunt.hcl`)?.blob;
-    if (blob) ownConfigUsers.set(blob, (ownConfigUsers.get(blob) ?? 0) + 1);
+    const config = snapshot.tree.get(`${unit}/terragrunt.hcl`)?.blob;
+    const blobs = config === undefined ? [] : [config];
+    for (const blob of plan.unitFiles.get(unit) ?? []) if (!shared.has(blob)) blobs.push(blob);
+    ownBlobs.set(unit, blobs);
   }
+  const arrivals = reader.request([...ownBlobs.values()].flat().filter((blob) => !snapshot.contents.has(blob)));
+  // Units sharing one text (same blob) keep it until the last of them is done.
+  const users = new Map<string, number>();
+  for (const blobs of ownBlobs.values()) for (const blob of blobs) users.set(blob, (users.get(blob) ?? 0) + 1);
   let pending = units;
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
     const next: string[] = [];
+    let sinceYield = 0;
     for (const unit of pending) {
-      const own = snapshot.tree.get(`${unit}/terragrunt.hcl`);
-      const arriving = round === 0 && own ? configs.get(own.blob) : undefined;
-      if (arriving && !snapshot.contents.has(own!.blob)) {
-        const content = await arriving;
-        snapshot.contents.set(own!.blob, content === null ? "" : content.toString("utf8"));
+      const blobs = ownBlobs.get(unit) ?? [];
+      if (round === 0) {
+        // Let the event loop read git's output now and then: awaiting blobs that already arrived never does,
+        // and git would block on a full pipe until a unit waits for a blob not read yet (an idle stall).
+        if (++sinceYield >= YIELD_EVERY_UNITS) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        for (const blob of blobs) {
+          const arriving = arrivals.get(blob);
+          if (arriving && !snapshot.contents.has(blob)) {
+            const content = await arriving;
+            snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+          }
+        }
       }
+      const config = blobs[0];
       const reads = analyseContained(run, unit);
       if (reads.pending) {
-        // Keep the text (no refetch) but not the syntax tree: thousands of pending trees would pile up.
-        if (own) parseCache.release(own.blob);
+        // Keep the texts (no refetch) but not the syntax tree: thousands of pending trees would pile up.
+        if (config !== undefined) parseCache.release(config);
         next.push(unit);
         continue;
       }
       onAnalysed(unit, reads);
-      // A unit's own config is rarely read by anything else: drop its text and syntax tree (memory stays
-      // flat at 50,000 units; a shared one would only be parsed again).
-      if (own) {
-        const users = (ownConfigUsers.get(own.blob) ?? 1) - 1;
-        ownConfigUsers.set(own.blob, users);
-        if (users <= 0) {
-          parseCache.release(own.blob);
-          snapshot.contents.delete(own.blob);
+      // A unit's own files are rarely read by anything else: drop their texts and syntax trees (memory stays
+      // flat at 50,000 units; another reader would only fetch or parse them again).
+      for (const blob of blobs) {
+        const left = (users.get(blob) ?? 1) - 1;
+        users.set(blob, left);
+        if (left <= 0) {
+          parseCache.release(blob);
+          snapshot.contents.delete(blob);
         }
       }
     }
@@ -92,21 +112,37 @@ export async function analyseUnits(
   }
 }
 
-function sharedBlobs(snapshot: Snapshot, units: string[], allUnits: Set<string>): string[] {
-  const blobs: string[] = [];
-  if (units.length > PREFETCH_SHARED_THRESHOLD) {
-    // Shared files outside units (configs, modules, data read with file()/templatefile()): small ones are
-    // fetched up front, so that most units complete in the first round.
-    let budget = PREFETCH_BUDGET_BYTES;
-    for (const [path, entry] of snapshot.tree.entries) {
-      if (entry.size > PREFETCH_MAX_FILE_BYTES || entry.size > budget) continue;
-      if (baseName(path) === "terragrunt.hcl" || baseName(path) === ".terraform.lock.hcl" || isSkippedDir(dirOf(path))) continue;
-      if (unitContaining(path, allUnits) !== null) continue;
-      blobs.push(entry.blob);
-      budget -= entry.size;
+/**
+ * What to fetch before evaluating: for large batches, the small files outside units (shared configs,
+ * modules, data read with file()/templatefile()), fetched up front so that most units complete in the first
+ * round; and, streamed with each unit's config, the small files directly in the unit's directory
+ * (`file("policy.json")` and the like), so that a unit reading one is not evaluated twice.
+ */
+function prefetchPlan(snapshot: Snapshot, units: string[], allUnits: Set<string>): { shared: string[]; unitFiles: Map<string, string[]> } {
+  const shared: string[] = [];
+  const unitFiles = new Map<string, string[]>();
+  if (units.length <= PREFETCH_SHARED_THRESHOLD) return { shared, unitFiles };
+  const analysing = new Set(units);
+  let budget = PREFETCH_BUDGET_BYTES;
+  for (const [path, entry] of snapshot.tree.entries) {
+    if (entry.size > PREFETCH_MAX_FILE_BYTES || entry.size > budget) continue;
+    const name = baseName(path);
+    if (name === "terragrunt.hcl" || name === ".terraform.lock.hcl") continue;
+    const dir = dirOf(path);
+    if (allUnits.has(dir)) {
+      // (a unit directory is never a skipped one)
+      if (entry.size > PREFETCH_UNIT_FILE_BYTES || !analysing.has(dir) || entry.mode === SYMLINK_MODE) continue;
+      let files = unitFiles.get(dir);
+      if (!files) unitFiles.set(dir, (files = []));
+      files.push(entry.blob);
+    } else if (!isSkippedDir(dir) && unitContaining(path, allUnits) === null) {
+      shared.push(entry.blob);
+    } else {
+      continue;
     }
+    budget -= entry.size;
   }
-  return blobs;
+  return { shared, unitFiles };
 }
 
 async function fetchInto(snapshot: Snapshot, reader: BlobReader, blobs: string[]): Promise<void> {

@@ -4,7 +4,7 @@
  * (parsed files, memoised `read_terragrunt_config` results, module walks) lives here, so shared files are
  * parsed once and context-free results are computed once.
  */
-import type { HclFile } from "@gantry/hcl";
+import type { Expression, HclFile } from "@gantry/hcl";
 import type { ReadVia } from "../contract.js";
 import { joinRepo, resolveRepoPath } from "../paths.js";
 import { unitContaining } from "../units.js";
@@ -19,6 +19,12 @@ import { createTerragruntFunctions, registerUnknownFunctions } from "./terragrun
 
 const UNIT_FILE = "terragrunt.hcl";
 
+/** The paths `find_in_parent_folders` probes from one directory, and (filled as probed) whether each exists. */
+export interface ParentProbes {
+  paths: string[];
+  exists: Array<boolean | undefined>;
+}
+
 type ReadOutcome = { text: string; blob: string; path: string } | null | undefined;
 
 export class AnalysisRun {
@@ -27,11 +33,9 @@ export class AnalysisRun {
   readonly functions: Record<string, HclFunction>;
   /** Blob ids needed but not loaded yet (fetched between rounds). */
   readonly misses = new Set<string>();
-  /** Parsed files whose calls to unknown functions are registered (see `registerUnknownFunctions`). */
-  private readonly registeredFiles = new WeakSet<HclFile>();
   readonly readConfigMemo = new Map<string, { value: HclValue; reads: ReadSet }>();
   readonly moduleMemo = new Map<string, ReadSet>();
-  readonly probeMemo = new Map<string, string[]>();
+  readonly probeMemo = new Map<string, ParentProbes>();
   /**
    * Included files evaluated once per parent directory of the including unit, when their evaluation used
    * nothing of the unit but its parents (find_in_parent_folders): `root.hcl` is evaluated once per
@@ -48,6 +52,12 @@ export class AnalysisRun {
     private readonly allUnits: Set<string> = new Set(),
   ) {
     this.functions = createTerragruntFunctions(this);
+  }
+
+  /** Makes calls to functions this evaluator does not know evaluable (as unknown) before `expr` is evaluated. */
+  registerCallsOf(expr: Expression): void {
+    // A walk of the (small) expression is cheaper than remembering which ones were walked.
+    registerUnknownFunctions(this.functions, expr);
   }
 
   /** Symlinks inside a unit's directory whose target leaves the repository are problems of the unit. */
@@ -118,10 +128,6 @@ export class AnalysisRun {
       const { line, column } = positionOf(fake, parsed.offset);
       reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: path, line, column });
       return null;
-    }
-    if (!this.registeredFiles.has(parsed.hcl)) {
-      registerUnknownFunctions(this.functions, parsed.hcl.body);
-      this.registeredFiles.add(parsed.hcl);
     }
     const hcl: HclFile = parsed.hcl.fileName === path ? parsed.hcl : { ...parsed.hcl, fileName: path };
     const config = new ConfigEvaluation(this, hcl, path, role, scope, chain, reads);

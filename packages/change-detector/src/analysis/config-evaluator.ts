@@ -55,7 +55,10 @@ export const READING_FUNCTIONS = new Set([
 
 const readingCallCache = new WeakMap<Expression, boolean>();
 
-export function containsReadingCall(expr: Expression): boolean {
+export function containsReadingCall(expr: Expression, source?: string): boolean {
+  // No `(` in its text, no call: most attributes of a unit (inputs, mock outputs) are answered without a
+  // walk or a cache entry (weak-map entries for thousands of short-lived syntax trees cost the GC).
+  if (source !== undefined && !hasParenthesis(source, expr.range.start, expr.range.end)) return false;
   let cached = readingCallCache.get(expr);
   if (cached === undefined) {
     cached = false;
@@ -65,6 +68,11 @@ export function containsReadingCall(expr: Expression): boolean {
     readingCallCache.set(expr, cached);
   }
   return cached;
+}
+
+function hasParenthesis(source: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (source.charCodeAt(i) === 40) return true;
+  return false;
 }
 
 const localRefsCache = new WeakMap<Expression, string[] | "all">();
@@ -118,6 +126,8 @@ export class ConfigEvaluation {
   private readonly includes: IncludeInfo[] = [];
   private exposed: HclValue | undefined;
   private ownSource: SourceSetting | undefined;
+  private lastLinkNode: object | undefined;
+  private lastLinkLine = 0;
   readonly dir: string;
 
   constructor(
@@ -140,9 +150,9 @@ export class ConfigEvaluation {
   evaluateAll(): void {
     for (const block of this.hcl.body.blocks) if (block.type === "include") this.evaluateInclude(block);
     // Locals without a reading call are evaluated only when an evaluated expression refers to them.
-    for (const [name, attribute] of this.locals) if (containsReadingCall(attribute.expr)) this.local(name);
+    for (const [name, attribute] of this.locals) if (containsReadingCall(attribute.expr, this.hcl.source)) this.local(name);
     for (const attribute of this.hcl.body.attributes) {
-      if (containsReadingCall(attribute.expr)) this.attribute(attribute);
+      if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
     }
     for (const block of this.hcl.body.blocks) {
       switch (block.type) {
@@ -270,6 +280,7 @@ export class ConfigEvaluation {
 
   /** Evaluates an expression; evaluation errors become problems (file:line:column) and unknown values. */
   evaluate(expr: Expression): HclValue {
+    this.run.registerCallsOf(expr);
     const previous = this.run.current;
     this.run.current = this;
     try {
@@ -351,7 +362,7 @@ export class ConfigEvaluation {
       };
     }
     for (const attribute of block.body.attributes) {
-      if (attribute !== source && containsReadingCall(attribute.expr)) this.attribute(attribute);
+      if (attribute !== source && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
     }
     for (const inner of block.body.blocks) {
       if (inner.type === "extra_arguments") this.evaluateExtraArguments(inner);
@@ -364,7 +375,7 @@ export class ConfigEvaluation {
     for (const attribute of block.body.attributes) {
       const kind = attribute.name;
       if (kind !== "required_var_files" && kind !== "optional_var_files" && kind !== "arguments") {
-        if (containsReadingCall(attribute.expr)) this.attribute(attribute);
+        if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
         continue;
       }
       const value = this.attribute(attribute);
@@ -386,7 +397,7 @@ export class ConfigEvaluation {
     const configPath = block.body.attributes.find((a) => a.name === "config_path");
     if (configPath) this.recordDependency(this.evaluate(configPath.expr), configPath.expr);
     for (const attribute of block.body.attributes) {
-      if (attribute !== configPath && containsReadingCall(attribute.expr)) this.attribute(attribute);
+      if (attribute !== configPath && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
     }
   }
 
@@ -407,7 +418,7 @@ export class ConfigEvaluation {
   }
 
   private evaluateReadingAttributes(body: Body): void {
-    for (const attribute of body.attributes) if (containsReadingCall(attribute.expr)) this.attribute(attribute);
+    for (const attribute of body.attributes) if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
     for (const inner of body.blocks) this.evaluateReadingAttributes(inner.body);
   }
 
@@ -415,7 +426,12 @@ export class ConfigEvaluation {
 
   /** A link from this file to `file`, located at `node`. */
   link(file: string, via: ReadVia, node: { range: { start: number } }): ReadLink {
-    return new LazyLink(file, via, this.path, lineOf(this.hcl, node.range.start));
+    // One call often records several links (every probe of find_in_parent_folders): one line lookup.
+    if (node !== this.lastLinkNode) {
+      this.lastLinkNode = node;
+      this.lastLinkLine = lineOf(this.hcl, node.range.start);
+    }
+    return new LazyLink(file, via, this.path, this.lastLinkLine);
   }
 
   source(node: { range: { start: number; end: number } }): string {

@@ -26,6 +26,14 @@ export function rerootChain(relative: ReadNode | null, prefix: ReadNode | null):
  * are recorded per run and most are never printed.
  */
 export class LazyLink implements ReadLink {
+  /**
+   * String-table ids of `file` / `fromFile`, cached by the encoder: links of shared files (root.hcl, ...) are
+   * encoded for thousands of units, and one table lookup per unit is what this saves.
+   */
+  encodedBy: object | undefined;
+  fileId = -1;
+  fromFileId = -1;
+
   constructor(
     readonly file: string,
     readonly via: ReadLink["via"],
@@ -60,6 +68,8 @@ export interface UnitReads {
   readonly dynamic: ChainedDynamic[];
   readonly problems: UnitProblem[];
   readonly dependencies: Set<string>;
+  /** The node of one file read, when the representation can answer without building `files`. */
+  fileNode?(path: string): ReadNode | undefined;
 }
 
 export class ReadSet implements UnitReads {

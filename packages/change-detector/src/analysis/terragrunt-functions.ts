@@ -6,10 +6,10 @@
  */
 import { posix } from "node:path";
 import picomatch from "picomatch";
-import { HclEvalError, standardFunctions, walkExpression, type Body, type Expression } from "@gantry/hcl";
+import { HclEvalError, standardFunctions, walkExpression, type Expression } from "@gantry/hcl";
 import type { ReadVia } from "../contract.js";
 import { VIRTUAL_ROOT, dirOf, relativeBetween, resolveRepoPath, toVirtual } from "../paths.js";
-import type { AnalysisRun } from "./analysis-run.js";
+import type { AnalysisRun, ParentProbes } from "./analysis-run.js";
 import type { CallExpression, ConfigEvaluation } from "./config-evaluator.js";
 import { acceptingUnknown, evaluateExpression, isUnknown, makeUnknown, type HclFunction, type HclValue } from "./hcl-adapter.js";
 import { ReadSet, extend } from "./read-set.js";
@@ -171,22 +171,17 @@ export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclF
 /**
  * A function neither Terragrunt's (above) nor Terraform's (the standard set) is not evaluated: it returns an
  * unknown value (a path built from it becomes a dynamic read) instead of breaking the unit's analysis —
- * the repository may use functions newer than this evaluator knows. Registered per parsed file, as own
- * properties (the evaluator only looks at own properties).
+ * the repository may use functions newer than this evaluator knows. Registered per evaluated expression
+ * (only those are evaluated; walking every expression of every file cost more), as own properties (the
+ * evaluator only looks at own properties).
  */
-export function registerUnknownFunctions(functions: Record<string, HclFunction>, body: Body): void {
-  const visit = (expr: Expression) =>
-    walkExpression(expr, (node) => {
-      if (node.type !== "Call" || node.name === "try" || node.name === "can") return;
-      if (Object.hasOwn(functions, node.name) || Object.hasOwn(standardFunctions, node.name)) return;
-      const name = node.name;
-      functions[name] = () => makeUnknown(`function ${name}() is not evaluated by Gantry`);
-    });
-  const visitBody = (current: Body) => {
-    for (const attribute of current.attributes) visit(attribute.expr);
-    for (const block of current.blocks) visitBody(block.body);
-  };
-  visitBody(body);
+export function registerUnknownFunctions(functions: Record<string, HclFunction>, expr: Expression): void {
+  walkExpression(expr, (node) => {
+    if (node.type !== "Call" || node.name === "try" || node.name === "can") return;
+    if (Object.hasOwn(functions, node.name) || Object.hasOwn(standardFunctions, node.name)) return;
+    const name = node.name;
+    functions[name] = () => makeUnknown(`function ${name}() is not evaluated by Gantry`);
+  });
 }
 
 function findInParentFolders(run: AnalysisRun, args: HclValue[], call: CallExpression): HclValue {
@@ -201,10 +196,21 @@ function findInParentFolders(run: AnalysisRun, args: HclValue[], call: CallExpre
   // Without a name: `root.hcl` (the current convention), falling back to `terragrunt.hcl` (older repositories).
   const candidates = name === undefined || name === "" ? ["root.hcl", UNIT_FILE] : [name];
   let pending = false;
+  // Without symlinks, a probe is a plain tree lookup, memoised with the probe list; the read is recorded
+  // unless the unit already recorded that path (a repeated probe never replaces the first record).
+  const plain = run.snapshot.tree.symlinks.size === 0;
   for (const candidate of candidates) {
     // Terragrunt starts in the parent of the configuration's directory (in an included file: the unit's).
-    for (const probe of parentProbes(run, dirOf(caller.scope.terragruntDir), candidate)) {
-      const found = run.probeFor(caller, probe, "find_in_parent_folders", call);
+    const probes = parentProbes(run, dirOf(caller.scope.terragruntDir), candidate);
+    for (let i = 0; i < probes.paths.length; i++) {
+      const probe = probes.paths[i]!;
+      let found: boolean | undefined;
+      if (plain) {
+        if (!caller.reads.files.has(probe)) caller.reads.addFile(probe, extend(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
+        found = probes.exists[i] ??= run.snapshot.tree.get(probe) !== undefined;
+      } else {
+        found = run.probeFor(caller, probe, "find_in_parent_folders", call);
+      }
       if (found === undefined) pending = true;
       else if (found) return toVirtual(probe);
     }
@@ -220,18 +226,19 @@ function findInParentFolders(run: AnalysisRun, args: HclValue[], call: CallExpre
 }
 
 /** `dir/name`, `parent(dir)/name`, ... up to the root: the paths find_in_parent_folders probes (memoised). */
-function parentProbes(run: AnalysisRun, startDir: string, name: string): string[] {
+function parentProbes(run: AnalysisRun, startDir: string, name: string): ParentProbes {
   const key = `${startDir}\0${name}`;
   let probes = run.probeMemo.get(key);
   if (!probes) {
-    probes = [];
+    const paths: string[] = [];
     let dir = startDir;
     for (;;) {
       const probe = resolveRepoPath(dir, name);
-      if (probe !== null) probes.push(probe);
+      if (probe !== null) paths.push(probe);
       if (dir === "") break;
       dir = dirOf(dir);
     }
+    probes = { paths, exists: [] };
     run.probeMemo.set(key, probes);
   }
   return probes;

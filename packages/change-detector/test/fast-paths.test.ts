@@ -1,0 +1,120 @@
+/**
+ * The fast paths added for speed must give exactly what the general code gives: path resolution without
+ * `posix.normalize`, the text record codec, the cache encoding marker, and streaming the small files beside
+ * each unit's config (a batch above the prefetch threshold).
+ */
+import { posix } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { cacheFilePath } from "../src/index.js";
+import { resolveRepoPath } from "../src/paths.js";
+import { StringTable, decodeUnitReads, encodeUnitReads } from "../src/record-codec.js";
+import { LazyLink, ReadSet, chainToArray, extend } from "../src/analysis/read-set.js";
+import { createTempGitRepo, detect } from "./helpers.js";
+
+/** The general rule the fast paths must agree with: join under /repo, normalise, map back (or null). */
+function slowResolve(baseDir: string, path: string): string | null {
+  const absolute = path.startsWith("/") ? posix.normalize(path) : posix.join(baseDir === "" ? "/repo" : `/repo/${baseDir}`, path);
+  if (absolute === "/repo" || absolute === "/repo/") return "";
+  if (!absolute.startsWith("/repo/")) return null;
+  return absolute.slice("/repo/".length).replace(/\/+$/, "");
+}
+
+describe("resolveRepoPath fast paths", () => {
+  const bases = ["", "a", "a/b", "a/b/c"];
+  const paths = ["x", "x/y", "./x", "../x", "../../x", "../../../x", "./../x", "../x/../y", "../.hidden", ".hidden/x", "x//y", "x/", "../x/./y", "..", ".", "/repo/x", "/repo/../x", "/etc/passwd", "../x.hcl"];
+  for (const base of bases) {
+    test(`from '${base}'`, () => {
+      for (const path of paths) expect([path, resolveRepoPath(base, path)]).toEqual([path, slowResolve(base, path)]);
+    });
+  }
+});
+
+describe("record codec", () => {
+  test("a record decodes to the same reads and chains, dynamic reads and problems included", () => {
+    const reads = new ReadSet();
+    const unit = extend(null, { file: "live/app/terragrunt.hcl", via: "unit" });
+    const root = extend(unit, new LazyLink("root.hcl", "include", "live/app/terragrunt.hcl", 2));
+    reads.addFile("live/app/terragrunt.hcl", unit);
+    reads.addFile("root.hcl", root);
+    reads.addFile("live/account.hcl", extend(root, new LazyLink("live/account.hcl", "find_in_parent_folders", "root.hcl", 3)));
+    reads.addDir("modules/app", extend(unit, { file: "modules/app", via: "terraform.source", from: "live/app/terragrunt.hcl:9" }));
+    reads.addGlob("live/app/*.json", extend(unit, new LazyLink("live/app/*.json", "fileset", "live/app/terragrunt.hcl", 12)));
+    reads.addDynamic({ from: "root.hcl:7", expression: 'file("a|b|c")', reason: "env | unknown", pattern: "configs/**", node: extend(root, { file: "configs/**", via: "dynamic", from: "root.hcl:7" }) });
+    reads.addProblem({ code: "HCL_EVAL", message: "bad | value", file: "root.hcl", line: 4, column: 2 });
+    reads.dependencies.add("live/vpc");
+
+    const table = new StringTable();
+    const text = encodeUnitReads(reads, table);
+    // Reloaded from a cache: a fresh table built from the stored strings.
+    const decoded = decodeUnitReads(text, [...new StringTable(table.strings).strings]);
+
+    const chains = (map: Map<string, Parameters<typeof chainToArray>[0]>) => [...map].map(([key, node]) => [key, chainToArray(node)]);
+    expect(chains(decoded.files)).toEqual(chains(reads.files));
+    expect(chains(decoded.dirs)).toEqual(chains(reads.dirs));
+    expect(chains(decoded.globs)).toEqual(chains(reads.globs));
+    expect(decoded.fileNode?.("live/account.hcl") && chainToArray(decoded.fileNode("live/account.hcl")!)).toEqual(chainToArray(reads.files.get("live/account.hcl")!));
+    expect(decoded.fileNode?.("absent.hcl")).toBeUndefined();
+    expect(decoded.dynamic.map(({ node, ...rest }) => ({ ...rest, chain: chainToArray(node) }))).toEqual(reads.dynamic.map(({ node, ...rest }) => ({ ...rest, chain: chainToArray(node) })));
+    expect(decoded.problems).toEqual(reads.problems);
+    expect([...decoded.dependencies]).toEqual(["live/vpc"]);
+  });
+
+  test("an empty record round-trips", () => {
+    const decoded = decodeUnitReads(encodeUnitReads(new ReadSet(), new StringTable()), []);
+    expect(decoded.files.size + decoded.dirs.size + decoded.globs.size + decoded.dynamic.length + decoded.problems.length + decoded.dependencies.size).toBe(0);
+  });
+});
+
+/** More units than the prefetch threshold, each reading a file beside its config; one shared include. */
+function batchRepo(units: number): Record<string, string> {
+  const files: Record<string, string> = { "root.hcl": `locals {\n  env = read_terragrunt_config(find_in_parent_folders("env.hcl"))\n}\n`, "live/env.hcl": `locals {\n  name = "live"\n}\n` };
+  for (let i = 0; i < units; i++) {
+    files[`live/u${i}/terragrunt.hcl`] = `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\ninputs = {\n  policy = file("policy.json")\n  up     = "${i}"\n}\ndependency "prev" {\n  config_path = "../u${Math.max(0, i - 1)}"\n}\n`;
+    files[`live/u${i}/policy.json`] = `{"unit": ${i}}`;
+  }
+  return files;
+}
+
+describe("batches", () => {
+  test("files beside each unit's config are read in the first round and match their changes", async () => {
+    await using repo = createTempGitRepo(batchRepo(30));
+    const base = repo.sha();
+    const head = repo.commit({ "live/u7/policy.json": `{"unit": "seven"}`, "live/env.hcl": `locals {\n  name = "LIVE"\n}\n` });
+    const result = await detect(repo.dir, base, head, { cache: false });
+    // Every unit config and shared file parsed once: no unit was evaluated twice waiting for policy.json.
+    expect(result.stats.filesParsed).toBe(30 + 2);
+    expect(result.units).toHaveLength(30);
+    const seven = result.units.find((unit) => unit.path === "live/u7")!;
+    expect(seven.status).toBe("changed");
+    expect(seven.reasons.map((reason) => reason.file).sort()).toEqual(["live/env.hcl", "live/u7/policy.json"]);
+    const other = result.units.find((unit) => unit.path === "live/u8")!;
+    expect(other.status).toBe("affected");
+    expect(other.reasons).toEqual([
+      {
+        file: "live/env.hcl",
+        chain: [
+          { file: "live/u8/terragrunt.hcl", via: "unit" },
+          { file: "root.hcl", via: "include", from: "live/u8/terragrunt.hcl:2" },
+          { file: "live/env.hcl", via: "read_terragrunt_config", from: "root.hcl:2" },
+        ],
+      },
+    ]);
+    expect(result.graph.dependencies["live/u8"]).toEqual(["live/u7"]);
+  });
+
+  test("a cache written with another record encoding is rebuilt, not misread", async () => {
+    await using repo = createTempGitRepo(batchRepo(3));
+    const base = repo.sha();
+    const head = repo.commit({ "live/env.hcl": `locals {\n  name = "x"\n}\n` });
+    const reference = await detect(repo.dir, base, head, { cache: true });
+    const cacheFile = cacheFilePath(join(repo.dir, ".git"));
+    const document = JSON.parse(readFileSync(cacheFile, "utf8"));
+    // What an older Gantry wrote: no encoding marker, JSON records.
+    writeFileSync(cacheFile, JSON.stringify({ ...document, encoding: undefined, records: document.records.map(() => '{"n":[],"f":[],"d":[],"g":[]}') }));
+    const rebuilt = await detect(repo.dir, base, head, { cache: true });
+    expect(rebuilt.stats.cacheHits).toBe(0);
+    expect({ ...rebuilt, stats: null }).toEqual({ ...reference, stats: null });
+  });
+});
