@@ -4,7 +4,6 @@
  * apply role (apply, destroy; only for a job that passed `checkJob`). Locally nothing is returned and
  * the standard AWS credential chain applies unchanged.
  */
-import { fromWebToken } from "@aws-sdk/credential-providers";
 import type { Job } from "@gantry/classifier";
 import { credentialsError } from "./errors.js";
 import { wasJobGuarded } from "./guarded-jobs.js";
@@ -52,6 +51,9 @@ export async function obtainCredentials(job: Job, options: ObtainCredentialsOpti
   const roleSessionName = options.sessionName ?? sessionNameFromEnvironment(options.env, job.source.branch);
   const endpoint = stsEndpoint(options.env);
 
+  // Loaded here, not at the top: the AWS SDK is large and only this path needs it, while every
+  // command that imports @gantry/guards (doctor, dispatch, execute without credentials) would pay for it.
+  const { fromWebToken } = await import("@aws-sdk/credential-providers");
   const provider = fromWebToken({
     roleArn,
     webIdentityToken,

@@ -65,9 +65,12 @@ export async function analyseUnits(
         }
         for (const blob of blobs) {
           const arriving = arrivals.get(blob);
-          if (arriving && !snapshot.contents.has(blob)) {
+          if (arriving) {
+            // Consumed once (units sharing the blob find its text, kept until its last user is done): the
+            // map would otherwise hold every config's bytes until the end of the batch.
+            arrivals.delete(blob);
             const content = await arriving;
-            snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+            if (!snapshot.contents.has(blob)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
           }
         }
       }
