@@ -75,8 +75,11 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
         index.add(idOf.get(unit)!, reads);
         freshRecords.set(unit, encodeUnitReads(reads, table));
         freshDependencies.set(unit, [...reads.dependencies].sort());
-        for (const [path, node] of reads.files) {
-          if (!changedPaths.has(path)) continue;
+        // Whichever side is smaller is walked (a few changed paths, or a unit's dozen reads).
+        const small = changedPaths.size <= reads.files.size;
+        for (const path of small ? changedPaths : reads.files.keys()) {
+          const node = small ? reads.files.get(path) : changedPaths.has(path) ? reads.files.get(path) : undefined;
+          if (!node) continue;
           let chains = freshChains.get(unit);
           if (!chains) freshChains.set(unit, (chains = new Map()));
           chains.set(path, chainToArray(node));

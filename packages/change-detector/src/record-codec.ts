@@ -49,16 +49,16 @@ export function encodeUnitReads(reads: UnitReads, table: StringTable): string {
       const parent = node.parent ? nodeId(node.parent) : -1;
       id = n.length / 5;
       const link = node.link;
-      const via = VIA_CODE.get(link.via) ?? 0;
       if (link instanceof LazyLink) {
         if (link.encodedBy !== table) {
           link.fileId = table.id(link.file);
           link.fromFileId = table.id(link.fromFile);
+          link.viaCode = VIA_CODE.get(link.via) ?? 0;
           link.encodedBy = table;
         }
-        n.push(link.fileId, via, link.fromFileId, link.fromLine, parent);
+        n.push(link.fileId, link.viaCode, link.fromFileId, link.fromLine, parent);
       } else {
-        n.push(table.id(link.file), via, link.from === undefined ? -1 : table.id(link.from), -1, parent);
+        n.push(table.id(link.file), VIA_CODE.get(link.via) ?? 0, link.from === undefined ? -1 : table.id(link.from), -1, parent);
       }
       nodeIds.set(node, id);
     }
@@ -66,7 +66,12 @@ export function encodeUnitReads(reads: UnitReads, table: StringTable): string {
   };
   const pairs = (map: Map<string, ReadNode>): number[] => {
     const out: number[] = [];
-    for (const [path, node] of map) out.push(table.id(path), nodeId(node));
+    for (const [path, node] of map) {
+      const id = nodeId(node);
+      // Most reads are recorded under a link to the path itself: its table id is already on the link.
+      const link = node.link;
+      out.push(link instanceof LazyLink && link.encodedBy === table && link.file === path ? link.fileId : table.id(path), id);
+    }
     return out;
   };
   const files = pairs(reads.files);
@@ -107,12 +112,46 @@ function parseIntegers(text: string, start: number, end: number): number[] {
   return out;
 }
 
+/**
+ * Comma-separated integers of `text[start, end)`, parsed only as far as asked: a reason needs the first
+ * file pairs and the few nodes of one chain, not the whole record.
+ */
+class IntegerCursor {
+  readonly values: number[] = [];
+  constructor(
+    private readonly text: string,
+    private position: number,
+    private readonly end: number,
+  ) {}
+
+  /** Parses until `count` integers are known (or the section ends); returns how many are known. */
+  ensure(count: number): number {
+    const values = this.values;
+    const text = this.text;
+    let i = this.position;
+    while (values.length < count && i < this.end) {
+      let value = 0;
+      let negative = false;
+      for (; i < this.end; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 44) break;
+        if (c === 45) negative = true;
+        else value = value * 10 + (c - 48);
+      }
+      values.push(negative ? -value : value);
+      i++; // the comma
+    }
+    this.position = i;
+    return values.length;
+  }
+}
+
 /** Reads of a unit, decoded from its record on demand (nodes, maps and extras only when asked for). */
 class DecodedUnitReads implements UnitReads {
   /** Offsets of the section separators in `text`; sections are parsed when first needed. */
   private readonly bars: number[];
-  private nodeNumbers: number[] | undefined;
-  private fileNumbers: number[] | undefined;
+  private nodeCursor: IntegerCursor | undefined;
+  private fileCursor: IntegerCursor | undefined;
   private readonly nodes: Array<ReadNode | undefined> = [];
   private filesMap: Map<string, ReadNode> | undefined;
   private dirsMap: Map<string, ReadNode> | undefined;
@@ -130,26 +169,31 @@ class DecodedUnitReads implements UnitReads {
     this.bars = bars;
   }
 
+  private sectionStart(k: number): number {
+    return k === 0 ? 0 : this.bars[k - 1]! + 1;
+  }
+
+  private sectionEnd(k: number): number {
+    return this.bars[k] ?? this.text.length;
+  }
+
   /** Integers of section `k` (0 nodes, 1 files, 2 dirs, 3 globs, 4 dependencies). */
   private section(k: number): number[] {
-    const start = k === 0 ? 0 : this.bars[k - 1]! + 1;
-    const end = this.bars[k] ?? this.text.length;
-    return parseIntegers(this.text, start, end);
+    return parseIntegers(this.text, this.sectionStart(k), this.sectionEnd(k));
   }
 
-  private get n(): number[] {
-    return (this.nodeNumbers ??= this.section(0));
-  }
-
-  private get f(): number[] {
-    return (this.fileNumbers ??= this.section(1));
+  private cursor(k: 0 | 1): IntegerCursor {
+    if (k === 0) return (this.nodeCursor ??= new IntegerCursor(this.text, this.sectionStart(0), this.sectionEnd(0)));
+    return (this.fileCursor ??= new IntegerCursor(this.text, this.sectionStart(1), this.sectionEnd(1)));
   }
 
   private node(id: number): ReadNode {
     let node = this.nodes[id];
     if (!node) {
-      const n = this.n;
+      const cursor = this.cursor(0);
       const at = id * 5;
+      if (cursor.ensure(at + 5) < at + 5) throw new Error("malformed cache record");
+      const n = cursor.values;
       const file = this.strings[n[at]!]!;
       const via = VIAS[n[at + 1]!]!;
       const from = n[at + 2]!;
@@ -171,13 +215,15 @@ class DecodedUnitReads implements UnitReads {
   /** The node of a file read, without building the whole map (matching asks for one path per unit). */
   fileNode(path: string): ReadNode | undefined {
     if (this.filesMap) return this.filesMap.get(path);
-    const f = this.f;
-    for (let i = 0; i < f.length; i += 2) if (this.strings[f[i]!] === path) return this.node(f[i + 1]!);
+    const cursor = this.cursor(1);
+    for (let i = 0; cursor.ensure(i + 2) >= i + 2; i += 2) {
+      if (this.strings[cursor.values[i]!] === path) return this.node(cursor.values[i + 1]!);
+    }
     return undefined;
   }
 
   get files(): Map<string, ReadNode> {
-    return (this.filesMap ??= this.map(this.f));
+    return (this.filesMap ??= this.map(this.section(1)));
   }
   get dirs(): Map<string, ReadNode> {
     return (this.dirsMap ??= this.map(this.section(2)));

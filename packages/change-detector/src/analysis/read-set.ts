@@ -27,12 +27,13 @@ export function rerootChain(relative: ReadNode | null, prefix: ReadNode | null):
  */
 export class LazyLink implements ReadLink {
   /**
-   * String-table ids of `file` / `fromFile`, cached by the encoder: links of shared files (root.hcl, ...) are
+   * String-table ids of `file` / `fromFile` (and the code of `via`), cached by the encoder: links of shared files (root.hcl, ...) are
    * encoded for thousands of units, and one table lookup per unit is what this saves.
    */
   encodedBy: object | undefined;
   fileId = -1;
   fromFileId = -1;
+  viaCode = 0;
 
   constructor(
     readonly file: string,
