@@ -12,7 +12,12 @@ import { join } from "node:path";
 import { ReadIndex, type SerializedIndex } from "./read-index.js";
 import { RECORD_ENCODING } from "./record-codec.js";
 
-export const CACHE_VERSION = 1;
+/**
+ * Bump whenever the analysis could read a unit differently (a function learns a new trick, a rule changes):
+ * records written by an older analysis are then discarded instead of reused.
+ * 2: yamldecode parses YAML.
+ */
+export const CACHE_VERSION = 2;
 const CACHE_FILE = "detect-cache-v1.json";
 
 interface CacheDocument {

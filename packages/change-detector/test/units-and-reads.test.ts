@@ -370,6 +370,26 @@ locals {
 });
 
 describe("dynamic reads", () => {
+  test("values decoded from YAML resolve the paths they feed, so those reads are exact, not dynamic", async () => {
+    await using repo = createTempGitRepo({
+      "settings.yaml": "team:\n  name: payments\n  policies: [a.json, b.json]\n",
+      "policies/payments/a.json": "{}\n",
+      "policies/payments/b.json": "{}\n",
+      "policies/payments/c.json": "{}\n",
+      "units/u/terragrunt.hcl": `locals {
+  settings = yamldecode(file("\${get_repo_root()}/settings.yaml"))
+  docs     = [for name in local.settings.team.policies : file("\${get_repo_root()}/policies/\${local.settings.team.name}/\${name}")]
+}
+`,
+    });
+    const base = repo.sha();
+    const head = repo.commit({ "policies/payments/b.json": "{ \"changed\": true }\n", "policies/payments/c.json": "{ \"unread\": true }\n" });
+    const result = await detect(repo.dir, base, head);
+    const u = unit(result, "units/u")!;
+    expect(u.dynamic).toEqual([]);
+    expect(u.reasons.map((reason) => reason.file)).toEqual(["policies/payments/b.json"]);
+    expect(result.changes.find((change) => change.files[0] === "policies/payments/c.json")!.units).toEqual([]);
+  });
   test("an unresolvable path is widened to a pattern from its known parts, never dropped", async () => {
     await using repo = createTempGitRepo({
       "configs/dev.yaml": "a: 1\n",

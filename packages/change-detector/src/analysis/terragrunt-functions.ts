@@ -4,6 +4,7 @@
  * and the run-time-only ones, which return unknown values. Terraform's pure functions come from
  * `@gantry/hcl`'s standard set (the evaluator's fallback).
  */
+import { createRequire } from "node:module";
 import { posix } from "node:path";
 import picomatch from "picomatch";
 import { HclEvalError, standardFunctions, walkExpression, type Expression } from "@gantry/hcl";
@@ -13,6 +14,14 @@ import type { AnalysisRun, ParentProbes } from "./analysis-run.js";
 import type { CallExpression, ConfigEvaluation } from "./config-evaluator.js";
 import { acceptingUnknown, evaluateExpression, isUnknown, makeUnknown, type HclFunction, type HclValue } from "./hcl-adapter.js";
 import { ReadSet, extend } from "./read-set.js";
+
+// Loaded on first use: most repositories never call yamldecode, and detection start-up time matters.
+const requireFromHere = createRequire(import.meta.url);
+let yamlModule: typeof import("yaml") | undefined;
+function loadYaml(): typeof import("yaml") {
+  yamlModule ??= requireFromHere("yaml") as typeof import("yaml");
+  return yamlModule;
+}
 
 const UNIT_FILE = "terragrunt.hcl";
 
@@ -129,14 +138,14 @@ export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclF
     fileset: (args, call) => fileset(run, args[0], args[1], call, "fileset"),
     read_terragrunt_config: (args, call) => readTerragruntConfig(run, args, call),
 
-    // YAML is not parsed here (no YAML parser in this package): JSON documents are, others are unknown.
+    // `yamldecode(file("account.yaml"))` is a common way to feed locals, which may end up in paths.
     yamldecode: (args) => {
       const text = args[0];
       if (typeof text !== "string") return makeUnknown("yamldecode of an unknown value");
       try {
-        return JSON.parse(text) as HclValue;
-      } catch {
-        return makeUnknown("yamldecode: YAML content is not evaluated");
+        return loadYaml().parse(text) as HclValue;
+      } catch (error) {
+        return makeUnknown(`yamldecode: not valid YAML (${(error as Error).message.split("\n")[0]})`);
       }
     },
 
