@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cacheFilePath, type DetectionResult } from "../src/index.js";
+import { CACHE_VERSION } from "../src/cache.js";
 import { createTempGitRepo, detect, liveRepoFiles } from "./helpers.js";
 
 const withoutStats = ({ stats: _stats, ...rest }: DetectionResult) => rest;
@@ -56,7 +57,7 @@ describe("read cache", () => {
     const corrupt = await detect(repo.dir, base, head, { cache: true });
     expect(corrupt.stats.cacheHits).toBe(0);
     expect(withoutStats(corrupt)).toEqual(withoutStats(reference));
-    expect(JSON.parse(readFileSync(cacheFile, "utf8")).version).toBe(1);
+    expect(JSON.parse(readFileSync(cacheFile, "utf8")).version).toBe(CACHE_VERSION);
 
     const document = JSON.parse(readFileSync(cacheFile, "utf8"));
     writeFileSync(cacheFile, JSON.stringify({ ...document, version: 0 }));
