@@ -23,10 +23,10 @@ build_module() { # module version package output ldflags
   local module="$1" version="$2" package="$3" output="$4" ldflags="$5"
   if [ -x "$output" ]; then return 0; fi
   need go "install Go (https://go.dev/dl) or set GANTRY_TERRAGRUNT / GANTRY_TOFU to existing binaries"
-  need jq "apt-get install -y jq"
   log "building $module@$version (first run only; cached in $OUT)"
   local dir
-  dir=$(go mod download -json "$module@$version" | jq -r .Dir)
+  # The module's directory in the module cache, from `go mod download -json` (no jq needed).
+  dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
   [ -d "$dir" ] || { log "go mod download gave no directory for $module@$version"; exit 1; }
   (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$output.tmp" "$package")
   mv "$output.tmp" "$output"
