@@ -11,9 +11,16 @@ import { dirOf } from "./paths.js";
 
 /** The chain that links a unit to a changed path, or undefined when the unit does not read it. */
 export function chainFor(reads: UnitReads, path: string): ReadLink[] | undefined {
-  const file = reads.fileNode ? reads.fileNode(path) : reads.files.get(path);
-  if (file) return chainToArray(file);
+  if (reads.fileChain) {
+    const chain = reads.fileChain(path);
+    if (chain) return chain;
+  } else {
+    const file = reads.fileNode ? reads.fileNode(path) : reads.files.get(path);
+    if (file) return chainToArray(file);
+  }
   // The deepest directory read gives the most telling chain (a module inside a source root).
+  const dirChain = reads.dirChain?.(path);
+  if (dirChain) return dirChain;
   let best: [string, ReadNode] | undefined;
   for (const entry of reads.dirs) {
     const dir = entry[0];

@@ -8,8 +8,8 @@
  * records in the cache's JSON costs no escaping, and loading the cache parses no per-unit JSON. Records are
  * decoded lazily: matching a change against a unit builds only the chain it reports.
  */
-import { readViaSchema, type ReadVia, type UnitProblem } from "./contract.js";
-import { LazyLink, type ChainedDynamic, type ReadNode, type UnitReads } from "./analysis/read-set.js";
+import { readViaSchema, type ReadLink, type ReadVia, type UnitProblem } from "./contract.js";
+import { LazyLink, chainToArray, type ChainedDynamic, type ReadNode, type UnitReads } from "./analysis/read-set.js";
 
 /** Version of the record text format (stored in the cache document; another one means a cold run). */
 export const RECORD_ENCODING = 2;
@@ -19,9 +19,17 @@ const VIA_CODE = new Map<ReadVia, number>(VIAS.map((via, code) => [via, code]));
 
 /** Append-only string table: records written by earlier runs keep their indices valid. */
 export class StringTable {
-  private readonly ids = new Map<string, number>();
-  constructor(readonly strings: string[] = []) {
-    for (let id = 0; id < strings.length; id++) this.ids.set(strings[id]!, id);
+  /** Built on the first `id()`: a warm run that encodes nothing never pays for hashing the whole table. */
+  private lookup: Map<string, number> | undefined;
+  constructor(readonly strings: string[] = []) {}
+
+  private get ids(): Map<string, number> {
+    if (!this.lookup) {
+      const ids = new Map<string, number>();
+      for (let id = 0; id < this.strings.length; id++) ids.set(this.strings[id]!, id);
+      this.lookup = ids;
+    }
+    return this.lookup;
   }
 
   id(value: string): number {
@@ -215,11 +223,106 @@ class DecodedUnitReads implements UnitReads {
   /** The node of a file read, without building the whole map (matching asks for one path per unit). */
   fileNode(path: string): ReadNode | undefined {
     if (this.filesMap) return this.filesMap.get(path);
+    // Records hold table ids: compare integers, and skip the record at once when the table lacks the path.
+    const pathId = tableIdOf(this.strings, path);
+    if (pathId === -1) return undefined;
     const cursor = this.cursor(1);
     for (let i = 0; cursor.ensure(i + 2) >= i + 2; i += 2) {
-      if (this.strings[cursor.values[i]!] === path) return this.node(cursor.values[i + 1]!);
+      if (cursor.values[i] === pathId) return this.node(cursor.values[i + 1]!);
     }
     return undefined;
+  }
+
+  /**
+   * The chain of a file read, straight from the record text: no nodes, links or cursors are built (on a
+   * `root.hcl` change, matching asks this of every unit). Same objects as `chainToArray` gives.
+   */
+  fileChain(path: string): ReadLink[] | undefined {
+    if (this.filesMap || this.nodeCursor || this.fileCursor) {
+      const node = this.fileNode(path);
+      return node ? chainToArray(node) : undefined;
+    }
+    const pathId = tableIdOf(this.strings, path);
+    if (pathId === -1) return undefined;
+    const text = this.text;
+    const end = this.sectionEnd(1);
+    let nodeId = -1;
+    // Files are `path,node` pairs of non-negative ids.
+    for (let i = this.sectionStart(1); i < end; ) {
+      let key = 0;
+      let c = 0;
+      for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
+      i++;
+      let value = 0;
+      for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
+      i++;
+      if (key === pathId) {
+        nodeId = value;
+        break;
+      }
+    }
+    return nodeId === -1 ? undefined : this.chainOfNode(nodeId);
+  }
+
+  /**
+   * The chain of the deepest directory read that contains `path` (as `chainFor` picks it), straight from
+   * the record text like `fileChain`.
+   */
+  dirChain(path: string): ReadLink[] | undefined {
+    if (this.dirsMap || this.nodeCursor) return undefined;
+    const text = this.text;
+    const end = this.sectionEnd(2);
+    let best = -1;
+    let bestLength = -1;
+    for (let i = this.sectionStart(2); i < end; ) {
+      let key = 0;
+      let c = 0;
+      for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
+      i++;
+      let value = 0;
+      for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
+      i++;
+      const dir = this.strings[key]!;
+      if ((dir === "" || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47)) && dir.length > bestLength) {
+        best = value;
+        bestLength = dir.length;
+      }
+    }
+    return best === -1 ? undefined : this.chainOfNode(best);
+  }
+
+  private chainOfNode(nodeId: number): ReadLink[] {
+    const text = this.text;
+    // A parent is always encoded before its children: the nodes up to `nodeId` hold the whole chain.
+    const count = (nodeId + 1) * 5;
+    if (scratch.length < count) scratch = new Int32Array(Math.max(count, scratch.length * 2));
+    const n = scratch;
+    let known = 0;
+    const nodesEnd = this.sectionEnd(0);
+    for (let i = 0; known < count && i < nodesEnd; ) {
+      let value = 0;
+      let negative = false;
+      for (; i < nodesEnd; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 44) break;
+        if (c === 45) negative = true;
+        else value = value * 10 + (c - 48);
+      }
+      n[known++] = negative ? -value : value;
+      i++;
+    }
+    if (known < count) throw new Error("malformed cache record");
+    const links: ReadLink[] = [];
+    for (let id = nodeId; id !== -1; ) {
+      const at = id * 5;
+      const file = this.strings[n[at]!]!;
+      const via = VIAS[n[at + 1]!]!;
+      const from = n[at + 2]!;
+      const line = n[at + 3]!;
+      links.push(line !== -1 ? { file, via, from: `${this.strings[from]!}:${line}` } : from === -1 ? { file, via } : { file, via, from: this.strings[from]! });
+      id = n[at + 4]!;
+    }
+    return links.reverse();
   }
 
   get files(): Map<string, ReadNode> {
@@ -252,6 +355,26 @@ class DecodedUnitReads implements UnitReads {
     }
     return this.extras;
   }
+}
+
+/** Reused by `fileChain` for the integers of a record's nodes (one record is decoded at a time). */
+let scratch = new Int32Array(256);
+
+/** Table ids of the paths matching asks about (a handful per run), per table: one scan of the table each. */
+const askedIds = new WeakMap<string[], Map<string, number>>();
+
+function tableIdOf(strings: string[], path: string): number {
+  let ids = askedIds.get(strings);
+  if (!ids) askedIds.set(strings, (ids = new Map()));
+  // The table only grows (fresh records append to it): an id found stays valid, and a miss is stored as
+  // `-1 - length` so that only strings appended since are searched again.
+  const known = ids.get(path);
+  if (known !== undefined && known >= 0) return known;
+  const searchedUpTo = known === undefined ? 0 : -1 - known;
+  if (searchedUpTo === strings.length) return -1;
+  const id = strings.indexOf(path, searchedUpTo);
+  ids.set(path, id === -1 ? -1 - strings.length : id);
+  return id;
 }
 
 export function decodeUnitReads(text: string, strings: string[]): UnitReads {

@@ -50,6 +50,14 @@ describe("record codec", () => {
     // Reloaded from a cache: a fresh table built from the stored strings.
     const decoded = decodeUnitReads(text, [...new StringTable(table.strings).strings]);
 
+    // Chains built straight from the record text (nothing decoded yet) are the chains of the fresh reads.
+    const untouched = decodeUnitReads(text, [...table.strings]);
+    for (const [path, node] of reads.files) expect(untouched.fileChain?.(path)).toEqual(chainToArray(node));
+    expect(untouched.fileChain?.("absent.hcl")).toBeUndefined();
+    expect(untouched.fileChain?.("modules/app")).toBeUndefined(); // in the table, but read as a directory
+    expect(untouched.dirChain?.("modules/app/main.tf")).toEqual(chainToArray(reads.dirs.get("modules/app")!));
+    expect(untouched.dirChain?.("modules/application/main.tf")).toBeUndefined();
+
     const chains = (map: Map<string, Parameters<typeof chainToArray>[0]>) => [...map].map(([key, node]) => [key, chainToArray(node)]);
     expect(chains(decoded.files)).toEqual(chains(reads.files));
     expect(chains(decoded.dirs)).toEqual(chains(reads.dirs));

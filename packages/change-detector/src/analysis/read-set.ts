@@ -71,6 +71,13 @@ export interface UnitReads {
   readonly dependencies: Set<string>;
   /** The node of one file read, when the representation can answer without building `files`. */
   fileNode?(path: string): ReadNode | undefined;
+  /** The chain of one file read (as `chainToArray` gives it), when the representation can build it directly. */
+  fileChain?(path: string): ReadLink[] | undefined;
+  /**
+   * The chain of the deepest directory read containing `path`, when the representation can build it
+   * directly; undefined means "ask `dirs`".
+   */
+  dirChain?(path: string): ReadLink[] | undefined;
 }
 
 export class ReadSet implements UnitReads {
