@@ -15,6 +15,11 @@ mkdir -p "$OUT"
 
 log() { printf 'ensure-iac-tools: %s\n' "$*" >&2; }
 
+# Go's standard install location, for environments whose PATH does not carry it.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  export PATH="$PATH:/usr/local/go/bin"
+fi
+
 need() {
   command -v "$1" >/dev/null 2>&1 || { log "missing '$1': $2"; exit 1; }
 }
