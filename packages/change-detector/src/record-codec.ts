@@ -244,23 +244,13 @@ class DecodedUnitReads implements UnitReads {
     }
     const pathId = tableIdOf(this.strings, path);
     if (pathId === -1) return undefined;
-    const text = this.text;
-    const end = this.sectionEnd(1);
     let nodeId = -1;
-    // Files are `path,node` pairs of non-negative ids.
-    for (let i = this.sectionStart(1); i < end; ) {
-      let key = 0;
-      let c = 0;
-      for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
-      i++;
-      let value = 0;
-      for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
-      i++;
-      if (key === pathId) {
-        nodeId = value;
-        break;
-      }
-    }
+    // Files are `path,node` pairs.
+    this.scanIdPairs(1, (key, value) => {
+      if (key !== pathId) return true;
+      nodeId = value;
+      return false;
+    });
     return nodeId === -1 ? undefined : this.chainOfNode(nodeId);
   }
 
@@ -270,11 +260,28 @@ class DecodedUnitReads implements UnitReads {
    */
   dirChain(path: string): ReadLink[] | undefined {
     if (this.dirsMap || this.nodeCursor) return undefined;
-    const text = this.text;
-    const end = this.sectionEnd(2);
     let best = -1;
     let bestLength = -1;
-    for (let i = this.sectionStart(2); i < end; ) {
+    // Directories are `dir,node` pairs.
+    this.scanIdPairs(2, (key, value) => {
+      const dir = this.strings[key]!;
+      if ((dir === "" || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47)) && dir.length > bestLength) {
+        best = value;
+        bestLength = dir.length;
+      }
+      return true;
+    });
+    return best === -1 ? undefined : this.chainOfNode(best);
+  }
+
+  /**
+   * Reads a section of `key,value` pairs of non-negative ids straight from the record text, calling `visit`
+   * for each until it returns false.
+   */
+  private scanIdPairs(section: number, visit: (key: number, value: number) => boolean): void {
+    const text = this.text;
+    const end = this.sectionEnd(section);
+    for (let i = this.sectionStart(section); i < end; ) {
       let key = 0;
       let c = 0;
       for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
@@ -282,13 +289,8 @@ class DecodedUnitReads implements UnitReads {
       let value = 0;
       for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
       i++;
-      const dir = this.strings[key]!;
-      if ((dir === "" || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47)) && dir.length > bestLength) {
-        best = value;
-        bestLength = dir.length;
-      }
+      if (!visit(key, value)) return;
     }
-    return best === -1 ? undefined : this.chainOfNode(best);
   }
 
   private chainOfNode(nodeId: number): ReadLink[] {
