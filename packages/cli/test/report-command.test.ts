@@ -157,6 +157,57 @@ describe("gantry report", () => {
     for (const run of [first, second]) expect(run.stdout + run.stderr).not.toContain("github_pat_");
   });
 
+  it("publishes a push's apply report on the pull request whose merge made the pushed commit, leaving its plan report alone", async () => {
+    // The pull request's change pushed to main (a fast-forward merge): the push plan applies and destroys.
+    const planned = await gantry(fixture.repo.dir, {}, "plan", "--base", fixture.base, "--head", fixture.head, "--event", "push", "--branch", "main", "--json");
+    expect(planned.exitCode).toBe(0);
+    const pushPlan = join(fixture.work, "push-plan.json");
+    writeFileSync(pushPlan, planned.stdout);
+    expect((readJson(pushPlan) as { jobs: Array<{ action: string }> }).jobs.map((job) => job.action).sort()).toEqual(["apply", "destroy"]);
+    await using github = await startGitHubEmulator({
+      tokens: tokenSpecs,
+      repositories: [
+        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head, state: "closed", merged: true }, { number: 9, headSha: fixture.head }] },
+      ],
+    });
+    github.addComment("acme", "infrastructure-live", 7, `<!-- gantry:report sha=${fixture.head} -->\n## Gantry plan`, "gantry-ci");
+    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive };
+    // No job has run yet (the roll-up before the matrix finished): published, and the exit code says so.
+    const first = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr");
+    expect(first.exitCode).toBe(30);
+    expect(first.stderr).toMatch(/created the apply report comment on acme\/infrastructure-live#7: /);
+    const again = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr");
+    expect(again.stderr).toMatch(/unchanged the apply report comment on acme\/infrastructure-live#7/);
+
+    const [planReport, applyReport, ...rest] = github.comments("acme", "infrastructure-live", 7);
+    expect(rest).toEqual([]);
+    expect(planReport!.body).toBe(`<!-- gantry:report sha=${fixture.head} -->\n## Gantry plan`);
+    expect(applyReport!.body.startsWith(`<!-- gantry:apply-report sha=${fixture.head} -->\n`)).toBe(true);
+    expect(applyReport!.body).toContain(first.stdout.trim());
+    expect(github.comments("acme", "infrastructure-live", 9)).toEqual([]);
+    expect(github.violations).toEqual([]);
+  });
+
+  it("does not publish a push that no pull request made, and refuses --publish-merged-pr for a pull request's plan", async () => {
+    await using github = await startGitHubEmulator({ tokens: tokenSpecs, repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }] });
+    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive };
+    const planned = await gantry(fixture.repo.dir, {}, "plan", "--base", fixture.base, "--head", fixture.head, "--event", "push", "--branch", "main", "--json");
+    const pushPlan = join(fixture.work, "direct-push-plan.json");
+    writeFileSync(pushPlan, planned.stdout);
+    const direct = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr");
+    expect(direct.exitCode).toBe(30);
+    expect(direct.stderr).toContain(`no pull request merged into main of acme/infrastructure-live made ${fixture.head.slice(0, 12)}`);
+    expect(github.comments("acme", "infrastructure-live", 7)).toEqual([]);
+
+    const wrongEvent = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--publish-merged-pr");
+    expect(wrongEvent.exitCode).toBe(2);
+    expect(wrongEvent.stderr).toContain("the plan is for a pull_request event");
+    const both = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr", "--publish-pr", "7");
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain("cannot be combined");
+    expect(github.violations).toEqual([]);
+  });
+
   it("refuses to publish without GANTRY_INFRA_LIVE_TOKEN, never falling back to another token", async () => {
     await using github = await startGitHubEmulator({ tokens: tokenSpecs, repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }] });
     const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_DISPATCH_TOKEN: tokens.dispatch, GANTRY_CODE_READ_TOKEN: tokens.codeRead };

@@ -6,7 +6,8 @@
  * `@gantry/dispatcher`'s `gantryTokenRequirements` / `checkTokenScopes` both read it. The rights are the
  * least that Gantry's own calls use (see `@gantry/dispatcher`'s GitHub client):
  * - code-read: git clone/fetch over HTTPS (`contents: read`).
- * - infra-live-write: `GET /user`, `GET pulls/{n}` and listing, creating and editing issue comments on a pull
+ * - infra-live-write: `GET /user`, `GET pulls/{n}`, `GET commits/{sha}/pulls` (the merged pull request of a
+ *   push, for the apply report) and listing, creating and editing issue comments on a pull
  *   request. GitHub accepts `issues: write` OR `pull_requests: write` for comments on a pull request, and
  *   `pull_requests: write` also covers reading the pull request, so it is the one permission needed. Gantry
  *   opens no pull requests and pushes nothing, so no `contents` and no `issues` permission.

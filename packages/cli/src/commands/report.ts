@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { publishPullRequestReport } from "@gantry/dispatcher";
+import { findMergedPullRequest, publishApplyReport, publishPullRequestReport } from "@gantry/dispatcher";
 import { GantryError } from "@gantry/errors";
 import {
   actionsRunUrl,
@@ -20,7 +20,7 @@ import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 
 const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
-                     [--publish-pr N [--repository OWNER/REPO]]
+                     [--publish-pr N | --publish-merged-pr] [--repository OWNER/REPO]
 
 The roll-up of a plan whose jobs ran elsewhere (a GitHub Actions matrix of \`gantry execute --result\`, or
 the pipelines repository's workflow): one report for every job of the plan. A job with no result did not run
@@ -36,6 +36,10 @@ infrastructure changed.
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
                        commit, updated in place; earlier ones marked outdated). Uses GANTRY_INFRA_LIVE_TOKEN
                        only, against GITHUB_API_URL (default https://api.github.com).
+  --publish-merged-pr  for a push to the deploy branch: publish the report as a comment on the pull request
+                       whose merge made the pushed commit (one comment per pushed commit, updated in place;
+                       plan reports are left alone). A push that no pull request made is reported, not
+                       published. Same token and API as --publish-pr.
   --repository O/R     the pull request's repository (default: GITHUB_REPOSITORY)
 
 The markdown report is also appended to GITHUB_STEP_SUMMARY when it is set.
@@ -96,6 +100,7 @@ export const command: Command = async (argv, io) => {
       format: { type: "string" },
       output: { type: "string" },
       "publish-pr": { type: "string" },
+      "publish-merged-pr": { type: "boolean" },
       repository: { type: "string" },
     },
     help,
@@ -113,18 +118,26 @@ export const command: Command = async (argv, io) => {
   if (pullNumber !== undefined && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
     throw new GantryError("USAGE", `--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { hint: "see `gantry report --help`", exitCode: 2 });
   }
-  const repository = pullNumber === undefined ? undefined : parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY);
+  const publishMerged = values["publish-merged-pr"] === true;
+  if (publishMerged && pullNumber !== undefined) {
+    throw new GantryError("USAGE", "--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply", exitCode: 2 });
+  }
+  const publishing = pullNumber !== undefined || publishMerged;
+  const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : undefined;
   // Checked before anything is rendered, so a missing token fails fast; only this token is ever read here.
-  const token = pullNumber === undefined ? undefined : readToken(io.env, "infra-live-write");
-  if (pullNumber !== undefined && token === undefined) {
+  const token = publishing ? readToken(io.env, "infra-live-write") : undefined;
+  if (publishing && token === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
-    throw new GantryError("REPORT_TOKEN_MISSING", `--publish-pr needs ${setting.variable}, which is not set`, {
+    throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
       hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`,
       exitCode: 2,
     });
   }
 
   const plan = parsePlanDocument(readJson(planFile, "plan", io), relative(io.cwd, planFile) || planFile);
+  if (publishMerged && plan.event !== "push") {
+    throw new GantryError("USAGE", `--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N", exitCode: 2 });
+  }
   const results: SourcedJobResult[] = resultFiles([...(values.results ?? []), ...positionals], io).map((file) => {
     const source = relative(io.cwd, file) || file;
     return { result: parseJobResultDocument(readJson(file, "result", io), source), source };
@@ -150,6 +163,22 @@ export const command: Command = async (argv, io) => {
       body: markdown,
     });
     io.stderr.write(`gantry report: ${published.action} the report comment on ${repository.owner}/${repository.repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}\n`);
+  }
+
+  if (publishMerged && token !== undefined && repository !== undefined) {
+    const apiUrl = io.env.GITHUB_API_URL;
+    const connection = { token, tokenName: TOKEN_SETTINGS["infra-live-write"].variable, ...(apiUrl ? { baseUrl: apiUrl } : {}), ...repository };
+    const where = `${repository.owner}/${repository.repo}`;
+    // A push to another branch deploys nothing; the deploy branch's merge commit leads back to its pull request.
+    const merged = plan.branch === plan.deployBranch ? await findMergedPullRequest({ ...connection, commitSha: plan.head, baseBranch: plan.deployBranch }) : undefined;
+    if (!merged) {
+      io.stderr.write(`gantry report: no pull request merged into ${plan.deployBranch} of ${where} made ${plan.head.slice(0, 12)}; the report was not published
+`);
+    } else {
+      const published = await publishApplyReport({ ...connection, pullNumber: merged.number, commitSha: plan.head, body: markdown });
+      io.stderr.write(`gantry report: ${published.action} the apply report comment on ${where}#${merged.number}: ${published.url}
+`);
+    }
   }
 
   if (reportSucceeded(report)) return 0;

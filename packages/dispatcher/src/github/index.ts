@@ -18,6 +18,15 @@ export {
   type PublishPullRequestReportOptions,
 } from "./pull-request-report.js";
 export {
+  applyReportMarker,
+  findMergedPullRequest,
+  publishApplyReport,
+  type FindMergedPullRequestOptions,
+  type MergedPullRequest,
+  type PublishApplyReportOptions,
+  type PublishedApplyReport,
+} from "./merged-pull-request-report.js";
+export {
   dispatchJobToWorkflow,
   validateJobForDispatch,
   type DispatchedRun,

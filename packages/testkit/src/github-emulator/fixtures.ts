@@ -65,6 +65,7 @@ export interface EmulatedPullRequest {
   baseSha: string;
   state: "open" | "closed";
   merged: boolean;
+  mergeCommitSha: string | null;
   readonly author: EmulatedUser;
   readonly createdAt: string;
 }
@@ -173,6 +174,15 @@ export class ResponseFixtures {
     };
   }
 
+  /** The `pull-request-simple` shape (lists): the full pull request cut to the fields GitHub's example has. */
+  pullRequestSimple(repository: RepositoryRef, pull: EmulatedPullRequest): Json {
+    const items = this.document.components.examples?.["pull-request-simple-items"] as { value?: unknown } | undefined;
+    const template = (Array.isArray(items?.value) ? items.value[0] : undefined) as Json | undefined;
+    if (!template) throw new Error('the GitHub description has no example "pull-request-simple-items"');
+    const full = this.pullRequest(repository, pull);
+    return Object.fromEntries(Object.keys(template).map((key) => [key, key in full ? full[key] : template[key]]));
+  }
+
   pullRequest(repository: RepositoryRef, pull: EmulatedPullRequest): Json {
     const example = this.example("pull-request");
     const repositoryUrl = `${this.baseUrl}/repos/${repository.owner}/${repository.name}`;
@@ -217,7 +227,7 @@ export class ResponseFixtures {
       merged_at: mergedAt,
       merged: pull.merged,
       merged_by: pull.merged ? this.simpleUser(pull.author) : null,
-      merge_commit_sha: pull.merged ? pull.headSha : null,
+      merge_commit_sha: pull.mergeCommitSha,
       requested_reviewers: [],
       requested_teams: [],
       head: side(example.head, pull.headRef, pull.headSha),

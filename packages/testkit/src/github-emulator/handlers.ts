@@ -268,6 +268,18 @@ export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
     return pull ? { status: 200, body: fixtures.pullRequest(repository, pull) } : notFound;
   },
 
+  // GitHub: "the merged pull request that introduced the commit" (its merge commit); for a commit not on the
+  // default branch, also the open pull requests whose head it is.
+  "repos/list-pull-requests-associated-with-commit": ({ fixtures }, request) => {
+    const repository = requireRepository(request);
+    const sha = request.pathParameters.commit_sha ?? "";
+    const pulls = [...repository.pullRequests.values()]
+      .filter((pull) => (pull.merged && pull.mergeCommitSha === sha) || (pull.state === "open" && pull.headSha === sha))
+      .sort((a, b) => b.number - a.number);
+    const { page, headers } = paginate(request, pulls);
+    return { status: 200, body: page.map((pull) => fixtures.pullRequestSimple(repository, pull)), headers };
+  },
+
   "actions/create-workflow-dispatch": (context, request) => {
     const repository = requireRepository(request);
     const workflowId = request.pathParameters.workflow_id ?? "";

@@ -51,7 +51,7 @@ interface CompiledPath {
   readonly template: string;
   readonly pattern: RegExp;
   readonly parameterNames: string[];
-  /** Literal segments rank before `{parameter}` segments, so `/issues/comments` beats `/issues/{number}`. */
+  /** Literal segments rank before `{parameter}` segments, so `/issues/comments` beats `/issues/{number}`; multi-segment parameters rank last. */
   readonly rank: string;
 }
 
@@ -65,7 +65,7 @@ export class OperationMatcher {
     this.document = document;
     this.compiled = Object.keys(document.paths)
       .map((template) => compilePath(document, template, document.paths[template] ?? {}))
-      .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
+      .sort((a, b) => compareRanks(a.rank, b.rank));
   }
 
   /** The path template that matches, whatever the method (undefined: no such path). */
@@ -94,6 +94,16 @@ export class OperationMatcher {
   }
 }
 
+/**
+ * Segment by segment, literal before parameter before multi-segment parameter; when one template is a prefix
+ * of the other, the longer one first (only a multi-segment parameter lets both match the same path).
+ */
+function compareRanks(a: string, b: string): number {
+  if (a.startsWith(b)) return a.length === b.length ? 0 : -1;
+  if (b.startsWith(a)) return 1;
+  return a < b ? -1 : 1;
+}
+
 function compilePath(document: OpenApiDocument, template: string, pathItem: Record<string, OpenApiOperation>): CompiledPath {
   const parameterNames: string[] = [];
   const multiSegment = new Set<string>();
@@ -114,7 +124,9 @@ function compilePath(document: OpenApiDocument, template: string, pathItem: Reco
       }
       const name = parameter[1] ?? "";
       parameterNames.push(name);
-      rank += "1";
+      // A multi-segment parameter (`{ref}` of get-commit) ranks last, so that `/commits/{commit_sha}/pulls`
+      // is not swallowed by `/commits/{ref}`.
+      rank += multiSegment.has(name) ? "2" : "1";
       return multiSegment.has(name) ? "(.+)" : "([^/]+)";
     })
     .join("/");

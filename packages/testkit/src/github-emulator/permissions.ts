@@ -45,6 +45,13 @@ export const operationRequirements: Readonly<Record<string, OperationRequirement
     repositoryScoped: true,
   },
   "pulls/get": { fineGrained: [{ pull_requests: "read" }], classicPrivate: ["repo"], classicPublic: [], repositoryScoped: true },
+  // Listed under "Pull requests" (read) in GitHub's table of fine-grained token permissions.
+  "repos/list-pull-requests-associated-with-commit": {
+    fineGrained: [{ pull_requests: "read" }],
+    classicPrivate: ["repo"],
+    classicPublic: [],
+    repositoryScoped: true,
+  },
   "actions/create-workflow-dispatch": {
     fineGrained: [{ actions: "write" }],
     classicPrivate: ["repo"],

@@ -38,6 +38,8 @@ export interface EmulatedPullRequestSpec {
   readonly title?: string;
   readonly state?: "open" | "closed";
   readonly merged?: boolean;
+  /** The commit the merge made on the base branch (default: the head SHA, as a fast-forward or rebase gives). */
+  readonly mergeCommitSha?: string;
 }
 
 export interface EmulatedRepositorySpec {
@@ -115,6 +117,7 @@ export class EmulatorState {
       baseSha: repository.branches.get(baseRef) ?? randomSha(),
       state: spec.state ?? "open",
       merged: spec.merged ?? false,
+      mergeCommitSha: spec.merged ? (spec.mergeCommitSha ?? spec.headSha) : null,
       author,
       createdAt: githubTimestamp(),
     };

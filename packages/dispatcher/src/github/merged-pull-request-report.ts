@@ -1,0 +1,109 @@
+/**
+ * Apply results on the merged pull request, as Pipelines does: a push to the deploy branch is traced back to
+ * the pull request that merged it (GitHub's "pull requests associated with a commit"), and the apply report
+ * goes on that pull request as its own comment. Plan reports are left as they are. A re-run of the same push
+ * updates its comment in place. The apply report is never marked outdated: each merge commit has its own.
+ */
+import { createGitHubClient, type GitHubConnection } from "./client.js";
+import { githubError } from "./errors.js";
+import { githubCommentLimit, truncateCommentBody } from "./pull-request-report.js";
+
+const applyMarkerPattern = /^<!-- gantry:apply-report sha=([0-9a-f]{40}) -->\n?/;
+
+export function applyReportMarker(sha: string): string {
+  return `<!-- gantry:apply-report sha=${sha} -->`;
+}
+
+interface PullRequestSimple {
+  number: number;
+  html_url: string;
+  merged_at: string | null;
+  merge_commit_sha: string | null;
+  base: { ref: string };
+}
+
+interface IssueComment {
+  id: number;
+  body?: string;
+  html_url: string;
+  user: { login: string } | null;
+}
+
+export interface FindMergedPullRequestOptions extends GitHubConnection {
+  readonly owner: string;
+  readonly repo: string;
+  /** The commit the push brought to the deploy branch (its head). */
+  readonly commitSha: string;
+  /** Only pull requests merged into this branch count (the deploy branch). */
+  readonly baseBranch: string;
+}
+
+export interface MergedPullRequest {
+  readonly number: number;
+  readonly url: string;
+}
+
+function checkSha(sha: string, what: string): void {
+  if (!/^[0-9a-f]{40}$/.test(sha)) {
+    throw githubError("GITHUB_INPUT_INVALID", `${what} "${sha}" is not a full commit SHA.`, "Pass the pushed commit as 40 lowercase hex characters.");
+  }
+}
+
+/**
+ * The pull request whose merge into `baseBranch` made `commitSha`, or undefined when the commit was pushed
+ * directly (or GitHub knows no such pull request). When the commit is not a merge commit but exactly one merged
+ * pull request into the branch contains it, that one is taken.
+ */
+export async function findMergedPullRequest(options: FindMergedPullRequestOptions): Promise<MergedPullRequest | undefined> {
+  checkSha(options.commitSha, "commitSha");
+  const client = createGitHubClient(options, "the infra-live-write token");
+  const pulls = await client.paginate<PullRequestSimple>("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
+    owner: options.owner,
+    repo: options.repo,
+    commit_sha: options.commitSha,
+  });
+  const merged = pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === options.baseBranch);
+  const found = merged.find((pull) => pull.merge_commit_sha === options.commitSha) ?? (merged.length === 1 ? merged[0] : undefined);
+  return found ? { number: found.number, url: found.html_url } : undefined;
+}
+
+export interface PublishApplyReportOptions extends GitHubConnection {
+  readonly owner: string;
+  readonly repo: string;
+  readonly pullNumber: number;
+  /** The pushed commit the apply ran for. */
+  readonly commitSha: string;
+  /** Markdown of the report, without the marker. */
+  readonly body: string;
+}
+
+export interface PublishedApplyReport {
+  readonly commentId: number;
+  readonly url: string;
+  readonly action: "created" | "updated" | "unchanged";
+  readonly truncated: boolean;
+}
+
+/** Posts (or updates in place, on a re-run) the apply report of `commitSha` on the merged pull request. */
+export async function publishApplyReport(options: PublishApplyReportOptions): Promise<PublishedApplyReport> {
+  checkSha(options.commitSha, "commitSha");
+  if (!Number.isInteger(options.pullNumber) || options.pullNumber < 1) {
+    throw githubError("GITHUB_INPUT_INVALID", `pullNumber ${options.pullNumber} is not a pull request number.`, "Pass the number of the merged pull request (a positive integer).");
+  }
+  const client = createGitHubClient(options, "the infra-live-write token");
+  const { owner, repo, pullNumber, commitSha } = options;
+  // Only our own comments count: anyone can paste the marker into a comment of theirs.
+  const { data: self } = await client.request<{ login: string }>("GET /user");
+  const comments = await client.paginate<IssueComment>("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: pullNumber });
+  const current = comments.find((comment) => comment.user?.login === self.login && applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha);
+  const marker = `${applyReportMarker(commitSha)}\n`;
+  const { body: content, truncated } = truncateCommentBody(options.body, githubCommentLimit - marker.length);
+  const body = marker + content;
+  if (current && current.body === body) return { commentId: current.id, url: current.html_url, action: "unchanged", truncated };
+  if (current) {
+    const { data } = await client.request<IssueComment>("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current.id, body });
+    return { commentId: data.id, url: data.html_url, action: "updated", truncated };
+  }
+  const { data } = await client.request<IssueComment>("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: pullNumber, body });
+  return { commentId: data.id, url: data.html_url, action: "created", truncated };
+}
