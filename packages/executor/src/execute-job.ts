@@ -21,6 +21,7 @@ import { SecretMasker, secretsFromEnvironment } from "./masking.js";
 import type { JobResult, UnitResult } from "./result.js";
 import { runUnit, unitFileStem } from "./run-unit.js";
 import { findIacTools, type IacTools } from "./tools.js";
+import { keptRunsFromEnv, pruneRunDirectories, runTimestamp } from "./run-directories.js";
 import { formatCommand, unitSteps } from "./unit-commands.js";
 import { discoverUnitDependencies, unitNeeds } from "./unit-graph.js";
 import { createJobWorktree, gitCommonDir } from "./worktree.js";
@@ -67,13 +68,14 @@ export function parseJob(input: unknown, source = "job"): Job {
   });
 }
 
-export function runTimestamp(date = new Date()): string {
-  return date.toISOString().replace(/[:.]/g, "-");
-}
-
-/** `<git common dir>/gantry/runs/<timestamp>`: outside every worktree, shared by them, never committed. */
-export async function defaultRunDirectory(repo: string): Promise<string> {
-  return join(await gitCommonDir(repo), "gantry", "runs", runTimestamp());
+/**
+ * `<git common dir>/gantry/runs/<timestamp>`: outside every worktree, shared by them, never committed. Old
+ * runs beyond `GANTRY_KEEP_RUNS` of `env` are pruned first (see `run-directories.ts`).
+ */
+export async function defaultRunDirectory(repo: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const runsRoot = join(await gitCommonDir(repo), "gantry", "runs");
+  pruneRunDirectories(runsRoot, keptRunsFromEnv(env));
+  return join(runsRoot, runTimestamp());
 }
 
 export async function defaultStateDirectory(repo: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -159,7 +161,7 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   masker.addAll(credentials.secrets);
   masker.addAll(secretsFromEnvironment(credentials.env));
 
-  const runDir = options.runDir ?? join(await defaultRunDirectory(repo), job.id);
+  const runDir = options.runDir ?? join(await defaultRunDirectory(repo, env), job.id);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const stateDir = options.stateDir ?? (await defaultStateDirectory(repo, env));
   mkdirSync(stateDir, { recursive: true });

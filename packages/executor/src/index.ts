@@ -8,10 +8,10 @@ export {
   jobExitCode,
   defaultRunDirectory,
   defaultStateDirectory,
-  runTimestamp,
   type ExecuteOptions,
   type ExecutionEvent,
 } from "./execute-job.js";
+export { runTimestamp, pruneRunDirectories, keptRunsFromEnv, DEFAULT_KEPT_RUNS } from "./run-directories.js";
 export { checkJobMinimal, localCredentials, defaultGuard, defaultCredentials, type JobGuard, type CredentialProvider, type JobCredentials } from "./guard.js";
 export { findIacTools, type IacTools } from "./tools.js";
 export { SecretMasker, secretsFromEnvironment, MASK } from "./masking.js";

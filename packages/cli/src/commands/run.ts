@@ -80,7 +80,7 @@ export const command: Command = async (argv, io) => {
     throw error;
   }
 
-  const runRoot = await defaultRunDirectory(repo);
+  const runRoot = await defaultRunDirectory(repo, io.env);
   const progress = createProgressPrinter(io.stderr, { masker });
   using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry run: ${name} received; stopping (again to exit at once)\n`));
   try {
