@@ -510,3 +510,20 @@ describe("events", () => {
     }
   });
 });
+
+describe("readsOfUnits", () => {
+  test("lists what units read at one commit, with the problems found, and says when a path is not a unit", async () => {
+    const { readsOfUnits } = await import("../src/index.js");
+    await using repo = createTempGitRepo({
+      "root.hcl": `locals {\n  env = read_terragrunt_config(find_in_parent_folders("env.hcl"))\n}\n`,
+      "prod/env.hcl": `locals {\n  name = "prod"\n}\n`,
+      "prod/app/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\ninputs = {\n  policy = file("\${get_repo_root()}/shared/leak.json")\n}\n`,
+      "shared/leak.json": { symlink: "/etc/hostname" },
+    });
+    const [app, missing] = await readsOfUnits({ repo: repo.dir, commit: repo.sha(), units: ["prod/app", "prod/nothing"] });
+    expect(app!.exists).toBe(true);
+    expect(app!.files).toEqual(expect.arrayContaining(["prod/app/terragrunt.hcl", "root.hcl", "prod/env.hcl", "shared/leak.json"]));
+    expect(app!.problems).toEqual([expect.objectContaining({ code: "SYMLINK_ESCAPES_REPO", file: "prod/app/terragrunt.hcl", line: 5 })]);
+    expect(missing).toEqual({ unit: "prod/nothing", exists: false, files: [], problems: [] });
+  });
+});

@@ -1,9 +1,12 @@
 /**
  * Unit paths must stay inside the repository: no absolute path, no `..`, and no symlink (in the unit's
- * path or anywhere in its directory) that resolves outside the repository. Symlinks are read from the git
- * tree at the job's ref (mode 120000), not from the working tree, so what is checked is what was reviewed.
+ * path or anywhere in its directory) that resolves outside the repository. Nor may anything a unit reads
+ * (an included file, `read_terragrunt_config`, `file()`, …) lead outside through a symlink elsewhere in the
+ * repository, which the change detector's analysis of the unit reports. Symlinks are read from the git tree at
+ * the job's ref (mode 120000), not from the working tree, so what is checked is what was reviewed.
  */
 import { posix } from "node:path";
+import { readsOfUnits } from "@gantry/change-detector";
 import { GuardRefusedError } from "./errors.js";
 import { listTree, readBlobs } from "./git.js";
 
@@ -72,7 +75,7 @@ export async function checkUnitsContained(repo: string, commit: string, units: s
   for (const unit of units) checkUnitPathShape(unit, commit);
   const entries = await listTree(repo, commit);
   const symlinks = entries.filter((entry) => entry.mode === SYMLINK_MODE);
-  if (symlinks.length === 0) return;
+  if (symlinks.length === 0) return; // nothing can lead outside
   const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))]);
   const links = new Map(symlinks.map((entry) => [entry.path, targets.get(entry.object) ?? ""]));
 
@@ -93,5 +96,22 @@ export async function checkUnitsContained(repo: string, commit: string, units: s
       const resolution = resolveInRepository(linkPath, links);
       if (!resolution.inside) throw refuse(resolution.via, resolution.target);
     }
+  }
+  await checkUnitReadsContained(repo, commit, units);
+}
+
+/** Refuses a unit that reads anything through a symlink leaving the repository (see the module comment). */
+async function checkUnitReadsContained(repo: string, commit: string, units: string[]): Promise<void> {
+  for (const report of await readsOfUnits({ repo, commit, units })) {
+    const escape = report.problems.find((problem) => problem.code === "SYMLINK_ESCAPES_REPO");
+    if (!escape) continue;
+    const where = escape.file ? ` (read from ${escape.file}${escape.line ? `:${escape.line}` : ""})` : "";
+    throw new GuardRefusedError({
+      guard: "path-containment",
+      unit: report.unit,
+      commit,
+      message: `the unit reads through a symlink that leaves the repository: ${escape.message}${where}`,
+      hint: "replace the symlink with the files it points to, or point it inside the repository; then re-run the pipeline",
+    });
   }
 }

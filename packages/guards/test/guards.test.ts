@@ -254,6 +254,20 @@ describe("path containment", () => {
     expect(error.message).toMatch(/symlink (prod\/app\/secrets -> \/etc|hop -> \.\.\/\.\.) leaves the repository/);
   });
 
+  it("refuses a unit that includes a file through a symlink leaving the repository, far from the unit's directory", async () => {
+    await using repo = repository();
+    const base = repo.sha();
+    const head = repo.commit({
+      "_envcommon/app.hcl": { symlink: "../../outside/app.hcl" },
+      "prod/app/terragrunt.hcl": `include "common" {\n  path = "\${get_repo_root()}/_envcommon/app.hcl"\n}\n`,
+    });
+    const job = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head } });
+    const error = await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }));
+    expectRefused(error, "path-containment", 41, "prod/app", head);
+    expect(error.message).toContain("_envcommon/app.hcl is a symlink to '../../outside/app.hcl', outside the repository");
+    expect(error.message).toContain("read from prod/app/terragrunt.hcl:2");
+  });
+
   it("allows symlinks that stay inside the repository", async () => {
     await using repo = repository();
     const base = repo.sha();
