@@ -9,3 +9,4 @@ export { configJsonSchema, gantryConfigSchema, type GantryConfig, type GantryCon
 export { loadClassifierPlugins, isChangeClassifier, type ChangeClassifier, type ChangedFile, type ClassifierClaim, type ClassifierContext } from "./plugins.js";
 export { renderPlan, renderPlanText, renderPlanMermaid, githubMatrix, githubOutputLine, planFormats, type PlanFormat } from "./render.js";
 export { classifierErrorExitCodes, type ClassifierErrorCode } from "./errors.js";
+export { isSecretName, looksLikeSecretValue } from "./secret-names.js";

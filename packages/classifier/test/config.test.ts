@@ -119,6 +119,23 @@ describe(".gantry/config.yml", () => {
     expect(error.hint).toBeTruthy();
   });
 
+  it("refuses a secret in terragrunt.env (by its name or by a credential's format), naming the file, line and key", () => {
+    const byName = configError({ ".gantry/config.yml": 'deployBranch: main\nterragrunt:\n  env:\n    TG_PROVIDER_CACHE: "1"\n    DATADOG_API_KEY: "0123456789abcdef"\n' });
+    expect(byName.code).toBe("CONFIG_INVALID");
+    expect(byName.location).toMatchObject({ file: ".gantry/config.yml", line: 5 });
+    expect(byName.message).toBe("key terragrunt.env.DATADOG_API_KEY: 'DATADOG_API_KEY' names a secret, and terragrunt.env is copied into every job document, plan output and CI log");
+    expect(byName.hint).toContain("CI's secret store");
+    expect(byName.message + (byName.hint ?? "")).not.toContain("0123456789abcdef");
+
+    const byValue = configError({ ".gantry/config.yml": `terragrunt:\n  env:\n    TG_EXTRA: "ghp_${"a".repeat(36)}"\n` });
+    expect(byValue.location).toMatchObject({ line: 3 });
+    expect(byValue.message).toContain("key terragrunt.env.TG_EXTRA: the value looks like a credential");
+
+    // Ids, paths and empty values are not secrets.
+    const { config } = parse({ ".gantry/config.yml": 'terragrunt:\n  env:\n    AWS_ACCESS_KEY_ID_FILE: "/run/key"\n    TF_TOKEN_app_terraform_io: ""\n    TG_NON_INTERACTIVE: "true"\n' });
+    expect(Object.keys(config.terragrunt.env)).toEqual(["AWS_ACCESS_KEY_ID_FILE", "TF_TOKEN_app_terraform_io", "TG_NON_INTERACTIVE"]);
+  });
+
   it("reports YAML syntax errors with their line", () => {
     const error = configError({ ".gantry/config.yml": "deployBranch: main\nenvironments:\n  - name: [prod\n" });
     expect(error.code).toBe("CONFIG_SYNTAX");

@@ -5,16 +5,13 @@
  * output too.
  */
 import { Transform, type TransformCallback } from "node:stream";
+import { isSecretName } from "@gantry/classifier";
 
 export const MASK = "***";
 
 /** Values shorter than this are not masked: masking `dev` or `true` would destroy every log. */
 export const MIN_SECRET_LENGTH = 4;
 
-/** Environment variable names whose values are treated as secrets. */
-const secretNamePattern = /(SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL|SESSION_KEY)/i;
-/** Names that match the pattern but hold ids, paths or sockets, not secrets. */
-const notSecretSuffix = /(_ID|_FILE|_PATH|_SOCK|_DIR|_URL)$/i;
 
 export class SecretMasker {
   readonly #secrets = new Set<string>();
@@ -102,7 +99,7 @@ export class SecretMasker {
 export function secretsFromEnvironment(env: Record<string, string | undefined>): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && secretNamePattern.test(name) && !notSecretSuffix.test(name)) {
+    if (value !== undefined && isSecretName(name)) {
       secrets.push(value);
     }
   }

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { classifierError } from "../errors.js";
+import { isSecretName, looksLikeSecretValue } from "../secret-names.js";
 import { gantryConfigSchema, type GantryConfig } from "./schema.js";
 
 export type ConfigPath = readonly (string | number)[];
@@ -30,7 +31,10 @@ export function formatConfigPath(path: ConfigPath): string {
 
 export function validateConfig(value: unknown, file: string, locate: LocateKey, hint?: string): GantryConfig {
   const result = gantryConfigSchema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) {
+    refuseSecrets(result.data, file, locate);
+    return result.data;
+  }
   const [first, ...others] = result.error.issues.map((issue) => describeIssue(issue, value, locate));
   const also = others.slice(0, 5).map((other) => `${other.position ? `line ${other.position.line}: ` : ""}${other.text}`);
   const more = others.length > 5 ? [`and ${others.length - 5} more`] : [];
@@ -41,6 +45,19 @@ export function validateConfig(value: unknown, file: string, locate: LocateKey, 
       ...(also.length > 0 ? [`also: ${[...also, ...more].join("; ")}`] : []),
     ].join("\n  "),
   });
+}
+
+/** `terragrunt.env` is copied into every job document, plan output and CI log: a secret there is refused. */
+function refuseSecrets(config: GantryConfig, file: string, locate: LocateKey): void {
+  for (const [name, value] of Object.entries(config.terragrunt.env)) {
+    const byName = isSecretName(name) && value !== "";
+    if (!byName && !looksLikeSecretValue(value)) continue;
+    const path = ["terragrunt", "env", name];
+    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
+      location: { file, ...(locate(path) ?? locate(path, { key: true }) ?? {}) },
+      hint: "remove it from the configuration and give it to the executor through your CI's secret store (terragrunt inherits the executor's environment)",
+    });
+  }
 }
 
 function describeIssue(issue: z.core.$ZodIssue, value: unknown, locate: LocateKey): { text: string; position: ConfigPosition | undefined } {
