@@ -22,3 +22,34 @@ describe("createProgressPrinter", () => {
     ]);
   });
 });
+
+describe("createProgressPrinter in GitHub Actions", () => {
+  it("prints each finished unit's log as a log group, masked, with workflow commands switched off inside it", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const logPath = join(mkdtempSync(join(tmpdir(), "gantry-progress-")), "dev-app.log");
+    writeFileSync(logPath, "Plan: 1 to add\n::add-mask::nothing\n::set-output name=x::hijack\npassword is hunter2-secret\n");
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    const progress = createProgressPrinter(out, { masker: new SecretMasker(["hunter2-secret"]), actionsLogGroups: true });
+    const job = makeJob({ action: "plan", units: ["dev/app"], ref: "a".repeat(40) });
+    const result: UnitResult = { unit: "dev/app", status: "succeeded", exitCode: 0, durationMs: 5, logPath, planFile: null, plan: null, reason: null, commands: [] };
+    progress.onEvent({ type: "unit-finished", job, result });
+    progress.onEvent({ type: "unit-finished", job, result: { ...result, unit: "dev/none", logPath: null } });
+    progress.stop();
+
+    const lines = text.split("\n");
+    const start = lines.indexOf("::group::dev/app log");
+    expect(start).toBeGreaterThan(0);
+    const token = /^::stop-commands::(gantry-[0-9a-f-]{36})$/.exec(lines[start + 1]!)?.[1];
+    expect(token).toBeDefined();
+    const resume = lines.indexOf(`::${token}::`);
+    expect(lines.slice(start + 2, resume)).toEqual(["Plan: 1 to add", "::add-mask::nothing", "::set-output name=x::hijack", "password is ***"]);
+    expect(lines[resume + 1]).toBe("::endgroup::");
+    expect(text).not.toContain("hunter2-secret");
+    // A unit without a log (not started) gets its line only.
+    expect(text.match(/::group::/g)).toHaveLength(1);
+  });
+});

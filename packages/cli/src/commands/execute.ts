@@ -83,7 +83,7 @@ export const command: Command = async (argv, io) => {
   }
 
   const masker = new SecretMasker();
-  const progress = createProgressPrinter(io.stderr, { masker });
+  const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
   using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry execute: ${name} received; stopping the running units (again to exit at once)\n`));
   try {
     const result = await executeJob(job, {

@@ -81,7 +81,7 @@ export const command: Command = async (argv, io) => {
   }
 
   const runRoot = await defaultRunDirectory(repo, io.env);
-  const progress = createProgressPrinter(io.stderr, { masker });
+  const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
   using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry run: ${name} received; stopping (again to exit at once)\n`));
   try {
     const dispatch = await dispatchInProcess<JobResult>(plan, {

@@ -1,7 +1,14 @@
 /**
  * Live progress for long runs: a line when a job or unit starts and finishes, and every `heartbeatMs`
  * a line naming what is still running, so a quiet terragrunt never looks like a hang.
+ *
+ * Inside GitHub Actions (`actionsLogGroups`), each finished unit's log follows its line as a collapsible
+ * group of the run's log, as Pipelines groups logs per unit. The log is terragrunt's and the module's output,
+ * which a pull request controls. So workflow commands are switched off around it (`::stop-commands::`), and a
+ * line like `::add-mask::` or `::set-output` in a plan is printed, never obeyed.
  */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { ExecutionEvent } from "../execute-job.js";
 import type { SecretMasker } from "../masking.js";
 import { formatPlanCounts } from "../plan-summary.js";
@@ -11,7 +18,14 @@ export interface ProgressPrinter {
   stop(): void;
 }
 
-export function createProgressPrinter(out: NodeJS.WritableStream, options: { masker?: SecretMasker; heartbeatMs?: number } = {}): ProgressPrinter {
+export interface ProgressOptions {
+  masker?: SecretMasker;
+  heartbeatMs?: number;
+  /** Print each finished unit's log as a GitHub Actions log group (default: false). */
+  actionsLogGroups?: boolean;
+}
+
+export function createProgressPrinter(out: NodeJS.WritableStream, options: ProgressOptions = {}): ProgressPrinter {
   const started = Date.now();
   const running = new Map<string, number>();
   const clock = () => {
@@ -19,6 +33,19 @@ export function createProgressPrinter(out: NodeJS.WritableStream, options: { mas
     return `[${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}]`;
   };
   const print = (line: string) => out.write(`${clock()} ${options.masker ? options.masker.mask(line) : line}\n`);
+  const mask = (text: string) => (options.masker ? options.masker.mask(text) : text);
+  const printLogGroup = (unit: string, logPath: string) => {
+    let log: string;
+    try {
+      log = readFileSync(logPath, "utf8");
+    } catch (error) {
+      log = `(the log ${logPath} could not be read: ${(error as Error).message})`;
+    }
+    // A fresh token each time: the log cannot know it, so it cannot switch commands back on.
+    const token = `gantry-${randomUUID()}`;
+    const body = mask(log);
+    out.write(`::group::${mask(unit).replace(/[\r\n]/g, " ")} log\n::stop-commands::${token}\n${body}${body.endsWith("\n") ? "" : "\n"}::${token}::\n::endgroup::\n`);
+  };
   const timer = setInterval(() => {
     if (running.size > 0) print(`… still running: ${[...running.keys()].join(", ")}`);
   }, options.heartbeatMs ?? 30_000);
@@ -37,6 +64,7 @@ export function createProgressPrinter(out: NodeJS.WritableStream, options: { mas
           running.delete(`${event.job.id}:${event.result.unit}`);
           const detail = event.result.plan ? formatPlanCounts(event.result.plan) : (event.result.reason ?? "");
           print(`  ${event.result.status === "succeeded" ? "✔" : event.result.status === "failed" ? "✘" : "⏭"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
+          if (options.actionsLogGroups && event.result.logPath) printLogGroup(event.result.unit, event.result.logPath);
           break;
         }
         case "job-finished":
