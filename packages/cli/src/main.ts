@@ -1,4 +1,6 @@
+import { resolve } from "node:path";
 import { GantryError } from "@gantry/errors";
+import { writeErrorDocument } from "./error-document.js";
 import type { CliIO, Command } from "./io.js";
 
 /**
@@ -47,6 +49,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     if (GantryError.isInstance(error)) {
       io.stderr.write(`gantry ${name}: error [${error.code}]: ${error.format()}\n`);
+      const errorFile = io.env.GANTRY_ERROR_FILE;
+      if (errorFile) {
+        try {
+          writeErrorDocument(resolve(io.cwd, errorFile), name, error);
+        } catch (writeError) {
+          io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${(writeError as Error).message}\n`);
+        }
+      }
       return error.exitCode;
     }
     throw error;

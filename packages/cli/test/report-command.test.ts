@@ -208,6 +208,35 @@ describe("gantry report", () => {
     expect(github.violations).toEqual([]);
   });
 
+  it("reports a run that failed before planning (GANTRY_ERROR_FILE) as the pull request's report, replaced in place by the next good run", async () => {
+    await using github = await startGitHubEmulator({ tokens: tokenSpecs, repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }] });
+    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive };
+    const errorFile = join(fixture.work, "plan-error.json");
+    // A real failure of `gantry plan`: an unknown ref.
+    const failed = await gantry(fixture.repo.dir, { GANTRY_ERROR_FILE: errorFile }, "plan", "--base", fixture.base, "--head", "no-such-branch", "--event", "pull_request", "--json");
+    expect(failed.exitCode).not.toBe(0);
+    expect(readJson(errorFile)).toMatchObject({ apiVersion: "gantry/v1", kind: "Error", command: "plan", exitCode: failed.exitCode });
+
+    const run = await gantry(fixture.work, env, "report", "--error", errorFile, "--head", fixture.head, "--publish-pr", "7");
+    expect(run.exitCode).toBe(30);
+    expect(run.stdout).toContain("The pipeline failed before running any job");
+    expect(run.stdout).toContain("gantry plan failed");
+    expect(run.stdout).toContain("no-such-branch");
+    const good = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", planResult, destroyResult, "--publish-pr", "7");
+    expect(good.stderr).toMatch(/updated the report comment/);
+    const comments = github.comments("acme", "infrastructure-live", 7);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).not.toContain("failed before running");
+    expect(github.violations).toEqual([]);
+
+    // Bad input: no --head, --plan as well, or a file that is not an Error document.
+    expect((await gantry(fixture.work, {}, "report", "--error", errorFile)).stderr).toContain("--error needs --head");
+    expect((await gantry(fixture.work, {}, "report", "--error", errorFile, "--plan", fixture.planFile)).exitCode).toBe(2);
+    const notError = await gantry(fixture.work, {}, "report", "--error", fixture.planFile, "--head", fixture.head);
+    expect(notError.exitCode).toBe(20);
+    expect(notError.stderr).toContain('field "kind" must be "Error"');
+  });
+
   it("refuses to publish without GANTRY_INFRA_LIVE_TOKEN, never falling back to another token", async () => {
     await using github = await startGitHubEmulator({ tokens: tokenSpecs, repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }] });
     const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_DISPATCH_TOKEN: tokens.dispatch, GANTRY_CODE_READ_TOKEN: tokens.codeRead };

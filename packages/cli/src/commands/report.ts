@@ -13,14 +13,18 @@ import {
   reportSucceeded,
   SecretMasker,
   secretsFromEnvironment,
+  type RunReport,
   type SourcedJobResult,
 } from "@gantry/executor";
+import type { PlanDocument } from "@gantry/classifier";
+import { parseErrorDocument } from "../error-document.js";
 import { readToken, TOKEN_SETTINGS } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 
 const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
                      [--publish-pr N | --publish-merged-pr] [--repository OWNER/REPO]
+       gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
 The roll-up of a plan whose jobs ran elsewhere (a GitHub Actions matrix of \`gantry execute --result\`, or
 the pipelines repository's workflow): one report for every job of the plan. A job with no result did not run
@@ -28,6 +32,11 @@ the pipelines repository's workflow): one report for every job of the plan. A jo
 infrastructure changed.
 
   --plan FILE          the document of \`gantry plan --json\` (apiVersion gantry/v1, kind Plan)
+  --error FILE         instead of a plan: the error a failing gantry command wrote to GANTRY_ERROR_FILE
+                       (kind Error). The report says that planning failed and why, like Pipelines' comment
+                       when orchestration fails; with --publish-pr it becomes the report comment of --head.
+  --head SHA           with --error: the commit the failed run was for (the pull request's head)
+  --event EVENT        with --error: pull_request (default) or push
   --results FILE|DIR   JobResult documents (\`gantry execute --result FILE\`); repeatable, and any further
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
@@ -82,6 +91,28 @@ function resultFiles(paths: readonly string[], io: CliIO): string[] {
   return files;
 }
 
+/** The report of a run that failed before it had a plan: the error a gantry command wrote to GANTRY_ERROR_FILE. */
+function reportForError(file: string, head: string | undefined, event: string | undefined, io: CliIO): RunReport {
+  if (head === undefined || !/^[0-9a-f]{40}$/.test(head)) {
+    throw new GantryError("USAGE", `--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, { hint: "in a pull request workflow: --head \"${{ github.event.pull_request.head.sha }}\"", exitCode: 2 });
+  }
+  if (event !== undefined && event !== "pull_request" && event !== "push") {
+    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+  }
+  const path = resolve(io.cwd, file);
+  const failure = parseErrorDocument(readJson(path, "error", io), relative(io.cwd, path) || path);
+  const where = failure.location ? `${failure.location.file}${failure.location.line ? `:${failure.location.line}` : ""}${failure.location.line && failure.location.column ? `:${failure.location.column}` : ""}: ` : "";
+  return {
+    event: event ?? "pull_request",
+    base: "",
+    head,
+    jobs: [],
+    interrupted: false,
+    logs: actionsRunUrl(io.env),
+    error: { code: failure.code, message: `gantry ${failure.command} failed: ${where}${failure.message}`, hint: failure.hint },
+  };
+}
+
 function parseRepository(value: string | undefined): { owner: string; repo: string } {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value ?? "");
   if (!match) {
@@ -96,6 +127,9 @@ export const command: Command = async (argv, io) => {
     argv,
     {
       plan: { type: "string" },
+      error: { type: "string" },
+      head: { type: "string" },
+      event: { type: "string" },
       results: { type: "string", multiple: true },
       format: { type: "string" },
       output: { type: "string" },
@@ -109,7 +143,13 @@ export const command: Command = async (argv, io) => {
     io.stdout.write(`${help}\n`);
     return 0;
   }
-  const planFile = resolve(io.cwd, requireOption("report", values.plan, "plan"));
+  if (values.error !== undefined && values.plan !== undefined) {
+    throw new GantryError("USAGE", "--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan", exitCode: 2 });
+  }
+  if (values.error !== undefined && (values["publish-merged-pr"] === true || (values.results ?? []).length + positionals.length > 0)) {
+    throw new GantryError("USAGE", "--error takes no results and no --publish-merged-pr", { hint: "see `gantry report --help`", exitCode: 2 });
+  }
+  const planFile = values.error === undefined ? resolve(io.cwd, requireOption("report", values.plan, "plan")) : undefined;
   const format = values.format ?? "markdown";
   if (format !== "markdown" && format !== "text") {
     throw new GantryError("USAGE", `--format must be markdown or text, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
@@ -134,15 +174,21 @@ export const command: Command = async (argv, io) => {
     });
   }
 
-  const plan = parsePlanDocument(readJson(planFile, "plan", io), relative(io.cwd, planFile) || planFile);
-  if (publishMerged && plan.event !== "push") {
-    throw new GantryError("USAGE", `--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N", exitCode: 2 });
+  let report: RunReport;
+  let plan: PlanDocument | undefined;
+  if (planFile === undefined) {
+    report = reportForError(values.error!, values.head, values.event, io);
+  } else {
+    plan = parsePlanDocument(readJson(planFile, "plan", io), relative(io.cwd, planFile) || planFile);
+    if (publishMerged && plan.event !== "push") {
+      throw new GantryError("USAGE", `--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N", exitCode: 2 });
+    }
+    const results: SourcedJobResult[] = resultFiles([...(values.results ?? []), ...positionals], io).map((file) => {
+      const source = relative(io.cwd, file) || file;
+      return { result: parseJobResultDocument(readJson(file, "result", io), source), source };
+    });
+    report = reportForPlan(plan, results, { logs: actionsRunUrl(io.env) });
   }
-  const results: SourcedJobResult[] = resultFiles([...(values.results ?? []), ...positionals], io).map((file) => {
-    const source = relative(io.cwd, file) || file;
-    return { result: parseJobResultDocument(readJson(file, "result", io), source), source };
-  });
-  const report = reportForPlan(plan, results, { logs: actionsRunUrl(io.env) });
 
   const masker = new SecretMasker(secretsFromEnvironment(io.env));
   const markdown = renderMarkdownReport(report, { masker });
@@ -159,13 +205,13 @@ export const command: Command = async (argv, io) => {
       ...(apiUrl ? { baseUrl: apiUrl } : {}),
       ...repository,
       pullNumber,
-      headSha: plan.head,
+      headSha: report.head,
       body: markdown,
     });
     io.stderr.write(`gantry report: ${published.action} the report comment on ${repository.owner}/${repository.repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}\n`);
   }
 
-  if (publishMerged && token !== undefined && repository !== undefined) {
+  if (publishMerged && plan && token !== undefined && repository !== undefined) {
     const apiUrl = io.env.GITHUB_API_URL;
     const connection = { token, tokenName: TOKEN_SETTINGS["infra-live-write"].variable, ...(apiUrl ? { baseUrl: apiUrl } : {}), ...repository };
     const where = `${repository.owner}/${repository.repo}`;
