@@ -232,6 +232,7 @@ describe("gantry report", () => {
     // Bad input: no --head, --plan as well, or a file that is not an Error document.
     expect((await gantry(fixture.work, {}, "report", "--error", errorFile)).stderr).toContain("--error needs --head");
     expect((await gantry(fixture.work, {}, "report", "--error", errorFile, "--plan", fixture.planFile)).exitCode).toBe(2);
+    expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--head", fixture.head)).stderr).toContain("--head and --event go with --error");
     const notError = await gantry(fixture.work, {}, "report", "--error", fixture.planFile, "--head", fixture.head);
     expect(notError.exitCode).toBe(20);
     expect(notError.stderr).toContain('field "kind" must be "Error"');

@@ -149,6 +149,9 @@ export const command: Command = async (argv, io) => {
   if (values.error !== undefined && (values["publish-merged-pr"] === true || (values.results ?? []).length + positionals.length > 0)) {
     throw new GantryError("USAGE", "--error takes no results and no --publish-merged-pr", { hint: "see `gantry report --help`", exitCode: 2 });
   }
+  if (values.error === undefined && (values.head !== undefined || values.event !== undefined)) {
+    throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
+  }
   const planFile = values.error === undefined ? resolve(io.cwd, requireOption("report", values.plan, "plan")) : undefined;
   const format = values.format ?? "markdown";
   if (format !== "markdown" && format !== "text") {
