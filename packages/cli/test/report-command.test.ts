@@ -2,18 +2,22 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGitHubEmulator, type GitHubTokenSpec } from "@gantry/testkit";
+import { planDocumentSchema } from "@gantry/classifier";
 import { executeDryRun, gantry, pullRequestFixture, readJson } from "./report-fixtures.js";
 
 const tokens = {
   infraLive: "github_pat_11infralive_00000000000000000000",
   dispatch: "github_pat_11dispatch_0000000000000000000000",
   codeRead: "github_pat_11coderead_0000000000000000000000",
+  infraLiveIssues: "github_pat_11infraliveissues_0000000000000",
 };
 // Exactly the least rights of `TOKEN_SETTINGS` (@gantry/guards): pull_requests: write for the report comment.
 const tokenSpecs: GitHubTokenSpec[] = [
   { token: tokens.infraLive, label: "infra-live-write", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { pull_requests: "write" } },
   { token: tokens.dispatch, label: "dispatch", kind: "fine-grained", repositories: ["acme/infrastructure-pipelines"], permissions: { actions: "write" } },
   { token: tokens.codeRead, label: "code-read", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { contents: "read" } },
+  // For --open-issue-on-failure: the report token's rights plus issues: write.
+  { token: tokens.infraLiveIssues, label: "infra-live-write+issues", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { pull_requests: "write", issues: "write" } },
 ];
 
 let fixture: Awaited<ReturnType<typeof pullRequestFixture>>;
@@ -185,7 +189,24 @@ describe("gantry report", () => {
     expect(applyReport!.body.startsWith(`<!-- gantry:apply-report sha=${fixture.head} -->\n`)).toBe(true);
     expect(applyReport!.body).toContain(first.stdout.trim());
     expect(github.comments("acme", "infrastructure-live", 9)).toEqual([]);
+    expect(github.issues("acme", "infrastructure-live")).toEqual([]);
+
+    // A job that failed (here refused by its guards: main does not hold the change): with
+    // --open-issue-on-failure, an issue assigned to whoever merged, besides the comment.
+    const pushDocument = planDocumentSchema.parse(readJson(pushPlan));
+    const apply = pushDocument.jobs.find((job) => job.action === "apply")!;
+    const failedApply = await executeDryRun(fixture.repo.dir, fixture.work, pushDocument, apply.id, { name: "failed-apply" });
+    expect(failedApply.exitCode).not.toBe(0);
+    const withIssue = await gantry(fixture.work, { ...env, GANTRY_INFRA_LIVE_TOKEN: tokens.infraLiveIssues }, "report", "--plan", pushPlan, "--results", failedApply.file, "--publish-merged-pr", "--open-issue-on-failure");
+    expect(withIssue.exitCode).toBe(30);
+    expect(withIssue.stderr).toMatch(/created the failed-apply issue acme\/infrastructure-live#10 \(assigned to @acme\)/);
+    const [issue, ...others] = github.issues("acme", "infrastructure-live");
+    expect(others).toEqual([]);
+    expect(issue).toMatchObject({ number: 10, state: "open", assignees: ["acme"] });
+    expect(issue!.body).toContain(`<!-- gantry:apply-failure sha=${fixture.head} -->`);
+    expect(issue!.body).toContain(withIssue.stdout.trim().split("\n")[0]!);
     expect(github.violations).toEqual([]);
+    expect((await gantry(fixture.work, env, "report", "--plan", pushPlan, "--open-issue-on-failure")).stderr).toContain("--open-issue-on-failure goes with --publish-merged-pr");
   });
 
   it("does not publish a push that no pull request made, and refuses --publish-merged-pr for a pull request's plan", async () => {

@@ -1,7 +1,7 @@
 import { startGitHubEmulator } from "@gantry/testkit";
 import { describe, expect, it } from "vitest";
-import { findMergedPullRequest, publishApplyReport, publishPullRequestReport } from "../src/index.js";
-import { emulatorOptions, headSha, tokens } from "./github-fixtures.js";
+import { findMergedPullRequest, openFailedApplyIssue, publishApplyReport, publishPullRequestReport } from "../src/index.js";
+import { emulatorOptions, headSha, tokenSpecs, tokens } from "./github-fixtures.js";
 
 const mergeSha = "5".repeat(40);
 const otherMergeSha = "6".repeat(40);
@@ -68,5 +68,44 @@ describe("publishApplyReport", () => {
   it("fails with the token's name when the token may not read pull requests", async () => {
     await using github = await emulatorWithMergedPull();
     await expect(findMergedPullRequest({ ...live, token: tokens.dispatch, tokenName: "GANTRY_DISPATCH_TOKEN", baseUrl: github.url, commitSha: mergeSha, baseBranch: "main" })).rejects.toThrow(/GANTRY_DISPATCH_TOKEN/);
+  });
+});
+
+describe("openFailedApplyIssue", () => {
+  const issueWriter = "github_pat_11issues_00000000000000000000000";
+  async function emulatorWithIssueToken() {
+    const github = await startGitHubEmulator(
+      emulatorOptions({
+        tokens: [
+          ...tokenSpecs,
+          // The report token plus issues: write, which this option needs.
+          { token: issueWriter, label: "infra-live-write+issues", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { pull_requests: "write", issues: "write" }, login: "gantry-ci" },
+        ],
+      }),
+    );
+    github.addPullRequest("acme", "infrastructure-live", { number: 7, headSha: "7".repeat(40), state: "closed", merged: true, mergeCommitSha: mergeSha, title: "Grow the cluster" });
+    return github;
+  }
+
+  it("opens one issue per failed pushed commit, assigned to whoever merged, and updates it on a re-run", async () => {
+    await using github = await emulatorWithIssueToken();
+    const options = { ...live, token: issueWriter, baseUrl: github.url, pullNumber: 7, commitSha: mergeSha };
+    const first = await openFailedApplyIssue({ ...options, body: "## Apply\n❌ prod/app failed" });
+    const again = await openFailedApplyIssue({ ...options, body: "## Apply\n❌ prod/app failed twice" });
+    const same = await openFailedApplyIssue({ ...options, body: "## Apply\n❌ prod/app failed twice" });
+    expect([first.action, again.action, same.action]).toEqual(["created", "updated", "unchanged"]);
+    expect(first.assignee).toBe("acme");
+    const issues = github.issues("acme", "infrastructure-live");
+    expect(issues).toHaveLength(1);
+    // Issues share the numbering of pull requests.
+    expect(issues[0]).toMatchObject({ number: 43, state: "open", author: "gantry-ci", assignees: ["acme"], title: "Gantry: apply failed for 5555555 (#7 Grow the cluster)" });
+    expect(issues[0]!.body).toBe(`<!-- gantry:apply-failure sha=${mergeSha} -->\nThe apply of 5555555, merged in #7 by @acme, failed.\n\n## Apply\n❌ prod/app failed twice`);
+    expect(github.violations).toEqual([]);
+  });
+
+  it("needs issues: write, and says so through the token's name", async () => {
+    await using github = await emulatorWithIssueToken();
+    await expect(openFailedApplyIssue({ ...live, token: tokens.report, tokenName: "GANTRY_INFRA_LIVE_TOKEN", baseUrl: github.url, pullNumber: 7, commitSha: mergeSha, body: "x" })).rejects.toThrow(/GANTRY_INFRA_LIVE_TOKEN/);
+    expect(github.issues("acme", "infrastructure-live")).toEqual([]);
   });
 });

@@ -10,7 +10,8 @@
  *   push, for the apply report) and listing, creating and editing issue comments on a pull
  *   request. GitHub accepts `issues: write` OR `pull_requests: write` for comments on a pull request, and
  *   `pull_requests: write` also covers reading the pull request, so it is the one permission needed. Gantry
- *   opens no pull requests and pushes nothing, so no `contents` and no `issues` permission.
+ *   opens no pull requests and pushes nothing, so no `contents` and no `issues` permission (only the opt-in
+ *   `gantry report --open-issue-on-failure` needs `issues: write` as well).
  * - dispatch: `workflow_dispatch`, listing, reading and cancelling runs (`actions: write`, which includes read).
  */
 export const TOKEN_SETTINGS = {

@@ -110,6 +110,15 @@ export interface GitHubCommentSnapshot {
   readonly author: string;
 }
 
+export interface GitHubIssueSnapshot {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string;
+  readonly state: "open" | "closed";
+  readonly author: string;
+  readonly assignees: string[];
+}
+
 export interface GitHubRunSnapshot {
   readonly id: number;
   readonly workflowPath: string;
@@ -130,6 +139,8 @@ export interface GitHubEmulator extends AsyncDisposable {
   comments(owner: string, repo: string, issueNumber: number): GitHubCommentSnapshot[];
   /** Adds a comment as another user would (e.g. a reviewer's, or one faking Gantry's marker). */
   addComment(owner: string, repo: string, issueNumber: number, body: string, authorLogin: string): number;
+  /** The issues (not pull requests) of a repository, lowest number first. */
+  issues(owner: string, repo: string): GitHubIssueSnapshot[];
   runs(owner: string, repo: string): GitHubRunSnapshot[];
   /** Sets a run's state now, and optionally the states it goes through on the next reads. */
   setRunState(runId: number, state: RunState, next?: readonly RunState[]): void;
@@ -405,6 +416,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       repository.comments.set(comment.id, comment);
       return comment.id;
     },
+    issues: (owner, repo) =>
+      [...repositoryOrThrow(owner, repo).issues.values()]
+        .sort((a, b) => a.number - b.number)
+        .map((issue) => ({ number: issue.number, title: issue.title, body: issue.body, state: issue.state, author: issue.author.login, assignees: issue.assignees.map((user) => user.login) })),
     runs: (owner, repo) => [...repositoryOrThrow(owner, repo).runs.values()].map(snapshotRun),
     setRunState(runId, runState, next = []) {
       const found = state.findRun(runId);

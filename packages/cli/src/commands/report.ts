@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { findMergedPullRequest, publishApplyReport, publishPullRequestReport } from "@gantry/dispatcher";
+import { findMergedPullRequest, openFailedApplyIssue, publishApplyReport, publishPullRequestReport } from "@gantry/dispatcher";
 import { GantryError } from "@gantry/errors";
 import {
   actionsRunUrl,
@@ -23,7 +23,7 @@ import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 
 const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
-                     [--publish-pr N | --publish-merged-pr] [--repository OWNER/REPO]
+                     [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
 The roll-up of a plan whose jobs ran elsewhere (a GitHub Actions matrix of \`gantry execute --result\`, or
@@ -49,6 +49,10 @@ infrastructure changed.
                        whose merge made the pushed commit (one comment per pushed commit, updated in place;
                        plan reports are left alone). A push that no pull request made is reported, not
                        published. Same token and API as --publish-pr.
+  --open-issue-on-failure
+                       with --publish-merged-pr: when a job failed, also open an issue assigned to whoever
+                       merged the pull request (one per pushed commit, updated in place). The token then
+                       also needs Issues: write.
   --repository O/R     the pull request's repository (default: GITHUB_REPOSITORY)
 
 The markdown report is also appended to GITHUB_STEP_SUMMARY when it is set.
@@ -135,6 +139,7 @@ export const command: Command = async (argv, io) => {
       output: { type: "string" },
       "publish-pr": { type: "string" },
       "publish-merged-pr": { type: "boolean" },
+      "open-issue-on-failure": { type: "boolean" },
       repository: { type: "string" },
     },
     help,
@@ -164,6 +169,9 @@ export const command: Command = async (argv, io) => {
   const publishMerged = values["publish-merged-pr"] === true;
   if (publishMerged && pullNumber !== undefined) {
     throw new GantryError("USAGE", "--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply", exitCode: 2 });
+  }
+  if (values["open-issue-on-failure"] === true && !publishMerged) {
+    throw new GantryError("USAGE", "--open-issue-on-failure goes with --publish-merged-pr", { hint: "issues are opened for failed applies of a push to the deploy branch", exitCode: 2 });
   }
   const publishing = pullNumber !== undefined || publishMerged;
   const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : undefined;
@@ -225,8 +233,12 @@ export const command: Command = async (argv, io) => {
 `);
     } else {
       const published = await publishApplyReport({ ...connection, pullNumber: merged.number, commitSha: plan.head, body: markdown });
-      io.stderr.write(`gantry report: ${published.action} the apply report comment on ${where}#${merged.number}: ${published.url}
-`);
+      io.stderr.write(`gantry report: ${published.action} the apply report comment on ${where}#${merged.number}: ${published.url}\n`);
+      const failed = report.interrupted || report.jobs.some((job) => job.status === "failed");
+      if (values["open-issue-on-failure"] === true && failed) {
+        const issue = await openFailedApplyIssue({ ...connection, pullNumber: merged.number, commitSha: plan.head, body: markdown });
+        io.stderr.write(`gantry report: ${issue.action} the failed-apply issue ${where}#${issue.number}${issue.assignee ? ` (assigned to @${issue.assignee})` : ""}: ${issue.url}\n`);
+      }
     }
   }
 

@@ -20,7 +20,10 @@ export {
 export {
   applyReportMarker,
   findMergedPullRequest,
+  openFailedApplyIssue,
   publishApplyReport,
+  type FailedApplyIssue,
+  type OpenFailedApplyIssueOptions,
   type FindMergedPullRequestOptions,
   type MergedPullRequest,
   type PublishApplyReportOptions,

@@ -3,6 +3,10 @@
  * the pull request that merged it (GitHub's "pull requests associated with a commit"), and the apply report
  * goes on that pull request as its own comment. Plan reports are left as they are. A re-run of the same push
  * updates its comment in place. The apply report is never marked outdated: each merge commit has its own.
+ *
+ * Optionally, as Pipelines can, a failed apply also opens an issue assigned to whoever merged the pull
+ * request. That takes `issues: write` besides the token's usual rights. There is one issue per pushed commit,
+ * updated in place on a re-run.
  */
 import { createGitHubClient, type GitHubConnection } from "./client.js";
 import { githubError } from "./errors.js";
@@ -106,4 +110,62 @@ export async function publishApplyReport(options: PublishApplyReportOptions): Pr
   }
   const { data } = await client.request<IssueComment>("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: pullNumber, body });
   return { commentId: data.id, url: data.html_url, action: "created", truncated };
+}
+
+const failureMarkerPattern = /^<!-- gantry:apply-failure sha=([0-9a-f]{40}) -->\n?/;
+
+interface Issue {
+  number: number;
+  html_url: string;
+  body?: string | null;
+  user: { login: string } | null;
+  pull_request?: unknown;
+}
+
+export interface OpenFailedApplyIssueOptions extends GitHubConnection {
+  readonly owner: string;
+  readonly repo: string;
+  /** The merged pull request whose apply failed. */
+  readonly pullNumber: number;
+  /** The pushed commit the apply ran for. */
+  readonly commitSha: string;
+  /** Markdown of the report, without the marker. */
+  readonly body: string;
+}
+
+export interface FailedApplyIssue {
+  readonly number: number;
+  readonly url: string;
+  readonly action: "created" | "updated" | "unchanged";
+  /** Who merged the pull request (the issue's assignee), when GitHub says. */
+  readonly assignee: string | null;
+}
+
+/** Opens (or updates, on a re-run) the issue of a failed apply, assigned to whoever merged the pull request. */
+export async function openFailedApplyIssue(options: OpenFailedApplyIssueOptions): Promise<FailedApplyIssue> {
+  checkSha(options.commitSha, "commitSha");
+  const client = createGitHubClient(options, "the infra-live-write token");
+  const { owner, repo, pullNumber, commitSha } = options;
+  const { data: self } = await client.request<{ login: string }>("GET /user");
+  const { data: pull } = await client.request<{ merged_by: { login: string } | null; title: string }>("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
+  const assignee = pull.merged_by?.login ?? null;
+  const marker = `<!-- gantry:apply-failure sha=${commitSha} -->\n`;
+  const intro = `The apply of ${commitSha.slice(0, 7)}, merged in #${pullNumber}${assignee ? ` by @${assignee}` : ""}, failed.\n\n`;
+  const body = marker + truncateCommentBody(intro + options.body, githubCommentLimit - marker.length).body;
+  // Only our own open issues count, found by the marker (anyone could paste it into an issue of theirs).
+  const issues = await client.paginate<Issue>("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: self.login });
+  const current = issues.find((issue) => issue.pull_request === undefined && issue.user?.login === self.login && failureMarkerPattern.exec(issue.body ?? "")?.[1] === commitSha);
+  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignee };
+  if (current) {
+    const { data } = await client.request<Issue>("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current.number, body });
+    return { number: data.number, url: data.html_url, action: "updated", assignee };
+  }
+  const { data } = await client.request<Issue>("POST /repos/{owner}/{repo}/issues", {
+    owner,
+    repo,
+    title: `Gantry: apply failed for ${commitSha.slice(0, 7)} (#${pullNumber} ${pull.title})`.slice(0, 256),
+    body,
+    ...(assignee ? { assignees: [assignee] } : {}),
+  });
+  return { number: data.number, url: data.html_url, action: "created", assignee };
 }

@@ -37,6 +37,17 @@ export interface RunState {
   readonly conclusion: RunConclusion | null;
 }
 
+export interface EmulatedIssue {
+  readonly number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  assignees: EmulatedUser[];
+  readonly author: EmulatedUser;
+  readonly createdAt: string;
+  updatedAt: string;
+}
+
 export interface EmulatedRun {
   readonly id: number;
   readonly runNumber: number;
@@ -129,6 +140,39 @@ export class ResponseFixtures {
       user: this.simpleUser(comment.author),
       created_at: comment.createdAt,
       updated_at: comment.updatedAt,
+      author_association: "COLLABORATOR",
+    };
+  }
+
+  issue(repository: RepositoryRef, issue: EmulatedIssue): Json {
+    const example = this.example("issue");
+    const repositoryUrl = `${this.baseUrl}/repos/${repository.owner}/${repository.name}`;
+    const assignees = issue.assignees.map((user) => this.simpleUser(user));
+    const { pull_request: _pullRequest, ...plain } = example;
+    return {
+      ...plain,
+      id: 2_000_000 + issue.number,
+      node_id: Buffer.from(`05:Issue${issue.number}`).toString("base64"),
+      number: issue.number,
+      url: `${repositoryUrl}/issues/${issue.number}`,
+      repository_url: repositoryUrl,
+      labels_url: `${repositoryUrl}/issues/${issue.number}/labels{/name}`,
+      comments_url: `${repositoryUrl}/issues/${issue.number}/comments`,
+      events_url: `${repositoryUrl}/issues/${issue.number}/events`,
+      html_url: `https://github.com/${repository.owner}/${repository.name}/issues/${issue.number}`,
+      title: issue.title,
+      body: issue.body,
+      state: issue.state,
+      user: this.simpleUser(issue.author),
+      assignee: assignees[0] ?? null,
+      assignees,
+      labels: [],
+      milestone: null,
+      comments: 0,
+      closed_at: issue.state === "closed" ? issue.updatedAt : null,
+      closed_by: null,
+      created_at: issue.createdAt,
+      updated_at: issue.updatedAt,
       author_association: "COLLABORATOR",
     };
   }

@@ -280,6 +280,56 @@ export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
     return { status: 200, body: page.map((pull) => fixtures.pullRequestSimple(repository, pull)), headers };
   },
 
+  "issues/create": ({ state, fixtures }, request) => {
+    const repository = requireRepository(request);
+    const { title, body = "", assignees = [] } = request.body as { title: string | number; body?: string | null; assignees?: string[] };
+    const tooLong = commentTooLong(body ?? "");
+    if (tooLong) return tooLong;
+    const now = githubTimestamp();
+    const issue = {
+      number: state.nextIssueNumber(repository),
+      title: String(title),
+      body: body ?? "",
+      state: "open" as const,
+      // GitHub silently drops assignees who may not be assigned; here every login given is kept.
+      assignees: assignees.map((login, index) => ({ login, id: 5_000 + index })),
+      author: request.user,
+      createdAt: now,
+      updatedAt: now,
+    };
+    repository.issues.set(issue.number, issue);
+    const response = fixtures.issue(repository, issue);
+    return { status: 201, body: response, headers: { location: String(response.url) } };
+  },
+
+  "issues/list-for-repo": ({ fixtures }, request) => {
+    const repository = requireRepository(request);
+    const wanted = request.url.searchParams.get("state") ?? "open";
+    const creator = request.url.searchParams.get("creator");
+    const issues = [...repository.issues.values()]
+      .filter((issue) => wanted === "all" || issue.state === wanted)
+      .filter((issue) => creator === null || issue.author.login === creator)
+      .sort((a, b) => b.number - a.number);
+    const { page, headers } = paginate(request, issues);
+    return { status: 200, body: page.map((issue) => fixtures.issue(repository, issue)), headers };
+  },
+
+  "issues/update": ({ fixtures }, request) => {
+    const repository = requireRepository(request);
+    const issue = repository.issues.get(integerParameter(request, "issue_number"));
+    if (!issue) return notFound;
+    const update = request.body as { title?: string; body?: string | null; state?: "open" | "closed" };
+    if (update.body !== undefined) {
+      const tooLong = commentTooLong(update.body ?? "");
+      if (tooLong) return tooLong;
+      issue.body = update.body ?? "";
+    }
+    if (update.title !== undefined) issue.title = String(update.title);
+    if (update.state !== undefined) issue.state = update.state;
+    issue.updatedAt = githubTimestamp();
+    return { status: 200, body: fixtures.issue(repository, issue) };
+  },
+
   "actions/create-workflow-dispatch": (context, request) => {
     const repository = requireRepository(request);
     const workflowId = request.pathParameters.workflow_id ?? "";

@@ -45,6 +45,9 @@ export const operationRequirements: Readonly<Record<string, OperationRequirement
     repositoryScoped: true,
   },
   "pulls/get": { fineGrained: [{ pull_requests: "read" }], classicPrivate: ["repo"], classicPublic: [], repositoryScoped: true },
+  "issues/create": { fineGrained: [{ issues: "write" }], classicPrivate: ["repo"], classicPublic: ["repo", "public_repo"], repositoryScoped: true },
+  "issues/list-for-repo": { fineGrained: [{ issues: "read" }], classicPrivate: ["repo"], classicPublic: [], repositoryScoped: true },
+  "issues/update": { fineGrained: [{ issues: "write" }], classicPrivate: ["repo"], classicPublic: ["repo", "public_repo"], repositoryScoped: true },
   // Listed under "Pull requests" (read) in GitHub's table of fine-grained token permissions.
   "repos/list-pull-requests-associated-with-commit": {
     fineGrained: [{ pull_requests: "read" }],

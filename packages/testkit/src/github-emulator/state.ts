@@ -3,7 +3,7 @@
  * and workflow runs. Plain data plus small lookups; HTTP lives in `server.ts`.
  */
 import { randomBytes } from "node:crypto";
-import type { EmulatedComment, EmulatedPullRequest, EmulatedRun, EmulatedUser, RepositoryRef, RunState } from "./fixtures.js";
+import type { EmulatedComment, EmulatedIssue, EmulatedPullRequest, EmulatedRun, EmulatedUser, RepositoryRef, RunState } from "./fixtures.js";
 
 export interface WorkflowInputSpec {
   readonly required?: boolean;
@@ -57,6 +57,8 @@ export interface RepositoryState extends RepositoryRef {
   readonly branches: Map<string, string>;
   readonly pullRequests: Map<number, EmulatedPullRequest>;
   readonly comments: Map<number, EmulatedComment>;
+  /** Issues (not pull requests); they share the numbering of pull requests, as on GitHub. */
+  readonly issues: Map<number, EmulatedIssue>;
   readonly workflows: Array<EmulatedWorkflowSpec & { readonly id: number }>;
   readonly runs: Map<number, EmulatedRun>;
 }
@@ -98,6 +100,7 @@ export class EmulatorState {
       branches,
       pullRequests: new Map(),
       comments: new Map(),
+      issues: new Map(),
       workflows: (spec.workflows ?? []).map((workflow) => ({ ...workflow, id: workflow.id ?? this.allocateId() })),
       runs: new Map(),
     };
@@ -123,6 +126,11 @@ export class EmulatorState {
     };
     repository.pullRequests.set(spec.number, pull);
     return pull;
+  }
+
+  /** The next issue or pull-request number of a repository (one sequence for both). */
+  nextIssueNumber(repository: RepositoryState): number {
+    return Math.max(0, ...repository.pullRequests.keys(), ...repository.issues.keys()) + 1;
   }
 
   repository(owner: string, name: string): RepositoryState | undefined {
