@@ -85,6 +85,7 @@ export function unitContaining(path: string, units: Set<string>): string | null 
 }
 
 export function isInStack(unit: string, stackDirs: Set<string>): boolean {
+  if (stackDirs.size === 0) return false; // most repositories: no walk up for each of thousands of units
   let dir = unit;
   for (;;) {
     if (stackDirs.has(dir)) return true;
