@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { findMergedPullRequest, openFailedApplyIssue, publishApplyReport, publishPullRequestReport } from "@gantry/dispatcher";
 import { GantryError } from "@gantry/errors";
 import {
   actionsRunUrl,
@@ -18,6 +17,7 @@ import {
 } from "@gantry/executor";
 import type { PlanDocument } from "@gantry/classifier";
 import { parseErrorDocument } from "../error-document.js";
+import { publishOnMergedPullRequest, publishOnPullRequest } from "./report-publishing.js";
 import { readToken, TOKEN_SETTINGS } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
@@ -208,38 +208,10 @@ export const command: Command = async (argv, io) => {
   else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}\n`);
   appendStepSummary(markdown, io.env);
 
-  if (pullNumber !== undefined && token !== undefined && repository !== undefined) {
-    const apiUrl = io.env.GITHUB_API_URL;
-    const published = await publishPullRequestReport({
-      token,
-      tokenName: TOKEN_SETTINGS["infra-live-write"].variable,
-      ...(apiUrl ? { baseUrl: apiUrl } : {}),
-      ...repository,
-      pullNumber,
-      headSha: report.head,
-      body: markdown,
-    });
-    io.stderr.write(`gantry report: ${published.action} the report comment on ${repository.owner}/${repository.repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}\n`);
-  }
-
-  if (publishMerged && plan && token !== undefined && repository !== undefined) {
-    const apiUrl = io.env.GITHUB_API_URL;
-    const connection = { token, tokenName: TOKEN_SETTINGS["infra-live-write"].variable, ...(apiUrl ? { baseUrl: apiUrl } : {}), ...repository };
-    const where = `${repository.owner}/${repository.repo}`;
-    // A push to another branch deploys nothing; the deploy branch's merge commit leads back to its pull request.
-    const merged = plan.branch === plan.deployBranch ? await findMergedPullRequest({ ...connection, commitSha: plan.head, baseBranch: plan.deployBranch }) : undefined;
-    if (!merged) {
-      io.stderr.write(`gantry report: no pull request merged into ${plan.deployBranch} of ${where} made ${plan.head.slice(0, 12)}; the report was not published
-`);
-    } else {
-      const published = await publishApplyReport({ ...connection, pullNumber: merged.number, commitSha: plan.head, body: markdown });
-      io.stderr.write(`gantry report: ${published.action} the apply report comment on ${where}#${merged.number}: ${published.url}\n`);
-      const failed = report.interrupted || report.jobs.some((job) => job.status === "failed");
-      if (values["open-issue-on-failure"] === true && failed) {
-        const issue = await openFailedApplyIssue({ ...connection, pullNumber: merged.number, commitSha: plan.head, body: markdown });
-        io.stderr.write(`gantry report: ${issue.action} the failed-apply issue ${where}#${issue.number}${issue.assignee ? ` (assigned to @${issue.assignee})` : ""}: ${issue.url}\n`);
-      }
-    }
+  if (token !== undefined && repository !== undefined) {
+    const target = { token, repository, apiUrl: io.env.GITHUB_API_URL, log: (line: string) => io.stderr.write(`gantry report: ${line}\n`) };
+    if (pullNumber !== undefined) await publishOnPullRequest(target, pullNumber, report.head, markdown);
+    if (publishMerged && plan) await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
   }
 
   if (reportSucceeded(report)) return 0;
