@@ -42,11 +42,12 @@ export class GantryError extends Error {
 
   /** `file:line:column: message` followed by the hint, as printed to a terminal. */
   format(): string {
-    const where = this.location
-      ? `${this.location.file}${this.location.line ? `:${this.location.line}` : ""}${
-          this.location.line && this.location.column ? `:${this.location.column}` : ""
-        }: `
-      : "";
+    const where = this.location ? `${formatLocation(this.location)}: ` : "";
     return `${where}${this.message}${this.hint ? `\n  hint: ${this.hint}` : ""}`;
   }
+}
+
+/** `file`, `file:line` or `file:line:column`, as errors name a place. */
+export function formatLocation(location: NonNullable<GantryErrorOptions["location"]>): string {
+  return `${location.file}${location.line ? `:${location.line}` : ""}${location.line && location.column ? `:${location.column}` : ""}`;
 }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { GantryError } from "@gantry/errors";
+import { formatLocation, GantryError } from "@gantry/errors";
 import {
   actionsRunUrl,
   appendStepSummary,
@@ -105,7 +105,7 @@ function reportForError(file: string, head: string | undefined, event: string | 
   }
   const path = resolve(io.cwd, file);
   const failure = parseErrorDocument(readJson(path, "error", io), relative(io.cwd, path) || path);
-  const where = failure.location ? `${failure.location.file}${failure.location.line ? `:${failure.location.line}` : ""}${failure.location.line && failure.location.column ? `:${failure.location.column}` : ""}: ` : "";
+  const where = failure.location ? `${formatLocation(failure.location)}: ` : "";
   return {
     event: event ?? "pull_request",
     base: "",
