@@ -10,3 +10,5 @@ export { loadClassifierPlugins, isChangeClassifier, type ChangeClassifier, type 
 export { renderPlan, renderPlanText, renderPlanMermaid, githubMatrix, githubOutputLine, planFormats, type PlanFormat } from "./render.js";
 export { classifierErrorExitCodes, type ClassifierErrorCode } from "./errors.js";
 export { isSecretName, looksLikeSecretValue } from "./secret-names.js";
+export { CycleFound, topologicalOrder } from "./graph.js";
+export { runByNeeds, type GraphRunOptions, type NodeOutcome, type NodeStatus } from "./run-by-needs.js";

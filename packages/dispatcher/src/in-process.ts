@@ -6,11 +6,10 @@
  * executor and its tools.
  */
 import { setMaxListeners } from "node:events";
-import { planDocumentSchema, type Job, type PlanDocument } from "@gantry/classifier";
+import { CycleFound, planDocumentSchema, runByNeeds, topologicalOrder, type Job, type NodeStatus, type PlanDocument } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
-import { scheduleByNeeds, type ScheduledStatus } from "./in-process/schedule.js";
 
-export type DispatchedJobStatus = ScheduledStatus;
+export type DispatchedJobStatus = NodeStatus;
 
 export interface DispatchedJob<R> {
   job: Job;
@@ -55,18 +54,17 @@ export function validateJobGraph(plan: PlanDocument): void {
       }
     });
   });
-  const byId = new Map(plan.jobs.map((job) => [job.id, job]));
-  const state = new Map<string, "visiting" | "done">();
-  const visit = (id: string, path: string[]) => {
-    if (state.get(id) === "done") return;
-    if (state.get(id) === "visiting") {
-      throw new GantryError("DISPATCH_CYCLE", `plan: jobs need each other in a cycle: ${[...path, id].join(" -> ")}`, { hint: "plan again with `gantry plan`", exitCode: 20 });
-    }
-    state.set(id, "visiting");
-    for (const need of byId.get(id)!.needs) visit(need, [...path, id]);
-    state.set(id, "done");
-  };
-  for (const job of plan.jobs) visit(job.id, []);
+  const needsOf = new Map(plan.jobs.map((job) => [job.id, job.needs]));
+  const cycle = (ids: string[]) => new GantryError("DISPATCH_CYCLE", `plan: jobs need each other in a cycle: ${ids.join(" -> ")}`, { hint: "plan again with `gantry plan`", exitCode: 20 });
+  // `topologicalOrder` ignores a node's edge to itself; a job that needs itself can never start.
+  const selfNeeding = plan.jobs.find((job) => job.needs.includes(job.id));
+  if (selfNeeding) throw cycle([selfNeeding.id, selfNeeding.id]);
+  try {
+    topologicalOrder([...needsOf.keys()], (id) => needsOf.get(id)!);
+  } catch (error) {
+    if (!(error instanceof CycleFound)) throw error;
+    throw cycle(error.cycle as string[]);
+  }
 }
 
 export async function dispatchInProcess<R>(planInput: PlanDocument, options: InProcessDispatchOptions<R>): Promise<InProcessDispatch<R>> {
@@ -90,22 +88,23 @@ export async function dispatchInProcess<R>(planInput: PlanDocument, options: InP
   const byId = new Map(plan.jobs.map((job) => [job.id, job]));
   const outcomes = new Map<string, DispatchedJob<R>>();
   try {
-    const statuses = await scheduleByNeeds(new Map(plan.jobs.map((job) => [job.id, job.needs])), {
+    // `validateJobGraph` above: every need is a job of the plan, and there is no cycle.
+    const statuses = await runByNeeds(new Map(plan.jobs.map((job) => [job.id, job.needs])), {
       parallelism: options.parallelism ?? 4,
       signal: controller.signal,
-      start: async (id) => {
+      run: async (id) => {
         const job = byId.get(id)!;
         try {
           const result = await options.runJob(job, { signal: controller.signal });
-          const succeeded = options.isSuccess(result);
-          outcomes.set(id, { job, status: succeeded ? "succeeded" : "failed", result, reason: null });
-          return succeeded;
+          const status = options.isSuccess(result) ? "succeeded" : "failed";
+          outcomes.set(id, { job, status, result, reason: null });
+          return status;
         } catch (error) {
           outcomes.set(id, { job, status: "failed", result: null, reason: (error as Error)?.message ?? String(error) });
-          return false;
+          return "failed";
         }
       },
-      onSkipped: (id, because) => {
+      onSkip: (id, because) => {
         outcomes.set(id, { job: byId.get(id)!, status: "skipped", result: null, reason: `job ${because} did not succeed` });
         options.onJobSkipped?.(byId.get(id)!, byId.get(because)!);
       },

@@ -106,6 +106,7 @@ describe("dispatchInProcess", () => {
       message: expect.stringContaining('field "jobs[0].needs[0]"'),
     });
     await expect(dispatchInProcess(plan([job("a", ["b"]), job("b", ["a"])]), options)).rejects.toMatchObject({ code: "DISPATCH_CYCLE", message: expect.stringContaining("a -> b -> a") });
+    await expect(dispatchInProcess(plan([job("a", ["a"])]), options)).rejects.toMatchObject({ code: "DISPATCH_CYCLE", message: expect.stringContaining("a -> a") });
     await expect(dispatchInProcess({ ...plan([]), apiVersion: "v0" } as unknown as PlanDocument, options)).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID" });
   });
 });

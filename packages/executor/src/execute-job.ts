@@ -13,10 +13,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { jobSchema, type Job } from "@gantry/classifier";
+import { jobSchema, runByNeeds, type Job } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { defaultCredentials, defaultGuard, type CredentialProvider, type JobGuard } from "./guard.js";
-import { runDependencyGraph } from "./graph-run.js";
 import { SecretMasker, secretsFromEnvironment } from "./masking.js";
 import type { JobResult, UnitResult } from "./result.js";
 import { runUnit, unitFileStem } from "./run-unit.js";
@@ -182,7 +181,7 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   try {
     const dependencies = await discoverUnitDependencies(worktree.dir, tools, toolEnv, options.signal);
     const needs = unitNeeds(job.units, job.action, dependencies);
-    const statuses = await runDependencyGraph(needs, {
+    const statuses = await runByNeeds(needs, {
       parallelism: options.parallelism ?? job.terragrunt.parallelism,
       signal: options.signal,
       run: async (unit) => {

@@ -1,7 +1,10 @@
 /**
  * Runs the nodes of a dependency graph: a node starts once everything it needs has succeeded, at most
  * `parallelism` at a time. A failure skips everything downstream (never runs it); an abort starts
- * nothing new and leaves the rest `not-started`.
+ * nothing new and leaves the rest `not-started`. Needs outside the graph are ignored.
+ *
+ * One scheduler for both levels of a run: the dispatcher runs a plan's jobs by their `needs`, and the
+ * executor runs a job's units by their dependencies.
  */
 export type NodeOutcome = "succeeded" | "failed";
 export type NodeStatus = NodeOutcome | "skipped" | "not-started";
@@ -14,7 +17,7 @@ export interface GraphRunOptions {
   onSkip?: (id: string, because: string) => void;
 }
 
-export async function runDependencyGraph(nodes: ReadonlyMap<string, readonly string[]>, options: GraphRunOptions): Promise<Map<string, NodeStatus>> {
+export async function runByNeeds(nodes: ReadonlyMap<string, readonly string[]>, options: GraphRunOptions): Promise<Map<string, NodeStatus>> {
   const status = new Map<string, NodeStatus>();
   for (const id of nodes.keys()) status.set(id, "not-started");
   const started = new Set<string>();
