@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { dirname } from "node:path";
+import { cacheFilePath } from "../../../packages/change-detector/src/index.js";
 import { main } from "../../../packages/cli/src/main.js";
 
 // `yaml` is installed for @gantry/classifier (which parses .gantry/config.yml); resolve it from there.
@@ -86,6 +88,17 @@ describe("example workflows", () => {
     expect(live.jobs.execute!.strategy?.["fail-fast"]).toBe(false);
     expect(live.jobs.report!.if).toContain("always()");
     expect(live.jobs.report!.needs).toEqual(["plan", "execute", "dispatch"]);
+  });
+
+  it("the plan job restores the detection cache before planning, from the same branch scope", () => {
+    const planSteps = live.jobs.plan!.steps;
+    const cacheAt = planSteps.findIndex((step) => step.uses?.startsWith("actions/cache@"));
+    const planAt = planSteps.findIndex((step) => step.name === "Plan");
+    expect(cacheAt).toBeGreaterThan(planSteps.findIndex((step) => step.uses?.startsWith("actions/checkout@")));
+    expect(cacheAt).toBeLessThan(planAt);
+    // Where @gantry/change-detector keeps it (cacheFilePath under the git common dir of a checkout).
+    expect(planSteps[cacheAt]!.with?.path).toBe(dirname(cacheFilePath(".git")));
+    expect(planSteps[cacheAt]!.with?.key).toContain("${{ env.HEAD_SHA }}");
   });
 
   it("passes untrusted input to scripts only through the environment", () => {

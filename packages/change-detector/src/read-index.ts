@@ -32,14 +32,18 @@ export function chainFor(reads: UnitReads, path: string): ReadLink[] | undefined
   return undefined;
 }
 
-type Postings = Map<string, number[]>;
+/** Unit ids by key; a value stays in its cached text form (see `encodePostings`) until first asked for. */
+type Postings = Map<string, number[] | string>;
 
-export interface SerializedIndex {
-  files: Record<string, number[]>;
-  dirs: Record<string, number[]>;
-  globs: Record<string, number[]>;
-  dynamic: Record<string, number[]>;
+/** The four posting lists of an index, each as one text section (how the cache stores them). */
+export interface EncodedIndex {
+  files: string;
+  dirs: string;
+  globs: string;
+  dynamic: string;
 }
+
+const KINDS = ["files", "dirs", "globs", "dynamic"] as const;
 
 export class ReadIndex {
   readonly files: Postings = new Map();
@@ -56,67 +60,137 @@ export class ReadIndex {
     for (const read of reads.dynamic) post(this.dynamic, read.pattern, unitId);
   }
 
+  /**
+   * Takes units out of the postings of everything their reads list (`readsOf` gives a unit's reads as they
+   * were indexed). Each affected posting list is filtered once, however many of the units it holds.
+   */
+  remove(unitIds: Iterable<number>, readsOf: (id: number) => UnitReads): void {
+    const removed = new Set(unitIds);
+    const touched = { files: new Set<string>(), dirs: new Set<string>(), globs: new Set<string>(), dynamic: new Set<string>() };
+    for (const id of removed) {
+      const reads = readsOf(id);
+      for (const path of reads.files.keys()) touched.files.add(path);
+      for (const dir of reads.dirs.keys()) touched.dirs.add(dir);
+      for (const glob of reads.globs.keys()) touched.globs.add(glob);
+      for (const read of reads.dynamic) touched.dynamic.add(read.pattern);
+    }
+    for (const kind of KINDS) {
+      const postings = this[kind];
+      for (const key of touched[kind]) {
+        if (!postings.has(key)) continue;
+        const kept = idsOf(postings, key).filter((id) => !removed.has(id));
+        if (kept.length > 0) postings.set(key, kept);
+        else postings.delete(key);
+      }
+    }
+  }
+
   /** Units whose reads contain `path` (exact files, directories, globs, and dynamic patterns if asked). */
   lookup(path: string, withDynamic: boolean): Set<number> {
     const result = new Set<number>();
-    for (const id of this.files.get(path) ?? []) result.add(id);
+    for (const id of idsOf(this.files, path)) result.add(id);
     let dir = dirOf(path);
     for (;;) {
-      for (const id of this.dirs.get(dir) ?? []) result.add(id);
+      for (const id of idsOf(this.dirs, dir)) result.add(id);
       if (dir === "") break;
       dir = dirOf(dir);
     }
-    for (const [glob, ids] of this.globs) {
+    for (const glob of this.globs.keys()) {
       let matcher = this.globMatchers.get(glob);
       if (!matcher) this.globMatchers.set(glob, (matcher = picomatch(glob, { dot: true })));
-      if (matcher(path)) for (const id of ids) result.add(id);
+      if (matcher(path)) for (const id of idsOf(this.globs, glob)) result.add(id);
     }
     if (withDynamic) {
-      for (const [pattern, ids] of this.dynamic) {
+      for (const pattern of this.dynamic.keys()) {
         let matcher = this.dynamicMatchers.get(pattern);
         if (!matcher) this.dynamicMatchers.set(pattern, (matcher = compileDynamicPattern(pattern)));
-        if (matcher.test(path)) for (const id of ids) result.add(id);
+        if (matcher.test(path)) for (const id of idsOf(this.dynamic, pattern)) result.add(id);
       }
     }
     return result;
   }
 
-  /** The postings as plain objects; `keep` renumbers ids (undefined drops one), omitted: kept as they are. */
-  serialize(keep?: (id: number) => number | undefined): SerializedIndex {
-    const convert = (postings: Postings) => {
-      const out: Record<string, number[]> = {};
-      for (const [key, ids] of postings) {
-        if (!keep) {
-          out[key] = ids;
-          continue;
-        }
+  /** A copy with ids renumbered by `keep` (undefined drops one). */
+  renumbered(keep: (id: number) => number | undefined): ReadIndex {
+    const index = new ReadIndex();
+    for (const kind of KINDS) {
+      for (const key of this[kind].keys()) {
         const mapped: number[] = [];
-        for (const id of ids) {
+        for (const id of idsOf(this[kind], key)) {
           const next = keep(id);
           if (next !== undefined) mapped.push(next);
         }
-        if (mapped.length > 0) out[key] = mapped;
+        if (mapped.length > 0) index[kind].set(key, mapped);
       }
-      return out;
-    };
-    return { files: convert(this.files), dirs: convert(this.dirs), globs: convert(this.globs), dynamic: convert(this.dynamic) };
+    }
+    return index;
   }
 
-  static deserialize(data: SerializedIndex): ReadIndex {
-    const index = new ReadIndex();
-    const load = (target: Postings, source: Record<string, number[]>) => {
-      for (const key of Object.keys(source)) target.set(key, source[key]!);
+  /** The index as text sections: `key NUL ids NUL key NUL ids ...` (git paths never hold a NUL byte). */
+  encode(): EncodedIndex {
+    const section = (postings: Postings): string => {
+      const parts: string[] = [];
+      for (const [key, ids] of postings) parts.push(key, typeof ids === "string" ? ids : encodePostings(ids));
+      return parts.join("\0");
     };
-    load(index.files, data.files);
-    load(index.dirs, data.dirs);
-    load(index.globs, data.globs);
-    load(index.dynamic, data.dynamic);
+    return { files: section(this.files), dirs: section(this.dirs), globs: section(this.globs), dynamic: section(this.dynamic) };
+  }
+
+  /** An index over `encode()`'s sections; each posting list is decoded only when a lookup reaches it. */
+  static decode(sections: EncodedIndex): ReadIndex {
+    const index = new ReadIndex();
+    for (const kind of KINDS) {
+      const text = sections[kind];
+      if (text === "") continue;
+      const parts = text.split("\0");
+      if (parts.length % 2 !== 0) throw new Error(`malformed index section ${kind}`);
+      const target = index[kind];
+      for (let i = 0; i < parts.length; i += 2) target.set(parts[i]!, parts[i + 1]!);
+    }
     return index;
   }
 }
 
-function post(postings: Postings, key: string, id: number): void {
+function idsOf(postings: Postings, key: string): number[] {
   const ids = postings.get(key);
+  if (ids === undefined) return [];
+  if (typeof ids !== "string") return ids;
+  const decoded = decodePostings(ids);
+  postings.set(key, decoded);
+  return decoded;
+}
+
+function post(postings: Postings, key: string, id: number): void {
+  const ids = postings.has(key) ? idsOf(postings, key) : undefined;
   if (!ids) postings.set(key, [id]);
   else if (ids[ids.length - 1] !== id) ids.push(id);
+}
+
+/**
+ * Unit ids as text, runs of consecutive ids as `first-last`: units are numbered in path order, so the
+ * thousands of units of one environment that read its `root.hcl` take a few bytes, not a long array.
+ */
+export function encodePostings(ids: readonly number[]): string {
+  const sorted = Int32Array.from(ids).sort();
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1]! <= sorted[j]! + 1) j++;
+    parts.push(sorted[j] === sorted[i] ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
+export function decodePostings(text: string): number[] {
+  const ids: number[] = [];
+  if (text === "") return ids;
+  for (const part of text.split(",")) {
+    const dash = part.indexOf("-");
+    const first = Number(dash === -1 ? part : part.slice(0, dash));
+    const last = dash === -1 ? first : Number(part.slice(dash + 1));
+    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first) throw new Error(`malformed posting list '${part}'`);
+    for (let id = first; id <= last; id++) ids.push(id);
+  }
+  return ids;
 }

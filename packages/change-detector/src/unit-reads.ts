@@ -23,8 +23,10 @@ export interface UnitReadsReport {
 }
 
 export async function readsOfUnits(options: { repo: string; commit: string; units: readonly string[] }): Promise<UnitReadsReport[]> {
-  const repo = await GitRepository.open(options.repo);
-  const commit = await repo.resolveCommit(options.commit, "head");
+  const {
+    repo,
+    commits: [commit],
+  } = await GitRepository.openAndResolve(options.repo, [{ ref: options.commit, role: "head" }]) as { repo: GitRepository; commits: [string] };
   const tree = await repo.listTree(commit);
   const allUnits = unitsOfTree(tree).head;
   const present = [...new Set(options.units)].filter((unit) => allUnits.has(unit)).sort();

@@ -9,15 +9,13 @@ import { baseName, dirOf } from "./paths.js";
 export const UNIT_FILE = "terragrunt.hcl";
 export const STACK_FILE = "terragrunt.stack.hcl";
 
-const SKIPPED_DIRS = new Set([".terragrunt-cache", "node_modules", ".git"]);
-
 /** True when a directory path has a segment that discovery skips (caches, vendored code, hidden dirs). */
 export function isSkippedDir(dir: string): boolean {
   if (dir === "") return false;
-  for (const segment of dir.split("/")) {
-    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
-  }
-  return false;
+  // Hidden segments (`.git`, `.terragrunt-cache` among them) and `node_modules`, without splitting the path:
+  // this runs for every unit config of the tree.
+  if (dir.charCodeAt(0) === 46 || dir.includes("/.")) return true;
+  return dir === "node_modules" || dir.startsWith("node_modules/") || dir.endsWith("/node_modules") || dir.includes("/node_modules/");
 }
 
 /** The unit directory a `terragrunt.hcl` path defines, or null (skipped dir, or the repository root). */

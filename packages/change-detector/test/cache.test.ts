@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cacheFilePath, type DetectionResult } from "../src/index.js";
 import { CACHE_VERSION } from "../src/cache.js";
-import { createTempGitRepo, detect, liveRepoFiles } from "./helpers.js";
+import { cacheHeader, createTempGitRepo, detect, liveRepoFiles, rewriteCacheHeader } from "./helpers.js";
 
 const withoutStats = ({ stats: _stats, ...rest }: DetectionResult) => rest;
 
@@ -34,6 +34,28 @@ describe("read cache", () => {
     expect(uncached.stats.cacheHits).toBe(0);
   });
 
+  test("a unit analysed again stops being indexed under what it no longer reads", async () => {
+    // Unit "a" reads shared/data.json, then stops; the next change to data.json must not reach it, warm or cold.
+    const reading = `locals {\n  data = file("\${get_repo_root()}/shared/data.json")\n}\n`;
+    await using repo = createTempGitRepo({
+      "shared/data.json": "{}\n",
+      "live/a/terragrunt.hcl": reading,
+      "live/b/terragrunt.hcl": reading,
+    });
+    const first = repo.sha();
+    await detect(repo.dir, first, first, { cache: true });
+    const second = repo.commit({ "live/a/terragrunt.hcl": `locals {\n  data = "{}"\n}\n` });
+    const secondRun = await detect(repo.dir, first, second, { cache: true });
+    expect(secondRun.stats.cacheHits).toBe(1); // b reused, a analysed again (same units: the cached index is kept)
+    const third = repo.commit({ "shared/data.json": `{"x": 1}\n` });
+    const warm = await detect(repo.dir, second, third, { cache: true });
+    const cold = await detect(repo.dir, second, third, { cache: false });
+    expect(warm.units.map((u) => u.path)).toEqual(["live/b"]);
+    // Only b is analysed again: a's old posting under data.json was dropped when it was re-analysed.
+    expect(warm.stats.cacheHits).toBe(1);
+    expect(withoutStats(warm)).toEqual(withoutStats(cold));
+  });
+
   test("cache: false neither reads nor writes the cache", async () => {
     await using repo = createTempGitRepo(liveRepoFiles());
     const base = repo.sha();
@@ -57,15 +79,28 @@ describe("read cache", () => {
     const corrupt = await detect(repo.dir, base, head, { cache: true });
     expect(corrupt.stats.cacheHits).toBe(0);
     expect(withoutStats(corrupt)).toEqual(withoutStats(reference));
-    expect(JSON.parse(readFileSync(cacheFile, "utf8")).version).toBe(CACHE_VERSION);
+    expect(cacheHeader(cacheFile).version).toBe(CACHE_VERSION);
+    const intact = readFileSync(cacheFile);
 
-    const document = JSON.parse(readFileSync(cacheFile, "utf8"));
-    writeFileSync(cacheFile, JSON.stringify({ ...document, version: 0 }));
+    rewriteCacheHeader(cacheFile, (header) => ({ ...header, version: 0 }));
     const old = await detect(repo.dir, base, head, { cache: true });
     expect(old.stats.cacheHits).toBe(0);
 
+    // What Gantry wrote before the sectioned layout: one JSON document.
+    writeFileSync(cacheFile, JSON.stringify({ kind: "gantry-detect-cache", version: 2, encoding: 2, commit: head, units: [], records: [] }));
+    const json = await detect(repo.dir, base, head, { cache: true });
+    expect(json.stats.cacheHits).toBe(0);
+    expect(withoutStats(json)).toEqual(withoutStats(reference));
+
+    // Cut short (a full disk, a killed copy): the section lengths no longer add up.
+    writeFileSync(cacheFile, intact.subarray(0, intact.length - 10));
+    const truncated = await detect(repo.dir, base, head, { cache: true });
+    expect(truncated.stats.cacheHits).toBe(0);
+    expect(withoutStats(truncated)).toEqual(withoutStats(reference));
+
     // A cached commit that no longer exists (history rewritten) also means a cold run.
-    writeFileSync(cacheFile, JSON.stringify({ ...document, commit: "0".repeat(40) }));
+    writeFileSync(cacheFile, intact);
+    rewriteCacheHeader(cacheFile, (header) => ({ ...header, commit: "0".repeat(40) }));
     const gone = await detect(repo.dir, base, head, { cache: true });
     expect(gone.stats.cacheHits).toBe(0);
     expect(withoutStats(gone)).toEqual(withoutStats(reference));

@@ -4,14 +4,15 @@
  * each unit's config (a batch above the prefetch threshold).
  */
 import { posix } from "node:path";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cacheFilePath } from "../src/index.js";
 import { resolveRepoPath } from "../src/paths.js";
 import { StringTable, decodeUnitReads, encodeUnitReads } from "../src/record-codec.js";
 import { LazyLink, ReadSet, chainToArray, extend } from "../src/analysis/read-set.js";
-import { createTempGitRepo, detect } from "./helpers.js";
+import { createTempGitRepo, detect, rewriteCacheHeader } from "./helpers.js";
+import { ReadIndex, decodePostings, encodePostings } from "../src/read-index.js";
+import { isSkippedDir } from "../src/units.js";
 
 /** The general rule the fast paths must agree with: join under /repo, normalise, map back (or null). */
 function slowResolve(baseDir: string, path: string): string | null {
@@ -118,11 +119,58 @@ describe("batches", () => {
     const head = repo.commit({ "live/env.hcl": `locals {\n  name = "x"\n}\n` });
     const reference = await detect(repo.dir, base, head, { cache: true });
     const cacheFile = cacheFilePath(join(repo.dir, ".git"));
-    const document = JSON.parse(readFileSync(cacheFile, "utf8"));
-    // What an older Gantry wrote: no encoding marker, JSON records.
-    writeFileSync(cacheFile, JSON.stringify({ ...document, encoding: undefined, records: document.records.map(() => '{"n":[],"f":[],"d":[],"g":[]}') }));
+    // What an older Gantry wrote: another record encoding, records this one cannot read.
+    rewriteCacheHeader(cacheFile, (header) => ({ ...header, encoding: undefined }));
     const rebuilt = await detect(repo.dir, base, head, { cache: true });
     expect(rebuilt.stats.cacheHits).toBe(0);
     expect({ ...rebuilt, stats: null }).toEqual({ ...reference, stats: null });
+  });
+});
+
+describe("posting lists in the cache", () => {
+  test("runs of consecutive ids are ranges; decoding gives the sorted, distinct ids back", () => {
+    expect(encodePostings([5, 1, 2, 3, 9, 3, 10, 11, 0])).toBe("0-3,5,9-11");
+    expect(decodePostings("0-3,5,9-11")).toEqual([0, 1, 2, 3, 5, 9, 10, 11]);
+    expect(decodePostings(encodePostings([]))).toEqual([]);
+    const ids = Array.from({ length: 500 }, (_, i) => (i * 7919) % 1013);
+    expect(decodePostings(encodePostings(ids))).toEqual([...new Set(ids)].sort((a, b) => a - b));
+    expect(() => decodePostings("4-2")).toThrow(/malformed/);
+    expect(() => decodePostings("x")).toThrow(/malformed/);
+  });
+
+  test("an index survives encode and decode; lists are decoded only when a lookup reaches them", () => {
+    const index = new ReadIndex();
+    const reads = (files: string[], dirs: string[] = []) => {
+      const set = new ReadSet();
+      for (const file of files) set.addFile(file, extend(null, { file, via: "unit" }));
+      for (const dir of dirs) set.addDir(dir, extend(null, { file: dir, via: "terraform.source" }));
+      return set;
+    };
+    index.add(0, reads(["root.hcl", "a/terragrunt.hcl"]));
+    index.add(1, reads(["root.hcl", "b/terragrunt.hcl"], ["modules/vpc"]));
+    index.add(2, reads(["root.hcl"], ["modules"]));
+    const decoded = ReadIndex.decode(index.encode());
+    expect(typeof decoded.files.get("root.hcl")).toBe("string");
+    expect([...decoded.lookup("root.hcl", false)]).toEqual([0, 1, 2]);
+    expect(decoded.files.get("root.hcl")).toEqual([0, 1, 2]);
+    expect([...decoded.lookup("modules/vpc/main.tf", false)].sort()).toEqual([1, 2]);
+    expect([...decoded.lookup("b/terragrunt.hcl", false)]).toEqual([1]);
+    decoded.remove([1], () => reads(["root.hcl", "b/terragrunt.hcl"], ["modules/vpc"]));
+    expect([...decoded.lookup("b/terragrunt.hcl", false)]).toEqual([]);
+    expect(decoded.files.has("b/terragrunt.hcl")).toBe(false);
+    expect([...decoded.lookup("modules/vpc/main.tf", false)]).toEqual([2]);
+    decoded.add(1, reads(["root.hcl"]));
+    decoded.add(3, reads(["root.hcl"]));
+    expect([...decoded.lookup("root.hcl", false)].sort()).toEqual([0, 1, 2, 3]);
+    expect([...decoded.renumbered((id) => (id === 0 ? undefined : id + 10)).lookup("root.hcl", false)].sort()).toEqual([11, 12, 13]);
+  });
+});
+
+describe("skipped directories", () => {
+  test("the split-free check agrees with the rule: any hidden segment, .terragrunt-cache, node_modules", () => {
+    const rule = (dir: string) => dir !== "" && dir.split("/").some((s) => s.startsWith(".") || s === "node_modules");
+    const dirs = ["", "live", ".git", "live/.terragrunt-cache/x", "a/.hidden", "a.b/c", "a/b.c", "node_modules", "node_modules/x", "a/node_modules",
+      "a/node_modules/b", "my_node_modules/a", "a/node_modules_x", "x/.", "a/b/c/.terragrunt-cache", "live/prod/us-east-1/vpc"];
+    for (const dir of dirs) expect([dir, isSkippedDir(dir)]).toEqual([dir, rule(dir)]);
   });
 });

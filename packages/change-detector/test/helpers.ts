@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { createTempGitRepo, type FileMap } from "@gantry/testkit";
 import { detectChanges, detectionResultSchema, type AffectedUnit, type DetectionResult } from "../src/index.js";
 
@@ -86,4 +87,18 @@ export function unit(result: DetectionResult, path: string): AffectedUnit | unde
 
 export function statuses(result: DetectionResult): Record<string, string> {
   return Object.fromEntries(result.units.map((u) => [u.path, u.status]));
+}
+
+/** Rewrites the JSON header line of a cache file (the sections after it are kept byte for byte). */
+export function rewriteCacheHeader(cacheFile: string, change: (header: Record<string, unknown>) => Record<string, unknown>): void {
+  const bytes = readFileSync(cacheFile);
+  const newline = bytes.indexOf(10);
+  const header = JSON.parse(bytes.toString("utf8", 0, newline)) as Record<string, unknown>;
+  writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${JSON.stringify(change(header))}\n`), bytes.subarray(newline + 1)]));
+}
+
+/** The JSON header line of a cache file. */
+export function cacheHeader(cacheFile: string): Record<string, unknown> {
+  const bytes = readFileSync(cacheFile);
+  return JSON.parse(bytes.toString("utf8", 0, bytes.indexOf(10))) as Record<string, unknown>;
 }
