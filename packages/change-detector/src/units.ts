@@ -9,13 +9,19 @@ import { baseName, dirOf } from "./paths.js";
 export const UNIT_FILE = "terragrunt.hcl";
 export const STACK_FILE = "terragrunt.stack.hcl";
 
-/** True when a directory path has a segment that discovery skips (caches, vendored code, hidden dirs). */
+const SKIPPED_DIRS = new Set([".terragrunt-cache", "node_modules", ".git"]);
+
+/**
+ * True when a directory path has a segment that discovery skips (caches, vendored code, hidden dirs).
+ * Measured: a split-free version (`includes("/.")` and friends) left cold detection at 10,000 units with
+ * ~150 MB more peak RSS and slower, for reasons not pinned down (V8 string representation); keep the split.
+ */
 export function isSkippedDir(dir: string): boolean {
   if (dir === "") return false;
-  // Hidden segments (`.git`, `.terragrunt-cache` among them) and `node_modules`, without splitting the path:
-  // this runs for every unit config of the tree.
-  if (dir.charCodeAt(0) === 46 || dir.includes("/.")) return true;
-  return dir === "node_modules" || dir.startsWith("node_modules/") || dir.endsWith("/node_modules") || dir.includes("/node_modules/");
+  for (const segment of dir.split("/")) {
+    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
+  }
+  return false;
 }
 
 /** The unit directory a `terragrunt.hcl` path defines, or null (skipped dir, or the repository root). */
