@@ -47,7 +47,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   const basePromise = event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase);
   basePromise.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   const useCache = options.cache !== false;
-  const cached = useCache ? loadCache(repo.commonDir) : null;
+  let cached = useCache ? loadCache(repo.commonDir) : null;
   // When the cache describes `head` itself, even the head tree listing is skipped.
   const upToDate = cached !== null && cached.commit === head;
   const listPromise = upToDate ? undefined : repo.listTree(head);
@@ -64,6 +64,8 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   try {
     // Reuse what the cache knows, re-analyse units whose reads changed since the cached commit.
     const reusable = cached ? await reusableUnits(repo, cached, head, unitSets.head) : new Map<string, number>();
+    // Nothing reusable (a change every unit reads): let the loaded cache go before the analysis fills the heap.
+    if (reusable.size === 0 && !upToDate) cached = null;
     const toAnalyse = headUnits.filter((unit) => !reusable.has(unit));
     if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
     const unitIds = headUnits;
