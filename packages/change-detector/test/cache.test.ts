@@ -98,6 +98,16 @@ describe("read cache", () => {
     expect(truncated.stats.cacheHits).toBe(0);
     expect(withoutStats(truncated)).toEqual(withoutStats(reference));
 
+    // A corrupt graph section of the right length: caught when the cache is completed, so a cold run again.
+    const header = cacheHeader(cacheFile) as { sections: Record<string, number> };
+    const graphAt = intact.indexOf(10) + 1 + header.sections["units"]! + header.sections["strings"]!;
+    const broken = Buffer.from(intact);
+    broken[graphAt] = "x".charCodeAt(0);
+    writeFileSync(cacheFile, broken);
+    const corruptGraph = await detect(repo.dir, base, head, { cache: true });
+    expect(corruptGraph.stats.cacheHits).toBe(0);
+    expect(withoutStats(corruptGraph)).toEqual(withoutStats(reference));
+
     // A cached commit that no longer exists (history rewritten) also means a cold run.
     writeFileSync(cacheFile, intact);
     rewriteCacheHeader(cacheFile, (header) => ({ ...header, commit: "0".repeat(40) }));
