@@ -1,5 +1,6 @@
 /**
- * The read cache, persisted between runs in `<git common dir>/gantry/detect-cache-v1.json`.
+ * The read cache, persisted between runs in `<git common dir>/gantry/detect-cache` (no longer JSON, so no
+ * `.json`; the JSON file earlier versions wrote there is removed when this one is written).
  *
  * It describes one commit: for every unit of that commit's tree, what it reads (compactly encoded by
  * `record-codec.ts`), and the inverted index over those reads. On the next run, `git diff-tree CACHED HEAD`
@@ -13,7 +14,7 @@
  * (the bulk) are only decoded for the units a run asks about; the dependency graph is one JSON object.
  * Separators are NUL (git paths never contain one) and newline (records never contain one).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ReadIndex, type EncodedIndex } from "./read-index.js";
 import { RECORD_ENCODING } from "./record-codec.js";
@@ -24,7 +25,9 @@ import { RECORD_ENCODING } from "./record-codec.js";
  * 2: yamldecode parses YAML. 3: sectioned file layout.
  */
 export const CACHE_VERSION = 3;
-const CACHE_FILE = "detect-cache-v1.json";
+const CACHE_FILE = "detect-cache";
+/** What versions before the sectioned layout wrote (one JSON document). */
+const LEGACY_CACHE_FILE = "detect-cache-v1.json";
 const KIND = "gantry-detect-cache";
 const SECTIONS = ["units", "strings", "dependencies", "files", "dirs", "globs", "dynamic", "records"] as const;
 type SectionName = (typeof SECTIONS)[number];
@@ -98,6 +101,7 @@ export function saveCache(commonDir: string, content: CacheContent): boolean {
     const temporary = join(dir, `${CACHE_FILE}.${process.pid}.tmp`);
     writeFileSync(temporary, encodeCache(content));
     renameSync(temporary, cacheFilePath(commonDir));
+    rmSync(join(dir, LEGACY_CACHE_FILE), { force: true });
     return true;
   } catch {
     return false;

@@ -161,9 +161,14 @@ function idsOf(postings: Postings, key: string): number[] {
 }
 
 function post(postings: Postings, key: string, id: number): void {
-  const ids = postings.has(key) ? idsOf(postings, key) : undefined;
-  if (!ids) postings.set(key, [id]);
-  else if (ids[ids.length - 1] !== id) ids.push(id);
+  // One map lookup on the hot path (a cold run posts every read of every unit).
+  let ids = postings.get(key);
+  if (ids === undefined) {
+    postings.set(key, [id]);
+    return;
+  }
+  if (typeof ids === "string") postings.set(key, (ids = decodePostings(ids)));
+  if (ids[ids.length - 1] !== id) ids.push(id);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cacheFilePath, type DetectionResult } from "../src/index.js";
 import { CACHE_VERSION } from "../src/cache.js";
@@ -54,6 +54,18 @@ describe("read cache", () => {
     // Only b is analysed again: a's old posting under data.json was dropped when it was re-analysed.
     expect(warm.stats.cacheHits).toBe(1);
     expect(withoutStats(warm)).toEqual(withoutStats(cold));
+  });
+
+  test("the JSON cache file of earlier versions is removed when the cache is written", async () => {
+    await using repo = createTempGitRepo(liveRepoFiles());
+    const base = repo.sha();
+    const head = repo.commit({ "live/prod/us-east-1/app/x.txt": "x\n" });
+    const legacy = join(repo.dir, ".git", "gantry", "detect-cache-v1.json");
+    mkdirSync(dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ kind: "gantry-detect-cache", version: 2 }));
+    await detect(repo.dir, base, head, { cache: true });
+    expect(existsSync(legacy)).toBe(false);
+    expect(existsSync(cacheFilePath(join(repo.dir, ".git")))).toBe(true);
   });
 
   test("cache: false neither reads nor writes the cache", async () => {

@@ -29,7 +29,7 @@ describe("gantry detect (built binary)", () => {
     const json = gantry(["--repo", repo.dir, "--base", base, "--head", head, "--event", "push", "--json"], tmpdir());
     expect(json.stderr).toBe("");
     expect(json.code).toBe(0);
-    expect(existsSync(join(repo.dir, ".git", "gantry", "detect-cache-v1.json"))).toBe(true);
+    expect(existsSync(join(repo.dir, ".git", "gantry", "detect-cache"))).toBe(true);
     expect(JSON.parse(json.stdout)).toEqual({ ...JSON.parse(uncached.stdout), stats: expect.anything() });
     const document = detectionResultSchema.parse(JSON.parse(json.stdout));
     expect(document.units.map((u) => `${u.path}:${u.status}`)).toEqual(["live/prod/us-east-1/app:affected", "live/prod/us-east-1/vpc:affected"]);
