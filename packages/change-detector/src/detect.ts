@@ -42,7 +42,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   } = await GitRepository.openAndResolve(options.repo, [
     { ref: options.base, role: "base" },
     { ref: options.head, role: "head" },
-  ]) as { repo: GitRepository; commits: [string, string] };
+  ]);
   const useCache = options.cache !== false;
   // Without a cache file the head tree is needed for sure: list it while the merge-base is computed.
   let listPromise = useCache && hasCache(repo.commonDir) ? undefined : repo.listTree(head);
@@ -71,13 +71,15 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const reusable = cached ? await reusableUnits(repo, cached, head, unitSets.head) : new Map<string, number>();
     // Nothing reusable (a change every unit reads): let the loaded cache go before the analysis fills the heap.
     if (reusable.size === 0 && !upToDate) cached = null;
+    // The cached commit had exactly these units (most changes add or remove none): its unit ids are this run's.
+    const sameUnits = cached !== null && cached.units.length === headUnits.length && cached.units.every((unit, id) => unit === headUnits[id]);
     const toAnalyse = headUnits.filter((unit) => !reusable.has(unit));
     if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
     const unitIds = headUnits;
     const idOf = new Map(unitIds.map((unit, id) => [unit, id]));
     // Reused records stay encoded as they were; the string table only grows, so their ids stay valid.
     const table = new StringTable(reusable.size > 0 && cached ? cached.strings : []);
-    const index = startIndex(cached, reusable, idOf);
+    const index = startIndex(cached, reusable, idOf, sameUnits);
     const freshRecords = new Map<string, string>();
     const freshDependencies = new Map<string, string[]>();
     // Chains of changed files read by freshly analysed units, taken while their reads are at hand: matching
@@ -138,8 +140,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
 
     // Nothing analysed and the cached commit's units: its graph is this run's (parsed whole, not rebuilt
     // key by key, which took ~20 ms at 10,000 units).
-    const sameGraph =
-      cached !== null && toAnalyse.length === 0 && deletedUnits.length === 0 && cached.units.length === headUnits.length && cached.units.every((unit, id) => unit === headUnits[id]);
+    const sameGraph = sameUnits && toAnalyse.length === 0 && deletedUnits.length === 0;
     const dependencies: Record<string, string[]> = sameGraph ? cached!.graph() : {};
     if (!sameGraph) {
       for (const unit of headUnits) dependencies[unit] = dependenciesOf(unit);
@@ -151,10 +152,10 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       saveCache(repo.commonDir, {
         commit: head,
         units: headUnits,
+        // Reused records go back as the bytes they were loaded from.
         records: headUnits.map((unit) => {
           const cachedId = reusable.get(unit);
-          if (cachedId !== undefined && cached && !freshRecords.has(unit)) return cached.recordBytes(cachedId);
-          return encodedRecord(unit) ?? encodeUnitReads(emptyReads(), table);
+          return freshRecords.get(unit) ?? (cachedId !== undefined && cached ? cached.recordBytes(cachedId) : encodeUnitReads(emptyReads(), table));
         }),
         strings: table.strings,
         dependencies: headUnits.map((unit) => dependencies[unit]!),
@@ -229,11 +230,10 @@ async function reusableUnits(
 }
 
 /** The index of this run before fresh analyses are added: the cached postings of the reused units. */
-function startIndex(cached: LoadedCache | null, reusable: Map<string, number>, idOf: Map<string, number>): ReadIndex {
+function startIndex(cached: LoadedCache | null, reusable: Map<string, number>, idOf: Map<string, number>, sameUnits: boolean): ReadIndex {
   if (!cached || reusable.size === 0) return new ReadIndex();
-  const sameIds = cached.units.length === idOf.size && cached.units.every((unit, id) => idOf.get(unit) === id);
   const analysedAgain = cached.units.length - reusable.size;
-  if (sameIds && analysedAgain <= cached.units.length / 4) {
+  if (sameUnits && analysedAgain <= cached.units.length / 4) {
     // No unit added or removed since the cached commit (most pull requests): the cached index is kept as it
     // is, and only the units analysed again leave the postings their old records list (their fresh reads
     // are added back). Renumbering every posting list instead cost a tenth of such a run at 10,000 units;

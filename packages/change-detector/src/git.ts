@@ -64,6 +64,11 @@ export class GitRepository {
       });
     }
     const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
+    return GitRepository.fromRevParse(absolute, commonDir, shallow);
+  }
+
+  /** From the lines `rev-parse --git-common-dir --is-shallow-repository` printed in `absolute`. */
+  private static fromRevParse(absolute: string, commonDir: string, shallow: string): GitRepository {
     return new GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true");
   }
 
@@ -72,7 +77,11 @@ export class GitRepository {
    * start three processes in a row, a few ms each, before any real work). When anything is wrong (not a
    * repository, an unknown ref, a shallow clone) the step-by-step path runs instead, for its precise errors.
    */
-  static async openAndResolve(dir: string, refs: Array<{ ref: string; role: "base" | "head" }>): Promise<{ repo: GitRepository; commits: string[] }> {
+  static async openAndResolve<const Refs extends ReadonlyArray<{ ref: string; role: "base" | "head" }>>(
+    dir: string,
+    refs: Refs,
+  ): Promise<{ repo: GitRepository; commits: { [K in keyof Refs]: string } }> {
+    type Commits = { [K in keyof Refs]: string };
     const absolute = resolve(dir);
     const plain = existsSync(absolute) && statSync(absolute).isDirectory() && refs.every(({ ref }) => !ref.startsWith("-"));
     if (plain) {
@@ -82,12 +91,12 @@ export class GitRepository {
       const lines = result.stdout.toString("utf8").trimEnd().split("\n");
       if (result.code === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
         const [commonDir = ".git", shallow = "false", ...commits] = lines;
-        return { repo: new GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true"), commits };
+        return { repo: GitRepository.fromRevParse(absolute, commonDir, shallow), commits: commits as unknown as Commits };
       }
     }
     const repo = await GitRepository.open(absolute);
     const commits = await Promise.all(refs.map(({ ref, role }) => repo.resolveCommit(ref, role)));
-    return { repo, commits };
+    return { repo, commits: commits as unknown as Commits };
   }
 
   async run(args: string[]): Promise<Buffer> {

@@ -26,7 +26,7 @@ export async function readsOfUnits(options: { repo: string; commit: string; unit
   const {
     repo,
     commits: [commit],
-  } = await GitRepository.openAndResolve(options.repo, [{ ref: options.commit, role: "head" }]) as { repo: GitRepository; commits: [string] };
+  } = await GitRepository.openAndResolve(options.repo, [{ ref: options.commit, role: "head" }]);
   const tree = await repo.listTree(commit);
   const allUnits = unitsOfTree(tree).head;
   const present = [...new Set(options.units)].filter((unit) => allUnits.has(unit)).sort();
