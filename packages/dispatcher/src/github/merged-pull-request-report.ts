@@ -9,6 +9,7 @@
  * updated in place on a re-run.
  */
 import { createGitHubClient, type GitHubConnection } from "./client.js";
+import { ownComments, upsertComment } from "./comments.js";
 import { githubError } from "./errors.js";
 import { githubCommentLimit, truncateCommentBody } from "./pull-request-report.js";
 
@@ -24,13 +25,6 @@ interface PullRequestSimple {
   merged_at: string | null;
   merge_commit_sha: string | null;
   base: { ref: string };
-}
-
-interface IssueComment {
-  id: number;
-  body?: string;
-  html_url: string;
-  user: { login: string } | null;
 }
 
 export interface FindMergedPullRequestOptions extends GitHubConnection {
@@ -96,20 +90,12 @@ export async function publishApplyReport(options: PublishApplyReportOptions): Pr
   }
   const client = createGitHubClient(options, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha } = options;
-  // Only our own comments count: anyone can paste the marker into a comment of theirs.
-  const { data: self } = await client.request<{ login: string }>("GET /user");
-  const comments = await client.paginate<IssueComment>("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: pullNumber });
-  const current = comments.find((comment) => comment.user?.login === self.login && applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha);
+  const target = { owner, repo, issueNumber: pullNumber };
+  const current = (await ownComments(client, target)).find((comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha);
   const marker = `${applyReportMarker(commitSha)}\n`;
   const { body: content, truncated } = truncateCommentBody(options.body, githubCommentLimit - marker.length);
-  const body = marker + content;
-  if (current && current.body === body) return { commentId: current.id, url: current.html_url, action: "unchanged", truncated };
-  if (current) {
-    const { data } = await client.request<IssueComment>("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current.id, body });
-    return { commentId: data.id, url: data.html_url, action: "updated", truncated };
-  }
-  const { data } = await client.request<IssueComment>("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: pullNumber, body });
-  return { commentId: data.id, url: data.html_url, action: "created", truncated };
+  const published = await upsertComment(client, target, current, marker + content);
+  return { commentId: published.id, url: published.url, action: published.action, truncated };
 }
 
 const failureMarkerPattern = /^<!-- gantry:apply-failure sha=([0-9a-f]{40}) -->\n?/;

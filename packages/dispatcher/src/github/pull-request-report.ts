@@ -8,6 +8,7 @@
  * is posted already outdated and never marks the newer report outdated.
  */
 import { createGitHubClient, type GitHubConnection } from "./client.js";
+import { ownComments, upsertComment, type IssueComment } from "./comments.js";
 import { githubError } from "./errors.js";
 
 /** GitHub's limit on an issue or pull-request comment body. */
@@ -69,13 +70,6 @@ export interface PublishedReport {
   readonly outdatedCommentIds: number[];
 }
 
-interface IssueComment {
-  id: number;
-  body?: string;
-  html_url: string;
-  user: { login: string } | null;
-}
-
 function checkArguments(options: PublishPullRequestReportOptions): void {
   if (!/^[0-9a-f]{40}$/.test(options.headSha)) {
     throw githubError("GITHUB_INPUT_INVALID", `headSha "${options.headSha}" is not a full commit SHA.`, "Pass the pull request's head commit as 40 lowercase hex characters.");
@@ -109,15 +103,7 @@ export async function publishPullRequestReport(options: PublishPullRequestReport
   checkArguments(options);
   const client = createGitHubClient(options, "the infra-live-write token");
   const { owner, repo, pullNumber, headSha } = options;
-  // Only our own comments count: anyone can paste the marker into a comment of theirs.
-  const { data: self } = await client.request<{ login: string }>("GET /user");
-  const comments = await client.paginate<IssueComment>("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-    owner,
-    repo,
-    issue_number: pullNumber,
-  });
-  const reports = comments
-    .filter((comment) => comment.user?.login === self.login)
+  const reports = (await ownComments(client, { owner, repo, issueNumber: pullNumber }))
     .map((comment) => ({ comment, report: parseReportMarker(comment.body ?? "") }))
     .filter((entry): entry is { comment: IssueComment; report: NonNullable<typeof entry.report> } => entry.report !== undefined);
 
@@ -136,26 +122,7 @@ export async function publishPullRequestReport(options: PublishPullRequestReport
     ? outdatedBody(headSha, content, { sha: latestHead, url: reports.find((entry) => entry.report.sha === latestHead)?.comment.html_url })
     : marker + content;
 
-  let published: { id: number; url: string; action: PublishedReport["action"] };
-  if (current && current.comment.body === body) {
-    published = { id: current.comment.id, url: current.comment.html_url, action: "unchanged" };
-  } else if (current) {
-    const { data } = await client.request<IssueComment>("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
-      owner,
-      repo,
-      comment_id: current.comment.id,
-      body,
-    });
-    published = { id: data.id, url: data.html_url, action: "updated" };
-  } else {
-    const { data } = await client.request<IssueComment>("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-      owner,
-      repo,
-      issue_number: pullNumber,
-      body,
-    });
-    published = { id: data.id, url: data.html_url, action: "created" };
-  }
+  const published = await upsertComment(client, { owner, repo, issueNumber: pullNumber }, current?.comment, body);
 
   // The new report is in place before older ones are touched, so a failure here never loses the latest.
   const outdatedCommentIds: number[] = [];
