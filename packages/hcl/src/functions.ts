@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { valueToBool, valueToNumber, valueToString } from "./convert.js";
 import { HclEvalError } from "./errors.js";
+import { findJsonSyntaxError } from "./json-error.js";
 import type { HclFunction } from "./evaluate.js";
 import { type HclValue, Unknown, collapseFragments, findUnknown, isObjectValue, isUnknown, numberToString, setKey, sortedKeys, typeName, valuesEqual } from "./values.js";
 
@@ -592,8 +593,10 @@ const fns: Record<string, HclFunction> = {
     arity(a, 1);
     try {
       return fromJson(JSON.parse(str(a[0])));
-    } catch (e) {
-      return fail(`the argument is not valid JSON: ${(e as Error).message}`);
+    } catch {
+      // Our own reason, never V8's: see json-error.ts.
+      const error = findJsonSyntaxError(str(a[0]));
+      return fail(error ? `the argument is not valid JSON: expected ${error.expected} at line ${error.line}, column ${error.column}` : "the argument is not valid JSON");
     }
   },
   sensitive: (a) => (arity(a, 1), a[0]!),

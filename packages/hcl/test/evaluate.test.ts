@@ -10,6 +10,7 @@ import {
   parseHcl,
   Unknown,
 } from "../src/index.js";
+import { findJsonSyntaxError } from "../src/json-error.js";
 
 const vars: Record<string, HclValue> = {
   local: {
@@ -215,6 +216,27 @@ describe("functions, try and can", () => {
       expect(Object.keys(v)).toEqual(["__proto__"]);
       expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
       expect((v as { polluted?: unknown }).polluted).toBeUndefined();
+    }
+  });
+
+  it("jsondecode says where invalid JSON breaks, the same way every time, without quoting the text", () => {
+    const message = evError('jsondecode("{\\"token\\": \\"s3cr3t\\",\\n  oops}")').message;
+    expect(message).toContain("the argument is not valid JSON: expected a property name in double quotes at line 2, column 3");
+    expect(message).not.toContain("s3cr3t");
+    for (let i = 0; i < 3; i++) expect(evError('jsondecode("{\\"token\\": \\"s3cr3t\\",\\n  oops}")').message).toBe(message);
+    expect(evError('jsondecode("[1, 2")').message).toContain("expected ',' or ']' at line 1, column 6");
+  });
+
+  it("the JSON check agrees with JSON.parse on what is valid", () => {
+    const texts = ['{"a": [1, -2.5e+3, "x\\u00e9\\n"], "b": {"c": null, "d": true, "e": false}}', " [] ", '""', "0", "-0.0", "1e5", '{"a":1,}', "[1,]", "01", "1.", ".5", "+1", '"\\x"', '"a', "{a: 1}", "[1 2]", "tru", "nul", "{} {}", "", " ", '"\\u12G4"', "[[[[]]]]", '{"a" 1}', "\u00a0[]"];
+    for (const text of texts) {
+      let valid = true;
+      try {
+        JSON.parse(text);
+      } catch {
+        valid = false;
+      }
+      expect([text, findJsonSyntaxError(text) === null]).toEqual([text, valid]);
     }
   });
 
