@@ -36,6 +36,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   const event = options.event ?? "pull_request";
   validateOptions(options, event);
 
+  const useCache = options.cache !== false;
   const {
     repo,
     commits: [requestedBase, head],
@@ -43,15 +44,21 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     { ref: options.base, role: "base" },
     { ref: options.head, role: "head" },
   ]);
-  const useCache = options.cache !== false;
   // Without a cache file the head tree is needed for sure: list it while the merge-base is computed.
   let listPromise = useCache && hasCache(repo.commonDir) ? undefined : repo.listTree(head);
   listPromise?.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-  const base = event === "pull_request" ? await repo.mergeBase(requestedBase, head) : requestedBase;
-  // git diffs (and lists the head tree) on the other core while this thread parses the cache.
-  const diffPromise = repo.diffTree(base, head);
+  // The merge-base and the diff from it run at once (git finds the merge-base for diff-tree itself), on the
+  // other core while this thread parses the cache. With several merge-bases diff-tree refuses, and the
+  // diff is taken from the one `git merge-base` picked.
+  const basePromise = event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase);
+  const diffPromise =
+    event === "pull_request"
+      ? repo.diffTree(requestedBase, head, { fromMergeBase: true }).catch(async () => repo.diffTree(await basePromise, head))
+      : repo.diffTree(requestedBase, head);
+  basePromise.catch(() => undefined);
   diffPromise.catch(() => undefined);
   let cached = useCache ? loadCache(repo.commonDir) : null;
+  const base = await basePromise;
   // When the cache describes `head` itself, even the head tree listing is skipped.
   const upToDate = cached !== null && cached.commit === head;
   if (!upToDate && !listPromise) {
@@ -67,59 +74,60 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   const parseCache = new ParseCache();
   const reader = repo.openBlobReader();
   try {
-    // Reuse what the cache knows, re-analyse units whose reads changed since the cached commit.
-    const reusable = cached ? await reusableUnits(repo, cached, head, unitSets.head) : new Map<string, number>();
-    // Nothing reusable (a change every unit reads): let the loaded cache go before the analysis fills the heap.
-    if (reusable.size === 0 && !upToDate) cached = null;
-    // The cached commit had exactly these units (most changes add or remove none): its unit ids are this run's.
-    const sameUnits = cached !== null && cached.units.length === headUnits.length && cached.units.every((unit, id) => unit === headUnits[id]);
-    const toAnalyse = headUnits.filter((unit) => !reusable.has(unit));
-    if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
     const unitIds = headUnits;
     const idOf = new Map(unitIds.map((unit, id) => [unit, id]));
+    // Reuse what the cache knows, re-analyse units whose reads changed since the cached commit: per head
+    // unit id, its id in the cache, or -1 (analysed in this run).
+    const reused = cached ? await reusableUnits(repo, cached, head, idOf) : { cachedIds: new Int32Array(unitIds.length).fill(-1), count: 0 };
+    const { cachedIds } = reused;
+    // Nothing reusable (a change every unit reads): let the loaded cache go before the analysis fills the heap.
+    if (reused.count === 0 && !upToDate) cached = null;
+    // The cached commit had exactly these units (most changes add or remove none): its unit ids are this run's.
+    const sameUnits = cached !== null && cached.units.length === headUnits.length && cached.units.every((unit, id) => unit === headUnits[id]);
+    const toAnalyse = headUnits.filter((_, id) => cachedIds[id] === -1);
+    if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
     // Reused records stay encoded as they were; the string table only grows, so their ids stay valid.
-    const table = new StringTable(reusable.size > 0 && cached ? cached.strings : []);
-    const index = startIndex(cached, reusable, idOf, sameUnits);
-    const freshRecords = new Map<string, string>();
-    const freshDependencies = new Map<string, string[]>();
+    const table = new StringTable(reused.count > 0 && cached ? cached.strings : []);
+    const index = startIndex(cached, cachedIds, reused.count, sameUnits);
+    const freshRecords: Array<string | undefined> = new Array(unitIds.length);
+    const freshDependencies: Array<string[] | undefined> = new Array(unitIds.length);
     // Chains of changed files read by freshly analysed units, taken while their reads are at hand: matching
     // then decodes no record for them (on a root.hcl change, every unit).
     const changedPaths = new Set<string>();
     for (const entry of diff) changedPaths.add(entry.oldPath).add(entry.newPath);
-    const freshChains = new Map<string, Map<string, ReadLink[]>>();
+    const freshChains = new Map<number, Map<string, ReadLink[]>>();
     if (headTree && toAnalyse.length > 0) {
       await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache, (unit, reads) => {
-        index.add(idOf.get(unit)!, reads);
-        freshRecords.set(unit, encodeUnitReads(reads, table));
-        freshDependencies.set(unit, [...reads.dependencies].sort());
+        const id = idOf.get(unit)!;
+        index.add(id, reads);
+        freshRecords[id] = encodeUnitReads(reads, table);
+        freshDependencies[id] = [...reads.dependencies].sort();
         // Whichever side is smaller is walked (a few changed paths, or a unit's dozen reads).
         const small = changedPaths.size <= reads.files.size;
         for (const path of small ? changedPaths : reads.files.keys()) {
           const node = small ? reads.files.get(path) : changedPaths.has(path) ? reads.files.get(path) : undefined;
           if (!node) continue;
-          let chains = freshChains.get(unit);
-          if (!chains) freshChains.set(unit, (chains = new Map()));
+          let chains = freshChains.get(id);
+          if (!chains) freshChains.set(id, (chains = new Map()));
           chains.set(path, chainToArray(node));
         }
       });
     }
-    const encodedRecord = (unit: string): string | undefined => {
-      const cachedId = reusable.get(unit);
-      return freshRecords.get(unit) ?? (cachedId !== undefined && cached ? cached.record(cachedId) : undefined);
-    };
-    const decoded = new Map<string, UnitReads>();
-    const record = (unit: string): UnitReads => {
-      let found = decoded.get(unit);
+    const decoded: Array<UnitReads | undefined> = new Array(unitIds.length);
+    const headRecord = (id: number): UnitReads => {
+      let found = decoded[id];
       if (!found) {
-        const text = encodedRecord(unit);
-        found = text === undefined ? emptyReads() : decodeUnitReads(text, table.strings);
-        decoded.set(unit, found);
+        const fresh = freshRecords[id];
+        const cachedId = cachedIds[id]!;
+        // Cached records decode against the cached table, which is this run's table (it only grew).
+        found = fresh !== undefined ? decodeUnitReads(fresh, table.strings) : cachedId !== -1 && cached ? cached.reads(cachedId) : emptyReads();
+        decoded[id] = found;
       }
       return found;
     };
-    const dependenciesOf = (unit: string): string[] => {
-      const cachedId = reusable.get(unit);
-      return freshDependencies.get(unit) ?? (cachedId !== undefined && cached ? cached.dependencies(cachedId) : []);
+    const dependenciesOf = (id: number): string[] => {
+      const cachedId = cachedIds[id]!;
+      return freshDependencies[id] ?? (cachedId !== -1 && cached ? cached.dependencies(cachedId) : []);
     };
 
     // Deleted units are analysed in the base tree (their dependencies belong in the graph).
@@ -132,9 +140,10 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       baseUnits: unitSets.base,
       stackDirs: unitSets.stackDirs,
       unitIds,
+      idOf,
       index,
-      record,
-      knownChain: (unit, path) => freshChains.get(unit)?.get(path),
+      headRecord,
+      knownChain: freshChains.size > 0 ? (id, path) => freshChains.get(id)?.get(path) : undefined,
       deletedRecord: (unit) => deletedRecords.get(unit),
     });
 
@@ -143,7 +152,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const sameGraph = sameUnits && toAnalyse.length === 0 && deletedUnits.length === 0;
     const dependencies: Record<string, string[]> = sameGraph ? cached!.graph() : {};
     if (!sameGraph) {
-      for (const unit of headUnits) dependencies[unit] = dependenciesOf(unit);
+      headUnits.forEach((unit, id) => (dependencies[unit] = dependenciesOf(id)));
       for (const unit of deletedUnits) dependencies[unit] = [...(deletedRecords.get(unit)?.dependencies ?? [])].sort();
     }
     const trackedFiles = headTree ? headTree.size : cached!.trackedFiles;
@@ -153,9 +162,9 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
         commit: head,
         units: headUnits,
         // Reused records go back as the bytes they were loaded from.
-        records: headUnits.map((unit) => {
-          const cachedId = reusable.get(unit);
-          return freshRecords.get(unit) ?? (cachedId !== undefined && cached ? cached.recordBytes(cachedId) : encodeUnitReads(emptyReads(), table));
+        records: headUnits.map((_, id) => {
+          const cachedId = cachedIds[id]!;
+          return freshRecords[id] ?? (cachedId !== -1 && cached ? cached.recordBytes(cachedId) : encodeUnitReads(emptyReads(), table));
         }),
         strings: table.strings,
         dependencies: headUnits.map((unit) => dependencies[unit]!),
@@ -180,7 +189,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
         trackedFiles,
         unitsInHead: headUnits.length,
         filesParsed: parseCache.filesParsed,
-        cacheHits: reusable.size,
+        cacheHits: reused.count,
         elapsedMs: Math.round((performance.now() - started) * 10) / 10,
       },
     };
@@ -200,61 +209,64 @@ function validateOptions(options: DetectOptions, event: string): void {
 
 /**
  * Units of the cached commit whose analysis still holds at `head`: every path changed between the two
- * commits (git compares blob ids) invalidates the units that read it. Returns unit → cached id.
+ * commits (git compares blob ids) invalidates the units that read it. Returns, per head unit id, its id in
+ * the cache or -1.
  */
 async function reusableUnits(
   repo: GitRepository,
   cached: LoadedCache,
   head: string,
-  headUnits: Set<string>,
-): Promise<Map<string, number>> {
-  const reusable = new Map<string, number>();
+  idOf: Map<string, number>,
+): Promise<{ cachedIds: Int32Array; count: number }> {
+  const cachedIds = new Int32Array(idOf.size).fill(-1);
   let changed: DiffEntry[] = [];
   if (cached.commit !== head) {
     try {
       changed = await repo.diffTree(cached.commit, head);
     } catch {
-      return reusable; // the cached commit is gone (rebased, garbage-collected): cold run
+      return { cachedIds, count: 0 }; // the cached commit is gone (rebased, garbage-collected): cold run
     }
   }
-  const invalid = new Set<number>();
+  const invalid = new Uint8Array(cached.units.length);
   for (const entry of changed) {
     for (const path of entry.status === "R" ? [entry.oldPath, entry.newPath] : [entry.newPath]) {
-      for (const id of cached.index.lookup(path, false)) invalid.add(id);
+      for (const id of cached.index.lookup(path, false)) invalid[id] = 1;
     }
   }
-  cached.units.forEach((unit, id) => {
-    if (!invalid.has(id) && headUnits.has(unit)) reusable.set(unit, id);
+  let count = 0;
+  cached.units.forEach((unit, cachedId) => {
+    const id = invalid[cachedId] === 1 ? undefined : idOf.get(unit);
+    if (id === undefined) return;
+    cachedIds[id] = cachedId;
+    count++;
   });
-  return reusable;
+  return { cachedIds, count };
 }
 
 /** The index of this run before fresh analyses are added: the cached postings of the reused units. */
-function startIndex(cached: LoadedCache | null, reusable: Map<string, number>, idOf: Map<string, number>, sameUnits: boolean): ReadIndex {
-  if (!cached || reusable.size === 0) return new ReadIndex();
-  const analysedAgain = cached.units.length - reusable.size;
+function startIndex(cached: LoadedCache | null, cachedIds: Int32Array, reusedCount: number, sameUnits: boolean): ReadIndex {
+  if (!cached || reusedCount === 0) return new ReadIndex();
+  const analysedAgain = cached.units.length - reusedCount;
   if (sameUnits && analysedAgain <= cached.units.length / 4) {
     // No unit added or removed since the cached commit (most pull requests): the cached index is kept as it
     // is, and only the units analysed again leave the postings their old records list (their fresh reads
     // are added back). Renumbering every posting list instead cost a tenth of such a run at 10,000 units;
     // when many units are analysed again, decoding their old records costs more than renumbering.
     try {
+      // Same units: a head id is its cached id.
       const again: number[] = [];
-      cached.units.forEach((unit, id) => {
-        if (!reusable.has(unit)) again.push(id);
-      });
-      cached.index.remove(again, (id) => decodeUnitReads(cached.record(id), cached.strings));
+      for (let id = 0; id < cachedIds.length; id++) if (cachedIds[id] === -1) again.push(id);
+      cached.index.remove(again, (id) => cached.reads(id));
       return cached.index;
     } catch {
       // An unreadable old record: renumbering below keeps only the reused units' ids (whatever was removed).
     }
   }
-  const renumber = new Map<number, number>();
-  for (const [unit, cachedId] of reusable) {
-    const id = idOf.get(unit);
-    if (id !== undefined) renumber.set(cachedId, id);
-  }
-  return cached.index.renumbered((id) => renumber.get(id));
+  const renumber = new Int32Array(cached.units.length).fill(-1);
+  cachedIds.forEach((cachedId, id) => {
+    if (cachedId !== -1) renumber[cachedId] = id;
+  });
+  return cached.index.renumbered((id) => (id < renumber.length && renumber[id] !== -1 ? renumber[id] : undefined));
 }
 
 async function analyseDeletedUnits(

@@ -143,9 +143,15 @@ export class GitRepository {
     });
   }
 
-  /** Changed paths between two commits, with renames (`-M`) and type changes. */
-  async diffTree(base: string, head: string): Promise<DiffEntry[]> {
-    const out = await this.run(["diff-tree", "-r", "-z", "-M", "--no-commit-id", "--no-abbrev", "--raw", base, head]);
+  /**
+   * Changed paths between two commits, with renames (`-M`) and type changes. With `fromMergeBase`, from
+   * their merge-base (git computes it: no `merge-base` process to wait for first); git refuses when there
+   * are several merge-bases.
+   */
+  async diffTree(base: string, head: string, options: { fromMergeBase?: boolean } = {}): Promise<DiffEntry[]> {
+    const args = ["diff-tree", "-r", "-z", "-M", "--no-commit-id", "--no-abbrev", "--raw"];
+    if (options.fromMergeBase) args.push("--merge-base");
+    const out = await this.run([...args, base, head]);
     return parseRawDiff(out);
   }
 

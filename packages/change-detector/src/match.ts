@@ -14,12 +14,15 @@ export interface MatchInput {
   headUnits: Set<string>;
   baseUnits: Set<string>;
   stackDirs: Set<string>;
-  /** Head units by id (the ids used in `index`). */
+  /** Head units by id (the ids used in `index`), sorted. */
   unitIds: string[];
+  /** The inverse of `unitIds`. */
+  idOf: Map<string, number>;
   index: ReadIndex;
-  record(unit: string): UnitReads;
-  /** The chain of a file read, when already known without decoding the unit's record. */
-  knownChain?(unit: string, path: string): ReadLink[] | undefined;
+  /** Reads of the head unit with this id. */
+  headRecord(id: number): UnitReads;
+  /** The chain of a file read by a head unit, when already known without decoding its record. */
+  knownChain?(id: number, path: string): ReadLink[] | undefined;
   /** Reads of deleted units (from the base tree), for their problems. */
   deletedRecord(unit: string): UnitReads | undefined;
 }
@@ -33,14 +36,26 @@ const CHANGE_TYPES: Record<DiffEntry["status"], FileChangeType> = {
   T: "type-changed",
 };
 
+/**
+ * Head units are handled by id throughout (ids follow the sorted unit order): on a change every unit reads,
+ * string-keyed lookups and sorting 10,000 names were most of the matching.
+ */
 export function matchChanges(input: MatchInput): { changes: FileChange[]; units: AffectedUnit[] } {
-  const reasons = new Map<string, UnitReason[]>();
+  const headReasons: Array<UnitReason[] | undefined> = new Array(input.unitIds.length);
+  // Units only the base has (deleted) are kept by name.
+  const otherReasons = new Map<string, UnitReason[]>();
   const touched = new Set<string>();
-  const addReason = (unit: string, reason: UnitReason) => {
-    let list = reasons.get(unit);
-    if (!list) reasons.set(unit, (list = []));
+  const addReason = (list: UnitReason[], reason: UnitReason) => {
     if (!list.some((r) => r.file === reason.file && r.chain.length === reason.chain.length)) list.push(reason);
   };
+  const reasonsOf = (unit: string): UnitReason[] => {
+    const id = input.idOf.get(unit);
+    if (id !== undefined) return (headReasons[id] ??= []);
+    let list = otherReasons.get(unit);
+    if (!list) otherReasons.set(unit, (list = []));
+    return list;
+  };
+  const changeUnits = new UnitCollector(input.unitIds, input.idOf);
 
   const changes: FileChange[] = [];
   for (const entry of input.diff) {
@@ -57,23 +72,22 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
         sides.push({ path: entry.newPath, units: input.baseUnits });
       }
     }
-    const changeUnits = new Set<string>();
     let insideUnit: string | null = null;
     for (const side of sides) {
       const owner = unitContaining(side.path, side.units);
+      const ownerId = owner === null ? undefined : input.idOf.get(owner);
       if (owner !== null) {
         insideUnit ??= owner;
         changeUnits.add(owner);
         touched.add(owner);
-        addReason(owner, { file: side.path, chain: [{ file: side.path, via: "unit" }] });
+        addReason(reasonsOf(owner), { file: side.path, chain: [{ file: side.path, via: "unit" }] });
       }
       for (const id of input.index.lookup(side.path, true)) {
-        const reader = input.unitIds[id];
-        if (reader === undefined || reader === owner) continue;
-        const chain = input.knownChain?.(reader, side.path) ?? chainFor(input.record(reader), side.path);
+        if (id === ownerId || id >= input.unitIds.length) continue;
+        const chain = input.knownChain?.(id, side.path) ?? chainFor(input.headRecord(id), side.path);
         if (!chain) continue;
-        changeUnits.add(reader);
-        addReason(reader, { file: side.path, chain });
+        changeUnits.addId(id);
+        addReason((headReasons[id] ??= []), { file: side.path, chain });
       }
     }
     if (entry.status === "R") {
@@ -84,26 +98,90 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
       type: CHANGE_TYPES[entry.status],
       files: entry.status === "R" ? [entry.oldPath, entry.newPath] : [entry.newPath],
       insideUnit,
-      units: [...changeUnits].sort(),
+      units: changeUnits.take(),
     });
   }
 
   const units: AffectedUnit[] = [];
-  for (const [unit, unitReasons] of [...reasons].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const inHead = input.headUnits.has(unit);
+  const report = (unit: string, unitReasons: UnitReason[], record: UnitReads | undefined, inHead: boolean) => {
     const inBase = input.baseUnits.has(unit);
-    const record = inHead ? input.record(unit) : input.deletedRecord(unit);
     // A unit that could not be analysed is reported as changed: its reads (and so its plan) are unknown.
-    const broken = (record?.problems.length ?? 0) > 0;
-    const status: UnitStatus = !inBase ? "added" : !inHead ? "deleted" : touched.has(unit) || broken ? "changed" : "affected";
+    const problems = record?.problems ?? [];
+    const status: UnitStatus = !inBase ? "added" : !inHead ? "deleted" : touched.has(unit) || problems.length > 0 ? "changed" : "affected";
     units.push({
       path: unit,
       status,
       reasons: unitReasons,
       dynamic: (record?.dynamic ?? []).map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
-      problems: record?.problems ?? [],
+      problems,
       inStack: isInStack(unit, input.stackDirs),
     });
+  };
+  // Head units in id order merged with the (few) others by name: the same order as sorting every name.
+  const others = [...otherReasons.keys()].sort();
+  let next = 0;
+  const reportOthersBefore = (unit: string | undefined) => {
+    for (; next < others.length && (unit === undefined || others[next]! < unit); next++) {
+      report(others[next]!, otherReasons.get(others[next]!)!, input.deletedRecord(others[next]!), false);
+    }
+  };
+  for (let id = 0; id < headReasons.length; id++) {
+    const unitReasons = headReasons[id];
+    if (!unitReasons) continue;
+    const unit = input.unitIds[id]!;
+    reportOthersBefore(unit);
+    report(unit, unitReasons, input.headRecord(id), true);
   }
+  reportOthersBefore(undefined);
   return { changes, units };
+}
+
+/** The units of one change, collected as head-unit ids where possible and listed sorted without sorting names. */
+class UnitCollector {
+  private readonly marks: Uint8Array;
+  private ids: number[] = [];
+  private names = new Set<string>();
+  constructor(
+    private readonly unitIds: string[],
+    private readonly idOf: Map<string, number>,
+  ) {
+    this.marks = new Uint8Array(unitIds.length);
+  }
+
+  add(unit: string): void {
+    const id = this.idOf.get(unit);
+    if (id !== undefined) this.addId(id);
+    else this.names.add(unit);
+  }
+
+  addId(id: number): void {
+    if (this.marks[id] === 0) {
+      this.marks[id] = 1;
+      this.ids.push(id);
+    }
+  }
+
+  /** The units collected since the last call, sorted; the collector is then empty. */
+  take(): string[] {
+    const ids = this.ids;
+    const names = [...this.names].sort();
+    const out: string[] = [];
+    let next = 0;
+    const push = (id: number) => {
+      const unit = this.unitIds[id]!;
+      for (; next < names.length && names[next]! < unit; next++) out.push(names[next]!);
+      out.push(unit);
+    };
+    if (ids.length * 8 >= this.marks.length) {
+      // Many units (a change most units read): one pass over the marks is cheaper than sorting ids.
+      for (let id = 0; id < this.marks.length; id++) if (this.marks[id] === 1) push(id);
+    } else {
+      for (const id of Int32Array.from(ids).sort()) push(id);
+    }
+    for (; next < names.length; next++) out.push(names[next]!);
+    for (const id of ids) this.marks[id] = 0;
+    this.ids = [];
+    this.names = new Set();
+    return out;
+  }
 }

@@ -85,28 +85,37 @@ export class ReadIndex {
     }
   }
 
-  /** Units whose reads contain `path` (exact files, directories, globs, and dynamic patterns if asked). */
-  lookup(path: string, withDynamic: boolean): Set<number> {
-    const result = new Set<number>();
-    for (const id of idsOf(this.files, path)) result.add(id);
+  /**
+   * Units whose reads contain `path` (exact files, directories, globs, and dynamic patterns if asked), each
+   * once. Usually one posting list answers (a file's readers): it is returned as it is, not copied to a set.
+   */
+  lookup(path: string, withDynamic: boolean): readonly number[] | Set<number> {
+    const lists: number[][] = [];
+    const add = (ids: number[]) => {
+      if (ids.length > 0) lists.push(ids);
+    };
+    add(idsOf(this.files, path));
     let dir = dirOf(path);
     for (;;) {
-      for (const id of idsOf(this.dirs, dir)) result.add(id);
+      add(idsOf(this.dirs, dir));
       if (dir === "") break;
       dir = dirOf(dir);
     }
     for (const glob of this.globs.keys()) {
       let matcher = this.globMatchers.get(glob);
       if (!matcher) this.globMatchers.set(glob, (matcher = picomatch(glob, { dot: true })));
-      if (matcher(path)) for (const id of idsOf(this.globs, glob)) result.add(id);
+      if (matcher(path)) add(idsOf(this.globs, glob));
     }
     if (withDynamic) {
       for (const pattern of this.dynamic.keys()) {
         let matcher = this.dynamicMatchers.get(pattern);
         if (!matcher) this.dynamicMatchers.set(pattern, (matcher = compileDynamicPattern(pattern)));
-        if (matcher.test(path)) for (const id of idsOf(this.dynamic, pattern)) result.add(id);
+        if (matcher.test(path)) add(idsOf(this.dynamic, pattern));
       }
     }
+    if (lists.length <= 1) return lists[0] ?? [];
+    const result = new Set<number>();
+    for (const ids of lists) for (const id of ids) result.add(id);
     return result;
   }
 

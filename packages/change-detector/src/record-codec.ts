@@ -11,8 +11,11 @@
 import { readViaSchema, type ReadLink, type ReadVia, type UnitProblem } from "./contract.js";
 import { LazyLink, chainToArray, type ChainedDynamic, type ReadNode, type UnitReads } from "./analysis/read-set.js";
 
-/** Version of the record text format (stored in the cache document; another one means a cold run). */
-export const RECORD_ENCODING = 2;
+/**
+ * Version of the record text format (stored in the cache document; another one means a cold run).
+ * 3: records are ASCII only (the JSON tail escapes other characters), so the cache decodes them as latin1.
+ */
+export const RECORD_ENCODING = 3;
 
 const VIAS = readViaSchema.options;
 const VIA_CODE = new Map<ReadVia, number>(VIAS.map((via, code) => [via, code]));
@@ -92,8 +95,16 @@ export function encodeUnitReads(reads: UnitReads, table: StringTable): string {
   if (reads.problems.length > 0) extras.p = reads.problems;
   // Array.join gives one flat string (concatenation would keep a rope of small pieces alive per unit).
   const sections = [n.join(","), files.join(","), dirs.join(","), globs.join(","), dependencies.join(",")];
-  if (extras.y || extras.p) sections.push(JSON.stringify(extras));
+  if (extras.y || extras.p) sections.push(asciiJson(extras));
   return sections.join("|");
+}
+
+/**
+ * JSON with every non-ASCII character escaped: records stay ASCII, so the cache decodes their section as
+ * latin1 (cheaper than UTF-8) and character offsets equal byte offsets.
+ */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Parses comma-separated integers in `text[start, end)`. */
@@ -156,8 +167,8 @@ class IntegerCursor {
 
 /** Reads of a unit, decoded from its record on demand (nodes, maps and extras only when asked for). */
 class DecodedUnitReads implements UnitReads {
-  /** Offsets of the section separators in `text`; sections are parsed when first needed. */
-  private readonly bars: number[];
+  /** Offsets of the section separators in `text`, found as far as asked; sections are parsed when needed. */
+  private readonly bars: number[] = [];
   private nodeCursor: IntegerCursor | undefined;
   private fileCursor: IntegerCursor | undefined;
   private readonly nodes: Array<ReadNode | undefined> = [];
@@ -168,21 +179,39 @@ class DecodedUnitReads implements UnitReads {
   private dependencySet: Set<string> | undefined;
 
   constructor(
+    /** The record is `text[start, end)`: the cache's records section is one string, not 10,000 slices. */
     private readonly text: string,
     private readonly strings: string[],
-  ) {
-    const bars: number[] = [];
-    for (let i = text.indexOf("|"); i !== -1 && bars.length < 5; i = text.indexOf("|", i + 1)) bars.push(i);
-    if (bars.length < 4) throw new Error("malformed cache record");
-    this.bars = bars;
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  /** Offset of the separator after section `k` (4 and 5 always exist; the JSON tail has none after it). */
+  private bar(k: number): number {
+    const bars = this.bars;
+    while (bars.length <= k && bars.length < 5) {
+      let next = this.text.indexOf("|", bars.length === 0 ? this.start : bars[bars.length - 1]! + 1);
+      if (next >= this.end) next = -1;
+      if (next === -1) {
+        if (bars.length < 4) throw new Error("malformed cache record");
+        break;
+      }
+      bars.push(next);
+    }
+    return k < bars.length ? bars[k]! : this.end;
   }
 
   private sectionStart(k: number): number {
-    return k === 0 ? 0 : this.bars[k - 1]! + 1;
+    return k === 0 ? this.start : this.bar(k - 1) + 1;
   }
 
   private sectionEnd(k: number): number {
-    return this.bars[k] ?? this.text.length;
+    return this.bar(k);
+  }
+
+  /** Whether the record has the JSON tail (dynamic reads, problems): it alone ends with `}`. */
+  private get hasExtras(): boolean {
+    return this.end > this.start && this.text.charCodeAt(this.end - 1) === 125;
   }
 
   /** Integers of section `k` (0 nodes, 1 files, 2 dirs, 3 globs, 4 dependencies). */
@@ -301,7 +330,7 @@ class DecodedUnitReads implements UnitReads {
     const n = scratch;
     let known = 0;
     const nodesEnd = this.sectionEnd(0);
-    for (let i = 0; known < count && i < nodesEnd; ) {
+    for (let i = this.start; known < count && i < nodesEnd; ) {
       let value = 0;
       let negative = false;
       for (; i < nodesEnd; i++) {
@@ -340,16 +369,15 @@ class DecodedUnitReads implements UnitReads {
     return (this.dependencySet ??= new Set(this.section(4).map((id) => this.strings[id]!)));
   }
   get dynamic(): ChainedDynamic[] {
-    return this.bars[4] === undefined ? [] : this.decodeExtras().dynamic;
+    return this.hasExtras ? this.decodeExtras().dynamic : [];
   }
   get problems(): UnitProblem[] {
-    return this.bars[4] === undefined ? [] : this.decodeExtras().problems;
+    return this.hasExtras ? this.decodeExtras().problems : [];
   }
 
   private decodeExtras(): { dynamic: ChainedDynamic[]; problems: UnitProblem[] } {
     if (!this.extras) {
-      const tail = this.bars[4];
-      const extras: EncodedExtras = tail === undefined ? {} : (JSON.parse(this.text.slice(tail + 1)) as EncodedExtras);
+      const extras = JSON.parse(this.text.slice(this.bar(4) + 1, this.end)) as EncodedExtras;
       this.extras = {
         dynamic: (extras.y ?? []).map((read) => ({ ...read, node: this.node(read.node) })),
         problems: extras.p ?? [],
@@ -379,6 +407,7 @@ function tableIdOf(strings: string[], path: string): number {
   return id;
 }
 
-export function decodeUnitReads(text: string, strings: string[]): UnitReads {
-  return new DecodedUnitReads(text, strings);
+/** Decodes the record `text[start, end)` (the whole text by default). */
+export function decodeUnitReads(text: string, strings: string[], start = 0, end = text.length): UnitReads {
+  return new DecodedUnitReads(text, strings, start, end);
 }

@@ -127,4 +127,25 @@ describe("read cache", () => {
     expect(gone.stats.cacheHits).toBe(0);
     expect(withoutStats(gone)).toEqual(withoutStats(reference));
   });
+
+  test("a warm run that reads every record (past the one-by-one decoding) equals the cold run, non-ASCII problems included", async () => {
+    // 80 units under a non-ASCII directory, every third one broken (its problem names its non-ASCII path).
+    const files: Record<string, string> = { "root.hcl": `locals {\n  name = "r"\n}\n` };
+    for (let i = 0; i < 80; i++) {
+      files[`live/ünï/u${i}/terragrunt.hcl`] = `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n${i % 3 === 0 ? "inputs = {\n  x = \n}\n" : ""}`;
+    }
+    await using repo = createTempGitRepo(files);
+    const base = repo.sha();
+    const head = repo.commit({ "root.hcl": `locals {\n  name = "R"\n}\n` });
+    const cold = await detect(repo.dir, base, head, { cache: true });
+    const warm = await detect(repo.dir, base, head, { cache: true });
+    expect(warm.stats.cacheHits).toBe(80);
+    expect(warm.stats.filesParsed).toBe(0);
+    expect({ ...warm, stats: null }).toEqual({ ...cold, stats: null });
+    expect(cold.units).toHaveLength(80);
+    const broken = cold.units.find((unit) => unit.path === "live/ünï/u3")!;
+    expect(broken.status).toBe("changed");
+    expect(broken.problems[0]).toMatchObject({ code: "HCL_SYNTAX", file: "live/ünï/u3/terragrunt.hcl" });
+    expect(cold.units.find((unit) => unit.path === "live/ünï/u4")!.status).toBe("affected");
+  });
 });

@@ -70,6 +70,25 @@ describe("record codec", () => {
     expect([...decoded.dependencies]).toEqual(["live/vpc"]);
   });
 
+  test("records are ASCII: other characters in dynamic reads and problems are escaped and come back intact", () => {
+    const reads = new ReadSet();
+    const unit = extend(null, { file: "live/ünï/terragrunt.hcl", via: "unit" });
+    reads.addFile("live/ünï/terragrunt.hcl", unit);
+    reads.addDynamic({ from: "live/ünï/terragrunt.hcl:3", expression: 'file("日本/${local.x}")', reason: "local.x — unknown", pattern: "日本/**", node: extend(unit, { file: "日本/**", via: "dynamic", from: "live/ünï/terragrunt.hcl:3" }) });
+    reads.addProblem({ code: "HCL_SYNTAX", message: "expected an expression after '=' (got 'é') 🙂", file: "live/ünï/terragrunt.hcl", line: 2, column: 7 });
+    const table = new StringTable();
+    const text = encodeUnitReads(reads, table);
+    expect(/^[\x00-\x7f]*$/.test(text)).toBe(true);
+    // As the cache decodes it: the records section as one latin1 string, each record a range of it.
+    const section = Buffer.from(`${encodeUnitReads(new ReadSet(), table)}\n${text}`).toString("latin1");
+    const start = section.indexOf("\n") + 1;
+    for (const decoded of [decodeUnitReads(text, table.strings), decodeUnitReads(section, table.strings, start, section.length)]) {
+      expect(decoded.problems).toEqual(reads.problems);
+      expect(decoded.dynamic.map(({ node, ...rest }) => ({ ...rest, chain: chainToArray(node) }))).toEqual(reads.dynamic.map(({ node, ...rest }) => ({ ...rest, chain: chainToArray(node) })));
+      expect(decoded.fileChain?.("live/ünï/terragrunt.hcl")).toEqual([{ file: "live/ünï/terragrunt.hcl", via: "unit" }]);
+    }
+  });
+
   test("an empty record round-trips", () => {
     const decoded = decodeUnitReads(encodeUnitReads(new ReadSet(), new StringTable()), []);
     expect(decoded.files.size + decoded.dirs.size + decoded.globs.size + decoded.dynamic.length + decoded.problems.length + decoded.dependencies.size).toBe(0);

@@ -494,6 +494,28 @@ describe("events", () => {
     expect(push.base).toBe(mainTip);
   });
 
+  test("several merge-bases (criss-cross merges): the diff is taken from the one `git merge-base` picks", async () => {
+    const files = liveRepoFiles();
+    const edit = (path: string, note: string) => ({ [path]: `${files[path]}\n# ${note}\n` });
+    await using repo = createTempGitRepo(files);
+    repo.checkout("feature", { create: true });
+    const featureSide = repo.commit(edit("live/prod/us-east-1/app/terragrunt.hcl", "feature"));
+    repo.checkout("main");
+    const mainSide = repo.commit(edit("live/dev/us-east-1/vpc/terragrunt.hcl", "main"));
+    repo.git("merge", "-q", "--no-edit", featureSide);
+    repo.checkout("feature");
+    repo.git("merge", "-q", "--no-edit", mainSide);
+    repo.commit(edit("live/prod/us-east-1/vpc/terragrunt.hcl", "after the criss-cross"));
+    expect(repo.git("merge-base", "--all", "main", "feature").split("\n")).toHaveLength(2);
+    const picked = repo.git("merge-base", "main", "feature");
+
+    const pr = await detect(repo.dir, "main", "feature", { event: "pull_request" });
+    expect(pr.base).toBe(picked);
+    const fromPicked = await detect(repo.dir, picked, "feature", { event: "push" });
+    expect(pr.changes).toEqual(fromPicked.changes);
+    expect(pr.units).toEqual(fromPicked.units);
+  });
+
   test("works from a subdirectory and in a bare clone (nothing is read from the working tree)", async () => {
     await using repo = createTempGitRepo(liveRepoFiles());
     const base = repo.sha();
