@@ -18,7 +18,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import { ReadIndex, type EncodedIndex } from "./read-index.js";
 import type { UnitReads } from "./analysis/read-set.js";
-import { RECORD_ENCODING, decodeUnitReads } from "./record-codec.js";
+import type { ReadLink } from "./contract.js";
+import { RECORD_ENCODING, decodeUnitReads, recordFileChain } from "./record-codec.js";
 
 /**
  * Bump whenever the analysis could read a unit differently (a function learns a new trick, a rule changes):
@@ -74,6 +75,10 @@ export interface LoadedCache {
   index: ReadIndex;
   /** The reads of the unit with this id, decoded from its record as far as asked. */
   reads(id: number): UnitReads;
+  /** The chain of the unit's read of a file, straight from its record (no decoder); undefined if none. */
+  fileChain(id: number, path: string): ReadLink[] | undefined;
+  /** Whether the unit's record has dynamic reads or problems. */
+  hasExtras(id: number): boolean;
   /** The record's bytes (a view into the loaded file), for writing it back unchanged. */
   recordBytes(id: number): Buffer;
   dependencies(id: number): string[];
@@ -202,12 +207,14 @@ function decodeCache(bytes: Buffer): LoadedCache {
   bounds[units.length] = recordEnd - recordStart + 1; // one past the (absent) newline after the last record
   let records: string | undefined;
   let asked = 0;
-  const reads = (id: number): UnitReads => {
+  /** Calls `use` with the record of `id` as `text[start, end)`. */
+  const withRecord = <T>(id: number, use: (text: string, start: number, end: number) => T): T => {
     if (records === undefined && ++asked <= RECORDS_DECODED_ONE_BY_ONE) {
-      return decodeUnitReads(bytes.toString("latin1", recordStart + bounds[id]!, recordStart + bounds[id + 1]! - 1), strings);
+      const text = bytes.toString("latin1", recordStart + bounds[id]!, recordStart + bounds[id + 1]! - 1);
+      return use(text, 0, text.length);
     }
     records ??= bytes.toString("latin1", recordStart, recordEnd);
-    return decodeUnitReads(records, strings, bounds[id]!, bounds[id + 1]! - 1);
+    return use(records, bounds[id]!, bounds[id + 1]! - 1);
   };
   const index = ReadIndex.decode({ files: text("files"), dirs: text("dirs"), globs: text("globs"), dynamic: text("dynamic") });
   return {
@@ -217,7 +224,10 @@ function decodeCache(bytes: Buffer): LoadedCache {
     units,
     strings,
     index,
-    reads,
+    reads: (id) => withRecord(id, (text, from, to) => decodeUnitReads(text, strings, from, to)),
+    fileChain: (id, path) => withRecord(id, (text, from, to) => recordFileChain(text, from, to, strings, path)),
+    // The last byte of the record says it (see `recordHasExtras`): nothing is decoded.
+    hasExtras: (id) => bounds[id + 1]! - 1 > bounds[id]! && bytes[recordStart + bounds[id + 1]! - 2] === 125,
     recordBytes: (id) => bytes.subarray(recordStart + bounds[id]!, recordStart + bounds[id + 1]! - 1),
     dependencies: (id) => graph[units[id]!] ?? [],
     graph: () => graph,

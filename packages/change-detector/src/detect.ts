@@ -13,8 +13,8 @@ import { hasCache, loadCache, saveCache, type LoadedCache } from "./cache.js";
 import { API_VERSION, detectionResultSchema, type DetectionResult, type ReadLink } from "./contract.js";
 import { GitRepository, type BlobReader, type DiffEntry, type Tree } from "./git.js";
 import { matchChanges } from "./match.js";
-import { ReadIndex } from "./read-index.js";
-import { StringTable, decodeUnitReads, encodeUnitReads } from "./record-codec.js";
+import { ReadIndex, chainFor } from "./read-index.js";
+import { StringTable, decodeUnitReads, encodeUnitReads, recordHasExtras } from "./record-codec.js";
 import { STACK_FILE, unitsOfTree, withBaseUnits } from "./units.js";
 import { baseName } from "./paths.js";
 
@@ -113,17 +113,29 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
         }
       });
     }
-    const decoded: Array<UnitReads | undefined> = new Array(unitIds.length);
     const headRecord = (id: number): UnitReads => {
-      let found = decoded[id];
-      if (!found) {
-        const fresh = freshRecords[id];
-        const cachedId = cachedIds[id]!;
-        // Cached records decode against the cached table, which is this run's table (it only grew).
-        found = fresh !== undefined ? decodeUnitReads(fresh, table.strings) : cachedId !== -1 && cached ? cached.reads(cachedId) : emptyReads();
-        decoded[id] = found;
+      const fresh = freshRecords[id];
+      const cachedId = cachedIds[id]!;
+      // Cached records decode against the cached table, which is this run's table (it only grew).
+      return fresh !== undefined ? decodeUnitReads(fresh, table.strings) : cachedId !== -1 && cached ? cached.reads(cachedId) : emptyReads();
+    };
+    // Matching asks every unit a change may affect for its chain: a fresh unit's was taken during the
+    // analysis, a cached file read's comes straight from the record, anything else from its decoded reads.
+    const headChain = (id: number, path: string): ReadLink[] | undefined => {
+      const known = freshChains.size > 0 ? freshChains.get(id)?.get(path) : undefined;
+      if (known) return known;
+      const cachedId = cachedIds[id]!;
+      if (freshRecords[id] === undefined && cachedId !== -1 && cached) {
+        const chain = cached.fileChain(cachedId, path);
+        if (chain) return chain;
       }
-      return found;
+      return chainFor(headRecord(id), path);
+    };
+    const headExtras = (id: number): UnitReads | undefined => {
+      const fresh = freshRecords[id];
+      const cachedId = cachedIds[id]!;
+      const has = fresh !== undefined ? recordHasExtras(fresh, 0, fresh.length) : cachedId !== -1 && cached !== null && cached.hasExtras(cachedId);
+      return has ? headRecord(id) : undefined;
     };
     const dependenciesOf = (id: number): string[] => {
       const cachedId = cachedIds[id]!;
@@ -142,8 +154,8 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       unitIds,
       idOf,
       index,
-      headRecord,
-      knownChain: freshChains.size > 0 ? (id, path) => freshChains.get(id)?.get(path) : undefined,
+      headChain,
+      headExtras,
       deletedRecord: (unit) => deletedRecords.get(unit),
     });
 

@@ -6,7 +6,7 @@
 import type { AffectedUnit, FileChange, FileChangeType, ReadLink, UnitReason, UnitStatus } from "./contract.js";
 import type { DiffEntry } from "./git.js";
 import type { UnitReads } from "./analysis/read-set.js";
-import { chainFor, type ReadIndex } from "./read-index.js";
+import type { ReadIndex } from "./read-index.js";
 import { isInStack, unitContaining } from "./units.js";
 
 export interface MatchInput {
@@ -19,10 +19,10 @@ export interface MatchInput {
   /** The inverse of `unitIds`. */
   idOf: Map<string, number>;
   index: ReadIndex;
-  /** Reads of the head unit with this id. */
-  headRecord(id: number): UnitReads;
-  /** The chain of a file read by a head unit, when already known without decoding its record. */
-  knownChain?(id: number, path: string): ReadLink[] | undefined;
+  /** The chain that links the head unit with this id to `path`, or undefined when it does not read it. */
+  headChain(id: number, path: string): ReadLink[] | undefined;
+  /** Reads of the head unit with this id when it has dynamic reads or problems, else undefined. */
+  headExtras(id: number): UnitReads | undefined;
   /** Reads of deleted units (from the base tree), for their problems. */
   deletedRecord(unit: string): UnitReads | undefined;
 }
@@ -84,7 +84,7 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
       }
       for (const id of input.index.lookup(side.path, true)) {
         if (id === ownerId || id >= input.unitIds.length) continue;
-        const chain = input.knownChain?.(id, side.path) ?? chainFor(input.headRecord(id), side.path);
+        const chain = input.headChain(id, side.path);
         if (!chain) continue;
         changeUnits.addId(id);
         addReason((headReasons[id] ??= []), { file: side.path, chain });
@@ -106,7 +106,7 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
   const report = (unit: string, unitReasons: UnitReason[], record: UnitReads | undefined, inHead: boolean) => {
     const inBase = input.baseUnits.has(unit);
     // A unit that could not be analysed is reported as changed: its reads (and so its plan) are unknown.
-    const problems = record?.problems ?? [];
+    const problems = record && record.problems.length > 0 ? record.problems : [];
     const status: UnitStatus = !inBase ? "added" : !inHead ? "deleted" : touched.has(unit) || problems.length > 0 ? "changed" : "affected";
     units.push({
       path: unit,
@@ -130,7 +130,7 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
     if (!unitReasons) continue;
     const unit = input.unitIds[id]!;
     reportOthersBefore(unit);
-    report(unit, unitReasons, input.headRecord(id), true);
+    report(unit, unitReasons, input.headExtras(id), true);
   }
   reportOthersBefore(undefined);
   return { changes, units };

@@ -209,9 +209,8 @@ class DecodedUnitReads implements UnitReads {
     return this.bar(k);
   }
 
-  /** Whether the record has the JSON tail (dynamic reads, problems): it alone ends with `}`. */
   private get hasExtras(): boolean {
-    return this.end > this.start && this.text.charCodeAt(this.end - 1) === 125;
+    return recordHasExtras(this.text, this.start, this.end);
   }
 
   /** Integers of section `k` (0 nodes, 1 files, 2 dirs, 3 globs, 4 dependencies). */
@@ -271,16 +270,7 @@ class DecodedUnitReads implements UnitReads {
       const node = this.fileNode(path);
       return node ? chainToArray(node) : undefined;
     }
-    const pathId = tableIdOf(this.strings, path);
-    if (pathId === -1) return undefined;
-    let nodeId = -1;
-    // Files are `path,node` pairs.
-    this.scanIdPairs(1, (key, value) => {
-      if (key !== pathId) return true;
-      nodeId = value;
-      return false;
-    });
-    return nodeId === -1 ? undefined : this.chainOfNode(nodeId);
+    return recordFileChain(this.text, this.start, this.end, this.strings, path);
   }
 
   /**
@@ -300,7 +290,7 @@ class DecodedUnitReads implements UnitReads {
       }
       return true;
     });
-    return best === -1 ? undefined : this.chainOfNode(best);
+    return best === -1 ? undefined : chainOfNode(this.text, this.start, this.sectionEnd(0), this.strings, best);
   }
 
   /**
@@ -320,40 +310,6 @@ class DecodedUnitReads implements UnitReads {
       i++;
       if (!visit(key, value)) return;
     }
-  }
-
-  private chainOfNode(nodeId: number): ReadLink[] {
-    const text = this.text;
-    // A parent is always encoded before its children: the nodes up to `nodeId` hold the whole chain.
-    const count = (nodeId + 1) * 5;
-    if (scratch.length < count) scratch = new Int32Array(Math.max(count, scratch.length * 2));
-    const n = scratch;
-    let known = 0;
-    const nodesEnd = this.sectionEnd(0);
-    for (let i = this.start; known < count && i < nodesEnd; ) {
-      let value = 0;
-      let negative = false;
-      for (; i < nodesEnd; i++) {
-        const c = text.charCodeAt(i);
-        if (c === 44) break;
-        if (c === 45) negative = true;
-        else value = value * 10 + (c - 48);
-      }
-      n[known++] = negative ? -value : value;
-      i++;
-    }
-    if (known < count) throw new Error("malformed cache record");
-    const links: ReadLink[] = [];
-    for (let id = nodeId; id !== -1; ) {
-      const at = id * 5;
-      const file = this.strings[n[at]!]!;
-      const via = VIAS[n[at + 1]!]!;
-      const from = n[at + 2]!;
-      const line = n[at + 3]!;
-      links.push(line !== -1 ? { file, via, from: `${this.strings[from]!}:${line}` } : from === -1 ? { file, via } : { file, via, from: this.strings[from]! });
-      id = n[at + 4]!;
-    }
-    return links.reverse();
   }
 
   get files(): Map<string, ReadNode> {
@@ -387,7 +343,71 @@ class DecodedUnitReads implements UnitReads {
   }
 }
 
-/** Reused by `fileChain` for the integers of a record's nodes (one record is decoded at a time). */
+/** Whether the record `text[start, end)` has the JSON tail (dynamic reads, problems): it alone ends with `}`. */
+export function recordHasExtras(text: string, start: number, end: number): boolean {
+  return end > start && text.charCodeAt(end - 1) === 125;
+}
+
+/**
+ * The chain of a file read straight from the record `text[start, end)`: no decoder, nodes or maps are built
+ * (on a change every unit reads, matching asks this of every unit). undefined when the record has no read
+ * of that file. Same objects as `chainToArray` gives.
+ */
+export function recordFileChain(text: string, start: number, end: number, strings: string[], path: string): ReadLink[] | undefined {
+  // Records hold table ids: compare integers, and skip the record at once when the table lacks the path.
+  const pathId = tableIdOf(strings, path);
+  if (pathId === -1) return undefined;
+  const nodesEnd = text.indexOf("|", start);
+  const filesEnd = nodesEnd === -1 ? -1 : text.indexOf("|", nodesEnd + 1);
+  if (filesEnd === -1 || filesEnd >= end) throw new Error("malformed cache record");
+  // Files are `path,node` pairs of non-negative ids.
+  for (let i = nodesEnd + 1; i < filesEnd; ) {
+    let key = 0;
+    let c = 0;
+    for (; i < filesEnd && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
+    i++;
+    let value = 0;
+    for (; i < filesEnd && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
+    i++;
+    if (key === pathId) return chainOfNode(text, start, nodesEnd, strings, value);
+  }
+  return undefined;
+}
+
+/** The links from the unit to node `nodeId` of a record whose nodes section is `text[start, nodesEnd)`. */
+function chainOfNode(text: string, start: number, nodesEnd: number, strings: string[], nodeId: number): ReadLink[] {
+  // A parent is always encoded before its children: the nodes up to `nodeId` hold the whole chain.
+  const count = (nodeId + 1) * 5;
+  if (scratch.length < count) scratch = new Int32Array(Math.max(count, scratch.length * 2));
+  const n = scratch;
+  let known = 0;
+  for (let i = start; known < count && i < nodesEnd; ) {
+    let value = 0;
+    let negative = false;
+    for (; i < nodesEnd; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 44) break;
+      if (c === 45) negative = true;
+      else value = value * 10 + (c - 48);
+    }
+    n[known++] = negative ? -value : value;
+    i++;
+  }
+  if (known < count) throw new Error("malformed cache record");
+  const links: ReadLink[] = [];
+  for (let id = nodeId; id !== -1; ) {
+    const at = id * 5;
+    const file = strings[n[at]!]!;
+    const via = VIAS[n[at + 1]!]!;
+    const from = n[at + 2]!;
+    const line = n[at + 3]!;
+    links.push(line !== -1 ? { file, via, from: `${strings[from]!}:${line}` } : from === -1 ? { file, via } : { file, via, from: strings[from]! });
+    id = n[at + 4]!;
+  }
+  return links.reverse();
+}
+
+/** Reused by `chainOfNode` for the integers of a record's nodes (one record is decoded at a time). */
 let scratch = new Int32Array(256);
 
 /** Table ids of the paths matching asks about (a handful per run), per table: one scan of the table each. */
