@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { ReadIndex, type EncodedIndex } from "./read-index.js";
 import type { UnitReads } from "./analysis/read-set.js";
 import type { ReadLink } from "./contract.js";
-import { RECORD_ENCODING, decodeUnitReads, recordFileChain } from "./record-codec.js";
+import { RECORD_ENCODING, decodeUnitReads, recordDirChain, recordFileChain } from "./record-codec.js";
 
 /**
  * Bump whenever the analysis could read a unit differently (a function learns a new trick, a rule changes):
@@ -75,8 +75,11 @@ export interface LoadedCache {
   index: ReadIndex;
   /** The reads of the unit with this id, decoded from its record as far as asked. */
   reads(id: number): UnitReads;
-  /** The chain of the unit's read of a file, straight from its record (no decoder); undefined if none. */
-  fileChain(id: number, path: string): ReadLink[] | undefined;
+  /**
+   * The chain of the unit's read of a file, else of the deepest directory it reads that holds it (as
+   * `chainFor` picks them), straight from its record (no decoder); undefined if neither.
+   */
+  fileOrDirChain(id: number, path: string): ReadLink[] | undefined;
   /** Whether the unit's record has dynamic reads or problems. */
   hasExtras(id: number): boolean;
   /** The record's bytes (a view into the loaded file), for writing it back unchanged. */
@@ -225,7 +228,8 @@ function decodeCache(bytes: Buffer): LoadedCache {
     strings,
     index,
     reads: (id) => withRecord(id, (text, from, to) => decodeUnitReads(text, strings, from, to)),
-    fileChain: (id, path) => withRecord(id, (text, from, to) => recordFileChain(text, from, to, strings, path)),
+    fileOrDirChain: (id, path) =>
+      withRecord(id, (text, from, to) => recordFileChain(text, from, to, strings, path) ?? recordDirChain(text, from, to, strings, path)),
     // The last byte of the record says it (see `recordHasExtras`): nothing is decoded.
     hasExtras: (id) => bounds[id + 1]! - 1 > bounds[id]! && bytes[recordStart + bounds[id + 1]! - 2] === 125,
     recordBytes: (id) => bytes.subarray(recordStart + bounds[id]!, recordStart + bounds[id + 1]! - 1),

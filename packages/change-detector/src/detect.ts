@@ -120,13 +120,14 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       return fresh !== undefined ? decodeUnitReads(fresh, table.strings) : cachedId !== -1 && cached ? cached.reads(cachedId) : emptyReads();
     };
     // Matching asks every unit a change may affect for its chain: a fresh unit's was taken during the
-    // analysis, a cached file read's comes straight from the record, anything else from its decoded reads.
+    // analysis, a cached file or directory read's comes straight from the record, a glob or dynamic read's
+    // from its decoded reads.
     const headChain = (id: number, path: string): ReadLink[] | undefined => {
       const known = freshChains.size > 0 ? freshChains.get(id)?.get(path) : undefined;
       if (known) return known;
       const cachedId = cachedIds[id]!;
       if (freshRecords[id] === undefined && cachedId !== -1 && cached) {
-        const chain = cached.fileChain(cachedId, path);
+        const chain = cached.fileOrDirChain(cachedId, path);
         if (chain) return chain;
       }
       return chainFor(headRecord(id), path);

@@ -351,37 +351,7 @@ class DecodedUnitReads implements UnitReads {
    */
   dirChain(path: string): ReadLink[] | undefined {
     if (this.dirsMap || this.nodeCursor) return undefined;
-    let best = -1;
-    let bestLength = -1;
-    // Directories are `dir,node` pairs.
-    this.scanIdPairs(2, (key, value) => {
-      const dir = this.strings[key]!;
-      if ((dir === "" || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47)) && dir.length > bestLength) {
-        best = value;
-        bestLength = dir.length;
-      }
-      return true;
-    });
-    return best === -1 ? undefined : chainOfNode(this.text, this.start, this.sectionEnd(0), this.strings, best);
-  }
-
-  /**
-   * Reads a section of `key,value` pairs of non-negative ids straight from the record text, calling `visit`
-   * for each until it returns false.
-   */
-  private scanIdPairs(section: number, visit: (key: number, value: number) => boolean): void {
-    const text = this.text;
-    const end = this.sectionEnd(section);
-    for (let i = this.sectionStart(section); i < end; ) {
-      let key = 0;
-      let c = 0;
-      for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
-      i++;
-      let value = 0;
-      for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
-      i++;
-      if (!visit(key, value)) return;
-    }
+    return recordDirChain(this.text, this.start, this.end, this.strings, path);
   }
 
   get files(): Map<string, ReadNode> {
@@ -444,6 +414,35 @@ export function recordFileChain(text: string, start: number, end: number, string
     if (key === pathId) return chainOfNode(text, start, nodesEnd, strings, value);
   }
   return undefined;
+}
+
+/**
+ * The chain of the deepest directory read that contains `path` (as `chainFor` picks it), straight from the
+ * record `text[start, end)` like `recordFileChain`.
+ */
+export function recordDirChain(text: string, start: number, end: number, strings: string[], path: string): ReadLink[] | undefined {
+  const nodesEnd = text.indexOf("|", start);
+  const filesEnd = nodesEnd === -1 ? -1 : text.indexOf("|", nodesEnd + 1);
+  const dirsEnd = filesEnd === -1 ? -1 : text.indexOf("|", filesEnd + 1);
+  if (dirsEnd === -1 || dirsEnd >= end) throw new Error("malformed cache record");
+  let best = -1;
+  let bestLength = -1;
+  // Directories are `dir,node` pairs of non-negative ids.
+  for (let i = filesEnd + 1; i < dirsEnd; ) {
+    let key = 0;
+    let c = 0;
+    for (; i < dirsEnd && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
+    i++;
+    let value = 0;
+    for (; i < dirsEnd && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
+    i++;
+    const dir = strings[key]!;
+    if (dir.length > bestLength && (dir === "" || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47))) {
+      best = value;
+      bestLength = dir.length;
+    }
+  }
+  return best === -1 ? undefined : chainOfNode(text, start, nodesEnd, strings, best);
 }
 
 /** The links from the unit to node `nodeId` of a record whose nodes section is `text[start, nodesEnd)`. */
