@@ -404,14 +404,8 @@ export function recordFileChain(text: string, start: number, end: number, string
   if (filesEnd === -1 || filesEnd >= end) throw new Error("malformed cache record");
   // Files are `path,node` pairs of non-negative ids.
   for (let i = nodesEnd + 1; i < filesEnd; ) {
-    let key = 0;
-    let c = 0;
-    for (; i < filesEnd && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
-    i++;
-    let value = 0;
-    for (; i < filesEnd && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
-    i++;
-    if (key === pathId) return chainOfNode(text, start, nodesEnd, strings, value);
+    i = readPair(text, i, filesEnd);
+    if (pair.key === pathId) return chainOfNode(text, start, nodesEnd, strings, pair.value);
   }
   return undefined;
 }
@@ -429,20 +423,30 @@ export function recordDirChain(text: string, start: number, end: number, strings
   let bestLength = -1;
   // Directories are `dir,node` pairs of non-negative ids.
   for (let i = filesEnd + 1; i < dirsEnd; ) {
-    let key = 0;
-    let c = 0;
-    for (; i < dirsEnd && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
-    i++;
-    let value = 0;
-    for (; i < dirsEnd && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
-    i++;
-    const dir = strings[key]!;
+    i = readPair(text, i, dirsEnd);
+    const dir = strings[pair.key]!;
     if (dir.length > bestLength && (dir === "" || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47))) {
-      best = value;
+      best = pair.value;
       bestLength = dir.length;
     }
   }
   return best === -1 ? undefined : chainOfNode(text, start, nodesEnd, strings, best);
+}
+
+/** The last pair `readPair` read (module state rather than a callback or a returned object: no allocation). */
+const pair = { key: 0, value: 0 };
+
+/** Reads the `key,value` pair of non-negative ids at `i` (before `end`) into `pair`; returns where the next starts. */
+function readPair(text: string, i: number, end: number): number {
+  let key = 0;
+  let c = 0;
+  for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) key = key * 10 + (c - 48);
+  i++;
+  let value = 0;
+  for (; i < end && (c = text.charCodeAt(i)) !== 44; i++) value = value * 10 + (c - 48);
+  pair.key = key;
+  pair.value = value;
+  return i + 1;
 }
 
 /** The links from the unit to node `nodeId` of a record whose nodes section is `text[start, nodesEnd)`. */
