@@ -33,6 +33,11 @@ describe("findMergedPullRequest", () => {
   it("refuses a SHA that is not a full commit id, before any request", async () => {
     await using github = await emulatorWithMergedPull();
     await expect(findMergedPullRequest({ ...live, token: tokens.report, baseUrl: github.url, commitSha: "main", baseBranch: "main" })).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID" });
+    // An empty repository name, or a pull request number that is none, fails the same way, naming the field.
+    const sha = "a".repeat(40);
+    await expect(findMergedPullRequest({ ...live, repo: "", token: tokens.report, baseUrl: github.url, commitSha: sha, baseBranch: "main" })).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID", message: "owner and repo must not be empty." });
+    await expect(publishApplyReport({ ...live, token: tokens.report, baseUrl: github.url, commitSha: sha, pullNumber: 0, body: "x" })).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID", message: "pullNumber 0 is not a pull request number." });
+    await expect(openFailedApplyIssue({ ...live, owner: "", token: tokens.report, baseUrl: github.url, commitSha: sha, pullNumber: 7, body: "x" })).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID" });
     expect(github.requests).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { createGitHubClient, type GitHubConnection } from "./client.js";
 import { ownComments, upsertComment } from "./comments.js";
-import { githubError } from "./errors.js";
+import { checkCommitSha, checkPullNumber, checkRepository } from "./inputs.js";
 import { githubCommentLimit, truncateCommentBody } from "./pull-request-report.js";
 
 const applyMarkerPattern = /^<!-- gantry:apply-report sha=([0-9a-f]{40}) -->\n?/;
@@ -41,19 +41,14 @@ export interface MergedPullRequest {
   readonly url: string;
 }
 
-function checkSha(sha: string, what: string): void {
-  if (!/^[0-9a-f]{40}$/.test(sha)) {
-    throw githubError("GITHUB_INPUT_INVALID", `${what} "${sha}" is not a full commit SHA.`, "Pass the pushed commit as 40 lowercase hex characters.");
-  }
-}
-
 /**
  * The pull request whose merge into `baseBranch` made `commitSha`, or undefined when the commit was pushed
  * directly (or GitHub knows no such pull request). When the commit is not a merge commit but exactly one merged
  * pull request into the branch contains it, that one is taken.
  */
 export async function findMergedPullRequest(options: FindMergedPullRequestOptions): Promise<MergedPullRequest | undefined> {
-  checkSha(options.commitSha, "commitSha");
+  checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
+  checkRepository(options.owner, options.repo);
   const client = createGitHubClient(options, "the infra-live-write token");
   const pulls = await client.paginate<PullRequestSimple>("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
     owner: options.owner,
@@ -84,10 +79,9 @@ export interface PublishedApplyReport {
 
 /** Posts (or updates in place, on a re-run) the apply report of `commitSha` on the merged pull request. */
 export async function publishApplyReport(options: PublishApplyReportOptions): Promise<PublishedApplyReport> {
-  checkSha(options.commitSha, "commitSha");
-  if (!Number.isInteger(options.pullNumber) || options.pullNumber < 1) {
-    throw githubError("GITHUB_INPUT_INVALID", `pullNumber ${options.pullNumber} is not a pull request number.`, "Pass the number of the merged pull request (a positive integer).");
-  }
+  checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
+  checkPullNumber(options.pullNumber, "the merged pull request");
+  checkRepository(options.owner, options.repo);
   const client = createGitHubClient(options, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha } = options;
   const target = { owner, repo, issueNumber: pullNumber };
@@ -129,7 +123,8 @@ export interface FailedApplyIssue {
 
 /** Opens (or updates, on a re-run) the issue of a failed apply, assigned to whoever merged the pull request. */
 export async function openFailedApplyIssue(options: OpenFailedApplyIssueOptions): Promise<FailedApplyIssue> {
-  checkSha(options.commitSha, "commitSha");
+  checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
+  checkRepository(options.owner, options.repo);
   const client = createGitHubClient(options, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha } = options;
   const { data: self } = await client.request<{ login: string }>("GET /user");

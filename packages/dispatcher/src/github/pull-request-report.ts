@@ -9,7 +9,7 @@
  */
 import { createGitHubClient, type GitHubConnection } from "./client.js";
 import { ownComments, upsertComment, type IssueComment } from "./comments.js";
-import { githubError } from "./errors.js";
+import { checkCommitSha, checkPullNumber, checkRepository } from "./inputs.js";
 
 /** GitHub's limit on an issue or pull-request comment body. */
 export const githubCommentLimit = 65_536;
@@ -71,15 +71,9 @@ export interface PublishedReport {
 }
 
 function checkArguments(options: PublishPullRequestReportOptions): void {
-  if (!/^[0-9a-f]{40}$/.test(options.headSha)) {
-    throw githubError("GITHUB_INPUT_INVALID", `headSha "${options.headSha}" is not a full commit SHA.`, "Pass the pull request's head commit as 40 lowercase hex characters.");
-  }
-  if (!Number.isInteger(options.pullNumber) || options.pullNumber < 1) {
-    throw githubError("GITHUB_INPUT_INVALID", `pullNumber ${options.pullNumber} is not a pull request number.`, "Pass the number of the pull request (a positive integer).");
-  }
-  if (options.owner === "" || options.repo === "") {
-    throw githubError("GITHUB_INPUT_INVALID", "owner and repo must not be empty.", "Pass the repository as owner and repo, e.g. acme and infrastructure-live.");
-  }
+  checkCommitSha(options.headSha, "headSha", "the pull request's head commit");
+  checkPullNumber(options.pullNumber, "the pull request");
+  checkRepository(options.owner, options.repo);
 }
 
 function outdatedBody(sha: string, content: string, latest: { sha: string; url: string | undefined }): string {
