@@ -54,6 +54,9 @@ interface EncodedExtras {
 export function encodeUnitReads(reads: UnitReads, table: StringTable): string {
   const nodeIds = new Map<ReadNode, number>();
   const n: number[] = [];
+  // Most of a unit's fresh links come from its own config: one table lookup for that path, not one per link.
+  let lastFrom: string | undefined;
+  let lastFromId = -1;
   const nodeId = (node: ReadNode): number => {
     let id = nodeIds.get(node);
     if (id === undefined) {
@@ -63,7 +66,8 @@ export function encodeUnitReads(reads: UnitReads, table: StringTable): string {
       if (link instanceof LazyLink) {
         if (link.encodedBy !== table) {
           link.fileId = table.id(link.file);
-          link.fromFileId = table.id(link.fromFile);
+          if (link.fromFile !== lastFrom) lastFromId = table.id((lastFrom = link.fromFile));
+          link.fromFileId = lastFromId;
           link.viaCode = VIA_CODE.get(link.via) ?? 0;
           link.encodedBy = table;
         }

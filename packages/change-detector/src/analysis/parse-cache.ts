@@ -34,9 +34,19 @@ export class ParseCache {
 }
 
 const lineStartsCache = new WeakMap<HclFile, number[]>();
+/** Below this offset the newlines before it are counted: no line table (nor weak-map entry) per unit config. */
+const COUNTED_LINES_UP_TO = 2048;
 
-/** 1-based line of an offset, by binary search over the file's line starts (computed once per file). */
+/**
+ * 1-based line of an offset: near the start of a file (a unit's `include` and `dependency` blocks) by counting
+ * the newlines before it, elsewhere by binary search over the file's line starts (computed once per file).
+ */
 export function lineOf(hcl: HclFile, offset: number): number {
+  if (offset < COUNTED_LINES_UP_TO && !lineStartsCache.has(hcl)) {
+    let line = 1;
+    for (let i = hcl.source.indexOf("\n"); i !== -1 && i < offset; i = hcl.source.indexOf("\n", i + 1)) line++;
+    return line;
+  }
   let starts = lineStartsCache.get(hcl);
   if (!starts) {
     starts = [0];
