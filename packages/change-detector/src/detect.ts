@@ -95,7 +95,8 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     // then decodes no record for them (on a root.hcl change, every unit).
     const changedPaths = new Set<string>();
     for (const entry of diff) changedPaths.add(entry.oldPath).add(entry.newPath);
-    const freshChains = new Map<number, Map<string, ReadLink[]>>();
+    // Per changed path, by unit id (a few paths, often read by every unit: not a map per unit).
+    const freshChains = new Map<string, Map<number, ReadLink[]>>();
     if (headTree && toAnalyse.length > 0) {
       await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache, (unit, reads) => {
         const id = idOf.get(unit)!;
@@ -107,9 +108,9 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
         for (const path of small ? changedPaths : reads.files.keys()) {
           const node = small ? reads.files.get(path) : changedPaths.has(path) ? reads.files.get(path) : undefined;
           if (!node) continue;
-          let chains = freshChains.get(id);
-          if (!chains) freshChains.set(id, (chains = new Map()));
-          chains.set(path, chainToArray(node));
+          let chains = freshChains.get(path);
+          if (!chains) freshChains.set(path, (chains = new Map()));
+          chains.set(id, chainToArray(node));
         }
       });
     }
@@ -123,7 +124,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     // analysis, a cached file or directory read's comes straight from the record, a glob or dynamic read's
     // from its decoded reads.
     const headChain = (id: number, path: string): ReadLink[] | undefined => {
-      const known = freshChains.size > 0 ? freshChains.get(id)?.get(path) : undefined;
+      const known = freshChains.size > 0 ? freshChains.get(path)?.get(id) : undefined;
       if (known) return known;
       const cachedId = cachedIds[id]!;
       if (freshRecords[id] === undefined && cachedId !== -1 && cached) {
