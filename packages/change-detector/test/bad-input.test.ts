@@ -60,6 +60,31 @@ describe("bad input: errors that stop detection", () => {
     }
   });
 
+  test("no merge-base: a shallow clone holding both tips asks for the full history; unrelated histories say so", async () => {
+    await using repo = createTempGitRepo(liveRepoFiles());
+    repo.checkout("feature", { create: true });
+    const feature = repo.commit({ "live/prod/us-east-1/app/x.txt": "feature\n" });
+    repo.checkout("main");
+    const main = repo.commit({ "live/dev/us-east-1/vpc/x.txt": "main\n" });
+    // Both tips fetched one commit deep: their merge-base is not in the clone.
+    const cloneDir = mkdtempSync(join(tmpdir(), "gantry-shallow-"));
+    try {
+      execFileSync("git", ["clone", "-q", "--depth", "1", "--no-single-branch", `file://${repo.dir}`, cloneDir], { stdio: "ignore" });
+      const error = await detectError(detectChanges({ repo: cloneDir, base: main, head: feature, cache: false }));
+      expect(error.code).toBe("DETECT_SHALLOW_CLONE");
+      expect(error.hint).toContain("git fetch --unshallow");
+    } finally {
+      rmSync(cloneDir, { recursive: true, force: true });
+    }
+    // Unrelated histories: no common ancestor at all.
+    repo.git("checkout", "-q", "--orphan", "unrelated");
+    const unrelated = repo.commit({ "live/other/terragrunt.hcl": "inputs = {}\n" });
+    repo.checkout("main");
+    const error = await detectError(detectChanges({ repo: repo.dir, base: main, head: unrelated }));
+    expect(error.code).toBe("DETECT_NO_MERGE_BASE");
+    expect(error.hint).toContain("--event push");
+  });
+
   test("the exit codes of detection errors are distinct and in 10-19", () => {
     const codes = Object.values(DETECT_EXIT_CODES);
     expect(new Set(codes).size).toBe(codes.length);

@@ -492,6 +492,16 @@ describe("events", () => {
     const push = await detect(repo.dir, "main", "feature", { event: "push" });
     expect(statuses(push)).toEqual({ "live/dev/us-east-1/vpc": "changed", "live/prod/us-east-1/app": "changed" });
     expect(push.base).toBe(mainTip);
+    // Refs as commit SHAs, or an annotated tag's SHA, give the documents branch names give.
+    repo.git("tag", "-a", "-m", "t", "feature-tag", feature);
+    const tagSha = repo.git("rev-parse", "feature-tag");
+    expect(tagSha).not.toBe(feature);
+    for (const event of ["pull_request", "push"] as const) {
+      const byName = await detect(repo.dir, "main", "feature", { event });
+      for (const [base, head] of [[mainTip, feature], [mainTip, tagSha]] as const) {
+        expect({ ...(await detect(repo.dir, base, head, { event })), stats: null }).toEqual({ ...byName, stats: null });
+      }
+    }
   });
 
   test("several merge-bases (criss-cross merges): the diff is taken from the one `git merge-base` picks", async () => {
