@@ -228,7 +228,6 @@ class Parser implements ExpressionParser {
   // ----------------------------------------------------------- expressions
 
   parseExpression(): Expression {
-    const lx: Lexer = this.lx;
     if (++this.depth > MAX_DEPTH) this.tooDeep();
     const e = this.parseConditional();
     this.depth--;
