@@ -3,7 +3,7 @@
  * issuer plays the runner's token service, the STS emulator plays AWS, the real AWS SDK talks to both.
  */
 import { describe, expect, it } from "vitest";
-import { createTempGitRepo, startOidcIssuer, startStsEmulator, type GithubWorkflowContext, type OidcIssuer } from "@gantry/testkit";
+import { createTempGitRepo, startOidcIssuer, startStsEmulator, type GithubWorkflowContext } from "@gantry/testkit";
 import { buildSessionName, buildTrustPolicies, checkJob, GuardRefusedError, obtainCredentials } from "../src/index.js";
 import { ACCOUNT, APPLY_ROLE, makeJob, PLAN_ROLE, rederiveFromGit, unit } from "./support.js";
 
