@@ -11,6 +11,8 @@ bash scripts/setup.sh
 mkdir -p .turbo
 report=.turbo/vitest-report.json
 status=0
+# Types first (strict, no unused locals or parameters): a type error fails the run, the tests still run.
+pnpm exec turbo run typecheck --output-logs=errors-only || { status=$?; echo "typecheck failed (see above)" >&2; }
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 # One closing line in the plain form CI tooling reads: "N passed, N failed".
 node -e '
