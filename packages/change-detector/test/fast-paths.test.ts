@@ -157,6 +157,24 @@ describe("posting lists in the cache", () => {
     expect(() => decodePostings("x")).toThrow(/malformed/);
   });
 
+  test("a decoded index answers file lookups from its kept text exactly as from the map, and writes it back as read", () => {
+    const index = new ReadIndex();
+    // Longer keys first: a lookup of a prefix ("a/x", "a") must not stop at them.
+    const paths = ["a/x.hcl.bak", "a/x.hcl", "a/x", "root.hcl", "b/terragrunt.hcl", "123", "ü/日本.hcl"];
+    paths.forEach((path, id) => {
+      const set = new ReadSet();
+      set.addFile(path, extend(null, { file: path, via: "unit" }));
+      set.addFile("root.hcl", extend(null, { file: "root.hcl", via: "include" }));
+      index.add(id, set);
+    });
+    const encoded = index.encode();
+    const scanned = ReadIndex.decode(encoded);
+    // Twelve lookups: the first eight scan the text, the rest build the map; both must agree with the original.
+    const asked = ["a", "a/x.h", "a/x", "absent.hcl", ...paths, "root.hcl"];
+    for (const path of asked) expect([path, [...scanned.lookup(path, false)].sort()]).toEqual([path, [...index.lookup(path, false)].sort()]);
+    expect(ReadIndex.decode(encoded).encode()).toEqual(encoded);
+  });
+
   test("an index survives encode and decode; lists are decoded only when a lookup reaches them", () => {
     const index = new ReadIndex();
     const reads = (files: string[], dirs: string[] = []) => {
