@@ -7,14 +7,15 @@
 import { GantryError } from "@gantry/errors";
 import { analyseUnits } from "./analysis/analyse-units.js";
 import { ParseCache } from "./analysis/parse-cache.js";
-import { chainToArray, type UnitReads } from "./analysis/read-set.js";
+import type { UnitReads } from "./analysis/read-set.js";
 import { Snapshot } from "./analysis/snapshot.js";
 import { hasCache, loadCache, saveCache, type LoadedCache } from "./cache.js";
-import { API_VERSION, detectionResultSchema, type DetectionResult, type ReadLink } from "./contract.js";
+import { API_VERSION, detectionResultSchema, type DetectionResult } from "./contract.js";
 import { GitRepository, type BlobReader, type DiffEntry, type Tree } from "./git.js";
 import { matchChanges } from "./match.js";
-import { ReadIndex, chainFor } from "./read-index.js";
-import { StringTable, decodeUnitReads, encodeUnitReads, recordHasExtras } from "./record-codec.js";
+import { HeadRecords } from "./head-records.js";
+import { ReadIndex } from "./read-index.js";
+import { StringTable } from "./record-codec.js";
 import { STACK_FILE, unitsOfTree, withBaseUnits } from "./units.js";
 import { baseName } from "./paths.js";
 
@@ -86,63 +87,19 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const sameUnits = cached !== null && cached.units.length === headUnits.length && cached.units.every((unit, id) => unit === headUnits[id]);
     const toAnalyse = headUnits.filter((_, id) => cachedIds[id] === -1);
     if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
-    // Reused records stay encoded as they were; the string table only grows, so their ids stay valid.
-    const table = new StringTable(reused.count > 0 && cached ? cached.strings : []);
     const index = startIndex(cached, cachedIds, reused.count, sameUnits);
-    const freshRecords: Array<string | undefined> = new Array(unitIds.length);
-    const freshDependencies: Array<string[] | undefined> = new Array(unitIds.length);
-    // Chains of changed files read by freshly analysed units, taken while their reads are at hand: matching
-    // then decodes no record for them (on a root.hcl change, every unit).
     const changedPaths = new Set<string>();
     for (const entry of diff) changedPaths.add(entry.oldPath).add(entry.newPath);
-    // Per changed path, by unit id (a few paths, often read by every unit: not a map per unit).
-    const freshChains = new Map<string, Map<number, ReadLink[]>>();
+    // Reused records stay encoded as they were; the string table only grows, so their ids stay valid.
+    const table = new StringTable(reused.count > 0 && cached ? cached.strings : []);
+    const records = new HeadRecords(unitIds.length, cachedIds, cached, table, changedPaths);
     if (headTree && toAnalyse.length > 0) {
       await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache, (unit, reads) => {
         const id = idOf.get(unit)!;
         index.add(id, reads);
-        freshRecords[id] = encodeUnitReads(reads, table);
-        freshDependencies[id] = [...reads.dependencies].sort();
-        // Whichever side is smaller is walked (a few changed paths, or a unit's dozen reads).
-        const small = changedPaths.size <= reads.files.size;
-        for (const path of small ? changedPaths : reads.files.keys()) {
-          const node = small ? reads.files.get(path) : changedPaths.has(path) ? reads.files.get(path) : undefined;
-          if (!node) continue;
-          let chains = freshChains.get(path);
-          if (!chains) freshChains.set(path, (chains = new Map()));
-          chains.set(id, chainToArray(node));
-        }
+        records.addFresh(id, reads);
       });
     }
-    const headRecord = (id: number): UnitReads => {
-      const fresh = freshRecords[id];
-      const cachedId = cachedIds[id]!;
-      // Cached records decode against the cached table, which is this run's table (it only grew).
-      return fresh !== undefined ? decodeUnitReads(fresh, table.strings) : cachedId !== -1 && cached ? cached.reads(cachedId) : emptyReads();
-    };
-    // Matching asks every unit a change may affect for its chain: a fresh unit's was taken during the
-    // analysis, a cached file or directory read's comes straight from the record, a glob or dynamic read's
-    // from its decoded reads.
-    const headChain = (id: number, path: string): ReadLink[] | undefined => {
-      const known = freshChains.size > 0 ? freshChains.get(path)?.get(id) : undefined;
-      if (known) return known;
-      const cachedId = cachedIds[id]!;
-      if (freshRecords[id] === undefined && cachedId !== -1 && cached) {
-        const chain = cached.fileOrDirChain(cachedId, path);
-        if (chain) return chain;
-      }
-      return chainFor(headRecord(id), path);
-    };
-    const headExtras = (id: number): UnitReads | undefined => {
-      const fresh = freshRecords[id];
-      const cachedId = cachedIds[id]!;
-      const has = fresh !== undefined ? recordHasExtras(fresh, 0, fresh.length) : cachedId !== -1 && cached !== null && cached.hasExtras(cachedId);
-      return has ? headRecord(id) : undefined;
-    };
-    const dependenciesOf = (id: number): string[] => {
-      const cachedId = cachedIds[id]!;
-      return freshDependencies[id] ?? (cachedId !== -1 && cached ? cached.dependencies(cachedId) : []);
-    };
 
     // Deleted units are analysed in the base tree (their dependencies belong in the graph).
     const deletedUnits = [...unitSets.base].filter((unit) => !unitSets.head.has(unit)).sort();
@@ -156,8 +113,8 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       unitIds,
       idOf,
       index,
-      headChain,
-      headExtras,
+      headChain: (id, path) => records.chain(id, path),
+      headExtras: (id) => records.extras(id),
       deletedRecord: (unit) => deletedRecords.get(unit),
     });
 
@@ -166,7 +123,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const sameGraph = sameUnits && toAnalyse.length === 0 && deletedUnits.length === 0;
     const dependencies: Record<string, string[]> = sameGraph ? cached!.graph() : {};
     if (!sameGraph) {
-      headUnits.forEach((unit, id) => (dependencies[unit] = dependenciesOf(id)));
+      headUnits.forEach((unit, id) => (dependencies[unit] = records.dependencies(id)));
       for (const unit of deletedUnits) dependencies[unit] = [...(deletedRecords.get(unit)?.dependencies ?? [])].sort();
     }
     const trackedFiles = headTree ? headTree.size : cached!.trackedFiles;
@@ -176,10 +133,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
         commit: head,
         units: headUnits,
         // Reused records go back as the bytes they were loaded from.
-        records: headUnits.map((_, id) => {
-          const cachedId = cachedIds[id]!;
-          return freshRecords[id] ?? (cachedId !== -1 && cached ? cached.recordBytes(cachedId) : encodeUnitReads(emptyReads(), table));
-        }),
+        records: headUnits.map((_, id) => records.recordToSave(id)),
         strings: table.strings,
         dependencies: headUnits.map((unit) => dependencies[unit]!),
         stackDirs: [...treeUnits.stackDirs].sort(),
@@ -306,9 +260,6 @@ function changedStackFiles(diff: DiffEntry[]): string[] {
   return [...stacks].sort();
 }
 
-function emptyReads(): UnitReads {
-  return { files: new Map(), dirs: new Map(), globs: new Map(), dynamic: [], problems: [], dependencies: new Set() };
-}
 
 /** Validates a document read from elsewhere (a file, another process) against the contract. */
 export function parseDetectionResult(value: unknown): DetectionResult {
