@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { ReadIndex, type EncodedIndex } from "./read-index.js";
 import type { UnitReads } from "./analysis/read-set.js";
 import type { ReadLink } from "./contract.js";
-import { RECORD_ENCODING, decodeUnitReads, recordDirChain, recordFileChain } from "./record-codec.js";
+import { EXTRAS_END, RECORD_ENCODING, decodeUnitReads, recordDirChain, recordFileChain } from "./record-codec.js";
 
 /**
  * Bump whenever the analysis could read a unit differently (a function learns a new trick, a rule changes):
@@ -230,8 +230,8 @@ function decodeCache(bytes: Buffer): LoadedCache {
     reads: (id) => withRecord(id, (text, from, to) => decodeUnitReads(text, strings, from, to)),
     fileOrDirChain: (id, path) =>
       withRecord(id, (text, from, to) => recordFileChain(text, from, to, strings, path) ?? recordDirChain(text, from, to, strings, path)),
-    // The last byte of the record says it (see `recordHasExtras`): nothing is decoded.
-    hasExtras: (id) => bounds[id + 1]! - 1 > bounds[id]! && bytes[recordStart + bounds[id + 1]! - 2] === 125,
+    // The record's last byte says it (as `recordHasExtras` reads its text): nothing is decoded.
+    hasExtras: (id) => bounds[id + 1]! - 1 > bounds[id]! && bytes[recordStart + bounds[id + 1]! - 2] === EXTRAS_END,
     recordBytes: (id) => bytes.subarray(recordStart + bounds[id]!, recordStart + bounds[id + 1]! - 1),
     dependencies: (id) => graph[units[id]!] ?? [],
     graph: () => graph,

@@ -260,7 +260,6 @@ function changedStackFiles(diff: DiffEntry[]): string[] {
   return [...stacks].sort();
 }
 
-
 /** Validates a document read from elsewhere (a file, another process) against the contract. */
 export function parseDetectionResult(value: unknown): DetectionResult {
   return detectionResultSchema.parse(value);

@@ -92,6 +92,6 @@ export class HeadRecords {
   }
 }
 
-export function emptyReads(): UnitReads {
+function emptyReads(): UnitReads {
   return { files: new Map(), dirs: new Map(), globs: new Map(), dynamic: [], problems: [], dependencies: new Set() };
 }

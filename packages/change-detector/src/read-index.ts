@@ -66,9 +66,8 @@ export class ReadIndex {
 
   get files(): Postings {
     if (this.filesText !== undefined) {
-      const parts = this.filesText.split("\0");
+      loadPostings(this.filesMap, this.filesText);
       this.filesText = undefined;
-      for (let i = 0; i < parts.length; i += 2) this.filesMap.set(parts[i]!, parts[i + 1]!);
     }
     return this.filesMap;
   }
@@ -195,12 +194,16 @@ export class ReadIndex {
         index.filesText = text;
         continue;
       }
-      const parts = text.split("\0");
-      const target = index[kind];
-      for (let i = 0; i < parts.length; i += 2) target.set(parts[i]!, parts[i + 1]!);
+      loadPostings(index[kind], text);
     }
     return index;
   }
+}
+
+/** Fills `postings` from a section's `key NUL ids NUL ...` text, each list left as text until asked for. */
+function loadPostings(postings: Postings, text: string): void {
+  const parts = text.split("\0");
+  for (let i = 0; i < parts.length; i += 2) postings.set(parts[i]!, parts[i + 1]!);
 }
 
 function idsOf(postings: Postings, key: string): number[] {

@@ -389,9 +389,12 @@ class DecodedUnitReads implements UnitReads {
   }
 }
 
-/** Whether the record `text[start, end)` has the JSON tail (dynamic reads, problems): it alone ends with `}`. */
+/** The last character of a record that has the JSON tail (`}`): the integer sections never end with it. */
+export const EXTRAS_END = 125;
+
+/** Whether the record `text[start, end)` has the JSON tail (dynamic reads, problems). */
 export function recordHasExtras(text: string, start: number, end: number): boolean {
-  return end > start && text.charCodeAt(end - 1) === 125;
+  return end > start && text.charCodeAt(end - 1) === EXTRAS_END;
 }
 
 /**

@@ -12,7 +12,6 @@ export const MASK = "***";
 /** Values shorter than this are not masked: masking `dev` or `true` would destroy every log. */
 export const MIN_SECRET_LENGTH = 4;
 
-
 export class SecretMasker {
   readonly #secrets = new Set<string>();
   #pattern: RegExp | undefined;
