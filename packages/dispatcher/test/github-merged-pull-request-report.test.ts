@@ -38,6 +38,7 @@ describe("findMergedPullRequest", () => {
     await expect(findMergedPullRequest({ ...live, repo: "", token: tokens.report, baseUrl: github.url, commitSha: sha, baseBranch: "main" })).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID", message: "owner and repo must not be empty." });
     await expect(publishApplyReport({ ...live, token: tokens.report, baseUrl: github.url, commitSha: sha, pullNumber: 0, body: "x" })).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID", message: "pullNumber 0 is not a pull request number." });
     await expect(openFailedApplyIssue({ ...live, owner: "", token: tokens.report, baseUrl: github.url, commitSha: sha, pullNumber: 7, body: "x" })).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID" });
+    await expect(openFailedApplyIssue({ ...live, token: tokens.report, baseUrl: github.url, commitSha: sha, pullNumber: -3, body: "x" })).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID", message: "pullNumber -3 is not a pull request number." });
     expect(github.requests).toEqual([]);
   });
 });

@@ -124,6 +124,7 @@ export interface FailedApplyIssue {
 /** Opens (or updates, on a re-run) the issue of a failed apply, assigned to whoever merged the pull request. */
 export async function openFailedApplyIssue(options: OpenFailedApplyIssueOptions): Promise<FailedApplyIssue> {
   checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
+  checkPullNumber(options.pullNumber, "the merged pull request");
   checkRepository(options.owner, options.repo);
   const client = createGitHubClient(options, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha } = options;
