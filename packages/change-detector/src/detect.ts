@@ -16,7 +16,7 @@ import { matchChanges } from "./match.js";
 import { HeadRecords } from "./head-records.js";
 import { ReadIndex } from "./read-index.js";
 import { StringTable } from "./record-codec.js";
-import { STACK_FILE, unitsOfTree, withBaseUnits } from "./units.js";
+import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits } from "./units.js";
 import { baseName } from "./paths.js";
 
 export interface DetectOptions {
@@ -76,15 +76,17 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   const reader = repo.openBlobReader();
   try {
     const unitIds = headUnits;
-    const idOf = new Map(unitIds.map((unit, id) => [unit, id]));
+    const idOf = (unit: string) => unitIdIn(unitIds, unit);
+    // The cached commit had exactly these units (most changes add or remove none): its unit ids are this run's.
+    const cachedUnits = cached?.units;
+    const sameUnitIds = cachedUnits !== undefined && cachedUnits.length === headUnits.length && cachedUnits.every((unit, id) => unit === headUnits[id]);
     // Reuse what the cache knows, re-analyse units whose reads changed since the cached commit: per head
     // unit id, its id in the cache, or -1 (analysed in this run).
-    const reused = cached ? await reusableUnits(repo, cached, head, idOf) : { cachedIds: new Int32Array(unitIds.length).fill(-1), count: 0 };
+    const reused = cached ? await reusableUnits(repo, cached, head, unitIds.length, sameUnitIds ? null : idOf) : { cachedIds: new Int32Array(unitIds.length).fill(-1), count: 0 };
     const { cachedIds } = reused;
     // Nothing reusable (a change every unit reads): let the loaded cache go before the analysis fills the heap.
     if (reused.count === 0 && !upToDate) cached = null;
-    // The cached commit had exactly these units (most changes add or remove none): its unit ids are this run's.
-    const sameUnits = cached !== null && cached.units.length === headUnits.length && cached.units.every((unit, id) => unit === headUnits[id]);
+    const sameUnits = cached !== null && sameUnitIds;
     const toAnalyse = headUnits.filter((_, id) => cachedIds[id] === -1);
     if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
     const index = startIndex(cached, cachedIds, reused.count, sameUnits);
@@ -95,14 +97,14 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const records = new HeadRecords(unitIds.length, cachedIds, cached, table, changedPaths);
     if (headTree && toAnalyse.length > 0) {
       await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache, (unit, reads) => {
-        const id = idOf.get(unit)!;
+        const id = idOf(unit)!;
         index.add(id, reads);
         records.addFresh(id, reads);
       });
     }
 
     // Deleted units are analysed in the base tree (their dependencies belong in the graph).
-    const deletedUnits = [...unitSets.base].filter((unit) => !unitSets.head.has(unit)).sort();
+    const deletedUnits = deletedUnitsOf(unitSets);
     const deletedRecords = await analyseDeletedUnits(repo, base, deletedUnits, unitSets.base, reader, parseCache);
 
     const { changes, units } = matchChanges({
@@ -184,9 +186,11 @@ async function reusableUnits(
   repo: GitRepository,
   cached: LoadedCache,
   head: string,
-  idOf: Map<string, number>,
+  headUnitCount: number,
+  /** A head unit's id by path; null when head ids equal the cached ids (the same units). */
+  idOf: ((unit: string) => number | undefined) | null,
 ): Promise<{ cachedIds: Int32Array; count: number }> {
-  const cachedIds = new Int32Array(idOf.size).fill(-1);
+  const cachedIds = new Int32Array(headUnitCount).fill(-1);
   let changed: DiffEntry[] = [];
   if (cached.commit !== head) {
     try {
@@ -203,7 +207,7 @@ async function reusableUnits(
   }
   let count = 0;
   cached.units.forEach((unit, cachedId) => {
-    const id = invalid[cachedId] === 1 ? undefined : idOf.get(unit);
+    const id = invalid[cachedId] === 1 ? undefined : idOf ? idOf(unit) : cachedId;
     if (id === undefined) return;
     cachedIds[id] = cachedId;
     count++;

@@ -16,8 +16,8 @@ export interface MatchInput {
   stackDirs: Set<string>;
   /** Head units by id (the ids used in `index`), sorted. */
   unitIds: string[];
-  /** The inverse of `unitIds`. */
-  idOf: Map<string, number>;
+  /** The inverse of `unitIds`: a head unit's id, or undefined. */
+  idOf(unit: string): number | undefined;
   index: ReadIndex;
   /** The chain that links the head unit with this id to `path`, or undefined when it does not read it. */
   headChain(id: number, path: string): ReadLink[] | undefined;
@@ -49,7 +49,7 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
     if (!list.some((r) => r.file === reason.file && r.chain.length === reason.chain.length)) list.push(reason);
   };
   const reasonsOf = (unit: string): UnitReason[] => {
-    const id = input.idOf.get(unit);
+    const id = input.idOf(unit);
     if (id !== undefined) return (headReasons[id] ??= []);
     let list = otherReasons.get(unit);
     if (!list) otherReasons.set(unit, (list = []));
@@ -75,7 +75,7 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
     let insideUnit: string | null = null;
     for (const side of sides) {
       const owner = unitContaining(side.path, side.units);
-      const ownerId = owner === null ? undefined : input.idOf.get(owner);
+      const ownerId = owner === null ? undefined : input.idOf(owner);
       if (owner !== null) {
         insideUnit ??= owner;
         changeUnits.add(owner);
@@ -143,13 +143,13 @@ class UnitCollector {
   private names = new Set<string>();
   constructor(
     private readonly unitIds: string[],
-    private readonly idOf: Map<string, number>,
+    private readonly idOf: (unit: string) => number | undefined,
   ) {
     this.marks = new Uint8Array(unitIds.length);
   }
 
   add(unit: string): void {
-    const id = this.idOf.get(unit);
+    const id = this.idOf(unit);
     if (id !== undefined) this.addId(id);
     else this.names.add(unit);
   }

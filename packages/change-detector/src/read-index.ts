@@ -108,6 +108,8 @@ export class ReadIndex {
       for (const read of reads.dynamic) touched.dynamic.add(read.pattern);
     }
     for (const kind of KINDS) {
+      // Nothing to take out: the kept `files` text is not turned into a map (a warm run removes no unit).
+      if (touched[kind].size === 0) continue;
       const postings = this[kind];
       for (const key of touched[kind]) {
         if (!postings.has(key)) continue;

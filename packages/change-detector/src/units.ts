@@ -57,25 +57,53 @@ export function unitsOfTree(tree: Tree): { head: Set<string>; stackDirs: Set<str
   return { head, stackDirs };
 }
 
-/** Adds the base units: the head units adjusted by the diff (no listing of the base tree needed). */
+/**
+ * Adds the base units: the head units adjusted by the diff (no listing of the base tree needed). When the
+ * diff adds or removes no unit (most changes), `base` is the `head` set itself: copying 10,000 names cost
+ * a warm run more than the rest of this step. Neither set is changed afterwards.
+ */
 export function withBaseUnits(head: Set<string>, headStackDirs: Set<string>, diff: DiffEntry[]): UnitSets {
   const stackDirs = new Set(headStackDirs);
-  const base = new Set(head);
+  let base = head;
+  const own = () => (base === head ? (base = new Set(head)) : base);
   for (const entry of diff) {
     const added = entry.status === "A" || entry.status === "R" || entry.status === "C";
     const removed = entry.status === "D" || entry.status === "R";
     if (added) {
       const dir = unitDirOfConfig(entry.newPath);
-      if (dir !== null) base.delete(dir);
+      if (dir !== null && base.has(dir)) own().delete(dir);
     }
     // Type changes (file <-> symlink) keep the unit on both sides.
     if (removed) {
       const dir = unitDirOfConfig(entry.oldPath);
-      if (dir !== null) base.add(dir);
+      if (dir !== null && !base.has(dir)) own().add(dir);
       if (baseName(entry.oldPath) === STACK_FILE) stackDirs.add(dirOf(entry.oldPath));
     }
   }
   return { head, base, stackDirs };
+}
+
+/** The units only the base has (deleted by the change), sorted. */
+export function deletedUnitsOf(units: UnitSets): string[] {
+  if (units.base === units.head) return [];
+  return [...units.base].filter((unit) => !units.head.has(unit)).sort();
+}
+
+/**
+ * The id of `unit` in `unitIds` (sorted, as `Array.prototype.sort` orders strings), or undefined. A binary
+ * search: the few lookups matching makes did not pay for a 10,000-entry map (5–6 ms of a warm run).
+ */
+export function unitIdIn(unitIds: readonly string[], unit: string): number | undefined {
+  let low = 0;
+  let high = unitIds.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const candidate = unitIds[middle]!;
+    if (candidate === unit) return middle;
+    if (candidate < unit) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
 }
 
 /** Finds the deepest unit containing a path, by walking its ancestors (O(depth), no scan of all units). */

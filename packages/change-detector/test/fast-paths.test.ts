@@ -12,7 +12,8 @@ import { StringTable, decodeUnitReads, encodeUnitReads } from "../src/record-cod
 import { LazyLink, ReadSet, chainToArray, extend } from "../src/analysis/read-set.js";
 import { createTempGitRepo, detect, rewriteCacheHeader } from "./helpers.js";
 import { ReadIndex, decodePostings, encodePostings } from "../src/read-index.js";
-import { isSkippedDir } from "../src/units.js";
+import { deletedUnitsOf, isSkippedDir, unitIdIn, withBaseUnits } from "../src/units.js";
+import type { DiffEntry } from "../src/git.js";
 
 /** The general rule the fast paths must agree with: join under /repo, normalise, map back (or null). */
 function slowResolve(baseDir: string, path: string): string | null {
@@ -209,5 +210,37 @@ describe("skipped directories", () => {
     const dirs = ["", "live", ".git", "live/.terragrunt-cache/x", "a/.hidden", "a.b/c", "a/b.c", "node_modules", "node_modules/x", "a/node_modules",
       "a/node_modules/b", "my_node_modules/a", "a/node_modules_x", "x/.", "a/b/c/.terragrunt-cache", "live/prod/us-east-1/vpc"];
     for (const dir of dirs) expect([dir, isSkippedDir(dir)]).toEqual([dir, rule(dir)]);
+  });
+});
+
+describe("unit sets and ids", () => {
+  test("the binary search finds the id Array.prototype.sort gives, for prefixes, separators and non-ASCII names", () => {
+    const units = ["a", "a b", "a-b", "a/b", "a/b/c", "a0", "Z", "é/x", "日本/unit", "live/prod", "live/prod-eu", "live/prod/vpc"].sort();
+    for (const [id, unit] of units.entries()) expect([unit, unitIdIn(units, unit)]).toEqual([unit, id]);
+    for (const absent of ["", "a/", "b", "live", "live/prod/", "zz", "é"]) expect([absent, unitIdIn(units, absent)]).toEqual([absent, undefined]);
+    expect(unitIdIn([], "a")).toBeUndefined();
+  });
+
+  test("base units follow the diff without changing the head set; without unit changes they are the head set", () => {
+    const head = new Set(["live/a", "live/b", "live/new"]);
+    const blob = "0".repeat(40);
+    const entry = (status: DiffEntry["status"], oldPath: string, newPath = oldPath): DiffEntry => ({
+      status, oldPath, newPath, oldMode: "100644", newMode: "100644", oldBlob: blob, newBlob: blob,
+    });
+
+    const unchanged = withBaseUnits(head, new Set(), [entry("M", "live/a/terragrunt.hcl"), entry("A", "live/a/policy.json")]);
+    expect(unchanged.base).toBe(head);
+    expect(deletedUnitsOf(unchanged)).toEqual([]);
+
+    const changed = withBaseUnits(head, new Set(), [
+      entry("A", "live/new/terragrunt.hcl"),
+      entry("D", "live/gone/terragrunt.hcl"),
+      entry("R", "live/old/terragrunt.hcl", "live/b/terragrunt.hcl"),
+      entry("D", "live/stack/terragrunt.stack.hcl"),
+    ]);
+    expect([...changed.base].sort()).toEqual(["live/a", "live/gone", "live/old"]);
+    expect([...head].sort()).toEqual(["live/a", "live/b", "live/new"]);
+    expect(deletedUnitsOf(changed)).toEqual(["live/gone", "live/old"]);
+    expect([...changed.stackDirs]).toEqual(["live/stack"]);
   });
 });
