@@ -78,8 +78,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const unitIds = headUnits;
     const idOf = (unit: string) => unitIdIn(unitIds, unit);
     // The cached commit had exactly these units (most changes add or remove none): its unit ids are this run's.
-    const cachedUnits = cached?.units;
-    const sameUnitIds = cachedUnits !== undefined && cachedUnits.length === headUnits.length && cachedUnits.every((unit, id) => unit === headUnits[id]);
+    const sameUnitIds = cached !== null && sameList(cached.units, headUnits);
     // Reuse what the cache knows, re-analyse units whose reads changed since the cached commit: per head
     // unit id, its id in the cache, or -1 (analysed in this run).
     const reused = cached ? await reusableUnits(repo, cached, head, unitIds.length, sameUnitIds ? null : idOf) : { cachedIds: new Int32Array(unitIds.length).fill(-1), count: 0 };
@@ -213,6 +212,10 @@ async function reusableUnits(
     count++;
   });
   return { cachedIds, count };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /** The index of this run before fresh analyses are added: the cached postings of the reused units. */
