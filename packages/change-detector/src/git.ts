@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { detectError } from "./errors.js";
+import { lowerBound } from "./paths.js";
 
 interface GitOutput {
   code: number;
@@ -236,15 +237,8 @@ export class Tree {
     const paths = this.sortedPaths();
     if (dir === "") return paths;
     const prefix = `${dir}/`;
-    let lo = 0;
-    let hi = paths.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((paths[mid] as string) < prefix) lo = mid + 1;
-      else hi = mid;
-    }
     const result: string[] = [];
-    for (let k = lo; k < paths.length; k++) {
+    for (let k = lowerBound(paths, prefix); k < paths.length; k++) {
       const path = paths[k] as string;
       if (!path.startsWith(prefix)) break;
       result.push(path);

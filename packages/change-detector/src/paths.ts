@@ -96,3 +96,18 @@ export function relativeBetween(from: string, to: string): string {
   const relative = posix.relative(toVirtual(from), toVirtual(to));
   return relative === "" ? "." : relative;
 }
+
+/**
+ * Index of the first of `sorted` (ascending in UTF-16 order, as `Array.prototype.sort` leaves strings)
+ * that is not less than `key`; `sorted.length` when none is.
+ */
+export function lowerBound(sorted: readonly string[], key: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}

@@ -4,7 +4,7 @@
  * never listed just to find units.
  */
 import type { DiffEntry, Tree } from "./git.js";
-import { baseName, dirOf } from "./paths.js";
+import { baseName, dirOf, lowerBound } from "./paths.js";
 
 export const UNIT_FILE = "terragrunt.hcl";
 export const STACK_FILE = "terragrunt.stack.hcl";
@@ -94,16 +94,8 @@ export function deletedUnitsOf(units: UnitSets): string[] {
  * search: the few lookups matching makes did not pay for a 10,000-entry map (5–6 ms of a warm run).
  */
 export function unitIdIn(unitIds: readonly string[], unit: string): number | undefined {
-  let low = 0;
-  let high = unitIds.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    const candidate = unitIds[middle]!;
-    if (candidate === unit) return middle;
-    if (candidate < unit) low = middle + 1;
-    else high = middle - 1;
-  }
-  return undefined;
+  const at = lowerBound(unitIds, unit);
+  return unitIds[at] === unit ? at : undefined;
 }
 
 /** Finds the deepest unit containing a path, by walking its ancestors (O(depth), no scan of all units). */
