@@ -4,24 +4,34 @@
  */
 import { z } from "zod";
 import { jobSchema } from "@gantry/classifier";
+import type { PlanSummary } from "./plan-summary.js";
 
 export const unitStatusSchema = z.enum(["succeeded", "failed", "skipped", "not-started"]);
 export type UnitStatus = z.infer<typeof unitStatusSchema>;
 
+/** See `PlanSummary` (plan-summary.ts); fields added after the first contract are optional. */
 export const planSummarySchema = z.object({
   add: z.number().int(),
   change: z.number().int(),
   destroy: z.number().int(),
   import: z.number().int(),
+  forget: z.number().int().optional(),
   addresses: z.object({
     create: z.array(z.string()),
     update: z.array(z.string()),
     delete: z.array(z.string()),
     replace: z.array(z.string()),
     import: z.array(z.string()),
+    forget: z.array(z.string()).optional(),
+    read: z.array(z.string()).optional(),
+    deferred: z.array(z.string()).optional(),
   }),
+  moves: z.array(z.object({ from: z.string(), to: z.string() })).optional(),
   outputChanges: z.boolean(),
-});
+  outputs: z.array(z.string()).optional(),
+  checks: z.array(z.object({ address: z.string(), status: z.string(), messages: z.array(z.string()) })).optional(),
+  warnings: z.array(z.string()).optional(),
+}) satisfies z.ZodType<PlanSummary>;
 
 export const unitResultSchema = z.object({
   unit: z.string(),
@@ -38,6 +48,8 @@ export const unitResultSchema = z.object({
   reason: z.string().nullable(),
   /** The commands run (or, on a dry run, that would run), already masked. */
   commands: z.array(z.string()),
+  /** What Gantry could not read about this unit (e.g. a plan it cannot summarise); never a failure by itself. */
+  warnings: z.array(z.string()).optional(),
 });
 export type UnitResult = z.infer<typeof unitResultSchema>;
 

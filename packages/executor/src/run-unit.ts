@@ -6,7 +6,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Transform } from "node:stream";
 import type { Job } from "@gantry/classifier";
-import { hasChanges, parseJsonPlan, sensitiveValuesInPlan, summarisePlan, type PlanSummary } from "./plan-summary.js";
+import { hasChanges, readJsonPlan, type PlanSummary } from "./plan-summary.js";
 import { runProcess } from "./process.js";
 import type { UnitResult } from "./result.js";
 import type { SecretMasker } from "./masking.js";
@@ -76,11 +76,12 @@ export async function runUnit(unit: string, context: UnitRunContext): Promise<Un
   let exitCode: number | null = null;
   let reason: string | null = null;
   let failed = false;
+  const warnings: string[] = [];
 
   writeLog(`# gantry: ${context.job.action} ${unit} at ${context.job.ref} (job ${context.job.id})\n`);
   writeLog(`# gantry: $WORKTREE=${context.worktree} (removed after the job), $RUN_DIR=${context.runDir}\n`);
   for (const step of steps) {
-    if (step.purpose === "apply" && plan !== null && !hasChanges(plan)) {
+    if (step.purpose === "apply" && plan !== null && warnings.length === 0 && !hasChanges(plan)) {
       writeLog(`\n# gantry: the plan has no changes; nothing to ${context.job.action}\n`);
       break;
     }
@@ -108,18 +109,13 @@ export async function runUnit(unit: string, context: UnitRunContext): Promise<Un
       break;
     }
     if (step.purpose === "show") {
-      try {
-        const json = parseJsonPlan(outcome.stdout);
-        // Learn the sensitive values before anything else prints: a dependent unit may receive them as plain inputs.
-        context.masker.addAll(sensitiveValuesInPlan(json));
-        plan = summarisePlan(json);
-        writeLog(`# gantry: plan summary: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy, ${plan.import} to import\n`);
-      } catch (error) {
-        failed = true;
-        reason = `could not read the JSON plan: ${(error as Error).message.split("\n")[0]}`;
-        writeLog(`\n# gantry: ${reason}\n`);
-        break;
-      }
+      // A plan Gantry cannot summarise is a warning, never a failure: the saved plan is still applied.
+      const read = readJsonPlan(outcome.stdout);
+      // Learn the sensitive values before anything else prints: a dependent unit may receive them as plain inputs.
+      context.masker.addAll(read.sensitive);
+      plan = read.summary;
+      if (read.warning !== null) warnings.push(read.warning);
+      if (plan !== null) writeLog(`# gantry: plan summary: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy, ${plan.import} to import\n`);
     }
   }
   await closeStream(log);
@@ -133,5 +129,6 @@ export async function runUnit(unit: string, context: UnitRunContext): Promise<Un
     plan,
     reason,
     commands,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
