@@ -37,7 +37,7 @@ describe("gantry execute", () => {
     writeFileSync(jobFile, JSON.stringify(plan.jobs.find((job) => job.environment === "dev")));
     const dry = gantry(repo, ["execute", "--repo", repo.dir, "--job", jobFile, "--dry-run"]);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/\$ terragrunt run --working-dir '?\$WORKTREE\/dev\/us-east-1\/dev\/network'? .* -- apply /);
+    expect(dry.stdout).toMatch(/\$ terragrunt run --all .*--working-dir \$WORKTREE .*--filter \.\/dev\/us-east-1\/dev\/network .*-- apply /);
     expect(existsSync(repo.stateDir)).toBe(false);
     expect(worktreeList(repo.dir)).toHaveLength(1);
 

@@ -64,10 +64,11 @@ export function createProgressPrinter(out: NodeJS.WritableStream, options: Progr
           running.delete(`${event.job.id}:${event.result.unit}`);
           const detail = event.result.plan ? formatPlanCounts(event.result.plan) : (event.result.reason ?? "");
           print(`  ${event.result.status === "succeeded" ? "✔" : event.result.status === "failed" ? "✘" : "⏭"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
-          if (options.actionsLogGroups && event.result.logPath) printLogGroup(event.result.unit, event.result.logPath);
           break;
         }
         case "job-finished":
+          // Logs are complete (and masked with every secret the job learnt) only once the job has ended.
+          if (options.actionsLogGroups) for (const unit of event.result.units) if (unit.logPath) printLogGroup(unit.unit, unit.logPath);
           print(`${event.result.status === "succeeded" ? "✔" : "✘"} job ${event.result.job.id}: ${event.result.status}${event.result.error ? ` [${event.result.error.code}] ${event.result.error.message}` : ""}`);
           break;
       }

@@ -12,13 +12,13 @@ export function renderTextReport(report: RunReport, options: { masker?: SecretMa
   if (!report.error && report.jobs.length === 0) lines.push(`No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
   for (const entry of report.jobs) {
     lines.push(`${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`);
+    if (entry.result?.dryRun && entry.result.command) lines.push(`    $ ${entry.result.command}`);
     if (entry.result?.error) lines.push(`    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `\n    hint: ${entry.result.error.hint}` : ""}`);
     const units = entry.result?.units ?? entry.job.units.map((unit) => ({ unit, status: entry.status, plan: null, reason: null, durationMs: 0, logPath: null, commands: [] as string[] }));
     for (const unit of units) {
       const detail = unit.plan ? formatPlanCounts(unit.plan) : (unit.reason ?? unit.status);
       const timing = unit.durationMs > 0 ? ` (${(unit.durationMs / 1000).toFixed(1)}s)` : "";
       lines.push(`    ${textIcon[unit.status]} ${unit.unit}  ${detail}${timing}`);
-      if (entry.result?.dryRun) for (const command of unit.commands) lines.push(`        $ ${command}`);
       if (unit.status === "failed" && unit.logPath) {
         for (const line of lastLines(readUnitLog(unit.logPath), options.failedLogLines ?? 12)) lines.push(`        | ${line}`);
         lines.push(`        log: ${unit.logPath}`);
