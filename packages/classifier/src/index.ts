@@ -12,3 +12,4 @@ export { classifierErrorExitCodes, type ClassifierErrorCode } from "./errors.js"
 export { isSecretName, looksLikeSecretValue } from "./secret-names.js";
 export { CycleFound, topologicalOrder } from "./graph.js";
 export { runByNeeds, type GraphRunOptions, type NodeOutcome, type NodeStatus } from "./run-by-needs.js";
+export { unitReasons, MAX_REASONS_PER_UNIT } from "./unit-reasons.js";

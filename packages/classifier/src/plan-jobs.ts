@@ -26,6 +26,7 @@ import { compileGlobs, type PathMatcher } from "./globs.js";
 import { CycleFound, nearestPlannedDependencies, topologicalOrder } from "./graph.js";
 import type { Job, JobAction, PlanChange, PlanDocument } from "./job.js";
 import { refuseAccountsAddedWithOthers, refuseDeletingDependedOnUnits } from "./refusals.js";
+import { unitReasons } from "./unit-reasons.js";
 import { unitsActedOn } from "./units-acted-on.js";
 
 export { unitsActedOn };
@@ -189,7 +190,7 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
         : skippedOnly
           ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned"
           : "the changed files affect no unit: nothing is planned";
-  return { ...base, notice, jobs, changes: report(ordered), ignoredFiles: classification.ignoredFiles };
+  return { ...base, notice, jobs, changes: report(ordered), ignoredFiles: classification.ignoredFiles, reasons: unitReasons(detection, jobs) };
 }
 
 function linkJobs(dependent: JobDraft, dependency: JobDraft): void {

@@ -213,7 +213,8 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
   const units = job.units.map((unit) => {
     const entry = entries.get(unit);
     const unitRecorder = recorders.get(unit);
-    const timing = entry?.Started && entry.Ended ? { durationMs: Math.max(0, Date.parse(entry.Ended) - Date.parse(entry.Started)) } : {};
+    // Gantry's own clock (first line to end, init included); Terragrunt's report when Gantry saw no start.
+    const timing = unitRecorder?.startedAt == null && entry?.Started && entry.Ended ? { durationMs: Math.max(0, Date.parse(entry.Ended) - Date.parse(entry.Started)) } : {};
     if (entry?.Result === "succeeded") return buildResult(unit, "succeeded", null, timing);
     if (entry?.Result === "failed") {
       const killed = /signal: (\w+)/.exec(entry.Cause ?? "")?.[1];

@@ -56,7 +56,7 @@ describe("gantry execute", () => {
     expect(run.code).toBeGreaterThanOrEqual(10);
     expect(run.code).toBeLessThan(20);
     expect(run.stderr).toContain("no-such-ref");
-    expect(readFileSync(report, "utf8")).toMatch(/^## Gantry plan for `[0-9a-f]{7}`\n\n❌ \*\*The pipeline failed before running any job\*\*: `DETECT_/);
+    expect(readFileSync(report, "utf8")).toMatch(/^## Gantry plan for <code>[0-9a-f]{7}<\/code>\n\n❌ \*\*The pipeline failed before running any job\*\*: <code>DETECT&#95;/);
     expect(gantry(repo, ["run", "--repo", repo.dir, "--base", repo.base, "--head", repo.head, "--event", "merge"]).code).toBe(2);
   });
 });

@@ -205,10 +205,10 @@ describe("executeJob with real terragrunt and tofu", () => {
 
     const markdown = renderMarkdownReport(reportForJob(result));
     expect(markdown.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    expect(markdown).toContain("- ✅ `dev/us-east-1/dev/huge`: Plan: 1500 to add, 0 to change, 0 to destroy.");
+    expect(markdown).toContain("| ✅ | <code>dev/us-east-1/dev/huge</code> | plan | 1500 | 0 | 0 | 0 | succeeded |");
     expect(markdown).toContain("characters truncated; see the full log");
     expect(markdown).toContain("\nPlan: 1500 to add, 0 to change, 0 to destroy.\n"); // OpenTofu's own line: the tail of the output is kept
-    expect(markdown).toContain("<details><summary>Output of <code>dev/us-east-1/dev/network</code></summary>");
+    expect(markdown).toContain("<details><summary>Plan of <code>dev/us-east-1/dev/network</code></summary>");
     expect(markdown.split("<details>").length).toBe(markdown.split("</details>").length);
   });
 

@@ -283,7 +283,7 @@ inputs = {
 }
 
 terraform {
-  source = "\${get_repo_root()}/modules//service"
+  source = "\${get_repo_root()}/modules/service"
 }
 
 ${dependency}
@@ -295,7 +295,7 @@ const featuresUnit = `include "root" {
 }
 
 terraform {
-  source = "\${get_repo_root()}/modules//features"
+  source = "\${get_repo_root()}/modules/features"
 }
 `;
 

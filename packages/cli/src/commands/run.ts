@@ -6,12 +6,15 @@ import { GantryError } from "@gantry/errors";
 import {
   abortOnSignals,
   appendStepSummary,
+  buildRunReport,
   createProgressPrinter,
   defaultRunDirectory,
   executeJob,
   jobExitCode,
+  renderAnnotations,
   renderMarkdownReport,
   renderTextReport,
+  runReportDocument,
   SecretMasker,
   type JobResult,
   type RunReport,
@@ -20,12 +23,13 @@ import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from 
 import type { Command } from "../io.js";
 
 const help = `usage: gantry run --repo DIR --base REF --head REF --event pull_request|push [--branch NAME]
-                  [--report FILE] [--parallelism N] [--dry-run]
+                  [--report FILE] [--json] [--parallelism N] [--dry-run]
 
 The whole pipeline on this machine: detect the change between two commits, plan the jobs, run them in
 dependency order with terragrunt and OpenTofu (in-process dispatcher), and report. The terminal report
-goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). The exit code is
-0 only when every job succeeded (130 when interrupted).
+goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). Inside GitHub
+Actions, failed units and configuration errors are also annotations (::error file=…,line=…). The exit code
+is 0 only when every job succeeded (130 when interrupted).
 
   --repo DIR         the repository (default: the current directory)
   --base REF         the commit before the change (the deploy branch on a pull request)
@@ -33,6 +37,7 @@ goes to stdout, progress to stderr; --report writes the pull-request comment (ma
   --event EVENT      pull_request (plan, plan -destroy) or push (apply, destroy)
   --branch NAME      the pushed or pull-request branch (default: the deploy branch outside CI)
   --report FILE      write the markdown report (≤ 65,536 characters) to FILE
+  --json             print the report as a gantry/v1 RunReport document instead of the text report
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
   --dry-run          run every check and print the commands, run nothing`;
 
@@ -43,6 +48,7 @@ export const command: Command = async (argv, io) => {
     {
       ...changeRangeOptions,
       report: { type: "string" },
+      json: { type: "boolean" },
       parallelism: { type: "string" },
       "dry-run": { type: "boolean" },
     },
@@ -62,11 +68,13 @@ export const command: Command = async (argv, io) => {
   }
 
   const masker = new SecretMasker();
+  const inActions = io.env.GITHUB_ACTIONS === "true";
   const writeReports = (report: RunReport, terminal = true) => {
     const markdown = renderMarkdownReport(report, { masker });
     if (values.report) writeFileSync(resolve(io.cwd, values.report), markdown);
     appendStepSummary(markdown, io.env);
-    if (terminal) io.stdout.write(renderTextReport(report, { masker }));
+    if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}\n` : renderTextReport(report, { masker }));
+    if (inActions && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
   };
 
   let plan: PlanDocument;
@@ -76,7 +84,7 @@ export const command: Command = async (argv, io) => {
     if (!GantryError.isInstance(error)) throw error;
     // Orchestration failed: the markdown report says so (as a pull-request comment would); the terminal
     // gets the error itself once, from the CLI.
-    writeReports({ event, base, head, jobs: [], interrupted: false, error: { code: error.code, message: error.message, hint: error.hint ?? null } }, false);
+    writeReports({ event, base, head, jobs: [], interrupted: false, error: { code: error.code, message: error.message, hint: error.hint ?? null, location: error.location ?? null } }, false);
     throw error;
   }
 
@@ -91,16 +99,12 @@ export const command: Command = async (argv, io) => {
       runJob: (job, { signal }) =>
         executeJob(job, { repo, env: io.env, signal, masker, runDir: join(runRoot, job.id), dryRun: values["dry-run"] ?? false, onEvent: progress.onEvent }),
     });
-    const report: RunReport = {
-      event: plan.event,
-      base: plan.base,
-      head: plan.head,
-      branch: plan.branch,
-      notice: plan.notice,
-      jobs: dispatch.jobs,
+    const report = buildRunReport({
+      plan,
+      results: dispatch.jobs.flatMap((entry) => (entry.result ? [entry.result] : [])),
       interrupted: dispatch.interrupted,
       logs: plan.jobs.length > 0 && !values["dry-run"] ? runRoot : null,
-    };
+    });
     writeReports(report);
     if (dispatch.interrupted) return 130;
     if (dispatch.succeeded) return 0;
