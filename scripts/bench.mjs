@@ -8,9 +8,14 @@
  * share no heap and peak memory (maxRSS) belongs to one run. Each is repeated (default 3) and the
  * median is reported. Targets are reported as PASS/MISS lines, never asserted.
  *
+ * Then the execution part (scripts/bench-execution.mjs): `gantry run` against `terragrunt run --all` on the
+ * same units, at 20 and 200 units, cold and cached.
+ *
  * Usage: node scripts/bench.mjs [--sizes 1000,10000,50000] [--quick] [--reps 3] [--reps-large N] [--seed 1]
  *          [--work DIR] [--no-build] [--no-terragrunt] [--terragrunt-timeout 600] [--terragrunt-reps 1]
  *          [--terragrunt-rerun] [--no-plan] [--plan-sizes 1000,10000] [--profile] [--no-readme] [--regenerate]
+ *          [--no-execution | --execution-only] [--execution-sizes 20,200] [--execution-reps 3]
+ *          [--execution-parallelism 4] [--before REF]
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -163,6 +168,12 @@ async function main() {
       profile: { type: "boolean", default: false },
       readme: { type: "boolean", default: true },
       regenerate: { type: "boolean", default: false },
+      execution: { type: "boolean", default: true },
+      "execution-only": { type: "boolean", default: false },
+      "execution-sizes": { type: "string", default: "20,200" },
+      "execution-reps": { type: "string", default: "3" },
+      "execution-parallelism": { type: "string", default: "4" },
+      before: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     allowNegative: true,
@@ -173,6 +184,7 @@ async function main() {
     process.stdout.write(`${usage.replace(/^ \* ?/gm, "").trimEnd()}\nSee bench/README.md.\n`);
     return;
   }
+  if (values["execution-only"]) return runExecutionPart(values);
   const sizes = values.sizes
     ? values.sizes.split(",").map((s) => Number(s.trim().replace(/_/g, "")))
     : values.quick
@@ -284,6 +296,29 @@ async function main() {
     writeReadmeResults(table, results);
     log(`updated bench/README.md ("Latest results")`);
   }
+  if (values.execution) await runExecutionPart(values);
+}
+
+/** The execution part (scripts/bench-execution.mjs); its own section of bench/README.md. */
+async function runExecutionPart(values) {
+  const { benchExecution, renderExecutionTable } = await import("./bench-execution.mjs");
+  const terragrunt = findTerragrunt();
+  const tofu = [process.env.GANTRY_TOFU, terragrunt && join(dirname(terragrunt), "tofu")].find((candidate) => candidate && isExecutable(candidate));
+  if (!terragrunt || !tofu) return log("execution: terragrunt or tofu not found (GANTRY_TERRAGRUNT / GANTRY_TOFU, PATH, ensure-iac-tools cache): skipped");
+  if (values.build) spawnSync("pnpm", ["exec", "turbo", "run", "build", "--filter", "@gantry/cli...", "--filter", "@gantry/testkit", "--output-logs", "errors-only"], { cwd: ROOT, stdio: "inherit" });
+  const sizes = values["execution-sizes"].split(",").map((size) => Number(size.trim()));
+  const date = new Date();
+  const results = await benchExecution({ root: ROOT, work: values.work, sizes, reps: Number(values["execution-reps"]), parallelism: Number(values["execution-parallelism"]), terragrunt, tofu, before: values.before, log });
+  const table = renderExecutionTable(results, date);
+  process.stdout.write(`\n${table}\n`);
+  mkdirSync(join(ROOT, "bench-results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench-results/execution.json"), `${JSON.stringify({ date: date.toISOString(), ...results }, null, 2)}\n`);
+  if (!values.readme) return;
+  const path = join(ROOT, "bench/README.md");
+  const text = readFileSync(path, "utf8");
+  const [start, end] = ["<!-- bench:execution:start -->", "<!-- bench:execution:end -->"];
+  writeFileSync(path, text.includes(start) ? `${text.slice(0, text.indexOf(start) + start.length)}\n${table}\n${text.slice(text.indexOf(end))}` : `${text.trimEnd()}\n\n## Execution: latest results\n\n${start}\n${table}\n${end}\n`);
+  log(`updated bench/README.md ("Execution: latest results")`);
 }
 
 // ---------------------------------------------------------------------------------------------------
