@@ -65,13 +65,15 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: rg
 pre { background: #f6f8fa; padding: 12px; border-radius: 6px; overflow: hidden; } pre code { background: none; padding: 0; white-space: pre; }
 .add { color: #116329; background: #dafbe1; display: inline-block; width: 100%; } .del { color: #82071e; background: #ffebe9; display: inline-block; width: 100%; } .chg { color: #953800; background: #fff1e5; display: inline-block; width: 100%; }
 table { border-collapse: collapse; } th, td { border: 1px solid #d1d9e0; padding: 4px 10px; } tr:nth-child(2n) { background: #f6f8fa; }
-blockquote { border-left: .25em solid #9a6700; margin: 0; padding: 0 1em; color: #1f2328; }
+blockquote { border-left: .25em solid #9a6700; margin: 0; padding: 0 1em; color: #1f2328; } .alert { color: #9a6700; }
 details summary { cursor: pointer; } ul { padding-left: 2em; }
 `;
 
 const markdown = values.markdown ? readFileSync(values.markdown, "utf8") : await commentFromRealRun();
 let html = colourDiffs(new MarkdownIt({ html: true }).render(markdown));
 html = html.replace("<details><summary>Plan of", "<details open><summary>Plan of"); // show one plan in the picture
+// GitHub shows `> [!WARNING]` as an alert box titled "Warning".
+html = html.replace(/<blockquote>\n<p>\[!WARNING\]\n?/g, '<blockquote class="warning"><p><b class="alert">⚠ Warning</b><br>');
 const page = `<!doctype html><meta charset="utf-8"><style>${css}</style><div class="comment"><div class="header"><b>gantry-bot</b> commented</div><div class="body">${html}</div></div>`;
 const browser = await chromium.launch({ executablePath: values.chromium, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
 try {
