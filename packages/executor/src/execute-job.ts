@@ -19,7 +19,7 @@ import { GantryError } from "@gantry/errors";
 import { defaultCredentials, defaultGuard, type CredentialProvider, type JobGuard } from "./guard.js";
 import { SecretMasker, secretsFromEnvironment } from "./masking.js";
 import type { JobResult, UnitResult } from "./result.js";
-import { checkUnitPaths, queueCommand } from "./queue-command.js";
+import { checkQueueFlags, checkUnitPaths, queueCommand, queueEnvironment } from "./queue-command.js";
 import { displayCommand, runQueue } from "./run-queue.js";
 import { findIacTools, type IacTools } from "./tools.js";
 import { keptRunsFromEnv, pruneRunDirectories, runTimestamp } from "./run-directories.js";
@@ -132,6 +132,7 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   let tools: IacTools;
   try {
     checkUnitPaths(job.units, job.id);
+    checkQueueFlags(job.terragrunt.flags, job.id);
     tools = options.tools ?? findIacTools(env);
     await (options.guard ?? defaultGuard())(job, { repo, env, dryRun });
   } catch (error) {
@@ -170,7 +171,7 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   chmodSync(runDir, 0o700);
   const stateDir = options.stateDir ?? (await defaultStateDirectory(repo, env));
   mkdirSync(stateDir, { recursive: true });
-  const toolEnv = withPluginCache(toolEnvironment([env, job.terragrunt.env, credentials.env], stateDir), tools, await gitCommonDir(repo));
+  const toolEnv = queueEnvironment(withPluginCache(toolEnvironment([env, job.terragrunt.env, credentials.env], stateDir), tools, await gitCommonDir(repo)));
 
   options.onEvent?.({ type: "job-started", job, runDir });
   if (options.signal?.aborted) {

@@ -11,7 +11,8 @@
  * | apply        | `apply -auto-approve`: plans and applies in one step, prints both    |
  * | destroy      | `destroy -auto-approve` (Terragrunt runs dependents first)           |
  *
- * Arguments of the user's `terragrunt.flags` come before Gantry's, so Gantry's log format and filters win.
+ * The job's `terragrunt.flags` come first, without the ones Gantry sets itself; flags that would add units are
+ * refused (`checkQueueFlags`).
  */
 import type { JobAction } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
@@ -55,6 +56,61 @@ export function checkUnitPaths(units: readonly string[], jobId: string): void {
   });
 }
 
+/**
+ * What Gantry decides about the queue: which units run, where its log, plans and report go. Terragrunt's
+ * filters are a union, so a `--filter` (or `--queue-include-…`) among the job's flags would add units: such
+ * flags are refused. Flags Gantry sets itself are dropped from the job's flags (Terragrunt refuses a flag
+ * given twice), and the Terragrunt variables of both kinds are not passed (`queueEnvironment`).
+ */
+const SELECTION_FLAG = /^--(filter|filters-file|filter-affected|queue-|units-that-include|modules-that-include|include-dir|exclude-dir|excludes-file|strict-include|include-external|ignore-external|ignore-dependency|graph)/;
+/** Gantry's own flags, and whether each takes a value. */
+const GANTRY_FLAGS: Record<string, boolean> = {
+  "--non-interactive": false,
+  "--no-color": false,
+  "--no-filters-file": false,
+  "--log-format": true,
+  "--log-level": true,
+  "--working-dir": true,
+  "--tf-path": true,
+  "--parallelism": true,
+  "--report-file": true,
+  "--report-format": true,
+  "--out-dir": true,
+  "--json-out-dir": true,
+};
+const QUEUE_VARIABLE = /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
+
+export function checkQueueFlags(flags: readonly string[], jobId: string): void {
+  flags.forEach((flag, index) => {
+    if (SELECTION_FLAG.test(flag)) {
+      throw new GantryError("EXEC_FLAG_UNSUPPORTED", `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`, {
+        hint: "remove it from terragrunt.flags in .gantry/config.yml",
+        exitCode: 33,
+      });
+    }
+  });
+}
+
+/** The job's flags without the ones Gantry sets itself (with their values), and the ones dropped. */
+export function jobFlags(flags: readonly string[]): { kept: string[]; dropped: string[] } {
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (let index = 0; index < flags.length; index++) {
+    const flag = flags[index]!;
+    const [name, inline] = flag.split(/=(.*)/s) as [string, string | undefined];
+    const takesValue = GANTRY_FLAGS[name];
+    if (takesValue === undefined) kept.push(flag);
+    else if (takesValue && inline === undefined && index + 1 < flags.length) dropped.push(`${flag} ${flags[++index]}`);
+    else dropped.push(flag);
+  }
+  return { kept, dropped };
+}
+
+/** The tools' environment without the Terragrunt variables that would change the queue (see above). */
+export function queueEnvironment(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !QUEUE_VARIABLE.test(name)));
+}
+
 const common = ["-input=false", "-no-color", "-lock-timeout=60s"];
 
 export function queueCommand(input: QueueCommandInput): QueueCommand {
@@ -68,7 +124,7 @@ export function queueCommand(input: QueueCommandInput): QueueCommand {
   const args = [
     "run",
     "--all",
-    ...input.flags,
+    ...jobFlags(input.flags).kept,
     "--non-interactive",
     "--no-color",
     "--log-format",

@@ -15,7 +15,7 @@ import type { Job } from "@gantry/classifier";
 import type { SecretMasker } from "./masking.js";
 import { emptyPlanSummary, readJsonPlan, type PlanSummary } from "./plan-summary.js";
 import { runProcess } from "./process.js";
-import { formatCommand, queueCommand } from "./queue-command.js";
+import { formatCommand, jobFlags, queueCommand } from "./queue-command.js";
 import { readAppliedCounts, resourcesInRenderedPlan } from "./rendered-output.js";
 import { UNIT_ERROR_LIMIT, UNIT_OUTPUT_LIMIT, type JobResult, type UnitResult } from "./result.js";
 import { parseLogLine, queueSignal, sensitiveOutputValues } from "./terragrunt-log.js";
@@ -99,6 +99,8 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
 
   const jobLog = createWriteStream(join(runDir, "terragrunt.log"), { mode: 0o600 });
   jobLog.write(masker.mask(`# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})\n# gantry: $WORKTREE=${worktree} (removed after the job), $RUN_DIR=${runDir}\n$ ${shown}\n`));
+  const { dropped } = jobFlags(job.terragrunt.flags);
+  if (dropped.length > 0) jobLog.write(masker.mask(`# gantry: not passed from terragrunt.flags (Gantry sets them itself): ${dropped.join(" ")}\n`));
   const recorders = new Map<string, UnitRecorder>();
   const recorder = (unit: string) => {
     let found = recorders.get(unit);
