@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import type { ExecutionEvent } from "../execute-job.js";
 import type { SecretMasker } from "../masking.js";
 import { formatPlanCounts } from "../plan-summary.js";
+import { formatAppliedCounts } from "../rendered-output.js";
 
 export interface ProgressPrinter {
   onEvent(event: ExecutionEvent): void;
@@ -62,7 +63,8 @@ export function createProgressPrinter(out: NodeJS.WritableStream, options: Progr
           break;
         case "unit-finished": {
           running.delete(`${event.job.id}:${event.result.unit}`);
-          const detail = event.result.plan ? formatPlanCounts(event.result.plan) : (event.result.reason ?? "");
+          const { applied, plan, reason } = event.result;
+          const detail = applied ? formatAppliedCounts(applied, event.job.action === "destroy" ? "destroy" : "apply") : plan ? formatPlanCounts(plan) : (reason ?? "");
           print(`  ${event.result.status === "succeeded" ? "✔" : event.result.status === "failed" ? "✘" : "⏭"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
           break;
         }
