@@ -132,7 +132,9 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
   const showPlan = async (unit: string, unitRecorder: UnitRecorder) => {
     const saved = join(planDirectory, unit, "tfplan.tfplan");
     const planFile = join(runDir, `${unitFileStem(unit)}.tfplan`);
-    const directory = join(worktree, unitRecorder.toolDirectory ?? unit);
+    // The unit's copy of its module (its providers are installed there), else the unit itself.
+    const copied = unitRecorder.toolDirectory === null ? null : join(worktree, unitRecorder.toolDirectory);
+    const directory = copied !== null && existsSync(copied) ? copied : join(worktree, unit);
     const args = ["show", "-json", "-no-color", saved];
     const command = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
     if (!existsSync(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command };
