@@ -22,19 +22,9 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: "Gantry Bench",
-  GIT_AUTHOR_EMAIL: "bench@gantry.invalid",
-  GIT_COMMITTER_NAME: "Gantry Bench",
-  GIT_COMMITTER_EMAIL: "bench@gantry.invalid",
-  GIT_AUTHOR_DATE: "2026-01-02T00:00:00Z",
-  GIT_COMMITTER_DATE: "2026-01-02T00:00:00Z",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-};
 
 /**
- * @param {{ root: string; work: string; sizes: number[]; reps: number; parallelism: number; terragrunt: string; tofu: string; before?: string; log: (line: string) => void }} options
+ * @param {{ root: string; work: string; sizes: number[]; reps: number; parallelism: number; terragrunt: string; tofu: string; before?: string; gitEnv: Record<string, string>; log: (line: string) => void }} options
  */
 export async function benchExecution(options) {
   const { realModuleRepo } = await import(pathToFileURL(join(options.root, "packages/testkit/dist/index.js")).href);
@@ -43,7 +33,7 @@ export async function benchExecution(options) {
   const results = { parallelism: options.parallelism, reps: options.reps, tools: { terragrunt: version(options.terragrunt), tofu: version(options.tofu) }, before: options.before ?? null, sizes: [] };
   for (const size of options.sizes) {
     const environments = Math.max(1, Math.round(size / 10));
-    const repo = writeRepository(realModuleRepo, join(options.work, `execution-${size}`), environments, options.parallelism);
+    const repo = writeRepository(realModuleRepo, join(options.work, `execution-${size}`), environments, options.parallelism, options.gitEnv);
     options.log(`\n=== execution: ${size} units (${environments} environments, chains of 10) ===`);
     const entry = { units: size, environments, cold: {}, cached: {} };
     results.sizes.push(entry);
@@ -79,12 +69,12 @@ export async function benchExecution(options) {
   return results;
 }
 
-function writeRepository(realModuleRepo, dir, environments, parallelism) {
+function writeRepository(realModuleRepo, dir, environments, parallelism, gitEnv) {
   const names = environments === 2 ? ["dev", "prod"] : Array.from({ length: environments }, (_, index) => `env-${String(index + 1).padStart(2, "0")}`);
   const fixture = realModuleRepo({ environments: names, chainLength: 10, features: false });
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const git = (...args) => execFileSync("git", args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: "utf8" }).trim();
+  const git = (...args) => execFileSync("git", args, { cwd: dir, env: { ...process.env, ...gitEnv }, encoding: "utf8" }).trim();
   git("init", "-q", "-b", "main");
   git("commit", "-q", "--allow-empty", "-m", "empty");
   git("checkout", "-q", "-b", "change");

@@ -308,7 +308,7 @@ async function runExecutionPart(values) {
   if (values.build) spawnSync("pnpm", ["exec", "turbo", "run", "build", "--filter", "@gantry/cli...", "--filter", "@gantry/testkit", "--output-logs", "errors-only"], { cwd: ROOT, stdio: "inherit" });
   const sizes = values["execution-sizes"].split(",").map((size) => Number(size.trim()));
   const date = new Date();
-  const results = await benchExecution({ root: ROOT, work: values.work, sizes, reps: Number(values["execution-reps"]), parallelism: Number(values["execution-parallelism"]), terragrunt, tofu, before: values.before, log });
+  const results = await benchExecution({ root: ROOT, work: values.work, sizes, reps: Number(values["execution-reps"]), parallelism: Number(values["execution-parallelism"]), terragrunt, tofu, before: values.before, gitEnv: GIT_ENV, log });
   const table = renderExecutionTable(results, date);
   process.stdout.write(`\n${table}\n`);
   mkdirSync(join(ROOT, "bench-results"), { recursive: true });
