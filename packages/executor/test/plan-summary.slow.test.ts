@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CORPUS_SECRET, CORPUS_SECRET_CHANGED, planCorpus, type FileMap } from "@gantry/testkit";
 import { formatPlanCounts, hasChanges, parseJsonPlan, readJsonPlan, SecretMasker, sensitiveValuesInPlan, summarisePlan, type PlanSummary } from "../src/index.js";
+import { resourcesInRenderedPlan } from "../src/rendered-output.js";
 import { iacToolsEnv } from "./helpers.js";
 
 const tofu = iacToolsEnv().GANTRY_TOFU!;
@@ -35,22 +36,24 @@ function plan(name: string, extra: string[] = [], allowFailure = false): { json:
   return { json: run(["show", "-json", `${name}.tfplan`]), text: run(["show", "-no-color", `${name}.tfplan`]), planOutput };
 }
 
-/** What `tofu show` says about a saved plan, read from its text: the authority the summary is checked against. */
+/**
+ * What `tofu show` says about a saved plan, read from its text (`resourcesInRenderedPlan`, which apply
+ * reports use): the summary of the JSON plan and this reading of the rendered one must agree.
+ */
 function readShowText(text: string) {
-  const headers = [...text.matchAll(/^ {2}# (\S+(?: \(deposed object \w+\))?) (.+)$/gm)];
-  const byPhrase = (pattern: RegExp) => headers.filter(([, , rest]) => pattern.test(rest!)).map(([, address]) => address!).sort();
-  const imports = [...text.matchAll(/^ {2}# (\S+) .+\n {2}# \(imported from /gm)].map(([, address]) => address!).sort();
+  const resources = resourcesInRenderedPlan(text);
+  const sorted = (list: string[]) => [...list].sort();
   const outputsSection = /\nChanges to Outputs:\n([\s\S]*?)(?:\n\n|$)/.exec(text)?.[1] ?? "";
   return {
     counts: /^(Plan: .*\.|No changes\..*)$/m.exec(text)?.[1],
-    create: byPhrase(/^will be created$/),
-    update: byPhrase(/^will be updated in-place$/),
-    replace: byPhrase(/^(must be replaced|will be replaced due to changes in replace_triggered_by)$/),
-    delete: byPhrase(/^will be destroyed$/),
-    forget: byPhrase(/^will be removed from the OpenTofu state but will not be destroyed$/),
-    read: byPhrase(/^will be read during apply$/),
-    moves: byPhrase(/^has moved to /).map((from) => ({ from, to: headers.find(([, address]) => address === from)![2]!.replace("has moved to ", "") })),
-    import: imports,
+    create: sorted(resources.create),
+    update: sorted(resources.update),
+    replace: sorted(resources.replace),
+    delete: sorted(resources.delete),
+    forget: sorted(resources.forget),
+    read: sorted(resources.read),
+    moves: [...resources.moves].sort((a, b) => a.from.localeCompare(b.from)),
+    import: sorted(resources.import),
     outputs: [...outputsSection.matchAll(/^ {2}[+~-] (\S+)/gm)].map(([, name]) => name!).sort(),
   };
 }
