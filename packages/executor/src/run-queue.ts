@@ -118,6 +118,7 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
   const finished = new Set<string>();
   const readPlan = limiter(Math.max(1, context.parallelism));
   const finishUnit = (unit: string, succeeded: boolean) => {
+    if (finished.has(unit)) return;
     finished.add(unit);
     const unitRecorder = recorder(unit);
     unitRecorder.finished();
