@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +21,23 @@ const workflows = readdirSync(workflowsDir)
   .filter((name) => name.endsWith(".yml"))
   .map((name) => ({ name, text: readFileSync(join(workflowsDir, name), "utf8") }));
 
+/** actionlint, built by scripts/ensure-actionlint.sh unless GANTRY_ACTIONLINT names one (scripts/test.sh does). */
+function actionlint(): string {
+  return process.env.GANTRY_ACTIONLINT || execFileSync("bash", [join(repositoryRoot, "scripts/ensure-actionlint.sh")], { encoding: "utf8" }).trim();
+}
+
 describe("this repository's workflows", () => {
+  it("pass actionlint, and so do the example workflows", { timeout: 300_000 }, () => {
+    const files = [
+      ...workflows.map(({ name }) => join(".github/workflows", name)),
+      "examples/github-workflows/infrastructure-live/.github/workflows/gantry.yml",
+      "examples/github-workflows/infrastructure-pipelines/.github/workflows/deploy.yml",
+    ];
+    const run = spawnSync(actionlint(), ["-no-color", ...files], { cwd: repositoryRoot, encoding: "utf8" });
+    expect(run.stdout + run.stderr).toBe("");
+    expect(run.status).toBe(0);
+  });
+
   it("pin every action by commit SHA, with the version in a comment", () => {
     for (const { name, text } of workflows) {
       const workflow = parse(text) as Workflow;
