@@ -68267,7 +68267,7 @@ function unknownCommand(name, io) {
 }
 async function main(argv, io) {
   const [first, ...afterFirst] = argv;
-  if (first === void 0 || first === "--help" || first === "-h" || first === "help" && afterFirst.length === 0) {
+  if (first === void 0 || first === "--help" || first === "-h" || first === "help" && (afterFirst.length === 0 || afterFirst[0] === "help")) {
     (first === void 0 ? io.stderr : io.stdout).write(usage());
     return first === void 0 ? USAGE_EXIT_CODE : 0;
   }

@@ -51,7 +51,7 @@ function unknownCommand(name: string, io: CliIO): number {
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [first, ...afterFirst] = argv;
-  if (first === undefined || first === "--help" || first === "-h" || (first === "help" && afterFirst.length === 0)) {
+  if (first === undefined || first === "--help" || first === "-h" || (first === "help" && (afterFirst.length === 0 || afterFirst[0] === "help"))) {
     (first === undefined ? io.stderr : io.stdout).write(usage());
     return first === undefined ? USAGE_EXIT_CODE : 0;
   }
