@@ -1639,10 +1639,10 @@ var init_regexes = __esm({
     duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
     extendedDuration = /^[-+]?P(?!$)(?:(?:[-+]?\d+Y)|(?:[-+]?\d+[.,]\d+Y$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:(?:[-+]?\d+W)|(?:[-+]?\d+[.,]\d+W$))?(?:(?:[-+]?\d+D)|(?:[-+]?\d+[.,]\d+D$))?(?:T(?=[\d+-])(?:(?:[-+]?\d+H)|(?:[-+]?\d+[.,]\d+H$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:[-+]?\d+(?:[.,]\d+)?S)?)??$/;
     guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
-    uuid = (version3) => {
-      if (!version3)
+    uuid = (version2) => {
+      if (!version2)
         return /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
-      return new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version3}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`);
+      return new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version2}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`);
     };
     uuid4 = /* @__PURE__ */ uuid(4);
     uuid6 = /* @__PURE__ */ uuid(6);
@@ -19916,10 +19916,10 @@ function fromJSONSchema(schema, params) {
   } catch {
     throw new Error("fromJSONSchema input is not valid JSON (possibly cyclic); use $defs/$ref for recursive schemas");
   }
-  const version3 = detectVersion(normalized, params?.defaultTarget);
+  const version2 = detectVersion(normalized, params?.defaultTarget);
   const defs = normalized.$defs || normalized.definitions || {};
   const ctx = {
-    version: version3,
+    version: version2,
     defs,
     refs: /* @__PURE__ */ new Map(),
     processing: /* @__PURE__ */ new Set(),
@@ -27294,13 +27294,13 @@ var require_directives = __commonJS({
               onError(0, "%YAML directive should contain exactly one part");
               return false;
             }
-            const [version3] = parts;
-            if (version3 === "1.1" || version3 === "1.2") {
-              this.yaml.version = version3;
+            const [version2] = parts;
+            if (version2 === "1.1" || version2 === "1.2") {
+              this.yaml.version = version2;
               return true;
             } else {
-              const isValid = /^\d+\.\d+$/.test(version3);
-              onError(6, `Unsupported YAML version ${version3}`, isValid);
+              const isValid = /^\d+\.\d+$/.test(version2);
+              onError(6, `Unsupported YAML version ${version2}`, isValid);
               return false;
             }
           }
@@ -30402,14 +30402,14 @@ var require_Document = __commonJS({
           version: "1.2"
         }, options);
         this.options = opt;
-        let { version: version3 } = opt;
+        let { version: version2 } = opt;
         if (options?._directives) {
           this.directives = options._directives.atDocument();
           if (this.directives.yaml.explicit)
-            version3 = this.directives.yaml.version;
+            version2 = this.directives.yaml.version;
         } else
-          this.directives = new directives.Directives({ version: version3 });
-        this.setSchema(version3, options);
+          this.directives = new directives.Directives({ version: version2 });
+        this.setSchema(version2, options);
         this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
       }
       /**
@@ -30589,11 +30589,11 @@ var require_Document = __commonJS({
        *
        * Overrides all previously set schema options.
        */
-      setSchema(version3, options = {}) {
-        if (typeof version3 === "number")
-          version3 = String(version3);
+      setSchema(version2, options = {}) {
+        if (typeof version2 === "number")
+          version2 = String(version2);
         let opt;
-        switch (version3) {
+        switch (version2) {
           case "1.1":
             if (this.directives)
               this.directives.yaml.version = "1.1";
@@ -30604,9 +30604,9 @@ var require_Document = __commonJS({
           case "1.2":
           case "next":
             if (this.directives)
-              this.directives.yaml.version = version3;
+              this.directives.yaml.version = version2;
             else
-              this.directives = new directives.Directives({ version: version3 });
+              this.directives = new directives.Directives({ version: version2 });
             opt = { resolveKnownTags: true, schema: "core" };
             break;
           case null:
@@ -30615,7 +30615,7 @@ var require_Document = __commonJS({
             opt = null;
             break;
           default: {
-            const sv = JSON.stringify(version3);
+            const sv = JSON.stringify(version2);
             throw new Error(`Expected '1.1', '1.2' or null as first argument, but found: ${sv}`);
           }
         }
@@ -37549,10 +37549,73 @@ var init_src4 = __esm({
 });
 
 // packages/cli/package.json
-var version2;
+var package_default;
 var init_package = __esm({
   "packages/cli/package.json"() {
-    version2 = "0.1.0";
+    package_default = {
+      name: "@gantry/cli",
+      version: "0.1.0",
+      description: "The gantry command line: thin commands that chain the Gantry packages.",
+      license: "Apache-2.0",
+      repository: {
+        type: "git",
+        url: "git+https://github.com/gantry-iac/gantry.git",
+        directory: "packages/cli"
+      },
+      homepage: "https://github.com/gantry-iac/gantry/tree/main/packages/cli#readme",
+      bugs: {
+        url: "https://github.com/gantry-iac/gantry/issues"
+      },
+      type: "module",
+      sideEffects: false,
+      engines: {
+        node: ">=22"
+      },
+      exports: {
+        ".": {
+          "@gantry/source": "./src/index.ts",
+          types: "./dist/index.d.ts",
+          import: "./dist/index.js",
+          default: "./dist/index.js"
+        },
+        "./package.json": "./package.json"
+      },
+      main: "./dist/index.js",
+      types: "./dist/index.d.ts",
+      files: [
+        "dist",
+        "bin"
+      ],
+      scripts: {
+        build: "tsup",
+        typecheck: "tsc --noEmit -p tsconfig.json"
+      },
+      dependencies: {
+        "@gantry/change-detector": "workspace:*",
+        "@gantry/classifier": "workspace:*",
+        "@gantry/dispatcher": "workspace:*",
+        "@gantry/executor": "workspace:*",
+        "@gantry/guards": "workspace:*",
+        "@gantry/errors": "workspace:*"
+      },
+      devDependencies: {
+        "@gantry/testkit": "workspace:*"
+      },
+      publishConfig: {
+        access: "public",
+        exports: {
+          ".": {
+            types: "./dist/index.d.ts",
+            import: "./dist/index.js",
+            default: "./dist/index.js"
+          },
+          "./package.json": "./package.json"
+        }
+      },
+      bin: {
+        gantry: "./bin/gantry.js"
+      }
+    };
   }
 });
 
@@ -40376,8 +40439,8 @@ var require_client = __commonJS({
       }
     };
     var warningEmitted = false;
-    var emitWarningIfUnsupportedVersion = (version3) => {
-      if (version3 && !warningEmitted && parseInt(version3.substring(1, version3.indexOf("."))) < 16) {
+    var emitWarningIfUnsupportedVersion = (version2) => {
+      if (version2 && !warningEmitted && parseInt(version2.substring(1, version2.indexOf("."))) < 16) {
         warningEmitted = true;
       }
     };
@@ -50367,19 +50430,19 @@ var require_client2 = __commonJS({
     var state = {
       warningEmitted: false
     };
-    var emitWarningIfUnsupportedVersion = (version3) => {
-      if (version3 && !state.warningEmitted) {
+    var emitWarningIfUnsupportedVersion = (version2) => {
+      if (version2 && !state.warningEmitted) {
         if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === "true") {
           state.warningEmitted = true;
           return;
         }
-        const userMajorVersion = parseInt(version3.substring(1, version3.indexOf(".")));
+        const userMajorVersion = parseInt(version2.substring(1, version2.indexOf(".")));
         const vv = 22;
         if (userMajorVersion < vv) {
           state.warningEmitted = true;
           process.emitWarning(`NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)
 versions published after the first week of January 2027
-will require node >=${vv}. You are running node ${version3}.
+will require node >=${vv}. You are running node ${version2}.
 
 To continue receiving updates to AWS services, bug fixes,
 and security updates please upgrade to node >=${vv}.
@@ -51033,14 +51096,14 @@ More information can be found at: https://a.co/c895JFp`);
     };
     var escapeUserAgent = (userAgentPair) => {
       const name = userAgentPair[0].split(UA_NAME_SEPARATOR).map((part) => part.replace(UA_NAME_ESCAPE_REGEX, UA_ESCAPE_CHAR)).join(UA_NAME_SEPARATOR);
-      const version3 = userAgentPair[1]?.replace(UA_VALUE_ESCAPE_REGEX, UA_ESCAPE_CHAR);
+      const version2 = userAgentPair[1]?.replace(UA_VALUE_ESCAPE_REGEX, UA_ESCAPE_CHAR);
       const prefixSeparatorIndex = name.indexOf(UA_NAME_SEPARATOR);
       const prefix = name.substring(0, prefixSeparatorIndex);
       let uaName = name.substring(prefixSeparatorIndex + 1);
       if (prefix === "api") {
         uaName = uaName.toLowerCase();
       }
-      return [prefix, uaName, version3].filter((item2) => item2 && item2.length > 0).reduce((acc, item2, index) => {
+      return [prefix, uaName, version2].filter((item2) => item2 && item2.length > 0).reduce((acc, item2, index) => {
         switch (index) {
           case 0:
             return item2;
@@ -57382,9 +57445,9 @@ var require_cognito_identity = __commonJS({
       Region: { type: "builtInParams", name: "region" },
       UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
     };
-    var version3 = "3.998.2";
+    var version2 = "3.998.2";
     var packageInfo = {
-      version: version3
+      version: version2
     };
     var m2 = "ref";
     var a2 = -1;
@@ -59234,9 +59297,9 @@ var require_sts = __commonJS({
       Region: { type: "builtInParams", name: "region" },
       UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
     };
-    var version3 = "3.998.2";
+    var version2 = "3.998.2";
     var packageInfo = {
-      version: version3
+      version: version2
     };
     var STSServiceException = class _STSServiceException extends ServiceException {
       static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.sts#STSServiceException";
@@ -60005,9 +60068,9 @@ var require_signin = __commonJS({
       Region: { type: "builtInParams", name: "region" },
       UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
     };
-    var version3 = "3.998.2";
+    var version2 = "3.998.2";
     var packageInfo = {
-      version: version3
+      version: version2
     };
     var s2 = "ref";
     var a2 = -1;
@@ -61104,9 +61167,9 @@ var require_sso_oidc = __commonJS({
       Region: { type: "builtInParams", name: "region" },
       UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
     };
-    var version3 = "3.998.2";
+    var version2 = "3.998.2";
     var packageInfo = {
-      version: version3
+      version: version2
     };
     var k2 = "ref";
     var a2 = -1;
@@ -62025,9 +62088,9 @@ var require_sso = __commonJS({
       Region: { type: "builtInParams", name: "region" },
       UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
     };
-    var version3 = "3.998.2";
+    var version2 = "3.998.2";
     var packageInfo = {
-      version: version3
+      version: version2
     };
     var k2 = "ref";
     var a2 = -1;
@@ -63592,8 +63655,8 @@ function readScopesFromGithub(options = {}) {
 function probeTool(name, env) {
   return new Promise((resolve15) => {
     execFile3(name, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
-      const version3 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve15({ name, available: !error62, version: error62 ? null : version3 });
+      const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
+      resolve15({ name, available: !error62, version: error62 ? null : version2 });
     });
   });
 }
@@ -68272,7 +68335,7 @@ async function main(argv, io) {
     return first === void 0 ? USAGE_EXIT_CODE : 0;
   }
   if (first === "--version" || first === "-v" || first === "version") {
-    io.stdout.write(`${version2}
+    io.stdout.write(`${package_default.version}
 `);
     return 0;
   }

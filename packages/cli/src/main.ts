@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { GantryError, formatDidYouMean } from "@gantry/errors";
-import { version } from "../package.json";
+import manifest from "../package.json" with { type: "json" };
 import { writeErrorDocument } from "./error-document.js";
 import { HelpRequested } from "./help.js";
 import type { CliIO, Command } from "./io.js";
@@ -56,7 +56,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return first === undefined ? USAGE_EXIT_CODE : 0;
   }
   if (first === "--version" || first === "-v" || first === "version") {
-    io.stdout.write(`${version}\n`);
+    io.stdout.write(`${manifest.version}\n`);
     return 0;
   }
   // `gantry help COMMAND [SUBCOMMAND]` is `gantry COMMAND [SUBCOMMAND] --help`.
