@@ -68395,6 +68395,7 @@ init_src();
 
 // packages/action/src/run-action.ts
 init_src4();
+import { randomUUID as randomUUID3 } from "node:crypto";
 import { readFileSync as readFileSync10, writeFileSync as writeFileSync9, mkdirSync as mkdirSync4 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { delimiter as delimiter3, dirname as dirname4, join as join11, resolve as resolve14 } from "node:path";
@@ -69056,7 +69057,7 @@ async function runAction(io, overrides = {}) {
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
-  const argv = [command10, ...rangeArguments(command10, input2, env, workspace), ...extraArguments(input2("args"))];
+  const argv = [command10, ...rangeArguments(command10, input2, env, workspace), ...jobArguments(command10, input2("job"), env), ...extraArguments(input2("args"))];
   const installTools = input2("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
     throw new GantryError("USAGE", `the input install-tools must be auto, true or false, not '${installTools}'`, { exitCode: 2 });
@@ -69107,6 +69108,13 @@ function rangeArguments(command10, input2, env, workspace) {
   }
   const pairs = [["--repo", input2("repo") || workspace], ["--base", base], ["--head", head], ["--event", event], ["--branch", input2("branch")]];
   return pairs.filter(([, value]) => value !== "").flat();
+}
+function jobArguments(command10, job, env) {
+  if (job === "") return [];
+  if (command10 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command10}`, { exitCode: 2 });
+  const file2 = join11(env.RUNNER_TEMP || tmpdir2(), `gantry-job-${randomUUID3()}.json`);
+  writeFileSync9(file2, job);
+  return ["--job", file2];
 }
 function extraArguments(text) {
   return text.split("\n").map((line) => line.trim()).filter((line) => line !== "");

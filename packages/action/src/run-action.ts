@@ -2,6 +2,7 @@
  * The Gantry Action: turns the step's inputs into one `gantry` command line, provides terragrunt and OpenTofu
  * when the command runs them, runs the CLI in this process, and sets the step's outputs.
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -33,7 +34,7 @@ export async function runAction(io: ActionIO, overrides: Pick<EnsureToolsOptions
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
-  const argv = [command, ...rangeArguments(command, input, env, workspace), ...extraArguments(input("args"))];
+  const argv = [command, ...rangeArguments(command, input, env, workspace), ...jobArguments(command, input("job"), env), ...extraArguments(input("args"))];
 
   const installTools = input("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
@@ -92,6 +93,18 @@ function rangeArguments(command: string, input: (name: string) => string, env: N
   }
   const pairs: Array<[string, string]> = [["--repo", input("repo") || workspace], ["--base", base], ["--head", head], ["--event", event], ["--branch", input("branch")]];
   return pairs.filter(([, value]) => value !== "").flat();
+}
+
+/**
+ * The `job` input (`execute`): the job document itself, e.g. `${{ toJSON(matrix) }}` in a matrix job over the
+ * plan's `matrix` output. Written to a file for `--job`: it reaches no shell.
+ */
+function jobArguments(command: string, job: string, env: NodeJS.ProcessEnv): string[] {
+  if (job === "") return [];
+  if (command !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command}`, { exitCode: 2 });
+  const file = join(env.RUNNER_TEMP || tmpdir(), `gantry-job-${randomUUID()}.json`);
+  writeFileSync(file, job);
+  return ["--job", file];
 }
 
 /** The `args` input: one argument per line, taken as it is (no shell, so no quoting and no injection). */

@@ -37,6 +37,17 @@ describe("the Action's inputs", () => {
     expect(unchanged.outputs).toMatchObject({ "has-changes": "false", matrix: '{"include":[]}' });
   });
 
+  it("run `execute` on the job given as text, as a matrix job over the plan's matrix output would", async () => {
+    await using repo = createTempGitRepo({ "live/app/terragrunt.hcl": "# app\n" });
+    const job = { apiVersion: "gantry/v1", kind: "Job", id: "x", action: "deploy" };
+    const run = await action({ GITHUB_WORKSPACE: repo.dir, INPUT_COMMAND: "execute", INPUT_JOB: JSON.stringify(job), "INPUT_INSTALL-TOOLS": "false" });
+    // The CLI read the job from the file the Action wrote: the document's own problem is reported.
+    expect(run.exitCode).toBe(33);
+    expect(run.stderr).toMatch(/gantry execute: error \[EXEC_JOB_INVALID\]: .*gantry-job-[0-9a-f-]+\.json/);
+    const misplaced = await action({ INPUT_COMMAND: "plan", INPUT_JOB: "{}" }).then(() => undefined, (error: unknown) => error);
+    expect(GantryError.isInstance(misplaced) && misplaced.message).toBe("the input job goes with command execute, not plan");
+  });
+
   it("take no range from a push event: the range is the inputs' (the deployment record's), never the push's", async () => {
     const eventPath = join(work, "push.json");
     writeFileSync(eventPath, JSON.stringify({ before: "a".repeat(40), after: "b".repeat(40) }));
