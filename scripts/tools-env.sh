@@ -4,4 +4,3 @@
 _gantry_tools_dir=$(bash "$(dirname "${BASH_SOURCE[0]}")/ensure-iac-tools.sh")
 export GANTRY_TERRAGRUNT="${GANTRY_TERRAGRUNT:-$_gantry_tools_dir/terragrunt}"
 export GANTRY_TOFU="${GANTRY_TOFU:-$_gantry_tools_dir/tofu}"
-export GANTRY_ACTIONLINT="${GANTRY_ACTIONLINT:-$(bash "$(dirname "${BASH_SOURCE[0]}")/ensure-actionlint.sh")}"
