@@ -69055,13 +69055,13 @@ async function runAction(io, overrides = {}) {
     const suggestion = formatDidYouMean(command10, Object.keys(commands));
     throw new GantryError("USAGE", `the input command: '${command10}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
   }
-  const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
-  const env = { ...io.env };
-  const argv = [command10, ...rangeArguments(command10, input2, env, workspace), ...jobArguments(command10, input2("job"), env), ...extraArguments(input2("args"))];
   const installTools = input2("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
     throw new GantryError("USAGE", `the input install-tools must be auto, true or false, not '${installTools}'`, { exitCode: 2 });
   }
+  const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
+  const env = { ...io.env };
+  const argv = [command10, ...rangeArguments(command10, input2, env, workspace), ...jobArguments(command10, input2("job"), env), ...extraArguments(input2("args"))];
   if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command10)) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir2();
     const tools = await ensureTools({
@@ -69079,7 +69079,7 @@ async function runAction(io, overrides = {}) {
     setOutput(io.env, "tofu", tools.tofu.path);
   }
   if (command10 !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
-    return main(argv.slice(), { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
+    return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   let document = "";
   const capture = new Writable2({ write: (chunk, _encoding, done) => (document += chunk.toString(), done()) });
@@ -69098,7 +69098,7 @@ async function runAction(io, overrides = {}) {
 }
 function rangeArguments(command10, input2, env, workspace) {
   if (!RANGE_COMMANDS.has(command10)) return [];
-  const event = input2("event") || (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "pull_request_target" ? "pull_request" : env.GITHUB_EVENT_NAME === "push" ? "push" : "");
+  const event = input2("event") || (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "push" ? env.GITHUB_EVENT_NAME : "");
   let base = input2("base");
   let head = input2("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {

@@ -32,14 +32,13 @@ export async function runAction(io: ActionIO, overrides: Pick<EnsureToolsOptions
     const suggestion = formatDidYouMean(command, Object.keys(commands));
     throw new GantryError("USAGE", `the input command: '${command}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
   }
-  const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
-  const env = { ...io.env };
-  const argv = [command, ...rangeArguments(command, input, env, workspace), ...jobArguments(command, input("job"), env), ...extraArguments(input("args"))];
-
   const installTools = input("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
     throw new GantryError("USAGE", `the input install-tools must be auto, true or false, not '${installTools}'`, { exitCode: 2 });
   }
+  const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
+  const env = { ...io.env };
+  const argv = [command, ...rangeArguments(command, input, env, workspace), ...jobArguments(command, input("job"), env), ...extraArguments(input("args"))];
   if (installTools === "true" || (installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command))) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir();
     const tools = await ensureTools({
@@ -57,7 +56,7 @@ export async function runAction(io: ActionIO, overrides: Pick<EnsureToolsOptions
   }
 
   if (command !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
-    return main(argv.slice(), { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
+    return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   // A plan: the document goes to a file (the `plan` output), the log gets the text.
   let document = "";
@@ -83,7 +82,9 @@ export async function runAction(io: ActionIO, overrides: Pick<EnsureToolsOptions
  */
 function rangeArguments(command: string, input: (name: string) => string, env: NodeJS.ProcessEnv, workspace: string): string[] {
   if (!RANGE_COMMANDS.has(command)) return [];
-  const event = input("event") || (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "pull_request_target" ? "pull_request" : env.GITHUB_EVENT_NAME === "push" ? "push" : "");
+  // Only these two events name a change of their own; pull_request_target (the base's secrets with the head's
+  // code) is deliberately not taken for pull_request: give `event` explicitly if you mean it.
+  const event = input("event") || (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "push" ? env.GITHUB_EVENT_NAME : "");
   let base = input("base");
   let head = input("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
