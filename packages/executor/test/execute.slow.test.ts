@@ -140,7 +140,7 @@ describe("executeJob with real terragrunt and tofu", () => {
   it("skips the dependents of a failing unit, runs the independent ones, and fails the job", async () => {
     await using repo = createDemoRepo();
     const ref = commitFiles(repo, extraUnits.failure!, "add a broken unit");
-    const job = makeJob({ action: "apply", units: [`${DEV}/broken`, `${DEV}/broken-consumer`, `${DEV}/network`], ref });
+    const job = makeJob({ action: "apply", units: [`${DEV}/broken`, `${DEV}/broken-consumer`, `${DEV}/network`, `${DEV}/hcl-broken`], ref });
     const result = await run(repo, job);
 
     expect(result.status).toBe("failed");
@@ -153,12 +153,15 @@ describe("executeJob with real terragrunt and tofu", () => {
     expect(byUnit[`${DEV}/broken`]!.diagnostics).toEqual([{ severity: "error", summary: "Resource precondition failed", file: "modules/broken/main.tf", line: 9 }]);
     expect(readFileSync(byUnit[`${DEV}/broken`]!.logPath!, "utf8")).toContain("This unit is broken on purpose.");
     expect(byUnit[`${DEV}/broken-consumer`]!).toMatchObject({ status: "skipped", logPath: null, commands: [] });
+    // Terragrunt's own configuration error points at the unit's file and line.
+    expect(byUnit[`${DEV}/hcl-broken`]!).toMatchObject({ status: "failed", reason: "Error: Unsupported attribute" });
+    expect(byUnit[`${DEV}/hcl-broken`]!.diagnostics).toEqual([{ severity: "error", summary: "Unsupported attribute", file: `${DEV}/hcl-broken/terragrunt.hcl`, line: 10 }]);
     expect(byUnit[`${DEV}/network`]!.status).toBe("succeeded");
     expect(stateResources(repo.stateDir, `${DEV}/broken-consumer`)).toBeNull();
 
     const text = renderTextReport(reportForJob(result));
     expect(text).toContain("This unit is broken on purpose.");
-    expect(text).toMatch(/1 succeeded, 1 failed, 1 skipped/);
+    expect(text).toMatch(/1 succeeded, 2 failed, 1 skipped/);
     expect(worktreeList(repo.dir)).toHaveLength(1);
   });
 
