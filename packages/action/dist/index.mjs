@@ -63847,13 +63847,29 @@ async function git3(repo, args) {
   const { stdout } = await execFileAsync("git", args, { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
+function oneAtATime(change) {
+  const next = worktreeChanges.then(change, change);
+  worktreeChanges = next.catch(() => void 0);
+  return next;
+}
+async function addWorktree(repo, dir, ref) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await oneAtATime(() => git3(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]));
+      return;
+    } catch (error62) {
+      if (attempt >= 3 || !/\.git\/worktrees\//.test(error62.message)) throw error62;
+      await new Promise((resolve15) => setTimeout(resolve15, 100 * attempt));
+    }
+  }
+}
 async function createJobWorktree(repo, ref, label2 = "job") {
   installExitHook2();
   const parent = mkdtempSync(join3(tmpdir(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
   const dir = join3(realpathSync(parent), basename2(parent));
   liveWorktrees.set(dir, { repo, parent });
   try {
-    await git3(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]);
+    await addWorktree(repo, dir, ref);
   } catch (error62) {
     liveWorktrees.delete(dir);
     rmSync2(parent, { recursive: true, force: true });
@@ -63867,12 +63883,14 @@ async function createJobWorktree(repo, ref, label2 = "job") {
   const remove = async () => {
     if (removed) return;
     removed = true;
-    try {
-      await git3(repo, ["worktree", "remove", "--force", dir]);
-    } catch {
-    }
-    rmSync2(parent, { recursive: true, force: true });
-    await git3(repo, ["worktree", "prune"]).catch(() => void 0);
+    await oneAtATime(async () => {
+      try {
+        await git3(repo, ["worktree", "remove", "--force", dir]);
+      } catch {
+      }
+      rmSync2(parent, { recursive: true, force: true });
+      await git3(repo, ["worktree", "prune"]).catch(() => void 0);
+    });
     liveWorktrees.delete(dir);
   };
   return { dir, remove, [Symbol.asyncDispose]: remove };
@@ -63889,7 +63907,7 @@ async function gitCommonDir(repo) {
     });
   }
 }
-var execFileAsync, liveWorktrees, exitHookInstalled2;
+var execFileAsync, liveWorktrees, exitHookInstalled2, worktreeChanges;
 var init_worktree = __esm({
   "packages/executor/src/worktree.ts"() {
     "use strict";
@@ -63898,6 +63916,7 @@ var init_worktree = __esm({
     execFileAsync = promisify(execFile4);
     liveWorktrees = /* @__PURE__ */ new Map();
     exitHookInstalled2 = false;
+    worktreeChanges = Promise.resolve();
   }
 });
 
