@@ -6,7 +6,7 @@ import { detectChanges } from "@gantry/change-detector";
 import { classifyChanges } from "./classify.js";
 import { loadConfig } from "./config/load-config.js";
 import type { PlanDocument } from "./job.js";
-import { planJobs } from "./plan-jobs.js";
+import { planJobs, type PlanJobsInput } from "./plan-jobs.js";
 import { loadClassifierPlugins } from "./plugins.js";
 
 export interface PlanChangeOptions {
@@ -20,6 +20,8 @@ export interface PlanChangeOptions {
   cache?: boolean;
   /** Environment variables consulted for the default branch (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Units the deployment record says are already deployed (see `PlanJobsInput.skipUnits`). */
+  skipUnits?: PlanJobsInput["skipUnits"];
 }
 
 /**
@@ -55,5 +57,12 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanDocume
   const plugins = await loadClassifierPlugins(loaded.config.classifiers, { repo: options.repo, ...(configFile ? { configFile } : {}) });
   const classification = await classifyChanges(detection, { ignore: loaded.config.ignore, plugins });
   const branch = resolveBranch({ event: options.event, branch: options.branch, deployBranch: loaded.config.deployBranch, ...(options.env ? { env: options.env } : {}) });
-  return planJobs({ detection, classification, config: loaded.config, branch, ...(configFile ? { configFile } : {}) });
+  return planJobs({
+    detection,
+    classification,
+    config: loaded.config,
+    branch,
+    ...(configFile ? { configFile } : {}),
+    ...(options.skipUnits ? { skipUnits: options.skipUnits } : {}),
+  });
 }
