@@ -12,6 +12,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ command:
   plan: { summary: "classify the change and plan ordered jobs", load: () => import("./commands/plan.js") },
   execute: { summary: "run one job from `gantry plan`", load: () => import("./commands/execute.js") },
   run: { summary: "detect, plan and execute every job locally, then report", load: () => import("./commands/run.js") },
+  record: { summary: "show the deployment record, or mark the commit deployed today", load: () => import("./commands/record.js") },
   dispatch: { summary: "dispatch a plan's jobs to the pipelines repository's GitHub Actions workflow", load: () => import("./commands/dispatch.js") },
   report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => import("./commands/report.js") },
   iam: { summary: "print or lint IAM trust policies for the plan and apply roles", load: () => import("./commands/iam.js") },

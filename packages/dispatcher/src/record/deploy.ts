@@ -37,6 +37,8 @@ export interface PlanFromRecordOptions {
   readonly head?: string;
   /** Plans `base..head` as a push; `skipUnits` are units the record says are deployed (see `planJobs`). */
   readonly plan: (range: { base: string; head: string }, skipUnits?: ReadonlyMap<string, Omit<SkippedUnit, "unit">>) => Promise<PlanDocument>;
+  /** `planFromRecord` only: plan from this version (null: as if there were none) instead of reading the store. */
+  readonly record?: StoredRecord | null;
 }
 
 export interface RecordPlan {
@@ -63,6 +65,14 @@ async function planWithRecord(options: PlanFromRecordOptions, stored: StoredReco
   if (base === undefined) throw missingRecord(options);
   const range: RecordRange = { base, head, baseFrom: options.base === undefined ? "record" : "option" };
   const unplanned = await options.plan(range);
+  if (unplanned.deployBranch !== options.deployBranch) {
+    // Planning for another branch plans nothing; recording that as deployed would skip the range.
+    throw recordError(
+      "RECORD_DEPLOY_BRANCH_MISMATCH",
+      `the repository's configuration names '${unplanned.deployBranch}' as the deploy branch, but this run deploys '${options.deployBranch}'`,
+      `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration`,
+    );
+  }
   if (!record) return { range, plan: unplanned, record: stored };
   const skipUnits = await unitsAlreadyDeployed({
     history,
@@ -75,7 +85,8 @@ async function planWithRecord(options: PlanFromRecordOptions, stored: StoredReco
 
 /** The plan a push run would make now, from the record (read only: no lease, nothing written). */
 export async function planFromRecord(options: PlanFromRecordOptions): Promise<RecordPlan> {
-  return planWithRecord({ ...options, history: memoizeHistory(options.history) }, await options.store.read());
+  const stored = options.record === undefined ? await options.store.read() : (options.record ?? undefined);
+  return planWithRecord({ ...options, history: memoizeHistory(options.history) }, stored);
 }
 
 /** One job's outcome as the record needs it: the units that succeeded. */
@@ -99,8 +110,11 @@ export type DeployEvent =
 export interface DeployFromRecordOptions<R> extends PlanFromRecordOptions {
   /** Who is deploying (goes into the lease and the record's `updatedBy`). */
   readonly holder: string;
-  /** Runs the plan; must stop starting work when `signal` aborts (the lease was lost, or the caller's signal). */
-  readonly run: (plan: PlanDocument, context: { signal: AbortSignal }) => Promise<DeployRun<R>>;
+  /**
+   * Runs the plan; must stop starting work when `signal` aborts (the lease was lost, or the caller's signal).
+   * `planned` is what the plan was made from (to re-derive its jobs the same way: see `planFromRecord`'s `record`).
+   */
+  readonly run: (plan: PlanDocument, context: { signal: AbortSignal; planned: Omit<RecordPlan, "plan"> }) => Promise<DeployRun<R>>;
   readonly lease?: LeaseTiming;
   readonly clock?: Clock;
   readonly signal?: AbortSignal;
@@ -159,7 +173,7 @@ export async function deployFromRecord<R>(options: DeployFromRecordOptions<R>): 
     try {
       planned = await planWithRecord({ ...options, history }, leased);
       options.onEvent?.({ type: "planned", range: planned.range, jobs: planned.plan.jobs.length, skippedUnits: planned.plan.skippedUnits ?? [] });
-      run = await options.run(planned.plan, { signal: controller.signal });
+      run = await options.run(planned.plan, { signal: controller.signal, planned: { range: planned.range, record: planned.record } });
     } finally {
       stopRenewing.abort();
       await renewing;
