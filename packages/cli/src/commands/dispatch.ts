@@ -44,6 +44,8 @@ GITHUB_API_URL (default https://api.github.com).
                           --allow-non-main-ref is given (then with a warning)
   --poll-interval S       seconds between two status checks of a run (default 60)
   --timeout S             give up waiting for a run after S seconds (default 3600; the run goes on)
+  --lost-dispatch-wait S  after a dispatch failed without an answer, look for its run this long before
+                          sending it again (default 60)
   --parallelism N         jobs dispatched and followed at once (default 10)
   --output FILE           write the outcome (apiVersion gantry/v1, kind DispatchOutcome: each job's run id,
                           URL and conclusion, and the deployment run) to FILE
@@ -121,6 +123,7 @@ export const command: Command = async (argv, io) => {
       "allow-non-main-ref": { type: "boolean" },
       "poll-interval": { type: "string" },
       timeout: { type: "string" },
+      "lost-dispatch-wait": { type: "string" },
       parallelism: { type: "string" },
       output: { type: "string" },
       json: { type: "boolean" },
@@ -160,6 +163,7 @@ export const command: Command = async (argv, io) => {
   }
   const pollIntervalMs = positiveNumber("poll-interval", values["poll-interval"], 60) * 1000;
   const timeoutMs = positiveNumber("timeout", values.timeout, 3600) * 1000;
+  const lostResponseWindowMs = positiveNumber("lost-dispatch-wait", values["lost-dispatch-wait"], 60) * 1000;
   const parallelism = positiveNumber("parallelism", values.parallelism, 10, true);
   const commit = values.deploy ? (values.commit ?? io.env.GITHUB_SHA ?? requireOption("dispatch", values.commit, "commit")) : undefined;
   const setting = TOKEN_SETTINGS.dispatch;
@@ -191,6 +195,7 @@ export const command: Command = async (argv, io) => {
     ref,
     pollIntervalMs,
     findRunIntervalMs: Math.min(5000, pollIntervalMs),
+    lostResponseWindowMs,
     timeoutMs,
     signal: interrupt.signal,
   };
