@@ -45,6 +45,13 @@ describe("gantry run --event push from the deployment record (real terragrunt an
     expect(["live/vpc", "live/app", "live/db"].map(fixture.deployedLabel)).toEqual(["vpc-2", "app-2", "db-1"]);
     expect(burst.stdout).toContain(`Deployment record: every unit is deployed as of ${c0.slice(0, 12)}; 2 unit(s) as of newer commits`);
 
+    // A dry run plans only db (the others are recorded as deployed), and the guards re-derive that same job.
+    const recordBefore = (await gantry("record", "show", "--json")).stdout;
+    const dry = await gantry("run", "--event", "push", "--dry-run");
+    expect(dry.exitCode, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("Already deployed (not run): live/app (up-to-date");
+    expect((await gantry("record", "show", "--json")).stdout).toBe(recordBefore);
+
     // The fix: only db runs; vpc and app are not applied again for the same change.
     const c3 = repo.commit({ "live/db/terragrunt.hcl": unitFile({ label: "db-3" }) });
     const fixed = await gantry("run", "--event", "push");

@@ -124,8 +124,9 @@ export const command: Command = async (argv, io) => {
       plan = await planRange({ base: base!, head: head! }).catch(reportFailure);
       dispatch = await runPlan(plan, interrupt.signal);
     } else if (dryRun) {
-      plan = (await planFromRecord({ ...recordPlanning(record, values), plan: planRange }).catch(reportFailure)).plan;
-      dispatch = await runPlan(plan, interrupt.signal);
+      const planned = await planFromRecord({ ...recordPlanning(record, values), plan: planRange }).catch(reportFailure);
+      plan = planned.plan;
+      dispatch = await runPlan(plan, interrupt.signal, rederivingGuard(planned, (range, skipUnits) => planRange(range, skipUnits, false), record, values));
     } else {
       let ran: InProcessDispatch<JobResult> | undefined;
       deployed = await deployFromRecord<JobResult>({
