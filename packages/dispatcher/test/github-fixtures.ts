@@ -1,6 +1,6 @@
 /** Shared setup for the GitHub client tests: tokens with exactly the rights Gantry documents, and a job. */
 import type { Job } from "@gantry/classifier";
-import type { GitHubTokenSpec, GitHubEmulatorOptions } from "@gantry/testkit";
+import type { GitHubTokenSpec, GitHubEmulatorOptions, GitHubWorkflowSpec } from "@gantry/testkit";
 
 // GitHub's pacing (writes a second apart, retries after 1, 4 and 9 s) at test speed: the same code paths, in
 // milliseconds. A test that needs the defaults passes `timing` itself.
@@ -98,7 +98,7 @@ export function sampleJob(overrides: Partial<Job> = {}): Job {
 }
 
 /** The pipelines repository with the split workflows: `plan.yml` (job + correlation) and `apply.yml` (commit + correlation, one at a time). */
-export function splitWorkflowOptions(apply: Partial<NonNullable<GitHubEmulatorOptions["repositories"]>[number]["workflows"]>[number] = {}): GitHubEmulatorOptions {
+export function splitWorkflowOptions(apply: Partial<GitHubWorkflowSpec> = {}): GitHubEmulatorOptions {
   return emulatorOptions({
     repositories: [
       { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 42, headSha }] },

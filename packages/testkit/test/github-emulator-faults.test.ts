@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { startGitHubEmulator, type GitHubEmulatorOptions, type GitHubRunConclusion } from "../src/index.js";
+import { startGitHubEmulator, type GitHubEmulatorOptions, type GitHubRunConclusion, type GitHubWorkflowSpec } from "../src/index.js";
 
 const token = "github_pat_dispatch_00000000000000000000";
 const runName = (inputs: Readonly<Record<string, unknown>>) => `gantry ${String(inputs.correlation ?? "")}`;
 
-function options(workflow: Partial<NonNullable<GitHubEmulatorOptions["repositories"]>[number]["workflows"]>[number] = {}): GitHubEmulatorOptions {
+function options(workflow: Partial<GitHubWorkflowSpec> = {}): GitHubEmulatorOptions {
   return {
     tokens: [{ token, label: "dispatch", kind: "fine-grained", repositories: ["acme/infrastructure-pipelines"], permissions: { actions: "write" } }],
     repositories: [

@@ -51,9 +51,8 @@ GITHUB_API_URL (default https://api.github.com).
                           URL and conclusion, and the deployment run) to FILE
   --json                  print the outcome document on stdout (the roll-up goes to stderr)
 
-Exit codes: 0 every run concluded success (or there was nothing to do), 30 some job or the deployment failed,
-was skipped or not started (including a call GitHub refused: the roll-up names the error), 130 interrupted,
-20 invalid plan, 2 usage.`;
+Exits 0 when every run concluded success (or there was nothing to do), 30 when some job or the deployment failed,
+was skipped or not started (including a call GitHub refused: the roll-up names the error).`;
 
 function positiveNumber(name: string, value: string | undefined, fallback: number, whole = false): number {
   if (value === undefined) return fallback;
@@ -130,10 +129,6 @@ export const command: Command = async (argv, io) => {
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
   const usage = (message: string, hint = "see `gantry dispatch --help`") => new GantryError("USAGE", message, { hint, exitCode: 2 });
   const repository = requireOption("dispatch", values.repository, "repository");
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);

@@ -20,10 +20,7 @@ push\` deploys from it to the deploy branch's tip and advances it by what succee
   --commit REF       (mark) the commit deployed today
   --replace          (mark) replace the existing record
   --json             (show) print the document
-${recordOptionsHelp(21)}
-
-Exit codes: 0, 26 no record (show), 29 the record exists (mark without --replace) or is invalid, or the commit is
-not on the deploy branch, 30 the record could not be read or written, or a deployment holds it, 2 usage.`;
+${recordOptionsHelp(21)}`;
 
 function describe(record: DeploymentRecord, where: string): string {
   const lines = [`Deployment record of '${record.deployBranch}' (${where}):`, `  every unit is deployed as of ${record.commit}`];
@@ -41,10 +38,6 @@ export const command: Command = async (argv, io) => {
     { repo: { type: "string" }, commit: { type: "string" }, replace: { type: "boolean" }, json: { type: "boolean" }, ...recordOptions },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
   const action = positionals[0];
   if (positionals.length !== 1 || (action !== "show" && action !== "mark")) {
     throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });

@@ -61,10 +61,6 @@ export const command: Command = async (argv, io) => {
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
   const repo = resolve(io.cwd, values.repo ?? ".");
   const event = parseEvent("run", values.event);
   const record = event === "push" ? deploymentRecordSetting(repo, values, io.env) : undefined;
