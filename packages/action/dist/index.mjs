@@ -151,13 +151,13 @@ var init_src = __esm({
       hint;
       location;
       exitCode;
-      constructor(code, message, options = {}) {
-        super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+      constructor(code, message, options2 = {}) {
+        super(message, options2.cause === void 0 ? void 0 : { cause: options2.cause });
         this.name = "GantryError";
         this.code = code;
-        this.hint = options.hint;
-        this.location = options.location;
-        this.exitCode = options.exitCode ?? 1;
+        this.hint = options2.hint;
+        this.location = options2.location;
+        this.exitCode = options2.exitCode ?? 1;
       }
       static isInstance(value) {
         return typeof value === "object" && value !== null && value[marker] === true;
@@ -1606,8 +1606,8 @@ function anchor(source) {
 }
 function timeSource(args) {
   const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
-  const regex = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
-  return regex;
+  const regex2 = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
+  return regex2;
 }
 function time(args) {
   return new RegExp(`^${timeSource(args)}$`);
@@ -1675,8 +1675,8 @@ var init_regexes = __esm({
     date = /* @__PURE__ */ anchor(dateSource);
     anyString = /^[\s\S]{0,}$/;
     string = (params) => {
-      const regex = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
-      return new RegExp(`^${regex}$`);
+      const regex2 = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
+      return new RegExp(`^${regex2}$`);
     };
     bigint = /^-?\d+n?$/;
     integer = /^-?\d+$/;
@@ -2302,9 +2302,9 @@ function parseURLObject(trimmed, def) {
 function stripTabAndNewline(value) {
   return value.replace(asciiTabOrNewline, "");
 }
-function urlHostnameOk(url2, hostname3) {
-  hostname3.lastIndex = 0;
-  return hostname3.test(url2.hostname);
+function urlHostnameOk(url2, hostname4) {
+  hostname4.lastIndex = 0;
+  return hostname4.test(url2.hostname);
 }
 function urlProtocolOk(url2, protocol) {
   protocol.lastIndex = 0;
@@ -4709,7 +4709,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve15) {
+function isRecursive(inst, stack, resolve16) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -4719,7 +4719,7 @@ function isRecursive(inst, stack, resolve15) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve15);
+      const answer = isRecursive(child, stack, resolve16);
       if (answer > result)
         result = answer;
     }
@@ -4730,7 +4730,7 @@ function isRecursive(inst, stack, resolve15) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve15) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve16) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -4794,7 +4794,7 @@ function isRecursive(inst, stack, resolve15) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve15 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve16 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -13049,26 +13049,26 @@ var init_registries = __esm({
 });
 
 // node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/compile.js
-function compileValidator(schema, parser) {
+function compileValidator(schema, parser2) {
   try {
     return compileFn(schema, { assertOnly: true });
   } catch {
-    return parser;
+    return parser2;
   }
 }
-function compile(schema, options) {
+function compile(schema, options2) {
   try {
-    const parser = compileFn(schema);
-    const clone2 = withParser(schema, parser);
-    clone2._zod.bag.validator = compileValidator(schema, parser);
+    const parser2 = compileFn(schema);
+    const clone2 = withParser(schema, parser2);
+    clone2._zod.bag.validator = compileValidator(schema, parser2);
     return clone2;
   } catch (err2) {
-    if (options?.strict)
+    if (options2?.strict)
       throw err2;
     return schema;
   }
 }
-function withParser(schema, parser) {
+function withParser(schema, parser2) {
   if (isRecursiveSchema(schema)) {
     throw new ZodCompileUnsupportedError("a schema whose subtree contains a reference cycle");
   }
@@ -13082,7 +13082,7 @@ function withParser(schema, parser) {
     if (ctx && isBackEdge(ctx, payload.value)) {
       return originalRun(payload, ctx);
     }
-    const out = parser(payload.value);
+    const out = parser2(payload.value);
     if (out !== INVALID) {
       payload.value = out;
       return payload;
@@ -13093,19 +13093,19 @@ function withParser(schema, parser) {
   };
   wrapped.__originalRun = originalRun;
   clone2._zod.bag.fallbackRun = originalRun;
-  clone2._zod.bag.validator = parser;
+  clone2._zod.bag.validator = parser2;
   clone2._zod.run = wrapped;
   if (!liveRun.__originalRun)
-    installCompiledUserMethods(clone2, schema, parser);
+    installCompiledUserMethods(clone2, schema, parser2);
   return clone2;
 }
-function installCompiledUserMethods(target, source, parser) {
+function installCompiledUserMethods(target, source, parser2) {
   const targetAny = target;
   const sourceAny = source;
   if (typeof sourceAny.safeParse === "function") {
     const originalSafeParse = sourceAny.safeParse;
     targetAny.safeParse = (data, params) => {
-      const out = parser(data);
+      const out = parser2(data);
       if (out !== INVALID) {
         return { success: true, data: out };
       }
@@ -13115,7 +13115,7 @@ function installCompiledUserMethods(target, source, parser) {
   if (typeof sourceAny.parse === "function") {
     const originalParse2 = sourceAny.parse;
     targetAny.parse = (data, params) => {
-      const out = parser(data);
+      const out = parser2(data);
       if (out !== INVALID) {
         return out;
       }
@@ -13123,7 +13123,7 @@ function installCompiledUserMethods(target, source, parser) {
     };
   }
 }
-function compileFn(schema, options) {
+function compileFn(schema, options2) {
   let recursive2 = true;
   try {
     recursive2 = isRecursiveSchema(schema);
@@ -13139,12 +13139,12 @@ function compileFn(schema, options) {
     definite: true
   };
   const doc = new Doc(["input"]);
-  const outputAccessor = generateCheck(doc, ctx, schema, "input", !options?.assertOnly);
+  const outputAccessor = generateCheck(doc, ctx, schema, "input", !options2?.assertOnly);
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
   const code = doc.content.join("\n");
-  const fullCode = options?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
+  const fullCode = options2?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
 ${code}` : code : "";
   const F2 = Function;
   const factoryCode = `return (input) => {
@@ -13157,7 +13157,7 @@ ${code}
   } catch (err2) {
     throw new ZodCompileUnsupportedError(`this schema (generated code failed to evaluate: ${err2.message})`);
   }
-  if (options?.debug) {
+  if (options2?.debug) {
     fn.code = fullCode;
   }
   fn.definite = ctx.definite;
@@ -14230,31 +14230,31 @@ function getTupleOptStart2(items, key) {
 }
 function generateUnionCheck(doc, ctx, schema, accessor) {
   const def = schema._zod.def;
-  const options = def.options;
+  const options2 = def.options;
   if (def.discriminator) {
     return generateDiscriminatedUnionCheck(doc, ctx, def, accessor);
   }
   if (def.inclusive === false) {
     throw new ZodCompileUnsupportedError("exclusive unions (z.xor)");
   }
-  if (options.length === 0) {
+  if (options2.length === 0) {
     doc.write("return INVALID;");
     return accessor;
   }
-  if (options.length === 1) {
-    return generateCheck(doc, ctx, options[0], accessor);
+  if (options2.length === 1) {
+    return generateCheck(doc, ctx, options2[0], accessor);
   }
-  const allLiterals = options.every((opt) => opt._zod.def.type === "literal" && !opt._zod.def.checks?.length);
+  const allLiterals = options2.every((opt) => opt._zod.def.type === "literal" && !opt._zod.def.checks?.length);
   if (allLiterals) {
-    const values = new Set(options.flatMap((opt) => opt._zod.def.values));
+    const values = new Set(options2.flatMap((opt) => opt._zod.def.values));
     const valuesConst = addConstant(ctx, values);
     doc.write(`if (!${valuesConst}.has(${accessor})) return INVALID;`);
     return accessor;
   }
   const outputVar = newVar(ctx);
   doc.write(`let ${outputVar};`);
-  for (let i3 = 0; i3 < options.length; i3++) {
-    const opt = options[i3];
+  for (let i3 = 0; i3 < options2.length; i3++) {
+    const opt = options2[i3];
     if (i3 === 0) {
       doc.write(`${outputVar} = (() => {`);
     } else {
@@ -15378,26 +15378,26 @@ function _array(Class2, element, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _union(Class2, options, params) {
+function _union(Class2, options2, params) {
   return new Class2({
     type: "union",
-    options,
+    options: options2,
     ...normalizeParams(params)
   });
 }
-function _xor(Class2, options, params) {
+function _xor(Class2, options2, params) {
   return new Class2({
     type: "union",
-    options,
+    options: options2,
     inclusive: false,
     ...normalizeParams(params)
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _discriminatedUnion(Class2, discriminator, options, params) {
+function _discriminatedUnion(Class2, discriminator, options2, params) {
   return new Class2({
     type: "union",
-    options,
+    options: options2,
     discriminator,
     ...normalizeParams(params)
   });
@@ -15935,11 +15935,11 @@ Set the \`cycles\` parameter to \`"ref"\` to resolve cyclical schemas with defs.
     ctx.sharedDefsExtractedFor = ctx.external;
 }
 function compactTypeUnion(schema) {
-  const options = schema.anyOf;
-  if (!Array.isArray(options) || options.length === 0 || schema.type !== void 0)
+  const options2 = schema.anyOf;
+  if (!Array.isArray(options2) || options2.length === 0 || schema.type !== void 0)
     return;
   const types = [];
-  for (const option of options) {
+  for (const option of options2) {
     if (!option || typeof option !== "object")
       return;
     compactTypeUnion(option);
@@ -16526,9 +16526,9 @@ var init_json_schema_processors = __esm({
           json2.pattern = patternList[0].source;
         else if (patternList.length > 1) {
           json2.allOf = [
-            ...patternList.map((regex) => ({
+            ...patternList.map((regex2) => ({
               ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
-              pattern: regex.source
+              pattern: regex2.source
             }))
           ];
         }
@@ -16766,14 +16766,14 @@ var init_json_schema_processors = __esm({
     unionProcessor = (schema, ctx, json2, params) => {
       const def = schema._zod.def;
       const isExclusive = def.inclusive === false;
-      const options = def.options.map((x3, i3) => processSchema(x3, ctx, {
+      const options2 = def.options.map((x3, i3) => processSchema(x3, ctx, {
         ...params,
         path: [...params.path, isExclusive ? "oneOf" : "anyOf", i3]
       }));
       if (isExclusive) {
-        json2.oneOf = options;
+        json2.oneOf = options2;
       } else {
-        json2.anyOf = options;
+        json2.anyOf = options2;
       }
     };
     intersectionProcessor = (schema, ctx, json2, params) => {
@@ -17867,10 +17867,10 @@ function currencyCode2(_params) {
 function hash(alg, params) {
   const enc = params?.enc ?? "hex";
   const format = `${alg}_${enc}`;
-  const regex = regexes_exports[format];
-  if (!regex)
+  const regex2 = regexes_exports[format];
+  if (!regex2)
     throw new Error(`Unrecognized hash format: ${format}`);
-  return _stringFormat(ZodCustomStringFormat, format, regex, params);
+  return _stringFormat(ZodCustomStringFormat, format, regex2, params);
 }
 function number2(params) {
   return _number(ZodNumber, params);
@@ -17957,25 +17957,25 @@ function looseObject(shape, params) {
     ...util_exports.normalizeParams(params)
   });
 }
-function union(options, params) {
+function union(options2, params) {
   return new ZodUnion({
     type: "union",
-    options,
+    options: options2,
     ...util_exports.normalizeParams(params)
   });
 }
-function xor(options, params) {
+function xor(options2, params) {
   return new ZodXor({
     type: "union",
-    options,
+    options: options2,
     inclusive: false,
     ...util_exports.normalizeParams(params)
   });
 }
-function discriminatedUnion(discriminator, options, params) {
+function discriminatedUnion(discriminator, options2, params) {
   return new ZodDiscriminatedUnion({
     type: "union",
-    options,
+    options: options2,
     discriminator,
     ...util_exports.normalizeParams(params)
   });
@@ -19731,7 +19731,7 @@ function convertBaseSchema(schema, ctx) {
             for (const key of Object.keys(payload.value)) {
               if (propertyKeys.includes(key))
                 continue;
-              if (patterns.some((regex) => regex.test(key)))
+              if (patterns.some((regex2) => regex2.test(key)))
                 continue;
               unrecognized.push(key);
             }
@@ -19832,13 +19832,13 @@ function convertSchema(schema, ctx) {
   let baseSchema = convertBaseSchema(schema, ctx);
   const hasExplicitType = schema.type || schema.enum !== void 0 || schema.const !== void 0;
   if (schema.anyOf && Array.isArray(schema.anyOf)) {
-    const options = schema.anyOf.map((s2) => convertSchema(s2, ctx));
-    const anyOfUnion = z.union(options);
+    const options2 = schema.anyOf.map((s2) => convertSchema(s2, ctx));
+    const anyOfUnion = z.union(options2);
     baseSchema = hasExplicitType ? z.intersection(baseSchema, anyOfUnion) : anyOfUnion;
   }
   if (schema.oneOf && Array.isArray(schema.oneOf)) {
-    const options = schema.oneOf.map((s2) => convertSchema(s2, ctx));
-    const oneOfUnion = z.xor(options);
+    const options2 = schema.oneOf.map((s2) => convertSchema(s2, ctx));
+    const oneOfUnion = z.xor(options2);
     baseSchema = hasExplicitType ? z.intersection(baseSchema, oneOfUnion) : oneOfUnion;
   }
   if (schema.allOf && Array.isArray(schema.allOf)) {
@@ -20581,7 +20581,7 @@ var init_zod = __esm({
 });
 
 // packages/classifier/src/job.ts
-var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, planDocumentSchema;
+var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, planDocumentSchema;
 var init_job = __esm({
   "packages/classifier/src/job.ts"() {
     "use strict";
@@ -20631,6 +20631,12 @@ var init_job = __esm({
       jobs: external_exports.array(external_exports.string()),
       note: external_exports.string().optional()
     });
+    skippedUnitSchema = external_exports.object({
+      unit: external_exports.string(),
+      reason: external_exports.enum(["superseded", "up-to-date"]),
+      /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
+      deployedAt: external_exports.string().regex(/^[0-9a-f]{40}$/)
+    });
     planDocumentSchema = external_exports.object({
       apiVersion: external_exports.literal("gantry/v1"),
       kind: external_exports.literal("Plan"),
@@ -20645,7 +20651,9 @@ var init_job = __esm({
       /** The classified changes (optional extension, see `planChangeSchema`). */
       changes: external_exports.array(planChangeSchema).optional(),
       /** Changed files the ignore list dropped (optional extension). */
-      ignoredFiles: external_exports.array(external_exports.string()).optional()
+      ignoredFiles: external_exports.array(external_exports.string()).optional(),
+      /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
+      skippedUnits: external_exports.array(skippedUnitSchema).optional()
     });
   }
 });
@@ -20677,8 +20685,8 @@ var init_changes = __esm({
 });
 
 // packages/classifier/src/errors.ts
-function classifierError(code, message, options = {}) {
-  return new GantryError(code, message, { ...options, exitCode: classifierErrorExitCodes[code] });
+function classifierError(code, message, options2 = {}) {
+  return new GantryError(code, message, { ...options2, exitCode: classifierErrorExitCodes[code] });
 }
 var classifierErrorExitCodes;
 var init_errors3 = __esm({
@@ -20712,7 +20720,7 @@ var init_errors3 = __esm({
 
 // node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js"(exports, module) {
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js"(exports2, module2) {
     "use strict";
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
@@ -20783,7 +20791,7 @@ var require_constants = __commonJS({
       word: "A-Za-z0-9_",
       xdigit: "A-Fa-f0-9"
     };
-    module.exports = {
+    module2.exports = {
       DEFAULT_MAX_EXTGLOB_RECURSION,
       MAX_LENGTH: 1024 * 64,
       POSIX_REGEX_SOURCE,
@@ -20914,7 +20922,7 @@ var require_constants = __commonJS({
 
 // node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js"(exports) {
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js"(exports2) {
     "use strict";
     var {
       REGEX_BACKSLASH,
@@ -20922,12 +20930,12 @@ var require_utils = __commonJS({
       REGEX_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_GLOBAL
     } = require_constants();
-    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
-    exports.isRegexChar = (str2) => str2.length === 1 && exports.hasRegexChars(str2);
-    exports.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
-    exports.isWindows = () => {
+    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
+    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
+    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
+    exports2.isWindows = () => {
       if (typeof navigator !== "undefined" && navigator.platform) {
         const platform = navigator.platform.toLowerCase();
         return platform === "win32" || platform === "windows";
@@ -20937,18 +20945,18 @@ var require_utils = __commonJS({
       }
       return false;
     };
-    exports.removeBackslashes = (str2) => {
+    exports2.removeBackslashes = (str2) => {
       return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
         return match === "\\" ? "" : match;
       });
     };
-    exports.escapeLast = (input2, char, lastIdx) => {
+    exports2.escapeLast = (input2, char, lastIdx) => {
       const idx = input2.lastIndexOf(char, lastIdx);
       if (idx === -1) return input2;
-      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
+      if (input2[idx - 1] === "\\") return exports2.escapeLast(input2, char, idx - 1);
       return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
     };
-    exports.removePrefix = (input2, state = {}) => {
+    exports2.removePrefix = (input2, state = {}) => {
       let output2 = input2;
       if (output2.startsWith("./")) {
         output2 = output2.slice(2);
@@ -20956,16 +20964,16 @@ var require_utils = __commonJS({
       }
       return output2;
     };
-    exports.wrapOutput = (input2, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
+    exports2.wrapOutput = (input2, state = {}, options2 = {}) => {
+      const prepend = options2.contains ? "" : "^";
+      const append = options2.contains ? "" : "$";
       let output2 = `${prepend}(?:${input2})${append}`;
       if (state.negated === true) {
         output2 = `(?:^(?!${output2}).*$)`;
       }
       return output2;
     };
-    exports.basename = (path, { windows } = {}) => {
+    exports2.basename = (path, { windows } = {}) => {
       const segs = path.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
@@ -20978,7 +20986,7 @@ var require_utils = __commonJS({
 
 // node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js
 var require_scan = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js"(exports, module) {
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js"(exports2, module2) {
     "use strict";
     var utils = require_utils();
     var {
@@ -21021,8 +21029,8 @@ var require_scan = __commonJS({
         token.depth = token.isGlobstar ? Infinity : 1;
       }
     };
-    var scan = (input2, options) => {
-      const opts = options || {};
+    var scan = (input2, options2) => {
+      const opts = options2 || {};
       const length = input2.length - 1;
       const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
       const slashes = [];
@@ -21310,13 +21318,13 @@ var require_scan = __commonJS({
       }
       return state;
     };
-    module.exports = scan;
+    module2.exports = scan;
   }
 });
 
 // node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js
 var require_parse = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js"(exports, module) {
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js"(exports2, module2) {
     "use strict";
     var constants3 = require_constants();
     var utils = require_utils();
@@ -21327,9 +21335,9 @@ var require_parse = __commonJS({
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
     } = constants3;
-    var expandRange = (args, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args, options);
+    var expandRange = (args, options2) => {
+      if (typeof options2.expandRange === "function") {
+        return options2.expandRange(...args, options2);
       }
       args.sort();
       const value = `[${args.join("-")}]`;
@@ -21531,11 +21539,11 @@ var require_parse = __commonJS({
       }
       return depth;
     };
-    var analyzeRepeatedExtglob = (body, options) => {
-      if (options.maxExtglobRecursion === false) {
+    var analyzeRepeatedExtglob = (body, options2) => {
+      if (options2.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max2 = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max2 = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
         if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -21567,12 +21575,12 @@ var require_parse = __commonJS({
       }
       return { risky: false };
     };
-    var parse5 = (input2, options) => {
+    var parse5 = (input2, options2) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected a string");
       }
       input2 = REPLACEMENTS[input2] || input2;
-      const opts = { ...options };
+      const opts = { ...options2 };
       const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
       let len = input2.length;
       if (len > max2) {
@@ -21737,7 +21745,7 @@ var require_parse = __commonJS({
             output2 = token.close = `)$))${extglobStar}`;
           }
           if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse5(rest, { ...options, fastpaths: false }).output;
+            const expression = parse5(rest, { ...options2, fastpaths: false }).output;
             output2 = token.close = `)${expression})${extglobStar})`;
           }
           if (token.prev.type === "bos") {
@@ -21787,7 +21795,7 @@ var require_parse = __commonJS({
           state.output = input2;
           return state;
         }
-        state.output = utils.wrapOutput(output2, state, options);
+        state.output = utils.wrapOutput(output2, state, options2);
         return state;
       }
       while (!eos()) {
@@ -22260,8 +22268,8 @@ var require_parse = __commonJS({
       }
       return state;
     };
-    parse5.fastpaths = (input2, options) => {
-      const opts = { ...options };
+    parse5.fastpaths = (input2, options2) => {
+      const opts = { ...options2 };
       const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
       const len = input2.length;
       if (len > max2) {
@@ -22325,22 +22333,22 @@ var require_parse = __commonJS({
       }
       return source;
     };
-    module.exports = parse5;
+    module2.exports = parse5;
   }
 });
 
 // node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js
 var require_picomatch = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js"(exports, module) {
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
     "use strict";
     var scan = require_scan();
     var parse5 = require_parse();
     var utils = require_utils();
     var constants3 = require_constants();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch4 = (glob, options, returnState = false) => {
+    var picomatch4 = (glob, options2, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns2 = glob.map((input2) => picomatch4(input2, options, returnState));
+        const fns2 = glob.map((input2) => picomatch4(input2, options2, returnState));
         const arrayMatcher = (str2) => {
           for (const isMatch of fns2) {
             const state2 = isMatch(str2);
@@ -22354,19 +22362,19 @@ var require_picomatch = __commonJS({
       if (glob === "" || typeof glob !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
-      const opts = options || {};
+      const opts = options2 || {};
       const posix5 = opts.windows;
-      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
-      const state = regex.state;
-      delete regex.state;
+      const regex2 = isState ? picomatch4.compileRe(glob, options2) : picomatch4.makeRe(glob, options2, false, true);
+      const state = regex2.state;
+      delete regex2.state;
       let isIgnored = () => false;
       if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
         isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex, options, { glob, posix: posix5 });
-        const result = { glob, state, regex, posix: posix5, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex2, options2, { glob, posix: posix5 });
+        const result = { glob, state, regex: regex2, posix: posix5, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -22391,14 +22399,14 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch4.test = (input2, regex, options, { glob, posix: posix5 } = {}) => {
+    picomatch4.test = (input2, regex2, options2, { glob, posix: posix5 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
       if (input2 === "") {
         return { isMatch: false, output: "" };
       }
-      const opts = options || {};
+      const opts = options2 || {};
       const format = opts.format || (posix5 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
@@ -22408,81 +22416,81 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input2, regex, options, posix5);
+          match = picomatch4.matchBase(input2, regex2, options2, posix5);
         } else {
-          match = regex.exec(output2);
+          match = regex2.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch4.matchBase = (input2, glob, options, posix5 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix5 }));
+    picomatch4.matchBase = (input2, glob, options2, posix5 = options2 && options2.windows) => {
+      const regex2 = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options2);
+      return regex2.test(utils.basename(input2, { windows: posix5 }));
     };
-    picomatch4.isMatch = (str2, patterns, options) => picomatch4(patterns, options)(str2);
-    picomatch4.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p2) => picomatch4.parse(p2, options));
-      return parse5(pattern, { ...options, fastpaths: false });
+    picomatch4.isMatch = (str2, patterns, options2) => picomatch4(patterns, options2)(str2);
+    picomatch4.parse = (pattern, options2) => {
+      if (Array.isArray(pattern)) return pattern.map((p2) => picomatch4.parse(p2, options2));
+      return parse5(pattern, { ...options2, fastpaths: false });
     };
-    picomatch4.scan = (input2, options) => scan(input2, options);
-    picomatch4.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch4.scan = (input2, options2) => scan(input2, options2);
+    picomatch4.compileRe = (state, options2, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
-      const opts = options || {};
+      const opts = options2 || {};
       const prepend = opts.contains ? "" : "^";
       const append = opts.contains ? "" : "$";
       let source = `${prepend}(?:${state.output})${append}`;
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch4.toRegex(source, options);
+      const regex2 = picomatch4.toRegex(source, options2);
       if (returnState === true) {
-        regex.state = state;
+        regex2.state = state;
       }
-      return regex;
+      return regex2;
     };
-    picomatch4.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+    picomatch4.makeRe = (input2, options2 = {}, returnOutput = false, returnState = false) => {
       if (!input2 || typeof input2 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
       let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
-        parsed.output = parse5.fastpaths(input2, options);
+      if (options2.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
+        parsed.output = parse5.fastpaths(input2, options2);
       }
       if (!parsed.output) {
-        parsed = parse5(input2, options);
+        parsed = parse5(input2, options2);
       }
-      return picomatch4.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch4.compileRe(parsed, options2, returnOutput, returnState);
     };
-    picomatch4.toRegex = (source, options) => {
+    picomatch4.toRegex = (source, options2) => {
       try {
-        const opts = options || {};
+        const opts = options2 || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
       } catch (err2) {
-        if (options && options.debug === true) throw err2;
+        if (options2 && options2.debug === true) throw err2;
         return /$^/;
       }
     };
     picomatch4.constants = constants3;
-    module.exports = picomatch4;
+    module2.exports = picomatch4;
   }
 });
 
 // node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js
 var require_picomatch2 = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js"(exports, module) {
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js"(exports2, module2) {
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
-    function picomatch4(glob, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
+    function picomatch4(glob, options2, returnState = false) {
+      if (options2 && (options2.windows === null || options2.windows === void 0)) {
+        options2 = { ...options2, windows: utils.isWindows() };
       }
-      return pico(glob, options, returnState);
+      return pico(glob, options2, returnState);
     }
     Object.assign(picomatch4, pico);
-    module.exports = picomatch4;
+    module2.exports = picomatch4;
   }
 });
 
@@ -22501,9 +22509,9 @@ var init_globs = __esm({
 });
 
 // packages/classifier/src/classify.ts
-async function classifyChanges(detection, options = {}) {
-  const isIgnored = compileGlobs(options.ignore ?? []);
-  const plugins = options.plugins ?? [];
+async function classifyChanges(detection, options2 = {}) {
+  const isIgnored = compileGlobs(options2.ignore ?? []);
+  const plugins = options2.plugins ?? [];
   const unitStatus = new Map(detection.units.map((unit) => [unit.path, unit.status]));
   const deleted = new Set(detection.units.filter((unit) => unit.status === "deleted").map((unit) => unit.path));
   const headUnits = Object.keys(detection.graph.dependencies).filter((unit) => !deleted.has(unit)).sort();
@@ -22512,7 +22520,7 @@ async function classifyChanges(detection, options = {}) {
   const newAccounts = findNewAccountDirectories(detection.changes);
   const ignoredFiles = [];
   const handledFiles = /* @__PURE__ */ new Set();
-  const groups = /* @__PURE__ */ new Map();
+  const groups2 = /* @__PURE__ */ new Map();
   for (const change of detection.changes) {
     const file2 = toChangedFile(change);
     if (change.files.every((path) => isIgnored(path))) {
@@ -22525,12 +22533,12 @@ async function classifyChanges(detection, options = {}) {
     change.files.forEach((path) => handledFiles.add(path));
     for (const verdict of verdicts) {
       const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
-      const group = groups.get(key) ?? { verdict, files: /* @__PURE__ */ new Set() };
+      const group = groups2.get(key) ?? { verdict, files: /* @__PURE__ */ new Set() };
       change.files.forEach((path) => group.files.add(path));
-      groups.set(key, group);
+      groups2.set(key, group);
     }
   }
-  const changes = [...groups.values()].map(({ verdict, files }) => toChange(verdict, [...files].sort()));
+  const changes = [...groups2.values()].map(({ verdict, files }) => toChange(verdict, [...files].sort()));
   changes.push(...reportUncoveredUnits(detection, changes, handledFiles));
   return { changes: sortChanges(changes), ignoredFiles: ignoredFiles.sort() };
 }
@@ -23210,9 +23218,15 @@ function planJobs(input2) {
   const isSkipped = compileOverride(config2, "skip");
   const isPlanOnly = compileOverride(config2, "planOnly");
   const changeNames = /* @__PURE__ */ new Map();
+  const deployed = /* @__PURE__ */ new Map();
   for (const change of classification.changes) {
     for (const unit of unitsActedOn(change)) {
       if (isSkipped(unit)) continue;
+      const recorded = input2.skipUnits?.get(unit);
+      if (recorded) {
+        deployed.set(unit, { unit, reason: recorded.reason, deployedAt: recorded.deployedAt });
+        continue;
+      }
       const names = changeNames.get(unit) ?? /* @__PURE__ */ new Set();
       names.add(changeTypeName(change));
       changeNames.set(unit, names);
@@ -23286,8 +23300,16 @@ function planJobs(input2) {
     terragrunt: { flags: [...config2.terragrunt.flags], env: { ...config2.terragrunt.env }, parallelism: config2.parallelism }
   }));
   const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
-  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
-  return { ...base, notice, jobs, changes: report(ordered), ignoredFiles: classification.ignoredFiles };
+  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
+  const skippedUnits = [...deployed.values()].sort((a2, b3) => a2.unit < b3.unit ? -1 : a2.unit > b3.unit ? 1 : 0);
+  return {
+    ...base,
+    notice,
+    jobs,
+    changes: report(ordered),
+    ignoredFiles: classification.ignoredFiles,
+    ...input2.skipUnits ? { skippedUnits } : {}
+  };
 }
 function linkJobs(dependent, dependency) {
   if (dependent !== dependency) dependent.needs.add(dependency);
@@ -24482,8 +24504,8 @@ var init_template = __esm({
 
 // packages/hcl/src/parser.ts
 function parseHcl(source, fileName) {
-  const parser = new Parser(source, fileName);
-  return { fileName, source, body: parser.parseFile() };
+  const parser2 = new Parser(source, fileName);
+  return { fileName, source, body: parser2.parseFile() };
 }
 function op(kind, prec, name) {
   PREC[kind] = prec;
@@ -25343,9 +25365,9 @@ function arity(args, min, max2 = min) {
 function chars(s2) {
   return Array.from(s2);
 }
-function compileRegex(pattern, global) {
+function compileRegex(pattern, global2) {
   let p2 = pattern.replace(/\(\?P</g, "(?<");
-  let flags2 = global ? "gu" : "u";
+  let flags2 = global2 ? "gu" : "u";
   const inline = /^\(\?([ims]+)\)/.exec(p2);
   if (inline) {
     p2 = p2.slice(inline[0].length);
@@ -27004,7 +27026,7 @@ var init_terraform_source = __esm({
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/identity.js"(exports2) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -27040,36 +27062,36 @@ var require_identity = __commonJS({
       return false;
     }
     var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
-    exports.ALIAS = ALIAS;
-    exports.DOC = DOC;
-    exports.MAP = MAP;
-    exports.NODE_TYPE = NODE_TYPE;
-    exports.PAIR = PAIR;
-    exports.SCALAR = SCALAR;
-    exports.SEQ = SEQ;
-    exports.hasAnchor = hasAnchor;
-    exports.isAlias = isAlias;
-    exports.isCollection = isCollection;
-    exports.isDocument = isDocument;
-    exports.isMap = isMap2;
-    exports.isNode = isNode;
-    exports.isPair = isPair2;
-    exports.isScalar = isScalar2;
-    exports.isSeq = isSeq2;
+    exports2.ALIAS = ALIAS;
+    exports2.DOC = DOC;
+    exports2.MAP = MAP;
+    exports2.NODE_TYPE = NODE_TYPE;
+    exports2.PAIR = PAIR;
+    exports2.SCALAR = SCALAR;
+    exports2.SEQ = SEQ;
+    exports2.hasAnchor = hasAnchor;
+    exports2.isAlias = isAlias;
+    exports2.isCollection = isCollection;
+    exports2.isDocument = isDocument;
+    exports2.isMap = isMap2;
+    exports2.isNode = isNode;
+    exports2.isPair = isPair2;
+    exports2.isScalar = isScalar2;
+    exports2.isSeq = isSeq2;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/visit.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
     function visit2(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node2)) {
+      if (identity2.isDocument(node2)) {
         const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
           node2.contents = null;
@@ -27081,12 +27103,12 @@ var require_visit = __commonJS({
     visit2.REMOVE = REMOVE;
     function visit_(key, node2, visitor, path) {
       const ctrl = callVisitor(key, node2, visitor, path);
-      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
+      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visit_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node2)) {
+        if (identity2.isCollection(node2)) {
           path = Object.freeze(path.concat(node2));
           for (let i3 = 0; i3 < node2.items.length; ++i3) {
             const ci = visit_(i3, node2.items[i3], visitor, path);
@@ -27099,7 +27121,7 @@ var require_visit = __commonJS({
               i3 -= 1;
             }
           }
-        } else if (identity.isPair(node2)) {
+        } else if (identity2.isPair(node2)) {
           path = Object.freeze(path.concat(node2));
           const ck = visit_("key", node2.key, visitor, path);
           if (ck === BREAK)
@@ -27117,7 +27139,7 @@ var require_visit = __commonJS({
     }
     async function visitAsync(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node2)) {
+      if (identity2.isDocument(node2)) {
         const cd = await visitAsync_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
           node2.contents = null;
@@ -27129,12 +27151,12 @@ var require_visit = __commonJS({
     visitAsync.REMOVE = REMOVE;
     async function visitAsync_(key, node2, visitor, path) {
       const ctrl = await callVisitor(key, node2, visitor, path);
-      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
+      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visitAsync_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node2)) {
+        if (identity2.isCollection(node2)) {
           path = Object.freeze(path.concat(node2));
           for (let i3 = 0; i3 < node2.items.length; ++i3) {
             const ci = await visitAsync_(i3, node2.items[i3], visitor, path);
@@ -27147,7 +27169,7 @@ var require_visit = __commonJS({
               i3 -= 1;
             }
           }
-        } else if (identity.isPair(node2)) {
+        } else if (identity2.isPair(node2)) {
           path = Object.freeze(path.concat(node2));
           const ck = await visitAsync_("key", node2.key, visitor, path);
           if (ck === BREAK)
@@ -27184,44 +27206,44 @@ var require_visit = __commonJS({
     function callVisitor(key, node2, visitor, path) {
       if (typeof visitor === "function")
         return visitor(key, node2, path);
-      if (identity.isMap(node2))
+      if (identity2.isMap(node2))
         return visitor.Map?.(key, node2, path);
-      if (identity.isSeq(node2))
+      if (identity2.isSeq(node2))
         return visitor.Seq?.(key, node2, path);
-      if (identity.isPair(node2))
+      if (identity2.isPair(node2))
         return visitor.Pair?.(key, node2, path);
-      if (identity.isScalar(node2))
+      if (identity2.isScalar(node2))
         return visitor.Scalar?.(key, node2, path);
-      if (identity.isAlias(node2))
+      if (identity2.isAlias(node2))
         return visitor.Alias?.(key, node2, path);
       return void 0;
     }
     function replaceNode(key, path, node2) {
       const parent = path[path.length - 1];
-      if (identity.isCollection(parent)) {
+      if (identity2.isCollection(parent)) {
         parent.items[key] = node2;
-      } else if (identity.isPair(parent)) {
+      } else if (identity2.isPair(parent)) {
         if (key === "key")
           parent.key = node2;
         else
           parent.value = node2;
-      } else if (identity.isDocument(parent)) {
+      } else if (identity2.isDocument(parent)) {
         parent.contents = node2;
       } else {
-        const pt = identity.isAlias(parent) ? "alias" : "scalar";
+        const pt = identity2.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit2;
-    exports.visitAsync = visitAsync;
+    exports2.visit = visit2;
+    exports2.visitAsync = visitAsync;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/directives.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
@@ -27364,10 +27386,10 @@ var require_directives = __commonJS({
         const lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
         const tagEntries = Object.entries(this.tags);
         let tagNames;
-        if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
+        if (doc && tagEntries.length > 0 && identity2.isNode(doc.contents)) {
           const tags = {};
           visit2.visit(doc.contents, (_key, node2) => {
-            if (identity.isNode(node2) && node2.tag)
+            if (identity2.isNode(node2) && node2.tag)
               tags[node2.tag] = true;
           });
           tagNames = Object.keys(tags);
@@ -27384,15 +27406,15 @@ var require_directives = __commonJS({
     };
     Directives.defaultYaml = { explicit: false, version: "1.2" };
     Directives.defaultTags = { "!!": "tag:yaml.org,2002:" };
-    exports.Directives = Directives;
+    exports2.Directives = Directives;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var visit2 = require_visit();
     function anchorIsValid(anchor2) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
@@ -27439,7 +27461,7 @@ var require_anchors = __commonJS({
         setAnchors: () => {
           for (const source of aliasObjects) {
             const ref = sourceObjects.get(source);
-            if (typeof ref === "object" && ref.anchor && (identity.isScalar(ref.node) || identity.isCollection(ref.node))) {
+            if (typeof ref === "object" && ref.anchor && (identity2.isScalar(ref.node) || identity2.isCollection(ref.node))) {
               ref.node.anchor = ref.anchor;
             } else {
               const error62 = new Error("Failed to resolve repeated object (this should not happen)");
@@ -27451,16 +27473,16 @@ var require_anchors = __commonJS({
         sourceObjects
       };
     }
-    exports.anchorIsValid = anchorIsValid;
-    exports.anchorNames = anchorNames;
-    exports.createNodeAnchors = createNodeAnchors;
-    exports.findNewAnchor = findNewAnchor;
+    exports2.anchorIsValid = anchorIsValid;
+    exports2.anchorNames = anchorNames;
+    exports2.createNodeAnchors = createNodeAnchors;
+    exports2.findNewAnchor = findNewAnchor;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
     "use strict";
     function applyReviver(reviver, obj2, key, val) {
       if (val && typeof val === "object") {
@@ -27504,20 +27526,20 @@ var require_applyReviver = __commonJS({
       }
       return reviver.call(obj2, key, val);
     }
-    exports.applyReviver = applyReviver;
+    exports2.applyReviver = applyReviver;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     function toJS(value, arg, ctx) {
       if (Array.isArray(value))
         return value.map((v2, i3) => toJS(v2, String(i3), ctx));
       if (value && typeof value.toJSON === "function") {
-        if (!ctx || !identity.hasAnchor(value))
+        if (!ctx || !identity2.hasAnchor(value))
           return value.toJSON(arg, ctx);
         const data = { aliasCount: 0, count: 1, res: void 0 };
         ctx.anchors.set(value, data);
@@ -27534,20 +27556,20 @@ var require_toJS = __commonJS({
         return Number(value);
       return value;
     }
-    exports.toJS = toJS;
+    exports2.toJS = toJS;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Node.js"(exports2) {
     "use strict";
     var applyReviver = require_applyReviver();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var toJS = require_toJS();
     var NodeBase = class {
       constructor(type) {
-        Object.defineProperty(this, identity.NODE_TYPE, { value: type });
+        Object.defineProperty(this, identity2.NODE_TYPE, { value: type });
       }
       /** Create a copy of this node.  */
       clone() {
@@ -27558,7 +27580,7 @@ var require_Node = __commonJS({
       }
       /** A plain JavaScript representation of this node. */
       toJS(doc, { mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
-        if (!identity.isDocument(doc))
+        if (!identity2.isDocument(doc))
           throw new TypeError("A document argument is required");
         const ctx = {
           anchors: /* @__PURE__ */ new Map(),
@@ -27575,22 +27597,22 @@ var require_Node = __commonJS({
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
-    exports.NodeBase = NodeBase;
+    exports2.NodeBase = NodeBase;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
     var anchors = require_anchors();
     var visit2 = require_visit();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var Alias = class extends Node.NodeBase {
       constructor(source) {
-        super(identity.ALIAS);
+        super(identity2.ALIAS);
         this.source = source;
         Object.defineProperty(this, "tag", {
           set() {
@@ -27612,7 +27634,7 @@ var require_Alias = __commonJS({
           nodes = [];
           visit2.visit(doc, {
             Node: (_key, node2) => {
-              if (identity.isAlias(node2) || identity.hasAnchor(node2))
+              if (identity2.isAlias(node2) || identity2.hasAnchor(node2))
                 nodes.push(node2);
             }
           });
@@ -27674,11 +27696,11 @@ var require_Alias = __commonJS({
       }
     };
     function getAliasCount(doc, node2, anchors2) {
-      if (identity.isAlias(node2)) {
+      if (identity2.isAlias(node2)) {
         const source = node2.resolve(doc);
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
-      } else if (identity.isCollection(node2)) {
+      } else if (identity2.isCollection(node2)) {
         let count = 0;
         for (const item2 of node2.items) {
           const c2 = getAliasCount(doc, item2, anchors2);
@@ -27686,28 +27708,28 @@ var require_Alias = __commonJS({
             count = c2;
         }
         return count;
-      } else if (identity.isPair(node2)) {
+      } else if (identity2.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
         return Math.max(kc, vc);
       }
       return 1;
     }
-    exports.Alias = Alias;
+    exports2.Alias = Alias;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
     var Scalar = class extends Node.NodeBase {
       constructor(value) {
-        super(identity.SCALAR);
+        super(identity2.SCALAR);
         this.value = value;
       }
       toJSON(arg, ctx) {
@@ -27722,17 +27744,17 @@ var require_Scalar = __commonJS({
     Scalar.PLAIN = "PLAIN";
     Scalar.QUOTE_DOUBLE = "QUOTE_DOUBLE";
     Scalar.QUOTE_SINGLE = "QUOTE_SINGLE";
-    exports.Scalar = Scalar;
-    exports.isScalarValue = isScalarValue;
+    exports2.Scalar = Scalar;
+    exports2.isScalarValue = isScalarValue;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
@@ -27746,12 +27768,12 @@ var require_createNode = __commonJS({
       return tags.find((t2) => t2.identify?.(value) && !t2.format);
     }
     function createNode(value, tagName, ctx) {
-      if (identity.isDocument(value))
+      if (identity2.isDocument(value))
         value = value.contents;
-      if (identity.isNode(value))
+      if (identity2.isNode(value))
         return value;
-      if (identity.isPair(value)) {
-        const map2 = ctx.schema[identity.MAP].createNode?.(ctx.schema, null, ctx);
+      if (identity2.isPair(value)) {
+        const map2 = ctx.schema[identity2.MAP].createNode?.(ctx.schema, null, ctx);
         map2.items.push(value);
         return map2;
       }
@@ -27783,7 +27805,7 @@ var require_createNode = __commonJS({
             ref.node = node3;
           return node3;
         }
-        tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
+        tagObj = value instanceof Map ? schema[identity2.MAP] : Symbol.iterator in Object(value) ? schema[identity2.SEQ] : schema[identity2.MAP];
       }
       if (onTagObj) {
         onTagObj(tagObj);
@@ -27798,16 +27820,16 @@ var require_createNode = __commonJS({
         ref.node = node2;
       return node2;
     }
-    exports.createNode = createNode;
+    exports2.createNode = createNode;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Collection.js"(exports2) {
     "use strict";
     var createNode = require_createNode();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Node = require_Node();
     function collectionFromPath(schema, path, value) {
       let v2 = value;
@@ -27851,7 +27873,7 @@ var require_Collection = __commonJS({
         const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
           copy.schema = schema;
-        copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it);
+        copy.items = copy.items.map((it) => identity2.isNode(it) || identity2.isPair(it) ? it.clone(schema) : it);
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -27867,7 +27889,7 @@ var require_Collection = __commonJS({
         else {
           const [key, ...rest] = path;
           const node2 = this.get(key, true);
-          if (identity.isCollection(node2))
+          if (identity2.isCollection(node2))
             node2.addIn(rest, value);
           else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -27884,7 +27906,7 @@ var require_Collection = __commonJS({
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
-        if (identity.isCollection(node2))
+        if (identity2.isCollection(node2))
           return node2.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -27898,16 +27920,16 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path;
         const node2 = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
+          return !keepScalar && identity2.isScalar(node2) ? node2.value : node2;
         else
-          return identity.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
+          return identity2.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
         return this.items.every((node2) => {
-          if (!identity.isPair(node2))
+          if (!identity2.isPair(node2))
             return false;
           const n2 = node2.value;
-          return n2 == null || allowScalar && identity.isScalar(n2) && n2.value == null && !n2.commentBefore && !n2.comment && !n2.tag;
+          return n2 == null || allowScalar && identity2.isScalar(n2) && n2.value == null && !n2.commentBefore && !n2.comment && !n2.tag;
         });
       }
       /**
@@ -27918,7 +27940,7 @@ var require_Collection = __commonJS({
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
-        return identity.isCollection(node2) ? node2.hasIn(rest) : false;
+        return identity2.isCollection(node2) ? node2.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
@@ -27930,7 +27952,7 @@ var require_Collection = __commonJS({
           this.set(key, value);
         } else {
           const node2 = this.get(key, true);
-          if (identity.isCollection(node2))
+          if (identity2.isCollection(node2))
             node2.setIn(rest, value);
           else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -27939,15 +27961,15 @@ var require_Collection = __commonJS({
         }
       }
     };
-    exports.Collection = Collection2;
-    exports.collectionFromPath = collectionFromPath;
-    exports.isEmptyPath = isEmptyPath;
+    exports2.Collection = Collection2;
+    exports2.collectionFromPath = collectionFromPath;
+    exports2.isEmptyPath = isEmptyPath;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
     var stringifyComment = (str2) => str2.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -27956,15 +27978,15 @@ var require_stringifyComment = __commonJS({
       return indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
     }
     var lineComment = (str2, indent, comment) => str2.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str2.endsWith(" ") ? "" : " ") + comment;
-    exports.indentComment = indentComment;
-    exports.lineComment = lineComment;
-    exports.stringifyComment = stringifyComment;
+    exports2.indentComment = indentComment;
+    exports2.lineComment = lineComment;
+    exports2.stringifyComment = stringifyComment;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -28091,16 +28113,16 @@ ${indent}${text.slice(fold + 1, end2)}`;
       }
       return end;
     }
-    exports.FOLD_BLOCK = FOLD_BLOCK;
-    exports.FOLD_FLOW = FOLD_FLOW;
-    exports.FOLD_QUOTED = FOLD_QUOTED;
-    exports.foldFlowLines = foldFlowLines;
+    exports2.FOLD_BLOCK = FOLD_BLOCK;
+    exports2.FOLD_FLOW = FOLD_FLOW;
+    exports2.FOLD_QUOTED = FOLD_QUOTED;
+    exports2.foldFlowLines = foldFlowLines;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -28377,19 +28399,19 @@ ${indent}`);
       }
       return res;
     }
-    exports.stringifyString = stringifyString;
+    exports2.stringifyString = stringifyString;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringify.js"(exports2) {
     "use strict";
     var anchors = require_anchors();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var stringifyComment = require_stringifyComment();
     var stringifyString = require_stringifyString();
-    function createStringifyContext(doc, options) {
+    function createStringifyContext(doc, options2) {
       const opt = Object.assign({
         blockQuote: true,
         commentString: stringifyComment.stringifyComment,
@@ -28409,7 +28431,7 @@ var require_stringify = __commonJS({
         trailingComma: false,
         trueStr: "true",
         verifyAliasOrder: true
-      }, doc.schema.toStringOptions, options);
+      }, doc.schema.toStringOptions, options2);
       let inFlow;
       switch (opt.collectionStyle) {
         case "block":
@@ -28439,7 +28461,7 @@ var require_stringify = __commonJS({
       }
       let tagObj = void 0;
       let obj2;
-      if (identity.isScalar(item2)) {
+      if (identity2.isScalar(item2)) {
         obj2 = item2.value;
         let match = tags.filter((t2) => t2.identify?.(obj2));
         if (match.length > 1) {
@@ -28462,7 +28484,7 @@ var require_stringify = __commonJS({
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor2 = (identity.isScalar(node2) || identity.isCollection(node2)) && node2.anchor;
+      const anchor2 = (identity2.isScalar(node2) || identity2.isCollection(node2)) && node2.anchor;
       if (anchor2 && anchors.anchorIsValid(anchor2)) {
         anchors$1.add(anchor2);
         props.push(`&${anchor2}`);
@@ -28473,9 +28495,9 @@ var require_stringify = __commonJS({
       return props.join(" ");
     }
     function stringify(item2, ctx, onComment, onChompKeep) {
-      if (identity.isPair(item2))
+      if (identity2.isPair(item2))
         return item2.toString(ctx, onComment, onChompKeep);
-      if (identity.isAlias(item2)) {
+      if (identity2.isAlias(item2)) {
         if (ctx.doc.directives)
           return item2.toString(ctx);
         if (ctx.resolvedAliases?.has(item2)) {
@@ -28489,43 +28511,43 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node2 = identity.isNode(item2) ? item2 : ctx.doc.createNode(item2, { onTagObj: (o2) => tagObj = o2 });
+      const node2 = identity2.isNode(item2) ? item2 : ctx.doc.createNode(item2, { onTagObj: (o2) => tagObj = o2 });
       tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
       const props = stringifyProps(node2, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str2 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str2 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity2.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str2;
-      return identity.isScalar(node2) || str2[0] === "{" || str2[0] === "[" ? `${props} ${str2}` : `${props}
+      return identity2.isScalar(node2) || str2[0] === "{" || str2[0] === "[" ? `${props} ${str2}` : `${props}
 ${ctx.indent}${str2}`;
     }
-    exports.createStringifyContext = createStringifyContext;
-    exports.stringify = stringify;
+    exports2.createStringifyContext = createStringifyContext;
+    exports2.stringify = stringify;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity.isNode(key) && key.comment || null;
+      let keyComment = identity2.isNode(key) && key.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity.isCollection(key) || !identity.isNode(key) && typeof key === "object") {
+        if (identity2.isCollection(key) || !identity2.isNode(key) && typeof key === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity2.isCollection(key) || (identity2.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -28566,7 +28588,7 @@ ${indent}:`;
           str2 += stringifyComment.lineComment(str2, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
-      if (identity.isNode(value)) {
+      if (identity2.isNode(value)) {
         vsb = !!value.spaceBefore;
         vcb = value.commentBefore;
         valueComment = value.comment;
@@ -28578,10 +28600,10 @@ ${indent}:`;
           value = doc.createNode(value);
       }
       ctx.implicitKey = false;
-      if (!explicitKey && !keyComment && identity.isScalar(value))
+      if (!explicitKey && !keyComment && identity2.isScalar(value))
         ctx.indentAtStart = str2.length + 1;
       chompKeep = false;
-      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
+      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity2.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
@@ -28601,7 +28623,7 @@ ${stringifyComment.indentComment(cs, ctx.indent)}`;
           ws += `
 ${ctx.indent}`;
         }
-      } else if (!explicitKey && identity.isCollection(value)) {
+      } else if (!explicitKey && identity2.isCollection(value)) {
         const vs0 = valueStr[0];
         const nl0 = valueStr.indexOf("\n");
         const hasNewline = nl0 !== -1;
@@ -28634,13 +28656,13 @@ ${ctx.indent}`;
       }
       return str2;
     }
-    exports.stringifyPair = stringifyPair;
+    exports2.stringifyPair = stringifyPair;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/log.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/log.js"(exports2) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -28655,16 +28677,16 @@ var require_log = __commonJS({
           console.warn(warning);
       }
     }
-    exports.debug = debug;
-    exports.warn = warn;
+    exports2.debug = debug;
+    exports2.warn = warn;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
     var merge3 = {
@@ -28677,10 +28699,10 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity2.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
     function addMergeToJSMap(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
-      if (identity.isSeq(source))
+      if (identity2.isSeq(source))
         for (const it of source.items)
           mergeValue(ctx, map2, it);
       else if (Array.isArray(source))
@@ -28691,7 +28713,7 @@ var require_merge = __commonJS({
     }
     function mergeValue(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
-      if (!identity.isMap(source))
+      if (!identity2.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
       for (const [key, value2] of srcMap) {
@@ -28712,25 +28734,25 @@ var require_merge = __commonJS({
       return map2;
     }
     function resolveAliasValue(ctx, value) {
-      return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+      return ctx && identity2.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
     }
-    exports.addMergeToJSMap = addMergeToJSMap;
-    exports.isMergeKey = isMergeKey;
-    exports.merge = merge3;
+    exports2.addMergeToJSMap = addMergeToJSMap;
+    exports2.isMergeKey = isMergeKey;
+    exports2.merge = merge3;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
     "use strict";
     var log = require_log();
     var merge3 = require_merge();
     var stringify = require_stringify();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
-      if (identity.isNode(key) && key.addToJSMap)
+      if (identity2.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map2, value);
       else if (merge3.isMergeKey(ctx, key))
         merge3.addMergeToJSMap(ctx, map2, value);
@@ -28761,7 +28783,7 @@ var require_addPairToJSMap = __commonJS({
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity.isNode(key) && ctx?.doc) {
+      if (identity2.isNode(key) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node2 of ctx.anchors.keys())
@@ -28780,18 +28802,18 @@ var require_addPairToJSMap = __commonJS({
       }
       return JSON.stringify(jsKey);
     }
-    exports.addPairToJSMap = addPairToJSMap;
+    exports2.addPairToJSMap = addPairToJSMap;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Pair.js"(exports2) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
-    var identity = require_identity();
+    var identity2 = require_identity();
     function createPair(key, value, ctx) {
       const k2 = createNode.createNode(key, void 0, ctx);
       const v2 = createNode.createNode(value, void 0, ctx);
@@ -28799,15 +28821,15 @@ var require_Pair = __commonJS({
     }
     var Pair = class _Pair {
       constructor(key, value = null) {
-        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
+        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.PAIR });
         this.key = key;
         this.value = value;
       }
       clone(schema) {
         let { key, value } = this;
-        if (identity.isNode(key))
+        if (identity2.isNode(key))
           key = key.clone(schema);
-        if (identity.isNode(value))
+        if (identity2.isNode(value))
           value = value.clone(schema);
         return new _Pair(key, value);
       }
@@ -28819,22 +28841,22 @@ var require_Pair = __commonJS({
         return ctx?.doc ? stringifyPair.stringifyPair(this, ctx, onComment, onChompKeep) : JSON.stringify(this);
       }
     };
-    exports.Pair = Pair;
-    exports.createPair = createPair;
+    exports2.Pair = Pair;
+    exports2.createPair = createPair;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
-    function stringifyCollection(collection, ctx, options) {
+    function stringifyCollection(collection, ctx, options2) {
       const flow = ctx.inFlow ?? collection.flow;
       const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify2(collection, ctx, options);
+      return stringify2(collection, ctx, options2);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
@@ -28844,14 +28866,14 @@ var require_stringifyCollection = __commonJS({
       for (let i3 = 0; i3 < items.length; ++i3) {
         const item2 = items[i3];
         let comment2 = null;
-        if (identity.isNode(item2)) {
+        if (identity2.isNode(item2)) {
           if (!chompKeep && item2.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item2.commentBefore, chompKeep);
           if (item2.comment)
             comment2 = item2.comment;
-        } else if (identity.isPair(item2)) {
-          const ik = identity.isNode(item2.key) ? item2.key : null;
+        } else if (identity2.isPair(item2)) {
+          const ik = identity2.isNode(item2.key) ? item2.key : null;
           if (ik) {
             if (!chompKeep && ik.spaceBefore)
               lines.push("");
@@ -28899,14 +28921,14 @@ ${indent}${line}` : "\n";
       for (let i3 = 0; i3 < items.length; ++i3) {
         const item2 = items[i3];
         let comment = null;
-        if (identity.isNode(item2)) {
+        if (identity2.isNode(item2)) {
           if (item2.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item2.commentBefore, false);
           if (item2.comment)
             comment = item2.comment;
-        } else if (identity.isPair(item2)) {
-          const ik = identity.isNode(item2.key) ? item2.key : null;
+        } else if (identity2.isPair(item2)) {
+          const ik = identity2.isNode(item2.key) ? item2.key : null;
           if (ik) {
             if (ik.spaceBefore)
               lines.push("");
@@ -28914,7 +28936,7 @@ ${indent}${line}` : "\n";
             if (ik.comment)
               reqNewline = true;
           }
-          const iv = identity.isNode(item2.value) ? item2.value : null;
+          const iv = identity2.isNode(item2.value) ? item2.value : null;
           if (iv) {
             if (iv.comment)
               comment = iv.comment;
@@ -28971,27 +28993,27 @@ ${indent}${end}`;
         lines.push(ic.trimStart());
       }
     }
-    exports.stringifyCollection = stringifyCollection;
+    exports2.stringifyCollection = stringifyCollection;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
     var Collection2 = require_Collection();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     function findPair(items, key) {
-      const k2 = identity.isScalar(key) ? key.value : key;
+      const k2 = identity2.isScalar(key) ? key.value : key;
       for (const it of items) {
-        if (identity.isPair(it)) {
+        if (identity2.isPair(it)) {
           if (it.key === key || it.key === k2)
             return it;
-          if (identity.isScalar(it.key) && it.key.value === k2)
+          if (identity2.isScalar(it.key) && it.key.value === k2)
             return it;
         }
       }
@@ -29002,7 +29024,7 @@ var require_YAMLMap = __commonJS({
         return "tag:yaml.org,2002:map";
       }
       constructor(schema) {
-        super(identity.MAP, schema);
+        super(identity2.MAP, schema);
         this.items = [];
       }
       /**
@@ -29040,7 +29062,7 @@ var require_YAMLMap = __commonJS({
        */
       add(pair2, overwrite) {
         let _pair;
-        if (identity.isPair(pair2))
+        if (identity2.isPair(pair2))
           _pair = pair2;
         else if (!pair2 || typeof pair2 !== "object" || !("key" in pair2)) {
           _pair = new Pair.Pair(pair2, pair2?.value);
@@ -29051,7 +29073,7 @@ var require_YAMLMap = __commonJS({
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+          if (identity2.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -29075,7 +29097,7 @@ var require_YAMLMap = __commonJS({
       get(key, keepScalar) {
         const it = findPair(this.items, key);
         const node2 = it?.value;
-        return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
+        return (!keepScalar && identity2.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -29100,7 +29122,7 @@ var require_YAMLMap = __commonJS({
         if (!ctx)
           return JSON.stringify(this);
         for (const item2 of this.items) {
-          if (!identity.isPair(item2))
+          if (!identity2.isPair(item2))
             throw new Error(`Map items must all be pairs; found ${JSON.stringify(item2)} instead`);
         }
         if (!ctx.allNullValues && this.hasAllNullValues(false))
@@ -29114,16 +29136,16 @@ var require_YAMLMap = __commonJS({
         });
       }
     };
-    exports.YAMLMap = YAMLMap;
-    exports.findPair = findPair;
+    exports2.YAMLMap = YAMLMap;
+    exports2.findPair = findPair;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var YAMLMap = require_YAMLMap();
     var map2 = {
       collection: "map",
@@ -29131,24 +29153,24 @@ var require_map = __commonJS({
       nodeClass: YAMLMap.YAMLMap,
       tag: "tag:yaml.org,2002:map",
       resolve(map3, onError) {
-        if (!identity.isMap(map3))
+        if (!identity2.isMap(map3))
           onError("Expected a mapping for this tag");
         return map3;
       },
       createNode: (schema, obj2, ctx) => YAMLMap.YAMLMap.from(schema, obj2, ctx)
     };
-    exports.map = map2;
+    exports2.map = map2;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
     var Collection2 = require_Collection();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection2.Collection {
@@ -29156,7 +29178,7 @@ var require_YAMLSeq = __commonJS({
         return "tag:yaml.org,2002:seq";
       }
       constructor(schema) {
-        super(identity.SEQ, schema);
+        super(identity2.SEQ, schema);
         this.items = [];
       }
       add(value) {
@@ -29182,7 +29204,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
-        return !keepScalar && identity.isScalar(it) ? it.value : it;
+        return !keepScalar && identity2.isScalar(it) ? it.value : it;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -29206,7 +29228,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key}.`);
         const prev = this.items[idx];
-        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
+        if (identity2.isScalar(prev) && Scalar.isScalarValue(value))
           prev.value = value;
         else
           this.items[idx] = value;
@@ -29248,20 +29270,20 @@ var require_YAMLSeq = __commonJS({
       }
     };
     function asItemIndex(key) {
-      let idx = identity.isScalar(key) ? key.value : key;
+      let idx = identity2.isScalar(key) ? key.value : key;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
     }
-    exports.YAMLSeq = YAMLSeq;
+    exports2.YAMLSeq = YAMLSeq;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var YAMLSeq = require_YAMLSeq();
     var seq = {
       collection: "seq",
@@ -29269,19 +29291,19 @@ var require_seq = __commonJS({
       nodeClass: YAMLSeq.YAMLSeq,
       tag: "tag:yaml.org,2002:seq",
       resolve(seq2, onError) {
-        if (!identity.isSeq(seq2))
+        if (!identity2.isSeq(seq2))
           onError("Expected a sequence for this tag");
         return seq2;
       },
       createNode: (schema, obj2, ctx) => YAMLSeq.YAMLSeq.from(schema, obj2, ctx)
     };
-    exports.seq = seq;
+    exports2.seq = seq;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/string.js"(exports2) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string4 = {
@@ -29294,13 +29316,13 @@ var require_string = __commonJS({
         return stringifyString.stringifyString(item2, ctx, onComment, onChompKeep);
       }
     };
-    exports.string = string4;
+    exports2.string = string4;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/null.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -29312,13 +29334,13 @@ var require_null = __commonJS({
       resolve: () => new Scalar.Scalar(null),
       stringify: ({ source }, ctx) => typeof source === "string" && nullTag.test.test(source) ? source : ctx.options.nullStr
     };
-    exports.nullTag = nullTag;
+    exports2.nullTag = nullTag;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/bool.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -29336,13 +29358,13 @@ var require_bool = __commonJS({
         return value ? ctx.options.trueStr : ctx.options.falseStr;
       }
     };
-    exports.boolTag = boolTag;
+    exports2.boolTag = boolTag;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
     "use strict";
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -29363,13 +29385,13 @@ var require_stringifyNumber = __commonJS({
       }
       return n2;
     }
-    exports.stringifyNumber = stringifyNumber;
+    exports2.stringifyNumber = stringifyNumber;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/float.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -29407,15 +29429,15 @@ var require_float = __commonJS({
       },
       stringify: stringifyNumber.stringifyNumber
     };
-    exports.float = float;
-    exports.floatExp = floatExp;
-    exports.floatNaN = floatNaN;
+    exports2.float = float;
+    exports2.floatExp = floatExp;
+    exports2.floatNaN = floatNaN;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/int.js"(exports2) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -29452,15 +29474,15 @@ var require_int = __commonJS({
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 16, opt),
       stringify: (node2) => intStringify(node2, 16, "0x")
     };
-    exports.int = int3;
-    exports.intHex = intHex;
-    exports.intOct = intOct;
+    exports2.int = int3;
+    exports2.intHex = intHex;
+    exports2.intOct = intOct;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/core/schema.js"(exports2) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -29482,13 +29504,13 @@ var require_schema = __commonJS({
       float.floatExp,
       float.float
     ];
-    exports.schema = schema;
+    exports2.schema = schema;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/json/schema.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
     var map2 = require_map();
@@ -29549,13 +29571,13 @@ var require_schema2 = __commonJS({
       }
     };
     var schema = [map2.map, seq.seq].concat(jsonScalars, jsonError);
-    exports.schema = schema;
+    exports2.schema = schema;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -29615,25 +29637,25 @@ var require_binary = __commonJS({
         return stringifyString.stringifyString({ comment, type, value: str2 }, ctx, onComment, onChompKeep);
       }
     };
-    exports.binary = binary;
+    exports2.binary = binary;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
-      if (identity.isSeq(seq)) {
+      if (identity2.isSeq(seq)) {
         for (let i3 = 0; i3 < seq.items.length; ++i3) {
           let item2 = seq.items[i3];
-          if (identity.isPair(item2))
+          if (identity2.isPair(item2))
             continue;
-          else if (identity.isMap(item2)) {
+          else if (identity2.isMap(item2)) {
             if (item2.items.length > 1)
               onError("Each pair must have its own sequence indicator");
             const pair2 = item2.items[0] || new Pair.Pair(new Scalar.Scalar(null));
@@ -29647,7 +29669,7 @@ ${cn.comment}` : item2.comment;
             }
             item2 = pair2;
           }
-          seq.items[i3] = identity.isPair(item2) ? item2 : new Pair.Pair(item2);
+          seq.items[i3] = identity2.isPair(item2) ? item2 : new Pair.Pair(item2);
         }
       } else
         onError("Expected a sequence for this tag");
@@ -29691,17 +29713,17 @@ ${cn.comment}` : item2.comment;
       resolve: resolvePairs,
       createNode: createPairs
     };
-    exports.createPairs = createPairs;
-    exports.pairs = pairs;
-    exports.resolvePairs = resolvePairs;
+    exports2.createPairs = createPairs;
+    exports2.pairs = pairs;
+    exports2.resolvePairs = resolvePairs;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -29728,7 +29750,7 @@ var require_omap = __commonJS({
           ctx.onCreate(map2);
         for (const pair2 of this.items) {
           let key, value;
-          if (identity.isPair(pair2)) {
+          if (identity2.isPair(pair2)) {
             key = toJS.toJS(pair2.key, "", ctx);
             value = toJS.toJS(pair2.value, key, ctx);
           } else {
@@ -29758,7 +29780,7 @@ var require_omap = __commonJS({
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
-          if (identity.isScalar(key)) {
+          if (identity2.isScalar(key)) {
             if (seenKeys.includes(key.value)) {
               onError(`Ordered maps must not include duplicate keys: ${key.value}`);
             } else {
@@ -29770,14 +29792,14 @@ var require_omap = __commonJS({
       },
       createNode: (schema, iterable, ctx) => YAMLOMap.from(schema, iterable, ctx)
     };
-    exports.YAMLOMap = YAMLOMap;
-    exports.omap = omap;
+    exports2.YAMLOMap = YAMLOMap;
+    exports2.omap = omap;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -29802,14 +29824,14 @@ var require_bool2 = __commonJS({
       resolve: () => new Scalar.Scalar(false),
       stringify: boolStringify
     };
-    exports.falseTag = falseTag;
-    exports.trueTag = trueTag;
+    exports2.falseTag = falseTag;
+    exports2.trueTag = trueTag;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -29850,15 +29872,15 @@ var require_float2 = __commonJS({
       },
       stringify: stringifyNumber.stringifyNumber
     };
-    exports.float = float;
-    exports.floatExp = floatExp;
-    exports.floatNaN = floatNaN;
+    exports2.float = float;
+    exports2.floatExp = floatExp;
+    exports2.floatNaN = floatNaN;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -29928,18 +29950,18 @@ var require_int2 = __commonJS({
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 16, opt),
       stringify: (node2) => intStringify(node2, 16, "0x")
     };
-    exports.int = int3;
-    exports.intBin = intBin;
-    exports.intHex = intHex;
-    exports.intOct = intOct;
+    exports2.int = int3;
+    exports2.intBin = intBin;
+    exports2.intHex = intHex;
+    exports2.intOct = intOct;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSet = class _YAMLSet extends YAMLMap.YAMLMap {
@@ -29949,7 +29971,7 @@ var require_set = __commonJS({
       }
       add(key) {
         let pair2;
-        if (identity.isPair(key))
+        if (identity2.isPair(key))
           pair2 = key;
         else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
           pair2 = new Pair.Pair(key.key, null);
@@ -29965,7 +29987,7 @@ var require_set = __commonJS({
        */
       get(key, keepPair) {
         const pair2 = YAMLMap.findPair(this.items, key);
-        return !keepPair && identity.isPair(pair2) ? identity.isScalar(pair2.key) ? pair2.key.value : pair2.key : pair2;
+        return !keepPair && identity2.isPair(pair2) ? identity2.isScalar(pair2.key) ? pair2.key.value : pair2.key : pair2;
       }
       set(key, value) {
         if (typeof value !== "boolean")
@@ -30009,7 +30031,7 @@ var require_set = __commonJS({
       tag: "tag:yaml.org,2002:set",
       createNode: (schema, iterable, ctx) => YAMLSet.from(schema, iterable, ctx),
       resolve(map2, onError) {
-        if (identity.isMap(map2)) {
+        if (identity2.isMap(map2)) {
           if (map2.hasAllNullValues(true))
             return Object.assign(new YAMLSet(), map2);
           else
@@ -30019,14 +30041,14 @@ var require_set = __commonJS({
         return map2;
       }
     };
-    exports.YAMLSet = YAMLSet;
-    exports.set = set2;
+    exports2.YAMLSet = YAMLSet;
+    exports2.set = set2;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str2, asBigInt) {
@@ -30106,15 +30128,15 @@ var require_timestamp = __commonJS({
       },
       stringify: ({ value }) => value?.toISOString().replace(/(T00:00:00)?\.000Z$/, "") ?? ""
     };
-    exports.floatTime = floatTime;
-    exports.intTime = intTime;
-    exports.timestamp = timestamp;
+    exports2.floatTime = floatTime;
+    exports2.intTime = intTime;
+    exports2.timestamp = timestamp;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -30152,13 +30174,13 @@ var require_schema3 = __commonJS({
       timestamp.floatTime,
       timestamp.timestamp
     ];
-    exports.schema = schema;
+    exports2.schema = schema;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/tags.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/tags.js"(exports2) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -30245,16 +30267,16 @@ var require_tags = __commonJS({
         return tags2;
       }, []);
     }
-    exports.coreKnownTags = coreKnownTags;
-    exports.getTags = getTags;
+    exports2.coreKnownTags = coreKnownTags;
+    exports2.getTags = getTags;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var map2 = require_map();
     var seq = require_seq();
     var string4 = require_string();
@@ -30267,9 +30289,9 @@ var require_Schema = __commonJS({
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
         this.tags = tags.getTags(customTags, this.name, merge3);
         this.toStringOptions = toStringDefaults ?? null;
-        Object.defineProperty(this, identity.MAP, { value: map2.map });
-        Object.defineProperty(this, identity.SCALAR, { value: string4.string });
-        Object.defineProperty(this, identity.SEQ, { value: seq.seq });
+        Object.defineProperty(this, identity2.MAP, { value: map2.map });
+        Object.defineProperty(this, identity2.SCALAR, { value: string4.string });
+        Object.defineProperty(this, identity2.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
       clone() {
@@ -30278,21 +30300,21 @@ var require_Schema = __commonJS({
         return copy;
       }
     };
-    exports.Schema = Schema;
+    exports2.Schema = Schema;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
-    function stringifyDocument(doc, options) {
+    function stringifyDocument(doc, options2) {
       const lines = [];
-      let hasDirectives = options.directives === true;
-      if (options.directives !== false && doc.directives) {
+      let hasDirectives = options2.directives === true;
+      if (options2.directives !== false && doc.directives) {
         const dir = doc.directives.toString(doc);
         if (dir) {
           lines.push(dir);
@@ -30302,7 +30324,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify.createStringifyContext(doc, options);
+      const ctx = stringify.createStringifyContext(doc, options2);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -30313,7 +30335,7 @@ var require_stringifyDocument = __commonJS({
       let chompKeep = false;
       let contentComment = null;
       if (doc.contents) {
-        if (identity.isNode(doc.contents)) {
+        if (identity2.isNode(doc.contents)) {
           if (doc.contents.spaceBefore && hasDirectives)
             lines.push("");
           if (doc.contents.commentBefore) {
@@ -30358,17 +30380,17 @@ var require_stringifyDocument = __commonJS({
       }
       return lines.join("\n") + "\n";
     }
-    exports.stringifyDocument = stringifyDocument;
+    exports2.stringifyDocument = stringifyDocument;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/Document.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/Document.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
     var Collection2 = require_Collection();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var toJS = require_toJS();
     var Schema = require_Schema();
@@ -30378,17 +30400,17 @@ var require_Document = __commonJS({
     var createNode = require_createNode();
     var directives = require_directives();
     var Document = class _Document {
-      constructor(value, replacer, options) {
+      constructor(value, replacer, options2) {
         this.commentBefore = null;
         this.comment = null;
         this.errors = [];
         this.warnings = [];
-        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.DOC });
+        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.DOC });
         let _replacer = null;
         if (typeof replacer === "function" || Array.isArray(replacer)) {
           _replacer = replacer;
-        } else if (options === void 0 && replacer) {
-          options = replacer;
+        } else if (options2 === void 0 && replacer) {
+          options2 = replacer;
           replacer = void 0;
         }
         const opt = Object.assign({
@@ -30400,17 +30422,17 @@ var require_Document = __commonJS({
           stringKeys: false,
           uniqueKeys: true,
           version: "1.2"
-        }, options);
+        }, options2);
         this.options = opt;
         let { version: version2 } = opt;
-        if (options?._directives) {
-          this.directives = options._directives.atDocument();
+        if (options2?._directives) {
+          this.directives = options2._directives.atDocument();
           if (this.directives.yaml.explicit)
             version2 = this.directives.yaml.version;
         } else
           this.directives = new directives.Directives({ version: version2 });
-        this.setSchema(version2, options);
-        this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
+        this.setSchema(version2, options2);
+        this.contents = value === void 0 ? null : this.createNode(value, _replacer, options2);
       }
       /**
        * Create a deep copy of this Document and its contents.
@@ -30419,7 +30441,7 @@ var require_Document = __commonJS({
        */
       clone() {
         const copy = Object.create(_Document.prototype, {
-          [identity.NODE_TYPE]: { value: identity.DOC }
+          [identity2.NODE_TYPE]: { value: identity2.DOC }
         });
         copy.commentBefore = this.commentBefore;
         copy.comment = this.comment;
@@ -30429,7 +30451,7 @@ var require_Document = __commonJS({
         if (this.directives)
           copy.directives = this.directives.clone();
         copy.schema = this.schema.clone();
-        copy.contents = identity.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
+        copy.contents = identity2.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -30461,7 +30483,7 @@ var require_Document = __commonJS({
         }
         return new Alias.Alias(node2.anchor);
       }
-      createNode(value, replacer, options) {
+      createNode(value, replacer, options2) {
         let _replacer = void 0;
         if (typeof replacer === "function") {
           value = replacer.call({ "": value }, "", value);
@@ -30472,11 +30494,11 @@ var require_Document = __commonJS({
           if (asStr.length > 0)
             replacer = replacer.concat(asStr);
           _replacer = replacer;
-        } else if (options === void 0 && replacer) {
-          options = replacer;
+        } else if (options2 === void 0 && replacer) {
+          options2 = replacer;
           replacer = void 0;
         }
-        const { aliasDuplicateObjects, anchorPrefix: anchorPrefix2, flow, keepUndefined, onTagObj, tag } = options ?? {};
+        const { aliasDuplicateObjects, anchorPrefix: anchorPrefix2, flow, keepUndefined, onTagObj, tag } = options2 ?? {};
         const { onAnchor, setAnchors, sourceObjects } = anchors.createNodeAnchors(
           this,
           // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
@@ -30492,7 +30514,7 @@ var require_Document = __commonJS({
           sourceObjects
         };
         const node2 = createNode.createNode(value, tag, ctx);
-        if (flow && identity.isCollection(node2))
+        if (flow && identity2.isCollection(node2))
           node2.flow = true;
         setAnchors();
         return node2;
@@ -30501,9 +30523,9 @@ var require_Document = __commonJS({
        * Convert a key and a value into a `Pair` using the current schema,
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
-      createPair(key, value, options = {}) {
-        const k2 = this.createNode(key, null, options);
-        const v2 = this.createNode(value, null, options);
+      createPair(key, value, options2 = {}) {
+        const k2 = this.createNode(key, null, options2);
+        const v2 = this.createNode(value, null, options2);
         return new Pair.Pair(k2, v2);
       }
       /**
@@ -30532,7 +30554,7 @@ var require_Document = __commonJS({
        * `true` (collections are always returned intact).
        */
       get(key, keepScalar) {
-        return identity.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+        return identity2.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
@@ -30541,14 +30563,14 @@ var require_Document = __commonJS({
        */
       getIn(path, keepScalar) {
         if (Collection2.isEmptyPath(path))
-          return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
+          return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
+        return identity2.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
        */
       has(key) {
-        return identity.isCollection(this.contents) ? this.contents.has(key) : false;
+        return identity2.isCollection(this.contents) ? this.contents.has(key) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
@@ -30556,7 +30578,7 @@ var require_Document = __commonJS({
       hasIn(path) {
         if (Collection2.isEmptyPath(path))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path) : false;
+        return identity2.isCollection(this.contents) ? this.contents.hasIn(path) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -30589,7 +30611,7 @@ var require_Document = __commonJS({
        *
        * Overrides all previously set schema options.
        */
-      setSchema(version2, options = {}) {
+      setSchema(version2, options2 = {}) {
         if (typeof version2 === "number")
           version2 = String(version2);
         let opt;
@@ -30619,10 +30641,10 @@ var require_Document = __commonJS({
             throw new Error(`Expected '1.1', '1.2' or null as first argument, but found: ${sv}`);
           }
         }
-        if (options.schema instanceof Object)
-          this.schema = options.schema;
+        if (options2.schema instanceof Object)
+          this.schema = options2.schema;
         else if (opt)
-          this.schema = new Schema.Schema(Object.assign(opt, options));
+          this.schema = new Schema.Schema(Object.assign(opt, options2));
         else
           throw new Error(`With a null YAML version, the { schema: Schema } option is required`);
       }
@@ -30652,28 +30674,28 @@ var require_Document = __commonJS({
         return this.toJS({ json: true, jsonArg, mapAsMap: false, onAnchor });
       }
       /** A YAML representation of the document. */
-      toString(options = {}) {
+      toString(options2 = {}) {
         if (this.errors.length > 0)
           throw new Error("Document with errors cannot be stringified");
-        if ("indent" in options && (!Number.isInteger(options.indent) || Number(options.indent) <= 0)) {
-          const s2 = JSON.stringify(options.indent);
+        if ("indent" in options2 && (!Number.isInteger(options2.indent) || Number(options2.indent) <= 0)) {
+          const s2 = JSON.stringify(options2.indent);
           throw new Error(`"indent" option must be a positive integer, not ${s2}`);
         }
-        return stringifyDocument.stringifyDocument(this, options);
+        return stringifyDocument.stringifyDocument(this, options2);
       }
     };
     function assertCollection(contents) {
-      if (identity.isCollection(contents))
+      if (identity2.isCollection(contents))
         return true;
       throw new Error("Expected a YAML collection as document contents");
     }
-    exports.Document = Document;
+    exports2.Document = Document;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/errors.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
@@ -30729,16 +30751,16 @@ ${pointer}
 `;
       }
     };
-    exports.YAMLError = YAMLError;
-    exports.YAMLParseError = YAMLParseError;
-    exports.YAMLWarning = YAMLWarning;
-    exports.prettifyError = prettifyError2;
+    exports2.YAMLError = YAMLError;
+    exports2.YAMLParseError = YAMLParseError;
+    exports2.YAMLWarning = YAMLWarning;
+    exports2.prettifyError = prettifyError2;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -30866,13 +30888,13 @@ var require_resolve_props = __commonJS({
         start: start ?? end
       };
     }
-    exports.resolveProps = resolveProps;
+    exports2.resolveProps = resolveProps;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -30908,13 +30930,13 @@ var require_util_contains_newline = __commonJS({
           return true;
       }
     }
-    exports.containsNewline = containsNewline;
+    exports2.containsNewline = containsNewline;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -30926,29 +30948,29 @@ var require_util_flow_indent_check = __commonJS({
         }
       }
     }
-    exports.flowIndentCheck = flowIndentCheck;
+    exports2.flowIndentCheck = flowIndentCheck;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     function mapIncludes(ctx, items, search) {
       const { uniqueKeys } = ctx.options;
       if (uniqueKeys === false)
         return false;
-      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a2, b3) => a2 === b3 || identity.isScalar(a2) && identity.isScalar(b3) && a2.value === b3.value;
+      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a2, b3) => a2 === b3 || identity2.isScalar(a2) && identity2.isScalar(b3) && a2.value === b3.value;
       return items.some((pair2) => isEqual(pair2.key, search));
     }
-    exports.mapIncludes = mapIncludes;
+    exports2.mapIncludes = mapIncludes;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -31050,13 +31072,13 @@ var require_resolve_block_map = __commonJS({
       map2.range = [bm.offset, offset, commentEnd ?? offset];
       return map2;
     }
-    exports.resolveBlockMap = resolveBlockMap;
+    exports2.resolveBlockMap = resolveBlockMap;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -31101,13 +31123,13 @@ var require_resolve_block_seq = __commonJS({
       seq.range = [bs.offset, offset, commentEnd ?? offset];
       return seq;
     }
-    exports.resolveBlockSeq = resolveBlockSeq;
+    exports2.resolveBlockSeq = resolveBlockSeq;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -31144,15 +31166,15 @@ var require_resolve_end = __commonJS({
       }
       return { comment, offset };
     }
-    exports.resolveEnd = resolveEnd;
+    exports2.resolveEnd = resolveEnd;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -31231,7 +31253,7 @@ var require_resolve_flow_collection = __commonJS({
             }
             if (prevItemComment) {
               let prev = coll.items[coll.items.length - 1];
-              if (identity.isPair(prev))
+              if (identity2.isPair(prev))
                 prev = prev.value ?? prev.key;
               if (prev.comment)
                 prev.comment += "\n" + prevItemComment;
@@ -31338,15 +31360,15 @@ var require_resolve_flow_collection = __commonJS({
       }
       return coll;
     }
-    exports.resolveFlowCollection = resolveFlowCollection;
+    exports2.resolveFlowCollection = resolveFlowCollection;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -31396,20 +31418,20 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      const node2 = identity2.isNode(res) ? res : new Scalar.Scalar(res);
       node2.range = coll.range;
       node2.tag = tagName;
       if (tag?.format)
         node2.format = tag.format;
       return node2;
     }
-    exports.composeCollection = composeCollection;
+    exports2.composeCollection = composeCollection;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -31586,13 +31608,13 @@ var require_resolve_block_scalar = __commonJS({
         lines.push([split[i3], split[i3 + 1]]);
       return lines;
     }
-    exports.resolveBlockScalar = resolveBlockScalar;
+    exports2.resolveBlockScalar = resolveBlockScalar;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -31807,15 +31829,15 @@ var require_resolve_flow_scalar = __commonJS({
         return raw;
       }
     }
-    exports.resolveFlowScalar = resolveFlowScalar;
+    exports2.resolveFlowScalar = resolveFlowScalar;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -31824,17 +31846,17 @@ var require_compose_scalar = __commonJS({
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
-        tag = ctx.schema[identity.SCALAR];
+        tag = ctx.schema[identity2.SCALAR];
       } else if (tagName)
         tag = findScalarTagByName(ctx.schema, value, tagName, tagToken, onError);
       else if (token.type === "scalar")
         tag = findScalarTagByTest(ctx, value, token, onError);
       else
-        tag = ctx.schema[identity.SCALAR];
+        tag = ctx.schema[identity2.SCALAR];
       let scalar;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar = identity2.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error62) {
         const msg = error62 instanceof Error ? error62.message : String(error62);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
@@ -31854,7 +31876,7 @@ var require_compose_scalar = __commonJS({
     }
     function findScalarTagByName(schema, value, tagName, tagToken, onError) {
       if (tagName === "!")
-        return schema[identity.SCALAR];
+        return schema[identity2.SCALAR];
       const matchWithTest = [];
       for (const tag of schema.tags) {
         if (!tag.collection && tag.tag === tagName) {
@@ -31873,12 +31895,12 @@ var require_compose_scalar = __commonJS({
         return kt;
       }
       onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
-      return schema[identity.SCALAR];
+      return schema[identity2.SCALAR];
     }
     function findScalarTagByTest({ atKey, directives, schema }, value, token, onError) {
-      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity.SCALAR];
+      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity2.SCALAR];
       if (schema.compat) {
-        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
+        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity2.SCALAR];
         if (tag.tag !== compat.tag) {
           const ts = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
@@ -31888,13 +31910,13 @@ var require_compose_scalar = __commonJS({
       }
       return tag;
     }
-    exports.composeScalar = composeScalar;
+    exports2.composeScalar = composeScalar;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -31918,16 +31940,16 @@ var require_util_empty_scalar_position = __commonJS({
       }
       return offset;
     }
-    exports.emptyScalarPosition = emptyScalarPosition;
+    exports2.emptyScalarPosition = emptyScalarPosition;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var composeCollection = require_compose_collection();
     var composeScalar = require_compose_scalar();
     var resolveEnd = require_resolve_end();
@@ -31973,7 +31995,7 @@ var require_compose_node = __commonJS({
       node2 ?? (node2 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
       if (anchor2 && node2.anchor === "")
         onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
+      if (atKey && ctx.options.stringKeys && (!identity2.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
       }
@@ -32010,34 +32032,34 @@ var require_compose_node = __commonJS({
       }
       return node2;
     }
-    function composeAlias({ options }, { offset, source, end }, onError) {
+    function composeAlias({ options: options2 }, { offset, source, end }, onError) {
       const alias = new Alias.Alias(source.substring(1));
       if (alias.source === "")
         onError(offset, "BAD_ALIAS", "Alias cannot be an empty string");
       if (alias.source.endsWith(":"))
         onError(offset + source.length - 1, "BAD_ALIAS", "Alias ending in : is ambiguous", true);
       const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end, valueEnd, options.strict, onError);
+      const re = resolveEnd.resolveEnd(end, valueEnd, options2.strict, onError);
       alias.range = [offset, valueEnd, re.offset];
       if (re.comment)
         alias.comment = re.comment;
       return alias;
     }
-    exports.composeEmptyNode = composeEmptyNode;
-    exports.composeNode = composeNode;
+    exports2.composeEmptyNode = composeEmptyNode;
+    exports2.composeNode = composeNode;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
-    function composeDoc(options, directives, { offset, start, value, end }, onError) {
-      const opts = Object.assign({ _directives: directives }, options);
+    function composeDoc(options2, directives, { offset, start, value, end }, onError) {
+      const opts = Object.assign({ _directives: directives }, options2);
       const doc = new Document.Document(void 0, opts);
       const ctx = {
         atKey: false,
@@ -32067,19 +32089,19 @@ var require_compose_doc = __commonJS({
       doc.range = [offset, contentEnd, re.offset];
       return doc;
     }
-    exports.composeDoc = composeDoc;
+    exports2.composeDoc = composeDoc;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/composer.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/composer.js"(exports2) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
     var Document = require_Document();
     var errors = require_errors();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var composeDoc = require_compose_doc();
     var resolveEnd = require_resolve_end();
     function getErrorPos(src) {
@@ -32116,7 +32138,7 @@ var require_composer = __commonJS({
       return { comment, afterEmptyLine };
     }
     var Composer = class {
-      constructor(options = {}) {
+      constructor(options2 = {}) {
         this.doc = null;
         this.atDirectives = false;
         this.prelude = [];
@@ -32129,8 +32151,8 @@ var require_composer = __commonJS({
           else
             this.errors.push(new errors.YAMLParseError(pos, code, message));
         };
-        this.directives = new directives.Directives({ version: options.version || "1.2" });
-        this.options = options;
+        this.directives = new directives.Directives({ version: options2.version || "1.2" });
+        this.options = options2;
       }
       decorate(doc, afterDoc) {
         const { comment, afterEmptyLine } = parsePrelude(this.prelude);
@@ -32141,9 +32163,9 @@ var require_composer = __commonJS({
 ${comment}` : comment;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
             doc.commentBefore = comment;
-          } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
+          } else if (identity2.isCollection(dc) && !dc.flow && dc.items.length > 0) {
             let it = dc.items[0];
-            if (identity.isPair(it))
+            if (identity2.isPair(it))
               it = it.key;
             const cb = it.commentBefore;
             it.commentBefore = cb ? `${comment}
@@ -32275,13 +32297,13 @@ ${end.comment}` : end.comment;
         }
       }
     };
-    exports.Composer = Composer;
+    exports2.Composer = Composer;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -32458,15 +32480,15 @@ var require_cst_scalar = __commonJS({
         }
       }
     }
-    exports.createScalarToken = createScalarToken;
-    exports.resolveAsScalar = resolveAsScalar;
-    exports.setScalarValue = setScalarValue;
+    exports2.createScalarToken = createScalarToken;
+    exports2.resolveAsScalar = resolveAsScalar;
+    exports2.setScalarValue = setScalarValue;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -32521,13 +32543,13 @@ var require_cst_stringify = __commonJS({
         res += stringifyToken(value);
       return res;
     }
-    exports.stringify = stringify;
+    exports2.stringify = stringify;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -32583,13 +32605,13 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item2, path) : ctrl;
     }
-    exports.visit = visit2;
+    exports2.visit = visit2;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst.js"(exports2) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -32673,25 +32695,25 @@ var require_cst = __commonJS({
       }
       return null;
     }
-    exports.createScalarToken = cstScalar.createScalarToken;
-    exports.resolveAsScalar = cstScalar.resolveAsScalar;
-    exports.setScalarValue = cstScalar.setScalarValue;
-    exports.stringify = cstStringify.stringify;
-    exports.visit = cstVisit.visit;
-    exports.BOM = BOM;
-    exports.DOCUMENT = DOCUMENT;
-    exports.FLOW_END = FLOW_END;
-    exports.SCALAR = SCALAR;
-    exports.isCollection = isCollection;
-    exports.isScalar = isScalar2;
-    exports.prettyToken = prettyToken;
-    exports.tokenType = tokenType;
+    exports2.createScalarToken = cstScalar.createScalarToken;
+    exports2.resolveAsScalar = cstScalar.resolveAsScalar;
+    exports2.setScalarValue = cstScalar.setScalarValue;
+    exports2.stringify = cstStringify.stringify;
+    exports2.visit = cstVisit.visit;
+    exports2.BOM = BOM;
+    exports2.DOCUMENT = DOCUMENT;
+    exports2.FLOW_END = FLOW_END;
+    exports2.SCALAR = SCALAR;
+    exports2.isCollection = isCollection;
+    exports2.isScalar = isScalar2;
+    exports2.prettyToken = prettyToken;
+    exports2.tokenType = tokenType;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -33274,13 +33296,13 @@ var require_lexer = __commonJS({
         return yield* this.pushToIndex(i3, false);
       }
     };
-    exports.Lexer = Lexer2;
+    exports2.Lexer = Lexer2;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/line-counter.js"(exports2) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -33305,13 +33327,13 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter2;
+    exports2.LineCounter = LineCounter2;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/parser.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/parser.js"(exports2) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -34179,30 +34201,30 @@ var require_parser = __commonJS({
         }
       }
     };
-    exports.Parser = Parser2;
+    exports2.Parser = Parser2;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/public-api.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/public-api.js"(exports2) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
     var errors = require_errors();
     var log = require_log();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var lineCounter = require_line_counter();
-    var parser = require_parser();
-    function parseOptions(options) {
-      const prettyErrors = options.prettyErrors !== false;
-      const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
+    var parser2 = require_parser();
+    function parseOptions(options2) {
+      const prettyErrors = options2.prettyErrors !== false;
+      const lineCounter$1 = options2.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments(source, options = {}) {
-      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
-      const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
-      const composer$1 = new composer.Composer(options);
+    function parseAllDocuments(source, options2 = {}) {
+      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2);
+      const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
+      const composer$1 = new composer.Composer(options2);
       const docs = Array.from(composer$1.compose(parser$1.parse(source)));
       if (prettyErrors && lineCounter2)
         for (const doc of docs) {
@@ -34213,10 +34235,10 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument2(source, options = {}) {
-      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
-      const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
-      const composer$1 = new composer.Composer(options);
+    function parseDocument2(source, options2 = {}) {
+      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2);
+      const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
+      const composer$1 = new composer.Composer(options2);
       let doc = null;
       for (const _doc of composer$1.compose(parser$1.parse(source), true, source.length)) {
         if (!doc)
@@ -34232,14 +34254,14 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse5(src, reviver, options) {
+    function parse5(src, reviver, options2) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
-      } else if (options === void 0 && reviver && typeof reviver === "object") {
-        options = reviver;
+      } else if (options2 === void 0 && reviver && typeof reviver === "object") {
+        options2 = reviver;
       }
-      const doc = parseDocument2(src, options);
+      const doc = parseDocument2(src, options2);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -34249,47 +34271,47 @@ var require_public_api = __commonJS({
         else
           doc.errors = [];
       }
-      return doc.toJS(Object.assign({ reviver: _reviver }, options));
+      return doc.toJS(Object.assign({ reviver: _reviver }, options2));
     }
-    function stringify(value, replacer, options) {
+    function stringify(value, replacer, options2) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
-      } else if (options === void 0 && replacer) {
-        options = replacer;
+      } else if (options2 === void 0 && replacer) {
+        options2 = replacer;
       }
-      if (typeof options === "string")
-        options = options.length;
-      if (typeof options === "number") {
-        const indent = Math.round(options);
-        options = indent < 1 ? void 0 : indent > 8 ? { indent: 8 } : { indent };
+      if (typeof options2 === "string")
+        options2 = options2.length;
+      if (typeof options2 === "number") {
+        const indent = Math.round(options2);
+        options2 = indent < 1 ? void 0 : indent > 8 ? { indent: 8 } : { indent };
       }
       if (value === void 0) {
-        const { keepUndefined } = options ?? replacer ?? {};
+        const { keepUndefined } = options2 ?? replacer ?? {};
         if (!keepUndefined)
           return void 0;
       }
-      if (identity.isDocument(value) && !_replacer)
-        return value.toString(options);
-      return new Document.Document(value, _replacer, options).toString(options);
+      if (identity2.isDocument(value) && !_replacer)
+        return value.toString(options2);
+      return new Document.Document(value, _replacer, options2).toString(options2);
     }
-    exports.parse = parse5;
-    exports.parseAllDocuments = parseAllDocuments;
-    exports.parseDocument = parseDocument2;
-    exports.stringify = stringify;
+    exports2.parse = parse5;
+    exports2.parseAllDocuments = parseAllDocuments;
+    exports2.parseDocument = parseDocument2;
+    exports2.stringify = stringify;
   }
 });
 
 // node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js"(exports) {
+  "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js"(exports2) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
     var Schema = require_Schema();
     var errors = require_errors();
     var Alias = require_Alias();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
@@ -34297,38 +34319,38 @@ var require_dist = __commonJS({
     var cst = require_cst();
     var lexer = require_lexer();
     var lineCounter = require_line_counter();
-    var parser = require_parser();
+    var parser2 = require_parser();
     var publicApi = require_public_api();
     var visit2 = require_visit();
-    exports.Composer = composer.Composer;
-    exports.Document = Document.Document;
-    exports.Schema = Schema.Schema;
-    exports.YAMLError = errors.YAMLError;
-    exports.YAMLParseError = errors.YAMLParseError;
-    exports.YAMLWarning = errors.YAMLWarning;
-    exports.Alias = Alias.Alias;
-    exports.isAlias = identity.isAlias;
-    exports.isCollection = identity.isCollection;
-    exports.isDocument = identity.isDocument;
-    exports.isMap = identity.isMap;
-    exports.isNode = identity.isNode;
-    exports.isPair = identity.isPair;
-    exports.isScalar = identity.isScalar;
-    exports.isSeq = identity.isSeq;
-    exports.Pair = Pair.Pair;
-    exports.Scalar = Scalar.Scalar;
-    exports.YAMLMap = YAMLMap.YAMLMap;
-    exports.YAMLSeq = YAMLSeq.YAMLSeq;
-    exports.CST = cst;
-    exports.Lexer = lexer.Lexer;
-    exports.LineCounter = lineCounter.LineCounter;
-    exports.Parser = parser.Parser;
-    exports.parse = publicApi.parse;
-    exports.parseAllDocuments = publicApi.parseAllDocuments;
-    exports.parseDocument = publicApi.parseDocument;
-    exports.stringify = publicApi.stringify;
-    exports.visit = visit2.visit;
-    exports.visitAsync = visit2.visitAsync;
+    exports2.Composer = composer.Composer;
+    exports2.Document = Document.Document;
+    exports2.Schema = Schema.Schema;
+    exports2.YAMLError = errors.YAMLError;
+    exports2.YAMLParseError = errors.YAMLParseError;
+    exports2.YAMLWarning = errors.YAMLWarning;
+    exports2.Alias = Alias.Alias;
+    exports2.isAlias = identity2.isAlias;
+    exports2.isCollection = identity2.isCollection;
+    exports2.isDocument = identity2.isDocument;
+    exports2.isMap = identity2.isMap;
+    exports2.isNode = identity2.isNode;
+    exports2.isPair = identity2.isPair;
+    exports2.isScalar = identity2.isScalar;
+    exports2.isSeq = identity2.isSeq;
+    exports2.Pair = Pair.Pair;
+    exports2.Scalar = Scalar.Scalar;
+    exports2.YAMLMap = YAMLMap.YAMLMap;
+    exports2.YAMLSeq = YAMLSeq.YAMLSeq;
+    exports2.CST = cst;
+    exports2.Lexer = lexer.Lexer;
+    exports2.LineCounter = lineCounter.LineCounter;
+    exports2.Parser = parser2.Parser;
+    exports2.parse = publicApi.parse;
+    exports2.parseAllDocuments = publicApi.parseAllDocuments;
+    exports2.parseDocument = publicApi.parseDocument;
+    exports2.stringify = publicApi.stringify;
+    exports2.visit = visit2.visit;
+    exports2.visitAsync = visit2.visitAsync;
   }
 });
 
@@ -34914,7 +34936,7 @@ async function analyseUnits(snapshot, units, allUnits, reader, parseCache, onAna
       if (round === 0) {
         if (++sinceYield >= YIELD_EVERY_UNITS) {
           sinceYield = 0;
-          await new Promise((resolve15) => setImmediate(resolve15));
+          await new Promise((resolve16) => setImmediate(resolve16));
         }
         for (const blob of blobs) {
           const arriving = arrivals.get(blob);
@@ -35808,12 +35830,12 @@ var init_cache = __esm({
 });
 
 // packages/change-detector/src/errors.ts
-function detectError(code, message, options = {}) {
+function detectError(code, message, options2 = {}) {
   return new GantryError(code, message, {
-    hint: options.hint,
-    cause: options.cause,
+    hint: options2.hint,
+    cause: options2.cause,
     exitCode: DETECT_EXIT_CODES[code],
-    ...options.file ? { location: { file: options.file } } : {}
+    ...options2.file ? { location: { file: options2.file } } : {}
   });
 }
 var DETECT_EXIT_CODES;
@@ -36014,9 +36036,9 @@ var init_git = __esm({
        * their merge-base (git computes it: no `merge-base` process to wait for first); git refuses when there
        * are several merge-bases.
        */
-      async diffTree(base, head, options = {}) {
+      async diffTree(base, head, options2 = {}) {
         const args = ["diff-tree", "-r", "-z", "-M", "--no-commit-id", "--no-abbrev", "--raw"];
-        if (options.fromMergeBase) args.push("--merge-base");
+        if (options2.fromMergeBase) args.push("--merge-base");
         const out = await this.run([...args, base, head]);
         return parseRawDiff(out);
       }
@@ -36409,17 +36431,17 @@ var init_head_records = __esm({
 });
 
 // packages/change-detector/src/detect.ts
-async function detectChanges(options) {
+async function detectChanges(options2) {
   const started = performance.now();
-  const event = options.event ?? "pull_request";
-  validateOptions(options, event);
-  const useCache = options.cache !== false;
+  const event = options2.event ?? "pull_request";
+  validateOptions(options2, event);
+  const useCache = options2.cache !== false;
   const {
     repo,
     commits: [requestedBase, head]
-  } = await GitRepository.openAndResolve(options.repo, [
-    { ref: options.base, role: "base" },
-    { ref: options.head, role: "head" }
+  } = await GitRepository.openAndResolve(options2.repo, [
+    { ref: options2.base, role: "base" },
+    { ref: options2.head, role: "head" }
   ]);
   let listPromise = useCache && hasCache(repo.commonDir) ? void 0 : repo.listTree(head);
   listPromise?.catch(() => void 0);
@@ -36521,11 +36543,11 @@ async function detectChanges(options) {
     reader.close();
   }
 }
-function validateOptions(options, event) {
+function validateOptions(options2, event) {
   const usage2 = (message) => new GantryError("DETECT_USAGE", message, { exitCode: 2, hint: "see `gantry detect --help`" });
-  if (typeof options.repo !== "string" || options.repo === "") throw usage2("repo must be a directory path");
-  if (typeof options.base !== "string" || options.base === "") throw usage2("base must be a git ref");
-  if (typeof options.head !== "string" || options.head === "") throw usage2("head must be a git ref");
+  if (typeof options2.repo !== "string" || options2.repo === "") throw usage2("repo must be a directory path");
+  if (typeof options2.base !== "string" || options2.base === "") throw usage2("base must be a git ref");
+  if (typeof options2.head !== "string" || options2.head === "") throw usage2("head must be a git ref");
   if (event !== "pull_request" && event !== "push") throw usage2(`event must be pull_request or push, not '${event}'`);
 }
 async function reusableUnits(repo, cached2, head, headUnitCount, idOf) {
@@ -36666,14 +36688,14 @@ var init_summary = __esm({
 });
 
 // packages/change-detector/src/unit-reads.ts
-async function readsOfUnits(options) {
+async function readsOfUnits(options2) {
   const {
     repo,
     commits: [commit]
-  } = await GitRepository.openAndResolve(options.repo, [{ ref: options.commit, role: "head" }]);
+  } = await GitRepository.openAndResolve(options2.repo, [{ ref: options2.commit, role: "head" }]);
   const tree = await repo.listTree(commit);
   const allUnits = unitsOfTree(tree).head;
-  const present = [...new Set(options.units)].filter((unit) => allUnits.has(unit)).sort();
+  const present = [...new Set(options2.units)].filter((unit) => allUnits.has(unit)).sort();
   const found = /* @__PURE__ */ new Map();
   const reader = repo.openBlobReader();
   try {
@@ -36683,7 +36705,7 @@ async function readsOfUnits(options) {
   } finally {
     reader.close();
   }
-  return options.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], problems: [] });
+  return options2.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], problems: [] });
 }
 var init_unit_reads = __esm({
   "packages/change-detector/src/unit-reads.ts"() {
@@ -36710,7 +36732,7 @@ var init_src3 = __esm({
 // packages/classifier/src/git.ts
 import { execFile, spawn as spawn2 } from "node:child_process";
 function git(repo, args) {
-  return new Promise((resolve15, reject) => {
+  return new Promise((resolve16, reject) => {
     execFile(
       "git",
       args,
@@ -36724,7 +36746,7 @@ function git(repo, args) {
             })
           );
         } else {
-          resolve15(stdout);
+          resolve16(stdout);
         }
       }
     );
@@ -36739,7 +36761,7 @@ async function listTreeFiles(repo, ref, directories) {
 }
 function readTreeFiles(repo, ref, paths) {
   if (paths.length === 0) return Promise.resolve(/* @__PURE__ */ new Map());
-  return new Promise((resolve15, reject) => {
+  return new Promise((resolve16, reject) => {
     const child = spawn2("git", ["cat-file", "--batch"], { cwd: repo, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } });
     const chunks = [];
     child.stdout.on("data", (chunk) => chunks.push(chunk));
@@ -36761,7 +36783,7 @@ function readTreeFiles(repo, ref, paths) {
         files.set(path, output2.subarray(offset, offset + Number(size)).toString("utf8"));
         offset += Number(size) + 1;
       }
-      resolve15(files);
+      resolve16(files);
     });
     child.stdin.end(paths.map((path) => `${ref}^{commit}:${path}
 `).join(""));
@@ -36951,8 +36973,8 @@ function parseYamlDocument(text, file2) {
       hint: "fix the YAML syntax at that line"
     });
   }
-  const locate = (path, options) => {
-    const offset = findOffset(document.contents, path, options?.key ?? false);
+  const locate = (path, options2) => {
+    const offset = findOffset(document.contents, path, options2?.key ?? false);
     if (offset === void 0) return void 0;
     const position = lineCounter.linePos(offset);
     return { line: position.line, column: position.col };
@@ -37265,11 +37287,11 @@ function parseConfigFiles(files) {
   if (legacy) return { config: parseGruntworkConfigYaml(legacy.text, legacy.path), source: "gruntwork-yaml", files: [legacy.path] };
   return { config: defaultConfig(), source: "default", files: [] };
 }
-async function loadConfig(options) {
-  const candidates = (await listTreeFiles(options.repo, options.ref, [".gantry", ".gruntwork"])).filter(
+async function loadConfig(options2) {
+  const candidates = (await listTreeFiles(options2.repo, options2.ref, [".gantry", ".gruntwork"])).filter(
     (path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/\n]+\.hcl|config\.ya?ml)$/.test(path)
   );
-  const texts = await readTreeFiles(options.repo, options.ref, candidates);
+  const texts = await readTreeFiles(options2.repo, options2.ref, candidates);
   return parseConfigFiles([...texts].map(([path, text]) => ({ path, text })));
 }
 var init_load_config = __esm({
@@ -37293,28 +37315,28 @@ function isChangeClassifier(value) {
   const candidate = value;
   return candidate["specificationVersion"] === "v1" && typeof candidate["name"] === "string" && candidate["name"] !== "" && typeof candidate["classify"] === "function";
 }
-async function loadClassifierPlugins(names, options) {
+async function loadClassifierPlugins(names, options2) {
   const plugins = [];
   for (const name of names) {
-    const url2 = resolvePluginModule(name, options.repo, options.configFile);
-    let module;
+    const url2 = resolvePluginModule(name, options2.repo, options2.configFile);
+    let module2;
     try {
-      module = await import(url2);
+      module2 = await import(url2);
     } catch (error62) {
       throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${error62.message}`, {
-        ...options.configFile ? { location: { file: options.configFile } } : {},
+        ...options2.configFile ? { location: { file: options2.configFile } } : {},
         hint: "fix the plugin module, or remove it from `classifiers`",
         cause: error62
       });
     }
-    let candidate = module["default"] ?? module["classifier"];
+    let candidate = module2["default"] ?? module2["classifier"];
     if (typeof candidate === "function") candidate = await candidate();
     if (!isChangeClassifier(candidate)) {
       throw classifierError(
         "CONFIG_PLUGIN_INVALID",
         `classifier plugin '${name}' does not export a ChangeClassifier (needs specificationVersion "v1", a name and classify())`,
         {
-          ...options.configFile ? { location: { file: options.configFile } } : {},
+          ...options2.configFile ? { location: { file: options2.configFile } } : {},
           hint: 'export default { specificationVersion: "v1", name: "...", classify(file, context) { ... } }'
         }
       );
@@ -37349,10 +37371,10 @@ function resolveEsmPackage(name, from) {
     if (dirname2(dir) === dir) return void 0;
   }
 }
-function exportTarget(exports) {
-  if (typeof exports === "string") return exports;
-  if (typeof exports !== "object" || exports === null) return void 0;
-  const record2 = exports;
+function exportTarget(exports2) {
+  if (typeof exports2 === "string") return exports2;
+  if (typeof exports2 !== "object" || exports2 === null) return void 0;
+  const record2 = exports2;
   const root = "." in record2 ? record2["."] : record2;
   if (typeof root === "string") return root;
   if (typeof root !== "object" || root === null) return void 0;
@@ -37376,29 +37398,36 @@ var init_plugins = __esm({
 });
 
 // packages/classifier/src/plan-change.ts
-function resolveBranch(options) {
-  if (options.branch) return options.branch;
-  const env = options.env ?? process.env;
+function resolveBranch(options2) {
+  if (options2.branch) return options2.branch;
+  const env = options2.env ?? process.env;
   if (env["GITHUB_ACTIONS"] === "true") {
-    const fromEvent = options.event === "pull_request" ? env["GITHUB_HEAD_REF"] || env["GITHUB_REF_NAME"] : env["GITHUB_REF_NAME"];
+    const fromEvent = options2.event === "pull_request" ? env["GITHUB_HEAD_REF"] || env["GITHUB_REF_NAME"] : env["GITHUB_REF_NAME"];
     if (fromEvent) return fromEvent;
   }
-  return options.deployBranch;
+  return options2.deployBranch;
 }
-async function planChange(options) {
+async function planChange(options2) {
   const detection = await detectChanges({
-    repo: options.repo,
-    base: options.base,
-    head: options.head,
-    event: options.event,
-    cache: options.cache ?? true
+    repo: options2.repo,
+    base: options2.base,
+    head: options2.head,
+    event: options2.event,
+    cache: options2.cache ?? true
   });
-  const loaded = await loadConfig({ repo: options.repo, ref: detection.head });
+  const loaded = await loadConfig({ repo: options2.repo, ref: detection.head });
   const configFile = loaded.files[0];
-  const plugins = await loadClassifierPlugins(loaded.config.classifiers, { repo: options.repo, ...configFile ? { configFile } : {} });
+  const plugins = await loadClassifierPlugins(loaded.config.classifiers, { repo: options2.repo, ...configFile ? { configFile } : {} });
   const classification = await classifyChanges(detection, { ignore: loaded.config.ignore, plugins });
-  const branch = resolveBranch({ event: options.event, branch: options.branch, deployBranch: loaded.config.deployBranch, ...options.env ? { env: options.env } : {} });
-  return planJobs({ detection, classification, config: loaded.config, branch, ...configFile ? { configFile } : {} });
+  const branch = resolveBranch({ event: options2.event, branch: options2.branch, deployBranch: loaded.config.deployBranch, ...options2.env ? { env: options2.env } : {} });
+  return planJobs({
+    detection,
+    classification,
+    config: loaded.config,
+    branch,
+    ...configFile ? { configFile } : {},
+    ...options2.skipUnits ? { skipUnits: options2.skipUnits } : {}
+  });
 }
 var init_plan_change = __esm({
   "packages/classifier/src/plan-change.ts"() {
@@ -37487,14 +37516,14 @@ var init_render = __esm({
 });
 
 // packages/classifier/src/run-by-needs.ts
-async function runByNeeds(nodes, options) {
+async function runByNeeds(nodes, options2) {
   const status = /* @__PURE__ */ new Map();
   for (const id of nodes.keys()) status.set(id, "not-started");
   const started = /* @__PURE__ */ new Set();
   const running = /* @__PURE__ */ new Map();
-  const limit = Math.max(1, options.parallelism);
+  const limit = Math.max(1, options2.parallelism);
   const settle2 = () => {
-    if (options.signal?.aborted) return;
+    if (options2.signal?.aborted) return;
     let changed = true;
     while (changed) {
       changed = false;
@@ -37503,7 +37532,7 @@ async function runByNeeds(nodes, options) {
         const blocker = needs.find((need) => nodes.has(need) && (status.get(need) === "failed" || status.get(need) === "skipped"));
         if (blocker !== void 0) {
           status.set(id, "skipped");
-          options.onSkip?.(id, blocker);
+          options2.onSkip?.(id, blocker);
           changed = true;
         }
       }
@@ -37511,13 +37540,13 @@ async function runByNeeds(nodes, options) {
   };
   for (; ; ) {
     settle2();
-    if (!options.signal?.aborted) {
+    if (!options2.signal?.aborted) {
       for (const [id, needs] of nodes) {
         if (running.size >= limit) break;
         if (started.has(id) || status.get(id) !== "not-started") continue;
         if (!needs.every((need) => !nodes.has(need) || status.get(need) === "succeeded")) continue;
         started.add(id);
-        const task = options.run(id).catch(() => "failed").then((outcome) => {
+        const task = options2.run(id).catch(() => "failed").then((outcome) => {
           status.set(id, outcome);
           running.delete(id);
         });
@@ -37621,11 +37650,11 @@ var init_package = __esm({
 
 // packages/cli/src/error-document.ts
 import { writeFileSync as writeFileSync2 } from "node:fs";
-function writeErrorDocument(file2, command10, error62) {
+function writeErrorDocument(file2, command11, error62) {
   const document = {
     apiVersion: "gantry/v1",
     kind: "Error",
-    command: command10,
+    command: command11,
     code: error62.code,
     message: error62.message,
     hint: error62.hint ?? null,
@@ -37662,8 +37691,8 @@ var init_error_document = __esm({
 });
 
 // packages/cli/src/exit-codes.ts
-function renderExitCodes(command10) {
-  const names = [...COMMAND_EXIT_CODES[command10] ?? ["ok", "usage"], "internal"];
+function renderExitCodes(command11) {
+  const names = [...COMMAND_EXIT_CODES[command11] ?? ["ok", "usage"], "internal"];
   const width = Math.max(...names.map((name) => EXIT_CODES[name].codes.length));
   const rows = names.map((name) => wrap(EXIT_CODES[name].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? EXIT_CODES[name].codes : "").padEnd(width)}  ${line}`).join("\n"));
   return `Exit codes:
@@ -37698,9 +37727,10 @@ var init_exit_codes = __esm({
     };
     COMMAND_EXIT_CODES = {
       detect: ["ok", "usage", "detection", "analysis"],
-      plan: ["ok", "usage", "detection", "configuration"],
+      plan: ["ok", "usage", "detection", "configuration", "execution"],
       execute: ["ok", "usage", "configuration", "execution", "guard", "credentials", "interrupted"],
       run: ["ok", "usage", "detection", "configuration", "execution", "guard", "credentials", "interrupted"],
+      record: ["ok", "usage", "configuration", "execution"],
       dispatch: ["ok", "usage", "configuration", "execution", "interrupted"],
       report: ["ok", "usage", "configuration", "execution", "interrupted"],
       iam: ["ok", "findings", "usage", "configuration"],
@@ -37711,9 +37741,9 @@ var init_exit_codes = __esm({
 });
 
 // packages/cli/src/help.ts
-function commandHelp(command10, help7) {
-  const topCommand = command10.split(" ")[0];
-  return `${help7.trimEnd()}
+function commandHelp(command11, help8) {
+  const topCommand = command11.split(" ")[0];
+  return `${help8.trimEnd()}
 
 ${renderExitCodes(topCommand)}`;
 }
@@ -37723,9 +37753,9 @@ var init_help = __esm({
     "use strict";
     init_exit_codes();
     HelpRequested = class {
-      constructor(text, options = {}) {
+      constructor(text, options2 = {}) {
         this.text = text;
-        this.options = options;
+        this.options = options2;
       }
       text;
       options;
@@ -37735,51 +37765,51 @@ var init_help = __esm({
 
 // packages/cli/src/args.ts
 import { parseArgs } from "node:util";
-function parseCommandArgs(command10, argv, options, help7) {
-  const all = { ...options, help: { type: "boolean", short: "h" } };
+function parseCommandArgs(command11, argv, options2, help8) {
+  const all = { ...options2, help: { type: "boolean", short: "h" } };
   const parse5 = () => parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
   let parsed;
   try {
     parsed = parse5();
   } catch (error62) {
-    throw usageError(command10, describeParseError(error62, all), help7);
+    throw usageError(command11, describeParseError(error62, all), help8);
   }
-  if (parsed.values.help) throw new HelpRequested(commandHelp(command10, help7), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
+  if (parsed.values.help) throw new HelpRequested(commandHelp(command11, help8), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
 }
-function usageError(command10, message, help7) {
-  const usage2 = help7.split("\n\n")[0].trim();
+function usageError(command11, message, help8) {
+  const usage2 = help8.split("\n\n")[0].trim();
   return new GantryError("USAGE", message, { hint: `${usage2}
-  see \`gantry help ${command10}\``, exitCode: 2 });
+  see \`gantry help ${command11}\``, exitCode: 2 });
 }
-function describeParseError(error62, options) {
+function describeParseError(error62, options2) {
   const quoted = /'(-{1,2}[^' =]+)/.exec(error62.message)?.[1];
   const flag = quoted?.replace(/^-+/, "");
-  const spelled = (name) => options[name]?.type === "string" ? `--${name} VALUE` : `--${name}`;
+  const spelled = (name) => options2[name]?.type === "string" ? `--${name} VALUE` : `--${name}`;
   if (error62.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== void 0) {
-    const known = Object.keys(options);
-    const names = quoted.startsWith("--") ? known : Object.values(options).flatMap((option) => option.short ? [option.short] : []).concat(known);
+    const known = Object.keys(options2);
+    const names = quoted.startsWith("--") ? known : Object.values(options2).flatMap((option) => option.short ? [option.short] : []).concat(known);
     const suggestion = formatDidYouMean(flag, names, (name) => spelled(name));
     return `unknown option ${quoted}${suggestion ? `: ${suggestion}` : ""}`;
   }
   if (error62.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag !== void 0) {
-    const name = Object.entries(options).find(([long, option]) => long === flag || option.short === flag)?.[0] ?? flag;
+    const name = Object.entries(options2).find(([long, option]) => long === flag || option.short === flag)?.[0] ?? flag;
     if (/does not take an argument/.test(error62.message)) return `--${name} takes no value`;
     return `--${name} needs a value (${spelled(name)}); to pass a value that starts with '-', write --${name}=-VALUE`;
   }
   return "invalid arguments";
 }
-function requireOption(command10, value, name) {
+function requireOption(command11, value, name) {
   if (value === void 0 || value === "") {
-    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command10}\``, exitCode: 2 });
+    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command11}\``, exitCode: 2 });
   }
   return value;
 }
-function parseEvent(command10, value, fallback) {
-  const event = value ?? fallback ?? requireOption(command10, value, "event");
+function parseEvent(command11, value, fallback) {
+  const event = value ?? fallback ?? requireOption(command11, value, "event");
   if (event !== "pull_request" && event !== "push") {
     const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command10}\``, exitCode: 2 });
+    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command11}\``, exitCode: 2 });
   }
   return event;
 }
@@ -37858,73 +37888,6333 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
   }
 });
 
-// packages/cli/src/commands/plan.ts
-var plan_exports = {};
-__export(plan_exports, {
-  command: () => command2
-});
-import { appendFile } from "node:fs/promises";
-import { resolve as resolve4 } from "node:path";
-var help, command2;
-var init_plan = __esm({
-  "packages/cli/src/commands/plan.ts"() {
+// packages/dispatcher/src/in-process.ts
+import { setMaxListeners } from "node:events";
+function validateJobGraph(plan) {
+  const ids = new Set(plan.jobs.map((job) => job.id));
+  if (ids.size !== plan.jobs.length) {
+    const duplicate = plan.jobs.find((job, index) => plan.jobs.findIndex((other) => other.id === job.id) !== index);
+    throw new GantryError("DISPATCH_DUPLICATE_JOB", `plan: jobs: two jobs have the id "${duplicate.id}"`, { hint: "plan again with `gantry plan`; job ids are unique", exitCode: 20 });
+  }
+  plan.jobs.forEach((job, index) => {
+    job.needs.forEach((need, needIndex) => {
+      if (!ids.has(need)) {
+        throw new GantryError("DISPATCH_UNKNOWN_NEED", `plan: field "jobs[${index}].needs[${needIndex}]": job "${job.id}" needs "${need}", which is not in the plan`, {
+          hint: "plan again with `gantry plan`, or remove the job from `needs`",
+          exitCode: 20
+        });
+      }
+    });
+  });
+  const needsOf = new Map(plan.jobs.map((job) => [job.id, job.needs]));
+  const cycle = (ids2) => new GantryError("DISPATCH_CYCLE", `plan: jobs need each other in a cycle: ${ids2.join(" -> ")}`, { hint: "plan again with `gantry plan`", exitCode: 20 });
+  const selfNeeding = plan.jobs.find((job) => job.needs.includes(job.id));
+  if (selfNeeding) throw cycle([selfNeeding.id, selfNeeding.id]);
+  try {
+    topologicalOrder([...needsOf.keys()], (id) => needsOf.get(id));
+  } catch (error62) {
+    if (!(error62 instanceof CycleFound)) throw error62;
+    throw cycle(error62.cycle);
+  }
+}
+async function dispatchInProcess(planInput, options2) {
+  const parsed = planDocumentSchema.safeParse(planInput);
+  if (!parsed.success) {
+    const issue2 = parsed.error.issues[0];
+    throw new GantryError("DISPATCH_PLAN_INVALID", `plan: field "${issue2.path.join(".") || "(document)"}": ${issue2.message}`, {
+      hint: "pass the document `gantry plan --json` printed",
+      exitCode: 20
+    });
+  }
+  const plan = parsed.data;
+  validateJobGraph(plan);
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  const forward = () => controller.abort(options2.signal?.reason);
+  if (options2.signal?.aborted) forward();
+  options2.signal?.addEventListener("abort", forward, { once: true });
+  const byId = new Map(plan.jobs.map((job) => [job.id, job]));
+  const outcomes = /* @__PURE__ */ new Map();
+  try {
+    const statuses = await runByNeeds(new Map(plan.jobs.map((job) => [job.id, job.needs])), {
+      parallelism: options2.parallelism ?? 4,
+      signal: controller.signal,
+      run: async (id) => {
+        const job = byId.get(id);
+        try {
+          const result = await options2.runJob(job, { signal: controller.signal });
+          const status = options2.isSuccess(result) ? "succeeded" : "failed";
+          outcomes.set(id, { job, status, result, reason: null });
+          return status;
+        } catch (error62) {
+          outcomes.set(id, { job, status: "failed", result: null, reason: error62?.message ?? String(error62) });
+          return "failed";
+        }
+      },
+      onSkip: (id, because) => {
+        outcomes.set(id, { job: byId.get(id), status: "skipped", result: null, reason: `job ${because} did not succeed` });
+        options2.onJobSkipped?.(byId.get(id), byId.get(because));
+      }
+    });
+    const jobs = plan.jobs.map(
+      (job) => outcomes.get(job.id) ?? { job, status: statuses.get(job.id) ?? "not-started", result: null, reason: controller.signal.aborted ? "interrupted before it started" : "never started" }
+    );
+    const interrupted = controller.signal.aborted;
+    return { jobs, interrupted, succeeded: !interrupted && jobs.every((job) => job.status === "succeeded") };
+  } finally {
+    options2.signal?.removeEventListener("abort", forward);
+  }
+}
+var init_in_process = __esm({
+  "packages/dispatcher/src/in-process.ts"() {
     "use strict";
     init_src4();
     init_src();
-    init_args();
-    help = `usage: gantry plan --repo DIR --base REF --head REF --event pull_request|push [options]
+  }
+});
 
-Classifies the change between two commits and prints the ordered jobs to run.
+// node_modules/.pnpm/universal-user-agent@7.0.3/node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+  if (typeof process === "object" && process.version !== void 0) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
+  }
+  return "<environment undetectable>";
+}
+var init_universal_user_agent = __esm({
+  "node_modules/.pnpm/universal-user-agent@7.0.3/node_modules/universal-user-agent/index.js"() {
+  }
+});
 
-options:
-  --repo DIR          the git repository (default: current directory)
-  --base REF          the commit compared against (the deploy branch on a pull request, the push's "before")
-  --head REF          the commit planned (the pull request head, or the pushed commit)
-  --event EVENT       pull_request (plan / plan-destroy) or push (apply / destroy on the deploy branch)
-  --branch NAME       the event's branch (default: from GitHub Actions, else the deploy branch)
-  --format FORMAT     json | text | mermaid | github-matrix (default: text; github-matrix appends
-                      matrix=<json> to $GITHUB_OUTPUT when set)
-  --json              same as --format json
-  --no-cache          do not use detection's parse cache
-`;
-    command2 = async (argv, io) => {
-      const { values } = parseCommandArgs(
-        "plan",
-        argv,
-        {
-          ...changeRangeOptions,
-          format: { type: "string" },
-          json: { type: "boolean" },
-          "no-cache": { type: "boolean" }
-        },
-        help
-      );
-      const event = parseEvent("plan", values.event);
-      const format = values.json ? "json" : values.format ?? "text";
-      if (!planFormats.includes(format)) {
-        throw new GantryError("USAGE", `--format must be one of ${planFormats.join(", ")}, not '${format}'`, { hint: "see `gantry plan --help`", exitCode: 2 });
-      }
-      const plan = await planChange({
-        repo: resolve4(io.cwd, values.repo ?? "."),
-        base: requireOption("plan", values.base, "base"),
-        head: requireOption("plan", values.head, "head"),
-        event,
-        ...values.branch ? { branch: values.branch } : {},
-        cache: !values["no-cache"],
-        env: io.env
-      });
-      const outputFile = io.env["GITHUB_OUTPUT"];
-      if (format === "github-matrix" && outputFile) {
-        await appendFile(outputFile, githubOutputLine(plan));
-        io.stderr.write(`gantry plan: wrote ${plan.jobs.length} job(s) as matrix= to $GITHUB_OUTPUT
-`);
-      } else {
-        io.stdout.write(renderPlan(plan, format));
-      }
-      if (plan.notice && format !== "text") io.stderr.write(`gantry plan: ${plan.notice}
-`);
-      return 0;
+// node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/register.js
+function register(state, name, method, options2) {
+  if (typeof method !== "function") {
+    throw new Error("method for before hook must be a function");
+  }
+  if (!options2) {
+    options2 = {};
+  }
+  if (Array.isArray(name)) {
+    return name.reverse().reduce((callback, name2) => {
+      return register.bind(null, state, name2, callback, options2);
+    }, method)();
+  }
+  return Promise.resolve().then(() => {
+    if (!state.registry[name]) {
+      return method(options2);
+    }
+    return state.registry[name].reduce((method2, registered) => {
+      return registered.hook.bind(null, method2, options2);
+    }, method)();
+  });
+}
+var init_register = __esm({
+  "node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/register.js"() {
+  }
+});
+
+// node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/add.js
+function addHook(state, kind, name, hook2) {
+  const orig = hook2;
+  if (!state.registry[name]) {
+    state.registry[name] = [];
+  }
+  if (kind === "before") {
+    hook2 = (method, options2) => {
+      return Promise.resolve().then(orig.bind(null, options2)).then(method.bind(null, options2));
     };
+  }
+  if (kind === "after") {
+    hook2 = (method, options2) => {
+      let result;
+      return Promise.resolve().then(method.bind(null, options2)).then((result_) => {
+        result = result_;
+        return orig(result, options2);
+      }).then(() => {
+        return result;
+      });
+    };
+  }
+  if (kind === "error") {
+    hook2 = (method, options2) => {
+      return Promise.resolve().then(method.bind(null, options2)).catch((error62) => {
+        return orig(error62, options2);
+      });
+    };
+  }
+  state.registry[name].push({
+    hook: hook2,
+    orig
+  });
+}
+var init_add = __esm({
+  "node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/add.js"() {
+  }
+});
+
+// node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/remove.js
+function removeHook(state, name, method) {
+  if (!state.registry[name]) {
+    return;
+  }
+  const index = state.registry[name].map((registered) => {
+    return registered.orig;
+  }).indexOf(method);
+  if (index === -1) {
+    return;
+  }
+  state.registry[name].splice(index, 1);
+}
+var init_remove = __esm({
+  "node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/remove.js"() {
+  }
+});
+
+// node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/index.js
+function bindApi(hook2, state, name) {
+  const removeHookRef = bindable(removeHook, null).apply(
+    null,
+    name ? [state, name] : [state]
+  );
+  hook2.api = { remove: removeHookRef };
+  hook2.remove = removeHookRef;
+  ["before", "error", "after", "wrap"].forEach((kind) => {
+    const args = name ? [state, kind, name] : [state, kind];
+    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+function Singular() {
+  const singularHookName = /* @__PURE__ */ Symbol("Singular");
+  const singularHookState = {
+    registry: {}
+  };
+  const singularHook = register.bind(null, singularHookState, singularHookName);
+  bindApi(singularHook, singularHookState, singularHookName);
+  return singularHook;
+}
+function Collection() {
+  const state = {
+    registry: {}
+  };
+  const hook2 = register.bind(null, state);
+  bindApi(hook2, state);
+  return hook2;
+}
+var bind, bindable, before_after_hook_default;
+var init_before_after_hook = __esm({
+  "node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/index.js"() {
+    init_register();
+    init_add();
+    init_remove();
+    bind = Function.bind;
+    bindable = bind.bind(bind);
+    before_after_hook_default = { Singular, Collection };
+  }
+});
+
+// node_modules/.pnpm/@octokit+endpoint@11.0.5/node_modules/@octokit/endpoint/dist-bundle/index.js
+function lowercaseKeys(object2) {
+  if (!object2) {
+    return {};
+  }
+  return Object.keys(object2).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object2[key];
+    return newObj;
+  }, {});
+}
+function isPlainObject2(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+function mergeDeep(defaults, options2) {
+  const result = Object.assign({}, defaults);
+  Object.keys(options2).forEach((key) => {
+    if (isPlainObject2(options2[key])) {
+      if (!(key in defaults)) Object.assign(result, { [key]: options2[key] });
+      else result[key] = mergeDeep(defaults[key], options2[key]);
+    } else {
+      Object.assign(result, { [key]: options2[key] });
+    }
+  });
+  return result;
+}
+function removeUndefinedProperties(obj2) {
+  for (const key in obj2) {
+    if (obj2[key] === void 0) {
+      delete obj2[key];
+    }
+  }
+  return obj2;
+}
+function merge2(defaults, route, options2) {
+  if (typeof route === "string") {
+    let [method, url2] = route.split(" ");
+    options2 = Object.assign(url2 ? { method, url: url2 } : { url: method }, options2);
+  } else {
+    options2 = Object.assign({}, route);
+  }
+  options2.headers = lowercaseKeys(options2.headers);
+  removeUndefinedProperties(options2);
+  removeUndefinedProperties(options2.headers);
+  const mergedOptions = mergeDeep(defaults || {}, options2);
+  if (options2.url === "/graphql") {
+    if (defaults && defaults.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+function addQueryParameters(url2, parameters) {
+  const separator = /\?/.test(url2) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url2;
+  }
+  return url2 + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url2) {
+  const matches = url2.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a2, b3) => a2.concat(b3), []);
+}
+function omit2(object2, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object2)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object2[key];
+    }
+  }
+  return result;
+}
+function encodeReserved(str2) {
+  return str2.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str2) {
+  return encodeURIComponent(str2).replace(/[!'()*]/g, function(c2) {
+    return "%" + c2.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k2) {
+            if (isDefined(value[k2])) {
+              result.push(encodeValue(operator, value[k2], k2));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k2) {
+            if (isDefined(value[k2])) {
+              tmp.push(encodeUnreserved(k2));
+              tmp.push(encodeValue(operator, value[k2].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_2, expression, literal2) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal2);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+function parse3(options2) {
+  let method = options2.method.toUpperCase();
+  let url2 = (options2.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options2.headers);
+  let body;
+  let parameters = omit2(options2, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url2);
+  url2 = parseUrl(url2).expand(parameters);
+  if (!/^http/.test(url2)) {
+    url2 = options2.baseUrl + url2;
+  }
+  const omittedParameters = Object.keys(options2).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit2(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options2.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options2.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url2.endsWith("/graphql")) {
+      if (options2.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options2.mediaType.previews).map((preview) => {
+          const format = options2.mediaType.format ? `.${options2.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url2 = addQueryParameters(url2, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url: url2, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options2.request ? { request: options2.request } : null
+  );
+}
+function endpointWithDefaults(defaults, route, options2) {
+  return parse3(merge2(defaults, route, options2));
+}
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge2(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge2.bind(null, DEFAULTS2),
+    parse: parse3
+  });
+}
+var VERSION, userAgent, DEFAULTS, urlVariableRegex, endpoint;
+var init_dist_bundle = __esm({
+  "node_modules/.pnpm/@octokit+endpoint@11.0.5/node_modules/@octokit/endpoint/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    VERSION = "0.0.0-development";
+    userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+    DEFAULTS = {
+      method: "GET",
+      baseUrl: "https://api.github.com",
+      headers: {
+        accept: "application/vnd.github.v3+json",
+        "user-agent": userAgent
+      },
+      mediaType: {
+        format: ""
+      }
+    };
+    urlVariableRegex = /\{[^{}}]+\}/g;
+    endpoint = withDefaults(null, DEFAULTS);
+  }
+});
+
+// node_modules/.pnpm/content-type@3.1.1/node_modules/content-type/dist/index.js
+function parse4(header, options2) {
+  const stopFlags = SEMI_FLAG | (options2?.comma === true ? COMMA_FLAG : 0);
+  const len = header.length;
+  let valueStart = options2?.start ?? 0;
+  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+    valueStart++;
+  }
+  let index = valueStart;
+  let typeFlags = 0;
+  let whitespace = -1;
+  let stop = options2?.parameters === false ? COMMA_FLAG : 0;
+  while (index < len) {
+    const code = header.charCodeAt(index);
+    const flags2 = CHAR_MAP[code];
+    if ((flags2 & stopFlags) !== 0) {
+      stop |= flags2 & COMMA_FLAG;
+      break;
+    }
+    if ((flags2 & OWS) !== 0) {
+      if (whitespace === -1)
+        whitespace = index;
+    } else {
+      whitespace = -1;
+    }
+    typeFlags |= code & NON_ASCII | flags2;
+    index++;
+  }
+  const valueEnd = whitespace === -1 ? index : whitespace;
+  const value = header.slice(valueStart, valueEnd);
+  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+  if (index === len || stop !== 0) {
+    return { type, index, parameters: new NullObject() };
+  }
+  return parseParameters(header, type, index, len, stopFlags);
+}
+function parseParameters(header, type, index, len, stopFlags) {
+  const parameters = new NullObject();
+  parameter: while (index < len) {
+    index++;
+    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+      index++;
+    }
+    const keyStart = index;
+    let keyFlags = 0;
+    let keyWhitespace = -1;
+    while (index < len) {
+      const code = header.charCodeAt(index);
+      const flags2 = CHAR_MAP[code];
+      if ((flags2 & stopFlags) !== 0) {
+        if ((flags2 & COMMA_FLAG) !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if (code === EQ) {
+        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+        const value = header.slice(keyStart, keyEnd);
+        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+        index++;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+          index++;
+        }
+        if (index < len && header.charCodeAt(index) === DQUOTE) {
+          const quotedStart = ++index;
+          let escaped = false;
+          while (index < len) {
+            const code2 = header.charCodeAt(index);
+            if (code2 === DQUOTE) {
+              if (parameters[key] === void 0) {
+                parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
+              }
+              index++;
+              let stop2 = 0;
+              while (index < len) {
+                const code3 = header.charCodeAt(index);
+                const flags3 = CHAR_MAP[code3];
+                if ((flags3 & stopFlags) !== 0) {
+                  stop2 = flags3 & COMMA_FLAG;
+                  break;
+                }
+                index++;
+              }
+              if (stop2 !== 0)
+                break parameter;
+              continue parameter;
+            }
+            if (code2 === BSLASH && index + 1 < len) {
+              escaped = true;
+              index += 2;
+              continue;
+            }
+            index++;
+          }
+          continue parameter;
+        }
+        const valueStart = index;
+        let stop = 0;
+        let valueWhitespace = -1;
+        while (index < len) {
+          const code2 = header.charCodeAt(index);
+          const flags3 = CHAR_MAP[code2];
+          if ((flags3 & stopFlags) !== 0) {
+            stop = flags3 & COMMA_FLAG;
+            break;
+          }
+          if ((flags3 & OWS) !== 0) {
+            if (valueWhitespace === -1)
+              valueWhitespace = index;
+          } else {
+            valueWhitespace = -1;
+          }
+          index++;
+        }
+        if (parameters[key] === void 0) {
+          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+          parameters[key] = header.slice(valueStart, valueEnd);
+        }
+        if (stop !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if ((flags2 & OWS) !== 0) {
+        if (keyWhitespace === -1)
+          keyWhitespace = index;
+      } else {
+        keyWhitespace = -1;
+      }
+      keyFlags |= code & NON_ASCII | flags2;
+      index++;
+    }
+  }
+  return { type, index, parameters };
+}
+function unescapeQuotedPairs(str2, start, end) {
+  let result = "";
+  for (let index = start; index < end; index++) {
+    if (str2.charCodeAt(index) === BSLASH) {
+      result += str2.slice(start, index);
+      start = ++index;
+    }
+  }
+  return result + str2.slice(start, end);
+}
+var SP, HTAB, SEMI, EQ, DQUOTE, BSLASH, COMMA, LOWER_CASE, OWS, SEMI_FLAG, COMMA_FLAG, TOKEN_FLAG, NON_ASCII, CASE_FLAGS, CHAR_MAP, NullObject;
+var init_dist2 = __esm({
+  "node_modules/.pnpm/content-type@3.1.1/node_modules/content-type/dist/index.js"() {
+    SP = 32;
+    HTAB = 9;
+    SEMI = 59;
+    EQ = 61;
+    DQUOTE = 34;
+    BSLASH = 92;
+    COMMA = 44;
+    LOWER_CASE = 1;
+    OWS = 2;
+    SEMI_FLAG = 4;
+    COMMA_FLAG = 8;
+    TOKEN_FLAG = 16;
+    NON_ASCII = 65280;
+    CASE_FLAGS = LOWER_CASE | NON_ASCII;
+    CHAR_MAP = new Uint8Array(256);
+    CHAR_MAP[HTAB] |= OWS;
+    CHAR_MAP[SP] |= OWS;
+    CHAR_MAP[SEMI] |= SEMI_FLAG;
+    CHAR_MAP[COMMA] |= COMMA_FLAG;
+    for (let code = 128; code <= 255; code++) {
+      CHAR_MAP[code] |= LOWER_CASE;
+    }
+    for (const char of "!#$%&'*+-.^_`|~") {
+      CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+    }
+    for (let code = 48; code <= 57; code++) {
+      CHAR_MAP[code] |= TOKEN_FLAG;
+    }
+    for (let code = 65; code <= 90; code++) {
+      CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+    }
+    for (let code = 97; code <= 122; code++) {
+      CHAR_MAP[code] |= TOKEN_FLAG;
+    }
+    NullObject = /* @__PURE__ */ (() => {
+      const C = function() {
+      };
+      C.prototype = /* @__PURE__ */ Object.create(null);
+      return C;
+    })();
+  }
+});
+
+// node_modules/.pnpm/json-with-bigint@3.5.12/node_modules/json-with-bigint/json-with-bigint.js
+var intRegex, noiseValue, originalStringify, originalParse, customFormat, bigIntsStringify, noiseStringify, isUnstringifiable, isRawJSON, stringifyIteratively, JSONStringify, featureCache, isContextSourceSupported, convertMarkedBigIntsReviver, JSONParseV2, MAX_INT, MAX_DIGITS, stringsOrLargeNumbers, noiseValueWithQuotes, applyReviverIteratively, serializeBigInts, JSONParse;
+var init_json_with_bigint = __esm({
+  "node_modules/.pnpm/json-with-bigint@3.5.12/node_modules/json-with-bigint/json-with-bigint.js"() {
+    intRegex = /^-?\d+$/;
+    noiseValue = /^-?\d+n+$/;
+    originalStringify = JSON.stringify;
+    originalParse = JSON.parse;
+    customFormat = /^-?\d+n$/;
+    bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+    noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+    isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
+    isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
+    stringifyIteratively = (rootValue, replacer, spaceParam) => {
+      let space = "";
+      if (typeof spaceParam === "number") {
+        space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+      } else if (typeof spaceParam === "string") {
+        space = spaceParam.slice(0, 10);
+      }
+      const isFunctionReplacer = typeof replacer === "function";
+      const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
+      const prepareVal = (parent, key, val) => {
+        const isObject2 = val !== null && typeof val === "object";
+        const hasToJSON = isObject2 && typeof val.toJSON === "function";
+        if (hasToJSON) {
+          val = val.toJSON(key);
+        }
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+        if (isNoise) return val + "n";
+        const isBigInt = typeof val === "bigint";
+        if (isBigInt) {
+          const supportsRawJSON = "rawJSON" in JSON;
+          if (supportsRawJSON) return JSON.rawJSON(val.toString());
+          return val.toString() + "n";
+        }
+        if (isFunctionReplacer) {
+          val = replacer.call(parent, key, val);
+        }
+        const isPostReplacerObject = val !== null && typeof val === "object";
+        if (isPostReplacerObject) {
+          const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
+          if (isPrimitiveWrapper) {
+            val = val.valueOf();
+          }
+        }
+        return val;
+      };
+      const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+      if (isUnstringifiable(rootProcessed)) {
+        return void 0;
+      }
+      const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
+      const isRootNativeRawJSON = isRawJSON(rootProcessed);
+      if (isRootPrimitive || isRootNativeRawJSON) {
+        return originalStringify(rootProcessed);
+      }
+      const chunks = [];
+      let level = 0;
+      const stack = [
+        {
+          parent: { "": rootProcessed },
+          key: "",
+          val: rootProcessed,
+          isArray: Array.isArray(rootProcessed),
+          keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+          index: 0,
+          first: true
+        }
+      ];
+      const visited = new WeakSet([rootProcessed]);
+      while (stack.length > 0) {
+        const node2 = stack[stack.length - 1];
+        if (node2.index === 0) {
+          chunks.push(node2.isArray ? "[" : "{");
+          level++;
+        }
+        let isDone = false;
+        if (node2.isArray) {
+          if (node2.index < node2.val.length) {
+            if (!node2.first) chunks.push(",");
+            if (space) chunks.push("\n" + space.repeat(level));
+            const childRaw = node2.val[node2.index];
+            const childVal = prepareVal(node2.val, String(node2.index), childRaw);
+            if (isUnstringifiable(childVal)) {
+              chunks.push("null");
+              node2.first = false;
+              node2.index++;
+            } else {
+              const isComplexObject = childVal !== null && typeof childVal === "object";
+              const isNativeRaw = isRawJSON(childVal);
+              if (isComplexObject && !isNativeRaw) {
+                if (visited.has(childVal)) {
+                  throw new TypeError("Converting circular structure to JSON");
+                }
+                visited.add(childVal);
+                stack.push({
+                  parent: node2.val,
+                  key: String(node2.index),
+                  val: childVal,
+                  isArray: Array.isArray(childVal),
+                  keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                  index: 0,
+                  first: true
+                });
+                node2.first = false;
+                node2.index++;
+              } else {
+                chunks.push(originalStringify(childVal));
+                node2.first = false;
+                node2.index++;
+              }
+            }
+          } else {
+            isDone = true;
+          }
+        } else {
+          while (node2.index < node2.keys.length) {
+            const k2 = node2.keys[node2.index++];
+            const isFilteredOutByArray = propertyList && !propertyList.has(k2);
+            if (isFilteredOutByArray) continue;
+            const childRaw = node2.val[k2];
+            const childVal = prepareVal(node2.val, k2, childRaw);
+            if (isUnstringifiable(childVal)) continue;
+            if (!node2.first) chunks.push(",");
+            if (space) {
+              chunks.push("\n" + space.repeat(level) + originalStringify(k2) + ": ");
+            } else {
+              chunks.push(originalStringify(k2) + ":");
+            }
+            const isComplexObject = childVal !== null && typeof childVal === "object";
+            const isNativeRaw = isRawJSON(childVal);
+            if (isComplexObject && !isNativeRaw) {
+              if (visited.has(childVal)) {
+                throw new TypeError("Converting circular structure to JSON");
+              }
+              visited.add(childVal);
+              stack.push({
+                parent: node2.val,
+                key: k2,
+                val: childVal,
+                isArray: Array.isArray(childVal),
+                keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                index: 0,
+                first: true
+              });
+              node2.first = false;
+              break;
+            } else {
+              chunks.push(originalStringify(childVal));
+              node2.first = false;
+            }
+          }
+          const isNodeFullyProcessed = node2.index >= node2.keys.length && stack[stack.length - 1] === node2;
+          if (isNodeFullyProcessed) {
+            isDone = true;
+          }
+        }
+        if (isDone) {
+          level--;
+          if (!node2.first && space) chunks.push("\n" + space.repeat(level));
+          chunks.push(node2.isArray ? "]" : "}");
+          visited.delete(node2.val);
+          stack.pop();
+        }
+      }
+      return chunks.join("");
+    };
+    JSONStringify = (value, replacer, space) => {
+      try {
+        const supportsRawJSON = "rawJSON" in JSON;
+        if (supportsRawJSON) {
+          return originalStringify(
+            value,
+            (key, val) => {
+              if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+              const hasFunctionReplacer = typeof replacer === "function";
+              if (hasFunctionReplacer) return replacer(key, val);
+              const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+              if (isKeyInArrayReplacer) return val;
+              return val;
+            },
+            space
+          );
+        }
+        if (!value) return originalStringify(value, replacer, space);
+        const convertedToCustomJSON = originalStringify(
+          value,
+          (key, val) => {
+            const isNoise = typeof val === "string" && noiseValue.test(val);
+            if (isNoise) return val.toString() + "n";
+            if (typeof val === "bigint") return val.toString() + "n";
+            const hasFunctionReplacer = typeof replacer === "function";
+            if (hasFunctionReplacer) return replacer(key, val);
+            const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+            if (isKeyInArrayReplacer) return val;
+            return val;
+          },
+          space
+        );
+        const processedJSON = convertedToCustomJSON.replace(
+          bigIntsStringify,
+          "$1$2$3"
+        );
+        const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
+        return denoisedJSON;
+      } catch (error62) {
+        if (error62 instanceof RangeError) {
+          const convertedJSON = stringifyIteratively(value, replacer, space);
+          if (convertedJSON === void 0) return void 0;
+          const supportsRawJSON = "rawJSON" in JSON;
+          if (supportsRawJSON) return convertedJSON;
+          const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+          return processedJSON.replace(noiseStringify, "$1$2$3");
+        }
+        throw error62;
+      }
+    };
+    featureCache = /* @__PURE__ */ new Map();
+    isContextSourceSupported = () => {
+      const parseFingerprint = JSON.parse.toString();
+      if (featureCache.has(parseFingerprint)) {
+        return featureCache.get(parseFingerprint);
+      }
+      try {
+        const result = JSON.parse(
+          "1",
+          (_2, __, context) => !!context?.source && context.source === "1"
+        );
+        featureCache.set(parseFingerprint, result);
+        return result;
+      } catch {
+        featureCache.set(parseFingerprint, false);
+        return false;
+      }
+    };
+    convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+      const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
+      if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+      const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+      if (isNoiseValue) return value.slice(0, -1);
+      const hasUserReviver = typeof userReviver === "function";
+      if (!hasUserReviver) return value;
+      return userReviver(key, value, context);
+    };
+    JSONParseV2 = (text, reviver) => {
+      return JSON.parse(text, (key, value, context) => {
+        const isNumber = typeof value === "number";
+        const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+        const isBigNumber = isNumber && isOutOfBounds;
+        const isInt = context && intRegex.test(context.source);
+        const isBigInt = isBigNumber && isInt;
+        if (isBigInt) return BigInt(context.source);
+        const hasCustomReviver = typeof reviver === "function";
+        if (!hasCustomReviver) return value;
+        return reviver(key, value, context);
+      });
+    };
+    MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+    MAX_DIGITS = MAX_INT.length;
+    stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+    noiseValueWithQuotes = /^"-?\d+n+"$/;
+    applyReviverIteratively = (parsed, userReviver) => {
+      const rootHolder = { "": parsed };
+      const stack = [{ parent: rootHolder, key: "", visited: false }];
+      while (stack.length > 0) {
+        const node2 = stack[stack.length - 1];
+        if (!node2.visited) {
+          node2.visited = true;
+          const value = node2.parent[node2.key];
+          const isComplexObject = value !== null && typeof value === "object";
+          if (isComplexObject) {
+            const keys = Object.keys(value);
+            for (let i3 = keys.length - 1; i3 >= 0; i3--) {
+              stack.push({ parent: value, key: keys[i3], visited: false });
+            }
+          }
+        } else {
+          const { parent, key } = node2;
+          let value = parent[key];
+          if (typeof value === "string") {
+            const isCustomFormatBigInt = customFormat.test(value);
+            if (isCustomFormatBigInt) {
+              value = BigInt(value.slice(0, -1));
+            } else {
+              const isNoise = noiseValue.test(value);
+              if (isNoise) value = value.slice(0, -1);
+            }
+          }
+          const hasUserReviver = typeof userReviver === "function";
+          if (hasUserReviver) {
+            value = userReviver.call(parent, key, value);
+          }
+          const isDeleted = value === void 0;
+          if (isDeleted) {
+            delete parent[key];
+          } else {
+            parent[key] = value;
+          }
+          stack.pop();
+        }
+      }
+      return rootHolder[""];
+    };
+    serializeBigInts = (text) => {
+      return text.replace(
+        stringsOrLargeNumbers,
+        (match, digits, fractional, exponential) => {
+          const isString = match[0] === '"';
+          const isNoise = isString && noiseValueWithQuotes.test(match);
+          if (isNoise) return match.substring(0, match.length - 1) + 'n"';
+          const hasFractionalOrExponential = fractional || exponential;
+          const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
+          const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+          if (isStandardValue) return match;
+          return '"' + match + 'n"';
+        }
+      );
+    };
+    JSONParse = (text, reviver) => {
+      if (!text) return originalParse(text, reviver);
+      try {
+        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
+        const serializedData = serializeBigInts(text);
+        return originalParse(
+          serializedData,
+          (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
+        );
+      } catch (error62) {
+        if (error62 instanceof RangeError) {
+          const serializedData = serializeBigInts(text);
+          const parsed = originalParse(serializedData);
+          return applyReviverIteratively(parsed, reviver);
+        }
+        throw error62;
+      }
+    };
+  }
+});
+
+// node_modules/.pnpm/@octokit+request-error@7.1.2/node_modules/@octokit/request-error/dist-src/index.js
+var RequestError;
+var init_dist_src = __esm({
+  "node_modules/.pnpm/@octokit+request-error@7.1.2/node_modules/@octokit/request-error/dist-src/index.js"() {
+    RequestError = class extends Error {
+      name;
+      /**
+       * http status code
+       */
+      status;
+      /**
+       * Request options that lead to the error.
+       */
+      request;
+      /**
+       * Response object if a response was received
+       */
+      response;
+      constructor(message, statusCode, options2) {
+        super(message, { cause: options2.cause });
+        this.name = "HttpError";
+        this.status = Number.parseInt(statusCode);
+        if (Number.isNaN(this.status)) {
+          this.status = 0;
+        }
+        if ("response" in options2) {
+          this.response = options2.response;
+        }
+        const requestCopy = Object.assign({}, options2.request);
+        if (options2.request.headers.authorization) {
+          requestCopy.headers = Object.assign({}, options2.request.headers, {
+            authorization: options2.request.headers.authorization.replace(
+              /(?<! ) .*$/,
+              " [REDACTED]"
+            )
+          });
+        }
+        requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+        this.request = requestCopy;
+      }
+    };
+  }
+});
+
+// node_modules/.pnpm/@octokit+request@10.0.16/node_modules/@octokit/request/dist-bundle/index.js
+function isPlainObject3(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+async function fetchWrapper(requestOptions) {
+  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch2) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = isPlainObject3(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch2(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error62) {
+    let message = "Unknown Error";
+    if (error62 instanceof Error) {
+      if (error62.name === "AbortError") {
+        error62.status = 500;
+        throw error62;
+      }
+      message = error62.message;
+      if (error62.name === "TypeError" && "cause" in error62) {
+        if (error62.cause instanceof Error) {
+          message = error62.cause.message;
+        } else if (typeof error62.cause === "string") {
+          message = error62.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error62;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url2 = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url: url2,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = parse4(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err2) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v2) => JSON.stringify(v2)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+function withDefaults2(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: withDefaults2.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: withDefaults2.bind(null, endpoint2)
+  });
+}
+var VERSION2, defaults_default, noop, request;
+var init_dist_bundle2 = __esm({
+  "node_modules/.pnpm/@octokit+request@10.0.16/node_modules/@octokit/request/dist-bundle/index.js"() {
+    init_dist_bundle();
+    init_universal_user_agent();
+    init_dist2();
+    init_json_with_bigint();
+    init_dist_src();
+    VERSION2 = "10.0.16";
+    defaults_default = {
+      headers: {
+        "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
+      }
+    };
+    noop = () => "";
+    request = withDefaults2(endpoint, defaults_default);
+  }
+});
+
+// node_modules/.pnpm/@octokit+graphql@9.0.5/node_modules/@octokit/graphql/dist-bundle/index.js
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e2) => ` - ${e2.message}`).join("\n");
+}
+function graphql(request2, query, options2) {
+  if (options2) {
+    if (typeof query === "string" && "query" in options2) {
+      return Promise.reject(
+        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
+      );
+    }
+    for (const key in options2) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+      return Promise.reject(
+        new Error(
+          `[@octokit/graphql] "${key}" cannot be used as variable name`
+        )
+      );
+    }
+  }
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options2) : query;
+  const requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => {
+    if (NON_VARIABLE_OPTIONS.includes(key)) {
+      result[key] = parsedOptions[key];
+      return result;
+    }
+    if (!result.variables) {
+      result.variables = {};
+    }
+    result.variables[key] = parsedOptions[key];
+    return result;
+  }, {});
+  const baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  if (GHES_V3_SUFFIX_REGEX.test(baseUrl)) {
+    requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
+  }
+  return request2(requestOptions).then((response) => {
+    if (response.data.errors) {
+      const headers = {};
+      for (const key of Object.keys(response.headers)) {
+        headers[key] = response.headers[key];
+      }
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+function withDefaults3(request2, newDefaults) {
+  const newRequest = request2.defaults(newDefaults);
+  const newApi = (query, options2) => {
+    return graphql(newRequest, query, options2);
+  };
+  return Object.assign(newApi, {
+    defaults: withDefaults3.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+function withCustomRequest(customRequest) {
+  return withDefaults3(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+var VERSION3, GraphqlResponseError, NON_VARIABLE_OPTIONS, FORBIDDEN_VARIABLE_OPTIONS, GHES_V3_SUFFIX_REGEX, graphql2;
+var init_dist_bundle3 = __esm({
+  "node_modules/.pnpm/@octokit+graphql@9.0.5/node_modules/@octokit/graphql/dist-bundle/index.js"() {
+    init_dist_bundle2();
+    init_universal_user_agent();
+    VERSION3 = "0.0.0-development";
+    GraphqlResponseError = class extends Error {
+      constructor(request2, headers, response) {
+        super(_buildMessageForResponseErrors(response));
+        this.request = request2;
+        this.headers = headers;
+        this.response = response;
+        this.errors = response.errors;
+        this.data = response.data;
+        if (Error.captureStackTrace) {
+          Error.captureStackTrace(this, this.constructor);
+        }
+      }
+      request;
+      headers;
+      response;
+      name = "GraphqlResponseError";
+      errors;
+      data;
+    };
+    NON_VARIABLE_OPTIONS = [
+      "method",
+      "baseUrl",
+      "url",
+      "headers",
+      "request",
+      "query",
+      "mediaType",
+      "operationName"
+    ];
+    FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
+    GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+    graphql2 = withDefaults3(request, {
+      headers: {
+        "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
+      },
+      method: "POST",
+      url: "/graphql"
+    });
+  }
+});
+
+// node_modules/.pnpm/@octokit+auth-token@6.0.0/node_modules/@octokit/auth-token/dist-bundle/index.js
+async function auth(token) {
+  const isApp = isJWT(token);
+  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
+  const isUserToServer = token.startsWith("ghu_");
+  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
+  return {
+    type: "token",
+    token,
+    tokenType
+  };
+}
+function withAuthorizationPrefix(token) {
+  if (token.split(/\./).length === 3) {
+    return `bearer ${token}`;
+  }
+  return `token ${token}`;
+}
+async function hook(token, request2, route, parameters) {
+  const endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  endpoint2.headers.authorization = withAuthorizationPrefix(token);
+  return request2(endpoint2);
+}
+var b64url, sep, jwtRE, isJWT, createTokenAuth;
+var init_dist_bundle4 = __esm({
+  "node_modules/.pnpm/@octokit+auth-token@6.0.0/node_modules/@octokit/auth-token/dist-bundle/index.js"() {
+    b64url = "(?:[a-zA-Z0-9_-]+)";
+    sep = "\\.";
+    jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+    isJWT = jwtRE.test.bind(jwtRE);
+    createTokenAuth = function createTokenAuth2(token) {
+      if (!token) {
+        throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+      }
+      if (typeof token !== "string") {
+        throw new Error(
+          "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+        );
+      }
+      token = token.replace(/^(token|bearer) +/i, "");
+      return Object.assign(auth.bind(null, token), {
+        hook: hook.bind(null, token)
+      });
+    };
+  }
+});
+
+// node_modules/.pnpm/@octokit+core@7.0.8/node_modules/@octokit/core/dist-src/version.js
+var VERSION4;
+var init_version = __esm({
+  "node_modules/.pnpm/@octokit+core@7.0.8/node_modules/@octokit/core/dist-src/version.js"() {
+    VERSION4 = "7.0.8";
+  }
+});
+
+// node_modules/.pnpm/@octokit+core@7.0.8/node_modules/@octokit/core/dist-src/index.js
+function createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = noop2;
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = noop2;
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
+  }
+  return logger;
+}
+var noop2, consoleWarn, consoleError, userAgentTrail, Octokit;
+var init_dist_src2 = __esm({
+  "node_modules/.pnpm/@octokit+core@7.0.8/node_modules/@octokit/core/dist-src/index.js"() {
+    init_universal_user_agent();
+    init_before_after_hook();
+    init_dist_bundle2();
+    init_dist_bundle3();
+    init_dist_bundle4();
+    init_version();
+    noop2 = () => {
+    };
+    consoleWarn = console.warn.bind(console);
+    consoleError = console.error.bind(console);
+    userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
+    Octokit = class {
+      static VERSION = VERSION4;
+      static defaults(defaults) {
+        const OctokitWithDefaults = class extends this {
+          constructor(...args) {
+            const options2 = args[0] || {};
+            if (typeof defaults === "function") {
+              super(defaults(options2));
+              return;
+            }
+            super(
+              Object.assign(
+                {},
+                defaults,
+                options2,
+                options2.userAgent && defaults.userAgent ? {
+                  userAgent: `${options2.userAgent} ${defaults.userAgent}`
+                } : null
+              )
+            );
+          }
+        };
+        return OctokitWithDefaults;
+      }
+      static plugins = [];
+      /**
+       * Attach a plugin (or many) to your Octokit instance.
+       *
+       * @example
+       * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+       */
+      static plugin(...newPlugins) {
+        const currentPlugins = this.plugins;
+        const NewOctokit = class extends this {
+          static plugins = currentPlugins.concat(
+            newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+          );
+        };
+        return NewOctokit;
+      }
+      constructor(options2 = {}) {
+        const hook2 = new before_after_hook_default.Collection();
+        const requestDefaults = {
+          baseUrl: request.endpoint.DEFAULTS.baseUrl,
+          headers: {},
+          request: Object.assign({}, options2.request, {
+            // @ts-ignore internal usage only, no need to type
+            hook: hook2.bind(null, "request")
+          }),
+          mediaType: {
+            previews: [],
+            format: ""
+          }
+        };
+        requestDefaults.headers["user-agent"] = options2.userAgent ? `${options2.userAgent} ${userAgentTrail}` : userAgentTrail;
+        if (options2.baseUrl) {
+          requestDefaults.baseUrl = options2.baseUrl;
+        }
+        if (options2.previews) {
+          requestDefaults.mediaType.previews = options2.previews;
+        }
+        if (options2.timeZone) {
+          requestDefaults.headers["time-zone"] = options2.timeZone;
+        }
+        this.request = request.defaults(requestDefaults);
+        this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
+        this.log = createLogger(options2.log);
+        this.hook = hook2;
+        if (!options2.authStrategy) {
+          if (!options2.auth) {
+            this.auth = async () => ({
+              type: "unauthenticated"
+            });
+          } else {
+            const auth2 = createTokenAuth(options2.auth);
+            hook2.wrap("request", auth2.hook);
+            this.auth = auth2;
+          }
+        } else {
+          const { authStrategy, ...otherOptions } = options2;
+          const auth2 = authStrategy(
+            Object.assign(
+              {
+                request: this.request,
+                log: this.log,
+                // we pass the current octokit instance as well as its constructor options
+                // to allow for authentication strategies that return a new octokit instance
+                // that shares the same internal state as the current one. The original
+                // requirement for this was the "event-octokit" authentication strategy
+                // of https://github.com/probot/octokit-auth-probot.
+                octokit: this,
+                octokitOptions: otherOptions
+              },
+              options2.auth
+            )
+          );
+          hook2.wrap("request", auth2.hook);
+          this.auth = auth2;
+        }
+        const classConstructor = this.constructor;
+        for (let i3 = 0; i3 < classConstructor.plugins.length; ++i3) {
+          Object.assign(this, classConstructor.plugins[i3](this, options2));
+        }
+      }
+      // assigned during constructor
+      request;
+      graphql;
+      log;
+      hook;
+      // TODO: type `octokit.auth` based on passed options.authStrategy
+      auth;
+    };
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/light.js
+var require_light = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/light.js"(exports2, module2) {
+    (function(global2, factory) {
+      typeof exports2 === "object" && typeof module2 !== "undefined" ? module2.exports = factory() : typeof define === "function" && define.amd ? define(factory) : global2.Bottleneck = factory();
+    })(exports2, (function() {
+      "use strict";
+      var commonjsGlobal = typeof globalThis !== "undefined" ? globalThis : typeof window !== "undefined" ? window : typeof global !== "undefined" ? global : typeof self !== "undefined" ? self : {};
+      function getCjsExportFromNamespace(n2) {
+        return n2 && n2["default"] || n2;
+      }
+      var load = function(received, defaults, onto = {}) {
+        var k2, ref, v2;
+        for (k2 in defaults) {
+          v2 = defaults[k2];
+          onto[k2] = (ref = received[k2]) != null ? ref : v2;
+        }
+        return onto;
+      };
+      var overwrite = function(received, defaults, onto = {}) {
+        var k2, v2;
+        for (k2 in received) {
+          v2 = received[k2];
+          if (defaults[k2] !== void 0) {
+            onto[k2] = v2;
+          }
+        }
+        return onto;
+      };
+      var parser2 = {
+        load,
+        overwrite
+      };
+      var DLList;
+      DLList = class DLList {
+        constructor(incr, decr) {
+          this.incr = incr;
+          this.decr = decr;
+          this._first = null;
+          this._last = null;
+          this.length = 0;
+        }
+        push(value) {
+          var node2;
+          this.length++;
+          if (typeof this.incr === "function") {
+            this.incr();
+          }
+          node2 = {
+            value,
+            prev: this._last,
+            next: null
+          };
+          if (this._last != null) {
+            this._last.next = node2;
+            this._last = node2;
+          } else {
+            this._first = this._last = node2;
+          }
+          return void 0;
+        }
+        shift() {
+          var value;
+          if (this._first == null) {
+            return;
+          } else {
+            this.length--;
+            if (typeof this.decr === "function") {
+              this.decr();
+            }
+          }
+          value = this._first.value;
+          if ((this._first = this._first.next) != null) {
+            this._first.prev = null;
+          } else {
+            this._last = null;
+          }
+          return value;
+        }
+        first() {
+          if (this._first != null) {
+            return this._first.value;
+          }
+        }
+        getArray() {
+          var node2, ref, results;
+          node2 = this._first;
+          results = [];
+          while (node2 != null) {
+            results.push((ref = node2, node2 = node2.next, ref.value));
+          }
+          return results;
+        }
+        forEachShift(cb) {
+          var node2;
+          node2 = this.shift();
+          while (node2 != null) {
+            cb(node2), node2 = this.shift();
+          }
+          return void 0;
+        }
+        debug() {
+          var node2, ref, ref1, ref2, results;
+          node2 = this._first;
+          results = [];
+          while (node2 != null) {
+            results.push((ref = node2, node2 = node2.next, {
+              value: ref.value,
+              prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
+              next: (ref2 = ref.next) != null ? ref2.value : void 0
+            }));
+          }
+          return results;
+        }
+      };
+      var DLList_1 = DLList;
+      var Events2;
+      Events2 = class Events {
+        constructor(instance) {
+          this.instance = instance;
+          this._events = {};
+          if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
+            throw new Error("An Emitter already exists for this object");
+          }
+          this.instance.on = (name, cb) => {
+            return this._addListener(name, "many", cb);
+          };
+          this.instance.once = (name, cb) => {
+            return this._addListener(name, "once", cb);
+          };
+          this.instance.removeAllListeners = (name = null) => {
+            if (name != null) {
+              return delete this._events[name];
+            } else {
+              return this._events = {};
+            }
+          };
+        }
+        _addListener(name, status, cb) {
+          var base;
+          if ((base = this._events)[name] == null) {
+            base[name] = [];
+          }
+          this._events[name].push({ cb, status });
+          return this.instance;
+        }
+        listenerCount(name) {
+          if (this._events[name] != null) {
+            return this._events[name].length;
+          } else {
+            return 0;
+          }
+        }
+        async trigger(name, ...args) {
+          var e2, promises;
+          try {
+            if (name !== "debug") {
+              this.trigger("debug", `Event triggered: ${name}`, args);
+            }
+            if (this._events[name] == null) {
+              return;
+            }
+            this._events[name] = this._events[name].filter(function(listener) {
+              return listener.status !== "none";
+            });
+            promises = this._events[name].map(async (listener) => {
+              var e3, returned;
+              if (listener.status === "none") {
+                return;
+              }
+              if (listener.status === "once") {
+                listener.status = "none";
+              }
+              try {
+                returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
+                if (typeof (returned != null ? returned.then : void 0) === "function") {
+                  return await returned;
+                } else {
+                  return returned;
+                }
+              } catch (error62) {
+                e3 = error62;
+                {
+                  this.trigger("error", e3);
+                }
+                return null;
+              }
+            });
+            return (await Promise.all(promises)).find(function(x3) {
+              return x3 != null;
+            });
+          } catch (error62) {
+            e2 = error62;
+            {
+              this.trigger("error", e2);
+            }
+            return null;
+          }
+        }
+      };
+      var Events_1 = Events2;
+      var DLList$1, Events$1, Queues;
+      DLList$1 = DLList_1;
+      Events$1 = Events_1;
+      Queues = class Queues {
+        constructor(num_priorities) {
+          var i3;
+          this.Events = new Events$1(this);
+          this._length = 0;
+          this._lists = (function() {
+            var j2, ref, results;
+            results = [];
+            for (i3 = j2 = 1, ref = num_priorities; 1 <= ref ? j2 <= ref : j2 >= ref; i3 = 1 <= ref ? ++j2 : --j2) {
+              results.push(new DLList$1((() => {
+                return this.incr();
+              }), (() => {
+                return this.decr();
+              })));
+            }
+            return results;
+          }).call(this);
+        }
+        incr() {
+          if (this._length++ === 0) {
+            return this.Events.trigger("leftzero");
+          }
+        }
+        decr() {
+          if (--this._length === 0) {
+            return this.Events.trigger("zero");
+          }
+        }
+        push(job) {
+          return this._lists[job.options.priority].push(job);
+        }
+        queued(priority) {
+          if (priority != null) {
+            return this._lists[priority].length;
+          } else {
+            return this._length;
+          }
+        }
+        shiftAll(fn) {
+          return this._lists.forEach(function(list2) {
+            return list2.forEachShift(fn);
+          });
+        }
+        getFirst(arr = this._lists) {
+          var j2, len, list2;
+          for (j2 = 0, len = arr.length; j2 < len; j2++) {
+            list2 = arr[j2];
+            if (list2.length > 0) {
+              return list2;
+            }
+          }
+          return [];
+        }
+        shiftLastFrom(priority) {
+          return this.getFirst(this._lists.slice(priority).reverse()).shift();
+        }
+      };
+      var Queues_1 = Queues;
+      var BottleneckError;
+      BottleneckError = class BottleneckError extends Error {
+      };
+      var BottleneckError_1 = BottleneckError;
+      var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
+      NUM_PRIORITIES = 10;
+      DEFAULT_PRIORITY = 5;
+      parser$1 = parser2;
+      BottleneckError$1 = BottleneckError_1;
+      Job = class Job {
+        constructor(task, args, options2, jobDefaults, rejectOnDrop, Events3, _states, Promise2) {
+          this.task = task;
+          this.args = args;
+          this.rejectOnDrop = rejectOnDrop;
+          this.Events = Events3;
+          this._states = _states;
+          this.Promise = Promise2;
+          this.options = parser$1.load(options2, jobDefaults);
+          this.options.priority = this._sanitizePriority(this.options.priority);
+          if (this.options.id === jobDefaults.id) {
+            this.options.id = `${this.options.id}-${this._randomIndex()}`;
+          }
+          this.promise = new this.Promise((_resolve, _reject) => {
+            this._resolve = _resolve;
+            this._reject = _reject;
+          });
+          this.retryCount = 0;
+        }
+        _sanitizePriority(priority) {
+          var sProperty;
+          sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
+          if (sProperty < 0) {
+            return 0;
+          } else if (sProperty > NUM_PRIORITIES - 1) {
+            return NUM_PRIORITIES - 1;
+          } else {
+            return sProperty;
+          }
+        }
+        _randomIndex() {
+          return Math.random().toString(36).slice(2);
+        }
+        doDrop({ error: error62, message = "This job has been dropped by Bottleneck" } = {}) {
+          if (this._states.remove(this.options.id)) {
+            if (this.rejectOnDrop) {
+              this._reject(error62 != null ? error62 : new BottleneckError$1(message));
+            }
+            this.Events.trigger("dropped", { args: this.args, options: this.options, task: this.task, promise: this.promise });
+            return true;
+          } else {
+            return false;
+          }
+        }
+        _assertStatus(expected) {
+          var status;
+          status = this._states.jobStatus(this.options.id);
+          if (!(status === expected || expected === "DONE" && status === null)) {
+            throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+          }
+        }
+        doReceive() {
+          this._states.start(this.options.id);
+          return this.Events.trigger("received", { args: this.args, options: this.options });
+        }
+        doQueue(reachedHWM, blocked) {
+          this._assertStatus("RECEIVED");
+          this._states.next(this.options.id);
+          return this.Events.trigger("queued", { args: this.args, options: this.options, reachedHWM, blocked });
+        }
+        doRun() {
+          if (this.retryCount === 0) {
+            this._assertStatus("QUEUED");
+            this._states.next(this.options.id);
+          } else {
+            this._assertStatus("EXECUTING");
+          }
+          return this.Events.trigger("scheduled", { args: this.args, options: this.options });
+        }
+        async doExecute(chained, clearGlobalState, run, free) {
+          var error62, eventInfo, passed;
+          if (this.retryCount === 0) {
+            this._assertStatus("RUNNING");
+            this._states.next(this.options.id);
+          } else {
+            this._assertStatus("EXECUTING");
+          }
+          eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
+          this.Events.trigger("executing", eventInfo);
+          try {
+            passed = await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args));
+            if (clearGlobalState()) {
+              this.doDone(eventInfo);
+              await free(this.options, eventInfo);
+              this._assertStatus("DONE");
+              return this._resolve(passed);
+            }
+          } catch (error1) {
+            error62 = error1;
+            return this._onFailure(error62, eventInfo, clearGlobalState, run, free);
+          }
+        }
+        doExpire(clearGlobalState, run, free) {
+          var error62, eventInfo;
+          if (this._states.jobStatus(this.options.id === "RUNNING")) {
+            this._states.next(this.options.id);
+          }
+          this._assertStatus("EXECUTING");
+          eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
+          error62 = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
+          return this._onFailure(error62, eventInfo, clearGlobalState, run, free);
+        }
+        async _onFailure(error62, eventInfo, clearGlobalState, run, free) {
+          var retry2, retryAfter;
+          if (clearGlobalState()) {
+            retry2 = await this.Events.trigger("failed", error62, eventInfo);
+            if (retry2 != null) {
+              retryAfter = ~~retry2;
+              this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
+              this.retryCount++;
+              return run(retryAfter);
+            } else {
+              this.doDone(eventInfo);
+              await free(this.options, eventInfo);
+              this._assertStatus("DONE");
+              return this._reject(error62);
+            }
+          }
+        }
+        doDone(eventInfo) {
+          this._assertStatus("EXECUTING");
+          this._states.next(this.options.id);
+          return this.Events.trigger("done", eventInfo);
+        }
+      };
+      var Job_1 = Job;
+      var BottleneckError$2, LocalDatastore, parser$2;
+      parser$2 = parser2;
+      BottleneckError$2 = BottleneckError_1;
+      LocalDatastore = class LocalDatastore {
+        constructor(instance, storeOptions, storeInstanceOptions) {
+          this.instance = instance;
+          this.storeOptions = storeOptions;
+          this.clientId = this.instance._randomIndex();
+          parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
+          this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
+          this._running = 0;
+          this._done = 0;
+          this._unblockTime = 0;
+          this.ready = this.Promise.resolve();
+          this.clients = {};
+          this._startHeartbeat();
+        }
+        _startHeartbeat() {
+          var base;
+          if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
+            return typeof (base = this.heartbeat = setInterval(() => {
+              var amount, incr, maximum, now, reservoir;
+              now = Date.now();
+              if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
+                this._lastReservoirRefresh = now;
+                this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
+                this.instance._drainAll(this.computeCapacity());
+              }
+              if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
+                ({
+                  reservoirIncreaseAmount: amount,
+                  reservoirIncreaseMaximum: maximum,
+                  reservoir
+                } = this.storeOptions);
+                this._lastReservoirIncrease = now;
+                incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+                if (incr > 0) {
+                  this.storeOptions.reservoir += incr;
+                  return this.instance._drainAll(this.computeCapacity());
+                }
+              }
+            }, this.heartbeatInterval)).unref === "function" ? base.unref() : void 0;
+          } else {
+            return clearInterval(this.heartbeat);
+          }
+        }
+        async __publish__(message) {
+          await this.yieldLoop();
+          return this.instance.Events.trigger("message", message.toString());
+        }
+        async __disconnect__(flush) {
+          await this.yieldLoop();
+          clearInterval(this.heartbeat);
+          return this.Promise.resolve();
+        }
+        yieldLoop(t2 = 0) {
+          return new this.Promise(function(resolve16, reject) {
+            return setTimeout(resolve16, t2);
+          });
+        }
+        computePenalty() {
+          var ref;
+          return (ref = this.storeOptions.penalty) != null ? ref : 15 * this.storeOptions.minTime || 5e3;
+        }
+        async __updateSettings__(options2) {
+          await this.yieldLoop();
+          parser$2.overwrite(options2, options2, this.storeOptions);
+          this._startHeartbeat();
+          this.instance._drainAll(this.computeCapacity());
+          return true;
+        }
+        async __running__() {
+          await this.yieldLoop();
+          return this._running;
+        }
+        async __queued__() {
+          await this.yieldLoop();
+          return this.instance.queued();
+        }
+        async __done__() {
+          await this.yieldLoop();
+          return this._done;
+        }
+        async __groupCheck__(time3) {
+          await this.yieldLoop();
+          return this._nextRequest + this.timeout < time3;
+        }
+        computeCapacity() {
+          var maxConcurrent, reservoir;
+          ({ maxConcurrent, reservoir } = this.storeOptions);
+          if (maxConcurrent != null && reservoir != null) {
+            return Math.min(maxConcurrent - this._running, reservoir);
+          } else if (maxConcurrent != null) {
+            return maxConcurrent - this._running;
+          } else if (reservoir != null) {
+            return reservoir;
+          } else {
+            return null;
+          }
+        }
+        conditionsCheck(weight) {
+          var capacity;
+          capacity = this.computeCapacity();
+          return capacity == null || weight <= capacity;
+        }
+        async __incrementReservoir__(incr) {
+          var reservoir;
+          await this.yieldLoop();
+          reservoir = this.storeOptions.reservoir += incr;
+          this.instance._drainAll(this.computeCapacity());
+          return reservoir;
+        }
+        async __currentReservoir__() {
+          await this.yieldLoop();
+          return this.storeOptions.reservoir;
+        }
+        isBlocked(now) {
+          return this._unblockTime >= now;
+        }
+        check(weight, now) {
+          return this.conditionsCheck(weight) && this._nextRequest - now <= 0;
+        }
+        async __check__(weight) {
+          var now;
+          await this.yieldLoop();
+          now = Date.now();
+          return this.check(weight, now);
+        }
+        async __register__(index, weight, expiration) {
+          var now, wait;
+          await this.yieldLoop();
+          now = Date.now();
+          if (this.conditionsCheck(weight)) {
+            this._running += weight;
+            if (this.storeOptions.reservoir != null) {
+              this.storeOptions.reservoir -= weight;
+            }
+            wait = Math.max(this._nextRequest - now, 0);
+            this._nextRequest = now + wait + this.storeOptions.minTime;
+            return {
+              success: true,
+              wait,
+              reservoir: this.storeOptions.reservoir
+            };
+          } else {
+            return {
+              success: false
+            };
+          }
+        }
+        strategyIsBlock() {
+          return this.storeOptions.strategy === 3;
+        }
+        async __submit__(queueLength, weight) {
+          var blocked, now, reachedHWM;
+          await this.yieldLoop();
+          if (this.storeOptions.maxConcurrent != null && weight > this.storeOptions.maxConcurrent) {
+            throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
+          }
+          now = Date.now();
+          reachedHWM = this.storeOptions.highWater != null && queueLength === this.storeOptions.highWater && !this.check(weight, now);
+          blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
+          if (blocked) {
+            this._unblockTime = now + this.computePenalty();
+            this._nextRequest = this._unblockTime + this.storeOptions.minTime;
+            this.instance._dropAllQueued();
+          }
+          return {
+            reachedHWM,
+            blocked,
+            strategy: this.storeOptions.strategy
+          };
+        }
+        async __free__(index, weight) {
+          await this.yieldLoop();
+          this._running -= weight;
+          this._done += weight;
+          this.instance._drainAll(this.computeCapacity());
+          return {
+            running: this._running
+          };
+        }
+      };
+      var LocalDatastore_1 = LocalDatastore;
+      var BottleneckError$3, States;
+      BottleneckError$3 = BottleneckError_1;
+      States = class States {
+        constructor(status1) {
+          this.status = status1;
+          this._jobs = {};
+          this.counts = this.status.map(function() {
+            return 0;
+          });
+        }
+        next(id) {
+          var current, next;
+          current = this._jobs[id];
+          next = current + 1;
+          if (current != null && next < this.status.length) {
+            this.counts[current]--;
+            this.counts[next]++;
+            return this._jobs[id]++;
+          } else if (current != null) {
+            this.counts[current]--;
+            return delete this._jobs[id];
+          }
+        }
+        start(id) {
+          var initial;
+          initial = 0;
+          this._jobs[id] = initial;
+          return this.counts[initial]++;
+        }
+        remove(id) {
+          var current;
+          current = this._jobs[id];
+          if (current != null) {
+            this.counts[current]--;
+            delete this._jobs[id];
+          }
+          return current != null;
+        }
+        jobStatus(id) {
+          var ref;
+          return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+        }
+        statusJobs(status) {
+          var k2, pos, ref, results, v2;
+          if (status != null) {
+            pos = this.status.indexOf(status);
+            if (pos < 0) {
+              throw new BottleneckError$3(`status must be one of ${this.status.join(", ")}`);
+            }
+            ref = this._jobs;
+            results = [];
+            for (k2 in ref) {
+              v2 = ref[k2];
+              if (v2 === pos) {
+                results.push(k2);
+              }
+            }
+            return results;
+          } else {
+            return Object.keys(this._jobs);
+          }
+        }
+        statusCounts() {
+          return this.counts.reduce(((acc, v2, i3) => {
+            acc[this.status[i3]] = v2;
+            return acc;
+          }), {});
+        }
+      };
+      var States_1 = States;
+      var DLList$2, Sync;
+      DLList$2 = DLList_1;
+      Sync = class Sync {
+        constructor(name, Promise2) {
+          this.schedule = this.schedule.bind(this);
+          this.name = name;
+          this.Promise = Promise2;
+          this._running = 0;
+          this._queue = new DLList$2();
+        }
+        isEmpty() {
+          return this._queue.length === 0;
+        }
+        async _tryToRun() {
+          var args, cb, error62, reject, resolve16, returned, task;
+          if (this._running < 1 && this._queue.length > 0) {
+            this._running++;
+            ({ task, args, resolve: resolve16, reject } = this._queue.shift());
+            cb = await (async function() {
+              try {
+                returned = await task(...args);
+                return function() {
+                  return resolve16(returned);
+                };
+              } catch (error1) {
+                error62 = error1;
+                return function() {
+                  return reject(error62);
+                };
+              }
+            })();
+            this._running--;
+            this._tryToRun();
+            return cb();
+          }
+        }
+        schedule(task, ...args) {
+          var promise2, reject, resolve16;
+          resolve16 = reject = null;
+          promise2 = new this.Promise(function(_resolve, _reject) {
+            resolve16 = _resolve;
+            return reject = _reject;
+          });
+          this._queue.push({ task, args, resolve: resolve16, reject });
+          this._tryToRun();
+          return promise2;
+        }
+      };
+      var Sync_1 = Sync;
+      var version2 = "2.19.5";
+      var version$1 = {
+        version: version2
+      };
+      var version$2 = /* @__PURE__ */ Object.freeze({
+        version: version2,
+        default: version$1
+      });
+      var require$$2 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
+      var require$$3 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
+      var require$$4 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
+      var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
+      parser$3 = parser2;
+      Events$2 = Events_1;
+      RedisConnection$1 = require$$2;
+      IORedisConnection$1 = require$$3;
+      Scripts$1 = require$$4;
+      Group = (function() {
+        class Group2 {
+          constructor(limiterOptions = {}) {
+            this.deleteKey = this.deleteKey.bind(this);
+            this.limiterOptions = limiterOptions;
+            parser$3.load(this.limiterOptions, this.defaults, this);
+            this.Events = new Events$2(this);
+            this.instances = {};
+            this.Bottleneck = Bottleneck_1;
+            this._startAutoCleanup();
+            this.sharedConnection = this.connection != null;
+            if (this.connection == null) {
+              if (this.limiterOptions.datastore === "redis") {
+                this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, { Events: this.Events }));
+              } else if (this.limiterOptions.datastore === "ioredis") {
+                this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, { Events: this.Events }));
+              }
+            }
+          }
+          key(key = "") {
+            var ref;
+            return (ref = this.instances[key]) != null ? ref : (() => {
+              var limiter;
+              limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+                id: `${this.id}-${key}`,
+                timeout: this.timeout,
+                connection: this.connection
+              }));
+              this.Events.trigger("created", limiter, key);
+              return limiter;
+            })();
+          }
+          async deleteKey(key = "") {
+            var deleted, instance;
+            instance = this.instances[key];
+            if (this.connection) {
+              deleted = await this.connection.__runCommand__(["del", ...Scripts$1.allKeys(`${this.id}-${key}`)]);
+            }
+            if (instance != null) {
+              delete this.instances[key];
+              await instance.disconnect();
+            }
+            return instance != null || deleted > 0;
+          }
+          limiters() {
+            var k2, ref, results, v2;
+            ref = this.instances;
+            results = [];
+            for (k2 in ref) {
+              v2 = ref[k2];
+              results.push({
+                key: k2,
+                limiter: v2
+              });
+            }
+            return results;
+          }
+          keys() {
+            return Object.keys(this.instances);
+          }
+          async clusterKeys() {
+            var cursor, end, found, i3, k2, keys, len, next, start;
+            if (this.connection == null) {
+              return this.Promise.resolve(this.keys());
+            }
+            keys = [];
+            cursor = null;
+            start = `b_${this.id}-`.length;
+            end = "_settings".length;
+            while (cursor !== 0) {
+              [next, found] = await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 1e4]);
+              cursor = ~~next;
+              for (i3 = 0, len = found.length; i3 < len; i3++) {
+                k2 = found[i3];
+                keys.push(k2.slice(start, -end));
+              }
+            }
+            return keys;
+          }
+          _startAutoCleanup() {
+            var base;
+            clearInterval(this.interval);
+            return typeof (base = this.interval = setInterval(async () => {
+              var e2, k2, ref, results, time3, v2;
+              time3 = Date.now();
+              ref = this.instances;
+              results = [];
+              for (k2 in ref) {
+                v2 = ref[k2];
+                try {
+                  if (await v2._store.__groupCheck__(time3)) {
+                    results.push(this.deleteKey(k2));
+                  } else {
+                    results.push(void 0);
+                  }
+                } catch (error62) {
+                  e2 = error62;
+                  results.push(v2.Events.trigger("error", e2));
+                }
+              }
+              return results;
+            }, this.timeout / 2)).unref === "function" ? base.unref() : void 0;
+          }
+          updateSettings(options2 = {}) {
+            parser$3.overwrite(options2, this.defaults, this);
+            parser$3.overwrite(options2, options2, this.limiterOptions);
+            if (options2.timeout != null) {
+              return this._startAutoCleanup();
+            }
+          }
+          disconnect(flush = true) {
+            var ref;
+            if (!this.sharedConnection) {
+              return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+            }
+          }
+        }
+        Group2.prototype.defaults = {
+          timeout: 1e3 * 60 * 5,
+          connection: null,
+          Promise,
+          id: "group-key"
+        };
+        return Group2;
+      }).call(commonjsGlobal);
+      var Group_1 = Group;
+      var Batcher, Events$3, parser$4;
+      parser$4 = parser2;
+      Events$3 = Events_1;
+      Batcher = (function() {
+        class Batcher2 {
+          constructor(options2 = {}) {
+            this.options = options2;
+            parser$4.load(this.options, this.defaults, this);
+            this.Events = new Events$3(this);
+            this._arr = [];
+            this._resetPromise();
+            this._lastFlush = Date.now();
+          }
+          _resetPromise() {
+            return this._promise = new this.Promise((res, rej) => {
+              return this._resolve = res;
+            });
+          }
+          _flush() {
+            clearTimeout(this._timeout);
+            this._lastFlush = Date.now();
+            this._resolve();
+            this.Events.trigger("batch", this._arr);
+            this._arr = [];
+            return this._resetPromise();
+          }
+          add(data) {
+            var ret;
+            this._arr.push(data);
+            ret = this._promise;
+            if (this._arr.length === this.maxSize) {
+              this._flush();
+            } else if (this.maxTime != null && this._arr.length === 1) {
+              this._timeout = setTimeout(() => {
+                return this._flush();
+              }, this.maxTime);
+            }
+            return ret;
+          }
+        }
+        Batcher2.prototype.defaults = {
+          maxTime: null,
+          maxSize: null,
+          Promise
+        };
+        return Batcher2;
+      }).call(commonjsGlobal);
+      var Batcher_1 = Batcher;
+      var require$$4$1 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
+      var require$$8 = getCjsExportFromNamespace(version$2);
+      var Bottleneck3, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5, splice = [].splice;
+      NUM_PRIORITIES$1 = 10;
+      DEFAULT_PRIORITY$1 = 5;
+      parser$5 = parser2;
+      Queues$1 = Queues_1;
+      Job$1 = Job_1;
+      LocalDatastore$1 = LocalDatastore_1;
+      RedisDatastore$1 = require$$4$1;
+      Events$4 = Events_1;
+      States$1 = States_1;
+      Sync$1 = Sync_1;
+      Bottleneck3 = (function() {
+        class Bottleneck4 {
+          constructor(options2 = {}, ...invalid) {
+            var storeInstanceOptions, storeOptions;
+            this._addToQueue = this._addToQueue.bind(this);
+            this._validateOptions(options2, invalid);
+            parser$5.load(options2, this.instanceDefaults, this);
+            this._queues = new Queues$1(NUM_PRIORITIES$1);
+            this._scheduled = {};
+            this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
+            this._limiter = null;
+            this.Events = new Events$4(this);
+            this._submitLock = new Sync$1("submit", this.Promise);
+            this._registerLock = new Sync$1("register", this.Promise);
+            storeOptions = parser$5.load(options2, this.storeDefaults, {});
+            this._store = (function() {
+              if (this.datastore === "redis" || this.datastore === "ioredis" || this.connection != null) {
+                storeInstanceOptions = parser$5.load(options2, this.redisStoreDefaults, {});
+                return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
+              } else if (this.datastore === "local") {
+                storeInstanceOptions = parser$5.load(options2, this.localStoreDefaults, {});
+                return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
+              } else {
+                throw new Bottleneck4.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
+              }
+            }).call(this);
+            this._queues.on("leftzero", () => {
+              var ref;
+              return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+            });
+            this._queues.on("zero", () => {
+              var ref;
+              return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+            });
+          }
+          _validateOptions(options2, invalid) {
+            if (!(options2 != null && typeof options2 === "object" && invalid.length === 0)) {
+              throw new Bottleneck4.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
+            }
+          }
+          ready() {
+            return this._store.ready;
+          }
+          clients() {
+            return this._store.clients;
+          }
+          channel() {
+            return `b_${this.id}`;
+          }
+          channel_client() {
+            return `b_${this.id}_${this._store.clientId}`;
+          }
+          publish(message) {
+            return this._store.__publish__(message);
+          }
+          disconnect(flush = true) {
+            return this._store.__disconnect__(flush);
+          }
+          chain(_limiter) {
+            this._limiter = _limiter;
+            return this;
+          }
+          queued(priority) {
+            return this._queues.queued(priority);
+          }
+          clusterQueued() {
+            return this._store.__queued__();
+          }
+          empty() {
+            return this.queued() === 0 && this._submitLock.isEmpty();
+          }
+          running() {
+            return this._store.__running__();
+          }
+          done() {
+            return this._store.__done__();
+          }
+          jobStatus(id) {
+            return this._states.jobStatus(id);
+          }
+          jobs(status) {
+            return this._states.statusJobs(status);
+          }
+          counts() {
+            return this._states.statusCounts();
+          }
+          _randomIndex() {
+            return Math.random().toString(36).slice(2);
+          }
+          check(weight = 1) {
+            return this._store.__check__(weight);
+          }
+          _clearGlobalState(index) {
+            if (this._scheduled[index] != null) {
+              clearTimeout(this._scheduled[index].expiration);
+              delete this._scheduled[index];
+              return true;
+            } else {
+              return false;
+            }
+          }
+          async _free(index, job, options2, eventInfo) {
+            var e2, running;
+            try {
+              ({ running } = await this._store.__free__(index, options2.weight));
+              this.Events.trigger("debug", `Freed ${options2.id}`, eventInfo);
+              if (running === 0 && this.empty()) {
+                return this.Events.trigger("idle");
+              }
+            } catch (error1) {
+              e2 = error1;
+              return this.Events.trigger("error", e2);
+            }
+          }
+          _run(index, job, wait) {
+            var clearGlobalState, free, run;
+            job.doRun();
+            clearGlobalState = this._clearGlobalState.bind(this, index);
+            run = this._run.bind(this, index, job);
+            free = this._free.bind(this, index, job);
+            return this._scheduled[index] = {
+              timeout: setTimeout(() => {
+                return job.doExecute(this._limiter, clearGlobalState, run, free);
+              }, wait),
+              expiration: job.options.expiration != null ? setTimeout(function() {
+                return job.doExpire(clearGlobalState, run, free);
+              }, wait + job.options.expiration) : void 0,
+              job
+            };
+          }
+          _drainOne(capacity) {
+            return this._registerLock.schedule(() => {
+              var args, index, next, options2, queue;
+              if (this.queued() === 0) {
+                return this.Promise.resolve(null);
+              }
+              queue = this._queues.getFirst();
+              ({ options: options2, args } = next = queue.first());
+              if (capacity != null && options2.weight > capacity) {
+                return this.Promise.resolve(null);
+              }
+              this.Events.trigger("debug", `Draining ${options2.id}`, { args, options: options2 });
+              index = this._randomIndex();
+              return this._store.__register__(index, options2.weight, options2.expiration).then(({ success: success2, wait, reservoir }) => {
+                var empty;
+                this.Events.trigger("debug", `Drained ${options2.id}`, { success: success2, args, options: options2 });
+                if (success2) {
+                  queue.shift();
+                  empty = this.empty();
+                  if (empty) {
+                    this.Events.trigger("empty");
+                  }
+                  if (reservoir === 0) {
+                    this.Events.trigger("depleted", empty);
+                  }
+                  this._run(index, next, wait);
+                  return this.Promise.resolve(options2.weight);
+                } else {
+                  return this.Promise.resolve(null);
+                }
+              });
+            });
+          }
+          _drainAll(capacity, total = 0) {
+            return this._drainOne(capacity).then((drained) => {
+              var newCapacity;
+              if (drained != null) {
+                newCapacity = capacity != null ? capacity - drained : capacity;
+                return this._drainAll(newCapacity, total + drained);
+              } else {
+                return this.Promise.resolve(total);
+              }
+            }).catch((e2) => {
+              return this.Events.trigger("error", e2);
+            });
+          }
+          _dropAllQueued(message) {
+            return this._queues.shiftAll(function(job) {
+              return job.doDrop({ message });
+            });
+          }
+          stop(options2 = {}) {
+            var done, waitForExecuting;
+            options2 = parser$5.load(options2, this.stopDefaults);
+            waitForExecuting = (at) => {
+              var finished;
+              finished = () => {
+                var counts;
+                counts = this._states.counts;
+                return counts[0] + counts[1] + counts[2] + counts[3] === at;
+              };
+              return new this.Promise((resolve16, reject) => {
+                if (finished()) {
+                  return resolve16();
+                } else {
+                  return this.on("done", () => {
+                    if (finished()) {
+                      this.removeAllListeners("done");
+                      return resolve16();
+                    }
+                  });
+                }
+              });
+            };
+            done = options2.dropWaitingJobs ? (this._run = function(index, next) {
+              return next.doDrop({
+                message: options2.dropErrorMessage
+              });
+            }, this._drainOne = () => {
+              return this.Promise.resolve(null);
+            }, this._registerLock.schedule(() => {
+              return this._submitLock.schedule(() => {
+                var k2, ref, v2;
+                ref = this._scheduled;
+                for (k2 in ref) {
+                  v2 = ref[k2];
+                  if (this.jobStatus(v2.job.options.id) === "RUNNING") {
+                    clearTimeout(v2.timeout);
+                    clearTimeout(v2.expiration);
+                    v2.job.doDrop({
+                      message: options2.dropErrorMessage
+                    });
+                  }
+                }
+                this._dropAllQueued(options2.dropErrorMessage);
+                return waitForExecuting(0);
+              });
+            })) : this.schedule({
+              priority: NUM_PRIORITIES$1 - 1,
+              weight: 0
+            }, () => {
+              return waitForExecuting(1);
+            });
+            this._receive = function(job) {
+              return job._reject(new Bottleneck4.prototype.BottleneckError(options2.enqueueErrorMessage));
+            };
+            this.stop = () => {
+              return this.Promise.reject(new Bottleneck4.prototype.BottleneckError("stop() has already been called"));
+            };
+            return done;
+          }
+          async _addToQueue(job) {
+            var args, blocked, error62, options2, reachedHWM, shifted, strategy;
+            ({ args, options: options2 } = job);
+            try {
+              ({ reachedHWM, blocked, strategy } = await this._store.__submit__(this.queued(), options2.weight));
+            } catch (error1) {
+              error62 = error1;
+              this.Events.trigger("debug", `Could not queue ${options2.id}`, { args, options: options2, error: error62 });
+              job.doDrop({ error: error62 });
+              return false;
+            }
+            if (blocked) {
+              job.doDrop();
+              return true;
+            } else if (reachedHWM) {
+              shifted = strategy === Bottleneck4.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options2.priority) : strategy === Bottleneck4.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options2.priority + 1) : strategy === Bottleneck4.prototype.strategy.OVERFLOW ? job : void 0;
+              if (shifted != null) {
+                shifted.doDrop();
+              }
+              if (shifted == null || strategy === Bottleneck4.prototype.strategy.OVERFLOW) {
+                if (shifted == null) {
+                  job.doDrop();
+                }
+                return reachedHWM;
+              }
+            }
+            job.doQueue(reachedHWM, blocked);
+            this._queues.push(job);
+            await this._drainAll();
+            return reachedHWM;
+          }
+          _receive(job) {
+            if (this._states.jobStatus(job.options.id) != null) {
+              job._reject(new Bottleneck4.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+              return false;
+            } else {
+              job.doReceive();
+              return this._submitLock.schedule(this._addToQueue, job);
+            }
+          }
+          submit(...args) {
+            var cb, fn, job, options2, ref, ref1, task;
+            if (typeof args[0] === "function") {
+              ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
+              options2 = parser$5.load({}, this.jobDefaults);
+            } else {
+              ref1 = args, [options2, fn, ...args] = ref1, [cb] = splice.call(args, -1);
+              options2 = parser$5.load(options2, this.jobDefaults);
+            }
+            task = (...args2) => {
+              return new this.Promise(function(resolve16, reject) {
+                return fn(...args2, function(...args3) {
+                  return (args3[0] != null ? reject : resolve16)(args3);
+                });
+              });
+            };
+            job = new Job$1(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+            job.promise.then(function(args2) {
+              return typeof cb === "function" ? cb(...args2) : void 0;
+            }).catch(function(args2) {
+              if (Array.isArray(args2)) {
+                return typeof cb === "function" ? cb(...args2) : void 0;
+              } else {
+                return typeof cb === "function" ? cb(args2) : void 0;
+              }
+            });
+            return this._receive(job);
+          }
+          schedule(...args) {
+            var job, options2, task;
+            if (typeof args[0] === "function") {
+              [task, ...args] = args;
+              options2 = {};
+            } else {
+              [options2, task, ...args] = args;
+            }
+            job = new Job$1(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+            this._receive(job);
+            return job.promise;
+          }
+          wrap(fn) {
+            var schedule, wrapped;
+            schedule = this.schedule.bind(this);
+            wrapped = function(...args) {
+              return schedule(fn.bind(this), ...args);
+            };
+            wrapped.withOptions = function(options2, ...args) {
+              return schedule(options2, fn, ...args);
+            };
+            return wrapped;
+          }
+          async updateSettings(options2 = {}) {
+            await this._store.__updateSettings__(parser$5.overwrite(options2, this.storeDefaults));
+            parser$5.overwrite(options2, this.instanceDefaults, this);
+            return this;
+          }
+          currentReservoir() {
+            return this._store.__currentReservoir__();
+          }
+          incrementReservoir(incr = 0) {
+            return this._store.__incrementReservoir__(incr);
+          }
+        }
+        Bottleneck4.default = Bottleneck4;
+        Bottleneck4.Events = Events$4;
+        Bottleneck4.version = Bottleneck4.prototype.version = require$$8.version;
+        Bottleneck4.strategy = Bottleneck4.prototype.strategy = {
+          LEAK: 1,
+          OVERFLOW: 2,
+          OVERFLOW_PRIORITY: 4,
+          BLOCK: 3
+        };
+        Bottleneck4.BottleneckError = Bottleneck4.prototype.BottleneckError = BottleneckError_1;
+        Bottleneck4.Group = Bottleneck4.prototype.Group = Group_1;
+        Bottleneck4.RedisConnection = Bottleneck4.prototype.RedisConnection = require$$2;
+        Bottleneck4.IORedisConnection = Bottleneck4.prototype.IORedisConnection = require$$3;
+        Bottleneck4.Batcher = Bottleneck4.prototype.Batcher = Batcher_1;
+        Bottleneck4.prototype.jobDefaults = {
+          priority: DEFAULT_PRIORITY$1,
+          weight: 1,
+          expiration: null,
+          id: "<no-id>"
+        };
+        Bottleneck4.prototype.storeDefaults = {
+          maxConcurrent: null,
+          minTime: 0,
+          highWater: null,
+          strategy: Bottleneck4.prototype.strategy.LEAK,
+          penalty: null,
+          reservoir: null,
+          reservoirRefreshInterval: null,
+          reservoirRefreshAmount: null,
+          reservoirIncreaseInterval: null,
+          reservoirIncreaseAmount: null,
+          reservoirIncreaseMaximum: null
+        };
+        Bottleneck4.prototype.localStoreDefaults = {
+          Promise,
+          timeout: null,
+          heartbeatInterval: 250
+        };
+        Bottleneck4.prototype.redisStoreDefaults = {
+          Promise,
+          timeout: null,
+          heartbeatInterval: 5e3,
+          clientTimeout: 1e4,
+          Redis: null,
+          clientOptions: {},
+          clusterNodes: null,
+          clearDatastore: false,
+          connection: null
+        };
+        Bottleneck4.prototype.instanceDefaults = {
+          datastore: "local",
+          connection: null,
+          id: "<no-id>",
+          rejectOnDrop: true,
+          trackDoneStatus: false,
+          Promise
+        };
+        Bottleneck4.prototype.stopDefaults = {
+          enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
+          dropWaitingJobs: true,
+          dropErrorMessage: "This limiter has been stopped."
+        };
+        return Bottleneck4;
+      }).call(commonjsGlobal);
+      var Bottleneck_1 = Bottleneck3;
+      var lib = Bottleneck_1;
+      return lib;
+    }));
+  }
+});
+
+// node_modules/.pnpm/@octokit+plugin-retry@8.1.1_@octokit+core@7.0.8/node_modules/@octokit/plugin-retry/dist-bundle/index.js
+function isRequestError(error62) {
+  return error62.request !== void 0;
+}
+async function errorRequest(state, octokit, error62, options2) {
+  if (!isRequestError(error62) || !error62?.request.request) {
+    throw error62;
+  }
+  if (error62.status >= 400 && !state.doNotRetry.includes(error62.status)) {
+    const retries = options2.request.retries != null ? options2.request.retries : state.retries;
+    const retryAfter = Math.pow((options2.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error62, retries, retryAfter);
+  }
+  throw error62;
+}
+async function wrapRequest(state, octokit, request2, options2) {
+  const limiter = new import_light.default();
+  limiter.on("failed", function(error62, info) {
+    const maxRetries = ~~error62.request.request?.retries;
+    const after = ~~error62.request.request?.retryAfter;
+    options2.request.retryCount = info.retryCount + 1;
+    if (maxRetries > info.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request2),
+    options2
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request2, options2) {
+  const response = await request2(options2);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error62 = new RequestError(response.data.errors[0].message, 500, {
+      request: options2,
+      response
+    });
+    return errorRequest(state, octokit, error62, options2);
+  }
+  return response;
+}
+function retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error62, retries, retryAfter) => {
+        error62.request.request = Object.assign({}, error62.request.request, {
+          retries,
+          retryAfter
+        });
+        return error62;
+      }
+    }
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+var import_light, VERSION5;
+var init_dist_bundle5 = __esm({
+  "node_modules/.pnpm/@octokit+plugin-retry@8.1.1_@octokit+core@7.0.8/node_modules/@octokit/plugin-retry/dist-bundle/index.js"() {
+    import_light = __toESM(require_light(), 1);
+    init_dist_src();
+    VERSION5 = "0.0.0-development";
+    retry.VERSION = VERSION5;
+  }
+});
+
+// node_modules/.pnpm/@octokit+plugin-throttling@11.0.5_@octokit+core@7.0.8/node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+function wrapRequest2(state, request2, options2) {
+  return state.retryLimiter.schedule(doRequest, state, request2, options2);
+}
+async function doRequest(state, request2, options2) {
+  const { pathname } = new URL(options2.url, "http://github.test");
+  const isAuth = isAuthRequest(options2.method, pathname);
+  const isWrite = !isAuth && options2.method !== "GET" && options2.method !== "HEAD";
+  const isSearch = options2.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request2.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, noop3);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, noop3);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, noop3);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request2, options2);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error62) => error62.type === "RATE_LIMITED")) {
+      const error62 = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error62;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path) => path.split("/").map((c2) => c2.startsWith("{") ? "(?:.+?)" : c2).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r2) => `(?:${r2})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck: Bottleneck3 = import_light2.default,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection: connection2
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection2 !== "undefined") {
+    common.connection = connection2;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection2 != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck3, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck3();
+    const events = {};
+    const emitter = new Bottleneck3.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e2) => octokit.log.warn("Error in throttling-plugin limit handler", e2)
+    );
+    state.retryLimiter.on("failed", async function(error62, info) {
+      const [state2, request2, options2] = info.args;
+      const { pathname } = new URL(options2.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error62.status !== 401;
+      if (!(shouldRetryGraphQL || error62.status === 403 || error62.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request2.retryCount;
+      request2.retryCount = retryCount;
+      options2.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error62.message)) {
+          const retryAfter2 = Number(error62.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options2,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error62.response.headers != null && error62.response.headers["x-ratelimit-remaining"] === "0" || (error62.response.data?.errors ?? []).some(
+          (error210) => error210.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error62.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options2,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request2.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request2, options2) => {
+    initializeBottleneck();
+    return wrapRequest2(state, request2, options2);
+  });
+  return {};
+}
+var import_light2, VERSION6, noop3, triggers_notification_paths_default, regex, triggersNotification, groups, createGroups;
+var init_dist_bundle6 = __esm({
+  "node_modules/.pnpm/@octokit+plugin-throttling@11.0.5_@octokit+core@7.0.8/node_modules/@octokit/plugin-throttling/dist-bundle/index.js"() {
+    import_light2 = __toESM(require_light(), 1);
+    VERSION6 = "0.0.0-development";
+    noop3 = () => Promise.resolve();
+    triggers_notification_paths_default = [
+      "/orgs/{org}/invitations",
+      "/orgs/{org}/invitations/{invitation_id}",
+      "/orgs/{org}/teams/{team_slug}/discussions",
+      "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+      "/repos/{owner}/{repo}/collaborators/{username}",
+      "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+      "/repos/{owner}/{repo}/issues",
+      "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+      "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+      "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+      "/repos/{owner}/{repo}/pulls",
+      "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+      "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+      "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+      "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+      "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+      "/repos/{owner}/{repo}/releases",
+      "/teams/{team_id}/discussions",
+      "/teams/{team_id}/discussions/{discussion_number}/comments"
+    ];
+    regex = routeMatcher(triggers_notification_paths_default);
+    triggersNotification = regex.test.bind(regex);
+    groups = {};
+    createGroups = function(Bottleneck3, common) {
+      groups.global = new Bottleneck3.Group({
+        id: "octokit-global",
+        maxConcurrent: 10,
+        ...common
+      });
+      groups.auth = new Bottleneck3.Group({
+        id: "octokit-auth",
+        maxConcurrent: 1,
+        ...common
+      });
+      groups.search = new Bottleneck3.Group({
+        id: "octokit-search",
+        maxConcurrent: 1,
+        minTime: 2e3,
+        ...common
+      });
+      groups.write = new Bottleneck3.Group({
+        id: "octokit-write",
+        maxConcurrent: 1,
+        minTime: 1e3,
+        ...common
+      });
+      groups.notifications = new Bottleneck3.Group({
+        id: "octokit-notifications",
+        maxConcurrent: 1,
+        minTime: 3e3,
+        ...common
+      });
+    };
+    throttling.VERSION = VERSION6;
+    throttling.triggersNotification = triggersNotification;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/parser.js
+var require_parser2 = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/parser.js"(exports2) {
+    "use strict";
+    exports2.load = function(received, defaults, onto = {}) {
+      var k2, ref, v2;
+      for (k2 in defaults) {
+        v2 = defaults[k2];
+        onto[k2] = (ref = received[k2]) != null ? ref : v2;
+      }
+      return onto;
+    };
+    exports2.overwrite = function(received, defaults, onto = {}) {
+      var k2, v2;
+      for (k2 in received) {
+        v2 = received[k2];
+        if (defaults[k2] !== void 0) {
+          onto[k2] = v2;
+        }
+      }
+      return onto;
+    };
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/DLList.js
+var require_DLList = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/DLList.js"(exports2, module2) {
+    "use strict";
+    var DLList;
+    DLList = class DLList {
+      constructor(incr, decr) {
+        this.incr = incr;
+        this.decr = decr;
+        this._first = null;
+        this._last = null;
+        this.length = 0;
+      }
+      push(value) {
+        var node2;
+        this.length++;
+        if (typeof this.incr === "function") {
+          this.incr();
+        }
+        node2 = {
+          value,
+          prev: this._last,
+          next: null
+        };
+        if (this._last != null) {
+          this._last.next = node2;
+          this._last = node2;
+        } else {
+          this._first = this._last = node2;
+        }
+        return void 0;
+      }
+      shift() {
+        var value;
+        if (this._first == null) {
+          return;
+        } else {
+          this.length--;
+          if (typeof this.decr === "function") {
+            this.decr();
+          }
+        }
+        value = this._first.value;
+        if ((this._first = this._first.next) != null) {
+          this._first.prev = null;
+        } else {
+          this._last = null;
+        }
+        return value;
+      }
+      first() {
+        if (this._first != null) {
+          return this._first.value;
+        }
+      }
+      getArray() {
+        var node2, ref, results;
+        node2 = this._first;
+        results = [];
+        while (node2 != null) {
+          results.push((ref = node2, node2 = node2.next, ref.value));
+        }
+        return results;
+      }
+      forEachShift(cb) {
+        var node2;
+        node2 = this.shift();
+        while (node2 != null) {
+          cb(node2), node2 = this.shift();
+        }
+        return void 0;
+      }
+      debug() {
+        var node2, ref, ref1, ref2, results;
+        node2 = this._first;
+        results = [];
+        while (node2 != null) {
+          results.push((ref = node2, node2 = node2.next, {
+            value: ref.value,
+            prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
+            next: (ref2 = ref.next) != null ? ref2.value : void 0
+          }));
+        }
+        return results;
+      }
+    };
+    module2.exports = DLList;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Events.js
+var require_Events = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Events.js"(exports2, module2) {
+    "use strict";
+    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+      try {
+        var info = gen[key](arg);
+        var value = info.value;
+      } catch (error62) {
+        reject(error62);
+        return;
+      }
+      if (info.done) {
+        resolve16(value);
+      } else {
+        Promise.resolve(value).then(_next, _throw);
+      }
+    }
+    function _asyncToGenerator2(fn) {
+      return function() {
+        var self2 = this, args = arguments;
+        return new Promise(function(resolve16, reject) {
+          var gen = fn.apply(self2, args);
+          function _next(value) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+          }
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var Events2;
+    Events2 = class Events {
+      constructor(instance) {
+        this.instance = instance;
+        this._events = {};
+        if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
+          throw new Error("An Emitter already exists for this object");
+        }
+        this.instance.on = (name, cb) => {
+          return this._addListener(name, "many", cb);
+        };
+        this.instance.once = (name, cb) => {
+          return this._addListener(name, "once", cb);
+        };
+        this.instance.removeAllListeners = (name = null) => {
+          if (name != null) {
+            return delete this._events[name];
+          } else {
+            return this._events = {};
+          }
+        };
+      }
+      _addListener(name, status, cb) {
+        var base;
+        if ((base = this._events)[name] == null) {
+          base[name] = [];
+        }
+        this._events[name].push({
+          cb,
+          status
+        });
+        return this.instance;
+      }
+      listenerCount(name) {
+        if (this._events[name] != null) {
+          return this._events[name].length;
+        } else {
+          return 0;
+        }
+      }
+      trigger(name, ...args) {
+        var _this = this;
+        return _asyncToGenerator2(function* () {
+          var e2, promises;
+          try {
+            if (name !== "debug") {
+              _this.trigger("debug", `Event triggered: ${name}`, args);
+            }
+            if (_this._events[name] == null) {
+              return;
+            }
+            _this._events[name] = _this._events[name].filter(function(listener) {
+              return listener.status !== "none";
+            });
+            promises = _this._events[name].map(
+              /* @__PURE__ */ (function() {
+                var _ref = _asyncToGenerator2(function* (listener) {
+                  var e3, returned;
+                  if (listener.status === "none") {
+                    return;
+                  }
+                  if (listener.status === "once") {
+                    listener.status = "none";
+                  }
+                  try {
+                    returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
+                    if (typeof (returned != null ? returned.then : void 0) === "function") {
+                      return yield returned;
+                    } else {
+                      return returned;
+                    }
+                  } catch (error62) {
+                    e3 = error62;
+                    if (true) {
+                      _this.trigger("error", e3);
+                    }
+                    return null;
+                  }
+                });
+                return function(_x) {
+                  return _ref.apply(this, arguments);
+                };
+              })()
+            );
+            return (yield Promise.all(promises)).find(function(x3) {
+              return x3 != null;
+            });
+          } catch (error62) {
+            e2 = error62;
+            if (true) {
+              _this.trigger("error", e2);
+            }
+            return null;
+          }
+        })();
+      }
+    };
+    module2.exports = Events2;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Queues.js
+var require_Queues = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Queues.js"(exports2, module2) {
+    "use strict";
+    var DLList;
+    var Events2;
+    var Queues;
+    DLList = require_DLList();
+    Events2 = require_Events();
+    Queues = class Queues {
+      constructor(num_priorities) {
+        var i3;
+        this.Events = new Events2(this);
+        this._length = 0;
+        this._lists = function() {
+          var j2, ref, results;
+          results = [];
+          for (i3 = j2 = 1, ref = num_priorities; 1 <= ref ? j2 <= ref : j2 >= ref; i3 = 1 <= ref ? ++j2 : --j2) {
+            results.push(new DLList(() => {
+              return this.incr();
+            }, () => {
+              return this.decr();
+            }));
+          }
+          return results;
+        }.call(this);
+      }
+      incr() {
+        if (this._length++ === 0) {
+          return this.Events.trigger("leftzero");
+        }
+      }
+      decr() {
+        if (--this._length === 0) {
+          return this.Events.trigger("zero");
+        }
+      }
+      push(job) {
+        return this._lists[job.options.priority].push(job);
+      }
+      queued(priority) {
+        if (priority != null) {
+          return this._lists[priority].length;
+        } else {
+          return this._length;
+        }
+      }
+      shiftAll(fn) {
+        return this._lists.forEach(function(list2) {
+          return list2.forEachShift(fn);
+        });
+      }
+      getFirst(arr = this._lists) {
+        var j2, len, list2;
+        for (j2 = 0, len = arr.length; j2 < len; j2++) {
+          list2 = arr[j2];
+          if (list2.length > 0) {
+            return list2;
+          }
+        }
+        return [];
+      }
+      shiftLastFrom(priority) {
+        return this.getFirst(this._lists.slice(priority).reverse()).shift();
+      }
+    };
+    module2.exports = Queues;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/BottleneckError.js
+var require_BottleneckError = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/BottleneckError.js"(exports2, module2) {
+    "use strict";
+    var BottleneckError;
+    BottleneckError = class BottleneckError extends Error {
+    };
+    module2.exports = BottleneckError;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Job.js
+var require_Job = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Job.js"(exports2, module2) {
+    "use strict";
+    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+      try {
+        var info = gen[key](arg);
+        var value = info.value;
+      } catch (error62) {
+        reject(error62);
+        return;
+      }
+      if (info.done) {
+        resolve16(value);
+      } else {
+        Promise.resolve(value).then(_next, _throw);
+      }
+    }
+    function _asyncToGenerator2(fn) {
+      return function() {
+        var self2 = this, args = arguments;
+        return new Promise(function(resolve16, reject) {
+          var gen = fn.apply(self2, args);
+          function _next(value) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+          }
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var BottleneckError;
+    var DEFAULT_PRIORITY;
+    var Job;
+    var NUM_PRIORITIES;
+    var parser2;
+    NUM_PRIORITIES = 10;
+    DEFAULT_PRIORITY = 5;
+    parser2 = require_parser2();
+    BottleneckError = require_BottleneckError();
+    Job = class Job {
+      constructor(task, args, options2, jobDefaults, rejectOnDrop, Events2, _states, Promise2) {
+        this.task = task;
+        this.args = args;
+        this.rejectOnDrop = rejectOnDrop;
+        this.Events = Events2;
+        this._states = _states;
+        this.Promise = Promise2;
+        this.options = parser2.load(options2, jobDefaults);
+        this.options.priority = this._sanitizePriority(this.options.priority);
+        if (this.options.id === jobDefaults.id) {
+          this.options.id = `${this.options.id}-${this._randomIndex()}`;
+        }
+        this.promise = new this.Promise((_resolve, _reject) => {
+          this._resolve = _resolve;
+          this._reject = _reject;
+        });
+        this.retryCount = 0;
+      }
+      _sanitizePriority(priority) {
+        var sProperty;
+        sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
+        if (sProperty < 0) {
+          return 0;
+        } else if (sProperty > NUM_PRIORITIES - 1) {
+          return NUM_PRIORITIES - 1;
+        } else {
+          return sProperty;
+        }
+      }
+      _randomIndex() {
+        return Math.random().toString(36).slice(2);
+      }
+      doDrop({
+        error: error62,
+        message = "This job has been dropped by Bottleneck"
+      } = {}) {
+        if (this._states.remove(this.options.id)) {
+          if (this.rejectOnDrop) {
+            this._reject(error62 != null ? error62 : new BottleneckError(message));
+          }
+          this.Events.trigger("dropped", {
+            args: this.args,
+            options: this.options,
+            task: this.task,
+            promise: this.promise
+          });
+          return true;
+        } else {
+          return false;
+        }
+      }
+      _assertStatus(expected) {
+        var status;
+        status = this._states.jobStatus(this.options.id);
+        if (!(status === expected || expected === "DONE" && status === null)) {
+          throw new BottleneckError(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+        }
+      }
+      doReceive() {
+        this._states.start(this.options.id);
+        return this.Events.trigger("received", {
+          args: this.args,
+          options: this.options
+        });
+      }
+      doQueue(reachedHWM, blocked) {
+        this._assertStatus("RECEIVED");
+        this._states.next(this.options.id);
+        return this.Events.trigger("queued", {
+          args: this.args,
+          options: this.options,
+          reachedHWM,
+          blocked
+        });
+      }
+      doRun() {
+        if (this.retryCount === 0) {
+          this._assertStatus("QUEUED");
+          this._states.next(this.options.id);
+        } else {
+          this._assertStatus("EXECUTING");
+        }
+        return this.Events.trigger("scheduled", {
+          args: this.args,
+          options: this.options
+        });
+      }
+      doExecute(chained, clearGlobalState, run, free) {
+        var _this = this;
+        return _asyncToGenerator2(function* () {
+          var error62, eventInfo, passed;
+          if (_this.retryCount === 0) {
+            _this._assertStatus("RUNNING");
+            _this._states.next(_this.options.id);
+          } else {
+            _this._assertStatus("EXECUTING");
+          }
+          eventInfo = {
+            args: _this.args,
+            options: _this.options,
+            retryCount: _this.retryCount
+          };
+          _this.Events.trigger("executing", eventInfo);
+          try {
+            passed = yield chained != null ? chained.schedule(_this.options, _this.task, ..._this.args) : _this.task(..._this.args);
+            if (clearGlobalState()) {
+              _this.doDone(eventInfo);
+              yield free(_this.options, eventInfo);
+              _this._assertStatus("DONE");
+              return _this._resolve(passed);
+            }
+          } catch (error1) {
+            error62 = error1;
+            return _this._onFailure(error62, eventInfo, clearGlobalState, run, free);
+          }
+        })();
+      }
+      doExpire(clearGlobalState, run, free) {
+        var error62, eventInfo;
+        if (this._states.jobStatus(this.options.id === "RUNNING")) {
+          this._states.next(this.options.id);
+        }
+        this._assertStatus("EXECUTING");
+        eventInfo = {
+          args: this.args,
+          options: this.options,
+          retryCount: this.retryCount
+        };
+        error62 = new BottleneckError(`This job timed out after ${this.options.expiration} ms.`);
+        return this._onFailure(error62, eventInfo, clearGlobalState, run, free);
+      }
+      _onFailure(error62, eventInfo, clearGlobalState, run, free) {
+        var _this2 = this;
+        return _asyncToGenerator2(function* () {
+          var retry2, retryAfter;
+          if (clearGlobalState()) {
+            retry2 = yield _this2.Events.trigger("failed", error62, eventInfo);
+            if (retry2 != null) {
+              retryAfter = ~~retry2;
+              _this2.Events.trigger("retry", `Retrying ${_this2.options.id} after ${retryAfter} ms`, eventInfo);
+              _this2.retryCount++;
+              return run(retryAfter);
+            } else {
+              _this2.doDone(eventInfo);
+              yield free(_this2.options, eventInfo);
+              _this2._assertStatus("DONE");
+              return _this2._reject(error62);
+            }
+          }
+        })();
+      }
+      doDone(eventInfo) {
+        this._assertStatus("EXECUTING");
+        this._states.next(this.options.id);
+        return this.Events.trigger("done", eventInfo);
+      }
+    };
+    module2.exports = Job;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/LocalDatastore.js
+var require_LocalDatastore = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
+    "use strict";
+    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+      try {
+        var info = gen[key](arg);
+        var value = info.value;
+      } catch (error62) {
+        reject(error62);
+        return;
+      }
+      if (info.done) {
+        resolve16(value);
+      } else {
+        Promise.resolve(value).then(_next, _throw);
+      }
+    }
+    function _asyncToGenerator2(fn) {
+      return function() {
+        var self2 = this, args = arguments;
+        return new Promise(function(resolve16, reject) {
+          var gen = fn.apply(self2, args);
+          function _next(value) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+          }
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var BottleneckError;
+    var LocalDatastore;
+    var parser2;
+    parser2 = require_parser2();
+    BottleneckError = require_BottleneckError();
+    LocalDatastore = class LocalDatastore {
+      constructor(instance, storeOptions, storeInstanceOptions) {
+        this.instance = instance;
+        this.storeOptions = storeOptions;
+        this.clientId = this.instance._randomIndex();
+        parser2.load(storeInstanceOptions, storeInstanceOptions, this);
+        this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
+        this._running = 0;
+        this._done = 0;
+        this._unblockTime = 0;
+        this.ready = this.Promise.resolve();
+        this.clients = {};
+        this._startHeartbeat();
+      }
+      _startHeartbeat() {
+        var base;
+        if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
+          return typeof (base = this.heartbeat = setInterval(() => {
+            var amount, incr, maximum, now, reservoir;
+            now = Date.now();
+            if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
+              this._lastReservoirRefresh = now;
+              this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
+              this.instance._drainAll(this.computeCapacity());
+            }
+            if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
+              var _this$storeOptions = this.storeOptions;
+              amount = _this$storeOptions.reservoirIncreaseAmount;
+              maximum = _this$storeOptions.reservoirIncreaseMaximum;
+              reservoir = _this$storeOptions.reservoir;
+              this._lastReservoirIncrease = now;
+              incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+              if (incr > 0) {
+                this.storeOptions.reservoir += incr;
+                return this.instance._drainAll(this.computeCapacity());
+              }
+            }
+          }, this.heartbeatInterval)).unref === "function" ? base.unref() : void 0;
+        } else {
+          return clearInterval(this.heartbeat);
+        }
+      }
+      __publish__(message) {
+        var _this = this;
+        return _asyncToGenerator2(function* () {
+          yield _this.yieldLoop();
+          return _this.instance.Events.trigger("message", message.toString());
+        })();
+      }
+      __disconnect__(flush) {
+        var _this2 = this;
+        return _asyncToGenerator2(function* () {
+          yield _this2.yieldLoop();
+          clearInterval(_this2.heartbeat);
+          return _this2.Promise.resolve();
+        })();
+      }
+      yieldLoop(t2 = 0) {
+        return new this.Promise(function(resolve16, reject) {
+          return setTimeout(resolve16, t2);
+        });
+      }
+      computePenalty() {
+        var ref;
+        return (ref = this.storeOptions.penalty) != null ? ref : 15 * this.storeOptions.minTime || 5e3;
+      }
+      __updateSettings__(options2) {
+        var _this3 = this;
+        return _asyncToGenerator2(function* () {
+          yield _this3.yieldLoop();
+          parser2.overwrite(options2, options2, _this3.storeOptions);
+          _this3._startHeartbeat();
+          _this3.instance._drainAll(_this3.computeCapacity());
+          return true;
+        })();
+      }
+      __running__() {
+        var _this4 = this;
+        return _asyncToGenerator2(function* () {
+          yield _this4.yieldLoop();
+          return _this4._running;
+        })();
+      }
+      __queued__() {
+        var _this5 = this;
+        return _asyncToGenerator2(function* () {
+          yield _this5.yieldLoop();
+          return _this5.instance.queued();
+        })();
+      }
+      __done__() {
+        var _this6 = this;
+        return _asyncToGenerator2(function* () {
+          yield _this6.yieldLoop();
+          return _this6._done;
+        })();
+      }
+      __groupCheck__(time3) {
+        var _this7 = this;
+        return _asyncToGenerator2(function* () {
+          yield _this7.yieldLoop();
+          return _this7._nextRequest + _this7.timeout < time3;
+        })();
+      }
+      computeCapacity() {
+        var maxConcurrent, reservoir;
+        var _this$storeOptions2 = this.storeOptions;
+        maxConcurrent = _this$storeOptions2.maxConcurrent;
+        reservoir = _this$storeOptions2.reservoir;
+        if (maxConcurrent != null && reservoir != null) {
+          return Math.min(maxConcurrent - this._running, reservoir);
+        } else if (maxConcurrent != null) {
+          return maxConcurrent - this._running;
+        } else if (reservoir != null) {
+          return reservoir;
+        } else {
+          return null;
+        }
+      }
+      conditionsCheck(weight) {
+        var capacity;
+        capacity = this.computeCapacity();
+        return capacity == null || weight <= capacity;
+      }
+      __incrementReservoir__(incr) {
+        var _this8 = this;
+        return _asyncToGenerator2(function* () {
+          var reservoir;
+          yield _this8.yieldLoop();
+          reservoir = _this8.storeOptions.reservoir += incr;
+          _this8.instance._drainAll(_this8.computeCapacity());
+          return reservoir;
+        })();
+      }
+      __currentReservoir__() {
+        var _this9 = this;
+        return _asyncToGenerator2(function* () {
+          yield _this9.yieldLoop();
+          return _this9.storeOptions.reservoir;
+        })();
+      }
+      isBlocked(now) {
+        return this._unblockTime >= now;
+      }
+      check(weight, now) {
+        return this.conditionsCheck(weight) && this._nextRequest - now <= 0;
+      }
+      __check__(weight) {
+        var _this10 = this;
+        return _asyncToGenerator2(function* () {
+          var now;
+          yield _this10.yieldLoop();
+          now = Date.now();
+          return _this10.check(weight, now);
+        })();
+      }
+      __register__(index, weight, expiration) {
+        var _this11 = this;
+        return _asyncToGenerator2(function* () {
+          var now, wait;
+          yield _this11.yieldLoop();
+          now = Date.now();
+          if (_this11.conditionsCheck(weight)) {
+            _this11._running += weight;
+            if (_this11.storeOptions.reservoir != null) {
+              _this11.storeOptions.reservoir -= weight;
+            }
+            wait = Math.max(_this11._nextRequest - now, 0);
+            _this11._nextRequest = now + wait + _this11.storeOptions.minTime;
+            return {
+              success: true,
+              wait,
+              reservoir: _this11.storeOptions.reservoir
+            };
+          } else {
+            return {
+              success: false
+            };
+          }
+        })();
+      }
+      strategyIsBlock() {
+        return this.storeOptions.strategy === 3;
+      }
+      __submit__(queueLength, weight) {
+        var _this12 = this;
+        return _asyncToGenerator2(function* () {
+          var blocked, now, reachedHWM;
+          yield _this12.yieldLoop();
+          if (_this12.storeOptions.maxConcurrent != null && weight > _this12.storeOptions.maxConcurrent) {
+            throw new BottleneckError(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${_this12.storeOptions.maxConcurrent}`);
+          }
+          now = Date.now();
+          reachedHWM = _this12.storeOptions.highWater != null && queueLength === _this12.storeOptions.highWater && !_this12.check(weight, now);
+          blocked = _this12.strategyIsBlock() && (reachedHWM || _this12.isBlocked(now));
+          if (blocked) {
+            _this12._unblockTime = now + _this12.computePenalty();
+            _this12._nextRequest = _this12._unblockTime + _this12.storeOptions.minTime;
+            _this12.instance._dropAllQueued();
+          }
+          return {
+            reachedHWM,
+            blocked,
+            strategy: _this12.storeOptions.strategy
+          };
+        })();
+      }
+      __free__(index, weight) {
+        var _this13 = this;
+        return _asyncToGenerator2(function* () {
+          yield _this13.yieldLoop();
+          _this13._running -= weight;
+          _this13._done += weight;
+          _this13.instance._drainAll(_this13.computeCapacity());
+          return {
+            running: _this13._running
+          };
+        })();
+      }
+    };
+    module2.exports = LocalDatastore;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/lua.json
+var require_lua = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/lua.json"(exports2, module2) {
+    module2.exports = {
+      "blacklist_client.lua": "local blacklist = ARGV[num_static_argv + 1]\n\nif redis.call('zscore', client_last_seen_key, blacklist) then\n  redis.call('zadd', client_last_seen_key, 0, blacklist)\nend\n\n\nreturn {}\n",
+      "check.lua": "local weight = tonumber(ARGV[num_static_argv + 1])\n\nlocal capacity = process_tick(now, false)['capacity']\nlocal nextRequest = tonumber(redis.call('hget', settings_key, 'nextRequest'))\n\nreturn conditions_check(capacity, weight) and nextRequest - now <= 0\n",
+      "conditions_check.lua": "local conditions_check = function (capacity, weight)\n  return capacity == nil or weight <= capacity\nend\n",
+      "current_reservoir.lua": "return process_tick(now, false)['reservoir']\n",
+      "done.lua": "process_tick(now, false)\n\nreturn tonumber(redis.call('hget', settings_key, 'done'))\n",
+      "free.lua": "local index = ARGV[num_static_argv + 1]\n\nredis.call('zadd', job_expirations_key, 0, index)\n\nreturn process_tick(now, false)['running']\n",
+      "get_time.lua": "redis.replicate_commands()\n\nlocal get_time = function ()\n  local time = redis.call('time')\n\n  return tonumber(time[1]..string.sub(time[2], 1, 3))\nend\n",
+      "group_check.lua": "return not (redis.call('exists', settings_key) == 1)\n",
+      "heartbeat.lua": "process_tick(now, true)\n",
+      "increment_reservoir.lua": "local incr = tonumber(ARGV[num_static_argv + 1])\n\nredis.call('hincrby', settings_key, 'reservoir', incr)\n\nlocal reservoir = process_tick(now, true)['reservoir']\n\nlocal groupTimeout = tonumber(redis.call('hget', settings_key, 'groupTimeout'))\nrefresh_expiration(0, 0, groupTimeout)\n\nreturn reservoir\n",
+      "init.lua": `local clear = tonumber(ARGV[num_static_argv + 1])
+local limiter_version = ARGV[num_static_argv + 2]
+local num_local_argv = num_static_argv + 2
+
+if clear == 1 then
+  redis.call('del', unpack(KEYS))
+end
+
+if redis.call('exists', settings_key) == 0 then
+  -- Create
+  local args = {'hmset', settings_key}
+
+  for i = num_local_argv + 1, #ARGV do
+    table.insert(args, ARGV[i])
+  end
+
+  redis.call(unpack(args))
+  redis.call('hmset', settings_key,
+    'nextRequest', now,
+    'lastReservoirRefresh', now,
+    'lastReservoirIncrease', now,
+    'running', 0,
+    'done', 0,
+    'unblockTime', 0,
+    'capacityPriorityCounter', 0
+  )
+
+else
+  -- Apply migrations
+  local settings = redis.call('hmget', settings_key,
+    'id',
+    'version'
+  )
+  local id = settings[1]
+  local current_version = settings[2]
+
+  if current_version ~= limiter_version then
+    local version_digits = {}
+    for k, v in string.gmatch(current_version, "([^.]+)") do
+      table.insert(version_digits, tonumber(k))
+    end
+
+    -- 2.10.0
+    if version_digits[2] < 10 then
+      redis.call('hsetnx', settings_key, 'reservoirRefreshInterval', '')
+      redis.call('hsetnx', settings_key, 'reservoirRefreshAmount', '')
+      redis.call('hsetnx', settings_key, 'lastReservoirRefresh', '')
+      redis.call('hsetnx', settings_key, 'done', 0)
+      redis.call('hset', settings_key, 'version', '2.10.0')
+    end
+
+    -- 2.11.1
+    if version_digits[2] < 11 or (version_digits[2] == 11 and version_digits[3] < 1) then
+      if redis.call('hstrlen', settings_key, 'lastReservoirRefresh') == 0 then
+        redis.call('hmset', settings_key,
+          'lastReservoirRefresh', now,
+          'version', '2.11.1'
+        )
+      end
+    end
+
+    -- 2.14.0
+    if version_digits[2] < 14 then
+      local old_running_key = 'b_'..id..'_running'
+      local old_executing_key = 'b_'..id..'_executing'
+
+      if redis.call('exists', old_running_key) == 1 then
+        redis.call('rename', old_running_key, job_weights_key)
+      end
+      if redis.call('exists', old_executing_key) == 1 then
+        redis.call('rename', old_executing_key, job_expirations_key)
+      end
+      redis.call('hset', settings_key, 'version', '2.14.0')
+    end
+
+    -- 2.15.2
+    if version_digits[2] < 15 or (version_digits[2] == 15 and version_digits[3] < 2) then
+      redis.call('hsetnx', settings_key, 'capacityPriorityCounter', 0)
+      redis.call('hset', settings_key, 'version', '2.15.2')
+    end
+
+    -- 2.17.0
+    if version_digits[2] < 17 then
+      redis.call('hsetnx', settings_key, 'clientTimeout', 10000)
+      redis.call('hset', settings_key, 'version', '2.17.0')
+    end
+
+    -- 2.18.0
+    if version_digits[2] < 18 then
+      redis.call('hsetnx', settings_key, 'reservoirIncreaseInterval', '')
+      redis.call('hsetnx', settings_key, 'reservoirIncreaseAmount', '')
+      redis.call('hsetnx', settings_key, 'reservoirIncreaseMaximum', '')
+      redis.call('hsetnx', settings_key, 'lastReservoirIncrease', now)
+      redis.call('hset', settings_key, 'version', '2.18.0')
+    end
+
+  end
+
+  process_tick(now, false)
+end
+
+local groupTimeout = tonumber(redis.call('hget', settings_key, 'groupTimeout'))
+refresh_expiration(0, 0, groupTimeout)
+
+return {}
+`,
+      "process_tick.lua": "local process_tick = function (now, always_publish)\n\n  local compute_capacity = function (maxConcurrent, running, reservoir)\n    if maxConcurrent ~= nil and reservoir ~= nil then\n      return math.min((maxConcurrent - running), reservoir)\n    elseif maxConcurrent ~= nil then\n      return maxConcurrent - running\n    elseif reservoir ~= nil then\n      return reservoir\n    else\n      return nil\n    end\n  end\n\n  local settings = redis.call('hmget', settings_key,\n    'id',\n    'maxConcurrent',\n    'running',\n    'reservoir',\n    'reservoirRefreshInterval',\n    'reservoirRefreshAmount',\n    'lastReservoirRefresh',\n    'reservoirIncreaseInterval',\n    'reservoirIncreaseAmount',\n    'reservoirIncreaseMaximum',\n    'lastReservoirIncrease',\n    'capacityPriorityCounter',\n    'clientTimeout'\n  )\n  local id = settings[1]\n  local maxConcurrent = tonumber(settings[2])\n  local running = tonumber(settings[3])\n  local reservoir = tonumber(settings[4])\n  local reservoirRefreshInterval = tonumber(settings[5])\n  local reservoirRefreshAmount = tonumber(settings[6])\n  local lastReservoirRefresh = tonumber(settings[7])\n  local reservoirIncreaseInterval = tonumber(settings[8])\n  local reservoirIncreaseAmount = tonumber(settings[9])\n  local reservoirIncreaseMaximum = tonumber(settings[10])\n  local lastReservoirIncrease = tonumber(settings[11])\n  local capacityPriorityCounter = tonumber(settings[12])\n  local clientTimeout = tonumber(settings[13])\n\n  local initial_capacity = compute_capacity(maxConcurrent, running, reservoir)\n\n  --\n  -- Process 'running' changes\n  --\n  local expired = redis.call('zrangebyscore', job_expirations_key, '-inf', '('..now)\n\n  if #expired > 0 then\n    redis.call('zremrangebyscore', job_expirations_key, '-inf', '('..now)\n\n    local flush_batch = function (batch, acc)\n      local weights = redis.call('hmget', job_weights_key, unpack(batch))\n                      redis.call('hdel',  job_weights_key, unpack(batch))\n      local clients = redis.call('hmget', job_clients_key, unpack(batch))\n                      redis.call('hdel',  job_clients_key, unpack(batch))\n\n      -- Calculate sum of removed weights\n      for i = 1, #weights do\n        acc['total'] = acc['total'] + (tonumber(weights[i]) or 0)\n      end\n\n      -- Calculate sum of removed weights by client\n      local client_weights = {}\n      for i = 1, #clients do\n        local removed = tonumber(weights[i]) or 0\n        if removed > 0 then\n          acc['client_weights'][clients[i]] = (acc['client_weights'][clients[i]] or 0) + removed\n        end\n      end\n    end\n\n    local acc = {\n      ['total'] = 0,\n      ['client_weights'] = {}\n    }\n    local batch_size = 1000\n\n    -- Compute changes to Zsets and apply changes to Hashes\n    for i = 1, #expired, batch_size do\n      local batch = {}\n      for j = i, math.min(i + batch_size - 1, #expired) do\n        table.insert(batch, expired[j])\n      end\n\n      flush_batch(batch, acc)\n    end\n\n    -- Apply changes to Zsets\n    if acc['total'] > 0 then\n      redis.call('hincrby', settings_key, 'done', acc['total'])\n      running = tonumber(redis.call('hincrby', settings_key, 'running', -acc['total']))\n    end\n\n    for client, weight in pairs(acc['client_weights']) do\n      redis.call('zincrby', client_running_key, -weight, client)\n    end\n  end\n\n  --\n  -- Process 'reservoir' changes\n  --\n  local reservoirRefreshActive = reservoirRefreshInterval ~= nil and reservoirRefreshAmount ~= nil\n  if reservoirRefreshActive and now >= lastReservoirRefresh + reservoirRefreshInterval then\n    reservoir = reservoirRefreshAmount\n    redis.call('hmset', settings_key,\n      'reservoir', reservoir,\n      'lastReservoirRefresh', now\n    )\n  end\n\n  local reservoirIncreaseActive = reservoirIncreaseInterval ~= nil and reservoirIncreaseAmount ~= nil\n  if reservoirIncreaseActive and now >= lastReservoirIncrease + reservoirIncreaseInterval then\n    local num_intervals = math.floor((now - lastReservoirIncrease) / reservoirIncreaseInterval)\n    local incr = reservoirIncreaseAmount * num_intervals\n    if reservoirIncreaseMaximum ~= nil then\n      incr = math.min(incr, reservoirIncreaseMaximum - (reservoir or 0))\n    end\n    if incr > 0 then\n      reservoir = (reservoir or 0) + incr\n    end\n    redis.call('hmset', settings_key,\n      'reservoir', reservoir,\n      'lastReservoirIncrease', lastReservoirIncrease + (num_intervals * reservoirIncreaseInterval)\n    )\n  end\n\n  --\n  -- Clear unresponsive clients\n  --\n  local unresponsive = redis.call('zrangebyscore', client_last_seen_key, '-inf', (now - clientTimeout))\n  local unresponsive_lookup = {}\n  local terminated_clients = {}\n  for i = 1, #unresponsive do\n    unresponsive_lookup[unresponsive[i]] = true\n    if tonumber(redis.call('zscore', client_running_key, unresponsive[i])) == 0 then\n      table.insert(terminated_clients, unresponsive[i])\n    end\n  end\n  if #terminated_clients > 0 then\n    redis.call('zrem', client_running_key,         unpack(terminated_clients))\n    redis.call('hdel', client_num_queued_key,      unpack(terminated_clients))\n    redis.call('zrem', client_last_registered_key, unpack(terminated_clients))\n    redis.call('zrem', client_last_seen_key,       unpack(terminated_clients))\n  end\n\n  --\n  -- Broadcast capacity changes\n  --\n  local final_capacity = compute_capacity(maxConcurrent, running, reservoir)\n\n  if always_publish or (initial_capacity ~= nil and final_capacity == nil) then\n    -- always_publish or was not unlimited, now unlimited\n    redis.call('publish', 'b_'..id, 'capacity:'..(final_capacity or ''))\n\n  elseif initial_capacity ~= nil and final_capacity ~= nil and final_capacity > initial_capacity then\n    -- capacity was increased\n    -- send the capacity message to the limiter having the lowest number of running jobs\n    -- the tiebreaker is the limiter having not registered a job in the longest time\n\n    local lowest_concurrency_value = nil\n    local lowest_concurrency_clients = {}\n    local lowest_concurrency_last_registered = {}\n    local client_concurrencies = redis.call('zrange', client_running_key, 0, -1, 'withscores')\n\n    for i = 1, #client_concurrencies, 2 do\n      local client = client_concurrencies[i]\n      local concurrency = tonumber(client_concurrencies[i+1])\n\n      if (\n        lowest_concurrency_value == nil or lowest_concurrency_value == concurrency\n      ) and (\n        not unresponsive_lookup[client]\n      ) and (\n        tonumber(redis.call('hget', client_num_queued_key, client)) > 0\n      ) then\n        lowest_concurrency_value = concurrency\n        table.insert(lowest_concurrency_clients, client)\n        local last_registered = tonumber(redis.call('zscore', client_last_registered_key, client))\n        table.insert(lowest_concurrency_last_registered, last_registered)\n      end\n    end\n\n    if #lowest_concurrency_clients > 0 then\n      local position = 1\n      local earliest = lowest_concurrency_last_registered[1]\n\n      for i,v in ipairs(lowest_concurrency_last_registered) do\n        if v < earliest then\n          position = i\n          earliest = v\n        end\n      end\n\n      local next_client = lowest_concurrency_clients[position]\n      redis.call('publish', 'b_'..id,\n        'capacity-priority:'..(final_capacity or '')..\n        ':'..next_client..\n        ':'..capacityPriorityCounter\n      )\n      redis.call('hincrby', settings_key, 'capacityPriorityCounter', '1')\n    else\n      redis.call('publish', 'b_'..id, 'capacity:'..(final_capacity or ''))\n    end\n  end\n\n  return {\n    ['capacity'] = final_capacity,\n    ['running'] = running,\n    ['reservoir'] = reservoir\n  }\nend\n",
+      "queued.lua": "local clientTimeout = tonumber(redis.call('hget', settings_key, 'clientTimeout'))\nlocal valid_clients = redis.call('zrangebyscore', client_last_seen_key, (now - clientTimeout), 'inf')\nlocal client_queued = redis.call('hmget', client_num_queued_key, unpack(valid_clients))\n\nlocal sum = 0\nfor i = 1, #client_queued do\n  sum = sum + tonumber(client_queued[i])\nend\n\nreturn sum\n",
+      "refresh_expiration.lua": "local refresh_expiration = function (now, nextRequest, groupTimeout)\n\n  if groupTimeout ~= nil then\n    local ttl = (nextRequest + groupTimeout) - now\n\n    for i = 1, #KEYS do\n      redis.call('pexpire', KEYS[i], ttl)\n    end\n  end\n\nend\n",
+      "refs.lua": "local settings_key = KEYS[1]\nlocal job_weights_key = KEYS[2]\nlocal job_expirations_key = KEYS[3]\nlocal job_clients_key = KEYS[4]\nlocal client_running_key = KEYS[5]\nlocal client_num_queued_key = KEYS[6]\nlocal client_last_registered_key = KEYS[7]\nlocal client_last_seen_key = KEYS[8]\n\nlocal now = tonumber(ARGV[1])\nlocal client = ARGV[2]\n\nlocal num_static_argv = 2\n",
+      "register.lua": "local index = ARGV[num_static_argv + 1]\nlocal weight = tonumber(ARGV[num_static_argv + 2])\nlocal expiration = tonumber(ARGV[num_static_argv + 3])\n\nlocal state = process_tick(now, false)\nlocal capacity = state['capacity']\nlocal reservoir = state['reservoir']\n\nlocal settings = redis.call('hmget', settings_key,\n  'nextRequest',\n  'minTime',\n  'groupTimeout'\n)\nlocal nextRequest = tonumber(settings[1])\nlocal minTime = tonumber(settings[2])\nlocal groupTimeout = tonumber(settings[3])\n\nif conditions_check(capacity, weight) then\n\n  redis.call('hincrby', settings_key, 'running', weight)\n  redis.call('hset', job_weights_key, index, weight)\n  if expiration ~= nil then\n    redis.call('zadd', job_expirations_key, now + expiration, index)\n  end\n  redis.call('hset', job_clients_key, index, client)\n  redis.call('zincrby', client_running_key, weight, client)\n  redis.call('hincrby', client_num_queued_key, client, -1)\n  redis.call('zadd', client_last_registered_key, now, client)\n\n  local wait = math.max(nextRequest - now, 0)\n  local newNextRequest = now + wait + minTime\n\n  if reservoir == nil then\n    redis.call('hset', settings_key,\n      'nextRequest', newNextRequest\n    )\n  else\n    reservoir = reservoir - weight\n    redis.call('hmset', settings_key,\n      'reservoir', reservoir,\n      'nextRequest', newNextRequest\n    )\n  end\n\n  refresh_expiration(now, newNextRequest, groupTimeout)\n\n  return {true, wait, reservoir}\n\nelse\n  return {false}\nend\n",
+      "register_client.lua": "local queued = tonumber(ARGV[num_static_argv + 1])\n\n-- Could have been re-registered concurrently\nif not redis.call('zscore', client_last_seen_key, client) then\n  redis.call('zadd', client_running_key, 0, client)\n  redis.call('hset', client_num_queued_key, client, queued)\n  redis.call('zadd', client_last_registered_key, 0, client)\nend\n\nredis.call('zadd', client_last_seen_key, now, client)\n\nreturn {}\n",
+      "running.lua": "return process_tick(now, false)['running']\n",
+      "submit.lua": "local queueLength = tonumber(ARGV[num_static_argv + 1])\nlocal weight = tonumber(ARGV[num_static_argv + 2])\n\nlocal capacity = process_tick(now, false)['capacity']\n\nlocal settings = redis.call('hmget', settings_key,\n  'id',\n  'maxConcurrent',\n  'highWater',\n  'nextRequest',\n  'strategy',\n  'unblockTime',\n  'penalty',\n  'minTime',\n  'groupTimeout'\n)\nlocal id = settings[1]\nlocal maxConcurrent = tonumber(settings[2])\nlocal highWater = tonumber(settings[3])\nlocal nextRequest = tonumber(settings[4])\nlocal strategy = tonumber(settings[5])\nlocal unblockTime = tonumber(settings[6])\nlocal penalty = tonumber(settings[7])\nlocal minTime = tonumber(settings[8])\nlocal groupTimeout = tonumber(settings[9])\n\nif maxConcurrent ~= nil and weight > maxConcurrent then\n  return redis.error_reply('OVERWEIGHT:'..weight..':'..maxConcurrent)\nend\n\nlocal reachedHWM = (highWater ~= nil and queueLength == highWater\n  and not (\n    conditions_check(capacity, weight)\n    and nextRequest - now <= 0\n  )\n)\n\nlocal blocked = strategy == 3 and (reachedHWM or unblockTime >= now)\n\nif blocked then\n  local computedPenalty = penalty\n  if computedPenalty == nil then\n    if minTime == 0 then\n      computedPenalty = 5000\n    else\n      computedPenalty = 15 * minTime\n    end\n  end\n\n  local newNextRequest = now + computedPenalty + minTime\n\n  redis.call('hmset', settings_key,\n    'unblockTime', now + computedPenalty,\n    'nextRequest', newNextRequest\n  )\n\n  local clients_queued_reset = redis.call('hkeys', client_num_queued_key)\n  local queued_reset = {}\n  for i = 1, #clients_queued_reset do\n    table.insert(queued_reset, clients_queued_reset[i])\n    table.insert(queued_reset, 0)\n  end\n  redis.call('hmset', client_num_queued_key, unpack(queued_reset))\n\n  redis.call('publish', 'b_'..id, 'blocked:')\n\n  refresh_expiration(now, newNextRequest, groupTimeout)\nend\n\nif not blocked and not reachedHWM then\n  redis.call('hincrby', client_num_queued_key, client, 1)\nend\n\nreturn {reachedHWM, blocked, strategy}\n",
+      "update_settings.lua": "local args = {'hmset', settings_key}\n\nfor i = num_static_argv + 1, #ARGV do\n  table.insert(args, ARGV[i])\nend\n\nredis.call(unpack(args))\n\nprocess_tick(now, true)\n\nlocal groupTimeout = tonumber(redis.call('hget', settings_key, 'groupTimeout'))\nrefresh_expiration(0, 0, groupTimeout)\n\nreturn {}\n",
+      "validate_client.lua": "if not redis.call('zscore', client_last_seen_key, client) then\n  return redis.error_reply('UNKNOWN_CLIENT')\nend\n\nredis.call('zadd', client_last_seen_key, now, client)\n",
+      "validate_keys.lua": "if not (redis.call('exists', settings_key) == 1) then\n  return redis.error_reply('SETTINGS_KEY_NOT_FOUND')\nend\n"
+    };
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Scripts.js
+var require_Scripts = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Scripts.js"(exports2) {
+    "use strict";
+    var headers;
+    var lua;
+    var templates;
+    lua = require_lua();
+    headers = {
+      refs: lua["refs.lua"],
+      validate_keys: lua["validate_keys.lua"],
+      validate_client: lua["validate_client.lua"],
+      refresh_expiration: lua["refresh_expiration.lua"],
+      process_tick: lua["process_tick.lua"],
+      conditions_check: lua["conditions_check.lua"],
+      get_time: lua["get_time.lua"]
+    };
+    exports2.allKeys = function(id) {
+      return [
+        /*
+        HASH
+        */
+        `b_${id}_settings`,
+        /*
+        HASH
+        job index -> weight
+        */
+        `b_${id}_job_weights`,
+        /*
+        ZSET
+        job index -> expiration
+        */
+        `b_${id}_job_expirations`,
+        /*
+        HASH
+        job index -> client
+        */
+        `b_${id}_job_clients`,
+        /*
+        ZSET
+        client -> sum running
+        */
+        `b_${id}_client_running`,
+        /*
+        HASH
+        client -> num queued
+        */
+        `b_${id}_client_num_queued`,
+        /*
+        ZSET
+        client -> last job registered
+        */
+        `b_${id}_client_last_registered`,
+        /*
+        ZSET
+        client -> last seen
+        */
+        `b_${id}_client_last_seen`
+      ];
+    };
+    templates = {
+      init: {
+        keys: exports2.allKeys,
+        headers: ["process_tick"],
+        refresh_expiration: true,
+        code: lua["init.lua"]
+      },
+      group_check: {
+        keys: exports2.allKeys,
+        headers: [],
+        refresh_expiration: false,
+        code: lua["group_check.lua"]
+      },
+      register_client: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys"],
+        refresh_expiration: false,
+        code: lua["register_client.lua"]
+      },
+      blacklist_client: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client"],
+        refresh_expiration: false,
+        code: lua["blacklist_client.lua"]
+      },
+      heartbeat: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick"],
+        refresh_expiration: false,
+        code: lua["heartbeat.lua"]
+      },
+      update_settings: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick"],
+        refresh_expiration: true,
+        code: lua["update_settings.lua"]
+      },
+      running: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick"],
+        refresh_expiration: false,
+        code: lua["running.lua"]
+      },
+      queued: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client"],
+        refresh_expiration: false,
+        code: lua["queued.lua"]
+      },
+      done: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick"],
+        refresh_expiration: false,
+        code: lua["done.lua"]
+      },
+      check: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick", "conditions_check"],
+        refresh_expiration: false,
+        code: lua["check.lua"]
+      },
+      submit: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick", "conditions_check"],
+        refresh_expiration: true,
+        code: lua["submit.lua"]
+      },
+      register: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick", "conditions_check"],
+        refresh_expiration: true,
+        code: lua["register.lua"]
+      },
+      free: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick"],
+        refresh_expiration: true,
+        code: lua["free.lua"]
+      },
+      current_reservoir: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick"],
+        refresh_expiration: false,
+        code: lua["current_reservoir.lua"]
+      },
+      increment_reservoir: {
+        keys: exports2.allKeys,
+        headers: ["validate_keys", "validate_client", "process_tick"],
+        refresh_expiration: true,
+        code: lua["increment_reservoir.lua"]
+      }
+    };
+    exports2.names = Object.keys(templates);
+    exports2.keys = function(name, id) {
+      return templates[name].keys(id);
+    };
+    exports2.payload = function(name) {
+      var template;
+      template = templates[name];
+      return Array.prototype.concat(headers.refs, template.headers.map(function(h2) {
+        return headers[h2];
+      }), template.refresh_expiration ? headers.refresh_expiration : "", template.code).join("\n");
+    };
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisConnection.js
+var require_RedisConnection = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
+    "use strict";
+    function asyncGeneratorStep(gen, resolve16, reject, _next, _throw, key, arg) {
+      try {
+        var info = gen[key](arg);
+        var value = info.value;
+      } catch (error62) {
+        reject(error62);
+        return;
+      }
+      if (info.done) {
+        resolve16(value);
+      } else {
+        Promise.resolve(value).then(_next, _throw);
+      }
+    }
+    function _asyncToGenerator(fn) {
+      return function() {
+        var self2 = this, args = arguments;
+        return new Promise(function(resolve16, reject) {
+          var gen = fn.apply(self2, args);
+          function _next(value) {
+            asyncGeneratorStep(gen, resolve16, reject, _next, _throw, "next", value);
+          }
+          function _throw(err2) {
+            asyncGeneratorStep(gen, resolve16, reject, _next, _throw, "throw", err2);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var Events;
+    var RedisConnection;
+    var Scripts;
+    var parser;
+    parser = require_parser2();
+    Events = require_Events();
+    Scripts = require_Scripts();
+    RedisConnection = function() {
+      class RedisConnection {
+        constructor(options = {}) {
+          parser.load(options, this.defaults, this);
+          if (this.Redis == null) {
+            this.Redis = eval("require")("redis");
+          }
+          if (this.Events == null) {
+            this.Events = new Events(this);
+          }
+          this.terminated = false;
+          if (this.client == null) {
+            this.client = this.Redis.createClient(this.clientOptions);
+          }
+          this.subscriber = this.client.duplicate();
+          this.limiters = {};
+          this.shas = {};
+          this.ready = this.Promise.all([this._setup(this.client, false), this._setup(this.subscriber, true)]).then(() => {
+            return this._loadScripts();
+          }).then(() => {
+            return {
+              client: this.client,
+              subscriber: this.subscriber
+            };
+          });
+        }
+        _setup(client, sub) {
+          client.setMaxListeners(0);
+          return new this.Promise((resolve16, reject) => {
+            client.on("error", (e2) => {
+              return this.Events.trigger("error", e2);
+            });
+            if (sub) {
+              client.on("message", (channel, message) => {
+                var ref;
+                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message) : void 0;
+              });
+            }
+            if (client.ready) {
+              return resolve16();
+            } else {
+              return client.once("ready", resolve16);
+            }
+          });
+        }
+        _loadScript(name) {
+          return new this.Promise((resolve16, reject) => {
+            var payload;
+            payload = Scripts.payload(name);
+            return this.client.multi([["script", "load", payload]]).exec((err2, replies) => {
+              if (err2 != null) {
+                return reject(err2);
+              }
+              this.shas[name] = replies[0];
+              return resolve16(replies[0]);
+            });
+          });
+        }
+        _loadScripts() {
+          return this.Promise.all(Scripts.names.map((k2) => {
+            return this._loadScript(k2);
+          }));
+        }
+        __runCommand__(cmd) {
+          var _this = this;
+          return _asyncToGenerator(function* () {
+            yield _this.ready;
+            return new _this.Promise((resolve16, reject) => {
+              return _this.client.multi([cmd]).exec_atomic(function(err2, replies) {
+                if (err2 != null) {
+                  return reject(err2);
+                } else {
+                  return resolve16(replies[0]);
+                }
+              });
+            });
+          })();
+        }
+        __addLimiter__(instance) {
+          return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
+            return new this.Promise((resolve16, reject) => {
+              var handler;
+              handler = (chan) => {
+                if (chan === channel) {
+                  this.subscriber.removeListener("subscribe", handler);
+                  this.limiters[channel] = instance;
+                  return resolve16();
+                }
+              };
+              this.subscriber.on("subscribe", handler);
+              return this.subscriber.subscribe(channel);
+            });
+          }));
+        }
+        __removeLimiter__(instance) {
+          var _this2 = this;
+          return this.Promise.all([instance.channel(), instance.channel_client()].map(
+            /* @__PURE__ */ (function() {
+              var _ref = _asyncToGenerator(function* (channel) {
+                if (!_this2.terminated) {
+                  yield new _this2.Promise((resolve16, reject) => {
+                    return _this2.subscriber.unsubscribe(channel, function(err2, chan) {
+                      if (err2 != null) {
+                        return reject(err2);
+                      }
+                      if (chan === channel) {
+                        return resolve16();
+                      }
+                    });
+                  });
+                }
+                return delete _this2.limiters[channel];
+              });
+              return function(_x) {
+                return _ref.apply(this, arguments);
+              };
+            })()
+          ));
+        }
+        __scriptArgs__(name, id, args, cb) {
+          var keys;
+          keys = Scripts.keys(name, id);
+          return [this.shas[name], keys.length].concat(keys, args, cb);
+        }
+        __scriptFn__(name) {
+          return this.client.evalsha.bind(this.client);
+        }
+        disconnect(flush = true) {
+          var i3, k2, len, ref;
+          ref = Object.keys(this.limiters);
+          for (i3 = 0, len = ref.length; i3 < len; i3++) {
+            k2 = ref[i3];
+            clearInterval(this.limiters[k2]._store.heartbeat);
+          }
+          this.limiters = {};
+          this.terminated = true;
+          this.client.end(flush);
+          this.subscriber.end(flush);
+          return this.Promise.resolve();
+        }
+      }
+      ;
+      RedisConnection.prototype.datastore = "redis";
+      RedisConnection.prototype.defaults = {
+        Redis: null,
+        clientOptions: {},
+        client: null,
+        Promise,
+        Events: null
+      };
+      return RedisConnection;
+    }.call(void 0);
+    module.exports = RedisConnection;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/IORedisConnection.js
+var require_IORedisConnection = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/IORedisConnection.js"(exports, module) {
+    "use strict";
+    function _slicedToArray(arr, i3) {
+      return _arrayWithHoles(arr) || _iterableToArrayLimit(arr, i3) || _nonIterableRest();
+    }
+    function _nonIterableRest() {
+      throw new TypeError("Invalid attempt to destructure non-iterable instance");
+    }
+    function _iterableToArrayLimit(arr, i3) {
+      var _arr = [];
+      var _n = true;
+      var _d = false;
+      var _e = void 0;
+      try {
+        for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) {
+          _arr.push(_s.value);
+          if (i3 && _arr.length === i3) break;
+        }
+      } catch (err2) {
+        _d = true;
+        _e = err2;
+      } finally {
+        try {
+          if (!_n && _i["return"] != null) _i["return"]();
+        } finally {
+          if (_d) throw _e;
+        }
+      }
+      return _arr;
+    }
+    function _arrayWithHoles(arr) {
+      if (Array.isArray(arr)) return arr;
+    }
+    function asyncGeneratorStep(gen, resolve16, reject, _next, _throw, key, arg) {
+      try {
+        var info = gen[key](arg);
+        var value = info.value;
+      } catch (error62) {
+        reject(error62);
+        return;
+      }
+      if (info.done) {
+        resolve16(value);
+      } else {
+        Promise.resolve(value).then(_next, _throw);
+      }
+    }
+    function _asyncToGenerator(fn) {
+      return function() {
+        var self2 = this, args = arguments;
+        return new Promise(function(resolve16, reject) {
+          var gen = fn.apply(self2, args);
+          function _next(value) {
+            asyncGeneratorStep(gen, resolve16, reject, _next, _throw, "next", value);
+          }
+          function _throw(err2) {
+            asyncGeneratorStep(gen, resolve16, reject, _next, _throw, "throw", err2);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var Events;
+    var IORedisConnection;
+    var Scripts;
+    var parser;
+    parser = require_parser2();
+    Events = require_Events();
+    Scripts = require_Scripts();
+    IORedisConnection = function() {
+      class IORedisConnection {
+        constructor(options = {}) {
+          parser.load(options, this.defaults, this);
+          if (this.Redis == null) {
+            this.Redis = eval("require")("ioredis");
+          }
+          if (this.Events == null) {
+            this.Events = new Events(this);
+          }
+          this.terminated = false;
+          if (this.clusterNodes != null) {
+            this.client = new this.Redis.Cluster(this.clusterNodes, this.clientOptions);
+            this.subscriber = new this.Redis.Cluster(this.clusterNodes, this.clientOptions);
+          } else if (this.client != null && this.client.duplicate == null) {
+            this.subscriber = new this.Redis.Cluster(this.client.startupNodes, this.client.options);
+          } else {
+            if (this.client == null) {
+              this.client = new this.Redis(this.clientOptions);
+            }
+            this.subscriber = this.client.duplicate();
+          }
+          this.limiters = {};
+          this.ready = this.Promise.all([this._setup(this.client, false), this._setup(this.subscriber, true)]).then(() => {
+            this._loadScripts();
+            return {
+              client: this.client,
+              subscriber: this.subscriber
+            };
+          });
+        }
+        _setup(client, sub) {
+          client.setMaxListeners(0);
+          return new this.Promise((resolve16, reject) => {
+            client.on("error", (e2) => {
+              return this.Events.trigger("error", e2);
+            });
+            if (sub) {
+              client.on("message", (channel, message) => {
+                var ref;
+                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message) : void 0;
+              });
+            }
+            if (client.status === "ready") {
+              return resolve16();
+            } else {
+              return client.once("ready", resolve16);
+            }
+          });
+        }
+        _loadScripts() {
+          return Scripts.names.forEach((name) => {
+            return this.client.defineCommand(name, {
+              lua: Scripts.payload(name)
+            });
+          });
+        }
+        __runCommand__(cmd) {
+          var _this = this;
+          return _asyncToGenerator(function* () {
+            var _2, deleted;
+            yield _this.ready;
+            var _ref = yield _this.client.pipeline([cmd]).exec();
+            var _ref2 = _slicedToArray(_ref, 1);
+            var _ref2$ = _slicedToArray(_ref2[0], 2);
+            _2 = _ref2$[0];
+            deleted = _ref2$[1];
+            return deleted;
+          })();
+        }
+        __addLimiter__(instance) {
+          return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
+            return new this.Promise((resolve16, reject) => {
+              return this.subscriber.subscribe(channel, () => {
+                this.limiters[channel] = instance;
+                return resolve16();
+              });
+            });
+          }));
+        }
+        __removeLimiter__(instance) {
+          var _this2 = this;
+          return [instance.channel(), instance.channel_client()].forEach(
+            /* @__PURE__ */ (function() {
+              var _ref3 = _asyncToGenerator(function* (channel) {
+                if (!_this2.terminated) {
+                  yield _this2.subscriber.unsubscribe(channel);
+                }
+                return delete _this2.limiters[channel];
+              });
+              return function(_x) {
+                return _ref3.apply(this, arguments);
+              };
+            })()
+          );
+        }
+        __scriptArgs__(name, id, args, cb) {
+          var keys;
+          keys = Scripts.keys(name, id);
+          return [keys.length].concat(keys, args, cb);
+        }
+        __scriptFn__(name) {
+          return this.client[name].bind(this.client);
+        }
+        disconnect(flush = true) {
+          var i3, k2, len, ref;
+          ref = Object.keys(this.limiters);
+          for (i3 = 0, len = ref.length; i3 < len; i3++) {
+            k2 = ref[i3];
+            clearInterval(this.limiters[k2]._store.heartbeat);
+          }
+          this.limiters = {};
+          this.terminated = true;
+          if (flush) {
+            return this.Promise.all([this.client.quit(), this.subscriber.quit()]);
+          } else {
+            this.client.disconnect();
+            this.subscriber.disconnect();
+            return this.Promise.resolve();
+          }
+        }
+      }
+      ;
+      IORedisConnection.prototype.datastore = "ioredis";
+      IORedisConnection.prototype.defaults = {
+        Redis: null,
+        clientOptions: {},
+        clusterNodes: null,
+        client: null,
+        Promise,
+        Events: null
+      };
+      return IORedisConnection;
+    }.call(void 0);
+    module.exports = IORedisConnection;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisDatastore.js
+var require_RedisDatastore = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisDatastore.js"(exports2, module2) {
+    "use strict";
+    function _slicedToArray2(arr, i3) {
+      return _arrayWithHoles2(arr) || _iterableToArrayLimit2(arr, i3) || _nonIterableRest2();
+    }
+    function _nonIterableRest2() {
+      throw new TypeError("Invalid attempt to destructure non-iterable instance");
+    }
+    function _iterableToArrayLimit2(arr, i3) {
+      var _arr = [];
+      var _n = true;
+      var _d = false;
+      var _e = void 0;
+      try {
+        for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) {
+          _arr.push(_s.value);
+          if (i3 && _arr.length === i3) break;
+        }
+      } catch (err2) {
+        _d = true;
+        _e = err2;
+      } finally {
+        try {
+          if (!_n && _i["return"] != null) _i["return"]();
+        } finally {
+          if (_d) throw _e;
+        }
+      }
+      return _arr;
+    }
+    function _arrayWithHoles2(arr) {
+      if (Array.isArray(arr)) return arr;
+    }
+    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+      try {
+        var info = gen[key](arg);
+        var value = info.value;
+      } catch (error62) {
+        reject(error62);
+        return;
+      }
+      if (info.done) {
+        resolve16(value);
+      } else {
+        Promise.resolve(value).then(_next, _throw);
+      }
+    }
+    function _asyncToGenerator2(fn) {
+      return function() {
+        var self2 = this, args = arguments;
+        return new Promise(function(resolve16, reject) {
+          var gen = fn.apply(self2, args);
+          function _next(value) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+          }
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var BottleneckError;
+    var IORedisConnection2;
+    var RedisConnection2;
+    var RedisDatastore;
+    var parser2;
+    parser2 = require_parser2();
+    BottleneckError = require_BottleneckError();
+    RedisConnection2 = require_RedisConnection();
+    IORedisConnection2 = require_IORedisConnection();
+    RedisDatastore = class RedisDatastore {
+      constructor(instance, storeOptions, storeInstanceOptions) {
+        this.instance = instance;
+        this.storeOptions = storeOptions;
+        this.originalId = this.instance.id;
+        this.clientId = this.instance._randomIndex();
+        parser2.load(storeInstanceOptions, storeInstanceOptions, this);
+        this.clients = {};
+        this.capacityPriorityCounters = {};
+        this.sharedConnection = this.connection != null;
+        if (this.connection == null) {
+          this.connection = this.instance.datastore === "redis" ? new RedisConnection2({
+            Redis: this.Redis,
+            clientOptions: this.clientOptions,
+            Promise: this.Promise,
+            Events: this.instance.Events
+          }) : this.instance.datastore === "ioredis" ? new IORedisConnection2({
+            Redis: this.Redis,
+            clientOptions: this.clientOptions,
+            clusterNodes: this.clusterNodes,
+            Promise: this.Promise,
+            Events: this.instance.Events
+          }) : void 0;
+        }
+        this.instance.connection = this.connection;
+        this.instance.datastore = this.connection.datastore;
+        this.ready = this.connection.ready.then((clients) => {
+          this.clients = clients;
+          return this.runScript("init", this.prepareInitSettings(this.clearDatastore));
+        }).then(() => {
+          return this.connection.__addLimiter__(this.instance);
+        }).then(() => {
+          return this.runScript("register_client", [this.instance.queued()]);
+        }).then(() => {
+          var base;
+          if (typeof (base = this.heartbeat = setInterval(() => {
+            return this.runScript("heartbeat", []).catch((e2) => {
+              return this.instance.Events.trigger("error", e2);
+            });
+          }, this.heartbeatInterval)).unref === "function") {
+            base.unref();
+          }
+          return this.clients;
+        });
+      }
+      __publish__(message) {
+        var _this = this;
+        return _asyncToGenerator2(function* () {
+          var client;
+          var _ref = yield _this.ready;
+          client = _ref.client;
+          return client.publish(_this.instance.channel(), `message:${message.toString()}`);
+        })();
+      }
+      onMessage(channel, message) {
+        var _this2 = this;
+        return _asyncToGenerator2(function* () {
+          var capacity, counter, data, drained, e2, newCapacity, pos, priorityClient, rawCapacity, type;
+          try {
+            pos = message.indexOf(":");
+            var _ref2 = [message.slice(0, pos), message.slice(pos + 1)];
+            type = _ref2[0];
+            data = _ref2[1];
+            if (type === "capacity") {
+              return yield _this2.instance._drainAll(data.length > 0 ? ~~data : void 0);
+            } else if (type === "capacity-priority") {
+              var _data$split = data.split(":");
+              var _data$split2 = _slicedToArray2(_data$split, 3);
+              rawCapacity = _data$split2[0];
+              priorityClient = _data$split2[1];
+              counter = _data$split2[2];
+              capacity = rawCapacity.length > 0 ? ~~rawCapacity : void 0;
+              if (priorityClient === _this2.clientId) {
+                drained = yield _this2.instance._drainAll(capacity);
+                newCapacity = capacity != null ? capacity - (drained || 0) : "";
+                return yield _this2.clients.client.publish(_this2.instance.channel(), `capacity-priority:${newCapacity}::${counter}`);
+              } else if (priorityClient === "") {
+                clearTimeout(_this2.capacityPriorityCounters[counter]);
+                delete _this2.capacityPriorityCounters[counter];
+                return _this2.instance._drainAll(capacity);
+              } else {
+                return _this2.capacityPriorityCounters[counter] = setTimeout(
+                  /* @__PURE__ */ _asyncToGenerator2(function* () {
+                    var e3;
+                    try {
+                      delete _this2.capacityPriorityCounters[counter];
+                      yield _this2.runScript("blacklist_client", [priorityClient]);
+                      return yield _this2.instance._drainAll(capacity);
+                    } catch (error62) {
+                      e3 = error62;
+                      return _this2.instance.Events.trigger("error", e3);
+                    }
+                  }),
+                  1e3
+                );
+              }
+            } else if (type === "message") {
+              return _this2.instance.Events.trigger("message", data);
+            } else if (type === "blocked") {
+              return yield _this2.instance._dropAllQueued();
+            }
+          } catch (error62) {
+            e2 = error62;
+            return _this2.instance.Events.trigger("error", e2);
+          }
+        })();
+      }
+      __disconnect__(flush) {
+        clearInterval(this.heartbeat);
+        if (this.sharedConnection) {
+          return this.connection.__removeLimiter__(this.instance);
+        } else {
+          return this.connection.disconnect(flush);
+        }
+      }
+      runScript(name, args) {
+        var _this3 = this;
+        return _asyncToGenerator2(function* () {
+          if (!(name === "init" || name === "register_client")) {
+            yield _this3.ready;
+          }
+          return new _this3.Promise((resolve16, reject) => {
+            var all_args, arr;
+            all_args = [Date.now(), _this3.clientId].concat(args);
+            _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
+            arr = _this3.connection.__scriptArgs__(name, _this3.originalId, all_args, function(err2, replies) {
+              if (err2 != null) {
+                return reject(err2);
+              }
+              return resolve16(replies);
+            });
+            return _this3.connection.__scriptFn__(name)(...arr);
+          }).catch((e2) => {
+            if (e2.message === "SETTINGS_KEY_NOT_FOUND") {
+              if (name === "heartbeat") {
+                return _this3.Promise.resolve();
+              } else {
+                return _this3.runScript("init", _this3.prepareInitSettings(false)).then(() => {
+                  return _this3.runScript(name, args);
+                });
+              }
+            } else if (e2.message === "UNKNOWN_CLIENT") {
+              return _this3.runScript("register_client", [_this3.instance.queued()]).then(() => {
+                return _this3.runScript(name, args);
+              });
+            } else {
+              return _this3.Promise.reject(e2);
+            }
+          });
+        })();
+      }
+      prepareArray(arr) {
+        var i3, len, results, x3;
+        results = [];
+        for (i3 = 0, len = arr.length; i3 < len; i3++) {
+          x3 = arr[i3];
+          results.push(x3 != null ? x3.toString() : "");
+        }
+        return results;
+      }
+      prepareObject(obj2) {
+        var arr, k2, v2;
+        arr = [];
+        for (k2 in obj2) {
+          v2 = obj2[k2];
+          arr.push(k2, v2 != null ? v2.toString() : "");
+        }
+        return arr;
+      }
+      prepareInitSettings(clear) {
+        var args;
+        args = this.prepareObject(Object.assign({}, this.storeOptions, {
+          id: this.originalId,
+          version: this.instance.version,
+          groupTimeout: this.timeout,
+          clientTimeout: this.clientTimeout
+        }));
+        args.unshift(clear ? 1 : 0, this.instance.version);
+        return args;
+      }
+      convertBool(b3) {
+        return !!b3;
+      }
+      __updateSettings__(options2) {
+        var _this4 = this;
+        return _asyncToGenerator2(function* () {
+          yield _this4.runScript("update_settings", _this4.prepareObject(options2));
+          return parser2.overwrite(options2, options2, _this4.storeOptions);
+        })();
+      }
+      __running__() {
+        return this.runScript("running", []);
+      }
+      __queued__() {
+        return this.runScript("queued", []);
+      }
+      __done__() {
+        return this.runScript("done", []);
+      }
+      __groupCheck__() {
+        var _this5 = this;
+        return _asyncToGenerator2(function* () {
+          return _this5.convertBool(yield _this5.runScript("group_check", []));
+        })();
+      }
+      __incrementReservoir__(incr) {
+        return this.runScript("increment_reservoir", [incr]);
+      }
+      __currentReservoir__() {
+        return this.runScript("current_reservoir", []);
+      }
+      __check__(weight) {
+        var _this6 = this;
+        return _asyncToGenerator2(function* () {
+          return _this6.convertBool(yield _this6.runScript("check", _this6.prepareArray([weight])));
+        })();
+      }
+      __register__(index, weight, expiration) {
+        var _this7 = this;
+        return _asyncToGenerator2(function* () {
+          var reservoir, success2, wait;
+          var _ref4 = yield _this7.runScript("register", _this7.prepareArray([index, weight, expiration]));
+          var _ref5 = _slicedToArray2(_ref4, 3);
+          success2 = _ref5[0];
+          wait = _ref5[1];
+          reservoir = _ref5[2];
+          return {
+            success: _this7.convertBool(success2),
+            wait,
+            reservoir
+          };
+        })();
+      }
+      __submit__(queueLength, weight) {
+        var _this8 = this;
+        return _asyncToGenerator2(function* () {
+          var blocked, e2, maxConcurrent, overweight, reachedHWM, strategy;
+          try {
+            var _ref6 = yield _this8.runScript("submit", _this8.prepareArray([queueLength, weight]));
+            var _ref7 = _slicedToArray2(_ref6, 3);
+            reachedHWM = _ref7[0];
+            blocked = _ref7[1];
+            strategy = _ref7[2];
+            return {
+              reachedHWM: _this8.convertBool(reachedHWM),
+              blocked: _this8.convertBool(blocked),
+              strategy
+            };
+          } catch (error62) {
+            e2 = error62;
+            if (e2.message.indexOf("OVERWEIGHT") === 0) {
+              var _e$message$split = e2.message.split(":");
+              var _e$message$split2 = _slicedToArray2(_e$message$split, 3);
+              overweight = _e$message$split2[0];
+              weight = _e$message$split2[1];
+              maxConcurrent = _e$message$split2[2];
+              throw new BottleneckError(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${maxConcurrent}`);
+            } else {
+              throw e2;
+            }
+          }
+        })();
+      }
+      __free__(index, weight) {
+        var _this9 = this;
+        return _asyncToGenerator2(function* () {
+          var running;
+          running = yield _this9.runScript("free", _this9.prepareArray([index]));
+          return {
+            running
+          };
+        })();
+      }
+    };
+    module2.exports = RedisDatastore;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/States.js
+var require_States = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/States.js"(exports2, module2) {
+    "use strict";
+    var BottleneckError;
+    var States;
+    BottleneckError = require_BottleneckError();
+    States = class States {
+      constructor(status1) {
+        this.status = status1;
+        this._jobs = {};
+        this.counts = this.status.map(function() {
+          return 0;
+        });
+      }
+      next(id) {
+        var current, next;
+        current = this._jobs[id];
+        next = current + 1;
+        if (current != null && next < this.status.length) {
+          this.counts[current]--;
+          this.counts[next]++;
+          return this._jobs[id]++;
+        } else if (current != null) {
+          this.counts[current]--;
+          return delete this._jobs[id];
+        }
+      }
+      start(id) {
+        var initial;
+        initial = 0;
+        this._jobs[id] = initial;
+        return this.counts[initial]++;
+      }
+      remove(id) {
+        var current;
+        current = this._jobs[id];
+        if (current != null) {
+          this.counts[current]--;
+          delete this._jobs[id];
+        }
+        return current != null;
+      }
+      jobStatus(id) {
+        var ref;
+        return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+      }
+      statusJobs(status) {
+        var k2, pos, ref, results, v2;
+        if (status != null) {
+          pos = this.status.indexOf(status);
+          if (pos < 0) {
+            throw new BottleneckError(`status must be one of ${this.status.join(", ")}`);
+          }
+          ref = this._jobs;
+          results = [];
+          for (k2 in ref) {
+            v2 = ref[k2];
+            if (v2 === pos) {
+              results.push(k2);
+            }
+          }
+          return results;
+        } else {
+          return Object.keys(this._jobs);
+        }
+      }
+      statusCounts() {
+        return this.counts.reduce((acc, v2, i3) => {
+          acc[this.status[i3]] = v2;
+          return acc;
+        }, {});
+      }
+    };
+    module2.exports = States;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Sync.js
+var require_Sync = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
+    "use strict";
+    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+      try {
+        var info = gen[key](arg);
+        var value = info.value;
+      } catch (error62) {
+        reject(error62);
+        return;
+      }
+      if (info.done) {
+        resolve16(value);
+      } else {
+        Promise.resolve(value).then(_next, _throw);
+      }
+    }
+    function _asyncToGenerator2(fn) {
+      return function() {
+        var self2 = this, args = arguments;
+        return new Promise(function(resolve16, reject) {
+          var gen = fn.apply(self2, args);
+          function _next(value) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+          }
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var DLList;
+    var Sync;
+    DLList = require_DLList();
+    Sync = class Sync {
+      constructor(name, Promise2) {
+        this.schedule = this.schedule.bind(this);
+        this.name = name;
+        this.Promise = Promise2;
+        this._running = 0;
+        this._queue = new DLList();
+      }
+      isEmpty() {
+        return this._queue.length === 0;
+      }
+      _tryToRun() {
+        var _this = this;
+        return _asyncToGenerator2(function* () {
+          var args, cb, error62, reject, resolve16, returned, task;
+          if (_this._running < 1 && _this._queue.length > 0) {
+            _this._running++;
+            var _this$_queue$shift = _this._queue.shift();
+            task = _this$_queue$shift.task;
+            args = _this$_queue$shift.args;
+            resolve16 = _this$_queue$shift.resolve;
+            reject = _this$_queue$shift.reject;
+            cb = yield _asyncToGenerator2(function* () {
+              try {
+                returned = yield task(...args);
+                return function() {
+                  return resolve16(returned);
+                };
+              } catch (error1) {
+                error62 = error1;
+                return function() {
+                  return reject(error62);
+                };
+              }
+            })();
+            _this._running--;
+            _this._tryToRun();
+            return cb();
+          }
+        })();
+      }
+      schedule(task, ...args) {
+        var promise2, reject, resolve16;
+        resolve16 = reject = null;
+        promise2 = new this.Promise(function(_resolve, _reject) {
+          resolve16 = _resolve;
+          return reject = _reject;
+        });
+        this._queue.push({
+          task,
+          args,
+          resolve: resolve16,
+          reject
+        });
+        this._tryToRun();
+        return promise2;
+      }
+    };
+    module2.exports = Sync;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/version.json
+var require_version = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/version.json"(exports2, module2) {
+    module2.exports = { version: "2.19.5" };
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Group.js
+var require_Group = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Group.js"(exports2, module2) {
+    "use strict";
+    function _slicedToArray2(arr, i3) {
+      return _arrayWithHoles2(arr) || _iterableToArrayLimit2(arr, i3) || _nonIterableRest2();
+    }
+    function _nonIterableRest2() {
+      throw new TypeError("Invalid attempt to destructure non-iterable instance");
+    }
+    function _iterableToArrayLimit2(arr, i3) {
+      var _arr = [];
+      var _n = true;
+      var _d = false;
+      var _e = void 0;
+      try {
+        for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) {
+          _arr.push(_s.value);
+          if (i3 && _arr.length === i3) break;
+        }
+      } catch (err2) {
+        _d = true;
+        _e = err2;
+      } finally {
+        try {
+          if (!_n && _i["return"] != null) _i["return"]();
+        } finally {
+          if (_d) throw _e;
+        }
+      }
+      return _arr;
+    }
+    function _arrayWithHoles2(arr) {
+      if (Array.isArray(arr)) return arr;
+    }
+    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+      try {
+        var info = gen[key](arg);
+        var value = info.value;
+      } catch (error62) {
+        reject(error62);
+        return;
+      }
+      if (info.done) {
+        resolve16(value);
+      } else {
+        Promise.resolve(value).then(_next, _throw);
+      }
+    }
+    function _asyncToGenerator2(fn) {
+      return function() {
+        var self2 = this, args = arguments;
+        return new Promise(function(resolve16, reject) {
+          var gen = fn.apply(self2, args);
+          function _next(value) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+          }
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var Events2;
+    var Group;
+    var IORedisConnection2;
+    var RedisConnection2;
+    var Scripts2;
+    var parser2;
+    parser2 = require_parser2();
+    Events2 = require_Events();
+    RedisConnection2 = require_RedisConnection();
+    IORedisConnection2 = require_IORedisConnection();
+    Scripts2 = require_Scripts();
+    Group = function() {
+      class Group2 {
+        constructor(limiterOptions = {}) {
+          this.deleteKey = this.deleteKey.bind(this);
+          this.limiterOptions = limiterOptions;
+          parser2.load(this.limiterOptions, this.defaults, this);
+          this.Events = new Events2(this);
+          this.instances = {};
+          this.Bottleneck = require_Bottleneck();
+          this._startAutoCleanup();
+          this.sharedConnection = this.connection != null;
+          if (this.connection == null) {
+            if (this.limiterOptions.datastore === "redis") {
+              this.connection = new RedisConnection2(Object.assign({}, this.limiterOptions, {
+                Events: this.Events
+              }));
+            } else if (this.limiterOptions.datastore === "ioredis") {
+              this.connection = new IORedisConnection2(Object.assign({}, this.limiterOptions, {
+                Events: this.Events
+              }));
+            }
+          }
+        }
+        key(key = "") {
+          var ref;
+          return (ref = this.instances[key]) != null ? ref : (() => {
+            var limiter;
+            limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+              id: `${this.id}-${key}`,
+              timeout: this.timeout,
+              connection: this.connection
+            }));
+            this.Events.trigger("created", limiter, key);
+            return limiter;
+          })();
+        }
+        deleteKey(key = "") {
+          var _this = this;
+          return _asyncToGenerator2(function* () {
+            var deleted, instance;
+            instance = _this.instances[key];
+            if (_this.connection) {
+              deleted = yield _this.connection.__runCommand__(["del", ...Scripts2.allKeys(`${_this.id}-${key}`)]);
+            }
+            if (instance != null) {
+              delete _this.instances[key];
+              yield instance.disconnect();
+            }
+            return instance != null || deleted > 0;
+          })();
+        }
+        limiters() {
+          var k2, ref, results, v2;
+          ref = this.instances;
+          results = [];
+          for (k2 in ref) {
+            v2 = ref[k2];
+            results.push({
+              key: k2,
+              limiter: v2
+            });
+          }
+          return results;
+        }
+        keys() {
+          return Object.keys(this.instances);
+        }
+        clusterKeys() {
+          var _this2 = this;
+          return _asyncToGenerator2(function* () {
+            var cursor, end, found, i3, k2, keys, len, next, start;
+            if (_this2.connection == null) {
+              return _this2.Promise.resolve(_this2.keys());
+            }
+            keys = [];
+            cursor = null;
+            start = `b_${_this2.id}-`.length;
+            end = "_settings".length;
+            while (cursor !== 0) {
+              var _ref = yield _this2.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${_this2.id}-*_settings`, "count", 1e4]);
+              var _ref2 = _slicedToArray2(_ref, 2);
+              next = _ref2[0];
+              found = _ref2[1];
+              cursor = ~~next;
+              for (i3 = 0, len = found.length; i3 < len; i3++) {
+                k2 = found[i3];
+                keys.push(k2.slice(start, -end));
+              }
+            }
+            return keys;
+          })();
+        }
+        _startAutoCleanup() {
+          var _this3 = this;
+          var base;
+          clearInterval(this.interval);
+          return typeof (base = this.interval = setInterval(
+            /* @__PURE__ */ _asyncToGenerator2(function* () {
+              var e2, k2, ref, results, time3, v2;
+              time3 = Date.now();
+              ref = _this3.instances;
+              results = [];
+              for (k2 in ref) {
+                v2 = ref[k2];
+                try {
+                  if (yield v2._store.__groupCheck__(time3)) {
+                    results.push(_this3.deleteKey(k2));
+                  } else {
+                    results.push(void 0);
+                  }
+                } catch (error62) {
+                  e2 = error62;
+                  results.push(v2.Events.trigger("error", e2));
+                }
+              }
+              return results;
+            }),
+            this.timeout / 2
+          )).unref === "function" ? base.unref() : void 0;
+        }
+        updateSettings(options2 = {}) {
+          parser2.overwrite(options2, this.defaults, this);
+          parser2.overwrite(options2, options2, this.limiterOptions);
+          if (options2.timeout != null) {
+            return this._startAutoCleanup();
+          }
+        }
+        disconnect(flush = true) {
+          var ref;
+          if (!this.sharedConnection) {
+            return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+          }
+        }
+      }
+      ;
+      Group2.prototype.defaults = {
+        timeout: 1e3 * 60 * 5,
+        connection: null,
+        Promise,
+        id: "group-key"
+      };
+      return Group2;
+    }.call(void 0);
+    module2.exports = Group;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Batcher.js
+var require_Batcher = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Batcher.js"(exports2, module2) {
+    "use strict";
+    var Batcher;
+    var Events2;
+    var parser2;
+    parser2 = require_parser2();
+    Events2 = require_Events();
+    Batcher = function() {
+      class Batcher2 {
+        constructor(options2 = {}) {
+          this.options = options2;
+          parser2.load(this.options, this.defaults, this);
+          this.Events = new Events2(this);
+          this._arr = [];
+          this._resetPromise();
+          this._lastFlush = Date.now();
+        }
+        _resetPromise() {
+          return this._promise = new this.Promise((res, rej) => {
+            return this._resolve = res;
+          });
+        }
+        _flush() {
+          clearTimeout(this._timeout);
+          this._lastFlush = Date.now();
+          this._resolve();
+          this.Events.trigger("batch", this._arr);
+          this._arr = [];
+          return this._resetPromise();
+        }
+        add(data) {
+          var ret;
+          this._arr.push(data);
+          ret = this._promise;
+          if (this._arr.length === this.maxSize) {
+            this._flush();
+          } else if (this.maxTime != null && this._arr.length === 1) {
+            this._timeout = setTimeout(() => {
+              return this._flush();
+            }, this.maxTime);
+          }
+          return ret;
+        }
+      }
+      ;
+      Batcher2.prototype.defaults = {
+        maxTime: null,
+        maxSize: null,
+        Promise
+      };
+      return Batcher2;
+    }.call(void 0);
+    module2.exports = Batcher;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Bottleneck.js
+var require_Bottleneck = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Bottleneck.js"(exports2, module2) {
+    "use strict";
+    function _slicedToArray2(arr, i3) {
+      return _arrayWithHoles2(arr) || _iterableToArrayLimit2(arr, i3) || _nonIterableRest2();
+    }
+    function _iterableToArrayLimit2(arr, i3) {
+      var _arr = [];
+      var _n = true;
+      var _d = false;
+      var _e = void 0;
+      try {
+        for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) {
+          _arr.push(_s.value);
+          if (i3 && _arr.length === i3) break;
+        }
+      } catch (err2) {
+        _d = true;
+        _e = err2;
+      } finally {
+        try {
+          if (!_n && _i["return"] != null) _i["return"]();
+        } finally {
+          if (_d) throw _e;
+        }
+      }
+      return _arr;
+    }
+    function _toArray(arr) {
+      return _arrayWithHoles2(arr) || _iterableToArray(arr) || _nonIterableRest2();
+    }
+    function _nonIterableRest2() {
+      throw new TypeError("Invalid attempt to destructure non-iterable instance");
+    }
+    function _iterableToArray(iter) {
+      if (Symbol.iterator in Object(iter) || Object.prototype.toString.call(iter) === "[object Arguments]") return Array.from(iter);
+    }
+    function _arrayWithHoles2(arr) {
+      if (Array.isArray(arr)) return arr;
+    }
+    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+      try {
+        var info = gen[key](arg);
+        var value = info.value;
+      } catch (error62) {
+        reject(error62);
+        return;
+      }
+      if (info.done) {
+        resolve16(value);
+      } else {
+        Promise.resolve(value).then(_next, _throw);
+      }
+    }
+    function _asyncToGenerator2(fn) {
+      return function() {
+        var self2 = this, args = arguments;
+        return new Promise(function(resolve16, reject) {
+          var gen = fn.apply(self2, args);
+          function _next(value) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+          }
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var Bottleneck3;
+    var DEFAULT_PRIORITY;
+    var Events2;
+    var Job;
+    var LocalDatastore;
+    var NUM_PRIORITIES;
+    var Queues;
+    var RedisDatastore;
+    var States;
+    var Sync;
+    var parser2;
+    var splice = [].splice;
+    NUM_PRIORITIES = 10;
+    DEFAULT_PRIORITY = 5;
+    parser2 = require_parser2();
+    Queues = require_Queues();
+    Job = require_Job();
+    LocalDatastore = require_LocalDatastore();
+    RedisDatastore = require_RedisDatastore();
+    Events2 = require_Events();
+    States = require_States();
+    Sync = require_Sync();
+    Bottleneck3 = function() {
+      class Bottleneck4 {
+        constructor(options2 = {}, ...invalid) {
+          var storeInstanceOptions, storeOptions;
+          this._addToQueue = this._addToQueue.bind(this);
+          this._validateOptions(options2, invalid);
+          parser2.load(options2, this.instanceDefaults, this);
+          this._queues = new Queues(NUM_PRIORITIES);
+          this._scheduled = {};
+          this._states = new States(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
+          this._limiter = null;
+          this.Events = new Events2(this);
+          this._submitLock = new Sync("submit", this.Promise);
+          this._registerLock = new Sync("register", this.Promise);
+          storeOptions = parser2.load(options2, this.storeDefaults, {});
+          this._store = function() {
+            if (this.datastore === "redis" || this.datastore === "ioredis" || this.connection != null) {
+              storeInstanceOptions = parser2.load(options2, this.redisStoreDefaults, {});
+              return new RedisDatastore(this, storeOptions, storeInstanceOptions);
+            } else if (this.datastore === "local") {
+              storeInstanceOptions = parser2.load(options2, this.localStoreDefaults, {});
+              return new LocalDatastore(this, storeOptions, storeInstanceOptions);
+            } else {
+              throw new Bottleneck4.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
+            }
+          }.call(this);
+          this._queues.on("leftzero", () => {
+            var ref;
+            return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+          });
+          this._queues.on("zero", () => {
+            var ref;
+            return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+          });
+        }
+        _validateOptions(options2, invalid) {
+          if (!(options2 != null && typeof options2 === "object" && invalid.length === 0)) {
+            throw new Bottleneck4.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
+          }
+        }
+        ready() {
+          return this._store.ready;
+        }
+        clients() {
+          return this._store.clients;
+        }
+        channel() {
+          return `b_${this.id}`;
+        }
+        channel_client() {
+          return `b_${this.id}_${this._store.clientId}`;
+        }
+        publish(message) {
+          return this._store.__publish__(message);
+        }
+        disconnect(flush = true) {
+          return this._store.__disconnect__(flush);
+        }
+        chain(_limiter) {
+          this._limiter = _limiter;
+          return this;
+        }
+        queued(priority) {
+          return this._queues.queued(priority);
+        }
+        clusterQueued() {
+          return this._store.__queued__();
+        }
+        empty() {
+          return this.queued() === 0 && this._submitLock.isEmpty();
+        }
+        running() {
+          return this._store.__running__();
+        }
+        done() {
+          return this._store.__done__();
+        }
+        jobStatus(id) {
+          return this._states.jobStatus(id);
+        }
+        jobs(status) {
+          return this._states.statusJobs(status);
+        }
+        counts() {
+          return this._states.statusCounts();
+        }
+        _randomIndex() {
+          return Math.random().toString(36).slice(2);
+        }
+        check(weight = 1) {
+          return this._store.__check__(weight);
+        }
+        _clearGlobalState(index) {
+          if (this._scheduled[index] != null) {
+            clearTimeout(this._scheduled[index].expiration);
+            delete this._scheduled[index];
+            return true;
+          } else {
+            return false;
+          }
+        }
+        _free(index, job, options2, eventInfo) {
+          var _this = this;
+          return _asyncToGenerator2(function* () {
+            var e2, running;
+            try {
+              var _ref = yield _this._store.__free__(index, options2.weight);
+              running = _ref.running;
+              _this.Events.trigger("debug", `Freed ${options2.id}`, eventInfo);
+              if (running === 0 && _this.empty()) {
+                return _this.Events.trigger("idle");
+              }
+            } catch (error1) {
+              e2 = error1;
+              return _this.Events.trigger("error", e2);
+            }
+          })();
+        }
+        _run(index, job, wait) {
+          var clearGlobalState, free, run;
+          job.doRun();
+          clearGlobalState = this._clearGlobalState.bind(this, index);
+          run = this._run.bind(this, index, job);
+          free = this._free.bind(this, index, job);
+          return this._scheduled[index] = {
+            timeout: setTimeout(() => {
+              return job.doExecute(this._limiter, clearGlobalState, run, free);
+            }, wait),
+            expiration: job.options.expiration != null ? setTimeout(function() {
+              return job.doExpire(clearGlobalState, run, free);
+            }, wait + job.options.expiration) : void 0,
+            job
+          };
+        }
+        _drainOne(capacity) {
+          return this._registerLock.schedule(() => {
+            var args, index, next, options2, queue;
+            if (this.queued() === 0) {
+              return this.Promise.resolve(null);
+            }
+            queue = this._queues.getFirst();
+            var _next2 = next = queue.first();
+            options2 = _next2.options;
+            args = _next2.args;
+            if (capacity != null && options2.weight > capacity) {
+              return this.Promise.resolve(null);
+            }
+            this.Events.trigger("debug", `Draining ${options2.id}`, {
+              args,
+              options: options2
+            });
+            index = this._randomIndex();
+            return this._store.__register__(index, options2.weight, options2.expiration).then(({
+              success: success2,
+              wait,
+              reservoir
+            }) => {
+              var empty;
+              this.Events.trigger("debug", `Drained ${options2.id}`, {
+                success: success2,
+                args,
+                options: options2
+              });
+              if (success2) {
+                queue.shift();
+                empty = this.empty();
+                if (empty) {
+                  this.Events.trigger("empty");
+                }
+                if (reservoir === 0) {
+                  this.Events.trigger("depleted", empty);
+                }
+                this._run(index, next, wait);
+                return this.Promise.resolve(options2.weight);
+              } else {
+                return this.Promise.resolve(null);
+              }
+            });
+          });
+        }
+        _drainAll(capacity, total = 0) {
+          return this._drainOne(capacity).then((drained) => {
+            var newCapacity;
+            if (drained != null) {
+              newCapacity = capacity != null ? capacity - drained : capacity;
+              return this._drainAll(newCapacity, total + drained);
+            } else {
+              return this.Promise.resolve(total);
+            }
+          }).catch((e2) => {
+            return this.Events.trigger("error", e2);
+          });
+        }
+        _dropAllQueued(message) {
+          return this._queues.shiftAll(function(job) {
+            return job.doDrop({
+              message
+            });
+          });
+        }
+        stop(options2 = {}) {
+          var done, waitForExecuting;
+          options2 = parser2.load(options2, this.stopDefaults);
+          waitForExecuting = (at) => {
+            var finished;
+            finished = () => {
+              var counts;
+              counts = this._states.counts;
+              return counts[0] + counts[1] + counts[2] + counts[3] === at;
+            };
+            return new this.Promise((resolve16, reject) => {
+              if (finished()) {
+                return resolve16();
+              } else {
+                return this.on("done", () => {
+                  if (finished()) {
+                    this.removeAllListeners("done");
+                    return resolve16();
+                  }
+                });
+              }
+            });
+          };
+          done = options2.dropWaitingJobs ? (this._run = function(index, next) {
+            return next.doDrop({
+              message: options2.dropErrorMessage
+            });
+          }, this._drainOne = () => {
+            return this.Promise.resolve(null);
+          }, this._registerLock.schedule(() => {
+            return this._submitLock.schedule(() => {
+              var k2, ref, v2;
+              ref = this._scheduled;
+              for (k2 in ref) {
+                v2 = ref[k2];
+                if (this.jobStatus(v2.job.options.id) === "RUNNING") {
+                  clearTimeout(v2.timeout);
+                  clearTimeout(v2.expiration);
+                  v2.job.doDrop({
+                    message: options2.dropErrorMessage
+                  });
+                }
+              }
+              this._dropAllQueued(options2.dropErrorMessage);
+              return waitForExecuting(0);
+            });
+          })) : this.schedule({
+            priority: NUM_PRIORITIES - 1,
+            weight: 0
+          }, () => {
+            return waitForExecuting(1);
+          });
+          this._receive = function(job) {
+            return job._reject(new Bottleneck4.prototype.BottleneckError(options2.enqueueErrorMessage));
+          };
+          this.stop = () => {
+            return this.Promise.reject(new Bottleneck4.prototype.BottleneckError("stop() has already been called"));
+          };
+          return done;
+        }
+        _addToQueue(job) {
+          var _this2 = this;
+          return _asyncToGenerator2(function* () {
+            var args, blocked, error62, options2, reachedHWM, shifted, strategy;
+            args = job.args;
+            options2 = job.options;
+            try {
+              var _ref2 = yield _this2._store.__submit__(_this2.queued(), options2.weight);
+              reachedHWM = _ref2.reachedHWM;
+              blocked = _ref2.blocked;
+              strategy = _ref2.strategy;
+            } catch (error1) {
+              error62 = error1;
+              _this2.Events.trigger("debug", `Could not queue ${options2.id}`, {
+                args,
+                options: options2,
+                error: error62
+              });
+              job.doDrop({
+                error: error62
+              });
+              return false;
+            }
+            if (blocked) {
+              job.doDrop();
+              return true;
+            } else if (reachedHWM) {
+              shifted = strategy === Bottleneck4.prototype.strategy.LEAK ? _this2._queues.shiftLastFrom(options2.priority) : strategy === Bottleneck4.prototype.strategy.OVERFLOW_PRIORITY ? _this2._queues.shiftLastFrom(options2.priority + 1) : strategy === Bottleneck4.prototype.strategy.OVERFLOW ? job : void 0;
+              if (shifted != null) {
+                shifted.doDrop();
+              }
+              if (shifted == null || strategy === Bottleneck4.prototype.strategy.OVERFLOW) {
+                if (shifted == null) {
+                  job.doDrop();
+                }
+                return reachedHWM;
+              }
+            }
+            job.doQueue(reachedHWM, blocked);
+            _this2._queues.push(job);
+            yield _this2._drainAll();
+            return reachedHWM;
+          })();
+        }
+        _receive(job) {
+          if (this._states.jobStatus(job.options.id) != null) {
+            job._reject(new Bottleneck4.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+            return false;
+          } else {
+            job.doReceive();
+            return this._submitLock.schedule(this._addToQueue, job);
+          }
+        }
+        submit(...args) {
+          var cb, fn, job, options2, ref, ref1, task;
+          if (typeof args[0] === "function") {
+            var _ref3, _ref4, _splice$call, _splice$call2;
+            ref = args, _ref3 = ref, _ref4 = _toArray(_ref3), fn = _ref4[0], args = _ref4.slice(1), _ref3, _splice$call = splice.call(args, -1), _splice$call2 = _slicedToArray2(_splice$call, 1), cb = _splice$call2[0], _splice$call;
+            options2 = parser2.load({}, this.jobDefaults);
+          } else {
+            var _ref5, _ref6, _splice$call3, _splice$call4;
+            ref1 = args, _ref5 = ref1, _ref6 = _toArray(_ref5), options2 = _ref6[0], fn = _ref6[1], args = _ref6.slice(2), _ref5, _splice$call3 = splice.call(args, -1), _splice$call4 = _slicedToArray2(_splice$call3, 1), cb = _splice$call4[0], _splice$call3;
+            options2 = parser2.load(options2, this.jobDefaults);
+          }
+          task = (...args2) => {
+            return new this.Promise(function(resolve16, reject) {
+              return fn(...args2, function(...args3) {
+                return (args3[0] != null ? reject : resolve16)(args3);
+              });
+            });
+          };
+          job = new Job(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+          job.promise.then(function(args2) {
+            return typeof cb === "function" ? cb(...args2) : void 0;
+          }).catch(function(args2) {
+            if (Array.isArray(args2)) {
+              return typeof cb === "function" ? cb(...args2) : void 0;
+            } else {
+              return typeof cb === "function" ? cb(args2) : void 0;
+            }
+          });
+          return this._receive(job);
+        }
+        schedule(...args) {
+          var job, options2, task;
+          if (typeof args[0] === "function") {
+            var _args = args;
+            var _args2 = _toArray(_args);
+            task = _args2[0];
+            args = _args2.slice(1);
+            options2 = {};
+          } else {
+            var _args3 = args;
+            var _args4 = _toArray(_args3);
+            options2 = _args4[0];
+            task = _args4[1];
+            args = _args4.slice(2);
+          }
+          job = new Job(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+          this._receive(job);
+          return job.promise;
+        }
+        wrap(fn) {
+          var schedule, wrapped;
+          schedule = this.schedule.bind(this);
+          wrapped = function wrapped2(...args) {
+            return schedule(fn.bind(this), ...args);
+          };
+          wrapped.withOptions = function(options2, ...args) {
+            return schedule(options2, fn, ...args);
+          };
+          return wrapped;
+        }
+        updateSettings(options2 = {}) {
+          var _this3 = this;
+          return _asyncToGenerator2(function* () {
+            yield _this3._store.__updateSettings__(parser2.overwrite(options2, _this3.storeDefaults));
+            parser2.overwrite(options2, _this3.instanceDefaults, _this3);
+            return _this3;
+          })();
+        }
+        currentReservoir() {
+          return this._store.__currentReservoir__();
+        }
+        incrementReservoir(incr = 0) {
+          return this._store.__incrementReservoir__(incr);
+        }
+      }
+      ;
+      Bottleneck4.default = Bottleneck4;
+      Bottleneck4.Events = Events2;
+      Bottleneck4.version = Bottleneck4.prototype.version = require_version().version;
+      Bottleneck4.strategy = Bottleneck4.prototype.strategy = {
+        LEAK: 1,
+        OVERFLOW: 2,
+        OVERFLOW_PRIORITY: 4,
+        BLOCK: 3
+      };
+      Bottleneck4.BottleneckError = Bottleneck4.prototype.BottleneckError = require_BottleneckError();
+      Bottleneck4.Group = Bottleneck4.prototype.Group = require_Group();
+      Bottleneck4.RedisConnection = Bottleneck4.prototype.RedisConnection = require_RedisConnection();
+      Bottleneck4.IORedisConnection = Bottleneck4.prototype.IORedisConnection = require_IORedisConnection();
+      Bottleneck4.Batcher = Bottleneck4.prototype.Batcher = require_Batcher();
+      Bottleneck4.prototype.jobDefaults = {
+        priority: DEFAULT_PRIORITY,
+        weight: 1,
+        expiration: null,
+        id: "<no-id>"
+      };
+      Bottleneck4.prototype.storeDefaults = {
+        maxConcurrent: null,
+        minTime: 0,
+        highWater: null,
+        strategy: Bottleneck4.prototype.strategy.LEAK,
+        penalty: null,
+        reservoir: null,
+        reservoirRefreshInterval: null,
+        reservoirRefreshAmount: null,
+        reservoirIncreaseInterval: null,
+        reservoirIncreaseAmount: null,
+        reservoirIncreaseMaximum: null
+      };
+      Bottleneck4.prototype.localStoreDefaults = {
+        Promise,
+        timeout: null,
+        heartbeatInterval: 250
+      };
+      Bottleneck4.prototype.redisStoreDefaults = {
+        Promise,
+        timeout: null,
+        heartbeatInterval: 5e3,
+        clientTimeout: 1e4,
+        Redis: null,
+        clientOptions: {},
+        clusterNodes: null,
+        clearDatastore: false,
+        connection: null
+      };
+      Bottleneck4.prototype.instanceDefaults = {
+        datastore: "local",
+        connection: null,
+        id: "<no-id>",
+        rejectOnDrop: true,
+        trackDoneStatus: false,
+        Promise
+      };
+      Bottleneck4.prototype.stopDefaults = {
+        enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
+        dropWaitingJobs: true,
+        dropErrorMessage: "This limiter has been stopped."
+      };
+      return Bottleneck4;
+    }.call(void 0);
+    module2.exports = Bottleneck3;
+  }
+});
+
+// node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/index.js
+var require_lib = __commonJS({
+  "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/index.js"(exports2, module2) {
+    "use strict";
+    module2.exports = require_Bottleneck();
+  }
+});
+
+// packages/dispatcher/src/github/errors.ts
+function githubError(code, message, hint) {
+  return new GantryError(code, message, { hint, exitCode: githubErrorCodes[code] });
+}
+function githubMessage(data) {
+  if (typeof data !== "object" || data === null) return void 0;
+  const { message, errors } = data;
+  const details = Array.isArray(errors) ? errors.map((error62) => typeof error62 === "object" && error62 !== null ? String(error62.message ?? "") : String(error62)) : [];
+  const text = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
+  return text === "" ? void 0 : text;
+}
+function describePermissions(header) {
+  return header.split(";").map(
+    (set2) => set2.split(",").map((permission) => permission.trim().replace("=", ": ")).filter((permission) => permission !== "").map((permission) => `\`${permission}\``).join(" and ")
+  ).filter((set2) => set2 !== "").join(" or ");
+}
+function toGantryError(error62, failed) {
+  if (GantryError.isInstance(error62)) return error62;
+  const { status, response } = typeof error62 === "object" && error62 !== null ? error62 : {};
+  const headers = response?.headers ?? {};
+  const detail = githubMessage(response?.data);
+  const where = failed.repository ? ` on ${failed.repository}` : "";
+  const said = detail ? ` GitHub said: "${detail}".` : "";
+  switch (status) {
+    case 401:
+      return githubError(
+        "GITHUB_BAD_CREDENTIALS",
+        `GitHub rejected ${failed.tokenName} for ${failed.call}.${said}`,
+        `The token is wrong, expired or revoked: create a new one and update ${failed.tokenName}.`
+      );
+    case 403:
+    case 429: {
+      const secondary = /secondary rate limit/i.test(detail ?? "");
+      if (status === 429 || secondary || String(headers["x-ratelimit-remaining"] ?? "") === "0") {
+        return githubError(
+          "GITHUB_RATE_LIMITED",
+          `GitHub's ${secondary ? "secondary " : ""}rate limit stopped ${failed.call} made with ${failed.tokenName} (Gantry waited and retried while the waits were short).${said}`,
+          secondary || headers["retry-after"] !== void 0 ? `Wait ${String(headers["retry-after"] ?? "a minute")} seconds (retry-after) and run again; fewer jobs at once (--parallelism) makes fewer requests.` : `Wait until the limit resets (x-ratelimit-reset: ${String(headers["x-ratelimit-reset"] ?? "unknown")}) and run again.`
+        );
+      }
+      const fineGrained = headers["x-accepted-github-permissions"];
+      const classic = headers["x-accepted-oauth-scopes"];
+      const needed = typeof fineGrained === "string" && fineGrained !== "" ? `repository permission ${describePermissions(fineGrained)}${where}` : typeof classic === "string" && classic !== "" ? `scope ${classic.split(",").map((scope) => `\`${scope.trim()}\``).join(" or ")}` : void 0;
+      return githubError(
+        "GITHUB_PERMISSION_DENIED",
+        `${failed.tokenName} may not make ${failed.call}${needed ? `: it needs the ${needed}` : ""}.${said}`,
+        needed ? `Grant ${failed.tokenName} the ${needed}, and nothing more (each Gantry token has only the rights its own calls need).` : `Check the permissions of ${failed.tokenName}${where}.`
+      );
+    }
+    case 404:
+      return githubError(
+        "GITHUB_NOT_FOUND",
+        `GitHub answered 404 for ${failed.call} made with ${failed.tokenName}.${said}`,
+        failed.repository ? `Check that ${failed.repository} and the numbers in the call exist, and that ${failed.tokenName} can see ${failed.repository} (a fine-grained token must have it selected; a classic one needs \`repo\` for a private repository).` : "Check the base URL and the arguments of the call."
+      );
+    case 400:
+    case 409:
+    case 422:
+      return githubError(
+        "GITHUB_VALIDATION_FAILED",
+        `GitHub refused ${failed.call} (${status}).${said}`,
+        "Fix the request GitHub describes above; for a workflow dispatch, check the workflow's inputs and the ref."
+      );
+    default: {
+      const network = status === void 0 || status === 500 && response === void 0;
+      const reason = network ? `${error62 instanceof Error ? error62.message : String(error62)} (no answer from GitHub)` : `HTTP ${status}`;
+      return githubError(
+        "GITHUB_REQUEST_FAILED",
+        `${failed.call} with ${failed.tokenName} failed: ${reason}.${said}`,
+        "Check the network and GitHub's status, then run again."
+      );
+    }
+  }
+}
+var githubErrorCodes;
+var init_errors6 = __esm({
+  "packages/dispatcher/src/github/errors.ts"() {
+    "use strict";
+    init_src();
+    githubErrorCodes = {
+      GITHUB_REQUEST_FAILED: 30,
+      GITHUB_BAD_CREDENTIALS: 31,
+      GITHUB_PERMISSION_DENIED: 32,
+      GITHUB_NOT_FOUND: 33,
+      GITHUB_VALIDATION_FAILED: 34,
+      GITHUB_RATE_LIMITED: 35,
+      DISPATCH_JOB_INVALID: 36,
+      DISPATCH_RUN_NOT_FOUND: 37,
+      /** A dispatch failed without an answer and no run of it appeared; not sent again (no correlation input). */
+      DISPATCH_UNCERTAIN: 37,
+      DISPATCH_TIMEOUT: 38,
+      DISPATCH_CANCELLED: 39,
+      /** A bad argument to a GitHub function (not a GitHub answer); shares the generic execution exit code. */
+      GITHUB_INPUT_INVALID: 30
+    };
+  }
+});
+
+// packages/dispatcher/src/github/client.ts
+function githubTimingFromEnvironment(env) {
+  const number4 = (name) => {
+    const value = env[name];
+    return value !== void 0 && value !== "" && Number.isFinite(Number(value)) && Number(value) >= 0 ? Number(value) : void 0;
+  };
+  const writeIntervalMs = number4("GANTRY_GITHUB_WRITE_INTERVAL_MS");
+  const retryBaseMs = number4("GANTRY_GITHUB_RETRY_BASE_MS");
+  return { ...writeIntervalMs !== void 0 ? { writeIntervalMs } : {}, ...retryBaseMs !== void 0 ? { retryBaseMs } : {} };
+}
+function writeQueue(intervalMs) {
+  let queue = writeQueues.get(intervalMs);
+  if (!queue) {
+    queue = new import_bottleneck.default.Group({ maxConcurrent: 1, minTime: intervalMs });
+    writeQueues.set(intervalMs, queue);
+  }
+  return queue;
+}
+function describeCall(route, parameters) {
+  return route.replace(/\{([^}]+)\}/g, (whole, name) => name in parameters ? String(parameters[name]) : whole);
+}
+function nextPageUrl(link) {
+  if (typeof link !== "string") return void 0;
+  return /<([^>]+)>;\s*rel="next"/.exec(link)?.[1];
+}
+function createGitHubClient(connection2, defaultTokenName) {
+  const tokenName = connection2.tokenName ?? defaultTokenName;
+  if (connection2.token.trim() === "") {
+    throw githubError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, `Set ${tokenName} to a GitHub token before running Gantry.`);
+  }
+  const timing = connection2.timing ?? githubTimingFromEnvironment(process.env);
+  const retryBaseMs = timing.retryBaseMs ?? 1e3;
+  const maxWaitSeconds = (timing.maxRateLimitWaitMs ?? 6e4) / 1e3;
+  const onLimit = (retryAfter, _options, _octokit, retryCount) => retryCount < 3 && retryAfter <= maxWaitSeconds;
+  const octokit = new GantryOctokit({
+    auth: connection2.token,
+    baseUrl: (connection2.baseUrl ?? defaultGitHubApiUrl).replace(/\/+$/, ""),
+    userAgent: "gantry",
+    request: connection2.signal ? { signal: connection2.signal } : {},
+    // Octokit's default logger prints warnings and deprecations; nothing of ours goes through it.
+    log: { debug: () => {
+    }, info: () => {
+    }, warn: () => {
+    }, error: () => {
+    } },
+    retry: { retries: timing.retries ?? 3, retryAfterBaseValue: retryBaseMs },
+    throttle: {
+      retryAfterBaseValue: retryBaseMs,
+      write: writeQueue(timing.writeIntervalMs ?? 1e3),
+      notifications: writeQueue((timing.writeIntervalMs ?? 1e3) * 3),
+      onRateLimit: onLimit,
+      onSecondaryRateLimit: onLimit
+    }
+  });
+  const repositoryOf = (parameters) => typeof parameters.owner === "string" && typeof parameters.repo === "string" ? `${parameters.owner}/${parameters.repo}` : void 0;
+  const send = async (route, parameters, repository, once = false) => {
+    try {
+      const request3 = { ...connection2.signal ? { signal: connection2.signal } : {}, ...once ? { retries: 0 } : {} };
+      const response = await octokit.request(route, { ...parameters, headers: { "x-github-api-version": "2022-11-28" }, request: request3 });
+      return { status: response.status, headers: response.headers, data: response.data };
+    } catch (error62) {
+      throw toGantryError(error62, { tokenName, call: describeCall(route, parameters), repository });
+    }
+  };
+  const request2 = (route, parameters = {}, options2 = {}) => send(route, parameters, repositoryOf(parameters), options2.once ?? false);
+  return {
+    tokenName,
+    request: request2,
+    async paginate(route, parameters = {}) {
+      const items = [];
+      let response = await request2(route, { per_page: 100, ...parameters });
+      items.push(...response.data);
+      for (let next = nextPageUrl(response.headers.link); next !== void 0; next = nextPageUrl(response.headers.link)) {
+        response = await send(`GET ${next}`, {}, repositoryOf(parameters));
+        items.push(...response.data);
+      }
+      return items;
+    }
+  };
+}
+var import_bottleneck, defaultGitHubApiUrl, GantryOctokit, writeQueues;
+var init_client = __esm({
+  "packages/dispatcher/src/github/client.ts"() {
+    "use strict";
+    init_dist_src2();
+    init_dist_bundle5();
+    init_dist_bundle6();
+    import_bottleneck = __toESM(require_lib(), 1);
+    init_errors6();
+    defaultGitHubApiUrl = "https://api.github.com";
+    GantryOctokit = Octokit.plugin(throttling, retry);
+    writeQueues = /* @__PURE__ */ new Map();
   }
 });
 
@@ -37933,7 +44223,7 @@ function credentialsError(code, message, hint, cause) {
   return new GantryError(code, message, { hint, exitCode: CREDENTIAL_ERRORS[code], cause });
 }
 var GUARDS, guardMarker, GuardRefusedError, CREDENTIAL_ERRORS;
-var init_errors6 = __esm({
+var init_errors7 = __esm({
   "packages/guards/src/errors.ts"() {
     "use strict";
     init_src();
@@ -37957,12 +44247,12 @@ var init_errors6 = __esm({
       guard;
       unit;
       commit;
-      constructor(refusal, options = {}) {
+      constructor(refusal, options2 = {}) {
         const where = [refusal.unit ? `unit ${refusal.unit}` : null, refusal.commit ? `commit ${refusal.commit}` : null].filter(Boolean).join(", ");
         super(GUARDS[refusal.guard].code, `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`, {
           hint: refusal.hint,
           exitCode: GUARDS[refusal.guard].exitCode,
-          cause: options.cause
+          cause: options2.cause
         });
         this.name = "GuardRefusedError";
         this.guard = refusal.guard;
@@ -37985,8 +44275,8 @@ var init_errors6 = __esm({
 
 // packages/guards/src/git.ts
 import { execFile as execFile2 } from "node:child_process";
-function runGit(repo, args, options = {}) {
-  return new Promise((resolve15, reject) => {
+function runGit(repo, args, options2 = {}) {
+  return new Promise((resolve16, reject) => {
     const child = execFile2(
       "git",
       args,
@@ -37999,14 +44289,14 @@ function runGit(repo, args, options = {}) {
       },
       (error62, stdout, stderr) => {
         if (error62 && typeof error62.code !== "number") return reject(error62);
-        resolve15({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+        resolve16({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
       }
     );
-    if (options.input !== void 0) child.stdin?.end(options.input);
+    if (options2.input !== void 0) child.stdin?.end(options2.input);
   });
 }
-async function git2(repo, args, options = {}) {
-  const result = await runGit(repo, args, options);
+async function git2(repo, args, options2 = {}) {
+  const result = await runGit(repo, args, options2);
   if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr.trim()}`);
   return result.stdout;
 }
@@ -38037,7 +44327,7 @@ async function listTree(repo, commit) {
 function readBlobs(repo, objects) {
   const contents = /* @__PURE__ */ new Map();
   if (objects.length === 0) return Promise.resolve(contents);
-  return new Promise((resolve15, reject) => {
+  return new Promise((resolve16, reject) => {
     const child = execFile2(
       "git",
       ["cat-file", "--batch"],
@@ -38052,7 +44342,7 @@ function readBlobs(repo, objects) {
           contents.set(object2, stdout.subarray(headerEnd + 1, headerEnd + 1 + length).toString("utf8"));
           offset = headerEnd + 1 + length + 1;
         }
-        resolve15(contents);
+        resolve16(contents);
       }
     );
     child.stdin?.end(`${objects.join("\n")}
@@ -38209,7 +44499,7 @@ var UNIT_MARKER;
 var init_deploy_branch = __esm({
   "packages/guards/src/deploy-branch.ts"() {
     "use strict";
-    init_errors6();
+    init_errors7();
     init_git3();
     UNIT_MARKER = "terragrunt.hcl";
   }
@@ -38305,7 +44595,7 @@ var init_path_containment = __esm({
   "packages/guards/src/path-containment.ts"() {
     "use strict";
     init_src3();
-    init_errors6();
+    init_errors7();
     init_git3();
     SYMLINK_MODE2 = "120000";
     MAX_SYMLINK_HOPS = 40;
@@ -38357,7 +44647,7 @@ var init_rederive = __esm({
     "use strict";
     init_src4();
     init_src();
-    init_errors6();
+    init_errors7();
     sameUnits = (a2, b3) => a2.length === b3.length && [...a2].sort().join("\0") === [...b3].sort().join("\0");
     comparedFields = [
       ["environment", (job) => job.environment],
@@ -38425,7 +44715,7 @@ var STS_AUDIENCE;
 var init_oidc_token = __esm({
   "packages/guards/src/oidc-token.ts"() {
     "use strict";
-    init_errors6();
+    init_errors7();
     STS_AUDIENCE = "sts.amazonaws.com";
   }
 });
@@ -38483,7 +44773,7 @@ var TRUSTED_WORKFLOW_REF;
 var init_workflow_identity = __esm({
   "packages/guards/src/workflow-identity.ts"() {
     "use strict";
-    init_errors6();
+    init_errors7();
     init_oidc_token();
     TRUSTED_WORKFLOW_REF = "refs/heads/main";
   }
@@ -38523,21 +44813,21 @@ function parseJob(job) {
     hint: "pass the job exactly as `gantry plan --json` produced it"
   });
 }
-async function checkJob(input2, options) {
+async function checkJob(input2, options2) {
   const job = parseJob(input2);
   const passed = [];
   const isWrite = WRITES.has(job.action);
   for (const unit of job.units) checkUnitPathShape(unit, job.ref);
-  if (isWrite && isGithubActions(options.env)) {
-    const identity = await checkWorkflowIdentity(options.env, options.pipelinesRepository ?? options.env["GANTRY_PIPELINES_REPOSITORY"], job.ref);
-    passed.push({ guard: "workflow-identity", detail: `${identity.workflowRef}${identity.claimsChecked ? " (OIDC claims agree)" : ""}` });
+  if (isWrite && isGithubActions(options2.env)) {
+    const identity2 = await checkWorkflowIdentity(options2.env, options2.pipelinesRepository ?? options2.env["GANTRY_PIPELINES_REPOSITORY"], job.ref);
+    passed.push({ guard: "workflow-identity", detail: `${identity2.workflowRef}${identity2.claimsChecked ? " (OIDC claims agree)" : ""}` });
   }
   let tip = null;
   if (isWrite || job.source.event === "pull_request") {
-    tip = await resolveDeployBranchTip(options.repo, job.source.deployBranch);
+    tip = await resolveDeployBranchTip(options2.repo, job.source.deployBranch);
     passed.push({ guard: "deploy-branch", detail: `${tip.branch} is at ${tip.commit} (${tip.source})` });
   }
-  if (!await resolveCommit(options.repo, job.ref)) {
+  if (!await resolveCommit(options2.repo, job.ref)) {
     throw new GuardRefusedError({
       guard: job.action === "apply" ? "apply-ref-on-deploy-branch" : job.action === "destroy" ? "destroy-ref-ancestor" : "unit-at-ref",
       unit: job.units[0] ?? null,
@@ -38546,7 +44836,7 @@ async function checkJob(input2, options) {
       hint: isWrite ? "only commits merged to the deploy branch can be applied or destroyed" : "fetch the commit, or regenerate the job with `gantry plan`"
     });
   }
-  await checkUnitsContained(options.repo, job.ref, job.units);
+  await checkUnitsContained(options2.repo, job.ref, job.units);
   passed.push({ guard: "path-containment", detail: `${job.units.length} unit path(s) stay inside the repository at ${job.ref}` });
   if (isWrite && job.source.branch !== job.source.deployBranch) {
     throw new GuardRefusedError({
@@ -38557,24 +44847,24 @@ async function checkJob(input2, options) {
       hint: "applies and destroys come only from pushes to the deploy branch; merge the pull request first"
     });
   }
-  await checkUnitsExistAtRef(options.repo, job.ref, job.units);
+  await checkUnitsExistAtRef(options2.repo, job.ref, job.units);
   passed.push({ guard: "unit-at-ref", detail: `every unit exists at ${job.ref}` });
   if (job.action === "apply" && tip) {
-    await checkApplyOnDeployBranch(options.repo, job.ref, job.units, tip);
-    await checkSourceOnDeployBranch(options.repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip);
+    await checkApplyOnDeployBranch(options2.repo, job.ref, job.units, tip);
+    await checkSourceOnDeployBranch(options2.repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip);
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} is on ${tip.branch}` });
     passed.push({ guard: "apply-unit-on-deploy-branch", detail: `every unit exists at ${tip.commit}` });
   } else if (job.action === "destroy" && tip) {
-    const evidence = await checkDestroyOnDeployBranch(options.repo, job.ref, job.units, tip);
-    await checkSourceOnDeployBranch(options.repo, job.source, "destroy-ref-ancestor", job.units[0] ?? null, tip);
+    const evidence = await checkDestroyOnDeployBranch(options2.repo, job.ref, job.units, tip);
+    await checkSourceOnDeployBranch(options2.repo, job.source, "destroy-ref-ancestor", job.units[0] ?? null, tip);
     passed.push({ guard: "destroy-ref-ancestor", detail: `${job.ref} is an ancestor of ${tip.commit}` });
     passed.push({ guard: "destroy-unit-absent", detail: `no unit exists at ${tip.commit}` });
     passed.push({ guard: "destroy-removal-merged", detail: evidence.map((item2) => `${item2.unit} removed in ${item2.removedIn}`).join("; ") });
   } else if (job.source.event === "pull_request" && tip) {
-    await checkPullRequestAhead(options.repo, job.source.head, tip);
+    await checkPullRequestAhead(options2.repo, job.source.head, tip);
     passed.push({ guard: "pull-request-preflight", detail: `${job.source.head} is ahead of ${tip.branch}` });
   }
-  const match = await checkJobRederived(job, options.rederive ?? rederiveWithClassifier(options.repo));
+  const match = await checkJobRederived(job, options2.rederive ?? rederiveWithClassifier(options2.repo));
   passed.push({ guard: "re-derive", detail: `matches re-derived job ${match.id}` });
   markJobGuarded(input2, job);
   return {
@@ -38583,7 +44873,7 @@ async function checkJob(input2, options) {
     jobId: job.id,
     action: job.action,
     ref: job.ref,
-    dryRun: options.dryRun,
+    dryRun: options2.dryRun,
     deployBranch: tip ? { name: tip.branch, tip: tip.commit, source: tip.source } : null,
     passed
   };
@@ -38593,7 +44883,7 @@ var init_check_job = __esm({
   "packages/guards/src/check-job.ts"() {
     "use strict";
     init_src4();
-    init_errors6();
+    init_errors7();
     init_deploy_branch();
     init_path_containment();
     init_rederive();
@@ -38629,7 +44919,7 @@ var init_session_name = __esm({
 
 // node_modules/.pnpm/@smithy+types@4.20.0/node_modules/@smithy/types/dist-cjs/index.js
 var require_dist_cjs = __commonJS({
-  "node_modules/.pnpm/@smithy+types@4.20.0/node_modules/@smithy/types/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+types@4.20.0/node_modules/@smithy/types/dist-cjs/index.js"(exports2) {
     var HttpAuthLocation;
     (function(HttpAuthLocation2) {
       HttpAuthLocation2["HEADER"] = "header";
@@ -38707,22 +44997,22 @@ var require_dist_cjs = __commonJS({
       RequestHandlerProtocol2["HTTP_1_0"] = "http/1.0";
       RequestHandlerProtocol2["TDS_8_0"] = "tds/8.0";
     })(RequestHandlerProtocol || (RequestHandlerProtocol = {}));
-    exports.AlgorithmId = AlgorithmId;
-    exports.EndpointURLScheme = EndpointURLScheme;
-    exports.FieldPosition = FieldPosition;
-    exports.HttpApiKeyAuthLocation = HttpApiKeyAuthLocation;
-    exports.HttpAuthLocation = HttpAuthLocation;
-    exports.IniSectionType = IniSectionType;
-    exports.RequestHandlerProtocol = RequestHandlerProtocol;
-    exports.SMITHY_CONTEXT_KEY = SMITHY_CONTEXT_KEY;
-    exports.getDefaultClientConfiguration = getDefaultClientConfiguration;
-    exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
+    exports2.AlgorithmId = AlgorithmId;
+    exports2.EndpointURLScheme = EndpointURLScheme;
+    exports2.FieldPosition = FieldPosition;
+    exports2.HttpApiKeyAuthLocation = HttpApiKeyAuthLocation;
+    exports2.HttpAuthLocation = HttpAuthLocation;
+    exports2.IniSectionType = IniSectionType;
+    exports2.RequestHandlerProtocol = RequestHandlerProtocol;
+    exports2.SMITHY_CONTEXT_KEY = SMITHY_CONTEXT_KEY;
+    exports2.getDefaultClientConfiguration = getDefaultClientConfiguration;
+    exports2.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/transport/index.js
 var require_transport = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/transport/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/transport/index.js"(exports2) {
     var { SMITHY_CONTEXT_KEY } = require_dist_cjs();
     var getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
     function hasOwn(o2, k2) {
@@ -38740,18 +45030,18 @@ var require_transport = __commonJS({
       password;
       fragment;
       body;
-      constructor(options) {
-        this.method = options.method || "GET";
-        this.hostname = options.hostname || "localhost";
-        this.port = options.port;
-        this.query = options.query || {};
-        this.headers = options.headers || {};
-        this.body = options.body;
-        this.protocol = options.protocol ? options.protocol.slice(-1) !== ":" ? `${options.protocol}:` : options.protocol : "https:";
-        this.path = options.path ? options.path.charAt(0) !== "/" ? `/${options.path}` : options.path : "/";
-        this.username = options.username;
-        this.password = options.password;
-        this.fragment = options.fragment;
+      constructor(options2) {
+        this.method = options2.method || "GET";
+        this.hostname = options2.hostname || "localhost";
+        this.port = options2.port;
+        this.query = options2.query || {};
+        this.headers = options2.headers || {};
+        this.body = options2.body;
+        this.protocol = options2.protocol ? options2.protocol.slice(-1) !== ":" ? `${options2.protocol}:` : options2.protocol : "https:";
+        this.path = options2.path ? options2.path.charAt(0) !== "/" ? `/${options2.path}` : options2.path : "/";
+        this.username = options2.username;
+        this.password = options2.password;
+        this.fragment = options2.fragment;
       }
       static clone(request2) {
         const cloned = new _HttpRequest({
@@ -38788,11 +45078,11 @@ var require_transport = __commonJS({
       reason;
       headers;
       body;
-      constructor(options) {
-        this.statusCode = options.statusCode;
-        this.reason = options.reason;
-        this.headers = options.headers || {};
-        this.body = options.body;
+      constructor(options2) {
+        this.statusCode = options2.statusCode;
+        this.reason = options2.reason;
+        this.headers = options2.headers || {};
+        this.body = options2.body;
       }
       static isInstance(response) {
         if (!response) {
@@ -38815,9 +45105,9 @@ var require_transport = __commonJS({
       }
       return true;
     };
-    function isValidHostname(hostname3) {
+    function isValidHostname(hostname4) {
       const hostPattern = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
-      return hostPattern.test(hostname3);
+      return hostPattern.test(hostname4);
     }
     var normalizeProvider = (input2) => {
       if (typeof input2 === "function") {
@@ -38851,13 +45141,13 @@ var require_transport = __commonJS({
       if (typeof url2 === "string") {
         return parseUrl2(new URL(url2));
       }
-      const { hostname: hostname3, pathname, port, protocol, search } = url2;
+      const { hostname: hostname4, pathname, port, protocol, search } = url2;
       let query;
       if (search) {
         query = parseQueryString(search);
       }
       return {
-        hostname: hostname3,
+        hostname: hostname4,
         port: port ? parseInt(port) : void 0,
         protocol,
         path: pathname,
@@ -38883,22 +45173,22 @@ var require_transport = __commonJS({
       }
       return parseUrl2(endpoint2);
     };
-    exports.HttpRequest = HttpRequest;
-    exports.HttpResponse = HttpResponse;
-    exports.getSmithyContext = getSmithyContext;
-    exports.hasOwn = hasOwn;
-    exports.isValidHostLabel = isValidHostLabel;
-    exports.isValidHostname = isValidHostname;
-    exports.normalizeProvider = normalizeProvider;
-    exports.parseQueryString = parseQueryString;
-    exports.parseUrl = parseUrl2;
-    exports.toEndpointV1 = toEndpointV1;
+    exports2.HttpRequest = HttpRequest;
+    exports2.HttpResponse = HttpResponse;
+    exports2.getSmithyContext = getSmithyContext;
+    exports2.hasOwn = hasOwn;
+    exports2.isValidHostLabel = isValidHostLabel;
+    exports2.isValidHostname = isValidHostname;
+    exports2.normalizeProvider = normalizeProvider;
+    exports2.parseQueryString = parseQueryString;
+    exports2.parseUrl = parseUrl2;
+    exports2.toEndpointV1 = toEndpointV1;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/schema/index.js
 var require_schema4 = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/schema/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/schema/index.js"(exports2) {
     var { getSmithyContext, HttpResponse, toEndpointV1 } = require_transport();
     var deref = (schemaRef) => {
       if (typeof schemaRef === "function") {
@@ -39537,45 +45827,45 @@ var require_schema4 = __commonJS({
         return this.namespace + "#" + shapeId;
       }
     };
-    exports.ErrorSchema = ErrorSchema;
-    exports.ListSchema = ListSchema;
-    exports.MapSchema = MapSchema;
-    exports.NormalizedSchema = NormalizedSchema;
-    exports.OperationSchema = OperationSchema;
-    exports.SCHEMA = SCHEMA;
-    exports.Schema = Schema;
-    exports.SimpleSchema = SimpleSchema;
-    exports.StructureSchema = StructureSchema;
-    exports.TypeRegistry = TypeRegistry;
-    exports.deref = deref;
-    exports.deserializerMiddlewareOption = deserializerMiddlewareOption;
-    exports.error = error62;
-    exports.getSchemaSerdePlugin = getSchemaSerdePlugin;
-    exports.isStaticSchema = isStaticSchema;
-    exports.list = list2;
-    exports.map = map2;
-    exports.op = op2;
-    exports.operation = operation;
-    exports.serializerMiddlewareOption = serializerMiddlewareOption;
-    exports.sim = sim;
-    exports.simAdapter = simAdapter;
-    exports.simpleSchemaCacheN = simpleSchemaCacheN;
-    exports.simpleSchemaCacheS = simpleSchemaCacheS;
-    exports.struct = struct;
-    exports.traitsCache = traitsCache;
-    exports.translateTraits = translateTraits;
+    exports2.ErrorSchema = ErrorSchema;
+    exports2.ListSchema = ListSchema;
+    exports2.MapSchema = MapSchema;
+    exports2.NormalizedSchema = NormalizedSchema;
+    exports2.OperationSchema = OperationSchema;
+    exports2.SCHEMA = SCHEMA;
+    exports2.Schema = Schema;
+    exports2.SimpleSchema = SimpleSchema;
+    exports2.StructureSchema = StructureSchema;
+    exports2.TypeRegistry = TypeRegistry;
+    exports2.deref = deref;
+    exports2.deserializerMiddlewareOption = deserializerMiddlewareOption;
+    exports2.error = error62;
+    exports2.getSchemaSerdePlugin = getSchemaSerdePlugin;
+    exports2.isStaticSchema = isStaticSchema;
+    exports2.list = list2;
+    exports2.map = map2;
+    exports2.op = op2;
+    exports2.operation = operation;
+    exports2.serializerMiddlewareOption = serializerMiddlewareOption;
+    exports2.sim = sim;
+    exports2.simAdapter = simAdapter;
+    exports2.simpleSchemaCacheN = simpleSchemaCacheN;
+    exports2.simpleSchemaCacheS = simpleSchemaCacheS;
+    exports2.struct = struct;
+    exports2.traitsCache = traitsCache;
+    exports2.translateTraits = translateTraits;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/client/index.js
 var require_client = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/client/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/client/index.js"(exports2) {
     var { hasOwn } = require_transport();
     var { getSmithyContext, normalizeProvider } = require_transport();
-    exports.getSmithyContext = getSmithyContext;
-    exports.normalizeProvider = normalizeProvider;
+    exports2.getSmithyContext = getSmithyContext;
+    exports2.normalizeProvider = normalizeProvider;
     var { SMITHY_CONTEXT_KEY, AlgorithmId } = require_dist_cjs();
-    exports.AlgorithmId = AlgorithmId;
+    exports2.AlgorithmId = AlgorithmId;
     var { NormalizedSchema } = require_schema4();
     var getAllAliases = (name, aliases) => {
       const _aliases = [];
@@ -39710,13 +46000,13 @@ var require_client = __commonJS({
         return mainChain;
       };
       const stack = {
-        add: (middleware, options = {}) => {
-          const { name, override, aliases: _aliases } = options;
+        add: (middleware, options2 = {}) => {
+          const { name, override, aliases: _aliases } = options2;
           const entry = {
             step: "initialize",
             priority: "normal",
             middleware,
-            ...options
+            ...options2
           };
           const aliases = getAllAliases(name, _aliases);
           if (aliases.length > 0) {
@@ -39742,11 +46032,11 @@ var require_client = __commonJS({
           }
           absoluteEntries.push(entry);
         },
-        addRelativeTo: (middleware, options) => {
-          const { name, override, aliases: _aliases } = options;
+        addRelativeTo: (middleware, options2) => {
+          const { name, override, aliases: _aliases } = options2;
           const entry = {
             middleware,
-            ...options
+            ...options2
           };
           const aliases = getAllAliases(name, _aliases);
           if (aliases.length > 0) {
@@ -39860,8 +46150,8 @@ var require_client = __commonJS({
         return value;
       };
     };
-    var sleep2 = (seconds) => {
-      return new Promise((resolve15) => setTimeout(resolve15, seconds * 1e3));
+    var sleep3 = (seconds) => {
+      return new Promise((resolve16) => setTimeout(resolve16, seconds * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -39914,7 +46204,7 @@ var require_client = __commonJS({
           if (Date.now() + delayMs > waitUntil) {
             return { state: WaiterState.TIMEOUT, observedResponses };
           }
-          await sleep2(delayMs / 1e3);
+          await sleep3(delayMs / 1e3);
         }
         const { state, reason } = await acceptorChecks(client, input2);
         if (reason) {
@@ -39975,23 +46265,23 @@ var require_client = __commonJS({
       return waitFor;
     };
     var randomInRange = (min, max2) => min + Math.random() * (max2 - min);
-    var validateWaiterOptions = (options) => {
-      if (options.maxWaitTime <= 0) {
+    var validateWaiterOptions = (options2) => {
+      if (options2.maxWaitTime <= 0) {
         throw new Error(`WaiterConfiguration.maxWaitTime must be greater than 0`);
-      } else if (options.minDelay <= 0) {
+      } else if (options2.minDelay <= 0) {
         throw new Error(`WaiterConfiguration.minDelay must be greater than 0`);
-      } else if (options.maxDelay <= 0) {
+      } else if (options2.maxDelay <= 0) {
         throw new Error(`WaiterConfiguration.maxDelay must be greater than 0`);
-      } else if (options.maxWaitTime <= options.minDelay) {
-        throw new Error(`WaiterConfiguration.maxWaitTime [${options.maxWaitTime}] must be greater than WaiterConfiguration.minDelay [${options.minDelay}] for this waiter`);
-      } else if (options.maxDelay < options.minDelay) {
-        throw new Error(`WaiterConfiguration.maxDelay [${options.maxDelay}] must be greater than WaiterConfiguration.minDelay [${options.minDelay}] for this waiter`);
+      } else if (options2.maxWaitTime <= options2.minDelay) {
+        throw new Error(`WaiterConfiguration.maxWaitTime [${options2.maxWaitTime}] must be greater than WaiterConfiguration.minDelay [${options2.minDelay}] for this waiter`);
+      } else if (options2.maxDelay < options2.minDelay) {
+        throw new Error(`WaiterConfiguration.maxDelay [${options2.maxDelay}] must be greater than WaiterConfiguration.minDelay [${options2.minDelay}] for this waiter`);
       }
     };
     var abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise2 = new Promise((resolve15) => {
-        onAbort = () => resolve15({ state: WaiterState.ABORTED });
+      const promise2 = new Promise((resolve16) => {
+        onAbort = () => resolve16({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -40007,21 +46297,21 @@ var require_client = __commonJS({
         aborted: promise2
       };
     };
-    var createWaiter = async (options, input2, acceptorChecks) => {
+    var createWaiter = async (options2, input2, acceptorChecks) => {
       const params = {
         ...waiterServiceDefaults,
-        ...options
+        ...options2
       };
       validateWaiterOptions(params);
       const exitConditions = [runPolling(params, input2, acceptorChecks)];
       const finalize2 = [];
-      if (options.abortSignal) {
-        const { aborted: aborted2, clearListener } = abortTimeout(options.abortSignal);
+      if (options2.abortSignal) {
+        const { aborted: aborted2, clearListener } = abortTimeout(options2.abortSignal);
         finalize2.push(clearListener);
         exitConditions.push(aborted2);
       }
-      if (options.abortController?.signal) {
-        const { aborted: aborted2, clearListener } = abortTimeout(options.abortController.signal);
+      if (options2.abortController?.signal) {
+        const { aborted: aborted2, clearListener } = abortTimeout(options2.abortController.signal);
         finalize2.push(clearListener);
         exitConditions.push(aborted2);
       }
@@ -40046,31 +46336,31 @@ var require_client = __commonJS({
           }
         }
       }
-      send(command10, optionsOrCb, cb) {
-        const options = typeof optionsOrCb !== "function" ? optionsOrCb : void 0;
+      send(command11, optionsOrCb, cb) {
+        const options2 = typeof optionsOrCb !== "function" ? optionsOrCb : void 0;
         const callback = typeof optionsOrCb === "function" ? optionsOrCb : cb;
-        const useHandlerCache = options === void 0 && this.config.cacheMiddleware === true;
+        const useHandlerCache = options2 === void 0 && this.config.cacheMiddleware === true;
         let handler;
         if (useHandlerCache) {
           if (!this.handlers) {
             this.handlers = /* @__PURE__ */ new WeakMap();
           }
           const handlers = this.handlers;
-          if (handlers.has(command10.constructor)) {
-            handler = handlers.get(command10.constructor);
+          if (handlers.has(command11.constructor)) {
+            handler = handlers.get(command11.constructor);
           } else {
-            handler = command10.resolveMiddleware(this.middlewareStack, this.config, options);
-            handlers.set(command10.constructor, handler);
+            handler = command11.resolveMiddleware(this.middlewareStack, this.config, options2);
+            handlers.set(command11.constructor, handler);
           }
         } else {
           delete this.handlers;
-          handler = command10.resolveMiddleware(this.middlewareStack, this.config, options);
+          handler = command11.resolveMiddleware(this.middlewareStack, this.config, options2);
         }
         if (callback) {
-          handler(command10).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
+          handler(command11).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
           });
         } else {
-          return handler(command10).then((result) => result.output);
+          return handler(command11).then((result) => result.output);
         }
       }
       destroy() {
@@ -40122,8 +46412,8 @@ var require_client = __commonJS({
       static classBuilder() {
         return new ClassBuilder();
       }
-      resolveMiddlewareWithContext(clientStack, configuration, options, { middlewareFn, clientName, commandName, inputFilterSensitiveLog, outputFilterSensitiveLog, smithyContext, additionalContext, CommandCtor }) {
-        for (const mw of middlewareFn.bind(this)(CommandCtor, clientStack, configuration, options)) {
+      resolveMiddlewareWithContext(clientStack, configuration, options2, { middlewareFn, clientName, commandName, inputFilterSensitiveLog, outputFilterSensitiveLog, smithyContext, additionalContext, CommandCtor }) {
+        for (const mw of middlewareFn.bind(this)(CommandCtor, clientStack, configuration, options2)) {
           this.middlewareStack.use(mw);
         }
         const stack = clientStack.concat(this.middlewareStack);
@@ -40140,12 +46430,12 @@ var require_client = __commonJS({
             ...additionalSmithyContext,
             commandInstance: this,
             ...smithyContext,
-            ...options?.metricsRecorder === void 0 ? {} : { metricsRecorder: options.metricsRecorder },
-            ...options?.abortSignal === void 0 ? {} : { abortSignal: options.abortSignal }
+            ...options2?.metricsRecorder === void 0 ? {} : { metricsRecorder: options2.metricsRecorder },
+            ...options2?.abortSignal === void 0 ? {} : { abortSignal: options2.abortSignal }
           }
         };
         const { requestHandler } = configuration;
-        let requestOptions = options ?? {};
+        let requestOptions = options2 ?? {};
         if (requestOptions.metricsRecorder) {
           requestOptions = { ...requestOptions };
           delete requestOptions.metricsRecorder;
@@ -40244,11 +46534,11 @@ var require_client = __commonJS({
             closure._init(this);
             this.schema = closure._operationSchema;
           }
-          resolveMiddleware(stack, configuration, options) {
+          resolveMiddleware(stack, configuration, options2) {
             const op2 = closure._operationSchema;
             const input2 = op2?.[4] ?? op2?.input;
             const output2 = op2?.[5] ?? op2?.output;
-            return this.resolveMiddlewareWithContext(stack, configuration, options, {
+            return this.resolveMiddlewareWithContext(stack, configuration, options2, {
               CommandCtor: CommandRef,
               middlewareFn: closure._middlewareFn,
               clientName: closure._clientName,
@@ -40265,25 +46555,25 @@ var require_client = __commonJS({
       }
     };
     var SENSITIVE_STRING = "***SensitiveInformation***";
-    var createAggregatedClient = (commands2, Client2, options) => {
-      for (const [command10, CommandCtor] of Object.entries(commands2)) {
+    var createAggregatedClient = (commands2, Client2, options2) => {
+      for (const [command11, CommandCtor] of Object.entries(commands2)) {
         const methodImpl = async function(args, optionsOrCb, cb) {
-          const command11 = new CommandCtor(args);
+          const command12 = new CommandCtor(args);
           if (typeof optionsOrCb === "function") {
-            this.send(command11, optionsOrCb);
+            this.send(command12, optionsOrCb);
           } else if (typeof cb === "function") {
             if (typeof optionsOrCb !== "object") {
               throw new Error(`Expected http options but got ${typeof optionsOrCb}`);
             }
-            this.send(command11, optionsOrCb || {}, cb);
+            this.send(command12, optionsOrCb || {}, cb);
           } else {
-            return this.send(command11, optionsOrCb);
+            return this.send(command12, optionsOrCb);
           }
         };
-        const methodName = (command10[0].toLowerCase() + command10.slice(1)).replace(/Command$/, "");
+        const methodName = (command11[0].toLowerCase() + command11.slice(1)).replace(/Command$/, "");
         Client2.prototype[methodName] = methodImpl;
       }
-      const { paginators = {}, waiters = {} } = options ?? {};
+      const { paginators = {}, waiters = {} } = options2 ?? {};
       for (const [paginatorName, paginatorFn] of Object.entries(paginators)) {
         if (Client2.prototype[paginatorName] === void 0) {
           Client2.prototype[paginatorName] = function(commandInput = {}, paginationConfiguration, ...rest) {
@@ -40317,12 +46607,12 @@ var require_client = __commonJS({
       $response;
       $retryable;
       $metadata;
-      constructor(options) {
-        super(options.message);
+      constructor(options2) {
+        super(options2.message);
         Object.setPrototypeOf(this, Object.getPrototypeOf(this).constructor.prototype);
-        this.name = options.name;
-        this.$fault = options.$fault;
-        this.$metadata = options.$metadata;
+        this.name = options2.name;
+        this.$fault = options2.$fault;
+        this.$metadata = options2.$metadata;
       }
       static isInstance(value) {
         if (!value) {
@@ -40676,55 +46966,55 @@ var require_client = __commonJS({
     function makeBuilder(common, service, name, ep) {
       return function makeCommand(added, plugins, op2, $2, smithyContext = {}) {
         const epMerged = Object.assign({}, common, added);
-        return Command.classBuilder().ep(epMerged).m(function(CommandCtor, clientStack, config2, options) {
-          const list2 = plugins.call(this, CommandCtor, clientStack, config2, options);
+        return Command.classBuilder().ep(epMerged).m(function(CommandCtor, clientStack, config2, options2) {
+          const list2 = plugins.call(this, CommandCtor, clientStack, config2, options2);
           list2.unshift(ep(config2, CommandCtor.getEndpointParameterInstructions()));
           return list2;
         }).s(service, op2, smithyContext).n(name, op2.charAt(0).toUpperCase() + op2.slice(1) + "Command").sc($2).build();
       };
     }
-    exports.Client = Client;
-    exports.Command = Command;
-    exports.NoOpLogger = NoOpLogger;
-    exports.SENSITIVE_STRING = SENSITIVE_STRING;
-    exports.ServiceException = ServiceException;
-    exports.WaiterState = WaiterState;
-    exports._json = _json;
-    exports.checkExceptions = checkExceptions;
-    exports.constructStack = constructStack;
-    exports.convertMap = convertMap;
-    exports.createAggregatedClient = createAggregatedClient;
-    exports.createWaiter = createWaiter;
-    exports.decorateServiceException = decorateServiceException;
-    exports.emitWarningIfUnsupportedVersion = emitWarningIfUnsupportedVersion;
-    exports.getArrayIfSingleItem = getArrayIfSingleItem;
-    exports.getChecksumConfiguration = getChecksumConfiguration;
-    exports.getDefaultClientConfiguration = getDefaultClientConfiguration;
-    exports.getDefaultExtensionConfiguration = getDefaultExtensionConfiguration;
-    exports.getRetryConfiguration = getRetryConfiguration;
-    exports.getValueFromTextNode = getValueFromTextNode;
-    exports.invalidFunction = invalidFunction;
-    exports.invalidProvider = invalidProvider;
-    exports.isSerializableHeaderValue = isSerializableHeaderValue;
-    exports.loadConfigsForDefaultMode = loadConfigsForDefaultMode;
-    exports.makeBuilder = makeBuilder;
-    exports.map = map2;
-    exports.resolveChecksumRuntimeConfig = resolveChecksumRuntimeConfig;
-    exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
-    exports.resolveRetryRuntimeConfig = resolveRetryRuntimeConfig;
-    exports.schemaLogFilter = schemaLogFilter;
-    exports.serializeDateTime = serializeDateTime;
-    exports.serializeFloat = serializeFloat;
-    exports.take = take;
-    exports.throwDefaultError = throwDefaultError;
-    exports.waiterServiceDefaults = waiterServiceDefaults;
-    exports.withBaseException = withBaseException;
+    exports2.Client = Client;
+    exports2.Command = Command;
+    exports2.NoOpLogger = NoOpLogger;
+    exports2.SENSITIVE_STRING = SENSITIVE_STRING;
+    exports2.ServiceException = ServiceException;
+    exports2.WaiterState = WaiterState;
+    exports2._json = _json;
+    exports2.checkExceptions = checkExceptions;
+    exports2.constructStack = constructStack;
+    exports2.convertMap = convertMap;
+    exports2.createAggregatedClient = createAggregatedClient;
+    exports2.createWaiter = createWaiter;
+    exports2.decorateServiceException = decorateServiceException;
+    exports2.emitWarningIfUnsupportedVersion = emitWarningIfUnsupportedVersion;
+    exports2.getArrayIfSingleItem = getArrayIfSingleItem;
+    exports2.getChecksumConfiguration = getChecksumConfiguration;
+    exports2.getDefaultClientConfiguration = getDefaultClientConfiguration;
+    exports2.getDefaultExtensionConfiguration = getDefaultExtensionConfiguration;
+    exports2.getRetryConfiguration = getRetryConfiguration;
+    exports2.getValueFromTextNode = getValueFromTextNode;
+    exports2.invalidFunction = invalidFunction;
+    exports2.invalidProvider = invalidProvider;
+    exports2.isSerializableHeaderValue = isSerializableHeaderValue;
+    exports2.loadConfigsForDefaultMode = loadConfigsForDefaultMode;
+    exports2.makeBuilder = makeBuilder;
+    exports2.map = map2;
+    exports2.resolveChecksumRuntimeConfig = resolveChecksumRuntimeConfig;
+    exports2.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
+    exports2.resolveRetryRuntimeConfig = resolveRetryRuntimeConfig;
+    exports2.schemaLogFilter = schemaLogFilter;
+    exports2.serializeDateTime = serializeDateTime;
+    exports2.serializeFloat = serializeFloat;
+    exports2.take = take;
+    exports2.throwDefaultError = throwDefaultError;
+    exports2.waiterServiceDefaults = waiterServiceDefaults;
+    exports2.withBaseException = withBaseException;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js
 var require_config = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports2) {
     var { homedir } = __require("node:os");
     var { sep: sep2, join: join12 } = __require("node:path");
     var { createHash: createHash3 } = __require("node:crypto");
@@ -40735,36 +47025,36 @@ var require_config = __commonJS({
     var ProviderError = class _ProviderError extends Error {
       name = "ProviderError";
       tryNextLink;
-      constructor(message, options = true) {
+      constructor(message, options2 = true) {
         let logger;
         let tryNextLink = true;
-        if (typeof options === "boolean") {
+        if (typeof options2 === "boolean") {
           logger = void 0;
-          tryNextLink = options;
-        } else if (options != null && typeof options === "object") {
-          logger = options.logger;
-          tryNextLink = options.tryNextLink ?? true;
+          tryNextLink = options2;
+        } else if (options2 != null && typeof options2 === "object") {
+          logger = options2.logger;
+          tryNextLink = options2.tryNextLink ?? true;
         }
         super(message);
         this.tryNextLink = tryNextLink;
         Object.setPrototypeOf(this, _ProviderError.prototype);
         logger?.debug?.(`@smithy/property-provider ${tryNextLink ? "->" : "(!)"} ${message}`);
       }
-      static from(error62, options = true) {
-        return Object.assign(new this(error62.message, options), error62);
+      static from(error62, options2 = true) {
+        return Object.assign(new this(error62.message, options2), error62);
       }
     };
     var CredentialsProviderError = class _CredentialsProviderError extends ProviderError {
       name = "CredentialsProviderError";
-      constructor(message, options = true) {
-        super(message, options);
+      constructor(message, options2 = true) {
+        super(message, options2);
         Object.setPrototypeOf(this, _CredentialsProviderError.prototype);
       }
     };
     var TokenProviderError = class _TokenProviderError extends ProviderError {
       name = "TokenProviderError";
-      constructor(message, options = true) {
-        super(message, options);
+      constructor(message, options2 = true) {
+        super(message, options2);
         Object.setPrototypeOf(this, _TokenProviderError.prototype);
       }
     };
@@ -40807,15 +47097,15 @@ var require_config = __commonJS({
         return resolved;
       };
       if (isExpired === void 0) {
-        return async (options) => {
-          if (!hasResult || options?.forceRefresh) {
+        return async (options2) => {
+          if (!hasResult || options2?.forceRefresh) {
             resolved = await coalesceProvider();
           }
           return resolved;
         };
       }
-      return async (options) => {
-        if (!hasResult || options?.forceRefresh) {
+      return async (options2) => {
+        if (!hasResult || options2?.forceRefresh) {
           resolved = await coalesceProvider();
         }
         if (isConstant) {
@@ -40968,11 +47258,11 @@ var require_config = __commonJS({
     };
     var filePromises = {};
     var fileIntercept = {};
-    var readFile2 = (path, options) => {
+    var readFile2 = (path, options2) => {
       if (fileIntercept[path] !== void 0) {
         return fileIntercept[path];
       }
-      if (!filePromises[path] || options?.ignoreCache) {
+      if (!filePromises[path] || options2?.ignoreCache) {
         filePromises[path] = readFile$1(path, "utf8");
       }
       return filePromises[path];
@@ -41048,15 +47338,15 @@ var require_config = __commonJS({
         return functionString;
       }
     }
-    var fromEnv = (envVarSelector, options) => async () => {
+    var fromEnv = (envVarSelector, options2) => async () => {
       try {
-        const config2 = envVarSelector(process.env, options);
+        const config2 = envVarSelector(process.env, options2);
         if (config2 === void 0) {
           throw new Error();
         }
         return config2;
       } catch (e2) {
-        throw new CredentialsProviderError(e2.message || `Not found in ENV: ${getSelectorName(envVarSelector.toString())}`, { logger: options?.logger });
+        throw new CredentialsProviderError(e2.message || `Not found in ENV: ${getSelectorName(envVarSelector.toString())}`, { logger: options2?.logger });
       }
     };
     var fromSharedConfigFiles = (configSelector, { preferredFile = "config", ...init } = {}) => async () => {
@@ -41127,11 +47417,11 @@ var require_config = __commonJS({
       }
       const useDualstackEndpoint = await input2.useDualstackEndpoint();
       const useFipsEndpoint = await input2.useFipsEndpoint();
-      const { hostname: hostname3 } = await input2.regionInfoProvider(region, { useDualstackEndpoint, useFipsEndpoint }) ?? {};
-      if (!hostname3) {
+      const { hostname: hostname4 } = await input2.regionInfoProvider(region, { useDualstackEndpoint, useFipsEndpoint }) ?? {};
+      if (!hostname4) {
         throw new Error("Cannot resolve hostname from client config");
       }
-      return input2.urlParser(`${tls ? "https:" : "http:"}//${hostname3}`);
+      return input2.urlParser(`${tls ? "https:" : "http:"}//${hostname4}`);
     };
     var resolveEndpointsConfig = (input2) => {
       const useDualstackEndpoint = normalizeProvider(input2.useDualstackEndpoint ?? false);
@@ -41203,15 +47493,15 @@ var require_config = __commonJS({
       }
       return { hostname: "169.254.169.254" };
     };
-    var imdsRequest = async (options) => {
+    var imdsRequest = async (options2) => {
       const { request: request2 } = __require("node:http");
-      return new Promise((resolve15, reject) => {
+      return new Promise((resolve16, reject) => {
         const req = request2({
-          hostname: options.hostname,
-          port: options.port,
-          path: options.path,
-          method: options.method,
-          headers: options.headers,
+          hostname: options2.hostname,
+          port: options2.port,
+          path: options2.path,
+          method: options2.method,
+          headers: options2.headers,
           timeout: TIMEOUT_MS,
           signal: AbortSignal.timeout(TIMEOUT_MS)
         });
@@ -41233,7 +47523,7 @@ var require_config = __commonJS({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve15(Buffer.concat(chunks));
+            resolve16(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -41294,12 +47584,12 @@ var require_config = __commonJS({
     var getHostnameFromVariants = (variants = [], { useFipsEndpoint, useDualstackEndpoint }) => variants.find(({ tags }) => useFipsEndpoint === tags.includes("fips") && useDualstackEndpoint === tags.includes("dualstack"))?.hostname;
     var getResolvedHostname = (resolvedRegion, { regionHostname, partitionHostname }) => regionHostname ? regionHostname : partitionHostname ? partitionHostname.replace("{region}", resolvedRegion) : void 0;
     var getResolvedPartition = (region, { partitionHash }) => Object.keys(partitionHash || {}).find((key) => partitionHash[key].regions.includes(region)) ?? "aws";
-    var getResolvedSigningRegion = (hostname3, { signingRegion, regionRegex, useFipsEndpoint }) => {
+    var getResolvedSigningRegion = (hostname4, { signingRegion, regionRegex, useFipsEndpoint }) => {
       if (signingRegion) {
         return signingRegion;
       } else if (useFipsEndpoint) {
         const regionRegexJs = regionRegex.replace("\\\\", "\\").replace(/^\^/g, "\\.").replace(/\$$/g, "\\.");
-        const regionRegexmatchArray = hostname3.match(regionRegexJs);
+        const regionRegexmatchArray = hostname4.match(regionRegexJs);
         if (regionRegexmatchArray) {
           return regionRegexmatchArray[0].slice(1, -1);
         }
@@ -41311,11 +47601,11 @@ var require_config = __commonJS({
       const hostnameOptions = { useFipsEndpoint, useDualstackEndpoint };
       const regionHostname = getHostnameFromVariants(regionHash[resolvedRegion]?.variants, hostnameOptions);
       const partitionHostname = getHostnameFromVariants(partitionHash[partition]?.variants, hostnameOptions);
-      const hostname3 = getResolvedHostname(resolvedRegion, { regionHostname, partitionHostname });
-      if (hostname3 === void 0) {
+      const hostname4 = getResolvedHostname(resolvedRegion, { regionHostname, partitionHostname });
+      if (hostname4 === void 0) {
         throw new Error(`Endpoint resolution failed for: ${{ resolvedRegion, useFipsEndpoint, useDualstackEndpoint }}`);
       }
-      const signingRegion = getResolvedSigningRegion(hostname3, {
+      const signingRegion = getResolvedSigningRegion(hostname4, {
         signingRegion: regionHash[resolvedRegion]?.signingRegion,
         regionRegex: partitionHash[partition].regionRegex,
         useFipsEndpoint
@@ -41323,7 +47613,7 @@ var require_config = __commonJS({
       return {
         partition,
         signingService,
-        hostname: hostname3,
+        hostname: hostname4,
         ...signingRegion && { signingRegion },
         ...regionHash[resolvedRegion]?.signingService && {
           signingService: regionHash[resolvedRegion].signingService
@@ -41379,59 +47669,59 @@ var require_config = __commonJS({
       }
       return getInstanceMetadataRegion();
     };
-    exports.CONFIG_PREFIX_SEPARATOR = CONFIG_PREFIX_SEPARATOR;
-    exports.CONFIG_USE_DUALSTACK_ENDPOINT = CONFIG_USE_DUALSTACK_ENDPOINT;
-    exports.CONFIG_USE_FIPS_ENDPOINT = CONFIG_USE_FIPS_ENDPOINT;
-    exports.CredentialsProviderError = CredentialsProviderError;
-    exports.DEFAULT_PROFILE = DEFAULT_PROFILE;
-    exports.DEFAULT_USE_DUALSTACK_ENDPOINT = DEFAULT_USE_DUALSTACK_ENDPOINT;
-    exports.DEFAULT_USE_FIPS_ENDPOINT = DEFAULT_USE_FIPS_ENDPOINT;
-    exports.ENV_PROFILE = ENV_PROFILE;
-    exports.ENV_USE_DUALSTACK_ENDPOINT = ENV_USE_DUALSTACK_ENDPOINT;
-    exports.ENV_USE_FIPS_ENDPOINT = ENV_USE_FIPS_ENDPOINT;
-    exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
-    exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
-    exports.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS = NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS;
-    exports.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS = NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS;
-    exports.ProviderError = ProviderError;
-    exports.REGION_ENV_NAME = REGION_ENV_NAME;
-    exports.REGION_INI_NAME = REGION_INI_NAME;
-    exports.SelectorType = SelectorType;
-    exports.TokenProviderError = TokenProviderError;
-    exports.booleanSelector = booleanSelector;
-    exports.chain = chain;
-    exports.externalDataInterceptor = externalDataInterceptor;
-    exports.fromStatic = fromStatic;
-    exports.fromValue = fromValue;
-    exports.getHomeDir = getHomeDir;
-    exports.getProfileName = getProfileName;
-    exports.getRegionInfo = getRegionInfo;
-    exports.getSSOTokenFilepath = getSSOTokenFilepath;
-    exports.getSSOTokenFromFile = getSSOTokenFromFile;
-    exports.loadConfig = loadConfig2;
-    exports.loadSharedConfigFiles = loadSharedConfigFiles;
-    exports.loadSsoSessionData = loadSsoSessionData;
-    exports.memoize = memoize;
-    exports.nodeDualstackConfigSelectors = nodeDualstackConfigSelectors;
-    exports.nodeFipsConfigSelectors = nodeFipsConfigSelectors;
-    exports.numberSelector = numberSelector;
-    exports.parseKnownFiles = parseKnownFiles;
-    exports.readFile = readFile2;
-    exports.resolveCustomEndpointsConfig = resolveCustomEndpointsConfig;
-    exports.resolveDefaultsModeConfig = resolveDefaultsModeConfig;
-    exports.resolveEndpointsConfig = resolveEndpointsConfig;
-    exports.resolveRegionConfig = resolveRegionConfig;
+    exports2.CONFIG_PREFIX_SEPARATOR = CONFIG_PREFIX_SEPARATOR;
+    exports2.CONFIG_USE_DUALSTACK_ENDPOINT = CONFIG_USE_DUALSTACK_ENDPOINT;
+    exports2.CONFIG_USE_FIPS_ENDPOINT = CONFIG_USE_FIPS_ENDPOINT;
+    exports2.CredentialsProviderError = CredentialsProviderError;
+    exports2.DEFAULT_PROFILE = DEFAULT_PROFILE;
+    exports2.DEFAULT_USE_DUALSTACK_ENDPOINT = DEFAULT_USE_DUALSTACK_ENDPOINT;
+    exports2.DEFAULT_USE_FIPS_ENDPOINT = DEFAULT_USE_FIPS_ENDPOINT;
+    exports2.ENV_PROFILE = ENV_PROFILE;
+    exports2.ENV_USE_DUALSTACK_ENDPOINT = ENV_USE_DUALSTACK_ENDPOINT;
+    exports2.ENV_USE_FIPS_ENDPOINT = ENV_USE_FIPS_ENDPOINT;
+    exports2.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
+    exports2.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
+    exports2.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS = NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS;
+    exports2.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS = NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS;
+    exports2.ProviderError = ProviderError;
+    exports2.REGION_ENV_NAME = REGION_ENV_NAME;
+    exports2.REGION_INI_NAME = REGION_INI_NAME;
+    exports2.SelectorType = SelectorType;
+    exports2.TokenProviderError = TokenProviderError;
+    exports2.booleanSelector = booleanSelector;
+    exports2.chain = chain;
+    exports2.externalDataInterceptor = externalDataInterceptor;
+    exports2.fromStatic = fromStatic;
+    exports2.fromValue = fromValue;
+    exports2.getHomeDir = getHomeDir;
+    exports2.getProfileName = getProfileName;
+    exports2.getRegionInfo = getRegionInfo;
+    exports2.getSSOTokenFilepath = getSSOTokenFilepath;
+    exports2.getSSOTokenFromFile = getSSOTokenFromFile;
+    exports2.loadConfig = loadConfig2;
+    exports2.loadSharedConfigFiles = loadSharedConfigFiles;
+    exports2.loadSsoSessionData = loadSsoSessionData;
+    exports2.memoize = memoize;
+    exports2.nodeDualstackConfigSelectors = nodeDualstackConfigSelectors;
+    exports2.nodeFipsConfigSelectors = nodeFipsConfigSelectors;
+    exports2.numberSelector = numberSelector;
+    exports2.parseKnownFiles = parseKnownFiles;
+    exports2.readFile = readFile2;
+    exports2.resolveCustomEndpointsConfig = resolveCustomEndpointsConfig;
+    exports2.resolveDefaultsModeConfig = resolveDefaultsModeConfig;
+    exports2.resolveEndpointsConfig = resolveEndpointsConfig;
+    exports2.resolveRegionConfig = resolveRegionConfig;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/endpoints/index.js
 var require_endpoints = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/endpoints/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/endpoints/index.js"(exports2) {
     var { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig: loadConfig2 } = require_config();
     var { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = require_transport();
-    exports.isValidHostLabel = isValidHostLabel;
-    exports.middlewareEndpointToEndpointV1 = toEndpointV1;
-    exports.toEndpointV1 = toEndpointV1;
+    exports2.isValidHostLabel = isValidHostLabel;
+    exports2.middlewareEndpointToEndpointV1 = toEndpointV1;
+    exports2.toEndpointV1 = toEndpointV1;
     var { EndpointURLScheme } = require_dist_cjs();
     var ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
     var CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -41554,8 +47844,8 @@ var require_endpoints = __commonJS({
               return endpoint2.url.href;
             }
             if ("hostname" in endpoint2) {
-              const { protocol, hostname: hostname3, port, path } = endpoint2;
-              return `${protocol}//${hostname3}${port ? ":" + port : ""}${path}`;
+              const { protocol, hostname: hostname4, port, path } = endpoint2;
+              return `${protocol}//${hostname4}${port ? ":" + port : ""}${path}`;
             }
           }
           return endpoint2;
@@ -41860,8 +48150,8 @@ var require_endpoints = __commonJS({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname4, port, protocol: protocol2 = "", path = "", query = {} } = value;
-            const url2 = new URL(`${protocol2}//${hostname4}${port ? `:${port}` : ""}${path}`);
+            const { hostname: hostname5, port, protocol: protocol2 = "", path = "", query = {} } = value;
+            const url2 = new URL(`${protocol2}//${hostname5}${port ? `:${port}` : ""}${path}`);
             url2.search = Object.entries(query).map(([k2, v2]) => `${k2}=${v2}`).join("&");
             return url2;
           }
@@ -41875,7 +48165,7 @@ var require_endpoints = __commonJS({
         return null;
       }
       const urlString = whatwgURL.href;
-      const { host, hostname: hostname3, pathname, protocol, search } = whatwgURL;
+      const { host, hostname: hostname4, pathname, protocol, search } = whatwgURL;
       if (search) {
         return null;
       }
@@ -41883,7 +48173,7 @@ var require_endpoints = __commonJS({
       if (!Object.values(EndpointURLScheme).includes(scheme)) {
         return null;
       }
-      const isIp = isIpAddress(hostname3);
+      const isIp = isIpAddress(hostname4);
       const inputContainsDefaultPort = urlString.includes(`${host}:${DEFAULT_PORTS[scheme]}`) || typeof value === "string" && value.includes(`${host}:${DEFAULT_PORTS[scheme]}`);
       const authority = `${host}${inputContainsDefaultPort ? `:${DEFAULT_PORTS[scheme]}` : ``}`;
       return {
@@ -41932,9 +48222,9 @@ var require_endpoints = __commonJS({
       substring,
       uriEncode
     };
-    var evaluateTemplate = (template, options) => {
+    var evaluateTemplate = (template, options2) => {
       const evaluatedTemplateArr = [];
-      const { referenceRecord, endpointParams } = options;
+      const { referenceRecord, endpointParams } = options2;
       let currentIndex = 0;
       while (currentIndex < template.length) {
         const openingBraceIndex = template.indexOf("{", currentIndex);
@@ -41963,27 +48253,27 @@ var require_endpoints = __commonJS({
       }
       return evaluatedTemplateArr.join("");
     };
-    var getReferenceValue = ({ ref }, options) => {
-      return options.referenceRecord[ref] ?? options.endpointParams[ref];
+    var getReferenceValue = ({ ref }, options2) => {
+      return options2.referenceRecord[ref] ?? options2.endpointParams[ref];
     };
-    var evaluateExpression2 = (obj2, keyName, options) => {
+    var evaluateExpression2 = (obj2, keyName, options2) => {
       if (typeof obj2 === "string") {
-        return evaluateTemplate(obj2, options);
+        return evaluateTemplate(obj2, options2);
       } else if (obj2["fn"]) {
-        return group$2.callFunction(obj2, options);
+        return group$2.callFunction(obj2, options2);
       } else if (obj2["ref"]) {
-        return getReferenceValue(obj2, options);
+        return getReferenceValue(obj2, options2);
       }
       throw new EndpointError(`'${keyName}': ${String(obj2)} is not a string, function or reference.`);
     };
-    var callFunction = ({ fn, argv }, options) => {
+    var callFunction = ({ fn, argv }, options2) => {
       const evaluatedArgs = Array(argv.length);
       for (let i3 = 0; i3 < evaluatedArgs.length; ++i3) {
         const arg = argv[i3];
         if (typeof arg === "boolean" || typeof arg === "number") {
           evaluatedArgs[i3] = arg;
         } else {
-          evaluatedArgs[i3] = group$2.evaluateExpression(arg, "arg", options);
+          evaluatedArgs[i3] = group$2.evaluateExpression(arg, "arg", options2);
         }
       }
       const namespaceSeparatorIndex = fn.indexOf(".");
@@ -42004,22 +48294,22 @@ var require_endpoints = __commonJS({
       evaluateExpression: evaluateExpression2,
       callFunction
     };
-    var evaluateCondition = (condition, options) => {
+    var evaluateCondition = (condition, options2) => {
       const { assign } = condition;
-      if (assign && assign in options.referenceRecord) {
+      if (assign && assign in options2.referenceRecord) {
         throw new EndpointError(`'${assign}' is already defined in Reference Record.`);
       }
-      const value = callFunction(condition, options);
-      options.logger?.debug?.(`${debugId} evaluateCondition: ${toDebugString(condition)} = ${toDebugString(value)}`);
+      const value = callFunction(condition, options2);
+      options2.logger?.debug?.(`${debugId} evaluateCondition: ${toDebugString(condition)} = ${toDebugString(value)}`);
       const result = value === "" ? true : !!value;
       if (assign != null) {
         return { result, toAssign: { name: assign, value } };
       }
       return { result };
     };
-    var getEndpointHeaders = (headers, options) => Object.entries(headers ?? {}).reduce((acc, [headerKey, headerVal]) => {
+    var getEndpointHeaders = (headers, options2) => Object.entries(headers ?? {}).reduce((acc, [headerKey, headerVal]) => {
       acc[headerKey] = headerVal.map((headerValEntry) => {
-        const processedExpr = evaluateExpression2(headerValEntry, "Header value entry", options);
+        const processedExpr = evaluateExpression2(headerValEntry, "Header value entry", options2);
         if (typeof processedExpr !== "string") {
           throw new EndpointError(`Header '${headerKey}' value '${processedExpr}' is not a string`);
         }
@@ -42027,22 +48317,22 @@ var require_endpoints = __commonJS({
       });
       return acc;
     }, {});
-    var getEndpointProperties = (properties, options) => Object.entries(properties).reduce((acc, [propertyKey, propertyVal]) => {
-      acc[propertyKey] = group$1.getEndpointProperty(propertyVal, options);
+    var getEndpointProperties = (properties, options2) => Object.entries(properties).reduce((acc, [propertyKey, propertyVal]) => {
+      acc[propertyKey] = group$1.getEndpointProperty(propertyVal, options2);
       return acc;
     }, {});
-    var getEndpointProperty = (property, options) => {
+    var getEndpointProperty = (property, options2) => {
       if (Array.isArray(property)) {
-        return property.map((propertyEntry) => getEndpointProperty(propertyEntry, options));
+        return property.map((propertyEntry) => getEndpointProperty(propertyEntry, options2));
       }
       switch (typeof property) {
         case "string":
-          return evaluateTemplate(property, options);
+          return evaluateTemplate(property, options2);
         case "object":
           if (property === null) {
             throw new EndpointError(`Unexpected endpoint property: ${property}`);
           }
-          return group$1.getEndpointProperties(property, options);
+          return group$1.getEndpointProperties(property, options2);
         case "boolean":
           return property;
         default:
@@ -42053,8 +48343,8 @@ var require_endpoints = __commonJS({
       getEndpointProperty,
       getEndpointProperties
     };
-    var getEndpointUrl = (endpointUrl, options) => {
-      const expression = evaluateExpression2(endpointUrl, "Endpoint URL", options);
+    var getEndpointUrl = (endpointUrl, options2) => {
+      const expression = evaluateExpression2(endpointUrl, "Endpoint URL", options2);
       if (typeof expression === "string") {
         try {
           return new URL(expression);
@@ -42066,14 +48356,14 @@ var require_endpoints = __commonJS({
       throw new EndpointError(`Endpoint URL must be a string, got ${typeof expression}`);
     };
     var RESULT = 1e8;
-    var decideEndpoint = (bdd, options) => {
+    var decideEndpoint = (bdd, options2) => {
       const { nodes, root, results, conditions } = bdd;
       let ref = root;
       const referenceRecord = {};
       const closure = {
         referenceRecord,
-        endpointParams: options.endpointParams,
-        logger: options.logger
+        endpointParams: options2.endpointParams,
+        logger: options2.logger
       };
       while (ref !== 1 && ref !== -1 && ref < RESULT) {
         const node_i = 3 * (Math.abs(ref) - 1);
@@ -42101,11 +48391,11 @@ var require_endpoints = __commonJS({
       }
       throw new EndpointError(`No matching endpoint.`);
     };
-    var evaluateConditions = (conditions = [], options) => {
+    var evaluateConditions = (conditions = [], options2) => {
       const conditionsReferenceRecord = {};
       const conditionOptions = {
-        ...options,
-        referenceRecord: { ...options.referenceRecord }
+        ...options2,
+        referenceRecord: { ...options2.referenceRecord }
       };
       let didAssign = false;
       for (const condition of conditions) {
@@ -42117,7 +48407,7 @@ var require_endpoints = __commonJS({
           didAssign = true;
           conditionsReferenceRecord[toAssign.name] = toAssign.value;
           conditionOptions.referenceRecord[toAssign.name] = toAssign.value;
-          options.logger?.debug?.(`${debugId} assign: ${toAssign.name} := ${toDebugString(toAssign.value)}`);
+          options2.logger?.debug?.(`${debugId} assign: ${toAssign.name} := ${toDebugString(toAssign.value)}`);
         }
       }
       if (didAssign) {
@@ -42125,18 +48415,18 @@ var require_endpoints = __commonJS({
       }
       return { result: true };
     };
-    var evaluateEndpointRule = (endpointRule, options) => {
+    var evaluateEndpointRule = (endpointRule, options2) => {
       const { conditions, endpoint: endpoint2 } = endpointRule;
-      const { result, referenceRecord } = evaluateConditions(conditions, options);
+      const { result, referenceRecord } = evaluateConditions(conditions, options2);
       if (!result) {
         return;
       }
       const endpointRuleOptions = referenceRecord ? {
-        ...options,
-        referenceRecord: { ...options.referenceRecord, ...referenceRecord }
-      } : options;
+        ...options2,
+        referenceRecord: { ...options2.referenceRecord, ...referenceRecord }
+      } : options2;
       const { url: url2, properties, headers } = endpoint2;
-      options.logger?.debug?.(`${debugId} Resolving endpoint from template: ${toDebugString(endpoint2)}`);
+      options2.logger?.debug?.(`${debugId} Resolving endpoint from template: ${toDebugString(endpoint2)}`);
       const endpointToReturn = { url: getEndpointUrl(url2, endpointRuleOptions) };
       if (headers != null) {
         endpointToReturn.headers = getEndpointHeaders(headers, endpointRuleOptions);
@@ -42146,29 +48436,29 @@ var require_endpoints = __commonJS({
       }
       return endpointToReturn;
     };
-    var evaluateErrorRule = (errorRule, options) => {
+    var evaluateErrorRule = (errorRule, options2) => {
       const { conditions, error: error62 } = errorRule;
-      const { result, referenceRecord } = evaluateConditions(conditions, options);
+      const { result, referenceRecord } = evaluateConditions(conditions, options2);
       if (!result) {
         return;
       }
       const errorRuleOptions = referenceRecord ? {
-        ...options,
-        referenceRecord: { ...options.referenceRecord, ...referenceRecord }
-      } : options;
+        ...options2,
+        referenceRecord: { ...options2.referenceRecord, ...referenceRecord }
+      } : options2;
       throw new EndpointError(evaluateExpression2(error62, "Error", errorRuleOptions));
     };
-    var evaluateRules = (rules, options) => {
+    var evaluateRules = (rules, options2) => {
       for (const rule of rules) {
         if (rule.type === "endpoint") {
-          const endpointOrUndefined = evaluateEndpointRule(rule, options);
+          const endpointOrUndefined = evaluateEndpointRule(rule, options2);
           if (endpointOrUndefined) {
             return endpointOrUndefined;
           }
         } else if (rule.type === "error") {
-          evaluateErrorRule(rule, options);
+          evaluateErrorRule(rule, options2);
         } else if (rule.type === "tree") {
-          const endpointOrUndefined = group.evaluateTreeRule(rule, options);
+          const endpointOrUndefined = group.evaluateTreeRule(rule, options2);
           if (endpointOrUndefined) {
             return endpointOrUndefined;
           }
@@ -42178,23 +48468,23 @@ var require_endpoints = __commonJS({
       }
       throw new EndpointError(`Rules evaluation failed`);
     };
-    var evaluateTreeRule = (treeRule, options) => {
+    var evaluateTreeRule = (treeRule, options2) => {
       const { conditions, rules } = treeRule;
-      const { result, referenceRecord } = evaluateConditions(conditions, options);
+      const { result, referenceRecord } = evaluateConditions(conditions, options2);
       if (!result) {
         return;
       }
-      const treeRuleOptions = referenceRecord ? { ...options, referenceRecord: { ...options.referenceRecord, ...referenceRecord } } : options;
+      const treeRuleOptions = referenceRecord ? { ...options2, referenceRecord: { ...options2.referenceRecord, ...referenceRecord } } : options2;
       return group.evaluateRules(rules, treeRuleOptions);
     };
     var group = {
       evaluateRules,
       evaluateTreeRule
     };
-    var resolveEndpoint = (ruleSetObject, options) => {
-      const { endpointParams, logger } = options;
+    var resolveEndpoint = (ruleSetObject, options2) => {
+      const { endpointParams, logger } = options2;
       const { parameters, rules } = ruleSetObject;
-      options.logger?.debug?.(`${debugId} Initial EndpointParams: ${toDebugString(endpointParams)}`);
+      options2.logger?.debug?.(`${debugId} Initial EndpointParams: ${toDebugString(endpointParams)}`);
       for (const paramKey in parameters) {
         if (!hasOwn(parameters, paramKey)) {
           continue;
@@ -42210,7 +48500,7 @@ var require_endpoints = __commonJS({
         }
       }
       const endpoint2 = evaluateRules(rules, { endpointParams, logger, referenceRecord: {} });
-      options.logger?.debug?.(`${debugId} Resolved endpoint: ${toDebugString(endpoint2)}`);
+      options2.logger?.debug?.(`${debugId} Resolved endpoint: ${toDebugString(endpoint2)}`);
       return endpoint2;
     };
     var resolveEndpointRequiredConfig = (input2) => {
@@ -42226,29 +48516,29 @@ var require_endpoints = __commonJS({
     var resolveEndpointConfig = bindResolveEndpointConfig(getEndpointFromConfig);
     var endpointMiddleware = bindEndpointMiddleware(getEndpointFromConfig);
     var getEndpointPlugin = bindGetEndpointPlugin(getEndpointFromConfig);
-    exports.BinaryDecisionDiagram = BinaryDecisionDiagram;
-    exports.EndpointCache = EndpointCache;
-    exports.EndpointError = EndpointError;
-    exports.customEndpointFunctions = customEndpointFunctions;
-    exports.decideEndpoint = decideEndpoint;
-    exports.endpointMiddleware = endpointMiddleware;
-    exports.endpointMiddlewareOptions = endpointMiddlewareOptions;
-    exports.getEndpointFromInstructions = getEndpointFromInstructions;
-    exports.getEndpointPlugin = getEndpointPlugin;
-    exports.isIpAddress = isIpAddress;
-    exports.resolveEndpoint = resolveEndpoint;
-    exports.resolveEndpointConfig = resolveEndpointConfig;
-    exports.resolveEndpointRequiredConfig = resolveEndpointRequiredConfig;
-    exports.resolveParams = resolveParams;
+    exports2.BinaryDecisionDiagram = BinaryDecisionDiagram;
+    exports2.EndpointCache = EndpointCache;
+    exports2.EndpointError = EndpointError;
+    exports2.customEndpointFunctions = customEndpointFunctions;
+    exports2.decideEndpoint = decideEndpoint;
+    exports2.endpointMiddleware = endpointMiddleware;
+    exports2.endpointMiddlewareOptions = endpointMiddlewareOptions;
+    exports2.getEndpointFromInstructions = getEndpointFromInstructions;
+    exports2.getEndpointPlugin = getEndpointPlugin;
+    exports2.isIpAddress = isIpAddress;
+    exports2.resolveEndpoint = resolveEndpoint;
+    exports2.resolveEndpointConfig = resolveEndpointConfig;
+    exports2.resolveEndpointRequiredConfig = resolveEndpointRequiredConfig;
+    exports2.resolveParams = resolveParams;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/serde/index.js
 var require_serde = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/serde/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/serde/index.js"(exports2) {
     var { createHmac, createHash: createHash3, getRandomValues } = __require("node:crypto");
     var { hasOwn, HttpResponse } = require_transport();
-    exports.hasOwn = hasOwn;
+    exports2.hasOwn = hasOwn;
     var { ReadStream, lstatSync, fstatSync } = __require("node:fs");
     var { toEndpointV1 } = require_endpoints();
     var { Readable, Writable: Writable3, PassThrough } = __require("node:stream");
@@ -43052,10 +49342,10 @@ var require_serde = __commonJS({
       }
       return result;
     }
-    var deserializerMiddleware = (options, deserializer) => (next, context) => async (args) => {
+    var deserializerMiddleware = (options2, deserializer) => (next, context) => async (args) => {
       const { response } = await next(args);
       try {
-        const parsed = await deserializer(response, options);
+        const parsed = await deserializer(response, options2);
         return {
           response,
           output: parsed
@@ -43105,13 +49395,13 @@ var require_serde = __commonJS({
         return k2.match(pattern);
       }) || [void 0, void 0])[1];
     };
-    var serializerMiddleware = (options, serializer) => (next, context) => async (args) => {
-      const endpointConfig = options;
+    var serializerMiddleware = (options2, serializer) => (next, context) => async (args) => {
+      const endpointConfig = options2;
       const endpoint2 = context.endpointV2 ? async () => toEndpointV1(context.endpointV2) : endpointConfig.endpoint;
       if (!endpoint2) {
         throw new Error("No valid endpoint provider available.");
       }
-      const request2 = await serializer(args.input, { ...options, endpoint: endpoint2 });
+      const request2 = await serializer(args.input, { ...options2, endpoint: endpoint2 });
       return next({
         ...args,
         request: request2
@@ -43501,8 +49791,8 @@ var require_serde = __commonJS({
       });
       return downstream;
     }
-    var getAwsChunkedEncodingStream$1 = (readableStream, options) => {
-      const { base64Encoder, bodyLengthChecker, checksumAlgorithmFn, checksumLocationName, streamHasher } = options;
+    var getAwsChunkedEncodingStream$1 = (readableStream, options2) => {
+      const { base64Encoder, bodyLengthChecker, checksumAlgorithmFn, checksumLocationName, streamHasher } = options2;
       const checksumRequired = base64Encoder !== void 0 && bodyLengthChecker !== void 0 && checksumAlgorithmFn !== void 0 && checksumLocationName !== void 0 && streamHasher !== void 0;
       const digest = checksumRequired ? streamHasher(checksumAlgorithmFn, readableStream) : void 0;
       Promise.resolve(digest).catch(() => {
@@ -43530,13 +49820,13 @@ ${value}\r
         }
       });
     };
-    function getAwsChunkedEncodingStream(stream, options) {
+    function getAwsChunkedEncodingStream(stream, options2) {
       const readable = stream;
       const readableStream = stream;
       if (isReadableStream(readableStream)) {
-        return getAwsChunkedEncodingStream$1(readableStream, options);
+        return getAwsChunkedEncodingStream$1(readableStream, options2);
       }
-      const { base64Encoder, bodyLengthChecker, checksumAlgorithmFn, checksumLocationName, streamHasher } = options;
+      const { base64Encoder, bodyLengthChecker, checksumAlgorithmFn, checksumLocationName, streamHasher } = options2;
       const checksumRequired = base64Encoder !== void 0 && checksumAlgorithmFn !== void 0 && checksumLocationName !== void 0 && streamHasher !== void 0;
       const digest = checksumRequired ? streamHasher(checksumAlgorithmFn, readable) : void 0;
       Promise.resolve(digest).catch(() => {
@@ -43614,7 +49904,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return headStream$1(stream, bytes);
       }
-      return new Promise((resolve15, reject) => {
+      return new Promise((resolve16, reject) => {
         const collector = new Collector$1();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -43625,7 +49915,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve15(bytes2);
+          resolve16(bytes2);
         });
       });
     };
@@ -43738,7 +50028,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve15, reject) => {
+      return new Promise((resolve16, reject) => {
         const collector = new Collector();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -43749,7 +50039,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve15(bytes);
+          resolve16(bytes);
         });
       });
     };
@@ -43829,85 +50119,85 @@ ${value}\r
     var _getRandomValues = getRandomValues;
     var v4 = bindV4(_getRandomValues);
     var generateIdempotencyToken = v4;
-    exports.ChecksumStream = ChecksumStream$1;
-    exports.Hash = Hash;
-    exports.LazyJsonString = LazyJsonString;
-    exports.NumericValue = NumericValue;
-    exports.Uint8ArrayBlobAdapter = Uint8ArrayBlobAdapter;
-    exports._parseEpochTimestamp = _parseEpochTimestamp;
-    exports._parseRfc3339DateTimeWithOffset = _parseRfc3339DateTimeWithOffset;
-    exports._parseRfc7231DateTime = _parseRfc7231DateTime;
-    exports.calculateBodyLength = calculateBodyLength;
-    exports.concatBytes = concatBytes;
-    exports.copyDocumentWithTransform = copyDocumentWithTransform;
-    exports.createBufferedReadable = createBufferedReadable;
-    exports.createChecksumStream = createChecksumStream;
-    exports.dateToUtcString = dateToUtcString;
-    exports.deserializerMiddleware = deserializerMiddleware;
-    exports.deserializerMiddlewareOption = deserializerMiddlewareOption;
-    exports.expectBoolean = expectBoolean;
-    exports.expectByte = expectByte;
-    exports.expectFloat32 = expectFloat32;
-    exports.expectInt = expectInt;
-    exports.expectInt32 = expectInt32;
-    exports.expectLong = expectLong;
-    exports.expectNonNull = expectNonNull;
-    exports.expectNumber = expectNumber;
-    exports.expectObject = expectObject;
-    exports.expectShort = expectShort;
-    exports.expectString = expectString;
-    exports.expectUnion = expectUnion;
-    exports.fromArrayBuffer = fromArrayBuffer;
-    exports.fromBase64 = fromBase64;
-    exports.fromHex = fromHex;
-    exports.fromString = fromString;
-    exports.fromUtf8 = fromUtf8$1;
-    exports.generateIdempotencyToken = generateIdempotencyToken;
-    exports.getAwsChunkedEncodingStream = getAwsChunkedEncodingStream;
-    exports.getSerdePlugin = getSerdePlugin;
-    exports.handleFloat = handleFloat;
-    exports.headStream = headStream;
-    exports.isArrayBuffer = isArrayBuffer;
-    exports.isBlob = isBlob;
-    exports.isReadableStream = isReadableStream;
-    exports.limitedParseDouble = limitedParseDouble;
-    exports.limitedParseFloat = limitedParseFloat;
-    exports.limitedParseFloat32 = limitedParseFloat32;
-    exports.logger = logger;
-    exports.nv = nv;
-    exports.parseBoolean = parseBoolean;
-    exports.parseEpochTimestamp = parseEpochTimestamp;
-    exports.parseRfc3339DateTime = parseRfc3339DateTime;
-    exports.parseRfc3339DateTimeWithOffset = parseRfc3339DateTimeWithOffset;
-    exports.parseRfc7231DateTime = parseRfc7231DateTime;
-    exports.quoteHeader = quoteHeader;
-    exports.sdkStreamMixin = sdkStreamMixin;
-    exports.serializerMiddleware = serializerMiddleware;
-    exports.serializerMiddlewareOption = serializerMiddlewareOption;
-    exports.splitEvery = splitEvery;
-    exports.splitHeader = splitHeader;
-    exports.splitStream = splitStream;
-    exports.streamCollector = streamCollector;
-    exports.strictParseByte = strictParseByte;
-    exports.strictParseDouble = strictParseDouble;
-    exports.strictParseFloat = strictParseFloat;
-    exports.strictParseFloat32 = strictParseFloat32;
-    exports.strictParseInt = strictParseInt;
-    exports.strictParseInt32 = strictParseInt32;
-    exports.strictParseLong = strictParseLong;
-    exports.strictParseShort = strictParseShort;
-    exports.toBase64 = toBase64$1;
-    exports.toHex = toHex;
-    exports.toUint8Array = toUint8Array;
-    exports.toUtf8 = toUtf8$1;
-    exports.v4 = v4;
-    exports.writeKey = writeKey;
+    exports2.ChecksumStream = ChecksumStream$1;
+    exports2.Hash = Hash;
+    exports2.LazyJsonString = LazyJsonString;
+    exports2.NumericValue = NumericValue;
+    exports2.Uint8ArrayBlobAdapter = Uint8ArrayBlobAdapter;
+    exports2._parseEpochTimestamp = _parseEpochTimestamp;
+    exports2._parseRfc3339DateTimeWithOffset = _parseRfc3339DateTimeWithOffset;
+    exports2._parseRfc7231DateTime = _parseRfc7231DateTime;
+    exports2.calculateBodyLength = calculateBodyLength;
+    exports2.concatBytes = concatBytes;
+    exports2.copyDocumentWithTransform = copyDocumentWithTransform;
+    exports2.createBufferedReadable = createBufferedReadable;
+    exports2.createChecksumStream = createChecksumStream;
+    exports2.dateToUtcString = dateToUtcString;
+    exports2.deserializerMiddleware = deserializerMiddleware;
+    exports2.deserializerMiddlewareOption = deserializerMiddlewareOption;
+    exports2.expectBoolean = expectBoolean;
+    exports2.expectByte = expectByte;
+    exports2.expectFloat32 = expectFloat32;
+    exports2.expectInt = expectInt;
+    exports2.expectInt32 = expectInt32;
+    exports2.expectLong = expectLong;
+    exports2.expectNonNull = expectNonNull;
+    exports2.expectNumber = expectNumber;
+    exports2.expectObject = expectObject;
+    exports2.expectShort = expectShort;
+    exports2.expectString = expectString;
+    exports2.expectUnion = expectUnion;
+    exports2.fromArrayBuffer = fromArrayBuffer;
+    exports2.fromBase64 = fromBase64;
+    exports2.fromHex = fromHex;
+    exports2.fromString = fromString;
+    exports2.fromUtf8 = fromUtf8$1;
+    exports2.generateIdempotencyToken = generateIdempotencyToken;
+    exports2.getAwsChunkedEncodingStream = getAwsChunkedEncodingStream;
+    exports2.getSerdePlugin = getSerdePlugin;
+    exports2.handleFloat = handleFloat;
+    exports2.headStream = headStream;
+    exports2.isArrayBuffer = isArrayBuffer;
+    exports2.isBlob = isBlob;
+    exports2.isReadableStream = isReadableStream;
+    exports2.limitedParseDouble = limitedParseDouble;
+    exports2.limitedParseFloat = limitedParseFloat;
+    exports2.limitedParseFloat32 = limitedParseFloat32;
+    exports2.logger = logger;
+    exports2.nv = nv;
+    exports2.parseBoolean = parseBoolean;
+    exports2.parseEpochTimestamp = parseEpochTimestamp;
+    exports2.parseRfc3339DateTime = parseRfc3339DateTime;
+    exports2.parseRfc3339DateTimeWithOffset = parseRfc3339DateTimeWithOffset;
+    exports2.parseRfc7231DateTime = parseRfc7231DateTime;
+    exports2.quoteHeader = quoteHeader;
+    exports2.sdkStreamMixin = sdkStreamMixin;
+    exports2.serializerMiddleware = serializerMiddleware;
+    exports2.serializerMiddlewareOption = serializerMiddlewareOption;
+    exports2.splitEvery = splitEvery;
+    exports2.splitHeader = splitHeader;
+    exports2.splitStream = splitStream;
+    exports2.streamCollector = streamCollector;
+    exports2.strictParseByte = strictParseByte;
+    exports2.strictParseDouble = strictParseDouble;
+    exports2.strictParseFloat = strictParseFloat;
+    exports2.strictParseFloat32 = strictParseFloat32;
+    exports2.strictParseInt = strictParseInt;
+    exports2.strictParseInt32 = strictParseInt32;
+    exports2.strictParseLong = strictParseLong;
+    exports2.strictParseShort = strictParseShort;
+    exports2.toBase64 = toBase64$1;
+    exports2.toHex = toHex;
+    exports2.toUint8Array = toUint8Array;
+    exports2.toUtf8 = toUtf8$1;
+    exports2.v4 = v4;
+    exports2.writeKey = writeKey;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/checksum/index.js
 var require_checksum = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/checksum/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/checksum/index.js"(exports2) {
     var { createReadStream } = __require("node:fs");
     var { Writable: Writable3 } = __require("node:stream");
     var { toUint8Array, concatBytes } = require_serde();
@@ -43931,8 +50221,8 @@ var require_checksum = __commonJS({
     };
     var HashCalculator = class extends Writable3 {
       hash;
-      constructor(hash3, options) {
-        super(options);
+      constructor(hash3, options2) {
+        super(options2);
         this.hash = hash3;
       }
       _write(chunk, encoding, callback) {
@@ -43944,7 +50234,7 @@ var require_checksum = __commonJS({
         callback();
       }
     };
-    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve15, reject) => {
+    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve16, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -43962,7 +50252,7 @@ var require_checksum = __commonJS({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash3.digest().then(resolve15).catch(reject);
+        hash3.digest().then(resolve16).catch(reject);
       });
     });
     var isReadStream = (stream) => typeof stream.path === "string";
@@ -43973,14 +50263,14 @@ var require_checksum = __commonJS({
       const hash3 = new hashCtor();
       const hashCalculator = new HashCalculator(hash3);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve15, reject) => {
+      return new Promise((resolve16, reject) => {
         readableStream.on("error", (err2) => {
           hashCalculator.end();
           reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash3.digest().then(resolve15).catch(reject);
+          hash3.digest().then(resolve16).catch(reject);
         });
       });
     };
@@ -44501,26 +50791,26 @@ var require_checksum = __commonJS({
         this.pendingBytes = 0;
       }
     };
-    exports.Crc32 = Crc32Node;
-    exports.Crc32Js = Crc32Js;
-    exports.Crc32Node = Crc32Node;
-    exports.Md5 = Md5Node;
-    exports.Md5Js = Md5Js;
-    exports.Md5Node = Md5Node;
-    exports.Sha256 = Sha256Node;
-    exports.Sha256Js = Sha256Js;
-    exports.Sha256Node = Sha256Node;
-    exports.Sha256WebCrypto = Sha256WebCrypto;
-    exports.blobHasher = blobHasher;
-    exports.blobReader = blobReader;
-    exports.fileStreamHasher = fileStreamHasher;
-    exports.readableStreamHasher = readableStreamHasher;
+    exports2.Crc32 = Crc32Node;
+    exports2.Crc32Js = Crc32Js;
+    exports2.Crc32Node = Crc32Node;
+    exports2.Md5 = Md5Node;
+    exports2.Md5Js = Md5Js;
+    exports2.Md5Node = Md5Node;
+    exports2.Sha256 = Sha256Node;
+    exports2.Sha256Js = Sha256Js;
+    exports2.Sha256Node = Sha256Node;
+    exports2.Sha256WebCrypto = Sha256WebCrypto;
+    exports2.blobHasher = blobHasher;
+    exports2.blobReader = blobReader;
+    exports2.fileStreamHasher = fileStreamHasher;
+    exports2.readableStreamHasher = readableStreamHasher;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/event-streams/index.js
 var require_event_streams = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/event-streams/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/event-streams/index.js"(exports2) {
     var { Crc32 } = require_checksum();
     var { hasOwn } = require_transport();
     var { toHex, fromHex, toUtf8, fromUtf8 } = require_serde();
@@ -44861,8 +51151,8 @@ var require_event_streams = __commonJS({
     };
     var MessageDecoderStream = class {
       options;
-      constructor(options) {
-        this.options = options;
+      constructor(options2) {
+        this.options = options2;
       }
       [Symbol.asyncIterator]() {
         return this.asyncIterator();
@@ -44876,8 +51166,8 @@ var require_event_streams = __commonJS({
     };
     var MessageEncoderStream = class {
       options;
-      constructor(options) {
-        this.options = options;
+      constructor(options2) {
+        this.options = options2;
       }
       [Symbol.asyncIterator]() {
         return this.asyncIterator();
@@ -44894,8 +51184,8 @@ var require_event_streams = __commonJS({
     };
     var SmithyMessageDecoderStream = class {
       options;
-      constructor(options) {
-        this.options = options;
+      constructor(options2) {
+        this.options = options2;
       }
       [Symbol.asyncIterator]() {
         return this.asyncIterator();
@@ -44912,8 +51202,8 @@ var require_event_streams = __commonJS({
     };
     var SmithyMessageEncoderStream = class {
       options;
-      constructor(options) {
-        this.options = options;
+      constructor(options2) {
+        this.options = options2;
       }
       [Symbol.asyncIterator]() {
         return this.asyncIterator();
@@ -44989,12 +51279,12 @@ var require_event_streams = __commonJS({
         [Symbol.asyncIterator]: iterator
       };
     }
-    function getUnmarshalledStream(source, options) {
-      const messageUnmarshaller = getMessageUnmarshaller(options.deserializer, options.toUtf8);
+    function getUnmarshalledStream(source, options2) {
+      const messageUnmarshaller = getMessageUnmarshaller(options2.deserializer, options2.toUtf8);
       return {
         [Symbol.asyncIterator]: async function* () {
           for await (const chunk of source) {
-            const message = options.eventStreamCodec.decode(chunk);
+            const message = options2.eventStreamCodec.decode(chunk);
             const type = await messageUnmarshaller(message);
             if (type === void 0) {
               continue;
@@ -45057,7 +51347,7 @@ var require_event_streams = __commonJS({
         });
       }
     };
-    var eventStreamSerdeProvider$1 = (options) => new EventStreamMarshaller$1(options);
+    var eventStreamSerdeProvider$1 = (options2) => new EventStreamMarshaller$1(options2);
     var EventStreamMarshaller = class {
       universalMarshaller;
       constructor({ utf8Encoder, utf8Decoder }) {
@@ -45074,7 +51364,7 @@ var require_event_streams = __commonJS({
         return Readable.from(this.universalMarshaller.serialize(input2, serializer));
       }
     };
-    var eventStreamSerdeProvider = (options) => new EventStreamMarshaller(options);
+    var eventStreamSerdeProvider = (options2) => new EventStreamMarshaller(options2);
     async function* readableToIterable(readStream) {
       let streamEnded = false;
       let generationEnded = false;
@@ -45094,7 +51384,7 @@ var require_event_streams = __commonJS({
         streamEnded = true;
       });
       while (!generationEnded) {
-        const value = await new Promise((resolve15) => setTimeout(() => resolve15(records.shift()), 0));
+        const value = await new Promise((resolve16) => setTimeout(() => resolve16(records.shift()), 0));
         if (value) {
           yield value;
         }
@@ -45401,38 +51691,38 @@ var require_event_streams = __commonJS({
         };
       }
     };
-    exports.EventStreamCodec = EventStreamCodec;
-    exports.EventStreamMarshaller = EventStreamMarshaller;
-    exports.EventStreamSerde = EventStreamSerde;
-    exports.HeaderMarshaller = HeaderMarshaller;
-    exports.Int64 = Int64;
-    exports.MessageDecoderStream = MessageDecoderStream;
-    exports.MessageEncoderStream = MessageEncoderStream;
-    exports.SmithyMessageDecoderStream = SmithyMessageDecoderStream;
-    exports.SmithyMessageEncoderStream = SmithyMessageEncoderStream;
-    exports.UniversalEventStreamMarshaller = EventStreamMarshaller$1;
-    exports.eventStreamSerdeProvider = eventStreamSerdeProvider;
-    exports.getChunkedStream = getChunkedStream;
-    exports.getMessageUnmarshaller = getMessageUnmarshaller;
-    exports.getUnmarshalledStream = getUnmarshalledStream;
-    exports.iterableToReadableStream = iterableToReadableStream;
-    exports.readableStreamToIterable = readableStreamToIterable;
-    exports.resolveEventStreamSerdeConfig = resolveEventStreamSerdeConfig;
-    exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
+    exports2.EventStreamCodec = EventStreamCodec;
+    exports2.EventStreamMarshaller = EventStreamMarshaller;
+    exports2.EventStreamSerde = EventStreamSerde;
+    exports2.HeaderMarshaller = HeaderMarshaller;
+    exports2.Int64 = Int64;
+    exports2.MessageDecoderStream = MessageDecoderStream;
+    exports2.MessageEncoderStream = MessageEncoderStream;
+    exports2.SmithyMessageDecoderStream = SmithyMessageDecoderStream;
+    exports2.SmithyMessageEncoderStream = SmithyMessageEncoderStream;
+    exports2.UniversalEventStreamMarshaller = EventStreamMarshaller$1;
+    exports2.eventStreamSerdeProvider = eventStreamSerdeProvider;
+    exports2.getChunkedStream = getChunkedStream;
+    exports2.getMessageUnmarshaller = getMessageUnmarshaller;
+    exports2.getUnmarshalledStream = getUnmarshalledStream;
+    exports2.iterableToReadableStream = iterableToReadableStream;
+    exports2.readableStreamToIterable = readableStreamToIterable;
+    exports2.resolveEventStreamSerdeConfig = resolveEventStreamSerdeConfig;
+    exports2.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/protocols/index.js
 var require_protocols = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/protocols/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/protocols/index.js"(exports2) {
     var { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = require_serde();
     var { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = require_transport();
     var { parseQueryString, parseUrl: parseUrl2 } = require_transport();
-    exports.HttpRequest = HttpRequest;
-    exports.HttpResponse = HttpResponse;
-    exports.isValidHostname = isValidHostname;
-    exports.parseQueryString = parseQueryString;
-    exports.parseUrl = parseUrl2;
+    exports2.HttpRequest = HttpRequest;
+    exports2.HttpResponse = HttpResponse;
+    exports2.isValidHostname = isValidHostname;
+    exports2.parseQueryString = parseQueryString;
+    exports2.parseUrl = parseUrl2;
     var { NormalizedSchema, translateTraits, TypeRegistry, deref } = require_schema4();
     var { FieldPosition } = require_dist_cjs();
     var collectBody = async (streamBody = new Uint8Array(), context) => {
@@ -45646,11 +51936,11 @@ var require_protocols = __commonJS({
     var HttpProtocol = class extends SerdeContext {
       options;
       compositeErrorRegistry;
-      constructor(options) {
+      constructor(options2) {
         super();
-        this.options = options;
-        this.compositeErrorRegistry = new TypeRegistry(options.defaultNamespace);
-        for (const etr of options.errorTypeRegistries ?? []) {
+        this.options = options2;
+        this.compositeErrorRegistry = new TypeRegistry(options2.defaultNamespace);
+        for (const etr of options2.errorTypeRegistries ?? []) {
           this.compositeErrorRegistry.copyFrom(etr);
         }
       }
@@ -46260,14 +52550,14 @@ var require_protocols = __commonJS({
         this.context = context;
       }
       async build() {
-        const { hostname: hostname3, protocol = "https", port, path: basePath } = await this.context.endpoint();
+        const { hostname: hostname4, protocol = "https", port, path: basePath } = await this.context.endpoint();
         this.path = basePath;
         for (const resolvePath of this.resolvePathStack) {
           resolvePath(this.path);
         }
         return new HttpRequest({
           protocol,
-          hostname: this.hostname || hostname3,
+          hostname: this.hostname || hostname4,
           port,
           method: this.method,
           path: this.path,
@@ -46276,8 +52566,8 @@ var require_protocols = __commonJS({
           headers: this.headers
         });
       }
-      hn(hostname3) {
-        this.hostname = hostname3;
+      hn(hostname4) {
+        this.hostname = hostname4;
         return this;
       }
       bp(uriLabel) {
@@ -46655,9 +52945,9 @@ var require_protocols = __commonJS({
       name: "contentLengthMiddleware",
       override: true
     };
-    var getContentLengthPlugin = (options) => ({
+    var getContentLengthPlugin = (options2) => ({
       applyToStack: (clientStack) => {
-        clientStack.add(contentLengthMiddleware(options.bodyLengthChecker), contentLengthMiddlewareOptions);
+        clientStack.add(contentLengthMiddleware(options2.bodyLengthChecker), contentLengthMiddlewareOptions);
       }
     });
     var escapeUri = (uri) => encodeURIComponent(uri).replace(/[!'()*]/g, hexEncode);
@@ -48288,54 +54578,54 @@ var require_protocols = __commonJS({
         return deserializer;
       }
     };
-    exports.AbstractRpcV2Protocol = AbstractRpcV2Protocol;
-    exports.Field = Field;
-    exports.Fields = Fields;
-    exports.FromStringShapeDeserializer = FromStringShapeDeserializer;
-    exports.HttpBindingProtocol = HttpBindingProtocol;
-    exports.HttpInterceptingShapeDeserializer = HttpInterceptingShapeDeserializer;
-    exports.HttpInterceptingShapeSerializer = HttpInterceptingShapeSerializer;
-    exports.HttpProtocol = HttpProtocol;
-    exports.JsonCodec = JsonCodec;
-    exports.JsonCodec2 = JsonCodec2;
-    exports.JsonShapeDeserializer = JsonShapeDeserializer;
-    exports.JsonShapeDeserializer2 = JsonShapeDeserializer2;
-    exports.JsonShapeSerializer = JsonShapeSerializer;
-    exports.JsonShapeSerializer2 = JsonShapeSerializer2;
-    exports.RequestBuilder = RequestBuilder;
-    exports.RpcProtocol = RpcProtocol;
-    exports.SerdeContext = SerdeContext;
-    exports.SmithyRpcV2JsonProtocol = SmithyRpcV2JsonProtocol;
-    exports.ToStringShapeSerializer = ToStringShapeSerializer;
-    exports.buildQueryString = buildQueryString;
-    exports.collectBody = collectBody;
-    exports.contentLengthMiddleware = contentLengthMiddleware;
-    exports.contentLengthMiddlewareOptions = contentLengthMiddlewareOptions;
-    exports.determineTimestampFormat = determineTimestampFormat;
-    exports.escapeUri = escapeUri;
-    exports.escapeUriPath = escapeUriPath;
-    exports.extendedEncodeURIComponent = extendedEncodeURIComponent;
-    exports.getContentLengthPlugin = getContentLengthPlugin;
-    exports.getHttpHandlerExtensionConfiguration = getHttpHandlerExtensionConfiguration;
-    exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
-    exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
-    exports.loadSmithyRpcV2JsonErrorCode = loadSmithyRpcV2JsonErrorCode;
-    exports.parseJsonBody = parseJsonBody;
-    exports.parseJsonErrorBody = parseJsonErrorBody;
-    exports.requestBuilder = requestBuilder;
-    exports.resolveHttpHandlerRuntimeConfig = resolveHttpHandlerRuntimeConfig;
-    exports.resolvedPath = resolvedPath;
+    exports2.AbstractRpcV2Protocol = AbstractRpcV2Protocol;
+    exports2.Field = Field;
+    exports2.Fields = Fields;
+    exports2.FromStringShapeDeserializer = FromStringShapeDeserializer;
+    exports2.HttpBindingProtocol = HttpBindingProtocol;
+    exports2.HttpInterceptingShapeDeserializer = HttpInterceptingShapeDeserializer;
+    exports2.HttpInterceptingShapeSerializer = HttpInterceptingShapeSerializer;
+    exports2.HttpProtocol = HttpProtocol;
+    exports2.JsonCodec = JsonCodec;
+    exports2.JsonCodec2 = JsonCodec2;
+    exports2.JsonShapeDeserializer = JsonShapeDeserializer;
+    exports2.JsonShapeDeserializer2 = JsonShapeDeserializer2;
+    exports2.JsonShapeSerializer = JsonShapeSerializer;
+    exports2.JsonShapeSerializer2 = JsonShapeSerializer2;
+    exports2.RequestBuilder = RequestBuilder;
+    exports2.RpcProtocol = RpcProtocol;
+    exports2.SerdeContext = SerdeContext;
+    exports2.SmithyRpcV2JsonProtocol = SmithyRpcV2JsonProtocol;
+    exports2.ToStringShapeSerializer = ToStringShapeSerializer;
+    exports2.buildQueryString = buildQueryString;
+    exports2.collectBody = collectBody;
+    exports2.contentLengthMiddleware = contentLengthMiddleware;
+    exports2.contentLengthMiddlewareOptions = contentLengthMiddlewareOptions;
+    exports2.determineTimestampFormat = determineTimestampFormat;
+    exports2.escapeUri = escapeUri;
+    exports2.escapeUriPath = escapeUriPath;
+    exports2.extendedEncodeURIComponent = extendedEncodeURIComponent;
+    exports2.getContentLengthPlugin = getContentLengthPlugin;
+    exports2.getHttpHandlerExtensionConfiguration = getHttpHandlerExtensionConfiguration;
+    exports2.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
+    exports2.loadRestJsonErrorCode = loadRestJsonErrorCode;
+    exports2.loadSmithyRpcV2JsonErrorCode = loadSmithyRpcV2JsonErrorCode;
+    exports2.parseJsonBody = parseJsonBody;
+    exports2.parseJsonErrorBody = parseJsonErrorBody;
+    exports2.requestBuilder = requestBuilder;
+    exports2.resolveHttpHandlerRuntimeConfig = resolveHttpHandlerRuntimeConfig;
+    exports2.resolvedPath = resolvedPath;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/index.js
 var require_dist_cjs2 = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/index.js"(exports2) {
     var { getSmithyContext, hasOwn } = require_transport();
-    exports.getSmithyContext = getSmithyContext;
+    exports2.getSmithyContext = getSmithyContext;
     var { HttpRequest } = require_protocols();
     var { requestBuilder } = require_protocols();
-    exports.requestBuilder = requestBuilder;
+    exports2.requestBuilder = requestBuilder;
     var { HttpApiKeyAuthLocation } = require_dist_cjs();
     var resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
       if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -48365,9 +54655,9 @@ var require_dist_cjs2 = __commonJS({
       return map2;
     }
     var httpAuthSchemeMiddleware = (config2, mwOptions) => (next, context) => async (args) => {
-      const options = config2.httpAuthSchemeProvider(await mwOptions.httpAuthSchemeParametersProvider(config2, context, args.input));
+      const options2 = config2.httpAuthSchemeProvider(await mwOptions.httpAuthSchemeParametersProvider(config2, context, args.input));
       const authSchemePreference = config2.authSchemePreference ? await config2.authSchemePreference() : [];
-      const resolvedOptions = resolveAuthOptions(options, authSchemePreference);
+      const resolvedOptions = resolveAuthOptions(options2, authSchemePreference);
       const authSchemes = convertHttpAuthSchemesToMap(config2.httpAuthSchemes);
       const smithyContext = getSmithyContext(context);
       const failureReasons = [];
@@ -48443,10 +54733,10 @@ var require_dist_cjs2 = __commonJS({
       if (!scheme) {
         throw new Error(`No HttpAuthScheme was selected: unable to sign request`);
       }
-      const { httpAuthOption: { signingProperties = {} }, identity, signer } = scheme;
+      const { httpAuthOption: { signingProperties = {} }, identity: identity2, signer } = scheme;
       const output2 = await next({
         ...args,
-        request: await signer.sign(args.request, identity, signingProperties)
+        request: await signer.sign(args.request, identity2, signingProperties)
       }).catch((signer.errorHandler || defaultErrorHandler)(signingProperties));
       (signer.successHandler || defaultSuccessHandler)(output2.response, signingProperties);
       return output2;
@@ -48473,9 +54763,9 @@ var require_dist_cjs2 = __commonJS({
       return () => promisified;
     };
     var makePagedClientRequest = async (CommandCtor, client, input2, withCommand = (_2) => _2, ...args) => {
-      let command10 = new CommandCtor(input2);
-      command10 = withCommand(command10) ?? command10;
-      return await client.send(command10, ...args);
+      let command11 = new CommandCtor(input2);
+      command11 = withCommand(command11) ?? command11;
+      return await client.send(command11, ...args);
     };
     function createPaginator(ClientCtor, CommandCtor, inputTokenName, outputTokenName, pageSizeTokenName) {
       return async function* paginateOperation(config2, input2, ...additionalArguments) {
@@ -48540,7 +54830,7 @@ var require_dist_cjs2 = __commonJS({
       }
     };
     var HttpApiKeyAuthSigner = class {
-      async sign(httpRequest, identity, signingProperties) {
+      async sign(httpRequest, identity2, signingProperties) {
         if (!signingProperties) {
           throw new Error("request could not be signed with `apiKey` since the `name` and `in` signer properties are missing");
         }
@@ -48550,14 +54840,14 @@ var require_dist_cjs2 = __commonJS({
         if (!signingProperties.in) {
           throw new Error("request could not be signed with `apiKey` since the `in` signer property is missing");
         }
-        if (!identity.apiKey) {
+        if (!identity2.apiKey) {
           throw new Error("request could not be signed with `apiKey` since the `apiKey` is not defined");
         }
         const clonedRequest = HttpRequest.clone(httpRequest);
         if (signingProperties.in === HttpApiKeyAuthLocation.QUERY) {
-          clonedRequest.query[signingProperties.name] = identity.apiKey;
+          clonedRequest.query[signingProperties.name] = identity2.apiKey;
         } else if (signingProperties.in === HttpApiKeyAuthLocation.HEADER) {
-          clonedRequest.headers[signingProperties.name] = signingProperties.scheme ? `${signingProperties.scheme} ${identity.apiKey}` : identity.apiKey;
+          clonedRequest.headers[signingProperties.name] = signingProperties.scheme ? `${signingProperties.scheme} ${identity2.apiKey}` : identity2.apiKey;
         } else {
           throw new Error("request can only be signed with `apiKey` locations `query` or `header`, but found: `" + signingProperties.in + "`");
         }
@@ -48565,26 +54855,26 @@ var require_dist_cjs2 = __commonJS({
       }
     };
     var HttpBearerAuthSigner = class {
-      async sign(httpRequest, identity, signingProperties) {
+      async sign(httpRequest, identity2, signingProperties) {
         const clonedRequest = HttpRequest.clone(httpRequest);
-        if (!identity.token) {
+        if (!identity2.token) {
           throw new Error("request could not be signed with `token` since the `token` is not defined");
         }
-        clonedRequest.headers["Authorization"] = `Bearer ${identity.token}`;
+        clonedRequest.headers["Authorization"] = `Bearer ${identity2.token}`;
         return clonedRequest;
       }
     };
     var NoAuthSigner = class {
-      async sign(httpRequest, identity, signingProperties) {
+      async sign(httpRequest, identity2, signingProperties) {
         return httpRequest;
       }
     };
-    var createIsIdentityExpiredFunction = (expirationMs) => function isIdentityExpired2(identity) {
-      return doesIdentityRequireRefresh(identity) && identity.expiration.getTime() - Date.now() < expirationMs;
+    var createIsIdentityExpiredFunction = (expirationMs) => function isIdentityExpired2(identity2) {
+      return doesIdentityRequireRefresh(identity2) && identity2.expiration.getTime() - Date.now() < expirationMs;
     };
     var EXPIRATION_MS = 3e5;
     var isIdentityExpired = createIsIdentityExpiredFunction(EXPIRATION_MS);
-    var doesIdentityRequireRefresh = (identity) => identity.expiration !== void 0;
+    var doesIdentityRequireRefresh = (identity2) => identity2.expiration !== void 0;
     var memoizeIdentityProvider = (provider, isExpired, requiresRefresh) => {
       if (provider === void 0) {
         return void 0;
@@ -48594,9 +54884,9 @@ var require_dist_cjs2 = __commonJS({
       let pending;
       let hasResult;
       let isConstant = false;
-      const coalesceProvider = async (options) => {
+      const coalesceProvider = async (options2) => {
         if (!pending) {
-          pending = normalizedProvider(options);
+          pending = normalizedProvider(options2);
         }
         try {
           resolved = await pending;
@@ -48608,16 +54898,16 @@ var require_dist_cjs2 = __commonJS({
         return resolved;
       };
       if (isExpired === void 0) {
-        return async (options) => {
-          if (!hasResult || options?.forceRefresh) {
-            resolved = await coalesceProvider(options);
+        return async (options2) => {
+          if (!hasResult || options2?.forceRefresh) {
+            resolved = await coalesceProvider(options2);
           }
           return resolved;
         };
       }
-      return async (options) => {
-        if (!hasResult || options?.forceRefresh) {
-          resolved = await coalesceProvider(options);
+      return async (options2) => {
+        if (!hasResult || options2?.forceRefresh) {
+          resolved = await coalesceProvider(options2);
         }
         if (isConstant) {
           return resolved;
@@ -48627,38 +54917,38 @@ var require_dist_cjs2 = __commonJS({
           return resolved;
         }
         if (isExpired(resolved)) {
-          await coalesceProvider(options);
+          await coalesceProvider(options2);
           return resolved;
         }
         return resolved;
       };
     };
-    exports.DefaultIdentityProviderConfig = DefaultIdentityProviderConfig;
-    exports.EXPIRATION_MS = EXPIRATION_MS;
-    exports.HttpApiKeyAuthSigner = HttpApiKeyAuthSigner;
-    exports.HttpBearerAuthSigner = HttpBearerAuthSigner;
-    exports.NoAuthSigner = NoAuthSigner;
-    exports.createIsIdentityExpiredFunction = createIsIdentityExpiredFunction;
-    exports.createPaginator = createPaginator;
-    exports.doesIdentityRequireRefresh = doesIdentityRequireRefresh;
-    exports.getHttpAuthSchemeEndpointRuleSetPlugin = getHttpAuthSchemeEndpointRuleSetPlugin;
-    exports.getHttpAuthSchemePlugin = getHttpAuthSchemePlugin;
-    exports.getHttpSigningPlugin = getHttpSigningPlugin;
-    exports.httpAuthSchemeEndpointRuleSetMiddlewareOptions = httpAuthSchemeEndpointRuleSetMiddlewareOptions;
-    exports.httpAuthSchemeMiddleware = httpAuthSchemeMiddleware;
-    exports.httpAuthSchemeMiddlewareOptions = httpAuthSchemeMiddlewareOptions;
-    exports.httpSigningMiddleware = httpSigningMiddleware;
-    exports.httpSigningMiddlewareOptions = httpSigningMiddlewareOptions;
-    exports.isIdentityExpired = isIdentityExpired;
-    exports.memoizeIdentityProvider = memoizeIdentityProvider;
-    exports.normalizeProvider = normalizeProvider;
-    exports.setFeature = setFeature;
+    exports2.DefaultIdentityProviderConfig = DefaultIdentityProviderConfig;
+    exports2.EXPIRATION_MS = EXPIRATION_MS;
+    exports2.HttpApiKeyAuthSigner = HttpApiKeyAuthSigner;
+    exports2.HttpBearerAuthSigner = HttpBearerAuthSigner;
+    exports2.NoAuthSigner = NoAuthSigner;
+    exports2.createIsIdentityExpiredFunction = createIsIdentityExpiredFunction;
+    exports2.createPaginator = createPaginator;
+    exports2.doesIdentityRequireRefresh = doesIdentityRequireRefresh;
+    exports2.getHttpAuthSchemeEndpointRuleSetPlugin = getHttpAuthSchemeEndpointRuleSetPlugin;
+    exports2.getHttpAuthSchemePlugin = getHttpAuthSchemePlugin;
+    exports2.getHttpSigningPlugin = getHttpSigningPlugin;
+    exports2.httpAuthSchemeEndpointRuleSetMiddlewareOptions = httpAuthSchemeEndpointRuleSetMiddlewareOptions;
+    exports2.httpAuthSchemeMiddleware = httpAuthSchemeMiddleware;
+    exports2.httpAuthSchemeMiddlewareOptions = httpAuthSchemeMiddlewareOptions;
+    exports2.httpSigningMiddleware = httpSigningMiddleware;
+    exports2.httpSigningMiddlewareOptions = httpSigningMiddlewareOptions;
+    exports2.isIdentityExpired = isIdentityExpired;
+    exports2.memoizeIdentityProvider = memoizeIdentityProvider;
+    exports2.normalizeProvider = normalizeProvider;
+    exports2.setFeature = setFeature;
   }
 });
 
 // node_modules/.pnpm/@aws+lambda-invoke-store@0.3.0/node_modules/@aws/lambda-invoke-store/dist-cjs/invoke-store.js
 var require_invoke_store = __commonJS({
-  "node_modules/.pnpm/@aws+lambda-invoke-store@0.3.0/node_modules/@aws/lambda-invoke-store/dist-cjs/invoke-store.js"(exports) {
+  "node_modules/.pnpm/@aws+lambda-invoke-store@0.3.0/node_modules/@aws/lambda-invoke-store/dist-cjs/invoke-store.js"(exports2) {
     "use strict";
     var PROTECTED_KEYS = {
       REQUEST_ID: /* @__PURE__ */ Symbol.for("_AWS_LAMBDA_REQUEST_ID"),
@@ -48750,7 +55040,7 @@ var require_invoke_store = __commonJS({
         return this.als.run(context, fn);
       }
     };
-    exports.InvokeStore = void 0;
+    exports2.InvokeStore = void 0;
     (function(InvokeStore) {
       let instance = null;
       async function getInstanceAsync(forceInvokeStoreMulti) {
@@ -48780,14 +55070,14 @@ var require_invoke_store = __commonJS({
           globalThis.awslambda = { InvokeStore: void 0 };
         }
       } : void 0;
-    })(exports.InvokeStore || (exports.InvokeStore = {}));
-    exports.InvokeStoreBase = InvokeStoreBase;
+    })(exports2.InvokeStore || (exports2.InvokeStore = {}));
+    exports2.InvokeStoreBase = InvokeStoreBase;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
 var require_retry = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/retry/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/retry/index.js"(exports2) {
     var { Readable } = __require("node:stream");
     var { NoOpLogger, normalizeProvider } = require_client();
     var { HttpResponse, HttpRequest } = require_protocols();
@@ -48944,9 +55234,9 @@ var require_retry = __commonJS({
       return new Error(`AWS SDK error wrapper for ${error62}`);
     };
     function bindRetryMiddleware(isStreamingPayload2) {
-      return (options) => (next, context) => async (args) => {
-        let retryStrategy = await options.retryStrategy();
-        const maxAttempts = await options.maxAttempts();
+      return (options2) => (next, context) => async (args) => {
+        let retryStrategy = await options2.retryStrategy();
+        const maxAttempts = await options2.maxAttempts();
         const abortSignal = context[SMITHY_CONTEXT_KEY]?.abortSignal;
         if (isRetryStrategyV2(retryStrategy)) {
           retryStrategy = retryStrategy;
@@ -48971,7 +55261,7 @@ var require_retry = __commonJS({
               output2.$metadata.totalRetryDelay = totalRetryDelay;
               return { response, output: output2 };
             } catch (e2) {
-              const retryErrorInfo = getRetryErrorInfo(e2, options.logger);
+              const retryErrorInfo = getRetryErrorInfo(e2, options2.logger);
               lastError = asSdkError(e2);
               if (isRequest && isStreamingPayload2(request2)) {
                 (context.logger instanceof NoOpLogger ? console : context.logger)?.warn("An error was encountered in a non-retryable streaming request.");
@@ -48994,7 +55284,7 @@ var require_retry = __commonJS({
               const delay = retryToken.getRetryDelay();
               totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
               if (delay > 0) {
-                await race(new Promise((resolve15) => setTimeout(resolve15, delay)), abortSignal);
+                await race(new Promise((resolve16) => setTimeout(resolve16, delay)), abortSignal);
               }
             }
           }
@@ -49040,9 +55330,9 @@ var require_retry = __commonJS({
     };
     function bindGetRetryPlugin(isStreamingPayload2) {
       const retryMiddleware2 = bindRetryMiddleware(isStreamingPayload2);
-      return (options) => ({
+      return (options2) => ({
         applyToStack: (clientStack) => {
-          clientStack.add(retryMiddleware2(options), retryMiddlewareOptions);
+          clientStack.add(retryMiddleware2(options2), retryMiddlewareOptions);
         }
       });
     }
@@ -49064,12 +55354,12 @@ var require_retry = __commonJS({
       lastTxRateBucket;
       maxCapacity;
       timeWindow = 0;
-      constructor(options) {
-        this.beta = options?.beta ?? 0.7;
-        this.minCapacity = options?.minCapacity ?? 1;
-        this.minFillRate = options?.minFillRate ?? 0.5;
-        this.scaleConstant = options?.scaleConstant ?? 0.4;
-        this.smooth = options?.smooth ?? 0.8;
+      constructor(options2) {
+        this.beta = options2?.beta ?? 0.7;
+        this.minCapacity = options2?.minCapacity ?? 1;
+        this.minFillRate = options2?.minFillRate ?? 0.5;
+        this.scaleConstant = options2?.scaleConstant ?? 0.4;
+        this.smooth = options2?.smooth ?? 0.8;
         this.lastThrottleTime = this.getCurrentTimeInSeconds();
         this.lastTxRateBucket = Math.floor(this.getCurrentTimeInSeconds());
         this.fillRate = this.minFillRate;
@@ -49107,7 +55397,7 @@ var require_retry = __commonJS({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve15) => _DefaultRateLimiter.setTimeoutFn(resolve15, delay));
+          await new Promise((resolve16) => _DefaultRateLimiter.setTimeoutFn(resolve16, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -49311,12 +55601,12 @@ var require_retry = __commonJS({
       mode = RETRY_MODES.ADAPTIVE;
       rateLimiter;
       standardRetryStrategy;
-      constructor(maxAttemptsProvider, options) {
-        const { rateLimiter } = options ?? {};
+      constructor(maxAttemptsProvider, options2) {
+        const { rateLimiter } = options2 ?? {};
         this.rateLimiter = rateLimiter ?? new DefaultRateLimiter();
-        this.standardRetryStrategy = options ? new StandardRetryStrategy$1({
+        this.standardRetryStrategy = options2 ? new StandardRetryStrategy$1({
           maxAttempts: typeof maxAttemptsProvider === "number" ? maxAttemptsProvider : 3,
-          ...options
+          ...options2
         }) : new StandardRetryStrategy$1(maxAttemptsProvider);
       }
       async acquireInitialRetryToken(retryTokenScope) {
@@ -49353,7 +55643,7 @@ var require_retry = __commonJS({
         };
       }
     };
-    var getDefaultRetryQuota = (initialRetryTokens, options) => {
+    var getDefaultRetryQuota = (initialRetryTokens, options2) => {
       const MAX_CAPACITY = initialRetryTokens;
       const noRetryIncrement = NO_RETRY_INCREMENT;
       const retryCost = RETRY_COST;
@@ -49392,11 +55682,11 @@ var require_retry = __commonJS({
       delayDecider;
       retryQuota;
       mode = RETRY_MODES.STANDARD;
-      constructor(maxAttemptsProvider, options) {
+      constructor(maxAttemptsProvider, options2) {
         this.maxAttemptsProvider = maxAttemptsProvider;
-        this.retryDecider = options?.retryDecider ?? defaultRetryDecider;
-        this.delayDecider = options?.delayDecider ?? defaultDelayDecider;
-        this.retryQuota = options?.retryQuota ?? getDefaultRetryQuota(INITIAL_RETRY_TOKENS);
+        this.retryDecider = options2?.retryDecider ?? defaultRetryDecider;
+        this.delayDecider = options2?.delayDecider ?? defaultDelayDecider;
+        this.retryQuota = options2?.retryQuota ?? getDefaultRetryQuota(INITIAL_RETRY_TOKENS);
       }
       shouldRetry(error62, attempts, maxAttempts) {
         return attempts < maxAttempts && this.retryDecider(error62) && this.retryQuota.hasRetryTokens(error62);
@@ -49410,7 +55700,7 @@ var require_retry = __commonJS({
         }
         return maxAttempts;
       }
-      async retry(next, args, options) {
+      async retry(next, args, options2) {
         let retryTokenAmount;
         let attempts = 0;
         let totalDelay = 0;
@@ -49424,12 +55714,12 @@ var require_retry = __commonJS({
             if (HttpRequest.isInstance(request2)) {
               request2.headers[REQUEST_HEADER] = `attempt=${attempts + 1}; max=${maxAttempts}`;
             }
-            if (options?.beforeRequest) {
-              await options.beforeRequest();
+            if (options2?.beforeRequest) {
+              await options2.beforeRequest();
             }
             const { response, output: output2 } = await next(args);
-            if (options?.afterRequest) {
-              options.afterRequest(response);
+            if (options2?.afterRequest) {
+              options2.afterRequest(response);
             }
             this.retryQuota.releaseRetryTokens(retryTokenAmount);
             output2.$metadata.attempts = attempts + 1;
@@ -49444,7 +55734,7 @@ var require_retry = __commonJS({
               const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
-              await new Promise((resolve15) => setTimeout(resolve15, delay));
+              await new Promise((resolve16) => setTimeout(resolve16, delay));
               continue;
             }
             if (!err2.$metadata) {
@@ -49475,8 +55765,8 @@ var require_retry = __commonJS({
     };
     var AdaptiveRetryStrategy = class extends StandardRetryStrategy {
       rateLimiter;
-      constructor(maxAttemptsProvider, options) {
-        const { rateLimiter, ...superOptions } = options ?? {};
+      constructor(maxAttemptsProvider, options2) {
+        const { rateLimiter, ...superOptions } = options2 ?? {};
         super(maxAttemptsProvider, superOptions);
         this.rateLimiter = rateLimiter ?? new DefaultRateLimiter();
         this.mode = RETRY_MODES.ADAPTIVE;
@@ -49565,65 +55855,65 @@ var require_retry = __commonJS({
       toMiddleware: "awsAuthMiddleware",
       override: true
     };
-    var getOmitRetryHeadersPlugin = (options) => ({
+    var getOmitRetryHeadersPlugin = (options2) => ({
       applyToStack: (clientStack) => {
         clientStack.addRelativeTo(omitRetryHeadersMiddleware(), omitRetryHeadersMiddlewareOptions);
       }
     });
     var retryMiddleware = bindRetryMiddleware(isStreamingPayload);
     var getRetryPlugin = bindGetRetryPlugin(isStreamingPayload);
-    exports.AdaptiveRetryStrategy = AdaptiveRetryStrategy$1;
-    exports.CONFIG_MAX_ATTEMPTS = CONFIG_MAX_ATTEMPTS;
-    exports.CONFIG_RETRY_MODE = CONFIG_RETRY_MODE;
-    exports.ConfiguredRetryStrategy = ConfiguredRetryStrategy;
-    exports.DEFAULT_MAX_ATTEMPTS = DEFAULT_MAX_ATTEMPTS;
-    exports.DEFAULT_RETRY_DELAY_BASE = DEFAULT_RETRY_DELAY_BASE;
-    exports.DEFAULT_RETRY_MODE = DEFAULT_RETRY_MODE;
-    exports.DefaultRateLimiter = DefaultRateLimiter;
-    exports.DeprecatedAdaptiveRetryStrategy = AdaptiveRetryStrategy;
-    exports.DeprecatedStandardRetryStrategy = StandardRetryStrategy;
-    exports.ENV_MAX_ATTEMPTS = ENV_MAX_ATTEMPTS;
-    exports.ENV_RETRY_MODE = ENV_RETRY_MODE;
-    exports.INITIAL_RETRY_TOKENS = INITIAL_RETRY_TOKENS;
-    exports.INVOCATION_ID_HEADER = INVOCATION_ID_HEADER;
-    exports.MAXIMUM_RETRY_DELAY = MAXIMUM_RETRY_DELAY;
-    exports.NODE_MAX_ATTEMPT_CONFIG_OPTIONS = NODE_MAX_ATTEMPT_CONFIG_OPTIONS;
-    exports.NODE_RETRY_MODE_CONFIG_OPTIONS = NODE_RETRY_MODE_CONFIG_OPTIONS;
-    exports.NO_RETRY_INCREMENT = NO_RETRY_INCREMENT;
-    exports.REQUEST_HEADER = REQUEST_HEADER;
-    exports.RETRY_COST = RETRY_COST;
-    exports.RETRY_MODES = RETRY_MODES;
-    exports.Retry = Retry;
-    exports.StandardRetryStrategy = StandardRetryStrategy$1;
-    exports.THROTTLING_RETRY_DELAY_BASE = THROTTLING_RETRY_DELAY_BASE;
-    exports.TIMEOUT_RETRY_COST = TIMEOUT_RETRY_COST;
-    exports.defaultDelayDecider = defaultDelayDecider;
-    exports.defaultRetryDecider = defaultRetryDecider;
-    exports.getOmitRetryHeadersPlugin = getOmitRetryHeadersPlugin;
-    exports.getRetryAfterHint = getRetryAfterHint;
-    exports.getRetryPlugin = getRetryPlugin;
-    exports.isBrowserNetworkError = isBrowserNetworkError;
-    exports.isClockSkewCorrectedError = isClockSkewCorrectedError;
-    exports.isClockSkewError = isClockSkewError;
-    exports.isNodeJsHttp2TransientError = isNodeJsHttp2TransientError;
-    exports.isRetryableByTrait = isRetryableByTrait;
-    exports.isServerError = isServerError;
-    exports.isThrottlingError = isThrottlingError;
-    exports.isTransientError = isTransientError;
-    exports.omitRetryHeadersMiddleware = omitRetryHeadersMiddleware;
-    exports.omitRetryHeadersMiddlewareOptions = omitRetryHeadersMiddlewareOptions;
-    exports.resolveRetryConfig = resolveRetryConfig;
-    exports.retryMiddleware = retryMiddleware;
-    exports.retryMiddlewareOptions = retryMiddlewareOptions;
+    exports2.AdaptiveRetryStrategy = AdaptiveRetryStrategy$1;
+    exports2.CONFIG_MAX_ATTEMPTS = CONFIG_MAX_ATTEMPTS;
+    exports2.CONFIG_RETRY_MODE = CONFIG_RETRY_MODE;
+    exports2.ConfiguredRetryStrategy = ConfiguredRetryStrategy;
+    exports2.DEFAULT_MAX_ATTEMPTS = DEFAULT_MAX_ATTEMPTS;
+    exports2.DEFAULT_RETRY_DELAY_BASE = DEFAULT_RETRY_DELAY_BASE;
+    exports2.DEFAULT_RETRY_MODE = DEFAULT_RETRY_MODE;
+    exports2.DefaultRateLimiter = DefaultRateLimiter;
+    exports2.DeprecatedAdaptiveRetryStrategy = AdaptiveRetryStrategy;
+    exports2.DeprecatedStandardRetryStrategy = StandardRetryStrategy;
+    exports2.ENV_MAX_ATTEMPTS = ENV_MAX_ATTEMPTS;
+    exports2.ENV_RETRY_MODE = ENV_RETRY_MODE;
+    exports2.INITIAL_RETRY_TOKENS = INITIAL_RETRY_TOKENS;
+    exports2.INVOCATION_ID_HEADER = INVOCATION_ID_HEADER;
+    exports2.MAXIMUM_RETRY_DELAY = MAXIMUM_RETRY_DELAY;
+    exports2.NODE_MAX_ATTEMPT_CONFIG_OPTIONS = NODE_MAX_ATTEMPT_CONFIG_OPTIONS;
+    exports2.NODE_RETRY_MODE_CONFIG_OPTIONS = NODE_RETRY_MODE_CONFIG_OPTIONS;
+    exports2.NO_RETRY_INCREMENT = NO_RETRY_INCREMENT;
+    exports2.REQUEST_HEADER = REQUEST_HEADER;
+    exports2.RETRY_COST = RETRY_COST;
+    exports2.RETRY_MODES = RETRY_MODES;
+    exports2.Retry = Retry;
+    exports2.StandardRetryStrategy = StandardRetryStrategy$1;
+    exports2.THROTTLING_RETRY_DELAY_BASE = THROTTLING_RETRY_DELAY_BASE;
+    exports2.TIMEOUT_RETRY_COST = TIMEOUT_RETRY_COST;
+    exports2.defaultDelayDecider = defaultDelayDecider;
+    exports2.defaultRetryDecider = defaultRetryDecider;
+    exports2.getOmitRetryHeadersPlugin = getOmitRetryHeadersPlugin;
+    exports2.getRetryAfterHint = getRetryAfterHint;
+    exports2.getRetryPlugin = getRetryPlugin;
+    exports2.isBrowserNetworkError = isBrowserNetworkError;
+    exports2.isClockSkewCorrectedError = isClockSkewCorrectedError;
+    exports2.isClockSkewError = isClockSkewError;
+    exports2.isNodeJsHttp2TransientError = isNodeJsHttp2TransientError;
+    exports2.isRetryableByTrait = isRetryableByTrait;
+    exports2.isServerError = isServerError;
+    exports2.isThrottlingError = isThrottlingError;
+    exports2.isTransientError = isTransientError;
+    exports2.omitRetryHeadersMiddleware = omitRetryHeadersMiddleware;
+    exports2.omitRetryHeadersMiddlewareOptions = omitRetryHeadersMiddlewareOptions;
+    exports2.resolveRetryConfig = resolveRetryConfig;
+    exports2.retryMiddleware = retryMiddleware;
+    exports2.retryMiddlewareOptions = retryMiddlewareOptions;
   }
 });
 
 // node_modules/.pnpm/bowser@2.15.0/node_modules/bowser/es5.js
 var require_es5 = __commonJS({
-  "node_modules/.pnpm/bowser@2.15.0/node_modules/bowser/es5.js"(exports, module) {
+  "node_modules/.pnpm/bowser@2.15.0/node_modules/bowser/es5.js"(exports2, module2) {
     !(function(e2, t2) {
-      "object" == typeof exports && "undefined" != typeof module ? module.exports = t2() : "function" == typeof define && define.amd ? define([], t2) : (e2 = "undefined" != typeof globalThis ? globalThis : e2 || self).bowser = t2();
-    })(exports, function() {
+      "object" == typeof exports2 && "undefined" != typeof module2 ? module2.exports = t2() : "function" == typeof define && define.amd ? define([], t2) : (e2 = "undefined" != typeof globalThis ? globalThis : e2 || self).bowser = t2();
+    })(exports2, function() {
       var e2 = { AmazonBot: "amazonbot", "Amazon Silk": "amazon_silk", "Android Browser": "android", BaiduSpider: "baiduspider", Bada: "bada", BingCrawler: "bingcrawler", Brave: "brave", BlackBerry: "blackberry", "ChatGPT-User": "chatgpt_user", Chrome: "chrome", ClaudeBot: "claudebot", Chromium: "chromium", Diffbot: "diffbot", DuckDuckBot: "duckduckbot", DuckDuckGo: "duckduckgo", Electron: "electron", Epiphany: "epiphany", FacebookExternalHit: "facebookexternalhit", Firefox: "firefox", Focus: "focus", Generic: "generic", "Google Search": "google_search", Googlebot: "googlebot", GPTBot: "gptbot", "HeyTap Browser": "heytap", "Internet Explorer": "ie", InternetArchiveCrawler: "internetarchivecrawler", "K-Meleon": "k_meleon", Ladybird: "ladybird", LibreWolf: "librewolf", Linespider: "linespider", Maxthon: "maxthon", "Meta-ExternalAds": "meta_externalads", "Meta-ExternalAgent": "meta_externalagent", "Meta-ExternalFetcher": "meta_externalfetcher", "Meta-WebIndexer": "meta_webindexer", "Microsoft Edge": "edge", "MZ Browser": "mz", "NAVER Whale Browser": "naver", "OAI-SearchBot": "oai_searchbot", Omgilibot: "omgilibot", Opera: "opera", "Opera Coast": "opera_coast", "Pale Moon": "pale_moon", PerplexityBot: "perplexitybot", "Perplexity-User": "perplexity_user", PhantomJS: "phantomjs", PingdomBot: "pingdombot", Puffin: "puffin", QQ: "qq", QQLite: "qqlite", QupZilla: "qupzilla", Roku: "roku", Safari: "safari", Sailfish: "sailfish", "Samsung Internet for Android": "samsung_internet", SlackBot: "slackbot", SeaMonkey: "seamonkey", Sleipnir: "sleipnir", "Sogou Browser": "sogou", Swing: "swing", Tizen: "tizen", "UC Browser": "uc", "Vivo Browser": "vivo", Vivaldi: "vivaldi", "WebOS Browser": "webos", WeChat: "wechat", YahooSlurp: "yahooslurp", "Yandex Browser": "yandex", YandexBot: "yandexbot", YouBot: "youbot" }, t2 = { amazonbot: "AmazonBot", amazon_silk: "Amazon Silk", android: "Android Browser", baiduspider: "BaiduSpider", bada: "Bada", bingcrawler: "BingCrawler", blackberry: "BlackBerry", brave: "Brave", chatgpt_user: "ChatGPT-User", chrome: "Chrome", claudebot: "ClaudeBot", chromium: "Chromium", diffbot: "Diffbot", duckduckbot: "DuckDuckBot", duckduckgo: "DuckDuckGo", edge: "Microsoft Edge", electron: "Electron", epiphany: "Epiphany", facebookexternalhit: "FacebookExternalHit", firefox: "Firefox", focus: "Focus", generic: "Generic", google_search: "Google Search", googlebot: "Googlebot", gptbot: "GPTBot", heytap: "HeyTap Browser", ie: "Internet Explorer", internetarchivecrawler: "InternetArchiveCrawler", k_meleon: "K-Meleon", ladybird: "Ladybird", librewolf: "LibreWolf", linespider: "Linespider", maxthon: "Maxthon", meta_externalads: "Meta-ExternalAds", meta_externalagent: "Meta-ExternalAgent", meta_externalfetcher: "Meta-ExternalFetcher", meta_webindexer: "Meta-WebIndexer", mz: "MZ Browser", naver: "NAVER Whale Browser", oai_searchbot: "OAI-SearchBot", omgilibot: "Omgilibot", opera: "Opera", opera_coast: "Opera Coast", pale_moon: "Pale Moon", perplexitybot: "PerplexityBot", perplexity_user: "Perplexity-User", phantomjs: "PhantomJS", pingdombot: "PingdomBot", puffin: "Puffin", qq: "QQ Browser", qqlite: "QQ Browser Lite", qupzilla: "QupZilla", roku: "Roku", safari: "Safari", sailfish: "Sailfish", samsung_internet: "Samsung Internet for Android", seamonkey: "SeaMonkey", slackbot: "SlackBot", sleipnir: "Sleipnir", sogou: "Sogou Browser", swing: "Swing", tizen: "Tizen", uc: "UC Browser", vivo: "Vivo Browser", vivaldi: "Vivaldi", webos: "WebOS Browser", wechat: "WeChat", yahooslurp: "YahooSlurp", yandex: "Yandex Browser", yandexbot: "YandexBot", youbot: "YouBot" }, r2 = { bot: "bot", desktop: "desktop", mobile: "mobile", tablet: "tablet", tv: "tv" }, i3 = { Android: "Android", Bada: "Bada", BlackBerry: "BlackBerry", ChromeOS: "Chrome OS", HarmonyOS: "HarmonyOS", iOS: "iOS", Linux: "Linux", MacOS: "macOS", PlayStation4: "PlayStation 4", Roku: "Roku", Tizen: "Tizen", WebOS: "WebOS", Windows: "Windows", WindowsPhone: "Windows Phone" }, n2 = { Blink: "Blink", EdgeHTML: "EdgeHTML", Gecko: "Gecko", LibWeb: "LibWeb", Presto: "Presto", Trident: "Trident", WebKit: "WebKit" }, s2 = (function() {
         function r3() {
         }
@@ -50408,7 +56698,7 @@ var require_es5 = __commonJS({
 
 // node_modules/.pnpm/@aws-sdk+core@3.981.0/node_modules/@aws-sdk/core/dist-cjs/submodules/client/index.js
 var require_client2 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+core@3.981.0/node_modules/@aws-sdk/core/dist-cjs/submodules/client/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+core@3.981.0/node_modules/@aws-sdk/core/dist-cjs/submodules/client/index.js"(exports2) {
     var { HttpRequest, parseUrl: parseUrl2 } = require_protocols();
     var { InvokeStore } = require_invoke_store();
     var { normalizeProvider } = require_dist_cjs2();
@@ -50417,16 +56707,16 @@ var require_client2 = __commonJS({
     var { versions, env } = __require("node:process");
     var { isValidHostLabel, isIpAddress, customEndpointFunctions } = require_endpoints();
     var { EndpointError, resolveEndpoint } = require_endpoints();
-    exports.EndpointError = EndpointError;
-    exports.isIpAddress = isIpAddress;
-    exports.resolveEndpoint = resolveEndpoint;
+    exports2.EndpointError = EndpointError;
+    exports2.isIpAddress = isIpAddress;
+    exports2.resolveEndpoint = resolveEndpoint;
     var { loadConfig: loadConfig2, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = require_config();
     var { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = require_config();
-    exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
-    exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
-    exports.REGION_ENV_NAME = REGION_ENV_NAME;
-    exports.REGION_INI_NAME = REGION_INI_NAME;
-    exports.resolveRegionConfig = resolveRegionConfig;
+    exports2.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
+    exports2.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
+    exports2.REGION_ENV_NAME = REGION_ENV_NAME;
+    exports2.REGION_INI_NAME = REGION_INI_NAME;
+    exports2.resolveRegionConfig = resolveRegionConfig;
     var state = {
       warningEmitted: false
     };
@@ -50461,7 +56751,7 @@ More information can be found at: https://a.co/c895JFp`);
       step: "initialize",
       override: true
     };
-    var getLongPollPlugin = (options) => ({
+    var getLongPollPlugin = (options2) => ({
       applyToStack: (clientStack) => {
         clientStack.add(longPollMiddleware(), longPollMiddlewareOptions);
       }
@@ -50503,12 +56793,12 @@ More information can be found at: https://a.co/c895JFp`);
     function resolveHostHeaderConfig(input2) {
       return input2;
     }
-    var hostHeaderMiddleware = (options) => (next) => async (args) => {
+    var hostHeaderMiddleware = (options2) => (next) => async (args) => {
       if (!HttpRequest.isInstance(args.request)) {
         return next(args);
       }
       const { request: request2 } = args;
-      const { handlerProtocol = "" } = options.requestHandler.metadata || {};
+      const { handlerProtocol = "" } = options2.requestHandler.metadata || {};
       if (handlerProtocol.indexOf("h2") >= 0 && !request2.headers[":authority"]) {
         delete request2.headers["host"];
         request2.headers[":authority"] = request2.hostname + (request2.port ? ":" + request2.port : "");
@@ -50528,9 +56818,9 @@ More information can be found at: https://a.co/c895JFp`);
       tags: ["HOST"],
       override: true
     };
-    var getHostHeaderPlugin = (options) => ({
+    var getHostHeaderPlugin = (options2) => ({
       applyToStack: (clientStack) => {
-        clientStack.add(hostHeaderMiddleware(options), hostHeaderMiddlewareOptions);
+        clientStack.add(hostHeaderMiddleware(options2), hostHeaderMiddlewareOptions);
       }
     });
     var loggerMiddleware = () => (next, context) => async (args) => {
@@ -50569,7 +56859,7 @@ More information can be found at: https://a.co/c895JFp`);
       step: "initialize",
       override: true
     };
-    var getLoggerPlugin = (options) => ({
+    var getLoggerPlugin = (options2) => ({
       applyToStack: (clientStack) => {
         clientStack.add(loggerMiddleware(), loggerMiddlewareOptions);
       }
@@ -50636,7 +56926,7 @@ More information can be found at: https://a.co/c895JFp`);
         }
       }
     }
-    var getRecursionDetectionPlugin = (options) => ({
+    var getRecursionDetectionPlugin = (options2) => ({
       applyToStack: (clientStack) => {
         clientStack.add(recursionDetectionMiddleware(), recursionDetectionMiddlewareOptions);
       }
@@ -51024,9 +57314,9 @@ More information can be found at: https://a.co/c895JFp`);
             break;
         }
       }
-      const identity = context.__smithy_context?.selectedHttpAuthScheme?.identity;
-      if (identity?.$source) {
-        const credentials = identity;
+      const identity2 = context.__smithy_context?.selectedHttpAuthScheme?.identity;
+      if (identity2?.$source) {
+        const credentials = identity2;
         if (credentials.accountId) {
           setFeature(context, "RESOLVED_ACCOUNT_ID", "T");
         }
@@ -51059,19 +57349,19 @@ More information can be found at: https://a.co/c895JFp`);
       }
       return buffer;
     }
-    var userAgentMiddleware = (options) => (next, context) => async (args) => {
+    var userAgentMiddleware = (options2) => (next, context) => async (args) => {
       const { request: request2 } = args;
       if (!HttpRequest.isInstance(request2)) {
         return next(args);
       }
       const { headers } = request2;
       const userAgent2 = context?.userAgent?.map(escapeUserAgent) || [];
-      const defaultUserAgent2 = (await options.defaultUserAgentProvider()).map(escapeUserAgent);
-      await checkFeatures(context, options, args);
+      const defaultUserAgent2 = (await options2.defaultUserAgentProvider()).map(escapeUserAgent);
+      await checkFeatures(context, options2, args);
       const awsContext = context;
       defaultUserAgent2.push(`m/${encodeFeatures(Object.assign({}, context.__smithy_context?.features, awsContext.__aws_sdk_context?.features))}`);
-      const customUserAgent = options?.customUserAgent?.map(escapeUserAgent) || [];
-      const appId = await options.userAgentAppId();
+      const customUserAgent = options2?.customUserAgent?.map(escapeUserAgent) || [];
+      const appId = await options2.userAgentAppId();
       if (appId) {
         defaultUserAgent2.push(escapeUserAgent([`app`, `${appId}`]));
       }
@@ -51081,7 +57371,7 @@ More information can be found at: https://a.co/c895JFp`);
         ...defaultUserAgent2.filter((section) => section.startsWith("aws-sdk-")),
         ...customUserAgent
       ].join(SPACE);
-      if (options.runtime !== "browser") {
+      if (options2.runtime !== "browser") {
         if (normalUAValue) {
           headers[X_AMZ_USER_AGENT] = headers[X_AMZ_USER_AGENT] ? `${headers[USER_AGENT]} ${normalUAValue}` : normalUAValue;
         }
@@ -51179,8 +57469,8 @@ More information can be found at: https://a.co/c895JFp`);
       default: DEFAULT_UA_APP_ID
     };
     var createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config2) => {
-      const module2 = require_es5();
-      const parse5 = module2.parse ?? module2.default.parse ?? (() => "");
+      const module3 = require_es5();
+      const parse5 = module3.parse ?? module3.default.parse ?? (() => "");
       const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse5(window.navigator.userAgent) : void 0;
       const sections = [
         ["aws-sdk-js", clientVersion],
@@ -51329,55 +57619,55 @@ More information can be found at: https://a.co/c895JFp`);
         region: awsRegionExtensionConfiguration.region()
       };
     };
-    exports.DEFAULT_UA_APP_ID = DEFAULT_UA_APP_ID;
-    exports.NODE_APP_ID_CONFIG_OPTIONS = NODE_APP_ID_CONFIG_OPTIONS;
-    exports.UA_APP_ID_ENV_NAME = UA_APP_ID_ENV_NAME;
-    exports.UA_APP_ID_INI_NAME = UA_APP_ID_INI_NAME;
-    exports.awsEndpointFunctions = awsEndpointFunctions;
-    exports.createDefaultUserAgentProvider = createDefaultUserAgentProvider;
-    exports.createUserAgentStringParsingProvider = createUserAgentStringParsingProvider;
-    exports.crtAvailability = crtAvailability;
-    exports.defaultUserAgent = defaultUserAgent;
-    exports.emitWarningIfUnsupportedVersion = emitWarningIfUnsupportedVersion;
-    exports.fallback = fallback;
-    exports.getAwsRegionExtensionConfiguration = getAwsRegionExtensionConfiguration;
-    exports.getDefaultSocketTimeout = getDefaultSocketTimeout;
-    exports.getHostHeaderPlugin = getHostHeaderPlugin;
-    exports.getLoggerPlugin = getLoggerPlugin;
-    exports.getLongPollPlugin = getLongPollPlugin;
-    exports.getRecursionDetectionPlugin = getRecursionDetectionPlugin;
-    exports.getUserAgentMiddlewareOptions = getUserAgentMiddlewareOptions;
-    exports.getUserAgentPlugin = getUserAgentPlugin;
-    exports.getUserAgentPrefix = getUserAgentPrefix;
-    exports.hostHeaderMiddleware = hostHeaderMiddleware;
-    exports.hostHeaderMiddlewareOptions = hostHeaderMiddlewareOptions;
-    exports.isVirtualHostableS3Bucket = isVirtualHostableS3Bucket;
-    exports.loggerMiddleware = loggerMiddleware;
-    exports.loggerMiddlewareOptions = loggerMiddlewareOptions;
-    exports.parseArn = parseArn;
-    exports.partition = partition;
-    exports.recursionDetectionMiddleware = recursionDetectionMiddleware;
-    exports.recursionDetectionMiddlewareOptions = recursionDetectionMiddlewareOptions;
-    exports.resolveAwsRegionExtensionConfiguration = resolveAwsRegionExtensionConfiguration;
-    exports.resolveDefaultAwsRegionalEndpointsConfig = resolveDefaultAwsRegionalEndpointsConfig;
-    exports.resolveHostHeaderConfig = resolveHostHeaderConfig;
-    exports.resolveUserAgentConfig = resolveUserAgentConfig;
-    exports.setCredentialFeature = setCredentialFeature;
-    exports.setFeature = setFeature;
-    exports.setPartitionInfo = setPartitionInfo;
-    exports.setTokenFeature = setTokenFeature;
-    exports.state = state;
-    exports.stsRegionDefaultResolver = stsRegionDefaultResolver;
-    exports.stsRegionWarning = warning;
-    exports.toEndpointV1 = toEndpointV1;
-    exports.useDefaultPartitionInfo = useDefaultPartitionInfo;
-    exports.userAgentMiddleware = userAgentMiddleware;
+    exports2.DEFAULT_UA_APP_ID = DEFAULT_UA_APP_ID;
+    exports2.NODE_APP_ID_CONFIG_OPTIONS = NODE_APP_ID_CONFIG_OPTIONS;
+    exports2.UA_APP_ID_ENV_NAME = UA_APP_ID_ENV_NAME;
+    exports2.UA_APP_ID_INI_NAME = UA_APP_ID_INI_NAME;
+    exports2.awsEndpointFunctions = awsEndpointFunctions;
+    exports2.createDefaultUserAgentProvider = createDefaultUserAgentProvider;
+    exports2.createUserAgentStringParsingProvider = createUserAgentStringParsingProvider;
+    exports2.crtAvailability = crtAvailability;
+    exports2.defaultUserAgent = defaultUserAgent;
+    exports2.emitWarningIfUnsupportedVersion = emitWarningIfUnsupportedVersion;
+    exports2.fallback = fallback;
+    exports2.getAwsRegionExtensionConfiguration = getAwsRegionExtensionConfiguration;
+    exports2.getDefaultSocketTimeout = getDefaultSocketTimeout;
+    exports2.getHostHeaderPlugin = getHostHeaderPlugin;
+    exports2.getLoggerPlugin = getLoggerPlugin;
+    exports2.getLongPollPlugin = getLongPollPlugin;
+    exports2.getRecursionDetectionPlugin = getRecursionDetectionPlugin;
+    exports2.getUserAgentMiddlewareOptions = getUserAgentMiddlewareOptions;
+    exports2.getUserAgentPlugin = getUserAgentPlugin;
+    exports2.getUserAgentPrefix = getUserAgentPrefix;
+    exports2.hostHeaderMiddleware = hostHeaderMiddleware;
+    exports2.hostHeaderMiddlewareOptions = hostHeaderMiddlewareOptions;
+    exports2.isVirtualHostableS3Bucket = isVirtualHostableS3Bucket;
+    exports2.loggerMiddleware = loggerMiddleware;
+    exports2.loggerMiddlewareOptions = loggerMiddlewareOptions;
+    exports2.parseArn = parseArn;
+    exports2.partition = partition;
+    exports2.recursionDetectionMiddleware = recursionDetectionMiddleware;
+    exports2.recursionDetectionMiddlewareOptions = recursionDetectionMiddlewareOptions;
+    exports2.resolveAwsRegionExtensionConfiguration = resolveAwsRegionExtensionConfiguration;
+    exports2.resolveDefaultAwsRegionalEndpointsConfig = resolveDefaultAwsRegionalEndpointsConfig;
+    exports2.resolveHostHeaderConfig = resolveHostHeaderConfig;
+    exports2.resolveUserAgentConfig = resolveUserAgentConfig;
+    exports2.setCredentialFeature = setCredentialFeature;
+    exports2.setFeature = setFeature;
+    exports2.setPartitionInfo = setPartitionInfo;
+    exports2.setTokenFeature = setTokenFeature;
+    exports2.state = state;
+    exports2.stsRegionDefaultResolver = stsRegionDefaultResolver;
+    exports2.stsRegionWarning = warning;
+    exports2.toEndpointV1 = toEndpointV1;
+    exports2.useDefaultPartitionInfo = useDefaultPartitionInfo;
+    exports2.userAgentMiddleware = userAgentMiddleware;
   }
 });
 
 // node_modules/.pnpm/@smithy+signature-v4@5.7.5/node_modules/@smithy/signature-v4/dist-cjs/index.js
 var require_dist_cjs3 = __commonJS({
-  "node_modules/.pnpm/@smithy+signature-v4@5.7.5/node_modules/@smithy/signature-v4/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+signature-v4@5.7.5/node_modules/@smithy/signature-v4/dist-cjs/index.js"(exports2) {
     var { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = require_serde();
     var { normalizeProvider } = require_client();
     var { escapeUri, HttpRequest } = require_protocols();
@@ -51737,14 +58027,14 @@ ${toHex(hashedRequest)}`;
       }
       return false;
     };
-    var moveHeadersToQuery = (request2, options = {}) => {
+    var moveHeadersToQuery = (request2, options2 = {}) => {
       const { headers, query = {} } = HttpRequest.clone(request2);
       for (const name in headers) {
         if (!hasOwn(headers, name)) {
           continue;
         }
         const lname = name.toLowerCase();
-        if (lname.slice(0, 6) === "x-amz-" && !options.unhoistableHeaders?.has(lname) || options.hoistableHeaders?.has(lname)) {
+        if (lname.slice(0, 6) === "x-amz-" && !options2.unhoistableHeaders?.has(lname) || options2.hoistableHeaders?.has(lname)) {
           query[name] = headers[name];
           delete headers[name];
         }
@@ -51779,8 +58069,8 @@ ${toHex(hashedRequest)}`;
           uriEscapePath
         });
       }
-      async presign(originalRequest, options = {}) {
-        const { signingDate = /* @__PURE__ */ new Date(), expiresIn = 3600, unsignableHeaders, unhoistableHeaders, signableHeaders, hoistableHeaders, signingRegion, signingService } = options;
+      async presign(originalRequest, options2 = {}) {
+        const { signingDate = /* @__PURE__ */ new Date(), expiresIn = 3600, unsignableHeaders, unhoistableHeaders, signableHeaders, hoistableHeaders, signingRegion, signingService } = options2;
         const credentials = await this.credentialProvider();
         this.validateResolvedCredentials(credentials);
         const region = signingRegion ?? await this.regionProvider();
@@ -51802,15 +58092,15 @@ ${toHex(hashedRequest)}`;
         request2.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request2, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
         return request2;
       }
-      async sign(toSign, options) {
+      async sign(toSign, options2) {
         if (typeof toSign === "string") {
-          return this.signString(toSign, options);
+          return this.signString(toSign, options2);
         } else if (toSign.headers && toSign.payload) {
-          return this.signEvent(toSign, options);
+          return this.signEvent(toSign, options2);
         } else if (toSign.message) {
-          return this.signMessage(toSign, options);
+          return this.signMessage(toSign, options2);
         } else {
-          return this.signRequest(toSign, options);
+          return this.signRequest(toSign, options2);
         }
       }
       async signEvent({ headers, payload }, { signingDate = /* @__PURE__ */ new Date(), priorSignature, signingRegion, signingService, eventStreamCredentials }) {
@@ -51893,51 +58183,51 @@ ${toHex(hashedRequest)}`;
     var signatureV4aContainer = {
       SignatureV4a: null
     };
-    exports.ALGORITHM_IDENTIFIER = ALGORITHM_IDENTIFIER;
-    exports.ALGORITHM_IDENTIFIER_V4A = ALGORITHM_IDENTIFIER_V4A;
-    exports.ALGORITHM_QUERY_PARAM = ALGORITHM_QUERY_PARAM;
-    exports.ALWAYS_UNSIGNABLE_HEADERS = ALWAYS_UNSIGNABLE_HEADERS;
-    exports.AMZ_DATE_HEADER = AMZ_DATE_HEADER;
-    exports.AMZ_DATE_QUERY_PARAM = AMZ_DATE_QUERY_PARAM;
-    exports.AUTH_HEADER = AUTH_HEADER;
-    exports.CREDENTIAL_QUERY_PARAM = CREDENTIAL_QUERY_PARAM;
-    exports.DATE_HEADER = DATE_HEADER;
-    exports.EVENT_ALGORITHM_IDENTIFIER = EVENT_ALGORITHM_IDENTIFIER;
-    exports.EXPIRES_QUERY_PARAM = EXPIRES_QUERY_PARAM;
-    exports.GENERATED_HEADERS = GENERATED_HEADERS;
-    exports.HOST_HEADER = HOST_HEADER;
-    exports.KEY_TYPE_IDENTIFIER = KEY_TYPE_IDENTIFIER;
-    exports.MAX_CACHE_SIZE = MAX_CACHE_SIZE;
-    exports.MAX_PRESIGNED_TTL = MAX_PRESIGNED_TTL;
-    exports.PROXY_HEADER_PATTERN = PROXY_HEADER_PATTERN;
-    exports.REGION_SET_PARAM = REGION_SET_PARAM;
-    exports.SEC_HEADER_PATTERN = SEC_HEADER_PATTERN;
-    exports.SHA256_HEADER = SHA256_HEADER;
-    exports.SIGNATURE_HEADER = SIGNATURE_HEADER;
-    exports.SIGNATURE_QUERY_PARAM = SIGNATURE_QUERY_PARAM;
-    exports.SIGNED_HEADERS_QUERY_PARAM = SIGNED_HEADERS_QUERY_PARAM;
-    exports.SignatureV4 = SignatureV4;
-    exports.SignatureV4Base = SignatureV4Base;
-    exports.TOKEN_HEADER = TOKEN_HEADER;
-    exports.TOKEN_QUERY_PARAM = TOKEN_QUERY_PARAM;
-    exports.UNSIGNABLE_PATTERNS = UNSIGNABLE_PATTERNS;
-    exports.UNSIGNED_PAYLOAD = UNSIGNED_PAYLOAD;
-    exports.clearCredentialCache = clearCredentialCache;
-    exports.createScope = createScope;
-    exports.getCanonicalHeaders = getCanonicalHeaders;
-    exports.getCanonicalQuery = getCanonicalQuery;
-    exports.getPayloadHash = getPayloadHash;
-    exports.getSigningKey = getSigningKey;
-    exports.hasHeader = hasHeader;
-    exports.moveHeadersToQuery = moveHeadersToQuery;
-    exports.prepareRequest = prepareRequest;
-    exports.signatureV4aContainer = signatureV4aContainer;
+    exports2.ALGORITHM_IDENTIFIER = ALGORITHM_IDENTIFIER;
+    exports2.ALGORITHM_IDENTIFIER_V4A = ALGORITHM_IDENTIFIER_V4A;
+    exports2.ALGORITHM_QUERY_PARAM = ALGORITHM_QUERY_PARAM;
+    exports2.ALWAYS_UNSIGNABLE_HEADERS = ALWAYS_UNSIGNABLE_HEADERS;
+    exports2.AMZ_DATE_HEADER = AMZ_DATE_HEADER;
+    exports2.AMZ_DATE_QUERY_PARAM = AMZ_DATE_QUERY_PARAM;
+    exports2.AUTH_HEADER = AUTH_HEADER;
+    exports2.CREDENTIAL_QUERY_PARAM = CREDENTIAL_QUERY_PARAM;
+    exports2.DATE_HEADER = DATE_HEADER;
+    exports2.EVENT_ALGORITHM_IDENTIFIER = EVENT_ALGORITHM_IDENTIFIER;
+    exports2.EXPIRES_QUERY_PARAM = EXPIRES_QUERY_PARAM;
+    exports2.GENERATED_HEADERS = GENERATED_HEADERS;
+    exports2.HOST_HEADER = HOST_HEADER;
+    exports2.KEY_TYPE_IDENTIFIER = KEY_TYPE_IDENTIFIER;
+    exports2.MAX_CACHE_SIZE = MAX_CACHE_SIZE;
+    exports2.MAX_PRESIGNED_TTL = MAX_PRESIGNED_TTL;
+    exports2.PROXY_HEADER_PATTERN = PROXY_HEADER_PATTERN;
+    exports2.REGION_SET_PARAM = REGION_SET_PARAM;
+    exports2.SEC_HEADER_PATTERN = SEC_HEADER_PATTERN;
+    exports2.SHA256_HEADER = SHA256_HEADER;
+    exports2.SIGNATURE_HEADER = SIGNATURE_HEADER;
+    exports2.SIGNATURE_QUERY_PARAM = SIGNATURE_QUERY_PARAM;
+    exports2.SIGNED_HEADERS_QUERY_PARAM = SIGNED_HEADERS_QUERY_PARAM;
+    exports2.SignatureV4 = SignatureV4;
+    exports2.SignatureV4Base = SignatureV4Base;
+    exports2.TOKEN_HEADER = TOKEN_HEADER;
+    exports2.TOKEN_QUERY_PARAM = TOKEN_QUERY_PARAM;
+    exports2.UNSIGNABLE_PATTERNS = UNSIGNABLE_PATTERNS;
+    exports2.UNSIGNED_PAYLOAD = UNSIGNED_PAYLOAD;
+    exports2.clearCredentialCache = clearCredentialCache;
+    exports2.createScope = createScope;
+    exports2.getCanonicalHeaders = getCanonicalHeaders;
+    exports2.getCanonicalQuery = getCanonicalQuery;
+    exports2.getPayloadHash = getPayloadHash;
+    exports2.getSigningKey = getSigningKey;
+    exports2.hasHeader = hasHeader;
+    exports2.moveHeadersToQuery = moveHeadersToQuery;
+    exports2.prepareRequest = prepareRequest;
+    exports2.signatureV4aContainer = signatureV4aContainer;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+core@3.981.0/node_modules/@aws-sdk/core/dist-cjs/submodules/httpAuthSchemes/index.js
 var require_httpAuthSchemes = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+core@3.981.0/node_modules/@aws-sdk/core/dist-cjs/submodules/httpAuthSchemes/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+core@3.981.0/node_modules/@aws-sdk/core/dist-cjs/submodules/httpAuthSchemes/index.js"(exports2) {
     var { ProviderError, booleanSelector, SelectorType, loadConfig: loadConfig2 } = require_config();
     var { setCredentialFeature } = require_client2();
     var { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = require_dist_cjs2();
@@ -51990,7 +58280,7 @@ var require_httpAuthSchemes = __commonJS({
       };
     };
     var AwsSdkSigV4Signer = class {
-      async sign(httpRequest, identity, signingProperties) {
+      async sign(httpRequest, identity2, signingProperties) {
         if (!HttpRequest.isInstance(httpRequest)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
@@ -52058,7 +58348,7 @@ var require_httpAuthSchemes = __commonJS({
     };
     var AWSSDKSigV4Signer = AwsSdkSigV4Signer;
     var AwsSdkSigV4ASigner = class extends AwsSdkSigV4Signer {
-      async sign(httpRequest, identity, signingProperties) {
+      async sign(httpRequest, identity2, signingProperties) {
         if (!HttpRequest.isInstance(httpRequest)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
@@ -52084,9 +58374,9 @@ var require_httpAuthSchemes = __commonJS({
     var NODE_AUTH_SCHEME_PREFERENCE_ENV_KEY = "AWS_AUTH_SCHEME_PREFERENCE";
     var NODE_AUTH_SCHEME_PREFERENCE_CONFIG_KEY = "auth_scheme_preference";
     var NODE_AUTH_SCHEME_PREFERENCE_OPTIONS = {
-      environmentVariableSelector: (env, options) => {
-        if (options?.signingName) {
-          const bearerTokenKey = getBearerTokenEnvKey(options.signingName);
+      environmentVariableSelector: (env, options2) => {
+        if (options2?.signingName) {
+          const bearerTokenKey = getBearerTokenEnvKey(options2.signingName);
           if (bearerTokenKey in env) {
             return ["httpBearerAuth"];
           }
@@ -52144,8 +58434,8 @@ var require_httpAuthSchemes = __commonJS({
           const boundProvider = bindCallerConfig(config2, memoizedProvider);
           if (isUserSupplied && !boundProvider.attributed) {
             const isCredentialObject = typeof inputCredentials === "object" && inputCredentials !== null;
-            resolvedCredentials = async (options) => {
-              const creds = await boundProvider(options);
+            resolvedCredentials = async (options2) => {
+              const creds = await boundProvider(options2);
               const attributedCreds = creds;
               if (isCredentialObject && (!attributedCreds.$source || Object.keys(attributedCreds.$source).length === 0)) {
                 return setCredentialFeature(attributedCreds, "CREDENTIALS_CODE", "e");
@@ -52250,7 +58540,7 @@ var require_httpAuthSchemes = __commonJS({
       if (credentialsProvider.configBound) {
         return credentialsProvider;
       }
-      const fn = async (options) => credentialsProvider({ ...options, callerClientConfig: config2 });
+      const fn = async (options2) => credentialsProvider({ ...options2, callerClientConfig: config2 });
       fn.memoized = credentialsProvider.memoized;
       fn.configBound = true;
       return fn;
@@ -52265,25 +58555,25 @@ var require_httpAuthSchemes = __commonJS({
     var DEFAULT_DISABLE_CLOCK_SKEW_CORRECTION = loadConfig2(NODE_DISABLE_CLOCK_SKEW_CORRECTION_CONFIG_OPTIONS);
     var resolveAwsSdkSigV4Config = bindResolveAwsSdkSigV4Config(DEFAULT_DISABLE_CLOCK_SKEW_CORRECTION);
     var resolveAWSSDKSigV4Config = resolveAwsSdkSigV4Config;
-    exports.AWSSDKSigV4Signer = AWSSDKSigV4Signer;
-    exports.AwsSdkSigV4ASigner = AwsSdkSigV4ASigner;
-    exports.AwsSdkSigV4Signer = AwsSdkSigV4Signer;
-    exports.NODE_AUTH_SCHEME_PREFERENCE_OPTIONS = NODE_AUTH_SCHEME_PREFERENCE_OPTIONS;
-    exports.NODE_SIGV4A_CONFIG_OPTIONS = NODE_SIGV4A_CONFIG_OPTIONS;
-    exports.getBearerTokenEnvKey = getBearerTokenEnvKey;
-    exports.resolveAWSSDKSigV4Config = resolveAWSSDKSigV4Config;
-    exports.resolveAwsSdkSigV4AConfig = resolveAwsSdkSigV4AConfig;
-    exports.resolveAwsSdkSigV4Config = resolveAwsSdkSigV4Config;
-    exports.validateSigningProperties = validateSigningProperties;
+    exports2.AWSSDKSigV4Signer = AWSSDKSigV4Signer;
+    exports2.AwsSdkSigV4ASigner = AwsSdkSigV4ASigner;
+    exports2.AwsSdkSigV4Signer = AwsSdkSigV4Signer;
+    exports2.NODE_AUTH_SCHEME_PREFERENCE_OPTIONS = NODE_AUTH_SCHEME_PREFERENCE_OPTIONS;
+    exports2.NODE_SIGV4A_CONFIG_OPTIONS = NODE_SIGV4A_CONFIG_OPTIONS;
+    exports2.getBearerTokenEnvKey = getBearerTokenEnvKey;
+    exports2.resolveAWSSDKSigV4Config = resolveAWSSDKSigV4Config;
+    exports2.resolveAwsSdkSigV4AConfig = resolveAwsSdkSigV4AConfig;
+    exports2.resolveAwsSdkSigV4Config = resolveAwsSdkSigV4Config;
+    exports2.validateSigningProperties = validateSigningProperties;
   }
 });
 
 // node_modules/.pnpm/@smithy+node-http-handler@4.14.2/node_modules/@smithy/node-http-handler/dist-cjs/index.js
 var require_dist_cjs4 = __commonJS({
-  "node_modules/.pnpm/@smithy+node-http-handler@4.14.2/node_modules/@smithy/node-http-handler/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+node-http-handler@4.14.2/node_modules/@smithy/node-http-handler/dist-cjs/index.js"(exports2) {
     var { hasOwn } = require_serde();
     var { streamCollector } = require_serde();
-    exports.streamCollector = streamCollector;
+    exports2.streamCollector = streamCollector;
     var { buildQueryString, HttpResponse } = require_protocols();
     var node_https = __require("node:https");
     var { Readable } = __require("node:stream");
@@ -52440,21 +58730,21 @@ var require_dist_cjs4 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve15) => {
-            timeoutId = Number(timing.setTimeout(() => resolve15(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve16) => {
+            timeoutId = Number(timing.setTimeout(() => resolve16(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve15) => {
+          new Promise((resolve16) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve15(true);
+              resolve16(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve15(false);
+              resolve16(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve15(false);
+              resolve16(false);
             });
           })
         ]);
@@ -52530,14 +58820,14 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         }
         return socketWarningTimestamp;
       }
-      constructor(options) {
-        this.configProvider = new Promise((resolve15, reject) => {
-          if (typeof options === "function") {
-            options().then((_options) => {
-              resolve15(this.resolveDefaultConfig(_options));
+      constructor(options2) {
+        this.configProvider = new Promise((resolve16, reject) => {
+          if (typeof options2 === "function") {
+            options2().then((_options) => {
+              resolve16(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve15(this.resolveDefaultConfig(options));
+            resolve16(this.resolveDefaultConfig(options2));
           }
         });
       }
@@ -52567,7 +58857,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve15 = async (arg) => {
+          const resolve16 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -52608,15 +58898,15 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           if (request2.fragment) {
             path += `#${request2.fragment}`;
           }
-          let hostname3 = request2.hostname ?? "";
-          if (hostname3[0] === "[" && hostname3.endsWith("]")) {
-            hostname3 = request2.hostname.slice(1, -1);
+          let hostname4 = request2.hostname ?? "";
+          if (hostname4[0] === "[" && hostname4.endsWith("]")) {
+            hostname4 = request2.hostname.slice(1, -1);
           } else {
-            hostname3 = request2.hostname;
+            hostname4 = request2.hostname;
           }
           const nodeHttpsOptions = {
             headers: request2.headers,
-            host: hostname3,
+            host: hostname4,
             method: request2.method,
             path,
             port: request2.port,
@@ -52631,7 +58921,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve15({ response: httpResponse });
+            resolve16({ response: httpResponse });
           });
           req.on("error", (err2) => {
             if (NODEJS_TIMEOUT_ERROR_CODES.includes(err2.code)) {
@@ -52698,8 +58988,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       httpHandlerConfigs() {
         return this.config ?? {};
       }
-      resolveDefaultConfig(options) {
-        const { requestTimeout, connectionTimeout, socketTimeout, socketAcquisitionWarningTimeout, httpAgent, httpsAgent, throwOnRequestTimeout, logger } = options || {};
+      resolveDefaultConfig(options2) {
+        const { requestTimeout, connectionTimeout, socketTimeout, socketAcquisitionWarningTimeout, httpAgent, httpsAgent, throwOnRequestTimeout, logger } = options2 || {};
         const keepAlive = true;
         const maxSockets = 50;
         let httpAgentPromise;
@@ -52707,7 +58997,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           connectionTimeout,
           requestTimeout,
           socketTimeout,
-          defaultSocketTimeout: resolveDefaultSocketTimeout(options),
+          defaultSocketTimeout: resolveDefaultSocketTimeout(options2),
           socketAcquisitionWarningTimeout,
           throwOnRequestTimeout,
           httpAgentProvider: () => httpAgentPromise ??= (async () => {
@@ -52969,14 +59259,14 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         }
         return new _NodeHttp2Handler(instanceOrOptions);
       }
-      constructor(options) {
-        this.configProvider = new Promise((resolve15, reject) => {
-          if (typeof options === "function") {
-            options().then((opts) => {
-              resolve15(opts || {});
+      constructor(options2) {
+        this.configProvider = new Promise((resolve16, reject) => {
+          if (typeof options2 === "function") {
+            options2().then((opts) => {
+              resolve16(opts || {});
             }).catch(reject);
           } else {
-            resolve15(options || {});
+            resolve16(options2 || {});
           }
         });
       }
@@ -53003,7 +59293,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve15 = async (arg) => {
+          const resolve16 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -53017,14 +59307,14 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(abortError2);
             return;
           }
-          const { hostname: hostname3, method, port, protocol, query } = request2;
+          const { hostname: hostname4, method, port, protocol, query } = request2;
           let auth2 = "";
           if (request2.username != null || request2.password != null) {
             const username = request2.username ?? "";
             const password = request2.password ?? "";
             auth2 = `${username}:${password}@`;
           }
-          const authority = `${protocol}//${auth2}${hostname3}${port ? `:${port}` : ""}`;
+          const authority = `${protocol}//${auth2}${hostname4}${port ? `:${port}` : ""}`;
           const requestContext = { destination: new URL(authority) };
           const connectConfig = {
             requestTimeout: this.config?.sessionTimeout,
@@ -53100,7 +59390,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve15({ response: httpResponse });
+            resolve16({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -53144,15 +59434,15 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return this.config ?? {};
       }
     };
-    exports.DEFAULT_REQUEST_TIMEOUT = DEFAULT_REQUEST_TIMEOUT;
-    exports.NodeHttp2Handler = NodeHttp2Handler;
-    exports.NodeHttpHandler = NodeHttpHandler;
+    exports2.DEFAULT_REQUEST_TIMEOUT = DEFAULT_REQUEST_TIMEOUT;
+    exports2.NodeHttp2Handler = NodeHttp2Handler;
+    exports2.NodeHttpHandler = NodeHttpHandler;
   }
 });
 
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/cbor/index.js
 var require_cbor = __commonJS({
-  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/cbor/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/cbor/index.js"(exports2) {
     var { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = require_serde();
     var { hasOwn } = require_transport();
     var { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = require_protocols();
@@ -54017,10 +60307,10 @@ var require_cbor = __commonJS({
     };
     var buildHttpRpcRequest = async (context, headers, path, resolvedHostname, body) => {
       const endpoint2 = await context.endpoint();
-      const { hostname: hostname3, protocol = "https", port, path: basePath } = endpoint2;
+      const { hostname: hostname4, protocol = "https", port, path: basePath } = endpoint2;
       const contents = {
         protocol,
-        hostname: hostname3,
+        hostname: hostname4,
         port,
         method: "POST",
         path: basePath.endsWith("/") ? basePath.slice(0, -1) + path : basePath + path,
@@ -55559,27 +61849,27 @@ var require_cbor = __commonJS({
         }
       }
     };
-    exports.CborCodec = CborCodec;
-    exports.CborShapeDeserializer = CborShapeDeserializer;
-    exports.CborShapeDeserializer2 = CborShapeDeserializer2;
-    exports.CborShapeSerializer = CborShapeSerializer;
-    exports.CborShapeSerializer2 = CborShapeSerializer2;
-    exports.SmithyRpcV2CborProtocol = SmithyRpcV2CborProtocol;
-    exports.buildHttpRpcRequest = buildHttpRpcRequest;
-    exports.cbor = cbor;
-    exports.checkCborResponse = checkCborResponse;
-    exports.dateToTag = dateToTag;
-    exports.loadSmithyRpcV2CborErrorCode = loadSmithyRpcV2CborErrorCode;
-    exports.parseCborBody = parseCborBody;
-    exports.parseCborErrorBody = parseCborErrorBody;
-    exports.tag = tag;
-    exports.tagSymbol = tagSymbol;
+    exports2.CborCodec = CborCodec;
+    exports2.CborShapeDeserializer = CborShapeDeserializer;
+    exports2.CborShapeDeserializer2 = CborShapeDeserializer2;
+    exports2.CborShapeSerializer = CborShapeSerializer;
+    exports2.CborShapeSerializer2 = CborShapeSerializer2;
+    exports2.SmithyRpcV2CborProtocol = SmithyRpcV2CborProtocol;
+    exports2.buildHttpRpcRequest = buildHttpRpcRequest;
+    exports2.cbor = cbor;
+    exports2.checkCborResponse = checkCborResponse;
+    exports2.dateToTag = dateToTag;
+    exports2.loadSmithyRpcV2CborErrorCode = loadSmithyRpcV2CborErrorCode;
+    exports2.parseCborBody = parseCborBody;
+    exports2.parseCborErrorBody = parseCborErrorBody;
+    exports2.tag = tag;
+    exports2.tagSymbol = tagSymbol;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+xml-builder@3.972.43/node_modules/@aws-sdk/xml-builder/dist-cjs/index.js
 var require_dist_cjs5 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+xml-builder@3.972.43/node_modules/@aws-sdk/xml-builder/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+xml-builder@3.972.43/node_modules/@aws-sdk/xml-builder/dist-cjs/index.js"(exports2) {
     var ATTR_ESCAPE_RE = /[&<>"]/g;
     var ATTR_ESCAPE_MAP = {
       "&": "&amp;",
@@ -55932,30 +62222,30 @@ var require_dist_cjs5 = __commonJS({
         });
       }
     };
-    exports.XmlNode = XmlNode;
-    exports.XmlText = XmlText;
-    exports.parseXML = parseXML;
+    exports2.XmlNode = XmlNode;
+    exports2.XmlText = XmlText;
+    exports2.parseXML = parseXML;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+core@3.981.0/node_modules/@aws-sdk/core/dist-cjs/submodules/protocols/index.js
 var require_protocols2 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+core@3.981.0/node_modules/@aws-sdk/core/dist-cjs/submodules/protocols/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+core@3.981.0/node_modules/@aws-sdk/core/dist-cjs/submodules/protocols/index.js"(exports2) {
     var { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = require_cbor();
     var { TypeRegistry, NormalizedSchema, deref } = require_schema4();
     var { decorateServiceException, getValueFromTextNode } = require_client();
     var { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = require_protocols();
     var { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = require_protocols();
-    exports.JsonCodec = JsonCodec;
-    exports.JsonCodec2 = JsonCodec2;
-    exports.JsonShapeDeserializer = JsonShapeDeserializer;
-    exports.JsonShapeDeserializer2 = JsonShapeDeserializer2;
-    exports.JsonShapeSerializer = JsonShapeSerializer;
-    exports.JsonShapeSerializer2 = JsonShapeSerializer2;
-    exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
-    exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
-    exports.parseJsonBody = parseJsonBody;
-    exports.parseJsonErrorBody = parseJsonErrorBody;
+    exports2.JsonCodec = JsonCodec;
+    exports2.JsonCodec2 = JsonCodec2;
+    exports2.JsonShapeDeserializer = JsonShapeDeserializer;
+    exports2.JsonShapeDeserializer2 = JsonShapeDeserializer2;
+    exports2.JsonShapeSerializer = JsonShapeSerializer;
+    exports2.JsonShapeSerializer2 = JsonShapeSerializer2;
+    exports2.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
+    exports2.loadRestJsonErrorCode = loadRestJsonErrorCode;
+    exports2.parseJsonBody = parseJsonBody;
+    exports2.parseJsonErrorBody = parseJsonErrorBody;
     var { parseXML, XmlNode, XmlText } = require_dist_cjs5();
     var { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = require_serde();
     var ProtocolLib = class {
@@ -56726,20 +63016,20 @@ var require_protocols2 = __commonJS({
       serializer;
       deserializer;
       mixin = new ProtocolLib();
-      constructor(options) {
+      constructor(options2) {
         super({
-          defaultNamespace: options.defaultNamespace,
-          errorTypeRegistries: options.errorTypeRegistries
+          defaultNamespace: options2.defaultNamespace,
+          errorTypeRegistries: options2.errorTypeRegistries
         });
-        this.options = options;
+        this.options = options2;
         const settings = {
           timestampFormat: {
             useTrait: true,
             default: 5
           },
           httpBindings: false,
-          xmlNamespace: options.xmlNamespace,
-          serviceNamespace: options.defaultNamespace,
+          xmlNamespace: options2.xmlNamespace,
+          serviceNamespace: options2.defaultNamespace,
           serializeEmptyLists: true
         };
         this.serializer = new QueryShapeSerializer(settings);
@@ -56851,9 +63141,9 @@ var require_protocols2 = __commonJS({
     };
     var AwsEc2QueryProtocol = class extends AwsQueryProtocol {
       options;
-      constructor(options) {
-        super(options);
-        this.options = options;
+      constructor(options2) {
+        super(options2);
+        this.options = options2;
         const ec2Settings = {
           capitalizeKeys: true,
           flattenLists: true,
@@ -57199,16 +63489,16 @@ var require_protocols2 = __commonJS({
       serializer;
       deserializer;
       mixin = new ProtocolLib();
-      constructor(options) {
-        super(options);
+      constructor(options2) {
+        super(options2);
         const settings = {
           timestampFormat: {
             useTrait: true,
             default: 5
           },
           httpBindings: true,
-          xmlNamespace: options.xmlNamespace,
-          serviceNamespace: options.defaultNamespace
+          xmlNamespace: options2.xmlNamespace,
+          serviceNamespace: options2.defaultNamespace
         };
         this.codec = new XmlCodec(settings);
         this.serializer = new HttpInterceptingShapeSerializer(this.codec.createSerializer(), settings);
@@ -57339,38 +63629,38 @@ var require_protocols2 = __commonJS({
       }
       return val;
     };
-    exports.AwsEc2QueryProtocol = AwsEc2QueryProtocol;
-    exports.AwsJson1_0Protocol = AwsJson1_0Protocol;
-    exports.AwsJson1_1Protocol = AwsJson1_1Protocol;
-    exports.AwsJsonRpcProtocol = AwsJsonRpcProtocol;
-    exports.AwsQueryProtocol = AwsQueryProtocol;
-    exports.AwsRestJsonProtocol = AwsRestJsonProtocol;
-    exports.AwsRestXmlProtocol = AwsRestXmlProtocol;
-    exports.AwsSmithyRpcV2CborProtocol = AwsSmithyRpcV2CborProtocol;
-    exports.AwsSmithyRpcV2JsonProtocol = AwsSmithyRpcV2JsonProtocol;
-    exports.QueryShapeSerializer = QueryShapeSerializer;
-    exports.XmlCodec = XmlCodec;
-    exports.XmlShapeDeserializer = XmlShapeDeserializer;
-    exports.XmlShapeSerializer = XmlShapeSerializer;
-    exports._toBool = _toBool;
-    exports._toNum = _toNum;
-    exports._toStr = _toStr;
-    exports.awsExpectUnion = awsExpectUnion;
-    exports.loadRestXmlErrorCode = loadRestXmlErrorCode;
-    exports.parseXmlBody = parseXmlBody;
-    exports.parseXmlErrorBody = parseXmlErrorBody;
+    exports2.AwsEc2QueryProtocol = AwsEc2QueryProtocol;
+    exports2.AwsJson1_0Protocol = AwsJson1_0Protocol;
+    exports2.AwsJson1_1Protocol = AwsJson1_1Protocol;
+    exports2.AwsJsonRpcProtocol = AwsJsonRpcProtocol;
+    exports2.AwsQueryProtocol = AwsQueryProtocol;
+    exports2.AwsRestJsonProtocol = AwsRestJsonProtocol;
+    exports2.AwsRestXmlProtocol = AwsRestXmlProtocol;
+    exports2.AwsSmithyRpcV2CborProtocol = AwsSmithyRpcV2CborProtocol;
+    exports2.AwsSmithyRpcV2JsonProtocol = AwsSmithyRpcV2JsonProtocol;
+    exports2.QueryShapeSerializer = QueryShapeSerializer;
+    exports2.XmlCodec = XmlCodec;
+    exports2.XmlShapeDeserializer = XmlShapeDeserializer;
+    exports2.XmlShapeSerializer = XmlShapeSerializer;
+    exports2._toBool = _toBool;
+    exports2._toNum = _toNum;
+    exports2._toStr = _toStr;
+    exports2.awsExpectUnion = awsExpectUnion;
+    exports2.loadRestXmlErrorCode = loadRestXmlErrorCode;
+    exports2.parseXmlBody = parseXmlBody;
+    exports2.parseXmlErrorBody = parseXmlErrorBody;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/cognito-identity/index.js
 var require_cognito_identity = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/cognito-identity/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/cognito-identity/index.js"(exports2) {
     var { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = require_client2();
     var { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = require_dist_cjs2();
     var { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = require_client();
     var { Command: $Command } = require_client();
-    exports.$Command = $Command;
-    exports.__Client = Client;
+    exports2.$Command = $Command;
+    exports2.__Client = Client;
     var { resolveDefaultsModeConfig, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = require_config();
     var { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = require_endpoints();
     var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = require_protocols();
@@ -57410,21 +63700,21 @@ var require_cognito_identity = __commonJS({
       };
     }
     var defaultCognitoIdentityHttpAuthSchemeProvider = (authParameters) => {
-      const options = [];
+      const options2 = [];
       switch (authParameters.operation) {
         case "GetCredentialsForIdentity": {
-          options.push(createSmithyApiNoAuthHttpAuthOption());
+          options2.push(createSmithyApiNoAuthHttpAuthOption());
           break;
         }
         case "GetId": {
-          options.push(createSmithyApiNoAuthHttpAuthOption());
+          options2.push(createSmithyApiNoAuthHttpAuthOption());
           break;
         }
         default: {
-          options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+          options2.push(createAwsAuthSigv4HttpAuthOption(authParameters));
         }
       }
-      return options;
+      return options2;
     };
     var resolveHttpAuthSchemeConfig = (config2) => {
       const config_0 = resolveAwsSdkSigV4Config(config2);
@@ -57432,10 +63722,10 @@ var require_cognito_identity = __commonJS({
         authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
-    var resolveClientEndpointParameters = (options) => {
-      return Object.assign(options, {
-        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
-        useFipsEndpoint: options.useFipsEndpoint ?? false,
+    var resolveClientEndpointParameters = (options2) => {
+      return Object.assign(options2, {
+        useDualstackEndpoint: options2.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options2.useFipsEndpoint ?? false,
         defaultSigningName: "cognito-identity"
       });
     };
@@ -57569,8 +63859,8 @@ var require_cognito_identity = __commonJS({
     customEndpointFunctions.aws = awsEndpointFunctions;
     var CognitoIdentityServiceException = class _CognitoIdentityServiceException extends ServiceException {
       static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.cognitoidentity#CognitoIdentityServiceException";
-      constructor(options) {
-        super(options);
+      constructor(options2) {
+        super(options2);
         Object.setPrototypeOf(this, _CognitoIdentityServiceException.prototype);
       }
     };
@@ -58034,12 +64324,12 @@ var require_cognito_identity = __commonJS({
         super.destroy();
       }
     };
-    var command10 = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
+    var command11 = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var GetCredentialsForIdentityCommand = class extends command10(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
+    var GetCredentialsForIdentityCommand = class extends command11(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
     };
-    var GetIdCommand = class extends command10(_ep0, _mw0, "GetId", GetId$) {
+    var GetIdCommand = class extends command11(_ep0, _mw0, "GetId", GetId$) {
     };
     var commands2 = {
       GetCredentialsForIdentityCommand,
@@ -58048,54 +64338,54 @@ var require_cognito_identity = __commonJS({
     var CognitoIdentity = class extends CognitoIdentityClient {
     };
     createAggregatedClient(commands2, CognitoIdentity);
-    exports.CognitoIdentity = CognitoIdentity;
-    exports.CognitoIdentityClient = CognitoIdentityClient;
-    exports.CognitoIdentityServiceException = CognitoIdentityServiceException;
-    exports.CognitoIdentityServiceException$ = CognitoIdentityServiceException$;
-    exports.Credentials$ = Credentials$;
-    exports.ExternalServiceException = ExternalServiceException;
-    exports.ExternalServiceException$ = ExternalServiceException$;
-    exports.GetCredentialsForIdentity$ = GetCredentialsForIdentity$;
-    exports.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
-    exports.GetCredentialsForIdentityInput$ = GetCredentialsForIdentityInput$;
-    exports.GetCredentialsForIdentityResponse$ = GetCredentialsForIdentityResponse$;
-    exports.GetId$ = GetId$;
-    exports.GetIdCommand = GetIdCommand;
-    exports.GetIdInput$ = GetIdInput$;
-    exports.GetIdResponse$ = GetIdResponse$;
-    exports.InternalErrorException = InternalErrorException;
-    exports.InternalErrorException$ = InternalErrorException$;
-    exports.InvalidIdentityPoolConfigurationException = InvalidIdentityPoolConfigurationException;
-    exports.InvalidIdentityPoolConfigurationException$ = InvalidIdentityPoolConfigurationException$;
-    exports.InvalidParameterException = InvalidParameterException;
-    exports.InvalidParameterException$ = InvalidParameterException$;
-    exports.LimitExceededException = LimitExceededException;
-    exports.LimitExceededException$ = LimitExceededException$;
-    exports.NotAuthorizedException = NotAuthorizedException;
-    exports.NotAuthorizedException$ = NotAuthorizedException$;
-    exports.ResourceConflictException = ResourceConflictException;
-    exports.ResourceConflictException$ = ResourceConflictException$;
-    exports.ResourceNotFoundException = ResourceNotFoundException;
-    exports.ResourceNotFoundException$ = ResourceNotFoundException$;
-    exports.TooManyRequestsException = TooManyRequestsException;
-    exports.TooManyRequestsException$ = TooManyRequestsException$;
-    exports.errorTypeRegistries = errorTypeRegistries;
+    exports2.CognitoIdentity = CognitoIdentity;
+    exports2.CognitoIdentityClient = CognitoIdentityClient;
+    exports2.CognitoIdentityServiceException = CognitoIdentityServiceException;
+    exports2.CognitoIdentityServiceException$ = CognitoIdentityServiceException$;
+    exports2.Credentials$ = Credentials$;
+    exports2.ExternalServiceException = ExternalServiceException;
+    exports2.ExternalServiceException$ = ExternalServiceException$;
+    exports2.GetCredentialsForIdentity$ = GetCredentialsForIdentity$;
+    exports2.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
+    exports2.GetCredentialsForIdentityInput$ = GetCredentialsForIdentityInput$;
+    exports2.GetCredentialsForIdentityResponse$ = GetCredentialsForIdentityResponse$;
+    exports2.GetId$ = GetId$;
+    exports2.GetIdCommand = GetIdCommand;
+    exports2.GetIdInput$ = GetIdInput$;
+    exports2.GetIdResponse$ = GetIdResponse$;
+    exports2.InternalErrorException = InternalErrorException;
+    exports2.InternalErrorException$ = InternalErrorException$;
+    exports2.InvalidIdentityPoolConfigurationException = InvalidIdentityPoolConfigurationException;
+    exports2.InvalidIdentityPoolConfigurationException$ = InvalidIdentityPoolConfigurationException$;
+    exports2.InvalidParameterException = InvalidParameterException;
+    exports2.InvalidParameterException$ = InvalidParameterException$;
+    exports2.LimitExceededException = LimitExceededException;
+    exports2.LimitExceededException$ = LimitExceededException$;
+    exports2.NotAuthorizedException = NotAuthorizedException;
+    exports2.NotAuthorizedException$ = NotAuthorizedException$;
+    exports2.ResourceConflictException = ResourceConflictException;
+    exports2.ResourceConflictException$ = ResourceConflictException$;
+    exports2.ResourceNotFoundException = ResourceNotFoundException;
+    exports2.ResourceNotFoundException$ = ResourceNotFoundException$;
+    exports2.TooManyRequestsException = TooManyRequestsException;
+    exports2.TooManyRequestsException$ = TooManyRequestsException$;
+    exports2.errorTypeRegistries = errorTypeRegistries;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-cognito-identity@3.972.83/node_modules/@aws-sdk/credential-provider-cognito-identity/dist-cjs/loadCognitoIdentity-v413cIIq.js
 var require_loadCognitoIdentity_v413cIIq = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-cognito-identity@3.972.83/node_modules/@aws-sdk/credential-provider-cognito-identity/dist-cjs/loadCognitoIdentity-v413cIIq.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-cognito-identity@3.972.83/node_modules/@aws-sdk/credential-provider-cognito-identity/dist-cjs/loadCognitoIdentity-v413cIIq.js"(exports2) {
     var { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } = require_cognito_identity();
-    exports.CognitoIdentityClient = CognitoIdentityClient;
-    exports.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
-    exports.GetIdCommand = GetIdCommand;
+    exports2.CognitoIdentityClient = CognitoIdentityClient;
+    exports2.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
+    exports2.GetIdCommand = GetIdCommand;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-cognito-identity@3.972.83/node_modules/@aws-sdk/credential-provider-cognito-identity/dist-cjs/index.js
 var require_dist_cjs6 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-cognito-identity@3.972.83/node_modules/@aws-sdk/credential-provider-cognito-identity/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-cognito-identity@3.972.83/node_modules/@aws-sdk/credential-provider-cognito-identity/dist-cjs/index.js"(exports2) {
     var { CredentialsProviderError } = require_config();
     function resolveLogins(logins) {
       return Promise.all(Object.keys(logins).reduce((arr, name) => {
@@ -58152,35 +64442,35 @@ var require_dist_cjs6 = __commonJS({
       getItem(key) {
         return this.withObjectStore("readonly", (store) => {
           const req = store.get(key);
-          return new Promise((resolve15) => {
-            req.onerror = () => resolve15(null);
-            req.onsuccess = () => resolve15(req.result ? req.result.value : null);
+          return new Promise((resolve16) => {
+            req.onerror = () => resolve16(null);
+            req.onsuccess = () => resolve16(req.result ? req.result.value : null);
           });
         }).catch(() => null);
       }
       removeItem(key) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.delete(key);
-          return new Promise((resolve15, reject) => {
+          return new Promise((resolve16, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve15();
+            req.onsuccess = () => resolve16();
           });
         });
       }
       setItem(id, value) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.put({ id, value });
-          return new Promise((resolve15, reject) => {
+          return new Promise((resolve16, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve15();
+            req.onsuccess = () => resolve16();
           });
         });
       }
       getDb() {
         const openDbRequest = self.indexedDB.open(this.dbName, 1);
-        return new Promise((resolve15, reject) => {
+        return new Promise((resolve16, reject) => {
           openDbRequest.onsuccess = () => {
-            resolve15(openDbRequest.result);
+            resolve16(openDbRequest.result);
           };
           openDbRequest.onerror = () => {
             reject(openDbRequest.error);
@@ -58201,9 +64491,9 @@ var require_dist_cjs6 = __commonJS({
         return this.getDb().then((db) => {
           const tx = db.transaction(STORE_NAME, mode);
           tx.oncomplete = () => db.close();
-          return new Promise((resolve15, reject) => {
+          return new Promise((resolve16, reject) => {
             tx.onerror = () => reject(tx.error);
-            resolve15(action(tx.objectStore(STORE_NAME)));
+            resolve16(action(tx.objectStore(STORE_NAME)));
           }).catch((err2) => {
             db.close();
             throw err2;
@@ -58282,14 +64572,14 @@ var require_dist_cjs6 = __commonJS({
     function throwOnMissingId(logger) {
       throw new CredentialsProviderError("Response from Amazon Cognito contained no identity ID", { logger });
     }
-    exports.fromCognitoIdentity = fromCognitoIdentity;
-    exports.fromCognitoIdentityPool = fromCognitoIdentityPool;
+    exports2.fromCognitoIdentity = fromCognitoIdentity;
+    exports2.fromCognitoIdentityPool = fromCognitoIdentityPool;
   }
 });
 
 // node_modules/.pnpm/@smithy+credential-provider-imds@4.5.2/node_modules/@smithy/credential-provider-imds/dist-cjs/index.js
 var require_dist_cjs7 = __commonJS({
-  "node_modules/.pnpm/@smithy+credential-provider-imds@4.5.2/node_modules/@smithy/credential-provider-imds/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@smithy+credential-provider-imds@4.5.2/node_modules/@smithy/credential-provider-imds/dist-cjs/index.js"(exports2) {
     var { ProviderError, CredentialsProviderError, loadConfig: loadConfig2 } = require_config();
     var node_http = __require("node:http");
     var { parseUrl: parseUrl2 } = require_protocols();
@@ -58304,12 +64594,12 @@ var require_dist_cjs7 = __commonJS({
     var DEFAULT_TIMEOUT = 1e3;
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
-    function httpRequest(options) {
-      return new Promise((resolve15, reject) => {
+    function httpRequest(options2) {
+      return new Promise((resolve16, reject) => {
         const req = node_http.request({
           method: "GET",
-          ...options,
-          hostname: options.hostname?.replace(/^\[(.+)\]$/, "$1")
+          ...options2,
+          hostname: options2.hostname?.replace(/^\[(.+)\]$/, "$1")
         });
         req.on("error", (err2) => {
           reject(Object.assign(new ProviderError("Unable to connect to instance metadata service"), err2));
@@ -58330,14 +64620,14 @@ var require_dist_cjs7 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve15(Buffer.concat(chunks));
+            resolve16(Buffer.concat(chunks));
             req.destroy();
           });
         });
         req.end();
       });
     }
-    var retry = (toRetry, maxRetries) => {
+    var retry2 = (toRetry, maxRetries) => {
       let promise2 = toRetry();
       for (let i3 = 0; i3 < maxRetries; i3++) {
         promise2 = promise2.catch(toRetry);
@@ -58349,7 +64639,7 @@ var require_dist_cjs7 = __commonJS({
     var ENV_CMDS_AUTH_TOKEN = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
     var fromContainerMetadata = (init = {}) => {
       const { timeout, maxRetries } = providerConfigFromInit(init);
-      return () => retry(async () => {
+      return () => retry2(async () => {
         const requestOptions = await getCmdsUri({ logger: init.logger });
         const credsResponse = JSON.parse(await requestFromEcsImds(timeout, requestOptions));
         if (!isImdsCredentials(credsResponse)) {
@@ -58360,15 +64650,15 @@ var require_dist_cjs7 = __commonJS({
         return fromImdsCredentials(credsResponse);
       }, maxRetries);
     };
-    var requestFromEcsImds = async (timeout, options) => {
+    var requestFromEcsImds = async (timeout, options2) => {
       if (process.env[ENV_CMDS_AUTH_TOKEN]) {
-        options.headers = {
-          ...options.headers,
+        options2.headers = {
+          ...options2.headers,
           Authorization: process.env[ENV_CMDS_AUTH_TOKEN]
         };
       }
       const buffer = await httpRequest({
-        ...options,
+        ...options2,
         timeout
       });
       return buffer.toString();
@@ -58475,8 +64765,8 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
         expiration: newExpiration
       };
     };
-    var staticStabilityProvider = (provider, options = {}) => {
-      const logger = options?.logger || console;
+    var staticStabilityProvider = (provider, options2 = {}) => {
+      const logger = options2?.logger || console;
       let pastCredentials;
       return async () => {
         let credentials;
@@ -58507,8 +64797,8 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
       let disableFetchToken = false;
       const { logger, profile } = init;
       const { timeout, maxRetries } = providerConfigFromInit(init);
-      const getCredentials = async (maxRetries2, options) => {
-        const isImdsV1Fallback = disableFetchToken || options.headers?.[X_AWS_EC2_METADATA_TOKEN] == null;
+      const getCredentials = async (maxRetries2, options2) => {
+        const isImdsV1Fallback = disableFetchToken || options2.headers?.[X_AWS_EC2_METADATA_TOKEN] == null;
         if (isImdsV1Fallback) {
           let fallbackBlockedFromProfile = false;
           let fallbackBlockedFromProcessEnv = false;
@@ -58541,10 +64831,10 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
             throw new InstanceMetadataV1FallbackError(`AWS EC2 Metadata v1 fallback has been blocked by AWS SDK configuration in the following: [${causes.join(", ")}].`);
           }
         }
-        const imdsProfile = (await retry(async () => {
+        const imdsProfile = (await retry2(async () => {
           let profile2;
           try {
-            profile2 = await getProfile(options);
+            profile2 = await getProfile(options2);
           } catch (err2) {
             if (err2.statusCode === 401) {
               disableFetchToken = false;
@@ -58553,10 +64843,10 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
           }
           return profile2;
         }, maxRetries2)).trim();
-        return retry(async () => {
+        return retry2(async () => {
           let creds;
           try {
-            creds = await getCredentialsFromProfile(imdsProfile, options, init);
+            creds = await getCredentialsFromProfile(imdsProfile, options2, init);
           } catch (err2) {
             if (err2.statusCode === 401) {
               disableFetchToken = false;
@@ -58596,18 +64886,18 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
         }
       };
     };
-    var getMetadataToken = async (options) => httpRequest({
-      ...options,
+    var getMetadataToken = async (options2) => httpRequest({
+      ...options2,
       path: IMDS_TOKEN_PATH,
       method: "PUT",
       headers: {
         "x-aws-ec2-metadata-token-ttl-seconds": "21600"
       }
     });
-    var getProfile = async (options) => (await httpRequest({ ...options, path: IMDS_PATH })).toString();
-    var getCredentialsFromProfile = async (profile, options, init) => {
+    var getProfile = async (options2) => (await httpRequest({ ...options2, path: IMDS_PATH })).toString();
+    var getCredentialsFromProfile = async (profile, options2, init) => {
       const credentialsResponse = JSON.parse((await httpRequest({
-        ...options,
+        ...options2,
         path: IMDS_PATH + profile
       })).toString());
       if (!isImdsCredentials(credentialsResponse)) {
@@ -58617,23 +64907,23 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
       }
       return fromImdsCredentials(credentialsResponse);
     };
-    exports.DEFAULT_MAX_RETRIES = DEFAULT_MAX_RETRIES;
-    exports.DEFAULT_TIMEOUT = DEFAULT_TIMEOUT;
-    exports.ENV_CMDS_AUTH_TOKEN = ENV_CMDS_AUTH_TOKEN;
-    exports.ENV_CMDS_FULL_URI = ENV_CMDS_FULL_URI;
-    exports.ENV_CMDS_RELATIVE_URI = ENV_CMDS_RELATIVE_URI;
-    exports.Endpoint = Endpoint;
-    exports.fromContainerMetadata = fromContainerMetadata;
-    exports.fromInstanceMetadata = fromInstanceMetadata;
-    exports.getInstanceMetadataEndpoint = getInstanceMetadataEndpoint;
-    exports.httpRequest = httpRequest;
-    exports.providerConfigFromInit = providerConfigFromInit;
+    exports2.DEFAULT_MAX_RETRIES = DEFAULT_MAX_RETRIES;
+    exports2.DEFAULT_TIMEOUT = DEFAULT_TIMEOUT;
+    exports2.ENV_CMDS_AUTH_TOKEN = ENV_CMDS_AUTH_TOKEN;
+    exports2.ENV_CMDS_FULL_URI = ENV_CMDS_FULL_URI;
+    exports2.ENV_CMDS_RELATIVE_URI = ENV_CMDS_RELATIVE_URI;
+    exports2.Endpoint = Endpoint;
+    exports2.fromContainerMetadata = fromContainerMetadata;
+    exports2.fromInstanceMetadata = fromInstanceMetadata;
+    exports2.getInstanceMetadataEndpoint = getInstanceMetadataEndpoint;
+    exports2.httpRequest = httpRequest;
+    exports2.providerConfigFromInit = providerConfigFromInit;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-env@3.972.84/node_modules/@aws-sdk/credential-provider-env/dist-cjs/index.js
 var require_dist_cjs8 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-env@3.972.84/node_modules/@aws-sdk/credential-provider-env/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-env@3.972.84/node_modules/@aws-sdk/credential-provider-env/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError } = require_config();
     var ENV_KEY = "AWS_ACCESS_KEY_ID";
@@ -58664,19 +64954,19 @@ var require_dist_cjs8 = __commonJS({
       }
       throw new CredentialsProviderError("Unable to find environment variable credentials.", { logger: init?.logger });
     };
-    exports.ENV_ACCOUNT_ID = ENV_ACCOUNT_ID;
-    exports.ENV_CREDENTIAL_SCOPE = ENV_CREDENTIAL_SCOPE;
-    exports.ENV_EXPIRATION = ENV_EXPIRATION;
-    exports.ENV_KEY = ENV_KEY;
-    exports.ENV_SECRET = ENV_SECRET;
-    exports.ENV_SESSION = ENV_SESSION;
-    exports.fromEnv = fromEnv;
+    exports2.ENV_ACCOUNT_ID = ENV_ACCOUNT_ID;
+    exports2.ENV_CREDENTIAL_SCOPE = ENV_CREDENTIAL_SCOPE;
+    exports2.ENV_EXPIRATION = ENV_EXPIRATION;
+    exports2.ENV_KEY = ENV_KEY;
+    exports2.ENV_SECRET = ENV_SECRET;
+    exports2.ENV_SESSION = ENV_SESSION;
+    exports2.fromEnv = fromEnv;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-http@3.972.86/node_modules/@aws-sdk/credential-provider-http/dist-cjs/index.js
 var require_dist_cjs9 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-http@3.972.86/node_modules/@aws-sdk/credential-provider-http/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-http@3.972.86/node_modules/@aws-sdk/credential-provider-http/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError } = require_config();
     var { NodeHttpHandler } = require_dist_cjs4();
@@ -58762,7 +65052,7 @@ var require_dist_cjs9 = __commonJS({
           try {
             return await toRetry();
           } catch (e2) {
-            await new Promise((resolve15) => setTimeout(resolve15, delayMs));
+            await new Promise((resolve16) => setTimeout(resolve16, delayMs));
           }
         }
         return await toRetry();
@@ -58773,14 +65063,14 @@ var require_dist_cjs9 = __commonJS({
     var AWS_CONTAINER_CREDENTIALS_FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
     var AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
     var AWS_CONTAINER_AUTHORIZATION_TOKEN = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
-    var fromHttp = (options = {}) => {
-      options.logger?.debug("@aws-sdk/credential-provider-http - fromHttp");
+    var fromHttp = (options2 = {}) => {
+      options2.logger?.debug("@aws-sdk/credential-provider-http - fromHttp");
       let host;
-      const relative4 = options.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
-      const full = options.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
-      const token = options.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
-      const tokenFile = options.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
-      const warn = options.logger?.constructor?.name === "NoOpLogger" || !options.logger?.warn ? console.warn : options.logger.warn.bind(options.logger);
+      const relative4 = options2.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
+      const full = options2.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
+      const token = options2.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
+      const tokenFile = options2.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
+      const warn = options2.logger?.constructor?.name === "NoOpLogger" || !options2.logger?.warn ? console.warn : options2.logger.warn.bind(options2.logger);
       if (relative4 && full) {
         warn("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
         warn("awsContainerCredentialsRelativeUri will take precedence.");
@@ -58795,12 +65085,12 @@ var require_dist_cjs9 = __commonJS({
         host = full;
       } else {
         throw new CredentialsProviderError(`No HTTP credential provider host provided.
-Set AWS_CONTAINER_CREDENTIALS_FULL_URI or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI.`, { logger: options.logger });
+Set AWS_CONTAINER_CREDENTIALS_FULL_URI or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI.`, { logger: options2.logger });
       }
       const url2 = new URL(host);
-      checkUrl(url2, options.logger);
-      const requestHandler = NodeHttpHandler.create({ connectionTimeout: options.timeout ?? 1e3 });
-      const requestTimeout = options.timeout ?? 1e3;
+      checkUrl(url2, options2.logger);
+      const requestHandler = NodeHttpHandler.create({ connectionTimeout: options2.timeout ?? 1e3 });
+      const requestTimeout = options2.timeout ?? 1e3;
       const provider = retryWrapper(async () => {
         const request2 = createGetRequest(url2);
         if (tokenFile) {
@@ -58812,9 +65102,9 @@ Set AWS_CONTAINER_CREDENTIALS_FULL_URI or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
           const result = await requestHandler.handle(request2, { requestTimeout });
           return getCredentials(result.response).then((creds) => setCredentialFeature(creds, "CREDENTIALS_HTTP", "z"));
         } catch (e2) {
-          throw new CredentialsProviderError(String(e2), { logger: options.logger });
+          throw new CredentialsProviderError(String(e2), { logger: options2.logger });
         }
-      }, options.maxRetries ?? 3, options.timeout ?? 1e3);
+      }, options2.maxRetries ?? 3, options2.timeout ?? 1e3);
       return async () => {
         try {
           return await provider();
@@ -58829,13 +65119,13 @@ Set AWS_CONTAINER_CREDENTIALS_FULL_URI or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
       }
       return token;
     };
-    exports.fromHttp = fromHttp;
+    exports2.fromHttp = fromHttp;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+signature-v4-multi-region@3.996.52/node_modules/@aws-sdk/signature-v4-multi-region/dist-cjs/index.js
 var require_dist_cjs10 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+signature-v4-multi-region@3.996.52/node_modules/@aws-sdk/signature-v4-multi-region/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+signature-v4-multi-region@3.996.52/node_modules/@aws-sdk/signature-v4-multi-region/dist-cjs/index.js"(exports2) {
     var { SignatureV4, signatureV4aContainer } = require_dist_cjs3();
     var signatureV4CrtContainer = {
       CrtSignerV4: null
@@ -58843,14 +65133,14 @@ var require_dist_cjs10 = __commonJS({
     var SESSION_TOKEN_QUERY_PARAM = "X-Amz-S3session-Token";
     var SESSION_TOKEN_HEADER = SESSION_TOKEN_QUERY_PARAM.toLowerCase();
     var SignatureV4SignWithCredentials = class extends SignatureV4 {
-      async signWithCredentials(requestToSign, credentials, options) {
+      async signWithCredentials(requestToSign, credentials, options2) {
         const credentialsWithoutSessionToken = getCredentialsWithoutSessionToken(credentials);
         requestToSign.headers[SESSION_TOKEN_HEADER] = credentials.sessionToken;
         const privateAccess = this;
         setSingleOverride(privateAccess, credentialsWithoutSessionToken);
-        return privateAccess.signRequest(requestToSign, options ?? {});
+        return privateAccess.signRequest(requestToSign, options2 ?? {});
       }
-      async presignWithCredentials(requestToSign, credentials, options) {
+      async presignWithCredentials(requestToSign, credentials, options2) {
         const credentialsWithoutSessionToken = getCredentialsWithoutSessionToken(credentials);
         delete requestToSign.headers[SESSION_TOKEN_HEADER];
         requestToSign.headers[SESSION_TOKEN_QUERY_PARAM] = credentials.sessionToken;
@@ -58858,7 +65148,7 @@ var require_dist_cjs10 = __commonJS({
         requestToSign.query[SESSION_TOKEN_QUERY_PARAM] = credentials.sessionToken;
         const privateAccess = this;
         setSingleOverride(privateAccess, credentialsWithoutSessionToken);
-        return this.presign(requestToSign, options);
+        return this.presign(requestToSign, options2);
       }
     };
     function getCredentialsWithoutSessionToken(credentials) {
@@ -58887,45 +65177,45 @@ var require_dist_cjs10 = __commonJS({
         }
         return "none";
       }
-      constructor(options) {
-        this.sigv4Signer = new SignatureV4SignWithCredentials(options);
-        this.signerOptions = options;
+      constructor(options2) {
+        this.sigv4Signer = new SignatureV4SignWithCredentials(options2);
+        this.signerOptions = options2;
       }
-      async sign(requestToSign, options = {}) {
-        if (options.signingRegion === "*") {
-          return this.getSigv4aSigner().sign(requestToSign, options);
+      async sign(requestToSign, options2 = {}) {
+        if (options2.signingRegion === "*") {
+          return this.getSigv4aSigner().sign(requestToSign, options2);
         }
-        return this.sigv4Signer.sign(requestToSign, options);
+        return this.sigv4Signer.sign(requestToSign, options2);
       }
-      async signWithCredentials(requestToSign, credentials, options = {}) {
-        if (options.signingRegion === "*") {
+      async signWithCredentials(requestToSign, credentials, options2 = {}) {
+        if (options2.signingRegion === "*") {
           const signer = this.getSigv4aSigner();
           const CrtSignerV4 = signatureV4CrtContainer.CrtSignerV4;
           if (CrtSignerV4 && signer instanceof CrtSignerV4) {
-            return signer.signWithCredentials(requestToSign, credentials, options);
+            return signer.signWithCredentials(requestToSign, credentials, options2);
           } else {
             throw new Error(`signWithCredentials with signingRegion '*' is only supported when using the CRT dependency @aws-sdk/signature-v4-crt. Please check whether you have installed the "@aws-sdk/signature-v4-crt" package explicitly. You must also register the package by calling [require("@aws-sdk/signature-v4-crt");] or an ESM equivalent such as [import "@aws-sdk/signature-v4-crt";]. For more information please go to https://github.com/aws/aws-sdk-js-v3#functionality-requiring-aws-common-runtime-crt`);
           }
         }
-        return this.sigv4Signer.signWithCredentials(requestToSign, credentials, options);
+        return this.sigv4Signer.signWithCredentials(requestToSign, credentials, options2);
       }
-      async presign(originalRequest, options = {}) {
-        if (options.signingRegion === "*") {
+      async presign(originalRequest, options2 = {}) {
+        if (options2.signingRegion === "*") {
           const signer = this.getSigv4aSigner();
           const CrtSignerV4 = signatureV4CrtContainer.CrtSignerV4;
           if (CrtSignerV4 && signer instanceof CrtSignerV4) {
-            return signer.presign(originalRequest, options);
+            return signer.presign(originalRequest, options2);
           } else {
             throw new Error(`presign with signingRegion '*' is only supported when using the CRT dependency @aws-sdk/signature-v4-crt. Please check whether you have installed the "@aws-sdk/signature-v4-crt" package explicitly. You must also register the package by calling [require("@aws-sdk/signature-v4-crt");] or an ESM equivalent such as [import "@aws-sdk/signature-v4-crt";]. For more information please go to https://github.com/aws/aws-sdk-js-v3#functionality-requiring-aws-common-runtime-crt`);
           }
         }
-        return this.sigv4Signer.presign(originalRequest, options);
+        return this.sigv4Signer.presign(originalRequest, options2);
       }
-      async presignWithCredentials(originalRequest, credentials, options = {}) {
-        if (options.signingRegion === "*") {
+      async presignWithCredentials(originalRequest, credentials, options2 = {}) {
+        if (options2.signingRegion === "*") {
           throw new Error("Method presignWithCredentials is not supported for [signingRegion=*].");
         }
-        return this.sigv4Signer.presignWithCredentials(originalRequest, credentials, options);
+        return this.sigv4Signer.presignWithCredentials(originalRequest, credentials, options2);
       }
       getSigv4aSigner() {
         if (!this.sigv4aSigner) {
@@ -58959,21 +65249,21 @@ var require_dist_cjs10 = __commonJS({
         return this.sigv4aSigner;
       }
     };
-    exports.SignatureV4MultiRegion = SignatureV4MultiRegion;
-    exports.SignatureV4SignWithCredentials = SignatureV4SignWithCredentials;
-    exports.signatureV4CrtContainer = signatureV4CrtContainer;
+    exports2.SignatureV4MultiRegion = SignatureV4MultiRegion;
+    exports2.SignatureV4SignWithCredentials = SignatureV4SignWithCredentials;
+    exports2.signatureV4CrtContainer = signatureV4CrtContainer;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sts/index.js
 var require_sts = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sts/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sts/index.js"(exports2) {
     var { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = require_client2();
     var { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = require_dist_cjs2();
     var { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = require_client();
     var { Command: $Command } = require_client();
-    exports.$Command = $Command;
-    exports.__Client = Client;
+    exports2.$Command = $Command;
+    exports2.__Client = Client;
     var { resolveDefaultsModeConfig, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = require_config();
     var { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = require_endpoints();
     var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = require_protocols();
@@ -59220,7 +65510,7 @@ var require_sts = __commonJS({
         if (!authSchemes) {
           return defaultHttpAuthSchemeResolver(authParameters);
         }
-        const options = [];
+        const options2 = [];
         for (const scheme of authSchemes) {
           const { name: resolvedName, properties = {}, ...rest } = scheme;
           const name = resolvedName.toLowerCase();
@@ -59249,26 +65539,26 @@ var require_sts = __commonJS({
           const option = createOption(authParameters);
           option.schemeId = schemeId;
           option.signingProperties = { ...option.signingProperties || {}, ...rest, ...properties };
-          options.push(option);
+          options2.push(option);
         }
-        return options;
+        return options2;
       };
       return endpointRuleSetHttpAuthSchemeProvider;
     };
     var _defaultSTSHttpAuthSchemeProvider = (authParameters) => {
-      const options = [];
+      const options2 = [];
       switch (authParameters.operation) {
         case "AssumeRoleWithWebIdentity": {
-          options.push(createSmithyApiNoAuthHttpAuthOption());
-          options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+          options2.push(createSmithyApiNoAuthHttpAuthOption());
+          options2.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
           break;
         }
         default: {
-          options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
-          options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+          options2.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+          options2.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
         }
       }
-      return options;
+      return options2;
     };
     var defaultSTSHttpAuthSchemeProvider = createEndpointRuleSetHttpAuthSchemeProvider(defaultEndpointResolver, _defaultSTSHttpAuthSchemeProvider, {
       "aws.auth#sigv4": createAwsAuthSigv4HttpAuthOption,
@@ -59282,11 +65572,11 @@ var require_sts = __commonJS({
         authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
-    var resolveClientEndpointParameters = (options) => {
-      return Object.assign(options, {
-        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
-        useFipsEndpoint: options.useFipsEndpoint ?? false,
-        useGlobalEndpoint: options.useGlobalEndpoint ?? false,
+    var resolveClientEndpointParameters = (options2) => {
+      return Object.assign(options2, {
+        useDualstackEndpoint: options2.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options2.useFipsEndpoint ?? false,
+        useGlobalEndpoint: options2.useGlobalEndpoint ?? false,
         defaultSigningName: "sts"
       });
     };
@@ -59303,8 +65593,8 @@ var require_sts = __commonJS({
     };
     var STSServiceException = class _STSServiceException extends ServiceException {
       static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.sts#STSServiceException";
-      constructor(options) {
-        super(options);
+      constructor(options2) {
+        super(options2);
         Object.setPrototypeOf(this, _STSServiceException.prototype);
       }
     };
@@ -59819,12 +66109,12 @@ var require_sts = __commonJS({
         super.destroy();
       }
     };
-    var command10 = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
+    var command11 = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o3) => [];
-    var AssumeRoleCommand = class extends command10(_ep0, _mw0, "AssumeRole", AssumeRole$) {
+    var AssumeRoleCommand = class extends command11(_ep0, _mw0, "AssumeRole", AssumeRole$) {
     };
-    var AssumeRoleWithWebIdentityCommand = class extends command10(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
+    var AssumeRoleWithWebIdentityCommand = class extends command11(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
     };
     var commands2 = {
       AssumeRoleCommand,
@@ -59951,53 +66241,53 @@ var require_sts = __commonJS({
       roleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity(input2),
       ...input2
     });
-    exports.AssumeRole$ = AssumeRole$;
-    exports.AssumeRoleCommand = AssumeRoleCommand;
-    exports.AssumeRoleRequest$ = AssumeRoleRequest$;
-    exports.AssumeRoleResponse$ = AssumeRoleResponse$;
-    exports.AssumeRoleWithWebIdentity$ = AssumeRoleWithWebIdentity$;
-    exports.AssumeRoleWithWebIdentityCommand = AssumeRoleWithWebIdentityCommand;
-    exports.AssumeRoleWithWebIdentityRequest$ = AssumeRoleWithWebIdentityRequest$;
-    exports.AssumeRoleWithWebIdentityResponse$ = AssumeRoleWithWebIdentityResponse$;
-    exports.AssumedRoleUser$ = AssumedRoleUser$;
-    exports.Credentials$ = Credentials$;
-    exports.ExpiredTokenException = ExpiredTokenException;
-    exports.ExpiredTokenException$ = ExpiredTokenException$;
-    exports.IDPCommunicationErrorException = IDPCommunicationErrorException;
-    exports.IDPCommunicationErrorException$ = IDPCommunicationErrorException$;
-    exports.IDPRejectedClaimException = IDPRejectedClaimException;
-    exports.IDPRejectedClaimException$ = IDPRejectedClaimException$;
-    exports.InvalidIdentityTokenException = InvalidIdentityTokenException;
-    exports.InvalidIdentityTokenException$ = InvalidIdentityTokenException$;
-    exports.MalformedPolicyDocumentException = MalformedPolicyDocumentException;
-    exports.MalformedPolicyDocumentException$ = MalformedPolicyDocumentException$;
-    exports.PackedPolicyTooLargeException = PackedPolicyTooLargeException;
-    exports.PackedPolicyTooLargeException$ = PackedPolicyTooLargeException$;
-    exports.PolicyDescriptorType$ = PolicyDescriptorType$;
-    exports.ProvidedContext$ = ProvidedContext$;
-    exports.RegionDisabledException = RegionDisabledException;
-    exports.RegionDisabledException$ = RegionDisabledException$;
-    exports.STS = STS;
-    exports.STSClient = STSClient;
-    exports.STSServiceException = STSServiceException;
-    exports.STSServiceException$ = STSServiceException$;
-    exports.Tag$ = Tag$;
-    exports.decorateDefaultCredentialProvider = decorateDefaultCredentialProvider;
-    exports.errorTypeRegistries = errorTypeRegistries;
-    exports.getDefaultRoleAssumer = getDefaultRoleAssumer;
-    exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity;
+    exports2.AssumeRole$ = AssumeRole$;
+    exports2.AssumeRoleCommand = AssumeRoleCommand;
+    exports2.AssumeRoleRequest$ = AssumeRoleRequest$;
+    exports2.AssumeRoleResponse$ = AssumeRoleResponse$;
+    exports2.AssumeRoleWithWebIdentity$ = AssumeRoleWithWebIdentity$;
+    exports2.AssumeRoleWithWebIdentityCommand = AssumeRoleWithWebIdentityCommand;
+    exports2.AssumeRoleWithWebIdentityRequest$ = AssumeRoleWithWebIdentityRequest$;
+    exports2.AssumeRoleWithWebIdentityResponse$ = AssumeRoleWithWebIdentityResponse$;
+    exports2.AssumedRoleUser$ = AssumedRoleUser$;
+    exports2.Credentials$ = Credentials$;
+    exports2.ExpiredTokenException = ExpiredTokenException;
+    exports2.ExpiredTokenException$ = ExpiredTokenException$;
+    exports2.IDPCommunicationErrorException = IDPCommunicationErrorException;
+    exports2.IDPCommunicationErrorException$ = IDPCommunicationErrorException$;
+    exports2.IDPRejectedClaimException = IDPRejectedClaimException;
+    exports2.IDPRejectedClaimException$ = IDPRejectedClaimException$;
+    exports2.InvalidIdentityTokenException = InvalidIdentityTokenException;
+    exports2.InvalidIdentityTokenException$ = InvalidIdentityTokenException$;
+    exports2.MalformedPolicyDocumentException = MalformedPolicyDocumentException;
+    exports2.MalformedPolicyDocumentException$ = MalformedPolicyDocumentException$;
+    exports2.PackedPolicyTooLargeException = PackedPolicyTooLargeException;
+    exports2.PackedPolicyTooLargeException$ = PackedPolicyTooLargeException$;
+    exports2.PolicyDescriptorType$ = PolicyDescriptorType$;
+    exports2.ProvidedContext$ = ProvidedContext$;
+    exports2.RegionDisabledException = RegionDisabledException;
+    exports2.RegionDisabledException$ = RegionDisabledException$;
+    exports2.STS = STS;
+    exports2.STSClient = STSClient;
+    exports2.STSServiceException = STSServiceException;
+    exports2.STSServiceException$ = STSServiceException$;
+    exports2.Tag$ = Tag$;
+    exports2.decorateDefaultCredentialProvider = decorateDefaultCredentialProvider;
+    exports2.errorTypeRegistries = errorTypeRegistries;
+    exports2.getDefaultRoleAssumer = getDefaultRoleAssumer;
+    exports2.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/signin/index.js
 var require_signin = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/signin/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/signin/index.js"(exports2) {
     var { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = require_client2();
     var { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = require_dist_cjs2();
     var { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = require_client();
     var { Command: $Command } = require_client();
-    exports.$Command = $Command;
-    exports.__Client = Client;
+    exports2.$Command = $Command;
+    exports2.__Client = Client;
     var { resolveDefaultsModeConfig, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = require_config();
     var { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = require_endpoints();
     var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = require_protocols();
@@ -60037,17 +66327,17 @@ var require_signin = __commonJS({
       };
     }
     var defaultSigninHttpAuthSchemeProvider = (authParameters) => {
-      const options = [];
+      const options2 = [];
       switch (authParameters.operation) {
         case "CreateOAuth2Token": {
-          options.push(createSmithyApiNoAuthHttpAuthOption());
+          options2.push(createSmithyApiNoAuthHttpAuthOption());
           break;
         }
         default: {
-          options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+          options2.push(createAwsAuthSigv4HttpAuthOption(authParameters));
         }
       }
-      return options;
+      return options2;
     };
     var resolveHttpAuthSchemeConfig = (config2) => {
       const config_0 = resolveAwsSdkSigV4Config(config2);
@@ -60055,10 +66345,10 @@ var require_signin = __commonJS({
         authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
-    var resolveClientEndpointParameters = (options) => {
-      return Object.assign(options, {
-        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
-        useFipsEndpoint: options.useFipsEndpoint ?? false,
+    var resolveClientEndpointParameters = (options2) => {
+      return Object.assign(options2, {
+        useDualstackEndpoint: options2.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options2.useFipsEndpoint ?? false,
         defaultSigningName: "signin"
       });
     };
@@ -60280,8 +66570,8 @@ var require_signin = __commonJS({
     customEndpointFunctions.aws = awsEndpointFunctions;
     var SigninServiceException = class _SigninServiceException extends ServiceException {
       static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.signin#SigninServiceException";
-      constructor(options) {
-        super(options);
+      constructor(options2) {
+        super(options2);
         Object.setPrototypeOf(this, _SigninServiceException.prototype);
       }
     };
@@ -60662,7 +66952,7 @@ var require_signin = __commonJS({
         super.destroy();
       }
     };
-    var command10 = makeBuilder(commonParams, "Signin", "SigninClient", getEndpointPlugin);
+    var command11 = makeBuilder(commonParams, "Signin", "SigninClient", getEndpointPlugin);
     var _ep0 = {
       IsControlPlane: { type: "staticContextParams", value: false }
     };
@@ -60670,9 +66960,9 @@ var require_signin = __commonJS({
       IsOAuthEndpoint: { type: "staticContextParams", value: true }
     };
     var _mw0 = (Command, cs, config2, o3) => [];
-    var CreateOAuth2TokenCommand = class extends command10(_ep0, _mw0, "CreateOAuth2Token", CreateOAuth2Token$) {
+    var CreateOAuth2TokenCommand = class extends command11(_ep0, _mw0, "CreateOAuth2Token", CreateOAuth2Token$) {
     };
-    var CreateOAuth2TokenWithIAMCommand = class extends command10(_ep1, _mw0, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
+    var CreateOAuth2TokenWithIAMCommand = class extends command11(_ep1, _mw0, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
     };
     var commands2 = {
       CreateOAuth2TokenCommand,
@@ -60699,37 +66989,37 @@ var require_signin = __commonJS({
       TOKEN_EXPIRED: "TOKEN_EXPIRED",
       USER_CREDENTIALS_CHANGED: "USER_CREDENTIALS_CHANGED"
     };
-    exports.AccessDeniedException = AccessDeniedException;
-    exports.AccessDeniedException$ = AccessDeniedException$;
-    exports.AccessToken$ = AccessToken$;
-    exports.CreateOAuth2Token$ = CreateOAuth2Token$;
-    exports.CreateOAuth2TokenCommand = CreateOAuth2TokenCommand;
-    exports.CreateOAuth2TokenRequest$ = CreateOAuth2TokenRequest$;
-    exports.CreateOAuth2TokenRequestBody$ = CreateOAuth2TokenRequestBody$;
-    exports.CreateOAuth2TokenResponse$ = CreateOAuth2TokenResponse$;
-    exports.CreateOAuth2TokenResponseBody$ = CreateOAuth2TokenResponseBody$;
-    exports.CreateOAuth2TokenWithIAM$ = CreateOAuth2TokenWithIAM$;
-    exports.CreateOAuth2TokenWithIAMCommand = CreateOAuth2TokenWithIAMCommand;
-    exports.CreateOAuth2TokenWithIAMRequest$ = CreateOAuth2TokenWithIAMRequest$;
-    exports.CreateOAuth2TokenWithIAMResponse$ = CreateOAuth2TokenWithIAMResponse$;
-    exports.InternalServerException = InternalServerException;
-    exports.InternalServerException$ = InternalServerException$;
-    exports.OAuth2ErrorCode = OAuth2ErrorCode;
-    exports.Signin = Signin;
-    exports.SigninClient = SigninClient;
-    exports.SigninServiceException = SigninServiceException;
-    exports.SigninServiceException$ = SigninServiceException$;
-    exports.TooManyRequestsError = TooManyRequestsError;
-    exports.TooManyRequestsError$ = TooManyRequestsError$;
-    exports.ValidationException = ValidationException;
-    exports.ValidationException$ = ValidationException$;
-    exports.errorTypeRegistries = errorTypeRegistries;
+    exports2.AccessDeniedException = AccessDeniedException;
+    exports2.AccessDeniedException$ = AccessDeniedException$;
+    exports2.AccessToken$ = AccessToken$;
+    exports2.CreateOAuth2Token$ = CreateOAuth2Token$;
+    exports2.CreateOAuth2TokenCommand = CreateOAuth2TokenCommand;
+    exports2.CreateOAuth2TokenRequest$ = CreateOAuth2TokenRequest$;
+    exports2.CreateOAuth2TokenRequestBody$ = CreateOAuth2TokenRequestBody$;
+    exports2.CreateOAuth2TokenResponse$ = CreateOAuth2TokenResponse$;
+    exports2.CreateOAuth2TokenResponseBody$ = CreateOAuth2TokenResponseBody$;
+    exports2.CreateOAuth2TokenWithIAM$ = CreateOAuth2TokenWithIAM$;
+    exports2.CreateOAuth2TokenWithIAMCommand = CreateOAuth2TokenWithIAMCommand;
+    exports2.CreateOAuth2TokenWithIAMRequest$ = CreateOAuth2TokenWithIAMRequest$;
+    exports2.CreateOAuth2TokenWithIAMResponse$ = CreateOAuth2TokenWithIAMResponse$;
+    exports2.InternalServerException = InternalServerException;
+    exports2.InternalServerException$ = InternalServerException$;
+    exports2.OAuth2ErrorCode = OAuth2ErrorCode;
+    exports2.Signin = Signin;
+    exports2.SigninClient = SigninClient;
+    exports2.SigninServiceException = SigninServiceException;
+    exports2.SigninServiceException$ = SigninServiceException$;
+    exports2.TooManyRequestsError = TooManyRequestsError;
+    exports2.TooManyRequestsError$ = TooManyRequestsError$;
+    exports2.ValidationException = ValidationException;
+    exports2.ValidationException$ = ValidationException$;
+    exports2.errorTypeRegistries = errorTypeRegistries;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-login@3.972.92/node_modules/@aws-sdk/credential-provider-login/dist-cjs/index.js
 var require_dist_cjs11 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-login@3.972.92/node_modules/@aws-sdk/credential-provider-login/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-login@3.972.92/node_modules/@aws-sdk/credential-provider-login/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { HttpRequest } = require_protocols();
@@ -61010,13 +67300,13 @@ var require_dist_cjs11 = __commonJS({
       const credentials = await fetcher.loadCredentials();
       return setCredentialFeature(credentials, "CREDENTIALS_LOGIN", "AD");
     };
-    exports.fromLoginCredentials = fromLoginCredentials;
+    exports2.fromLoginCredentials = fromLoginCredentials;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-process@3.972.84/node_modules/@aws-sdk/credential-provider-process/dist-cjs/index.js
 var require_dist_cjs12 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-process@3.972.84/node_modules/@aws-sdk/credential-provider-process/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-process@3.972.84/node_modules/@aws-sdk/credential-provider-process/dist-cjs/index.js"(exports2) {
     var { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { exec } = __require("node:child_process");
     var { promisify: promisify2 } = __require("node:util");
@@ -61084,19 +67374,19 @@ var require_dist_cjs12 = __commonJS({
         profile: init.profile ?? callerClientConfig?.profile
       }), profiles, init.logger);
     };
-    exports.fromProcess = fromProcess;
+    exports2.fromProcess = fromProcess;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sso-oidc/index.js
 var require_sso_oidc = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sso-oidc/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sso-oidc/index.js"(exports2) {
     var { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = require_client2();
     var { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = require_dist_cjs2();
     var { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = require_client();
     var { Command: $Command } = require_client();
-    exports.$Command = $Command;
-    exports.__Client = Client;
+    exports2.$Command = $Command;
+    exports2.__Client = Client;
     var { resolveDefaultsModeConfig, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = require_config();
     var { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = require_endpoints();
     var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = require_protocols();
@@ -61136,17 +67426,17 @@ var require_sso_oidc = __commonJS({
       };
     }
     var defaultSSOOIDCHttpAuthSchemeProvider = (authParameters) => {
-      const options = [];
+      const options2 = [];
       switch (authParameters.operation) {
         case "CreateToken": {
-          options.push(createSmithyApiNoAuthHttpAuthOption());
+          options2.push(createSmithyApiNoAuthHttpAuthOption());
           break;
         }
         default: {
-          options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+          options2.push(createAwsAuthSigv4HttpAuthOption(authParameters));
         }
       }
-      return options;
+      return options2;
     };
     var resolveHttpAuthSchemeConfig = (config2) => {
       const config_0 = resolveAwsSdkSigV4Config(config2);
@@ -61154,10 +67444,10 @@ var require_sso_oidc = __commonJS({
         authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
-    var resolveClientEndpointParameters = (options) => {
-      return Object.assign(options, {
-        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
-        useFipsEndpoint: options.useFipsEndpoint ?? false,
+    var resolveClientEndpointParameters = (options2) => {
+      return Object.assign(options2, {
+        useDualstackEndpoint: options2.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options2.useFipsEndpoint ?? false,
         defaultSigningName: "sso-oauth"
       });
     };
@@ -61269,8 +67559,8 @@ var require_sso_oidc = __commonJS({
     customEndpointFunctions.aws = awsEndpointFunctions;
     var SSOOIDCServiceException = class _SSOOIDCServiceException extends ServiceException {
       static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.ssooidc#SSOOIDCServiceException";
-      constructor(options) {
-        super(options);
+      constructor(options2) {
+        super(options2);
         Object.setPrototypeOf(this, _SSOOIDCServiceException.prototype);
       }
     };
@@ -61787,10 +68077,10 @@ var require_sso_oidc = __commonJS({
         super.destroy();
       }
     };
-    var command10 = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
+    var command11 = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var CreateTokenCommand = class extends command10(_ep0, _mw0, "CreateToken", CreateToken$) {
+    var CreateTokenCommand = class extends command11(_ep0, _mw0, "CreateToken", CreateToken$) {
     };
     var commands2 = {
       CreateTokenCommand
@@ -61807,45 +68097,45 @@ var require_sso_oidc = __commonJS({
       KMS_INVALID_STATE: "KMS_InvalidStateException",
       KMS_KEY_NOT_FOUND: "KMS_NotFoundException"
     };
-    exports.AccessDeniedException = AccessDeniedException;
-    exports.AccessDeniedException$ = AccessDeniedException$;
-    exports.AccessDeniedExceptionReason = AccessDeniedExceptionReason;
-    exports.AuthorizationPendingException = AuthorizationPendingException;
-    exports.AuthorizationPendingException$ = AuthorizationPendingException$;
-    exports.CreateToken$ = CreateToken$;
-    exports.CreateTokenCommand = CreateTokenCommand;
-    exports.CreateTokenRequest$ = CreateTokenRequest$;
-    exports.CreateTokenResponse$ = CreateTokenResponse$;
-    exports.ExpiredTokenException = ExpiredTokenException;
-    exports.ExpiredTokenException$ = ExpiredTokenException$;
-    exports.InternalServerException = InternalServerException;
-    exports.InternalServerException$ = InternalServerException$;
-    exports.InvalidClientException = InvalidClientException;
-    exports.InvalidClientException$ = InvalidClientException$;
-    exports.InvalidGrantException = InvalidGrantException;
-    exports.InvalidGrantException$ = InvalidGrantException$;
-    exports.InvalidRequestException = InvalidRequestException;
-    exports.InvalidRequestException$ = InvalidRequestException$;
-    exports.InvalidRequestExceptionReason = InvalidRequestExceptionReason;
-    exports.InvalidScopeException = InvalidScopeException;
-    exports.InvalidScopeException$ = InvalidScopeException$;
-    exports.SSOOIDC = SSOOIDC;
-    exports.SSOOIDCClient = SSOOIDCClient;
-    exports.SSOOIDCServiceException = SSOOIDCServiceException;
-    exports.SSOOIDCServiceException$ = SSOOIDCServiceException$;
-    exports.SlowDownException = SlowDownException;
-    exports.SlowDownException$ = SlowDownException$;
-    exports.UnauthorizedClientException = UnauthorizedClientException;
-    exports.UnauthorizedClientException$ = UnauthorizedClientException$;
-    exports.UnsupportedGrantTypeException = UnsupportedGrantTypeException;
-    exports.UnsupportedGrantTypeException$ = UnsupportedGrantTypeException$;
-    exports.errorTypeRegistries = errorTypeRegistries;
+    exports2.AccessDeniedException = AccessDeniedException;
+    exports2.AccessDeniedException$ = AccessDeniedException$;
+    exports2.AccessDeniedExceptionReason = AccessDeniedExceptionReason;
+    exports2.AuthorizationPendingException = AuthorizationPendingException;
+    exports2.AuthorizationPendingException$ = AuthorizationPendingException$;
+    exports2.CreateToken$ = CreateToken$;
+    exports2.CreateTokenCommand = CreateTokenCommand;
+    exports2.CreateTokenRequest$ = CreateTokenRequest$;
+    exports2.CreateTokenResponse$ = CreateTokenResponse$;
+    exports2.ExpiredTokenException = ExpiredTokenException;
+    exports2.ExpiredTokenException$ = ExpiredTokenException$;
+    exports2.InternalServerException = InternalServerException;
+    exports2.InternalServerException$ = InternalServerException$;
+    exports2.InvalidClientException = InvalidClientException;
+    exports2.InvalidClientException$ = InvalidClientException$;
+    exports2.InvalidGrantException = InvalidGrantException;
+    exports2.InvalidGrantException$ = InvalidGrantException$;
+    exports2.InvalidRequestException = InvalidRequestException;
+    exports2.InvalidRequestException$ = InvalidRequestException$;
+    exports2.InvalidRequestExceptionReason = InvalidRequestExceptionReason;
+    exports2.InvalidScopeException = InvalidScopeException;
+    exports2.InvalidScopeException$ = InvalidScopeException$;
+    exports2.SSOOIDC = SSOOIDC;
+    exports2.SSOOIDCClient = SSOOIDCClient;
+    exports2.SSOOIDCServiceException = SSOOIDCServiceException;
+    exports2.SSOOIDCServiceException$ = SSOOIDCServiceException$;
+    exports2.SlowDownException = SlowDownException;
+    exports2.SlowDownException$ = SlowDownException$;
+    exports2.UnauthorizedClientException = UnauthorizedClientException;
+    exports2.UnauthorizedClientException$ = UnauthorizedClientException$;
+    exports2.UnsupportedGrantTypeException = UnsupportedGrantTypeException;
+    exports2.UnsupportedGrantTypeException$ = UnsupportedGrantTypeException$;
+    exports2.errorTypeRegistries = errorTypeRegistries;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+token-providers@3.1166.0/node_modules/@aws-sdk/token-providers/dist-cjs/index.js
 var require_dist_cjs13 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+token-providers@3.1166.0/node_modules/@aws-sdk/token-providers/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+token-providers@3.1166.0/node_modules/@aws-sdk/token-providers/dist-cjs/index.js"(exports2) {
     var { setTokenFeature } = require_client2();
     var { getBearerTokenEnvKey } = require_httpAuthSchemes();
     var { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = require_config();
@@ -62002,22 +68292,22 @@ var require_dist_cjs13 = __commonJS({
     var nodeProvider = (init = {}) => memoize(chain(fromSso(init), async () => {
       throw new TokenProviderError("Could not load token from any providers", false);
     }), (token) => token.expiration !== void 0 && token.expiration.getTime() - Date.now() < 3e5, (token) => token.expiration !== void 0);
-    exports.fromEnvSigningName = fromEnvSigningName;
-    exports.fromSso = fromSso;
-    exports.fromStatic = fromStatic;
-    exports.nodeProvider = nodeProvider;
+    exports2.fromEnvSigningName = fromEnvSigningName;
+    exports2.fromSso = fromSso;
+    exports2.fromStatic = fromStatic;
+    exports2.nodeProvider = nodeProvider;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sso/index.js
 var require_sso = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sso/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+nested-clients@3.998.3/node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sso/index.js"(exports2) {
     var { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = require_client2();
     var { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = require_dist_cjs2();
     var { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = require_client();
     var { Command: $Command } = require_client();
-    exports.$Command = $Command;
-    exports.__Client = Client;
+    exports2.$Command = $Command;
+    exports2.__Client = Client;
     var { resolveDefaultsModeConfig, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = require_config();
     var { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = require_endpoints();
     var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = require_protocols();
@@ -62057,17 +68347,17 @@ var require_sso = __commonJS({
       };
     }
     var defaultSSOHttpAuthSchemeProvider = (authParameters) => {
-      const options = [];
+      const options2 = [];
       switch (authParameters.operation) {
         case "GetRoleCredentials": {
-          options.push(createSmithyApiNoAuthHttpAuthOption());
+          options2.push(createSmithyApiNoAuthHttpAuthOption());
           break;
         }
         default: {
-          options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+          options2.push(createAwsAuthSigv4HttpAuthOption(authParameters));
         }
       }
-      return options;
+      return options2;
     };
     var resolveHttpAuthSchemeConfig = (config2) => {
       const config_0 = resolveAwsSdkSigV4Config(config2);
@@ -62075,10 +68365,10 @@ var require_sso = __commonJS({
         authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
-    var resolveClientEndpointParameters = (options) => {
-      return Object.assign(options, {
-        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
-        useFipsEndpoint: options.useFipsEndpoint ?? false,
+    var resolveClientEndpointParameters = (options2) => {
+      return Object.assign(options2, {
+        useDualstackEndpoint: options2.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options2.useFipsEndpoint ?? false,
         defaultSigningName: "awsssoportal"
       });
     };
@@ -62190,8 +68480,8 @@ var require_sso = __commonJS({
     customEndpointFunctions.aws = awsEndpointFunctions;
     var SSOServiceException = class _SSOServiceException extends ServiceException {
       static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.sso#SSOServiceException";
-      constructor(options) {
-        super(options);
+      constructor(options2) {
+        super(options2);
         Object.setPrototypeOf(this, _SSOServiceException.prototype);
       }
     };
@@ -62502,10 +68792,10 @@ var require_sso = __commonJS({
         super.destroy();
       }
     };
-    var command10 = makeBuilder(commonParams, "SWBPortalService", "SSOClient", getEndpointPlugin);
+    var command11 = makeBuilder(commonParams, "SWBPortalService", "SSOClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var GetRoleCredentialsCommand = class extends command10(_ep0, _mw0, "GetRoleCredentials", GetRoleCredentials$) {
+    var GetRoleCredentialsCommand = class extends command11(_ep0, _mw0, "GetRoleCredentials", GetRoleCredentials$) {
     };
     var commands2 = {
       GetRoleCredentialsCommand
@@ -62513,39 +68803,39 @@ var require_sso = __commonJS({
     var SSO = class extends SSOClient {
     };
     createAggregatedClient(commands2, SSO);
-    exports.GetRoleCredentials$ = GetRoleCredentials$;
-    exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
-    exports.GetRoleCredentialsRequest$ = GetRoleCredentialsRequest$;
-    exports.GetRoleCredentialsResponse$ = GetRoleCredentialsResponse$;
-    exports.InvalidRequestException = InvalidRequestException;
-    exports.InvalidRequestException$ = InvalidRequestException$;
-    exports.ResourceNotFoundException = ResourceNotFoundException;
-    exports.ResourceNotFoundException$ = ResourceNotFoundException$;
-    exports.RoleCredentials$ = RoleCredentials$;
-    exports.SSO = SSO;
-    exports.SSOClient = SSOClient;
-    exports.SSOServiceException = SSOServiceException;
-    exports.SSOServiceException$ = SSOServiceException$;
-    exports.TooManyRequestsException = TooManyRequestsException;
-    exports.TooManyRequestsException$ = TooManyRequestsException$;
-    exports.UnauthorizedException = UnauthorizedException;
-    exports.UnauthorizedException$ = UnauthorizedException$;
-    exports.errorTypeRegistries = errorTypeRegistries;
+    exports2.GetRoleCredentials$ = GetRoleCredentials$;
+    exports2.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
+    exports2.GetRoleCredentialsRequest$ = GetRoleCredentialsRequest$;
+    exports2.GetRoleCredentialsResponse$ = GetRoleCredentialsResponse$;
+    exports2.InvalidRequestException = InvalidRequestException;
+    exports2.InvalidRequestException$ = InvalidRequestException$;
+    exports2.ResourceNotFoundException = ResourceNotFoundException;
+    exports2.ResourceNotFoundException$ = ResourceNotFoundException$;
+    exports2.RoleCredentials$ = RoleCredentials$;
+    exports2.SSO = SSO;
+    exports2.SSOClient = SSOClient;
+    exports2.SSOServiceException = SSOServiceException;
+    exports2.SSOServiceException$ = SSOServiceException$;
+    exports2.TooManyRequestsException = TooManyRequestsException;
+    exports2.TooManyRequestsException$ = TooManyRequestsException$;
+    exports2.UnauthorizedException = UnauthorizedException;
+    exports2.UnauthorizedException$ = UnauthorizedException$;
+    exports2.errorTypeRegistries = errorTypeRegistries;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-sso@3.973.28/node_modules/@aws-sdk/credential-provider-sso/dist-cjs/loadSso-BGYXHf8s.js
 var require_loadSso_BGYXHf8s = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-sso@3.973.28/node_modules/@aws-sdk/credential-provider-sso/dist-cjs/loadSso-BGYXHf8s.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-sso@3.973.28/node_modules/@aws-sdk/credential-provider-sso/dist-cjs/loadSso-BGYXHf8s.js"(exports2) {
     var { GetRoleCredentialsCommand, SSOClient } = require_sso();
-    exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
-    exports.SSOClient = SSOClient;
+    exports2.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
+    exports2.SSOClient = SSOClient;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-sso@3.973.28/node_modules/@aws-sdk/credential-provider-sso/dist-cjs/index.js
 var require_dist_cjs14 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-sso@3.973.28/node_modules/@aws-sdk/credential-provider-sso/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-sso@3.973.28/node_modules/@aws-sdk/credential-provider-sso/dist-cjs/index.js"(exports2) {
     var { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = require_config();
     var { setCredentialFeature } = require_client2();
     var { fromSso } = require_dist_cjs13();
@@ -62716,15 +69006,15 @@ Reference: https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.ht
         });
       }
     };
-    exports.fromSSO = fromSSO;
-    exports.isSsoProfile = isSsoProfile;
-    exports.validateSsoProfile = validateSsoProfile;
+    exports2.fromSSO = fromSSO;
+    exports2.isSsoProfile = isSsoProfile;
+    exports2.validateSsoProfile = validateSsoProfile;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js
 var require_dist_cjs15 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, externalDataInterceptor } = require_config();
     var { readFileSync: readFileSync11 } = __require("node:fs");
@@ -62777,33 +69067,33 @@ var require_dist_cjs15 = __commonJS({
       }
       return credentials;
     };
-    exports.fromTokenFile = fromTokenFile;
-    exports.fromWebToken = fromWebToken;
+    exports2.fromTokenFile = fromTokenFile;
+    exports2.fromWebToken = fromWebToken;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-ini@3.973.30/node_modules/@aws-sdk/credential-provider-ini/dist-cjs/index.js
 var require_dist_cjs16 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-ini@3.973.30/node_modules/@aws-sdk/credential-provider-ini/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-ini@3.973.30/node_modules/@aws-sdk/credential-provider-ini/dist-cjs/index.js"(exports2) {
     var { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = require_config();
     var { setCredentialFeature } = require_client2();
     var resolveCredentialSource = (credentialSource, profileName, logger) => {
       const sourceProvidersMap = {
-        EcsContainer: async (options) => {
+        EcsContainer: async (options2) => {
           const { fromHttp } = require_dist_cjs9();
           const { fromContainerMetadata } = require_dist_cjs7();
           logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
-          return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
+          return async () => chain(fromHttp(options2 ?? {}), fromContainerMetadata(options2))().then(setNamedProvider);
         },
-        Ec2InstanceMetadata: async (options) => {
+        Ec2InstanceMetadata: async (options2) => {
           logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
           const { fromInstanceMetadata } = require_dist_cjs7();
-          return async () => fromInstanceMetadata(options)().then(setNamedProvider);
+          return async () => fromInstanceMetadata(options2)().then(setNamedProvider);
         },
-        Environment: async (options) => {
+        Environment: async (options2) => {
           logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
           const { fromEnv } = require_dist_cjs8();
-          return async () => fromEnv(options)().then(setNamedProvider);
+          return async () => fromEnv(options2)().then(setNamedProvider);
         }
       };
       if (credentialSource in sourceProvidersMap) {
@@ -62830,30 +69120,30 @@ var require_dist_cjs16 = __commonJS({
       }
       return withProviderProfile;
     };
-    var resolveAssumeRoleCredentials = async (profileName, profiles, options, callerClientConfig, visitedProfiles = {}, resolveProfileData2) => {
-      options.logger?.debug("@aws-sdk/credential-provider-ini - resolveAssumeRoleCredentials (STS)");
+    var resolveAssumeRoleCredentials = async (profileName, profiles, options2, callerClientConfig, visitedProfiles = {}, resolveProfileData2) => {
+      options2.logger?.debug("@aws-sdk/credential-provider-ini - resolveAssumeRoleCredentials (STS)");
       const profileData = profiles[profileName];
       const { source_profile, region } = profileData;
-      if (!options.roleAssumer) {
+      if (!options2.roleAssumer) {
         const { getDefaultRoleAssumer } = require_sts();
-        options.roleAssumer = getDefaultRoleAssumer({
-          ...options.clientConfig,
-          credentialProviderLogger: options.logger,
+        options2.roleAssumer = getDefaultRoleAssumer({
+          ...options2.clientConfig,
+          credentialProviderLogger: options2.logger,
           parentClientConfig: {
             ...callerClientConfig,
-            ...options?.parentClientConfig,
-            region: region ?? options?.parentClientConfig?.region ?? callerClientConfig?.region
+            ...options2?.parentClientConfig,
+            region: region ?? options2?.parentClientConfig?.region ?? callerClientConfig?.region
           }
-        }, options.clientPlugins);
+        }, options2.clientPlugins);
       }
       if (source_profile && source_profile in visitedProfiles) {
-        throw new CredentialsProviderError(`Detected a cycle attempting to resolve credentials for profile ${getProfileName(options)}. Profiles visited: ` + Object.keys(visitedProfiles).join(", "), { logger: options.logger });
+        throw new CredentialsProviderError(`Detected a cycle attempting to resolve credentials for profile ${getProfileName(options2)}. Profiles visited: ` + Object.keys(visitedProfiles).join(", "), { logger: options2.logger });
       }
-      options.logger?.debug(`@aws-sdk/credential-provider-ini - finding credential resolver using ${source_profile ? `source_profile=[${source_profile}]` : `profile=[${profileName}]`}`);
-      const sourceCredsProvider = source_profile ? resolveProfileData2(source_profile, profiles, options, callerClientConfig, {
+      options2.logger?.debug(`@aws-sdk/credential-provider-ini - finding credential resolver using ${source_profile ? `source_profile=[${source_profile}]` : `profile=[${profileName}]`}`);
+      const sourceCredsProvider = source_profile ? resolveProfileData2(source_profile, profiles, options2, callerClientConfig, {
         ...visitedProfiles,
         [source_profile]: true
-      }, isCredentialSourceWithoutRoleArn(profiles[source_profile] ?? {})) : (await resolveCredentialSource(profileData.credential_source, profileName, options.logger)(options))();
+      }, isCredentialSourceWithoutRoleArn(profiles[source_profile] ?? {})) : (await resolveCredentialSource(profileData.credential_source, profileName, options2.logger)(options2))();
       if (isCredentialSourceWithoutRoleArn(profileData)) {
         return sourceCredsProvider.then((creds) => setCredentialFeature(creds, "CREDENTIALS_PROFILE_SOURCE_PROFILE", "o"));
       } else {
@@ -62865,14 +69155,14 @@ var require_dist_cjs16 = __commonJS({
         };
         const { mfa_serial } = profileData;
         if (mfa_serial) {
-          if (!options.mfaCodeProvider) {
-            throw new CredentialsProviderError(`Profile ${profileName} requires multi-factor authentication, but no MFA code callback was provided.`, { logger: options.logger, tryNextLink: false });
+          if (!options2.mfaCodeProvider) {
+            throw new CredentialsProviderError(`Profile ${profileName} requires multi-factor authentication, but no MFA code callback was provided.`, { logger: options2.logger, tryNextLink: false });
           }
           params.SerialNumber = mfa_serial;
-          params.TokenCode = await options.mfaCodeProvider(mfa_serial);
+          params.TokenCode = await options2.mfaCodeProvider(mfa_serial);
         }
         const sourceCreds = await sourceCredsProvider;
-        return options.roleAssumer(sourceCreds, params).then((creds) => setCredentialFeature(creds, "CREDENTIALS_PROFILE_SOURCE_PROFILE", "o"));
+        return options2.roleAssumer(sourceCreds, params).then((creds) => setCredentialFeature(creds, "CREDENTIALS_PROFILE_SOURCE_PROFILE", "o"));
       }
     };
     var isCredentialSourceWithoutRoleArn = (section) => {
@@ -62881,30 +69171,30 @@ var require_dist_cjs16 = __commonJS({
     var isLoginProfile = (data) => {
       return Boolean(data && data.login_session);
     };
-    var resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
+    var resolveLoginCredentials = async (profileName, options2, callerClientConfig) => {
       const { fromLoginCredentials } = require_dist_cjs11();
       const credentials = await fromLoginCredentials({
-        ...options,
+        ...options2,
         profile: profileName
       })({ callerClientConfig });
       return setCredentialFeature(credentials, "CREDENTIALS_PROFILE_LOGIN", "AC");
     };
     var isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
-    var resolveProcessCredentials = async (options, profile) => {
+    var resolveProcessCredentials = async (options2, profile) => {
       const { fromProcess } = require_dist_cjs12();
       const credentials = await fromProcess({
-        ...options,
+        ...options2,
         profile
       })();
       return setCredentialFeature(credentials, "CREDENTIALS_PROFILE_PROCESS", "v");
     };
-    var resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
+    var resolveSsoCredentials = async (profile, profileData, options2 = {}, callerClientConfig) => {
       const { fromSSO } = require_dist_cjs14();
       return fromSSO({
         profile,
-        logger: options.logger,
-        parentClientConfig: options.parentClientConfig,
-        clientConfig: options.clientConfig
+        logger: options2.logger,
+        parentClientConfig: options2.parentClientConfig,
+        clientConfig: options2.clientConfig
       })({
         callerClientConfig
       }).then((creds) => {
@@ -62917,8 +69207,8 @@ var require_dist_cjs16 = __commonJS({
     };
     var isSsoProfile = (arg) => arg && (typeof arg.sso_start_url === "string" || typeof arg.sso_account_id === "string" || typeof arg.sso_session === "string" || typeof arg.sso_region === "string" || typeof arg.sso_role_name === "string");
     var isStaticCredsProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.aws_access_key_id === "string" && typeof arg.aws_secret_access_key === "string" && ["undefined", "string"].indexOf(typeof arg.aws_session_token) > -1 && ["undefined", "string"].indexOf(typeof arg.aws_account_id) > -1;
-    var resolveStaticCredentials = async (profile, options) => {
-      options?.logger?.debug("@aws-sdk/credential-provider-ini - resolveStaticCredentials");
+    var resolveStaticCredentials = async (profile, options2) => {
+      options2?.logger?.debug("@aws-sdk/credential-provider-ini - resolveStaticCredentials");
       const credentials = {
         accessKeyId: profile.aws_access_key_id,
         secretAccessKey: profile.aws_secret_access_key,
@@ -62929,44 +69219,44 @@ var require_dist_cjs16 = __commonJS({
       return setCredentialFeature(credentials, "CREDENTIALS_PROFILE", "n");
     };
     var isWebIdentityProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.web_identity_token_file === "string" && typeof arg.role_arn === "string" && ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
-    var resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
+    var resolveWebIdentityCredentials = async (profile, options2, callerClientConfig) => {
       const { fromTokenFile } = require_dist_cjs15();
       const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
         roleSessionName: profile.role_session_name,
-        roleAssumerWithWebIdentity: options.roleAssumerWithWebIdentity,
-        logger: options.logger,
-        parentClientConfig: options.parentClientConfig
+        roleAssumerWithWebIdentity: options2.roleAssumerWithWebIdentity,
+        logger: options2.logger,
+        parentClientConfig: options2.parentClientConfig
       })({
         callerClientConfig
       });
       return setCredentialFeature(credentials, "CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "q");
     };
-    var resolveProfileData = async (profileName, profiles, options, callerClientConfig, visitedProfiles = {}, isAssumeRoleRecursiveCall = false) => {
+    var resolveProfileData = async (profileName, profiles, options2, callerClientConfig, visitedProfiles = {}, isAssumeRoleRecursiveCall = false) => {
       const data = profiles[profileName];
       if (Object.keys(visitedProfiles).length > 0 && isStaticCredsProfile(data)) {
-        return resolveStaticCredentials(data, options);
+        return resolveStaticCredentials(data, options2);
       }
-      if (isAssumeRoleRecursiveCall || isAssumeRoleProfile(data, { profile: profileName, logger: options.logger })) {
-        return resolveAssumeRoleCredentials(profileName, profiles, options, callerClientConfig, visitedProfiles, resolveProfileData);
+      if (isAssumeRoleRecursiveCall || isAssumeRoleProfile(data, { profile: profileName, logger: options2.logger })) {
+        return resolveAssumeRoleCredentials(profileName, profiles, options2, callerClientConfig, visitedProfiles, resolveProfileData);
       }
       if (isStaticCredsProfile(data)) {
-        return resolveStaticCredentials(data, options);
+        return resolveStaticCredentials(data, options2);
       }
       if (isWebIdentityProfile(data)) {
-        return resolveWebIdentityCredentials(data, options, callerClientConfig);
+        return resolveWebIdentityCredentials(data, options2, callerClientConfig);
       }
       if (isProcessProfile(data)) {
-        return resolveProcessCredentials(options, profileName);
+        return resolveProcessCredentials(options2, profileName);
       }
       if (isSsoProfile(data)) {
-        return await resolveSsoCredentials(profileName, data, options, callerClientConfig);
+        return await resolveSsoCredentials(profileName, data, options2, callerClientConfig);
       }
       if (isLoginProfile(data)) {
-        return resolveLoginCredentials(profileName, options, callerClientConfig);
+        return resolveLoginCredentials(profileName, options2, callerClientConfig);
       }
-      throw new CredentialsProviderError(`Could not resolve credentials using profile: [${profileName}] in configuration/credentials file(s).`, { logger: options.logger });
+      throw new CredentialsProviderError(`Could not resolve credentials using profile: [${profileName}] in configuration/credentials file(s).`, { logger: options2.logger });
     };
     var fromIni = (init = {}) => async ({ callerClientConfig } = {}) => {
       init.logger?.debug("@aws-sdk/credential-provider-ini - fromIni");
@@ -62975,13 +69265,13 @@ var require_dist_cjs16 = __commonJS({
         profile: init.profile ?? callerClientConfig?.profile
       }), profiles, init, callerClientConfig);
     };
-    exports.fromIni = fromIni;
+    exports2.fromIni = fromIni;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-provider-node@3.972.97/node_modules/@aws-sdk/credential-provider-node/dist-cjs/index.js
 var require_dist_cjs17 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-provider-node@3.972.97/node_modules/@aws-sdk/credential-provider-node/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-provider-node@3.972.97/node_modules/@aws-sdk/credential-provider-node/dist-cjs/index.js"(exports2) {
     var { ENV_KEY, ENV_SECRET, fromEnv } = require_dist_cjs8();
     var { chain, CredentialsProviderError, ENV_PROFILE } = require_config();
     var ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
@@ -63006,10 +69296,10 @@ var require_dist_cjs17 = __commonJS({
       let passiveLock;
       let credentials;
       let forceRefreshLock;
-      const provider = async (options) => {
-        if (options?.forceRefresh) {
+      const provider = async (options2) => {
+        if (options2?.forceRefresh) {
           if (!forceRefreshLock) {
-            forceRefreshLock = chain2(options).then((c2) => {
+            forceRefreshLock = chain2(options2).then((c2) => {
               credentials = c2;
             }).finally(() => {
               forceRefreshLock = void 0;
@@ -63028,7 +69318,7 @@ var require_dist_cjs17 = __commonJS({
         } else if (!credentials || treatAsExpired?.(credentials)) {
           if (credentials) {
             if (!passiveLock) {
-              passiveLock = chain2(options).then((c2) => {
+              passiveLock = chain2(options2).then((c2) => {
                 credentials = c2;
               }).catch(() => {
               }).finally(() => {
@@ -63036,12 +69326,12 @@ var require_dist_cjs17 = __commonJS({
               });
             }
           } else {
-            activeLock = chain2(options).then((c2) => {
+            activeLock = chain2(options2).then((c2) => {
               credentials = c2;
             }).finally(() => {
               activeLock = void 0;
             });
-            return provider(options);
+            return provider(options2);
           }
         }
         return credentials;
@@ -63129,24 +69419,24 @@ var require_dist_cjs17 = __commonJS({
     ], credentialsTreatedAsExpired);
     var credentialsWillNeedRefresh = (credentials) => credentials?.expiration !== void 0;
     var credentialsTreatedAsExpired = (credentials) => credentials?.expiration !== void 0 && credentials.expiration.getTime() - Date.now() < 3e5;
-    exports.credentialsTreatedAsExpired = credentialsTreatedAsExpired;
-    exports.credentialsWillNeedRefresh = credentialsWillNeedRefresh;
-    exports.defaultProvider = defaultProvider;
+    exports2.credentialsTreatedAsExpired = credentialsTreatedAsExpired;
+    exports2.credentialsWillNeedRefresh = credentialsWillNeedRefresh;
+    exports2.defaultProvider = defaultProvider;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-providers@3.1169.0/node_modules/@aws-sdk/credential-providers/dist-cjs/loadSts-C4jOcYxJ.js
 var require_loadSts_C4jOcYxJ = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-providers@3.1169.0/node_modules/@aws-sdk/credential-providers/dist-cjs/loadSts-C4jOcYxJ.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-providers@3.1169.0/node_modules/@aws-sdk/credential-providers/dist-cjs/loadSts-C4jOcYxJ.js"(exports2) {
     var { AssumeRoleCommand, STSClient } = require_sts();
-    exports.AssumeRoleCommand = AssumeRoleCommand;
-    exports.STSClient = STSClient;
+    exports2.AssumeRoleCommand = AssumeRoleCommand;
+    exports2.STSClient = STSClient;
   }
 });
 
 // node_modules/.pnpm/@aws-sdk+credential-providers@3.1169.0/node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
 var require_dist_cjs18 = __commonJS({
-  "node_modules/.pnpm/@aws-sdk+credential-providers@3.1169.0/node_modules/@aws-sdk/credential-providers/dist-cjs/index.js"(exports) {
+  "node_modules/.pnpm/@aws-sdk+credential-providers@3.1169.0/node_modules/@aws-sdk/credential-providers/dist-cjs/index.js"(exports2) {
     var { ProviderError, CredentialsProviderError, loadConfig: loadConfig2, NODE_REGION_CONFIG_FILE_OPTIONS } = require_config();
     var { normalizeProvider } = require_dist_cjs2();
     var createCredentialChain = (...credentialProviders) => {
@@ -63187,16 +69477,16 @@ var require_dist_cjs18 = __commonJS({
       }
       throw lastProviderError;
     };
-    var fromCognitoIdentity = (options) => {
+    var fromCognitoIdentity = (options2) => {
       return async (args) => {
         const { fromCognitoIdentity: _fromCognitoIdentity } = require_dist_cjs6();
-        return _fromCognitoIdentity(options)(args);
+        return _fromCognitoIdentity(options2)(args);
       };
     };
-    var fromCognitoIdentityPool = (options) => {
+    var fromCognitoIdentityPool = (options2) => {
       return async (args) => {
         const { fromCognitoIdentityPool: _fromCognitoIdentityPool } = require_dist_cjs6();
-        return _fromCognitoIdentityPool(options)(args);
+        return _fromCognitoIdentityPool(options2)(args);
       };
     };
     var fromContainerMetadata = (init) => {
@@ -63212,10 +69502,10 @@ var require_dist_cjs18 = __commonJS({
         return _fromEnv(init)(args);
       };
     };
-    var fromHttp = (options = {}) => {
+    var fromHttp = (options2 = {}) => {
       return async (args) => {
         const { fromHttp: _fromHttp } = require_dist_cjs9();
-        return _fromHttp(options)(args);
+        return _fromHttp(options2)(args);
       };
     };
     var fromIni = (init = {}) => {
@@ -63261,29 +69551,29 @@ var require_dist_cjs18 = __commonJS({
       };
     };
     var ASSUME_ROLE_DEFAULT_REGION = "us-east-1";
-    var fromTemporaryCredentials$1 = (options, credentialDefaultProvider, regionProvider) => {
+    var fromTemporaryCredentials$1 = (options2, credentialDefaultProvider, regionProvider) => {
       let stsClient;
       return async (awsIdentityProperties = {}) => {
         const { callerClientConfig } = awsIdentityProperties;
-        const profile = options.clientConfig?.profile ?? callerClientConfig?.profile;
-        const logger = options.logger ?? callerClientConfig?.logger;
+        const profile = options2.clientConfig?.profile ?? callerClientConfig?.profile;
+        const logger = options2.logger ?? callerClientConfig?.logger;
         logger?.debug("@aws-sdk/credential-providers - fromTemporaryCredentials (STS)");
-        const params = { ...options.params, RoleSessionName: options.params.RoleSessionName ?? "aws-sdk-js-" + Date.now() };
+        const params = { ...options2.params, RoleSessionName: options2.params.RoleSessionName ?? "aws-sdk-js-" + Date.now() };
         if (params?.SerialNumber) {
-          if (!options.mfaCodeProvider) {
+          if (!options2.mfaCodeProvider) {
             throw new CredentialsProviderError(`Temporary credential requires multi-factor authentication, but no MFA code callback was provided.`, {
               tryNextLink: false,
               logger
             });
           }
-          params.TokenCode = await options.mfaCodeProvider(params?.SerialNumber);
+          params.TokenCode = await options2.mfaCodeProvider(params?.SerialNumber);
         }
         const { AssumeRoleCommand, STSClient } = require_loadSts_C4jOcYxJ();
         if (!stsClient) {
           const defaultCredentialsOrError = typeof credentialDefaultProvider === "function" ? credentialDefaultProvider() : void 0;
           const credentialSources = [
-            options.masterCredentials,
-            options.clientConfig?.credentials,
+            options2.masterCredentials,
+            options2.clientConfig?.credentials,
             void callerClientConfig?.credentials,
             callerClientConfig?.credentialDefaultProvider?.(),
             defaultCredentialsOrError
@@ -63302,7 +69592,7 @@ var require_dist_cjs18 = __commonJS({
             credentialSource = "AWS SDK default credentials";
           }
           const regionSources = [
-            options.clientConfig?.region,
+            options2.clientConfig?.region,
             callerClientConfig?.region,
             await regionProvider?.({
               profile
@@ -63318,7 +69608,7 @@ var require_dist_cjs18 = __commonJS({
             regionSource = "file or env region";
           }
           const requestHandlerSources = [
-            filterRequestHandler(options.clientConfig?.requestHandler),
+            filterRequestHandler(options2.clientConfig?.requestHandler),
             filterRequestHandler(callerClientConfig?.requestHandler)
           ];
           let requestHandlerSource = "STS default requestHandler";
@@ -63330,7 +69620,7 @@ var require_dist_cjs18 = __commonJS({
           logger?.debug?.(`@aws-sdk/credential-providers - fromTemporaryCredentials STS client init with ${regionSource}=${await normalizeProvider(coalesce(regionSources))()}, ${credentialSource}, ${requestHandlerSource}.`);
           stsClient = new STSClient({
             userAgentAppId: callerClientConfig?.userAgentAppId,
-            ...options.clientConfig,
+            ...options2.clientConfig,
             credentials: coalesce(credentialSources),
             logger,
             profile,
@@ -63338,8 +69628,8 @@ var require_dist_cjs18 = __commonJS({
             requestHandler: coalesce(requestHandlerSources)
           });
         }
-        if (options.clientPlugins) {
-          for (const plugin of options.clientPlugins) {
+        if (options2.clientPlugins) {
+          for (const plugin of options2.clientPlugins) {
             stsClient.middlewareStack.use(plugin);
           }
         }
@@ -63368,8 +69658,8 @@ var require_dist_cjs18 = __commonJS({
         }
       }
     };
-    var fromTemporaryCredentials = (options) => {
-      return fromTemporaryCredentials$1(options, fromNodeProviderChain, async ({ profile = process.env.AWS_PROFILE }) => loadConfig2({
+    var fromTemporaryCredentials = (options2) => {
+      return fromTemporaryCredentials$1(options2, fromNodeProviderChain, async ({ profile = process.env.AWS_PROFILE }) => loadConfig2({
         environmentVariableSelector: (env) => env.AWS_REGION,
         configFileSelector: (profileData) => {
           return profileData.region;
@@ -63389,22 +69679,22 @@ var require_dist_cjs18 = __commonJS({
         return _fromWebToken({ ...init })(args);
       };
     };
-    exports.createCredentialChain = createCredentialChain;
-    exports.fromCognitoIdentity = fromCognitoIdentity;
-    exports.fromCognitoIdentityPool = fromCognitoIdentityPool;
-    exports.fromContainerMetadata = fromContainerMetadata;
-    exports.fromEnv = fromEnv;
-    exports.fromHttp = fromHttp;
-    exports.fromIni = fromIni;
-    exports.fromInstanceMetadata = fromInstanceMetadata;
-    exports.fromLoginCredentials = fromLoginCredentials;
-    exports.fromNodeProviderChain = fromNodeProviderChain;
-    exports.fromProcess = fromProcess;
-    exports.fromSSO = fromSSO;
-    exports.fromTemporaryCredentials = fromTemporaryCredentials;
-    exports.fromTokenFile = fromTokenFile;
-    exports.fromWebToken = fromWebToken;
-    exports.propertyProviderChain = propertyProviderChain;
+    exports2.createCredentialChain = createCredentialChain;
+    exports2.fromCognitoIdentity = fromCognitoIdentity;
+    exports2.fromCognitoIdentityPool = fromCognitoIdentityPool;
+    exports2.fromContainerMetadata = fromContainerMetadata;
+    exports2.fromEnv = fromEnv;
+    exports2.fromHttp = fromHttp;
+    exports2.fromIni = fromIni;
+    exports2.fromInstanceMetadata = fromInstanceMetadata;
+    exports2.fromLoginCredentials = fromLoginCredentials;
+    exports2.fromNodeProviderChain = fromNodeProviderChain;
+    exports2.fromProcess = fromProcess;
+    exports2.fromSSO = fromSSO;
+    exports2.fromTemporaryCredentials = fromTemporaryCredentials;
+    exports2.fromTokenFile = fromTokenFile;
+    exports2.fromWebToken = fromWebToken;
+    exports2.propertyProviderChain = propertyProviderChain;
   }
 });
 
@@ -63415,8 +69705,8 @@ function roleForAction(action) {
 function stsEndpoint(env) {
   return env["AWS_ENDPOINT_URL_STS"] || env["AWS_ENDPOINT_URL"] || void 0;
 }
-async function obtainCredentials(job, options) {
-  if (!isGithubActions(options.env)) return { env: {}, secrets: [] };
+async function obtainCredentials(job, options2) {
+  if (!isGithubActions(options2.env)) return { env: {}, secrets: [] };
   const authentication = job.authentication;
   if (!authentication) return { env: {}, secrets: [] };
   const role = roleForAction(job.action);
@@ -63428,9 +69718,9 @@ async function obtainCredentials(job, options) {
     );
   }
   const roleArn2 = role === "apply" ? authentication.applyRoleArn : authentication.planRoleArn;
-  const webIdentityToken = await requestGithubOidcToken(options.env, STS_AUDIENCE);
-  const roleSessionName = options.sessionName ?? sessionNameFromEnvironment(options.env, job.source.branch);
-  const endpoint2 = stsEndpoint(options.env);
+  const webIdentityToken = await requestGithubOidcToken(options2.env, STS_AUDIENCE);
+  const roleSessionName = options2.sessionName ?? sessionNameFromEnvironment(options2.env, job.source.branch);
+  const endpoint2 = stsEndpoint(options2.env);
   const { fromWebToken } = await Promise.resolve().then(() => __toESM(require_dist_cjs18(), 1));
   const provider = fromWebToken({
     roleArn: roleArn2,
@@ -63466,7 +69756,7 @@ async function obtainCredentials(job, options) {
 var init_credentials = __esm({
   "packages/guards/src/credentials.ts"() {
     "use strict";
-    init_errors6();
+    init_errors7();
     init_guarded_jobs();
     init_oidc_token();
     init_session_name();
@@ -63638,9 +69928,9 @@ var init_tokens = __esm({
 
 // packages/guards/src/doctor.ts
 import { execFile as execFile3 } from "node:child_process";
-function readScopesFromGithub(options = {}) {
-  const baseUrl = (options.baseUrl ?? "https://api.github.com").replace(/\/$/, "");
-  const fetchImpl = options.fetch ?? fetch;
+function readScopesFromGithub(options2 = {}) {
+  const baseUrl = (options2.baseUrl ?? "https://api.github.com").replace(/\/$/, "");
+  const fetchImpl = options2.fetch ?? fetch;
   return async (token) => {
     const response = await fetchImpl(`${baseUrl}/user`, {
       headers: { authorization: `token ${token}`, accept: "application/vnd.github+json", "user-agent": "gantry-doctor" },
@@ -63653,19 +69943,19 @@ function readScopesFromGithub(options = {}) {
   };
 }
 function probeTool(name, env) {
-  return new Promise((resolve15) => {
+  return new Promise((resolve16) => {
     execFile3(name, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve15({ name, available: !error62, version: error62 ? null : version2 });
+      resolve16({ name, available: !error62, version: error62 ? null : version2 });
     });
   });
 }
-async function diagnoseSetup(options) {
-  const readScopes = options.readScopes ?? readScopesFromGithub({ ...options.env["GITHUB_API_URL"] ? { baseUrl: options.env["GITHUB_API_URL"] } : {} });
+async function diagnoseSetup(options2) {
+  const readScopes = options2.readScopes ?? readScopesFromGithub({ ...options2.env["GITHUB_API_URL"] ? { baseUrl: options2.env["GITHUB_API_URL"] } : {} });
   const tokens = [];
   for (const purpose of Object.keys(TOKEN_SETTINGS)) {
     const variable = TOKEN_SETTINGS[purpose].variable;
-    const token = readToken(options.env, purpose);
+    const token = readToken(options2.env, purpose);
     if (!token) {
       tokens.push({ purpose, variable, set: false, kind: null, excessScopes: null, problem: null });
       continue;
@@ -63686,7 +69976,7 @@ async function diagnoseSetup(options) {
     }
     tokens.push({ purpose, variable, set: true, kind, excessScopes, problem });
   }
-  const tools = await Promise.all([probeTool("terragrunt", options.env), probeTool("tofu", options.env)]);
+  const tools = await Promise.all([probeTool("terragrunt", options2.env), probeTool("tofu", options2.env)]);
   const healthy = tokens.every((token) => token.problem === null) && tools.every((tool) => tool.available);
   return { tokens, tools, healthy };
 }
@@ -63709,6 +69999,1345 @@ var init_src5 = __esm({
   }
 });
 
+// packages/dispatcher/src/github/token-scopes.ts
+function tokenKind2(token, scopesHeader) {
+  if (typeof scopesHeader === "string") return "classic";
+  if (token.startsWith("github_pat_")) return "fine-grained";
+  return "unknown";
+}
+async function checkTokenScopes(token, options2 = {}) {
+  const role = options2.role ?? "code-read";
+  const client = createGitHubClient({ ...options2, token }, `the ${role} token`);
+  const response = await client.request("GET /user");
+  const header = response.headers["x-oauth-scopes"];
+  const kind = tokenKind2(token, header);
+  if (kind !== "classic") return { kind, scopes: [], broaderThanNeeded: [], missing: [], login: response.data.login };
+  const scopes = String(header).split(",").map((scope) => scope.trim()).filter((scope) => scope !== "");
+  const needed = gantryTokenRequirements[role].classicScopes;
+  const covered = classicScopesCovering(role);
+  return {
+    kind,
+    scopes,
+    broaderThanNeeded: scopes.filter((scope) => !covered.has(scope)),
+    missing: needed.filter((scope) => !scopes.includes(scope)),
+    login: response.data.login
+  };
+}
+var gantryTokenRequirements;
+var init_token_scopes = __esm({
+  "packages/dispatcher/src/github/token-scopes.ts"() {
+    "use strict";
+    init_src5();
+    init_client();
+    gantryTokenRequirements = TOKEN_SETTINGS;
+  }
+});
+
+// packages/dispatcher/src/github/comments.ts
+async function ownComments(client, { owner, repo, issueNumber }) {
+  const { data: self2 } = await client.request("GET /user");
+  const comments = await client.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber });
+  return comments.filter((comment) => comment.user?.login === self2.login);
+}
+async function upsertComment(client, { owner, repo, issueNumber }, current, body) {
+  if (current && current.body === body) return { id: current.id, url: current.html_url, action: "unchanged" };
+  if (current) {
+    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current.id, body });
+    return { id: data2.id, url: data2.html_url, action: "updated" };
+  }
+  const { data } = await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber, body });
+  return { id: data.id, url: data.html_url, action: "created" };
+}
+var init_comments = __esm({
+  "packages/dispatcher/src/github/comments.ts"() {
+    "use strict";
+  }
+});
+
+// packages/dispatcher/src/github/inputs.ts
+function checkCommitSha(value, field, what) {
+  if (!/^[0-9a-f]{40}$/.test(value)) {
+    throw githubError("GITHUB_INPUT_INVALID", `${field} "${value}" is not a full commit SHA.`, `Pass ${what} as 40 lowercase hex characters.`);
+  }
+}
+function checkPullNumber(value, what) {
+  if (!Number.isInteger(value) || value < 1) {
+    throw githubError("GITHUB_INPUT_INVALID", `pullNumber ${value} is not a pull request number.`, `Pass the number of ${what} (a positive integer).`);
+  }
+}
+function checkRepository(owner, repo) {
+  if (owner === "" || repo === "") {
+    throw githubError("GITHUB_INPUT_INVALID", "owner and repo must not be empty.", "Pass the repository as owner and repo, e.g. acme and infrastructure-live.");
+  }
+}
+var init_inputs = __esm({
+  "packages/dispatcher/src/github/inputs.ts"() {
+    "use strict";
+    init_errors6();
+  }
+});
+
+// packages/dispatcher/src/github/pull-request-report.ts
+function reportMarker(sha, outdated = false) {
+  return `<!-- gantry:report sha=${sha}${outdated ? " outdated" : ""} -->`;
+}
+function parseReportMarker(body) {
+  const match = markerPattern.exec(body);
+  if (!match?.[1]) return void 0;
+  return { sha: match[1], outdated: match[2] !== void 0, content: body.slice(match[0].length) };
+}
+function truncateCommentBody(body, limit = githubCommentLimit) {
+  if (body.length <= limit) return { body, truncated: false };
+  const note = (omitted) => `
+
+> [!WARNING]
+> Report truncated: ${omitted.toLocaleString("en-US")} characters omitted to fit GitHub's ${githubCommentLimit.toLocaleString("en-US")}-character comment limit. The full output is in the run's logs.`;
+  let keep = limit - note(body.length).length - 64;
+  if (keep < 0) keep = 0;
+  const code = body.charCodeAt(keep - 1);
+  if (code >= 55296 && code <= 56319) keep -= 1;
+  let head = body.slice(0, keep);
+  const fences = head.match(/^```/gm)?.length ?? 0;
+  if (fences % 2 === 1) head += "\n```";
+  const openDetails = (head.match(/<details>/g)?.length ?? 0) - (head.match(/<\/details>/g)?.length ?? 0);
+  head += "\n</details>".repeat(Math.max(0, Math.min(openDetails, 4)));
+  return { body: head + note(body.length - keep), truncated: true };
+}
+function checkArguments(options2) {
+  checkCommitSha(options2.headSha, "headSha", "the pull request's head commit");
+  checkPullNumber(options2.pullNumber, "the pull request");
+  checkRepository(options2.owner, options2.repo);
+}
+function outdatedBody(sha, content, latest) {
+  const pointer = latest.url ? `see the [report for ${latest.sha.slice(0, 7)}](${latest.url})` : `the pull request's head is now ${latest.sha.slice(0, 7)}`;
+  const wrapped = [
+    `> **Outdated**: this report is for commit ${sha.slice(0, 7)}; ${pointer}.`,
+    "",
+    `<details><summary>Outdated report for ${sha.slice(0, 7)}</summary>`,
+    "",
+    content,
+    "",
+    "</details>"
+  ].join("\n");
+  const marker2 = `${reportMarker(sha, true)}
+`;
+  return marker2 + truncateCommentBody(wrapped, githubCommentLimit - marker2.length).body;
+}
+async function publishPullRequestReport(options2) {
+  checkArguments(options2);
+  const client = createGitHubClient(options2, "the infra-live-write token");
+  const { owner, repo, pullNumber, headSha } = options2;
+  const reports = (await ownComments(client, { owner, repo, issueNumber: pullNumber })).map((comment) => ({ comment, report: parseReportMarker(comment.body ?? "") })).filter((entry) => entry.report !== void 0);
+  const marker2 = `${reportMarker(headSha)}
+`;
+  const { body: content, truncated } = truncateCommentBody(options2.body, githubCommentLimit - marker2.length);
+  const current = reports.find((entry) => entry.report.sha === headSha);
+  const { data: pullRequest } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+    owner,
+    repo,
+    pull_number: pullNumber
+  });
+  const latestHead = pullRequest.head.sha;
+  const superseded = latestHead !== headSha;
+  const body = superseded ? outdatedBody(headSha, content, { sha: latestHead, url: reports.find((entry) => entry.report.sha === latestHead)?.comment.html_url }) : marker2 + content;
+  const published = await upsertComment(client, { owner, repo, issueNumber: pullNumber }, current?.comment, body);
+  const outdatedCommentIds = [];
+  for (const { comment, report } of superseded ? [] : reports) {
+    if (report.sha === headSha || report.outdated) continue;
+    await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
+      owner,
+      repo,
+      comment_id: comment.id,
+      body: outdatedBody(report.sha, report.content, { sha: headSha, url: published.url })
+    });
+    outdatedCommentIds.push(comment.id);
+  }
+  return { commentId: published.id, url: published.url, action: published.action, truncated, superseded, outdatedCommentIds };
+}
+var githubCommentLimit, markerPattern;
+var init_pull_request_report = __esm({
+  "packages/dispatcher/src/github/pull-request-report.ts"() {
+    "use strict";
+    init_client();
+    init_comments();
+    init_inputs();
+    githubCommentLimit = 65536;
+    markerPattern = /^<!-- gantry:report sha=([0-9a-f]{40})( outdated)? -->\n?/;
+  }
+});
+
+// packages/dispatcher/src/github/merged-pull-request-report.ts
+function applyReportMarker(sha) {
+  return `<!-- gantry:apply-report sha=${sha} -->`;
+}
+async function findMergedPullRequest(options2) {
+  checkCommitSha(options2.commitSha, "commitSha", "the pushed commit");
+  checkRepository(options2.owner, options2.repo);
+  const client = createGitHubClient(options2, "the infra-live-write token");
+  const pulls = await client.paginate("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
+    owner: options2.owner,
+    repo: options2.repo,
+    commit_sha: options2.commitSha
+  });
+  const merged = pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === options2.baseBranch);
+  const found = merged.find((pull) => pull.merge_commit_sha === options2.commitSha) ?? (merged.length === 1 ? merged[0] : void 0);
+  return found ? { number: found.number, url: found.html_url } : void 0;
+}
+async function publishApplyReport(options2) {
+  checkCommitSha(options2.commitSha, "commitSha", "the pushed commit");
+  checkPullNumber(options2.pullNumber, "the merged pull request");
+  checkRepository(options2.owner, options2.repo);
+  const client = createGitHubClient(options2, "the infra-live-write token");
+  const { owner, repo, pullNumber, commitSha: commitSha2 } = options2;
+  const target = { owner, repo, issueNumber: pullNumber };
+  const current = (await ownComments(client, target)).find((comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha2);
+  const marker2 = `${applyReportMarker(commitSha2)}
+`;
+  const { body: content, truncated } = truncateCommentBody(options2.body, githubCommentLimit - marker2.length);
+  const published = await upsertComment(client, target, current, marker2 + content);
+  return { commentId: published.id, url: published.url, action: published.action, truncated };
+}
+async function openFailedApplyIssue(options2) {
+  checkCommitSha(options2.commitSha, "commitSha", "the pushed commit");
+  checkPullNumber(options2.pullNumber, "the merged pull request");
+  checkRepository(options2.owner, options2.repo);
+  const client = createGitHubClient(options2, "the infra-live-write token");
+  const { owner, repo, pullNumber, commitSha: commitSha2 } = options2;
+  const { data: self2 } = await client.request("GET /user");
+  const { data: pull } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
+  const assignee = pull.merged_by?.login ?? null;
+  const marker2 = `<!-- gantry:apply-failure sha=${commitSha2} -->
+`;
+  const intro = `The apply of ${commitSha2.slice(0, 7)}, merged in #${pullNumber}${assignee ? ` by @${assignee}` : ""}, failed.
+
+`;
+  const body = marker2 + truncateCommentBody(intro + options2.body, githubCommentLimit - marker2.length).body;
+  const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: self2.login });
+  const current = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === self2.login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2);
+  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignee };
+  if (current) {
+    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current.number, body });
+    return { number: data2.number, url: data2.html_url, action: "updated", assignee };
+  }
+  const { data } = await client.request("POST /repos/{owner}/{repo}/issues", {
+    owner,
+    repo,
+    title: `Gantry: apply failed for ${commitSha2.slice(0, 7)} (#${pullNumber} ${pull.title})`.slice(0, 256),
+    body,
+    ...assignee ? { assignees: [assignee] } : {}
+  });
+  return { number: data.number, url: data.html_url, action: "created", assignee };
+}
+var applyMarkerPattern, failureMarkerPattern;
+var init_merged_pull_request_report = __esm({
+  "packages/dispatcher/src/github/merged-pull-request-report.ts"() {
+    "use strict";
+    init_client();
+    init_comments();
+    init_inputs();
+    init_pull_request_report();
+    applyMarkerPattern = /^<!-- gantry:apply-report sha=([0-9a-f]{40}) -->\n?/;
+    failureMarkerPattern = /^<!-- gantry:apply-failure sha=([0-9a-f]{40}) -->\n?/;
+  }
+});
+
+// packages/dispatcher/src/github/workflow-runs.ts
+import { setTimeout as sleep } from "node:timers/promises";
+import { randomBytes } from "node:crypto";
+function newCorrelationId() {
+  return `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+}
+async function pause(milliseconds, signal) {
+  await sleep(Math.max(0, milliseconds), void 0, signal ? { signal } : {});
+}
+function runMatchesWorkflow(run, workflow) {
+  return typeof workflow === "number" || /^\d+$/.test(workflow) ? run.workflow_id === Number(workflow) : run.path === `.github/workflows/${workflow}` || run.path.startsWith(`.github/workflows/${workflow}@`);
+}
+async function listDispatchRuns(client, target) {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/actions/runs", {
+    owner: target.owner,
+    repo: target.repo,
+    event: "workflow_dispatch",
+    branch: target.ref,
+    per_page: 100
+  });
+  return data.workflow_runs.filter((run) => runMatchesWorkflow(run, target.workflow));
+}
+function dispatchedRunCandidates(fresh, jobId) {
+  const naming = fresh.filter((run) => run.display_title.split(/\s+/).includes(jobId));
+  return naming.length > 0 ? naming : fresh.filter((run) => run.display_title === run.name);
+}
+function uncertain(error62) {
+  return GantryError.isInstance(error62) && error62.code === "GITHUB_REQUEST_FAILED";
+}
+async function startWorkflowRun(client, target, inputs, identity2, timing) {
+  const before = "jobId" in identity2 ? new Set((await listDispatchRuns(client, target)).map((run) => run.id)) : void 0;
+  timing.signal?.throwIfAborted();
+  const findRun = async (until) => {
+    for (; ; ) {
+      const runs = await listDispatchRuns(client, target);
+      const candidates = "correlation" in identity2 ? runs.filter((run) => run.display_title.split(/\s+/).includes(identity2.correlation)) : dispatchedRunCandidates(runs.filter((run) => !before.has(run.id)), identity2.jobId);
+      if (candidates.length === 1 || "correlation" in identity2 && candidates.length > 1) return candidates.sort((a2, b3) => a2.id - b3.id)[0];
+      if (candidates.length > 1) {
+        throw githubError(
+          "DISPATCH_RUN_NOT_FOUND",
+          `${describe3(identity2)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
+          "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs."
+        );
+      }
+      const remaining = until - Date.now();
+      if (remaining <= 0) return void 0;
+      await pause(Math.min(timing.findRunIntervalMs, remaining), timing.signal);
+    }
+  };
+  const found = (run) => {
+    timing.onProgress?.({ type: "run-found", runId: run.id, runUrl: run.html_url });
+    return { runId: run.id, runUrl: run.html_url };
+  };
+  for (let attempt = 1; ; attempt++) {
+    let answer;
+    try {
+      answer = await client.request(
+        "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+        { owner: target.owner, repo: target.repo, workflow_id: target.workflow, ref: target.ref, inputs, return_run_details: true },
+        { once: true }
+      );
+    } catch (error62) {
+      if (!uncertain(error62) || timing.signal?.aborted) throw error62;
+      timing.onProgress?.({ type: "dispatch-uncertain", attempt, reason: error62.message });
+      const run2 = await findRun(Math.min(timing.deadline, Date.now() + timing.lostResponseWindowMs));
+      if (run2) return found(run2);
+      if (!("correlation" in identity2)) {
+        throw githubError(
+          "DISPATCH_UNCERTAIN",
+          `the dispatch of ${describe3(identity2)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
+          "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered."
+        );
+      }
+      if (attempt >= maximumDispatchAttempts) throw error62;
+      continue;
+    }
+    timing.onProgress?.({ type: "dispatched", workflow: String(target.workflow), ref: target.ref });
+    if (answer.status === 200 && typeof answer.data?.workflow_run_id === "number") {
+      const runId = answer.data.workflow_run_id;
+      const runUrl = answer.data.html_url ?? String(runId);
+      timing.onProgress?.({ type: "run-found", runId, runUrl });
+      return { runId, runUrl };
+    }
+    const run = await findRun(timing.deadline);
+    if (run) return found(run);
+    throw githubError(
+      "DISPATCH_RUN_NOT_FOUND",
+      `${describe3(identity2)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
+      "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run."
+    );
+  }
+}
+function describe3(identity2) {
+  return "jobId" in identity2 ? `Job ${identity2.jobId}` : `The run with correlation id ${identity2.correlation}`;
+}
+async function readRun(client, target, runId) {
+  return (await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner: target.owner, repo: target.repo, run_id: runId })).data;
+}
+async function followWorkflowRun(client, target, run, timing) {
+  let runUrl = run.runUrl;
+  for (; ; ) {
+    const current = await readRun(client, target, run.runId);
+    runUrl = current.html_url;
+    timing.onProgress?.({ type: "run-status", runId: run.runId, status: current.status ?? "unknown" });
+    if (current.status === "completed") return { runId: run.runId, runUrl, conclusion: current.conclusion ?? null };
+    const remaining = timing.deadline - Date.now();
+    if (remaining <= 0) {
+      throw githubError(
+        "DISPATCH_TIMEOUT",
+        `${runUrl} did not complete within ${Math.round(timing.timeoutMs / 1e3)} s (last status: ${current.status ?? "unknown"}); it keeps running on GitHub.`,
+        "Follow the run on GitHub, or raise the timeout if such jobs take longer."
+      );
+    }
+    await pause(Math.min(timing.pollIntervalMs, remaining), timing.signal);
+  }
+}
+var maximumDispatchAttempts;
+var init_workflow_runs = __esm({
+  "packages/dispatcher/src/github/workflow-runs.ts"() {
+    "use strict";
+    init_src();
+    init_errors6();
+    maximumDispatchAttempts = 3;
+  }
+});
+
+// packages/dispatcher/src/github/workflow-dispatch.ts
+function validateJobForDispatch(job) {
+  const parsed = jobSchema.safeParse(job);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue2) => `${["job", ...issue2.path.map(String)].join(".")}: ${issue2.message}`);
+  throw githubError(
+    "DISPATCH_JOB_INVALID",
+    `The job to dispatch is not a valid gantry/v1 Job: ${problems.join("; ")}.`,
+    "Dispatch an element of `gantry plan --json`'s `jobs` unchanged."
+  );
+}
+function abortError(stage, runUrl, cancelled) {
+  const message = stage === "before-dispatch" ? "Stopped before the job was dispatched; nothing was started." : runUrl === void 0 ? "Stopped before the dispatched run was found; the run may still start and go on." : `Stopped waiting for ${runUrl}${cancelled ? "; the run was cancelled on GitHub" : "; the run goes on"}.`;
+  return githubError("DISPATCH_CANCELLED", message, runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub.");
+}
+async function dispatchAndFollow(options2, onFound) {
+  const client = createGitHubClient(options2, "the dispatch token");
+  const timeoutMs = options2.timeoutMs ?? 36e5;
+  const timing = {
+    deadline: Date.now() + timeoutMs,
+    findRunIntervalMs: options2.findRunIntervalMs ?? 5e3,
+    lostResponseWindowMs: options2.lostResponseWindowMs ?? 6e4,
+    signal: options2.signal,
+    onProgress: options2.onProgress,
+    pollIntervalMs: options2.pollIntervalMs ?? 6e4,
+    timeoutMs
+  };
+  const run = await startWorkflowRun(client, options2.target, options2.inputs, options2.identity, timing);
+  onFound(run);
+  return followWorkflowRun(client, options2.target, run, timing);
+}
+async function dispatchJobToWorkflow(options2) {
+  const job = validateJobForDispatch(options2.job);
+  const target = { owner: options2.owner, repo: options2.repo, workflow: options2.workflow, ref: options2.ref ?? "main" };
+  let stage = "before-dispatch";
+  let found;
+  try {
+    options2.signal?.throwIfAborted();
+    stage = "dispatching";
+    return await dispatchAndFollow(
+      {
+        ...options2,
+        target,
+        inputs: { job: JSON.stringify(job), ...options2.correlation ? { correlation: options2.correlation } : {} },
+        identity: options2.correlation ? { correlation: options2.correlation } : { jobId: job.id }
+      },
+      (run) => {
+        stage = "following";
+        found = run;
+      }
+    );
+  } catch (error62) {
+    if (!options2.signal?.aborted) throw error62;
+    const cancelled = found !== void 0 && options2.cancelRunOnAbort !== false && await cancelRun(options2, found.runId);
+    throw abortError(stage, found?.runUrl, cancelled);
+  }
+}
+async function cancelRun(options2, runId) {
+  const { signal: _aborted, ...withoutSignal } = options2;
+  const client = createGitHubClient(withoutSignal, "the dispatch token");
+  try {
+    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", { owner: options2.owner, repo: options2.repo, run_id: runId });
+    return true;
+  } catch {
+    return false;
+  }
+}
+var init_workflow_dispatch = __esm({
+  "packages/dispatcher/src/github/workflow-dispatch.ts"() {
+    "use strict";
+    init_src4();
+    init_client();
+    init_errors6();
+    init_workflow_runs();
+    init_workflow_runs();
+  }
+});
+
+// packages/dispatcher/src/github/deployment-request.ts
+async function requestDeployment(options2) {
+  checkRepository(options2.owner, options2.repo);
+  checkCommitSha(options2.commit, "commit", "the pushed commit of the deploy branch");
+  const correlation = options2.correlation ?? newCorrelationId();
+  const target = { owner: options2.owner, repo: options2.repo, workflow: options2.workflow, ref: options2.ref ?? "main" };
+  const supersededRuns = [];
+  let stage = "before-dispatch";
+  let found;
+  const deadline = Date.now() + (options2.timeoutMs ?? 36e5);
+  try {
+    options2.signal?.throwIfAborted();
+    stage = "dispatching";
+    let run = await dispatchAndFollow({ ...options2, target, inputs: { commit: options2.commit, correlation }, identity: { correlation } }, (started) => {
+      stage = "following";
+      found = started;
+    });
+    const client = createGitHubClient(options2, "the dispatch token");
+    while (run.conclusion === "cancelled") {
+      const newer2 = (await listDispatchRuns(client, target)).filter((candidate) => candidate.id > run.runId && candidate.conclusion !== "cancelled").sort((a2, b3) => a2.id - b3.id)[0];
+      if (!newer2) break;
+      supersededRuns.push({ runId: run.runId, runUrl: run.runUrl });
+      options2.onProgress?.({ type: "superseded", runId: run.runId, by: newer2.id, runUrl: newer2.html_url });
+      found = { runId: newer2.id, runUrl: newer2.html_url };
+      run = await followWorkflowRun(client, target, found, {
+        deadline,
+        findRunIntervalMs: options2.findRunIntervalMs ?? 5e3,
+        lostResponseWindowMs: 0,
+        signal: options2.signal,
+        onProgress: options2.onProgress,
+        pollIntervalMs: options2.pollIntervalMs ?? 6e4,
+        timeoutMs: options2.timeoutMs ?? 36e5
+      });
+    }
+    return { ...run, correlation, supersededRuns };
+  } catch (error62) {
+    if (!options2.signal?.aborted) throw error62;
+    throw abortError(stage, found?.runUrl, false);
+  }
+}
+var init_deployment_request = __esm({
+  "packages/dispatcher/src/github/deployment-request.ts"() {
+    "use strict";
+    init_inputs();
+    init_client();
+    init_workflow_dispatch();
+    init_workflow_runs();
+  }
+});
+
+// packages/dispatcher/src/github/dispatch-plan.ts
+function describeConclusion(run) {
+  return `the run concluded ${run.conclusion ?? "without a conclusion"} (${run.runUrl})`;
+}
+async function dispatchPlanToWorkflow(planInput, options2) {
+  const plan = planDocumentSchema.parse(planInput);
+  const ref = options2.ref ?? "main";
+  const { parallelism, onProgress, onSkipped, workflow, planWorkflow, applyWorkflow, ...connection2 } = options2;
+  const split = workflow === void 0;
+  if (split && planWorkflow === void 0 && plan.jobs.some((job) => !deploys(job))) {
+    throw githubError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml).");
+  }
+  if (split && applyWorkflow === void 0 && plan.jobs.some(deploys)) {
+    throw githubError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml).");
+  }
+  const errorCodes = /* @__PURE__ */ new Map();
+  let deployment;
+  const deploy = (job, signal) => deployment ??= requestDeployment({
+    ...connection2,
+    signal,
+    owner: options2.owner,
+    repo: options2.repo,
+    workflow: applyWorkflow,
+    ref,
+    commit: plan.head,
+    ...onProgress ? { onProgress: (event) => onProgress(job, event) } : {}
+  });
+  const dispatched = await dispatchInProcess(plan, {
+    parallelism: parallelism ?? 10,
+    ...options2.signal ? { signal: options2.signal } : {},
+    isSuccess: (run) => run.conclusion === "success",
+    runJob: async (job, { signal }) => {
+      try {
+        if (split && deploys(job)) return await deploy(job, signal);
+        return await dispatchJobToWorkflow({
+          ...connection2,
+          workflow: split ? planWorkflow : workflow,
+          ...split ? { correlation: `${newCorrelationId()}-${job.id}` } : {},
+          ref,
+          job,
+          signal,
+          ...onProgress ? { onProgress: (event) => onProgress(job, event) } : {}
+        });
+      } catch (error62) {
+        if (GantryError.isInstance(error62)) errorCodes.set(job.id, error62.code);
+        throw error62;
+      }
+    },
+    ...onSkipped ? { onJobSkipped: onSkipped } : {}
+  });
+  const jobs = dispatched.jobs.map((outcome) => {
+    const run = outcome.result;
+    const reason = run && run.conclusion !== "success" ? describeConclusion(run) : outcome.status === "succeeded" ? null : outcome.reason;
+    const errorCode = errorCodes.get(outcome.job.id) ?? null;
+    return { job: outcome.job, status: outcome.status, run, reason, errorCode };
+  });
+  const deployed = deployment ? await deployment.catch(() => null) : null;
+  return {
+    apiVersion: "gantry/v1",
+    kind: "DispatchOutcome",
+    repository: `${options2.owner}/${options2.repo}`,
+    workflow: String(split ? planWorkflow ?? applyWorkflow : workflow),
+    ref,
+    jobs,
+    ...split ? { deployment: deployed && { ...deployed, workflow: String(applyWorkflow) } } : {},
+    interrupted: dispatched.interrupted,
+    succeeded: dispatched.succeeded
+  };
+}
+var deploys;
+var init_dispatch_plan = __esm({
+  "packages/dispatcher/src/github/dispatch-plan.ts"() {
+    "use strict";
+    init_src4();
+    init_src();
+    init_in_process();
+    init_deployment_request();
+    init_errors6();
+    init_workflow_dispatch();
+    deploys = (job) => job.action === "apply" || job.action === "destroy";
+  }
+});
+
+// packages/dispatcher/src/github/index.ts
+var init_github = __esm({
+  "packages/dispatcher/src/github/index.ts"() {
+    "use strict";
+    init_client();
+    init_token_scopes();
+    init_pull_request_report();
+    init_merged_pull_request_report();
+    init_deployment_request();
+    init_dispatch_plan();
+  }
+});
+
+// packages/dispatcher/src/record/document.ts
+function initialRecord(deployBranch, commit, writer, now) {
+  return {
+    apiVersion: "gantry/v1",
+    kind: "DeploymentRecord",
+    deployBranch,
+    commit,
+    environments: {},
+    units: {},
+    lease: null,
+    updatedBy: writer,
+    updatedAt: now.toISOString()
+  };
+}
+var commitSha, deploymentLeaseSchema, deploymentRecordSchema;
+var init_document = __esm({
+  "packages/dispatcher/src/record/document.ts"() {
+    "use strict";
+    init_zod();
+    commitSha = external_exports.string().regex(/^[0-9a-f]{40}$/, "must be a full commit SHA");
+    deploymentLeaseSchema = external_exports.object({
+      /** The run holding it, e.g. `acme/infrastructure-pipelines/actions/runs/123 (attempt 1)` or `host:pid:nonce`. */
+      holder: external_exports.string().min(1),
+      acquiredAt: external_exports.iso.datetime(),
+      /** After this instant another run may take the lease (the holder renews it while it runs). */
+      expiresAt: external_exports.iso.datetime()
+    });
+    deploymentRecordSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("DeploymentRecord"),
+      deployBranch: external_exports.string().min(1),
+      /** Every unit is deployed as of this commit (or a newer one). */
+      commit: commitSha,
+      /** Environments whose every unit is deployed as of a newer commit than `commit`. */
+      environments: external_exports.record(external_exports.string(), commitSha),
+      /** Units deployed as of a newer commit than their environment's (or `commit`), with their environment. */
+      units: external_exports.record(external_exports.string(), external_exports.object({ commit: commitSha, environment: external_exports.string() })),
+      lease: deploymentLeaseSchema.nullable(),
+      /** The last writer and when it wrote (for people reading the record; the ref's history keeps every version). */
+      updatedBy: external_exports.string(),
+      updatedAt: external_exports.iso.datetime()
+    });
+  }
+});
+
+// packages/dispatcher/src/record/errors.ts
+function recordError(code, message, hint, cause) {
+  return new GantryError(code, message, { hint, exitCode: recordErrorCodes[code], ...cause === void 0 ? {} : { cause } });
+}
+var recordErrorCodes;
+var init_errors8 = __esm({
+  "packages/dispatcher/src/record/errors.ts"() {
+    "use strict";
+    init_src();
+    recordErrorCodes = {
+      /** A push run has no `--base` and there is no record to start from. */
+      RECORD_MISSING: 26,
+      /** The stored record is not a valid `gantry/v1` DeploymentRecord. */
+      RECORD_INVALID: 29,
+      /** A recorded commit is not in the deploy branch's history (the branch was rewritten), or is unknown. */
+      RECORD_NOT_ON_DEPLOY_BRANCH: 29,
+      /** The configuration's deploy branch is not the one this run deploys (`GANTRY_DEPLOY_BRANCH`). */
+      RECORD_DEPLOY_BRANCH_MISMATCH: 29,
+      /** The record exists and `gantry record mark` was not told to replace it. */
+      RECORD_EXISTS: 29,
+      /** Another run held the deployment lease for longer than this run would wait. */
+      RECORD_LEASE_BUSY: 30,
+      /** The lease was taken over by another run while this one held it (it had expired). */
+      RECORD_LEASE_LOST: 30,
+      /** The deploy branch's tip could not be read (no such branch, or fetching it from origin failed). */
+      DEPLOY_BRANCH_UNAVAILABLE: 30,
+      /** Reading or writing the record failed (git, the network, credentials). */
+      RECORD_STORE_FAILED: 30
+    };
+  }
+});
+
+// packages/dispatcher/src/record/store.ts
+function parseRecord(document, where) {
+  const parsed = deploymentRecordSchema.safeParse(document);
+  if (parsed.success) return parsed.data;
+  const issue2 = parsed.error.issues[0];
+  throw recordError(
+    "RECORD_INVALID",
+    `the deployment record in ${where} is not a valid gantry/v1 DeploymentRecord: field "${issue2?.path.join(".") || "(document)"}": ${issue2?.message ?? "invalid"}`,
+    "only Gantry writes the record; restore the previous version from the ref's history (`git log` of the ref), or mark the deployed commit again with `gantry record mark --replace`"
+  );
+}
+var init_store = __esm({
+  "packages/dispatcher/src/record/store.ts"() {
+    "use strict";
+    init_document();
+    init_errors8();
+  }
+});
+
+// packages/dispatcher/src/record/git.ts
+import { execFile as execFile4 } from "node:child_process";
+function runGit2(repo, args, call = {}) {
+  const config2 = Object.entries({ "core.hooksPath": "/dev/null", ...call.config });
+  const env = {
+    ...process.env,
+    ...identity,
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_TERMINAL_PROMPT: "0",
+    LC_ALL: "C",
+    GIT_CONFIG_COUNT: String(config2.length)
+  };
+  config2.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
+  return new Promise((resolve16, reject) => {
+    const child = execFile4("git", [...args], { cwd: repo, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error62, stdout, stderr) => {
+      if (error62 && typeof error62.code !== "number") return reject(error62);
+      resolve16({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+    });
+    child.stdin?.on("error", () => void 0);
+    child.stdin?.end(call.input ?? "");
+  });
+}
+async function git3(repo, args, call = {}) {
+  const output2 = await runGit2(repo, args, call);
+  if (output2.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${output2.stderr.trim() || `exit ${output2.exitCode}`}`);
+  return output2.stdout;
+}
+async function isAncestor2(repo, ancestor, descendant) {
+  const output2 = await runGit2(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
+  if (output2.exitCode === 0) return true;
+  if (output2.exitCode === 1) return false;
+  throw new Error(`git merge-base --is-ancestor ${ancestor} ${descendant} failed: ${output2.stderr.trim()}`);
+}
+async function resolveCommit2(repo, ref) {
+  const output2 = await runGit2(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+  return output2.exitCode === 0 ? output2.stdout.trim() : void 0;
+}
+var identity;
+var init_git4 = __esm({
+  "packages/dispatcher/src/record/git.ts"() {
+    "use strict";
+    identity = {
+      GIT_AUTHOR_NAME: "gantry",
+      GIT_AUTHOR_EMAIL: "gantry@users.noreply.github.com",
+      GIT_COMMITTER_NAME: "gantry",
+      GIT_COMMITTER_EMAIL: "gantry@users.noreply.github.com"
+    };
+  }
+});
+
+// packages/dispatcher/src/record/git-store.ts
+function recordRef(deployBranch) {
+  return `refs/gantry/deployments/${deployBranch}`;
+}
+function fetchedRef(deployBranch) {
+  return `refs/gantry/fetched-deployments/${deployBranch}`;
+}
+function gitRecordStore(options2) {
+  const ref = recordRef(options2.deployBranch);
+  const { repo, remote } = options2;
+  const description = remote === void 0 ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
+  const call = options2.token ? { config: { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${options2.token}`).toString("base64")}` } } : {};
+  const failed = (what, cause) => recordError(
+    "RECORD_STORE_FAILED",
+    `could not ${what} the deployment record (${description}): ${cause.message ?? String(cause)}`,
+    remote === void 0 ? "check that the repository is a git repository you can write to" : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)",
+    cause
+  );
+  async function readVersion() {
+    if (remote === void 0) {
+      const output2 = await runGit2(repo, ["rev-parse", "--verify", "--quiet", ref]);
+      return output2.exitCode === 0 ? output2.stdout.trim() : void 0;
+    }
+    const listed = (await git3(repo, ["ls-remote", "--refs", remote, ref], call)).trim();
+    if (listed === "") return void 0;
+    await git3(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${ref}:${fetchedRef(options2.deployBranch)}`], call);
+    return (await git3(repo, ["rev-parse", "--verify", fetchedRef(options2.deployBranch)])).trim();
+  }
+  async function writeVersion(record2, parent, message) {
+    const blob = (await git3(repo, ["hash-object", "-w", "--stdin"], { input: `${JSON.stringify(record2, null, 2)}
+` })).trim();
+    const tree = (await git3(repo, ["mktree"], { input: `100644 blob ${blob}	${recordFile}
+` })).trim();
+    return (await git3(repo, ["commit-tree", tree, ...parent ? ["-p", parent] : [], "-m", message])).trim();
+  }
+  return {
+    description,
+    async read() {
+      let version2;
+      let text;
+      try {
+        version2 = await readVersion();
+        if (version2 === void 0) return void 0;
+        text = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
+      } catch (error62) {
+        throw failed("read", error62);
+      }
+      let document;
+      try {
+        document = JSON.parse(text);
+      } catch {
+        document = void 0;
+      }
+      return { record: parseRecord(document, description), version: version2 };
+    },
+    async compareAndSwap(expected, next, message) {
+      let version2;
+      try {
+        version2 = await writeVersion(parseRecord(next, "the record to write"), expected, message);
+      } catch (error62) {
+        throw failed("write", error62);
+      }
+      const swap = remote === void 0 ? await runGit2(repo, ["update-ref", "-m", message, ref, version2, expected ?? ""]) : await runGit2(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${expected ?? ""}`, remote, `${version2}:${ref}`], call);
+      if (swap.exitCode === 0) return { swapped: true, version: version2 };
+      let current;
+      try {
+        current = await readVersion();
+      } catch (error62) {
+        throw failed("write", error62);
+      }
+      if (current !== expected) return { swapped: false };
+      throw failed("write", new Error(swap.stderr.trim() || swap.stdout.trim() || `git exit ${swap.exitCode}`));
+    }
+  };
+}
+function redactUrl(url2) {
+  return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1");
+}
+var recordFile;
+var init_git_store = __esm({
+  "packages/dispatcher/src/record/git-store.ts"() {
+    "use strict";
+    init_errors8();
+    init_git4();
+    init_store();
+    recordFile = "record.json";
+  }
+});
+
+// packages/dispatcher/src/record/git-history.ts
+function gitHistory(repo) {
+  return { isAncestor: (ancestor, descendant) => isAncestor2(repo, ancestor, descendant) };
+}
+async function deployBranchTip(repo, branch) {
+  const unavailable = (message, hint) => recordError("DEPLOY_BRANCH_UNAVAILABLE", message, hint);
+  if ((await runGit2(repo, ["check-ref-format", "--branch", branch])).exitCode !== 0 || branch.startsWith("-")) {
+    throw unavailable(`'${branch}' is not a valid branch name`, "set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to the deploy branch's name");
+  }
+  const remotes = (await runGit2(repo, ["remote"])).stdout.split("\n");
+  if (remotes.includes("origin")) {
+    const tracking = `refs/remotes/origin/${branch}`;
+    const shallow = (await runGit2(repo, ["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true";
+    const fetched = await runGit2(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`]);
+    if (fetched.exitCode !== 0) {
+      throw unavailable(`could not fetch '${branch}' from origin: ${fetched.stderr.trim()}`, "check the checkout's credentials and that the branch exists on origin");
+    }
+    const tip2 = await resolveCommit2(repo, tracking);
+    if (tip2) return tip2;
+  }
+  const tip = await resolveCommit2(repo, `refs/heads/${branch}`);
+  if (!tip) throw unavailable(`the repository has no branch '${branch}'`, "check out the deploy branch, or add the remote origin it comes from");
+  return tip;
+}
+async function commitOnDeployBranch(repo, ref, tip) {
+  const commit = await resolveCommit2(repo, ref);
+  if (!commit) throw recordError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, "pass the SHA of the deploy branch's commit that is deployed");
+  if (!await isAncestor2(repo, commit, tip)) {
+    throw recordError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, "pass a commit of the deploy branch: only merged code is ever deployed");
+  }
+  return commit;
+}
+var init_git_history = __esm({
+  "packages/dispatcher/src/record/git-history.ts"() {
+    "use strict";
+    init_errors8();
+    init_git4();
+  }
+});
+
+// packages/dispatcher/src/record/range.ts
+function memoizeHistory(history) {
+  const answers = /* @__PURE__ */ new Map();
+  return {
+    isAncestor(ancestor, descendant) {
+      if (ancestor === descendant) return Promise.resolve(true);
+      const key = `${ancestor}..${descendant}`;
+      let answer = answers.get(key);
+      if (!answer) {
+        answer = history.isAncestor(ancestor, descendant);
+        answers.set(key, answer);
+      }
+      return answer;
+    }
+  };
+}
+async function newer(history, a2, b3) {
+  if (a2 === b3 || await history.isAncestor(b3, a2)) return a2;
+  if (await history.isAncestor(a2, b3)) return b3;
+  throw recordError(
+    "RECORD_NOT_ON_DEPLOY_BRANCH",
+    `commits ${a2} and ${b3} of the deployment record are not on one line of history`,
+    "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`"
+  );
+}
+async function deployedAsOf(history, record2, unit, environment) {
+  let commit = record2.commit;
+  const ofEnvironment = record2.environments[environment];
+  if (ofEnvironment) commit = await newer(history, commit, ofEnvironment);
+  const ofUnit = record2.units[unit];
+  if (ofUnit) commit = await newer(history, commit, ofUnit.commit);
+  return commit;
+}
+async function checkRecordOnDeployBranch(history, record2, tip, where) {
+  const named = /* @__PURE__ */ new Set([record2.commit, ...Object.values(record2.environments), ...Object.values(record2.units).map((unit) => unit.commit)]);
+  for (const commit of named) {
+    let onBranch;
+    try {
+      onBranch = await history.isAncestor(commit, tip) || await history.isAncestor(tip, commit);
+    } catch (cause) {
+      throw recordError(
+        "RECORD_NOT_ON_DEPLOY_BRANCH",
+        `the deployment record (${where}) names commit ${commit}, which this repository does not have`,
+        "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`",
+        cause
+      );
+    }
+    if (!onBranch) {
+      throw recordError(
+        "RECORD_NOT_ON_DEPLOY_BRANCH",
+        `the deployment record (${where}) names commit ${commit}, which is not in the history of '${record2.deployBranch}' (tip ${tip})`,
+        "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`"
+      );
+    }
+  }
+}
+async function unitsAlreadyDeployed(input2) {
+  const { history, record: record2, plan } = input2;
+  const skipped = /* @__PURE__ */ new Map();
+  const changedSince = /* @__PURE__ */ new Map();
+  for (const job of plan.jobs) {
+    for (const unit of job.units) {
+      const deployedAt = await deployedAsOf(history, record2, unit, job.environment);
+      if (deployedAt === plan.head) skipped.set(unit, { reason: "up-to-date", deployedAt });
+      else if (await history.isAncestor(plan.head, deployedAt)) skipped.set(unit, { reason: "superseded", deployedAt });
+      else if (await history.isAncestor(deployedAt, plan.base)) continue;
+      else {
+        let changed = changedSince.get(deployedAt);
+        if (!changed) {
+          changed = input2.unitsChangedSince(deployedAt);
+          changedSince.set(deployedAt, changed);
+        }
+        if (!(await changed).has(unit)) skipped.set(unit, { reason: "up-to-date", deployedAt });
+      }
+    }
+  }
+  return skipped;
+}
+async function advanceRecord(history, current, run) {
+  const next = structuredClone(current ?? initialRecord(run.deployBranch, run.base, run.writer, run.now));
+  next.updatedBy = run.writer;
+  next.updatedAt = run.now.toISOString();
+  if (await history.isAncestor(run.head, next.commit)) return next;
+  await newer(history, next.commit, run.head);
+  const covered = await history.isAncestor(run.base, next.commit);
+  if (covered && run.units.every((unit) => unit.succeeded)) {
+    next.commit = run.head;
+  } else if (covered) {
+    const failedEnvironments = new Set(run.units.filter((unit) => !unit.succeeded).map((unit) => unit.environment));
+    for (const environment of new Set(run.units.map((unit) => unit.environment))) {
+      if (failedEnvironments.has(environment)) continue;
+      const previous = next.environments[environment];
+      next.environments[environment] = previous ? await newer(history, previous, run.head) : run.head;
+    }
+  }
+  for (const { unit, environment, succeeded } of run.units) {
+    if (!succeeded) continue;
+    const previous = next.units[unit];
+    next.units[unit] = { commit: previous ? await newer(history, previous.commit, run.head) : run.head, environment };
+  }
+  return normalize(history, next);
+}
+async function normalize(history, record2) {
+  const strictlyNewer = async (commit, than) => commit !== than && await history.isAncestor(than, commit);
+  for (const [environment, commit] of Object.entries(record2.environments)) {
+    if (!await strictlyNewer(commit, record2.commit)) delete record2.environments[environment];
+  }
+  for (const [unit, entry] of Object.entries(record2.units)) {
+    const floor = record2.environments[entry.environment] ?? record2.commit;
+    if (!await strictlyNewer(entry.commit, floor)) delete record2.units[unit];
+  }
+  return record2;
+}
+var init_range = __esm({
+  "packages/dispatcher/src/record/range.ts"() {
+    "use strict";
+    init_document();
+    init_errors8();
+  }
+});
+
+// packages/dispatcher/src/record/lease.ts
+function leaseFor(context, acquiredAt) {
+  const ttl = context.timing?.ttlMs ?? defaultLeaseTiming.ttlMs;
+  return { holder: context.holder, acquiredAt: acquiredAt.toISOString(), expiresAt: new Date(context.clock.now().getTime() + ttl).toISOString() };
+}
+function heldByOther(record2, context) {
+  const lease = record2.lease;
+  if (!lease || lease.holder === context.holder) return void 0;
+  return Date.parse(lease.expiresAt) > context.clock.now().getTime() ? lease : void 0;
+}
+async function acquireLease(context, initial) {
+  const waitMs = context.timing?.waitMs ?? defaultLeaseTiming.waitMs;
+  const pollMs = context.timing?.pollMs ?? defaultLeaseTiming.pollMs;
+  const deadline = context.clock.now().getTime() + waitMs;
+  for (; ; ) {
+    context.signal?.throwIfAborted();
+    const current = await context.store.read();
+    const base = current?.record ?? initial?.();
+    if (!base) throw recordError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, "pass --base, or mark the deployed commit with `gantry record mark`");
+    const other = current ? heldByOther(current.record, context) : void 0;
+    if (other) {
+      if (context.clock.now().getTime() >= deadline) {
+        throw recordError(
+          "RECORD_LEASE_BUSY",
+          `${other.holder} has been deploying since ${other.acquiredAt} (lease until ${other.expiresAt}); waited ${Math.round(waitMs / 1e3)} s`,
+          "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire"
+        );
+      }
+      context.onWait?.(other);
+      await context.clock.sleep(Math.min(pollMs, Math.max(1, deadline - context.clock.now().getTime())), context.signal);
+      continue;
+    }
+    const next = { ...structuredClone(base), lease: leaseFor(context, context.clock.now()) };
+    const swapped = await context.store.compareAndSwap(current?.version, next, `gantry: lease taken by ${context.holder}`);
+    if (swapped.swapped) return { record: next, version: swapped.version };
+  }
+}
+async function writeHoldingLease(context, change, message) {
+  for (; ; ) {
+    const current = await context.store.read();
+    if (!current || current.record.lease?.holder !== context.holder) {
+      const holder = current?.record.lease?.holder;
+      throw recordError(
+        "RECORD_LEASE_LOST",
+        `this run's deployment lease ${holder ? `was taken over by ${holder}` : "is gone"} (${context.store.description})`,
+        "the lease expired while this run was stalled; what this run applied is re-checked by the next run"
+      );
+    }
+    const next = await change(structuredClone(current.record));
+    const swapped = await context.store.compareAndSwap(current.version, next, message);
+    if (swapped.swapped) return { record: next, version: swapped.version };
+  }
+}
+function renewLease(context) {
+  return writeHoldingLease(
+    context,
+    async (record2) => ({ ...record2, lease: leaseFor(context, new Date(record2.lease?.acquiredAt ?? context.clock.now())) }),
+    `gantry: lease renewed by ${context.holder}`
+  );
+}
+var defaultLeaseTiming;
+var init_lease = __esm({
+  "packages/dispatcher/src/record/lease.ts"() {
+    "use strict";
+    init_errors8();
+    defaultLeaseTiming = { ttlMs: 10 * 6e4, waitMs: 60 * 6e4, pollMs: 1e4 };
+  }
+});
+
+// packages/dispatcher/src/record/deploy.ts
+import { setTimeout as sleep2 } from "node:timers/promises";
+function missingRecord(options2) {
+  return recordError(
+    "RECORD_MISSING",
+    `there is no deployment record for '${options2.deployBranch}' (${options2.store.description}), and no --base`,
+    "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`"
+  );
+}
+async function planWithRecord(options2, stored) {
+  const history = options2.history;
+  const head = options2.head ?? await options2.tip();
+  const record2 = stored?.record;
+  if (record2) await checkRecordOnDeployBranch(history, record2, options2.head === void 0 ? head : await options2.tip(), options2.store.description);
+  const base = options2.base ?? record2?.commit;
+  if (base === void 0) throw missingRecord(options2);
+  const range = { base, head, baseFrom: options2.base === void 0 ? "record" : "option" };
+  const unplanned = await options2.plan(range);
+  if (unplanned.deployBranch !== options2.deployBranch) {
+    throw recordError(
+      "RECORD_DEPLOY_BRANCH_MISMATCH",
+      `the repository's configuration names '${unplanned.deployBranch}' as the deploy branch, but this run deploys '${options2.deployBranch}'`,
+      `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration`
+    );
+  }
+  if (!record2) return { range, plan: unplanned, record: stored };
+  const skipUnits = await unitsAlreadyDeployed({
+    history,
+    record: record2,
+    plan: unplanned,
+    unitsChangedSince: async (since) => new Set((await options2.plan({ base: since, head })).jobs.flatMap((job) => job.units))
+  });
+  return { range, plan: await options2.plan(range, skipUnits), record: stored };
+}
+async function planFromRecord(options2) {
+  const stored = options2.record === void 0 ? await options2.store.read() : options2.record ?? void 0;
+  return planWithRecord({ ...options2, history: memoizeHistory(options2.history) }, stored);
+}
+async function deployFromRecord(options2) {
+  const clock = options2.clock ?? systemClock;
+  const history = memoizeHistory(options2.history);
+  const context = {
+    store: options2.store,
+    holder: options2.holder,
+    clock,
+    ...options2.lease ? { timing: options2.lease } : {},
+    ...options2.signal ? { signal: options2.signal } : {},
+    onWait: (lease) => options2.onEvent?.({ type: "lease-wait", lease })
+  };
+  const base = options2.base;
+  const initial = base === void 0 ? void 0 : () => initialRecord(options2.deployBranch, base, options2.holder, clock.now());
+  if (base === void 0 && !await options2.store.read()) throw missingRecord(options2);
+  const leased = await acquireLease(context, initial);
+  options2.onEvent?.({ type: "lease-acquired" });
+  const controller = new AbortController();
+  const forward = () => controller.abort(options2.signal?.reason);
+  options2.signal?.addEventListener("abort", forward, { once: true });
+  let lost;
+  const stopRenewing = new AbortController();
+  const ttl = options2.lease?.ttlMs ?? defaultLeaseTiming.ttlMs;
+  const renewing = (async () => {
+    for (; ; ) {
+      await clock.sleep(Math.max(10, Math.floor(ttl / 3)), stopRenewing.signal);
+      await renewLease(context);
+    }
+  })().catch((error62) => {
+    if (stopRenewing.signal.aborted) return;
+    lost = error62;
+    controller.abort(error62);
+  });
+  try {
+    let planned;
+    let run;
+    try {
+      planned = await planWithRecord({ ...options2, history }, leased);
+      options2.onEvent?.({ type: "planned", range: planned.range, jobs: planned.plan.jobs.length, skippedUnits: planned.plan.skippedUnits ?? [] });
+      run = await options2.run(planned.plan, { signal: controller.signal, planned: { range: planned.range, record: planned.record } });
+    } finally {
+      stopRenewing.abort();
+      await renewing;
+    }
+    const units = unitOutcomes(planned.plan, run);
+    const written = await writeHoldingLease(
+      context,
+      async (record2) => ({
+        ...await advanceRecord(history, record2, { deployBranch: options2.deployBranch, base: planned.range.base, head: planned.range.head, units, writer: options2.holder, now: clock.now() }),
+        lease: null
+      }),
+      `gantry: ${describeRun(planned.range, units)} by ${options2.holder}`
+    );
+    if (lost) throw lost;
+    options2.onEvent?.({ type: "recorded", commit: written.record.commit, units: Object.keys(written.record.units).length, environments: Object.keys(written.record.environments).length });
+    return { ...planned, run, recorded: written.record };
+  } catch (error62) {
+    if (!lost) {
+      await writeHoldingLease(context, async (record2) => ({ ...record2, lease: null }), `gantry: lease released by ${options2.holder}`).catch(() => void 0);
+    }
+    throw error62;
+  } finally {
+    options2.signal?.removeEventListener("abort", forward);
+  }
+}
+function unitOutcomes(plan, run) {
+  const succeeded = new Set(run.jobs.flatMap((job) => job.succeededUnits.map((unit) => `${job.jobId}\0${unit}`)));
+  return plan.jobs.flatMap((job) => job.units.map((unit) => ({ unit, environment: job.environment, succeeded: succeeded.has(`${job.id}\0${unit}`) })));
+}
+function describeRun(range, units) {
+  const failed = units.filter((unit) => !unit.succeeded).length;
+  return `${range.base.slice(0, 12)}..${range.head.slice(0, 12)}, ${units.length - failed} unit(s) deployed${failed ? `, ${failed} not` : ""}`;
+}
+var systemClock;
+var init_deploy = __esm({
+  "packages/dispatcher/src/record/deploy.ts"() {
+    "use strict";
+    init_document();
+    init_errors8();
+    init_lease();
+    init_range();
+    systemClock = {
+      now: () => /* @__PURE__ */ new Date(),
+      sleep: (milliseconds, signal) => sleep2(milliseconds, void 0, signal ? { signal } : {})
+    };
+  }
+});
+
+// packages/dispatcher/src/record/index.ts
+var init_record = __esm({
+  "packages/dispatcher/src/record/index.ts"() {
+    "use strict";
+    init_document();
+    init_git_store();
+    init_git_history();
+    init_deploy();
+  }
+});
+
+// packages/dispatcher/src/index.ts
+var init_src6 = __esm({
+  "packages/dispatcher/src/index.ts"() {
+    "use strict";
+    init_in_process();
+    init_github();
+    init_record();
+  }
+});
+
+// packages/cli/src/deployment-record.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { hostname as hostname3 } from "node:os";
+function recordOptionsHelp(column) {
+  const lines = [
+    ["--deploy-branch NAME", ["the deploy branch (default: GANTRY_DEPLOY_BRANCH, else main)"]],
+    [
+      "--record-remote URL",
+      ["where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,", "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https"]
+    ]
+  ];
+  return lines.flatMap(([option, text]) => text.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)).join("\n");
+}
+function deploymentRecordSetting(repo, values, env) {
+  const deployBranch = values["deploy-branch"] || env.GANTRY_DEPLOY_BRANCH || "main";
+  const remote = values["record-remote"] || env.GANTRY_RECORD_REMOTE || void 0;
+  const token = env.GANTRY_RECORD_TOKEN || void 0;
+  return {
+    deployBranch,
+    store: gitRecordStore({ repo, deployBranch, ...remote ? { remote } : {}, ...token ? { token } : {} }),
+    history: gitHistory(repo),
+    tip: () => deployBranchTip(repo, deployBranch),
+    holder: runIdentity(env)
+  };
+}
+function runIdentity(env) {
+  const nonce = randomBytes2(3).toString("hex");
+  if (env.GITHUB_ACTIONS === "true" && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
+    return `${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID} attempt ${env.GITHUB_RUN_ATTEMPT ?? "1"} (${nonce})`;
+  }
+  return `${hostname3()}:${process.pid} (${nonce})`;
+}
+var recordOptions;
+var init_deployment_record = __esm({
+  "packages/cli/src/deployment-record.ts"() {
+    "use strict";
+    init_src6();
+    recordOptions = {
+      "deploy-branch": { type: "string" },
+      "record-remote": { type: "string" }
+    };
+  }
+});
+
+// packages/cli/src/commands/plan.ts
+var plan_exports = {};
+__export(plan_exports, {
+  command: () => command2
+});
+import { appendFile } from "node:fs/promises";
+import { resolve as resolve4 } from "node:path";
+var help, command2;
+var init_plan = __esm({
+  "packages/cli/src/commands/plan.ts"() {
+    "use strict";
+    init_src4();
+    init_src6();
+    init_src();
+    init_args();
+    init_deployment_record();
+    help = `usage: gantry plan --repo DIR --base REF --head REF --event pull_request|push [options]
+       gantry plan --repo DIR --event push [--head REF] [options]
+
+Classifies the change between two commits and prints the ordered jobs to run. A push without --base plans
+what \`gantry run --event push\` would deploy now: from the deployment record to the deploy branch's tip,
+leaving out the units already deployed (listed as skipped). Nothing is written.
+
+options:
+  --repo DIR          the git repository (default: current directory)
+  --base REF          the commit compared against (the deploy branch on a pull request, the push's "before")
+  --head REF          the commit planned (the pull request head, or the pushed commit; a push from the record:
+                      default the deploy branch's tip)
+  --event EVENT       pull_request (plan / plan-destroy) or push (apply / destroy on the deploy branch)
+  --branch NAME       the event's branch (default: from GitHub Actions, else the deploy branch)
+${recordOptionsHelp(22)}
+  --format FORMAT     json | text | mermaid | github-matrix (default: text; github-matrix appends
+                      matrix=<json> to $GITHUB_OUTPUT when set)
+  --json              same as --format json
+  --no-cache          do not use detection's parse cache
+`;
+    command2 = async (argv, io) => {
+      const { values } = parseCommandArgs(
+        "plan",
+        argv,
+        {
+          ...changeRangeOptions,
+          ...recordOptions,
+          format: { type: "string" },
+          json: { type: "boolean" },
+          "no-cache": { type: "boolean" }
+        },
+        help
+      );
+      const event = parseEvent("plan", values.event);
+      const format = values.json ? "json" : values.format ?? "text";
+      if (!planFormats.includes(format)) {
+        throw new GantryError("USAGE", `--format must be one of ${planFormats.join(", ")}, not '${format}'`, { hint: "see `gantry plan --help`", exitCode: 2 });
+      }
+      const repo = resolve4(io.cwd, values.repo ?? ".");
+      const planRange = (range, skipUnits, branch = values.branch) => planChange({ repo, base: range.base, head: range.head, event, ...branch ? { branch } : {}, cache: !values["no-cache"], env: io.env, ...skipUnits ? { skipUnits } : {} });
+      let plan;
+      if (event === "push" && values.base === void 0) {
+        const record2 = deploymentRecordSetting(repo, values, io.env);
+        const planned = await planFromRecord({
+          store: record2.store,
+          history: record2.history,
+          deployBranch: record2.deployBranch,
+          tip: record2.tip,
+          ...values.head ? { head: values.head } : {},
+          plan: (range, skipUnits) => planRange(range, skipUnits, record2.deployBranch)
+        });
+        plan = planned.plan;
+        io.stderr.write(`gantry plan: ${planned.range.base.slice(0, 12)}..${planned.range.head.slice(0, 12)} from the deployment record (${record2.store.description})
+`);
+      } else {
+        plan = await planRange({ base: requireOption("plan", values.base, "base"), head: requireOption("plan", values.head, "head") });
+      }
+      const outputFile = io.env["GITHUB_OUTPUT"];
+      if (format === "github-matrix" && outputFile) {
+        await appendFile(outputFile, githubOutputLine(plan));
+        io.stderr.write(`gantry plan: wrote ${plan.jobs.length} job(s) as matrix= to $GITHUB_OUTPUT
+`);
+      } else {
+        io.stdout.write(renderPlan(plan, format));
+      }
+      if (plan.notice && format !== "text") io.stderr.write(`gantry plan: ${plan.notice}
+`);
+      return 0;
+    };
+  }
+});
+
 // packages/executor/src/process.ts
 import { spawn as spawn3 } from "node:child_process";
 function killLiveProcessGroups() {
@@ -63725,14 +71354,14 @@ function installExitHook() {
   exitHookInstalled = true;
   process.on("exit", killLiveProcessGroups);
 }
-function runProcess(command10, args, options) {
-  return new Promise((resolve15) => {
-    if (options.signal?.aborted) {
-      resolve15({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
+function runProcess(command11, args, options2) {
+  return new Promise((resolve16) => {
+    if (options2.signal?.aborted) {
+      resolve16({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
-    const child = spawn3(command10, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn3(command11, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid !== void 0) liveGroups.add(child.pid);
     const captured = [];
     let interrupted = false;
@@ -63748,21 +71377,21 @@ function runProcess(command10, args, options) {
     const onAbort = () => {
       interrupted = true;
       signalGroup("SIGINT");
-      killTimer = setTimeout(() => signalGroup("SIGKILL"), options.killGraceMs ?? 1e4);
+      killTimer = setTimeout(() => signalGroup("SIGKILL"), options2.killGraceMs ?? 1e4);
       killTimer.unref();
     };
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    if (options.stdout === "capture") child.stdout.on("data", (chunk) => captured.push(chunk));
-    else child.stdout.pipe(options.stdout, { end: false });
-    child.stderr.pipe(options.stderr, { end: false });
+    options2.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options2.stdout === "capture") child.stdout.on("data", (chunk) => captured.push(chunk));
+    else child.stdout.pipe(options2.stdout, { end: false });
+    child.stderr.pipe(options2.stderr, { end: false });
     child.on("error", (error62) => {
-      spawnError = `could not start ${command10}: ${error62.message}`;
+      spawnError = `could not start ${command11}: ${error62.message}`;
     });
     child.on("close", (code) => {
       if (child.pid !== void 0) liveGroups.delete(child.pid);
-      options.signal?.removeEventListener("abort", onAbort);
+      options2.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
-      resolve15({ exitCode: code, interrupted, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      resolve16({ exitCode: code, interrupted, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }
@@ -63776,7 +71405,7 @@ var init_process = __esm({
 });
 
 // packages/executor/src/worktree.ts
-import { execFile as execFile4, execFileSync } from "node:child_process";
+import { execFile as execFile5, execFileSync } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync as rmSync2 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename as basename2, join as join3 } from "node:path";
@@ -63800,7 +71429,7 @@ function installExitHook2() {
     for (const [dir, { repo, parent }] of liveWorktrees) removeSync(dir, repo, parent);
   });
 }
-async function git3(repo, args) {
+async function git4(repo, args) {
   const { stdout } = await execFileAsync("git", args, { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
@@ -63810,7 +71439,7 @@ async function createJobWorktree(repo, ref, label2 = "job") {
   const dir = join3(realpathSync(parent), basename2(parent));
   liveWorktrees.set(dir, { repo, parent });
   try {
-    await git3(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]);
+    await git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]);
   } catch (error62) {
     liveWorktrees.delete(dir);
     rmSync2(parent, { recursive: true, force: true });
@@ -63825,18 +71454,18 @@ async function createJobWorktree(repo, ref, label2 = "job") {
     if (removed) return;
     removed = true;
     try {
-      await git3(repo, ["worktree", "remove", "--force", dir]);
+      await git4(repo, ["worktree", "remove", "--force", dir]);
     } catch {
     }
     rmSync2(parent, { recursive: true, force: true });
-    await git3(repo, ["worktree", "prune"]).catch(() => void 0);
+    await git4(repo, ["worktree", "prune"]).catch(() => void 0);
     liveWorktrees.delete(dir);
   };
   return { dir, remove, [Symbol.asyncDispose]: remove };
 }
 async function gitCommonDir(repo) {
   try {
-    return (await git3(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
+    return (await git4(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
   } catch (error62) {
     throw new GantryError("EXEC_NOT_A_REPOSITORY", `${repo} is not inside a git repository`, {
       hint: "pass --repo with the directory of your infrastructure-live checkout",
@@ -63852,7 +71481,7 @@ var init_worktree = __esm({
     "use strict";
     init_src();
     init_process();
-    execFileAsync = promisify(execFile4);
+    execFileAsync = promisify(execFile5);
     liveWorktrees = /* @__PURE__ */ new Map();
     exitHookInstalled2 = false;
   }
@@ -63860,10 +71489,10 @@ var init_worktree = __esm({
 
 // packages/executor/src/guard.ts
 function defaultGuard() {
-  return (job, options) => checkJob(job, options);
+  return (job, options2) => checkJob(job, options2);
 }
 function defaultCredentials() {
-  return (job, options) => obtainCredentials(job, options);
+  return (job, options2) => obtainCredentials(job, options2);
 }
 var init_guard = __esm({
   "packages/executor/src/guard.ts"() {
@@ -64100,9 +71729,9 @@ function unitSteps(input2) {
   }
   return steps;
 }
-function formatCommand(command10, args) {
+function formatCommand(command11, args) {
   const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-  return [command10, ...args].map(quote2).join(" ");
+  return [command11, ...args].map(quote2).join(" ");
 }
 var init_unit_commands = __esm({
   "packages/executor/src/unit-commands.ts"() {
@@ -64121,13 +71750,13 @@ function displayCommand(args, context) {
   return formatCommand("terragrunt", args.map(shorten));
 }
 function drain(stream) {
-  return new Promise((resolve15) => {
-    stream.once("end", resolve15);
+  return new Promise((resolve16) => {
+    stream.once("end", resolve16);
     stream.end();
   });
 }
 function closeStream(stream) {
-  return new Promise((resolve15) => stream.end(resolve15));
+  return new Promise((resolve16) => stream.end(resolve16));
 }
 async function runUnit(unit, context) {
   const started = Date.now();
@@ -64435,19 +72064,19 @@ function jobExitCode(result) {
   if (result.error) return result.error.exitCode;
   return result.status === "succeeded" ? 0 : 30;
 }
-async function executeJob(jobInput, options) {
+async function executeJob(jobInput, options2) {
   const job = parseJob2(jobInput);
-  const env = options.env ?? process.env;
-  const repo = isAbsolute5(options.repo) ? options.repo : resolve7(options.repo);
-  const masker = options.masker ?? new SecretMasker();
-  const dryRun = options.dryRun ?? false;
+  const env = options2.env ?? process.env;
+  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve7(options2.repo);
+  const masker = options2.masker ?? new SecretMasker();
+  const dryRun = options2.dryRun ?? false;
   const startedAt = /* @__PURE__ */ new Date();
   const result = (partial2) => {
     const final = {
       apiVersion: "gantry/v1",
       kind: "JobResult",
       job,
-      interrupted: options.signal?.aborted ?? false,
+      interrupted: options2.signal?.aborted ?? false,
       dryRun,
       startedAt: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
@@ -64456,20 +72085,20 @@ async function executeJob(jobInput, options) {
       error: null,
       ...partial2
     };
-    options.onEvent?.({ type: "job-finished", result: final });
+    options2.onEvent?.({ type: "job-finished", result: final });
     return final;
   };
   masker.addAll(secretsFromEnvironment(env));
   masker.addAll(secretsFromEnvironment(job.terragrunt.env));
   let tools;
   try {
-    tools = options.tools ?? findIacTools(env);
-    await (options.guard ?? defaultGuard())(job, { repo, env, dryRun });
+    tools = options2.tools ?? findIacTools(env);
+    await (options2.guard ?? defaultGuard())(job, { repo, env, dryRun });
   } catch (error62) {
     return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
   }
   if (dryRun) {
-    options.onEvent?.({ type: "job-started", job, runDir: null });
+    options2.onEvent?.({ type: "job-started", job, runDir: null });
     const units2 = job.units.map((unit) => {
       const stem = unitFileStem(unit);
       const steps = unitSteps({
@@ -64486,19 +72115,19 @@ async function executeJob(jobInput, options) {
   }
   let credentials;
   try {
-    credentials = await (options.credentials ?? defaultCredentials())(job, { env });
+    credentials = await (options2.credentials ?? defaultCredentials())(job, { env });
   } catch (error62) {
     return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "no credentials")), error: errorSummary(error62) });
   }
   masker.addAll(credentials.secrets);
   masker.addAll(secretsFromEnvironment(credentials.env));
-  const runDir = options.runDir ?? join7(await defaultRunDirectory(repo, env), job.id);
+  const runDir = options2.runDir ?? join7(await defaultRunDirectory(repo, env), job.id);
   mkdirSync2(runDir, { recursive: true, mode: 448 });
-  const stateDir = options.stateDir ?? await defaultStateDirectory(repo, env);
+  const stateDir = options2.stateDir ?? await defaultStateDirectory(repo, env);
   mkdirSync2(stateDir, { recursive: true });
   const toolEnv = toolEnvironment([env, job.terragrunt.env, credentials.env], stateDir);
-  options.onEvent?.({ type: "job-started", job, runDir });
-  if (options.signal?.aborted) {
+  options2.onEvent?.({ type: "job-started", job, runDir });
+  if (options2.signal?.aborted) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "interrupted before start")) });
   }
   let worktree;
@@ -64509,26 +72138,26 @@ async function executeJob(jobInput, options) {
   }
   const unitResults = /* @__PURE__ */ new Map();
   try {
-    const dependencies = await discoverUnitDependencies(worktree.dir, tools, toolEnv, options.signal);
+    const dependencies = await discoverUnitDependencies(worktree.dir, tools, toolEnv, options2.signal);
     const needs = unitNeeds(job.units, job.action, dependencies);
     const statuses = await runByNeeds(needs, {
-      parallelism: options.parallelism ?? job.terragrunt.parallelism,
-      signal: options.signal,
+      parallelism: options2.parallelism ?? job.terragrunt.parallelism,
+      signal: options2.signal,
       run: async (unit) => {
-        options.onEvent?.({ type: "unit-started", job, unit });
-        const unitResult = await runUnit(unit, { job, worktree: worktree.dir, runDir, tools, env: toolEnv, masker, signal: options.signal, killGraceMs: options.killGraceMs });
+        options2.onEvent?.({ type: "unit-started", job, unit });
+        const unitResult = await runUnit(unit, { job, worktree: worktree.dir, runDir, tools, env: toolEnv, masker, signal: options2.signal, killGraceMs: options2.killGraceMs });
         unitResults.set(unit, unitResult);
-        options.onEvent?.({ type: "unit-finished", job, result: unitResult });
+        options2.onEvent?.({ type: "unit-finished", job, result: unitResult });
         return unitResult.status === "succeeded" ? "succeeded" : "failed";
       },
       onSkip: (unit, because) => {
         const skipped = { ...notStarted(unit, `${because} did not succeed`), status: "skipped" };
         unitResults.set(unit, skipped);
-        options.onEvent?.({ type: "unit-finished", job, result: skipped });
+        options2.onEvent?.({ type: "unit-finished", job, result: skipped });
       }
     });
     for (const [unit, status] of statuses) {
-      if (!unitResults.has(unit)) unitResults.set(unit, notStarted(unit, status === "not-started" && options.signal?.aborted ? "interrupted before start" : "never started"));
+      if (!unitResults.has(unit)) unitResults.set(unit, notStarted(unit, status === "not-started" && options2.signal?.aborted ? "interrupted before start" : "never started"));
     }
   } finally {
     await worktree.remove();
@@ -64804,13 +72433,13 @@ function renderWith(report, budget, readOutput) {
   if (report.logs) lines.push(`Full logs: \`${report.logs}\``, "");
   return lines.join("\n");
 }
-function renderMarkdownReport(report, options = {}) {
-  const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
-  const mask = (text2) => options.masker?.mask(text2) ?? text2;
+function renderMarkdownReport(report, options2 = {}) {
+  const limit = options2.limit ?? GITHUB_COMMENT_LIMIT;
+  const mask = (text2) => options2.masker?.mask(text2) ?? text2;
   const cache = /* @__PURE__ */ new Map();
   const readOutput = (unit) => {
     const key = unit.logPath ?? unit.unit;
-    if (!cache.has(key)) cache.set(key, mask(options.readOutput?.(unit) ?? readUnitLog(unit.logPath)));
+    if (!cache.has(key)) cache.set(key, mask(options2.readOutput?.(unit) ?? readUnitLog(unit.logPath)));
     return cache.get(key);
   };
   const render = (budget) => mask(renderWith(report, budget, readOutput));
@@ -64855,7 +72484,7 @@ var init_markdown = __esm({
 });
 
 // packages/executor/src/report/text.ts
-function renderTextReport(report, options = {}) {
+function renderTextReport(report, options2 = {}) {
   const lines = [`Gantry ${report.event} run for ${shortSha(report.head)} (base ${shortSha(report.base)}${report.branch ? `, branch ${report.branch}` : ""})`];
   if (report.error) lines.push(`\u2718 pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `
   hint: ${report.error.hint}` : ""}`);
@@ -64869,9 +72498,9 @@ function renderTextReport(report, options = {}) {
       const detail = unit.plan ? formatPlanCounts(unit.plan) : unit.reason ?? unit.status;
       const timing = unit.durationMs > 0 ? ` (${(unit.durationMs / 1e3).toFixed(1)}s)` : "";
       lines.push(`    ${textIcon[unit.status]} ${unit.unit}  ${detail}${timing}`);
-      if (entry.result?.dryRun) for (const command10 of unit.commands) lines.push(`        $ ${command10}`);
+      if (entry.result?.dryRun) for (const command11 of unit.commands) lines.push(`        $ ${command11}`);
       if (unit.status === "failed" && unit.logPath) {
-        for (const line of lastLines(readUnitLog(unit.logPath), options.failedLogLines ?? 12)) lines.push(`        | ${line}`);
+        for (const line of lastLines(readUnitLog(unit.logPath), options2.failedLogLines ?? 12)) lines.push(`        | ${line}`);
         lines.push(`        log: ${unit.logPath}`);
       }
     }
@@ -64885,7 +72514,7 @@ function renderTextReport(report, options = {}) {
   if (report.logs) lines.push(`Logs: ${report.logs}`);
   const text = `${lines.join("\n")}
 `;
-  return options.masker ? options.masker.mask(text) : text;
+  return options2.masker ? options2.masker.mask(text) : text;
 }
 var textIcon;
 var init_text = __esm({
@@ -64901,16 +72530,16 @@ var init_text = __esm({
 // packages/executor/src/report/progress.ts
 import { randomUUID } from "node:crypto";
 import { readFileSync as readFileSync5 } from "node:fs";
-function createProgressPrinter(out, options = {}) {
+function createProgressPrinter(out, options2 = {}) {
   const started = Date.now();
   const running = /* @__PURE__ */ new Map();
   const clock = () => {
     const seconds = Math.floor((Date.now() - started) / 1e3);
     return `[${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}]`;
   };
-  const print = (line) => out.write(`${clock()} ${options.masker ? options.masker.mask(line) : line}
+  const print = (line) => out.write(`${clock()} ${options2.masker ? options2.masker.mask(line) : line}
 `);
-  const mask = (text) => options.masker ? options.masker.mask(text) : text;
+  const mask = (text) => options2.masker ? options2.masker.mask(text) : text;
   const printLogGroup = (unit, logPath) => {
     let log;
     try {
@@ -64928,7 +72557,7 @@ ${body}${body.endsWith("\n") ? "" : "\n"}::${token}::
   };
   const timer = setInterval(() => {
     if (running.size > 0) print(`\u2026 still running: ${[...running.keys()].join(", ")}`);
-  }, options.heartbeatMs ?? 3e4);
+  }, options2.heartbeatMs ?? 3e4);
   timer.unref();
   return {
     onEvent(event) {
@@ -64944,7 +72573,7 @@ ${body}${body.endsWith("\n") ? "" : "\n"}::${token}::
           running.delete(`${event.job.id}:${event.result.unit}`);
           const detail = event.result.plan ? formatPlanCounts(event.result.plan) : event.result.reason ?? "";
           print(`  ${event.result.status === "succeeded" ? "\u2714" : event.result.status === "failed" ? "\u2718" : "\u23ED"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
-          if (options.actionsLogGroups && event.result.logPath) printLogGroup(event.result.unit, event.result.logPath);
+          if (options2.actionsLogGroups && event.result.logPath) printLogGroup(event.result.unit, event.result.logPath);
           break;
         }
         case "job-finished":
@@ -64997,7 +72626,7 @@ function parseJobResultDocument(input2, source) {
   if (parsed.success) return parsed.data;
   throw invalidDocument("REPORT_RESULT_INVALID", "JobResult", parsed.error, source, "pass the files written by `gantry execute --result FILE` (or `--json`) unchanged");
 }
-function reportForPlan(plan, results, options = {}) {
+function reportForPlan(plan, results, options2 = {}) {
   const planned = new Map(plan.jobs.map((job) => [job.id, job]));
   const byId = /* @__PURE__ */ new Map();
   for (const entry of results) {
@@ -65058,7 +72687,7 @@ function reportForPlan(plan, results, options = {}) {
     notice: plan.notice,
     jobs,
     interrupted,
-    logs: options.logs ?? null
+    logs: options2.logs ?? null
   };
 }
 function actionsRunUrl(env) {
@@ -65089,10 +72718,10 @@ var init_report = __esm({
 });
 
 // packages/executor/src/signals.ts
-import { setMaxListeners } from "node:events";
+import { setMaxListeners as setMaxListeners2 } from "node:events";
 function abortOnSignals(signals = ["SIGINT", "SIGTERM"], onFirst) {
   const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
+  setMaxListeners2(0, controller.signal);
   let received = null;
   const handler = (name) => {
     if (received !== null) process.exit(130);
@@ -65113,7 +72742,7 @@ var init_signals = __esm({
 });
 
 // packages/executor/src/index.ts
-var init_src6 = __esm({
+var init_src7 = __esm({
   "packages/executor/src/index.ts"() {
     "use strict";
     init_execute_job();
@@ -65147,7 +72776,7 @@ var init_execute = __esm({
   "packages/cli/src/commands/execute.ts"() {
     "use strict";
     init_src();
-    init_src6();
+    init_src7();
     init_args();
     help2 = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
 
@@ -65232,2269 +72861,6 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
   }
 });
 
-// packages/dispatcher/src/in-process.ts
-import { setMaxListeners as setMaxListeners2 } from "node:events";
-function validateJobGraph(plan) {
-  const ids = new Set(plan.jobs.map((job) => job.id));
-  if (ids.size !== plan.jobs.length) {
-    const duplicate = plan.jobs.find((job, index) => plan.jobs.findIndex((other) => other.id === job.id) !== index);
-    throw new GantryError("DISPATCH_DUPLICATE_JOB", `plan: jobs: two jobs have the id "${duplicate.id}"`, { hint: "plan again with `gantry plan`; job ids are unique", exitCode: 20 });
-  }
-  plan.jobs.forEach((job, index) => {
-    job.needs.forEach((need, needIndex) => {
-      if (!ids.has(need)) {
-        throw new GantryError("DISPATCH_UNKNOWN_NEED", `plan: field "jobs[${index}].needs[${needIndex}]": job "${job.id}" needs "${need}", which is not in the plan`, {
-          hint: "plan again with `gantry plan`, or remove the job from `needs`",
-          exitCode: 20
-        });
-      }
-    });
-  });
-  const needsOf = new Map(plan.jobs.map((job) => [job.id, job.needs]));
-  const cycle = (ids2) => new GantryError("DISPATCH_CYCLE", `plan: jobs need each other in a cycle: ${ids2.join(" -> ")}`, { hint: "plan again with `gantry plan`", exitCode: 20 });
-  const selfNeeding = plan.jobs.find((job) => job.needs.includes(job.id));
-  if (selfNeeding) throw cycle([selfNeeding.id, selfNeeding.id]);
-  try {
-    topologicalOrder([...needsOf.keys()], (id) => needsOf.get(id));
-  } catch (error62) {
-    if (!(error62 instanceof CycleFound)) throw error62;
-    throw cycle(error62.cycle);
-  }
-}
-async function dispatchInProcess(planInput, options) {
-  const parsed = planDocumentSchema.safeParse(planInput);
-  if (!parsed.success) {
-    const issue2 = parsed.error.issues[0];
-    throw new GantryError("DISPATCH_PLAN_INVALID", `plan: field "${issue2.path.join(".") || "(document)"}": ${issue2.message}`, {
-      hint: "pass the document `gantry plan --json` printed",
-      exitCode: 20
-    });
-  }
-  const plan = parsed.data;
-  validateJobGraph(plan);
-  const controller = new AbortController();
-  setMaxListeners2(0, controller.signal);
-  const forward = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) forward();
-  options.signal?.addEventListener("abort", forward, { once: true });
-  const byId = new Map(plan.jobs.map((job) => [job.id, job]));
-  const outcomes = /* @__PURE__ */ new Map();
-  try {
-    const statuses = await runByNeeds(new Map(plan.jobs.map((job) => [job.id, job.needs])), {
-      parallelism: options.parallelism ?? 4,
-      signal: controller.signal,
-      run: async (id) => {
-        const job = byId.get(id);
-        try {
-          const result = await options.runJob(job, { signal: controller.signal });
-          const status = options.isSuccess(result) ? "succeeded" : "failed";
-          outcomes.set(id, { job, status, result, reason: null });
-          return status;
-        } catch (error62) {
-          outcomes.set(id, { job, status: "failed", result: null, reason: error62?.message ?? String(error62) });
-          return "failed";
-        }
-      },
-      onSkip: (id, because) => {
-        outcomes.set(id, { job: byId.get(id), status: "skipped", result: null, reason: `job ${because} did not succeed` });
-        options.onJobSkipped?.(byId.get(id), byId.get(because));
-      }
-    });
-    const jobs = plan.jobs.map(
-      (job) => outcomes.get(job.id) ?? { job, status: statuses.get(job.id) ?? "not-started", result: null, reason: controller.signal.aborted ? "interrupted before it started" : "never started" }
-    );
-    const interrupted = controller.signal.aborted;
-    return { jobs, interrupted, succeeded: !interrupted && jobs.every((job) => job.status === "succeeded") };
-  } finally {
-    options.signal?.removeEventListener("abort", forward);
-  }
-}
-var init_in_process = __esm({
-  "packages/dispatcher/src/in-process.ts"() {
-    "use strict";
-    init_src4();
-    init_src();
-  }
-});
-
-// node_modules/.pnpm/universal-user-agent@7.0.3/node_modules/universal-user-agent/index.js
-function getUserAgent() {
-  if (typeof navigator === "object" && "userAgent" in navigator) {
-    return navigator.userAgent;
-  }
-  if (typeof process === "object" && process.version !== void 0) {
-    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
-  }
-  return "<environment undetectable>";
-}
-var init_universal_user_agent = __esm({
-  "node_modules/.pnpm/universal-user-agent@7.0.3/node_modules/universal-user-agent/index.js"() {
-  }
-});
-
-// node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/register.js
-function register(state, name, method, options) {
-  if (typeof method !== "function") {
-    throw new Error("method for before hook must be a function");
-  }
-  if (!options) {
-    options = {};
-  }
-  if (Array.isArray(name)) {
-    return name.reverse().reduce((callback, name2) => {
-      return register.bind(null, state, name2, callback, options);
-    }, method)();
-  }
-  return Promise.resolve().then(() => {
-    if (!state.registry[name]) {
-      return method(options);
-    }
-    return state.registry[name].reduce((method2, registered) => {
-      return registered.hook.bind(null, method2, options);
-    }, method)();
-  });
-}
-var init_register = __esm({
-  "node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/register.js"() {
-  }
-});
-
-// node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name, hook2) {
-  const orig = hook2;
-  if (!state.registry[name]) {
-    state.registry[name] = [];
-  }
-  if (kind === "before") {
-    hook2 = (method, options) => {
-      return Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options));
-    };
-  }
-  if (kind === "after") {
-    hook2 = (method, options) => {
-      let result;
-      return Promise.resolve().then(method.bind(null, options)).then((result_) => {
-        result = result_;
-        return orig(result, options);
-      }).then(() => {
-        return result;
-      });
-    };
-  }
-  if (kind === "error") {
-    hook2 = (method, options) => {
-      return Promise.resolve().then(method.bind(null, options)).catch((error62) => {
-        return orig(error62, options);
-      });
-    };
-  }
-  state.registry[name].push({
-    hook: hook2,
-    orig
-  });
-}
-var init_add = __esm({
-  "node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/add.js"() {
-  }
-});
-
-// node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/remove.js
-function removeHook(state, name, method) {
-  if (!state.registry[name]) {
-    return;
-  }
-  const index = state.registry[name].map((registered) => {
-    return registered.orig;
-  }).indexOf(method);
-  if (index === -1) {
-    return;
-  }
-  state.registry[name].splice(index, 1);
-}
-var init_remove = __esm({
-  "node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/remove.js"() {
-  }
-});
-
-// node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/index.js
-function bindApi(hook2, state, name) {
-  const removeHookRef = bindable(removeHook, null).apply(
-    null,
-    name ? [state, name] : [state]
-  );
-  hook2.api = { remove: removeHookRef };
-  hook2.remove = removeHookRef;
-  ["before", "error", "after", "wrap"].forEach((kind) => {
-    const args = name ? [state, kind, name] : [state, kind];
-    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
-  });
-}
-function Singular() {
-  const singularHookName = /* @__PURE__ */ Symbol("Singular");
-  const singularHookState = {
-    registry: {}
-  };
-  const singularHook = register.bind(null, singularHookState, singularHookName);
-  bindApi(singularHook, singularHookState, singularHookName);
-  return singularHook;
-}
-function Collection() {
-  const state = {
-    registry: {}
-  };
-  const hook2 = register.bind(null, state);
-  bindApi(hook2, state);
-  return hook2;
-}
-var bind, bindable, before_after_hook_default;
-var init_before_after_hook = __esm({
-  "node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/index.js"() {
-    init_register();
-    init_add();
-    init_remove();
-    bind = Function.bind;
-    bindable = bind.bind(bind);
-    before_after_hook_default = { Singular, Collection };
-  }
-});
-
-// node_modules/.pnpm/@octokit+endpoint@11.0.5/node_modules/@octokit/endpoint/dist-bundle/index.js
-function lowercaseKeys(object2) {
-  if (!object2) {
-    return {};
-  }
-  return Object.keys(object2).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object2[key];
-    return newObj;
-  }, {});
-}
-function isPlainObject2(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-function mergeDeep(defaults, options) {
-  const result = Object.assign({}, defaults);
-  Object.keys(options).forEach((key) => {
-    if (isPlainObject2(options[key])) {
-      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
-      else result[key] = mergeDeep(defaults[key], options[key]);
-    } else {
-      Object.assign(result, { [key]: options[key] });
-    }
-  });
-  return result;
-}
-function removeUndefinedProperties(obj2) {
-  for (const key in obj2) {
-    if (obj2[key] === void 0) {
-      delete obj2[key];
-    }
-  }
-  return obj2;
-}
-function merge2(defaults, route, options) {
-  if (typeof route === "string") {
-    let [method, url2] = route.split(" ");
-    options = Object.assign(url2 ? { method, url: url2 } : { url: method }, options);
-  } else {
-    options = Object.assign({}, route);
-  }
-  options.headers = lowercaseKeys(options.headers);
-  removeUndefinedProperties(options);
-  removeUndefinedProperties(options.headers);
-  const mergedOptions = mergeDeep(defaults || {}, options);
-  if (options.url === "/graphql") {
-    if (defaults && defaults.mediaType.previews?.length) {
-      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
-        (preview) => !mergedOptions.mediaType.previews.includes(preview)
-      ).concat(mergedOptions.mediaType.previews);
-    }
-    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
-  }
-  return mergedOptions;
-}
-function addQueryParameters(url2, parameters) {
-  const separator = /\?/.test(url2) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
-    return url2;
-  }
-  return url2 + separator + names.map((name) => {
-    if (name === "q") {
-      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
-    }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
-  }).join("&");
-}
-function removeNonChars(variableName) {
-  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
-}
-function extractUrlVariableNames(url2) {
-  const matches = url2.match(urlVariableRegex);
-  if (!matches) {
-    return [];
-  }
-  return matches.map(removeNonChars).reduce((a2, b3) => a2.concat(b3), []);
-}
-function omit2(object2, keysToOmit) {
-  const result = { __proto__: null };
-  for (const key of Object.keys(object2)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object2[key];
-    }
-  }
-  return result;
-}
-function encodeReserved(str2) {
-  return str2.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
-    if (!/%[0-9A-Fa-f]/.test(part)) {
-      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
-    }
-    return part;
-  }).join("");
-}
-function encodeUnreserved(str2) {
-  return encodeURIComponent(str2).replace(/[!'()*]/g, function(c2) {
-    return "%" + c2.charCodeAt(0).toString(16).toUpperCase();
-  });
-}
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
-  } else {
-    return value;
-  }
-}
-function isDefined(value) {
-  return value !== void 0 && value !== null;
-}
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
-}
-function getValues(context, operator, key, modifier) {
-  var value = context[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
-      if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
-      }
-      result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
-      );
-    } else {
-      if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
-            );
-          });
-        } else {
-          Object.keys(value).forEach(function(k2) {
-            if (isDefined(value[k2])) {
-              result.push(encodeValue(operator, value[k2], k2));
-            }
-          });
-        }
-      } else {
-        const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
-          });
-        } else {
-          Object.keys(value).forEach(function(k2) {
-            if (isDefined(value[k2])) {
-              tmp.push(encodeUnreserved(k2));
-              tmp.push(encodeValue(operator, value[k2].toString()));
-            }
-          });
-        }
-        if (isKeyOperator(operator)) {
-          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
-        } else if (tmp.length !== 0) {
-          result.push(tmp.join(","));
-        }
-      }
-    }
-  } else {
-    if (operator === ";") {
-      if (isDefined(value)) {
-        result.push(encodeUnreserved(key));
-      }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
-      result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
-      result.push("");
-    }
-  }
-  return result;
-}
-function parseUrl(template) {
-  return {
-    expand: expand.bind(null, template)
-  };
-}
-function expand(template, context) {
-  var operators = ["+", "#", ".", "/", ";", "?", "&"];
-  template = template.replace(
-    /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_2, expression, literal2) {
-      if (expression) {
-        let operator = "";
-        const values = [];
-        if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
-          expression = expression.substr(1);
-        }
-        expression.split(/,/g).forEach(function(variable) {
-          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
-        });
-        if (operator && operator !== "+") {
-          var separator = ",";
-          if (operator === "?") {
-            separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
-          }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
-        } else {
-          return values.join(",");
-        }
-      } else {
-        return encodeReserved(literal2);
-      }
-    }
-  );
-  if (template === "/") {
-    return template;
-  } else {
-    return template.replace(/\/$/, "");
-  }
-}
-function parse3(options) {
-  let method = options.method.toUpperCase();
-  let url2 = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
-  let headers = Object.assign({}, options.headers);
-  let body;
-  let parameters = omit2(options, [
-    "method",
-    "baseUrl",
-    "url",
-    "headers",
-    "request",
-    "mediaType"
-  ]);
-  const urlVariableNames = extractUrlVariableNames(url2);
-  url2 = parseUrl(url2).expand(parameters);
-  if (!/^http/.test(url2)) {
-    url2 = options.baseUrl + url2;
-  }
-  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
-  const remainingParameters = omit2(parameters, omittedParameters);
-  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
-  if (!isBinaryRequest) {
-    if (options.mediaType.format) {
-      headers.accept = headers.accept.split(/,/).map(
-        (format) => format.replace(
-          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
-          `application/vnd$1$2.${options.mediaType.format}`
-        )
-      ).join(",");
-    }
-    if (url2.endsWith("/graphql")) {
-      if (options.mediaType.previews?.length) {
-        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
-        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
-          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format}`;
-        }).join(",");
-      }
-    }
-  }
-  if (["GET", "HEAD"].includes(method)) {
-    url2 = addQueryParameters(url2, remainingParameters);
-  } else {
-    if ("data" in remainingParameters) {
-      body = remainingParameters.data;
-    } else {
-      if (Object.keys(remainingParameters).length) {
-        body = remainingParameters;
-      }
-    }
-  }
-  if (!headers["content-type"] && typeof body !== "undefined") {
-    headers["content-type"] = "application/json; charset=utf-8";
-  }
-  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
-    body = "";
-  }
-  return Object.assign(
-    { method, url: url2, headers },
-    typeof body !== "undefined" ? { body } : null,
-    options.request ? { request: options.request } : null
-  );
-}
-function endpointWithDefaults(defaults, route, options) {
-  return parse3(merge2(defaults, route, options));
-}
-function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS2 = merge2(oldDefaults, newDefaults);
-  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
-  return Object.assign(endpoint2, {
-    DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
-    merge: merge2.bind(null, DEFAULTS2),
-    parse: parse3
-  });
-}
-var VERSION, userAgent, DEFAULTS, urlVariableRegex, endpoint;
-var init_dist_bundle = __esm({
-  "node_modules/.pnpm/@octokit+endpoint@11.0.5/node_modules/@octokit/endpoint/dist-bundle/index.js"() {
-    init_universal_user_agent();
-    VERSION = "0.0.0-development";
-    userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
-    DEFAULTS = {
-      method: "GET",
-      baseUrl: "https://api.github.com",
-      headers: {
-        accept: "application/vnd.github.v3+json",
-        "user-agent": userAgent
-      },
-      mediaType: {
-        format: ""
-      }
-    };
-    urlVariableRegex = /\{[^{}}]+\}/g;
-    endpoint = withDefaults(null, DEFAULTS);
-  }
-});
-
-// node_modules/.pnpm/content-type@3.1.1/node_modules/content-type/dist/index.js
-function parse4(header, options) {
-  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-  const len = header.length;
-  let valueStart = options?.start ?? 0;
-  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-    valueStart++;
-  }
-  let index = valueStart;
-  let typeFlags = 0;
-  let whitespace = -1;
-  let stop = options?.parameters === false ? COMMA_FLAG : 0;
-  while (index < len) {
-    const code = header.charCodeAt(index);
-    const flags2 = CHAR_MAP[code];
-    if ((flags2 & stopFlags) !== 0) {
-      stop |= flags2 & COMMA_FLAG;
-      break;
-    }
-    if ((flags2 & OWS) !== 0) {
-      if (whitespace === -1)
-        whitespace = index;
-    } else {
-      whitespace = -1;
-    }
-    typeFlags |= code & NON_ASCII | flags2;
-    index++;
-  }
-  const valueEnd = whitespace === -1 ? index : whitespace;
-  const value = header.slice(valueStart, valueEnd);
-  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-  if (index === len || stop !== 0) {
-    return { type, index, parameters: new NullObject() };
-  }
-  return parseParameters(header, type, index, len, stopFlags);
-}
-function parseParameters(header, type, index, len, stopFlags) {
-  const parameters = new NullObject();
-  parameter: while (index < len) {
-    index++;
-    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-      index++;
-    }
-    const keyStart = index;
-    let keyFlags = 0;
-    let keyWhitespace = -1;
-    while (index < len) {
-      const code = header.charCodeAt(index);
-      const flags2 = CHAR_MAP[code];
-      if ((flags2 & stopFlags) !== 0) {
-        if ((flags2 & COMMA_FLAG) !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if (code === EQ) {
-        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-        const value = header.slice(keyStart, keyEnd);
-        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-        index++;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-          index++;
-        }
-        if (index < len && header.charCodeAt(index) === DQUOTE) {
-          const quotedStart = ++index;
-          let escaped = false;
-          while (index < len) {
-            const code2 = header.charCodeAt(index);
-            if (code2 === DQUOTE) {
-              if (parameters[key] === void 0) {
-                parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
-              }
-              index++;
-              let stop2 = 0;
-              while (index < len) {
-                const code3 = header.charCodeAt(index);
-                const flags3 = CHAR_MAP[code3];
-                if ((flags3 & stopFlags) !== 0) {
-                  stop2 = flags3 & COMMA_FLAG;
-                  break;
-                }
-                index++;
-              }
-              if (stop2 !== 0)
-                break parameter;
-              continue parameter;
-            }
-            if (code2 === BSLASH && index + 1 < len) {
-              escaped = true;
-              index += 2;
-              continue;
-            }
-            index++;
-          }
-          continue parameter;
-        }
-        const valueStart = index;
-        let stop = 0;
-        let valueWhitespace = -1;
-        while (index < len) {
-          const code2 = header.charCodeAt(index);
-          const flags3 = CHAR_MAP[code2];
-          if ((flags3 & stopFlags) !== 0) {
-            stop = flags3 & COMMA_FLAG;
-            break;
-          }
-          if ((flags3 & OWS) !== 0) {
-            if (valueWhitespace === -1)
-              valueWhitespace = index;
-          } else {
-            valueWhitespace = -1;
-          }
-          index++;
-        }
-        if (parameters[key] === void 0) {
-          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-          parameters[key] = header.slice(valueStart, valueEnd);
-        }
-        if (stop !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if ((flags2 & OWS) !== 0) {
-        if (keyWhitespace === -1)
-          keyWhitespace = index;
-      } else {
-        keyWhitespace = -1;
-      }
-      keyFlags |= code & NON_ASCII | flags2;
-      index++;
-    }
-  }
-  return { type, index, parameters };
-}
-function unescapeQuotedPairs(str2, start, end) {
-  let result = "";
-  for (let index = start; index < end; index++) {
-    if (str2.charCodeAt(index) === BSLASH) {
-      result += str2.slice(start, index);
-      start = ++index;
-    }
-  }
-  return result + str2.slice(start, end);
-}
-var SP, HTAB, SEMI, EQ, DQUOTE, BSLASH, COMMA, LOWER_CASE, OWS, SEMI_FLAG, COMMA_FLAG, TOKEN_FLAG, NON_ASCII, CASE_FLAGS, CHAR_MAP, NullObject;
-var init_dist2 = __esm({
-  "node_modules/.pnpm/content-type@3.1.1/node_modules/content-type/dist/index.js"() {
-    SP = 32;
-    HTAB = 9;
-    SEMI = 59;
-    EQ = 61;
-    DQUOTE = 34;
-    BSLASH = 92;
-    COMMA = 44;
-    LOWER_CASE = 1;
-    OWS = 2;
-    SEMI_FLAG = 4;
-    COMMA_FLAG = 8;
-    TOKEN_FLAG = 16;
-    NON_ASCII = 65280;
-    CASE_FLAGS = LOWER_CASE | NON_ASCII;
-    CHAR_MAP = new Uint8Array(256);
-    CHAR_MAP[HTAB] |= OWS;
-    CHAR_MAP[SP] |= OWS;
-    CHAR_MAP[SEMI] |= SEMI_FLAG;
-    CHAR_MAP[COMMA] |= COMMA_FLAG;
-    for (let code = 128; code <= 255; code++) {
-      CHAR_MAP[code] |= LOWER_CASE;
-    }
-    for (const char of "!#$%&'*+-.^_`|~") {
-      CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-    }
-    for (let code = 48; code <= 57; code++) {
-      CHAR_MAP[code] |= TOKEN_FLAG;
-    }
-    for (let code = 65; code <= 90; code++) {
-      CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-    }
-    for (let code = 97; code <= 122; code++) {
-      CHAR_MAP[code] |= TOKEN_FLAG;
-    }
-    NullObject = /* @__PURE__ */ (() => {
-      const C = function() {
-      };
-      C.prototype = /* @__PURE__ */ Object.create(null);
-      return C;
-    })();
-  }
-});
-
-// node_modules/.pnpm/json-with-bigint@3.5.12/node_modules/json-with-bigint/json-with-bigint.js
-var intRegex, noiseValue, originalStringify, originalParse, customFormat, bigIntsStringify, noiseStringify, isUnstringifiable, isRawJSON, stringifyIteratively, JSONStringify, featureCache, isContextSourceSupported, convertMarkedBigIntsReviver, JSONParseV2, MAX_INT, MAX_DIGITS, stringsOrLargeNumbers, noiseValueWithQuotes, applyReviverIteratively, serializeBigInts, JSONParse;
-var init_json_with_bigint = __esm({
-  "node_modules/.pnpm/json-with-bigint@3.5.12/node_modules/json-with-bigint/json-with-bigint.js"() {
-    intRegex = /^-?\d+$/;
-    noiseValue = /^-?\d+n+$/;
-    originalStringify = JSON.stringify;
-    originalParse = JSON.parse;
-    customFormat = /^-?\d+n$/;
-    bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
-    noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
-    isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
-    isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
-    stringifyIteratively = (rootValue, replacer, spaceParam) => {
-      let space = "";
-      if (typeof spaceParam === "number") {
-        space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
-      } else if (typeof spaceParam === "string") {
-        space = spaceParam.slice(0, 10);
-      }
-      const isFunctionReplacer = typeof replacer === "function";
-      const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
-      const prepareVal = (parent, key, val) => {
-        const isObject2 = val !== null && typeof val === "object";
-        const hasToJSON = isObject2 && typeof val.toJSON === "function";
-        if (hasToJSON) {
-          val = val.toJSON(key);
-        }
-        const isNoise = typeof val === "string" && noiseValue.test(val);
-        if (isNoise) return val + "n";
-        const isBigInt = typeof val === "bigint";
-        if (isBigInt) {
-          const supportsRawJSON = "rawJSON" in JSON;
-          if (supportsRawJSON) return JSON.rawJSON(val.toString());
-          return val.toString() + "n";
-        }
-        if (isFunctionReplacer) {
-          val = replacer.call(parent, key, val);
-        }
-        const isPostReplacerObject = val !== null && typeof val === "object";
-        if (isPostReplacerObject) {
-          const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
-          if (isPrimitiveWrapper) {
-            val = val.valueOf();
-          }
-        }
-        return val;
-      };
-      const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
-      if (isUnstringifiable(rootProcessed)) {
-        return void 0;
-      }
-      const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
-      const isRootNativeRawJSON = isRawJSON(rootProcessed);
-      if (isRootPrimitive || isRootNativeRawJSON) {
-        return originalStringify(rootProcessed);
-      }
-      const chunks = [];
-      let level = 0;
-      const stack = [
-        {
-          parent: { "": rootProcessed },
-          key: "",
-          val: rootProcessed,
-          isArray: Array.isArray(rootProcessed),
-          keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
-          index: 0,
-          first: true
-        }
-      ];
-      const visited = new WeakSet([rootProcessed]);
-      while (stack.length > 0) {
-        const node2 = stack[stack.length - 1];
-        if (node2.index === 0) {
-          chunks.push(node2.isArray ? "[" : "{");
-          level++;
-        }
-        let isDone = false;
-        if (node2.isArray) {
-          if (node2.index < node2.val.length) {
-            if (!node2.first) chunks.push(",");
-            if (space) chunks.push("\n" + space.repeat(level));
-            const childRaw = node2.val[node2.index];
-            const childVal = prepareVal(node2.val, String(node2.index), childRaw);
-            if (isUnstringifiable(childVal)) {
-              chunks.push("null");
-              node2.first = false;
-              node2.index++;
-            } else {
-              const isComplexObject = childVal !== null && typeof childVal === "object";
-              const isNativeRaw = isRawJSON(childVal);
-              if (isComplexObject && !isNativeRaw) {
-                if (visited.has(childVal)) {
-                  throw new TypeError("Converting circular structure to JSON");
-                }
-                visited.add(childVal);
-                stack.push({
-                  parent: node2.val,
-                  key: String(node2.index),
-                  val: childVal,
-                  isArray: Array.isArray(childVal),
-                  keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-                  index: 0,
-                  first: true
-                });
-                node2.first = false;
-                node2.index++;
-              } else {
-                chunks.push(originalStringify(childVal));
-                node2.first = false;
-                node2.index++;
-              }
-            }
-          } else {
-            isDone = true;
-          }
-        } else {
-          while (node2.index < node2.keys.length) {
-            const k2 = node2.keys[node2.index++];
-            const isFilteredOutByArray = propertyList && !propertyList.has(k2);
-            if (isFilteredOutByArray) continue;
-            const childRaw = node2.val[k2];
-            const childVal = prepareVal(node2.val, k2, childRaw);
-            if (isUnstringifiable(childVal)) continue;
-            if (!node2.first) chunks.push(",");
-            if (space) {
-              chunks.push("\n" + space.repeat(level) + originalStringify(k2) + ": ");
-            } else {
-              chunks.push(originalStringify(k2) + ":");
-            }
-            const isComplexObject = childVal !== null && typeof childVal === "object";
-            const isNativeRaw = isRawJSON(childVal);
-            if (isComplexObject && !isNativeRaw) {
-              if (visited.has(childVal)) {
-                throw new TypeError("Converting circular structure to JSON");
-              }
-              visited.add(childVal);
-              stack.push({
-                parent: node2.val,
-                key: k2,
-                val: childVal,
-                isArray: Array.isArray(childVal),
-                keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-                index: 0,
-                first: true
-              });
-              node2.first = false;
-              break;
-            } else {
-              chunks.push(originalStringify(childVal));
-              node2.first = false;
-            }
-          }
-          const isNodeFullyProcessed = node2.index >= node2.keys.length && stack[stack.length - 1] === node2;
-          if (isNodeFullyProcessed) {
-            isDone = true;
-          }
-        }
-        if (isDone) {
-          level--;
-          if (!node2.first && space) chunks.push("\n" + space.repeat(level));
-          chunks.push(node2.isArray ? "]" : "}");
-          visited.delete(node2.val);
-          stack.pop();
-        }
-      }
-      return chunks.join("");
-    };
-    JSONStringify = (value, replacer, space) => {
-      try {
-        const supportsRawJSON = "rawJSON" in JSON;
-        if (supportsRawJSON) {
-          return originalStringify(
-            value,
-            (key, val) => {
-              if (typeof val === "bigint") return JSON.rawJSON(val.toString());
-              const hasFunctionReplacer = typeof replacer === "function";
-              if (hasFunctionReplacer) return replacer(key, val);
-              const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-              if (isKeyInArrayReplacer) return val;
-              return val;
-            },
-            space
-          );
-        }
-        if (!value) return originalStringify(value, replacer, space);
-        const convertedToCustomJSON = originalStringify(
-          value,
-          (key, val) => {
-            const isNoise = typeof val === "string" && noiseValue.test(val);
-            if (isNoise) return val.toString() + "n";
-            if (typeof val === "bigint") return val.toString() + "n";
-            const hasFunctionReplacer = typeof replacer === "function";
-            if (hasFunctionReplacer) return replacer(key, val);
-            const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-            if (isKeyInArrayReplacer) return val;
-            return val;
-          },
-          space
-        );
-        const processedJSON = convertedToCustomJSON.replace(
-          bigIntsStringify,
-          "$1$2$3"
-        );
-        const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
-        return denoisedJSON;
-      } catch (error62) {
-        if (error62 instanceof RangeError) {
-          const convertedJSON = stringifyIteratively(value, replacer, space);
-          if (convertedJSON === void 0) return void 0;
-          const supportsRawJSON = "rawJSON" in JSON;
-          if (supportsRawJSON) return convertedJSON;
-          const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
-          return processedJSON.replace(noiseStringify, "$1$2$3");
-        }
-        throw error62;
-      }
-    };
-    featureCache = /* @__PURE__ */ new Map();
-    isContextSourceSupported = () => {
-      const parseFingerprint = JSON.parse.toString();
-      if (featureCache.has(parseFingerprint)) {
-        return featureCache.get(parseFingerprint);
-      }
-      try {
-        const result = JSON.parse(
-          "1",
-          (_2, __, context) => !!context?.source && context.source === "1"
-        );
-        featureCache.set(parseFingerprint, result);
-        return result;
-      } catch {
-        featureCache.set(parseFingerprint, false);
-        return false;
-      }
-    };
-    convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
-      const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
-      if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-      const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-      if (isNoiseValue) return value.slice(0, -1);
-      const hasUserReviver = typeof userReviver === "function";
-      if (!hasUserReviver) return value;
-      return userReviver(key, value, context);
-    };
-    JSONParseV2 = (text, reviver) => {
-      return JSON.parse(text, (key, value, context) => {
-        const isNumber = typeof value === "number";
-        const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
-        const isBigNumber = isNumber && isOutOfBounds;
-        const isInt = context && intRegex.test(context.source);
-        const isBigInt = isBigNumber && isInt;
-        if (isBigInt) return BigInt(context.source);
-        const hasCustomReviver = typeof reviver === "function";
-        if (!hasCustomReviver) return value;
-        return reviver(key, value, context);
-      });
-    };
-    MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-    MAX_DIGITS = MAX_INT.length;
-    stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
-    noiseValueWithQuotes = /^"-?\d+n+"$/;
-    applyReviverIteratively = (parsed, userReviver) => {
-      const rootHolder = { "": parsed };
-      const stack = [{ parent: rootHolder, key: "", visited: false }];
-      while (stack.length > 0) {
-        const node2 = stack[stack.length - 1];
-        if (!node2.visited) {
-          node2.visited = true;
-          const value = node2.parent[node2.key];
-          const isComplexObject = value !== null && typeof value === "object";
-          if (isComplexObject) {
-            const keys = Object.keys(value);
-            for (let i3 = keys.length - 1; i3 >= 0; i3--) {
-              stack.push({ parent: value, key: keys[i3], visited: false });
-            }
-          }
-        } else {
-          const { parent, key } = node2;
-          let value = parent[key];
-          if (typeof value === "string") {
-            const isCustomFormatBigInt = customFormat.test(value);
-            if (isCustomFormatBigInt) {
-              value = BigInt(value.slice(0, -1));
-            } else {
-              const isNoise = noiseValue.test(value);
-              if (isNoise) value = value.slice(0, -1);
-            }
-          }
-          const hasUserReviver = typeof userReviver === "function";
-          if (hasUserReviver) {
-            value = userReviver.call(parent, key, value);
-          }
-          const isDeleted = value === void 0;
-          if (isDeleted) {
-            delete parent[key];
-          } else {
-            parent[key] = value;
-          }
-          stack.pop();
-        }
-      }
-      return rootHolder[""];
-    };
-    serializeBigInts = (text) => {
-      return text.replace(
-        stringsOrLargeNumbers,
-        (match, digits, fractional, exponential) => {
-          const isString = match[0] === '"';
-          const isNoise = isString && noiseValueWithQuotes.test(match);
-          if (isNoise) return match.substring(0, match.length - 1) + 'n"';
-          const hasFractionalOrExponential = fractional || exponential;
-          const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
-          const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
-          if (isStandardValue) return match;
-          return '"' + match + 'n"';
-        }
-      );
-    };
-    JSONParse = (text, reviver) => {
-      if (!text) return originalParse(text, reviver);
-      try {
-        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-        const serializedData = serializeBigInts(text);
-        return originalParse(
-          serializedData,
-          (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
-        );
-      } catch (error62) {
-        if (error62 instanceof RangeError) {
-          const serializedData = serializeBigInts(text);
-          const parsed = originalParse(serializedData);
-          return applyReviverIteratively(parsed, reviver);
-        }
-        throw error62;
-      }
-    };
-  }
-});
-
-// node_modules/.pnpm/@octokit+request-error@7.1.2/node_modules/@octokit/request-error/dist-src/index.js
-var RequestError;
-var init_dist_src = __esm({
-  "node_modules/.pnpm/@octokit+request-error@7.1.2/node_modules/@octokit/request-error/dist-src/index.js"() {
-    RequestError = class extends Error {
-      name;
-      /**
-       * http status code
-       */
-      status;
-      /**
-       * Request options that lead to the error.
-       */
-      request;
-      /**
-       * Response object if a response was received
-       */
-      response;
-      constructor(message, statusCode, options) {
-        super(message, { cause: options.cause });
-        this.name = "HttpError";
-        this.status = Number.parseInt(statusCode);
-        if (Number.isNaN(this.status)) {
-          this.status = 0;
-        }
-        if ("response" in options) {
-          this.response = options.response;
-        }
-        const requestCopy = Object.assign({}, options.request);
-        if (options.request.headers.authorization) {
-          requestCopy.headers = Object.assign({}, options.request.headers, {
-            authorization: options.request.headers.authorization.replace(
-              /(?<! ) .*$/,
-              " [REDACTED]"
-            )
-          });
-        }
-        requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
-        this.request = requestCopy;
-      }
-    };
-  }
-});
-
-// node_modules/.pnpm/@octokit+request@10.0.16/node_modules/@octokit/request/dist-bundle/index.js
-function isPlainObject3(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-async function fetchWrapper(requestOptions) {
-  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch2) {
-    throw new Error(
-      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
-    );
-  }
-  const log = requestOptions.request?.log || console;
-  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body = isPlainObject3(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
-  const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
-      String(value)
-    ])
-  );
-  let fetchResponse;
-  try {
-    fetchResponse = await fetch2(requestOptions.url, {
-      method: requestOptions.method,
-      body,
-      redirect: requestOptions.request?.redirect,
-      headers: requestHeaders,
-      signal: requestOptions.request?.signal,
-      // duplex must be set if request.body is ReadableStream or Async Iterables.
-      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
-      ...requestOptions.body && { duplex: "half" }
-    });
-  } catch (error62) {
-    let message = "Unknown Error";
-    if (error62 instanceof Error) {
-      if (error62.name === "AbortError") {
-        error62.status = 500;
-        throw error62;
-      }
-      message = error62.message;
-      if (error62.name === "TypeError" && "cause" in error62) {
-        if (error62.cause instanceof Error) {
-          message = error62.cause.message;
-        } else if (typeof error62.cause === "string") {
-          message = error62.cause;
-        }
-      }
-    }
-    const requestError = new RequestError(message, 500, {
-      request: requestOptions
-    });
-    requestError.cause = error62;
-    throw requestError;
-  }
-  const status = fetchResponse.status;
-  const url2 = fetchResponse.url;
-  const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
-  }
-  const octokitResponse = {
-    url: url2,
-    status,
-    headers: responseHeaders,
-    data: ""
-  };
-  if ("deprecation" in responseHeaders) {
-    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches && matches.pop();
-    log.warn(
-      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
-    );
-  }
-  if (status === 204 || status === 205) {
-    return octokitResponse;
-  }
-  if (requestOptions.method === "HEAD") {
-    if (status < 400) {
-      return octokitResponse;
-    }
-    throw new RequestError(fetchResponse.statusText, status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status === 304) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status >= 400) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
-  return octokitResponse;
-}
-async function getResponseData(response) {
-  const contentType = response.headers.get("content-type");
-  if (!contentType) {
-    return response.text().catch(noop);
-  }
-  const mimetype = parse4(contentType);
-  if (isJSONResponse(mimetype)) {
-    let text = "";
-    try {
-      text = await response.text();
-      return JSONParse(text);
-    } catch (err2) {
-      return text;
-    }
-  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
-  // (RFC 2046) and must never be decoded as text, even when the response
-  // carries a (misleading) `charset=utf-8` parameter — see #751.
-  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop);
-  } else {
-    return response.arrayBuffer().catch(
-      /* v8 ignore next -- @preserve */
-      () => new ArrayBuffer(0)
-    );
-  }
-}
-function isJSONResponse(mimetype) {
-  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
-}
-function toErrorMessage(data) {
-  if (typeof data === "string") {
-    return data;
-  }
-  if (data instanceof ArrayBuffer) {
-    return "Unknown error";
-  }
-  if (typeof data === "object" && data !== null && "message" in data) {
-    const objectData = data;
-    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
-    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v2) => JSON.stringify(v2)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
-  }
-  return `Unknown error: ${JSON.stringify(data)}`;
-}
-function withDefaults2(oldEndpoint, newDefaults) {
-  const endpoint2 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint2.merge(route, parameters);
-    if (!endpointOptions.request || !endpointOptions.request.hook) {
-      return fetchWrapper(endpoint2.parse(endpointOptions));
-    }
-    const request2 = (route2, parameters2) => {
-      return fetchWrapper(
-        endpoint2.parse(endpoint2.merge(route2, parameters2))
-      );
-    };
-    Object.assign(request2, {
-      endpoint: endpoint2,
-      defaults: withDefaults2.bind(null, endpoint2)
-    });
-    return endpointOptions.request.hook(request2, endpointOptions);
-  };
-  return Object.assign(newApi, {
-    endpoint: endpoint2,
-    defaults: withDefaults2.bind(null, endpoint2)
-  });
-}
-var VERSION2, defaults_default, noop, request;
-var init_dist_bundle2 = __esm({
-  "node_modules/.pnpm/@octokit+request@10.0.16/node_modules/@octokit/request/dist-bundle/index.js"() {
-    init_dist_bundle();
-    init_universal_user_agent();
-    init_dist2();
-    init_json_with_bigint();
-    init_dist_src();
-    VERSION2 = "10.0.16";
-    defaults_default = {
-      headers: {
-        "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
-      }
-    };
-    noop = () => "";
-    request = withDefaults2(endpoint, defaults_default);
-  }
-});
-
-// node_modules/.pnpm/@octokit+graphql@9.0.5/node_modules/@octokit/graphql/dist-bundle/index.js
-function _buildMessageForResponseErrors(data) {
-  return `Request failed due to following response errors:
-` + data.errors.map((e2) => ` - ${e2.message}`).join("\n");
-}
-function graphql(request2, query, options) {
-  if (options) {
-    if (typeof query === "string" && "query" in options) {
-      return Promise.reject(
-        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
-      );
-    }
-    for (const key in options) {
-      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
-      return Promise.reject(
-        new Error(
-          `[@octokit/graphql] "${key}" cannot be used as variable name`
-        )
-      );
-    }
-  }
-  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
-  const requestOptions = Object.keys(
-    parsedOptions
-  ).reduce((result, key) => {
-    if (NON_VARIABLE_OPTIONS.includes(key)) {
-      result[key] = parsedOptions[key];
-      return result;
-    }
-    if (!result.variables) {
-      result.variables = {};
-    }
-    result.variables[key] = parsedOptions[key];
-    return result;
-  }, {});
-  const baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
-  if (GHES_V3_SUFFIX_REGEX.test(baseUrl)) {
-    requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
-  }
-  return request2(requestOptions).then((response) => {
-    if (response.data.errors) {
-      const headers = {};
-      for (const key of Object.keys(response.headers)) {
-        headers[key] = response.headers[key];
-      }
-      throw new GraphqlResponseError(
-        requestOptions,
-        headers,
-        response.data
-      );
-    }
-    return response.data.data;
-  });
-}
-function withDefaults3(request2, newDefaults) {
-  const newRequest = request2.defaults(newDefaults);
-  const newApi = (query, options) => {
-    return graphql(newRequest, query, options);
-  };
-  return Object.assign(newApi, {
-    defaults: withDefaults3.bind(null, newRequest),
-    endpoint: newRequest.endpoint
-  });
-}
-function withCustomRequest(customRequest) {
-  return withDefaults3(customRequest, {
-    method: "POST",
-    url: "/graphql"
-  });
-}
-var VERSION3, GraphqlResponseError, NON_VARIABLE_OPTIONS, FORBIDDEN_VARIABLE_OPTIONS, GHES_V3_SUFFIX_REGEX, graphql2;
-var init_dist_bundle3 = __esm({
-  "node_modules/.pnpm/@octokit+graphql@9.0.5/node_modules/@octokit/graphql/dist-bundle/index.js"() {
-    init_dist_bundle2();
-    init_universal_user_agent();
-    VERSION3 = "0.0.0-development";
-    GraphqlResponseError = class extends Error {
-      constructor(request2, headers, response) {
-        super(_buildMessageForResponseErrors(response));
-        this.request = request2;
-        this.headers = headers;
-        this.response = response;
-        this.errors = response.errors;
-        this.data = response.data;
-        if (Error.captureStackTrace) {
-          Error.captureStackTrace(this, this.constructor);
-        }
-      }
-      request;
-      headers;
-      response;
-      name = "GraphqlResponseError";
-      errors;
-      data;
-    };
-    NON_VARIABLE_OPTIONS = [
-      "method",
-      "baseUrl",
-      "url",
-      "headers",
-      "request",
-      "query",
-      "mediaType",
-      "operationName"
-    ];
-    FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
-    GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-    graphql2 = withDefaults3(request, {
-      headers: {
-        "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
-      },
-      method: "POST",
-      url: "/graphql"
-    });
-  }
-});
-
-// node_modules/.pnpm/@octokit+auth-token@6.0.0/node_modules/@octokit/auth-token/dist-bundle/index.js
-async function auth(token) {
-  const isApp = isJWT(token);
-  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
-  const isUserToServer = token.startsWith("ghu_");
-  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
-  return {
-    type: "token",
-    token,
-    tokenType
-  };
-}
-function withAuthorizationPrefix(token) {
-  if (token.split(/\./).length === 3) {
-    return `bearer ${token}`;
-  }
-  return `token ${token}`;
-}
-async function hook(token, request2, route, parameters) {
-  const endpoint2 = request2.endpoint.merge(
-    route,
-    parameters
-  );
-  endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request2(endpoint2);
-}
-var b64url, sep, jwtRE, isJWT, createTokenAuth;
-var init_dist_bundle4 = __esm({
-  "node_modules/.pnpm/@octokit+auth-token@6.0.0/node_modules/@octokit/auth-token/dist-bundle/index.js"() {
-    b64url = "(?:[a-zA-Z0-9_-]+)";
-    sep = "\\.";
-    jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
-    isJWT = jwtRE.test.bind(jwtRE);
-    createTokenAuth = function createTokenAuth2(token) {
-      if (!token) {
-        throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
-      }
-      if (typeof token !== "string") {
-        throw new Error(
-          "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
-        );
-      }
-      token = token.replace(/^(token|bearer) +/i, "");
-      return Object.assign(auth.bind(null, token), {
-        hook: hook.bind(null, token)
-      });
-    };
-  }
-});
-
-// node_modules/.pnpm/@octokit+core@7.0.8/node_modules/@octokit/core/dist-src/version.js
-var VERSION4;
-var init_version = __esm({
-  "node_modules/.pnpm/@octokit+core@7.0.8/node_modules/@octokit/core/dist-src/version.js"() {
-    VERSION4 = "7.0.8";
-  }
-});
-
-// node_modules/.pnpm/@octokit+core@7.0.8/node_modules/@octokit/core/dist-src/index.js
-function createLogger(logger = {}) {
-  if (typeof logger.debug !== "function") {
-    logger.debug = noop2;
-  }
-  if (typeof logger.info !== "function") {
-    logger.info = noop2;
-  }
-  if (typeof logger.warn !== "function") {
-    logger.warn = consoleWarn;
-  }
-  if (typeof logger.error !== "function") {
-    logger.error = consoleError;
-  }
-  return logger;
-}
-var noop2, consoleWarn, consoleError, userAgentTrail, Octokit;
-var init_dist_src2 = __esm({
-  "node_modules/.pnpm/@octokit+core@7.0.8/node_modules/@octokit/core/dist-src/index.js"() {
-    init_universal_user_agent();
-    init_before_after_hook();
-    init_dist_bundle2();
-    init_dist_bundle3();
-    init_dist_bundle4();
-    init_version();
-    noop2 = () => {
-    };
-    consoleWarn = console.warn.bind(console);
-    consoleError = console.error.bind(console);
-    userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
-    Octokit = class {
-      static VERSION = VERSION4;
-      static defaults(defaults) {
-        const OctokitWithDefaults = class extends this {
-          constructor(...args) {
-            const options = args[0] || {};
-            if (typeof defaults === "function") {
-              super(defaults(options));
-              return;
-            }
-            super(
-              Object.assign(
-                {},
-                defaults,
-                options,
-                options.userAgent && defaults.userAgent ? {
-                  userAgent: `${options.userAgent} ${defaults.userAgent}`
-                } : null
-              )
-            );
-          }
-        };
-        return OctokitWithDefaults;
-      }
-      static plugins = [];
-      /**
-       * Attach a plugin (or many) to your Octokit instance.
-       *
-       * @example
-       * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
-       */
-      static plugin(...newPlugins) {
-        const currentPlugins = this.plugins;
-        const NewOctokit = class extends this {
-          static plugins = currentPlugins.concat(
-            newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
-          );
-        };
-        return NewOctokit;
-      }
-      constructor(options = {}) {
-        const hook2 = new before_after_hook_default.Collection();
-        const requestDefaults = {
-          baseUrl: request.endpoint.DEFAULTS.baseUrl,
-          headers: {},
-          request: Object.assign({}, options.request, {
-            // @ts-ignore internal usage only, no need to type
-            hook: hook2.bind(null, "request")
-          }),
-          mediaType: {
-            previews: [],
-            format: ""
-          }
-        };
-        requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
-        if (options.baseUrl) {
-          requestDefaults.baseUrl = options.baseUrl;
-        }
-        if (options.previews) {
-          requestDefaults.mediaType.previews = options.previews;
-        }
-        if (options.timeZone) {
-          requestDefaults.headers["time-zone"] = options.timeZone;
-        }
-        this.request = request.defaults(requestDefaults);
-        this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
-        this.log = createLogger(options.log);
-        this.hook = hook2;
-        if (!options.authStrategy) {
-          if (!options.auth) {
-            this.auth = async () => ({
-              type: "unauthenticated"
-            });
-          } else {
-            const auth2 = createTokenAuth(options.auth);
-            hook2.wrap("request", auth2.hook);
-            this.auth = auth2;
-          }
-        } else {
-          const { authStrategy, ...otherOptions } = options;
-          const auth2 = authStrategy(
-            Object.assign(
-              {
-                request: this.request,
-                log: this.log,
-                // we pass the current octokit instance as well as its constructor options
-                // to allow for authentication strategies that return a new octokit instance
-                // that shares the same internal state as the current one. The original
-                // requirement for this was the "event-octokit" authentication strategy
-                // of https://github.com/probot/octokit-auth-probot.
-                octokit: this,
-                octokitOptions: otherOptions
-              },
-              options.auth
-            )
-          );
-          hook2.wrap("request", auth2.hook);
-          this.auth = auth2;
-        }
-        const classConstructor = this.constructor;
-        for (let i3 = 0; i3 < classConstructor.plugins.length; ++i3) {
-          Object.assign(this, classConstructor.plugins[i3](this, options));
-        }
-      }
-      // assigned during constructor
-      request;
-      graphql;
-      log;
-      hook;
-      // TODO: type `octokit.auth` based on passed options.authStrategy
-      auth;
-    };
-  }
-});
-
-// packages/dispatcher/src/github/errors.ts
-function githubError(code, message, hint) {
-  return new GantryError(code, message, { hint, exitCode: githubErrorCodes[code] });
-}
-function githubMessage(data) {
-  if (typeof data !== "object" || data === null) return void 0;
-  const { message, errors } = data;
-  const details = Array.isArray(errors) ? errors.map((error62) => typeof error62 === "object" && error62 !== null ? String(error62.message ?? "") : String(error62)) : [];
-  const text = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
-  return text === "" ? void 0 : text;
-}
-function describePermissions(header) {
-  return header.split(";").map(
-    (set2) => set2.split(",").map((permission) => permission.trim().replace("=", ": ")).filter((permission) => permission !== "").map((permission) => `\`${permission}\``).join(" and ")
-  ).filter((set2) => set2 !== "").join(" or ");
-}
-function toGantryError(error62, failed) {
-  if (GantryError.isInstance(error62)) return error62;
-  const { status, response } = typeof error62 === "object" && error62 !== null ? error62 : {};
-  const headers = response?.headers ?? {};
-  const detail = githubMessage(response?.data);
-  const where = failed.repository ? ` on ${failed.repository}` : "";
-  const said = detail ? ` GitHub said: "${detail}".` : "";
-  switch (status) {
-    case 401:
-      return githubError(
-        "GITHUB_BAD_CREDENTIALS",
-        `GitHub rejected ${failed.tokenName} for ${failed.call}.${said}`,
-        `The token is wrong, expired or revoked: create a new one and update ${failed.tokenName}.`
-      );
-    case 403:
-    case 429: {
-      if (status === 429 || String(headers["x-ratelimit-remaining"] ?? "") === "0") {
-        return githubError(
-          "GITHUB_RATE_LIMITED",
-          `GitHub's rate limit stopped ${failed.call} made with ${failed.tokenName}.${said}`,
-          `Wait until the limit resets (x-ratelimit-reset: ${String(headers["x-ratelimit-reset"] ?? "unknown")}) and run again.`
-        );
-      }
-      const fineGrained = headers["x-accepted-github-permissions"];
-      const classic = headers["x-accepted-oauth-scopes"];
-      const needed = typeof fineGrained === "string" && fineGrained !== "" ? `repository permission ${describePermissions(fineGrained)}${where}` : typeof classic === "string" && classic !== "" ? `scope ${classic.split(",").map((scope) => `\`${scope.trim()}\``).join(" or ")}` : void 0;
-      return githubError(
-        "GITHUB_PERMISSION_DENIED",
-        `${failed.tokenName} may not make ${failed.call}${needed ? `: it needs the ${needed}` : ""}.${said}`,
-        needed ? `Grant ${failed.tokenName} the ${needed}, and nothing more (each Gantry token has only the rights its own calls need).` : `Check the permissions of ${failed.tokenName}${where}.`
-      );
-    }
-    case 404:
-      return githubError(
-        "GITHUB_NOT_FOUND",
-        `GitHub answered 404 for ${failed.call} made with ${failed.tokenName}.${said}`,
-        failed.repository ? `Check that ${failed.repository} and the numbers in the call exist, and that ${failed.tokenName} can see ${failed.repository} (a fine-grained token must have it selected; a classic one needs \`repo\` for a private repository).` : "Check the base URL and the arguments of the call."
-      );
-    case 400:
-    case 409:
-    case 422:
-      return githubError(
-        "GITHUB_VALIDATION_FAILED",
-        `GitHub refused ${failed.call} (${status}).${said}`,
-        "Fix the request GitHub describes above; for a workflow dispatch, check the workflow's inputs and the ref."
-      );
-    default: {
-      const reason = status === void 0 ? error62 instanceof Error ? error62.message : String(error62) : `HTTP ${status}`;
-      return githubError(
-        "GITHUB_REQUEST_FAILED",
-        `${failed.call} with ${failed.tokenName} failed: ${reason}.${said}`,
-        "Check the network and GitHub's status, then run again."
-      );
-    }
-  }
-}
-var githubErrorCodes;
-var init_errors7 = __esm({
-  "packages/dispatcher/src/github/errors.ts"() {
-    "use strict";
-    init_src();
-    githubErrorCodes = {
-      GITHUB_REQUEST_FAILED: 30,
-      GITHUB_BAD_CREDENTIALS: 31,
-      GITHUB_PERMISSION_DENIED: 32,
-      GITHUB_NOT_FOUND: 33,
-      GITHUB_VALIDATION_FAILED: 34,
-      GITHUB_RATE_LIMITED: 35,
-      DISPATCH_JOB_INVALID: 36,
-      DISPATCH_RUN_NOT_FOUND: 37,
-      DISPATCH_TIMEOUT: 38,
-      DISPATCH_CANCELLED: 39,
-      /** A bad argument to a GitHub function (not a GitHub answer); shares the generic execution exit code. */
-      GITHUB_INPUT_INVALID: 30
-    };
-  }
-});
-
-// packages/dispatcher/src/github/client.ts
-function describeCall(route, parameters) {
-  return route.replace(/\{([^}]+)\}/g, (whole, name) => name in parameters ? String(parameters[name]) : whole);
-}
-function nextPageUrl(link) {
-  if (typeof link !== "string") return void 0;
-  return /<([^>]+)>;\s*rel="next"/.exec(link)?.[1];
-}
-function createGitHubClient(connection2, defaultTokenName) {
-  const tokenName = connection2.tokenName ?? defaultTokenName;
-  if (connection2.token.trim() === "") {
-    throw githubError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, `Set ${tokenName} to a GitHub token before running Gantry.`);
-  }
-  const octokit = new Octokit({
-    auth: connection2.token,
-    baseUrl: (connection2.baseUrl ?? defaultGitHubApiUrl).replace(/\/+$/, ""),
-    userAgent: "gantry",
-    request: connection2.signal ? { signal: connection2.signal } : {},
-    // Octokit's default logger prints warnings and deprecations; nothing of ours goes through it.
-    log: { debug: () => {
-    }, info: () => {
-    }, warn: () => {
-    }, error: () => {
-    } }
-  });
-  const repositoryOf = (parameters) => typeof parameters.owner === "string" && typeof parameters.repo === "string" ? `${parameters.owner}/${parameters.repo}` : void 0;
-  const send = async (route, parameters, repository) => {
-    try {
-      const response = await octokit.request(route, { ...parameters, headers: { "x-github-api-version": "2022-11-28" } });
-      return { status: response.status, headers: response.headers, data: response.data };
-    } catch (error62) {
-      throw toGantryError(error62, { tokenName, call: describeCall(route, parameters), repository });
-    }
-  };
-  const request2 = (route, parameters = {}) => send(route, parameters, repositoryOf(parameters));
-  return {
-    tokenName,
-    request: request2,
-    async paginate(route, parameters = {}) {
-      const items = [];
-      let response = await request2(route, { per_page: 100, ...parameters });
-      items.push(...response.data);
-      for (let next = nextPageUrl(response.headers.link); next !== void 0; next = nextPageUrl(response.headers.link)) {
-        response = await send(`GET ${next}`, {}, repositoryOf(parameters));
-        items.push(...response.data);
-      }
-      return items;
-    }
-  };
-}
-var defaultGitHubApiUrl;
-var init_client = __esm({
-  "packages/dispatcher/src/github/client.ts"() {
-    "use strict";
-    init_dist_src2();
-    init_errors7();
-    defaultGitHubApiUrl = "https://api.github.com";
-  }
-});
-
-// packages/dispatcher/src/github/token-scopes.ts
-function tokenKind2(token, scopesHeader) {
-  if (typeof scopesHeader === "string") return "classic";
-  if (token.startsWith("github_pat_")) return "fine-grained";
-  return "unknown";
-}
-async function checkTokenScopes(token, options = {}) {
-  const role = options.role ?? "code-read";
-  const client = createGitHubClient({ ...options, token }, `the ${role} token`);
-  const response = await client.request("GET /user");
-  const header = response.headers["x-oauth-scopes"];
-  const kind = tokenKind2(token, header);
-  if (kind !== "classic") return { kind, scopes: [], broaderThanNeeded: [], missing: [], login: response.data.login };
-  const scopes = String(header).split(",").map((scope) => scope.trim()).filter((scope) => scope !== "");
-  const needed = gantryTokenRequirements[role].classicScopes;
-  const covered = classicScopesCovering(role);
-  return {
-    kind,
-    scopes,
-    broaderThanNeeded: scopes.filter((scope) => !covered.has(scope)),
-    missing: needed.filter((scope) => !scopes.includes(scope)),
-    login: response.data.login
-  };
-}
-var gantryTokenRequirements;
-var init_token_scopes = __esm({
-  "packages/dispatcher/src/github/token-scopes.ts"() {
-    "use strict";
-    init_src5();
-    init_client();
-    gantryTokenRequirements = TOKEN_SETTINGS;
-  }
-});
-
-// packages/dispatcher/src/github/comments.ts
-async function ownComments(client, { owner, repo, issueNumber }) {
-  const { data: self2 } = await client.request("GET /user");
-  const comments = await client.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber });
-  return comments.filter((comment) => comment.user?.login === self2.login);
-}
-async function upsertComment(client, { owner, repo, issueNumber }, current, body) {
-  if (current && current.body === body) return { id: current.id, url: current.html_url, action: "unchanged" };
-  if (current) {
-    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current.id, body });
-    return { id: data2.id, url: data2.html_url, action: "updated" };
-  }
-  const { data } = await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber, body });
-  return { id: data.id, url: data.html_url, action: "created" };
-}
-var init_comments = __esm({
-  "packages/dispatcher/src/github/comments.ts"() {
-    "use strict";
-  }
-});
-
-// packages/dispatcher/src/github/inputs.ts
-function checkCommitSha(value, field, what) {
-  if (!/^[0-9a-f]{40}$/.test(value)) {
-    throw githubError("GITHUB_INPUT_INVALID", `${field} "${value}" is not a full commit SHA.`, `Pass ${what} as 40 lowercase hex characters.`);
-  }
-}
-function checkPullNumber(value, what) {
-  if (!Number.isInteger(value) || value < 1) {
-    throw githubError("GITHUB_INPUT_INVALID", `pullNumber ${value} is not a pull request number.`, `Pass the number of ${what} (a positive integer).`);
-  }
-}
-function checkRepository(owner, repo) {
-  if (owner === "" || repo === "") {
-    throw githubError("GITHUB_INPUT_INVALID", "owner and repo must not be empty.", "Pass the repository as owner and repo, e.g. acme and infrastructure-live.");
-  }
-}
-var init_inputs = __esm({
-  "packages/dispatcher/src/github/inputs.ts"() {
-    "use strict";
-    init_errors7();
-  }
-});
-
-// packages/dispatcher/src/github/pull-request-report.ts
-function reportMarker(sha, outdated = false) {
-  return `<!-- gantry:report sha=${sha}${outdated ? " outdated" : ""} -->`;
-}
-function parseReportMarker(body) {
-  const match = markerPattern.exec(body);
-  if (!match?.[1]) return void 0;
-  return { sha: match[1], outdated: match[2] !== void 0, content: body.slice(match[0].length) };
-}
-function truncateCommentBody(body, limit = githubCommentLimit) {
-  if (body.length <= limit) return { body, truncated: false };
-  const note = (omitted) => `
-
-> [!WARNING]
-> Report truncated: ${omitted.toLocaleString("en-US")} characters omitted to fit GitHub's ${githubCommentLimit.toLocaleString("en-US")}-character comment limit. The full output is in the run's logs.`;
-  let keep = limit - note(body.length).length - 64;
-  if (keep < 0) keep = 0;
-  const code = body.charCodeAt(keep - 1);
-  if (code >= 55296 && code <= 56319) keep -= 1;
-  let head = body.slice(0, keep);
-  const fences = head.match(/^```/gm)?.length ?? 0;
-  if (fences % 2 === 1) head += "\n```";
-  const openDetails = (head.match(/<details>/g)?.length ?? 0) - (head.match(/<\/details>/g)?.length ?? 0);
-  head += "\n</details>".repeat(Math.max(0, Math.min(openDetails, 4)));
-  return { body: head + note(body.length - keep), truncated: true };
-}
-function checkArguments(options) {
-  checkCommitSha(options.headSha, "headSha", "the pull request's head commit");
-  checkPullNumber(options.pullNumber, "the pull request");
-  checkRepository(options.owner, options.repo);
-}
-function outdatedBody(sha, content, latest) {
-  const pointer = latest.url ? `see the [report for ${latest.sha.slice(0, 7)}](${latest.url})` : `the pull request's head is now ${latest.sha.slice(0, 7)}`;
-  const wrapped = [
-    `> **Outdated**: this report is for commit ${sha.slice(0, 7)}; ${pointer}.`,
-    "",
-    `<details><summary>Outdated report for ${sha.slice(0, 7)}</summary>`,
-    "",
-    content,
-    "",
-    "</details>"
-  ].join("\n");
-  const marker2 = `${reportMarker(sha, true)}
-`;
-  return marker2 + truncateCommentBody(wrapped, githubCommentLimit - marker2.length).body;
-}
-async function publishPullRequestReport(options) {
-  checkArguments(options);
-  const client = createGitHubClient(options, "the infra-live-write token");
-  const { owner, repo, pullNumber, headSha } = options;
-  const reports = (await ownComments(client, { owner, repo, issueNumber: pullNumber })).map((comment) => ({ comment, report: parseReportMarker(comment.body ?? "") })).filter((entry) => entry.report !== void 0);
-  const marker2 = `${reportMarker(headSha)}
-`;
-  const { body: content, truncated } = truncateCommentBody(options.body, githubCommentLimit - marker2.length);
-  const current = reports.find((entry) => entry.report.sha === headSha);
-  const { data: pullRequest } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-    owner,
-    repo,
-    pull_number: pullNumber
-  });
-  const latestHead = pullRequest.head.sha;
-  const superseded = latestHead !== headSha;
-  const body = superseded ? outdatedBody(headSha, content, { sha: latestHead, url: reports.find((entry) => entry.report.sha === latestHead)?.comment.html_url }) : marker2 + content;
-  const published = await upsertComment(client, { owner, repo, issueNumber: pullNumber }, current?.comment, body);
-  const outdatedCommentIds = [];
-  for (const { comment, report } of superseded ? [] : reports) {
-    if (report.sha === headSha || report.outdated) continue;
-    await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
-      owner,
-      repo,
-      comment_id: comment.id,
-      body: outdatedBody(report.sha, report.content, { sha: headSha, url: published.url })
-    });
-    outdatedCommentIds.push(comment.id);
-  }
-  return { commentId: published.id, url: published.url, action: published.action, truncated, superseded, outdatedCommentIds };
-}
-var githubCommentLimit, markerPattern;
-var init_pull_request_report = __esm({
-  "packages/dispatcher/src/github/pull-request-report.ts"() {
-    "use strict";
-    init_client();
-    init_comments();
-    init_inputs();
-    githubCommentLimit = 65536;
-    markerPattern = /^<!-- gantry:report sha=([0-9a-f]{40})( outdated)? -->\n?/;
-  }
-});
-
-// packages/dispatcher/src/github/merged-pull-request-report.ts
-function applyReportMarker(sha) {
-  return `<!-- gantry:apply-report sha=${sha} -->`;
-}
-async function findMergedPullRequest(options) {
-  checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
-  checkRepository(options.owner, options.repo);
-  const client = createGitHubClient(options, "the infra-live-write token");
-  const pulls = await client.paginate("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
-    owner: options.owner,
-    repo: options.repo,
-    commit_sha: options.commitSha
-  });
-  const merged = pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === options.baseBranch);
-  const found = merged.find((pull) => pull.merge_commit_sha === options.commitSha) ?? (merged.length === 1 ? merged[0] : void 0);
-  return found ? { number: found.number, url: found.html_url } : void 0;
-}
-async function publishApplyReport(options) {
-  checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
-  checkPullNumber(options.pullNumber, "the merged pull request");
-  checkRepository(options.owner, options.repo);
-  const client = createGitHubClient(options, "the infra-live-write token");
-  const { owner, repo, pullNumber, commitSha } = options;
-  const target = { owner, repo, issueNumber: pullNumber };
-  const current = (await ownComments(client, target)).find((comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha);
-  const marker2 = `${applyReportMarker(commitSha)}
-`;
-  const { body: content, truncated } = truncateCommentBody(options.body, githubCommentLimit - marker2.length);
-  const published = await upsertComment(client, target, current, marker2 + content);
-  return { commentId: published.id, url: published.url, action: published.action, truncated };
-}
-async function openFailedApplyIssue(options) {
-  checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
-  checkPullNumber(options.pullNumber, "the merged pull request");
-  checkRepository(options.owner, options.repo);
-  const client = createGitHubClient(options, "the infra-live-write token");
-  const { owner, repo, pullNumber, commitSha } = options;
-  const { data: self2 } = await client.request("GET /user");
-  const { data: pull } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
-  const assignee = pull.merged_by?.login ?? null;
-  const marker2 = `<!-- gantry:apply-failure sha=${commitSha} -->
-`;
-  const intro = `The apply of ${commitSha.slice(0, 7)}, merged in #${pullNumber}${assignee ? ` by @${assignee}` : ""}, failed.
-
-`;
-  const body = marker2 + truncateCommentBody(intro + options.body, githubCommentLimit - marker2.length).body;
-  const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: self2.login });
-  const current = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === self2.login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha);
-  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignee };
-  if (current) {
-    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current.number, body });
-    return { number: data2.number, url: data2.html_url, action: "updated", assignee };
-  }
-  const { data } = await client.request("POST /repos/{owner}/{repo}/issues", {
-    owner,
-    repo,
-    title: `Gantry: apply failed for ${commitSha.slice(0, 7)} (#${pullNumber} ${pull.title})`.slice(0, 256),
-    body,
-    ...assignee ? { assignees: [assignee] } : {}
-  });
-  return { number: data.number, url: data.html_url, action: "created", assignee };
-}
-var applyMarkerPattern, failureMarkerPattern;
-var init_merged_pull_request_report = __esm({
-  "packages/dispatcher/src/github/merged-pull-request-report.ts"() {
-    "use strict";
-    init_client();
-    init_comments();
-    init_inputs();
-    init_pull_request_report();
-    applyMarkerPattern = /^<!-- gantry:apply-report sha=([0-9a-f]{40}) -->\n?/;
-    failureMarkerPattern = /^<!-- gantry:apply-failure sha=([0-9a-f]{40}) -->\n?/;
-  }
-});
-
-// packages/dispatcher/src/github/workflow-dispatch.ts
-import { setTimeout as sleep } from "node:timers/promises";
-function validateJobForDispatch(job) {
-  const parsed = jobSchema.safeParse(job);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue2) => `${["job", ...issue2.path.map(String)].join(".")}: ${issue2.message}`);
-  throw githubError(
-    "DISPATCH_JOB_INVALID",
-    `The job to dispatch is not a valid gantry/v1 Job: ${problems.join("; ")}.`,
-    "Dispatch an element of `gantry plan --json`'s `jobs` unchanged."
-  );
-}
-function runMatchesWorkflow(run, workflow) {
-  return typeof workflow === "number" || /^\d+$/.test(workflow) ? run.workflow_id === Number(workflow) : run.path === `.github/workflows/${workflow}` || run.path.startsWith(`.github/workflows/${workflow}@`);
-}
-async function listDispatchRuns(client, options, ref) {
-  const { data } = await client.request("GET /repos/{owner}/{repo}/actions/runs", {
-    owner: options.owner,
-    repo: options.repo,
-    event: "workflow_dispatch",
-    branch: ref,
-    per_page: 100
-  });
-  return data.workflow_runs.filter((run) => runMatchesWorkflow(run, options.workflow));
-}
-function abortError(stage, runUrl, cancelled) {
-  const message = stage === "before-dispatch" ? "Stopped before the job was dispatched; nothing was started." : runUrl === void 0 ? "Stopped before the dispatched run was found; the run may still start and go on." : `Stopped waiting for ${runUrl}${cancelled ? "; the run was cancelled on GitHub" : "; the run may still be going"}.`;
-  return githubError(
-    "DISPATCH_CANCELLED",
-    message,
-    runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub."
-  );
-}
-async function pause(milliseconds, signal) {
-  await sleep(Math.max(0, milliseconds), void 0, signal ? { signal } : {});
-}
-async function dispatchJobToWorkflow(options) {
-  const job = validateJobForDispatch(options.job);
-  const ref = options.ref ?? "main";
-  const pollIntervalMs = options.pollIntervalMs ?? 6e4;
-  const findRunIntervalMs = options.findRunIntervalMs ?? 5e3;
-  const timeoutMs = options.timeoutMs ?? 36e5;
-  const signal = options.signal;
-  const client = createGitHubClient(options, "the dispatch token");
-  const deadline = Date.now() + timeoutMs;
-  let runUrl;
-  let runId;
-  let stage = "before-dispatch";
-  try {
-    const before = new Set((await listDispatchRuns(client, options, ref)).map((run) => run.id));
-    signal?.throwIfAborted();
-    stage = "dispatching";
-    const dispatched = await client.request(
-      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
-      {
-        owner: options.owner,
-        repo: options.repo,
-        workflow_id: options.workflow,
-        ref,
-        inputs: { job: JSON.stringify(job) },
-        return_run_details: true
-      }
-    );
-    stage = "following";
-    options.onProgress?.({ type: "dispatched", workflow: String(options.workflow), ref });
-    if (dispatched.status === 200 && typeof dispatched.data?.workflow_run_id === "number") {
-      runId = dispatched.data.workflow_run_id;
-      runUrl = dispatched.data.html_url ?? String(runId);
-    } else {
-      const found = await findNewRun(client, options, ref, job, before, { deadline, intervalMs: findRunIntervalMs, signal });
-      runId = found.id;
-      runUrl = found.html_url;
-    }
-    options.onProgress?.({ type: "run-found", runId, runUrl });
-    let consecutiveFailures = 0;
-    for (; ; ) {
-      let run;
-      try {
-        ({ data: run } = await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
-          owner: options.owner,
-          repo: options.repo,
-          run_id: runId
-        }));
-        consecutiveFailures = 0;
-      } catch (error62) {
-        consecutiveFailures += 1;
-        const transient = GantryError.isInstance(error62) && error62.code === "GITHUB_REQUEST_FAILED";
-        if (!transient || consecutiveFailures >= maximumConsecutivePollFailures || signal?.aborted || Date.now() >= deadline) throw error62;
-        await pause(Math.min(pollIntervalMs, Math.max(0, deadline - Date.now())), signal);
-        continue;
-      }
-      runUrl = run.html_url;
-      options.onProgress?.({ type: "run-status", runId, status: run.status ?? "unknown" });
-      if (run.status === "completed") {
-        return { runId, runUrl, conclusion: run.conclusion ?? null };
-      }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw githubError(
-          "DISPATCH_TIMEOUT",
-          `${runUrl} did not complete within ${Math.round(timeoutMs / 1e3)} s (last status: ${run.status ?? "unknown"}); it keeps running on GitHub.`,
-          "Follow the run on GitHub, or raise the timeout if such jobs take longer."
-        );
-      }
-      await pause(Math.min(pollIntervalMs, remaining), signal);
-    }
-  } catch (error62) {
-    if (!signal?.aborted) throw error62;
-    const cancelled = runId !== void 0 && options.cancelRunOnAbort !== false && await cancelRun(options, runId);
-    throw abortError(stage, runUrl, cancelled);
-  }
-}
-function dispatchedRunCandidates(fresh, jobId) {
-  const naming = fresh.filter((run) => run.display_title.split(/\s+/).includes(jobId));
-  return naming.length > 0 ? naming : fresh.filter((run) => run.display_title === run.name);
-}
-async function findNewRun(client, options, ref, job, before, timing) {
-  for (; ; ) {
-    const fresh = (await listDispatchRuns(client, options, ref)).filter((run) => !before.has(run.id));
-    const candidates = dispatchedRunCandidates(fresh, job.id);
-    if (candidates.length === 1 && candidates[0]) return candidates[0];
-    if (candidates.length > 1) {
-      throw githubError(
-        "DISPATCH_RUN_NOT_FOUND",
-        `Job ${job.id} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
-        "Give the workflow `run-name: gantry ${{ fromJSON(inputs.job).id }}` so each run names its job, then check those runs."
-      );
-    }
-    const remaining = timing.deadline - Date.now();
-    if (remaining <= 0) {
-      throw githubError(
-        "DISPATCH_RUN_NOT_FOUND",
-        `Job ${job.id} was dispatched to ${options.owner}/${options.repo} (${String(options.workflow)} on ${ref}), but no run of it appeared.`,
-        "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run."
-      );
-    }
-    await pause(Math.min(timing.intervalMs, remaining), timing.signal);
-  }
-}
-async function cancelRun(options, runId) {
-  const { signal: _aborted, ...withoutSignal } = options;
-  const client = createGitHubClient(withoutSignal, "the dispatch token");
-  try {
-    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", { owner: options.owner, repo: options.repo, run_id: runId });
-    return true;
-  } catch {
-    return false;
-  }
-}
-var maximumConsecutivePollFailures;
-var init_workflow_dispatch = __esm({
-  "packages/dispatcher/src/github/workflow-dispatch.ts"() {
-    "use strict";
-    init_src4();
-    init_src();
-    init_client();
-    init_errors7();
-    maximumConsecutivePollFailures = 3;
-  }
-});
-
-// packages/dispatcher/src/github/dispatch-plan.ts
-function describeConclusion(run) {
-  return `the run concluded ${run.conclusion ?? "without a conclusion"} (${run.runUrl})`;
-}
-async function dispatchPlanToWorkflow(planInput, options) {
-  const plan = planDocumentSchema.parse(planInput);
-  const ref = options.ref ?? "main";
-  const { parallelism, onProgress, onSkipped, ...connection2 } = options;
-  const errorCodes = /* @__PURE__ */ new Map();
-  const dispatched = await dispatchInProcess(plan, {
-    parallelism: parallelism ?? 10,
-    ...options.signal ? { signal: options.signal } : {},
-    isSuccess: (run) => run.conclusion === "success",
-    runJob: async (job, { signal }) => {
-      try {
-        return await dispatchJobToWorkflow({
-          ...connection2,
-          ref,
-          job,
-          signal,
-          ...onProgress ? { onProgress: (event) => onProgress(job, event) } : {}
-        });
-      } catch (error62) {
-        if (GantryError.isInstance(error62)) errorCodes.set(job.id, error62.code);
-        throw error62;
-      }
-    },
-    ...onSkipped ? { onJobSkipped: onSkipped } : {}
-  });
-  const jobs = dispatched.jobs.map((outcome) => {
-    const run = outcome.result;
-    const reason = run && run.conclusion !== "success" ? describeConclusion(run) : outcome.status === "succeeded" ? null : outcome.reason;
-    const errorCode = errorCodes.get(outcome.job.id) ?? null;
-    return { job: outcome.job, status: outcome.status, run, reason, errorCode };
-  });
-  return {
-    apiVersion: "gantry/v1",
-    kind: "DispatchOutcome",
-    repository: `${options.owner}/${options.repo}`,
-    workflow: String(options.workflow),
-    ref,
-    jobs,
-    interrupted: dispatched.interrupted,
-    succeeded: dispatched.succeeded
-  };
-}
-var init_dispatch_plan = __esm({
-  "packages/dispatcher/src/github/dispatch-plan.ts"() {
-    "use strict";
-    init_src4();
-    init_src();
-    init_in_process();
-    init_workflow_dispatch();
-  }
-});
-
-// packages/dispatcher/src/github/index.ts
-var init_github = __esm({
-  "packages/dispatcher/src/github/index.ts"() {
-    "use strict";
-    init_token_scopes();
-    init_pull_request_report();
-    init_merged_pull_request_report();
-    init_dispatch_plan();
-  }
-});
-
-// packages/dispatcher/src/index.ts
-var init_src7 = __esm({
-  "packages/dispatcher/src/index.ts"() {
-    "use strict";
-    init_in_process();
-    init_github();
-  }
-});
-
 // packages/cli/src/commands/run.ts
 var run_exports = {};
 __export(run_exports, {
@@ -67502,31 +72868,75 @@ __export(run_exports, {
 });
 import { writeFileSync as writeFileSync5 } from "node:fs";
 import { join as join8, resolve as resolve9 } from "node:path";
+function recordPlanning(record2, values) {
+  return {
+    store: record2.store,
+    history: record2.history,
+    deployBranch: record2.deployBranch,
+    tip: record2.tip,
+    ...values.base ? { base: values.base } : {},
+    ...values.head ? { head: values.head } : {}
+  };
+}
+function rederivingGuard(planned, plan, record2, values) {
+  let jobs;
+  const rederive = () => jobs ??= planFromRecord({
+    ...recordPlanning(record2, values),
+    base: planned.range.base,
+    head: planned.range.head,
+    record: planned.record ?? null,
+    plan
+  }).then((again) => again.plan.jobs);
+  return (job, options2) => checkJob(job, { ...options2, rederive });
+}
+function succeededUnits(result) {
+  return result ? result.units.filter((unit) => unit.status === "succeeded").map((unit) => unit.unit) : [];
+}
+function describeAhead(deployed) {
+  const environments = Object.entries(deployed.recorded.environments);
+  const units = Object.entries(deployed.recorded.units);
+  const parts = [
+    ...environments.map(([name, commit]) => `environment ${name} as of ${commit.slice(0, 12)}`),
+    ...units.length > 0 ? [`${units.length} unit(s) as of newer commits`] : []
+  ];
+  return parts.length > 0 ? `; ${parts.join(", ")}` : "";
+}
 var help3, command4;
 var init_run = __esm({
   "packages/cli/src/commands/run.ts"() {
     "use strict";
     init_src4();
-    init_src7();
-    init_src();
     init_src6();
+    init_src();
+    init_src7();
+    init_src5();
     init_args();
-    help3 = `usage: gantry run --repo DIR --base REF --head REF --event pull_request|push [--branch NAME]
-                  [--report FILE] [--parallelism N] [--dry-run]
+    init_deployment_record();
+    help3 = `usage: gantry run --repo DIR --event push [--base REF] [--head REF] [options]
+       gantry run --repo DIR --base REF --head REF --event pull_request [options]
 
 The whole pipeline on this machine: detect the change between two commits, plan the jobs, run them in
 dependency order with terragrunt and OpenTofu (in-process dispatcher), and report. The terminal report
 goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). The exit code is
 0 only when every job succeeded (130 when interrupted).
 
+A push deploys from the deployment record: the range runs from the commit each unit is deployed as of to the
+deploy branch's tip (fetched from origin when there is one), applies at the tip, and the record advances by
+what succeeded, so a cancelled, failed or late run loses nothing. Units deployed as of a newer commit are
+skipped as superseded (never rolled back), those unchanged since as up to date. One run at a time holds the
+record's lease; another waits. With no record yet, pass --base (the commit deployed today) once, or run
+\`gantry record mark\`.
+
   --repo DIR         the repository (default: the current directory)
-  --base REF         the commit before the change (the deploy branch on a pull request)
-  --head REF         the commit after the change
+  --base REF         the commit before the change (the deploy branch on a pull request); on a push, start the
+                     range here instead of at the record (what succeeds is still recorded)
+  --head REF         the commit after the change (on a push: default the deploy branch's tip)
   --event EVENT      pull_request (plan, plan -destroy) or push (apply, destroy)
   --branch NAME      the pushed or pull-request branch (default: the deploy branch outside CI)
+${recordOptionsHelp(21)}
   --report FILE      write the markdown report (\u2264 65,536 characters) to FILE
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
-  --dry-run          run every check and print the commands, run nothing`;
+  --dry-run          run every check and print the commands, run nothing (nothing is recorded)`;
     command4 = async (argv, io) => {
       var _stack = [];
       try {
@@ -67535,6 +72945,7 @@ goes to stdout, progress to stderr; --report writes the pull-request comment (ma
           argv,
           {
             ...changeRangeOptions,
+            ...recordOptions,
             report: { type: "string" },
             parallelism: { type: "string" },
             "dry-run": { type: "boolean" }
@@ -67542,13 +72953,16 @@ goes to stdout, progress to stderr; --report writes the pull-request comment (ma
           help3
         );
         const repo = resolve9(io.cwd, values.repo ?? ".");
-        const base = requireOption("run", values.base, "base");
-        const head = requireOption("run", values.head, "head");
         const event = parseEvent("run", values.event);
+        const record2 = event === "push" ? deploymentRecordSetting(repo, values, io.env) : void 0;
+        const fromRecord = record2 !== void 0 && (values.branch === void 0 || values.branch === record2.deployBranch);
+        const base = fromRecord ? values.base : requireOption("run", values.base, "base");
+        const head = fromRecord ? values.head : requireOption("run", values.head, "head");
         const parallelism = values.parallelism === void 0 ? 4 : Number(values.parallelism);
         if (!Number.isInteger(parallelism) || parallelism < 1) {
           throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
         }
+        const dryRun = values["dry-run"] ?? false;
         const masker = new SecretMasker();
         const writeReports = (report, terminal = true) => {
           const markdown = renderMarkdownReport(report, { masker });
@@ -67556,26 +72970,68 @@ goes to stdout, progress to stderr; --report writes the pull-request comment (ma
           appendStepSummary(markdown, io.env);
           if (terminal) io.stdout.write(renderTextReport(report, { masker }));
         };
-        let plan;
-        try {
-          plan = await planChange({ repo, base, head, event, ...values.branch ? { branch: values.branch } : {}, env: io.env });
-        } catch (error62) {
-          if (!GantryError.isInstance(error62)) throw error62;
-          writeReports({ event, base, head, jobs: [], interrupted: false, error: { code: error62.code, message: error62.message, hint: error62.hint ?? null } }, false);
+        const reportFailure = (error62) => {
+          if (GantryError.isInstance(error62)) {
+            writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error62.code, message: error62.message, hint: error62.hint ?? null } }, false);
+          }
           throw error62;
-        }
+        };
+        const planRange = (range, skipUnits, cache = true) => planChange({
+          repo,
+          base: range.base,
+          head: range.head,
+          event,
+          ...values.branch ? { branch: values.branch } : record2 ? { branch: record2.deployBranch } : {},
+          env: io.env,
+          cache,
+          ...skipUnits ? { skipUnits } : {}
+        });
         const runRoot = await defaultRunDirectory(repo, io.env);
         const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
         const interrupt = __using(_stack, abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`
 gantry run: ${name} received; stopping (again to exit at once)
 `)));
+        const runPlan = (plan, signal, guard) => dispatchInProcess(plan, {
+          parallelism,
+          signal,
+          isSuccess: (result) => result.status === "succeeded",
+          runJob: (job, context) => executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join8(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...guard ? { guard } : {} })
+        });
         try {
-          const dispatch = await dispatchInProcess(plan, {
-            parallelism,
-            signal: interrupt.signal,
-            isSuccess: (result) => result.status === "succeeded",
-            runJob: (job, { signal }) => executeJob(job, { repo, env: io.env, signal, masker, runDir: join8(runRoot, job.id), dryRun: values["dry-run"] ?? false, onEvent: progress.onEvent })
-          });
+          let plan;
+          let dispatch;
+          let deployed;
+          if (!fromRecord || !record2) {
+            plan = await planRange({ base, head }).catch(reportFailure);
+            dispatch = await runPlan(plan, interrupt.signal);
+          } else if (dryRun) {
+            const planned = await planFromRecord({ ...recordPlanning(record2, values), plan: planRange }).catch(reportFailure);
+            plan = planned.plan;
+            dispatch = await runPlan(plan, interrupt.signal, rederivingGuard(planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values));
+          } else {
+            let ran;
+            deployed = await deployFromRecord({
+              ...recordPlanning(record2, values),
+              holder: record2.holder,
+              plan: planRange,
+              signal: interrupt.signal,
+              onEvent: (deployEvent) => {
+                if (deployEvent.type === "lease-wait") io.stderr.write(`gantry run: waiting for ${deployEvent.lease.holder}, deploying since ${deployEvent.lease.acquiredAt} (lease until ${deployEvent.lease.expiresAt})
+`);
+                if (deployEvent.type === "planned") io.stderr.write(`gantry run: deploying ${deployEvent.range.base.slice(0, 12)}..${deployEvent.range.head.slice(0, 12)} (from ${deployEvent.range.baseFrom === "record" ? "the deployment record" : "--base"}): ${deployEvent.jobs} job(s)
+`);
+              },
+              run: async (planned, context) => {
+                ran = await runPlan(planned, context.signal, rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values));
+                return {
+                  interrupted: ran.interrupted,
+                  jobs: ran.jobs.map((entry) => ({ jobId: entry.job.id, result: entry.result, succeededUnits: succeededUnits(entry.result) }))
+                };
+              }
+            }).catch(reportFailure);
+            plan = deployed.plan;
+            dispatch = ran;
+          }
           const report = {
             event: plan.event,
             base: plan.base,
@@ -67584,9 +73040,15 @@ gantry run: ${name} received; stopping (again to exit at once)
             notice: plan.notice,
             jobs: dispatch.jobs,
             interrupted: dispatch.interrupted,
-            logs: plan.jobs.length > 0 && !values["dry-run"] ? runRoot : null
+            logs: plan.jobs.length > 0 && !dryRun ? runRoot : null
           };
           writeReports(report);
+          if (plan.skippedUnits && plan.skippedUnits.length > 0) {
+            io.stdout.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
+`);
+          }
+          if (deployed) io.stdout.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
+`);
           if (dispatch.interrupted) return 130;
           if (dispatch.succeeded) return 0;
           const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);
@@ -67603,13 +73065,99 @@ gantry run: ${name} received; stopping (again to exit at once)
   }
 });
 
+// packages/cli/src/commands/record.ts
+var record_exports = {};
+__export(record_exports, {
+  command: () => command5
+});
+import { resolve as resolve10 } from "node:path";
+function describe4(record2, where) {
+  const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
+  for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
+  for (const [unit, entry] of Object.entries(record2.units)) lines.push(`  ${unit} (${entry.environment}): as of ${entry.commit}`);
+  if (record2.lease) lines.push(`  being deployed by ${record2.lease.holder} since ${record2.lease.acquiredAt} (lease until ${record2.lease.expiresAt})`);
+  lines.push(`  last written by ${record2.updatedBy} at ${record2.updatedAt}`);
+  return `${lines.join("\n")}
+`;
+}
+var help4, command5;
+var init_record2 = __esm({
+  "packages/cli/src/commands/record.ts"() {
+    "use strict";
+    init_src6();
+    init_src();
+    init_args();
+    init_deployment_record();
+    help4 = `usage: gantry record show [--repo DIR] [--json] [options]
+       gantry record mark --commit REF [--replace] [--repo DIR] [options]
+
+The deployment record: for the deploy branch, the commit each unit is deployed as of. \`gantry run --event
+push\` deploys from it to the deploy branch's tip and advances it by what succeeded.
+
+  show               print the record (--json: the gantry/v1 DeploymentRecord document)
+  mark               record that everything merged up to --commit is deployed: how a team adopting Gantry
+                     starts (the commit deployed today); the commit must be on the deploy branch.
+                     --replace overwrites an existing record (after the deploy branch was rewritten)
+
+  --repo DIR         the repository (default: the current directory)
+  --commit REF       (mark) the commit deployed today
+  --replace          (mark) replace the existing record
+  --json             (show) print the document
+${recordOptionsHelp(21)}`;
+    command5 = async (argv, io) => {
+      const { values, positionals } = parseCommandArgs(
+        "record",
+        argv,
+        { repo: { type: "string" }, commit: { type: "string" }, replace: { type: "boolean" }, json: { type: "boolean" }, ...recordOptions },
+        help4
+      );
+      const action = positionals[0];
+      if (positionals.length !== 1 || action !== "show" && action !== "mark") {
+        throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
+      }
+      const repo = resolve10(io.cwd, values.repo ?? ".");
+      const setting = deploymentRecordSetting(repo, values, io.env);
+      const current = await setting.store.read();
+      if (action === "show") {
+        if (!current) {
+          throw new GantryError("RECORD_MISSING", `there is no deployment record for '${setting.deployBranch}' (${setting.store.description})`, {
+            hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once",
+            exitCode: 26
+          });
+        }
+        io.stdout.write(values.json ? `${JSON.stringify(current.record, null, 2)}
+` : describe4(current.record, setting.store.description));
+        return 0;
+      }
+      const commit = await commitOnDeployBranch(repo, requireOption("record", values.commit, "commit"), await setting.tip());
+      if (current && !values.replace) {
+        throw new GantryError("RECORD_EXISTS", `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current.record.commit}`, {
+          hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)",
+          exitCode: 29
+        });
+      }
+      const lease = current?.record.lease;
+      if (lease && Date.parse(lease.expiresAt) > Date.now()) {
+        throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again", exitCode: 30 });
+      }
+      const written = await setting.store.compareAndSwap(current?.version, initialRecord(setting.deployBranch, commit, setting.holder, /* @__PURE__ */ new Date()), `gantry: marked ${commit} as deployed by ${setting.holder}`);
+      if (!written.swapped) {
+        throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed", exitCode: 30 });
+      }
+      io.stdout.write(`Marked ${commit} as deployed on '${setting.deployBranch}' (${setting.store.description}).
+`);
+      return 0;
+    };
+  }
+});
+
 // packages/cli/src/commands/dispatch.ts
 var dispatch_exports = {};
 __export(dispatch_exports, {
-  command: () => command5
+  command: () => command6
 });
 import { readFileSync as readFileSync7, writeFileSync as writeFileSync6 } from "node:fs";
-import { relative as relative2, resolve as resolve10 } from "node:path";
+import { relative as relative2, resolve as resolve11 } from "node:path";
 function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
   const number4 = Number(value);
@@ -67626,44 +73174,111 @@ function rollUp(outcome) {
     return `${icon[entry.status]} ${entry.status.padEnd(11)} ${entry.job.id}${where}${why}`;
   });
   const count = (status) => outcome.jobs.filter((entry) => entry.status === status).length;
-  const summary = outcome.jobs.length === 0 ? "No jobs to dispatch: no infrastructure changed." : `${outcome.jobs.length} job(s) on ${outcome.repository} (${outcome.workflow} on ${outcome.ref}): ${count("succeeded")} succeeded, ${count("failed")} failed, ${count("skipped")} skipped, ${count("not-started")} not started${outcome.interrupted ? " (interrupted)" : ""}.`;
+  const deployment = outcome.deployment;
+  if (deployment) {
+    const superseded = deployment.supersededRuns.length > 0 ? ` (its first run was superseded: ${deployment.supersededRuns.map((run) => run.runUrl).join(", ")})` : "";
+    lines.push(`${deployment.conclusion === "success" ? "\u2705" : "\u274C"} deployment ${deployment.conclusion ?? "unknown"} ${deployment.runUrl}${superseded}`);
+  }
+  const summary = outcome.jobs.length === 0 && !deployment ? "No jobs to dispatch: no infrastructure changed." : `${outcome.jobs.length} job(s) on ${outcome.repository} (${outcome.workflow} on ${outcome.ref}): ${count("succeeded")} succeeded, ${count("failed")} failed, ${count("skipped")} skipped, ${count("not-started")} not started${outcome.interrupted ? " (interrupted)" : ""}.`;
   return `${[...lines, summary].join("\n")}
 `;
 }
-var help4, command5;
+function progressPrinter(write) {
+  const last = /* @__PURE__ */ new Map();
+  return (label2, event) => {
+    switch (event.type) {
+      case "run-found":
+        return write(`${label2}: ${event.runUrl}`);
+      case "dispatch-uncertain":
+        return write(`${label2}: the dispatch got no answer (${event.reason}); looking for its run before sending it again`);
+      case "superseded":
+        return write(`${label2}: run ${event.runId} was cancelled by the workflow's concurrency; following the newer run ${event.runUrl}, which deploys this commit too`);
+      case "run-status": {
+        const previous = last.get(event.runId);
+        if (previous?.status === event.status && Date.now() - previous.at < 3e5) return;
+        last.set(event.runId, { status: event.status, at: Date.now() });
+        return write(`${label2}: run ${event.runId} is ${event.status}`);
+      }
+      default:
+        return;
+    }
+  };
+}
+function readPlan(planFile, cwd) {
+  const planName = relative2(cwd, planFile) || planFile;
+  let text;
+  try {
+    text = readFileSync7(planFile, "utf8");
+  } catch (error62) {
+    throw new GantryError("DISPATCH_PLAN_UNREADABLE", `cannot read the plan ${planName}: ${error62.message}`, { hint: "pass the file written by `gantry plan --json`", location: { file: planName }, exitCode: 20 });
+  }
+  let document;
+  try {
+    document = JSON.parse(text);
+  } catch (error62) {
+    throw new GantryError("DISPATCH_PLAN_INVALID", `the plan is not JSON: ${error62.message}`, { hint: "pass the file written by `gantry plan --json` unchanged", location: { file: planName }, exitCode: 20 });
+  }
+  return parsePlanDocument(document, planName);
+}
+async function deployOnly(connection2, workflow, commit, onProgress, onStop) {
+  const base = { apiVersion: "gantry/v1", kind: "DispatchOutcome", repository: `${connection2.owner}/${connection2.repo}`, workflow, ref: connection2.ref ?? "main", jobs: [] };
+  try {
+    const deployment = await requestDeployment({ ...connection2, workflow, commit, onProgress });
+    return { ...base, deployment: { ...deployment, workflow }, interrupted: false, succeeded: deployment.conclusion === "success" };
+  } catch (error62) {
+    if (!(GantryError.isInstance(error62) && error62.code === "DISPATCH_CANCELLED")) throw error62;
+    onStop(error62.message);
+    return { ...base, deployment: null, interrupted: true, succeeded: false };
+  }
+}
+var help5, command6;
 var init_dispatch = __esm({
   "packages/cli/src/commands/dispatch.ts"() {
     "use strict";
-    init_src7();
-    init_src();
     init_src6();
+    init_src();
+    init_src7();
     init_src5();
     init_args();
-    help4 = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines --workflow deploy.yml
-                       [--ref main] [--allow-non-main-ref] [--poll-interval S] [--timeout S]
-                       [--parallelism N] [--output FILE]
+    help5 = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines
+                       --plan-workflow plan.yml --apply-workflow apply.yml [options]
+       gantry dispatch --deploy --commit SHA --repository OWNER/infrastructure-pipelines
+                       --apply-workflow apply.yml [options]
+       gantry dispatch --plan PLAN.json --repository OWNER/R --workflow deploy.yml [options]
 
-Dispatches each job of the plan to the pipelines repository's workflow (workflow_dispatch, the job as the
-input \`job\`) and follows each run to its conclusion. A job is dispatched only after every job it needs
-concluded \`success\`; the dependents of a job that did not are skipped. Prints a roll-up.
+Sends work to the pipelines repository's GitHub Actions workflows and follows each run to its conclusion.
+Plan and plan-destroy jobs go to the plan workflow (inputs \`job\` and \`correlation\`), each only after every
+job it needs concluded \`success\` (the dependents of one that did not are skipped). Apply and destroy jobs
+are not sent: one deployment request goes to the apply workflow (inputs \`commit\` and \`correlation\`), which
+deploys from the deployment record to the deploy branch's tip; \`--deploy\` sends only that request (a push to
+the deploy branch needs no plan). A deployment run is never cancelled from here: interrupting this command
+stops following it. With \`--workflow\` (one workflow for every job), each job is sent as the input \`job\`.
+A dispatch whose answer is lost is found by its correlation id before it is ever sent again.
 Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), against
 GITHUB_API_URL (default https://api.github.com).
 
-  --plan FILE            the document of \`gantry plan --json\`
-  --repository O/R       the pipelines repository
-  --workflow FILE|ID     the workflow's file name (deploy.yml) or id
-  --ref BRANCH           the branch the workflow runs from (default main). Only main of the pipelines
-                         repository is trusted with credentials: any other ref is refused unless
-                         --allow-non-main-ref is given (then with a warning)
-  --poll-interval S      seconds between two status checks of a run (default 60)
-  --timeout S            give up waiting for a run after S seconds (default 3600; the run goes on)
-  --parallelism N        jobs dispatched and followed at once (default 10)
-  --output FILE          write the outcome (apiVersion gantry/v1, kind DispatchOutcome: each job's run id,
-                         URL and conclusion) to FILE
+  --plan FILE             the document of \`gantry plan --json\`
+  --deploy                request a deployment, without a plan
+  --commit SHA            (--deploy) the pushed commit asking for it (default: GITHUB_SHA)
+  --repository O/R        the pipelines repository
+  --plan-workflow FILE    the workflow for plan and plan-destroy jobs (plan.yml)
+  --apply-workflow FILE   the workflow that deploys from the record (apply.yml)
+  --workflow FILE|ID      one workflow for every job (instead of the two above)
+  --ref BRANCH            the branch the workflows run from (default main). Only main of the pipelines
+                          repository is trusted with credentials: any other ref is refused unless
+                          --allow-non-main-ref is given (then with a warning)
+  --poll-interval S       seconds between two status checks of a run (default 60)
+  --timeout S             give up waiting for a run after S seconds (default 3600; the run goes on)
+  --lost-dispatch-wait S  after a dispatch failed without an answer, look for its run this long before
+                          sending it again (default 60)
+  --parallelism N         jobs dispatched and followed at once (default 10)
+  --output FILE           write the outcome (apiVersion gantry/v1, kind DispatchOutcome: each job's run id,
+                          URL and conclusion, and the deployment run) to FILE
+  --json                  print the outcome document on stdout (the roll-up goes to stderr)
 
-Exits 0 when every job's run concluded success (or there were none), 30 when some job failed, was skipped
-or not started (including a call GitHub refused: the roll-up names the error).`;
-    command5 = async (argv, io) => {
+Exits 0 when every run concluded success (or there was nothing to do), 30 when some job or the deployment failed,
+was skipped or not started (including a call GitHub refused: the roll-up names the error).`;
+    command6 = async (argv, io) => {
       var _stack = [];
       try {
         const { values } = parseCommandArgs(
@@ -67671,22 +73286,40 @@ or not started (including a call GitHub refused: the roll-up names the error).`;
           argv,
           {
             plan: { type: "string" },
+            deploy: { type: "boolean" },
+            commit: { type: "string" },
             repository: { type: "string" },
             workflow: { type: "string" },
+            "plan-workflow": { type: "string" },
+            "apply-workflow": { type: "string" },
             ref: { type: "string" },
             "allow-non-main-ref": { type: "boolean" },
             "poll-interval": { type: "string" },
             timeout: { type: "string" },
+            "lost-dispatch-wait": { type: "string" },
             parallelism: { type: "string" },
-            output: { type: "string" }
+            output: { type: "string" },
+            json: { type: "boolean" }
           },
-          help4
+          help5
         );
-        const planFile = resolve10(io.cwd, requireOption("dispatch", values.plan, "plan"));
+        const usage2 = (message, hint = "see `gantry dispatch --help`") => new GantryError("USAGE", message, { hint, exitCode: 2 });
         const repository = requireOption("dispatch", values.repository, "repository");
         const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
-        if (!match) throw new GantryError("USAGE", `--repository must be OWNER/REPO, not '${repository}'`, { hint: "e.g. --repository acme/infrastructure-pipelines", exitCode: 2 });
-        const workflow = requireOption("dispatch", values.workflow, "workflow");
+        if (!match) throw usage2(`--repository must be OWNER/REPO, not '${repository}'`, "e.g. --repository acme/infrastructure-pipelines");
+        const workflows = { workflow: values.workflow, planWorkflow: values["plan-workflow"], applyWorkflow: values["apply-workflow"] };
+        if (values.deploy) {
+          if (values.plan !== void 0 || workflows.workflow !== void 0) throw usage2("--deploy takes no --plan or --workflow: it asks the apply workflow to deploy from the record");
+          requireOption("dispatch", workflows.applyWorkflow, "apply-workflow");
+        } else {
+          requireOption("dispatch", values.plan, "plan");
+          if (workflows.workflow === void 0 && workflows.planWorkflow === void 0 && workflows.applyWorkflow === void 0) {
+            throw usage2("missing required option --plan-workflow and --apply-workflow (or --workflow)");
+          }
+          if (workflows.workflow !== void 0 && (workflows.planWorkflow !== void 0 || workflows.applyWorkflow !== void 0)) {
+            throw usage2("--workflow (one workflow for every job) cannot be combined with --plan-workflow or --apply-workflow");
+          }
+        }
         const ref = values.ref ?? "main";
         if (ref !== "main") {
           if (!values["allow-non-main-ref"]) {
@@ -67700,53 +73333,76 @@ or not started (including a call GitHub refused: the roll-up names the error).`;
         }
         const pollIntervalMs = positiveNumber("poll-interval", values["poll-interval"], 60) * 1e3;
         const timeoutMs = positiveNumber("timeout", values.timeout, 3600) * 1e3;
+        const lostResponseWindowMs = positiveNumber("lost-dispatch-wait", values["lost-dispatch-wait"], 60) * 1e3;
         const parallelism = positiveNumber("parallelism", values.parallelism, 10, true);
+        const commit = values.deploy ? values.commit ?? io.env.GITHUB_SHA ?? requireOption("dispatch", values.commit, "commit") : void 0;
         const setting = TOKEN_SETTINGS.dispatch;
         const token = readToken(io.env, "dispatch");
         if (token === void 0) {
           throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, { hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`, exitCode: 2 });
         }
-        const planName = relative2(io.cwd, planFile) || planFile;
-        let text;
-        try {
-          text = readFileSync7(planFile, "utf8");
-        } catch (error62) {
-          throw new GantryError("DISPATCH_PLAN_UNREADABLE", `cannot read the plan ${planName}: ${error62.message}`, { hint: "pass the file written by `gantry plan --json`", location: { file: planName }, exitCode: 20 });
+        const plan = values.plan === void 0 ? void 0 : readPlan(resolve11(io.cwd, values.plan), io.cwd);
+        if (plan && workflows.workflow === void 0) {
+          const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
+          if (deploying && workflows.applyWorkflow === void 0) throw usage2("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
+          if (plan.jobs.some((job) => job.action === "plan" || job.action === "plan-destroy") && workflows.planWorkflow === void 0) {
+            throw usage2("the plan has plan jobs: pass --plan-workflow");
+          }
         }
-        let document;
-        try {
-          document = JSON.parse(text);
-        } catch (error62) {
-          throw new GantryError("DISPATCH_PLAN_INVALID", `the plan is not JSON: ${error62.message}`, { hint: "pass the file written by `gantry plan --json` unchanged", location: { file: planName }, exitCode: 20 });
-        }
-        const plan = parsePlanDocument(document, planName);
-        const interrupt = __using(_stack, abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`
-gantry dispatch: ${name} received; cancelling the runs in progress
-`)));
+        const interrupt = __using(_stack, abortOnSignals(
+          ["SIGINT", "SIGTERM"],
+          (name) => io.stderr.write(`
+gantry dispatch: ${name} received; cancelling the plan runs in progress (deployment runs go on)
+`)
+        ));
         const apiUrl = io.env.GITHUB_API_URL;
-        const outcome = await dispatchPlanToWorkflow(plan, {
+        const connection2 = {
           token,
           tokenName: setting.variable,
           ...apiUrl ? { baseUrl: apiUrl } : {},
+          timing: githubTimingFromEnvironment(io.env),
           owner: match[1],
           repo: match[2],
-          workflow,
           ref,
           pollIntervalMs,
           findRunIntervalMs: Math.min(5e3, pollIntervalMs),
+          lostResponseWindowMs,
           timeoutMs,
-          parallelism,
-          signal: interrupt.signal,
-          onProgress: (job, event) => {
-            if (event.type === "run-found") io.stderr.write(`gantry dispatch: ${job.id}: ${event.runUrl}
-`);
-          },
-          onSkipped: (job, because) => io.stderr.write(`gantry dispatch: ${job.id}: skipped, job ${because.id} did not succeed
+          signal: interrupt.signal
+        };
+        const print = progressPrinter((line) => io.stderr.write(`gantry dispatch: ${line}
+`));
+        let outcome;
+        if (commit !== void 0) {
+          outcome = await deployOnly(
+            connection2,
+            workflows.applyWorkflow,
+            commit,
+            (event) => print("deployment", event),
+            (message) => io.stderr.write(`gantry dispatch: ${message}
 `)
-        });
-        if (values.output) writeFileSync6(resolve10(io.cwd, values.output), `${JSON.stringify(outcome, null, 2)}
-`);
-        io.stdout.write(rollUp(outcome));
+          );
+        } else {
+          outcome = await dispatchPlanToWorkflow(plan, {
+            ...connection2,
+            ...workflows.workflow !== void 0 ? { workflow: workflows.workflow } : {},
+            ...workflows.planWorkflow !== void 0 ? { planWorkflow: workflows.planWorkflow } : {},
+            ...workflows.applyWorkflow !== void 0 ? { applyWorkflow: workflows.applyWorkflow } : {},
+            parallelism,
+            onProgress: (job, event) => print(job.action === "apply" || job.action === "destroy" ? workflows.workflow === void 0 ? "deployment" : job.id : job.id, event),
+            onSkipped: (job, because) => io.stderr.write(`gantry dispatch: ${job.id}: skipped, job ${because.id} did not succeed
+`)
+          });
+        }
+        const document = `${JSON.stringify(outcome, null, 2)}
+`;
+        if (values.output) writeFileSync6(resolve11(io.cwd, values.output), document);
+        if (values.json) {
+          io.stdout.write(document);
+          io.stderr.write(rollUp(outcome));
+        } else {
+          io.stdout.write(rollUp(outcome));
+        }
         if (outcome.succeeded) return 0;
         return outcome.interrupted ? 130 : 30;
       } catch (_2) {
@@ -67789,7 +73445,7 @@ async function publishOnMergedPullRequest(target, plan, report, markdown, openIs
 var init_report_publishing = __esm({
   "packages/cli/src/commands/report-publishing.ts"() {
     "use strict";
-    init_src7();
+    init_src6();
     init_src5();
   }
 });
@@ -67797,10 +73453,10 @@ var init_report_publishing = __esm({
 // packages/cli/src/commands/report.ts
 var report_exports = {};
 __export(report_exports, {
-  command: () => command6
+  command: () => command7
 });
 import { readdirSync as readdirSync2, readFileSync as readFileSync8, statSync as statSync2, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join9, relative as relative3, resolve as resolve11 } from "node:path";
+import { join as join9, relative as relative3, resolve as resolve12 } from "node:path";
 function readJson(file2, what, io) {
   const name = relative3(io.cwd, file2) || file2;
   let text;
@@ -67831,7 +73487,7 @@ function resultFiles(paths, io) {
       if (entry.endsWith(".json") || statSync2(child).isDirectory()) walk(child);
     }
   };
-  for (const path of paths) walk(resolve11(io.cwd, path));
+  for (const path of paths) walk(resolve12(io.cwd, path));
   return files;
 }
 function reportForError(file2, head, event, io) {
@@ -67841,7 +73497,7 @@ function reportForError(file2, head, event, io) {
   if (event !== void 0 && event !== "pull_request" && event !== "push") {
     throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry report --help`", exitCode: 2 });
   }
-  const path = resolve11(io.cwd, file2);
+  const path = resolve12(io.cwd, file2);
   const failure2 = parseErrorDocument(readJson(path, "error", io), relative3(io.cwd, path) || path);
   const where = failure2.location ? `${formatLocation(failure2.location)}: ` : "";
   return {
@@ -67861,17 +73517,17 @@ function parseRepository(value) {
   }
   return { owner: match[1], repo: match[2] };
 }
-var help5, command6;
+var help6, command7;
 var init_report2 = __esm({
   "packages/cli/src/commands/report.ts"() {
     "use strict";
     init_src();
-    init_src6();
+    init_src7();
     init_error_document();
     init_report_publishing();
     init_src5();
     init_args();
-    help5 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
+    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -67906,7 +73562,7 @@ infrastructure changed.
 
 The markdown report is also appended to GITHUB_STEP_SUMMARY when it is set. Exits 0 when every job
 succeeded (or there were none), 30 when some job failed, was skipped or did not run.`;
-    command6 = async (argv, io) => {
+    command7 = async (argv, io) => {
       const { values, positionals } = parseCommandArgs(
         "report",
         argv,
@@ -67923,7 +73579,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
           "open-issue-on-failure": { type: "boolean" },
           repository: { type: "string" }
         },
-        help5
+        help6
       );
       if (values.error !== void 0 && values.plan !== void 0) {
         throw new GantryError("USAGE", "--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan", exitCode: 2 });
@@ -67934,7 +73590,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       if (values.error === void 0 && (values.head !== void 0 || values.event !== void 0)) {
         throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
       }
-      const planFile = values.error === void 0 ? resolve11(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
+      const planFile = values.error === void 0 ? resolve12(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
       const format = values.format ?? "markdown";
       if (format !== "markdown" && format !== "text") {
         throw new GantryError("USAGE", `--format must be markdown or text, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
@@ -67978,7 +73634,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       const masker = new SecretMasker(secretsFromEnvironment(io.env));
       const markdown = renderMarkdownReport(report, { masker });
       const rendered = format === "markdown" ? markdown : renderTextReport(report, { masker });
-      if (values.output) writeFileSync7(resolve11(io.cwd, values.output), rendered);
+      if (values.output) writeFileSync7(resolve12(io.cwd, values.output), rendered);
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
@@ -67997,10 +73653,10 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
 // packages/cli/src/commands/iam.ts
 var iam_exports = {};
 __export(iam_exports, {
-  command: () => command7
+  command: () => command8
 });
 import { readFile } from "node:fs/promises";
-import { basename as basename3, resolve as resolve12 } from "node:path";
+import { basename as basename3, resolve as resolve13 } from "node:path";
 function parseRole(value) {
   if (value === void 0) return void 0;
   if (value === "plan" || value === "apply") return value;
@@ -68075,7 +73731,7 @@ async function lint(argv, io) {
   const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP2);
   const file2 = positionals[0];
   if (!file2) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
-  const path = resolve12(io.cwd, file2);
+  const path = resolve13(io.cwd, file2);
   let text;
   try {
     text = await readFile(path, "utf8");
@@ -68112,7 +73768,7 @@ async function lint(argv, io) {
   }
   return findings.length === 0 ? 0 : 1;
 }
-var HELP2, command7;
+var HELP2, command8;
 var init_iam = __esm({
   "packages/cli/src/commands/iam.ts"() {
     "use strict";
@@ -68129,7 +73785,7 @@ trust-policy prints the trust policies of the plan role (any ref or pull request
 apply role (only the pipelines repository's workflow on refs/heads/main). lint finds trust-policy
 misconfigurations that let other repositories or branches in, with a fix for each; exits 1 when it finds any.
 `;
-    command7 = async (argv, io) => {
+    command8 = async (argv, io) => {
       const [subcommand, ...rest] = argv;
       if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
       if (subcommand === "lint") return lint(rest, io);
@@ -68144,13 +73800,13 @@ misconfigurations that let other repositories or branches in, with a fix for eac
 // packages/cli/src/commands/doctor.ts
 var doctor_exports = {};
 __export(doctor_exports, {
-  command: () => command8
+  command: () => command9
 });
-var HELP3, command8;
+var HELP3, command9;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
     "use strict";
-    init_src7();
+    init_src6();
     init_src5();
     init_args();
     HELP3 = `usage: gantry doctor [--json]
@@ -68160,7 +73816,7 @@ their values), whether classic tokens have scopes broader than their purpose nee
 GITHUB_API_URL, default https://api.github.com), and whether terragrunt and tofu can run.
 Exits 1 when something needs fixing.
 `;
-    command8 = async (argv, io) => {
+    command9 = async (argv, io) => {
       const { values } = parseCommandArgs("doctor", argv, { json: { type: "boolean" } }, HELP3);
       const baseUrl = io.env["GITHUB_API_URL"];
       const readScopes = async (token, purpose) => {
@@ -68193,11 +73849,11 @@ Exits 1 when something needs fixing.
 // packages/cli/src/commands/completion.ts
 var completion_exports = {};
 __export(completion_exports, {
-  command: () => command9
+  command: () => command10
 });
-async function optionsOf(command10, argv, io) {
+async function optionsOf(command11, argv, io) {
   try {
-    await command10([...argv, "--help"], io);
+    await command11([...argv, "--help"], io);
   } catch (error62) {
     if (error62 instanceof HelpRequested) return { ...error62.options };
     throw error62;
@@ -68208,20 +73864,20 @@ async function completionModel(io) {
   const { commands: commands2 } = await Promise.resolve().then(() => (init_main(), main_exports));
   const model = { commands: [] };
   for (const [name, entry] of Object.entries(commands2)) {
-    const { command: command10 } = await entry.load();
+    const { command: command11 } = await entry.load();
     const subcommands = [];
-    for (const subcommand of entry.subcommands ?? []) subcommands.push({ name: subcommand, options: await optionsOf(command10, [subcommand], io) });
-    model.commands.push({ name, summary: entry.summary, options: entry.subcommands ? {} : await optionsOf(command10, [], io), subcommands });
+    for (const subcommand of entry.subcommands ?? []) subcommands.push({ name: subcommand, options: await optionsOf(command11, [subcommand], io) });
+    model.commands.push({ name, summary: entry.summary, options: entry.subcommands ? {} : await optionsOf(command11, [], io), subcommands });
   }
   return model;
 }
 function bashScript(model) {
-  const names = model.commands.map((command10) => command10.name);
-  const cases = model.commands.map((command10) => {
-    if (command10.subcommands.length === 0) return `    ${command10.name}) words="${flags(command10.options)}"; valued="${valued(command10.options).join(" ")}" ;;`;
-    const inner = command10.subcommands.map((sub) => `        ${sub.name}) words="${flags(sub.options)}"; valued="${valued(sub.options).join(" ")}" ;;`).join("\n");
-    return `    ${command10.name})
-      if [ "$COMP_CWORD" -eq 2 ]; then words="${command10.subcommands.map((sub) => sub.name).join(" ")} --help"
+  const names = model.commands.map((command11) => command11.name);
+  const cases = model.commands.map((command11) => {
+    if (command11.subcommands.length === 0) return `    ${command11.name}) words="${flags(command11.options)}"; valued="${valued(command11.options).join(" ")}" ;;`;
+    const inner = command11.subcommands.map((sub) => `        ${sub.name}) words="${flags(sub.options)}"; valued="${valued(sub.options).join(" ")}" ;;`).join("\n");
+    return `    ${command11.name})
+      if [ "$COMP_CWORD" -eq 2 ]; then words="${command11.subcommands.map((sub) => sub.name).join(" ")} --help"
       else case "\${COMP_WORDS[2]}" in
 ${inner}
       esac; fi ;;`;
@@ -68254,28 +73910,28 @@ function fishScript(model) {
   const quote2 = (text) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   const option = (condition, name, type) => `complete -c gantry -n ${quote2(condition)} -l ${name}${type === "string" ? " -r -F" : ""}`;
   const lines = ["# gantry completion for fish (generated by `gantry completion fish`)", "complete -c gantry -f"];
-  for (const command10 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command10.name} -d ${quote2(command10.summary)}`);
+  for (const command11 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command11.name} -d ${quote2(command11.summary)}`);
   lines.push(`complete -c gantry -n '__fish_use_subcommand' -a help -d 'a command\\'s options and exit codes'`);
-  lines.push(`complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command10) => command10.name).join(" "))}`);
-  for (const command10 of model.commands) {
-    for (const [name, type] of Object.entries(command10.options)) lines.push(option(`__fish_seen_subcommand_from ${command10.name}`, name, type));
-    const subs = command10.subcommands.map((sub) => sub.name);
-    if (subs.length > 0) lines.push(`complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command10.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`);
-    for (const sub of command10.subcommands) {
-      for (const [name, type] of Object.entries(sub.options)) lines.push(option(`__fish_seen_subcommand_from ${command10.name}; and __fish_seen_subcommand_from ${sub.name}`, name, type));
+  lines.push(`complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command11) => command11.name).join(" "))}`);
+  for (const command11 of model.commands) {
+    for (const [name, type] of Object.entries(command11.options)) lines.push(option(`__fish_seen_subcommand_from ${command11.name}`, name, type));
+    const subs = command11.subcommands.map((sub) => sub.name);
+    if (subs.length > 0) lines.push(`complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command11.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`);
+    for (const sub of command11.subcommands) {
+      for (const [name, type] of Object.entries(sub.options)) lines.push(option(`__fish_seen_subcommand_from ${command11.name}; and __fish_seen_subcommand_from ${sub.name}`, name, type));
     }
   }
   return `${lines.join("\n")}
 `;
 }
-var help6, shells, flags, valued, command9;
+var help7, shells, flags, valued, command10;
 var init_completion = __esm({
   "packages/cli/src/commands/completion.ts"() {
     "use strict";
     init_src();
     init_args();
     init_help();
-    help6 = `usage: gantry completion bash|zsh|fish
+    help7 = `usage: gantry completion bash|zsh|fish
 
 Prints a completion script for the shell: commands, subcommands and each command's options (an option that
 takes a value completes file names).
@@ -68284,10 +73940,10 @@ takes a value completes file names).
   zsh    eval "$(gantry completion zsh)"         (in ~/.zshrc; uses zsh's bash completion support)
   fish   gantry completion fish > ~/.config/fish/completions/gantry.fish`;
     shells = ["bash", "zsh", "fish"];
-    flags = (options) => Object.keys(options).map((name) => `--${name}`).join(" ");
-    valued = (options) => Object.keys(options).filter((name) => options[name] === "string").map((name) => `--${name}`);
-    command9 = async (argv, io) => {
-      const { positionals } = parseCommandArgs("completion", argv, {}, help6);
+    flags = (options2) => Object.keys(options2).map((name) => `--${name}`).join(" ");
+    valued = (options2) => Object.keys(options2).filter((name) => options2[name] === "string").map((name) => `--${name}`);
+    command10 = async (argv, io) => {
+      const { positionals } = parseCommandArgs("completion", argv, {}, help7);
       const shell = positionals[0];
       if (shell === void 0 || positionals.length > 1 || !shells.includes(shell)) {
         const suggestion = shell === void 0 ? void 0 : formatDidYouMean(shell, shells);
@@ -68308,7 +73964,7 @@ __export(main_exports, {
   commands: () => commands,
   main: () => main
 });
-import { resolve as resolve13 } from "node:path";
+import { resolve as resolve14 } from "node:path";
 function usage() {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
@@ -68343,8 +73999,8 @@ async function main(argv, io) {
   const entry = Object.hasOwn(commands, name) ? commands[name] : void 0;
   if (!entry) return unknownCommand(name, io);
   try {
-    const { command: command10 } = await entry.load();
-    return await command10(rest, io);
+    const { command: command11 } = await entry.load();
+    return await command11(rest, io);
   } catch (error62) {
     if (error62 instanceof HelpRequested) {
       io.stdout.write(error62.text);
@@ -68356,7 +74012,7 @@ async function main(argv, io) {
       const errorFile = io.env.GANTRY_ERROR_FILE;
       if (errorFile) {
         try {
-          writeErrorDocument(resolve13(io.cwd, errorFile), name, error62);
+          writeErrorDocument(resolve14(io.cwd, errorFile), name, error62);
         } catch (writeError) {
           io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${writeError.message}
 `);
@@ -68380,7 +74036,8 @@ var init_main = __esm({
       plan: { summary: "classify the change and plan ordered jobs", load: () => Promise.resolve().then(() => (init_plan(), plan_exports)) },
       execute: { summary: "run one job from `gantry plan`", load: () => Promise.resolve().then(() => (init_execute(), execute_exports)) },
       run: { summary: "detect, plan and execute every job locally, then report", load: () => Promise.resolve().then(() => (init_run(), run_exports)) },
-      dispatch: { summary: "dispatch a plan's jobs to the pipelines repository's GitHub Actions workflow", load: () => Promise.resolve().then(() => (init_dispatch(), dispatch_exports)) },
+      record: { summary: "show the deployment record, or mark the commit deployed today", load: () => Promise.resolve().then(() => (init_record2(), record_exports)), subcommands: ["show", "mark"] },
+      dispatch: { summary: "send plan jobs and deployment requests to the pipelines repository's workflows", load: () => Promise.resolve().then(() => (init_dispatch(), dispatch_exports)) },
       report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => Promise.resolve().then(() => (init_report2(), report_exports)) },
       iam: { summary: "print or lint IAM trust policies for the plan and apply roles", load: () => Promise.resolve().then(() => (init_iam(), iam_exports)), subcommands: ["trust-policy", "lint"] },
       doctor: { summary: "check tokens, tools and configuration", load: () => Promise.resolve().then(() => (init_doctor2(), doctor_exports)) },
@@ -68398,7 +74055,7 @@ init_src4();
 import { randomUUID as randomUUID3 } from "node:crypto";
 import { readFileSync as readFileSync10, writeFileSync as writeFileSync9, mkdirSync as mkdirSync4 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { delimiter as delimiter3, dirname as dirname4, join as join11, resolve as resolve14 } from "node:path";
+import { delimiter as delimiter3, dirname as dirname4, join as join11, resolve as resolve15 } from "node:path";
 import { Writable as Writable2 } from "node:stream";
 
 // packages/cli/src/index.ts
@@ -68409,7 +74066,7 @@ init_src();
 
 // packages/action/src/install-tools.ts
 init_src();
-import { createHash as createHash2, randomBytes } from "node:crypto";
+import { createHash as createHash2, randomBytes as randomBytes3 } from "node:crypto";
 import { accessSync as accessSync2, constants as constants2, existsSync as existsSync6, mkdirSync as mkdirSync3, readFileSync as readFileSync9, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync3, writeFileSync as writeFileSync8 } from "node:fs";
 import { delimiter as delimiter2, dirname as dirname3, join as join10 } from "node:path";
 
@@ -68937,23 +74594,23 @@ function currentPlatform(platform = process.platform, arch = process.arch) {
 // packages/action/src/install-tools.ts
 var TOOL_VARIABLES = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
 var TOOL_EXIT_CODE = 31;
-async function ensureTools(options) {
+async function ensureTools(options2) {
   const installed = {};
-  for (const tool of options.tools ?? Object.values(PINNED_TOOLS)) installed[tool.name] = await ensureTool(tool, options);
+  for (const tool of options2.tools ?? Object.values(PINNED_TOOLS)) installed[tool.name] = await ensureTool(tool, options2);
   return installed;
 }
-async function ensureTool(tool, options) {
+async function ensureTool(tool, options2) {
   const variable = TOOL_VARIABLES[tool.name];
-  const configured = options.env[variable];
+  const configured = options2.env[variable];
   if (configured) {
     if (!isExecutable2(configured)) {
       throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, { hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}`, exitCode: TOOL_EXIT_CODE });
     }
     return { path: configured, source: "configured" };
   }
-  const onPath = findOnPath2(tool.binary, options.env.PATH ?? "");
+  const onPath = findOnPath2(tool.binary, options2.env.PATH ?? "");
   if (onPath) return { path: onPath, source: "path" };
-  const platform = options.platform ?? currentPlatform();
+  const platform = options2.platform ?? currentPlatform();
   if (!platform) {
     throw new GantryError("ACTION_TOOL_UNSUPPORTED_PLATFORM", `no pinned ${tool.name} for ${process.platform}/${process.arch}`, {
       hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`,
@@ -68961,18 +74618,18 @@ async function ensureTool(tool, options) {
     });
   }
   const asset = tool.asset(platform);
-  const cached2 = join10(options.cacheDir, tool.name, tool.version, asset.file);
+  const cached2 = join10(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
   if (existsSync6(cached2) && sha256(readFileSync9(cached2)) !== asset.sha256) {
-    options.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
+    options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
     rmSync4(cached2, { force: true });
   }
   if (!existsSync6(cached2)) {
-    await download(asset, cached2, options);
+    await download(asset, cached2, options2);
     source = "download";
   }
-  options.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
-  const executable = join10(options.workDir, `${tool.name}-${tool.version}`, tool.binary);
+  options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
+  const executable = join10(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
   const bytes = readFileSync9(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
@@ -68981,8 +74638,8 @@ async function ensureTool(tool, options) {
   writeFileSync8(executable, binary, { mode: 493 });
   return { path: executable, source };
 }
-async function download(asset, target, options) {
-  const fetchAsset = options.fetch ?? fetch;
+async function download(asset, target, options2) {
+  const fetchAsset = options2.fetch ?? fetch;
   let bytes;
   try {
     const response = await fetchAsset(asset.url, { redirect: "follow" });
@@ -69003,7 +74660,7 @@ async function download(asset, target, options) {
     });
   }
   mkdirSync3(dirname3(target), { recursive: true });
-  const temporary = `${target}.${randomBytes(6).toString("hex")}.partial`;
+  const temporary = `${target}.${randomBytes3(6).toString("hex")}.partial`;
   writeFileSync8(temporary, bytes);
   renameSync2(temporary, target);
 }
@@ -69050,10 +74707,10 @@ var COMMANDS_RUNNING_TOOLS = /* @__PURE__ */ new Set(["execute", "run", "doctor"
 var RANGE_COMMANDS = /* @__PURE__ */ new Set(["detect", "plan", "run"]);
 async function runAction(io, overrides = {}) {
   const input2 = (name) => (io.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
-  const command10 = input2("command") || "plan";
-  if (!Object.hasOwn(commands, command10)) {
-    const suggestion = formatDidYouMean(command10, Object.keys(commands));
-    throw new GantryError("USAGE", `the input command: '${command10}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
+  const command11 = input2("command") || "plan";
+  if (!Object.hasOwn(commands, command11)) {
+    const suggestion = formatDidYouMean(command11, Object.keys(commands));
+    throw new GantryError("USAGE", `the input command: '${command11}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
   }
   const installTools = input2("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
@@ -69061,8 +74718,8 @@ async function runAction(io, overrides = {}) {
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
-  const argv = [command10, ...rangeArguments(command10, input2, env, workspace), ...jobArguments(command10, input2("job"), env), ...extraArguments(input2("args"))];
-  if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command10)) {
+  const argv = [command11, ...rangeArguments(command11, input2, env, workspace), ...jobArguments(command11, input2("job"), env), ...extraArguments(input2("args"))];
+  if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command11)) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir2();
     const tools = await ensureTools({
       env,
@@ -69078,7 +74735,7 @@ async function runAction(io, overrides = {}) {
     setOutput(io.env, "terragrunt", tools.terragrunt.path);
     setOutput(io.env, "tofu", tools.tofu.path);
   }
-  if (command10 !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
+  if (command11 !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
     return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   let document = "";
@@ -69086,7 +74743,7 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code = await main([...argv, "--format", "json"], cli);
   if (code !== 0) return code;
-  const planFile = resolve14(workspace, input2("plan-file") || join11(env.RUNNER_TEMP || tmpdir2(), "gantry-plan.json"));
+  const planFile = resolve15(workspace, input2("plan-file") || join11(env.RUNNER_TEMP || tmpdir2(), "gantry-plan.json"));
   mkdirSync4(dirname4(planFile), { recursive: true });
   writeFileSync9(planFile, document);
   const plan = JSON.parse(readFileSync10(planFile, "utf8"));
@@ -69096,8 +74753,8 @@ async function runAction(io, overrides = {}) {
   setOutput(io.env, "matrix", JSON.stringify(githubMatrix(plan)));
   return 0;
 }
-function rangeArguments(command10, input2, env, workspace) {
-  if (!RANGE_COMMANDS.has(command10)) return [];
+function rangeArguments(command11, input2, env, workspace) {
+  if (!RANGE_COMMANDS.has(command11)) return [];
   const event = input2("event") || (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "push" ? env.GITHUB_EVENT_NAME : "");
   let base = input2("base");
   let head = input2("head");
@@ -69109,9 +74766,9 @@ function rangeArguments(command10, input2, env, workspace) {
   const pairs = [["--repo", input2("repo") || workspace], ["--base", base], ["--head", head], ["--event", event], ["--branch", input2("branch")]];
   return pairs.filter(([, value]) => value !== "").flat();
 }
-function jobArguments(command10, job, env) {
+function jobArguments(command11, job, env) {
   if (job === "") return [];
-  if (command10 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command10}`, { exitCode: 2 });
+  if (command11 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command11}`, { exitCode: 2 });
   const file2 = join11(env.RUNNER_TEMP || tmpdir2(), `gantry-job-${randomUUID3()}.json`);
   writeFileSync9(file2, job);
   return ["--job", file2];
@@ -69138,14 +74795,6 @@ runAction({ env: process.env, stdout: process.stdout, stderr: process.stderr, cw
 );
 /*! Bundled license information:
 
-bowser/es5.js:
-  (*!
-   * Bowser - a browser detector
-   * https://github.com/lancedikson/bowser
-   * MIT License | (c) Dustin Diaz 2012-2015
-   * MIT License | (c) Denis Demchenko 2015-2026
-   *)
-
 content-type/dist/index.js:
   (*!
    * content-type
@@ -69162,4 +74811,12 @@ content-type/dist/index.js:
 
 @octokit/graphql/dist-bundle/index.js:
   (* v8 ignore if -- @preserve *)
+
+bowser/es5.js:
+  (*!
+   * Bowser - a browser detector
+   * https://github.com/lancedikson/bowser
+   * MIT License | (c) Dustin Diaz 2012-2015
+   * MIT License | (c) Denis Demchenko 2015-2026
+   *)
 */
