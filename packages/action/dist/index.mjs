@@ -70762,7 +70762,9 @@ function gitRecordStore(options2) {
   async function readVersion() {
     if (remote === void 0) {
       const output2 = await runGit2(repo, ["rev-parse", "--verify", "--quiet", ref]);
-      return output2.exitCode === 0 ? output2.stdout.trim() : void 0;
+      if (output2.exitCode === 0) return output2.stdout.trim();
+      if (output2.exitCode === 1 && output2.stderr.trim() === "") return void 0;
+      throw new Error(output2.stderr.trim() || `git rev-parse exit ${output2.exitCode}`);
     }
     const listed = (await git3(repo, ["ls-remote", "--refs", remote, ref], call)).trim();
     if (listed === "") return void 0;

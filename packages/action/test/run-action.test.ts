@@ -54,7 +54,7 @@ describe("the Action's inputs", () => {
     const run = await action({ GITHUB_WORKSPACE: work, GITHUB_EVENT_NAME: "push", GITHUB_EVENT_PATH: eventPath, INPUT_COMMAND: "plan" });
     // A push plans from the deployment record (here there is none to read), never from the event's `before`.
     expect(run.exitCode).toBe(30);
-    expect(run.stderr).toContain("DEPLOY_BRANCH_UNAVAILABLE");
+    expect(run.stderr).toContain("could not read the deployment record");
     expect(run.stderr).not.toContain("a".repeat(40));
   });
 

@@ -56,8 +56,11 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
 
   async function readVersion(): Promise<string | undefined> {
     if (remote === undefined) {
+      // `--verify --quiet`: exit 1 for a missing ref; anything else (not a repository) is a failure.
       const output = await runGit(repo, ["rev-parse", "--verify", "--quiet", ref]);
-      return output.exitCode === 0 ? output.stdout.trim() : undefined;
+      if (output.exitCode === 0) return output.stdout.trim();
+      if (output.exitCode === 1 && output.stderr.trim() === "") return undefined;
+      throw new Error(output.stderr.trim() || `git rev-parse exit ${output.exitCode}`);
     }
     const listed = (await git(repo, ["ls-remote", "--refs", remote, ref], call)).trim();
     if (listed === "") return undefined;
