@@ -2,7 +2,8 @@
  * The deployment record as the commands see it: which deploy branch (`--deploy-branch`, else
  * `GANTRY_DEPLOY_BRANCH`, else `main`: set by the pipelines side, never read from a job or a branch), where the
  * record lives (`--record-remote` / `GANTRY_RECORD_REMOTE`: a git URL such as the pipelines repository, token in
- * `GANTRY_RECORD_TOKEN`; default the repository's own git directory), and who is writing it.
+ * `GANTRY_RECORD_TOKEN`; default the repository's own git directory), and who is writing it. The deploy branch
+ * is fetched from origin with `GANTRY_CODE_READ_TOKEN`, as the guards fetch it.
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -44,7 +45,7 @@ export function deploymentRecordSetting(repo: string, values: { "deploy-branch"?
     deployBranch,
     store: gitRecordStore({ repo, deployBranch, ...(remote ? { remote } : {}), ...(token ? { token } : {}) }),
     history: gitHistory(repo),
-    tip: () => deployBranchTip(repo, deployBranch),
+    tip: () => deployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN }),
     holder: runIdentity(env),
   };
 }

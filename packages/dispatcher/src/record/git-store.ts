@@ -13,7 +13,7 @@
  */
 import type { DeploymentRecord, StoredRecord } from "./document.js";
 import { recordError } from "./errors.js";
-import { git, runGit, type GitCall } from "./git.js";
+import { basicAuthHeader, git, runGit, type GitCall } from "./git.js";
 import { parseRecord, type DeploymentRecordStore } from "./store.js";
 
 export interface GitRecordStoreOptions {
@@ -41,9 +41,7 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
   const ref = recordRef(options.deployBranch);
   const { repo, remote } = options;
   const description = remote === undefined ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
-  const call: GitCall = options.token
-    ? { config: { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${options.token}`).toString("base64")}` } }
-    : {};
+  const call: GitCall = options.token ? { config: basicAuthHeader(options.token) } : {};
   const failed = (what: string, cause: unknown) =>
     recordError(
       "RECORD_STORE_FAILED",

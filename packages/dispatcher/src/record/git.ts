@@ -57,6 +57,11 @@ export async function git(repo: string, args: readonly string[], call: GitCall =
   return output.stdout;
 }
 
+/** Configuration that sends `token` as HTTP basic auth (`x-access-token`), as GitHub takes tokens over https. */
+export function basicAuthHeader(token: string): Record<string, string> {
+  return { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}` };
+}
+
 /** `git merge-base --is-ancestor`: true when `ancestor` is `descendant` or one of its ancestors. */
 export async function isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
   const output = await runGit(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
