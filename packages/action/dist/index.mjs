@@ -70718,6 +70718,9 @@ async function git3(repo, args, call = {}) {
   if (output2.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${output2.stderr.trim() || `exit ${output2.exitCode}`}`);
   return output2.stdout;
 }
+function basicAuthHeader(token) {
+  return { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}` };
+}
 async function isAncestor2(repo, ancestor, descendant) {
   const output2 = await runGit2(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
   if (output2.exitCode === 0) return true;
@@ -70752,7 +70755,7 @@ function gitRecordStore(options2) {
   const ref = recordRef(options2.deployBranch);
   const { repo, remote } = options2;
   const description = remote === void 0 ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
-  const call = options2.token ? { config: { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${options2.token}`).toString("base64")}` } } : {};
+  const call = options2.token ? { config: basicAuthHeader(options2.token) } : {};
   const failed = (what, cause) => recordError(
     "RECORD_STORE_FAILED",
     `could not ${what} the deployment record (${description}): ${cause.message ?? String(cause)}`,
@@ -70836,7 +70839,7 @@ var init_git_store = __esm({
 function gitHistory(repo) {
   return { isAncestor: (ancestor, descendant) => isAncestor2(repo, ancestor, descendant) };
 }
-async function deployBranchTip(repo, branch) {
+async function deployBranchTip(repo, branch, options2 = {}) {
   const unavailable = (message, hint) => recordError("DEPLOY_BRANCH_UNAVAILABLE", message, hint);
   if ((await runGit2(repo, ["check-ref-format", "--branch", branch])).exitCode !== 0 || branch.startsWith("-")) {
     throw unavailable(`'${branch}' is not a valid branch name`, "set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to the deploy branch's name");
@@ -70845,9 +70848,11 @@ async function deployBranchTip(repo, branch) {
   if (remotes.includes("origin")) {
     const tracking = `refs/remotes/origin/${branch}`;
     const shallow = (await runGit2(repo, ["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true";
-    const fetched = await runGit2(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`]);
+    const fetched = await runGit2(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`], {
+      ...options2.token ? { config: basicAuthHeader(options2.token) } : {}
+    });
     if (fetched.exitCode !== 0) {
-      throw unavailable(`could not fetch '${branch}' from origin: ${fetched.stderr.trim()}`, "check the checkout's credentials and that the branch exists on origin");
+      throw unavailable(`could not fetch '${branch}' from origin: ${fetched.stderr.trim()}`, "check GANTRY_CODE_READ_TOKEN (the fetch's credentials) and that the branch exists on origin");
     }
     const tip2 = await resolveCommit2(repo, tracking);
     if (tip2) return tip2;
@@ -71229,7 +71234,7 @@ function deploymentRecordSetting(repo, values, env) {
     deployBranch,
     store: gitRecordStore({ repo, deployBranch, ...remote ? { remote } : {}, ...token ? { token } : {} }),
     history: gitHistory(repo),
-    tip: () => deployBranchTip(repo, deployBranch),
+    tip: () => deployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN }),
     holder: runIdentity(env)
   };
 }
