@@ -45,7 +45,8 @@ function emulator() {
  */
 function concludeRuns(github: GitHubEmulator, conclusions: Record<string, GitHubRunState["conclusion"]>) {
   const completedWhenSeen = new Map<string, string[]>();
-  const jobOf = (inputs: Readonly<Record<string, unknown>>) => (JSON.parse(String(inputs.job)) as { id: string }).id;
+  // A deployment request (apply workflow) has no job: it is named by its correlation id.
+  const jobOf = (inputs: Readonly<Record<string, unknown>>) => (inputs.job === undefined ? String(inputs.correlation) : (JSON.parse(String(inputs.job)) as { id: string }).id);
   const timer = setInterval(() => {
     const runs = github.runs("acme", "infrastructure-pipelines");
     for (const run of runs) {
