@@ -24,6 +24,7 @@ import { keptRunsFromEnv, pruneRunDirectories, runTimestamp } from "./run-direct
 import { formatCommand, unitSteps } from "./unit-commands.js";
 import { discoverUnitDependencies, unitNeeds } from "./unit-graph.js";
 import { createJobWorktree, gitCommonDir } from "./worktree.js";
+import { toolEnvironment } from "./tool-environment.js";
 
 export type ExecutionEvent =
   | { type: "job-started"; job: Job; runDir: string | null }
@@ -206,21 +207,6 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   remaskLogs([...unitResults.values()], masker);
   const units = job.units.map((unit) => unitResults.get(unit)!);
   return result({ status: units.every((u) => u.status === "succeeded") ? "succeeded" : "failed", runDir, worktree: worktree.dir, units });
-}
-
-/**
- * The environment terragrunt and tofu run with: the caller's, then the job's `terragrunt.env`, then the
- * credentials (which win), then what makes every run non-interactive and finds the state.
- */
-function toolEnvironment(layers: Array<Record<string, string | undefined>>, stateDir: string): Record<string, string> {
-  const toolEnv: Record<string, string> = {};
-  for (const layer of layers) {
-    for (const [name, value] of Object.entries(layer)) if (value !== undefined) toolEnv[name] = value;
-  }
-  // OpenTofu prints a warning when TF_CLI_CONFIG_FILE names a missing file, and terragrunt then fails to
-  // parse `tofu version`; a missing file configures nothing, so it is dropped.
-  if (toolEnv.TF_CLI_CONFIG_FILE !== undefined && !existsSync(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
-  return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: stateDir };
 }
 
 /** Secrets learnt late (a sensitive output of a later unit) are masked in logs written earlier too. */
