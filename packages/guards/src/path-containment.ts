@@ -71,12 +71,12 @@ function resolveInRepository(path: string, links: Map<string, string>): Resoluti
  * Checks every unit at `commit`: the unit directory itself and every symlink inside it must resolve
  * within the repository. Reads the whole tree once per call.
  */
-export async function checkUnitsContained(repo: string, commit: string, units: string[]): Promise<void> {
+export async function checkUnitsContained(repo: string, commit: string, units: string[], signal?: AbortSignal): Promise<void> {
   for (const unit of units) checkUnitPathShape(unit, commit);
-  const entries = await listTree(repo, commit);
+  const entries = await listTree(repo, commit, signal);
   const symlinks = entries.filter((entry) => entry.mode === SYMLINK_MODE);
   if (symlinks.length === 0) return; // nothing can lead outside
-  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))]);
+  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))], signal);
   const links = new Map(symlinks.map((entry) => [entry.path, targets.get(entry.object) ?? ""]));
 
   for (const unit of units) {

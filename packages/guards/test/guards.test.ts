@@ -5,12 +5,12 @@
 import { describe, expect, it } from "vitest";
 import { createTempGitRepo, runGit } from "@gantry/testkit";
 import { checkJob, GuardRefusedError, type GuardName } from "../src/index.js";
-import { makeJob, rederiveFromGit, unit } from "./support.js";
+import { CONFIG, makeJob, rederiveFromGit, unit } from "./support.js";
 
 const LOCAL = { env: {}, dryRun: false } as const;
 
 function repository() {
-  const repo = createTempGitRepo({ "root.hcl": "locals {}\n", "prod/app/terragrunt.hcl": unit("app"), "prod/db/terragrunt.hcl": unit("db"), "prod/old/terragrunt.hcl": unit("old") });
+  const repo = createTempGitRepo({ ".gantry/config.yml": CONFIG, "root.hcl": "locals {}\n", "prod/app/terragrunt.hcl": unit("app"), "prod/db/terragrunt.hcl": unit("db"), "prod/old/terragrunt.hcl": unit("old") });
   return repo;
 }
 
@@ -42,10 +42,12 @@ describe("apply", () => {
     const report = await checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) });
     expect(report.passed.map((entry) => entry.guard)).toEqual([
       "deploy-branch",
+      "trusted-settings",
       "path-containment",
       "unit-at-ref",
       "apply-ref-on-deploy-branch",
       "apply-unit-on-deploy-branch",
+      "no-rollback",
       "re-derive",
     ]);
     expect(report.deployBranch).toEqual({ name: "main", tip: head, source: "local" });
