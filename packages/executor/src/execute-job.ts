@@ -16,7 +16,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { jobSchema, runByNeeds, type Job } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { defaultCredentials, defaultGuard, type CredentialProvider, type JobGuard } from "./guard.js";
-import { SecretMasker, secretsFromEnvironment } from "./masking.js";
+import { SecretMasker, secretsFromEnvironment, secretsFromGitConfig } from "./masking.js";
 import type { JobResult, UnitResult } from "./result.js";
 import { runUnit, unitFileStem } from "./run-unit.js";
 import { findIacTools, type IacTools } from "./tools.js";
@@ -126,11 +126,12 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   };
   masker.addAll(secretsFromEnvironment(env));
   masker.addAll(secretsFromEnvironment(job.terragrunt.env));
+  masker.addAll(await secretsFromGitConfig(repo));
 
   let tools: IacTools;
   try {
     tools = options.tools ?? findIacTools(env);
-    await (options.guard ?? defaultGuard())(job, { repo, env, dryRun });
+    await (options.guard ?? defaultGuard())(job, { repo, env, dryRun, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
     return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
   }
@@ -165,7 +166,12 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const stateDir = options.stateDir ?? (await defaultStateDirectory(repo, env));
   mkdirSync(stateDir, { recursive: true });
-  const toolEnv = toolEnvironment([env, job.terragrunt.env, credentials.env], stateDir);
+  let toolEnv: Record<string, string>;
+  try {
+    toolEnv = toolEnvironment({ caller: env, job: job.terragrunt.env, credentials: credentials.env, stateDir });
+  } catch (error) {
+    return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
+  }
 
   options.onEvent?.({ type: "job-started", job, runDir });
   if (options.signal?.aborted) {
