@@ -8,7 +8,7 @@ import { buildSessionName, buildTrustPolicies, checkJob, GuardRefusedError, obta
 import { ACCOUNT, APPLY_ROLE, CONFIG, makeJob, PLAN_ROLE, rederiveFromGit, unit } from "./support.js";
 
 const PIPELINES = "acme/infrastructure-pipelines";
-const pipelinesMain: GithubWorkflowContext = { repository: PIPELINES, ref: "refs/heads/main", actor: "alice", workflowRef: `${PIPELINES}/.github/workflows/deploy.yml@refs/heads/main` };
+const pipelinesMain: GithubWorkflowContext = { repository: PIPELINES, ref: "refs/heads/main", actor: "alice", environment: "gantry-apply", workflowRef: `${PIPELINES}/.github/workflows/apply.yml@refs/heads/main` };
 
 async function emulators() {
   const issuer = await startOidcIssuer();
