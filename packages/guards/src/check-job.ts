@@ -6,7 +6,15 @@
 import { jobSchema, type Job } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { GuardRefusedError, GUARD_INTERRUPTED_EXIT_CODE, type GuardName } from "./errors.js";
-import { checkApplyOnDeployBranch, checkDestroyOnDeployBranch, checkSourceOnDeployBranch, checkPullRequestAhead, checkUnitsExistAtRef, type DeployBranchTip } from "./deploy-branch.js";
+import {
+  checkApplyOnDeployBranch,
+  checkDestroyOnDeployBranch,
+  checkPullRequestAhead,
+  checkPushPlanOnDeployBranch,
+  checkSourceOnDeployBranch,
+  checkUnitsExistAtRef,
+  type DeployBranchTip,
+} from "./deploy-branch.js";
 import { checkUnitPathShape, checkUnitsContained } from "./path-containment.js";
 import { checkJobRederived, rederiveWithClassifier, type RederiveJobs } from "./rederive.js";
 import { checkNotSuperseded } from "./no-rollback.js";
@@ -32,9 +40,16 @@ export interface CheckJobOptions {
   deployBranch?: string;
   /** Where the pipelines side installed package plugins; default `env.GANTRY_PLUGIN_PACKAGES`. */
   pluginPackages?: string;
+  /**
+   * Which pipelines workflow this runs in (default `env.GANTRY_WORKFLOW_ROLE`, else either): `plan` accepts
+   * only plan and plan-destroy jobs; `apply` only jobs of a push to the deploy branch (never a pull request's).
+   */
+  workflowRole?: WorkflowRole;
   /** Aborting stops the check at once (exit code 130). */
   signal?: AbortSignal;
 }
+
+export type WorkflowRole = "plan" | "apply";
 
 export interface GuardReport {
   apiVersion: "gantry/v1";
@@ -89,6 +104,20 @@ function interruptible(signal: AbortSignal | undefined) {
   };
 }
 
+/**
+ * The plan workflow runs pull requests' code with the plan role; the apply workflow, trusted with the apply
+ * role, runs only what a push to the deploy branch planned.
+ */
+function checkWorkflowRole(job: Job, role: string | undefined): void {
+  if (role === undefined || role === "") return;
+  const refuse = (message: string, hint: string) => new GuardRefusedError({ guard: "workflow-role", unit: job.units[0] ?? null, commit: job.ref, message, hint });
+  if (role === "plan" && WRITES.has(job.action)) throw refuse(`the plan workflow does not run ${job.action} jobs`, "dispatch applies and destroys to the apply workflow");
+  if (role === "apply" && job.source.event !== "push") {
+    throw refuse("the apply workflow runs only jobs of a push to the deploy branch, not a pull request's", "dispatch pull requests' plans to the plan workflow");
+  }
+  if (role !== "plan" && role !== "apply") throw refuse(`unknown workflow role '${role}'`, "set GANTRY_WORKFLOW_ROLE (or --workflow-role) to plan or apply");
+}
+
 export async function checkJob(input: Job, options: CheckJobOptions): Promise<GuardReport> {
   const job = parseJob(input);
   const passed: GuardReport["passed"] = [];
@@ -96,6 +125,7 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
   const { repo, env, signal } = options;
   const step = interruptible(signal);
 
+  checkWorkflowRole(job, options.workflowRole ?? (env["GANTRY_WORKFLOW_ROLE"] as WorkflowRole | undefined));
   // Lexical checks first: nothing touches git with a path that is not plainly inside the repository.
   for (const unit of job.units) checkUnitPathShape(unit, job.ref);
 
@@ -160,6 +190,10 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
   } else if (job.source.event === "pull_request") {
     await step(checkPullRequestAhead(repo, job.source.head, tip, signal));
     passed.push({ guard: "pull-request-preflight", detail: `${job.source.head} is ahead of ${tip.branch}` });
+  } else {
+    // A push's plan job (a plan-only unit) runs where applies run: it too must be deploy-branch history.
+    await step(checkPushPlanOnDeployBranch(repo, job, tip, signal));
+    passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} and the job's source are on ${tip.branch}` });
   }
 
   const match = await step(checkJobRederived(job, options.rederive ?? rederiveWithClassifier(repo, trust.configuration)));

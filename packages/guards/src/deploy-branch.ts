@@ -217,3 +217,18 @@ export async function checkSourceOnDeployBranch(
   if (!head || !(await isAncestor(repo, head, tip.commit, signal))) throw refuse(source.head, `the job's source head is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`);
   if (!base || !(await isAncestor(repo, base, head, signal))) throw refuse(source.base, "the job's source base is not an ancestor of its head");
 }
+
+/** A push's plan or plan-destroy job: its ref and source commits are deploy-branch history. */
+export async function checkPushPlanOnDeployBranch(repo: string, job: { ref: string; units: string[]; source: { base: string; head: string } }, tip: DeployBranchTip, signal?: AbortSignal): Promise<void> {
+  const commit = await requireCommit(repo, job.ref, "apply-ref-on-deploy-branch", signal);
+  if (!(await isAncestor(repo, commit, tip.commit, signal))) {
+    throw new GuardRefusedError({
+      guard: "apply-ref-on-deploy-branch",
+      unit: job.units[0] ?? null,
+      commit,
+      message: `the push job's ref is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`,
+      hint: `jobs of a push run only for commits merged to '${tip.branch}'; a pull request's plan is a pull_request job`,
+    });
+  }
+  await checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal);
+}

@@ -20,6 +20,7 @@ export const GUARDS = {
   "unit-at-ref": { code: "GUARD_UNIT_MISSING_AT_REF", exitCode: 51 },
   "trusted-settings": { code: "GUARD_UNTRUSTED_SETTINGS", exitCode: 52 },
   "no-rollback": { code: "GUARD_UNIT_SUPERSEDED", exitCode: 53 },
+  "workflow-role": { code: "GUARD_WRONG_WORKFLOW", exitCode: 54 },
 } as const;
 
 /** A check interrupted (SIGINT/SIGTERM): nothing was run. The exit code of an interrupted run. */

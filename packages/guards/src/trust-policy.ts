@@ -7,8 +7,9 @@
  * only). GitHub puts that environment in the job's OIDC `sub` (`repo:O/P:environment:gantry-apply`), and AWS
  * evaluates only `sub` and `aud` of GitHub's token, so:
  *
- * - plan role: `aud` = `sts.amazonaws.com`; `sub` any ref or pull request of the infrastructure repository, and
- *   the pipelines repository's `main` (`plan.yml`); read-only by its permissions.
+ * - plan role: `aud` = `sts.amazonaws.com`; `sub` any ref or pull request of the infrastructure repository, the
+ *   pipelines repository's `main` (`plan.yml`) and the apply workflow (which plans a push's plan-only units);
+ *   read-only by its permissions.
  * - apply role: `aud` = `sts.amazonaws.com`; `sub` exactly the pipelines repository's apply environment. A plan
  *   run on the same `main` has a `ref:` subject and does not match.
  * - `workflowInSubject`: the pipelines repository's `sub` template includes `job_workflow_ref` (GitHub's
@@ -75,7 +76,8 @@ export function buildTrustPolicies(input: TrustPolicyInput): { plan: TrustPolicy
   const workflow = (file: string) => (input.workflowInSubject ? `:job_workflow_ref:${input.repoOwner}/${pipelinesName}/.github/workflows/${file}@refs/heads/main` : "");
   const applySubject = `repo:${pipelines}:environment:${input.applyEnvironment ?? APPLY_ENVIRONMENT}${workflow(input.applyWorkflow ?? APPLY_WORKFLOW)}`;
   const pipelinesPlanSubject = `repo:${pipelines}:ref:refs/heads/main${workflow(input.planWorkflow ?? PLAN_WORKFLOW)}`;
-  const planSubjects = [...new Set([`repo:${infrastructure}:ref:*`, `repo:${infrastructure}:pull_request`, pipelinesPlanSubject])];
+  // The apply workflow also plans (a push's plan-only units) with the plan role.
+  const planSubjects = [...new Set([`repo:${infrastructure}:ref:*`, `repo:${infrastructure}:pull_request`, pipelinesPlanSubject, applySubject])];
   const statement = (sid: string, condition: TrustPolicyStatement["Condition"]): TrustPolicy => ({
     Version: "2012-10-17",
     Statement: [{ Sid: sid, Effect: "Allow", Principal: principal, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition }],

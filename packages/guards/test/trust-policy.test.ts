@@ -20,7 +20,14 @@ describe("buildTrustPolicies", () => {
       Action: "sts:AssumeRoleWithWebIdentity",
       Condition: {
         StringEquals: audience,
-        StringLike: { [`${HOST}:sub`]: ["repo:acme/infrastructure-live:ref:*", "repo:acme/infrastructure-live:pull_request", "repo:acme/infrastructure-pipelines:ref:refs/heads/main"] },
+        StringLike: {
+          [`${HOST}:sub`]: [
+            "repo:acme/infrastructure-live:ref:*",
+            "repo:acme/infrastructure-live:pull_request",
+            "repo:acme/infrastructure-pipelines:ref:refs/heads/main",
+            "repo:acme/infrastructure-pipelines:environment:gantry-apply",
+          ],
+        },
       },
     });
     expect(apply.Statement[0]?.Condition).toEqual({ StringEquals: { ...audience, [`${HOST}:sub`]: "repo:acme/infrastructure-pipelines:environment:gantry-apply" } });

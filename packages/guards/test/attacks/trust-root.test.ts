@@ -115,6 +115,24 @@ describe("route 2: a pull request's configuration cannot change roles, plugins o
   });
 });
 
+describe("route 2: a pull request's plan never runs in the apply workflow", () => {
+  it("refuses a pull request's job in the apply workflow and an apply in the plan workflow, before anything is read", async () => {
+    await using origin = infrastructureLive();
+    const base = origin.sha("main");
+    const head = pushBranch(origin, "pr-12", { "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n` });
+    const plan = (await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-12" })).jobs[0]!;
+    await using pipelines = checkout(origin, head);
+    const inApply = await refusal(checkJob(plan, { ...guardOptions(pipelines.dir), env: { GANTRY_WORKFLOW_ROLE: "apply" } }));
+    expect([inApply.guard, inApply.exitCode]).toEqual(["workflow-role", 54]);
+    await expect(checkJob(plan, { ...guardOptions(pipelines.dir), workflowRole: "plan" })).resolves.toMatchObject({ jobId: plan.id });
+
+    const merged = origin.commit({ "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n` });
+    const apply = (await planChange({ repo: origin.dir, base, head: merged, event: "push", branch: "main" })).jobs[0]!;
+    const inPlan = await refusal(checkJob(apply, { ...guardOptions(pipelines.dir), workflowRole: "plan" }));
+    expect([inPlan.guard, inPlan.exitCode]).toEqual(["workflow-role", 54]);
+  });
+});
+
 describe("route 3: no rollback by replaying an old job", () => {
   it("refuses an apply of an older commit of main, naming the unit that changed since", async () => {
     await using origin = infrastructureLive();
@@ -149,7 +167,19 @@ describe("a job that mixes commits", () => {
     const evil = pushBranch(origin, "pr-10", { "prod/app/terragrunt.hcl": `${include}inputs = { evil = true }\n` });
     const apply = (await planChange({ repo: origin.dir, base, head, event: "push", branch: "main" })).jobs[0]!;
     await using pipelines = checkout(origin, evil);
-    expect((await refusal(checkJob({ ...apply, action: "plan", ref: evil }, guardOptions(pipelines.dir)))).guard).toBe("re-derive");
+    expect((await refusal(checkJob({ ...apply, action: "plan", ref: evil }, guardOptions(pipelines.dir)))).guard).toBe("apply-ref-on-deploy-branch");
     expect((await refusal(checkJob({ ...apply, ref: evil }, guardOptions(pipelines.dir)))).guard).toBe("apply-ref-on-deploy-branch");
+  });
+
+  it("refuses a push's plan job (a plan-only unit) planned as if a pull request's commit had been pushed to main", async () => {
+    await using origin = infrastructureLive({ ".gantry/config.yml": `${gantryConfig()}units:\n  "prod/app": { planOnly: true }\n` });
+    const base = origin.sha("main");
+    const evil = pushBranch(origin, "pr-11", { "prod/app/terragrunt.hcl": `${include}inputs = { evil = true }\n` });
+    // The pipelines side's apply workflow runs push jobs; this one would run the pull request's code there.
+    const job = (await planChange({ repo: origin.dir, base, head: evil, event: "push", branch: "main" })).jobs[0]!;
+    expect([job.action, job.ref]).toEqual(["plan", evil]);
+    await using pipelines = checkout(origin, evil);
+    const error = await refusal(checkJob(job, guardOptions(pipelines.dir)));
+    expect([error.guard, error.exitCode]).toEqual(["apply-ref-on-deploy-branch", 43]);
   });
 });
