@@ -253,7 +253,7 @@ describe("path containment", () => {
     const job = makeJob({ action: "apply", units: ["prod/app"], ref: inside, source: { base, head: inside } });
     const error = await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }));
     expectRefused(error, "path-containment", 41, "prod/app", inside);
-    expect(error.message).toMatch(/symlink (prod\/app\/secrets -> \/etc|hop -> \.\.\/\.\.) leaves the repository/);
+    expect(error.message).toMatch(/prod\/app\/secrets( -> | is a symlink to ')\/etc|hop -> \.\.\/\.\./);
   });
 
   it("refuses a unit that includes a file through a symlink leaving the repository, far from the unit's directory", async () => {
