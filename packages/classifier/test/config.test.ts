@@ -100,7 +100,10 @@ describe(".gantry/config.yml", () => {
       6,
       "key environments[0].aws.accountId: must be a quoted string of 12 digits (YAML reads unquoted digits as a number)",
     ],
-    ["an unknown key", "deployBranch: main\ndeployBrnach: trunk\n", 2, "key deployBrnach: unknown key 'deployBrnach'"],
+    ["an unknown key", "deployBranch: main\ndeployBrnach: trunk\n", 2, "key deployBrnach: unknown key 'deployBrnach': did you mean 'deployBranch'?"],
+    ["an unknown key inside a list", "environments:\n  - name: prod\n    paths: [\"prod/**\"]\n    awz: {}\n", 4, "key environments[0].awz: unknown key 'awz': did you mean 'aws'?"],
+    ["an unknown key inside a map", "units:\n  \"prod/*\":\n    planonly: true\n", 3, "key units[\"prod/*\"].planonly: unknown key 'planonly': did you mean 'planOnly'?"],
+    ["an unknown key close to none", "deployBranch: main\nsomethingElse: 1\n", 2, "key somethingElse: unknown key 'somethingElse'"],
     ["a missing key", "environments:\n  - name: prod\n", 2, "key environments[0].paths: is required"],
     ["a bad enum", "parallelism: 2\nconsolidation: account\n", 2, "key consolidation: Invalid option: expected one of \"environment\"|\"unit\""],
     [

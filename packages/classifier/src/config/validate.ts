@@ -3,6 +3,7 @@
  * names the file, the line (through the format's own `locate`), and the key path.
  */
 import type { z } from "zod";
+import { formatDidYouMean } from "@gantry/errors";
 import { classifierError } from "../errors.js";
 import { isSecretName, looksLikeSecretValue } from "../secret-names.js";
 import { reservedToolVariable } from "../tool-variables.js";
@@ -84,13 +85,30 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, locate: LocateKe
     const key = issue.keys[0] ?? "";
     keyPath = [...path, key];
     position = locate(keyPath, { key: true }) ?? position;
-    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `'${k}'`).join(", ")}` : ` '${key}'`}`;
+    const suggestion = issue.keys.length === 1 ? formatDidYouMean(key, knownKeysAt(gantryConfigSchema, path)) : undefined;
+    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `'${k}'`).join(", ")}` : ` '${key}'`}${suggestion ? `: ${suggestion}` : ""}`;
   } else if (issue.code === "invalid_type" && valueAt(value, path) === undefined) {
     message = "is required";
     // A missing key has no position of its own: point at its parent.
     for (let length = path.length - 1; position === undefined && length >= 0; length--) position = locate(path.slice(0, length), { key: true });
   }
   return { text: `key ${formatConfigPath(keyPath)}: ${message}`, position };
+}
+
+/** The keys the schema allows in the object at `path` (for "did you mean"), through lists, maps and defaults. */
+function knownKeysAt(schema: z.core.$ZodType, path: ConfigPath): string[] {
+  let current: z.core.$ZodType | undefined = schema;
+  for (let index = 0; current !== undefined; ) {
+    const def = current._zod.def as unknown as Record<string, z.core.$ZodType | undefined> & { type: string; shape?: Record<string, z.core.$ZodType> };
+    if ("innerType" in def) current = def.innerType;
+    else if (def.type === "pipe") current = def.in;
+    else if (index === path.length) return def.type === "object" ? Object.keys(def.shape ?? {}) : [];
+    else if (def.type === "object") current = def.shape?.[String(path[index++])];
+    else if (def.type === "array") (current = def.element), index++;
+    else if (def.type === "record") (current = def.valueType), index++;
+    else return [];
+  }
+  return [];
 }
 
 function valueAt(value: unknown, path: ConfigPath): unknown {

@@ -15,7 +15,6 @@ Exits 1 when something needs fixing.
 
 export const command: Command = async (argv, io) => {
   const { values } = parseCommandArgs("doctor", argv, { json: { type: "boolean" }, repo: { type: "string" } }, HELP);
-  if (values.help) return io.stdout.write(HELP), 0;
   const baseUrl = io.env["GITHUB_API_URL"];
   // The dispatcher's GitHub client reads `X-OAuth-Scopes`; only classic tokens report scopes.
   const readScopes: ReadTokenScopes = async (token, purpose) => {

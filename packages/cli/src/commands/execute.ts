@@ -34,10 +34,7 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
                      \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job)
   --report FILE      also write the pull-request comment (markdown) to FILE
   --parallelism N    units at once (default: the job's terragrunt.parallelism)
-  --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)
-
-Exit codes: 0 succeeded, 30 a unit failed, 31-33 execution setup, 40-69 refused by a guard or no
-credentials, 130 interrupted.`;
+  --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)`;
 
 async function readJobText(source: string, io: CliIO): Promise<string> {
   if (source !== "-") {
@@ -70,10 +67,6 @@ export const command: Command = async (argv, io) => {
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
   const source = requireOption("execute", values.job, "job");
   const sourceName = source === "-" ? "<stdin>" : source;
   const text = await readJobText(source, io);

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { GantryError } from "@gantry/errors";
+import { GantryError, formatDidYouMean } from "@gantry/errors";
 import { buildTrustPolicies, lintTrustPolicy } from "@gantry/guards";
-import { parseCommandArgs, requireOption } from "../args.js";
+import { parseCommandArgs, requireOption, usageError } from "../args.js";
+import { HelpRequested, commandHelp } from "../help.js";
 import type { CliIO, Command } from "../io.js";
 
 const HELP = `usage:
@@ -50,7 +51,6 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
     },
     HELP,
   );
-  if (values.help) return io.stdout.write(HELP), 0;
   const repoOwner = requireOption("iam trust-policy", values["repo-owner"], "repo-owner");
   const repo = requireOption("iam trust-policy", values.repo, "repo");
   const accountId = values["account-id"];
@@ -109,7 +109,6 @@ function jsonErrorOffset(text: string, message: string): number {
 
 async function lint(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP);
-  if (values.help) return io.stdout.write(HELP), 0;
   const file = positionals[0];
   if (!file) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
   const path = resolve(io.cwd, file);
@@ -150,9 +149,8 @@ export const command: Command = async (argv, io) => {
   const [subcommand, ...rest] = argv;
   if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
   if (subcommand === "lint") return lint(rest, io);
-  if (subcommand === undefined || subcommand === "--help" || subcommand === "-h") {
-    io.stdout.write(HELP);
-    return subcommand === undefined ? 2 : 0;
-  }
-  throw new GantryError("USAGE", `unknown iam subcommand '${subcommand}'`, { hint: `use trust-policy or lint\n\n${HELP}`, exitCode: 2 });
+  if (subcommand === "--help" || subcommand === "-h") throw new HelpRequested(commandHelp("iam", HELP));
+  if (subcommand === undefined) throw usageError("iam", "name the subcommand: trust-policy or lint", HELP);
+  const suggestion = formatDidYouMean(subcommand, ["trust-policy", "lint"], (name) => `'gantry iam ${name}'`);
+  throw usageError("iam", `unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, HELP);
 };
