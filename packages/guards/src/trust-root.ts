@@ -13,7 +13,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { resolve, sep } from "node:path";
-import { authenticationOf, loadPlanningConfiguration, matchEnvironments, type Job, type PlanningConfiguration } from "@gantry/classifier";
+import { authenticationOf, loadConfig, loadPlanningConfiguration, matchEnvironments, type Job, type PlanningConfiguration } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { resolveDeployBranchTip, type DeployBranchTip } from "./deploy-branch.js";
 import { GuardRefusedError } from "./errors.js";
@@ -44,8 +44,20 @@ export async function loadTrustRoot(
   const tip = await resolveDeployBranchTip(repo, options.deployBranch, { token: options.token, signal: options.signal });
   let configuration: PlanningConfiguration;
   try {
+    if (!options.pluginPackages) {
+      // Resolved from the checkout, a package plugin would be the change's own code (a committed node_modules).
+      const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter((name) => !name.startsWith("."));
+      if (packages.length > 0) {
+        throw refuse(
+          null,
+          `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
+          "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked",
+        );
+      }
+    }
     configuration = await loadPlanningConfiguration({ repo, ref: tip.commit, ...(options.pluginPackages ? { pluginPackages: options.pluginPackages } : {}) });
   } catch (cause) {
+    if (GuardRefusedError.isGuardRefusal(cause)) throw cause;
     const reason = GantryError.isInstance(cause) ? cause.format() : (cause as Error).message;
     throw refuse(null, `the configuration at the tip of '${tip.branch}' (${tip.commit}) cannot be used: ${reason}`, "fix the configuration on the deploy branch; nothing is run until it loads", cause);
   }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planChange, type Job } from "@gantry/classifier";
+import { createTempGitRepo } from "@gantry/testkit";
 import { checkJob } from "../../src/index.js";
 import { APPLY_ROLE, checkout, gantryConfig, include, infrastructureLive, markerExists, pushBranch, refusal } from "./support.js";
 
@@ -97,6 +98,32 @@ describe("route 2: a pull request's configuration cannot change roles, plugins o
     await checkJob(job, guardOptions(pipelines.dir, true));
     const imported = markerExists(join(markers, "imported")) ? readFileSync(join(markers, "imported"), "utf8").trim().split("\n") : [];
     expect(new Set(imported)).toEqual(new Set(["tip"]));
+  });
+
+  it("(c) loads a package plugin only from where the pipelines side installed it, never from the checkout", async () => {
+    const markers = mkdtempSync(join(tmpdir(), "gantry-markers-"));
+    const pluginPackage = (who: string) => ({
+      "node_modules/@acme/docs-plugin/package.json": '{ "name": "@acme/docs-plugin", "type": "module", "main": "index.js" }\n',
+      "node_modules/@acme/docs-plugin/index.js":
+        `import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(join(markers, "imported"))}, "${who}\\n");\n` +
+        `export default { specificationVersion: "v1", name: "docs", classify: () => undefined };\n`,
+    });
+    await using origin = infrastructureLive({ ".gantry/config.yml": gantryConfig({ classifiers: ["@acme/docs-plugin"] }) });
+    const base = origin.sha("main");
+    // The pull request commits its own copy of the package into the checkout.
+    const head = pushBranch(origin, "pr-13", { ...pluginPackage("checkout"), "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n` });
+    await using pipelines = checkout(origin, head);
+    const job = (await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-13", pluginPackages: mkdtempSync(join(tmpdir(), "none-")) }).catch(() => null)) ?? null;
+    expect(job).toBeNull(); // planning needs the package too
+    await using installed = createTempGitRepo(pluginPackage("pipelines"));
+    const legit = (await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-13", pluginPackages: installed.dir })).jobs[0]!;
+    const error = await refusal(checkJob(legit, guardOptions(pipelines.dir)));
+    expect([error.guard, error.exitCode]).toEqual(["trusted-settings", 52]);
+    expect(error.hint).toContain("GANTRY_PLUGIN_PACKAGES");
+    await expect(checkJob(legit, { ...guardOptions(pipelines.dir), pluginPackages: installed.dir })).resolves.toMatchObject({ jobId: legit.id });
+    const inside = await refusal(checkJob(legit, { ...guardOptions(pipelines.dir), pluginPackages: pipelines.dir }));
+    expect(inside.message).toContain("inside the checkout");
+    expect(new Set(readFileSync(join(markers, "imported"), "utf8").trim().split("\n"))).toEqual(new Set(["pipelines"]));
   });
 
   it("refuses Terragrunt settings a job adds that the deploy branch's configuration does not have", async () => {
