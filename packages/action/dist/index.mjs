@@ -37689,6 +37689,7 @@ var init_src4 = __esm({
     init_job();
     init_environments();
     init_plan_change();
+    init_load_config();
     init_render();
     init_secret_names();
     init_tool_variables();
@@ -38622,8 +38623,19 @@ async function loadTrustRoot(repo, options) {
   const tip = await resolveDeployBranchTip(repo, options.deployBranch, { token: options.token, signal: options.signal });
   let configuration;
   try {
+    if (!options.pluginPackages) {
+      const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter((name) => !name.startsWith("."));
+      if (packages.length > 0) {
+        throw refuse(
+          null,
+          `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
+          "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked"
+        );
+      }
+    }
     configuration = await loadPlanningConfiguration({ repo, ref: tip.commit, ...options.pluginPackages ? { pluginPackages: options.pluginPackages } : {} });
   } catch (cause) {
+    if (GuardRefusedError.isGuardRefusal(cause)) throw cause;
     const reason = GantryError.isInstance(cause) ? cause.format() : cause.message;
     throw refuse(null, `the configuration at the tip of '${tip.branch}' (${tip.commit}) cannot be used: ${reason}`, "fix the configuration on the deploy branch; nothing is run until it loads", cause);
   }
