@@ -4709,7 +4709,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve16) {
+function isRecursive(inst, stack, resolve18) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -4719,7 +4719,7 @@ function isRecursive(inst, stack, resolve16) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve16);
+      const answer = isRecursive(child, stack, resolve18);
       if (answer > result)
         result = answer;
     }
@@ -4730,7 +4730,7 @@ function isRecursive(inst, stack, resolve16) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve16) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve18) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -4794,7 +4794,7 @@ function isRecursive(inst, stack, resolve16) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve16 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve18 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -21844,9 +21844,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix5 = POSIX_REGEX_SOURCE[rest2];
-                if (posix5) {
-                  prev.value = pre + posix5;
+                const posix6 = POSIX_REGEX_SOURCE[rest2];
+                if (posix6) {
+                  prev.value = pre + posix6;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -22363,7 +22363,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options2 || {};
-      const posix5 = opts.windows;
+      const posix6 = opts.windows;
       const regex2 = isState ? picomatch4.compileRe(glob, options2) : picomatch4.makeRe(glob, options2, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -22373,8 +22373,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex2, options2, { glob, posix: posix5 });
-        const result = { glob, state, regex: regex2, posix: posix5, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex2, options2, { glob, posix: posix6 });
+        const result = { glob, state, regex: regex2, posix: posix6, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -22399,7 +22399,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch4.test = (input2, regex2, options2, { glob, posix: posix5 } = {}) => {
+    picomatch4.test = (input2, regex2, options2, { glob, posix: posix6 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -22407,7 +22407,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
-      const format = opts.format || (posix5 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix6 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -22416,16 +22416,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input2, regex2, options2, posix5);
+          match = picomatch4.matchBase(input2, regex2, options2, posix6);
         } else {
           match = regex2.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch4.matchBase = (input2, glob, options2, posix5 = options2 && options2.windows) => {
+    picomatch4.matchBase = (input2, glob, options2, posix6 = options2 && options2.windows) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options2);
-      return regex2.test(utils.basename(input2, { windows: posix5 }));
+      return regex2.test(utils.basename(input2, { windows: posix6 }));
     };
     picomatch4.isMatch = (str2, patterns, options2) => picomatch4(patterns, options2)(str2);
     picomatch4.parse = (pattern, options2) => {
@@ -24925,8 +24925,8 @@ var init_parser = __esm({
           if (k2 === T_EOF) lx.fail(`expected '}' to close the object opened at ${lx.where(start)}, found end of file`, lx.ts);
           let key = this.parseExpression();
           if (key.type === "Variable") key = { type: "Literal", value: key.name, range: key.range };
-          const sep2 = lx.peek();
-          if (sep2 !== T_ASSIGN && sep2 !== T_COLON) {
+          const sep3 = lx.peek();
+          if (sep3 !== T_ASSIGN && sep3 !== T_COLON) {
             lx.fail(`expected '=' or ':' after the object key, found ${lx.describe()}`, lx.ts);
           }
           lx.next();
@@ -24995,78 +24995,78 @@ var init_parser = __esm({
 function expressionSource(file2, expr) {
   return file2.source.slice(expr.range.start, expr.range.end);
 }
-function walkExpression(expr, visit2) {
-  visit2(expr);
+function walkExpression(expr, visit3) {
+  visit3(expr);
   switch (expr.type) {
     case "Literal":
     case "Variable":
     case "SplatItem":
       return;
     case "Template":
-      walkParts(expr.parts, visit2);
+      walkParts(expr.parts, visit3);
       return;
     case "GetAttr":
-      walkExpression(expr.object, visit2);
+      walkExpression(expr.object, visit3);
       return;
     case "Index":
-      walkExpression(expr.object, visit2);
-      walkExpression(expr.key, visit2);
+      walkExpression(expr.object, visit3);
+      walkExpression(expr.key, visit3);
       return;
     case "Splat":
-      walkExpression(expr.object, visit2);
-      walkExpression(expr.each, visit2);
+      walkExpression(expr.object, visit3);
+      walkExpression(expr.each, visit3);
       return;
     case "Call":
-      for (const a2 of expr.args) walkExpression(a2, visit2);
+      for (const a2 of expr.args) walkExpression(a2, visit3);
       return;
     case "Tuple":
-      for (const a2 of expr.items) walkExpression(a2, visit2);
+      for (const a2 of expr.items) walkExpression(a2, visit3);
       return;
     case "Object":
       for (const it of expr.items) {
-        walkExpression(it.key, visit2);
-        walkExpression(it.value, visit2);
+        walkExpression(it.key, visit3);
+        walkExpression(it.value, visit3);
       }
       return;
     case "Conditional":
-      walkExpression(expr.condition, visit2);
-      walkExpression(expr.then, visit2);
-      walkExpression(expr.else, visit2);
+      walkExpression(expr.condition, visit3);
+      walkExpression(expr.then, visit3);
+      walkExpression(expr.else, visit3);
       return;
     case "Binary":
-      walkExpression(expr.left, visit2);
-      walkExpression(expr.right, visit2);
+      walkExpression(expr.left, visit3);
+      walkExpression(expr.right, visit3);
       return;
     case "Unary":
-      walkExpression(expr.operand, visit2);
+      walkExpression(expr.operand, visit3);
       return;
     case "For":
-      walkExpression(expr.collection, visit2);
-      if (expr.keyExpr) walkExpression(expr.keyExpr, visit2);
-      walkExpression(expr.valueExpr, visit2);
-      if (expr.condition) walkExpression(expr.condition, visit2);
+      walkExpression(expr.collection, visit3);
+      if (expr.keyExpr) walkExpression(expr.keyExpr, visit3);
+      walkExpression(expr.valueExpr, visit3);
+      if (expr.condition) walkExpression(expr.condition, visit3);
       return;
     case "Parens":
-      walkExpression(expr.expr, visit2);
+      walkExpression(expr.expr, visit3);
       return;
   }
 }
-function walkParts(parts, visit2) {
+function walkParts(parts, visit3) {
   for (const part of parts) {
     switch (part.type) {
       case "TemplateLiteral":
         break;
       case "TemplateInterpolation":
-        walkExpression(part.expr, visit2);
+        walkExpression(part.expr, visit3);
         break;
       case "TemplateIf":
-        walkExpression(part.condition, visit2);
-        walkParts(part.then, visit2);
-        if (part.else) walkParts(part.else, visit2);
+        walkExpression(part.condition, visit3);
+        walkParts(part.then, visit3);
+        if (part.else) walkParts(part.else, visit3);
         break;
       case "TemplateFor":
-        walkExpression(part.collection, visit2);
-        walkParts(part.body, visit2);
+        walkExpression(part.collection, visit3);
+        walkParts(part.body, visit3);
         break;
     }
   }
@@ -25635,12 +25635,12 @@ var init_functions = __esm({
           arity(a2, 2, Infinity);
           const unknown2 = findUnknown(a2);
           if (unknown2 && (isUnknown(a2[0]) || a2.slice(1).some((l2) => isUnknown(l2)))) return new Unknown(unknown2.reason);
-          const sep2 = str(a2[0], "the separator");
+          const sep3 = str(a2[0], "the separator");
           const pieces = [];
           let first = true;
           for (const l2 of a2.slice(1)) {
             for (const v2 of list(l2, "each list to join")) {
-              if (!first) pieces.push(sep2);
+              if (!first) pieces.push(sep3);
               first = false;
               if (isUnknown(v2)) pieces.push(...v2.fragments ?? [null]);
               else if (findUnknown(v2)) pieces.push(null);
@@ -25653,9 +25653,9 @@ var init_functions = __esm({
       ),
       split: (a2) => {
         arity(a2, 2);
-        const sep2 = str(a2[0], "the separator");
+        const sep3 = str(a2[0], "the separator");
         const s2 = str(a2[1]);
-        return sep2 === "" ? chars(s2) : s2.split(sep2);
+        return sep3 === "" ? chars(s2) : s2.split(sep3);
       },
       replace: (a2) => {
         arity(a2, 3);
@@ -27089,7 +27089,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit2(node2, visitor) {
+    function visit3(node2, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity2.isDocument(node2)) {
         const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
@@ -27098,9 +27098,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node2, visitor_, Object.freeze([]));
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
+    visit3.BREAK = BREAK;
+    visit3.SKIP = SKIP;
+    visit3.REMOVE = REMOVE;
     function visit_(key, node2, visitor, path) {
       const ctrl = callVisitor(key, node2, visitor, path);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
@@ -27234,7 +27234,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports2.visit = visit2;
+    exports2.visit = visit3;
     exports2.visitAsync = visitAsync;
   }
 });
@@ -27244,7 +27244,7 @@ var require_directives = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
     var identity2 = require_identity();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -27388,7 +27388,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity2.isNode(doc.contents)) {
           const tags = {};
-          visit2.visit(doc.contents, (_key, node2) => {
+          visit3.visit(doc.contents, (_key, node2) => {
             if (identity2.isNode(node2) && node2.tag)
               tags[node2.tag] = true;
           });
@@ -27415,7 +27415,7 @@ var require_anchors = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
     var identity2 = require_identity();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     function anchorIsValid(anchor2) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
         const sa = JSON.stringify(anchor2);
@@ -27426,7 +27426,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit2.visit(root, {
+      visit3.visit(root, {
         Value(_key, node2) {
           if (node2.anchor)
             anchors.add(node2.anchor);
@@ -27606,7 +27606,7 @@ var require_Alias = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
     var anchors = require_anchors();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     var identity2 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -27632,7 +27632,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit2.visit(doc, {
+          visit3.visit(doc, {
             Node: (_key, node2) => {
               if (identity2.isAlias(node2) || identity2.hasAnchor(node2))
                 nodes.push(node2);
@@ -30987,10 +30987,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key, sep: sep3, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -31004,7 +31004,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep2) {
+          if (!keyProps.anchor && !keyProps.tag && !sep3) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -31028,7 +31028,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep3 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -31044,7 +31044,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep3, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -31135,7 +31135,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep2 = "";
+        let sep3 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -31149,13 +31149,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep2 + cb;
-              sep2 = "";
+                comment += sep3 + cb;
+              sep3 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep2 += source;
+                sep3 += source;
               hasSpace = true;
               break;
             default:
@@ -31198,18 +31198,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i3 = 0; i3 < fc.items.length; ++i3) {
         const collItem = fc.items[i3];
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key, sep: sep3, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep2 && !value) {
+          if (!props.anchor && !props.tag && !sep3 && !value) {
             if (i3 === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i3 < fc.items.length - 1)
@@ -31263,8 +31263,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep2 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
+        if (!isMap2 && !sep3 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -31276,7 +31276,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep3 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -31287,8 +31287,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep2)
-                for (const st of sep2) {
+              if (sep3)
+                for (const st of sep3) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -31305,7 +31305,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -31485,7 +31485,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i3 + 1;
       }
       let value = "";
-      let sep2 = "";
+      let sep3 = "";
       let prevMoreIndented = false;
       for (let i3 = 0; i3 < contentStart; ++i3)
         value += lines[i3][0].slice(trimIndent) + "\n";
@@ -31502,24 +31502,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep2 === " ")
-            sep2 = "\n";
-          else if (!prevMoreIndented && sep2 === "\n")
-            sep2 = "\n\n";
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          if (sep3 === " ")
+            sep3 = "\n";
+          else if (!prevMoreIndented && sep3 === "\n")
+            sep3 = "\n\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep2 === "\n")
+          if (sep3 === "\n")
             value += "\n";
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          value += sep2 + content;
-          sep2 = " ";
+          value += sep3 + content;
+          sep3 = " ";
           prevMoreIndented = false;
         }
       }
@@ -31702,25 +31702,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep2 = " ";
+      let sep3 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep2 === "\n")
-            res += sep2;
+          if (sep3 === "\n")
+            res += sep3;
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          res += sep2 + lm;
-          sep2 = " ";
+          res += sep3 + lm;
+          sep3 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep2 + (match?.[1] ?? "");
+      return res + sep3 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -32530,14 +32530,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep2, value }) {
+    function stringifyItem({ start, key, sep: sep3, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep2)
-        for (const st of sep2)
+      if (sep3)
+        for (const st of sep3)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -32554,15 +32554,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit2(cst, visitor) {
+    function visit3(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path) => {
+    visit3.BREAK = BREAK;
+    visit3.SKIP = SKIP;
+    visit3.REMOVE = REMOVE;
+    visit3.itemAtPath = (cst, path) => {
       let item2 = cst;
       for (const [field, index] of path) {
         const tok = item2?.[field];
@@ -32573,8 +32573,8 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit2.parentCollection = (cst, path) => {
-      const parent = visit2.itemAtPath(cst, path.slice(0, -1));
+    visit3.parentCollection = (cst, path) => {
+      const parent = visit3.itemAtPath(cst, path.slice(0, -1));
       const field = path[path.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -32605,7 +32605,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item2, path) : ctrl;
     }
-    exports2.visit = visit2;
+    exports2.visit = visit3;
   }
 });
 
@@ -33704,18 +33704,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep2;
+          let sep3;
           if (scalar.end) {
-            sep2 = scalar.end;
-            sep2.push(this.sourceToken);
+            sep3 = scalar.end;
+            sep3.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep2 = [this.sourceToken];
+            sep3 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep2 }]
+            items: [{ start, key: scalar, sep: sep3 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -33868,15 +33868,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep2 = it.sep;
-                  sep2.push(this.sourceToken);
+                  const sep3 = it.sep;
+                  sep3.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep2 }]
+                    items: [{ start: start2, key, sep: sep3 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -34070,13 +34070,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep2 = fc.end.splice(1, fc.end.length);
-            sep2.push(this.sourceToken);
+            const sep3 = fc.end.splice(1, fc.end.length);
+            sep3.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep2 }]
+              items: [{ start, key: fc, sep: sep3 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -34321,7 +34321,7 @@ var require_dist = __commonJS({
     var lineCounter = require_line_counter();
     var parser2 = require_parser();
     var publicApi = require_public_api();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     exports2.Composer = composer.Composer;
     exports2.Document = Document.Document;
     exports2.Schema = Schema.Schema;
@@ -34349,8 +34349,8 @@ var require_dist = __commonJS({
     exports2.parseAllDocuments = publicApi.parseAllDocuments;
     exports2.parseDocument = publicApi.parseDocument;
     exports2.stringify = publicApi.stringify;
-    exports2.visit = visit2.visit;
-    exports2.visitAsync = visit2.visitAsync;
+    exports2.visit = visit3.visit;
+    exports2.visitAsync = visit3.visitAsync;
   }
 });
 
@@ -34936,7 +34936,7 @@ async function analyseUnits(snapshot, units, allUnits, reader, parseCache, onAna
       if (round === 0) {
         if (++sinceYield >= YIELD_EVERY_UNITS) {
           sinceYield = 0;
-          await new Promise((resolve16) => setImmediate(resolve16));
+          await new Promise((resolve18) => setImmediate(resolve18));
         }
         for (const blob of blobs) {
           const arriving = arrivals.get(blob);
@@ -36700,12 +36700,20 @@ async function readsOfUnits(options2) {
   const reader = repo.openBlobReader();
   try {
     await analyseUnits(new Snapshot(tree, "head"), present, allUnits, reader, new ParseCache(), (unit, reads) => {
-      found.set(unit, { unit, exists: true, files: [...reads.files.keys()].sort(), problems: [...reads.problems] });
+      found.set(unit, {
+        unit,
+        exists: true,
+        files: [...reads.files.keys()].sort(),
+        dirs: [...reads.dirs.keys()].sort(),
+        dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
+        dependencies: [...reads.dependencies].sort(),
+        problems: [...reads.problems]
+      });
     });
   } finally {
     reader.close();
   }
-  return options2.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], problems: [] });
+  return options2.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
 }
 var init_unit_reads = __esm({
   "packages/change-detector/src/unit-reads.ts"() {
@@ -36732,7 +36740,7 @@ var init_src3 = __esm({
 // packages/classifier/src/git.ts
 import { execFile, spawn as spawn2 } from "node:child_process";
 function git(repo, args) {
-  return new Promise((resolve16, reject) => {
+  return new Promise((resolve18, reject) => {
     execFile(
       "git",
       args,
@@ -36746,7 +36754,7 @@ function git(repo, args) {
             })
           );
         } else {
-          resolve16(stdout);
+          resolve18(stdout);
         }
       }
     );
@@ -36761,7 +36769,7 @@ async function listTreeFiles(repo, ref, directories) {
 }
 function readTreeFiles(repo, ref, paths) {
   if (paths.length === 0) return Promise.resolve(/* @__PURE__ */ new Map());
-  return new Promise((resolve16, reject) => {
+  return new Promise((resolve18, reject) => {
     const child = spawn2("git", ["cat-file", "--batch"], { cwd: repo, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } });
     const chunks = [];
     child.stdout.on("data", (chunk) => chunks.push(chunk));
@@ -36783,7 +36791,7 @@ function readTreeFiles(repo, ref, paths) {
         files.set(path, output2.subarray(offset, offset + Number(size)).toString("utf8"));
         offset += Number(size) + 1;
       }
-      resolve16(files);
+      resolve18(files);
     });
     child.stdin.end(paths.map((path) => `${ref}^{commit}:${path}
 `).join(""));
@@ -36801,15 +36809,65 @@ function isSecretName(name) {
   return secretNamePattern.test(name) && !notSecretSuffix.test(name);
 }
 function looksLikeSecretValue(value) {
-  return secretValuePattern.test(value.trim());
+  return secretValuePattern.test(value.trim()) || urlPassword(value) !== void 0;
 }
-var secretNamePattern, notSecretSuffix, secretValuePattern;
+function urlPasswords(text) {
+  return [...text.matchAll(userinfoPattern)].map((match) => match[1]);
+}
+function urlPassword(value) {
+  return urlPasswords(value)[0];
+}
+var secretNamePattern, notSecretSuffix, secretValuePattern, userinfoPattern;
 var init_secret_names = __esm({
   "packages/classifier/src/secret-names.ts"() {
     "use strict";
-    secretNamePattern = /(SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL|SESSION_KEY)/i;
-    notSecretSuffix = /(_ID|_FILE|_PATH|_SOCK|_DIR|_URL)$/i;
+    secretNamePattern = /(SECRET|TOKEN|PASS|PRIVATE_KEY|API_KEY|ACCESS_KEY|_KEY$|CREDENTIAL|CREDS|SESSION_KEY|COOKIE|SALT|DSN$|CONNECTION_STRING|(^|_)AUTH($|_)|AUTHORIZATION)/i;
+    notSecretSuffix = /(_ID|_FILE|_PATH|_SOCK|_DIR|_URL|_ENABLED|_DISABLED)$/i;
     secretValuePattern = /^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|(AKIA|ASIA)[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,})$|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+    userinfoPattern = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:([^\s/@]+)@/gi;
+  }
+});
+
+// packages/classifier/src/tool-variables.ts
+function reservedToolVariable(name) {
+  const upper = name.toUpperCase();
+  const exact = reservedNames[upper];
+  if (exact) return `${name} ${exact}`;
+  const prefix = reservedPrefixes.find(([candidate]) => upper.startsWith(candidate));
+  return prefix ? `${prefix[0]}* variables belong to ${prefix[1]}` : null;
+}
+var reservedPrefixes, reservedNames;
+var init_tool_variables = __esm({
+  "packages/classifier/src/tool-variables.ts"() {
+    "use strict";
+    reservedPrefixes = [
+      ["ACTIONS_", "the GitHub Actions runner (its runtime and OIDC tokens)"],
+      ["GITHUB_", "the GitHub Actions runner"],
+      ["RUNNER_", "the GitHub Actions runner"],
+      ["INPUT_", "the GitHub Actions runner (action inputs)"],
+      ["GANTRY_", "Gantry"],
+      ["GIT_", "git (its configuration and credentials)"],
+      ["AWS_", "the cloud credentials Gantry obtains for the job"],
+      ["SSH_", "ssh (its agent and keys)"],
+      ["LD_", "the dynamic loader"],
+      ["DYLD_", "the dynamic loader"],
+      ["TF_TOKEN_", "OpenTofu registry credentials"]
+    ];
+    reservedNames = {
+      PATH: "decides which programs run",
+      HOME: "decides where tools read their own configuration",
+      SHELL: "decides which shell hooks run in",
+      BASH_ENV: "names a script every bash runs first",
+      ENV: "names a script every sh runs first",
+      NODE_OPTIONS: "decides code node loads first",
+      GH_TOKEN: "is a GitHub token",
+      TF_CLI_CONFIG_FILE: "decides OpenTofu's CLI configuration (provider installation, credentials)",
+      TERRAFORM_CONFIG: "decides OpenTofu's CLI configuration (provider installation, credentials)",
+      TF_PLUGIN_CACHE_DIR: "decides where OpenTofu takes provider binaries from",
+      TF_DATA_DIR: "decides where OpenTofu keeps a unit's working data",
+      TG_TF_PATH: "decides which OpenTofu binary terragrunt runs",
+      TERRAGRUNT_TFPATH: "decides which OpenTofu binary terragrunt runs"
+    };
   }
 });
 
@@ -36888,6 +36946,7 @@ function validateConfig(value, file2, locate, hint) {
   const result = gantryConfigSchema.safeParse(value);
   if (result.success) {
     refuseSecrets(result.data, file2, locate);
+    refuseReservedVariables(result.data, file2, locate);
     return result.data;
   }
   const [first, ...others] = result.error.issues.map((issue2) => describeIssue(issue2, value, locate));
@@ -36909,6 +36968,17 @@ function refuseSecrets(config2, file2, locate) {
     throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
       location: { file: file2, ...locate(path) ?? locate(path, { key: true }) ?? {} },
       hint: "remove it from the configuration and give it to the executor through your CI's secret store (terragrunt inherits the executor's environment)"
+    });
+  }
+}
+function refuseReservedVariables(config2, file2, locate) {
+  for (const name of Object.keys(config2.terragrunt.env)) {
+    const reason = reservedToolVariable(name);
+    if (reason === null) continue;
+    const path = ["terragrunt", "env", name];
+    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
+      location: { file: file2, ...locate(path, { key: true }) ?? locate(path) ?? {} },
+      hint: "remove it; set it in the pipelines repository's workflow if the pipelines side really needs it"
     });
   }
 }
@@ -36957,6 +37027,7 @@ var init_validate = __esm({
     init_src();
     init_errors3();
     init_secret_names();
+    init_tool_variables();
     init_schema();
   }
 });
@@ -36973,13 +37044,41 @@ function parseYamlDocument(text, file2) {
       hint: "fix the YAML syntax at that line"
     });
   }
+  const positionOf2 = (offset) => {
+    const position = lineCounter.linePos(offset);
+    return { line: position.line, column: position.col };
+  };
+  const toValue = () => documentValue(document, file2, positionOf2);
   const locate = (path, options2) => {
     const offset = findOffset(document.contents, path, options2?.key ?? false);
     if (offset === void 0) return void 0;
     const position = lineCounter.linePos(offset);
     return { line: position.line, column: position.col };
   };
-  return { document, locate };
+  return { document, locate, toValue };
+}
+function documentValue(document, file2, positionOf2) {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error62) {
+    const unresolved = /Unresolved alias[^:]*: (.+)$/.exec(error62.message)?.[1];
+    let offset;
+    (0, import_yaml.visit)(document, {
+      Alias(_2, alias) {
+        if (unresolved === void 0 || alias.source === unresolved) {
+          offset = alias.range?.[0];
+          return import_yaml.visit.BREAK;
+        }
+        return void 0;
+      }
+    });
+    const message = unresolved !== void 0 ? `invalid YAML: the alias *${unresolved} has no anchor &${unresolved} before it` : `invalid YAML: more than ${MAX_ALIAS_COUNT} alias expansions (a document that expands without bound)`;
+    throw classifierError("CONFIG_SYNTAX", message, {
+      location: { file: file2, ...offset !== void 0 ? positionOf2(offset) : {} },
+      hint: unresolved !== void 0 ? `define the anchor (&${unresolved}) before using it, or write the value out` : "write the values out instead of nesting aliases",
+      cause: error62
+    });
+  }
 }
 function findOffset(root, path, wantKey) {
   let node2 = root;
@@ -37002,8 +37101,8 @@ function findOffset(root, path, wantKey) {
   return range?.[0] ?? keyOffset;
 }
 function parseGantryConfigYaml(text, file2) {
-  const { document, locate } = parseYamlDocument(text, file2);
-  const value = document.toJS() ?? {};
+  const { locate, toValue } = parseYamlDocument(text, file2);
+  const value = toValue() ?? {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw classifierError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
       location: { file: file2, line: 1 },
@@ -37012,20 +37111,21 @@ function parseGantryConfigYaml(text, file2) {
   }
   return validateConfig(value, file2, locate);
 }
-var import_yaml;
+var import_yaml, MAX_ALIAS_COUNT;
 var init_gantry_yaml = __esm({
   "packages/classifier/src/config/gantry-yaml.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist(), 1);
     init_errors3();
     init_validate();
+    MAX_ALIAS_COUNT = 100;
   }
 });
 
 // packages/classifier/src/config/gruntwork-yaml.ts
 function parseGruntworkConfigYaml(text, file2) {
-  const { document, locate } = parseYamlDocument(text, file2);
-  const root = document.toJS() ?? {};
+  const { locate, toValue } = parseYamlDocument(text, file2);
+  const root = toValue() ?? {};
   const fail2 = (path, message) => {
     throw classifierError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
       location: { file: file2, ...locate(path) ?? {} },
@@ -37307,8 +37407,9 @@ var init_load_config = __esm({
 
 // packages/classifier/src/plugins.ts
 import { createRequire as createRequire2 } from "node:module";
-import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
-import { dirname as dirname2, isAbsolute as isAbsolute2, join as join2, resolve as resolve2 } from "node:path";
+import { existsSync as existsSync3, mkdtempSync, readFileSync as readFileSync2, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join2, posix as posix4, resolve as resolve2 } from "node:path";
 import { pathToFileURL } from "node:url";
 function isChangeClassifier(value) {
   if (typeof value !== "object" || value === null) return false;
@@ -37318,17 +37419,8 @@ function isChangeClassifier(value) {
 async function loadClassifierPlugins(names, options2) {
   const plugins = [];
   for (const name of names) {
-    const url2 = resolvePluginModule(name, options2.repo, options2.configFile);
-    let module2;
-    try {
-      module2 = await import(url2);
-    } catch (error62) {
-      throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${error62.message}`, {
-        ...options2.configFile ? { location: { file: options2.configFile } } : {},
-        hint: "fix the plugin module, or remove it from `classifiers`",
-        cause: error62
-      });
-    }
+    const isFile = name.startsWith(".") || isAbsolute2(name);
+    const module2 = isFile && options2.ref !== void 0 ? await importFromTree(name, options2.ref, options2) : await importPlugin(name, resolvePluginModule(name, options2), options2);
     let candidate = module2["default"] ?? module2["classifier"];
     if (typeof candidate === "function") candidate = await candidate();
     if (!isChangeClassifier(candidate)) {
@@ -37336,7 +37428,7 @@ async function loadClassifierPlugins(names, options2) {
         "CONFIG_PLUGIN_INVALID",
         `classifier plugin '${name}' does not export a ChangeClassifier (needs specificationVersion "v1", a name and classify())`,
         {
-          ...options2.configFile ? { location: { file: options2.configFile } } : {},
+          ...located(options2),
           hint: 'export default { specificationVersion: "v1", name: "...", classify(file, context) { ... } }'
         }
       );
@@ -37345,17 +37437,54 @@ async function loadClassifierPlugins(names, options2) {
   }
   return plugins;
 }
-function resolvePluginModule(name, repo, configFile) {
+async function importPlugin(name, url2, options2) {
+  try {
+    return await import(url2);
+  } catch (error62) {
+    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${error62.message}`, {
+      ...located(options2),
+      hint: "fix the plugin module, or remove it from `classifiers`",
+      cause: error62
+    });
+  }
+}
+async function importFromTree(name, ref, options2) {
+  const path = posix4.normalize(name);
+  if (isAbsolute2(name) || path === ".." || path.startsWith("../")) {
+    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
+      ...located(options2),
+      hint: "name a file inside the repository (./.gantry/classifiers/mine.js), or a package"
+    });
+  }
+  const text = (await readTreeFiles(options2.repo, ref, [path])).get(path);
+  if (text === void 0) {
+    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
+      ...located(options2),
+      hint: "commit the plugin file together with the configuration that names it"
+    });
+  }
+  const dir = mkdtempSync(join2(tmpdir(), "gantry-plugin-"));
+  try {
+    const file2 = join2(dir, basename2(path));
+    writeFileSync2(file2, text, { mode: 384 });
+    writeFileSync2(join2(dir, "package.json"), '{ "type": "module" }\n', { mode: 384 });
+    return await importPlugin(name, pathToFileURL(file2).href, options2);
+  } finally {
+    rmSync2(dir, { recursive: true, force: true });
+  }
+}
+function resolvePluginModule(name, options2) {
   if (name.startsWith(".") || isAbsolute2(name)) {
-    const path = resolve2(repo, name);
-    if (!existsSync3(path)) throw pluginNotFound(name, repo, configFile);
+    const path = resolve2(options2.repo, name);
+    if (!existsSync3(path)) throw pluginNotFound(name, options2.repo, options2.configFile);
     return pathToFileURL(path).href;
   }
+  const from = resolve2(options2.packagesFrom ?? options2.repo);
   try {
-    return pathToFileURL(createRequire2(join2(resolve2(repo), "package.json")).resolve(name)).href;
+    return pathToFileURL(createRequire2(join2(from, "package.json")).resolve(name)).href;
   } catch {
-    const path = resolveEsmPackage(name, resolve2(repo));
-    if (!path) throw pluginNotFound(name, repo, configFile);
+    const path = resolveEsmPackage(name, from);
+    if (!path) throw pluginNotFound(name, from, options2.configFile);
     return pathToFileURL(path).href;
   }
 }
@@ -37390,14 +37519,28 @@ function pluginNotFound(name, repo, configFile) {
     hint: `install it in the repository (npm install ${name}) or name a file relative to the repository (./classifiers/mine.js)`
   });
 }
+var located;
 var init_plugins = __esm({
   "packages/classifier/src/plugins.ts"() {
     "use strict";
     init_errors3();
+    init_git2();
+    located = (options2) => options2.configFile ? { location: { file: options2.configFile } } : {};
   }
 });
 
 // packages/classifier/src/plan-change.ts
+async function loadPlanningConfiguration(options2) {
+  const loaded = await loadConfig({ repo: options2.repo, ref: options2.ref });
+  const configFile = loaded.files[0];
+  const plugins = await loadClassifierPlugins(loaded.config.classifiers, {
+    repo: options2.repo,
+    ref: options2.ref,
+    ...options2.pluginPackages ? { packagesFrom: options2.pluginPackages } : {},
+    ...configFile ? { configFile } : {}
+  });
+  return { loaded, commit: options2.ref, plugins };
+}
 function resolveBranch(options2) {
   if (options2.branch) return options2.branch;
   const env = options2.env ?? process.env;
@@ -37415,19 +37558,16 @@ async function planChange(options2) {
     event: options2.event,
     cache: options2.cache ?? true
   });
-  const loaded = await loadConfig({ repo: options2.repo, ref: detection.head });
-  const configFile = loaded.files[0];
-  const plugins = await loadClassifierPlugins(loaded.config.classifiers, { repo: options2.repo, ...configFile ? { configFile } : {} });
-  const classification = await classifyChanges(detection, { ignore: loaded.config.ignore, plugins });
-  const branch = resolveBranch({ event: options2.event, branch: options2.branch, deployBranch: loaded.config.deployBranch, ...options2.env ? { env: options2.env } : {} });
-  return planJobs({
-    detection,
-    classification,
-    config: loaded.config,
-    branch,
-    ...configFile ? { configFile } : {},
-    ...options2.skipUnits ? { skipUnits: options2.skipUnits } : {}
+  const configuration = options2.configuration ?? await loadPlanningConfiguration({
+    repo: options2.repo,
+    ref: options2.configRef ?? (options2.event === "pull_request" ? detection.base : detection.head),
+    ...options2.pluginPackages ? { pluginPackages: options2.pluginPackages } : {}
   });
+  const { config: config2, files } = configuration.loaded;
+  const configFile = files[0];
+  const classification = await classifyChanges(detection, { ignore: config2.ignore, plugins: configuration.plugins });
+  const branch = resolveBranch({ event: options2.event, branch: options2.branch, deployBranch: config2.deployBranch, ...options2.env ? { env: options2.env } : {} });
+  return planJobs({ detection, classification, config: config2, branch, ...configFile ? { configFile } : {}, ...options2.skipUnits ? { skipUnits: options2.skipUnits } : {} });
 }
 var init_plan_change = __esm({
   "packages/classifier/src/plan-change.ts"() {
@@ -37569,9 +37709,12 @@ var init_src4 = __esm({
   "packages/classifier/src/index.ts"() {
     "use strict";
     init_job();
+    init_environments();
     init_plan_change();
+    init_load_config();
     init_render();
     init_secret_names();
+    init_tool_variables();
     init_graph();
     init_run_by_needs();
   }
@@ -37649,7 +37792,7 @@ var init_package = __esm({
 });
 
 // packages/cli/src/error-document.ts
-import { writeFileSync as writeFileSync2 } from "node:fs";
+import { writeFileSync as writeFileSync3 } from "node:fs";
 function writeErrorDocument(file2, command11, error62) {
   const document = {
     apiVersion: "gantry/v1",
@@ -37661,7 +37804,7 @@ function writeErrorDocument(file2, command11, error62) {
     location: error62.location ?? null,
     exitCode: error62.exitCode
   };
-  writeFileSync2(file2, `${JSON.stringify(document, null, 2)}
+  writeFileSync3(file2, `${JSON.stringify(document, null, 2)}
 `);
 }
 function parseErrorDocument(value, source) {
@@ -37959,8 +38102,8 @@ async function dispatchInProcess(planInput, options2) {
     const jobs = plan.jobs.map(
       (job) => outcomes.get(job.id) ?? { job, status: statuses.get(job.id) ?? "not-started", result: null, reason: controller.signal.aborted ? "interrupted before it started" : "never started" }
     );
-    const interrupted = controller.signal.aborted;
-    return { jobs, interrupted, succeeded: !interrupted && jobs.every((job) => job.status === "succeeded") };
+    const interrupted2 = controller.signal.aborted;
+    return { jobs, interrupted: interrupted2, succeeded: !interrupted2 && jobs.every((job) => job.status === "succeeded") };
   } finally {
     options2.signal?.removeEventListener("abort", forward);
   }
@@ -39971,8 +40114,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t2 = 0) {
-          return new this.Promise(function(resolve16, reject) {
-            return setTimeout(resolve16, t2);
+          return new this.Promise(function(resolve18, reject) {
+            return setTimeout(resolve18, t2);
           });
         }
         computePenalty() {
@@ -40183,15 +40326,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error62, reject, resolve16, returned, task;
+          var args, cb, error62, reject, resolve18, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve16, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve18, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve16(returned);
+                  return resolve18(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -40206,13 +40349,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise2, reject, resolve16;
-          resolve16 = reject = null;
+          var promise2, reject, resolve18;
+          resolve18 = reject = null;
           promise2 = new this.Promise(function(_resolve, _reject) {
-            resolve16 = _resolve;
+            resolve18 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve16, reject });
+          this._queue.push({ task, args, resolve: resolve18, reject });
           this._tryToRun();
           return promise2;
         }
@@ -40613,14 +40756,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve16, reject) => {
+              return new this.Promise((resolve18, reject) => {
                 if (finished()) {
-                  return resolve16();
+                  return resolve18();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve16();
+                      return resolve18();
                     }
                   });
                 }
@@ -40713,9 +40856,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve16, reject) {
+              return new this.Promise(function(resolve18, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve16)(args3);
+                  return (args3[0] != null ? reject : resolve18)(args3);
                 });
               });
             };
@@ -41271,7 +41414,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41280,7 +41423,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve16(value);
+        resolve18(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41288,13 +41431,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve16, reject) {
+        return new Promise(function(resolve18, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -41486,7 +41629,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41495,7 +41638,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve16(value);
+        resolve18(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41503,13 +41646,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve16, reject) {
+        return new Promise(function(resolve18, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -41690,7 +41833,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41699,7 +41842,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve16(value);
+        resolve18(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41707,13 +41850,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve16, reject) {
+        return new Promise(function(resolve18, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -41782,8 +41925,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t2 = 0) {
-        return new this.Promise(function(resolve16, reject) {
-          return setTimeout(resolve16, t2);
+        return new this.Promise(function(resolve18, reject) {
+          return setTimeout(resolve18, t2);
         });
       }
       computePenalty() {
@@ -42253,7 +42396,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve16, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve18, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42262,7 +42405,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve16(value);
+        resolve18(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42270,13 +42413,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve16, reject) {
+        return new Promise(function(resolve18, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve16, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve16, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42317,7 +42460,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve16, reject) => {
+          return new this.Promise((resolve18, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -42328,14 +42471,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve16();
+              return resolve18();
             } else {
-              return client.once("ready", resolve16);
+              return client.once("ready", resolve18);
             }
           });
         }
         _loadScript(name) {
-          return new this.Promise((resolve16, reject) => {
+          return new this.Promise((resolve18, reject) => {
             var payload;
             payload = Scripts.payload(name);
             return this.client.multi([["script", "load", payload]]).exec((err2, replies) => {
@@ -42343,7 +42486,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err2);
               }
               this.shas[name] = replies[0];
-              return resolve16(replies[0]);
+              return resolve18(replies[0]);
             });
           });
         }
@@ -42356,12 +42499,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve16, reject) => {
+            return new _this.Promise((resolve18, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err2, replies) {
                 if (err2 != null) {
                   return reject(err2);
                 } else {
-                  return resolve16(replies[0]);
+                  return resolve18(replies[0]);
                 }
               });
             });
@@ -42369,13 +42512,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve16, reject) => {
+            return new this.Promise((resolve18, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve16();
+                  return resolve18();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -42389,13 +42532,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve16, reject) => {
+                  yield new _this2.Promise((resolve18, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err2, chan) {
                       if (err2 != null) {
                         return reject(err2);
                       }
                       if (chan === channel) {
-                        return resolve16();
+                        return resolve18();
                       }
                     });
                   });
@@ -42480,7 +42623,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve16, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve18, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42489,7 +42632,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve16(value);
+        resolve18(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42497,13 +42640,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve16, reject) {
+        return new Promise(function(resolve18, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve16, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve16, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42549,7 +42692,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve16, reject) => {
+          return new this.Promise((resolve18, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -42560,9 +42703,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve16();
+              return resolve18();
             } else {
-              return client.once("ready", resolve16);
+              return client.once("ready", resolve18);
             }
           });
         }
@@ -42588,10 +42731,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve16, reject) => {
+            return new this.Promise((resolve18, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve16();
+                return resolve18();
               });
             });
           }));
@@ -42689,7 +42832,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42698,7 +42841,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve16(value);
+        resolve18(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42706,13 +42849,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve16, reject) {
+        return new Promise(function(resolve18, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42848,7 +42991,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name === "init" || name === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve16, reject) => {
+          return new _this3.Promise((resolve18, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
@@ -42856,7 +42999,7 @@ var require_RedisDatastore = __commonJS({
               if (err2 != null) {
                 return reject(err2);
               }
-              return resolve16(replies);
+              return resolve18(replies);
             });
             return _this3.connection.__scriptFn__(name)(...arr);
           }).catch((e2) => {
@@ -43087,7 +43230,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43096,7 +43239,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve16(value);
+        resolve18(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43104,13 +43247,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve16, reject) {
+        return new Promise(function(resolve18, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43133,19 +43276,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error62, reject, resolve16, returned, task;
+          var args, cb, error62, reject, resolve18, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve16 = _this$_queue$shift.resolve;
+            resolve18 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve16(returned);
+                  return resolve18(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -43161,16 +43304,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise2, reject, resolve16;
-        resolve16 = reject = null;
+        var promise2, reject, resolve18;
+        resolve18 = reject = null;
         promise2 = new this.Promise(function(_resolve, _reject) {
-          resolve16 = _resolve;
+          resolve18 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve16,
+          resolve: resolve18,
           reject
         });
         this._tryToRun();
@@ -43223,7 +43366,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43232,7 +43375,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve16(value);
+        resolve18(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43240,13 +43383,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve16, reject) {
+        return new Promise(function(resolve18, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43509,7 +43652,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43518,7 +43661,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve16(value);
+        resolve18(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43526,13 +43669,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve16, reject) {
+        return new Promise(function(resolve18, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve16, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43770,14 +43913,14 @@ var require_Bottleneck = __commonJS({
               counts = this._states.counts;
               return counts[0] + counts[1] + counts[2] + counts[3] === at;
             };
-            return new this.Promise((resolve16, reject) => {
+            return new this.Promise((resolve18, reject) => {
               if (finished()) {
-                return resolve16();
+                return resolve18();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve16();
+                    return resolve18();
                   }
                 });
               }
@@ -43885,9 +44028,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve16, reject) {
+            return new this.Promise(function(resolve18, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve16)(args3);
+                return (args3[0] != null ? reject : resolve18)(args3);
               });
             });
           };
@@ -44222,7 +44365,7 @@ var init_client = __esm({
 function credentialsError(code, message, hint, cause) {
   return new GantryError(code, message, { hint, exitCode: CREDENTIAL_ERRORS[code], cause });
 }
-var GUARDS, guardMarker, GuardRefusedError, CREDENTIAL_ERRORS;
+var GUARDS, GUARD_INTERRUPTED_EXIT_CODE, guardMarker, GuardRefusedError, CREDENTIAL_ERRORS;
 var init_errors7 = __esm({
   "packages/guards/src/errors.ts"() {
     "use strict";
@@ -44239,8 +44382,12 @@ var init_errors7 = __esm({
       "re-derive": { code: "GUARD_JOB_NOT_REDERIVED", exitCode: 48 },
       "pull-request-preflight": { code: "GUARD_PR_NOT_AHEAD", exitCode: 49 },
       "job-document": { code: "GUARD_INVALID_JOB", exitCode: 50 },
-      "unit-at-ref": { code: "GUARD_UNIT_MISSING_AT_REF", exitCode: 51 }
+      "unit-at-ref": { code: "GUARD_UNIT_MISSING_AT_REF", exitCode: 51 },
+      "trusted-settings": { code: "GUARD_UNTRUSTED_SETTINGS", exitCode: 52 },
+      "no-rollback": { code: "GUARD_UNIT_SUPERSEDED", exitCode: 53 },
+      "workflow-role": { code: "GUARD_WRONG_WORKFLOW", exitCode: 54 }
     };
+    GUARD_INTERRUPTED_EXIT_CODE = 130;
     guardMarker = /* @__PURE__ */ Symbol.for("gantry.guard-refused");
     GuardRefusedError = class extends GantryError {
       [guardMarker] = true;
@@ -44276,7 +44423,7 @@ var init_errors7 = __esm({
 // packages/guards/src/git.ts
 import { execFile as execFile2 } from "node:child_process";
 function runGit(repo, args, options2 = {}) {
-  return new Promise((resolve16, reject) => {
+  return new Promise((resolve18, reject) => {
     const child = execFile2(
       "git",
       args,
@@ -44284,12 +44431,12 @@ function runGit(repo, args, options2 = {}) {
         cwd: repo,
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
-        // A hostile repository config must not run programs for us (fsmonitor, hooks are not used here).
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" }
+        ...options2.signal ? { signal: options2.signal } : {},
+        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C", ...options2.env }
       },
       (error62, stdout, stderr) => {
         if (error62 && typeof error62.code !== "number") return reject(error62);
-        resolve16({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+        resolve18({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
       }
     );
     if (options2.input !== void 0) child.stdin?.end(options2.input);
@@ -44300,12 +44447,12 @@ async function git2(repo, args, options2 = {}) {
   if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr.trim()}`);
   return result.stdout;
 }
-async function resolveCommit(repo, ref) {
-  const result = await runGit(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+async function resolveCommit(repo, ref, signal) {
+  const result = await runGit(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
   return result.exitCode === 0 ? result.stdout.trim() : null;
 }
-async function isAncestor(repo, ancestor, descendant) {
-  const result = await runGit(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
+async function isAncestor(repo, ancestor, descendant, signal) {
+  const result = await runGit(repo, ["merge-base", "--is-ancestor", ancestor, descendant], { signal });
   if (result.exitCode === 0) return true;
   if (result.exitCode === 1) return false;
   throw new Error(`git merge-base --is-ancestor ${ancestor} ${descendant} failed: ${result.stderr.trim()}`);
@@ -44317,21 +44464,21 @@ function parseLsTree2(output2) {
     return { mode, type, object: object2, path: line.slice(tab + 1) };
   });
 }
-async function treeEntries(repo, commit, paths) {
+async function treeEntries(repo, commit, paths, signal) {
   if (paths.length === 0) return [];
-  return parseLsTree2(await git2(repo, ["ls-tree", "-z", "--full-tree", commit, "--", ...paths.map((path) => `:(literal)${path}`)]));
+  return parseLsTree2(await git2(repo, ["ls-tree", "-z", "--full-tree", commit, "--", ...paths.map((path) => `:(literal)${path}`)], { signal }));
 }
-async function listTree(repo, commit) {
-  return parseLsTree2(await git2(repo, ["ls-tree", "-r", "-z", "--full-tree", commit]));
+async function listTree(repo, commit, signal) {
+  return parseLsTree2(await git2(repo, ["ls-tree", "-r", "-z", "--full-tree", commit], { signal }));
 }
-function readBlobs(repo, objects) {
+function readBlobs(repo, objects, signal) {
   const contents = /* @__PURE__ */ new Map();
   if (objects.length === 0) return Promise.resolve(contents);
-  return new Promise((resolve16, reject) => {
+  return new Promise((resolve18, reject) => {
     const child = execFile2(
       "git",
       ["cat-file", "--batch"],
-      { cwd: repo, encoding: "buffer", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" } },
+      { cwd: repo, encoding: "buffer", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" }, ...signal ? { signal } : {} },
       (error62, stdout) => {
         if (error62) return reject(error62);
         let offset = 0;
@@ -44342,16 +44489,21 @@ function readBlobs(repo, objects) {
           contents.set(object2, stdout.subarray(headerEnd + 1, headerEnd + 1 + length).toString("utf8"));
           offset = headerEnd + 1 + length + 1;
         }
-        resolve16(contents);
+        resolve18(contents);
       }
     );
     child.stdin?.end(`${objects.join("\n")}
 `);
   });
 }
-async function hasRemote(repo, name) {
-  const result = await runGit(repo, ["remote"]);
+async function hasRemote(repo, name, signal) {
+  const result = await runGit(repo, ["remote"], { signal });
   return result.exitCode === 0 && result.stdout.split("\n").includes(name);
+}
+function fetchCredentials(token) {
+  if (!token) return {};
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}` };
 }
 var init_git3 = __esm({
   "packages/guards/src/git.ts"() {
@@ -44360,49 +44512,53 @@ var init_git3 = __esm({
 });
 
 // packages/guards/src/deploy-branch.ts
-async function resolveDeployBranchTip(repo, branch) {
-  const refuse = (message, hint, cause) => new GuardRefusedError({ guard: "deploy-branch", unit: null, commit: null, message, hint }, { cause });
-  const valid = await runGit(repo, ["check-ref-format", "--branch", branch]);
+async function resolveDeployBranchTip(repo, branch, options2 = {}) {
+  const { signal } = options2;
+  const refuse2 = (message, hint, cause) => new GuardRefusedError({ guard: "deploy-branch", unit: null, commit: null, message, hint }, { cause });
+  const valid = await runGit(repo, ["check-ref-format", "--branch", branch], { signal });
   if (valid.exitCode !== 0 || branch.startsWith("-")) {
-    throw refuse(`deploy branch name '${branch}' is not a valid branch name`, "set the deploy branch in the repository configuration");
+    throw refuse2(`deploy branch name '${branch}' is not a valid branch name`, "set GANTRY_DEPLOY_BRANCH (or --deploy-branch) on the pipelines side to the branch that deploys");
   }
-  if (await hasRemote(repo, "origin")) {
+  if (await hasRemote(repo, "origin", signal)) {
     const tracking = `refs/remotes/origin/${branch}`;
-    const shallow = (await runGit(repo, ["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true";
-    const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`]);
+    const shallow = (await runGit(repo, ["rev-parse", "--is-shallow-repository"], { signal })).stdout.trim() === "true";
+    const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`], {
+      signal,
+      env: fetchCredentials(options2.token)
+    });
     if (fetched.exitCode !== 0) {
-      throw refuse(
+      throw refuse2(
         `could not fetch the deploy branch '${branch}' from origin: ${fetched.stderr.trim()}`,
-        "check the checkout's credentials and that the branch exists on origin; guards never fall back to a stale copy"
+        "check GANTRY_CODE_READ_TOKEN (the fetch's credentials) and that the branch exists on origin; guards never fall back to a stale copy"
       );
     }
-    const commit2 = await resolveCommit(repo, tracking);
+    const commit2 = await resolveCommit(repo, tracking, signal);
     if (commit2) return { branch, commit: commit2, source: "origin" };
-    throw refuse(`origin has no branch '${branch}'`, "check the deploy branch name in the repository configuration");
+    throw refuse2(`origin has no branch '${branch}'`, "check GANTRY_DEPLOY_BRANCH on the pipelines side");
   }
-  const commit = await resolveCommit(repo, `refs/heads/${branch}`);
-  if (!commit) throw refuse(`the repository has no branch '${branch}' and no remote 'origin'`, "check out the deploy branch, or add the remote");
+  const commit = await resolveCommit(repo, `refs/heads/${branch}`, signal);
+  if (!commit) throw refuse2(`the repository has no branch '${branch}' and no remote 'origin'`, "check out the deploy branch, or add the remote");
   return { branch, commit, source: "local" };
 }
-async function unitExistsAt(repo, commit, unit) {
-  const entries = await treeEntries(repo, commit, [`${unit}/${UNIT_MARKER}`]);
-  return entries.some((entry) => entry.type === "blob" && entry.mode !== "120000");
+async function unitsExistingAt(repo, commit, units, signal) {
+  const entries = await treeEntries(repo, commit, units.map((unit) => `${unit}/${UNIT_MARKER}`), signal);
+  return new Set(entries.filter((entry) => entry.type === "blob" && entry.mode !== "120000").map((entry) => entry.path.slice(0, -UNIT_MARKER.length - 1)));
 }
-async function checkUnitsExistAtRef(repo, ref, units) {
-  for (const unit of units) {
-    if (!await unitExistsAt(repo, ref, unit)) {
-      throw new GuardRefusedError({
-        guard: "unit-at-ref",
-        unit,
-        commit: ref,
-        message: `${unit}/${UNIT_MARKER} does not exist at the job's ref`,
-        hint: "the job does not match the repository; regenerate it with `gantry plan` for this commit"
-      });
-    }
+async function checkUnitsExistAtRef(repo, ref, units, signal) {
+  const existing = await unitsExistingAt(repo, ref, units, signal);
+  const missing = units.find((unit) => !existing.has(unit));
+  if (missing !== void 0) {
+    throw new GuardRefusedError({
+      guard: "unit-at-ref",
+      unit: missing,
+      commit: ref,
+      message: `${missing}/${UNIT_MARKER} does not exist at the job's ref`,
+      hint: "the job does not match the repository; regenerate it with `gantry plan` for this commit"
+    });
   }
 }
-async function requireCommit(repo, ref, guard) {
-  const commit = await resolveCommit(repo, ref);
+async function requireCommit(repo, ref, guard, signal) {
+  const commit = await resolveCommit(repo, ref, signal);
   if (!commit) {
     throw new GuardRefusedError({
       guard,
@@ -44414,9 +44570,9 @@ async function requireCommit(repo, ref, guard) {
   }
   return commit;
 }
-async function checkApplyOnDeployBranch(repo, ref, units, tip) {
-  const commit = await requireCommit(repo, ref, "apply-ref-on-deploy-branch");
-  if (!await isAncestor(repo, commit, tip.commit)) {
+async function checkApplyOnDeployBranch(repo, ref, units, tip, signal) {
+  const commit = await requireCommit(repo, ref, "apply-ref-on-deploy-branch", signal);
+  if (!await isAncestor(repo, commit, tip.commit, signal)) {
     throw new GuardRefusedError({
       guard: "apply-ref-on-deploy-branch",
       unit: units[0] ?? null,
@@ -44425,21 +44581,21 @@ async function checkApplyOnDeployBranch(repo, ref, units, tip) {
       hint: `merge the change to '${tip.branch}' through a reviewed pull request; applies run only for merged commits`
     });
   }
-  for (const unit of units) {
-    if (!await unitExistsAt(repo, tip.commit, unit)) {
-      throw new GuardRefusedError({
-        guard: "apply-unit-on-deploy-branch",
-        unit,
-        commit: tip.commit,
-        message: `${unit}/${UNIT_MARKER} does not exist at the tip of '${tip.branch}'`,
-        hint: "the unit was removed or renamed after this commit; the job is stale, let the newer push's jobs run instead"
-      });
-    }
+  const atTip = await unitsExistingAt(repo, tip.commit, units, signal);
+  const gone = units.find((unit) => !atTip.has(unit));
+  if (gone !== void 0) {
+    throw new GuardRefusedError({
+      guard: "apply-unit-on-deploy-branch",
+      unit: gone,
+      commit: tip.commit,
+      message: `${gone}/${UNIT_MARKER} does not exist at the tip of '${tip.branch}'`,
+      hint: "the unit was removed or renamed after this commit; the job is stale, let the newer push's jobs run instead"
+    });
   }
 }
-async function checkDestroyOnDeployBranch(repo, ref, units, tip) {
-  const commit = await requireCommit(repo, ref, "destroy-ref-ancestor");
-  if (!await isAncestor(repo, commit, tip.commit)) {
+async function checkDestroyOnDeployBranch(repo, ref, units, tip, signal) {
+  const commit = await requireCommit(repo, ref, "destroy-ref-ancestor", signal);
+  if (!await isAncestor(repo, commit, tip.commit, signal)) {
     throw new GuardRefusedError({
       guard: "destroy-ref-ancestor",
       unit: units[0] ?? null,
@@ -44448,52 +44604,77 @@ async function checkDestroyOnDeployBranch(repo, ref, units, tip) {
       hint: "a destroy runs at the commit before the removal, which must be part of the deploy branch's history"
     });
   }
-  const evidence = [];
-  for (const unit of units) {
-    if (await unitExistsAt(repo, tip.commit, unit)) {
-      throw new GuardRefusedError({
-        guard: "destroy-unit-absent",
-        unit,
-        commit: tip.commit,
-        message: `${unit} still exists at the tip of '${tip.branch}': it is live and will not be destroyed`,
-        hint: `delete ${unit} in a reviewed pull request and merge it to '${tip.branch}' to destroy it`
-      });
-    }
-    const removal = (await git2(repo, ["log", "--no-renames", "--diff-filter=D", "--format=%H", "-n", "1", `${commit}..${tip.commit}`, "--", `:(literal)${unit}/${UNIT_MARKER}`])).trim();
-    if (!removal) {
-      throw new GuardRefusedError({
-        guard: "destroy-removal-merged",
-        unit,
-        commit,
-        message: `no commit on '${tip.branch}' after the job's ref removed ${unit}/${UNIT_MARKER}`,
-        hint: "only removals merged to the deploy branch are destroyed; merge the pull request that deletes the unit"
-      });
-    }
-    evidence.push({ unit, removedIn: removal });
+  const atTip = await unitsExistingAt(repo, tip.commit, units, signal);
+  const live = units.find((unit) => atTip.has(unit));
+  if (live !== void 0) {
+    throw new GuardRefusedError({
+      guard: "destroy-unit-absent",
+      unit: live,
+      commit: tip.commit,
+      message: `${live} still exists at the tip of '${tip.branch}': it is live and will not be destroyed`,
+      hint: `delete ${live} in a reviewed pull request and merge it to '${tip.branch}' to destroy it`
+    });
   }
-  return evidence;
+  const removals = await removingCommits(repo, `${commit}..${tip.commit}`, units, signal);
+  const unmerged = units.find((unit) => !removals.has(unit));
+  if (unmerged !== void 0) {
+    throw new GuardRefusedError({
+      guard: "destroy-removal-merged",
+      unit: unmerged,
+      commit,
+      message: `no commit on '${tip.branch}' after the job's ref removed ${unmerged}/${UNIT_MARKER}`,
+      hint: "only removals merged to the deploy branch are destroyed; merge the pull request that deletes the unit"
+    });
+  }
+  return units.map((unit) => ({ unit, removedIn: removals.get(unit) }));
 }
-async function checkPullRequestAhead(repo, head, tip) {
-  const headCommit = await resolveCommit(repo, head);
-  const refuse = (message) => new GuardRefusedError({
+async function removingCommits(repo, range, units, signal) {
+  const paths = units.map((unit) => `:(literal)${unit}/${UNIT_MARKER}`);
+  const output2 = await git2(repo, ["log", "--no-renames", "--diff-filter=D", "--format=%x01%H", "--name-only", "-z", range, "--", ...paths], { signal });
+  const removals = /* @__PURE__ */ new Map();
+  for (const record2 of output2.split("").filter(Boolean)) {
+    const [commit = "", ...removed] = record2.split(/[\n\0]+/).filter(Boolean);
+    for (const path of removed) {
+      const unit = path.slice(0, -UNIT_MARKER.length - 1);
+      if (!removals.has(unit)) removals.set(unit, commit);
+    }
+  }
+  return removals;
+}
+async function checkPullRequestAhead(repo, head, tip, signal) {
+  const headCommit = await resolveCommit(repo, head, signal);
+  const refuse2 = (message) => new GuardRefusedError({
     guard: "pull-request-preflight",
     unit: null,
     commit: head,
     message,
     hint: `update the pull request with the deploy branch: \`git fetch origin && git rebase origin/${tip.branch}\` (or \`git merge origin/${tip.branch}\`), push, and the plan runs again`
   });
-  if (!headCommit) throw refuse("the pull request's head commit is not in the repository");
-  if (headCommit === tip.commit) throw refuse(`the pull request's head is the tip of '${tip.branch}': it has nothing to plan`);
-  if (!await isAncestor(repo, tip.commit, headCommit)) {
-    throw refuse(`the pull request's head is not ahead of '${tip.branch}' (its tip ${tip.commit} is not an ancestor of the head)`);
+  if (!headCommit) throw refuse2("the pull request's head commit is not in the repository");
+  if (headCommit === tip.commit) throw refuse2(`the pull request's head is the tip of '${tip.branch}': it has nothing to plan`);
+  if (!await isAncestor(repo, tip.commit, headCommit, signal)) {
+    throw refuse2(`the pull request's head is not ahead of '${tip.branch}' (its tip ${tip.commit} is not an ancestor of the head)`);
   }
 }
-async function checkSourceOnDeployBranch(repo, source, guard, unit, tip) {
-  const head = await resolveCommit(repo, source.head);
-  const base = await resolveCommit(repo, source.base);
-  const refuse = (commit, message) => new GuardRefusedError({ guard, unit, commit, message, hint: `jobs that write come from pushes to '${tip.branch}'; use the jobs planned for that push` });
-  if (!head || !await isAncestor(repo, head, tip.commit)) throw refuse(source.head, `the job's source head is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`);
-  if (!base || !await isAncestor(repo, base, head)) throw refuse(source.base, "the job's source base is not an ancestor of its head");
+async function checkSourceOnDeployBranch(repo, source, guard, unit, tip, signal) {
+  const head = await resolveCommit(repo, source.head, signal);
+  const base = await resolveCommit(repo, source.base, signal);
+  const refuse2 = (commit, message) => new GuardRefusedError({ guard, unit, commit, message, hint: `jobs that write come from pushes to '${tip.branch}'; use the jobs planned for that push` });
+  if (!head || !await isAncestor(repo, head, tip.commit, signal)) throw refuse2(source.head, `the job's source head is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`);
+  if (!base || !await isAncestor(repo, base, head, signal)) throw refuse2(source.base, "the job's source base is not an ancestor of its head");
+}
+async function checkPushPlanOnDeployBranch(repo, job, tip, signal) {
+  const commit = await requireCommit(repo, job.ref, "apply-ref-on-deploy-branch", signal);
+  if (!await isAncestor(repo, commit, tip.commit, signal)) {
+    throw new GuardRefusedError({
+      guard: "apply-ref-on-deploy-branch",
+      unit: job.units[0] ?? null,
+      commit,
+      message: `the push job's ref is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`,
+      hint: `jobs of a push run only for commits merged to '${tip.branch}'; a pull request's plan is a pull_request job`
+    });
+  }
+  await checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal);
 }
 var UNIT_MARKER;
 var init_deploy_branch = __esm({
@@ -44506,22 +44687,22 @@ var init_deploy_branch = __esm({
 });
 
 // packages/guards/src/path-containment.ts
-import { posix as posix4 } from "node:path";
+import { posix as posix5 } from "node:path";
 function checkUnitPathShape(unit, commit) {
-  const refuse = (message) => new GuardRefusedError({
+  const refuse2 = (message) => new GuardRefusedError({
     guard: "path-containment",
     unit,
     commit,
     message,
     hint: "unit paths in a job are repository-relative directories such as `prod/app`; regenerate the job with `gantry plan`"
   });
-  if (unit.length === 0) throw refuse("the unit path is empty");
-  if (unit.includes("\0")) throw refuse("the unit path contains a NUL byte");
-  if (unit.includes("\\")) throw refuse("the unit path contains a backslash");
-  if (posix4.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse("the unit path is absolute");
+  if (unit.length === 0) throw refuse2("the unit path is empty");
+  if (unit.includes("\0")) throw refuse2("the unit path contains a NUL byte");
+  if (unit.includes("\\")) throw refuse2("the unit path contains a backslash");
+  if (posix5.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
   const segments = unit.split("/");
-  if (segments.includes("..")) throw refuse("the unit path contains `..`");
-  if (segments.some((segment) => segment === "" || segment === ".")) throw refuse("the unit path is not normalised (empty or `.` segment)");
+  if (segments.includes("..")) throw refuse2("the unit path contains `..`");
+  if (segments.some((segment) => segment === "" || segment === ".")) throw refuse2("the unit path is not normalised (empty or `.` segment)");
 }
 function resolveInRepository(path, links) {
   let pending = path.split("/");
@@ -44542,52 +44723,78 @@ function resolveInRepository(path, links) {
       continue;
     }
     if (++hops > MAX_SYMLINK_HOPS) return { inside: false, via: candidate, target: "(too many levels of symbolic links)" };
-    if (posix4.isAbsolute(target)) return { inside: false, via: candidate, target };
-    const viaParent = posix4.join(resolved.join("/") || ".", target);
+    if (posix5.isAbsolute(target)) return { inside: false, via: candidate, target };
+    const viaParent = posix5.join(resolved.join("/") || ".", target);
     if (viaParent === ".." || viaParent.startsWith("../")) return { inside: false, via: candidate, target };
     resolved = [];
     pending = [...viaParent.split("/"), ...pending];
   }
   return { inside: true, path: resolved.join("/") };
 }
-async function checkUnitsContained(repo, commit, units) {
+function escapingLinkUnder(trees, links) {
+  const seen = /* @__PURE__ */ new Set();
+  const pending = [...trees];
+  while (pending.length > 0) {
+    const { dir, why } = pending.pop();
+    const root = resolveInRepository(dir, links);
+    if (!root.inside) return { ...root, why };
+    if (seen.has(root.path)) continue;
+    seen.add(root.path);
+    const prefix = root.path === "" ? "" : `${root.path}/`;
+    for (const linkPath of links.keys()) {
+      if (!linkPath.startsWith(prefix)) continue;
+      const resolution = resolveInRepository(linkPath, links);
+      if (!resolution.inside) return { ...resolution, why };
+      if (!seen.has(resolution.path)) pending.push({ dir: resolution.path, why });
+    }
+  }
+  return null;
+}
+async function readsWithDependencies(repo, commit, units) {
+  const reports = /* @__PURE__ */ new Map();
+  let round = [...new Set(units)];
+  while (round.length > 0) {
+    for (const report of await readsOfUnits({ repo, commit, units: round })) reports.set(report.unit, report);
+    round = [...new Set(round.flatMap((unit) => reports.get(unit)?.dependencies ?? []))].filter((unit) => !reports.has(unit));
+  }
+  return reports;
+}
+async function checkUnitsContained(repo, commit, units, signal) {
   for (const unit of units) checkUnitPathShape(unit, commit);
-  const entries = await listTree(repo, commit);
+  const entries = await listTree(repo, commit, signal);
   const symlinks = entries.filter((entry) => entry.mode === SYMLINK_MODE2);
   if (symlinks.length === 0) return;
-  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))]);
+  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))], signal);
   const links = new Map(symlinks.map((entry) => [entry.path, targets.get(entry.object) ?? ""]));
+  const reports = await readsWithDependencies(repo, commit, units);
   for (const unit of units) {
-    const refuse = (via, target) => new GuardRefusedError({
+    const refuse2 = (message) => new GuardRefusedError({
       guard: "path-containment",
       unit,
       commit,
-      message: `symlink ${via} -> ${target} leaves the repository`,
-      hint: `replace the symlink ${via} with the files it points to, or point it inside the repository; then re-run the pipeline`
-    });
-    const unitResolution = resolveInRepository(unit, links);
-    if (!unitResolution.inside) throw refuse(unitResolution.via, unitResolution.target);
-    const prefix = `${unitResolution.path}/`;
-    for (const [linkPath] of links) {
-      if (!linkPath.startsWith(prefix) && !linkPath.startsWith(`${unit}/`)) continue;
-      const resolution = resolveInRepository(linkPath, links);
-      if (!resolution.inside) throw refuse(resolution.via, resolution.target);
-    }
-  }
-  await checkUnitReadsContained(repo, commit, units);
-}
-async function checkUnitReadsContained(repo, commit, units) {
-  for (const report of await readsOfUnits({ repo, commit, units })) {
-    const escape = report.problems.find((problem) => problem.code === "SYMLINK_ESCAPES_REPO");
-    if (!escape) continue;
-    const where = escape.file ? ` (read from ${escape.file}${escape.line ? `:${escape.line}` : ""})` : "";
-    throw new GuardRefusedError({
-      guard: "path-containment",
-      unit: report.unit,
-      commit,
-      message: `the unit reads through a symlink that leaves the repository: ${escape.message}${where}`,
+      message,
       hint: "replace the symlink with the files it points to, or point it inside the repository; then re-run the pipeline"
     });
+    const closure = [unit];
+    for (let index = 0; index < closure.length; index++) {
+      for (const dependency of reports.get(closure[index])?.dependencies ?? []) if (!closure.includes(dependency)) closure.push(dependency);
+    }
+    const trees = [];
+    for (const member of closure) {
+      const report = reports.get(member);
+      const whose = member === unit ? "the unit" : `its dependency ${member}`;
+      const escape2 = report?.problems.find((problem) => problem.code === "SYMLINK_ESCAPES_REPO");
+      if (escape2) {
+        const where = escape2.file ? ` (read from ${escape2.file}${escape2.line ? `:${escape2.line}` : ""})` : "";
+        throw refuse2(`${whose} reads through a symlink that leaves the repository: ${escape2.message}${where}`);
+      }
+      trees.push({ dir: member, why: `inside ${whose}'s directory` });
+      for (const dir of report?.dirs ?? []) trees.push({ dir, why: `in ${dir}, which ${whose} reads whole (an OpenTofu module)` });
+      const dynamic = report?.dynamic[0];
+      if (dynamic) trees.push({ dir: "", why: `in the repository: ${whose} reads a path known only at run time (${dynamic.expression} at ${dynamic.from})` });
+    }
+    const escape = escapingLinkUnder(trees, links);
+    if (escape) throw refuse2(`symlink ${escape.via} -> ${escape.target} leaves the repository (${escape.why})`);
   }
 }
 var SYMLINK_MODE2, MAX_SYMLINK_HOPS;
@@ -44604,7 +44811,7 @@ var init_path_containment = __esm({
 
 // packages/guards/src/rederive.ts
 import { isDeepStrictEqual } from "node:util";
-function rederiveWithClassifier(repo) {
+function rederiveWithClassifier(repo, configuration) {
   return async (job) => {
     const plan = await planChange({
       repo,
@@ -44612,31 +44819,32 @@ function rederiveWithClassifier(repo) {
       head: job.source.head,
       event: job.source.event,
       branch: job.source.branch,
-      cache: false
+      cache: false,
+      configuration
     });
     return plan.jobs;
   };
 }
 async function checkJobRederived(job, rederive) {
-  const refuse = (message, hint, cause) => new GuardRefusedError({ guard: "re-derive", unit: job.units[0] ?? null, commit: job.ref, message, hint }, { cause });
+  const refuse2 = (message, hint, cause) => new GuardRefusedError({ guard: "re-derive", unit: job.units[0] ?? null, commit: job.ref, message, hint }, { cause });
   let derived2;
   try {
     derived2 = await rederive(job);
   } catch (cause) {
     const reason = GantryError.isInstance(cause) ? cause.format() : cause.message;
-    throw refuse(`detection and planning could not run again for ${job.source.base}..${job.source.head}: ${reason}`, "fix the repository problem above, then re-run the pipeline", cause);
+    throw refuse2(`detection and planning could not run again for ${job.source.base}..${job.source.head}: ${reason}`, "fix the repository problem above, then re-run the pipeline", cause);
   }
   const match = derived2.find((candidate) => candidate.action === job.action && candidate.ref === job.ref && sameUnits(candidate.units, job.units));
   if (!match) {
     const produced = derived2.map((candidate) => `${candidate.action} [${candidate.units.join(", ")}] at ${candidate.ref.slice(0, 12)}`).join("; ");
-    throw refuse(
+    throw refuse2(
       `no job with action ${job.action}, units [${job.units.join(", ")}] and ref ${job.ref} comes out of ${job.source.base.slice(0, 12)}..${job.source.head.slice(0, 12)} (produced: ${produced || "nothing"})`,
       "the job was edited or is stale; use the jobs `gantry plan` produces for these commits"
     );
   }
   for (const [field, read] of comparedFields) {
     if (!isDeepStrictEqual(read(match), read(job))) {
-      throw refuse(`field ${field} differs from the re-derived job ${match.id}`, "the job was edited after planning; use the job exactly as `gantry plan` produced it");
+      throw refuse2(`field ${field} differs from the re-derived job ${match.id}`, "the job was edited after planning; use the job exactly as `gantry plan` produced it");
     }
   }
   return match;
@@ -44655,6 +44863,112 @@ var init_rederive = __esm({
       ["terragrunt", (job) => job.terragrunt],
       ["source.deployBranch", (job) => job.source.deployBranch]
     ];
+  }
+});
+
+// packages/guards/src/no-rollback.ts
+async function checkNotSuperseded(repo, job, tip) {
+  if (job.ref === tip.commit) return `${job.ref} is the tip`;
+  const detection = await detectChanges({ repo, base: job.ref, head: tip.commit, event: "push", cache: false });
+  const units = new Set(job.units);
+  const superseded = detection.units.find((unit) => units.has(unit.path));
+  if (superseded) {
+    const reason = superseded.reasons[0];
+    const via = reason ? ` (${reason.file} changed)` : "";
+    throw new GuardRefusedError({
+      guard: "no-rollback",
+      unit: superseded.path,
+      commit: job.ref,
+      message: `${superseded.path} is ${superseded.status} on '${tip.branch}' after the job's commit${via}: applying this job would put older code back`,
+      hint: `the job is superseded; the newer push to '${tip.branch}' (tip ${tip.commit}) applies the unit's current code`
+    });
+  }
+  return `no unit changed between ${job.ref} and ${tip.commit}`;
+}
+var init_no_rollback = __esm({
+  "packages/guards/src/no-rollback.ts"() {
+    "use strict";
+    init_src3();
+    init_errors7();
+  }
+});
+
+// packages/guards/src/trust-root.ts
+import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
+import { resolve as resolve4, sep as sep2 } from "node:path";
+function trustedDeployBranch(option, env) {
+  return option || env["GANTRY_DEPLOY_BRANCH"] || DEFAULT_DEPLOY_BRANCH;
+}
+async function loadTrustRoot(repo, options2) {
+  if (options2.pluginPackages && isInside(resolve4(options2.pluginPackages), resolve4(repo))) {
+    throw refuse(null, `GANTRY_PLUGIN_PACKAGES (${options2.pluginPackages}) is inside the checkout being checked`, "install plugin packages outside the checkout, in the pipelines side's own directory");
+  }
+  const tip = await resolveDeployBranchTip(repo, options2.deployBranch, { token: options2.token, signal: options2.signal });
+  let configuration;
+  try {
+    if (!options2.pluginPackages) {
+      const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter((name) => !name.startsWith("."));
+      if (packages.length > 0) {
+        throw refuse(
+          null,
+          `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
+          "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked"
+        );
+      }
+    }
+    configuration = await loadPlanningConfiguration({ repo, ref: tip.commit, ...options2.pluginPackages ? { pluginPackages: options2.pluginPackages } : {} });
+  } catch (cause) {
+    if (GuardRefusedError.isGuardRefusal(cause)) throw cause;
+    const reason = GantryError.isInstance(cause) ? cause.format() : cause.message;
+    throw refuse(null, `the configuration at the tip of '${tip.branch}' (${tip.commit}) cannot be used: ${reason}`, "fix the configuration on the deploy branch; nothing is run until it loads", cause);
+  }
+  const named = configuration.loaded.config.deployBranch;
+  if (named !== tip.branch) {
+    throw refuse(
+      null,
+      `the configuration at the tip of '${tip.branch}' names '${named}' as the deploy branch`,
+      `set GANTRY_DEPLOY_BRANCH=${named} in the pipelines repository's workflow if '${named}' is the branch that deploys, or fix the configuration`
+    );
+  }
+  return { tip, configuration };
+}
+function checkTrustedSettings(job, trust) {
+  const { config: config2, files } = trust.configuration.loaded;
+  const where = `the configuration at the tip of '${trust.tip.branch}' (${files[0] ?? "defaults"})`;
+  const hint = "plan the job again; its privileged settings come only from the deploy branch's configuration, which changes through a reviewed pull request";
+  if (job.source.deployBranch !== trust.tip.branch) {
+    throw refuse(job, `the job names '${job.source.deployBranch}' as the deploy branch; the pipelines side deploys '${trust.tip.branch}'`, hint);
+  }
+  let environments;
+  try {
+    environments = matchEnvironments(job.units, config2.environments, files[0]);
+  } catch (cause) {
+    throw refuse(job, `the job's units do not match ${where}: ${cause.message}`, hint, cause);
+  }
+  const names = new Set([...environments.values()].map((environment2) => environment2.name));
+  const environment = [...environments.values()][0];
+  if (names.size !== 1 || environment.name !== job.environment) {
+    throw refuse(job, `field environment: the job says '${job.environment}', ${where} puts its units in ${[...names].map((name) => `'${name}'`).join(", ")}`, hint);
+  }
+  const expected = [
+    ["authentication", job.authentication, authenticationOf(environment)],
+    ["terragrunt", job.terragrunt, { flags: config2.terragrunt.flags, env: config2.terragrunt.env, parallelism: config2.parallelism }]
+  ];
+  for (const [field, actual, trusted] of expected) {
+    if (!isDeepStrictEqual2(actual, trusted)) throw refuse(job, `field ${field} differs from what ${where} gives environment '${environment.name}'`, hint);
+  }
+}
+var DEFAULT_DEPLOY_BRANCH, refuse, isInside;
+var init_trust_root = __esm({
+  "packages/guards/src/trust-root.ts"() {
+    "use strict";
+    init_src4();
+    init_src();
+    init_deploy_branch();
+    init_errors7();
+    DEFAULT_DEPLOY_BRANCH = "main";
+    refuse = (job, message, hint, cause) => new GuardRefusedError({ guard: "trusted-settings", unit: job?.units[0] ?? null, commit: job?.ref ?? null, message, hint }, { cause });
+    isInside = (path, directory) => path === directory || path.startsWith(`${directory}${sep2}`);
   }
 });
 
@@ -44730,9 +45044,9 @@ function isTrustedWorkflowRef(workflowRef, repository) {
   return lower.startsWith(prefix) && workflowRef.endsWith(`@${TRUSTED_WORKFLOW_REF}`) && !workflowRef.slice(prefix.length).includes("/..");
 }
 async function checkWorkflowIdentity(env, pipelinesRepository, jobRef) {
-  const refuse = (message, hint) => new GuardRefusedError({ guard: "workflow-identity", unit: null, commit: jobRef, message, hint });
+  const refuse2 = (message, hint) => new GuardRefusedError({ guard: "workflow-identity", unit: null, commit: jobRef, message, hint });
   if (!pipelinesRepository) {
-    throw refuse(
+    throw refuse2(
       "no pipelines repository is configured, so no workflow is trusted to apply or destroy",
       "set GANTRY_PIPELINES_REPOSITORY=owner/name (the repository whose `main` workflows deploy) in the workflow's env"
     );
@@ -44741,28 +45055,28 @@ async function checkWorkflowIdentity(env, pipelinesRepository, jobRef) {
   const ref = env["GITHUB_REF"] ?? "";
   const workflowRef = env["GITHUB_WORKFLOW_REF"] ?? "";
   if (repository.toLowerCase() !== pipelinesRepository.toLowerCase()) {
-    throw refuse(
+    throw refuse2(
       `the workflow runs in '${repository || "(unset)"}', not in the pipelines repository '${pipelinesRepository}'`,
       `applies and destroys are dispatched to ${pipelinesRepository}'s workflow on main; run them there`
     );
   }
   if (ref !== TRUSTED_WORKFLOW_REF) {
-    throw refuse(`the workflow runs on '${ref || "(unset)"}', not on ${TRUSTED_WORKFLOW_REF}`, "only the reviewed workflow on main may apply or destroy; merge workflow changes first");
+    throw refuse2(`the workflow runs on '${ref || "(unset)"}', not on ${TRUSTED_WORKFLOW_REF}`, "only the reviewed workflow on main may apply or destroy; merge workflow changes first");
   }
   if (!isTrustedWorkflowRef(workflowRef, pipelinesRepository)) {
-    throw refuse(
+    throw refuse2(
       `GITHUB_WORKFLOW_REF '${workflowRef || "(unset)"}' is not a workflow of ${pipelinesRepository} on ${TRUSTED_WORKFLOW_REF}`,
       `run gantry from a workflow file in ${pipelinesRepository}/.github/workflows on main`
     );
   }
   if (!canRequestOidcToken(env)) return { repository, ref, workflowRef, claimsChecked: false };
   const claims = readJwtClaims(await requestGithubOidcToken(env));
-  if (!claims) throw refuse("the OIDC token's claims could not be read", "retry the workflow");
+  if (!claims) throw refuse2("the OIDC token's claims could not be read", "retry the workflow");
   const claimRepository = String(claims["repository"] ?? "");
   const claimRef = String(claims["ref"] ?? "");
   const claimWorkflow = String(claims["workflow_ref"] ?? "");
   if (claimRepository.toLowerCase() !== pipelinesRepository.toLowerCase() || claimRef !== TRUSTED_WORKFLOW_REF || !isTrustedWorkflowRef(claimWorkflow, pipelinesRepository)) {
-    throw refuse(
+    throw refuse2(
       `the OIDC token says repository '${claimRepository}', ref '${claimRef}', workflow '${claimWorkflow}', which is not ${pipelinesRepository}'s workflow on ${TRUSTED_WORKFLOW_REF}`,
       "the runner's variables and its OIDC token disagree; do not set GITHUB_* variables by hand"
     );
@@ -44800,6 +45114,67 @@ var init_guarded_jobs = __esm({
   }
 });
 
+// packages/guards/src/tokens.ts
+function readToken(env, purpose) {
+  const value = env[TOKEN_SETTINGS[purpose].variable];
+  return value ? value : void 0;
+}
+function tokenKind(token) {
+  if (token.startsWith("ghp_")) return "classic";
+  if (token.startsWith("github_pat_")) return "fine-grained";
+  if (token.startsWith("ghs_")) return "github-app";
+  if (token.startsWith("gho_")) return "oauth";
+  return "unknown";
+}
+function classicScopesCovering(purpose) {
+  return new Set(TOKEN_SETTINGS[purpose].classicScopes.flatMap((scope) => [scope, ...IMPLIED_CLASSIC_SCOPES[scope] ?? []]));
+}
+function excessClassicScopes(scopes) {
+  return scopes.filter((scope) => !NEEDED_CLASSIC_SCOPES.has(scope)).sort();
+}
+function parseScopesHeader(header) {
+  return (header ?? "").split(",").map((scope) => scope.trim()).filter(Boolean);
+}
+var TOKEN_SETTINGS, IMPLIED_CLASSIC_SCOPES, NEEDED_CLASSIC_SCOPES;
+var init_tokens = __esm({
+  "packages/guards/src/tokens.ts"() {
+    "use strict";
+    TOKEN_SETTINGS = {
+      "code-read": {
+        variable: "GANTRY_CODE_READ_TOKEN",
+        purpose: "read the infrastructure and module repositories",
+        usedFor: "cloning and fetching infrastructure-live and the module repositories (git over HTTPS)",
+        classicScopes: ["repo"],
+        fineGrainedPermissions: { contents: "read" },
+        repositories: "infrastructure-live and every module repository",
+        fineGrained: "Contents: read on the code repositories"
+      },
+      "infra-live-write": {
+        variable: "GANTRY_INFRA_LIVE_TOKEN",
+        purpose: "comment on pull requests in the infrastructure repository",
+        usedFor: "reading pull requests and writing Gantry's report comments on infrastructure-live",
+        classicScopes: ["repo"],
+        fineGrainedPermissions: { pull_requests: "write" },
+        repositories: "infrastructure-live only",
+        fineGrained: "Pull requests: read and write on the infrastructure repository only"
+      },
+      dispatch: {
+        variable: "GANTRY_DISPATCH_TOKEN",
+        purpose: "dispatch workflows in the pipelines repository",
+        usedFor: "dispatching jobs to the pipelines repository's workflow and following (or cancelling) its runs",
+        classicScopes: ["repo"],
+        fineGrainedPermissions: { actions: "write" },
+        repositories: "the pipelines repository only",
+        fineGrained: "Actions: read and write on the pipelines repository only"
+      }
+    };
+    IMPLIED_CLASSIC_SCOPES = {
+      repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
+    };
+    NEEDED_CLASSIC_SCOPES = new Set(Object.keys(TOKEN_SETTINGS).flatMap((purpose) => [...classicScopesCovering(purpose)]));
+  }
+});
+
 // packages/guards/src/check-job.ts
 function parseJob(job) {
   const parsed = jobSchema.safeParse(job);
@@ -44813,21 +45188,60 @@ function parseJob(job) {
     hint: "pass the job exactly as `gantry plan --json` produced it"
   });
 }
+function interruptible(signal) {
+  return async (work) => {
+    if (!signal) return work;
+    if (signal.aborted) throw interrupted();
+    let onAbort = () => {
+    };
+    const aborted2 = new Promise((_2, reject) => {
+      onAbort = () => reject(interrupted());
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([work, aborted2]);
+    } catch (error62) {
+      throw signal.aborted ? interrupted() : error62;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  };
+}
+function checkWorkflowRole(job, role) {
+  if (role === void 0 || role === "") return;
+  const refuse2 = (message, hint) => new GuardRefusedError({ guard: "workflow-role", unit: job.units[0] ?? null, commit: job.ref, message, hint });
+  if (role === "plan" && WRITES.has(job.action)) throw refuse2(`the plan workflow does not run ${job.action} jobs`, "dispatch applies and destroys to the apply workflow");
+  if (role === "apply" && job.source.event !== "push") {
+    throw refuse2("the apply workflow runs only jobs of a push to the deploy branch, not a pull request's", "dispatch pull requests' plans to the plan workflow");
+  }
+  if (role !== "plan" && role !== "apply") throw refuse2(`unknown workflow role '${role}'`, "set GANTRY_WORKFLOW_ROLE (or --workflow-role) to plan or apply");
+}
 async function checkJob(input2, options2) {
   const job = parseJob(input2);
   const passed = [];
   const isWrite = WRITES.has(job.action);
+  const { repo, env, signal } = options2;
+  const step = interruptible(signal);
+  checkWorkflowRole(job, options2.workflowRole ?? env["GANTRY_WORKFLOW_ROLE"]);
   for (const unit of job.units) checkUnitPathShape(unit, job.ref);
-  if (isWrite && isGithubActions(options2.env)) {
-    const identity2 = await checkWorkflowIdentity(options2.env, options2.pipelinesRepository ?? options2.env["GANTRY_PIPELINES_REPOSITORY"], job.ref);
+  const trust = await step(
+    loadTrustRoot(repo, {
+      deployBranch: trustedDeployBranch(options2.deployBranch, env),
+      token: readToken(env, "code-read"),
+      pluginPackages: options2.pluginPackages ?? env["GANTRY_PLUGIN_PACKAGES"],
+      signal
+    })
+  );
+  const tip = trust.tip;
+  passed.push({ guard: "deploy-branch", detail: `${tip.branch} is at ${tip.commit} (${tip.source})` });
+  checkTrustedSettings(job, trust);
+  passed.push({ guard: "trusted-settings", detail: `deploy branch, environment, authentication and Terragrunt settings are those of ${tip.branch} at ${tip.commit}` });
+  if (isWrite && isGithubActions(env)) {
+    const pipelinesRepository = options2.pipelinesRepository ?? (env["GANTRY_PIPELINES_REPOSITORY"] || trust.configuration.loaded.config.pipelinesRepository);
+    const identity2 = await step(checkWorkflowIdentity(env, pipelinesRepository, job.ref));
     passed.push({ guard: "workflow-identity", detail: `${identity2.workflowRef}${identity2.claimsChecked ? " (OIDC claims agree)" : ""}` });
   }
-  let tip = null;
-  if (isWrite || job.source.event === "pull_request") {
-    tip = await resolveDeployBranchTip(options2.repo, job.source.deployBranch);
-    passed.push({ guard: "deploy-branch", detail: `${tip.branch} is at ${tip.commit} (${tip.source})` });
-  }
-  if (!await resolveCommit(options2.repo, job.ref)) {
+  if (!await step(resolveCommit(repo, job.ref, signal))) {
     throw new GuardRefusedError({
       guard: job.action === "apply" ? "apply-ref-on-deploy-branch" : job.action === "destroy" ? "destroy-ref-ancestor" : "unit-at-ref",
       unit: job.units[0] ?? null,
@@ -44836,35 +45250,39 @@ async function checkJob(input2, options2) {
       hint: isWrite ? "only commits merged to the deploy branch can be applied or destroyed" : "fetch the commit, or regenerate the job with `gantry plan`"
     });
   }
-  await checkUnitsContained(options2.repo, job.ref, job.units);
-  passed.push({ guard: "path-containment", detail: `${job.units.length} unit path(s) stay inside the repository at ${job.ref}` });
-  if (isWrite && job.source.branch !== job.source.deployBranch) {
+  await step(checkUnitsContained(repo, job.ref, job.units, signal));
+  passed.push({ guard: "path-containment", detail: `${job.units.length} unit path(s) and everything they read stay inside the repository at ${job.ref}` });
+  if (isWrite && job.source.branch !== tip.branch) {
     throw new GuardRefusedError({
       guard: "apply-ref-on-deploy-branch",
       unit: job.units[0] ?? null,
       commit: job.ref,
-      message: `the job comes from branch '${job.source.branch}', not from the deploy branch '${job.source.deployBranch}'`,
+      message: `the job comes from branch '${job.source.branch}', not from the deploy branch '${tip.branch}'`,
       hint: "applies and destroys come only from pushes to the deploy branch; merge the pull request first"
     });
   }
-  await checkUnitsExistAtRef(options2.repo, job.ref, job.units);
+  await step(checkUnitsExistAtRef(repo, job.ref, job.units, signal));
   passed.push({ guard: "unit-at-ref", detail: `every unit exists at ${job.ref}` });
-  if (job.action === "apply" && tip) {
-    await checkApplyOnDeployBranch(options2.repo, job.ref, job.units, tip);
-    await checkSourceOnDeployBranch(options2.repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip);
+  if (job.action === "apply") {
+    await step(checkApplyOnDeployBranch(repo, job.ref, job.units, tip, signal));
+    await step(checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal));
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} is on ${tip.branch}` });
     passed.push({ guard: "apply-unit-on-deploy-branch", detail: `every unit exists at ${tip.commit}` });
-  } else if (job.action === "destroy" && tip) {
-    const evidence = await checkDestroyOnDeployBranch(options2.repo, job.ref, job.units, tip);
-    await checkSourceOnDeployBranch(options2.repo, job.source, "destroy-ref-ancestor", job.units[0] ?? null, tip);
+    passed.push({ guard: "no-rollback", detail: await step(checkNotSuperseded(repo, job, tip)) });
+  } else if (job.action === "destroy") {
+    const evidence = await step(checkDestroyOnDeployBranch(repo, job.ref, job.units, tip, signal));
+    await step(checkSourceOnDeployBranch(repo, job.source, "destroy-ref-ancestor", job.units[0] ?? null, tip, signal));
     passed.push({ guard: "destroy-ref-ancestor", detail: `${job.ref} is an ancestor of ${tip.commit}` });
     passed.push({ guard: "destroy-unit-absent", detail: `no unit exists at ${tip.commit}` });
     passed.push({ guard: "destroy-removal-merged", detail: evidence.map((item2) => `${item2.unit} removed in ${item2.removedIn}`).join("; ") });
-  } else if (job.source.event === "pull_request" && tip) {
-    await checkPullRequestAhead(options2.repo, job.source.head, tip);
+  } else if (job.source.event === "pull_request") {
+    await step(checkPullRequestAhead(repo, job.source.head, tip, signal));
     passed.push({ guard: "pull-request-preflight", detail: `${job.source.head} is ahead of ${tip.branch}` });
+  } else {
+    await step(checkPushPlanOnDeployBranch(repo, job, tip, signal));
+    passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} and the job's source are on ${tip.branch}` });
   }
-  const match = await checkJobRederived(job, options2.rederive ?? rederiveWithClassifier(options2.repo));
+  const match = await step(checkJobRederived(job, options2.rederive ?? rederiveWithClassifier(repo, trust.configuration)));
   passed.push({ guard: "re-derive", detail: `matches re-derived job ${match.id}` });
   markJobGuarded(input2, job);
   return {
@@ -44874,23 +45292,31 @@ async function checkJob(input2, options2) {
     action: job.action,
     ref: job.ref,
     dryRun: options2.dryRun,
-    deployBranch: tip ? { name: tip.branch, tip: tip.commit, source: tip.source } : null,
+    deployBranch: { name: tip.branch, tip: tip.commit, source: tip.source },
     passed
   };
 }
-var WRITES;
+var WRITES, interrupted;
 var init_check_job = __esm({
   "packages/guards/src/check-job.ts"() {
     "use strict";
     init_src4();
+    init_src();
     init_errors7();
     init_deploy_branch();
     init_path_containment();
     init_rederive();
+    init_no_rollback();
+    init_trust_root();
     init_workflow_identity();
     init_guarded_jobs();
     init_git3();
+    init_tokens();
     WRITES = /* @__PURE__ */ new Set(["apply", "destroy"]);
+    interrupted = () => new GantryError("GUARD_INTERRUPTED", "interrupted while the guards were checking the job: nothing was run", {
+      hint: "run the job again",
+      exitCode: GUARD_INTERRUPTED_EXIT_CODE
+    });
   }
 });
 
@@ -46151,7 +46577,7 @@ var require_client = __commonJS({
       };
     };
     var sleep3 = (seconds) => {
-      return new Promise((resolve16) => setTimeout(resolve16, seconds * 1e3));
+      return new Promise((resolve18) => setTimeout(resolve18, seconds * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -46280,8 +46706,8 @@ var require_client = __commonJS({
     };
     var abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise2 = new Promise((resolve16) => {
-        onAbort = () => resolve16({ state: WaiterState.ABORTED });
+      const promise2 = new Promise((resolve18) => {
+        onAbort = () => resolve18({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -47016,7 +47442,7 @@ var require_client = __commonJS({
 var require_config = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports2) {
     var { homedir } = __require("node:os");
-    var { sep: sep2, join: join12 } = __require("node:path");
+    var { sep: sep3, join: join12 } = __require("node:path");
     var { createHash: createHash3 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
@@ -47157,7 +47583,7 @@ var require_config = __commonJS({
       return "DEFAULT";
     };
     var getHomeDir = () => {
-      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${sep2}` } = process.env;
+      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${sep3}` } = process.env;
       if (HOME) {
         return HOME;
       }
@@ -47495,7 +47921,7 @@ var require_config = __commonJS({
     };
     var imdsRequest = async (options2) => {
       const { request: request2 } = __require("node:http");
-      return new Promise((resolve16, reject) => {
+      return new Promise((resolve18, reject) => {
         const req = request2({
           hostname: options2.hostname,
           port: options2.port,
@@ -47523,7 +47949,7 @@ var require_config = __commonJS({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve16(Buffer.concat(chunks));
+            resolve18(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -49904,7 +50330,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return headStream$1(stream, bytes);
       }
-      return new Promise((resolve16, reject) => {
+      return new Promise((resolve18, reject) => {
         const collector = new Collector$1();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -49915,7 +50341,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve16(bytes2);
+          resolve18(bytes2);
         });
       });
     };
@@ -50028,7 +50454,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve16, reject) => {
+      return new Promise((resolve18, reject) => {
         const collector = new Collector();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -50039,7 +50465,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve16(bytes);
+          resolve18(bytes);
         });
       });
     };
@@ -50234,7 +50660,7 @@ var require_checksum = __commonJS({
         callback();
       }
     };
-    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve16, reject) => {
+    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve18, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -50252,7 +50678,7 @@ var require_checksum = __commonJS({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash3.digest().then(resolve16).catch(reject);
+        hash3.digest().then(resolve18).catch(reject);
       });
     });
     var isReadStream = (stream) => typeof stream.path === "string";
@@ -50263,14 +50689,14 @@ var require_checksum = __commonJS({
       const hash3 = new hashCtor();
       const hashCalculator = new HashCalculator(hash3);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve16, reject) => {
+      return new Promise((resolve18, reject) => {
         readableStream.on("error", (err2) => {
           hashCalculator.end();
           reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash3.digest().then(resolve16).catch(reject);
+          hash3.digest().then(resolve18).catch(reject);
         });
       });
     };
@@ -51384,7 +51810,7 @@ var require_event_streams = __commonJS({
         streamEnded = true;
       });
       while (!generationEnded) {
-        const value = await new Promise((resolve16) => setTimeout(() => resolve16(records.shift()), 0));
+        const value = await new Promise((resolve18) => setTimeout(() => resolve18(records.shift()), 0));
         if (value) {
           yield value;
         }
@@ -55284,7 +55710,7 @@ var require_retry = __commonJS({
               const delay = retryToken.getRetryDelay();
               totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
               if (delay > 0) {
-                await race(new Promise((resolve16) => setTimeout(resolve16, delay)), abortSignal);
+                await race(new Promise((resolve18) => setTimeout(resolve18, delay)), abortSignal);
               }
             }
           }
@@ -55397,7 +55823,7 @@ var require_retry = __commonJS({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve16) => _DefaultRateLimiter.setTimeoutFn(resolve16, delay));
+          await new Promise((resolve18) => _DefaultRateLimiter.setTimeoutFn(resolve18, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -55734,7 +56160,7 @@ var require_retry = __commonJS({
               const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
-              await new Promise((resolve16) => setTimeout(resolve16, delay));
+              await new Promise((resolve18) => setTimeout(resolve18, delay));
               continue;
             }
             if (!err2.$metadata) {
@@ -58730,21 +59156,21 @@ var require_dist_cjs4 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve16) => {
-            timeoutId = Number(timing.setTimeout(() => resolve16(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve18) => {
+            timeoutId = Number(timing.setTimeout(() => resolve18(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve16) => {
+          new Promise((resolve18) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve16(true);
+              resolve18(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve16(false);
+              resolve18(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve16(false);
+              resolve18(false);
             });
           })
         ]);
@@ -58821,13 +59247,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve16, reject) => {
+        this.configProvider = new Promise((resolve18, reject) => {
           if (typeof options2 === "function") {
             options2().then((_options) => {
-              resolve16(this.resolveDefaultConfig(_options));
+              resolve18(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve16(this.resolveDefaultConfig(options2));
+            resolve18(this.resolveDefaultConfig(options2));
           }
         });
       }
@@ -58857,7 +59283,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve16 = async (arg) => {
+          const resolve18 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -58921,7 +59347,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve16({ response: httpResponse });
+            resolve18({ response: httpResponse });
           });
           req.on("error", (err2) => {
             if (NODEJS_TIMEOUT_ERROR_CODES.includes(err2.code)) {
@@ -59260,13 +59686,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve16, reject) => {
+        this.configProvider = new Promise((resolve18, reject) => {
           if (typeof options2 === "function") {
             options2().then((opts) => {
-              resolve16(opts || {});
+              resolve18(opts || {});
             }).catch(reject);
           } else {
-            resolve16(options2 || {});
+            resolve18(options2 || {});
           }
         });
       }
@@ -59293,7 +59719,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve16 = async (arg) => {
+          const resolve18 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -59390,7 +59816,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve16({ response: httpResponse });
+            resolve18({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -64442,35 +64868,35 @@ var require_dist_cjs6 = __commonJS({
       getItem(key) {
         return this.withObjectStore("readonly", (store) => {
           const req = store.get(key);
-          return new Promise((resolve16) => {
-            req.onerror = () => resolve16(null);
-            req.onsuccess = () => resolve16(req.result ? req.result.value : null);
+          return new Promise((resolve18) => {
+            req.onerror = () => resolve18(null);
+            req.onsuccess = () => resolve18(req.result ? req.result.value : null);
           });
         }).catch(() => null);
       }
       removeItem(key) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.delete(key);
-          return new Promise((resolve16, reject) => {
+          return new Promise((resolve18, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve16();
+            req.onsuccess = () => resolve18();
           });
         });
       }
       setItem(id, value) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.put({ id, value });
-          return new Promise((resolve16, reject) => {
+          return new Promise((resolve18, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve16();
+            req.onsuccess = () => resolve18();
           });
         });
       }
       getDb() {
         const openDbRequest = self.indexedDB.open(this.dbName, 1);
-        return new Promise((resolve16, reject) => {
+        return new Promise((resolve18, reject) => {
           openDbRequest.onsuccess = () => {
-            resolve16(openDbRequest.result);
+            resolve18(openDbRequest.result);
           };
           openDbRequest.onerror = () => {
             reject(openDbRequest.error);
@@ -64491,9 +64917,9 @@ var require_dist_cjs6 = __commonJS({
         return this.getDb().then((db) => {
           const tx = db.transaction(STORE_NAME, mode);
           tx.oncomplete = () => db.close();
-          return new Promise((resolve16, reject) => {
+          return new Promise((resolve18, reject) => {
             tx.onerror = () => reject(tx.error);
-            resolve16(action(tx.objectStore(STORE_NAME)));
+            resolve18(action(tx.objectStore(STORE_NAME)));
           }).catch((err2) => {
             db.close();
             throw err2;
@@ -64595,7 +65021,7 @@ var require_dist_cjs7 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options2) {
-      return new Promise((resolve16, reject) => {
+      return new Promise((resolve18, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options2,
@@ -64620,7 +65046,7 @@ var require_dist_cjs7 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve16(Buffer.concat(chunks));
+            resolve18(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -65052,7 +65478,7 @@ var require_dist_cjs9 = __commonJS({
           try {
             return await toRetry();
           } catch (e2) {
-            await new Promise((resolve16) => setTimeout(resolve16, delayMs));
+            await new Promise((resolve18) => setTimeout(resolve18, delayMs));
           }
         }
         return await toRetry();
@@ -69738,7 +70164,7 @@ async function obtainCredentials(job, options2) {
     throw credentialsError(
       "CREDENTIALS_ASSUME_ROLE_FAILED",
       `STS refused ${role} role ${roleArn2} for session ${roleSessionName}: ${awsCode}: ${message}`,
-      role === "apply" ? "the apply role trusts only the pipelines repository's workflow on refs/heads/main; check its trust policy with `gantry iam lint`" : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com",
+      role === "apply" ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`" : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com",
       cause
     );
   }
@@ -69777,18 +70203,21 @@ function buildTrustPolicies(input2) {
   const pipelinesIds = ids && (pipelinesName === input2.repo ? ids.repoId : ids.pipelinesRepoId);
   if (ids && !pipelinesIds) throw new Error("the immutable subject format needs the pipelines repository's id too");
   const pipelines = subjectRepository(input2.repoOwner, pipelinesName, ids && pipelinesIds ? { ownerId: ids.ownerId, repoId: pipelinesIds } : void 0);
-  const planSubjects = [.../* @__PURE__ */ new Set([`repo:${infrastructure}:ref:*`, `repo:${infrastructure}:pull_request`, `repo:${pipelines}:ref:*`])];
+  const workflow = (file2) => input2.workflowInSubject ? `:job_workflow_ref:${input2.repoOwner}/${pipelinesName}/.github/workflows/${file2}@refs/heads/main` : "";
+  const applySubject = `repo:${pipelines}:environment:${input2.applyEnvironment ?? APPLY_ENVIRONMENT}${workflow(input2.applyWorkflow ?? APPLY_WORKFLOW)}`;
+  const pipelinesPlanSubject = `repo:${pipelines}:ref:refs/heads/main${workflow(input2.planWorkflow ?? PLAN_WORKFLOW)}`;
+  const planSubjects = [.../* @__PURE__ */ new Set([`repo:${infrastructure}:ref:*`, `repo:${infrastructure}:pull_request`, pipelinesPlanSubject, applySubject])];
   const statement = (sid, condition) => ({
     Version: "2012-10-17",
     Statement: [{ Sid: sid, Effect: "Allow", Principal: principal, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition }]
   });
   return {
-    plan: statement("GantryPlanAnyRef", {
+    plan: statement("GantryPlanReadOnly", {
       StringEquals: { [`${host}:aud`]: "sts.amazonaws.com" },
       StringLike: { [`${host}:sub`]: planSubjects }
     }),
-    apply: statement("GantryApplyMainOnly", {
-      StringEquals: { [`${host}:aud`]: "sts.amazonaws.com", [`${host}:sub`]: `repo:${pipelines}:ref:refs/heads/main` }
+    apply: statement("GantryApplyWorkflowOnly", {
+      StringEquals: { [`${host}:aud`]: "sts.amazonaws.com", [`${host}:sub`]: applySubject }
     })
   };
 }
@@ -69806,6 +70235,21 @@ function splitSubject(value) {
   const match = /^repo:([^/:]*)\/([^:]*)(?::(.*))?$/.exec(value);
   return match ? { owner: match[1], repository: match[2], rest: match[3] ?? "" } : null;
 }
+function claimOf(key) {
+  const match = /^[^:]+\.[^:]+(?::\d+)?(?:\/[^:]*)?:([A-Za-z_]+)$/.exec(key);
+  return match ? match[1].toLowerCase() : null;
+}
+function applySubjectProblem(rest) {
+  const context = /^(environment:[^:]+|pull_request|ref:[^:]+)/.exec(rest)?.[1] ?? rest;
+  if (context === "pull_request") return "any pull request's workflow";
+  if (context.startsWith("ref:")) return `every workflow that runs on ${context.slice(4)}, plan runs included`;
+  if (!context.startsWith("environment:")) return "subjects that are not the apply environment";
+  const workflow = /:job_workflow_ref:(.+)$/.exec(rest)?.[1];
+  if (workflow === void 0) return null;
+  if (!workflow.endsWith("@refs/heads/main")) return `the workflow ${workflow}, which is not on refs/heads/main`;
+  if (/\/plan\.ya?ml@/.test(workflow)) return "the plan workflow";
+  return null;
+}
 function lintTrustPolicy(document, role = "unknown") {
   const findings = [];
   const statements = document?.Statement;
@@ -69821,9 +70265,20 @@ function lintTrustPolicy(document, role = "unknown") {
     if (!audiences.some((entry) => entry.operator === "StringEquals" && entry.value === "sts.amazonaws.com")) {
       add("TRUST_MISSING_AUDIENCE", "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com", 'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }');
     }
+    for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+      for (const key of Object.keys(block ?? {})) {
+        const claim2 = claimOf(key);
+        if (claim2 === null || AWS_EVALUATED_CLAIMS.includes(claim2)) continue;
+        add(
+          "TRUST_UNEVALUATED_CLAIM",
+          `${operator} on '${key}': AWS evaluates only the sub and aud claims of GitHub's token, so this condition never matches (or, negated, always does)`,
+          `put the claim in the subject instead: customise the repository's OIDC sub (include_claim_keys, e.g. ["repo", "context", "job_workflow_ref"]) and match it in :sub`
+        );
+      }
+    }
     const subjects = conditionValues(statement, ":sub");
     if (subjects.length === 0) {
-      add("TRUST_NO_SUB_CONDITION", "no condition on `<provider>:sub`: any repository of any GitHub owner can assume this role", 'add "StringEquals": { "token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:ref:refs/heads/main" } (see `gantry iam trust-policy`)');
+      add("TRUST_NO_SUB_CONDITION", "no condition on `<provider>:sub`: any repository of any GitHub owner can assume this role", 'add "StringEquals": { "token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:environment:gantry-apply" } (see `gantry iam trust-policy`)');
       return;
     }
     for (const operator of new Set(subjects.map((entry) => entry.operator))) {
@@ -69843,86 +70298,36 @@ function lintTrustPolicy(document, role = "unknown") {
       } else if (hasWildcard(subject.repository)) {
         add("TRUST_WILDCARD_REPOSITORY", `sub '${value}' has a wildcard repository: every matching repository of ${subject.owner} can assume the role`, `name the repository exactly: repo:${subject.owner}/REPO:${subject.rest}`);
       }
-      if (role === "apply" && subject.rest !== "ref:refs/heads/main") {
+      if (role !== "apply") continue;
+      const pinned = `repo:${subject.owner}/${subject.repository}:environment:${APPLY_ENVIRONMENT}`;
+      if (hasWildcard(subject.rest)) {
+        add("TRUST_WILDCARD_REF_ON_APPLY", `the apply role accepts sub '${value}', a pattern: branches, pull requests or plan runs could match it`, `use exactly "StringEquals": { "...:sub": "${pinned}" }`);
+        continue;
+      }
+      const problem = applySubjectProblem(subject.rest);
+      if (problem !== null) {
         add(
-          "TRUST_WILDCARD_REF_ON_APPLY",
-          `the apply role accepts sub '${value}', not only the main branch: any branch or pull request could apply`,
-          `use exactly "StringEquals": { "...:sub": "repo:${subject.owner}/${subject.repository}:ref:refs/heads/main" }`
+          "TRUST_APPLY_TRUSTS_PLAN_RUNS",
+          `the apply role accepts sub '${value}': ${problem} could assume it`,
+          `pin it to the apply workflow's environment: "StringEquals": { "...:sub": "${pinned}" } (and its job_workflow_ref when the sub is customised; see \`gantry iam trust-policy\`)`
         );
       }
     }
   });
   return findings;
 }
-var GITHUB_OIDC_HOST, POSITIVE_OPERATORS, hasWildcard, asArray;
+var GITHUB_OIDC_HOST, APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, AWS_EVALUATED_CLAIMS, POSITIVE_OPERATORS, hasWildcard, asArray;
 var init_trust_policy = __esm({
   "packages/guards/src/trust-policy.ts"() {
     "use strict";
     GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+    APPLY_ENVIRONMENT = "gantry-apply";
+    APPLY_WORKFLOW = "apply.yml";
+    PLAN_WORKFLOW = "plan.yml";
+    AWS_EVALUATED_CLAIMS = ["sub", "aud"];
     POSITIVE_OPERATORS = ["StringEquals", "StringLike", "ForAnyValue:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringEquals", "ForAllValues:StringLike"];
     hasWildcard = (value) => /[*?]/.test(value);
     asArray = (value) => value === void 0 ? [] : Array.isArray(value) ? value : [value];
-  }
-});
-
-// packages/guards/src/tokens.ts
-function readToken(env, purpose) {
-  const value = env[TOKEN_SETTINGS[purpose].variable];
-  return value ? value : void 0;
-}
-function tokenKind(token) {
-  if (token.startsWith("ghp_")) return "classic";
-  if (token.startsWith("github_pat_")) return "fine-grained";
-  if (token.startsWith("ghs_")) return "github-app";
-  if (token.startsWith("gho_")) return "oauth";
-  return "unknown";
-}
-function classicScopesCovering(purpose) {
-  return new Set(TOKEN_SETTINGS[purpose].classicScopes.flatMap((scope) => [scope, ...IMPLIED_CLASSIC_SCOPES[scope] ?? []]));
-}
-function excessClassicScopes(scopes) {
-  return scopes.filter((scope) => !NEEDED_CLASSIC_SCOPES.has(scope)).sort();
-}
-function parseScopesHeader(header) {
-  return (header ?? "").split(",").map((scope) => scope.trim()).filter(Boolean);
-}
-var TOKEN_SETTINGS, IMPLIED_CLASSIC_SCOPES, NEEDED_CLASSIC_SCOPES;
-var init_tokens = __esm({
-  "packages/guards/src/tokens.ts"() {
-    "use strict";
-    TOKEN_SETTINGS = {
-      "code-read": {
-        variable: "GANTRY_CODE_READ_TOKEN",
-        purpose: "read the infrastructure and module repositories",
-        usedFor: "cloning and fetching infrastructure-live and the module repositories (git over HTTPS)",
-        classicScopes: ["repo"],
-        fineGrainedPermissions: { contents: "read" },
-        repositories: "infrastructure-live and every module repository",
-        fineGrained: "Contents: read on the code repositories"
-      },
-      "infra-live-write": {
-        variable: "GANTRY_INFRA_LIVE_TOKEN",
-        purpose: "comment on pull requests in the infrastructure repository",
-        usedFor: "reading pull requests and writing Gantry's report comments on infrastructure-live",
-        classicScopes: ["repo"],
-        fineGrainedPermissions: { pull_requests: "write" },
-        repositories: "infrastructure-live only",
-        fineGrained: "Pull requests: read and write on the infrastructure repository only"
-      },
-      dispatch: {
-        variable: "GANTRY_DISPATCH_TOKEN",
-        purpose: "dispatch workflows in the pipelines repository",
-        usedFor: "dispatching jobs to the pipelines repository's workflow and following (or cancelling) its runs",
-        classicScopes: ["repo"],
-        fineGrainedPermissions: { actions: "write" },
-        repositories: "the pipelines repository only",
-        fineGrained: "Actions: read and write on the pipelines repository only"
-      }
-    };
-    IMPLIED_CLASSIC_SCOPES = {
-      repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
-    };
-    NEEDED_CLASSIC_SCOPES = new Set(Object.keys(TOKEN_SETTINGS).flatMap((purpose) => [...classicScopesCovering(purpose)]));
   }
 });
 
@@ -69943,12 +70348,18 @@ function readScopesFromGithub(options2 = {}) {
   };
 }
 function probeTool(name, env) {
-  return new Promise((resolve16) => {
+  return new Promise((resolve18) => {
     execFile3(name, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve16({ name, available: !error62, version: error62 ? null : version2 });
+      resolve18({ name, available: !error62, version: error62 ? null : version2 });
     });
   });
+}
+async function diagnoseCheckout(repo) {
+  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url|url\\..*\\.insteadof)$"]);
+  const persistedCredentials = listed.stdout.split("\n").filter((line) => /extraheader /i.test(line) || /:\/\/[^/\s:@]*:[^/\s@]+@/.test(line)).map((line) => line.slice(0, line.indexOf(" ")));
+  const problem = persistedCredentials.length === 0 ? null : `the checkout keeps credentials in .git/config (${persistedCredentials.join(", ")}): code a job runs (hooks, run_cmd, providers) can read them; check out with persist-credentials: false, the guards fetch with GANTRY_CODE_READ_TOKEN`;
+  return { repo, persistedCredentials, problem };
 }
 async function diagnoseSetup(options2) {
   const readScopes = options2.readScopes ?? readScopesFromGithub({ ...options2.env["GITHUB_API_URL"] ? { baseUrl: options2.env["GITHUB_API_URL"] } : {} });
@@ -69977,12 +70388,14 @@ async function diagnoseSetup(options2) {
     tokens.push({ purpose, variable, set: true, kind, excessScopes, problem });
   }
   const tools = await Promise.all([probeTool("terragrunt", options2.env), probeTool("tofu", options2.env)]);
-  const healthy = tokens.every((token) => token.problem === null) && tools.every((tool) => tool.available);
-  return { tokens, tools, healthy };
+  const checkout = options2.repo ? await diagnoseCheckout(options2.repo) : null;
+  const healthy = tokens.every((token) => token.problem === null) && tools.every((tool) => tool.available) && !checkout?.problem;
+  return { tokens, tools, checkout, healthy };
 }
 var init_doctor = __esm({
   "packages/guards/src/doctor.ts"() {
     "use strict";
+    init_git3();
     init_tokens();
   }
 });
@@ -70704,10 +71117,10 @@ function runGit2(repo, args, call = {}) {
     env[`GIT_CONFIG_KEY_${index}`] = key;
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });
-  return new Promise((resolve16, reject) => {
+  return new Promise((resolve18, reject) => {
     const child = execFile4("git", [...args], { cwd: repo, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error62, stdout, stderr) => {
       if (error62 && typeof error62.code !== "number") return reject(error62);
-      resolve16({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+      resolve18({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
     });
     child.stdin?.on("error", () => void 0);
     child.stdin?.end(call.input ?? "");
@@ -71263,7 +71676,7 @@ __export(plan_exports, {
   command: () => command2
 });
 import { appendFile } from "node:fs/promises";
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 var help, command2;
 var init_plan = __esm({
   "packages/cli/src/commands/plan.ts"() {
@@ -71311,7 +71724,7 @@ ${recordOptionsHelp(22)}
       if (!planFormats.includes(format)) {
         throw new GantryError("USAGE", `--format must be one of ${planFormats.join(", ")}, not '${format}'`, { hint: "see `gantry plan --help`", exitCode: 2 });
       }
-      const repo = resolve4(io.cwd, values.repo ?? ".");
+      const repo = resolve5(io.cwd, values.repo ?? ".");
       const planRange = (range, skipUnits, branch = values.branch) => planChange({ repo, base: range.base, head: range.head, event, ...branch ? { branch } : {}, cache: !values["no-cache"], env: io.env, ...skipUnits ? { skipUnits } : {} });
       let plan;
       if (event === "push" && values.base === void 0) {
@@ -71362,16 +71775,16 @@ function installExitHook() {
   process.on("exit", killLiveProcessGroups);
 }
 function runProcess(command11, args, options2) {
-  return new Promise((resolve16) => {
+  return new Promise((resolve18) => {
     if (options2.signal?.aborted) {
-      resolve16({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
+      resolve18({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
     const child = spawn3(command11, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid !== void 0) liveGroups.add(child.pid);
     const captured = [];
-    let interrupted = false;
+    let interrupted2 = false;
     let spawnError = null;
     let killTimer;
     const signalGroup = (name) => {
@@ -71382,7 +71795,7 @@ function runProcess(command11, args, options2) {
       }
     };
     const onAbort = () => {
-      interrupted = true;
+      interrupted2 = true;
       signalGroup("SIGINT");
       killTimer = setTimeout(() => signalGroup("SIGKILL"), options2.killGraceMs ?? 1e4);
       killTimer.unref();
@@ -71398,7 +71811,7 @@ function runProcess(command11, args, options2) {
       if (child.pid !== void 0) liveGroups.delete(child.pid);
       options2.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
-      resolve16({ exitCode: code, interrupted, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      resolve18({ exitCode: code, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }
@@ -71413,16 +71826,16 @@ var init_process = __esm({
 
 // packages/executor/src/worktree.ts
 import { execFile as execFile5, execFileSync } from "node:child_process";
-import { mkdtempSync, realpathSync, rmSync as rmSync2 } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename as basename2, join as join3 } from "node:path";
+import { mkdtempSync as mkdtempSync2, realpathSync, rmSync as rmSync3 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { basename as basename3, join as join3 } from "node:path";
 import { promisify } from "node:util";
 function removeSync(dir, repo, parent) {
   try {
     execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: repo, stdio: "ignore" });
   } catch {
   }
-  rmSync2(parent, { recursive: true, force: true });
+  rmSync3(parent, { recursive: true, force: true });
   try {
     execFileSync("git", ["worktree", "prune"], { cwd: repo, stdio: "ignore" });
   } catch {
@@ -71442,14 +71855,14 @@ async function git4(repo, args) {
 }
 async function createJobWorktree(repo, ref, label2 = "job") {
   installExitHook2();
-  const parent = mkdtempSync(join3(tmpdir(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
-  const dir = join3(realpathSync(parent), basename2(parent));
+  const parent = mkdtempSync2(join3(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
+  const dir = join3(realpathSync(parent), basename3(parent));
   liveWorktrees.set(dir, { repo, parent });
   try {
     await git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]);
   } catch (error62) {
     liveWorktrees.delete(dir);
-    rmSync2(parent, { recursive: true, force: true });
+    rmSync3(parent, { recursive: true, force: true });
     throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${error62.message.trim()}`, {
       hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
       exitCode: 32,
@@ -71464,7 +71877,7 @@ async function createJobWorktree(repo, ref, label2 = "job") {
       await git4(repo, ["worktree", "remove", "--force", dir]);
     } catch {
     }
-    rmSync2(parent, { recursive: true, force: true });
+    rmSync3(parent, { recursive: true, force: true });
     await git4(repo, ["worktree", "prune"]).catch(() => void 0);
     liveWorktrees.delete(dir);
   };
@@ -71509,23 +71922,43 @@ var init_guard = __esm({
 });
 
 // packages/executor/src/masking.ts
+import { execFile as execFile6 } from "node:child_process";
 import { Transform } from "node:stream";
 function secretsFromEnvironment(env) {
   const secrets = [];
   for (const [name, value] of Object.entries(env)) {
-    if (value !== void 0 && isSecretName(name)) {
-      secrets.push(value);
-    }
+    if (value === void 0) continue;
+    if (isSecretName(name)) secrets.push(value);
+    secrets.push(...urlPasswords(value));
   }
   return secrets;
 }
-var MASK, MIN_SECRET_LENGTH, SecretMasker;
+function secretsFromGitConfig(repo) {
+  return new Promise((resolve18) => {
+    execFile6("git", ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"], { cwd: repo, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }, (error62, stdout) => {
+      if (error62 && !stdout) return resolve18([]);
+      const secrets = [];
+      for (const line of stdout.split("\n")) {
+        const value = line.slice(line.indexOf(" ") + 1);
+        if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
+        secrets.push(...urlPasswords(value));
+      }
+      resolve18(secrets.filter((secret) => secret.length > 0));
+    });
+  });
+}
+var MASK, MIN_SECRET_LENGTH, notSecretValues, shapes, SecretMasker;
 var init_masking = __esm({
   "packages/executor/src/masking.ts"() {
     "use strict";
     init_src4();
     MASK = "***";
     MIN_SECRET_LENGTH = 4;
+    notSecretValues = /* @__PURE__ */ new Set(["true", "false", "null", "none", "yes", "no"]);
+    shapes = [
+      [/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi, `$1${MASK}@`],
+      [/(authorization:\s*(?:basic|bearer|token)\s+)[A-Za-z0-9+/=._~-]+/gi, `$1${MASK}`]
+    ];
     SecretMasker = class {
       #secrets = /* @__PURE__ */ new Set();
       #pattern;
@@ -71537,7 +71970,7 @@ var init_masking = __esm({
         const parts = secret.includes("\n") ? [secret, ...secret.split(/\r?\n/)] : [secret];
         for (const raw of parts) {
           const value = raw.trim();
-          if (value.length < MIN_SECRET_LENGTH || this.#secrets.has(value)) continue;
+          if (value.length < MIN_SECRET_LENGTH || this.#secrets.has(value) || notSecretValues.has(value.toLowerCase())) continue;
           this.#secrets.add(value);
           const escaped = JSON.stringify(value).slice(1, -1);
           if (escaped !== value) this.#secrets.add(escaped);
@@ -71555,6 +71988,11 @@ var init_masking = __esm({
         return this.#longest;
       }
       mask(text) {
+        let masked = text;
+        for (const [pattern, replacement] of shapes) masked = masked.replace(pattern, replacement);
+        return this.maskValues(masked);
+      }
+      maskValues(text) {
         if (this.#secrets.size === 0) return text;
         if (!this.#pattern) {
           const sorted = [...this.#secrets].sort((a2, b3) => b3.length - a2.length);
@@ -71757,13 +72195,13 @@ function displayCommand(args, context) {
   return formatCommand("terragrunt", args.map(shorten));
 }
 function drain(stream) {
-  return new Promise((resolve16) => {
-    stream.once("end", resolve16);
+  return new Promise((resolve18) => {
+    stream.once("end", resolve18);
     stream.end();
   });
 }
 function closeStream(stream) {
-  return new Promise((resolve16) => stream.end(resolve16));
+  return new Promise((resolve18) => stream.end(resolve18));
 }
 async function runUnit(unit, context) {
   const started = Date.now();
@@ -71867,7 +72305,7 @@ var init_run_unit = __esm({
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { delimiter, isAbsolute as isAbsolute3, join as join5, resolve as resolve5 } from "node:path";
+import { delimiter, isAbsolute as isAbsolute3, join as join5, resolve as resolve6 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -71887,7 +72325,7 @@ function findOnPath(name, env) {
 function findTool(name, variable, env) {
   const configured = env[variable];
   if (configured !== void 0 && configured !== "") {
-    const path = isAbsolute3(configured) ? configured : findOnPath(configured, env) ?? resolve5(configured);
+    const path = isAbsolute3(configured) ? configured : findOnPath(configured, env) ?? resolve6(configured);
     if (!isExecutable(path)) {
       throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint, exitCode: 31 });
     }
@@ -71912,7 +72350,7 @@ var init_tools = __esm({
 });
 
 // packages/executor/src/run-directories.ts
-import { readdirSync, rmSync as rmSync3 } from "node:fs";
+import { readdirSync, rmSync as rmSync4 } from "node:fs";
 import { join as join6 } from "node:path";
 function runTimestamp(date5 = /* @__PURE__ */ new Date()) {
   return date5.toISOString().replace(/[:.]/g, "-");
@@ -71947,7 +72385,7 @@ function pruneRunDirectories(runsRoot, keep, now = Date.now()) {
   for (const run of runs.slice(keep)) {
     if (now - run.start < MINIMUM_AGE_MS) continue;
     try {
-      rmSync3(join6(runsRoot, run.name), { recursive: true, force: true });
+      rmSync4(join6(runsRoot, run.name), { recursive: true, force: true });
       removed.push(run.name);
     } catch {
     }
@@ -71966,7 +72404,7 @@ var init_run_directories = __esm({
 });
 
 // packages/executor/src/unit-graph.ts
-import { isAbsolute as isAbsolute4, relative, resolve as resolve6 } from "node:path";
+import { isAbsolute as isAbsolute4, relative, resolve as resolve7 } from "node:path";
 import { Writable } from "node:stream";
 async function discoverUnitDependencies(worktree, tools, env, signal) {
   const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -71980,7 +72418,7 @@ async function discoverUnitDependencies(worktree, tools, env, signal) {
   if (outcome.exitCode !== 0) return null;
   const parsed = findOutputSchema.safeParse(safeJson(outcome.stdout));
   if (!parsed.success) return null;
-  const normalise = (path) => relative(worktree, isAbsolute4(path) ? path : resolve6(worktree, path)).split("\\").join("/");
+  const normalise = (path) => relative(worktree, isAbsolute4(path) ? path : resolve7(worktree, path)).split("\\").join("/");
   const map2 = /* @__PURE__ */ new Map();
   for (const entry of parsed.data) {
     if (entry.type !== "unit") continue;
@@ -72035,9 +72473,65 @@ var init_unit_graph = __esm({
   }
 });
 
+// packages/executor/src/tool-environment.ts
+import { existsSync as existsSync4 } from "node:fs";
+function isWithheldFromTools(name) {
+  const upper = name.toUpperCase();
+  return withheldNames.has(upper) || withheldPrefixes.some((prefix) => upper.startsWith(prefix));
+}
+function toolEnvironment(input2) {
+  const hasCredentials = Object.keys(input2.credentials).length > 0;
+  const toolEnv = {};
+  for (const [name, value] of Object.entries(input2.caller)) {
+    if (value === void 0 || isWithheldFromTools(name)) continue;
+    if (hasCredentials && awsCredentialSources.has(name.toUpperCase())) continue;
+    toolEnv[name] = value;
+  }
+  for (const [name, value] of Object.entries(input2.job)) {
+    const reason = reservedToolVariable(name);
+    if (reason !== null) {
+      throw new GantryError("EXEC_TOOL_ENV_REFUSED", `field "terragrunt.env.${name}": ${reason}, which a job may not set`, {
+        hint: "plan the job again from the deploy branch's configuration, and run it through the guards",
+        exitCode: 33
+      });
+    }
+    toolEnv[name] = value;
+  }
+  Object.assign(toolEnv, input2.credentials);
+  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync4(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
+  return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: input2.stateDir };
+}
+var withheldPrefixes, withheldNames, awsCredentialSources;
+var init_tool_environment = __esm({
+  "packages/executor/src/tool-environment.ts"() {
+    "use strict";
+    init_src4();
+    init_src();
+    withheldPrefixes = ["ACTIONS_", "GANTRY_", "INPUT_", "GIT_CONFIG_"];
+    withheldNames = /* @__PURE__ */ new Set(["GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GIT_CONFIG_PARAMETERS", "GIT_ASKPASS", "SSH_ASKPASS"]);
+    awsCredentialSources = /* @__PURE__ */ new Set([
+      "AWS_PROFILE",
+      "AWS_DEFAULT_PROFILE",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+      "AWS_SECURITY_TOKEN",
+      "AWS_ROLE_ARN",
+      "AWS_ROLE_SESSION_NAME",
+      "AWS_WEB_IDENTITY_TOKEN_FILE",
+      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+      "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+      "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+      "AWS_SHARED_CREDENTIALS_FILE",
+      "AWS_CONFIG_FILE"
+    ]);
+  }
+});
+
 // packages/executor/src/execute-job.ts
-import { mkdirSync as mkdirSync2, readFileSync as readFileSync3, writeFileSync as writeFileSync3, existsSync as existsSync4 } from "node:fs";
-import { isAbsolute as isAbsolute5, join as join7, resolve as resolve7 } from "node:path";
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync3, writeFileSync as writeFileSync4, existsSync as existsSync5 } from "node:fs";
+import { isAbsolute as isAbsolute5, join as join7, resolve as resolve8 } from "node:path";
 function parseJob2(input2, source = "job") {
   const parsed = jobSchema.safeParse(input2);
   if (parsed.success) return parsed.data;
@@ -72056,7 +72550,7 @@ async function defaultRunDirectory(repo, env = {}) {
 }
 async function defaultStateDirectory(repo, env) {
   const configured = env.GANTRY_STATE_DIR;
-  if (configured !== void 0 && configured !== "") return resolve7(configured);
+  if (configured !== void 0 && configured !== "") return resolve8(configured);
   return join7(await gitCommonDir(repo), "gantry", "state");
 }
 function errorSummary(error62) {
@@ -72074,7 +72568,7 @@ function jobExitCode(result) {
 async function executeJob(jobInput, options2) {
   const job = parseJob2(jobInput);
   const env = options2.env ?? process.env;
-  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve7(options2.repo);
+  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve8(options2.repo);
   const masker = options2.masker ?? new SecretMasker();
   const dryRun = options2.dryRun ?? false;
   const startedAt = /* @__PURE__ */ new Date();
@@ -72097,10 +72591,11 @@ async function executeJob(jobInput, options2) {
   };
   masker.addAll(secretsFromEnvironment(env));
   masker.addAll(secretsFromEnvironment(job.terragrunt.env));
+  masker.addAll(await secretsFromGitConfig(repo));
   let tools;
   try {
     tools = options2.tools ?? findIacTools(env);
-    await (options2.guard ?? defaultGuard())(job, { repo, env, dryRun });
+    await (options2.guard ?? defaultGuard())(job, { repo, env, dryRun, ...options2.signal ? { signal: options2.signal } : {} });
   } catch (error62) {
     return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
   }
@@ -72132,7 +72627,12 @@ async function executeJob(jobInput, options2) {
   mkdirSync2(runDir, { recursive: true, mode: 448 });
   const stateDir = options2.stateDir ?? await defaultStateDirectory(repo, env);
   mkdirSync2(stateDir, { recursive: true });
-  const toolEnv = toolEnvironment([env, job.terragrunt.env, credentials.env], stateDir);
+  let toolEnv;
+  try {
+    toolEnv = toolEnvironment({ caller: env, job: job.terragrunt.env, credentials: credentials.env, stateDir });
+  } catch (error62) {
+    return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
+  }
   options2.onEvent?.({ type: "job-started", job, runDir });
   if (options2.signal?.aborted) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "interrupted before start")) });
@@ -72173,20 +72673,12 @@ async function executeJob(jobInput, options2) {
   const units = job.units.map((unit) => unitResults.get(unit));
   return result({ status: units.every((u2) => u2.status === "succeeded") ? "succeeded" : "failed", runDir, worktree: worktree.dir, units });
 }
-function toolEnvironment(layers, stateDir) {
-  const toolEnv = {};
-  for (const layer of layers) {
-    for (const [name, value] of Object.entries(layer)) if (value !== void 0) toolEnv[name] = value;
-  }
-  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync4(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
-  return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: stateDir };
-}
 function remaskLogs(units, masker) {
   for (const unit of units) {
-    if (unit.logPath === null || !existsSync4(unit.logPath)) continue;
+    if (unit.logPath === null || !existsSync5(unit.logPath)) continue;
     const text = readFileSync3(unit.logPath, "utf8");
     const masked = masker.mask(text);
-    if (masked !== text) writeFileSync3(unit.logPath, masked, { mode: 384 });
+    if (masked !== text) writeFileSync4(unit.logPath, masked, { mode: 384 });
   }
 }
 var init_execute_job = __esm({
@@ -72202,6 +72694,7 @@ var init_execute_job = __esm({
     init_unit_commands();
     init_unit_graph();
     init_worktree();
+    init_tool_environment();
   }
 });
 
@@ -72341,9 +72834,9 @@ var init_model = __esm({
 });
 
 // packages/executor/src/report/output.ts
-import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
 function readUnitLog(logPath) {
-  if (logPath === null || !existsSync5(logPath)) return "";
+  if (logPath === null || !existsSync6(logPath)) return "";
   return readFileSync4(logPath, "utf8");
 }
 function truncateMiddle(text, budget) {
@@ -72616,7 +73109,7 @@ var init_step_summary = __esm({
 });
 
 // packages/executor/src/report/combined.ts
-import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
+import { isDeepStrictEqual as isDeepStrictEqual3 } from "node:util";
 function invalidDocument(code, kind, error62, source, hint) {
   const issue2 = error62.issues[0];
   const field = issue2.path.length > 0 ? issue2.path.map((p2) => typeof p2 === "number" ? `[${p2}]` : `.${String(p2)}`).join("").replace(/^\./, "") : "(document)";
@@ -72646,7 +73139,7 @@ function reportForPlan(plan, results, options2 = {}) {
         exitCode: 20
       });
     }
-    if (!isDeepStrictEqual2(job, result.job)) {
+    if (!isDeepStrictEqual3(job, result.job)) {
       throw new GantryError("REPORT_RESULT_MISMATCH", `field "job": the result's job "${job.id}" differs from the plan's job of that id (ref ${result.job.ref} vs ${job.ref})`, {
         hint: "the result comes from another plan or commit; pass the plan of this run",
         location: { file: source },
@@ -72685,7 +73178,7 @@ function reportForPlan(plan, results, options2 = {}) {
     const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
     return { job, status, result: null, reason };
   });
-  const interrupted = results.some(({ result }) => result.interrupted);
+  const interrupted2 = results.some(({ result }) => result.interrupted);
   return {
     event: plan.event,
     base: plan.base,
@@ -72693,7 +73186,7 @@ function reportForPlan(plan, results, options2 = {}) {
     branch: plan.branch,
     notice: plan.notice,
     jobs,
-    interrupted,
+    interrupted: interrupted2,
     logs: options2.logs ?? null
   };
 }
@@ -72764,12 +73257,12 @@ var execute_exports = {};
 __export(execute_exports, {
   command: () => command3
 });
-import { readFileSync as readFileSync6, writeFileSync as writeFileSync4 } from "node:fs";
-import { resolve as resolve8 } from "node:path";
+import { readFileSync as readFileSync6, writeFileSync as writeFileSync5 } from "node:fs";
+import { resolve as resolve9 } from "node:path";
 async function readJobText(source, io) {
   if (source !== "-") {
     try {
-      return readFileSync6(resolve8(io.cwd, source), "utf8");
+      return readFileSync6(resolve9(io.cwd, source), "utf8");
     } catch (error62) {
       throw new GantryError("EXEC_JOB_UNREADABLE", `cannot read the job file ${source}: ${error62.message}`, { hint: "pass the path of a job written by `gantry plan --json`, or - for stdin", exitCode: 33 });
     }
@@ -72786,6 +73279,7 @@ var init_execute = __esm({
     init_src7();
     init_args();
     help2 = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
+                      [--deploy-branch NAME] [--workflow-role plan|apply]
 
 Runs one job of \`gantry plan --json\` (one element of its "jobs") with terragrunt and OpenTofu, in a git
 worktree of its own, after the guards. Progress goes to stderr, the report to stdout.
@@ -72793,6 +73287,10 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
   --repo DIR         the repository (default: the current directory)
   --job FILE|-       the job document; - reads stdin
   --dry-run          run every check and print the commands, run nothing
+  --deploy-branch B  the branch that deploys (default GANTRY_DEPLOY_BRANCH, else main): the guards take it
+                     from here, never from the job; the configuration is read from its tip on origin
+  --workflow-role R  the pipelines workflow this runs in (default GANTRY_WORKFLOW_ROLE): plan accepts only
+                     plan and plan-destroy jobs, apply only jobs of a push to the deploy branch
   --json             print the typed result (kind JobResult) instead of the text report
   --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
                      \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job)
@@ -72813,7 +73311,9 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
             report: { type: "string" },
             result: { type: "string" },
             parallelism: { type: "string" },
-            "run-dir": { type: "string" }
+            "run-dir": { type: "string" },
+            "deploy-branch": { type: "string" },
+            "workflow-role": { type: "string" }
           },
           help2
         );
@@ -72831,6 +73331,15 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
         if (parallelism !== void 0 && (!Number.isInteger(parallelism) || parallelism < 1)) {
           throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
         }
+        const role = values["workflow-role"];
+        if (role !== void 0 && role !== "plan" && role !== "apply") {
+          throw new GantryError("USAGE", `--workflow-role must be plan or apply, not '${role}'`, { hint: "see `gantry execute --help`", exitCode: 2 });
+        }
+        const env = {
+          ...io.env,
+          ...values["deploy-branch"] ? { GANTRY_DEPLOY_BRANCH: values["deploy-branch"] } : {},
+          ...role ? { GANTRY_WORKFLOW_ROLE: role } : {}
+        };
         const masker = new SecretMasker();
         const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
         const interrupt = __using(_stack, abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`
@@ -72838,19 +73347,19 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
 `)));
         try {
           const result = await executeJob(job, {
-            repo: resolve8(io.cwd, values.repo ?? "."),
-            env: io.env,
+            repo: resolve9(io.cwd, values.repo ?? "."),
+            env,
             dryRun: values["dry-run"] ?? false,
             signal: interrupt.signal,
             masker,
             onEvent: progress.onEvent,
             ...parallelism !== void 0 ? { parallelism } : {},
-            ...values["run-dir"] ? { runDir: resolve8(io.cwd, values["run-dir"]) } : {}
+            ...values["run-dir"] ? { runDir: resolve9(io.cwd, values["run-dir"]) } : {}
           });
           const report = reportForJob(result);
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync4(resolve8(io.cwd, values.report), markdown);
-          if (values.result) writeFileSync4(resolve8(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
+          if (values.report) writeFileSync5(resolve9(io.cwd, values.report), markdown);
+          if (values.result) writeFileSync5(resolve9(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
 `);
           appendStepSummary(markdown, io.env);
           io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
@@ -72873,8 +73382,8 @@ var run_exports = {};
 __export(run_exports, {
   command: () => command4
 });
-import { writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join8, resolve as resolve9 } from "node:path";
+import { writeFileSync as writeFileSync6 } from "node:fs";
+import { join as join8, resolve as resolve10 } from "node:path";
 function recordPlanning(record2, values) {
   return {
     store: record2.store,
@@ -72959,7 +73468,7 @@ ${recordOptionsHelp(21)}
           },
           help3
         );
-        const repo = resolve9(io.cwd, values.repo ?? ".");
+        const repo = resolve10(io.cwd, values.repo ?? ".");
         const event = parseEvent("run", values.event);
         const record2 = event === "push" ? deploymentRecordSetting(repo, values, io.env) : void 0;
         const fromRecord = record2 !== void 0 && (values.branch === void 0 || values.branch === record2.deployBranch);
@@ -72973,7 +73482,7 @@ ${recordOptionsHelp(21)}
         const masker = new SecretMasker();
         const writeReports = (report, terminal = true) => {
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync5(resolve9(io.cwd, values.report), markdown);
+          if (values.report) writeFileSync6(resolve10(io.cwd, values.report), markdown);
           appendStepSummary(markdown, io.env);
           if (terminal) io.stdout.write(renderTextReport(report, { masker }));
         };
@@ -72991,6 +73500,8 @@ ${recordOptionsHelp(21)}
           ...values.branch ? { branch: values.branch } : record2 ? { branch: record2.deployBranch } : {},
           env: io.env,
           cache,
+          // Package plugins from where the pipelines side installed them, as the guards load them.
+          ...io.env.GANTRY_PLUGIN_PACKAGES ? { pluginPackages: io.env.GANTRY_PLUGIN_PACKAGES } : {},
           ...skipUnits ? { skipUnits } : {}
         });
         const runRoot = await defaultRunDirectory(repo, io.env);
@@ -73077,7 +73588,7 @@ var record_exports = {};
 __export(record_exports, {
   command: () => command5
 });
-import { resolve as resolve10 } from "node:path";
+import { resolve as resolve11 } from "node:path";
 function describe4(record2, where) {
   const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
   for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
@@ -73122,7 +73633,7 @@ ${recordOptionsHelp(21)}`;
       if (positionals.length !== 1 || action !== "show" && action !== "mark") {
         throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
       }
-      const repo = resolve10(io.cwd, values.repo ?? ".");
+      const repo = resolve11(io.cwd, values.repo ?? ".");
       const setting = deploymentRecordSetting(repo, values, io.env);
       const current = await setting.store.read();
       if (action === "show") {
@@ -73163,8 +73674,8 @@ var dispatch_exports = {};
 __export(dispatch_exports, {
   command: () => command6
 });
-import { readFileSync as readFileSync7, writeFileSync as writeFileSync6 } from "node:fs";
-import { relative as relative2, resolve as resolve11 } from "node:path";
+import { readFileSync as readFileSync7, writeFileSync as writeFileSync7 } from "node:fs";
+import { relative as relative2, resolve as resolve12 } from "node:path";
 function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
   const number4 = Number(value);
@@ -73348,7 +73859,7 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         if (token === void 0) {
           throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, { hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`, exitCode: 2 });
         }
-        const plan = values.plan === void 0 ? void 0 : readPlan(resolve11(io.cwd, values.plan), io.cwd);
+        const plan = values.plan === void 0 ? void 0 : readPlan(resolve12(io.cwd, values.plan), io.cwd);
         if (plan && workflows.workflow === void 0) {
           const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
           if (deploying && workflows.applyWorkflow === void 0) throw usage2("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
@@ -73403,7 +73914,7 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
         }
         const document = `${JSON.stringify(outcome, null, 2)}
 `;
-        if (values.output) writeFileSync6(resolve11(io.cwd, values.output), document);
+        if (values.output) writeFileSync7(resolve12(io.cwd, values.output), document);
         if (values.json) {
           io.stdout.write(document);
           io.stderr.write(rollUp(outcome));
@@ -73462,8 +73973,8 @@ var report_exports = {};
 __export(report_exports, {
   command: () => command7
 });
-import { readdirSync as readdirSync2, readFileSync as readFileSync8, statSync as statSync2, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join9, relative as relative3, resolve as resolve12 } from "node:path";
+import { readdirSync as readdirSync2, readFileSync as readFileSync8, statSync as statSync2, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join9, relative as relative3, resolve as resolve13 } from "node:path";
 function readJson(file2, what, io) {
   const name = relative3(io.cwd, file2) || file2;
   let text;
@@ -73494,7 +74005,7 @@ function resultFiles(paths, io) {
       if (entry.endsWith(".json") || statSync2(child).isDirectory()) walk(child);
     }
   };
-  for (const path of paths) walk(resolve12(io.cwd, path));
+  for (const path of paths) walk(resolve13(io.cwd, path));
   return files;
 }
 function reportForError(file2, head, event, io) {
@@ -73504,7 +74015,7 @@ function reportForError(file2, head, event, io) {
   if (event !== void 0 && event !== "pull_request" && event !== "push") {
     throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry report --help`", exitCode: 2 });
   }
-  const path = resolve12(io.cwd, file2);
+  const path = resolve13(io.cwd, file2);
   const failure2 = parseErrorDocument(readJson(path, "error", io), relative3(io.cwd, path) || path);
   const where = failure2.location ? `${formatLocation(failure2.location)}: ` : "";
   return {
@@ -73597,7 +74108,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       if (values.error === void 0 && (values.head !== void 0 || values.event !== void 0)) {
         throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
       }
-      const planFile = values.error === void 0 ? resolve12(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
+      const planFile = values.error === void 0 ? resolve13(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
       const format = values.format ?? "markdown";
       if (format !== "markdown" && format !== "text") {
         throw new GantryError("USAGE", `--format must be markdown or text, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
@@ -73641,7 +74152,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       const masker = new SecretMasker(secretsFromEnvironment(io.env));
       const markdown = renderMarkdownReport(report, { masker });
       const rendered = format === "markdown" ? markdown : renderTextReport(report, { masker });
-      if (values.output) writeFileSync7(resolve12(io.cwd, values.output), rendered);
+      if (values.output) writeFileSync8(resolve13(io.cwd, values.output), rendered);
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
@@ -73663,7 +74174,7 @@ __export(iam_exports, {
   command: () => command8
 });
 import { readFile } from "node:fs/promises";
-import { basename as basename3, resolve as resolve13 } from "node:path";
+import { basename as basename4, resolve as resolve14 } from "node:path";
 function parseRole(value) {
   if (value === void 0) return void 0;
   if (value === "plan" || value === "apply") return value;
@@ -73683,6 +74194,8 @@ async function printTrustPolicy(argv, io) {
       "repo-id": { type: "string" },
       "pipelines-repo-id": { type: "string" },
       "issuer-host": { type: "string" },
+      "apply-environment": { type: "string" },
+      "sub-includes-workflow": { type: "boolean" },
       role: { type: "string" }
     },
     HELP2
@@ -73713,7 +74226,9 @@ async function printTrustPolicy(argv, io) {
     ...values["pipelines-repo"] ? { pipelinesRepo: values["pipelines-repo"] } : {},
     ...accountId ? { accountId } : {},
     ...immutableSubject ? { immutableSubject } : {},
-    ...values["issuer-host"] ? { issuerHost: values["issuer-host"] } : {}
+    ...values["issuer-host"] ? { issuerHost: values["issuer-host"] } : {},
+    ...values["apply-environment"] ? { applyEnvironment: values["apply-environment"] } : {},
+    ...values["sub-includes-workflow"] ? { workflowInSubject: true } : {}
   });
   io.stdout.write(`${JSON.stringify(role ? policies[role] : policies, null, 2)}
 `);
@@ -73738,7 +74253,7 @@ async function lint(argv, io) {
   const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP2);
   const file2 = positionals[0];
   if (!file2) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
-  const path = resolve13(io.cwd, file2);
+  const path = resolve14(io.cwd, file2);
   let text;
   try {
     text = await readFile(path, "utf8");
@@ -73757,7 +74272,7 @@ async function lint(argv, io) {
       cause
     });
   }
-  const role = parseRole(values.role) ?? (/apply/i.test(basename3(file2)) ? "apply" : /plan/i.test(basename3(file2)) ? "plan" : "unknown");
+  const role = parseRole(values.role) ?? (/apply/i.test(basename4(file2)) ? "apply" : /plan/i.test(basename4(file2)) ? "plan" : "unknown");
   const findings = lintTrustPolicy(document, role);
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file: file2, role, findings }, null, 2)}
@@ -73785,12 +74300,21 @@ var init_iam = __esm({
     init_help();
     HELP2 = `usage:
   gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
+                          [--apply-environment NAME] [--sub-includes-workflow]
                           [--immutable-sub --owner-id N --repo-id N [--pipelines-repo-id N]] [--role plan|apply]
   gantry iam lint FILE [--role plan|apply] [--json]
 
-trust-policy prints the trust policies of the plan role (any ref or pull request of the repository) and the
-apply role (only the pipelines repository's workflow on refs/heads/main). lint finds trust-policy
-misconfigurations that let other repositories or branches in, with a fix for each; exits 1 when it finds any.
+trust-policy prints the trust policies of the plan role (any ref or pull request of the repository, and the
+pipelines repository's main, where plan.yml runs) and the apply role (only the apply workflow's job, which
+runs in the GitHub environment --apply-environment, default gantry-apply: its OIDC sub is
+repo:OWNER/PIPELINES:environment:gantry-apply). Restrict that environment's deployment branches to main.
+--sub-includes-workflow: the pipelines repository's OIDC sub template includes job_workflow_ref
+(PUT /repos/OWNER/PIPELINES/actions/oidc/customization/sub with
+{"use_default": false, "include_claim_keys": ["repo", "context", "job_workflow_ref"]}), and the apply role is
+pinned to .github/workflows/apply.yml on main as well (AWS evaluates only sub and aud of GitHub's token).
+
+lint finds trust-policy misconfigurations that let other repositories, branches, pull requests or plan runs
+in, with a fix for each; exits 1 when it finds any.
 `;
     command8 = async (argv, io) => {
       const [subcommand, ...rest] = argv;
@@ -73809,6 +74333,7 @@ var doctor_exports = {};
 __export(doctor_exports, {
   command: () => command9
 });
+import { resolve as resolve15 } from "node:path";
 var HELP3, command9;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
@@ -73816,21 +74341,22 @@ var init_doctor2 = __esm({
     init_src6();
     init_src5();
     init_args();
-    HELP3 = `usage: gantry doctor [--json]
+    HELP3 = `usage: gantry doctor [--repo DIR] [--json]
 
 Reports which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are set (never
 their values), whether classic tokens have scopes broader than their purpose needs (GET /user on
-GITHUB_API_URL, default https://api.github.com), and whether terragrunt and tofu can run.
+GITHUB_API_URL, default https://api.github.com), whether terragrunt and tofu can run, and with --repo
+whether that checkout keeps credentials in .git/config (actions/checkout without persist-credentials: false).
 Exits 1 when something needs fixing.
 `;
     command9 = async (argv, io) => {
-      const { values } = parseCommandArgs("doctor", argv, { json: { type: "boolean" } }, HELP3);
+      const { values } = parseCommandArgs("doctor", argv, { json: { type: "boolean" }, repo: { type: "string" } }, HELP3);
       const baseUrl = io.env["GITHUB_API_URL"];
       const readScopes = async (token, purpose) => {
         const report = await checkTokenScopes(token, { role: purpose, tokenName: TOKEN_SETTINGS[purpose].variable, ...baseUrl ? { baseUrl } : {} });
         return report.kind === "classic" ? report.scopes : null;
       };
-      const diagnosis = await diagnoseSetup({ env: io.env, readScopes });
+      const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...values.repo ? { repo: resolve15(io.cwd, values.repo) } : {} });
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis }, null, 2)}
 `);
@@ -73845,6 +74371,11 @@ Exits 1 when something needs fixing.
       io.stdout.write("tools:\n");
       for (const tool of diagnosis.tools) {
         io.stdout.write(`  ${tool.name.padEnd(24)} ${tool.available ? tool.version ?? "available" : "not found on PATH"}
+`);
+      }
+      if (diagnosis.checkout) {
+        io.stdout.write(`checkout:
+  ${diagnosis.checkout.repo}: ${diagnosis.checkout.problem ?? "keeps no credentials"}
 `);
       }
       io.stdout.write(diagnosis.healthy ? "ok\n" : "problems found\n");
@@ -73971,7 +74502,7 @@ __export(main_exports, {
   commands: () => commands,
   main: () => main
 });
-import { resolve as resolve14 } from "node:path";
+import { resolve as resolve16 } from "node:path";
 function usage() {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
@@ -74019,7 +74550,7 @@ async function main(argv, io) {
       const errorFile = io.env.GANTRY_ERROR_FILE;
       if (errorFile) {
         try {
-          writeErrorDocument(resolve14(io.cwd, errorFile), name, error62);
+          writeErrorDocument(resolve16(io.cwd, errorFile), name, error62);
         } catch (writeError) {
           io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${writeError.message}
 `);
@@ -74060,9 +74591,9 @@ init_src();
 // packages/action/src/run-action.ts
 init_src4();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync10, writeFileSync as writeFileSync9, mkdirSync as mkdirSync4 } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { delimiter as delimiter3, dirname as dirname4, join as join11, resolve as resolve15 } from "node:path";
+import { readFileSync as readFileSync10, writeFileSync as writeFileSync10, mkdirSync as mkdirSync4 } from "node:fs";
+import { tmpdir as tmpdir3 } from "node:os";
+import { delimiter as delimiter3, dirname as dirname4, join as join11, resolve as resolve17 } from "node:path";
 import { Writable as Writable2 } from "node:stream";
 
 // packages/cli/src/index.ts
@@ -74074,7 +74605,7 @@ init_src();
 // packages/action/src/install-tools.ts
 init_src();
 import { createHash as createHash2, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync6, mkdirSync as mkdirSync3, readFileSync as readFileSync9, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync3, writeFileSync as writeFileSync8 } from "node:fs";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync7, mkdirSync as mkdirSync3, readFileSync as readFileSync9, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync3, writeFileSync as writeFileSync9 } from "node:fs";
 import { delimiter as delimiter2, dirname as dirname3, join as join10 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
@@ -74627,11 +75158,11 @@ async function ensureTool(tool, options2) {
   const asset = tool.asset(platform);
   const cached2 = join10(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync6(cached2) && sha256(readFileSync9(cached2)) !== asset.sha256) {
+  if (existsSync7(cached2) && sha256(readFileSync9(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
-    rmSync4(cached2, { force: true });
+    rmSync5(cached2, { force: true });
   }
-  if (!existsSync6(cached2)) {
+  if (!existsSync7(cached2)) {
     await download(asset, cached2, options2);
     source = "download";
   }
@@ -74641,8 +75172,8 @@ async function ensureTool(tool, options2) {
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
   mkdirSync3(dirname3(executable), { recursive: true });
-  rmSync4(executable, { force: true });
-  writeFileSync8(executable, binary, { mode: 493 });
+  rmSync5(executable, { force: true });
+  writeFileSync9(executable, binary, { mode: 493 });
   return { path: executable, source };
 }
 async function download(asset, target, options2) {
@@ -74668,7 +75199,7 @@ async function download(asset, target, options2) {
   }
   mkdirSync3(dirname3(target), { recursive: true });
   const temporary = `${target}.${randomBytes3(6).toString("hex")}.partial`;
-  writeFileSync8(temporary, bytes);
+  writeFileSync9(temporary, bytes);
   renameSync2(temporary, target);
 }
 function sha256(bytes) {
@@ -74727,7 +75258,7 @@ async function runAction(io, overrides = {}) {
   const env = { ...io.env };
   const argv = [command11, ...rangeArguments(command11, input2, env, workspace), ...jobArguments(command11, input2("job"), env), ...extraArguments(input2("args"))];
   if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command11)) {
-    const runnerTemp = env.RUNNER_TEMP || tmpdir2();
+    const runnerTemp = env.RUNNER_TEMP || tmpdir3();
     const tools = await ensureTools({
       env,
       cacheDir: input2("tools-cache") || join11(env.RUNNER_TOOL_CACHE || join11(runnerTemp, "tool-cache"), "gantry"),
@@ -74750,9 +75281,9 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code = await main([...argv, "--format", "json"], cli);
   if (code !== 0) return code;
-  const planFile = resolve15(workspace, input2("plan-file") || join11(env.RUNNER_TEMP || tmpdir2(), "gantry-plan.json"));
+  const planFile = resolve17(workspace, input2("plan-file") || join11(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
   mkdirSync4(dirname4(planFile), { recursive: true });
-  writeFileSync9(planFile, document);
+  writeFileSync10(planFile, document);
   const plan = JSON.parse(readFileSync10(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
@@ -74776,8 +75307,8 @@ function rangeArguments(command11, input2, env, workspace) {
 function jobArguments(command11, job, env) {
   if (job === "") return [];
   if (command11 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command11}`, { exitCode: 2 });
-  const file2 = join11(env.RUNNER_TEMP || tmpdir2(), `gantry-job-${randomUUID3()}.json`);
-  writeFileSync9(file2, job);
+  const file2 = join11(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
+  writeFileSync10(file2, job);
   return ["--job", file2];
 }
 function extraArguments(text) {

@@ -97,6 +97,8 @@ export const command: Command = async (argv, io) => {
       ...(values.branch ? { branch: values.branch } : record ? { branch: record.deployBranch } : {}),
       env: io.env,
       cache,
+      // Package plugins from where the pipelines side installed them, as the guards load them.
+      ...(io.env.GANTRY_PLUGIN_PACKAGES ? { pluginPackages: io.env.GANTRY_PLUGIN_PACKAGES } : {}),
       ...(skipUnits ? { skipUnits } : {}),
     });
 
