@@ -202,7 +202,7 @@ function rederivingGuard(
       record: planned.record ?? null,
       plan,
     }).then((again) => again.plan.jobs));
-  return (job, options) => checkJob(job, { ...options, rederive });
+  return (job, options) => checkJob(job, { ...options, deployBranch: record.deployBranch, rederive });
 }
 
 function succeededUnits(result: JobResult | null): string[] {
