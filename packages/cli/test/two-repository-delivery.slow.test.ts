@@ -30,6 +30,10 @@ describe("two repositories: infrastructure-live asks, the apply workflow deploys
       expect((await runGantry(checkout, pipelinesEnv, "record", "mark", "--commit", live.repo.sha())).exitCode).toBe(0);
 
       const applyRuns: { exitCode: number; output: string }[] = [];
+      // The first apply run stays busy until the burst's third request has its run, so the second request's
+      // run is still pending then (a concurrency group's cancellation, deterministically).
+      let burstArrived: () => void = () => undefined;
+      const burst = new Promise<void>((resolve) => (burstArrived = resolve));
       await using github = await startGitHubEmulator({
         tokens: [{ token: dispatchToken, label: "dispatch", kind: "fine-grained", repositories: ["acme/infrastructure-pipelines"], permissions: { actions: "write" } }],
         repositories: [
@@ -47,6 +51,7 @@ describe("two repositories: infrastructure-live asks, the apply workflow deploys
                 execute: async () => {
                   const run = await runGantry(checkout, pipelinesEnv, "run", "--event", "push");
                   applyRuns.push({ exitCode: run.exitCode, output: run.stdout + run.stderr });
+                  if (applyRuns.length === 1) await burst;
                   return run.exitCode === 0 ? "success" : "failure";
                 },
               },
@@ -77,6 +82,8 @@ describe("two repositories: infrastructure-live asks, the apply workflow deploys
       const third = live.repo.commit({ "live/db/terragrunt.hcl": unitFile({ label: "db-3" }), "live/vpc/terragrunt.hcl": unitFile({ label: "vpc-3" }) });
       github.injectFault("actions/create-workflow-dispatch", { status: 502 });
       asked.push(ask(third));
+      while (github.runs("acme", "infrastructure-pipelines").length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+      burstArrived();
       const results = await Promise.all(asked);
 
       const context = results.map((result) => result.stdout + result.stderr).join("\n---\n") + applyRuns.map((run) => run.output).join("\n---\n");
