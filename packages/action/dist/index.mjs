@@ -70406,6 +70406,7 @@ var init_src5 = __esm({
     "use strict";
     init_check_job();
     init_credentials();
+    init_errors7();
     init_trust_policy();
     init_tokens();
     init_doctor();
@@ -73403,7 +73404,7 @@ function rederivingGuard(planned, plan, record2, values) {
     record: planned.record ?? null,
     plan
   }).then((again) => again.plan.jobs);
-  return (job, options2) => checkJob(job, { ...options2, rederive });
+  return (job, options2) => checkJob(job, { ...options2, deployBranch: record2.deployBranch, rederive });
 }
 function succeededUnits(result) {
   return result ? result.units.filter((unit) => unit.status === "succeeded").map((unit) => unit.unit) : [];
@@ -73417,7 +73418,19 @@ function describeAhead(deployed) {
   ];
   return parts.length > 0 ? `; ${parts.join(", ")}` : "";
 }
-var help3, command4;
+function supersededJobs(dispatch) {
+  const superseded = /* @__PURE__ */ new Set();
+  for (const entry of dispatch.jobs) {
+    if (entry.status === "failed" && entry.result?.error && supersedingRefusals.has(entry.result.error.code)) superseded.add(entry.job.id);
+  }
+  const status = new Map(dispatch.jobs.map((entry) => [entry.job.id, entry.status]));
+  for (const entry of dispatch.jobs) {
+    const blocking = entry.job.needs.filter((need) => status.get(need) !== "succeeded");
+    if (entry.status === "skipped" && blocking.length > 0 && blocking.every((need) => superseded.has(need))) superseded.add(entry.job.id);
+  }
+  return superseded;
+}
+var help3, command4, supersedingRefusals;
 var init_run = __esm({
   "packages/cli/src/commands/run.ts"() {
     "use strict";
@@ -73565,10 +73578,15 @@ gantry run: ${name} received; stopping (again to exit at once)
             io.stdout.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
 `);
           }
+          const superseded = deployed ? supersededJobs(dispatch) : /* @__PURE__ */ new Set();
+          if (superseded.size > 0) {
+            io.stdout.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
+`);
+          }
           if (deployed) io.stdout.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
 `);
           if (dispatch.interrupted) return 130;
-          if (dispatch.succeeded) return 0;
+          if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
           const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);
           return failed?.result ? jobExitCode(failed.result) || 30 : 30;
         } finally {
@@ -73580,6 +73598,7 @@ gantry run: ${name} received; stopping (again to exit at once)
         __callDispose(_stack, _error, _hasError);
       }
     };
+    supersedingRefusals = /* @__PURE__ */ new Set([GUARDS["no-rollback"].code, GUARDS["apply-unit-on-deploy-branch"].code]);
   }
 });
 
