@@ -70410,6 +70410,7 @@ var init_src5 = __esm({
     init_trust_policy();
     init_tokens();
     init_doctor();
+    init_deploy_branch();
   }
 });
 
@@ -71074,8 +71075,6 @@ var init_errors8 = __esm({
       RECORD_LEASE_BUSY: 30,
       /** The lease was taken over by another run while this one held it (it had expired). */
       RECORD_LEASE_LOST: 30,
-      /** The deploy branch's tip could not be read (no such branch, or fetching it from origin failed). */
-      DEPLOY_BRANCH_UNAVAILABLE: 30,
       /** Reading or writing the record failed (git, the network, credentials). */
       RECORD_STORE_FAILED: 30
     };
@@ -71252,28 +71251,6 @@ var init_git_store = __esm({
 // packages/dispatcher/src/record/git-history.ts
 function gitHistory(repo) {
   return { isAncestor: (ancestor, descendant) => isAncestor2(repo, ancestor, descendant) };
-}
-async function deployBranchTip(repo, branch, options2 = {}) {
-  const unavailable = (message, hint) => recordError("DEPLOY_BRANCH_UNAVAILABLE", message, hint);
-  if ((await runGit2(repo, ["check-ref-format", "--branch", branch])).exitCode !== 0 || branch.startsWith("-")) {
-    throw unavailable(`'${branch}' is not a valid branch name`, "set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to the deploy branch's name");
-  }
-  const remotes = (await runGit2(repo, ["remote"])).stdout.split("\n");
-  if (remotes.includes("origin")) {
-    const tracking = `refs/remotes/origin/${branch}`;
-    const shallow = (await runGit2(repo, ["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true";
-    const fetched = await runGit2(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`], {
-      ...options2.token ? { config: basicAuthHeader(options2.token) } : {}
-    });
-    if (fetched.exitCode !== 0) {
-      throw unavailable(`could not fetch '${branch}' from origin: ${fetched.stderr.trim()}`, "check GANTRY_CODE_READ_TOKEN (the fetch's credentials) and that the branch exists on origin");
-    }
-    const tip2 = await resolveCommit2(repo, tracking);
-    if (tip2) return tip2;
-  }
-  const tip = await resolveCommit2(repo, `refs/heads/${branch}`);
-  if (!tip) throw unavailable(`the repository has no branch '${branch}'`, "check out the deploy branch, or add the remote origin it comes from");
-  return tip;
 }
 async function commitOnDeployBranch(repo, ref, tip) {
   const commit = await resolveCommit2(repo, ref);
@@ -71648,7 +71625,7 @@ function deploymentRecordSetting(repo, values, env) {
     deployBranch,
     store: gitRecordStore({ repo, deployBranch, ...remote ? { remote } : {}, ...token ? { token } : {} }),
     history: gitHistory(repo),
-    tip: () => deployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN }),
+    tip: async () => (await resolveDeployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN })).commit,
     holder: runIdentity(env)
   };
 }
@@ -71664,6 +71641,7 @@ var init_deployment_record = __esm({
   "packages/cli/src/deployment-record.ts"() {
     "use strict";
     init_src6();
+    init_src5();
     recordOptions = {
       "deploy-branch": { type: "string" },
       "record-remote": { type: "string" }

@@ -7,7 +7,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { deployBranchTip, gitHistory, gitRecordStore, type CommitHistory, type DeploymentRecordStore } from "@gantry/dispatcher";
+import { gitHistory, gitRecordStore, type CommitHistory, type DeploymentRecordStore } from "@gantry/dispatcher";
+import { resolveDeployBranchTip } from "@gantry/guards";
 
 export const recordOptions = {
   "deploy-branch": { type: "string" },
@@ -45,7 +46,7 @@ export function deploymentRecordSetting(repo: string, values: { "deploy-branch"?
     deployBranch,
     store: gitRecordStore({ repo, deployBranch, ...(remote ? { remote } : {}), ...(token ? { token } : {}) }),
     history: gitHistory(repo),
-    tip: () => deployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN }),
+    tip: async () => (await resolveDeployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN })).commit,
     holder: runIdentity(env),
   };
 }

@@ -13,4 +13,4 @@ export { requestGithubOidcToken, readJwtClaims, STS_AUDIENCE } from "./oidc-toke
 export { buildTrustPolicies, lintTrustPolicy, GITHUB_OIDC_HOST, APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, AWS_EVALUATED_CLAIMS, type TrustPolicy, type TrustPolicyFinding, type TrustPolicyInput } from "./trust-policy.js";
 export { readToken, tokenKind, excessClassicScopes, classicScopesCovering, IMPLIED_CLASSIC_SCOPES, TOKEN_SETTINGS, type TokenPurpose, type TokenKind, type TokenRequirement } from "./tokens.js";
 export { diagnoseSetup, readScopesFromGithub, type Diagnosis, type ReadTokenScopes } from "./doctor.js";
-export { UNIT_MARKER } from "./deploy-branch.js";
+export { UNIT_MARKER, resolveDeployBranchTip, type DeployBranchTip } from "./deploy-branch.js";

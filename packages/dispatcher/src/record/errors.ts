@@ -16,8 +16,6 @@ export const recordErrorCodes = {
   RECORD_LEASE_BUSY: 30,
   /** The lease was taken over by another run while this one held it (it had expired). */
   RECORD_LEASE_LOST: 30,
-  /** The deploy branch's tip could not be read (no such branch, or fetching it from origin failed). */
-  DEPLOY_BRANCH_UNAVAILABLE: 30,
   /** Reading or writing the record failed (git, the network, credentials). */
   RECORD_STORE_FAILED: 30,
 } as const satisfies Record<string, number>;
