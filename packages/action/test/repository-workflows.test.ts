@@ -31,7 +31,8 @@ describe("this repository's workflows", () => {
     const files = [
       ...workflows.map(({ name }) => join(".github/workflows", name)),
       "examples/github-workflows/infrastructure-live/.github/workflows/gantry.yml",
-      "examples/github-workflows/infrastructure-pipelines/.github/workflows/deploy.yml",
+      "examples/github-workflows/infrastructure-pipelines/.github/workflows/plan.yml",
+      "examples/github-workflows/infrastructure-pipelines/.github/workflows/apply.yml",
     ];
     const run = spawnSync(actionlint(), ["-no-color", ...files], { cwd: repositoryRoot, encoding: "utf8" });
     expect(run.stdout + run.stderr).toBe("");

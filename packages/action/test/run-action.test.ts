@@ -52,8 +52,10 @@ describe("the Action's inputs", () => {
     const eventPath = join(work, "push.json");
     writeFileSync(eventPath, JSON.stringify({ before: "a".repeat(40), after: "b".repeat(40) }));
     const run = await action({ GITHUB_WORKSPACE: work, GITHUB_EVENT_NAME: "push", GITHUB_EVENT_PATH: eventPath, INPUT_COMMAND: "plan" });
-    expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain("missing required option --base");
+    // A push plans from the deployment record (here there is none to read), never from the event's `before`.
+    expect(run.exitCode).toBe(30);
+    expect(run.stderr).toContain("could not read the deployment record");
+    expect(run.stderr).not.toContain("a".repeat(40));
   });
 
   it("refuse a command or install-tools value they do not know, suggesting the one meant", async () => {

@@ -4,7 +4,7 @@
  * the repository. Such a symlink may sit anywhere the unit reads, for example in an included file far from the
  * unit's directory.
  */
-import type { UnitProblem } from "./contract.js";
+import type { DynamicRead, UnitProblem } from "./contract.js";
 import { analyseUnits } from "./analysis/analyse-units.js";
 import { ParseCache } from "./analysis/parse-cache.js";
 import { Snapshot } from "./analysis/snapshot.js";
@@ -18,6 +18,12 @@ export interface UnitReadsReport {
   exists: boolean;
   /** Every repository path the unit reads or probes, sorted. */
   files: string[];
+  /** Directories read whole (OpenTofu module sources and the local modules they call), sorted. */
+  dirs: string[];
+  /** Reads only known at run time (`run_cmd`, `get_env`, …), with the pattern each was widened to. */
+  dynamic: DynamicRead[];
+  /** The units its `dependency` / `dependencies` blocks name, sorted. */
+  dependencies: string[];
   /** Problems of the analysis (broken HCL, a symlink leaving the repository: `SYMLINK_ESCAPES_REPO`, …). */
   problems: UnitProblem[];
 }
@@ -34,10 +40,18 @@ export async function readsOfUnits(options: { repo: string; commit: string; unit
   const reader = repo.openBlobReader();
   try {
     await analyseUnits(new Snapshot(tree, "head"), present, allUnits, reader, new ParseCache(), (unit, reads) => {
-      found.set(unit, { unit, exists: true, files: [...reads.files.keys()].sort(), problems: [...reads.problems] });
+      found.set(unit, {
+        unit,
+        exists: true,
+        files: [...reads.files.keys()].sort(),
+        dirs: [...reads.dirs.keys()].sort(),
+        dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
+        dependencies: [...reads.dependencies].sort(),
+        problems: [...reads.problems],
+      });
     });
   } finally {
     reader.close();
   }
-  return options.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], problems: [] });
+  return options.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
 }

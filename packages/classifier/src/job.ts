@@ -64,6 +64,19 @@ export const planChangeSchema = z.object({
 });
 export type PlanChange = z.infer<typeof planChangeSchema>;
 
+/**
+ * A unit the plan leaves out because the deployment record says it is already deployed (added after the first
+ * contract, optional): `superseded` when it was applied at a newer commit than the plan's (applying it here
+ * would roll it back), `up-to-date` when it was applied at a commit since which nothing it reads changed.
+ */
+export const skippedUnitSchema = z.object({
+  unit: z.string(),
+  reason: z.enum(["superseded", "up-to-date"]),
+  /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
+  deployedAt: z.string().regex(/^[0-9a-f]{40}$/),
+});
+export type SkippedUnit = z.infer<typeof skippedUnitSchema>;
+
 export const planDocumentSchema = z.object({
   apiVersion: z.literal("gantry/v1"),
   kind: z.literal("Plan"),
@@ -84,5 +97,7 @@ export const planDocumentSchema = z.object({
    * unit (at most `MAX_REASONS_PER_UNIT` per unit; optional extension, for the report).
    */
   reasons: z.record(z.string(), z.array(unitReasonSchema)).optional(),
+  /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
+  skippedUnits: z.array(skippedUnitSchema).optional(),
 });
 export type PlanDocument = z.infer<typeof planDocumentSchema>;

@@ -22,9 +22,10 @@ export type ExitCodeName = keyof typeof EXIT_CODES;
 /** The rows of `EXIT_CODES` each command can end with (`internal` applies to every command). */
 export const COMMAND_EXIT_CODES: Record<string, readonly ExitCodeName[]> = {
   detect: ["ok", "usage", "detection", "analysis"],
-  plan: ["ok", "usage", "detection", "configuration"],
+  plan: ["ok", "usage", "detection", "configuration", "execution"],
   execute: ["ok", "usage", "configuration", "execution", "guard", "credentials", "interrupted"],
   run: ["ok", "usage", "detection", "configuration", "execution", "guard", "credentials", "interrupted"],
+  record: ["ok", "usage", "configuration", "execution"],
   dispatch: ["ok", "usage", "configuration", "execution", "interrupted"],
   report: ["ok", "usage", "configuration", "execution", "interrupted"],
   iam: ["ok", "findings", "usage", "configuration"],

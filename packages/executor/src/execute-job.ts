@@ -17,13 +17,14 @@ import { isAbsolute, join, resolve } from "node:path";
 import { jobSchema, type Job } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { defaultCredentials, defaultGuard, type CredentialProvider, type JobGuard } from "./guard.js";
-import { SecretMasker, secretsFromEnvironment } from "./masking.js";
+import { SecretMasker, secretsFromEnvironment, secretsFromGitConfig } from "./masking.js";
 import type { JobResult, UnitResult } from "./result.js";
 import { checkQueueFlags, checkUnitPaths, queueCommand, queueEnvironment } from "./queue-command.js";
 import { displayCommand, runQueue } from "./run-queue.js";
 import { findIacTools, type IacTools } from "./tools.js";
 import { keptRunsFromEnv, pruneRunDirectories, runTimestamp } from "./run-directories.js";
 import { createJobWorktree, gitCommonDir } from "./worktree.js";
+import { toolEnvironment } from "./tool-environment.js";
 
 export type ExecutionEvent =
   | { type: "job-started"; job: Job; runDir: string | null }
@@ -128,13 +129,14 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   };
   masker.addAll(secretsFromEnvironment(env));
   masker.addAll(secretsFromEnvironment(job.terragrunt.env));
+  masker.addAll(await secretsFromGitConfig(repo));
 
   let tools: IacTools;
   try {
     checkUnitPaths(job.units, job.id);
     checkQueueFlags(job.terragrunt.flags, job.id);
     tools = options.tools ?? findIacTools(env);
-    await (options.guard ?? defaultGuard())(job, { repo, env, dryRun });
+    await (options.guard ?? defaultGuard())(job, { repo, env, dryRun, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
     return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
   }
@@ -171,7 +173,13 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   chmodSync(runDir, 0o700);
   const stateDir = options.stateDir ?? (await defaultStateDirectory(repo, env));
   mkdirSync(stateDir, { recursive: true });
-  const toolEnv = queueEnvironment(withPluginCache(toolEnvironment([env, job.terragrunt.env, credentials.env], stateDir), tools, await gitCommonDir(repo)));
+  let toolEnv: Record<string, string>;
+  try {
+    toolEnv = toolEnvironment({ caller: env, job: job.terragrunt.env, credentials: credentials.env, stateDir });
+  } catch (error) {
+    return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
+  }
+  toolEnv = queueEnvironment(withPluginCache(toolEnv, tools, await gitCommonDir(repo)));
 
   options.onEvent?.({ type: "job-started", job, runDir });
   if (options.signal?.aborted) {
@@ -212,21 +220,6 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
     command: outcome.command,
     error: outcome.error,
   });
-}
-
-/**
- * The environment terragrunt and tofu run with: the caller's, then the job's `terragrunt.env`, then the
- * credentials (which win), then what makes every run non-interactive and finds the state.
- */
-function toolEnvironment(layers: Array<Record<string, string | undefined>>, stateDir: string): Record<string, string> {
-  const toolEnv: Record<string, string> = {};
-  for (const layer of layers) {
-    for (const [name, value] of Object.entries(layer)) if (value !== undefined) toolEnv[name] = value;
-  }
-  // OpenTofu prints a warning when TF_CLI_CONFIG_FILE names a missing file, and terragrunt then fails to
-  // parse `tofu version`; a missing file configures nothing, so it is dropped.
-  if (toolEnv.TF_CLI_CONFIG_FILE !== undefined && !existsSync(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
-  return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: stateDir };
 }
 
 /**

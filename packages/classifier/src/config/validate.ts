@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { formatDidYouMean } from "@gantry/errors";
 import { classifierError } from "../errors.js";
 import { isSecretName, looksLikeSecretValue } from "../secret-names.js";
+import { reservedToolVariable } from "../tool-variables.js";
 import { gantryConfigSchema, type GantryConfig } from "./schema.js";
 
 export type ConfigPath = readonly (string | number)[];
@@ -34,6 +35,7 @@ export function validateConfig(value: unknown, file: string, locate: LocateKey, 
   const result = gantryConfigSchema.safeParse(value);
   if (result.success) {
     refuseSecrets(result.data, file, locate);
+    refuseReservedVariables(result.data, file, locate);
     return result.data;
   }
   const [first, ...others] = result.error.issues.map((issue) => describeIssue(issue, value, locate));
@@ -57,6 +59,19 @@ function refuseSecrets(config: GantryConfig, file: string, locate: LocateKey): v
     throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
       location: { file, ...(locate(path) ?? locate(path, { key: true }) ?? {}) },
       hint: "remove it from the configuration and give it to the executor through your CI's secret store (terragrunt inherits the executor's environment)",
+    });
+  }
+}
+
+/** `terragrunt.env` sets tool settings; what decides privilege belongs to the pipelines side (see `tool-variables.ts`). */
+function refuseReservedVariables(config: GantryConfig, file: string, locate: LocateKey): void {
+  for (const name of Object.keys(config.terragrunt.env)) {
+    const reason = reservedToolVariable(name);
+    if (reason === null) continue;
+    const path = ["terragrunt", "env", name];
+    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
+      location: { file, ...(locate(path, { key: true }) ?? locate(path) ?? {}) },
+      hint: "remove it; set it in the pipelines repository's workflow if the pipelines side really needs it",
     });
   }
 }

@@ -8,12 +8,21 @@ import type { CliIO, Command } from "../io.js";
 
 const HELP = `usage:
   gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
+                          [--apply-environment NAME] [--sub-includes-workflow]
                           [--immutable-sub --owner-id N --repo-id N [--pipelines-repo-id N]] [--role plan|apply]
   gantry iam lint FILE [--role plan|apply] [--json]
 
-trust-policy prints the trust policies of the plan role (any ref or pull request of the repository) and the
-apply role (only the pipelines repository's workflow on refs/heads/main). lint finds trust-policy
-misconfigurations that let other repositories or branches in, with a fix for each; exits 1 when it finds any.
+trust-policy prints the trust policies of the plan role (any ref or pull request of the repository, and the
+pipelines repository's main, where plan.yml runs) and the apply role (only the apply workflow's job, which
+runs in the GitHub environment --apply-environment, default gantry-apply: its OIDC sub is
+repo:OWNER/PIPELINES:environment:gantry-apply). Restrict that environment's deployment branches to main.
+--sub-includes-workflow: the pipelines repository's OIDC sub template includes job_workflow_ref
+(PUT /repos/OWNER/PIPELINES/actions/oidc/customization/sub with
+{"use_default": false, "include_claim_keys": ["repo", "context", "job_workflow_ref"]}), and the apply role is
+pinned to .github/workflows/apply.yml on main as well (AWS evaluates only sub and aud of GitHub's token).
+
+lint finds trust-policy misconfigurations that let other repositories, branches, pull requests or plan runs
+in, with a fix for each; exits 1 when it finds any.
 `;
 
 function parseRole(value: string | undefined): "plan" | "apply" | undefined {
@@ -36,6 +45,8 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
       "repo-id": { type: "string" },
       "pipelines-repo-id": { type: "string" },
       "issuer-host": { type: "string" },
+      "apply-environment": { type: "string" },
+      "sub-includes-workflow": { type: "boolean" },
       role: { type: "string" },
     },
     HELP,
@@ -67,6 +78,8 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
     ...(accountId ? { accountId } : {}),
     ...(immutableSubject ? { immutableSubject } : {}),
     ...(values["issuer-host"] ? { issuerHost: values["issuer-host"] } : {}),
+    ...(values["apply-environment"] ? { applyEnvironment: values["apply-environment"] } : {}),
+    ...(values["sub-includes-workflow"] ? { workflowInSubject: true } : {}),
   });
   io.stdout.write(`${JSON.stringify(role ? policies[role] : policies, null, 2)}\n`);
   if (!accountId) io.stderr.write("note: ACCOUNT_ID is a placeholder; pass --account-id to fill it in\n");
