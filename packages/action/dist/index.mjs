@@ -72834,6 +72834,7 @@ $ ${shown}
   const plans = /* @__PURE__ */ new Map();
   const finishing = [];
   const announced = /* @__PURE__ */ new Set();
+  let lastUnit = null;
   const finished = /* @__PURE__ */ new Set();
   const readPlan2 = limiter(Math.max(1, context.parallelism));
   const finishUnit = (unit, succeeded) => {
@@ -72901,6 +72902,8 @@ $ ${shown}
     onLine: (text2) => {
       if (text2.trim() === "") return;
       const line = parseLogLine(text2, worktree);
+      if (line.unit !== null) lastUnit = line.unit;
+      else if (line.level === "raw" && lastUnit !== null) line.unit = lastUnit;
       const signal = queueSignal(line, worktree);
       if (signal !== null) {
         if (signal.kind === "dependency-outputs") masker.addAll(sensitiveOutputValues(signal.json));
@@ -74445,16 +74448,17 @@ gantry run: ${name} received; stopping (again to exit at once)
             logs: plan.jobs.length > 0 && !dryRun ? runRoot : null
           });
           writeReports(report);
+          const notes = values.json ? io.stderr : io.stdout;
           if (plan.skippedUnits && plan.skippedUnits.length > 0) {
-            io.stdout.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
+            notes.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
 `);
           }
           const superseded = deployed ? supersededJobs(dispatch) : /* @__PURE__ */ new Set();
           if (superseded.size > 0) {
-            io.stdout.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
+            notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
 `);
           }
-          if (deployed) io.stdout.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
+          if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
 `);
           if (dispatch.interrupted) return 130;
           if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;

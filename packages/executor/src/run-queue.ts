@@ -115,6 +115,7 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
   const plans = new Map<string, { summary: PlanSummary | null; warning: string | null; planFile: string | null; command: string }>();
   const finishing: Promise<void>[] = [];
   const announced = new Set<string>();
+  let lastUnit: string | null = null;
   const finished = new Set<string>();
   const readPlan = limiter(Math.max(1, context.parallelism));
   const finishUnit = (unit: string, succeeded: boolean) => {
@@ -189,6 +190,10 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
     onLine: (text) => {
       if (text.trim() === "") return;
       const line = parseLogLine(text, worktree);
+      // Output printed around Terragrunt's logger (a hook's own output) names no unit: it belongs to the unit
+      // whose command Terragrunt logged last.
+      if (line.unit !== null) lastUnit = line.unit;
+      else if (line.level === "raw" && lastUnit !== null) line.unit = lastUnit;
       const signal = queueSignal(line, worktree);
       if (signal !== null) {
         if (signal.kind === "dependency-outputs") masker.addAll(sensitiveOutputValues(signal.json));

@@ -161,14 +161,16 @@ export const command: Command = async (argv, io) => {
       logs: plan.jobs.length > 0 && !dryRun ? runRoot : null,
     });
     writeReports(report);
+    // With --json, stdout holds the document alone; these lines go to stderr.
+    const notes = values.json ? io.stderr : io.stdout;
     if (plan.skippedUnits && plan.skippedUnits.length > 0) {
-      io.stdout.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}\n`);
+      notes.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}\n`);
     }
     const superseded = deployed ? supersededJobs(dispatch) : new Set<string>();
     if (superseded.size > 0) {
-      io.stdout.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}\n`);
+      notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}\n`);
     }
-    if (deployed) io.stdout.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`);
+    if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`);
     if (dispatch.interrupted) return 130;
     if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
     const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);
