@@ -2,16 +2,17 @@
  * `detectChanges`: from two refs to the `gantry/v1` Detection document, in six phases:
  *
  *   resolve range  refs → commits (the merge-base on pull_request), the diff, the cache
- *   find units     directories with `terragrunt.hcl` at head, and at base as the diff says
+ *   find units     directories with `terragrunt.hcl`, and the units stack files generate, at head and base
  *   reuse          which cached records still hold at head (git says which blobs changed since)
  *   analyse        the other head units, and the deleted units in the base tree
  *   match          changed paths → units, with the chain of reads behind each
  *   persist        the cache, now describing head
  */
+import { join } from "node:path";
 import { GantryError } from "@gantry/errors";
 import { analyseUnits } from "./analysis/analyse-units.js";
 import { ParseCache } from "./analysis/parse-cache.js";
-import type { UnitReads } from "./analysis/read-set.js";
+import { ReadSet, type UnitReads } from "./analysis/read-set.js";
 import { Snapshot } from "./analysis/snapshot.js";
 import { hasCache, loadCache, saveCache, type LoadedCache } from "./cache/cache-file.js";
 import { HeadRecords } from "./cache/head-records.js";
@@ -19,6 +20,9 @@ import { ReadIndex } from "./cache/read-index.js";
 import { StringTable } from "./cache/record.js";
 import { API_VERSION, detectionResultSchema, type DetectionResult } from "./contract.js";
 import { GitRepository, type BlobReader, type DiffEntry, type Tree } from "./git.js";
+import { SourceFetcher } from "./stacks/fetch.js";
+import type { GeneratedUnit } from "./stacks/generate.js";
+import { StackUnits } from "./stacks/stack-units.js";
 import { matchChanges } from "./match.js";
 import { baseName } from "./paths.js";
 import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits, type UnitSets } from "./units.js";
@@ -46,7 +50,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   const reader = range.repo.openBlobReader();
   const parseCache = new ParseCache();
   try {
-    const units = findUnits(range, cached);
+    const units = await findUnits(range, cached, reader, parseCache);
     const reuse = await reuseCache(range, units, cached);
     const analysis = await analyse(range, units, reuse, reader, parseCache);
     const matched = matchChanges({
@@ -60,9 +64,10 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       headChain: (id, path) => reuse.records.chainTo(id, path),
       headExtras: (id) => reuse.records.extras(id),
       deletedExtras: (unit) => extrasOf(analysis.deletedReads.get(unit)),
+      stackChanges: units.stacks?.changesByPath(range.diff) ?? new Map(),
     });
     const dependencies = graphOf(units, reuse, analysis);
-    if (useCache && !range.upToDate) persist(range, units, reuse.records, analysis.index, dependencies);
+    if (useCache && (!range.upToDate || analysis.analysed > 0)) persist(range, units, reuse.records, analysis.index, dependencies);
     return {
       apiVersion: API_VERSION,
       kind: "Detection",
@@ -140,29 +145,47 @@ async function resolveRange(
   const cached = useCache ? loadCache(repo.commonDir) : null;
   const base = await basePromise;
   const upToDate = cached?.commit === head;
-  if (!upToDate) listing ??= observed(repo.listTree(head));
-  const [diff, headTree] = await Promise.all([diffPromise, listing]);
+  // Stacks are generated on every run (their sources may be outside the repository): they need the tree.
+  if (!upToDate || cached.stackDirs.length > 0) listing ??= observed(repo.listTree(head));
+  const [diff, listed] = await Promise.all([diffPromise, listing]);
+  const headTree = listed ?? (diff.some((entry) => isStackFile(entry.oldPath) || isStackFile(entry.newPath)) ? await repo.listTree(head) : undefined);
   let baseTree: Promise<Tree> | undefined;
   const range = { repo, requestedBase, base, head, diff, upToDate, headTree, baseTree: () => (baseTree ??= repo.listTree(base)) };
   return { range, cached };
 }
 
 interface Units {
-  /** Head and base units, and the directories of stack files (head and base). */
+  /** Head and base units, generated ones included, and the directories of stack files (head and base). */
   sets: UnitSets;
   /** The head units, sorted: a unit's id is its index here. */
   headUnits: string[];
   /** Directories of the head's stack files. */
   headStackDirs: Set<string>;
+  /** Units generated from stack files; null when neither commit has any. */
+  stacks: StackUnits | null;
   trackedFiles: number;
 }
 
-/** Find units: directories with `terragrunt.hcl`. */
-function findUnits(range: Range, cached: LoadedCache | null): Units {
+/** Find units: directories with `terragrunt.hcl`, and the units stack files generate. */
+async function findUnits(range: Range, cached: LoadedCache | null, reader: BlobReader, parseCache: ParseCache): Promise<Units> {
   const { headTree, diff } = range;
   const found = headTree ? unitsOfTree(headTree) : { head: new Set(cached!.units), stackDirs: new Set(cached!.stackDirs) };
+  const trackedFiles = headTree ? headTree.size : cached!.trackedFiles;
   const sets = withBaseUnits(found.head, found.stackDirs, diff);
-  return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, trackedFiles: headTree ? headTree.size : cached!.trackedFiles };
+  if (!headTree || sets.stackDirs.size === 0) return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, stacks: null, trackedFiles };
+  const stacks = await StackUnits.find({
+    headTree,
+    headStackDirs: found.stackDirs,
+    diff,
+    baseTree: range.baseTree,
+    baseStackDirs: (tree) => unitsOfTree(tree).stackDirs,
+    reader,
+    parseCache,
+    fetcher: new SourceFetcher(join(range.repo.commonDir, "gantry", "stack-sources")),
+  });
+  const head = new Set([...sets.head, ...stacks.head.units.keys()]);
+  const base = new Set([...sets.base, ...stacks.baseUnits.keys()]);
+  return { sets: { head, base, stackDirs: sets.stackDirs }, headUnits: [...head].sort(), headStackDirs: found.stackDirs, stacks, trackedFiles };
 }
 
 interface Reuse {
@@ -181,7 +204,8 @@ interface Reuse {
 
 /**
  * Reuse: every path changed between the cached commit and head (git compares blob ids) invalidates the units
- * that read it; the others keep their records and postings.
+ * that read it, and a generated unit whose stack block now gives it other content is invalidated too; the
+ * others keep their records and postings.
  */
 async function reuseCache(range: Range, units: Units, cached: LoadedCache | null): Promise<Reuse> {
   const { headUnits } = units;
@@ -197,8 +221,9 @@ async function reuseCache(range: Range, units: Units, cached: LoadedCache | null
         for (const id of cached.index.lookup(path, false)) invalid[id] = 1;
       }
     }
+    const generated = units.stacks?.head.units;
     cached.units.forEach((unit, cachedId) => {
-      if (invalid[cachedId] === 1) return;
+      if (invalid[cachedId] === 1 || cached.generated[unit] !== generated?.get(unit)?.fingerprint) return;
       const id = sameUnits ? cachedId : unitIdIn(headUnits, unit);
       if (id === undefined) return;
       cachedIds[id] = cachedId;
@@ -247,12 +272,12 @@ interface Analysis {
 
 /** Analyse: head units without a reusable record, and the deleted units in the base tree. */
 async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobReader, parseCache: ParseCache): Promise<Analysis> {
-  const { headUnits } = units;
+  const { headUnits, stacks } = units;
   const index = reuse.index;
   const toAnalyse = headUnits.filter((_, id) => reuse.cachedIds[id] === -1);
   if (toAnalyse.length > 0) {
-    const snapshot = new Snapshot(range.headTree ?? (await range.repo.listTree(range.head)), "head");
-    await analyseUnits(snapshot, toAnalyse, units.sets.head, reader, parseCache, (unit, reads) => {
+    const snapshot = stacks ? stacks.head.snapshot : new Snapshot(range.headTree ?? (await range.repo.listTree(range.head)), "head");
+    await analyseIn(snapshot, toAnalyse, units.sets.head, stacks?.head.units, stacks, reader, parseCache, (unit, reads) => {
       const id = unitIdIn(headUnits, unit)!;
       index.add(id, reads);
       reuse.records.addFresh(id, reads);
@@ -261,10 +286,31 @@ async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobRea
   const deletedUnits = deletedUnitsOf(units.sets);
   const deletedReads = new Map<string, UnitReads>();
   if (deletedUnits.length > 0) {
-    const snapshot = new Snapshot(await range.baseTree(), "base");
-    await analyseUnits(snapshot, deletedUnits, units.sets.base, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
+    await analyseIn(snapshot, deletedUnits, units.sets.base, stacks?.baseUnits, stacks, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
   }
   return { index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+}
+
+/** Analyses units of one commit; a generated unit's reads are completed with what it is a copy of. */
+async function analyseIn(
+  snapshot: Snapshot,
+  toAnalyse: string[],
+  allUnits: Set<string>,
+  generated: Map<string, GeneratedUnit> | undefined,
+  stacks: StackUnits | null,
+  reader: BlobReader,
+  parseCache: ParseCache,
+  onAnalysed: (unit: string, reads: ReadSet) => void,
+): Promise<void> {
+  // A unit that could not be generated has nothing to analyse: its reads are unknown.
+  const ungenerated = generated ? toAnalyse.filter((unit) => generated.get(unit)?.problem) : [];
+  for (const unit of ungenerated) onAnalysed(unit, stacks!.completeReads(generated!.get(unit)!, new ReadSet()));
+  const analysable = ungenerated.length > 0 ? toAnalyse.filter((unit) => !generated!.get(unit)?.problem) : toAnalyse;
+  await analyseUnits(snapshot, analysable, allUnits, reader, parseCache, (unit, reads) => {
+    const from = generated?.get(unit);
+    onAnalysed(unit, from ? stacks!.completeReads(from, reads) : reads);
+  });
 }
 
 function extrasOf(reads: UnitReads | undefined) {
@@ -283,6 +329,8 @@ function graphOf(units: Units, reuse: Reuse, analysis: Analysis): Record<string,
 
 /** Persist: the cache now describes head (reused records are written back as the bytes they were loaded from). */
 function persist(range: Range, units: Units, records: HeadRecords, index: ReadIndex, dependencies: Record<string, string[]>): void {
+  const generated: Record<string, string> = {};
+  for (const [unit, { fingerprint }] of units.stacks?.head.units ?? []) generated[unit] = fingerprint;
   saveCache(range.repo.commonDir, {
     commit: range.head,
     units: units.headUnits,
@@ -290,15 +338,20 @@ function persist(range: Range, units: Units, records: HeadRecords, index: ReadIn
     strings: records.table.strings,
     dependencies: units.headUnits.map((unit) => dependencies[unit]!),
     stackDirs: [...units.headStackDirs].sort(),
+    generated,
     trackedFiles: units.trackedFiles,
     index,
   });
 }
 
+function isStackFile(path: string): boolean {
+  return baseName(path) === STACK_FILE;
+}
+
 function changedStackFiles(diff: DiffEntry[]): string[] {
   const stacks = new Set<string>();
   for (const entry of diff) {
-    for (const path of [entry.oldPath, entry.newPath]) if (baseName(path) === STACK_FILE) stacks.add(path);
+    for (const path of [entry.oldPath, entry.newPath]) if (isStackFile(path)) stacks.add(path);
   }
   return [...stacks].sort();
 }

@@ -6,6 +6,7 @@
 import type { AffectedUnit, DynamicRead, FileChange, FileChangeType, ReadLink, UnitProblem, UnitReason, UnitStatus } from "./contract.js";
 import type { DiffEntry } from "./git.js";
 import type { ReadIndex } from "./cache/read-index.js";
+import type { StackChange } from "./stacks/stack-units.js";
 import { isInStack, unitContaining } from "./units.js";
 
 /** What the report shows of a unit's analysis besides its reasons. */
@@ -30,6 +31,8 @@ export interface MatchInput {
   headExtras(id: number): UnitExtras | undefined;
   /** A deleted unit's dynamic reads and problems (analysed in the base tree). */
   deletedExtras(unit: string): UnitExtras | undefined;
+  /** Generated units a changed path reaches through their stack block, by changed path. */
+  stackChanges: ReadonlyMap<string, StackChange[]>;
 }
 
 const CHANGE_TYPES: Record<DiffEntry["status"], FileChangeType> = {
@@ -86,6 +89,11 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
         changeUnits.add(owner);
         touched.add(owner);
         addReason(reasonsOf(owner), { file: side.path, chain: [{ file: side.path, via: "unit" }] });
+      }
+      for (const { unit, chain } of input.stackChanges.get(side.path) ?? []) {
+        changeUnits.add(unit);
+        touched.add(unit);
+        addReason(reasonsOf(unit), { file: side.path, chain });
       }
       for (const id of input.index.lookup(side.path, true)) {
         if (id === ownerId || id >= input.unitIds.length) continue;

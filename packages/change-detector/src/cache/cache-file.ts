@@ -35,6 +35,8 @@ interface CacheHeader {
   encoding: number;
   commit: string;
   stackDirs: string[];
+  /** Fingerprint of each unit generated from a stack file (see `stacks/generate.ts`). */
+  generated: Record<string, string>;
   trackedFiles: number;
   /** Byte length of each section, in `SECTIONS` order after the header line. */
   sections: Record<SectionName, number>;
@@ -51,6 +53,7 @@ export interface CacheContent {
   /** Per unit, its dependencies (sorted). */
   dependencies: string[][];
   stackDirs: string[];
+  generated: Record<string, string>;
   trackedFiles: number;
   index: ReadIndex;
 }
@@ -61,6 +64,7 @@ export interface LoadedCache {
   units: string[];
   strings: string[];
   stackDirs: string[];
+  generated: Record<string, string>;
   trackedFiles: number;
   index: ReadIndex;
   record(id: number): RecordText;
@@ -125,6 +129,7 @@ function encodeCache(content: CacheContent): Buffer {
     encoding: RECORD_ENCODING,
     commit: content.commit,
     stackDirs: content.stackDirs,
+    generated: content.generated,
     trackedFiles: content.trackedFiles,
     sections: Object.fromEntries(SECTIONS.map((name) => [name, texts[name].length])) as Record<SectionName, number>,
   };
@@ -147,6 +152,8 @@ function decodeCache(bytes: Buffer): LoadedCache {
     typeof header.commit === "string" &&
     /^[0-9a-f]{40,64}$/.test(header.commit) &&
     Array.isArray(header.stackDirs) &&
+    typeof header.generated === "object" &&
+    header.generated !== null &&
     typeof header.trackedFiles === "number" &&
     typeof header.sections === "object" &&
     header.sections !== null &&
@@ -191,6 +198,7 @@ function decodeCache(bytes: Buffer): LoadedCache {
   return {
     commit: header.commit,
     stackDirs: header.stackDirs,
+    generated: header.generated,
     trackedFiles: header.trackedFiles,
     units,
     strings,

@@ -1,0 +1,106 @@
+/**
+ * The files of a stack component's source that is not in the repository: a directory elsewhere on disk, or a
+ * git repository fetched as Terragrunt's go-getter does (the repository at `ref`, then its `subdir`).
+ *
+ * Fetches are kept in `<git common dir>/gantry/stack-sources/`, one checkout per (url, ref), and reused by
+ * later runs: a ref that is a moving branch is not fetched again while its checkout is there (pin catalog
+ * sources to tags or commits, as Gruntwork recommends). The URL comes from a stack file anyone may change in
+ * a pull request, so git runs with the plain transports only (no `ext::`, which runs commands), no hooks and
+ * no submodules, and never prompts.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { runGitRaw } from "../git.js";
+
+/** A file of a source directory: its mode as git writes it, and its bytes (a symlink's target text). */
+export interface SourceFile {
+  mode: "100644" | "100755" | "120000";
+  content: Buffer;
+}
+
+/** Limits on a source directory read into memory (a catalog is small; a whole monorepo is not a unit). */
+const MAX_FILES = 5000;
+const MAX_BYTES = 64 * 1024 * 1024;
+
+const FETCH_ENV = { GIT_ALLOW_PROTOCOL: "file:git:http:https:ssh", GIT_CONFIG_NOSYSTEM: "1" };
+const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "protocol.ext.allow=never"];
+
+/** Fetches of this run by (url, ref): each source is fetched once however many blocks name it. */
+export class SourceFetcher {
+  private readonly fetches = new Map<string, Promise<{ dir: string; commit: string } | { error: string }>>();
+
+  constructor(private readonly cacheRoot: string) {}
+
+  /** The checkout of `url` at `ref` (the remote's default branch when empty), fetched unless kept. */
+  checkout(url: string, ref: string): Promise<{ dir: string; commit: string } | { error: string }> {
+    const key = `${url}\n${ref}`;
+    let fetch = this.fetches.get(key);
+    if (!fetch) this.fetches.set(key, (fetch = this.fetch(url, ref, key)));
+    return fetch;
+  }
+
+  private async fetch(url: string, ref: string, key: string): Promise<{ dir: string; commit: string } | { error: string }> {
+    const dir = join(this.cacheRoot, createHash("sha256").update(key).digest("hex").slice(0, 32));
+    if (existsSync(join(dir, ".git"))) {
+      const head = await runGitRaw(dir, [...SAFE_CONFIG, "rev-parse", "HEAD"], FETCH_ENV);
+      if (head.code === 0) return { dir, commit: head.stdout.toString("utf8").trim() };
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const temporary = `${dir}.${process.pid}.tmp`;
+    rmSync(temporary, { recursive: true, force: true });
+    mkdirSync(temporary, { recursive: true });
+    try {
+      const steps = [
+        ["init", "-q"],
+        ["fetch", "-q", "--depth", "1", "--no-tags", "--no-recurse-submodules", "--", url, ref === "" ? "HEAD" : ref],
+        ["checkout", "-q", "--detach", "FETCH_HEAD"],
+      ];
+      for (const step of steps) {
+        const result = await runGitRaw(temporary, [...SAFE_CONFIG, ...step], FETCH_ENV);
+        if (result.code !== 0) return { error: `git ${step[0]} of ${url}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
+      }
+      const head = await runGitRaw(temporary, [...SAFE_CONFIG, "rev-parse", "HEAD"], FETCH_ENV);
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(temporary, dir);
+      return { dir, commit: head.stdout.toString("utf8").trim() };
+    } catch (error) {
+      return { error: `fetching ${url} failed: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      rmSync(temporary, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Every file under `root/subdir` (paths relative to it, `/`-separated), `.git` excepted; symlinks as their
+ * target text. An error when the directory is missing or larger than a source can be.
+ */
+export function readSourceDirectory(root: string, subdir = ""): { files: Map<string, SourceFile> } | { error: string } {
+  const top = resolve(root, subdir);
+  if (relative(root, top).startsWith("..")) return { error: `${subdir} leaves the source` };
+  if (!existsSync(top) || !lstatSync(top).isDirectory()) return { error: `${top} is not a directory` };
+  const files = new Map<string, SourceFile>();
+  let bytes = 0;
+  const walk = (dir: string): string | undefined => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name === ".git") continue;
+      const full = join(dir, name);
+      const stat = lstatSync(full);
+      const path = relative(top, full).split(sep).join("/");
+      if (stat.isDirectory()) {
+        const problem = walk(full);
+        if (problem) return problem;
+        continue;
+      }
+      if (stat.isSymbolicLink()) files.set(path, { mode: "120000", content: Buffer.from(readlinkSync(full)) });
+      else if (stat.isFile()) files.set(path, { mode: stat.mode & 0o111 ? "100755" : "100644", content: readFileSync(full) });
+      else continue;
+      bytes += stat.size;
+      if (files.size > MAX_FILES || bytes > MAX_BYTES) return `${top} holds more than ${MAX_FILES} files or ${MAX_BYTES / 1048576} MB`;
+    }
+    return undefined;
+  };
+  const problem = walk(top);
+  return problem ? { error: problem } : { files };
+}
