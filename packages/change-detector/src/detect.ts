@@ -10,9 +10,8 @@
  */
 import { join } from "node:path";
 import { GantryError } from "@gantry/errors";
-import { analyseUnits } from "./analysis/analyse-units.js";
 import { ParseCache } from "./analysis/parse-cache.js";
-import { ReadSet, type UnitReads } from "./analysis/read-set.js";
+import type { UnitReads } from "./analysis/read-set.js";
 import { Snapshot } from "./analysis/snapshot.js";
 import { hasCache, loadCache, saveCache, type LoadedCache } from "./cache/cache-file.js";
 import { HeadRecords } from "./cache/head-records.js";
@@ -21,8 +20,7 @@ import { StringTable } from "./cache/record.js";
 import { API_VERSION, detectionResultSchema, type DetectionResult } from "./contract.js";
 import { GitRepository, type BlobReader, type DiffEntry, type Tree } from "./git.js";
 import { SourceFetcher } from "./stacks/fetch.js";
-import type { GeneratedUnit } from "./stacks/generate.js";
-import { StackUnits } from "./stacks/stack-units.js";
+import { StackUnits, analyseCommitUnits } from "./stacks/stack-units.js";
 import { matchChanges } from "./match.js";
 import { baseName } from "./paths.js";
 import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits, type UnitSets } from "./units.js";
@@ -277,7 +275,7 @@ async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobRea
   const toAnalyse = headUnits.filter((_, id) => reuse.cachedIds[id] === -1);
   if (toAnalyse.length > 0) {
     const snapshot = stacks ? stacks.head.snapshot : new Snapshot(range.headTree ?? (await range.repo.listTree(range.head)), "head");
-    await analyseIn(snapshot, toAnalyse, units.sets.head, stacks?.head.units, stacks, reader, parseCache, (unit, reads) => {
+    await analyseCommitUnits(snapshot, toAnalyse, units.sets.head, stacks?.head.units, reader, parseCache, (unit, reads) => {
       const id = unitIdIn(headUnits, unit)!;
       index.add(id, reads);
       reuse.records.addFresh(id, reads);
@@ -287,30 +285,9 @@ async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobRea
   const deletedReads = new Map<string, UnitReads>();
   if (deletedUnits.length > 0) {
     const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseIn(snapshot, deletedUnits, units.sets.base, stacks?.baseUnits, stacks, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    await analyseCommitUnits(snapshot, deletedUnits, units.sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
   }
   return { index, analysed: toAnalyse.length, deletedUnits, deletedReads };
-}
-
-/** Analyses units of one commit; a generated unit's reads are completed with what it is a copy of. */
-async function analyseIn(
-  snapshot: Snapshot,
-  toAnalyse: string[],
-  allUnits: Set<string>,
-  generated: Map<string, GeneratedUnit> | undefined,
-  stacks: StackUnits | null,
-  reader: BlobReader,
-  parseCache: ParseCache,
-  onAnalysed: (unit: string, reads: ReadSet) => void,
-): Promise<void> {
-  // A unit that could not be generated has nothing to analyse: its reads are unknown.
-  const ungenerated = generated ? toAnalyse.filter((unit) => generated.get(unit)?.problem) : [];
-  for (const unit of ungenerated) onAnalysed(unit, stacks!.completeReads(generated!.get(unit)!, new ReadSet()));
-  const analysable = ungenerated.length > 0 ? toAnalyse.filter((unit) => !generated!.get(unit)?.problem) : toAnalyse;
-  await analyseUnits(snapshot, analysable, allUnits, reader, parseCache, (unit, reads) => {
-    const from = generated?.get(unit);
-    onAnalysed(unit, from ? stacks!.completeReads(from, reads) : reads);
-  });
 }
 
 function extrasOf(reads: UnitReads | undefined) {

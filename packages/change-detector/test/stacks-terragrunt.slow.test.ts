@@ -86,7 +86,8 @@ describe("stacks against terragrunt find --filter", () => {
     const stack = (ref: string) => `unit "vpc" {\n  source = "git::file://${catalog.dir}//units/vpc?ref=${ref}"\n  path   = "vpc"\n}\nunit "other" {\n  source = "git::file://${catalog.dir}//units/vpc?ref=v1"\n  path   = "other"\n}\n`;
     await using repo = createTempGitRepo({ "root.hcl": "locals {}\n", "live/terragrunt.stack.hcl": stack("v1") });
     let base = repo.sha();
-    for (const change of [{ "live/terragrunt.stack.hcl": stack("v2") }, { "root.hcl": "locals {}\n# edit\n" }]) {
+    const changes: Array<Record<string, string>> = [{ "live/terragrunt.stack.hcl": stack("v2") }, { "root.hcl": "locals {}\n# edit\n" }];
+    for (const change of changes) {
       const head = repo.commit(change);
       const gantry = (await detect(repo.dir, base, head)).units.map((unit) => unit.path).sort();
       expect(gantry.length).toBeGreaterThan(0);

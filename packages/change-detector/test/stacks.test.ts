@@ -7,6 +7,7 @@ import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { listUnits, readsOfUnits } from "../src/index.js";
 import { createTempGitRepo, detect, statuses, unit } from "./helpers.js";
 import { prodStack, stackRepoFiles } from "./stack-fixtures.js";
 
@@ -99,18 +100,35 @@ describe("stacks", () => {
     await using repo = createTempGitRepo({
       ...stackRepoFiles(),
       "live/flat/terragrunt.stack.hcl": `unit "vpc" {\n  source = "../../catalog/units/vpc"\n  path   = "vpc"\n  no_dot_terragrunt_stack = true\n  values = { cidr = "10.9.0.0/16" }\n}\n`,
+      "live/included/terragrunt.stack.hcl": `include "common" {\n  path = "\${get_repo_root()}/common.stack.hcl"\n}\nunit "vpc" {\n  source = "../../catalog/units/vpc"\n  path   = "vpc"\n  values = { cidr = "10.8.0.0/16" }\n}\n`,
+      "common.stack.hcl": `unit "extra" {\n  source = "catalog/units/vpc"\n  path   = "extra"\n}\n`,
       "live/bad/terragrunt.stack.hcl": `unit "escape" {\n  source = "../../catalog/units/vpc"\n  path   = "../../elsewhere"\n}\nunit "missing" {\n  source = "../../catalog/units/nothing"\n  path   = "missing"\n}\nunit "unknown" {\n  source = get_env("CATALOG")\n  path   = "unknown"\n}\n`,
     });
     const base = repo.sha();
     const head = repo.commit({ "root.hcl": `${stackRepoFiles()["root.hcl"]}# edit\n` });
     const result = await detect(repo.dir, base, head);
     expect(unit(result, "live/flat/vpc")).toMatchObject({ status: "affected", inStack: true, problems: [] });
+    // The units an included stack file adds are unknown: reported where they would be generated.
+    expect(unit(result, "live/included/.terragrunt-stack/vpc")).toMatchObject({ status: "affected", problems: [] });
+    expect(unit(result, "live/included/.terragrunt-stack")!.problems[0]).toMatchObject({ code: "HCL_EVAL", file: "live/included/terragrunt.stack.hcl", line: 1 });
     for (const name of ["escape", "missing", "unknown"]) {
       const broken = unit(result, `live/bad/.terragrunt-stack/${name}`)!;
       expect(broken.status).toBe("changed");
       expect(broken.problems[0]).toMatchObject({ file: "live/bad/terragrunt.stack.hcl" });
       expect(broken.dynamic[0]!.pattern).toBe("**");
     }
+  });
+
+  test("listUnits and readsOfUnits know generated units (what the guards and the executor ask)", async () => {
+    await using repo = createTempGitRepo(stackRepoFiles());
+    const units = await listUnits({ repo: repo.dir, commit: "HEAD" });
+    expect(units.map((listed) => listed.path)).toEqual(["catalog/units/app", "catalog/units/vpc", ...GENERATED].sort());
+    expect(units.find((listed) => listed.path === PROD_APP)!.generatedBy).toEqual({ stackFile: "live/prod/terragrunt.stack.hcl", from: "live/prod/terragrunt.stack.hcl:11" });
+    expect(units.find((listed) => listed.path === DEV_VPC)!.generatedBy!.stackFile).toBe("live/dev/terragrunt.stack.hcl");
+    const [app, gone] = await readsOfUnits({ repo: repo.dir, commit: "HEAD", units: [PROD_APP, "live/prod/.terragrunt-stack/gone"] });
+    expect(app).toMatchObject({ exists: true, problems: [] });
+    expect(app!.files).toEqual(expect.arrayContaining([`${PROD_APP}/terragrunt.hcl`, "catalog/units/app/terragrunt.hcl", "root.hcl", "account.hcl"]));
+    expect(gone).toEqual({ unit: "live/prod/.terragrunt-stack/gone", exists: false, files: [], problems: [] });
   });
 
   test("warm runs give the cold documents; a values change invalidates only the unit it feeds", async () => {

@@ -170,6 +170,13 @@ async function evaluateStackFile(snapshot: StackSnapshot, frame: Frame, reader: 
       return { reads, components: [component] };
     }
     const components = config.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => describeBlock(config, block, frame, reads, snapshot.tree));
+    const unsupported = config.hcl.body.blocks.find((block) => block.type === "include" || block.type === "autoinclude");
+    if (unsupported) {
+      // What an included stack file declares is unknown to Gantry: reported where it would be generated.
+      const line = lineOf(config.hcl, unsupported.range.start);
+      const problem = { code: "HCL_EVAL", message: `${unsupported.type} blocks in stack files are not evaluated by Gantry: the units they add are unknown`, file: frame.file, line };
+      components.push({ kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${line}`, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash("unsupported", config.hcl.source), problem });
+    }
     return { reads, components };
   }
 }

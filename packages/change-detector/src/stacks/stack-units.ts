@@ -3,7 +3,9 @@
  * a change reaches them: through their stack block (a generated unit appears, disappears, or gets another
  * source, path or values) or through what they read once generated (their source directory, `root.hcl`, ...).
  */
-import { extend, type ReadSet } from "../analysis/read-set.js";
+import { analyseUnits } from "../analysis/analyse-units.js";
+import { ReadSet, extend } from "../analysis/read-set.js";
+import type { Snapshot } from "../analysis/snapshot.js";
 import type { ParseCache } from "../analysis/parse-cache.js";
 import { RecordEncoder, RecordReader, StringTable, recordOf, type RecordText } from "../cache/record.js";
 import type { ReadLink } from "../contract.js";
@@ -66,31 +68,6 @@ export class StackUnits {
   }
 
   /**
-   * Completes a generated unit's fresh reads: the repository files its generated files are copies of (a change
-   * to its source directory is a change to it), and why it could not be generated.
-   */
-  completeReads(generated: GeneratedUnit, reads: ReadSet): ReadSet {
-    const unitLink = extend(null, { file: joinRepo(generated.path, "terragrunt.hcl"), via: "unit" });
-    for (const stackRead of generated.stackReads) for (const problem of stackRead.problems) reads.addProblem(problem);
-    if (generated.problem) {
-      reads.addProblem(generated.problem);
-      const from = generated.from;
-      reads.addDynamic({ from, expression: "", reason: `the unit could not be generated (${generated.problem.message})`, pattern: "**", node: extend(unitLink, { file: "**", via: "dynamic", from }) });
-      return reads;
-    }
-    if (generated.origin === null) return reads;
-    const origin = generated.origin;
-    const prefix = `${generated.path}/`;
-    reads.addDir(origin, extend(unitLink, { file: origin, via: "stack", from: generated.from }));
-    for (const [path, node] of [...reads.files]) {
-      if (!path.startsWith(prefix)) continue;
-      const copied = joinRepo(origin, path.slice(prefix.length));
-      reads.addFile(copied, extend(node, { file: copied, via: "stack", from: generated.from }));
-    }
-    return reads;
-  }
-
-  /**
    * Generated units that a changed path reaches through their stack block (only those whose block gives them
    * other content than at base, or that appear or disappear), by changed path.
    */
@@ -125,4 +102,49 @@ export class StackUnits {
     }
     return undefined;
   }
+}
+
+/**
+ * Completes a generated unit's fresh reads: the repository files its generated files are copies of (a change
+ * to its source directory is a change to it), and why it could not be generated.
+ */
+export function completeGeneratedReads(generated: GeneratedUnit, reads: ReadSet): ReadSet {
+  const unitLink = extend(null, { file: joinRepo(generated.path, "terragrunt.hcl"), via: "unit" });
+  for (const stackRead of generated.stackReads) for (const problem of stackRead.problems) reads.addProblem(problem);
+  if (generated.problem) {
+    reads.addProblem(generated.problem);
+    const from = generated.from;
+    reads.addDynamic({ from, expression: "", reason: `the unit could not be generated (${generated.problem.message})`, pattern: "**", node: extend(unitLink, { file: "**", via: "dynamic", from }) });
+    return reads;
+  }
+  if (generated.origin === null) return reads;
+  const origin = generated.origin;
+  const prefix = `${generated.path}/`;
+  reads.addDir(origin, extend(unitLink, { file: origin, via: "stack", from: generated.from }));
+  for (const [path, node] of [...reads.files]) {
+    if (!path.startsWith(prefix)) continue;
+    const copied = joinRepo(origin, path.slice(prefix.length));
+    reads.addFile(copied, extend(node, { file: copied, via: "stack", from: generated.from }));
+  }
+  return reads;
+}
+
+/** Analyses units of one commit; a generated unit's reads are completed with what it is a copy of. */
+export async function analyseCommitUnits(
+  snapshot: Snapshot,
+  toAnalyse: string[],
+  allUnits: Set<string>,
+  generated: Map<string, GeneratedUnit> | undefined,
+  reader: BlobReader,
+  parseCache: ParseCache,
+  onAnalysed: (unit: string, reads: ReadSet) => void,
+): Promise<void> {
+  // A unit that could not be generated has nothing to analyse: its reads are unknown.
+  const ungenerated = generated ? toAnalyse.filter((unit) => generated.get(unit)?.problem) : [];
+  for (const unit of ungenerated) onAnalysed(unit, completeGeneratedReads(generated!.get(unit)!, new ReadSet()));
+  const analysable = ungenerated.length > 0 ? toAnalyse.filter((unit) => !generated!.get(unit)?.problem) : toAnalyse;
+  await analyseUnits(snapshot, analysable, allUnits, reader, parseCache, (unit, reads) => {
+    const from = generated?.get(unit);
+    onAnalysed(unit, from ? completeGeneratedReads(from, reads) : reads);
+  });
 }
