@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createTempGitRepo, detect } from "./helpers.js";
-import { prodStack, stackRepoFiles } from "./stack-fixtures.js";
+import { prodStack, stackRepoFiles } from "@gantry/testkit";
 
 const root = resolve(import.meta.dirname, "../../..");
 

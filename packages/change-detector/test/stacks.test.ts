@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { listUnits, readsOfUnits } from "../src/index.js";
 import { createTempGitRepo, detect, statuses, unit } from "./helpers.js";
-import { prodStack, stackRepoFiles } from "./stack-fixtures.js";
+import { prodStack, stackRepoFiles } from "@gantry/testkit";
 
 const PROD_VPC = "live/prod/.terragrunt-stack/vpc";
 const PROD_APP = "live/prod/.terragrunt-stack/app";

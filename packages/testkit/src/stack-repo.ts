@@ -1,5 +1,9 @@
-/** A stack-layout repository: a catalog of units and a nested stack, live stack files using them. */
-import type { FileMap } from "@gantry/testkit";
+/**
+ * A small stack-layout repository for tests: a catalog of units (`catalog/units/vpc`, `catalog/units/app`, the
+ * app depending on the vpc through `values.vpc_path`), a catalog stack (`catalog/stacks/env`), and live stack
+ * files using them: `live/prod` (two unit blocks, `local` sources) and `live/dev` (a nested stack).
+ */
+import type { FileMap } from "./git-repo.js";
 
 export function stackRepoFiles(): FileMap {
   return {
