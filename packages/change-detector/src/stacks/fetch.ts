@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { runGitRaw } from "../git.js";
+import { runGitRaw, type TreeEntry } from "../git.js";
 
 /** A file of a source directory: its mode as git writes it, and its bytes (a symlink's target text). */
 export interface SourceFile {
@@ -26,9 +26,13 @@ const MAX_BYTES = 64 * 1024 * 1024;
 const FETCH_ENV = { GIT_ALLOW_PROTOCOL: "file:git:http:https:ssh", GIT_CONFIG_NOSYSTEM: "1" };
 const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "protocol.ext.allow=never"];
 
-/** Fetches of this run by (url, ref): each source is fetched once however many blocks name it. */
+/**
+ * Sources outside the repository for one run: each git source fetched once per (url, ref), and each directory
+ * read once, however many blocks name it (a catalog unit is the source of thousands of units).
+ */
 export class SourceFetcher {
   private readonly fetches = new Map<string, Promise<{ dir: string; commit: string } | { error: string }>>();
+  private readonly directories = new Map<string, ReturnType<typeof readSourceDirectory>>();
 
   constructor(private readonly cacheRoot: string) {}
 
@@ -40,13 +44,20 @@ export class SourceFetcher {
     return fetch;
   }
 
+  /** `readSourceDirectory(root, subdir)`, read once per run. */
+  directory(root: string, subdir = ""): ReturnType<typeof readSourceDirectory> {
+    const key = `${root}\0${subdir}`;
+    let read = this.directories.get(key);
+    if (!read) this.directories.set(key, (read = readSourceDirectory(root, subdir)));
+    return read;
+  }
+
   private async fetch(url: string, ref: string, key: string): Promise<{ dir: string; commit: string } | { error: string }> {
     const dir = join(this.cacheRoot, createHash("sha256").update(key).digest("hex").slice(0, 32));
-    if (existsSync(join(dir, ".git"))) {
-      const head = await runGitRaw(dir, [...SAFE_CONFIG, "rev-parse", "HEAD"], FETCH_ENV);
-      if (head.code === 0) return { dir, commit: head.stdout.toString("utf8").trim() };
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // A kept checkout is detached: its HEAD file holds the commit (no git process for it).
+    const kept = existsSync(join(dir, ".git", "HEAD")) ? readFileSync(join(dir, ".git", "HEAD"), "utf8").trim() : "";
+    if (/^[0-9a-f]{40,64}$/.test(kept)) return { dir, commit: kept };
+    rmSync(dir, { recursive: true, force: true });
     const temporary = `${dir}.${process.pid}.tmp`;
     rmSync(temporary, { recursive: true, force: true });
     mkdirSync(temporary, { recursive: true });
@@ -76,7 +87,7 @@ export class SourceFetcher {
  * Every file under `root/subdir` (paths relative to it, `/`-separated), `.git` excepted; symlinks as their
  * target text. An error when the directory is missing or larger than a source can be.
  */
-export function readSourceDirectory(root: string, subdir = ""): { files: Map<string, SourceFile> } | { error: string } {
+export function readSourceDirectory(root: string, subdir = ""): { files: Map<string, SourceFile>; copy: SourceCopy } | { error: string } {
   const top = resolve(root, subdir);
   if (relative(root, top).startsWith("..")) return { error: `${subdir} leaves the source` };
   if (!existsSync(top) || !lstatSync(top).isDirectory()) return { error: `${top} is not a directory` };
@@ -102,5 +113,27 @@ export function readSourceDirectory(root: string, subdir = ""): { files: Map<str
     return undefined;
   };
   const problem = walk(top);
-  return problem ? { error: problem } : { files };
+  return problem ? { error: problem } : { files, copy: copyOf(files) };
+}
+
+/** A source directory as overlay entries of the tree: blob ids of its contents, and a digest of them all. */
+export interface SourceCopy {
+  entries: Map<string, TreeEntry>;
+  /** By blob id: the texts, already here (never asked of git). */
+  contents: Map<string, string>;
+  digest: string;
+}
+
+function copyOf(files: Map<string, SourceFile>): SourceCopy {
+  const entries = new Map<string, TreeEntry>();
+  const contents = new Map<string, string>();
+  const digest = createHash("sha1");
+  for (const [path, file] of files) {
+    // Not a git blob id (a prefix git never prints), so never mistaken for one.
+    const blob = `stack-${createHash("sha1").update(file.content).digest("hex")}`;
+    entries.set(path, { mode: file.mode, blob, size: file.content.length });
+    contents.set(blob, file.content.toString("utf8"));
+    digest.update(`${path}\0${blob}\0`);
+  }
+  return { entries, contents, digest: digest.digest("hex") };
 }

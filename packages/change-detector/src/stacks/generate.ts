@@ -22,7 +22,7 @@ import type { UnitProblem } from "../contract.js";
 import { Tree, type BlobReader, type TreeEntry } from "../git.js";
 import { dirOf, joinRepo } from "../paths.js";
 import { STACK_FILE } from "../units.js";
-import { readSourceDirectory, type SourceFetcher } from "./fetch.js";
+import type { SourceFetcher } from "./fetch.js";
 import { describeSource, parseStackSource, type StackSource } from "./source.js";
 import { StackSnapshot } from "./values.js";
 
@@ -250,19 +250,9 @@ async function copySource(
     root = source.dir;
     revision = "";
   }
-  const read = readSourceDirectory(root, subdir);
+  const read = fetcher.directory(root, subdir);
   if ("error" in read) return { error: `${component.kind} source: ${read.error}` };
-  const entries = new Map<string, TreeEntry>();
-  const contents = new Map<string, string>();
-  const digest = createHash("sha1");
-  for (const [path, file] of read.files) {
-    // Not a git blob id (a prefix git never prints): the content is already here, never asked of git.
-    const blob = `stack-${createHash("sha1").update(file.content).digest("hex")}`;
-    entries.set(path, { mode: file.mode, blob, size: file.content.length });
-    contents.set(blob, file.content.toString("utf8"));
-    digest.update(`${path}\0${blob}\0`);
-  }
-  return { entries, contents, revision: source.kind === "disk" ? digest.digest("hex") : revision };
+  return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision };
 }
 
 function containsUnknown(value: HclValue): boolean {
