@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { ParseCache } from "./analysis/parse-cache.js";
 import { Snapshot } from "./analysis/snapshot.js";
-import type { UnitProblem } from "./contract.js";
+import type { DynamicRead, UnitProblem } from "./contract.js";
 import { GitRepository, type BlobReader } from "./git.js";
 import { joinRepo } from "./paths.js";
 import { SourceFetcher } from "./stacks/fetch.js";
@@ -22,6 +22,12 @@ export interface UnitReadsReport {
   exists: boolean;
   /** Every repository path the unit reads or probes, sorted. */
   files: string[];
+  /** Directories read whole (OpenTofu module sources and the local modules they call), sorted. */
+  dirs: string[];
+  /** Reads only known at run time (`run_cmd`, `get_env`, …), with the pattern each was widened to. */
+  dynamic: DynamicRead[];
+  /** The units its `dependency` / `dependencies` blocks name, sorted. */
+  dependencies: string[];
   /** Problems of the analysis (broken HCL, a symlink leaving the repository: `SYMLINK_ESCAPES_REPO`, …). */
   problems: UnitProblem[];
 }
@@ -48,9 +54,17 @@ export async function readsOfUnits(options: { repo: string; commit: string; unit
     const present = [...new Set(options.units)].filter((unit) => units.has(unit)).sort();
     const found = new Map<string, UnitReadsReport>();
     await analyseCommitUnits(snapshot, present, units, generated, reader, new ParseCache(), (unit, reads) => {
-      found.set(unit, { unit, exists: true, files: [...reads.files.keys()].sort(), problems: [...reads.problems] });
+      found.set(unit, {
+        unit,
+        exists: true,
+        files: [...reads.files.keys()].sort(),
+        dirs: [...reads.dirs.keys()].sort(),
+        dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
+        dependencies: [...reads.dependencies].sort(),
+        problems: [...reads.problems],
+      });
     });
-    return options.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], problems: [] });
+    return options.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
   });
 }
 

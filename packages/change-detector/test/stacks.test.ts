@@ -128,7 +128,8 @@ describe("stacks", () => {
     const [app, gone] = await readsOfUnits({ repo: repo.dir, commit: "HEAD", units: [PROD_APP, "live/prod/.terragrunt-stack/gone"] });
     expect(app).toMatchObject({ exists: true, problems: [] });
     expect(app!.files).toEqual(expect.arrayContaining([`${PROD_APP}/terragrunt.hcl`, "catalog/units/app/terragrunt.hcl", "root.hcl", "account.hcl"]));
-    expect(gone).toEqual({ unit: "live/prod/.terragrunt-stack/gone", exists: false, files: [], problems: [] });
+    expect(gone).toEqual({ unit: "live/prod/.terragrunt-stack/gone", exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+    expect(app!.dependencies).toEqual([PROD_VPC]);
   });
 
   test("warm runs give the cold documents; a values change invalidates only the unit it feeds", async () => {

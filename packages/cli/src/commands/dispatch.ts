@@ -29,9 +29,8 @@ GITHUB_API_URL (default https://api.github.com).
   --output FILE          write the outcome (apiVersion gantry/v1, kind DispatchOutcome: each job's run id,
                          URL and conclusion) to FILE
 
-Exit codes: 0 every job's run concluded success (or there were none), 30 some job failed, was skipped or
-not started (including a call GitHub refused: the roll-up names the error), 130 interrupted,
-20 invalid plan, 2 usage.`;
+Exits 0 when every job's run concluded success (or there were none), 30 when some job failed, was skipped
+or not started (including a call GitHub refused: the roll-up names the error).`;
 
 function positiveNumber(name: string, value: string | undefined, fallback: number, whole = false): number {
   if (value === undefined) return fallback;
@@ -74,10 +73,6 @@ export const command: Command = async (argv, io) => {
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
   const planFile = resolve(io.cwd, requireOption("dispatch", values.plan, "plan"));
   const repository = requireOption("dispatch", values.repository, "repository");
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);

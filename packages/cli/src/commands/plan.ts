@@ -33,10 +33,6 @@ export const command: Command = async (argv, io) => {
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(help);
-    return 0;
-  }
   const event = parseEvent("plan", values.event);
   const format = (values.json ? "json" : (values.format ?? "text")) as PlanFormat;
   if (!planFormats.includes(format)) {

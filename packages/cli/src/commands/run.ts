@@ -48,10 +48,6 @@ export const command: Command = async (argv, io) => {
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
   const repo = resolve(io.cwd, values.repo ?? ".");
   const base = requireOption("run", values.base, "base");
   const head = requireOption("run", values.head, "head");
