@@ -96,6 +96,9 @@ export async function generateStacks(options: {
   const stackReads: ReadSet[] = [];
   let frames: Frame[] = options.stackFiles.map((file) => ({ file, stackFile: file, chain: extend(null, { file, via: "stack" }), parentReads: [], parentFingerprint: "", depth: 0 }));
   while (frames.length > 0) {
+    // Every stack file of this level in one round trip to git (one by one, each waited for its own).
+    const missing = frames.map((frame) => snapshot.tree.get(frame.file)?.blob).filter((blob): blob is string => blob !== undefined && !snapshot.contents.has(blob));
+    for (const [blob, content] of await options.reader.readMany(missing)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
     const components: Component[] = [];
     for (const frame of frames) {
       const evaluated = await evaluateStackFile(snapshot, frame, options.reader, options.parseCache);
