@@ -196,6 +196,21 @@ describe("remote stack sources", () => {
     }
   });
 
+  test("attack: a source directory outside the repository is read from disk, /proc included, without a crash or a hang", async () => {
+    await using catalog = createTempGitRepo({ "units/vpc/terragrunt.hcl": `inputs = {\n  cidr = values.cidr\n}\n` });
+    await using repo = createTempGitRepo({
+      "root.hcl": `locals {}\n`,
+      "live/terragrunt.stack.hcl": `unit "vpc" {\n  source = "${catalog.dir}/units/vpc"\n  path   = "vpc"\n  values = { cidr = "10.0.0.0/16" }\n}\nunit "proc" {\n  source = "/proc/1"\n  path   = "proc"\n}\n`,
+    });
+    const base = repo.sha();
+    const head = repo.commit({ "live/terragrunt.stack.hcl": `${repo.git("show", "HEAD:live/terragrunt.stack.hcl")}\n# edit\n` });
+    const result = await detect(repo.dir, base, head);
+    // Whole stack file text changed but no block did: nothing is reported for the disk unit.
+    expect(unit(result, "live/.terragrunt-stack/vpc")).toBeUndefined();
+    const listed = await listUnits({ repo: repo.dir, commit: head });
+    expect(listed.map((entry) => entry.path)).toEqual(["live/.terragrunt-stack/proc", "live/.terragrunt-stack/vpc"]);
+  });
+
   test("attack: a stack source cannot make git run a command (ext:: transport)", async () => {
     const marker = join(tmpdir(), `gantry-ext-${process.pid}-${Date.now()}`);
     await using repo = createTempGitRepo({

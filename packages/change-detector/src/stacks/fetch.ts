@@ -9,7 +9,7 @@
  * no submodules, and never prompts.
  */
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { runGitRaw, type TreeEntry } from "../git.js";
 
@@ -90,7 +90,7 @@ export class SourceFetcher {
 export function readSourceDirectory(root: string, subdir = ""): { files: Map<string, SourceFile>; copy: SourceCopy } | { error: string } {
   const top = resolve(root, subdir);
   if (relative(root, top).startsWith("..")) return { error: `${subdir} leaves the source` };
-  if (!existsSync(top) || !lstatSync(top).isDirectory()) return { error: `${top} is not a directory` };
+  if (!existsSync(top) || !statSync(top).isDirectory()) return { error: `${top} is not a directory` };
   const files = new Map<string, SourceFile>();
   let bytes = 0;
   const walk = (dir: string): string | undefined => {
@@ -105,14 +105,20 @@ export function readSourceDirectory(root: string, subdir = ""): { files: Map<str
         continue;
       }
       if (stat.isSymbolicLink()) files.set(path, { mode: "120000", content: Buffer.from(readlinkSync(full)) });
-      else if (stat.isFile()) files.set(path, { mode: stat.mode & 0o111 ? "100755" : "100644", content: readFileSync(full) });
+      // An empty file is not read: a pseudo-file (`/proc`) says it is empty and may never end.
+      else if (stat.isFile()) files.set(path, { mode: stat.mode & 0o111 ? "100755" : "100644", content: stat.size === 0 ? Buffer.alloc(0) : readFileSync(full) });
       else continue;
       bytes += stat.size;
       if (files.size > MAX_FILES || bytes > MAX_BYTES) return `${top} holds more than ${MAX_FILES} files or ${MAX_BYTES / 1048576} MB`;
     }
     return undefined;
   };
-  const problem = walk(top);
+  let problem: string | undefined;
+  try {
+    problem = walk(top);
+  } catch (error) {
+    problem = `${top} could not be read: ${error instanceof Error ? error.message : String(error)}`;
+  }
   return problem ? { error: problem } : { files, copy: copyOf(files) };
 }
 
