@@ -36718,12 +36718,13 @@ async function detectChanges(options) {
   const event = options.event ?? "pull_request";
   validateOptions(options, event);
   const useCache = options.cache !== false;
-  const { range, cached: cached2 } = await resolveRange(options, event, useCache);
+  let { range, cached: cached2 } = await resolveRange(options, event, useCache);
   const reader = range.repo.openBlobReader();
   const parseCache = new ParseCache();
   try {
     const units = await findUnits(range, cached2, reader, parseCache);
     const reuse = await reuseCache(range, units, cached2);
+    cached2 = null;
     const analysis = await analyse(range, units, reuse, reader, parseCache);
     const matched = matchChanges({
       diff: range.diff,

@@ -44,12 +44,15 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   validateOptions(options, event);
   const useCache = options.cache !== false;
 
-  const { range, cached } = await resolveRange(options, event, useCache);
+  // `let`: the loaded cache is let go once reuse has taken what it needs.
+  let { range, cached } = await resolveRange(options, event, useCache);
   const reader = range.repo.openBlobReader();
   const parseCache = new ParseCache();
   try {
     const units = await findUnits(range, cached, reader, parseCache);
     const reuse = await reuseCache(range, units, cached);
+    // From here the cache is `reuse.cached`, null when nothing was reusable: not kept through the analysis.
+    cached = null;
     const analysis = await analyse(range, units, reuse, reader, parseCache);
     const matched = matchChanges({
       diff: range.diff,
