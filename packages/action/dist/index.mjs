@@ -151,10 +151,10 @@ var init_src = __esm({
       hint;
       location;
       exitCode;
-      constructor(code2, message, options2 = {}) {
+      constructor(code, message, options2 = {}) {
         super(message, options2.cause === void 0 ? void 0 : { cause: options2.cause });
         this.name = "GantryError";
-        this.code = code2;
+        this.code = code;
         this.hint = options2.hint;
         this.location = options2.location;
         this.exitCode = options2.exitCode ?? 1;
@@ -273,8 +273,8 @@ function getEnumValues(entries) {
   const values = Object.entries(entries).filter(([k2, _2]) => numericValues.indexOf(+k2) === -1).map(([_2, v2]) => v2);
   return values;
 }
-function joinValues(array2, separator = "|") {
-  return array2.map((val) => stringifyPrimitive(val)).join(separator);
+function joinValues(array2, separator2 = "|") {
+  return array2.map((val) => stringifyPrimitive(val)).join(separator2);
 }
 function jsonStringifyReplacer(_2, value) {
   if (typeof value === "bigint")
@@ -636,20 +636,20 @@ function required(Class2, schema, mask) {
   ));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
 }
-function aborted(x3, startIndex2 = 0) {
+function aborted(x3, startIndex = 0) {
   if (x3.aborted === true)
     return true;
-  for (let i3 = startIndex2; i3 < x3.issues.length; i3++) {
+  for (let i3 = startIndex; i3 < x3.issues.length; i3++) {
     if (x3.issues[i3]?.continue !== true) {
       return true;
     }
   }
   return false;
 }
-function explicitlyAborted(x3, startIndex2 = 0) {
+function explicitlyAborted(x3, startIndex = 0) {
   if (x3.aborted === true)
     return true;
-  for (let i3 = startIndex2; i3 < x3.issues.length; i3++) {
+  for (let i3 = startIndex; i3 < x3.issues.length; i3++) {
     if (x3.issues[i3]?.continue === false) {
       return true;
     }
@@ -2370,12 +2370,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i3 = 4; i3 < len; i3++) {
-    const code2 = iban3.charCodeAt(i3);
-    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
+    const code = iban3.charCodeAt(i3);
+    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
   }
   for (let i3 = 0; i3 < 4; i3++) {
-    const code2 = iban3.charCodeAt(i3);
-    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
+    const code = iban3.charCodeAt(i3);
+    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -3793,8 +3793,8 @@ var init_schemas = __esm({
       });
       defineLazyInternal(inst, "pattern", (zod) => {
         if (zod.def.options.every((o2) => o2._zod.pattern)) {
-          const patterns2 = zod.def.options.map((o2) => o2._zod.pattern);
-          return new RegExp(`^(${patterns2.map((p2) => cleanRegex(p2.source)).join("|")})$`);
+          const patterns = zod.def.options.map((o2) => o2._zod.pattern);
+          return new RegExp(`^(${patterns.map((p2) => cleanRegex(p2.source)).join("|")})$`);
         }
         return void 0;
       });
@@ -4709,7 +4709,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve18) {
+function isRecursive(inst, stack, resolve19) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -4719,7 +4719,7 @@ function isRecursive(inst, stack, resolve18) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve18);
+      const answer = isRecursive(child, stack, resolve19);
       if (answer > result)
         result = answer;
     }
@@ -4730,7 +4730,7 @@ function isRecursive(inst, stack, resolve18) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve18) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve19) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -4794,7 +4794,7 @@ function isRecursive(inst, stack, resolve18) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve18 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve19 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -9157,8 +9157,8 @@ var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
   "node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/lt.js"() {
     init_util();
-    capitalizeFirstCharacter = (text2) => {
-      return text2.charAt(0).toUpperCase() + text2.slice(1);
+    capitalizeFirstCharacter = (text) => {
+      return text.charAt(0).toUpperCase() + text.slice(1);
     };
     error33 = () => {
       const Sizable = {
@@ -13143,12 +13143,12 @@ function compileFn(schema, options2) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code2 = doc.content.join("\n");
+  const code = doc.content.join("\n");
   const fullCode = options2?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code2}` : code2 : "";
+${code}` : code : "";
   const F2 = Function;
   const factoryCode = `return (input) => {
-${code2}
+${code}
 }`;
   let fn;
   try {
@@ -16505,7 +16505,7 @@ var init_json_schema_processors = __esm({
     stringProcessor = (schema, ctx, _json, _params) => {
       const json2 = _json;
       json2.type = "string";
-      const { minimum, maximum, format, patterns: patterns2, contentEncoding, laxFormat } = aggregateChecks(schema);
+      const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
       if (typeof minimum === "number")
         json2.minLength = minimum;
       if (typeof maximum === "number")
@@ -16520,8 +16520,8 @@ var init_json_schema_processors = __esm({
       }
       if (contentEncoding)
         json2.contentEncoding = contentEncoding;
-      if (patterns2 && patterns2.size > 0) {
-        const patternList = [...patterns2].map(exactPattern);
+      if (patterns && patterns.size > 0) {
+        const patternList = [...patterns].map(exactPattern);
         if (patternList.length === 1)
           json2.pattern = patternList[0].source;
         else if (patternList.length > 1) {
@@ -16864,14 +16864,14 @@ var init_json_schema_processors = __esm({
       const def = schema._zod.def;
       json2.type = "object";
       const keyType = def.keyType;
-      const patterns2 = aggregateChecks(keyType).patterns;
-      if (def.mode === "loose" && patterns2 && patterns2.size > 0) {
+      const patterns = aggregateChecks(keyType).patterns;
+      if (def.mode === "loose" && patterns && patterns.size > 0) {
         const valueSchema = processSchema(def.valueType, ctx, {
           ...params,
           path: [...params.path, "patternProperties", "*"]
         });
         json2.patternProperties = {};
-        for (const pattern of patterns2) {
+        for (const pattern of patterns) {
           assignProp(json2.patternProperties, exactPattern(pattern).source, valueSchema);
         }
       } else {
@@ -19722,7 +19722,7 @@ function convertBaseSchema(schema, ctx) {
         }
         if (schema.additionalProperties === false) {
           const propertyKeys = Object.keys(shape);
-          const patterns2 = patternKeys.map((p2) => new RegExp(p2));
+          const patterns = patternKeys.map((p2) => new RegExp(p2));
           const basePatternSchema = zodSchema;
           zodSchema = zodSchema.check((payload) => {
             if (!isPlainObject(payload.value))
@@ -19731,7 +19731,7 @@ function convertBaseSchema(schema, ctx) {
             for (const key of Object.keys(payload.value)) {
               if (propertyKeys.includes(key))
                 continue;
-              if (patterns2.some((regex2) => regex2.test(key)))
+              if (patterns.some((regex2) => regex2.test(key)))
                 continue;
               unrecognized.push(key);
             }
@@ -20580,6 +20580,2824 @@ var init_zod = __esm({
   }
 });
 
+// packages/classifier/src/job.ts
+var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, planDocumentSchema;
+var init_job = __esm({
+  "packages/classifier/src/job.ts"() {
+    "use strict";
+    init_zod();
+    jobActionSchema = external_exports.enum(["plan", "apply", "plan-destroy", "destroy"]);
+    awsAuthenticationSchema = external_exports.object({
+      accountId: external_exports.string().regex(/^\d{12}$/),
+      planRoleArn: external_exports.string(),
+      applyRoleArn: external_exports.string(),
+      region: external_exports.string(),
+      sessionDurationSeconds: external_exports.number().int().min(900).max(43200)
+    });
+    jobSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("Job"),
+      /** Stable, readable id, unique within a plan: `apply-prod-1`, `destroy-dev-app-x`. */
+      id: external_exports.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+      action: jobActionSchema,
+      /** Unit directories, repository-relative, in the order they must run (reverse for destroys). */
+      units: external_exports.array(external_exports.string()).min(1),
+      /** The commit the job runs at: head for plan/apply, base for plan-destroy/destroy. */
+      ref: external_exports.string().regex(/^[0-9a-f]{40}$/),
+      /** Ids of jobs that must finish successfully first. */
+      needs: external_exports.array(external_exports.string()),
+      environment: external_exports.string(),
+      /** Change types (see `ChangeType`) that produced this job. */
+      changes: external_exports.array(external_exports.string()),
+      /** Where the job came from, so guards can re-derive it. */
+      source: external_exports.object({
+        event: external_exports.enum(["pull_request", "push"]),
+        base: external_exports.string().regex(/^[0-9a-f]{40}$/),
+        head: external_exports.string().regex(/^[0-9a-f]{40}$/),
+        branch: external_exports.string(),
+        deployBranch: external_exports.string()
+      }),
+      authentication: awsAuthenticationSchema.nullable(),
+      terragrunt: external_exports.object({
+        flags: external_exports.array(external_exports.string()),
+        env: external_exports.record(external_exports.string(), external_exports.string()),
+        parallelism: external_exports.number().int().min(1)
+      })
+    });
+    planChangeSchema = external_exports.object({
+      type: external_exports.string(),
+      files: external_exports.array(external_exports.string()),
+      units: external_exports.array(external_exports.string()),
+      jobs: external_exports.array(external_exports.string()),
+      note: external_exports.string().optional()
+    });
+    skippedUnitSchema = external_exports.object({
+      unit: external_exports.string(),
+      reason: external_exports.enum(["superseded", "up-to-date"]),
+      /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
+      deployedAt: external_exports.string().regex(/^[0-9a-f]{40}$/)
+    });
+    planDocumentSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("Plan"),
+      event: external_exports.enum(["pull_request", "push"]),
+      base: external_exports.string(),
+      head: external_exports.string(),
+      branch: external_exports.string(),
+      deployBranch: external_exports.string(),
+      /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
+      notice: external_exports.string().nullable(),
+      jobs: external_exports.array(jobSchema),
+      /** The classified changes (optional extension, see `planChangeSchema`). */
+      changes: external_exports.array(planChangeSchema).optional(),
+      /** Changed files the ignore list dropped (optional extension). */
+      ignoredFiles: external_exports.array(external_exports.string()).optional(),
+      /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
+      skippedUnits: external_exports.array(skippedUnitSchema).optional()
+    });
+  }
+});
+
+// packages/classifier/src/changes.ts
+function changeTypeName(change) {
+  return change.type === "Plugin" ? change.name : change.type;
+}
+var builtInChangeTypes;
+var init_changes = __esm({
+  "packages/classifier/src/changes.ts"() {
+    "use strict";
+    builtInChangeTypes = [
+      "UnitAdded",
+      "UnitChanged",
+      "UnitDeleted",
+      "EnvCommonChanged",
+      "HCLChanged",
+      "LocalModuleChanged",
+      "FileChanged",
+      "AccountsRequested",
+      "AccountsChanged",
+      "AccountsDeleted",
+      "AccountsAdded",
+      "DriftDetected",
+      "ConfigChanged"
+    ];
+  }
+});
+
+// packages/classifier/src/errors.ts
+function classifierError(code, message, options2 = {}) {
+  return new GantryError(code, message, { ...options2, exitCode: classifierErrorExitCodes[code] });
+}
+var classifierErrorExitCodes;
+var init_errors3 = __esm({
+  "packages/classifier/src/errors.ts"() {
+    "use strict";
+    init_src();
+    classifierErrorExitCodes = {
+      /** `.gantry/config.yml` (or a Gruntwork config) is not valid YAML/HCL. */
+      CONFIG_SYNTAX: 20,
+      /** A configuration key has a wrong value, a missing required key, or an unknown key. */
+      CONFIG_INVALID: 20,
+      /** A classifier plugin named in the configuration cannot be found or does not implement `ChangeClassifier`. */
+      CONFIG_PLUGIN_INVALID: 21,
+      /** An affected unit matches no environment, or more than one. */
+      PLAN_ENVIRONMENT_MISMATCH: 22,
+      /** The change deletes a unit that a remaining unit still depends on. */
+      PLAN_DELETED_UNIT_STILL_USED: 23,
+      /** The units' dependency blocks form a cycle: the jobs cannot be ordered. */
+      PLAN_DEPENDENCY_CYCLE: 24,
+      /** A new account directory must be the only infrastructure change of its pull request. */
+      PLAN_ACCOUNTS_ADDED_NOT_ALONE: 25,
+      /** The detection result given to the planner does not match the `gantry/v1` Detection schema. */
+      PLAN_INVALID_DETECTION: 26,
+      /** A classifier plugin threw or answered something that is not a claim. */
+      PLAN_CLASSIFIER_FAILED: 27,
+      /** git could not read the configuration from the head commit. */
+      CONFIG_READ_FAILED: 28
+    };
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js
+var require_constants = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js"(exports2, module2) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module2.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars2) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars2.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js
+var require_utils = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js"(exports2) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants();
+    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
+    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
+    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
+    exports2.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform = navigator.platform.toLowerCase();
+        return platform === "win32" || platform === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports2.removeBackslashes = (str2) => {
+      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports2.escapeLast = (input2, char, lastIdx) => {
+      const idx = input2.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input2;
+      if (input2[idx - 1] === "\\") return exports2.escapeLast(input2, char, idx - 1);
+      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
+    };
+    exports2.removePrefix = (input2, state = {}) => {
+      let output2 = input2;
+      if (output2.startsWith("./")) {
+        output2 = output2.slice(2);
+        state.prefix = "./";
+      }
+      return output2;
+    };
+    exports2.wrapOutput = (input2, state = {}, options2 = {}) => {
+      const prepend = options2.contains ? "" : "^";
+      const append = options2.contains ? "" : "$";
+      let output2 = `${prepend}(?:${input2})${append}`;
+      if (state.negated === true) {
+        output2 = `(?:^(?!${output2}).*$)`;
+      }
+      return output2;
+    };
+    exports2.basename = (path, { windows } = {}) => {
+      const segs = path.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js"(exports2, module2) {
+    "use strict";
+    var utils = require_utils();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants();
+    var isPathSeparator = (code) => {
+      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    };
+    var depth = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input2, options2) => {
+      const opts = options2 || {};
+      const length = input2.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str2 = input2;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str2.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code;
+        return str2.charCodeAt(++index);
+      };
+      while (index < length) {
+        code = advance();
+        let next;
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code = advance();
+          if (code === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code = advance())) {
+                if (code === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code = advance())) {
+              if (code === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str2;
+      let prefix = "";
+      let glob = "";
+      if (start > 0) {
+        prefix = str2.slice(0, start);
+        str2 = str2.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str2.slice(0, lastIndex);
+        glob = str2.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob = str2;
+      } else {
+        base = str2;
+      }
+      if (base && base !== "" && base !== "/" && base !== str2) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob) glob = utils.removeBackslashes(glob);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input: input2,
+        start,
+        base,
+        glob,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n3 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i3 = slashes[idx];
+          const value2 = input2.slice(n3, i3);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i3 >= start) {
+            parts.push(value2);
+            prevIndex = i3;
+          }
+        }
+        const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input2.slice(n2);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
+          tokens[tokens.length - 1].value = value;
+          depth(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module2.exports = scan;
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js
+var require_parse = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js"(exports2, module2) {
+    "use strict";
+    var constants3 = require_constants();
+    var utils = require_utils();
+    var {
+      MAX_LENGTH: MAX_LENGTH2,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants3;
+    var expandRange = (args, options2) => {
+      if (typeof options2.expandRange === "function") {
+        return options2.expandRange(...args, options2);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v2) => utils.escapeRegex(v2)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input2) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote2 = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input2) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote2 = quote2 === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote2 === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i3 = 0; i3 < values.length; i3++) {
+        for (let j2 = i3 + 1; j2 < values.length; j2++) {
+          const a2 = values[i3];
+          const b3 = values[j2];
+          const char = a2[0];
+          if (!char || a2 !== char.repeat(a2.length) || b3 !== char.repeat(b3.length)) {
+            continue;
+          }
+          if (a2 === b3 || a2.startsWith(b3) || b3.startsWith(a2)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote2 = 0;
+      let escaped = false;
+      for (let i3 = 1; i3 < pattern.length; i3++) {
+        const ch = pattern[i3];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote2 = quote2 === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote2 === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i3 !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i3),
+              end: i3
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars2) => {
+      const source = chars2.length === 1 ? utils.escapeRegex(chars2[0]) : `[${chars2.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars2 = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars2.push(branch);
+        index += match.end + 1;
+      }
+      if (chars2.length < 1) {
+        return;
+      }
+      return chars2;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth;
+    };
+    var analyzeRepeatedExtglob = (body, options2) => {
+      if (options2.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max2 = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars2 = getStarExtglobSequenceChars(branch);
+        if (chars2) {
+          sawStarSequence = true;
+          safeChars.push(...chars2);
+          continue;
+        }
+        const literal2 = normalizeSimpleBranch(branch);
+        if (literal2 && literal2.length === 1) {
+          safeChars.push(literal2);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max2) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse5 = (input2, options2) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const opts = { ...options2 };
+      const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
+      let len = input2.length;
+      if (len > max2) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max2}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input: input2,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input2 = utils.removePrefix(input2, state);
+      len = input2.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n2 = 1) => input2[state.index + n2];
+      const advance = state.advance = () => input2[++state.index] || "";
+      const remaining = () => input2.slice(state.index + 1);
+      const consume = (value2 = "", num2 = 0) => {
+        state.consumed += value2;
+        state.index += num2;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count++;
+        }
+        if (count % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output2 = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push({ type: "paren", extglob: true, value: advance(), output: output2 });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal2 = input2.slice(token.startIndex, state.index + 1);
+        const body = input2.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open2 = tokens[token.tokensIndex];
+          open2.type = "text";
+          open2.value = literal2;
+          open2.output = safeOutput || utils.escapeRegex(literal2);
+          for (let i3 = token.tokensIndex + 1; i3 < tokens.length; i3++) {
+            tokens[i3].value = "";
+            tokens[i3].output = "";
+            delete tokens[i3].suffix;
+          }
+          state.output = token.output + open2.output;
+          state.backtrack = true;
+          push({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output2 = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output2 = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse5(rest, { ...options2, fastpaths: false }).output;
+            output2 = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push({ type: "paren", extglob: true, value, output: output2 });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
+        let backslashes = false;
+        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars2, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m2;
+          }
+          if (first === "?") {
+            if (esc2) {
+              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars2.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars2.length);
+          }
+          if (first === "*") {
+            if (esc2) {
+              return esc2 + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc2 ? m2 : `\\${m2}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output2 = output2.replace(/\\/g, "");
+          } else {
+            output2 = output2.replace(/\\+/g, (m2) => {
+              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
+            });
+          }
+        }
+        if (output2 === input2 && opts.contains === true) {
+          state.output = input2;
+          return state;
+        }
+        state.output = utils.wrapOutput(output2, state, options2);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix8 = POSIX_REGEX_SOURCE[rest2];
+                if (posix8) {
+                  prev.value = pre + posix8;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open2 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open2);
+          push(open2);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push({ type: "text", value, output: value });
+            continue;
+          }
+          let output2 = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i3 = arr.length - 1; i3 >= 0; i3--) {
+              tokens.pop();
+              if (arr[i3].type === "brace") {
+                break;
+              }
+              if (arr[i3].type !== "dots") {
+                range.unshift(arr[i3].value);
+              }
+            }
+            output2 = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output2 = "\\}";
+            state.output = out;
+            for (const t2 of toks) {
+              state.output += t2.output || t2.value;
+            }
+          }
+          push({ type: "brace", value, output: output2 });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output2 = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output2 = "|";
+          }
+          push({ type: "comma", value, output: output2 });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output2 = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output2 = `\\${value}`;
+            }
+            push({ type: "text", value, output: output2 });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push({ type: "plus", value });
+            continue;
+          }
+          push({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input2[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse5.fastpaths = (input2, options2) => {
+      const opts = { ...options2 };
+      const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
+      const len = input2.length;
+      if (len > max2) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max2}`);
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants3.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str2) => {
+        switch (str2) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str2);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output2 = utils.removePrefix(input2, state);
+      let source = create(output2);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module2.exports = parse5;
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
+    "use strict";
+    var scan = require_scan();
+    var parse5 = require_parse();
+    var utils = require_utils();
+    var constants3 = require_constants();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch5 = (glob, options2, returnState = false) => {
+      if (Array.isArray(glob)) {
+        const fns2 = glob.map((input2) => picomatch5(input2, options2, returnState));
+        const arrayMatcher = (str2) => {
+          for (const isMatch of fns2) {
+            const state2 = isMatch(str2);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob) && glob.tokens && glob.input;
+      if (glob === "" || typeof glob !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options2 || {};
+      const posix8 = opts.windows;
+      const regex2 = isState ? picomatch5.compileRe(glob, options2) : picomatch5.makeRe(glob, options2, false, true);
+      const state = regex2.state;
+      delete regex2.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input2, returnObject = false) => {
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options2, { glob, posix: posix8 });
+        const result = { glob, state, regex: regex2, posix: posix8, input: input2, output: output2, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input2)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch5.test = (input2, regex2, options2, { glob, posix: posix8 } = {}) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input2 === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options2 || {};
+      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
+      let match = input2 === glob;
+      let output2 = match && format ? format(input2) : input2;
+      if (match === false) {
+        output2 = format ? format(input2) : input2;
+        match = output2 === glob;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch5.matchBase(input2, regex2, options2, posix8);
+        } else {
+          match = regex2.exec(output2);
+        }
+      }
+      return { isMatch: Boolean(match), match, output: output2 };
+    };
+    picomatch5.matchBase = (input2, glob, options2, posix8 = options2 && options2.windows) => {
+      const regex2 = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options2);
+      return regex2.test(utils.basename(input2, { windows: posix8 }));
+    };
+    picomatch5.isMatch = (str2, patterns, options2) => picomatch5(patterns, options2)(str2);
+    picomatch5.parse = (pattern, options2) => {
+      if (Array.isArray(pattern)) return pattern.map((p2) => picomatch5.parse(p2, options2));
+      return parse5(pattern, { ...options2, fastpaths: false });
+    };
+    picomatch5.scan = (input2, options2) => scan(input2, options2);
+    picomatch5.compileRe = (state, options2, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options2 || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex2 = picomatch5.toRegex(source, options2);
+      if (returnState === true) {
+        regex2.state = state;
+      }
+      return regex2;
+    };
+    picomatch5.makeRe = (input2, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input2 || typeof input2 !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options2.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
+        parsed.output = parse5.fastpaths(input2, options2);
+      }
+      if (!parsed.output) {
+        parsed = parse5(input2, options2);
+      }
+      return picomatch5.compileRe(parsed, options2, returnOutput, returnState);
+    };
+    picomatch5.toRegex = (source, options2) => {
+      try {
+        const opts = options2 || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err2) {
+        if (options2 && options2.debug === true) throw err2;
+        return /$^/;
+      }
+    };
+    picomatch5.constants = constants3;
+    module2.exports = picomatch5;
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js"(exports2, module2) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils();
+    function picomatch5(glob, options2, returnState = false) {
+      if (options2 && (options2.windows === null || options2.windows === void 0)) {
+        options2 = { ...options2, windows: utils.isWindows() };
+      }
+      return pico(glob, options2, returnState);
+    }
+    Object.assign(picomatch5, pico);
+    module2.exports = picomatch5;
+  }
+});
+
+// packages/classifier/src/globs.ts
+function compileGlobs(globs) {
+  if (globs.length === 0) return () => false;
+  const expressions = globs.map((glob) => import_picomatch.default.makeRe(glob, { dot: true }));
+  return (path) => expressions.some((expression) => expression.test(path));
+}
+var import_picomatch;
+var init_globs = __esm({
+  "packages/classifier/src/globs.ts"() {
+    "use strict";
+    import_picomatch = __toESM(require_picomatch2(), 1);
+  }
+});
+
+// packages/classifier/src/classify.ts
+async function classifyChanges(detection, options2 = {}) {
+  const isIgnored = compileGlobs(options2.ignore ?? []);
+  const plugins = options2.plugins ?? [];
+  const unitStatus = new Map(detection.units.map((unit) => [unit.path, unit.status]));
+  const deleted = new Set(detection.units.filter((unit) => unit.status === "deleted").map((unit) => unit.path));
+  const headUnits = Object.keys(detection.graph.dependencies).filter((unit) => !deleted.has(unit)).sort();
+  const context = { event: detection.event, headUnits, unitStatus: (unit) => unitStatus.get(unit) };
+  const localModuleReads = collectLocalModuleReads(detection);
+  const newAccounts = findNewAccountDirectories(detection.changes);
+  const ignoredFiles = [];
+  const handledFiles = /* @__PURE__ */ new Set();
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const change of detection.changes) {
+    const file2 = toChangedFile(change);
+    if (change.files.every((path) => isIgnored(path))) {
+      ignoredFiles.push(...change.files);
+      change.files.forEach((path) => handledFiles.add(path));
+      continue;
+    }
+    const pluginVerdict = plugins.length > 0 ? await classifyWithPlugins(plugins, file2, context) : void 0;
+    const verdicts = pluginVerdict ? [pluginVerdict] : classifyBuiltIn(file2, { unitStatus, headUnits, newAccounts, localModuleReads });
+    change.files.forEach((path) => handledFiles.add(path));
+    for (const verdict of verdicts) {
+      const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
+      const group = groups2.get(key) ?? { verdict, files: /* @__PURE__ */ new Set() };
+      change.files.forEach((path) => group.files.add(path));
+      groups2.set(key, group);
+    }
+  }
+  const changes = [...groups2.values()].map(({ verdict, files }) => toChange(verdict, [...files].sort()));
+  changes.push(...reportUncoveredUnits(detection, changes, handledFiles));
+  return { changes: sortChanges(changes), ignoredFiles: ignoredFiles.sort() };
+}
+function toChangedFile(change) {
+  return {
+    path: change.files[change.files.length - 1] ?? "",
+    files: change.files,
+    gitStatus: change.type,
+    insideUnit: change.insideUnit,
+    units: change.units
+  };
+}
+async function classifyWithPlugins(plugins, file2, context) {
+  for (const plugin of plugins) {
+    let claim2;
+    try {
+      claim2 = await plugin.classify(file2, context);
+    } catch (error62) {
+      throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
+        hint: "fix the plugin, or remove it from `classifiers` in the configuration",
+        cause: error62
+      });
+    }
+    if (claim2 === null || claim2 === void 0) continue;
+    return { type: { name: validateClaimType(plugin, file2, claim2), classifier: plugin.name }, units: claimedUnits(plugin, file2, claim2, context) };
+  }
+  return void 0;
+}
+function validateClaimType(plugin, file2, claim2) {
+  const type = claim2.type;
+  if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || builtInChangeTypes.includes(type)) {
+    throw classifierError(
+      "PLAN_CLASSIFIER_FAILED",
+      `classifier plugin '${plugin.name}' claimed ${file2.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
+      { hint: 'return { type: "DocsChanged", units: "none" } or similar from classify()' }
+    );
+  }
+  return type;
+}
+function claimedUnits(plugin, file2, claim2, context) {
+  const units = claim2.units ?? "affected";
+  if (units === "affected") return uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
+  if (units === "all") return context.headUnits;
+  if (units === "none") return [];
+  if (Array.isArray(units)) {
+    const known = new Set(context.headUnits);
+    const unknown2 = units.filter((unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0);
+    if (unknown2.length === 0) return uniqueSorted(units);
+    throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
+      hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
+    });
+  }
+  throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
+    hint: 'units must be "affected", "all", "none" or a list of unit directories'
+  });
+}
+function classifyBuiltIn(file2, context) {
+  return [classifyBuiltInRule(file2, context)].flat();
+}
+function classifyBuiltInRule(file2, context) {
+  const affected = uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
+  const account = file2.path.split("/")[0] ?? "";
+  if (file2.path.includes("/") && context.newAccounts.has(account)) {
+    return { type: "AccountsAdded", units: context.headUnits.filter((unit2) => unit2.startsWith(`${account}/`)) };
+  }
+  if (ownConfigPattern.test(file2.path)) return { type: "ConfigChanged", units: [] };
+  if (envCommonPattern.test(file2.path)) return { type: "EnvCommonChanged", units: affected };
+  if (accountRequestsPattern.test(file2.path)) {
+    const type = file2.gitStatus === "added" ? "AccountsRequested" : file2.gitStatus === "deleted" ? "AccountsDeleted" : "AccountsChanged";
+    return { type, units: [] };
+  }
+  const unit = file2.insideUnit;
+  const status = unit ? context.unitStatus.get(unit) : void 0;
+  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName(file2.path))) return { type: "DriftDetected", units: [unit] };
+  if (unit) {
+    const byType = /* @__PURE__ */ new Map();
+    for (const affectedUnit of affected) {
+      const type = unitChangeType(context.unitStatus.get(affectedUnit));
+      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
+    }
+    return [...byType].map(([type, units]) => ({ type, units }));
+  }
+  if (baseName(file2.path) === stackFileName) {
+    const byType = /* @__PURE__ */ new Map();
+    for (const affectedUnit of affected) {
+      const status2 = context.unitStatus.get(affectedUnit);
+      const type = status2 === "added" || status2 === "deleted" ? unitChangeType(status2) : "HCLChanged";
+      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
+    }
+    return byType.size === 0 ? { type: "HCLChanged", units: [] } : [...byType].map(([type, units]) => ({ type, units }));
+  }
+  if (file2.path.endsWith(".hcl") && baseName(file2.path) !== lockFileName) return { type: "HCLChanged", units: affected };
+  if (file2.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };
+  return { type: "FileChanged", units: affected };
+}
+function collectLocalModuleReads(detection) {
+  const files = /* @__PURE__ */ new Set();
+  for (const unit of detection.units) {
+    for (const reason of unit.reasons) {
+      if (reason.chain.some((link) => link.via === "terraform.source" || link.via === "module")) files.add(reason.file);
+    }
+  }
+  return files;
+}
+function findNewAccountDirectories(changes) {
+  const accounts = /* @__PURE__ */ new Set();
+  for (const change of changes) {
+    const path = change.files[change.files.length - 1] ?? "";
+    const match = /^([^/]+)\/account\.hcl$/.exec(path);
+    if (match?.[1] && (change.type === "added" || change.type === "renamed" && !change.files[0]?.startsWith(`${match[1]}/`))) {
+      accounts.add(match[1]);
+    }
+  }
+  return accounts;
+}
+function reportUncoveredUnits(detection, changes, handledFiles) {
+  const covered = new Set(changes.flatMap((change) => change.units));
+  const extra = /* @__PURE__ */ new Map();
+  for (const unit of detection.units) {
+    if (covered.has(unit.path)) continue;
+    const files = unit.reasons.map((reason) => reason.file).filter((file2) => !handledFiles.has(file2));
+    if (unit.reasons.length > 0 && files.length === 0) continue;
+    const type = unitChangeType(unit.status);
+    const entry = extra.get(type) ?? { files: /* @__PURE__ */ new Set(), units: [] };
+    files.forEach((file2) => entry.files.add(file2));
+    entry.units.push(unit.path);
+    extra.set(type, entry);
+  }
+  return [...extra].map(([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort()));
+}
+function unitChangeType(status) {
+  return status === "added" ? "UnitAdded" : status === "deleted" ? "UnitDeleted" : "UnitChanged";
+}
+function toChange(verdict, files) {
+  const units = [...verdict.units];
+  if (typeof verdict.type === "object") return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
+  if (verdict.type === "AccountsAdded") return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
+  return { type: verdict.type, files, units };
+}
+function sortChanges(changes) {
+  const order = (change) => {
+    const index = builtInChangeTypes.indexOf(change.type);
+    return index === -1 ? builtInChangeTypes.length : index;
+  };
+  return changes.sort((a2, b3) => order(a2) - order(b3) || (a2.files[0] ?? "").localeCompare(b3.files[0] ?? "") || (a2.units[0] ?? "").localeCompare(b3.units[0] ?? ""));
+}
+function baseName(path) {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+function uniqueSorted(values) {
+  return [...new Set(values)].sort();
+}
+var driftMarkerNames, ownConfigPattern, envCommonPattern, accountRequestsPattern, lockFileName, stackFileName;
+var init_classify = __esm({
+  "packages/classifier/src/classify.ts"() {
+    "use strict";
+    init_changes();
+    init_errors3();
+    init_globs();
+    driftMarkerNames = [".gantry-drift", ".drift-detected"];
+    ownConfigPattern = /^(\.gantry|\.gruntwork|\.github)\//;
+    envCommonPattern = /(^|\/)_envcommon\//;
+    accountRequestsPattern = /(^|\/)_new-account-requests\//;
+    lockFileName = ".terraform.lock.hcl";
+    stackFileName = "terragrunt.stack.hcl";
+  }
+});
+
+// node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js
+function u(...t2) {
+  if (1 === t2.length) {
+    const [e2] = t2;
+    return (t3) => o(e2, t3, () => {
+    });
+  }
+  if (2 === t2.length) {
+    const [e2, n2] = t2;
+    return o(e2, n2, () => {
+    });
+  }
+  throw new Error(`isMatching wasn't given the right number of arguments: expected 1 or 2, received ${t2.length}.`);
+}
+function a(t2) {
+  return Object.assign(t2, { optional: () => h(t2), and: (e2) => d(t2, e2), or: (e2) => y(t2, e2), select: (e2) => void 0 === e2 ? v(t2) : v(e2, t2) });
+}
+function l(t2) {
+  return Object.assign(((t3) => Object.assign(t3, { [Symbol.iterator]() {
+    let n2 = 0;
+    const r2 = [{ value: Object.assign(t3, { [e]: true }), done: false }, { done: true, value: void 0 }];
+    return { next: () => {
+      var t4;
+      return null != (t4 = r2[n2++]) ? t4 : r2.at(-1);
+    } };
+  } }))(t2), { optional: () => l(h(t2)), select: (e2) => l(void 0 === e2 ? v(t2) : v(e2, t2)) });
+}
+function h(e2) {
+  return a({ [t]: () => ({ match: (t2) => {
+    let n2 = {};
+    const r2 = (t3, e3) => {
+      n2[t3] = e3;
+    };
+    return void 0 === t2 ? (s(e2).forEach((t3) => r2(t3, void 0)), { matched: true, selections: n2 }) : { matched: o(e2, t2, r2), selections: n2 };
+  }, getSelectionKeys: () => s(e2), matcherType: "optional" }) });
+}
+function d(...e2) {
+  return a({ [t]: () => ({ match: (t2) => {
+    let n2 = {};
+    const r2 = (t3, e3) => {
+      n2[t3] = e3;
+    };
+    return { matched: e2.every((e3) => o(e3, t2, r2)), selections: n2 };
+  }, getSelectionKeys: () => c(e2, s), matcherType: "and" }) });
+}
+function y(...e2) {
+  return a({ [t]: () => ({ match: (t2) => {
+    let n2 = {};
+    const r2 = (t3, e3) => {
+      n2[t3] = e3;
+    };
+    return c(e2, s).forEach((t3) => r2(t3, void 0)), { matched: e2.some((e3) => o(e3, t2, r2)), selections: n2 };
+  }, getSelectionKeys: () => c(e2, s), matcherType: "or" }) });
+}
+function p(e2) {
+  return { [t]: () => ({ match: (t2) => ({ matched: Boolean(e2(t2)) }) }) };
+}
+function v(...e2) {
+  const r2 = "string" == typeof e2[0] ? e2[0] : void 0, i3 = 2 === e2.length ? e2[1] : "string" == typeof e2[0] ? void 0 : e2[0];
+  return a({ [t]: () => ({ match: (t2) => {
+    let e3 = { [null != r2 ? r2 : n]: t2 };
+    return { matched: void 0 === i3 || o(i3, t2, (t3, n2) => {
+      e3[t3] = n2;
+    }), selections: e3 };
+  }, getSelectionKeys: () => [null != r2 ? r2 : n].concat(void 0 === i3 ? [] : s(i3)) }) });
+}
+function b(t2) {
+  return true;
+}
+function w(t2) {
+  return "number" == typeof t2;
+}
+function S(t2) {
+  return "string" == typeof t2;
+}
+function j(t2) {
+  return "bigint" == typeof t2;
+}
+function M(t2) {
+  return new R(t2, L);
+}
+function F(t2) {
+  throw new I(t2);
+}
+var t, e, n, r, i, o, s, c, f, g, m, K, O, E, x, A, N, P, k, T, B, _, W, $, z2, I, L, R;
+var init_dist = __esm({
+  "node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js"() {
+    t = /* @__PURE__ */ Symbol.for("@ts-pattern/matcher");
+    e = /* @__PURE__ */ Symbol.for("@ts-pattern/isVariadic");
+    n = "@ts-pattern/anonymous-select-key";
+    r = (t2) => Boolean(t2 && "object" == typeof t2);
+    i = (e2) => e2 && !!e2[t];
+    o = (n2, s2, c2) => {
+      if (i(n2)) {
+        const e2 = n2[t](), { matched: r2, selections: i3 } = e2.match(s2);
+        return r2 && i3 && Object.keys(i3).forEach((t2) => c2(t2, i3[t2])), r2;
+      }
+      if (r(n2)) {
+        if (!r(s2)) return false;
+        if (Array.isArray(n2)) {
+          if (!Array.isArray(s2)) return false;
+          let t2 = [], r2 = [], u2 = [];
+          for (const o2 of n2.keys()) {
+            const s3 = n2[o2];
+            i(s3) && s3[e] ? u2.push(s3) : u2.length ? r2.push(s3) : t2.push(s3);
+          }
+          if (u2.length) {
+            if (u2.length > 1) throw new Error("Pattern error: Using `...P.array(...)` several times in a single pattern is not allowed.");
+            if (s2.length < t2.length + r2.length) return false;
+            const e2 = s2.slice(0, t2.length), n3 = 0 === r2.length ? [] : s2.slice(-r2.length), i3 = s2.slice(t2.length, 0 === r2.length ? Infinity : -r2.length);
+            return t2.every((t3, n4) => o(t3, e2[n4], c2)) && r2.every((t3, e3) => o(t3, n3[e3], c2)) && (0 === u2.length || o(u2[0], i3, c2));
+          }
+          return n2.length === s2.length && n2.every((t3, e2) => o(t3, s2[e2], c2));
+        }
+        return Reflect.ownKeys(n2).every((e2) => {
+          const r2 = n2[e2];
+          return (e2 in s2 || i(u2 = r2) && "optional" === u2[t]().matcherType) && o(r2, s2[e2], c2);
+          var u2;
+        });
+      }
+      return Object.is(s2, n2);
+    };
+    s = (e2) => {
+      var n2, o2, u2;
+      return r(e2) ? i(e2) ? null != (n2 = null == (o2 = (u2 = e2[t]()).getSelectionKeys) ? void 0 : o2.call(u2)) ? n2 : [] : Array.isArray(e2) ? c(e2, s) : c(Object.values(e2), s) : [];
+    };
+    c = (t2, e2) => t2.reduce((t3, n2) => t3.concat(e2(n2)), []);
+    f = (t2, e2) => {
+      for (const n2 of t2) if (!e2(n2)) return false;
+      return true;
+    };
+    g = (t2, e2) => {
+      for (const [n2, r2] of t2.entries()) if (!e2(r2, n2)) return false;
+      return true;
+    };
+    m = (t2, e2) => {
+      const n2 = Reflect.ownKeys(t2);
+      for (const r2 of n2) if (!e2(r2, t2[r2])) return false;
+      return true;
+    };
+    K = a(p(b));
+    O = a(p(b));
+    E = K;
+    x = (t2) => Object.assign(a(t2), { startsWith: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.startsWith(n2)))));
+      var n2;
+    }, endsWith: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.endsWith(n2)))));
+      var n2;
+    }, minLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length >= t3))(e2))), length: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length === t3))(e2))), maxLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length <= t3))(e2))), includes: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.includes(n2)))));
+      var n2;
+    }, regex: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && Boolean(t3.match(n2))))));
+      var n2;
+    } });
+    A = x(p(S));
+    N = (t2) => Object.assign(a(t2), { between: (e2, n2) => N(d(t2, ((t3, e3) => p((n3) => w(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 < t3))(e2))), gt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 > t3))(e2))), lte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 <= t3))(e2))), gte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 >= t3))(e2))), int: () => N(d(t2, p((t3) => w(t3) && Number.isInteger(t3)))), finite: () => N(d(t2, p((t3) => w(t3) && Number.isFinite(t3)))), positive: () => N(d(t2, p((t3) => w(t3) && t3 > 0))), negative: () => N(d(t2, p((t3) => w(t3) && t3 < 0))) });
+    P = N(p(w));
+    k = (t2) => Object.assign(a(t2), { between: (e2, n2) => k(d(t2, ((t3, e3) => p((n3) => j(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 < t3))(e2))), gt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 > t3))(e2))), lte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 <= t3))(e2))), gte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 >= t3))(e2))), positive: () => k(d(t2, p((t3) => j(t3) && t3 > 0))), negative: () => k(d(t2, p((t3) => j(t3) && t3 < 0))) });
+    T = k(p(j));
+    B = a(p(function(t2) {
+      return "boolean" == typeof t2;
+    }));
+    _ = a(p(function(t2) {
+      return "symbol" == typeof t2;
+    }));
+    W = a(p(function(t2) {
+      return null == t2;
+    }));
+    $ = a(p(function(t2) {
+      return null != t2;
+    }));
+    z2 = { __proto__: null, matcher: t, optional: h, array: function(...e2) {
+      return l({ [t]: () => ({ match: (t2) => {
+        if (!Array.isArray(t2)) return { matched: false };
+        if (0 === e2.length) return { matched: true };
+        const n2 = e2[0];
+        let r2 = {};
+        if (0 === t2.length) return s(n2).forEach((t3) => {
+          r2[t3] = [];
+        }), { matched: true, selections: r2 };
+        const i3 = (t3, e3) => {
+          r2[t3] = (r2[t3] || []).concat([e3]);
+        };
+        return { matched: t2.every((t3) => o(n2, t3, i3)), selections: r2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
+    }, set: function(...e2) {
+      return a({ [t]: () => ({ match: (t2) => {
+        if (!(t2 instanceof Set)) return { matched: false };
+        let n2 = {};
+        if (0 === t2.size) return { matched: true, selections: n2 };
+        if (0 === e2.length) return { matched: true };
+        const r2 = (t3, e3) => {
+          n2[t3] = (n2[t3] || []).concat([e3]);
+        }, i3 = e2[0];
+        return { matched: f(t2, (t3) => o(i3, t3, r2)), selections: n2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
+    }, map: function(...e2) {
+      return a({ [t]: () => ({ match: (t2) => {
+        if (!(t2 instanceof Map)) return { matched: false };
+        let n2 = {};
+        if (0 === t2.size) return { matched: true, selections: n2 };
+        const r2 = (t3, e3) => {
+          n2[t3] = (n2[t3] || []).concat([e3]);
+        };
+        if (0 === e2.length) return { matched: true };
+        var i3;
+        if (1 === e2.length) throw new Error(`\`P.map\` wasn't given enough arguments. Expected (key, value), received ${null == (i3 = e2[0]) ? void 0 : i3.toString()}`);
+        const [s2, c2] = e2;
+        return { matched: g(t2, (t3, e3) => {
+          const n3 = o(s2, e3, r2), i4 = o(c2, t3, r2);
+          return n3 && i4;
+        }), selections: n2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
+    }, record: function(...e2) {
+      return a({ [t]: () => ({ match: (t2) => {
+        if (null === t2 || "object" != typeof t2 || Array.isArray(t2)) return { matched: false };
+        var n2;
+        if (0 === e2.length) throw new Error(`\`P.record\` wasn't given enough arguments. Expected (value) or (key, value), received ${null == (n2 = e2[0]) ? void 0 : n2.toString()}`);
+        let r2 = {};
+        const i3 = (t3, e3) => {
+          r2[t3] = (r2[t3] || []).concat([e3]);
+        }, [s2, c2] = 1 === e2.length ? [A, e2[0]] : e2;
+        return { matched: m(t2, (t3, e3) => {
+          const n3 = "string" != typeof t3 || Number.isNaN(Number(t3)) ? null : Number(t3), r3 = null !== n3 && o(s2, n3, i3), u2 = o(s2, t3, i3), a2 = o(c2, e3, i3);
+          return (u2 || r3) && a2;
+        }), selections: r2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
+    }, intersection: d, union: y, not: function(e2) {
+      return a({ [t]: () => ({ match: (t2) => ({ matched: !o(e2, t2, () => {
+      }) }), getSelectionKeys: () => [], matcherType: "not" }) });
+    }, when: p, select: v, any: K, unknown: O, _: E, string: A, number: P, bigint: T, boolean: B, symbol: _, nullish: W, nonNullable: $, instanceOf: function(t2) {
+      return a(p(/* @__PURE__ */ (function(t3) {
+        return (e2) => e2 instanceof t3;
+      })(t2)));
+    }, shape: function(t2) {
+      return a(p(u(t2)));
+    } };
+    I = class extends Error {
+      constructor(t2) {
+        let e2;
+        try {
+          e2 = JSON.stringify(t2);
+        } catch (n2) {
+          e2 = t2;
+        }
+        super(`Pattern matching error: no pattern matches value ${e2}`), this.input = void 0, this.input = t2;
+      }
+    };
+    L = { matched: false, value: void 0 };
+    R = class _R {
+      constructor(t2, e2) {
+        this.input = void 0, this.state = void 0, this.input = t2, this.state = e2;
+      }
+      with(...t2) {
+        if (this.state.matched) return this;
+        const e2 = t2[t2.length - 1], r2 = [t2[0]];
+        let i3;
+        3 === t2.length && "function" == typeof t2[1] ? i3 = t2[1] : t2.length > 2 && r2.push(...t2.slice(1, t2.length - 1));
+        let s2 = false, c2 = {};
+        const u2 = (t3, e3) => {
+          s2 = true, c2[t3] = e3;
+        }, a2 = !r2.some((t3) => o(t3, this.input, u2)) || i3 && !Boolean(i3(this.input)) ? L : { matched: true, value: e2(s2 ? n in c2 ? c2[n] : c2 : this.input, this.input) };
+        return new _R(this.input, a2);
+      }
+      when(t2, e2) {
+        if (this.state.matched) return this;
+        const n2 = Boolean(t2(this.input));
+        return new _R(this.input, n2 ? { matched: true, value: e2(this.input, this.input) } : L);
+      }
+      otherwise(t2) {
+        return this.state.matched ? this.state.value : t2(this.input);
+      }
+      exhaustive(t2 = F) {
+        return this.state.matched ? this.state.value : t2(this.input);
+      }
+      run() {
+        return this.exhaustive();
+      }
+      returnType() {
+        return this;
+      }
+      narrow() {
+        return this;
+      }
+    };
+  }
+});
+
+// packages/classifier/src/environments.ts
+function matchEnvironments(units, environments, configFile) {
+  const matchers = environments.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
+  const result = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const unit of units) {
+    const found = matchers.filter(({ matches }) => matches(unit)).map(({ environment }) => environment);
+    if (found.length === 1) result.set(unit, found[0]);
+    else if (found.length === 0) problems.push(`unit ${unit} matches no environment`);
+    else problems.push(`unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`);
+  }
+  if (problems.length > 0) {
+    const listed = environments.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
+    throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
+      ...configFile ? { location: { file: configFile } } : {},
+      hint: `every unit must match exactly one environment's paths; environments are ${listed}`
+    });
+  }
+  return result;
+}
+function authenticationOf(environment) {
+  const aws = environment.aws;
+  if (!aws) return null;
+  return {
+    accountId: aws.accountId,
+    planRoleArn: aws.planRoleArn,
+    applyRoleArn: aws.applyRoleArn,
+    region: aws.region,
+    sessionDurationSeconds: aws.sessionDuration
+  };
+}
+var init_environments = __esm({
+  "packages/classifier/src/environments.ts"() {
+    "use strict";
+    init_errors3();
+    init_globs();
+  }
+});
+
+// packages/classifier/src/graph.ts
+function topologicalOrder(nodes, dependenciesOf) {
+  const inSet = new Set(nodes);
+  const state = /* @__PURE__ */ new Map();
+  const order = [];
+  for (const root of nodes) {
+    if (state.has(root)) continue;
+    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
+    state.set(root, 1);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (!inSet.has(dependency) || dependency === frame.node) continue;
+        const seen = state.get(dependency);
+        if (seen === 2) continue;
+        if (seen === 1) {
+          const start = stack.findIndex((entry) => entry.node === dependency);
+          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
+        }
+        state.set(dependency, 1);
+        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
+      } else {
+        state.set(frame.node, 2);
+        order.push(frame.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+function nearestPlannedDependencies(planned, dependenciesOf) {
+  const memo2 = /* @__PURE__ */ new Map();
+  const onPath = /* @__PURE__ */ new Set();
+  const resolveUnplanned = (start) => {
+    const cached2 = memo2.get(start);
+    if (cached2) return cached2;
+    const stack = [
+      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
+    ];
+    onPath.add(start);
+    let result2 = /* @__PURE__ */ new Set();
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (planned.has(dependency)) {
+          frame.found.add(dependency);
+          continue;
+        }
+        const done = memo2.get(dependency);
+        if (done) {
+          done.forEach((unit) => frame.found.add(unit));
+        } else if (!onPath.has(dependency)) {
+          onPath.add(dependency);
+          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
+        }
+      } else {
+        stack.pop();
+        onPath.delete(frame.unit);
+        memo2.set(frame.unit, frame.found);
+        const parent = stack[stack.length - 1];
+        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
+        result2 = frame.found;
+      }
+    }
+    return result2;
+  };
+  const result = /* @__PURE__ */ new Map();
+  for (const unit of planned) {
+    const found = [];
+    for (const dependency of dependenciesOf(unit)) {
+      if (planned.has(dependency)) found.push(dependency);
+      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
+    }
+    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
+  }
+  return result;
+}
+var CycleFound;
+var init_graph = __esm({
+  "packages/classifier/src/graph.ts"() {
+    "use strict";
+    CycleFound = class extends Error {
+      constructor(cycle) {
+        super("cycle");
+        this.cycle = cycle;
+      }
+      cycle;
+    };
+  }
+});
+
+// packages/classifier/src/units-acted-on.ts
+function unitsActedOn(change) {
+  return M(change).with(
+    {
+      type: z2.union(
+        "UnitAdded",
+        "UnitChanged",
+        "UnitDeleted",
+        "EnvCommonChanged",
+        "HCLChanged",
+        "LocalModuleChanged",
+        "FileChanged",
+        "AccountsAdded",
+        "DriftDetected"
+      )
+    },
+    (acting) => acting.units
+  ).with({ type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted", "ConfigChanged") }, () => []).with({ type: "Plugin" }, (plugin) => plugin.units).exhaustive();
+}
+var init_units_acted_on = __esm({
+  "packages/classifier/src/units-acted-on.ts"() {
+    "use strict";
+    init_dist();
+  }
+});
+
+// packages/classifier/src/refusals.ts
+function refuseDeletingDependedOnUnits(detection, deleted, status) {
+  if (deleted.size === 0) return;
+  const problems = [];
+  for (const [unit, dependencies] of Object.entries(detection.graph.dependencies)) {
+    if (status.get(unit) === "deleted") continue;
+    for (const dependency of dependencies) {
+      if (deleted.has(dependency)) problems.push(`${unit} still depends on ${dependency}, which this change deletes`);
+    }
+  }
+  if (problems.length === 0) return;
+  problems.sort();
+  throw classifierError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
+    location: { file: `${problems[0].split(" ")[0]}/terragrunt.hcl` },
+    hint: "remove the dependency block from the remaining unit in the same change (or keep the deleted unit until nothing depends on it)"
+  });
+}
+function refuseAccountsAddedWithOthers(changes) {
+  const added = changes.filter((change) => change.type === "AccountsAdded");
+  if (added.length === 0) return;
+  const newAccounts = added.map((change) => change.type === "AccountsAdded" ? `${change.account}/` : "");
+  const outside = (unit) => !newAccounts.some((prefix) => unit.startsWith(prefix));
+  const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
+  if (others.length === 0) return;
+  const accounts = added.map((change) => change.type === "AccountsAdded" ? change.account : "").join(", ");
+  throw classifierError(
+    "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
+    `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others.flatMap((change) => change.files).slice(0, 5).join(", ")})`,
+    { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" }
+  );
+}
+var init_refusals = __esm({
+  "packages/classifier/src/refusals.ts"() {
+    "use strict";
+    init_changes();
+    init_errors3();
+    init_units_acted_on();
+  }
+});
+
+// packages/classifier/src/plan-jobs.ts
+function noActionNote(change) {
+  return M(change).with(
+    { type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted") },
+    () => "account requests are not processed by Gantry: create the account with your account factory, then add its directory"
+  ).with({ type: "ConfigChanged" }, () => "Gantry/Pipelines configuration or CI workflow: no infrastructure action").with({ type: "Plugin" }, (plugin) => plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : void 0).otherwise((other) => other.units.length === 0 ? "read by no unit: no action" : void 0);
+}
+function planJobs(input2) {
+  const { detection, classification, config: config2, branch } = input2;
+  const deployBranch = config2.deployBranch;
+  const base = {
+    apiVersion: "gantry/v1",
+    kind: "Plan",
+    event: detection.event,
+    base: detection.base,
+    head: detection.head,
+    branch,
+    deployBranch
+  };
+  const report = (jobs2) => describeChanges(classification, jobs2);
+  if (detection.event === "push" && branch !== deployBranch) {
+    return {
+      ...base,
+      notice: `push to '${branch}', which is not the deploy branch '${deployBranch}': nothing is planned`,
+      jobs: [],
+      changes: report([]),
+      ignoredFiles: classification.ignoredFiles
+    };
+  }
+  const status = new Map(detection.units.map((unit) => [unit.path, unit.status]));
+  const isSkipped = compileOverride(config2, "skip");
+  const isPlanOnly = compileOverride(config2, "planOnly");
+  const changeNames = /* @__PURE__ */ new Map();
+  const deployed = /* @__PURE__ */ new Map();
+  for (const change of classification.changes) {
+    for (const unit of unitsActedOn(change)) {
+      if (isSkipped(unit)) continue;
+      const recorded = input2.skipUnits?.get(unit);
+      if (recorded) {
+        deployed.set(unit, { unit, reason: recorded.reason, deployedAt: recorded.deployedAt });
+        continue;
+      }
+      const names = changeNames.get(unit) ?? /* @__PURE__ */ new Set();
+      names.add(changeTypeName(change));
+      changeNames.set(unit, names);
+    }
+  }
+  const acting = [...changeNames.keys()].sort();
+  const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
+  const forward = new Set(acting.filter((unit) => !deleted.has(unit)));
+  if (detection.event === "pull_request") refuseAccountsAddedWithOthers(classification.changes);
+  refuseDeletingDependedOnUnits(detection, deleted, status);
+  const environmentOf = matchEnvironments(acting, config2.environments, input2.configFile);
+  const dependenciesOf = (unit) => detection.graph.dependencies[unit] ?? [];
+  const forwardDependencies = nearestPlannedDependencies(forward, dependenciesOf);
+  const destroyDependencies = nearestPlannedDependencies(deleted, dependenciesOf);
+  const environmentIndex = new Map(config2.environments.map((environment, index) => [environment, index]));
+  const byEnvironment = (a2, b3) => environmentIndex.get(environmentOf.get(a2)) - environmentIndex.get(environmentOf.get(b3)) || (a2 < b3 ? -1 : a2 > b3 ? 1 : 0);
+  const forwardUnits = [...forward].sort(byEnvironment);
+  const deletedUnits = [...deleted].sort(byEnvironment);
+  const groupIntoJobs = (split) => {
+    const drafts = [];
+    const draftsByKey = /* @__PURE__ */ new Map();
+    const jobOf = /* @__PURE__ */ new Map();
+    const usedIds = /* @__PURE__ */ new Set();
+    const place = (unit, destroy) => {
+      const environment = environmentOf.get(unit);
+      const action = detection.event === "pull_request" || isPlanOnly(unit) ? destroy ? "plan-destroy" : "plan" : destroy ? "destroy" : "apply";
+      const groupKey = `${action}\0${environment.name}`;
+      const perUnit = (destroy ? !config2.consolidateDeleted : config2.consolidation === "unit") || split.has(groupKey);
+      const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
+      let draft = draftsByKey.get(key);
+      if (!draft) {
+        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
+        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
+        draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: /* @__PURE__ */ new Set() };
+        draftsByKey.set(key, draft);
+        drafts.push(draft);
+      }
+      draft.units.push(unit);
+      jobOf.set(unit, draft);
+    };
+    forwardUnits.forEach((unit) => place(unit, false));
+    deletedUnits.forEach((unit) => place(unit, true));
+    for (const unit of forward) {
+      for (const dependency of forwardDependencies.get(unit) ?? []) linkJobs(jobOf.get(unit), jobOf.get(dependency));
+    }
+    for (const unit of deleted) {
+      for (const dependency of destroyDependencies.get(unit) ?? []) linkJobs(jobOf.get(dependency), jobOf.get(unit));
+    }
+    const forwardJobs = drafts.filter((draft) => !draft.destroy);
+    for (const draft of drafts) if (draft.destroy) forwardJobs.forEach((applyJob) => draft.needs.add(applyJob));
+    return drafts;
+  };
+  const ordered = orderJobs(groupIntoJobs);
+  for (const draft of ordered) {
+    draft.units = orderUnits(draft, draft.destroy ? destroyDependencies : forwardDependencies);
+  }
+  const position = new Map(ordered.map((draft, index) => [draft, index]));
+  const source = { event: detection.event, base: detection.base, head: detection.head, branch, deployBranch };
+  const jobs = ordered.map((draft) => ({
+    apiVersion: "gantry/v1",
+    kind: "Job",
+    id: draft.id,
+    action: draft.action,
+    units: draft.units,
+    ref: draft.destroy ? detection.base : detection.head,
+    needs: [...draft.needs].sort((a2, b3) => position.get(a2) - position.get(b3)).map((need) => need.id),
+    environment: draft.environment.name,
+    changes: [...new Set(draft.units.flatMap((unit) => [...changeNames.get(unit) ?? []]))].sort(),
+    source: { ...source },
+    authentication: authenticationOf(draft.environment),
+    terragrunt: { flags: [...config2.terragrunt.flags], env: { ...config2.terragrunt.env }, parallelism: config2.parallelism }
+  }));
+  const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
+  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
+  const skippedUnits = [...deployed.values()].sort((a2, b3) => a2.unit < b3.unit ? -1 : a2.unit > b3.unit ? 1 : 0);
+  return {
+    ...base,
+    notice,
+    jobs,
+    changes: report(ordered),
+    ignoredFiles: classification.ignoredFiles,
+    ...input2.skipUnits ? { skippedUnits } : {}
+  };
+}
+function linkJobs(dependent, dependency) {
+  if (dependent !== dependency) dependent.needs.add(dependency);
+}
+function orderJobs(groupIntoJobs) {
+  const split = /* @__PURE__ */ new Set();
+  for (; ; ) {
+    const drafts = groupIntoJobs(split);
+    try {
+      return topologicalOrder(drafts, (draft) => [...draft.needs]);
+    } catch (error62) {
+      if (!(error62 instanceof CycleFound)) throw error62;
+      const cycle = error62.cycle;
+      const consolidated = cycle.filter((draft) => !draft.perUnit);
+      if (consolidated.length === 0) {
+        throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
+          hint: "break the cycle of dependency blocks between these units"
+        });
+      }
+      consolidated.forEach((draft) => split.add(draft.groupKey));
+    }
+  }
+}
+function orderUnits(draft, dependencies) {
+  const units = [...draft.units].sort();
+  try {
+    const order = topologicalOrder(units, (unit) => dependencies.get(unit) ?? []);
+    return draft.destroy ? order.reverse() : order;
+  } catch (error62) {
+    if (!(error62 instanceof CycleFound)) throw error62;
+    throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
+      hint: "break the cycle of dependency blocks between these units"
+    });
+  }
+}
+function compileOverride(config2, key) {
+  const globs = Object.entries(config2.units).filter(([, override]) => override[key]).map(([glob]) => glob);
+  return compileGlobs(globs);
+}
+function slug(raw) {
+  return raw.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "").replace(/-+$/, "");
+}
+function uniqueId(raw, used) {
+  const base = slug(raw) || "job";
+  let id = base;
+  for (let suffix = 2; used.has(id); suffix++) id = `${base}-${suffix}`;
+  used.add(id);
+  return id;
+}
+function describeChanges(classification, jobs) {
+  const jobsOfUnit = /* @__PURE__ */ new Map();
+  for (const job of jobs) for (const unit of job.units) jobsOfUnit.set(unit, [...jobsOfUnit.get(unit) ?? [], job.id]);
+  return classification.changes.map((change) => {
+    const jobIds = [...new Set(unitsActedOn(change).flatMap((unit) => jobsOfUnit.get(unit) ?? []))];
+    const note = noActionNote(change);
+    return {
+      type: changeTypeName(change),
+      files: [...change.files],
+      units: [...change.units],
+      jobs: jobIds,
+      ...note ? { note } : {}
+    };
+  });
+}
+var init_plan_jobs = __esm({
+  "packages/classifier/src/plan-jobs.ts"() {
+    "use strict";
+    init_dist();
+    init_changes();
+    init_environments();
+    init_errors3();
+    init_globs();
+    init_graph();
+    init_refusals();
+    init_units_acted_on();
+  }
+});
+
 // packages/change-detector/src/contract.ts
 var API_VERSION, fileChangeTypeSchema, fileChangeSchema, readViaSchema, readLinkSchema, unitReasonSchema, unitStatusSchema, dynamicReadSchema, unitProblemSchema, affectedUnitSchema, dependencyGraphSchema, detectionResultSchema;
 var init_contract = __esm({
@@ -20607,7 +23425,9 @@ var init_contract = __esm({
       "sops_decrypt_file",
       "mark_as_read",
       "find_in_parent_folders",
-      "dynamic"
+      "dynamic",
+      /** A unit generated from a stack file: the stack file, or the source directory it was copied from. */
+      "stack"
     ]);
     readLinkSchema = external_exports.object({
       /** The file (repository-relative) that was read. */
@@ -20675,167 +23495,6 @@ var init_contract = __esm({
   }
 });
 
-// packages/change-detector/src/paths.ts
-import { posix } from "node:path";
-function toVirtual(path) {
-  return path === "" ? VIRTUAL_ROOT : `${VIRTUAL_ROOT}/${path}`;
-}
-function fromVirtual(absolute) {
-  const normalized = posix.normalize(absolute);
-  if (normalized === VIRTUAL_ROOT || normalized === `${VIRTUAL_ROOT}/`) return "";
-  if (!normalized.startsWith(`${VIRTUAL_ROOT}/`)) return null;
-  return stripTrailingSlash(normalized.slice(VIRTUAL_ROOT.length + 1));
-}
-function isClean(path) {
-  const length = path.length;
-  if (length === 0 || path.charCodeAt(0) === 46 || path.charCodeAt(length - 1) === 47) return false;
-  for (let i3 = 0; i3 < length; i3++) {
-    if (path.charCodeAt(i3) === 47) {
-      const next = path.charCodeAt(i3 + 1);
-      if (next === 47 || next === 46) return false;
-    }
-  }
-  return true;
-}
-function resolveRepoPath(baseDir, path) {
-  if (path.startsWith(`${VIRTUAL_ROOT}/`)) {
-    const rest = path.slice(VIRTUAL_ROOT.length + 1);
-    if (rest !== "" && isClean(rest)) return rest;
-  } else if (!path.startsWith("/") && path !== "") {
-    if (isClean(path)) return baseDir === "" ? path : `${baseDir}/${path}`;
-    let base = baseDir;
-    let rest = path;
-    for (; ; ) {
-      if (rest.startsWith("./")) rest = rest.slice(2);
-      else if (rest.startsWith("../") && base !== "") {
-        rest = rest.slice(3);
-        base = dirOf(base);
-      } else break;
-    }
-    if (rest !== path && rest !== "" && isClean(rest)) return base === "" ? rest : `${base}/${rest}`;
-  }
-  if (path.startsWith("/")) return fromVirtual(path);
-  return fromVirtual(posix.join(toVirtual(baseDir), path));
-}
-function stripTrailingSlash(path) {
-  return path.length > 1 && path.endsWith("/") ? path.replace(/\/+$/, "") : path;
-}
-function dirOf(path) {
-  const slash = path.lastIndexOf("/");
-  return slash === -1 ? "" : path.slice(0, slash);
-}
-function baseName(path) {
-  return path.slice(path.lastIndexOf("/") + 1);
-}
-function joinRepo(dir, name) {
-  return dir === "" ? name : `${dir}/${name}`;
-}
-function relativeBetween(from, to) {
-  const relative4 = posix.relative(toVirtual(from), toVirtual(to));
-  return relative4 === "" ? "." : relative4;
-}
-function lowerBound(sorted, key) {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = low + high >>> 1;
-    if (sorted[middle] < key) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-var VIRTUAL_ROOT;
-var init_paths = __esm({
-  "packages/change-detector/src/paths.ts"() {
-    "use strict";
-    VIRTUAL_ROOT = "/repo";
-  }
-});
-
-// packages/change-detector/src/units.ts
-function isSkippedDir(dir) {
-  if (dir === "") return false;
-  for (const segment of dir.split("/")) {
-    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
-  }
-  return false;
-}
-function unitDirOfConfig(path) {
-  if (baseName(path) !== UNIT_FILE) return null;
-  const dir = dirOf(path);
-  if (dir === "" || isSkippedDir(dir)) return null;
-  return dir;
-}
-function unitsOfTree(tree) {
-  const head = /* @__PURE__ */ new Set();
-  const stackDirs = /* @__PURE__ */ new Set();
-  for (const path of tree.entries.keys()) {
-    if (!path.endsWith(".hcl")) continue;
-    const name = baseName(path);
-    if (name === UNIT_FILE) {
-      const dir = unitDirOfConfig(path);
-      if (dir !== null) head.add(dir);
-    } else if (name === STACK_FILE && !isSkippedDir(dirOf(path))) {
-      stackDirs.add(dirOf(path));
-    }
-  }
-  return { head, stackDirs };
-}
-function withBaseUnits(head, headStackDirs, diff) {
-  const stackDirs = new Set(headStackDirs);
-  let base = head;
-  const own2 = () => base === head ? base = new Set(head) : base;
-  for (const entry of diff) {
-    const added = entry.status === "A" || entry.status === "R" || entry.status === "C";
-    const removed = entry.status === "D" || entry.status === "R";
-    if (added) {
-      const dir = unitDirOfConfig(entry.newPath);
-      if (dir !== null && base.has(dir)) own2().delete(dir);
-    }
-    if (removed) {
-      const dir = unitDirOfConfig(entry.oldPath);
-      if (dir !== null && !base.has(dir)) own2().add(dir);
-      if (baseName(entry.oldPath) === STACK_FILE) stackDirs.add(dirOf(entry.oldPath));
-    }
-  }
-  return { head, base, stackDirs };
-}
-function deletedUnitsOf(units) {
-  if (units.base === units.head) return [];
-  return [...units.base].filter((unit) => !units.head.has(unit)).sort();
-}
-function unitIdIn(unitIds, unit) {
-  const at = lowerBound(unitIds, unit);
-  return unitIds[at] === unit ? at : void 0;
-}
-function unitContaining(path, units) {
-  let dir = dirOf(path);
-  while (dir !== "") {
-    if (units.has(dir)) return dir;
-    dir = dirOf(dir);
-  }
-  return null;
-}
-function isInStack(unit, stackDirs) {
-  if (stackDirs.size === 0) return false;
-  let dir = unit;
-  for (; ; ) {
-    if (stackDirs.has(dir)) return true;
-    if (dir === "") return false;
-    dir = dirOf(dir);
-  }
-}
-var UNIT_FILE, STACK_FILE, SKIPPED_DIRS;
-var init_units = __esm({
-  "packages/change-detector/src/units.ts"() {
-    "use strict";
-    init_paths();
-    UNIT_FILE = "terragrunt.hcl";
-    STACK_FILE = "terragrunt.stack.hcl";
-    SKIPPED_DIRS = /* @__PURE__ */ new Set([".terragrunt-cache", "node_modules", ".git"]);
-  }
-});
-
 // packages/hcl/src/position.ts
 function lineStarts(source) {
   if (source === cachedSource) return cachedLineStarts;
@@ -20867,7 +23526,7 @@ var init_position = __esm({
 
 // packages/hcl/src/errors.ts
 var HclSyntaxError, HclEvalError;
-var init_errors3 = __esm({
+var init_errors4 = __esm({
   "packages/hcl/src/errors.ts"() {
     "use strict";
     init_src();
@@ -20916,7 +23575,7 @@ var T_EOF, T_NL, T_IDENT, T_NUMBER, T_OQUOTE, T_HEREDOC, T_LBRACE, T_RBRACE, T_S
 var init_lexer = __esm({
   "packages/hcl/src/lexer.ts"() {
     "use strict";
-    init_errors3();
+    init_errors4();
     init_position();
     T_EOF = 0;
     T_NL = 1;
@@ -22047,11 +24706,11 @@ var init_parser = __esm({
         }
         if (k2 === T_NUMBER) {
           lx.next();
-          const text2 = lx.text();
-          if (text2.includes(".")) {
-            lx.fail(`expected a single whole-number index after '.', found number ${text2}`, lx.ts, "chained legacy indexes like a.0.1 are not allowed; write a[0][1]");
+          const text = lx.text();
+          if (text.includes(".")) {
+            lx.fail(`expected a single whole-number index after '.', found number ${text}`, lx.ts, "chained legacy indexes like a.0.1 are not allowed; write a[0][1]");
           }
-          const key = { type: "Literal", value: Number(text2), range: { start: lx.ts, end: lx.te } };
+          const key = { type: "Literal", value: Number(text), range: { start: lx.ts, end: lx.te } };
           return { type: "Index", object: object2, key, range: { start: object2.range.start, end: lx.te } };
         }
         return lx.fail(`expected an attribute name after '.', found ${lx.describe()}`, lx.ts);
@@ -22117,8 +24776,8 @@ var init_parser = __esm({
           if (k2 === T_EOF) lx.fail(`expected '}' to close the object opened at ${lx.where(start)}, found end of file`, lx.ts);
           let key = this.parseExpression();
           if (key.type === "Variable") key = { type: "Literal", value: key.name, range: key.range };
-          const sep3 = lx.peek();
-          if (sep3 !== T_ASSIGN && sep3 !== T_COLON) {
+          const sep4 = lx.peek();
+          if (sep4 !== T_ASSIGN && sep4 !== T_COLON) {
             lx.fail(`expected '=' or ':' after the object key, found ${lx.describe()}`, lx.ts);
           }
           lx.next();
@@ -22404,89 +25063,89 @@ var init_convert = __esm({
 });
 
 // packages/hcl/src/json-error.ts
-function findJsonSyntaxError(text2) {
+function findJsonSyntaxError(text) {
   let i3 = 0;
   const fail2 = (expected) => {
     throw new Stop(i3, expected);
   };
   const space = () => {
-    while (i3 < text2.length && " 	\n\r".includes(text2[i3])) i3++;
+    while (i3 < text.length && " 	\n\r".includes(text[i3])) i3++;
   };
   const literal2 = (word) => {
     for (const c2 of word) {
-      if (text2[i3] !== c2) fail2(`'${word}'`);
+      if (text[i3] !== c2) fail2(`'${word}'`);
       i3++;
     }
   };
   const string4 = () => {
     i3++;
     for (; ; ) {
-      if (i3 >= text2.length) fail2(`a closing '"'`);
-      const c2 = text2.charCodeAt(i3);
+      if (i3 >= text.length) fail2(`a closing '"'`);
+      const c2 = text.charCodeAt(i3);
       if (c2 === 34) return void i3++;
       if (c2 < 32) fail2("an escaped control character");
       if (c2 === 92) {
         i3++;
-        if (text2[i3] === "u") {
+        if (text[i3] === "u") {
           i3++;
-          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text2[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
+          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
           continue;
         }
-        if (!'"\\/bfnrt'.includes(text2[i3] ?? "x")) fail2("an escape sequence");
+        if (!'"\\/bfnrt'.includes(text[i3] ?? "x")) fail2("an escape sequence");
       }
       i3++;
     }
   };
   const digits = () => {
     const start = i3;
-    while (i3 < text2.length && text2.charCodeAt(i3) >= 48 && text2.charCodeAt(i3) <= 57) i3++;
+    while (i3 < text.length && text.charCodeAt(i3) >= 48 && text.charCodeAt(i3) <= 57) i3++;
     if (i3 === start) fail2("a digit");
   };
   const number4 = () => {
-    if (text2[i3] === "-") i3++;
-    if (text2[i3] === "0") i3++;
+    if (text[i3] === "-") i3++;
+    if (text[i3] === "0") i3++;
     else digits();
-    if (text2[i3] === ".") {
+    if (text[i3] === ".") {
       i3++;
       digits();
     }
-    if (text2[i3] === "e" || text2[i3] === "E") {
+    if (text[i3] === "e" || text[i3] === "E") {
       i3++;
-      if (text2[i3] === "+" || text2[i3] === "-") i3++;
+      if (text[i3] === "+" || text[i3] === "-") i3++;
       digits();
     }
   };
   const value = (depth) => {
     if (depth > 1e3) fail2("less nesting");
     space();
-    const c2 = text2[i3];
+    const c2 = text[i3];
     if (c2 === "{") {
       i3++;
       space();
-      if (text2[i3] === "}") return void i3++;
+      if (text[i3] === "}") return void i3++;
       for (; ; ) {
         space();
-        if (text2[i3] !== '"') fail2("a property name in double quotes");
+        if (text[i3] !== '"') fail2("a property name in double quotes");
         string4();
         space();
-        if (text2[i3] !== ":") fail2("':'");
+        if (text[i3] !== ":") fail2("':'");
         i3++;
         value(depth + 1);
         space();
-        if (text2[i3] === "}") return void i3++;
-        if (text2[i3] !== ",") fail2("',' or '}'");
+        if (text[i3] === "}") return void i3++;
+        if (text[i3] !== ",") fail2("',' or '}'");
         i3++;
       }
     }
     if (c2 === "[") {
       i3++;
       space();
-      if (text2[i3] === "]") return void i3++;
+      if (text[i3] === "]") return void i3++;
       for (; ; ) {
         value(depth + 1);
         space();
-        if (text2[i3] === "]") return void i3++;
-        if (text2[i3] !== ",") fail2("',' or ']'");
+        if (text[i3] === "]") return void i3++;
+        if (text[i3] !== ",") fail2("',' or ']'");
         i3++;
       }
     }
@@ -22500,11 +25159,11 @@ function findJsonSyntaxError(text2) {
   try {
     value(0);
     space();
-    if (i3 < text2.length) fail2("the end of the text");
+    if (i3 < text.length) fail2("the end of the text");
     return null;
   } catch (error62) {
     if (!(error62 instanceof Stop)) throw error62;
-    const before = text2.slice(0, error62.offset);
+    const before = text.slice(0, error62.offset);
     const line = before.split("\n").length;
     return { line, column: error62.offset - (before.lastIndexOf("\n") + 1) + 1, expected: error62.expected };
   }
@@ -22626,70 +25285,70 @@ function formatPieces(spec, args) {
       continue;
     }
     const prec = precText === void 0 ? void 0 : Number(precText);
-    let text2;
+    let text;
     switch (verb) {
       case "s":
-        text2 = str(arg, `the argument for %s`);
-        if (prec !== void 0) text2 = chars(text2).slice(0, prec).join("");
+        text = str(arg, `the argument for %s`);
+        if (prec !== void 0) text = chars(text).slice(0, prec).join("");
         break;
       case "q":
-        text2 = quote(str(arg, "the argument for %q"));
+        text = quote(str(arg, "the argument for %q"));
         break;
       case "d": {
         const n2 = num(arg, "the argument for %d");
         if (!Number.isInteger(n2)) fail(`%d requires a whole number, found ${numberToString(n2)}`);
-        text2 = (n2 >= 0 && flags2.includes("+") ? "+" : "") + numberToString(n2);
+        text = (n2 >= 0 && flags2.includes("+") ? "+" : "") + numberToString(n2);
         break;
       }
       case "f":
       case "F": {
         const n2 = num(arg, "the argument for %f");
-        text2 = (n2 >= 0 && flags2.includes("+") ? "+" : "") + toFixedHalfEven(n2, prec ?? 6);
+        text = (n2 >= 0 && flags2.includes("+") ? "+" : "") + toFixedHalfEven(n2, prec ?? 6);
         break;
       }
       case "e":
       case "E": {
         const n2 = num(arg, "the argument for %e");
-        text2 = n2.toExponential(prec ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
-        if (verb === "E") text2 = text2.toUpperCase();
+        text = n2.toExponential(prec ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
+        if (verb === "E") text = text.toUpperCase();
         break;
       }
       case "g":
-        text2 = numberToString(num(arg, "the argument for %g"));
+        text = numberToString(num(arg, "the argument for %g"));
         break;
       case "t":
-        text2 = valueToBool(arg, "the argument for %t", fail) ? "true" : "false";
+        text = valueToBool(arg, "the argument for %t", fail) ? "true" : "false";
         break;
       case "v":
-        text2 = flags2.includes("#") || arg !== null && typeof arg === "object" ? jsonEncode(arg) : arg === null ? "null" : str(arg);
+        text = flags2.includes("#") || arg !== null && typeof arg === "object" ? jsonEncode(arg) : arg === null ? "null" : str(arg);
         break;
       case "x":
       case "X": {
         const n2 = typeof arg === "number" ? arg : void 0;
-        text2 = n2 !== void 0 ? Math.trunc(n2).toString(16) : Buffer.from(str(arg), "utf8").toString("hex");
-        if (verb === "X") text2 = text2.toUpperCase();
+        text = n2 !== void 0 ? Math.trunc(n2).toString(16) : Buffer.from(str(arg), "utf8").toString("hex");
+        if (verb === "X") text = text.toUpperCase();
         break;
       }
       case "b":
-        text2 = Math.trunc(num(arg, "the argument for %b")).toString(2);
+        text = Math.trunc(num(arg, "the argument for %b")).toString(2);
         break;
       case "o":
-        text2 = Math.trunc(num(arg, "the argument for %o")).toString(8);
+        text = Math.trunc(num(arg, "the argument for %o")).toString(8);
         break;
       default:
         return fail(`unsupported format verb %${verb} in ${JSON.stringify(spec)}`);
     }
     const width = widthText === void 0 ? 0 : Number(widthText);
-    const length = chars(text2).length;
+    const length = chars(text).length;
     if (length < width) {
       const pad = width - length;
-      if (flags2.includes("-")) text2 += " ".repeat(pad);
+      if (flags2.includes("-")) text += " ".repeat(pad);
       else if (flags2.includes("0") && "dfFeEgxXbo".includes(verb)) {
-        const sign = /^[+-]/.test(text2) ? text2[0] : "";
-        text2 = sign + "0".repeat(pad) + text2.slice(sign.length);
-      } else text2 = " ".repeat(pad) + text2;
+        const sign = /^[+-]/.test(text) ? text[0] : "";
+        text = sign + "0".repeat(pad) + text.slice(sign.length);
+      } else text = " ".repeat(pad) + text;
     }
-    out += text2;
+    out += text;
   }
   out += spec.slice(last);
   if (argIndex < args.length) fail(`too many arguments for the format string ${JSON.stringify(spec)}: ${args.length - argIndex} left unused`);
@@ -22707,8 +25366,8 @@ function toFixedHalfEven(n2, digits) {
   const unit = 10 ** -digits;
   return (n2 < 0 ? n2 + unit / 2 : n2 - unit / 2).toFixed(digits);
 }
-function hash2(algorithm, text2, encoding) {
-  return createHash(algorithm).update(text2, "utf8").digest(encoding);
+function hash2(algorithm, text, encoding) {
+  return createHash(algorithm).update(text, "utf8").digest(encoding);
 }
 function basename(p2) {
   if (p2 === "") return ".";
@@ -22790,7 +25449,7 @@ var init_functions = __esm({
   "packages/hcl/src/functions.ts"() {
     "use strict";
     init_convert();
-    init_errors3();
+    init_errors4();
     init_json_error();
     init_values();
     fns = {
@@ -22827,12 +25486,12 @@ var init_functions = __esm({
           arity(a2, 2, Infinity);
           const unknown2 = findUnknown(a2);
           if (unknown2 && (isUnknown(a2[0]) || a2.slice(1).some((l2) => isUnknown(l2)))) return new Unknown(unknown2.reason);
-          const sep3 = str(a2[0], "the separator");
+          const sep4 = str(a2[0], "the separator");
           const pieces = [];
           let first = true;
           for (const l2 of a2.slice(1)) {
             for (const v2 of list(l2, "each list to join")) {
-              if (!first) pieces.push(sep3);
+              if (!first) pieces.push(sep4);
               first = false;
               if (isUnknown(v2)) pieces.push(...v2.fragments ?? [null]);
               else if (findUnknown(v2)) pieces.push(null);
@@ -22845,9 +25504,9 @@ var init_functions = __esm({
       ),
       split: (a2) => {
         arity(a2, 2);
-        const sep3 = str(a2[0], "the separator");
+        const sep4 = str(a2[0], "the separator");
         const s2 = str(a2[1]);
-        return sep3 === "" ? chars(s2) : s2.split(sep3);
+        return sep4 === "" ? chars(s2) : s2.split(sep4);
       },
       replace: (a2) => {
         arity(a2, 3);
@@ -22915,9 +25574,9 @@ ${pad}`);
         const s2 = str(a2[0]);
         if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s2) || s2.length % 4 !== 0) fail("the argument is not valid base64");
         const bytes = Buffer.from(s2, "base64");
-        const text2 = bytes.toString("utf8");
-        if (!Buffer.from(text2, "utf8").equals(bytes)) fail("the decoded bytes are not valid UTF-8");
-        return text2;
+        const text = bytes.toString("utf8");
+        if (!Buffer.from(text, "utf8").equals(bytes)) fail("the decoded bytes are not valid UTF-8");
+        return text;
       },
       // Go's url.QueryEscape: space is "+", only A-Z a-z 0-9 - _ . ~ stay as they are.
       urlencode: (a2) => (arity(a2, 1), encodeURIComponent(str(a2[0])).replace(/[!'()*]/g, (c2) => `%${c2.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, "+")),
@@ -23108,7 +25767,7 @@ var init_evaluate = __esm({
   "packages/hcl/src/evaluate.ts"() {
     "use strict";
     init_src();
-    init_errors3();
+    init_errors4();
     init_convert();
     init_functions();
     init_values();
@@ -23467,7 +26126,7 @@ var init_src2 = __esm({
   "packages/hcl/src/index.ts"() {
     "use strict";
     init_parser();
-    init_errors3();
+    init_errors4();
     init_walk();
     init_values();
     init_evaluate();
@@ -23475,27 +26134,429 @@ var init_src2 = __esm({
   }
 });
 
-// packages/change-detector/src/analysis/hcl-adapter.ts
-function acceptingUnknown(functions) {
-  for (const fn of Object.values(functions)) fn.acceptsUnknown = true;
-  return functions;
+// packages/change-detector/src/analysis/parse-cache.ts
+function lineOf(hcl, offset) {
+  if (offset < COUNTED_LINES_UP_TO && !lineStartsCache.has(hcl)) {
+    let line = 1;
+    for (let i3 = hcl.source.indexOf("\n"); i3 !== -1 && i3 < offset; i3 = hcl.source.indexOf("\n", i3 + 1)) line++;
+    return line;
+  }
+  let starts = lineStartsCache.get(hcl);
+  if (!starts) {
+    starts = [0];
+    const source = hcl.source;
+    for (let i3 = source.indexOf("\n"); i3 !== -1; i3 = source.indexOf("\n", i3 + 1)) starts.push(i3 + 1);
+    lineStartsCache.set(hcl, starts);
+  }
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = lo + hi + 1 >>> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
 }
-function isUnknown2(value) {
-  return isUnknown(value);
-}
-function makeUnknown(reason, fragments) {
-  return new Unknown(reason, void 0, fragments);
-}
-function unknownFragments(value) {
-  return value.fragments;
-}
-function evaluateExpression(expr, context) {
-  return evaluate(expr, context);
-}
-var init_hcl_adapter = __esm({
-  "packages/change-detector/src/analysis/hcl-adapter.ts"() {
+var ParseCache, lineStartsCache, COUNTED_LINES_UP_TO;
+var init_parse_cache = __esm({
+  "packages/change-detector/src/analysis/parse-cache.ts"() {
     "use strict";
     init_src2();
+    ParseCache = class {
+      byBlob = /* @__PURE__ */ new Map();
+      filesParsed = 0;
+      /** Forgets a parsed file (a unit's own config, once the unit is analysed) to bound memory. */
+      release(blob) {
+        this.byBlob.delete(blob);
+      }
+      parse(blob, path, text) {
+        let outcome = this.byBlob.get(blob);
+        if (!outcome) {
+          this.filesParsed++;
+          try {
+            outcome = { ok: true, hcl: parseHcl(text, path) };
+          } catch (error62) {
+            if (!(error62 instanceof HclSyntaxError)) throw error62;
+            outcome = { ok: false, message: error62.message, offset: error62.offset, hint: error62.hint };
+          }
+          this.byBlob.set(blob, outcome);
+        }
+        return outcome;
+      }
+    };
+    lineStartsCache = /* @__PURE__ */ new WeakMap();
+    COUNTED_LINES_UP_TO = 2048;
+  }
+});
+
+// packages/change-detector/src/paths.ts
+import { posix } from "node:path";
+function toVirtual(path) {
+  return path === "" ? VIRTUAL_ROOT : `${VIRTUAL_ROOT}/${path}`;
+}
+function fromVirtual(absolute) {
+  const normalized = posix.normalize(absolute);
+  if (normalized === VIRTUAL_ROOT || normalized === `${VIRTUAL_ROOT}/`) return "";
+  if (!normalized.startsWith(`${VIRTUAL_ROOT}/`)) return null;
+  return stripTrailingSlash(normalized.slice(VIRTUAL_ROOT.length + 1));
+}
+function isClean(path) {
+  const length = path.length;
+  if (length === 0 || path.charCodeAt(0) === 46 || path.charCodeAt(length - 1) === 47) return false;
+  for (let i3 = 0; i3 < length; i3++) {
+    if (path.charCodeAt(i3) === 47) {
+      const next = path.charCodeAt(i3 + 1);
+      if (next === 47 || next === 46) return false;
+    }
+  }
+  return true;
+}
+function resolveRepoPath(baseDir, path) {
+  if (path.startsWith(`${VIRTUAL_ROOT}/`)) {
+    const rest = path.slice(VIRTUAL_ROOT.length + 1);
+    if (rest !== "" && isClean(rest)) return rest;
+  } else if (!path.startsWith("/") && path !== "") {
+    if (isClean(path)) return baseDir === "" ? path : `${baseDir}/${path}`;
+    let base = baseDir;
+    let rest = path;
+    for (; ; ) {
+      if (rest.startsWith("./")) rest = rest.slice(2);
+      else if (rest.startsWith("../") && base !== "") {
+        rest = rest.slice(3);
+        base = dirOf(base);
+      } else break;
+    }
+    if (rest !== path && rest !== "" && isClean(rest)) return base === "" ? rest : `${base}/${rest}`;
+  }
+  if (path.startsWith("/")) return fromVirtual(path);
+  return fromVirtual(posix.join(toVirtual(baseDir), path));
+}
+function stripTrailingSlash(path) {
+  return path.length > 1 && path.endsWith("/") ? path.replace(/\/+$/, "") : path;
+}
+function dirOf(path) {
+  const slash = path.lastIndexOf("/");
+  return slash === -1 ? "" : path.slice(0, slash);
+}
+function baseName2(path) {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+function joinRepo(dir, name) {
+  return dir === "" ? name : `${dir}/${name}`;
+}
+function isInside(path, dir) {
+  return dir === "" || path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir);
+}
+function relativeBetween(from, to) {
+  const relative5 = posix.relative(toVirtual(from), toVirtual(to));
+  return relative5 === "" ? "." : relative5;
+}
+function lowerBound(sorted, key) {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = low + high >>> 1;
+    if (sorted[middle] < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+var VIRTUAL_ROOT;
+var init_paths = __esm({
+  "packages/change-detector/src/paths.ts"() {
+    "use strict";
+    VIRTUAL_ROOT = "/repo";
+  }
+});
+
+// packages/change-detector/src/analysis/snapshot.ts
+var SYMLINK_MODE, Snapshot;
+var init_snapshot = __esm({
+  "packages/change-detector/src/analysis/snapshot.ts"() {
+    "use strict";
+    init_paths();
+    SYMLINK_MODE = "120000";
+    Snapshot = class {
+      constructor(tree, label2) {
+        this.tree = tree;
+        this.label = label2;
+      }
+      tree;
+      label;
+      /** Blob id → text; shared by every unit of the run. */
+      contents = /* @__PURE__ */ new Map();
+      text(blob) {
+        return this.contents.get(blob);
+      }
+      /**
+       * Follows symlinks on every segment of a path (git stores them as mode 120000 blobs holding the target).
+       * A link whose target leaves the repository is reported, never followed.
+       */
+      resolve(path, misses) {
+        const links = [];
+        let current = path;
+        for (let hops = 0; hops < 40; hops++) {
+          const direct = this.tree.get(current);
+          if (direct && direct.mode !== SYMLINK_MODE) return { kind: "ok", path: current, entry: direct, links };
+          if (this.tree.symlinks.size === 0) return { kind: "ok", path: current, entry: void 0, links };
+          const segments = current.split("/");
+          let linkPath;
+          let linkEntry;
+          let prefix = "";
+          for (let i3 = 0; i3 < segments.length; i3++) {
+            prefix = joinRepo(prefix, segments[i3]);
+            const entry = i3 === segments.length - 1 ? direct : this.tree.symlinks.has(prefix) ? this.tree.get(prefix) : void 0;
+            if (entry?.mode === SYMLINK_MODE) {
+              linkPath = prefix;
+              linkEntry = entry;
+              break;
+            }
+          }
+          if (!linkPath || !linkEntry) return { kind: "ok", path: current, entry: void 0, links };
+          links.push({ path: linkPath, blob: linkEntry.blob });
+          const target = this.contents.get(linkEntry.blob);
+          if (target === void 0) {
+            misses.add(linkEntry.blob);
+            return { kind: "pending", links };
+          }
+          const rest = current.slice(linkPath.length + 1);
+          const resolvedLink = resolveRepoPath(dirOf(linkPath), target);
+          if (resolvedLink === null) return { kind: "escapes", link: linkPath, target, links };
+          current = rest === "" ? resolvedLink : joinRepo(resolvedLink, rest);
+        }
+        return { kind: "escapes", link: path, target: "(symlink loop)", links };
+      }
+    };
+  }
+});
+
+// packages/change-detector/src/analysis/dynamic-pattern.ts
+import { posix as posix2 } from "node:path";
+function widenFragments(fragments, baseDir, asDirectory) {
+  if (!fragments || fragments.length === 0 || fragments.every((f2) => f2 === null || f2 === "")) return "**";
+  const parts = [];
+  let first = true;
+  for (const fragment of fragments) {
+    if (fragment === null) {
+      if (parts[parts.length - 1] !== "**") parts.push("**");
+    } else if (fragment !== "") {
+      if (first) {
+        const prefix = anchorPrefix(fragment, baseDir);
+        if (prefix === null) return "**";
+        parts.push(prefix);
+      } else {
+        if (fragment.split("/").includes("..")) return "**";
+        parts.push(fragment);
+      }
+    }
+    first = false;
+  }
+  let pattern = parts.join("");
+  if (asDirectory && !pattern.endsWith("**")) pattern = `${pattern.replace(/\/+$/, "")}/**`;
+  return pattern === "" ? "**" : pattern;
+}
+function anchorPrefix(fragment, baseDir) {
+  const absolute = fragment.startsWith("/") ? fragment : `${toVirtual(baseDir)}/${fragment}`;
+  const trailingSlash = absolute.endsWith("/");
+  const slash = absolute.lastIndexOf("/");
+  const dirPart = posix2.normalize(absolute.slice(0, slash + 1));
+  const namePart = absolute.slice(slash + 1);
+  if (dirPart !== `${VIRTUAL_ROOT}/` && !dirPart.startsWith(`${VIRTUAL_ROOT}/`)) return null;
+  const relative5 = dirPart.slice(VIRTUAL_ROOT.length + 1);
+  return `${relative5}${namePart}${trailingSlash && namePart !== "" ? "/" : ""}`;
+}
+function compileDynamicPattern(pattern) {
+  const source = pattern.split("**").map((literal2) => literal2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  return new RegExp(`^${source}$`);
+}
+var init_dynamic_pattern = __esm({
+  "packages/change-detector/src/analysis/dynamic-pattern.ts"() {
+    "use strict";
+    init_paths();
+  }
+});
+
+// packages/change-detector/src/cache/read-index.ts
+function post(postings, keys, unitId) {
+  for (const key of keys) {
+    const ids = postings.get(key);
+    if (ids === void 0) postings.set(key, [unitId]);
+    else {
+      const list2 = typeof ids === "string" ? decodePostings(ids) : ids;
+      if (list2[list2.length - 1] !== unitId) list2.push(unitId);
+      if (list2 !== ids) postings.set(key, list2);
+    }
+  }
+}
+function idsOf(postings, key) {
+  const ids = postings.get(key);
+  if (ids === void 0) return [];
+  if (typeof ids !== "string") return ids;
+  const decoded = decodePostings(ids);
+  postings.set(key, decoded);
+  return decoded;
+}
+function encodePostings(ids) {
+  const sorted = Int32Array.from(ids).sort();
+  const parts = [];
+  for (let i3 = 0; i3 < sorted.length; ) {
+    let j2 = i3;
+    while (j2 + 1 < sorted.length && sorted[j2 + 1] <= sorted[j2] + 1) j2++;
+    parts.push(sorted[j2] === sorted[i3] ? `${sorted[i3]}` : `${sorted[i3]}-${sorted[j2]}`);
+    i3 = j2 + 1;
+  }
+  return parts.join(",");
+}
+function decodePostings(text) {
+  const ids = [];
+  if (text === "") return ids;
+  for (const part of text.split(",")) {
+    const dash = part.indexOf("-");
+    const first = Number(dash === -1 ? part : part.slice(0, dash));
+    const last = dash === -1 ? first : Number(part.slice(dash + 1));
+    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first) throw new Error(`malformed posting list '${part}'`);
+    for (let id = first; id <= last; id++) ids.push(id);
+  }
+  return ids;
+}
+var import_picomatch2, KINDS, FILE_LOOKUPS_BY_SCAN, ReadIndex;
+var init_read_index = __esm({
+  "packages/change-detector/src/cache/read-index.ts"() {
+    "use strict";
+    import_picomatch2 = __toESM(require_picomatch2(), 1);
+    init_dynamic_pattern();
+    init_paths();
+    KINDS = ["files", "dirs", "globs", "dynamic"];
+    FILE_LOOKUPS_BY_SCAN = 8;
+    ReadIndex = class _ReadIndex {
+      postings = { files: /* @__PURE__ */ new Map(), dirs: /* @__PURE__ */ new Map(), globs: /* @__PURE__ */ new Map(), dynamic: /* @__PURE__ */ new Map() };
+      /**
+       * A loaded `files` section (every path any unit reads, the largest) is kept as text until an update or more
+       * than a few lookups need the map: a warm run looks up a handful of changed paths, and splitting the section
+       * into a map first cost such a run at 10,000 units a sixth of its time.
+       */
+      filesText;
+      fileLookups = 0;
+      globMatchers = /* @__PURE__ */ new Map();
+      dynamicMatchers = /* @__PURE__ */ new Map();
+      /** The postings of one kind (the `files` text is split into its map first). */
+      postingsOf(kind) {
+        if (kind === "files" && this.filesText !== void 0) {
+          const parts = this.filesText.split("\0");
+          for (let i3 = 0; i3 < parts.length; i3 += 2) this.postings.files.set(parts[i3], parts[i3 + 1]);
+          this.filesText = void 0;
+        }
+        return this.postings[kind];
+      }
+      /** A file's posting list: scanned from the kept text (keys are the even fields) while lookups are few. */
+      fileIds(path) {
+        const text = this.filesText;
+        if (text === void 0 || ++this.fileLookups > FILE_LOOKUPS_BY_SCAN) return idsOf(this.postingsOf("files"), path);
+        for (let at = 0; at < text.length; ) {
+          const keyEnd = text.indexOf("\0", at);
+          const idsEnd = text.indexOf("\0", keyEnd + 1);
+          if (keyEnd - at === path.length && text.startsWith(path, at)) return decodePostings(text.slice(keyEnd + 1, idsEnd === -1 ? text.length : idsEnd));
+          if (idsEnd === -1) break;
+          at = idsEnd + 1;
+        }
+        return [];
+      }
+      add(unitId, reads) {
+        post(this.postingsOf("files"), reads.files.keys(), unitId);
+        post(this.postings.dirs, reads.dirs.keys(), unitId);
+        post(this.postings.globs, reads.globs.keys(), unitId);
+        for (const read of reads.dynamic) post(this.postings.dynamic, [read.pattern], unitId);
+      }
+      /** Takes units out of the postings of everything their reads list (`keysOf` gives what was indexed). */
+      remove(unitIds, keysOf) {
+        const removed = new Set(unitIds);
+        const touched = { files: /* @__PURE__ */ new Set(), dirs: /* @__PURE__ */ new Set(), globs: /* @__PURE__ */ new Set(), dynamic: /* @__PURE__ */ new Set() };
+        for (const id of removed) {
+          const keys = keysOf(id);
+          for (const kind of KINDS) for (const key of keys[kind]) touched[kind].add(key);
+        }
+        for (const kind of KINDS) {
+          if (touched[kind].size === 0) continue;
+          const postings = this.postingsOf(kind);
+          for (const key of touched[kind]) {
+            const kept = idsOf(postings, key).filter((id) => !removed.has(id));
+            if (kept.length > 0) postings.set(key, kept);
+            else postings.delete(key);
+          }
+        }
+      }
+      /**
+       * Units whose reads contain `path` (exact files, directories holding it, globs, and dynamic patterns if
+       * asked), each once. Usually one posting list answers (a file's readers): it is returned as it is.
+       */
+      lookup(path, withDynamic) {
+        const lists = [];
+        const add = (ids) => {
+          if (ids.length > 0) lists.push(ids);
+        };
+        add(this.fileIds(path));
+        for (let dir = dirOf(path); ; dir = dirOf(dir)) {
+          add(idsOf(this.postings.dirs, dir));
+          if (dir === "") break;
+        }
+        for (const glob of this.postings.globs.keys()) {
+          let matcher = this.globMatchers.get(glob);
+          if (!matcher) this.globMatchers.set(glob, matcher = (0, import_picomatch2.default)(glob, { dot: true }));
+          if (matcher(path)) add(idsOf(this.postings.globs, glob));
+        }
+        if (withDynamic) {
+          for (const pattern of this.postings.dynamic.keys()) {
+            let matcher = this.dynamicMatchers.get(pattern);
+            if (!matcher) this.dynamicMatchers.set(pattern, matcher = compileDynamicPattern(pattern));
+            if (matcher.test(path)) add(idsOf(this.postings.dynamic, pattern));
+          }
+        }
+        if (lists.length <= 1) return lists[0] ?? [];
+        const result = /* @__PURE__ */ new Set();
+        for (const ids of lists) for (const id of ids) result.add(id);
+        return result;
+      }
+      /** A copy with ids renumbered by `keep` (undefined drops one). */
+      renumbered(keep) {
+        const index = new _ReadIndex();
+        for (const kind of KINDS) {
+          const postings = this.postingsOf(kind);
+          for (const key of postings.keys()) {
+            const mapped = [];
+            for (const id of idsOf(postings, key)) {
+              const next = keep(id);
+              if (next !== void 0) mapped.push(next);
+            }
+            if (mapped.length > 0) index.postings[kind].set(key, mapped);
+          }
+        }
+        return index;
+      }
+      encode() {
+        const section = (postings) => {
+          const parts = [];
+          for (const [key, ids] of postings) parts.push(key, typeof ids === "string" ? ids : encodePostings(ids));
+          return parts.join("\0");
+        };
+        return { files: this.filesText ?? section(this.postings.files), dirs: section(this.postings.dirs), globs: section(this.postings.globs), dynamic: section(this.postings.dynamic) };
+      }
+      /** Throws on a damaged section (the cache is then ignored). */
+      static decode(sections) {
+        const index = new _ReadIndex();
+        for (const kind of KINDS) {
+          if (sections[kind] === "") continue;
+          let separators = 0;
+          for (let at = sections[kind].indexOf("\0"); at !== -1; at = sections[kind].indexOf("\0", at + 1)) separators++;
+          if (separators % 2 !== 1) throw new Error(`malformed index section ${kind}`);
+          if (kind === "files") index.filesText = sections.files;
+          else {
+            const parts = sections[kind].split("\0");
+            for (let i3 = 0; i3 < parts.length; i3 += 2) index.postings[kind].set(parts[i3], parts[i3 + 1]);
+          }
+        }
+        return index;
+      }
+    };
   }
 });
 
@@ -23503,17 +26564,9 @@ var init_hcl_adapter = __esm({
 function extend2(parent, link) {
   return { link, parent };
 }
-function rerootChain(relative4, prefix) {
-  if (relative4 === null) return prefix;
-  return { link: relative4.link, parent: rerootChain(relative4.parent, prefix) };
-}
-function chainToArray(node2) {
-  const links = [];
-  for (let current = node2; current; current = current.parent) {
-    const { file: file2, via, from } = current.link;
-    links.push(from === void 0 ? { file: file2, via } : { file: file2, via, from });
-  }
-  return links.reverse();
+function rerootChain(relative5, prefix) {
+  if (relative5 === null) return prefix;
+  return { link: relative5.link, parent: rerootChain(relative5.parent, prefix) };
 }
 var LazyLink, ReadSet;
 var init_read_set = __esm({
@@ -23530,14 +26583,6 @@ var init_read_set = __esm({
       via;
       fromFile;
       fromLine;
-      /**
-       * String-table ids of `file` / `fromFile` (and the code of `via`), cached by the encoder: links of shared files (root.hcl, ...) are
-       * encoded for thousands of units, and one table lookup per unit is what this saves.
-       */
-      encodedBy;
-      fileId = -1;
-      fromFileId = -1;
-      viaCode = 0;
       get from() {
         return `${this.fromFile}:${this.fromLine}`;
       }
@@ -23606,58 +26651,1080 @@ var init_read_set = __esm({
   }
 });
 
-// packages/change-detector/src/analysis/parse-cache.ts
-function lineOf(hcl, offset) {
-  if (offset < COUNTED_LINES_UP_TO && !lineStartsCache.has(hcl)) {
-    let line = 1;
-    for (let i3 = hcl.source.indexOf("\n"); i3 !== -1 && i3 < offset; i3 = hcl.source.indexOf("\n", i3 + 1)) line++;
-    return line;
-  }
-  let starts = lineStartsCache.get(hcl);
-  if (!starts) {
-    starts = [0];
-    const source = hcl.source;
-    for (let i3 = source.indexOf("\n"); i3 !== -1; i3 = source.indexOf("\n", i3 + 1)) starts.push(i3 + 1);
-    lineStartsCache.set(hcl, starts);
-  }
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = lo + hi + 1 >>> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
+// packages/change-detector/src/cache/record.ts
+function recordOf(text) {
+  return { text, start: 0, end: text.length };
 }
-var ParseCache, lineStartsCache, COUNTED_LINES_UP_TO;
-var init_parse_cache = __esm({
-  "packages/change-detector/src/analysis/parse-cache.ts"() {
+function asciiJson(value) {
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+function hasExtras(record2) {
+  return record2.end > record2.start && record2.text.charCodeAt(record2.end - 1) === EXTRAS_END;
+}
+function separator({ text, end }, from) {
+  const bar = text.indexOf("|", from);
+  if (bar === -1 || bar >= end) throw new Error("malformed cache record");
+  return bar;
+}
+function sectionBounds({ text, start, end }) {
+  const bounds = new Int32Array(6);
+  bounds[0] = start;
+  const sections = text.charCodeAt(end - 1) === EXTRAS_END ? 5 : 4;
+  let at = start;
+  for (let k2 = 1; k2 <= sections; k2++) {
+    const bar = text.indexOf("|", at);
+    if (bar === -1 || bar >= end) throw new Error("malformed cache record");
+    bounds[k2] = at = bar + 1;
+  }
+  if (sections === 4) bounds[5] = end + 1;
+  return bounds;
+}
+function decodeExtras(record2, bounds) {
+  return bounds[5] > record2.end ? {} : JSON.parse(record2.text.slice(bounds[5], record2.end));
+}
+var import_picomatch3, RECORD_ENCODING, VIAS, VIA_CODE, COMMA, MINUS, EXTRAS_END, StringTable, RecordEncoder, RecordReader, Scanner;
+var init_record = __esm({
+  "packages/change-detector/src/cache/record.ts"() {
     "use strict";
-    init_src2();
-    ParseCache = class {
-      byBlob = /* @__PURE__ */ new Map();
-      filesParsed = 0;
-      /** Forgets a parsed file (a unit's own config, once the unit is analysed) to bound memory. */
-      release(blob) {
-        this.byBlob.delete(blob);
+    import_picomatch3 = __toESM(require_picomatch2(), 1);
+    init_contract();
+    init_read_set();
+    init_dynamic_pattern();
+    init_paths();
+    RECORD_ENCODING = 4;
+    VIAS = readViaSchema.options;
+    VIA_CODE = new Map(VIAS.map((via, code) => [via, code]));
+    COMMA = 44;
+    MINUS = 45;
+    EXTRAS_END = 125;
+    StringTable = class {
+      constructor(strings = []) {
+        this.strings = strings;
       }
-      parse(blob, path, text2) {
-        let outcome = this.byBlob.get(blob);
-        if (!outcome) {
-          this.filesParsed++;
-          try {
-            outcome = { ok: true, hcl: parseHcl(text2, path) };
-          } catch (error62) {
-            if (!(error62 instanceof HclSyntaxError)) throw error62;
-            outcome = { ok: false, message: error62.message, offset: error62.offset, hint: error62.hint };
-          }
-          this.byBlob.set(blob, outcome);
+      strings;
+      lookup;
+      /** Built on first use: a warm run that asks nothing never hashes the whole table. */
+      get ids() {
+        if (!this.lookup) {
+          this.lookup = /* @__PURE__ */ new Map();
+          for (let id = 0; id < this.strings.length; id++) this.lookup.set(this.strings[id], id);
         }
-        return outcome;
+        return this.lookup;
+      }
+      /** The id of `value`, added when new. */
+      id(value) {
+        let id = this.ids.get(value);
+        if (id === void 0) {
+          id = this.strings.length;
+          this.strings.push(value);
+          this.ids.set(value, id);
+        }
+        return id;
       }
     };
-    lineStartsCache = /* @__PURE__ */ new WeakMap();
-    COUNTED_LINES_UP_TO = 2048;
+    RecordEncoder = class {
+      constructor(table) {
+        this.table = table;
+      }
+      table;
+      buffer = Buffer.allocUnsafe(4096);
+      length = 0;
+      encode(reads) {
+        const table = this.table;
+        const nodeIds = /* @__PURE__ */ new Map();
+        const nodes = [];
+        let lastFrom;
+        let lastFromId = -1;
+        const nodeId2 = (node2) => {
+          let id = nodeIds.get(node2);
+          if (id === void 0) {
+            const parent = node2.parent ? nodeId2(node2.parent) : -1;
+            const link = node2.link;
+            const via = VIA_CODE.get(link.via) ?? 0;
+            if (link instanceof LazyLink) {
+              if (link.fromFile !== lastFrom) lastFromId = table.id(lastFrom = link.fromFile);
+              nodes.push(table.id(link.file), via, lastFromId, link.fromLine, parent);
+            } else {
+              nodes.push(table.id(link.file), via, link.from === void 0 ? -1 : table.id(link.from), -1, parent);
+            }
+            id = nodes.length / 5 - 1;
+            nodeIds.set(node2, id);
+          }
+          return id;
+        };
+        const pairs = (map2) => {
+          const out = [];
+          for (const [key, node2] of map2) out.push(table.id(key), nodeId2(node2));
+          return out;
+        };
+        const sections = [pairs(reads.files), pairs(reads.dirs), pairs(reads.globs), [...reads.dependencies].map((path) => table.id(path))];
+        const extras = {};
+        if (reads.dynamic.length > 0) extras.y = reads.dynamic.map(({ from, expression, reason, pattern, node: node2 }) => ({ from, expression, reason, pattern, node: nodeId2(node2) }));
+        if (reads.problems.length > 0) extras.p = reads.problems;
+        this.length = 0;
+        this.integers(nodes);
+        for (const section of sections) {
+          this.ascii("|");
+          this.integers(section);
+        }
+        if (extras.y || extras.p) this.ascii(`|${asciiJson(extras)}`);
+        return this.buffer.toString("latin1", 0, this.length);
+      }
+      room(bytes) {
+        if (this.length + bytes <= this.buffer.length) return;
+        const larger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+        this.buffer.copy(larger, 0, 0, this.length);
+        this.buffer = larger;
+      }
+      integers(values) {
+        this.room(values.length * 12);
+        const buffer = this.buffer;
+        let at = this.length;
+        for (let i3 = 0; i3 < values.length; i3++) {
+          if (i3 > 0) buffer[at++] = COMMA;
+          let value = values[i3];
+          if (value < 0) {
+            buffer[at++] = MINUS;
+            value = -value;
+          }
+          let digits = 1;
+          for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+          for (let k2 = at + digits - 1; k2 >= at; k2--, value = Math.floor(value / 10)) buffer[k2] = 48 + value % 10;
+          at += digits;
+        }
+        this.length = at;
+      }
+      ascii(text) {
+        this.room(text.length);
+        this.length += this.buffer.write(text, this.length, "latin1");
+      }
+    };
+    RecordReader = class {
+      constructor(table) {
+        this.table = table;
+      }
+      table;
+      nodes = new Int32Array(256);
+      /**
+       * Table ids of the changed paths asked about (a handful per run, asked of thousands of records): found by a
+       * scan of the table, not a lookup map of all of it. A miss is kept as `-1 - length` (the table only grows:
+       * only strings added since are searched again).
+       */
+      pathIds = /* @__PURE__ */ new Map();
+      idOf(path) {
+        const strings = this.table.strings;
+        const known = this.pathIds.get(path);
+        if (known !== void 0 && (known >= 0 || -1 - known === strings.length)) return known >= 0 ? known : -1;
+        const id = strings.indexOf(path, known === void 0 ? 0 : -1 - known);
+        this.pathIds.set(path, id === -1 ? -1 - strings.length : id);
+        return id;
+      }
+      /**
+       * The chain that links the unit to a changed `path` (unit first), or undefined when the record does not
+       * read it: its read of that file, else of the deepest directory holding it, else the first glob, else the
+       * first dynamic pattern matching it.
+       */
+      chainTo(record2, path) {
+        const { text, end } = record2;
+        const strings = this.table.strings;
+        const nodesEnd = separator(record2, record2.start);
+        const filesEnd = separator(record2, nodesEnd + 1);
+        const pathId = this.idOf(path);
+        if (pathId !== -1) {
+          for (const scan = new Scanner(text, nodesEnd + 1, filesEnd); !scan.done(); ) {
+            const key = scan.next();
+            const node2 = scan.next();
+            if (key === pathId) return this.chain(record2, nodesEnd, node2);
+          }
+        }
+        const dirsEnd = separator(record2, filesEnd + 1);
+        let deepest = -1;
+        let deepestLength = -1;
+        for (const scan = new Scanner(text, filesEnd + 1, dirsEnd); !scan.done(); ) {
+          const dir = strings[scan.next()];
+          const node2 = scan.next();
+          if (dir.length > deepestLength && isInside(path, dir)) {
+            deepest = node2;
+            deepestLength = dir.length;
+          }
+        }
+        if (deepest !== -1) return this.chain(record2, nodesEnd, deepest);
+        const globsEnd = separator(record2, dirsEnd + 1);
+        for (const scan = new Scanner(text, dirsEnd + 1, globsEnd); !scan.done(); ) {
+          const glob = strings[scan.next()];
+          const node2 = scan.next();
+          if (import_picomatch3.default.isMatch(path, glob, { dot: true })) return this.chain(record2, nodesEnd, node2);
+        }
+        if (text.charCodeAt(end - 1) !== EXTRAS_END) return void 0;
+        for (const read of decodeExtras(record2, sectionBounds(record2)).y ?? []) {
+          if (compileDynamicPattern(read.pattern).test(path)) return this.chain(record2, nodesEnd, read.node);
+        }
+        return void 0;
+      }
+      /** The unit's dynamic reads and problems, as the Detection document lists them. */
+      extras(record2) {
+        const extras = decodeExtras(record2, sectionBounds(record2));
+        return { dynamic: (extras.y ?? []).map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: extras.p ?? [] };
+      }
+      /** Everything the record reads, as the index posts it. */
+      keys(record2) {
+        const bounds = sectionBounds(record2);
+        const keysOf = (section) => {
+          const keys = [];
+          for (const scan = new Scanner(record2.text, bounds[section], bounds[section + 1] - 1); !scan.done(); scan.next()) keys.push(this.table.strings[scan.next()]);
+          return keys;
+        };
+        return { files: keysOf(1), dirs: keysOf(2), globs: keysOf(3), dynamic: (decodeExtras(record2, bounds).y ?? []).map((read) => read.pattern) };
+      }
+      /** The unit's dependencies, sorted. */
+      dependencies(record2) {
+        const bounds = sectionBounds(record2);
+        const dependencies = [];
+        for (const scan = new Scanner(record2.text, bounds[4], bounds[5] - 1); !scan.done(); ) dependencies.push(this.table.strings[scan.next()]);
+        return dependencies.sort();
+      }
+      /** The links from the unit to node `nodeId`. */
+      chain(record2, nodesEnd, nodeId2) {
+        const count = (nodeId2 + 1) * 5;
+        if (this.nodes.length < count) this.nodes = new Int32Array(Math.max(count, this.nodes.length * 2));
+        const n2 = this.nodes;
+        const scan = new Scanner(record2.text, record2.start, nodesEnd);
+        for (let i3 = 0; i3 < count; i3++) {
+          if (scan.done()) throw new Error("malformed cache record");
+          n2[i3] = scan.next();
+        }
+        const strings = this.table.strings;
+        const links = [];
+        for (let id = nodeId2; id !== -1; id = n2[id * 5 + 4]) {
+          const at = id * 5;
+          const file2 = strings[n2[at]];
+          const via = VIAS[n2[at + 1]];
+          const from = n2[at + 2];
+          const line = n2[at + 3];
+          links.push(line !== -1 ? { file: file2, via, from: `${strings[from]}:${line}` } : from === -1 ? { file: file2, via } : { file: file2, via, from: strings[from] });
+        }
+        return links.reverse();
+      }
+    };
+    Scanner = class {
+      constructor(text, at, end) {
+        this.text = text;
+        this.at = at;
+        this.end = end;
+      }
+      text;
+      at;
+      end;
+      done() {
+        return this.at >= this.end;
+      }
+      next() {
+        let value = 0;
+        let negative = false;
+        let c2;
+        for (; this.at < this.end && (c2 = this.text.charCodeAt(this.at)) !== COMMA; this.at++) {
+          if (c2 === MINUS) negative = true;
+          else value = value * 10 + (c2 - 48);
+        }
+        this.at++;
+        return negative ? -value : value;
+      }
+    };
+  }
+});
+
+// packages/change-detector/src/cache/cache-file.ts
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+function cacheFilePath(commonDir) {
+  return join(commonDir, "gantry", CACHE_FILE);
+}
+function hasCache(commonDir) {
+  return existsSync(cacheFilePath(commonDir));
+}
+function loadCache(commonDir) {
+  try {
+    return decodeCache(readFileSync(cacheFilePath(commonDir)));
+  } catch {
+    return null;
+  }
+}
+function saveCache(commonDir, content) {
+  try {
+    const dir = join(commonDir, "gantry");
+    mkdirSync(dir, { recursive: true });
+    const temporary = join(dir, `${CACHE_FILE}.${process.pid}.tmp`);
+    writeFileSync(temporary, encodeCache(content));
+    renameSync(temporary, cacheFilePath(commonDir));
+    rmSync(join(dir, LEGACY_CACHE_FILE), { force: true });
+  } catch {
+  }
+}
+function encodeCache(content) {
+  const graph = content.units.map((unit, i3) => `${JSON.stringify(unit)}:${JSON.stringify(content.dependencies[i3] ?? [])}`);
+  const index = content.index.encode();
+  const records = [];
+  content.records.forEach((record2, i3) => {
+    if (i3 > 0) records.push(NEWLINE);
+    records.push(typeof record2 === "string" ? Buffer.from(record2, "latin1") : record2);
+  });
+  const texts = {
+    units: Buffer.from(content.units.join("\0")),
+    strings: Buffer.from(content.strings.join("\0")),
+    dependencies: Buffer.from(`{${graph.join(",")}}`),
+    files: Buffer.from(index.files),
+    dirs: Buffer.from(index.dirs),
+    globs: Buffer.from(index.globs),
+    dynamic: Buffer.from(index.dynamic),
+    records: Buffer.concat(records)
+  };
+  const header = {
+    kind: KIND,
+    version: CACHE_VERSION,
+    encoding: RECORD_ENCODING,
+    commit: content.commit,
+    stackDirs: content.stackDirs,
+    generated: content.generated,
+    trackedFiles: content.trackedFiles,
+    sections: Object.fromEntries(SECTIONS.map((name) => [name, texts[name].length]))
+  };
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}
+`), ...SECTIONS.map((name) => texts[name])]);
+}
+function decodeCache(bytes) {
+  const newline = bytes.indexOf(10);
+  if (newline === -1) throw new Error("no header");
+  const header = JSON.parse(bytes.toString("utf8", 0, newline));
+  const valid = typeof header === "object" && header !== null && header.kind === KIND && header.version === CACHE_VERSION && header.encoding === RECORD_ENCODING && typeof header.commit === "string" && /^[0-9a-f]{40,64}$/.test(header.commit) && Array.isArray(header.stackDirs) && typeof header.generated === "object" && header.generated !== null && typeof header.trackedFiles === "number" && typeof header.sections === "object" && header.sections !== null && SECTIONS.every((name) => Number.isInteger(header.sections[name]) && header.sections[name] >= 0);
+  if (!valid) throw new Error("not a cache of this version");
+  const start = {};
+  let offset = newline + 1;
+  for (const name of SECTIONS) {
+    start[name] = offset;
+    offset += header.sections[name];
+  }
+  if (offset !== bytes.length) throw new Error("truncated cache");
+  const text = (name, encoding = "utf8") => bytes.toString(encoding, start[name], start[name] + header.sections[name]);
+  const list2 = (value) => value === "" ? [] : value.split("\0");
+  const units = list2(text("units"));
+  const strings = list2(text("strings"));
+  const graph = JSON.parse(text("dependencies"));
+  if (typeof graph !== "object" || graph === null || Object.keys(graph).length !== units.length) throw new Error("dependency graph mismatch");
+  const recordsStart = start.records;
+  const bounds = new Int32Array(units.length + 1);
+  for (let id = 1; id <= units.length; id++) {
+    const end = id === units.length ? bytes.length : bytes.indexOf(10, recordsStart + bounds[id - 1]);
+    if (end === -1) throw new Error("fewer records than units");
+    bounds[id] = end - recordsStart + 1;
+  }
+  if (units.length > 0 && bytes.indexOf(10, recordsStart + bounds[units.length - 1]) !== -1) throw new Error("more records than units");
+  if (units.length === 0 && header.sections.records !== 0) throw new Error("more records than units");
+  let records;
+  let asked = 0;
+  const record2 = (id) => {
+    if (records === void 0 && ++asked <= RECORDS_DECODED_ONE_BY_ONE) {
+      const text2 = bytes.toString("latin1", recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1);
+      return { text: text2, start: 0, end: text2.length };
+    }
+    records ??= text("records", "latin1");
+    return { text: records, start: bounds[id], end: bounds[id + 1] - 1 };
+  };
+  return {
+    commit: header.commit,
+    stackDirs: header.stackDirs,
+    generated: header.generated,
+    trackedFiles: header.trackedFiles,
+    units,
+    strings,
+    index: ReadIndex.decode({ files: text("files"), dirs: text("dirs"), globs: text("globs"), dynamic: text("dynamic") }),
+    record: record2,
+    recordBytes: (id) => bytes.subarray(recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1),
+    dependencies: (id) => graph[units[id]] ?? [],
+    graph: () => graph
+  };
+}
+var CACHE_VERSION, CACHE_FILE, LEGACY_CACHE_FILE, KIND, RECORDS_DECODED_ONE_BY_ONE, SECTIONS, NEWLINE;
+var init_cache_file = __esm({
+  "packages/change-detector/src/cache/cache-file.ts"() {
+    "use strict";
+    init_read_index();
+    init_record();
+    CACHE_VERSION = 4;
+    CACHE_FILE = "detect-cache";
+    LEGACY_CACHE_FILE = "detect-cache-v1.json";
+    KIND = "gantry-detect-cache";
+    RECORDS_DECODED_ONE_BY_ONE = 64;
+    SECTIONS = ["units", "strings", "dependencies", "files", "dirs", "globs", "dynamic", "records"];
+    NEWLINE = Buffer.from("\n");
+  }
+});
+
+// packages/change-detector/src/cache/head-records.ts
+var EMPTY_RECORD, HeadRecords;
+var init_head_records = __esm({
+  "packages/change-detector/src/cache/head-records.ts"() {
+    "use strict";
+    init_record();
+    EMPTY_RECORD = "||||";
+    HeadRecords = class {
+      constructor(unitCount, cachedIds, cached2, table) {
+        this.cachedIds = cachedIds;
+        this.cached = cached2;
+        this.table = table;
+        this.fresh = new Array(unitCount);
+        this.encoder = new RecordEncoder(table);
+        this.reader = new RecordReader(table);
+      }
+      cachedIds;
+      cached;
+      table;
+      fresh;
+      encoder;
+      reader;
+      /** Records a unit analysed in this run (its reads can then be dropped). */
+      addFresh(id, reads) {
+        this.fresh[id] = this.encoder.encode(reads);
+      }
+      record(id) {
+        const fresh = this.fresh[id];
+        if (fresh !== void 0) return recordOf(fresh);
+        const cachedId = this.cachedIds[id];
+        return cachedId !== -1 && this.cached ? this.cached.record(cachedId) : recordOf(EMPTY_RECORD);
+      }
+      /** The chain linking the unit to `path`, or undefined when it does not read it. */
+      chainTo(id, path) {
+        return this.reader.chainTo(this.record(id), path);
+      }
+      /** The unit's dynamic reads and problems, or undefined when it has none. */
+      extras(id) {
+        const record2 = this.record(id);
+        return hasExtras(record2) ? this.reader.extras(record2) : void 0;
+      }
+      /** What the unit's cached record lists, for taking it out of the index. */
+      cachedKeys(cachedId) {
+        return this.reader.keys(this.cached.record(cachedId));
+      }
+      dependencies(id) {
+        const cachedId = this.cachedIds[id];
+        if (this.fresh[id] === void 0 && cachedId !== -1 && this.cached) return this.cached.dependencies(cachedId);
+        return this.reader.dependencies(this.record(id));
+      }
+      /** The record to save: fresh text, or a reused record's bytes as they were loaded. */
+      recordToSave(id) {
+        const cachedId = this.cachedIds[id];
+        return this.fresh[id] ?? (cachedId !== -1 && this.cached ? this.cached.recordBytes(cachedId) : EMPTY_RECORD);
+      }
+    };
+  }
+});
+
+// packages/change-detector/src/errors.ts
+function detectError(code, message, options2 = {}) {
+  return new GantryError(code, message, {
+    hint: options2.hint,
+    cause: options2.cause,
+    exitCode: DETECT_EXIT_CODES[code],
+    ...options2.file ? { location: { file: options2.file } } : {}
+  });
+}
+var DETECT_EXIT_CODES;
+var init_errors5 = __esm({
+  "packages/change-detector/src/errors.ts"() {
+    "use strict";
+    init_src();
+    DETECT_EXIT_CODES = {
+      DETECT_NOT_A_REPO: 10,
+      DETECT_UNKNOWN_REF: 11,
+      DETECT_SHALLOW_CLONE: 12,
+      DETECT_NO_MERGE_BASE: 13,
+      DETECT_GIT_FAILED: 14,
+      /** Unit problems (the document is still produced). */
+      HCL_SYNTAX: 15,
+      HCL_EVAL: 16,
+      INCLUDE_CYCLE: 17,
+      SYMLINK_ESCAPES_REPO: 18,
+      UNREADABLE_CONFIG: 19
+    };
+  }
+});
+
+// packages/change-detector/src/git.ts
+import { spawn } from "node:child_process";
+import { existsSync as existsSync2, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+function runGitRaw(cwd, args, extraEnv) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("git", args, { cwd, env: extraEnv ? { ...gitEnv, ...extraEnv } : gitEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const out = [];
+    const err2 = [];
+    child.stdout.on("data", (chunk) => out.push(chunk));
+    child.stderr.on("data", (chunk) => err2.push(chunk));
+    child.on("error", (error62) => {
+      reject(
+        error62.code === "ENOENT" ? detectError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
+          hint: "install git (2.30 or newer) and make sure `git --version` works",
+          cause: error62
+        }) : error62
+      );
+    });
+    child.on("close", (code) => {
+      resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err2).toString("utf8").trim() });
+    });
+  });
+}
+function firstLine(text) {
+  return text.split("\n")[0] ?? "";
+}
+function parseRawDiff(out) {
+  const fields = out.toString("utf8").split("\0");
+  const entries = [];
+  let i3 = 0;
+  while (i3 < fields.length) {
+    const meta3 = fields[i3++];
+    if (!meta3 || !meta3.startsWith(":")) continue;
+    const [oldMode = "", newMode = "", oldBlob = "", newBlob = "", statusField = ""] = meta3.slice(1).split(" ");
+    const status = statusField.charAt(0);
+    const first = fields[i3++] ?? "";
+    if (status === "R" || status === "C") {
+      const second = fields[i3++] ?? "";
+      entries.push({ status, oldPath: first, newPath: second, oldMode, newMode, oldBlob, newBlob });
+    } else {
+      entries.push({ status, oldPath: first, newPath: first, oldMode, newMode, oldBlob, newBlob });
+    }
+  }
+  return entries;
+}
+function parseLsTree(out) {
+  const entries = /* @__PURE__ */ new Map();
+  const text = out.toString("utf8");
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf("\0", start);
+    if (end === -1) end = text.length;
+    const tab = text.indexOf("	", start);
+    if (tab !== -1 && tab < end) {
+      const mode = text.slice(start, start + 6);
+      const typeEnd = text.indexOf(" ", start + 7);
+      const type = text.slice(start + 7, typeEnd);
+      if (type === "blob") {
+        const shaEnd = text.indexOf(" ", typeEnd + 1);
+        const hasSize = shaEnd !== -1 && shaEnd < tab;
+        entries.set(text.slice(tab + 1, end), {
+          mode,
+          blob: text.slice(typeEnd + 1, hasSize ? shaEnd : tab),
+          size: hasSize ? Number(text.slice(shaEnd + 1, tab).trim()) : 0
+        });
+      }
+    }
+    start = end + 1;
+  }
+  return new Tree(entries);
+}
+var gitEnv, GitRepository, Tree, BlobReader;
+var init_git = __esm({
+  "packages/change-detector/src/git.ts"() {
+    "use strict";
+    init_errors5();
+    init_paths();
+    gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
+    GitRepository = class _GitRepository {
+      constructor(dir, commonDir, shallow) {
+        this.dir = dir;
+        this.commonDir = commonDir;
+        this.shallow = shallow;
+      }
+      dir;
+      commonDir;
+      shallow;
+      static async open(dir) {
+        const absolute = resolve(dir);
+        if (!existsSync2(absolute) || !statSync(absolute).isDirectory()) {
+          throw detectError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
+            hint: "pass --repo with the path of a git repository (a clone of your infrastructure repository)",
+            file: absolute
+          });
+        }
+        const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
+        if (result.code !== 0) {
+          throw detectError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
+            hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
+            file: absolute
+          });
+        }
+        const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
+        return _GitRepository.fromRevParse(absolute, commonDir, shallow);
+      }
+      /** From the lines `rev-parse --git-common-dir --is-shallow-repository` printed in `absolute`. */
+      static fromRevParse(absolute, commonDir, shallow) {
+        return new _GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true");
+      }
+      /**
+       * Opens the repository and resolves refs to commit SHAs with ONE `git rev-parse` (detection used to
+       * start three processes in a row, a few ms each, before any real work). When anything is wrong (not a
+       * repository, an unknown ref, a shallow clone) the step-by-step path runs instead, for its precise errors.
+       */
+      static async openAndResolve(dir, refs) {
+        const absolute = resolve(dir);
+        const plain = existsSync2(absolute) && statSync(absolute).isDirectory() && refs.every(({ ref }) => !ref.startsWith("-"));
+        if (plain) {
+          const args = ["rev-parse", "--git-common-dir", "--is-shallow-repository", ...refs.map(({ ref }) => `${ref}^{commit}`)];
+          const result = await runGitRaw(absolute, args);
+          const lines = result.stdout.toString("utf8").trimEnd().split("\n");
+          if (result.code === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
+            const [commonDir = ".git", shallow = "false", ...commits2] = lines;
+            return { repo: _GitRepository.fromRevParse(absolute, commonDir, shallow), commits: commits2 };
+          }
+        }
+        const repo = await _GitRepository.open(absolute);
+        const commits = await Promise.all(refs.map(({ ref, role }) => repo.resolveCommit(ref, role)));
+        return { repo, commits };
+      }
+      async run(args) {
+        const result = await runGitRaw(this.dir, args);
+        if (result.code !== 0) {
+          throw detectError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
+            hint: "check that the repository is not corrupt (`git fsck`) and that the commits are present"
+          });
+        }
+        return result.stdout;
+      }
+      /** Resolves a ref (branch, tag, SHA, `HEAD~2`...) to a commit SHA, with a precise error when it cannot. */
+      async resolveCommit(ref, role) {
+        if (ref.startsWith("-")) {
+          throw detectError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
+        }
+        const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+        if (result.code === 0) return result.stdout.toString("utf8").trim();
+        if (this.shallow) {
+          throw detectError(
+            "DETECT_SHALLOW_CLONE",
+            `the ${role} commit '${ref}' is not in this shallow clone (its history was truncated)`,
+            {
+              hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
+            }
+          );
+        }
+        throw detectError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
+          hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`
+        });
+      }
+      async mergeBase(base, head) {
+        const result = await runGitRaw(this.dir, ["merge-base", base, head]);
+        if (result.code === 0) return result.stdout.toString("utf8").trim();
+        if (this.shallow) {
+          throw detectError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
+            hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
+          });
+        }
+        throw detectError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
+          hint: "for unrelated histories use --event push to compare the two trees directly"
+        });
+      }
+      /**
+       * Changed paths between two commits, with renames (`-M`) and type changes. With `fromMergeBase`, from
+       * their merge-base (git computes it: no `merge-base` process to wait for first); git refuses when there
+       * are several merge-bases.
+       */
+      async diffTree(base, head, options2 = {}) {
+        const args = ["diff-tree", "-r", "-z", "-M", "--no-commit-id", "--no-abbrev", "--raw"];
+        if (options2.fromMergeBase) args.push("--merge-base");
+        const out = await this.run([...args, base, head]);
+        return parseRawDiff(out);
+      }
+      /** Every file of a commit's tree (`--full-tree`: independent of the current directory). */
+      async listTree(commit) {
+        const out = await this.run(["ls-tree", "-r", "-z", "-l", "--full-tree", commit]);
+        return parseLsTree(out);
+      }
+      openBlobReader() {
+        return new BlobReader(this.dir);
+      }
+    };
+    Tree = class {
+      constructor(entries) {
+        this.entries = entries;
+        for (const [path, entry] of entries) if (entry.mode === "120000") this.symlinks.add(path);
+      }
+      entries;
+      sortedCache;
+      /** Paths of symlinks (mode 120000); usually empty, which lets path resolution skip prefix checks. */
+      symlinks = /* @__PURE__ */ new Set();
+      get(path) {
+        return this.entries.get(path);
+      }
+      get size() {
+        return this.entries.size;
+      }
+      /** Paths sorted by UTF-16 order; directory queries use binary search on it. */
+      sortedPaths() {
+        this.sortedCache ??= [...this.entries.keys()].sort();
+        return this.sortedCache;
+      }
+      /** Every file under `dir/` (recursive); `""` is the whole tree. */
+      filesUnder(dir) {
+        const paths = this.sortedPaths();
+        if (dir === "") return paths;
+        const prefix = `${dir}/`;
+        const result = [];
+        for (let k2 = lowerBound(paths, prefix); k2 < paths.length; k2++) {
+          const path = paths[k2];
+          if (!path.startsWith(prefix)) break;
+          result.push(path);
+        }
+        return result;
+      }
+      /** Files directly in `dir` (not recursive). */
+      filesIn(dir) {
+        const depth = dir === "" ? 0 : dir.length + 1;
+        return this.filesUnder(dir).filter((path) => path.indexOf("/", depth) === -1);
+      }
+      /** True when `dir` holds at least one file (git has no empty directories). */
+      hasDirectory(dir) {
+        return dir === "" || this.filesUnder(dir).length > 0;
+      }
+    };
+    BlobReader = class {
+      constructor(cwd) {
+        this.cwd = cwd;
+      }
+      cwd;
+      child;
+      /** Requests in the order written; `head` is the next one to answer (no O(n) `shift` on big batches). */
+      pending = [];
+      head = 0;
+      buffer = Buffer.alloc(0);
+      failure;
+      start() {
+        if (this.child) return this.child;
+        const child = spawn("git", ["cat-file", "--batch"], { cwd: this.cwd, env: gitEnv, stdio: ["pipe", "pipe", "pipe"] });
+        child.stdout.on("data", (chunk) => this.onData(chunk));
+        child.stderr.resume();
+        const fail2 = (error62) => {
+          this.failure = error62;
+          for (const request2 of this.pending.slice(this.head)) request2.resolve(null);
+          this.pending = [];
+          this.head = 0;
+        };
+        child.on("error", fail2);
+        child.on("close", () => fail2(new Error("git cat-file exited")));
+        child.stdin.on("error", () => void 0);
+        this.child = child;
+        return child;
+      }
+      onData(chunk) {
+        this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+        for (; ; ) {
+          const request2 = this.pending[this.head];
+          if (!request2) {
+            this.pending = [];
+            this.head = 0;
+            return;
+          }
+          const newline = this.buffer.indexOf(10);
+          if (newline === -1) return;
+          const header = this.buffer.toString("latin1", 0, newline);
+          if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
+            this.buffer = this.buffer.subarray(newline + 1);
+            this.head++;
+            request2.resolve(null);
+            continue;
+          }
+          const size = Number(header.slice(header.lastIndexOf(" ") + 1));
+          if (this.buffer.length < newline + 1 + size + 1) return;
+          const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
+          this.buffer = this.buffer.subarray(newline + 1 + size + 1);
+          this.head++;
+          request2.resolve(content);
+        }
+      }
+      /** Reads many blobs in one pipelined round trip; a missing object maps to null. */
+      async readMany(shas) {
+        const requests = this.request(shas);
+        const result = /* @__PURE__ */ new Map();
+        for (const [sha, promise2] of requests) result.set(sha, await promise2);
+        return result;
+      }
+      /**
+       * Requests blobs and returns one promise per blob, resolved as its bytes arrive: a caller can start
+       * working on the first blobs while git still streams the others. Rejects if git fails.
+       */
+      request(shas) {
+        const unique = [...new Set(shas)];
+        const result = /* @__PURE__ */ new Map();
+        if (unique.length === 0) return result;
+        if (this.failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
+        const child = this.start();
+        for (const sha of unique) {
+          const promise2 = new Promise((resolveRead, reject) => {
+            this.pending.push({
+              sha,
+              resolve: (value) => {
+                const failure2 = this.failure;
+                if (value === null && failure2) reject(detectError("DETECT_GIT_FAILED", `git cat-file failed: ${failure2.message}`));
+                else resolveRead(value);
+              }
+            });
+          });
+          promise2.catch(() => void 0);
+          result.set(sha, promise2);
+        }
+        child.stdin.write(`${unique.join("\n")}
+`);
+        return result;
+      }
+      close() {
+        if (this.child) {
+          this.child.removeAllListeners("close");
+          this.child.stdin.end();
+          this.child = void 0;
+        }
+      }
+    };
+  }
+});
+
+// packages/change-detector/src/stacks/fetch.ts
+import { createHash as createHash2 } from "node:crypto";
+import { existsSync as existsSync3, lstatSync, mkdirSync as mkdirSync2, readFileSync as readFileSync2, readdirSync, readlinkSync, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync2 } from "node:fs";
+import { join as join2, relative, resolve as resolve2, sep } from "node:path";
+function readSourceDirectory(root, subdir = "") {
+  const top = resolve2(root, subdir);
+  if (relative(root, top).startsWith("..")) return { error: `${subdir} leaves the source` };
+  if (!existsSync3(top) || !statSync2(top).isDirectory()) return { error: `${top} is not a directory` };
+  const files = /* @__PURE__ */ new Map();
+  let bytes = 0;
+  const walk = (dir) => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name === ".git") continue;
+      const full = join2(dir, name);
+      const stat = lstatSync(full);
+      const path = relative(top, full).split(sep).join("/");
+      if (stat.isDirectory()) {
+        const problem2 = walk(full);
+        if (problem2) return problem2;
+        continue;
+      }
+      if (stat.isSymbolicLink()) files.set(path, { mode: "120000", content: Buffer.from(readlinkSync(full)) });
+      else if (stat.isFile()) files.set(path, { mode: stat.mode & 73 ? "100755" : "100644", content: stat.size === 0 ? Buffer.alloc(0) : readFileSync2(full) });
+      else continue;
+      bytes += stat.size;
+      if (files.size > MAX_FILES || bytes > MAX_BYTES) return `${top} holds more than ${MAX_FILES} files or ${MAX_BYTES / 1048576} MB`;
+    }
+    return void 0;
+  };
+  let problem;
+  try {
+    problem = walk(top);
+  } catch (error62) {
+    problem = `${top} could not be read: ${error62 instanceof Error ? error62.message : String(error62)}`;
+  }
+  return problem ? { error: problem } : { files, copy: copyOf(files) };
+}
+function copyOf(files) {
+  const entries = /* @__PURE__ */ new Map();
+  const contents = /* @__PURE__ */ new Map();
+  const digest = createHash2("sha1");
+  for (const [path, file2] of files) {
+    const blob = `stack-${createHash2("sha1").update(file2.content).digest("hex")}`;
+    entries.set(path, { mode: file2.mode, blob, size: file2.content.length });
+    contents.set(blob, file2.content.toString("utf8"));
+    digest.update(`${path}\0${blob}\0`);
+  }
+  return { entries, contents, digest: digest.digest("hex") };
+}
+var MAX_FILES, MAX_BYTES, FETCH_ENV, SAFE_CONFIG, SourceFetcher;
+var init_fetch = __esm({
+  "packages/change-detector/src/stacks/fetch.ts"() {
+    "use strict";
+    init_git();
+    MAX_FILES = 5e3;
+    MAX_BYTES = 64 * 1024 * 1024;
+    FETCH_ENV = { GIT_ALLOW_PROTOCOL: "file:git:http:https:ssh", GIT_CONFIG_NOSYSTEM: "1" };
+    SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "protocol.ext.allow=never"];
+    SourceFetcher = class {
+      constructor(cacheRoot) {
+        this.cacheRoot = cacheRoot;
+      }
+      cacheRoot;
+      fetches = /* @__PURE__ */ new Map();
+      directories = /* @__PURE__ */ new Map();
+      /** The checkout of `url` at `ref` (the remote's default branch when empty), fetched unless kept. */
+      checkout(url2, ref) {
+        const key = `${url2}
+${ref}`;
+        let fetch2 = this.fetches.get(key);
+        if (!fetch2) this.fetches.set(key, fetch2 = this.fetch(url2, ref, key));
+        return fetch2;
+      }
+      /** `readSourceDirectory(root, subdir)`, read once per run. */
+      directory(root, subdir = "") {
+        const key = `${root}\0${subdir}`;
+        let read = this.directories.get(key);
+        if (!read) this.directories.set(key, read = readSourceDirectory(root, subdir));
+        return read;
+      }
+      async fetch(url2, ref, key) {
+        const dir = join2(this.cacheRoot, createHash2("sha256").update(key).digest("hex").slice(0, 32));
+        const kept = existsSync3(join2(dir, ".git", "HEAD")) ? readFileSync2(join2(dir, ".git", "HEAD"), "utf8").trim() : "";
+        if (/^[0-9a-f]{40,64}$/.test(kept)) return { dir, commit: kept };
+        rmSync2(dir, { recursive: true, force: true });
+        const temporary = `${dir}.${process.pid}.tmp`;
+        rmSync2(temporary, { recursive: true, force: true });
+        mkdirSync2(temporary, { recursive: true });
+        try {
+          const steps = [
+            ["init", "-q"],
+            ["fetch", "-q", "--depth", "1", "--no-tags", "--no-recurse-submodules", "--", url2, ref === "" ? "HEAD" : ref],
+            ["checkout", "-q", "--detach", "FETCH_HEAD"]
+          ];
+          for (const step of steps) {
+            const result = await runGitRaw(temporary, [...SAFE_CONFIG, ...step], FETCH_ENV);
+            if (result.code !== 0) return { error: `git ${step[0]} of ${url2}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
+          }
+          const head = await runGitRaw(temporary, [...SAFE_CONFIG, "rev-parse", "HEAD"], FETCH_ENV);
+          rmSync2(dir, { recursive: true, force: true });
+          renameSync2(temporary, dir);
+          return { dir, commit: head.stdout.toString("utf8").trim() };
+        } catch (error62) {
+          return { error: `fetching ${url2} failed: ${error62 instanceof Error ? error62.message : String(error62)}` };
+        } finally {
+          rmSync2(temporary, { recursive: true, force: true });
+        }
+      }
+    };
+  }
+});
+
+// packages/change-detector/src/units.ts
+function isSkippedDir(dir) {
+  if (dir === "") return false;
+  for (const segment of dir.split("/")) {
+    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
+  }
+  return false;
+}
+function unitDirOfConfig(path) {
+  if (baseName2(path) !== UNIT_FILE) return null;
+  const dir = dirOf(path);
+  if (dir === "" || isSkippedDir(dir)) return null;
+  return dir;
+}
+function unitsOfTree(tree) {
+  const head = /* @__PURE__ */ new Set();
+  const stackDirs = /* @__PURE__ */ new Set();
+  for (const path of tree.entries.keys()) {
+    if (!path.endsWith(".hcl")) continue;
+    const name = baseName2(path);
+    if (name === UNIT_FILE) {
+      const dir = unitDirOfConfig(path);
+      if (dir !== null) head.add(dir);
+    } else if (name === STACK_FILE && !isSkippedDir(dirOf(path))) {
+      stackDirs.add(dirOf(path));
+    }
+  }
+  return { head, stackDirs };
+}
+function withBaseUnits(head, headStackDirs, diff) {
+  const stackDirs = new Set(headStackDirs);
+  let base = head;
+  const own2 = () => base === head ? base = new Set(head) : base;
+  for (const entry of diff) {
+    const added = entry.status === "A" || entry.status === "R" || entry.status === "C";
+    const removed = entry.status === "D" || entry.status === "R";
+    if (added) {
+      const dir = unitDirOfConfig(entry.newPath);
+      if (dir !== null && base.has(dir)) own2().delete(dir);
+    }
+    if (removed) {
+      const dir = unitDirOfConfig(entry.oldPath);
+      if (dir !== null && !base.has(dir)) own2().add(dir);
+      if (baseName2(entry.oldPath) === STACK_FILE) stackDirs.add(dirOf(entry.oldPath));
+    }
+  }
+  return { head, base, stackDirs };
+}
+function deletedUnitsOf(units) {
+  if (units.base === units.head) return [];
+  return [...units.base].filter((unit) => !units.head.has(unit)).sort();
+}
+function unitIdIn(unitIds, unit) {
+  const at = lowerBound(unitIds, unit);
+  return unitIds[at] === unit ? at : void 0;
+}
+function unitContaining(path, units) {
+  let dir = dirOf(path);
+  while (dir !== "") {
+    if (units.has(dir)) return dir;
+    dir = dirOf(dir);
+  }
+  return null;
+}
+function isInStack(unit, stackDirs) {
+  if (stackDirs.size === 0) return false;
+  let dir = unit;
+  for (; ; ) {
+    if (stackDirs.has(dir)) return true;
+    if (dir === "") return false;
+    dir = dirOf(dir);
+  }
+}
+var UNIT_FILE, STACK_FILE, SKIPPED_DIRS;
+var init_units = __esm({
+  "packages/change-detector/src/units.ts"() {
+    "use strict";
+    init_paths();
+    UNIT_FILE = "terragrunt.hcl";
+    STACK_FILE = "terragrunt.stack.hcl";
+    SKIPPED_DIRS = /* @__PURE__ */ new Set([".terragrunt-cache", "node_modules", ".git"]);
+  }
+});
+
+// packages/change-detector/src/analysis/hcl-adapter.ts
+function acceptingUnknown(functions) {
+  for (const fn of Object.values(functions)) fn.acceptsUnknown = true;
+  return functions;
+}
+function isUnknown2(value) {
+  return isUnknown(value);
+}
+function makeUnknown(reason, fragments) {
+  return new Unknown(reason, void 0, fragments);
+}
+function unknownFragments(value) {
+  return value.fragments;
+}
+function evaluateExpression(expr, context) {
+  return evaluate(expr, context);
+}
+var init_hcl_adapter = __esm({
+  "packages/change-detector/src/analysis/hcl-adapter.ts"() {
+    "use strict";
+    init_src2();
+  }
+});
+
+// packages/change-detector/src/stacks/values.ts
+function valuesOf(caller) {
+  const snapshot = caller.run.snapshot;
+  const values = snapshot instanceof StackSnapshot ? snapshot.values.get(caller.scope.unitDir) : void 0;
+  if (values === void 0) return makeUnknown("values.* is only known at run time");
+  caller.reads.usedOriginalDir = true;
+  return values;
+}
+var StackSnapshot;
+var init_values2 = __esm({
+  "packages/change-detector/src/stacks/values.ts"() {
+    "use strict";
+    init_hcl_adapter();
+    init_snapshot();
+    StackSnapshot = class extends Snapshot {
+      /** Generated unit or stack directory → its `values`. */
+      values = /* @__PURE__ */ new Map();
+      constructor(tree, label2, contents) {
+        super(tree, label2);
+        if (contents) for (const [blob, text] of contents) this.contents.set(blob, text);
+      }
+    };
   }
 });
 
@@ -23711,6 +27778,7 @@ var init_config_evaluator = __esm({
     init_hcl_adapter();
     init_read_set();
     init_parse_cache();
+    init_values2();
     READING_FUNCTIONS = /* @__PURE__ */ new Set([
       "file",
       "fileexists",
@@ -23881,8 +27949,9 @@ var init_config_evaluator = __esm({
           }
           case "dependencies":
           case "feature":
-          case "values":
             return makeUnknown(`${name}.* is only known at run time`);
+          case "values":
+            return valuesOf(this);
           default:
             return void 0;
         }
@@ -24028,9 +28097,9 @@ var init_config_evaluator = __esm({
       source(node2) {
         return expressionSource(this.hcl, node2);
       }
-      problem(code2, message, offset, hint) {
+      problem(code, message, offset, hint) {
         const { line, column } = positionOf(this.hcl, offset);
-        this.reads.addProblem({ code: code2, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
+        this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
       }
       /** `get_terragrunt_dir()` for this evaluation, noting that the result now depends on it. */
       terragruntDir() {
@@ -24044,52 +28113,6 @@ var init_config_evaluator = __esm({
         return include?.dir ?? null;
       }
     };
-  }
-});
-
-// packages/change-detector/src/analysis/dynamic-pattern.ts
-import { posix as posix2 } from "node:path";
-function widenFragments(fragments, baseDir, asDirectory) {
-  if (!fragments || fragments.length === 0 || fragments.every((f2) => f2 === null || f2 === "")) return "**";
-  const parts = [];
-  let first = true;
-  for (const fragment of fragments) {
-    if (fragment === null) {
-      if (parts[parts.length - 1] !== "**") parts.push("**");
-    } else if (fragment !== "") {
-      if (first) {
-        const prefix = anchorPrefix(fragment, baseDir);
-        if (prefix === null) return "**";
-        parts.push(prefix);
-      } else {
-        if (fragment.split("/").includes("..")) return "**";
-        parts.push(fragment);
-      }
-    }
-    first = false;
-  }
-  let pattern = parts.join("");
-  if (asDirectory && !pattern.endsWith("**")) pattern = `${pattern.replace(/\/+$/, "")}/**`;
-  return pattern === "" ? "**" : pattern;
-}
-function anchorPrefix(fragment, baseDir) {
-  const absolute = fragment.startsWith("/") ? fragment : `${toVirtual(baseDir)}/${fragment}`;
-  const trailingSlash = absolute.endsWith("/");
-  const slash = absolute.lastIndexOf("/");
-  const dirPart = posix2.normalize(absolute.slice(0, slash + 1));
-  const namePart = absolute.slice(slash + 1);
-  if (dirPart !== `${VIRTUAL_ROOT}/` && !dirPart.startsWith(`${VIRTUAL_ROOT}/`)) return null;
-  const relative4 = dirPart.slice(VIRTUAL_ROOT.length + 1);
-  return `${relative4}${namePart}${trailingSlash && namePart !== "" ? "/" : ""}`;
-}
-function compileDynamicPattern(pattern) {
-  const source = pattern.split("**").map((literal2) => literal2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-  return new RegExp(`^${source}$`);
-}
-var init_dynamic_pattern = __esm({
-  "packages/change-detector/src/analysis/dynamic-pattern.ts"() {
-    "use strict";
-    init_paths();
   }
 });
 
@@ -24147,15 +28170,15 @@ function walkModules(run, dir, reads, chain, visiting) {
   for (const tfPath of tfFiles) {
     const blob = run.snapshot.tree.get(tfPath).blob;
     if (run.snapshot.tree.get(tfPath).mode === "120000") continue;
-    const text2 = run.snapshot.text(blob);
-    if (text2 === void 0) {
+    const text = run.snapshot.text(blob);
+    if (text === void 0) {
       run.misses.add(blob);
       reads.pending = true;
       continue;
     }
-    const parsed = run.parseCache.parse(blob, tfPath, text2);
+    const parsed = run.parseCache.parse(blob, tfPath, text);
     if (!parsed.ok) {
-      const fake = { fileName: tfPath, source: text2, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
+      const fake = { fileName: tfPath, source: text, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
       reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: tfPath, ...positionOf(fake, parsed.offset) });
       continue;
     }
@@ -24169,7 +28192,7 @@ function walkModules(run, dir, reads, chain, visiting) {
         const pattern = "**";
         reads.addDynamic({
           from,
-          expression: text2.slice(sourceAttribute.expr.range.start, sourceAttribute.expr.range.end),
+          expression: text.slice(sourceAttribute.expr.range.start, sourceAttribute.expr.range.end),
           reason: "module source is not a literal string",
           pattern,
           node: extend2(chain, { file: pattern, via: "dynamic", from })
@@ -24213,1782 +28236,6 @@ var init_terraform_source = __esm({
     init_hcl_adapter();
     init_parse_cache();
     init_read_set();
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js
-var require_constants = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js"(exports2, module2) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module2.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars2) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars2.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js
-var require_utils = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js"(exports2) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants();
-    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
-    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
-    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
-    exports2.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform = navigator.platform.toLowerCase();
-        return platform === "win32" || platform === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports2.removeBackslashes = (str2) => {
-      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports2.escapeLast = (input2, char, lastIdx) => {
-      const idx = input2.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input2;
-      if (input2[idx - 1] === "\\") return exports2.escapeLast(input2, char, idx - 1);
-      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
-    };
-    exports2.removePrefix = (input2, state = {}) => {
-      let output2 = input2;
-      if (output2.startsWith("./")) {
-        output2 = output2.slice(2);
-        state.prefix = "./";
-      }
-      return output2;
-    };
-    exports2.wrapOutput = (input2, state = {}, options2 = {}) => {
-      const prepend = options2.contains ? "" : "^";
-      const append = options2.contains ? "" : "$";
-      let output2 = `${prepend}(?:${input2})${append}`;
-      if (state.negated === true) {
-        output2 = `(?:^(?!${output2}).*$)`;
-      }
-      return output2;
-    };
-    exports2.basename = (path, { windows } = {}) => {
-      const segs = path.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js"(exports2, module2) {
-    "use strict";
-    var utils = require_utils();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants();
-    var isPathSeparator = (code2) => {
-      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
-    };
-    var depth = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input2, options2) => {
-      const opts = options2 || {};
-      const length = input2.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str2 = input2;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code2;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str2.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code2;
-        return str2.charCodeAt(++index);
-      };
-      while (index < length) {
-        code2 = advance();
-        let next;
-        if (code2 === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code2 = advance();
-          if (code2 === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code2 = advance())) {
-            if (code2 === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code2 === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code2 === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code2 = advance())) {
-                if (code2 === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code2 === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code2 === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code2 = advance())) {
-              if (code2 === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code2 === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str2;
-      let prefix = "";
-      let glob = "";
-      if (start > 0) {
-        prefix = str2.slice(0, start);
-        str2 = str2.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str2.slice(0, lastIndex);
-        glob = str2.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob = str2;
-      } else {
-        base = str2;
-      }
-      if (base && base !== "" && base !== "/" && base !== str2) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob) glob = utils.removeBackslashes(glob);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input: input2,
-        start,
-        base,
-        glob,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code2)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n3 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i3 = slashes[idx];
-          const value2 = input2.slice(n3, i3);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i3 >= start) {
-            parts.push(value2);
-            prevIndex = i3;
-          }
-        }
-        const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input2.slice(n2);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
-          tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module2.exports = scan;
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js
-var require_parse = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js"(exports2, module2) {
-    "use strict";
-    var constants3 = require_constants();
-    var utils = require_utils();
-    var {
-      MAX_LENGTH: MAX_LENGTH2,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants3;
-    var expandRange = (args, options2) => {
-      if (typeof options2.expandRange === "function") {
-        return options2.expandRange(...args, options2);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v2) => utils.escapeRegex(v2)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input2) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote2 = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input2) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote2 = quote2 === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote2 === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i3 = 0; i3 < values.length; i3++) {
-        for (let j2 = i3 + 1; j2 < values.length; j2++) {
-          const a2 = values[i3];
-          const b3 = values[j2];
-          const char = a2[0];
-          if (!char || a2 !== char.repeat(a2.length) || b3 !== char.repeat(b3.length)) {
-            continue;
-          }
-          if (a2 === b3 || a2.startsWith(b3) || b3.startsWith(a2)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote2 = 0;
-      let escaped = false;
-      for (let i3 = 1; i3 < pattern.length; i3++) {
-        const ch = pattern[i3];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote2 = quote2 === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote2 === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i3 !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i3),
-              end: i3
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars2) => {
-      const source = chars2.length === 1 ? utils.escapeRegex(chars2[0]) : `[${chars2.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars2 = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars2.push(branch);
-        index += match.end + 1;
-      }
-      if (chars2.length < 1) {
-        return;
-      }
-      return chars2;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth;
-    };
-    var analyzeRepeatedExtglob = (body, options2) => {
-      if (options2.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max2 = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars2 = getStarExtglobSequenceChars(branch);
-        if (chars2) {
-          sawStarSequence = true;
-          safeChars.push(...chars2);
-          continue;
-        }
-        const literal2 = normalizeSimpleBranch(branch);
-        if (literal2 && literal2.length === 1) {
-          safeChars.push(literal2);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max2) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse5 = (input2, options2) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const opts = { ...options2 };
-      const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
-      let len = input2.length;
-      if (len > max2) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max2}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants3.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input: input2,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input2 = utils.removePrefix(input2, state);
-      len = input2.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n2 = 1) => input2[state.index + n2];
-      const advance = state.advance = () => input2[++state.index] || "";
-      const remaining = () => input2.slice(state.index + 1);
-      const consume = (value2 = "", num2 = 0) => {
-        state.consumed += value2;
-        state.index += num2;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count++;
-        }
-        if (count % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push2 = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output2 = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push2({ type: "paren", extglob: true, value: advance(), output: output2 });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal2 = input2.slice(token.startIndex, state.index + 1);
-        const body = input2.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open2 = tokens[token.tokensIndex];
-          open2.type = "text";
-          open2.value = literal2;
-          open2.output = safeOutput || utils.escapeRegex(literal2);
-          for (let i3 = token.tokensIndex + 1; i3 < tokens.length; i3++) {
-            tokens[i3].value = "";
-            tokens[i3].output = "";
-            delete tokens[i3].suffix;
-          }
-          state.output = token.output + open2.output;
-          state.backtrack = true;
-          push2({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output2 = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output2 = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse5(rest, { ...options2, fastpaths: false }).output;
-            output2 = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push2({ type: "paren", extglob: true, value, output: output2 });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
-        let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars2, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m2;
-          }
-          if (first === "?") {
-            if (esc2) {
-              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars2.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars2.length);
-          }
-          if (first === "*") {
-            if (esc2) {
-              return esc2 + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc2 ? m2 : `\\${m2}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output2 = output2.replace(/\\/g, "");
-          } else {
-            output2 = output2.replace(/\\+/g, (m2) => {
-              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
-            });
-          }
-        }
-        if (output2 === input2 && opts.contains === true) {
-          state.output = input2;
-          return state;
-        }
-        state.output = utils.wrapOutput(output2, state, options2);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push2({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push2({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix7 = POSIX_REGEX_SOURCE[rest2];
-                if (posix7) {
-                  prev.value = pre + posix7;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push2({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push2({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push2({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open2 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open2);
-          push2(open2);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push2({ type: "text", value, output: value });
-            continue;
-          }
-          let output2 = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i3 = arr.length - 1; i3 >= 0; i3--) {
-              tokens.pop();
-              if (arr[i3].type === "brace") {
-                break;
-              }
-              if (arr[i3].type !== "dots") {
-                range.unshift(arr[i3].value);
-              }
-            }
-            output2 = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output2 = "\\}";
-            state.output = out;
-            for (const t2 of toks) {
-              state.output += t2.output || t2.value;
-            }
-          }
-          push2({ type: "brace", value, output: output2 });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output2 = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output2 = "|";
-          }
-          push2({ type: "comma", value, output: output2 });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push2({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push2({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push2({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output2 = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output2 = `\\${value}`;
-            }
-            push2({ type: "text", value, output: output2 });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push2({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push2({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push2({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push2({ type: "plus", value });
-            continue;
-          }
-          push2({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push2({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input2[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push2(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push2(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push2(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse5.fastpaths = (input2, options2) => {
-      const opts = { ...options2 };
-      const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
-      const len = input2.length;
-      if (len > max2) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max2}`);
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants3.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str2) => {
-        switch (str2) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str2);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output2 = utils.removePrefix(input2, state);
-      let source = create(output2);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module2.exports = parse5;
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
-    "use strict";
-    var scan = require_scan();
-    var parse5 = require_parse();
-    var utils = require_utils();
-    var constants3 = require_constants();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch4 = (glob, options2, returnState = false) => {
-      if (Array.isArray(glob)) {
-        const fns2 = glob.map((input2) => picomatch4(input2, options2, returnState));
-        const arrayMatcher = (str2) => {
-          for (const isMatch of fns2) {
-            const state2 = isMatch(str2);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject2(glob) && glob.tokens && glob.input;
-      if (glob === "" || typeof glob !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options2 || {};
-      const posix7 = opts.windows;
-      const regex2 = isState ? picomatch4.compileRe(glob, options2) : picomatch4.makeRe(glob, options2, false, true);
-      const state = regex2.state;
-      delete regex2.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex2, options2, { glob, posix: posix7 });
-        const result = { glob, state, regex: regex2, posix: posix7, input: input2, output: output2, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input2)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch4.test = (input2, regex2, options2, { glob, posix: posix7 } = {}) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input2 === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options2 || {};
-      const format = opts.format || (posix7 ? utils.toPosixSlashes : null);
-      let match = input2 === glob;
-      let output2 = match && format ? format(input2) : input2;
-      if (match === false) {
-        output2 = format ? format(input2) : input2;
-        match = output2 === glob;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input2, regex2, options2, posix7);
-        } else {
-          match = regex2.exec(output2);
-        }
-      }
-      return { isMatch: Boolean(match), match, output: output2 };
-    };
-    picomatch4.matchBase = (input2, glob, options2, posix7 = options2 && options2.windows) => {
-      const regex2 = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options2);
-      return regex2.test(utils.basename(input2, { windows: posix7 }));
-    };
-    picomatch4.isMatch = (str2, patterns2, options2) => picomatch4(patterns2, options2)(str2);
-    picomatch4.parse = (pattern, options2) => {
-      if (Array.isArray(pattern)) return pattern.map((p2) => picomatch4.parse(p2, options2));
-      return parse5(pattern, { ...options2, fastpaths: false });
-    };
-    picomatch4.scan = (input2, options2) => scan(input2, options2);
-    picomatch4.compileRe = (state, options2, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options2 || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex2 = picomatch4.toRegex(source, options2);
-      if (returnState === true) {
-        regex2.state = state;
-      }
-      return regex2;
-    };
-    picomatch4.makeRe = (input2, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input2 || typeof input2 !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
-        parsed.output = parse5.fastpaths(input2, options2);
-      }
-      if (!parsed.output) {
-        parsed = parse5(input2, options2);
-      }
-      return picomatch4.compileRe(parsed, options2, returnOutput, returnState);
-    };
-    picomatch4.toRegex = (source, options2) => {
-      try {
-        const opts = options2 || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err2) {
-        if (options2 && options2.debug === true) throw err2;
-        return /$^/;
-      }
-    };
-    picomatch4.constants = constants3;
-    module2.exports = picomatch4;
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js"(exports2, module2) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils();
-    function picomatch4(glob, options2, returnState = false) {
-      if (options2 && (options2.windows === null || options2.windows === void 0)) {
-        options2 = { ...options2, windows: utils.isWindows() };
-      }
-      return pico(glob, options2, returnState);
-    }
-    Object.assign(picomatch4, pico);
-    module2.exports = picomatch4;
   }
 });
 
@@ -26959,14 +29206,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text2;
+        return text;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text2.length <= endStep)
-        return text2;
+      if (text.length <= endStep)
+        return text;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -26983,14 +29230,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i3 = consumeMoreIndentedLines(text2, i3, indent.length);
+        i3 = consumeMoreIndentedLines(text, i3, indent.length);
         if (i3 !== -1)
           end = i3 + endStep;
       }
-      for (let ch; ch = text2[i3 += 1]; ) {
+      for (let ch; ch = text[i3 += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i3;
-          switch (text2[i3 + 1]) {
+          switch (text[i3 + 1]) {
             case "x":
               i3 += 3;
               break;
@@ -27007,12 +29254,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i3 = consumeMoreIndentedLines(text2, i3, indent.length);
+            i3 = consumeMoreIndentedLines(text, i3, indent.length);
           end = i3 + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text2[i3 + 1];
+            const next = text[i3 + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i3;
           }
@@ -27024,12 +29271,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text2[i3 += 1];
+                ch = text[i3 += 1];
                 overflow = true;
               }
               const j2 = i3 > escEnd + 1 ? i3 - 2 : escStart - 1;
               if (escapedFolds[j2])
-                return text2;
+                return text;
               folds.push(j2);
               escapedFolds[j2] = true;
               end = j2 + endStep;
@@ -27044,39 +29291,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text2;
+        return text;
       if (onFold)
         onFold();
-      let res = text2.slice(0, folds[0]);
+      let res = text.slice(0, folds[0]);
       for (let i4 = 0; i4 < folds.length; ++i4) {
         const fold = folds[i4];
-        const end2 = folds[i4 + 1] || text2.length;
+        const end2 = folds[i4 + 1] || text.length;
         if (fold === 0)
           res = `
-${indent}${text2.slice(0, end2)}`;
+${indent}${text.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text2[fold]}\\`;
+            res += `${text[fold]}\\`;
           res += `
-${indent}${text2.slice(fold + 1, end2)}`;
+${indent}${text.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text2, i3, indent) {
+    function consumeMoreIndentedLines(text, i3, indent) {
       let end = i3;
       let start = i3 + 1;
-      let ch = text2[start];
+      let ch = text[start];
       while (ch === " " || ch === "	") {
         if (i3 < start + indent) {
-          ch = text2[++i3];
+          ch = text[++i3];
         } else {
           do {
-            ch = text2[++i3];
+            ch = text[++i3];
           } while (ch && ch !== "\n");
           end = i3;
           start = i3 + 1;
-          ch = text2[start];
+          ch = text[start];
         }
       }
       return end;
@@ -27139,8 +29386,8 @@ var require_stringifyString = __commonJS({
             case "u":
               {
                 str2 += json2.slice(start, i3);
-                const code2 = json2.substr(i3 + 2, 4);
-                switch (code2) {
+                const code = json2.substr(i3 + 2, 4);
+                switch (code) {
                   case "0000":
                     str2 += "\\0";
                     break;
@@ -27166,8 +29413,8 @@ var require_stringifyString = __commonJS({
                     str2 += "\\P";
                     break;
                   default:
-                    if (code2.substr(0, 2) === "00")
-                      str2 += "\\x" + code2.substr(2);
+                    if (code.substr(0, 2) === "00")
+                      str2 += "\\x" + code.substr(2);
                     else
                       str2 += json2.substr(i3, 6);
                 }
@@ -27637,7 +29884,7 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn2(logLevel, warning) {
+    function warn(logLevel, warning) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
           node_process.emitWarning(warning);
@@ -27646,7 +29893,7 @@ var require_log = __commonJS({
       }
     }
     exports2.debug = debug;
-    exports2.warn = warn2;
+    exports2.warn = warn;
   }
 });
 
@@ -27802,8 +30049,8 @@ var require_Pair = __commonJS({
         return new _Pair(key, value);
       }
       toJSON(_2, ctx) {
-        const pair2 = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
-        return addPairToJSMap.addPairToJSMap(ctx, pair2, this);
+        const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
+        return addPairToJSMap.addPairToJSMap(ctx, pair, this);
       }
       toString(ctx, onComment, onChompKeep) {
         return ctx?.doc ? stringifyPair.stringifyPair(this, ctx, onComment, onChompKeep) : JSON.stringify(this);
@@ -28028,14 +30275,14 @@ var require_YAMLMap = __commonJS({
        * @param overwrite - If not set `true`, using a key that is already in the
        *   collection will throw. Otherwise, overwrites the previous value.
        */
-      add(pair2, overwrite) {
+      add(pair, overwrite) {
         let _pair;
-        if (identity2.isPair(pair2))
-          _pair = pair2;
-        else if (!pair2 || typeof pair2 !== "object" || !("key" in pair2)) {
-          _pair = new Pair.Pair(pair2, pair2?.value);
+        if (identity2.isPair(pair))
+          _pair = pair;
+        else if (!pair || typeof pair !== "object" || !("key" in pair)) {
+          _pair = new Pair.Pair(pair, pair?.value);
         } else
-          _pair = new Pair.Pair(pair2.key, pair2.value);
+          _pair = new Pair.Pair(pair.key, pair.value);
         const prev = findPair(this.items, _pair.key);
         const sortEntries = this.schema?.sortMapEntries;
         if (prev) {
@@ -28626,16 +30873,16 @@ var require_pairs = __commonJS({
           else if (identity2.isMap(item2)) {
             if (item2.items.length > 1)
               onError("Each pair must have its own sequence indicator");
-            const pair2 = item2.items[0] || new Pair.Pair(new Scalar.Scalar(null));
+            const pair = item2.items[0] || new Pair.Pair(new Scalar.Scalar(null));
             if (item2.commentBefore)
-              pair2.key.commentBefore = pair2.key.commentBefore ? `${item2.commentBefore}
-${pair2.key.commentBefore}` : item2.commentBefore;
+              pair.key.commentBefore = pair.key.commentBefore ? `${item2.commentBefore}
+${pair.key.commentBefore}` : item2.commentBefore;
             if (item2.comment) {
-              const cn = pair2.value ?? pair2.key;
+              const cn = pair.value ?? pair.key;
               cn.comment = cn.comment ? `${item2.comment}
 ${cn.comment}` : item2.comment;
             }
-            item2 = pair2;
+            item2 = pair;
           }
           seq.items[i3] = identity2.isPair(item2) ? item2 : new Pair.Pair(item2);
         }
@@ -28716,13 +30963,13 @@ var require_omap = __commonJS({
         const map2 = /* @__PURE__ */ new Map();
         if (ctx?.onCreate)
           ctx.onCreate(map2);
-        for (const pair2 of this.items) {
+        for (const pair of this.items) {
           let key, value;
-          if (identity2.isPair(pair2)) {
-            key = toJS.toJS(pair2.key, "", ctx);
-            value = toJS.toJS(pair2.value, key, ctx);
+          if (identity2.isPair(pair)) {
+            key = toJS.toJS(pair.key, "", ctx);
+            value = toJS.toJS(pair.value, key, ctx);
           } else {
-            key = toJS.toJS(pair2, "", ctx);
+            key = toJS.toJS(pair, "", ctx);
           }
           if (map2.has(key))
             throw new Error("Ordered maps must not include duplicate keys");
@@ -28938,24 +31185,24 @@ var require_set = __commonJS({
         this.tag = _YAMLSet.tag;
       }
       add(key) {
-        let pair2;
+        let pair;
         if (identity2.isPair(key))
-          pair2 = key;
+          pair = key;
         else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
-          pair2 = new Pair.Pair(key.key, null);
+          pair = new Pair.Pair(key.key, null);
         else
-          pair2 = new Pair.Pair(key, null);
-        const prev = YAMLMap.findPair(this.items, pair2.key);
+          pair = new Pair.Pair(key, null);
+        const prev = YAMLMap.findPair(this.items, pair.key);
         if (!prev)
-          this.items.push(pair2);
+          this.items.push(pair);
       }
       /**
        * If `keepPair` is `true`, returns the Pair matching `key`.
        * Otherwise, returns the value of that Pair's key.
        */
       get(key, keepPair) {
-        const pair2 = YAMLMap.findPair(this.items, key);
-        return !keepPair && identity2.isPair(pair2) ? identity2.isScalar(pair2.key) ? pair2.key.value : pair2.key : pair2;
+        const pair = YAMLMap.findPair(this.items, key);
+        return !keepPair && identity2.isPair(pair) ? identity2.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
       set(key, value) {
         if (typeof value !== "boolean")
@@ -29666,22 +31913,22 @@ var require_errors = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name, pos, code2, message) {
+      constructor(name, pos, code, message) {
         super();
         this.name = name;
-        this.code = code2;
+        this.code = code;
         this.message = message;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code2, message) {
-        super("YAMLParseError", pos, code2, message);
+      constructor(pos, code, message) {
+        super("YAMLParseError", pos, code, message);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code2, message) {
-        super("YAMLWarning", pos, code2, message);
+      constructor(pos, code, message) {
+        super("YAMLWarning", pos, code, message);
       }
     };
     var prettifyError2 = (src, lc) => (error62) => {
@@ -29930,7 +32177,7 @@ var require_util_map_includes = __commonJS({
       if (uniqueKeys === false)
         return false;
       const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a2, b3) => a2 === b3 || identity2.isScalar(a2) && identity2.isScalar(b3) && a2.value === b3.value;
-      return items.some((pair2) => isEqual(pair2.key, search));
+      return items.some((pair) => isEqual(pair.key, search));
     }
     exports2.mapIncludes = mapIncludes;
   }
@@ -29955,10 +32202,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep3, value } = collItem;
+        const { start, key, sep: sep4, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep3?.[0],
+          next: key ?? sep4?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -29972,7 +32219,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep3) {
+          if (!keyProps.anchor && !keyProps.tag && !sep4) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -29996,7 +32243,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep3 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep4 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -30012,14 +32259,14 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep3, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep4, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
-          const pair2 = new Pair.Pair(keyNode, valueNode);
+          const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
-            pair2.srcToken = collItem;
-          map2.items.push(pair2);
+            pair.srcToken = collItem;
+          map2.items.push(pair);
         } else {
           if (implicitKey)
             onError(keyNode.range, "MISSING_CHAR", "Implicit map keys need to be followed by map values");
@@ -30029,10 +32276,10 @@ var require_resolve_block_map = __commonJS({
             else
               keyNode.comment = valueProps.comment;
           }
-          const pair2 = new Pair.Pair(keyNode);
+          const pair = new Pair.Pair(keyNode);
           if (ctx.options.keepSourceTokens)
-            pair2.srcToken = collItem;
-          map2.items.push(pair2);
+            pair.srcToken = collItem;
+          map2.items.push(pair);
         }
       }
       if (commentEnd && commentEnd < offset)
@@ -30103,7 +32350,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep3 = "";
+        let sep4 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -30117,13 +32364,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep3 + cb;
-              sep3 = "";
+                comment += sep4 + cb;
+              sep4 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep3 += source;
+                sep4 += source;
               hasSpace = true;
               break;
             default:
@@ -30166,18 +32413,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i3 = 0; i3 < fc.items.length; ++i3) {
         const collItem = fc.items[i3];
-        const { start, key, sep: sep3, value } = collItem;
+        const { start, key, sep: sep4, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep3?.[0],
+          next: key ?? sep4?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep3 && !value) {
+          if (!props.anchor && !props.tag && !sep4 && !value) {
             if (i3 === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i3 < fc.items.length - 1)
@@ -30231,8 +32478,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep3 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
+        if (!isMap2 && !sep4 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep4, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -30244,7 +32491,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep3 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep4 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -30255,8 +32502,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep3)
-                for (const st of sep3) {
+              if (sep4)
+                for (const st of sep4) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -30273,7 +32520,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep4, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -30283,18 +32530,18 @@ var require_resolve_flow_collection = __commonJS({
             else
               keyNode.comment = valueProps.comment;
           }
-          const pair2 = new Pair.Pair(keyNode, valueNode);
+          const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
-            pair2.srcToken = collItem;
+            pair.srcToken = collItem;
           if (isMap2) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-            map2.items.push(pair2);
+            map2.items.push(pair);
           } else {
             const map2 = new YAMLMap.YAMLMap(ctx.schema);
             map2.flow = true;
-            map2.items.push(pair2);
+            map2.items.push(pair);
             const endRange = (valueNode ?? keyNode).range;
             map2.range = [keyNode.range[0], endRange[1], endRange[2]];
             coll.items.push(map2);
@@ -30453,7 +32700,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i3 + 1;
       }
       let value = "";
-      let sep3 = "";
+      let sep4 = "";
       let prevMoreIndented = false;
       for (let i3 = 0; i3 < contentStart; ++i3)
         value += lines[i3][0].slice(trimIndent) + "\n";
@@ -30470,24 +32717,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep3 + indent.slice(trimIndent) + content;
-          sep3 = "\n";
+          value += sep4 + indent.slice(trimIndent) + content;
+          sep4 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep3 === " ")
-            sep3 = "\n";
-          else if (!prevMoreIndented && sep3 === "\n")
-            sep3 = "\n\n";
-          value += sep3 + indent.slice(trimIndent) + content;
-          sep3 = "\n";
+          if (sep4 === " ")
+            sep4 = "\n";
+          else if (!prevMoreIndented && sep4 === "\n")
+            sep4 = "\n\n";
+          value += sep4 + indent.slice(trimIndent) + content;
+          sep4 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep3 === "\n")
+          if (sep4 === "\n")
             value += "\n";
           else
-            sep3 = "\n";
+            sep4 = "\n";
         } else {
-          value += sep3 + content;
-          sep3 = " ";
+          value += sep4 + content;
+          sep4 = " ";
           prevMoreIndented = false;
         }
       }
@@ -30590,7 +32837,7 @@ var require_resolve_flow_scalar = __commonJS({
       const { offset, type, source, end } = scalar;
       let _type;
       let value;
-      const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
+      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
@@ -30670,25 +32917,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep3 = " ";
+      let sep4 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep3 === "\n")
-            res += sep3;
+          if (sep4 === "\n")
+            res += sep4;
           else
-            sep3 = "\n";
+            sep4 = "\n";
         } else {
-          res += sep3 + lm;
-          sep3 = " ";
+          res += sep4 + lm;
+          sep4 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep3 + (match?.[1] ?? "");
+      return res + sep4 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -30788,9 +33035,9 @@ var require_resolve_flow_scalar = __commonJS({
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
       const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code2 = ok ? parseInt(cc, 16) : NaN;
+      const code = ok ? parseInt(cc, 16) : NaN;
       try {
-        return String.fromCodePoint(code2);
+        return String.fromCodePoint(code);
       } catch {
         const raw = source.substr(offset - 2, length + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -31112,12 +33359,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code2, message, warning) => {
+        this.onError = (source, code, message, warning) => {
           const pos = getErrorPos(source);
           if (warning)
-            this.warnings.push(new errors.YAMLWarning(pos, code2, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code, message));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code2, message));
+            this.errors.push(new errors.YAMLParseError(pos, code, message));
         };
         this.directives = new directives.Directives({ version: options2.version || "1.2" });
         this.options = options2;
@@ -31279,12 +33526,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code2, message) => {
+        const _onError = (pos, code, message) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code2, message);
+            onError(offset, code, message);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code2, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code, message);
         };
         switch (token.type) {
           case "scalar":
@@ -31498,14 +33745,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep3, value }) {
+    function stringifyItem({ start, key, sep: sep4, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep3)
-        for (const st of sep3)
+      if (sep4)
+        for (const st of sep4)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -32672,18 +34919,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep3;
+          let sep4;
           if (scalar.end) {
-            sep3 = scalar.end;
-            sep3.push(this.sourceToken);
+            sep4 = scalar.end;
+            sep4.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep3 = [this.sourceToken];
+            sep4 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep3 }]
+            items: [{ start, key: scalar, sep: sep4 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -32836,15 +35083,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep3 = it.sep;
-                  sep3.push(this.sourceToken);
+                  const sep4 = it.sep;
+                  sep4.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep3 }]
+                    items: [{ start: start2, key, sep: sep4 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -33038,13 +35285,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep3 = fc.end.splice(1, fc.end.length);
-            sep3.push(this.sourceToken);
+            const sep4 = fc.end.splice(1, fc.end.length);
+            sep4.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep3 }]
+              items: [{ start, key: fc, sep: sep4 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -33401,7 +35648,7 @@ function createTerragruntFunctions(run) {
     },
     find_in_parent_folders: (args, call) => findInParentFolders(run, args, call),
     // ---- reads
-    file: contentReader("file", (text2) => text2),
+    file: contentReader("file", (text) => text),
     filebase64: hashed,
     filemd5: hashed,
     filesha1: hashed,
@@ -33415,13 +35662,13 @@ function createTerragruntFunctions(run) {
       if (path === null) return makeUnknown("fileexists: path not known");
       return run.probeFor(caller, path, "file", call) ?? makeUnknown(`${path} not loaded yet`);
     },
-    templatefile: contentReader("templatefile", (text2, call) => {
-      if (/\b(file|fileset|templatefile|filebase64)\s*\(/.test(text2)) {
+    templatefile: contentReader("templatefile", (text, call) => {
+      if (/\b(file|fileset|templatefile|filebase64)\s*\(/.test(text)) {
         run.recordDynamic(callerOf(run), call, "templatefile: the template calls file functions, which are not evaluated", "**");
       }
       return makeUnknown("templatefile output is not rendered");
     }),
-    read_tfvars_file: contentReader("read_tfvars_file", (text2, call) => parseTfvars(run, text2, call)),
+    read_tfvars_file: contentReader("read_tfvars_file", (text, call) => parseTfvars(run, text, call)),
     sops_decrypt_file: contentReader("sops_decrypt_file", () => makeUnknown("sops_decrypt_file content is encrypted")),
     mark_as_read: (args, call) => {
       const caller = callerOf(run);
@@ -33434,10 +35681,10 @@ function createTerragruntFunctions(run) {
     read_terragrunt_config: (args, call) => readTerragruntConfig(run, args, call),
     // `yamldecode(file("account.yaml"))` is a common way to feed locals, which may end up in paths.
     yamldecode: (args) => {
-      const text2 = args[0];
-      if (typeof text2 !== "string") return makeUnknown("yamldecode of an unknown value");
+      const text = args[0];
+      if (typeof text !== "string") return makeUnknown("yamldecode of an unknown value");
       try {
-        return loadYaml().parse(text2);
+        return loadYaml().parse(text);
       } catch (error62) {
         return makeUnknown(`yamldecode: not valid YAML (${error62.message.split("\n")[0]})`);
       }
@@ -33541,9 +35788,9 @@ function fileset(run, dirValue, patternValue, call, via) {
   if (typeof patternValue !== "string") throw new HclEvalError(`${via}: the pattern must be a string`, call.range);
   const glob = dir === "" ? patternValue : `${dir}/${patternValue}`;
   caller.reads.addGlob(glob, extend2(caller.chain, caller.link(glob, via, call)));
-  const isMatch = (0, import_picomatch.default)(patternValue, { dot: true });
+  const isMatch = (0, import_picomatch4.default)(patternValue, { dot: true });
   const prefix = dir === "" ? 0 : dir.length + 1;
-  const matches = run.snapshot.tree.filesUnder(dir).map((path) => path.slice(prefix)).filter((relative4) => isMatch(relative4));
+  const matches = run.snapshot.tree.filesUnder(dir).map((path) => path.slice(prefix)).filter((relative5) => isMatch(relative5));
   return matches;
 }
 function readTerragruntConfig(run, args, call) {
@@ -33583,16 +35830,16 @@ function readTerragruntConfig(run, args, call) {
   caller.reads.mergeFrom(memo2.reads, prefix, false);
   return memo2.value;
 }
-function parseTfvars(run, text2, call) {
+function parseTfvars(run, text, call) {
   const caller = callerOf(run);
   const path = typeof call.args[0] === "object" ? caller.source(call.args[0]) : "tfvars";
-  if (text2.trimStart().startsWith("{")) {
+  if (text.trimStart().startsWith("{")) {
     try {
-      return JSON.parse(text2);
+      return JSON.parse(text);
     } catch {
     }
   }
-  const parsed = run.parseCache.parse(`tfvars:${text2.length}:${hashText(text2)}`, path, text2);
+  const parsed = run.parseCache.parse(`tfvars:${text.length}:${hashText(text)}`, path, text);
   if (!parsed.ok) throw new HclEvalError(`read_tfvars_file: ${parsed.message}`, call.range);
   const result = {};
   for (const attribute of parsed.hcl.body.attributes) {
@@ -33604,16 +35851,16 @@ function parseTfvars(run, text2, call) {
   }
   return result;
 }
-function hashText(text2) {
-  let hash3 = 0;
-  for (let i3 = 0; i3 < text2.length; i3++) hash3 = Math.imul(hash3, 31) + text2.charCodeAt(i3) | 0;
-  return hash3;
+function hashText(text) {
+  let hash4 = 0;
+  for (let i3 = 0; i3 < text.length; i3++) hash4 = Math.imul(hash4, 31) + text.charCodeAt(i3) | 0;
+  return hash4;
 }
-var import_picomatch, requireFromHere, yamlModule, UNIT_FILE2;
+var import_picomatch4, requireFromHere, yamlModule, UNIT_FILE2;
 var init_terragrunt_functions = __esm({
   "packages/change-detector/src/analysis/terragrunt-functions.ts"() {
     "use strict";
-    import_picomatch = __toESM(require_picomatch2(), 1);
+    import_picomatch4 = __toESM(require_picomatch2(), 1);
     init_src2();
     init_paths();
     init_hcl_adapter();
@@ -33678,7 +35925,7 @@ var init_analysis_run = __esm({
           }
         }
         for (const link of this.symlinksByUnit.get(unitDir) ?? []) {
-          this.lookup(reads, link, chain, (code2, message) => reads.addProblem({ code: code2, message, file: link }));
+          this.lookup(reads, link, chain, (code, message) => reads.addProblem({ code, message, file: link }));
         }
       }
       /** Everything one unit reads. Incomplete (`pending`) when blob contents were missing. */
@@ -33707,9 +35954,9 @@ var init_analysis_run = __esm({
       /** Reads, parses and evaluates a configuration file; null when it is absent, broken or pending. */
       evaluateConfigFile(path, role, scope, chain, reads, caller, offset) {
         if (chain) reads.addFile(path, chain);
-        const outcome = this.readPath(reads, path, chain, (code2, message) => {
-          if (caller) caller.problem(code2, message, offset);
-          else reads.addProblem({ code: code2, message, file: path });
+        const outcome = this.readPath(reads, path, chain, (code, message) => {
+          if (caller) caller.problem(code, message, offset);
+          else reads.addProblem({ code, message, file: path });
         });
         if (outcome === void 0) return null;
         if (outcome === null) {
@@ -33739,13 +35986,13 @@ var init_analysis_run = __esm({
         const entry = this.lookup(reads, path, chain, onProblem);
         if (entry === void 0) return void 0;
         if (entry === null) return null;
-        const text2 = this.snapshot.text(entry.blob);
-        if (text2 === void 0) {
+        const text = this.snapshot.text(entry.blob);
+        if (text === void 0) {
           this.misses.add(entry.blob);
           reads.pending = true;
           return void 0;
         }
-        return { text: text2, blob: entry.blob, path: entry.path };
+        return { text, blob: entry.blob, path: entry.path };
       }
       /** Resolves a path to its tree entry (null: absent; undefined: pending or escaping), recording inputs. */
       lookup(reads, path, chain, onProblem) {
@@ -33768,20 +36015,20 @@ var init_analysis_run = __esm({
       /** Records the read of a configuration file (and the symlinks on its path) under `chain`. */
       recordConfigPath(caller, path, chain, offset) {
         caller.reads.addFile(path, chain);
-        const entry = this.lookup(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, offset));
+        const entry = this.lookup(caller.reads, path, chain, (code, message) => caller.problem(code, message, offset));
         return entry === void 0 ? void 0 : entry !== null;
       }
       /** Records a read of `path` by the current config and returns its content (see `readPath`). */
       readFor(caller, path, via, call) {
         const chain = extend2(caller.chain, caller.link(path, via, call));
         caller.reads.addFile(path, chain);
-        return this.readPath(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, call.range.start));
+        return this.readPath(caller.reads, path, chain, (code, message) => caller.problem(code, message, call.range.start));
       }
       /** Records a probe of `path` (existence only); true when it exists. */
       probeFor(caller, path, via, call) {
         const chain = extend2(caller.chain, caller.link(path, via, call));
         caller.reads.addFile(path, chain);
-        const entry = this.lookup(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, call.range.start));
+        const entry = this.lookup(caller.reads, path, chain, (code, message) => caller.problem(code, message, call.range.start));
         return entry === void 0 ? void 0 : entry !== null;
       }
       /**
@@ -33793,8 +36040,8 @@ var init_analysis_run = __esm({
         if (isUnknown2(value)) {
           const fragments = unknownFragments(value);
           const first = fragments?.[0];
-          const relative4 = typeof first !== "string" || !first.startsWith("/");
-          this.recordDynamic(caller, node2, `${via}: ${value.reason}`, widenFragments(fragments, relative4 ? base() : "", asDirectory));
+          const relative5 = typeof first !== "string" || !first.startsWith("/");
+          this.recordDynamic(caller, node2, `${via}: ${value.reason}`, widenFragments(fragments, relative5 ? base() : "", asDirectory));
           return null;
         }
         if (typeof value !== "string") {
@@ -33812,67 +36059,6 @@ var init_analysis_run = __esm({
           pattern,
           node: extend2(caller.chain, { file: pattern, via: "dynamic", from })
         });
-      }
-    };
-  }
-});
-
-// packages/change-detector/src/analysis/snapshot.ts
-var SYMLINK_MODE, Snapshot;
-var init_snapshot = __esm({
-  "packages/change-detector/src/analysis/snapshot.ts"() {
-    "use strict";
-    init_paths();
-    SYMLINK_MODE = "120000";
-    Snapshot = class {
-      constructor(tree, label2) {
-        this.tree = tree;
-        this.label = label2;
-      }
-      tree;
-      label;
-      /** Blob id → text; shared by every unit of the run. */
-      contents = /* @__PURE__ */ new Map();
-      text(blob) {
-        return this.contents.get(blob);
-      }
-      /**
-       * Follows symlinks on every segment of a path (git stores them as mode 120000 blobs holding the target).
-       * A link whose target leaves the repository is reported, never followed.
-       */
-      resolve(path, misses) {
-        const links = [];
-        let current = path;
-        for (let hops = 0; hops < 40; hops++) {
-          const direct = this.tree.get(current);
-          if (direct && direct.mode !== SYMLINK_MODE) return { kind: "ok", path: current, entry: direct, links };
-          if (this.tree.symlinks.size === 0) return { kind: "ok", path: current, entry: void 0, links };
-          const segments = current.split("/");
-          let linkPath;
-          let linkEntry;
-          let prefix = "";
-          for (let i3 = 0; i3 < segments.length; i3++) {
-            prefix = joinRepo(prefix, segments[i3]);
-            const entry = i3 === segments.length - 1 ? direct : this.tree.symlinks.has(prefix) ? this.tree.get(prefix) : void 0;
-            if (entry?.mode === SYMLINK_MODE) {
-              linkPath = prefix;
-              linkEntry = entry;
-              break;
-            }
-          }
-          if (!linkPath || !linkEntry) return { kind: "ok", path: current, entry: void 0, links };
-          links.push({ path: linkPath, blob: linkEntry.blob });
-          const target = this.contents.get(linkEntry.blob);
-          if (target === void 0) {
-            misses.add(linkEntry.blob);
-            return { kind: "pending", links };
-          }
-          const rest = current.slice(linkPath.length + 1);
-          const resolvedLink = resolveRepoPath(dirOf(linkPath), target);
-          if (resolvedLink === null) return { kind: "escapes", link: linkPath, target, links };
-          current = rest === "" ? resolvedLink : joinRepo(resolvedLink, rest);
-        }
-        return { kind: "escapes", link: path, target: "(symlink loop)", links };
       }
     };
   }
@@ -33904,7 +36090,7 @@ async function analyseUnits(snapshot, units, allUnits, reader, parseCache, onAna
       if (round === 0) {
         if (++sinceYield >= YIELD_EVERY_UNITS) {
           sinceYield = 0;
-          await new Promise((resolve18) => setImmediate(resolve18));
+          await new Promise((resolve19) => setImmediate(resolve19));
         }
         for (const blob of blobs) {
           const arriving = arrivals.get(blob);
@@ -33960,7 +36146,7 @@ function prefetchPlan(snapshot, units, allUnits) {
   let budget = PREFETCH_BUDGET_BYTES;
   for (const [path, entry] of snapshot.tree.entries) {
     if (entry.size > PREFETCH_MAX_FILE_BYTES || entry.size > budget) continue;
-    const name = baseName(path);
+    const name = baseName2(path);
     if (name === "terragrunt.hcl" || name === ".terraform.lock.hcl") continue;
     const dir = dirOf(path);
     if (allUnits.has(dir)) {
@@ -34013,1150 +36199,380 @@ var init_analyse_units = __esm({
   }
 });
 
-// packages/change-detector/src/read-index.ts
-function chainFor(reads, path) {
-  if (reads.fileChain) {
-    const chain = reads.fileChain(path);
-    if (chain) return chain;
-  } else {
-    const file2 = reads.fileNode ? reads.fileNode(path) : reads.files.get(path);
-    if (file2) return chainToArray(file2);
+// packages/change-detector/src/stacks/source.ts
+import { existsSync as existsSync4, statSync as statSync3 } from "node:fs";
+import { posix as posix4 } from "node:path";
+function parseStackSource(raw, stackDir, hasRepoDir) {
+  const local = localSource(raw, stackDir, hasRepoDir);
+  if (local) return local;
+  const forced = /^([a-z0-9]+)::(.*)$/i.exec(raw);
+  const getter = forced ? forced[1].toLowerCase() : void 0;
+  const [address, subdir] = splitSubdir(forced ? forced[2] : raw);
+  if (getter !== void 0 && getter !== "git") return { kind: "unsupported", reason: `the ${getter}:: getter is not fetched by Gantry` };
+  const question = address.indexOf("?");
+  const location = question === -1 ? address : address.slice(0, question);
+  const query = new URLSearchParams(question === -1 ? "" : address.slice(question + 1));
+  const ref = query.get("ref") ?? "";
+  const url2 = getter === "git" ? location : shorthandGitUrl(location);
+  if (url2 === void 0) return { kind: "unsupported", reason: `'${raw}' is not a local path or a git address (registry, S3, GCS and HTTP sources are not fetched by Gantry)` };
+  if (!/^(https?|ssh|git|file):\/\//.test(url2) && !/^[\w.-]+@[\w.-]+:/.test(url2)) return { kind: "unsupported", reason: `'${url2}' is not a git URL Gantry fetches (https, ssh, git, file)` };
+  return { kind: "git", url: url2, ref, subdir: normalizeSubdir(subdir) };
+}
+function localSource(raw, stackDir, hasRepoDir) {
+  const path = raw.startsWith("file://") ? raw.slice("file://".length) : raw;
+  const explicit = raw.startsWith("file://") || raw.startsWith("/") || raw.startsWith("./") || raw.startsWith("../");
+  const absolute = path.startsWith("/") ? posix4.normalize(path) : posix4.normalize(posix4.join(toVirtual(stackDir), path));
+  const inRepo = fromVirtual(absolute);
+  if (inRepo !== null) {
+    if (hasRepoDir(inRepo)) return { kind: "repo", dir: inRepo };
+    return explicit ? { kind: "repo", dir: inRepo } : void 0;
   }
-  const dirChain = reads.dirChain?.(path);
-  if (dirChain) return dirChain;
-  let best;
-  for (const entry of reads.dirs) {
-    const dir = entry[0];
-    if ((dir === "" || path.startsWith(`${dir}/`)) && (!best || dir.length > best[0].length)) best = entry;
+  if (absolute === VIRTUAL_ROOT || absolute.startsWith(`${VIRTUAL_ROOT}/`)) return void 0;
+  if (existsSync4(absolute) && statSync3(absolute).isDirectory()) return { kind: "disk", dir: absolute };
+  return explicit ? { kind: "disk", dir: absolute } : void 0;
+}
+function splitSubdir(source) {
+  const question = source.indexOf("?");
+  const stop = question === -1 ? source.length : question;
+  const scheme = source.slice(0, stop).indexOf("://");
+  const offset = scheme === -1 ? 0 : scheme + 3;
+  const at = source.slice(offset, stop).indexOf("//");
+  if (at === -1) return [source, ""];
+  const split = offset + at;
+  let subdir = source.slice(split + 2);
+  let address = source.slice(0, split);
+  const query = subdir.indexOf("?");
+  if (query !== -1) {
+    address += subdir.slice(query);
+    subdir = subdir.slice(0, query);
   }
-  if (best) return chainToArray(best[1]);
-  for (const [glob, node2] of reads.globs) if (import_picomatch2.default.isMatch(path, glob, { dot: true })) return chainToArray(node2);
-  for (const dynamic of reads.dynamic) if (compileDynamicPattern(dynamic.pattern).test(path)) return chainToArray(dynamic.node);
+  return [address, subdir];
+}
+function shorthandGitUrl(location) {
+  const host = /^(github\.com|gitlab\.com)\/([^/]+\/[^/]+?)(\.git)?\/?$/.exec(location);
+  if (host) return `https://${host[1]}/${host[2]}.git`;
+  if (/^[\w.-]+@[\w.-]+:/.test(location)) return location;
+  if (/^(ssh|git):\/\//.test(location)) return location;
   return void 0;
 }
-function loadPostings(postings, text2) {
-  const parts = text2.split("\0");
-  for (let i3 = 0; i3 < parts.length; i3 += 2) postings.set(parts[i3], parts[i3 + 1]);
+function normalizeSubdir(subdir) {
+  const normalized = posix4.normalize(subdir === "" ? "." : subdir).replace(/^\/+|\/+$/g, "");
+  return normalized === "." ? "" : normalized;
 }
-function idsOf(postings, key) {
-  const ids = postings.get(key);
-  if (ids === void 0) return [];
-  if (typeof ids !== "string") return ids;
-  const decoded = decodePostings(ids);
-  postings.set(key, decoded);
-  return decoded;
-}
-function post(postings, key, id) {
-  let ids = postings.get(key);
-  if (ids === void 0) {
-    postings.set(key, [id]);
-    return;
+function describeSource(source) {
+  switch (source.kind) {
+    case "repo":
+      return `repo:${source.dir}`;
+    case "disk":
+      return `disk:${source.dir}`;
+    case "git":
+      return `git:${source.url}//${source.subdir}?ref=${source.ref}`;
+    case "unsupported":
+      return `unsupported:${source.reason}`;
   }
-  if (typeof ids === "string") postings.set(key, ids = decodePostings(ids));
-  if (ids[ids.length - 1] !== id) ids.push(id);
 }
-function encodePostings(ids) {
-  const sorted = Int32Array.from(ids).sort();
-  const parts = [];
-  for (let i3 = 0; i3 < sorted.length; ) {
-    let j2 = i3;
-    while (j2 + 1 < sorted.length && sorted[j2 + 1] <= sorted[j2] + 1) j2++;
-    parts.push(sorted[j2] === sorted[i3] ? `${sorted[i3]}` : `${sorted[i3]}-${sorted[j2]}`);
-    i3 = j2 + 1;
-  }
-  return parts.join(",");
-}
-function decodePostings(text2) {
-  const ids = [];
-  if (text2 === "") return ids;
-  for (const part of text2.split(",")) {
-    const dash = part.indexOf("-");
-    const first = Number(dash === -1 ? part : part.slice(0, dash));
-    const last = dash === -1 ? first : Number(part.slice(dash + 1));
-    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first) throw new Error(`malformed posting list '${part}'`);
-    for (let id = first; id <= last; id++) ids.push(id);
-  }
-  return ids;
-}
-var import_picomatch2, KINDS, FILE_LOOKUPS_BY_SCAN, ReadIndex;
-var init_read_index = __esm({
-  "packages/change-detector/src/read-index.ts"() {
+var init_source = __esm({
+  "packages/change-detector/src/stacks/source.ts"() {
     "use strict";
-    import_picomatch2 = __toESM(require_picomatch2(), 1);
-    init_read_set();
-    init_dynamic_pattern();
     init_paths();
-    KINDS = ["files", "dirs", "globs", "dynamic"];
-    FILE_LOOKUPS_BY_SCAN = 8;
-    ReadIndex = class _ReadIndex {
-      /**
-       * A decoded index keeps its `files` section (the big one: every path any unit reads) as text until an
-       * update or more than a few lookups need the map: a warm run looks up a handful of changed paths, and
-       * building 12,000 entries at 10,000 units (and carrying them through every young-generation GC) cost
-       * 10–15 ms of such a run.
-       */
-      filesText;
-      fileLookups = 0;
-      filesMap = /* @__PURE__ */ new Map();
-      dirs = /* @__PURE__ */ new Map();
-      globs = /* @__PURE__ */ new Map();
-      dynamic = /* @__PURE__ */ new Map();
-      globMatchers = /* @__PURE__ */ new Map();
-      dynamicMatchers = /* @__PURE__ */ new Map();
-      get files() {
-        if (this.filesText !== void 0) {
-          loadPostings(this.filesMap, this.filesText);
-          this.filesText = void 0;
-        }
-        return this.filesMap;
-      }
-      /** The posting list of a file: from the kept text (`key NUL ids NUL ...`, keys at even fields), else the map. */
-      fileIds(path) {
-        const text2 = this.filesText;
-        if (text2 === void 0 || ++this.fileLookups > FILE_LOOKUPS_BY_SCAN) return idsOf(this.files, path);
-        for (let at = 0; at < text2.length; ) {
-          const keyEnd = text2.indexOf("\0", at);
-          const idsEnd = text2.indexOf("\0", keyEnd + 1);
-          if (keyEnd - at === path.length && text2.startsWith(path, at)) return decodePostings(text2.slice(keyEnd + 1, idsEnd === -1 ? text2.length : idsEnd));
-          if (idsEnd === -1) break;
-          at = idsEnd + 1;
-        }
-        return [];
-      }
-      add(unitId, reads) {
-        for (const path of reads.files.keys()) post(this.files, path, unitId);
-        for (const dir of reads.dirs.keys()) post(this.dirs, dir, unitId);
-        for (const glob of reads.globs.keys()) post(this.globs, glob, unitId);
-        for (const read of reads.dynamic) post(this.dynamic, read.pattern, unitId);
-      }
-      /**
-       * Takes units out of the postings of everything their reads list (`readsOf` gives a unit's reads as they
-       * were indexed). Each affected posting list is filtered once, however many of the units it holds.
-       */
-      remove(unitIds, readsOf) {
-        const removed = new Set(unitIds);
-        const touched = { files: /* @__PURE__ */ new Set(), dirs: /* @__PURE__ */ new Set(), globs: /* @__PURE__ */ new Set(), dynamic: /* @__PURE__ */ new Set() };
-        for (const id of removed) {
-          const reads = readsOf(id);
-          for (const path of reads.files.keys()) touched.files.add(path);
-          for (const dir of reads.dirs.keys()) touched.dirs.add(dir);
-          for (const glob of reads.globs.keys()) touched.globs.add(glob);
-          for (const read of reads.dynamic) touched.dynamic.add(read.pattern);
-        }
-        for (const kind of KINDS) {
-          if (touched[kind].size === 0) continue;
-          const postings = this[kind];
-          for (const key of touched[kind]) {
-            if (!postings.has(key)) continue;
-            const kept = idsOf(postings, key).filter((id) => !removed.has(id));
-            if (kept.length > 0) postings.set(key, kept);
-            else postings.delete(key);
-          }
-        }
-      }
-      /**
-       * Units whose reads contain `path` (exact files, directories, globs, and dynamic patterns if asked), each
-       * once. Usually one posting list answers (a file's readers): it is returned as it is, not copied to a set.
-       */
-      lookup(path, withDynamic) {
-        const lists = [];
-        const add = (ids) => {
-          if (ids.length > 0) lists.push(ids);
-        };
-        add(this.fileIds(path));
-        let dir = dirOf(path);
-        for (; ; ) {
-          add(idsOf(this.dirs, dir));
-          if (dir === "") break;
-          dir = dirOf(dir);
-        }
-        for (const glob of this.globs.keys()) {
-          let matcher = this.globMatchers.get(glob);
-          if (!matcher) this.globMatchers.set(glob, matcher = (0, import_picomatch2.default)(glob, { dot: true }));
-          if (matcher(path)) add(idsOf(this.globs, glob));
-        }
-        if (withDynamic) {
-          for (const pattern of this.dynamic.keys()) {
-            let matcher = this.dynamicMatchers.get(pattern);
-            if (!matcher) this.dynamicMatchers.set(pattern, matcher = compileDynamicPattern(pattern));
-            if (matcher.test(path)) add(idsOf(this.dynamic, pattern));
-          }
-        }
-        if (lists.length <= 1) return lists[0] ?? [];
-        const result = /* @__PURE__ */ new Set();
-        for (const ids of lists) for (const id of ids) result.add(id);
-        return result;
-      }
-      /** A copy with ids renumbered by `keep` (undefined drops one). */
-      renumbered(keep) {
-        const index = new _ReadIndex();
-        for (const kind of KINDS) {
-          for (const key of this[kind].keys()) {
-            const mapped = [];
-            for (const id of idsOf(this[kind], key)) {
-              const next = keep(id);
-              if (next !== void 0) mapped.push(next);
-            }
-            if (mapped.length > 0) index[kind].set(key, mapped);
-          }
-        }
-        return index;
-      }
-      /** The index as text sections: `key NUL ids NUL key NUL ids ...` (git paths never hold a NUL byte). */
-      encode() {
-        const section = (postings) => {
-          const parts = [];
-          for (const [key, ids] of postings) parts.push(key, typeof ids === "string" ? ids : encodePostings(ids));
-          return parts.join("\0");
-        };
-        const files = this.filesText ?? section(this.files);
-        return { files, dirs: section(this.dirs), globs: section(this.globs), dynamic: section(this.dynamic) };
-      }
-      /** An index over `encode()`'s sections; each posting list is decoded only when a lookup reaches it. */
-      static decode(sections) {
-        const index = new _ReadIndex();
-        for (const kind of KINDS) {
-          const text2 = sections[kind];
-          if (text2 === "") continue;
-          let separators = 0;
-          for (let at = text2.indexOf("\0"); at !== -1; at = text2.indexOf("\0", at + 1)) separators++;
-          if (separators % 2 !== 1) throw new Error(`malformed index section ${kind}`);
-          if (kind === "files") {
-            index.filesText = text2;
-            continue;
-          }
-          loadPostings(index[kind], text2);
-        }
-        return index;
-      }
-    };
   }
 });
 
-// packages/change-detector/src/record-codec.ts
-function encodeUnitReads(reads, table) {
-  const nodeIds = /* @__PURE__ */ new Map();
-  const n2 = [];
-  let lastFrom;
-  let lastFromId = -1;
-  const nodeId2 = (node2) => {
-    let id = nodeIds.get(node2);
-    if (id === void 0) {
-      const parent = node2.parent ? nodeId2(node2.parent) : -1;
-      id = n2.length / 5;
-      const link = node2.link;
-      if (link instanceof LazyLink) {
-        if (link.encodedBy !== table) {
-          link.fileId = table.id(link.file);
-          if (link.fromFile !== lastFrom) lastFromId = table.id(lastFrom = link.fromFile);
-          link.fromFileId = lastFromId;
-          link.viaCode = VIA_CODE.get(link.via) ?? 0;
-          link.encodedBy = table;
-        }
-        n2.push(link.fileId, link.viaCode, link.fromFileId, link.fromLine, parent);
-      } else {
-        n2.push(table.id(link.file), VIA_CODE.get(link.via) ?? 0, link.from === void 0 ? -1 : table.id(link.from), -1, parent);
+// packages/change-detector/src/stacks/generate.ts
+import { createHash as createHash3 } from "node:crypto";
+import { posix as posix5 } from "node:path";
+async function generateStacks(options2) {
+  const entries = new Map(options2.tree.entries);
+  let snapshot = new StackSnapshot(options2.tree, options2.label);
+  const units = /* @__PURE__ */ new Map();
+  const stackReads = [];
+  let frames = options2.stackFiles.map((file2) => ({ file: file2, stackFile: file2, chain: extend2(null, { file: file2, via: "stack" }), parentReads: [], parentFingerprint: "", depth: 0 }));
+  while (frames.length > 0) {
+    const missing = frames.map((frame) => snapshot.tree.get(frame.file)?.blob).filter((blob) => blob !== void 0 && !snapshot.contents.has(blob));
+    for (const [blob, content] of await options2.reader.readMany(missing)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+    const components = [];
+    for (const frame of frames) {
+      const evaluated = await evaluateStackFile(snapshot, frame, options2.reader, options2.parseCache);
+      stackReads.push(evaluated.reads);
+      components.push(...evaluated.components);
+    }
+    const next = [];
+    const values = new Map(snapshot.values);
+    const contents = new Map(snapshot.contents);
+    for (const component of components) {
+      const copied = component.problem ? void 0 : await copySource(component, snapshot.tree, options2.fetcher);
+      if (copied && "error" in copied) component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
+      else if (copied) {
+        for (const [path, entry] of copied.entries) entries.set(joinRepo(component.path, path), entry);
+        for (const [blob, text] of copied.contents) contents.set(blob, text);
+        component.fingerprint = hash3(component.fingerprint, copied.revision);
       }
-      nodeIds.set(node2, id);
+      if (component.values !== void 0) values.set(component.path, component.values);
+      const stackReadsOfUnit = [...component.frame.parentReads, component.reads];
+      if (component.kind === "stack" && !component.problem) {
+        if (component.frame.depth + 1 >= MAX_DEPTH2) component.problem = { code: "HCL_EVAL", message: `stacks nested deeper than ${MAX_DEPTH2} levels (a stack that generates itself?)`, file: component.frame.file };
+        else {
+          const file2 = joinRepo(component.path, STACK_FILE);
+          const origin = component.source.kind === "repo" ? joinRepo(component.source.dir, STACK_FILE) : file2;
+          next.push({
+            file: file2,
+            stackFile: component.frame.stackFile,
+            chain: extend2(component.frame.chain, { file: origin, via: "stack", from: component.from }),
+            parentReads: stackReadsOfUnit,
+            parentFingerprint: component.fingerprint,
+            depth: component.frame.depth + 1
+          });
+          continue;
+        }
+      }
+      units.set(component.path, {
+        path: component.path,
+        stackFile: component.frame.stackFile,
+        from: component.from,
+        source: component.source,
+        origin: component.source.kind === "repo" && !component.problem ? component.source.dir : null,
+        stackReads: stackReadsOfUnit,
+        fingerprint: component.fingerprint,
+        ...component.problem ? { problem: component.problem } : {}
+      });
     }
-    return id;
+    snapshot = new StackSnapshot(new Tree(entries), options2.label, contents);
+    for (const [dir, value] of values) snapshot.values.set(dir, value);
+    frames = next;
+  }
+  return { units, snapshot, stackReads };
+}
+async function evaluateStackFile(snapshot, frame, reader, parseCache) {
+  const dir = dirOf(frame.file);
+  for (let round = 0; ; round++) {
+    const run = new AnalysisRun(snapshot, parseCache);
+    const reads = new ReadSet();
+    const scope = { unitDir: dir, terragruntDir: dir, parentDir: null, stack: [frame.file] };
+    const config2 = run.evaluateConfigFile(frame.file, "read", scope, frame.chain, reads, null, 0);
+    if (reads.pending && round < MAX_ROUNDS2) {
+      const contents = await reader.readMany([...run.misses]);
+      for (const [blob, content] of contents) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+      continue;
+    }
+    if (!config2) {
+      const problem = reads.problems[0] ?? { code: "UNREADABLE_CONFIG", message: `${frame.file} could not be read`, file: frame.file };
+      const component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: frame.file, source: { kind: "unsupported", reason: problem.message }, values: void 0, fingerprint: hash3(frame.parentFingerprint, "broken", problem.message), problem };
+      return { reads, components: [component] };
+    }
+    const components = config2.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => describeBlock(config2, block, frame, reads, snapshot.tree));
+    const unsupported = config2.hcl.body.blocks.find((block) => block.type === "include" || block.type === "autoinclude");
+    if (unsupported) {
+      const line = lineOf(config2.hcl, unsupported.range.start);
+      const problem = { code: "HCL_EVAL", message: `${unsupported.type} blocks in stack files are not evaluated by Gantry: the units they add are unknown`, file: frame.file, line };
+      components.push({ kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${line}`, source: { kind: "unsupported", reason: problem.message }, values: void 0, fingerprint: hash3("unsupported", config2.hcl.source), problem });
+    }
+    return { reads, components };
+  }
+}
+function describeBlock(config2, block, frame, reads, tree) {
+  const kind = block.type;
+  const name = block.labels[0] ?? "";
+  const line = lineOf(config2.hcl, block.range.start);
+  const from = `${frame.file}:${line}`;
+  const stackDir = dirOf(frame.file);
+  const attribute = (key) => {
+    const found = block.body.attributes.find((a2) => a2.name === key);
+    return found ? config2.evaluate(found.expr) : void 0;
   };
-  const pairs = (map2) => {
-    const out2 = [];
-    for (const [path, node2] of map2) {
-      const id = nodeId2(node2);
-      const link = node2.link;
-      out2.push(link instanceof LazyLink && link.encodedBy === table && link.file === path ? link.fileId : table.id(path), id);
-    }
-    return out2;
-  };
-  const files = pairs(reads.files);
-  const dirs = pairs(reads.dirs);
-  const globs = pairs(reads.globs);
-  const dependencies = [];
-  for (const path of reads.dependencies) dependencies.push(table.id(path));
-  const extras = {};
-  if (reads.dynamic.length > 0) extras.y = reads.dynamic.map(({ from, expression, reason, pattern, node: node2 }) => ({ from, expression, reason, pattern, node: nodeId2(node2) }));
-  if (reads.problems.length > 0) extras.p = reads.problems;
-  const out = recordWriter;
-  out.reset();
-  out.integers(n2);
-  for (const section of [files, dirs, globs, dependencies]) {
-    out.byte(124);
-    out.integers(section);
+  const problem = (message) => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: frame.file, line });
+  const rawPath = attribute("path");
+  const rawSource = attribute("source");
+  const values = attribute("values");
+  const noStack = attribute("no_dot_terragrunt_stack") === true;
+  const base = noStack ? stackDir : joinRepo(stackDir, STACK_DIR);
+  let path = joinRepo(joinRepo(stackDir, STACK_DIR), name);
+  let failure2;
+  if (typeof rawPath !== "string") failure2 = problem(isUnknown2(rawPath) ? `path is not known statically (${rawPath.reason})` : "path must be a string");
+  else {
+    const joined = posix5.normalize(posix5.join(base === "" ? "." : base, rawPath));
+    if (rawPath.startsWith("/") || base !== "" && !joined.startsWith(`${base}/`) || joined.startsWith("..")) failure2 = problem(`path '${rawPath}' leaves the stack directory`);
+    else path = joined;
   }
-  if (extras.y || extras.p) {
-    out.byte(124);
-    out.ascii(asciiJson(extras));
+  let source;
+  if (typeof rawSource !== "string") {
+    source = { kind: "unsupported", reason: isUnknown2(rawSource) ? `source is not known statically (${rawSource.reason})` : "source must be a string" };
+    failure2 ??= problem(source.reason);
+  } else {
+    source = parseStackSource(rawSource, stackDir, (dir) => tree.hasDirectory(dir));
+    if (source.kind === "unsupported") failure2 ??= problem(source.reason);
+    if (source.kind === "repo") reads.addDir(source.dir, extend2(frame.chain, { file: source.dir, via: "stack", from }));
   }
-  return out.text();
+  const unknown2 = [rawPath, rawSource, values].some((value) => value !== void 0 && containsUnknown(value));
+  const fingerprint2 = hash3(kind, path, describeSource(source), canonical(values), String(noStack), unknown2 ? `${frame.parentFingerprint}\0${config2.hcl.source}` : "");
+  return { kind, frame, reads, path, from, source, values, fingerprint: fingerprint2, ...failure2 ? { problem: failure2 } : {} };
 }
-function asciiJson(value) {
-  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-function parseIntegers(text2, start, end) {
-  const out = [];
-  let value = 0;
-  let negative = false;
-  let digits = false;
-  for (let i3 = start; i3 < end; i3++) {
-    const c2 = text2.charCodeAt(i3);
-    if (c2 === 44) {
-      out.push(negative ? -value : value);
-      value = 0;
-      negative = false;
-      digits = false;
-    } else if (c2 === 45) {
-      negative = true;
-    } else {
-      value = value * 10 + (c2 - 48);
-      digits = true;
-    }
+async function copySource(component, tree, fetcher) {
+  const source = component.source;
+  if (source.kind === "repo") {
+    const files = tree.filesUnder(source.dir);
+    if (files.length === 0) return { error: `${component.kind} source ${source.dir} does not exist in the repository` };
+    const entries = /* @__PURE__ */ new Map();
+    for (const file2 of files) entries.set(file2.slice(source.dir === "" ? 0 : source.dir.length + 1), tree.get(file2));
+    return { entries, contents: /* @__PURE__ */ new Map(), revision: "" };
   }
-  if (digits) out.push(negative ? -value : value);
-  return out;
-}
-function recordHasExtras(text2, start, end) {
-  return end > start && text2.charCodeAt(end - 1) === EXTRAS_END;
-}
-function recordFileChain(text2, start, end, strings, path) {
-  const pathId = tableIdOf(strings, path);
-  if (pathId === -1) return void 0;
-  const nodesEnd = text2.indexOf("|", start);
-  const filesEnd = nodesEnd === -1 ? -1 : text2.indexOf("|", nodesEnd + 1);
-  if (filesEnd === -1 || filesEnd >= end) throw new Error("malformed cache record");
-  for (let i3 = nodesEnd + 1; i3 < filesEnd; ) {
-    i3 = readPair(text2, i3, filesEnd);
-    if (pair.key === pathId) return chainOfNode(text2, start, nodesEnd, strings, pair.value);
+  if (source.kind === "unsupported") return { error: source.reason };
+  let root;
+  let subdir = "";
+  let revision;
+  if (source.kind === "git") {
+    const checkout = await fetcher.checkout(source.url, source.ref);
+    if ("error" in checkout) return { error: `${component.kind} source could not be fetched: ${checkout.error}` };
+    root = checkout.dir;
+    subdir = source.subdir;
+    revision = checkout.commit;
+  } else {
+    root = source.dir;
+    revision = "";
   }
-  return void 0;
+  const read = fetcher.directory(root, subdir);
+  if ("error" in read) return { error: `${component.kind} source: ${read.error}` };
+  return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision };
 }
-function recordDirChain(text2, start, end, strings, path) {
-  const nodesEnd = text2.indexOf("|", start);
-  const filesEnd = nodesEnd === -1 ? -1 : text2.indexOf("|", nodesEnd + 1);
-  const dirsEnd = filesEnd === -1 ? -1 : text2.indexOf("|", filesEnd + 1);
-  if (dirsEnd === -1 || dirsEnd >= end) throw new Error("malformed cache record");
-  let best = -1;
-  let bestLength = -1;
-  for (let i3 = filesEnd + 1; i3 < dirsEnd; ) {
-    i3 = readPair(text2, i3, dirsEnd);
-    const dir = strings[pair.key];
-    if (dir.length > bestLength && (dir === "" || path.startsWith(dir) && path.charCodeAt(dir.length) === 47)) {
-      best = pair.value;
-      bestLength = dir.length;
-    }
+function containsUnknown(value) {
+  if (isUnknown2(value)) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+function canonical(value) {
+  if (value === void 0) return "-";
+  if (isUnknown2(value)) return JSON.stringify({ unknown: value.reason, fragments: value.fragments ?? null });
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(",")}}`;
   }
-  return best === -1 ? void 0 : chainOfNode(text2, start, nodesEnd, strings, best);
+  return JSON.stringify(value);
 }
-function readPair(text2, i3, end) {
-  let key = 0;
-  let c2 = 0;
-  for (; i3 < end && (c2 = text2.charCodeAt(i3)) !== 44; i3++) key = key * 10 + (c2 - 48);
-  i3++;
-  let value = 0;
-  for (; i3 < end && (c2 = text2.charCodeAt(i3)) !== 44; i3++) value = value * 10 + (c2 - 48);
-  pair.key = key;
-  pair.value = value;
-  return i3 + 1;
+function hash3(...parts) {
+  return createHash3("sha1").update(parts.join("\0")).digest("hex");
 }
-function chainOfNode(text2, start, nodesEnd, strings, nodeId2) {
-  const count = (nodeId2 + 1) * 5;
-  if (scratch.length < count) scratch = new Int32Array(Math.max(count, scratch.length * 2));
-  const n2 = scratch;
-  let known = 0;
-  for (let i3 = start; known < count && i3 < nodesEnd; ) {
-    let value = 0;
-    let negative = false;
-    for (; i3 < nodesEnd; i3++) {
-      const c2 = text2.charCodeAt(i3);
-      if (c2 === 44) break;
-      if (c2 === 45) negative = true;
-      else value = value * 10 + (c2 - 48);
-    }
-    n2[known++] = negative ? -value : value;
-    i3++;
-  }
-  if (known < count) throw new Error("malformed cache record");
-  const links = [];
-  for (let id = nodeId2; id !== -1; ) {
-    const at = id * 5;
-    const file2 = strings[n2[at]];
-    const via = VIAS[n2[at + 1]];
-    const from = n2[at + 2];
-    const line = n2[at + 3];
-    links.push(line !== -1 ? { file: file2, via, from: `${strings[from]}:${line}` } : from === -1 ? { file: file2, via } : { file: file2, via, from: strings[from] });
-    id = n2[at + 4];
-  }
-  return links.reverse();
-}
-function tableIdOf(strings, path) {
-  let ids = askedIds.get(strings);
-  if (!ids) askedIds.set(strings, ids = /* @__PURE__ */ new Map());
-  const known = ids.get(path);
-  if (known !== void 0 && known >= 0) return known;
-  const searchedUpTo = known === void 0 ? 0 : -1 - known;
-  if (searchedUpTo === strings.length) return -1;
-  const id = strings.indexOf(path, searchedUpTo);
-  ids.set(path, id === -1 ? -1 - strings.length : id);
-  return id;
-}
-function decodeUnitReads(text2, strings, start = 0, end = text2.length) {
-  return new DecodedUnitReads(text2, strings, start, end);
-}
-var RECORD_ENCODING, VIAS, VIA_CODE, StringTable, RecordWriter, recordWriter, IntegerCursor, DecodedUnitReads, EXTRAS_END, pair, scratch, askedIds;
-var init_record_codec = __esm({
-  "packages/change-detector/src/record-codec.ts"() {
+var STACK_DIR, MAX_DEPTH2, MAX_ROUNDS2;
+var init_generate = __esm({
+  "packages/change-detector/src/stacks/generate.ts"() {
     "use strict";
-    init_contract();
+    init_analysis_run();
+    init_hcl_adapter();
+    init_parse_cache();
     init_read_set();
-    RECORD_ENCODING = 3;
-    VIAS = readViaSchema.options;
-    VIA_CODE = new Map(VIAS.map((via, code2) => [via, code2]));
-    StringTable = class {
-      constructor(strings = []) {
-        this.strings = strings;
+    init_git();
+    init_paths();
+    init_units();
+    init_source();
+    init_values2();
+    STACK_DIR = ".terragrunt-stack";
+    MAX_DEPTH2 = 32;
+    MAX_ROUNDS2 = 8;
+  }
+});
+
+// packages/change-detector/src/stacks/stack-units.ts
+function completeGeneratedReads(generated, reads) {
+  const unitLink = extend2(null, { file: joinRepo(generated.path, "terragrunt.hcl"), via: "unit" });
+  for (const stackRead of generated.stackReads) for (const problem of stackRead.problems) reads.addProblem(problem);
+  if (generated.problem) {
+    reads.addProblem(generated.problem);
+    const from = generated.from;
+    reads.addDynamic({ from, expression: "", reason: `the unit could not be generated (${generated.problem.message})`, pattern: "**", node: extend2(unitLink, { file: "**", via: "dynamic", from }) });
+    return reads;
+  }
+  if (generated.origin === null) return reads;
+  const origin = generated.origin;
+  const prefix = `${generated.path}/`;
+  reads.addDir(origin, extend2(unitLink, { file: origin, via: "stack", from: generated.from }));
+  for (const [path, node2] of [...reads.files]) {
+    if (!path.startsWith(prefix)) continue;
+    const copied = joinRepo(origin, path.slice(prefix.length));
+    reads.addFile(copied, extend2(node2, { file: copied, via: "stack", from: generated.from }));
+  }
+  return reads;
+}
+async function analyseCommitUnits(snapshot, toAnalyse, allUnits, generated, reader, parseCache, onAnalysed) {
+  const ungenerated = generated ? toAnalyse.filter((unit) => generated.get(unit)?.problem) : [];
+  for (const unit of ungenerated) onAnalysed(unit, completeGeneratedReads(generated.get(unit), new ReadSet()));
+  const analysable = ungenerated.length > 0 ? toAnalyse.filter((unit) => !generated.get(unit)?.problem) : toAnalyse;
+  await analyseUnits(snapshot, analysable, allUnits, reader, parseCache, (unit, reads) => {
+    const from = generated?.get(unit);
+    onAnalysed(unit, from ? completeGeneratedReads(from, reads) : reads);
+  });
+}
+var StackUnits;
+var init_stack_units = __esm({
+  "packages/change-detector/src/stacks/stack-units.ts"() {
+    "use strict";
+    init_analyse_units();
+    init_read_set();
+    init_record();
+    init_paths();
+    init_units();
+    init_generate();
+    StackUnits = class _StackUnits {
+      constructor(head, base) {
+        this.head = head;
+        this.base = base;
       }
-      strings;
-      /** Built on the first `id()`: a warm run that encodes nothing never pays for hashing the whole table. */
-      lookup;
-      get ids() {
-        if (!this.lookup) {
-          const ids = /* @__PURE__ */ new Map();
-          for (let id = 0; id < this.strings.length; id++) ids.set(this.strings[id], id);
-          this.lookup = ids;
-        }
-        return this.lookup;
+      head;
+      base;
+      table = new StringTable();
+      encoder = new RecordEncoder(this.table);
+      reader = new RecordReader(this.table);
+      records = /* @__PURE__ */ new Map();
+      /**
+       * Generates the head's stacks, and the base's when the diff touches a stack file or anything the head's
+       * stack files read (`baseTree` is then listed).
+       */
+      static async find(options2) {
+        const generate = (tree, label2, dirs) => generateStacks({ tree, label: label2, stackFiles: [...dirs].sort().map((dir) => joinRepo(dir, STACK_FILE)), reader: options2.reader, parseCache: options2.parseCache, fetcher: options2.fetcher });
+        const head = new _StackUnits(await generate(options2.headTree, "head", options2.headStackDirs), null);
+        const touched = options2.diff.some((entry) => [entry.oldPath, entry.newPath].some((path) => path.endsWith(STACK_FILE) || head.stackReadsOf(head.head.stackReads, path) !== void 0));
+        if (!touched) return head;
+        const baseTree = await options2.baseTree();
+        return new _StackUnits(head.head, await generate(baseTree, "base", options2.baseStackDirs(baseTree)));
       }
-      id(value) {
-        let id = this.ids.get(value);
-        if (id === void 0) {
-          id = this.strings.length;
-          this.strings.push(value);
-          this.ids.set(value, id);
-        }
-        return id;
+      /** The generated units of the base commit. */
+      get baseUnits() {
+        return (this.base ?? this.head).units;
       }
-    };
-    RecordWriter = class {
-      buffer = Buffer.allocUnsafeSlow(4096);
-      length = 0;
-      reset() {
-        this.length = 0;
+      get baseSnapshot() {
+        return this.base?.snapshot ?? null;
       }
-      room(bytes) {
-        if (this.length + bytes <= this.buffer.length) return;
-        const larger = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.length + bytes));
-        this.buffer.copy(larger, 0, 0, this.length);
-        this.buffer = larger;
-      }
-      byte(code2) {
-        this.room(1);
-        this.buffer[this.length++] = code2;
-      }
-      /** Comma-separated integers. */
-      integers(values) {
-        this.room(values.length * 12);
-        const buffer = this.buffer;
-        let at = this.length;
-        for (let i3 = 0; i3 < values.length; i3++) {
-          if (i3 > 0) buffer[at++] = 44;
-          let value = values[i3];
-          if (value < 0) {
-            buffer[at++] = 45;
-            value = -value;
+      /**
+       * Generated units that a changed path reaches through their stack block (only those whose block gives them
+       * other content than at base, or that appear or disappear), by changed path.
+       */
+      changesByPath(diff) {
+        const changes = /* @__PURE__ */ new Map();
+        if (!this.base) return changes;
+        const paths = [...new Set(diff.flatMap((entry) => [entry.oldPath, entry.newPath]))];
+        const units = /* @__PURE__ */ new Set([...this.head.units.keys(), ...this.base.units.keys()]);
+        for (const unit of [...units].sort()) {
+          const head = this.head.units.get(unit);
+          const base = this.base.units.get(unit);
+          if (head && base && head.fingerprint === base.fingerprint) continue;
+          const generated = head ?? base;
+          for (const path of paths) {
+            const chain = this.stackReadsOf(generated.stackReads, path) ?? (head && base ? this.stackReadsOf(base.stackReads, path) : void 0);
+            if (!chain) continue;
+            let list2 = changes.get(path);
+            if (!list2) changes.set(path, list2 = []);
+            list2.push({ unit, chain: [{ file: joinRepo(unit, "terragrunt.hcl"), via: "unit" }, ...chain] });
           }
-          if (value < 10) {
-            buffer[at++] = 48 + value;
-            continue;
-          }
-          let digits = 1;
-          for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-          for (let k2 = at + digits - 1; k2 >= at; k2--) {
-            buffer[k2] = 48 + value % 10;
-            value = Math.floor(value / 10);
-          }
-          at += digits;
         }
-        this.length = at;
+        return changes;
       }
-      ascii(text2) {
-        this.room(text2.length);
-        for (let i3 = 0; i3 < text2.length; i3++) this.buffer[this.length++] = text2.charCodeAt(i3);
-      }
-      text() {
-        return this.buffer.toString("latin1", 0, this.length);
-      }
-    };
-    recordWriter = new RecordWriter();
-    IntegerCursor = class {
-      constructor(text2, position, end) {
-        this.text = text2;
-        this.position = position;
-        this.end = end;
-      }
-      text;
-      position;
-      end;
-      values = [];
-      /** Parses until `count` integers are known (or the section ends); returns how many are known. */
-      ensure(count) {
-        const values = this.values;
-        const text2 = this.text;
-        let i3 = this.position;
-        while (values.length < count && i3 < this.end) {
-          let value = 0;
-          let negative = false;
-          for (; i3 < this.end; i3++) {
-            const c2 = text2.charCodeAt(i3);
-            if (c2 === 44) break;
-            if (c2 === 45) negative = true;
-            else value = value * 10 + (c2 - 48);
-          }
-          values.push(negative ? -value : value);
-          i3++;
-        }
-        this.position = i3;
-        return values.length;
-      }
-    };
-    DecodedUnitReads = class {
-      constructor(text2, strings, start, end) {
-        this.text = text2;
-        this.strings = strings;
-        this.start = start;
-        this.end = end;
-      }
-      text;
-      strings;
-      start;
-      end;
-      /** Offsets of the section separators in `text`, found as far as asked; sections are parsed when needed. */
-      bars = [];
-      nodeCursor;
-      fileCursor;
-      nodes = [];
-      filesMap;
-      dirsMap;
-      globsMap;
-      extras;
-      dependencySet;
-      /** Offset of the separator after section `k` (4 and 5 always exist; the JSON tail has none after it). */
-      bar(k2) {
-        const bars = this.bars;
-        while (bars.length <= k2 && bars.length < 5) {
-          let next = this.text.indexOf("|", bars.length === 0 ? this.start : bars[bars.length - 1] + 1);
-          if (next >= this.end) next = -1;
-          if (next === -1) {
-            if (bars.length < 4) throw new Error("malformed cache record");
-            break;
-          }
-          bars.push(next);
-        }
-        return k2 < bars.length ? bars[k2] : this.end;
-      }
-      sectionStart(k2) {
-        return k2 === 0 ? this.start : this.bar(k2 - 1) + 1;
-      }
-      sectionEnd(k2) {
-        return this.bar(k2);
-      }
-      get hasExtras() {
-        return recordHasExtras(this.text, this.start, this.end);
-      }
-      /** Integers of section `k` (0 nodes, 1 files, 2 dirs, 3 globs, 4 dependencies). */
-      section(k2) {
-        return parseIntegers(this.text, this.sectionStart(k2), this.sectionEnd(k2));
-      }
-      cursor(k2) {
-        if (k2 === 0) return this.nodeCursor ??= new IntegerCursor(this.text, this.sectionStart(0), this.sectionEnd(0));
-        return this.fileCursor ??= new IntegerCursor(this.text, this.sectionStart(1), this.sectionEnd(1));
-      }
-      node(id) {
-        let node2 = this.nodes[id];
-        if (!node2) {
-          const cursor = this.cursor(0);
-          const at = id * 5;
-          if (cursor.ensure(at + 5) < at + 5) throw new Error("malformed cache record");
-          const n2 = cursor.values;
-          const file2 = this.strings[n2[at]];
-          const via = VIAS[n2[at + 1]];
-          const from = n2[at + 2];
-          const line = n2[at + 3];
-          const parent = n2[at + 4];
-          const link = line !== -1 ? new LazyLink(file2, via, this.strings[from], line) : from === -1 ? { file: file2, via } : { file: file2, via, from: this.strings[from] };
-          node2 = { link, parent: parent === -1 ? null : this.node(parent) };
-          this.nodes[id] = node2;
-        }
-        return node2;
-      }
-      map(pairs) {
-        const out = /* @__PURE__ */ new Map();
-        for (let i3 = 0; i3 < pairs.length; i3 += 2) out.set(this.strings[pairs[i3]], this.node(pairs[i3 + 1]));
-        return out;
-      }
-      /** The node of a file read, without building the whole map (matching asks for one path per unit). */
-      fileNode(path) {
-        if (this.filesMap) return this.filesMap.get(path);
-        const pathId = tableIdOf(this.strings, path);
-        if (pathId === -1) return void 0;
-        const cursor = this.cursor(1);
-        for (let i3 = 0; cursor.ensure(i3 + 2) >= i3 + 2; i3 += 2) {
-          if (cursor.values[i3] === pathId) return this.node(cursor.values[i3 + 1]);
+      /** The chain (from the outermost stack file) by which one of these stack evaluations read `path`. */
+      stackReadsOf(reads, path) {
+        for (const read of reads) {
+          let record2 = this.records.get(read);
+          if (!record2) this.records.set(read, record2 = recordOf(this.encoder.encode(read)));
+          const chain = this.reader.chainTo(record2, path);
+          if (chain) return chain;
         }
         return void 0;
-      }
-      /**
-       * The chain of a file read, straight from the record text: no nodes, links or cursors are built (on a
-       * `root.hcl` change, matching asks this of every unit). Same objects as `chainToArray` gives.
-       */
-      fileChain(path) {
-        if (this.filesMap || this.nodeCursor || this.fileCursor) {
-          const node2 = this.fileNode(path);
-          return node2 ? chainToArray(node2) : void 0;
-        }
-        return recordFileChain(this.text, this.start, this.end, this.strings, path);
-      }
-      /**
-       * The chain of the deepest directory read that contains `path` (as `chainFor` picks it), straight from
-       * the record text like `fileChain`.
-       */
-      dirChain(path) {
-        if (this.dirsMap || this.nodeCursor) return void 0;
-        return recordDirChain(this.text, this.start, this.end, this.strings, path);
-      }
-      get files() {
-        return this.filesMap ??= this.map(this.section(1));
-      }
-      get dirs() {
-        return this.dirsMap ??= this.map(this.section(2));
-      }
-      get globs() {
-        return this.globsMap ??= this.map(this.section(3));
-      }
-      get dependencies() {
-        return this.dependencySet ??= new Set(this.section(4).map((id) => this.strings[id]));
-      }
-      get dynamic() {
-        return this.hasExtras ? this.decodeExtras().dynamic : [];
-      }
-      get problems() {
-        return this.hasExtras ? this.decodeExtras().problems : [];
-      }
-      decodeExtras() {
-        if (!this.extras) {
-          const extras = JSON.parse(this.text.slice(this.bar(4) + 1, this.end));
-          this.extras = {
-            dynamic: (extras.y ?? []).map((read) => ({ ...read, node: this.node(read.node) })),
-            problems: extras.p ?? []
-          };
-        }
-        return this.extras;
-      }
-    };
-    EXTRAS_END = 125;
-    pair = { key: 0, value: 0 };
-    scratch = new Int32Array(256);
-    askedIds = /* @__PURE__ */ new WeakMap();
-  }
-});
-
-// packages/change-detector/src/cache.ts
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-function cacheFilePath(commonDir) {
-  return join(commonDir, "gantry", CACHE_FILE);
-}
-function hasCache(commonDir) {
-  return existsSync(cacheFilePath(commonDir));
-}
-function loadCache(commonDir) {
-  try {
-    return decodeCache(readFileSync(cacheFilePath(commonDir)));
-  } catch {
-    return null;
-  }
-}
-function saveCache(commonDir, content) {
-  try {
-    const dir = join(commonDir, "gantry");
-    mkdirSync(dir, { recursive: true });
-    const temporary = join(dir, `${CACHE_FILE}.${process.pid}.tmp`);
-    writeFileSync(temporary, encodeCache(content));
-    renameSync(temporary, cacheFilePath(commonDir));
-    rmSync(join(dir, LEGACY_CACHE_FILE), { force: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-function encodeCache(content) {
-  const graph = content.units.map((unit, i3) => `${JSON.stringify(unit)}:${JSON.stringify(content.dependencies[i3] ?? [])}`);
-  const dependencies = `{${graph.join(",")}}`;
-  const index = content.index.encode();
-  const texts = {
-    units: Buffer.from(content.units.join("\0")),
-    strings: Buffer.from(content.strings.join("\0")),
-    dependencies: Buffer.from(dependencies),
-    files: Buffer.from(index.files),
-    dirs: Buffer.from(index.dirs),
-    globs: Buffer.from(index.globs),
-    dynamic: Buffer.from(index.dynamic),
-    records: joinRecords(content.records)
-  };
-  const header = {
-    kind: KIND,
-    version: CACHE_VERSION,
-    encoding: RECORD_ENCODING,
-    commit: content.commit,
-    stackDirs: content.stackDirs,
-    trackedFiles: content.trackedFiles,
-    sections: Object.fromEntries(SECTIONS.map((name) => [name, texts[name].length]))
-  };
-  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}
-`), ...SECTIONS.map((name) => texts[name])]);
-}
-function joinRecords(records) {
-  const parts = [];
-  records.forEach((record2, i3) => {
-    if (i3 > 0) parts.push(NEWLINE);
-    parts.push(typeof record2 === "string" ? Buffer.from(record2) : record2);
-  });
-  return Buffer.concat(parts);
-}
-function decodeCache(bytes) {
-  const newline = bytes.indexOf(10);
-  if (newline === -1) throw new Error("no header");
-  const header = JSON.parse(bytes.toString("utf8", 0, newline));
-  const valid = typeof header === "object" && header !== null && header.kind === KIND && header.version === CACHE_VERSION && header.encoding === RECORD_ENCODING && typeof header.commit === "string" && /^[0-9a-f]{40,64}$/.test(header.commit) && Array.isArray(header.stackDirs) && typeof header.trackedFiles === "number" && typeof header.sections === "object" && header.sections !== null && SECTIONS.every((name) => Number.isInteger(header.sections[name]) && header.sections[name] >= 0);
-  if (!valid) throw new Error("not a cache of this version");
-  const start = {};
-  let offset = newline + 1;
-  for (const name of SECTIONS) {
-    start[name] = offset;
-    offset += header.sections[name];
-  }
-  if (offset !== bytes.length) throw new Error("truncated cache");
-  const text2 = (name) => bytes.toString("utf8", start[name], start[name] + header.sections[name]);
-  const list2 = (value, separator) => value === "" ? [] : value.split(separator);
-  const units = list2(text2("units"), "\0");
-  const strings = list2(text2("strings"), "\0");
-  const graph = JSON.parse(text2("dependencies"));
-  if (typeof graph !== "object" || graph === null || Object.keys(graph).length !== units.length) throw new Error("dependency graph mismatch");
-  const recordStart = start["records"];
-  const recordEnd = recordStart + header.sections.records;
-  const bounds = new Int32Array(units.length + 1);
-  let at = recordStart;
-  for (let id = 1; id < units.length; id++) {
-    const end = bytes.indexOf(10, at);
-    if (end === -1 || end >= recordEnd) throw new Error("fewer records than units");
-    bounds[id] = (at = end + 1) - recordStart;
-  }
-  const extra = bytes.indexOf(10, at);
-  if (extra !== -1 && extra < recordEnd || units.length === 0 && recordEnd !== recordStart) throw new Error("more records than units");
-  bounds[units.length] = recordEnd - recordStart + 1;
-  let records;
-  let asked = 0;
-  const withRecord = (id, use) => {
-    if (records === void 0 && ++asked <= RECORDS_DECODED_ONE_BY_ONE) {
-      const text3 = bytes.toString("latin1", recordStart + bounds[id], recordStart + bounds[id + 1] - 1);
-      return use(text3, 0, text3.length);
-    }
-    records ??= bytes.toString("latin1", recordStart, recordEnd);
-    return use(records, bounds[id], bounds[id + 1] - 1);
-  };
-  const index = ReadIndex.decode({ files: text2("files"), dirs: text2("dirs"), globs: text2("globs"), dynamic: text2("dynamic") });
-  return {
-    commit: header.commit,
-    stackDirs: header.stackDirs,
-    trackedFiles: header.trackedFiles,
-    units,
-    strings,
-    index,
-    reads: (id) => withRecord(id, (text3, from, to) => decodeUnitReads(text3, strings, from, to)),
-    fileOrDirChain: (id, path) => withRecord(id, (text3, from, to) => recordFileChain(text3, from, to, strings, path) ?? recordDirChain(text3, from, to, strings, path)),
-    // The record's last byte says it (as `recordHasExtras` reads its text): nothing is decoded.
-    hasExtras: (id) => bounds[id + 1] - 1 > bounds[id] && bytes[recordStart + bounds[id + 1] - 2] === EXTRAS_END,
-    recordBytes: (id) => bytes.subarray(recordStart + bounds[id], recordStart + bounds[id + 1] - 1),
-    dependencies: (id) => graph[units[id]] ?? [],
-    graph: () => graph
-  };
-}
-var CACHE_VERSION, CACHE_FILE, LEGACY_CACHE_FILE, KIND, RECORDS_DECODED_ONE_BY_ONE, SECTIONS, NEWLINE;
-var init_cache = __esm({
-  "packages/change-detector/src/cache.ts"() {
-    "use strict";
-    init_read_index();
-    init_record_codec();
-    CACHE_VERSION = 3;
-    CACHE_FILE = "detect-cache";
-    LEGACY_CACHE_FILE = "detect-cache-v1.json";
-    KIND = "gantry-detect-cache";
-    RECORDS_DECODED_ONE_BY_ONE = 64;
-    SECTIONS = ["units", "strings", "dependencies", "files", "dirs", "globs", "dynamic", "records"];
-    NEWLINE = Buffer.from("\n");
-  }
-});
-
-// packages/change-detector/src/errors.ts
-function detectError(code2, message, options2 = {}) {
-  return new GantryError(code2, message, {
-    hint: options2.hint,
-    cause: options2.cause,
-    exitCode: DETECT_EXIT_CODES[code2],
-    ...options2.file ? { location: { file: options2.file } } : {}
-  });
-}
-var DETECT_EXIT_CODES;
-var init_errors4 = __esm({
-  "packages/change-detector/src/errors.ts"() {
-    "use strict";
-    init_src();
-    DETECT_EXIT_CODES = {
-      DETECT_NOT_A_REPO: 10,
-      DETECT_UNKNOWN_REF: 11,
-      DETECT_SHALLOW_CLONE: 12,
-      DETECT_NO_MERGE_BASE: 13,
-      DETECT_GIT_FAILED: 14,
-      /** Unit problems (the document is still produced). */
-      HCL_SYNTAX: 15,
-      HCL_EVAL: 16,
-      INCLUDE_CYCLE: 17,
-      SYMLINK_ESCAPES_REPO: 18,
-      UNREADABLE_CONFIG: 19
-    };
-  }
-});
-
-// packages/change-detector/src/git.ts
-import { spawn } from "node:child_process";
-import { existsSync as existsSync2, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
-function runGitRaw(cwd, args) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn("git", args, { cwd, env: gitEnv, stdio: ["ignore", "pipe", "pipe"] });
-    const out = [];
-    const err2 = [];
-    child.stdout.on("data", (chunk) => out.push(chunk));
-    child.stderr.on("data", (chunk) => err2.push(chunk));
-    child.on("error", (error62) => {
-      reject(
-        error62.code === "ENOENT" ? detectError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
-          hint: "install git (2.30 or newer) and make sure `git --version` works",
-          cause: error62
-        }) : error62
-      );
-    });
-    child.on("close", (code2) => {
-      resolvePromise({ code: code2 ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err2).toString("utf8").trim() });
-    });
-  });
-}
-function firstLine(text2) {
-  return text2.split("\n")[0] ?? "";
-}
-function parseRawDiff(out) {
-  const fields = out.toString("utf8").split("\0");
-  const entries = [];
-  let i3 = 0;
-  while (i3 < fields.length) {
-    const meta3 = fields[i3++];
-    if (!meta3 || !meta3.startsWith(":")) continue;
-    const [oldMode = "", newMode = "", oldBlob = "", newBlob = "", statusField = ""] = meta3.slice(1).split(" ");
-    const status = statusField.charAt(0);
-    const first = fields[i3++] ?? "";
-    if (status === "R" || status === "C") {
-      const second = fields[i3++] ?? "";
-      entries.push({ status, oldPath: first, newPath: second, oldMode, newMode, oldBlob, newBlob });
-    } else {
-      entries.push({ status, oldPath: first, newPath: first, oldMode, newMode, oldBlob, newBlob });
-    }
-  }
-  return entries;
-}
-function parseLsTree(out) {
-  const entries = /* @__PURE__ */ new Map();
-  const text2 = out.toString("utf8");
-  let start = 0;
-  while (start < text2.length) {
-    let end = text2.indexOf("\0", start);
-    if (end === -1) end = text2.length;
-    const tab = text2.indexOf("	", start);
-    if (tab !== -1 && tab < end) {
-      const mode = text2.slice(start, start + 6);
-      const typeEnd = text2.indexOf(" ", start + 7);
-      const type = text2.slice(start + 7, typeEnd);
-      if (type === "blob") {
-        const shaEnd = text2.indexOf(" ", typeEnd + 1);
-        const hasSize = shaEnd !== -1 && shaEnd < tab;
-        entries.set(text2.slice(tab + 1, end), {
-          mode,
-          blob: text2.slice(typeEnd + 1, hasSize ? shaEnd : tab),
-          size: hasSize ? Number(text2.slice(shaEnd + 1, tab).trim()) : 0
-        });
-      }
-    }
-    start = end + 1;
-  }
-  return new Tree(entries);
-}
-var gitEnv, GitRepository, Tree, BlobReader;
-var init_git = __esm({
-  "packages/change-detector/src/git.ts"() {
-    "use strict";
-    init_errors4();
-    init_paths();
-    gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
-    GitRepository = class _GitRepository {
-      constructor(dir, commonDir, shallow) {
-        this.dir = dir;
-        this.commonDir = commonDir;
-        this.shallow = shallow;
-      }
-      dir;
-      commonDir;
-      shallow;
-      static async open(dir) {
-        const absolute = resolve(dir);
-        if (!existsSync2(absolute) || !statSync(absolute).isDirectory()) {
-          throw detectError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
-            hint: "pass --repo with the path of a git repository (a clone of your infrastructure repository)",
-            file: absolute
-          });
-        }
-        const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
-        if (result.code !== 0) {
-          throw detectError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
-            hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
-            file: absolute
-          });
-        }
-        const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
-        return _GitRepository.fromRevParse(absolute, commonDir, shallow);
-      }
-      /** From the lines `rev-parse --git-common-dir --is-shallow-repository` printed in `absolute`. */
-      static fromRevParse(absolute, commonDir, shallow) {
-        return new _GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true");
-      }
-      /**
-       * Opens the repository and resolves refs to commit SHAs with ONE `git rev-parse` (detection used to
-       * start three processes in a row, a few ms each, before any real work). When anything is wrong (not a
-       * repository, an unknown ref, a shallow clone) the step-by-step path runs instead, for its precise errors.
-       */
-      static async openAndResolve(dir, refs) {
-        const absolute = resolve(dir);
-        const plain = existsSync2(absolute) && statSync(absolute).isDirectory() && refs.every(({ ref }) => !ref.startsWith("-"));
-        if (plain) {
-          const args = ["rev-parse", "--git-common-dir", "--is-shallow-repository", ...refs.map(({ ref }) => `${ref}^{commit}`)];
-          const result = await runGitRaw(absolute, args);
-          const lines = result.stdout.toString("utf8").trimEnd().split("\n");
-          if (result.code === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
-            const [commonDir = ".git", shallow = "false", ...commits2] = lines;
-            return { repo: _GitRepository.fromRevParse(absolute, commonDir, shallow), commits: commits2 };
-          }
-        }
-        const repo = await _GitRepository.open(absolute);
-        const commits = await Promise.all(refs.map(({ ref, role }) => repo.resolveCommit(ref, role)));
-        return { repo, commits };
-      }
-      async run(args) {
-        const result = await runGitRaw(this.dir, args);
-        if (result.code !== 0) {
-          throw detectError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
-            hint: "check that the repository is not corrupt (`git fsck`) and that the commits are present"
-          });
-        }
-        return result.stdout;
-      }
-      /** Resolves a ref (branch, tag, SHA, `HEAD~2`...) to a commit SHA, with a precise error when it cannot. */
-      async resolveCommit(ref, role) {
-        if (ref.startsWith("-")) {
-          throw detectError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
-        }
-        const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-        if (result.code === 0) return result.stdout.toString("utf8").trim();
-        if (this.shallow) {
-          throw detectError(
-            "DETECT_SHALLOW_CLONE",
-            `the ${role} commit '${ref}' is not in this shallow clone (its history was truncated)`,
-            {
-              hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
-            }
-          );
-        }
-        throw detectError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
-          hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`
-        });
-      }
-      async mergeBase(base, head) {
-        const result = await runGitRaw(this.dir, ["merge-base", base, head]);
-        if (result.code === 0) return result.stdout.toString("utf8").trim();
-        if (this.shallow) {
-          throw detectError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
-            hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
-          });
-        }
-        throw detectError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
-          hint: "for unrelated histories use --event push to compare the two trees directly"
-        });
-      }
-      /**
-       * Changed paths between two commits, with renames (`-M`) and type changes. With `fromMergeBase`, from
-       * their merge-base (git computes it: no `merge-base` process to wait for first); git refuses when there
-       * are several merge-bases.
-       */
-      async diffTree(base, head, options2 = {}) {
-        const args = ["diff-tree", "-r", "-z", "-M", "--no-commit-id", "--no-abbrev", "--raw"];
-        if (options2.fromMergeBase) args.push("--merge-base");
-        const out = await this.run([...args, base, head]);
-        return parseRawDiff(out);
-      }
-      /** Every file of a commit's tree (`--full-tree`: independent of the current directory). */
-      async listTree(commit) {
-        const out = await this.run(["ls-tree", "-r", "-z", "-l", "--full-tree", commit]);
-        return parseLsTree(out);
-      }
-      openBlobReader() {
-        return new BlobReader(this.dir);
-      }
-    };
-    Tree = class {
-      constructor(entries) {
-        this.entries = entries;
-        for (const [path, entry] of entries) if (entry.mode === "120000") this.symlinks.add(path);
-      }
-      entries;
-      sortedCache;
-      /** Paths of symlinks (mode 120000); usually empty, which lets path resolution skip prefix checks. */
-      symlinks = /* @__PURE__ */ new Set();
-      get(path) {
-        return this.entries.get(path);
-      }
-      get size() {
-        return this.entries.size;
-      }
-      /** Paths sorted by UTF-16 order; directory queries use binary search on it. */
-      sortedPaths() {
-        this.sortedCache ??= [...this.entries.keys()].sort();
-        return this.sortedCache;
-      }
-      /** Every file under `dir/` (recursive); `""` is the whole tree. */
-      filesUnder(dir) {
-        const paths = this.sortedPaths();
-        if (dir === "") return paths;
-        const prefix = `${dir}/`;
-        const result = [];
-        for (let k2 = lowerBound(paths, prefix); k2 < paths.length; k2++) {
-          const path = paths[k2];
-          if (!path.startsWith(prefix)) break;
-          result.push(path);
-        }
-        return result;
-      }
-      /** Files directly in `dir` (not recursive). */
-      filesIn(dir) {
-        const depth = dir === "" ? 0 : dir.length + 1;
-        return this.filesUnder(dir).filter((path) => path.indexOf("/", depth) === -1);
-      }
-      /** True when `dir` holds at least one file (git has no empty directories). */
-      hasDirectory(dir) {
-        return dir === "" || this.filesUnder(dir).length > 0;
-      }
-    };
-    BlobReader = class {
-      constructor(cwd) {
-        this.cwd = cwd;
-      }
-      cwd;
-      child;
-      /** Requests in the order written; `head` is the next one to answer (no O(n) `shift` on big batches). */
-      pending = [];
-      head = 0;
-      buffer = Buffer.alloc(0);
-      failure;
-      start() {
-        if (this.child) return this.child;
-        const child = spawn("git", ["cat-file", "--batch"], { cwd: this.cwd, env: gitEnv, stdio: ["pipe", "pipe", "pipe"] });
-        child.stdout.on("data", (chunk) => this.onData(chunk));
-        child.stderr.resume();
-        const fail2 = (error62) => {
-          this.failure = error62;
-          for (const request2 of this.pending.slice(this.head)) request2.resolve(null);
-          this.pending = [];
-          this.head = 0;
-        };
-        child.on("error", fail2);
-        child.on("close", () => fail2(new Error("git cat-file exited")));
-        child.stdin.on("error", () => void 0);
-        this.child = child;
-        return child;
-      }
-      onData(chunk) {
-        this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-        for (; ; ) {
-          const request2 = this.pending[this.head];
-          if (!request2) {
-            this.pending = [];
-            this.head = 0;
-            return;
-          }
-          const newline = this.buffer.indexOf(10);
-          if (newline === -1) return;
-          const header = this.buffer.toString("latin1", 0, newline);
-          if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
-            this.buffer = this.buffer.subarray(newline + 1);
-            this.head++;
-            request2.resolve(null);
-            continue;
-          }
-          const size = Number(header.slice(header.lastIndexOf(" ") + 1));
-          if (this.buffer.length < newline + 1 + size + 1) return;
-          const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
-          this.buffer = this.buffer.subarray(newline + 1 + size + 1);
-          this.head++;
-          request2.resolve(content);
-        }
-      }
-      /** Reads many blobs in one pipelined round trip; a missing object maps to null. */
-      async readMany(shas) {
-        const requests = this.request(shas);
-        const result = /* @__PURE__ */ new Map();
-        for (const [sha, promise2] of requests) result.set(sha, await promise2);
-        return result;
-      }
-      /**
-       * Requests blobs and returns one promise per blob, resolved as its bytes arrive: a caller can start
-       * working on the first blobs while git still streams the others. Rejects if git fails.
-       */
-      request(shas) {
-        const unique = [...new Set(shas)];
-        const result = /* @__PURE__ */ new Map();
-        if (unique.length === 0) return result;
-        if (this.failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
-        const child = this.start();
-        for (const sha of unique) {
-          const promise2 = new Promise((resolveRead, reject) => {
-            this.pending.push({
-              sha,
-              resolve: (value) => {
-                const failure2 = this.failure;
-                if (value === null && failure2) reject(detectError("DETECT_GIT_FAILED", `git cat-file failed: ${failure2.message}`));
-                else resolveRead(value);
-              }
-            });
-          });
-          promise2.catch(() => void 0);
-          result.set(sha, promise2);
-        }
-        child.stdin.write(`${unique.join("\n")}
-`);
-        return result;
-      }
-      close() {
-        if (this.child) {
-          this.child.removeAllListeners("close");
-          this.child.stdin.end();
-          this.child = void 0;
-        }
       }
     };
   }
@@ -35202,6 +36618,11 @@ function matchChanges(input2) {
         touched.add(owner);
         addReason(reasonsOf(owner), { file: side.path, chain: [{ file: side.path, via: "unit" }] });
       }
+      for (const { unit, chain } of input2.stackChanges.get(side.path) ?? []) {
+        changeUnits.add(unit);
+        touched.add(unit);
+        addReason(reasonsOf(unit), { file: side.path, chain });
+      }
       for (const id of input2.index.lookup(side.path, true)) {
         if (id === ownerId || id >= input2.unitIds.length) continue;
         const chain = input2.headChain(id, side.path);
@@ -35221,15 +36642,15 @@ function matchChanges(input2) {
     });
   }
   const units = [];
-  const report = (unit, unitReasons2, record2, inHead) => {
+  const report = (unit, unitReasons, extras, inHead) => {
     const inBase = input2.baseUnits.has(unit);
-    const problems = record2 && record2.problems.length > 0 ? record2.problems : [];
+    const problems = extras?.problems ?? [];
     const status = !inBase ? "added" : !inHead ? "deleted" : touched.has(unit) || problems.length > 0 ? "changed" : "affected";
     units.push({
       path: unit,
       status,
-      reasons: unitReasons2,
-      dynamic: (record2?.dynamic ?? []).map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
+      reasons: unitReasons,
+      dynamic: extras?.dynamic ?? [],
       problems,
       inStack: isInStack(unit, input2.stackDirs)
     });
@@ -35238,15 +36659,15 @@ function matchChanges(input2) {
   let next = 0;
   const reportOthersBefore = (unit) => {
     for (; next < others.length && (unit === void 0 || others[next] < unit); next++) {
-      report(others[next], otherReasons.get(others[next]), input2.deletedRecord(others[next]), false);
+      report(others[next], otherReasons.get(others[next]), input2.deletedExtras(others[next]), false);
     }
   };
   for (let id = 0; id < headReasons.length; id++) {
-    const unitReasons2 = headReasons[id];
-    if (!unitReasons2) continue;
+    const unitReasons = headReasons[id];
+    if (!unitReasons) continue;
     const unit = input2.unitIds[id];
     reportOthersBefore(unit);
-    report(unit, unitReasons2, input2.headExtras(id), true);
+    report(unit, unitReasons, input2.headExtras(id), true);
   }
   reportOthersBefore(void 0);
   return { changes, units };
@@ -35292,15 +36713,15 @@ var init_match = __esm({
         const names = [...this.names].sort();
         const out = [];
         let next = 0;
-        const push2 = (id) => {
+        const push = (id) => {
           const unit = this.unitIds[id];
           for (; next < names.length && names[next] < unit; next++) out.push(names[next]);
           out.push(unit);
         };
         if (ids.length * 8 >= this.marks.length) {
-          for (let id = 0; id < this.marks.length; id++) if (this.marks[id] === 1) push2(id);
+          for (let id = 0; id < this.marks.length; id++) if (this.marks[id] === 1) push(id);
         } else {
-          for (const id of Int32Array.from(ids).sort()) push2(id);
+          for (const id of Int32Array.from(ids).sort()) push(id);
         }
         for (; next < names.length; next++) out.push(names[next]);
         for (const id of ids) this.marks[id] = 0;
@@ -35312,201 +36733,55 @@ var init_match = __esm({
   }
 });
 
-// packages/change-detector/src/head-records.ts
-function emptyReads() {
-  return { files: /* @__PURE__ */ new Map(), dirs: /* @__PURE__ */ new Map(), globs: /* @__PURE__ */ new Map(), dynamic: [], problems: [], dependencies: /* @__PURE__ */ new Set() };
-}
-var HeadRecords;
-var init_head_records = __esm({
-  "packages/change-detector/src/head-records.ts"() {
-    "use strict";
-    init_read_set();
-    init_read_index();
-    init_record_codec();
-    HeadRecords = class {
-      constructor(unitCount, cachedIds, cached2, table, changedPaths) {
-        this.cachedIds = cachedIds;
-        this.cached = cached2;
-        this.table = table;
-        this.changedPaths = changedPaths;
-        this.fresh = new Array(unitCount);
-        this.freshDependencies = new Array(unitCount);
-      }
-      cachedIds;
-      cached;
-      table;
-      changedPaths;
-      fresh;
-      freshDependencies;
-      /**
-       * Chains of changed files read by freshly analysed units, taken while their reads are at hand (matching
-       * then decodes no record for them: on a root.hcl change, every unit). Per changed path, by unit id (a few
-       * paths, often read by every unit: not a map per unit).
-       */
-      freshChains = /* @__PURE__ */ new Map();
-      /** Records a unit analysed in this run (encoded at once: its reads can then be dropped). */
-      addFresh(id, reads) {
-        this.fresh[id] = encodeUnitReads(reads, this.table);
-        this.freshDependencies[id] = [...reads.dependencies].sort();
-        const small = this.changedPaths.size <= reads.files.size;
-        for (const path of small ? this.changedPaths : reads.files.keys()) {
-          const node2 = small ? reads.files.get(path) : this.changedPaths.has(path) ? reads.files.get(path) : void 0;
-          if (!node2) continue;
-          let chains = this.freshChains.get(path);
-          if (!chains) this.freshChains.set(path, chains = /* @__PURE__ */ new Map());
-          chains.set(id, chainToArray(node2));
-        }
-      }
-      reads(id) {
-        const fresh = this.fresh[id];
-        const cachedId = this.cachedIds[id];
-        if (fresh !== void 0) return decodeUnitReads(fresh, this.table.strings);
-        return cachedId !== -1 && this.cached ? this.cached.reads(cachedId) : emptyReads();
-      }
-      /**
-       * The chain linking the unit to `path`, or undefined when it does not read it: a fresh unit's was taken
-       * during the analysis, a cached file or directory read's comes straight from the record, a glob or
-       * dynamic read's from the decoded reads.
-       */
-      chain(id, path) {
-        const known = this.freshChains.size > 0 ? this.freshChains.get(path)?.get(id) : void 0;
-        if (known) return known;
-        const cachedId = this.cachedIds[id];
-        if (this.fresh[id] === void 0 && cachedId !== -1 && this.cached) {
-          const chain = this.cached.fileOrDirChain(cachedId, path);
-          if (chain) return chain;
-        }
-        return chainFor(this.reads(id), path);
-      }
-      /** The unit's reads when it has dynamic reads or problems (what the report shows of them), else undefined. */
-      extras(id) {
-        const fresh = this.fresh[id];
-        const cachedId = this.cachedIds[id];
-        const has = fresh !== void 0 ? recordHasExtras(fresh, 0, fresh.length) : cachedId !== -1 && this.cached !== null && this.cached.hasExtras(cachedId);
-        return has ? this.reads(id) : void 0;
-      }
-      dependencies(id) {
-        const cachedId = this.cachedIds[id];
-        return this.freshDependencies[id] ?? (cachedId !== -1 && this.cached ? this.cached.dependencies(cachedId) : []);
-      }
-      /** The record to save: fresh text, or a reused record's bytes as they were loaded. */
-      recordToSave(id) {
-        const cachedId = this.cachedIds[id];
-        return this.fresh[id] ?? (cachedId !== -1 && this.cached ? this.cached.recordBytes(cachedId) : encodeUnitReads(emptyReads(), this.table));
-      }
-    };
-  }
-});
-
 // packages/change-detector/src/detect.ts
+import { join as join3 } from "node:path";
 async function detectChanges(options2) {
   const started = performance.now();
   const event = options2.event ?? "pull_request";
   validateOptions(options2, event);
   const useCache = options2.cache !== false;
-  const {
-    repo,
-    commits: [requestedBase, head]
-  } = await GitRepository.openAndResolve(options2.repo, [
-    { ref: options2.base, role: "base" },
-    { ref: options2.head, role: "head" }
-  ]);
-  let listPromise = useCache && hasCache(repo.commonDir) ? void 0 : repo.listTree(head);
-  listPromise?.catch(() => void 0);
-  const basePromise = event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase);
-  const diffPromise = event === "pull_request" ? repo.diffTree(requestedBase, head, { fromMergeBase: true }).catch(async () => repo.diffTree(await basePromise, head)) : repo.diffTree(requestedBase, head);
-  basePromise.catch(() => void 0);
-  diffPromise.catch(() => void 0);
-  let cached2 = useCache ? loadCache(repo.commonDir) : null;
-  const base = await basePromise;
-  const upToDate = cached2 !== null && cached2.commit === head;
-  if (!upToDate && !listPromise) {
-    listPromise = repo.listTree(head);
-    listPromise.catch(() => void 0);
-  }
-  const [diff, listed] = await Promise.all([diffPromise, listPromise]);
-  let headTree = listed;
-  const treeUnits = headTree ? unitsOfTree(headTree) : { head: new Set(cached2.units), stackDirs: new Set(cached2.stackDirs) };
-  const unitSets = withBaseUnits(treeUnits.head, treeUnits.stackDirs, diff);
-  const headUnits = [...unitSets.head].sort();
+  let { range, cached: cached2 } = await resolveRange(options2, event, useCache);
+  const reader = range.repo.openBlobReader();
   const parseCache = new ParseCache();
-  const reader = repo.openBlobReader();
   try {
-    const unitIds = headUnits;
-    const idOf = (unit) => unitIdIn(unitIds, unit);
-    const sameUnitIds = cached2 !== null && sameList(cached2.units, headUnits);
-    const reused = cached2 ? await reusableUnits(repo, cached2, head, unitIds.length, sameUnitIds ? null : idOf) : { cachedIds: new Int32Array(unitIds.length).fill(-1), count: 0 };
-    const { cachedIds } = reused;
-    if (reused.count === 0 && !upToDate) cached2 = null;
-    const sameUnits2 = cached2 !== null && sameUnitIds;
-    const toAnalyse = headUnits.filter((_2, id) => cachedIds[id] === -1);
-    if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
-    const index = startIndex(cached2, cachedIds, reused.count, sameUnits2);
-    const changedPaths = /* @__PURE__ */ new Set();
-    for (const entry of diff) changedPaths.add(entry.oldPath).add(entry.newPath);
-    const table = new StringTable(reused.count > 0 && cached2 ? cached2.strings : []);
-    const records = new HeadRecords(unitIds.length, cachedIds, cached2, table, changedPaths);
-    if (headTree && toAnalyse.length > 0) {
-      await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache, (unit, reads) => {
-        const id = idOf(unit);
-        index.add(id, reads);
-        records.addFresh(id, reads);
-      });
-    }
-    const deletedUnits = deletedUnitsOf(unitSets);
-    const deletedRecords = await analyseDeletedUnits(repo, base, deletedUnits, unitSets.base, reader, parseCache);
-    const { changes, units } = matchChanges({
-      diff,
-      headUnits: unitSets.head,
-      baseUnits: unitSets.base,
-      stackDirs: unitSets.stackDirs,
-      unitIds,
-      idOf,
-      index,
-      headChain: (id, path) => records.chain(id, path),
-      headExtras: (id) => records.extras(id),
-      deletedRecord: (unit) => deletedRecords.get(unit)
+    const units = await findUnits(range, cached2, reader, parseCache);
+    const reuse = await reuseCache(range, units, cached2);
+    cached2 = null;
+    const analysis = await analyse(range, units, reuse, reader, parseCache);
+    const matched = matchChanges({
+      diff: range.diff,
+      headUnits: units.sets.head,
+      baseUnits: units.sets.base,
+      stackDirs: units.sets.stackDirs,
+      unitIds: units.headUnits,
+      idOf: (unit) => unitIdIn(units.headUnits, unit),
+      index: analysis.index,
+      headChain: (id, path) => reuse.records.chainTo(id, path),
+      headExtras: (id) => reuse.records.extras(id),
+      deletedExtras: (unit) => extrasOf(analysis.deletedReads.get(unit)),
+      stackChanges: units.stacks?.changesByPath(range.diff) ?? /* @__PURE__ */ new Map()
     });
-    const sameGraph = sameUnits2 && toAnalyse.length === 0 && deletedUnits.length === 0;
-    const dependencies = sameGraph ? cached2.graph() : {};
-    if (!sameGraph) {
-      headUnits.forEach((unit, id) => dependencies[unit] = records.dependencies(id));
-      for (const unit of deletedUnits) dependencies[unit] = [...deletedRecords.get(unit)?.dependencies ?? []].sort();
-    }
-    const trackedFiles = headTree ? headTree.size : cached2.trackedFiles;
-    if (useCache && !upToDate) {
-      saveCache(repo.commonDir, {
-        commit: head,
-        units: headUnits,
-        // Reused records go back as the bytes they were loaded from.
-        records: headUnits.map((_2, id) => records.recordToSave(id)),
-        strings: table.strings,
-        dependencies: headUnits.map((unit) => dependencies[unit]),
-        stackDirs: [...treeUnits.stackDirs].sort(),
-        trackedFiles,
-        index
-      });
-    }
-    const result = {
+    const dependencies = graphOf(units, reuse, analysis);
+    if (useCache && (!range.upToDate || analysis.analysed > 0)) persist(range, units, reuse.records, analysis.index, dependencies);
+    return {
       apiVersion: API_VERSION,
       kind: "Detection",
       event,
-      base,
-      head,
-      requestedBase,
-      changes,
-      units,
+      base: range.base,
+      head: range.head,
+      requestedBase: range.requestedBase,
+      changes: matched.changes,
+      units: matched.units,
       graph: { dependencies },
-      stacks: changedStackFiles(diff),
+      stacks: changedStackFiles(range.diff),
       stats: {
-        trackedFiles,
-        unitsInHead: headUnits.length,
+        trackedFiles: units.trackedFiles,
+        unitsInHead: units.headUnits.length,
         filesParsed: parseCache.filesParsed,
-        cacheHits: reused.count,
+        cacheHits: reuse.count,
         elapsedMs: Math.round((performance.now() - started) * 10) / 10
       }
     };
-    return result;
   } finally {
     reader.close();
   }
@@ -35518,42 +36793,90 @@ function validateOptions(options2, event) {
   if (typeof options2.head !== "string" || options2.head === "") throw usage2("head must be a git ref");
   if (event !== "pull_request" && event !== "push") throw usage2(`event must be pull_request or push, not '${event}'`);
 }
-async function reusableUnits(repo, cached2, head, headUnitCount, idOf) {
-  const cachedIds = new Int32Array(headUnitCount).fill(-1);
-  let changed = [];
-  if (cached2.commit !== head) {
-    try {
-      changed = await repo.diffTree(cached2.commit, head);
-    } catch {
-      return { cachedIds, count: 0 };
-    }
-  }
-  const invalid = new Uint8Array(cached2.units.length);
-  for (const entry of changed) {
-    for (const path of entry.status === "R" ? [entry.oldPath, entry.newPath] : [entry.newPath]) {
-      for (const id of cached2.index.lookup(path, false)) invalid[id] = 1;
-    }
-  }
-  let count = 0;
-  cached2.units.forEach((unit, cachedId) => {
-    const id = invalid[cachedId] === 1 ? void 0 : idOf ? idOf(unit) : cachedId;
-    if (id === void 0) return;
-    cachedIds[id] = cachedId;
-    count++;
+async function resolveRange(options2, event, useCache) {
+  const {
+    repo,
+    commits: [requestedBase, head]
+  } = await GitRepository.openAndResolve(options2.repo, [
+    { ref: options2.base, role: "base" },
+    { ref: options2.head, role: "head" }
+  ]);
+  const observed = (promise2) => {
+    promise2.catch(() => void 0);
+    return promise2;
+  };
+  let listing = useCache && hasCache(repo.commonDir) ? void 0 : observed(repo.listTree(head));
+  const basePromise = observed(event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase));
+  const diffPromise = observed(
+    event === "pull_request" ? repo.diffTree(requestedBase, head, { fromMergeBase: true }).catch(async () => repo.diffTree(await basePromise, head)) : repo.diffTree(requestedBase, head)
+  );
+  const cached2 = useCache ? loadCache(repo.commonDir) : null;
+  const base = await basePromise;
+  const upToDate = cached2?.commit === head;
+  if (!upToDate || cached2.stackDirs.length > 0) listing ??= observed(repo.listTree(head));
+  const [diff, listed] = await Promise.all([diffPromise, listing]);
+  const headTree = listed ?? (diff.some((entry) => isStackFile(entry.oldPath) || isStackFile(entry.newPath)) ? await repo.listTree(head) : void 0);
+  let baseTree;
+  const range = { repo, requestedBase, base, head, diff, upToDate, headTree, baseTree: () => baseTree ??= repo.listTree(base) };
+  return { range, cached: cached2 };
+}
+async function findUnits(range, cached2, reader, parseCache) {
+  const { headTree, diff } = range;
+  const found = headTree ? unitsOfTree(headTree) : { head: new Set(cached2.units), stackDirs: new Set(cached2.stackDirs) };
+  const trackedFiles = headTree ? headTree.size : cached2.trackedFiles;
+  const sets = withBaseUnits(found.head, found.stackDirs, diff);
+  if (!headTree || sets.stackDirs.size === 0) return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, stacks: null, trackedFiles };
+  const stacks = await StackUnits.find({
+    headTree,
+    headStackDirs: found.stackDirs,
+    diff,
+    baseTree: range.baseTree,
+    baseStackDirs: (tree) => unitsOfTree(tree).stackDirs,
+    reader,
+    parseCache,
+    fetcher: new SourceFetcher(join3(range.repo.commonDir, "gantry", "stack-sources"))
   });
-  return { cachedIds, count };
+  const head = /* @__PURE__ */ new Set([...sets.head, ...stacks.head.units.keys()]);
+  const base = /* @__PURE__ */ new Set([...sets.base, ...stacks.baseUnits.keys()]);
+  return { sets: { head, base, stackDirs: sets.stackDirs }, headUnits: [...head].sort(), headStackDirs: found.stackDirs, stacks, trackedFiles };
+}
+async function reuseCache(range, units, cached2) {
+  const { headUnits } = units;
+  const cachedIds = new Int32Array(headUnits.length).fill(-1);
+  let count = 0;
+  let changed = [];
+  if (cached2 && cached2.commit !== range.head) changed = await range.repo.diffTree(cached2.commit, range.head).catch(() => null);
+  const sameUnits2 = cached2 !== null && sameList(cached2.units, headUnits);
+  if (cached2 && changed) {
+    const invalid = new Uint8Array(cached2.units.length);
+    for (const entry of changed) {
+      for (const path of entry.status === "R" ? [entry.oldPath, entry.newPath] : [entry.newPath]) {
+        for (const id of cached2.index.lookup(path, false)) invalid[id] = 1;
+      }
+    }
+    const generated = units.stacks?.head.units;
+    cached2.units.forEach((unit, cachedId) => {
+      if (invalid[cachedId] === 1 || cached2.generated[unit] !== generated?.get(unit)?.fingerprint) return;
+      const id = sameUnits2 ? cachedId : unitIdIn(headUnits, unit);
+      if (id === void 0) return;
+      cachedIds[id] = cachedId;
+      count++;
+    });
+  }
+  const kept = count > 0 ? cached2 : null;
+  const records = new HeadRecords(headUnits.length, cachedIds, kept, new StringTable(kept ? kept.strings : []));
+  const index = kept ? reusedIndex(kept, cachedIds, count, sameUnits2, records) : new ReadIndex();
+  return { cached: kept, cachedIds, count, sameUnits: sameUnits2, records, index };
 }
 function sameList(a2, b3) {
   return a2.length === b3.length && a2.every((item2, i3) => item2 === b3[i3]);
 }
-function startIndex(cached2, cachedIds, reusedCount, sameUnits2) {
-  if (!cached2 || reusedCount === 0) return new ReadIndex();
-  const analysedAgain = cached2.units.length - reusedCount;
-  if (sameUnits2 && analysedAgain <= cached2.units.length / 4) {
+function reusedIndex(cached2, cachedIds, count, sameUnits2, records) {
+  if (sameUnits2 && cached2.units.length - count <= cached2.units.length / 4) {
+    const again = [];
+    for (let id = 0; id < cachedIds.length; id++) if (cachedIds[id] === -1) again.push(id);
     try {
-      const again = [];
-      for (let id = 0; id < cachedIds.length; id++) if (cachedIds[id] === -1) again.push(id);
-      cached2.index.remove(again, (id) => cached2.reads(id));
+      cached2.index.remove(again, (id) => records.cachedKeys(id));
       return cached2.index;
     } catch {
     }
@@ -35564,17 +36887,58 @@ function startIndex(cached2, cachedIds, reusedCount, sameUnits2) {
   });
   return cached2.index.renumbered((id) => id < renumber.length && renumber[id] !== -1 ? renumber[id] : void 0);
 }
-async function analyseDeletedUnits(repo, base, deletedUnits, baseUnits, reader, parseCache) {
-  const records = /* @__PURE__ */ new Map();
-  if (deletedUnits.length === 0) return records;
-  const baseTree = await repo.listTree(base);
-  await analyseUnits(new Snapshot(baseTree, "base"), deletedUnits, baseUnits, reader, parseCache, (unit, reads) => records.set(unit, reads));
-  return records;
+async function analyse(range, units, reuse, reader, parseCache) {
+  const { headUnits, stacks } = units;
+  const index = reuse.index;
+  const toAnalyse = headUnits.filter((_2, id) => reuse.cachedIds[id] === -1);
+  if (toAnalyse.length > 0) {
+    const snapshot = stacks ? stacks.head.snapshot : new Snapshot(range.headTree ?? await range.repo.listTree(range.head), "head");
+    await analyseCommitUnits(snapshot, toAnalyse, units.sets.head, stacks?.head.units, reader, parseCache, (unit, reads) => {
+      const id = unitIdIn(headUnits, unit);
+      index.add(id, reads);
+      reuse.records.addFresh(id, reads);
+    });
+  }
+  const deletedUnits = deletedUnitsOf(units.sets);
+  const deletedReads = /* @__PURE__ */ new Map();
+  if (deletedUnits.length > 0) {
+    const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
+    await analyseCommitUnits(snapshot, deletedUnits, units.sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+  }
+  return { index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+}
+function extrasOf(reads) {
+  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems };
+}
+function graphOf(units, reuse, analysis) {
+  if (reuse.cached && reuse.sameUnits && analysis.analysed === 0 && analysis.deletedUnits.length === 0) return reuse.cached.graph();
+  const dependencies = {};
+  units.headUnits.forEach((unit, id) => dependencies[unit] = reuse.records.dependencies(id));
+  for (const unit of analysis.deletedUnits) dependencies[unit] = [...analysis.deletedReads.get(unit)?.dependencies ?? []].sort();
+  return dependencies;
+}
+function persist(range, units, records, index, dependencies) {
+  const generated = {};
+  for (const [unit, { fingerprint: fingerprint2 }] of units.stacks?.head.units ?? []) generated[unit] = fingerprint2;
+  saveCache(range.repo.commonDir, {
+    commit: range.head,
+    units: units.headUnits,
+    records: units.headUnits.map((_2, id) => records.recordToSave(id)),
+    strings: records.table.strings,
+    dependencies: units.headUnits.map((unit) => dependencies[unit]),
+    stackDirs: [...units.headStackDirs].sort(),
+    generated,
+    trackedFiles: units.trackedFiles,
+    index
+  });
+}
+function isStackFile(path) {
+  return baseName2(path) === STACK_FILE;
 }
 function changedStackFiles(diff) {
   const stacks = /* @__PURE__ */ new Set();
   for (const entry of diff) {
-    for (const path of [entry.oldPath, entry.newPath]) if (baseName(path) === STACK_FILE) stacks.add(path);
+    for (const path of [entry.oldPath, entry.newPath]) if (isStackFile(path)) stacks.add(path);
   }
   return [...stacks].sort();
 }
@@ -35582,18 +36946,19 @@ var init_detect = __esm({
   "packages/change-detector/src/detect.ts"() {
     "use strict";
     init_src();
-    init_analyse_units();
     init_parse_cache();
     init_snapshot();
-    init_cache();
-    init_contract();
-    init_git();
-    init_match();
+    init_cache_file();
     init_head_records();
     init_read_index();
-    init_record_codec();
-    init_units();
+    init_record();
+    init_contract();
+    init_git();
+    init_fetch();
+    init_stack_units();
+    init_match();
     init_paths();
+    init_units();
   }
 });
 
@@ -35637,37 +37002,31 @@ function short(sha) {
   return sha.slice(0, 12);
 }
 function exitCodeForResult(result) {
-  let code2 = 0;
+  let code = 0;
   for (const unit of result.units) {
     for (const problem of unit.problems) {
       const mapped = DETECT_EXIT_CODES[problem.code] ?? DETECT_EXIT_CODES.UNREADABLE_CONFIG;
-      if (code2 === 0 || mapped < code2) code2 = mapped;
+      if (code === 0 || mapped < code) code = mapped;
     }
   }
-  return code2;
+  return code;
 }
 var STATUS_ORDER;
 var init_summary = __esm({
   "packages/change-detector/src/summary.ts"() {
     "use strict";
-    init_errors4();
+    init_errors5();
     STATUS_ORDER = ["added", "changed", "deleted", "affected"];
   }
 });
 
 // packages/change-detector/src/unit-reads.ts
+import { join as join4 } from "node:path";
 async function readsOfUnits(options2) {
-  const {
-    repo,
-    commits: [commit]
-  } = await GitRepository.openAndResolve(options2.repo, [{ ref: options2.commit, role: "head" }]);
-  const tree = await repo.listTree(commit);
-  const allUnits = unitsOfTree(tree).head;
-  const present = [...new Set(options2.units)].filter((unit) => allUnits.has(unit)).sort();
-  const found = /* @__PURE__ */ new Map();
-  const reader = repo.openBlobReader();
-  try {
-    await analyseUnits(new Snapshot(tree, "head"), present, allUnits, reader, new ParseCache(), (unit, reads) => {
+  return withCommitUnits(options2, async ({ units, generated, snapshot, reader }) => {
+    const present = [...new Set(options2.units)].filter((unit) => units.has(unit)).sort();
+    const found = /* @__PURE__ */ new Map();
+    await analyseCommitUnits(snapshot, present, units, generated, reader, new ParseCache(), (unit, reads) => {
       found.set(unit, {
         unit,
         exists: true,
@@ -35678,18 +37037,42 @@ async function readsOfUnits(options2) {
         problems: [...reads.problems]
       });
     });
+    return options2.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+  });
+}
+async function withCommitUnits(options2, use) {
+  const {
+    repo,
+    commits: [commit]
+  } = await GitRepository.openAndResolve(options2.repo, [{ ref: options2.commit, role: "head" }]);
+  const tree = await repo.listTree(commit);
+  const found = unitsOfTree(tree);
+  const reader = repo.openBlobReader();
+  try {
+    if (found.stackDirs.size === 0) return await use({ units: found.head, generated: /* @__PURE__ */ new Map(), snapshot: new Snapshot(tree, "head"), reader });
+    const stacks = await generateStacks({
+      tree,
+      label: "head",
+      stackFiles: [...found.stackDirs].sort().map((dir) => joinRepo(dir, STACK_FILE)),
+      reader,
+      parseCache: new ParseCache(),
+      fetcher: new SourceFetcher(join4(repo.commonDir, "gantry", "stack-sources"))
+    });
+    return await use({ units: /* @__PURE__ */ new Set([...found.head, ...stacks.units.keys()]), generated: stacks.units, snapshot: stacks.snapshot, reader });
   } finally {
     reader.close();
   }
-  return options2.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
 }
 var init_unit_reads = __esm({
   "packages/change-detector/src/unit-reads.ts"() {
     "use strict";
-    init_analyse_units();
     init_parse_cache();
     init_snapshot();
     init_git();
+    init_paths();
+    init_fetch();
+    init_generate();
+    init_stack_units();
     init_units();
   }
 });
@@ -35705,1067 +37088,10 @@ var init_src3 = __esm({
   }
 });
 
-// packages/classifier/src/job.ts
-var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, planDocumentSchema;
-var init_job = __esm({
-  "packages/classifier/src/job.ts"() {
-    "use strict";
-    init_zod();
-    init_src3();
-    jobActionSchema = external_exports.enum(["plan", "apply", "plan-destroy", "destroy"]);
-    awsAuthenticationSchema = external_exports.object({
-      accountId: external_exports.string().regex(/^\d{12}$/),
-      planRoleArn: external_exports.string(),
-      applyRoleArn: external_exports.string(),
-      region: external_exports.string(),
-      sessionDurationSeconds: external_exports.number().int().min(900).max(43200)
-    });
-    jobSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("Job"),
-      /** Stable, readable id, unique within a plan: `apply-prod-1`, `destroy-dev-app-x`. */
-      id: external_exports.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-      action: jobActionSchema,
-      /** Unit directories, repository-relative, in the order they must run (reverse for destroys). */
-      units: external_exports.array(external_exports.string()).min(1),
-      /** The commit the job runs at: head for plan/apply, base for plan-destroy/destroy. */
-      ref: external_exports.string().regex(/^[0-9a-f]{40}$/),
-      /** Ids of jobs that must finish successfully first. */
-      needs: external_exports.array(external_exports.string()),
-      environment: external_exports.string(),
-      /** Change types (see `ChangeType`) that produced this job. */
-      changes: external_exports.array(external_exports.string()),
-      /** Where the job came from, so guards can re-derive it. */
-      source: external_exports.object({
-        event: external_exports.enum(["pull_request", "push"]),
-        base: external_exports.string().regex(/^[0-9a-f]{40}$/),
-        head: external_exports.string().regex(/^[0-9a-f]{40}$/),
-        branch: external_exports.string(),
-        deployBranch: external_exports.string()
-      }),
-      authentication: awsAuthenticationSchema.nullable(),
-      terragrunt: external_exports.object({
-        flags: external_exports.array(external_exports.string()),
-        env: external_exports.record(external_exports.string(), external_exports.string()),
-        parallelism: external_exports.number().int().min(1)
-      })
-    });
-    planChangeSchema = external_exports.object({
-      type: external_exports.string(),
-      files: external_exports.array(external_exports.string()),
-      units: external_exports.array(external_exports.string()),
-      jobs: external_exports.array(external_exports.string()),
-      note: external_exports.string().optional()
-    });
-    skippedUnitSchema = external_exports.object({
-      unit: external_exports.string(),
-      reason: external_exports.enum(["superseded", "up-to-date"]),
-      /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
-      deployedAt: external_exports.string().regex(/^[0-9a-f]{40}$/)
-    });
-    planDocumentSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("Plan"),
-      event: external_exports.enum(["pull_request", "push"]),
-      base: external_exports.string(),
-      head: external_exports.string(),
-      branch: external_exports.string(),
-      deployBranch: external_exports.string(),
-      /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
-      notice: external_exports.string().nullable(),
-      jobs: external_exports.array(jobSchema),
-      /** The classified changes (optional extension, see `planChangeSchema`). */
-      changes: external_exports.array(planChangeSchema).optional(),
-      /** Changed files the ignore list dropped (optional extension). */
-      ignoredFiles: external_exports.array(external_exports.string()).optional(),
-      /**
-       * Why each unit of a job runs, from detection: the changed file and the chain of reads that links it to the
-       * unit (at most `MAX_REASONS_PER_UNIT` per unit; optional extension, for the report).
-       */
-      reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)).optional(),
-      /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
-      skippedUnits: external_exports.array(skippedUnitSchema).optional()
-    });
-  }
-});
-
-// packages/classifier/src/changes.ts
-function changeTypeName(change) {
-  return change.type === "Plugin" ? change.name : change.type;
-}
-var builtInChangeTypes;
-var init_changes = __esm({
-  "packages/classifier/src/changes.ts"() {
-    "use strict";
-    builtInChangeTypes = [
-      "UnitAdded",
-      "UnitChanged",
-      "UnitDeleted",
-      "EnvCommonChanged",
-      "HCLChanged",
-      "LocalModuleChanged",
-      "FileChanged",
-      "AccountsRequested",
-      "AccountsChanged",
-      "AccountsDeleted",
-      "AccountsAdded",
-      "DriftDetected",
-      "ConfigChanged"
-    ];
-  }
-});
-
-// packages/classifier/src/errors.ts
-function classifierError(code2, message, options2 = {}) {
-  return new GantryError(code2, message, { ...options2, exitCode: classifierErrorExitCodes[code2] });
-}
-var classifierErrorExitCodes;
-var init_errors5 = __esm({
-  "packages/classifier/src/errors.ts"() {
-    "use strict";
-    init_src();
-    classifierErrorExitCodes = {
-      /** `.gantry/config.yml` (or a Gruntwork config) is not valid YAML/HCL. */
-      CONFIG_SYNTAX: 20,
-      /** A configuration key has a wrong value, a missing required key, or an unknown key. */
-      CONFIG_INVALID: 20,
-      /** A classifier plugin named in the configuration cannot be found or does not implement `ChangeClassifier`. */
-      CONFIG_PLUGIN_INVALID: 21,
-      /** An affected unit matches no environment, or more than one. */
-      PLAN_ENVIRONMENT_MISMATCH: 22,
-      /** The change deletes a unit that a remaining unit still depends on. */
-      PLAN_DELETED_UNIT_STILL_USED: 23,
-      /** The units' dependency blocks form a cycle: the jobs cannot be ordered. */
-      PLAN_DEPENDENCY_CYCLE: 24,
-      /** A new account directory must be the only infrastructure change of its pull request. */
-      PLAN_ACCOUNTS_ADDED_NOT_ALONE: 25,
-      /** The detection result given to the planner does not match the `gantry/v1` Detection schema. */
-      PLAN_INVALID_DETECTION: 26,
-      /** A classifier plugin threw or answered something that is not a claim. */
-      PLAN_CLASSIFIER_FAILED: 27,
-      /** git could not read the configuration from the head commit. */
-      CONFIG_READ_FAILED: 28
-    };
-  }
-});
-
-// packages/classifier/src/globs.ts
-function compileGlobs(globs) {
-  if (globs.length === 0) return () => false;
-  const expressions = globs.map((glob) => import_picomatch3.default.makeRe(glob, { dot: true }));
-  return (path) => expressions.some((expression) => expression.test(path));
-}
-var import_picomatch3;
-var init_globs = __esm({
-  "packages/classifier/src/globs.ts"() {
-    "use strict";
-    import_picomatch3 = __toESM(require_picomatch2(), 1);
-  }
-});
-
-// packages/classifier/src/classify.ts
-async function classifyChanges(detection, options2 = {}) {
-  const isIgnored = compileGlobs(options2.ignore ?? []);
-  const plugins = options2.plugins ?? [];
-  const unitStatus = new Map(detection.units.map((unit) => [unit.path, unit.status]));
-  const deleted = new Set(detection.units.filter((unit) => unit.status === "deleted").map((unit) => unit.path));
-  const headUnits = Object.keys(detection.graph.dependencies).filter((unit) => !deleted.has(unit)).sort();
-  const context = { event: detection.event, headUnits, unitStatus: (unit) => unitStatus.get(unit) };
-  const localModuleReads = collectLocalModuleReads(detection);
-  const newAccounts = findNewAccountDirectories(detection.changes);
-  const ignoredFiles = [];
-  const handledFiles = /* @__PURE__ */ new Set();
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const change of detection.changes) {
-    const file2 = toChangedFile(change);
-    if (change.files.every((path) => isIgnored(path))) {
-      ignoredFiles.push(...change.files);
-      change.files.forEach((path) => handledFiles.add(path));
-      continue;
-    }
-    const pluginVerdict = plugins.length > 0 ? await classifyWithPlugins(plugins, file2, context) : void 0;
-    const verdicts = pluginVerdict ? [pluginVerdict] : classifyBuiltIn(file2, { unitStatus, headUnits, newAccounts, localModuleReads });
-    change.files.forEach((path) => handledFiles.add(path));
-    for (const verdict of verdicts) {
-      const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
-      const group = groups2.get(key) ?? { verdict, files: /* @__PURE__ */ new Set() };
-      change.files.forEach((path) => group.files.add(path));
-      groups2.set(key, group);
-    }
-  }
-  const changes = [...groups2.values()].map(({ verdict, files }) => toChange(verdict, [...files].sort()));
-  changes.push(...reportUncoveredUnits(detection, changes, handledFiles));
-  return { changes: sortChanges(changes), ignoredFiles: ignoredFiles.sort() };
-}
-function toChangedFile(change) {
-  return {
-    path: change.files[change.files.length - 1] ?? "",
-    files: change.files,
-    gitStatus: change.type,
-    insideUnit: change.insideUnit,
-    units: change.units
-  };
-}
-async function classifyWithPlugins(plugins, file2, context) {
-  for (const plugin of plugins) {
-    let claim2;
-    try {
-      claim2 = await plugin.classify(file2, context);
-    } catch (error62) {
-      throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
-        hint: "fix the plugin, or remove it from `classifiers` in the configuration",
-        cause: error62
-      });
-    }
-    if (claim2 === null || claim2 === void 0) continue;
-    return { type: { name: validateClaimType(plugin, file2, claim2), classifier: plugin.name }, units: claimedUnits(plugin, file2, claim2, context) };
-  }
-  return void 0;
-}
-function validateClaimType(plugin, file2, claim2) {
-  const type = claim2.type;
-  if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || builtInChangeTypes.includes(type)) {
-    throw classifierError(
-      "PLAN_CLASSIFIER_FAILED",
-      `classifier plugin '${plugin.name}' claimed ${file2.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
-      { hint: 'return { type: "DocsChanged", units: "none" } or similar from classify()' }
-    );
-  }
-  return type;
-}
-function claimedUnits(plugin, file2, claim2, context) {
-  const units = claim2.units ?? "affected";
-  if (units === "affected") return uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
-  if (units === "all") return context.headUnits;
-  if (units === "none") return [];
-  if (Array.isArray(units)) {
-    const known = new Set(context.headUnits);
-    const unknown2 = units.filter((unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0);
-    if (unknown2.length === 0) return uniqueSorted(units);
-    throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
-      hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
-    });
-  }
-  throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
-    hint: 'units must be "affected", "all", "none" or a list of unit directories'
-  });
-}
-function classifyBuiltIn(file2, context) {
-  return [classifyBuiltInRule(file2, context)].flat();
-}
-function classifyBuiltInRule(file2, context) {
-  const affected = uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
-  const account = file2.path.split("/")[0] ?? "";
-  if (file2.path.includes("/") && context.newAccounts.has(account)) {
-    return { type: "AccountsAdded", units: context.headUnits.filter((unit2) => unit2.startsWith(`${account}/`)) };
-  }
-  if (ownConfigPattern.test(file2.path)) return { type: "ConfigChanged", units: [] };
-  if (envCommonPattern.test(file2.path)) return { type: "EnvCommonChanged", units: affected };
-  if (accountRequestsPattern.test(file2.path)) {
-    const type = file2.gitStatus === "added" ? "AccountsRequested" : file2.gitStatus === "deleted" ? "AccountsDeleted" : "AccountsChanged";
-    return { type, units: [] };
-  }
-  const unit = file2.insideUnit;
-  const status = unit ? context.unitStatus.get(unit) : void 0;
-  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName2(file2.path))) return { type: "DriftDetected", units: [unit] };
-  if (unit) {
-    const byType = /* @__PURE__ */ new Map();
-    for (const affectedUnit of affected) {
-      const type = unitChangeType(context.unitStatus.get(affectedUnit));
-      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
-    }
-    return [...byType].map(([type, units]) => ({ type, units }));
-  }
-  if (file2.path.endsWith(".hcl") && baseName2(file2.path) !== lockFileName) return { type: "HCLChanged", units: affected };
-  if (file2.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };
-  return { type: "FileChanged", units: affected };
-}
-function collectLocalModuleReads(detection) {
-  const files = /* @__PURE__ */ new Set();
-  for (const unit of detection.units) {
-    for (const reason of unit.reasons) {
-      if (reason.chain.some((link) => link.via === "terraform.source" || link.via === "module")) files.add(reason.file);
-    }
-  }
-  return files;
-}
-function findNewAccountDirectories(changes) {
-  const accounts = /* @__PURE__ */ new Set();
-  for (const change of changes) {
-    const path = change.files[change.files.length - 1] ?? "";
-    const match = /^([^/]+)\/account\.hcl$/.exec(path);
-    if (match?.[1] && (change.type === "added" || change.type === "renamed" && !change.files[0]?.startsWith(`${match[1]}/`))) {
-      accounts.add(match[1]);
-    }
-  }
-  return accounts;
-}
-function reportUncoveredUnits(detection, changes, handledFiles) {
-  const covered = new Set(changes.flatMap((change) => change.units));
-  const extra = /* @__PURE__ */ new Map();
-  for (const unit of detection.units) {
-    if (covered.has(unit.path)) continue;
-    const files = unit.reasons.map((reason) => reason.file).filter((file2) => !handledFiles.has(file2));
-    if (unit.reasons.length > 0 && files.length === 0) continue;
-    const type = unitChangeType(unit.status);
-    const entry = extra.get(type) ?? { files: /* @__PURE__ */ new Set(), units: [] };
-    files.forEach((file2) => entry.files.add(file2));
-    entry.units.push(unit.path);
-    extra.set(type, entry);
-  }
-  return [...extra].map(([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort()));
-}
-function unitChangeType(status) {
-  return status === "added" ? "UnitAdded" : status === "deleted" ? "UnitDeleted" : "UnitChanged";
-}
-function toChange(verdict, files) {
-  const units = [...verdict.units];
-  if (typeof verdict.type === "object") return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
-  if (verdict.type === "AccountsAdded") return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
-  return { type: verdict.type, files, units };
-}
-function sortChanges(changes) {
-  const order = (change) => {
-    const index = builtInChangeTypes.indexOf(change.type);
-    return index === -1 ? builtInChangeTypes.length : index;
-  };
-  return changes.sort((a2, b3) => order(a2) - order(b3) || (a2.files[0] ?? "").localeCompare(b3.files[0] ?? "") || (a2.units[0] ?? "").localeCompare(b3.units[0] ?? ""));
-}
-function baseName2(path) {
-  return path.slice(path.lastIndexOf("/") + 1);
-}
-function uniqueSorted(values) {
-  return [...new Set(values)].sort();
-}
-var driftMarkerNames, ownConfigPattern, envCommonPattern, accountRequestsPattern, lockFileName;
-var init_classify = __esm({
-  "packages/classifier/src/classify.ts"() {
-    "use strict";
-    init_changes();
-    init_errors5();
-    init_globs();
-    driftMarkerNames = [".gantry-drift", ".drift-detected"];
-    ownConfigPattern = /^(\.gantry|\.gruntwork|\.github)\//;
-    envCommonPattern = /(^|\/)_envcommon\//;
-    accountRequestsPattern = /(^|\/)_new-account-requests\//;
-    lockFileName = ".terraform.lock.hcl";
-  }
-});
-
-// node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js
-function u(...t2) {
-  if (1 === t2.length) {
-    const [e2] = t2;
-    return (t3) => o(e2, t3, () => {
-    });
-  }
-  if (2 === t2.length) {
-    const [e2, n2] = t2;
-    return o(e2, n2, () => {
-    });
-  }
-  throw new Error(`isMatching wasn't given the right number of arguments: expected 1 or 2, received ${t2.length}.`);
-}
-function a(t2) {
-  return Object.assign(t2, { optional: () => h(t2), and: (e2) => d(t2, e2), or: (e2) => y(t2, e2), select: (e2) => void 0 === e2 ? v(t2) : v(e2, t2) });
-}
-function l(t2) {
-  return Object.assign(((t3) => Object.assign(t3, { [Symbol.iterator]() {
-    let n2 = 0;
-    const r2 = [{ value: Object.assign(t3, { [e]: true }), done: false }, { done: true, value: void 0 }];
-    return { next: () => {
-      var t4;
-      return null != (t4 = r2[n2++]) ? t4 : r2.at(-1);
-    } };
-  } }))(t2), { optional: () => l(h(t2)), select: (e2) => l(void 0 === e2 ? v(t2) : v(e2, t2)) });
-}
-function h(e2) {
-  return a({ [t]: () => ({ match: (t2) => {
-    let n2 = {};
-    const r2 = (t3, e3) => {
-      n2[t3] = e3;
-    };
-    return void 0 === t2 ? (s(e2).forEach((t3) => r2(t3, void 0)), { matched: true, selections: n2 }) : { matched: o(e2, t2, r2), selections: n2 };
-  }, getSelectionKeys: () => s(e2), matcherType: "optional" }) });
-}
-function d(...e2) {
-  return a({ [t]: () => ({ match: (t2) => {
-    let n2 = {};
-    const r2 = (t3, e3) => {
-      n2[t3] = e3;
-    };
-    return { matched: e2.every((e3) => o(e3, t2, r2)), selections: n2 };
-  }, getSelectionKeys: () => c(e2, s), matcherType: "and" }) });
-}
-function y(...e2) {
-  return a({ [t]: () => ({ match: (t2) => {
-    let n2 = {};
-    const r2 = (t3, e3) => {
-      n2[t3] = e3;
-    };
-    return c(e2, s).forEach((t3) => r2(t3, void 0)), { matched: e2.some((e3) => o(e3, t2, r2)), selections: n2 };
-  }, getSelectionKeys: () => c(e2, s), matcherType: "or" }) });
-}
-function p(e2) {
-  return { [t]: () => ({ match: (t2) => ({ matched: Boolean(e2(t2)) }) }) };
-}
-function v(...e2) {
-  const r2 = "string" == typeof e2[0] ? e2[0] : void 0, i3 = 2 === e2.length ? e2[1] : "string" == typeof e2[0] ? void 0 : e2[0];
-  return a({ [t]: () => ({ match: (t2) => {
-    let e3 = { [null != r2 ? r2 : n]: t2 };
-    return { matched: void 0 === i3 || o(i3, t2, (t3, n2) => {
-      e3[t3] = n2;
-    }), selections: e3 };
-  }, getSelectionKeys: () => [null != r2 ? r2 : n].concat(void 0 === i3 ? [] : s(i3)) }) });
-}
-function b(t2) {
-  return true;
-}
-function w(t2) {
-  return "number" == typeof t2;
-}
-function S(t2) {
-  return "string" == typeof t2;
-}
-function j(t2) {
-  return "bigint" == typeof t2;
-}
-function M(t2) {
-  return new R(t2, L);
-}
-function F(t2) {
-  throw new I(t2);
-}
-var t, e, n, r, i, o, s, c, f, g, m, K, O, E, x, A, N, P, k, T, B, _, W, $, z2, I, L, R;
-var init_dist = __esm({
-  "node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js"() {
-    t = /* @__PURE__ */ Symbol.for("@ts-pattern/matcher");
-    e = /* @__PURE__ */ Symbol.for("@ts-pattern/isVariadic");
-    n = "@ts-pattern/anonymous-select-key";
-    r = (t2) => Boolean(t2 && "object" == typeof t2);
-    i = (e2) => e2 && !!e2[t];
-    o = (n2, s2, c2) => {
-      if (i(n2)) {
-        const e2 = n2[t](), { matched: r2, selections: i3 } = e2.match(s2);
-        return r2 && i3 && Object.keys(i3).forEach((t2) => c2(t2, i3[t2])), r2;
-      }
-      if (r(n2)) {
-        if (!r(s2)) return false;
-        if (Array.isArray(n2)) {
-          if (!Array.isArray(s2)) return false;
-          let t2 = [], r2 = [], u2 = [];
-          for (const o2 of n2.keys()) {
-            const s3 = n2[o2];
-            i(s3) && s3[e] ? u2.push(s3) : u2.length ? r2.push(s3) : t2.push(s3);
-          }
-          if (u2.length) {
-            if (u2.length > 1) throw new Error("Pattern error: Using `...P.array(...)` several times in a single pattern is not allowed.");
-            if (s2.length < t2.length + r2.length) return false;
-            const e2 = s2.slice(0, t2.length), n3 = 0 === r2.length ? [] : s2.slice(-r2.length), i3 = s2.slice(t2.length, 0 === r2.length ? Infinity : -r2.length);
-            return t2.every((t3, n4) => o(t3, e2[n4], c2)) && r2.every((t3, e3) => o(t3, n3[e3], c2)) && (0 === u2.length || o(u2[0], i3, c2));
-          }
-          return n2.length === s2.length && n2.every((t3, e2) => o(t3, s2[e2], c2));
-        }
-        return Reflect.ownKeys(n2).every((e2) => {
-          const r2 = n2[e2];
-          return (e2 in s2 || i(u2 = r2) && "optional" === u2[t]().matcherType) && o(r2, s2[e2], c2);
-          var u2;
-        });
-      }
-      return Object.is(s2, n2);
-    };
-    s = (e2) => {
-      var n2, o2, u2;
-      return r(e2) ? i(e2) ? null != (n2 = null == (o2 = (u2 = e2[t]()).getSelectionKeys) ? void 0 : o2.call(u2)) ? n2 : [] : Array.isArray(e2) ? c(e2, s) : c(Object.values(e2), s) : [];
-    };
-    c = (t2, e2) => t2.reduce((t3, n2) => t3.concat(e2(n2)), []);
-    f = (t2, e2) => {
-      for (const n2 of t2) if (!e2(n2)) return false;
-      return true;
-    };
-    g = (t2, e2) => {
-      for (const [n2, r2] of t2.entries()) if (!e2(r2, n2)) return false;
-      return true;
-    };
-    m = (t2, e2) => {
-      const n2 = Reflect.ownKeys(t2);
-      for (const r2 of n2) if (!e2(r2, t2[r2])) return false;
-      return true;
-    };
-    K = a(p(b));
-    O = a(p(b));
-    E = K;
-    x = (t2) => Object.assign(a(t2), { startsWith: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.startsWith(n2)))));
-      var n2;
-    }, endsWith: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.endsWith(n2)))));
-      var n2;
-    }, minLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length >= t3))(e2))), length: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length === t3))(e2))), maxLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length <= t3))(e2))), includes: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.includes(n2)))));
-      var n2;
-    }, regex: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && Boolean(t3.match(n2))))));
-      var n2;
-    } });
-    A = x(p(S));
-    N = (t2) => Object.assign(a(t2), { between: (e2, n2) => N(d(t2, ((t3, e3) => p((n3) => w(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 < t3))(e2))), gt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 > t3))(e2))), lte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 <= t3))(e2))), gte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 >= t3))(e2))), int: () => N(d(t2, p((t3) => w(t3) && Number.isInteger(t3)))), finite: () => N(d(t2, p((t3) => w(t3) && Number.isFinite(t3)))), positive: () => N(d(t2, p((t3) => w(t3) && t3 > 0))), negative: () => N(d(t2, p((t3) => w(t3) && t3 < 0))) });
-    P = N(p(w));
-    k = (t2) => Object.assign(a(t2), { between: (e2, n2) => k(d(t2, ((t3, e3) => p((n3) => j(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 < t3))(e2))), gt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 > t3))(e2))), lte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 <= t3))(e2))), gte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 >= t3))(e2))), positive: () => k(d(t2, p((t3) => j(t3) && t3 > 0))), negative: () => k(d(t2, p((t3) => j(t3) && t3 < 0))) });
-    T = k(p(j));
-    B = a(p(function(t2) {
-      return "boolean" == typeof t2;
-    }));
-    _ = a(p(function(t2) {
-      return "symbol" == typeof t2;
-    }));
-    W = a(p(function(t2) {
-      return null == t2;
-    }));
-    $ = a(p(function(t2) {
-      return null != t2;
-    }));
-    z2 = { __proto__: null, matcher: t, optional: h, array: function(...e2) {
-      return l({ [t]: () => ({ match: (t2) => {
-        if (!Array.isArray(t2)) return { matched: false };
-        if (0 === e2.length) return { matched: true };
-        const n2 = e2[0];
-        let r2 = {};
-        if (0 === t2.length) return s(n2).forEach((t3) => {
-          r2[t3] = [];
-        }), { matched: true, selections: r2 };
-        const i3 = (t3, e3) => {
-          r2[t3] = (r2[t3] || []).concat([e3]);
-        };
-        return { matched: t2.every((t3) => o(n2, t3, i3)), selections: r2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
-    }, set: function(...e2) {
-      return a({ [t]: () => ({ match: (t2) => {
-        if (!(t2 instanceof Set)) return { matched: false };
-        let n2 = {};
-        if (0 === t2.size) return { matched: true, selections: n2 };
-        if (0 === e2.length) return { matched: true };
-        const r2 = (t3, e3) => {
-          n2[t3] = (n2[t3] || []).concat([e3]);
-        }, i3 = e2[0];
-        return { matched: f(t2, (t3) => o(i3, t3, r2)), selections: n2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
-    }, map: function(...e2) {
-      return a({ [t]: () => ({ match: (t2) => {
-        if (!(t2 instanceof Map)) return { matched: false };
-        let n2 = {};
-        if (0 === t2.size) return { matched: true, selections: n2 };
-        const r2 = (t3, e3) => {
-          n2[t3] = (n2[t3] || []).concat([e3]);
-        };
-        if (0 === e2.length) return { matched: true };
-        var i3;
-        if (1 === e2.length) throw new Error(`\`P.map\` wasn't given enough arguments. Expected (key, value), received ${null == (i3 = e2[0]) ? void 0 : i3.toString()}`);
-        const [s2, c2] = e2;
-        return { matched: g(t2, (t3, e3) => {
-          const n3 = o(s2, e3, r2), i4 = o(c2, t3, r2);
-          return n3 && i4;
-        }), selections: n2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
-    }, record: function(...e2) {
-      return a({ [t]: () => ({ match: (t2) => {
-        if (null === t2 || "object" != typeof t2 || Array.isArray(t2)) return { matched: false };
-        var n2;
-        if (0 === e2.length) throw new Error(`\`P.record\` wasn't given enough arguments. Expected (value) or (key, value), received ${null == (n2 = e2[0]) ? void 0 : n2.toString()}`);
-        let r2 = {};
-        const i3 = (t3, e3) => {
-          r2[t3] = (r2[t3] || []).concat([e3]);
-        }, [s2, c2] = 1 === e2.length ? [A, e2[0]] : e2;
-        return { matched: m(t2, (t3, e3) => {
-          const n3 = "string" != typeof t3 || Number.isNaN(Number(t3)) ? null : Number(t3), r3 = null !== n3 && o(s2, n3, i3), u2 = o(s2, t3, i3), a2 = o(c2, e3, i3);
-          return (u2 || r3) && a2;
-        }), selections: r2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
-    }, intersection: d, union: y, not: function(e2) {
-      return a({ [t]: () => ({ match: (t2) => ({ matched: !o(e2, t2, () => {
-      }) }), getSelectionKeys: () => [], matcherType: "not" }) });
-    }, when: p, select: v, any: K, unknown: O, _: E, string: A, number: P, bigint: T, boolean: B, symbol: _, nullish: W, nonNullable: $, instanceOf: function(t2) {
-      return a(p(/* @__PURE__ */ (function(t3) {
-        return (e2) => e2 instanceof t3;
-      })(t2)));
-    }, shape: function(t2) {
-      return a(p(u(t2)));
-    } };
-    I = class extends Error {
-      constructor(t2) {
-        let e2;
-        try {
-          e2 = JSON.stringify(t2);
-        } catch (n2) {
-          e2 = t2;
-        }
-        super(`Pattern matching error: no pattern matches value ${e2}`), this.input = void 0, this.input = t2;
-      }
-    };
-    L = { matched: false, value: void 0 };
-    R = class _R {
-      constructor(t2, e2) {
-        this.input = void 0, this.state = void 0, this.input = t2, this.state = e2;
-      }
-      with(...t2) {
-        if (this.state.matched) return this;
-        const e2 = t2[t2.length - 1], r2 = [t2[0]];
-        let i3;
-        3 === t2.length && "function" == typeof t2[1] ? i3 = t2[1] : t2.length > 2 && r2.push(...t2.slice(1, t2.length - 1));
-        let s2 = false, c2 = {};
-        const u2 = (t3, e3) => {
-          s2 = true, c2[t3] = e3;
-        }, a2 = !r2.some((t3) => o(t3, this.input, u2)) || i3 && !Boolean(i3(this.input)) ? L : { matched: true, value: e2(s2 ? n in c2 ? c2[n] : c2 : this.input, this.input) };
-        return new _R(this.input, a2);
-      }
-      when(t2, e2) {
-        if (this.state.matched) return this;
-        const n2 = Boolean(t2(this.input));
-        return new _R(this.input, n2 ? { matched: true, value: e2(this.input, this.input) } : L);
-      }
-      otherwise(t2) {
-        return this.state.matched ? this.state.value : t2(this.input);
-      }
-      exhaustive(t2 = F) {
-        return this.state.matched ? this.state.value : t2(this.input);
-      }
-      run() {
-        return this.exhaustive();
-      }
-      returnType() {
-        return this;
-      }
-      narrow() {
-        return this;
-      }
-    };
-  }
-});
-
-// packages/classifier/src/environments.ts
-function matchEnvironments(units, environments, configFile) {
-  const matchers = environments.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
-  const result = /* @__PURE__ */ new Map();
-  const problems = [];
-  for (const unit of units) {
-    const found = matchers.filter(({ matches }) => matches(unit)).map(({ environment }) => environment);
-    if (found.length === 1) result.set(unit, found[0]);
-    else if (found.length === 0) problems.push(`unit ${unit} matches no environment`);
-    else problems.push(`unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`);
-  }
-  if (problems.length > 0) {
-    const listed = environments.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
-    throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
-      ...configFile ? { location: { file: configFile } } : {},
-      hint: `every unit must match exactly one environment's paths; environments are ${listed}`
-    });
-  }
-  return result;
-}
-function authenticationOf(environment) {
-  const aws = environment.aws;
-  if (!aws) return null;
-  return {
-    accountId: aws.accountId,
-    planRoleArn: aws.planRoleArn,
-    applyRoleArn: aws.applyRoleArn,
-    region: aws.region,
-    sessionDurationSeconds: aws.sessionDuration
-  };
-}
-var init_environments = __esm({
-  "packages/classifier/src/environments.ts"() {
-    "use strict";
-    init_errors5();
-    init_globs();
-  }
-});
-
-// packages/classifier/src/graph.ts
-function topologicalOrder(nodes, dependenciesOf) {
-  const inSet = new Set(nodes);
-  const state = /* @__PURE__ */ new Map();
-  const order = [];
-  for (const root of nodes) {
-    if (state.has(root)) continue;
-    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
-    state.set(root, 1);
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (!inSet.has(dependency) || dependency === frame.node) continue;
-        const seen = state.get(dependency);
-        if (seen === 2) continue;
-        if (seen === 1) {
-          const start = stack.findIndex((entry) => entry.node === dependency);
-          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
-        }
-        state.set(dependency, 1);
-        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
-      } else {
-        state.set(frame.node, 2);
-        order.push(frame.node);
-        stack.pop();
-      }
-    }
-  }
-  return order;
-}
-function nearestPlannedDependencies(planned, dependenciesOf) {
-  const memo2 = /* @__PURE__ */ new Map();
-  const onPath = /* @__PURE__ */ new Set();
-  const resolveUnplanned = (start) => {
-    const cached2 = memo2.get(start);
-    if (cached2) return cached2;
-    const stack = [
-      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
-    ];
-    onPath.add(start);
-    let result2 = /* @__PURE__ */ new Set();
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (planned.has(dependency)) {
-          frame.found.add(dependency);
-          continue;
-        }
-        const done = memo2.get(dependency);
-        if (done) {
-          done.forEach((unit) => frame.found.add(unit));
-        } else if (!onPath.has(dependency)) {
-          onPath.add(dependency);
-          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
-        }
-      } else {
-        stack.pop();
-        onPath.delete(frame.unit);
-        memo2.set(frame.unit, frame.found);
-        const parent = stack[stack.length - 1];
-        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
-        result2 = frame.found;
-      }
-    }
-    return result2;
-  };
-  const result = /* @__PURE__ */ new Map();
-  for (const unit of planned) {
-    const found = [];
-    for (const dependency of dependenciesOf(unit)) {
-      if (planned.has(dependency)) found.push(dependency);
-      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
-    }
-    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
-  }
-  return result;
-}
-var CycleFound;
-var init_graph = __esm({
-  "packages/classifier/src/graph.ts"() {
-    "use strict";
-    CycleFound = class extends Error {
-      constructor(cycle) {
-        super("cycle");
-        this.cycle = cycle;
-      }
-      cycle;
-    };
-  }
-});
-
-// packages/classifier/src/units-acted-on.ts
-function unitsActedOn(change) {
-  return M(change).with(
-    {
-      type: z2.union(
-        "UnitAdded",
-        "UnitChanged",
-        "UnitDeleted",
-        "EnvCommonChanged",
-        "HCLChanged",
-        "LocalModuleChanged",
-        "FileChanged",
-        "AccountsAdded",
-        "DriftDetected"
-      )
-    },
-    (acting) => acting.units
-  ).with({ type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted", "ConfigChanged") }, () => []).with({ type: "Plugin" }, (plugin) => plugin.units).exhaustive();
-}
-var init_units_acted_on = __esm({
-  "packages/classifier/src/units-acted-on.ts"() {
-    "use strict";
-    init_dist();
-  }
-});
-
-// packages/classifier/src/refusals.ts
-function refuseDeletingDependedOnUnits(detection, deleted, status) {
-  if (deleted.size === 0) return;
-  const problems = [];
-  for (const [unit, dependencies] of Object.entries(detection.graph.dependencies)) {
-    if (status.get(unit) === "deleted") continue;
-    for (const dependency of dependencies) {
-      if (deleted.has(dependency)) problems.push(`${unit} still depends on ${dependency}, which this change deletes`);
-    }
-  }
-  if (problems.length === 0) return;
-  problems.sort();
-  throw classifierError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
-    location: { file: `${problems[0].split(" ")[0]}/terragrunt.hcl` },
-    hint: "remove the dependency block from the remaining unit in the same change (or keep the deleted unit until nothing depends on it)"
-  });
-}
-function refuseAccountsAddedWithOthers(changes) {
-  const added = changes.filter((change) => change.type === "AccountsAdded");
-  if (added.length === 0) return;
-  const newAccounts = added.map((change) => change.type === "AccountsAdded" ? `${change.account}/` : "");
-  const outside = (unit) => !newAccounts.some((prefix) => unit.startsWith(prefix));
-  const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
-  if (others.length === 0) return;
-  const accounts = added.map((change) => change.type === "AccountsAdded" ? change.account : "").join(", ");
-  throw classifierError(
-    "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
-    `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others.flatMap((change) => change.files).slice(0, 5).join(", ")})`,
-    { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" }
-  );
-}
-var init_refusals = __esm({
-  "packages/classifier/src/refusals.ts"() {
-    "use strict";
-    init_changes();
-    init_errors5();
-    init_units_acted_on();
-  }
-});
-
-// packages/classifier/src/unit-reasons.ts
-function unitReasons(detection, jobs) {
-  const planned = new Set(jobs.flatMap((job) => job.units));
-  const reasons = {};
-  for (const unit of detection.units) {
-    if (planned.has(unit.path) && unit.reasons.length > 0) reasons[unit.path] = unit.reasons.slice(0, MAX_REASONS_PER_UNIT);
-  }
-  return reasons;
-}
-var MAX_REASONS_PER_UNIT;
-var init_unit_reasons = __esm({
-  "packages/classifier/src/unit-reasons.ts"() {
-    "use strict";
-    MAX_REASONS_PER_UNIT = 3;
-  }
-});
-
-// packages/classifier/src/plan-jobs.ts
-function noActionNote(change) {
-  return M(change).with(
-    { type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted") },
-    () => "account requests are not processed by Gantry: create the account with your account factory, then add its directory"
-  ).with({ type: "ConfigChanged" }, () => "Gantry/Pipelines configuration or CI workflow: no infrastructure action").with({ type: "Plugin" }, (plugin) => plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : void 0).otherwise((other) => other.units.length === 0 ? "read by no unit: no action" : void 0);
-}
-function planJobs(input2) {
-  const { detection, classification, config: config2, branch } = input2;
-  const deployBranch = config2.deployBranch;
-  const base = {
-    apiVersion: "gantry/v1",
-    kind: "Plan",
-    event: detection.event,
-    base: detection.base,
-    head: detection.head,
-    branch,
-    deployBranch
-  };
-  const report = (jobs2) => describeChanges(classification, jobs2);
-  if (detection.event === "push" && branch !== deployBranch) {
-    return {
-      ...base,
-      notice: `push to '${branch}', which is not the deploy branch '${deployBranch}': nothing is planned`,
-      jobs: [],
-      changes: report([]),
-      ignoredFiles: classification.ignoredFiles
-    };
-  }
-  const status = new Map(detection.units.map((unit) => [unit.path, unit.status]));
-  const isSkipped = compileOverride(config2, "skip");
-  const isPlanOnly = compileOverride(config2, "planOnly");
-  const changeNames = /* @__PURE__ */ new Map();
-  const deployed = /* @__PURE__ */ new Map();
-  for (const change of classification.changes) {
-    for (const unit of unitsActedOn(change)) {
-      if (isSkipped(unit)) continue;
-      const recorded = input2.skipUnits?.get(unit);
-      if (recorded) {
-        deployed.set(unit, { unit, reason: recorded.reason, deployedAt: recorded.deployedAt });
-        continue;
-      }
-      const names = changeNames.get(unit) ?? /* @__PURE__ */ new Set();
-      names.add(changeTypeName(change));
-      changeNames.set(unit, names);
-    }
-  }
-  const acting = [...changeNames.keys()].sort();
-  const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
-  const forward = new Set(acting.filter((unit) => !deleted.has(unit)));
-  if (detection.event === "pull_request") refuseAccountsAddedWithOthers(classification.changes);
-  refuseDeletingDependedOnUnits(detection, deleted, status);
-  const environmentOf = matchEnvironments(acting, config2.environments, input2.configFile);
-  const dependenciesOf = (unit) => detection.graph.dependencies[unit] ?? [];
-  const forwardDependencies = nearestPlannedDependencies(forward, dependenciesOf);
-  const destroyDependencies = nearestPlannedDependencies(deleted, dependenciesOf);
-  const environmentIndex = new Map(config2.environments.map((environment, index) => [environment, index]));
-  const byEnvironment = (a2, b3) => environmentIndex.get(environmentOf.get(a2)) - environmentIndex.get(environmentOf.get(b3)) || (a2 < b3 ? -1 : a2 > b3 ? 1 : 0);
-  const forwardUnits = [...forward].sort(byEnvironment);
-  const deletedUnits = [...deleted].sort(byEnvironment);
-  const groupIntoJobs = (split) => {
-    const drafts = [];
-    const draftsByKey = /* @__PURE__ */ new Map();
-    const jobOf = /* @__PURE__ */ new Map();
-    const usedIds = /* @__PURE__ */ new Set();
-    const place = (unit, destroy) => {
-      const environment = environmentOf.get(unit);
-      const action = detection.event === "pull_request" || isPlanOnly(unit) ? destroy ? "plan-destroy" : "plan" : destroy ? "destroy" : "apply";
-      const groupKey = `${action}\0${environment.name}`;
-      const perUnit = (destroy ? !config2.consolidateDeleted : config2.consolidation === "unit") || split.has(groupKey);
-      const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
-      let draft = draftsByKey.get(key);
-      if (!draft) {
-        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
-        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
-        draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: /* @__PURE__ */ new Set() };
-        draftsByKey.set(key, draft);
-        drafts.push(draft);
-      }
-      draft.units.push(unit);
-      jobOf.set(unit, draft);
-    };
-    forwardUnits.forEach((unit) => place(unit, false));
-    deletedUnits.forEach((unit) => place(unit, true));
-    for (const unit of forward) {
-      for (const dependency of forwardDependencies.get(unit) ?? []) linkJobs(jobOf.get(unit), jobOf.get(dependency));
-    }
-    for (const unit of deleted) {
-      for (const dependency of destroyDependencies.get(unit) ?? []) linkJobs(jobOf.get(dependency), jobOf.get(unit));
-    }
-    const forwardJobs = drafts.filter((draft) => !draft.destroy);
-    for (const draft of drafts) if (draft.destroy) forwardJobs.forEach((applyJob) => draft.needs.add(applyJob));
-    return drafts;
-  };
-  const ordered = orderJobs(groupIntoJobs);
-  for (const draft of ordered) {
-    draft.units = orderUnits(draft, draft.destroy ? destroyDependencies : forwardDependencies);
-  }
-  const position = new Map(ordered.map((draft, index) => [draft, index]));
-  const source = { event: detection.event, base: detection.base, head: detection.head, branch, deployBranch };
-  const jobs = ordered.map((draft) => ({
-    apiVersion: "gantry/v1",
-    kind: "Job",
-    id: draft.id,
-    action: draft.action,
-    units: draft.units,
-    ref: draft.destroy ? detection.base : detection.head,
-    needs: [...draft.needs].sort((a2, b3) => position.get(a2) - position.get(b3)).map((need) => need.id),
-    environment: draft.environment.name,
-    changes: [...new Set(draft.units.flatMap((unit) => [...changeNames.get(unit) ?? []]))].sort(),
-    source: { ...source },
-    authentication: authenticationOf(draft.environment),
-    terragrunt: { flags: [...config2.terragrunt.flags], env: { ...config2.terragrunt.env }, parallelism: config2.parallelism }
-  }));
-  const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
-  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
-  const skippedUnits = [...deployed.values()].sort((a2, b3) => a2.unit < b3.unit ? -1 : a2.unit > b3.unit ? 1 : 0);
-  return {
-    ...base,
-    notice,
-    jobs,
-    changes: report(ordered),
-    ignoredFiles: classification.ignoredFiles,
-    reasons: unitReasons(detection, jobs),
-    ...input2.skipUnits ? { skippedUnits } : {}
-  };
-}
-function linkJobs(dependent, dependency) {
-  if (dependent !== dependency) dependent.needs.add(dependency);
-}
-function orderJobs(groupIntoJobs) {
-  const split = /* @__PURE__ */ new Set();
-  for (; ; ) {
-    const drafts = groupIntoJobs(split);
-    try {
-      return topologicalOrder(drafts, (draft) => [...draft.needs]);
-    } catch (error62) {
-      if (!(error62 instanceof CycleFound)) throw error62;
-      const cycle = error62.cycle;
-      const consolidated = cycle.filter((draft) => !draft.perUnit);
-      if (consolidated.length === 0) {
-        throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
-          hint: "break the cycle of dependency blocks between these units"
-        });
-      }
-      consolidated.forEach((draft) => split.add(draft.groupKey));
-    }
-  }
-}
-function orderUnits(draft, dependencies) {
-  const units = [...draft.units].sort();
-  try {
-    const order = topologicalOrder(units, (unit) => dependencies.get(unit) ?? []);
-    return draft.destroy ? order.reverse() : order;
-  } catch (error62) {
-    if (!(error62 instanceof CycleFound)) throw error62;
-    throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
-      hint: "break the cycle of dependency blocks between these units"
-    });
-  }
-}
-function compileOverride(config2, key) {
-  const globs = Object.entries(config2.units).filter(([, override]) => override[key]).map(([glob]) => glob);
-  return compileGlobs(globs);
-}
-function slug(raw) {
-  return raw.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "").replace(/-+$/, "");
-}
-function uniqueId(raw, used) {
-  const base = slug(raw) || "job";
-  let id = base;
-  for (let suffix = 2; used.has(id); suffix++) id = `${base}-${suffix}`;
-  used.add(id);
-  return id;
-}
-function describeChanges(classification, jobs) {
-  const jobsOfUnit = /* @__PURE__ */ new Map();
-  for (const job of jobs) for (const unit of job.units) jobsOfUnit.set(unit, [...jobsOfUnit.get(unit) ?? [], job.id]);
-  return classification.changes.map((change) => {
-    const jobIds = [...new Set(unitsActedOn(change).flatMap((unit) => jobsOfUnit.get(unit) ?? []))];
-    const note = noActionNote(change);
-    return {
-      type: changeTypeName(change),
-      files: [...change.files],
-      units: [...change.units],
-      jobs: jobIds,
-      ...note ? { note } : {}
-    };
-  });
-}
-var init_plan_jobs = __esm({
-  "packages/classifier/src/plan-jobs.ts"() {
-    "use strict";
-    init_dist();
-    init_changes();
-    init_environments();
-    init_errors5();
-    init_globs();
-    init_graph();
-    init_refusals();
-    init_unit_reasons();
-    init_units_acted_on();
-  }
-});
-
 // packages/classifier/src/git.ts
 import { execFile, spawn as spawn2 } from "node:child_process";
 function git(repo, args) {
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     execFile(
       "git",
       args,
@@ -36779,7 +37105,7 @@ function git(repo, args) {
             })
           );
         } else {
-          resolve18(stdout);
+          resolve19(stdout);
         }
       }
     );
@@ -36794,14 +37120,14 @@ async function listTreeFiles(repo, ref, directories) {
 }
 function readTreeFiles(repo, ref, paths) {
   if (paths.length === 0) return Promise.resolve(/* @__PURE__ */ new Map());
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     const child = spawn2("git", ["cat-file", "--batch"], { cwd: repo, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } });
     const chunks = [];
     child.stdout.on("data", (chunk) => chunks.push(chunk));
     child.on("error", reject);
-    child.on("close", (code2) => {
-      if (code2 !== 0) {
-        reject(classifierError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code2})`, { hint: "check that --repo is a git repository" }));
+    child.on("close", (code) => {
+      if (code !== 0) {
+        reject(classifierError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code})`, { hint: "check that --repo is a git repository" }));
         return;
       }
       const output2 = Buffer.concat(chunks);
@@ -36816,7 +37142,7 @@ function readTreeFiles(repo, ref, paths) {
         files.set(path, output2.subarray(offset, offset + Number(size)).toString("utf8"));
         offset += Number(size) + 1;
       }
-      resolve18(files);
+      resolve19(files);
     });
     child.stdin.end(paths.map((path) => `${ref}^{commit}:${path}
 `).join(""));
@@ -36825,7 +37151,7 @@ function readTreeFiles(repo, ref, paths) {
 var init_git2 = __esm({
   "packages/classifier/src/git.ts"() {
     "use strict";
-    init_errors5();
+    init_errors3();
   }
 });
 
@@ -36836,8 +37162,8 @@ function isSecretName(name) {
 function looksLikeSecretValue(value) {
   return secretValuePattern.test(value.trim()) || urlPassword(value) !== void 0;
 }
-function urlPasswords(text2) {
-  return [...text2.matchAll(userinfoPattern)].map((match) => match[1]);
+function urlPasswords(text) {
+  return [...text.matchAll(userinfoPattern)].map((match) => match[1]);
 }
 function urlPassword(value) {
   return urlPasswords(value)[0];
@@ -36959,13 +37285,13 @@ var init_schema = __esm({
 
 // packages/classifier/src/config/validate.ts
 function formatConfigPath(path) {
-  let text2 = "";
+  let text = "";
   for (const segment of path) {
-    if (typeof segment === "number") text2 += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text2 += text2 === "" ? segment : `.${segment}`;
-    else text2 += `[${JSON.stringify(segment)}]`;
+    if (typeof segment === "number") text += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text += text === "" ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
   }
-  return text2 === "" ? "(top level)" : text2;
+  return text === "" ? "(top level)" : text;
 }
 function validateConfig(value, file2, locate, hint) {
   const result = gantryConfigSchema.safeParse(value);
@@ -37050,7 +37376,7 @@ var init_validate = __esm({
   "packages/classifier/src/config/validate.ts"() {
     "use strict";
     init_src();
-    init_errors5();
+    init_errors3();
     init_secret_names();
     init_tool_variables();
     init_schema();
@@ -37058,9 +37384,9 @@ var init_validate = __esm({
 });
 
 // packages/classifier/src/config/gantry-yaml.ts
-function parseYamlDocument(text2, file2) {
+function parseYamlDocument(text, file2) {
   const lineCounter = new import_yaml.LineCounter();
-  const document = (0, import_yaml.parseDocument)(text2, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  const document = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const error62 = document.errors[0];
   if (error62) {
     const position = error62.linePos?.[0];
@@ -37111,10 +37437,10 @@ function findOffset(root, path, wantKey) {
   for (const segment of path) {
     keyOffset = void 0;
     if ((0, import_yaml.isMap)(node2)) {
-      const pair2 = node2.items.find((item2) => (0, import_yaml.isPair)(item2) && (0, import_yaml.isScalar)(item2.key) && String(item2.key.value) === String(segment));
-      if (!pair2) return void 0;
-      keyOffset = (0, import_yaml.isScalar)(pair2.key) ? pair2.key.range?.[0] : void 0;
-      node2 = pair2.value;
+      const pair = node2.items.find((item2) => (0, import_yaml.isPair)(item2) && (0, import_yaml.isScalar)(item2.key) && String(item2.key.value) === String(segment));
+      if (!pair) return void 0;
+      keyOffset = (0, import_yaml.isScalar)(pair.key) ? pair.key.range?.[0] : void 0;
+      node2 = pair.value;
     } else if ((0, import_yaml.isSeq)(node2) && typeof segment === "number") {
       node2 = node2.items[segment];
     } else {
@@ -37125,8 +37451,8 @@ function findOffset(root, path, wantKey) {
   const range = node2?.range;
   return range?.[0] ?? keyOffset;
 }
-function parseGantryConfigYaml(text2, file2) {
-  const { locate, toValue } = parseYamlDocument(text2, file2);
+function parseGantryConfigYaml(text, file2) {
+  const { locate, toValue } = parseYamlDocument(text, file2);
   const value = toValue() ?? {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw classifierError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
@@ -37141,15 +37467,15 @@ var init_gantry_yaml = __esm({
   "packages/classifier/src/config/gantry-yaml.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist(), 1);
-    init_errors5();
+    init_errors3();
     init_validate();
     MAX_ALIAS_COUNT = 100;
   }
 });
 
 // packages/classifier/src/config/gruntwork-yaml.ts
-function parseGruntworkConfigYaml(text2, file2) {
-  const { locate, toValue } = parseYamlDocument(text2, file2);
+function parseGruntworkConfigYaml(text, file2) {
+  const { locate, toValue } = parseYamlDocument(text, file2);
   const root = toValue() ?? {};
   const fail2 = (path, message) => {
     throw classifierError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
@@ -37205,7 +37531,7 @@ function isRecord(value) {
 var init_gruntwork_yaml = __esm({
   "packages/classifier/src/config/gruntwork-yaml.ts"() {
     "use strict";
-    init_errors5();
+    init_errors3();
     init_gantry_yaml();
     init_validate();
   }
@@ -37323,8 +37649,8 @@ function readAwsOidc(reader, environment, body, at, path) {
     ...duration3 ? { sessionDuration: Number(reader.value(duration3)) } : {}
   };
 }
-function lineAt(text2, offset) {
-  const before = text2.slice(0, offset);
+function lineAt(text, offset) {
+  const before = text.slice(0, offset);
   const line = before.split("\n").length;
   return { line, column: offset - before.lastIndexOf("\n") };
 }
@@ -37334,7 +37660,7 @@ var init_gruntwork_hcl = __esm({
     "use strict";
     init_src2();
     init_src();
-    init_errors5();
+    init_errors3();
     init_gruntwork_yaml();
     init_validate();
     awsKeys = {
@@ -37417,7 +37743,7 @@ async function loadConfig(options2) {
     (path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/\n]+\.hcl|config\.ya?ml)$/.test(path)
   );
   const texts = await readTreeFiles(options2.repo, options2.ref, candidates);
-  return parseConfigFiles([...texts].map(([path, text2]) => ({ path, text: text2 })));
+  return parseConfigFiles([...texts].map(([path, text]) => ({ path, text })));
 }
 var init_load_config = __esm({
   "packages/classifier/src/config/load-config.ts"() {
@@ -37432,9 +37758,9 @@ var init_load_config = __esm({
 
 // packages/classifier/src/plugins.ts
 import { createRequire as createRequire2 } from "node:module";
-import { existsSync as existsSync3, mkdtempSync, readFileSync as readFileSync2, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { existsSync as existsSync5, mkdtempSync, readFileSync as readFileSync3, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join2, posix as posix4, resolve as resolve2 } from "node:path";
+import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix6, resolve as resolve3 } from "node:path";
 import { pathToFileURL } from "node:url";
 function isChangeClassifier(value) {
   if (typeof value !== "object" || value === null) return false;
@@ -37474,39 +37800,39 @@ async function importPlugin(name, url2, options2) {
   }
 }
 async function importFromTree(name, ref, options2) {
-  const path = posix4.normalize(name);
+  const path = posix6.normalize(name);
   if (isAbsolute2(name) || path === ".." || path.startsWith("../")) {
     throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
       ...located(options2),
       hint: "name a file inside the repository (./.gantry/classifiers/mine.js), or a package"
     });
   }
-  const text2 = (await readTreeFiles(options2.repo, ref, [path])).get(path);
-  if (text2 === void 0) {
+  const text = (await readTreeFiles(options2.repo, ref, [path])).get(path);
+  if (text === void 0) {
     throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
       ...located(options2),
       hint: "commit the plugin file together with the configuration that names it"
     });
   }
-  const dir = mkdtempSync(join2(tmpdir(), "gantry-plugin-"));
+  const dir = mkdtempSync(join5(tmpdir(), "gantry-plugin-"));
   try {
-    const file2 = join2(dir, basename2(path));
-    writeFileSync2(file2, text2, { mode: 384 });
-    writeFileSync2(join2(dir, "package.json"), '{ "type": "module" }\n', { mode: 384 });
+    const file2 = join5(dir, basename2(path));
+    writeFileSync2(file2, text, { mode: 384 });
+    writeFileSync2(join5(dir, "package.json"), '{ "type": "module" }\n', { mode: 384 });
     return await importPlugin(name, pathToFileURL(file2).href, options2);
   } finally {
-    rmSync2(dir, { recursive: true, force: true });
+    rmSync3(dir, { recursive: true, force: true });
   }
 }
 function resolvePluginModule(name, options2) {
   if (name.startsWith(".") || isAbsolute2(name)) {
-    const path = resolve2(options2.repo, name);
-    if (!existsSync3(path)) throw pluginNotFound(name, options2.repo, options2.configFile);
+    const path = resolve3(options2.repo, name);
+    if (!existsSync5(path)) throw pluginNotFound(name, options2.repo, options2.configFile);
     return pathToFileURL(path).href;
   }
-  const from = resolve2(options2.packagesFrom ?? options2.repo);
+  const from = resolve3(options2.packagesFrom ?? options2.repo);
   try {
-    return pathToFileURL(createRequire2(join2(from, "package.json")).resolve(name)).href;
+    return pathToFileURL(createRequire2(join5(from, "package.json")).resolve(name)).href;
   } catch {
     const path = resolveEsmPackage(name, from);
     if (!path) throw pluginNotFound(name, from, options2.configFile);
@@ -37515,12 +37841,12 @@ function resolvePluginModule(name, options2) {
 }
 function resolveEsmPackage(name, from) {
   for (let dir = from; ; dir = dirname2(dir)) {
-    const packageDir = join2(dir, "node_modules", name);
-    const manifestPath = join2(packageDir, "package.json");
-    if (existsSync3(manifestPath)) {
-      const manifest = JSON.parse(readFileSync2(manifestPath, "utf8"));
+    const packageDir = join5(dir, "node_modules", name);
+    const manifestPath = join5(packageDir, "package.json");
+    if (existsSync5(manifestPath)) {
+      const manifest = JSON.parse(readFileSync3(manifestPath, "utf8"));
       const entry = exportTarget(manifest.exports) ?? manifest.main ?? "index.js";
-      return join2(packageDir, entry);
+      return join5(packageDir, entry);
     }
     if (dirname2(dir) === dir) return void 0;
   }
@@ -37548,7 +37874,7 @@ var located;
 var init_plugins = __esm({
   "packages/classifier/src/plugins.ts"() {
     "use strict";
-    init_errors5();
+    init_errors3();
     init_git2();
     located = (options2) => options2.configFile ? { location: { file: options2.configFile } } : {};
   }
@@ -37666,8 +37992,8 @@ function renderPlanMermaid(plan) {
 function mermaidId(id) {
   return `job_${id.replace(/_/g, "__").replace(/-/g, "_h").replace(/\./g, "_d")}`;
 }
-function escapeMermaid(text2) {
-  return text2.replace(/"/g, "#quot;");
+function escapeMermaid(text) {
+  return text.replace(/"/g, "#quot;");
 }
 function short2(sha) {
   return sha.slice(0, 7);
@@ -37867,9 +38193,9 @@ function renderExitCodes(command11) {
 ${rows.join("\n")}
 `;
 }
-function wrap(text2, width) {
+function wrap(text, width) {
   const lines = [""];
-  for (const word of text2.split(" ")) {
+  for (const word of text.split(" ")) {
     const last = lines.length - 1;
     if (lines[last] !== "" && lines[last].length + 1 + word.length > width) lines.push(word);
     else lines[last] = lines[last] === "" ? word : `${lines[last]} ${word}`;
@@ -37921,8 +38247,8 @@ var init_help = __esm({
     "use strict";
     init_exit_codes();
     HelpRequested = class {
-      constructor(text2, options2 = {}) {
-        this.text = text2;
+      constructor(text, options2 = {}) {
+        this.text = text;
         this.options = options2;
       }
       text;
@@ -38002,7 +38328,7 @@ var detect_exports = {};
 __export(detect_exports, {
   command: () => command
 });
-import { resolve as resolve3 } from "node:path";
+import { resolve as resolve4 } from "node:path";
 var HELP, command;
 var init_detect2 = __esm({
   "packages/cli/src/commands/detect.ts"() {
@@ -38039,7 +38365,7 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
       const head = requireOption("detect", values.head, "head");
       const event = parseEvent("detect", values.event, "pull_request");
       const result = await detectChanges({
-        repo: resolve3(io.cwd, values.repo ?? "."),
+        repo: resolve4(io.cwd, values.repo ?? "."),
         base,
         head,
         event,
@@ -38047,11 +38373,11 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
       });
       io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}
 ` : formatDetectionSummary(result));
-      const code2 = exitCodeForResult(result);
-      if (code2 !== 0 && values.json) {
+      const code = exitCodeForResult(result);
+      if (code !== 0 && values.json) {
         io.stderr.write("gantry detect: some units could not be fully analysed; see their `problems` in the document\n");
       }
-      return code2;
+      return code;
     };
   }
 });
@@ -38342,12 +38668,12 @@ function merge2(defaults, route, options2) {
   return mergedOptions;
 }
 function addQueryParameters(url2, parameters) {
-  const separator = /\?/.test(url2) ? "&" : "?";
+  const separator2 = /\?/.test(url2) ? "&" : "?";
   const names = Object.keys(parameters);
   if (names.length === 0) {
     return url2;
   }
-  return url2 + separator + names.map((name) => {
+  return url2 + separator2 + names.map((name) => {
     if (name === "q") {
       return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
     }
@@ -38482,13 +38808,13 @@ function expand(template, context) {
           values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
         });
         if (operator && operator !== "+") {
-          var separator = ",";
+          var separator2 = ",";
           if (operator === "?") {
-            separator = "&";
+            separator2 = "&";
           } else if (operator !== "#") {
-            separator = operator;
+            separator2 = operator;
           }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
+          return (values.length !== 0 ? operator : "") + values.join(separator2);
         } else {
           return values.join(",");
         }
@@ -38614,8 +38940,8 @@ function parse4(header, options2) {
   let whitespace = -1;
   let stop = options2?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
-    const code2 = header.charCodeAt(index);
-    const flags2 = CHAR_MAP[code2];
+    const code = header.charCodeAt(index);
+    const flags2 = CHAR_MAP[code];
     if ((flags2 & stopFlags) !== 0) {
       stop |= flags2 & COMMA_FLAG;
       break;
@@ -38626,7 +38952,7 @@ function parse4(header, options2) {
     } else {
       whitespace = -1;
     }
-    typeFlags |= code2 & NON_ASCII | flags2;
+    typeFlags |= code & NON_ASCII | flags2;
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
@@ -38648,14 +38974,14 @@ function parseParameters(header, type, index, len, stopFlags) {
     let keyFlags = 0;
     let keyWhitespace = -1;
     while (index < len) {
-      const code2 = header.charCodeAt(index);
-      const flags2 = CHAR_MAP[code2];
+      const code = header.charCodeAt(index);
+      const flags2 = CHAR_MAP[code];
       if ((flags2 & stopFlags) !== 0) {
         if ((flags2 & COMMA_FLAG) !== 0)
           break parameter;
         continue parameter;
       }
-      if (code2 === EQ) {
+      if (code === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
         const value = header.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
@@ -38667,16 +38993,16 @@ function parseParameters(header, type, index, len, stopFlags) {
           const quotedStart = ++index;
           let escaped = false;
           while (index < len) {
-            const code3 = header.charCodeAt(index);
-            if (code3 === DQUOTE) {
+            const code2 = header.charCodeAt(index);
+            if (code2 === DQUOTE) {
               if (parameters[key] === void 0) {
                 parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
               while (index < len) {
-                const code4 = header.charCodeAt(index);
-                const flags3 = CHAR_MAP[code4];
+                const code3 = header.charCodeAt(index);
+                const flags3 = CHAR_MAP[code3];
                 if ((flags3 & stopFlags) !== 0) {
                   stop2 = flags3 & COMMA_FLAG;
                   break;
@@ -38687,7 +39013,7 @@ function parseParameters(header, type, index, len, stopFlags) {
                 break parameter;
               continue parameter;
             }
-            if (code3 === BSLASH && index + 1 < len) {
+            if (code2 === BSLASH && index + 1 < len) {
               escaped = true;
               index += 2;
               continue;
@@ -38700,8 +39026,8 @@ function parseParameters(header, type, index, len, stopFlags) {
         let stop = 0;
         let valueWhitespace = -1;
         while (index < len) {
-          const code3 = header.charCodeAt(index);
-          const flags3 = CHAR_MAP[code3];
+          const code2 = header.charCodeAt(index);
+          const flags3 = CHAR_MAP[code2];
           if ((flags3 & stopFlags) !== 0) {
             stop = flags3 & COMMA_FLAG;
             break;
@@ -38728,7 +39054,7 @@ function parseParameters(header, type, index, len, stopFlags) {
       } else {
         keyWhitespace = -1;
       }
-      keyFlags |= code2 & NON_ASCII | flags2;
+      keyFlags |= code & NON_ASCII | flags2;
       index++;
     }
   }
@@ -38744,7 +39070,7 @@ function unescapeQuotedPairs(str2, start, end) {
   }
   return result + str2.slice(start, end);
 }
-var SP, HTAB, SEMI, EQ, DQUOTE, BSLASH, COMMA, LOWER_CASE, OWS, SEMI_FLAG, COMMA_FLAG, TOKEN_FLAG, NON_ASCII, CASE_FLAGS, CHAR_MAP, NullObject;
+var SP, HTAB, SEMI, EQ, DQUOTE, BSLASH, COMMA2, LOWER_CASE, OWS, SEMI_FLAG, COMMA_FLAG, TOKEN_FLAG, NON_ASCII, CASE_FLAGS, CHAR_MAP, NullObject;
 var init_dist2 = __esm({
   "node_modules/.pnpm/content-type@3.1.1/node_modules/content-type/dist/index.js"() {
     SP = 32;
@@ -38753,7 +39079,7 @@ var init_dist2 = __esm({
     EQ = 61;
     DQUOTE = 34;
     BSLASH = 92;
-    COMMA = 44;
+    COMMA2 = 44;
     LOWER_CASE = 1;
     OWS = 2;
     SEMI_FLAG = 4;
@@ -38765,21 +39091,21 @@ var init_dist2 = __esm({
     CHAR_MAP[HTAB] |= OWS;
     CHAR_MAP[SP] |= OWS;
     CHAR_MAP[SEMI] |= SEMI_FLAG;
-    CHAR_MAP[COMMA] |= COMMA_FLAG;
-    for (let code2 = 128; code2 <= 255; code2++) {
-      CHAR_MAP[code2] |= LOWER_CASE;
+    CHAR_MAP[COMMA2] |= COMMA_FLAG;
+    for (let code = 128; code <= 255; code++) {
+      CHAR_MAP[code] |= LOWER_CASE;
     }
     for (const char of "!#$%&'*+-.^_`|~") {
       CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
     }
-    for (let code2 = 48; code2 <= 57; code2++) {
-      CHAR_MAP[code2] |= TOKEN_FLAG;
+    for (let code = 48; code <= 57; code++) {
+      CHAR_MAP[code] |= TOKEN_FLAG;
     }
-    for (let code2 = 65; code2 <= 90; code2++) {
-      CHAR_MAP[code2] |= LOWER_CASE | TOKEN_FLAG;
+    for (let code = 65; code <= 90; code++) {
+      CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
     }
-    for (let code2 = 97; code2 <= 122; code2++) {
-      CHAR_MAP[code2] |= TOKEN_FLAG;
+    for (let code = 97; code <= 122; code++) {
+      CHAR_MAP[code] |= TOKEN_FLAG;
     }
     NullObject = /* @__PURE__ */ (() => {
       const C = function() {
@@ -39035,8 +39361,8 @@ var init_json_with_bigint = __esm({
       if (!hasUserReviver) return value;
       return userReviver(key, value, context);
     };
-    JSONParseV2 = (text2, reviver) => {
-      return JSON.parse(text2, (key, value, context) => {
+    JSONParseV2 = (text, reviver) => {
+      return JSON.parse(text, (key, value, context) => {
         const isNumber = typeof value === "number";
         const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
         const isBigNumber = isNumber && isOutOfBounds;
@@ -39094,8 +39420,8 @@ var init_json_with_bigint = __esm({
       }
       return rootHolder[""];
     };
-    serializeBigInts = (text2) => {
-      return text2.replace(
+    serializeBigInts = (text) => {
+      return text.replace(
         stringsOrLargeNumbers,
         (match, digits, fractional, exponential) => {
           const isString = match[0] === '"';
@@ -39109,18 +39435,18 @@ var init_json_with_bigint = __esm({
         }
       );
     };
-    JSONParse = (text2, reviver) => {
-      if (!text2) return originalParse(text2, reviver);
+    JSONParse = (text, reviver) => {
+      if (!text) return originalParse(text, reviver);
       try {
-        if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
-        const serializedData = serializeBigInts(text2);
+        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
+        const serializedData = serializeBigInts(text);
         return originalParse(
           serializedData,
           (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
         );
       } catch (error62) {
         if (error62 instanceof RangeError) {
-          const serializedData = serializeBigInts(text2);
+          const serializedData = serializeBigInts(text);
           const parsed = originalParse(serializedData);
           return applyReviverIteratively(parsed, reviver);
         }
@@ -39288,12 +39614,12 @@ async function getResponseData(response) {
   }
   const mimetype = parse4(contentType);
   if (isJSONResponse(mimetype)) {
-    let text2 = "";
+    let text = "";
     try {
-      text2 = await response.text();
-      return JSONParse(text2);
+      text = await response.text();
+      return JSONParse(text);
     } catch (err2) {
-      return text2;
+      return text;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
   // (RFC 2046) and must never be decoded as text, even when the response
@@ -39509,12 +39835,12 @@ async function hook(token, request2, route, parameters) {
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
   return request2(endpoint2);
 }
-var b64url, sep, jwtRE, isJWT, createTokenAuth;
+var b64url, sep2, jwtRE, isJWT, createTokenAuth;
 var init_dist_bundle4 = __esm({
   "node_modules/.pnpm/@octokit+auth-token@6.0.0/node_modules/@octokit/auth-token/dist-bundle/index.js"() {
     b64url = "(?:[a-zA-Z0-9_-]+)";
-    sep = "\\.";
-    jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+    sep2 = "\\.";
+    jwtRE = new RegExp(`^${b64url}${sep2}${b64url}${sep2}${b64url}$`);
     isJWT = jwtRE.test.bind(jwtRE);
     createTokenAuth = function createTokenAuth2(token) {
       if (!token) {
@@ -40139,8 +40465,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t2 = 0) {
-          return new this.Promise(function(resolve18, reject) {
-            return setTimeout(resolve18, t2);
+          return new this.Promise(function(resolve19, reject) {
+            return setTimeout(resolve19, t2);
           });
         }
         computePenalty() {
@@ -40351,15 +40677,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error62, reject, resolve18, returned, task;
+          var args, cb, error62, reject, resolve19, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve18, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve19, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve18(returned);
+                  return resolve19(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -40374,13 +40700,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise2, reject, resolve18;
-          resolve18 = reject = null;
+          var promise2, reject, resolve19;
+          resolve19 = reject = null;
           promise2 = new this.Promise(function(_resolve, _reject) {
-            resolve18 = _resolve;
+            resolve19 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve18, reject });
+          this._queue.push({ task, args, resolve: resolve19, reject });
           this._tryToRun();
           return promise2;
         }
@@ -40425,14 +40751,14 @@ var require_light = __commonJS({
           key(key = "") {
             var ref;
             return (ref = this.instances[key]) != null ? ref : (() => {
-              var limiter2;
-              limiter2 = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+              var limiter;
+              limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
                 id: `${this.id}-${key}`,
                 timeout: this.timeout,
                 connection: this.connection
               }));
-              this.Events.trigger("created", limiter2, key);
-              return limiter2;
+              this.Events.trigger("created", limiter, key);
+              return limiter;
             })();
           }
           async deleteKey(key = "") {
@@ -40781,14 +41107,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve18, reject) => {
+              return new this.Promise((resolve19, reject) => {
                 if (finished()) {
-                  return resolve18();
+                  return resolve19();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve18();
+                      return resolve19();
                     }
                   });
                 }
@@ -40881,9 +41207,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve18, reject) {
+              return new this.Promise(function(resolve19, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve18)(args3);
+                  return (args3[0] != null ? reject : resolve19)(args3);
                 });
               });
             };
@@ -41021,8 +41347,8 @@ async function errorRequest(state, octokit, error62, options2) {
   throw error62;
 }
 async function wrapRequest(state, octokit, request2, options2) {
-  const limiter2 = new import_light.default();
-  limiter2.on("failed", function(error62, info) {
+  const limiter = new import_light.default();
+  limiter.on("failed", function(error62, info) {
     const maxRetries = ~~error62.request.request?.retries;
     const after = ~~error62.request.request?.retryAfter;
     options2.request.retryCount = info.retryCount + 1;
@@ -41030,7 +41356,7 @@ async function wrapRequest(state, octokit, request2, options2) {
       return after * state.retryAfterBaseValue;
     }
   });
-  return limiter2.schedule(
+  return limiter.schedule(
     requestWithGraphqlErrorHandling.bind(null, state, octokit, request2),
     options2
   );
@@ -41148,9 +41474,9 @@ function throttling(octokit, octokitOptions) {
   if (!enabled) {
     return {};
   }
-  const common2 = { timeout };
+  const common = { timeout };
   if (typeof connection2 !== "undefined") {
-    common2.connection = connection2;
+    common.connection = connection2;
   }
   const state = Object.assign(
     {
@@ -41182,7 +41508,7 @@ function throttling(octokit, octokitOptions) {
     }
     initialized = true;
     if (groups.global == null) {
-      createGroups(Bottleneck3, common2);
+      createGroups(Bottleneck3, common);
     }
     state.global = state.global ?? groups.global;
     state.auth = state.auth ?? groups.auth;
@@ -41285,34 +41611,34 @@ var init_dist_bundle6 = __esm({
     regex = routeMatcher(triggers_notification_paths_default);
     triggersNotification = regex.test.bind(regex);
     groups = {};
-    createGroups = function(Bottleneck3, common2) {
+    createGroups = function(Bottleneck3, common) {
       groups.global = new Bottleneck3.Group({
         id: "octokit-global",
         maxConcurrent: 10,
-        ...common2
+        ...common
       });
       groups.auth = new Bottleneck3.Group({
         id: "octokit-auth",
         maxConcurrent: 1,
-        ...common2
+        ...common
       });
       groups.search = new Bottleneck3.Group({
         id: "octokit-search",
         maxConcurrent: 1,
         minTime: 2e3,
-        ...common2
+        ...common
       });
       groups.write = new Bottleneck3.Group({
         id: "octokit-write",
         maxConcurrent: 1,
         minTime: 1e3,
-        ...common2
+        ...common
       });
       groups.notifications = new Bottleneck3.Group({
         id: "octokit-notifications",
         maxConcurrent: 1,
         minTime: 3e3,
-        ...common2
+        ...common
       });
     };
     throttling.VERSION = VERSION6;
@@ -41439,7 +41765,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41448,7 +41774,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41456,13 +41782,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -41654,7 +41980,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41663,7 +41989,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41671,13 +41997,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -41858,7 +42184,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41867,7 +42193,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41875,13 +42201,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -41950,8 +42276,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t2 = 0) {
-        return new this.Promise(function(resolve18, reject) {
-          return setTimeout(resolve18, t2);
+        return new this.Promise(function(resolve19, reject) {
+          return setTimeout(resolve19, t2);
         });
       }
       computePenalty() {
@@ -42421,7 +42747,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42430,7 +42756,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42438,13 +42764,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42485,7 +42811,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve18, reject) => {
+          return new this.Promise((resolve19, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -42496,14 +42822,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve18();
+              return resolve19();
             } else {
-              return client.once("ready", resolve18);
+              return client.once("ready", resolve19);
             }
           });
         }
         _loadScript(name) {
-          return new this.Promise((resolve18, reject) => {
+          return new this.Promise((resolve19, reject) => {
             var payload;
             payload = Scripts.payload(name);
             return this.client.multi([["script", "load", payload]]).exec((err2, replies) => {
@@ -42511,7 +42837,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err2);
               }
               this.shas[name] = replies[0];
-              return resolve18(replies[0]);
+              return resolve19(replies[0]);
             });
           });
         }
@@ -42524,12 +42850,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve18, reject) => {
+            return new _this.Promise((resolve19, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err2, replies) {
                 if (err2 != null) {
                   return reject(err2);
                 } else {
-                  return resolve18(replies[0]);
+                  return resolve19(replies[0]);
                 }
               });
             });
@@ -42537,13 +42863,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve18, reject) => {
+            return new this.Promise((resolve19, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve18();
+                  return resolve19();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -42557,13 +42883,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve18, reject) => {
+                  yield new _this2.Promise((resolve19, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err2, chan) {
                       if (err2 != null) {
                         return reject(err2);
                       }
                       if (chan === channel) {
-                        return resolve18();
+                        return resolve19();
                       }
                     });
                   });
@@ -42648,7 +42974,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42657,7 +42983,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42665,13 +42991,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42717,7 +43043,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve18, reject) => {
+          return new this.Promise((resolve19, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -42728,9 +43054,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve18();
+              return resolve19();
             } else {
-              return client.once("ready", resolve18);
+              return client.once("ready", resolve19);
             }
           });
         }
@@ -42756,10 +43082,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve18, reject) => {
+            return new this.Promise((resolve19, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve18();
+                return resolve19();
               });
             });
           }));
@@ -42857,7 +43183,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42866,7 +43192,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42874,13 +43200,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43016,7 +43342,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name === "init" || name === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve18, reject) => {
+          return new _this3.Promise((resolve19, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
@@ -43024,7 +43350,7 @@ var require_RedisDatastore = __commonJS({
               if (err2 != null) {
                 return reject(err2);
               }
-              return resolve18(replies);
+              return resolve19(replies);
             });
             return _this3.connection.__scriptFn__(name)(...arr);
           }).catch((e2) => {
@@ -43255,7 +43581,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43264,7 +43590,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43272,13 +43598,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43301,19 +43627,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error62, reject, resolve18, returned, task;
+          var args, cb, error62, reject, resolve19, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve18 = _this$_queue$shift.resolve;
+            resolve19 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve18(returned);
+                  return resolve19(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -43329,16 +43655,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise2, reject, resolve18;
-        resolve18 = reject = null;
+        var promise2, reject, resolve19;
+        resolve19 = reject = null;
         promise2 = new this.Promise(function(_resolve, _reject) {
-          resolve18 = _resolve;
+          resolve19 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve18,
+          resolve: resolve19,
           reject
         });
         this._tryToRun();
@@ -43391,7 +43717,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43400,7 +43726,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43408,13 +43734,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43457,14 +43783,14 @@ var require_Group = __commonJS({
         key(key = "") {
           var ref;
           return (ref = this.instances[key]) != null ? ref : (() => {
-            var limiter2;
-            limiter2 = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+            var limiter;
+            limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
               id: `${this.id}-${key}`,
               timeout: this.timeout,
               connection: this.connection
             }));
-            this.Events.trigger("created", limiter2, key);
-            return limiter2;
+            this.Events.trigger("created", limiter, key);
+            return limiter;
           })();
         }
         deleteKey(key = "") {
@@ -43677,7 +44003,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43686,7 +44012,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43694,13 +44020,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43938,14 +44264,14 @@ var require_Bottleneck = __commonJS({
               counts = this._states.counts;
               return counts[0] + counts[1] + counts[2] + counts[3] === at;
             };
-            return new this.Promise((resolve18, reject) => {
+            return new this.Promise((resolve19, reject) => {
               if (finished()) {
-                return resolve18();
+                return resolve19();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve18();
+                    return resolve19();
                   }
                 });
               }
@@ -44053,9 +44379,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve18, reject) {
+            return new this.Promise(function(resolve19, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve18)(args3);
+                return (args3[0] != null ? reject : resolve19)(args3);
               });
             });
           };
@@ -44194,15 +44520,15 @@ var require_lib = __commonJS({
 });
 
 // packages/dispatcher/src/github/errors.ts
-function githubError(code2, message, hint) {
-  return new GantryError(code2, message, { hint, exitCode: githubErrorCodes[code2] });
+function githubError(code, message, hint) {
+  return new GantryError(code, message, { hint, exitCode: githubErrorCodes[code] });
 }
 function githubMessage(data) {
   if (typeof data !== "object" || data === null) return void 0;
   const { message, errors } = data;
   const details = Array.isArray(errors) ? errors.map((error62) => typeof error62 === "object" && error62 !== null ? String(error62.message ?? "") : String(error62)) : [];
-  const text2 = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
-  return text2 === "" ? void 0 : text2;
+  const text = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
+  return text === "" ? void 0 : text;
 }
 function describePermissions(header) {
   return header.split(";").map(
@@ -44387,8 +44713,8 @@ var init_client = __esm({
 });
 
 // packages/guards/src/errors.ts
-function credentialsError(code2, message, hint, cause) {
-  return new GantryError(code2, message, { hint, exitCode: CREDENTIAL_ERRORS[code2], cause });
+function credentialsError(code, message, hint, cause) {
+  return new GantryError(code, message, { hint, exitCode: CREDENTIAL_ERRORS[code], cause });
 }
 var GUARDS, GUARD_INTERRUPTED_EXIT_CODE, guardMarker, GuardRefusedError, CREDENTIAL_ERRORS;
 var init_errors7 = __esm({
@@ -44448,7 +44774,7 @@ var init_errors7 = __esm({
 // packages/guards/src/git.ts
 import { execFile as execFile2 } from "node:child_process";
 function runGit(repo, args, options2 = {}) {
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     const child = execFile2(
       "git",
       args,
@@ -44461,7 +44787,7 @@ function runGit(repo, args, options2 = {}) {
       },
       (error62, stdout, stderr) => {
         if (error62 && typeof error62.code !== "number") return reject(error62);
-        resolve18({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+        resolve19({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
       }
     );
     if (options2.input !== void 0) child.stdin?.end(options2.input);
@@ -44499,7 +44825,7 @@ async function listTree(repo, commit, signal) {
 function readBlobs(repo, objects, signal) {
   const contents = /* @__PURE__ */ new Map();
   if (objects.length === 0) return Promise.resolve(contents);
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     const child = execFile2(
       "git",
       ["cat-file", "--batch"],
@@ -44514,7 +44840,7 @@ function readBlobs(repo, objects, signal) {
           contents.set(object2, stdout.subarray(headerEnd + 1, headerEnd + 1 + length).toString("utf8"));
           offset = headerEnd + 1 + length + 1;
         }
-        resolve18(contents);
+        resolve19(contents);
       }
     );
     child.stdin?.end(`${objects.join("\n")}
@@ -44712,7 +45038,7 @@ var init_deploy_branch = __esm({
 });
 
 // packages/guards/src/path-containment.ts
-import { posix as posix5 } from "node:path";
+import { posix as posix7 } from "node:path";
 function checkUnitPathShape(unit, commit) {
   const refuse2 = (message) => new GuardRefusedError({
     guard: "path-containment",
@@ -44724,7 +45050,7 @@ function checkUnitPathShape(unit, commit) {
   if (unit.length === 0) throw refuse2("the unit path is empty");
   if (unit.includes("\0")) throw refuse2("the unit path contains a NUL byte");
   if (unit.includes("\\")) throw refuse2("the unit path contains a backslash");
-  if (posix5.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
+  if (posix7.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
   const segments = unit.split("/");
   if (segments.includes("..")) throw refuse2("the unit path contains `..`");
   if (segments.some((segment) => segment === "" || segment === ".")) throw refuse2("the unit path is not normalised (empty or `.` segment)");
@@ -44748,8 +45074,8 @@ function resolveInRepository(path, links) {
       continue;
     }
     if (++hops > MAX_SYMLINK_HOPS) return { inside: false, via: candidate, target: "(too many levels of symbolic links)" };
-    if (posix5.isAbsolute(target)) return { inside: false, via: candidate, target };
-    const viaParent = posix5.join(resolved.join("/") || ".", target);
+    if (posix7.isAbsolute(target)) return { inside: false, via: candidate, target };
+    const viaParent = posix7.join(resolved.join("/") || ".", target);
     if (viaParent === ".." || viaParent.startsWith("../")) return { inside: false, via: candidate, target };
     resolved = [];
     pending = [...viaParent.split("/"), ...pending];
@@ -44920,12 +45246,12 @@ var init_no_rollback = __esm({
 
 // packages/guards/src/trust-root.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
-import { resolve as resolve4, sep as sep2 } from "node:path";
+import { resolve as resolve5, sep as sep3 } from "node:path";
 function trustedDeployBranch(option, env) {
   return option || env["GANTRY_DEPLOY_BRANCH"] || DEFAULT_DEPLOY_BRANCH;
 }
 async function loadTrustRoot(repo, options2) {
-  if (options2.pluginPackages && isInside(resolve4(options2.pluginPackages), resolve4(repo))) {
+  if (options2.pluginPackages && isInside2(resolve5(options2.pluginPackages), resolve5(repo))) {
     throw refuse(null, `GANTRY_PLUGIN_PACKAGES (${options2.pluginPackages}) is inside the checkout being checked`, "install plugin packages outside the checkout, in the pipelines side's own directory");
   }
   const tip = await resolveDeployBranchTip(repo, options2.deployBranch, { token: options2.token, signal: options2.signal });
@@ -44983,7 +45309,7 @@ function checkTrustedSettings(job, trust) {
     if (!isDeepStrictEqual2(actual, trusted)) throw refuse(job, `field ${field} differs from what ${where} gives environment '${environment.name}'`, hint);
   }
 }
-var DEFAULT_DEPLOY_BRANCH, refuse, isInside;
+var DEFAULT_DEPLOY_BRANCH, refuse, isInside2;
 var init_trust_root = __esm({
   "packages/guards/src/trust-root.ts"() {
     "use strict";
@@ -44993,7 +45319,7 @@ var init_trust_root = __esm({
     init_errors7();
     DEFAULT_DEPLOY_BRANCH = "main";
     refuse = (job, message, hint, cause) => new GuardRefusedError({ guard: "trusted-settings", unit: job?.units[0] ?? null, commit: job?.ref ?? null, message, hint }, { cause });
-    isInside = (path, directory) => path === directory || path.startsWith(`${directory}${sep2}`);
+    isInside2 = (path, directory) => path === directory || path.startsWith(`${directory}${sep3}`);
   }
 });
 
@@ -45571,8 +45897,8 @@ var require_transport = __commonJS({
       const query = {};
       querystring = querystring.replace(/^\?/, "");
       if (querystring) {
-        for (const pair2 of querystring.split("&")) {
-          let [key, value = null] = pair2.split("=");
+        for (const pair of querystring.split("&")) {
+          let [key, value = null] = pair.split("=");
           key = decodeURIComponent(key);
           if (value) {
             value = decodeURIComponent(value);
@@ -46601,8 +46927,8 @@ var require_client = __commonJS({
         return value;
       };
     };
-    var sleep3 = (seconds2) => {
-      return new Promise((resolve18) => setTimeout(resolve18, seconds2 * 1e3));
+    var sleep3 = (seconds) => {
+      return new Promise((resolve19) => setTimeout(resolve19, seconds * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -46731,8 +47057,8 @@ var require_client = __commonJS({
     };
     var abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise2 = new Promise((resolve18) => {
-        onAbort = () => resolve18({ state: WaiterState.ABORTED });
+      const promise2 = new Promise((resolve19) => {
+        onAbort = () => resolve19({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -47414,9 +47740,9 @@ var require_client = __commonJS({
       }
       return obj2;
     };
-    function makeBuilder(common2, service, name, ep) {
+    function makeBuilder(common, service, name, ep) {
       return function makeCommand(added, plugins, op2, $2, smithyContext = {}) {
-        const epMerged = Object.assign({}, common2, added);
+        const epMerged = Object.assign({}, common, added);
         return Command.classBuilder().ep(epMerged).m(function(CommandCtor, clientStack, config2, options2) {
           const list2 = plugins.call(this, CommandCtor, clientStack, config2, options2);
           list2.unshift(ep(config2, CommandCtor.getEndpointParameterInstructions()));
@@ -47467,8 +47793,8 @@ var require_client = __commonJS({
 var require_config = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports2) {
     var { homedir } = __require("node:os");
-    var { sep: sep3, join: join12 } = __require("node:path");
-    var { createHash: createHash3 } = __require("node:crypto");
+    var { sep: sep4, join: join15 } = __require("node:path");
+    var { createHash: createHash5 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
     var { normalizeProvider } = require_client();
@@ -47608,7 +47934,7 @@ var require_config = __commonJS({
       return "DEFAULT";
     };
     var getHomeDir = () => {
-      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${sep3}` } = process.env;
+      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${sep4}` } = process.env;
       if (HOME) {
         return HOME;
       }
@@ -47628,9 +47954,9 @@ var require_config = __commonJS({
     var DEFAULT_PROFILE = "default";
     var getProfileName = (init) => init.profile || process.env[ENV_PROFILE] || DEFAULT_PROFILE;
     var getSSOTokenFilepath = (id) => {
-      const hasher = createHash3("sha1");
+      const hasher = createHash5("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join12(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join15(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
     var tokenIntercept = {};
     var getSSOTokenFromFile = async (id) => {
@@ -47657,9 +47983,9 @@ var require_config = __commonJS({
       ...data.default && { default: data.default }
     });
     var ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join12(getHomeDir(), ".aws", "config");
+    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join15(getHomeDir(), ".aws", "config");
     var ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join12(getHomeDir(), ".aws", "credentials");
+    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join15(getHomeDir(), ".aws", "credentials");
     var prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     var profileNameBlockList = ["__proto__", "profile __proto__"];
     var parseIni = (iniData) => {
@@ -47725,11 +48051,11 @@ var require_config = __commonJS({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join12(homeDir, filepath.slice(2));
+        resolvedFilepath = join15(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join12(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join15(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -47946,7 +48272,7 @@ var require_config = __commonJS({
     };
     var imdsRequest = async (options2) => {
       const { request: request2 } = __require("node:http");
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         const req = request2({
           hostname: options2.hostname,
           port: options2.port,
@@ -47974,7 +48300,7 @@ var require_config = __commonJS({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve18(Buffer.concat(chunks));
+            resolve19(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -48987,12 +49313,12 @@ var require_endpoints = __commonJS({
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/serde/index.js
 var require_serde = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/serde/index.js"(exports2) {
-    var { createHmac, createHash: createHash3, getRandomValues } = __require("node:crypto");
+    var { createHmac, createHash: createHash5, getRandomValues } = __require("node:crypto");
     var { hasOwn, HttpResponse } = require_transport();
     exports2.hasOwn = hasOwn;
-    var { ReadStream, lstatSync, fstatSync } = __require("node:fs");
+    var { ReadStream, lstatSync: lstatSync2, fstatSync } = __require("node:fs");
     var { toEndpointV1 } = require_endpoints();
-    var { Readable, Writable: Writable2, PassThrough } = __require("node:stream");
+    var { Readable, Writable: Writable3, PassThrough } = __require("node:stream");
     var isArrayBuffer = (arg) => typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer || Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
     var fromArrayBuffer = (input2, offset = 0, length = input2.byteLength - offset) => {
       if (!isArrayBuffer(input2)) {
@@ -49339,11 +49665,11 @@ var require_serde = __commonJS({
       if (!match) {
         throw new TypeError("Invalid RFC-3339 date-time value");
       }
-      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
+      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds] = match;
       const year2 = strictParseShort(stripLeadingZeroes(yearStr));
       const month = parseDateValue(monthStr, "month", 1, 12);
       const day = parseDateValue(dayStr, "day", 1, 31);
-      return buildDate(year2, month, day, { hours, minutes, seconds: seconds2, fractionalMilliseconds });
+      return buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
     };
     var RFC3339_WITH_OFFSET$1 = new RegExp(/^(\d{4})-(\d{2})-(\d{2})[tT](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(([-+]\d{2}:\d{2})|[zZ])$/);
     var parseRfc3339DateTimeWithOffset = (value) => {
@@ -49357,11 +49683,11 @@ var require_serde = __commonJS({
       if (!match) {
         throw new TypeError("Invalid RFC-3339 date-time value");
       }
-      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds, offsetStr] = match;
+      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, offsetStr] = match;
       const year2 = strictParseShort(stripLeadingZeroes(yearStr));
       const month = parseDateValue(monthStr, "month", 1, 12);
       const day = parseDateValue(dayStr, "day", 1, 31);
-      const date6 = buildDate(year2, month, day, { hours, minutes, seconds: seconds2, fractionalMilliseconds });
+      const date6 = buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
       if (offsetStr.toUpperCase() != "Z") {
         date6.setTime(date6.getTime() - parseOffsetToMilliseconds(offsetStr));
       }
@@ -49379,23 +49705,23 @@ var require_serde = __commonJS({
       }
       let match = IMF_FIXDATE$1.exec(value);
       if (match) {
-        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds: seconds2, fractionalMilliseconds });
+        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
       }
       match = RFC_850_DATE$1.exec(value);
       if (match) {
-        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
+        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
         return adjustRfc850Year(buildDate(parseTwoDigitYear(yearStr), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), {
           hours,
           minutes,
-          seconds: seconds2,
+          seconds,
           fractionalMilliseconds
         }));
       }
       match = ASC_TIME$1.exec(value);
       if (match) {
-        const [_2, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds, yearStr] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds: seconds2, fractionalMilliseconds });
+        const [_2, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, yearStr] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
       }
       throw new TypeError("Invalid RFC-7231 date-time value");
     };
@@ -49566,13 +49892,13 @@ var require_serde = __commonJS({
       if (!matches) {
         throw new TypeError(`Invalid RFC3339 timestamp format ${value}`);
       }
-      const [, yearStr, monthStr, dayStr, hours, minutes, seconds2, , ms, offsetStr] = matches;
+      const [, yearStr, monthStr, dayStr, hours, minutes, seconds, , ms, offsetStr] = matches;
       range(monthStr, 1, 12);
       range(dayStr, 1, 31);
       range(hours, 0, 23);
       range(minutes, 0, 59);
-      range(seconds2, 0, 60);
-      const date6 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds2), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
+      range(seconds, 0, 60);
+      const date6 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
       date6.setUTCFullYear(Number(yearStr));
       if (offsetStr.toUpperCase() != "Z") {
         const [, sign, offsetH, offsetM] = /([+-])(\d\d):(\d\d)/.exec(offsetStr) || [void 0, "+", 0, 0];
@@ -49759,7 +50085,7 @@ var require_serde = __commonJS({
         return body.end + 1 - body.start;
       } else if (body instanceof ReadStream) {
         if (body.path != null) {
-          return lstatSync(body.path).size;
+          return lstatSync2(body.path).size;
         } else if (typeof body.fd === "number") {
           return fstatSync(body.fd).size;
         }
@@ -49894,7 +50220,7 @@ var require_serde = __commonJS({
         return Promise.resolve(this.hash.digest());
       }
       reset() {
-        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash3(this.algorithmIdentifier);
+        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash5(this.algorithmIdentifier);
       }
     };
     function castSourceData(toCast, encoding) {
@@ -50355,7 +50681,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return headStream$1(stream, bytes);
       }
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         const collector = new Collector$1();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -50366,11 +50692,11 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve18(bytes2);
+          resolve19(bytes2);
         });
       });
     };
-    var Collector$1 = class Collector extends Writable2 {
+    var Collector$1 = class Collector extends Writable3 {
       buffers = [];
       limit = Infinity;
       bytesBuffered = 0;
@@ -50479,7 +50805,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         const collector = new Collector();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -50490,11 +50816,11 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve18(bytes);
+          resolve19(bytes);
         });
       });
     };
-    var Collector = class extends Writable2 {
+    var Collector = class extends Writable3 {
       bufferedBytes = [];
       _write(chunk, encoding, callback) {
         this.bufferedBytes.push(chunk);
@@ -50650,9 +50976,9 @@ ${value}\r
 var require_checksum = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/checksum/index.js"(exports2) {
     var { createReadStream } = __require("node:fs");
-    var { Writable: Writable2 } = __require("node:stream");
+    var { Writable: Writable3 } = __require("node:stream");
     var { toUint8Array, concatBytes } = require_serde();
-    var { createHash: createHash3, createHmac } = __require("node:crypto");
+    var { createHash: createHash5, createHmac } = __require("node:crypto");
     var zlib = __require("node:zlib");
     async function blobReader(blob, onChunk, chunkSize = 1024 * 1024) {
       const size = blob.size;
@@ -50664,17 +50990,17 @@ var require_checksum = __commonJS({
       }
     }
     var blobHasher = async function blobHasher2(hashCtor, blob) {
-      const hash3 = new hashCtor();
+      const hash4 = new hashCtor();
       await blobReader(blob, (chunk) => {
-        hash3.update(chunk);
+        hash4.update(chunk);
       });
-      return hash3.digest();
+      return hash4.digest();
     };
-    var HashCalculator = class extends Writable2 {
+    var HashCalculator = class extends Writable3 {
       hash;
-      constructor(hash3, options2) {
+      constructor(hash4, options2) {
         super(options2);
-        this.hash = hash3;
+        this.hash = hash4;
       }
       _write(chunk, encoding, callback) {
         try {
@@ -50685,7 +51011,7 @@ var require_checksum = __commonJS({
         callback();
       }
     };
-    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve18, reject) => {
+    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve19, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -50694,8 +51020,8 @@ var require_checksum = __commonJS({
         start: fileStream.start,
         end: fileStream.end
       });
-      const hash3 = new hashCtor();
-      const hashCalculator = new HashCalculator(hash3);
+      const hash4 = new hashCtor();
+      const hashCalculator = new HashCalculator(hash4);
       fileStreamTee.pipe(hashCalculator);
       fileStreamTee.on("error", (err2) => {
         hashCalculator.end();
@@ -50703,7 +51029,7 @@ var require_checksum = __commonJS({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash3.digest().then(resolve18).catch(reject);
+        hash4.digest().then(resolve19).catch(reject);
       });
     });
     var isReadStream = (stream) => typeof stream.path === "string";
@@ -50711,17 +51037,17 @@ var require_checksum = __commonJS({
       if (readableStream.readableFlowing !== null) {
         throw new Error("Unable to calculate hash for flowing readable stream");
       }
-      const hash3 = new hashCtor();
-      const hashCalculator = new HashCalculator(hash3);
+      const hash4 = new hashCtor();
+      const hashCalculator = new HashCalculator(hash4);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         readableStream.on("error", (err2) => {
           hashCalculator.end();
           reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash3.digest().then(resolve18).catch(reject);
+          hash4.digest().then(resolve19).catch(reject);
         });
       });
     };
@@ -50815,7 +51141,7 @@ var require_checksum = __commonJS({
     }
     var hasNativeCrypto$1 = (() => {
       try {
-        createHash3("md5");
+        createHash5("md5");
         return true;
       } catch {
         return false;
@@ -50825,7 +51151,7 @@ var require_checksum = __commonJS({
     function buildNativeClass$2() {
       return class Md5Node {
         digestLength = 16;
-        hash = createHash3("md5");
+        hash = createHash5("md5");
         update(data) {
           this.hash.update(toUint8Array(data));
         }
@@ -50834,7 +51160,7 @@ var require_checksum = __commonJS({
           return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
         }
         reset() {
-          this.hash = createHash3("md5");
+          this.hash = createHash5("md5");
         }
       };
     }
@@ -51122,7 +51448,7 @@ var require_checksum = __commonJS({
     ]);
     var hasNativeCrypto = (() => {
       try {
-        createHash3("sha256");
+        createHash5("sha256");
         return true;
       } catch {
         return false;
@@ -51162,7 +51488,7 @@ var require_checksum = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash3("sha256");
+          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash5("sha256");
         }
       };
     }
@@ -51219,8 +51545,8 @@ var require_checksum = __commonJS({
             const sig = await subtle.sign("HMAC", key, data);
             return new Uint8Array(sig);
           }
-          const hash3 = await subtle.digest("SHA-256", data);
-          return new Uint8Array(hash3);
+          const hash4 = await subtle.digest("SHA-256", data);
+          return new Uint8Array(hash4);
         }
         const sha2562 = new Sha256Js(this.secret);
         sha2562.update(data);
@@ -51753,15 +52079,15 @@ var require_event_streams = __commonJS({
           unmodeledError.name = message.headers[":error-code"].value;
           throw unmodeledError;
         } else if (messageType === "exception") {
-          const code2 = message.headers[":exception-type"].value;
-          const exception = { [code2]: message };
+          const code = message.headers[":exception-type"].value;
+          const exception = { [code]: message };
           const deserializedException = await deserializer(exception);
           if (deserializedException.$unknown) {
             const error62 = new Error(toUtf82(message.body));
-            error62.name = code2;
+            error62.name = code;
             throw error62;
           }
-          throw deserializedException[code2];
+          throw deserializedException[code];
         } else if (messageType === "event") {
           const event = {
             [message.headers[":event-type"].value]: message
@@ -51835,7 +52161,7 @@ var require_event_streams = __commonJS({
         streamEnded = true;
       });
       while (!generationEnded) {
-        const value = await new Promise((resolve18) => setTimeout(() => resolve18(records.shift()), 0));
+        const value = await new Promise((resolve19) => setTimeout(() => resolve19(records.shift()), 0));
         if (value) {
           yield value;
         }
@@ -53518,12 +53844,12 @@ var require_protocols = __commonJS({
         return expandToDecimal(numericString) === expandToDecimal(String(value));
       }
       const normalized = numericString.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-      const canonical = String(value);
-      if (normalized === canonical) {
+      const canonical2 = String(value);
+      if (normalized === canonical2) {
         return true;
       }
-      if (/[eE]/.test(canonical)) {
-        return normalized === expandToDecimal(canonical);
+      if (/[eE]/.test(canonical2)) {
+        return normalized === expandToDecimal(canonical2);
       }
       return false;
     }
@@ -53967,8 +54293,8 @@ var require_protocols = __commonJS({
       search(regexp) {
         return this.s().search(regexp);
       }
-      split(separator, limit) {
-        return this.s().split(separator, limit);
+      split(separator2, limit) {
+        return this.s().split(separator2, limit);
       }
       substring(start, end) {
         return this.s().substring(start, end);
@@ -54023,7 +54349,7 @@ var require_protocols = __commonJS({
     var CLOSE_BRACKET = 93;
     var QUOTE = 34;
     var COLON = 58;
-    var COMMA2 = 44;
+    var COMMA3 = 44;
     var BACKSLASH = 92;
     var TRUE = new Uint8Array([116, 114, 117, 101]);
     var FALSE = new Uint8Array([102, 97, 108, 115, 101]);
@@ -54176,11 +54502,11 @@ var require_protocols = __commonJS({
         }
         this.json[this.i++] = QUOTE;
       }
-      writeUnicodeEscape(code2) {
+      writeUnicodeEscape(code) {
         let { json: json2, i: i3 } = this;
         json2[i3++] = BACKSLASH;
         json2[i3++] = 117;
-        const hex3 = code2.toString(16).padStart(4, "0");
+        const hex3 = code.toString(16).padStart(4, "0");
         for (let j2 = 0; j2 < 4; ++j2) {
           json2[i3++] = hex3.charCodeAt(j2);
         }
@@ -54354,7 +54680,7 @@ var require_protocols = __commonJS({
           }
           if (wroteAny) {
             this.ensure(1);
-            this.json[this.i++] = COMMA2;
+            this.json[this.i++] = COMMA3;
           }
           wroteAny = true;
           const targetKey = this.settings.jsonName ? memberSchema.getMergedTraits().jsonName ?? memberName : memberName;
@@ -54384,7 +54710,7 @@ var require_protocols = __commonJS({
             const v2 = value[k2];
             if (wroteAny) {
               this.ensure(1);
-              this.json[this.i++] = COMMA2;
+              this.json[this.i++] = COMMA3;
             }
             wroteAny = true;
             this.writeAsciiQuoted(k2);
@@ -54442,7 +54768,7 @@ var require_protocols = __commonJS({
           }
           if (wroteFirstItem) {
             this.ensure(1);
-            this.json[this.i++] = COMMA2;
+            this.json[this.i++] = COMMA3;
           }
           this.writeValue(valueSchema, item2, void 0);
           wroteFirstItem = true;
@@ -54491,7 +54817,7 @@ var require_protocols = __commonJS({
           }
           if (!first) {
             this.ensure(1);
-            this.json[this.i++] = COMMA2;
+            this.json[this.i++] = COMMA3;
           }
           first = false;
           this.writeJsonString(k2);
@@ -55735,7 +56061,7 @@ var require_retry = __commonJS({
               const delay = retryToken.getRetryDelay();
               totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
               if (delay > 0) {
-                await race(new Promise((resolve18) => setTimeout(resolve18, delay)), abortSignal);
+                await race(new Promise((resolve19) => setTimeout(resolve19, delay)), abortSignal);
               }
             }
           }
@@ -55848,7 +56174,7 @@ var require_retry = __commonJS({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve18) => _DefaultRateLimiter.setTimeoutFn(resolve18, delay));
+          await new Promise((resolve19) => _DefaultRateLimiter.setTimeoutFn(resolve19, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -56185,7 +56511,7 @@ var require_retry = __commonJS({
               const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
-              await new Promise((resolve18) => setTimeout(resolve18, delay));
+              await new Promise((resolve19) => setTimeout(resolve19, delay));
               continue;
             }
             if (!err2.$metadata) {
@@ -58353,9 +58679,9 @@ ${sortedHeaders.join(";")}
 ${payloadHash}`;
       }
       async createStringToSign(longDate, credentialScope, canonicalRequest, algorithmIdentifier) {
-        const hash3 = new this.sha256();
-        hash3.update(toUint8Array(canonicalRequest));
-        const hashedRequest = await hash3.digest();
+        const hash4 = new this.sha256();
+        hash4.update(toUint8Array(canonicalRequest));
+        const hashedRequest = await hash4.digest();
         return `${algorithmIdentifier}
 ${longDate}
 ${credentialScope}
@@ -58425,12 +58751,12 @@ ${toHex(hashedRequest)}`;
       });
     };
     var hmac = (ctor, secret, data) => {
-      const hash3 = new ctor(secret);
-      hash3.update(toUint8Array(data));
-      return hash3.digest();
+      const hash4 = new ctor(secret);
+      hash4.update(toUint8Array(data));
+      return hash4.digest();
     };
     var getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
-      const canonical = {};
+      const canonical2 = {};
       for (const headerName of Object.keys(headers).sort()) {
         if (headers[headerName] == void 0) {
           continue;
@@ -58442,11 +58768,11 @@ ${toHex(hashedRequest)}`;
           }
         }
         if (canonicalHeaderName === "__proto__") {
-          writeKey(canonical);
+          writeKey(canonical2);
         }
-        canonical[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
+        canonical2[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
       }
-      return canonical;
+      return canonical2;
     };
     var getPayloadHash = async ({ headers, body }, hashConstructor) => {
       for (const headerName in headers) {
@@ -58559,9 +58885,9 @@ ${toHex(hashedRequest)}`;
         const { shortDate, longDate } = this.formatDate(signingDate);
         const scope = createScope(shortDate, region, signingService ?? this.service);
         const hashedPayload = await getPayloadHash({ headers: {}, body: payload }, this.sha256);
-        const hash3 = new this.sha256();
-        hash3.update(headers);
-        const hashedHeaders = toHex(await hash3.digest());
+        const hash4 = new this.sha256();
+        hash4.update(headers);
+        const hashedHeaders = toHex(await hash4.digest());
         const stringToSign = [
           EVENT_ALGORITHM_IDENTIFIER,
           longDate,
@@ -58597,9 +58923,9 @@ ${toHex(hashedRequest)}`;
         this.validateResolvedCredentials(credentials);
         const region = signingRegion ?? await this.regionProvider();
         const { shortDate } = this.formatDate(signingDate);
-        const hash3 = new this.sha256(await this.getSigningKey(credentials, region, shortDate, signingService));
-        hash3.update(toUint8Array(stringToSign));
-        return toHex(await hash3.digest());
+        const hash4 = new this.sha256(await this.getSigningKey(credentials, region, shortDate, signingService));
+        hash4.update(toUint8Array(stringToSign));
+        return toHex(await hash4.digest());
       }
       async signRequest(requestToSign, { signingDate = /* @__PURE__ */ new Date(), signableHeaders, unsignableHeaders, signingRegion, signingService } = {}) {
         const credentials = await this.credentialProvider();
@@ -58623,9 +58949,9 @@ ${toHex(hashedRequest)}`;
       }
       async getSignature(longDate, credentialScope, keyPromise, canonicalRequest) {
         const stringToSign = await this.createStringToSign(longDate, credentialScope, canonicalRequest, ALGORITHM_IDENTIFIER);
-        const hash3 = new this.sha256(await keyPromise);
-        hash3.update(toUint8Array(stringToSign));
-        return toHex(await hash3.digest());
+        const hash4 = new this.sha256(await keyPromise);
+        hash4.update(toUint8Array(stringToSign));
+        return toHex(await hash4.digest());
       }
       getSigningKey(credentials, region, shortDate, service) {
         return getSigningKey(this.sha256, credentials, shortDate, region, service || this.service);
@@ -59181,21 +59507,21 @@ var require_dist_cjs4 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve18) => {
-            timeoutId = Number(timing.setTimeout(() => resolve18(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve19) => {
+            timeoutId = Number(timing.setTimeout(() => resolve19(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve18) => {
+          new Promise((resolve19) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve18(true);
+              resolve19(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve18(false);
+              resolve19(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve18(false);
+              resolve19(false);
             });
           })
         ]);
@@ -59272,13 +59598,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve18, reject) => {
+        this.configProvider = new Promise((resolve19, reject) => {
           if (typeof options2 === "function") {
             options2().then((_options) => {
-              resolve18(this.resolveDefaultConfig(_options));
+              resolve19(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve18(this.resolveDefaultConfig(options2));
+            resolve19(this.resolveDefaultConfig(options2));
           }
         });
       }
@@ -59308,7 +59634,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve18 = async (arg) => {
+          const resolve19 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -59372,7 +59698,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve18({ response: httpResponse });
+            resolve19({ response: httpResponse });
           });
           req.on("error", (err2) => {
             if (NODEJS_TIMEOUT_ERROR_CODES.includes(err2.code)) {
@@ -59711,13 +60037,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve18, reject) => {
+        this.configProvider = new Promise((resolve19, reject) => {
           if (typeof options2 === "function") {
             options2().then((opts) => {
-              resolve18(opts || {});
+              resolve19(opts || {});
             }).catch(reject);
           } else {
-            resolve18(options2 || {});
+            resolve19(options2 || {});
           }
         });
       }
@@ -59744,7 +60070,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve18 = async (arg) => {
+          const resolve19 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -59827,8 +60153,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               abortSignal.onabort = onAbort;
             }
           }
-          clientHttp2Stream.on("frameError", (type, code2, id) => {
-            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code2}.`));
+          clientHttp2Stream.on("frameError", (type, code, id) => {
+            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code}.`));
           });
           clientHttp2Stream.on("error", rejectWithDestroy);
           clientHttp2Stream.on("aborted", () => {
@@ -59841,7 +60167,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve18({ response: httpResponse });
+            resolve19({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -61529,8 +61855,8 @@ var require_cbor = __commonJS({
       }
       if (tagNumber === 4) {
         const docSchema2 = NormalizedSchema.of(15);
-        const pair2 = readValue(docSchema2);
-        const [rawExponent, mantissa] = pair2;
+        const pair = readValue(docSchema2);
+        const [rawExponent, mantissa] = pair;
         const normalizer = mantissa < 0 ? -1 : 1;
         const absMantissa = BigInt(normalizer) * BigInt(mantissa);
         const mantissaDigits = String(absMantissa);
@@ -62582,11 +62908,11 @@ var require_dist_cjs5 = __commonJS({
               childTags.push(p2.parseTag());
             }
           } else {
-            let text2 = "";
+            let text = "";
             while (p2.i < p2.z && p2.x[p2.i] !== "<") {
-              text2 += p2.x[p2.i++];
+              text += p2.x[p2.i++];
             }
-            textParts.push(p2.decodeEntities(text2));
+            textParts.push(p2.decodeEntities(text));
           }
         }
         if (!p2.isNext("</")) {
@@ -62601,18 +62927,18 @@ var require_dist_cjs5 = __commonJS({
           return { tag, value: "" };
         }
         if (!hasAttrs && !hasElementChild) {
-          const text2 = textParts.length === 1 ? textParts[0] : textParts.join("");
-          if (text2.trim() === "" && text2.includes("\n")) {
+          const text = textParts.length === 1 ? textParts[0] : textParts.join("");
+          if (text.trim() === "" && text.includes("\n")) {
             return { tag, value: "" };
           }
-          return { tag, value: text2 };
+          return { tag, value: text };
         }
         const obj2 = {};
-        for (const text2 of textParts) {
-          if (text2.trim() === "" && text2.includes("\n")) {
+        for (const text of textParts) {
+          if (text.trim() === "" && text.includes("\n")) {
             continue;
           }
-          obj2["#text"] = "#text" in obj2 ? obj2["#text"] + text2 : text2;
+          obj2["#text"] = "#text" in obj2 ? obj2["#text"] + text : text;
         }
         for (const child of childTags) {
           if (child.tag === "__proto__") {
@@ -63571,9 +63897,9 @@ var require_protocols2 = __commonJS({
         }, output2), dataObject);
       }
       loadQueryErrorCode(output2, data) {
-        const code2 = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
-        if (code2 !== void 0) {
-          return code2;
+        const code = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
+        if (code !== void 0) {
+          return code;
         }
         if (output2.statusCode == 404) {
           return "NotFound";
@@ -64893,35 +65219,35 @@ var require_dist_cjs6 = __commonJS({
       getItem(key) {
         return this.withObjectStore("readonly", (store) => {
           const req = store.get(key);
-          return new Promise((resolve18) => {
-            req.onerror = () => resolve18(null);
-            req.onsuccess = () => resolve18(req.result ? req.result.value : null);
+          return new Promise((resolve19) => {
+            req.onerror = () => resolve19(null);
+            req.onsuccess = () => resolve19(req.result ? req.result.value : null);
           });
         }).catch(() => null);
       }
       removeItem(key) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.delete(key);
-          return new Promise((resolve18, reject) => {
+          return new Promise((resolve19, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve18();
+            req.onsuccess = () => resolve19();
           });
         });
       }
       setItem(id, value) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.put({ id, value });
-          return new Promise((resolve18, reject) => {
+          return new Promise((resolve19, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve18();
+            req.onsuccess = () => resolve19();
           });
         });
       }
       getDb() {
         const openDbRequest = self.indexedDB.open(this.dbName, 1);
-        return new Promise((resolve18, reject) => {
+        return new Promise((resolve19, reject) => {
           openDbRequest.onsuccess = () => {
-            resolve18(openDbRequest.result);
+            resolve19(openDbRequest.result);
           };
           openDbRequest.onerror = () => {
             reject(openDbRequest.error);
@@ -64942,9 +65268,9 @@ var require_dist_cjs6 = __commonJS({
         return this.getDb().then((db) => {
           const tx = db.transaction(STORE_NAME, mode);
           tx.oncomplete = () => db.close();
-          return new Promise((resolve18, reject) => {
+          return new Promise((resolve19, reject) => {
             tx.onerror = () => reject(tx.error);
-            resolve18(action(tx.objectStore(STORE_NAME)));
+            resolve19(action(tx.objectStore(STORE_NAME)));
           }).catch((err2) => {
             db.close();
             throw err2;
@@ -65046,7 +65372,7 @@ var require_dist_cjs7 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options2) {
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options2,
@@ -65071,7 +65397,7 @@ var require_dist_cjs7 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve18(Buffer.concat(chunks));
+            resolve19(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -65503,7 +65829,7 @@ var require_dist_cjs9 = __commonJS({
           try {
             return await toRetry();
           } catch (e2) {
-            await new Promise((resolve18) => setTimeout(resolve18, delayMs));
+            await new Promise((resolve19) => setTimeout(resolve19, delayMs));
           }
         }
         return await toRetry();
@@ -65517,21 +65843,21 @@ var require_dist_cjs9 = __commonJS({
     var fromHttp = (options2 = {}) => {
       options2.logger?.debug("@aws-sdk/credential-provider-http - fromHttp");
       let host;
-      const relative4 = options2.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
+      const relative5 = options2.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
       const full = options2.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
       const token = options2.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
       const tokenFile = options2.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
-      const warn2 = options2.logger?.constructor?.name === "NoOpLogger" || !options2.logger?.warn ? console.warn : options2.logger.warn.bind(options2.logger);
-      if (relative4 && full) {
-        warn2("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
-        warn2("awsContainerCredentialsRelativeUri will take precedence.");
+      const warn = options2.logger?.constructor?.name === "NoOpLogger" || !options2.logger?.warn ? console.warn : options2.logger.warn.bind(options2.logger);
+      if (relative5 && full) {
+        warn("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
+        warn("awsContainerCredentialsRelativeUri will take precedence.");
       }
       if (token && tokenFile) {
-        warn2("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
-        warn2("awsContainerAuthorizationTokenFile will take precedence.");
+        warn("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
+        warn("awsContainerAuthorizationTokenFile will take precedence.");
       }
-      if (relative4) {
-        host = `${DEFAULT_LINK_LOCAL_HOST}${relative4}`;
+      if (relative5) {
+        host = `${DEFAULT_LINK_LOCAL_HOST}${relative5}`;
       } else if (full) {
         host = full;
       } else {
@@ -67474,10 +67800,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { HttpRequest } = require_protocols();
-    var { createHash: createHash3, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
+    var { createHash: createHash5, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir } = __require("node:os");
-    var { dirname: dirname5, join: join12 } = __require("node:path");
+    var { dirname: dirname5, join: join15 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -67643,10 +67969,10 @@ var require_dist_cjs11 = __commonJS({
         await promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join12(homedir(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join15(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash3("sha256").update(loginSessionBytes).digest("hex");
-        return join12(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash5("sha256").update(loginSessionBytes).digest("hex");
+        return join15(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -70285,7 +70611,7 @@ function lintTrustPolicy(document, role = "unknown") {
     if (statement?.Effect !== "Allow") return;
     const federated = asArray(statement.Principal?.Federated);
     if (!federated.some((arn) => /:oidc-provider\//.test(arn))) return;
-    const add = (code2, message, fix) => findings.push({ code: code2, statement: index, message, fix });
+    const add = (code, message, fix) => findings.push({ code, statement: index, message, fix });
     const audiences = conditionValues(statement, ":aud");
     if (!audiences.some((entry) => entry.operator === "StringEquals" && entry.value === "sts.amazonaws.com")) {
       add("TRUST_MISSING_AUDIENCE", "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com", 'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }');
@@ -70373,10 +70699,10 @@ function readScopesFromGithub(options2 = {}) {
   };
 }
 function probeTool(name, env) {
-  return new Promise((resolve18) => {
+  return new Promise((resolve19) => {
     execFile3(name, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve18({ name, available: !error62, version: error62 ? null : version2 });
+      resolve19({ name, available: !error62, version: error62 ? null : version2 });
     });
   });
 }
@@ -70534,8 +70860,8 @@ function truncateCommentBody(body, limit = githubCommentLimit) {
 > Report truncated: ${omitted.toLocaleString("en-US")} characters omitted to fit GitHub's ${githubCommentLimit.toLocaleString("en-US")}-character comment limit. The full output is in the run's logs.`;
   let keep = limit - note(body.length).length - 64;
   if (keep < 0) keep = 0;
-  const code2 = body.charCodeAt(keep - 1);
-  if (code2 >= 55296 && code2 <= 56319) keep -= 1;
+  const code = body.charCodeAt(keep - 1);
+  if (code >= 55296 && code <= 56319) keep -= 1;
   let head = body.slice(0, keep);
   const fences = head.match(/^```/gm)?.length ?? 0;
   if (fences % 2 === 1) head += "\n```";
@@ -71077,8 +71403,8 @@ var init_document = __esm({
 });
 
 // packages/dispatcher/src/record/errors.ts
-function recordError(code2, message, hint, cause) {
-  return new GantryError(code2, message, { hint, exitCode: recordErrorCodes[code2], ...cause === void 0 ? {} : { cause } });
+function recordError(code, message, hint, cause) {
+  return new GantryError(code, message, { hint, exitCode: recordErrorCodes[code], ...cause === void 0 ? {} : { cause } });
 }
 var recordErrorCodes;
 var init_errors8 = __esm({
@@ -71142,10 +71468,10 @@ function runGit2(repo, args, call = {}) {
     env[`GIT_CONFIG_KEY_${index}`] = key;
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     const child = execFile4("git", [...args], { cwd: repo, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error62, stdout, stderr) => {
       if (error62 && typeof error62.code !== "number") return reject(error62);
-      resolve18({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+      resolve19({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
     });
     child.stdin?.on("error", () => void 0);
     child.stdin?.end(call.input ?? "");
@@ -71223,17 +71549,17 @@ function gitRecordStore(options2) {
     description,
     async read() {
       let version2;
-      let text2;
+      let text;
       try {
         version2 = await readVersion();
         if (version2 === void 0) return void 0;
-        text2 = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
+        text = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
       } catch (error62) {
         throw failed("read", error62);
       }
       let document;
       try {
-        document = JSON.parse(text2);
+        document = JSON.parse(text);
       } catch {
         document = void 0;
       }
@@ -71609,7 +71935,7 @@ var init_deploy = __esm({
 });
 
 // packages/dispatcher/src/record/index.ts
-var init_record = __esm({
+var init_record2 = __esm({
   "packages/dispatcher/src/record/index.ts"() {
     "use strict";
     init_document();
@@ -71625,7 +71951,7 @@ var init_src6 = __esm({
     "use strict";
     init_in_process();
     init_github();
-    init_record();
+    init_record2();
   }
 });
 
@@ -71640,7 +71966,7 @@ function recordOptionsHelp(column) {
       ["where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,", "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https"]
     ]
   ];
-  return lines.flatMap(([option, text2]) => text2.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)).join("\n");
+  return lines.flatMap(([option, text]) => text.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)).join("\n");
 }
 function deploymentRecordSetting(repo, values, env) {
   const deployBranch = values["deploy-branch"] || env.GANTRY_DEPLOY_BRANCH || "main";
@@ -71680,7 +72006,7 @@ __export(plan_exports, {
   command: () => command2
 });
 import { appendFile } from "node:fs/promises";
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 var help, command2;
 var init_plan = __esm({
   "packages/cli/src/commands/plan.ts"() {
@@ -71728,7 +72054,7 @@ ${recordOptionsHelp(22)}
       if (!planFormats.includes(format)) {
         throw new GantryError("USAGE", `--format must be one of ${planFormats.join(", ")}, not '${format}'`, { hint: "see `gantry plan --help`", exitCode: 2 });
       }
-      const repo = resolve5(io.cwd, values.repo ?? ".");
+      const repo = resolve6(io.cwd, values.repo ?? ".");
       const planRange = (range, skipUnits, branch = values.branch) => planChange({ repo, base: range.base, head: range.head, event, ...branch ? { branch } : {}, cache: !values["no-cache"], env: io.env, ...skipUnits ? { skipUnits } : {} });
       let plan;
       if (event === "push" && values.base === void 0) {
@@ -71779,9 +72105,9 @@ function installExitHook() {
   process.on("exit", killLiveProcessGroups);
 }
 function runProcess(command11, args, options2) {
-  return new Promise((resolve18) => {
+  return new Promise((resolve19) => {
     if (options2.signal?.aborted) {
-      resolve18({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
+      resolve19({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
@@ -71805,35 +72131,17 @@ function runProcess(command11, args, options2) {
       killTimer.unref();
     };
     options2.signal?.addEventListener("abort", onAbort, { once: true });
-    const splitters = [];
-    const toLines = (stream, name) => {
-      let pending = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk) => {
-        pending += chunk;
-        const lines = pending.split("\n");
-        pending = lines.pop();
-        for (const line of lines) options2.onLine?.(line, name);
-      });
-      splitters.push(() => {
-        if (pending !== "") options2.onLine?.(pending, name);
-        pending = "";
-      });
-    };
     if (options2.stdout === "capture") child.stdout.on("data", (chunk) => captured.push(chunk));
-    else if (options2.stdout === "lines") toLines(child.stdout, "stdout");
     else child.stdout.pipe(options2.stdout, { end: false });
-    if (options2.stderr === "lines") toLines(child.stderr, "stderr");
-    else child.stderr.pipe(options2.stderr, { end: false });
+    child.stderr.pipe(options2.stderr, { end: false });
     child.on("error", (error62) => {
       spawnError = `could not start ${command11}: ${error62.message}`;
     });
-    child.on("close", (code2, signal) => {
+    child.on("close", (code) => {
       if (child.pid !== void 0) liveGroups.delete(child.pid);
       options2.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
-      for (const flush of splitters) flush();
-      resolve18({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      resolve19({ exitCode: code, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }
@@ -71848,16 +72156,16 @@ var init_process = __esm({
 
 // packages/executor/src/worktree.ts
 import { execFile as execFile5, execFileSync } from "node:child_process";
-import { mkdtempSync as mkdtempSync2, realpathSync, rmSync as rmSync3 } from "node:fs";
+import { mkdtempSync as mkdtempSync2, realpathSync, rmSync as rmSync4 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { basename as basename3, join as join3 } from "node:path";
+import { basename as basename3, join as join6 } from "node:path";
 import { promisify } from "node:util";
 function removeSync(dir, repo, parent) {
   try {
     execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: repo, stdio: "ignore" });
   } catch {
   }
-  rmSync3(parent, { recursive: true, force: true });
+  rmSync4(parent, { recursive: true, force: true });
   try {
     execFileSync("git", ["worktree", "prune"], { cwd: repo, stdio: "ignore" });
   } catch {
@@ -71875,32 +72183,16 @@ async function git4(repo, args) {
   const { stdout } = await execFileAsync("git", args, { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
-function oneAtATime(change) {
-  const next = worktreeChanges.then(change, change);
-  worktreeChanges = next.catch(() => void 0);
-  return next;
-}
-async function addWorktree(repo, dir, ref) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await oneAtATime(() => git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]));
-      return;
-    } catch (error62) {
-      if (attempt >= 3 || !/\.git\/worktrees\//.test(error62.message)) throw error62;
-      await new Promise((resolve18) => setTimeout(resolve18, 100 * attempt));
-    }
-  }
-}
 async function createJobWorktree(repo, ref, label2 = "job") {
   installExitHook2();
-  const parent = mkdtempSync2(join3(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
-  const dir = join3(realpathSync(parent), basename3(parent));
+  const parent = mkdtempSync2(join6(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
+  const dir = join6(realpathSync(parent), basename3(parent));
   liveWorktrees.set(dir, { repo, parent });
   try {
-    await addWorktree(repo, dir, ref);
+    await git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]);
   } catch (error62) {
     liveWorktrees.delete(dir);
-    rmSync3(parent, { recursive: true, force: true });
+    rmSync4(parent, { recursive: true, force: true });
     throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${error62.message.trim()}`, {
       hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
       exitCode: 32,
@@ -71911,14 +72203,12 @@ async function createJobWorktree(repo, ref, label2 = "job") {
   const remove = async () => {
     if (removed) return;
     removed = true;
-    await oneAtATime(async () => {
-      try {
-        await git4(repo, ["worktree", "remove", "--force", dir]);
-      } catch {
-      }
-      rmSync3(parent, { recursive: true, force: true });
-      await git4(repo, ["worktree", "prune"]).catch(() => void 0);
-    });
+    try {
+      await git4(repo, ["worktree", "remove", "--force", dir]);
+    } catch {
+    }
+    rmSync4(parent, { recursive: true, force: true });
+    await git4(repo, ["worktree", "prune"]).catch(() => void 0);
     liveWorktrees.delete(dir);
   };
   return { dir, remove, [Symbol.asyncDispose]: remove };
@@ -71935,7 +72225,7 @@ async function gitCommonDir(repo) {
     });
   }
 }
-var execFileAsync, liveWorktrees, exitHookInstalled2, worktreeChanges;
+var execFileAsync, liveWorktrees, exitHookInstalled2;
 var init_worktree = __esm({
   "packages/executor/src/worktree.ts"() {
     "use strict";
@@ -71944,7 +72234,6 @@ var init_worktree = __esm({
     execFileAsync = promisify(execFile5);
     liveWorktrees = /* @__PURE__ */ new Map();
     exitHookInstalled2 = false;
-    worktreeChanges = Promise.resolve();
   }
 });
 
@@ -71975,16 +72264,16 @@ function secretsFromEnvironment(env) {
   return secrets;
 }
 function secretsFromGitConfig(repo) {
-  return new Promise((resolve18) => {
+  return new Promise((resolve19) => {
     execFile6("git", ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"], { cwd: repo, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }, (error62, stdout) => {
-      if (error62 && !stdout) return resolve18([]);
+      if (error62 && !stdout) return resolve19([]);
       const secrets = [];
       for (const line of stdout.split("\n")) {
         const value = line.slice(line.indexOf(" ") + 1);
         if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
         secrets.push(...urlPasswords(value));
       }
-      resolve18(secrets.filter((secret) => secret.length > 0));
+      resolve19(secrets.filter((secret) => secret.length > 0));
     });
   });
 }
@@ -72028,19 +72317,19 @@ var init_masking = __esm({
       get longest() {
         return this.#longest;
       }
-      mask(text2) {
-        let masked = text2;
+      mask(text) {
+        let masked = text;
         for (const [pattern, replacement] of shapes) masked = masked.replace(pattern, replacement);
         return this.maskValues(masked);
       }
-      maskValues(text2) {
-        if (this.#secrets.size === 0) return text2;
+      maskValues(text) {
+        if (this.#secrets.size === 0) return text;
         if (!this.#pattern) {
           const sorted = [...this.#secrets].sort((a2, b3) => b3.length - a2.length);
           this.#longest = sorted[0]?.length ?? 0;
           this.#pattern = new RegExp(sorted.map((s2) => s2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
         }
-        return text2.replace(this.#pattern, MASK);
+        return text.replace(this.#pattern, MASK);
       }
       /**
        * A stream that masks what passes through. It works on whole lines so a secret split across two
@@ -72078,216 +72367,47 @@ var init_masking = __esm({
   }
 });
 
-// packages/executor/src/queue-command.ts
-function checkUnitPaths(units, jobId) {
-  units.forEach((unit, index) => {
-    if (!FILTER_SAFE_UNIT.test(unit)) {
-      throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
-        hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)",
-        exitCode: 33
-      });
-    }
-  });
-}
-function checkQueueFlags(flags2, jobId) {
-  flags2.forEach((flag, index) => {
-    if (SELECTION_FLAG.test(flag)) {
-      throw new GantryError("EXEC_FLAG_UNSUPPORTED", `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`, {
-        hint: "remove it from terragrunt.flags in .gantry/config.yml",
-        exitCode: 33
-      });
-    }
-  });
-}
-function jobFlags(flags2) {
-  const kept = [];
-  const dropped = [];
-  for (let index = 0; index < flags2.length; index++) {
-    const flag = flags2[index];
-    const [name, inline] = flag.split(/=(.*)/s);
-    const takesValue = GANTRY_FLAGS[name];
-    if (takesValue === void 0) kept.push(flag);
-    else if (takesValue && inline === void 0 && index + 1 < flags2.length) dropped.push(`${flag} ${flags2[++index]}`);
-    else dropped.push(flag);
-  }
-  return { kept, dropped };
-}
-function queueEnvironment(env) {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !QUEUE_VARIABLE.test(name)));
-}
-function queueCommand(input2) {
-  const planning = input2.action === "plan" || input2.action === "plan-destroy";
-  const tfArgs = {
-    plan: ["plan", ...common],
-    "plan-destroy": ["plan", ...common, "-destroy"],
-    apply: ["apply", ...common, "-auto-approve"],
-    destroy: ["destroy", ...common, "-auto-approve"]
-  }[input2.action];
-  const args = [
-    "run",
-    "--all",
-    ...jobFlags(input2.flags).kept,
-    "--non-interactive",
-    "--no-color",
-    "--log-format",
-    "json",
-    // Debug lines say when each unit starts and ends; Gantry reads them and never writes them anywhere.
-    "--log-level",
-    "debug",
-    "--working-dir",
-    input2.worktree,
-    "--tf-path",
-    input2.tools.tf,
-    "--parallelism",
-    String(input2.parallelism),
-    "--report-file",
-    input2.reportFile,
-    "--report-format",
-    "json",
-    // Only the job's units; a .terragrunt-filters file in the repository must not add others.
-    "--no-filters-file",
-    ...input2.units.flatMap((unit) => ["--filter", `./${unit}`]),
-    ...planning ? ["--out-dir", input2.planDirectory] : [],
-    "--",
-    ...tfArgs
-  ];
-  return { command: input2.tools.terragrunt, args, mainCommand: planning ? "plan" : input2.action === "destroy" ? "destroy" : "apply" };
-}
-function formatCommand(command11, args) {
-  const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-  return [command11, ...args].map(quote2).join(" ");
-}
-var FILTER_SAFE_UNIT, SELECTION_FLAG, GANTRY_FLAGS, QUEUE_VARIABLE, common;
-var init_queue_command = __esm({
-  "packages/executor/src/queue-command.ts"() {
-    "use strict";
-    init_src();
-    FILTER_SAFE_UNIT = /^(?!.*\.\.\.)[A-Za-z0-9_][A-Za-z0-9._@+,~-]*(\/[A-Za-z0-9_][A-Za-z0-9._@+,~-]*)*$/;
-    SELECTION_FLAG = /^--(filter|filters-file|filter-affected|queue-|units-that-include|modules-that-include|include-dir|exclude-dir|excludes-file|strict-include|include-external|ignore-external|ignore-dependency|graph)/;
-    GANTRY_FLAGS = {
-      "--non-interactive": false,
-      "--no-color": false,
-      "--no-filters-file": false,
-      "--log-format": true,
-      "--log-level": true,
-      "--working-dir": true,
-      "--tf-path": true,
-      "--parallelism": true,
-      "--report-file": true,
-      "--report-format": true,
-      "--out-dir": true,
-      "--json-out-dir": true
-    };
-    QUEUE_VARIABLE = /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
-    common = ["-input=false", "-no-color", "-lock-timeout=60s"];
-  }
-});
-
 // packages/executor/src/plan-summary.ts
-function parseJsonPlan(text2) {
-  return jsonPlanSchema.parse(JSON.parse(text2));
+function parseJsonPlan(text) {
+  return jsonPlanSchema.parse(JSON.parse(text));
 }
 function emptyPlanSummary() {
   return { add: 0, change: 0, destroy: 0, import: 0, addresses: { create: [], update: [], delete: [], replace: [], import: [] }, outputChanges: false };
 }
-function push(summary, key, address) {
-  const list2 = summary.addresses[key] ??= [];
-  list2.push(address);
-}
-function warn(summary, message) {
-  (summary.warnings ??= []).push(message);
-}
-function countResourceChange(summary, resource) {
-  const { actions } = resource.change;
-  const unknown2 = actions.filter((action) => !knownActions.has(action));
-  if (unknown2.length > 0) warn(summary, `${resource.address}: action ${unknown2.join(", ")} is not known to Gantry; not counted`);
-  if (resource.mode === "data") {
-    if (actions.includes("read")) push(summary, "read", resource.address);
-    return;
-  }
-  const address = resource.deposed ? `${resource.address} (deposed object ${resource.deposed})` : resource.address;
-  if (actions.includes("create") && actions.includes("delete")) {
-    summary.add++;
-    summary.destroy++;
-    push(summary, "replace", address);
-  } else if (actions.includes("create")) {
-    summary.add++;
-    push(summary, "create", address);
-  } else if (actions.includes("update")) {
-    summary.change++;
-    push(summary, "update", address);
-  } else if (actions.includes("delete")) {
-    summary.destroy++;
-    push(summary, "delete", address);
-  } else if (actions.includes("forget")) {
-    summary.forget = (summary.forget ?? 0) + 1;
-    push(summary, "forget", address);
-  }
-  if (resource.change.importing !== void 0 && resource.change.importing !== null) {
-    summary.import++;
-    push(summary, "import", address);
-  }
-  if (resource.previous_address !== void 0 && resource.previous_address !== resource.address) {
-    (summary.moves ??= []).push({ from: resource.previous_address, to: resource.address });
-  }
-}
-function eachValid(summary, field, list2, schema, read) {
-  if (list2 === void 0 || list2 === null) return;
-  if (!Array.isArray(list2)) return warn(summary, `${field} is not a list; not read`);
-  list2.forEach((entry, index) => {
-    const parsed = schema.safeParse(entry);
-    if (parsed.success) read(parsed.data);
-    else warn(summary, `${field}[${index}] could not be read (${parsed.error.issues[0]?.message ?? "unexpected shape"}); not counted`);
-  });
-}
 function summarisePlan(plan) {
   const summary = emptyPlanSummary();
-  const major = Number(plan.format_version.split(".")[0]);
-  if (major !== 1) warn(summary, `format_version ${plan.format_version} is not 1.x; the summary may be incomplete`);
-  if (plan.errored === true) warn(summary, "the plan is incomplete: the tool stopped with an error while planning");
-  eachValid(summary, "resource_changes", plan.resource_changes, resourceChangeSchema, (resource) => countResourceChange(summary, resource));
-  eachValid(
-    summary,
-    "deferred_changes",
-    plan.deferred_changes,
-    external_exports.looseObject({ resource_change: external_exports.looseObject({ address: external_exports.string() }) }),
-    (deferred) => push(summary, "deferred", deferred.resource_change.address)
-  );
-  const outputChanges = plan.output_changes;
-  if (outputChanges !== void 0 && outputChanges !== null && typeof outputChanges === "object" && !Array.isArray(outputChanges)) {
-    for (const [name, change] of Object.entries(outputChanges)) {
-      const parsed = changeSchema.safeParse(change);
-      if (!parsed.success) {
-        warn(summary, `output_changes.${name} could not be read; not counted`);
-        continue;
-      }
-      if (parsed.data.actions.every((action) => action === "no-op")) continue;
-      summary.outputChanges = true;
-      (summary.outputs ??= []).push(name);
+  for (const resource of plan.resource_changes ?? []) {
+    if (resource.mode === "data") continue;
+    const actions = resource.change.actions;
+    const isReplace = actions.includes("create") && actions.includes("delete");
+    if (isReplace) {
+      summary.add++;
+      summary.destroy++;
+      summary.addresses.replace.push(resource.address);
+    } else if (actions.includes("create")) {
+      summary.add++;
+      summary.addresses.create.push(resource.address);
+    } else if (actions.includes("update")) {
+      summary.change++;
+      summary.addresses.update.push(resource.address);
+    } else if (actions.includes("delete")) {
+      summary.destroy++;
+      summary.addresses.delete.push(resource.address);
+    }
+    if (resource.change.importing !== void 0 && resource.change.importing !== null) {
+      summary.import++;
+      summary.addresses.import.push(resource.address);
     }
   }
-  eachValid(summary, "checks", plan.checks, checkSchema, (check2) => {
-    if (check2.status === "pass") return;
-    const messages = (check2.instances ?? []).flatMap((instance) => (instance.problems ?? []).map((problem) => problem.message));
-    (summary.checks ??= []).push({ address: check2.address?.to_display ?? "(check)", status: check2.status, messages });
-  });
+  summary.outputChanges = Object.values(plan.output_changes ?? {}).some((change) => !change.actions.every((action) => action === "no-op"));
   return summary;
 }
-function readJsonPlan(text2) {
-  let plan;
-  try {
-    plan = parseJsonPlan(text2);
-  } catch (error62) {
-    const reason = error62 instanceof external_exports.ZodError ? "it has no format_version" : error62.message.split("\n")[0];
-    return { summary: null, sensitive: [], warning: `the JSON plan could not be read (${reason}); no summary` };
-  }
-  const summary = summarisePlan(plan);
-  return { summary, sensitive: sensitiveValuesInPlan(plan), warning: summary.warnings ? `the plan summary may be incomplete: ${summary.warnings.join("; ")}` : null };
+function hasChanges(summary) {
+  return summary.add + summary.change + summary.destroy + summary.import > 0 || summary.outputChanges;
 }
 function formatPlanCounts(summary) {
   const imports = summary.import > 0 ? `${summary.import} to import, ` : "";
-  const forgets = (summary.forget ?? 0) > 0 ? `, ${summary.forget} to forget` : "";
-  return `Plan: ${imports}${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${forgets}.`;
+  return `Plan: ${imports}${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.`;
 }
 function collectSensitive(value, mask, into) {
   if (mask === true) {
@@ -72309,33 +72429,26 @@ function collectLeaves(value, into) {
   else if (Array.isArray(value)) value.forEach((item2) => collectLeaves(item2, into));
   else if (value !== null && typeof value === "object") Object.values(value).forEach((item2) => collectLeaves(item2, into));
 }
-function recordOf(value) {
-  const parsed = looseRecord2.safeParse(value);
-  return parsed.success ? parsed.data : {};
-}
 function sensitiveValuesInPlan(plan) {
   const values = [];
-  for (const resource of Array.isArray(plan.resource_changes) ? plan.resource_changes : []) {
-    const change = recordOf(recordOf(resource).change);
+  for (const resource of plan.resource_changes ?? []) {
+    collectSensitive(resource.change.before, resource.change.before_sensitive, values);
+    collectSensitive(resource.change.after, resource.change.after_sensitive, values);
+  }
+  for (const change of Object.values(plan.output_changes ?? {})) {
     collectSensitive(change.before, change.before_sensitive, values);
     collectSensitive(change.after, change.after_sensitive, values);
   }
-  for (const change of Object.values(recordOf(plan.output_changes))) {
-    const fields = recordOf(change);
-    collectSensitive(fields.before, fields.before_sensitive, values);
-    collectSensitive(fields.after, fields.after_sensitive, values);
+  for (const output2 of Object.values(plan.planned_values?.outputs ?? {})) {
+    if (output2.sensitive) collectLeaves(output2.value, values);
   }
-  for (const output2 of Object.values(recordOf(recordOf(plan.planned_values).outputs))) {
-    const fields = recordOf(output2);
-    if (fields.sensitive === true) collectLeaves(fields.value, values);
-  }
-  const declared = recordOf(recordOf(recordOf(plan.configuration).root_module).variables);
-  for (const [name, variable] of Object.entries(recordOf(plan.variables))) {
-    if (recordOf(declared[name]).sensitive === true) collectLeaves(recordOf(variable).value, values);
+  const declared = plan.configuration?.root_module?.variables ?? {};
+  for (const [name, variable] of Object.entries(plan.variables ?? {})) {
+    if (declared[name]?.sensitive) collectLeaves(variable.value, values);
   }
   return values;
 }
-var changeSchema, resourceChangeSchema, jsonPlanSchema, knownActions, checkSchema, looseRecord2;
+var changeSchema, jsonPlanSchema;
 var init_plan_summary = __esm({
   "packages/executor/src/plan-summary.ts"() {
     "use strict";
@@ -72348,678 +72461,181 @@ var init_plan_summary = __esm({
       after_sensitive: external_exports.unknown().optional(),
       importing: external_exports.unknown().optional()
     });
-    resourceChangeSchema = external_exports.looseObject({
-      address: external_exports.string(),
-      mode: external_exports.string().optional(),
-      previous_address: external_exports.string().optional(),
-      deposed: external_exports.string().optional(),
-      change: changeSchema
-    });
-    jsonPlanSchema = external_exports.looseObject({ format_version: external_exports.string() });
-    knownActions = /* @__PURE__ */ new Set(["no-op", "create", "read", "update", "delete", "forget"]);
-    checkSchema = external_exports.looseObject({
-      address: external_exports.looseObject({ to_display: external_exports.string().optional() }).optional(),
-      status: external_exports.string(),
-      instances: external_exports.array(external_exports.looseObject({ problems: external_exports.array(external_exports.looseObject({ message: external_exports.string() })).optional() })).optional()
-    });
-    looseRecord2 = external_exports.record(external_exports.string(), external_exports.unknown());
-  }
-});
-
-// packages/executor/src/rendered-output.ts
-function readAppliedCounts(output2) {
-  const match = /^(Apply|Destroy) complete! Resources: (.+?)\.?$/m.exec(output2);
-  if (!match) return null;
-  const counts = { import: 0, add: 0, change: 0, destroy: 0, forget: 0 };
-  const words = { imported: "import", added: "add", changed: "change", destroyed: "destroy", forgotten: "forget" };
-  for (const part of match[2].split(",")) {
-    const item2 = /(\d+)\s+(\w+)/.exec(part.trim());
-    const key = item2 ? words[item2[2]] : void 0;
-    if (item2 && key) counts[key] = Number(item2[1]);
-  }
-  return counts;
-}
-function formatAppliedCounts(counts, action) {
-  if (action === "destroy") return `Destroyed: ${counts.destroy}.`;
-  const parts = [
-    counts.import > 0 ? `${counts.import} imported` : "",
-    `${counts.add} added`,
-    `${counts.change} changed`,
-    `${counts.destroy} destroyed`,
-    counts.forget > 0 ? `${counts.forget} forgotten` : ""
-  ].filter(Boolean);
-  return `Applied: ${parts.join(", ")}.`;
-}
-function resourcesInRenderedPlan(text2) {
-  const resources = { create: [], update: [], replace: [], delete: [], forget: [], read: [], import: [], moves: [] };
-  const lines = text2.split("\n");
-  lines.forEach((line, index) => {
-    const header = /^ {2}# (\S+(?: \(deposed object \w+\))?) (.+)$/.exec(line);
-    if (!header) return;
-    const [, address, rest] = header;
-    const moved = /^has moved to (\S+)$/.exec(rest);
-    if (moved) resources.moves.push({ from: address, to: moved[1] });
-    for (const [pattern, key] of phrases) if (pattern.test(rest)) resources[key].push(address);
-    const next = lines[index + 1] ?? "";
-    if (/^ {2}# \(imported from /.test(next)) resources.import.push(address);
-    const movedFrom = /^ {2}# \(moved from (\S+)\)$/.exec(next);
-    if (movedFrom) resources.moves.push({ from: movedFrom[1], to: address });
-  });
-  return resources;
-}
-var phrases;
-var init_rendered_output = __esm({
-  "packages/executor/src/rendered-output.ts"() {
-    "use strict";
-    phrases = [
-      [/^will be created$/, "create"],
-      [/^will be updated in-place$/, "update"],
-      [/^(must be replaced|will be replaced due to changes in replace_triggered_by|will be replaced, as requested)$/, "replace"],
-      [/^will be destroyed$/, "delete"],
-      [/^(will be removed from the OpenTofu state but will not be destroyed|will no longer be managed by Terraform)$/, "forget"],
-      [/^will be read during apply$/, "read"]
-    ];
-  }
-});
-
-// packages/executor/src/result.ts
-var unitStatusSchema2, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobStatusSchema, jobResultSchema;
-var init_result = __esm({
-  "packages/executor/src/result.ts"() {
-    "use strict";
-    init_zod();
-    init_src4();
-    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    planSummarySchema = external_exports.object({
-      add: external_exports.number().int(),
-      change: external_exports.number().int(),
-      destroy: external_exports.number().int(),
-      import: external_exports.number().int(),
-      forget: external_exports.number().int().optional(),
-      addresses: external_exports.object({
-        create: external_exports.array(external_exports.string()),
-        update: external_exports.array(external_exports.string()),
-        delete: external_exports.array(external_exports.string()),
-        replace: external_exports.array(external_exports.string()),
-        import: external_exports.array(external_exports.string()),
-        forget: external_exports.array(external_exports.string()).optional(),
-        read: external_exports.array(external_exports.string()).optional(),
-        deferred: external_exports.array(external_exports.string()).optional()
-      }),
-      moves: external_exports.array(external_exports.object({ from: external_exports.string(), to: external_exports.string() })).optional(),
-      outputChanges: external_exports.boolean(),
-      outputs: external_exports.array(external_exports.string()).optional(),
-      checks: external_exports.array(external_exports.object({ address: external_exports.string(), status: external_exports.string(), messages: external_exports.array(external_exports.string()) })).optional(),
-      warnings: external_exports.array(external_exports.string()).optional()
-    });
-    appliedCountsSchema = external_exports.object({
-      import: external_exports.number().int(),
-      add: external_exports.number().int(),
-      change: external_exports.number().int(),
-      destroy: external_exports.number().int(),
-      forget: external_exports.number().int()
-    });
-    diagnosticSchema = external_exports.object({
-      severity: external_exports.enum(["error", "warning"]),
-      summary: external_exports.string(),
-      file: external_exports.string().optional(),
-      line: external_exports.number().int().optional()
-    });
-    UNIT_OUTPUT_LIMIT = 3e4;
-    UNIT_ERROR_LIMIT = 8e3;
-    unitResultSchema = external_exports.object({
-      unit: external_exports.string(),
-      status: unitStatusSchema2,
-      /** Exit code of the failing (or last) command; null when nothing ran. */
-      exitCode: external_exports.number().int().nullable(),
-      durationMs: external_exports.number(),
-      /** Kept after the run; null when nothing ran. */
-      logPath: external_exports.string().nullable(),
-      /** The saved plan of a plan or plan-destroy (mode 0600); null for apply/destroy, which plan and apply in one step. */
-      planFile: external_exports.string().nullable(),
-      plan: planSummarySchema.nullable(),
-      /** Why a unit failed or was skipped, in one line. */
-      reason: external_exports.string().nullable(),
-      /** The commands run (or, on a dry run, that would run), already masked. */
-      commands: external_exports.array(external_exports.string()),
-      /** What Gantry could not read about this unit (e.g. a plan it cannot summarise); never a failure by itself. */
-      warnings: external_exports.array(external_exports.string()).optional(),
-      /**
-       * What the tool printed for the unit's plan, apply or destroy (the rendered plan; an apply's own output),
-       * without init noise or runner paths; masked, and at most `UNIT_OUTPUT_LIMIT` characters (the middle cut
-       * and marked). Carried so a report rendered elsewhere (`gantry report`) shows it.
-       */
-      output: external_exports.string().nullable().optional(),
-      /** The tool's own error text (OpenTofu's or Terragrunt's), masked, at most `UNIT_ERROR_LIMIT` characters. */
-      error: external_exports.string().nullable().optional(),
-      /** What an apply or destroy reported it did ("Apply complete! Resources: …"). */
-      applied: appliedCountsSchema.nullable().optional(),
-      /** True when the tool died or was stopped while applying or destroying: some changes may have been made. */
-      mayBePartiallyApplied: external_exports.boolean().optional(),
-      /** Errors with a place in the repository (file repository-relative), for annotations. */
-      diagnostics: external_exports.array(diagnosticSchema).optional()
-    });
-    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    jobResultSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("JobResult"),
-      job: jobSchema,
-      status: jobStatusSchema,
-      /** True when the run was stopped by a signal: some units may be `not-started`. */
-      interrupted: external_exports.boolean(),
-      dryRun: external_exports.boolean(),
-      startedAt: external_exports.string(),
-      durationMs: external_exports.number(),
-      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
-      runDir: external_exports.string().nullable(),
-      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
-      worktree: external_exports.string().nullable(),
-      units: external_exports.array(unitResultSchema),
-      /** The terragrunt command that ran the job's units, masked (`$WORKTREE`, `$RUN_DIR` for the directories). */
-      command: external_exports.string().optional(),
-      /** Where the job's full logs are when it ran in GitHub Actions: the run's URL. */
-      logsUrl: external_exports.string().nullable().optional(),
-      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
-      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
+    jsonPlanSchema = external_exports.looseObject({
+      format_version: external_exports.string(),
+      variables: external_exports.record(external_exports.string(), external_exports.looseObject({ value: external_exports.unknown() })).optional(),
+      planned_values: external_exports.looseObject({ outputs: external_exports.record(external_exports.string(), external_exports.looseObject({ sensitive: external_exports.boolean().optional(), value: external_exports.unknown() })).optional() }).optional(),
+      resource_changes: external_exports.array(external_exports.looseObject({ address: external_exports.string(), mode: external_exports.string().optional(), change: changeSchema })).optional(),
+      output_changes: external_exports.record(external_exports.string(), changeSchema).optional(),
+      configuration: external_exports.looseObject({
+        root_module: external_exports.looseObject({ variables: external_exports.record(external_exports.string(), external_exports.looseObject({ sensitive: external_exports.boolean().optional() })).optional() }).optional()
+      }).optional()
     });
   }
 });
 
-// packages/executor/src/terragrunt-log.ts
-import { isAbsolute as isAbsolute3, relative, resolve as resolve6 } from "node:path";
-function worktreeRelative(path, worktree) {
-  const absolute = isAbsolute3(path) ? path : resolve6(worktree, path);
-  return relative(worktree, absolute).split("\\").join("/") || ".";
+// packages/executor/src/unit-commands.ts
+function terragrunt(input2, purpose, tofuArgs) {
+  const args = [
+    "run",
+    "--working-dir",
+    input2.unitDir,
+    "--non-interactive",
+    "--no-color",
+    "--tf-forward-stdout",
+    "--tf-path",
+    input2.tools.tofu,
+    "--download-dir",
+    input2.downloadDir,
+    ...input2.flags,
+    "--",
+    ...tofuArgs
+  ];
+  return { purpose, command: input2.tools.terragrunt, args };
 }
-function parseLogLine(text2, worktree) {
-  let parsed;
-  try {
-    const result = lineSchema.safeParse(JSON.parse(text2));
-    if (result.success) parsed = result.data;
-  } catch {
+function unitSteps(input2) {
+  const destroying = input2.action === "plan-destroy" || input2.action === "destroy";
+  const steps = [
+    terragrunt(input2, "plan", ["plan", "-input=false", "-no-color", "-lock-timeout=60s", ...destroying ? ["-destroy"] : [], `-out=${input2.planFile}`]),
+    terragrunt(input2, "show", ["show", "-json", "-no-color", input2.planFile])
+  ];
+  if (input2.action === "apply" || input2.action === "destroy") {
+    steps.push(terragrunt(input2, "apply", ["apply", "-input=false", "-no-color", "-lock-timeout=60s", "-auto-approve", input2.planFile]));
   }
-  if (parsed === void 0) return { level: "raw", unit: null, tfCommand: null, message: text2 };
-  const workingDir = parsed["working-dir"];
-  return {
-    level: parsed.level,
-    unit: workingDir === void 0 ? null : worktreeRelative(workingDir, worktree),
-    tfCommand: parsed["tf-command-args"]?.[0] ?? null,
-    message: parsed.msg
-  };
+  return steps;
 }
-function queueSignal(line, worktree) {
-  if (line.level === "info" && line.unit !== null) {
-    const match = downloadPattern.exec(line.message);
-    if (match) return { kind: "download", unit: line.unit, from: worktreeRelative(match[1], worktree), into: worktreeRelative(match[2], worktree) };
-    return null;
-  }
-  if (line.level !== "debug") return null;
-  for (const [pattern, signal] of patterns) {
-    const match = pattern.exec(line.message);
-    if (match) return signal(match, line, worktree);
-  }
-  return null;
+function formatCommand(command11, args) {
+  const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+  return [command11, ...args].map(quote2).join(" ");
 }
-function sensitiveOutputValues(json2) {
-  let outputs;
-  try {
-    outputs = JSON.parse(json2);
-  } catch {
-    return [];
-  }
-  const values = [];
-  const leaves = (value) => {
-    if (typeof value === "string") values.push(value);
-    else if (typeof value === "number") values.push(String(value));
-    else if (value !== null && typeof value === "object") Object.values(value).forEach(leaves);
-  };
-  if (outputs === null || typeof outputs !== "object") return values;
-  for (const output2 of Object.values(outputs)) {
-    if (output2 !== null && typeof output2 === "object" && output2.sensitive === true) leaves(output2.value);
-  }
-  return values;
-}
-var lineSchema, patterns, downloadPattern;
-var init_terragrunt_log = __esm({
-  "packages/executor/src/terragrunt-log.ts"() {
-    "use strict";
-    init_zod();
-    lineSchema = external_exports.looseObject({
-      level: external_exports.string(),
-      msg: external_exports.string(),
-      "working-dir": external_exports.string().optional(),
-      "tf-command-args": external_exports.array(external_exports.string()).optional()
-    });
-    patterns = [
-      [/^Runner Pool Controller: running (.+)$/, (m2, _l, w2) => ({ kind: "unit-running", unit: worktreeRelative(m2[1], w2) })],
-      [/^Runner Pool Controller: (.+) (succeeded|failed)$/, (m2, _l, w2) => ({ kind: "unit-done", unit: worktreeRelative(m2[1], w2), succeeded: m2[2] === "succeeded" })],
-      [/^Setting working directory to (.+)$/, (m2, l2, w2) => l2.unit === null ? null : { kind: "working-directory", unit: l2.unit, directory: worktreeRelative(m2[1], w2) }],
-      [/^Running command: \S+ (\S+)/, (m2, l2) => l2.unit === null ? null : { kind: "tool-command", unit: l2.unit, command: m2[1] }],
-      [/^Retrieved output from .+ as json: ([\s\S]*)$/, (m2) => ({ kind: "dependency-outputs", json: m2[1] })]
-    ];
-    downloadPattern = /^Downloading Terraform configurations from (.+) into (.+)$/;
-  }
-});
-
-// packages/executor/src/report/output.ts
-import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
-function readUnitLog(logPath) {
-  if (logPath === null || !existsSync4(logPath)) return "";
-  return readFileSync3(logPath, "utf8");
-}
-function truncateMiddle(text2, budget) {
-  if (text2.length <= budget) return text2;
-  if (budget <= 0) return "";
-  const marker2 = (omitted) => `
-\u2026 ${omitted} characters truncated; see the full log \u2026
-`;
-  const room = budget - marker2(text2.length).length;
-  if (room <= 0) return marker2(text2.length).slice(0, budget);
-  const head = Math.floor(room * 0.4);
-  const tail = room - head;
-  return text2.slice(0, head) + marker2(text2.length - head - tail) + text2.slice(text2.length - tail);
-}
-function lastLines(text2, count) {
-  return text2.split("\n").filter((line) => line.trim() !== "").slice(-count);
-}
-var init_output = __esm({
-  "packages/executor/src/report/output.ts"() {
+var init_unit_commands = __esm({
+  "packages/executor/src/unit-commands.ts"() {
     "use strict";
   }
 });
 
-// packages/executor/src/unit-recorder.ts
+// packages/executor/src/run-unit.ts
 import { createWriteStream } from "node:fs";
-import { posix as posix6 } from "node:path";
-function repositoryPath(path, worktree) {
-  if (!path.startsWith(`${worktree}/`)) return void 0;
-  return path.slice(worktree.length + 1);
-}
-var UnitRecorder;
-var init_unit_recorder = __esm({
-  "packages/executor/src/unit-recorder.ts"() {
-    "use strict";
-    init_output();
-    UnitRecorder = class {
-      unit;
-      logPath;
-      #log;
-      #masker;
-      #mainCommand;
-      #output = [];
-      #errors = [];
-      #toolErrors = [];
-      #startedAt = null;
-      #finishedAt = null;
-      #mainCommandStarted = false;
-      /** The unit's copy of its module (relative to the worktree), and the repository directory it came from. */
-      #workingDirectory = null;
-      #downloads = [];
-      /** Shown as `$WORKTREE` in the log, as in the commands. */
-      #worktree;
-      constructor(unit, logPath, options2) {
-        this.unit = unit;
-        this.#worktree = options2.worktree ?? null;
-        this.logPath = logPath;
-        this.#masker = options2.masker;
-        this.#mainCommand = options2.mainCommand;
-        this.#log = createWriteStream(logPath, { mode: 384 });
-        this.#write(options2.header);
-      }
-      #write(text2) {
-        const line = text2.endsWith("\n") ? text2 : `${text2}
-`;
-        this.#log.write(this.#masker.mask(this.#worktree === null ? line : line.split(this.#worktree).join("$WORKTREE")));
-      }
-      started(at = Date.now()) {
-        this.#startedAt ??= at;
-      }
-      finished(at = Date.now()) {
-        this.#finishedAt ??= at;
-      }
-      get startedAt() {
-        return this.#startedAt;
-      }
-      get durationMs() {
-        if (this.#startedAt === null) return 0;
-        return (this.#finishedAt ?? Date.now()) - this.#startedAt;
-      }
-      /** True once the apply or destroy itself was started: changes may have been made from then on. */
-      get mainCommandStarted() {
-        return this.#mainCommandStarted;
-      }
-      /** Terragrunt started `command` (the tool's first argument) for this unit. */
-      toolCommand(command11) {
-        if (command11 === this.#mainCommand) this.#mainCommandStarted = true;
-      }
-      workingDirectory(directory) {
-        this.#workingDirectory = directory;
-      }
-      get toolDirectory() {
-        return this.#workingDirectory;
-      }
-      download(from, into) {
-        this.#downloads.push({ from, into });
-      }
-      /** Writes a log line to the unit's log and keeps what the report needs from it. */
-      record(line) {
-        this.started();
-        const toolOutput = line.tfCommand !== null;
-        this.#write(toolOutput || line.level === "raw" ? line.message : `${line.level.toUpperCase().padEnd(6)} ${line.message}`);
-        if (line.tfCommand === this.#mainCommand) {
-          this.#mainCommandStarted = true;
-          if (line.level === "stdout") this.#output.push(line.message);
-        }
-        if (line.level === "stderr") this.#toolErrors.push(line.message);
-        else if (line.level === "error" && !toolOutput) this.#errors.push(line.message);
-      }
-      note(text2) {
-        this.#write(`# gantry: ${text2}`);
-      }
-      /** The main command's output, without the lines that name the runner's paths, masked and bounded. */
-      output(limit, worktree) {
-        let text2 = this.#output.join("");
-        if (text2.trim() === "") return null;
-        const saved = text2.indexOf("\nSaved the plan to:");
-        if (saved >= 0) {
-          const separator = text2.lastIndexOf("\n\u2500", saved - 1);
-          text2 = text2.slice(0, separator >= 0 && saved - separator < 400 ? separator : saved);
-        }
-        text2 = text2.replace(/^\S[^\n]*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after |Preparing import\.\.\.)[^\n]*\n/gm, "");
-        return truncateMiddle(this.#clean(text2, worktree), limit);
-      }
-      /** The tool's own error text (the tool's error output, then Terragrunt's errors about the unit). */
-      error(limit, worktree) {
-        const text2 = [this.#toolErrors.join(""), this.#errors.join("\n")].join("\n").replace(/\n{3,}/g, "\n\n").trim();
-        return text2 === "" ? null : truncateMiddle(this.#clean(text2, worktree), limit);
-      }
-      #clean(text2, worktree) {
-        return this.#masker.mask(text2.split(`${worktree}/`).join("").split(worktree).join(".")).replace(/^\n+/, "").replace(/\s+$/, "\n");
-      }
-      /**
-       * Errors with a place: OpenTofu's `on FILE line N` is relative to the unit's copy of its module and is
-       * mapped back to the repository directory the module came from; Terragrunt's own name the file itself.
-       */
-      diagnostics(worktree) {
-        const found = [];
-        const read = (text2, resolveFile) => {
-          for (const match of text2.matchAll(/^(?:\s*│\s*)?(Error|Warning): (.+)\n(?:[\s│]*\n)*(?:\s*│\s*)?\s*on (\S+) line (\d+)/gm)) {
-            const file2 = resolveFile(match[3]);
-            found.push({ severity: match[1] === "Error" ? "error" : "warning", summary: this.#masker.mask(match[2].trim()), ...file2 ? { file: file2 } : {}, line: Number(match[4]) });
-          }
-        };
-        read(this.#toolErrors.join(""), (file2) => this.#repositoryFile(file2));
-        read(this.#errors.join("\n"), (file2) => file2.startsWith("/") ? repositoryPath(file2, worktree) : posix6.normalize(file2));
-        if (found.length === 0 && this.#toolErrors.length + this.#errors.length > 0) {
-          const summary = /(?:^|\n)\s*Error: (.+)/.exec([...this.#toolErrors, ...this.#errors].join("\n"))?.[1];
-          found.push({ severity: "error", summary: this.#masker.mask(summary?.trim() ?? "the unit failed; see its log"), file: `${this.unit}/terragrunt.hcl` });
-        }
-        return found;
-      }
-      #repositoryFile(file2) {
-        if (file2.startsWith("/")) return void 0;
-        const directory = this.#workingDirectory;
-        if (directory === null) return posix6.join(this.unit, file2);
-        const download2 = this.#downloads.find((entry) => directory === entry.into || directory.startsWith(`${entry.into}/`));
-        if (download2 === void 0) return directory.includes(".terragrunt-cache") ? void 0 : posix6.join(directory, file2);
-        return posix6.join(download2.from, directory.slice(download2.into.length), file2);
-      }
-      close() {
-        return new Promise((resolve18) => this.#log.end(resolve18));
-      }
-    };
-  }
-});
-
-// packages/executor/src/run-queue.ts
-import { chmodSync, createWriteStream as createWriteStream2, existsSync as existsSync5, readFileSync as readFileSync4, renameSync as renameSync2, rmSync as rmSync4 } from "node:fs";
-import { join as join4 } from "node:path";
+import { join as join7 } from "node:path";
 function unitFileStem(unit) {
   return unit.replace(/^\/+|\/+$/g, "").replace(/\//g, "__") || "root";
 }
-function readReport(file2) {
-  try {
-    const parsed = reportSchema.safeParse(JSON.parse(readFileSync4(file2, "utf8")));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+function displayCommand(args, context) {
+  const shorten = (arg) => arg.split(context.worktree).join("$WORKTREE").split(context.runDir).join("$RUN_DIR");
+  return formatCommand("terragrunt", args.map(shorten));
 }
-function displayCommand(command11, args, worktree, runDir) {
-  const shorten = (arg) => arg.split(runDir).join("$RUN_DIR").split(worktree).join("$WORKTREE");
-  return formatCommand(command11.endsWith("/terragrunt") ? "terragrunt" : command11, args.map(shorten));
+function drain(stream) {
+  return new Promise((resolve19) => {
+    stream.once("end", resolve19);
+    stream.end();
+  });
 }
-function limiter(limit) {
-  let active = 0;
-  const waiting = [];
-  return async (task) => {
-    if (active >= limit) await new Promise((resolve18) => waiting.push(resolve18));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
+function closeStream(stream) {
+  return new Promise((resolve19) => stream.end(resolve19));
+}
+async function runUnit(unit, context) {
+  const started = Date.now();
+  const stem = unitFileStem(unit);
+  const logPath = join7(context.runDir, `${stem}.log`);
+  const planFile = join7(context.runDir, `${stem}.tfplan`);
+  const steps = unitSteps({
+    action: context.job.action,
+    unitDir: join7(context.worktree, unit),
+    planFile,
+    tools: context.tools,
+    flags: context.job.terragrunt.flags,
+    downloadDir: join7(context.worktree, ".gantry-cache", stem)
+  });
+  const log = createWriteStream(logPath, { mode: 384 });
+  const masked = () => {
+    const stream = context.masker.createStream();
+    stream.pipe(log, { end: false });
+    return stream;
+  };
+  const writeLog = (text) => log.write(context.masker.mask(text));
+  const commands2 = [];
+  let plan = null;
+  let exitCode = null;
+  let reason = null;
+  let failed = false;
+  writeLog(`# gantry: ${context.job.action} ${unit} at ${context.job.ref} (job ${context.job.id})
+`);
+  writeLog(`# gantry: $WORKTREE=${context.worktree} (removed after the job), $RUN_DIR=${context.runDir}
+`);
+  for (const step of steps) {
+    if (step.purpose === "apply" && plan !== null && !hasChanges(plan)) {
+      writeLog(`
+# gantry: the plan has no changes; nothing to ${context.job.action}
+`);
+      break;
     }
-  };
-}
-async function runQueue(context) {
-  const { job, worktree, runDir, masker } = context;
-  const inJob = new Set(job.units);
-  const reportFile = join4(runDir, "terragrunt-report.json");
-  const planDirectory = join4(runDir, "plans");
-  const queue = queueCommand({ action: job.action, units: job.units, worktree, tools: context.tools, flags: job.terragrunt.flags, parallelism: context.parallelism, reportFile, planDirectory });
-  const shown = masker.mask(displayCommand(queue.command, queue.args, worktree, runDir));
-  const planning = queue.mainCommand === "plan";
-  const applying = !planning;
-  const jobLog = createWriteStream2(join4(runDir, "terragrunt.log"), { mode: 384 });
-  jobLog.write(masker.mask(`# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})
-# gantry: $WORKTREE=${worktree} (removed after the job), $RUN_DIR=${runDir}
-$ ${shown}
-`));
-  const { dropped } = jobFlags(job.terragrunt.flags);
-  if (dropped.length > 0) jobLog.write(masker.mask(`# gantry: not passed from terragrunt.flags (Gantry sets them itself): ${dropped.join(" ")}
-`));
-  const recorders = /* @__PURE__ */ new Map();
-  const recorder = (unit) => {
-    let found = recorders.get(unit);
-    if (found === void 0) {
-      const header = `# gantry: ${job.action} ${unit} at ${job.ref} (job ${job.id}); the job's command and run-wide messages: $RUN_DIR/terragrunt.log
-`;
-      found = new UnitRecorder(unit, join4(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header, worktree });
-      recorders.set(unit, found);
+    const line = context.masker.mask(displayCommand(step.args, context));
+    commands2.push(line);
+    writeLog(`
+$ ${line}
+`);
+    const stdout = masked();
+    const stderr = masked();
+    const outcome = await runProcess(step.command, step.args, {
+      cwd: context.worktree,
+      env: context.env,
+      signal: context.signal,
+      stdout: step.purpose === "show" ? "capture" : stdout,
+      stderr,
+      killGraceMs: context.killGraceMs
+    });
+    await Promise.all([drain(stdout), drain(stderr)]);
+    exitCode = outcome.exitCode;
+    if (outcome.spawnError !== null || outcome.interrupted || outcome.exitCode !== 0) {
+      failed = true;
+      reason = outcome.interrupted ? `interrupted during ${step.purpose}` : outcome.spawnError ?? `${step.purpose} failed with exit code ${outcome.exitCode ?? "none"}`;
+      writeLog(`
+# gantry: ${reason}
+`);
+      break;
     }
-    return found;
-  };
-  const plans = /* @__PURE__ */ new Map();
-  const finishing = [];
-  const announced = /* @__PURE__ */ new Set();
-  let lastUnit = null;
-  const finished = /* @__PURE__ */ new Set();
-  const readPlan2 = limiter(Math.max(1, context.parallelism));
-  const finishUnit = (unit, succeeded) => {
-    if (finished.has(unit)) return;
-    finished.add(unit);
-    const unitRecorder = recorder(unit);
-    unitRecorder.finished();
-    const work = (async () => {
-      if (planning && succeeded) plans.set(unit, await readPlan2(() => showPlan(unit, unitRecorder)));
-      context.onUnitFinished?.(provisionalResult(unit, succeeded));
-    })();
-    finishing.push(work);
-  };
-  const showPlan = async (unit, unitRecorder) => {
-    const saved = join4(planDirectory, unit, "tfplan.tfplan");
-    const planFile = join4(runDir, `${unitFileStem(unit)}.tfplan`);
-    const copied = unitRecorder.toolDirectory === null ? null : join4(worktree, unitRecorder.toolDirectory);
-    const directory = copied !== null && existsSync5(copied) ? copied : join4(worktree, unit);
-    const args = ["show", "-json", "-no-color", saved];
-    const command11 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
-    if (!existsSync5(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command11 };
-    const outcome2 = await runProcess(context.tools.tf, args, { cwd: directory, env: context.env, stdout: "capture", stderr: "lines", onLine: (line) => unitRecorder.note(`show -json: ${line}`) });
-    renameSync2(saved, planFile);
-    chmodSync(planFile, 384);
-    if (outcome2.exitCode !== 0) return { summary: null, warning: `\`show -json\` of the saved plan failed (exit ${outcome2.exitCode ?? "none"}); no summary`, planFile, command: command11 };
-    const read = readJsonPlan(outcome2.stdout);
-    masker.addAll(read.sensitive);
-    if (read.warning !== null) unitRecorder.note(read.warning);
-    return { summary: read.summary, warning: read.warning, planFile, command: command11 };
-  };
-  const provisionalResult = (unit, succeeded) => ({ ...buildResult(unit, succeeded ? "succeeded" : "failed", null), logPath: null });
-  const buildResult = (unit, status, reason, extra = {}) => {
-    const unitRecorder = recorders.get(unit);
-    const plan = plans.get(unit);
-    const output2 = unitRecorder?.output(UNIT_OUTPUT_LIMIT, worktree) ?? null;
-    const error63 = status === "failed" ? unitRecorder?.error(UNIT_ERROR_LIMIT, worktree) ?? null : null;
-    const applied = applying && output2 !== null ? readAppliedCounts(output2) : null;
-    const warnings = plan?.warning ? [plan.warning] : [];
-    const diagnostics = status === "failed" && unitRecorder ? unitRecorder.diagnostics(worktree) : [];
-    return {
-      unit,
-      status,
-      exitCode: status === "succeeded" ? 0 : null,
-      durationMs: unitRecorder?.durationMs ?? 0,
-      logPath: unitRecorder?.logPath ?? null,
-      planFile: plan?.planFile ?? null,
-      plan: planning ? plan?.summary ?? null : output2 !== null ? summaryFromRendered(output2) : null,
-      reason: reason ?? (status === "failed" ? firstLine2(error63) : null),
-      commands: plan ? [plan.command] : [],
-      output: output2,
-      error: error63,
-      ...applied ? { applied } : {},
-      ...warnings.length > 0 ? { warnings } : {},
-      ...diagnostics.length > 0 ? { diagnostics } : {},
-      ...extra
-    };
-  };
-  const outcome = await runProcess(queue.command, queue.args, {
-    cwd: worktree,
-    env: context.env,
-    signal: context.signal,
-    killGraceMs: context.killGraceMs,
-    stdout: "lines",
-    stderr: "lines",
-    onLine: (text2) => {
-      if (text2.trim() === "") return;
-      const line = parseLogLine(text2, worktree);
-      if (line.unit !== null) lastUnit = line.unit;
-      else if (line.level === "raw" && lastUnit !== null) line.unit = lastUnit;
-      const signal = queueSignal(line, worktree);
-      if (signal !== null) {
-        if (signal.kind === "dependency-outputs") masker.addAll(sensitiveOutputValues(signal.json));
-        else if (!inJob.has(signal.unit)) return;
-        else if (signal.kind === "unit-running") {
-          recorder(signal.unit).started();
-          if (!announced.has(signal.unit)) context.onUnitStarted?.(signal.unit);
-          announced.add(signal.unit);
-        } else if (signal.kind === "unit-done") finishUnit(signal.unit, signal.succeeded);
-        else if (signal.kind === "working-directory") recorder(signal.unit).workingDirectory(signal.directory);
-        else if (signal.kind === "tool-command") recorder(signal.unit).toolCommand(signal.command);
-        else if (signal.kind === "download") recorder(signal.unit).download(signal.from, signal.into);
-        if (signal.kind !== "download") return;
+    if (step.purpose === "show") {
+      try {
+        const json2 = parseJsonPlan(outcome.stdout);
+        context.masker.addAll(sensitiveValuesInPlan(json2));
+        plan = summarisePlan(json2);
+        writeLog(`# gantry: plan summary: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy, ${plan.import} to import
+`);
+      } catch (error62) {
+        failed = true;
+        reason = `could not read the JSON plan: ${error62.message.split("\n")[0]}`;
+        writeLog(`
+# gantry: ${reason}
+`);
+        break;
       }
-      if (line.level === "debug" || line.level === "trace") return;
-      if (line.unit !== null && inJob.has(line.unit)) recorder(line.unit).record(line);
-      else jobLog.write(masker.mask(`${line.unit ? `[${line.unit}] ` : ""}${line.tfCommand === null && line.level !== "raw" ? `${line.level.toUpperCase().padEnd(6)} ` : ""}${line.message}${line.message.endsWith("\n") ? "" : "\n"}`));
     }
-  });
-  await Promise.all(finishing);
-  rmSync4(planDirectory, { recursive: true, force: true });
-  const report = readReport(reportFile);
-  const entries = new Map((report ?? []).map((entry) => [entry.Name.replace(/^\.\//, ""), entry]));
-  const outside = [...entries.keys()].filter((name) => !inJob.has(name));
-  const toolDied = outcome.signal !== null || outcome.spawnError !== null;
-  const units = job.units.map((unit) => {
-    const entry = entries.get(unit);
-    const unitRecorder = recorders.get(unit);
-    const timing = unitRecorder?.startedAt == null && entry?.Started && entry.Ended ? { durationMs: Math.max(0, Date.parse(entry.Ended) - Date.parse(entry.Started)) } : {};
-    if (entry?.Result === "succeeded") return buildResult(unit, "succeeded", null, timing);
-    if (entry?.Result === "failed") {
-      const killed = /signal: (\w+)/.exec(entry.Cause ?? "")?.[1];
-      const stopped = context.signal?.aborted === true ? `interrupted during ${queue.mainCommand}` : killed ? `${queue.mainCommand} was killed (${killed})` : null;
-      const partial3 = applying && stopped !== null && unitRecorder?.mainCommandStarted === true;
-      const exit = /exit status (\d+)/.exec(entry.Cause ?? "");
-      return buildResult(unit, "failed", stopped === null ? null : partial3 ? `${stopped}: ${partialHint}` : stopped, {
-        ...timing,
-        exitCode: exit ? Number(exit[1]) : null,
-        ...partial3 ? { mayBePartiallyApplied: true } : {}
-      });
-    }
-    if (entry?.Result === "early exit" && context.signal?.aborted) return buildResult(unit, "not-started", "interrupted before start", { logPath: null });
-    if (entry?.Result === "early exit") {
-      const cause = entry.Cause ? job.units.find((other) => other.split("/").pop() === entry.Cause && other !== unit) ?? entry.Cause : "a unit it depends on";
-      return buildResult(unit, "skipped", `${cause} did not succeed`, { logPath: null });
-    }
-    if (entry?.Result === "excluded") return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", { logPath: null });
-    if (unitRecorder?.startedAt == null) {
-      const why = context.signal?.aborted ? "interrupted before start" : toolDied || report === null ? "terragrunt stopped before running it" : "never started";
-      return buildResult(unit, "not-started", why, { logPath: null });
-    }
-    const partial2 = applying && unitRecorder.mainCommandStarted;
-    const how = context.signal?.aborted ? `interrupted during ${queue.mainCommand}` : `terragrunt stopped during ${queue.mainCommand}${outcome.signal ? ` (${outcome.signal})` : ""}`;
-    return buildResult(unit, "failed", partial2 ? `${how}: ${partialHint}` : how, partial2 ? { mayBePartiallyApplied: true } : {});
-  });
-  await Promise.all([...recorders.values()].map((unitRecorder) => unitRecorder.close()));
-  for (const unit of units) if (!finished.has(unit.unit)) context.onUnitFinished?.(unit);
-  await new Promise((resolve18) => jobLog.end(resolve18));
-  let error62 = null;
-  if (outside.length > 0) {
-    error62 = { code: "EXEC_QUEUE_OUTSIDE_JOB", message: `terragrunt ran units that are not in the job: ${outside.join(", ")}`, hint: "report this: Gantry restricts the queue to the job's units", exitCode: 30 };
-  } else if (report === null && !context.signal?.aborted && units.some((unit) => unit.status !== "succeeded")) {
-    const last = lastErrorLine(join4(runDir, "terragrunt.log"));
-    error62 = { code: "EXEC_QUEUE_FAILED", message: `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, hint: "see $RUN_DIR/terragrunt.log for terragrunt's own messages", exitCode: 30 };
   }
-  return { units, command: shown, error: error62 };
+  await closeStream(log);
+  return {
+    unit,
+    status: failed ? "failed" : "succeeded",
+    exitCode,
+    durationMs: Date.now() - started,
+    logPath,
+    planFile: plan === null ? null : planFile,
+    plan,
+    reason,
+    commands: commands2
+  };
 }
-function firstLine2(text2) {
-  const line = text2?.split("\n").find((candidate) => candidate.trim() !== "");
-  return line === void 0 ? null : line.trim().slice(0, 300);
-}
-function lastErrorLine(logFile) {
-  try {
-    const lines = readFileSync4(logFile, "utf8").split("\n").filter((line) => /^ERROR\s/.test(line));
-    return lines.at(-1)?.replace(/^ERROR\s+/, "").slice(0, 300) ?? null;
-  } catch {
-    return null;
-  }
-}
-function summaryFromRendered(output2) {
-  const resources = resourcesInRenderedPlan(output2);
-  const summary = emptyPlanSummary();
-  summary.addresses = { create: resources.create, update: resources.update, delete: resources.delete, replace: resources.replace, import: resources.import };
-  if (resources.forget.length > 0) summary.addresses.forget = resources.forget;
-  if (resources.read.length > 0) summary.addresses.read = resources.read;
-  if (resources.moves.length > 0) summary.moves = resources.moves;
-  summary.add = resources.create.length + resources.replace.length;
-  summary.change = resources.update.length;
-  summary.destroy = resources.delete.length + resources.replace.length;
-  summary.import = resources.import.length;
-  if (resources.forget.length > 0) summary.forget = resources.forget.length;
-  summary.outputChanges = /\nChanges to Outputs:\n/.test(output2);
-  return summary;
-}
-var reportSchema, partialHint;
-var init_run_queue = __esm({
-  "packages/executor/src/run-queue.ts"() {
+var init_run_unit = __esm({
+  "packages/executor/src/run-unit.ts"() {
     "use strict";
-    init_zod();
     init_plan_summary();
     init_process();
-    init_queue_command();
-    init_rendered_output();
-    init_result();
-    init_terragrunt_log();
-    init_unit_recorder();
-    reportSchema = external_exports.array(
-      external_exports.looseObject({ Name: external_exports.string(), Result: external_exports.string(), Reason: external_exports.string().optional(), Cause: external_exports.string().optional(), Started: external_exports.string().optional(), Ended: external_exports.string().optional() })
-    );
-    partialHint = "it may be partially applied: re-run the job; if OpenTofu then reports the state locked, make sure no other run is applying this unit and release the lock (`tofu force-unlock LOCK_ID` in the unit)";
+    init_unit_commands();
   }
 });
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join5, resolve as resolve7 } from "node:path";
+import { delimiter, isAbsolute as isAbsolute3, join as join8, resolve as resolve7 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -73031,52 +72647,41 @@ function isExecutable(path) {
 function findOnPath(name, env) {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     if (dir === "") continue;
-    const candidate = join5(dir, name);
+    const candidate = join8(dir, name);
     if (isExecutable(candidate)) return candidate;
   }
   return void 0;
 }
-function fromVariables(variables, env) {
-  for (const variable of variables) {
-    const configured = env[variable];
-    if (configured === void 0 || configured === "") continue;
-    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve7(configured);
+function findTool(name, variable, env) {
+  const configured = env[variable];
+  if (configured !== void 0 && configured !== "") {
+    const path = isAbsolute3(configured) ? configured : findOnPath(configured, env) ?? resolve7(configured);
     if (!isExecutable(path)) {
       throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint, exitCode: 31 });
     }
     return path;
   }
-  return void 0;
-}
-function find(variables, names, env) {
-  const configured = fromVariables(variables, env);
-  if (configured !== void 0) return configured;
-  for (const name of names) {
-    const found = findOnPath(name, env);
-    if (found !== void 0) return found;
+  const found = findOnPath(name, env);
+  if (!found) {
+    throw new GantryError("EXEC_TOOL_NOT_FOUND", `\`${name}\` was not found on PATH and ${variable} is not set`, { hint: toolHint, exitCode: 31 });
   }
-  throw new GantryError("EXEC_TOOL_NOT_FOUND", `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`, {
-    hint: toolHint,
-    exitCode: 31
-  });
+  return found;
 }
 function findIacTools(env = process.env) {
-  const terragrunt = find(["GANTRY_TERRAGRUNT"], ["terragrunt"], env);
-  const tf = find(["GANTRY_TOFU", "TG_TF_PATH"], ["tofu", "terraform"], env);
-  return { terragrunt, tf, tfKind: /terraform/i.test(basename4(tf)) ? "terraform" : "tofu" };
+  return { terragrunt: findTool("terragrunt", "GANTRY_TERRAGRUNT", env), tofu: findTool("tofu", "GANTRY_TOFU", env) };
 }
 var toolHint;
 var init_tools = __esm({
   "packages/executor/src/tools.ts"() {
     "use strict";
     init_src();
-    toolHint = "run `bash scripts/ensure-iac-tools.sh` (it prints the directory holding terragrunt and tofu; add it to PATH), or set GANTRY_TERRAGRUNT and GANTRY_TOFU (or Terragrunt's TG_TF_PATH, e.g. to terraform) to existing binaries";
+    toolHint = "run `bash scripts/ensure-iac-tools.sh` (it prints the directory holding both binaries; add it to PATH), or set GANTRY_TERRAGRUNT and GANTRY_TOFU to existing binaries";
   }
 });
 
 // packages/executor/src/run-directories.ts
-import { readdirSync, rmSync as rmSync5 } from "node:fs";
-import { join as join6 } from "node:path";
+import { readdirSync as readdirSync2, rmSync as rmSync5 } from "node:fs";
+import { join as join9 } from "node:path";
 function runTimestamp(date5 = /* @__PURE__ */ new Date()) {
   return date5.toISOString().replace(/[:.]/g, "-");
 }
@@ -73101,7 +72706,7 @@ function pruneRunDirectories(runsRoot, keep, now = Date.now()) {
   if (keep === 0) return [];
   let names;
   try {
-    names = readdirSync(runsRoot);
+    names = readdirSync2(runsRoot);
   } catch {
     return [];
   }
@@ -73110,7 +72715,7 @@ function pruneRunDirectories(runsRoot, keep, now = Date.now()) {
   for (const run of runs.slice(keep)) {
     if (now - run.start < MINIMUM_AGE_MS) continue;
     try {
-      rmSync5(join6(runsRoot, run.name), { recursive: true, force: true });
+      rmSync5(join9(runsRoot, run.name), { recursive: true, force: true });
       removed.push(run.name);
     } catch {
     }
@@ -73125,6 +72730,76 @@ var init_run_directories = __esm({
     DEFAULT_KEPT_RUNS = 20;
     MINIMUM_AGE_MS = 60 * 60 * 1e3;
     TIMESTAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/;
+  }
+});
+
+// packages/executor/src/unit-graph.ts
+import { isAbsolute as isAbsolute4, relative as relative2, resolve as resolve8 } from "node:path";
+import { Writable } from "node:stream";
+async function discoverUnitDependencies(worktree, tools, env, signal) {
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const outcome = await runProcess(tools.terragrunt, ["find", "--json", "--dependencies", "--no-color", "--log-level", "error"], {
+    cwd: worktree,
+    env,
+    signal,
+    stdout: "capture",
+    stderr: discard
+  });
+  if (outcome.exitCode !== 0) return null;
+  const parsed = findOutputSchema.safeParse(safeJson(outcome.stdout));
+  if (!parsed.success) return null;
+  const normalise = (path) => relative2(worktree, isAbsolute4(path) ? path : resolve8(worktree, path)).split("\\").join("/");
+  const map2 = /* @__PURE__ */ new Map();
+  for (const entry of parsed.data) {
+    if (entry.type !== "unit") continue;
+    map2.set(normalise(entry.path), (entry.dependencies ?? []).map(normalise));
+  }
+  return map2;
+}
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function reachable(from, graph) {
+  const seen = /* @__PURE__ */ new Set();
+  const stack = [...graph.get(from) ?? []];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (seen.has(next)) continue;
+    seen.add(next);
+    stack.push(...graph.get(next) ?? []);
+  }
+  return seen;
+}
+function unitNeeds(units, action, dependencies) {
+  const needs = new Map(units.map((unit) => [unit, []]));
+  if (dependencies === null) {
+    units.forEach((unit, index) => {
+      if (index > 0) needs.set(unit, [units[index - 1]]);
+    });
+    return needs;
+  }
+  const inJob = new Set(units);
+  const destroying = action === "destroy" || action === "plan-destroy";
+  for (const unit of units) {
+    for (const dependency of reachable(unit, dependencies)) {
+      if (!inJob.has(dependency) || dependency === unit) continue;
+      if (destroying) needs.get(dependency).push(unit);
+      else needs.get(unit).push(dependency);
+    }
+  }
+  return needs;
+}
+var findOutputSchema;
+var init_unit_graph = __esm({
+  "packages/executor/src/unit-graph.ts"() {
+    "use strict";
+    init_zod();
+    init_process();
+    findOutputSchema = external_exports.array(external_exports.looseObject({ type: external_exports.string(), path: external_exports.string(), dependencies: external_exports.array(external_exports.string()).nullish() }));
   }
 });
 
@@ -73185,8 +72860,8 @@ var init_tool_environment = __esm({
 });
 
 // packages/executor/src/execute-job.ts
-import { chmodSync as chmodSync2, mkdirSync as mkdirSync2, readFileSync as readFileSync5, writeFileSync as writeFileSync4, existsSync as existsSync7 } from "node:fs";
-import { isAbsolute as isAbsolute5, join as join7, resolve as resolve8 } from "node:path";
+import { mkdirSync as mkdirSync3, readFileSync as readFileSync4, writeFileSync as writeFileSync4, existsSync as existsSync7 } from "node:fs";
+import { isAbsolute as isAbsolute5, join as join10, resolve as resolve9 } from "node:path";
 function parseJob2(input2, source = "job") {
   const parsed = jobSchema.safeParse(input2);
   if (parsed.success) return parsed.data;
@@ -73199,14 +72874,14 @@ function parseJob2(input2, source = "job") {
   });
 }
 async function defaultRunDirectory(repo, env = {}) {
-  const runsRoot = join7(await gitCommonDir(repo), "gantry", "runs");
+  const runsRoot = join10(await gitCommonDir(repo), "gantry", "runs");
   pruneRunDirectories(runsRoot, keptRunsFromEnv(env));
-  return join7(runsRoot, runTimestamp());
+  return join10(runsRoot, runTimestamp());
 }
 async function defaultStateDirectory(repo, env) {
   const configured = env.GANTRY_STATE_DIR;
-  if (configured !== void 0 && configured !== "") return resolve8(configured);
-  return join7(await gitCommonDir(repo), "gantry", "state");
+  if (configured !== void 0 && configured !== "") return resolve9(configured);
+  return join10(await gitCommonDir(repo), "gantry", "state");
 }
 function errorSummary(error62) {
   if (GantryError.isInstance(error62)) return { code: error62.code, message: error62.message, hint: error62.hint ?? null, exitCode: error62.exitCode };
@@ -73223,7 +72898,7 @@ function jobExitCode(result) {
 async function executeJob(jobInput, options2) {
   const job = parseJob2(jobInput);
   const env = options2.env ?? process.env;
-  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve8(options2.repo);
+  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve9(options2.repo);
   const masker = options2.masker ?? new SecretMasker();
   const dryRun = options2.dryRun ?? false;
   const startedAt = /* @__PURE__ */ new Date();
@@ -73239,7 +72914,6 @@ async function executeJob(jobInput, options2) {
       runDir: null,
       worktree: null,
       error: null,
-      ...options2.logsUrl ? { logsUrl: options2.logsUrl } : {},
       ...partial2
     };
     options2.onEvent?.({ type: "job-finished", result: final });
@@ -73250,28 +72924,26 @@ async function executeJob(jobInput, options2) {
   masker.addAll(await secretsFromGitConfig(repo));
   let tools;
   try {
-    checkUnitPaths(job.units, job.id);
-    checkQueueFlags(job.terragrunt.flags, job.id);
     tools = options2.tools ?? findIacTools(env);
     await (options2.guard ?? defaultGuard())(job, { repo, env, dryRun, ...options2.signal ? { signal: options2.signal } : {} });
   } catch (error62) {
     return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
   }
-  const parallelism = options2.parallelism ?? job.terragrunt.parallelism;
   if (dryRun) {
     options2.onEvent?.({ type: "job-started", job, runDir: null });
-    const queue = queueCommand({
-      action: job.action,
-      units: job.units,
-      worktree: "$WORKTREE",
-      tools,
-      flags: job.terragrunt.flags,
-      parallelism,
-      reportFile: "$RUN_DIR/terragrunt-report.json",
-      planDirectory: "$RUN_DIR/plans"
+    const units2 = job.units.map((unit) => {
+      const stem = unitFileStem(unit);
+      const steps = unitSteps({
+        action: job.action,
+        unitDir: `$WORKTREE/${unit}`,
+        planFile: `$RUN_DIR/${stem}.tfplan`,
+        tools,
+        flags: job.terragrunt.flags,
+        downloadDir: `$WORKTREE/.gantry-cache/${stem}`
+      });
+      return notStarted(unit, "dry run", steps.map((step) => masker.mask(formatCommand("terragrunt", step.args))));
     });
-    const command11 = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
-    return result({ status: "succeeded", command: command11, units: job.units.map((unit) => notStarted(unit, "dry run")) });
+    return result({ status: "succeeded", units: units2 });
   }
   let credentials;
   try {
@@ -73281,18 +72953,16 @@ async function executeJob(jobInput, options2) {
   }
   masker.addAll(credentials.secrets);
   masker.addAll(secretsFromEnvironment(credentials.env));
-  const runDir = options2.runDir ?? join7(await defaultRunDirectory(repo, env), job.id);
-  mkdirSync2(runDir, { recursive: true, mode: 448 });
-  chmodSync2(runDir, 448);
+  const runDir = options2.runDir ?? join10(await defaultRunDirectory(repo, env), job.id);
+  mkdirSync3(runDir, { recursive: true, mode: 448 });
   const stateDir = options2.stateDir ?? await defaultStateDirectory(repo, env);
-  mkdirSync2(stateDir, { recursive: true });
+  mkdirSync3(stateDir, { recursive: true });
   let toolEnv;
   try {
     toolEnv = toolEnvironment({ caller: env, job: job.terragrunt.env, credentials: credentials.env, stateDir });
   } catch (error62) {
     return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
   }
-  toolEnv = queueEnvironment(withPluginCache(toolEnv, tools, await gitCommonDir(repo)));
   options2.onEvent?.({ type: "job-started", job, runDir });
   if (options2.signal?.aborted) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "interrupted before start")) });
@@ -73303,47 +72973,42 @@ async function executeJob(jobInput, options2) {
   } catch (error62) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "no worktree")), error: errorSummary(error62) });
   }
-  let outcome;
+  const unitResults = /* @__PURE__ */ new Map();
   try {
-    outcome = await runQueue({
-      job,
-      worktree: worktree.dir,
-      runDir,
-      tools,
-      env: toolEnv,
-      masker,
-      parallelism,
+    const dependencies = await discoverUnitDependencies(worktree.dir, tools, toolEnv, options2.signal);
+    const needs = unitNeeds(job.units, job.action, dependencies);
+    const statuses = await runByNeeds(needs, {
+      parallelism: options2.parallelism ?? job.terragrunt.parallelism,
       signal: options2.signal,
-      killGraceMs: options2.killGraceMs,
-      onUnitStarted: (unit) => options2.onEvent?.({ type: "unit-started", job, unit }),
-      onUnitFinished: (unitResult) => options2.onEvent?.({ type: "unit-finished", job, result: unitResult })
+      run: async (unit) => {
+        options2.onEvent?.({ type: "unit-started", job, unit });
+        const unitResult = await runUnit(unit, { job, worktree: worktree.dir, runDir, tools, env: toolEnv, masker, signal: options2.signal, killGraceMs: options2.killGraceMs });
+        unitResults.set(unit, unitResult);
+        options2.onEvent?.({ type: "unit-finished", job, result: unitResult });
+        return unitResult.status === "succeeded" ? "succeeded" : "failed";
+      },
+      onSkip: (unit, because) => {
+        const skipped = { ...notStarted(unit, `${because} did not succeed`), status: "skipped" };
+        unitResults.set(unit, skipped);
+        options2.onEvent?.({ type: "unit-finished", job, result: skipped });
+      }
     });
+    for (const [unit, status] of statuses) {
+      if (!unitResults.has(unit)) unitResults.set(unit, notStarted(unit, status === "not-started" && options2.signal?.aborted ? "interrupted before start" : "never started"));
+    }
   } finally {
     await worktree.remove();
   }
-  remaskLogs([...outcome.units.map((unit) => unit.logPath), join7(runDir, "terragrunt.log")], masker);
-  const units = outcome.units;
-  return result({
-    status: units.every((u2) => u2.status === "succeeded") && outcome.error === null ? "succeeded" : "failed",
-    runDir,
-    worktree: worktree.dir,
-    units,
-    command: outcome.command,
-    error: outcome.error
-  });
+  remaskLogs([...unitResults.values()], masker);
+  const units = job.units.map((unit) => unitResults.get(unit));
+  return result({ status: units.every((u2) => u2.status === "succeeded") ? "succeeded" : "failed", runDir, worktree: worktree.dir, units });
 }
-function withPluginCache(toolEnv, tools, commonDir) {
-  if (tools.tfKind !== "tofu" || toolEnv.TF_PLUGIN_CACHE_DIR !== void 0 || toolEnv.TF_CLI_CONFIG_FILE !== void 0) return toolEnv;
-  const cache = join7(commonDir, "gantry", "plugin-cache");
-  mkdirSync2(cache, { recursive: true });
-  return { ...toolEnv, TF_PLUGIN_CACHE_DIR: cache };
-}
-function remaskLogs(logs, masker) {
-  for (const log of logs) {
-    if (log === null || !existsSync7(log)) continue;
-    const text2 = readFileSync5(log, "utf8");
-    const masked = masker.mask(text2);
-    if (masked !== text2) writeFileSync4(log, masked, { mode: 384 });
+function remaskLogs(units, masker) {
+  for (const unit of units) {
+    if (unit.logPath === null || !existsSync7(unit.logPath)) continue;
+    const text = readFileSync4(unit.logPath, "utf8");
+    const masked = masker.mask(text);
+    if (masked !== text) writeFileSync4(unit.logPath, masked, { mode: 384 });
   }
 }
 var init_execute_job = __esm({
@@ -73353,70 +73018,73 @@ var init_execute_job = __esm({
     init_src();
     init_guard();
     init_masking();
-    init_queue_command();
-    init_run_queue();
+    init_run_unit();
     init_tools();
     init_run_directories();
+    init_unit_commands();
+    init_unit_graph();
     init_worktree();
     init_tool_environment();
   }
 });
 
-// packages/executor/src/report/escape.ts
-function text(value) {
-  return value.replace(/[\r\n\t]+/g, " ").replace(/[&<>`|\\*_[\]()#!~$@{}=+]/g, (character) => escapes[character]).replace(/:\/\//g, "&#58;//").replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#46;`);
-}
-function code(value) {
-  return `<code>${text(value)}</code>`;
-}
-function fence(body) {
-  let longest = 0;
-  for (const match of body.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
-}
-function fenced(body, language) {
-  const marker2 = fence(body);
-  return [`${marker2}${language}`, body.replace(/\n+$/, ""), marker2];
-}
-function planAsDiff(plan) {
-  return plan.split("\n").map((line) => {
-    const match = /^(\s*)(-\/\+|\+\/-|[+~-])( .*|)$/.exec(line);
-    if (!match) return line;
-    const [, indent, symbol2, rest] = match;
-    const front = symbol2 === "+" ? "+" : symbol2 === "~" ? "!" : "-";
-    return `${front}${indent}${" ".repeat(symbol2.length - 1)}${rest}`;
-  }).join("\n");
-}
-function linkOrPath(where, label2) {
-  return /^https?:\/\/[^\s<>"]+$/.test(where) ? `[${text(label2)}](${where.replace(/[()]/g, (c2) => c2 === "(" ? "%28" : "%29")})` : code(where);
-}
-var escapes;
-var init_escape = __esm({
-  "packages/executor/src/report/escape.ts"() {
+// packages/executor/src/result.ts
+var unitStatusSchema2, planSummarySchema, unitResultSchema, jobStatusSchema, jobResultSchema;
+var init_result = __esm({
+  "packages/executor/src/result.ts"() {
     "use strict";
-    escapes = {
-      "&": "&amp;",
-      "<": "&lt;",
-      ">": "&gt;",
-      "`": "&#96;",
-      "|": "&#124;",
-      "\\": "&#92;",
-      "*": "&#42;",
-      _: "&#95;",
-      "[": "&#91;",
-      "]": "&#93;",
-      "(": "&#40;",
-      ")": "&#41;",
-      "#": "&#35;",
-      "!": "&#33;",
-      "~": "&#126;",
-      "$": "&#36;",
-      "@": "&#64;",
-      "{": "&#123;",
-      "}": "&#125;",
-      "=": "&#61;",
-      "+": "&#43;"
-    };
+    init_zod();
+    init_src4();
+    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    planSummarySchema = external_exports.object({
+      add: external_exports.number().int(),
+      change: external_exports.number().int(),
+      destroy: external_exports.number().int(),
+      import: external_exports.number().int(),
+      addresses: external_exports.object({
+        create: external_exports.array(external_exports.string()),
+        update: external_exports.array(external_exports.string()),
+        delete: external_exports.array(external_exports.string()),
+        replace: external_exports.array(external_exports.string()),
+        import: external_exports.array(external_exports.string())
+      }),
+      outputChanges: external_exports.boolean()
+    });
+    unitResultSchema = external_exports.object({
+      unit: external_exports.string(),
+      status: unitStatusSchema2,
+      /** Exit code of the failing (or last) command; null when nothing ran. */
+      exitCode: external_exports.number().int().nullable(),
+      durationMs: external_exports.number(),
+      /** Kept after the run; null when nothing ran. */
+      logPath: external_exports.string().nullable(),
+      /** Saved plan file (plan, plan-destroy, and the plan an apply/destroy applied). */
+      planFile: external_exports.string().nullable(),
+      plan: planSummarySchema.nullable(),
+      /** Why a unit failed or was skipped, in one line. */
+      reason: external_exports.string().nullable(),
+      /** The commands run (or, on a dry run, that would run), already masked. */
+      commands: external_exports.array(external_exports.string())
+    });
+    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    jobResultSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("JobResult"),
+      job: jobSchema,
+      status: jobStatusSchema,
+      /** True when the run was stopped by a signal: some units may be `not-started`. */
+      interrupted: external_exports.boolean(),
+      dryRun: external_exports.boolean(),
+      startedAt: external_exports.string(),
+      durationMs: external_exports.number(),
+      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
+      runDir: external_exports.string().nullable(),
+      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
+      worktree: external_exports.string().nullable(),
+      units: external_exports.array(unitResultSchema),
+      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
+      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
+    });
   }
 });
 
@@ -73424,8 +73092,8 @@ var init_escape = __esm({
 function nodeId(index) {
   return `j${index}`;
 }
-function label(text2) {
-  return text2.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
+function label(text) {
+  return text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
 }
 function renderJobGraph(jobs) {
   const ids = new Map(jobs.map((entry, index) => [entry.job.id, nodeId(index)]));
@@ -73468,55 +73136,19 @@ function countStatuses(items) {
   for (const item2 of items) counts[item2.status]++;
   return counts;
 }
-function reportUnits(report) {
-  return report.jobs.flatMap(
-    (entry) => entry.result ? entry.result.units.map((result) => ({ unit: result.unit, entry, status: result.status, result })) : entry.job.units.map((unit) => ({ unit, entry, status: entry.status, result: null }))
-  );
-}
-function buildRunReport(input2) {
-  const byId = new Map(input2.results.map((result) => [result.job.id, result]));
-  const plan = input2.plan ?? null;
-  const jobs = plan?.jobs ?? input2.results.map((result) => result.job);
-  const planned = new Map(jobs.map((job) => [job.id, job]));
-  const statuses = /* @__PURE__ */ new Map();
-  const statusOf = (id, seen) => {
-    const known = statuses.get(id) ?? byId.get(id)?.status;
-    if (known !== void 0) return known;
-    const job = planned.get(id);
-    if (job === void 0 || seen.has(id)) return "not-started";
-    const blocked = job.needs.some((need) => ["failed", "skipped"].includes(statusOf(need, /* @__PURE__ */ new Set([...seen, id]))));
-    const status = blocked ? "skipped" : "not-started";
-    statuses.set(id, status);
-    return status;
-  };
-  const entries = jobs.map((job) => {
-    const result = byId.get(job.id);
-    if (result !== void 0) return { job, status: result.status, result };
-    const status = statusOf(job.id, /* @__PURE__ */ new Set());
-    const blocker = job.needs.find((need) => ["failed", "skipped"].includes(statusOf(need, /* @__PURE__ */ new Set())));
-    const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
-    return { job, status, result: null, reason };
-  });
-  const first = input2.results[0]?.job;
-  const changeTypes = {};
-  for (const change of plan?.changes ?? []) {
-    for (const unit of change.units) if (change.jobs.length > 0) (changeTypes[unit] ??= []).includes(change.type) || changeTypes[unit].push(change.type);
-  }
-  return {
-    event: plan?.event ?? first?.source.event ?? "pull_request",
-    base: plan?.base ?? first?.source.base ?? "",
-    head: plan?.head ?? first?.source.head ?? "",
-    ...plan ? { branch: plan.branch } : first ? { branch: first.source.branch } : {},
-    notice: plan?.notice ?? null,
-    jobs: entries,
-    interrupted: input2.interrupted === true || input2.results.some((result) => result.interrupted),
-    logs: input2.logs ?? (plan === null && input2.results.length === 1 ? input2.results[0].logsUrl ?? input2.results[0].runDir : null),
-    ...plan?.reasons ? { reasons: plan.reasons } : {},
-    ...Object.keys(changeTypes).length > 0 ? { changeTypes } : {}
-  };
+function unitsOf(report) {
+  return report.jobs.flatMap((job) => job.result?.units ?? []);
 }
 function reportForJob(result) {
-  return buildRunReport({ results: [result] });
+  return {
+    event: result.job.source.event,
+    base: result.job.source.base,
+    head: result.job.ref,
+    branch: result.job.source.branch,
+    jobs: [{ job: result.job, status: result.status, result }],
+    interrupted: result.interrupted,
+    logs: result.runDir
+  };
 }
 var statusIcon;
 var init_model = __esm({
@@ -73531,252 +73163,153 @@ var init_model = __esm({
   }
 });
 
+// packages/executor/src/report/output.ts
+import { existsSync as existsSync8, readFileSync as readFileSync5 } from "node:fs";
+function readUnitLog(logPath) {
+  if (logPath === null || !existsSync8(logPath)) return "";
+  return readFileSync5(logPath, "utf8");
+}
+function truncateMiddle(text, budget) {
+  if (text.length <= budget) return text;
+  if (budget <= 0) return "";
+  const marker2 = (omitted) => `
+\u2026 ${omitted} characters truncated; see the full log \u2026
+`;
+  const room = budget - marker2(text.length).length;
+  if (room <= 0) return marker2(text.length).slice(0, budget);
+  const head = Math.floor(room * 0.4);
+  const tail = room - head;
+  return text.slice(0, head) + marker2(text.length - head - tail) + text.slice(text.length - tail);
+}
+function lastLines(text, count) {
+  return text.split("\n").filter((line) => line.trim() !== "").slice(-count);
+}
+function fenceFor(text) {
+  let longest = 0;
+  for (const match of text.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
+  return "`".repeat(Math.max(3, longest + 1));
+}
+var init_output = __esm({
+  "packages/executor/src/report/output.ts"() {
+    "use strict";
+  }
+});
+
 // packages/executor/src/report/markdown.ts
-function seconds(ms) {
-  return ms >= 6e4 ? `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s` : `${(ms / 1e3).toFixed(1)} s`;
+function headline(report) {
+  const verb = report.event === "pull_request" ? "plan" : "apply";
+  return `## Gantry ${verb} for \`${shortSha(report.head)}\``;
+}
+function statusLine(report) {
+  if (report.error) return `\u274C **The pipeline failed before running any job**: \`${report.error.code}\` ${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`;
+  if (report.jobs.length === 0) return `\u2139\uFE0F **No infrastructure changes.** ${report.notice ?? ""}`.trim();
+  const counts = countStatuses(report.jobs);
+  const parts = [`${counts.succeeded} succeeded`, counts.failed ? `${counts.failed} failed` : "", counts.skipped ? `${counts.skipped} skipped` : "", counts["not-started"] ? `${counts["not-started"]} not started` : ""].filter(Boolean);
+  const icon = report.interrupted ? "\u26A0\uFE0F **Interrupted**" : reportSucceeded(report) ? "\u2705 **All jobs succeeded**" : "\u274C **Some jobs did not succeed**";
+  return `${icon}: ${report.jobs.length} job${report.jobs.length === 1 ? "" : "s"}, ${parts.join(", ")}. Event \`${report.event}\`, base \`${shortSha(report.base)}\` \u2192 head \`${shortSha(report.head)}\`${report.branch ? ` on \`${report.branch}\`` : ""}.`;
+}
+function addressList(title2, addresses, limit) {
+  if (addresses.length === 0) return [];
+  const shown = addresses.slice(0, limit).map((address) => `\`${address}\``);
+  const more = addresses.length > limit ? ` and ${addresses.length - limit} more` : "";
+  return [`  - ${title2}: ${shown.join(", ")}${more}`];
+}
+function unitSection(unit, budget, readOutput) {
+  const detail = unit.plan ? formatPlanCounts(unit.plan) : unit.reason ?? "";
+  const extra = unit.plan && unit.reason ? ` (${unit.reason})` : "";
+  const duration3 = unit.status === "succeeded" || unit.status === "failed" ? ` \xB7 ${(unit.durationMs / 1e3).toFixed(1)}s` : "";
+  const exit = unit.status === "failed" && unit.exitCode !== null ? ` \xB7 exit ${unit.exitCode}` : "";
+  const lines = [`- ${statusIcon[unit.status]} \`${unit.unit}\`: ${detail}${extra}${duration3}${exit}`];
+  if (unit.plan) {
+    lines.push(
+      ...addressList("to add", unit.plan.addresses.create, budget.addresses),
+      ...addressList("to change", unit.plan.addresses.update, budget.addresses),
+      ...addressList("to replace", unit.plan.addresses.replace, budget.addresses),
+      ...addressList("to destroy", unit.plan.addresses.delete, budget.addresses),
+      ...addressList("to import", unit.plan.addresses.import, budget.addresses)
+    );
+  }
+  if (budget.output > 0 && unit.logPath !== null) {
+    const output2 = truncateMiddle(readOutput(unit), budget.output);
+    if (output2 !== "") {
+      const fence = fenceFor(output2);
+      lines.push("", `  <details><summary>Output of <code>${unit.unit}</code></summary>`, "", `${fence}text`, output2.replace(/\n$/, ""), fence, "", "  </details>", "");
+    }
+  }
+  return lines;
+}
+function jobSection(entry, budget, readOutput) {
+  const { job } = entry;
+  const lines = [
+    `### ${statusIcon[entry.status]} ${actionTitle[job.action]} \`${job.id}\` \xB7 environment \`${job.environment}\` \xB7 ${job.changes.join(", ") || "no change type"} \xB7 at \`${shortSha(job.ref)}\``,
+    ""
+  ];
+  if (entry.result?.error) lines.push(`**${entry.result.error.code}**: ${entry.result.error.message}${entry.result.error.hint ? `
+
+_hint_: ${entry.result.error.hint}` : ""}`, "");
+  if (entry.result) {
+    for (const unit of entry.result.units) lines.push(...unitSection(unit, budget, readOutput));
+  } else {
+    const why = entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started");
+    for (const unit of job.units) lines.push(`- ${statusIcon[entry.status]} \`${unit}\`: ${why}`);
+  }
+  lines.push("");
+  return lines;
+}
+function renderWith(report, budget, readOutput) {
+  const lines = [headline(report), "", statusLine(report), ""];
+  for (const entry of report.jobs) lines.push(...jobSection(entry, budget, readOutput));
+  if (budget.graph && report.jobs.length > 0) lines.push("<details><summary>Job graph</summary>", "", "```mermaid", renderJobGraph(report.jobs), "```", "", "</details>", "");
+  if (report.logs) lines.push(`Full logs: \`${report.logs}\``, "");
+  return lines.join("\n");
 }
 function renderMarkdownReport(report, options2 = {}) {
   const limit = options2.limit ?? GITHUB_COMMENT_LIMIT;
-  const mask = (value) => options2.masker?.mask(value) ?? value;
-  const units = reportUnits(report);
-  const blocks = textBlocks(units, mask);
-  const render = (budget) => mask(new Renderer(report, units, budget, mask).render());
-  const whole = render({ texts: null, addresses: Infinity, graph: true, sections: true });
+  const mask = (text2) => options2.masker?.mask(text2) ?? text2;
+  const cache = /* @__PURE__ */ new Map();
+  const readOutput = (unit) => {
+    const key = unit.logPath ?? unit.unit;
+    if (!cache.has(key)) cache.set(key, mask(options2.readOutput?.(unit) ?? readUnitLog(unit.logPath)));
+    return cache.get(key);
+  };
+  const render = (budget) => mask(renderWith(report, budget, readOutput));
+  const whole = render({ output: Infinity, addresses: Infinity, graph: true });
   if (whole.length <= limit) return whole;
-  const steps = [
-    { addresses: Infinity, graph: true },
-    { addresses: 20, graph: true },
-    { addresses: 5, graph: true },
-    { addresses: 5, graph: false },
-    { addresses: 0, graph: false }
-  ];
-  for (const step of steps) {
-    const fixed = render({ texts: /* @__PURE__ */ new Map(), ...step, sections: true }).length;
-    let available = limit - fixed - 200 * blocks.size;
-    if (available < 400 * blocks.size) continue;
-    for (let attempt = 0; attempt < 6 && available > 0; attempt++) {
-      const text2 = render({ texts: fairShares(blocks, available), ...step, sections: true });
+  const withoutOutput = render({ output: 0, addresses: Infinity, graph: true });
+  const outputs = report.jobs.reduce((n2, entry) => n2 + (entry.result?.units.filter((u2) => u2.logPath !== null).length ?? 0), 0);
+  if (withoutOutput.length < limit && outputs > 0) {
+    let share = Math.floor((limit - withoutOutput.length) / outputs) - 200;
+    while (share > 200) {
+      const text2 = render({ output: share, addresses: Infinity, graph: true });
       if (text2.length <= limit) return text2;
-      available -= text2.length - limit + 500;
+      share = Math.floor(share * 0.8);
     }
   }
-  for (const step of steps) {
-    const text2 = render({ texts: /* @__PURE__ */ new Map(), ...step, sections: true });
-    if (text2.length <= limit) return text2;
+  for (const addresses of [20, 5, 0]) {
+    for (const graph of [true, false]) {
+      const text2 = render({ output: 0, addresses, graph });
+      if (text2.length <= limit) return text2;
+    }
   }
-  const tableOnly = render({ texts: /* @__PURE__ */ new Map(), addresses: 0, graph: false, sections: false });
-  if (tableOnly.length <= limit) return tableOnly;
+  const text = render({ output: 0, addresses: 0, graph: false });
   const note = (omitted) => `
 
-_\u2026 report cut (${omitted} characters left out to fit GitHub's limit)${report.logs ? `; full logs: ${linkOrPath(report.logs, "the run")}` : ""}._
+_\u2026 report truncated (${omitted} characters left out to fit GitHub's limit)${report.logs ? `; full logs: \`${report.logs}\`` : ""}._
 `;
-  let cut = tableOnly.lastIndexOf("\n", limit - note(tableOnly.length).length - 1);
-  if (cut <= 0) cut = limit - note(tableOnly.length).length;
-  return tableOnly.slice(0, cut) + note(tableOnly.length - cut);
+  let cut = text.lastIndexOf("\n", limit - note(text.length).length - 1);
+  if (cut <= 0) cut = limit - note(text.length).length;
+  return text.slice(0, cut) + note(text.length - cut);
 }
-function textBlocks(units, mask) {
-  const blocks = /* @__PURE__ */ new Map();
-  units.forEach((row, index) => {
-    if (row.result?.output) blocks.set(`${index}:output`, mask(row.result.output).length);
-    if (row.result?.error) blocks.set(`${index}:error`, mask(row.result.error).length);
-  });
-  return blocks;
-}
-function fairShares(lengths, available) {
-  const shares = /* @__PURE__ */ new Map();
-  const pending = [...lengths].sort((a2, b3) => a2[1] - b3[1]);
-  let left = Math.max(0, available);
-  while (pending.length > 0) {
-    const share = Math.floor(left / pending.length);
-    const [key, length] = pending.shift();
-    const given = Math.min(length, share);
-    shares.set(key, given);
-    left -= given;
-  }
-  return shares;
-}
-var GITHUB_COMMENT_LIMIT, actionTitle, Renderer;
+var GITHUB_COMMENT_LIMIT, actionTitle;
 var init_markdown = __esm({
   "packages/executor/src/report/markdown.ts"() {
     "use strict";
     init_plan_summary();
-    init_rendered_output();
-    init_escape();
     init_mermaid();
     init_model();
     init_output();
     GITHUB_COMMENT_LIMIT = 65536;
     actionTitle = { plan: "Plan", apply: "Apply", "plan-destroy": "Plan (destroy)", destroy: "Destroy" };
-    Renderer = class {
-      constructor(report, units, budget, mask) {
-        this.report = report;
-        this.units = units;
-        this.budget = budget;
-        this.mask = mask;
-      }
-      report;
-      units;
-      budget;
-      mask;
-      #lines = [];
-      /** Masked, then escaped: a secret is found before escaping could change how it is written. */
-      #t(value) {
-        return text(this.mask(value));
-      }
-      #c(value) {
-        return code(this.mask(value));
-      }
-      render() {
-        const { report } = this;
-        const verb = report.event === "pull_request" ? "plan" : "apply";
-        this.#lines.push(`## Gantry ${verb} for ${this.#c(shortSha(report.head))}`, "", this.#statusLine(), "");
-        if (report.jobs.length > 0) {
-          this.#destructive();
-          this.#table();
-          if (this.budget.sections) for (const entry of report.jobs) this.#job(entry);
-          if (this.budget.graph) this.#lines.push("<details><summary>Job graph</summary>", "", "```mermaid", renderJobGraph(report.jobs), "```", "", "</details>", "");
-        }
-        if (report.logs) this.#lines.push(`Full logs: ${linkOrPath(report.logs, "the run")}`, "");
-        return this.#lines.join("\n");
-      }
-      #statusLine() {
-        const { report } = this;
-        if (report.error) {
-          const where = report.error.location ? ` (${this.#c(`${report.error.location.file}${report.error.location.line ? `:${report.error.location.line}` : ""}`)})` : "";
-          return `\u274C **The pipeline failed before running any job**: ${this.#c(report.error.code)}${where} ${this.#t(report.error.message)}${report.error.hint ? `
-
-_Hint_: ${this.#t(report.error.hint)}` : ""}`;
-        }
-        if (report.jobs.length === 0) return `\u2139\uFE0F **No infrastructure changes.** ${this.#t(report.notice ?? "")}`.trim();
-        const tally = (items, noun) => {
-          const counts = countStatuses(items);
-          const parts = ["succeeded", "failed", "skipped", "not-started"].filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status.replace("-", " ")}`);
-          return `${items.length} ${noun}${items.length === 1 ? "" : "s"} (${parts.join(", ") || "none"})`;
-        };
-        const icon = report.interrupted ? "\u26A0\uFE0F **Interrupted**" : reportSucceeded(report) ? "\u2705 **All jobs succeeded**" : "\u274C **Some jobs did not succeed**";
-        const branch = report.branch ? ` on ${this.#c(report.branch)}` : "";
-        return `${icon}: ${tally(report.jobs, "job")}, ${tally(this.units, "unit")}. Event ${this.#c(report.event)}, base ${this.#c(shortSha(report.base))} \u2192 head ${this.#c(shortSha(report.head))}${branch}.`;
-      }
-      /** Destroys, replacements and maybe-partial applies stand out above the table. */
-      #destructive() {
-        const lines = [];
-        for (const row of this.units) {
-          const plan = row.result?.plan;
-          const destroy = row.result?.applied?.destroy ?? plan?.destroy ?? 0;
-          const replace = plan?.addresses.replace.length ?? 0;
-          if (destroy > 0) lines.push(`- ${this.#c(row.unit)}: ${destroy} to destroy${replace > 0 ? `, of which ${replace} replaced` : ""}`);
-          if (row.result?.mayBePartiallyApplied) lines.push(`- ${this.#c(row.unit)}: **may be partially applied**: ${this.#t(row.result.reason ?? "")}`);
-        }
-        if (lines.length === 0) return;
-        this.#lines.push(`> [!WARNING]`, `> **Destroys, replacements or partial applies** in ${lines.length} unit${lines.length === 1 ? "" : "s"}:`, ...lines.map((line) => `> ${line}`), "");
-      }
-      #table() {
-        this.#lines.push("| | Unit | Action | Add | Change | Destroy | Import | Status | Time |", "|:-:|:--|:--|--:|--:|--:|--:|:--|--:|");
-        for (const row of this.units) {
-          const result = row.result;
-          const applied = result?.applied;
-          const plan = result?.plan;
-          const counts = applied ?? plan;
-          const cell = (value) => value === void 0 ? "\u2013" : String(value);
-          const replace = plan?.addresses.replace.length ?? 0;
-          const destroy = counts === void 0 || counts === null ? "\u2013" : counts.destroy > 0 ? `**${counts.destroy}** \u26A0\uFE0F${replace > 0 ? ` (${replace} replace)` : ""}` : "0";
-          const status = result?.mayBePartiallyApplied ? "failed: **may be partially applied**" : row.status === "not-started" ? "not started" : row.status;
-          const time3 = result && result.durationMs > 0 ? seconds(result.durationMs) : "";
-          this.#lines.push(
-            `| ${statusIcon[row.status]} | ${this.#c(row.unit)} | ${row.entry.job.action} | ${cell(counts?.add)} | ${cell(counts?.change)} | ${destroy} | ${cell(counts?.import)} | ${status} | ${time3} |`
-          );
-        }
-        this.#lines.push("");
-      }
-      #job(entry) {
-        const { job } = entry;
-        const logs = entry.result?.logsUrl ?? (this.report.logs && /^https?:/.test(this.report.logs) ? this.report.logs : null);
-        this.#lines.push(
-          `### ${statusIcon[entry.status]} ${actionTitle[job.action]} ${this.#c(job.id)} \xB7 environment ${this.#c(job.environment)} \xB7 at ${this.#c(shortSha(job.ref))}${logs ? ` \xB7 ${linkOrPath(logs, "logs")}` : ""}`,
-          ""
-        );
-        if (entry.result?.error) {
-          this.#lines.push(`**${this.#t(entry.result.error.code)}**: ${this.#t(entry.result.error.message)}${entry.result.error.hint ? ` _Hint_: ${this.#t(entry.result.error.hint)}` : ""}`, "");
-        }
-        if (entry.result === null) this.#lines.push(`_${this.#t(entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started"))}_`, "");
-        this.units.forEach((row, index) => {
-          if (row.entry === entry) this.#unit(row, index, logs);
-        });
-      }
-      #unit(row, index, logs) {
-        const result = row.result;
-        const action = row.entry.job.action;
-        const detail = result?.applied ? formatAppliedCounts(result.applied, action === "destroy" ? "destroy" : "apply") : result?.plan ? formatPlanCounts(result.plan) : "";
-        const time3 = result && result.durationMs > 0 ? ` \xB7 ${seconds(result.durationMs)}` : "";
-        this.#lines.push(`#### ${statusIcon[row.status]} ${this.#c(row.unit)}`, "");
-        const items = [];
-        if (detail) items.push(`${this.#t(detail)}${time3}`);
-        const why = this.#why(row.unit);
-        if (why) items.push(`Why: ${why}`);
-        if (result?.reason && row.status !== "succeeded") items.push(`${row.status === "failed" ? "**Failed**" : row.status === "skipped" ? "Skipped" : "Not started"}: ${this.#t(result.reason)}${result.exitCode ? ` (exit ${result.exitCode})` : ""}`);
-        if (result === null && row.entry.reason) items.push(`_${this.#t(row.entry.reason)}_`);
-        if (result?.plan) items.push(...this.#resources(result));
-        for (const warning of result?.warnings ?? []) items.push(`\u26A0\uFE0F ${this.#t(warning)}`);
-        for (const check2 of result?.plan?.checks ?? []) items.push(`\u26A0\uFE0F check ${this.#c(check2.address)} ${this.#t(check2.status)}${check2.messages.length > 0 ? `: ${this.#t(check2.messages.join("; "))}` : ""}`);
-        this.#lines.push(...items.map((item2) => `- ${item2}`), "");
-        const where = logs ?? (result?.logPath ? result.logPath : null);
-        if (result?.error) this.#block(`${index}:error`, result.error, "text", null, where);
-        if (result?.output) {
-          const title2 = action === "apply" || action === "destroy" ? `Output of the ${action}` : "Plan";
-          this.#block(`${index}:output`, result.output, "diff", `${title2} of ${this.#c(row.unit)}`, where);
-        }
-      }
-      /** A unit's text, shortened to its share; collapsed in `<details>` when a summary is given. */
-      #block(key, body, language, summary, where) {
-        const masked = this.mask(body);
-        const share = this.budget.texts === null ? masked.length : this.budget.texts.get(key) ?? 0;
-        if (share <= 0) {
-          this.#lines.push(`_${language === "diff" ? "The output" : "The error"} is left out to fit GitHub's limit${where ? `; see ${linkOrPath(where, "the logs")}` : ""}._`, "");
-          return;
-        }
-        const shown = truncateMiddle(masked, share);
-        const content = language === "diff" ? planAsDiff(shown) : shown;
-        if (summary !== null) this.#lines.push(`<details><summary>${summary}</summary>`, "");
-        this.#lines.push(...fenced(content, language), "");
-        if (shown.length < masked.length) this.#lines.push(`_Cut to fit GitHub's limit${where ? `; the full text is in ${linkOrPath(where, "the logs")}` : ""}._`, "");
-        if (summary !== null) this.#lines.push("</details>", "");
-      }
-      /** `_envcommon/app.hcl` → include → `dev/app`: from the changed file to the unit. */
-      #why(unit) {
-        const reasons = this.report.reasons?.[unit] ?? [];
-        const types = this.report.changeTypes?.[unit] ?? [];
-        const chains = reasons.map((reason) => {
-          const links = [...reason.chain].reverse();
-          if (links.length <= 1) return this.#c(reason.file);
-          const parts = [this.#c(links[0].file)];
-          for (let i3 = 0; i3 < links.length - 1; i3++) parts.push(this.#t(links[i3].via), i3 + 1 === links.length - 1 ? this.#c(unit) : this.#c(links[i3 + 1].file));
-          return parts.join(" \u2192 ");
-        });
-        if (chains.length === 0 && types.length === 0) return null;
-        return [types.length > 0 ? types.map((type) => this.#t(type)).join(", ") : "", chains.join("; ")].filter(Boolean).join(": ");
-      }
-      #resources(result) {
-        const plan = result.plan;
-        const list2 = (title2, addresses) => {
-          if (!addresses || addresses.length === 0 || this.budget.addresses === 0) return [];
-          const shown = addresses.slice(0, this.budget.addresses).map((address) => this.#c(address));
-          const more = addresses.length > this.budget.addresses ? ` and ${addresses.length - this.budget.addresses} more` : "";
-          return [`${title2}: ${shown.join(", ")}${more}`];
-        };
-        return [
-          ...list2("to add", plan.addresses.create),
-          ...list2("to change", plan.addresses.update),
-          ...list2("**to replace**", plan.addresses.replace),
-          ...list2("**to destroy**", plan.addresses.delete),
-          ...list2("to import", plan.addresses.import),
-          ...list2("to forget (kept, no longer managed)", plan.addresses.forget),
-          ...list2("moved", plan.moves?.map((move) => `${move.from} \u2192 ${move.to}`)),
-          ...list2("read during apply", plan.addresses.read),
-          ...list2("deferred", plan.addresses.deferred),
-          ...list2("outputs changing", plan.outputs)
-        ];
-      }
-    };
   }
 });
 
@@ -73786,42 +73319,38 @@ function renderTextReport(report, options2 = {}) {
   if (report.error) lines.push(`\u2718 pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `
   hint: ${report.error.hint}` : ""}`);
   if (!report.error && report.jobs.length === 0) lines.push(`No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
-  const rows = reportUnits(report);
   for (const entry of report.jobs) {
     lines.push(`${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`);
-    if (entry.result?.dryRun && entry.result.command) lines.push(`    $ ${entry.result.command}`);
     if (entry.result?.error) lines.push(`    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `
     hint: ${entry.result.error.hint}` : ""}`);
-    for (const { unit, status, result } of rows.filter((row) => row.entry === entry)) {
-      const applied = result?.applied ? formatAppliedCounts(result.applied, entry.job.action === "destroy" ? "destroy" : "apply") : null;
-      const detail = applied ?? (result?.plan ? formatPlanCounts(result.plan) : result?.reason ?? status);
-      const timing = result && result.durationMs > 0 ? ` (${(result.durationMs / 1e3).toFixed(1)}s)` : "";
-      lines.push(`    ${textIcon[status]} ${unit}  ${detail}${timing}`);
-      if (result?.mayBePartiallyApplied) lines.push(`        ! may be partially applied: ${result.reason ?? ""}`);
-      if (status === "failed" && result) {
-        const text3 = result.error ?? readUnitLog(result.logPath);
-        for (const line of lastLines(text3, options2.failedLogLines ?? 12)) lines.push(`        | ${line}`);
-        if (result.logPath) lines.push(`        log: ${result.logPath}`);
+    const units = entry.result?.units ?? entry.job.units.map((unit) => ({ unit, status: entry.status, plan: null, reason: null, durationMs: 0, logPath: null, commands: [] }));
+    for (const unit of units) {
+      const detail = unit.plan ? formatPlanCounts(unit.plan) : unit.reason ?? unit.status;
+      const timing = unit.durationMs > 0 ? ` (${(unit.durationMs / 1e3).toFixed(1)}s)` : "";
+      lines.push(`    ${textIcon[unit.status]} ${unit.unit}  ${detail}${timing}`);
+      if (entry.result?.dryRun) for (const command11 of unit.commands) lines.push(`        $ ${command11}`);
+      if (unit.status === "failed" && unit.logPath) {
+        for (const line of lastLines(readUnitLog(unit.logPath), options2.failedLogLines ?? 12)) lines.push(`        | ${line}`);
+        lines.push(`        log: ${unit.logPath}`);
       }
     }
   }
-  const counts = countStatuses(rows);
+  const counts = countStatuses(unitsOf(report));
   if (report.jobs.length > 0) {
     lines.push(
       `${report.interrupted ? "Interrupted" : reportSucceeded(report) ? "Succeeded" : "Failed"}: units ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.skipped} skipped, ${counts["not-started"]} not started.`
     );
   }
   if (report.logs) lines.push(`Logs: ${report.logs}`);
-  const text2 = `${lines.join("\n")}
+  const text = `${lines.join("\n")}
 `;
-  return options2.masker ? options2.masker.mask(text2) : text2;
+  return options2.masker ? options2.masker.mask(text) : text;
 }
 var textIcon;
 var init_text = __esm({
   "packages/executor/src/report/text.ts"() {
     "use strict";
     init_plan_summary();
-    init_rendered_output();
     init_model();
     init_output();
     textIcon = { succeeded: "\u2714", failed: "\u2718", skipped: "\u23ED", "not-started": "\xB7" };
@@ -73835,12 +73364,12 @@ function createProgressPrinter(out, options2 = {}) {
   const started = Date.now();
   const running = /* @__PURE__ */ new Map();
   const clock = () => {
-    const seconds2 = Math.floor((Date.now() - started) / 1e3);
-    return `[${String(Math.floor(seconds2 / 60)).padStart(2, "0")}:${String(seconds2 % 60).padStart(2, "0")}]`;
+    const seconds = Math.floor((Date.now() - started) / 1e3);
+    return `[${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}]`;
   };
   const print = (line) => out.write(`${clock()} ${options2.masker ? options2.masker.mask(line) : line}
 `);
-  const mask = (text2) => options2.masker ? options2.masker.mask(text2) : text2;
+  const mask = (text) => options2.masker ? options2.masker.mask(text) : text;
   const printLogGroup = (unit, logPath) => {
     let log;
     try {
@@ -73872,15 +73401,12 @@ ${body}${body.endsWith("\n") ? "" : "\n"}::${token}::
           break;
         case "unit-finished": {
           running.delete(`${event.job.id}:${event.result.unit}`);
-          const { applied, plan, reason } = event.result;
-          const detail = applied ? formatAppliedCounts(applied, event.job.action === "destroy" ? "destroy" : "apply") : plan ? formatPlanCounts(plan) : reason ?? "";
+          const detail = event.result.plan ? formatPlanCounts(event.result.plan) : event.result.reason ?? "";
           print(`  ${event.result.status === "succeeded" ? "\u2714" : event.result.status === "failed" ? "\u2718" : "\u23ED"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
+          if (options2.actionsLogGroups && event.result.logPath) printLogGroup(event.result.unit, event.result.logPath);
           break;
         }
         case "job-finished":
-          if (options2.actionsLogGroups) {
-            for (const unit of event.result.units) if (unit.logPath) printLogGroup(unit.unit, unit.logPath);
-          }
           print(`${event.result.status === "succeeded" ? "\u2714" : "\u2718"} job ${event.result.job.id}: ${event.result.status}${event.result.error ? ` [${event.result.error.code}] ${event.result.error.message}` : ""}`);
           break;
       }
@@ -73894,7 +73420,6 @@ var init_progress = __esm({
   "packages/executor/src/report/progress.ts"() {
     "use strict";
     init_plan_summary();
-    init_rendered_output();
   }
 });
 
@@ -73913,51 +73438,13 @@ var init_step_summary = __esm({
   }
 });
 
-// packages/executor/src/report/annotations.ts
-function escapeData(value) {
-  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function escapeProperty(value) {
-  return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-function annotation(properties, message) {
-  const parts = [properties.file ? `file=${escapeProperty(properties.file)}` : "", properties.line ? `line=${properties.line}` : "", `title=${escapeProperty(properties.title)}`].filter(Boolean);
-  return `::error ${parts.join(",")}::${escapeData(message)}`;
-}
-function renderAnnotations(report, options2 = {}) {
-  const mask = (value) => options2.masker?.mask(value) ?? value;
-  const lines = [];
-  if (report.error) {
-    lines.push(annotation({ file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` }, `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`));
-  }
-  for (const entry of report.jobs) {
-    if (entry.result?.error) lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
-  }
-  for (const row of reportUnits(report)) {
-    const result = row.result;
-    if (result === null || row.status !== "failed") continue;
-    const title2 = `Gantry ${row.entry.job.action} of ${row.unit} failed`;
-    if (result.mayBePartiallyApplied) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title: `${row.unit} may be partially applied` }, result.reason ?? "the tool stopped during the apply"));
-    const placed = (result.diagnostics ?? []).filter((diagnostic) => diagnostic.severity === "error");
-    if (placed.length === 0) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title: title2 }, result.reason ?? "failed; see the unit's log"));
-    for (const diagnostic of placed) lines.push(annotation({ file: diagnostic.file, line: diagnostic.line, title: title2 }, diagnostic.summary));
-  }
-  return lines.map(mask);
-}
-var init_annotations = __esm({
-  "packages/executor/src/report/annotations.ts"() {
-    "use strict";
-    init_model();
-  }
-});
-
 // packages/executor/src/report/combined.ts
 import { isDeepStrictEqual as isDeepStrictEqual3 } from "node:util";
-function invalidDocument(code2, kind, error62, source, hint) {
+function invalidDocument(code, kind, error62, source, hint) {
   const issue2 = error62.issues[0];
   const field = issue2.path.length > 0 ? issue2.path.map((p2) => typeof p2 === "number" ? `[${p2}]` : `.${String(p2)}`).join("").replace(/^\./, "") : "(document)";
   const more = error62.issues.length > 1 ? ` (and ${error62.issues.length - 1} more problem${error62.issues.length > 2 ? "s" : ""})` : "";
-  return new GantryError(code2, `not a valid gantry/v1 ${kind}: field "${field}": ${issue2.message}${more}`, { hint, location: { file: source }, exitCode: 20 });
+  return new GantryError(code, `not a valid gantry/v1 ${kind}: field "${field}": ${issue2.message}${more}`, { hint, location: { file: source }, exitCode: 20 });
 }
 function parsePlanDocument(input2, source) {
   const parsed = planDocumentSchema.safeParse(input2);
@@ -73999,7 +73486,39 @@ function reportForPlan(plan, results, options2 = {}) {
     }
     byId.set(job.id, entry);
   }
-  return buildRunReport({ plan, results: results.map((entry) => entry.result), logs: options2.logs ?? null });
+  const statuses = /* @__PURE__ */ new Map();
+  const statusOf = (id, seen) => {
+    const known = statuses.get(id) ?? byId.get(id)?.result.status;
+    if (known !== void 0) return known;
+    const job = planned.get(id);
+    if (job === void 0 || seen.has(id)) return "not-started";
+    const blocked = job.needs.some((need) => {
+      const status2 = statusOf(need, /* @__PURE__ */ new Set([...seen, id]));
+      return status2 === "failed" || status2 === "skipped";
+    });
+    const status = blocked ? "skipped" : "not-started";
+    statuses.set(id, status);
+    return status;
+  };
+  const jobs = plan.jobs.map((job) => {
+    const entry = byId.get(job.id);
+    if (entry !== void 0) return { job, status: entry.result.status, result: entry.result };
+    const status = statusOf(job.id, /* @__PURE__ */ new Set());
+    const blocker = job.needs.find((need) => ["failed", "skipped"].includes(statusOf(need, /* @__PURE__ */ new Set())));
+    const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
+    return { job, status, result: null, reason };
+  });
+  const interrupted2 = results.some(({ result }) => result.interrupted);
+  return {
+    event: plan.event,
+    base: plan.base,
+    head: plan.head,
+    branch: plan.branch,
+    notice: plan.notice,
+    jobs,
+    interrupted: interrupted2,
+    logs: options2.logs ?? null
+  };
 }
 function actionsRunUrl(env) {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
@@ -74012,60 +73531,6 @@ var init_combined = __esm({
     init_src4();
     init_src();
     init_result();
-    init_model();
-  }
-});
-
-// packages/executor/src/report/document.ts
-function runReportDocument(report, options2 = {}) {
-  const document = {
-    apiVersion: "gantry/v1",
-    kind: "RunReport",
-    event: report.event,
-    base: report.base,
-    head: report.head,
-    ...report.branch !== void 0 ? { branch: report.branch } : {},
-    notice: report.notice ?? null,
-    interrupted: report.interrupted,
-    logs: report.logs ?? null,
-    error: report.error ? { code: report.error.code, message: report.error.message, hint: report.error.hint ?? null, location: report.error.location ?? null } : null,
-    jobs: report.jobs.map((entry) => ({ job: entry.job, status: entry.status, reason: entry.reason ?? null, result: entry.result })),
-    reasons: report.reasons ?? {},
-    changeTypes: report.changeTypes ?? {}
-  };
-  const text2 = JSON.stringify(document);
-  return JSON.parse(options2.masker ? options2.masker.mask(text2) : text2);
-}
-var runReportDocumentSchema;
-var init_document2 = __esm({
-  "packages/executor/src/report/document.ts"() {
-    "use strict";
-    init_zod();
-    init_src3();
-    init_src4();
-    init_result();
-    runReportDocumentSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("RunReport"),
-      event: external_exports.enum(["pull_request", "push"]),
-      base: external_exports.string(),
-      head: external_exports.string(),
-      branch: external_exports.string().optional(),
-      /** Why nothing was planned, when there are no jobs. */
-      notice: external_exports.string().nullable(),
-      /** True when the run was stopped by a signal. */
-      interrupted: external_exports.boolean(),
-      /** Where the full logs are: a directory or a URL. */
-      logs: external_exports.string().nullable(),
-      /** An error that stopped the pipeline before any job. */
-      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), location: external_exports.object({ file: external_exports.string(), line: external_exports.number().int().optional() }).nullable() }).nullable(),
-      /** Per job: its status, why it did not run (when it did not), and its result (when it ran). */
-      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: jobStatusSchema, reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
-      /** Why each unit runs (from detection). */
-      reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)),
-      /** The change types that put each unit in the run. */
-      changeTypes: external_exports.record(external_exports.string(), external_exports.array(external_exports.string()))
-    });
   }
 });
 
@@ -74078,9 +73543,7 @@ var init_report = __esm({
     init_progress();
     init_step_summary();
     init_model();
-    init_annotations();
     init_combined();
-    init_document2();
   }
 });
 
@@ -74125,11 +73588,11 @@ __export(execute_exports, {
   command: () => command3
 });
 import { readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
-import { resolve as resolve9 } from "node:path";
+import { resolve as resolve10 } from "node:path";
 async function readJobText(source, io) {
   if (source !== "-") {
     try {
-      return readFileSync7(resolve9(io.cwd, source), "utf8");
+      return readFileSync7(resolve10(io.cwd, source), "utf8");
     } catch (error62) {
       throw new GantryError("EXEC_JOB_UNREADABLE", `cannot read the job file ${source}: ${error62.message}`, { hint: "pass the path of a job written by `gantry plan --json`, or - for stdin", exitCode: 33 });
     }
@@ -74160,9 +73623,7 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
                      plan and plan-destroy jobs, apply only jobs of a push to the deploy branch
   --json             print the typed result (kind JobResult) instead of the text report
   --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
-                     \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job); it carries
-                     each unit's rendered plan or apply output and error (masked, bounded), and, in
-                     GitHub Actions, the URL of this run (where the full logs are)
+                     \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job)
   --report FILE      also write the pull-request comment (markdown) to FILE
   --parallelism N    units at once (default: the job's terragrunt.parallelism)
   --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)`;
@@ -74188,10 +73649,10 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
         );
         const source = requireOption("execute", values.job, "job");
         const sourceName = source === "-" ? "<stdin>" : source;
-        const text2 = await readJobText(source, io);
+        const text = await readJobText(source, io);
         let document;
         try {
-          document = JSON.parse(text2);
+          document = JSON.parse(text);
         } catch (error62) {
           throw new GantryError("EXEC_JOB_INVALID", `not JSON: ${error62.message}`, { hint: "pass one element of `gantry plan --json`'s `jobs`", location: { file: sourceName }, exitCode: 33 });
         }
@@ -74216,27 +73677,23 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
 `)));
         try {
           const result = await executeJob(job, {
-            repo: resolve9(io.cwd, values.repo ?? "."),
+            repo: resolve10(io.cwd, values.repo ?? "."),
             env,
             dryRun: values["dry-run"] ?? false,
             signal: interrupt.signal,
             masker,
             onEvent: progress.onEvent,
-            // The roll-up report in the other repository links each job to the run that holds its logs.
-            logsUrl: actionsRunUrl(io.env),
             ...parallelism !== void 0 ? { parallelism } : {},
-            ...values["run-dir"] ? { runDir: resolve9(io.cwd, values["run-dir"]) } : {}
+            ...values["run-dir"] ? { runDir: resolve10(io.cwd, values["run-dir"]) } : {}
           });
           const report = reportForJob(result);
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync5(resolve9(io.cwd, values.report), markdown);
-          if (values.result) writeFileSync5(resolve9(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
+          if (values.report) writeFileSync5(resolve10(io.cwd, values.report), markdown);
+          if (values.result) writeFileSync5(resolve10(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
 `);
           appendStepSummary(markdown, io.env);
           io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
 ` : renderTextReport(report, { masker }));
-          if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
-`);
           return jobExitCode(result);
         } finally {
           progress.stop();
@@ -74256,7 +73713,7 @@ __export(run_exports, {
   command: () => command4
 });
 import { writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join8, resolve as resolve10 } from "node:path";
+import { join as join11, resolve as resolve11 } from "node:path";
 function recordPlanning(record2, values) {
   return {
     store: record2.store,
@@ -74318,9 +73775,8 @@ var init_run = __esm({
 
 The whole pipeline on this machine: detect the change between two commits, plan the jobs, run them in
 dependency order with terragrunt and OpenTofu (in-process dispatcher), and report. The terminal report
-goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). Inside GitHub
-Actions, failed units and configuration errors are also annotations (::error file=\u2026,line=\u2026). The exit code
-is 0 only when every job succeeded (130 when interrupted).
+goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). The exit code is
+0 only when every job succeeded (130 when interrupted).
 
 A push deploys from the deployment record: the range runs from the commit each unit is deployed as of to the
 deploy branch's tip (fetched from origin when there is one), applies at the tip, and the record advances by
@@ -74337,7 +73793,6 @@ record's lease; another waits. With no record yet, pass --base (the commit deplo
   --branch NAME      the pushed or pull-request branch (default: the deploy branch outside CI)
 ${recordOptionsHelp(21)}
   --report FILE      write the markdown report (\u2264 65,536 characters) to FILE
-  --json             print the report as a gantry/v1 RunReport document instead of the text report
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
   --dry-run          run every check and print the commands, run nothing (nothing is recorded)`;
     command4 = async (argv, io) => {
@@ -74350,13 +73805,12 @@ ${recordOptionsHelp(21)}
             ...changeRangeOptions,
             ...recordOptions,
             report: { type: "string" },
-            json: { type: "boolean" },
             parallelism: { type: "string" },
             "dry-run": { type: "boolean" }
           },
           help3
         );
-        const repo = resolve10(io.cwd, values.repo ?? ".");
+        const repo = resolve11(io.cwd, values.repo ?? ".");
         const event = parseEvent("run", values.event);
         const record2 = event === "push" ? deploymentRecordSetting(repo, values, io.env) : void 0;
         const fromRecord = record2 !== void 0 && (values.branch === void 0 || values.branch === record2.deployBranch);
@@ -74370,16 +73824,13 @@ ${recordOptionsHelp(21)}
         const masker = new SecretMasker();
         const writeReports = (report, terminal = true) => {
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync6(resolve10(io.cwd, values.report), markdown);
+          if (values.report) writeFileSync6(resolve11(io.cwd, values.report), markdown);
           appendStepSummary(markdown, io.env);
-          if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
-` : renderTextReport(report, { masker }));
-          if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
-`);
+          if (terminal) io.stdout.write(renderTextReport(report, { masker }));
         };
         const reportFailure = (error62) => {
           if (GantryError.isInstance(error62)) {
-            writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error62.code, message: error62.message, hint: error62.hint ?? null, location: error62.location ?? null } }, false);
+            writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error62.code, message: error62.message, hint: error62.hint ?? null } }, false);
           }
           throw error62;
         };
@@ -74404,7 +73855,7 @@ gantry run: ${name} received; stopping (again to exit at once)
           parallelism,
           signal,
           isSuccess: (result) => result.status === "succeeded",
-          runJob: (job, context) => executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join8(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...guard ? { guard } : {} })
+          runJob: (job, context) => executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join11(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...guard ? { guard } : {} })
         });
         try {
           let plan;
@@ -74441,24 +73892,27 @@ gantry run: ${name} received; stopping (again to exit at once)
             plan = deployed.plan;
             dispatch = ran;
           }
-          const report = buildRunReport({
-            plan,
-            results: dispatch.jobs.flatMap((entry) => entry.result ? [entry.result] : []),
+          const report = {
+            event: plan.event,
+            base: plan.base,
+            head: plan.head,
+            branch: plan.branch,
+            notice: plan.notice,
+            jobs: dispatch.jobs,
             interrupted: dispatch.interrupted,
             logs: plan.jobs.length > 0 && !dryRun ? runRoot : null
-          });
+          };
           writeReports(report);
-          const notes = values.json ? io.stderr : io.stdout;
           if (plan.skippedUnits && plan.skippedUnits.length > 0) {
-            notes.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
+            io.stdout.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
 `);
           }
           const superseded = deployed ? supersededJobs(dispatch) : /* @__PURE__ */ new Set();
           if (superseded.size > 0) {
-            notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
+            io.stdout.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
 `);
           }
-          if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
+          if (deployed) io.stdout.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
 `);
           if (dispatch.interrupted) return 130;
           if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
@@ -74482,7 +73936,7 @@ var record_exports = {};
 __export(record_exports, {
   command: () => command5
 });
-import { resolve as resolve11 } from "node:path";
+import { resolve as resolve12 } from "node:path";
 function describe4(record2, where) {
   const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
   for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
@@ -74493,7 +73947,7 @@ function describe4(record2, where) {
 `;
 }
 var help4, command5;
-var init_record2 = __esm({
+var init_record3 = __esm({
   "packages/cli/src/commands/record.ts"() {
     "use strict";
     init_src6();
@@ -74527,7 +73981,7 @@ ${recordOptionsHelp(21)}`;
       if (positionals.length !== 1 || action !== "show" && action !== "mark") {
         throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
       }
-      const repo = resolve11(io.cwd, values.repo ?? ".");
+      const repo = resolve12(io.cwd, values.repo ?? ".");
       const setting = deploymentRecordSetting(repo, values, io.env);
       const current = await setting.store.read();
       if (action === "show") {
@@ -74569,7 +74023,7 @@ __export(dispatch_exports, {
   command: () => command6
 });
 import { readFileSync as readFileSync8, writeFileSync as writeFileSync7 } from "node:fs";
-import { relative as relative2, resolve as resolve12 } from "node:path";
+import { relative as relative3, resolve as resolve13 } from "node:path";
 function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
   const number4 = Number(value);
@@ -74617,16 +74071,16 @@ function progressPrinter(write) {
   };
 }
 function readPlan(planFile, cwd) {
-  const planName = relative2(cwd, planFile) || planFile;
-  let text2;
+  const planName = relative3(cwd, planFile) || planFile;
+  let text;
   try {
-    text2 = readFileSync8(planFile, "utf8");
+    text = readFileSync8(planFile, "utf8");
   } catch (error62) {
     throw new GantryError("DISPATCH_PLAN_UNREADABLE", `cannot read the plan ${planName}: ${error62.message}`, { hint: "pass the file written by `gantry plan --json`", location: { file: planName }, exitCode: 20 });
   }
   let document;
   try {
-    document = JSON.parse(text2);
+    document = JSON.parse(text);
   } catch (error62) {
     throw new GantryError("DISPATCH_PLAN_INVALID", `the plan is not JSON: ${error62.message}`, { hint: "pass the file written by `gantry plan --json` unchanged", location: { file: planName }, exitCode: 20 });
   }
@@ -74753,7 +74207,7 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         if (token === void 0) {
           throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, { hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`, exitCode: 2 });
         }
-        const plan = values.plan === void 0 ? void 0 : readPlan(resolve12(io.cwd, values.plan), io.cwd);
+        const plan = values.plan === void 0 ? void 0 : readPlan(resolve13(io.cwd, values.plan), io.cwd);
         if (plan && workflows.workflow === void 0) {
           const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
           if (deploying && workflows.applyWorkflow === void 0) throw usage2("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
@@ -74808,7 +74262,7 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
         }
         const document = `${JSON.stringify(outcome, null, 2)}
 `;
-        if (values.output) writeFileSync7(resolve12(io.cwd, values.output), document);
+        if (values.output) writeFileSync7(resolve13(io.cwd, values.output), document);
         if (values.json) {
           io.stdout.write(document);
           io.stderr.write(rollUp(outcome));
@@ -74867,18 +74321,18 @@ var report_exports = {};
 __export(report_exports, {
   command: () => command7
 });
-import { readdirSync as readdirSync2, readFileSync as readFileSync9, statSync as statSync2, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join9, relative as relative3, resolve as resolve13 } from "node:path";
+import { readdirSync as readdirSync3, readFileSync as readFileSync9, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join12, relative as relative4, resolve as resolve14 } from "node:path";
 function readJson(file2, what, io) {
-  const name = relative3(io.cwd, file2) || file2;
-  let text2;
+  const name = relative4(io.cwd, file2) || file2;
+  let text;
   try {
-    text2 = readFileSync9(file2, "utf8");
+    text = readFileSync9(file2, "utf8");
   } catch (error62) {
     throw new GantryError("REPORT_FILE_UNREADABLE", `cannot read the ${what} ${name}: ${error62.message}`, { hint: `check the path of the ${what}`, location: { file: name }, exitCode: 20 });
   }
   try {
-    return JSON.parse(text2);
+    return JSON.parse(text);
   } catch (error62) {
     throw new GantryError("REPORT_FILE_INVALID", `the ${what} is not JSON: ${error62.message}`, { hint: `pass the ${what} unchanged`, location: { file: name }, exitCode: 20 });
   }
@@ -74888,18 +74342,18 @@ function resultFiles(paths, io) {
   const walk = (path) => {
     let isDirectory;
     try {
-      isDirectory = statSync2(path).isDirectory();
+      isDirectory = statSync4(path).isDirectory();
     } catch {
       files.push(path);
       return;
     }
     if (!isDirectory) return void files.push(path);
-    for (const entry of readdirSync2(path).sort()) {
-      const child = join9(path, entry);
-      if (entry.endsWith(".json") || statSync2(child).isDirectory()) walk(child);
+    for (const entry of readdirSync3(path).sort()) {
+      const child = join12(path, entry);
+      if (entry.endsWith(".json") || statSync4(child).isDirectory()) walk(child);
     }
   };
-  for (const path of paths) walk(resolve13(io.cwd, path));
+  for (const path of paths) walk(resolve14(io.cwd, path));
   return files;
 }
 function reportForError(file2, head, event, io) {
@@ -74909,8 +74363,8 @@ function reportForError(file2, head, event, io) {
   if (event !== void 0 && event !== "pull_request" && event !== "push") {
     throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry report --help`", exitCode: 2 });
   }
-  const path = resolve13(io.cwd, file2);
-  const failure2 = parseErrorDocument(readJson(path, "error", io), relative3(io.cwd, path) || path);
+  const path = resolve14(io.cwd, file2);
+  const failure2 = parseErrorDocument(readJson(path, "error", io), relative4(io.cwd, path) || path);
   const where = failure2.location ? `${formatLocation(failure2.location)}: ` : "";
   return {
     event: event ?? "pull_request",
@@ -74919,7 +74373,7 @@ function reportForError(file2, head, event, io) {
     jobs: [],
     interrupted: false,
     logs: actionsRunUrl(io.env),
-    error: { code: failure2.code, message: `gantry ${failure2.command} failed: ${where}${failure2.message}`, hint: failure2.hint, location: failure2.location ?? null }
+    error: { code: failure2.code, message: `gantry ${failure2.command} failed: ${where}${failure2.message}`, hint: failure2.hint }
   };
 }
 function parseRepository(value) {
@@ -74939,7 +74393,7 @@ var init_report2 = __esm({
     init_report_publishing();
     init_src5();
     init_args();
-    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
+    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -74957,9 +74411,8 @@ infrastructure changed.
   --results FILE|DIR   JobResult documents (\`gantry execute --result FILE\`); repeatable, and any further
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
-  --format FORMAT      markdown (the pull-request comment, default), text, or json (a gantry/v1 RunReport)
-  --output FILE        write the report to FILE instead of stdout; inside GitHub Actions, failed units
-                       are then also printed as annotations (::error file=\u2026,line=\u2026) on stdout
+  --format FORMAT      markdown (the pull-request comment, default) or text
+  --output FILE        write the report to FILE instead of stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
                        commit, updated in place; earlier ones marked outdated). Uses GANTRY_INFRA_LIVE_TOKEN
                        only, against GITHUB_API_URL (default https://api.github.com).
@@ -75003,10 +74456,10 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       if (values.error === void 0 && (values.head !== void 0 || values.event !== void 0)) {
         throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
       }
-      const planFile = values.error === void 0 ? resolve13(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
+      const planFile = values.error === void 0 ? resolve14(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
       const format = values.format ?? "markdown";
-      if (format !== "markdown" && format !== "text" && format !== "json") {
-        throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+      if (format !== "markdown" && format !== "text") {
+        throw new GantryError("USAGE", `--format must be markdown or text, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
       }
       const pullNumber = values["publish-pr"] === void 0 ? void 0 : Number(values["publish-pr"]);
       if (pullNumber !== void 0 && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
@@ -75034,26 +74487,23 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       if (planFile === void 0) {
         report = reportForError(values.error, values.head, values.event, io);
       } else {
-        plan = parsePlanDocument(readJson(planFile, "plan", io), relative3(io.cwd, planFile) || planFile);
+        plan = parsePlanDocument(readJson(planFile, "plan", io), relative4(io.cwd, planFile) || planFile);
         if (publishMerged && plan.event !== "push") {
           throw new GantryError("USAGE", `--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N", exitCode: 2 });
         }
         const results = resultFiles([...values.results ?? [], ...positionals], io).map((file2) => {
-          const source = relative3(io.cwd, file2) || file2;
+          const source = relative4(io.cwd, file2) || file2;
           return { result: parseJobResultDocument(readJson(file2, "result", io), source), source };
         });
         report = reportForPlan(plan, results, { logs: actionsRunUrl(io.env) });
       }
       const masker = new SecretMasker(secretsFromEnvironment(io.env));
       const markdown = renderMarkdownReport(report, { masker });
-      const rendered = format === "markdown" ? markdown : format === "json" ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
-` : renderTextReport(report, { masker });
-      if (values.output) writeFileSync8(resolve13(io.cwd, values.output), rendered);
+      const rendered = format === "markdown" ? markdown : renderTextReport(report, { masker });
+      if (values.output) writeFileSync8(resolve14(io.cwd, values.output), rendered);
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
-      if (values.output && io.env.GITHUB_ACTIONS === "true") for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
-`);
       if (token !== void 0 && repository !== void 0) {
         const target = { token, repository, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry report: ${line}
 `) };
@@ -75072,7 +74522,7 @@ __export(iam_exports, {
   command: () => command8
 });
 import { readFile } from "node:fs/promises";
-import { basename as basename5, resolve as resolve14 } from "node:path";
+import { basename as basename4, resolve as resolve15 } from "node:path";
 function parseRole(value) {
   if (value === void 0) return void 0;
   if (value === "plan" || value === "apply") return value;
@@ -75133,17 +74583,17 @@ async function printTrustPolicy(argv, io) {
   if (!accountId) io.stderr.write("note: ACCOUNT_ID is a placeholder; pass --account-id to fill it in\n");
   return 0;
 }
-function lineAndColumn(text2, offset) {
-  const before = text2.slice(0, offset).split("\n");
+function lineAndColumn(text, offset) {
+  const before = text.slice(0, offset).split("\n");
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
-function jsonErrorOffset(text2, message) {
+function jsonErrorOffset(text, message) {
   const position = /at position (\d+)/.exec(message);
   if (position) return Number(position[1]);
   const snippet = /Unexpected token '(.+?)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(message);
   if (!snippet) return 0;
   const [, token = "", cut, context = ""] = snippet;
-  const start = text2.indexOf(context);
+  const start = text.indexOf(context);
   if (start < 0) return 0;
   return start + (cut ? 10 : Math.max(0, context.indexOf(token)));
 }
@@ -75151,26 +74601,26 @@ async function lint(argv, io) {
   const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP2);
   const file2 = positionals[0];
   if (!file2) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
-  const path = resolve14(io.cwd, file2);
-  let text2;
+  const path = resolve15(io.cwd, file2);
+  let text;
   try {
-    text2 = await readFile(path, "utf8");
+    text = await readFile(path, "utf8");
   } catch (cause) {
     throw new GantryError("IAM_POLICY_UNREADABLE", `cannot read ${file2}: ${cause.message}`, { hint: "pass the path of a trust policy JSON file", location: { file: file2 }, exitCode: 20, cause });
   }
   let document;
   try {
-    document = JSON.parse(text2);
+    document = JSON.parse(text);
   } catch (cause) {
-    const offset = jsonErrorOffset(text2, cause.message);
+    const offset = jsonErrorOffset(text, cause.message);
     throw new GantryError("IAM_POLICY_INVALID", `${file2} is not valid JSON: ${cause.message}`, {
       hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`",
-      location: { file: file2, ...lineAndColumn(text2, offset) },
+      location: { file: file2, ...lineAndColumn(text, offset) },
       exitCode: 21,
       cause
     });
   }
-  const role = parseRole(values.role) ?? (/apply/i.test(basename5(file2)) ? "apply" : /plan/i.test(basename5(file2)) ? "plan" : "unknown");
+  const role = parseRole(values.role) ?? (/apply/i.test(basename4(file2)) ? "apply" : /plan/i.test(basename4(file2)) ? "plan" : "unknown");
   const findings = lintTrustPolicy(document, role);
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file: file2, role, findings }, null, 2)}
@@ -75231,7 +74681,7 @@ var doctor_exports = {};
 __export(doctor_exports, {
   command: () => command9
 });
-import { resolve as resolve15 } from "node:path";
+import { resolve as resolve16 } from "node:path";
 var HELP3, command9;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
@@ -75254,7 +74704,7 @@ Exits 1 when something needs fixing.
         const report = await checkTokenScopes(token, { role: purpose, tokenName: TOKEN_SETTINGS[purpose].variable, ...baseUrl ? { baseUrl } : {} });
         return report.kind === "classic" ? report.scopes : null;
       };
-      const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...values.repo ? { repo: resolve15(io.cwd, values.repo) } : {} });
+      const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...values.repo ? { repo: resolve16(io.cwd, values.repo) } : {} });
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis }, null, 2)}
 `);
@@ -75343,7 +74793,7 @@ autoload -U +X bashcompinit && bashcompinit
 ${bashScript(model)}`;
 }
 function fishScript(model) {
-  const quote2 = (text2) => `'${text2.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  const quote2 = (text) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   const option = (condition, name, type) => `complete -c gantry -n ${quote2(condition)} -l ${name}${type === "string" ? " -r -F" : ""}`;
   const lines = ["# gantry completion for fish (generated by `gantry completion fish`)", "complete -c gantry -f"];
   for (const command11 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command11.name} -d ${quote2(command11.summary)}`);
@@ -75400,7 +74850,7 @@ __export(main_exports, {
   commands: () => commands,
   main: () => main
 });
-import { resolve as resolve16 } from "node:path";
+import { resolve as resolve17 } from "node:path";
 function usage() {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
@@ -75448,7 +74898,7 @@ async function main(argv, io) {
       const errorFile = io.env.GANTRY_ERROR_FILE;
       if (errorFile) {
         try {
-          writeErrorDocument(resolve16(io.cwd, errorFile), name, error62);
+          writeErrorDocument(resolve17(io.cwd, errorFile), name, error62);
         } catch (writeError) {
           io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${writeError.message}
 `);
@@ -75472,7 +74922,7 @@ var init_main = __esm({
       plan: { summary: "classify the change and plan ordered jobs", load: () => Promise.resolve().then(() => (init_plan(), plan_exports)) },
       execute: { summary: "run one job from `gantry plan`", load: () => Promise.resolve().then(() => (init_execute(), execute_exports)) },
       run: { summary: "detect, plan and execute every job locally, then report", load: () => Promise.resolve().then(() => (init_run(), run_exports)) },
-      record: { summary: "show the deployment record, or mark the commit deployed today", load: () => Promise.resolve().then(() => (init_record2(), record_exports)), subcommands: ["show", "mark"] },
+      record: { summary: "show the deployment record, or mark the commit deployed today", load: () => Promise.resolve().then(() => (init_record3(), record_exports)), subcommands: ["show", "mark"] },
       dispatch: { summary: "send plan jobs and deployment requests to the pipelines repository's workflows", load: () => Promise.resolve().then(() => (init_dispatch(), dispatch_exports)) },
       report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => Promise.resolve().then(() => (init_report2(), report_exports)) },
       iam: { summary: "print or lint IAM trust policies for the plan and apply roles", load: () => Promise.resolve().then(() => (init_iam(), iam_exports)), subcommands: ["trust-policy", "lint"] },
@@ -75489,10 +74939,10 @@ init_src();
 // packages/action/src/run-action.ts
 init_src4();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync11, writeFileSync as writeFileSync10, mkdirSync as mkdirSync4 } from "node:fs";
+import { readFileSync as readFileSync11, writeFileSync as writeFileSync10, mkdirSync as mkdirSync5 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { delimiter as delimiter3, dirname as dirname4, join as join11, resolve as resolve17 } from "node:path";
-import { Writable } from "node:stream";
+import { delimiter as delimiter3, dirname as dirname4, join as join14, resolve as resolve18 } from "node:path";
+import { Writable as Writable2 } from "node:stream";
 
 // packages/cli/src/index.ts
 init_main();
@@ -75502,9 +74952,9 @@ init_src();
 
 // packages/action/src/install-tools.ts
 init_src();
-import { createHash as createHash2, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync8, mkdirSync as mkdirSync3, readFileSync as readFileSync10, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync3, writeFileSync as writeFileSync9 } from "node:fs";
-import { delimiter as delimiter2, dirname as dirname3, join as join10 } from "node:path";
+import { createHash as createHash4, randomBytes as randomBytes3 } from "node:crypto";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync9, mkdirSync as mkdirSync4, readFileSync as readFileSync10, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync5, writeFileSync as writeFileSync9 } from "node:fs";
+import { delimiter as delimiter2, dirname as dirname3, join as join13 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
 import { createRequire as createRequire3 } from "module";
@@ -76054,22 +75504,22 @@ async function ensureTool(tool, options2) {
     });
   }
   const asset = tool.asset(platform);
-  const cached2 = join10(options2.cacheDir, tool.name, tool.version, asset.file);
+  const cached2 = join13(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync8(cached2) && sha256(readFileSync10(cached2)) !== asset.sha256) {
+  if (existsSync9(cached2) && sha256(readFileSync10(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
     rmSync6(cached2, { force: true });
   }
-  if (!existsSync8(cached2)) {
+  if (!existsSync9(cached2)) {
     await download(asset, cached2, options2);
     source = "download";
   }
   options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
-  const executable = join10(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
+  const executable = join13(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
   const bytes = readFileSync10(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
-  mkdirSync3(dirname3(executable), { recursive: true });
+  mkdirSync4(dirname3(executable), { recursive: true });
   rmSync6(executable, { force: true });
   writeFileSync9(executable, binary, { mode: 493 });
   return { path: executable, source };
@@ -76095,18 +75545,18 @@ async function download(asset, target, options2) {
       exitCode: TOOL_EXIT_CODE
     });
   }
-  mkdirSync3(dirname3(target), { recursive: true });
+  mkdirSync4(dirname3(target), { recursive: true });
   const temporary = `${target}.${randomBytes3(6).toString("hex")}.partial`;
   writeFileSync9(temporary, bytes);
   renameSync3(temporary, target);
 }
 function sha256(bytes) {
-  return createHash2("sha256").update(bytes).digest("hex");
+  return createHash4("sha256").update(bytes).digest("hex");
 }
 function isExecutable2(path) {
   try {
     accessSync2(path, constants2.X_OK);
-    return statSync3(path).isFile();
+    return statSync5(path).isFile();
   } catch {
     return false;
   }
@@ -76114,7 +75564,7 @@ function isExecutable2(path) {
 function findOnPath2(binary, path) {
   for (const dir of path.split(delimiter2)) {
     if (dir === "") continue;
-    const candidate = join10(dir, binary);
+    const candidate = join13(dir, binary);
     if (isExecutable2(candidate)) return candidate;
   }
   return void 0;
@@ -76159,8 +75609,8 @@ async function runAction(io, overrides = {}) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir3();
     const tools = await ensureTools({
       env,
-      cacheDir: input2("tools-cache") || join11(env.RUNNER_TOOL_CACHE || join11(runnerTemp, "tool-cache"), "gantry"),
-      workDir: join11(runnerTemp, "gantry-tools"),
+      cacheDir: input2("tools-cache") || join14(env.RUNNER_TOOL_CACHE || join14(runnerTemp, "tool-cache"), "gantry"),
+      workDir: join14(runnerTemp, "gantry-tools"),
       log: (line) => io.stdout.write(`gantry action: ${line}
 `),
       ...overrides
@@ -76175,12 +75625,12 @@ async function runAction(io, overrides = {}) {
     return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   let document = "";
-  const capture = new Writable({ write: (chunk, _encoding, done) => (document += chunk.toString(), done()) });
+  const capture = new Writable2({ write: (chunk, _encoding, done) => (document += chunk.toString(), done()) });
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
-  const code2 = await main([...argv, "--format", "json"], cli);
-  if (code2 !== 0) return code2;
-  const planFile = resolve17(workspace, input2("plan-file") || join11(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
-  mkdirSync4(dirname4(planFile), { recursive: true });
+  const code = await main([...argv, "--format", "json"], cli);
+  if (code !== 0) return code;
+  const planFile = resolve18(workspace, input2("plan-file") || join14(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
+  mkdirSync5(dirname4(planFile), { recursive: true });
   writeFileSync10(planFile, document);
   const plan = JSON.parse(readFileSync11(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
@@ -76205,19 +75655,19 @@ function rangeArguments(command11, input2, env, workspace) {
 function jobArguments(command11, job, env) {
   if (job === "") return [];
   if (command11 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command11}`, { exitCode: 2 });
-  const file2 = join11(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
+  const file2 = join14(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
   writeFileSync10(file2, job);
   return ["--job", file2];
 }
-function extraArguments(text2) {
-  return text2.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+function extraArguments(text) {
+  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
 }
 
 // packages/action/src/main.ts
 runAction({ env: process.env, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
-  (code2) => {
-    if (code2 !== 0) process.stdout.write(errorAnnotation(`gantry exited with code ${code2}`));
-    process.exitCode = code2;
+  (code) => {
+    if (code !== 0) process.stdout.write(errorAnnotation(`gantry exited with code ${code}`));
+    process.exitCode = code;
   },
   (error62) => {
     if (GantryError.isInstance(error62)) {
