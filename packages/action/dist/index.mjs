@@ -151,10 +151,10 @@ var init_src = __esm({
       hint;
       location;
       exitCode;
-      constructor(code, message, options2 = {}) {
+      constructor(code2, message, options2 = {}) {
         super(message, options2.cause === void 0 ? void 0 : { cause: options2.cause });
         this.name = "GantryError";
-        this.code = code;
+        this.code = code2;
         this.hint = options2.hint;
         this.location = options2.location;
         this.exitCode = options2.exitCode ?? 1;
@@ -2370,12 +2370,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i3 = 4; i3 < len; i3++) {
-    const code = iban3.charCodeAt(i3);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code2 = iban3.charCodeAt(i3);
+    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
   }
   for (let i3 = 0; i3 < 4; i3++) {
-    const code = iban3.charCodeAt(i3);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code2 = iban3.charCodeAt(i3);
+    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -3793,8 +3793,8 @@ var init_schemas = __esm({
       });
       defineLazyInternal(inst, "pattern", (zod) => {
         if (zod.def.options.every((o2) => o2._zod.pattern)) {
-          const patterns = zod.def.options.map((o2) => o2._zod.pattern);
-          return new RegExp(`^(${patterns.map((p2) => cleanRegex(p2.source)).join("|")})$`);
+          const patterns2 = zod.def.options.map((o2) => o2._zod.pattern);
+          return new RegExp(`^(${patterns2.map((p2) => cleanRegex(p2.source)).join("|")})$`);
         }
         return void 0;
       });
@@ -9157,8 +9157,8 @@ var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
   "node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/lt.js"() {
     init_util();
-    capitalizeFirstCharacter = (text) => {
-      return text.charAt(0).toUpperCase() + text.slice(1);
+    capitalizeFirstCharacter = (text2) => {
+      return text2.charAt(0).toUpperCase() + text2.slice(1);
     };
     error33 = () => {
       const Sizable = {
@@ -13143,12 +13143,12 @@ function compileFn(schema, options2) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code = doc.content.join("\n");
+  const code2 = doc.content.join("\n");
   const fullCode = options2?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code}` : code : "";
+${code2}` : code2 : "";
   const F2 = Function;
   const factoryCode = `return (input) => {
-${code}
+${code2}
 }`;
   let fn;
   try {
@@ -16505,7 +16505,7 @@ var init_json_schema_processors = __esm({
     stringProcessor = (schema, ctx, _json, _params) => {
       const json2 = _json;
       json2.type = "string";
-      const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
+      const { minimum, maximum, format, patterns: patterns2, contentEncoding, laxFormat } = aggregateChecks(schema);
       if (typeof minimum === "number")
         json2.minLength = minimum;
       if (typeof maximum === "number")
@@ -16520,8 +16520,8 @@ var init_json_schema_processors = __esm({
       }
       if (contentEncoding)
         json2.contentEncoding = contentEncoding;
-      if (patterns && patterns.size > 0) {
-        const patternList = [...patterns].map(exactPattern);
+      if (patterns2 && patterns2.size > 0) {
+        const patternList = [...patterns2].map(exactPattern);
         if (patternList.length === 1)
           json2.pattern = patternList[0].source;
         else if (patternList.length > 1) {
@@ -16864,14 +16864,14 @@ var init_json_schema_processors = __esm({
       const def = schema._zod.def;
       json2.type = "object";
       const keyType = def.keyType;
-      const patterns = aggregateChecks(keyType).patterns;
-      if (def.mode === "loose" && patterns && patterns.size > 0) {
+      const patterns2 = aggregateChecks(keyType).patterns;
+      if (def.mode === "loose" && patterns2 && patterns2.size > 0) {
         const valueSchema = processSchema(def.valueType, ctx, {
           ...params,
           path: [...params.path, "patternProperties", "*"]
         });
         json2.patternProperties = {};
-        for (const pattern of patterns) {
+        for (const pattern of patterns2) {
           assignProp(json2.patternProperties, exactPattern(pattern).source, valueSchema);
         }
       } else {
@@ -19722,7 +19722,7 @@ function convertBaseSchema(schema, ctx) {
         }
         if (schema.additionalProperties === false) {
           const propertyKeys = Object.keys(shape);
-          const patterns = patternKeys.map((p2) => new RegExp(p2));
+          const patterns2 = patternKeys.map((p2) => new RegExp(p2));
           const basePatternSchema = zodSchema;
           zodSchema = zodSchema.check((payload) => {
             if (!isPlainObject(payload.value))
@@ -19731,7 +19731,7 @@ function convertBaseSchema(schema, ctx) {
             for (const key of Object.keys(payload.value)) {
               if (propertyKeys.includes(key))
                 continue;
-              if (patterns.some((regex2) => regex2.test(key)))
+              if (patterns2.some((regex2) => regex2.test(key)))
                 continue;
               unrecognized.push(key);
             }
@@ -20580,2824 +20580,6 @@ var init_zod = __esm({
   }
 });
 
-// packages/classifier/src/job.ts
-var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, planDocumentSchema;
-var init_job = __esm({
-  "packages/classifier/src/job.ts"() {
-    "use strict";
-    init_zod();
-    jobActionSchema = external_exports.enum(["plan", "apply", "plan-destroy", "destroy"]);
-    awsAuthenticationSchema = external_exports.object({
-      accountId: external_exports.string().regex(/^\d{12}$/),
-      planRoleArn: external_exports.string(),
-      applyRoleArn: external_exports.string(),
-      region: external_exports.string(),
-      sessionDurationSeconds: external_exports.number().int().min(900).max(43200)
-    });
-    jobSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("Job"),
-      /** Stable, readable id, unique within a plan: `apply-prod-1`, `destroy-dev-app-x`. */
-      id: external_exports.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-      action: jobActionSchema,
-      /** Unit directories, repository-relative, in the order they must run (reverse for destroys). */
-      units: external_exports.array(external_exports.string()).min(1),
-      /** The commit the job runs at: head for plan/apply, base for plan-destroy/destroy. */
-      ref: external_exports.string().regex(/^[0-9a-f]{40}$/),
-      /** Ids of jobs that must finish successfully first. */
-      needs: external_exports.array(external_exports.string()),
-      environment: external_exports.string(),
-      /** Change types (see `ChangeType`) that produced this job. */
-      changes: external_exports.array(external_exports.string()),
-      /** Where the job came from, so guards can re-derive it. */
-      source: external_exports.object({
-        event: external_exports.enum(["pull_request", "push"]),
-        base: external_exports.string().regex(/^[0-9a-f]{40}$/),
-        head: external_exports.string().regex(/^[0-9a-f]{40}$/),
-        branch: external_exports.string(),
-        deployBranch: external_exports.string()
-      }),
-      authentication: awsAuthenticationSchema.nullable(),
-      terragrunt: external_exports.object({
-        flags: external_exports.array(external_exports.string()),
-        env: external_exports.record(external_exports.string(), external_exports.string()),
-        parallelism: external_exports.number().int().min(1)
-      })
-    });
-    planChangeSchema = external_exports.object({
-      type: external_exports.string(),
-      files: external_exports.array(external_exports.string()),
-      units: external_exports.array(external_exports.string()),
-      jobs: external_exports.array(external_exports.string()),
-      note: external_exports.string().optional()
-    });
-    skippedUnitSchema = external_exports.object({
-      unit: external_exports.string(),
-      reason: external_exports.enum(["superseded", "up-to-date"]),
-      /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
-      deployedAt: external_exports.string().regex(/^[0-9a-f]{40}$/)
-    });
-    planDocumentSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("Plan"),
-      event: external_exports.enum(["pull_request", "push"]),
-      base: external_exports.string(),
-      head: external_exports.string(),
-      branch: external_exports.string(),
-      deployBranch: external_exports.string(),
-      /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
-      notice: external_exports.string().nullable(),
-      jobs: external_exports.array(jobSchema),
-      /** The classified changes (optional extension, see `planChangeSchema`). */
-      changes: external_exports.array(planChangeSchema).optional(),
-      /** Changed files the ignore list dropped (optional extension). */
-      ignoredFiles: external_exports.array(external_exports.string()).optional(),
-      /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
-      skippedUnits: external_exports.array(skippedUnitSchema).optional()
-    });
-  }
-});
-
-// packages/classifier/src/changes.ts
-function changeTypeName(change) {
-  return change.type === "Plugin" ? change.name : change.type;
-}
-var builtInChangeTypes;
-var init_changes = __esm({
-  "packages/classifier/src/changes.ts"() {
-    "use strict";
-    builtInChangeTypes = [
-      "UnitAdded",
-      "UnitChanged",
-      "UnitDeleted",
-      "EnvCommonChanged",
-      "HCLChanged",
-      "LocalModuleChanged",
-      "FileChanged",
-      "AccountsRequested",
-      "AccountsChanged",
-      "AccountsDeleted",
-      "AccountsAdded",
-      "DriftDetected",
-      "ConfigChanged"
-    ];
-  }
-});
-
-// packages/classifier/src/errors.ts
-function classifierError(code, message, options2 = {}) {
-  return new GantryError(code, message, { ...options2, exitCode: classifierErrorExitCodes[code] });
-}
-var classifierErrorExitCodes;
-var init_errors3 = __esm({
-  "packages/classifier/src/errors.ts"() {
-    "use strict";
-    init_src();
-    classifierErrorExitCodes = {
-      /** `.gantry/config.yml` (or a Gruntwork config) is not valid YAML/HCL. */
-      CONFIG_SYNTAX: 20,
-      /** A configuration key has a wrong value, a missing required key, or an unknown key. */
-      CONFIG_INVALID: 20,
-      /** A classifier plugin named in the configuration cannot be found or does not implement `ChangeClassifier`. */
-      CONFIG_PLUGIN_INVALID: 21,
-      /** An affected unit matches no environment, or more than one. */
-      PLAN_ENVIRONMENT_MISMATCH: 22,
-      /** The change deletes a unit that a remaining unit still depends on. */
-      PLAN_DELETED_UNIT_STILL_USED: 23,
-      /** The units' dependency blocks form a cycle: the jobs cannot be ordered. */
-      PLAN_DEPENDENCY_CYCLE: 24,
-      /** A new account directory must be the only infrastructure change of its pull request. */
-      PLAN_ACCOUNTS_ADDED_NOT_ALONE: 25,
-      /** The detection result given to the planner does not match the `gantry/v1` Detection schema. */
-      PLAN_INVALID_DETECTION: 26,
-      /** A classifier plugin threw or answered something that is not a claim. */
-      PLAN_CLASSIFIER_FAILED: 27,
-      /** git could not read the configuration from the head commit. */
-      CONFIG_READ_FAILED: 28
-    };
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js
-var require_constants = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js"(exports2, module2) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module2.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars2) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars2.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js
-var require_utils = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js"(exports2) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants();
-    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
-    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
-    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
-    exports2.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform = navigator.platform.toLowerCase();
-        return platform === "win32" || platform === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports2.removeBackslashes = (str2) => {
-      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports2.escapeLast = (input2, char, lastIdx) => {
-      const idx = input2.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input2;
-      if (input2[idx - 1] === "\\") return exports2.escapeLast(input2, char, idx - 1);
-      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
-    };
-    exports2.removePrefix = (input2, state = {}) => {
-      let output2 = input2;
-      if (output2.startsWith("./")) {
-        output2 = output2.slice(2);
-        state.prefix = "./";
-      }
-      return output2;
-    };
-    exports2.wrapOutput = (input2, state = {}, options2 = {}) => {
-      const prepend = options2.contains ? "" : "^";
-      const append = options2.contains ? "" : "$";
-      let output2 = `${prepend}(?:${input2})${append}`;
-      if (state.negated === true) {
-        output2 = `(?:^(?!${output2}).*$)`;
-      }
-      return output2;
-    };
-    exports2.basename = (path, { windows } = {}) => {
-      const segs = path.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js"(exports2, module2) {
-    "use strict";
-    var utils = require_utils();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-    };
-    var depth = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input2, options2) => {
-      const opts = options2 || {};
-      const length = input2.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str2 = input2;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str2.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code;
-        return str2.charCodeAt(++index);
-      };
-      while (index < length) {
-        code = advance();
-        let next;
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str2;
-      let prefix = "";
-      let glob = "";
-      if (start > 0) {
-        prefix = str2.slice(0, start);
-        str2 = str2.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str2.slice(0, lastIndex);
-        glob = str2.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob = str2;
-      } else {
-        base = str2;
-      }
-      if (base && base !== "" && base !== "/" && base !== str2) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob) glob = utils.removeBackslashes(glob);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input: input2,
-        start,
-        base,
-        glob,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n3 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i3 = slashes[idx];
-          const value2 = input2.slice(n3, i3);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i3 >= start) {
-            parts.push(value2);
-            prevIndex = i3;
-          }
-        }
-        const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input2.slice(n2);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
-          tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module2.exports = scan;
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js
-var require_parse = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js"(exports2, module2) {
-    "use strict";
-    var constants3 = require_constants();
-    var utils = require_utils();
-    var {
-      MAX_LENGTH: MAX_LENGTH2,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants3;
-    var expandRange = (args, options2) => {
-      if (typeof options2.expandRange === "function") {
-        return options2.expandRange(...args, options2);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v2) => utils.escapeRegex(v2)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input2) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote2 = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input2) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote2 = quote2 === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote2 === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i3 = 0; i3 < values.length; i3++) {
-        for (let j2 = i3 + 1; j2 < values.length; j2++) {
-          const a2 = values[i3];
-          const b3 = values[j2];
-          const char = a2[0];
-          if (!char || a2 !== char.repeat(a2.length) || b3 !== char.repeat(b3.length)) {
-            continue;
-          }
-          if (a2 === b3 || a2.startsWith(b3) || b3.startsWith(a2)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote2 = 0;
-      let escaped = false;
-      for (let i3 = 1; i3 < pattern.length; i3++) {
-        const ch = pattern[i3];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote2 = quote2 === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote2 === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i3 !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i3),
-              end: i3
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars2) => {
-      const source = chars2.length === 1 ? utils.escapeRegex(chars2[0]) : `[${chars2.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars2 = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars2.push(branch);
-        index += match.end + 1;
-      }
-      if (chars2.length < 1) {
-        return;
-      }
-      return chars2;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth;
-    };
-    var analyzeRepeatedExtglob = (body, options2) => {
-      if (options2.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max2 = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars2 = getStarExtglobSequenceChars(branch);
-        if (chars2) {
-          sawStarSequence = true;
-          safeChars.push(...chars2);
-          continue;
-        }
-        const literal2 = normalizeSimpleBranch(branch);
-        if (literal2 && literal2.length === 1) {
-          safeChars.push(literal2);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max2) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse5 = (input2, options2) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const opts = { ...options2 };
-      const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
-      let len = input2.length;
-      if (len > max2) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max2}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants3.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input: input2,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input2 = utils.removePrefix(input2, state);
-      len = input2.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n2 = 1) => input2[state.index + n2];
-      const advance = state.advance = () => input2[++state.index] || "";
-      const remaining = () => input2.slice(state.index + 1);
-      const consume = (value2 = "", num2 = 0) => {
-        state.consumed += value2;
-        state.index += num2;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count++;
-        }
-        if (count % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output2 = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance(), output: output2 });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal2 = input2.slice(token.startIndex, state.index + 1);
-        const body = input2.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open2 = tokens[token.tokensIndex];
-          open2.type = "text";
-          open2.value = literal2;
-          open2.output = safeOutput || utils.escapeRegex(literal2);
-          for (let i3 = token.tokensIndex + 1; i3 < tokens.length; i3++) {
-            tokens[i3].value = "";
-            tokens[i3].output = "";
-            delete tokens[i3].suffix;
-          }
-          state.output = token.output + open2.output;
-          state.backtrack = true;
-          push({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output2 = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output2 = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse5(rest, { ...options2, fastpaths: false }).output;
-            output2 = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push({ type: "paren", extglob: true, value, output: output2 });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
-        let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars2, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m2;
-          }
-          if (first === "?") {
-            if (esc2) {
-              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars2.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars2.length);
-          }
-          if (first === "*") {
-            if (esc2) {
-              return esc2 + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc2 ? m2 : `\\${m2}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output2 = output2.replace(/\\/g, "");
-          } else {
-            output2 = output2.replace(/\\+/g, (m2) => {
-              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
-            });
-          }
-        }
-        if (output2 === input2 && opts.contains === true) {
-          state.output = input2;
-          return state;
-        }
-        state.output = utils.wrapOutput(output2, state, options2);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix8 = POSIX_REGEX_SOURCE[rest2];
-                if (posix8) {
-                  prev.value = pre + posix8;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open2 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open2);
-          push(open2);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push({ type: "text", value, output: value });
-            continue;
-          }
-          let output2 = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i3 = arr.length - 1; i3 >= 0; i3--) {
-              tokens.pop();
-              if (arr[i3].type === "brace") {
-                break;
-              }
-              if (arr[i3].type !== "dots") {
-                range.unshift(arr[i3].value);
-              }
-            }
-            output2 = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output2 = "\\}";
-            state.output = out;
-            for (const t2 of toks) {
-              state.output += t2.output || t2.value;
-            }
-          }
-          push({ type: "brace", value, output: output2 });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output2 = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output2 = "|";
-          }
-          push({ type: "comma", value, output: output2 });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output2 = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output2 = `\\${value}`;
-            }
-            push({ type: "text", value, output: output2 });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push({ type: "plus", value });
-            continue;
-          }
-          push({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input2[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse5.fastpaths = (input2, options2) => {
-      const opts = { ...options2 };
-      const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
-      const len = input2.length;
-      if (len > max2) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max2}`);
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants3.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str2) => {
-        switch (str2) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str2);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output2 = utils.removePrefix(input2, state);
-      let source = create(output2);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module2.exports = parse5;
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
-    "use strict";
-    var scan = require_scan();
-    var parse5 = require_parse();
-    var utils = require_utils();
-    var constants3 = require_constants();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch5 = (glob, options2, returnState = false) => {
-      if (Array.isArray(glob)) {
-        const fns2 = glob.map((input2) => picomatch5(input2, options2, returnState));
-        const arrayMatcher = (str2) => {
-          for (const isMatch of fns2) {
-            const state2 = isMatch(str2);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject2(glob) && glob.tokens && glob.input;
-      if (glob === "" || typeof glob !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options2 || {};
-      const posix8 = opts.windows;
-      const regex2 = isState ? picomatch5.compileRe(glob, options2) : picomatch5.makeRe(glob, options2, false, true);
-      const state = regex2.state;
-      delete regex2.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options2, { glob, posix: posix8 });
-        const result = { glob, state, regex: regex2, posix: posix8, input: input2, output: output2, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input2)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch5.test = (input2, regex2, options2, { glob, posix: posix8 } = {}) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input2 === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options2 || {};
-      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
-      let match = input2 === glob;
-      let output2 = match && format ? format(input2) : input2;
-      if (match === false) {
-        output2 = format ? format(input2) : input2;
-        match = output2 === glob;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch5.matchBase(input2, regex2, options2, posix8);
-        } else {
-          match = regex2.exec(output2);
-        }
-      }
-      return { isMatch: Boolean(match), match, output: output2 };
-    };
-    picomatch5.matchBase = (input2, glob, options2, posix8 = options2 && options2.windows) => {
-      const regex2 = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options2);
-      return regex2.test(utils.basename(input2, { windows: posix8 }));
-    };
-    picomatch5.isMatch = (str2, patterns, options2) => picomatch5(patterns, options2)(str2);
-    picomatch5.parse = (pattern, options2) => {
-      if (Array.isArray(pattern)) return pattern.map((p2) => picomatch5.parse(p2, options2));
-      return parse5(pattern, { ...options2, fastpaths: false });
-    };
-    picomatch5.scan = (input2, options2) => scan(input2, options2);
-    picomatch5.compileRe = (state, options2, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options2 || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex2 = picomatch5.toRegex(source, options2);
-      if (returnState === true) {
-        regex2.state = state;
-      }
-      return regex2;
-    };
-    picomatch5.makeRe = (input2, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input2 || typeof input2 !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
-        parsed.output = parse5.fastpaths(input2, options2);
-      }
-      if (!parsed.output) {
-        parsed = parse5(input2, options2);
-      }
-      return picomatch5.compileRe(parsed, options2, returnOutput, returnState);
-    };
-    picomatch5.toRegex = (source, options2) => {
-      try {
-        const opts = options2 || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err2) {
-        if (options2 && options2.debug === true) throw err2;
-        return /$^/;
-      }
-    };
-    picomatch5.constants = constants3;
-    module2.exports = picomatch5;
-  }
-});
-
-// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js"(exports2, module2) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils();
-    function picomatch5(glob, options2, returnState = false) {
-      if (options2 && (options2.windows === null || options2.windows === void 0)) {
-        options2 = { ...options2, windows: utils.isWindows() };
-      }
-      return pico(glob, options2, returnState);
-    }
-    Object.assign(picomatch5, pico);
-    module2.exports = picomatch5;
-  }
-});
-
-// packages/classifier/src/globs.ts
-function compileGlobs(globs) {
-  if (globs.length === 0) return () => false;
-  const expressions = globs.map((glob) => import_picomatch.default.makeRe(glob, { dot: true }));
-  return (path) => expressions.some((expression) => expression.test(path));
-}
-var import_picomatch;
-var init_globs = __esm({
-  "packages/classifier/src/globs.ts"() {
-    "use strict";
-    import_picomatch = __toESM(require_picomatch2(), 1);
-  }
-});
-
-// packages/classifier/src/classify.ts
-async function classifyChanges(detection, options2 = {}) {
-  const isIgnored = compileGlobs(options2.ignore ?? []);
-  const plugins = options2.plugins ?? [];
-  const unitStatus = new Map(detection.units.map((unit) => [unit.path, unit.status]));
-  const deleted = new Set(detection.units.filter((unit) => unit.status === "deleted").map((unit) => unit.path));
-  const headUnits = Object.keys(detection.graph.dependencies).filter((unit) => !deleted.has(unit)).sort();
-  const context = { event: detection.event, headUnits, unitStatus: (unit) => unitStatus.get(unit) };
-  const localModuleReads = collectLocalModuleReads(detection);
-  const newAccounts = findNewAccountDirectories(detection.changes);
-  const ignoredFiles = [];
-  const handledFiles = /* @__PURE__ */ new Set();
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const change of detection.changes) {
-    const file2 = toChangedFile(change);
-    if (change.files.every((path) => isIgnored(path))) {
-      ignoredFiles.push(...change.files);
-      change.files.forEach((path) => handledFiles.add(path));
-      continue;
-    }
-    const pluginVerdict = plugins.length > 0 ? await classifyWithPlugins(plugins, file2, context) : void 0;
-    const verdicts = pluginVerdict ? [pluginVerdict] : classifyBuiltIn(file2, { unitStatus, headUnits, newAccounts, localModuleReads });
-    change.files.forEach((path) => handledFiles.add(path));
-    for (const verdict of verdicts) {
-      const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
-      const group = groups2.get(key) ?? { verdict, files: /* @__PURE__ */ new Set() };
-      change.files.forEach((path) => group.files.add(path));
-      groups2.set(key, group);
-    }
-  }
-  const changes = [...groups2.values()].map(({ verdict, files }) => toChange(verdict, [...files].sort()));
-  changes.push(...reportUncoveredUnits(detection, changes, handledFiles));
-  return { changes: sortChanges(changes), ignoredFiles: ignoredFiles.sort() };
-}
-function toChangedFile(change) {
-  return {
-    path: change.files[change.files.length - 1] ?? "",
-    files: change.files,
-    gitStatus: change.type,
-    insideUnit: change.insideUnit,
-    units: change.units
-  };
-}
-async function classifyWithPlugins(plugins, file2, context) {
-  for (const plugin of plugins) {
-    let claim2;
-    try {
-      claim2 = await plugin.classify(file2, context);
-    } catch (error62) {
-      throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
-        hint: "fix the plugin, or remove it from `classifiers` in the configuration",
-        cause: error62
-      });
-    }
-    if (claim2 === null || claim2 === void 0) continue;
-    return { type: { name: validateClaimType(plugin, file2, claim2), classifier: plugin.name }, units: claimedUnits(plugin, file2, claim2, context) };
-  }
-  return void 0;
-}
-function validateClaimType(plugin, file2, claim2) {
-  const type = claim2.type;
-  if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || builtInChangeTypes.includes(type)) {
-    throw classifierError(
-      "PLAN_CLASSIFIER_FAILED",
-      `classifier plugin '${plugin.name}' claimed ${file2.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
-      { hint: 'return { type: "DocsChanged", units: "none" } or similar from classify()' }
-    );
-  }
-  return type;
-}
-function claimedUnits(plugin, file2, claim2, context) {
-  const units = claim2.units ?? "affected";
-  if (units === "affected") return uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
-  if (units === "all") return context.headUnits;
-  if (units === "none") return [];
-  if (Array.isArray(units)) {
-    const known = new Set(context.headUnits);
-    const unknown2 = units.filter((unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0);
-    if (unknown2.length === 0) return uniqueSorted(units);
-    throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
-      hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
-    });
-  }
-  throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
-    hint: 'units must be "affected", "all", "none" or a list of unit directories'
-  });
-}
-function classifyBuiltIn(file2, context) {
-  return [classifyBuiltInRule(file2, context)].flat();
-}
-function classifyBuiltInRule(file2, context) {
-  const affected = uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
-  const account = file2.path.split("/")[0] ?? "";
-  if (file2.path.includes("/") && context.newAccounts.has(account)) {
-    return { type: "AccountsAdded", units: context.headUnits.filter((unit2) => unit2.startsWith(`${account}/`)) };
-  }
-  if (ownConfigPattern.test(file2.path)) return { type: "ConfigChanged", units: [] };
-  if (envCommonPattern.test(file2.path)) return { type: "EnvCommonChanged", units: affected };
-  if (accountRequestsPattern.test(file2.path)) {
-    const type = file2.gitStatus === "added" ? "AccountsRequested" : file2.gitStatus === "deleted" ? "AccountsDeleted" : "AccountsChanged";
-    return { type, units: [] };
-  }
-  const unit = file2.insideUnit;
-  const status = unit ? context.unitStatus.get(unit) : void 0;
-  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName(file2.path))) return { type: "DriftDetected", units: [unit] };
-  if (unit) {
-    const byType = /* @__PURE__ */ new Map();
-    for (const affectedUnit of affected) {
-      const type = unitChangeType(context.unitStatus.get(affectedUnit));
-      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
-    }
-    return [...byType].map(([type, units]) => ({ type, units }));
-  }
-  if (baseName(file2.path) === stackFileName) {
-    const byType = /* @__PURE__ */ new Map();
-    for (const affectedUnit of affected) {
-      const status2 = context.unitStatus.get(affectedUnit);
-      const type = status2 === "added" || status2 === "deleted" ? unitChangeType(status2) : "HCLChanged";
-      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
-    }
-    return byType.size === 0 ? { type: "HCLChanged", units: [] } : [...byType].map(([type, units]) => ({ type, units }));
-  }
-  if (file2.path.endsWith(".hcl") && baseName(file2.path) !== lockFileName) return { type: "HCLChanged", units: affected };
-  if (file2.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };
-  return { type: "FileChanged", units: affected };
-}
-function collectLocalModuleReads(detection) {
-  const files = /* @__PURE__ */ new Set();
-  for (const unit of detection.units) {
-    for (const reason of unit.reasons) {
-      if (reason.chain.some((link) => link.via === "terraform.source" || link.via === "module")) files.add(reason.file);
-    }
-  }
-  return files;
-}
-function findNewAccountDirectories(changes) {
-  const accounts = /* @__PURE__ */ new Set();
-  for (const change of changes) {
-    const path = change.files[change.files.length - 1] ?? "";
-    const match = /^([^/]+)\/account\.hcl$/.exec(path);
-    if (match?.[1] && (change.type === "added" || change.type === "renamed" && !change.files[0]?.startsWith(`${match[1]}/`))) {
-      accounts.add(match[1]);
-    }
-  }
-  return accounts;
-}
-function reportUncoveredUnits(detection, changes, handledFiles) {
-  const covered = new Set(changes.flatMap((change) => change.units));
-  const extra = /* @__PURE__ */ new Map();
-  for (const unit of detection.units) {
-    if (covered.has(unit.path)) continue;
-    const files = unit.reasons.map((reason) => reason.file).filter((file2) => !handledFiles.has(file2));
-    if (unit.reasons.length > 0 && files.length === 0) continue;
-    const type = unitChangeType(unit.status);
-    const entry = extra.get(type) ?? { files: /* @__PURE__ */ new Set(), units: [] };
-    files.forEach((file2) => entry.files.add(file2));
-    entry.units.push(unit.path);
-    extra.set(type, entry);
-  }
-  return [...extra].map(([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort()));
-}
-function unitChangeType(status) {
-  return status === "added" ? "UnitAdded" : status === "deleted" ? "UnitDeleted" : "UnitChanged";
-}
-function toChange(verdict, files) {
-  const units = [...verdict.units];
-  if (typeof verdict.type === "object") return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
-  if (verdict.type === "AccountsAdded") return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
-  return { type: verdict.type, files, units };
-}
-function sortChanges(changes) {
-  const order = (change) => {
-    const index = builtInChangeTypes.indexOf(change.type);
-    return index === -1 ? builtInChangeTypes.length : index;
-  };
-  return changes.sort((a2, b3) => order(a2) - order(b3) || (a2.files[0] ?? "").localeCompare(b3.files[0] ?? "") || (a2.units[0] ?? "").localeCompare(b3.units[0] ?? ""));
-}
-function baseName(path) {
-  return path.slice(path.lastIndexOf("/") + 1);
-}
-function uniqueSorted(values) {
-  return [...new Set(values)].sort();
-}
-var driftMarkerNames, ownConfigPattern, envCommonPattern, accountRequestsPattern, lockFileName, stackFileName;
-var init_classify = __esm({
-  "packages/classifier/src/classify.ts"() {
-    "use strict";
-    init_changes();
-    init_errors3();
-    init_globs();
-    driftMarkerNames = [".gantry-drift", ".drift-detected"];
-    ownConfigPattern = /^(\.gantry|\.gruntwork|\.github)\//;
-    envCommonPattern = /(^|\/)_envcommon\//;
-    accountRequestsPattern = /(^|\/)_new-account-requests\//;
-    lockFileName = ".terraform.lock.hcl";
-    stackFileName = "terragrunt.stack.hcl";
-  }
-});
-
-// node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js
-function u(...t2) {
-  if (1 === t2.length) {
-    const [e2] = t2;
-    return (t3) => o(e2, t3, () => {
-    });
-  }
-  if (2 === t2.length) {
-    const [e2, n2] = t2;
-    return o(e2, n2, () => {
-    });
-  }
-  throw new Error(`isMatching wasn't given the right number of arguments: expected 1 or 2, received ${t2.length}.`);
-}
-function a(t2) {
-  return Object.assign(t2, { optional: () => h(t2), and: (e2) => d(t2, e2), or: (e2) => y(t2, e2), select: (e2) => void 0 === e2 ? v(t2) : v(e2, t2) });
-}
-function l(t2) {
-  return Object.assign(((t3) => Object.assign(t3, { [Symbol.iterator]() {
-    let n2 = 0;
-    const r2 = [{ value: Object.assign(t3, { [e]: true }), done: false }, { done: true, value: void 0 }];
-    return { next: () => {
-      var t4;
-      return null != (t4 = r2[n2++]) ? t4 : r2.at(-1);
-    } };
-  } }))(t2), { optional: () => l(h(t2)), select: (e2) => l(void 0 === e2 ? v(t2) : v(e2, t2)) });
-}
-function h(e2) {
-  return a({ [t]: () => ({ match: (t2) => {
-    let n2 = {};
-    const r2 = (t3, e3) => {
-      n2[t3] = e3;
-    };
-    return void 0 === t2 ? (s(e2).forEach((t3) => r2(t3, void 0)), { matched: true, selections: n2 }) : { matched: o(e2, t2, r2), selections: n2 };
-  }, getSelectionKeys: () => s(e2), matcherType: "optional" }) });
-}
-function d(...e2) {
-  return a({ [t]: () => ({ match: (t2) => {
-    let n2 = {};
-    const r2 = (t3, e3) => {
-      n2[t3] = e3;
-    };
-    return { matched: e2.every((e3) => o(e3, t2, r2)), selections: n2 };
-  }, getSelectionKeys: () => c(e2, s), matcherType: "and" }) });
-}
-function y(...e2) {
-  return a({ [t]: () => ({ match: (t2) => {
-    let n2 = {};
-    const r2 = (t3, e3) => {
-      n2[t3] = e3;
-    };
-    return c(e2, s).forEach((t3) => r2(t3, void 0)), { matched: e2.some((e3) => o(e3, t2, r2)), selections: n2 };
-  }, getSelectionKeys: () => c(e2, s), matcherType: "or" }) });
-}
-function p(e2) {
-  return { [t]: () => ({ match: (t2) => ({ matched: Boolean(e2(t2)) }) }) };
-}
-function v(...e2) {
-  const r2 = "string" == typeof e2[0] ? e2[0] : void 0, i3 = 2 === e2.length ? e2[1] : "string" == typeof e2[0] ? void 0 : e2[0];
-  return a({ [t]: () => ({ match: (t2) => {
-    let e3 = { [null != r2 ? r2 : n]: t2 };
-    return { matched: void 0 === i3 || o(i3, t2, (t3, n2) => {
-      e3[t3] = n2;
-    }), selections: e3 };
-  }, getSelectionKeys: () => [null != r2 ? r2 : n].concat(void 0 === i3 ? [] : s(i3)) }) });
-}
-function b(t2) {
-  return true;
-}
-function w(t2) {
-  return "number" == typeof t2;
-}
-function S(t2) {
-  return "string" == typeof t2;
-}
-function j(t2) {
-  return "bigint" == typeof t2;
-}
-function M(t2) {
-  return new R(t2, L);
-}
-function F(t2) {
-  throw new I(t2);
-}
-var t, e, n, r, i, o, s, c, f, g, m, K, O, E, x, A, N, P, k, T, B, _, W, $, z2, I, L, R;
-var init_dist = __esm({
-  "node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js"() {
-    t = /* @__PURE__ */ Symbol.for("@ts-pattern/matcher");
-    e = /* @__PURE__ */ Symbol.for("@ts-pattern/isVariadic");
-    n = "@ts-pattern/anonymous-select-key";
-    r = (t2) => Boolean(t2 && "object" == typeof t2);
-    i = (e2) => e2 && !!e2[t];
-    o = (n2, s2, c2) => {
-      if (i(n2)) {
-        const e2 = n2[t](), { matched: r2, selections: i3 } = e2.match(s2);
-        return r2 && i3 && Object.keys(i3).forEach((t2) => c2(t2, i3[t2])), r2;
-      }
-      if (r(n2)) {
-        if (!r(s2)) return false;
-        if (Array.isArray(n2)) {
-          if (!Array.isArray(s2)) return false;
-          let t2 = [], r2 = [], u2 = [];
-          for (const o2 of n2.keys()) {
-            const s3 = n2[o2];
-            i(s3) && s3[e] ? u2.push(s3) : u2.length ? r2.push(s3) : t2.push(s3);
-          }
-          if (u2.length) {
-            if (u2.length > 1) throw new Error("Pattern error: Using `...P.array(...)` several times in a single pattern is not allowed.");
-            if (s2.length < t2.length + r2.length) return false;
-            const e2 = s2.slice(0, t2.length), n3 = 0 === r2.length ? [] : s2.slice(-r2.length), i3 = s2.slice(t2.length, 0 === r2.length ? Infinity : -r2.length);
-            return t2.every((t3, n4) => o(t3, e2[n4], c2)) && r2.every((t3, e3) => o(t3, n3[e3], c2)) && (0 === u2.length || o(u2[0], i3, c2));
-          }
-          return n2.length === s2.length && n2.every((t3, e2) => o(t3, s2[e2], c2));
-        }
-        return Reflect.ownKeys(n2).every((e2) => {
-          const r2 = n2[e2];
-          return (e2 in s2 || i(u2 = r2) && "optional" === u2[t]().matcherType) && o(r2, s2[e2], c2);
-          var u2;
-        });
-      }
-      return Object.is(s2, n2);
-    };
-    s = (e2) => {
-      var n2, o2, u2;
-      return r(e2) ? i(e2) ? null != (n2 = null == (o2 = (u2 = e2[t]()).getSelectionKeys) ? void 0 : o2.call(u2)) ? n2 : [] : Array.isArray(e2) ? c(e2, s) : c(Object.values(e2), s) : [];
-    };
-    c = (t2, e2) => t2.reduce((t3, n2) => t3.concat(e2(n2)), []);
-    f = (t2, e2) => {
-      for (const n2 of t2) if (!e2(n2)) return false;
-      return true;
-    };
-    g = (t2, e2) => {
-      for (const [n2, r2] of t2.entries()) if (!e2(r2, n2)) return false;
-      return true;
-    };
-    m = (t2, e2) => {
-      const n2 = Reflect.ownKeys(t2);
-      for (const r2 of n2) if (!e2(r2, t2[r2])) return false;
-      return true;
-    };
-    K = a(p(b));
-    O = a(p(b));
-    E = K;
-    x = (t2) => Object.assign(a(t2), { startsWith: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.startsWith(n2)))));
-      var n2;
-    }, endsWith: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.endsWith(n2)))));
-      var n2;
-    }, minLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length >= t3))(e2))), length: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length === t3))(e2))), maxLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length <= t3))(e2))), includes: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.includes(n2)))));
-      var n2;
-    }, regex: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && Boolean(t3.match(n2))))));
-      var n2;
-    } });
-    A = x(p(S));
-    N = (t2) => Object.assign(a(t2), { between: (e2, n2) => N(d(t2, ((t3, e3) => p((n3) => w(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 < t3))(e2))), gt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 > t3))(e2))), lte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 <= t3))(e2))), gte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 >= t3))(e2))), int: () => N(d(t2, p((t3) => w(t3) && Number.isInteger(t3)))), finite: () => N(d(t2, p((t3) => w(t3) && Number.isFinite(t3)))), positive: () => N(d(t2, p((t3) => w(t3) && t3 > 0))), negative: () => N(d(t2, p((t3) => w(t3) && t3 < 0))) });
-    P = N(p(w));
-    k = (t2) => Object.assign(a(t2), { between: (e2, n2) => k(d(t2, ((t3, e3) => p((n3) => j(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 < t3))(e2))), gt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 > t3))(e2))), lte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 <= t3))(e2))), gte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 >= t3))(e2))), positive: () => k(d(t2, p((t3) => j(t3) && t3 > 0))), negative: () => k(d(t2, p((t3) => j(t3) && t3 < 0))) });
-    T = k(p(j));
-    B = a(p(function(t2) {
-      return "boolean" == typeof t2;
-    }));
-    _ = a(p(function(t2) {
-      return "symbol" == typeof t2;
-    }));
-    W = a(p(function(t2) {
-      return null == t2;
-    }));
-    $ = a(p(function(t2) {
-      return null != t2;
-    }));
-    z2 = { __proto__: null, matcher: t, optional: h, array: function(...e2) {
-      return l({ [t]: () => ({ match: (t2) => {
-        if (!Array.isArray(t2)) return { matched: false };
-        if (0 === e2.length) return { matched: true };
-        const n2 = e2[0];
-        let r2 = {};
-        if (0 === t2.length) return s(n2).forEach((t3) => {
-          r2[t3] = [];
-        }), { matched: true, selections: r2 };
-        const i3 = (t3, e3) => {
-          r2[t3] = (r2[t3] || []).concat([e3]);
-        };
-        return { matched: t2.every((t3) => o(n2, t3, i3)), selections: r2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
-    }, set: function(...e2) {
-      return a({ [t]: () => ({ match: (t2) => {
-        if (!(t2 instanceof Set)) return { matched: false };
-        let n2 = {};
-        if (0 === t2.size) return { matched: true, selections: n2 };
-        if (0 === e2.length) return { matched: true };
-        const r2 = (t3, e3) => {
-          n2[t3] = (n2[t3] || []).concat([e3]);
-        }, i3 = e2[0];
-        return { matched: f(t2, (t3) => o(i3, t3, r2)), selections: n2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
-    }, map: function(...e2) {
-      return a({ [t]: () => ({ match: (t2) => {
-        if (!(t2 instanceof Map)) return { matched: false };
-        let n2 = {};
-        if (0 === t2.size) return { matched: true, selections: n2 };
-        const r2 = (t3, e3) => {
-          n2[t3] = (n2[t3] || []).concat([e3]);
-        };
-        if (0 === e2.length) return { matched: true };
-        var i3;
-        if (1 === e2.length) throw new Error(`\`P.map\` wasn't given enough arguments. Expected (key, value), received ${null == (i3 = e2[0]) ? void 0 : i3.toString()}`);
-        const [s2, c2] = e2;
-        return { matched: g(t2, (t3, e3) => {
-          const n3 = o(s2, e3, r2), i4 = o(c2, t3, r2);
-          return n3 && i4;
-        }), selections: n2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
-    }, record: function(...e2) {
-      return a({ [t]: () => ({ match: (t2) => {
-        if (null === t2 || "object" != typeof t2 || Array.isArray(t2)) return { matched: false };
-        var n2;
-        if (0 === e2.length) throw new Error(`\`P.record\` wasn't given enough arguments. Expected (value) or (key, value), received ${null == (n2 = e2[0]) ? void 0 : n2.toString()}`);
-        let r2 = {};
-        const i3 = (t3, e3) => {
-          r2[t3] = (r2[t3] || []).concat([e3]);
-        }, [s2, c2] = 1 === e2.length ? [A, e2[0]] : e2;
-        return { matched: m(t2, (t3, e3) => {
-          const n3 = "string" != typeof t3 || Number.isNaN(Number(t3)) ? null : Number(t3), r3 = null !== n3 && o(s2, n3, i3), u2 = o(s2, t3, i3), a2 = o(c2, e3, i3);
-          return (u2 || r3) && a2;
-        }), selections: r2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
-    }, intersection: d, union: y, not: function(e2) {
-      return a({ [t]: () => ({ match: (t2) => ({ matched: !o(e2, t2, () => {
-      }) }), getSelectionKeys: () => [], matcherType: "not" }) });
-    }, when: p, select: v, any: K, unknown: O, _: E, string: A, number: P, bigint: T, boolean: B, symbol: _, nullish: W, nonNullable: $, instanceOf: function(t2) {
-      return a(p(/* @__PURE__ */ (function(t3) {
-        return (e2) => e2 instanceof t3;
-      })(t2)));
-    }, shape: function(t2) {
-      return a(p(u(t2)));
-    } };
-    I = class extends Error {
-      constructor(t2) {
-        let e2;
-        try {
-          e2 = JSON.stringify(t2);
-        } catch (n2) {
-          e2 = t2;
-        }
-        super(`Pattern matching error: no pattern matches value ${e2}`), this.input = void 0, this.input = t2;
-      }
-    };
-    L = { matched: false, value: void 0 };
-    R = class _R {
-      constructor(t2, e2) {
-        this.input = void 0, this.state = void 0, this.input = t2, this.state = e2;
-      }
-      with(...t2) {
-        if (this.state.matched) return this;
-        const e2 = t2[t2.length - 1], r2 = [t2[0]];
-        let i3;
-        3 === t2.length && "function" == typeof t2[1] ? i3 = t2[1] : t2.length > 2 && r2.push(...t2.slice(1, t2.length - 1));
-        let s2 = false, c2 = {};
-        const u2 = (t3, e3) => {
-          s2 = true, c2[t3] = e3;
-        }, a2 = !r2.some((t3) => o(t3, this.input, u2)) || i3 && !Boolean(i3(this.input)) ? L : { matched: true, value: e2(s2 ? n in c2 ? c2[n] : c2 : this.input, this.input) };
-        return new _R(this.input, a2);
-      }
-      when(t2, e2) {
-        if (this.state.matched) return this;
-        const n2 = Boolean(t2(this.input));
-        return new _R(this.input, n2 ? { matched: true, value: e2(this.input, this.input) } : L);
-      }
-      otherwise(t2) {
-        return this.state.matched ? this.state.value : t2(this.input);
-      }
-      exhaustive(t2 = F) {
-        return this.state.matched ? this.state.value : t2(this.input);
-      }
-      run() {
-        return this.exhaustive();
-      }
-      returnType() {
-        return this;
-      }
-      narrow() {
-        return this;
-      }
-    };
-  }
-});
-
-// packages/classifier/src/environments.ts
-function matchEnvironments(units, environments, configFile) {
-  const matchers = environments.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
-  const result = /* @__PURE__ */ new Map();
-  const problems = [];
-  for (const unit of units) {
-    const found = matchers.filter(({ matches }) => matches(unit)).map(({ environment }) => environment);
-    if (found.length === 1) result.set(unit, found[0]);
-    else if (found.length === 0) problems.push(`unit ${unit} matches no environment`);
-    else problems.push(`unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`);
-  }
-  if (problems.length > 0) {
-    const listed = environments.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
-    throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
-      ...configFile ? { location: { file: configFile } } : {},
-      hint: `every unit must match exactly one environment's paths; environments are ${listed}`
-    });
-  }
-  return result;
-}
-function authenticationOf(environment) {
-  const aws = environment.aws;
-  if (!aws) return null;
-  return {
-    accountId: aws.accountId,
-    planRoleArn: aws.planRoleArn,
-    applyRoleArn: aws.applyRoleArn,
-    region: aws.region,
-    sessionDurationSeconds: aws.sessionDuration
-  };
-}
-var init_environments = __esm({
-  "packages/classifier/src/environments.ts"() {
-    "use strict";
-    init_errors3();
-    init_globs();
-  }
-});
-
-// packages/classifier/src/graph.ts
-function topologicalOrder(nodes, dependenciesOf) {
-  const inSet = new Set(nodes);
-  const state = /* @__PURE__ */ new Map();
-  const order = [];
-  for (const root of nodes) {
-    if (state.has(root)) continue;
-    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
-    state.set(root, 1);
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (!inSet.has(dependency) || dependency === frame.node) continue;
-        const seen = state.get(dependency);
-        if (seen === 2) continue;
-        if (seen === 1) {
-          const start = stack.findIndex((entry) => entry.node === dependency);
-          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
-        }
-        state.set(dependency, 1);
-        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
-      } else {
-        state.set(frame.node, 2);
-        order.push(frame.node);
-        stack.pop();
-      }
-    }
-  }
-  return order;
-}
-function nearestPlannedDependencies(planned, dependenciesOf) {
-  const memo2 = /* @__PURE__ */ new Map();
-  const onPath = /* @__PURE__ */ new Set();
-  const resolveUnplanned = (start) => {
-    const cached2 = memo2.get(start);
-    if (cached2) return cached2;
-    const stack = [
-      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
-    ];
-    onPath.add(start);
-    let result2 = /* @__PURE__ */ new Set();
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (planned.has(dependency)) {
-          frame.found.add(dependency);
-          continue;
-        }
-        const done = memo2.get(dependency);
-        if (done) {
-          done.forEach((unit) => frame.found.add(unit));
-        } else if (!onPath.has(dependency)) {
-          onPath.add(dependency);
-          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
-        }
-      } else {
-        stack.pop();
-        onPath.delete(frame.unit);
-        memo2.set(frame.unit, frame.found);
-        const parent = stack[stack.length - 1];
-        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
-        result2 = frame.found;
-      }
-    }
-    return result2;
-  };
-  const result = /* @__PURE__ */ new Map();
-  for (const unit of planned) {
-    const found = [];
-    for (const dependency of dependenciesOf(unit)) {
-      if (planned.has(dependency)) found.push(dependency);
-      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
-    }
-    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
-  }
-  return result;
-}
-var CycleFound;
-var init_graph = __esm({
-  "packages/classifier/src/graph.ts"() {
-    "use strict";
-    CycleFound = class extends Error {
-      constructor(cycle) {
-        super("cycle");
-        this.cycle = cycle;
-      }
-      cycle;
-    };
-  }
-});
-
-// packages/classifier/src/units-acted-on.ts
-function unitsActedOn(change) {
-  return M(change).with(
-    {
-      type: z2.union(
-        "UnitAdded",
-        "UnitChanged",
-        "UnitDeleted",
-        "EnvCommonChanged",
-        "HCLChanged",
-        "LocalModuleChanged",
-        "FileChanged",
-        "AccountsAdded",
-        "DriftDetected"
-      )
-    },
-    (acting) => acting.units
-  ).with({ type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted", "ConfigChanged") }, () => []).with({ type: "Plugin" }, (plugin) => plugin.units).exhaustive();
-}
-var init_units_acted_on = __esm({
-  "packages/classifier/src/units-acted-on.ts"() {
-    "use strict";
-    init_dist();
-  }
-});
-
-// packages/classifier/src/refusals.ts
-function refuseDeletingDependedOnUnits(detection, deleted, status) {
-  if (deleted.size === 0) return;
-  const problems = [];
-  for (const [unit, dependencies] of Object.entries(detection.graph.dependencies)) {
-    if (status.get(unit) === "deleted") continue;
-    for (const dependency of dependencies) {
-      if (deleted.has(dependency)) problems.push(`${unit} still depends on ${dependency}, which this change deletes`);
-    }
-  }
-  if (problems.length === 0) return;
-  problems.sort();
-  throw classifierError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
-    location: { file: `${problems[0].split(" ")[0]}/terragrunt.hcl` },
-    hint: "remove the dependency block from the remaining unit in the same change (or keep the deleted unit until nothing depends on it)"
-  });
-}
-function refuseAccountsAddedWithOthers(changes) {
-  const added = changes.filter((change) => change.type === "AccountsAdded");
-  if (added.length === 0) return;
-  const newAccounts = added.map((change) => change.type === "AccountsAdded" ? `${change.account}/` : "");
-  const outside = (unit) => !newAccounts.some((prefix) => unit.startsWith(prefix));
-  const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
-  if (others.length === 0) return;
-  const accounts = added.map((change) => change.type === "AccountsAdded" ? change.account : "").join(", ");
-  throw classifierError(
-    "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
-    `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others.flatMap((change) => change.files).slice(0, 5).join(", ")})`,
-    { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" }
-  );
-}
-var init_refusals = __esm({
-  "packages/classifier/src/refusals.ts"() {
-    "use strict";
-    init_changes();
-    init_errors3();
-    init_units_acted_on();
-  }
-});
-
-// packages/classifier/src/plan-jobs.ts
-function noActionNote(change) {
-  return M(change).with(
-    { type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted") },
-    () => "account requests are not processed by Gantry: create the account with your account factory, then add its directory"
-  ).with({ type: "ConfigChanged" }, () => "Gantry/Pipelines configuration or CI workflow: no infrastructure action").with({ type: "Plugin" }, (plugin) => plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : void 0).otherwise((other) => other.units.length === 0 ? "read by no unit: no action" : void 0);
-}
-function planJobs(input2) {
-  const { detection, classification, config: config2, branch } = input2;
-  const deployBranch = config2.deployBranch;
-  const base = {
-    apiVersion: "gantry/v1",
-    kind: "Plan",
-    event: detection.event,
-    base: detection.base,
-    head: detection.head,
-    branch,
-    deployBranch
-  };
-  const report = (jobs2) => describeChanges(classification, jobs2);
-  if (detection.event === "push" && branch !== deployBranch) {
-    return {
-      ...base,
-      notice: `push to '${branch}', which is not the deploy branch '${deployBranch}': nothing is planned`,
-      jobs: [],
-      changes: report([]),
-      ignoredFiles: classification.ignoredFiles
-    };
-  }
-  const status = new Map(detection.units.map((unit) => [unit.path, unit.status]));
-  const isSkipped = compileOverride(config2, "skip");
-  const isPlanOnly = compileOverride(config2, "planOnly");
-  const changeNames = /* @__PURE__ */ new Map();
-  const deployed = /* @__PURE__ */ new Map();
-  for (const change of classification.changes) {
-    for (const unit of unitsActedOn(change)) {
-      if (isSkipped(unit)) continue;
-      const recorded = input2.skipUnits?.get(unit);
-      if (recorded) {
-        deployed.set(unit, { unit, reason: recorded.reason, deployedAt: recorded.deployedAt });
-        continue;
-      }
-      const names = changeNames.get(unit) ?? /* @__PURE__ */ new Set();
-      names.add(changeTypeName(change));
-      changeNames.set(unit, names);
-    }
-  }
-  const acting = [...changeNames.keys()].sort();
-  const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
-  const forward = new Set(acting.filter((unit) => !deleted.has(unit)));
-  if (detection.event === "pull_request") refuseAccountsAddedWithOthers(classification.changes);
-  refuseDeletingDependedOnUnits(detection, deleted, status);
-  const environmentOf = matchEnvironments(acting, config2.environments, input2.configFile);
-  const dependenciesOf = (unit) => detection.graph.dependencies[unit] ?? [];
-  const forwardDependencies = nearestPlannedDependencies(forward, dependenciesOf);
-  const destroyDependencies = nearestPlannedDependencies(deleted, dependenciesOf);
-  const environmentIndex = new Map(config2.environments.map((environment, index) => [environment, index]));
-  const byEnvironment = (a2, b3) => environmentIndex.get(environmentOf.get(a2)) - environmentIndex.get(environmentOf.get(b3)) || (a2 < b3 ? -1 : a2 > b3 ? 1 : 0);
-  const forwardUnits = [...forward].sort(byEnvironment);
-  const deletedUnits = [...deleted].sort(byEnvironment);
-  const groupIntoJobs = (split) => {
-    const drafts = [];
-    const draftsByKey = /* @__PURE__ */ new Map();
-    const jobOf = /* @__PURE__ */ new Map();
-    const usedIds = /* @__PURE__ */ new Set();
-    const place = (unit, destroy) => {
-      const environment = environmentOf.get(unit);
-      const action = detection.event === "pull_request" || isPlanOnly(unit) ? destroy ? "plan-destroy" : "plan" : destroy ? "destroy" : "apply";
-      const groupKey = `${action}\0${environment.name}`;
-      const perUnit = (destroy ? !config2.consolidateDeleted : config2.consolidation === "unit") || split.has(groupKey);
-      const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
-      let draft = draftsByKey.get(key);
-      if (!draft) {
-        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
-        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
-        draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: /* @__PURE__ */ new Set() };
-        draftsByKey.set(key, draft);
-        drafts.push(draft);
-      }
-      draft.units.push(unit);
-      jobOf.set(unit, draft);
-    };
-    forwardUnits.forEach((unit) => place(unit, false));
-    deletedUnits.forEach((unit) => place(unit, true));
-    for (const unit of forward) {
-      for (const dependency of forwardDependencies.get(unit) ?? []) linkJobs(jobOf.get(unit), jobOf.get(dependency));
-    }
-    for (const unit of deleted) {
-      for (const dependency of destroyDependencies.get(unit) ?? []) linkJobs(jobOf.get(dependency), jobOf.get(unit));
-    }
-    const forwardJobs = drafts.filter((draft) => !draft.destroy);
-    for (const draft of drafts) if (draft.destroy) forwardJobs.forEach((applyJob) => draft.needs.add(applyJob));
-    return drafts;
-  };
-  const ordered = orderJobs(groupIntoJobs);
-  for (const draft of ordered) {
-    draft.units = orderUnits(draft, draft.destroy ? destroyDependencies : forwardDependencies);
-  }
-  const position = new Map(ordered.map((draft, index) => [draft, index]));
-  const source = { event: detection.event, base: detection.base, head: detection.head, branch, deployBranch };
-  const jobs = ordered.map((draft) => ({
-    apiVersion: "gantry/v1",
-    kind: "Job",
-    id: draft.id,
-    action: draft.action,
-    units: draft.units,
-    ref: draft.destroy ? detection.base : detection.head,
-    needs: [...draft.needs].sort((a2, b3) => position.get(a2) - position.get(b3)).map((need) => need.id),
-    environment: draft.environment.name,
-    changes: [...new Set(draft.units.flatMap((unit) => [...changeNames.get(unit) ?? []]))].sort(),
-    source: { ...source },
-    authentication: authenticationOf(draft.environment),
-    terragrunt: { flags: [...config2.terragrunt.flags], env: { ...config2.terragrunt.env }, parallelism: config2.parallelism }
-  }));
-  const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
-  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
-  const skippedUnits = [...deployed.values()].sort((a2, b3) => a2.unit < b3.unit ? -1 : a2.unit > b3.unit ? 1 : 0);
-  return {
-    ...base,
-    notice,
-    jobs,
-    changes: report(ordered),
-    ignoredFiles: classification.ignoredFiles,
-    ...input2.skipUnits ? { skippedUnits } : {}
-  };
-}
-function linkJobs(dependent, dependency) {
-  if (dependent !== dependency) dependent.needs.add(dependency);
-}
-function orderJobs(groupIntoJobs) {
-  const split = /* @__PURE__ */ new Set();
-  for (; ; ) {
-    const drafts = groupIntoJobs(split);
-    try {
-      return topologicalOrder(drafts, (draft) => [...draft.needs]);
-    } catch (error62) {
-      if (!(error62 instanceof CycleFound)) throw error62;
-      const cycle = error62.cycle;
-      const consolidated = cycle.filter((draft) => !draft.perUnit);
-      if (consolidated.length === 0) {
-        throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
-          hint: "break the cycle of dependency blocks between these units"
-        });
-      }
-      consolidated.forEach((draft) => split.add(draft.groupKey));
-    }
-  }
-}
-function orderUnits(draft, dependencies) {
-  const units = [...draft.units].sort();
-  try {
-    const order = topologicalOrder(units, (unit) => dependencies.get(unit) ?? []);
-    return draft.destroy ? order.reverse() : order;
-  } catch (error62) {
-    if (!(error62 instanceof CycleFound)) throw error62;
-    throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
-      hint: "break the cycle of dependency blocks between these units"
-    });
-  }
-}
-function compileOverride(config2, key) {
-  const globs = Object.entries(config2.units).filter(([, override]) => override[key]).map(([glob]) => glob);
-  return compileGlobs(globs);
-}
-function slug(raw) {
-  return raw.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "").replace(/-+$/, "");
-}
-function uniqueId(raw, used) {
-  const base = slug(raw) || "job";
-  let id = base;
-  for (let suffix = 2; used.has(id); suffix++) id = `${base}-${suffix}`;
-  used.add(id);
-  return id;
-}
-function describeChanges(classification, jobs) {
-  const jobsOfUnit = /* @__PURE__ */ new Map();
-  for (const job of jobs) for (const unit of job.units) jobsOfUnit.set(unit, [...jobsOfUnit.get(unit) ?? [], job.id]);
-  return classification.changes.map((change) => {
-    const jobIds = [...new Set(unitsActedOn(change).flatMap((unit) => jobsOfUnit.get(unit) ?? []))];
-    const note = noActionNote(change);
-    return {
-      type: changeTypeName(change),
-      files: [...change.files],
-      units: [...change.units],
-      jobs: jobIds,
-      ...note ? { note } : {}
-    };
-  });
-}
-var init_plan_jobs = __esm({
-  "packages/classifier/src/plan-jobs.ts"() {
-    "use strict";
-    init_dist();
-    init_changes();
-    init_environments();
-    init_errors3();
-    init_globs();
-    init_graph();
-    init_refusals();
-    init_units_acted_on();
-  }
-});
-
 // packages/change-detector/src/contract.ts
 var API_VERSION, fileChangeTypeSchema, fileChangeSchema, readViaSchema, readLinkSchema, unitReasonSchema, unitStatusSchema, dynamicReadSchema, unitProblemSchema, affectedUnitSchema, dependencyGraphSchema, detectionResultSchema;
 var init_contract = __esm({
@@ -23526,7 +20708,7 @@ var init_position = __esm({
 
 // packages/hcl/src/errors.ts
 var HclSyntaxError, HclEvalError;
-var init_errors4 = __esm({
+var init_errors3 = __esm({
   "packages/hcl/src/errors.ts"() {
     "use strict";
     init_src();
@@ -23575,7 +20757,7 @@ var T_EOF, T_NL, T_IDENT, T_NUMBER, T_OQUOTE, T_HEREDOC, T_LBRACE, T_RBRACE, T_S
 var init_lexer = __esm({
   "packages/hcl/src/lexer.ts"() {
     "use strict";
-    init_errors4();
+    init_errors3();
     init_position();
     T_EOF = 0;
     T_NL = 1;
@@ -24706,11 +21888,11 @@ var init_parser = __esm({
         }
         if (k2 === T_NUMBER) {
           lx.next();
-          const text = lx.text();
-          if (text.includes(".")) {
-            lx.fail(`expected a single whole-number index after '.', found number ${text}`, lx.ts, "chained legacy indexes like a.0.1 are not allowed; write a[0][1]");
+          const text2 = lx.text();
+          if (text2.includes(".")) {
+            lx.fail(`expected a single whole-number index after '.', found number ${text2}`, lx.ts, "chained legacy indexes like a.0.1 are not allowed; write a[0][1]");
           }
-          const key = { type: "Literal", value: Number(text), range: { start: lx.ts, end: lx.te } };
+          const key = { type: "Literal", value: Number(text2), range: { start: lx.ts, end: lx.te } };
           return { type: "Index", object: object2, key, range: { start: object2.range.start, end: lx.te } };
         }
         return lx.fail(`expected an attribute name after '.', found ${lx.describe()}`, lx.ts);
@@ -25063,89 +22245,89 @@ var init_convert = __esm({
 });
 
 // packages/hcl/src/json-error.ts
-function findJsonSyntaxError(text) {
+function findJsonSyntaxError(text2) {
   let i3 = 0;
   const fail2 = (expected) => {
     throw new Stop(i3, expected);
   };
   const space = () => {
-    while (i3 < text.length && " 	\n\r".includes(text[i3])) i3++;
+    while (i3 < text2.length && " 	\n\r".includes(text2[i3])) i3++;
   };
   const literal2 = (word) => {
     for (const c2 of word) {
-      if (text[i3] !== c2) fail2(`'${word}'`);
+      if (text2[i3] !== c2) fail2(`'${word}'`);
       i3++;
     }
   };
   const string4 = () => {
     i3++;
     for (; ; ) {
-      if (i3 >= text.length) fail2(`a closing '"'`);
-      const c2 = text.charCodeAt(i3);
+      if (i3 >= text2.length) fail2(`a closing '"'`);
+      const c2 = text2.charCodeAt(i3);
       if (c2 === 34) return void i3++;
       if (c2 < 32) fail2("an escaped control character");
       if (c2 === 92) {
         i3++;
-        if (text[i3] === "u") {
+        if (text2[i3] === "u") {
           i3++;
-          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
+          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text2[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
           continue;
         }
-        if (!'"\\/bfnrt'.includes(text[i3] ?? "x")) fail2("an escape sequence");
+        if (!'"\\/bfnrt'.includes(text2[i3] ?? "x")) fail2("an escape sequence");
       }
       i3++;
     }
   };
   const digits = () => {
     const start = i3;
-    while (i3 < text.length && text.charCodeAt(i3) >= 48 && text.charCodeAt(i3) <= 57) i3++;
+    while (i3 < text2.length && text2.charCodeAt(i3) >= 48 && text2.charCodeAt(i3) <= 57) i3++;
     if (i3 === start) fail2("a digit");
   };
   const number4 = () => {
-    if (text[i3] === "-") i3++;
-    if (text[i3] === "0") i3++;
+    if (text2[i3] === "-") i3++;
+    if (text2[i3] === "0") i3++;
     else digits();
-    if (text[i3] === ".") {
+    if (text2[i3] === ".") {
       i3++;
       digits();
     }
-    if (text[i3] === "e" || text[i3] === "E") {
+    if (text2[i3] === "e" || text2[i3] === "E") {
       i3++;
-      if (text[i3] === "+" || text[i3] === "-") i3++;
+      if (text2[i3] === "+" || text2[i3] === "-") i3++;
       digits();
     }
   };
   const value = (depth) => {
     if (depth > 1e3) fail2("less nesting");
     space();
-    const c2 = text[i3];
+    const c2 = text2[i3];
     if (c2 === "{") {
       i3++;
       space();
-      if (text[i3] === "}") return void i3++;
+      if (text2[i3] === "}") return void i3++;
       for (; ; ) {
         space();
-        if (text[i3] !== '"') fail2("a property name in double quotes");
+        if (text2[i3] !== '"') fail2("a property name in double quotes");
         string4();
         space();
-        if (text[i3] !== ":") fail2("':'");
+        if (text2[i3] !== ":") fail2("':'");
         i3++;
         value(depth + 1);
         space();
-        if (text[i3] === "}") return void i3++;
-        if (text[i3] !== ",") fail2("',' or '}'");
+        if (text2[i3] === "}") return void i3++;
+        if (text2[i3] !== ",") fail2("',' or '}'");
         i3++;
       }
     }
     if (c2 === "[") {
       i3++;
       space();
-      if (text[i3] === "]") return void i3++;
+      if (text2[i3] === "]") return void i3++;
       for (; ; ) {
         value(depth + 1);
         space();
-        if (text[i3] === "]") return void i3++;
-        if (text[i3] !== ",") fail2("',' or ']'");
+        if (text2[i3] === "]") return void i3++;
+        if (text2[i3] !== ",") fail2("',' or ']'");
         i3++;
       }
     }
@@ -25159,11 +22341,11 @@ function findJsonSyntaxError(text) {
   try {
     value(0);
     space();
-    if (i3 < text.length) fail2("the end of the text");
+    if (i3 < text2.length) fail2("the end of the text");
     return null;
   } catch (error62) {
     if (!(error62 instanceof Stop)) throw error62;
-    const before = text.slice(0, error62.offset);
+    const before = text2.slice(0, error62.offset);
     const line = before.split("\n").length;
     return { line, column: error62.offset - (before.lastIndexOf("\n") + 1) + 1, expected: error62.expected };
   }
@@ -25285,70 +22467,70 @@ function formatPieces(spec, args) {
       continue;
     }
     const prec = precText === void 0 ? void 0 : Number(precText);
-    let text;
+    let text2;
     switch (verb) {
       case "s":
-        text = str(arg, `the argument for %s`);
-        if (prec !== void 0) text = chars(text).slice(0, prec).join("");
+        text2 = str(arg, `the argument for %s`);
+        if (prec !== void 0) text2 = chars(text2).slice(0, prec).join("");
         break;
       case "q":
-        text = quote(str(arg, "the argument for %q"));
+        text2 = quote(str(arg, "the argument for %q"));
         break;
       case "d": {
         const n2 = num(arg, "the argument for %d");
         if (!Number.isInteger(n2)) fail(`%d requires a whole number, found ${numberToString(n2)}`);
-        text = (n2 >= 0 && flags2.includes("+") ? "+" : "") + numberToString(n2);
+        text2 = (n2 >= 0 && flags2.includes("+") ? "+" : "") + numberToString(n2);
         break;
       }
       case "f":
       case "F": {
         const n2 = num(arg, "the argument for %f");
-        text = (n2 >= 0 && flags2.includes("+") ? "+" : "") + toFixedHalfEven(n2, prec ?? 6);
+        text2 = (n2 >= 0 && flags2.includes("+") ? "+" : "") + toFixedHalfEven(n2, prec ?? 6);
         break;
       }
       case "e":
       case "E": {
         const n2 = num(arg, "the argument for %e");
-        text = n2.toExponential(prec ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
-        if (verb === "E") text = text.toUpperCase();
+        text2 = n2.toExponential(prec ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
+        if (verb === "E") text2 = text2.toUpperCase();
         break;
       }
       case "g":
-        text = numberToString(num(arg, "the argument for %g"));
+        text2 = numberToString(num(arg, "the argument for %g"));
         break;
       case "t":
-        text = valueToBool(arg, "the argument for %t", fail) ? "true" : "false";
+        text2 = valueToBool(arg, "the argument for %t", fail) ? "true" : "false";
         break;
       case "v":
-        text = flags2.includes("#") || arg !== null && typeof arg === "object" ? jsonEncode(arg) : arg === null ? "null" : str(arg);
+        text2 = flags2.includes("#") || arg !== null && typeof arg === "object" ? jsonEncode(arg) : arg === null ? "null" : str(arg);
         break;
       case "x":
       case "X": {
         const n2 = typeof arg === "number" ? arg : void 0;
-        text = n2 !== void 0 ? Math.trunc(n2).toString(16) : Buffer.from(str(arg), "utf8").toString("hex");
-        if (verb === "X") text = text.toUpperCase();
+        text2 = n2 !== void 0 ? Math.trunc(n2).toString(16) : Buffer.from(str(arg), "utf8").toString("hex");
+        if (verb === "X") text2 = text2.toUpperCase();
         break;
       }
       case "b":
-        text = Math.trunc(num(arg, "the argument for %b")).toString(2);
+        text2 = Math.trunc(num(arg, "the argument for %b")).toString(2);
         break;
       case "o":
-        text = Math.trunc(num(arg, "the argument for %o")).toString(8);
+        text2 = Math.trunc(num(arg, "the argument for %o")).toString(8);
         break;
       default:
         return fail(`unsupported format verb %${verb} in ${JSON.stringify(spec)}`);
     }
     const width = widthText === void 0 ? 0 : Number(widthText);
-    const length = chars(text).length;
+    const length = chars(text2).length;
     if (length < width) {
       const pad = width - length;
-      if (flags2.includes("-")) text += " ".repeat(pad);
+      if (flags2.includes("-")) text2 += " ".repeat(pad);
       else if (flags2.includes("0") && "dfFeEgxXbo".includes(verb)) {
-        const sign = /^[+-]/.test(text) ? text[0] : "";
-        text = sign + "0".repeat(pad) + text.slice(sign.length);
-      } else text = " ".repeat(pad) + text;
+        const sign = /^[+-]/.test(text2) ? text2[0] : "";
+        text2 = sign + "0".repeat(pad) + text2.slice(sign.length);
+      } else text2 = " ".repeat(pad) + text2;
     }
-    out += text;
+    out += text2;
   }
   out += spec.slice(last);
   if (argIndex < args.length) fail(`too many arguments for the format string ${JSON.stringify(spec)}: ${args.length - argIndex} left unused`);
@@ -25366,8 +22548,8 @@ function toFixedHalfEven(n2, digits) {
   const unit = 10 ** -digits;
   return (n2 < 0 ? n2 + unit / 2 : n2 - unit / 2).toFixed(digits);
 }
-function hash2(algorithm, text, encoding) {
-  return createHash(algorithm).update(text, "utf8").digest(encoding);
+function hash2(algorithm, text2, encoding) {
+  return createHash(algorithm).update(text2, "utf8").digest(encoding);
 }
 function basename(p2) {
   if (p2 === "") return ".";
@@ -25449,7 +22631,7 @@ var init_functions = __esm({
   "packages/hcl/src/functions.ts"() {
     "use strict";
     init_convert();
-    init_errors4();
+    init_errors3();
     init_json_error();
     init_values();
     fns = {
@@ -25574,9 +22756,9 @@ ${pad}`);
         const s2 = str(a2[0]);
         if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s2) || s2.length % 4 !== 0) fail("the argument is not valid base64");
         const bytes = Buffer.from(s2, "base64");
-        const text = bytes.toString("utf8");
-        if (!Buffer.from(text, "utf8").equals(bytes)) fail("the decoded bytes are not valid UTF-8");
-        return text;
+        const text2 = bytes.toString("utf8");
+        if (!Buffer.from(text2, "utf8").equals(bytes)) fail("the decoded bytes are not valid UTF-8");
+        return text2;
       },
       // Go's url.QueryEscape: space is "+", only A-Z a-z 0-9 - _ . ~ stay as they are.
       urlencode: (a2) => (arity(a2, 1), encodeURIComponent(str(a2[0])).replace(/[!'()*]/g, (c2) => `%${c2.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, "+")),
@@ -25767,7 +22949,7 @@ var init_evaluate = __esm({
   "packages/hcl/src/evaluate.ts"() {
     "use strict";
     init_src();
-    init_errors4();
+    init_errors3();
     init_convert();
     init_functions();
     init_values();
@@ -26126,7 +23308,7 @@ var init_src2 = __esm({
   "packages/hcl/src/index.ts"() {
     "use strict";
     init_parser();
-    init_errors4();
+    init_errors3();
     init_walk();
     init_values();
     init_evaluate();
@@ -26169,12 +23351,12 @@ var init_parse_cache = __esm({
       release(blob) {
         this.byBlob.delete(blob);
       }
-      parse(blob, path, text) {
+      parse(blob, path, text2) {
         let outcome = this.byBlob.get(blob);
         if (!outcome) {
           this.filesParsed++;
           try {
-            outcome = { ok: true, hcl: parseHcl(text, path) };
+            outcome = { ok: true, hcl: parseHcl(text2, path) };
           } catch (error62) {
             if (!(error62 instanceof HclSyntaxError)) throw error62;
             outcome = { ok: false, message: error62.message, offset: error62.offset, hint: error62.hint };
@@ -26238,7 +23420,7 @@ function dirOf(path) {
   const slash = path.lastIndexOf("/");
   return slash === -1 ? "" : path.slice(0, slash);
 }
-function baseName2(path) {
+function baseName(path) {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 function joinRepo(dir, name) {
@@ -26330,6 +23512,1782 @@ var init_snapshot = __esm({
   }
 });
 
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js
+var require_constants = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/constants.js"(exports2, module2) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module2.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars2) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars2.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js
+var require_utils = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/utils.js"(exports2) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants();
+    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
+    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
+    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
+    exports2.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform = navigator.platform.toLowerCase();
+        return platform === "win32" || platform === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports2.removeBackslashes = (str2) => {
+      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports2.escapeLast = (input2, char, lastIdx) => {
+      const idx = input2.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input2;
+      if (input2[idx - 1] === "\\") return exports2.escapeLast(input2, char, idx - 1);
+      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
+    };
+    exports2.removePrefix = (input2, state = {}) => {
+      let output2 = input2;
+      if (output2.startsWith("./")) {
+        output2 = output2.slice(2);
+        state.prefix = "./";
+      }
+      return output2;
+    };
+    exports2.wrapOutput = (input2, state = {}, options2 = {}) => {
+      const prepend = options2.contains ? "" : "^";
+      const append = options2.contains ? "" : "$";
+      let output2 = `${prepend}(?:${input2})${append}`;
+      if (state.negated === true) {
+        output2 = `(?:^(?!${output2}).*$)`;
+      }
+      return output2;
+    };
+    exports2.basename = (path, { windows } = {}) => {
+      const segs = path.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/scan.js"(exports2, module2) {
+    "use strict";
+    var utils = require_utils();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants();
+    var isPathSeparator = (code2) => {
+      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
+    };
+    var depth = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input2, options2) => {
+      const opts = options2 || {};
+      const length = input2.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str2 = input2;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code2;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str2.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code2;
+        return str2.charCodeAt(++index);
+      };
+      while (index < length) {
+        code2 = advance();
+        let next;
+        if (code2 === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code2 = advance();
+          if (code2 === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code2 = advance())) {
+            if (code2 === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code2 === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code2 === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code2 = advance())) {
+                if (code2 === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code2 === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code2 === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code2 = advance())) {
+              if (code2 === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code2 === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str2;
+      let prefix = "";
+      let glob = "";
+      if (start > 0) {
+        prefix = str2.slice(0, start);
+        str2 = str2.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str2.slice(0, lastIndex);
+        glob = str2.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob = str2;
+      } else {
+        base = str2;
+      }
+      if (base && base !== "" && base !== "/" && base !== str2) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob) glob = utils.removeBackslashes(glob);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input: input2,
+        start,
+        base,
+        glob,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code2)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n3 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i3 = slashes[idx];
+          const value2 = input2.slice(n3, i3);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i3 >= start) {
+            parts.push(value2);
+            prevIndex = i3;
+          }
+        }
+        const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input2.slice(n2);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
+          tokens[tokens.length - 1].value = value;
+          depth(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module2.exports = scan;
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js
+var require_parse = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/parse.js"(exports2, module2) {
+    "use strict";
+    var constants3 = require_constants();
+    var utils = require_utils();
+    var {
+      MAX_LENGTH: MAX_LENGTH2,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants3;
+    var expandRange = (args, options2) => {
+      if (typeof options2.expandRange === "function") {
+        return options2.expandRange(...args, options2);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v2) => utils.escapeRegex(v2)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input2) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote2 = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input2) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote2 = quote2 === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote2 === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i3 = 0; i3 < values.length; i3++) {
+        for (let j2 = i3 + 1; j2 < values.length; j2++) {
+          const a2 = values[i3];
+          const b3 = values[j2];
+          const char = a2[0];
+          if (!char || a2 !== char.repeat(a2.length) || b3 !== char.repeat(b3.length)) {
+            continue;
+          }
+          if (a2 === b3 || a2.startsWith(b3) || b3.startsWith(a2)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote2 = 0;
+      let escaped = false;
+      for (let i3 = 1; i3 < pattern.length; i3++) {
+        const ch = pattern[i3];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote2 = quote2 === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote2 === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i3 !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i3),
+              end: i3
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars2) => {
+      const source = chars2.length === 1 ? utils.escapeRegex(chars2[0]) : `[${chars2.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars2 = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars2.push(branch);
+        index += match.end + 1;
+      }
+      if (chars2.length < 1) {
+        return;
+      }
+      return chars2;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth;
+    };
+    var analyzeRepeatedExtglob = (body, options2) => {
+      if (options2.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max2 = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars2 = getStarExtglobSequenceChars(branch);
+        if (chars2) {
+          sawStarSequence = true;
+          safeChars.push(...chars2);
+          continue;
+        }
+        const literal2 = normalizeSimpleBranch(branch);
+        if (literal2 && literal2.length === 1) {
+          safeChars.push(literal2);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max2) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse5 = (input2, options2) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const opts = { ...options2 };
+      const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
+      let len = input2.length;
+      if (len > max2) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max2}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input: input2,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input2 = utils.removePrefix(input2, state);
+      len = input2.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n2 = 1) => input2[state.index + n2];
+      const advance = state.advance = () => input2[++state.index] || "";
+      const remaining = () => input2.slice(state.index + 1);
+      const consume = (value2 = "", num2 = 0) => {
+        state.consumed += value2;
+        state.index += num2;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count++;
+        }
+        if (count % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push2 = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output2 = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push2({ type: "paren", extglob: true, value: advance(), output: output2 });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal2 = input2.slice(token.startIndex, state.index + 1);
+        const body = input2.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open2 = tokens[token.tokensIndex];
+          open2.type = "text";
+          open2.value = literal2;
+          open2.output = safeOutput || utils.escapeRegex(literal2);
+          for (let i3 = token.tokensIndex + 1; i3 < tokens.length; i3++) {
+            tokens[i3].value = "";
+            tokens[i3].output = "";
+            delete tokens[i3].suffix;
+          }
+          state.output = token.output + open2.output;
+          state.backtrack = true;
+          push2({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output2 = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output2 = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse5(rest, { ...options2, fastpaths: false }).output;
+            output2 = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push2({ type: "paren", extglob: true, value, output: output2 });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
+        let backslashes = false;
+        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars2, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m2;
+          }
+          if (first === "?") {
+            if (esc2) {
+              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars2.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars2.length);
+          }
+          if (first === "*") {
+            if (esc2) {
+              return esc2 + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc2 ? m2 : `\\${m2}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output2 = output2.replace(/\\/g, "");
+          } else {
+            output2 = output2.replace(/\\+/g, (m2) => {
+              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
+            });
+          }
+        }
+        if (output2 === input2 && opts.contains === true) {
+          state.output = input2;
+          return state;
+        }
+        state.output = utils.wrapOutput(output2, state, options2);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push2({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push2({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix9 = POSIX_REGEX_SOURCE[rest2];
+                if (posix9) {
+                  prev.value = pre + posix9;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push2({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push2({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push2({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open2 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open2);
+          push2(open2);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push2({ type: "text", value, output: value });
+            continue;
+          }
+          let output2 = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i3 = arr.length - 1; i3 >= 0; i3--) {
+              tokens.pop();
+              if (arr[i3].type === "brace") {
+                break;
+              }
+              if (arr[i3].type !== "dots") {
+                range.unshift(arr[i3].value);
+              }
+            }
+            output2 = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output2 = "\\}";
+            state.output = out;
+            for (const t2 of toks) {
+              state.output += t2.output || t2.value;
+            }
+          }
+          push2({ type: "brace", value, output: output2 });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output2 = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output2 = "|";
+          }
+          push2({ type: "comma", value, output: output2 });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push2({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push2({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push2({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output2 = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output2 = `\\${value}`;
+            }
+            push2({ type: "text", value, output: output2 });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push2({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push2({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push2({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push2({ type: "plus", value });
+            continue;
+          }
+          push2({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push2({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input2[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push2(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push2(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push2(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse5.fastpaths = (input2, options2) => {
+      const opts = { ...options2 };
+      const max2 = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH2, opts.maxLength) : MAX_LENGTH2;
+      const len = input2.length;
+      if (len > max2) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max2}`);
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants3.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str2) => {
+        switch (str2) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str2);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output2 = utils.removePrefix(input2, state);
+      let source = create(output2);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module2.exports = parse5;
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
+    "use strict";
+    var scan = require_scan();
+    var parse5 = require_parse();
+    var utils = require_utils();
+    var constants3 = require_constants();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch5 = (glob, options2, returnState = false) => {
+      if (Array.isArray(glob)) {
+        const fns2 = glob.map((input2) => picomatch5(input2, options2, returnState));
+        const arrayMatcher = (str2) => {
+          for (const isMatch of fns2) {
+            const state2 = isMatch(str2);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob) && glob.tokens && glob.input;
+      if (glob === "" || typeof glob !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options2 || {};
+      const posix9 = opts.windows;
+      const regex2 = isState ? picomatch5.compileRe(glob, options2) : picomatch5.makeRe(glob, options2, false, true);
+      const state = regex2.state;
+      delete regex2.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input2, returnObject = false) => {
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options2, { glob, posix: posix9 });
+        const result = { glob, state, regex: regex2, posix: posix9, input: input2, output: output2, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input2)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch5.test = (input2, regex2, options2, { glob, posix: posix9 } = {}) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input2 === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options2 || {};
+      const format = opts.format || (posix9 ? utils.toPosixSlashes : null);
+      let match = input2 === glob;
+      let output2 = match && format ? format(input2) : input2;
+      if (match === false) {
+        output2 = format ? format(input2) : input2;
+        match = output2 === glob;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch5.matchBase(input2, regex2, options2, posix9);
+        } else {
+          match = regex2.exec(output2);
+        }
+      }
+      return { isMatch: Boolean(match), match, output: output2 };
+    };
+    picomatch5.matchBase = (input2, glob, options2, posix9 = options2 && options2.windows) => {
+      const regex2 = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options2);
+      return regex2.test(utils.basename(input2, { windows: posix9 }));
+    };
+    picomatch5.isMatch = (str2, patterns2, options2) => picomatch5(patterns2, options2)(str2);
+    picomatch5.parse = (pattern, options2) => {
+      if (Array.isArray(pattern)) return pattern.map((p2) => picomatch5.parse(p2, options2));
+      return parse5(pattern, { ...options2, fastpaths: false });
+    };
+    picomatch5.scan = (input2, options2) => scan(input2, options2);
+    picomatch5.compileRe = (state, options2, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options2 || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex2 = picomatch5.toRegex(source, options2);
+      if (returnState === true) {
+        regex2.state = state;
+      }
+      return regex2;
+    };
+    picomatch5.makeRe = (input2, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input2 || typeof input2 !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options2.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
+        parsed.output = parse5.fastpaths(input2, options2);
+      }
+      if (!parsed.output) {
+        parsed = parse5(input2, options2);
+      }
+      return picomatch5.compileRe(parsed, options2, returnOutput, returnState);
+    };
+    picomatch5.toRegex = (source, options2) => {
+      try {
+        const opts = options2 || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err2) {
+        if (options2 && options2.debug === true) throw err2;
+        return /$^/;
+      }
+    };
+    picomatch5.constants = constants3;
+    module2.exports = picomatch5;
+  }
+});
+
+// node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/.pnpm/picomatch@4.0.7/node_modules/picomatch/index.js"(exports2, module2) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils();
+    function picomatch5(glob, options2, returnState = false) {
+      if (options2 && (options2.windows === null || options2.windows === void 0)) {
+        options2 = { ...options2, windows: utils.isWindows() };
+      }
+      return pico(glob, options2, returnState);
+    }
+    Object.assign(picomatch5, pico);
+    module2.exports = picomatch5;
+  }
+});
+
 // packages/change-detector/src/analysis/dynamic-pattern.ts
 import { posix as posix2 } from "node:path";
 function widenFragments(fragments, baseDir, asDirectory) {
@@ -26407,10 +25365,10 @@ function encodePostings(ids) {
   }
   return parts.join(",");
 }
-function decodePostings(text) {
+function decodePostings(text2) {
   const ids = [];
-  if (text === "") return ids;
-  for (const part of text.split(",")) {
+  if (text2 === "") return ids;
+  for (const part of text2.split(",")) {
     const dash = part.indexOf("-");
     const first = Number(dash === -1 ? part : part.slice(0, dash));
     const last = dash === -1 ? first : Number(part.slice(dash + 1));
@@ -26419,11 +25377,11 @@ function decodePostings(text) {
   }
   return ids;
 }
-var import_picomatch2, KINDS, FILE_LOOKUPS_BY_SCAN, ReadIndex;
+var import_picomatch, KINDS, FILE_LOOKUPS_BY_SCAN, ReadIndex;
 var init_read_index = __esm({
   "packages/change-detector/src/cache/read-index.ts"() {
     "use strict";
-    import_picomatch2 = __toESM(require_picomatch2(), 1);
+    import_picomatch = __toESM(require_picomatch2(), 1);
     init_dynamic_pattern();
     init_paths();
     KINDS = ["files", "dirs", "globs", "dynamic"];
@@ -26450,12 +25408,12 @@ var init_read_index = __esm({
       }
       /** A file's posting list: scanned from the kept text (keys are the even fields) while lookups are few. */
       fileIds(path) {
-        const text = this.filesText;
-        if (text === void 0 || ++this.fileLookups > FILE_LOOKUPS_BY_SCAN) return idsOf(this.postingsOf("files"), path);
-        for (let at = 0; at < text.length; ) {
-          const keyEnd = text.indexOf("\0", at);
-          const idsEnd = text.indexOf("\0", keyEnd + 1);
-          if (keyEnd - at === path.length && text.startsWith(path, at)) return decodePostings(text.slice(keyEnd + 1, idsEnd === -1 ? text.length : idsEnd));
+        const text2 = this.filesText;
+        if (text2 === void 0 || ++this.fileLookups > FILE_LOOKUPS_BY_SCAN) return idsOf(this.postingsOf("files"), path);
+        for (let at = 0; at < text2.length; ) {
+          const keyEnd = text2.indexOf("\0", at);
+          const idsEnd = text2.indexOf("\0", keyEnd + 1);
+          if (keyEnd - at === path.length && text2.startsWith(path, at)) return decodePostings(text2.slice(keyEnd + 1, idsEnd === -1 ? text2.length : idsEnd));
           if (idsEnd === -1) break;
           at = idsEnd + 1;
         }
@@ -26501,7 +25459,7 @@ var init_read_index = __esm({
         }
         for (const glob of this.postings.globs.keys()) {
           let matcher = this.globMatchers.get(glob);
-          if (!matcher) this.globMatchers.set(glob, matcher = (0, import_picomatch2.default)(glob, { dot: true }));
+          if (!matcher) this.globMatchers.set(glob, matcher = (0, import_picomatch.default)(glob, { dot: true }));
           if (matcher(path)) add(idsOf(this.postings.globs, glob));
         }
         if (withDynamic) {
@@ -26652,8 +25610,8 @@ var init_read_set = __esm({
 });
 
 // packages/change-detector/src/cache/record.ts
-function recordOf(text) {
-  return { text, start: 0, end: text.length };
+function recordOf(text2) {
+  return { text: text2, start: 0, end: text2.length };
 }
 function asciiJson(value) {
   return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
@@ -26661,18 +25619,18 @@ function asciiJson(value) {
 function hasExtras(record2) {
   return record2.end > record2.start && record2.text.charCodeAt(record2.end - 1) === EXTRAS_END;
 }
-function separator({ text, end }, from) {
-  const bar = text.indexOf("|", from);
+function separator({ text: text2, end }, from) {
+  const bar = text2.indexOf("|", from);
   if (bar === -1 || bar >= end) throw new Error("malformed cache record");
   return bar;
 }
-function sectionBounds({ text, start, end }) {
+function sectionBounds({ text: text2, start, end }) {
   const bounds = new Int32Array(6);
   bounds[0] = start;
-  const sections = text.charCodeAt(end - 1) === EXTRAS_END ? 5 : 4;
+  const sections = text2.charCodeAt(end - 1) === EXTRAS_END ? 5 : 4;
   let at = start;
   for (let k2 = 1; k2 <= sections; k2++) {
-    const bar = text.indexOf("|", at);
+    const bar = text2.indexOf("|", at);
     if (bar === -1 || bar >= end) throw new Error("malformed cache record");
     bounds[k2] = at = bar + 1;
   }
@@ -26682,18 +25640,18 @@ function sectionBounds({ text, start, end }) {
 function decodeExtras(record2, bounds) {
   return bounds[5] > record2.end ? {} : JSON.parse(record2.text.slice(bounds[5], record2.end));
 }
-var import_picomatch3, RECORD_ENCODING, VIAS, VIA_CODE, COMMA, MINUS, EXTRAS_END, StringTable, RecordEncoder, RecordReader, Scanner;
+var import_picomatch2, RECORD_ENCODING, VIAS, VIA_CODE, COMMA, MINUS, EXTRAS_END, StringTable, RecordEncoder, RecordReader, Scanner;
 var init_record = __esm({
   "packages/change-detector/src/cache/record.ts"() {
     "use strict";
-    import_picomatch3 = __toESM(require_picomatch2(), 1);
+    import_picomatch2 = __toESM(require_picomatch2(), 1);
     init_contract();
     init_read_set();
     init_dynamic_pattern();
     init_paths();
     RECORD_ENCODING = 4;
     VIAS = readViaSchema.options;
-    VIA_CODE = new Map(VIAS.map((via, code) => [via, code]));
+    VIA_CODE = new Map(VIAS.map((via, code2) => [via, code2]));
     COMMA = 44;
     MINUS = 45;
     EXTRAS_END = 125;
@@ -26794,9 +25752,9 @@ var init_record = __esm({
         }
         this.length = at;
       }
-      ascii(text) {
-        this.room(text.length);
-        this.length += this.buffer.write(text, this.length, "latin1");
+      ascii(text2) {
+        this.room(text2.length);
+        this.length += this.buffer.write(text2, this.length, "latin1");
       }
     };
     RecordReader = class {
@@ -26825,13 +25783,13 @@ var init_record = __esm({
        * first dynamic pattern matching it.
        */
       chainTo(record2, path) {
-        const { text, end } = record2;
+        const { text: text2, end } = record2;
         const strings = this.table.strings;
         const nodesEnd = separator(record2, record2.start);
         const filesEnd = separator(record2, nodesEnd + 1);
         const pathId = this.idOf(path);
         if (pathId !== -1) {
-          for (const scan = new Scanner(text, nodesEnd + 1, filesEnd); !scan.done(); ) {
+          for (const scan = new Scanner(text2, nodesEnd + 1, filesEnd); !scan.done(); ) {
             const key = scan.next();
             const node2 = scan.next();
             if (key === pathId) return this.chain(record2, nodesEnd, node2);
@@ -26840,7 +25798,7 @@ var init_record = __esm({
         const dirsEnd = separator(record2, filesEnd + 1);
         let deepest = -1;
         let deepestLength = -1;
-        for (const scan = new Scanner(text, filesEnd + 1, dirsEnd); !scan.done(); ) {
+        for (const scan = new Scanner(text2, filesEnd + 1, dirsEnd); !scan.done(); ) {
           const dir = strings[scan.next()];
           const node2 = scan.next();
           if (dir.length > deepestLength && isInside(path, dir)) {
@@ -26850,12 +25808,12 @@ var init_record = __esm({
         }
         if (deepest !== -1) return this.chain(record2, nodesEnd, deepest);
         const globsEnd = separator(record2, dirsEnd + 1);
-        for (const scan = new Scanner(text, dirsEnd + 1, globsEnd); !scan.done(); ) {
+        for (const scan = new Scanner(text2, dirsEnd + 1, globsEnd); !scan.done(); ) {
           const glob = strings[scan.next()];
           const node2 = scan.next();
-          if (import_picomatch3.default.isMatch(path, glob, { dot: true })) return this.chain(record2, nodesEnd, node2);
+          if (import_picomatch2.default.isMatch(path, glob, { dot: true })) return this.chain(record2, nodesEnd, node2);
         }
-        if (text.charCodeAt(end - 1) !== EXTRAS_END) return void 0;
+        if (text2.charCodeAt(end - 1) !== EXTRAS_END) return void 0;
         for (const read of decodeExtras(record2, sectionBounds(record2)).y ?? []) {
           if (compileDynamicPattern(read.pattern).test(path)) return this.chain(record2, nodesEnd, read.node);
         }
@@ -26907,8 +25865,8 @@ var init_record = __esm({
       }
     };
     Scanner = class {
-      constructor(text, at, end) {
-        this.text = text;
+      constructor(text2, at, end) {
+        this.text = text2;
         this.at = at;
         this.end = end;
       }
@@ -27004,11 +25962,11 @@ function decodeCache(bytes) {
     offset += header.sections[name];
   }
   if (offset !== bytes.length) throw new Error("truncated cache");
-  const text = (name, encoding = "utf8") => bytes.toString(encoding, start[name], start[name] + header.sections[name]);
+  const text2 = (name, encoding = "utf8") => bytes.toString(encoding, start[name], start[name] + header.sections[name]);
   const list2 = (value) => value === "" ? [] : value.split("\0");
-  const units = list2(text("units"));
-  const strings = list2(text("strings"));
-  const graph = JSON.parse(text("dependencies"));
+  const units = list2(text2("units"));
+  const strings = list2(text2("strings"));
+  const graph = JSON.parse(text2("dependencies"));
   if (typeof graph !== "object" || graph === null || Object.keys(graph).length !== units.length) throw new Error("dependency graph mismatch");
   const recordsStart = start.records;
   const bounds = new Int32Array(units.length + 1);
@@ -27023,10 +25981,10 @@ function decodeCache(bytes) {
   let asked = 0;
   const record2 = (id) => {
     if (records === void 0 && ++asked <= RECORDS_DECODED_ONE_BY_ONE) {
-      const text2 = bytes.toString("latin1", recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1);
-      return { text: text2, start: 0, end: text2.length };
+      const text3 = bytes.toString("latin1", recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1);
+      return { text: text3, start: 0, end: text3.length };
     }
-    records ??= text("records", "latin1");
+    records ??= text2("records", "latin1");
     return { text: records, start: bounds[id], end: bounds[id + 1] - 1 };
   };
   return {
@@ -27036,7 +25994,7 @@ function decodeCache(bytes) {
     trackedFiles: header.trackedFiles,
     units,
     strings,
-    index: ReadIndex.decode({ files: text("files"), dirs: text("dirs"), globs: text("globs"), dynamic: text("dynamic") }),
+    index: ReadIndex.decode({ files: text2("files"), dirs: text2("dirs"), globs: text2("globs"), dynamic: text2("dynamic") }),
     record: record2,
     recordBytes: (id) => bytes.subarray(recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1),
     dependencies: (id) => graph[units[id]] ?? [],
@@ -27119,16 +26077,16 @@ var init_head_records = __esm({
 });
 
 // packages/change-detector/src/errors.ts
-function detectError(code, message, options2 = {}) {
-  return new GantryError(code, message, {
+function detectError(code2, message, options2 = {}) {
+  return new GantryError(code2, message, {
     hint: options2.hint,
     cause: options2.cause,
-    exitCode: DETECT_EXIT_CODES[code],
+    exitCode: DETECT_EXIT_CODES[code2],
     ...options2.file ? { location: { file: options2.file } } : {}
   });
 }
 var DETECT_EXIT_CODES;
-var init_errors5 = __esm({
+var init_errors4 = __esm({
   "packages/change-detector/src/errors.ts"() {
     "use strict";
     init_src();
@@ -27167,13 +26125,13 @@ function runGitRaw(cwd, args, extraEnv) {
         }) : error62
       );
     });
-    child.on("close", (code) => {
-      resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err2).toString("utf8").trim() });
+    child.on("close", (code2) => {
+      resolvePromise({ code: code2 ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err2).toString("utf8").trim() });
     });
   });
 }
-function firstLine(text) {
-  return text.split("\n")[0] ?? "";
+function firstLine(text2) {
+  return text2.split("\n")[0] ?? "";
 }
 function parseRawDiff(out) {
   const fields = out.toString("utf8").split("\0");
@@ -27196,23 +26154,23 @@ function parseRawDiff(out) {
 }
 function parseLsTree(out) {
   const entries = /* @__PURE__ */ new Map();
-  const text = out.toString("utf8");
+  const text2 = out.toString("utf8");
   let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf("\0", start);
-    if (end === -1) end = text.length;
-    const tab = text.indexOf("	", start);
+  while (start < text2.length) {
+    let end = text2.indexOf("\0", start);
+    if (end === -1) end = text2.length;
+    const tab = text2.indexOf("	", start);
     if (tab !== -1 && tab < end) {
-      const mode = text.slice(start, start + 6);
-      const typeEnd = text.indexOf(" ", start + 7);
-      const type = text.slice(start + 7, typeEnd);
+      const mode = text2.slice(start, start + 6);
+      const typeEnd = text2.indexOf(" ", start + 7);
+      const type = text2.slice(start + 7, typeEnd);
       if (type === "blob") {
-        const shaEnd = text.indexOf(" ", typeEnd + 1);
+        const shaEnd = text2.indexOf(" ", typeEnd + 1);
         const hasSize = shaEnd !== -1 && shaEnd < tab;
-        entries.set(text.slice(tab + 1, end), {
+        entries.set(text2.slice(tab + 1, end), {
           mode,
-          blob: text.slice(typeEnd + 1, hasSize ? shaEnd : tab),
-          size: hasSize ? Number(text.slice(shaEnd + 1, tab).trim()) : 0
+          blob: text2.slice(typeEnd + 1, hasSize ? shaEnd : tab),
+          size: hasSize ? Number(text2.slice(shaEnd + 1, tab).trim()) : 0
         });
       }
     }
@@ -27224,7 +26182,7 @@ var gitEnv, GitRepository, Tree, BlobReader;
 var init_git = __esm({
   "packages/change-detector/src/git.ts"() {
     "use strict";
-    init_errors5();
+    init_errors4();
     init_paths();
     gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
     GitRepository = class _GitRepository {
@@ -27604,7 +26562,7 @@ function isSkippedDir(dir) {
   return false;
 }
 function unitDirOfConfig(path) {
-  if (baseName2(path) !== UNIT_FILE) return null;
+  if (baseName(path) !== UNIT_FILE) return null;
   const dir = dirOf(path);
   if (dir === "" || isSkippedDir(dir)) return null;
   return dir;
@@ -27614,7 +26572,7 @@ function unitsOfTree(tree) {
   const stackDirs = /* @__PURE__ */ new Set();
   for (const path of tree.entries.keys()) {
     if (!path.endsWith(".hcl")) continue;
-    const name = baseName2(path);
+    const name = baseName(path);
     if (name === UNIT_FILE) {
       const dir = unitDirOfConfig(path);
       if (dir !== null) head.add(dir);
@@ -27638,7 +26596,7 @@ function withBaseUnits(head, headStackDirs, diff) {
     if (removed) {
       const dir = unitDirOfConfig(entry.oldPath);
       if (dir !== null && !base.has(dir)) own2().add(dir);
-      if (baseName2(entry.oldPath) === STACK_FILE) stackDirs.add(dirOf(entry.oldPath));
+      if (baseName(entry.oldPath) === STACK_FILE) stackDirs.add(dirOf(entry.oldPath));
     }
   }
   return { head, base, stackDirs };
@@ -27722,7 +26680,7 @@ var init_values2 = __esm({
       values = /* @__PURE__ */ new Map();
       constructor(tree, label2, contents) {
         super(tree, label2);
-        if (contents) for (const [blob, text] of contents) this.contents.set(blob, text);
+        if (contents) for (const [blob, text2] of contents) this.contents.set(blob, text2);
       }
     };
   }
@@ -28097,9 +27055,9 @@ var init_config_evaluator = __esm({
       source(node2) {
         return expressionSource(this.hcl, node2);
       }
-      problem(code, message, offset, hint) {
+      problem(code2, message, offset, hint) {
         const { line, column } = positionOf(this.hcl, offset);
-        this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
+        this.reads.addProblem({ code: code2, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
       }
       /** `get_terragrunt_dir()` for this evaluation, noting that the result now depends on it. */
       terragruntDir() {
@@ -28170,15 +27128,15 @@ function walkModules(run, dir, reads, chain, visiting) {
   for (const tfPath of tfFiles) {
     const blob = run.snapshot.tree.get(tfPath).blob;
     if (run.snapshot.tree.get(tfPath).mode === "120000") continue;
-    const text = run.snapshot.text(blob);
-    if (text === void 0) {
+    const text2 = run.snapshot.text(blob);
+    if (text2 === void 0) {
       run.misses.add(blob);
       reads.pending = true;
       continue;
     }
-    const parsed = run.parseCache.parse(blob, tfPath, text);
+    const parsed = run.parseCache.parse(blob, tfPath, text2);
     if (!parsed.ok) {
-      const fake = { fileName: tfPath, source: text, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
+      const fake = { fileName: tfPath, source: text2, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
       reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: tfPath, ...positionOf(fake, parsed.offset) });
       continue;
     }
@@ -28192,7 +27150,7 @@ function walkModules(run, dir, reads, chain, visiting) {
         const pattern = "**";
         reads.addDynamic({
           from,
-          expression: text.slice(sourceAttribute.expr.range.start, sourceAttribute.expr.range.end),
+          expression: text2.slice(sourceAttribute.expr.range.start, sourceAttribute.expr.range.end),
           reason: "module source is not a literal string",
           pattern,
           node: extend2(chain, { file: pattern, via: "dynamic", from })
@@ -29206,14 +28164,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -29230,14 +28188,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i3 = consumeMoreIndentedLines(text, i3, indent.length);
+        i3 = consumeMoreIndentedLines(text2, i3, indent.length);
         if (i3 !== -1)
           end = i3 + endStep;
       }
-      for (let ch; ch = text[i3 += 1]; ) {
+      for (let ch; ch = text2[i3 += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i3;
-          switch (text[i3 + 1]) {
+          switch (text2[i3 + 1]) {
             case "x":
               i3 += 3;
               break;
@@ -29254,12 +28212,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i3 = consumeMoreIndentedLines(text, i3, indent.length);
+            i3 = consumeMoreIndentedLines(text2, i3, indent.length);
           end = i3 + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i3 + 1];
+            const next = text2[i3 + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i3;
           }
@@ -29271,12 +28229,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i3 += 1];
+                ch = text2[i3 += 1];
                 overflow = true;
               }
               const j2 = i3 > escEnd + 1 ? i3 - 2 : escStart - 1;
               if (escapedFolds[j2])
-                return text;
+                return text2;
               folds.push(j2);
               escapedFolds[j2] = true;
               end = j2 + endStep;
@@ -29291,39 +28249,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text2;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i4 = 0; i4 < folds.length; ++i4) {
         const fold = folds[i4];
-        const end2 = folds[i4 + 1] || text.length;
+        const end2 = folds[i4 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent}${text.slice(0, end2)}`;
+${indent}${text2.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent}${text2.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i3, indent) {
+    function consumeMoreIndentedLines(text2, i3, indent) {
       let end = i3;
       let start = i3 + 1;
-      let ch = text[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i3 < start + indent) {
-          ch = text[++i3];
+          ch = text2[++i3];
         } else {
           do {
-            ch = text[++i3];
+            ch = text2[++i3];
           } while (ch && ch !== "\n");
           end = i3;
           start = i3 + 1;
-          ch = text[start];
+          ch = text2[start];
         }
       }
       return end;
@@ -29386,8 +28344,8 @@ var require_stringifyString = __commonJS({
             case "u":
               {
                 str2 += json2.slice(start, i3);
-                const code = json2.substr(i3 + 2, 4);
-                switch (code) {
+                const code2 = json2.substr(i3 + 2, 4);
+                switch (code2) {
                   case "0000":
                     str2 += "\\0";
                     break;
@@ -29413,8 +28371,8 @@ var require_stringifyString = __commonJS({
                     str2 += "\\P";
                     break;
                   default:
-                    if (code.substr(0, 2) === "00")
-                      str2 += "\\x" + code.substr(2);
+                    if (code2.substr(0, 2) === "00")
+                      str2 += "\\x" + code2.substr(2);
                     else
                       str2 += json2.substr(i3, 6);
                 }
@@ -29884,7 +28842,7 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning) {
+    function warn2(logLevel, warning) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
           node_process.emitWarning(warning);
@@ -29893,7 +28851,7 @@ var require_log = __commonJS({
       }
     }
     exports2.debug = debug;
-    exports2.warn = warn;
+    exports2.warn = warn2;
   }
 });
 
@@ -31913,22 +30871,22 @@ var require_errors = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name, pos, code, message) {
+      constructor(name, pos, code2, message) {
         super();
         this.name = name;
-        this.code = code;
+        this.code = code2;
         this.message = message;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLParseError", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLParseError", pos, code2, message);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLWarning", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLWarning", pos, code2, message);
       }
     };
     var prettifyError2 = (src, lc) => (error62) => {
@@ -32837,7 +31795,7 @@ var require_resolve_flow_scalar = __commonJS({
       const { offset, type, source, end } = scalar;
       let _type;
       let value;
-      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
+      const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
@@ -33035,9 +31993,9 @@ var require_resolve_flow_scalar = __commonJS({
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
       const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code = ok ? parseInt(cc, 16) : NaN;
+      const code2 = ok ? parseInt(cc, 16) : NaN;
       try {
-        return String.fromCodePoint(code);
+        return String.fromCodePoint(code2);
       } catch {
         const raw = source.substr(offset - 2, length + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -33359,12 +32317,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code2, message, warning) => {
           const pos = getErrorPos(source);
           if (warning)
-            this.warnings.push(new errors.YAMLWarning(pos, code, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code2, message));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code, message));
+            this.errors.push(new errors.YAMLParseError(pos, code2, message));
         };
         this.directives = new directives.Directives({ version: options2.version || "1.2" });
         this.options = options2;
@@ -33526,12 +32484,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code, message) => {
+        const _onError = (pos, code2, message) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code, message);
+            onError(offset, code2, message);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code2, message);
         };
         switch (token.type) {
           case "scalar":
@@ -35648,7 +34606,7 @@ function createTerragruntFunctions(run) {
     },
     find_in_parent_folders: (args, call) => findInParentFolders(run, args, call),
     // ---- reads
-    file: contentReader("file", (text) => text),
+    file: contentReader("file", (text2) => text2),
     filebase64: hashed,
     filemd5: hashed,
     filesha1: hashed,
@@ -35662,13 +34620,13 @@ function createTerragruntFunctions(run) {
       if (path === null) return makeUnknown("fileexists: path not known");
       return run.probeFor(caller, path, "file", call) ?? makeUnknown(`${path} not loaded yet`);
     },
-    templatefile: contentReader("templatefile", (text, call) => {
-      if (/\b(file|fileset|templatefile|filebase64)\s*\(/.test(text)) {
+    templatefile: contentReader("templatefile", (text2, call) => {
+      if (/\b(file|fileset|templatefile|filebase64)\s*\(/.test(text2)) {
         run.recordDynamic(callerOf(run), call, "templatefile: the template calls file functions, which are not evaluated", "**");
       }
       return makeUnknown("templatefile output is not rendered");
     }),
-    read_tfvars_file: contentReader("read_tfvars_file", (text, call) => parseTfvars(run, text, call)),
+    read_tfvars_file: contentReader("read_tfvars_file", (text2, call) => parseTfvars(run, text2, call)),
     sops_decrypt_file: contentReader("sops_decrypt_file", () => makeUnknown("sops_decrypt_file content is encrypted")),
     mark_as_read: (args, call) => {
       const caller = callerOf(run);
@@ -35681,10 +34639,10 @@ function createTerragruntFunctions(run) {
     read_terragrunt_config: (args, call) => readTerragruntConfig(run, args, call),
     // `yamldecode(file("account.yaml"))` is a common way to feed locals, which may end up in paths.
     yamldecode: (args) => {
-      const text = args[0];
-      if (typeof text !== "string") return makeUnknown("yamldecode of an unknown value");
+      const text2 = args[0];
+      if (typeof text2 !== "string") return makeUnknown("yamldecode of an unknown value");
       try {
-        return loadYaml().parse(text);
+        return loadYaml().parse(text2);
       } catch (error62) {
         return makeUnknown(`yamldecode: not valid YAML (${error62.message.split("\n")[0]})`);
       }
@@ -35788,7 +34746,7 @@ function fileset(run, dirValue, patternValue, call, via) {
   if (typeof patternValue !== "string") throw new HclEvalError(`${via}: the pattern must be a string`, call.range);
   const glob = dir === "" ? patternValue : `${dir}/${patternValue}`;
   caller.reads.addGlob(glob, extend2(caller.chain, caller.link(glob, via, call)));
-  const isMatch = (0, import_picomatch4.default)(patternValue, { dot: true });
+  const isMatch = (0, import_picomatch3.default)(patternValue, { dot: true });
   const prefix = dir === "" ? 0 : dir.length + 1;
   const matches = run.snapshot.tree.filesUnder(dir).map((path) => path.slice(prefix)).filter((relative5) => isMatch(relative5));
   return matches;
@@ -35830,16 +34788,16 @@ function readTerragruntConfig(run, args, call) {
   caller.reads.mergeFrom(memo2.reads, prefix, false);
   return memo2.value;
 }
-function parseTfvars(run, text, call) {
+function parseTfvars(run, text2, call) {
   const caller = callerOf(run);
   const path = typeof call.args[0] === "object" ? caller.source(call.args[0]) : "tfvars";
-  if (text.trimStart().startsWith("{")) {
+  if (text2.trimStart().startsWith("{")) {
     try {
-      return JSON.parse(text);
+      return JSON.parse(text2);
     } catch {
     }
   }
-  const parsed = run.parseCache.parse(`tfvars:${text.length}:${hashText(text)}`, path, text);
+  const parsed = run.parseCache.parse(`tfvars:${text2.length}:${hashText(text2)}`, path, text2);
   if (!parsed.ok) throw new HclEvalError(`read_tfvars_file: ${parsed.message}`, call.range);
   const result = {};
   for (const attribute of parsed.hcl.body.attributes) {
@@ -35851,16 +34809,16 @@ function parseTfvars(run, text, call) {
   }
   return result;
 }
-function hashText(text) {
+function hashText(text2) {
   let hash4 = 0;
-  for (let i3 = 0; i3 < text.length; i3++) hash4 = Math.imul(hash4, 31) + text.charCodeAt(i3) | 0;
+  for (let i3 = 0; i3 < text2.length; i3++) hash4 = Math.imul(hash4, 31) + text2.charCodeAt(i3) | 0;
   return hash4;
 }
-var import_picomatch4, requireFromHere, yamlModule, UNIT_FILE2;
+var import_picomatch3, requireFromHere, yamlModule, UNIT_FILE2;
 var init_terragrunt_functions = __esm({
   "packages/change-detector/src/analysis/terragrunt-functions.ts"() {
     "use strict";
-    import_picomatch4 = __toESM(require_picomatch2(), 1);
+    import_picomatch3 = __toESM(require_picomatch2(), 1);
     init_src2();
     init_paths();
     init_hcl_adapter();
@@ -35925,7 +34883,7 @@ var init_analysis_run = __esm({
           }
         }
         for (const link of this.symlinksByUnit.get(unitDir) ?? []) {
-          this.lookup(reads, link, chain, (code, message) => reads.addProblem({ code, message, file: link }));
+          this.lookup(reads, link, chain, (code2, message) => reads.addProblem({ code: code2, message, file: link }));
         }
       }
       /** Everything one unit reads. Incomplete (`pending`) when blob contents were missing. */
@@ -35954,9 +34912,9 @@ var init_analysis_run = __esm({
       /** Reads, parses and evaluates a configuration file; null when it is absent, broken or pending. */
       evaluateConfigFile(path, role, scope, chain, reads, caller, offset) {
         if (chain) reads.addFile(path, chain);
-        const outcome = this.readPath(reads, path, chain, (code, message) => {
-          if (caller) caller.problem(code, message, offset);
-          else reads.addProblem({ code, message, file: path });
+        const outcome = this.readPath(reads, path, chain, (code2, message) => {
+          if (caller) caller.problem(code2, message, offset);
+          else reads.addProblem({ code: code2, message, file: path });
         });
         if (outcome === void 0) return null;
         if (outcome === null) {
@@ -35986,13 +34944,13 @@ var init_analysis_run = __esm({
         const entry = this.lookup(reads, path, chain, onProblem);
         if (entry === void 0) return void 0;
         if (entry === null) return null;
-        const text = this.snapshot.text(entry.blob);
-        if (text === void 0) {
+        const text2 = this.snapshot.text(entry.blob);
+        if (text2 === void 0) {
           this.misses.add(entry.blob);
           reads.pending = true;
           return void 0;
         }
-        return { text, blob: entry.blob, path: entry.path };
+        return { text: text2, blob: entry.blob, path: entry.path };
       }
       /** Resolves a path to its tree entry (null: absent; undefined: pending or escaping), recording inputs. */
       lookup(reads, path, chain, onProblem) {
@@ -36015,20 +34973,20 @@ var init_analysis_run = __esm({
       /** Records the read of a configuration file (and the symlinks on its path) under `chain`. */
       recordConfigPath(caller, path, chain, offset) {
         caller.reads.addFile(path, chain);
-        const entry = this.lookup(caller.reads, path, chain, (code, message) => caller.problem(code, message, offset));
+        const entry = this.lookup(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, offset));
         return entry === void 0 ? void 0 : entry !== null;
       }
       /** Records a read of `path` by the current config and returns its content (see `readPath`). */
       readFor(caller, path, via, call) {
         const chain = extend2(caller.chain, caller.link(path, via, call));
         caller.reads.addFile(path, chain);
-        return this.readPath(caller.reads, path, chain, (code, message) => caller.problem(code, message, call.range.start));
+        return this.readPath(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, call.range.start));
       }
       /** Records a probe of `path` (existence only); true when it exists. */
       probeFor(caller, path, via, call) {
         const chain = extend2(caller.chain, caller.link(path, via, call));
         caller.reads.addFile(path, chain);
-        const entry = this.lookup(caller.reads, path, chain, (code, message) => caller.problem(code, message, call.range.start));
+        const entry = this.lookup(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, call.range.start));
         return entry === void 0 ? void 0 : entry !== null;
       }
       /**
@@ -36146,7 +35104,7 @@ function prefetchPlan(snapshot, units, allUnits) {
   let budget = PREFETCH_BUDGET_BYTES;
   for (const [path, entry] of snapshot.tree.entries) {
     if (entry.size > PREFETCH_MAX_FILE_BYTES || entry.size > budget) continue;
-    const name = baseName2(path);
+    const name = baseName(path);
     if (name === "terragrunt.hcl" || name === ".terraform.lock.hcl") continue;
     const dir = dirOf(path);
     if (allUnits.has(dir)) {
@@ -36304,7 +35262,7 @@ async function generateStacks(options2) {
       if (copied && "error" in copied) component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
       else if (copied) {
         for (const [path, entry] of copied.entries) entries.set(joinRepo(component.path, path), entry);
-        for (const [blob, text] of copied.contents) contents.set(blob, text);
+        for (const [blob, text2] of copied.contents) contents.set(blob, text2);
         component.fingerprint = hash3(component.fingerprint, copied.revision);
       }
       if (component.values !== void 0) values.set(component.path, component.values);
@@ -36642,14 +35600,14 @@ function matchChanges(input2) {
     });
   }
   const units = [];
-  const report = (unit, unitReasons, extras, inHead) => {
+  const report = (unit, unitReasons2, extras, inHead) => {
     const inBase = input2.baseUnits.has(unit);
     const problems = extras?.problems ?? [];
     const status = !inBase ? "added" : !inHead ? "deleted" : touched.has(unit) || problems.length > 0 ? "changed" : "affected";
     units.push({
       path: unit,
       status,
-      reasons: unitReasons,
+      reasons: unitReasons2,
       dynamic: extras?.dynamic ?? [],
       problems,
       inStack: isInStack(unit, input2.stackDirs)
@@ -36663,11 +35621,11 @@ function matchChanges(input2) {
     }
   };
   for (let id = 0; id < headReasons.length; id++) {
-    const unitReasons = headReasons[id];
-    if (!unitReasons) continue;
+    const unitReasons2 = headReasons[id];
+    if (!unitReasons2) continue;
     const unit = input2.unitIds[id];
     reportOthersBefore(unit);
-    report(unit, unitReasons, input2.headExtras(id), true);
+    report(unit, unitReasons2, input2.headExtras(id), true);
   }
   reportOthersBefore(void 0);
   return { changes, units };
@@ -36713,15 +35671,15 @@ var init_match = __esm({
         const names = [...this.names].sort();
         const out = [];
         let next = 0;
-        const push = (id) => {
+        const push2 = (id) => {
           const unit = this.unitIds[id];
           for (; next < names.length && names[next] < unit; next++) out.push(names[next]);
           out.push(unit);
         };
         if (ids.length * 8 >= this.marks.length) {
-          for (let id = 0; id < this.marks.length; id++) if (this.marks[id] === 1) push(id);
+          for (let id = 0; id < this.marks.length; id++) if (this.marks[id] === 1) push2(id);
         } else {
-          for (const id of Int32Array.from(ids).sort()) push(id);
+          for (const id of Int32Array.from(ids).sort()) push2(id);
         }
         for (; next < names.length; next++) out.push(names[next]);
         for (const id of ids) this.marks[id] = 0;
@@ -36933,7 +35891,7 @@ function persist(range, units, records, index, dependencies) {
   });
 }
 function isStackFile(path) {
-  return baseName2(path) === STACK_FILE;
+  return baseName(path) === STACK_FILE;
 }
 function changedStackFiles(diff) {
   const stacks = /* @__PURE__ */ new Set();
@@ -37002,20 +35960,20 @@ function short(sha) {
   return sha.slice(0, 12);
 }
 function exitCodeForResult(result) {
-  let code = 0;
+  let code2 = 0;
   for (const unit of result.units) {
     for (const problem of unit.problems) {
       const mapped = DETECT_EXIT_CODES[problem.code] ?? DETECT_EXIT_CODES.UNREADABLE_CONFIG;
-      if (code === 0 || mapped < code) code = mapped;
+      if (code2 === 0 || mapped < code2) code2 = mapped;
     }
   }
-  return code;
+  return code2;
 }
 var STATUS_ORDER;
 var init_summary = __esm({
   "packages/change-detector/src/summary.ts"() {
     "use strict";
-    init_errors5();
+    init_errors4();
     STATUS_ORDER = ["added", "changed", "deleted", "affected"];
   }
 });
@@ -37088,6 +36046,1073 @@ var init_src3 = __esm({
   }
 });
 
+// packages/classifier/src/job.ts
+var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, planDocumentSchema;
+var init_job = __esm({
+  "packages/classifier/src/job.ts"() {
+    "use strict";
+    init_zod();
+    init_src3();
+    jobActionSchema = external_exports.enum(["plan", "apply", "plan-destroy", "destroy"]);
+    awsAuthenticationSchema = external_exports.object({
+      accountId: external_exports.string().regex(/^\d{12}$/),
+      planRoleArn: external_exports.string(),
+      applyRoleArn: external_exports.string(),
+      region: external_exports.string(),
+      sessionDurationSeconds: external_exports.number().int().min(900).max(43200)
+    });
+    jobSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("Job"),
+      /** Stable, readable id, unique within a plan: `apply-prod-1`, `destroy-dev-app-x`. */
+      id: external_exports.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+      action: jobActionSchema,
+      /** Unit directories, repository-relative, in the order they must run (reverse for destroys). */
+      units: external_exports.array(external_exports.string()).min(1),
+      /** The commit the job runs at: head for plan/apply, base for plan-destroy/destroy. */
+      ref: external_exports.string().regex(/^[0-9a-f]{40}$/),
+      /** Ids of jobs that must finish successfully first. */
+      needs: external_exports.array(external_exports.string()),
+      environment: external_exports.string(),
+      /** Change types (see `ChangeType`) that produced this job. */
+      changes: external_exports.array(external_exports.string()),
+      /** Where the job came from, so guards can re-derive it. */
+      source: external_exports.object({
+        event: external_exports.enum(["pull_request", "push"]),
+        base: external_exports.string().regex(/^[0-9a-f]{40}$/),
+        head: external_exports.string().regex(/^[0-9a-f]{40}$/),
+        branch: external_exports.string(),
+        deployBranch: external_exports.string()
+      }),
+      authentication: awsAuthenticationSchema.nullable(),
+      terragrunt: external_exports.object({
+        flags: external_exports.array(external_exports.string()),
+        env: external_exports.record(external_exports.string(), external_exports.string()),
+        parallelism: external_exports.number().int().min(1)
+      })
+    });
+    planChangeSchema = external_exports.object({
+      type: external_exports.string(),
+      files: external_exports.array(external_exports.string()),
+      units: external_exports.array(external_exports.string()),
+      jobs: external_exports.array(external_exports.string()),
+      note: external_exports.string().optional()
+    });
+    skippedUnitSchema = external_exports.object({
+      unit: external_exports.string(),
+      reason: external_exports.enum(["superseded", "up-to-date"]),
+      /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
+      deployedAt: external_exports.string().regex(/^[0-9a-f]{40}$/)
+    });
+    planDocumentSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("Plan"),
+      event: external_exports.enum(["pull_request", "push"]),
+      base: external_exports.string(),
+      head: external_exports.string(),
+      branch: external_exports.string(),
+      deployBranch: external_exports.string(),
+      /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
+      notice: external_exports.string().nullable(),
+      jobs: external_exports.array(jobSchema),
+      /** The classified changes (optional extension, see `planChangeSchema`). */
+      changes: external_exports.array(planChangeSchema).optional(),
+      /** Changed files the ignore list dropped (optional extension). */
+      ignoredFiles: external_exports.array(external_exports.string()).optional(),
+      /**
+       * Why each unit of a job runs, from detection: the changed file and the chain of reads that links it to the
+       * unit (at most `MAX_REASONS_PER_UNIT` per unit; optional extension, for the report).
+       */
+      reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)).optional(),
+      /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
+      skippedUnits: external_exports.array(skippedUnitSchema).optional()
+    });
+  }
+});
+
+// packages/classifier/src/changes.ts
+function changeTypeName(change) {
+  return change.type === "Plugin" ? change.name : change.type;
+}
+var builtInChangeTypes;
+var init_changes = __esm({
+  "packages/classifier/src/changes.ts"() {
+    "use strict";
+    builtInChangeTypes = [
+      "UnitAdded",
+      "UnitChanged",
+      "UnitDeleted",
+      "EnvCommonChanged",
+      "HCLChanged",
+      "LocalModuleChanged",
+      "FileChanged",
+      "AccountsRequested",
+      "AccountsChanged",
+      "AccountsDeleted",
+      "AccountsAdded",
+      "DriftDetected",
+      "ConfigChanged"
+    ];
+  }
+});
+
+// packages/classifier/src/errors.ts
+function classifierError(code2, message, options2 = {}) {
+  return new GantryError(code2, message, { ...options2, exitCode: classifierErrorExitCodes[code2] });
+}
+var classifierErrorExitCodes;
+var init_errors5 = __esm({
+  "packages/classifier/src/errors.ts"() {
+    "use strict";
+    init_src();
+    classifierErrorExitCodes = {
+      /** `.gantry/config.yml` (or a Gruntwork config) is not valid YAML/HCL. */
+      CONFIG_SYNTAX: 20,
+      /** A configuration key has a wrong value, a missing required key, or an unknown key. */
+      CONFIG_INVALID: 20,
+      /** A classifier plugin named in the configuration cannot be found or does not implement `ChangeClassifier`. */
+      CONFIG_PLUGIN_INVALID: 21,
+      /** An affected unit matches no environment, or more than one. */
+      PLAN_ENVIRONMENT_MISMATCH: 22,
+      /** The change deletes a unit that a remaining unit still depends on. */
+      PLAN_DELETED_UNIT_STILL_USED: 23,
+      /** The units' dependency blocks form a cycle: the jobs cannot be ordered. */
+      PLAN_DEPENDENCY_CYCLE: 24,
+      /** A new account directory must be the only infrastructure change of its pull request. */
+      PLAN_ACCOUNTS_ADDED_NOT_ALONE: 25,
+      /** The detection result given to the planner does not match the `gantry/v1` Detection schema. */
+      PLAN_INVALID_DETECTION: 26,
+      /** A classifier plugin threw or answered something that is not a claim. */
+      PLAN_CLASSIFIER_FAILED: 27,
+      /** git could not read the configuration from the head commit. */
+      CONFIG_READ_FAILED: 28
+    };
+  }
+});
+
+// packages/classifier/src/globs.ts
+function compileGlobs(globs) {
+  if (globs.length === 0) return () => false;
+  const expressions = globs.map((glob) => import_picomatch4.default.makeRe(glob, { dot: true }));
+  return (path) => expressions.some((expression) => expression.test(path));
+}
+var import_picomatch4;
+var init_globs = __esm({
+  "packages/classifier/src/globs.ts"() {
+    "use strict";
+    import_picomatch4 = __toESM(require_picomatch2(), 1);
+  }
+});
+
+// packages/classifier/src/classify.ts
+async function classifyChanges(detection, options2 = {}) {
+  const isIgnored = compileGlobs(options2.ignore ?? []);
+  const plugins = options2.plugins ?? [];
+  const unitStatus = new Map(detection.units.map((unit) => [unit.path, unit.status]));
+  const deleted = new Set(detection.units.filter((unit) => unit.status === "deleted").map((unit) => unit.path));
+  const headUnits = Object.keys(detection.graph.dependencies).filter((unit) => !deleted.has(unit)).sort();
+  const context = { event: detection.event, headUnits, unitStatus: (unit) => unitStatus.get(unit) };
+  const localModuleReads = collectLocalModuleReads(detection);
+  const newAccounts = findNewAccountDirectories(detection.changes);
+  const ignoredFiles = [];
+  const handledFiles = /* @__PURE__ */ new Set();
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const change of detection.changes) {
+    const file2 = toChangedFile(change);
+    if (change.files.every((path) => isIgnored(path))) {
+      ignoredFiles.push(...change.files);
+      change.files.forEach((path) => handledFiles.add(path));
+      continue;
+    }
+    const pluginVerdict = plugins.length > 0 ? await classifyWithPlugins(plugins, file2, context) : void 0;
+    const verdicts = pluginVerdict ? [pluginVerdict] : classifyBuiltIn(file2, { unitStatus, headUnits, newAccounts, localModuleReads });
+    change.files.forEach((path) => handledFiles.add(path));
+    for (const verdict of verdicts) {
+      const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
+      const group = groups2.get(key) ?? { verdict, files: /* @__PURE__ */ new Set() };
+      change.files.forEach((path) => group.files.add(path));
+      groups2.set(key, group);
+    }
+  }
+  const changes = [...groups2.values()].map(({ verdict, files }) => toChange(verdict, [...files].sort()));
+  changes.push(...reportUncoveredUnits(detection, changes, handledFiles));
+  return { changes: sortChanges(changes), ignoredFiles: ignoredFiles.sort() };
+}
+function toChangedFile(change) {
+  return {
+    path: change.files[change.files.length - 1] ?? "",
+    files: change.files,
+    gitStatus: change.type,
+    insideUnit: change.insideUnit,
+    units: change.units
+  };
+}
+async function classifyWithPlugins(plugins, file2, context) {
+  for (const plugin of plugins) {
+    let claim2;
+    try {
+      claim2 = await plugin.classify(file2, context);
+    } catch (error62) {
+      throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
+        hint: "fix the plugin, or remove it from `classifiers` in the configuration",
+        cause: error62
+      });
+    }
+    if (claim2 === null || claim2 === void 0) continue;
+    return { type: { name: validateClaimType(plugin, file2, claim2), classifier: plugin.name }, units: claimedUnits(plugin, file2, claim2, context) };
+  }
+  return void 0;
+}
+function validateClaimType(plugin, file2, claim2) {
+  const type = claim2.type;
+  if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || builtInChangeTypes.includes(type)) {
+    throw classifierError(
+      "PLAN_CLASSIFIER_FAILED",
+      `classifier plugin '${plugin.name}' claimed ${file2.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
+      { hint: 'return { type: "DocsChanged", units: "none" } or similar from classify()' }
+    );
+  }
+  return type;
+}
+function claimedUnits(plugin, file2, claim2, context) {
+  const units = claim2.units ?? "affected";
+  if (units === "affected") return uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
+  if (units === "all") return context.headUnits;
+  if (units === "none") return [];
+  if (Array.isArray(units)) {
+    const known = new Set(context.headUnits);
+    const unknown2 = units.filter((unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0);
+    if (unknown2.length === 0) return uniqueSorted(units);
+    throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
+      hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
+    });
+  }
+  throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
+    hint: 'units must be "affected", "all", "none" or a list of unit directories'
+  });
+}
+function classifyBuiltIn(file2, context) {
+  return [classifyBuiltInRule(file2, context)].flat();
+}
+function classifyBuiltInRule(file2, context) {
+  const affected = uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
+  const account = file2.path.split("/")[0] ?? "";
+  if (file2.path.includes("/") && context.newAccounts.has(account)) {
+    return { type: "AccountsAdded", units: context.headUnits.filter((unit2) => unit2.startsWith(`${account}/`)) };
+  }
+  if (ownConfigPattern.test(file2.path)) return { type: "ConfigChanged", units: [] };
+  if (envCommonPattern.test(file2.path)) return { type: "EnvCommonChanged", units: affected };
+  if (accountRequestsPattern.test(file2.path)) {
+    const type = file2.gitStatus === "added" ? "AccountsRequested" : file2.gitStatus === "deleted" ? "AccountsDeleted" : "AccountsChanged";
+    return { type, units: [] };
+  }
+  const unit = file2.insideUnit;
+  const status = unit ? context.unitStatus.get(unit) : void 0;
+  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName2(file2.path))) return { type: "DriftDetected", units: [unit] };
+  if (unit) {
+    const byType = /* @__PURE__ */ new Map();
+    for (const affectedUnit of affected) {
+      const type = unitChangeType(context.unitStatus.get(affectedUnit));
+      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
+    }
+    return [...byType].map(([type, units]) => ({ type, units }));
+  }
+  if (baseName2(file2.path) === stackFileName) {
+    const byType = /* @__PURE__ */ new Map();
+    for (const affectedUnit of affected) {
+      const status2 = context.unitStatus.get(affectedUnit);
+      const type = status2 === "added" || status2 === "deleted" ? unitChangeType(status2) : "HCLChanged";
+      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
+    }
+    return byType.size === 0 ? { type: "HCLChanged", units: [] } : [...byType].map(([type, units]) => ({ type, units }));
+  }
+  if (file2.path.endsWith(".hcl") && baseName2(file2.path) !== lockFileName) return { type: "HCLChanged", units: affected };
+  if (file2.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };
+  return { type: "FileChanged", units: affected };
+}
+function collectLocalModuleReads(detection) {
+  const files = /* @__PURE__ */ new Set();
+  for (const unit of detection.units) {
+    for (const reason of unit.reasons) {
+      if (reason.chain.some((link) => link.via === "terraform.source" || link.via === "module")) files.add(reason.file);
+    }
+  }
+  return files;
+}
+function findNewAccountDirectories(changes) {
+  const accounts = /* @__PURE__ */ new Set();
+  for (const change of changes) {
+    const path = change.files[change.files.length - 1] ?? "";
+    const match = /^([^/]+)\/account\.hcl$/.exec(path);
+    if (match?.[1] && (change.type === "added" || change.type === "renamed" && !change.files[0]?.startsWith(`${match[1]}/`))) {
+      accounts.add(match[1]);
+    }
+  }
+  return accounts;
+}
+function reportUncoveredUnits(detection, changes, handledFiles) {
+  const covered = new Set(changes.flatMap((change) => change.units));
+  const extra = /* @__PURE__ */ new Map();
+  for (const unit of detection.units) {
+    if (covered.has(unit.path)) continue;
+    const files = unit.reasons.map((reason) => reason.file).filter((file2) => !handledFiles.has(file2));
+    if (unit.reasons.length > 0 && files.length === 0) continue;
+    const type = unitChangeType(unit.status);
+    const entry = extra.get(type) ?? { files: /* @__PURE__ */ new Set(), units: [] };
+    files.forEach((file2) => entry.files.add(file2));
+    entry.units.push(unit.path);
+    extra.set(type, entry);
+  }
+  return [...extra].map(([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort()));
+}
+function unitChangeType(status) {
+  return status === "added" ? "UnitAdded" : status === "deleted" ? "UnitDeleted" : "UnitChanged";
+}
+function toChange(verdict, files) {
+  const units = [...verdict.units];
+  if (typeof verdict.type === "object") return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
+  if (verdict.type === "AccountsAdded") return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
+  return { type: verdict.type, files, units };
+}
+function sortChanges(changes) {
+  const order = (change) => {
+    const index = builtInChangeTypes.indexOf(change.type);
+    return index === -1 ? builtInChangeTypes.length : index;
+  };
+  return changes.sort((a2, b3) => order(a2) - order(b3) || (a2.files[0] ?? "").localeCompare(b3.files[0] ?? "") || (a2.units[0] ?? "").localeCompare(b3.units[0] ?? ""));
+}
+function baseName2(path) {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+function uniqueSorted(values) {
+  return [...new Set(values)].sort();
+}
+var driftMarkerNames, ownConfigPattern, envCommonPattern, accountRequestsPattern, lockFileName, stackFileName;
+var init_classify = __esm({
+  "packages/classifier/src/classify.ts"() {
+    "use strict";
+    init_changes();
+    init_errors5();
+    init_globs();
+    driftMarkerNames = [".gantry-drift", ".drift-detected"];
+    ownConfigPattern = /^(\.gantry|\.gruntwork|\.github)\//;
+    envCommonPattern = /(^|\/)_envcommon\//;
+    accountRequestsPattern = /(^|\/)_new-account-requests\//;
+    lockFileName = ".terraform.lock.hcl";
+    stackFileName = "terragrunt.stack.hcl";
+  }
+});
+
+// node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js
+function u(...t2) {
+  if (1 === t2.length) {
+    const [e2] = t2;
+    return (t3) => o(e2, t3, () => {
+    });
+  }
+  if (2 === t2.length) {
+    const [e2, n2] = t2;
+    return o(e2, n2, () => {
+    });
+  }
+  throw new Error(`isMatching wasn't given the right number of arguments: expected 1 or 2, received ${t2.length}.`);
+}
+function a(t2) {
+  return Object.assign(t2, { optional: () => h(t2), and: (e2) => d(t2, e2), or: (e2) => y(t2, e2), select: (e2) => void 0 === e2 ? v(t2) : v(e2, t2) });
+}
+function l(t2) {
+  return Object.assign(((t3) => Object.assign(t3, { [Symbol.iterator]() {
+    let n2 = 0;
+    const r2 = [{ value: Object.assign(t3, { [e]: true }), done: false }, { done: true, value: void 0 }];
+    return { next: () => {
+      var t4;
+      return null != (t4 = r2[n2++]) ? t4 : r2.at(-1);
+    } };
+  } }))(t2), { optional: () => l(h(t2)), select: (e2) => l(void 0 === e2 ? v(t2) : v(e2, t2)) });
+}
+function h(e2) {
+  return a({ [t]: () => ({ match: (t2) => {
+    let n2 = {};
+    const r2 = (t3, e3) => {
+      n2[t3] = e3;
+    };
+    return void 0 === t2 ? (s(e2).forEach((t3) => r2(t3, void 0)), { matched: true, selections: n2 }) : { matched: o(e2, t2, r2), selections: n2 };
+  }, getSelectionKeys: () => s(e2), matcherType: "optional" }) });
+}
+function d(...e2) {
+  return a({ [t]: () => ({ match: (t2) => {
+    let n2 = {};
+    const r2 = (t3, e3) => {
+      n2[t3] = e3;
+    };
+    return { matched: e2.every((e3) => o(e3, t2, r2)), selections: n2 };
+  }, getSelectionKeys: () => c(e2, s), matcherType: "and" }) });
+}
+function y(...e2) {
+  return a({ [t]: () => ({ match: (t2) => {
+    let n2 = {};
+    const r2 = (t3, e3) => {
+      n2[t3] = e3;
+    };
+    return c(e2, s).forEach((t3) => r2(t3, void 0)), { matched: e2.some((e3) => o(e3, t2, r2)), selections: n2 };
+  }, getSelectionKeys: () => c(e2, s), matcherType: "or" }) });
+}
+function p(e2) {
+  return { [t]: () => ({ match: (t2) => ({ matched: Boolean(e2(t2)) }) }) };
+}
+function v(...e2) {
+  const r2 = "string" == typeof e2[0] ? e2[0] : void 0, i3 = 2 === e2.length ? e2[1] : "string" == typeof e2[0] ? void 0 : e2[0];
+  return a({ [t]: () => ({ match: (t2) => {
+    let e3 = { [null != r2 ? r2 : n]: t2 };
+    return { matched: void 0 === i3 || o(i3, t2, (t3, n2) => {
+      e3[t3] = n2;
+    }), selections: e3 };
+  }, getSelectionKeys: () => [null != r2 ? r2 : n].concat(void 0 === i3 ? [] : s(i3)) }) });
+}
+function b(t2) {
+  return true;
+}
+function w(t2) {
+  return "number" == typeof t2;
+}
+function S(t2) {
+  return "string" == typeof t2;
+}
+function j(t2) {
+  return "bigint" == typeof t2;
+}
+function M(t2) {
+  return new R(t2, L);
+}
+function F(t2) {
+  throw new I(t2);
+}
+var t, e, n, r, i, o, s, c, f, g, m, K, O, E, x, A, N, P, k, T, B, _, W, $, z2, I, L, R;
+var init_dist = __esm({
+  "node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js"() {
+    t = /* @__PURE__ */ Symbol.for("@ts-pattern/matcher");
+    e = /* @__PURE__ */ Symbol.for("@ts-pattern/isVariadic");
+    n = "@ts-pattern/anonymous-select-key";
+    r = (t2) => Boolean(t2 && "object" == typeof t2);
+    i = (e2) => e2 && !!e2[t];
+    o = (n2, s2, c2) => {
+      if (i(n2)) {
+        const e2 = n2[t](), { matched: r2, selections: i3 } = e2.match(s2);
+        return r2 && i3 && Object.keys(i3).forEach((t2) => c2(t2, i3[t2])), r2;
+      }
+      if (r(n2)) {
+        if (!r(s2)) return false;
+        if (Array.isArray(n2)) {
+          if (!Array.isArray(s2)) return false;
+          let t2 = [], r2 = [], u2 = [];
+          for (const o2 of n2.keys()) {
+            const s3 = n2[o2];
+            i(s3) && s3[e] ? u2.push(s3) : u2.length ? r2.push(s3) : t2.push(s3);
+          }
+          if (u2.length) {
+            if (u2.length > 1) throw new Error("Pattern error: Using `...P.array(...)` several times in a single pattern is not allowed.");
+            if (s2.length < t2.length + r2.length) return false;
+            const e2 = s2.slice(0, t2.length), n3 = 0 === r2.length ? [] : s2.slice(-r2.length), i3 = s2.slice(t2.length, 0 === r2.length ? Infinity : -r2.length);
+            return t2.every((t3, n4) => o(t3, e2[n4], c2)) && r2.every((t3, e3) => o(t3, n3[e3], c2)) && (0 === u2.length || o(u2[0], i3, c2));
+          }
+          return n2.length === s2.length && n2.every((t3, e2) => o(t3, s2[e2], c2));
+        }
+        return Reflect.ownKeys(n2).every((e2) => {
+          const r2 = n2[e2];
+          return (e2 in s2 || i(u2 = r2) && "optional" === u2[t]().matcherType) && o(r2, s2[e2], c2);
+          var u2;
+        });
+      }
+      return Object.is(s2, n2);
+    };
+    s = (e2) => {
+      var n2, o2, u2;
+      return r(e2) ? i(e2) ? null != (n2 = null == (o2 = (u2 = e2[t]()).getSelectionKeys) ? void 0 : o2.call(u2)) ? n2 : [] : Array.isArray(e2) ? c(e2, s) : c(Object.values(e2), s) : [];
+    };
+    c = (t2, e2) => t2.reduce((t3, n2) => t3.concat(e2(n2)), []);
+    f = (t2, e2) => {
+      for (const n2 of t2) if (!e2(n2)) return false;
+      return true;
+    };
+    g = (t2, e2) => {
+      for (const [n2, r2] of t2.entries()) if (!e2(r2, n2)) return false;
+      return true;
+    };
+    m = (t2, e2) => {
+      const n2 = Reflect.ownKeys(t2);
+      for (const r2 of n2) if (!e2(r2, t2[r2])) return false;
+      return true;
+    };
+    K = a(p(b));
+    O = a(p(b));
+    E = K;
+    x = (t2) => Object.assign(a(t2), { startsWith: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.startsWith(n2)))));
+      var n2;
+    }, endsWith: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.endsWith(n2)))));
+      var n2;
+    }, minLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length >= t3))(e2))), length: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length === t3))(e2))), maxLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length <= t3))(e2))), includes: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.includes(n2)))));
+      var n2;
+    }, regex: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && Boolean(t3.match(n2))))));
+      var n2;
+    } });
+    A = x(p(S));
+    N = (t2) => Object.assign(a(t2), { between: (e2, n2) => N(d(t2, ((t3, e3) => p((n3) => w(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 < t3))(e2))), gt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 > t3))(e2))), lte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 <= t3))(e2))), gte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 >= t3))(e2))), int: () => N(d(t2, p((t3) => w(t3) && Number.isInteger(t3)))), finite: () => N(d(t2, p((t3) => w(t3) && Number.isFinite(t3)))), positive: () => N(d(t2, p((t3) => w(t3) && t3 > 0))), negative: () => N(d(t2, p((t3) => w(t3) && t3 < 0))) });
+    P = N(p(w));
+    k = (t2) => Object.assign(a(t2), { between: (e2, n2) => k(d(t2, ((t3, e3) => p((n3) => j(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 < t3))(e2))), gt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 > t3))(e2))), lte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 <= t3))(e2))), gte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 >= t3))(e2))), positive: () => k(d(t2, p((t3) => j(t3) && t3 > 0))), negative: () => k(d(t2, p((t3) => j(t3) && t3 < 0))) });
+    T = k(p(j));
+    B = a(p(function(t2) {
+      return "boolean" == typeof t2;
+    }));
+    _ = a(p(function(t2) {
+      return "symbol" == typeof t2;
+    }));
+    W = a(p(function(t2) {
+      return null == t2;
+    }));
+    $ = a(p(function(t2) {
+      return null != t2;
+    }));
+    z2 = { __proto__: null, matcher: t, optional: h, array: function(...e2) {
+      return l({ [t]: () => ({ match: (t2) => {
+        if (!Array.isArray(t2)) return { matched: false };
+        if (0 === e2.length) return { matched: true };
+        const n2 = e2[0];
+        let r2 = {};
+        if (0 === t2.length) return s(n2).forEach((t3) => {
+          r2[t3] = [];
+        }), { matched: true, selections: r2 };
+        const i3 = (t3, e3) => {
+          r2[t3] = (r2[t3] || []).concat([e3]);
+        };
+        return { matched: t2.every((t3) => o(n2, t3, i3)), selections: r2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
+    }, set: function(...e2) {
+      return a({ [t]: () => ({ match: (t2) => {
+        if (!(t2 instanceof Set)) return { matched: false };
+        let n2 = {};
+        if (0 === t2.size) return { matched: true, selections: n2 };
+        if (0 === e2.length) return { matched: true };
+        const r2 = (t3, e3) => {
+          n2[t3] = (n2[t3] || []).concat([e3]);
+        }, i3 = e2[0];
+        return { matched: f(t2, (t3) => o(i3, t3, r2)), selections: n2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
+    }, map: function(...e2) {
+      return a({ [t]: () => ({ match: (t2) => {
+        if (!(t2 instanceof Map)) return { matched: false };
+        let n2 = {};
+        if (0 === t2.size) return { matched: true, selections: n2 };
+        const r2 = (t3, e3) => {
+          n2[t3] = (n2[t3] || []).concat([e3]);
+        };
+        if (0 === e2.length) return { matched: true };
+        var i3;
+        if (1 === e2.length) throw new Error(`\`P.map\` wasn't given enough arguments. Expected (key, value), received ${null == (i3 = e2[0]) ? void 0 : i3.toString()}`);
+        const [s2, c2] = e2;
+        return { matched: g(t2, (t3, e3) => {
+          const n3 = o(s2, e3, r2), i4 = o(c2, t3, r2);
+          return n3 && i4;
+        }), selections: n2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
+    }, record: function(...e2) {
+      return a({ [t]: () => ({ match: (t2) => {
+        if (null === t2 || "object" != typeof t2 || Array.isArray(t2)) return { matched: false };
+        var n2;
+        if (0 === e2.length) throw new Error(`\`P.record\` wasn't given enough arguments. Expected (value) or (key, value), received ${null == (n2 = e2[0]) ? void 0 : n2.toString()}`);
+        let r2 = {};
+        const i3 = (t3, e3) => {
+          r2[t3] = (r2[t3] || []).concat([e3]);
+        }, [s2, c2] = 1 === e2.length ? [A, e2[0]] : e2;
+        return { matched: m(t2, (t3, e3) => {
+          const n3 = "string" != typeof t3 || Number.isNaN(Number(t3)) ? null : Number(t3), r3 = null !== n3 && o(s2, n3, i3), u2 = o(s2, t3, i3), a2 = o(c2, e3, i3);
+          return (u2 || r3) && a2;
+        }), selections: r2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
+    }, intersection: d, union: y, not: function(e2) {
+      return a({ [t]: () => ({ match: (t2) => ({ matched: !o(e2, t2, () => {
+      }) }), getSelectionKeys: () => [], matcherType: "not" }) });
+    }, when: p, select: v, any: K, unknown: O, _: E, string: A, number: P, bigint: T, boolean: B, symbol: _, nullish: W, nonNullable: $, instanceOf: function(t2) {
+      return a(p(/* @__PURE__ */ (function(t3) {
+        return (e2) => e2 instanceof t3;
+      })(t2)));
+    }, shape: function(t2) {
+      return a(p(u(t2)));
+    } };
+    I = class extends Error {
+      constructor(t2) {
+        let e2;
+        try {
+          e2 = JSON.stringify(t2);
+        } catch (n2) {
+          e2 = t2;
+        }
+        super(`Pattern matching error: no pattern matches value ${e2}`), this.input = void 0, this.input = t2;
+      }
+    };
+    L = { matched: false, value: void 0 };
+    R = class _R {
+      constructor(t2, e2) {
+        this.input = void 0, this.state = void 0, this.input = t2, this.state = e2;
+      }
+      with(...t2) {
+        if (this.state.matched) return this;
+        const e2 = t2[t2.length - 1], r2 = [t2[0]];
+        let i3;
+        3 === t2.length && "function" == typeof t2[1] ? i3 = t2[1] : t2.length > 2 && r2.push(...t2.slice(1, t2.length - 1));
+        let s2 = false, c2 = {};
+        const u2 = (t3, e3) => {
+          s2 = true, c2[t3] = e3;
+        }, a2 = !r2.some((t3) => o(t3, this.input, u2)) || i3 && !Boolean(i3(this.input)) ? L : { matched: true, value: e2(s2 ? n in c2 ? c2[n] : c2 : this.input, this.input) };
+        return new _R(this.input, a2);
+      }
+      when(t2, e2) {
+        if (this.state.matched) return this;
+        const n2 = Boolean(t2(this.input));
+        return new _R(this.input, n2 ? { matched: true, value: e2(this.input, this.input) } : L);
+      }
+      otherwise(t2) {
+        return this.state.matched ? this.state.value : t2(this.input);
+      }
+      exhaustive(t2 = F) {
+        return this.state.matched ? this.state.value : t2(this.input);
+      }
+      run() {
+        return this.exhaustive();
+      }
+      returnType() {
+        return this;
+      }
+      narrow() {
+        return this;
+      }
+    };
+  }
+});
+
+// packages/classifier/src/environments.ts
+function matchEnvironments(units, environments, configFile) {
+  const matchers = environments.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
+  const result = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const unit of units) {
+    const found = matchers.filter(({ matches }) => matches(unit)).map(({ environment }) => environment);
+    if (found.length === 1) result.set(unit, found[0]);
+    else if (found.length === 0) problems.push(`unit ${unit} matches no environment`);
+    else problems.push(`unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`);
+  }
+  if (problems.length > 0) {
+    const listed = environments.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
+    throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
+      ...configFile ? { location: { file: configFile } } : {},
+      hint: `every unit must match exactly one environment's paths; environments are ${listed}`
+    });
+  }
+  return result;
+}
+function authenticationOf(environment) {
+  const aws = environment.aws;
+  if (!aws) return null;
+  return {
+    accountId: aws.accountId,
+    planRoleArn: aws.planRoleArn,
+    applyRoleArn: aws.applyRoleArn,
+    region: aws.region,
+    sessionDurationSeconds: aws.sessionDuration
+  };
+}
+var init_environments = __esm({
+  "packages/classifier/src/environments.ts"() {
+    "use strict";
+    init_errors5();
+    init_globs();
+  }
+});
+
+// packages/classifier/src/graph.ts
+function topologicalOrder(nodes, dependenciesOf) {
+  const inSet = new Set(nodes);
+  const state = /* @__PURE__ */ new Map();
+  const order = [];
+  for (const root of nodes) {
+    if (state.has(root)) continue;
+    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
+    state.set(root, 1);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (!inSet.has(dependency) || dependency === frame.node) continue;
+        const seen = state.get(dependency);
+        if (seen === 2) continue;
+        if (seen === 1) {
+          const start = stack.findIndex((entry) => entry.node === dependency);
+          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
+        }
+        state.set(dependency, 1);
+        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
+      } else {
+        state.set(frame.node, 2);
+        order.push(frame.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+function nearestPlannedDependencies(planned, dependenciesOf) {
+  const memo2 = /* @__PURE__ */ new Map();
+  const onPath = /* @__PURE__ */ new Set();
+  const resolveUnplanned = (start) => {
+    const cached2 = memo2.get(start);
+    if (cached2) return cached2;
+    const stack = [
+      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
+    ];
+    onPath.add(start);
+    let result2 = /* @__PURE__ */ new Set();
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (planned.has(dependency)) {
+          frame.found.add(dependency);
+          continue;
+        }
+        const done = memo2.get(dependency);
+        if (done) {
+          done.forEach((unit) => frame.found.add(unit));
+        } else if (!onPath.has(dependency)) {
+          onPath.add(dependency);
+          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
+        }
+      } else {
+        stack.pop();
+        onPath.delete(frame.unit);
+        memo2.set(frame.unit, frame.found);
+        const parent = stack[stack.length - 1];
+        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
+        result2 = frame.found;
+      }
+    }
+    return result2;
+  };
+  const result = /* @__PURE__ */ new Map();
+  for (const unit of planned) {
+    const found = [];
+    for (const dependency of dependenciesOf(unit)) {
+      if (planned.has(dependency)) found.push(dependency);
+      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
+    }
+    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
+  }
+  return result;
+}
+var CycleFound;
+var init_graph = __esm({
+  "packages/classifier/src/graph.ts"() {
+    "use strict";
+    CycleFound = class extends Error {
+      constructor(cycle) {
+        super("cycle");
+        this.cycle = cycle;
+      }
+      cycle;
+    };
+  }
+});
+
+// packages/classifier/src/units-acted-on.ts
+function unitsActedOn(change) {
+  return M(change).with(
+    {
+      type: z2.union(
+        "UnitAdded",
+        "UnitChanged",
+        "UnitDeleted",
+        "EnvCommonChanged",
+        "HCLChanged",
+        "LocalModuleChanged",
+        "FileChanged",
+        "AccountsAdded",
+        "DriftDetected"
+      )
+    },
+    (acting) => acting.units
+  ).with({ type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted", "ConfigChanged") }, () => []).with({ type: "Plugin" }, (plugin) => plugin.units).exhaustive();
+}
+var init_units_acted_on = __esm({
+  "packages/classifier/src/units-acted-on.ts"() {
+    "use strict";
+    init_dist();
+  }
+});
+
+// packages/classifier/src/refusals.ts
+function refuseDeletingDependedOnUnits(detection, deleted, status) {
+  if (deleted.size === 0) return;
+  const problems = [];
+  for (const [unit, dependencies] of Object.entries(detection.graph.dependencies)) {
+    if (status.get(unit) === "deleted") continue;
+    for (const dependency of dependencies) {
+      if (deleted.has(dependency)) problems.push(`${unit} still depends on ${dependency}, which this change deletes`);
+    }
+  }
+  if (problems.length === 0) return;
+  problems.sort();
+  throw classifierError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
+    location: { file: `${problems[0].split(" ")[0]}/terragrunt.hcl` },
+    hint: "remove the dependency block from the remaining unit in the same change (or keep the deleted unit until nothing depends on it)"
+  });
+}
+function refuseAccountsAddedWithOthers(changes) {
+  const added = changes.filter((change) => change.type === "AccountsAdded");
+  if (added.length === 0) return;
+  const newAccounts = added.map((change) => change.type === "AccountsAdded" ? `${change.account}/` : "");
+  const outside = (unit) => !newAccounts.some((prefix) => unit.startsWith(prefix));
+  const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
+  if (others.length === 0) return;
+  const accounts = added.map((change) => change.type === "AccountsAdded" ? change.account : "").join(", ");
+  throw classifierError(
+    "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
+    `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others.flatMap((change) => change.files).slice(0, 5).join(", ")})`,
+    { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" }
+  );
+}
+var init_refusals = __esm({
+  "packages/classifier/src/refusals.ts"() {
+    "use strict";
+    init_changes();
+    init_errors5();
+    init_units_acted_on();
+  }
+});
+
+// packages/classifier/src/unit-reasons.ts
+function unitReasons(detection, jobs) {
+  const planned = new Set(jobs.flatMap((job) => job.units));
+  const reasons = {};
+  for (const unit of detection.units) {
+    if (planned.has(unit.path) && unit.reasons.length > 0) reasons[unit.path] = unit.reasons.slice(0, MAX_REASONS_PER_UNIT);
+  }
+  return reasons;
+}
+var MAX_REASONS_PER_UNIT;
+var init_unit_reasons = __esm({
+  "packages/classifier/src/unit-reasons.ts"() {
+    "use strict";
+    MAX_REASONS_PER_UNIT = 3;
+  }
+});
+
+// packages/classifier/src/plan-jobs.ts
+function noActionNote(change) {
+  return M(change).with(
+    { type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted") },
+    () => "account requests are not processed by Gantry: create the account with your account factory, then add its directory"
+  ).with({ type: "ConfigChanged" }, () => "Gantry/Pipelines configuration or CI workflow: no infrastructure action").with({ type: "Plugin" }, (plugin) => plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : void 0).otherwise((other) => other.units.length === 0 ? "read by no unit: no action" : void 0);
+}
+function planJobs(input2) {
+  const { detection, classification, config: config2, branch } = input2;
+  const deployBranch = config2.deployBranch;
+  const base = {
+    apiVersion: "gantry/v1",
+    kind: "Plan",
+    event: detection.event,
+    base: detection.base,
+    head: detection.head,
+    branch,
+    deployBranch
+  };
+  const report = (jobs2) => describeChanges(classification, jobs2);
+  if (detection.event === "push" && branch !== deployBranch) {
+    return {
+      ...base,
+      notice: `push to '${branch}', which is not the deploy branch '${deployBranch}': nothing is planned`,
+      jobs: [],
+      changes: report([]),
+      ignoredFiles: classification.ignoredFiles
+    };
+  }
+  const status = new Map(detection.units.map((unit) => [unit.path, unit.status]));
+  const isSkipped = compileOverride(config2, "skip");
+  const isPlanOnly = compileOverride(config2, "planOnly");
+  const changeNames = /* @__PURE__ */ new Map();
+  const deployed = /* @__PURE__ */ new Map();
+  for (const change of classification.changes) {
+    for (const unit of unitsActedOn(change)) {
+      if (isSkipped(unit)) continue;
+      const recorded = input2.skipUnits?.get(unit);
+      if (recorded) {
+        deployed.set(unit, { unit, reason: recorded.reason, deployedAt: recorded.deployedAt });
+        continue;
+      }
+      const names = changeNames.get(unit) ?? /* @__PURE__ */ new Set();
+      names.add(changeTypeName(change));
+      changeNames.set(unit, names);
+    }
+  }
+  const acting = [...changeNames.keys()].sort();
+  const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
+  const forward = new Set(acting.filter((unit) => !deleted.has(unit)));
+  if (detection.event === "pull_request") refuseAccountsAddedWithOthers(classification.changes);
+  refuseDeletingDependedOnUnits(detection, deleted, status);
+  const environmentOf = matchEnvironments(acting, config2.environments, input2.configFile);
+  const dependenciesOf = (unit) => detection.graph.dependencies[unit] ?? [];
+  const forwardDependencies = nearestPlannedDependencies(forward, dependenciesOf);
+  const destroyDependencies = nearestPlannedDependencies(deleted, dependenciesOf);
+  const environmentIndex = new Map(config2.environments.map((environment, index) => [environment, index]));
+  const byEnvironment = (a2, b3) => environmentIndex.get(environmentOf.get(a2)) - environmentIndex.get(environmentOf.get(b3)) || (a2 < b3 ? -1 : a2 > b3 ? 1 : 0);
+  const forwardUnits = [...forward].sort(byEnvironment);
+  const deletedUnits = [...deleted].sort(byEnvironment);
+  const groupIntoJobs = (split) => {
+    const drafts = [];
+    const draftsByKey = /* @__PURE__ */ new Map();
+    const jobOf = /* @__PURE__ */ new Map();
+    const usedIds = /* @__PURE__ */ new Set();
+    const place = (unit, destroy) => {
+      const environment = environmentOf.get(unit);
+      const action = detection.event === "pull_request" || isPlanOnly(unit) ? destroy ? "plan-destroy" : "plan" : destroy ? "destroy" : "apply";
+      const groupKey = `${action}\0${environment.name}`;
+      const perUnit = (destroy ? !config2.consolidateDeleted : config2.consolidation === "unit") || split.has(groupKey);
+      const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
+      let draft = draftsByKey.get(key);
+      if (!draft) {
+        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
+        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
+        draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: /* @__PURE__ */ new Set() };
+        draftsByKey.set(key, draft);
+        drafts.push(draft);
+      }
+      draft.units.push(unit);
+      jobOf.set(unit, draft);
+    };
+    forwardUnits.forEach((unit) => place(unit, false));
+    deletedUnits.forEach((unit) => place(unit, true));
+    for (const unit of forward) {
+      for (const dependency of forwardDependencies.get(unit) ?? []) linkJobs(jobOf.get(unit), jobOf.get(dependency));
+    }
+    for (const unit of deleted) {
+      for (const dependency of destroyDependencies.get(unit) ?? []) linkJobs(jobOf.get(dependency), jobOf.get(unit));
+    }
+    const forwardJobs = drafts.filter((draft) => !draft.destroy);
+    for (const draft of drafts) if (draft.destroy) forwardJobs.forEach((applyJob) => draft.needs.add(applyJob));
+    return drafts;
+  };
+  const ordered = orderJobs(groupIntoJobs);
+  for (const draft of ordered) {
+    draft.units = orderUnits(draft, draft.destroy ? destroyDependencies : forwardDependencies);
+  }
+  const position = new Map(ordered.map((draft, index) => [draft, index]));
+  const source = { event: detection.event, base: detection.base, head: detection.head, branch, deployBranch };
+  const jobs = ordered.map((draft) => ({
+    apiVersion: "gantry/v1",
+    kind: "Job",
+    id: draft.id,
+    action: draft.action,
+    units: draft.units,
+    ref: draft.destroy ? detection.base : detection.head,
+    needs: [...draft.needs].sort((a2, b3) => position.get(a2) - position.get(b3)).map((need) => need.id),
+    environment: draft.environment.name,
+    changes: [...new Set(draft.units.flatMap((unit) => [...changeNames.get(unit) ?? []]))].sort(),
+    source: { ...source },
+    authentication: authenticationOf(draft.environment),
+    terragrunt: { flags: [...config2.terragrunt.flags], env: { ...config2.terragrunt.env }, parallelism: config2.parallelism }
+  }));
+  const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
+  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
+  const skippedUnits = [...deployed.values()].sort((a2, b3) => a2.unit < b3.unit ? -1 : a2.unit > b3.unit ? 1 : 0);
+  return {
+    ...base,
+    notice,
+    jobs,
+    changes: report(ordered),
+    ignoredFiles: classification.ignoredFiles,
+    reasons: unitReasons(detection, jobs),
+    ...input2.skipUnits ? { skippedUnits } : {}
+  };
+}
+function linkJobs(dependent, dependency) {
+  if (dependent !== dependency) dependent.needs.add(dependency);
+}
+function orderJobs(groupIntoJobs) {
+  const split = /* @__PURE__ */ new Set();
+  for (; ; ) {
+    const drafts = groupIntoJobs(split);
+    try {
+      return topologicalOrder(drafts, (draft) => [...draft.needs]);
+    } catch (error62) {
+      if (!(error62 instanceof CycleFound)) throw error62;
+      const cycle = error62.cycle;
+      const consolidated = cycle.filter((draft) => !draft.perUnit);
+      if (consolidated.length === 0) {
+        throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
+          hint: "break the cycle of dependency blocks between these units"
+        });
+      }
+      consolidated.forEach((draft) => split.add(draft.groupKey));
+    }
+  }
+}
+function orderUnits(draft, dependencies) {
+  const units = [...draft.units].sort();
+  try {
+    const order = topologicalOrder(units, (unit) => dependencies.get(unit) ?? []);
+    return draft.destroy ? order.reverse() : order;
+  } catch (error62) {
+    if (!(error62 instanceof CycleFound)) throw error62;
+    throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
+      hint: "break the cycle of dependency blocks between these units"
+    });
+  }
+}
+function compileOverride(config2, key) {
+  const globs = Object.entries(config2.units).filter(([, override]) => override[key]).map(([glob]) => glob);
+  return compileGlobs(globs);
+}
+function slug(raw) {
+  return raw.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "").replace(/-+$/, "");
+}
+function uniqueId(raw, used) {
+  const base = slug(raw) || "job";
+  let id = base;
+  for (let suffix = 2; used.has(id); suffix++) id = `${base}-${suffix}`;
+  used.add(id);
+  return id;
+}
+function describeChanges(classification, jobs) {
+  const jobsOfUnit = /* @__PURE__ */ new Map();
+  for (const job of jobs) for (const unit of job.units) jobsOfUnit.set(unit, [...jobsOfUnit.get(unit) ?? [], job.id]);
+  return classification.changes.map((change) => {
+    const jobIds = [...new Set(unitsActedOn(change).flatMap((unit) => jobsOfUnit.get(unit) ?? []))];
+    const note = noActionNote(change);
+    return {
+      type: changeTypeName(change),
+      files: [...change.files],
+      units: [...change.units],
+      jobs: jobIds,
+      ...note ? { note } : {}
+    };
+  });
+}
+var init_plan_jobs = __esm({
+  "packages/classifier/src/plan-jobs.ts"() {
+    "use strict";
+    init_dist();
+    init_changes();
+    init_environments();
+    init_errors5();
+    init_globs();
+    init_graph();
+    init_refusals();
+    init_unit_reasons();
+    init_units_acted_on();
+  }
+});
+
 // packages/classifier/src/git.ts
 import { execFile, spawn as spawn2 } from "node:child_process";
 function git(repo, args) {
@@ -37125,9 +37150,9 @@ function readTreeFiles(repo, ref, paths) {
     const chunks = [];
     child.stdout.on("data", (chunk) => chunks.push(chunk));
     child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) {
-        reject(classifierError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code})`, { hint: "check that --repo is a git repository" }));
+    child.on("close", (code2) => {
+      if (code2 !== 0) {
+        reject(classifierError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code2})`, { hint: "check that --repo is a git repository" }));
         return;
       }
       const output2 = Buffer.concat(chunks);
@@ -37151,7 +37176,7 @@ function readTreeFiles(repo, ref, paths) {
 var init_git2 = __esm({
   "packages/classifier/src/git.ts"() {
     "use strict";
-    init_errors3();
+    init_errors5();
   }
 });
 
@@ -37162,8 +37187,8 @@ function isSecretName(name) {
 function looksLikeSecretValue(value) {
   return secretValuePattern.test(value.trim()) || urlPassword(value) !== void 0;
 }
-function urlPasswords(text) {
-  return [...text.matchAll(userinfoPattern)].map((match) => match[1]);
+function urlPasswords(text2) {
+  return [...text2.matchAll(userinfoPattern)].map((match) => match[1]);
 }
 function urlPassword(value) {
   return urlPasswords(value)[0];
@@ -37285,13 +37310,13 @@ var init_schema = __esm({
 
 // packages/classifier/src/config/validate.ts
 function formatConfigPath(path) {
-  let text = "";
+  let text2 = "";
   for (const segment of path) {
-    if (typeof segment === "number") text += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text += text === "" ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
+    if (typeof segment === "number") text2 += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text2 += text2 === "" ? segment : `.${segment}`;
+    else text2 += `[${JSON.stringify(segment)}]`;
   }
-  return text === "" ? "(top level)" : text;
+  return text2 === "" ? "(top level)" : text2;
 }
 function validateConfig(value, file2, locate, hint) {
   const result = gantryConfigSchema.safeParse(value);
@@ -37376,7 +37401,7 @@ var init_validate = __esm({
   "packages/classifier/src/config/validate.ts"() {
     "use strict";
     init_src();
-    init_errors3();
+    init_errors5();
     init_secret_names();
     init_tool_variables();
     init_schema();
@@ -37384,9 +37409,9 @@ var init_validate = __esm({
 });
 
 // packages/classifier/src/config/gantry-yaml.ts
-function parseYamlDocument(text, file2) {
+function parseYamlDocument(text2, file2) {
   const lineCounter = new import_yaml.LineCounter();
-  const document = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  const document = (0, import_yaml.parseDocument)(text2, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const error62 = document.errors[0];
   if (error62) {
     const position = error62.linePos?.[0];
@@ -37451,8 +37476,8 @@ function findOffset(root, path, wantKey) {
   const range = node2?.range;
   return range?.[0] ?? keyOffset;
 }
-function parseGantryConfigYaml(text, file2) {
-  const { locate, toValue } = parseYamlDocument(text, file2);
+function parseGantryConfigYaml(text2, file2) {
+  const { locate, toValue } = parseYamlDocument(text2, file2);
   const value = toValue() ?? {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw classifierError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
@@ -37467,15 +37492,15 @@ var init_gantry_yaml = __esm({
   "packages/classifier/src/config/gantry-yaml.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist(), 1);
-    init_errors3();
+    init_errors5();
     init_validate();
     MAX_ALIAS_COUNT = 100;
   }
 });
 
 // packages/classifier/src/config/gruntwork-yaml.ts
-function parseGruntworkConfigYaml(text, file2) {
-  const { locate, toValue } = parseYamlDocument(text, file2);
+function parseGruntworkConfigYaml(text2, file2) {
+  const { locate, toValue } = parseYamlDocument(text2, file2);
   const root = toValue() ?? {};
   const fail2 = (path, message) => {
     throw classifierError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
@@ -37531,7 +37556,7 @@ function isRecord(value) {
 var init_gruntwork_yaml = __esm({
   "packages/classifier/src/config/gruntwork-yaml.ts"() {
     "use strict";
-    init_errors3();
+    init_errors5();
     init_gantry_yaml();
     init_validate();
   }
@@ -37649,8 +37674,8 @@ function readAwsOidc(reader, environment, body, at, path) {
     ...duration3 ? { sessionDuration: Number(reader.value(duration3)) } : {}
   };
 }
-function lineAt(text, offset) {
-  const before = text.slice(0, offset);
+function lineAt(text2, offset) {
+  const before = text2.slice(0, offset);
   const line = before.split("\n").length;
   return { line, column: offset - before.lastIndexOf("\n") };
 }
@@ -37660,7 +37685,7 @@ var init_gruntwork_hcl = __esm({
     "use strict";
     init_src2();
     init_src();
-    init_errors3();
+    init_errors5();
     init_gruntwork_yaml();
     init_validate();
     awsKeys = {
@@ -37743,7 +37768,7 @@ async function loadConfig(options2) {
     (path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/\n]+\.hcl|config\.ya?ml)$/.test(path)
   );
   const texts = await readTreeFiles(options2.repo, options2.ref, candidates);
-  return parseConfigFiles([...texts].map(([path, text]) => ({ path, text })));
+  return parseConfigFiles([...texts].map(([path, text2]) => ({ path, text: text2 })));
 }
 var init_load_config = __esm({
   "packages/classifier/src/config/load-config.ts"() {
@@ -37807,8 +37832,8 @@ async function importFromTree(name, ref, options2) {
       hint: "name a file inside the repository (./.gantry/classifiers/mine.js), or a package"
     });
   }
-  const text = (await readTreeFiles(options2.repo, ref, [path])).get(path);
-  if (text === void 0) {
+  const text2 = (await readTreeFiles(options2.repo, ref, [path])).get(path);
+  if (text2 === void 0) {
     throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
       ...located(options2),
       hint: "commit the plugin file together with the configuration that names it"
@@ -37817,7 +37842,7 @@ async function importFromTree(name, ref, options2) {
   const dir = mkdtempSync(join5(tmpdir(), "gantry-plugin-"));
   try {
     const file2 = join5(dir, basename2(path));
-    writeFileSync2(file2, text, { mode: 384 });
+    writeFileSync2(file2, text2, { mode: 384 });
     writeFileSync2(join5(dir, "package.json"), '{ "type": "module" }\n', { mode: 384 });
     return await importPlugin(name, pathToFileURL(file2).href, options2);
   } finally {
@@ -37874,7 +37899,7 @@ var located;
 var init_plugins = __esm({
   "packages/classifier/src/plugins.ts"() {
     "use strict";
-    init_errors3();
+    init_errors5();
     init_git2();
     located = (options2) => options2.configFile ? { location: { file: options2.configFile } } : {};
   }
@@ -37992,8 +38017,8 @@ function renderPlanMermaid(plan) {
 function mermaidId(id) {
   return `job_${id.replace(/_/g, "__").replace(/-/g, "_h").replace(/\./g, "_d")}`;
 }
-function escapeMermaid(text) {
-  return text.replace(/"/g, "#quot;");
+function escapeMermaid(text2) {
+  return text2.replace(/"/g, "#quot;");
 }
 function short2(sha) {
   return sha.slice(0, 7);
@@ -38193,9 +38218,9 @@ function renderExitCodes(command11) {
 ${rows.join("\n")}
 `;
 }
-function wrap(text, width) {
+function wrap(text2, width) {
   const lines = [""];
-  for (const word of text.split(" ")) {
+  for (const word of text2.split(" ")) {
     const last = lines.length - 1;
     if (lines[last] !== "" && lines[last].length + 1 + word.length > width) lines.push(word);
     else lines[last] = lines[last] === "" ? word : `${lines[last]} ${word}`;
@@ -38247,8 +38272,8 @@ var init_help = __esm({
     "use strict";
     init_exit_codes();
     HelpRequested = class {
-      constructor(text, options2 = {}) {
-        this.text = text;
+      constructor(text2, options2 = {}) {
+        this.text = text2;
         this.options = options2;
       }
       text;
@@ -38373,11 +38398,11 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
       });
       io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}
 ` : formatDetectionSummary(result));
-      const code = exitCodeForResult(result);
-      if (code !== 0 && values.json) {
+      const code2 = exitCodeForResult(result);
+      if (code2 !== 0 && values.json) {
         io.stderr.write("gantry detect: some units could not be fully analysed; see their `problems` in the document\n");
       }
-      return code;
+      return code2;
     };
   }
 });
@@ -38940,8 +38965,8 @@ function parse4(header, options2) {
   let whitespace = -1;
   let stop = options2?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
-    const code = header.charCodeAt(index);
-    const flags2 = CHAR_MAP[code];
+    const code2 = header.charCodeAt(index);
+    const flags2 = CHAR_MAP[code2];
     if ((flags2 & stopFlags) !== 0) {
       stop |= flags2 & COMMA_FLAG;
       break;
@@ -38952,7 +38977,7 @@ function parse4(header, options2) {
     } else {
       whitespace = -1;
     }
-    typeFlags |= code & NON_ASCII | flags2;
+    typeFlags |= code2 & NON_ASCII | flags2;
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
@@ -38974,14 +38999,14 @@ function parseParameters(header, type, index, len, stopFlags) {
     let keyFlags = 0;
     let keyWhitespace = -1;
     while (index < len) {
-      const code = header.charCodeAt(index);
-      const flags2 = CHAR_MAP[code];
+      const code2 = header.charCodeAt(index);
+      const flags2 = CHAR_MAP[code2];
       if ((flags2 & stopFlags) !== 0) {
         if ((flags2 & COMMA_FLAG) !== 0)
           break parameter;
         continue parameter;
       }
-      if (code === EQ) {
+      if (code2 === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
         const value = header.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
@@ -38993,16 +39018,16 @@ function parseParameters(header, type, index, len, stopFlags) {
           const quotedStart = ++index;
           let escaped = false;
           while (index < len) {
-            const code2 = header.charCodeAt(index);
-            if (code2 === DQUOTE) {
+            const code3 = header.charCodeAt(index);
+            if (code3 === DQUOTE) {
               if (parameters[key] === void 0) {
                 parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
               while (index < len) {
-                const code3 = header.charCodeAt(index);
-                const flags3 = CHAR_MAP[code3];
+                const code4 = header.charCodeAt(index);
+                const flags3 = CHAR_MAP[code4];
                 if ((flags3 & stopFlags) !== 0) {
                   stop2 = flags3 & COMMA_FLAG;
                   break;
@@ -39013,7 +39038,7 @@ function parseParameters(header, type, index, len, stopFlags) {
                 break parameter;
               continue parameter;
             }
-            if (code2 === BSLASH && index + 1 < len) {
+            if (code3 === BSLASH && index + 1 < len) {
               escaped = true;
               index += 2;
               continue;
@@ -39026,8 +39051,8 @@ function parseParameters(header, type, index, len, stopFlags) {
         let stop = 0;
         let valueWhitespace = -1;
         while (index < len) {
-          const code2 = header.charCodeAt(index);
-          const flags3 = CHAR_MAP[code2];
+          const code3 = header.charCodeAt(index);
+          const flags3 = CHAR_MAP[code3];
           if ((flags3 & stopFlags) !== 0) {
             stop = flags3 & COMMA_FLAG;
             break;
@@ -39054,7 +39079,7 @@ function parseParameters(header, type, index, len, stopFlags) {
       } else {
         keyWhitespace = -1;
       }
-      keyFlags |= code & NON_ASCII | flags2;
+      keyFlags |= code2 & NON_ASCII | flags2;
       index++;
     }
   }
@@ -39092,20 +39117,20 @@ var init_dist2 = __esm({
     CHAR_MAP[SP] |= OWS;
     CHAR_MAP[SEMI] |= SEMI_FLAG;
     CHAR_MAP[COMMA2] |= COMMA_FLAG;
-    for (let code = 128; code <= 255; code++) {
-      CHAR_MAP[code] |= LOWER_CASE;
+    for (let code2 = 128; code2 <= 255; code2++) {
+      CHAR_MAP[code2] |= LOWER_CASE;
     }
     for (const char of "!#$%&'*+-.^_`|~") {
       CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
     }
-    for (let code = 48; code <= 57; code++) {
-      CHAR_MAP[code] |= TOKEN_FLAG;
+    for (let code2 = 48; code2 <= 57; code2++) {
+      CHAR_MAP[code2] |= TOKEN_FLAG;
     }
-    for (let code = 65; code <= 90; code++) {
-      CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+    for (let code2 = 65; code2 <= 90; code2++) {
+      CHAR_MAP[code2] |= LOWER_CASE | TOKEN_FLAG;
     }
-    for (let code = 97; code <= 122; code++) {
-      CHAR_MAP[code] |= TOKEN_FLAG;
+    for (let code2 = 97; code2 <= 122; code2++) {
+      CHAR_MAP[code2] |= TOKEN_FLAG;
     }
     NullObject = /* @__PURE__ */ (() => {
       const C = function() {
@@ -39361,8 +39386,8 @@ var init_json_with_bigint = __esm({
       if (!hasUserReviver) return value;
       return userReviver(key, value, context);
     };
-    JSONParseV2 = (text, reviver) => {
-      return JSON.parse(text, (key, value, context) => {
+    JSONParseV2 = (text2, reviver) => {
+      return JSON.parse(text2, (key, value, context) => {
         const isNumber = typeof value === "number";
         const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
         const isBigNumber = isNumber && isOutOfBounds;
@@ -39420,8 +39445,8 @@ var init_json_with_bigint = __esm({
       }
       return rootHolder[""];
     };
-    serializeBigInts = (text) => {
-      return text.replace(
+    serializeBigInts = (text2) => {
+      return text2.replace(
         stringsOrLargeNumbers,
         (match, digits, fractional, exponential) => {
           const isString = match[0] === '"';
@@ -39435,18 +39460,18 @@ var init_json_with_bigint = __esm({
         }
       );
     };
-    JSONParse = (text, reviver) => {
-      if (!text) return originalParse(text, reviver);
+    JSONParse = (text2, reviver) => {
+      if (!text2) return originalParse(text2, reviver);
       try {
-        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-        const serializedData = serializeBigInts(text);
+        if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
+        const serializedData = serializeBigInts(text2);
         return originalParse(
           serializedData,
           (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
         );
       } catch (error62) {
         if (error62 instanceof RangeError) {
-          const serializedData = serializeBigInts(text);
+          const serializedData = serializeBigInts(text2);
           const parsed = originalParse(serializedData);
           return applyReviverIteratively(parsed, reviver);
         }
@@ -39614,12 +39639,12 @@ async function getResponseData(response) {
   }
   const mimetype = parse4(contentType);
   if (isJSONResponse(mimetype)) {
-    let text = "";
+    let text2 = "";
     try {
-      text = await response.text();
-      return JSONParse(text);
+      text2 = await response.text();
+      return JSONParse(text2);
     } catch (err2) {
-      return text;
+      return text2;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
   // (RFC 2046) and must never be decoded as text, even when the response
@@ -40751,14 +40776,14 @@ var require_light = __commonJS({
           key(key = "") {
             var ref;
             return (ref = this.instances[key]) != null ? ref : (() => {
-              var limiter;
-              limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+              var limiter2;
+              limiter2 = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
                 id: `${this.id}-${key}`,
                 timeout: this.timeout,
                 connection: this.connection
               }));
-              this.Events.trigger("created", limiter, key);
-              return limiter;
+              this.Events.trigger("created", limiter2, key);
+              return limiter2;
             })();
           }
           async deleteKey(key = "") {
@@ -41347,8 +41372,8 @@ async function errorRequest(state, octokit, error62, options2) {
   throw error62;
 }
 async function wrapRequest(state, octokit, request2, options2) {
-  const limiter = new import_light.default();
-  limiter.on("failed", function(error62, info) {
+  const limiter2 = new import_light.default();
+  limiter2.on("failed", function(error62, info) {
     const maxRetries = ~~error62.request.request?.retries;
     const after = ~~error62.request.request?.retryAfter;
     options2.request.retryCount = info.retryCount + 1;
@@ -41356,7 +41381,7 @@ async function wrapRequest(state, octokit, request2, options2) {
       return after * state.retryAfterBaseValue;
     }
   });
-  return limiter.schedule(
+  return limiter2.schedule(
     requestWithGraphqlErrorHandling.bind(null, state, octokit, request2),
     options2
   );
@@ -41474,9 +41499,9 @@ function throttling(octokit, octokitOptions) {
   if (!enabled) {
     return {};
   }
-  const common = { timeout };
+  const common2 = { timeout };
   if (typeof connection2 !== "undefined") {
-    common.connection = connection2;
+    common2.connection = connection2;
   }
   const state = Object.assign(
     {
@@ -41508,7 +41533,7 @@ function throttling(octokit, octokitOptions) {
     }
     initialized = true;
     if (groups.global == null) {
-      createGroups(Bottleneck3, common);
+      createGroups(Bottleneck3, common2);
     }
     state.global = state.global ?? groups.global;
     state.auth = state.auth ?? groups.auth;
@@ -41611,34 +41636,34 @@ var init_dist_bundle6 = __esm({
     regex = routeMatcher(triggers_notification_paths_default);
     triggersNotification = regex.test.bind(regex);
     groups = {};
-    createGroups = function(Bottleneck3, common) {
+    createGroups = function(Bottleneck3, common2) {
       groups.global = new Bottleneck3.Group({
         id: "octokit-global",
         maxConcurrent: 10,
-        ...common
+        ...common2
       });
       groups.auth = new Bottleneck3.Group({
         id: "octokit-auth",
         maxConcurrent: 1,
-        ...common
+        ...common2
       });
       groups.search = new Bottleneck3.Group({
         id: "octokit-search",
         maxConcurrent: 1,
         minTime: 2e3,
-        ...common
+        ...common2
       });
       groups.write = new Bottleneck3.Group({
         id: "octokit-write",
         maxConcurrent: 1,
         minTime: 1e3,
-        ...common
+        ...common2
       });
       groups.notifications = new Bottleneck3.Group({
         id: "octokit-notifications",
         maxConcurrent: 1,
         minTime: 3e3,
-        ...common
+        ...common2
       });
     };
     throttling.VERSION = VERSION6;
@@ -43783,14 +43808,14 @@ var require_Group = __commonJS({
         key(key = "") {
           var ref;
           return (ref = this.instances[key]) != null ? ref : (() => {
-            var limiter;
-            limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+            var limiter2;
+            limiter2 = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
               id: `${this.id}-${key}`,
               timeout: this.timeout,
               connection: this.connection
             }));
-            this.Events.trigger("created", limiter, key);
-            return limiter;
+            this.Events.trigger("created", limiter2, key);
+            return limiter2;
           })();
         }
         deleteKey(key = "") {
@@ -44520,15 +44545,15 @@ var require_lib = __commonJS({
 });
 
 // packages/dispatcher/src/github/errors.ts
-function githubError(code, message, hint) {
-  return new GantryError(code, message, { hint, exitCode: githubErrorCodes[code] });
+function githubError(code2, message, hint) {
+  return new GantryError(code2, message, { hint, exitCode: githubErrorCodes[code2] });
 }
 function githubMessage(data) {
   if (typeof data !== "object" || data === null) return void 0;
   const { message, errors } = data;
   const details = Array.isArray(errors) ? errors.map((error62) => typeof error62 === "object" && error62 !== null ? String(error62.message ?? "") : String(error62)) : [];
-  const text = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
-  return text === "" ? void 0 : text;
+  const text2 = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
+  return text2 === "" ? void 0 : text2;
 }
 function describePermissions(header) {
   return header.split(";").map(
@@ -44713,8 +44738,8 @@ var init_client = __esm({
 });
 
 // packages/guards/src/errors.ts
-function credentialsError(code, message, hint, cause) {
-  return new GantryError(code, message, { hint, exitCode: CREDENTIAL_ERRORS[code], cause });
+function credentialsError(code2, message, hint, cause) {
+  return new GantryError(code2, message, { hint, exitCode: CREDENTIAL_ERRORS[code2], cause });
 }
 var GUARDS, GUARD_INTERRUPTED_EXIT_CODE, guardMarker, GuardRefusedError, CREDENTIAL_ERRORS;
 var init_errors7 = __esm({
@@ -46927,8 +46952,8 @@ var require_client = __commonJS({
         return value;
       };
     };
-    var sleep3 = (seconds) => {
-      return new Promise((resolve19) => setTimeout(resolve19, seconds * 1e3));
+    var sleep3 = (seconds2) => {
+      return new Promise((resolve19) => setTimeout(resolve19, seconds2 * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -47740,9 +47765,9 @@ var require_client = __commonJS({
       }
       return obj2;
     };
-    function makeBuilder(common, service, name, ep) {
+    function makeBuilder(common2, service, name, ep) {
       return function makeCommand(added, plugins, op2, $2, smithyContext = {}) {
-        const epMerged = Object.assign({}, common, added);
+        const epMerged = Object.assign({}, common2, added);
         return Command.classBuilder().ep(epMerged).m(function(CommandCtor, clientStack, config2, options2) {
           const list2 = plugins.call(this, CommandCtor, clientStack, config2, options2);
           list2.unshift(ep(config2, CommandCtor.getEndpointParameterInstructions()));
@@ -49318,7 +49343,7 @@ var require_serde = __commonJS({
     exports2.hasOwn = hasOwn;
     var { ReadStream, lstatSync: lstatSync2, fstatSync } = __require("node:fs");
     var { toEndpointV1 } = require_endpoints();
-    var { Readable, Writable: Writable3, PassThrough } = __require("node:stream");
+    var { Readable, Writable: Writable2, PassThrough } = __require("node:stream");
     var isArrayBuffer = (arg) => typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer || Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
     var fromArrayBuffer = (input2, offset = 0, length = input2.byteLength - offset) => {
       if (!isArrayBuffer(input2)) {
@@ -49665,11 +49690,11 @@ var require_serde = __commonJS({
       if (!match) {
         throw new TypeError("Invalid RFC-3339 date-time value");
       }
-      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds] = match;
+      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
       const year2 = strictParseShort(stripLeadingZeroes(yearStr));
       const month = parseDateValue(monthStr, "month", 1, 12);
       const day = parseDateValue(dayStr, "day", 1, 31);
-      return buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
+      return buildDate(year2, month, day, { hours, minutes, seconds: seconds2, fractionalMilliseconds });
     };
     var RFC3339_WITH_OFFSET$1 = new RegExp(/^(\d{4})-(\d{2})-(\d{2})[tT](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(([-+]\d{2}:\d{2})|[zZ])$/);
     var parseRfc3339DateTimeWithOffset = (value) => {
@@ -49683,11 +49708,11 @@ var require_serde = __commonJS({
       if (!match) {
         throw new TypeError("Invalid RFC-3339 date-time value");
       }
-      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, offsetStr] = match;
+      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds, offsetStr] = match;
       const year2 = strictParseShort(stripLeadingZeroes(yearStr));
       const month = parseDateValue(monthStr, "month", 1, 12);
       const day = parseDateValue(dayStr, "day", 1, 31);
-      const date6 = buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
+      const date6 = buildDate(year2, month, day, { hours, minutes, seconds: seconds2, fractionalMilliseconds });
       if (offsetStr.toUpperCase() != "Z") {
         date6.setTime(date6.getTime() - parseOffsetToMilliseconds(offsetStr));
       }
@@ -49705,23 +49730,23 @@ var require_serde = __commonJS({
       }
       let match = IMF_FIXDATE$1.exec(value);
       if (match) {
-        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
+        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds: seconds2, fractionalMilliseconds });
       }
       match = RFC_850_DATE$1.exec(value);
       if (match) {
-        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
+        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
         return adjustRfc850Year(buildDate(parseTwoDigitYear(yearStr), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), {
           hours,
           minutes,
-          seconds,
+          seconds: seconds2,
           fractionalMilliseconds
         }));
       }
       match = ASC_TIME$1.exec(value);
       if (match) {
-        const [_2, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, yearStr] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
+        const [_2, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds, yearStr] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds: seconds2, fractionalMilliseconds });
       }
       throw new TypeError("Invalid RFC-7231 date-time value");
     };
@@ -49892,13 +49917,13 @@ var require_serde = __commonJS({
       if (!matches) {
         throw new TypeError(`Invalid RFC3339 timestamp format ${value}`);
       }
-      const [, yearStr, monthStr, dayStr, hours, minutes, seconds, , ms, offsetStr] = matches;
+      const [, yearStr, monthStr, dayStr, hours, minutes, seconds2, , ms, offsetStr] = matches;
       range(monthStr, 1, 12);
       range(dayStr, 1, 31);
       range(hours, 0, 23);
       range(minutes, 0, 59);
-      range(seconds, 0, 60);
-      const date6 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
+      range(seconds2, 0, 60);
+      const date6 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds2), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
       date6.setUTCFullYear(Number(yearStr));
       if (offsetStr.toUpperCase() != "Z") {
         const [, sign, offsetH, offsetM] = /([+-])(\d\d):(\d\d)/.exec(offsetStr) || [void 0, "+", 0, 0];
@@ -50696,7 +50721,7 @@ ${value}\r
         });
       });
     };
-    var Collector$1 = class Collector extends Writable3 {
+    var Collector$1 = class Collector extends Writable2 {
       buffers = [];
       limit = Infinity;
       bytesBuffered = 0;
@@ -50820,7 +50845,7 @@ ${value}\r
         });
       });
     };
-    var Collector = class extends Writable3 {
+    var Collector = class extends Writable2 {
       bufferedBytes = [];
       _write(chunk, encoding, callback) {
         this.bufferedBytes.push(chunk);
@@ -50976,7 +51001,7 @@ ${value}\r
 var require_checksum = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/checksum/index.js"(exports2) {
     var { createReadStream } = __require("node:fs");
-    var { Writable: Writable3 } = __require("node:stream");
+    var { Writable: Writable2 } = __require("node:stream");
     var { toUint8Array, concatBytes } = require_serde();
     var { createHash: createHash5, createHmac } = __require("node:crypto");
     var zlib = __require("node:zlib");
@@ -50996,7 +51021,7 @@ var require_checksum = __commonJS({
       });
       return hash4.digest();
     };
-    var HashCalculator = class extends Writable3 {
+    var HashCalculator = class extends Writable2 {
       hash;
       constructor(hash4, options2) {
         super(options2);
@@ -52079,15 +52104,15 @@ var require_event_streams = __commonJS({
           unmodeledError.name = message.headers[":error-code"].value;
           throw unmodeledError;
         } else if (messageType === "exception") {
-          const code = message.headers[":exception-type"].value;
-          const exception = { [code]: message };
+          const code2 = message.headers[":exception-type"].value;
+          const exception = { [code2]: message };
           const deserializedException = await deserializer(exception);
           if (deserializedException.$unknown) {
             const error62 = new Error(toUtf82(message.body));
-            error62.name = code;
+            error62.name = code2;
             throw error62;
           }
-          throw deserializedException[code];
+          throw deserializedException[code2];
         } else if (messageType === "event") {
           const event = {
             [message.headers[":event-type"].value]: message
@@ -54502,11 +54527,11 @@ var require_protocols = __commonJS({
         }
         this.json[this.i++] = QUOTE;
       }
-      writeUnicodeEscape(code) {
+      writeUnicodeEscape(code2) {
         let { json: json2, i: i3 } = this;
         json2[i3++] = BACKSLASH;
         json2[i3++] = 117;
-        const hex3 = code.toString(16).padStart(4, "0");
+        const hex3 = code2.toString(16).padStart(4, "0");
         for (let j2 = 0; j2 < 4; ++j2) {
           json2[i3++] = hex3.charCodeAt(j2);
         }
@@ -60153,8 +60178,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               abortSignal.onabort = onAbort;
             }
           }
-          clientHttp2Stream.on("frameError", (type, code, id) => {
-            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code}.`));
+          clientHttp2Stream.on("frameError", (type, code2, id) => {
+            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code2}.`));
           });
           clientHttp2Stream.on("error", rejectWithDestroy);
           clientHttp2Stream.on("aborted", () => {
@@ -62908,11 +62933,11 @@ var require_dist_cjs5 = __commonJS({
               childTags.push(p2.parseTag());
             }
           } else {
-            let text = "";
+            let text2 = "";
             while (p2.i < p2.z && p2.x[p2.i] !== "<") {
-              text += p2.x[p2.i++];
+              text2 += p2.x[p2.i++];
             }
-            textParts.push(p2.decodeEntities(text));
+            textParts.push(p2.decodeEntities(text2));
           }
         }
         if (!p2.isNext("</")) {
@@ -62927,18 +62952,18 @@ var require_dist_cjs5 = __commonJS({
           return { tag, value: "" };
         }
         if (!hasAttrs && !hasElementChild) {
-          const text = textParts.length === 1 ? textParts[0] : textParts.join("");
-          if (text.trim() === "" && text.includes("\n")) {
+          const text2 = textParts.length === 1 ? textParts[0] : textParts.join("");
+          if (text2.trim() === "" && text2.includes("\n")) {
             return { tag, value: "" };
           }
-          return { tag, value: text };
+          return { tag, value: text2 };
         }
         const obj2 = {};
-        for (const text of textParts) {
-          if (text.trim() === "" && text.includes("\n")) {
+        for (const text2 of textParts) {
+          if (text2.trim() === "" && text2.includes("\n")) {
             continue;
           }
-          obj2["#text"] = "#text" in obj2 ? obj2["#text"] + text : text;
+          obj2["#text"] = "#text" in obj2 ? obj2["#text"] + text2 : text2;
         }
         for (const child of childTags) {
           if (child.tag === "__proto__") {
@@ -63897,9 +63922,9 @@ var require_protocols2 = __commonJS({
         }, output2), dataObject);
       }
       loadQueryErrorCode(output2, data) {
-        const code = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
-        if (code !== void 0) {
-          return code;
+        const code2 = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
+        if (code2 !== void 0) {
+          return code2;
         }
         if (output2.statusCode == 404) {
           return "NotFound";
@@ -65847,14 +65872,14 @@ var require_dist_cjs9 = __commonJS({
       const full = options2.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
       const token = options2.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
       const tokenFile = options2.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
-      const warn = options2.logger?.constructor?.name === "NoOpLogger" || !options2.logger?.warn ? console.warn : options2.logger.warn.bind(options2.logger);
+      const warn2 = options2.logger?.constructor?.name === "NoOpLogger" || !options2.logger?.warn ? console.warn : options2.logger.warn.bind(options2.logger);
       if (relative5 && full) {
-        warn("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
-        warn("awsContainerCredentialsRelativeUri will take precedence.");
+        warn2("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
+        warn2("awsContainerCredentialsRelativeUri will take precedence.");
       }
       if (token && tokenFile) {
-        warn("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
-        warn("awsContainerAuthorizationTokenFile will take precedence.");
+        warn2("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
+        warn2("awsContainerAuthorizationTokenFile will take precedence.");
       }
       if (relative5) {
         host = `${DEFAULT_LINK_LOCAL_HOST}${relative5}`;
@@ -69794,7 +69819,7 @@ var require_dist_cjs15 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, externalDataInterceptor } = require_config();
-    var { readFileSync: readFileSync12 } = __require("node:fs");
+    var { readFileSync: readFileSync13 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn: roleArn2, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -69835,7 +69860,7 @@ var require_dist_cjs15 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync12(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync13(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn: roleArn2,
         roleSessionName
       })(awsIdentityProperties);
@@ -70611,7 +70636,7 @@ function lintTrustPolicy(document, role = "unknown") {
     if (statement?.Effect !== "Allow") return;
     const federated = asArray(statement.Principal?.Federated);
     if (!federated.some((arn) => /:oidc-provider\//.test(arn))) return;
-    const add = (code, message, fix) => findings.push({ code, statement: index, message, fix });
+    const add = (code2, message, fix) => findings.push({ code: code2, statement: index, message, fix });
     const audiences = conditionValues(statement, ":aud");
     if (!audiences.some((entry) => entry.operator === "StringEquals" && entry.value === "sts.amazonaws.com")) {
       add("TRUST_MISSING_AUDIENCE", "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com", 'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }');
@@ -70860,8 +70885,8 @@ function truncateCommentBody(body, limit = githubCommentLimit) {
 > Report truncated: ${omitted.toLocaleString("en-US")} characters omitted to fit GitHub's ${githubCommentLimit.toLocaleString("en-US")}-character comment limit. The full output is in the run's logs.`;
   let keep = limit - note(body.length).length - 64;
   if (keep < 0) keep = 0;
-  const code = body.charCodeAt(keep - 1);
-  if (code >= 55296 && code <= 56319) keep -= 1;
+  const code2 = body.charCodeAt(keep - 1);
+  if (code2 >= 55296 && code2 <= 56319) keep -= 1;
   let head = body.slice(0, keep);
   const fences = head.match(/^```/gm)?.length ?? 0;
   if (fences % 2 === 1) head += "\n```";
@@ -71403,8 +71428,8 @@ var init_document = __esm({
 });
 
 // packages/dispatcher/src/record/errors.ts
-function recordError(code, message, hint, cause) {
-  return new GantryError(code, message, { hint, exitCode: recordErrorCodes[code], ...cause === void 0 ? {} : { cause } });
+function recordError(code2, message, hint, cause) {
+  return new GantryError(code2, message, { hint, exitCode: recordErrorCodes[code2], ...cause === void 0 ? {} : { cause } });
 }
 var recordErrorCodes;
 var init_errors8 = __esm({
@@ -71549,17 +71574,17 @@ function gitRecordStore(options2) {
     description,
     async read() {
       let version2;
-      let text;
+      let text2;
       try {
         version2 = await readVersion();
         if (version2 === void 0) return void 0;
-        text = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
+        text2 = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
       } catch (error62) {
         throw failed("read", error62);
       }
       let document;
       try {
-        document = JSON.parse(text);
+        document = JSON.parse(text2);
       } catch {
         document = void 0;
       }
@@ -71966,7 +71991,7 @@ function recordOptionsHelp(column) {
       ["where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,", "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https"]
     ]
   ];
-  return lines.flatMap(([option, text]) => text.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)).join("\n");
+  return lines.flatMap(([option, text2]) => text2.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)).join("\n");
 }
 function deploymentRecordSetting(repo, values, env) {
   const deployBranch = values["deploy-branch"] || env.GANTRY_DEPLOY_BRANCH || "main";
@@ -72107,7 +72132,7 @@ function installExitHook() {
 function runProcess(command11, args, options2) {
   return new Promise((resolve19) => {
     if (options2.signal?.aborted) {
-      resolve19({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
+      resolve19({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
@@ -72131,17 +72156,35 @@ function runProcess(command11, args, options2) {
       killTimer.unref();
     };
     options2.signal?.addEventListener("abort", onAbort, { once: true });
+    const splitters = [];
+    const toLines = (stream, name) => {
+      let pending = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk) => {
+        pending += chunk;
+        const lines = pending.split("\n");
+        pending = lines.pop();
+        for (const line of lines) options2.onLine?.(line, name);
+      });
+      splitters.push(() => {
+        if (pending !== "") options2.onLine?.(pending, name);
+        pending = "";
+      });
+    };
     if (options2.stdout === "capture") child.stdout.on("data", (chunk) => captured.push(chunk));
+    else if (options2.stdout === "lines") toLines(child.stdout, "stdout");
     else child.stdout.pipe(options2.stdout, { end: false });
-    child.stderr.pipe(options2.stderr, { end: false });
+    if (options2.stderr === "lines") toLines(child.stderr, "stderr");
+    else child.stderr.pipe(options2.stderr, { end: false });
     child.on("error", (error62) => {
       spawnError = `could not start ${command11}: ${error62.message}`;
     });
-    child.on("close", (code) => {
+    child.on("close", (code2, signal) => {
       if (child.pid !== void 0) liveGroups.delete(child.pid);
       options2.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
-      resolve19({ exitCode: code, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      for (const flush of splitters) flush();
+      resolve19({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }
@@ -72183,13 +72226,29 @@ async function git4(repo, args) {
   const { stdout } = await execFileAsync("git", args, { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
+function oneAtATime(change) {
+  const next = worktreeChanges.then(change, change);
+  worktreeChanges = next.catch(() => void 0);
+  return next;
+}
+async function addWorktree(repo, dir, ref) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await oneAtATime(() => git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]));
+      return;
+    } catch (error62) {
+      if (attempt >= 3 || !/\.git\/worktrees\//.test(error62.message)) throw error62;
+      await new Promise((resolve19) => setTimeout(resolve19, 100 * attempt));
+    }
+  }
+}
 async function createJobWorktree(repo, ref, label2 = "job") {
   installExitHook2();
   const parent = mkdtempSync2(join6(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
   const dir = join6(realpathSync(parent), basename3(parent));
   liveWorktrees.set(dir, { repo, parent });
   try {
-    await git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]);
+    await addWorktree(repo, dir, ref);
   } catch (error62) {
     liveWorktrees.delete(dir);
     rmSync4(parent, { recursive: true, force: true });
@@ -72203,12 +72262,14 @@ async function createJobWorktree(repo, ref, label2 = "job") {
   const remove = async () => {
     if (removed) return;
     removed = true;
-    try {
-      await git4(repo, ["worktree", "remove", "--force", dir]);
-    } catch {
-    }
-    rmSync4(parent, { recursive: true, force: true });
-    await git4(repo, ["worktree", "prune"]).catch(() => void 0);
+    await oneAtATime(async () => {
+      try {
+        await git4(repo, ["worktree", "remove", "--force", dir]);
+      } catch {
+      }
+      rmSync4(parent, { recursive: true, force: true });
+      await git4(repo, ["worktree", "prune"]).catch(() => void 0);
+    });
     liveWorktrees.delete(dir);
   };
   return { dir, remove, [Symbol.asyncDispose]: remove };
@@ -72225,7 +72286,7 @@ async function gitCommonDir(repo) {
     });
   }
 }
-var execFileAsync, liveWorktrees, exitHookInstalled2;
+var execFileAsync, liveWorktrees, exitHookInstalled2, worktreeChanges;
 var init_worktree = __esm({
   "packages/executor/src/worktree.ts"() {
     "use strict";
@@ -72234,6 +72295,7 @@ var init_worktree = __esm({
     execFileAsync = promisify(execFile5);
     liveWorktrees = /* @__PURE__ */ new Map();
     exitHookInstalled2 = false;
+    worktreeChanges = Promise.resolve();
   }
 });
 
@@ -72317,19 +72379,19 @@ var init_masking = __esm({
       get longest() {
         return this.#longest;
       }
-      mask(text) {
-        let masked = text;
+      mask(text2) {
+        let masked = text2;
         for (const [pattern, replacement] of shapes) masked = masked.replace(pattern, replacement);
         return this.maskValues(masked);
       }
-      maskValues(text) {
-        if (this.#secrets.size === 0) return text;
+      maskValues(text2) {
+        if (this.#secrets.size === 0) return text2;
         if (!this.#pattern) {
           const sorted = [...this.#secrets].sort((a2, b3) => b3.length - a2.length);
           this.#longest = sorted[0]?.length ?? 0;
           this.#pattern = new RegExp(sorted.map((s2) => s2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
         }
-        return text.replace(this.#pattern, MASK);
+        return text2.replace(this.#pattern, MASK);
       }
       /**
        * A stream that masks what passes through. It works on whole lines so a secret split across two
@@ -72367,47 +72429,216 @@ var init_masking = __esm({
   }
 });
 
+// packages/executor/src/queue-command.ts
+function checkUnitPaths(units, jobId) {
+  units.forEach((unit, index) => {
+    if (!FILTER_SAFE_UNIT.test(unit)) {
+      throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
+        hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)",
+        exitCode: 33
+      });
+    }
+  });
+}
+function checkQueueFlags(flags2, jobId) {
+  flags2.forEach((flag, index) => {
+    if (SELECTION_FLAG.test(flag)) {
+      throw new GantryError("EXEC_FLAG_UNSUPPORTED", `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`, {
+        hint: "remove it from terragrunt.flags in .gantry/config.yml",
+        exitCode: 33
+      });
+    }
+  });
+}
+function jobFlags(flags2) {
+  const kept = [];
+  const dropped = [];
+  for (let index = 0; index < flags2.length; index++) {
+    const flag = flags2[index];
+    const [name, inline] = flag.split(/=(.*)/s);
+    const takesValue = GANTRY_FLAGS[name];
+    if (takesValue === void 0) kept.push(flag);
+    else if (takesValue && inline === void 0 && index + 1 < flags2.length) dropped.push(`${flag} ${flags2[++index]}`);
+    else dropped.push(flag);
+  }
+  return { kept, dropped };
+}
+function queueEnvironment(env) {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !QUEUE_VARIABLE.test(name)));
+}
+function queueCommand(input2) {
+  const planning = input2.action === "plan" || input2.action === "plan-destroy";
+  const tfArgs = {
+    plan: ["plan", ...common],
+    "plan-destroy": ["plan", ...common, "-destroy"],
+    apply: ["apply", ...common, "-auto-approve"],
+    destroy: ["destroy", ...common, "-auto-approve"]
+  }[input2.action];
+  const args = [
+    "run",
+    "--all",
+    ...jobFlags(input2.flags).kept,
+    "--non-interactive",
+    "--no-color",
+    "--log-format",
+    "json",
+    // Debug lines say when each unit starts and ends; Gantry reads them and never writes them anywhere.
+    "--log-level",
+    "debug",
+    "--working-dir",
+    input2.worktree,
+    "--tf-path",
+    input2.tools.tf,
+    "--parallelism",
+    String(input2.parallelism),
+    "--report-file",
+    input2.reportFile,
+    "--report-format",
+    "json",
+    // Only the job's units; a .terragrunt-filters file in the repository must not add others.
+    "--no-filters-file",
+    ...input2.units.flatMap((unit) => ["--filter", `./${unit}`]),
+    ...planning ? ["--out-dir", input2.planDirectory] : [],
+    "--",
+    ...tfArgs
+  ];
+  return { command: input2.tools.terragrunt, args, mainCommand: planning ? "plan" : input2.action === "destroy" ? "destroy" : "apply" };
+}
+function formatCommand(command11, args) {
+  const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+  return [command11, ...args].map(quote2).join(" ");
+}
+var FILTER_SAFE_UNIT, SELECTION_FLAG, GANTRY_FLAGS, QUEUE_VARIABLE, common;
+var init_queue_command = __esm({
+  "packages/executor/src/queue-command.ts"() {
+    "use strict";
+    init_src();
+    FILTER_SAFE_UNIT = /^(?!.*\.\.\.)[A-Za-z0-9_][A-Za-z0-9._@+,~-]*(\/[A-Za-z0-9_][A-Za-z0-9._@+,~-]*)*$/;
+    SELECTION_FLAG = /^--(filter|filters-file|filter-affected|queue-|units-that-include|modules-that-include|include-dir|exclude-dir|excludes-file|strict-include|include-external|ignore-external|ignore-dependency|graph)/;
+    GANTRY_FLAGS = {
+      "--non-interactive": false,
+      "--no-color": false,
+      "--no-filters-file": false,
+      "--log-format": true,
+      "--log-level": true,
+      "--working-dir": true,
+      "--tf-path": true,
+      "--parallelism": true,
+      "--report-file": true,
+      "--report-format": true,
+      "--out-dir": true,
+      "--json-out-dir": true
+    };
+    QUEUE_VARIABLE = /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
+    common = ["-input=false", "-no-color", "-lock-timeout=60s"];
+  }
+});
+
 // packages/executor/src/plan-summary.ts
-function parseJsonPlan(text) {
-  return jsonPlanSchema.parse(JSON.parse(text));
+function parseJsonPlan(text2) {
+  return jsonPlanSchema.parse(JSON.parse(text2));
 }
 function emptyPlanSummary() {
   return { add: 0, change: 0, destroy: 0, import: 0, addresses: { create: [], update: [], delete: [], replace: [], import: [] }, outputChanges: false };
 }
+function push(summary, key, address) {
+  const list2 = summary.addresses[key] ??= [];
+  list2.push(address);
+}
+function warn(summary, message) {
+  (summary.warnings ??= []).push(message);
+}
+function countResourceChange(summary, resource) {
+  const { actions } = resource.change;
+  const unknown2 = actions.filter((action) => !knownActions.has(action));
+  if (unknown2.length > 0) warn(summary, `${resource.address}: action ${unknown2.join(", ")} is not known to Gantry; not counted`);
+  if (resource.mode === "data") {
+    if (actions.includes("read")) push(summary, "read", resource.address);
+    return;
+  }
+  const address = resource.deposed ? `${resource.address} (deposed object ${resource.deposed})` : resource.address;
+  if (actions.includes("create") && actions.includes("delete")) {
+    summary.add++;
+    summary.destroy++;
+    push(summary, "replace", address);
+  } else if (actions.includes("create")) {
+    summary.add++;
+    push(summary, "create", address);
+  } else if (actions.includes("update")) {
+    summary.change++;
+    push(summary, "update", address);
+  } else if (actions.includes("delete")) {
+    summary.destroy++;
+    push(summary, "delete", address);
+  } else if (actions.includes("forget")) {
+    summary.forget = (summary.forget ?? 0) + 1;
+    push(summary, "forget", address);
+  }
+  if (resource.change.importing !== void 0 && resource.change.importing !== null) {
+    summary.import++;
+    push(summary, "import", address);
+  }
+  if (resource.previous_address !== void 0 && resource.previous_address !== resource.address) {
+    (summary.moves ??= []).push({ from: resource.previous_address, to: resource.address });
+  }
+}
+function eachValid(summary, field, list2, schema, read) {
+  if (list2 === void 0 || list2 === null) return;
+  if (!Array.isArray(list2)) return warn(summary, `${field} is not a list; not read`);
+  list2.forEach((entry, index) => {
+    const parsed = schema.safeParse(entry);
+    if (parsed.success) read(parsed.data);
+    else warn(summary, `${field}[${index}] could not be read (${parsed.error.issues[0]?.message ?? "unexpected shape"}); not counted`);
+  });
+}
 function summarisePlan(plan) {
   const summary = emptyPlanSummary();
-  for (const resource of plan.resource_changes ?? []) {
-    if (resource.mode === "data") continue;
-    const actions = resource.change.actions;
-    const isReplace = actions.includes("create") && actions.includes("delete");
-    if (isReplace) {
-      summary.add++;
-      summary.destroy++;
-      summary.addresses.replace.push(resource.address);
-    } else if (actions.includes("create")) {
-      summary.add++;
-      summary.addresses.create.push(resource.address);
-    } else if (actions.includes("update")) {
-      summary.change++;
-      summary.addresses.update.push(resource.address);
-    } else if (actions.includes("delete")) {
-      summary.destroy++;
-      summary.addresses.delete.push(resource.address);
-    }
-    if (resource.change.importing !== void 0 && resource.change.importing !== null) {
-      summary.import++;
-      summary.addresses.import.push(resource.address);
+  const major = Number(plan.format_version.split(".")[0]);
+  if (major !== 1) warn(summary, `format_version ${plan.format_version} is not 1.x; the summary may be incomplete`);
+  if (plan.errored === true) warn(summary, "the plan is incomplete: the tool stopped with an error while planning");
+  eachValid(summary, "resource_changes", plan.resource_changes, resourceChangeSchema, (resource) => countResourceChange(summary, resource));
+  eachValid(
+    summary,
+    "deferred_changes",
+    plan.deferred_changes,
+    external_exports.looseObject({ resource_change: external_exports.looseObject({ address: external_exports.string() }) }),
+    (deferred) => push(summary, "deferred", deferred.resource_change.address)
+  );
+  const outputChanges = plan.output_changes;
+  if (outputChanges !== void 0 && outputChanges !== null && typeof outputChanges === "object" && !Array.isArray(outputChanges)) {
+    for (const [name, change] of Object.entries(outputChanges)) {
+      const parsed = changeSchema.safeParse(change);
+      if (!parsed.success) {
+        warn(summary, `output_changes.${name} could not be read; not counted`);
+        continue;
+      }
+      if (parsed.data.actions.every((action) => action === "no-op")) continue;
+      summary.outputChanges = true;
+      (summary.outputs ??= []).push(name);
     }
   }
-  summary.outputChanges = Object.values(plan.output_changes ?? {}).some((change) => !change.actions.every((action) => action === "no-op"));
+  eachValid(summary, "checks", plan.checks, checkSchema, (check2) => {
+    if (check2.status === "pass") return;
+    const messages = (check2.instances ?? []).flatMap((instance) => (instance.problems ?? []).map((problem) => problem.message));
+    (summary.checks ??= []).push({ address: check2.address?.to_display ?? "(check)", status: check2.status, messages });
+  });
   return summary;
 }
-function hasChanges(summary) {
-  return summary.add + summary.change + summary.destroy + summary.import > 0 || summary.outputChanges;
+function readJsonPlan(text2) {
+  let plan;
+  try {
+    plan = parseJsonPlan(text2);
+  } catch (error62) {
+    const reason = error62 instanceof external_exports.ZodError ? "it has no format_version" : error62.message.split("\n")[0];
+    return { summary: null, sensitive: [], warning: `the JSON plan could not be read (${reason}); no summary` };
+  }
+  const summary = summarisePlan(plan);
+  return { summary, sensitive: sensitiveValuesInPlan(plan), warning: summary.warnings ? `the plan summary may be incomplete: ${summary.warnings.join("; ")}` : null };
 }
 function formatPlanCounts(summary) {
   const imports = summary.import > 0 ? `${summary.import} to import, ` : "";
-  return `Plan: ${imports}${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.`;
+  const forgets = (summary.forget ?? 0) > 0 ? `, ${summary.forget} to forget` : "";
+  return `Plan: ${imports}${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${forgets}.`;
 }
 function collectSensitive(value, mask, into) {
   if (mask === true) {
@@ -72429,26 +72660,33 @@ function collectLeaves(value, into) {
   else if (Array.isArray(value)) value.forEach((item2) => collectLeaves(item2, into));
   else if (value !== null && typeof value === "object") Object.values(value).forEach((item2) => collectLeaves(item2, into));
 }
+function recordOf2(value) {
+  const parsed = looseRecord2.safeParse(value);
+  return parsed.success ? parsed.data : {};
+}
 function sensitiveValuesInPlan(plan) {
   const values = [];
-  for (const resource of plan.resource_changes ?? []) {
-    collectSensitive(resource.change.before, resource.change.before_sensitive, values);
-    collectSensitive(resource.change.after, resource.change.after_sensitive, values);
-  }
-  for (const change of Object.values(plan.output_changes ?? {})) {
+  for (const resource of Array.isArray(plan.resource_changes) ? plan.resource_changes : []) {
+    const change = recordOf2(recordOf2(resource).change);
     collectSensitive(change.before, change.before_sensitive, values);
     collectSensitive(change.after, change.after_sensitive, values);
   }
-  for (const output2 of Object.values(plan.planned_values?.outputs ?? {})) {
-    if (output2.sensitive) collectLeaves(output2.value, values);
+  for (const change of Object.values(recordOf2(plan.output_changes))) {
+    const fields = recordOf2(change);
+    collectSensitive(fields.before, fields.before_sensitive, values);
+    collectSensitive(fields.after, fields.after_sensitive, values);
   }
-  const declared = plan.configuration?.root_module?.variables ?? {};
-  for (const [name, variable] of Object.entries(plan.variables ?? {})) {
-    if (declared[name]?.sensitive) collectLeaves(variable.value, values);
+  for (const output2 of Object.values(recordOf2(recordOf2(plan.planned_values).outputs))) {
+    const fields = recordOf2(output2);
+    if (fields.sensitive === true) collectLeaves(fields.value, values);
+  }
+  const declared = recordOf2(recordOf2(recordOf2(plan.configuration).root_module).variables);
+  for (const [name, variable] of Object.entries(recordOf2(plan.variables))) {
+    if (recordOf2(declared[name]).sensitive === true) collectLeaves(recordOf2(variable).value, values);
   }
   return values;
 }
-var changeSchema, jsonPlanSchema;
+var changeSchema, resourceChangeSchema, jsonPlanSchema, knownActions, checkSchema, looseRecord2;
 var init_plan_summary = __esm({
   "packages/executor/src/plan-summary.ts"() {
     "use strict";
@@ -72461,181 +72699,678 @@ var init_plan_summary = __esm({
       after_sensitive: external_exports.unknown().optional(),
       importing: external_exports.unknown().optional()
     });
-    jsonPlanSchema = external_exports.looseObject({
-      format_version: external_exports.string(),
-      variables: external_exports.record(external_exports.string(), external_exports.looseObject({ value: external_exports.unknown() })).optional(),
-      planned_values: external_exports.looseObject({ outputs: external_exports.record(external_exports.string(), external_exports.looseObject({ sensitive: external_exports.boolean().optional(), value: external_exports.unknown() })).optional() }).optional(),
-      resource_changes: external_exports.array(external_exports.looseObject({ address: external_exports.string(), mode: external_exports.string().optional(), change: changeSchema })).optional(),
-      output_changes: external_exports.record(external_exports.string(), changeSchema).optional(),
-      configuration: external_exports.looseObject({
-        root_module: external_exports.looseObject({ variables: external_exports.record(external_exports.string(), external_exports.looseObject({ sensitive: external_exports.boolean().optional() })).optional() }).optional()
-      }).optional()
+    resourceChangeSchema = external_exports.looseObject({
+      address: external_exports.string(),
+      mode: external_exports.string().optional(),
+      previous_address: external_exports.string().optional(),
+      deposed: external_exports.string().optional(),
+      change: changeSchema
+    });
+    jsonPlanSchema = external_exports.looseObject({ format_version: external_exports.string() });
+    knownActions = /* @__PURE__ */ new Set(["no-op", "create", "read", "update", "delete", "forget"]);
+    checkSchema = external_exports.looseObject({
+      address: external_exports.looseObject({ to_display: external_exports.string().optional() }).optional(),
+      status: external_exports.string(),
+      instances: external_exports.array(external_exports.looseObject({ problems: external_exports.array(external_exports.looseObject({ message: external_exports.string() })).optional() })).optional()
+    });
+    looseRecord2 = external_exports.record(external_exports.string(), external_exports.unknown());
+  }
+});
+
+// packages/executor/src/rendered-output.ts
+function readAppliedCounts(output2) {
+  const match = /^(Apply|Destroy) complete! Resources: (.+?)\.?$/m.exec(output2);
+  if (!match) return null;
+  const counts = { import: 0, add: 0, change: 0, destroy: 0, forget: 0 };
+  const words = { imported: "import", added: "add", changed: "change", destroyed: "destroy", forgotten: "forget" };
+  for (const part of match[2].split(",")) {
+    const item2 = /(\d+)\s+(\w+)/.exec(part.trim());
+    const key = item2 ? words[item2[2]] : void 0;
+    if (item2 && key) counts[key] = Number(item2[1]);
+  }
+  return counts;
+}
+function formatAppliedCounts(counts, action) {
+  if (action === "destroy") return `Destroyed: ${counts.destroy}.`;
+  const parts = [
+    counts.import > 0 ? `${counts.import} imported` : "",
+    `${counts.add} added`,
+    `${counts.change} changed`,
+    `${counts.destroy} destroyed`,
+    counts.forget > 0 ? `${counts.forget} forgotten` : ""
+  ].filter(Boolean);
+  return `Applied: ${parts.join(", ")}.`;
+}
+function resourcesInRenderedPlan(text2) {
+  const resources = { create: [], update: [], replace: [], delete: [], forget: [], read: [], import: [], moves: [] };
+  const lines = text2.split("\n");
+  lines.forEach((line, index) => {
+    const header = /^ {2}# (\S+(?: \(deposed object \w+\))?) (.+)$/.exec(line);
+    if (!header) return;
+    const [, address, rest] = header;
+    const moved = /^has moved to (\S+)$/.exec(rest);
+    if (moved) resources.moves.push({ from: address, to: moved[1] });
+    for (const [pattern, key] of phrases) if (pattern.test(rest)) resources[key].push(address);
+    const next = lines[index + 1] ?? "";
+    if (/^ {2}# \(imported from /.test(next)) resources.import.push(address);
+    const movedFrom = /^ {2}# \(moved from (\S+)\)$/.exec(next);
+    if (movedFrom) resources.moves.push({ from: movedFrom[1], to: address });
+  });
+  return resources;
+}
+var phrases;
+var init_rendered_output = __esm({
+  "packages/executor/src/rendered-output.ts"() {
+    "use strict";
+    phrases = [
+      [/^will be created$/, "create"],
+      [/^will be updated in-place$/, "update"],
+      [/^(must be replaced|will be replaced due to changes in replace_triggered_by|will be replaced, as requested)$/, "replace"],
+      [/^will be destroyed$/, "delete"],
+      [/^(will be removed from the OpenTofu state but will not be destroyed|will no longer be managed by Terraform)$/, "forget"],
+      [/^will be read during apply$/, "read"]
+    ];
+  }
+});
+
+// packages/executor/src/result.ts
+var unitStatusSchema2, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobStatusSchema, jobResultSchema;
+var init_result = __esm({
+  "packages/executor/src/result.ts"() {
+    "use strict";
+    init_zod();
+    init_src4();
+    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    planSummarySchema = external_exports.object({
+      add: external_exports.number().int(),
+      change: external_exports.number().int(),
+      destroy: external_exports.number().int(),
+      import: external_exports.number().int(),
+      forget: external_exports.number().int().optional(),
+      addresses: external_exports.object({
+        create: external_exports.array(external_exports.string()),
+        update: external_exports.array(external_exports.string()),
+        delete: external_exports.array(external_exports.string()),
+        replace: external_exports.array(external_exports.string()),
+        import: external_exports.array(external_exports.string()),
+        forget: external_exports.array(external_exports.string()).optional(),
+        read: external_exports.array(external_exports.string()).optional(),
+        deferred: external_exports.array(external_exports.string()).optional()
+      }),
+      moves: external_exports.array(external_exports.object({ from: external_exports.string(), to: external_exports.string() })).optional(),
+      outputChanges: external_exports.boolean(),
+      outputs: external_exports.array(external_exports.string()).optional(),
+      checks: external_exports.array(external_exports.object({ address: external_exports.string(), status: external_exports.string(), messages: external_exports.array(external_exports.string()) })).optional(),
+      warnings: external_exports.array(external_exports.string()).optional()
+    });
+    appliedCountsSchema = external_exports.object({
+      import: external_exports.number().int(),
+      add: external_exports.number().int(),
+      change: external_exports.number().int(),
+      destroy: external_exports.number().int(),
+      forget: external_exports.number().int()
+    });
+    diagnosticSchema = external_exports.object({
+      severity: external_exports.enum(["error", "warning"]),
+      summary: external_exports.string(),
+      file: external_exports.string().optional(),
+      line: external_exports.number().int().optional()
+    });
+    UNIT_OUTPUT_LIMIT = 3e4;
+    UNIT_ERROR_LIMIT = 8e3;
+    unitResultSchema = external_exports.object({
+      unit: external_exports.string(),
+      status: unitStatusSchema2,
+      /** Exit code of the failing (or last) command; null when nothing ran. */
+      exitCode: external_exports.number().int().nullable(),
+      durationMs: external_exports.number(),
+      /** Kept after the run; null when nothing ran. */
+      logPath: external_exports.string().nullable(),
+      /** The saved plan of a plan or plan-destroy (mode 0600); null for apply/destroy, which plan and apply in one step. */
+      planFile: external_exports.string().nullable(),
+      plan: planSummarySchema.nullable(),
+      /** Why a unit failed or was skipped, in one line. */
+      reason: external_exports.string().nullable(),
+      /** The commands run (or, on a dry run, that would run), already masked. */
+      commands: external_exports.array(external_exports.string()),
+      /** What Gantry could not read about this unit (e.g. a plan it cannot summarise); never a failure by itself. */
+      warnings: external_exports.array(external_exports.string()).optional(),
+      /**
+       * What the tool printed for the unit's plan, apply or destroy (the rendered plan; an apply's own output),
+       * without init noise or runner paths; masked, and at most `UNIT_OUTPUT_LIMIT` characters (the middle cut
+       * and marked). Carried so a report rendered elsewhere (`gantry report`) shows it.
+       */
+      output: external_exports.string().nullable().optional(),
+      /** The tool's own error text (OpenTofu's or Terragrunt's), masked, at most `UNIT_ERROR_LIMIT` characters. */
+      error: external_exports.string().nullable().optional(),
+      /** What an apply or destroy reported it did ("Apply complete! Resources: …"). */
+      applied: appliedCountsSchema.nullable().optional(),
+      /** True when the tool died or was stopped while applying or destroying: some changes may have been made. */
+      mayBePartiallyApplied: external_exports.boolean().optional(),
+      /** Errors with a place in the repository (file repository-relative), for annotations. */
+      diagnostics: external_exports.array(diagnosticSchema).optional()
+    });
+    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    jobResultSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("JobResult"),
+      job: jobSchema,
+      status: jobStatusSchema,
+      /** True when the run was stopped by a signal: some units may be `not-started`. */
+      interrupted: external_exports.boolean(),
+      dryRun: external_exports.boolean(),
+      startedAt: external_exports.string(),
+      durationMs: external_exports.number(),
+      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
+      runDir: external_exports.string().nullable(),
+      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
+      worktree: external_exports.string().nullable(),
+      units: external_exports.array(unitResultSchema),
+      /** The terragrunt command that ran the job's units, masked (`$WORKTREE`, `$RUN_DIR` for the directories). */
+      command: external_exports.string().optional(),
+      /** Where the job's full logs are when it ran in GitHub Actions: the run's URL. */
+      logsUrl: external_exports.string().nullable().optional(),
+      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
+      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
     });
   }
 });
 
-// packages/executor/src/unit-commands.ts
-function terragrunt(input2, purpose, tofuArgs) {
-  const args = [
-    "run",
-    "--working-dir",
-    input2.unitDir,
-    "--non-interactive",
-    "--no-color",
-    "--tf-forward-stdout",
-    "--tf-path",
-    input2.tools.tofu,
-    "--download-dir",
-    input2.downloadDir,
-    ...input2.flags,
-    "--",
-    ...tofuArgs
-  ];
-  return { purpose, command: input2.tools.terragrunt, args };
+// packages/executor/src/terragrunt-log.ts
+import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve7 } from "node:path";
+function worktreeRelative(path, worktree) {
+  const absolute = isAbsolute3(path) ? path : resolve7(worktree, path);
+  return relative2(worktree, absolute).split("\\").join("/") || ".";
 }
-function unitSteps(input2) {
-  const destroying = input2.action === "plan-destroy" || input2.action === "destroy";
-  const steps = [
-    terragrunt(input2, "plan", ["plan", "-input=false", "-no-color", "-lock-timeout=60s", ...destroying ? ["-destroy"] : [], `-out=${input2.planFile}`]),
-    terragrunt(input2, "show", ["show", "-json", "-no-color", input2.planFile])
-  ];
-  if (input2.action === "apply" || input2.action === "destroy") {
-    steps.push(terragrunt(input2, "apply", ["apply", "-input=false", "-no-color", "-lock-timeout=60s", "-auto-approve", input2.planFile]));
+function parseLogLine(text2, worktree) {
+  let parsed;
+  try {
+    const result = lineSchema.safeParse(JSON.parse(text2));
+    if (result.success) parsed = result.data;
+  } catch {
   }
-  return steps;
+  if (parsed === void 0) return { level: "raw", unit: null, tfCommand: null, message: text2 };
+  const workingDir = parsed["working-dir"];
+  return {
+    level: parsed.level,
+    unit: workingDir === void 0 ? null : worktreeRelative(workingDir, worktree),
+    tfCommand: parsed["tf-command-args"]?.[0] ?? null,
+    message: parsed.msg
+  };
 }
-function formatCommand(command11, args) {
-  const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-  return [command11, ...args].map(quote2).join(" ");
+function queueSignal(line, worktree) {
+  if (line.level === "info" && line.unit !== null) {
+    const match = downloadPattern.exec(line.message);
+    if (match) return { kind: "download", unit: line.unit, from: worktreeRelative(match[1], worktree), into: worktreeRelative(match[2], worktree) };
+    return null;
+  }
+  if (line.level !== "debug") return null;
+  for (const [pattern, signal] of patterns) {
+    const match = pattern.exec(line.message);
+    if (match) return signal(match, line, worktree);
+  }
+  return null;
 }
-var init_unit_commands = __esm({
-  "packages/executor/src/unit-commands.ts"() {
+function sensitiveOutputValues(json2) {
+  let outputs;
+  try {
+    outputs = JSON.parse(json2);
+  } catch {
+    return [];
+  }
+  const values = [];
+  const leaves = (value) => {
+    if (typeof value === "string") values.push(value);
+    else if (typeof value === "number") values.push(String(value));
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(leaves);
+  };
+  if (outputs === null || typeof outputs !== "object") return values;
+  for (const output2 of Object.values(outputs)) {
+    if (output2 !== null && typeof output2 === "object" && output2.sensitive === true) leaves(output2.value);
+  }
+  return values;
+}
+var lineSchema, patterns, downloadPattern;
+var init_terragrunt_log = __esm({
+  "packages/executor/src/terragrunt-log.ts"() {
+    "use strict";
+    init_zod();
+    lineSchema = external_exports.looseObject({
+      level: external_exports.string(),
+      msg: external_exports.string(),
+      "working-dir": external_exports.string().optional(),
+      "tf-command-args": external_exports.array(external_exports.string()).optional()
+    });
+    patterns = [
+      [/^Runner Pool Controller: running (.+)$/, (m2, _l, w2) => ({ kind: "unit-running", unit: worktreeRelative(m2[1], w2) })],
+      [/^Runner Pool Controller: (.+) (succeeded|failed)$/, (m2, _l, w2) => ({ kind: "unit-done", unit: worktreeRelative(m2[1], w2), succeeded: m2[2] === "succeeded" })],
+      [/^Setting working directory to (.+)$/, (m2, l2, w2) => l2.unit === null ? null : { kind: "working-directory", unit: l2.unit, directory: worktreeRelative(m2[1], w2) }],
+      [/^Running command: \S+ (\S+)/, (m2, l2) => l2.unit === null ? null : { kind: "tool-command", unit: l2.unit, command: m2[1] }],
+      [/^Retrieved output from .+ as json: ([\s\S]*)$/, (m2) => ({ kind: "dependency-outputs", json: m2[1] })]
+    ];
+    downloadPattern = /^Downloading Terraform configurations from (.+) into (.+)$/;
+  }
+});
+
+// packages/executor/src/report/output.ts
+import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
+function readUnitLog(logPath) {
+  if (logPath === null || !existsSync6(logPath)) return "";
+  return readFileSync4(logPath, "utf8");
+}
+function truncateMiddle(text2, budget) {
+  if (text2.length <= budget) return text2;
+  if (budget <= 0) return "";
+  const marker2 = (omitted) => `
+\u2026 ${omitted} characters truncated; see the full log \u2026
+`;
+  const room = budget - marker2(text2.length).length;
+  if (room <= 0) return marker2(text2.length).slice(0, budget);
+  const head = Math.floor(room * 0.4);
+  const tail = room - head;
+  return text2.slice(0, head) + marker2(text2.length - head - tail) + text2.slice(text2.length - tail);
+}
+function lastLines(text2, count) {
+  return text2.split("\n").filter((line) => line.trim() !== "").slice(-count);
+}
+var init_output = __esm({
+  "packages/executor/src/report/output.ts"() {
     "use strict";
   }
 });
 
-// packages/executor/src/run-unit.ts
+// packages/executor/src/unit-recorder.ts
 import { createWriteStream } from "node:fs";
+import { posix as posix8 } from "node:path";
+function repositoryPath(path, worktree) {
+  if (!path.startsWith(`${worktree}/`)) return void 0;
+  return path.slice(worktree.length + 1);
+}
+var UnitRecorder;
+var init_unit_recorder = __esm({
+  "packages/executor/src/unit-recorder.ts"() {
+    "use strict";
+    init_output();
+    UnitRecorder = class {
+      unit;
+      logPath;
+      #log;
+      #masker;
+      #mainCommand;
+      #output = [];
+      #errors = [];
+      #toolErrors = [];
+      #startedAt = null;
+      #finishedAt = null;
+      #mainCommandStarted = false;
+      /** The unit's copy of its module (relative to the worktree), and the repository directory it came from. */
+      #workingDirectory = null;
+      #downloads = [];
+      /** Shown as `$WORKTREE` in the log, as in the commands. */
+      #worktree;
+      constructor(unit, logPath, options2) {
+        this.unit = unit;
+        this.#worktree = options2.worktree ?? null;
+        this.logPath = logPath;
+        this.#masker = options2.masker;
+        this.#mainCommand = options2.mainCommand;
+        this.#log = createWriteStream(logPath, { mode: 384 });
+        this.#write(options2.header);
+      }
+      #write(text2) {
+        const line = text2.endsWith("\n") ? text2 : `${text2}
+`;
+        this.#log.write(this.#masker.mask(this.#worktree === null ? line : line.split(this.#worktree).join("$WORKTREE")));
+      }
+      started(at = Date.now()) {
+        this.#startedAt ??= at;
+      }
+      finished(at = Date.now()) {
+        this.#finishedAt ??= at;
+      }
+      get startedAt() {
+        return this.#startedAt;
+      }
+      get durationMs() {
+        if (this.#startedAt === null) return 0;
+        return (this.#finishedAt ?? Date.now()) - this.#startedAt;
+      }
+      /** True once the apply or destroy itself was started: changes may have been made from then on. */
+      get mainCommandStarted() {
+        return this.#mainCommandStarted;
+      }
+      /** Terragrunt started `command` (the tool's first argument) for this unit. */
+      toolCommand(command11) {
+        if (command11 === this.#mainCommand) this.#mainCommandStarted = true;
+      }
+      workingDirectory(directory) {
+        this.#workingDirectory = directory;
+      }
+      get toolDirectory() {
+        return this.#workingDirectory;
+      }
+      download(from, into) {
+        this.#downloads.push({ from, into });
+      }
+      /** Writes a log line to the unit's log and keeps what the report needs from it. */
+      record(line) {
+        this.started();
+        const toolOutput = line.tfCommand !== null;
+        this.#write(toolOutput || line.level === "raw" ? line.message : `${line.level.toUpperCase().padEnd(6)} ${line.message}`);
+        if (line.tfCommand === this.#mainCommand) {
+          this.#mainCommandStarted = true;
+          if (line.level === "stdout") this.#output.push(line.message);
+        }
+        if (line.level === "stderr") this.#toolErrors.push(line.message);
+        else if (line.level === "error" && !toolOutput) this.#errors.push(line.message);
+      }
+      note(text2) {
+        this.#write(`# gantry: ${text2}`);
+      }
+      /** The main command's output, without the lines that name the runner's paths, masked and bounded. */
+      output(limit, worktree) {
+        let text2 = this.#output.join("");
+        if (text2.trim() === "") return null;
+        const saved = text2.indexOf("\nSaved the plan to:");
+        if (saved >= 0) {
+          const separator2 = text2.lastIndexOf("\n\u2500", saved - 1);
+          text2 = text2.slice(0, separator2 >= 0 && saved - separator2 < 400 ? separator2 : saved);
+        }
+        text2 = text2.replace(/^\S[^\n]*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after |Preparing import\.\.\.)[^\n]*\n/gm, "");
+        return truncateMiddle(this.#clean(text2, worktree), limit);
+      }
+      /** The tool's own error text (the tool's error output, then Terragrunt's errors about the unit). */
+      error(limit, worktree) {
+        const text2 = [this.#toolErrors.join(""), this.#errors.join("\n")].join("\n").replace(/\n{3,}/g, "\n\n").trim();
+        return text2 === "" ? null : truncateMiddle(this.#clean(text2, worktree), limit);
+      }
+      #clean(text2, worktree) {
+        return this.#masker.mask(text2.split(`${worktree}/`).join("").split(worktree).join(".")).replace(/^\n+/, "").replace(/\s+$/, "\n");
+      }
+      /**
+       * Errors with a place: OpenTofu's `on FILE line N` is relative to the unit's copy of its module and is
+       * mapped back to the repository directory the module came from; Terragrunt's own name the file itself.
+       */
+      diagnostics(worktree) {
+        const found = [];
+        const read = (text2, resolveFile) => {
+          for (const match of text2.matchAll(/^(?:\s*│\s*)?(Error|Warning): (.+)\n(?:[\s│]*\n)*(?:\s*│\s*)?\s*on (\S+) line (\d+)/gm)) {
+            const file2 = resolveFile(match[3]);
+            found.push({ severity: match[1] === "Error" ? "error" : "warning", summary: this.#masker.mask(match[2].trim()), ...file2 ? { file: file2 } : {}, line: Number(match[4]) });
+          }
+        };
+        read(this.#toolErrors.join(""), (file2) => this.#repositoryFile(file2));
+        read(this.#errors.join("\n"), (file2) => file2.startsWith("/") ? repositoryPath(file2, worktree) : posix8.normalize(file2));
+        if (found.length === 0 && this.#toolErrors.length + this.#errors.length > 0) {
+          const summary = /(?:^|\n)\s*Error: (.+)/.exec([...this.#toolErrors, ...this.#errors].join("\n"))?.[1];
+          found.push({ severity: "error", summary: this.#masker.mask(summary?.trim() ?? "the unit failed; see its log"), file: `${this.unit}/terragrunt.hcl` });
+        }
+        return found;
+      }
+      #repositoryFile(file2) {
+        if (file2.startsWith("/")) return void 0;
+        const directory = this.#workingDirectory;
+        if (directory === null) return posix8.join(this.unit, file2);
+        const download2 = this.#downloads.find((entry) => directory === entry.into || directory.startsWith(`${entry.into}/`));
+        if (download2 === void 0) return directory.includes(".terragrunt-cache") ? void 0 : posix8.join(directory, file2);
+        return posix8.join(download2.from, directory.slice(download2.into.length), file2);
+      }
+      close() {
+        return new Promise((resolve19) => this.#log.end(resolve19));
+      }
+    };
+  }
+});
+
+// packages/executor/src/run-queue.ts
+import { chmodSync, createWriteStream as createWriteStream2, existsSync as existsSync7, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync5 } from "node:fs";
 import { join as join7 } from "node:path";
 function unitFileStem(unit) {
   return unit.replace(/^\/+|\/+$/g, "").replace(/\//g, "__") || "root";
 }
-function displayCommand(args, context) {
-  const shorten = (arg) => arg.split(context.worktree).join("$WORKTREE").split(context.runDir).join("$RUN_DIR");
-  return formatCommand("terragrunt", args.map(shorten));
-}
-function drain(stream) {
-  return new Promise((resolve19) => {
-    stream.once("end", resolve19);
-    stream.end();
-  });
-}
-function closeStream(stream) {
-  return new Promise((resolve19) => stream.end(resolve19));
-}
-async function runUnit(unit, context) {
-  const started = Date.now();
-  const stem = unitFileStem(unit);
-  const logPath = join7(context.runDir, `${stem}.log`);
-  const planFile = join7(context.runDir, `${stem}.tfplan`);
-  const steps = unitSteps({
-    action: context.job.action,
-    unitDir: join7(context.worktree, unit),
-    planFile,
-    tools: context.tools,
-    flags: context.job.terragrunt.flags,
-    downloadDir: join7(context.worktree, ".gantry-cache", stem)
-  });
-  const log = createWriteStream(logPath, { mode: 384 });
-  const masked = () => {
-    const stream = context.masker.createStream();
-    stream.pipe(log, { end: false });
-    return stream;
-  };
-  const writeLog = (text) => log.write(context.masker.mask(text));
-  const commands2 = [];
-  let plan = null;
-  let exitCode = null;
-  let reason = null;
-  let failed = false;
-  writeLog(`# gantry: ${context.job.action} ${unit} at ${context.job.ref} (job ${context.job.id})
-`);
-  writeLog(`# gantry: $WORKTREE=${context.worktree} (removed after the job), $RUN_DIR=${context.runDir}
-`);
-  for (const step of steps) {
-    if (step.purpose === "apply" && plan !== null && !hasChanges(plan)) {
-      writeLog(`
-# gantry: the plan has no changes; nothing to ${context.job.action}
-`);
-      break;
-    }
-    const line = context.masker.mask(displayCommand(step.args, context));
-    commands2.push(line);
-    writeLog(`
-$ ${line}
-`);
-    const stdout = masked();
-    const stderr = masked();
-    const outcome = await runProcess(step.command, step.args, {
-      cwd: context.worktree,
-      env: context.env,
-      signal: context.signal,
-      stdout: step.purpose === "show" ? "capture" : stdout,
-      stderr,
-      killGraceMs: context.killGraceMs
-    });
-    await Promise.all([drain(stdout), drain(stderr)]);
-    exitCode = outcome.exitCode;
-    if (outcome.spawnError !== null || outcome.interrupted || outcome.exitCode !== 0) {
-      failed = true;
-      reason = outcome.interrupted ? `interrupted during ${step.purpose}` : outcome.spawnError ?? `${step.purpose} failed with exit code ${outcome.exitCode ?? "none"}`;
-      writeLog(`
-# gantry: ${reason}
-`);
-      break;
-    }
-    if (step.purpose === "show") {
-      try {
-        const json2 = parseJsonPlan(outcome.stdout);
-        context.masker.addAll(sensitiveValuesInPlan(json2));
-        plan = summarisePlan(json2);
-        writeLog(`# gantry: plan summary: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy, ${plan.import} to import
-`);
-      } catch (error62) {
-        failed = true;
-        reason = `could not read the JSON plan: ${error62.message.split("\n")[0]}`;
-        writeLog(`
-# gantry: ${reason}
-`);
-        break;
-      }
-    }
+function readReport(file2) {
+  try {
+    const parsed = reportSchema.safeParse(JSON.parse(readFileSync5(file2, "utf8")));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
-  await closeStream(log);
-  return {
-    unit,
-    status: failed ? "failed" : "succeeded",
-    exitCode,
-    durationMs: Date.now() - started,
-    logPath,
-    planFile: plan === null ? null : planFile,
-    plan,
-    reason,
-    commands: commands2
+}
+function displayCommand(command11, args, worktree, runDir) {
+  const shorten = (arg) => arg.split(runDir).join("$RUN_DIR").split(worktree).join("$WORKTREE");
+  return formatCommand(command11.endsWith("/terragrunt") ? "terragrunt" : command11, args.map(shorten));
+}
+function limiter(limit) {
+  let active = 0;
+  const waiting = [];
+  return async (task) => {
+    if (active >= limit) await new Promise((resolve19) => waiting.push(resolve19));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
   };
 }
-var init_run_unit = __esm({
-  "packages/executor/src/run-unit.ts"() {
+async function runQueue(context) {
+  const { job, worktree, runDir, masker } = context;
+  const inJob = new Set(job.units);
+  const reportFile = join7(runDir, "terragrunt-report.json");
+  const planDirectory = join7(runDir, "plans");
+  const queue = queueCommand({ action: job.action, units: job.units, worktree, tools: context.tools, flags: job.terragrunt.flags, parallelism: context.parallelism, reportFile, planDirectory });
+  const shown = masker.mask(displayCommand(queue.command, queue.args, worktree, runDir));
+  const planning = queue.mainCommand === "plan";
+  const applying = !planning;
+  const jobLog = createWriteStream2(join7(runDir, "terragrunt.log"), { mode: 384 });
+  jobLog.write(masker.mask(`# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})
+# gantry: $WORKTREE=${worktree} (removed after the job), $RUN_DIR=${runDir}
+$ ${shown}
+`));
+  const { dropped } = jobFlags(job.terragrunt.flags);
+  if (dropped.length > 0) jobLog.write(masker.mask(`# gantry: not passed from terragrunt.flags (Gantry sets them itself): ${dropped.join(" ")}
+`));
+  const recorders = /* @__PURE__ */ new Map();
+  const recorder = (unit) => {
+    let found = recorders.get(unit);
+    if (found === void 0) {
+      const header = `# gantry: ${job.action} ${unit} at ${job.ref} (job ${job.id}); the job's command and run-wide messages: $RUN_DIR/terragrunt.log
+`;
+      found = new UnitRecorder(unit, join7(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header, worktree });
+      recorders.set(unit, found);
+    }
+    return found;
+  };
+  const plans = /* @__PURE__ */ new Map();
+  const finishing = [];
+  const announced = /* @__PURE__ */ new Set();
+  let lastUnit = null;
+  const finished = /* @__PURE__ */ new Set();
+  const readPlan2 = limiter(Math.max(1, context.parallelism));
+  const finishUnit = (unit, succeeded) => {
+    if (finished.has(unit)) return;
+    finished.add(unit);
+    const unitRecorder = recorder(unit);
+    unitRecorder.finished();
+    const work = (async () => {
+      if (planning && succeeded) plans.set(unit, await readPlan2(() => showPlan(unit, unitRecorder)));
+      context.onUnitFinished?.(provisionalResult(unit, succeeded));
+    })();
+    finishing.push(work);
+  };
+  const showPlan = async (unit, unitRecorder) => {
+    const saved = join7(planDirectory, unit, "tfplan.tfplan");
+    const planFile = join7(runDir, `${unitFileStem(unit)}.tfplan`);
+    const copied = unitRecorder.toolDirectory === null ? null : join7(worktree, unitRecorder.toolDirectory);
+    const directory = copied !== null && existsSync7(copied) ? copied : join7(worktree, unit);
+    const args = ["show", "-json", "-no-color", saved];
+    const command11 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
+    if (!existsSync7(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command11 };
+    const outcome2 = await runProcess(context.tools.tf, args, { cwd: directory, env: context.env, stdout: "capture", stderr: "lines", onLine: (line) => unitRecorder.note(`show -json: ${line}`) });
+    renameSync3(saved, planFile);
+    chmodSync(planFile, 384);
+    if (outcome2.exitCode !== 0) return { summary: null, warning: `\`show -json\` of the saved plan failed (exit ${outcome2.exitCode ?? "none"}); no summary`, planFile, command: command11 };
+    const read = readJsonPlan(outcome2.stdout);
+    masker.addAll(read.sensitive);
+    if (read.warning !== null) unitRecorder.note(read.warning);
+    return { summary: read.summary, warning: read.warning, planFile, command: command11 };
+  };
+  const provisionalResult = (unit, succeeded) => ({ ...buildResult(unit, succeeded ? "succeeded" : "failed", null), logPath: null });
+  const buildResult = (unit, status, reason, extra = {}) => {
+    const unitRecorder = recorders.get(unit);
+    const plan = plans.get(unit);
+    const output2 = unitRecorder?.output(UNIT_OUTPUT_LIMIT, worktree) ?? null;
+    const error63 = status === "failed" ? unitRecorder?.error(UNIT_ERROR_LIMIT, worktree) ?? null : null;
+    const applied = applying && output2 !== null ? readAppliedCounts(output2) : null;
+    const warnings = plan?.warning ? [plan.warning] : [];
+    const diagnostics = status === "failed" && unitRecorder ? unitRecorder.diagnostics(worktree) : [];
+    return {
+      unit,
+      status,
+      exitCode: status === "succeeded" ? 0 : null,
+      durationMs: unitRecorder?.durationMs ?? 0,
+      logPath: unitRecorder?.logPath ?? null,
+      planFile: plan?.planFile ?? null,
+      plan: planning ? plan?.summary ?? null : output2 !== null ? summaryFromRendered(output2) : null,
+      reason: reason ?? (status === "failed" ? firstLine2(error63) : null),
+      commands: plan ? [plan.command] : [],
+      output: output2,
+      error: error63,
+      ...applied ? { applied } : {},
+      ...warnings.length > 0 ? { warnings } : {},
+      ...diagnostics.length > 0 ? { diagnostics } : {},
+      ...extra
+    };
+  };
+  const outcome = await runProcess(queue.command, queue.args, {
+    cwd: worktree,
+    env: context.env,
+    signal: context.signal,
+    killGraceMs: context.killGraceMs,
+    stdout: "lines",
+    stderr: "lines",
+    onLine: (text2) => {
+      if (text2.trim() === "") return;
+      const line = parseLogLine(text2, worktree);
+      if (line.unit !== null) lastUnit = line.unit;
+      else if (line.level === "raw" && lastUnit !== null) line.unit = lastUnit;
+      const signal = queueSignal(line, worktree);
+      if (signal !== null) {
+        if (signal.kind === "dependency-outputs") masker.addAll(sensitiveOutputValues(signal.json));
+        else if (!inJob.has(signal.unit)) return;
+        else if (signal.kind === "unit-running") {
+          recorder(signal.unit).started();
+          if (!announced.has(signal.unit)) context.onUnitStarted?.(signal.unit);
+          announced.add(signal.unit);
+        } else if (signal.kind === "unit-done") finishUnit(signal.unit, signal.succeeded);
+        else if (signal.kind === "working-directory") recorder(signal.unit).workingDirectory(signal.directory);
+        else if (signal.kind === "tool-command") recorder(signal.unit).toolCommand(signal.command);
+        else if (signal.kind === "download") recorder(signal.unit).download(signal.from, signal.into);
+        if (signal.kind !== "download") return;
+      }
+      if (line.level === "debug" || line.level === "trace") return;
+      if (line.unit !== null && inJob.has(line.unit)) recorder(line.unit).record(line);
+      else jobLog.write(masker.mask(`${line.unit ? `[${line.unit}] ` : ""}${line.tfCommand === null && line.level !== "raw" ? `${line.level.toUpperCase().padEnd(6)} ` : ""}${line.message}${line.message.endsWith("\n") ? "" : "\n"}`));
+    }
+  });
+  await Promise.all(finishing);
+  rmSync5(planDirectory, { recursive: true, force: true });
+  const report = readReport(reportFile);
+  const entries = new Map((report ?? []).map((entry) => [entry.Name.replace(/^\.\//, ""), entry]));
+  const outside = [...entries.keys()].filter((name) => !inJob.has(name));
+  const toolDied = outcome.signal !== null || outcome.spawnError !== null;
+  const units = job.units.map((unit) => {
+    const entry = entries.get(unit);
+    const unitRecorder = recorders.get(unit);
+    const timing = unitRecorder?.startedAt == null && entry?.Started && entry.Ended ? { durationMs: Math.max(0, Date.parse(entry.Ended) - Date.parse(entry.Started)) } : {};
+    if (entry?.Result === "succeeded") return buildResult(unit, "succeeded", null, timing);
+    if (entry?.Result === "failed") {
+      const killed = /signal: (\w+)/.exec(entry.Cause ?? "")?.[1];
+      const stopped = context.signal?.aborted === true ? `interrupted during ${queue.mainCommand}` : killed ? `${queue.mainCommand} was killed (${killed})` : null;
+      const partial3 = applying && stopped !== null && unitRecorder?.mainCommandStarted === true;
+      const exit = /exit status (\d+)/.exec(entry.Cause ?? "");
+      return buildResult(unit, "failed", stopped === null ? null : partial3 ? `${stopped}: ${partialHint}` : stopped, {
+        ...timing,
+        exitCode: exit ? Number(exit[1]) : null,
+        ...partial3 ? { mayBePartiallyApplied: true } : {}
+      });
+    }
+    if (entry?.Result === "early exit" && context.signal?.aborted) return buildResult(unit, "not-started", "interrupted before start", { logPath: null });
+    if (entry?.Result === "early exit") {
+      const cause = entry.Cause ? job.units.find((other) => other.split("/").pop() === entry.Cause && other !== unit) ?? entry.Cause : "a unit it depends on";
+      return buildResult(unit, "skipped", `${cause} did not succeed`, { logPath: null });
+    }
+    if (entry?.Result === "excluded") return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", { logPath: null });
+    if (unitRecorder?.startedAt == null) {
+      const why = context.signal?.aborted ? "interrupted before start" : toolDied || report === null ? "terragrunt stopped before running it" : "never started";
+      return buildResult(unit, "not-started", why, { logPath: null });
+    }
+    const partial2 = applying && unitRecorder.mainCommandStarted;
+    const how = context.signal?.aborted ? `interrupted during ${queue.mainCommand}` : `terragrunt stopped during ${queue.mainCommand}${outcome.signal ? ` (${outcome.signal})` : ""}`;
+    return buildResult(unit, "failed", partial2 ? `${how}: ${partialHint}` : how, partial2 ? { mayBePartiallyApplied: true } : {});
+  });
+  await Promise.all([...recorders.values()].map((unitRecorder) => unitRecorder.close()));
+  for (const unit of units) if (!finished.has(unit.unit)) context.onUnitFinished?.(unit);
+  await new Promise((resolve19) => jobLog.end(resolve19));
+  let error62 = null;
+  if (outside.length > 0) {
+    error62 = { code: "EXEC_QUEUE_OUTSIDE_JOB", message: `terragrunt ran units that are not in the job: ${outside.join(", ")}`, hint: "report this: Gantry restricts the queue to the job's units", exitCode: 30 };
+  } else if (report === null && !context.signal?.aborted && units.some((unit) => unit.status !== "succeeded")) {
+    const last = lastErrorLine(join7(runDir, "terragrunt.log"));
+    error62 = { code: "EXEC_QUEUE_FAILED", message: `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, hint: "see $RUN_DIR/terragrunt.log for terragrunt's own messages", exitCode: 30 };
+  }
+  return { units, command: shown, error: error62 };
+}
+function firstLine2(text2) {
+  const line = text2?.split("\n").find((candidate) => candidate.trim() !== "");
+  return line === void 0 ? null : line.trim().slice(0, 300);
+}
+function lastErrorLine(logFile) {
+  try {
+    const lines = readFileSync5(logFile, "utf8").split("\n").filter((line) => /^ERROR\s/.test(line));
+    return lines.at(-1)?.replace(/^ERROR\s+/, "").slice(0, 300) ?? null;
+  } catch {
+    return null;
+  }
+}
+function summaryFromRendered(output2) {
+  const resources = resourcesInRenderedPlan(output2);
+  const summary = emptyPlanSummary();
+  summary.addresses = { create: resources.create, update: resources.update, delete: resources.delete, replace: resources.replace, import: resources.import };
+  if (resources.forget.length > 0) summary.addresses.forget = resources.forget;
+  if (resources.read.length > 0) summary.addresses.read = resources.read;
+  if (resources.moves.length > 0) summary.moves = resources.moves;
+  summary.add = resources.create.length + resources.replace.length;
+  summary.change = resources.update.length;
+  summary.destroy = resources.delete.length + resources.replace.length;
+  summary.import = resources.import.length;
+  if (resources.forget.length > 0) summary.forget = resources.forget.length;
+  summary.outputChanges = /\nChanges to Outputs:\n/.test(output2);
+  return summary;
+}
+var reportSchema, partialHint;
+var init_run_queue = __esm({
+  "packages/executor/src/run-queue.ts"() {
     "use strict";
+    init_zod();
     init_plan_summary();
     init_process();
-    init_unit_commands();
+    init_queue_command();
+    init_rendered_output();
+    init_result();
+    init_terragrunt_log();
+    init_unit_recorder();
+    reportSchema = external_exports.array(
+      external_exports.looseObject({ Name: external_exports.string(), Result: external_exports.string(), Reason: external_exports.string().optional(), Cause: external_exports.string().optional(), Started: external_exports.string().optional(), Ended: external_exports.string().optional() })
+    );
+    partialHint = "it may be partially applied: re-run the job; if OpenTofu then reports the state locked, make sure no other run is applying this unit and release the lock (`tofu force-unlock LOCK_ID` in the unit)";
   }
 });
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { delimiter, isAbsolute as isAbsolute3, join as join8, resolve as resolve7 } from "node:path";
+import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join8, resolve as resolve8 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -72652,35 +73387,46 @@ function findOnPath(name, env) {
   }
   return void 0;
 }
-function findTool(name, variable, env) {
-  const configured = env[variable];
-  if (configured !== void 0 && configured !== "") {
-    const path = isAbsolute3(configured) ? configured : findOnPath(configured, env) ?? resolve7(configured);
+function fromVariables(variables, env) {
+  for (const variable of variables) {
+    const configured = env[variable];
+    if (configured === void 0 || configured === "") continue;
+    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve8(configured);
     if (!isExecutable(path)) {
       throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint, exitCode: 31 });
     }
     return path;
   }
-  const found = findOnPath(name, env);
-  if (!found) {
-    throw new GantryError("EXEC_TOOL_NOT_FOUND", `\`${name}\` was not found on PATH and ${variable} is not set`, { hint: toolHint, exitCode: 31 });
+  return void 0;
+}
+function find(variables, names, env) {
+  const configured = fromVariables(variables, env);
+  if (configured !== void 0) return configured;
+  for (const name of names) {
+    const found = findOnPath(name, env);
+    if (found !== void 0) return found;
   }
-  return found;
+  throw new GantryError("EXEC_TOOL_NOT_FOUND", `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`, {
+    hint: toolHint,
+    exitCode: 31
+  });
 }
 function findIacTools(env = process.env) {
-  return { terragrunt: findTool("terragrunt", "GANTRY_TERRAGRUNT", env), tofu: findTool("tofu", "GANTRY_TOFU", env) };
+  const terragrunt = find(["GANTRY_TERRAGRUNT"], ["terragrunt"], env);
+  const tf = find(["GANTRY_TOFU", "TG_TF_PATH"], ["tofu", "terraform"], env);
+  return { terragrunt, tf, tfKind: /terraform/i.test(basename4(tf)) ? "terraform" : "tofu" };
 }
 var toolHint;
 var init_tools = __esm({
   "packages/executor/src/tools.ts"() {
     "use strict";
     init_src();
-    toolHint = "run `bash scripts/ensure-iac-tools.sh` (it prints the directory holding both binaries; add it to PATH), or set GANTRY_TERRAGRUNT and GANTRY_TOFU to existing binaries";
+    toolHint = "run `bash scripts/ensure-iac-tools.sh` (it prints the directory holding terragrunt and tofu; add it to PATH), or set GANTRY_TERRAGRUNT and GANTRY_TOFU (or Terragrunt's TG_TF_PATH, e.g. to terraform) to existing binaries";
   }
 });
 
 // packages/executor/src/run-directories.ts
-import { readdirSync as readdirSync2, rmSync as rmSync5 } from "node:fs";
+import { readdirSync as readdirSync2, rmSync as rmSync6 } from "node:fs";
 import { join as join9 } from "node:path";
 function runTimestamp(date5 = /* @__PURE__ */ new Date()) {
   return date5.toISOString().replace(/[:.]/g, "-");
@@ -72715,7 +73461,7 @@ function pruneRunDirectories(runsRoot, keep, now = Date.now()) {
   for (const run of runs.slice(keep)) {
     if (now - run.start < MINIMUM_AGE_MS) continue;
     try {
-      rmSync5(join9(runsRoot, run.name), { recursive: true, force: true });
+      rmSync6(join9(runsRoot, run.name), { recursive: true, force: true });
       removed.push(run.name);
     } catch {
     }
@@ -72733,78 +73479,8 @@ var init_run_directories = __esm({
   }
 });
 
-// packages/executor/src/unit-graph.ts
-import { isAbsolute as isAbsolute4, relative as relative2, resolve as resolve8 } from "node:path";
-import { Writable } from "node:stream";
-async function discoverUnitDependencies(worktree, tools, env, signal) {
-  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const outcome = await runProcess(tools.terragrunt, ["find", "--json", "--dependencies", "--no-color", "--log-level", "error"], {
-    cwd: worktree,
-    env,
-    signal,
-    stdout: "capture",
-    stderr: discard
-  });
-  if (outcome.exitCode !== 0) return null;
-  const parsed = findOutputSchema.safeParse(safeJson(outcome.stdout));
-  if (!parsed.success) return null;
-  const normalise = (path) => relative2(worktree, isAbsolute4(path) ? path : resolve8(worktree, path)).split("\\").join("/");
-  const map2 = /* @__PURE__ */ new Map();
-  for (const entry of parsed.data) {
-    if (entry.type !== "unit") continue;
-    map2.set(normalise(entry.path), (entry.dependencies ?? []).map(normalise));
-  }
-  return map2;
-}
-function safeJson(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
-function reachable(from, graph) {
-  const seen = /* @__PURE__ */ new Set();
-  const stack = [...graph.get(from) ?? []];
-  while (stack.length > 0) {
-    const next = stack.pop();
-    if (seen.has(next)) continue;
-    seen.add(next);
-    stack.push(...graph.get(next) ?? []);
-  }
-  return seen;
-}
-function unitNeeds(units, action, dependencies) {
-  const needs = new Map(units.map((unit) => [unit, []]));
-  if (dependencies === null) {
-    units.forEach((unit, index) => {
-      if (index > 0) needs.set(unit, [units[index - 1]]);
-    });
-    return needs;
-  }
-  const inJob = new Set(units);
-  const destroying = action === "destroy" || action === "plan-destroy";
-  for (const unit of units) {
-    for (const dependency of reachable(unit, dependencies)) {
-      if (!inJob.has(dependency) || dependency === unit) continue;
-      if (destroying) needs.get(dependency).push(unit);
-      else needs.get(unit).push(dependency);
-    }
-  }
-  return needs;
-}
-var findOutputSchema;
-var init_unit_graph = __esm({
-  "packages/executor/src/unit-graph.ts"() {
-    "use strict";
-    init_zod();
-    init_process();
-    findOutputSchema = external_exports.array(external_exports.looseObject({ type: external_exports.string(), path: external_exports.string(), dependencies: external_exports.array(external_exports.string()).nullish() }));
-  }
-});
-
 // packages/executor/src/tool-environment.ts
-import { existsSync as existsSync6 } from "node:fs";
+import { existsSync as existsSync8 } from "node:fs";
 function isWithheldFromTools(name) {
   const upper = name.toUpperCase();
   return withheldNames.has(upper) || withheldPrefixes.some((prefix) => upper.startsWith(prefix));
@@ -72828,7 +73504,7 @@ function toolEnvironment(input2) {
     toolEnv[name] = value;
   }
   Object.assign(toolEnv, input2.credentials);
-  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync6(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
+  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync8(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
   return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: input2.stateDir };
 }
 var withheldPrefixes, withheldNames, awsCredentialSources;
@@ -72860,7 +73536,7 @@ var init_tool_environment = __esm({
 });
 
 // packages/executor/src/execute-job.ts
-import { mkdirSync as mkdirSync3, readFileSync as readFileSync4, writeFileSync as writeFileSync4, existsSync as existsSync7 } from "node:fs";
+import { chmodSync as chmodSync2, mkdirSync as mkdirSync3, readFileSync as readFileSync6, writeFileSync as writeFileSync4, existsSync as existsSync9 } from "node:fs";
 import { isAbsolute as isAbsolute5, join as join10, resolve as resolve9 } from "node:path";
 function parseJob2(input2, source = "job") {
   const parsed = jobSchema.safeParse(input2);
@@ -72914,6 +73590,7 @@ async function executeJob(jobInput, options2) {
       runDir: null,
       worktree: null,
       error: null,
+      ...options2.logsUrl ? { logsUrl: options2.logsUrl } : {},
       ...partial2
     };
     options2.onEvent?.({ type: "job-finished", result: final });
@@ -72924,26 +73601,28 @@ async function executeJob(jobInput, options2) {
   masker.addAll(await secretsFromGitConfig(repo));
   let tools;
   try {
+    checkUnitPaths(job.units, job.id);
+    checkQueueFlags(job.terragrunt.flags, job.id);
     tools = options2.tools ?? findIacTools(env);
     await (options2.guard ?? defaultGuard())(job, { repo, env, dryRun, ...options2.signal ? { signal: options2.signal } : {} });
   } catch (error62) {
     return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
   }
+  const parallelism = options2.parallelism ?? job.terragrunt.parallelism;
   if (dryRun) {
     options2.onEvent?.({ type: "job-started", job, runDir: null });
-    const units2 = job.units.map((unit) => {
-      const stem = unitFileStem(unit);
-      const steps = unitSteps({
-        action: job.action,
-        unitDir: `$WORKTREE/${unit}`,
-        planFile: `$RUN_DIR/${stem}.tfplan`,
-        tools,
-        flags: job.terragrunt.flags,
-        downloadDir: `$WORKTREE/.gantry-cache/${stem}`
-      });
-      return notStarted(unit, "dry run", steps.map((step) => masker.mask(formatCommand("terragrunt", step.args))));
+    const queue = queueCommand({
+      action: job.action,
+      units: job.units,
+      worktree: "$WORKTREE",
+      tools,
+      flags: job.terragrunt.flags,
+      parallelism,
+      reportFile: "$RUN_DIR/terragrunt-report.json",
+      planDirectory: "$RUN_DIR/plans"
     });
-    return result({ status: "succeeded", units: units2 });
+    const command11 = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
+    return result({ status: "succeeded", command: command11, units: job.units.map((unit) => notStarted(unit, "dry run")) });
   }
   let credentials;
   try {
@@ -72955,6 +73634,7 @@ async function executeJob(jobInput, options2) {
   masker.addAll(secretsFromEnvironment(credentials.env));
   const runDir = options2.runDir ?? join10(await defaultRunDirectory(repo, env), job.id);
   mkdirSync3(runDir, { recursive: true, mode: 448 });
+  chmodSync2(runDir, 448);
   const stateDir = options2.stateDir ?? await defaultStateDirectory(repo, env);
   mkdirSync3(stateDir, { recursive: true });
   let toolEnv;
@@ -72963,6 +73643,7 @@ async function executeJob(jobInput, options2) {
   } catch (error62) {
     return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
   }
+  toolEnv = queueEnvironment(withPluginCache(toolEnv, tools, await gitCommonDir(repo)));
   options2.onEvent?.({ type: "job-started", job, runDir });
   if (options2.signal?.aborted) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "interrupted before start")) });
@@ -72973,42 +73654,47 @@ async function executeJob(jobInput, options2) {
   } catch (error62) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "no worktree")), error: errorSummary(error62) });
   }
-  const unitResults = /* @__PURE__ */ new Map();
+  let outcome;
   try {
-    const dependencies = await discoverUnitDependencies(worktree.dir, tools, toolEnv, options2.signal);
-    const needs = unitNeeds(job.units, job.action, dependencies);
-    const statuses = await runByNeeds(needs, {
-      parallelism: options2.parallelism ?? job.terragrunt.parallelism,
+    outcome = await runQueue({
+      job,
+      worktree: worktree.dir,
+      runDir,
+      tools,
+      env: toolEnv,
+      masker,
+      parallelism,
       signal: options2.signal,
-      run: async (unit) => {
-        options2.onEvent?.({ type: "unit-started", job, unit });
-        const unitResult = await runUnit(unit, { job, worktree: worktree.dir, runDir, tools, env: toolEnv, masker, signal: options2.signal, killGraceMs: options2.killGraceMs });
-        unitResults.set(unit, unitResult);
-        options2.onEvent?.({ type: "unit-finished", job, result: unitResult });
-        return unitResult.status === "succeeded" ? "succeeded" : "failed";
-      },
-      onSkip: (unit, because) => {
-        const skipped = { ...notStarted(unit, `${because} did not succeed`), status: "skipped" };
-        unitResults.set(unit, skipped);
-        options2.onEvent?.({ type: "unit-finished", job, result: skipped });
-      }
+      killGraceMs: options2.killGraceMs,
+      onUnitStarted: (unit) => options2.onEvent?.({ type: "unit-started", job, unit }),
+      onUnitFinished: (unitResult) => options2.onEvent?.({ type: "unit-finished", job, result: unitResult })
     });
-    for (const [unit, status] of statuses) {
-      if (!unitResults.has(unit)) unitResults.set(unit, notStarted(unit, status === "not-started" && options2.signal?.aborted ? "interrupted before start" : "never started"));
-    }
   } finally {
     await worktree.remove();
   }
-  remaskLogs([...unitResults.values()], masker);
-  const units = job.units.map((unit) => unitResults.get(unit));
-  return result({ status: units.every((u2) => u2.status === "succeeded") ? "succeeded" : "failed", runDir, worktree: worktree.dir, units });
+  remaskLogs([...outcome.units.map((unit) => unit.logPath), join10(runDir, "terragrunt.log")], masker);
+  const units = outcome.units;
+  return result({
+    status: units.every((u2) => u2.status === "succeeded") && outcome.error === null ? "succeeded" : "failed",
+    runDir,
+    worktree: worktree.dir,
+    units,
+    command: outcome.command,
+    error: outcome.error
+  });
 }
-function remaskLogs(units, masker) {
-  for (const unit of units) {
-    if (unit.logPath === null || !existsSync7(unit.logPath)) continue;
-    const text = readFileSync4(unit.logPath, "utf8");
-    const masked = masker.mask(text);
-    if (masked !== text) writeFileSync4(unit.logPath, masked, { mode: 384 });
+function withPluginCache(toolEnv, tools, commonDir) {
+  if (tools.tfKind !== "tofu" || toolEnv.TF_PLUGIN_CACHE_DIR !== void 0 || toolEnv.TF_CLI_CONFIG_FILE !== void 0) return toolEnv;
+  const cache = join10(commonDir, "gantry", "plugin-cache");
+  mkdirSync3(cache, { recursive: true });
+  return { ...toolEnv, TF_PLUGIN_CACHE_DIR: cache };
+}
+function remaskLogs(logs, masker) {
+  for (const log of logs) {
+    if (log === null || !existsSync9(log)) continue;
+    const text2 = readFileSync6(log, "utf8");
+    const masked = masker.mask(text2);
+    if (masked !== text2) writeFileSync4(log, masked, { mode: 384 });
   }
 }
 var init_execute_job = __esm({
@@ -73018,73 +73704,70 @@ var init_execute_job = __esm({
     init_src();
     init_guard();
     init_masking();
-    init_run_unit();
+    init_queue_command();
+    init_run_queue();
     init_tools();
     init_run_directories();
-    init_unit_commands();
-    init_unit_graph();
     init_worktree();
     init_tool_environment();
   }
 });
 
-// packages/executor/src/result.ts
-var unitStatusSchema2, planSummarySchema, unitResultSchema, jobStatusSchema, jobResultSchema;
-var init_result = __esm({
-  "packages/executor/src/result.ts"() {
+// packages/executor/src/report/escape.ts
+function text(value) {
+  return value.replace(/[\r\n\t]+/g, " ").replace(/[&<>`|\\*_[\]()#!~$@{}=+]/g, (character) => escapes[character]).replace(/:\/\//g, "&#58;//").replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#46;`);
+}
+function code(value) {
+  return `<code>${text(value)}</code>`;
+}
+function fence(body) {
+  let longest = 0;
+  for (const match of body.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
+  return "`".repeat(Math.max(3, longest + 1));
+}
+function fenced(body, language) {
+  const marker2 = fence(body);
+  return [`${marker2}${language}`, body.replace(/\n+$/, ""), marker2];
+}
+function planAsDiff(plan) {
+  return plan.split("\n").map((line) => {
+    const match = /^(\s*)(-\/\+|\+\/-|[+~-])( .*|)$/.exec(line);
+    if (!match) return line;
+    const [, indent, symbol2, rest] = match;
+    const front = symbol2 === "+" ? "+" : symbol2 === "~" ? "!" : "-";
+    return `${front}${indent}${" ".repeat(symbol2.length - 1)}${rest}`;
+  }).join("\n");
+}
+function linkOrPath(where, label2) {
+  return /^https?:\/\/[^\s<>"]+$/.test(where) ? `[${text(label2)}](${where.replace(/[()]/g, (c2) => c2 === "(" ? "%28" : "%29")})` : code(where);
+}
+var escapes;
+var init_escape = __esm({
+  "packages/executor/src/report/escape.ts"() {
     "use strict";
-    init_zod();
-    init_src4();
-    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    planSummarySchema = external_exports.object({
-      add: external_exports.number().int(),
-      change: external_exports.number().int(),
-      destroy: external_exports.number().int(),
-      import: external_exports.number().int(),
-      addresses: external_exports.object({
-        create: external_exports.array(external_exports.string()),
-        update: external_exports.array(external_exports.string()),
-        delete: external_exports.array(external_exports.string()),
-        replace: external_exports.array(external_exports.string()),
-        import: external_exports.array(external_exports.string())
-      }),
-      outputChanges: external_exports.boolean()
-    });
-    unitResultSchema = external_exports.object({
-      unit: external_exports.string(),
-      status: unitStatusSchema2,
-      /** Exit code of the failing (or last) command; null when nothing ran. */
-      exitCode: external_exports.number().int().nullable(),
-      durationMs: external_exports.number(),
-      /** Kept after the run; null when nothing ran. */
-      logPath: external_exports.string().nullable(),
-      /** Saved plan file (plan, plan-destroy, and the plan an apply/destroy applied). */
-      planFile: external_exports.string().nullable(),
-      plan: planSummarySchema.nullable(),
-      /** Why a unit failed or was skipped, in one line. */
-      reason: external_exports.string().nullable(),
-      /** The commands run (or, on a dry run, that would run), already masked. */
-      commands: external_exports.array(external_exports.string())
-    });
-    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    jobResultSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("JobResult"),
-      job: jobSchema,
-      status: jobStatusSchema,
-      /** True when the run was stopped by a signal: some units may be `not-started`. */
-      interrupted: external_exports.boolean(),
-      dryRun: external_exports.boolean(),
-      startedAt: external_exports.string(),
-      durationMs: external_exports.number(),
-      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
-      runDir: external_exports.string().nullable(),
-      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
-      worktree: external_exports.string().nullable(),
-      units: external_exports.array(unitResultSchema),
-      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
-      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
-    });
+    escapes = {
+      "&": "&amp;",
+      "<": "&lt;",
+      ">": "&gt;",
+      "`": "&#96;",
+      "|": "&#124;",
+      "\\": "&#92;",
+      "*": "&#42;",
+      _: "&#95;",
+      "[": "&#91;",
+      "]": "&#93;",
+      "(": "&#40;",
+      ")": "&#41;",
+      "#": "&#35;",
+      "!": "&#33;",
+      "~": "&#126;",
+      "$": "&#36;",
+      "@": "&#64;",
+      "{": "&#123;",
+      "}": "&#125;",
+      "=": "&#61;",
+      "+": "&#43;"
+    };
   }
 });
 
@@ -73092,8 +73775,8 @@ var init_result = __esm({
 function nodeId(index) {
   return `j${index}`;
 }
-function label(text) {
-  return text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
+function label(text2) {
+  return text2.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
 }
 function renderJobGraph(jobs) {
   const ids = new Map(jobs.map((entry, index) => [entry.job.id, nodeId(index)]));
@@ -73136,19 +73819,55 @@ function countStatuses(items) {
   for (const item2 of items) counts[item2.status]++;
   return counts;
 }
-function unitsOf(report) {
-  return report.jobs.flatMap((job) => job.result?.units ?? []);
+function reportUnits(report) {
+  return report.jobs.flatMap(
+    (entry) => entry.result ? entry.result.units.map((result) => ({ unit: result.unit, entry, status: result.status, result })) : entry.job.units.map((unit) => ({ unit, entry, status: entry.status, result: null }))
+  );
+}
+function buildRunReport(input2) {
+  const byId = new Map(input2.results.map((result) => [result.job.id, result]));
+  const plan = input2.plan ?? null;
+  const jobs = plan?.jobs ?? input2.results.map((result) => result.job);
+  const planned = new Map(jobs.map((job) => [job.id, job]));
+  const statuses = /* @__PURE__ */ new Map();
+  const statusOf = (id, seen) => {
+    const known = statuses.get(id) ?? byId.get(id)?.status;
+    if (known !== void 0) return known;
+    const job = planned.get(id);
+    if (job === void 0 || seen.has(id)) return "not-started";
+    const blocked = job.needs.some((need) => ["failed", "skipped"].includes(statusOf(need, /* @__PURE__ */ new Set([...seen, id]))));
+    const status = blocked ? "skipped" : "not-started";
+    statuses.set(id, status);
+    return status;
+  };
+  const entries = jobs.map((job) => {
+    const result = byId.get(job.id);
+    if (result !== void 0) return { job, status: result.status, result };
+    const status = statusOf(job.id, /* @__PURE__ */ new Set());
+    const blocker = job.needs.find((need) => ["failed", "skipped"].includes(statusOf(need, /* @__PURE__ */ new Set())));
+    const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
+    return { job, status, result: null, reason };
+  });
+  const first = input2.results[0]?.job;
+  const changeTypes = {};
+  for (const change of plan?.changes ?? []) {
+    for (const unit of change.units) if (change.jobs.length > 0) (changeTypes[unit] ??= []).includes(change.type) || changeTypes[unit].push(change.type);
+  }
+  return {
+    event: plan?.event ?? first?.source.event ?? "pull_request",
+    base: plan?.base ?? first?.source.base ?? "",
+    head: plan?.head ?? first?.source.head ?? "",
+    ...plan ? { branch: plan.branch } : first ? { branch: first.source.branch } : {},
+    notice: plan?.notice ?? null,
+    jobs: entries,
+    interrupted: input2.interrupted === true || input2.results.some((result) => result.interrupted),
+    logs: input2.logs ?? (plan === null && input2.results.length === 1 ? input2.results[0].logsUrl ?? input2.results[0].runDir : null),
+    ...plan?.reasons ? { reasons: plan.reasons } : {},
+    ...Object.keys(changeTypes).length > 0 ? { changeTypes } : {}
+  };
 }
 function reportForJob(result) {
-  return {
-    event: result.job.source.event,
-    base: result.job.source.base,
-    head: result.job.ref,
-    branch: result.job.source.branch,
-    jobs: [{ job: result.job, status: result.status, result }],
-    interrupted: result.interrupted,
-    logs: result.runDir
-  };
+  return buildRunReport({ results: [result] });
 }
 var statusIcon;
 var init_model = __esm({
@@ -73163,153 +73882,252 @@ var init_model = __esm({
   }
 });
 
-// packages/executor/src/report/output.ts
-import { existsSync as existsSync8, readFileSync as readFileSync5 } from "node:fs";
-function readUnitLog(logPath) {
-  if (logPath === null || !existsSync8(logPath)) return "";
-  return readFileSync5(logPath, "utf8");
-}
-function truncateMiddle(text, budget) {
-  if (text.length <= budget) return text;
-  if (budget <= 0) return "";
-  const marker2 = (omitted) => `
-\u2026 ${omitted} characters truncated; see the full log \u2026
-`;
-  const room = budget - marker2(text.length).length;
-  if (room <= 0) return marker2(text.length).slice(0, budget);
-  const head = Math.floor(room * 0.4);
-  const tail = room - head;
-  return text.slice(0, head) + marker2(text.length - head - tail) + text.slice(text.length - tail);
-}
-function lastLines(text, count) {
-  return text.split("\n").filter((line) => line.trim() !== "").slice(-count);
-}
-function fenceFor(text) {
-  let longest = 0;
-  for (const match of text.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
-}
-var init_output = __esm({
-  "packages/executor/src/report/output.ts"() {
-    "use strict";
-  }
-});
-
 // packages/executor/src/report/markdown.ts
-function headline(report) {
-  const verb = report.event === "pull_request" ? "plan" : "apply";
-  return `## Gantry ${verb} for \`${shortSha(report.head)}\``;
-}
-function statusLine(report) {
-  if (report.error) return `\u274C **The pipeline failed before running any job**: \`${report.error.code}\` ${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`;
-  if (report.jobs.length === 0) return `\u2139\uFE0F **No infrastructure changes.** ${report.notice ?? ""}`.trim();
-  const counts = countStatuses(report.jobs);
-  const parts = [`${counts.succeeded} succeeded`, counts.failed ? `${counts.failed} failed` : "", counts.skipped ? `${counts.skipped} skipped` : "", counts["not-started"] ? `${counts["not-started"]} not started` : ""].filter(Boolean);
-  const icon = report.interrupted ? "\u26A0\uFE0F **Interrupted**" : reportSucceeded(report) ? "\u2705 **All jobs succeeded**" : "\u274C **Some jobs did not succeed**";
-  return `${icon}: ${report.jobs.length} job${report.jobs.length === 1 ? "" : "s"}, ${parts.join(", ")}. Event \`${report.event}\`, base \`${shortSha(report.base)}\` \u2192 head \`${shortSha(report.head)}\`${report.branch ? ` on \`${report.branch}\`` : ""}.`;
-}
-function addressList(title2, addresses, limit) {
-  if (addresses.length === 0) return [];
-  const shown = addresses.slice(0, limit).map((address) => `\`${address}\``);
-  const more = addresses.length > limit ? ` and ${addresses.length - limit} more` : "";
-  return [`  - ${title2}: ${shown.join(", ")}${more}`];
-}
-function unitSection(unit, budget, readOutput) {
-  const detail = unit.plan ? formatPlanCounts(unit.plan) : unit.reason ?? "";
-  const extra = unit.plan && unit.reason ? ` (${unit.reason})` : "";
-  const duration3 = unit.status === "succeeded" || unit.status === "failed" ? ` \xB7 ${(unit.durationMs / 1e3).toFixed(1)}s` : "";
-  const exit = unit.status === "failed" && unit.exitCode !== null ? ` \xB7 exit ${unit.exitCode}` : "";
-  const lines = [`- ${statusIcon[unit.status]} \`${unit.unit}\`: ${detail}${extra}${duration3}${exit}`];
-  if (unit.plan) {
-    lines.push(
-      ...addressList("to add", unit.plan.addresses.create, budget.addresses),
-      ...addressList("to change", unit.plan.addresses.update, budget.addresses),
-      ...addressList("to replace", unit.plan.addresses.replace, budget.addresses),
-      ...addressList("to destroy", unit.plan.addresses.delete, budget.addresses),
-      ...addressList("to import", unit.plan.addresses.import, budget.addresses)
-    );
-  }
-  if (budget.output > 0 && unit.logPath !== null) {
-    const output2 = truncateMiddle(readOutput(unit), budget.output);
-    if (output2 !== "") {
-      const fence = fenceFor(output2);
-      lines.push("", `  <details><summary>Output of <code>${unit.unit}</code></summary>`, "", `${fence}text`, output2.replace(/\n$/, ""), fence, "", "  </details>", "");
-    }
-  }
-  return lines;
-}
-function jobSection(entry, budget, readOutput) {
-  const { job } = entry;
-  const lines = [
-    `### ${statusIcon[entry.status]} ${actionTitle[job.action]} \`${job.id}\` \xB7 environment \`${job.environment}\` \xB7 ${job.changes.join(", ") || "no change type"} \xB7 at \`${shortSha(job.ref)}\``,
-    ""
-  ];
-  if (entry.result?.error) lines.push(`**${entry.result.error.code}**: ${entry.result.error.message}${entry.result.error.hint ? `
-
-_hint_: ${entry.result.error.hint}` : ""}`, "");
-  if (entry.result) {
-    for (const unit of entry.result.units) lines.push(...unitSection(unit, budget, readOutput));
-  } else {
-    const why = entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started");
-    for (const unit of job.units) lines.push(`- ${statusIcon[entry.status]} \`${unit}\`: ${why}`);
-  }
-  lines.push("");
-  return lines;
-}
-function renderWith(report, budget, readOutput) {
-  const lines = [headline(report), "", statusLine(report), ""];
-  for (const entry of report.jobs) lines.push(...jobSection(entry, budget, readOutput));
-  if (budget.graph && report.jobs.length > 0) lines.push("<details><summary>Job graph</summary>", "", "```mermaid", renderJobGraph(report.jobs), "```", "", "</details>", "");
-  if (report.logs) lines.push(`Full logs: \`${report.logs}\``, "");
-  return lines.join("\n");
+function seconds(ms) {
+  return ms >= 6e4 ? `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s` : `${(ms / 1e3).toFixed(1)} s`;
 }
 function renderMarkdownReport(report, options2 = {}) {
   const limit = options2.limit ?? GITHUB_COMMENT_LIMIT;
-  const mask = (text2) => options2.masker?.mask(text2) ?? text2;
-  const cache = /* @__PURE__ */ new Map();
-  const readOutput = (unit) => {
-    const key = unit.logPath ?? unit.unit;
-    if (!cache.has(key)) cache.set(key, mask(options2.readOutput?.(unit) ?? readUnitLog(unit.logPath)));
-    return cache.get(key);
-  };
-  const render = (budget) => mask(renderWith(report, budget, readOutput));
-  const whole = render({ output: Infinity, addresses: Infinity, graph: true });
+  const mask = (value) => options2.masker?.mask(value) ?? value;
+  const units = reportUnits(report);
+  const blocks = textBlocks(units, mask);
+  const render = (budget) => mask(new Renderer(report, units, budget, mask).render());
+  const whole = render({ texts: null, addresses: Infinity, graph: true, sections: true });
   if (whole.length <= limit) return whole;
-  const withoutOutput = render({ output: 0, addresses: Infinity, graph: true });
-  const outputs = report.jobs.reduce((n2, entry) => n2 + (entry.result?.units.filter((u2) => u2.logPath !== null).length ?? 0), 0);
-  if (withoutOutput.length < limit && outputs > 0) {
-    let share = Math.floor((limit - withoutOutput.length) / outputs) - 200;
-    while (share > 200) {
-      const text2 = render({ output: share, addresses: Infinity, graph: true });
+  const steps = [
+    { addresses: Infinity, graph: true },
+    { addresses: 20, graph: true },
+    { addresses: 5, graph: true },
+    { addresses: 5, graph: false },
+    { addresses: 0, graph: false }
+  ];
+  for (const step of steps) {
+    const fixed = render({ texts: /* @__PURE__ */ new Map(), ...step, sections: true }).length;
+    let available = limit - fixed - 200 * blocks.size;
+    if (available < 400 * blocks.size) continue;
+    for (let attempt = 0; attempt < 6 && available > 0; attempt++) {
+      const text2 = render({ texts: fairShares(blocks, available), ...step, sections: true });
       if (text2.length <= limit) return text2;
-      share = Math.floor(share * 0.8);
+      available -= text2.length - limit + 500;
     }
   }
-  for (const addresses of [20, 5, 0]) {
-    for (const graph of [true, false]) {
-      const text2 = render({ output: 0, addresses, graph });
-      if (text2.length <= limit) return text2;
-    }
+  for (const step of steps) {
+    const text2 = render({ texts: /* @__PURE__ */ new Map(), ...step, sections: true });
+    if (text2.length <= limit) return text2;
   }
-  const text = render({ output: 0, addresses: 0, graph: false });
+  const tableOnly = render({ texts: /* @__PURE__ */ new Map(), addresses: 0, graph: false, sections: false });
+  if (tableOnly.length <= limit) return tableOnly;
   const note = (omitted) => `
 
-_\u2026 report truncated (${omitted} characters left out to fit GitHub's limit)${report.logs ? `; full logs: \`${report.logs}\`` : ""}._
+_\u2026 report cut (${omitted} characters left out to fit GitHub's limit)${report.logs ? `; full logs: ${linkOrPath(report.logs, "the run")}` : ""}._
 `;
-  let cut = text.lastIndexOf("\n", limit - note(text.length).length - 1);
-  if (cut <= 0) cut = limit - note(text.length).length;
-  return text.slice(0, cut) + note(text.length - cut);
+  let cut = tableOnly.lastIndexOf("\n", limit - note(tableOnly.length).length - 1);
+  if (cut <= 0) cut = limit - note(tableOnly.length).length;
+  return tableOnly.slice(0, cut) + note(tableOnly.length - cut);
 }
-var GITHUB_COMMENT_LIMIT, actionTitle;
+function textBlocks(units, mask) {
+  const blocks = /* @__PURE__ */ new Map();
+  units.forEach((row, index) => {
+    if (row.result?.output) blocks.set(`${index}:output`, mask(row.result.output).length);
+    if (row.result?.error) blocks.set(`${index}:error`, mask(row.result.error).length);
+  });
+  return blocks;
+}
+function fairShares(lengths, available) {
+  const shares = /* @__PURE__ */ new Map();
+  const pending = [...lengths].sort((a2, b3) => a2[1] - b3[1]);
+  let left = Math.max(0, available);
+  while (pending.length > 0) {
+    const share = Math.floor(left / pending.length);
+    const [key, length] = pending.shift();
+    const given = Math.min(length, share);
+    shares.set(key, given);
+    left -= given;
+  }
+  return shares;
+}
+var GITHUB_COMMENT_LIMIT, actionTitle, Renderer;
 var init_markdown = __esm({
   "packages/executor/src/report/markdown.ts"() {
     "use strict";
     init_plan_summary();
+    init_rendered_output();
+    init_escape();
     init_mermaid();
     init_model();
     init_output();
     GITHUB_COMMENT_LIMIT = 65536;
     actionTitle = { plan: "Plan", apply: "Apply", "plan-destroy": "Plan (destroy)", destroy: "Destroy" };
+    Renderer = class {
+      constructor(report, units, budget, mask) {
+        this.report = report;
+        this.units = units;
+        this.budget = budget;
+        this.mask = mask;
+      }
+      report;
+      units;
+      budget;
+      mask;
+      #lines = [];
+      /** Masked, then escaped: a secret is found before escaping could change how it is written. */
+      #t(value) {
+        return text(this.mask(value));
+      }
+      #c(value) {
+        return code(this.mask(value));
+      }
+      render() {
+        const { report } = this;
+        const verb = report.event === "pull_request" ? "plan" : "apply";
+        this.#lines.push(`## Gantry ${verb} for ${this.#c(shortSha(report.head))}`, "", this.#statusLine(), "");
+        if (report.jobs.length > 0) {
+          this.#destructive();
+          this.#table();
+          if (this.budget.sections) for (const entry of report.jobs) this.#job(entry);
+          if (this.budget.graph) this.#lines.push("<details><summary>Job graph</summary>", "", "```mermaid", renderJobGraph(report.jobs), "```", "", "</details>", "");
+        }
+        if (report.logs) this.#lines.push(`Full logs: ${linkOrPath(report.logs, "the run")}`, "");
+        return this.#lines.join("\n");
+      }
+      #statusLine() {
+        const { report } = this;
+        if (report.error) {
+          const where = report.error.location ? ` (${this.#c(`${report.error.location.file}${report.error.location.line ? `:${report.error.location.line}` : ""}`)})` : "";
+          return `\u274C **The pipeline failed before running any job**: ${this.#c(report.error.code)}${where} ${this.#t(report.error.message)}${report.error.hint ? `
+
+_Hint_: ${this.#t(report.error.hint)}` : ""}`;
+        }
+        if (report.jobs.length === 0) return `\u2139\uFE0F **No infrastructure changes.** ${this.#t(report.notice ?? "")}`.trim();
+        const tally = (items, noun) => {
+          const counts = countStatuses(items);
+          const parts = ["succeeded", "failed", "skipped", "not-started"].filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status.replace("-", " ")}`);
+          return `${items.length} ${noun}${items.length === 1 ? "" : "s"} (${parts.join(", ") || "none"})`;
+        };
+        const icon = report.interrupted ? "\u26A0\uFE0F **Interrupted**" : reportSucceeded(report) ? "\u2705 **All jobs succeeded**" : "\u274C **Some jobs did not succeed**";
+        const branch = report.branch ? ` on ${this.#c(report.branch)}` : "";
+        return `${icon}: ${tally(report.jobs, "job")}, ${tally(this.units, "unit")}. Event ${this.#c(report.event)}, base ${this.#c(shortSha(report.base))} \u2192 head ${this.#c(shortSha(report.head))}${branch}.`;
+      }
+      /** Destroys, replacements and maybe-partial applies stand out above the table. */
+      #destructive() {
+        const lines = [];
+        for (const row of this.units) {
+          const plan = row.result?.plan;
+          const destroy = row.result?.applied?.destroy ?? plan?.destroy ?? 0;
+          const replace = plan?.addresses.replace.length ?? 0;
+          if (destroy > 0) lines.push(`- ${this.#c(row.unit)}: ${destroy} to destroy${replace > 0 ? `, of which ${replace} replaced` : ""}`);
+          if (row.result?.mayBePartiallyApplied) lines.push(`- ${this.#c(row.unit)}: **may be partially applied**: ${this.#t(row.result.reason ?? "")}`);
+        }
+        if (lines.length === 0) return;
+        this.#lines.push(`> [!WARNING]`, `> **Destroys, replacements or partial applies** in ${lines.length} unit${lines.length === 1 ? "" : "s"}:`, ...lines.map((line) => `> ${line}`), "");
+      }
+      #table() {
+        this.#lines.push("| | Unit | Action | Add | Change | Destroy | Import | Status | Time |", "|:-:|:--|:--|--:|--:|--:|--:|:--|--:|");
+        for (const row of this.units) {
+          const result = row.result;
+          const applied = result?.applied;
+          const plan = result?.plan;
+          const counts = applied ?? plan;
+          const cell = (value) => value === void 0 ? "\u2013" : String(value);
+          const replace = plan?.addresses.replace.length ?? 0;
+          const destroy = counts === void 0 || counts === null ? "\u2013" : counts.destroy > 0 ? `**${counts.destroy}** \u26A0\uFE0F${replace > 0 ? ` (${replace} replace)` : ""}` : "0";
+          const status = result?.mayBePartiallyApplied ? "failed: **may be partially applied**" : row.status === "not-started" ? "not started" : row.status;
+          const time3 = result && result.durationMs > 0 ? seconds(result.durationMs) : "";
+          this.#lines.push(
+            `| ${statusIcon[row.status]} | ${this.#c(row.unit)} | ${row.entry.job.action} | ${cell(counts?.add)} | ${cell(counts?.change)} | ${destroy} | ${cell(counts?.import)} | ${status} | ${time3} |`
+          );
+        }
+        this.#lines.push("");
+      }
+      #job(entry) {
+        const { job } = entry;
+        const logs = entry.result?.logsUrl ?? (this.report.logs && /^https?:/.test(this.report.logs) ? this.report.logs : null);
+        this.#lines.push(
+          `### ${statusIcon[entry.status]} ${actionTitle[job.action]} ${this.#c(job.id)} \xB7 environment ${this.#c(job.environment)} \xB7 at ${this.#c(shortSha(job.ref))}${logs ? ` \xB7 ${linkOrPath(logs, "logs")}` : ""}`,
+          ""
+        );
+        if (entry.result?.error) {
+          this.#lines.push(`**${this.#t(entry.result.error.code)}**: ${this.#t(entry.result.error.message)}${entry.result.error.hint ? ` _Hint_: ${this.#t(entry.result.error.hint)}` : ""}`, "");
+        }
+        if (entry.result === null) this.#lines.push(`_${this.#t(entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started"))}_`, "");
+        this.units.forEach((row, index) => {
+          if (row.entry === entry) this.#unit(row, index, logs);
+        });
+      }
+      #unit(row, index, logs) {
+        const result = row.result;
+        const action = row.entry.job.action;
+        const detail = result?.applied ? formatAppliedCounts(result.applied, action === "destroy" ? "destroy" : "apply") : result?.plan ? formatPlanCounts(result.plan) : "";
+        const time3 = result && result.durationMs > 0 ? ` \xB7 ${seconds(result.durationMs)}` : "";
+        this.#lines.push(`#### ${statusIcon[row.status]} ${this.#c(row.unit)}`, "");
+        const items = [];
+        if (detail) items.push(`${this.#t(detail)}${time3}`);
+        const why = this.#why(row.unit);
+        if (why) items.push(`Why: ${why}`);
+        if (result?.reason && row.status !== "succeeded") items.push(`${row.status === "failed" ? "**Failed**" : row.status === "skipped" ? "Skipped" : "Not started"}: ${this.#t(result.reason)}${result.exitCode ? ` (exit ${result.exitCode})` : ""}`);
+        if (result === null && row.entry.reason) items.push(`_${this.#t(row.entry.reason)}_`);
+        if (result?.plan) items.push(...this.#resources(result));
+        for (const warning of result?.warnings ?? []) items.push(`\u26A0\uFE0F ${this.#t(warning)}`);
+        for (const check2 of result?.plan?.checks ?? []) items.push(`\u26A0\uFE0F check ${this.#c(check2.address)} ${this.#t(check2.status)}${check2.messages.length > 0 ? `: ${this.#t(check2.messages.join("; "))}` : ""}`);
+        this.#lines.push(...items.map((item2) => `- ${item2}`), "");
+        const where = logs ?? (result?.logPath ? result.logPath : null);
+        if (result?.error) this.#block(`${index}:error`, result.error, "text", null, where);
+        if (result?.output) {
+          const title2 = action === "apply" || action === "destroy" ? `Output of the ${action}` : "Plan";
+          this.#block(`${index}:output`, result.output, "diff", `${title2} of ${this.#c(row.unit)}`, where);
+        }
+      }
+      /** A unit's text, shortened to its share; collapsed in `<details>` when a summary is given. */
+      #block(key, body, language, summary, where) {
+        const masked = this.mask(body);
+        const share = this.budget.texts === null ? masked.length : this.budget.texts.get(key) ?? 0;
+        if (share <= 0) {
+          this.#lines.push(`_${language === "diff" ? "The output" : "The error"} is left out to fit GitHub's limit${where ? `; see ${linkOrPath(where, "the logs")}` : ""}._`, "");
+          return;
+        }
+        const shown = truncateMiddle(masked, share);
+        const content = language === "diff" ? planAsDiff(shown) : shown;
+        if (summary !== null) this.#lines.push(`<details><summary>${summary}</summary>`, "");
+        this.#lines.push(...fenced(content, language), "");
+        if (shown.length < masked.length) this.#lines.push(`_Cut to fit GitHub's limit${where ? `; the full text is in ${linkOrPath(where, "the logs")}` : ""}._`, "");
+        if (summary !== null) this.#lines.push("</details>", "");
+      }
+      /** `_envcommon/app.hcl` → include → `dev/app`: from the changed file to the unit. */
+      #why(unit) {
+        const reasons = this.report.reasons?.[unit] ?? [];
+        const types = this.report.changeTypes?.[unit] ?? [];
+        const chains = reasons.map((reason) => {
+          const links = [...reason.chain].reverse();
+          if (links.length <= 1) return this.#c(reason.file);
+          const parts = [this.#c(links[0].file)];
+          for (let i3 = 0; i3 < links.length - 1; i3++) parts.push(this.#t(links[i3].via), i3 + 1 === links.length - 1 ? this.#c(unit) : this.#c(links[i3 + 1].file));
+          return parts.join(" \u2192 ");
+        });
+        if (chains.length === 0 && types.length === 0) return null;
+        return [types.length > 0 ? types.map((type) => this.#t(type)).join(", ") : "", chains.join("; ")].filter(Boolean).join(": ");
+      }
+      #resources(result) {
+        const plan = result.plan;
+        const list2 = (title2, addresses) => {
+          if (!addresses || addresses.length === 0 || this.budget.addresses === 0) return [];
+          const shown = addresses.slice(0, this.budget.addresses).map((address) => this.#c(address));
+          const more = addresses.length > this.budget.addresses ? ` and ${addresses.length - this.budget.addresses} more` : "";
+          return [`${title2}: ${shown.join(", ")}${more}`];
+        };
+        return [
+          ...list2("to add", plan.addresses.create),
+          ...list2("to change", plan.addresses.update),
+          ...list2("**to replace**", plan.addresses.replace),
+          ...list2("**to destroy**", plan.addresses.delete),
+          ...list2("to import", plan.addresses.import),
+          ...list2("to forget (kept, no longer managed)", plan.addresses.forget),
+          ...list2("moved", plan.moves?.map((move) => `${move.from} \u2192 ${move.to}`)),
+          ...list2("read during apply", plan.addresses.read),
+          ...list2("deferred", plan.addresses.deferred),
+          ...list2("outputs changing", plan.outputs)
+        ];
+      }
+    };
   }
 });
 
@@ -73319,38 +74137,42 @@ function renderTextReport(report, options2 = {}) {
   if (report.error) lines.push(`\u2718 pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `
   hint: ${report.error.hint}` : ""}`);
   if (!report.error && report.jobs.length === 0) lines.push(`No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
+  const rows = reportUnits(report);
   for (const entry of report.jobs) {
     lines.push(`${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`);
+    if (entry.result?.dryRun && entry.result.command) lines.push(`    $ ${entry.result.command}`);
     if (entry.result?.error) lines.push(`    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `
     hint: ${entry.result.error.hint}` : ""}`);
-    const units = entry.result?.units ?? entry.job.units.map((unit) => ({ unit, status: entry.status, plan: null, reason: null, durationMs: 0, logPath: null, commands: [] }));
-    for (const unit of units) {
-      const detail = unit.plan ? formatPlanCounts(unit.plan) : unit.reason ?? unit.status;
-      const timing = unit.durationMs > 0 ? ` (${(unit.durationMs / 1e3).toFixed(1)}s)` : "";
-      lines.push(`    ${textIcon[unit.status]} ${unit.unit}  ${detail}${timing}`);
-      if (entry.result?.dryRun) for (const command11 of unit.commands) lines.push(`        $ ${command11}`);
-      if (unit.status === "failed" && unit.logPath) {
-        for (const line of lastLines(readUnitLog(unit.logPath), options2.failedLogLines ?? 12)) lines.push(`        | ${line}`);
-        lines.push(`        log: ${unit.logPath}`);
+    for (const { unit, status, result } of rows.filter((row) => row.entry === entry)) {
+      const applied = result?.applied ? formatAppliedCounts(result.applied, entry.job.action === "destroy" ? "destroy" : "apply") : null;
+      const detail = applied ?? (result?.plan ? formatPlanCounts(result.plan) : result?.reason ?? status);
+      const timing = result && result.durationMs > 0 ? ` (${(result.durationMs / 1e3).toFixed(1)}s)` : "";
+      lines.push(`    ${textIcon[status]} ${unit}  ${detail}${timing}`);
+      if (result?.mayBePartiallyApplied) lines.push(`        ! may be partially applied: ${result.reason ?? ""}`);
+      if (status === "failed" && result) {
+        const text3 = result.error ?? readUnitLog(result.logPath);
+        for (const line of lastLines(text3, options2.failedLogLines ?? 12)) lines.push(`        | ${line}`);
+        if (result.logPath) lines.push(`        log: ${result.logPath}`);
       }
     }
   }
-  const counts = countStatuses(unitsOf(report));
+  const counts = countStatuses(rows);
   if (report.jobs.length > 0) {
     lines.push(
       `${report.interrupted ? "Interrupted" : reportSucceeded(report) ? "Succeeded" : "Failed"}: units ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.skipped} skipped, ${counts["not-started"]} not started.`
     );
   }
   if (report.logs) lines.push(`Logs: ${report.logs}`);
-  const text = `${lines.join("\n")}
+  const text2 = `${lines.join("\n")}
 `;
-  return options2.masker ? options2.masker.mask(text) : text;
+  return options2.masker ? options2.masker.mask(text2) : text2;
 }
 var textIcon;
 var init_text = __esm({
   "packages/executor/src/report/text.ts"() {
     "use strict";
     init_plan_summary();
+    init_rendered_output();
     init_model();
     init_output();
     textIcon = { succeeded: "\u2714", failed: "\u2718", skipped: "\u23ED", "not-started": "\xB7" };
@@ -73359,21 +74181,21 @@ var init_text = __esm({
 
 // packages/executor/src/report/progress.ts
 import { randomUUID } from "node:crypto";
-import { readFileSync as readFileSync6 } from "node:fs";
+import { readFileSync as readFileSync7 } from "node:fs";
 function createProgressPrinter(out, options2 = {}) {
   const started = Date.now();
   const running = /* @__PURE__ */ new Map();
   const clock = () => {
-    const seconds = Math.floor((Date.now() - started) / 1e3);
-    return `[${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}]`;
+    const seconds2 = Math.floor((Date.now() - started) / 1e3);
+    return `[${String(Math.floor(seconds2 / 60)).padStart(2, "0")}:${String(seconds2 % 60).padStart(2, "0")}]`;
   };
   const print = (line) => out.write(`${clock()} ${options2.masker ? options2.masker.mask(line) : line}
 `);
-  const mask = (text) => options2.masker ? options2.masker.mask(text) : text;
+  const mask = (text2) => options2.masker ? options2.masker.mask(text2) : text2;
   const printLogGroup = (unit, logPath) => {
     let log;
     try {
-      log = readFileSync6(logPath, "utf8");
+      log = readFileSync7(logPath, "utf8");
     } catch (error62) {
       log = `(the log ${logPath} could not be read: ${error62.message})`;
     }
@@ -73401,12 +74223,15 @@ ${body}${body.endsWith("\n") ? "" : "\n"}::${token}::
           break;
         case "unit-finished": {
           running.delete(`${event.job.id}:${event.result.unit}`);
-          const detail = event.result.plan ? formatPlanCounts(event.result.plan) : event.result.reason ?? "";
+          const { applied, plan, reason } = event.result;
+          const detail = applied ? formatAppliedCounts(applied, event.job.action === "destroy" ? "destroy" : "apply") : plan ? formatPlanCounts(plan) : reason ?? "";
           print(`  ${event.result.status === "succeeded" ? "\u2714" : event.result.status === "failed" ? "\u2718" : "\u23ED"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
-          if (options2.actionsLogGroups && event.result.logPath) printLogGroup(event.result.unit, event.result.logPath);
           break;
         }
         case "job-finished":
+          if (options2.actionsLogGroups) {
+            for (const unit of event.result.units) if (unit.logPath) printLogGroup(unit.unit, unit.logPath);
+          }
           print(`${event.result.status === "succeeded" ? "\u2714" : "\u2718"} job ${event.result.job.id}: ${event.result.status}${event.result.error ? ` [${event.result.error.code}] ${event.result.error.message}` : ""}`);
           break;
       }
@@ -73420,6 +74245,7 @@ var init_progress = __esm({
   "packages/executor/src/report/progress.ts"() {
     "use strict";
     init_plan_summary();
+    init_rendered_output();
   }
 });
 
@@ -73438,13 +74264,51 @@ var init_step_summary = __esm({
   }
 });
 
+// packages/executor/src/report/annotations.ts
+function escapeData(value) {
+  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(value) {
+  return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function annotation(properties, message) {
+  const parts = [properties.file ? `file=${escapeProperty(properties.file)}` : "", properties.line ? `line=${properties.line}` : "", `title=${escapeProperty(properties.title)}`].filter(Boolean);
+  return `::error ${parts.join(",")}::${escapeData(message)}`;
+}
+function renderAnnotations(report, options2 = {}) {
+  const mask = (value) => options2.masker?.mask(value) ?? value;
+  const lines = [];
+  if (report.error) {
+    lines.push(annotation({ file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` }, `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`));
+  }
+  for (const entry of report.jobs) {
+    if (entry.result?.error) lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
+  }
+  for (const row of reportUnits(report)) {
+    const result = row.result;
+    if (result === null || row.status !== "failed") continue;
+    const title2 = `Gantry ${row.entry.job.action} of ${row.unit} failed`;
+    if (result.mayBePartiallyApplied) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title: `${row.unit} may be partially applied` }, result.reason ?? "the tool stopped during the apply"));
+    const placed = (result.diagnostics ?? []).filter((diagnostic) => diagnostic.severity === "error");
+    if (placed.length === 0) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title: title2 }, result.reason ?? "failed; see the unit's log"));
+    for (const diagnostic of placed) lines.push(annotation({ file: diagnostic.file, line: diagnostic.line, title: title2 }, diagnostic.summary));
+  }
+  return lines.map(mask);
+}
+var init_annotations = __esm({
+  "packages/executor/src/report/annotations.ts"() {
+    "use strict";
+    init_model();
+  }
+});
+
 // packages/executor/src/report/combined.ts
 import { isDeepStrictEqual as isDeepStrictEqual3 } from "node:util";
-function invalidDocument(code, kind, error62, source, hint) {
+function invalidDocument(code2, kind, error62, source, hint) {
   const issue2 = error62.issues[0];
   const field = issue2.path.length > 0 ? issue2.path.map((p2) => typeof p2 === "number" ? `[${p2}]` : `.${String(p2)}`).join("").replace(/^\./, "") : "(document)";
   const more = error62.issues.length > 1 ? ` (and ${error62.issues.length - 1} more problem${error62.issues.length > 2 ? "s" : ""})` : "";
-  return new GantryError(code, `not a valid gantry/v1 ${kind}: field "${field}": ${issue2.message}${more}`, { hint, location: { file: source }, exitCode: 20 });
+  return new GantryError(code2, `not a valid gantry/v1 ${kind}: field "${field}": ${issue2.message}${more}`, { hint, location: { file: source }, exitCode: 20 });
 }
 function parsePlanDocument(input2, source) {
   const parsed = planDocumentSchema.safeParse(input2);
@@ -73486,39 +74350,7 @@ function reportForPlan(plan, results, options2 = {}) {
     }
     byId.set(job.id, entry);
   }
-  const statuses = /* @__PURE__ */ new Map();
-  const statusOf = (id, seen) => {
-    const known = statuses.get(id) ?? byId.get(id)?.result.status;
-    if (known !== void 0) return known;
-    const job = planned.get(id);
-    if (job === void 0 || seen.has(id)) return "not-started";
-    const blocked = job.needs.some((need) => {
-      const status2 = statusOf(need, /* @__PURE__ */ new Set([...seen, id]));
-      return status2 === "failed" || status2 === "skipped";
-    });
-    const status = blocked ? "skipped" : "not-started";
-    statuses.set(id, status);
-    return status;
-  };
-  const jobs = plan.jobs.map((job) => {
-    const entry = byId.get(job.id);
-    if (entry !== void 0) return { job, status: entry.result.status, result: entry.result };
-    const status = statusOf(job.id, /* @__PURE__ */ new Set());
-    const blocker = job.needs.find((need) => ["failed", "skipped"].includes(statusOf(need, /* @__PURE__ */ new Set())));
-    const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
-    return { job, status, result: null, reason };
-  });
-  const interrupted2 = results.some(({ result }) => result.interrupted);
-  return {
-    event: plan.event,
-    base: plan.base,
-    head: plan.head,
-    branch: plan.branch,
-    notice: plan.notice,
-    jobs,
-    interrupted: interrupted2,
-    logs: options2.logs ?? null
-  };
+  return buildRunReport({ plan, results: results.map((entry) => entry.result), logs: options2.logs ?? null });
 }
 function actionsRunUrl(env) {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
@@ -73531,6 +74363,60 @@ var init_combined = __esm({
     init_src4();
     init_src();
     init_result();
+    init_model();
+  }
+});
+
+// packages/executor/src/report/document.ts
+function runReportDocument(report, options2 = {}) {
+  const document = {
+    apiVersion: "gantry/v1",
+    kind: "RunReport",
+    event: report.event,
+    base: report.base,
+    head: report.head,
+    ...report.branch !== void 0 ? { branch: report.branch } : {},
+    notice: report.notice ?? null,
+    interrupted: report.interrupted,
+    logs: report.logs ?? null,
+    error: report.error ? { code: report.error.code, message: report.error.message, hint: report.error.hint ?? null, location: report.error.location ?? null } : null,
+    jobs: report.jobs.map((entry) => ({ job: entry.job, status: entry.status, reason: entry.reason ?? null, result: entry.result })),
+    reasons: report.reasons ?? {},
+    changeTypes: report.changeTypes ?? {}
+  };
+  const text2 = JSON.stringify(document);
+  return JSON.parse(options2.masker ? options2.masker.mask(text2) : text2);
+}
+var runReportDocumentSchema;
+var init_document2 = __esm({
+  "packages/executor/src/report/document.ts"() {
+    "use strict";
+    init_zod();
+    init_src3();
+    init_src4();
+    init_result();
+    runReportDocumentSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("RunReport"),
+      event: external_exports.enum(["pull_request", "push"]),
+      base: external_exports.string(),
+      head: external_exports.string(),
+      branch: external_exports.string().optional(),
+      /** Why nothing was planned, when there are no jobs. */
+      notice: external_exports.string().nullable(),
+      /** True when the run was stopped by a signal. */
+      interrupted: external_exports.boolean(),
+      /** Where the full logs are: a directory or a URL. */
+      logs: external_exports.string().nullable(),
+      /** An error that stopped the pipeline before any job. */
+      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), location: external_exports.object({ file: external_exports.string(), line: external_exports.number().int().optional() }).nullable() }).nullable(),
+      /** Per job: its status, why it did not run (when it did not), and its result (when it ran). */
+      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: jobStatusSchema, reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
+      /** Why each unit runs (from detection). */
+      reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)),
+      /** The change types that put each unit in the run. */
+      changeTypes: external_exports.record(external_exports.string(), external_exports.array(external_exports.string()))
+    });
   }
 });
 
@@ -73543,7 +74429,9 @@ var init_report = __esm({
     init_progress();
     init_step_summary();
     init_model();
+    init_annotations();
     init_combined();
+    init_document2();
   }
 });
 
@@ -73587,12 +74475,12 @@ var execute_exports = {};
 __export(execute_exports, {
   command: () => command3
 });
-import { readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
+import { readFileSync as readFileSync8, writeFileSync as writeFileSync5 } from "node:fs";
 import { resolve as resolve10 } from "node:path";
 async function readJobText(source, io) {
   if (source !== "-") {
     try {
-      return readFileSync7(resolve10(io.cwd, source), "utf8");
+      return readFileSync8(resolve10(io.cwd, source), "utf8");
     } catch (error62) {
       throw new GantryError("EXEC_JOB_UNREADABLE", `cannot read the job file ${source}: ${error62.message}`, { hint: "pass the path of a job written by `gantry plan --json`, or - for stdin", exitCode: 33 });
     }
@@ -73623,7 +74511,9 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
                      plan and plan-destroy jobs, apply only jobs of a push to the deploy branch
   --json             print the typed result (kind JobResult) instead of the text report
   --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
-                     \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job)
+                     \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job); it carries
+                     each unit's rendered plan or apply output and error (masked, bounded), and, in
+                     GitHub Actions, the URL of this run (where the full logs are)
   --report FILE      also write the pull-request comment (markdown) to FILE
   --parallelism N    units at once (default: the job's terragrunt.parallelism)
   --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)`;
@@ -73649,10 +74539,10 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
         );
         const source = requireOption("execute", values.job, "job");
         const sourceName = source === "-" ? "<stdin>" : source;
-        const text = await readJobText(source, io);
+        const text2 = await readJobText(source, io);
         let document;
         try {
-          document = JSON.parse(text);
+          document = JSON.parse(text2);
         } catch (error62) {
           throw new GantryError("EXEC_JOB_INVALID", `not JSON: ${error62.message}`, { hint: "pass one element of `gantry plan --json`'s `jobs`", location: { file: sourceName }, exitCode: 33 });
         }
@@ -73683,6 +74573,8 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
             signal: interrupt.signal,
             masker,
             onEvent: progress.onEvent,
+            // The roll-up report in the other repository links each job to the run that holds its logs.
+            logsUrl: actionsRunUrl(io.env),
             ...parallelism !== void 0 ? { parallelism } : {},
             ...values["run-dir"] ? { runDir: resolve10(io.cwd, values["run-dir"]) } : {}
           });
@@ -73694,6 +74586,8 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
           appendStepSummary(markdown, io.env);
           io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
 ` : renderTextReport(report, { masker }));
+          if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
+`);
           return jobExitCode(result);
         } finally {
           progress.stop();
@@ -73775,8 +74669,9 @@ var init_run = __esm({
 
 The whole pipeline on this machine: detect the change between two commits, plan the jobs, run them in
 dependency order with terragrunt and OpenTofu (in-process dispatcher), and report. The terminal report
-goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). The exit code is
-0 only when every job succeeded (130 when interrupted).
+goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). Inside GitHub
+Actions, failed units and configuration errors are also annotations (::error file=\u2026,line=\u2026). The exit code
+is 0 only when every job succeeded (130 when interrupted).
 
 A push deploys from the deployment record: the range runs from the commit each unit is deployed as of to the
 deploy branch's tip (fetched from origin when there is one), applies at the tip, and the record advances by
@@ -73793,6 +74688,7 @@ record's lease; another waits. With no record yet, pass --base (the commit deplo
   --branch NAME      the pushed or pull-request branch (default: the deploy branch outside CI)
 ${recordOptionsHelp(21)}
   --report FILE      write the markdown report (\u2264 65,536 characters) to FILE
+  --json             print the report as a gantry/v1 RunReport document instead of the text report
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
   --dry-run          run every check and print the commands, run nothing (nothing is recorded)`;
     command4 = async (argv, io) => {
@@ -73805,6 +74701,7 @@ ${recordOptionsHelp(21)}
             ...changeRangeOptions,
             ...recordOptions,
             report: { type: "string" },
+            json: { type: "boolean" },
             parallelism: { type: "string" },
             "dry-run": { type: "boolean" }
           },
@@ -73826,11 +74723,14 @@ ${recordOptionsHelp(21)}
           const markdown = renderMarkdownReport(report, { masker });
           if (values.report) writeFileSync6(resolve11(io.cwd, values.report), markdown);
           appendStepSummary(markdown, io.env);
-          if (terminal) io.stdout.write(renderTextReport(report, { masker }));
+          if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
+` : renderTextReport(report, { masker }));
+          if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
+`);
         };
         const reportFailure = (error62) => {
           if (GantryError.isInstance(error62)) {
-            writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error62.code, message: error62.message, hint: error62.hint ?? null } }, false);
+            writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error62.code, message: error62.message, hint: error62.hint ?? null, location: error62.location ?? null } }, false);
           }
           throw error62;
         };
@@ -73892,27 +74792,24 @@ gantry run: ${name} received; stopping (again to exit at once)
             plan = deployed.plan;
             dispatch = ran;
           }
-          const report = {
-            event: plan.event,
-            base: plan.base,
-            head: plan.head,
-            branch: plan.branch,
-            notice: plan.notice,
-            jobs: dispatch.jobs,
+          const report = buildRunReport({
+            plan,
+            results: dispatch.jobs.flatMap((entry) => entry.result ? [entry.result] : []),
             interrupted: dispatch.interrupted,
             logs: plan.jobs.length > 0 && !dryRun ? runRoot : null
-          };
+          });
           writeReports(report);
+          const notes = values.json ? io.stderr : io.stdout;
           if (plan.skippedUnits && plan.skippedUnits.length > 0) {
-            io.stdout.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
+            notes.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
 `);
           }
           const superseded = deployed ? supersededJobs(dispatch) : /* @__PURE__ */ new Set();
           if (superseded.size > 0) {
-            io.stdout.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
+            notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
 `);
           }
-          if (deployed) io.stdout.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
+          if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
 `);
           if (dispatch.interrupted) return 130;
           if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
@@ -74022,7 +74919,7 @@ var dispatch_exports = {};
 __export(dispatch_exports, {
   command: () => command6
 });
-import { readFileSync as readFileSync8, writeFileSync as writeFileSync7 } from "node:fs";
+import { readFileSync as readFileSync9, writeFileSync as writeFileSync7 } from "node:fs";
 import { relative as relative3, resolve as resolve13 } from "node:path";
 function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
@@ -74072,15 +74969,15 @@ function progressPrinter(write) {
 }
 function readPlan(planFile, cwd) {
   const planName = relative3(cwd, planFile) || planFile;
-  let text;
+  let text2;
   try {
-    text = readFileSync8(planFile, "utf8");
+    text2 = readFileSync9(planFile, "utf8");
   } catch (error62) {
     throw new GantryError("DISPATCH_PLAN_UNREADABLE", `cannot read the plan ${planName}: ${error62.message}`, { hint: "pass the file written by `gantry plan --json`", location: { file: planName }, exitCode: 20 });
   }
   let document;
   try {
-    document = JSON.parse(text);
+    document = JSON.parse(text2);
   } catch (error62) {
     throw new GantryError("DISPATCH_PLAN_INVALID", `the plan is not JSON: ${error62.message}`, { hint: "pass the file written by `gantry plan --json` unchanged", location: { file: planName }, exitCode: 20 });
   }
@@ -74321,18 +75218,18 @@ var report_exports = {};
 __export(report_exports, {
   command: () => command7
 });
-import { readdirSync as readdirSync3, readFileSync as readFileSync9, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
+import { readdirSync as readdirSync3, readFileSync as readFileSync10, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
 import { join as join12, relative as relative4, resolve as resolve14 } from "node:path";
 function readJson(file2, what, io) {
   const name = relative4(io.cwd, file2) || file2;
-  let text;
+  let text2;
   try {
-    text = readFileSync9(file2, "utf8");
+    text2 = readFileSync10(file2, "utf8");
   } catch (error62) {
     throw new GantryError("REPORT_FILE_UNREADABLE", `cannot read the ${what} ${name}: ${error62.message}`, { hint: `check the path of the ${what}`, location: { file: name }, exitCode: 20 });
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text2);
   } catch (error62) {
     throw new GantryError("REPORT_FILE_INVALID", `the ${what} is not JSON: ${error62.message}`, { hint: `pass the ${what} unchanged`, location: { file: name }, exitCode: 20 });
   }
@@ -74373,7 +75270,7 @@ function reportForError(file2, head, event, io) {
     jobs: [],
     interrupted: false,
     logs: actionsRunUrl(io.env),
-    error: { code: failure2.code, message: `gantry ${failure2.command} failed: ${where}${failure2.message}`, hint: failure2.hint }
+    error: { code: failure2.code, message: `gantry ${failure2.command} failed: ${where}${failure2.message}`, hint: failure2.hint, location: failure2.location ?? null }
   };
 }
 function parseRepository(value) {
@@ -74393,7 +75290,7 @@ var init_report2 = __esm({
     init_report_publishing();
     init_src5();
     init_args();
-    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
+    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -74411,8 +75308,9 @@ infrastructure changed.
   --results FILE|DIR   JobResult documents (\`gantry execute --result FILE\`); repeatable, and any further
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
-  --format FORMAT      markdown (the pull-request comment, default) or text
-  --output FILE        write the report to FILE instead of stdout
+  --format FORMAT      markdown (the pull-request comment, default), text, or json (a gantry/v1 RunReport)
+  --output FILE        write the report to FILE instead of stdout; inside GitHub Actions, failed units
+                       are then also printed as annotations (::error file=\u2026,line=\u2026) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
                        commit, updated in place; earlier ones marked outdated). Uses GANTRY_INFRA_LIVE_TOKEN
                        only, against GITHUB_API_URL (default https://api.github.com).
@@ -74458,8 +75356,8 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       }
       const planFile = values.error === void 0 ? resolve14(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
       const format = values.format ?? "markdown";
-      if (format !== "markdown" && format !== "text") {
-        throw new GantryError("USAGE", `--format must be markdown or text, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+      if (format !== "markdown" && format !== "text" && format !== "json") {
+        throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
       }
       const pullNumber = values["publish-pr"] === void 0 ? void 0 : Number(values["publish-pr"]);
       if (pullNumber !== void 0 && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
@@ -74499,11 +75397,14 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       }
       const masker = new SecretMasker(secretsFromEnvironment(io.env));
       const markdown = renderMarkdownReport(report, { masker });
-      const rendered = format === "markdown" ? markdown : renderTextReport(report, { masker });
+      const rendered = format === "markdown" ? markdown : format === "json" ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
+` : renderTextReport(report, { masker });
       if (values.output) writeFileSync8(resolve14(io.cwd, values.output), rendered);
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
+      if (values.output && io.env.GITHUB_ACTIONS === "true") for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
+`);
       if (token !== void 0 && repository !== void 0) {
         const target = { token, repository, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry report: ${line}
 `) };
@@ -74522,7 +75423,7 @@ __export(iam_exports, {
   command: () => command8
 });
 import { readFile } from "node:fs/promises";
-import { basename as basename4, resolve as resolve15 } from "node:path";
+import { basename as basename5, resolve as resolve15 } from "node:path";
 function parseRole(value) {
   if (value === void 0) return void 0;
   if (value === "plan" || value === "apply") return value;
@@ -74583,17 +75484,17 @@ async function printTrustPolicy(argv, io) {
   if (!accountId) io.stderr.write("note: ACCOUNT_ID is a placeholder; pass --account-id to fill it in\n");
   return 0;
 }
-function lineAndColumn(text, offset) {
-  const before = text.slice(0, offset).split("\n");
+function lineAndColumn(text2, offset) {
+  const before = text2.slice(0, offset).split("\n");
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
-function jsonErrorOffset(text, message) {
+function jsonErrorOffset(text2, message) {
   const position = /at position (\d+)/.exec(message);
   if (position) return Number(position[1]);
   const snippet = /Unexpected token '(.+?)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(message);
   if (!snippet) return 0;
   const [, token = "", cut, context = ""] = snippet;
-  const start = text.indexOf(context);
+  const start = text2.indexOf(context);
   if (start < 0) return 0;
   return start + (cut ? 10 : Math.max(0, context.indexOf(token)));
 }
@@ -74602,25 +75503,25 @@ async function lint(argv, io) {
   const file2 = positionals[0];
   if (!file2) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
   const path = resolve15(io.cwd, file2);
-  let text;
+  let text2;
   try {
-    text = await readFile(path, "utf8");
+    text2 = await readFile(path, "utf8");
   } catch (cause) {
     throw new GantryError("IAM_POLICY_UNREADABLE", `cannot read ${file2}: ${cause.message}`, { hint: "pass the path of a trust policy JSON file", location: { file: file2 }, exitCode: 20, cause });
   }
   let document;
   try {
-    document = JSON.parse(text);
+    document = JSON.parse(text2);
   } catch (cause) {
-    const offset = jsonErrorOffset(text, cause.message);
+    const offset = jsonErrorOffset(text2, cause.message);
     throw new GantryError("IAM_POLICY_INVALID", `${file2} is not valid JSON: ${cause.message}`, {
       hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`",
-      location: { file: file2, ...lineAndColumn(text, offset) },
+      location: { file: file2, ...lineAndColumn(text2, offset) },
       exitCode: 21,
       cause
     });
   }
-  const role = parseRole(values.role) ?? (/apply/i.test(basename4(file2)) ? "apply" : /plan/i.test(basename4(file2)) ? "plan" : "unknown");
+  const role = parseRole(values.role) ?? (/apply/i.test(basename5(file2)) ? "apply" : /plan/i.test(basename5(file2)) ? "plan" : "unknown");
   const findings = lintTrustPolicy(document, role);
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file: file2, role, findings }, null, 2)}
@@ -74793,7 +75694,7 @@ autoload -U +X bashcompinit && bashcompinit
 ${bashScript(model)}`;
 }
 function fishScript(model) {
-  const quote2 = (text) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  const quote2 = (text2) => `'${text2.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   const option = (condition, name, type) => `complete -c gantry -n ${quote2(condition)} -l ${name}${type === "string" ? " -r -F" : ""}`;
   const lines = ["# gantry completion for fish (generated by `gantry completion fish`)", "complete -c gantry -f"];
   for (const command11 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command11.name} -d ${quote2(command11.summary)}`);
@@ -74939,10 +75840,10 @@ init_src();
 // packages/action/src/run-action.ts
 init_src4();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync11, writeFileSync as writeFileSync10, mkdirSync as mkdirSync5 } from "node:fs";
+import { readFileSync as readFileSync12, writeFileSync as writeFileSync10, mkdirSync as mkdirSync5 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
 import { delimiter as delimiter3, dirname as dirname4, join as join14, resolve as resolve18 } from "node:path";
-import { Writable as Writable2 } from "node:stream";
+import { Writable } from "node:stream";
 
 // packages/cli/src/index.ts
 init_main();
@@ -74953,7 +75854,7 @@ init_src();
 // packages/action/src/install-tools.ts
 init_src();
 import { createHash as createHash4, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync9, mkdirSync as mkdirSync4, readFileSync as readFileSync10, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync5, writeFileSync as writeFileSync9 } from "node:fs";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync10, mkdirSync as mkdirSync4, readFileSync as readFileSync11, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync9 } from "node:fs";
 import { delimiter as delimiter2, dirname as dirname3, join as join13 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
@@ -75506,21 +76407,21 @@ async function ensureTool(tool, options2) {
   const asset = tool.asset(platform);
   const cached2 = join13(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync9(cached2) && sha256(readFileSync10(cached2)) !== asset.sha256) {
+  if (existsSync10(cached2) && sha256(readFileSync11(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
-    rmSync6(cached2, { force: true });
+    rmSync7(cached2, { force: true });
   }
-  if (!existsSync9(cached2)) {
+  if (!existsSync10(cached2)) {
     await download(asset, cached2, options2);
     source = "download";
   }
   options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
   const executable = join13(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
-  const bytes = readFileSync10(cached2);
+  const bytes = readFileSync11(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
   mkdirSync4(dirname3(executable), { recursive: true });
-  rmSync6(executable, { force: true });
+  rmSync7(executable, { force: true });
   writeFileSync9(executable, binary, { mode: 493 });
   return { path: executable, source };
 }
@@ -75548,7 +76449,7 @@ async function download(asset, target, options2) {
   mkdirSync4(dirname3(target), { recursive: true });
   const temporary = `${target}.${randomBytes3(6).toString("hex")}.partial`;
   writeFileSync9(temporary, bytes);
-  renameSync3(temporary, target);
+  renameSync4(temporary, target);
 }
 function sha256(bytes) {
   return createHash4("sha256").update(bytes).digest("hex");
@@ -75625,14 +76526,14 @@ async function runAction(io, overrides = {}) {
     return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   let document = "";
-  const capture = new Writable2({ write: (chunk, _encoding, done) => (document += chunk.toString(), done()) });
+  const capture = new Writable({ write: (chunk, _encoding, done) => (document += chunk.toString(), done()) });
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
-  const code = await main([...argv, "--format", "json"], cli);
-  if (code !== 0) return code;
+  const code2 = await main([...argv, "--format", "json"], cli);
+  if (code2 !== 0) return code2;
   const planFile = resolve18(workspace, input2("plan-file") || join14(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
   mkdirSync5(dirname4(planFile), { recursive: true });
   writeFileSync10(planFile, document);
-  const plan = JSON.parse(readFileSync11(planFile, "utf8"));
+  const plan = JSON.parse(readFileSync12(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
   setOutput(io.env, "has-changes", String(plan.jobs.length > 0));
@@ -75645,7 +76546,7 @@ function rangeArguments(command11, input2, env, workspace) {
   let base = input2("base");
   let head = input2("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
-    const payload = JSON.parse(readFileSync11(env.GITHUB_EVENT_PATH, "utf8"));
+    const payload = JSON.parse(readFileSync12(env.GITHUB_EVENT_PATH, "utf8"));
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
@@ -75659,15 +76560,15 @@ function jobArguments(command11, job, env) {
   writeFileSync10(file2, job);
   return ["--job", file2];
 }
-function extraArguments(text) {
-  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+function extraArguments(text2) {
+  return text2.split("\n").map((line) => line.trim()).filter((line) => line !== "");
 }
 
 // packages/action/src/main.ts
 runAction({ env: process.env, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
-  (code) => {
-    if (code !== 0) process.stdout.write(errorAnnotation(`gantry exited with code ${code}`));
-    process.exitCode = code;
+  (code2) => {
+    if (code2 !== 0) process.stdout.write(errorAnnotation(`gantry exited with code ${code2}`));
+    process.exitCode = code2;
   },
   (error62) => {
     if (GantryError.isInstance(error62)) {
