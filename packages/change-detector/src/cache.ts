@@ -24,9 +24,9 @@ import { EXTRAS_END, RECORD_ENCODING, decodeUnitReads, recordDirChain, recordFil
 /**
  * Bump whenever the analysis could read a unit differently (a function learns a new trick, a rule changes):
  * records written by an older analysis are then discarded instead of reused.
- * 2: yamldecode parses YAML. 3: sectioned file layout.
+ * 2: yamldecode parses YAML. 3: sectioned file layout. 4: a local source reads its module, not the copied tree.
  */
-export const CACHE_VERSION = 3;
+export const CACHE_VERSION = 4;
 const CACHE_FILE = "detect-cache";
 /** What versions before the sectioned layout wrote (one JSON document). */
 const LEGACY_CACHE_FILE = "detect-cache-v1.json";

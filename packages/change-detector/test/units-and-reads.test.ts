@@ -161,14 +161,16 @@ describe("reads: files outside units", () => {
       "live/prod/us-east-1/app": "affected",
       "live/prod/us-east-1/vpc": "affected",
     });
-    // The whole `modules` root is read by the vpc units (modules//vpc), and subnets through a module call.
+    // The vpc units read modules/vpc (right of `//`), and subnets through a module call.
     expect(unit(result, "live/prod/us-east-1/vpc")!.reasons.find((r) => r.file === "modules/subnets/main.tf")!.chain.slice(1)).toEqual([
       { file: "_envcommon/vpc.hcl", via: "include", from: "live/prod/us-east-1/vpc/terragrunt.hcl:6" },
-      { file: "modules", via: "terraform.source", from: "_envcommon/vpc.hcl:6" },
+      { file: "modules/vpc", via: "terraform.source", from: "_envcommon/vpc.hcl:6" },
       { file: "modules/subnets", via: "module", from: "modules/vpc/main.tf:2" },
     ]);
-    // app reads only modules/app (no `//`): a change in modules/app affects it, one in modules/subnets does not.
+    // app reads only modules/app: a change in modules/app affects it, one in modules/subnets does not; and
+    // modules/app is not vpc's code, even though Terragrunt copies it with modules//vpc.
     expect(unit(result, "live/prod/us-east-1/app")!.reasons.map((r) => r.file)).toEqual(["modules/app/variables.tf"]);
+    expect(unit(result, "live/prod/us-east-1/vpc")!.reasons.map((r) => r.file)).toEqual(["modules/subnets/main.tf"]);
   });
 
   test("modules outside the source root are followed to any depth, and module cycles end", async () => {
