@@ -116,3 +116,30 @@ describe("module precision", () => {
     expect(unit(result, "live/a")!.reasons.map((r) => r.file).sort()).toEqual(["shared/x.txt", "shared/y.txt"]);
   });
 });
+
+describe("sources with parts known only at run time", () => {
+  test("a remote source with an unknown interpolation reads nothing in the repository; an unknown local one is widened", async () => {
+    await using repo = createTempGitRepo({
+      "live/git/terragrunt.hcl": `locals {\n  version = get_env("MODULE_VERSION")\n}\n${unitAt("git::https://github.com/acme/modules.git//vpc?ref=${local.version}")}`,
+      "live/tfr/terragrunt.hcl": unitAt('tfr:///terraform-aws-modules/vpc/aws?version=${get_env("V", "5.0.0")}'),
+      "live/split/terragrunt.hcl": unitAt('${get_repo_root()}/modules//${get_env("MODULE")}'),
+      "live/unknown/terragrunt.hcl": unitAt('${get_env("SOURCE")}'),
+      "modules/vpc/main.tf": "# vpc\n",
+      "docs/README.md": "# docs\n",
+    });
+    const base = repo.sha();
+    const head = repo.commit({ "modules/vpc/main.tf": "# vpc v2\n", "docs/README.md": "# docs v2\n" });
+    const result = await detect(repo.dir, base, head);
+    // The split source may be any module under modules/ (the copied tree); an unknown source anything.
+    expect(statuses(result)).toEqual({ "live/split": "affected", "live/unknown": "affected" });
+    expect(unit(result, "live/split")!.dynamic.map((d) => d.pattern)).toEqual(["modules/**"]);
+    expect(unit(result, "live/unknown")!.dynamic.map((d) => d.pattern)).toEqual(["**"]);
+    expect(unit(result, "live/split")!.reasons.map((r) => r.file)).toEqual(["modules/vpc/main.tf"]);
+    // The remote ones, changed themselves, report no unresolved read.
+    const touched = repo.commit({ "live/git/notes.txt": "x\n", "live/tfr/notes.txt": "x\n" });
+    const own = await detect(repo.dir, head, touched);
+    expect(statuses(own)).toEqual({ "live/git": "changed", "live/tfr": "changed", "live/unknown": "affected" });
+    expect(unit(own, "live/git")!.dynamic).toEqual([]);
+    expect(unit(own, "live/tfr")!.dynamic).toEqual([]);
+  });
+});

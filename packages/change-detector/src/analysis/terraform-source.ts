@@ -49,12 +49,14 @@ export function followSource(run: AnalysisRun, source: SourceSetting, unitDir: s
 }
 
 /**
- * A source with parts only known at run time: the unit reads whatever the source may be, the copied tree
- * when the `//` is in the known part, else everything the known text allows.
+ * A source with parts only known at run time. A known start that is not a local path is a remote source
+ * (nothing in the repository). Otherwise the unit reads whatever the source may be: the copied tree when
+ * the `//` is in the known part, else everything the known text allows.
  */
 function followUnknownSource(source: SourceSetting, value: Unknown, unitDir: string, reads: ReadSet, from: string): void {
   const fragments = unknownFragments(value);
   const first = fragments?.[0];
+  if (typeof first === "string" && isRemoteSourceStart(first)) return;
   let pattern = widenFragments(fragments, unitDir, true);
   const local = typeof first === "string" ? localSourcePath(first) : null;
   const split = local === null ? -1 : local.indexOf("//", 1);
@@ -69,6 +71,12 @@ function followUnknownSource(source: SourceSetting, value: Unknown, unitDir: str
     pattern,
     node: extend(source.chain, { file: pattern, via: "dynamic", from }),
   });
+}
+
+/** True when the known start of a source already rules out a local path (`git::`, `tfr://`, `github.com/...`). */
+function isRemoteSourceStart(start: string): boolean {
+  // Every prefix of the local forms ("", ".", "..", "file:/") could still become one.
+  return !start.startsWith("/") && !["./", "../", "file://"].some((form) => start.startsWith(form) || form.startsWith(start));
 }
 
 /** The local path of a Terraform/Terragrunt source, or null for remote sources (git, registry, http, s3...). */
