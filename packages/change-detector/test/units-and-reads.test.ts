@@ -204,7 +204,7 @@ describe("reads: files outside units", () => {
       "shared/unrelated.txt": "u\n",
       "units/u/terragrunt.hcl": `
 locals {
-  tfvars = read_tfvars_file("../../shared/common.tfvars")
+  tfvars = jsondecode(read_tfvars_file("../../shared/common.tfvars"))
 }
 inputs = {
   a       = file("../../shared/a.txt")

@@ -1,0 +1,40 @@
+/**
+ * Behaviours where Terragrunt is the reference: each case is checked with the real terragrunt (its
+ * rendered configuration, or `terragrunt find`), then Gantry must read what that behaviour implies.
+ */
+import { describe, expect, test } from "vitest";
+import { createTempGitRepo, detect, statuses, unit } from "./helpers.js";
+import { terragruntRender } from "./terragrunt.js";
+
+describe("Terragrunt semantics", () => {
+  test("read_tfvars_file returns a JSON string: jsondecode(read_tfvars_file(...)), HCL and JSON var files", async () => {
+    await using repo = createTempGitRepo({
+      "common.tfvars": `data_dir = "data"\nmarkup   = "<a & b>"\nsizes    = { small = 1 }\n`,
+      "common.tfvars.json": `{"policy_dir": "policies"}\n`,
+      "live/app/terragrunt.hcl": `locals {
+  vars   = jsondecode(read_tfvars_file("\${get_repo_root()}/common.tfvars"))
+  json   = jsondecode(read_tfvars_file("\${get_repo_root()}/common.tfvars.json"))
+  raw    = read_tfvars_file("\${get_repo_root()}/common.tfvars")
+  config = file("\${get_repo_root()}/\${local.vars.data_dir}/config.json")
+  policy = file("\${get_repo_root()}/\${local.json.policy_dir}/app.json")
+}
+inputs = { config = local.config, policy = local.policy }
+`,
+      "data/config.json": "{}\n",
+      "policies/app.json": "{}\n",
+    });
+    // Terragrunt: a JSON string (keys sorted, HTML characters escaped as Go's json.Marshal does).
+    const rendered = terragruntRender(`${repo.dir}/live/app`) as { locals: Record<string, unknown> };
+    expect(rendered.locals["raw"]).toBe(`{"data_dir":"data","markup":"\\u003ca \\u0026 b\\u003e","sizes":{"small":1}}`);
+    expect(rendered.locals["json"]).toEqual({ policy_dir: "policies" });
+
+    const base = repo.sha();
+    const head = repo.commit({ "data/config.json": `{"v": 2}\n`, "policies/app.json": `{"v": 2}\n` });
+    const result = await detect(repo.dir, base, head);
+    expect(statuses(result)).toEqual({ "live/app": "affected" });
+    const app = unit(result, "live/app")!;
+    expect(app.problems).toEqual([]);
+    expect(app.dynamic).toEqual([]);
+    expect(app.reasons.map((r) => r.file).sort()).toEqual(["data/config.json", "policies/app.json"]);
+  });
+});
