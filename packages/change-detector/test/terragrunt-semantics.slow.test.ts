@@ -24,7 +24,7 @@ inputs = { config = local.config, policy = local.policy }
       "policies/app.json": "{}\n",
     });
     // Terragrunt: a JSON string (keys sorted, HTML characters escaped as Go's json.Marshal does).
-    const rendered = terragruntRender(`${repo.dir}/live/app`) as { locals: Record<string, unknown> };
+    const rendered = terragruntRender(repo.dir, "live/app") as { locals: Record<string, unknown> };
     expect(rendered.locals["raw"]).toBe(`{"data_dir":"data","markup":"\\u003ca \\u0026 b\\u003e","sizes":{"small":1}}`);
     expect(rendered.locals["json"]).toEqual({ policy_dir: "policies" });
 
@@ -36,5 +36,34 @@ inputs = { config = local.config, policy = local.policy }
     expect(app.problems).toEqual([]);
     expect(app.dynamic).toEqual([]);
     expect(app.reasons.map((r) => r.file).sort()).toEqual(["data/config.json", "policies/app.json"]);
+  });
+
+  test("include.NAME.dependency.NAME.config_path is the included block's evaluated path, not a run-time output", async () => {
+    await using repo = createTempGitRepo({
+      "live/common.hcl": `dependency "vpc" {\n  config_path  = "\${get_terragrunt_dir()}/../vpc"\n  mock_outputs = { id = "x" }\n}\n`,
+      "live/vpc/terragrunt.hcl": "",
+      "live/data/vpc.json": "{}\n",
+      "live/data/other.json": "{}\n",
+      "live/app/terragrunt.hcl": `include "common" {
+  path   = "../common.hcl"
+  expose = true
+}
+inputs = {
+  dep_dir = include.common.dependency.vpc.config_path
+  cfg     = file("../data/\${basename(include.common.dependency.vpc.config_path)}.json")
+}
+`,
+    });
+    const rendered = terragruntRender(repo.dir, "live/app") as { inputs: Record<string, string> };
+    expect(rendered.inputs["dep_dir"]).toBe(`${repo.dir}/live/app/../vpc`);
+    expect(rendered.inputs["cfg"]).toBe("{}\n");
+
+    const base = repo.sha();
+    const head = repo.commit({ "live/data/vpc.json": `{"v": 2}\n`, "live/data/other.json": `{"v": 2}\n` });
+    const result = await detect(repo.dir, base, head);
+    expect(statuses(result)).toEqual({ "live/app": "affected" });
+    expect(unit(result, "live/app")!.dynamic).toEqual([]);
+    expect(unit(result, "live/app")!.reasons.map((r) => [r.file, r.chain.at(-1)!.via])).toEqual([["live/data/vpc.json", "file"]]);
+    expect(result.graph.dependencies["live/app"]).toEqual(["live/vpc"]);
   });
 });

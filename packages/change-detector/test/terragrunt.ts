@@ -32,9 +32,14 @@ export function terragruntFind(cwd: string, args: string[] = []): FoundComponent
   return JSON.parse(out.stdout || "[]") as FoundComponent[];
 }
 
-/** `terragrunt render --json` of the unit in `dir`: its evaluated configuration (locals, inputs, ...). */
-export function terragruntRender(dir: string): Record<string, unknown> {
-  const out = runTerragrunt(dir, ["render", "--json"]);
+/**
+ * `terragrunt render --json` of the unit `unit` of the repository `repo`: its evaluated configuration
+ * (locals, inputs, ...). What terragrunt leaves in the work tree (`.terragrunt-cache` of dependencies) is
+ * removed, so the next commit holds only what the test wrote.
+ */
+export function terragruntRender(repo: string, unit: string): Record<string, unknown> {
+  const out = runTerragrunt(join(repo, unit), ["render", "--json"]);
+  execFileSync("git", ["clean", "-fdxq"], { cwd: repo });
   if (out.code !== 0) throw new Error(`terragrunt render failed (exit ${out.code}): ${out.stderr.trim()}`);
   return JSON.parse(out.stdout) as Record<string, unknown>;
 }

@@ -204,7 +204,7 @@ export class ConfigEvaluation {
     for (const block of this.hcl.body.blocks) {
       if (block.type === "dependency" && block.labels[0]) {
         const dependencies = (value["dependency"] ??= {}) as Record<string, HclValue>;
-        dependencies[block.labels[0]] = makeUnknown(`dependency.${block.labels[0]} is only known after its apply`);
+        dependencies[block.labels[0]] = this.exposedDependency(block);
       } else if (block.type === "terraform") {
         const source = block.body.attributes.find((a) => a.name === "source");
         value["terraform"] = source ? { source: this.attribute(source) } : {};
@@ -212,6 +212,18 @@ export class ConfigEvaluation {
     }
     this.exposed = value;
     return value;
+  }
+
+  /**
+   * A `dependency` block as an including config sees it (`include.NAME.dependency.NAME`): its attributes
+   * (`config_path`, `mock_outputs`, ...) are configuration, evaluated now (in this file's context, see
+   * `exposedValue`); only `outputs` waits for the dependency's apply.
+   */
+  private exposedDependency(block: Block): HclValue {
+    const name = block.labels[0]!;
+    const exposed: Record<string, HclValue> = { name, outputs: makeUnknown(`dependency.${name} outputs are only known after its apply`) };
+    for (const attribute of block.body.attributes) exposed[attribute.name] = this.attribute(attribute);
+    return exposed;
   }
 
   // ---- locals and variables -------------------------------------------------------------------------------
