@@ -24,7 +24,8 @@ import { EXTRAS_END, RECORD_ENCODING, decodeUnitReads, recordDirChain, recordFil
 /**
  * Bump whenever the analysis could read a unit differently (a function learns a new trick, a rule changes):
  * records written by an older analysis are then discarded instead of reused.
- * 2: yamldecode parses YAML. 3: sectioned file layout. 4: a local source reads its module, not the copied tree.
+ * 2: yamldecode parses YAML. 3: sectioned file layout. 4: a local source reads its module, not the copied tree;
+ * dependency blocks merge by name.
  */
 export const CACHE_VERSION = 4;
 const CACHE_FILE = "detect-cache";

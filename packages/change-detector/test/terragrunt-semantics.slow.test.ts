@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { createTempGitRepo, detect, statuses, unit } from "./helpers.js";
-import { terragruntRender } from "./terragrunt.js";
+import { terragruntFind, terragruntRender } from "./terragrunt.js";
 
 describe("Terragrunt semantics", () => {
   test("read_tfvars_file returns a JSON string: jsondecode(read_tfvars_file(...)), HCL and JSON var files", async () => {
@@ -65,5 +65,53 @@ inputs = {
     expect(unit(result, "live/app")!.dynamic).toEqual([]);
     expect(unit(result, "live/app")!.reasons.map((r) => [r.file, r.chain.at(-1)!.via])).toEqual([["live/data/vpc.json", "file"]]);
     expect(result.graph.dependencies["live/app"]).toEqual(["live/vpc"]);
+  });
+
+  test("a dependency block replaces an included one of the same name, per merge_strategy; placeholders and disabled blocks are no edge", async () => {
+    const unitWith = (include: string, blocks: string) => `include "common" {\n  path = "../common.hcl"\n${include}}\n${blocks}`;
+    await using repo = createTempGitRepo({
+      "live/common.hcl": `dependency "vpc" {\n  config_path  = "\${get_terragrunt_dir()}/../vpc"\n  mock_outputs = { id = "vpc" }\n}\n`,
+      "live/placeholder.hcl": `dependency "vpc" {\n  config_path = ""\n}\n`,
+      "live/vpc/terragrunt.hcl": "",
+      "live/vpc2/terragrunt.hcl": "",
+      "live/app/terragrunt.hcl": unitWith("", `dependency "vpc" {\n  config_path  = "../vpc2"\n  mock_outputs = { id = "vpc2" }\n}\n`),
+      "live/deep/terragrunt.hcl": unitWith(`  merge_strategy = "deep"\n`, `dependency "vpc" {\n  config_path = "../vpc2"\n}\n`),
+      "live/web/terragrunt.hcl": unitWith(`  merge_strategy = "no_merge"\n`, ""),
+      "live/off/terragrunt.hcl": unitWith("", `dependency "vpc" {\n  config_path  = "../vpc2"\n  enabled      = false\n  mock_outputs = { id = "vpc" }\n}\n`),
+      "live/ph/terragrunt.hcl": `include "placeholder" {\n  path = "../placeholder.hcl"\n}\n`,
+    });
+    // Terragrunt's merged configuration, the one its run reads outputs through.
+    const merged = (unit: string) => {
+      const blocks = (terragruntRender(repo.dir, unit)["dependency"] ?? {}) as Record<string, { config_path: string; enabled: boolean | null }>;
+      return Object.fromEntries(Object.entries(blocks).map(([name, block]) => [name, [block.config_path, block.enabled]]));
+    };
+    expect(merged("live/app")).toEqual({ vpc: ["../vpc2", null] });
+    expect(merged("live/deep")).toEqual({ vpc: ["../vpc2", null] });
+    expect(merged("live/web")).toEqual({});
+    expect(merged("live/off")).toEqual({ vpc: ["../vpc2", false] });
+
+    const result = await detect(repo.dir, repo.sha(), repo.sha());
+    expect(result.graph.dependencies).toEqual({
+      "live/app": ["live/vpc2"],
+      "live/deep": ["live/vpc2"],
+      "live/off": [],
+      "live/ph": [],
+      "live/vpc": [],
+      "live/vpc2": [],
+      "live/web": [],
+    });
+    // Known disagreement (Gantry is right): `terragrunt find --dependencies` takes the union of the included
+    // and the replacing block for a shallow merge, and keeps the included block a disabled one replaced; its
+    // merged configuration (above) and the outputs its run reads do not. An empty config_path is no edge in both.
+    const found = Object.fromEntries(terragruntFind(repo.dir, ["--dependencies"]).map((c) => [c.path, [...(c.dependencies ?? [])].sort()]));
+    expect(found).toEqual({
+      "live/app": ["live/vpc", "live/vpc2"],
+      "live/deep": ["live/vpc2"],
+      "live/off": ["live/vpc"],
+      "live/ph": [],
+      "live/vpc": [],
+      "live/vpc2": [],
+      "live/web": [],
+    });
   });
 });

@@ -98,11 +98,20 @@ function localReferences(expr: Expression): string[] | "all" {
   return cached;
 }
 
+/** One `dependency` block: its resolved path (null: none, or unknown) and its `enabled` setting (undefined: not set). */
+interface DependencyBlock {
+  path: string | null;
+  /** `config_path = ""`: a deep merge keeps the included path. */
+  placeholder: boolean;
+  enabled: boolean | undefined;
+}
+
 interface IncludeInfo {
   name: string;
   path: string | null;
   dir: string | null;
   expose: boolean;
+  mergeStrategy: "no_merge" | "shallow" | "deep";
   /** Evaluated with chains relative to the included file (it may be shared by many units). */
   config: ConfigEvaluation | null;
   /** The chain from the unit to the included file. */
@@ -124,6 +133,8 @@ export class ConfigEvaluation {
   private readonly localsInProgress = new Set<string>();
   private readonly attributeValues = new Map<Attribute, HclValue>();
   private readonly includes: IncludeInfo[] = [];
+  private readonly dependencyBlocks = new Map<string, DependencyBlock>();
+  private readonly dependencyPaths: string[] = [];
   private exposed: HclValue | undefined;
   private ownSource: SourceSetting | undefined;
   private lastLinkNode: object | undefined;
@@ -318,8 +329,13 @@ export class ConfigEvaluation {
     const name = block.labels[0] ?? "";
     const pathAttribute = block.body.attributes.find((a) => a.name === "path");
     const exposeAttribute = block.body.attributes.find((a) => a.name === "expose");
-    const info: IncludeInfo = { name, path: null, dir: null, expose: false, config: null, prefix: null };
+    const strategyAttribute = block.body.attributes.find((a) => a.name === "merge_strategy");
+    const info: IncludeInfo = { name, path: null, dir: null, expose: false, mergeStrategy: "shallow", config: null, prefix: null };
     this.includes.push(info);
+    if (strategyAttribute) {
+      const strategy = this.evaluate(strategyAttribute.expr);
+      if (strategy === "no_merge" || strategy === "deep") info.mergeStrategy = strategy;
+    }
     if (!pathAttribute) {
       this.problem("HCL_EVAL", `include "${name}" has no path attribute`, block.range.start);
       return;
@@ -407,9 +423,17 @@ export class ConfigEvaluation {
 
   private evaluateDependency(block: Block): void {
     const configPath = block.body.attributes.find((a) => a.name === "config_path");
-    if (configPath) this.recordDependency(this.evaluate(configPath.expr), configPath.expr);
+    const enabled = block.body.attributes.find((a) => a.name === "enabled");
+    const value = configPath ? this.evaluate(configPath.expr) : "";
+    const dependency: DependencyBlock = {
+      // An empty config_path is a placeholder (a deep merge keeps the included path): never an edge to the unit itself.
+      placeholder: value === "",
+      path: value === "" ? null : this.dependencyPath(value, configPath!.expr),
+      enabled: enabled ? this.evaluate(enabled.expr) !== false : undefined,
+    };
+    this.dependencyBlocks.set(block.labels[0] ?? "", dependency);
     for (const attribute of block.body.attributes) {
-      if (attribute !== configPath && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
+      if (attribute !== configPath && attribute !== enabled && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
     }
   }
 
@@ -417,16 +441,59 @@ export class ConfigEvaluation {
     const paths = block.body.attributes.find((a) => a.name === "paths");
     if (!paths) return;
     const value = this.evaluate(paths.expr);
-    if (Array.isArray(value)) for (const item of value) this.recordDependency(item, paths.expr);
-    else this.recordDependency(value, paths.expr);
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const path = this.dependencyPath(item, paths.expr);
+      if (path !== null) this.dependencyPaths.push(path);
+    }
   }
 
-  private recordDependency(value: HclValue, expr: Expression): void {
-    if (this.role === "read") return;
-    // Dependency paths are relative to the unit (Terragrunt resolves them from the including unit).
-    // An unknown path leaves the graph incomplete: it is recorded as a dynamic read (conservative).
-    const target = this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
-    if (target !== null) this.reads.dependencies.add(target);
+  /**
+   * A dependency path as a repository path. Dependency paths are relative to the unit (Terragrunt resolves
+   * them from the including unit). An unknown path leaves the graph incomplete: it is recorded as a dynamic
+   * read (conservative).
+   */
+  private dependencyPath(value: HclValue, expr: Expression): string | null {
+    if (this.role === "read") return null;
+    return this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
+  }
+
+  /**
+   * The units this configuration depends on, after Terragrunt's include merge: `dependency` blocks are
+   * merged by name (the including file's block replaces an included one; with `merge_strategy = "deep"`
+   * only a non-empty `config_path` replaces the included path; `"no_merge"` ignores the included blocks),
+   * the first include wins over later ones, disabled blocks and empty paths are no edge, and the paths of
+   * `dependencies` blocks are added from every merged file.
+   */
+  dependencyEdges(): Set<string> {
+    const edges = new Set<string>();
+    for (const block of this.mergedDependencyBlocks().values()) if (block.enabled !== false && block.path !== null) edges.add(block.path);
+    for (const path of this.mergedDependencyPaths()) edges.add(path);
+    return edges;
+  }
+
+  private mergedDependencyBlocks(): Map<string, DependencyBlock> {
+    const merged = new Map(this.dependencyBlocks);
+    for (const include of this.includes) {
+      if (!include.config || include.mergeStrategy === "no_merge") continue;
+      for (const [name, included] of include.config.mergedDependencyBlocks()) {
+        const own = merged.get(name);
+        if (!own) merged.set(name, included);
+        else if (include.mergeStrategy === "deep") {
+          merged.set(name, {
+            placeholder: own.placeholder && included.placeholder,
+            path: own.placeholder ? included.path : own.path,
+            enabled: own.enabled ?? included.enabled,
+          });
+        }
+      }
+    }
+    return merged;
+  }
+
+  private mergedDependencyPaths(): string[] {
+    const paths = [...this.dependencyPaths];
+    for (const include of this.includes) if (include.config && include.mergeStrategy !== "no_merge") paths.push(...include.config.mergedDependencyPaths());
+    return paths;
   }
 
   private evaluateReadingAttributes(body: Body): void {
