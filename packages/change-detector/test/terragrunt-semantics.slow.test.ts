@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { createTempGitRepo, detect, statuses, unit } from "./helpers.js";
-import { terragruntFind, terragruntRender } from "./terragrunt.js";
+import { runTerragrunt, terragruntFind, terragruntRender } from "./terragrunt.js";
 
 describe("Terragrunt semantics", () => {
   test("read_tfvars_file returns a JSON string: jsondecode(read_tfvars_file(...)), HCL and JSON var files", async () => {
@@ -113,5 +113,22 @@ inputs = {
       "live/vpc2": [],
       "live/web": [],
     });
+  });
+
+  test("an include inside an included file fails the unit with Terragrunt's message, not an include cycle", async () => {
+    await using repo = createTempGitRepo({
+      "root.hcl": `include "parent" {\n  path = find_in_parent_folders("root.hcl")\n}\n`,
+      "live/app/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n`,
+    });
+    const out = runTerragrunt(`${repo.dir}/live/app`, ["render", "--json"]);
+    const message = "live/app/terragrunt.hcl includes root.hcl, which itself includes root.hcl. Only one level of includes is allowed.";
+    expect(out.code).not.toBe(0);
+    expect(out.stderr.replaceAll(`${repo.dir}/`, "")).toContain(message);
+    const base = repo.sha();
+    const head = repo.commit({ "live/app/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n# edit\n` });
+    const problems = unit(await detect(repo.dir, base, head), "live/app")!.problems;
+    expect(problems.map((p) => [p.code, p.message, p.file, p.line])).toEqual([
+      ["HCL_EVAL", `${message} (include both files from the unit, or read this one with read_terragrunt_config)`, "root.hcl", 2],
+    ]);
   });
 });

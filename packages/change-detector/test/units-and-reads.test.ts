@@ -132,10 +132,10 @@ describe("reads: files outside units", () => {
     expect(statuses(await detect(repo.dir, head, added))).toEqual({ "fallback/a": "affected" });
   });
 
-  test("includes to any depth, with expose and include.NAME.locals references", async () => {
+  test("an exposed include that reads another config, with include.NAME.locals references", async () => {
     await using repo = createTempGitRepo({
       "common/top.hcl": `locals {\n  data_dir = "\${get_repo_root()}/data"\n}\n`,
-      "common/mid.hcl": `include "top" {\n  path = "\${get_repo_root()}/common/top.hcl"\n  expose = true\n}\nlocals {\n  data_dir = include.top.locals.data_dir\n}\n`,
+      "common/mid.hcl": `locals {\n  top      = read_terragrunt_config("\${get_repo_root()}/common/top.hcl")\n  data_dir = local.top.locals.data_dir\n}\n`,
       "data/settings.json": `{"a": 1}\n`,
       "data/other.json": `{"b": 1}\n`,
       "units/a/terragrunt.hcl": `include "mid" {\n  path = "../../common/mid.hcl"\n  expose = true\n}\ninputs = jsondecode(file("\${include.mid.locals.data_dir}/settings.json"))\n`,
@@ -144,7 +144,7 @@ describe("reads: files outside units", () => {
     const head = repo.commit({ "common/top.hcl": `locals {\n  data_dir = "\${get_repo_root()}/data"\n  more = 1\n}\n`, "data/settings.json": `{"a": 2}\n` });
     const result = await detect(repo.dir, base, head);
     const reasons = unit(result, "units/a")!.reasons;
-    expect(reasons.find((r) => r.file === "common/top.hcl")!.chain.map((l) => l.via)).toEqual(["unit", "include", "include"]);
+    expect(reasons.find((r) => r.file === "common/top.hcl")!.chain.map((l) => l.via)).toEqual(["unit", "include", "read_terragrunt_config"]);
     expect(reasons.find((r) => r.file === "data/settings.json")!.chain.at(-1)).toEqual({ file: "data/settings.json", via: "file", from: "units/a/terragrunt.hcl:5" });
     expect(unit(result, "units/a")!.problems).toEqual([]);
     const other = repo.commit({ "data/other.json": `{"b": 2}\n` });

@@ -11,7 +11,7 @@
 import type { Attribute, Block, Body, Expression, ExpressionOf, HclFile } from "@gantry/hcl";
 import { HclEvalError, expressionSource, walkExpression } from "@gantry/hcl";
 import type { ReadLink, ReadVia } from "../contract.js";
-import { dirOf } from "../paths.js";
+import { dirOf, resolveRepoPath } from "../paths.js";
 import { evaluateExpression, isUnknown, makeUnknown, type HclValue } from "./hcl-adapter.js";
 import { LazyLink, ReadSet, extend, rerootChain, type ReadNode } from "./read-set.js";
 import type { AnalysisRun } from "./analysis-run.js";
@@ -342,6 +342,18 @@ export class ConfigEvaluation {
     }
     if (exposeAttribute) info.expose = this.evaluate(exposeAttribute.expr) === true;
     const value = this.evaluate(pathAttribute.expr);
+    if (this.role === "include") {
+      // As in Terragrunt, an included file cannot include: the unit fails with Terragrunt's message.
+      const second = typeof value === "string" ? (resolveRepoPath(this.dir, value) ?? value) : this.source(pathAttribute.expr);
+      const includer = this.scope.stack.at(-2) ?? this.scope.unitDir;
+      this.problem(
+        "HCL_EVAL",
+        `${includer} includes ${this.path}, which itself includes ${second}. Only one level of includes is allowed.`,
+        pathAttribute.range.start,
+        "include both files from the unit, or read this one with read_terragrunt_config",
+      );
+      return;
+    }
     // Include paths are relative to the file holding the include block.
     const target = this.run.resolvePathArgument(this, value, pathAttribute.expr, "include", this.dir, false);
     if (target === null) return;
