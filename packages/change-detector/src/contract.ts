@@ -95,7 +95,9 @@ export type AffectedUnit = z.infer<typeof affectedUnitSchema>;
 
 /**
  * The dependency graph: for every unit of the head tree (and every deleted unit, from the base tree),
- * the units it depends on through `dependency` / `dependencies` blocks.
+ * the units it depends on through `dependency` / `dependencies` blocks. A dependency outside the repository
+ * is kept as Terragrunt prints it, relative to the repository root (`../other-repo/vpc`): no unit of this
+ * repository, so nothing Gantry plans or orders.
  */
 export const dependencyGraphSchema = z.object({
   dependencies: z.record(z.string(), z.array(z.string())),

@@ -2,7 +2,9 @@
  * Behaviours where Terragrunt is the reference: each case is checked with the real terragrunt (its
  * rendered configuration, or `terragrunt find`), then Gantry must read what that behaviour implies.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { formatDetectionSummary } from "../src/index.js";
 import { createTempGitRepo, detect, statuses, unit } from "./helpers.js";
 import { runTerragrunt, terragruntFind, terragruntRender } from "./terragrunt.js";
 
@@ -130,5 +132,20 @@ inputs = {
     expect(problems.map((p) => [p.code, p.message, p.file, p.line])).toEqual([
       ["HCL_EVAL", `${message} (include both files from the unit, or read this one with read_terragrunt_config)`, "root.hcl", 2],
     ]);
+  });
+
+  test("a dependency outside the repository stays in the graph as Terragrunt prints it, with a note", async () => {
+    await using repo = createTempGitRepo({
+      "live/app/terragrunt.hcl": `dependency "vpc" {\n  config_path  = "../../../shared-infra/vpc"\n  mock_outputs = { id = "x" }\n}\ndependency "db" {\n  config_path  = "../db"\n  mock_outputs = { id = "x" }\n}\n`,
+      "live/db/terragrunt.hcl": "",
+    });
+    const found = terragruntFind(repo.dir, ["--dependencies"]).find((c) => c.path === "live/app")!;
+    expect([...found.dependencies!].sort()).toEqual(["../shared-infra/vpc", "live/db"]);
+    const base = repo.sha();
+    const head = repo.commit({ "live/app/terragrunt.hcl": `# edit\n${readFileSync(`${repo.dir}/live/app/terragrunt.hcl`, "utf8")}` });
+    const result = await detect(repo.dir, base, head);
+    expect(result.graph.dependencies["live/app"]).toEqual(["../shared-infra/vpc", "live/db"]);
+    expect(unit(result, "live/app")!.problems).toEqual([]);
+    expect(formatDetectionSummary(result)).toContain("    depends on ../shared-infra/vpc: outside the repository, not planned or ordered by Gantry\n");
   });
 });

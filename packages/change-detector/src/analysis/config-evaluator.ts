@@ -8,10 +8,11 @@
  * reading function call, directly or through the locals they use) are not evaluated: they cannot change
  * what the unit reads (so an evaluation error in one of them is left to Terragrunt to report).
  */
+import { posix } from "node:path";
 import type { Attribute, Block, Body, Expression, ExpressionOf, HclFile } from "@gantry/hcl";
 import { HclEvalError, expressionSource, walkExpression } from "@gantry/hcl";
 import type { ReadLink, ReadVia } from "../contract.js";
-import { dirOf, resolveRepoPath } from "../paths.js";
+import { VIRTUAL_ROOT, dirOf, resolveRepoPath, toVirtual } from "../paths.js";
 import { evaluateExpression, isUnknown, makeUnknown, type HclValue } from "./hcl-adapter.js";
 import { LazyLink, ReadSet, extend, rerootChain, type ReadNode } from "./read-set.js";
 import type { AnalysisRun } from "./analysis-run.js";
@@ -466,6 +467,14 @@ export class ConfigEvaluation {
    */
   private dependencyPath(value: HclValue, expr: Expression): string | null {
     if (this.role === "read") return null;
+    if (typeof value === "string") {
+      const base = value.startsWith("/") ? "" : this.terragruntDir();
+      const inside = resolveRepoPath(base, value);
+      if (inside !== null) return inside;
+      // Outside the repository: kept as Terragrunt prints it, relative to the repository root (`../other/vpc`).
+      const absolute = posix.resolve(toVirtual(base), value);
+      return value.startsWith("/") && !value.startsWith(`${VIRTUAL_ROOT}/`) ? absolute : posix.relative(VIRTUAL_ROOT, absolute);
+    }
     return this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
   }
 
