@@ -61,22 +61,9 @@ export function parseQuotedTemplate(ps: ExpressionParser, open: number): Express
   const lx: Lexer = ps.lx;
   const src = ps.lx.src;
   const len = src.length;
+  const plain = plainQuotedString(lx, open);
+  if (plain !== null) return plain;
   let p = lx.pos;
-  // Fast path: most strings are plain text without escapes or template sequences.
-  let codes = 0; // every character code OR-ed: below 0x300, the text is surely in NFC
-  for (let q = p; q < len; q++) {
-    const c = src.charCodeAt(q);
-    codes |= c;
-    if (c === 34) {
-      lx.pos = q + 1;
-      lx.tk = -1;
-      lx.lastEnd = q + 1;
-      const text = src.slice(p, q);
-      const parts: TemplatePart[] = q === p ? [] : [{ type: "TemplateLiteral", value: codes < 0x300 ? text : literalText(text), range: { start: p, end: q } }];
-      return { type: "Template", parts, heredoc: false, range: { start: open, end: q + 1 } };
-    }
-    if (c === 92 || c === 36 || c === 37 || c === 10 || c === 13) break;
-  }
   const items: TemplateItem[] = [];
   let litStart = p;
   let chunkStart = p;
@@ -127,6 +114,30 @@ export function parseQuotedTemplate(ps: ExpressionParser, open: number): Express
   lx.tk = -1;
   lx.lastEnd = p;
   return { type: "Template", parts: buildTemplate(ps, items, false, false), heredoc: false, range: { start: open, end: p } };
+}
+
+/**
+ * The fast path: most strings are plain text without escapes or template sequences. Its own function, so
+ * that the frame of `parseQuotedTemplate`, which recurses through nested templates, stays small.
+ */
+function plainQuotedString(lx: Lexer, open: number): Expression | null {
+  const src = lx.src;
+  const p = lx.pos;
+  let codes = 0; // every character code OR-ed: below 0x300, the text is surely in NFC
+  for (let q = p; q < src.length; q++) {
+    const c = src.charCodeAt(q);
+    codes |= c;
+    if (c === 34) {
+      lx.pos = q + 1;
+      lx.tk = -1;
+      lx.lastEnd = q + 1;
+      const text = src.slice(p, q);
+      const parts: TemplatePart[] = q === p ? [] : [{ type: "TemplateLiteral", value: codes < 0x300 ? text : literalText(text), range: { start: p, end: q } }];
+      return { type: "Template", parts, heredoc: false, range: { start: open, end: q + 1 } };
+    }
+    if (c === 92 || c === 36 || c === 37 || c === 10 || c === 13) return null;
+  }
+  return null;
 }
 
 function decodeEscape(ps: ExpressionParser, p: number): [string, number] {
