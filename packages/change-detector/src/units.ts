@@ -9,17 +9,18 @@ import { baseName, dirOf, lowerBound } from "./paths.js";
 export const UNIT_FILE = "terragrunt.hcl";
 export const STACK_FILE = "terragrunt.stack.hcl";
 
-const SKIPPED_DIRS = new Set([".terragrunt-cache", "node_modules", ".git"]);
+/** The directories Terragrunt's discovery skips (hidden ones, `node_modules` and the rest are searched). */
+const SKIPPED_DIRS = new Set([".git", ".terraform", ".terragrunt-cache"]);
 
 /**
- * True when a directory path has a segment that discovery skips (caches, vendored code, hidden dirs).
+ * True when a directory path has a segment that discovery skips, as Terragrunt's does.
  * Measured: a split-free version (`includes("/.")` and friends) left cold detection at 10,000 units with
  * ~150 MB more peak RSS and slower, for reasons not pinned down (V8 string representation); keep the split.
  */
 export function isSkippedDir(dir: string): boolean {
   if (dir === "") return false;
   for (const segment of dir.split("/")) {
-    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
+    if (SKIPPED_DIRS.has(segment)) return true;
   }
   return false;
 }

@@ -148,4 +148,19 @@ inputs = {
     expect(unit(result, "live/app")!.problems).toEqual([]);
     expect(formatDetectionSummary(result)).toContain("    depends on ../shared-infra/vpc: outside the repository, not planned or ordered by Gantry\n");
   });
+
+  test("units in hidden directories are units; only .git, .terraform and .terragrunt-cache are skipped, as in Terragrunt", async () => {
+    await using repo = createTempGitRepo({
+      "live/app/terragrunt.hcl": "",
+      ".cloud/terraform/app1/terragrunt.hcl": "",
+      "live/.hidden/b/terragrunt.hcl": "",
+      "vendor/node_modules/x/terragrunt.hcl": "",
+      "live/app/.terragrunt-cache/abc/terragrunt.hcl": "",
+      ".terraform/modules/m/terragrunt.hcl": "",
+    });
+    const found = terragruntFind(repo.dir).map((c) => c.path).sort();
+    expect(found).toEqual([".cloud/terraform/app1", "live/.hidden/b", "live/app", "vendor/node_modules/x"]);
+    const result = await detect(repo.dir, repo.sha(), repo.sha());
+    expect(Object.keys(result.graph.dependencies).sort()).toEqual(found);
+  });
 });
