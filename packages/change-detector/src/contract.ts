@@ -80,7 +80,7 @@ export const unitProblemSchema = z.object({
 export type UnitProblem = z.infer<typeof unitProblemSchema>;
 
 export const affectedUnitSchema = z.object({
-  /** Unit directory relative to the repository root, `/`-separated, no trailing slash. */
+  /** Unit directory relative to the repository root, `/`-separated, no trailing slash; `.` for the root itself. */
   path: z.string(),
   status: unitStatusSchema,
   reasons: z.array(unitReasonSchema),

@@ -18,6 +18,7 @@ import { ReadIndex } from "./read-index.js";
 import { StringTable } from "./record-codec.js";
 import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits } from "./units.js";
 import { baseName } from "./paths.js";
+import { ROOT_CONFIG, ROOT_UNIT, presentRootUnit, rootConfigIsIncluded, withoutRootConfig } from "./root-unit.js";
 
 export interface DetectOptions {
   /** A directory inside the git repository. */
@@ -102,14 +103,18 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       });
     }
 
+    // The root terragrunt.hcl is a unit only when no unit includes it (root-unit.ts).
+    const rootIncluded = unitSets.head.has(ROOT_UNIT) && rootConfigIsIncluded(index.lookup(ROOT_CONFIG, false), unitIds, (id, path) => records.chain(id, path));
+    const unitsNow = withoutRootConfig(unitSets, rootIncluded);
+
     // Deleted units are analysed in the base tree (their dependencies belong in the graph).
-    const deletedUnits = deletedUnitsOf(unitSets);
-    const deletedRecords = await analyseDeletedUnits(repo, base, deletedUnits, unitSets.base, reader, parseCache);
+    const deletedUnits = deletedUnitsOf(unitsNow);
+    const deletedRecords = await analyseDeletedUnits(repo, base, deletedUnits, unitsNow.base, reader, parseCache);
 
     const { changes, units } = matchChanges({
       diff,
-      headUnits: unitSets.head,
-      baseUnits: unitSets.base,
+      headUnits: unitsNow.head,
+      baseUnits: unitsNow.base,
       stackDirs: unitSets.stackDirs,
       unitIds,
       idOf,
@@ -156,12 +161,13 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       stacks: changedStackFiles(diff),
       stats: {
         trackedFiles,
-        unitsInHead: headUnits.length,
+        unitsInHead: unitsNow.head.size,
         filesParsed: parseCache.filesParsed,
         cacheHits: reused.count,
         elapsedMs: Math.round((performance.now() - started) * 10) / 10,
       },
     };
+    presentRootUnit(result, unitsNow.head.has(ROOT_UNIT) || unitsNow.base.has(ROOT_UNIT));
     return result;
   } finally {
     reader.close();

@@ -25,12 +25,14 @@ export function isSkippedDir(dir: string): boolean {
   return false;
 }
 
-/** The unit directory a `terragrunt.hcl` path defines, or null (skipped dir, or the repository root). */
+/**
+ * The unit directory a `terragrunt.hcl` path defines, or null (skipped dir). The repository root's is a
+ * candidate, `""`: it is a unit only when no unit includes it (`root-unit.ts`).
+ */
 export function unitDirOfConfig(path: string): string | null {
   if (baseName(path) !== UNIT_FILE) return null;
   const dir = dirOf(path);
-  // The repository root's terragrunt.hcl is the classic root config of old repositories, not a unit.
-  if (dir === "" || isSkippedDir(dir)) return null;
+  if (isSkippedDir(dir)) return null;
   return dir;
 }
 
@@ -106,7 +108,7 @@ export function unitContaining(path: string, units: Set<string>): string | null 
     if (units.has(dir)) return dir;
     dir = dirOf(dir);
   }
-  return null;
+  return units.has("") ? "" : null;
 }
 
 export function isInStack(unit: string, stackDirs: Set<string>): boolean {

@@ -163,4 +163,47 @@ inputs = {
     const result = await detect(repo.dir, repo.sha(), repo.sha());
     expect(Object.keys(result.graph.dependencies).sort()).toEqual(found);
   });
+
+  test("a root terragrunt.hcl that no unit includes is a unit (`.`); one that units include is their configuration", async () => {
+    await using lone = createTempGitRepo({ "terragrunt.hcl": `terraform {\n  source = "."\n}\n`, "main.tf": "# root\n", "a/terragrunt.hcl": "" });
+    expect(terragruntFind(lone.dir).map((c) => c.path).sort()).toEqual([".", "a"]);
+    const base = lone.sha();
+    const head = lone.commit({ "main.tf": "# root v2\n" });
+    expect(terragruntFind(lone.dir, ["--filter", `[${base}...${head}]`]).map((c) => c.path)).toEqual(["."]);
+    const result = await detect(lone.dir, base, head);
+    expect(statuses(result)).toEqual({ ".": "changed" });
+    expect(result.changes[0]).toMatchObject({ files: ["main.tf"], insideUnit: ".", units: ["."] });
+    expect(Object.keys(result.graph.dependencies).sort()).toEqual([".", "a"]);
+    expect(result.stats.unitsInHead).toBe(2);
+    // Deleting the other unit leaves a one-unit repository (the root's module, `.`, is the whole repository,
+    // so it is affected); deleting its root then deletes that unit.
+    const alone = lone.commit({ "a/terragrunt.hcl": null });
+    expect(statuses(await detect(lone.dir, head, alone))).toEqual({ ".": "affected", a: "deleted" });
+    const gone = lone.commit({ "terragrunt.hcl": null });
+    expect(statuses(await detect(lone.dir, alone, gone))).toEqual({ ".": "deleted" });
+
+    // The legacy layout: every unit includes the root terragrunt.hcl. Known disagreement (Gantry is right):
+    // `terragrunt find` lists `.` as a unit too; Terragrunt's own test of this layout excludes it with
+    // `--queue-exclude-dir=.` (running it would plan the root configuration as if it were a module).
+    const include = `include "root" {\n  path = find_in_parent_folders("terragrunt.hcl")\n}\n`;
+    await using legacy = createTempGitRepo({ "terragrunt.hcl": `inputs = { region = "eu-west-1" }\n`, "live/a/terragrunt.hcl": include, "live/b/terragrunt.hcl": include });
+    expect(terragruntFind(legacy.dir).map((c) => c.path).sort()).toEqual([".", "live/a", "live/b"]);
+    const legacyBase = legacy.sha();
+    const edited = legacy.commit({ "terragrunt.hcl": `inputs = { region = "eu-west-2" }\n`, "README.md": "# live\n" });
+    const legacyResult = await detect(legacy.dir, legacyBase, edited);
+    expect(statuses(legacyResult)).toEqual({ "live/a": "affected", "live/b": "affected" });
+    expect(legacyResult.changes.map((c) => [c.files[0], c.insideUnit, c.units])).toEqual([
+      ["README.md", null, []],
+      ["terragrunt.hcl", null, ["live/a", "live/b"]],
+    ]);
+    expect(Object.keys(legacyResult.graph.dependencies).sort()).toEqual(["live/a", "live/b"]);
+    // Cold and warm runs (the root's analysis and its readers' chains from the cache) agree.
+    for (let run = 0; run < 2; run++) {
+      const cached = await detect(legacy.dir, legacyBase, edited, { cache: true });
+      expect({ ...cached, stats: null }).toEqual({ ...legacyResult, stats: null });
+    }
+    // Moving to root.hcl deletes the root configuration: no unit is destroyed.
+    const moved = legacy.commit({ "terragrunt.hcl": null, "root.hcl": `inputs = {}\n`, "live/a/terragrunt.hcl": include.replace("terragrunt.hcl", "root.hcl"), "live/b/terragrunt.hcl": include.replace("terragrunt.hcl", "root.hcl") });
+    expect(statuses(await detect(legacy.dir, edited, moved))).toEqual({ "live/a": "changed", "live/b": "changed" });
+  });
 });
