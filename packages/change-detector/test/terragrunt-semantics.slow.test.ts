@@ -206,4 +206,18 @@ inputs = {
     const moved = legacy.commit({ "terragrunt.hcl": null, "root.hcl": `inputs = {}\n`, "live/a/terragrunt.hcl": include.replace("terragrunt.hcl", "root.hcl"), "live/b/terragrunt.hcl": include.replace("terragrunt.hcl", "root.hcl") });
     expect(statuses(await detect(legacy.dir, edited, moved))).toEqual({ "live/a": "changed", "live/b": "changed" });
   });
+
+  test("find_in_parent_folders finds a directory of that name too", async () => {
+    await using repo = createTempGitRepo({
+      "infra/shared/settings.json": "{}\n",
+      "infra/live/app/terragrunt.hcl": `locals {\n  shared   = find_in_parent_folders("shared")\n  settings = file("\${local.shared}/settings.json")\n}\ninputs = { settings = local.settings }\n`,
+    });
+    const rendered = terragruntRender(repo.dir, "infra/live/app") as { locals: Record<string, string> };
+    expect(rendered.locals["shared"]).toBe(`${repo.dir}/infra/shared`);
+    const base = repo.sha();
+    const head = repo.commit({ "infra/shared/settings.json": `{"v": 2}\n` });
+    const app = unit(await detect(repo.dir, base, head), "infra/live/app")!;
+    expect(app.problems).toEqual([]);
+    expect(app.reasons.map((r) => [r.file, r.chain.at(-1)!.via])).toEqual([["infra/shared/settings.json", "file"]]);
+  });
 });

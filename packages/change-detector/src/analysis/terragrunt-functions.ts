@@ -203,6 +203,7 @@ function findInParentFolders(run: AnalysisRun, args: HclValue[], call: CallExpre
   }
   if (name !== undefined && typeof name !== "string") throw new HclEvalError("find_in_parent_folders: the name must be a string", call.range);
   // Without a name: `root.hcl` (the current convention), falling back to `terragrunt.hcl` (older repositories).
+  // As in Terragrunt, a directory of that name is found too.
   const candidates = name === undefined || name === "" ? ["root.hcl", UNIT_FILE] : [name];
   let pending = false;
   // Without symlinks, a probe is a plain tree lookup, memoised with the probe list; the read is recorded
@@ -216,9 +217,10 @@ function findInParentFolders(run: AnalysisRun, args: HclValue[], call: CallExpre
       let found: boolean | undefined;
       if (plain) {
         if (!caller.reads.files.has(probe)) caller.reads.addFile(probe, extend(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
-        found = probes.exists[i] ??= run.snapshot.tree.get(probe) !== undefined;
+        found = probes.exists[i] ??= run.snapshot.tree.get(probe) !== undefined || run.snapshot.tree.hasDirectory(probe);
       } else {
         found = run.probeFor(caller, probe, "find_in_parent_folders", call);
+        if (found === false) found = run.snapshot.tree.hasDirectory(probe);
       }
       if (found === undefined) pending = true;
       else if (found) return toVirtual(probe);
