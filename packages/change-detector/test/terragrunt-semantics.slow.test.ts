@@ -220,4 +220,49 @@ inputs = {
     expect(app.problems).toEqual([]);
     expect(app.reasons.map((r) => [r.file, r.chain.at(-1)!.via])).toEqual([["infra/shared/settings.json", "file"]]);
   });
+
+  test("configurations and Terraform code in HCL's JSON syntax are read like the native syntax", async () => {
+    await using repo = createTempGitRepo({
+      "root.hcl": `inputs = { region = "eu-west-1" }\n`,
+      "common/paths.hcl.json": JSON.stringify({ locals: { data_dir: "${get_repo_root()}/data" } }),
+      "common/env.hcl.json": JSON.stringify({ locals: { env: "prod" } }),
+      "data/prod.json": "{}\n",
+      "modules/app/main.tf.json": JSON.stringify({ module: { shared: { source: "../shared" } }, locals: { policy: '${file("${path.module}/../../policies/app.json")}' } }),
+      "modules/shared/main.tf": "# shared\n",
+      "policies/app.json": "{}\n",
+      "live/app/terragrunt.hcl": `include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+locals {
+  paths  = read_terragrunt_config("\${get_repo_root()}/common/paths.hcl.json")
+  env    = read_terragrunt_config("\${get_repo_root()}/common/env.hcl.json").locals.env
+  config = file("\${local.paths.locals.data_dir}/\${local.env}.json")
+}
+terraform {
+  source = "../../modules/app"
+}
+inputs = { config = local.config }
+`,
+    });
+    const rendered = terragruntRender(repo.dir, "live/app") as { locals: Record<string, string>; inputs: Record<string, string> };
+    expect([rendered.locals["env"], rendered.inputs["region"], rendered.inputs["config"]]).toEqual(["prod", "eu-west-1", "{}\n"]);
+    const reading = terragruntFind(repo.dir, ["--reading"]).find((c) => c.path === "live/app")!.reading!;
+    expect(reading).toEqual(expect.arrayContaining(["common/paths.hcl.json", "common/env.hcl.json"]));
+    const base = repo.sha();
+    const head = repo.commit({
+      "data/prod.json": `{"v": 2}\n`,
+      "modules/shared/main.tf": "# shared v2\n",
+      "policies/app.json": `{"v": 2}\n`,
+      "common/env.hcl.json": JSON.stringify({ locals: { env: "prod", more: 1 } }),
+    });
+    const app = unit(await detect(repo.dir, base, head), "live/app")!;
+    expect(app.problems).toEqual([]);
+    expect(app.dynamic).toEqual([]);
+    expect(app.reasons.map((r) => [r.file, r.chain.at(-1)!.via]).sort()).toEqual([
+      ["common/env.hcl.json", "read_terragrunt_config"],
+      ["data/prod.json", "file"],
+      ["modules/shared/main.tf", "module"],
+      ["policies/app.json", "file"],
+    ]);
+  });
 });

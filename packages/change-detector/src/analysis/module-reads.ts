@@ -89,11 +89,14 @@ function walkModule(run: AnalysisRun, scope: ModuleScope, dir: string, reads: Re
   }
 }
 
-/** The module's Terraform files (`*.tf`, and OpenTofu's `*.tofu`), parsed; unparsable ones are problems. */
+/** Terraform's file names: `*.tf`, OpenTofu's `*.tofu`, and both in JSON syntax. */
+const TERRAFORM_FILE = /\.(?:tf|tofu)(?:\.json)?$/;
+
+/** The module's Terraform files, parsed; unparsable ones are problems. */
 function parseModuleFiles(run: AnalysisRun, dir: string, reads: ReadSet): ModuleFile[] {
   const files: ModuleFile[] = [];
   for (const path of run.snapshot.tree.filesIn(dir)) {
-    if (!path.endsWith(".tf") && !path.endsWith(".tofu")) continue;
+    if (!TERRAFORM_FILE.test(path)) continue;
     const entry = run.snapshot.tree.get(path)!;
     if (entry.mode === "120000") continue;
     const text = run.snapshot.text(entry.blob);
