@@ -89,6 +89,26 @@ export const CAUSES = {
     right: "gantry",
     why: "Gantry cannot analyse the unit (a parse or evaluation error, often a fixture written to fail): a broken unit is affected by every change so that its plan shows the error",
   },
+  "file-in-another-unit": {
+    right: "gantry",
+    why: "the unit includes or reads a file that sits in another unit's directory; Terragrunt's filter maps a changed file inside a unit's directory to that unit only, not to the units that read it",
+  },
+  "module-directory": {
+    right: "gantry",
+    why: "conservative: the file is in the unit's module directory (`source = \".\"` or a subdirectory of the module), which Gantry reads as a whole, subdirectories included; Terragrunt does not record it",
+  },
+  "excluded-by-terragrunt": {
+    right: "terragrunt",
+    why: "the unit (or a file it includes) has an `exclude` block that takes it out of Terragrunt's runs, and `find --filter` leaves it out; Gantry does not read `exclude` blocks yet, so it reports (and would plan) the unit",
+  },
+  "unrecorded-config-read": {
+    right: "gantry",
+    why: "Terragrunt did not record the unit's include or read_terragrunt_config of the file (`find --reading` leaves it out: it stopped evaluating the unit at an error, e.g. deprecated `dependency.*.inputs`); Gantry follows it",
+  },
+  "terragrunt-failed": {
+    right: "neither",
+    why: "`terragrunt find --filter` itself fails on the repository (it cannot generate a stack or parse a unit in its worktree), so there is nothing to compare; Gantry reports the changed units",
+  },
   "not-listed-by-terragrunt": {
     right: "gantry",
     why: "`terragrunt find` leaves the unit out altogether: it drops units in a dependency cycle, and units whose included dependency block has an empty placeholder config_path (which it turns into a self-edge, a cycle)",
@@ -100,22 +120,44 @@ export const CAUSES = {
 } as const satisfies Record<string, Cause>;
 export type CauseName = keyof typeof CAUSES;
 
+/** What the test knows of Terragrunt's view of the repository, for classifying. */
+export interface TerragruntView {
+  /** Units `terragrunt find` lists, with what `--reading` says each read. */
+  reading: ReadonlyMap<string, readonly string[]>;
+  /** True when the unit's configuration (or a file it includes) has an `exclude` block. */
+  hasExcludeBlock(unit: AffectedUnit): boolean;
+}
+
 /** The cause of a unit Gantry reports and Terragrunt does not, from the reasons Gantry gives; undefined: unknown. */
-export function causeOfGantryOnly(unit: AffectedUnit, listedByTerragrunt: ReadonlySet<string>): CauseName | undefined {
-  if (!listedByTerragrunt.has(unit.path)) return "not-listed-by-terragrunt";
+export function causeOfGantryOnly(unit: AffectedUnit, terragrunt: TerragruntView, units: ReadonlySet<string>): CauseName | undefined {
+  const read = terragrunt.reading.get(unit.path);
+  if (read === undefined) return "not-listed-by-terragrunt";
   if (unit.problems.length > 0) return "broken-unit";
+  if (terragrunt.hasExcludeBlock(unit)) return "excluded-by-terragrunt";
   const causes = new Set<CauseName>();
   for (const reason of unit.reasons) {
     const last = reason.chain.at(-1)!;
     if (last.file === "terragrunt.hcl" && last.via === "include") return "root-configuration";
+    const owner = unitOf(reason.file, units);
     if (last.via === "dynamic") causes.add("unresolved-read");
+    else if (owner !== undefined && owner !== unit.path && last.via !== "unit") causes.add("file-in-another-unit");
     else if (last.via === "file" || last.via === "templatefile" || last.via === "fileset") causes.add("file-function");
     else if (last.via === "module") causes.add("module-code");
+    else if (last.via === "terraform.source") causes.add("module-directory");
     else if (last.via === "unit" && directoryOf(reason.file) !== (unit.path === "." ? "" : unit.path)) causes.add("unit-subdirectory");
+    else if ((last.via === "include" || last.via === "read_terragrunt_config") && !read.includes(reason.file)) causes.add("unrecorded-config-read");
   }
   // The most specific cause first: a unit with an unresolved read is affected whatever else it reads.
-  for (const cause of ["file-function", "module-code", "unit-subdirectory", "unresolved-read"] as const) if (causes.has(cause)) return cause;
+  const order = ["file-in-another-unit", "file-function", "module-code", "module-directory", "unit-subdirectory", "unrecorded-config-read", "unresolved-read"] as const;
+  for (const cause of order) if (causes.has(cause)) return cause;
   return undefined;
+}
+
+/** The unit directory (`.` for the root) a file lies in, by Terragrunt's rule: directly in it. */
+function unitOf(file: string, units: ReadonlySet<string>): string | undefined {
+  const dir = directoryOf(file);
+  const unit = dir === "" ? "." : dir;
+  return units.has(unit) ? unit : undefined;
 }
 
 /** The cause of a unit Terragrunt reports and Gantry does not; undefined: unknown. */

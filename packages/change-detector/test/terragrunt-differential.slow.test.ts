@@ -8,17 +8,18 @@
  * Terragrunt is wrong.
  *
  * CI runs a representative subset; `GANTRY_DIFFERENTIAL=full` runs every fixture (about 185 repositories,
- * up to GANTRY_DIFFERENTIAL_EDITS edits each, default 12; tens of minutes).
+ * up to GANTRY_DIFFERENTIAL_EDITS edits each, default 12; tens of minutes); `GANTRY_DIFFERENTIAL=a,b` runs
+ * the fixtures named.
  */
 import { generateInfrastructureRepo, runGit } from "@gantry/testkit";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import type { DetectionResult } from "../src/index.js";
-import { CAUSES, allFixtures, causeOfGantryOnly, causeOfTerragruntOnly, copyFixture, editFile, filesToEdit, terragruntFixturesDir, type CauseName } from "./differential.js";
+import { CAUSES, allFixtures, causeOfGantryOnly, causeOfTerragruntOnly, copyFixture, editFile, filesToEdit, terragruntFixturesDir, type CauseName, type TerragruntView } from "./differential.js";
 import { createTempGitRepo, detect } from "./helpers.js";
-import { terragruntFind } from "./terragrunt.js";
+import { runTerragrunt, terragruntFind, type FoundComponent } from "./terragrunt.js";
 
 /**
  * The CI subset: includes and exposed includes, multiple includes with merge strategies and placeholder
@@ -39,18 +40,20 @@ const CI_FIXTURES = [
   "mark-glob-as-read",
   "dependency-optimisation",
 ];
-const full = process.env.GANTRY_DIFFERENTIAL === "full";
+const requested = process.env.GANTRY_DIFFERENTIAL ?? "";
+const full = requested === "full";
 const editsPerRepository = Number(process.env.GANTRY_DIFFERENTIAL_EDITS ?? (full ? 12 : 5));
 const fixtures = terragruntFixturesDir();
-const corpus = fixtures === undefined ? [] : full ? allFixtures(fixtures) : CI_FIXTURES;
+// `full`: every fixture; a comma-separated list: those fixtures; else the CI subset.
+const corpus = fixtures === undefined ? [] : full ? allFixtures(fixtures) : requested !== "" ? requested.split(",") : CI_FIXTURES;
 
 interface Disagreement {
   repository: string;
   edit: string;
   unit: string;
-  side: "gantry only" | "terragrunt only";
+  side: "gantry only" | "terragrunt only" | "terragrunt failed";
   cause: CauseName | "UNKNOWN";
-  /** For a broken unit, Gantry's first problem. */
+  /** For a broken unit, Gantry's first problem; for a failed terragrunt, its last line of errors. */
   detail?: string;
 }
 const disagreements: Disagreement[] = [];
@@ -63,9 +66,9 @@ afterAll(() => {
   const counts = new Map<string, number>();
   for (const d of disagreements) counts.set(`${d.side}: ${d.cause}`, (counts.get(`${d.side}: ${d.cause}`) ?? 0) + 1);
   const lines = [...counts].sort().map(([key, count]) => `  ${key}: ${count}`);
-  // Broken units, once each: a fixture written to fail, or something Gantry should learn to evaluate.
-  const broken = new Map(disagreements.filter((d) => d.detail).map((d) => [`${d.repository}/${d.unit}`, d.detail]));
-  for (const [unit, detail] of broken) lines.push(`  broken ${unit}: ${detail}`);
+  // Broken units and failed terragrunt runs, once each: a fixture written to fail, or something to learn.
+  const broken = new Map(disagreements.filter((d) => d.detail).map((d) => [`${d.side === "terragrunt failed" ? "terragrunt failed on " : "broken "}${d.repository}/${d.unit}`, d.detail]));
+  for (const [unit, detail] of broken) lines.push(`  ${unit}: ${detail}`);
   process.stdout.write(`differential: ${repositoriesCompared} repositories, ${editsCompared} edits, ${disagreements.length} unit disagreements\n${lines.join("\n")}\n`);
 });
 
@@ -74,7 +77,15 @@ afterAll(() => {
  * returns the new head) with `terragrunt find --filter`. `files` picks the edits from Terragrunt's units.
  */
 async function compareRepository(name: string, dir: string, files: (units: string[]) => string[], edit: (file: string) => string): Promise<void> {
-  const listed = new Set(terragruntFind(dir).filter((c) => c.type === "unit").map((c) => c.path));
+  const found0 = terragruntFind(dir, ["--reading"]).filter((c) => c.type === "unit");
+  const listed = new Set(found0.map((c) => c.path));
+  const view: TerragruntView = {
+    reading: new Map(found0.map((c) => [c.path, c.reading ?? []])),
+    hasExcludeBlock: (unit) => {
+      const files = [`${unit.path === "." ? "" : `${unit.path}/`}terragrunt.hcl`, ...unit.reasons.flatMap((r) => r.chain.filter((l) => l.via === "include").map((l) => l.file))];
+      return files.some((file) => existsSync(join(dir, file)) && /^\s*exclude\s*\{/m.test(readFileSync(join(dir, file), "utf8")));
+    },
+  };
   let base = runGit(dir, ["rev-parse", "HEAD"]).trim();
   const whole = await detect(dir, base, base);
   // Every unit Terragrunt lists is one of Gantry's, but an included root terragrunt.hcl (a known cause).
@@ -83,7 +94,14 @@ async function compareRepository(name: string, dir: string, files: (units: strin
   }
   for (const file of files([...listed])) {
     const next = edit(file);
-    const found = new Set(terragruntFind(dir, ["--filter", `[${base}...${next}]`]).filter((c) => c.type === "unit").map((c) => c.path));
+    const filtered = runTerragrunt(dir, ["find", "--json", "--filter", `[${base}...${next}]`]);
+    editsCompared++;
+    if (filtered.code !== 0) {
+      disagreements.push({ repository: name, edit: file, unit: "*", side: "terragrunt failed", cause: "terragrunt-failed", detail: filtered.stderr.trim().split("\n").at(-1)!.slice(0, 200) });
+      base = next;
+      continue;
+    }
+    const found = new Set((JSON.parse(filtered.stdout || "[]") as FoundComponent[]).filter((c) => c.type === "unit").map((c) => c.path));
     const detection: DetectionResult = await detect(dir, base, next);
     const gantry = new Set(detection.units.map((u) => u.path));
     for (const unit of detection.units) {
@@ -94,14 +112,13 @@ async function compareRepository(name: string, dir: string, files: (units: strin
         edit: file,
         unit: unit.path,
         side: "gantry only",
-        cause: causeOfGantryOnly(unit, listed) ?? "UNKNOWN",
+        cause: causeOfGantryOnly(unit, view, listed) ?? "UNKNOWN",
         ...(problem ? { detail: `${problem.code} ${problem.file ?? ""}:${problem.line ?? ""} ${problem.message}` } : {}),
       });
     }
     for (const unit of found) {
       if (!gantry.has(unit)) disagreements.push({ repository: name, edit: file, unit, side: "terragrunt only", cause: causeOfTerragruntOnly(unit, detection) ?? "UNKNOWN" });
     }
-    editsCompared++;
     base = next;
   }
   repositoriesCompared++;
