@@ -8,6 +8,8 @@ bash scripts/setup.sh
 . scripts/tools-env.sh
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
+# actionlint for the tests that lint workflows (built once from the Go module proxy, like the tools above).
+export GANTRY_ACTIONLINT="${GANTRY_ACTIONLINT:-$(bash scripts/ensure-actionlint.sh)}"
 mkdir -p .turbo
 report=.turbo/vitest-report.json
 status=0

@@ -1,7 +1,8 @@
 /**
  * The example workflows are checked, not just shown: they parse as YAML, keep the security invariants of
- * the two-repository model, and every `gantry` command they run exists with the flags they pass
- * (each command's `--help`, from the CLI's real command table).
+ * the two-repository model (plans and applies in separate workflows, only the apply workflow's job in the
+ * environment the apply role trusts, no credentials left in checkouts), and every `gantry` command they run
+ * exists with the flags they pass (each command's `--help`, from the CLI's real command table).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { dirname } from "node:path";
 import { cacheFilePath } from "../../../packages/change-detector/src/index.js";
 import { main } from "../../../packages/cli/src/main.js";
+import { APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW } from "../../../packages/guards/src/index.js";
 
 // `yaml` is installed for @gantry/classifier (which parses .gantry/config.yml); resolve it from there.
 const requireFromClassifier = createRequire(new URL("../../../packages/classifier/package.json", import.meta.url));
@@ -25,6 +27,7 @@ interface Step {
 }
 interface Job {
   if?: string;
+  environment?: string;
   needs?: string | string[];
   permissions?: Record<string, string>;
   strategy?: { "fail-fast"?: boolean; matrix?: unknown };
@@ -41,7 +44,9 @@ interface Workflow {
 
 const load = (path: string) => parse(readFileSync(new URL(`../${path}`, import.meta.url), "utf8")) as Workflow;
 const live = load("infrastructure-live/.github/workflows/gantry.yml");
-const deploy = load("infrastructure-pipelines/.github/workflows/deploy.yml");
+const planWorkflow = load(`infrastructure-pipelines/.github/workflows/${PLAN_WORKFLOW}`);
+const applyWorkflow = load(`infrastructure-pipelines/.github/workflows/${APPLY_WORKFLOW}`);
+const pipelines = [planWorkflow, applyWorkflow];
 const steps = (workflow: Workflow) => Object.entries(workflow.jobs).flatMap(([job, { steps }]) => steps.map((step) => ({ job, step })));
 
 /** Every `gantry <command> --flag …` in the workflows' scripts (a command ends at a pipe, redirect or `;`). */
@@ -64,14 +69,39 @@ async function help(command: string): Promise<{ exitCode: number; text: string }
 }
 
 describe("example workflows", () => {
-  it("infrastructure-pipelines' deploy workflow runs only on workflow_dispatch with a required job input, and may get an OIDC token", () => {
-    expect(Object.keys(deploy.on)).toEqual(["workflow_dispatch"]);
-    expect(deploy.on.workflow_dispatch).toMatchObject({ inputs: { job: { required: true, type: "string" } } });
-    expect(deploy.permissions).toEqual({ "id-token": "write", contents: "read" });
-    for (const job of Object.values(deploy.jobs)) expect(job.permissions).toBeUndefined(); // nothing widens them
-    expect(deploy["run-name"]).toBe("gantry ${{ fromJSON(inputs.job).id }}");
-    // The trusted repository is written out, never taken from the (copyable) workflow's own context.
-    expect(deploy.env?.GANTRY_PIPELINES_REPOSITORY).toMatch(/^[\w.-]+\/[\w.-]+$/);
+  it("infrastructure-pipelines' plan and apply workflows run only on workflow_dispatch with a required job input, and may get an OIDC token", () => {
+    for (const workflow of pipelines) {
+      expect(Object.keys(workflow.on)).toEqual(["workflow_dispatch"]);
+      expect(workflow.on.workflow_dispatch).toMatchObject({ inputs: { job: { required: true, type: "string" } } });
+      expect(workflow.permissions).toEqual({ "id-token": "write", contents: "read" });
+      for (const job of Object.values(workflow.jobs)) expect(job.permissions).toBeUndefined(); // nothing widens them
+      expect(workflow["run-name"]).toBe("gantry ${{ fromJSON(inputs.job).id }}");
+      // The pipelines side's settings are written out, never taken from the (copyable) workflow's own context.
+      expect(workflow.env?.GANTRY_PIPELINES_REPOSITORY).toMatch(/^[\w.-]+\/[\w.-]+$/);
+      expect(workflow.env?.GANTRY_DEPLOY_BRANCH).toBe("main");
+    }
+  });
+
+  it("only the apply workflow's job runs in the environment the apply role trusts; the plan workflow accepts only plans", () => {
+    expect(Object.values(applyWorkflow.jobs).map((job) => job.environment)).toEqual([APPLY_ENVIRONMENT]);
+    for (const workflow of [planWorkflow, live]) for (const job of Object.values(workflow.jobs)) expect(job.environment).toBeUndefined();
+    const roles = (workflow: Workflow) => gantryInvocations(workflow).filter((call) => call.command === "execute").map((call) => /--workflow-role (\w+)/.exec(call.step.run ?? "")?.[1]);
+    expect(roles(planWorkflow)).toEqual(["plan"]);
+    expect(roles(applyWorkflow)).toEqual(["apply"]);
+    expect(roles(live)).toEqual(["plan"]);
+    expect((applyWorkflow as Workflow & { concurrency?: { "cancel-in-progress"?: boolean } }).concurrency?.["cancel-in-progress"]).toBe(false);
+  });
+
+  it("keeps no credentials in any checkout", () => {
+    const checkouts = [...steps(live), ...steps(planWorkflow), ...steps(applyWorkflow)].filter(({ step }) => step.uses?.startsWith("actions/checkout@"));
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const { step } of checkouts) expect(step.with?.["persist-credentials"]).toBe(false);
+  });
+
+  it("dispatches a pull request's jobs to the plan workflow and a push's to the apply workflow", () => {
+    const dispatch = steps(live).find(({ step }) => /gantry dispatch/.test(step.run ?? ""))!.step;
+    expect(dispatch.run).toContain('--workflow "$WORKFLOW"');
+    expect(dispatch.env?.WORKFLOW).toBe(`\${{ github.event_name == 'push' && '${APPLY_WORKFLOW}' || '${PLAN_WORKFLOW}' }}`);
   });
 
   it("infrastructure-live's workflow runs on pull requests and pushes to main, with full history, and gets no OIDC token outside the matrix", () => {
@@ -102,7 +132,7 @@ describe("example workflows", () => {
   });
 
   it("passes untrusted input to scripts only through the environment", () => {
-    for (const workflow of [live, deploy]) {
+    for (const workflow of [live, ...pipelines]) {
       for (const { step } of steps(workflow)) {
         expect(step.run ?? "").not.toMatch(/\$\{\{\s*(inputs\.|matrix|github\.event\.|github\.head_ref)/);
       }
@@ -111,7 +141,7 @@ describe("example workflows", () => {
 
   it("uses each token only in the step that needs it", () => {
     const seen = new Set<string>();
-    for (const { step } of [...steps(live), ...steps(deploy)]) {
+    for (const { step } of [...steps(live), ...pipelines.flatMap(steps)]) {
       const secrets = new Set([...`${JSON.stringify(step.env ?? {})}${JSON.stringify(step.with ?? {})}`.matchAll(/secrets\.([A-Z_]+)/g)].map((match) => match[1]!));
       const commands = [...(step.run ?? "").matchAll(/(?:^|[\s;&|(])gantry\s+([a-z-]+)/g)].map((match) => match[1]!);
       for (const secret of secrets) {
@@ -121,7 +151,11 @@ describe("example workflows", () => {
           // `gantry dispatch`, or downloading the dispatched runs' results from the pipelines repository.
           if (commands.length > 0) expect(new Set(commands)).toEqual(new Set(["dispatch"]));
           else expect(step.run).toContain('gh run download "$run" --repo "$PIPELINES_REPOSITORY"');
-        } else if (secret === "GANTRY_CODE_READ_TOKEN") expect(step.uses).toMatch(/^actions\/checkout@/);
+        } else if (secret === "GANTRY_CODE_READ_TOKEN") {
+          // The checkout, or `gantry execute`, whose guards fetch the deploy branch with it (never the tools).
+          if (step.uses) expect(step.uses).toMatch(/^actions\/checkout@/);
+          else expect(new Set(commands)).toEqual(new Set(["execute"]));
+        }
         else throw new Error(`unexpected secret ${secret} in step ${step.name ?? step.uses}`);
       }
     }
@@ -129,7 +163,7 @@ describe("example workflows", () => {
   });
 
   it("every gantry command the workflows run exists, with every flag they pass", async () => {
-    const invocations = [...gantryInvocations(live), ...gantryInvocations(deploy)];
+    const invocations = [...gantryInvocations(live), ...pipelines.flatMap(gantryInvocations)];
     expect(new Set(invocations.map((call) => call.command))).toEqual(new Set(["plan", "execute", "dispatch", "report"]));
     for (const { command, flags } of invocations) {
       const { exitCode, text } = await help(command);

@@ -558,6 +558,20 @@ describe("readsOfUnits", () => {
     expect(app!.exists).toBe(true);
     expect(app!.files).toEqual(expect.arrayContaining(["prod/app/terragrunt.hcl", "root.hcl", "prod/env.hcl", "shared/leak.json"]));
     expect(app!.problems).toEqual([expect.objectContaining({ code: "SYMLINK_ESCAPES_REPO", file: "prod/app/terragrunt.hcl", line: 5 })]);
-    expect(missing).toEqual({ unit: "prod/nothing", exists: false, files: [], problems: [] });
+    expect(missing).toEqual({ unit: "prod/nothing", exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+  });
+
+  test("lists the directories a unit reads whole, its run-time reads and its dependencies", async () => {
+    const { readsOfUnits } = await import("../src/index.js");
+    await using repo = createTempGitRepo({
+      "modules/app/main.tf": 'module "inner" {\n  source = "./inner"\n}\n',
+      "modules/app/inner/main.tf": "",
+      "prod/db/terragrunt.hcl": "",
+      "prod/app/terragrunt.hcl": `terraform {\n  source = "../../modules/app"\n}\ndependency "db" {\n  config_path = "../db"\n}\ninputs = {\n  token = run_cmd("cat", "token")\n}\n`,
+    });
+    const [app] = await readsOfUnits({ repo: repo.dir, commit: repo.sha(), units: ["prod/app"] });
+    expect(app!.dirs).toEqual(["modules/app", "modules/app/inner"]);
+    expect(app!.dependencies).toEqual(["prod/db"]);
+    expect(app!.dynamic).toEqual([expect.objectContaining({ pattern: "**", reason: expect.stringContaining("run_cmd") })]);
   });
 });

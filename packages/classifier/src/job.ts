@@ -63,6 +63,19 @@ export const planChangeSchema = z.object({
 });
 export type PlanChange = z.infer<typeof planChangeSchema>;
 
+/**
+ * A unit the plan leaves out because the deployment record says it is already deployed (added after the first
+ * contract, optional): `superseded` when it was applied at a newer commit than the plan's (applying it here
+ * would roll it back), `up-to-date` when it was applied at a commit since which nothing it reads changed.
+ */
+export const skippedUnitSchema = z.object({
+  unit: z.string(),
+  reason: z.enum(["superseded", "up-to-date"]),
+  /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
+  deployedAt: z.string().regex(/^[0-9a-f]{40}$/),
+});
+export type SkippedUnit = z.infer<typeof skippedUnitSchema>;
+
 export const planDocumentSchema = z.object({
   apiVersion: z.literal("gantry/v1"),
   kind: z.literal("Plan"),
@@ -78,5 +91,7 @@ export const planDocumentSchema = z.object({
   changes: z.array(planChangeSchema).optional(),
   /** Changed files the ignore list dropped (optional extension). */
   ignoredFiles: z.array(z.string()).optional(),
+  /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
+  skippedUnits: z.array(skippedUnitSchema).optional(),
 });
 export type PlanDocument = z.infer<typeof planDocumentSchema>;

@@ -11,6 +11,8 @@
  * - Ordering: a job `needs` the jobs of every unit its units depend on (also through unchanged units);
  *   destroys run in reverse dependency order and after every apply/plan job of the same change. The
  *   same graph is planned on both events, so a pull request previews exactly what the push will run.
+ * - Already deployed: units in `skipUnits` (from the deployment record: applied at a newer commit, or at one
+ *   since which they did not change) get no job and are listed in `skippedUnits`; order through them is kept.
  * - Refusals: deleting a unit that a remaining unit still depends on; a unit matching no environment or
  *   several; a dependency cycle between units. Consolidated jobs that would need each other are split
  *   into per-unit jobs instead (see `orderJobs`).
@@ -24,7 +26,7 @@ import { authenticationOf, matchEnvironments } from "./environments.js";
 import { classifierError } from "./errors.js";
 import { compileGlobs, type PathMatcher } from "./globs.js";
 import { CycleFound, nearestPlannedDependencies, topologicalOrder } from "./graph.js";
-import type { Job, JobAction, PlanChange, PlanDocument } from "./job.js";
+import type { Job, JobAction, PlanChange, PlanDocument, SkippedUnit } from "./job.js";
 import { refuseAccountsAddedWithOthers, refuseDeletingDependedOnUnits } from "./refusals.js";
 import { unitsActedOn } from "./units-acted-on.js";
 
@@ -38,6 +40,11 @@ export interface PlanJobsInput {
   branch: string;
   /** The configuration file, named in errors about environments. */
   configFile?: string;
+  /**
+   * Units to leave out because they are already deployed, by unit (from the deployment record; see
+   * `@gantry/dispatcher`). They get no job and are listed in the plan's `skippedUnits`.
+   */
+  skipUnits?: ReadonlyMap<string, Omit<SkippedUnit, "unit">>;
 }
 
 /** Why a change gets no job, for the report. */
@@ -92,9 +99,15 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
   const isSkipped = compileOverride(config, "skip");
   const isPlanOnly = compileOverride(config, "planOnly");
   const changeNames = new Map<string, Set<string>>();
+  const deployed = new Map<string, SkippedUnit>();
   for (const change of classification.changes) {
     for (const unit of unitsActedOn(change)) {
       if (isSkipped(unit)) continue;
+      const recorded = input.skipUnits?.get(unit);
+      if (recorded) {
+        deployed.set(unit, { unit, reason: recorded.reason, deployedAt: recorded.deployedAt });
+        continue;
+      }
       const names = changeNames.get(unit) ?? new Set<string>();
       names.add(changeTypeName(change));
       changeNames.set(unit, names);
@@ -186,10 +199,20 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
       ? null
       : classification.changes.length === 0
         ? "no changed file needs an infrastructure change"
-        : skippedOnly
-          ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned"
-          : "the changed files affect no unit: nothing is planned";
-  return { ...base, notice, jobs, changes: report(ordered), ignoredFiles: classification.ignoredFiles };
+        : deployed.size > 0
+          ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned"
+          : skippedOnly
+            ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned"
+            : "the changed files affect no unit: nothing is planned";
+  const skippedUnits = [...deployed.values()].sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+  return {
+    ...base,
+    notice,
+    jobs,
+    changes: report(ordered),
+    ignoredFiles: classification.ignoredFiles,
+    ...(input.skipUnits ? { skippedUnits } : {}),
+  };
 }
 
 function linkJobs(dependent: JobDraft, dependency: JobDraft): void {

@@ -6,11 +6,13 @@
  * with a change type of its own, or passes (returns nothing) so the next classifier looks at it.
  */
 import { createRequire } from "node:module";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, isAbsolute, join, posix, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FileChangeType, UnitStatus } from "@gantry/change-detector";
 import { classifierError } from "./errors.js";
+import { readTreeFiles } from "./git.js";
 
 /** One changed path, as classifiers see it. */
 export interface ChangedFile {
@@ -56,25 +58,30 @@ export function isChangeClassifier(value: unknown): value is ChangeClassifier {
   return candidate["specificationVersion"] === "v1" && typeof candidate["name"] === "string" && candidate["name"] !== "" && typeof candidate["classify"] === "function";
 }
 
+export interface LoadPluginsOptions {
+  /** The repository: file plugins are named relative to it. */
+  repo: string;
+  /**
+   * The commit whose tree file plugins are read from (each is copied into a private temporary directory and
+   * imported from there). Without it they are imported from the working tree.
+   */
+  ref?: string;
+  /** Where package plugins are resolved from (its `node_modules`, and those above it); default `repo`. */
+  packagesFrom?: string;
+  /** The configuration file that names the plugins, for error locations. */
+  configFile?: string;
+}
+
 /**
- * Loads each plugin named in the configuration. A name starting with `.` or `/` is a file path relative
- * to the repository; any other name is a package resolved from the repository directory (its
- * `node_modules`, as `node` would from a script at the repository root).
+ * Loads each plugin named in the configuration. A name starting with `.` or `/` is a file relative to the
+ * repository (read from `ref`'s tree when given); any other name is a package resolved from `packagesFrom`
+ * (default: the repository directory, as `node` would from a script at the repository root).
  */
-export async function loadClassifierPlugins(names: readonly string[], options: { repo: string; configFile?: string }): Promise<ChangeClassifier[]> {
+export async function loadClassifierPlugins(names: readonly string[], options: LoadPluginsOptions): Promise<ChangeClassifier[]> {
   const plugins: ChangeClassifier[] = [];
   for (const name of names) {
-    const url = resolvePluginModule(name, options.repo, options.configFile);
-    let module: Record<string, unknown>;
-    try {
-      module = (await import(url)) as Record<string, unknown>;
-    } catch (error) {
-      throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${(error as Error).message}`, {
-        ...(options.configFile ? { location: { file: options.configFile } } : {}),
-        hint: "fix the plugin module, or remove it from `classifiers`",
-        cause: error,
-      });
-    }
+    const isFile = name.startsWith(".") || isAbsolute(name);
+    const module = isFile && options.ref !== undefined ? await importFromTree(name, options.ref, options) : await importPlugin(name, resolvePluginModule(name, options), options);
     let candidate = module["default"] ?? module["classifier"];
     if (typeof candidate === "function") candidate = await (candidate as () => unknown)();
     if (!isChangeClassifier(candidate)) {
@@ -82,7 +89,7 @@ export async function loadClassifierPlugins(names: readonly string[], options: {
         "CONFIG_PLUGIN_INVALID",
         `classifier plugin '${name}' does not export a ChangeClassifier (needs specificationVersion "v1", a name and classify())`,
         {
-          ...(options.configFile ? { location: { file: options.configFile } } : {}),
+          ...located(options),
           hint: "export default { specificationVersion: \"v1\", name: \"...\", classify(file, context) { ... } }",
         },
       );
@@ -92,18 +99,65 @@ export async function loadClassifierPlugins(names: readonly string[], options: {
   return plugins;
 }
 
-function resolvePluginModule(name: string, repo: string, configFile: string | undefined): string {
+const located = (options: LoadPluginsOptions) => (options.configFile ? { location: { file: options.configFile } } : {});
+
+async function importPlugin(name: string, url: string, options: LoadPluginsOptions): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${(error as Error).message}`, {
+      ...located(options),
+      hint: "fix the plugin module, or remove it from `classifiers`",
+      cause: error,
+    });
+  }
+}
+
+/**
+ * A file plugin as the commit has it, never as the working tree has it: its blob is copied into a private
+ * temporary directory, imported, and the directory removed. So a file plugin is one self-contained ES module
+ * (bundle it if it imports anything but Node's built-ins).
+ */
+async function importFromTree(name: string, ref: string, options: LoadPluginsOptions): Promise<Record<string, unknown>> {
+  const path = posix.normalize(name);
+  if (isAbsolute(name) || path === ".." || path.startsWith("../")) {
+    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
+      ...located(options),
+      hint: "name a file inside the repository (./.gantry/classifiers/mine.js), or a package",
+    });
+  }
+  const text = (await readTreeFiles(options.repo, ref, [path])).get(path);
+  if (text === undefined) {
+    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
+      ...located(options),
+      hint: "commit the plugin file together with the configuration that names it",
+    });
+  }
+  const dir = mkdtempSync(join(tmpdir(), "gantry-plugin-"));
+  try {
+    const file = join(dir, basename(path));
+    writeFileSync(file, text, { mode: 0o600 });
+    // A `.js` file is an ES module, as it would be in a package with "type": "module".
+    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n', { mode: 0o600 });
+    return await importPlugin(name, pathToFileURL(file).href, options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function resolvePluginModule(name: string, options: LoadPluginsOptions): string {
   if (name.startsWith(".") || isAbsolute(name)) {
-    const path = resolve(repo, name);
-    if (!existsSync(path)) throw pluginNotFound(name, repo, configFile);
+    const path = resolve(options.repo, name);
+    if (!existsSync(path)) throw pluginNotFound(name, options.repo, options.configFile);
     return pathToFileURL(path).href;
   }
+  const from = resolve(options.packagesFrom ?? options.repo);
   try {
-    return pathToFileURL(createRequire(join(resolve(repo), "package.json")).resolve(name)).href;
+    return pathToFileURL(createRequire(join(from, "package.json")).resolve(name)).href;
   } catch {
     // ESM-only packages export no `require` condition: read their package.json ourselves.
-    const path = resolveEsmPackage(name, resolve(repo));
-    if (!path) throw pluginNotFound(name, repo, configFile);
+    const path = resolveEsmPackage(name, from);
+    if (!path) throw pluginNotFound(name, from, options.configFile);
     return pathToFileURL(path).href;
   }
 }

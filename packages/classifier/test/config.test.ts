@@ -100,7 +100,10 @@ describe(".gantry/config.yml", () => {
       6,
       "key environments[0].aws.accountId: must be a quoted string of 12 digits (YAML reads unquoted digits as a number)",
     ],
-    ["an unknown key", "deployBranch: main\ndeployBrnach: trunk\n", 2, "key deployBrnach: unknown key 'deployBrnach'"],
+    ["an unknown key", "deployBranch: main\ndeployBrnach: trunk\n", 2, "key deployBrnach: unknown key 'deployBrnach': did you mean 'deployBranch'?"],
+    ["an unknown key inside a list", "environments:\n  - name: prod\n    paths: [\"prod/**\"]\n    awz: {}\n", 4, "key environments[0].awz: unknown key 'awz': did you mean 'aws'?"],
+    ["an unknown key inside a map", "units:\n  \"prod/*\":\n    planonly: true\n", 3, "key units[\"prod/*\"].planonly: unknown key 'planonly': did you mean 'planOnly'?"],
+    ["an unknown key close to none", "deployBranch: main\nsomethingElse: 1\n", 2, "key somethingElse: unknown key 'somethingElse'"],
     ["a missing key", "environments:\n  - name: prod\n", 2, "key environments[0].paths: is required"],
     ["a bad enum", "parallelism: 2\nconsolidation: account\n", 2, "key consolidation: Invalid option: expected one of \"environment\"|\"unit\""],
     [
@@ -132,8 +135,32 @@ describe(".gantry/config.yml", () => {
     expect(byValue.message).toContain("key terragrunt.env.TG_EXTRA: the value looks like a credential");
 
     // Ids, paths and empty values are not secrets.
-    const { config } = parse({ ".gantry/config.yml": 'terragrunt:\n  env:\n    AWS_ACCESS_KEY_ID_FILE: "/run/key"\n    TF_TOKEN_app_terraform_io: ""\n    TG_NON_INTERACTIVE: "true"\n' });
-    expect(Object.keys(config.terragrunt.env)).toEqual(["AWS_ACCESS_KEY_ID_FILE", "TF_TOKEN_app_terraform_io", "TG_NON_INTERACTIVE"]);
+    const { config } = parse({ ".gantry/config.yml": 'terragrunt:\n  env:\n    TF_VAR_vault_token_path: "/run/token"\n    TG_PROVIDER_CACHE_TOKEN: ""\n    TG_PROVIDER_CACHE: "1"\n' });
+    expect(Object.keys(config.terragrunt.env)).toEqual(["TF_VAR_vault_token_path", "TG_PROVIDER_CACHE_TOKEN", "TG_PROVIDER_CACHE"]);
+  });
+
+  it.each([
+    ["TG_TF_PATH", "/tmp/evil-tofu", "TG_TF_PATH decides which OpenTofu binary terragrunt runs"],
+    ["TF_CLI_CONFIG_FILE", "./.terraformrc", "TF_CLI_CONFIG_FILE decides OpenTofu's CLI configuration"],
+    ["GIT_SSH_COMMAND", "sh -c evil", "GIT_* variables belong to git"],
+    ["AWS_PROFILE", "admin", "AWS_* variables belong to the cloud credentials Gantry obtains for the job"],
+    ["ACTIONS_ID_TOKEN_REQUEST_URL", "http://evil", "ACTIONS_* variables belong to the GitHub Actions runner"],
+    ["PATH", "/tmp/evil", "PATH decides which programs run"],
+  ])("refuses %s in terragrunt.env: a setting of the pipelines side, not of the repository", (name, value, reason) => {
+    const error = configError({ ".gantry/config.yml": `terragrunt:\n  env:\n    TG_PROVIDER_CACHE: "1"\n    ${name}: "${value}"\n` });
+    expect(error).toMatchObject({ code: "CONFIG_INVALID", exitCode: 20, location: { file: ".gantry/config.yml", line: 4 } });
+    expect(error.message).toContain(`key terragrunt.env.${name}: ${reason}`);
+  });
+
+  it.each([
+    ["an alias bomb", `a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n`, 2, "more than 100 alias expansions"],
+    ["an alias with no anchor", "deployBranch: main\nignore: *patterns\n", 2, "the alias *patterns has no anchor &patterns before it"],
+  ])("reports %s as a YAML syntax error with its line, never a crash", (_name, text, line, message) => {
+    for (const file of [".gantry/config.yml", ".gruntwork/config.yml"]) {
+      const error = configError({ [file]: text });
+      expect(error).toMatchObject({ code: "CONFIG_SYNTAX", exitCode: 20, location: { file, line } });
+      expect(error.message).toContain(message);
+    }
   });
 
   it("reports YAML syntax errors with their line", () => {

@@ -1,6 +1,6 @@
 /**
- * End to end on real git repositories: the real `detectChanges`, configuration read from the head commit,
- * classification and planning, for every change type on both events.
+ * End to end on real git repositories: the real `detectChanges`, configuration read from the deploy branch
+ * (a pull request's base) or the pushed commit, classification and planning, for every change type on both events.
  */
 import { describe, expect, it } from "vitest";
 import { GantryError } from "@gantry/errors";
@@ -146,21 +146,18 @@ describe.each<Event>(["pull_request", "push"])("every change type on %s", (event
   });
 
   it("AccountsAdded: every unit of the new account directory", async () => {
-    await using repo = createTempGitRepo(layout);
+    // The new environment is merged first: a pull request is planned with the deploy branch's configuration.
+    await using repo = createTempGitRepo({ ...layout, ".gantry/config.yml": `${layout[".gantry/config.yml"] as string}  - name: sandbox\n    paths: ["sandbox/**"]\n` });
     const plan = await planCommit(
       repo,
       {
         "sandbox/account.hcl": 'locals {\n  account_name = "sandbox"\n}\n',
         "sandbox/vpc/terragrunt.hcl": unit(),
         "sandbox/app/terragrunt.hcl": unit(dependsOn("../vpc")),
-        ".gantry/config.yml": `${layout[".gantry/config.yml"] as string}  - name: sandbox\n    paths: ["sandbox/**"]\n`,
       },
       event,
     );
-    expect(changes(plan)).toEqual([
-      { type: "AccountsAdded", units: ["sandbox/app", "sandbox/vpc"] },
-      { type: "ConfigChanged", units: [] },
-    ]);
+    expect(changes(plan)).toEqual([{ type: "AccountsAdded", units: ["sandbox/app", "sandbox/vpc"] }]);
     expect(jobs(plan)).toEqual([{ id: `${forward(event)}-sandbox`, action: forward(event), units: ["sandbox/vpc", "sandbox/app"], needs: [] }]);
   });
 
@@ -268,12 +265,12 @@ describe("ordering, consolidation and overrides on a real repository", () => {
     expect(elsewhere.notice).toBe("push to 'feature/x', which is not the deploy branch 'main': nothing is planned");
   });
 
-  it("reads the configuration of the head commit and reports its errors with file:line:key", async () => {
+  it("reads the configuration of the pushed commit and reports its errors with file:line:key", async () => {
     await using repo = createTempGitRepo(layout);
     const error = await planCommit(
       repo,
       { ".gantry/config.yml": 'environments:\n  - name: prod\n    paths: ["prod/**"]\n    aws:\n      accountId: "1234"\n', "prod/vpc/x.tf": "" },
-      "pull_request",
+      "push",
     ).catch((caught: unknown) => caught as GantryError);
     expect(error).toMatchObject({ code: "CONFIG_INVALID", exitCode: 20, location: { file: ".gantry/config.yml", line: 5 } });
     expect((error as GantryError).message).toBe("key environments[0].aws.accountId: must be 12 digits");
@@ -287,7 +284,7 @@ describe("ordering, consolidation and overrides on a real repository", () => {
     const two = await planCommit(
       repo,
       { ".gantry/config.yml": "environments:\n  - name: all\n    paths: [\"**\"]\n  - name: prod\n    paths: [\"prod/*\"]\n", "prod/vpc/extra.tf": "" },
-      "pull_request",
+      "push",
     ).catch((caught: unknown) => caught as GantryError);
     expect(two).toMatchObject({ code: "PLAN_ENVIRONMENT_MISMATCH", message: "unit prod/vpc matches 2 environments: all (**) and prod (prod/*)" });
   });
@@ -345,5 +342,33 @@ environment "dev" {
     const plan = await planCommit(repo, { "data/app.json": "{}\n", "prod/vpc/terragrunt.hcl": unit("\ninputs = { a = 1 }\n") }, "push", { branch: "trunk" });
     expect(plan.ignoredFiles).toEqual(["data/app.json"]);
     expect(jobs(plan)).toEqual([{ id: "apply-default", action: "apply", units: ["prod/vpc"], needs: [] }]);
+  });
+});
+
+describe("which commit's configuration plans a change", () => {
+  it("a pull request is planned with its base's configuration: its own configuration change is reported and applies once merged", async () => {
+    await using repo = createTempGitRepo(layout);
+    const base = repo.sha();
+    repo.checkout("feature", { create: true });
+    const head = repo.commit({ ".gantry/config.yml": "environments:\n  - name: everything\n    paths: [\"**\"]\n", "prod/vpc/extra.tf": "" });
+    const plan = await planChange({ repo: repo.dir, base, head, event: "pull_request", branch: "feature", env: {}, cache: false });
+    expect(changes(plan)).toEqual([
+      { type: "UnitChanged", units: ["prod/vpc"] },
+      { type: "ConfigChanged", units: [] },
+    ]);
+    expect(plan.jobs.map((job) => job.environment)).toEqual(["prod"]);
+    // Asked for explicitly, the head's configuration is used (what the guards refuse to trust).
+    const withHead = await planChange({ repo: repo.dir, base, head, event: "pull_request", branch: "feature", env: {}, cache: false, configRef: head });
+    expect(withHead.jobs.map((job) => job.environment)).toEqual(["everything"]);
+  });
+
+  it("imports a file plugin as the configuration's commit has it, never from the working tree", async () => {
+    const plugin = (type: string) => `export default { specificationVersion: "v1", name: "docs", classify: (file) => file.path.endsWith(".md") ? { type: "${type}", units: "none" } : undefined };\n`;
+    await using repo = createTempGitRepo({ ...layout, ".gantry/config.yml": `${layout[".gantry/config.yml"] as string}classifiers: ["./.gantry/docs.js"]\n`, ".gantry/docs.js": plugin("DocsChanged") });
+    const base = repo.sha();
+    const head = repo.commit({ "README.md": "# docs\n" });
+    repo.write({ ".gantry/docs.js": plugin("WorkingTreeChanged") });
+    const plan = await planChange({ repo: repo.dir, base, head, event: "push", branch: "main", env: {}, cache: false });
+    expect(changes(plan)).toEqual([{ type: "DocsChanged", units: [] }]);
   });
 });

@@ -244,6 +244,35 @@ describe("planJobs: overrides and refusals", () => {
     expect(onlySkipped.notice).toBe("every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned");
   });
 
+  it("leaves out units the deployment record says are deployed, lists them, and keeps the order through them", async () => {
+    const parsed = gantryConfigSchema.parse({ environments });
+    const detection = layered("push");
+    const classification = await classifyChanges(detection, {});
+    const newer = "d".repeat(40);
+    const skipUnits = new Map([
+      ["prod/db", { reason: "superseded" as const, deployedAt: newer }],
+      ["dev/app", { reason: "up-to-date" as const, deployedAt: BASE }],
+    ]);
+    const document = planJobs({ detection, classification, config: parsed, branch: "main", skipUnits });
+    planDocumentSchema.parse(document);
+    expect(jobsOf(document)).toEqual([
+      { id: "apply-shared", action: "apply", units: ["shared/vpc"], needs: [] },
+      // prod/app still runs after shared/vpc: the link through the skipped prod/db is kept.
+      { id: "apply-prod", action: "apply", units: ["prod/app"], needs: ["apply-shared"] },
+      { id: "destroy-prod-old", action: "destroy", units: ["prod/old"], needs: ["apply-shared", "apply-prod"] },
+    ]);
+    expect(document.skippedUnits).toEqual([
+      { unit: "dev/app", reason: "up-to-date", deployedAt: BASE },
+      { unit: "prod/db", reason: "superseded", deployedAt: newer },
+    ]);
+    const all = new Map(["shared/vpc", "prod/db", "prod/app", "dev/app", "prod/old"].map((unit) => [unit, { reason: "up-to-date" as const, deployedAt: HEAD }]));
+    const nothing = planJobs({ detection, classification, config: parsed, branch: "main", skipUnits: all });
+    expect(nothing.jobs).toEqual([]);
+    expect(nothing.notice).toBe("every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned");
+    // Without a record, the field is absent (older documents are unchanged).
+    expect((await plan(layered("push"))).skippedUnits).toBeUndefined();
+  });
+
   it("refuses to delete a unit that a remaining unit still depends on, naming both", async () => {
     const detection = buildDetection({
       changes: [{ type: "deleted", files: "prod/db/terragrunt.hcl", insideUnit: "prod/db" }],

@@ -1,26 +1,54 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { GantryError } from "@gantry/errors";
+import { GantryError, formatDidYouMean } from "@gantry/errors";
+import { HelpRequested, commandHelp } from "./help.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /**
- * `node:util` parseArgs with Gantry's error style: an unknown or malformed option is a usage error
- * (exit code 2) that names the option.
+ * `node:util` parseArgs with Gantry's error style: an unknown or malformed option is a usage error (exit code 2)
+ * in our words, naming the option and the closest known ones; Node's own text never reaches the user.
+ * `--help`/`-h` throws `HelpRequested` (printed by `main` with the command's exit codes).
  */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
-  command: string,
-  argv: string[],
-  options: T,
-  help: string,
-) {
+export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T, help: string) {
+  const all = { ...options, help: { type: "boolean" as const, short: "h" } };
+  const parse = () => parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
+  let parsed: ReturnType<typeof parse>;
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    parsed = parse();
   } catch (error) {
-    throw new GantryError("USAGE", `${(error as Error).message}`, { hint: `see \`gantry ${command} --help\`\n\n${help}`, exitCode: 2 });
+    throw usageError(command, describeParseError(error as NodeJS.ErrnoException, all), help);
   }
+  if ((parsed.values as { help?: boolean }).help) throw new HelpRequested(commandHelp(command, help), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
+  return parsed;
+}
+
+/** A usage error (exit 2) whose hint is the command's usage lines and where to read more. */
+export function usageError(command: string, message: string, help: string): GantryError {
+  const usage = help.split("\n\n")[0]!.trim();
+  return new GantryError("USAGE", message, { hint: `${usage}\n  see \`gantry help ${command}\``, exitCode: 2 });
+}
+
+function describeParseError(error: NodeJS.ErrnoException, options: Options): string {
+  const quoted = /'(-{1,2}[^' =]+)/.exec(error.message)?.[1];
+  const flag = quoted?.replace(/^-+/, "");
+  const spelled = (name: string) => (options[name]?.type === "string" ? `--${name} VALUE` : `--${name}`);
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== undefined) {
+    const known = Object.keys(options);
+    const names = quoted!.startsWith("--") ? known : Object.values(options).flatMap((option) => (option.short ? [option.short] : [])).concat(known);
+    const suggestion = formatDidYouMean(flag, names, (name) => spelled(name));
+    return `unknown option ${quoted}${suggestion ? `: ${suggestion}` : ""}`;
+  }
+  if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag !== undefined) {
+    const name = Object.entries(options).find(([long, option]) => long === flag || option.short === flag)?.[0] ?? flag;
+    if (/does not take an argument/.test(error.message)) return `--${name} takes no value`;
+    return `--${name} needs a value (${spelled(name)}); to pass a value that starts with '-', write --${name}=-VALUE`;
+  }
+  return "invalid arguments";
 }
 
 export function requireOption(command: string, value: string | undefined, name: string): string {
   if (value === undefined || value === "") {
-    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry ${command} --help\``, exitCode: 2 });
+    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command}\``, exitCode: 2 });
   }
   return value;
 }
@@ -40,7 +68,8 @@ export type ChangeEvent = "pull_request" | "push";
 export function parseEvent(command: string, value: string | undefined, fallback?: ChangeEvent): ChangeEvent {
   const event = value ?? fallback ?? requireOption(command, value, "event");
   if (event !== "pull_request" && event !== "push") {
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: `see \`gantry ${command} --help\``, exitCode: 2 });
+    const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
+    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command}\``, exitCode: 2 });
   }
   return event;
 }

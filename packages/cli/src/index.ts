@@ -1,2 +1,2 @@
-export { main } from "./main.js";
+export { commands, main } from "./main.js";
 export type { CliIO, Command } from "./io.js";

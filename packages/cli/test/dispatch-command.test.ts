@@ -45,7 +45,8 @@ function emulator() {
  */
 function concludeRuns(github: GitHubEmulator, conclusions: Record<string, GitHubRunState["conclusion"]>) {
   const completedWhenSeen = new Map<string, string[]>();
-  const jobOf = (inputs: Readonly<Record<string, unknown>>) => (JSON.parse(String(inputs.job)) as { id: string }).id;
+  // A deployment request (apply workflow) has no job: it is named by its correlation id.
+  const jobOf = (inputs: Readonly<Record<string, unknown>>) => (inputs.job === undefined ? String(inputs.correlation) : (JSON.parse(String(inputs.job)) as { id: string }).id);
   const timer = setInterval(() => {
     const runs = github.runs("acme", "infrastructure-pipelines");
     for (const run of runs) {
@@ -162,4 +163,74 @@ describe("gantry dispatch", () => {
     expect(missingPlan.stderr).toContain("nope.json");
     expect(github.requests).toEqual([]);
   });
+
+  it("routes plan jobs to the plan workflow with correlation ids, and prints the outcome with --json", async () => {
+    await using github = await splitEmulator();
+    using _runner = concludeRuns(github, {});
+    const run = await gantry(fixture.work, { ...allTokens(github.url), GANTRY_GITHUB_WRITE_INTERVAL_MS: "0" }, ...splitArgs(), "--json");
+    expect(run.exitCode).toBe(0);
+    expect(github.dispatches.map((dispatch) => [dispatch.workflow, JSON.parse(String(dispatch.inputs.job)).id])).toEqual([
+      ["plan.yml", planJobId],
+      ["plan.yml", destroyJobId],
+    ]);
+    const correlations = github.dispatches.map((dispatch) => String(dispatch.inputs.correlation));
+    expect(new Set(correlations).size).toBe(2);
+    expect(github.runs("acme", "infrastructure-pipelines").map((candidate) => candidate.displayTitle.split(" ").pop())).toEqual(correlations);
+    const outcome = JSON.parse(run.stdout) as { kind: string; succeeded: boolean; deployment?: unknown };
+    expect(outcome).toMatchObject({ kind: "DispatchOutcome", succeeded: true, deployment: null });
+    expect(run.stderr).toContain("2 job(s) on acme/infrastructure-pipelines (plan.yml on main): 2 succeeded");
+    expect(github.violations).toEqual([]);
+  });
+
+  it("--deploy asks the apply workflow for one deployment and follows it, without a plan", async () => {
+    await using github = await splitEmulator();
+    using _runner = concludeRuns(github, {});
+    const commit = "c".repeat(40);
+    const run = await gantry(fixture.work, { ...allTokens(github.url), GANTRY_GITHUB_WRITE_INTERVAL_MS: "0" }, "dispatch", "--deploy", "--commit", commit, "--repository", "acme/infrastructure-pipelines", "--apply-workflow", "apply.yml", "--poll-interval", "0.01", "--json");
+    expect(run.exitCode).toBe(0);
+    expect(github.dispatches.map((dispatch) => [dispatch.workflow, dispatch.inputs.commit])).toEqual([["apply.yml", commit]]);
+    expect(JSON.parse(run.stdout)).toMatchObject({ jobs: [], succeeded: true, deployment: { conclusion: "success", workflow: "apply.yml", supersededRuns: [] } });
+    expect(run.stderr).toMatch(/deployment success https:\/\/github.com\/acme\/infrastructure-pipelines\/actions\/runs\/\d+/);
+  });
+
+  it("refuses a plan with apply jobs but no apply workflow, and mixing --workflow with the split workflows", async () => {
+    await using github = await splitEmulator();
+    const push = join(fixture.work, "push-plan.json");
+    writeFileSync(push, JSON.stringify({ ...fixture.plan, jobs: fixture.plan.jobs.map((job) => ({ ...job, action: job.action === "plan" ? "apply" : "destroy" })) }));
+    const env = allTokens(github.url);
+    const missing = await gantry(fixture.work, env, "dispatch", "--plan", push, "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml");
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("pass --apply-workflow");
+    const mixed = await gantry(fixture.work, env, ...splitArgs(), "--workflow", "deploy.yml");
+    expect(mixed.exitCode).toBe(2);
+    expect(github.dispatches).toEqual([]);
+  });
 });
+
+const splitArgs = () => ["dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml", "--apply-workflow", "apply.yml", "--poll-interval", "0.01"];
+
+function splitEmulator() {
+  return startGitHubEmulator({
+    tokens: tokenSpecs,
+    repositories: [
+      {
+        owner: "acme",
+        name: "infrastructure-pipelines",
+        workflows: [
+          {
+            file: "plan.yml",
+            inputs: { job: { required: true }, correlation: { required: true } },
+            runName: (inputs) => `gantry ${(JSON.parse(String(inputs.job)) as { id: string }).id} ${String(inputs.correlation)}`,
+            runStates: [{ status: "queued", conclusion: null }, { status: "in_progress", conclusion: null }],
+          },
+          {
+            file: "apply.yml",
+            inputs: { commit: { required: true }, correlation: { required: true } },
+            runName: (inputs) => `gantry deploy ${String(inputs.correlation)}`,
+            concurrency: { group: () => "gantry-apply" },
+          },
+        ],
+      },
+    ],
+  });
+}

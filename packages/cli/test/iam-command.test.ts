@@ -14,12 +14,17 @@ describe("gantry iam trust-policy", () => {
     const both = await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "infrastructure-live", "--pipelines-repo", "infrastructure-pipelines", "--account-id", "111122223333");
     expect(both.exitCode).toBe(0);
     const policies = JSON.parse(both.stdout) as { plan: { Statement: Array<{ Condition: Record<string, Record<string, unknown>> }> }; apply: { Statement: Array<{ Condition: Record<string, Record<string, unknown>> }> } };
-    expect(policies.apply.Statement[0]?.Condition["StringEquals"]?.["token.actions.githubusercontent.com:sub"]).toBe("repo:acme/infrastructure-pipelines:ref:refs/heads/main");
+    expect(policies.apply.Statement[0]?.Condition["StringEquals"]?.["token.actions.githubusercontent.com:sub"]).toBe("repo:acme/infrastructure-pipelines:environment:gantry-apply");
     expect(policies.plan.Statement[0]?.Condition["StringLike"]?.["token.actions.githubusercontent.com:sub"]).toContain("repo:acme/infrastructure-live:ref:*");
 
     const apply = await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--immutable-sub", "--owner-id", "10", "--repo-id", "20", "--role", "apply");
-    expect(JSON.parse(apply.stdout).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:acme@10/live@20:ref:refs/heads/main");
+    expect(JSON.parse(apply.stdout).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:acme@10/live@20:environment:gantry-apply");
     expect(apply.stderr).toContain("ACCOUNT_ID is a placeholder");
+
+    const pinned = await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--pipelines-repo", "pipes", "--apply-environment", "prod-apply", "--sub-includes-workflow", "--role", "apply");
+    expect(JSON.parse(pinned.stdout).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
+      "repo:acme/pipes:environment:prod-apply:job_workflow_ref:acme/pipes/.github/workflows/apply.yml@refs/heads/main",
+    );
   });
 
   it("is a usage error (exit 2) without the required options or with bad ids", async () => {
@@ -49,6 +54,16 @@ describe("gantry iam lint", () => {
 
     const json = await gantry("iam", "lint", "apply-wide.json", "--role", "plan", "--json");
     expect(JSON.parse(json.stdout).findings.map((finding: { code: string }) => finding.code)).toEqual(["TRUST_MISSING_AUDIENCE", "TRUST_WILDCARD_REPOSITORY"]);
+  });
+
+  it("flags an apply role that trusts the pipelines repository's main, where plan runs get their tokens too", async () => {
+    const printed = JSON.parse((await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--pipelines-repo", "pipes", "--role", "apply")).stdout);
+    printed.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] = "repo:acme/pipes:ref:refs/heads/main";
+    writeFileSync(join(dir, "apply-main.json"), JSON.stringify(printed));
+    const result = await gantry("iam", "lint", "apply-main.json");
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain("TRUST_APPLY_TRUSTS_PLAN_RUNS: the apply role accepts sub 'repo:acme/pipes:ref:refs/heads/main': every workflow that runs on refs/heads/main, plan runs included");
+    expect(result.stdout).toContain("repo:acme/pipes:environment:gantry-apply");
   });
 
   it("names the file, line and column of invalid JSON", async () => {

@@ -1,2 +1,3 @@
 export * from "./in-process.js";
 export * from "./github/index.js";
+export * from "./record/index.js";

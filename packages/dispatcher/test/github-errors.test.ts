@@ -21,9 +21,9 @@ describe("GitHub failures become GantryErrors that name the token, never print i
     expect(printed(error)).not.toContain(tokens.report);
   });
 
-  it("429: GITHUB_RATE_LIMITED", async () => {
+  it("429 beyond the retries: GITHUB_RATE_LIMITED", async () => {
     await using github = await startGitHubEmulator(emulatorOptions());
-    github.failNext("users/get-authenticated", 429);
+    github.failNext("users/get-authenticated", 429, 4);
     await expect(checkTokenScopes(tokens.codeRead, { baseUrl: github.url })).rejects.toMatchObject({ code: "GITHUB_RATE_LIMITED", exitCode: 35 });
   });
 

@@ -1,6 +1,11 @@
 /** Shared setup for the GitHub client tests: tokens with exactly the rights Gantry documents, and a job. */
 import type { Job } from "@gantry/classifier";
-import type { GitHubTokenSpec, GitHubEmulatorOptions } from "@gantry/testkit";
+import type { GitHubTokenSpec, GitHubEmulatorOptions, GitHubWorkflowSpec } from "@gantry/testkit";
+
+// GitHub's pacing (writes a second apart, retries after 1, 4 and 9 s) at test speed: the same code paths, in
+// milliseconds. A test that needs the defaults passes `timing` itself.
+process.env.GANTRY_GITHUB_WRITE_INTERVAL_MS ??= "0";
+process.env.GANTRY_GITHUB_RETRY_BASE_MS ??= "5";
 
 export const headSha = "1".repeat(40);
 export const baseSha = "2".repeat(40);
@@ -90,6 +95,35 @@ export function sampleJob(overrides: Partial<Job> = {}): Job {
     terragrunt: { flags: [], env: {}, parallelism: 10 },
     ...overrides,
   };
+}
+
+/** The pipelines repository with the split workflows: `plan.yml` (job + correlation) and `apply.yml` (commit + correlation, one at a time). */
+export function splitWorkflowOptions(apply: Partial<GitHubWorkflowSpec> = {}): GitHubEmulatorOptions {
+  return emulatorOptions({
+    repositories: [
+      { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 42, headSha }] },
+      {
+        owner: "acme",
+        name: "infrastructure-pipelines",
+        workflows: [
+          {
+            file: "plan.yml",
+            name: "Gantry plan",
+            inputs: { job: { required: true }, correlation: { required: true } },
+            runName: (inputs) => `gantry ${(JSON.parse(String(inputs.job)) as { id: string }).id} ${String(inputs.correlation)}`,
+          },
+          {
+            file: "apply.yml",
+            name: "Gantry apply",
+            inputs: { commit: { required: true }, correlation: { required: true } },
+            runName: (inputs) => `gantry deploy ${String(inputs.commit).slice(0, 12)} ${String(inputs.correlation)}`,
+            concurrency: { group: () => "gantry-apply" },
+            ...apply,
+          },
+        ],
+      },
+    ],
+  });
 }
 
 /** Everything a GantryError could print, to check a token never appears in it. */

@@ -51,3 +51,5 @@ export class GantryError extends Error {
 export function formatLocation(location: NonNullable<GantryErrorOptions["location"]>): string {
   return `${location.file}${location.line ? `:${location.line}` : ""}${location.line && location.column ? `:${location.column}` : ""}`;
 }
+
+export { didYouMean, editDistance, formatDidYouMean } from "./did-you-mean.js";

@@ -16,7 +16,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { jobSchema, runByNeeds, type Job } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { defaultCredentials, defaultGuard, type CredentialProvider, type JobGuard } from "./guard.js";
-import { SecretMasker, secretsFromEnvironment } from "./masking.js";
+import { SecretMasker, secretsFromEnvironment, secretsFromGitConfig } from "./masking.js";
 import type { JobResult, UnitResult } from "./result.js";
 import { runUnit, unitFileStem } from "./run-unit.js";
 import { findIacTools, type IacTools } from "./tools.js";
@@ -24,6 +24,7 @@ import { keptRunsFromEnv, pruneRunDirectories, runTimestamp } from "./run-direct
 import { formatCommand, unitSteps } from "./unit-commands.js";
 import { discoverUnitDependencies, unitNeeds } from "./unit-graph.js";
 import { createJobWorktree, gitCommonDir } from "./worktree.js";
+import { toolEnvironment } from "./tool-environment.js";
 
 export type ExecutionEvent =
   | { type: "job-started"; job: Job; runDir: string | null }
@@ -125,11 +126,12 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   };
   masker.addAll(secretsFromEnvironment(env));
   masker.addAll(secretsFromEnvironment(job.terragrunt.env));
+  masker.addAll(await secretsFromGitConfig(repo));
 
   let tools: IacTools;
   try {
     tools = options.tools ?? findIacTools(env);
-    await (options.guard ?? defaultGuard())(job, { repo, env, dryRun });
+    await (options.guard ?? defaultGuard())(job, { repo, env, dryRun, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
     return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
   }
@@ -164,7 +166,12 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const stateDir = options.stateDir ?? (await defaultStateDirectory(repo, env));
   mkdirSync(stateDir, { recursive: true });
-  const toolEnv = toolEnvironment([env, job.terragrunt.env, credentials.env], stateDir);
+  let toolEnv: Record<string, string>;
+  try {
+    toolEnv = toolEnvironment({ caller: env, job: job.terragrunt.env, credentials: credentials.env, stateDir });
+  } catch (error) {
+    return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
+  }
 
   options.onEvent?.({ type: "job-started", job, runDir });
   if (options.signal?.aborted) {
@@ -206,21 +213,6 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   remaskLogs([...unitResults.values()], masker);
   const units = job.units.map((unit) => unitResults.get(unit)!);
   return result({ status: units.every((u) => u.status === "succeeded") ? "succeeded" : "failed", runDir, worktree: worktree.dir, units });
-}
-
-/**
- * The environment terragrunt and tofu run with: the caller's, then the job's `terragrunt.env`, then the
- * credentials (which win), then what makes every run non-interactive and finds the state.
- */
-function toolEnvironment(layers: Array<Record<string, string | undefined>>, stateDir: string): Record<string, string> {
-  const toolEnv: Record<string, string> = {};
-  for (const layer of layers) {
-    for (const [name, value] of Object.entries(layer)) if (value !== undefined) toolEnv[name] = value;
-  }
-  // OpenTofu prints a warning when TF_CLI_CONFIG_FILE names a missing file, and terragrunt then fails to
-  // parse `tofu version`; a missing file configures nothing, so it is dropped.
-  if (toolEnv.TF_CLI_CONFIG_FILE !== undefined && !existsSync(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
-  return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: stateDir };
 }
 
 /** Secrets learnt late (a sensitive output of a later unit) are masked in logs written earlier too. */

@@ -10,7 +10,7 @@ import type { Job } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { git } from "./worktree.js";
 
-export type JobGuard = (job: Job, options: { repo: string; env: NodeJS.ProcessEnv; dryRun: boolean }) => Promise<unknown>;
+export type JobGuard = (job: Job, options: { repo: string; env: NodeJS.ProcessEnv; dryRun: boolean; signal?: AbortSignal }) => Promise<unknown>;
 
 export interface JobCredentials {
   /** Environment for terragrunt (AWS_* variables). */

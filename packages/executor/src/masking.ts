@@ -2,15 +2,26 @@
  * Secret masking. One `SecretMasker` per run collects every value that must never be shown (credential
  * values, tokens from the environment, values OpenTofu marks sensitive) and redacts them from logs, the
  * report and the terminal. It only grows: a value learnt from one unit's plan is masked in every later
- * output too.
+ * output too. Besides known values it masks two shapes wherever they appear: the password of a URL's
+ * userinfo (`https://user:***@host`) and the credential of an HTTP `Authorization` header.
  */
+import { execFile } from "node:child_process";
 import { Transform, type TransformCallback } from "node:stream";
-import { isSecretName } from "@gantry/classifier";
+import { isSecretName, urlPasswords } from "@gantry/classifier";
 
 export const MASK = "***";
 
 /** Values shorter than this are not masked: masking `dev` or `true` would destroy every log. */
 export const MIN_SECRET_LENGTH = 4;
+
+/** Values that a secret-looking variable may hold but that are never secrets (switches). */
+const notSecretValues = new Set(["true", "false", "null", "none", "yes", "no"]);
+
+/** Secret shapes masked by pattern: URL userinfo's password, and `Authorization: <scheme> <credential>`. */
+const shapes: ReadonlyArray<[RegExp, string]> = [
+  [/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi, `$1${MASK}@`],
+  [/(authorization:\s*(?:basic|bearer|token)\s+)[A-Za-z0-9+/=._~-]+/gi, `$1${MASK}`],
+];
 
 export class SecretMasker {
   readonly #secrets = new Set<string>();
@@ -26,7 +37,7 @@ export class SecretMasker {
     const parts = secret.includes("\n") ? [secret, ...secret.split(/\r?\n/)] : [secret];
     for (const raw of parts) {
       const value = raw.trim();
-      if (value.length < MIN_SECRET_LENGTH || this.#secrets.has(value)) continue;
+      if (value.length < MIN_SECRET_LENGTH || this.#secrets.has(value) || notSecretValues.has(value.toLowerCase())) continue;
       this.#secrets.add(value);
       // The JSON-escaped form appears in JSON documents and plan output.
       const escaped = JSON.stringify(value).slice(1, -1);
@@ -49,6 +60,12 @@ export class SecretMasker {
   }
 
   mask(text: string): string {
+    let masked = text;
+    for (const [pattern, replacement] of shapes) masked = masked.replace(pattern, replacement);
+    return this.maskValues(masked);
+  }
+
+  private maskValues(text: string): string {
     if (this.#secrets.size === 0) return text;
     if (!this.#pattern) {
       // Longest first, so a secret that contains another is masked whole.
@@ -94,13 +111,36 @@ export class SecretMasker {
   }
 }
 
-/** Values of environment variables whose names say they are secret (tokens, keys, passwords). */
+/**
+ * Values of environment variables whose names say they are secret (tokens, keys, passwords), and the
+ * passwords of URLs with userinfo in any variable (`DATABASE_URL=postgres://app:pw@db/app`).
+ */
 export function secretsFromEnvironment(env: Record<string, string | undefined>): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && isSecretName(name)) {
-      secrets.push(value);
-    }
+    if (value === undefined) continue;
+    if (isSecretName(name)) secrets.push(value);
+    secrets.push(...urlPasswords(value));
   }
   return secrets;
+}
+
+/**
+ * Credentials a checkout keeps in its git configuration (an `http.*.extraheader`, as `actions/checkout`
+ * writes unless `persist-credentials: false`; a remote URL with userinfo): the tools could read and print
+ * them, so they are masked. Empty when git cannot be asked.
+ */
+export function secretsFromGitConfig(repo: string): Promise<string[]> {
+  return new Promise((resolve) => {
+    execFile("git", ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"], { cwd: repo, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }, (error, stdout) => {
+      if (error && !stdout) return resolve([]);
+      const secrets: string[] = [];
+      for (const line of stdout.split("\n")) {
+        const value = line.slice(line.indexOf(" ") + 1);
+        if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
+        secrets.push(...urlPasswords(value));
+      }
+      resolve(secrets.filter((secret) => secret.length > 0));
+    });
+  });
 }

@@ -71,7 +71,7 @@ export async function obtainCredentials(job: Job, options: ObtainCredentialsOpti
       "CREDENTIALS_ASSUME_ROLE_FAILED",
       `STS refused ${role} role ${roleArn} for session ${roleSessionName}: ${awsCode}: ${message}`,
       role === "apply"
-        ? "the apply role trusts only the pipelines repository's workflow on refs/heads/main; check its trust policy with `gantry iam lint`"
+        ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`"
         : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com",
       cause,
     );

@@ -1,9 +1,10 @@
 /**
  * The guards that compare a job with the deploy branch: only code merged there is applied, only code
  * removed there is destroyed, and a pull request must contain the deploy branch's tip before it is planned.
+ * Each costs a fixed number of git calls, whatever the number of units.
  */
 import { GuardRefusedError } from "./errors.js";
-import { git, hasRemote, isAncestor, resolveCommit, runGit, treeEntries } from "./git.js";
+import { fetchCredentials, git, hasRemote, isAncestor, resolveCommit, runGit, treeEntries } from "./git.js";
 
 /** The file that makes a directory a Terragrunt unit. */
 export const UNIT_MARKER = "terragrunt.hcl";
@@ -18,56 +19,66 @@ export interface DeployBranchTip {
 /**
  * The deploy branch's tip, fetched fresh from `origin` when that remote exists (so a stale local branch
  * cannot vouch for anything), else the local branch. Failing to fetch refuses rather than falling back.
+ * `token` (the code-read token) authenticates this fetch only: checkouts keep no credentials.
  */
-export async function resolveDeployBranchTip(repo: string, branch: string): Promise<DeployBranchTip> {
+export async function resolveDeployBranchTip(
+  repo: string,
+  branch: string,
+  options: { token?: string | undefined; signal?: AbortSignal | undefined } = {},
+): Promise<DeployBranchTip> {
+  const { signal } = options;
   const refuse = (message: string, hint: string, cause?: unknown) =>
     new GuardRefusedError({ guard: "deploy-branch", unit: null, commit: null, message, hint }, { cause });
-  const valid = await runGit(repo, ["check-ref-format", "--branch", branch]);
+  const valid = await runGit(repo, ["check-ref-format", "--branch", branch], { signal });
   if (valid.exitCode !== 0 || branch.startsWith("-")) {
-    throw refuse(`deploy branch name '${branch}' is not a valid branch name`, "set the deploy branch in the repository configuration");
+    throw refuse(`deploy branch name '${branch}' is not a valid branch name`, "set GANTRY_DEPLOY_BRANCH (or --deploy-branch) on the pipelines side to the branch that deploys");
   }
-  if (await hasRemote(repo, "origin")) {
+  if (await hasRemote(repo, "origin", signal)) {
     const tracking = `refs/remotes/origin/${branch}`;
     // A shallow checkout (actions/checkout's default depth 1) cannot answer ancestry questions: complete it.
-    const shallow = (await runGit(repo, ["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true";
-    const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...(shallow ? ["--unshallow"] : []), "origin", `+refs/heads/${branch}:${tracking}`]);
+    const shallow = (await runGit(repo, ["rev-parse", "--is-shallow-repository"], { signal })).stdout.trim() === "true";
+    const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...(shallow ? ["--unshallow"] : []), "origin", `+refs/heads/${branch}:${tracking}`], {
+      signal,
+      env: fetchCredentials(options.token),
+    });
     if (fetched.exitCode !== 0) {
       throw refuse(
         `could not fetch the deploy branch '${branch}' from origin: ${fetched.stderr.trim()}`,
-        "check the checkout's credentials and that the branch exists on origin; guards never fall back to a stale copy",
+        "check GANTRY_CODE_READ_TOKEN (the fetch's credentials) and that the branch exists on origin; guards never fall back to a stale copy",
       );
     }
-    const commit = await resolveCommit(repo, tracking);
+    const commit = await resolveCommit(repo, tracking, signal);
     if (commit) return { branch, commit, source: "origin" };
-    throw refuse(`origin has no branch '${branch}'`, "check the deploy branch name in the repository configuration");
+    throw refuse(`origin has no branch '${branch}'`, "check GANTRY_DEPLOY_BRANCH on the pipelines side");
   }
-  const commit = await resolveCommit(repo, `refs/heads/${branch}`);
+  const commit = await resolveCommit(repo, `refs/heads/${branch}`, signal);
   if (!commit) throw refuse(`the repository has no branch '${branch}' and no remote 'origin'`, "check out the deploy branch, or add the remote");
   return { branch, commit, source: "local" };
 }
 
-async function unitExistsAt(repo: string, commit: string, unit: string): Promise<boolean> {
-  const entries = await treeEntries(repo, commit, [`${unit}/${UNIT_MARKER}`]);
-  return entries.some((entry) => entry.type === "blob" && entry.mode !== "120000");
+/** The units (of `units`) whose `terragrunt.hcl` is a file at `commit`: one git call for all of them. */
+async function unitsExistingAt(repo: string, commit: string, units: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
+  const entries = await treeEntries(repo, commit, units.map((unit) => `${unit}/${UNIT_MARKER}`), signal);
+  return new Set(entries.filter((entry) => entry.type === "blob" && entry.mode !== "120000").map((entry) => entry.path.slice(0, -UNIT_MARKER.length - 1)));
 }
 
 /** Every unit must exist (have its `terragrunt.hcl`) at the job's ref: that is the code that will run. */
-export async function checkUnitsExistAtRef(repo: string, ref: string, units: string[]): Promise<void> {
-  for (const unit of units) {
-    if (!(await unitExistsAt(repo, ref, unit))) {
-      throw new GuardRefusedError({
-        guard: "unit-at-ref",
-        unit,
-        commit: ref,
-        message: `${unit}/${UNIT_MARKER} does not exist at the job's ref`,
-        hint: "the job does not match the repository; regenerate it with `gantry plan` for this commit",
-      });
-    }
+export async function checkUnitsExistAtRef(repo: string, ref: string, units: string[], signal?: AbortSignal): Promise<void> {
+  const existing = await unitsExistingAt(repo, ref, units, signal);
+  const missing = units.find((unit) => !existing.has(unit));
+  if (missing !== undefined) {
+    throw new GuardRefusedError({
+      guard: "unit-at-ref",
+      unit: missing,
+      commit: ref,
+      message: `${missing}/${UNIT_MARKER} does not exist at the job's ref`,
+      hint: "the job does not match the repository; regenerate it with `gantry plan` for this commit",
+    });
   }
 }
 
-async function requireCommit(repo: string, ref: string, guard: "apply-ref-on-deploy-branch" | "destroy-ref-ancestor"): Promise<string> {
-  const commit = await resolveCommit(repo, ref);
+async function requireCommit(repo: string, ref: string, guard: "apply-ref-on-deploy-branch" | "destroy-ref-ancestor", signal?: AbortSignal): Promise<string> {
+  const commit = await resolveCommit(repo, ref, signal);
   if (!commit) {
     throw new GuardRefusedError({
       guard,
@@ -81,9 +92,9 @@ async function requireCommit(repo: string, ref: string, guard: "apply-ref-on-dep
 }
 
 /** `apply`: the ref is the tip or one of its ancestors, and every unit exists at the tip. */
-export async function checkApplyOnDeployBranch(repo: string, ref: string, units: string[], tip: DeployBranchTip): Promise<void> {
-  const commit = await requireCommit(repo, ref, "apply-ref-on-deploy-branch");
-  if (!(await isAncestor(repo, commit, tip.commit))) {
+export async function checkApplyOnDeployBranch(repo: string, ref: string, units: string[], tip: DeployBranchTip, signal?: AbortSignal): Promise<void> {
+  const commit = await requireCommit(repo, ref, "apply-ref-on-deploy-branch", signal);
+  if (!(await isAncestor(repo, commit, tip.commit, signal))) {
     throw new GuardRefusedError({
       guard: "apply-ref-on-deploy-branch",
       unit: units[0] ?? null,
@@ -92,16 +103,16 @@ export async function checkApplyOnDeployBranch(repo: string, ref: string, units:
       hint: `merge the change to '${tip.branch}' through a reviewed pull request; applies run only for merged commits`,
     });
   }
-  for (const unit of units) {
-    if (!(await unitExistsAt(repo, tip.commit, unit))) {
-      throw new GuardRefusedError({
-        guard: "apply-unit-on-deploy-branch",
-        unit,
-        commit: tip.commit,
-        message: `${unit}/${UNIT_MARKER} does not exist at the tip of '${tip.branch}'`,
-        hint: "the unit was removed or renamed after this commit; the job is stale, let the newer push's jobs run instead",
-      });
-    }
+  const atTip = await unitsExistingAt(repo, tip.commit, units, signal);
+  const gone = units.find((unit) => !atTip.has(unit));
+  if (gone !== undefined) {
+    throw new GuardRefusedError({
+      guard: "apply-unit-on-deploy-branch",
+      unit: gone,
+      commit: tip.commit,
+      message: `${gone}/${UNIT_MARKER} does not exist at the tip of '${tip.branch}'`,
+      hint: "the unit was removed or renamed after this commit; the job is stale, let the newer push's jobs run instead",
+    });
   }
 }
 
@@ -115,9 +126,9 @@ export interface DestroyEvidence {
  * `destroy`: the ref (where the code still existed) is an ancestor of the tip, every unit is absent at
  * the tip, and the commit that removed it is on the deploy branch after the ref.
  */
-export async function checkDestroyOnDeployBranch(repo: string, ref: string, units: string[], tip: DeployBranchTip): Promise<DestroyEvidence[]> {
-  const commit = await requireCommit(repo, ref, "destroy-ref-ancestor");
-  if (!(await isAncestor(repo, commit, tip.commit))) {
+export async function checkDestroyOnDeployBranch(repo: string, ref: string, units: string[], tip: DeployBranchTip, signal?: AbortSignal): Promise<DestroyEvidence[]> {
+  const commit = await requireCommit(repo, ref, "destroy-ref-ancestor", signal);
+  if (!(await isAncestor(repo, commit, tip.commit, signal))) {
     throw new GuardRefusedError({
       guard: "destroy-ref-ancestor",
       unit: units[0] ?? null,
@@ -126,38 +137,52 @@ export async function checkDestroyOnDeployBranch(repo: string, ref: string, unit
       hint: "a destroy runs at the commit before the removal, which must be part of the deploy branch's history",
     });
   }
-  const evidence: DestroyEvidence[] = [];
-  for (const unit of units) {
-    if (await unitExistsAt(repo, tip.commit, unit)) {
-      throw new GuardRefusedError({
-        guard: "destroy-unit-absent",
-        unit,
-        commit: tip.commit,
-        message: `${unit} still exists at the tip of '${tip.branch}': it is live and will not be destroyed`,
-        hint: `delete ${unit} in a reviewed pull request and merge it to '${tip.branch}' to destroy it`,
-      });
-    }
-    // --no-renames: a moved unit is a removal here too (detection treats it as delete + add).
-    const removal = (
-      await git(repo, ["log", "--no-renames", "--diff-filter=D", "--format=%H", "-n", "1", `${commit}..${tip.commit}`, "--", `:(literal)${unit}/${UNIT_MARKER}`])
-    ).trim();
-    if (!removal) {
-      throw new GuardRefusedError({
-        guard: "destroy-removal-merged",
-        unit,
-        commit,
-        message: `no commit on '${tip.branch}' after the job's ref removed ${unit}/${UNIT_MARKER}`,
-        hint: "only removals merged to the deploy branch are destroyed; merge the pull request that deletes the unit",
-      });
-    }
-    evidence.push({ unit, removedIn: removal });
+  const atTip = await unitsExistingAt(repo, tip.commit, units, signal);
+  const live = units.find((unit) => atTip.has(unit));
+  if (live !== undefined) {
+    throw new GuardRefusedError({
+      guard: "destroy-unit-absent",
+      unit: live,
+      commit: tip.commit,
+      message: `${live} still exists at the tip of '${tip.branch}': it is live and will not be destroyed`,
+      hint: `delete ${live} in a reviewed pull request and merge it to '${tip.branch}' to destroy it`,
+    });
   }
-  return evidence;
+  const removals = await removingCommits(repo, `${commit}..${tip.commit}`, units, signal);
+  const unmerged = units.find((unit) => !removals.has(unit));
+  if (unmerged !== undefined) {
+    throw new GuardRefusedError({
+      guard: "destroy-removal-merged",
+      unit: unmerged,
+      commit,
+      message: `no commit on '${tip.branch}' after the job's ref removed ${unmerged}/${UNIT_MARKER}`,
+      hint: "only removals merged to the deploy branch are destroyed; merge the pull request that deletes the unit",
+    });
+  }
+  return units.map((unit) => ({ unit, removedIn: removals.get(unit)! }));
+}
+
+/**
+ * For each unit, the newest commit of `range` that deleted its `terragrunt.hcl`, in one `git log` for all
+ * units. `--no-renames`: a moved unit is a removal here too (detection treats it as delete + add).
+ */
+async function removingCommits(repo: string, range: string, units: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
+  const paths = units.map((unit) => `:(literal)${unit}/${UNIT_MARKER}`);
+  const output = await git(repo, ["log", "--no-renames", "--diff-filter=D", "--format=%x01%H", "--name-only", "-z", range, "--", ...paths], { signal });
+  const removals = new Map<string, string>();
+  for (const record of output.split("\x01").filter(Boolean)) {
+    const [commit = "", ...removed] = record.split(/[\n\0]+/).filter(Boolean);
+    for (const path of removed) {
+      const unit = path.slice(0, -UNIT_MARKER.length - 1);
+      if (!removals.has(unit)) removals.set(unit, commit);
+    }
+  }
+  return removals;
 }
 
 /** Pull requests: the head must contain the deploy branch's tip and add commits to it. */
-export async function checkPullRequestAhead(repo: string, head: string, tip: DeployBranchTip): Promise<void> {
-  const headCommit = await resolveCommit(repo, head);
+export async function checkPullRequestAhead(repo: string, head: string, tip: DeployBranchTip, signal?: AbortSignal): Promise<void> {
+  const headCommit = await resolveCommit(repo, head, signal);
   const refuse = (message: string) =>
     new GuardRefusedError({
       guard: "pull-request-preflight",
@@ -168,7 +193,7 @@ export async function checkPullRequestAhead(repo: string, head: string, tip: Dep
     });
   if (!headCommit) throw refuse("the pull request's head commit is not in the repository");
   if (headCommit === tip.commit) throw refuse(`the pull request's head is the tip of '${tip.branch}': it has nothing to plan`);
-  if (!(await isAncestor(repo, tip.commit, headCommit))) {
+  if (!(await isAncestor(repo, tip.commit, headCommit, signal))) {
     throw refuse(`the pull request's head is not ahead of '${tip.branch}' (its tip ${tip.commit} is not an ancestor of the head)`);
   }
 }
@@ -183,11 +208,27 @@ export async function checkSourceOnDeployBranch(
   guard: "apply-ref-on-deploy-branch" | "destroy-ref-ancestor",
   unit: string | null,
   tip: DeployBranchTip,
+  signal?: AbortSignal,
 ): Promise<void> {
-  const head = await resolveCommit(repo, source.head);
-  const base = await resolveCommit(repo, source.base);
+  const head = await resolveCommit(repo, source.head, signal);
+  const base = await resolveCommit(repo, source.base, signal);
   const refuse = (commit: string, message: string) =>
     new GuardRefusedError({ guard, unit, commit, message, hint: `jobs that write come from pushes to '${tip.branch}'; use the jobs planned for that push` });
-  if (!head || !(await isAncestor(repo, head, tip.commit))) throw refuse(source.head, `the job's source head is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`);
-  if (!base || !(await isAncestor(repo, base, head))) throw refuse(source.base, "the job's source base is not an ancestor of its head");
+  if (!head || !(await isAncestor(repo, head, tip.commit, signal))) throw refuse(source.head, `the job's source head is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`);
+  if (!base || !(await isAncestor(repo, base, head, signal))) throw refuse(source.base, "the job's source base is not an ancestor of its head");
+}
+
+/** A push's plan or plan-destroy job: its ref and source commits are deploy-branch history. */
+export async function checkPushPlanOnDeployBranch(repo: string, job: { ref: string; units: string[]; source: { base: string; head: string } }, tip: DeployBranchTip, signal?: AbortSignal): Promise<void> {
+  const commit = await requireCommit(repo, job.ref, "apply-ref-on-deploy-branch", signal);
+  if (!(await isAncestor(repo, commit, tip.commit, signal))) {
+    throw new GuardRefusedError({
+      guard: "apply-ref-on-deploy-branch",
+      unit: job.units[0] ?? null,
+      commit,
+      message: `the push job's ref is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`,
+      hint: `jobs of a push run only for commits merged to '${tip.branch}'; a pull request's plan is a pull_request job`,
+    });
+  }
+  await checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal);
 }

@@ -1,8 +1,10 @@
 /**
  * What `gantry doctor` reports: which tokens are set (never their values), whether classic tokens carry
- * scopes broader than their purpose needs, and whether terragrunt and tofu can be run.
+ * scopes broader than their purpose needs, whether terragrunt and tofu can be run, and, given a checkout,
+ * whether it keeps credentials in its git configuration (where code a job runs can read them).
  */
 import { execFile } from "node:child_process";
+import { runGit } from "./git.js";
 import { excessClassicScopes, parseScopesHeader, readToken, TOKEN_SETTINGS, tokenKind, type TokenKind, type TokenPurpose } from "./tokens.js";
 
 /** Returns a classic token's scopes, or null when the token has none to report (fine-grained, app). */
@@ -43,9 +45,18 @@ export interface ToolDiagnosis {
   version: string | null;
 }
 
+export interface CheckoutDiagnosis {
+  repo: string;
+  /** The git configuration keys that hold credentials (never their values). */
+  persistedCredentials: string[];
+  problem: string | null;
+}
+
 export interface Diagnosis {
   tokens: TokenDiagnosis[];
   tools: ToolDiagnosis[];
+  /** Given `repo`: the checkout's credentials. */
+  checkout: CheckoutDiagnosis | null;
   /** True when nothing needs fixing (unset tokens are allowed: local runs need none). */
   healthy: boolean;
 }
@@ -59,7 +70,21 @@ function probeTool(name: ToolDiagnosis["name"], env: NodeJS.ProcessEnv): Promise
   });
 }
 
-export async function diagnoseSetup(options: { env: NodeJS.ProcessEnv; readScopes?: ReadTokenScopes }): Promise<Diagnosis> {
+/** Keys of the checkout's git configuration that carry credentials: an `extraheader`, a URL with userinfo. */
+async function diagnoseCheckout(repo: string): Promise<CheckoutDiagnosis> {
+  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url|url\\..*\\.insteadof)$"]);
+  const persistedCredentials = listed.stdout
+    .split("\n")
+    .filter((line) => /extraheader /i.test(line) || /:\/\/[^/\s:@]*:[^/\s@]+@/.test(line))
+    .map((line) => line.slice(0, line.indexOf(" ")));
+  const problem =
+    persistedCredentials.length === 0
+      ? null
+      : `the checkout keeps credentials in .git/config (${persistedCredentials.join(", ")}): code a job runs (hooks, run_cmd, providers) can read them; check out with persist-credentials: false, the guards fetch with GANTRY_CODE_READ_TOKEN`;
+  return { repo, persistedCredentials, problem };
+}
+
+export async function diagnoseSetup(options: { env: NodeJS.ProcessEnv; readScopes?: ReadTokenScopes; repo?: string }): Promise<Diagnosis> {
   const readScopes = options.readScopes ?? readScopesFromGithub({ ...(options.env["GITHUB_API_URL"] ? { baseUrl: options.env["GITHUB_API_URL"] } : {}) });
   const tokens: TokenDiagnosis[] = [];
   for (const purpose of Object.keys(TOKEN_SETTINGS) as TokenPurpose[]) {
@@ -86,6 +111,7 @@ export async function diagnoseSetup(options: { env: NodeJS.ProcessEnv; readScope
     tokens.push({ purpose, variable, set: true, kind, excessScopes, problem });
   }
   const tools = await Promise.all([probeTool("terragrunt", options.env), probeTool("tofu", options.env)]);
-  const healthy = tokens.every((token) => token.problem === null) && tools.every((tool) => tool.available);
-  return { tokens, tools, healthy };
+  const checkout = options.repo ? await diagnoseCheckout(options.repo) : null;
+  const healthy = tokens.every((token) => token.problem === null) && tools.every((tool) => tool.available) && !checkout?.problem;
+  return { tokens, tools, checkout, healthy };
 }

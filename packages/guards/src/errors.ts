@@ -18,7 +18,13 @@ export const GUARDS = {
   "pull-request-preflight": { code: "GUARD_PR_NOT_AHEAD", exitCode: 49 },
   "job-document": { code: "GUARD_INVALID_JOB", exitCode: 50 },
   "unit-at-ref": { code: "GUARD_UNIT_MISSING_AT_REF", exitCode: 51 },
+  "trusted-settings": { code: "GUARD_UNTRUSTED_SETTINGS", exitCode: 52 },
+  "no-rollback": { code: "GUARD_UNIT_SUPERSEDED", exitCode: 53 },
+  "workflow-role": { code: "GUARD_WRONG_WORKFLOW", exitCode: 54 },
 } as const;
+
+/** A check interrupted (SIGINT/SIGTERM): nothing was run. The exit code of an interrupted run. */
+export const GUARD_INTERRUPTED_EXIT_CODE = 130;
 
 export type GuardName = keyof typeof GUARDS;
 

@@ -1,4 +1,7 @@
-/** The few git plumbing calls the guards need, run in the repository with no user config or hooks. */
+/**
+ * The few git plumbing calls the guards need, run in the repository with no system config. Every call
+ * takes the check's abort signal: an interrupted check kills its git processes at once.
+ */
 import { execFile } from "node:child_process";
 
 export interface GitResult {
@@ -7,7 +10,14 @@ export interface GitResult {
   stderr: string;
 }
 
-export function runGit(repo: string, args: string[], options: { input?: string } = {}): Promise<GitResult> {
+export interface GitOptions {
+  input?: string;
+  signal?: AbortSignal | undefined;
+  /** Variables added for this call only (e.g. the fetch's credentials, never written to disk). */
+  env?: Record<string, string>;
+}
+
+export function runGit(repo: string, args: string[], options: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       "git",
@@ -16,8 +26,8 @@ export function runGit(repo: string, args: string[], options: { input?: string }
         cwd: repo,
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
-        // A hostile repository config must not run programs for us (fsmonitor, hooks are not used here).
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" },
+        ...(options.signal ? { signal: options.signal } : {}),
+        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C", ...options.env },
       },
       (error, stdout, stderr) => {
         if (error && typeof (error as { code?: unknown }).code !== "number") return reject(error);
@@ -29,21 +39,21 @@ export function runGit(repo: string, args: string[], options: { input?: string }
 }
 
 /** Runs git and returns stdout; a nonzero exit throws with git's own message. */
-export async function git(repo: string, args: string[], options: { input?: string } = {}): Promise<string> {
+export async function git(repo: string, args: string[], options: GitOptions = {}): Promise<string> {
   const result = await runGit(repo, args, options);
   if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr.trim()}`);
   return result.stdout;
 }
 
 /** The full SHA of a commit, or null when the repository does not have it. */
-export async function resolveCommit(repo: string, ref: string): Promise<string | null> {
-  const result = await runGit(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+export async function resolveCommit(repo: string, ref: string, signal?: AbortSignal): Promise<string | null> {
+  const result = await runGit(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
   return result.exitCode === 0 ? result.stdout.trim() : null;
 }
 
 /** `git merge-base --is-ancestor`: true when `ancestor` is `descendant` or one of its ancestors. */
-export async function isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
-  const result = await runGit(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
+export async function isAncestor(repo: string, ancestor: string, descendant: string, signal?: AbortSignal): Promise<boolean> {
+  const result = await runGit(repo, ["merge-base", "--is-ancestor", ancestor, descendant], { signal });
   if (result.exitCode === 0) return true;
   if (result.exitCode === 1) return false;
   throw new Error(`git merge-base --is-ancestor ${ancestor} ${descendant} failed: ${result.stderr.trim()}`);
@@ -67,26 +77,26 @@ function parseLsTree(output: string): TreeEntry[] {
     });
 }
 
-/** The tree entries for exactly these paths at a commit (missing paths are simply absent). */
-export async function treeEntries(repo: string, commit: string, paths: string[]): Promise<TreeEntry[]> {
+/** The tree entries for exactly these paths at a commit (missing paths are simply absent): one git call. */
+export async function treeEntries(repo: string, commit: string, paths: string[], signal?: AbortSignal): Promise<TreeEntry[]> {
   if (paths.length === 0) return [];
-  return parseLsTree(await git(repo, ["ls-tree", "-z", "--full-tree", commit, "--", ...paths.map((path) => `:(literal)${path}`)]));
+  return parseLsTree(await git(repo, ["ls-tree", "-z", "--full-tree", commit, "--", ...paths.map((path) => `:(literal)${path}`)], { signal }));
 }
 
 /** Every blob and symlink in the whole tree of a commit. */
-export async function listTree(repo: string, commit: string): Promise<TreeEntry[]> {
-  return parseLsTree(await git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit]));
+export async function listTree(repo: string, commit: string, signal?: AbortSignal): Promise<TreeEntry[]> {
+  return parseLsTree(await git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit], { signal }));
 }
 
 /** Reads several blobs at once (`git cat-file --batch`), by object id. Sizes are bytes, so parse a Buffer. */
-export function readBlobs(repo: string, objects: string[]): Promise<Map<string, string>> {
+export function readBlobs(repo: string, objects: string[], signal?: AbortSignal): Promise<Map<string, string>> {
   const contents = new Map<string, string>();
   if (objects.length === 0) return Promise.resolve(contents);
   return new Promise((resolve, reject) => {
     const child = execFile(
       "git",
       ["cat-file", "--batch"],
-      { cwd: repo, encoding: "buffer", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" } },
+      { cwd: repo, encoding: "buffer", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" }, ...(signal ? { signal } : {}) },
       (error, stdout) => {
         if (error) return reject(error);
         let offset = 0;
@@ -104,7 +114,18 @@ export function readBlobs(repo: string, objects: string[]): Promise<Map<string, 
   });
 }
 
-export async function hasRemote(repo: string, name: string): Promise<boolean> {
-  const result = await runGit(repo, ["remote"]);
+export async function hasRemote(repo: string, name: string, signal?: AbortSignal): Promise<boolean> {
+  const result = await runGit(repo, ["remote"], { signal });
   return result.exitCode === 0 && result.stdout.split("\n").includes(name);
+}
+
+/**
+ * The fetch's credentials, for this one git call: `GANTRY_CODE_READ_TOKEN` as the HTTP `Authorization` header
+ * GitHub accepts (what actions/checkout writes to `.git/config`; here it is passed through git's
+ * `GIT_CONFIG_COUNT` variables, so it is never on disk, in argv, or in any tool's environment).
+ */
+export function fetchCredentials(token: string | undefined): Record<string, string> {
+  if (!token) return {};
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}` };
 }

@@ -3,13 +3,14 @@
  * pipelines repository's workflow on `main` gets write credentials, and every token and role has the least
  * rights it needs. See README.md for the threat model.
  */
-export { checkJob, type CheckJobOptions, type GuardReport } from "./check-job.js";
+export { checkJob, type CheckJobOptions, type GuardReport, type WorkflowRole } from "./check-job.js";
+export { DEFAULT_DEPLOY_BRANCH, trustedDeployBranch } from "./trust-root.js";
 export { obtainCredentials, roleForAction, type JobCredentials, type ObtainCredentialsOptions } from "./credentials.js";
 export { GuardRefusedError, GUARDS, CREDENTIAL_ERRORS, type GuardName, type GuardRefusal } from "./errors.js";
 export { rederiveWithClassifier, type RederiveJobs } from "./rederive.js";
 export { buildSessionName, sessionNameFromEnvironment } from "./session-name.js";
 export { requestGithubOidcToken, readJwtClaims, STS_AUDIENCE } from "./oidc-token.js";
-export { buildTrustPolicies, lintTrustPolicy, GITHUB_OIDC_HOST, type TrustPolicy, type TrustPolicyFinding, type TrustPolicyInput } from "./trust-policy.js";
+export { buildTrustPolicies, lintTrustPolicy, GITHUB_OIDC_HOST, APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, AWS_EVALUATED_CLAIMS, type TrustPolicy, type TrustPolicyFinding, type TrustPolicyInput } from "./trust-policy.js";
 export { readToken, tokenKind, excessClassicScopes, classicScopesCovering, IMPLIED_CLASSIC_SCOPES, TOKEN_SETTINGS, type TokenPurpose, type TokenKind, type TokenRequirement } from "./tokens.js";
 export { diagnoseSetup, readScopesFromGithub, type Diagnosis, type ReadTokenScopes } from "./doctor.js";
-export { UNIT_MARKER } from "./deploy-branch.js";
+export { UNIT_MARKER, resolveDeployBranchTip, type DeployBranchTip } from "./deploy-branch.js";

@@ -1,12 +1,23 @@
 /**
- * Unit paths must stay inside the repository: no absolute path, no `..`, and no symlink (in the unit's
- * path or anywhere in its directory) that resolves outside the repository. Nor may anything a unit reads
- * (an included file, `read_terragrunt_config`, `file()`, …) lead outside through a symlink elsewhere in the
- * repository, which the change detector's analysis of the unit reports. Symlinks are read from the git tree at
- * the job's ref (mode 120000), not from the working tree, so what is checked is what was reviewed.
+ * Unit paths must stay inside the repository, and so must everything terragrunt and OpenTofu will read for
+ * them. Refused: an absolute unit path, `..`; a symlink that resolves outside the repository in
+ *
+ * - the unit's path or anywhere in its directory;
+ * - a file the unit reads (an included file, `read_terragrunt_config`, `file()`, …), wherever it is;
+ * - a directory read whole, and everything below it: the OpenTofu module source (Terragrunt copies it) and
+ *   every local module it calls, to any depth;
+ * - the directories of the units it depends on (`dependency` blocks: terragrunt runs OpenTofu there to read
+ *   their outputs), and theirs, transitively;
+ * - anywhere in the repository, when the unit reads a path only known at run time (`run_cmd`, `get_env`, …):
+ *   such a path can name any file of the checkout.
+ *
+ * What the unit reads comes from `readsOfUnits` of `@gantry/change-detector`. Symlinks are read from the git
+ * tree at the job's ref (mode 120000), not from the working tree, so what is checked is what was reviewed. A
+ * symlink to a directory inside the repository brings that directory's symlinks into the check. The whole
+ * check reads the tree once and analyses the units in one pass.
  */
 import { posix } from "node:path";
-import { readsOfUnits } from "@gantry/change-detector";
+import { readsOfUnits, type UnitReadsReport } from "@gantry/change-detector";
 import { GuardRefusedError } from "./errors.js";
 import { listTree, readBlobs } from "./git.js";
 
@@ -67,51 +78,90 @@ function resolveInRepository(path: string, links: Map<string, string>): Resoluti
   return { inside: true, path: resolved.join("/") };
 }
 
+/** A directory tree the tools will read whole, and why (for the refusal's message). */
+interface ReadTree {
+  dir: string;
+  why: string;
+}
+
 /**
- * Checks every unit at `commit`: the unit directory itself and every symlink inside it must resolve
- * within the repository. Reads the whole tree once per call.
+ * The first symlink leading outside found in the trees, following symlinks to in-repository directories
+ * into their trees too; null when every one stays inside.
  */
-export async function checkUnitsContained(repo: string, commit: string, units: string[]): Promise<void> {
+function escapingLinkUnder(trees: ReadTree[], links: Map<string, string>): { via: string; target: string; why: string } | null {
+  const seen = new Set<string>();
+  const pending = [...trees];
+  while (pending.length > 0) {
+    const { dir, why } = pending.pop()!;
+    const root = resolveInRepository(dir, links);
+    if (!root.inside) return { ...root, why };
+    if (seen.has(root.path)) continue;
+    seen.add(root.path);
+    const prefix = root.path === "" ? "" : `${root.path}/`;
+    for (const linkPath of links.keys()) {
+      if (!linkPath.startsWith(prefix)) continue;
+      const resolution = resolveInRepository(linkPath, links);
+      if (!resolution.inside) return { ...resolution, why };
+      // A link to a directory inside the repository: what is below it is read too.
+      if (!seen.has(resolution.path)) pending.push({ dir: resolution.path, why });
+    }
+  }
+  return null;
+}
+
+/** What each unit of the job reads, and, transitively, the units it depends on: one analysis per round. */
+async function readsWithDependencies(repo: string, commit: string, units: readonly string[]): Promise<Map<string, UnitReadsReport>> {
+  const reports = new Map<string, UnitReadsReport>();
+  let round = [...new Set(units)];
+  while (round.length > 0) {
+    for (const report of await readsOfUnits({ repo, commit, units: round })) reports.set(report.unit, report);
+    round = [...new Set(round.flatMap((unit) => reports.get(unit)?.dependencies ?? []))].filter((unit) => !reports.has(unit));
+  }
+  return reports;
+}
+
+/**
+ * Checks every unit at `commit` (see the module comment). One `ls-tree` of the commit; the analysis of the
+ * units (and their dependencies) only when the tree has symlinks at all.
+ */
+export async function checkUnitsContained(repo: string, commit: string, units: string[], signal?: AbortSignal): Promise<void> {
   for (const unit of units) checkUnitPathShape(unit, commit);
-  const entries = await listTree(repo, commit);
+  const entries = await listTree(repo, commit, signal);
   const symlinks = entries.filter((entry) => entry.mode === SYMLINK_MODE);
   if (symlinks.length === 0) return; // nothing can lead outside
-  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))]);
+  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))], signal);
   const links = new Map(symlinks.map((entry) => [entry.path, targets.get(entry.object) ?? ""]));
+  const reports = await readsWithDependencies(repo, commit, units);
 
   for (const unit of units) {
-    const refuse = (via: string, target: string) =>
+    const refuse = (message: string) =>
       new GuardRefusedError({
         guard: "path-containment",
         unit,
         commit,
-        message: `symlink ${via} -> ${target} leaves the repository`,
-        hint: `replace the symlink ${via} with the files it points to, or point it inside the repository; then re-run the pipeline`,
+        message,
+        hint: "replace the symlink with the files it points to, or point it inside the repository; then re-run the pipeline",
       });
-    const unitResolution = resolveInRepository(unit, links);
-    if (!unitResolution.inside) throw refuse(unitResolution.via, unitResolution.target);
-    const prefix = `${unitResolution.path}/`;
-    for (const [linkPath] of links) {
-      if (!linkPath.startsWith(prefix) && !linkPath.startsWith(`${unit}/`)) continue;
-      const resolution = resolveInRepository(linkPath, links);
-      if (!resolution.inside) throw refuse(resolution.via, resolution.target);
+    // The unit, then everything it depends on, with the first unit that brings each in.
+    const closure = [unit];
+    for (let index = 0; index < closure.length; index++) {
+      for (const dependency of reports.get(closure[index]!)?.dependencies ?? []) if (!closure.includes(dependency)) closure.push(dependency);
     }
-  }
-  await checkUnitReadsContained(repo, commit, units);
-}
-
-/** Refuses a unit that reads anything through a symlink leaving the repository (see the module comment). */
-async function checkUnitReadsContained(repo: string, commit: string, units: string[]): Promise<void> {
-  for (const report of await readsOfUnits({ repo, commit, units })) {
-    const escape = report.problems.find((problem) => problem.code === "SYMLINK_ESCAPES_REPO");
-    if (!escape) continue;
-    const where = escape.file ? ` (read from ${escape.file}${escape.line ? `:${escape.line}` : ""})` : "";
-    throw new GuardRefusedError({
-      guard: "path-containment",
-      unit: report.unit,
-      commit,
-      message: `the unit reads through a symlink that leaves the repository: ${escape.message}${where}`,
-      hint: "replace the symlink with the files it points to, or point it inside the repository; then re-run the pipeline",
-    });
+    const trees: ReadTree[] = [];
+    for (const member of closure) {
+      const report = reports.get(member);
+      const whose = member === unit ? "the unit" : `its dependency ${member}`;
+      const escape = report?.problems.find((problem) => problem.code === "SYMLINK_ESCAPES_REPO");
+      if (escape) {
+        const where = escape.file ? ` (read from ${escape.file}${escape.line ? `:${escape.line}` : ""})` : "";
+        throw refuse(`${whose} reads through a symlink that leaves the repository: ${escape.message}${where}`);
+      }
+      trees.push({ dir: member, why: `inside ${whose}'s directory` });
+      for (const dir of report?.dirs ?? []) trees.push({ dir, why: `in ${dir}, which ${whose} reads whole (an OpenTofu module)` });
+      const dynamic = report?.dynamic[0];
+      if (dynamic) trees.push({ dir: "", why: `in the repository: ${whose} reads a path known only at run time (${dynamic.expression} at ${dynamic.from})` });
+    }
+    const escape = escapingLinkUnder(trees, links);
+    if (escape) throw refuse(`symlink ${escape.via} -> ${escape.target} leaves the repository (${escape.why})`);
   }
 }

@@ -1,10 +1,10 @@
 /**
  * A job is trusted only if detection and planning, run again on the repository for the job's own source
- * commits, produce it: same action, units and ref, and the same environment, credentials configuration,
- * Terragrunt flags and deploy branch (a forged job could otherwise point at another role or add flags).
+ * commits with the trusted configuration (the deploy branch tip's, see `trust-root.ts`), produce it: same
+ * action, units and ref, and the same environment, credentials configuration and Terragrunt settings.
  */
 import { isDeepStrictEqual } from "node:util";
-import { planChange, type Job } from "@gantry/classifier";
+import { planChange, type Job, type PlanningConfiguration } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { GuardRefusedError } from "./errors.js";
 
@@ -12,10 +12,11 @@ import { GuardRefusedError } from "./errors.js";
 export type RederiveJobs = (job: Job) => Promise<Job[]>;
 
 /**
- * The default: `planChange` from `@gantry/classifier` on the job's own source commits, without detection's
- * parse cache (a cache written while handling untrusted input must not vouch for a job).
+ * The default: `planChange` from `@gantry/classifier` on the job's own source commits, with the trusted
+ * configuration and without detection's parse cache (a cache written while handling untrusted input must
+ * not vouch for a job).
  */
-export function rederiveWithClassifier(repo: string): RederiveJobs {
+export function rederiveWithClassifier(repo: string, configuration: PlanningConfiguration): RederiveJobs {
   return async (job) => {
     const plan = await planChange({
       repo,
@@ -24,6 +25,7 @@ export function rederiveWithClassifier(repo: string): RederiveJobs {
       event: job.source.event,
       branch: job.source.branch,
       cache: false,
+      configuration,
     });
     return plan.jobs;
   };

@@ -1,13 +1,31 @@
 /**
  * IAM trust policies for the plan and apply roles, and a linter for the misconfigurations that let other
- * repositories or branches assume them.
+ * repositories, branches, pull requests or plan runs assume them.
  *
- * - plan role: audience `sts.amazonaws.com`, `sub` any ref or pull request of the repository (and of the
- *   pipelines repository, when separate), read-only by its permissions.
- * - apply role: audience `sts.amazonaws.com`, `sub` exactly `repo:OWNER/PIPELINES:ref:refs/heads/main`.
+ * Plans and applies run in different workflows of the pipelines repository (`plan.yml`, `apply.yml`), and
+ * only the apply workflow's job runs in the GitHub environment `gantry-apply` (its deployment branches: `main`
+ * only). GitHub puts that environment in the job's OIDC `sub` (`repo:O/P:environment:gantry-apply`), and AWS
+ * evaluates only `sub` and `aud` of GitHub's token, so:
+ *
+ * - plan role: `aud` = `sts.amazonaws.com`; `sub` any ref or pull request of the infrastructure repository, the
+ *   pipelines repository's `main` (`plan.yml`) and the apply workflow (which plans a push's plan-only units);
+ *   read-only by its permissions.
+ * - apply role: `aud` = `sts.amazonaws.com`; `sub` exactly the pipelines repository's apply environment. A plan
+ *   run on the same `main` has a `ref:` subject and does not match.
+ * - `workflowInSubject`: the pipelines repository's `sub` template includes `job_workflow_ref` (GitHub's
+ *   customisation `{"use_default": false, "include_claim_keys": ["repo", "context", "job_workflow_ref"]}`),
+ *   and the apply role is pinned to `apply.yml` on `main` too; the plan role then names `plan.yml`.
  * - GitHub's immutable `sub` format (`repo:OWNER@ownerId/REPO@repoId:...`) is an option.
  */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+
+/** The GitHub environment the apply workflow's job runs in, and the workflow files. */
+export const APPLY_ENVIRONMENT = "gantry-apply";
+export const APPLY_WORKFLOW = "apply.yml";
+export const PLAN_WORKFLOW = "plan.yml";
+
+/** The claims of GitHub's token that AWS can evaluate in a trust policy's conditions. */
+export const AWS_EVALUATED_CLAIMS = ["sub", "aud"] as const;
 
 export interface TrustPolicyStatement {
   Sid?: string;
@@ -33,6 +51,13 @@ export interface TrustPolicyInput {
   immutableSubject?: { ownerId: string; repoId: string; pipelinesRepoId?: string };
   /** The OIDC provider host; GitHub's by default (tests use a local issuer). */
   issuerHost?: string;
+  /** The GitHub environment of the apply workflow's job; default `gantry-apply`. */
+  applyEnvironment?: string;
+  /** The pipelines repository's `sub` includes `job_workflow_ref` (see the module comment). */
+  workflowInSubject?: boolean;
+  /** Workflow file names in the pipelines repository; default `apply.yml` and `plan.yml`. */
+  applyWorkflow?: string;
+  planWorkflow?: string;
 }
 
 function subjectRepository(owner: string, name: string, ids: { ownerId: string; repoId: string } | undefined): string {
@@ -48,18 +73,22 @@ export function buildTrustPolicies(input: TrustPolicyInput): { plan: TrustPolicy
   const pipelinesIds = ids && (pipelinesName === input.repo ? ids.repoId : ids.pipelinesRepoId);
   if (ids && !pipelinesIds) throw new Error("the immutable subject format needs the pipelines repository's id too");
   const pipelines = subjectRepository(input.repoOwner, pipelinesName, ids && pipelinesIds ? { ownerId: ids.ownerId, repoId: pipelinesIds } : undefined);
-  const planSubjects = [...new Set([`repo:${infrastructure}:ref:*`, `repo:${infrastructure}:pull_request`, `repo:${pipelines}:ref:*`])];
+  const workflow = (file: string) => (input.workflowInSubject ? `:job_workflow_ref:${input.repoOwner}/${pipelinesName}/.github/workflows/${file}@refs/heads/main` : "");
+  const applySubject = `repo:${pipelines}:environment:${input.applyEnvironment ?? APPLY_ENVIRONMENT}${workflow(input.applyWorkflow ?? APPLY_WORKFLOW)}`;
+  const pipelinesPlanSubject = `repo:${pipelines}:ref:refs/heads/main${workflow(input.planWorkflow ?? PLAN_WORKFLOW)}`;
+  // The apply workflow also plans (a push's plan-only units) with the plan role.
+  const planSubjects = [...new Set([`repo:${infrastructure}:ref:*`, `repo:${infrastructure}:pull_request`, pipelinesPlanSubject, applySubject])];
   const statement = (sid: string, condition: TrustPolicyStatement["Condition"]): TrustPolicy => ({
     Version: "2012-10-17",
     Statement: [{ Sid: sid, Effect: "Allow", Principal: principal, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition }],
   });
   return {
-    plan: statement("GantryPlanAnyRef", {
+    plan: statement("GantryPlanReadOnly", {
       StringEquals: { [`${host}:aud`]: "sts.amazonaws.com" },
       StringLike: { [`${host}:sub`]: planSubjects },
     }),
-    apply: statement("GantryApplyMainOnly", {
-      StringEquals: { [`${host}:aud`]: "sts.amazonaws.com", [`${host}:sub`]: `repo:${pipelines}:ref:refs/heads/main` },
+    apply: statement("GantryApplyWorkflowOnly", {
+      StringEquals: { [`${host}:aud`]: "sts.amazonaws.com", [`${host}:sub`]: applySubject },
     }),
   };
 }
@@ -71,6 +100,8 @@ export interface TrustPolicyFinding {
     | "TRUST_WILDCARD_OWNER"
     | "TRUST_WILDCARD_REPOSITORY"
     | "TRUST_WILDCARD_REF_ON_APPLY"
+    | "TRUST_APPLY_TRUSTS_PLAN_RUNS"
+    | "TRUST_UNEVALUATED_CLAIM"
     | "TRUST_STRINGLIKE_WITHOUT_WILDCARD"
     | "TRUST_POLICY_INVALID";
   /** Index of the statement in `Statement`, or null for the whole document. */
@@ -101,9 +132,32 @@ function splitSubject(value: string): { owner: string; repository: string; rest:
   return match ? { owner: match[1]!, repository: match[2]!, rest: match[3] ?? "" } : null;
 }
 
+/** The GitHub claim a condition key names (`<host>:claim`), or null for other keys (`aws:...`). */
+function claimOf(key: string): string | null {
+  const match = /^[^:]+\.[^:]+(?::\d+)?(?:\/[^:]*)?:([A-Za-z_]+)$/.exec(key);
+  return match ? match[1]!.toLowerCase() : null;
+}
+
+/**
+ * What an apply-role subject lets in that it must not, or null when it pins the apply environment (and, in
+ * the customised format, a workflow on `refs/heads/main` that is not the plan workflow).
+ */
+function applySubjectProblem(rest: string): string | null {
+  const context = /^(environment:[^:]+|pull_request|ref:[^:]+)/.exec(rest)?.[1] ?? rest;
+  if (context === "pull_request") return "any pull request's workflow";
+  if (context.startsWith("ref:")) return `every workflow that runs on ${context.slice(4)}, plan runs included`;
+  if (!context.startsWith("environment:")) return "subjects that are not the apply environment";
+  const workflow = /:job_workflow_ref:(.+)$/.exec(rest)?.[1];
+  if (workflow === undefined) return null;
+  if (!workflow.endsWith("@refs/heads/main")) return `the workflow ${workflow}, which is not on refs/heads/main`;
+  if (/\/plan\.ya?ml@/.test(workflow)) return "the plan workflow";
+  return null;
+}
+
 /**
  * Lints one trust policy. `role` says what the role is for: `apply` also refuses any subject that is not
- * exactly the main branch. Findings are ordered by statement.
+ * exactly the apply environment (so plan runs, pull requests and branches cannot assume it). Findings are
+ * ordered by statement.
  */
 export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unknown" = "unknown"): TrustPolicyFinding[] {
   const findings: TrustPolicyFinding[] = [];
@@ -121,9 +175,20 @@ export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unk
     if (!audiences.some((entry) => entry.operator === "StringEquals" && entry.value === "sts.amazonaws.com")) {
       add("TRUST_MISSING_AUDIENCE", "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com", 'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }');
     }
+    for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+      for (const key of Object.keys(block ?? {})) {
+        const claim = claimOf(key);
+        if (claim === null || (AWS_EVALUATED_CLAIMS as readonly string[]).includes(claim)) continue;
+        add(
+          "TRUST_UNEVALUATED_CLAIM",
+          `${operator} on '${key}': AWS evaluates only the sub and aud claims of GitHub's token, so this condition never matches (or, negated, always does)`,
+          "put the claim in the subject instead: customise the repository's OIDC sub (include_claim_keys, e.g. [\"repo\", \"context\", \"job_workflow_ref\"]) and match it in :sub",
+        );
+      }
+    }
     const subjects = conditionValues(statement, ":sub");
     if (subjects.length === 0) {
-      add("TRUST_NO_SUB_CONDITION", "no condition on `<provider>:sub`: any repository of any GitHub owner can assume this role", 'add "StringEquals": { "token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:ref:refs/heads/main" } (see `gantry iam trust-policy`)');
+      add("TRUST_NO_SUB_CONDITION", "no condition on `<provider>:sub`: any repository of any GitHub owner can assume this role", 'add "StringEquals": { "token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:environment:gantry-apply" } (see `gantry iam trust-policy`)');
       return;
     }
     // StringLike whose values are all exact is StringEquals misspelt (exact values beside patterns are fine:
@@ -145,11 +210,18 @@ export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unk
       } else if (hasWildcard(subject.repository)) {
         add("TRUST_WILDCARD_REPOSITORY", `sub '${value}' has a wildcard repository: every matching repository of ${subject.owner} can assume the role`, `name the repository exactly: repo:${subject.owner}/REPO:${subject.rest}`);
       }
-      if (role === "apply" && subject.rest !== "ref:refs/heads/main") {
+      if (role !== "apply") continue;
+      const pinned = `repo:${subject.owner}/${subject.repository}:environment:${APPLY_ENVIRONMENT}`;
+      if (hasWildcard(subject.rest)) {
+        add("TRUST_WILDCARD_REF_ON_APPLY", `the apply role accepts sub '${value}', a pattern: branches, pull requests or plan runs could match it`, `use exactly "StringEquals": { "...:sub": "${pinned}" }`);
+        continue;
+      }
+      const problem = applySubjectProblem(subject.rest);
+      if (problem !== null) {
         add(
-          "TRUST_WILDCARD_REF_ON_APPLY",
-          `the apply role accepts sub '${value}', not only the main branch: any branch or pull request could apply`,
-          `use exactly "StringEquals": { "...:sub": "repo:${subject.owner}/${subject.repository}:ref:refs/heads/main" }`,
+          "TRUST_APPLY_TRUSTS_PLAN_RUNS",
+          `the apply role accepts sub '${value}': ${problem} could assume it`,
+          `pin it to the apply workflow's environment: "StringEquals": { "...:sub": "${pinned}" } (and its job_workflow_ref when the sub is customised; see \`gantry iam trust-policy\`)`,
         );
       }
     }

@@ -5,10 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { createTempGitRepo, startOidcIssuer, startStsEmulator, type GithubWorkflowContext } from "@gantry/testkit";
 import { buildSessionName, buildTrustPolicies, checkJob, GuardRefusedError, obtainCredentials } from "../src/index.js";
-import { ACCOUNT, APPLY_ROLE, makeJob, PLAN_ROLE, rederiveFromGit, unit } from "./support.js";
+import { ACCOUNT, APPLY_ROLE, CONFIG, makeJob, PLAN_ROLE, rederiveFromGit, unit } from "./support.js";
 
 const PIPELINES = "acme/infrastructure-pipelines";
-const pipelinesMain: GithubWorkflowContext = { repository: PIPELINES, ref: "refs/heads/main", actor: "alice", workflowRef: `${PIPELINES}/.github/workflows/deploy.yml@refs/heads/main` };
+const pipelinesMain: GithubWorkflowContext = { repository: PIPELINES, ref: "refs/heads/main", actor: "alice", environment: "gantry-apply", workflowRef: `${PIPELINES}/.github/workflows/apply.yml@refs/heads/main` };
 
 async function emulators() {
   const issuer = await startOidcIssuer();
@@ -29,7 +29,7 @@ async function emulators() {
 }
 
 function mergedApply() {
-  const repo = createTempGitRepo({ "prod/app/terragrunt.hcl": unit("app") });
+  const repo = createTempGitRepo({ ".gantry/config.yml": CONFIG, "prod/app/terragrunt.hcl": unit("app") });
   const base = repo.sha();
   const head = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
   return { repo, job: makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head } }) };

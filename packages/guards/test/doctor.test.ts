@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import { createTempGitRepo } from "@gantry/testkit";
 import { diagnoseSetup, excessClassicScopes, readScopesFromGithub, readToken, tokenKind } from "../src/index.js";
 
 /** A tiny `GET /user` endpoint answering with `X-OAuth-Scopes` per token, as GitHub does for classic tokens. */
@@ -53,5 +54,18 @@ describe("tokens", () => {
       { name: "tofu", available: false, version: null },
     ]);
     expect(JSON.stringify(diagnosis)).not.toContain("ghp_revoked");
+  });
+
+  it("flags a checkout that keeps credentials in .git/config, naming the key, never the value", async () => {
+    await using repo = createTempGitRepo({ "a.txt": "a" });
+    const clean = await diagnoseSetup({ env: { PATH: process.env["PATH"] }, readScopes: async () => null, repo: repo.dir });
+    expect(clean.checkout).toEqual({ repo: repo.dir, persistedCredentials: [], problem: null });
+    repo.git("config", "http.https://github.com/.extraheader", "AUTHORIZATION: basic c2VjcmV0");
+    repo.git("remote", "add", "origin", "https://x-access-token:ghs_secret123@github.com/acme/live.git");
+    const persisted = await diagnoseSetup({ env: { PATH: process.env["PATH"] }, readScopes: async () => null, repo: repo.dir });
+    expect(persisted.checkout?.persistedCredentials).toEqual(["http.https://github.com/.extraheader", "remote.origin.url"]);
+    expect(persisted.checkout?.problem).toContain("persist-credentials: false");
+    expect(persisted.healthy).toBe(false);
+    expect(JSON.stringify(persisted)).not.toMatch(/c2VjcmV0|ghs_secret123/);
   });
 });

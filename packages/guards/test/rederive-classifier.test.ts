@@ -34,7 +34,7 @@ describe("re-derivation with the classifier", () => {
     }
     const apply = byAction("apply");
     expect(await refusedGuard(checkJob({ ...apply, units: ["prod/db"] }, { repo: repo.dir, env: {}, dryRun: false }))).toBe("re-derive");
-    expect(await refusedGuard(checkJob({ ...apply, terragrunt: { ...apply.terragrunt, env: { TF_CLI_ARGS: "-target=x" } } }, { repo: repo.dir, env: {}, dryRun: false }))).toBe("re-derive");
+    expect(await refusedGuard(checkJob({ ...apply, terragrunt: { ...apply.terragrunt, env: { TF_CLI_ARGS: "-target=x" } } }, { repo: repo.dir, env: {}, dryRun: false }))).toBe("trusted-settings");
   });
 
   it("refuses a job planned for commits that were never merged, even with a forged source", async () => {

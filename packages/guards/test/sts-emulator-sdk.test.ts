@@ -35,7 +35,10 @@ async function awsErrorName(promise: Promise<unknown>): Promise<string> {
   return "(no error)";
 }
 
-const pipelinesMain = { repository: "acme/infrastructure-pipelines", ref: "refs/heads/main", repositoryOwnerId: "100", repositoryId: "300" };
+const workflow = (file: string) => `acme/infrastructure-pipelines/.github/workflows/${file}@refs/heads/main`;
+/** apply.yml's job on main, in the `gantry-apply` environment; plan.yml's job on the same main, no environment. */
+const pipelinesMain = { repository: "acme/infrastructure-pipelines", ref: "refs/heads/main", repositoryOwnerId: "100", repositoryId: "300", environment: "gantry-apply", workflowRef: workflow("apply.yml") };
+const pipelinesPlan = { repository: "acme/infrastructure-pipelines", ref: "refs/heads/main", repositoryOwnerId: "100", repositoryId: "300", workflowRef: workflow("plan.yml") };
 const livePullRequest = { repository: "acme/infrastructure-live", ref: "refs/pull/12/merge", eventName: "pull_request", repositoryOwnerId: "100", repositoryId: "200" };
 
 describe("the STS emulator through the AWS SDK", () => {
@@ -48,7 +51,33 @@ describe("the STS emulator through the AWS SDK", () => {
     expect(credentials.secretAccessKey.length).toBeGreaterThan(20);
     expect(credentials.sessionToken?.length).toBeGreaterThan(20);
     expect(credentials.expiration!.getTime() - Date.now()).toBeGreaterThan(800_000);
-    expect(sts.assumed[0]).toMatchObject({ roleArn: APPLY_ROLE, roleSessionName: "alice-via-gantry@main", subject: "repo:acme/infrastructure-pipelines:ref:refs/heads/main" });
+    expect(sts.assumed[0]).toMatchObject({ roleArn: APPLY_ROLE, roleSessionName: "alice-via-gantry@main", subject: "repo:acme/infrastructure-pipelines:environment:gantry-apply" });
+  });
+
+  it("gives the plan workflow on the pipelines repository's main the plan role, never the apply role", async () => {
+    await using issuer = await startOidcIssuer();
+    await using sts = await startStsEmulator({ roles: rolesFor(issuer) });
+    vi.stubEnv("AWS_ENDPOINT_URL_STS", sts.url);
+    const token = issuer.mintToken(pipelinesPlan, { audience: "sts.amazonaws.com" });
+    await expect(assumeWithSdk(PLAN_ROLE, token)).resolves.toBeTruthy();
+    expect(await awsErrorName(assumeWithSdk(APPLY_ROLE, token))).toBe("AccessDenied");
+    expect(sts.assumed.map((record) => record.roleArn)).toEqual([PLAN_ROLE]);
+  });
+
+  it("pins the apply role to apply.yml too when the pipelines repository's sub includes job_workflow_ref", async () => {
+    await using issuer = await startOidcIssuer();
+    const policies = buildTrustPolicies({ repoOwner: "acme", repo: "infrastructure-live", pipelinesRepo: "infrastructure-pipelines", accountId: ACCOUNT, issuerHost: issuer.host, workflowInSubject: true });
+    await using sts = await startStsEmulator({ roles: { [PLAN_ROLE]: policies.plan, [APPLY_ROLE]: policies.apply } });
+    vi.stubEnv("AWS_ENDPOINT_URL_STS", sts.url);
+    const customised = ["repo", "context", "job_workflow_ref"];
+    await expect(assumeWithSdk(APPLY_ROLE, issuer.mintToken({ ...pipelinesMain, subjectClaimKeys: customised }, { audience: "sts.amazonaws.com" }))).resolves.toBeTruthy();
+    // Another workflow of main that runs in the apply environment (say plan.yml edited to use it): refused.
+    const otherWorkflow = issuer.mintToken({ ...pipelinesMain, workflowRef: workflow("plan.yml"), subjectClaimKeys: customised }, { audience: "sts.amazonaws.com" });
+    expect(await awsErrorName(assumeWithSdk(APPLY_ROLE, otherWorkflow))).toBe("AccessDenied");
+    await expect(assumeWithSdk(PLAN_ROLE, issuer.mintToken({ ...pipelinesPlan, subjectClaimKeys: customised }, { audience: "sts.amazonaws.com" }))).resolves.toBeTruthy();
+    const livePr = issuer.mintToken(livePullRequest, { audience: "sts.amazonaws.com" });
+    await expect(assumeWithSdk(PLAN_ROLE, livePr)).resolves.toBeTruthy();
+    expect(await awsErrorName(assumeWithSdk(APPLY_ROLE, livePr))).toBe("AccessDenied");
   });
 
   it("gives a pull request the plan role but not the apply role (STS refuses by trust policy)", async () => {
@@ -60,6 +89,7 @@ describe("the STS emulator through the AWS SDK", () => {
     expect(await awsErrorName(assumeWithSdk(APPLY_ROLE, token))).toBe("AccessDenied");
     const featureBranch = issuer.mintToken({ repository: "acme/infrastructure-pipelines", ref: "refs/heads/feature" }, { audience: "sts.amazonaws.com" });
     expect(await awsErrorName(assumeWithSdk(APPLY_ROLE, featureBranch))).toBe("AccessDenied");
+    expect(await awsErrorName(assumeWithSdk(PLAN_ROLE, featureBranch))).toBe("AccessDenied");
     const otherOwner = issuer.mintToken({ repository: "evil/infrastructure-pipelines", ref: "refs/heads/main" }, { audience: "sts.amazonaws.com" });
     expect(await awsErrorName(assumeWithSdk(APPLY_ROLE, otherOwner))).toBe("AccessDenied");
     expect(await awsErrorName(assumeWithSdk(PLAN_ROLE, otherOwner))).toBe("AccessDenied");

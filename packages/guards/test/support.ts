@@ -11,6 +11,18 @@ export const ACCOUNT = "111122223333";
 export const PLAN_ROLE = `arn:aws:iam::${ACCOUNT}:role/gantry-plan`;
 export const APPLY_ROLE = `arn:aws:iam::${ACCOUNT}:role/gantry-apply`;
 
+/** The deploy branch's configuration that gives every unit the environment and roles of `makeJob`. */
+export const CONFIG = `environments:
+  - name: prod
+    paths: ["**"]
+    aws:
+      accountId: "${ACCOUNT}"
+      planRoleArn: ${PLAN_ROLE}
+      applyRoleArn: ${APPLY_ROLE}
+      region: eu-west-1
+      sessionDuration: 900
+`;
+
 export function makeJob(fields: Pick<Job, "action" | "units" | "ref"> & { source: Partial<Job["source"]> & Pick<Job["source"], "base" | "head"> } & Partial<Omit<Job, "source">>): Job {
   const { source, ...rest } = fields;
   return {

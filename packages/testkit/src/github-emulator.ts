@@ -11,6 +11,10 @@
  *   see gets 404, as GitHub hides private repositories.
  * - Every request is recorded (method, path, operation, the token's label, status) so a test can prove each
  *   token is used only for its own calls.
+ * - Faults on request (`injectFault`): 5xx answers, primary and secondary rate limits (with `retry-after`), a
+ *   connection reset before the request is processed, a response lost after it was processed, and a dispatched
+ *   run that GitHub shows late. Workflow runs honour `concurrency` groups and can be run by a test's executor
+ *   (see `runs.ts`); every accepted dispatch is counted in `dispatches`.
  *
  * Usage: `await using github = await startGitHubEmulator({ tokens, repositories })`, then point a client at
  * `github.url`.
@@ -19,6 +23,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { ResponseFixtures, type EmulatedComment, type EmulatedRun, type EmulatedUser, type RunState } from "./github-emulator/fixtures.js";
 import { errorBody, operationHandlers, type HandlerContext, type HandlerResponse, type RecordedDispatch } from "./github-emulator/handlers.js";
+import { RunLifecycle } from "./github-emulator/runs.js";
 import { validateSchema, type SchemaIssue } from "./github-emulator/json-schema.js";
 import { loadGitHubOpenApi, OperationMatcher, type MatchedOperation } from "./github-emulator/openapi.js";
 import {
@@ -52,6 +57,7 @@ export type {
   RepositoryPermission as GitHubRepositoryPermission,
 } from "./github-emulator/permissions.js";
 export type {
+  ExecutedRun as GitHubExecutedRun,
   EmulatedRepositorySpec as GitHubRepositorySpec,
   EmulatedPullRequestSpec as GitHubPullRequestSpec,
   EmulatedWorkflowSpec as GitHubWorkflowSpec,
@@ -87,6 +93,22 @@ export interface GitHubEmulatorOptions {
   readonly returnRunDetails?: boolean;
 }
 
+/** One injected fault, applied to one request of an operation (fields combine, e.g. a lost response and a late run). */
+export interface GitHubFault {
+  /** Answer with this status (500, 502, 503, ...) without processing the request. */
+  readonly status?: number;
+  /** Answer 403 "You have exceeded a secondary rate limit" with `retry-after`, without processing the request. */
+  readonly secondaryRateLimit?: { readonly retryAfterSeconds: number };
+  /** Answer 403 with `x-ratelimit-remaining: 0` and a reset this far ahead, without processing the request. */
+  readonly primaryRateLimit?: { readonly resetInSeconds: number };
+  /** Reset the connection before the request is processed (it had no effect). */
+  readonly resetBeforeProcessing?: boolean;
+  /** Process the request, then reset the connection: it took effect, but the client never sees the answer. */
+  readonly loseResponse?: boolean;
+  /** A workflow dispatch's run is neither listed nor readable for this long after it was created. */
+  readonly runAppearsAfterMs?: number;
+}
+
 export interface GitHubViolation {
   readonly kind: ViolationKind;
   readonly method: string;
@@ -101,7 +123,10 @@ export interface GitHubRecordedRequest {
   readonly operationId: string | undefined;
   /** The label of the token used (undefined: none or unknown). */
   readonly tokenLabel: string | undefined;
+  /** The status sent; 0 when the connection was reset instead. */
   readonly status: number;
+  /** The injected fault this request met, if any. */
+  readonly fault?: GitHubFault;
 }
 
 export interface GitHubCommentSnapshot {
@@ -127,6 +152,8 @@ export interface GitHubRunSnapshot {
   readonly displayTitle: string;
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly state: RunState;
+  /** The run's concurrency group, when its workflow has one. */
+  readonly group: string | undefined;
 }
 
 export interface GitHubEmulator extends AsyncDisposable {
@@ -149,6 +176,8 @@ export interface GitHubEmulator extends AsyncDisposable {
   setPullRequestHead(owner: string, repo: string, pullNumber: number, headSha: string): void;
   /** The next `times` authorised calls of `operationId` fail with `status` (e.g. 502), as GitHub sometimes does. */
   failNext(operationId: string, status: number, times?: number): void;
+  /** The next `times` authorised calls of `operationId` meet `fault` (queued after faults injected before). */
+  injectFault(operationId: string, fault: GitHubFault, times?: number): void;
   close(): Promise<void>;
 }
 
@@ -208,7 +237,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const requests: GitHubRecordedRequest[] = [];
   const dispatches: RecordedDispatch[] = [];
   const tokens = new Map<string, StoredToken>();
-  const injectedFailures = new Map<string, { status: number; remaining: number }>();
+  const faults = new Map<string, GitHubFault[]>();
   options.tokens.forEach((spec, index) => {
     const login = spec.login ?? "gantry-bot";
     tokens.set(spec.token, { spec, label: spec.label ?? `token-${index + 1}`, user: { login, id: loginId(login) } });
@@ -226,7 +255,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const fixtures = new ResponseFixtures(document, url);
-  const context: HandlerContext = { state, fixtures, dispatches, returnRunDetails: options.returnRunDetails ?? true };
+  const runs = new RunLifecycle(state);
+  const context: HandlerContext = { state, fixtures, dispatches, returnRunDetails: options.returnRunDetails ?? true, runs };
   for (const spec of options.repositories ?? []) state.addRepository(spec, repositoryOwner(spec.owner));
 
   function send(
@@ -357,10 +387,16 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       send(response, record, matched, { status: body.status, body: errorBody(body.status, body.message) }, scopeHeaders);
       return;
     }
-    const failure = injectedFailures.get(operationId);
-    if (failure && failure.remaining > 0) {
-      failure.remaining -= 1;
-      send(response, record, undefined, { status: failure.status, body: errorBody(failure.status, "Server Error") }, scopeHeaders);
+    const fault = faults.get(operationId)?.shift();
+    const faulty = fault ? { ...record, fault } : record;
+    const reset = () => {
+      requests.push({ ...faulty, status: 0 });
+      request.socket.destroy();
+    };
+    if (fault?.resetBeforeProcessing) return reset();
+    const refusal = fault && refusalFor(fault);
+    if (refusal) {
+      send(response, faulty, undefined, refusal, scopeHeaders);
       return;
     }
     const result = handler(context, {
@@ -371,8 +407,28 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       user: token.user,
       tokenLabel: token.label,
       repository,
+      ...(fault?.runAppearsAfterMs ? { runAppearsAfterMs: fault.runAppearsAfterMs } : {}),
     });
-    send(response, record, matched, result, scopeHeaders);
+    if (fault?.loseResponse) return reset();
+    send(response, faulty, matched, result, scopeHeaders);
+  }
+
+  /** The answer of a fault that refuses the request without processing it. */
+  function refusalFor(fault: GitHubFault): HandlerResponse | undefined {
+    if (fault.secondaryRateLimit) {
+      const message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
+      return { status: 403, body: errorBody(403, message), headers: { "retry-after": String(fault.secondaryRateLimit.retryAfterSeconds) } };
+    }
+    if (fault.primaryRateLimit) {
+      const reset = Math.ceil(Date.now() / 1000) + fault.primaryRateLimit.resetInSeconds;
+      return {
+        status: 403,
+        body: errorBody(403, "API rate limit exceeded for user."),
+        headers: { "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-used": "5000", "x-ratelimit-reset": String(reset) },
+      };
+    }
+    if (fault.status !== undefined) return { status: fault.status, body: errorBody(fault.status, "Server Error") };
+    return undefined;
   }
 
   const repositoryOrThrow = (owner: string, repo: string): RepositoryState => {
@@ -388,6 +444,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     displayTitle: run.displayTitle,
     inputs: run.inputs,
     state: run.state,
+    group: run.group,
   });
   const snapshotComment = (comment: EmulatedComment): GitHubCommentSnapshot => ({ id: comment.id, body: comment.body, author: comment.author.login });
   let closed: Promise<void> | undefined;
@@ -424,8 +481,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     setRunState(runId, runState, next = []) {
       const found = state.findRun(runId);
       if (!found) throw new Error(`the GitHub emulator has no run ${runId}`);
-      found.run.state = runState;
-      found.run.pending = [...next];
+      runs.setState(found.repository, found.run, runState, next);
     },
     addPullRequest(owner, repo, spec) {
       state.addPullRequest(repositoryOrThrow(owner, repo), spec, repositoryOwner(owner));
@@ -436,7 +492,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       pull.headSha = headSha;
     },
     failNext(operationId, status, times = 1) {
-      injectedFailures.set(operationId, { status, remaining: times });
+      faults.set(operationId, Array.from({ length: times }, () => ({ status })));
+    },
+    injectFault(operationId, fault, times = 1) {
+      faults.set(operationId, [...(faults.get(operationId) ?? []), ...Array.from({ length: times }, () => fault)]);
     },
     close,
     [Symbol.asyncDispose]: close,

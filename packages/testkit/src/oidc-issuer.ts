@@ -4,8 +4,9 @@
  * endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL` + bearer `ACTIONS_ID_TOKEN_REQUEST_TOKEN`). Real HTTP on
  * 127.0.0.1 with a random port; disposable with `await using`.
  *
- * What it is not: it does not emulate custom subject templates (`oidc/customization/sub`); the `sub` is
- * GitHub's default, in the classic or the immutable (owner and repository ids) format.
+ * The `sub` is GitHub's default (classic or immutable format), or a repository's customised template
+ * (`subjectClaimKeys`, GitHub's `include_claim_keys`: `repo`, `context`, then any claim as `key:value`, a
+ * `:` inside a value written `%3A`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from "node:crypto";
@@ -30,6 +31,8 @@ export interface GithubWorkflowContext {
   environment?: string;
   /** Use GitHub's immutable subject format `repo:OWNER@ownerId/REPO@repoId:...`. */
   immutableSubject?: boolean;
+  /** The repository's customised `sub` template (`include_claim_keys`), e.g. `["repo", "context", "job_workflow_ref"]`. */
+  subjectClaimKeys?: string[];
 }
 
 export type GithubOidcClaims = Record<string, string | number | boolean | string[]>;
@@ -77,14 +80,26 @@ function signJwt(header: object, claims: object, key: KeyObject): string {
   return `${input}.${base64url(sign("sha256", Buffer.from(input), key))}`;
 }
 
-function subjectFor(context: GithubWorkflowContext): string {
+/** The `context` part of a subject: the environment, a pull request, or the ref. */
+function subjectContext(context: GithubWorkflowContext): string {
+  if (context.environment) return `environment:${context.environment}`;
+  if ((context.eventName ?? "push") === "pull_request") return "pull_request";
+  return `ref:${context.ref}`;
+}
+
+function subjectFor(context: GithubWorkflowContext, claims: GithubOidcClaims): string {
   const [owner = "", name = ""] = context.repository.split("/");
   const repo = context.immutableSubject
     ? `${owner}@${context.repositoryOwnerId ?? "1"}/${name}@${context.repositoryId ?? "1"}`
     : context.repository;
-  if (context.environment) return `repo:${repo}:environment:${context.environment}`;
-  if ((context.eventName ?? "push") === "pull_request") return `repo:${repo}:pull_request`;
-  return `repo:${repo}:ref:${context.ref}`;
+  const keys = context.subjectClaimKeys ?? ["repo", "context"];
+  return keys
+    .map((key) => {
+      if (key === "repo") return `repo:${repo}`;
+      if (key === "context") return subjectContext(context);
+      return `${key}:${String(claims[key] ?? "").replaceAll(":", "%3A")}`;
+    })
+    .join(":");
 }
 
 export async function startOidcIssuer(): Promise<OidcIssuer> {
@@ -101,7 +116,7 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
     const jobWorkflowRef = context.jobWorkflowRef ?? workflowRef;
     const sha = context.sha ?? "0".repeat(40);
     const claims: GithubOidcClaims = {
-      sub: subjectFor(context),
+      sub: "",
       ref: context.ref,
       ref_type: context.ref.startsWith("refs/tags/") ? "tag" : "branch",
       ref_protected: context.ref === "refs/heads/main" ? "true" : "false",
@@ -125,6 +140,7 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
       job_workflow_sha: sha,
     };
     if (context.environment) claims["environment"] = context.environment;
+    claims["sub"] = subjectFor(context, claims);
     return claims;
   };
 

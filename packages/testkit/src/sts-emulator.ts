@@ -8,8 +8,10 @@
  * Supported trust-policy features: Allow/Deny statements, `Principal.Federated`, `Action`
  * (`sts:AssumeRoleWithWebIdentity` or `sts:*`), condition operators StringEquals, StringNotEquals,
  * StringLike, StringNotLike, StringEqualsIgnoreCase, their `ForAnyValue:`/`ForAllValues:` forms, and `Null`.
- * Condition keys are `<issuer-host>:<claim>` for any claim of the token. Unsupported operators are
- * rejected when the emulator starts (a policy the emulator cannot evaluate must not silently pass).
+ * Condition keys are `<issuer-host>:<claim>` for the claims AWS evaluates for an OIDC provider such as GitHub's:
+ * `sub` and `aud` (`conditionClaims`); a condition on any other claim meets an absent key, as in AWS (a
+ * positive operator then fails, a negated one holds). Unsupported operators are rejected when the emulator
+ * starts (a policy the emulator cannot evaluate must not silently pass).
  * Not emulated: session policies, tags, source identity, request signing (this call is unsigned in AWS too).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -39,6 +41,8 @@ export interface StsEmulatorOptions {
   roles: Record<string, TrustPolicy | EmulatedRole>;
   /** Client ids (audiences) registered on the IAM OIDC provider. Default `["sts.amazonaws.com"]`. */
   audiences?: string[];
+  /** The token claims available as condition keys. Default `["sub", "aud"]`, what AWS evaluates for GitHub's tokens. */
+  conditionClaims?: string[];
 }
 
 export interface AssumedRoleRecord {
@@ -239,6 +243,7 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     roles.set(arn, role);
   }
   const audiences = options.audiences ?? ["sts.amazonaws.com"];
+  const conditionClaims = new Set(options.conditionClaims ?? ["sub", "aud"]);
   const assumed: AssumedRoleRecord[] = [];
   const refused: Array<{ roleArn: string; code: string; message: string }> = [];
 
@@ -272,6 +277,7 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     // Condition keys are `<provider>:<claim>`; IAM matches key names case-insensitively.
     const context = new Map<string, string[]>();
     for (const [claim, value] of Object.entries(claims)) {
+      if (!conditionClaims.has(claim)) continue;
       const values = Array.isArray(value) ? value.map(String) : [String(value)];
       context.set(`${issuerHost}:${claim}`.toLowerCase(), values);
     }

@@ -57,6 +57,11 @@ describe("startOidcIssuer", () => {
     expect(decode(issuer.mintToken({ ...base, immutableSubject: true })).claims["sub"]).toBe("repo:acme@123456/live@456789:ref:refs/heads/main");
     expect(decode(issuer.mintToken({ ...base, eventName: "pull_request", ref: "refs/pull/7/merge" })).claims["sub"]).toBe("repo:acme/live:pull_request");
     expect(decode(issuer.mintToken({ ...base, environment: "prod" })).claims["sub"]).toBe("repo:acme/live:environment:prod");
+    // A repository's customised template (include_claim_keys), GitHub's documented example shape.
+    const custom = { ...base, environment: "prod", subjectClaimKeys: ["repo", "context", "job_workflow_ref"] };
+    expect(decode(issuer.mintToken(custom)).claims["sub"]).toBe("repo:acme/live:environment:prod:job_workflow_ref:acme/live/.github/workflows/deploy.yml@refs/heads/main");
+    expect(decode(issuer.mintToken({ ...base, subjectClaimKeys: ["repository_owner_id", "context"] })).claims["sub"]).toBe("repository_owner_id:123456:ref:refs/heads/main");
+    expect(decode(issuer.mintToken({ ...base, subjectClaimKeys: ["repo", "workflow_ref"], workflowRef: "a:b" })).claims["sub"]).toBe("repo:acme/live:workflow_ref:a%3Ab");
     expect(decode(issuer.mintToken(base)).claims["aud"]).toBe("https://github.com/acme");
   });
 

@@ -110,7 +110,7 @@ describe("startStsEmulator", () => {
           Version: "2012-10-17",
           Statement: [
             { Effect: "Allow", Principal: { Federated: provider }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { "ForAnyValue:StringEquals": { [`${issuer.host}:aud`]: ["sts.amazonaws.com"] }, StringLike: { [`${issuer.host}:sub`]: "repo:acme/*" } } },
-            { Effect: "Deny", Principal: { Federated: provider }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { StringEquals: { [`${issuer.host}:repository`]: "acme/blocked" } } },
+            { Effect: "Deny", Principal: { Federated: provider }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { StringLike: { [`${issuer.host}:sub`]: "repo:acme/blocked:*" } } },
           ],
         },
       },
@@ -121,5 +121,22 @@ describe("startStsEmulator", () => {
     await expect(
       startStsEmulator({ roles: { [role]: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: provider }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { DateGreaterThan: { "aws:CurrentTime": "2020-01-01" } } }] } } }),
     ).rejects.toThrow(/DateGreaterThan is not supported/);
+  });
+
+  it("evaluates only the sub and aud claims, as AWS does for GitHub's tokens: a condition on another claim meets an absent key", async () => {
+    await using issuer = await startOidcIssuer();
+    const provider = issuer.providerArn(ACCOUNT);
+    const role = (condition: Record<string, Record<string, string>>) => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow" as const, Principal: { Federated: provider }, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition }] });
+    const onWorkflow = `arn:aws:iam::${ACCOUNT}:role/on-workflow`;
+    const notOtherWorkflow = `arn:aws:iam::${ACCOUNT}:role/not-other-workflow`;
+    await using sts = await startStsEmulator({
+      roles: {
+        [onWorkflow]: role({ StringEquals: { [`${issuer.host}:aud`]: "sts.amazonaws.com", [`${issuer.host}:job_workflow_ref`]: "acme/pipes/.github/workflows/apply.yml@refs/heads/main" } }),
+        [notOtherWorkflow]: role({ StringEquals: { [`${issuer.host}:aud`]: "sts.amazonaws.com" }, StringNotEquals: { [`${issuer.host}:job_workflow_ref`]: "acme/pipes/.github/workflows/apply.yml@refs/heads/main" } }),
+      },
+    });
+    const token = issuer.mintToken({ repository: "acme/pipes", ref: "refs/heads/main", workflowRef: "acme/pipes/.github/workflows/apply.yml@refs/heads/main" }, { audience: "sts.amazonaws.com" });
+    expect((await assume(sts.url, { RoleArn: onWorkflow, WebIdentityToken: token })).tag("Code")).toBe("AccessDenied");
+    expect((await assume(sts.url, { RoleArn: notOtherWorkflow, WebIdentityToken: token })).status).toBe(200);
   });
 });

@@ -13,7 +13,7 @@ import { posix } from "node:path";
 import type { Attribute, Body, Expression, HclFile } from "@gantry/hcl";
 import { HclEvalError, walkExpression } from "@gantry/hcl";
 import type { ReadVia } from "../contract.js";
-import { fromVirtual, isWithin, resolveRepoPath, toVirtual } from "../paths.js";
+import { fromVirtual, isInside, resolveRepoPath, toVirtual } from "../paths.js";
 import type { AnalysisRun } from "./analysis-run.js";
 import { positionOf } from "./config-evaluator.js";
 import { widenFragments } from "./dynamic-pattern.js";
@@ -177,7 +177,7 @@ class ModuleCode {
     if (path === null) return;
     if (path !== undefined && (patternValue === undefined || typeof patternValue === "string")) {
       // Below the module's own directory: already read as a whole.
-      if (isWithin(path, this.dir)) return;
+      if (path === this.dir || isInside(path, this.dir)) return;
       const from = `${file.path}:${lineOf(file.hcl, call.range.start)}`;
       if (patternValue === undefined) {
         this.reads.addFile(path, extend(this.chain, { file: path, via, from }));

@@ -11,8 +11,8 @@ import type { GantryConfig, GantryConfigInput } from "./schema.js";
 import { validateConfig, type ConfigPath } from "./validate.js";
 
 export function parseGruntworkConfigYaml(text: string, file: string): GantryConfig {
-  const { document, locate } = parseYamlDocument(text, file);
-  const root: unknown = document.toJS() ?? {};
+  const { locate, toValue } = parseYamlDocument(text, file);
+  const root: unknown = toValue() ?? {};
   const fail = (path: ConfigPath, message: string): never => {
     throw classifierError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
       location: { file, ...(locate(path) ?? {}) },

@@ -3,8 +3,10 @@
  * names the file, the line (through the format's own `locate`), and the key path.
  */
 import type { z } from "zod";
+import { formatDidYouMean } from "@gantry/errors";
 import { classifierError } from "../errors.js";
 import { isSecretName, looksLikeSecretValue } from "../secret-names.js";
+import { reservedToolVariable } from "../tool-variables.js";
 import { gantryConfigSchema, type GantryConfig } from "./schema.js";
 
 export type ConfigPath = readonly (string | number)[];
@@ -33,6 +35,7 @@ export function validateConfig(value: unknown, file: string, locate: LocateKey, 
   const result = gantryConfigSchema.safeParse(value);
   if (result.success) {
     refuseSecrets(result.data, file, locate);
+    refuseReservedVariables(result.data, file, locate);
     return result.data;
   }
   const [first, ...others] = result.error.issues.map((issue) => describeIssue(issue, value, locate));
@@ -60,6 +63,19 @@ function refuseSecrets(config: GantryConfig, file: string, locate: LocateKey): v
   }
 }
 
+/** `terragrunt.env` sets tool settings; what decides privilege belongs to the pipelines side (see `tool-variables.ts`). */
+function refuseReservedVariables(config: GantryConfig, file: string, locate: LocateKey): void {
+  for (const name of Object.keys(config.terragrunt.env)) {
+    const reason = reservedToolVariable(name);
+    if (reason === null) continue;
+    const path = ["terragrunt", "env", name];
+    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
+      location: { file, ...(locate(path, { key: true }) ?? locate(path) ?? {}) },
+      hint: "remove it; set it in the pipelines repository's workflow if the pipelines side really needs it",
+    });
+  }
+}
+
 function describeIssue(issue: z.core.$ZodIssue, value: unknown, locate: LocateKey): { text: string; position: ConfigPosition | undefined } {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
   let keyPath: ConfigPath = path;
@@ -69,13 +85,30 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, locate: LocateKe
     const key = issue.keys[0] ?? "";
     keyPath = [...path, key];
     position = locate(keyPath, { key: true }) ?? position;
-    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `'${k}'`).join(", ")}` : ` '${key}'`}`;
+    const suggestion = issue.keys.length === 1 ? formatDidYouMean(key, knownKeysAt(gantryConfigSchema, path)) : undefined;
+    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `'${k}'`).join(", ")}` : ` '${key}'`}${suggestion ? `: ${suggestion}` : ""}`;
   } else if (issue.code === "invalid_type" && valueAt(value, path) === undefined) {
     message = "is required";
     // A missing key has no position of its own: point at its parent.
     for (let length = path.length - 1; position === undefined && length >= 0; length--) position = locate(path.slice(0, length), { key: true });
   }
   return { text: `key ${formatConfigPath(keyPath)}: ${message}`, position };
+}
+
+/** The keys the schema allows in the object at `path` (for "did you mean"), through lists, maps and defaults. */
+function knownKeysAt(schema: z.core.$ZodType, path: ConfigPath): string[] {
+  let current: z.core.$ZodType | undefined = schema;
+  for (let index = 0; current !== undefined; ) {
+    const def = current._zod.def as unknown as Record<string, z.core.$ZodType | undefined> & { type: string; shape?: Record<string, z.core.$ZodType> };
+    if ("innerType" in def) current = def.innerType;
+    else if (def.type === "pipe") current = def.in;
+    else if (index === path.length) return def.type === "object" ? Object.keys(def.shape ?? {}) : [];
+    else if (def.type === "object") current = def.shape?.[String(path[index++])];
+    else if (def.type === "array") (current = def.element), index++;
+    else if (def.type === "record") (current = def.valueType), index++;
+    else return [];
+  }
+  return [];
 }
 
 function valueAt(value: unknown, path: ConfigPath): unknown {

@@ -14,10 +14,6 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
   --event E       pull_request (default: compare from the merge-base) or push (the plain range)
   --json          print the gantry/v1 Detection document
   --no-cache      neither read nor write the read cache (<git common dir>/gantry/)
-
-Exit codes: 0 ok; 2 usage; 10 not a git repository; 11 unknown ref; 12 shallow clone lacking a commit;
-13 no merge-base; 14 git failed; 15-19 the document was printed but some unit could not be analysed
-(15 HCL syntax, 16 evaluation, 17 include cycle, 18 symlink leaving the repository, 19 unreadable file).
 `;
 
 export const command: Command = async (argv, io) => {
@@ -34,7 +30,6 @@ export const command: Command = async (argv, io) => {
     },
     HELP,
   );
-  if (values.help) return io.stdout.write(HELP), 0;
   const base = requireOption("detect", values.base, "base");
   const head = requireOption("detect", values.head, "head");
   const event = parseEvent("detect", values.event, "pull_request");

@@ -1,37 +1,58 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { dispatchPlanToWorkflow, type DispatchedPlan } from "@gantry/dispatcher";
+import type { PlanDocument } from "@gantry/classifier";
+import {
+  dispatchPlanToWorkflow,
+  githubTimingFromEnvironment,
+  requestDeployment,
+  type DispatchedPlan,
+  type DispatchProgress,
+  type RequestDeploymentOptions,
+} from "@gantry/dispatcher";
 import { GantryError } from "@gantry/errors";
 import { abortOnSignals, parsePlanDocument } from "@gantry/executor";
 import { readToken, TOKEN_SETTINGS } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { Command } from "../io.js";
 
-const help = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines --workflow deploy.yml
-                       [--ref main] [--allow-non-main-ref] [--poll-interval S] [--timeout S]
-                       [--parallelism N] [--output FILE]
+const help = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines
+                       --plan-workflow plan.yml --apply-workflow apply.yml [options]
+       gantry dispatch --deploy --commit SHA --repository OWNER/infrastructure-pipelines
+                       --apply-workflow apply.yml [options]
+       gantry dispatch --plan PLAN.json --repository OWNER/R --workflow deploy.yml [options]
 
-Dispatches each job of the plan to the pipelines repository's workflow (workflow_dispatch, the job as the
-input \`job\`) and follows each run to its conclusion. A job is dispatched only after every job it needs
-concluded \`success\`; the dependents of a job that did not are skipped. Prints a roll-up.
+Sends work to the pipelines repository's GitHub Actions workflows and follows each run to its conclusion.
+Plan and plan-destroy jobs go to the plan workflow (inputs \`job\` and \`correlation\`), each only after every
+job it needs concluded \`success\` (the dependents of one that did not are skipped). Apply and destroy jobs
+are not sent: one deployment request goes to the apply workflow (inputs \`commit\` and \`correlation\`), which
+deploys from the deployment record to the deploy branch's tip; \`--deploy\` sends only that request (a push to
+the deploy branch needs no plan). A deployment run is never cancelled from here: interrupting this command
+stops following it. With \`--workflow\` (one workflow for every job), each job is sent as the input \`job\`.
+A dispatch whose answer is lost is found by its correlation id before it is ever sent again.
 Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), against
 GITHUB_API_URL (default https://api.github.com).
 
-  --plan FILE            the document of \`gantry plan --json\`
-  --repository O/R       the pipelines repository
-  --workflow FILE|ID     the workflow's file name (deploy.yml) or id
-  --ref BRANCH           the branch the workflow runs from (default main). Only main of the pipelines
-                         repository is trusted with credentials: any other ref is refused unless
-                         --allow-non-main-ref is given (then with a warning)
-  --poll-interval S      seconds between two status checks of a run (default 60)
-  --timeout S            give up waiting for a run after S seconds (default 3600; the run goes on)
-  --parallelism N        jobs dispatched and followed at once (default 10)
-  --output FILE          write the outcome (apiVersion gantry/v1, kind DispatchOutcome: each job's run id,
-                         URL and conclusion) to FILE
+  --plan FILE             the document of \`gantry plan --json\`
+  --deploy                request a deployment, without a plan
+  --commit SHA            (--deploy) the pushed commit asking for it (default: GITHUB_SHA)
+  --repository O/R        the pipelines repository
+  --plan-workflow FILE    the workflow for plan and plan-destroy jobs (plan.yml)
+  --apply-workflow FILE   the workflow that deploys from the record (apply.yml)
+  --workflow FILE|ID      one workflow for every job (instead of the two above)
+  --ref BRANCH            the branch the workflows run from (default main). Only main of the pipelines
+                          repository is trusted with credentials: any other ref is refused unless
+                          --allow-non-main-ref is given (then with a warning)
+  --poll-interval S       seconds between two status checks of a run (default 60)
+  --timeout S             give up waiting for a run after S seconds (default 3600; the run goes on)
+  --lost-dispatch-wait S  after a dispatch failed without an answer, look for its run this long before
+                          sending it again (default 60)
+  --parallelism N         jobs dispatched and followed at once (default 10)
+  --output FILE           write the outcome (apiVersion gantry/v1, kind DispatchOutcome: each job's run id,
+                          URL and conclusion, and the deployment run) to FILE
+  --json                  print the outcome document on stdout (the roll-up goes to stderr)
 
-Exit codes: 0 every job's run concluded success (or there were none), 30 some job failed, was skipped or
-not started (including a call GitHub refused: the roll-up names the error), 130 interrupted,
-20 invalid plan, 2 usage.`;
+Exits 0 when every run concluded success (or there was nothing to do), 30 when some job or the deployment failed,
+was skipped or not started (including a call GitHub refused: the roll-up names the error).`;
 
 function positiveNumber(name: string, value: string | undefined, fallback: number, whole = false): number {
   if (value === undefined) return fallback;
@@ -50,11 +71,39 @@ function rollUp(outcome: DispatchedPlan): string {
     return `${icon[entry.status]} ${entry.status.padEnd(11)} ${entry.job.id}${where}${why}`;
   });
   const count = (status: keyof typeof icon) => outcome.jobs.filter((entry) => entry.status === status).length;
+  const deployment = outcome.deployment;
+  if (deployment) {
+    const superseded = deployment.supersededRuns.length > 0 ? ` (its first run was superseded: ${deployment.supersededRuns.map((run) => run.runUrl).join(", ")})` : "";
+    lines.push(`${deployment.conclusion === "success" ? "✅" : "❌"} deployment ${deployment.conclusion ?? "unknown"} ${deployment.runUrl}${superseded}`);
+  }
   const summary =
-    outcome.jobs.length === 0
+    outcome.jobs.length === 0 && !deployment
       ? "No jobs to dispatch: no infrastructure changed."
       : `${outcome.jobs.length} job(s) on ${outcome.repository} (${outcome.workflow} on ${outcome.ref}): ${count("succeeded")} succeeded, ${count("failed")} failed, ${count("skipped")} skipped, ${count("not-started")} not started${outcome.interrupted ? " (interrupted)" : ""}.`;
   return `${[...lines, summary].join("\n")}\n`;
+}
+
+/** Prints what a run is doing: when it is found, when its status changes, and every five minutes while it waits. */
+function progressPrinter(write: (line: string) => void) {
+  const last = new Map<number, { status: string; at: number }>();
+  return (label: string, event: DispatchProgress) => {
+    switch (event.type) {
+      case "run-found":
+        return write(`${label}: ${event.runUrl}`);
+      case "dispatch-uncertain":
+        return write(`${label}: the dispatch got no answer (${event.reason}); looking for its run before sending it again`);
+      case "superseded":
+        return write(`${label}: run ${event.runId} was cancelled by the workflow's concurrency; following the newer run ${event.runUrl}, which deploys this commit too`);
+      case "run-status": {
+        const previous = last.get(event.runId);
+        if (previous?.status === event.status && Date.now() - previous.at < 300_000) return;
+        last.set(event.runId, { status: event.status, at: Date.now() });
+        return write(`${label}: run ${event.runId} is ${event.status}`);
+      }
+      default:
+        return;
+    }
+  };
 }
 
 export const command: Command = async (argv, io) => {
@@ -63,26 +112,40 @@ export const command: Command = async (argv, io) => {
     argv,
     {
       plan: { type: "string" },
+      deploy: { type: "boolean" },
+      commit: { type: "string" },
       repository: { type: "string" },
       workflow: { type: "string" },
+      "plan-workflow": { type: "string" },
+      "apply-workflow": { type: "string" },
       ref: { type: "string" },
       "allow-non-main-ref": { type: "boolean" },
       "poll-interval": { type: "string" },
       timeout: { type: "string" },
+      "lost-dispatch-wait": { type: "string" },
       parallelism: { type: "string" },
       output: { type: "string" },
+      json: { type: "boolean" },
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
-  const planFile = resolve(io.cwd, requireOption("dispatch", values.plan, "plan"));
+  const usage = (message: string, hint = "see `gantry dispatch --help`") => new GantryError("USAGE", message, { hint, exitCode: 2 });
   const repository = requireOption("dispatch", values.repository, "repository");
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
-  if (!match) throw new GantryError("USAGE", `--repository must be OWNER/REPO, not '${repository}'`, { hint: "e.g. --repository acme/infrastructure-pipelines", exitCode: 2 });
-  const workflow = requireOption("dispatch", values.workflow, "workflow");
+  if (!match) throw usage(`--repository must be OWNER/REPO, not '${repository}'`, "e.g. --repository acme/infrastructure-pipelines");
+  const workflows = { workflow: values.workflow, planWorkflow: values["plan-workflow"], applyWorkflow: values["apply-workflow"] };
+  if (values.deploy) {
+    if (values.plan !== undefined || workflows.workflow !== undefined) throw usage("--deploy takes no --plan or --workflow: it asks the apply workflow to deploy from the record");
+    requireOption("dispatch", workflows.applyWorkflow, "apply-workflow");
+  } else {
+    requireOption("dispatch", values.plan, "plan");
+    if (workflows.workflow === undefined && workflows.planWorkflow === undefined && workflows.applyWorkflow === undefined) {
+      throw usage("missing required option --plan-workflow and --apply-workflow (or --workflow)");
+    }
+    if (workflows.workflow !== undefined && (workflows.planWorkflow !== undefined || workflows.applyWorkflow !== undefined)) {
+      throw usage("--workflow (one workflow for every job) cannot be combined with --plan-workflow or --apply-workflow");
+    }
+  }
   const ref = values.ref ?? "main";
   if (ref !== "main") {
     if (!values["allow-non-main-ref"]) {
@@ -95,15 +158,77 @@ export const command: Command = async (argv, io) => {
   }
   const pollIntervalMs = positiveNumber("poll-interval", values["poll-interval"], 60) * 1000;
   const timeoutMs = positiveNumber("timeout", values.timeout, 3600) * 1000;
+  const lostResponseWindowMs = positiveNumber("lost-dispatch-wait", values["lost-dispatch-wait"], 60) * 1000;
   const parallelism = positiveNumber("parallelism", values.parallelism, 10, true);
+  const commit = values.deploy ? (values.commit ?? io.env.GITHUB_SHA ?? requireOption("dispatch", values.commit, "commit")) : undefined;
   const setting = TOKEN_SETTINGS.dispatch;
   // Only the dispatch token: the other two are never read by this command.
   const token = readToken(io.env, "dispatch");
   if (token === undefined) {
     throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, { hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`, exitCode: 2 });
   }
+  const plan = values.plan === undefined ? undefined : readPlan(resolve(io.cwd, values.plan), io.cwd);
+  if (plan && workflows.workflow === undefined) {
+    const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
+    if (deploying && workflows.applyWorkflow === undefined) throw usage("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
+    if (plan.jobs.some((job) => job.action === "plan" || job.action === "plan-destroy") && workflows.planWorkflow === undefined) {
+      throw usage("the plan has plan jobs: pass --plan-workflow");
+    }
+  }
 
-  const planName = relative(io.cwd, planFile) || planFile;
+  using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) =>
+    io.stderr.write(`\ngantry dispatch: ${name} received; cancelling the plan runs in progress (deployment runs go on)\n`),
+  );
+  const apiUrl = io.env.GITHUB_API_URL;
+  const connection = {
+    token,
+    tokenName: setting.variable,
+    ...(apiUrl ? { baseUrl: apiUrl } : {}),
+    timing: githubTimingFromEnvironment(io.env),
+    owner: match[1]!,
+    repo: match[2]!,
+    ref,
+    pollIntervalMs,
+    findRunIntervalMs: Math.min(5000, pollIntervalMs),
+    lostResponseWindowMs,
+    timeoutMs,
+    signal: interrupt.signal,
+  };
+  const print = progressPrinter((line) => io.stderr.write(`gantry dispatch: ${line}\n`));
+  let outcome: DispatchedPlan;
+  if (commit !== undefined) {
+    outcome = await deployOnly(
+      connection,
+      workflows.applyWorkflow!,
+      commit,
+      (event) => print("deployment", event),
+      (message) => io.stderr.write(`gantry dispatch: ${message}\n`),
+    );
+  } else {
+    outcome = await dispatchPlanToWorkflow(plan!, {
+      ...connection,
+      ...(workflows.workflow !== undefined ? { workflow: workflows.workflow } : {}),
+      ...(workflows.planWorkflow !== undefined ? { planWorkflow: workflows.planWorkflow } : {}),
+      ...(workflows.applyWorkflow !== undefined ? { applyWorkflow: workflows.applyWorkflow } : {}),
+      parallelism,
+      onProgress: (job, event) => print(job.action === "apply" || job.action === "destroy" ? (workflows.workflow === undefined ? "deployment" : job.id) : job.id, event),
+      onSkipped: (job, because) => io.stderr.write(`gantry dispatch: ${job.id}: skipped, job ${because.id} did not succeed\n`),
+    });
+  }
+  const document = `${JSON.stringify(outcome, null, 2)}\n`;
+  if (values.output) writeFileSync(resolve(io.cwd, values.output), document);
+  if (values.json) {
+    io.stdout.write(document);
+    io.stderr.write(rollUp(outcome));
+  } else {
+    io.stdout.write(rollUp(outcome));
+  }
+  if (outcome.succeeded) return 0;
+  return outcome.interrupted ? 130 : 30;
+};
+
+function readPlan(planFile: string, cwd: string): PlanDocument {
+  const planName = relative(cwd, planFile) || planFile;
   let text: string;
   try {
     text = readFileSync(planFile, "utf8");
@@ -116,30 +241,25 @@ export const command: Command = async (argv, io) => {
   } catch (error) {
     throw new GantryError("DISPATCH_PLAN_INVALID", `the plan is not JSON: ${(error as Error).message}`, { hint: "pass the file written by `gantry plan --json` unchanged", location: { file: planName }, exitCode: 20 });
   }
-  const plan = parsePlanDocument(document, planName);
+  return parsePlanDocument(document, planName);
+}
 
-  using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry dispatch: ${name} received; cancelling the runs in progress\n`));
-  const apiUrl = io.env.GITHUB_API_URL;
-  const outcome = await dispatchPlanToWorkflow(plan, {
-    token,
-    tokenName: setting.variable,
-    ...(apiUrl ? { baseUrl: apiUrl } : {}),
-    owner: match[1]!,
-    repo: match[2]!,
-    workflow,
-    ref,
-    pollIntervalMs,
-    findRunIntervalMs: Math.min(5000, pollIntervalMs),
-    timeoutMs,
-    parallelism,
-    signal: interrupt.signal,
-    onProgress: (job, event) => {
-      if (event.type === "run-found") io.stderr.write(`gantry dispatch: ${job.id}: ${event.runUrl}\n`);
-    },
-    onSkipped: (job, because) => io.stderr.write(`gantry dispatch: ${job.id}: skipped, job ${because.id} did not succeed\n`),
-  });
-  if (values.output) writeFileSync(resolve(io.cwd, values.output), `${JSON.stringify(outcome, null, 2)}\n`);
-  io.stdout.write(rollUp(outcome));
-  if (outcome.succeeded) return 0;
-  return outcome.interrupted ? 130 : 30;
-};
+/** `--deploy`: the deployment request alone, reported as a DispatchOutcome with no jobs. */
+async function deployOnly(
+  connection: Omit<RequestDeploymentOptions, "workflow" | "commit">,
+  workflow: string,
+  commit: string,
+  onProgress: (event: DispatchProgress) => void,
+  onStop: (message: string) => void,
+): Promise<DispatchedPlan> {
+  const base = { apiVersion: "gantry/v1", kind: "DispatchOutcome", repository: `${connection.owner}/${connection.repo}`, workflow, ref: connection.ref ?? "main", jobs: [] } as const;
+  try {
+    const deployment = await requestDeployment({ ...connection, workflow, commit, onProgress });
+    return { ...base, deployment: { ...deployment, workflow }, interrupted: false, succeeded: deployment.conclusion === "success" };
+  } catch (error) {
+    // Interrupted: say where the deployment goes on, and exit 130 like any interrupted command.
+    if (!(GantryError.isInstance(error) && error.code === "DISPATCH_CANCELLED")) throw error;
+    onStop(error.message);
+    return { ...base, deployment: null, interrupted: true, succeeded: false };
+  }
+}

@@ -17,6 +17,7 @@ import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 
 const help = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
+                      [--deploy-branch NAME] [--workflow-role plan|apply]
 
 Runs one job of \`gantry plan --json\` (one element of its "jobs") with terragrunt and OpenTofu, in a git
 worktree of its own, after the guards. Progress goes to stderr, the report to stdout.
@@ -24,15 +25,16 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
   --repo DIR         the repository (default: the current directory)
   --job FILE|-       the job document; - reads stdin
   --dry-run          run every check and print the commands, run nothing
+  --deploy-branch B  the branch that deploys (default GANTRY_DEPLOY_BRANCH, else main): the guards take it
+                     from here, never from the job; the configuration is read from its tip on origin
+  --workflow-role R  the pipelines workflow this runs in (default GANTRY_WORKFLOW_ROLE): plan accepts only
+                     plan and plan-destroy jobs, apply only jobs of a push to the deploy branch
   --json             print the typed result (kind JobResult) instead of the text report
   --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
                      \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job)
   --report FILE      also write the pull-request comment (markdown) to FILE
   --parallelism N    units at once (default: the job's terragrunt.parallelism)
-  --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)
-
-Exit codes: 0 succeeded, 30 a unit failed, 31-33 execution setup, 40-69 refused by a guard or no
-credentials, 130 interrupted.`;
+  --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)`;
 
 async function readJobText(source: string, io: CliIO): Promise<string> {
   if (source !== "-") {
@@ -60,13 +62,11 @@ export const command: Command = async (argv, io) => {
       result: { type: "string" },
       parallelism: { type: "string" },
       "run-dir": { type: "string" },
+      "deploy-branch": { type: "string" },
+      "workflow-role": { type: "string" },
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
   const source = requireOption("execute", values.job, "job");
   const sourceName = source === "-" ? "<stdin>" : source;
   const text = await readJobText(source, io);
@@ -82,13 +82,24 @@ export const command: Command = async (argv, io) => {
     throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
   }
 
+  const role = values["workflow-role"];
+  if (role !== undefined && role !== "plan" && role !== "apply") {
+    throw new GantryError("USAGE", `--workflow-role must be plan or apply, not '${role}'`, { hint: "see `gantry execute --help`", exitCode: 2 });
+  }
+  // The pipelines side's settings reach the guards through their variables (never the tools: see tool-environment.ts).
+  const env = {
+    ...io.env,
+    ...(values["deploy-branch"] ? { GANTRY_DEPLOY_BRANCH: values["deploy-branch"] } : {}),
+    ...(role ? { GANTRY_WORKFLOW_ROLE: role } : {}),
+  };
+
   const masker = new SecretMasker();
   const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
   using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry execute: ${name} received; stopping the running units (again to exit at once)\n`));
   try {
     const result = await executeJob(job, {
       repo: resolve(io.cwd, values.repo ?? "."),
-      env: io.env,
+      env,
       dryRun: values["dry-run"] ?? false,
       signal: interrupt.signal,
       masker,

@@ -1,18 +1,28 @@
 import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { GantryError } from "@gantry/errors";
+import { GantryError, formatDidYouMean } from "@gantry/errors";
 import { buildTrustPolicies, lintTrustPolicy } from "@gantry/guards";
-import { parseCommandArgs, requireOption } from "../args.js";
+import { parseCommandArgs, requireOption, usageError } from "../args.js";
+import { HelpRequested, commandHelp } from "../help.js";
 import type { CliIO, Command } from "../io.js";
 
 const HELP = `usage:
   gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
+                          [--apply-environment NAME] [--sub-includes-workflow]
                           [--immutable-sub --owner-id N --repo-id N [--pipelines-repo-id N]] [--role plan|apply]
   gantry iam lint FILE [--role plan|apply] [--json]
 
-trust-policy prints the trust policies of the plan role (any ref or pull request of the repository) and the
-apply role (only the pipelines repository's workflow on refs/heads/main). lint finds trust-policy
-misconfigurations that let other repositories or branches in, with a fix for each; exits 1 when it finds any.
+trust-policy prints the trust policies of the plan role (any ref or pull request of the repository, and the
+pipelines repository's main, where plan.yml runs) and the apply role (only the apply workflow's job, which
+runs in the GitHub environment --apply-environment, default gantry-apply: its OIDC sub is
+repo:OWNER/PIPELINES:environment:gantry-apply). Restrict that environment's deployment branches to main.
+--sub-includes-workflow: the pipelines repository's OIDC sub template includes job_workflow_ref
+(PUT /repos/OWNER/PIPELINES/actions/oidc/customization/sub with
+{"use_default": false, "include_claim_keys": ["repo", "context", "job_workflow_ref"]}), and the apply role is
+pinned to .github/workflows/apply.yml on main as well (AWS evaluates only sub and aud of GitHub's token).
+
+lint finds trust-policy misconfigurations that let other repositories, branches, pull requests or plan runs
+in, with a fix for each; exits 1 when it finds any.
 `;
 
 function parseRole(value: string | undefined): "plan" | "apply" | undefined {
@@ -35,11 +45,12 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
       "repo-id": { type: "string" },
       "pipelines-repo-id": { type: "string" },
       "issuer-host": { type: "string" },
+      "apply-environment": { type: "string" },
+      "sub-includes-workflow": { type: "boolean" },
       role: { type: "string" },
     },
     HELP,
   );
-  if (values.help) return io.stdout.write(HELP), 0;
   const repoOwner = requireOption("iam trust-policy", values["repo-owner"], "repo-owner");
   const repo = requireOption("iam trust-policy", values.repo, "repo");
   const accountId = values["account-id"];
@@ -67,6 +78,8 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
     ...(accountId ? { accountId } : {}),
     ...(immutableSubject ? { immutableSubject } : {}),
     ...(values["issuer-host"] ? { issuerHost: values["issuer-host"] } : {}),
+    ...(values["apply-environment"] ? { applyEnvironment: values["apply-environment"] } : {}),
+    ...(values["sub-includes-workflow"] ? { workflowInSubject: true } : {}),
   });
   io.stdout.write(`${JSON.stringify(role ? policies[role] : policies, null, 2)}\n`);
   if (!accountId) io.stderr.write("note: ACCOUNT_ID is a placeholder; pass --account-id to fill it in\n");
@@ -96,7 +109,6 @@ function jsonErrorOffset(text: string, message: string): number {
 
 async function lint(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP);
-  if (values.help) return io.stdout.write(HELP), 0;
   const file = positionals[0];
   if (!file) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
   const path = resolve(io.cwd, file);
@@ -137,9 +149,8 @@ export const command: Command = async (argv, io) => {
   const [subcommand, ...rest] = argv;
   if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
   if (subcommand === "lint") return lint(rest, io);
-  if (subcommand === undefined || subcommand === "--help" || subcommand === "-h") {
-    io.stdout.write(HELP);
-    return subcommand === undefined ? 2 : 0;
-  }
-  throw new GantryError("USAGE", `unknown iam subcommand '${subcommand}'`, { hint: `use trust-policy or lint\n\n${HELP}`, exitCode: 2 });
+  if (subcommand === "--help" || subcommand === "-h") throw new HelpRequested(commandHelp("iam", HELP));
+  if (subcommand === undefined) throw usageError("iam", "name the subcommand: trust-policy or lint", HELP);
+  const suggestion = formatDidYouMean(subcommand, ["trust-policy", "lint"], (name) => `'gantry iam ${name}'`);
+  throw usageError("iam", `unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, HELP);
 };

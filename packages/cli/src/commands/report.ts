@@ -55,9 +55,8 @@ infrastructure changed.
                        also needs Issues: write.
   --repository O/R     the pull request's repository (default: GITHUB_REPOSITORY)
 
-The markdown report is also appended to GITHUB_STEP_SUMMARY when it is set.
-Exit codes: 0 every job succeeded (or there were none), 30 some job failed, was skipped or did not run,
-130 a job was interrupted, 20 a document is invalid, 2 usage.`;
+The markdown report is also appended to GITHUB_STEP_SUMMARY when it is set. Exits 0 when every job
+succeeded (or there were none), 30 when some job failed, was skipped or did not run.`;
 
 function readJson(file: string, what: string, io: CliIO): unknown {
   const name = relative(io.cwd, file) || file;
@@ -144,10 +143,6 @@ export const command: Command = async (argv, io) => {
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
   if (values.error !== undefined && values.plan !== undefined) {
     throw new GantryError("USAGE", "--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan", exitCode: 2 });
   }

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { planChange, type PlanDocument } from "@gantry/classifier";
-import { dispatchInProcess } from "@gantry/dispatcher";
+import { planChange, type Job, type PlanDocument } from "@gantry/classifier";
+import { deployFromRecord, dispatchInProcess, planFromRecord, type DeploymentOutcome, type InProcessDispatch, type RecordPlan } from "@gantry/dispatcher";
 import { GantryError } from "@gantry/errors";
 import {
   abortOnSignals,
@@ -13,28 +13,40 @@ import {
   renderMarkdownReport,
   renderTextReport,
   SecretMasker,
+  type JobGuard,
   type JobResult,
   type RunReport,
 } from "@gantry/executor";
+import { checkJob, GUARDS } from "@gantry/guards";
 import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from "../args.js";
+import { deploymentRecordSetting, recordOptions, recordOptionsHelp, type DeploymentRecordSetting } from "../deployment-record.js";
 import type { Command } from "../io.js";
 
-const help = `usage: gantry run --repo DIR --base REF --head REF --event pull_request|push [--branch NAME]
-                  [--report FILE] [--parallelism N] [--dry-run]
+const help = `usage: gantry run --repo DIR --event push [--base REF] [--head REF] [options]
+       gantry run --repo DIR --base REF --head REF --event pull_request [options]
 
 The whole pipeline on this machine: detect the change between two commits, plan the jobs, run them in
 dependency order with terragrunt and OpenTofu (in-process dispatcher), and report. The terminal report
 goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). The exit code is
 0 only when every job succeeded (130 when interrupted).
 
+A push deploys from the deployment record: the range runs from the commit each unit is deployed as of to the
+deploy branch's tip (fetched from origin when there is one), applies at the tip, and the record advances by
+what succeeded, so a cancelled, failed or late run loses nothing. Units deployed as of a newer commit are
+skipped as superseded (never rolled back), those unchanged since as up to date. One run at a time holds the
+record's lease; another waits. With no record yet, pass --base (the commit deployed today) once, or run
+\`gantry record mark\`.
+
   --repo DIR         the repository (default: the current directory)
-  --base REF         the commit before the change (the deploy branch on a pull request)
-  --head REF         the commit after the change
+  --base REF         the commit before the change (the deploy branch on a pull request); on a push, start the
+                     range here instead of at the record (what succeeds is still recorded)
+  --head REF         the commit after the change (on a push: default the deploy branch's tip)
   --event EVENT      pull_request (plan, plan -destroy) or push (apply, destroy)
   --branch NAME      the pushed or pull-request branch (default: the deploy branch outside CI)
+${recordOptionsHelp(21)}
   --report FILE      write the markdown report (≤ 65,536 characters) to FILE
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
-  --dry-run          run every check and print the commands, run nothing`;
+  --dry-run          run every check and print the commands, run nothing (nothing is recorded)`;
 
 export const command: Command = async (argv, io) => {
   const { values } = parseCommandArgs(
@@ -42,24 +54,25 @@ export const command: Command = async (argv, io) => {
     argv,
     {
       ...changeRangeOptions,
+      ...recordOptions,
       report: { type: "string" },
       parallelism: { type: "string" },
       "dry-run": { type: "boolean" },
     },
     help,
   );
-  if (values.help) {
-    io.stdout.write(`${help}\n`);
-    return 0;
-  }
   const repo = resolve(io.cwd, values.repo ?? ".");
-  const base = requireOption("run", values.base, "base");
-  const head = requireOption("run", values.head, "head");
   const event = parseEvent("run", values.event);
+  const record = event === "push" ? deploymentRecordSetting(repo, values, io.env) : undefined;
+  // A push to another branch deploys nothing; it is planned (to say so) without the record.
+  const fromRecord = record !== undefined && (values.branch === undefined || values.branch === record.deployBranch);
+  const base = fromRecord ? values.base : requireOption("run", values.base, "base");
+  const head = fromRecord ? values.head : requireOption("run", values.head, "head");
   const parallelism = values.parallelism === undefined ? 4 : Number(values.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) {
     throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
   }
+  const dryRun = values["dry-run"] ?? false;
 
   const masker = new SecretMasker();
   const writeReports = (report: RunReport, terminal = true) => {
@@ -68,29 +81,72 @@ export const command: Command = async (argv, io) => {
     appendStepSummary(markdown, io.env);
     if (terminal) io.stdout.write(renderTextReport(report, { masker }));
   };
-
-  let plan: PlanDocument;
-  try {
-    plan = await planChange({ repo, base, head, event, ...(values.branch ? { branch: values.branch } : {}), env: io.env });
-  } catch (error) {
-    if (!GantryError.isInstance(error)) throw error;
-    // Orchestration failed: the markdown report says so (as a pull-request comment would); the terminal
-    // gets the error itself once, from the CLI.
-    writeReports({ event, base, head, jobs: [], interrupted: false, error: { code: error.code, message: error.message, hint: error.hint ?? null } }, false);
+  /** Orchestration failed: the markdown report says so (as a pull-request comment would); the terminal gets the error once, from the CLI. */
+  const reportFailure = (error: unknown): never => {
+    if (GantryError.isInstance(error)) {
+      writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error.code, message: error.message, hint: error.hint ?? null } }, false);
+    }
     throw error;
-  }
+  };
+  const planRange = (range: { base: string; head: string }, skipUnits?: Parameters<typeof planChange>[0]["skipUnits"], cache = true) =>
+    planChange({
+      repo,
+      base: range.base,
+      head: range.head,
+      event,
+      ...(values.branch ? { branch: values.branch } : record ? { branch: record.deployBranch } : {}),
+      env: io.env,
+      cache,
+      // Package plugins from where the pipelines side installed them, as the guards load them.
+      ...(io.env.GANTRY_PLUGIN_PACKAGES ? { pluginPackages: io.env.GANTRY_PLUGIN_PACKAGES } : {}),
+      ...(skipUnits ? { skipUnits } : {}),
+    });
 
   const runRoot = await defaultRunDirectory(repo, io.env);
   const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
   using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry run: ${name} received; stopping (again to exit at once)\n`));
-  try {
-    const dispatch = await dispatchInProcess<JobResult>(plan, {
+  const runPlan = (plan: PlanDocument, signal: AbortSignal, guard?: JobGuard) =>
+    dispatchInProcess<JobResult>(plan, {
       parallelism,
-      signal: interrupt.signal,
+      signal,
       isSuccess: (result) => result.status === "succeeded",
-      runJob: (job, { signal }) =>
-        executeJob(job, { repo, env: io.env, signal, masker, runDir: join(runRoot, job.id), dryRun: values["dry-run"] ?? false, onEvent: progress.onEvent }),
+      runJob: (job, context) =>
+        executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...(guard ? { guard } : {}) }),
     });
+
+  try {
+    let plan: PlanDocument;
+    let dispatch: InProcessDispatch<JobResult>;
+    let deployed: DeploymentOutcome<JobResult> | undefined;
+    if (!fromRecord || !record) {
+      plan = await planRange({ base: base!, head: head! }).catch(reportFailure);
+      dispatch = await runPlan(plan, interrupt.signal);
+    } else if (dryRun) {
+      const planned = await planFromRecord({ ...recordPlanning(record, values), plan: planRange }).catch(reportFailure);
+      plan = planned.plan;
+      dispatch = await runPlan(plan, interrupt.signal, rederivingGuard(planned, (range, skipUnits) => planRange(range, skipUnits, false), record, values));
+    } else {
+      let ran: InProcessDispatch<JobResult> | undefined;
+      deployed = await deployFromRecord<JobResult>({
+        ...recordPlanning(record, values),
+        holder: record.holder,
+        plan: planRange,
+        signal: interrupt.signal,
+        onEvent: (deployEvent) => {
+          if (deployEvent.type === "lease-wait") io.stderr.write(`gantry run: waiting for ${deployEvent.lease.holder}, deploying since ${deployEvent.lease.acquiredAt} (lease until ${deployEvent.lease.expiresAt})\n`);
+          if (deployEvent.type === "planned") io.stderr.write(`gantry run: deploying ${deployEvent.range.base.slice(0, 12)}..${deployEvent.range.head.slice(0, 12)} (from ${deployEvent.range.baseFrom === "record" ? "the deployment record" : "--base"}): ${deployEvent.jobs} job(s)\n`);
+        },
+        run: async (planned, context) => {
+          ran = await runPlan(planned, context.signal, rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record, values));
+          return {
+            interrupted: ran.interrupted,
+            jobs: ran.jobs.map((entry) => ({ jobId: entry.job.id, result: entry.result, succeededUnits: succeededUnits(entry.result) })),
+          };
+        },
+      }).catch(reportFailure);
+      plan = deployed.plan;
+      dispatch = ran!;
+    }
     const report: RunReport = {
       event: plan.event,
       base: plan.base,
@@ -99,14 +155,91 @@ export const command: Command = async (argv, io) => {
       notice: plan.notice,
       jobs: dispatch.jobs,
       interrupted: dispatch.interrupted,
-      logs: plan.jobs.length > 0 && !values["dry-run"] ? runRoot : null,
+      logs: plan.jobs.length > 0 && !dryRun ? runRoot : null,
     };
     writeReports(report);
+    if (plan.skippedUnits && plan.skippedUnits.length > 0) {
+      io.stdout.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}\n`);
+    }
+    const superseded = deployed ? supersededJobs(dispatch) : new Set<string>();
+    if (superseded.size > 0) {
+      io.stdout.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}\n`);
+    }
+    if (deployed) io.stdout.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`);
     if (dispatch.interrupted) return 130;
-    if (dispatch.succeeded) return 0;
+    if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
     const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);
     return failed?.result ? jobExitCode(failed.result) || 30 : 30;
   } finally {
     progress.stop();
   }
 };
+
+function recordPlanning(record: DeploymentRecordSetting, values: { base?: string | undefined; head?: string | undefined }) {
+  return {
+    store: record.store,
+    history: record.history,
+    deployBranch: record.deployBranch,
+    tip: record.tip,
+    ...(values.base ? { base: values.base } : {}),
+    ...(values.head ? { head: values.head } : {}),
+  };
+}
+
+/**
+ * The guards re-derive each job from the repository. A push run's jobs come from the record's range with the
+ * units already deployed left out, so they are re-derived the same way: from the same record version and range,
+ * planned again without detection's cache (once per run).
+ */
+function rederivingGuard(
+  planned: Omit<RecordPlan, "plan">,
+  plan: Parameters<typeof planFromRecord>[0]["plan"],
+  record: DeploymentRecordSetting,
+  values: { head?: string | undefined },
+): JobGuard {
+  let jobs: Promise<Job[]> | undefined;
+  const rederive = () =>
+    (jobs ??= planFromRecord({
+      ...recordPlanning(record, values),
+      base: planned.range.base,
+      head: planned.range.head,
+      record: planned.record ?? null,
+      plan,
+    }).then((again) => again.plan.jobs));
+  return (job, options) => checkJob(job, { ...options, deployBranch: record.deployBranch, rederive });
+}
+
+function succeededUnits(result: JobResult | null): string[] {
+  return result ? result.units.filter((unit) => unit.status === "succeeded").map((unit) => unit.unit) : [];
+}
+
+function describeAhead(deployed: DeploymentOutcome<JobResult>): string {
+  const environments = Object.entries(deployed.recorded.environments);
+  const units = Object.entries(deployed.recorded.units);
+  const parts = [
+    ...environments.map(([name, commit]) => `environment ${name} as of ${commit.slice(0, 12)}`),
+    ...(units.length > 0 ? [`${units.length} unit(s) as of newer commits`] : []),
+  ];
+  return parts.length > 0 ? `; ${parts.join(", ")}` : "";
+}
+
+/** Refusals that mean "a newer merge changed this since the run planned" (the next run deploys it): not failures. */
+const supersedingRefusals = new Set<string>([GUARDS["no-rollback"].code, GUARDS["apply-unit-on-deploy-branch"].code]);
+
+/**
+ * The jobs the guards refused because the deploy branch moved on while the run went (a merge during the run),
+ * and the jobs skipped only because of them. They are not recorded, so the next run's range still holds them.
+ */
+function supersededJobs(dispatch: InProcessDispatch<JobResult>): Set<string> {
+  const superseded = new Set<string>();
+  for (const entry of dispatch.jobs) {
+    if (entry.status === "failed" && entry.result?.error && supersedingRefusals.has(entry.result.error.code)) superseded.add(entry.job.id);
+  }
+  // In plan order, a skipped job's needs come first: it is excused when every need that did not succeed is.
+  const status = new Map(dispatch.jobs.map((entry) => [entry.job.id, entry.status]));
+  for (const entry of dispatch.jobs) {
+    const blocking = entry.job.needs.filter((need) => status.get(need) !== "succeeded");
+    if (entry.status === "skipped" && blocking.length > 0 && blocking.every((need) => superseded.has(need))) superseded.add(entry.job.id);
+  }
+  return superseded;
+}

@@ -2,8 +2,17 @@
  * A thin Octokit wrapper: one client per token, a configurable `baseUrl` (GitHub Enterprise Server, or a
  * local emulator in tests), and every failure turned into a `GantryError` that names the token.
  * The token is handed to Octokit's auth and nowhere else: it is never logged, never put in a message.
+ *
+ * Faults are Octokit's official plugins' job, not ours: `@octokit/plugin-throttling` spaces writes as GitHub
+ * asks (one at a time, a second apart) and waits out primary and secondary rate limits (`retry-after`,
+ * `x-ratelimit-reset`) when the wait is short; `@octokit/plugin-retry` retries 5xx answers and network failures
+ * with a growing delay. A request that must not be repeated blindly (a workflow dispatch: a lost response may
+ * hide a run that started) opts out with `{ retries: 0 }` and is recovered by its caller.
  */
 import { Octokit } from "@octokit/core";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import Bottleneck from "bottleneck";
 import { githubError, toGantryError } from "./errors.js";
 
 export const defaultGitHubApiUrl = "https://api.github.com";
@@ -16,6 +25,49 @@ export interface GitHubConnection {
   readonly tokenName?: string;
   /** Aborts in-flight calls. */
   readonly signal?: AbortSignal;
+  readonly timing?: GitHubTiming;
+}
+
+/** How patient the client is with GitHub; the defaults follow GitHub's guidance for integrators. */
+export interface GitHubTiming {
+  /** Least time between two writes (POST, PATCH, PUT, DELETE) of this process; default 1000 ms (3 times that for comments and issues). */
+  readonly writeIntervalMs?: number;
+  /** Retries of a 5xx answer or a network failure; default 3 (after 1, 4 and 9 times `retryBaseMs`). */
+  readonly retries?: number;
+  /** The unit of waiting: plugin-retry's backoff step, and what a `retry-after: 1` means; default 1000 ms. */
+  readonly retryBaseMs?: number;
+  /** A rate limit asking to wait longer than this fails with GITHUB_RATE_LIMITED instead; default 60 s. */
+  readonly maxRateLimitWaitMs?: number;
+}
+
+const GantryOctokit = Octokit.plugin(throttling, retry);
+
+/**
+ * `GANTRY_GITHUB_WRITE_INTERVAL_MS` and `GANTRY_GITHUB_RETRY_BASE_MS` from an environment (a GitHub Enterprise
+ * Server with other limits, or an emulator); what is not set keeps GitHub's guidance.
+ */
+export function githubTimingFromEnvironment(env: Readonly<Record<string, string | undefined>>): GitHubTiming {
+  const number = (name: string) => {
+    const value = env[name];
+    return value !== undefined && value !== "" && Number.isFinite(Number(value)) && Number(value) >= 0 ? Number(value) : undefined;
+  };
+  const writeIntervalMs = number("GANTRY_GITHUB_WRITE_INTERVAL_MS");
+  const retryBaseMs = number("GANTRY_GITHUB_RETRY_BASE_MS");
+  return { ...(writeIntervalMs !== undefined ? { writeIntervalMs } : {}), ...(retryBaseMs !== undefined ? { retryBaseMs } : {}) };
+}
+
+/**
+ * One queue per interval for the whole process, as GitHub counts writes per user, not per client: writes, and
+ * (three times further apart, as plugin-throttling does by default) writes that notify people, like comments.
+ */
+const writeQueues = new Map<number, Bottleneck.Group>();
+function writeQueue(intervalMs: number): Bottleneck.Group {
+  let queue = writeQueues.get(intervalMs);
+  if (!queue) {
+    queue = new Bottleneck.Group({ maxConcurrent: 1, minTime: intervalMs });
+    writeQueues.set(intervalMs, queue);
+  }
+  return queue;
 }
 
 type RequestParameters = Record<string, unknown>;
@@ -28,8 +80,11 @@ export interface GitHubResponse<T> {
 
 export interface GitHubClient {
   readonly tokenName: string;
-  /** `route` like `GET /repos/{owner}/{repo}/pulls/{pull_number}`; `T` is the JSON the caller expects. */
-  request<T>(route: string, parameters?: RequestParameters): Promise<GitHubResponse<T>>;
+  /**
+   * `route` like `GET /repos/{owner}/{repo}/pulls/{pull_number}`; `T` is the JSON the caller expects.
+   * `once: true` sends the request a single time (no retry after a 5xx or a network failure).
+   */
+  request<T>(route: string, parameters?: RequestParameters, options?: { once?: boolean }): Promise<GitHubResponse<T>>;
   /** Follows `Link: rel="next"` until the last page of a list endpoint. */
   paginate<T>(route: string, parameters?: RequestParameters): Promise<T[]>;
 }
@@ -49,27 +104,42 @@ export function createGitHubClient(connection: GitHubConnection, defaultTokenNam
   if (connection.token.trim() === "") {
     throw githubError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, `Set ${tokenName} to a GitHub token before running Gantry.`);
   }
-  const octokit = new Octokit({
+  const timing = connection.timing ?? githubTimingFromEnvironment(process.env);
+  const retryBaseMs = timing.retryBaseMs ?? 1000;
+  const maxWaitSeconds = (timing.maxRateLimitWaitMs ?? 60_000) / 1000;
+  // Wait out a rate limit a few times when GitHub asks for a short wait; otherwise fail with GITHUB_RATE_LIMITED.
+  const onLimit = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 3 && retryAfter <= maxWaitSeconds;
+  const octokit = new GantryOctokit({
     auth: connection.token,
     baseUrl: (connection.baseUrl ?? defaultGitHubApiUrl).replace(/\/+$/, ""),
     userAgent: "gantry",
     request: connection.signal ? { signal: connection.signal } : {},
     // Octokit's default logger prints warnings and deprecations; nothing of ours goes through it.
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    retry: { retries: timing.retries ?? 3, retryAfterBaseValue: retryBaseMs },
+    throttle: {
+      retryAfterBaseValue: retryBaseMs,
+      write: writeQueue(timing.writeIntervalMs ?? 1000),
+      notifications: writeQueue((timing.writeIntervalMs ?? 1000) * 3),
+      onRateLimit: onLimit,
+      onSecondaryRateLimit: onLimit,
+    },
   });
 
   const repositoryOf = (parameters: RequestParameters) =>
     typeof parameters.owner === "string" && typeof parameters.repo === "string" ? `${parameters.owner}/${parameters.repo}` : undefined;
 
-  const send = async <T>(route: string, parameters: RequestParameters, repository: string | undefined): Promise<GitHubResponse<T>> => {
+  const send = async <T>(route: string, parameters: RequestParameters, repository: string | undefined, once = false): Promise<GitHubResponse<T>> => {
     try {
-      const response = await octokit.request(route, { ...parameters, headers: { "x-github-api-version": "2022-11-28" } });
+      const request = { ...(connection.signal ? { signal: connection.signal } : {}), ...(once ? { retries: 0 } : {}) };
+      const response = await octokit.request(route, { ...parameters, headers: { "x-github-api-version": "2022-11-28" }, request });
       return { status: response.status, headers: response.headers as GitHubResponse<T>["headers"], data: response.data as T };
     } catch (error) {
       throw toGantryError(error, { tokenName, call: describeCall(route, parameters), repository });
     }
   };
-  const request = <T>(route: string, parameters: RequestParameters = {}) => send<T>(route, parameters, repositoryOf(parameters));
+  const request = <T>(route: string, parameters: RequestParameters = {}, options: { once?: boolean } = {}) =>
+    send<T>(route, parameters, repositoryOf(parameters), options.once ?? false);
 
   return {
     tokenName,

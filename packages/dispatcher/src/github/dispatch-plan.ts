@@ -1,18 +1,33 @@
 /**
- * Dispatches every job of a plan to the pipelines repository's workflow, as Pipelines' two-repository design
- * does, respecting `needs`: a job is dispatched only after every job it needs concluded `success`; the
- * dependents of a job that did not are reported `skipped` and never dispatched. Independent jobs run at once
- * (up to `parallelism`). The scheduling is the in-process dispatcher's; each "run" of a job is one
- * `dispatchJobToWorkflow` (dispatch, find the run, poll it to its conclusion).
+ * Dispatches a plan to the pipelines repository, as Pipelines' two-repository design does, respecting `needs`:
+ * a job is dispatched only after every job it needs concluded `success`; the dependents of a job that did not
+ * are reported `skipped` and never dispatched. Independent jobs run at once (up to `parallelism`). The
+ * scheduling is the in-process dispatcher's.
+ *
+ * Two designs:
+ * - `planWorkflow` + `applyWorkflow` (split workflows): plan and plan-destroy jobs each go to the plan
+ *   workflow with a correlation id; the apply and destroy jobs are not sent at all: one deployment request goes
+ *   to the apply workflow, which deploys from the deployment record (see `requestDeployment`), and every apply
+ *   and destroy job takes that run's outcome.
+ * - `workflow` (one workflow for every job, the older design): each job is sent as the input `job` only.
  */
 import { planDocumentSchema, type Job, type PlanDocument } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { dispatchInProcess, type DispatchedJobStatus } from "../in-process.js";
-import { dispatchJobToWorkflow, type DispatchedRun, type DispatchJobOptions, type DispatchProgress } from "./workflow-dispatch.js";
+import { requestDeployment, type DeploymentRequestOutcome } from "./deployment-request.js";
+import { githubError } from "./errors.js";
+import { dispatchJobToWorkflow, newCorrelationId, type DispatchedRun, type DispatchJobOptions, type DispatchProgress } from "./workflow-dispatch.js";
 
-export interface DispatchPlanOptions extends Omit<DispatchJobOptions, "job" | "onProgress"> {
+export interface DispatchPlanOptions extends Omit<DispatchJobOptions, "job" | "onProgress" | "workflow" | "correlation"> {
+  /** One workflow for every job (input `job` only). */
+  readonly workflow?: string | number;
+  /** The plan workflow: plan and plan-destroy jobs (inputs `job` and `correlation`). */
+  readonly planWorkflow?: string | number;
+  /** The apply workflow: one deployment request (inputs `commit` and `correlation`) stands for every apply and destroy job. */
+  readonly applyWorkflow?: string | number;
   /** Jobs dispatched and followed at once; default 10 (Pipelines' default parallelism). */
   readonly parallelism?: number;
+  /** Progress of a job's run; for the deployment request, `job` is the first apply or destroy job that waits for it. */
   readonly onProgress?: (job: Job, event: DispatchProgress) => void;
   /** Called when a job is not dispatched because a job it needs did not succeed. */
   readonly onSkipped?: (job: Job, because: Job) => void;
@@ -21,7 +36,7 @@ export interface DispatchPlanOptions extends Omit<DispatchJobOptions, "job" | "o
 export interface DispatchedPlanJob {
   readonly job: Job;
   readonly status: DispatchedJobStatus;
-  /** The run on the pipelines repository; null when the job was not dispatched or its run was never found. */
+  /** The run that carried the job (for an apply or destroy job: the deployment run); null when none. */
   readonly run: DispatchedRun | null;
   /** Why a job did not succeed (the run's conclusion, the error, or the job it waited for), in one line. */
   readonly reason: string | null;
@@ -29,17 +44,22 @@ export interface DispatchedPlanJob {
   readonly errorCode: string | null;
 }
 
-/** The `gantry/v1` outcome document (`gantry dispatch --output`): which run carried each job, and how it ended. */
+/** The `gantry/v1` outcome document (`gantry dispatch --output` / `--json`): which run carried each job, and how it ended. */
 export interface DispatchedPlan {
   readonly apiVersion: "gantry/v1";
   readonly kind: "DispatchOutcome";
   readonly repository: string;
+  /** The workflow of the jobs (the plan workflow with split workflows). */
   readonly workflow: string;
   readonly ref: string;
   readonly jobs: readonly DispatchedPlanJob[];
+  /** The apply workflow's run, when the plan had apply or destroy jobs and an apply workflow was given. */
+  readonly deployment?: (DeploymentRequestOutcome & { readonly workflow: string }) | null;
   readonly interrupted: boolean;
   readonly succeeded: boolean;
 }
+
+const deploys = (job: Job) => job.action === "apply" || job.action === "destroy";
 
 function describeConclusion(run: DispatchedRun): string {
   return `the run concluded ${run.conclusion ?? "without a conclusion"} (${run.runUrl})`;
@@ -48,16 +68,38 @@ function describeConclusion(run: DispatchedRun): string {
 export async function dispatchPlanToWorkflow(planInput: PlanDocument, options: DispatchPlanOptions): Promise<DispatchedPlan> {
   const plan = planDocumentSchema.parse(planInput);
   const ref = options.ref ?? "main";
-  const { parallelism, onProgress, onSkipped, ...connection } = options;
+  const { parallelism, onProgress, onSkipped, workflow, planWorkflow, applyWorkflow, ...connection } = options;
+  const split = workflow === undefined;
+  if (split && planWorkflow === undefined && plan.jobs.some((job) => !deploys(job))) {
+    throw githubError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml).");
+  }
+  if (split && applyWorkflow === undefined && plan.jobs.some(deploys)) {
+    throw githubError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml).");
+  }
   const errorCodes = new Map<string, string>();
+  let deployment: Promise<DeploymentRequestOutcome> | undefined;
+  const deploy = (job: Job, signal: AbortSignal) =>
+    (deployment ??= requestDeployment({
+      ...connection,
+      signal,
+      owner: options.owner,
+      repo: options.repo,
+      workflow: applyWorkflow!,
+      ref,
+      commit: plan.head,
+      ...(onProgress ? { onProgress: (event: DispatchProgress) => onProgress(job, event) } : {}),
+    }));
   const dispatched = await dispatchInProcess<DispatchedRun>(plan, {
     parallelism: parallelism ?? 10,
     ...(options.signal ? { signal: options.signal } : {}),
     isSuccess: (run) => run.conclusion === "success",
     runJob: async (job, { signal }) => {
       try {
+        if (split && deploys(job)) return await deploy(job, signal);
         return await dispatchJobToWorkflow({
           ...connection,
+          workflow: split ? planWorkflow! : workflow,
+          ...(split ? { correlation: `${newCorrelationId()}-${job.id}` } : {}),
           ref,
           job,
           signal,
@@ -76,13 +118,15 @@ export async function dispatchPlanToWorkflow(planInput: PlanDocument, options: D
     const errorCode = errorCodes.get(outcome.job.id) ?? null;
     return { job: outcome.job, status: outcome.status, run, reason, errorCode };
   });
+  const deployed = deployment ? await deployment.catch(() => null) : null;
   return {
     apiVersion: "gantry/v1",
     kind: "DispatchOutcome",
     repository: `${options.owner}/${options.repo}`,
-    workflow: String(options.workflow),
+    workflow: String(split ? (planWorkflow ?? applyWorkflow) : workflow),
     ref,
     jobs,
+    ...(split ? { deployment: deployed && { ...deployed, workflow: String(applyWorkflow) } } : {}),
     interrupted: dispatched.interrupted,
     succeeded: dispatched.succeeded,
   };

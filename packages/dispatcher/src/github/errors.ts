@@ -15,6 +15,8 @@ export const githubErrorCodes = {
   GITHUB_RATE_LIMITED: 35,
   DISPATCH_JOB_INVALID: 36,
   DISPATCH_RUN_NOT_FOUND: 37,
+  /** A dispatch failed without an answer and no run of it appeared; not sent again (no correlation input). */
+  DISPATCH_UNCERTAIN: 37,
   DISPATCH_TIMEOUT: 38,
   DISPATCH_CANCELLED: 39,
   /** A bad argument to a GitHub function (not a GitHub answer); shares the generic execution exit code. */
@@ -85,11 +87,14 @@ export function toGantryError(error: unknown, failed: FailedCall): GantryError {
       );
     case 403:
     case 429: {
-      if (status === 429 || String(headers["x-ratelimit-remaining"] ?? "") === "0") {
+      const secondary = /secondary rate limit/i.test(detail ?? "");
+      if (status === 429 || secondary || String(headers["x-ratelimit-remaining"] ?? "") === "0") {
         return githubError(
           "GITHUB_RATE_LIMITED",
-          `GitHub's rate limit stopped ${failed.call} made with ${failed.tokenName}.${said}`,
-          `Wait until the limit resets (x-ratelimit-reset: ${String(headers["x-ratelimit-reset"] ?? "unknown")}) and run again.`,
+          `GitHub's ${secondary ? "secondary " : ""}rate limit stopped ${failed.call} made with ${failed.tokenName} (Gantry waited and retried while the waits were short).${said}`,
+          secondary || headers["retry-after"] !== undefined
+            ? `Wait ${String(headers["retry-after"] ?? "a minute")} seconds (retry-after) and run again; fewer jobs at once (--parallelism) makes fewer requests.`
+            : `Wait until the limit resets (x-ratelimit-reset: ${String(headers["x-ratelimit-reset"] ?? "unknown")}) and run again.`,
         );
       }
       const fineGrained = headers["x-accepted-github-permissions"];
@@ -128,7 +133,9 @@ export function toGantryError(error: unknown, failed: FailedCall): GantryError {
         "Fix the request GitHub describes above; for a workflow dispatch, check the workflow's inputs and the ref.",
       );
     default: {
-      const reason = status === undefined ? (error instanceof Error ? error.message : String(error)) : `HTTP ${status}`;
+      // Octokit reports a network failure (reset, refused, DNS) as status 500 with no response.
+      const network = status === undefined || (status === 500 && response === undefined);
+      const reason = network ? `${error instanceof Error ? error.message : String(error)} (no answer from GitHub)` : `HTTP ${status}`;
       return githubError(
         "GITHUB_REQUEST_FAILED",
         `${failed.call} with ${failed.tokenName} failed: ${reason}.${said}`,

@@ -1,4 +1,4 @@
-export { defaultGitHubApiUrl, type GitHubConnection } from "./client.js";
+export { defaultGitHubApiUrl, githubTimingFromEnvironment, type GitHubConnection, type GitHubTiming } from "./client.js";
 export { githubErrorCodes, type GitHubErrorCode } from "./errors.js";
 export {
   checkTokenScopes,
@@ -31,12 +31,15 @@ export {
 } from "./merged-pull-request-report.js";
 export {
   dispatchJobToWorkflow,
+  dispatchedRunCandidates,
+  newCorrelationId,
   validateJobForDispatch,
   type DispatchedRun,
   type DispatchJobOptions,
   type DispatchProgress,
   type WorkflowRunConclusion,
 } from "./workflow-dispatch.js";
+export { requestDeployment, type DeploymentRequestOutcome, type RequestDeploymentOptions } from "./deployment-request.js";
 export {
   dispatchPlanToWorkflow,
   type DispatchedPlan,

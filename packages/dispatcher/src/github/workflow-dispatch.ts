@@ -1,75 +1,51 @@
 /**
  * Dispatches one `gantry/v1` job to a GitHub Actions workflow (`workflow_dispatch`, the job as the JSON
- * string input `job`) and follows the run to its conclusion, like Pipelines' two-repository design
- * (poll every 60 s, give up after an hour; both configurable).
- *
- * Finding the run: GitHub.com answers a dispatch with the run's id when asked (`return_run_details`).
- * Servers that do not (GitHub Enterprise Server, older API versions) answer 204; then Gantry lists the
- * workflow's `workflow_dispatch` runs on the ref before and after dispatching and takes the new one whose
- * title names the job (see `dispatchedRunCandidates`); give the workflow
- * `run-name: gantry ${{ fromJSON(inputs.job).id }}` so concurrent dispatches cannot be confused.
+ * string input `job`, plus `correlation` when the workflow takes it) and follows the run to its conclusion,
+ * like Pipelines' two-repository design (poll every 60 s, give up after an hour; both configurable).
+ * See `workflow-runs.ts` for how a dispatch whose answer was lost is recovered without starting it twice.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { jobSchema, type Job } from "@gantry/classifier";
-import { GantryError } from "@gantry/errors";
-import { createGitHubClient, type GitHubClient, type GitHubConnection } from "./client.js";
+import { createGitHubClient, type GitHubConnection } from "./client.js";
 import { githubError } from "./errors.js";
+import {
+  followWorkflowRun,
+  startWorkflowRun,
+  type DispatchedRun,
+  type DispatchProgress,
+  type RunIdentity,
+  type WorkflowTarget,
+} from "./workflow-runs.js";
 
-export type WorkflowRunConclusion =
-  | "success"
-  | "failure"
-  | "cancelled"
-  | "skipped"
-  | "timed_out"
-  | "action_required"
-  | "neutral"
-  | "stale"
-  | "startup_failure";
-
-export type DispatchProgress =
-  | { readonly type: "dispatched"; readonly workflow: string; readonly ref: string }
-  | { readonly type: "run-found"; readonly runId: number; readonly runUrl: string }
-  | { readonly type: "run-status"; readonly runId: number; readonly status: string };
+export { dispatchedRunCandidates, newCorrelationId, type DispatchedRun, type DispatchProgress, type WorkflowRunConclusion } from "./workflow-runs.js";
 
 export interface DispatchJobOptions extends GitHubConnection {
   readonly owner: string;
   readonly repo: string;
-  /** The workflow's file name (`gantry-execute.yml`) or numeric id. */
+  /** The workflow's file name (`plan.yml`) or numeric id. */
   readonly workflow: string | number;
   /** The branch the workflow runs from; default "main" (only `main` of the pipelines repository gets credentials). */
   readonly ref?: string;
   /** The job; validated with `jobSchema` before anything is sent. */
   readonly job: unknown;
+  /**
+   * Sent as the input `correlation`, which the workflow puts in its `run-name`: the run is recognised by it,
+   * and a dispatch whose answer was lost is found by it before it is ever sent again. Without it (a workflow
+   * with only the `job` input) the run is recognised by the job id among new runs, and a lost answer is not
+   * retried (`DISPATCH_UNCERTAIN`).
+   */
+  readonly correlation?: string;
   /** Time between two status checks of the run; default 60 s. */
   readonly pollIntervalMs?: number;
   /** Time between two looks for the run when GitHub did not return its id; default 5 s. */
   readonly findRunIntervalMs?: number;
+  /** After a dispatch failed without an answer, how long to look for its run before sending it again; default 60 s. */
+  readonly lostResponseWindowMs?: number;
   /** Give up waiting after this long, counted from the dispatch; default 1 h. The run itself keeps going. */
   readonly timeoutMs?: number;
   /** On abort, also cancel the run on GitHub (default true). */
   readonly cancelRunOnAbort?: boolean;
   readonly onProgress?: (event: DispatchProgress) => void;
 }
-
-export interface DispatchedRun {
-  readonly runId: number;
-  readonly runUrl: string;
-  readonly conclusion: WorkflowRunConclusion | null;
-}
-
-interface WorkflowRun {
-  id: number;
-  /** The workflow's name; `display_title` equals it unless the workflow sets `run-name`. */
-  name: string | null;
-  html_url: string;
-  path: string;
-  workflow_id: number;
-  display_title: string;
-  status: string | null;
-  conclusion: string | null;
-}
-
-const maximumConsecutivePollFailures = 3;
 
 /** Parses the job, naming each bad field, so nothing invalid reaches another repository. */
 export function validateJobForDispatch(job: unknown): Job {
@@ -83,161 +59,65 @@ export function validateJobForDispatch(job: unknown): Job {
   );
 }
 
-function runMatchesWorkflow(run: WorkflowRun, workflow: string | number): boolean {
-  return typeof workflow === "number" || /^\d+$/.test(workflow)
-    ? run.workflow_id === Number(workflow)
-    : run.path === `.github/workflows/${workflow}` || run.path.startsWith(`.github/workflows/${workflow}@`);
-}
+export type DispatchStage = "before-dispatch" | "dispatching" | "following";
 
-async function listDispatchRuns(client: GitHubClient, options: DispatchJobOptions, ref: string): Promise<WorkflowRun[]> {
-  const { data } = await client.request<{ workflow_runs: WorkflowRun[] }>("GET /repos/{owner}/{repo}/actions/runs", {
-    owner: options.owner,
-    repo: options.repo,
-    event: "workflow_dispatch",
-    branch: ref,
-    per_page: 100,
-  });
-  return data.workflow_runs.filter((run) => runMatchesWorkflow(run, options.workflow));
-}
-
-function abortError(stage: "before-dispatch" | "dispatching" | "following", runUrl: string | undefined, cancelled: boolean): GantryError {
+export function abortError(stage: DispatchStage, runUrl: string | undefined, cancelled: boolean): Error {
   const message =
     stage === "before-dispatch"
       ? "Stopped before the job was dispatched; nothing was started."
       : runUrl === undefined
         ? "Stopped before the dispatched run was found; the run may still start and go on."
-        : `Stopped waiting for ${runUrl}${cancelled ? "; the run was cancelled on GitHub" : "; the run may still be going"}.`;
-  return githubError(
-    "DISPATCH_CANCELLED",
-    message,
-    runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub.",
-  );
+        : `Stopped waiting for ${runUrl}${cancelled ? "; the run was cancelled on GitHub" : "; the run goes on"}.`;
+  return githubError("DISPATCH_CANCELLED", message, runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub.");
 }
 
-/** Waits, but wakes up as soon as `signal` aborts (then throws its reason). */
-async function pause(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
-  await sleep(Math.max(0, milliseconds), undefined, signal ? { signal } : {});
+/** Dispatch, find and follow: the parts every workflow dispatch shares, with the stage reached for abort messages. */
+export async function dispatchAndFollow(
+  options: GitHubConnection & DispatchTimingOptions & { readonly target: WorkflowTarget; readonly inputs: Record<string, string>; readonly identity: RunIdentity },
+  onFound: (run: { runId: number; runUrl: string }) => void,
+): Promise<DispatchedRun> {
+  const client = createGitHubClient(options, "the dispatch token");
+  const timeoutMs = options.timeoutMs ?? 3_600_000;
+  const timing = {
+    deadline: Date.now() + timeoutMs,
+    findRunIntervalMs: options.findRunIntervalMs ?? 5_000,
+    lostResponseWindowMs: options.lostResponseWindowMs ?? 60_000,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    pollIntervalMs: options.pollIntervalMs ?? 60_000,
+    timeoutMs,
+  };
+  const run = await startWorkflowRun(client, options.target, options.inputs, options.identity, timing);
+  onFound(run);
+  return followWorkflowRun(client, options.target, run, timing);
 }
+
+export type DispatchTimingOptions = Pick<DispatchJobOptions, "pollIntervalMs" | "findRunIntervalMs" | "lostResponseWindowMs" | "timeoutMs" | "onProgress">;
 
 export async function dispatchJobToWorkflow(options: DispatchJobOptions): Promise<DispatchedRun> {
   const job = validateJobForDispatch(options.job);
-  const ref = options.ref ?? "main";
-  const pollIntervalMs = options.pollIntervalMs ?? 60_000;
-  const findRunIntervalMs = options.findRunIntervalMs ?? 5_000;
-  const timeoutMs = options.timeoutMs ?? 3_600_000;
-  const signal = options.signal;
-  const client = createGitHubClient(options, "the dispatch token");
-  const deadline = Date.now() + timeoutMs;
-  let runUrl: string | undefined;
-  let runId: number | undefined;
-  let stage: "before-dispatch" | "dispatching" | "following" = "before-dispatch";
-
+  const target: WorkflowTarget = { owner: options.owner, repo: options.repo, workflow: options.workflow, ref: options.ref ?? "main" };
+  let stage: DispatchStage = "before-dispatch";
+  let found: { runId: number; runUrl: string } | undefined;
   try {
-    const before = new Set((await listDispatchRuns(client, options, ref)).map((run) => run.id));
-    signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     stage = "dispatching";
-    const dispatched = await client.request<{ workflow_run_id?: number; html_url?: string } | undefined>(
-      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+    return await dispatchAndFollow(
       {
-        owner: options.owner,
-        repo: options.repo,
-        workflow_id: options.workflow,
-        ref,
-        inputs: { job: JSON.stringify(job) },
-        return_run_details: true,
+        ...options,
+        target,
+        inputs: { job: JSON.stringify(job), ...(options.correlation ? { correlation: options.correlation } : {}) },
+        identity: options.correlation ? { correlation: options.correlation } : { jobId: job.id },
+      },
+      (run) => {
+        stage = "following";
+        found = run;
       },
     );
-    stage = "following";
-    options.onProgress?.({ type: "dispatched", workflow: String(options.workflow), ref });
-    if (dispatched.status === 200 && typeof dispatched.data?.workflow_run_id === "number") {
-      runId = dispatched.data.workflow_run_id;
-      runUrl = dispatched.data.html_url ?? String(runId);
-    } else {
-      const found = await findNewRun(client, options, ref, job, before, { deadline, intervalMs: findRunIntervalMs, signal });
-      runId = found.id;
-      runUrl = found.html_url;
-    }
-    options.onProgress?.({ type: "run-found", runId, runUrl });
-
-    let consecutiveFailures = 0;
-    for (;;) {
-      let run: WorkflowRun;
-      try {
-        ({ data: run } = await client.request<WorkflowRun>("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
-          owner: options.owner,
-          repo: options.repo,
-          run_id: runId,
-        }));
-        consecutiveFailures = 0;
-      } catch (error) {
-        // An hour of polling should survive a passing 5xx or network blip; a 4xx, or three failures in a row, not.
-        consecutiveFailures += 1;
-        const transient = GantryError.isInstance(error) && error.code === "GITHUB_REQUEST_FAILED";
-        if (!transient || consecutiveFailures >= maximumConsecutivePollFailures || signal?.aborted || Date.now() >= deadline) throw error;
-        await pause(Math.min(pollIntervalMs, Math.max(0, deadline - Date.now())), signal);
-        continue;
-      }
-      runUrl = run.html_url;
-      options.onProgress?.({ type: "run-status", runId, status: run.status ?? "unknown" });
-      if (run.status === "completed") {
-        return { runId, runUrl, conclusion: (run.conclusion as WorkflowRunConclusion | null) ?? null };
-      }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw githubError(
-          "DISPATCH_TIMEOUT",
-          `${runUrl} did not complete within ${Math.round(timeoutMs / 1000)} s (last status: ${run.status ?? "unknown"}); it keeps running on GitHub.`,
-          "Follow the run on GitHub, or raise the timeout if such jobs take longer.",
-        );
-      }
-      await pause(Math.min(pollIntervalMs, remaining), signal);
-    }
   } catch (error) {
-    if (!signal?.aborted) throw error;
-    const cancelled = runId !== undefined && options.cancelRunOnAbort !== false && (await cancelRun(options, runId));
-    throw abortError(stage, runUrl, cancelled);
-  }
-}
-
-/**
- * Which of the runs that appeared since the dispatch can be this job's: those whose title names the job id
- * (a workflow with `run-name: gantry ${{ fromJSON(inputs.job).id }}`); failing that, only runs still titled
- * with the workflow's plain name (a workflow without `run-name`, where nothing tells jobs apart). A run whose
- * custom title names another job is never taken for ours.
- */
-export function dispatchedRunCandidates<T extends Pick<WorkflowRun, "name" | "display_title">>(fresh: readonly T[], jobId: string): T[] {
-  const naming = fresh.filter((run) => run.display_title.split(/\s+/).includes(jobId));
-  return naming.length > 0 ? naming : fresh.filter((run) => run.display_title === run.name);
-}
-
-async function findNewRun(
-  client: GitHubClient,
-  options: DispatchJobOptions,
-  ref: string,
-  job: Job,
-  before: ReadonlySet<number>,
-  timing: { deadline: number; intervalMs: number; signal: AbortSignal | undefined },
-): Promise<WorkflowRun> {
-  for (;;) {
-    const fresh = (await listDispatchRuns(client, options, ref)).filter((run) => !before.has(run.id));
-    const candidates = dispatchedRunCandidates(fresh, job.id);
-    if (candidates.length === 1 && candidates[0]) return candidates[0];
-    if (candidates.length > 1) {
-      throw githubError(
-        "DISPATCH_RUN_NOT_FOUND",
-        `Job ${job.id} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
-        "Give the workflow `run-name: gantry ${{ fromJSON(inputs.job).id }}` so each run names its job, then check those runs.",
-      );
-    }
-    const remaining = timing.deadline - Date.now();
-    if (remaining <= 0) {
-      throw githubError(
-        "DISPATCH_RUN_NOT_FOUND",
-        `Job ${job.id} was dispatched to ${options.owner}/${options.repo} (${String(options.workflow)} on ${ref}), but no run of it appeared.`,
-        "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run.",
-      );
-    }
-    await pause(Math.min(timing.intervalMs, remaining), timing.signal);
+    if (!options.signal?.aborted) throw error;
+    const cancelled = found !== undefined && options.cancelRunOnAbort !== false && (await cancelRun(options, found.runId));
+    throw abortError(stage, found?.runUrl, cancelled);
   }
 }
 

@@ -63,8 +63,14 @@ export interface EmulatedRun {
   readonly createdAt: string;
   updatedAt: string;
   state: RunState;
-  /** States still to come: each read of the run moves to the next one. */
+  /** States still to come: each read of the run moves to the next one (a run with an executor: none). */
   pending: RunState[];
+  /** The run's `concurrency` group, when its workflow has one. */
+  readonly group: string | undefined;
+  /** Before this instant (ms since the epoch) GitHub does not show the run yet: it is not listed and reads 404. */
+  readonly visibleAt: number;
+  /** Set while the workflow's executor runs the run; aborting it cancels the run. */
+  execution: AbortController | undefined;
 }
 
 export interface EmulatedPullRequest {

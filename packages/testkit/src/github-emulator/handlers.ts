@@ -2,8 +2,9 @@
  * The stateful behaviour of each emulated operation, keyed by GitHub's `operationId`. A handler receives an
  * authenticated, authorised and schema-checked request and returns the response GitHub would send.
  */
-import type { EmulatedRun, EmulatedUser, ResponseFixtures, RunState } from "./fixtures.js";
-import { defaultRunStates, githubTimestamp, type EmulatorState, type RepositoryState } from "./state.js";
+import type { EmulatedRun, EmulatedUser, ResponseFixtures } from "./fixtures.js";
+import type { RunLifecycle } from "./runs.js";
+import { githubTimestamp, type EmulatorState, type RepositoryState } from "./state.js";
 
 export interface HandlerRequest {
   readonly baseUrl: string;
@@ -14,6 +15,8 @@ export interface HandlerRequest {
   readonly tokenLabel: string;
   /** The repository named by the path, for repository-scoped operations. */
   readonly repository: RepositoryState | undefined;
+  /** A dispatch's run stays invisible this long (an injected fault: GitHub shows some runs late). */
+  readonly runAppearsAfterMs?: number;
 }
 
 export interface HandlerResponse {
@@ -38,6 +41,7 @@ export interface HandlerContext {
   readonly dispatches: RecordedDispatch[];
   /** False makes dispatches answer 204 without run details, like GitHub Enterprise Server and older API versions. */
   readonly returnRunDetails: boolean;
+  readonly runs: RunLifecycle;
 }
 
 export type OperationHandler = (context: HandlerContext, request: HandlerRequest) => HandlerResponse;
@@ -173,40 +177,6 @@ function checkDispatchInputs(
   // GitHub caps the serialised inputs of one dispatch.
   if (JSON.stringify(inputs).length > 65_535) return "inputs are too large (maximum is 65535 characters)";
   return undefined;
-}
-
-function createRun(
-  context: HandlerContext,
-  repository: RepositoryState,
-  workflow: RepositoryState["workflows"][number],
-  ref: string,
-  inputs: Record<string, unknown>,
-  actor: EmulatedUser,
-): EmulatedRun | undefined {
-  if (workflow.runStates === false) return undefined;
-  const states: RunState[] = [...(workflow.runStates ?? defaultRunStates)];
-  const first = states.shift() ?? { status: "queued", conclusion: null };
-  const now = githubTimestamp();
-  const workflowName = workflow.name ?? workflow.file;
-  const run: EmulatedRun = {
-    id: context.state.allocateId() + 9_000_000_000,
-    runNumber: repository.runs.size + 1,
-    workflowId: workflow.id,
-    workflowName,
-    workflowPath: `.github/workflows/${workflow.file}`,
-    displayTitle: workflow.runName ? workflow.runName(inputs) : workflowName,
-    event: "workflow_dispatch",
-    branch: ref,
-    headSha: repository.branches.get(ref) ?? "0".repeat(40),
-    actor,
-    inputs,
-    createdAt: now,
-    updatedAt: now,
-    state: first,
-    pending: states,
-  };
-  repository.runs.set(run.id, run);
-  return run;
 }
 
 export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
@@ -349,7 +319,7 @@ export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
     if (!repository.branches.has(branch)) return { status: 422, body: errorBody(422, `No ref found for: ${ref}`) };
     const inputProblem = checkDispatchInputs(workflow, inputs);
     if (inputProblem) return { status: 422, body: errorBody(422, inputProblem) };
-    const run = createRun(context, repository, workflow, branch, inputs, request.user);
+    const run = context.runs.create(repository, workflow, branch, inputs, request.user, request.runAppearsAfterMs);
     context.dispatches.push({
       repository: `${repository.owner}/${repository.name}`,
       workflow: workflow.file,
@@ -365,10 +335,10 @@ export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
     return { status: 204 };
   },
 
-  "actions/list-workflow-runs-for-repo": ({ fixtures }, request) => {
+  "actions/list-workflow-runs-for-repo": ({ fixtures, runs: lifecycle }, request) => {
     const repository = requireRepository(request);
     const runs = [...repository.runs.values()]
-      .filter((run) => runMatchesQuery(run, request.url.searchParams))
+      .filter((run) => lifecycle.isVisible(run) && runMatchesQuery(run, request.url.searchParams))
       .sort((a, b) => b.id - a.id);
     const { page, headers } = paginate(request, runs);
     return {
@@ -378,29 +348,22 @@ export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
     };
   },
 
-  "actions/get-workflow-run": ({ fixtures }, request) => {
+  "actions/get-workflow-run": ({ fixtures, runs }, request) => {
     const repository = requireRepository(request);
     const run = repository.runs.get(integerParameter(request, "run_id"));
-    if (!run) return notFound;
+    if (!run || !runs.isVisible(run)) return notFound;
     const body = fixtures.workflowRun(repository, run);
-    const next = run.pending.shift();
-    if (next) {
-      run.state = next;
-      run.updatedAt = githubTimestamp();
-    }
+    runs.advanceOnRead(repository, run);
     return { status: 200, body };
   },
 
-  "actions/cancel-workflow-run": (_context, request) => {
+  "actions/cancel-workflow-run": ({ runs }, request) => {
     const repository = requireRepository(request);
     const run = repository.runs.get(integerParameter(request, "run_id"));
-    if (!run) return notFound;
-    if (run.state.status === "completed") {
+    if (!run || !runs.isVisible(run)) return notFound;
+    if (!runs.cancel(repository, run)) {
       return { status: 409, body: errorBody(409, "Cannot cancel a workflow run that is completed.") };
     }
-    run.state = { status: "completed", conclusion: "cancelled" };
-    run.pending = [];
-    run.updatedAt = githubTimestamp();
     return { status: 202, body: {} };
   },
 };

@@ -3,7 +3,7 @@
  * and workflow runs. Plain data plus small lookups; HTTP lives in `server.ts`.
  */
 import { randomBytes } from "node:crypto";
-import type { EmulatedComment, EmulatedIssue, EmulatedPullRequest, EmulatedRun, EmulatedUser, RepositoryRef, RunState } from "./fixtures.js";
+import type { EmulatedComment, EmulatedIssue, EmulatedPullRequest, EmulatedRun, EmulatedUser, RepositoryRef, RunConclusion, RunState } from "./fixtures.js";
 
 export interface WorkflowInputSpec {
   readonly required?: boolean;
@@ -28,6 +28,23 @@ export interface EmulatedWorkflowSpec {
    * accepted but no run ever appears (a stuck or filtered workflow).
    */
   readonly runStates?: readonly RunState[] | false;
+  /**
+   * The workflow's `concurrency`, as GitHub applies it: in one group at most one run is in progress and one
+   * pending (status `pending`); a newer run cancels the pending one, and with `cancelInProgress` the running one.
+   */
+  readonly concurrency?: { readonly group: (inputs: Readonly<Record<string, unknown>>) => string; readonly cancelInProgress?: boolean };
+  /**
+   * Runs each run when it starts (instead of `runStates`): the run is `in_progress` until the promise settles,
+   * then `completed` with the conclusion it returns (`failure` if it throws). Cancelling the run aborts `signal`.
+   */
+  readonly execute?: (run: ExecutedRun, signal: AbortSignal) => Promise<RunConclusion>;
+}
+
+/** What a workflow's executor is told about the run it executes. */
+export interface ExecutedRun {
+  readonly id: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly branch: string;
 }
 
 export interface EmulatedPullRequestSpec {

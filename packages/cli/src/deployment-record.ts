@@ -1,0 +1,61 @@
+/**
+ * The deployment record as the commands see it: which deploy branch (`--deploy-branch`, else
+ * `GANTRY_DEPLOY_BRANCH`, else `main`: set by the pipelines side, never read from a job or a branch), where the
+ * record lives (`--record-remote` / `GANTRY_RECORD_REMOTE`: a git URL such as the pipelines repository, token in
+ * `GANTRY_RECORD_TOKEN`; default the repository's own git directory), and who is writing it. The deploy branch
+ * is fetched from origin with `GANTRY_CODE_READ_TOKEN`, as the guards fetch it.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { gitHistory, gitRecordStore, type CommitHistory, type DeploymentRecordStore } from "@gantry/dispatcher";
+import { resolveDeployBranchTip } from "@gantry/guards";
+
+export const recordOptions = {
+  "deploy-branch": { type: "string" },
+  "record-remote": { type: "string" },
+} as const;
+
+/** The options' help lines, descriptions starting at `column` (to line up with each command's own). */
+export function recordOptionsHelp(column: number): string {
+  const lines: [string, string[]][] = [
+    ["--deploy-branch NAME", ["the deploy branch (default: GANTRY_DEPLOY_BRANCH, else main)"]],
+    [
+      "--record-remote URL",
+      ["where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,", "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https"],
+    ],
+  ];
+  return lines
+    .flatMap(([option, text]) => text.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`))
+    .join("\n");
+}
+
+export interface DeploymentRecordSetting {
+  readonly deployBranch: string;
+  readonly store: DeploymentRecordStore;
+  readonly history: CommitHistory;
+  readonly tip: () => Promise<string>;
+  /** Names this run in the lease and the record. */
+  readonly holder: string;
+}
+
+export function deploymentRecordSetting(repo: string, values: { "deploy-branch"?: string | undefined; "record-remote"?: string | undefined }, env: NodeJS.ProcessEnv): DeploymentRecordSetting {
+  const deployBranch = values["deploy-branch"] || env.GANTRY_DEPLOY_BRANCH || "main";
+  const remote = values["record-remote"] || env.GANTRY_RECORD_REMOTE || undefined;
+  const token = env.GANTRY_RECORD_TOKEN || undefined;
+  return {
+    deployBranch,
+    store: gitRecordStore({ repo, deployBranch, ...(remote ? { remote } : {}), ...(token ? { token } : {}) }),
+    history: gitHistory(repo),
+    tip: async () => (await resolveDeployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN })).commit,
+    holder: runIdentity(env),
+  };
+}
+
+/** `acme/infrastructure-pipelines/actions/runs/123 attempt 2` in GitHub Actions, else `host:pid`; plus a nonce. */
+function runIdentity(env: NodeJS.ProcessEnv): string {
+  const nonce = randomBytes(3).toString("hex");
+  if (env.GITHUB_ACTIONS === "true" && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
+    return `${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID} attempt ${env.GITHUB_RUN_ATTEMPT ?? "1"} (${nonce})`;
+  }
+  return `${hostname()}:${process.pid} (${nonce})`;
+}

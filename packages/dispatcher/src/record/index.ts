@@ -1,0 +1,28 @@
+export { deploymentLeaseSchema, deploymentRecordSchema, initialRecord, type DeploymentLease, type DeploymentRecord, type StoredRecord } from "./document.js";
+export { recordErrorCodes, type RecordErrorCode } from "./errors.js";
+export { memoryRecordStore, parseRecord, type DeploymentRecordStore, type MemoryRecordStore } from "./store.js";
+export { gitRecordStore, recordRef, type GitRecordStoreOptions } from "./git-store.js";
+export { commitOnDeployBranch, gitHistory } from "./git-history.js";
+export {
+  advanceRecord,
+  checkRecordOnDeployBranch,
+  deployedAsOf,
+  memoizeHistory,
+  unitsAlreadyDeployed,
+  type AlreadyDeployedInput,
+  type CommitHistory,
+  type DeployedRange,
+} from "./range.js";
+export { acquireLease, defaultLeaseTiming, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
+export {
+  deployFromRecord,
+  planFromRecord,
+  type DeployedJob,
+  type DeployEvent,
+  type DeployFromRecordOptions,
+  type DeploymentOutcome,
+  type DeployRun,
+  type PlanFromRecordOptions,
+  type RecordPlan,
+  type RecordRange,
+} from "./deploy.js";

@@ -1,0 +1,57 @@
+/**
+ * Where the deployment record lives: read it, and replace it only if it is still the version read
+ * (compare-and-swap), so two runs can never both advance it from the same value. `gitRecordStore` keeps it in a
+ * git ref (the repository's own git directory, or a remote such as the pipelines repository);
+ * `memoryRecordStore` is the same contract in memory, for simulations and tests.
+ */
+import { deploymentRecordSchema, type DeploymentRecord, type StoredRecord } from "./document.js";
+import { recordError } from "./errors.js";
+
+export interface DeploymentRecordStore {
+  /** Names the place in messages, e.g. `refs/gantry/deployments/main in /repo/.git`. */
+  readonly description: string;
+  /** The current version, or undefined when no record exists yet. */
+  read(): Promise<StoredRecord | undefined>;
+  /**
+   * Writes `next` if the stored version is still `expected` (undefined: only if there is no record).
+   * Returns the new version, or `{ swapped: false }` when another writer got there first; never overwrites.
+   */
+  compareAndSwap(expected: string | undefined, next: DeploymentRecord, message: string): Promise<{ swapped: true; version: string } | { swapped: false }>;
+}
+
+/** Validates a stored document, naming the first bad field and the store. */
+export function parseRecord(document: unknown, where: string): DeploymentRecord {
+  const parsed = deploymentRecordSchema.safeParse(document);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw recordError(
+    "RECORD_INVALID",
+    `the deployment record in ${where} is not a valid gantry/v1 DeploymentRecord: field "${issue?.path.join(".") || "(document)"}": ${issue?.message ?? "invalid"}`,
+    "only Gantry writes the record; restore the previous version from the ref's history (`git log` of the ref), or mark the deployed commit again with `gantry record mark --replace`",
+  );
+}
+
+/** The record in memory: versions are counters; every write is recorded for tests to inspect. */
+export interface MemoryRecordStore extends DeploymentRecordStore {
+  readonly writes: readonly { version: string; record: DeploymentRecord; message: string }[];
+}
+
+export function memoryRecordStore(initial?: DeploymentRecord): MemoryRecordStore {
+  let counter = 0;
+  let current: StoredRecord | undefined = initial ? { record: structuredClone(initial), version: String(++counter) } : undefined;
+  const writes: { version: string; record: DeploymentRecord; message: string }[] = [];
+  return {
+    description: "memory",
+    writes,
+    async read() {
+      return current && { record: structuredClone(current.record), version: current.version };
+    },
+    async compareAndSwap(expected, next, message) {
+      if (current?.version !== expected) return { swapped: false };
+      const record = parseRecord(structuredClone(next), "memory");
+      current = { record, version: String(++counter) };
+      writes.push({ version: current.version, record: structuredClone(record), message });
+      return { swapped: true, version: current.version };
+    },
+  };
+}
