@@ -20638,7 +20638,7 @@ var init_contract = __esm({
       column: external_exports.number().int().optional()
     });
     affectedUnitSchema = external_exports.object({
-      /** Unit directory relative to the repository root, `/`-separated, no trailing slash. */
+      /** Unit directory relative to the repository root, `/`-separated, no trailing slash; `.` for the root itself. */
       path: external_exports.string(),
       status: unitStatusSchema,
       reasons: external_exports.array(unitReasonSchema),
@@ -21152,24 +21152,20 @@ function item(kind, start, end) {
   return { kind, start, end, stripLeft: false, stripRight: false, value: "", expr: null, keyVar: null, valueVar: "" };
 }
 function isSpaceCode(c2) {
-  return c2 === 32 || c2 === 9 || c2 === 10 || c2 === 13;
+  if (c2 < 128) return c2 === 32 || c2 >= 9 && c2 <= 13;
+  return c2 === 133 || c2 === 160 || c2 === 5760 || c2 >= 8192 && c2 <= 8202 || c2 === 8232 || c2 === 8233 || c2 === 8239 || c2 === 8287 || c2 === 12288;
+}
+function literalText(text2) {
+  for (let i3 = 0; i3 < text2.length; i3++) if (text2.charCodeAt(i3) >= 768) return text2.normalize("NFC");
+  return text2;
 }
 function parseQuotedTemplate(ps, open2) {
   const lx = ps.lx;
   const src = ps.lx.src;
   const len = src.length;
+  const plain = plainQuotedString(lx, open2);
+  if (plain !== null) return plain;
   let p2 = lx.pos;
-  for (let q = p2; q < len; q++) {
-    const c2 = src.charCodeAt(q);
-    if (c2 === 34) {
-      lx.pos = q + 1;
-      lx.tk = -1;
-      lx.lastEnd = q + 1;
-      const parts = q === p2 ? [] : [{ type: "TemplateLiteral", value: src.slice(p2, q), range: { start: p2, end: q } }];
-      return { type: "Template", parts, heredoc: false, range: { start: open2, end: q + 1 } };
-    }
-    if (c2 === 92 || c2 === 36 || c2 === 37 || c2 === 10 || c2 === 13) break;
-  }
   const items = [];
   let litStart = p2;
   let chunkStart = p2;
@@ -21219,6 +21215,25 @@ function parseQuotedTemplate(ps, open2) {
   lx.tk = -1;
   lx.lastEnd = p2;
   return { type: "Template", parts: buildTemplate(ps, items, false, false), heredoc: false, range: { start: open2, end: p2 } };
+}
+function plainQuotedString(lx, open2) {
+  const src = lx.src;
+  const p2 = lx.pos;
+  let codes = 0;
+  for (let q = p2; q < src.length; q++) {
+    const c2 = src.charCodeAt(q);
+    codes |= c2;
+    if (c2 === 34) {
+      lx.pos = q + 1;
+      lx.tk = -1;
+      lx.lastEnd = q + 1;
+      const text2 = src.slice(p2, q);
+      const parts = q === p2 ? [] : [{ type: "TemplateLiteral", value: codes < 768 ? text2 : literalText(text2), range: { start: p2, end: q } }];
+      return { type: "Template", parts, heredoc: false, range: { start: open2, end: q + 1 } };
+    }
+    if (c2 === 92 || c2 === 36 || c2 === 37 || c2 === 10 || c2 === 13) return null;
+  }
+  return null;
 }
 function decodeEscape(ps, p2) {
   const src = ps.lx.src;
@@ -21389,7 +21404,7 @@ function buildTemplate(ps, items, heredoc, flushIndent) {
     const parts2 = [];
     for (const it of items) {
       const range = { start: it.start, end: it.end };
-      if (it.kind === I_LIT) parts2.push({ type: "TemplateLiteral", value: it.value, range });
+      if (it.kind === I_LIT) parts2.push({ type: "TemplateLiteral", value: literalText(it.value), range });
       else parts2.push({ type: "TemplateInterpolation", expr: it.expr, stripLeft: false, stripRight: false, range });
     }
     return parts2;
@@ -21427,7 +21442,7 @@ function nestTemplate(ps, items, state, opener) {
     switch (it.kind) {
       case I_LIT:
         state.i++;
-        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: it.value, range: { start: it.start, end: it.end } });
+        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: literalText(it.value), range: { start: it.start, end: it.end } });
         break;
       case I_INTERP:
         state.i++;
@@ -21503,7 +21518,7 @@ function dedentHeredoc(items) {
       if (it.kind === I_LIT) {
         const v2 = it.value;
         let n2 = 0;
-        while (n2 < v2.length && (v2.charCodeAt(n2) === 32 || v2.charCodeAt(n2) === 9)) n2++;
+        while (n2 < v2.length && isSpaceCode(v2.charCodeAt(n2))) n2++;
         const blank = v2.length > 0 && v2.endsWith("\n") && trimStartSpace(v2) === "";
         if (!blank) {
           adjust.push(it);
@@ -21544,7 +21559,7 @@ function op(kind, prec, name) {
   PREC[kind] = prec;
   OPS[kind] = name;
 }
-var PREC, OPS, MAX_DEPTH, Parser;
+var PREC, OPS, MAX_DEPTH, TEMPLATE_DEPTH, Parser;
 var init_parser = __esm({
   "packages/hcl/src/parser.ts"() {
     "use strict";
@@ -21566,6 +21581,7 @@ var init_parser = __esm({
     op(T_SLASH, 6, "/");
     op(T_PERCENT, 6, "%");
     MAX_DEPTH = 1e3;
+    TEMPLATE_DEPTH = 3;
     Parser = class {
       lx;
       src;
@@ -21776,13 +21792,13 @@ var init_parser = __esm({
             if (name === "null") return { type: "Literal", value: null, range };
             return { type: "Variable", name, range };
           }
-          case T_OQUOTE: {
-            lx.next();
-            return parseQuotedTemplate(this, lx.ts);
-          }
+          case T_OQUOTE:
           case T_HEREDOC: {
             lx.next();
-            return parseHeredoc(this, lx.ts);
+            if ((this.depth += TEMPLATE_DEPTH) > MAX_DEPTH) this.tooDeep();
+            const template = k2 === T_OQUOTE ? parseQuotedTemplate(this, lx.ts) : parseHeredoc(this, lx.ts);
+            this.depth -= TEMPLATE_DEPTH;
+            return template;
           }
           case T_LPAREN: {
             lx.next();
@@ -22019,6 +22035,218 @@ var init_parser = __esm({
         if (lx.peek() !== T_IDENT) lx.fail(`expected ${what}, found ${lx.describe()}`, lx.ts);
         lx.next();
         return lx.text();
+      }
+    };
+  }
+});
+
+// packages/hcl/src/json-syntax.ts
+function parseHclJson(source, fileName, schema = {}) {
+  const root = new JsonReader(source, fileName).document();
+  const convert = new JsonConverter(source, fileName);
+  if (root.kind !== "object") throw new HclSyntaxError("expected a JSON object at the top of the file", fileName, source, root.range.start);
+  return { fileName, source, body: convert.body(root, schema) };
+}
+function relocate(node2, range) {
+  if (node2 === null || typeof node2 !== "object") return;
+  if (Array.isArray(node2)) {
+    for (const item2 of node2) relocate(item2, range);
+    return;
+  }
+  for (const [key, value] of Object.entries(node2)) {
+    if (key === "range") node2.range = { start: range.start, end: range.end };
+    else relocate(value, range);
+  }
+}
+var JsonConverter, JsonReader;
+var init_json_syntax = __esm({
+  "packages/hcl/src/json-syntax.ts"() {
+    "use strict";
+    init_errors3();
+    init_parser();
+    JsonConverter = class {
+      constructor(source, fileName) {
+        this.source = source;
+        this.fileName = fileName;
+      }
+      source;
+      fileName;
+      body(node2, schema) {
+        const attributes = [];
+        const blocks = [];
+        for (const { key, keyRange, value } of node2.props) {
+          if (key === "//") continue;
+          const blockSchema = schema[key];
+          if (blockSchema === void 0) {
+            attributes.push({ name: key, nameRange: keyRange, expr: this.expression(value), range: { start: keyRange.start, end: value.range.end } });
+            continue;
+          }
+          const bare = blockSchema.bare === true && value.kind === "object" && value.props.some((prop) => prop.value.kind !== "object" && prop.value.kind !== "array");
+          this.blocks(key, keyRange, value, bare ? 0 : blockSchema.labels, [], blockSchema.body ?? {}, blocks);
+        }
+        return { attributes, blocks, range: node2.range };
+      }
+      blocks(type, typeRange, node2, labelsLeft, labels, schema, out) {
+        if (node2.kind === "array") {
+          for (const item2 of node2.items) this.blocks(type, typeRange, item2, labelsLeft, labels, schema, out);
+          return;
+        }
+        if (node2.kind !== "object") {
+          throw new HclSyntaxError(`expected a JSON object for the ${type} block${labelsLeft > 0 ? "'s labels" : ""}, found ${node2.kind}`, this.fileName, this.source, node2.range.start);
+        }
+        if (labelsLeft === 0) {
+          out.push({ type, labels, body: this.body(node2, schema), range: { start: typeRange.start, end: node2.range.end }, typeRange });
+          return;
+        }
+        for (const { key, value } of node2.props) this.blocks(type, typeRange, value, labelsLeft - 1, [...labels, key], schema, out);
+      }
+      expression(node2) {
+        switch (node2.kind) {
+          case "literal":
+            return { type: "Literal", value: node2.value, range: node2.range };
+          case "string":
+            return this.template(node2.value, node2.range);
+          case "array":
+            return { type: "Tuple", items: node2.items.map((item2) => this.expression(item2)), range: node2.range };
+          case "object":
+            return {
+              type: "Object",
+              items: node2.props.map(({ key, keyRange, value }) => ({ key: this.template(key, keyRange), value: this.expression(value) })),
+              range: node2.range
+            };
+        }
+      }
+      /** A JSON string as an HCL template, parsed by the native parser (as a heredoc: no escaping to undo). */
+      template(text2, range) {
+        if (!text2.includes("${") && !text2.includes("%{")) {
+          return { type: "Template", parts: text2 === "" ? [] : [{ type: "TemplateLiteral", value: text2.normalize("NFC"), range }], heredoc: false, range };
+        }
+        let marker2 = "JSONTEMPLATE";
+        while (text2.includes(marker2)) marker2 += "X";
+        let parsed;
+        try {
+          parsed = parseHcl(`x = <<${marker2}
+${text2}
+${marker2}
+`, this.fileName);
+        } catch (error62) {
+          if (error62 instanceof HclSyntaxError) throw new HclSyntaxError(`in the template ${JSON.stringify(text2)}: ${error62.message}`, this.fileName, this.source, range.start);
+          throw error62;
+        }
+        const expr = parsed.body.attributes[0].expr;
+        if (expr.type !== "Template") throw new Error("unreachable: a heredoc is a template");
+        const last = expr.parts.at(-1);
+        if (last?.type === "TemplateLiteral") {
+          last.value = last.value.slice(0, -1);
+          if (last.value === "") expr.parts.pop();
+        }
+        relocate(expr, range);
+        return { ...expr, heredoc: false };
+      }
+    };
+    JsonReader = class {
+      constructor(text2, fileName) {
+        this.text = text2;
+        this.fileName = fileName;
+      }
+      text;
+      fileName;
+      i = 0;
+      document() {
+        this.space();
+        const value = this.value(0);
+        this.space();
+        if (this.i < this.text.length) this.fail("the end of the file");
+        return value;
+      }
+      fail(expected) {
+        const found = this.i >= this.text.length ? "end of file" : JSON.stringify(this.text[this.i]);
+        throw new HclSyntaxError(`expected ${expected}, found ${found}`, this.fileName, this.text, this.i);
+      }
+      space() {
+        while (this.i < this.text.length && " 	\n\r".includes(this.text[this.i])) this.i++;
+      }
+      value(depth) {
+        if (depth > 1e3) this.fail("at most 1000 levels of nesting");
+        const start = this.i;
+        const c2 = this.text[this.i];
+        if (c2 === "{") return this.object(depth);
+        if (c2 === "[") {
+          this.i++;
+          const items = [];
+          this.space();
+          if (this.text[this.i] === "]") this.i++;
+          else {
+            for (; ; ) {
+              this.space();
+              items.push(this.value(depth + 1));
+              this.space();
+              if (this.text[this.i] === ",") this.i++;
+              else if (this.text[this.i] === "]") {
+                this.i++;
+                break;
+              } else this.fail("',' or ']'");
+            }
+          }
+          return { kind: "array", items, range: { start, end: this.i } };
+        }
+        if (c2 === '"') return { kind: "string", value: this.string(), range: { start, end: this.i } };
+        for (const [word, value] of [["true", true], ["false", false], ["null", null]]) {
+          if (this.text.startsWith(word, this.i)) {
+            this.i += word.length;
+            return { kind: "literal", value, range: { start, end: this.i } };
+          }
+        }
+        const number4 = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.text.slice(this.i, this.i + 64));
+        if (number4) {
+          this.i += number4[0].length;
+          return { kind: "literal", value: Number(number4[0]), range: { start, end: this.i } };
+        }
+        return this.fail("a JSON value");
+      }
+      object(depth) {
+        const start = this.i++;
+        const props = [];
+        this.space();
+        if (this.text[this.i] === "}") {
+          this.i++;
+          return { kind: "object", props, range: { start, end: this.i } };
+        }
+        for (; ; ) {
+          this.space();
+          if (this.text[this.i] !== '"') this.fail(`a property name in '"'`);
+          const keyStart = this.i;
+          const key = this.string();
+          const keyRange = { start: keyStart, end: this.i };
+          this.space();
+          if (this.text[this.i] !== ":") this.fail("':'");
+          this.i++;
+          this.space();
+          props.push({ key, keyRange, value: this.value(depth + 1) });
+          this.space();
+          if (this.text[this.i] === ",") this.i++;
+          else if (this.text[this.i] === "}") {
+            this.i++;
+            return { kind: "object", props, range: { start, end: this.i } };
+          } else this.fail("',' or '}'");
+        }
+      }
+      string() {
+        const start = this.i++;
+        for (; ; ) {
+          if (this.i >= this.text.length) this.fail(`a closing '"'`);
+          const c2 = this.text.charCodeAt(this.i);
+          if (c2 === 34) break;
+          if (c2 < 32) this.fail("an escaped control character");
+          this.i += c2 === 92 ? 2 : 1;
+        }
+        this.i++;
+        try {
+          return JSON.parse(this.text.slice(start, this.i));
+        } catch {
+          this.i = start;
+          return this.fail("a valid JSON string");
+        }
       }
     };
   }
@@ -23308,6 +23536,7 @@ var init_src2 = __esm({
   "packages/hcl/src/index.ts"() {
     "use strict";
     init_parser();
+    init_json_syntax();
     init_errors3();
     init_walk();
     init_values();
@@ -23317,6 +23546,10 @@ var init_src2 = __esm({
 });
 
 // packages/change-detector/src/analysis/parse-cache.ts
+function parseAny(text2, path) {
+  if (!path.endsWith(".json")) return parseHcl(text2, path);
+  return parseHclJson(text2, path, path.endsWith(".tf.json") || path.endsWith(".tofu.json") ? TERRAFORM_JSON : TERRAGRUNT_JSON);
+}
 function lineOf(hcl, offset) {
   if (offset < COUNTED_LINES_UP_TO && !lineStartsCache.has(hcl)) {
     let line = 1;
@@ -23339,11 +23572,41 @@ function lineOf(hcl, offset) {
   }
   return lo + 1;
 }
-var ParseCache, lineStartsCache, COUNTED_LINES_UP_TO;
+var TERRAGRUNT_JSON, TERRAFORM_JSON, ParseCache, lineStartsCache, COUNTED_LINES_UP_TO;
 var init_parse_cache = __esm({
   "packages/change-detector/src/analysis/parse-cache.ts"() {
     "use strict";
     init_src2();
+    TERRAGRUNT_JSON = {
+      include: { labels: 1, bare: true },
+      locals: { labels: 0 },
+      terraform: { labels: 0, body: { extra_arguments: { labels: 1 }, before_hook: { labels: 1 }, after_hook: { labels: 1 }, error_hook: { labels: 1 } } },
+      dependency: { labels: 1 },
+      dependencies: { labels: 0 },
+      generate: { labels: 1 },
+      remote_state: { labels: 0 },
+      feature: { labels: 1 },
+      exclude: { labels: 0 },
+      errors: { labels: 0, body: { retry: { labels: 1 }, ignore: { labels: 1 } } },
+      engine: { labels: 0 },
+      catalog: { labels: 0 },
+      unit: { labels: 1 },
+      stack: { labels: 1 }
+    };
+    TERRAFORM_JSON = {
+      module: { labels: 1 },
+      resource: { labels: 2 },
+      data: { labels: 2 },
+      variable: { labels: 1 },
+      output: { labels: 1 },
+      locals: { labels: 0 },
+      provider: { labels: 1 },
+      terraform: { labels: 0 },
+      moved: { labels: 0 },
+      import: { labels: 0 },
+      removed: { labels: 0 },
+      check: { labels: 1 }
+    };
     ParseCache = class {
       byBlob = /* @__PURE__ */ new Map();
       filesParsed = 0;
@@ -23356,7 +23619,7 @@ var init_parse_cache = __esm({
         if (!outcome) {
           this.filesParsed++;
           try {
-            outcome = { ok: true, hcl: parseHcl(text2, path) };
+            outcome = { ok: true, hcl: parseAny(text2, path) };
           } catch (error62) {
             if (!(error62 instanceof HclSyntaxError)) throw error62;
             outcome = { ok: false, message: error62.message, offset: error62.offset, hint: error62.hint };
@@ -24638,9 +24901,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix9 = POSIX_REGEX_SOURCE[rest2];
-                if (posix9) {
-                  prev.value = pre + posix9;
+                const posix11 = POSIX_REGEX_SOURCE[rest2];
+                if (posix11) {
+                  prev.value = pre + posix11;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -25157,7 +25420,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options2 || {};
-      const posix9 = opts.windows;
+      const posix11 = opts.windows;
       const regex2 = isState ? picomatch5.compileRe(glob, options2) : picomatch5.makeRe(glob, options2, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -25167,8 +25430,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options2, { glob, posix: posix9 });
-        const result = { glob, state, regex: regex2, posix: posix9, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options2, { glob, posix: posix11 });
+        const result = { glob, state, regex: regex2, posix: posix11, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -25193,7 +25456,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch5.test = (input2, regex2, options2, { glob, posix: posix9 } = {}) => {
+    picomatch5.test = (input2, regex2, options2, { glob, posix: posix11 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -25201,7 +25464,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
-      const format = opts.format || (posix9 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix11 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -25210,16 +25473,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch5.matchBase(input2, regex2, options2, posix9);
+          match = picomatch5.matchBase(input2, regex2, options2, posix11);
         } else {
           match = regex2.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch5.matchBase = (input2, glob, options2, posix9 = options2 && options2.windows) => {
+    picomatch5.matchBase = (input2, glob, options2, posix11 = options2 && options2.windows) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options2);
-      return regex2.test(utils.basename(input2, { windows: posix9 }));
+      return regex2.test(utils.basename(input2, { windows: posix11 }));
     };
     picomatch5.isMatch = (str2, patterns2, options2) => picomatch5(patterns2, options2)(str2);
     picomatch5.parse = (pattern, options2) => {
@@ -26007,7 +26270,7 @@ var init_cache_file = __esm({
     "use strict";
     init_read_index();
     init_record();
-    CACHE_VERSION = 4;
+    CACHE_VERSION = 5;
     CACHE_FILE = "detect-cache";
     LEGACY_CACHE_FILE = "detect-cache-v1.json";
     KIND = "gantry-detect-cache";
@@ -26557,14 +26820,14 @@ ${ref}`;
 function isSkippedDir(dir) {
   if (dir === "") return false;
   for (const segment of dir.split("/")) {
-    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
+    if (SKIPPED_DIRS.has(segment)) return true;
   }
   return false;
 }
 function unitDirOfConfig(path) {
   if (baseName(path) !== UNIT_FILE) return null;
   const dir = dirOf(path);
-  if (dir === "" || isSkippedDir(dir)) return null;
+  if (isSkippedDir(dir)) return null;
   return dir;
 }
 function unitsOfTree(tree) {
@@ -26615,7 +26878,7 @@ function unitContaining(path, units) {
     if (units.has(dir)) return dir;
     dir = dirOf(dir);
   }
-  return null;
+  return units.has("") ? "" : null;
 }
 function isInStack(unit, stackDirs) {
   if (stackDirs.size === 0) return false;
@@ -26633,7 +26896,7 @@ var init_units = __esm({
     init_paths();
     UNIT_FILE = "terragrunt.hcl";
     STACK_FILE = "terragrunt.stack.hcl";
-    SKIPPED_DIRS = /* @__PURE__ */ new Set([".terragrunt-cache", "node_modules", ".git"]);
+    SKIPPED_DIRS = /* @__PURE__ */ new Set([".git", ".terraform", ".terragrunt-cache"]);
   }
 });
 
@@ -26687,6 +26950,7 @@ var init_values2 = __esm({
 });
 
 // packages/change-detector/src/analysis/config-evaluator.ts
+import { posix as posix3 } from "node:path";
 function containsReadingCall(expr, source) {
   if (source !== void 0 && !hasParenthesis(source, expr.range.start, expr.range.end)) return false;
   let cached2 = readingCallCache.get(expr);
@@ -26785,6 +27049,8 @@ var init_config_evaluator = __esm({
       localsInProgress = /* @__PURE__ */ new Set();
       attributeValues = /* @__PURE__ */ new Map();
       includes = [];
+      dependencyBlocks = /* @__PURE__ */ new Map();
+      dependencyPaths = [];
       exposed;
       ownSource;
       lastLinkNode;
@@ -26845,7 +27111,7 @@ var init_config_evaluator = __esm({
         for (const block of this.hcl.body.blocks) {
           if (block.type === "dependency" && block.labels[0]) {
             const dependencies = value["dependency"] ??= {};
-            dependencies[block.labels[0]] = makeUnknown(`dependency.${block.labels[0]} is only known after its apply`);
+            dependencies[block.labels[0]] = this.exposedDependency(block);
           } else if (block.type === "terraform") {
             const source = block.body.attributes.find((a2) => a2.name === "source");
             value["terraform"] = source ? { source: this.attribute(source) } : {};
@@ -26853,6 +27119,17 @@ var init_config_evaluator = __esm({
         }
         this.exposed = value;
         return value;
+      }
+      /**
+       * A `dependency` block as an including config sees it (`include.NAME.dependency.NAME`): its attributes
+       * (`config_path`, `mock_outputs`, ...) are configuration, evaluated now (in this file's context, see
+       * `exposedValue`); only `outputs` waits for the dependency's apply.
+       */
+      exposedDependency(block) {
+        const name = block.labels[0];
+        const exposed = { name, outputs: makeUnknown(`dependency.${name} outputs are only known after its apply`) };
+        for (const attribute of block.body.attributes) exposed[attribute.name] = this.attribute(attribute);
+        return exposed;
       }
       // ---- locals and variables -------------------------------------------------------------------------------
       local(name) {
@@ -26940,14 +27217,30 @@ var init_config_evaluator = __esm({
         const name = block.labels[0] ?? "";
         const pathAttribute = block.body.attributes.find((a2) => a2.name === "path");
         const exposeAttribute = block.body.attributes.find((a2) => a2.name === "expose");
-        const info = { name, path: null, dir: null, expose: false, config: null, prefix: null };
+        const strategyAttribute = block.body.attributes.find((a2) => a2.name === "merge_strategy");
+        const info = { name, path: null, dir: null, expose: false, mergeStrategy: "shallow", config: null, prefix: null };
         this.includes.push(info);
+        if (strategyAttribute) {
+          const strategy = this.evaluate(strategyAttribute.expr);
+          if (strategy === "no_merge" || strategy === "deep") info.mergeStrategy = strategy;
+        }
         if (!pathAttribute) {
           this.problem("HCL_EVAL", `include "${name}" has no path attribute`, block.range.start);
           return;
         }
         if (exposeAttribute) info.expose = this.evaluate(exposeAttribute.expr) === true;
         const value = this.evaluate(pathAttribute.expr);
+        if (this.role === "include") {
+          const second = typeof value === "string" ? resolveRepoPath(this.dir, value) ?? value : this.source(pathAttribute.expr);
+          const includer = this.scope.stack.at(-2) ?? this.scope.unitDir;
+          this.problem(
+            "HCL_EVAL",
+            `${includer} includes ${this.path}, which itself includes ${second}. Only one level of includes is allowed.`,
+            pathAttribute.range.start,
+            "include both files from the unit, or read this one with read_terragrunt_config"
+          );
+          return;
+        }
         const target = this.run.resolvePathArgument(this, value, pathAttribute.expr, "include", this.dir, false);
         if (target === null) return;
         info.path = target;
@@ -27022,22 +27315,79 @@ var init_config_evaluator = __esm({
       }
       evaluateDependency(block) {
         const configPath = block.body.attributes.find((a2) => a2.name === "config_path");
-        if (configPath) this.recordDependency(this.evaluate(configPath.expr), configPath.expr);
+        const enabled = block.body.attributes.find((a2) => a2.name === "enabled");
+        const value = configPath ? this.evaluate(configPath.expr) : "";
+        const dependency = {
+          // An empty config_path is a placeholder (a deep merge keeps the included path): never an edge to the unit itself.
+          placeholder: value === "",
+          path: value === "" ? null : this.dependencyPath(value, configPath.expr),
+          enabled: enabled ? this.evaluate(enabled.expr) !== false : void 0
+        };
+        this.dependencyBlocks.set(block.labels[0] ?? "", dependency);
         for (const attribute of block.body.attributes) {
-          if (attribute !== configPath && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
+          if (attribute !== configPath && attribute !== enabled && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
         }
       }
       evaluateDependencies(block) {
         const paths = block.body.attributes.find((a2) => a2.name === "paths");
         if (!paths) return;
         const value = this.evaluate(paths.expr);
-        if (Array.isArray(value)) for (const item2 of value) this.recordDependency(item2, paths.expr);
-        else this.recordDependency(value, paths.expr);
+        for (const item2 of Array.isArray(value) ? value : [value]) {
+          const path = this.dependencyPath(item2, paths.expr);
+          if (path !== null) this.dependencyPaths.push(path);
+        }
       }
-      recordDependency(value, expr) {
-        if (this.role === "read") return;
-        const target = this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
-        if (target !== null) this.reads.dependencies.add(target);
+      /**
+       * A dependency path as a repository path. Dependency paths are relative to the unit (Terragrunt resolves
+       * them from the including unit). An unknown path leaves the graph incomplete: it is recorded as a dynamic
+       * read (conservative).
+       */
+      dependencyPath(value, expr) {
+        if (this.role === "read") return null;
+        if (typeof value === "string") {
+          const base = value.startsWith("/") ? "" : this.terragruntDir();
+          const inside = resolveRepoPath(base, value);
+          if (inside !== null) return inside;
+          const absolute = posix3.resolve(toVirtual(base), value);
+          return value.startsWith("/") && !value.startsWith(`${VIRTUAL_ROOT}/`) ? absolute : posix3.relative(VIRTUAL_ROOT, absolute);
+        }
+        return this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
+      }
+      /**
+       * The units this configuration depends on, after Terragrunt's include merge: `dependency` blocks are
+       * merged by name (the including file's block replaces an included one; with `merge_strategy = "deep"`
+       * only a non-empty `config_path` replaces the included path; `"no_merge"` ignores the included blocks),
+       * the first include wins over later ones, disabled blocks and empty paths are no edge, and the paths of
+       * `dependencies` blocks are added from every merged file.
+       */
+      dependencyEdges() {
+        const edges = /* @__PURE__ */ new Set();
+        for (const block of this.mergedDependencyBlocks().values()) if (block.enabled !== false && block.path !== null) edges.add(block.path);
+        for (const path of this.mergedDependencyPaths()) edges.add(path);
+        return edges;
+      }
+      mergedDependencyBlocks() {
+        const merged = new Map(this.dependencyBlocks);
+        for (const include of this.includes) {
+          if (!include.config || include.mergeStrategy === "no_merge") continue;
+          for (const [name, included] of include.config.mergedDependencyBlocks()) {
+            const own2 = merged.get(name);
+            if (!own2) merged.set(name, included);
+            else if (include.mergeStrategy === "deep") {
+              merged.set(name, {
+                placeholder: own2.placeholder && included.placeholder,
+                path: own2.placeholder ? included.path : own2.path,
+                enabled: own2.enabled ?? included.enabled
+              });
+            }
+          }
+        }
+        return merged;
+      }
+      mergedDependencyPaths() {
+        const paths = [...this.dependencyPaths];
+        for (const include of this.includes) if (include.config && include.mergeStrategy !== "no_merge") paths.push(...include.config.mergedDependencyPaths());
+        return paths;
       }
       evaluateReadingAttributes(body) {
         for (const attribute of body.attributes) if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
@@ -27071,129 +27421,6 @@ var init_config_evaluator = __esm({
         return include?.dir ?? null;
       }
     };
-  }
-});
-
-// packages/change-detector/src/analysis/terraform-source.ts
-function followSource(run, source, unitDir, reads) {
-  const line = lineOf(source.hclFile, source.expr.range.start);
-  const from = `${source.file}:${line}`;
-  const value = source.value;
-  if (isUnknown2(value)) {
-    const pattern = widenFragments(unknownFragments(value), unitDir, true);
-    reads.addDynamic({
-      from,
-      expression: source.hclFile.source.slice(source.expr.range.start, source.expr.range.end),
-      reason: `terraform.source: ${value.reason}`,
-      pattern,
-      node: extend2(source.chain, { file: pattern, via: "dynamic", from })
-    });
-    return;
-  }
-  if (typeof value !== "string") return;
-  const local = localSourcePath(value);
-  if (local === null) return;
-  const split = local.indexOf("//", 1);
-  const root = split === -1 ? local : local.slice(0, split);
-  const subdir = split === -1 ? "" : local.slice(split + 2);
-  const rootPath = resolveRepoPath(unitDir, root);
-  if (rootPath === null) return;
-  const chain = extend2(source.chain, { file: rootPath, via: "terraform.source", from });
-  reads.addDir(rootPath, chain);
-  const resolved = run.snapshot.resolve(rootPath, run.misses);
-  if (resolved.kind === "pending") {
-    reads.pending = true;
-    return;
-  }
-  if (resolved.kind === "escapes") {
-    reads.addProblem({ code: "SYMLINK_ESCAPES_REPO", message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`, file: source.file, line });
-    return;
-  }
-  if (resolved.path !== rootPath) reads.addDir(resolved.path, chain);
-  const moduleDir = subdir === "" ? resolved.path : resolveRepoPath(resolved.path, subdir.replace(/^\/+/, ""));
-  if (moduleDir === null) return;
-  reads.mergeFrom(modulesOf(run, moduleDir), chain);
-}
-function modulesOf(run, dir) {
-  let result = run.moduleMemo.get(dir);
-  if (!result) {
-    result = new ReadSet();
-    walkModules(run, dir, result, null, /* @__PURE__ */ new Set([dir]));
-    if (!result.pending) run.moduleMemo.set(dir, result);
-  }
-  return result;
-}
-function walkModules(run, dir, reads, chain, visiting) {
-  const tfFiles = run.snapshot.tree.filesIn(dir).filter((path) => path.endsWith(".tf"));
-  for (const tfPath of tfFiles) {
-    const blob = run.snapshot.tree.get(tfPath).blob;
-    if (run.snapshot.tree.get(tfPath).mode === "120000") continue;
-    const text2 = run.snapshot.text(blob);
-    if (text2 === void 0) {
-      run.misses.add(blob);
-      reads.pending = true;
-      continue;
-    }
-    const parsed = run.parseCache.parse(blob, tfPath, text2);
-    if (!parsed.ok) {
-      const fake = { fileName: tfPath, source: text2, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
-      reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: tfPath, ...positionOf(fake, parsed.offset) });
-      continue;
-    }
-    for (const block of parsed.hcl.body.blocks) {
-      if (block.type !== "module") continue;
-      const sourceAttribute = block.body.attributes.find((a2) => a2.name === "source");
-      if (!sourceAttribute) continue;
-      const from = `${tfPath}:${lineOf(parsed.hcl, sourceAttribute.range.start)}`;
-      const value = literalValue(sourceAttribute.expr);
-      if (typeof value !== "string") {
-        const pattern = "**";
-        reads.addDynamic({
-          from,
-          expression: text2.slice(sourceAttribute.expr.range.start, sourceAttribute.expr.range.end),
-          reason: "module source is not a literal string",
-          pattern,
-          node: extend2(chain, { file: pattern, via: "dynamic", from })
-        });
-        continue;
-      }
-      if (!value.startsWith("./") && !value.startsWith("../")) continue;
-      const target = resolveRepoPath(dir, value.split("//")[0]);
-      if (target === null) continue;
-      const node2 = extend2(chain, { file: target, via: "module", from });
-      reads.addDir(target, node2);
-      if (visiting.has(target)) continue;
-      visiting.add(target);
-      walkModules(run, target, reads, node2, visiting);
-      visiting.delete(target);
-    }
-  }
-}
-function localSourcePath(source) {
-  const withoutQuery = source.split("?")[0] ?? source;
-  if (withoutQuery.startsWith("file://")) return withoutQuery.slice("file://".length);
-  if (withoutQuery.startsWith("/") || withoutQuery.startsWith("./") || withoutQuery.startsWith("../") || withoutQuery === "." || withoutQuery === "..") {
-    return withoutQuery;
-  }
-  return null;
-}
-function literalValue(expr) {
-  try {
-    const value = evaluateExpression(expr, { variable: () => void 0, functions: {} });
-    return isUnknown2(value) ? void 0 : value;
-  } catch {
-    return void 0;
-  }
-}
-var init_terraform_source = __esm({
-  "packages/change-detector/src/analysis/terraform-source.ts"() {
-    "use strict";
-    init_paths();
-    init_config_evaluator();
-    init_dynamic_pattern();
-    init_hcl_adapter();
-    init_parse_cache();
-    init_read_set();
   }
 });
 
@@ -34529,7 +34756,7 @@ var require_dist = __commonJS({
 
 // packages/change-detector/src/analysis/terragrunt-functions.ts
 import { createRequire } from "node:module";
-import { posix as posix3 } from "node:path";
+import { posix as posix4 } from "node:path";
 function loadYaml() {
   yamlModule ??= require_dist();
   return yamlModule;
@@ -34561,7 +34788,7 @@ function createTerragruntFunctions(run) {
     }
     if (outcome === void 0) return makeUnknown(`${path} not loaded yet`);
     if (outcome === null) throw new HclEvalError(`${via}: ${path} does not exist`, call.range);
-    return result(outcome.text, call);
+    return result(outcome.text, call, outcome.path);
   };
   const hashed = contentReader("file", () => makeUnknown("file hashes are not computed"));
   const functions = acceptingUnknown({
@@ -34592,17 +34819,17 @@ function createTerragruntFunctions(run) {
     abspath: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown2(value) ? value : makeUnknown("abspath of a non-string");
-      return value.startsWith("/") ? posix3.normalize(value) : posix3.join(toVirtual(callerOf(run).terragruntDir()), value);
+      return value.startsWith("/") ? posix4.normalize(value) : posix4.join(toVirtual(callerOf(run).terragruntDir()), value);
     },
     dirname: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown2(value) ? value : makeUnknown("dirname of a non-string");
-      return posix3.dirname(value);
+      return posix4.dirname(value);
     },
     basename: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown2(value) ? value : makeUnknown("basename of a non-string");
-      return posix3.basename(value);
+      return posix4.basename(value);
     },
     find_in_parent_folders: (args, call) => findInParentFolders(run, args, call),
     // ---- reads
@@ -34626,7 +34853,7 @@ function createTerragruntFunctions(run) {
       }
       return makeUnknown("templatefile output is not rendered");
     }),
-    read_tfvars_file: contentReader("read_tfvars_file", (text2, call) => parseTfvars(run, text2, call)),
+    read_tfvars_file: contentReader("read_tfvars_file", (text2, call, path) => readTfvars(run, text2, call, path)),
     sops_decrypt_file: contentReader("sops_decrypt_file", () => makeUnknown("sops_decrypt_file content is encrypted")),
     mark_as_read: (args, call) => {
       const caller = callerOf(run);
@@ -34701,9 +34928,10 @@ function findInParentFolders(run, args, call) {
       let found;
       if (plain) {
         if (!caller.reads.files.has(probe)) caller.reads.addFile(probe, extend2(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
-        found = probes.exists[i3] ??= run.snapshot.tree.get(probe) !== void 0;
+        found = probes.exists[i3] ??= run.snapshot.tree.get(probe) !== void 0 || run.snapshot.tree.hasDirectory(probe);
       } else {
         found = run.probeFor(caller, probe, "find_in_parent_folders", call);
+        if (found === false) found = run.snapshot.tree.hasDirectory(probe);
       }
       if (found === void 0) pending = true;
       else if (found) return toVirtual(probe);
@@ -34788,26 +35016,39 @@ function readTerragruntConfig(run, args, call) {
   caller.reads.mergeFrom(memo2.reads, prefix, false);
   return memo2.value;
 }
-function parseTfvars(run, text2, call) {
-  const caller = callerOf(run);
-  const path = typeof call.args[0] === "object" ? caller.source(call.args[0]) : "tfvars";
-  if (text2.trimStart().startsWith("{")) {
+function readTfvars(run, text2, call, path) {
+  if (path.endsWith("json")) {
     try {
-      return JSON.parse(text2);
-    } catch {
+      JSON.parse(text2);
+    } catch (error62) {
+      throw new HclEvalError(`read_tfvars_file: ${path} is not valid JSON (${error62.message})`, call.range);
     }
+    return text2;
   }
   const parsed = run.parseCache.parse(`tfvars:${text2.length}:${hashText(text2)}`, path, text2);
   if (!parsed.ok) throw new HclEvalError(`read_tfvars_file: ${parsed.message}`, call.range);
   const result = {};
   for (const attribute of parsed.hcl.body.attributes) {
+    let value;
     try {
-      result[attribute.name] = evaluateExpression(attribute.expr, { variable: () => void 0, functions: {} });
+      value = evaluateExpression(attribute.expr, { variable: () => void 0, functions: {} });
     } catch {
-      result[attribute.name] = makeUnknown(`tfvars attribute ${attribute.name} is not a literal`);
+      return makeUnknown(`read_tfvars_file: ${path} attribute ${attribute.name} is not a literal`);
     }
+    if (isUnknown2(value)) return value;
+    result[attribute.name] = value;
   }
-  return result;
+  return goJson(result);
+}
+function goJson(value) {
+  const sorted = (v2) => {
+    if (Array.isArray(v2)) return v2.map(sorted);
+    if (v2 === null || typeof v2 !== "object") return v2;
+    const out = {};
+    for (const key of Object.keys(v2).sort()) out[key] = sorted(v2[key]);
+    return out;
+  };
+  return JSON.stringify(sorted(value)).replace(/[<>&\u2028\u2029]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 function hashText(text2) {
   let hash4 = 0;
@@ -34825,6 +35066,297 @@ var init_terragrunt_functions = __esm({
     init_read_set();
     requireFromHere = createRequire(import.meta.url);
     UNIT_FILE2 = "terragrunt.hcl";
+  }
+});
+
+// packages/change-detector/src/analysis/module-reads.ts
+import { posix as posix5 } from "node:path";
+function moduleReads(run, scope, dir) {
+  const key = `${scope.copiedRoot}\0${scope.rootModule}\0${dir}`;
+  let result = run.moduleMemo.get(key);
+  if (!result) {
+    result = new ReadSet();
+    walkModule(run, scope, dir, result, null, /* @__PURE__ */ new Set([dir]));
+    if (!result.pending) run.moduleMemo.set(key, result);
+  }
+  return result;
+}
+function copiedTreePattern(copiedRoot) {
+  return copiedRoot === "" ? "**" : `${copiedRoot}/**`;
+}
+function walkModule(run, scope, dir, reads, chain, visiting) {
+  const files = parseModuleFiles(run, dir, reads);
+  if (files.length === 0) return;
+  const code2 = new ModuleCode(scope, dir, files, reads, chain);
+  for (const file2 of files) {
+    for (const block of file2.hcl.body.blocks) {
+      if (block.type !== "module") continue;
+      const source = block.body.attributes.find((a2) => a2.name === "source");
+      if (!source) continue;
+      const target = code2.moduleSource(file2, source);
+      if (target === null) continue;
+      const node2 = extend2(chain, { file: target, via: "module", from: `${file2.path}:${lineOf(file2.hcl, source.range.start)}` });
+      reads.addDir(target, node2);
+      if (visiting.has(target)) continue;
+      visiting.add(target);
+      walkModule(run, scope, target, reads, node2, visiting);
+      visiting.delete(target);
+    }
+    if (MAY_CALL_FILE_FUNCTION.test(file2.hcl.source)) code2.recordFileCalls(file2, file2.hcl.body);
+  }
+}
+function parseModuleFiles(run, dir, reads) {
+  const files = [];
+  for (const path of run.snapshot.tree.filesIn(dir)) {
+    if (!TERRAFORM_FILE.test(path)) continue;
+    const entry = run.snapshot.tree.get(path);
+    if (entry.mode === "120000") continue;
+    const text2 = run.snapshot.text(entry.blob);
+    if (text2 === void 0) {
+      run.misses.add(entry.blob);
+      reads.pending = true;
+      continue;
+    }
+    const parsed = run.parseCache.parse(entry.blob, path, text2);
+    if (!parsed.ok) {
+      const fake = { fileName: path, source: text2, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
+      reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: path, ...positionOf(fake, parsed.offset) });
+      continue;
+    }
+    files.push({ path, hcl: parsed.hcl });
+  }
+  return files;
+}
+var FILE_FUNCTIONS, MAY_CALL_FILE_FUNCTION, TERRAFORM_FILE, ModuleCode;
+var init_module_reads = __esm({
+  "packages/change-detector/src/analysis/module-reads.ts"() {
+    "use strict";
+    init_src2();
+    init_paths();
+    init_config_evaluator();
+    init_dynamic_pattern();
+    init_hcl_adapter();
+    init_parse_cache();
+    init_read_set();
+    init_terragrunt_functions();
+    FILE_FUNCTIONS = /* @__PURE__ */ new Map([
+      ["file", "file"],
+      ["fileexists", "file"],
+      ["filebase64", "file"],
+      ["filemd5", "file"],
+      ["filesha1", "file"],
+      ["filesha256", "file"],
+      ["filesha512", "file"],
+      ["filebase64sha256", "file"],
+      ["filebase64sha512", "file"],
+      ["templatefile", "templatefile"],
+      ["fileset", "fileset"]
+    ]);
+    MAY_CALL_FILE_FUNCTION = /\b(?:file[a-z0-9]*|templatefile)\s*\(/;
+    TERRAFORM_FILE = /\.(?:tf|tofu)(?:\.json)?$/;
+    ModuleCode = class {
+      constructor(scope, dir, files, reads, chain) {
+        this.scope = scope;
+        this.dir = dir;
+        this.reads = reads;
+        this.chain = chain;
+        for (const file2 of files) {
+          for (const block of file2.hcl.body.blocks) {
+            if (block.type === "locals") for (const attribute of block.body.attributes) this.locals.set(attribute.name, { attribute, file: file2 });
+          }
+        }
+        const cwd = toVirtual(scope.rootModule);
+        const contents = (name) => () => makeUnknown(`${name}: file contents are not read`);
+        this.functions = {
+          abspath: (args) => typeof args[0] === "string" ? posix5.resolve(cwd, args[0]) : makeUnknown("abspath of a non-string"),
+          pathexpand: () => makeUnknown("pathexpand depends on the home directory"),
+          ...Object.fromEntries([...FILE_FUNCTIONS.keys()].map((name) => [name, contents(name)]))
+        };
+      }
+      scope;
+      dir;
+      reads;
+      chain;
+      locals = /* @__PURE__ */ new Map();
+      localValues = /* @__PURE__ */ new Map();
+      localsInProgress = /* @__PURE__ */ new Set();
+      functions;
+      /** The local directory a `module` block calls, or null (remote, outside the repository, or widened). */
+      moduleSource(file2, source) {
+        const value = this.evaluate(file2, source.expr);
+        if (typeof value === "string") {
+          if (!value.startsWith("./") && !value.startsWith("../")) return null;
+          return resolveRepoPath(this.dir, value);
+        }
+        this.widen(file2, source.expr, "module source is not a literal string", copiedTreePattern(this.scope.copiedRoot), "module");
+        return null;
+      }
+      /** Records the reads of every file function call in a body (blocks at any depth). */
+      recordFileCalls(file2, body) {
+        for (const attribute of body.attributes) {
+          walkExpression(attribute.expr, (node2) => {
+            if (node2.type !== "Call") return;
+            const via = FILE_FUNCTIONS.get(node2.name);
+            if (via !== void 0 && node2.args.length > 0) this.recordCall(file2, node2, via);
+          });
+        }
+        for (const block of body.blocks) this.recordFileCalls(file2, block.body);
+      }
+      recordCall(file2, call, via) {
+        const pathValue = this.evaluate(file2, call.args[0]);
+        const patternValue = via === "fileset" ? this.evaluate(file2, call.args[1] ?? call.args[0]) : void 0;
+        const path = typeof pathValue === "string" ? this.repoPath(pathValue) : void 0;
+        if (path === null) return;
+        if (path !== void 0 && (patternValue === void 0 || typeof patternValue === "string")) {
+          if (path === this.dir || isInside(path, this.dir)) return;
+          const from = `${file2.path}:${lineOf(file2.hcl, call.range.start)}`;
+          if (patternValue === void 0) {
+            this.reads.addFile(path, extend2(this.chain, { file: path, via, from }));
+          } else {
+            const glob = path === "" ? patternValue : `${path}/${patternValue}`;
+            this.reads.addGlob(glob, extend2(this.chain, { file: glob, via, from }));
+          }
+          return;
+        }
+        const unknown2 = isUnknown2(pathValue) ? pathValue : isUnknown2(patternValue) ? patternValue : void 0;
+        let widened = "**";
+        if (path !== void 0) {
+          widened = path === "" ? "**" : `${path}/**`;
+        } else if (unknown2 !== void 0) {
+          const fragments = unknownFragments(unknown2);
+          const first = fragments?.[0];
+          widened = widenFragments(fragments, typeof first === "string" && first.startsWith("/") ? "" : this.scope.rootModule, via === "fileset");
+        }
+        const { copiedRoot } = this.scope;
+        if (widened === "**" || copiedRoot !== "" && !widened.startsWith(`${copiedRoot}/`)) widened = copiedTreePattern(copiedRoot);
+        if (this.dir !== "" && widened.startsWith(`${this.dir}/`)) return;
+        this.widen(file2, call, `${call.name}: ${unknown2?.reason ?? "the path is not a string"}`, widened, via);
+      }
+      widen(file2, node2, reason, pattern, via) {
+        const from = `${file2.path}:${lineOf(file2.hcl, node2.range.start)}`;
+        const scopeNote = pattern === copiedTreePattern(this.scope.copiedRoot) ? `the copied tree ${this.scope.copiedRoot === "" ? "(the whole repository)" : this.scope.copiedRoot}` : pattern;
+        this.reads.addDynamic({
+          from,
+          expression: file2.hcl.source.slice(node2.range.start, node2.range.end),
+          reason: `${reason} (${via} in Terraform code; reads widened to ${scopeNote})`,
+          pattern,
+          node: extend2(this.chain, { file: pattern, via: "dynamic", from })
+        });
+      }
+      /** A path as Terraform sees it (relative to the root module, the working directory) as a repository path. */
+      repoPath(value) {
+        return value.startsWith("/") ? fromVirtual(value) : resolveRepoPath(this.scope.rootModule, value);
+      }
+      evaluate(file2, expr) {
+        registerUnknownFunctions(this.functions, expr);
+        try {
+          return evaluateExpression(expr, { variable: (name) => this.variable(name), functions: this.functions, file: file2.hcl });
+        } catch (error62) {
+          if (error62 instanceof HclEvalError) return makeUnknown(error62.message);
+          throw error62;
+        }
+      }
+      variable(name) {
+        if (name === "path") {
+          return { module: toVirtual(this.dir), root: toVirtual(this.scope.rootModule), cwd: toVirtual(this.scope.rootModule) };
+        }
+        if (name === "local") {
+          const object2 = {};
+          for (const local of this.locals.keys()) {
+            Object.defineProperty(object2, local, { enumerable: true, get: () => this.local(local) });
+          }
+          return object2;
+        }
+        return makeUnknown(`${name} is only known when Terraform runs`);
+      }
+      local(name) {
+        const known = this.localValues.get(name);
+        if (known !== void 0) return known;
+        const local = this.locals.get(name);
+        if (this.localsInProgress.has(name)) return makeUnknown(`local.${name} refers to itself`);
+        this.localsInProgress.add(name);
+        const value = this.evaluate(local.file, local.attribute.expr);
+        this.localsInProgress.delete(name);
+        this.localValues.set(name, value);
+        return value;
+      }
+    };
+  }
+});
+
+// packages/change-detector/src/analysis/terraform-source.ts
+function followSource(run, source, unitDir, reads) {
+  const line = lineOf(source.hclFile, source.expr.range.start);
+  const from = `${source.file}:${line}`;
+  const value = source.value;
+  if (isUnknown2(value)) {
+    followUnknownSource(source, value, unitDir, reads, from);
+    return;
+  }
+  if (typeof value !== "string") return;
+  const local = localSourcePath(value);
+  if (local === null) return;
+  const split = local.indexOf("//", 1);
+  const root = split === -1 ? local : local.slice(0, split);
+  const subdir = split === -1 ? "" : local.slice(split + 2).replace(/^\/+/, "");
+  const rootPath = resolveRepoPath(unitDir, root);
+  if (rootPath === null) return;
+  const resolved = run.snapshot.resolve(rootPath, run.misses);
+  const linkChain = extend2(source.chain, { file: rootPath, via: "terraform.source", from });
+  for (const link of resolved.links) reads.addFile(link.path, linkChain);
+  if (resolved.kind === "pending") {
+    reads.pending = true;
+    return;
+  }
+  if (resolved.kind === "escapes") {
+    reads.addProblem({ code: "SYMLINK_ESCAPES_REPO", message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`, file: source.file, line });
+    return;
+  }
+  const moduleDir = subdir === "" ? resolved.path : resolveRepoPath(resolved.path, subdir);
+  if (moduleDir === null) return;
+  const chain = extend2(source.chain, { file: moduleDir, via: "terraform.source", from });
+  reads.addDir(moduleDir, chain);
+  reads.mergeFrom(moduleReads(run, { copiedRoot: resolved.path, rootModule: moduleDir }, moduleDir), chain);
+}
+function followUnknownSource(source, value, unitDir, reads, from) {
+  const fragments = unknownFragments(value);
+  const first = fragments?.[0];
+  if (typeof first === "string" && isRemoteSourceStart(first)) return;
+  let pattern = widenFragments(fragments, unitDir, true);
+  const local = typeof first === "string" ? localSourcePath(first) : null;
+  const split = local === null ? -1 : local.indexOf("//", 1);
+  if (local !== null && split !== -1) {
+    const root = resolveRepoPath(unitDir, local.slice(0, split));
+    if (root !== null) pattern = copiedTreePattern(root);
+  }
+  reads.addDynamic({
+    from,
+    expression: source.hclFile.source.slice(source.expr.range.start, source.expr.range.end),
+    reason: `terraform.source: ${value.reason}`,
+    pattern,
+    node: extend2(source.chain, { file: pattern, via: "dynamic", from })
+  });
+}
+function isRemoteSourceStart(start) {
+  return !start.startsWith("/") && !["./", "../", "file://"].some((form) => start.startsWith(form) || form.startsWith(start));
+}
+function localSourcePath(source) {
+  const withoutQuery = source.split("?")[0] ?? source;
+  if (withoutQuery.startsWith("file://")) return withoutQuery.slice("file://".length);
+  if (withoutQuery.startsWith("/") || withoutQuery.startsWith("./") || withoutQuery.startsWith("../") || withoutQuery === "." || withoutQuery === "..") {
+    return withoutQuery;
+  }
+  return null;
+}
+var init_terraform_source = __esm({
+  "packages/change-detector/src/analysis/terraform-source.ts"() {
+    "use strict";
+    init_paths();
+    init_dynamic_pattern();
+    init_hcl_adapter();
+    init_module_reads();
+    init_parse_cache();
+    init_read_set();
   }
 });
 
@@ -34893,6 +35425,7 @@ var init_analysis_run = __esm({
         const chain = extend2(null, { file: path, via: "unit" });
         const scope = { unitDir, terragruntDir: unitDir, parentDir: null, stack: [path] };
         const config2 = this.evaluateConfigFile(path, "unit", scope, chain, reads, null, 0);
+        if (config2) for (const dependency of config2.dependencyEdges()) reads.dependencies.add(dependency);
         const source = config2?.effectiveSource();
         if (source) followSource(this, source, unitDir, reads);
         this.checkUnitSymlinks(unitDir, reads, chain);
@@ -35107,12 +35640,12 @@ function prefetchPlan(snapshot, units, allUnits) {
     const name = baseName(path);
     if (name === "terragrunt.hcl" || name === ".terraform.lock.hcl") continue;
     const dir = dirOf(path);
-    if (allUnits.has(dir)) {
+    if (dir !== "" && allUnits.has(dir)) {
       if (entry.size > PREFETCH_UNIT_FILE_BYTES || !analysing.has(dir) || entry.mode === SYMLINK_MODE) continue;
       let files = unitFiles.get(dir);
       if (!files) unitFiles.set(dir, files = []);
       files.push(entry.blob);
-    } else if (!isSkippedDir(dir) && unitContaining(path, allUnits) === null) {
+    } else if (!isSkippedDir(dir) && !unitContaining(path, allUnits)) {
       shared.push(entry.blob);
     } else {
       continue;
@@ -35159,7 +35692,7 @@ var init_analyse_units = __esm({
 
 // packages/change-detector/src/stacks/source.ts
 import { existsSync as existsSync4, statSync as statSync3 } from "node:fs";
-import { posix as posix4 } from "node:path";
+import { posix as posix6 } from "node:path";
 function parseStackSource(raw, stackDir, hasRepoDir) {
   const local = localSource(raw, stackDir, hasRepoDir);
   if (local) return local;
@@ -35179,7 +35712,7 @@ function parseStackSource(raw, stackDir, hasRepoDir) {
 function localSource(raw, stackDir, hasRepoDir) {
   const path = raw.startsWith("file://") ? raw.slice("file://".length) : raw;
   const explicit = raw.startsWith("file://") || raw.startsWith("/") || raw.startsWith("./") || raw.startsWith("../");
-  const absolute = path.startsWith("/") ? posix4.normalize(path) : posix4.normalize(posix4.join(toVirtual(stackDir), path));
+  const absolute = path.startsWith("/") ? posix6.normalize(path) : posix6.normalize(posix6.join(toVirtual(stackDir), path));
   const inRepo = fromVirtual(absolute);
   if (inRepo !== null) {
     if (hasRepoDir(inRepo)) return { kind: "repo", dir: inRepo };
@@ -35214,7 +35747,7 @@ function shorthandGitUrl(location) {
   return void 0;
 }
 function normalizeSubdir(subdir) {
-  const normalized = posix4.normalize(subdir === "" ? "." : subdir).replace(/^\/+|\/+$/g, "");
+  const normalized = posix6.normalize(subdir === "" ? "." : subdir).replace(/^\/+|\/+$/g, "");
   return normalized === "." ? "" : normalized;
 }
 function describeSource(source) {
@@ -35238,7 +35771,7 @@ var init_source = __esm({
 
 // packages/change-detector/src/stacks/generate.ts
 import { createHash as createHash3 } from "node:crypto";
-import { posix as posix5 } from "node:path";
+import { posix as posix7 } from "node:path";
 async function generateStacks(options2) {
   const entries = new Map(options2.tree.entries);
   let snapshot = new StackSnapshot(options2.tree, options2.label);
@@ -35347,7 +35880,7 @@ function describeBlock(config2, block, frame, reads, tree) {
   let failure2;
   if (typeof rawPath !== "string") failure2 = problem(isUnknown2(rawPath) ? `path is not known statically (${rawPath.reason})` : "path must be a string");
   else {
-    const joined = posix5.normalize(posix5.join(base === "" ? "." : base, rawPath));
+    const joined = posix7.normalize(posix7.join(base === "" ? "." : base, rawPath));
     if (rawPath.startsWith("/") || base !== "" && !joined.startsWith(`${base}/`) || joined.startsWith("..")) failure2 = problem(`path '${rawPath}' leaves the stack directory`);
     else path = joined;
   }
@@ -35691,6 +36224,59 @@ var init_match = __esm({
   }
 });
 
+// packages/change-detector/src/root-unit.ts
+function rootConfigIsIncluded(readers, unitIds, chain) {
+  for (const id of readers) {
+    if (unitIds[id] === ROOT_UNIT) continue;
+    const last = chain(id, ROOT_CONFIG)?.at(-1);
+    if (last?.file === ROOT_CONFIG && (last.via === "include" || last.via === "read_terragrunt_config")) return true;
+  }
+  return false;
+}
+function withoutRootConfig(units, includedInHead) {
+  const inHead = units.head.has(ROOT_UNIT);
+  const inBase = units.base.has(ROOT_UNIT);
+  const dropHead = inHead && includedInHead;
+  const dropBase = inBase && (inHead ? includedInHead : units.base.size > 1);
+  if (!dropHead && !dropBase) return units;
+  const without = (set2) => {
+    const copy = new Set(set2);
+    copy.delete(ROOT_UNIT);
+    return copy;
+  };
+  const head = dropHead ? without(units.head) : units.head;
+  const base = units.base === units.head ? head : dropBase ? without(units.base) : units.base;
+  return { ...units, head, base };
+}
+function presentRootUnit(result, isUnit) {
+  const name = (unit) => unit === ROOT_UNIT ? "." : unit;
+  if (!isUnit) {
+    result.units = result.units.filter((unit) => unit.path !== ROOT_UNIT);
+    for (const change of result.changes) change.units = change.units.filter((unit) => unit !== ROOT_UNIT);
+    delete result.graph.dependencies[ROOT_UNIT];
+    return;
+  }
+  const touches = result.units.some((unit) => unit.path === ROOT_UNIT) || ROOT_UNIT in result.graph.dependencies;
+  if (!touches) return;
+  for (const unit of result.units) unit.path = name(unit.path);
+  result.units.sort((a2, b3) => a2.path < b3.path ? -1 : a2.path > b3.path ? 1 : 0);
+  for (const change of result.changes) {
+    change.units = change.units.map(name);
+    if (change.insideUnit !== null) change.insideUnit = name(change.insideUnit);
+  }
+  const graph = {};
+  for (const [unit, dependencies] of Object.entries(result.graph.dependencies)) graph[name(unit)] = dependencies.map(name);
+  result.graph.dependencies = graph;
+}
+var ROOT_UNIT, ROOT_CONFIG;
+var init_root_unit = __esm({
+  "packages/change-detector/src/root-unit.ts"() {
+    "use strict";
+    ROOT_UNIT = "";
+    ROOT_CONFIG = "terragrunt.hcl";
+  }
+});
+
 // packages/change-detector/src/detect.ts
 import { join as join3 } from "node:path";
 async function detectChanges(options2) {
@@ -35708,8 +36294,8 @@ async function detectChanges(options2) {
     const analysis = await analyse(range, units, reuse, reader, parseCache);
     const matched = matchChanges({
       diff: range.diff,
-      headUnits: units.sets.head,
-      baseUnits: units.sets.base,
+      headUnits: analysis.sets.head,
+      baseUnits: analysis.sets.base,
       stackDirs: units.sets.stackDirs,
       unitIds: units.headUnits,
       idOf: (unit) => unitIdIn(units.headUnits, unit),
@@ -35721,7 +36307,7 @@ async function detectChanges(options2) {
     });
     const dependencies = graphOf(units, reuse, analysis);
     if (useCache && (!range.upToDate || analysis.analysed > 0)) persist(range, units, reuse.records, analysis.index, dependencies);
-    return {
+    const result = {
       apiVersion: API_VERSION,
       kind: "Detection",
       event,
@@ -35734,12 +36320,14 @@ async function detectChanges(options2) {
       stacks: changedStackFiles(range.diff),
       stats: {
         trackedFiles: units.trackedFiles,
-        unitsInHead: units.headUnits.length,
+        unitsInHead: analysis.sets.head.size,
         filesParsed: parseCache.filesParsed,
         cacheHits: reuse.count,
         elapsedMs: Math.round((performance.now() - started) * 10) / 10
       }
     };
+    presentRootUnit(result, analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT));
+    return result;
   } finally {
     reader.close();
   }
@@ -35857,13 +36445,15 @@ async function analyse(range, units, reuse, reader, parseCache) {
       reuse.records.addFresh(id, reads);
     });
   }
-  const deletedUnits = deletedUnitsOf(units.sets);
+  const rootIncluded = units.sets.head.has(ROOT_UNIT) && rootConfigIsIncluded(index.lookup(ROOT_CONFIG, false), headUnits, (id, path) => reuse.records.chainTo(id, path));
+  const sets = withoutRootConfig(units.sets, rootIncluded);
+  const deletedUnits = deletedUnitsOf(sets);
   const deletedReads = /* @__PURE__ */ new Map();
   if (deletedUnits.length > 0) {
     const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseCommitUnits(snapshot, deletedUnits, units.sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    await analyseCommitUnits(snapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
   }
-  return { index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads };
 }
 function extrasOf(reads) {
   return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems };
@@ -35916,6 +36506,7 @@ var init_detect = __esm({
     init_stack_units();
     init_match();
     init_paths();
+    init_root_unit();
     init_units();
   }
 });
@@ -35941,6 +36532,9 @@ function formatDetectionSummary(result) {
       for (const dynamic of unit.dynamic) {
         lines.push(`    dynamic read at ${dynamic.from}: ${dynamic.expression || "(whole unit)"} -> ${dynamic.pattern} (${dynamic.reason})`);
       }
+      for (const dependency of result.graph.dependencies[unit.path] ?? []) {
+        if (isOutsideRepository(dependency)) lines.push(`    depends on ${dependency}: outside the repository, not planned or ordered by Gantry`);
+      }
       for (const problem of unit.problems) {
         const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}` : ""}${problem.column ? `:${problem.column}` : ""}: ` : "";
         lines.push(`    problem [${problem.code}] ${where}${problem.message}`);
@@ -35955,6 +36549,9 @@ function formatDetectionSummary(result) {
   );
   return `${lines.join("\n")}
 `;
+}
+function isOutsideRepository(path) {
+  return path.startsWith("../") || path.startsWith("/");
 }
 function short(sha) {
   return sha.slice(0, 12);
@@ -37785,7 +38382,7 @@ var init_load_config = __esm({
 import { createRequire as createRequire2 } from "node:module";
 import { existsSync as existsSync5, mkdtempSync, readFileSync as readFileSync3, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix6, resolve as resolve3 } from "node:path";
+import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix8, resolve as resolve3 } from "node:path";
 import { pathToFileURL } from "node:url";
 function isChangeClassifier(value) {
   if (typeof value !== "object" || value === null) return false;
@@ -37825,7 +38422,7 @@ async function importPlugin(name, url2, options2) {
   }
 }
 async function importFromTree(name, ref, options2) {
-  const path = posix6.normalize(name);
+  const path = posix8.normalize(name);
   if (isAbsolute2(name) || path === ".." || path.startsWith("../")) {
     throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
       ...located(options2),
@@ -45063,7 +45660,7 @@ var init_deploy_branch = __esm({
 });
 
 // packages/guards/src/path-containment.ts
-import { posix as posix7 } from "node:path";
+import { posix as posix9 } from "node:path";
 function checkUnitPathShape(unit, commit) {
   const refuse2 = (message) => new GuardRefusedError({
     guard: "path-containment",
@@ -45075,7 +45672,7 @@ function checkUnitPathShape(unit, commit) {
   if (unit.length === 0) throw refuse2("the unit path is empty");
   if (unit.includes("\0")) throw refuse2("the unit path contains a NUL byte");
   if (unit.includes("\\")) throw refuse2("the unit path contains a backslash");
-  if (posix7.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
+  if (posix9.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
   const segments = unit.split("/");
   if (segments.includes("..")) throw refuse2("the unit path contains `..`");
   if (segments.some((segment) => segment === "" || segment === ".")) throw refuse2("the unit path is not normalised (empty or `.` segment)");
@@ -45099,8 +45696,8 @@ function resolveInRepository(path, links) {
       continue;
     }
     if (++hops > MAX_SYMLINK_HOPS) return { inside: false, via: candidate, target: "(too many levels of symbolic links)" };
-    if (posix7.isAbsolute(target)) return { inside: false, via: candidate, target };
-    const viaParent = posix7.join(resolved.join("/") || ".", target);
+    if (posix9.isAbsolute(target)) return { inside: false, via: candidate, target };
+    const viaParent = posix9.join(resolved.join("/") || ".", target);
     if (viaParent === ".." || viaParent.startsWith("../")) return { inside: false, via: candidate, target };
     resolved = [];
     pending = [...viaParent.split("/"), ...pending];
@@ -72981,7 +73578,7 @@ var init_output = __esm({
 
 // packages/executor/src/unit-recorder.ts
 import { createWriteStream } from "node:fs";
-import { posix as posix8 } from "node:path";
+import { posix as posix10 } from "node:path";
 function repositoryPath(path, worktree) {
   if (!path.startsWith(`${worktree}/`)) return void 0;
   return path.slice(worktree.length + 1);
@@ -73100,7 +73697,7 @@ var init_unit_recorder = __esm({
           }
         };
         read(this.#toolErrors.join(""), (file2) => this.#repositoryFile(file2));
-        read(this.#errors.join("\n"), (file2) => file2.startsWith("/") ? repositoryPath(file2, worktree) : posix8.normalize(file2));
+        read(this.#errors.join("\n"), (file2) => file2.startsWith("/") ? repositoryPath(file2, worktree) : posix10.normalize(file2));
         if (found.length === 0 && this.#toolErrors.length + this.#errors.length > 0) {
           const summary = /(?:^|\n)\s*Error: (.+)/.exec([...this.#toolErrors, ...this.#errors].join("\n"))?.[1];
           found.push({ severity: "error", summary: this.#masker.mask(summary?.trim() ?? "the unit failed; see its log"), file: `${this.unit}/terragrunt.hcl` });
@@ -73110,10 +73707,10 @@ var init_unit_recorder = __esm({
       #repositoryFile(file2) {
         if (file2.startsWith("/")) return void 0;
         const directory = this.#workingDirectory;
-        if (directory === null) return posix8.join(this.unit, file2);
+        if (directory === null) return posix10.join(this.unit, file2);
         const download2 = this.#downloads.find((entry) => directory === entry.into || directory.startsWith(`${entry.into}/`));
-        if (download2 === void 0) return directory.includes(".terragrunt-cache") ? void 0 : posix8.join(directory, file2);
-        return posix8.join(download2.from, directory.slice(download2.into.length), file2);
+        if (download2 === void 0) return directory.includes(".terragrunt-cache") ? void 0 : posix10.join(directory, file2);
+        return posix10.join(download2.from, directory.slice(download2.into.length), file2);
       }
       close() {
         return new Promise((resolve19) => this.#log.end(resolve19));
