@@ -72044,6 +72044,8 @@ var init_errors8 = __esm({
       RECORD_DEPLOY_BRANCH_MISMATCH: 29,
       /** The record exists and `gantry record mark` was not told to replace it. */
       RECORD_EXISTS: 29,
+      /** A record in a remote needs the infrastructure-live repository's name (its key there), and none was found. */
+      RECORD_LIVE_REPOSITORY_UNKNOWN: 29,
       /** Another run held the deployment lease for longer than this run would wait. */
       RECORD_LEASE_BUSY: 30,
       /** The lease was taken over by another run while this one held it (it had expired). */
@@ -72131,15 +72133,42 @@ var init_git4 = __esm({
 });
 
 // packages/dispatcher/src/record/git-store.ts
-function recordRef(deployBranch) {
-  return `refs/gantry/deployments/${deployBranch}`;
+function recordRef(deployBranch, liveRepository) {
+  if (liveRepository === void 0) return `refs/gantry/deployments/${deployBranch}`;
+  const [owner, name] = checkedLiveRepository(liveRepository);
+  const component = (part) => part.toLowerCase().replaceAll(".", "%2e");
+  return `refs/gantry/repositories/${component(owner)}/${component(name)}/deployments/${deployBranch}`;
 }
-function fetchedRef(deployBranch) {
-  return `refs/gantry/fetched-deployments/${deployBranch}`;
+function checkedLiveRepository(liveRepository) {
+  const match = liveRepositoryPattern.exec(liveRepository);
+  if (!match || match[1] === "." || match[1] === ".." || match[2] === "." || match[2] === "..") {
+    throw recordError("RECORD_LIVE_REPOSITORY_UNKNOWN", `'${liveRepository}' is not an infrastructure-live repository name (OWNER/NAME)`, "pass --repository OWNER/NAME");
+  }
+  return [match[1], match[2]];
+}
+async function liveRepositoryOfOrigin(repo) {
+  const output2 = await runGit2(repo, ["config", "--get", "remote.origin.url"]);
+  if (output2.exitCode !== 0) return void 0;
+  const path = output2.stdout.trim().replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "").replace(/^[^/:]*@[^/:]*:/, "").replace(/\/+$/, "").replace(/\.git$/, "");
+  const [owner, name] = path.split(/[/:]/).filter(Boolean).slice(-2);
+  const candidate = `${owner ?? ""}/${name ?? ""}`;
+  return liveRepositoryPattern.test(candidate) ? candidate : void 0;
+}
+function fetchedRef(ref) {
+  return ref.replace(/^refs\/gantry\//, "refs/gantry/fetched/");
 }
 function gitRecordStore(options2) {
-  const ref = recordRef(options2.deployBranch);
   const { repo, remote } = options2;
+  if (remote !== void 0 && options2.liveRepository === void 0) {
+    throw recordError(
+      "RECORD_LIVE_REPOSITORY_UNKNOWN",
+      `a deployment record in a remote (${redactUrl(remote)}) is kept per infrastructure-live repository, and this one's name is unknown`,
+      "pass --repository OWNER/NAME, or check out infrastructure-live with an origin remote (actions/checkout sets it)"
+    );
+  }
+  const ref = recordRef(options2.deployBranch, remote === void 0 ? void 0 : options2.liveRepository);
+  const legacyRef = remote === void 0 ? void 0 : recordRef(options2.deployBranch);
+  const legacyVersions = /* @__PURE__ */ new Set();
   const description = remote === void 0 ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
   const call = options2.token ? { config: basicAuthHeader(options2.token) } : {};
   const failed = (what, cause) => recordError(
@@ -72148,17 +72177,36 @@ function gitRecordStore(options2) {
     remote === void 0 ? "check that the repository is a git repository you can write to" : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)",
     cause
   );
-  async function readVersion() {
+  async function readVersion(name = ref) {
     if (remote === void 0) {
-      const output2 = await runGit2(repo, ["rev-parse", "--verify", "--quiet", ref]);
+      const output2 = await runGit2(repo, ["rev-parse", "--verify", "--quiet", name]);
       if (output2.exitCode === 0) return output2.stdout.trim();
       if (output2.exitCode === 1 && output2.stderr.trim() === "") return void 0;
       throw new Error(output2.stderr.trim() || `git rev-parse exit ${output2.exitCode}`);
     }
-    const listed = (await git3(repo, ["ls-remote", "--refs", remote, ref], call)).trim();
+    const listed = (await git3(repo, ["ls-remote", "--refs", remote, name], call)).trim();
     if (listed === "") return void 0;
-    await git3(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${ref}:${fetchedRef(options2.deployBranch)}`], call);
-    return (await git3(repo, ["rev-parse", "--verify", fetchedRef(options2.deployBranch)])).trim();
+    await git3(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${name}:${fetchedRef(name)}`], call);
+    return (await git3(repo, ["rev-parse", "--verify", fetchedRef(name)])).trim();
+  }
+  async function readDocument(version2) {
+    const text2 = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
+    try {
+      return JSON.parse(text2);
+    } catch {
+      return void 0;
+    }
+  }
+  async function readLegacy() {
+    if (legacyRef === void 0) return void 0;
+    const version2 = await readVersion(legacyRef);
+    if (version2 === void 0) return void 0;
+    const document = await readDocument(version2);
+    const commit = document?.commit;
+    if (typeof commit !== "string" || !/^[0-9a-f]{40}$/.test(commit)) return void 0;
+    if ((await runGit2(repo, ["cat-file", "-e", `${commit}^{commit}`])).exitCode !== 0) return void 0;
+    legacyVersions.add(version2);
+    return { record: parseRecord(document, `${legacyRef} of ${redactUrl(remote)}`), version: version2 };
   }
   async function writeVersion(record2, parent, message) {
     const blob = (await git3(repo, ["hash-object", "-w", "--stdin"], { input: `${JSON.stringify(record2, null, 2)}
@@ -72171,30 +72219,28 @@ function gitRecordStore(options2) {
     description,
     async read() {
       let version2;
-      let text2;
-      try {
-        version2 = await readVersion();
-        if (version2 === void 0) return void 0;
-        text2 = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
-      } catch (error62) {
-        throw failed("read", error62);
-      }
       let document;
       try {
-        document = JSON.parse(text2);
-      } catch {
-        document = void 0;
+        version2 = await readVersion();
+        if (version2 === void 0) return await readLegacy();
+        document = await readDocument(version2);
+      } catch (error62) {
+        if (GantryError.isInstance(error62)) throw error62;
+        throw failed("read", error62);
       }
       return { record: parseRecord(document, description), version: version2 };
     },
     async compareAndSwap(expected, next, message) {
       let version2;
       try {
+        if (expected === void 0 && await readLegacy() !== void 0) return { swapped: false };
         version2 = await writeVersion(parseRecord(next, "the record to write"), expected, message);
       } catch (error62) {
+        if (GantryError.isInstance(error62)) throw error62;
         throw failed("write", error62);
       }
-      const swap = remote === void 0 ? await runGit2(repo, ["update-ref", "-m", message, ref, version2, expected ?? ""]) : await runGit2(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${expected ?? ""}`, remote, `${version2}:${ref}`], call);
+      const old = expected !== void 0 && legacyVersions.has(expected) ? "" : expected ?? "";
+      const swap = remote === void 0 ? await runGit2(repo, ["update-ref", "-m", message, ref, version2, old]) : await runGit2(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${old}`, remote, `${version2}:${ref}`], call);
       if (swap.exitCode === 0) return { swapped: true, version: version2 };
       let current;
       try {
@@ -72202,7 +72248,7 @@ function gitRecordStore(options2) {
       } catch (error62) {
         throw failed("write", error62);
       }
-      if (current !== expected) return { swapped: false };
+      if (current !== (old === "" ? void 0 : old)) return { swapped: false };
       throw failed("write", new Error(swap.stderr.trim() || swap.stdout.trim() || `git exit ${swap.exitCode}`));
     }
   };
@@ -72210,14 +72256,16 @@ function gitRecordStore(options2) {
 function redactUrl(url2) {
   return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1");
 }
-var recordFile;
+var recordFile, liveRepositoryPattern;
 var init_git_store = __esm({
   "packages/dispatcher/src/record/git-store.ts"() {
     "use strict";
+    init_src();
     init_errors8();
     init_git4();
     init_store();
     recordFile = "record.json";
+    liveRepositoryPattern = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
   }
 });
 
@@ -72586,21 +72634,26 @@ function recordOptionsHelp(column) {
     [
       "--record-remote URL",
       ["where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,", "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https"]
-    ]
+    ],
+    ["--repository O/R", ["infrastructure-live's OWNER/NAME, whose record a shared remote keeps apart from other", "repositories' (default: from the checkout's origin remote)"]]
   ];
   return lines.flatMap(([option, text2]) => text2.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)).join("\n");
 }
-function deploymentRecordSetting(repo, values, env) {
+async function deploymentRecordSetting(repo, values, env) {
   const deployBranch = values["deploy-branch"] || env.GANTRY_DEPLOY_BRANCH || "main";
   const remote = values["record-remote"] || env.GANTRY_RECORD_REMOTE || void 0;
   const token = env.GANTRY_RECORD_TOKEN || void 0;
+  const liveRepository = remote ? await liveRepositoryOf(repo, values) : void 0;
   return {
     deployBranch,
-    store: gitRecordStore({ repo, deployBranch, ...remote ? { remote } : {}, ...token ? { token } : {} }),
+    store: gitRecordStore({ repo, deployBranch, ...remote ? { remote } : {}, ...token ? { token } : {}, ...liveRepository ? { liveRepository } : {} }),
     history: gitHistory(repo),
     tip: async () => (await resolveDeployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN })).commit,
     holder: runIdentity(env)
   };
+}
+async function liveRepositoryOf(repo, values) {
+  return values.repository || await liveRepositoryOfOrigin(repo);
 }
 function runIdentity(env) {
   const nonce = randomBytes2(3).toString("hex");
@@ -72617,7 +72670,8 @@ var init_deployment_record = __esm({
     init_src5();
     recordOptions = {
       "deploy-branch": { type: "string" },
-      "record-remote": { type: "string" }
+      "record-remote": { type: "string" },
+      repository: { type: "string" }
     };
   }
 });
@@ -72680,7 +72734,7 @@ ${recordOptionsHelp(22)}
       const planRange = (range, skipUnits, branch = values.branch) => planChange({ repo, base: range.base, head: range.head, event, ...branch ? { branch } : {}, cache: !values["no-cache"], env: io.env, ...skipUnits ? { skipUnits } : {} });
       let plan;
       if (event === "push" && values.base === void 0) {
-        const record2 = deploymentRecordSetting(repo, values, io.env);
+        const record2 = await deploymentRecordSetting(repo, values, io.env);
         const planned = await planFromRecord({
           store: record2.store,
           history: record2.history,
@@ -75306,7 +75360,7 @@ ${recordOptionsHelp(21)}
         );
         const repo = resolve11(io.cwd, values.repo ?? ".");
         const event = parseEvent("run", values.event);
-        const record2 = event === "push" ? deploymentRecordSetting(repo, values, io.env) : void 0;
+        const record2 = event === "push" ? await deploymentRecordSetting(repo, values, io.env) : void 0;
         const fromRecord = record2 !== void 0 && (values.branch === void 0 || values.branch === record2.deployBranch);
         const base = fromRecord ? values.base : requireOption("run", values.base, "base");
         const head = fromRecord ? values.head : requireOption("run", values.head, "head");
@@ -75476,7 +75530,7 @@ ${recordOptionsHelp(21)}`;
         throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
       }
       const repo = resolve12(io.cwd, values.repo ?? ".");
-      const setting = deploymentRecordSetting(repo, values, io.env);
+      const setting = await deploymentRecordSetting(repo, values, io.env);
       const current = await setting.store.read();
       if (action === "show") {
         if (!current) {

@@ -43,7 +43,7 @@ export const command: Command = async (argv, io) => {
     throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
   }
   const repo = resolve(io.cwd, values.repo ?? ".");
-  const setting = deploymentRecordSetting(repo, values, io.env);
+  const setting = await deploymentRecordSetting(repo, values, io.env);
   const current = await setting.store.read();
 
   if (action === "show") {

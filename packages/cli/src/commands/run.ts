@@ -69,7 +69,7 @@ export const command: Command = async (argv, io) => {
   );
   const repo = resolve(io.cwd, values.repo ?? ".");
   const event = parseEvent("run", values.event);
-  const record = event === "push" ? deploymentRecordSetting(repo, values, io.env) : undefined;
+  const record = event === "push" ? await deploymentRecordSetting(repo, values, io.env) : undefined;
   // A push to another branch deploys nothing; it is planned (to say so) without the record.
   const fromRecord = record !== undefined && (values.branch === undefined || values.branch === record.deployBranch);
   const base = fromRecord ? values.base : requireOption("run", values.base, "base");

@@ -12,6 +12,8 @@ export const recordErrorCodes = {
   RECORD_DEPLOY_BRANCH_MISMATCH: 29,
   /** The record exists and `gantry record mark` was not told to replace it. */
   RECORD_EXISTS: 29,
+  /** A record in a remote needs the infrastructure-live repository's name (its key there), and none was found. */
+  RECORD_LIVE_REPOSITORY_UNKNOWN: 29,
   /** Another run held the deployment lease for longer than this run would wait. */
   RECORD_LEASE_BUSY: 30,
   /** The lease was taken over by another run while this one held it (it had expired). */
