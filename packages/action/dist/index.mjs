@@ -36644,7 +36644,7 @@ var init_src3 = __esm({
 });
 
 // packages/classifier/src/job.ts
-var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, planDocumentSchema;
+var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, excludedUnitSchema, planDocumentSchema;
 var init_job = __esm({
   "packages/classifier/src/job.ts"() {
     "use strict";
@@ -36701,6 +36701,13 @@ var init_job = __esm({
       /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
       deployedAt: external_exports.string().regex(/^[0-9a-f]{40}$/)
     });
+    excludedUnitSchema = external_exports.object({
+      unit: external_exports.string(),
+      /** Where the exclude block is: `dev/app/terragrunt.hcl:12`. */
+      from: external_exports.string(),
+      /** Set when the unit is excluded as a dependency of this unit (its block has `exclude_dependencies = true`). */
+      dependencyOf: external_exports.string().optional()
+    });
     planDocumentSchema = external_exports.object({
       apiVersion: external_exports.literal("gantry/v1"),
       kind: external_exports.literal("Plan"),
@@ -36722,7 +36729,9 @@ var init_job = __esm({
        */
       reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)).optional(),
       /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
-      skippedUnits: external_exports.array(skippedUnitSchema).optional()
+      skippedUnits: external_exports.array(skippedUnitSchema).optional(),
+      /** Units left out by their `exclude` blocks (optional extension, see `excludedUnitSchema`). */
+      excludedUnits: external_exports.array(excludedUnitSchema).optional()
     });
   }
 });
@@ -74454,7 +74463,7 @@ var statusClass;
 var init_mermaid = __esm({
   "packages/executor/src/report/mermaid.ts"() {
     "use strict";
-    statusClass = { succeeded: "ok", failed: "failed", skipped: "skipped", "not-started": "waiting" };
+    statusClass = { succeeded: "ok", failed: "failed", skipped: "skipped", "not-started": "waiting", superseded: "skipped" };
   }
 });
 
@@ -74463,16 +74472,16 @@ function shortSha(sha) {
   return /^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : sha;
 }
 function reportSucceeded(report) {
-  return !report.error && !report.interrupted && report.jobs.every((job) => job.status === "succeeded");
+  return !report.error && !report.interrupted && report.jobs.every((job) => job.status === "succeeded" || job.status === "superseded");
 }
 function countStatuses(items) {
-  const counts = { succeeded: 0, failed: 0, skipped: 0, "not-started": 0 };
+  const counts = { succeeded: 0, failed: 0, skipped: 0, "not-started": 0, superseded: 0 };
   for (const item2 of items) counts[item2.status]++;
   return counts;
 }
 function reportUnits(report) {
   return report.jobs.flatMap(
-    (entry) => entry.result ? entry.result.units.map((result) => ({ unit: result.unit, entry, status: result.status, result })) : entry.job.units.map((unit) => ({ unit, entry, status: entry.status, result: null }))
+    (entry) => entry.result && entry.status !== "superseded" ? entry.result.units.map((result) => ({ unit: result.unit, entry, status: result.status, result })) : entry.job.units.map((unit) => ({ unit, entry, status: entry.status, result: null }))
   );
 }
 function buildRunReport(input2) {
@@ -74499,6 +74508,7 @@ function buildRunReport(input2) {
     const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
     return { job, status, result: null, reason };
   });
+  if (input2.supersededByNewerMerges) markSuperseded(entries);
   const first = input2.results[0]?.job;
   const changeTypes = {};
   for (const change of plan?.changes ?? []) {
@@ -74514,22 +74524,49 @@ function buildRunReport(input2) {
     interrupted: input2.interrupted === true || input2.results.some((result) => result.interrupted),
     logs: input2.logs ?? (plan === null && input2.results.length === 1 ? input2.results[0].logsUrl ?? input2.results[0].runDir : null),
     ...plan?.reasons ? { reasons: plan.reasons } : {},
-    ...Object.keys(changeTypes).length > 0 ? { changeTypes } : {}
+    ...Object.keys(changeTypes).length > 0 ? { changeTypes } : {},
+    ...plan ? notRun(plan) : {}
   };
+}
+function markSuperseded(entries) {
+  const status = new Map(entries.map((entry) => [entry.job.id, entry]));
+  for (const entry of entries) {
+    const code2 = entry.result?.error?.code;
+    if (entry.status === "failed" && code2 !== void 0 && supersedingRefusals.has(code2)) {
+      entry.status = "superseded";
+      entry.reason = "a merge that landed during this run changed its units: the run that merge started deploys them";
+      continue;
+    }
+    const blocking = entry.job.needs.filter((need) => status.get(need)?.status !== "succeeded");
+    if (entry.status === "skipped" && blocking.length > 0 && blocking.every((need) => status.get(need)?.status === "superseded")) {
+      entry.status = "superseded";
+      entry.reason = `job ${blocking[0]} was superseded: the run of the newer merge deploys this one too`;
+    }
+  }
+}
+function notRun(plan) {
+  const units = [
+    ...(plan.skippedUnits ?? []).map((skipped) => ({ unit: skipped.unit, reason: skipped.reason, deployedAt: skipped.deployedAt })),
+    ...(plan.excludedUnits ?? []).map((excluded) => ({ unit: excluded.unit, reason: "excluded", deployedAt: null, from: excluded.from, dependencyOf: excluded.dependencyOf ?? null }))
+  ];
+  return units.length > 0 ? { unitsNotRun: units } : {};
 }
 function reportForJob(result) {
   return buildRunReport({ results: [result] });
 }
-var statusIcon;
+var statusIcon, supersedingRefusals;
 var init_model = __esm({
   "packages/executor/src/report/model.ts"() {
     "use strict";
+    init_src5();
     statusIcon = {
       succeeded: "\u2705",
       failed: "\u274C",
       skipped: "\u23ED\uFE0F",
-      "not-started": "\u23F8\uFE0F"
+      "not-started": "\u23F8\uFE0F",
+      superseded: "\u23E9"
     };
+    supersedingRefusals = /* @__PURE__ */ new Set([GUARDS["no-rollback"].code, GUARDS["apply-unit-on-deploy-branch"].code]);
   }
 });
 
@@ -74543,14 +74580,14 @@ function renderMarkdownReport(report, options2 = {}) {
   const units = reportUnits(report);
   const blocks = textBlocks(units, mask);
   const render = (budget) => mask(new Renderer(report, units, budget, mask).render());
-  const whole = render({ texts: null, addresses: Infinity, graph: true, sections: true });
+  const whole = render({ texts: null, addresses: Infinity, graph: true, sections: true, notRun: NOT_RUN_LISTED });
   if (whole.length <= limit) return whole;
   const steps = [
-    { addresses: Infinity, graph: true },
-    { addresses: 20, graph: true },
-    { addresses: 5, graph: true },
-    { addresses: 5, graph: false },
-    { addresses: 0, graph: false }
+    { addresses: Infinity, graph: true, notRun: NOT_RUN_LISTED },
+    { addresses: 20, graph: true, notRun: NOT_RUN_LISTED },
+    { addresses: 5, graph: true, notRun: NOT_RUN_LISTED },
+    { addresses: 5, graph: false, notRun: 5 },
+    { addresses: 0, graph: false, notRun: 0 }
   ];
   for (const step of steps) {
     const fixed = render({ texts: /* @__PURE__ */ new Map(), ...step, sections: true }).length;
@@ -74566,7 +74603,7 @@ function renderMarkdownReport(report, options2 = {}) {
     const text2 = render({ texts: /* @__PURE__ */ new Map(), ...step, sections: true });
     if (text2.length <= limit) return text2;
   }
-  const tableOnly = render({ texts: /* @__PURE__ */ new Map(), addresses: 0, graph: false, sections: false });
+  const tableOnly = render({ texts: /* @__PURE__ */ new Map(), addresses: 0, graph: false, sections: false, notRun: 0 });
   if (tableOnly.length <= limit) return tableOnly;
   const note = (omitted) => `
 
@@ -74597,7 +74634,7 @@ function fairShares(lengths, available) {
   }
   return shares;
 }
-var GITHUB_COMMENT_LIMIT, actionTitle, Renderer;
+var GITHUB_COMMENT_LIMIT, NOT_RUN_LISTED, notRunLabel, actionTitle, Renderer;
 var init_markdown = __esm({
   "packages/executor/src/report/markdown.ts"() {
     "use strict";
@@ -74608,6 +74645,8 @@ var init_markdown = __esm({
     init_model();
     init_output();
     GITHUB_COMMENT_LIMIT = 65536;
+    NOT_RUN_LISTED = 30;
+    notRunLabel = { "up-to-date": "up to date", superseded: "superseded", excluded: "excluded" };
     actionTitle = { plan: "Plan", apply: "Apply", "plan-destroy": "Plan (destroy)", destroy: "Destroy" };
     Renderer = class {
       constructor(report, units, budget, mask) {
@@ -74632,9 +74671,11 @@ var init_markdown = __esm({
         const { report } = this;
         const verb = report.event === "pull_request" ? "plan" : "apply";
         this.#lines.push(`## Gantry ${verb} for ${this.#c(shortSha(report.head))}`, "", this.#statusLine(), "");
+        if (report.jobs.length === 0) this.#notRun();
         if (report.jobs.length > 0) {
           this.#destructive();
           this.#table();
+          this.#notRun();
           if (this.budget.sections) for (const entry of report.jobs) this.#job(entry);
           if (this.budget.graph) this.#lines.push("<details><summary>Job graph</summary>", "", "```mermaid", renderJobGraph(report.jobs), "```", "", "</details>", "");
         }
@@ -74649,13 +74690,15 @@ var init_markdown = __esm({
 
 _Hint_: ${this.#t(report.error.hint)}` : ""}`;
         }
+        if (report.jobs.length === 0 && (report.unitsNotRun ?? []).length > 0) return `\u2139\uFE0F **Nothing to run**: every unit the change affects is already deployed or excluded (below). ${this.#t(report.notice ?? "")}`.trim();
         if (report.jobs.length === 0) return `\u2139\uFE0F **No infrastructure changes.** ${this.#t(report.notice ?? "")}`.trim();
         const tally = (items, noun) => {
           const counts = countStatuses(items);
-          const parts = ["succeeded", "failed", "skipped", "not-started"].filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status.replace("-", " ")}`);
+          const parts = ["succeeded", "failed", "superseded", "skipped", "not-started"].filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status.replace("-", " ")}`);
           return `${items.length} ${noun}${items.length === 1 ? "" : "s"} (${parts.join(", ") || "none"})`;
         };
-        const icon = report.interrupted ? "\u26A0\uFE0F **Interrupted**" : reportSucceeded(report) ? "\u2705 **All jobs succeeded**" : "\u274C **Some jobs did not succeed**";
+        const superseded = report.jobs.some((entry) => entry.status === "superseded");
+        const icon = report.interrupted ? "\u26A0\uFE0F **Interrupted**" : reportSucceeded(report) ? superseded ? "\u2705 **Every job succeeded or was superseded**" : "\u2705 **All jobs succeeded**" : "\u274C **Some jobs did not succeed**";
         const branch = report.branch ? ` on ${this.#c(report.branch)}` : "";
         return `${icon}: ${tally(report.jobs, "job")}, ${tally(this.units, "unit")}. Event ${this.#c(report.event)}, base ${this.#c(shortSha(report.base))} \u2192 head ${this.#c(shortSha(report.head))}${branch}.`;
       }
@@ -74671,6 +74714,34 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
         }
         if (lines.length === 0) return;
         this.#lines.push(`> [!WARNING]`, `> **Destroys, replacements or partial applies** in ${lines.length} unit${lines.length === 1 ? "" : "s"}:`, ...lines.map((line) => `> ${line}`), "");
+      }
+      /** Units the plan gave no job: a short collapsed list with the reason and the commit each is deployed as of. */
+      #notRun() {
+        const units = this.report.unitsNotRun ?? [];
+        if (units.length === 0) return;
+        const counts = /* @__PURE__ */ new Map();
+        for (const entry of units) counts.set(entry.reason, (counts.get(entry.reason) ?? 0) + 1);
+        const tally = [...counts].map(([reason, count]) => `${count} ${notRunLabel[reason]}`).join(", ");
+        this.#lines.push(`<details><summary>${units.length} unit${units.length === 1 ? "" : "s"} not run: ${tally}</summary>`, "");
+        for (const entry of units.slice(0, this.budget.notRun)) {
+          this.#lines.push(`- ${this.#c(entry.unit)}: ${this.#whyNotRun(entry)}`);
+        }
+        const more = units.length - Math.min(units.length, this.budget.notRun);
+        if (more > 0) this.#lines.push(`- \u2026 and ${more} more (all of them in the RunReport document: \`gantry run --json\`, \`gantry report --format json\`)`);
+        this.#lines.push("", "</details>", "");
+      }
+      #whyNotRun(entry) {
+        const deployed = entry.deployedAt ? `deployed as of ${this.#c(shortSha(entry.deployedAt))}` : "";
+        switch (entry.reason) {
+          case "up-to-date":
+            return `up to date, ${deployed} (nothing it reads changed since)`;
+          case "superseded":
+            return `superseded, ${deployed}: newer than this run's head, so running it here would roll it back`;
+          case "excluded": {
+            const block = entry.from ? ` at ${this.#c(entry.from)}` : "";
+            return entry.dependencyOf ? `excluded as a dependency of ${this.#c(entry.dependencyOf)} (\`exclude_dependencies\` in its \`exclude\` block${block})` : `excluded by its \`exclude\` block${block}`;
+          }
+        }
       }
       #table() {
         this.#lines.push("| | Unit | Action | Add | Change | Destroy | Import | Status | Time |", "|:-:|:--|:--|--:|--:|--:|--:|:--|--:|");
@@ -74697,10 +74768,12 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
           `### ${statusIcon[entry.status]} ${actionTitle[job.action]} ${this.#c(job.id)} \xB7 environment ${this.#c(job.environment)} \xB7 at ${this.#c(shortSha(job.ref))}${logs ? ` \xB7 ${linkOrPath(logs, "logs")}` : ""}`,
           ""
         );
-        if (entry.result?.error) {
+        if (entry.status === "superseded") {
+          this.#lines.push(`_Superseded: ${this.#t(entry.reason ?? "")}_${entry.result?.error ? ` (${this.#t(entry.result.error.message)})` : ""}`, "");
+        } else if (entry.result?.error) {
           this.#lines.push(`**${this.#t(entry.result.error.code)}**: ${this.#t(entry.result.error.message)}${entry.result.error.hint ? ` _Hint_: ${this.#t(entry.result.error.hint)}` : ""}`, "");
         }
-        if (entry.result === null) this.#lines.push(`_${this.#t(entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started"))}_`, "");
+        if (entry.result === null && entry.status !== "superseded") this.#lines.push(`_${this.#t(entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started"))}_`, "");
         this.units.forEach((row, index) => {
           if (row.entry === entry) this.#unit(row, index, logs);
         });
@@ -74716,7 +74789,7 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
         const why = this.#why(row.unit);
         if (why) items.push(`Why: ${why}`);
         if (result?.reason && row.status !== "succeeded") items.push(`${row.status === "failed" ? "**Failed**" : row.status === "skipped" ? "Skipped" : "Not started"}: ${this.#t(result.reason)}${result.exitCode ? ` (exit ${result.exitCode})` : ""}`);
-        if (result === null && row.entry.reason) items.push(`_${this.#t(row.entry.reason)}_`);
+        if (result === null && row.entry.reason && row.status !== "superseded") items.push(`_${this.#t(row.entry.reason)}_`);
         if (result?.plan) items.push(...this.#resources(result));
         for (const warning of result?.warnings ?? []) items.push(`\u26A0\uFE0F ${this.#t(warning)}`);
         for (const check2 of result?.plan?.checks ?? []) items.push(`\u26A0\uFE0F check ${this.#c(check2.address)} ${this.#t(check2.status)}${check2.messages.length > 0 ? `: ${this.#t(check2.messages.join("; "))}` : ""}`);
@@ -74787,12 +74860,13 @@ function renderTextReport(report, options2 = {}) {
   const lines = [`Gantry ${report.event} run for ${shortSha(report.head)} (base ${shortSha(report.base)}${report.branch ? `, branch ${report.branch}` : ""})`];
   if (report.error) lines.push(`\u2718 pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `
   hint: ${report.error.hint}` : ""}`);
-  if (!report.error && report.jobs.length === 0) lines.push(`No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
+  const notRun2 = report.unitsNotRun ?? [];
+  if (!report.error && report.jobs.length === 0) lines.push(notRun2.length > 0 ? "Nothing to run." : `No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
   const rows = reportUnits(report);
   for (const entry of report.jobs) {
     lines.push(`${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`);
     if (entry.result?.dryRun && entry.result.command) lines.push(`    $ ${entry.result.command}`);
-    if (entry.result?.error) lines.push(`    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `
+    if (entry.result?.error && entry.status !== "superseded") lines.push(`    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `
     hint: ${entry.result.error.hint}` : ""}`);
     for (const { unit, status, result } of rows.filter((row) => row.entry === entry)) {
       const applied = result?.applied ? formatAppliedCounts(result.applied, entry.job.action === "destroy" ? "destroy" : "apply") : null;
@@ -74807,10 +74881,15 @@ function renderTextReport(report, options2 = {}) {
       }
     }
   }
+  if (notRun2.length > 0) {
+    const why = (entry) => entry.reason === "excluded" ? `excluded${entry.dependencyOf ? ` as a dependency of ${entry.dependencyOf}` : ""}${entry.from ? `, ${entry.from}` : ""}` : `${entry.reason}, deployed as of ${shortSha(entry.deployedAt ?? "")}`;
+    const listed = notRun2.slice(0, 50).map((entry) => `${entry.unit} (${why(entry)})`);
+    lines.push(`Not run (${notRun2.length}): ${listed.join(", ")}${notRun2.length > listed.length ? `, and ${notRun2.length - listed.length} more (--json lists them all)` : ""}`);
+  }
   const counts = countStatuses(rows);
   if (report.jobs.length > 0) {
     lines.push(
-      `${report.interrupted ? "Interrupted" : reportSucceeded(report) ? "Succeeded" : "Failed"}: units ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.skipped} skipped, ${counts["not-started"]} not started.`
+      `${report.interrupted ? "Interrupted" : reportSucceeded(report) ? "Succeeded" : "Failed"}: units ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.skipped} skipped, ${counts["not-started"]} not started${counts.superseded > 0 ? `, ${counts.superseded} superseded` : ""}.`
     );
   }
   if (report.logs) lines.push(`Logs: ${report.logs}`);
@@ -74826,7 +74905,7 @@ var init_text = __esm({
     init_rendered_output();
     init_model();
     init_output();
-    textIcon = { succeeded: "\u2714", failed: "\u2718", skipped: "\u23ED", "not-started": "\xB7" };
+    textIcon = { succeeded: "\u2714", failed: "\u2718", skipped: "\u23ED", "not-started": "\xB7", superseded: "\u23E9" };
   }
 });
 
@@ -74933,7 +75012,7 @@ function renderAnnotations(report, options2 = {}) {
     lines.push(annotation({ file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` }, `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`));
   }
   for (const entry of report.jobs) {
-    if (entry.result?.error) lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
+    if (entry.result?.error && entry.status !== "superseded") lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
   }
   for (const row of reportUnits(report)) {
     const result = row.result;
@@ -75033,7 +75112,8 @@ function runReportDocument(report, options2 = {}) {
     error: report.error ? { code: report.error.code, message: report.error.message, hint: report.error.hint ?? null, location: report.error.location ?? null } : null,
     jobs: report.jobs.map((entry) => ({ job: entry.job, status: entry.status, reason: entry.reason ?? null, result: entry.result })),
     reasons: report.reasons ?? {},
-    changeTypes: report.changeTypes ?? {}
+    changeTypes: report.changeTypes ?? {},
+    ...report.unitsNotRun ? { unitsNotRun: report.unitsNotRun.map((entry) => ({ unit: entry.unit, reason: entry.reason, deployedAt: entry.deployedAt, from: entry.from ?? null, dependencyOf: entry.dependencyOf ?? null })) } : {}
   };
   const text2 = JSON.stringify(document);
   return JSON.parse(options2.masker ? options2.masker.mask(text2) : text2);
@@ -75061,12 +75141,29 @@ var init_document2 = __esm({
       logs: external_exports.string().nullable(),
       /** An error that stopped the pipeline before any job. */
       error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), location: external_exports.object({ file: external_exports.string(), line: external_exports.number().int().optional() }).nullable() }).nullable(),
-      /** Per job: its status, why it did not run (when it did not), and its result (when it ran). */
-      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: jobStatusSchema, reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
+      /**
+       * Per job: its status (its result's, or `superseded`: a merge that landed during a push run changed its units,
+       * and the run that merge started deploys them), why it did not run (when it did not), and its result (when it ran).
+       */
+      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: external_exports.enum([...jobStatusSchema.options, "superseded"]), reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
       /** Why each unit runs (from detection). */
       reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)),
       /** The change types that put each unit in the run. */
-      changeTypes: external_exports.record(external_exports.string(), external_exports.array(external_exports.string()))
+      changeTypes: external_exports.record(external_exports.string(), external_exports.array(external_exports.string())),
+      /**
+       * Units the plan gave no job (added after the first contract, optional): `up-to-date` or `superseded` by the
+       * deployment record (`deployedAt`: the commit it is deployed as of), or `excluded` by its `exclude` block
+       * (`from`: where the block is; `dependencyOf`: the unit whose block excludes its dependencies).
+       */
+      unitsNotRun: external_exports.array(
+        external_exports.object({
+          unit: external_exports.string(),
+          reason: external_exports.enum(["up-to-date", "superseded", "excluded"]),
+          deployedAt: external_exports.string().nullable(),
+          from: external_exports.string().nullable(),
+          dependencyOf: external_exports.string().nullable()
+        })
+      ).optional()
     });
   }
 });
@@ -75292,19 +75389,7 @@ function describeAhead(deployed) {
   ];
   return parts.length > 0 ? `; ${parts.join(", ")}` : "";
 }
-function supersededJobs(dispatch) {
-  const superseded = /* @__PURE__ */ new Set();
-  for (const entry of dispatch.jobs) {
-    if (entry.status === "failed" && entry.result?.error && supersedingRefusals.has(entry.result.error.code)) superseded.add(entry.job.id);
-  }
-  const status = new Map(dispatch.jobs.map((entry) => [entry.job.id, entry.status]));
-  for (const entry of dispatch.jobs) {
-    const blocking = entry.job.needs.filter((need) => status.get(need) !== "succeeded");
-    if (entry.status === "skipped" && blocking.length > 0 && blocking.every((need) => superseded.has(need))) superseded.add(entry.job.id);
-  }
-  return superseded;
-}
-var help3, command4, supersedingRefusals;
+var help3, command4;
 var init_run = __esm({
   "packages/cli/src/commands/run.ts"() {
     "use strict";
@@ -75447,24 +75532,16 @@ gantry run: ${name} received; stopping (again to exit at once)
             plan,
             results: dispatch.jobs.flatMap((entry) => entry.result ? [entry.result] : []),
             interrupted: dispatch.interrupted,
-            logs: plan.jobs.length > 0 && !dryRun ? runRoot : null
+            logs: plan.jobs.length > 0 && !dryRun ? runRoot : null,
+            supersededByNewerMerges: deployed !== void 0
           });
           writeReports(report);
           const notes = values.json ? io.stderr : io.stdout;
-          if (plan.skippedUnits && plan.skippedUnits.length > 0) {
-            notes.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
-`);
-          }
-          const superseded = deployed ? supersededJobs(dispatch) : /* @__PURE__ */ new Set();
-          if (superseded.size > 0) {
-            notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
-`);
-          }
           if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
 `);
           if (dispatch.interrupted) return 130;
-          if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
-          const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);
+          if (reportSucceeded(report)) return 0;
+          const failed = report.jobs.find((job) => job.status === "failed" && job.result !== null);
           return failed?.result ? jobExitCode(failed.result) || 30 : 30;
         } finally {
           progress.stop();
@@ -75475,7 +75552,6 @@ gantry run: ${name} received; stopping (again to exit at once)
         __callDispose(_stack, _error, _hasError);
       }
     };
-    supersedingRefusals = /* @__PURE__ */ new Set([GUARDS["no-rollback"].code, GUARDS["apply-unit-on-deploy-branch"].code]);
   }
 });
 

@@ -14,13 +14,14 @@ import {
   renderAnnotations,
   renderMarkdownReport,
   renderTextReport,
+  reportSucceeded,
   runReportDocument,
   SecretMasker,
   type JobGuard,
   type JobResult,
   type RunReport,
 } from "@gantry/executor";
-import { checkJob, GUARDS } from "@gantry/guards";
+import { checkJob } from "@gantry/guards";
 import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from "../args.js";
 import { deploymentRecordSetting, recordOptions, recordOptionsHelp, type DeploymentRecordSetting } from "../deployment-record.js";
 import type { Command } from "../io.js";
@@ -159,21 +160,15 @@ export const command: Command = async (argv, io) => {
       results: dispatch.jobs.flatMap((entry) => (entry.result ? [entry.result] : [])),
       interrupted: dispatch.interrupted,
       logs: plan.jobs.length > 0 && !dryRun ? runRoot : null,
+      supersededByNewerMerges: deployed !== undefined,
     });
     writeReports(report);
     // With --json, stdout holds the document alone; these lines go to stderr.
     const notes = values.json ? io.stderr : io.stdout;
-    if (plan.skippedUnits && plan.skippedUnits.length > 0) {
-      notes.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}\n`);
-    }
-    const superseded = deployed ? supersededJobs(dispatch) : new Set<string>();
-    if (superseded.size > 0) {
-      notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}\n`);
-    }
     if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`);
     if (dispatch.interrupted) return 130;
-    if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
-    const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);
+    if (reportSucceeded(report)) return 0;
+    const failed = report.jobs.find((job) => job.status === "failed" && job.result !== null);
     return failed?.result ? jobExitCode(failed.result) || 30 : 30;
   } finally {
     progress.stop();
@@ -226,25 +221,4 @@ function describeAhead(deployed: DeploymentOutcome<JobResult>): string {
     ...(units.length > 0 ? [`${units.length} unit(s) as of newer commits`] : []),
   ];
   return parts.length > 0 ? `; ${parts.join(", ")}` : "";
-}
-
-/** Refusals that mean "a newer merge changed this since the run planned" (the next run deploys it): not failures. */
-const supersedingRefusals = new Set<string>([GUARDS["no-rollback"].code, GUARDS["apply-unit-on-deploy-branch"].code]);
-
-/**
- * The jobs the guards refused because the deploy branch moved on while the run went (a merge during the run),
- * and the jobs skipped only because of them. They are not recorded, so the next run's range still holds them.
- */
-function supersededJobs(dispatch: InProcessDispatch<JobResult>): Set<string> {
-  const superseded = new Set<string>();
-  for (const entry of dispatch.jobs) {
-    if (entry.status === "failed" && entry.result?.error && supersedingRefusals.has(entry.result.error.code)) superseded.add(entry.job.id);
-  }
-  // In plan order, a skipped job's needs come first: it is excused when every need that did not succeed is.
-  const status = new Map(dispatch.jobs.map((entry) => [entry.job.id, entry.status]));
-  for (const entry of dispatch.jobs) {
-    const blocking = entry.job.needs.filter((need) => status.get(need) !== "succeeded");
-    if (entry.status === "skipped" && blocking.length > 0 && blocking.every((need) => superseded.has(need))) superseded.add(entry.job.id);
-  }
-  return superseded;
 }

@@ -30,7 +30,7 @@ export function renderAnnotations(report: RunReport, options: { masker?: SecretM
     lines.push(annotation({ file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` }, `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`));
   }
   for (const entry of report.jobs) {
-    if (entry.result?.error) lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
+    if (entry.result?.error && entry.status !== "superseded") lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
   }
   for (const row of reportUnits(report)) {
     const result = row.result;
