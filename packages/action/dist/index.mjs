@@ -71580,6 +71580,24 @@ async function findMergedPullRequest(options2) {
   const found = merged.find((pull) => pull.merge_commit_sha === options2.commitSha) ?? (merged.length === 1 ? merged[0] : void 0);
   return found ? { number: found.number, url: found.html_url } : void 0;
 }
+async function findMergedPullRequests(options2) {
+  checkRepository(options2.owner, options2.repo);
+  options2.commits.forEach((commit, index) => checkCommitSha(commit, `commits[${index}]`, "a deployed commit"));
+  const client = createGitHubClient(options2, "the infra-live-write token");
+  const inRange = new Map(options2.commits.map((commit, index) => [commit, index]));
+  const found = /* @__PURE__ */ new Map();
+  const directCommits = [];
+  for (const commit of options2.commits.slice(0, MERGED_PULL_REQUEST_LOOKUPS)) {
+    const pulls = await client.paginate("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: options2.owner, repo: options2.repo, commit_sha: commit });
+    const merged = pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === options2.baseBranch && pull.merge_commit_sha !== null);
+    if (merged.length === 0) directCommits.push(commit);
+    for (const pull of merged) {
+      if (inRange.has(pull.merge_commit_sha)) found.set(pull.number, { number: pull.number, url: pull.html_url, mergeCommitSha: pull.merge_commit_sha });
+    }
+  }
+  const pullRequests = [...found.values()].sort((a2, b3) => inRange.get(b3.mergeCommitSha) - inRange.get(a2.mergeCommitSha) || a2.number - b3.number);
+  return { pullRequests, directCommits };
+}
 async function publishApplyReport(options2) {
   checkCommitSha(options2.commitSha, "commitSha", "the pushed commit");
   checkPullNumber(options2.pullNumber, "the merged pull request");
@@ -71596,44 +71614,53 @@ async function publishApplyReport(options2) {
 }
 async function openFailedApplyIssue(options2) {
   checkCommitSha(options2.commitSha, "commitSha", "the pushed commit");
-  checkPullNumber(options2.pullNumber, "the merged pull request");
+  if (options2.pullNumbers.length === 0) throw githubError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", "Pass the merged pull requests the failed deployment held.");
+  for (const pullNumber of options2.pullNumbers) checkPullNumber(pullNumber, "the merged pull request");
   checkRepository(options2.owner, options2.repo);
   const client = createGitHubClient(options2, "the infra-live-write token");
-  const { owner, repo, pullNumber, commitSha: commitSha2 } = options2;
+  const { owner, repo, pullNumbers, commitSha: commitSha2 } = options2;
   const { data: self2 } = await client.request("GET /user");
-  const { data: pull } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
-  const assignee = pull.merged_by?.login ?? null;
+  const pulls = [];
+  for (const pullNumber of pullNumbers) {
+    const { data: data2 } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
+    pulls.push({ number: pullNumber, mergedBy: data2.merged_by?.login ?? null, title: data2.title });
+  }
+  const assignees = [...new Set(pulls.flatMap((pull) => pull.mergedBy ? [pull.mergedBy] : []))].slice(0, 10);
   const marker2 = `<!-- gantry:apply-failure sha=${commitSha2} -->
 `;
-  const intro = `The apply of ${commitSha2.slice(0, 7)}, merged in #${pullNumber}${assignee ? ` by @${assignee}` : ""}, failed.
+  const merged = pulls.map((pull) => `#${pull.number}${pull.mergedBy ? ` (merged by @${pull.mergedBy})` : ""}`).join(", ");
+  const intro = `The apply of ${commitSha2.slice(0, 7)}, which deployed ${merged}, failed.
 
 `;
   const body = marker2 + truncateCommentBody(intro + options2.body, githubCommentLimit - marker2.length).body;
   const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: self2.login });
   const current = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === self2.login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2);
-  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignee };
+  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignees };
   if (current) {
     const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current.number, body });
-    return { number: data2.number, url: data2.html_url, action: "updated", assignee };
+    return { number: data2.number, url: data2.html_url, action: "updated", assignees };
   }
+  const about = pulls.length === 1 ? `#${pulls[0].number} ${pulls[0].title}` : pulls.map((pull) => `#${pull.number}`).join(", ");
   const { data } = await client.request("POST /repos/{owner}/{repo}/issues", {
     owner,
     repo,
-    title: `Gantry: apply failed for ${commitSha2.slice(0, 7)} (#${pullNumber} ${pull.title})`.slice(0, 256),
+    title: `Gantry: apply failed for ${commitSha2.slice(0, 7)} (${about})`.slice(0, 256),
     body,
-    ...assignee ? { assignees: [assignee] } : {}
+    ...assignees.length > 0 ? { assignees } : {}
   });
-  return { number: data.number, url: data.html_url, action: "created", assignee };
+  return { number: data.number, url: data.html_url, action: "created", assignees };
 }
-var applyMarkerPattern, failureMarkerPattern;
+var applyMarkerPattern, MERGED_PULL_REQUEST_LOOKUPS, failureMarkerPattern;
 var init_merged_pull_request_report = __esm({
   "packages/dispatcher/src/github/merged-pull-request-report.ts"() {
     "use strict";
     init_client();
+    init_errors6();
     init_comments();
     init_inputs();
     init_pull_request_report();
     applyMarkerPattern = /^<!-- gantry:apply-report sha=([0-9a-f]{40}) -->\n?/;
+    MERGED_PULL_REQUEST_LOOKUPS = 100;
     failureMarkerPattern = /^<!-- gantry:apply-failure sha=([0-9a-f]{40}) -->\n?/;
   }
 });
@@ -72289,6 +72316,10 @@ async function commitOnDeployBranch(repo, ref, tip) {
     throw recordError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, "pass a commit of the deploy branch: only merged code is ever deployed");
   }
   return commit;
+}
+async function deployedCommits(repo, base, head) {
+  if (base === head) return [];
+  return (await git3(repo, ["rev-list", "--first-parent", `${base}..${head}`])).split("\n").filter(Boolean);
 }
 var init_git_history = __esm({
   "packages/dispatcher/src/record/git-history.ts"() {
@@ -75001,9 +75032,12 @@ function escapeData(value) {
 function escapeProperty(value) {
   return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
-function annotation(properties, message) {
+function annotation(properties, message, level = "error") {
   const parts = [properties.file ? `file=${escapeProperty(properties.file)}` : "", properties.line ? `line=${properties.line}` : "", `title=${escapeProperty(properties.title)}`].filter(Boolean);
-  return `::error ${parts.join(",")}::${escapeData(message)}`;
+  return `::${level} ${parts.join(",")}::${escapeData(message)}`;
+}
+function warningAnnotation(title2, message) {
+  return annotation({ title: title2 }, message, "warning");
 }
 function renderAnnotations(report, options2 = {}) {
   const mask = (value) => options2.masker?.mask(value) ?? value;
@@ -75349,6 +75383,89 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
   }
 });
 
+// packages/cli/src/commands/report-publishing.ts
+function connection(target) {
+  return {
+    token: target.token,
+    tokenName: TOKEN_SETTINGS["infra-live-write"].variable,
+    ...target.apiUrl ? { baseUrl: target.apiUrl } : {},
+    ...target.repository
+  };
+}
+async function publishOnPullRequest(target, pullNumber, headSha, markdown) {
+  const published = await publishPullRequestReport({ ...connection(target), pullNumber, headSha, body: markdown });
+  const { owner, repo } = target.repository;
+  target.log(`${published.action} the report comment on ${owner}/${repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}`);
+}
+async function publishOnMergedPullRequest(target, plan, report, markdown, openIssueOnFailure) {
+  const where = `${target.repository.owner}/${target.repository.repo}`;
+  const merged = plan.branch === plan.deployBranch ? await findMergedPullRequest({ ...connection(target), commitSha: plan.head, baseBranch: plan.deployBranch }) : void 0;
+  if (!merged) {
+    target.log(`no pull request merged into ${plan.deployBranch} of ${where} made ${plan.head.slice(0, 12)}; the report was not published`);
+    return;
+  }
+  const published = await publishApplyReport({ ...connection(target), pullNumber: merged.number, commitSha: plan.head, body: markdown });
+  target.log(`${published.action} the apply report comment on ${where}#${merged.number}: ${published.url}`);
+  const failed = report.interrupted || report.jobs.some((job) => job.status === "failed");
+  if (!openIssueOnFailure || !failed) return;
+  await openIssue(target, [merged.number], plan.head, markdown);
+}
+async function openIssue(target, pullNumbers, commitSha2, markdown) {
+  const issue2 = await openFailedApplyIssue({ ...connection(target), pullNumbers, commitSha: commitSha2, body: markdown });
+  const assigned = issue2.assignees.length > 0 ? ` (assigned to ${issue2.assignees.map((login) => `@${login}`).join(", ")})` : "";
+  target.log(`${issue2.action} the failed-apply issue ${target.repository.owner}/${target.repository.repo}#${issue2.number}${assigned}: ${issue2.url}`);
+}
+async function publishOnDeployedPullRequests(target, deployment) {
+  const { plan, report, markdown, commits } = deployment;
+  const where = `${target.repository.owner}/${target.repository.repo}`;
+  const range = `${plan.base.slice(0, 7)}..${plan.head.slice(0, 7)}`;
+  const failures = [];
+  const attempt = async (what, call) => {
+    try {
+      await call();
+    } catch (error62) {
+      if (!GantryError.isInstance(error62)) throw error62;
+      failures.push(new GantryError(error62.code, `could not ${what}: ${error62.message}`, { exitCode: error62.exitCode, ...error62.hint ? { hint: error62.hint } : {} }));
+    }
+  };
+  let pulls = [];
+  let direct = 0;
+  await attempt(`find the pull requests merged in ${range}`, async () => {
+    const found = await findMergedPullRequests({ ...connection(target), commits, baseBranch: plan.deployBranch });
+    pulls = found.pullRequests;
+    direct = found.directCommits.length;
+  });
+  if (commits.length > MERGED_PULL_REQUEST_LOOKUPS) target.log(`${range} holds ${commits.length} commits; only the newest ${MERGED_PULL_REQUEST_LOOKUPS} were looked up`);
+  if (pulls.length === 0) {
+    if (failures.length === 0) target.log(`no pull request was merged into ${plan.deployBranch} of ${where} in ${range}; the report was not published`);
+    return failures;
+  }
+  const numbers = pulls.map((pull) => `#${pull.number}`);
+  const held = numbers.length === 1 ? numbers[0] : `${numbers.slice(0, -1).join(", ")} and ${numbers.at(-1)}`;
+  const intro = `_This deployment of ${range} holds ${held}${direct > 0 ? ` (and ${direct} commit${direct === 1 ? "" : "s"} pushed directly)` : ""}._
+
+`;
+  for (const pull of pulls) {
+    await attempt(`publish the apply report on ${where}#${pull.number}`, async () => {
+      const published = await publishApplyReport({ ...connection(target), pullNumber: pull.number, commitSha: plan.head, body: intro + markdown });
+      target.log(`${published.action} the apply report comment on ${where}#${pull.number}: ${published.url}`);
+    });
+  }
+  if (deployment.openIssueOnFailure && !reportSucceeded(report)) {
+    await attempt("open the failed-apply issue", () => openIssue(target, pulls.map((pull) => pull.number), plan.head, intro + markdown));
+  }
+  return failures;
+}
+var init_report_publishing = __esm({
+  "packages/cli/src/commands/report-publishing.ts"() {
+    "use strict";
+    init_src6();
+    init_src();
+    init_src7();
+    init_src5();
+  }
+});
+
 // packages/cli/src/commands/run.ts
 var run_exports = {};
 __export(run_exports, {
@@ -75356,6 +75473,33 @@ __export(run_exports, {
 });
 import { writeFileSync as writeFileSync6 } from "node:fs";
 import { join as join11, resolve as resolve11 } from "node:path";
+async function publishingTarget(repo, event, values, io) {
+  if (values["open-issue-on-failure"] === true && values["publish-merged-prs"] !== true) {
+    throw new GantryError("USAGE", "--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push", exitCode: 2 });
+  }
+  if (values["publish-merged-prs"] !== true) return void 0;
+  if (event !== "push") {
+    throw new GantryError("USAGE", "--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`", exitCode: 2 });
+  }
+  const token = readToken(io.env, "infra-live-write");
+  if (token === void 0) {
+    const setting = TOKEN_SETTINGS["infra-live-write"];
+    throw new GantryError("REPORT_TOKEN_MISSING", `--publish-merged-prs needs ${setting.variable}, which is not set`, {
+      hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`,
+      exitCode: 2
+    });
+  }
+  const name = await liveRepositoryOf(repo, values);
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(name ?? "");
+  if (!match) {
+    throw new GantryError("USAGE", `--publish-merged-prs needs infrastructure-live's OWNER/NAME${name ? `, not '${name}'` : ""}`, {
+      hint: "pass --repository OWNER/NAME, or run in a checkout whose origin is infrastructure-live",
+      exitCode: 2
+    });
+  }
+  return { token, repository: { owner: match[1], repo: match[2] }, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry run: ${line}
+`) };
+}
 function recordPlanning(record2, values) {
   return {
     store: record2.store,
@@ -75400,6 +75544,7 @@ var init_run = __esm({
     init_src5();
     init_args();
     init_deployment_record();
+    init_report_publishing();
     help3 = `usage: gantry run --repo DIR --event push [--base REF] [--head REF] [options]
        gantry run --repo DIR --base REF --head REF --event pull_request [options]
 
@@ -75424,6 +75569,15 @@ record's lease; another waits. With no record yet, pass --base (the commit deplo
   --branch NAME      the pushed or pull-request branch (default: the deploy branch outside CI)
 ${recordOptionsHelp(21)}
   --report FILE      write the markdown report (\u2264 65,536 characters) to FILE
+  --publish-merged-prs
+                     (push) publish the report as a comment on every pull request merged into the deploy
+                     branch in the deployed range (one comment per pull request and deployed commit,
+                     updated in place), with GANTRY_INFRA_LIVE_TOKEN only, against GITHUB_API_URL (default
+                     https://api.github.com), in --repository. A comment that cannot be posted is a warning:
+                     the deployment and its record stand
+  --open-issue-on-failure
+                     with --publish-merged-prs: when a job failed, also open one issue for the deployment,
+                     assigned to whoever merged those pull requests (the token then needs Issues: write)
   --json             print the report as a gantry/v1 RunReport document instead of the text report
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
   --dry-run          run every check and print the commands, run nothing (nothing is recorded)`;
@@ -75437,6 +75591,8 @@ ${recordOptionsHelp(21)}
             ...changeRangeOptions,
             ...recordOptions,
             report: { type: "string" },
+            "publish-merged-prs": { type: "boolean" },
+            "open-issue-on-failure": { type: "boolean" },
             json: { type: "boolean" },
             parallelism: { type: "string" },
             "dry-run": { type: "boolean" }
@@ -75454,6 +75610,7 @@ ${recordOptionsHelp(21)}
           throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
         }
         const dryRun = values["dry-run"] ?? false;
+        const publishing = await publishingTarget(repo, event, values, io);
         const masker = new SecretMasker();
         const writeReports = (report, terminal = true) => {
           const markdown = renderMarkdownReport(report, { masker });
@@ -75463,6 +75620,7 @@ ${recordOptionsHelp(21)}
 ` : renderTextReport(report, { masker }));
           if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
 `);
+          return markdown;
         };
         const reportFailure = (error62) => {
           if (GantryError.isInstance(error62)) {
@@ -75535,10 +75693,29 @@ gantry run: ${name} received; stopping (again to exit at once)
             logs: plan.jobs.length > 0 && !dryRun ? runRoot : null,
             supersededByNewerMerges: deployed !== void 0
           });
-          writeReports(report);
+          const markdown = writeReports(report);
           const notes = values.json ? io.stderr : io.stdout;
           if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
 `);
+          if (publishing && !dryRun && plan.branch === plan.deployBranch) {
+            const failures = await publishOnDeployedPullRequests(publishing, {
+              plan,
+              report,
+              markdown,
+              commits: await deployedCommits(repo, plan.base, plan.head),
+              openIssueOnFailure: values["open-issue-on-failure"] === true
+            });
+            for (const failure2 of failures) {
+              io.stderr.write(`gantry run: warning [${failure2.code}]: ${failure2.message}${failure2.hint ? `
+  hint: ${failure2.hint}` : ""}
+`);
+              if (io.env.GITHUB_ACTIONS === "true") notes.write(`${masker.mask(warningAnnotation(`Gantry: ${failure2.code}`, failure2.message))}
+`);
+            }
+          } else if (publishing) {
+            io.stderr.write(`gantry run: ${dryRun ? "a dry run publishes nothing" : `a push to ${plan.branch} deploys nothing`}; no pull request was commented
+`);
+          }
           if (dispatch.interrupted) return 130;
           if (reportSucceeded(report)) return 0;
           const failed = report.jobs.find((job) => job.status === "failed" && job.result !== null);
@@ -75901,42 +76078,6 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
         __callDispose(_stack, _error, _hasError);
       }
     };
-  }
-});
-
-// packages/cli/src/commands/report-publishing.ts
-function connection(target) {
-  return {
-    token: target.token,
-    tokenName: TOKEN_SETTINGS["infra-live-write"].variable,
-    ...target.apiUrl ? { baseUrl: target.apiUrl } : {},
-    ...target.repository
-  };
-}
-async function publishOnPullRequest(target, pullNumber, headSha, markdown) {
-  const published = await publishPullRequestReport({ ...connection(target), pullNumber, headSha, body: markdown });
-  const { owner, repo } = target.repository;
-  target.log(`${published.action} the report comment on ${owner}/${repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}`);
-}
-async function publishOnMergedPullRequest(target, plan, report, markdown, openIssueOnFailure) {
-  const where = `${target.repository.owner}/${target.repository.repo}`;
-  const merged = plan.branch === plan.deployBranch ? await findMergedPullRequest({ ...connection(target), commitSha: plan.head, baseBranch: plan.deployBranch }) : void 0;
-  if (!merged) {
-    target.log(`no pull request merged into ${plan.deployBranch} of ${where} made ${plan.head.slice(0, 12)}; the report was not published`);
-    return;
-  }
-  const published = await publishApplyReport({ ...connection(target), pullNumber: merged.number, commitSha: plan.head, body: markdown });
-  target.log(`${published.action} the apply report comment on ${where}#${merged.number}: ${published.url}`);
-  const failed = report.interrupted || report.jobs.some((job) => job.status === "failed");
-  if (!openIssueOnFailure || !failed) return;
-  const issue2 = await openFailedApplyIssue({ ...connection(target), pullNumber: merged.number, commitSha: plan.head, body: markdown });
-  target.log(`${issue2.action} the failed-apply issue ${where}#${issue2.number}${issue2.assignee ? ` (assigned to @${issue2.assignee})` : ""}: ${issue2.url}`);
-}
-var init_report_publishing = __esm({
-  "packages/cli/src/commands/report-publishing.ts"() {
-    "use strict";
-    init_src6();
-    init_src5();
   }
 });
 

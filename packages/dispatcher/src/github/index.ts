@@ -20,12 +20,17 @@ export {
 export {
   applyReportMarker,
   findMergedPullRequest,
+  findMergedPullRequests,
+  MERGED_PULL_REQUEST_LOOKUPS,
   openFailedApplyIssue,
   publishApplyReport,
   type FailedApplyIssue,
   type OpenFailedApplyIssueOptions,
   type FindMergedPullRequestOptions,
+  type FindMergedPullRequestsOptions,
   type MergedPullRequest,
+  type MergedPullRequestInRange,
+  type MergedPullRequestsInRange,
   type PublishApplyReportOptions,
   type PublishedApplyReport,
 } from "./merged-pull-request-report.js";

@@ -3,7 +3,7 @@
  * guards' `resolveDeployBranchTip` (fetched fresh from origin with the code-read token), the one reader of it.
  */
 import { recordError } from "./errors.js";
-import { isAncestor, resolveCommit } from "./git.js";
+import { git, isAncestor, resolveCommit } from "./git.js";
 import type { CommitHistory } from "./range.js";
 
 export function gitHistory(repo: string): CommitHistory {
@@ -18,4 +18,13 @@ export async function commitOnDeployBranch(repo: string, ref: string, tip: strin
     throw recordError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, "pass a commit of the deploy branch: only merged code is ever deployed");
   }
   return commit;
+}
+
+/**
+ * The commits a deployment of `base..head` brought to the deploy branch, newest first: its first-parent line
+ * (`git rev-list --first-parent`), where each merge, squash or rebase of a pull request leaves its merge commit.
+ */
+export async function deployedCommits(repo: string, base: string, head: string): Promise<string[]> {
+  if (base === head) return [];
+  return (await git(repo, ["rev-list", "--first-parent", `${base}..${head}`])).split("\n").filter(Boolean);
 }

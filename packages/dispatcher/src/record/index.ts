@@ -2,7 +2,7 @@ export { deploymentLeaseSchema, deploymentRecordSchema, initialRecord, type Depl
 export { recordErrorCodes, type RecordErrorCode } from "./errors.js";
 export { memoryRecordStore, parseRecord, type DeploymentRecordStore, type MemoryRecordStore } from "./store.js";
 export { gitRecordStore, liveRepositoryOfOrigin, recordRef, type GitRecordStoreOptions } from "./git-store.js";
-export { commitOnDeployBranch, gitHistory } from "./git-history.js";
+export { commitOnDeployBranch, deployedCommits, gitHistory } from "./git-history.js";
 export {
   advanceRecord,
   checkRecordOnDeployBranch,

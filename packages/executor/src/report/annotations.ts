@@ -17,9 +17,14 @@ function escapeProperty(value: string): string {
   return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-function annotation(properties: { file?: string | undefined; line?: number | undefined; title: string }, message: string): string {
+function annotation(properties: { file?: string | undefined; line?: number | undefined; title: string }, message: string, level: "error" | "warning" = "error"): string {
   const parts = [properties.file ? `file=${escapeProperty(properties.file)}` : "", properties.line ? `line=${properties.line}` : "", `title=${escapeProperty(properties.title)}`].filter(Boolean);
-  return `::error ${parts.join(",")}::${escapeData(message)}`;
+  return `::${level} ${parts.join(",")}::${escapeData(message)}`;
+}
+
+/** A `::warning` annotation (something went wrong beside the run, e.g. a report that could not be posted), escaped the same way. */
+export function warningAnnotation(title: string, message: string): string {
+  return annotation({ title }, message, "warning");
 }
 
 /** One annotation line per problem, masked; empty when everything succeeded. */

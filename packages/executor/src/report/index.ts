@@ -16,6 +16,6 @@ export {
   type RunReportInput,
   type UnitNotRun,
 } from "./model.js";
-export { renderAnnotations } from "./annotations.js";
+export { renderAnnotations, warningAnnotation } from "./annotations.js";
 export { reportForPlan, parsePlanDocument, parseJobResultDocument, actionsRunUrl, type SourcedJobResult, type PlanReportOptions } from "./combined.js";
 export { runReportDocument, runReportDocumentSchema, type RunReportDocument } from "./document.js";

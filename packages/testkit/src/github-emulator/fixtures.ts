@@ -83,6 +83,10 @@ export interface EmulatedPullRequest {
   state: "open" | "closed";
   merged: boolean;
   mergeCommitSha: string | null;
+  /** Who merged it (`merged_by`); default the author. */
+  readonly mergedBy: EmulatedUser | null;
+  /** The pull request's own commits: GitHub lists a merged pull request for each of them too. */
+  readonly commits: readonly string[];
   readonly author: EmulatedUser;
   readonly createdAt: string;
 }
@@ -276,7 +280,7 @@ export class ResponseFixtures {
       closed_at: pull.state === "closed" ? pull.createdAt : null,
       merged_at: mergedAt,
       merged: pull.merged,
-      merged_by: pull.merged ? this.simpleUser(pull.author) : null,
+      merged_by: pull.merged ? this.simpleUser(pull.mergedBy ?? pull.author) : null,
       merge_commit_sha: pull.mergeCommitSha,
       requested_reviewers: [],
       requested_teams: [],
