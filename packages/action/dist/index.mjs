@@ -36233,11 +36233,18 @@ function rootConfigIsIncluded(readers, unitIds, chain) {
   }
   return false;
 }
+function readsRootConfig(reads) {
+  const via = reads.files.get(ROOT_CONFIG)?.link.via;
+  return via === "include" || via === "read_terragrunt_config";
+}
+function rootDeletedBesideOthers(units) {
+  return units.base.has(ROOT_UNIT) && !units.head.has(ROOT_UNIT) && units.base.size > 1;
+}
 function withoutRootConfig(units, includedInHead) {
   const inHead = units.head.has(ROOT_UNIT);
   const inBase = units.base.has(ROOT_UNIT);
   const dropHead = inHead && includedInHead;
-  const dropBase = inBase && (inHead ? includedInHead : units.base.size > 1);
+  const dropBase = inBase && inHead && includedInHead;
   if (!dropHead && !dropBase) return units;
   const without = (set2) => {
     const copy = new Set(set2);
@@ -36252,7 +36259,10 @@ function presentRootUnit(result, isUnit) {
   const name = (unit) => unit === ROOT_UNIT ? "." : unit;
   if (!isUnit) {
     result.units = result.units.filter((unit) => unit.path !== ROOT_UNIT);
-    for (const change of result.changes) change.units = change.units.filter((unit) => unit !== ROOT_UNIT);
+    for (const change of result.changes) {
+      change.units = change.units.filter((unit) => unit !== ROOT_UNIT);
+      if (change.insideUnit === ROOT_UNIT) change.insideUnit = null;
+    }
     delete result.graph.dependencies[ROOT_UNIT];
     return;
   }
@@ -36326,7 +36336,8 @@ async function detectChanges(options2) {
         elapsedMs: Math.round((performance.now() - started) * 10) / 10
       }
     };
-    presentRootUnit(result, analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT));
+    const rootIsUnit = rootDeletedBesideOthers(analysis.sets) ? !await deletedRootWasIncluded(range, units, analysis, matched.units, reader, parseCache) : analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT);
+    presentRootUnit(result, rootIsUnit);
     return result;
   } finally {
     reader.close();
@@ -36449,11 +36460,23 @@ async function analyse(range, units, reuse, reader, parseCache) {
   const sets = withoutRootConfig(units.sets, rootIncluded);
   const deletedUnits = deletedUnitsOf(sets);
   const deletedReads = /* @__PURE__ */ new Map();
+  let baseSnapshot;
   if (deletedUnits.length > 0) {
-    const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseCommitUnits(snapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    baseSnapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
+    await analyseCommitUnits(baseSnapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
   }
-  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads, baseSnapshot };
+}
+async function deletedRootWasIncluded(range, units, analysis, matched, reader, parseCache) {
+  for (const [unit, reads] of analysis.deletedReads) if (unit !== ROOT_UNIT && readsRootConfig(reads)) return true;
+  const candidates = matched.filter((unit) => unit.status !== "added" && unit.status !== "deleted" && analysis.sets.base.has(unit.path)).map((unit) => unit.path);
+  if (candidates.length === 0) return false;
+  const snapshot = analysis.baseSnapshot ?? units.stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
+  let included = false;
+  await analyseCommitUnits(snapshot, candidates, analysis.sets.base, units.stacks?.baseUnits, reader, parseCache, (_unit, reads) => {
+    included ||= readsRootConfig(reads);
+  });
+  return included;
 }
 function extrasOf(reads) {
   return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems };
@@ -36800,7 +36823,7 @@ var init_errors5 = __esm({
 function compileGlobs(globs) {
   if (globs.length === 0) return () => false;
   const expressions = globs.map((glob) => import_picomatch4.default.makeRe(glob, { dot: true }));
-  return (path) => expressions.some((expression) => expression.test(path));
+  return (path) => expressions.some((expression) => expression.test(path) || path === "." && expression.test(""));
 }
 var import_picomatch4;
 var init_globs = __esm({
@@ -37587,7 +37610,7 @@ function planJobs(input2) {
       const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
       let draft = draftsByKey.get(key);
       if (!draft) {
-        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
+        const unitName = unit === "." ? "root" : unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
         const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
         draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: /* @__PURE__ */ new Set() };
         draftsByKey.set(key, draft);

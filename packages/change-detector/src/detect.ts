@@ -23,7 +23,7 @@ import { SourceFetcher } from "./stacks/fetch.js";
 import { StackUnits, analyseCommitUnits } from "./stacks/stack-units.js";
 import { matchChanges } from "./match.js";
 import { baseName } from "./paths.js";
-import { ROOT_CONFIG, ROOT_UNIT, presentRootUnit, rootConfigIsIncluded, withoutRootConfig } from "./root-unit.js";
+import { ROOT_CONFIG, ROOT_UNIT, presentRootUnit, readsRootConfig, rootConfigIsIncluded, rootDeletedBesideOthers, withoutRootConfig } from "./root-unit.js";
 import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits, type UnitSets } from "./units.js";
 
 export interface DetectOptions {
@@ -89,7 +89,10 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
         elapsedMs: Math.round((performance.now() - started) * 10) / 10,
       },
     };
-    presentRootUnit(result, analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT));
+    const rootIsUnit = rootDeletedBesideOthers(analysis.sets)
+      ? !(await deletedRootWasIncluded(range, units, analysis, matched.units, reader, parseCache))
+      : analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT);
+    presentRootUnit(result, rootIsUnit);
     return result;
   } finally {
     reader.close();
@@ -274,6 +277,8 @@ interface Analysis {
   deletedUnits: string[];
   /** Deleted units' reads in the base tree (their dependencies belong in the graph). */
   deletedReads: Map<string, UnitReads>;
+  /** The base tree's snapshot, once something was analysed there. */
+  baseSnapshot: Snapshot | undefined;
 }
 
 /** Analyse: head units without a reusable record, and the deleted units in the base tree. */
@@ -294,11 +299,36 @@ async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobRea
   const sets = withoutRootConfig(units.sets, rootIncluded);
   const deletedUnits = deletedUnitsOf(sets);
   const deletedReads = new Map<string, UnitReads>();
+  let baseSnapshot: Snapshot | undefined;
   if (deletedUnits.length > 0) {
-    const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseCommitUnits(snapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    baseSnapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
+    await analyseCommitUnits(baseSnapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
   }
-  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads, baseSnapshot };
+}
+
+/**
+ * A root `terragrunt.hcl` deleted beside other units was their configuration when a unit included (or read) it
+ * at base. Such a unit is one the change reaches (see `root-unit.ts`): a deleted unit (already analysed at
+ * base), or a head unit the change affected, analysed again in the base tree here.
+ */
+async function deletedRootWasIncluded(
+  range: Range,
+  units: Units,
+  analysis: Analysis,
+  matched: readonly { path: string; status: string }[],
+  reader: BlobReader,
+  parseCache: ParseCache,
+): Promise<boolean> {
+  for (const [unit, reads] of analysis.deletedReads) if (unit !== ROOT_UNIT && readsRootConfig(reads)) return true;
+  const candidates = matched.filter((unit) => unit.status !== "added" && unit.status !== "deleted" && analysis.sets.base.has(unit.path)).map((unit) => unit.path);
+  if (candidates.length === 0) return false;
+  const snapshot = analysis.baseSnapshot ?? units.stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
+  let included = false;
+  await analyseCommitUnits(snapshot, candidates, analysis.sets.base, units.stacks?.baseUnits, reader, parseCache, (_unit, reads) => {
+    included ||= readsRootConfig(reads);
+  });
+  return included;
 }
 
 function extrasOf(reads: UnitReads | undefined) {

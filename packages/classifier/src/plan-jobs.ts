@@ -149,7 +149,8 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
       let draft = draftsByKey.get(key);
       if (!draft) {
         // `apply-prod-us-east-1-app` for prod/us-east-1/app: the environment's name is not repeated.
-        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
+        // The root unit (`.`) is named `root` in ids (`destroy-default-root`).
+        const unitName = unit === "." ? "root" : unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
         const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
         draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: new Set() };
         draftsByKey.set(key, draft);
