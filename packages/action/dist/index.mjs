@@ -20581,7 +20581,7 @@ var init_zod = __esm({
 });
 
 // packages/change-detector/src/contract.ts
-var API_VERSION, fileChangeTypeSchema, fileChangeSchema, readViaSchema, readLinkSchema, unitReasonSchema, unitStatusSchema, dynamicReadSchema, unitProblemSchema, affectedUnitSchema, dependencyGraphSchema, detectionResultSchema;
+var API_VERSION, fileChangeTypeSchema, fileChangeSchema, readViaSchema, readLinkSchema, unitReasonSchema, unitStatusSchema, dynamicReadSchema, unitProblemSchema, excludeSettingSchema, affectedUnitSchema, dependencyGraphSchema, detectionResultSchema;
 var init_contract = __esm({
   "packages/change-detector/src/contract.ts"() {
     "use strict";
@@ -20637,6 +20637,13 @@ var init_contract = __esm({
       line: external_exports.number().int().optional(),
       column: external_exports.number().int().optional()
     });
+    excludeSettingSchema = external_exports.object({
+      if: external_exports.boolean().nullable(),
+      actions: external_exports.array(external_exports.string()).nullable(),
+      excludeDependencies: external_exports.boolean().nullable(),
+      /** Where the block is: `dev/app/terragrunt.hcl:12`. */
+      from: external_exports.string()
+    });
     affectedUnitSchema = external_exports.object({
       /** Unit directory relative to the repository root, `/`-separated, no trailing slash; `.` for the root itself. */
       path: external_exports.string(),
@@ -20647,7 +20654,9 @@ var init_contract = __esm({
       /** Parse or evaluation problems; a broken unit is reported as `changed`. */
       problems: external_exports.array(unitProblemSchema),
       /** True when the unit sits inside a directory holding `terragrunt.stack.hcl`. */
-      inStack: external_exports.boolean()
+      inStack: external_exports.boolean(),
+      /** Its `exclude` block, when it has one (added after the first contract, optional). */
+      exclude: excludeSettingSchema.optional()
     });
     dependencyGraphSchema = external_exports.object({
       dependencies: external_exports.record(external_exports.string(), external_exports.array(external_exports.string()))
@@ -25818,6 +25827,7 @@ var init_read_set = __esm({
       dynamic = [];
       problems = [];
       dependencies = /* @__PURE__ */ new Set();
+      exclude;
       /** The analysis depended on the reading unit (`get_original_terragrunt_dir`): not shareable. */
       usedOriginalDir = false;
       /** The analysis depended on `get_terragrunt_dir()` itself (not only on its parents): not shareable. */
@@ -25912,7 +25922,7 @@ var init_record = __esm({
     init_read_set();
     init_dynamic_pattern();
     init_paths();
-    RECORD_ENCODING = 4;
+    RECORD_ENCODING = 5;
     VIAS = readViaSchema.options;
     VIA_CODE = new Map(VIAS.map((via, code2) => [via, code2]));
     COMMA = 44;
@@ -25982,13 +25992,14 @@ var init_record = __esm({
         const extras = {};
         if (reads.dynamic.length > 0) extras.y = reads.dynamic.map(({ from, expression, reason, pattern, node: node2 }) => ({ from, expression, reason, pattern, node: nodeId2(node2) }));
         if (reads.problems.length > 0) extras.p = reads.problems;
+        if (reads.exclude) extras.x = reads.exclude;
         this.length = 0;
         this.integers(nodes);
         for (const section of sections) {
           this.ascii("|");
           this.integers(section);
         }
-        if (extras.y || extras.p) this.ascii(`|${asciiJson(extras)}`);
+        if (extras.y || extras.p || extras.x) this.ascii(`|${asciiJson(extras)}`);
         return this.buffer.toString("latin1", 0, this.length);
       }
       room(bytes) {
@@ -26085,7 +26096,11 @@ var init_record = __esm({
       /** The unit's dynamic reads and problems, as the Detection document lists them. */
       extras(record2) {
         const extras = decodeExtras(record2, sectionBounds(record2));
-        return { dynamic: (extras.y ?? []).map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: extras.p ?? [] };
+        return {
+          dynamic: (extras.y ?? []).map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
+          problems: extras.p ?? [],
+          ...extras.x ? { exclude: extras.x } : {}
+        };
       }
       /** Everything the record reads, as the index posts it. */
       keys(record2) {
@@ -26270,7 +26285,7 @@ var init_cache_file = __esm({
     "use strict";
     init_read_index();
     init_record();
-    CACHE_VERSION = 5;
+    CACHE_VERSION = 6;
     CACHE_FILE = "detect-cache";
     LEGACY_CACHE_FILE = "detect-cache-v1.json";
     KIND = "gantry-detect-cache";
@@ -26316,7 +26331,7 @@ var init_head_records = __esm({
       chainTo(id, path) {
         return this.reader.chainTo(this.record(id), path);
       }
-      /** The unit's dynamic reads and problems, or undefined when it has none. */
+      /** The unit's dynamic reads, problems and `exclude` block, or undefined when it has none. */
       extras(id) {
         const record2 = this.record(id);
         return hasExtras(record2) ? this.reader.extras(record2) : void 0;
@@ -26986,6 +27001,15 @@ function localReferences(expr) {
   }
   return cached2;
 }
+function terragruntBool(value) {
+  if (value === void 0) return false;
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string") {
+    if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
+    if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
+  }
+  return null;
+}
 function positionOf(hcl, offset) {
   const line = lineOf(hcl, offset);
   const lineStart = hcl.source.lastIndexOf("\n", offset - 1) + 1;
@@ -27052,6 +27076,9 @@ var init_config_evaluator = __esm({
       dependencyBlocks = /* @__PURE__ */ new Map();
       dependencyPaths = [];
       exposed;
+      featureValues;
+      featuresInProgress = false;
+      exclude;
       ownSource;
       lastLinkNode;
       lastLinkLine = 0;
@@ -27182,14 +27209,65 @@ var init_config_evaluator = __esm({
             }
             return object2;
           }
-          case "dependencies":
           case "feature":
+            return this.features();
+          case "dependencies":
             return makeUnknown(`${name}.* is only known at run time`);
           case "values":
             return valuesOf(this);
           default:
             return void 0;
         }
+      }
+      /**
+       * `feature.NAME`: `{ name, value }` with `value` the block's `default`, as Terragrunt evaluates it without
+       * `--feature` flags (Gantry's runs pass none: the executor withholds `TG_*` variables). Blocks merge by name,
+       * this file's over its includes'; an included file sees its own blocks only (it is shared between units).
+       */
+      features() {
+        if (this.featureValues) return this.featureValues;
+        if (this.featuresInProgress) return {};
+        this.featuresInProgress = true;
+        const values = {};
+        for (const include of this.includes) {
+          if (include.config && include.mergeStrategy !== "no_merge") Object.assign(values, include.config.features());
+        }
+        for (const block of this.hcl.body.blocks) {
+          if (block.type !== "feature" || !block.labels[0]) continue;
+          const name = block.labels[0];
+          const fallback = block.body.attributes.find((attribute) => attribute.name === "default");
+          values[name] = { name, value: fallback ? this.evaluate(fallback.expr) : null };
+        }
+        this.featuresInProgress = false;
+        this.featureValues = values;
+        return values;
+      }
+      /**
+       * The `exclude` block in effect: this file's own, else the last include's that has one (Terragrunt merges
+       * includes bottom up, the unit's block over theirs). Evaluated once, in the context of the unit that first
+       * evaluated this file (an included file's is computed when it is included, see `evaluateInclude`).
+       */
+      excludeSetting() {
+        if (this.exclude !== void 0) return this.exclude ?? void 0;
+        const block = this.hcl.body.blocks.find((candidate) => candidate.type === "exclude");
+        let setting;
+        if (block) {
+          const value = (name) => {
+            const attribute = block.body.attributes.find((candidate) => candidate.name === name);
+            return attribute ? this.evaluate(attribute.expr) : void 0;
+          };
+          const actions = value("actions");
+          setting = {
+            if: terragruntBool(value("if")),
+            actions: actions === void 0 ? [] : Array.isArray(actions) && actions.every((action) => typeof action === "string") ? actions : null,
+            excludeDependencies: terragruntBool(value("exclude_dependencies")),
+            from: `${this.path}:${lineOf(this.hcl, block.range.start)}`
+          };
+        } else {
+          for (const include of this.includes) setting = include.config?.excludeSetting() ?? setting;
+        }
+        this.exclude = setting ?? null;
+        return setting;
       }
       /** Evaluates an expression; evaluation errors become problems (file:line:column) and unknown values. */
       evaluate(expr) {
@@ -27265,6 +27343,7 @@ var init_config_evaluator = __esm({
             return;
           }
           if (info.expose) config2.exposedValue();
+          config2.excludeSetting();
           memo2 = { config: config2, reads };
           if (!reads.pending && !reads.usedTerragruntDir && !reads.usedOriginalDir && reads.problems.length === 0) {
             this.run.includeMemo.set(memoKey, memo2);
@@ -35426,6 +35505,7 @@ var init_analysis_run = __esm({
         const scope = { unitDir, terragruntDir: unitDir, parentDir: null, stack: [path] };
         const config2 = this.evaluateConfigFile(path, "unit", scope, chain, reads, null, 0);
         if (config2) for (const dependency of config2.dependencyEdges()) reads.dependencies.add(dependency);
+        reads.exclude = config2?.excludeSetting();
         const source = config2?.effectiveSource();
         if (source) followSource(this, source, unitDir, reads);
         this.checkUnitSymlinks(unitDir, reads, chain);
@@ -36143,7 +36223,8 @@ function matchChanges(input2) {
       reasons: unitReasons2,
       dynamic: extras?.dynamic ?? [],
       problems,
-      inStack: isInStack(unit, input2.stackDirs)
+      inStack: isInStack(unit, input2.stackDirs),
+      ...extras?.exclude ? { exclude: extras.exclude } : {}
     });
   };
   const others = [...otherReasons.keys()].sort();
@@ -36479,7 +36560,7 @@ async function deletedRootWasIncluded(range, units, analysis, matched, reader, p
   return included;
 }
 function extrasOf(reads) {
-  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems };
+  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems, exclude: reads.exclude };
 }
 function graphOf(units, reuse, analysis) {
   if (reuse.cached && reuse.sameUnits && analysis.analysed === 0 && analysis.deletedUnits.length === 0) return reuse.cached.graph();
@@ -37361,6 +37442,37 @@ var init_environments = __esm({
   }
 });
 
+// packages/classifier/src/exclusions.ts
+function isActionListed(actions, command11) {
+  const wanted = command11.toLowerCase();
+  return actions.some((action) => action === "all" || action === "all_except_output" && wanted !== "output" || action.toLowerCase() === wanted);
+}
+function excludedUnits(actionOf, detection) {
+  const settings = new Map(detection.units.flatMap((unit) => unit.exclude ? [[unit.path, unit.exclude]] : []));
+  if (settings.size === 0) return [];
+  const excluded = /* @__PURE__ */ new Map();
+  for (const [unit, action] of actionOf) {
+    const setting = settings.get(unit);
+    if (setting?.if !== true || setting.actions === null || !isActionListed(setting.actions, terragruntCommand[action])) continue;
+    excluded.set(unit, { unit, from: setting.from });
+  }
+  for (const { unit, from } of [...excluded.values()]) {
+    if (settings.get(unit)?.excludeDependencies !== true) continue;
+    for (const dependency of detection.graph.dependencies[unit] ?? []) {
+      if (excluded.has(dependency) || actionOf.get(dependency) !== actionOf.get(unit)) continue;
+      excluded.set(dependency, { unit: dependency, from, dependencyOf: unit });
+    }
+  }
+  return [...excluded.values()].sort((a2, b3) => a2.unit < b3.unit ? -1 : a2.unit > b3.unit ? 1 : 0);
+}
+var terragruntCommand;
+var init_exclusions = __esm({
+  "packages/classifier/src/exclusions.ts"() {
+    "use strict";
+    terragruntCommand = { plan: "plan", "plan-destroy": "plan", apply: "apply", destroy: "destroy" };
+  }
+});
+
 // packages/classifier/src/graph.ts
 function topologicalOrder(nodes, dependenciesOf) {
   const inSet = new Set(nodes);
@@ -37584,6 +37696,9 @@ function planJobs(input2) {
       changeNames.set(unit, names);
     }
   }
+  const actionOf = (unit, destroy) => detection.event === "pull_request" || isPlanOnly(unit) ? destroy ? "plan-destroy" : "plan" : destroy ? "destroy" : "apply";
+  const excluded = excludedUnits(new Map([...changeNames.keys()].map((unit) => [unit, actionOf(unit, status.get(unit) === "deleted")])), detection);
+  for (const { unit } of excluded) changeNames.delete(unit);
   const acting = [...changeNames.keys()].sort();
   const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
   const forward = new Set(acting.filter((unit) => !deleted.has(unit)));
@@ -37604,7 +37719,7 @@ function planJobs(input2) {
     const usedIds = /* @__PURE__ */ new Set();
     const place = (unit, destroy) => {
       const environment = environmentOf.get(unit);
-      const action = detection.event === "pull_request" || isPlanOnly(unit) ? destroy ? "plan-destroy" : "plan" : destroy ? "destroy" : "apply";
+      const action = actionOf(unit, destroy);
       const groupKey = `${action}\0${environment.name}`;
       const perUnit = (destroy ? !config2.consolidateDeleted : config2.consolidation === "unit") || split.has(groupKey);
       const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
@@ -37652,7 +37767,7 @@ function planJobs(input2) {
     terragrunt: { flags: [...config2.terragrunt.flags], env: { ...config2.terragrunt.env }, parallelism: config2.parallelism }
   }));
   const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
-  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
+  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : excluded.length > 0 ? "every affected unit is excluded by an `exclude` block (listed in excludedUnits): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
   const skippedUnits = [...deployed.values()].sort((a2, b3) => a2.unit < b3.unit ? -1 : a2.unit > b3.unit ? 1 : 0);
   return {
     ...base,
@@ -37661,7 +37776,8 @@ function planJobs(input2) {
     changes: report(ordered),
     ignoredFiles: classification.ignoredFiles,
     reasons: unitReasons(detection, jobs),
-    ...input2.skipUnits ? { skippedUnits } : {}
+    ...input2.skipUnits ? { skippedUnits } : {},
+    ...excluded.length > 0 ? { excludedUnits: excluded } : {}
   };
 }
 function linkJobs(dependent, dependency) {
@@ -37734,6 +37850,7 @@ var init_plan_jobs = __esm({
     init_changes();
     init_environments();
     init_errors5();
+    init_exclusions();
     init_globs();
     init_graph();
     init_refusals();

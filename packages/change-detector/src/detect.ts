@@ -332,7 +332,7 @@ async function deletedRootWasIncluded(
 }
 
 function extrasOf(reads: UnitReads | undefined) {
-  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems };
+  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems, exclude: reads.exclude };
 }
 
 /** Every head unit's dependencies, and every deleted unit's (from the base tree), in unit order. */

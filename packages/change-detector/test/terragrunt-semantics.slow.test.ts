@@ -237,6 +237,38 @@ inputs = {
     expect(Object.keys(brokenResult.graph.dependencies).sort()).toEqual(["live/a", "live/b"]);
   });
 
+  test("feature.NAME.value is the flag's default (no --feature flags), its own over an included one", async () => {
+    await using repo = createTempGitRepo({
+      "flags.hcl": `feature "env" {\n  default = "dev"\n}\nfeature "region" {\n  default = "eu"\n}\n`,
+      "config/prod-us.json": "prod-us\n",
+      "config/dev-eu.json": "dev-eu\n",
+      "live/app/terragrunt.hcl": `include "flags" {
+  path = find_in_parent_folders("flags.hcl")
+}
+feature "env" {
+  default = "prod"
+}
+feature "region" {
+  default = "us"
+}
+locals {
+  settings = file("\${get_repo_root()}/config/\${feature.env.value}-\${feature.region.value}.json")
+}
+inputs = { settings = local.settings }
+`,
+    });
+    const rendered = terragruntRender(repo.dir, "live/app") as { locals: Record<string, string> };
+    // Terragrunt read the file the unit's own defaults name.
+    expect(rendered.locals["settings"]).toBe("prod-us\n");
+    const base = repo.sha();
+    const head = repo.commit({ "config/prod-us.json": `{"v": 2}\n`, "config/dev-eu.json": `{"v": 2}\n` });
+    const result = await detect(repo.dir, base, head);
+    // The file the defaults name, not a dynamic read of config/**.
+    expect(statuses(result)).toEqual({ "live/app": "affected" });
+    expect(unit(result, "live/app")!.reasons.map((reason) => reason.file)).toEqual(["config/prod-us.json"]);
+    expect(unit(result, "live/app")!.dynamic).toEqual([]);
+  });
+
   test("find_in_parent_folders finds a directory of that name too", async () => {
     await using repo = createTempGitRepo({
       "infra/shared/settings.json": "{}\n",
