@@ -100,15 +100,15 @@ function editDistance(left, right) {
   let before = [];
   let previous = Array.from({ length: b3.length + 1 }, (_2, j2) => j2);
   for (let i3 = 1; i3 <= a2.length; i3++) {
-    const current = [i3];
+    const current2 = [i3];
     for (let j2 = 1; j2 <= b3.length; j2++) {
       const cost = a2[i3 - 1] === b3[j2 - 1] ? 0 : 1;
-      let best = Math.min(previous[j2] + 1, current[j2 - 1] + 1, previous[j2 - 1] + cost);
+      let best = Math.min(previous[j2] + 1, current2[j2 - 1] + 1, previous[j2 - 1] + cost);
       if (i3 > 1 && j2 > 1 && a2[i3 - 1] === b3[j2 - 2] && a2[i3 - 2] === b3[j2 - 1]) best = Math.min(best, before[j2 - 2] + 1);
-      current.push(best);
+      current2.push(best);
     }
     before = previous;
-    previous = current;
+    previous = current2;
   }
   return previous[b3.length];
 }
@@ -2389,10 +2389,10 @@ function isValidJWT(token, algorithm = null) {
     const tokensParts = token.split(".");
     if (tokensParts.length !== 3)
       return false;
-    const [header] = tokensParts;
-    if (!header)
+    const [header2] = tokensParts;
+    if (!header2)
       return false;
-    const parsedHeader = JSON.parse(atob(header));
+    const parsedHeader = JSON.parse(atob(header2));
     if ("typ" in parsedHeader && parsedHeader?.typ !== "JWT")
       return false;
     if (!parsedHeader.alg)
@@ -4709,7 +4709,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve18) {
+function isRecursive(inst, stack, resolve19) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -4719,7 +4719,7 @@ function isRecursive(inst, stack, resolve18) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve18);
+      const answer = isRecursive(child, stack, resolve19);
       if (answer > result)
         result = answer;
     }
@@ -4730,7 +4730,7 @@ function isRecursive(inst, stack, resolve18) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve18) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve19) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -4794,7 +4794,7 @@ function isRecursive(inst, stack, resolve18) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve18 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve19 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -15773,13 +15773,13 @@ function initializeContext(params) {
     external: params?.external ?? void 0
   };
 }
-function handleUnrepresentable(schema, ctx, json2, params, message) {
+function handleUnrepresentable(schema, ctx, json3, params, message) {
   const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
   if (result === "any")
     return false;
   if (result === void 0 || result === "throw")
     throw new Error(message);
-  Object.assign(json2, result);
+  Object.assign(json3, result);
   return true;
 }
 function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
@@ -16013,12 +16013,12 @@ function foldObjects(members2) {
   }
   return folded;
 }
-function foldIntersection(json2) {
-  const allOf = json2.allOf;
+function foldIntersection(json3) {
+  const allOf = json3.allOf;
   if (!Array.isArray(allOf) || allOf.length < 2)
     return;
   for (const key of FOLDABLE_KEYS)
-    if (key in json2)
+    if (key in json3)
       return;
   const unions = allOf.filter((m2) => UNION_KEYS.some((k2) => Array.isArray(m2[k2])));
   let folded = null;
@@ -16037,8 +16037,8 @@ function foldIntersection(json2) {
   }
   if (!folded)
     return;
-  delete json2.allOf;
-  assignProps(json2, folded);
+  delete json3.allOf;
+  assignProps(json3, folded);
 }
 function finalize(ctx, schema) {
   const root = ctx.seen.get(schema);
@@ -16120,20 +16120,20 @@ function finalize(ctx, schema) {
     if (ctx.intersections.length) {
       const carriers = /* @__PURE__ */ new Map();
       for (const seen of ctx.seen.values()) {
-        for (const json2 of [seen.schema, seen.def]) {
-          const allOf = json2?.allOf;
+        for (const json3 of [seen.schema, seen.def]) {
+          const allOf = json3?.allOf;
           if (!Array.isArray(allOf))
             continue;
           const existing = carriers.get(allOf);
           if (existing)
-            existing.push(json2);
+            existing.push(json3);
           else
-            carriers.set(allOf, [json2]);
+            carriers.set(allOf, [json3]);
         }
       }
       for (const allOf of ctx.intersections) {
-        for (const json2 of carriers.get(allOf) ?? [])
-          foldIntersection(json2);
+        for (const json3 of carriers.get(allOf) ?? [])
+          foldIntersection(json3);
       }
     }
   }
@@ -16313,31 +16313,31 @@ function inputOptin(schema) {
   }
   return schema._zod.optin;
 }
-function stringifyKeyNames(bySchema, json2, visited) {
-  if (json2.$ref) {
-    if (visited.has(json2))
-      return json2;
-    visited.add(json2);
-    const def = bySchema.get(json2)?.def;
+function stringifyKeyNames(bySchema, json3, visited) {
+  if (json3.$ref) {
+    if (visited.has(json3))
+      return json3;
+    visited.add(json3);
+    const def = bySchema.get(json3)?.def;
     if (!def)
-      return json2;
+      return json3;
     const inlined = stringifyKeyNames(bySchema, def, visited);
-    return inlined === def ? json2 : inlined;
+    return inlined === def ? json3 : inlined;
   }
   for (const keyword of ["anyOf", "oneOf"]) {
-    const branches = json2[keyword];
+    const branches = json3[keyword];
     if (!Array.isArray(branches))
       continue;
     const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
     if (mapped.some((branch, i3) => branch !== branches[i3]))
-      json2 = { ...json2, [keyword]: mapped };
+      json3 = { ...json3, [keyword]: mapped };
   }
-  const types = Array.isArray(json2.type) ? json2.type : [json2.type];
+  const types = Array.isArray(json3.type) ? json3.type : [json3.type];
   const numericType = !types.includes("string") && types.some((t2) => t2 === "number" || t2 === "integer");
-  const values = json2.enum ?? (json2.const !== void 0 ? [json2.const] : void 0);
+  const values = json3.enum ?? (json3.const !== void 0 ? [json3.const] : void 0);
   if (!numericType && !values?.some((v2) => typeof v2 === "number"))
-    return json2;
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json2;
+    return json3;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json3;
   if (rest.enum)
     rest.enum = rest.enum.map((v2) => typeof v2 === "number" ? String(v2) : v2);
   else if (typeof rest.const === "number")
@@ -16375,7 +16375,7 @@ function rewriteKeyNames(ctx) {
     }
   }
 }
-function serializeDefaultValue(value, schema, ctx, json2, params) {
+function serializeDefaultValue(value, schema, ctx, json3, params) {
   let unrepresentable = false;
   const serialized = JSON.stringify(value, (_2, val) => {
     if (typeof val !== "bigint")
@@ -16385,7 +16385,7 @@ function serializeDefaultValue(value, schema, ctx, json2, params) {
   });
   if (!unrepresentable)
     return JSON.parse(serialized);
-  handleUnrepresentable(schema, ctx, json2, params, "BigInt defaults cannot be represented in JSON Schema");
+  handleUnrepresentable(schema, ctx, json3, params, "BigInt defaults cannot be represented in JSON Schema");
   return UNREPRESENTABLE_DEFAULT;
 }
 function toJSONSchema(input2, params) {
@@ -16503,29 +16503,29 @@ var init_json_schema_processors = __esm({
     ]);
     exactPattern = (p2) => exactPatterns.get(p2) ?? p2;
     stringProcessor = (schema, ctx, _json, _params) => {
-      const json2 = _json;
-      json2.type = "string";
+      const json3 = _json;
+      json3.type = "string";
       const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
       if (typeof minimum === "number")
-        json2.minLength = minimum;
+        json3.minLength = minimum;
       if (typeof maximum === "number")
-        json2.maxLength = maximum;
+        json3.maxLength = maximum;
       if (format) {
-        json2.format = formatMap[format] ?? format;
-        if (json2.format === "")
-          delete json2.format;
+        json3.format = formatMap[format] ?? format;
+        if (json3.format === "")
+          delete json3.format;
         if (format === "time" || laxFormat) {
-          delete json2.format;
+          delete json3.format;
         }
       }
       if (contentEncoding)
-        json2.contentEncoding = contentEncoding;
+        json3.contentEncoding = contentEncoding;
       if (patterns && patterns.size > 0) {
         const patternList = [...patterns].map(exactPattern);
         if (patternList.length === 1)
-          json2.pattern = patternList[0].source;
+          json3.pattern = patternList[0].source;
         else if (patternList.length > 1) {
-          json2.allOf = [
+          json3.allOf = [
             ...patternList.map((regex2) => ({
               ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
               pattern: regex2.source
@@ -16535,31 +16535,31 @@ var init_json_schema_processors = __esm({
       }
     };
     numberProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const { minimum, maximum, multipleOf, exclusiveMaximum, exclusiveMinimum, isInt } = aggregateChecks(schema);
-      json2.type = isInt ? "integer" : "number";
+      json3.type = isInt ? "integer" : "number";
       const exMin = typeof exclusiveMinimum === "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY);
       const exMax = typeof exclusiveMaximum === "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY);
       const legacy = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
       if (exMin) {
         if (legacy) {
-          json2.minimum = exclusiveMinimum;
-          json2.exclusiveMinimum = true;
+          json3.minimum = exclusiveMinimum;
+          json3.exclusiveMinimum = true;
         } else {
-          json2.exclusiveMinimum = exclusiveMinimum;
+          json3.exclusiveMinimum = exclusiveMinimum;
         }
       } else if (typeof minimum === "number") {
-        json2.minimum = minimum;
+        json3.minimum = minimum;
       }
       if (exMax) {
         if (legacy) {
-          json2.maximum = exclusiveMaximum;
-          json2.exclusiveMaximum = true;
+          json3.maximum = exclusiveMaximum;
+          json3.exclusiveMaximum = true;
         } else {
-          json2.exclusiveMaximum = exclusiveMaximum;
+          json3.exclusiveMaximum = exclusiveMaximum;
         }
       } else if (typeof maximum === "number") {
-        json2.maximum = maximum;
+        json3.maximum = maximum;
       }
       if (multipleOf) {
         const divisors = /* @__PURE__ */ new Set();
@@ -16567,75 +16567,75 @@ var init_json_schema_processors = __esm({
           if (Number.isFinite(divisor) && divisor !== 0)
             divisors.add(Math.abs(divisor));
           else
-            handleUnrepresentable(schema, ctx, json2, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
+            handleUnrepresentable(schema, ctx, json3, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
         }
         const [first, ...rest] = divisors;
         if (first !== void 0)
-          json2.multipleOf = first;
+          json3.multipleOf = first;
         if (rest.length)
-          json2.allOf = [...json2.allOf ?? [], ...rest.map((m2) => ({ multipleOf: m2 }))];
+          json3.allOf = [...json3.allOf ?? [], ...rest.map((m2) => ({ multipleOf: m2 }))];
       }
     };
-    booleanProcessor = (_schema, _ctx, json2, _params) => {
-      json2.type = "boolean";
+    booleanProcessor = (_schema, _ctx, json3, _params) => {
+      json3.type = "boolean";
     };
-    bigintProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "BigInt cannot be represented in JSON Schema");
+    bigintProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "BigInt cannot be represented in JSON Schema");
     };
-    symbolProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Symbols cannot be represented in JSON Schema");
+    symbolProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Symbols cannot be represented in JSON Schema");
     };
-    nullProcessor = (_schema, ctx, json2, _params) => {
+    nullProcessor = (_schema, ctx, json3, _params) => {
       if (ctx.target === "openapi-3.0") {
-        json2.type = "string";
-        json2.nullable = true;
-        json2.enum = [null];
+        json3.type = "string";
+        json3.nullable = true;
+        json3.enum = [null];
       } else {
-        json2.type = "null";
+        json3.type = "null";
       }
     };
-    undefinedProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Undefined cannot be represented in JSON Schema");
+    undefinedProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Undefined cannot be represented in JSON Schema");
     };
-    voidProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Void cannot be represented in JSON Schema");
+    voidProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Void cannot be represented in JSON Schema");
     };
-    neverProcessor = (_schema, _ctx, json2, _params) => {
-      json2.not = {};
+    neverProcessor = (_schema, _ctx, json3, _params) => {
+      json3.not = {};
     };
     anyProcessor = (_schema, _ctx, _json, _params) => {
     };
     unknownProcessor = (_schema, _ctx, _json, _params) => {
     };
-    dateProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Date cannot be represented in JSON Schema");
+    dateProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Date cannot be represented in JSON Schema");
     };
-    enumProcessor = (schema, _ctx, json2, _params) => {
+    enumProcessor = (schema, _ctx, json3, _params) => {
       const def = schema._zod.def;
       const values = getEnumValues(def.entries);
       if (values.length === 0) {
-        json2.not = {};
+        json3.not = {};
         return;
       }
       if (values.every((v2) => typeof v2 === "number"))
-        json2.type = "number";
+        json3.type = "number";
       if (values.every((v2) => typeof v2 === "string"))
-        json2.type = "string";
-      json2.enum = values;
+        json3.type = "string";
+      json3.enum = values;
     };
-    literalProcessor = (schema, ctx, json2, params) => {
+    literalProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       if (def.values.length === 0) {
-        json2.not = {};
+        json3.not = {};
         return;
       }
       const vals = [];
       for (const val of def.values) {
         if (val === void 0) {
-          if (handleUnrepresentable(schema, ctx, json2, params, "Literal `undefined` cannot be represented in JSON Schema"))
+          if (handleUnrepresentable(schema, ctx, json3, params, "Literal `undefined` cannot be represented in JSON Schema"))
             return;
         } else if (typeof val === "bigint") {
-          if (handleUnrepresentable(schema, ctx, json2, params, "BigInt literals cannot be represented in JSON Schema"))
+          if (handleUnrepresentable(schema, ctx, json3, params, "BigInt literals cannot be represented in JSON Schema"))
             return;
           vals.push(Number(val));
         } else {
@@ -16645,37 +16645,37 @@ var init_json_schema_processors = __esm({
       if (vals.length === 0) {
       } else if (vals.length === 1) {
         const val = vals[0];
-        json2.type = val === null ? "null" : typeof val;
+        json3.type = val === null ? "null" : typeof val;
         if (ctx.target === "draft-04" || ctx.target === "openapi-3.0") {
-          json2.enum = [val];
+          json3.enum = [val];
         } else {
-          json2.const = val;
+          json3.const = val;
         }
       } else {
         if (vals.every((v2) => typeof v2 === "number"))
-          json2.type = "number";
+          json3.type = "number";
         if (vals.every((v2) => typeof v2 === "string"))
-          json2.type = "string";
+          json3.type = "string";
         if (vals.every((v2) => typeof v2 === "boolean"))
-          json2.type = "boolean";
+          json3.type = "boolean";
         if (vals.every((v2) => v2 === null))
-          json2.type = "null";
-        json2.enum = vals;
+          json3.type = "null";
+        json3.enum = vals;
       }
     };
-    nanProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "NaN cannot be represented in JSON Schema");
+    nanProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "NaN cannot be represented in JSON Schema");
     };
-    templateLiteralProcessor = (schema, _ctx, json2, _params) => {
-      const _json = json2;
+    templateLiteralProcessor = (schema, _ctx, json3, _params) => {
+      const _json = json3;
       const pattern = schema._zod.pattern;
       if (!pattern)
         throw new Error("Pattern not found in template literal");
       _json.type = "string";
       _json.pattern = pattern.source;
     };
-    fileProcessor = (schema, _ctx, json2, _params) => {
-      const _json = json2;
+    fileProcessor = (schema, _ctx, json3, _params) => {
+      const _json = json3;
       _json.type = "string";
       _json.format = "binary";
       _json.contentEncoding = "binary";
@@ -16693,50 +16693,50 @@ var init_json_schema_processors = __esm({
       else
         _json.anyOf = mime.map((m2) => ({ contentMediaType: m2 }));
     };
-    successProcessor = (_schema, _ctx, json2, _params) => {
-      json2.type = "boolean";
+    successProcessor = (_schema, _ctx, json3, _params) => {
+      json3.type = "boolean";
     };
-    customProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Custom types cannot be represented in JSON Schema");
+    customProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Custom types cannot be represented in JSON Schema");
     };
-    functionProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Function types cannot be represented in JSON Schema");
+    functionProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Function types cannot be represented in JSON Schema");
     };
-    transformProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Transforms cannot be represented in JSON Schema");
+    transformProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Transforms cannot be represented in JSON Schema");
     };
-    mapProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Map cannot be represented in JSON Schema");
+    mapProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Map cannot be represented in JSON Schema");
     };
-    setProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Set cannot be represented in JSON Schema");
+    setProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Set cannot be represented in JSON Schema");
     };
     arrayProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const def = schema._zod.def;
       const { minimum, maximum } = aggregateChecks(schema);
       if (typeof minimum === "number")
-        json2.minItems = minimum;
+        json3.minItems = minimum;
       if (typeof maximum === "number")
-        json2.maxItems = maximum;
-      json2.type = "array";
-      json2.items = processSchema(def.element, ctx, {
+        json3.maxItems = maximum;
+      json3.type = "array";
+      json3.items = processSchema(def.element, ctx, {
         ...params,
         path: [...params.path, "items"]
       });
     };
     objectProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const def = schema._zod.def;
       const shape = def.shape;
       const symbolKeys = Object.getOwnPropertySymbols(shape);
-      if (symbolKeys.length && handleUnrepresentable(schema, ctx, json2, params, "Symbol keys cannot be represented in JSON Schema")) {
+      if (symbolKeys.length && handleUnrepresentable(schema, ctx, json3, params, "Symbol keys cannot be represented in JSON Schema")) {
         return;
       }
-      json2.type = "object";
-      json2.properties = {};
+      json3.type = "object";
+      json3.properties = {};
       for (const key in shape) {
-        assignProp(json2.properties, key, processSchema(shape[key], ctx, {
+        assignProp(json3.properties, key, processSchema(shape[key], ctx, {
           ...params,
           path: [...params.path, "properties", key]
         }));
@@ -16749,21 +16749,21 @@ var init_json_schema_processors = __esm({
         }
       }
       if (requiredKeys.length > 0) {
-        json2.required = requiredKeys;
+        json3.required = requiredKeys;
       }
       if (def.catchall?._zod.def.type === "never") {
-        json2.additionalProperties = false;
+        json3.additionalProperties = false;
       } else if (!def.catchall) {
         if (ctx.io === "output")
-          json2.additionalProperties = false;
+          json3.additionalProperties = false;
       } else if (def.catchall) {
-        json2.additionalProperties = processSchema(def.catchall, ctx, {
+        json3.additionalProperties = processSchema(def.catchall, ctx, {
           ...params,
           path: [...params.path, "additionalProperties"]
         });
       }
     };
-    unionProcessor = (schema, ctx, json2, params) => {
+    unionProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       const isExclusive = def.inclusive === false;
       const options2 = def.options.map((x3, i3) => processSchema(x3, ctx, {
@@ -16771,12 +16771,12 @@ var init_json_schema_processors = __esm({
         path: [...params.path, isExclusive ? "oneOf" : "anyOf", i3]
       }));
       if (isExclusive) {
-        json2.oneOf = options2;
+        json3.oneOf = options2;
       } else {
-        json2.anyOf = options2;
+        json3.anyOf = options2;
       }
     };
-    intersectionProcessor = (schema, ctx, json2, params) => {
+    intersectionProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       const a2 = processSchema(def.left, ctx, {
         ...params,
@@ -16791,13 +16791,13 @@ var init_json_schema_processors = __esm({
         ...isSimpleIntersection(a2) ? a2.allOf : [a2],
         ...isSimpleIntersection(b3) ? b3.allOf : [b3]
       ];
-      json2.allOf = allOf;
+      json3.allOf = allOf;
       ctx.intersections.push(allOf);
     };
     tupleProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const def = schema._zod.def;
-      json2.type = "array";
+      json3.type = "array";
       const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
       const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
       const prefixItems = def.items.map((x3, i3) => processSchema(x3, ctx, {
@@ -16819,50 +16819,50 @@ var init_json_schema_processors = __esm({
       const maxItems = def.items.length;
       const isClosed = !def.rest;
       if (ctx.target === "draft-2020-12") {
-        json2.prefixItems = prefixItems;
+        json3.prefixItems = prefixItems;
         if (isClosed) {
-          json2.items = false;
+          json3.items = false;
         } else if (rest) {
-          json2.items = rest;
+          json3.items = rest;
         }
         if (minItems > 0)
-          json2.minItems = minItems;
+          json3.minItems = minItems;
         if (isClosed)
-          json2.maxItems = maxItems;
+          json3.maxItems = maxItems;
       } else if (ctx.target === "openapi-3.0") {
-        json2.items = {
+        json3.items = {
           anyOf: prefixItems
         };
         if (rest) {
-          json2.items.anyOf.push(rest);
+          json3.items.anyOf.push(rest);
         }
         if (minItems > 0)
-          json2.minItems = minItems;
+          json3.minItems = minItems;
         if (isClosed)
-          json2.maxItems = maxItems;
+          json3.maxItems = maxItems;
       } else {
-        json2.items = prefixItems;
+        json3.items = prefixItems;
         if (isClosed) {
-          json2.additionalItems = false;
+          json3.additionalItems = false;
         } else if (rest) {
-          json2.additionalItems = rest;
+          json3.additionalItems = rest;
         }
         if (minItems > 0)
-          json2.minItems = minItems;
+          json3.minItems = minItems;
         if (isClosed)
-          json2.maxItems = maxItems;
+          json3.maxItems = maxItems;
       }
       const { minimum, maximum } = aggregateChecks(schema);
       if (typeof minimum === "number")
-        json2.minItems = minimum;
+        json3.minItems = minimum;
       if (typeof maximum === "number")
-        json2.maxItems = maximum;
+        json3.maxItems = maximum;
     };
     pendingRecords = /* @__PURE__ */ new WeakMap();
     recordProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const def = schema._zod.def;
-      json2.type = "object";
+      json3.type = "object";
       const keyType = def.keyType;
       const patterns = aggregateChecks(keyType).patterns;
       if (def.mode === "loose" && patterns && patterns.size > 0) {
@@ -16870,13 +16870,13 @@ var init_json_schema_processors = __esm({
           ...params,
           path: [...params.path, "patternProperties", "*"]
         });
-        json2.patternProperties = {};
+        json3.patternProperties = {};
         for (const pattern of patterns) {
-          assignProp(json2.patternProperties, exactPattern(pattern).source, valueSchema);
+          assignProp(json3.patternProperties, exactPattern(pattern).source, valueSchema);
         }
       } else {
         if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
-          json2.propertyNames = processSchema(def.keyType, ctx, {
+          json3.propertyNames = processSchema(def.keyType, ctx, {
             ...params,
             path: [...params.path, "propertyNames"]
           });
@@ -16888,7 +16888,7 @@ var init_json_schema_processors = __esm({
           }
           pending.push(schema);
         }
-        json2.additionalProperties = processSchema(def.valueType, ctx, {
+        json3.additionalProperties = processSchema(def.valueType, ctx, {
           ...params,
           path: [...params.path, "additionalProperties"]
         });
@@ -16898,19 +16898,19 @@ var init_json_schema_processors = __esm({
       if (keyValues && !def.partial && !omittableOnInput) {
         const validKeyValues = [...keyValues].filter((v2) => typeof v2 === "string" || typeof v2 === "number");
         if (validKeyValues.length > 0) {
-          json2.required = validKeyValues.map(String);
+          json3.required = validKeyValues.map(String);
         }
       }
     };
-    nullableProcessor = (schema, ctx, json2, params) => {
+    nullableProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       const inner = processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
       if (ctx.target === "openapi-3.0") {
         seen.ref = def.innerType;
-        json2.nullable = true;
+        json3.nullable = true;
       } else {
-        json2.anyOf = [inner, { type: "null" }];
+        json3.anyOf = [inner, { type: "null" }];
       }
     };
     nonoptionalProcessor = (schema, ctx, _json, params) => {
@@ -16920,27 +16920,27 @@ var init_json_schema_processors = __esm({
       seen.ref = def.innerType;
     };
     UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
-    defaultProcessor = (schema, ctx, json2, params) => {
+    defaultProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
       seen.ref = def.innerType;
-      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json2, params);
+      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json3, params);
       if (value !== UNREPRESENTABLE_DEFAULT)
-        json2.default = value;
+        json3.default = value;
     };
-    prefaultProcessor = (schema, ctx, json2, params) => {
+    prefaultProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
       seen.ref = def.innerType;
       if (ctx.io !== "input")
         return;
-      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json2, params);
+      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json3, params);
       if (value !== UNREPRESENTABLE_DEFAULT)
-        json2._prefault = value;
+        json3._prefault = value;
     };
-    catchProcessor = (schema, ctx, json2, params) => {
+    catchProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
@@ -16949,10 +16949,10 @@ var init_json_schema_processors = __esm({
       try {
         catchValue = def.catchValue(void 0);
       } catch {
-        handleUnrepresentable(schema, ctx, json2, params, "Dynamic catch values are not supported in JSON Schema");
+        handleUnrepresentable(schema, ctx, json3, params, "Dynamic catch values are not supported in JSON Schema");
         return;
       }
-      json2.default = catchValue;
+      json3.default = catchValue;
     };
     pipeProcessor = (schema, ctx, _json, params) => {
       const def = schema._zod.def;
@@ -16962,12 +16962,12 @@ var init_json_schema_processors = __esm({
       const seen = ctx.seen.get(schema);
       seen.ref = innerType;
     };
-    readonlyProcessor = (schema, ctx, json2, params) => {
+    readonlyProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
       seen.ref = def.innerType;
-      json2.readOnly = true;
+      json3.readOnly = true;
     };
     promiseProcessor = (schema, ctx, _json, params) => {
       const def = schema._zod.def;
@@ -18442,7 +18442,7 @@ var init_schemas2 = __esm({
       (inst, def) => {
         $ZodString.init(inst, def);
         ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json2, params) => stringProcessor(inst, ctx, json2, params);
+        inst._zod.processJSONSchema = (ctx, json3, params) => stringProcessor(inst, ctx, json3, params);
       },
       /* @__PURE__ */ util_exports.derived({
         format: (inst) => aggregateChecks(inst).format ?? null,
@@ -18696,7 +18696,7 @@ var init_schemas2 = __esm({
       (inst, def) => {
         $ZodNumber.init(inst, def);
         ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json2, params) => numberProcessor(inst, ctx, json2, params);
+        inst._zod.processJSONSchema = (ctx, json3, params) => numberProcessor(inst, ctx, json3, params);
         inst.isFinite = true;
       },
       /* @__PURE__ */ util_exports.derived({
@@ -18768,14 +18768,14 @@ var init_schemas2 = __esm({
     ZodBoolean = /* @__PURE__ */ $constructor("ZodBoolean", (inst, def) => {
       $ZodBoolean.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => booleanProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => booleanProcessor(inst, ctx, json3, params);
     });
     ZodBigInt = /* @__PURE__ */ $constructor(
       "ZodBigInt",
       (inst, def) => {
         $ZodBigInt.init(inst, def);
         ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json2, params) => bigintProcessor(inst, ctx, json2, params);
+        inst._zod.processJSONSchema = (ctx, json3, params) => bigintProcessor(inst, ctx, json3, params);
       },
       /* @__PURE__ */ util_exports.derived({
         minValue: (inst) => aggregateChecks(inst).minimum ?? null,
@@ -18824,44 +18824,44 @@ var init_schemas2 = __esm({
     ZodSymbol = /* @__PURE__ */ $constructor("ZodSymbol", (inst, def) => {
       $ZodSymbol.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => symbolProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => symbolProcessor(inst, ctx, json3, params);
     });
     ZodUndefined = /* @__PURE__ */ $constructor("ZodUndefined", (inst, def) => {
       $ZodUndefined.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => undefinedProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => undefinedProcessor(inst, ctx, json3, params);
     });
     ZodNull = /* @__PURE__ */ $constructor("ZodNull", (inst, def) => {
       $ZodNull.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => nullProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => nullProcessor(inst, ctx, json3, params);
     });
     ZodAny = /* @__PURE__ */ $constructor("ZodAny", (inst, def) => {
       $ZodAny.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => anyProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => anyProcessor(inst, ctx, json3, params);
     });
     ZodUnknown = /* @__PURE__ */ $constructor("ZodUnknown", (inst, def) => {
       $ZodUnknown.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => unknownProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => unknownProcessor(inst, ctx, json3, params);
     });
     ZodNever = /* @__PURE__ */ $constructor("ZodNever", (inst, def) => {
       $ZodNever.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => neverProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => neverProcessor(inst, ctx, json3, params);
     });
     ZodVoid = /* @__PURE__ */ $constructor("ZodVoid", (inst, def) => {
       $ZodVoid.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => voidProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => voidProcessor(inst, ctx, json3, params);
     });
     ZodDate = /* @__PURE__ */ $constructor(
       "ZodDate",
       (inst, def) => {
         $ZodDate.init(inst, def);
         ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json2, params) => dateProcessor(inst, ctx, json2, params);
+        inst._zod.processJSONSchema = (ctx, json3, params) => dateProcessor(inst, ctx, json3, params);
         inst.min = (value, params) => inst.check(_gte(value, params));
         inst.max = (value, params) => inst.check(_lte(value, params));
       },
@@ -18880,7 +18880,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodArray.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => arrayProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => arrayProcessor(inst, ctx, json3, params);
       inst.element = def.element;
     }, {
       min(n2, params) {
@@ -18903,7 +18903,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodObjectJIT.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => objectProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => objectProcessor(inst, ctx, json3, params);
       util_exports.installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
     }, {
       keyof() {
@@ -18952,13 +18952,13 @@ var init_schemas2 = __esm({
     ZodUnion = /* @__PURE__ */ $constructor("ZodUnion", (inst, def) => {
       $ZodUnion.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => unionProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => unionProcessor(inst, ctx, json3, params);
       inst.options = def.options;
     });
     ZodXor = /* @__PURE__ */ $constructor("ZodXor", (inst, def) => {
       ZodUnion.init(inst, def);
       $ZodXor.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => unionProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => unionProcessor(inst, ctx, json3, params);
       inst.options = def.options;
     });
     ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("ZodDiscriminatedUnion", (inst, def) => {
@@ -18968,13 +18968,13 @@ var init_schemas2 = __esm({
     ZodIntersection = /* @__PURE__ */ $constructor("ZodIntersection", (inst, def) => {
       $ZodIntersection.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => intersectionProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => intersectionProcessor(inst, ctx, json3, params);
     });
     ZodTuple = /* @__PURE__ */ $constructor("ZodTuple", (inst, def) => {
       _ensureDefaultMemoizer();
       $ZodTuple.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => tupleProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => tupleProcessor(inst, ctx, json3, params);
     }, {
       rest(rest) {
         return this.clone({
@@ -18996,7 +18996,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodRecord.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => recordProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => recordProcessor(inst, ctx, json3, params);
       inst.keyType = def.keyType;
       inst.valueType = def.valueType;
     });
@@ -19004,7 +19004,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodMap.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => mapProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => mapProcessor(inst, ctx, json3, params);
       inst.keyType = def.keyType;
       inst.valueType = def.valueType;
       inst.min = (...args) => inst.check(_minSize(...args));
@@ -19016,7 +19016,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodSet.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => setProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => setProcessor(inst, ctx, json3, params);
       inst.min = (...args) => inst.check(_minSize(...args));
       inst.nonempty = (params) => inst.check(_minSize(1, params));
       inst.max = (...args) => inst.check(_maxSize(...args));
@@ -19025,7 +19025,7 @@ var init_schemas2 = __esm({
     ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
       $ZodEnum.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => enumProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => enumProcessor(inst, ctx, json3, params);
       inst.enum = def.entries;
       inst.options = [...inst._zod.values];
       const keys = new Set(Object.keys(def.entries));
@@ -19063,7 +19063,7 @@ var init_schemas2 = __esm({
     ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
       $ZodLiteral.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => literalProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => literalProcessor(inst, ctx, json3, params);
       inst.values = new Set(def.values);
       Object.defineProperty(inst, "value", {
         get() {
@@ -19077,7 +19077,7 @@ var init_schemas2 = __esm({
     ZodFile = /* @__PURE__ */ $constructor("ZodFile", (inst, def) => {
       $ZodFile.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => fileProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => fileProcessor(inst, ctx, json3, params);
       inst.min = (size, params) => inst.check(_minSize(size, params));
       inst.max = (size, params) => inst.check(_maxSize(size, params));
       inst.mime = (types, params) => inst.check(_mime(Array.isArray(types) ? types : [types], params));
@@ -19086,7 +19086,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodTransform.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => transformProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => transformProcessor(inst, ctx, json3, params);
       inst._zod.parse = (payload, _ctx) => {
         if (_ctx.direction === "backward") {
           throw new $ZodEncodeError(inst.constructor.name);
@@ -19119,62 +19119,62 @@ var init_schemas2 = __esm({
     ZodOptional = /* @__PURE__ */ $constructor("ZodOptional", (inst, def) => {
       $ZodOptional.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => optionalProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => optionalProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodExactOptional = /* @__PURE__ */ $constructor("ZodExactOptional", (inst, def) => {
       $ZodExactOptional.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => optionalProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => optionalProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodNullable = /* @__PURE__ */ $constructor("ZodNullable", (inst, def) => {
       $ZodNullable.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => nullableProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => nullableProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodDefault = /* @__PURE__ */ $constructor("ZodDefault", (inst, def) => {
       $ZodDefault.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => defaultProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => defaultProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
       inst.removeDefault = inst.unwrap;
     });
     ZodPrefault = /* @__PURE__ */ $constructor("ZodPrefault", (inst, def) => {
       $ZodPrefault.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => prefaultProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => prefaultProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodNonOptional = /* @__PURE__ */ $constructor("ZodNonOptional", (inst, def) => {
       $ZodNonOptional.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => nonoptionalProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => nonoptionalProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodSuccess = /* @__PURE__ */ $constructor("ZodSuccess", (inst, def) => {
       $ZodSuccess.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => successProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => successProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodCatch = /* @__PURE__ */ $constructor("ZodCatch", (inst, def) => {
       $ZodCatch.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => catchProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => catchProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
       inst.removeCatch = inst.unwrap;
     });
     ZodNaN = /* @__PURE__ */ $constructor("ZodNaN", (inst, def) => {
       $ZodNaN.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => nanProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => nanProcessor(inst, ctx, json3, params);
     });
     ZodPipe = /* @__PURE__ */ $constructor("ZodPipe", (inst, def) => {
       $ZodPipe.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => pipeProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => pipeProcessor(inst, ctx, json3, params);
       inst.in = def.in;
       inst.out = def.out;
     });
@@ -19189,35 +19189,35 @@ var init_schemas2 = __esm({
     ZodReadonly = /* @__PURE__ */ $constructor("ZodReadonly", (inst, def) => {
       $ZodReadonly.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => readonlyProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => readonlyProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodTemplateLiteral = /* @__PURE__ */ $constructor("ZodTemplateLiteral", (inst, def) => {
       $ZodTemplateLiteral.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => templateLiteralProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => templateLiteralProcessor(inst, ctx, json3, params);
     });
     ZodLazy = /* @__PURE__ */ $constructor("ZodLazy", (inst, def) => {
       $ZodLazy.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => lazyProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => lazyProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.getter();
     });
     ZodPromise = /* @__PURE__ */ $constructor("ZodPromise", (inst, def) => {
       $ZodPromise.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => promiseProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => promiseProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodFunction = /* @__PURE__ */ $constructor("ZodFunction", (inst, def) => {
       $ZodFunction.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => functionProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => functionProcessor(inst, ctx, json3, params);
     });
     ZodCustom = /* @__PURE__ */ $constructor("ZodCustom", (inst, def) => {
       $ZodCustom.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => customProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => customProcessor(inst, ctx, json3, params);
     });
     describe2 = describe;
     meta2 = meta;
@@ -22988,8 +22988,8 @@ var init_dist = __esm({
 });
 
 // packages/classifier/src/environments.ts
-function matchEnvironments(units, environments, configFile) {
-  const matchers = environments.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
+function matchEnvironments(units, environments2, configFile2) {
+  const matchers = environments2.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
   const result = /* @__PURE__ */ new Map();
   const problems = [];
   for (const unit of units) {
@@ -22999,9 +22999,9 @@ function matchEnvironments(units, environments, configFile) {
     else problems.push(`unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`);
   }
   if (problems.length > 0) {
-    const listed = environments.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
+    const listed = environments2.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
     throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
-      ...configFile ? { location: { file: configFile } } : {},
+      ...configFile2 ? { location: { file: configFile2 } } : {},
       hint: `every unit must match exactly one environment's paths; environments are ${listed}`
     });
   }
@@ -26317,8 +26317,8 @@ function rerootChain(relative4, prefix) {
 }
 function chainToArray(node2) {
   const links = [];
-  for (let current = node2; current; current = current.parent) {
-    const { file: file2, via, from } = current.link;
+  for (let current2 = node2; current2; current2 = current2.parent) {
+    const { file: file2, via, from } = current2.link;
     links.push(from === void 0 ? { file: file2, via } : { file: file2, via, from });
   }
   return links.reverse();
@@ -28151,27 +28151,27 @@ var require_stringifyString = __commonJS({
       return true;
     }
     function doubleQuotedString(value, ctx) {
-      const json2 = JSON.stringify(value);
+      const json3 = JSON.stringify(value);
       if (ctx.options.doubleQuotedAsJSON)
-        return json2;
+        return json3;
       const { implicitKey } = ctx;
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
       const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
       let str2 = "";
       let start = 0;
-      for (let i3 = 0, ch = json2[i3]; ch; ch = json2[++i3]) {
-        if (ch === " " && json2[i3 + 1] === "\\" && json2[i3 + 2] === "n") {
-          str2 += json2.slice(start, i3) + "\\ ";
+      for (let i3 = 0, ch = json3[i3]; ch; ch = json3[++i3]) {
+        if (ch === " " && json3[i3 + 1] === "\\" && json3[i3 + 2] === "n") {
+          str2 += json3.slice(start, i3) + "\\ ";
           i3 += 1;
           start = i3;
           ch = "\\";
         }
         if (ch === "\\")
-          switch (json2[i3 + 1]) {
+          switch (json3[i3 + 1]) {
             case "u":
               {
-                str2 += json2.slice(start, i3);
-                const code = json2.substr(i3 + 2, 4);
+                str2 += json3.slice(start, i3);
+                const code = json3.substr(i3 + 2, 4);
                 switch (code) {
                   case "0000":
                     str2 += "\\0";
@@ -28201,23 +28201,23 @@ var require_stringifyString = __commonJS({
                     if (code.substr(0, 2) === "00")
                       str2 += "\\x" + code.substr(2);
                     else
-                      str2 += json2.substr(i3, 6);
+                      str2 += json3.substr(i3, 6);
                 }
                 i3 += 5;
                 start = i3 + 1;
               }
               break;
             case "n":
-              if (implicitKey || json2[i3 + 2] === '"' || json2.length < minMultiLineLength) {
+              if (implicitKey || json3[i3 + 2] === '"' || json3.length < minMultiLineLength) {
                 i3 += 1;
               } else {
-                str2 += json2.slice(start, i3) + "\n\n";
-                while (json2[i3 + 2] === "\\" && json2[i3 + 3] === "n" && json2[i3 + 4] !== '"') {
+                str2 += json3.slice(start, i3) + "\n\n";
+                while (json3[i3 + 2] === "\\" && json3[i3 + 3] === "n" && json3[i3 + 4] !== '"') {
                   str2 += "\n";
                   i3 += 2;
                 }
                 str2 += indent;
-                if (json2[i3 + 2] === " ")
+                if (json3[i3 + 2] === " ")
                   str2 += "\\";
                 i3 += 1;
                 start = i3 + 1;
@@ -28227,7 +28227,7 @@ var require_stringifyString = __commonJS({
               i3 += 1;
           }
       }
-      str2 = start ? str2 + json2.slice(start) : json2;
+      str2 = start ? str2 + json3.slice(start) : json3;
       return implicitKey ? str2 : foldFlowLines.foldFlowLines(str2, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
@@ -28312,9 +28312,9 @@ ${indent}`) + "'";
         start = start.replace(/\n+/g, `$&${indent}`);
       }
       const indentSize = indent ? "2" : "1";
-      let header = (startWithSpace ? indentSize : "") + chomp;
+      let header2 = (startWithSpace ? indentSize : "") + chomp;
       if (comment) {
-        header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
+        header2 += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
         if (onComment)
           onComment();
       }
@@ -28329,11 +28329,11 @@ ${indent}`) + "'";
         }
         const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
-          return `>${header}
+          return `>${header2}
 ${indent}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent}`);
-      return `|${header}
+      return `|${header2}
 ${indent}${start}${value}${end}`;
     }
     function plainString(item2, ctx, onComment, onChompKeep) {
@@ -30649,11 +30649,11 @@ var require_Document = __commonJS({
           throw new Error(`With a null YAML version, the { schema: Schema } option is required`);
       }
       // json & jsonArg are only used from toJSON()
-      toJS({ json: json2, jsonArg, mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
+      toJS({ json: json3, jsonArg, mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
         const ctx = {
           anchors: /* @__PURE__ */ new Map(),
           doc: this,
-          keep: !json2,
+          keep: !json3,
           mapAsMap: mapAsMap === true,
           mapKeyWarned: false,
           maxAliasCount: typeof maxAliasCount === "number" ? maxAliasCount : 100
@@ -31436,10 +31436,10 @@ var require_resolve_block_scalar = __commonJS({
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
       const start = scalar.offset;
-      const header = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
-      if (!header)
+      const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
+      if (!header2)
         return { value: "", type: null, comment: "", range: [start, start, start] };
-      const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+      const type = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines(scalar.source) : [];
       let chompStart = lines.length;
       for (let i3 = lines.length - 1; i3 >= 0; --i3) {
@@ -31450,26 +31450,26 @@ var require_resolve_block_scalar = __commonJS({
           break;
       }
       if (chompStart === 0) {
-        const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end2 = start + header.length;
+        const value2 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        let end2 = start + header2.length;
         if (scalar.source)
           end2 += scalar.source.length;
-        return { value: value2, type, comment: header.comment, range: [start, end2, end2] };
+        return { value: value2, type, comment: header2.comment, range: [start, end2, end2] };
       }
-      let trimIndent = scalar.indent + header.indent;
-      let offset = scalar.offset + header.length;
+      let trimIndent = scalar.indent + header2.indent;
+      let offset = scalar.offset + header2.length;
       let contentStart = 0;
       for (let i3 = 0; i3 < chompStart; ++i3) {
         const [indent, content] = lines[i3];
         if (content === "" || content === "\r") {
-          if (header.indent === 0 && indent.length > trimIndent)
+          if (header2.indent === 0 && indent.length > trimIndent)
             trimIndent = indent.length;
         } else {
           if (indent.length < trimIndent) {
             const message = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
             onError(offset + indent.length, "MISSING_CHAR", message);
           }
-          if (header.indent === 0)
+          if (header2.indent === 0)
             trimIndent = indent.length;
           contentStart = i3;
           if (trimIndent === 0 && !ctx.atRoot) {
@@ -31496,7 +31496,7 @@ var require_resolve_block_scalar = __commonJS({
         if (crlf)
           content = content.slice(0, -1);
         if (content && indent.length < trimIndent) {
-          const src = header.indent ? "explicit indentation indicator" : "first line";
+          const src = header2.indent ? "explicit indentation indicator" : "first line";
           const message = `Block scalar lines must not be less indented than their ${src}`;
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
@@ -31523,7 +31523,7 @@ var require_resolve_block_scalar = __commonJS({
           prevMoreIndented = false;
         }
       }
-      switch (header.chomp) {
+      switch (header2.chomp) {
         case "-":
           break;
         case "+":
@@ -31535,8 +31535,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start + header.length + scalar.source.length;
-      return { value, type, comment: header.comment, range: [start, end, end] };
+      const end = start + header2.length + scalar.source.length;
+      return { value, type, comment: header2.comment, range: [start, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -32375,10 +32375,10 @@ var require_cst_scalar = __commonJS({
             type = "QUOTE_DOUBLE";
             break;
           case "block-scalar": {
-            const header = token.props[0];
-            if (header.type !== "block-scalar-header")
+            const header2 = token.props[0];
+            if (header2.type !== "block-scalar-header")
               throw new Error("Invalid block scalar header");
-            type = header.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
+            type = header2.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
             break;
           }
           default:
@@ -32410,10 +32410,10 @@ var require_cst_scalar = __commonJS({
       const head = source.substring(0, he);
       const body = source.substring(he + 1) + "\n";
       if (token.type === "block-scalar") {
-        const header = token.props[0];
-        if (header.type !== "block-scalar-header")
+        const header2 = token.props[0];
+        if (header2.type !== "block-scalar-header")
           throw new Error("Invalid block scalar header");
-        header.source = head;
+        header2.source = head;
         token.source = body;
       } else {
         const { offset } = token;
@@ -34874,12 +34874,12 @@ var init_snapshot = __esm({
        */
       resolve(path, misses) {
         const links = [];
-        let current = path;
+        let current2 = path;
         for (let hops = 0; hops < 40; hops++) {
-          const direct = this.tree.get(current);
-          if (direct && direct.mode !== SYMLINK_MODE) return { kind: "ok", path: current, entry: direct, links };
-          if (this.tree.symlinks.size === 0) return { kind: "ok", path: current, entry: void 0, links };
-          const segments = current.split("/");
+          const direct = this.tree.get(current2);
+          if (direct && direct.mode !== SYMLINK_MODE) return { kind: "ok", path: current2, entry: direct, links };
+          if (this.tree.symlinks.size === 0) return { kind: "ok", path: current2, entry: void 0, links };
+          const segments = current2.split("/");
           let linkPath;
           let linkEntry;
           let prefix = "";
@@ -34892,17 +34892,17 @@ var init_snapshot = __esm({
               break;
             }
           }
-          if (!linkPath || !linkEntry) return { kind: "ok", path: current, entry: void 0, links };
+          if (!linkPath || !linkEntry) return { kind: "ok", path: current2, entry: void 0, links };
           links.push({ path: linkPath, blob: linkEntry.blob });
           const target = this.contents.get(linkEntry.blob);
           if (target === void 0) {
             misses.add(linkEntry.blob);
             return { kind: "pending", links };
           }
-          const rest = current.slice(linkPath.length + 1);
+          const rest = current2.slice(linkPath.length + 1);
           const resolvedLink = resolveRepoPath(dirOf(linkPath), target);
           if (resolvedLink === null) return { kind: "escapes", link: linkPath, target, links };
-          current = rest === "" ? resolvedLink : joinRepo(resolvedLink, rest);
+          current2 = rest === "" ? resolvedLink : joinRepo(resolvedLink, rest);
         }
         return { kind: "escapes", link: path, target: "(symlink loop)", links };
       }
@@ -34936,7 +34936,7 @@ async function analyseUnits(snapshot, units, allUnits, reader, parseCache, onAna
       if (round === 0) {
         if (++sinceYield >= YIELD_EVERY_UNITS) {
           sinceYield = 0;
-          await new Promise((resolve18) => setImmediate(resolve18));
+          await new Promise((resolve19) => setImmediate(resolve19));
         }
         for (const blob of blobs) {
           const arriving = arrivals.get(blob);
@@ -35735,7 +35735,7 @@ function encodeCache(content) {
     dynamic: Buffer.from(index.dynamic),
     records: joinRecords(content.records)
   };
-  const header = {
+  const header2 = {
     kind: KIND,
     version: CACHE_VERSION,
     encoding: RECORD_ENCODING,
@@ -35744,7 +35744,7 @@ function encodeCache(content) {
     trackedFiles: content.trackedFiles,
     sections: Object.fromEntries(SECTIONS.map((name) => [name, texts[name].length]))
   };
-  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header2)}
 `), ...SECTIONS.map((name) => texts[name])]);
 }
 function joinRecords(records) {
@@ -35758,24 +35758,24 @@ function joinRecords(records) {
 function decodeCache(bytes) {
   const newline = bytes.indexOf(10);
   if (newline === -1) throw new Error("no header");
-  const header = JSON.parse(bytes.toString("utf8", 0, newline));
-  const valid = typeof header === "object" && header !== null && header.kind === KIND && header.version === CACHE_VERSION && header.encoding === RECORD_ENCODING && typeof header.commit === "string" && /^[0-9a-f]{40,64}$/.test(header.commit) && Array.isArray(header.stackDirs) && typeof header.trackedFiles === "number" && typeof header.sections === "object" && header.sections !== null && SECTIONS.every((name) => Number.isInteger(header.sections[name]) && header.sections[name] >= 0);
+  const header2 = JSON.parse(bytes.toString("utf8", 0, newline));
+  const valid = typeof header2 === "object" && header2 !== null && header2.kind === KIND && header2.version === CACHE_VERSION && header2.encoding === RECORD_ENCODING && typeof header2.commit === "string" && /^[0-9a-f]{40,64}$/.test(header2.commit) && Array.isArray(header2.stackDirs) && typeof header2.trackedFiles === "number" && typeof header2.sections === "object" && header2.sections !== null && SECTIONS.every((name) => Number.isInteger(header2.sections[name]) && header2.sections[name] >= 0);
   if (!valid) throw new Error("not a cache of this version");
   const start = {};
   let offset = newline + 1;
   for (const name of SECTIONS) {
     start[name] = offset;
-    offset += header.sections[name];
+    offset += header2.sections[name];
   }
   if (offset !== bytes.length) throw new Error("truncated cache");
-  const text = (name) => bytes.toString("utf8", start[name], start[name] + header.sections[name]);
+  const text = (name) => bytes.toString("utf8", start[name], start[name] + header2.sections[name]);
   const list2 = (value, separator) => value === "" ? [] : value.split(separator);
   const units = list2(text("units"), "\0");
   const strings = list2(text("strings"), "\0");
   const graph = JSON.parse(text("dependencies"));
   if (typeof graph !== "object" || graph === null || Object.keys(graph).length !== units.length) throw new Error("dependency graph mismatch");
   const recordStart = start["records"];
-  const recordEnd = recordStart + header.sections.records;
+  const recordEnd = recordStart + header2.sections.records;
   const bounds = new Int32Array(units.length + 1);
   let at = recordStart;
   for (let id = 1; id < units.length; id++) {
@@ -35798,9 +35798,9 @@ function decodeCache(bytes) {
   };
   const index = ReadIndex.decode({ files: text("files"), dirs: text("dirs"), globs: text("globs"), dynamic: text("dynamic") });
   return {
-    commit: header.commit,
-    stackDirs: header.stackDirs,
-    trackedFiles: header.trackedFiles,
+    commit: header2.commit,
+    stackDirs: header2.stackDirs,
+    trackedFiles: header2.trackedFiles,
     units,
     strings,
     index,
@@ -36133,14 +36133,14 @@ var init_git = __esm({
           }
           const newline = this.buffer.indexOf(10);
           if (newline === -1) return;
-          const header = this.buffer.toString("latin1", 0, newline);
-          if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
+          const header2 = this.buffer.toString("latin1", 0, newline);
+          if (header2.endsWith(" missing") || header2.endsWith(" ambiguous")) {
             this.buffer = this.buffer.subarray(newline + 1);
             this.head++;
             request2.resolve(null);
             continue;
           }
-          const size = Number(header.slice(header.lastIndexOf(" ") + 1));
+          const size = Number(header2.slice(header2.lastIndexOf(" ") + 1));
           if (this.buffer.length < newline + 1 + size + 1) return;
           const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
           this.buffer = this.buffer.subarray(newline + 1 + size + 1);
@@ -36740,7 +36740,7 @@ var init_src3 = __esm({
 // packages/classifier/src/git.ts
 import { execFile, spawn as spawn2 } from "node:child_process";
 function git(repo, args) {
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     execFile(
       "git",
       args,
@@ -36754,7 +36754,7 @@ function git(repo, args) {
             })
           );
         } else {
-          resolve18(stdout);
+          resolve19(stdout);
         }
       }
     );
@@ -36769,7 +36769,7 @@ async function listTreeFiles(repo, ref, directories) {
 }
 function readTreeFiles(repo, ref, paths) {
   if (paths.length === 0) return Promise.resolve(/* @__PURE__ */ new Map());
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     const child = spawn2("git", ["cat-file", "--batch"], { cwd: repo, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } });
     const chunks = [];
     child.stdout.on("data", (chunk) => chunks.push(chunk));
@@ -36784,14 +36784,14 @@ function readTreeFiles(repo, ref, paths) {
       let offset = 0;
       for (const path of paths) {
         const newline = output2.indexOf(10, offset);
-        const header = output2.subarray(offset, newline).toString("utf8");
+        const header2 = output2.subarray(offset, newline).toString("utf8");
         offset = newline + 1;
-        const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
+        const size = /^[0-9a-f]+ blob (\d+)$/.exec(header2)?.[1];
         if (size === void 0) continue;
         files.set(path, output2.subarray(offset, offset + Number(size)).toString("utf8"));
         offset += Number(size) + 1;
       }
-      resolve18(files);
+      resolve19(files);
     });
     child.stdin.end(paths.map((path) => `${ref}^{commit}:${path}
 `).join(""));
@@ -37000,26 +37000,26 @@ function describeIssue(issue2, value, locate) {
   return { text: `key ${formatConfigPath(keyPath)}: ${message}`, position };
 }
 function knownKeysAt(schema, path) {
-  let current = schema;
-  for (let index = 0; current !== void 0; ) {
-    const def = current._zod.def;
-    if ("innerType" in def) current = def.innerType;
-    else if (def.type === "pipe") current = def.in;
+  let current2 = schema;
+  for (let index = 0; current2 !== void 0; ) {
+    const def = current2._zod.def;
+    if ("innerType" in def) current2 = def.innerType;
+    else if (def.type === "pipe") current2 = def.in;
     else if (index === path.length) return def.type === "object" ? Object.keys(def.shape ?? {}) : [];
-    else if (def.type === "object") current = def.shape?.[String(path[index++])];
-    else if (def.type === "array") current = def.element, index++;
-    else if (def.type === "record") current = def.valueType, index++;
+    else if (def.type === "object") current2 = def.shape?.[String(path[index++])];
+    else if (def.type === "array") current2 = def.element, index++;
+    else if (def.type === "record") current2 = def.valueType, index++;
     else return [];
   }
   return [];
 }
 function valueAt(value, path) {
-  let current = value;
+  let current2 = value;
   for (const segment of path) {
-    if (typeof current !== "object" || current === null) return void 0;
-    current = current[segment];
+    if (typeof current2 !== "object" || current2 === null) return void 0;
+    current2 = current2[segment];
   }
-  return current;
+  return current2;
 }
 var init_validate = __esm({
   "packages/classifier/src/config/validate.ts"() {
@@ -37189,7 +37189,7 @@ var init_gruntwork_yaml = __esm({
 // packages/classifier/src/config/gruntwork-hcl.ts
 function parseGruntworkConfigHcl(files) {
   const input2 = {};
-  const environments = [];
+  const environments2 = [];
   const positions = /* @__PURE__ */ new Map();
   let repositoryFile;
   const first = files[0];
@@ -37204,11 +37204,11 @@ function parseGruntworkConfigHcl(files) {
         repositoryFile = file2.path;
         readRepository(reader, block.body, input2);
       } else if (block.type === "environment") {
-        environments.push(readEnvironment(reader, block, environments.length));
+        environments2.push(readEnvironment(reader, block, environments2.length));
       }
     }
   }
-  if (environments.length > 0) input2.environments = environments;
+  if (environments2.length > 0) input2.environments = environments2;
   const locate = (path) => {
     for (let length = path.length; length > 0; length--) {
       const position = positions.get(formatConfigPath(path.slice(0, length)));
@@ -37513,9 +37513,9 @@ function exportTarget(exports2) {
   }
   return void 0;
 }
-function pluginNotFound(name, repo, configFile) {
+function pluginNotFound(name, repo, configFile2) {
   return classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' cannot be found from ${repo}`, {
-    ...configFile ? { location: { file: configFile } } : {},
+    ...configFile2 ? { location: { file: configFile2 } } : {},
     hint: `install it in the repository (npm install ${name}) or name a file relative to the repository (./classifiers/mine.js)`
   });
 }
@@ -37532,12 +37532,12 @@ var init_plugins = __esm({
 // packages/classifier/src/plan-change.ts
 async function loadPlanningConfiguration(options2) {
   const loaded = await loadConfig({ repo: options2.repo, ref: options2.ref });
-  const configFile = loaded.files[0];
+  const configFile2 = loaded.files[0];
   const plugins = await loadClassifierPlugins(loaded.config.classifiers, {
     repo: options2.repo,
     ref: options2.ref,
     ...options2.pluginPackages ? { packagesFrom: options2.pluginPackages } : {},
-    ...configFile ? { configFile } : {}
+    ...configFile2 ? { configFile: configFile2 } : {}
   });
   return { loaded, commit: options2.ref, plugins };
 }
@@ -37564,10 +37564,10 @@ async function planChange(options2) {
     ...options2.pluginPackages ? { pluginPackages: options2.pluginPackages } : {}
   });
   const { config: config2, files } = configuration.loaded;
-  const configFile = files[0];
+  const configFile2 = files[0];
   const classification = await classifyChanges(detection, { ignore: config2.ignore, plugins: configuration.plugins });
   const branch = resolveBranch({ event: options2.event, branch: options2.branch, deployBranch: config2.deployBranch, ...options2.env ? { env: options2.env } : {} });
-  return planJobs({ detection, classification, config: config2, branch, ...configFile ? { configFile } : {}, ...options2.skipUnits ? { skipUnits: options2.skipUnits } : {} });
+  return planJobs({ detection, classification, config: config2, branch, ...configFile2 ? { configFile: configFile2 } : {}, ...options2.skipUnits ? { skipUnits: options2.skipUnits } : {} });
 }
 var init_plan_change = __esm({
   "packages/classifier/src/plan-change.ts"() {
@@ -37766,9 +37766,10 @@ var init_package = __esm({
         "@gantry/change-detector": "workspace:*",
         "@gantry/classifier": "workspace:*",
         "@gantry/dispatcher": "workspace:*",
+        "@gantry/errors": "workspace:*",
         "@gantry/executor": "workspace:*",
         "@gantry/guards": "workspace:*",
-        "@gantry/errors": "workspace:*"
+        "@gantry/init": "workspace:*"
       },
       devDependencies: {
         "@gantry/testkit": "workspace:*"
@@ -37793,11 +37794,11 @@ var init_package = __esm({
 
 // packages/cli/src/error-document.ts
 import { writeFileSync as writeFileSync3 } from "node:fs";
-function writeErrorDocument(file2, command11, error62) {
+function writeErrorDocument(file2, command12, error62) {
   const document = {
     apiVersion: "gantry/v1",
     kind: "Error",
-    command: command11,
+    command: command12,
     code: error62.code,
     message: error62.message,
     hint: error62.hint ?? null,
@@ -37834,8 +37835,8 @@ var init_error_document = __esm({
 });
 
 // packages/cli/src/exit-codes.ts
-function renderExitCodes(command11) {
-  const names = [...COMMAND_EXIT_CODES[command11] ?? ["ok", "usage"], "internal"];
+function renderExitCodes(command12) {
+  const names = [...COMMAND_EXIT_CODES[command12] ?? ["ok", "usage"], "internal"];
   const width = Math.max(...names.map((name) => EXIT_CODES[name].codes.length));
   const rows = names.map((name) => wrap(EXIT_CODES[name].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? EXIT_CODES[name].codes : "").padEnd(width)}  ${line}`).join("\n"));
   return `Exit codes:
@@ -37877,6 +37878,7 @@ var init_exit_codes = __esm({
       dispatch: ["ok", "usage", "configuration", "execution", "interrupted"],
       report: ["ok", "usage", "configuration", "execution", "interrupted"],
       iam: ["ok", "findings", "usage", "configuration"],
+      init: ["ok", "usage", "configuration"],
       doctor: ["ok", "findings", "usage", "configuration"],
       completion: ["ok", "usage"]
     };
@@ -37884,9 +37886,9 @@ var init_exit_codes = __esm({
 });
 
 // packages/cli/src/help.ts
-function commandHelp(command11, help8) {
-  const topCommand = command11.split(" ")[0];
-  return `${help8.trimEnd()}
+function commandHelp(command12, help9) {
+  const topCommand = command12.split(" ")[0];
+  return `${help9.trimEnd()}
 
 ${renderExitCodes(topCommand)}`;
 }
@@ -37908,22 +37910,22 @@ var init_help = __esm({
 
 // packages/cli/src/args.ts
 import { parseArgs } from "node:util";
-function parseCommandArgs(command11, argv, options2, help8) {
+function parseCommandArgs(command12, argv, options2, help9) {
   const all = { ...options2, help: { type: "boolean", short: "h" } };
   const parse5 = () => parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
   let parsed;
   try {
     parsed = parse5();
   } catch (error62) {
-    throw usageError(command11, describeParseError(error62, all), help8);
+    throw usageError(command12, describeParseError(error62, all), help9);
   }
-  if (parsed.values.help) throw new HelpRequested(commandHelp(command11, help8), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
+  if (parsed.values.help) throw new HelpRequested(commandHelp(command12, help9), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
 }
-function usageError(command11, message, help8) {
-  const usage2 = help8.split("\n\n")[0].trim();
+function usageError(command12, message, help9) {
+  const usage2 = help9.split("\n\n")[0].trim();
   return new GantryError("USAGE", message, { hint: `${usage2}
-  see \`gantry help ${command11}\``, exitCode: 2 });
+  see \`gantry help ${command12}\``, exitCode: 2 });
 }
 function describeParseError(error62, options2) {
   const quoted = /'(-{1,2}[^' =]+)/.exec(error62.message)?.[1];
@@ -37942,17 +37944,17 @@ function describeParseError(error62, options2) {
   }
   return "invalid arguments";
 }
-function requireOption(command11, value, name) {
+function requireOption(command12, value, name) {
   if (value === void 0 || value === "") {
-    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command11}\``, exitCode: 2 });
+    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command12}\``, exitCode: 2 });
   }
   return value;
 }
-function parseEvent(command11, value, fallback) {
-  const event = value ?? fallback ?? requireOption(command11, value, "event");
+function parseEvent(command12, value, fallback) {
+  const event = value ?? fallback ?? requireOption(command12, value, "event");
   if (event !== "pull_request" && event !== "push") {
     const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command11}\``, exitCode: 2 });
+    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command12}\``, exitCode: 2 });
   }
   return event;
 }
@@ -38577,11 +38579,11 @@ var init_dist_bundle = __esm({
 });
 
 // node_modules/.pnpm/content-type@3.1.1/node_modules/content-type/dist/index.js
-function parse4(header, options2) {
+function parse4(header2, options2) {
   const stopFlags = SEMI_FLAG | (options2?.comma === true ? COMMA_FLAG : 0);
-  const len = header.length;
+  const len = header2.length;
   let valueStart = options2?.start ?? 0;
-  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+  while ((CHAR_MAP[header2.charCodeAt(valueStart)] & OWS) !== 0) {
     valueStart++;
   }
   let index = valueStart;
@@ -38589,7 +38591,7 @@ function parse4(header, options2) {
   let whitespace = -1;
   let stop = options2?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
-    const code = header.charCodeAt(index);
+    const code = header2.charCodeAt(index);
     const flags2 = CHAR_MAP[code];
     if ((flags2 & stopFlags) !== 0) {
       stop |= flags2 & COMMA_FLAG;
@@ -38605,25 +38607,25 @@ function parse4(header, options2) {
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
-  const value = header.slice(valueStart, valueEnd);
+  const value = header2.slice(valueStart, valueEnd);
   const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
   if (index === len || stop !== 0) {
     return { type, index, parameters: new NullObject() };
   }
-  return parseParameters(header, type, index, len, stopFlags);
+  return parseParameters(header2, type, index, len, stopFlags);
 }
-function parseParameters(header, type, index, len, stopFlags) {
+function parseParameters(header2, type, index, len, stopFlags) {
   const parameters = new NullObject();
   parameter: while (index < len) {
     index++;
-    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+    while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
       index++;
     }
     const keyStart = index;
     let keyFlags = 0;
     let keyWhitespace = -1;
     while (index < len) {
-      const code = header.charCodeAt(index);
+      const code = header2.charCodeAt(index);
       const flags2 = CHAR_MAP[code];
       if ((flags2 & stopFlags) !== 0) {
         if ((flags2 & COMMA_FLAG) !== 0)
@@ -38632,25 +38634,25 @@ function parseParameters(header, type, index, len, stopFlags) {
       }
       if (code === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-        const value = header.slice(keyStart, keyEnd);
+        const value = header2.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
         index++;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+        while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
           index++;
         }
-        if (index < len && header.charCodeAt(index) === DQUOTE) {
+        if (index < len && header2.charCodeAt(index) === DQUOTE) {
           const quotedStart = ++index;
           let escaped = false;
           while (index < len) {
-            const code2 = header.charCodeAt(index);
+            const code2 = header2.charCodeAt(index);
             if (code2 === DQUOTE) {
               if (parameters[key] === void 0) {
-                parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
+                parameters[key] = escaped ? unescapeQuotedPairs(header2, quotedStart, index) : header2.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
               while (index < len) {
-                const code3 = header.charCodeAt(index);
+                const code3 = header2.charCodeAt(index);
                 const flags3 = CHAR_MAP[code3];
                 if ((flags3 & stopFlags) !== 0) {
                   stop2 = flags3 & COMMA_FLAG;
@@ -38675,7 +38677,7 @@ function parseParameters(header, type, index, len, stopFlags) {
         let stop = 0;
         let valueWhitespace = -1;
         while (index < len) {
-          const code2 = header.charCodeAt(index);
+          const code2 = header2.charCodeAt(index);
           const flags3 = CHAR_MAP[code2];
           if ((flags3 & stopFlags) !== 0) {
             stop = flags3 & COMMA_FLAG;
@@ -38691,7 +38693,7 @@ function parseParameters(header, type, index, len, stopFlags) {
         }
         if (parameters[key] === void 0) {
           const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-          parameters[key] = header.slice(valueStart, valueEnd);
+          parameters[key] = header2.slice(valueStart, valueEnd);
         }
         if (stop !== 0)
           break parameter;
@@ -40114,8 +40116,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t2 = 0) {
-          return new this.Promise(function(resolve18, reject) {
-            return setTimeout(resolve18, t2);
+          return new this.Promise(function(resolve19, reject) {
+            return setTimeout(resolve19, t2);
           });
         }
         computePenalty() {
@@ -40253,15 +40255,15 @@ var require_light = __commonJS({
           });
         }
         next(id) {
-          var current, next;
-          current = this._jobs[id];
-          next = current + 1;
-          if (current != null && next < this.status.length) {
-            this.counts[current]--;
+          var current2, next;
+          current2 = this._jobs[id];
+          next = current2 + 1;
+          if (current2 != null && next < this.status.length) {
+            this.counts[current2]--;
             this.counts[next]++;
             return this._jobs[id]++;
-          } else if (current != null) {
-            this.counts[current]--;
+          } else if (current2 != null) {
+            this.counts[current2]--;
             return delete this._jobs[id];
           }
         }
@@ -40272,13 +40274,13 @@ var require_light = __commonJS({
           return this.counts[initial]++;
         }
         remove(id) {
-          var current;
-          current = this._jobs[id];
-          if (current != null) {
-            this.counts[current]--;
+          var current2;
+          current2 = this._jobs[id];
+          if (current2 != null) {
+            this.counts[current2]--;
             delete this._jobs[id];
           }
-          return current != null;
+          return current2 != null;
         }
         jobStatus(id) {
           var ref;
@@ -40326,15 +40328,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error62, reject, resolve18, returned, task;
+          var args, cb, error62, reject, resolve19, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve18, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve19, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve18(returned);
+                  return resolve19(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -40349,13 +40351,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise2, reject, resolve18;
-          resolve18 = reject = null;
+          var promise2, reject, resolve19;
+          resolve19 = reject = null;
           promise2 = new this.Promise(function(_resolve, _reject) {
-            resolve18 = _resolve;
+            resolve19 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve18, reject });
+          this._queue.push({ task, args, resolve: resolve19, reject });
           this._tryToRun();
           return promise2;
         }
@@ -40756,14 +40758,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve18, reject) => {
+              return new this.Promise((resolve19, reject) => {
                 if (finished()) {
-                  return resolve18();
+                  return resolve19();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve18();
+                      return resolve19();
                     }
                   });
                 }
@@ -40856,9 +40858,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve18, reject) {
+              return new this.Promise(function(resolve19, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve18)(args3);
+                  return (args3[0] != null ? reject : resolve19)(args3);
                 });
               });
             };
@@ -41414,7 +41416,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41423,7 +41425,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41431,13 +41433,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -41629,7 +41631,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41638,7 +41640,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41646,13 +41648,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -41833,7 +41835,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41842,7 +41844,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41850,13 +41852,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -41925,8 +41927,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t2 = 0) {
-        return new this.Promise(function(resolve18, reject) {
-          return setTimeout(resolve18, t2);
+        return new this.Promise(function(resolve19, reject) {
+          return setTimeout(resolve19, t2);
         });
       }
       computePenalty() {
@@ -42396,7 +42398,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42405,7 +42407,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42413,13 +42415,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42460,7 +42462,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve18, reject) => {
+          return new this.Promise((resolve19, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -42471,14 +42473,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve18();
+              return resolve19();
             } else {
-              return client.once("ready", resolve18);
+              return client.once("ready", resolve19);
             }
           });
         }
         _loadScript(name) {
-          return new this.Promise((resolve18, reject) => {
+          return new this.Promise((resolve19, reject) => {
             var payload;
             payload = Scripts.payload(name);
             return this.client.multi([["script", "load", payload]]).exec((err2, replies) => {
@@ -42486,7 +42488,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err2);
               }
               this.shas[name] = replies[0];
-              return resolve18(replies[0]);
+              return resolve19(replies[0]);
             });
           });
         }
@@ -42499,12 +42501,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve18, reject) => {
+            return new _this.Promise((resolve19, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err2, replies) {
                 if (err2 != null) {
                   return reject(err2);
                 } else {
-                  return resolve18(replies[0]);
+                  return resolve19(replies[0]);
                 }
               });
             });
@@ -42512,13 +42514,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve18, reject) => {
+            return new this.Promise((resolve19, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve18();
+                  return resolve19();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -42532,13 +42534,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve18, reject) => {
+                  yield new _this2.Promise((resolve19, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err2, chan) {
                       if (err2 != null) {
                         return reject(err2);
                       }
                       if (chan === channel) {
-                        return resolve18();
+                        return resolve19();
                       }
                     });
                   });
@@ -42623,7 +42625,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42632,7 +42634,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42640,13 +42642,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42692,7 +42694,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve18, reject) => {
+          return new this.Promise((resolve19, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -42703,9 +42705,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve18();
+              return resolve19();
             } else {
-              return client.once("ready", resolve18);
+              return client.once("ready", resolve19);
             }
           });
         }
@@ -42731,10 +42733,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve18, reject) => {
+            return new this.Promise((resolve19, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve18();
+                return resolve19();
               });
             });
           }));
@@ -42832,7 +42834,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42841,7 +42843,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42849,13 +42851,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42991,7 +42993,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name === "init" || name === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve18, reject) => {
+          return new _this3.Promise((resolve19, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
@@ -42999,7 +43001,7 @@ var require_RedisDatastore = __commonJS({
               if (err2 != null) {
                 return reject(err2);
               }
-              return resolve18(replies);
+              return resolve19(replies);
             });
             return _this3.connection.__scriptFn__(name)(...arr);
           }).catch((e2) => {
@@ -43164,15 +43166,15 @@ var require_States = __commonJS({
         });
       }
       next(id) {
-        var current, next;
-        current = this._jobs[id];
-        next = current + 1;
-        if (current != null && next < this.status.length) {
-          this.counts[current]--;
+        var current2, next;
+        current2 = this._jobs[id];
+        next = current2 + 1;
+        if (current2 != null && next < this.status.length) {
+          this.counts[current2]--;
           this.counts[next]++;
           return this._jobs[id]++;
-        } else if (current != null) {
-          this.counts[current]--;
+        } else if (current2 != null) {
+          this.counts[current2]--;
           return delete this._jobs[id];
         }
       }
@@ -43183,13 +43185,13 @@ var require_States = __commonJS({
         return this.counts[initial]++;
       }
       remove(id) {
-        var current;
-        current = this._jobs[id];
-        if (current != null) {
-          this.counts[current]--;
+        var current2;
+        current2 = this._jobs[id];
+        if (current2 != null) {
+          this.counts[current2]--;
           delete this._jobs[id];
         }
-        return current != null;
+        return current2 != null;
       }
       jobStatus(id) {
         var ref;
@@ -43230,7 +43232,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43239,7 +43241,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43247,13 +43249,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43276,19 +43278,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error62, reject, resolve18, returned, task;
+          var args, cb, error62, reject, resolve19, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve18 = _this$_queue$shift.resolve;
+            resolve19 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve18(returned);
+                  return resolve19(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -43304,16 +43306,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise2, reject, resolve18;
-        resolve18 = reject = null;
+        var promise2, reject, resolve19;
+        resolve19 = reject = null;
         promise2 = new this.Promise(function(_resolve, _reject) {
-          resolve18 = _resolve;
+          resolve19 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve18,
+          resolve: resolve19,
           reject
         });
         this._tryToRun();
@@ -43366,7 +43368,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43375,7 +43377,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43383,13 +43385,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43652,7 +43654,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43661,7 +43663,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve18(value);
+        resolve19(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43669,13 +43671,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve18, reject) {
+        return new Promise(function(resolve19, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve18, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43913,14 +43915,14 @@ var require_Bottleneck = __commonJS({
               counts = this._states.counts;
               return counts[0] + counts[1] + counts[2] + counts[3] === at;
             };
-            return new this.Promise((resolve18, reject) => {
+            return new this.Promise((resolve19, reject) => {
               if (finished()) {
-                return resolve18();
+                return resolve19();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve18();
+                    return resolve19();
                   }
                 });
               }
@@ -44028,9 +44030,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve18, reject) {
+            return new this.Promise(function(resolve19, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve18)(args3);
+                return (args3[0] != null ? reject : resolve19)(args3);
               });
             });
           };
@@ -44179,8 +44181,8 @@ function githubMessage(data) {
   const text = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
   return text === "" ? void 0 : text;
 }
-function describePermissions(header) {
-  return header.split(";").map(
+function describePermissions(header2) {
+  return header2.split(";").map(
     (set2) => set2.split(",").map((permission) => permission.trim().replace("=", ": ")).filter((permission) => permission !== "").map((permission) => `\`${permission}\``).join(" and ")
   ).filter((set2) => set2 !== "").join(" or ");
 }
@@ -44423,7 +44425,7 @@ var init_errors7 = __esm({
 // packages/guards/src/git.ts
 import { execFile as execFile2 } from "node:child_process";
 function runGit(repo, args, options2 = {}) {
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     const child = execFile2(
       "git",
       args,
@@ -44436,7 +44438,7 @@ function runGit(repo, args, options2 = {}) {
       },
       (error62, stdout, stderr) => {
         if (error62 && typeof error62.code !== "number") return reject(error62);
-        resolve18({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+        resolve19({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
       }
     );
     if (options2.input !== void 0) child.stdin?.end(options2.input);
@@ -44474,7 +44476,7 @@ async function listTree(repo, commit, signal) {
 function readBlobs(repo, objects, signal) {
   const contents = /* @__PURE__ */ new Map();
   if (objects.length === 0) return Promise.resolve(contents);
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     const child = execFile2(
       "git",
       ["cat-file", "--batch"],
@@ -44489,7 +44491,7 @@ function readBlobs(repo, objects, signal) {
           contents.set(object2, stdout.subarray(headerEnd + 1, headerEnd + 1 + length).toString("utf8"));
           offset = headerEnd + 1 + length + 1;
         }
-        resolve18(contents);
+        resolve19(contents);
       }
     );
     child.stdin?.end(`${objects.join("\n")}
@@ -44939,14 +44941,14 @@ function checkTrustedSettings(job, trust) {
   if (job.source.deployBranch !== trust.tip.branch) {
     throw refuse(job, `the job names '${job.source.deployBranch}' as the deploy branch; the pipelines side deploys '${trust.tip.branch}'`, hint);
   }
-  let environments;
+  let environments2;
   try {
-    environments = matchEnvironments(job.units, config2.environments, files[0]);
+    environments2 = matchEnvironments(job.units, config2.environments, files[0]);
   } catch (cause) {
     throw refuse(job, `the job's units do not match ${where}: ${cause.message}`, hint, cause);
   }
-  const names = new Set([...environments.values()].map((environment2) => environment2.name));
-  const environment = [...environments.values()][0];
+  const names = new Set([...environments2.values()].map((environment2) => environment2.name));
+  const environment = [...environments2.values()][0];
   if (names.size !== 1 || environment.name !== job.environment) {
     throw refuse(job, `field environment: the job says '${job.environment}', ${where} puts its units in ${[...names].map((name) => `'${name}'`).join(", ")}`, hint);
   }
@@ -45132,8 +45134,8 @@ function classicScopesCovering(purpose) {
 function excessClassicScopes(scopes) {
   return scopes.filter((scope) => !NEEDED_CLASSIC_SCOPES.has(scope)).sort();
 }
-function parseScopesHeader(header) {
-  return (header ?? "").split(",").map((scope) => scope.trim()).filter(Boolean);
+function parseScopesHeader(header2) {
+  return (header2 ?? "").split(",").map((scope) => scope.trim()).filter(Boolean);
 }
 var TOKEN_SETTINGS, IMPLIED_CLASSIC_SCOPES, NEEDED_CLASSIC_SCOPES;
 var init_tokens = __esm({
@@ -46577,7 +46579,7 @@ var require_client = __commonJS({
       };
     };
     var sleep3 = (seconds) => {
-      return new Promise((resolve18) => setTimeout(resolve18, seconds * 1e3));
+      return new Promise((resolve19) => setTimeout(resolve19, seconds * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -46706,8 +46708,8 @@ var require_client = __commonJS({
     };
     var abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise2 = new Promise((resolve18) => {
-        onAbort = () => resolve18({ state: WaiterState.ABORTED });
+      const promise2 = new Promise((resolve19) => {
+        onAbort = () => resolve19({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -46762,7 +46764,7 @@ var require_client = __commonJS({
           }
         }
       }
-      send(command11, optionsOrCb, cb) {
+      send(command12, optionsOrCb, cb) {
         const options2 = typeof optionsOrCb !== "function" ? optionsOrCb : void 0;
         const callback = typeof optionsOrCb === "function" ? optionsOrCb : cb;
         const useHandlerCache = options2 === void 0 && this.config.cacheMiddleware === true;
@@ -46772,21 +46774,21 @@ var require_client = __commonJS({
             this.handlers = /* @__PURE__ */ new WeakMap();
           }
           const handlers = this.handlers;
-          if (handlers.has(command11.constructor)) {
-            handler = handlers.get(command11.constructor);
+          if (handlers.has(command12.constructor)) {
+            handler = handlers.get(command12.constructor);
           } else {
-            handler = command11.resolveMiddleware(this.middlewareStack, this.config, options2);
-            handlers.set(command11.constructor, handler);
+            handler = command12.resolveMiddleware(this.middlewareStack, this.config, options2);
+            handlers.set(command12.constructor, handler);
           }
         } else {
           delete this.handlers;
-          handler = command11.resolveMiddleware(this.middlewareStack, this.config, options2);
+          handler = command12.resolveMiddleware(this.middlewareStack, this.config, options2);
         }
         if (callback) {
-          handler(command11).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
+          handler(command12).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
           });
         } else {
-          return handler(command11).then((result) => result.output);
+          return handler(command12).then((result) => result.output);
         }
       }
       destroy() {
@@ -46982,21 +46984,21 @@ var require_client = __commonJS({
     };
     var SENSITIVE_STRING = "***SensitiveInformation***";
     var createAggregatedClient = (commands2, Client2, options2) => {
-      for (const [command11, CommandCtor] of Object.entries(commands2)) {
+      for (const [command12, CommandCtor] of Object.entries(commands2)) {
         const methodImpl = async function(args, optionsOrCb, cb) {
-          const command12 = new CommandCtor(args);
+          const command13 = new CommandCtor(args);
           if (typeof optionsOrCb === "function") {
-            this.send(command12, optionsOrCb);
+            this.send(command13, optionsOrCb);
           } else if (typeof cb === "function") {
             if (typeof optionsOrCb !== "object") {
               throw new Error(`Expected http options but got ${typeof optionsOrCb}`);
             }
-            this.send(command12, optionsOrCb || {}, cb);
+            this.send(command13, optionsOrCb || {}, cb);
           } else {
-            return this.send(command12, optionsOrCb);
+            return this.send(command13, optionsOrCb);
           }
         };
-        const methodName = (command11[0].toLowerCase() + command11.slice(1)).replace(/Command$/, "");
+        const methodName = (command12[0].toLowerCase() + command12.slice(1)).replace(/Command$/, "");
         Client2.prototype[methodName] = methodImpl;
       }
       const { paginators = {}, waiters = {} } = options2 ?? {};
@@ -47442,8 +47444,8 @@ var require_client = __commonJS({
 var require_config = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports2) {
     var { homedir } = __require("node:os");
-    var { sep: sep3, join: join12 } = __require("node:path");
-    var { createHash: createHash3 } = __require("node:crypto");
+    var { sep: sep3, join: join13 } = __require("node:path");
+    var { createHash: createHash4 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
     var { normalizeProvider } = require_client();
@@ -47603,9 +47605,9 @@ var require_config = __commonJS({
     var DEFAULT_PROFILE = "default";
     var getProfileName = (init) => init.profile || process.env[ENV_PROFILE] || DEFAULT_PROFILE;
     var getSSOTokenFilepath = (id) => {
-      const hasher = createHash3("sha1");
+      const hasher = createHash4("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join12(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join13(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
     var tokenIntercept = {};
     var getSSOTokenFromFile = async (id) => {
@@ -47632,9 +47634,9 @@ var require_config = __commonJS({
       ...data.default && { default: data.default }
     });
     var ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join12(getHomeDir(), ".aws", "config");
+    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join13(getHomeDir(), ".aws", "config");
     var ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join12(getHomeDir(), ".aws", "credentials");
+    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join13(getHomeDir(), ".aws", "credentials");
     var prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     var profileNameBlockList = ["__proto__", "profile __proto__"];
     var parseIni = (iniData) => {
@@ -47700,11 +47702,11 @@ var require_config = __commonJS({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join12(homeDir, filepath.slice(2));
+        resolvedFilepath = join13(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join12(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join13(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -47777,12 +47779,12 @@ var require_config = __commonJS({
     };
     var fromSharedConfigFiles = (configSelector, { preferredFile = "config", ...init } = {}) => async () => {
       const profile = getProfileName(init);
-      const { configFile, credentialsFile } = await loadSharedConfigFiles(init);
+      const { configFile: configFile2, credentialsFile } = await loadSharedConfigFiles(init);
       const profileFromCredentials = credentialsFile[profile] || {};
-      const profileFromConfig = configFile[profile] || {};
+      const profileFromConfig = configFile2[profile] || {};
       const mergedProfile = preferredFile === "config" ? { ...profileFromCredentials, ...profileFromConfig } : { ...profileFromConfig, ...profileFromCredentials };
       try {
-        const cfgFile = preferredFile === "config" ? configFile : credentialsFile;
+        const cfgFile = preferredFile === "config" ? configFile2 : credentialsFile;
         const configValue = configSelector(mergedProfile, cfgFile);
         if (configValue === void 0) {
           throw new Error();
@@ -47921,7 +47923,7 @@ var require_config = __commonJS({
     };
     var imdsRequest = async (options2) => {
       const { request: request2 } = __require("node:http");
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         const req = request2({
           hostname: options2.hostname,
           port: options2.port,
@@ -47949,7 +47951,7 @@ var require_config = __commonJS({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve18(Buffer.concat(chunks));
+            resolve19(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -48962,10 +48964,10 @@ var require_endpoints = __commonJS({
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/serde/index.js
 var require_serde = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/serde/index.js"(exports2) {
-    var { createHmac, createHash: createHash3, getRandomValues } = __require("node:crypto");
+    var { createHmac, createHash: createHash4, getRandomValues } = __require("node:crypto");
     var { hasOwn, HttpResponse } = require_transport();
     exports2.hasOwn = hasOwn;
-    var { ReadStream, lstatSync, fstatSync } = __require("node:fs");
+    var { ReadStream, lstatSync: lstatSync2, fstatSync } = __require("node:fs");
     var { toEndpointV1 } = require_endpoints();
     var { Readable, Writable: Writable3, PassThrough } = __require("node:stream");
     var isArrayBuffer = (arg) => typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer || Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
@@ -49734,7 +49736,7 @@ var require_serde = __commonJS({
         return body.end + 1 - body.start;
       } else if (body instanceof ReadStream) {
         if (body.path != null) {
-          return lstatSync(body.path).size;
+          return lstatSync2(body.path).size;
         } else if (typeof body.fd === "number") {
           return fstatSync(body.fd).size;
         }
@@ -49869,7 +49871,7 @@ var require_serde = __commonJS({
         return Promise.resolve(this.hash.digest());
       }
       reset() {
-        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash3(this.algorithmIdentifier);
+        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash4(this.algorithmIdentifier);
       }
     };
     function castSourceData(toCast, encoding) {
@@ -50330,7 +50332,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return headStream$1(stream, bytes);
       }
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         const collector = new Collector$1();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -50341,7 +50343,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve18(bytes2);
+          resolve19(bytes2);
         });
       });
     };
@@ -50454,7 +50456,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         const collector = new Collector();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -50465,7 +50467,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve18(bytes);
+          resolve19(bytes);
         });
       });
     };
@@ -50627,7 +50629,7 @@ var require_checksum = __commonJS({
     var { createReadStream } = __require("node:fs");
     var { Writable: Writable3 } = __require("node:stream");
     var { toUint8Array, concatBytes } = require_serde();
-    var { createHash: createHash3, createHmac } = __require("node:crypto");
+    var { createHash: createHash4, createHmac } = __require("node:crypto");
     var zlib = __require("node:zlib");
     async function blobReader(blob, onChunk, chunkSize = 1024 * 1024) {
       const size = blob.size;
@@ -50660,7 +50662,7 @@ var require_checksum = __commonJS({
         callback();
       }
     };
-    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve18, reject) => {
+    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve19, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -50678,7 +50680,7 @@ var require_checksum = __commonJS({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash3.digest().then(resolve18).catch(reject);
+        hash3.digest().then(resolve19).catch(reject);
       });
     });
     var isReadStream = (stream) => typeof stream.path === "string";
@@ -50689,14 +50691,14 @@ var require_checksum = __commonJS({
       const hash3 = new hashCtor();
       const hashCalculator = new HashCalculator(hash3);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         readableStream.on("error", (err2) => {
           hashCalculator.end();
           reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash3.digest().then(resolve18).catch(reject);
+          hash3.digest().then(resolve19).catch(reject);
         });
       });
     };
@@ -50790,7 +50792,7 @@ var require_checksum = __commonJS({
     }
     var hasNativeCrypto$1 = (() => {
       try {
-        createHash3("md5");
+        createHash4("md5");
         return true;
       } catch {
         return false;
@@ -50800,7 +50802,7 @@ var require_checksum = __commonJS({
     function buildNativeClass$2() {
       return class Md5Node {
         digestLength = 16;
-        hash = createHash3("md5");
+        hash = createHash4("md5");
         update(data) {
           this.hash.update(toUint8Array(data));
         }
@@ -50809,7 +50811,7 @@ var require_checksum = __commonJS({
           return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
         }
         reset() {
-          this.hash = createHash3("md5");
+          this.hash = createHash4("md5");
         }
       };
     }
@@ -51097,7 +51099,7 @@ var require_checksum = __commonJS({
     ]);
     var hasNativeCrypto = (() => {
       try {
-        createHash3("sha256");
+        createHash4("sha256");
         return true;
       } catch {
         return false;
@@ -51137,7 +51139,7 @@ var require_checksum = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash3("sha256");
+          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash4("sha256");
         }
       };
     }
@@ -51197,9 +51199,9 @@ var require_checksum = __commonJS({
           const hash3 = await subtle.digest("SHA-256", data);
           return new Uint8Array(hash3);
         }
-        const sha2562 = new Sha256Js(this.secret);
-        sha2562.update(data);
-        return sha2562.digest();
+        const sha2563 = new Sha256Js(this.secret);
+        sha2563.update(data);
+        return sha2563.digest();
       }
       reset() {
         this.pending = [];
@@ -51313,39 +51315,39 @@ var require_event_streams = __commonJS({
         }
         return out;
       }
-      formatHeaderValue(header) {
-        switch (header.type) {
+      formatHeaderValue(header2) {
+        switch (header2.type) {
           case "boolean":
-            return Uint8Array.from([header.value ? 0 : 1]);
+            return Uint8Array.from([header2.value ? 0 : 1]);
           case "byte":
-            return Uint8Array.from([2, header.value]);
+            return Uint8Array.from([2, header2.value]);
           case "short":
             const shortView = new DataView(new ArrayBuffer(3));
             shortView.setUint8(0, 3);
-            shortView.setInt16(1, header.value, false);
+            shortView.setInt16(1, header2.value, false);
             return new Uint8Array(shortView.buffer);
           case "integer":
             const intView = new DataView(new ArrayBuffer(5));
             intView.setUint8(0, 4);
-            intView.setInt32(1, header.value, false);
+            intView.setInt32(1, header2.value, false);
             return new Uint8Array(intView.buffer);
           case "long":
             const longBytes = new Uint8Array(9);
             longBytes[0] = 5;
-            longBytes.set(header.value.bytes, 1);
+            longBytes.set(header2.value.bytes, 1);
             return longBytes;
           case "binary":
-            if (header.value.byteLength > MAX_HEADER_VALUE_BYTES) {
-              throw new Error(`@smithy/core/event-streams - header value (binary) exceeds ${MAX_HEADER_VALUE_BYTES} bytes: ${header.value.byteLength}`);
+            if (header2.value.byteLength > MAX_HEADER_VALUE_BYTES) {
+              throw new Error(`@smithy/core/event-streams - header value (binary) exceeds ${MAX_HEADER_VALUE_BYTES} bytes: ${header2.value.byteLength}`);
             }
-            const binView = new DataView(new ArrayBuffer(3 + header.value.byteLength));
+            const binView = new DataView(new ArrayBuffer(3 + header2.value.byteLength));
             binView.setUint8(0, 6);
-            binView.setUint16(1, header.value.byteLength, false);
+            binView.setUint16(1, header2.value.byteLength, false);
             const binBytes = new Uint8Array(binView.buffer);
-            binBytes.set(header.value, 3);
+            binBytes.set(header2.value, 3);
             return binBytes;
           case "string":
-            const utf8Bytes = this.fromUtf8(header.value);
+            const utf8Bytes = this.fromUtf8(header2.value);
             if (utf8Bytes.byteLength > MAX_HEADER_VALUE_BYTES) {
               throw new Error(`@smithy/core/event-streams - header value (string) exceeds ${MAX_HEADER_VALUE_BYTES} bytes: ${utf8Bytes.byteLength}`);
             }
@@ -51358,15 +51360,15 @@ var require_event_streams = __commonJS({
           case "timestamp":
             const tsBytes = new Uint8Array(9);
             tsBytes[0] = 8;
-            tsBytes.set(Int64.fromNumber(header.value.valueOf()).bytes, 1);
+            tsBytes.set(Int64.fromNumber(header2.value.valueOf()).bytes, 1);
             return tsBytes;
           case "uuid":
-            if (!UUID_PATTERN.test(header.value)) {
-              throw new Error(`Invalid UUID received: ${header.value}`);
+            if (!UUID_PATTERN.test(header2.value)) {
+              throw new Error(`Invalid UUID received: ${header2.value}`);
             }
             const uuidBytes = new Uint8Array(17);
             uuidBytes[0] = 9;
-            uuidBytes.set(fromHex(header.value.replace(/-/g, "")), 1);
+            uuidBytes.set(fromHex(header2.value.replace(/-/g, "")), 1);
             return uuidBytes;
         }
       }
@@ -51810,7 +51812,7 @@ var require_event_streams = __commonJS({
         streamEnded = true;
       });
       while (!generationEnded) {
-        const value = await new Promise((resolve18) => setTimeout(() => resolve18(records.shift()), 0));
+        const value = await new Promise((resolve19) => setTimeout(() => resolve19(records.shift()), 0));
         if (value) {
           yield value;
         }
@@ -52780,14 +52782,14 @@ var require_protocols = __commonJS({
             }
           }
         }
-        for (const header in headers) {
-          if (!hasOwn(headers, header)) {
+        for (const header2 in headers) {
+          if (!hasOwn(headers, header2)) {
             continue;
           }
-          const lower = header.toLowerCase();
-          const headerValue = headers[header];
-          if (lower !== header) {
-            delete headers[header];
+          const lower = header2.toLowerCase();
+          const headerValue = headers[header2];
+          if (lower !== header2) {
+            delete headers[header2];
             headers[lower] = headerValue;
           }
           const binding = hasOwn(responseHeaders, lower) ? responseHeaders[lower] : void 0;
@@ -52808,15 +52810,15 @@ var require_protocols = __commonJS({
         }
         for (const [memberName, [, , collectionValue], , wireName] of prefixHeaders) {
           dataObject[memberName] = {};
-          for (const header in headers) {
-            if (!hasOwn(headers, header)) {
+          for (const header2 in headers) {
+            if (!hasOwn(headers, header2)) {
               continue;
             }
-            if (!header.startsWith(wireName)) {
+            if (!header2.startsWith(wireName)) {
               continue;
             }
-            const headerValue = headers[header];
-            dataObject[memberName][header.slice(wireName.length)] = directDeserializer ? directDeserializer.readHttpBinding(collectionValue, headerValue, 38) : await deserializer.read([collectionValue[0], { httpHeader: header }], headerValue);
+            const headerValue = headers[header2];
+            dataObject[memberName][header2.slice(wireName.length)] = directDeserializer ? directDeserializer.readHttpBinding(collectionValue, headerValue, 38) : await deserializer.read([collectionValue[0], { httpHeader: header2 }], headerValue);
           }
         }
         if (statusCode) {
@@ -52888,13 +52890,13 @@ var require_protocols = __commonJS({
           await this.handleError(operationSchema, context, response, dataObject, this.deserializeMetadata(response));
           throw new Error("@smithy/core/protocols - RPC Protocol error handler failed to throw.");
         }
-        for (const header in response.headers) {
-          if (!hasOwn(response.headers, header)) {
+        for (const header2 in response.headers) {
+          if (!hasOwn(response.headers, header2)) {
             continue;
           }
-          const value = response.headers[header];
-          delete response.headers[header];
-          response.headers[header.toLowerCase()] = value;
+          const value = response.headers[header2];
+          delete response.headers[header2];
+          response.headers[header2.toLowerCase()] = value;
         }
         const eventStreamMember = ns.getEventStreamMember();
         if (eventStreamMember) {
@@ -54071,9 +54073,9 @@ var require_protocols = __commonJS({
         return result;
       }
       ensure(byteCount) {
-        const { i: i3, json: json2 } = this;
-        if (i3 + byteCount > json2.length) {
-          let newSize = json2.length * 2;
+        const { i: i3, json: json3 } = this;
+        if (i3 + byteCount > json3.length) {
+          let newSize = json3.length * 2;
           while (newSize < i3 + byteCount) {
             newSize *= 2;
           }
@@ -54085,9 +54087,9 @@ var require_protocols = __commonJS({
       writeAscii(s2) {
         const z3 = s2.length;
         this.ensure(z3);
-        let { i: i3, json: json2 } = this;
+        let { i: i3, json: json3 } = this;
         for (let j2 = 0; j2 < z3; ++j2) {
-          json2[i3] = s2.charCodeAt(j2);
+          json3[i3] = s2.charCodeAt(j2);
           i3 += 1;
         }
         this.i = i3;
@@ -54095,12 +54097,12 @@ var require_protocols = __commonJS({
       writeAsciiQuoted(s2) {
         const z3 = s2.length;
         this.ensure(z3 + 4);
-        let { json: json2, i: i3 } = this;
-        json2[i3++] = QUOTE;
+        let { json: json3, i: i3 } = this;
+        json3[i3++] = QUOTE;
         for (let j2 = 0; j2 < z3; ++j2) {
-          json2[i3++] = s2.charCodeAt(j2);
+          json3[i3++] = s2.charCodeAt(j2);
         }
-        json2[i3++] = QUOTE;
+        json3[i3++] = QUOTE;
         this.i = i3;
       }
       writeJsonString(s2) {
@@ -54137,14 +54139,14 @@ var require_protocols = __commonJS({
             this.ensure(6 + (z3 - j2 - 1) * 3 + 1);
             this.writeUnicodeEscape(c2);
           } else {
-            let { i: i3, json: json2 } = this;
+            let { i: i3, json: json3 } = this;
             if (c2 < 2048) {
-              json2[i3++] = 192 | c2 >> 6;
-              json2[i3++] = 128 | c2 & 63;
+              json3[i3++] = 192 | c2 >> 6;
+              json3[i3++] = 128 | c2 & 63;
             } else {
-              json2[i3++] = 224 | c2 >> 12;
-              json2[i3++] = 128 | c2 >> 6 & 63;
-              json2[i3++] = 128 | c2 & 63;
+              json3[i3++] = 224 | c2 >> 12;
+              json3[i3++] = 128 | c2 >> 6 & 63;
+              json3[i3++] = 128 | c2 & 63;
             }
             this.i = i3;
           }
@@ -54152,12 +54154,12 @@ var require_protocols = __commonJS({
         this.json[this.i++] = QUOTE;
       }
       writeUnicodeEscape(code) {
-        let { json: json2, i: i3 } = this;
-        json2[i3++] = BACKSLASH;
-        json2[i3++] = 117;
+        let { json: json3, i: i3 } = this;
+        json3[i3++] = BACKSLASH;
+        json3[i3++] = 117;
         const hex3 = code.toString(16).padStart(4, "0");
         for (let j2 = 0; j2 < 4; ++j2) {
-          json2[i3++] = hex3.charCodeAt(j2);
+          json3[i3++] = hex3.charCodeAt(j2);
         }
         this.i = i3;
       }
@@ -54172,10 +54174,10 @@ var require_protocols = __commonJS({
       writeBase64(data) {
         const b64Len = Math.ceil(data.length / 3) * 4;
         this.ensure(b64Len + 2);
-        const json2 = this.json;
+        const json3 = this.json;
         const B64 = _JsonShapeSerializer2.B64;
         let i3 = this.i;
-        json2[i3++] = QUOTE;
+        json3[i3++] = QUOTE;
         const len = data.length;
         const remainder = len % 3;
         const mainLen = len - remainder;
@@ -54183,26 +54185,26 @@ var require_protocols = __commonJS({
           const a2 = data[j2];
           const b3 = data[j2 + 1];
           const c2 = data[j2 + 2];
-          json2[i3++] = B64[a2 >> 2];
-          json2[i3++] = B64[(a2 & 3) << 4 | b3 >> 4];
-          json2[i3++] = B64[(b3 & 15) << 2 | c2 >> 6];
-          json2[i3++] = B64[c2 & 63];
+          json3[i3++] = B64[a2 >> 2];
+          json3[i3++] = B64[(a2 & 3) << 4 | b3 >> 4];
+          json3[i3++] = B64[(b3 & 15) << 2 | c2 >> 6];
+          json3[i3++] = B64[c2 & 63];
         }
         if (remainder === 2) {
           const a2 = data[mainLen];
           const b3 = data[mainLen + 1];
-          json2[i3++] = B64[a2 >> 2];
-          json2[i3++] = B64[(a2 & 3) << 4 | b3 >> 4];
-          json2[i3++] = B64[(b3 & 15) << 2];
-          json2[i3++] = 61;
+          json3[i3++] = B64[a2 >> 2];
+          json3[i3++] = B64[(a2 & 3) << 4 | b3 >> 4];
+          json3[i3++] = B64[(b3 & 15) << 2];
+          json3[i3++] = 61;
         } else if (remainder === 1) {
           const a2 = data[mainLen];
-          json2[i3++] = B64[a2 >> 2];
-          json2[i3++] = B64[(a2 & 3) << 4];
-          json2[i3++] = 61;
-          json2[i3++] = 61;
+          json3[i3++] = B64[a2 >> 2];
+          json3[i3++] = B64[(a2 & 3) << 4];
+          json3[i3++] = 61;
+          json3[i3++] = 61;
         }
-        json2[i3++] = QUOTE;
+        json3[i3++] = QUOTE;
         this.i = i3;
       }
       writeValue(schema, value, container) {
@@ -54272,8 +54274,8 @@ var require_protocols = __commonJS({
             }
             return;
           }
-          const json2 = JSON.stringify(value);
-          this.writeAscii(json2);
+          const json3 = JSON.stringify(value);
+          this.writeAscii(json3);
           return;
         }
         if (typeof value === "string") {
@@ -54296,12 +54298,12 @@ var require_protocols = __commonJS({
         }
         if (typeof value === "boolean") {
           this.ensure(5);
-          let { i: i3, json: json2 } = this;
+          let { i: i3, json: json3 } = this;
           if (value) {
-            json2.set(TRUE, i3);
+            json3.set(TRUE, i3);
             i3 += 4;
           } else {
-            json2.set(FALSE, i3);
+            json3.set(FALSE, i3);
             i3 += 5;
           }
           this.i = i3;
@@ -54384,9 +54386,9 @@ var require_protocols = __commonJS({
                 break;
               }
             }
-            let json2;
+            let json3;
             if (!hasSpecials) {
-              json2 = JSON.stringify(value);
+              json3 = JSON.stringify(value);
             } else {
               const out = [];
               for (let i3 = 0; i3 < value.length; ++i3) {
@@ -54400,10 +54402,10 @@ var require_protocols = __commonJS({
                   out.push(v2);
                 }
               }
-              json2 = JSON.stringify(out);
+              json3 = JSON.stringify(out);
             }
-            this.ensure(json2.length * 3);
-            this.i += encoder.encodeInto(json2, this.json.subarray(this.i)).written;
+            this.ensure(json3.length * 3);
+            this.i += encoder.encodeInto(json3, this.json.subarray(this.i)).written;
             return;
           }
         }
@@ -54444,12 +54446,12 @@ var require_protocols = __commonJS({
                 value[k2] = void 0;
               }
             }
-            const json2 = JSON.stringify(value);
+            const json3 = JSON.stringify(value);
             if (modifications) {
               Object.assign(value, modifications);
             }
-            this.ensure(json2.length * 3);
-            this.i += encoder.encodeInto(json2, this.json.subarray(this.i)).written;
+            this.ensure(json3.length * 3);
+            this.i += encoder.encodeInto(json3, this.json.subarray(this.i)).written;
             return;
           }
         }
@@ -54777,7 +54779,7 @@ var require_protocols = __commonJS({
           return value;
         };
       }
-      replaceInJson(json2) {
+      replaceInJson(json3) {
         if (this.stage === 0) {
           throw new Error("@aws-sdk/core/protocols - JsonReplacer not created yet.");
         }
@@ -54786,12 +54788,12 @@ var require_protocols = __commonJS({
         }
         this.stage = 2;
         if (this.counter === 0) {
-          return json2;
+          return json3;
         }
         for (const [key, value] of this.values) {
-          json2 = json2.replace(key, value);
+          json3 = json3.replace(key, value);
         }
-        return json2;
+        return json3;
       }
     };
     var JsonShapeSerializer = class extends SerdeContextConfig {
@@ -55189,9 +55191,9 @@ var require_dist_cjs2 = __commonJS({
       return () => promisified;
     };
     var makePagedClientRequest = async (CommandCtor, client, input2, withCommand = (_2) => _2, ...args) => {
-      let command11 = new CommandCtor(input2);
-      command11 = withCommand(command11) ?? command11;
-      return await client.send(command11, ...args);
+      let command12 = new CommandCtor(input2);
+      command12 = withCommand(command12) ?? command12;
+      return await client.send(command12, ...args);
     };
     function createPaginator(ClientCtor, CommandCtor, inputTokenName, outputTokenName, pageSizeTokenName) {
       return async function* paginateOperation(config2, input2, ...additionalArguments) {
@@ -55606,13 +55608,13 @@ var require_retry = __commonJS({
       if (!HttpResponse.isInstance(response)) {
         return;
       }
-      for (const header in response.headers) {
-        if (!hasOwn(response.headers, header)) {
+      for (const header2 in response.headers) {
+        if (!hasOwn(response.headers, header2)) {
           continue;
         }
-        const h2 = header.toLowerCase();
+        const h2 = header2.toLowerCase();
         if (h2 === "retry-after") {
-          const retryAfter = response.headers[header];
+          const retryAfter = response.headers[header2];
           let retryAfterSeconds = NaN;
           if (retryAfter.endsWith("GMT")) {
             try {
@@ -55634,7 +55636,7 @@ var require_retry = __commonJS({
           }
           return new Date(Date.now() + retryAfterSeconds * 1e3);
         } else if (h2 === "x-amz-retry-after") {
-          const v2 = response.headers[header];
+          const v2 = response.headers[header2];
           const backoffMilliseconds = Number(v2);
           if (isNaN(backoffMilliseconds)) {
             logger?.trace?.(`Failed to parse x-amz-retry-after=${v2}`);
@@ -55710,7 +55712,7 @@ var require_retry = __commonJS({
               const delay = retryToken.getRetryDelay();
               totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
               if (delay > 0) {
-                await race(new Promise((resolve18) => setTimeout(resolve18, delay)), abortSignal);
+                await race(new Promise((resolve19) => setTimeout(resolve19, delay)), abortSignal);
               }
             }
           }
@@ -55823,7 +55825,7 @@ var require_retry = __commonJS({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve18) => _DefaultRateLimiter.setTimeoutFn(resolve18, delay));
+          await new Promise((resolve19) => _DefaultRateLimiter.setTimeoutFn(resolve19, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -56160,7 +56162,7 @@ var require_retry = __commonJS({
               const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
-              await new Promise((resolve18) => setTimeout(resolve18, delay));
+              await new Promise((resolve19) => setTimeout(resolve19, delay));
               continue;
             }
             if (!err2.$metadata) {
@@ -57344,11 +57346,11 @@ More information can be found at: https://a.co/c895JFp`);
       return next(args);
     };
     function sanitizeTraceHeaders(headers) {
-      for (const header of Object.keys(headers)) {
-        const lower = header.toLowerCase();
-        if (header !== lower && (lower === TRACEPARENT || lower === TRACESTATE || lower === BAGGAGE)) {
-          headers[lower] = headers[header];
-          delete headers[header];
+      for (const header2 of Object.keys(headers)) {
+        const lower = header2.toLowerCase();
+        if (header2 !== lower && (lower === TRACEPARENT || lower === TRACESTATE || lower === BAGGAGE)) {
+          headers[lower] = headers[header2];
+          delete headers[header2];
         }
       }
     }
@@ -58115,36 +58117,36 @@ var require_dist_cjs3 = __commonJS({
         }
         return out;
       }
-      formatHeaderValue(header) {
-        switch (header.type) {
+      formatHeaderValue(header2) {
+        switch (header2.type) {
           case "boolean":
-            return Uint8Array.from([header.value ? 0 : 1]);
+            return Uint8Array.from([header2.value ? 0 : 1]);
           case "byte":
-            return Uint8Array.from([2, header.value]);
+            return Uint8Array.from([2, header2.value]);
           case "short":
             const shortView = new DataView(new ArrayBuffer(3));
             shortView.setUint8(0, 3);
-            shortView.setInt16(1, header.value, false);
+            shortView.setInt16(1, header2.value, false);
             return new Uint8Array(shortView.buffer);
           case "integer":
             const intView = new DataView(new ArrayBuffer(5));
             intView.setUint8(0, 4);
-            intView.setInt32(1, header.value, false);
+            intView.setInt32(1, header2.value, false);
             return new Uint8Array(intView.buffer);
           case "long":
             const longBytes = new Uint8Array(9);
             longBytes[0] = 5;
-            longBytes.set(header.value.bytes, 1);
+            longBytes.set(header2.value.bytes, 1);
             return longBytes;
           case "binary":
-            const binView = new DataView(new ArrayBuffer(3 + header.value.byteLength));
+            const binView = new DataView(new ArrayBuffer(3 + header2.value.byteLength));
             binView.setUint8(0, 6);
-            binView.setUint16(1, header.value.byteLength, false);
+            binView.setUint16(1, header2.value.byteLength, false);
             const binBytes = new Uint8Array(binView.buffer);
-            binBytes.set(header.value, 3);
+            binBytes.set(header2.value, 3);
             return binBytes;
           case "string":
-            const utf8Bytes = fromUtf8(header.value);
+            const utf8Bytes = fromUtf8(header2.value);
             const strView = new DataView(new ArrayBuffer(3 + utf8Bytes.byteLength));
             strView.setUint8(0, 7);
             strView.setUint16(1, utf8Bytes.byteLength, false);
@@ -58154,15 +58156,15 @@ var require_dist_cjs3 = __commonJS({
           case "timestamp":
             const tsBytes = new Uint8Array(9);
             tsBytes[0] = 8;
-            tsBytes.set(Int64.fromNumber(header.value.valueOf()).bytes, 1);
+            tsBytes.set(Int64.fromNumber(header2.value.valueOf()).bytes, 1);
             return tsBytes;
           case "uuid":
-            if (!UUID_PATTERN.test(header.value)) {
-              throw new Error(`Invalid UUID received: ${header.value}`);
+            if (!UUID_PATTERN.test(header2.value)) {
+              throw new Error(`Invalid UUID received: ${header2.value}`);
             }
             const uuidBytes = new Uint8Array(17);
             uuidBytes[0] = 9;
-            uuidBytes.set(fromHex(header.value.replace(/-/g, "")), 1);
+            uuidBytes.set(fromHex(header2.value.replace(/-/g, "")), 1);
             return uuidBytes;
         }
       }
@@ -58309,9 +58311,9 @@ var require_dist_cjs3 = __commonJS({
       sha256;
       uriEscapePath;
       applyChecksum;
-      constructor({ applyChecksum, credentials, region, service, sha256: sha2562, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region, service, sha256: sha2563, uriEscapePath = true }) {
         this.service = service;
-        this.sha256 = sha2562;
+        this.sha256 = sha2563;
         this.uriEscapePath = uriEscapePath;
         this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
         this.regionProvider = normalizeProvider(region);
@@ -58485,13 +58487,13 @@ ${toHex(hashedRequest)}`;
     };
     var SignatureV4 = class extends SignatureV4Base {
       headerFormatter = new HeaderFormatter();
-      constructor({ applyChecksum, credentials, region, service, sha256: sha2562, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region, service, sha256: sha2563, uriEscapePath = true }) {
         super({
           applyChecksum,
           credentials,
           region,
           service,
-          sha256: sha2562,
+          sha256: sha2563,
           uriEscapePath
         });
       }
@@ -58882,7 +58884,7 @@ var require_httpAuthSchemes = __commonJS({
         configurable: true
       });
       config2.credentials = inputCredentials;
-      const { signingEscapePath = true, systemClockOffset = config2.systemClockOffset || 0, sha256: sha2562 } = config2;
+      const { signingEscapePath = true, systemClockOffset = config2.systemClockOffset || 0, sha256: sha2563 } = config2;
       let signer;
       if (config2.signer) {
         signer = normalizeProvider(config2.signer);
@@ -58902,7 +58904,7 @@ var require_httpAuthSchemes = __commonJS({
             credentials: config2.credentials,
             region: config2.signingRegion,
             service: config2.signingName,
-            sha256: sha2562,
+            sha256: sha2563,
             uriEscapePath: signingEscapePath
           };
           const SignerCtor = config2.signerConstructor || SignatureV4;
@@ -58925,7 +58927,7 @@ var require_httpAuthSchemes = __commonJS({
             credentials: config2.credentials,
             region: config2.signingRegion,
             service: config2.signingName,
-            sha256: sha2562,
+            sha256: sha2563,
             uriEscapePath: signingEscapePath
           };
           const SignerCtor = config2.signerConstructor || SignatureV4;
@@ -59156,21 +59158,21 @@ var require_dist_cjs4 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve18) => {
-            timeoutId = Number(timing.setTimeout(() => resolve18(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve19) => {
+            timeoutId = Number(timing.setTimeout(() => resolve19(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve18) => {
+          new Promise((resolve19) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve18(true);
+              resolve19(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve18(false);
+              resolve19(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve18(false);
+              resolve19(false);
             });
           })
         ]);
@@ -59247,13 +59249,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve18, reject) => {
+        this.configProvider = new Promise((resolve19, reject) => {
           if (typeof options2 === "function") {
             options2().then((_options) => {
-              resolve18(this.resolveDefaultConfig(_options));
+              resolve19(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve18(this.resolveDefaultConfig(options2));
+            resolve19(this.resolveDefaultConfig(options2));
           }
         });
       }
@@ -59283,7 +59285,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve18 = async (arg) => {
+          const resolve19 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -59347,7 +59349,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve18({ response: httpResponse });
+            resolve19({ response: httpResponse });
           });
           req.on("error", (err2) => {
             if (NODEJS_TIMEOUT_ERROR_CODES.includes(err2.code)) {
@@ -59686,13 +59688,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve18, reject) => {
+        this.configProvider = new Promise((resolve19, reject) => {
           if (typeof options2 === "function") {
             options2().then((opts) => {
-              resolve18(opts || {});
+              resolve19(opts || {});
             }).catch(reject);
           } else {
-            resolve18(options2 || {});
+            resolve19(options2 || {});
           }
         });
       }
@@ -59719,7 +59721,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve18 = async (arg) => {
+          const resolve19 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -59816,7 +59818,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve18({ response: httpResponse });
+            resolve19({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -63498,10 +63500,10 @@ var require_protocols2 = __commonJS({
           }
           await this.handleError(operationSchema, context, response, dataObject, this.deserializeMetadata(response));
         }
-        for (const header in response.headers) {
-          const value = response.headers[header];
-          delete response.headers[header];
-          response.headers[header.toLowerCase()] = value;
+        for (const header2 in response.headers) {
+          const value = response.headers[header2];
+          delete response.headers[header2];
+          response.headers[header2.toLowerCase()] = value;
         }
         const shortName = operationSchema.name.split("#")[1] ?? operationSchema.name;
         const awsQueryResultKey = ns.isStructSchema() && this.useNestedResult() ? shortName + "Result" : void 0;
@@ -64750,12 +64752,12 @@ var require_cognito_identity = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var GetCredentialsForIdentityCommand = class extends command11(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
+    var GetCredentialsForIdentityCommand = class extends command12(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
     };
-    var GetIdCommand = class extends command11(_ep0, _mw0, "GetId", GetId$) {
+    var GetIdCommand = class extends command12(_ep0, _mw0, "GetId", GetId$) {
     };
     var commands2 = {
       GetCredentialsForIdentityCommand,
@@ -64868,35 +64870,35 @@ var require_dist_cjs6 = __commonJS({
       getItem(key) {
         return this.withObjectStore("readonly", (store) => {
           const req = store.get(key);
-          return new Promise((resolve18) => {
-            req.onerror = () => resolve18(null);
-            req.onsuccess = () => resolve18(req.result ? req.result.value : null);
+          return new Promise((resolve19) => {
+            req.onerror = () => resolve19(null);
+            req.onsuccess = () => resolve19(req.result ? req.result.value : null);
           });
         }).catch(() => null);
       }
       removeItem(key) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.delete(key);
-          return new Promise((resolve18, reject) => {
+          return new Promise((resolve19, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve18();
+            req.onsuccess = () => resolve19();
           });
         });
       }
       setItem(id, value) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.put({ id, value });
-          return new Promise((resolve18, reject) => {
+          return new Promise((resolve19, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve18();
+            req.onsuccess = () => resolve19();
           });
         });
       }
       getDb() {
         const openDbRequest = self.indexedDB.open(this.dbName, 1);
-        return new Promise((resolve18, reject) => {
+        return new Promise((resolve19, reject) => {
           openDbRequest.onsuccess = () => {
-            resolve18(openDbRequest.result);
+            resolve19(openDbRequest.result);
           };
           openDbRequest.onerror = () => {
             reject(openDbRequest.error);
@@ -64917,9 +64919,9 @@ var require_dist_cjs6 = __commonJS({
         return this.getDb().then((db) => {
           const tx = db.transaction(STORE_NAME, mode);
           tx.oncomplete = () => db.close();
-          return new Promise((resolve18, reject) => {
+          return new Promise((resolve19, reject) => {
             tx.onerror = () => reject(tx.error);
-            resolve18(action(tx.objectStore(STORE_NAME)));
+            resolve19(action(tx.objectStore(STORE_NAME)));
           }).catch((err2) => {
             db.close();
             throw err2;
@@ -65021,7 +65023,7 @@ var require_dist_cjs7 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options2) {
-      return new Promise((resolve18, reject) => {
+      return new Promise((resolve19, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options2,
@@ -65046,7 +65048,7 @@ var require_dist_cjs7 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve18(Buffer.concat(chunks));
+            resolve19(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -65478,7 +65480,7 @@ var require_dist_cjs9 = __commonJS({
           try {
             return await toRetry();
           } catch (e2) {
-            await new Promise((resolve18) => setTimeout(resolve18, delayMs));
+            await new Promise((resolve19) => setTimeout(resolve19, delayMs));
           }
         }
         return await toRetry();
@@ -66535,12 +66537,12 @@ var require_sts = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o3) => [];
-    var AssumeRoleCommand = class extends command11(_ep0, _mw0, "AssumeRole", AssumeRole$) {
+    var AssumeRoleCommand = class extends command12(_ep0, _mw0, "AssumeRole", AssumeRole$) {
     };
-    var AssumeRoleWithWebIdentityCommand = class extends command11(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
+    var AssumeRoleWithWebIdentityCommand = class extends command12(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
     };
     var commands2 = {
       AssumeRoleCommand,
@@ -67378,7 +67380,7 @@ var require_signin = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "Signin", "SigninClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "Signin", "SigninClient", getEndpointPlugin);
     var _ep0 = {
       IsControlPlane: { type: "staticContextParams", value: false }
     };
@@ -67386,9 +67388,9 @@ var require_signin = __commonJS({
       IsOAuthEndpoint: { type: "staticContextParams", value: true }
     };
     var _mw0 = (Command, cs, config2, o3) => [];
-    var CreateOAuth2TokenCommand = class extends command11(_ep0, _mw0, "CreateOAuth2Token", CreateOAuth2Token$) {
+    var CreateOAuth2TokenCommand = class extends command12(_ep0, _mw0, "CreateOAuth2Token", CreateOAuth2Token$) {
     };
-    var CreateOAuth2TokenWithIAMCommand = class extends command11(_ep1, _mw0, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
+    var CreateOAuth2TokenWithIAMCommand = class extends command12(_ep1, _mw0, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
     };
     var commands2 = {
       CreateOAuth2TokenCommand,
@@ -67449,10 +67451,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { HttpRequest } = require_protocols();
-    var { createHash: createHash3, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
+    var { createHash: createHash4, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir } = __require("node:os");
-    var { dirname: dirname5, join: join12 } = __require("node:path");
+    var { dirname: dirname6, join: join13 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -67610,7 +67612,7 @@ var require_dist_cjs11 = __commonJS({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = dirname5(tokenFilePath);
+        const directory = dirname6(tokenFilePath);
         try {
           await promises.mkdir(directory, { recursive: true });
         } catch (error62) {
@@ -67618,10 +67620,10 @@ var require_dist_cjs11 = __commonJS({
         await promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join12(homedir(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join13(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash3("sha256").update(loginSessionBytes).digest("hex");
-        return join12(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash4("sha256").update(loginSessionBytes).digest("hex");
+        return join13(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -67681,7 +67683,7 @@ var require_dist_cjs11 = __commonJS({
           }
           const x3 = publicDer.slice(pointStart + 1, pointStart + 33);
           const y2 = publicDer.slice(pointStart + 33, pointStart + 65);
-          const header = {
+          const header2 = {
             alg: "ES256",
             typ: "dpop+jwt",
             jwk: {
@@ -67697,7 +67699,7 @@ var require_dist_cjs11 = __commonJS({
             htu: endpoint2,
             iat: Math.floor(Date.now() / 1e3)
           };
-          const headerB64 = Buffer.from(JSON.stringify(header)).toString("base64url");
+          const headerB64 = Buffer.from(JSON.stringify(header2)).toString("base64url");
           const payloadB64 = Buffer.from(JSON.stringify(payload)).toString("base64url");
           const message = `${headerB64}.${payloadB64}`;
           const asn1Signature = sign("sha256", Buffer.from(message), privateKey);
@@ -68503,10 +68505,10 @@ var require_sso_oidc = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var CreateTokenCommand = class extends command11(_ep0, _mw0, "CreateToken", CreateToken$) {
+    var CreateTokenCommand = class extends command12(_ep0, _mw0, "CreateToken", CreateToken$) {
     };
     var commands2 = {
       CreateTokenCommand
@@ -69218,10 +69220,10 @@ var require_sso = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "SWBPortalService", "SSOClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "SWBPortalService", "SSOClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var GetRoleCredentialsCommand = class extends command11(_ep0, _mw0, "GetRoleCredentials", GetRoleCredentials$) {
+    var GetRoleCredentialsCommand = class extends command12(_ep0, _mw0, "GetRoleCredentials", GetRoleCredentials$) {
     };
     var commands2 = {
       GetRoleCredentialsCommand
@@ -69443,7 +69445,7 @@ var require_dist_cjs15 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, externalDataInterceptor } = require_config();
-    var { readFileSync: readFileSync11 } = __require("node:fs");
+    var { readFileSync: readFileSync12 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn: roleArn2, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -69484,7 +69486,7 @@ var require_dist_cjs15 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync11(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync12(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn: roleArn2,
         roleSessionName
       })(awsIdentityProperties);
@@ -70343,15 +70345,15 @@ function readScopesFromGithub(options2 = {}) {
     });
     if (response.status === 401) throw new Error("GitHub rejected the token (401 Bad credentials)");
     if (!response.ok) throw new Error(`GET /user answered HTTP ${response.status}`);
-    const header = response.headers.get("x-oauth-scopes");
-    return header === null ? null : parseScopesHeader(header);
+    const header2 = response.headers.get("x-oauth-scopes");
+    return header2 === null ? null : parseScopesHeader(header2);
   };
 }
 function probeTool(name, env) {
-  return new Promise((resolve18) => {
+  return new Promise((resolve19) => {
     execFile3(name, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve18({ name, available: !error62, version: error62 ? null : version2 });
+      resolve19({ name, available: !error62, version: error62 ? null : version2 });
     });
   });
 }
@@ -70407,6 +70409,7 @@ var init_src5 = __esm({
     init_check_job();
     init_credentials();
     init_errors7();
+    init_oidc_token();
     init_trust_policy();
     init_tokens();
     init_doctor();
@@ -70424,10 +70427,10 @@ async function checkTokenScopes(token, options2 = {}) {
   const role = options2.role ?? "code-read";
   const client = createGitHubClient({ ...options2, token }, `the ${role} token`);
   const response = await client.request("GET /user");
-  const header = response.headers["x-oauth-scopes"];
-  const kind = tokenKind2(token, header);
+  const header2 = response.headers["x-oauth-scopes"];
+  const kind = tokenKind2(token, header2);
   if (kind !== "classic") return { kind, scopes: [], broaderThanNeeded: [], missing: [], login: response.data.login };
-  const scopes = String(header).split(",").map((scope) => scope.trim()).filter((scope) => scope !== "");
+  const scopes = String(header2).split(",").map((scope) => scope.trim()).filter((scope) => scope !== "");
   const needed = gantryTokenRequirements[role].classicScopes;
   const covered = classicScopesCovering(role);
   return {
@@ -70454,10 +70457,10 @@ async function ownComments(client, { owner, repo, issueNumber }) {
   const comments = await client.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber });
   return comments.filter((comment) => comment.user?.login === self2.login);
 }
-async function upsertComment(client, { owner, repo, issueNumber }, current, body) {
-  if (current && current.body === body) return { id: current.id, url: current.html_url, action: "unchanged" };
-  if (current) {
-    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current.id, body });
+async function upsertComment(client, { owner, repo, issueNumber }, current2, body) {
+  if (current2 && current2.body === body) return { id: current2.id, url: current2.html_url, action: "unchanged" };
+  if (current2) {
+    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current2.id, body });
     return { id: data2.id, url: data2.html_url, action: "updated" };
   }
   const { data } = await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber, body });
@@ -70546,7 +70549,7 @@ async function publishPullRequestReport(options2) {
   const marker2 = `${reportMarker(headSha)}
 `;
   const { body: content, truncated } = truncateCommentBody(options2.body, githubCommentLimit - marker2.length);
-  const current = reports.find((entry) => entry.report.sha === headSha);
+  const current2 = reports.find((entry) => entry.report.sha === headSha);
   const { data: pullRequest } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
     owner,
     repo,
@@ -70555,7 +70558,7 @@ async function publishPullRequestReport(options2) {
   const latestHead = pullRequest.head.sha;
   const superseded = latestHead !== headSha;
   const body = superseded ? outdatedBody(headSha, content, { sha: latestHead, url: reports.find((entry) => entry.report.sha === latestHead)?.comment.html_url }) : marker2 + content;
-  const published = await upsertComment(client, { owner, repo, issueNumber: pullNumber }, current?.comment, body);
+  const published = await upsertComment(client, { owner, repo, issueNumber: pullNumber }, current2?.comment, body);
   const outdatedCommentIds = [];
   for (const { comment, report } of superseded ? [] : reports) {
     if (report.sha === headSha || report.outdated) continue;
@@ -70605,11 +70608,11 @@ async function publishApplyReport(options2) {
   const client = createGitHubClient(options2, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha: commitSha2 } = options2;
   const target = { owner, repo, issueNumber: pullNumber };
-  const current = (await ownComments(client, target)).find((comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha2);
+  const current2 = (await ownComments(client, target)).find((comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha2);
   const marker2 = `${applyReportMarker(commitSha2)}
 `;
   const { body: content, truncated } = truncateCommentBody(options2.body, githubCommentLimit - marker2.length);
-  const published = await upsertComment(client, target, current, marker2 + content);
+  const published = await upsertComment(client, target, current2, marker2 + content);
   return { commentId: published.id, url: published.url, action: published.action, truncated };
 }
 async function openFailedApplyIssue(options2) {
@@ -70628,10 +70631,10 @@ async function openFailedApplyIssue(options2) {
 `;
   const body = marker2 + truncateCommentBody(intro + options2.body, githubCommentLimit - marker2.length).body;
   const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: self2.login });
-  const current = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === self2.login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2);
-  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignee };
-  if (current) {
-    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current.number, body });
+  const current2 = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === self2.login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2);
+  if (current2 && current2.body === body) return { number: current2.number, url: current2.html_url, action: "unchanged", assignee };
+  if (current2) {
+    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current2.number, body });
     return { number: data2.number, url: data2.html_url, action: "updated", assignee };
   }
   const { data } = await client.request("POST /repos/{owner}/{repo}/issues", {
@@ -70757,15 +70760,15 @@ async function readRun(client, target, runId) {
 async function followWorkflowRun(client, target, run, timing) {
   let runUrl = run.runUrl;
   for (; ; ) {
-    const current = await readRun(client, target, run.runId);
-    runUrl = current.html_url;
-    timing.onProgress?.({ type: "run-status", runId: run.runId, status: current.status ?? "unknown" });
-    if (current.status === "completed") return { runId: run.runId, runUrl, conclusion: current.conclusion ?? null };
+    const current2 = await readRun(client, target, run.runId);
+    runUrl = current2.html_url;
+    timing.onProgress?.({ type: "run-status", runId: run.runId, status: current2.status ?? "unknown" });
+    if (current2.status === "completed") return { runId: run.runId, runUrl, conclusion: current2.conclusion ?? null };
     const remaining = timing.deadline - Date.now();
     if (remaining <= 0) {
       throw githubError(
         "DISPATCH_TIMEOUT",
-        `${runUrl} did not complete within ${Math.round(timing.timeoutMs / 1e3)} s (last status: ${current.status ?? "unknown"}); it keeps running on GitHub.`,
+        `${runUrl} did not complete within ${Math.round(timing.timeoutMs / 1e3)} s (last status: ${current2.status ?? "unknown"}); it keeps running on GitHub.`,
         "Follow the run on GitHub, or raise the timeout if such jobs take longer."
       );
     }
@@ -70917,12 +70920,12 @@ function describeConclusion(run) {
 async function dispatchPlanToWorkflow(planInput, options2) {
   const plan = planDocumentSchema.parse(planInput);
   const ref = options2.ref ?? "main";
-  const { parallelism, onProgress, onSkipped, workflow, planWorkflow, applyWorkflow, ...connection2 } = options2;
+  const { parallelism, onProgress, onSkipped, workflow, planWorkflow: planWorkflow2, applyWorkflow: applyWorkflow2, ...connection2 } = options2;
   const split = workflow === void 0;
-  if (split && planWorkflow === void 0 && plan.jobs.some((job) => !deploys(job))) {
+  if (split && planWorkflow2 === void 0 && plan.jobs.some((job) => !deploys(job))) {
     throw githubError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml).");
   }
-  if (split && applyWorkflow === void 0 && plan.jobs.some(deploys)) {
+  if (split && applyWorkflow2 === void 0 && plan.jobs.some(deploys)) {
     throw githubError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml).");
   }
   const errorCodes = /* @__PURE__ */ new Map();
@@ -70932,7 +70935,7 @@ async function dispatchPlanToWorkflow(planInput, options2) {
     signal,
     owner: options2.owner,
     repo: options2.repo,
-    workflow: applyWorkflow,
+    workflow: applyWorkflow2,
     ref,
     commit: plan.head,
     ...onProgress ? { onProgress: (event) => onProgress(job, event) } : {}
@@ -70946,7 +70949,7 @@ async function dispatchPlanToWorkflow(planInput, options2) {
         if (split && deploys(job)) return await deploy(job, signal);
         return await dispatchJobToWorkflow({
           ...connection2,
-          workflow: split ? planWorkflow : workflow,
+          workflow: split ? planWorkflow2 : workflow,
           ...split ? { correlation: `${newCorrelationId()}-${job.id}` } : {},
           ref,
           job,
@@ -70971,10 +70974,10 @@ async function dispatchPlanToWorkflow(planInput, options2) {
     apiVersion: "gantry/v1",
     kind: "DispatchOutcome",
     repository: `${options2.owner}/${options2.repo}`,
-    workflow: String(split ? planWorkflow ?? applyWorkflow : workflow),
+    workflow: String(split ? planWorkflow2 ?? applyWorkflow2 : workflow),
     ref,
     jobs,
-    ...split ? { deployment: deployed && { ...deployed, workflow: String(applyWorkflow) } } : {},
+    ...split ? { deployment: deployed && { ...deployed, workflow: String(applyWorkflow2) } } : {},
     interrupted: dispatched.interrupted,
     succeeded: dispatched.succeeded
   };
@@ -71117,10 +71120,10 @@ function runGit2(repo, args, call = {}) {
     env[`GIT_CONFIG_KEY_${index}`] = key;
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });
-  return new Promise((resolve18, reject) => {
+  return new Promise((resolve19, reject) => {
     const child = execFile4("git", [...args], { cwd: repo, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error62, stdout, stderr) => {
       if (error62 && typeof error62.code !== "number") return reject(error62);
-      resolve18({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+      resolve19({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
     });
     child.stdin?.on("error", () => void 0);
     child.stdin?.end(call.input ?? "");
@@ -71223,13 +71226,13 @@ function gitRecordStore(options2) {
       }
       const swap = remote === void 0 ? await runGit2(repo, ["update-ref", "-m", message, ref, version2, expected ?? ""]) : await runGit2(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${expected ?? ""}`, remote, `${version2}:${ref}`], call);
       if (swap.exitCode === 0) return { swapped: true, version: version2 };
-      let current;
+      let current2;
       try {
-        current = await readVersion();
+        current2 = await readVersion();
       } catch (error62) {
         throw failed("write", error62);
       }
-      if (current !== expected) return { swapped: false };
+      if (current2 !== expected) return { swapped: false };
       throw failed("write", new Error(swap.stderr.trim() || swap.stdout.trim() || `git exit ${swap.exitCode}`));
     }
   };
@@ -71346,8 +71349,8 @@ async function unitsAlreadyDeployed(input2) {
   }
   return skipped;
 }
-async function advanceRecord(history, current, run) {
-  const next = structuredClone(current ?? initialRecord(run.deployBranch, run.base, run.writer, run.now));
+async function advanceRecord(history, current2, run) {
+  const next = structuredClone(current2 ?? initialRecord(run.deployBranch, run.base, run.writer, run.now));
   next.updatedBy = run.writer;
   next.updatedAt = run.now.toISOString();
   if (await history.isAncestor(run.head, next.commit)) return next;
@@ -71405,10 +71408,10 @@ async function acquireLease(context, initial) {
   const deadline = context.clock.now().getTime() + waitMs;
   for (; ; ) {
     context.signal?.throwIfAborted();
-    const current = await context.store.read();
-    const base = current?.record ?? initial?.();
+    const current2 = await context.store.read();
+    const base = current2?.record ?? initial?.();
     if (!base) throw recordError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, "pass --base, or mark the deployed commit with `gantry record mark`");
-    const other = current ? heldByOther(current.record, context) : void 0;
+    const other = current2 ? heldByOther(current2.record, context) : void 0;
     if (other) {
       if (context.clock.now().getTime() >= deadline) {
         throw recordError(
@@ -71422,23 +71425,23 @@ async function acquireLease(context, initial) {
       continue;
     }
     const next = { ...structuredClone(base), lease: leaseFor(context, context.clock.now()) };
-    const swapped = await context.store.compareAndSwap(current?.version, next, `gantry: lease taken by ${context.holder}`);
+    const swapped = await context.store.compareAndSwap(current2?.version, next, `gantry: lease taken by ${context.holder}`);
     if (swapped.swapped) return { record: next, version: swapped.version };
   }
 }
 async function writeHoldingLease(context, change, message) {
   for (; ; ) {
-    const current = await context.store.read();
-    if (!current || current.record.lease?.holder !== context.holder) {
-      const holder = current?.record.lease?.holder;
+    const current2 = await context.store.read();
+    if (!current2 || current2.record.lease?.holder !== context.holder) {
+      const holder = current2?.record.lease?.holder;
       throw recordError(
         "RECORD_LEASE_LOST",
         `this run's deployment lease ${holder ? `was taken over by ${holder}` : "is gone"} (${context.store.description})`,
         "the lease expired while this run was stalled; what this run applied is re-checked by the next run"
       );
     }
-    const next = await change(structuredClone(current.record));
-    const swapped = await context.store.compareAndSwap(current.version, next, message);
+    const next = await change(structuredClone(current2.record));
+    const swapped = await context.store.compareAndSwap(current2.version, next, message);
     if (swapped.swapped) return { record: next, version: swapped.version };
   }
 }
@@ -71753,14 +71756,14 @@ function installExitHook() {
   exitHookInstalled = true;
   process.on("exit", killLiveProcessGroups);
 }
-function runProcess(command11, args, options2) {
-  return new Promise((resolve18) => {
+function runProcess(command12, args, options2) {
+  return new Promise((resolve19) => {
     if (options2.signal?.aborted) {
-      resolve18({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
+      resolve19({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
-    const child = spawn3(command11, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn3(command12, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid !== void 0) liveGroups.add(child.pid);
     const captured = [];
     let interrupted2 = false;
@@ -71784,13 +71787,13 @@ function runProcess(command11, args, options2) {
     else child.stdout.pipe(options2.stdout, { end: false });
     child.stderr.pipe(options2.stderr, { end: false });
     child.on("error", (error62) => {
-      spawnError = `could not start ${command11}: ${error62.message}`;
+      spawnError = `could not start ${command12}: ${error62.message}`;
     });
     child.on("close", (code) => {
       if (child.pid !== void 0) liveGroups.delete(child.pid);
       options2.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
-      resolve18({ exitCode: code, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      resolve19({ exitCode: code, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }
@@ -71913,16 +71916,16 @@ function secretsFromEnvironment(env) {
   return secrets;
 }
 function secretsFromGitConfig(repo) {
-  return new Promise((resolve18) => {
+  return new Promise((resolve19) => {
     execFile6("git", ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"], { cwd: repo, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }, (error62, stdout) => {
-      if (error62 && !stdout) return resolve18([]);
+      if (error62 && !stdout) return resolve19([]);
       const secrets = [];
       for (const line of stdout.split("\n")) {
         const value = line.slice(line.indexOf(" ") + 1);
         if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
         secrets.push(...urlPasswords(value));
       }
-      resolve18(secrets.filter((secret) => secret.length > 0));
+      resolve19(secrets.filter((secret) => secret.length > 0));
     });
   });
 }
@@ -72153,9 +72156,9 @@ function unitSteps(input2) {
   }
   return steps;
 }
-function formatCommand(command11, args) {
+function formatCommand(command12, args) {
   const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-  return [command11, ...args].map(quote2).join(" ");
+  return [command12, ...args].map(quote2).join(" ");
 }
 var init_unit_commands = __esm({
   "packages/executor/src/unit-commands.ts"() {
@@ -72174,13 +72177,13 @@ function displayCommand(args, context) {
   return formatCommand("terragrunt", args.map(shorten));
 }
 function drain(stream) {
-  return new Promise((resolve18) => {
-    stream.once("end", resolve18);
+  return new Promise((resolve19) => {
+    stream.once("end", resolve19);
     stream.end();
   });
 }
 function closeStream(stream) {
-  return new Promise((resolve18) => stream.end(resolve18));
+  return new Promise((resolve19) => stream.end(resolve19));
 }
 async function runUnit(unit, context) {
   const started = Date.now();
@@ -72245,9 +72248,9 @@ $ ${line}
     }
     if (step.purpose === "show") {
       try {
-        const json2 = parseJsonPlan(outcome.stdout);
-        context.masker.addAll(sensitiveValuesInPlan(json2));
-        plan = summarisePlan(json2);
+        const json3 = parseJsonPlan(outcome.stdout);
+        context.masker.addAll(sensitiveValuesInPlan(json3));
+        plan = summarisePlan(json3);
         writeLog(`# gantry: plan summary: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy, ${plan.import} to import
 `);
       } catch (error62) {
@@ -72977,7 +72980,7 @@ function renderTextReport(report, options2 = {}) {
       const detail = unit.plan ? formatPlanCounts(unit.plan) : unit.reason ?? unit.status;
       const timing = unit.durationMs > 0 ? ` (${(unit.durationMs / 1e3).toFixed(1)}s)` : "";
       lines.push(`    ${textIcon[unit.status]} ${unit.unit}  ${detail}${timing}`);
-      if (entry.result?.dryRun) for (const command11 of unit.commands) lines.push(`        $ ${command11}`);
+      if (entry.result?.dryRun) for (const command12 of unit.commands) lines.push(`        $ ${command12}`);
       if (unit.status === "failed" && unit.logPath) {
         for (const line of lastLines(readUnitLog(unit.logPath), options2.failedLogLines ?? 12)) lines.push(`        | ${line}`);
         lines.push(`        log: ${unit.logPath}`);
@@ -73388,10 +73391,10 @@ function succeededUnits(result) {
   return result ? result.units.filter((unit) => unit.status === "succeeded").map((unit) => unit.unit) : [];
 }
 function describeAhead(deployed) {
-  const environments = Object.entries(deployed.recorded.environments);
+  const environments2 = Object.entries(deployed.recorded.environments);
   const units = Object.entries(deployed.recorded.units);
   const parts = [
-    ...environments.map(([name, commit]) => `environment ${name} as of ${commit.slice(0, 12)}`),
+    ...environments2.map(([name, commit]) => `environment ${name} as of ${commit.slice(0, 12)}`),
     ...units.length > 0 ? [`${units.length} unit(s) as of newer commits`] : []
   ];
   return parts.length > 0 ? `; ${parts.join(", ")}` : "";
@@ -73632,30 +73635,30 @@ ${recordOptionsHelp(21)}`;
       }
       const repo = resolve11(io.cwd, values.repo ?? ".");
       const setting = deploymentRecordSetting(repo, values, io.env);
-      const current = await setting.store.read();
+      const current2 = await setting.store.read();
       if (action === "show") {
-        if (!current) {
+        if (!current2) {
           throw new GantryError("RECORD_MISSING", `there is no deployment record for '${setting.deployBranch}' (${setting.store.description})`, {
             hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once",
             exitCode: 26
           });
         }
-        io.stdout.write(values.json ? `${JSON.stringify(current.record, null, 2)}
-` : describe4(current.record, setting.store.description));
+        io.stdout.write(values.json ? `${JSON.stringify(current2.record, null, 2)}
+` : describe4(current2.record, setting.store.description));
         return 0;
       }
       const commit = await commitOnDeployBranch(repo, requireOption("record", values.commit, "commit"), await setting.tip());
-      if (current && !values.replace) {
-        throw new GantryError("RECORD_EXISTS", `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current.record.commit}`, {
+      if (current2 && !values.replace) {
+        throw new GantryError("RECORD_EXISTS", `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current2.record.commit}`, {
           hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)",
           exitCode: 29
         });
       }
-      const lease = current?.record.lease;
+      const lease = current2?.record.lease;
       if (lease && Date.parse(lease.expiresAt) > Date.now()) {
         throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again", exitCode: 30 });
       }
-      const written = await setting.store.compareAndSwap(current?.version, initialRecord(setting.deployBranch, commit, setting.holder, /* @__PURE__ */ new Date()), `gantry: marked ${commit} as deployed by ${setting.holder}`);
+      const written = await setting.store.compareAndSwap(current2?.version, initialRecord(setting.deployBranch, commit, setting.holder, /* @__PURE__ */ new Date()), `gantry: marked ${commit} as deployed by ${setting.holder}`);
       if (!written.swapped) {
         throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed", exitCode: 30 });
       }
@@ -74325,13 +74328,1234 @@ in, with a fix for each; exits 1 when it finds any.
   }
 });
 
-// packages/cli/src/commands/doctor.ts
-var doctor_exports = {};
-__export(doctor_exports, {
+// packages/init/src/render-shared.ts
+function header(settings, style, lines = []) {
+  const text = [
+    `Generated by \`gantry init\` (Gantry ${settings.gantryVersion}). It is yours to edit: a later \`gantry init\``,
+    "keeps a file you changed (--force replaces it).",
+    ...lines
+  ];
+  if (style === "html") return `<!--
+${text.join("\n")}
+-->`;
+  return text.map((line) => `# ${line}`.trimEnd()).join("\n");
+}
+function gantryUses(settings) {
+  return `${settings.action.repository}@${settings.action.sha} # ${settings.action.version}`;
+}
+function githubCredentialEnv(settings, tokenVariable, indent) {
+  if (!settings.githubApp) return `${indent}${tokenVariable}: \${{ secrets.${tokenVariable} }}`;
+  return [`${indent}GANTRY_GITHUB_APP_ID: \${{ vars.GANTRY_GITHUB_APP_ID }}`, `${indent}GANTRY_GITHUB_APP_PRIVATE_KEY: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}`].join("\n");
+}
+function argsBlock(args, indent) {
+  return [`${indent}args: |`, ...args.map((arg) => `${indent}  ${arg}`)].join("\n");
+}
+var repositoryName;
+var init_render_shared = __esm({
+  "packages/init/src/render-shared.ts"() {
+    "use strict";
+    repositoryName = (repository) => `${repository.owner}/${repository.name}`;
+  }
+});
+
+// packages/init/src/iam.ts
+function planRoleInlinePolicy() {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GantryPlanStateLocks",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:DeleteObject"],
+        Resource: "arn:aws:s3:::*/*.tflock"
+      }
+    ]
+  };
+}
+function oidcProviderDocument() {
+  return { Url: `https://${GITHUB_OIDC_HOST}`, ClientIDList: [STS_AUDIENCE], ThumbprintList: GITHUB_OIDC_THUMBPRINTS };
+}
+function trustPolicies(settings, accountId) {
+  return buildTrustPolicies({
+    repoOwner: settings.live.owner,
+    repo: settings.live.name,
+    pipelinesRepo: settings.pipelines.name,
+    ...accountId ? { accountId } : {},
+    applyEnvironment: settings.applyEnvironment,
+    workflowInSubject: settings.subIncludesWorkflow
+  });
+}
+function iamFiles(settings) {
+  const files = [
+    { path: `${IAM_DIRECTORY}/oidc-provider.json`, content: json2(oidcProviderDocument()) },
+    { path: `${IAM_DIRECTORY}/plan-role-policy.json`, content: json2(planRoleInlinePolicy()) }
+  ];
+  for (const account of settings.accounts) {
+    const policies = trustPolicies(settings, account.accountId);
+    files.push(
+      { path: `${IAM_DIRECTORY}/${account.accountId}/plan-role-trust-policy.json`, content: json2(policies.plan) },
+      { path: `${IAM_DIRECTORY}/${account.accountId}/apply-role-trust-policy.json`, content: json2(policies.apply) }
+    );
+  }
+  files.push({ path: `${IAM_DIRECTORY}/main.tf`, content: openTofuFile(settings) });
+  return files;
+}
+function hclValue(value, indent) {
+  if (value instanceof HclExpression) return value.text;
+  if (typeof value === "string") return JSON.stringify(value).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) {
+    const items = value.map((item2) => hclValue(item2, `${indent}  `));
+    const oneLine = `[${items.join(", ")}]`;
+    if (items.every((item2) => !item2.includes("\n")) && oneLine.length <= 60) return oneLine;
+    return `[
+${items.map((item2) => `${indent}  ${item2},`).join("\n")}
+${indent}]`;
+  }
+  const entries = Object.entries(value).map(([key, item2]) => ({ key: hclKey(key), text: hclValue(item2, `${indent}  `) }));
+  const lines = [];
+  let run = [];
+  const flush = () => {
+    const width = Math.max(...run.map((entry) => entry.key.length));
+    for (const entry of run) lines.push(`${indent}  ${entry.key.padEnd(width)} = ${entry.text}`);
+    run = [];
+  };
+  for (const entry of entries) {
+    if (entry.text.includes("\n")) {
+      if (run.length > 0) flush();
+      lines.push(`${indent}  ${entry.key} = ${entry.text}`);
+    } else run.push(entry);
+  }
+  if (run.length > 0) flush();
+  return `{
+${lines.join("\n")}
+${indent}}`;
+}
+function trustPolicyExpression(policy, provider) {
+  return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Principal: { Federated: new HclExpression(provider) } })) };
+}
+function openTofuFile(settings) {
+  const policies = trustPolicies(settings);
+  const provider = "aws_iam_openid_connect_provider.github.arn";
+  const managed = (name) => `"arn:\${data.aws_partition.current.partition}:iam::aws:policy/${name}"`;
+  return `${header(settings, "#", [
+    "",
+    "GitHub's OIDC provider and Gantry's two roles, in the AWS account of the credentials you apply it with. Apply it",
+    "once in every account of .gantry/config.yml (see GANTRY_SETUP.md): tofu init && tofu apply.",
+    "The JSON files beside it hold the same documents for the AWS CLI."
+  ])}
+
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}
+
+data "aws_partition" "current" {}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  url             = ${hclValue(oidcProviderDocument()["Url"], "  ")}
+  client_id_list  = ${hclValue([STS_AUDIENCE], "  ")}
+  thumbprint_list = [${GITHUB_OIDC_THUMBPRINTS.map((thumbprint) => JSON.stringify(thumbprint)).join(", ")}]
+}
+
+# Plans: any branch or pull request of ${settings.live.owner}/${settings.live.name}, and the pipelines repository's workflows.
+resource "aws_iam_role" "plan" {
+  name                 = "${settings.planRoleName}"
+  description          = "Gantry plans (read-only), assumed through GitHub OIDC"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode(${hclValue(trustPolicyExpression(policies.plan, provider), "  ")})
+}
+
+resource "aws_iam_role_policy_attachment" "plan_read_only" {
+  role       = aws_iam_role.plan.name
+  policy_arn = ${managed(MANAGED_POLICIES.plan)}
+}
+
+resource "aws_iam_role_policy" "plan_state_locks" {
+  name = "gantry-plan-state-locks"
+  role = aws_iam_role.plan.id
+  policy = jsonencode(${hclValue(planRoleInlinePolicy(), "  ")})
+}
+
+# Applies: only the job of ${settings.pipelines.owner}/${settings.pipelines.name}'s apply workflow, in the environment ${settings.applyEnvironment}.
+resource "aws_iam_role" "apply" {
+  name                 = "${settings.applyRoleName}"
+  description          = "Gantry applies, assumed only by the pipelines repository's apply workflow"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode(${hclValue(trustPolicyExpression(policies.apply, provider), "  ")})
+}
+
+resource "aws_iam_role_policy_attachment" "apply_administrator" {
+  role       = aws_iam_role.apply.name
+  policy_arn = ${managed(MANAGED_POLICIES.apply)}
+}
+
+output "plan_role_arn" {
+  value = aws_iam_role.plan.arn
+}
+
+output "apply_role_arn" {
+  value = aws_iam_role.apply.arn
+}
+`;
+}
+var GITHUB_OIDC_THUMBPRINTS, MANAGED_POLICIES, json2, IAM_DIRECTORY, HclExpression, hclKey;
+var init_iam2 = __esm({
+  "packages/init/src/iam.ts"() {
+    "use strict";
+    init_src5();
+    init_render_shared();
+    GITHUB_OIDC_THUMBPRINTS = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"];
+    MANAGED_POLICIES = { plan: "ReadOnlyAccess", apply: "AdministratorAccess" };
+    json2 = (value) => `${JSON.stringify(value, null, 2)}
+`;
+    IAM_DIRECTORY = "iam";
+    HclExpression = class {
+      constructor(text) {
+        this.text = text;
+      }
+      text;
+    };
+    hclKey = (key) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+  }
+});
+
+// packages/init/src/pins.ts
+function usesLine(pin) {
+  return `${pin.action}@${pin.sha} # ${pin.version}`;
+}
+var ACTION_PINS, DEFAULT_ACTION_REPOSITORY;
+var init_pins = __esm({
+  "packages/init/src/pins.ts"() {
+    "use strict";
+    ACTION_PINS = {
+      checkout: { action: "actions/checkout", sha: "de0fac2e4500dabe0009e67214ff5f5447ce83dd", version: "v6.0.2" },
+      cache: { action: "actions/cache", sha: "9255dc7a253b0ccc959486e2bca901246202afeb", version: "v5.0.1" },
+      uploadArtifact: { action: "actions/upload-artifact", sha: "b7c566a772e6b6bfb58ed0dc250532a479d7789f", version: "v6.0.0" },
+      createGithubAppToken: { action: "actions/create-github-app-token", sha: "bcd2ba49218906704ab6c1aa796996da409d3eb1", version: "v3.2.0" }
+    };
+    DEFAULT_ACTION_REPOSITORY = "gantry-iac/gantry";
+  }
+});
+
+// packages/init/src/live-workflows.ts
+function pullRequestWorkflow(settings) {
+  const gantry = gantryUses(settings);
+  const pipelines = repositoryName(settings.pipelines);
+  const headSha = "${{ github.event.pull_request.head.sha }}";
+  const pullNumber = "${{ github.event.pull_request.number }}";
+  const resultsToken = settings.githubApp ? `      - name: A token to read the plans' results
+        id: results-token
+        if: always() && hashFiles('outcome.json') != ''
+        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
+        with:
+          app-id: \${{ vars.GANTRY_GITHUB_APP_ID }}
+          private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
+          owner: ${settings.pipelines.owner}
+          repositories: ${settings.pipelines.name}
+          permission-actions: read
+` : "";
+  const ghToken = settings.githubApp ? "${{ steps.results-token.outputs.token }}" : `\${{ secrets.${dispatchToken} }}`;
+  return `${header(settings, "#", [
+    "",
+    "Gantry in infrastructure-live, for pull requests: plans which jobs the change needs, has the pipelines",
+    `repository's plan workflow run them (read-only plan role), and reports on the pull request. It holds no`,
+    "cloud credentials, and anyone who can push a branch can edit it: the pipelines side trusts nothing it sends."
+  ])}
+name: Gantry plan
+
+on:
+  pull_request:
+    branches: [${settings.deployBranch}]
+
+permissions:
+  contents: read
+
+# A newer push makes the pull request's older plans moot; plans change nothing, so cancelling them is safe.
+concurrency:
+  group: gantry-plan-\${{ github.event.pull_request.number }}
+  cancel-in-progress: true
+
+jobs:
+  gantry-plan:
+    # Require this check on ${settings.deployBranch}: it fails unless every planned job succeeded.
+    name: ${LIVE_PLAN_CHECK}
+    runs-on: ubuntu-24.04
+    timeout-minutes: 90
+    steps:
+      - name: Check out the pull request's head
+        uses: ${usesLine(ACTION_PINS.checkout)}
+        with:
+          ref: ${headSha}
+          # Full history: detection compares the pull request's base and head.
+          fetch-depth: 0
+          # No token is kept in .git/config, where code the pull request brings could read it.
+          persist-credentials: false
+      - name: Restore the detection cache
+        # What every unit reads, keyed by git blob ids: detection re-reads only the units whose reads changed.
+        # Caches are branch-scoped: a pull request starts from ${settings.deployBranch}'s.
+        uses: ${usesLine(ACTION_PINS.cache)}
+        with:
+          path: .git/gantry
+          key: gantry-detect-${headSha}
+          restore-keys: gantry-detect-
+      - name: Plan
+        id: plan
+        uses: ${gantry}
+        env:
+          # Where a failing gantry command writes its error, for the next step.
+          GANTRY_ERROR_FILE: plan-error.json
+        with:
+          command: plan
+          plan-file: plan.json
+      - name: Report why planning failed
+        if: failure() && steps.plan.outcome == 'failure' && hashFiles('plan-error.json') != ''
+        uses: ${gantry}
+        env:
+${githubCredentialEnv(settings, infraLiveToken, "          ")}
+        with:
+          command: report
+${argsBlock(["--error=plan-error.json", `--head=${headSha}`, `--publish-pr=${pullNumber}`], "          ")}
+      - name: Run the plans in the pipelines repository
+        if: steps.plan.outputs.has-changes == 'true'
+        uses: ${gantry}
+        env:
+${githubCredentialEnv(settings, dispatchToken, "          ")}
+        with:
+          command: dispatch
+${argsBlock([`--plan=plan.json`, `--repository=${pipelines}`, `--plan-workflow=${PLAN_WORKFLOW}`, "--poll-interval=30", "--timeout=3600", "--output=outcome.json"], "          ")}
+${resultsToken}      - name: Collect the plans' results
+        if: always() && steps.plan.outcome == 'success'
+        env:
+          GH_TOKEN: ${ghToken}
+          PIPELINES_REPOSITORY: ${pipelines}
+        run: |
+          mkdir -p results
+          [ -f outcome.json ] || exit 0
+          jq -r '.jobs[] | select(.run != null) | "\\(.run.runId) \\(.job.id)"' outcome.json |
+            while read -r run job; do
+              gh run download "$run" --repo "$PIPELINES_REPOSITORY" --name "gantry-result-$job" --dir "results/$job" ||
+                echo "::warning::no result for $job (run $run)"
+            done
+      - name: Report
+        # Also the step summary. Fails unless every job succeeded: the roll-up check.
+        if: always() && steps.plan.outcome == 'success'
+        uses: ${gantry}
+        env:
+${githubCredentialEnv(settings, infraLiveToken, "          ")}
+        with:
+          command: report
+${argsBlock(["--plan=plan.json", "--results=results", `--publish-pr=${pullNumber}`], "          ")}
+`;
+}
+function deployWorkflow(settings) {
+  return `${header(settings, "#", [
+    "",
+    `Gantry in infrastructure-live, for pushes to ${settings.deployBranch}: asks the pipelines repository's apply workflow for a`,
+    "deployment and follows it. The apply workflow deploys from the deployment record to the deploy branch's tip,",
+    "so this needs no checkout and no range, and a cancelled or late run of it loses nothing."
+  ])}
+name: Gantry deploy
+
+on:
+  push:
+    branches: [${settings.deployBranch}]
+
+permissions: {}
+
+# No concurrency group: every push's request goes out, and the apply workflow's own group runs one deployment
+# at a time and folds pending requests into the newest. Cancelling this run never cancels a deployment.
+jobs:
+  gantry-deploy:
+    name: gantry-deploy
+    runs-on: ubuntu-24.04
+    timeout-minutes: 135
+    steps:
+      - name: Ask for a deployment and follow it
+        uses: ${gantryUses(settings)}
+        env:
+${githubCredentialEnv(settings, dispatchToken, "          ")}
+        with:
+          command: dispatch
+${argsBlock(["--deploy", `--repository=${repositoryName(settings.pipelines)}`, `--apply-workflow=${APPLY_WORKFLOW}`, "--poll-interval=30", "--timeout=7200"], "          ")}
+`;
+}
+function liveWorkflows(settings) {
+  return [
+    { path: LIVE_PLAN_WORKFLOW, content: pullRequestWorkflow(settings) },
+    { path: LIVE_DEPLOY_WORKFLOW, content: deployWorkflow(settings) }
+  ];
+}
+var LIVE_PLAN_WORKFLOW, LIVE_DEPLOY_WORKFLOW, LIVE_PLAN_CHECK, dispatchToken, infraLiveToken;
+var init_live_workflows = __esm({
+  "packages/init/src/live-workflows.ts"() {
+    "use strict";
+    init_src5();
+    init_pins();
+    init_render_shared();
+    LIVE_PLAN_WORKFLOW = ".github/workflows/gantry-plan.yml";
+    LIVE_DEPLOY_WORKFLOW = ".github/workflows/gantry-deploy.yml";
+    LIVE_PLAN_CHECK = "gantry-plan";
+    dispatchToken = TOKEN_SETTINGS.dispatch.variable;
+    infraLiveToken = TOKEN_SETTINGS["infra-live-write"].variable;
+  }
+});
+
+// packages/init/src/checklist.ts
+function branchProtection(repository, branch, checks) {
+  return {
+    purpose: `protect ${branch} of ${repository}`,
+    method: "PUT",
+    path: `/repos/${repository}/branches/${branch}/protection`,
+    body: {
+      // strict: a pull request must be up to date with the branch, so what was planned is what merges.
+      required_status_checks: checks.length > 0 ? { strict: true, contexts: [...checks] } : null,
+      enforce_admins: true,
+      required_pull_request_reviews: { required_approving_review_count: 1, require_code_owner_reviews: true, dismiss_stale_reviews: true },
+      restrictions: null,
+      allow_force_pushes: false,
+      allow_deletions: false,
+      required_linear_history: false
+    }
+  };
+}
+function githubSetupRequests(settings) {
+  const live = repositoryName(settings.live);
+  const pipelines = repositoryName(settings.pipelines);
+  const environment = `/repos/${pipelines}/environments/${settings.applyEnvironment}`;
+  const requests = [
+    branchProtection(live, settings.deployBranch, [LIVE_PLAN_CHECK]),
+    branchProtection(pipelines, "main", []),
+    {
+      purpose: `create the environment ${settings.applyEnvironment}, deployable only from chosen branches`,
+      method: "PUT",
+      path: environment,
+      body: { deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } }
+    },
+    { purpose: `allow only main to deploy to ${settings.applyEnvironment}`, method: "POST", path: `${environment}/deployment-branch-policies`, body: { name: "main", type: "branch" } }
+  ];
+  if (settings.subIncludesWorkflow) {
+    requests.push({
+      purpose: "put the workflow in the OIDC sub of the pipelines repository (the apply role trusts apply.yml only)",
+      method: "PUT",
+      path: `/repos/${pipelines}/actions/oidc/customization/sub`,
+      body: { use_default: false, include_claim_keys: ["repo", "context", "job_workflow_ref"] }
+    });
+  }
+  return requests;
+}
+function apiCall(request2) {
+  return `gh api --method ${request2.method} ${request2.path.slice(1)} --input - <<'EOF'
+${JSON.stringify(request2.body, null, 2)}
+EOF`;
+}
+function credentialsSection(settings) {
+  const live = repositoryName(settings.live);
+  const pipelines = repositoryName(settings.pipelines);
+  if (settings.githubApp) {
+    const permissions = Object.entries(GITHUB_APP_PERMISSIONS).map(([name, level]) => `${name}: ${level}`).join(", ");
+    return `## 3. A GitHub App for Gantry's GitHub calls
+
+Create a GitHub App owned by ${settings.live.owner} (Settings \u2192 Developer settings \u2192 GitHub Apps \u2192 New): no webhook,
+repository permissions **${permissions}** (and metadata: read, always granted), nothing else. Install it
+on ${live}, ${pipelines} and the module repositories only. Gantry asks for each token narrowed to one of these
+permissions and one repository, and renews it while it waits for a run.
+
+\`\`\`sh
+for repository in ${live} ${pipelines}; do
+  gh variable set GANTRY_GITHUB_APP_ID --repo "$repository" --body APP_ID
+  gh secret set GANTRY_GITHUB_APP_PRIVATE_KEY --repo "$repository" < the-app.private-key.pem
+done
+\`\`\`
+
+Anyone who can push a branch to ${live} can read that repository's secrets, as with tokens: give the App
+nothing beyond the permissions above. In ${pipelines} the key only mints the checkout's read token (one hour);
+an apply that runs longer has its later jobs refused by the guards' fetch (exit 40) and deployed by the next run.`;
+  }
+  const rows = Object.keys(TOKEN_SETTINGS).map((purpose) => {
+    const setting = TOKEN_SETTINGS[purpose];
+    const where = purpose === "code-read" ? pipelines : live;
+    return `| \`${setting.variable}\` | ${where} | ${setting.fineGrained} | ${setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines)} |`;
+  });
+  return `## 3. Three fine-grained tokens (of a machine user), each with the least rights
+
+| secret | in | permissions | repositories |
+| --- | --- | --- | --- |
+${rows.join("\n")}
+
+\`\`\`sh
+gh secret set ${TOKEN_SETTINGS["code-read"].variable} --repo ${pipelines}
+gh secret set ${TOKEN_SETTINGS.dispatch.variable} --repo ${live}
+gh secret set ${TOKEN_SETTINGS["infra-live-write"].variable} --repo ${live}
+\`\`\`
+
+Or use a GitHub App instead: \`gantry init ... --github-app\`.`;
+}
+function checklistFile(settings) {
+  const live = repositoryName(settings.live);
+  const pipelines = repositoryName(settings.pipelines);
+  const requests = githubSetupRequests(settings);
+  const accounts = settings.accounts.length === 0 ? "No AWS account was given: run `gantry init` again with `--aws-account-id ENVIRONMENT=ID` for each account." : settings.accounts.map((account) => `- \`${account.environment}\`: account ${account.accountId}`).join("\n");
+  const awsCli = settings.accounts.map(
+    (account) => `# account ${account.accountId} (${account.environment}), with its administrator's credentials:
+aws iam create-open-id-connect-provider --cli-input-json file://${IAM_DIRECTORY}/oidc-provider.json
+aws iam create-role --role-name ${settings.planRoleName} --assume-role-policy-document file://${IAM_DIRECTORY}/${account.accountId}/plan-role-trust-policy.json
+aws iam attach-role-policy --role-name ${settings.planRoleName} --policy-arn arn:aws:iam::aws:policy/${MANAGED_POLICIES.plan}
+aws iam put-role-policy --role-name ${settings.planRoleName} --policy-name gantry-plan-state-locks --policy-document file://${IAM_DIRECTORY}/plan-role-policy.json
+aws iam create-role --role-name ${settings.applyRoleName} --assume-role-policy-document file://${IAM_DIRECTORY}/${account.accountId}/apply-role-trust-policy.json
+aws iam attach-role-policy --role-name ${settings.applyRoleName} --policy-arn arn:aws:iam::aws:policy/${MANAGED_POLICIES.apply}`
+  ).join("\n\n");
+  const content = `${header(settings, "html")}
+# Setting up Gantry: what \`gantry init\` could not do
+
+\`gantry init\` wrote the workflows of ${live} and ${pipelines}, \`.gantry/config.yml\`, CODEOWNERS and the IAM
+documents. These settings live in GitHub and AWS; do each once, in order. \`gantry doctor\` checks the
+credentials and the configuration afterwards.
+
+## 1. The AWS roles, in every account
+
+${accounts}
+
+With OpenTofu, in \`${IAM_DIRECTORY}/\`, once per account with that account's administrator credentials: \`tofu init && tofu apply\`.
+It creates GitHub's OIDC provider, \`${settings.planRoleName}\` (${MANAGED_POLICIES.plan}, and OpenTofu's S3 state lock files) and
+\`${settings.applyRoleName}\` (${MANAGED_POLICIES.apply}). Or with the AWS CLI and the JSON files:
+
+\`\`\`sh
+${awsCli || "# (no account given)"}
+\`\`\`
+
+\`gantry iam lint ${IAM_DIRECTORY}/ACCOUNT/apply-role-trust-policy.json\` checks a trust policy you already have. Using a DynamoDB
+lock table? Give \`${settings.planRoleName}\` dynamodb:GetItem, PutItem and DeleteItem on that table. Narrow
+\`${settings.applyRoleName}\` to what your modules manage when you can.
+
+## 2. GitHub: the apply environment and branch protection
+
+\`${settings.applyEnvironment}\` in ${pipelines} is the only OIDC subject the apply role trusts; only \`main\` may deploy to it
+(add required reviewers if every apply needs a person's approval). Branch protection keeps unreviewed code off
+the branches that deploy; \`${LIVE_PLAN_CHECK}\` is the check that fails unless every planned job succeeded. Teams named in
+CODEOWNERS (\`@${settings.adminTeam}\`) must exist and have write access. With \`gh\` as an administrator:
+
+\`\`\`sh
+${requests.map((request2) => `# ${request2.purpose}
+${apiCall(request2)}`).join("\n\n")}
+\`\`\`
+
+${credentialsSection(settings)}
+
+## 4. The deployment record
+
+\`${APPLY_WORKFLOW}\` deploys from the record (the commit each unit is deployed as of) to ${settings.deployBranch}'s tip. Say once which
+commit is deployed today, from a checkout of ${live}, with a token that may write ${pipelines}'s contents:
+
+\`\`\`sh
+GANTRY_RECORD_TOKEN=... gantry record mark --repo . --commit "$(git rev-parse origin/${settings.deployBranch})" \\
+  --deploy-branch ${settings.deployBranch} --record-remote https://github.com/${pipelines}.git
+\`\`\`
+
+## 5. Check
+
+\`\`\`sh
+gantry doctor --repo .     # credentials set and no broader than needed, terragrunt and tofu, .gantry/config.yml
+\`\`\`
+
+Then open a pull request in ${live}: \`gantry-plan.yml\` plans it through ${pipelines}'s \`${PLAN_WORKFLOW}\`, and merging it
+runs \`gantry-deploy.yml\`, which asks \`${APPLY_WORKFLOW}\` to deploy.
+`;
+  return { path: CHECKLIST_FILE, content };
+}
+var CHECKLIST_FILE, GITHUB_APP_PERMISSIONS;
+var init_checklist = __esm({
+  "packages/init/src/checklist.ts"() {
+    "use strict";
+    init_src5();
+    init_iam2();
+    init_live_workflows();
+    init_render_shared();
+    CHECKLIST_FILE = "GANTRY_SETUP.md";
+    GITHUB_APP_PERMISSIONS = Object.assign(
+      {},
+      ...Object.keys(TOKEN_SETTINGS).map((purpose) => TOKEN_SETTINGS[purpose].fineGrainedPermissions)
+    );
+  }
+});
+
+// packages/init/src/pipelines-workflows.ts
+function trustedSettings(settings, role) {
+  return `env:
+  # The pipelines side's settings, written out (a copy of this file elsewhere must not trust itself): the branch
+  # that deploys (its tip's .gantry/config.yml decides environments and roles), this repository, and which jobs
+  # the guards accept here.
+  GANTRY_DEPLOY_BRANCH: ${settings.deployBranch}
+  GANTRY_PIPELINES_REPOSITORY: ${repositoryName(settings.pipelines)}
+  GANTRY_WORKFLOW_ROLE: ${role}`;
+}
+function checkoutLive(settings, ref) {
+  const tokenStep = settings.githubApp ? `      - name: A token to read infrastructure-live (one hour, contents read only)
+        id: code-read
+        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
+        with:
+          app-id: \${{ vars.GANTRY_GITHUB_APP_ID }}
+          private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
+          owner: ${settings.live.owner}
+          repositories: ${settings.live.name}
+          permission-contents: read
+` : "";
+  const token = settings.githubApp ? "${{ steps.code-read.outputs.token }}" : `\${{ secrets.${codeReadToken} }}`;
+  const steps = `${tokenStep}      - name: Check out infrastructure-live
+        uses: ${usesLine(ACTION_PINS.checkout)}
+        with:
+          repository: ${repositoryName(settings.live)}
+          ref: ${ref}
+          token: ${token}
+          # No token left in .git/config for the code the tools run; the guards authenticate their one fetch
+          # of the deploy branch with ${codeReadToken}.
+          persist-credentials: false
+          fetch-depth: 0
+          path: infrastructure-live
+      - name: Restore the verified terragrunt and OpenTofu downloads
+        # The Action pins one version of each and checks its SHA-256 on every use, cached or not.
+        uses: ${usesLine(ACTION_PINS.cache)}
+        with:
+          path: \${{ runner.tool_cache }}/gantry
+          key: gantry-tools-\${{ runner.os }}-\${{ runner.arch }}-${settings.action.sha}
+`;
+  return { steps, token };
+}
+function dispatchInput(name, description) {
+  return `      ${name}:
+        description: ${description}
+        required: true
+        type: string`;
+}
+function planWorkflow(settings) {
+  const live = checkoutLive(settings, "${{ fromJSON(inputs.job).ref }}");
+  return `${header(settings, "#", [
+    "",
+    "Gantry's plan workflow: runs ONE plan or plan-destroy job dispatched from infrastructure-live (`gantry dispatch",
+    "--plan-workflow plan.yml`), with the read-only plan role. It runs code nobody reviewed yet (the pull request's),",
+    "so it gets nothing that writes: no GitHub environment (its OIDC sub is this repository's ref, which the apply",
+    "role does not trust), and the guards refuse any apply or destroy here."
+  ])}
+name: Gantry plan
+# Names each run after its job and correlation id, so \`gantry dispatch\` finds its own run.
+run-name: gantry \${{ fromJSON(inputs.job).id }} \${{ inputs.correlation }}
+
+on:
+  workflow_dispatch:
+    inputs:
+${dispatchInput("job", "One gantry/v1 plan or plan-destroy job (an element of the jobs of gantry plan --json), as JSON")}
+${correlationInput}
+
+permissions:
+  id-token: write # GitHub OIDC to AWS STS: the read-only plan role
+  contents: read
+
+${trustedSettings(settings, "plan")}
+
+jobs:
+  plan:
+    name: \${{ fromJSON(inputs.job).action }} \${{ fromJSON(inputs.job).id }}
+    runs-on: ubuntu-24.04
+    timeout-minutes: 60
+    steps:
+${live.steps}      - name: Guards, then the plan role, then terragrunt
+        uses: ${gantryUses(settings)}
+        env:
+          # For the guards' fetch of the deploy branch only; the tools never see it.
+          ${codeReadToken}: ${live.token}
+        with:
+          command: execute
+          # The job is written to a file for --job: it never reaches a shell.
+          job: \${{ inputs.job }}
+${argsBlock(["--repo=infrastructure-live", "--workflow-role=plan", "--result=result.json"], "          ")}
+      - name: Upload the result
+        if: always()
+        uses: ${usesLine(ACTION_PINS.uploadArtifact)}
+        with:
+          name: gantry-result-\${{ fromJSON(inputs.job).id }}
+          path: result.json
+          if-no-files-found: error
+`;
+}
+function applyWorkflow(settings) {
+  const live = checkoutLive(settings, settings.deployBranch);
+  const recordRemote = `https://github.com/${repositoryName(settings.pipelines)}.git`;
+  return `${header(settings, "#", [
+    "",
+    "Gantry's apply workflow: deploys every change merged to infrastructure-live's deploy branch, from the",
+    "deployment record (the commit each unit is deployed as of) to the branch's tip, and advances the record by",
+    "what succeeded. Only this workflow's job can assume the apply role: it runs in the GitHub environment",
+    `\`${settings.applyEnvironment}\` (deployment branches: main only), which the role's trust policy names in the OIDC sub.`
+  ])}
+name: Gantry apply
+run-name: gantry deploy \${{ inputs.commit }} \${{ inputs.correlation }}
+
+on:
+  workflow_dispatch:
+    inputs:
+${dispatchInput("commit", "The pushed commit asking for a deployment (the run deploys the deploy branch's tip, which contains it)")}
+${correlationInput}
+
+permissions:
+  id-token: write # GitHub OIDC to AWS STS: the apply role
+  contents: write # the deployment record, a ref of this repository
+
+# One deployment at a time. A started one is never cancelled; GitHub keeps one pending run and cancels older
+# pending ones, whose commits the pending run's tip contains.
+concurrency:
+  group: gantry-apply
+  cancel-in-progress: false
+
+${trustedSettings(settings, "apply")}
+  # Where the deployment record lives: a ref of this repository, written only by this workflow.
+  GANTRY_RECORD_REMOTE: ${recordRemote}
+
+jobs:
+  deploy:
+    name: deploy
+    runs-on: ubuntu-24.04
+    environment: ${settings.applyEnvironment}
+    timeout-minutes: 120
+    steps:
+${live.steps}      - name: Deploy from the deployment record to the deploy branch's tip
+        uses: ${gantryUses(settings)}
+        env:
+          # Fetches the deploy branch (the guards' and the range's); the tools never see it.
+          ${codeReadToken}: ${live.token}
+          # Reads and writes the record's ref in this repository.
+          GANTRY_RECORD_TOKEN: \${{ github.token }}
+        with:
+          command: run
+          repo: infrastructure-live
+          event: push
+          branch: ${settings.deployBranch}
+`;
+}
+function pipelinesWorkflows(settings) {
+  return [
+    { path: PIPELINES_PLAN_WORKFLOW, content: planWorkflow(settings) },
+    { path: PIPELINES_APPLY_WORKFLOW, content: applyWorkflow(settings) }
+  ];
+}
+var codeReadToken, correlationInput, PIPELINES_PLAN_WORKFLOW, PIPELINES_APPLY_WORKFLOW;
+var init_pipelines_workflows = __esm({
+  "packages/init/src/pipelines-workflows.ts"() {
+    "use strict";
+    init_src5();
+    init_pins();
+    init_render_shared();
+    codeReadToken = TOKEN_SETTINGS["code-read"].variable;
+    correlationInput = dispatchInput("correlation", "Set by gantry dispatch, to tell this run from the others");
+    PIPELINES_PLAN_WORKFLOW = `.github/workflows/${PLAN_WORKFLOW}`;
+    PIPELINES_APPLY_WORKFLOW = `.github/workflows/${APPLY_WORKFLOW}`;
+  }
+});
+
+// packages/init/src/repository-files.ts
+function configSchemaUrl(settings) {
+  return `https://raw.githubusercontent.com/${settings.action.repository}/${settings.action.sha}/packages/classifier/config.schema.json`;
+}
+function environments(settings) {
+  if (settings.accounts.length === 0) {
+    return `environments:
+  # One environment for every unit, with no AWS account yet: run \`gantry init --aws-account-id ...\` again, or add
+  #   aws: { accountId: "123456789012", planRoleArn: ..., applyRoleArn: ..., region: us-east-1 }
+  - name: default
+    paths: ["**"]`;
+  }
+  const role = (accountId, name) => `arn:aws:iam::${accountId}:role/${name}`;
+  const blocks = settings.accounts.map(
+    (account) => `  - name: ${account.environment}
+    paths: [${account.paths.map((path) => JSON.stringify(path)).join(", ")}]
+    aws:
+      accountId: "${account.accountId}"
+      planRoleArn: ${role(account.accountId, settings.planRoleName)}
+      applyRoleArn: ${role(account.accountId, settings.applyRoleName)}`
+  );
+  return `environments:
+  # Every unit must match exactly one environment; each has its AWS account's two roles (iam/ in ${repositoryName(settings.pipelines)}).
+${blocks.join("\n")}`;
+}
+function configFile(settings) {
+  const content = `${header(settings, "#", [
+    "",
+    "How Gantry classifies changes and plans jobs here. The pipelines side reads it from the deploy branch's tip:",
+    "a change takes effect once merged, and every key is described by the schema below."
+  ])}
+$schema: ${configSchemaUrl(settings)}
+deployBranch: ${settings.deployBranch}
+pipelinesRepository: ${repositoryName(settings.pipelines)}
+${environments(settings)}
+`;
+  return { path: CONFIG_FILE, content };
+}
+function liveCodeowners(settings) {
+  const content = `${header(settings, "#", [
+    "",
+    `What decides how infrastructure is deployed needs an administrator's review (with "Require review from Code`,
+    'Owners" on the deploy branch: see GANTRY_SETUP.md in the pipelines repository).'
+  ])}
+/.gantry/ @${settings.adminTeam}
+/.github/ @${settings.adminTeam}
+`;
+  return { path: CODEOWNERS_FILE, content };
+}
+function pipelinesCodeowners(settings) {
+  const content = `${header(settings, "#", ["", "Everything here can reach the apply role: administrators only."])}
+* @${settings.adminTeam}
+`;
+  return { path: CODEOWNERS_FILE, content };
+}
+var CONFIG_FILE, CODEOWNERS_FILE;
+var init_repository_files = __esm({
+  "packages/init/src/repository-files.ts"() {
+    "use strict";
+    init_render_shared();
+    CONFIG_FILE = ".gantry/config.yml";
+    CODEOWNERS_FILE = ".github/CODEOWNERS";
+  }
+});
+
+// packages/init/src/write-files.ts
+import { createHash as createHash2 } from "node:crypto";
+import { lstatSync, mkdirSync as mkdirSync3, readFileSync as readFileSync9, writeFileSync as writeFileSync9 } from "node:fs";
+import { dirname as dirname3, join as join10 } from "node:path";
+function readManifest(dir) {
+  const path = join10(dir, MANIFEST_FILE);
+  let text;
+  try {
+    text = readFileSync9(path, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return void 0;
+    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${error62.message}`, { location: { file: path }, exitCode: 20 });
+  }
+  let document;
+  try {
+    document = JSON.parse(text);
+  } catch (error62) {
+    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE} is not JSON: ${error62.message}`, {
+      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
+      location: { file: path },
+      exitCode: 20
+    });
+  }
+  const parsed = manifestSchema.safeParse(document);
+  if (!parsed.success) {
+    const issue2 = parsed.error.issues[0];
+    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE}: field "${issue2.path.join(".") || "(document)"}": ${issue2.message}`, {
+      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
+      location: { file: path },
+      exitCode: 20
+    });
+  }
+  return parsed.data;
+}
+function current(path) {
+  try {
+    if (lstatSync(path).isSymbolicLink()) return { kind: "link" };
+    return { kind: "file", content: readFileSync9(path) };
+  } catch (error62) {
+    if (error62.code === "ENOENT") return { kind: "missing" };
+    throw error62;
+  }
+}
+function planWrites(dir, files, options2) {
+  const manifest = readManifest(dir);
+  return files.map((file2) => {
+    const onDisk = current(join10(dir, file2.path));
+    if (onDisk.kind === "missing") return { ...file2, action: "create" };
+    if (onDisk.kind === "link") return { ...file2, action: "keep", reason: "a symbolic link: never written through" };
+    if (onDisk.content.equals(Buffer.from(file2.content))) return { ...file2, action: "unchanged" };
+    const recorded = manifest?.files[file2.path]?.sha256;
+    if (recorded !== void 0 && recorded === sha256(onDisk.content)) return { ...file2, action: "update" };
+    const reason = recorded === void 0 ? "not written by gantry init" : "changed since gantry init wrote it";
+    return { ...file2, action: options2.force ? "overwrite" : "keep", reason };
+  });
+}
+function writePlannedFiles(dir, planned, gantryVersion) {
+  const previous = readManifest(dir)?.files ?? {};
+  const files = { ...previous };
+  const written = [];
+  let failure2;
+  for (const file2 of planned) {
+    if (file2.action === "keep") continue;
+    if (file2.action !== "unchanged") {
+      try {
+        mkdirSync3(dirname3(join10(dir, file2.path)), { recursive: true });
+        writeFileSync9(join10(dir, file2.path), file2.content);
+      } catch (error62) {
+        failure2 = { path: file2.path, error: error62 };
+        break;
+      }
+      written.push(file2.path);
+    }
+    files[file2.path] = { sha256: sha256(file2.content) };
+  }
+  const manifest = { apiVersion: "gantry/v1", kind: "InitManifest", gantryVersion, files: Object.fromEntries(Object.entries(files).sort(([a2], [b3]) => a2.localeCompare(b3))) };
+  mkdirSync3(join10(dir, dirname3(MANIFEST_FILE)), { recursive: true });
+  writeFileSync9(join10(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+`);
+  if (failure2) {
+    const notWritten = planned.filter((file2) => file2.action !== "keep" && file2.action !== "unchanged" && !written.includes(file2.path)).map((file2) => file2.path);
+    throw new GantryError("INIT_WRITE_FAILED", `cannot write ${failure2.path}: ${failure2.error.message}`, {
+      hint: `written: ${written.join(", ") || "nothing"}; not written: ${notWritten.join(", ")}. Fix the cause and run gantry init again (it resumes: what it wrote is recorded)`,
+      location: { file: join10(dir, failure2.path) },
+      exitCode: 20
+    });
+  }
+}
+var MANIFEST_FILE, manifestSchema, sha256;
+var init_write_files = __esm({
+  "packages/init/src/write-files.ts"() {
+    "use strict";
+    init_src();
+    init_zod();
+    MANIFEST_FILE = ".gantry/init.json";
+    manifestSchema = external_exports.strictObject({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("InitManifest"),
+      /** The Gantry version that last wrote here. */
+      gantryVersion: external_exports.string(),
+      /** Each file init wrote, by path relative to the repository, with the SHA-256 of what it wrote. */
+      files: external_exports.record(external_exports.string(), external_exports.strictObject({ sha256: external_exports.string().regex(/^[0-9a-f]{64}$/) }))
+    });
+    sha256 = (content) => createHash2("sha256").update(content).digest("hex");
+  }
+});
+
+// packages/init/src/settings.ts
+function invalidOption(option, message, hint) {
+  return new GantryError("INIT_INVALID_OPTION", `--${option}: ${message}`, { hint, exitCode: 2 });
+}
+function parseRepository2(option, value) {
+  const match = repositoryPattern.exec(value);
+  if (!match || match[1] === "." || match[1] === ".." || match[2] === "." || match[2] === "..") {
+    throw invalidOption(option, `must be OWNER/REPO, not '${value}'`, `e.g. --${option} acme/${option.startsWith("live") ? "infrastructure-live" : "infrastructure-pipelines"}`);
+  }
+  return { owner: match[1], name: match[2] };
+}
+function parseAccounts(values) {
+  const accounts = values.map((value) => {
+    const [environment, accountId] = value.includes("=") ? value.split("=", 2) : [void 0, value];
+    if (!/^\d{12}$/.test(accountId)) throw invalidOption("aws-account-id", `'${value}': an AWS account id is 12 digits`, "e.g. --aws-account-id dev=111122223333");
+    if (environment !== void 0 && !environmentPattern.test(environment)) {
+      throw invalidOption("aws-account-id", `'${value}': the environment name '${environment}' must start with a letter or digit and use only letters, digits, '.', '_', '-'`, "e.g. --aws-account-id dev=111122223333");
+    }
+    return { environment, accountId };
+  });
+  if (accounts.length === 1 && accounts[0].environment === void 0) {
+    return [{ environment: "default", accountId: accounts[0].accountId, paths: ["**"] }];
+  }
+  const unnamed = accounts.find((account) => account.environment === void 0);
+  if (unnamed) {
+    throw invalidOption(
+      "aws-account-id",
+      `with several accounts, name the environment of each: '${unnamed.accountId}' has none`,
+      "write ENVIRONMENT=ID, where ENVIRONMENT is the top-level directory of that account's units, e.g. --aws-account-id dev=111122223333 --aws-account-id prod=444455556666"
+    );
+  }
+  const seen = /* @__PURE__ */ new Set();
+  for (const { environment } of accounts) {
+    if (seen.has(environment)) throw invalidOption("aws-account-id", `the environment '${environment}' is named twice`, "one --aws-account-id ENVIRONMENT=ID per environment");
+    seen.add(environment);
+  }
+  return accounts.map(({ environment, accountId }) => ({ environment, accountId, paths: [`${environment}/**`] }));
+}
+function resolveInitSettings(input2) {
+  const live = parseRepository2("live-repository", input2.liveRepository);
+  const pipelines = parseRepository2("pipelines-repository", input2.pipelinesRepository);
+  if (live.owner.toLowerCase() !== pipelines.owner.toLowerCase()) {
+    throw invalidOption(
+      "pipelines-repository",
+      `'${input2.pipelinesRepository}' is not owned by '${live.owner}', the owner of --live-repository`,
+      "keep both repositories in one organisation: the roles' trust policies and the tokens are scoped to it"
+    );
+  }
+  if (live.name.toLowerCase() === pipelines.name.toLowerCase()) {
+    throw invalidOption("pipelines-repository", "must be another repository than --live-repository", "the two-repository design keeps the workflows that deploy away from the many writers of infrastructure-live");
+  }
+  const deployBranch = input2.deployBranch ?? "main";
+  if (!/^[A-Za-z0-9._/-]+$/.test(deployBranch) || deployBranch.includes("..") || deployBranch.startsWith("/") || deployBranch.endsWith("/")) {
+    throw invalidOption("deploy-branch", `'${deployBranch}' is not a branch name Gantry writes into workflows`, "letters, digits, '.', '_', '-', '/'");
+  }
+  const adminTeam = input2.adminTeam ?? `${live.owner}/infrastructure-administrators`;
+  if (!repositoryPattern.test(adminTeam)) throw invalidOption("admin-team", `must be OWNER/TEAM, not '${adminTeam}'`, `e.g. --admin-team ${live.owner}/infrastructure-administrators`);
+  const actionRepository = parseRepository2("action", input2.action.repository);
+  if (!/^[0-9a-f]{40}$/.test(input2.action.sha)) throw invalidOption("action", `the commit '${input2.action.sha}' is not a full commit SHA`, `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@<40 hex digits>`);
+  if (!namePattern.test(input2.action.version)) throw invalidOption("action", `the version '${input2.action.version}' is not a tag name`, "e.g. v0.1.0");
+  return {
+    live,
+    pipelines,
+    accounts: parseAccounts(input2.awsAccountIds ?? []),
+    action: { repository: `${actionRepository.owner}/${actionRepository.name}`, sha: input2.action.sha, version: input2.action.version },
+    gantryVersion: input2.gantryVersion,
+    deployBranch,
+    adminTeam,
+    githubApp: input2.githubApp ?? false,
+    subIncludesWorkflow: input2.subIncludesWorkflow ?? false,
+    applyEnvironment: APPLY_ENVIRONMENT,
+    planRoleName: "gantry-plan",
+    applyRoleName: "gantry-apply"
+  };
+}
+var namePattern, repositoryPattern, environmentPattern;
+var init_settings = __esm({
+  "packages/init/src/settings.ts"() {
+    "use strict";
+    init_src();
+    init_src5();
+    init_pins();
+    namePattern = /^[A-Za-z0-9_.-]+$/;
+    repositoryPattern = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
+    environmentPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+  }
+});
+
+// packages/init/src/action-ref.ts
+import { execFile as execFile7 } from "node:child_process";
+function lsRemote(url2, ref, signal) {
+  return new Promise((resolve19, reject) => {
+    execFile7(
+      "git",
+      ["ls-remote", "--", url2, ref, `${ref}^{}`],
+      { encoding: "utf8", timeout: 6e4, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }, ...signal ? { signal } : {} },
+      (error62, stdout, stderr) => error62 ? reject(new Error(stderr.trim() || error62.message)) : resolve19(stdout)
+    );
+  });
+}
+async function resolveActionRef(options2) {
+  const value = options2.action ?? `${DEFAULT_ACTION_REPOSITORY}@v${options2.gantryVersion}`;
+  const at = value.lastIndexOf("@");
+  if (at < 0) throw invalidOption("action", `'${value}' names no commit or tag`, `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@v${options2.gantryVersion}`);
+  const repository = parseRepository2("action", value.slice(0, at));
+  const ref = value.slice(at + 1);
+  const name = `${repository.owner}/${repository.name}`;
+  if (/^[0-9a-f]{40}$/.test(ref)) return { repository: name, sha: ref, version: `v${options2.gantryVersion}` };
+  if (!/^[A-Za-z0-9._/-]+$/.test(ref) || ref.startsWith("-")) throw invalidOption("action", `'${ref}' is not a tag, branch or commit SHA`, `e.g. --action ${name}@v${options2.gantryVersion}`);
+  const url2 = `${(options2.serverUrl ?? "https://github.com").replace(/\/+$/, "")}/${name}.git`;
+  let listed;
+  try {
+    listed = await lsRemote(url2, ref, options2.signal);
+  } catch (error62) {
+    throw new GantryError("INIT_ACTION_UNRESOLVED", `cannot list ${url2} to find the commit of '${ref}': ${error62.message}`, {
+      hint: `pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`,
+      exitCode: 2
+    });
+  }
+  const lines = listed.split("\n").filter(Boolean).map((line) => line.split("	"));
+  const pick2 = lines.find(([, refName]) => refName.endsWith("^{}")) ?? lines.find(([, refName]) => refName === `refs/tags/${ref}`) ?? lines[0];
+  if (!pick2 || !/^[0-9a-f]{40}$/.test(pick2[0])) {
+    throw new GantryError("INIT_ACTION_UNRESOLVED", `${url2} has no tag or branch '${ref}'`, {
+      hint: `check the version, or pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`,
+      exitCode: 2
+    });
+  }
+  return { repository: name, sha: pick2[0], version: ref };
+}
+var init_action_ref = __esm({
+  "packages/init/src/action-ref.ts"() {
+    "use strict";
+    init_src();
+    init_pins();
+    init_settings();
+  }
+});
+
+// packages/init/src/index.ts
+function renderInit(settings) {
+  return {
+    live: [...liveWorkflows(settings), configFile(settings), liveCodeowners(settings)],
+    pipelines: [...pipelinesWorkflows(settings), pipelinesCodeowners(settings), ...iamFiles(settings), checklistFile(settings)]
+  };
+}
+function planInit(settings, options2) {
+  const rendered = renderInit(settings);
+  const force = options2.force ?? false;
+  return [
+    { role: "live", repository: repositoryName(settings.live), dir: options2.liveDir, files: planWrites(options2.liveDir, rendered.live, { force }) },
+    { role: "pipelines", repository: repositoryName(settings.pipelines), dir: options2.pipelinesDir, files: planWrites(options2.pipelinesDir, rendered.pipelines, { force }) }
+  ];
+}
+function applyInit(plan, gantryVersion) {
+  for (const repository of plan) writePlannedFiles(repository.dir, repository.files, gantryVersion);
+}
+var init_src8 = __esm({
+  "packages/init/src/index.ts"() {
+    "use strict";
+    init_checklist();
+    init_iam2();
+    init_live_workflows();
+    init_pipelines_workflows();
+    init_repository_files();
+    init_render_shared();
+    init_write_files();
+    init_action_ref();
+    init_settings();
+    init_checklist();
+  }
+});
+
+// packages/cli/src/commands/init.ts
+var init_exports = {};
+__export(init_exports, {
   command: () => command9
 });
 import { resolve as resolve15 } from "node:path";
-var HELP3, command9;
+function listing(plan, dryRun) {
+  const lines = [];
+  for (const repository of plan) {
+    lines.push(`${repository.repository} (${repository.dir})`);
+    for (const file2 of repository.files) {
+      lines.push(`  ${describeAction[file2.action].padEnd(8)} ${file2.path}${file2.reason ? `: ${file2.reason}${file2.action === "keep" ? " (--force replaces it)" : ""}` : ""}`);
+    }
+  }
+  if (dryRun) {
+    lines.push("", "Nothing was written (--dry-run). The files that would be:");
+    for (const repository of plan) {
+      for (const file2 of repository.files.filter((candidate) => candidate.action === "create" || candidate.action === "update" || candidate.action === "overwrite")) {
+        lines.push("", `==> ${repository.repository}: ${file2.path} <==`, file2.content.trimEnd());
+      }
+    }
+  }
+  return `${lines.join("\n")}
+`;
+}
+var help7, describeAction, command9;
+var init_init = __esm({
+  "packages/cli/src/commands/init.ts"() {
+    "use strict";
+    init_src();
+    init_src8();
+    init_package();
+    init_args();
+    help7 = `usage: gantry init --live-dir DIR --pipelines-dir DIR --live-repository OWNER/REPO
+                   --pipelines-repository OWNER/REPO [--aws-account-id [ENVIRONMENT=]ID ...] [options]
+
+Sets Gantry up in both repositories, as Gruntwork Pipelines' two-repository design needs them:
+  infrastructure-live       .github/workflows/gantry-plan.yml (pull requests: plan, run the plans in the
+                            pipelines repository, report), .github/workflows/gantry-deploy.yml (pushes: ask for a
+                            deployment and follow it), .gantry/config.yml (with its JSON Schema), .github/CODEOWNERS
+  infrastructure-pipelines  .github/workflows/plan.yml and apply.yml (the only workflows with cloud credentials),
+                            .github/CODEOWNERS, iam/ (the OIDC provider and the plan and apply roles' trust and
+                            permission policies, as JSON and as an OpenTofu file), ${CHECKLIST_FILE} (what init
+                            cannot do: branch protection, the apply environment, tokens or a GitHub App, with the
+                            exact settings)
+Every workflow runs the Gantry Action; every action is pinned by commit SHA with its version in a comment.
+A file you changed since init wrote it (or that init did not write) is kept, and listed; --force replaces it.
+Each repository's .gantry/init.json records what init wrote.
+
+  --live-dir DIR              the checkout of infrastructure-live to write into
+  --pipelines-dir DIR         the checkout of infrastructure-pipelines to write into
+  --live-repository O/R       infrastructure-live on GitHub
+  --pipelines-repository O/R  infrastructure-pipelines on GitHub (same owner)
+  --aws-account-id [ENV=]ID   an AWS account: ENV=ID for the environment whose units are under ENV/, or one
+                              bare ID for every unit; repeatable
+  --deploy-branch NAME        infrastructure-live's branch that deploys (default main)
+  --admin-team OWNER/TEAM     the code owners of workflows and configuration (default
+                              OWNER/infrastructure-administrators)
+  --github-app                authenticate Gantry's GitHub calls as a GitHub App (GANTRY_GITHUB_APP_ID and
+                              GANTRY_GITHUB_APP_PRIVATE_KEY) instead of three fine-grained tokens
+  --sub-includes-workflow     the apply role trusts apply.yml only (needs the OIDC sub customisation the
+                              checklist gives)
+  --action O/R@REF            the Gantry Action to pin (default gantry-iac/gantry@v${package_default.version}); a tag or
+                              branch is resolved to its commit with git ls-remote (GITHUB_SERVER_URL, default
+                              https://github.com)
+  --dry-run                   print what would be written, write nothing
+  --force                     replace files you changed too
+  --json                      print the result (apiVersion gantry/v1, kind InitResult)`;
+    describeAction = {
+      create: "create",
+      update: "update",
+      unchanged: "same",
+      keep: "keep",
+      overwrite: "replace"
+    };
+    command9 = async (argv, io) => {
+      const { values } = parseCommandArgs(
+        "init",
+        argv,
+        {
+          "live-dir": { type: "string" },
+          "pipelines-dir": { type: "string" },
+          "live-repository": { type: "string" },
+          "pipelines-repository": { type: "string" },
+          "aws-account-id": { type: "string", multiple: true },
+          "deploy-branch": { type: "string" },
+          "admin-team": { type: "string" },
+          "github-app": { type: "boolean" },
+          "sub-includes-workflow": { type: "boolean" },
+          action: { type: "string" },
+          "dry-run": { type: "boolean" },
+          force: { type: "boolean" },
+          json: { type: "boolean" }
+        },
+        help7
+      );
+      const liveDir = resolve15(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
+      const pipelinesDir = resolve15(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
+      if (liveDir === pipelinesDir) {
+        throw new GantryError("USAGE", "--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both", exitCode: 2 });
+      }
+      const liveRepository = requireOption("init", values["live-repository"], "live-repository");
+      const pipelinesRepository = requireOption("init", values["pipelines-repository"], "pipelines-repository");
+      const action = await resolveActionRef({ ...values.action ? { action: values.action } : {}, gantryVersion: package_default.version, ...io.env.GITHUB_SERVER_URL ? { serverUrl: io.env.GITHUB_SERVER_URL } : {} });
+      const settings = resolveInitSettings({
+        liveRepository,
+        pipelinesRepository,
+        awsAccountIds: values["aws-account-id"] ?? [],
+        action,
+        gantryVersion: package_default.version,
+        ...values["deploy-branch"] ? { deployBranch: values["deploy-branch"] } : {},
+        ...values["admin-team"] ? { adminTeam: values["admin-team"] } : {},
+        githubApp: values["github-app"] ?? false,
+        subIncludesWorkflow: values["sub-includes-workflow"] ?? false
+      });
+      const dryRun = values["dry-run"] ?? false;
+      const plan = planInit(settings, { liveDir, pipelinesDir, force: values.force ?? false });
+      if (!dryRun) applyInit(plan, package_default.version);
+      if (values.json) {
+        const document = {
+          apiVersion: "gantry/v1",
+          kind: "InitResult",
+          dryRun,
+          action,
+          repositories: plan.map((repository) => ({
+            role: repository.role,
+            repository: repository.repository,
+            dir: repository.dir,
+            files: repository.files.map((file2) => ({ path: file2.path, action: file2.action, ...file2.reason ? { reason: file2.reason } : {} }))
+          }))
+        };
+        io.stdout.write(`${JSON.stringify(document, null, 2)}
+`);
+        return 0;
+      }
+      io.stdout.write(listing(plan, dryRun));
+      if (!dryRun) {
+        const kept = plan.flatMap((repository) => repository.files.filter((file2) => file2.action === "keep"));
+        if (kept.length > 0) io.stdout.write(`
+${kept.length} file(s) kept as they are: compare them with \`gantry init --dry-run --force\`.
+`);
+        io.stdout.write(`
+Next: ${resolve15(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (AWS roles, the apply environment, branch protection, credentials, the deployment record).
+`);
+      }
+      return 0;
+    };
+  }
+});
+
+// packages/cli/src/commands/doctor.ts
+var doctor_exports = {};
+__export(doctor_exports, {
+  command: () => command10
+});
+import { resolve as resolve16 } from "node:path";
+var HELP3, command10;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
     "use strict";
@@ -74346,14 +75570,14 @@ GITHUB_API_URL, default https://api.github.com), whether terragrunt and tofu can
 whether that checkout keeps credentials in .git/config (actions/checkout without persist-credentials: false).
 Exits 1 when something needs fixing.
 `;
-    command9 = async (argv, io) => {
+    command10 = async (argv, io) => {
       const { values } = parseCommandArgs("doctor", argv, { json: { type: "boolean" }, repo: { type: "string" } }, HELP3);
       const baseUrl = io.env["GITHUB_API_URL"];
       const readScopes = async (token, purpose) => {
         const report = await checkTokenScopes(token, { role: purpose, tokenName: TOKEN_SETTINGS[purpose].variable, ...baseUrl ? { baseUrl } : {} });
         return report.kind === "classic" ? report.scopes : null;
       };
-      const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...values.repo ? { repo: resolve15(io.cwd, values.repo) } : {} });
+      const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...values.repo ? { repo: resolve16(io.cwd, values.repo) } : {} });
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis }, null, 2)}
 `);
@@ -74384,11 +75608,11 @@ Exits 1 when something needs fixing.
 // packages/cli/src/commands/completion.ts
 var completion_exports = {};
 __export(completion_exports, {
-  command: () => command10
+  command: () => command11
 });
-async function optionsOf(command11, argv, io) {
+async function optionsOf(command12, argv, io) {
   try {
-    await command11([...argv, "--help"], io);
+    await command12([...argv, "--help"], io);
   } catch (error62) {
     if (error62 instanceof HelpRequested) return { ...error62.options };
     throw error62;
@@ -74399,20 +75623,20 @@ async function completionModel(io) {
   const { commands: commands2 } = await Promise.resolve().then(() => (init_main(), main_exports));
   const model = { commands: [] };
   for (const [name, entry] of Object.entries(commands2)) {
-    const { command: command11 } = await entry.load();
+    const { command: command12 } = await entry.load();
     const subcommands = [];
-    for (const subcommand of entry.subcommands ?? []) subcommands.push({ name: subcommand, options: await optionsOf(command11, [subcommand], io) });
-    model.commands.push({ name, summary: entry.summary, options: entry.subcommands ? {} : await optionsOf(command11, [], io), subcommands });
+    for (const subcommand of entry.subcommands ?? []) subcommands.push({ name: subcommand, options: await optionsOf(command12, [subcommand], io) });
+    model.commands.push({ name, summary: entry.summary, options: entry.subcommands ? {} : await optionsOf(command12, [], io), subcommands });
   }
   return model;
 }
 function bashScript(model) {
-  const names = model.commands.map((command11) => command11.name);
-  const cases = model.commands.map((command11) => {
-    if (command11.subcommands.length === 0) return `    ${command11.name}) words="${flags(command11.options)}"; valued="${valued(command11.options).join(" ")}" ;;`;
-    const inner = command11.subcommands.map((sub) => `        ${sub.name}) words="${flags(sub.options)}"; valued="${valued(sub.options).join(" ")}" ;;`).join("\n");
-    return `    ${command11.name})
-      if [ "$COMP_CWORD" -eq 2 ]; then words="${command11.subcommands.map((sub) => sub.name).join(" ")} --help"
+  const names = model.commands.map((command12) => command12.name);
+  const cases = model.commands.map((command12) => {
+    if (command12.subcommands.length === 0) return `    ${command12.name}) words="${flags(command12.options)}"; valued="${valued(command12.options).join(" ")}" ;;`;
+    const inner = command12.subcommands.map((sub) => `        ${sub.name}) words="${flags(sub.options)}"; valued="${valued(sub.options).join(" ")}" ;;`).join("\n");
+    return `    ${command12.name})
+      if [ "$COMP_CWORD" -eq 2 ]; then words="${command12.subcommands.map((sub) => sub.name).join(" ")} --help"
       else case "\${COMP_WORDS[2]}" in
 ${inner}
       esac; fi ;;`;
@@ -74445,28 +75669,28 @@ function fishScript(model) {
   const quote2 = (text) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   const option = (condition, name, type) => `complete -c gantry -n ${quote2(condition)} -l ${name}${type === "string" ? " -r -F" : ""}`;
   const lines = ["# gantry completion for fish (generated by `gantry completion fish`)", "complete -c gantry -f"];
-  for (const command11 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command11.name} -d ${quote2(command11.summary)}`);
+  for (const command12 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command12.name} -d ${quote2(command12.summary)}`);
   lines.push(`complete -c gantry -n '__fish_use_subcommand' -a help -d 'a command\\'s options and exit codes'`);
-  lines.push(`complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command11) => command11.name).join(" "))}`);
-  for (const command11 of model.commands) {
-    for (const [name, type] of Object.entries(command11.options)) lines.push(option(`__fish_seen_subcommand_from ${command11.name}`, name, type));
-    const subs = command11.subcommands.map((sub) => sub.name);
-    if (subs.length > 0) lines.push(`complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command11.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`);
-    for (const sub of command11.subcommands) {
-      for (const [name, type] of Object.entries(sub.options)) lines.push(option(`__fish_seen_subcommand_from ${command11.name}; and __fish_seen_subcommand_from ${sub.name}`, name, type));
+  lines.push(`complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command12) => command12.name).join(" "))}`);
+  for (const command12 of model.commands) {
+    for (const [name, type] of Object.entries(command12.options)) lines.push(option(`__fish_seen_subcommand_from ${command12.name}`, name, type));
+    const subs = command12.subcommands.map((sub) => sub.name);
+    if (subs.length > 0) lines.push(`complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command12.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`);
+    for (const sub of command12.subcommands) {
+      for (const [name, type] of Object.entries(sub.options)) lines.push(option(`__fish_seen_subcommand_from ${command12.name}; and __fish_seen_subcommand_from ${sub.name}`, name, type));
     }
   }
   return `${lines.join("\n")}
 `;
 }
-var help7, shells, flags, valued, command10;
+var help8, shells, flags, valued, command11;
 var init_completion = __esm({
   "packages/cli/src/commands/completion.ts"() {
     "use strict";
     init_src();
     init_args();
     init_help();
-    help7 = `usage: gantry completion bash|zsh|fish
+    help8 = `usage: gantry completion bash|zsh|fish
 
 Prints a completion script for the shell: commands, subcommands and each command's options (an option that
 takes a value completes file names).
@@ -74477,8 +75701,8 @@ takes a value completes file names).
     shells = ["bash", "zsh", "fish"];
     flags = (options2) => Object.keys(options2).map((name) => `--${name}`).join(" ");
     valued = (options2) => Object.keys(options2).filter((name) => options2[name] === "string").map((name) => `--${name}`);
-    command10 = async (argv, io) => {
-      const { positionals } = parseCommandArgs("completion", argv, {}, help7);
+    command11 = async (argv, io) => {
+      const { positionals } = parseCommandArgs("completion", argv, {}, help8);
       const shell = positionals[0];
       if (shell === void 0 || positionals.length > 1 || !shells.includes(shell)) {
         const suggestion = shell === void 0 ? void 0 : formatDidYouMean(shell, shells);
@@ -74499,7 +75723,7 @@ __export(main_exports, {
   commands: () => commands,
   main: () => main
 });
-import { resolve as resolve16 } from "node:path";
+import { resolve as resolve17 } from "node:path";
 function usage() {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
@@ -74534,8 +75758,8 @@ async function main(argv, io) {
   const entry = Object.hasOwn(commands, name) ? commands[name] : void 0;
   if (!entry) return unknownCommand(name, io);
   try {
-    const { command: command11 } = await entry.load();
-    return await command11(rest, io);
+    const { command: command12 } = await entry.load();
+    return await command12(rest, io);
   } catch (error62) {
     if (error62 instanceof HelpRequested) {
       io.stdout.write(error62.text);
@@ -74547,7 +75771,7 @@ async function main(argv, io) {
       const errorFile = io.env.GANTRY_ERROR_FILE;
       if (errorFile) {
         try {
-          writeErrorDocument(resolve16(io.cwd, errorFile), name, error62);
+          writeErrorDocument(resolve17(io.cwd, errorFile), name, error62);
         } catch (writeError) {
           io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${writeError.message}
 `);
@@ -74575,6 +75799,7 @@ var init_main = __esm({
       dispatch: { summary: "send plan jobs and deployment requests to the pipelines repository's workflows", load: () => Promise.resolve().then(() => (init_dispatch(), dispatch_exports)) },
       report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => Promise.resolve().then(() => (init_report2(), report_exports)) },
       iam: { summary: "print or lint IAM trust policies for the plan and apply roles", load: () => Promise.resolve().then(() => (init_iam(), iam_exports)), subcommands: ["trust-policy", "lint"] },
+      init: { summary: "write Gantry's workflows, configuration and IAM policies into both repositories", load: () => Promise.resolve().then(() => (init_init(), init_exports)) },
       doctor: { summary: "check tokens, tools and configuration", load: () => Promise.resolve().then(() => (init_doctor2(), doctor_exports)) },
       completion: { summary: "print a shell completion script (bash, zsh or fish)", load: () => Promise.resolve().then(() => (init_completion(), completion_exports)) }
     };
@@ -74588,9 +75813,9 @@ init_src();
 // packages/action/src/run-action.ts
 init_src4();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync10, writeFileSync as writeFileSync10, mkdirSync as mkdirSync4 } from "node:fs";
+import { readFileSync as readFileSync11, writeFileSync as writeFileSync11, mkdirSync as mkdirSync5 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { delimiter as delimiter3, dirname as dirname4, join as join11, resolve as resolve17 } from "node:path";
+import { delimiter as delimiter3, dirname as dirname5, join as join12, resolve as resolve18 } from "node:path";
 import { Writable as Writable2 } from "node:stream";
 
 // packages/cli/src/index.ts
@@ -74601,9 +75826,9 @@ init_src();
 
 // packages/action/src/install-tools.ts
 init_src();
-import { createHash as createHash2, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync7, mkdirSync as mkdirSync3, readFileSync as readFileSync9, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync3, writeFileSync as writeFileSync9 } from "node:fs";
-import { delimiter as delimiter2, dirname as dirname3, join as join10 } from "node:path";
+import { createHash as createHash3, randomBytes as randomBytes3 } from "node:crypto";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync7, mkdirSync as mkdirSync4, readFileSync as readFileSync10, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync3, writeFileSync as writeFileSync10 } from "node:fs";
+import { delimiter as delimiter2, dirname as dirname4, join as join11 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
 import { createRequire as createRequire3 } from "module";
@@ -75153,9 +76378,9 @@ async function ensureTool(tool, options2) {
     });
   }
   const asset = tool.asset(platform);
-  const cached2 = join10(options2.cacheDir, tool.name, tool.version, asset.file);
+  const cached2 = join11(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync7(cached2) && sha256(readFileSync9(cached2)) !== asset.sha256) {
+  if (existsSync7(cached2) && sha2562(readFileSync10(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
     rmSync5(cached2, { force: true });
   }
@@ -75164,13 +76389,13 @@ async function ensureTool(tool, options2) {
     source = "download";
   }
   options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
-  const executable = join10(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
-  const bytes = readFileSync9(cached2);
+  const executable = join11(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
+  const bytes = readFileSync10(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
-  mkdirSync3(dirname3(executable), { recursive: true });
+  mkdirSync4(dirname4(executable), { recursive: true });
   rmSync5(executable, { force: true });
-  writeFileSync9(executable, binary, { mode: 493 });
+  writeFileSync10(executable, binary, { mode: 493 });
   return { path: executable, source };
 }
 async function download(asset, target, options2) {
@@ -75187,20 +76412,20 @@ async function download(asset, target, options2) {
       cause
     });
   }
-  const actual = sha256(bytes);
+  const actual = sha2562(bytes);
   if (actual !== asset.sha256) {
     throw new GantryError("ACTION_TOOL_DIGEST_MISMATCH", `${asset.file} from ${asset.url} has SHA-256 ${actual}, not the pinned ${asset.sha256}: refused, nothing was installed`, {
       hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit",
       exitCode: TOOL_EXIT_CODE
     });
   }
-  mkdirSync3(dirname3(target), { recursive: true });
+  mkdirSync4(dirname4(target), { recursive: true });
   const temporary = `${target}.${randomBytes3(6).toString("hex")}.partial`;
-  writeFileSync9(temporary, bytes);
+  writeFileSync10(temporary, bytes);
   renameSync2(temporary, target);
 }
-function sha256(bytes) {
-  return createHash2("sha256").update(bytes).digest("hex");
+function sha2562(bytes) {
+  return createHash3("sha256").update(bytes).digest("hex");
 }
 function isExecutable2(path) {
   try {
@@ -75213,7 +76438,7 @@ function isExecutable2(path) {
 function findOnPath2(binary, path) {
   for (const dir of path.split(delimiter2)) {
     if (dir === "") continue;
-    const candidate = join10(dir, binary);
+    const candidate = join11(dir, binary);
     if (isExecutable2(candidate)) return candidate;
   }
   return void 0;
@@ -75242,10 +76467,10 @@ var COMMANDS_RUNNING_TOOLS = /* @__PURE__ */ new Set(["execute", "run", "doctor"
 var RANGE_COMMANDS = /* @__PURE__ */ new Set(["detect", "plan", "run"]);
 async function runAction(io, overrides = {}) {
   const input2 = (name) => (io.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
-  const command11 = input2("command") || "plan";
-  if (!Object.hasOwn(commands, command11)) {
-    const suggestion = formatDidYouMean(command11, Object.keys(commands));
-    throw new GantryError("USAGE", `the input command: '${command11}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
+  const command12 = input2("command") || "plan";
+  if (!Object.hasOwn(commands, command12)) {
+    const suggestion = formatDidYouMean(command12, Object.keys(commands));
+    throw new GantryError("USAGE", `the input command: '${command12}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
   }
   const installTools = input2("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
@@ -75253,24 +76478,24 @@ async function runAction(io, overrides = {}) {
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
-  const argv = [command11, ...rangeArguments(command11, input2, env, workspace), ...jobArguments(command11, input2("job"), env), ...extraArguments(input2("args"))];
-  if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command11)) {
+  const argv = [command12, ...rangeArguments(command12, input2, env, workspace), ...jobArguments(command12, input2("job"), env), ...extraArguments(input2("args"))];
+  if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command12)) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir3();
     const tools = await ensureTools({
       env,
-      cacheDir: input2("tools-cache") || join11(env.RUNNER_TOOL_CACHE || join11(runnerTemp, "tool-cache"), "gantry"),
-      workDir: join11(runnerTemp, "gantry-tools"),
+      cacheDir: input2("tools-cache") || join12(env.RUNNER_TOOL_CACHE || join12(runnerTemp, "tool-cache"), "gantry"),
+      workDir: join12(runnerTemp, "gantry-tools"),
       log: (line) => io.stdout.write(`gantry action: ${line}
 `),
       ...overrides
     });
     env.GANTRY_TERRAGRUNT = tools.terragrunt.path;
     env.GANTRY_TOFU = tools.tofu.path;
-    env.PATH = [.../* @__PURE__ */ new Set([dirname4(tools.terragrunt.path), dirname4(tools.tofu.path)]), env.PATH ?? ""].join(delimiter3);
+    env.PATH = [.../* @__PURE__ */ new Set([dirname5(tools.terragrunt.path), dirname5(tools.tofu.path)]), env.PATH ?? ""].join(delimiter3);
     setOutput(io.env, "terragrunt", tools.terragrunt.path);
     setOutput(io.env, "tofu", tools.tofu.path);
   }
-  if (command11 !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
+  if (command12 !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
     return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   let document = "";
@@ -75278,34 +76503,34 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code = await main([...argv, "--format", "json"], cli);
   if (code !== 0) return code;
-  const planFile = resolve17(workspace, input2("plan-file") || join11(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
-  mkdirSync4(dirname4(planFile), { recursive: true });
-  writeFileSync10(planFile, document);
-  const plan = JSON.parse(readFileSync10(planFile, "utf8"));
+  const planFile = resolve18(workspace, input2("plan-file") || join12(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
+  mkdirSync5(dirname5(planFile), { recursive: true });
+  writeFileSync11(planFile, document);
+  const plan = JSON.parse(readFileSync11(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
   setOutput(io.env, "has-changes", String(plan.jobs.length > 0));
   setOutput(io.env, "matrix", JSON.stringify(githubMatrix(plan)));
   return 0;
 }
-function rangeArguments(command11, input2, env, workspace) {
-  if (!RANGE_COMMANDS.has(command11)) return [];
+function rangeArguments(command12, input2, env, workspace) {
+  if (!RANGE_COMMANDS.has(command12)) return [];
   const event = input2("event") || (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "push" ? env.GITHUB_EVENT_NAME : "");
   let base = input2("base");
   let head = input2("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
-    const payload = JSON.parse(readFileSync10(env.GITHUB_EVENT_PATH, "utf8"));
+    const payload = JSON.parse(readFileSync11(env.GITHUB_EVENT_PATH, "utf8"));
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
   const pairs = [["--repo", input2("repo") || workspace], ["--base", base], ["--head", head], ["--event", event], ["--branch", input2("branch")]];
   return pairs.filter(([, value]) => value !== "").flat();
 }
-function jobArguments(command11, job, env) {
+function jobArguments(command12, job, env) {
   if (job === "") return [];
-  if (command11 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command11}`, { exitCode: 2 });
-  const file2 = join11(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
-  writeFileSync10(file2, job);
+  if (command12 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command12}`, { exitCode: 2 });
+  const file2 = join12(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
+  writeFileSync11(file2, job);
   return ["--job", file2];
 }
 function extraArguments(text) {

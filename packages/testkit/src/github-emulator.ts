@@ -208,6 +208,21 @@ export function validateGitHubResponse(method: string, path: string, status: num
   return validateSchema(document, schema, body);
 }
 
+/**
+ * Checks a request (method, path with its parameters, JSON body) against GitHub's description, as the emulator
+ * checks each request it serves; an empty list: valid. For requests Gantry tells people to send themselves.
+ */
+export function validateGitHubRequest(method: string, path: string, body: unknown): string[] {
+  const document = loadGitHubOpenApi();
+  sharedMatcher ??= new OperationMatcher(document);
+  const url = new URL(path, "http://localhost");
+  const matched = sharedMatcher.findOperation(method, url.pathname);
+  if (typeof matched === "string") return [`${method} ${path} is not an operation of the GitHub REST API (${matched})`];
+  const problems = checkParameters(document, matched, url.searchParams).map((problem) => problem.message);
+  const checked = checkRequestBody(document, matched, body === undefined ? "" : JSON.stringify(body));
+  return checked.ok ? problems : [...problems, checked.message];
+}
+
 function loginId(login: string): number {
   let hash = 7;
   for (const character of login) hash = (hash * 31 + character.charCodeAt(0)) % 10_000_000;
