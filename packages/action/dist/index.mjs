@@ -3581,14 +3581,14 @@ var init_schemas = __esm({
       const desc = Object.getOwnPropertyDescriptor(def, "shape");
       const sh = desc?.get ? desc.get.raw : def.shape ?? {};
       if (sh) {
-        const get = () => {
+        const get2 = () => {
           const newSh = { ...sh };
           Object.defineProperty(def, "shape", { value: newSh });
-          get.raw = newSh;
+          get2.raw = newSh;
           return newSh;
         };
-        get.raw = sh;
-        Object.defineProperty(def, "shape", { get });
+        get2.raw = sh;
+        Object.defineProperty(def, "shape", { get: get2 });
       }
       const _normalized = cached(() => normalizeDef(def));
       defineLazyInternal(inst, "propValues", (zod) => {
@@ -30012,18 +30012,18 @@ var require_set = __commonJS({
       }
       static from(schema, iterable, ctx) {
         const { replacer } = ctx;
-        const set3 = new this(schema);
+        const set4 = new this(schema);
         if (iterable && Symbol.iterator in Object(iterable))
           for (let value of iterable) {
             if (typeof replacer === "function")
               value = replacer.call(iterable, value, value);
-            set3.items.push(Pair.createPair(value, null, ctx));
+            set4.items.push(Pair.createPair(value, null, ctx));
           }
-        return set3;
+        return set4;
       }
     };
     YAMLSet.tag = "tag:yaml.org,2002:set";
-    var set2 = {
+    var set3 = {
       collection: "map",
       identify: (value) => value instanceof Set,
       nodeClass: YAMLSet,
@@ -30042,7 +30042,7 @@ var require_set = __commonJS({
       }
     };
     exports2.YAMLSet = YAMLSet;
-    exports2.set = set2;
+    exports2.set = set3;
   }
 });
 
@@ -30149,7 +30149,7 @@ var require_schema3 = __commonJS({
     var merge3 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
-    var set2 = require_set();
+    var set3 = require_set();
     var timestamp = require_timestamp();
     var schema = [
       map2.map,
@@ -30169,7 +30169,7 @@ var require_schema3 = __commonJS({
       merge3.merge,
       omap.omap,
       pairs.pairs,
-      set2.set,
+      set3.set,
       timestamp.intTime,
       timestamp.floatTime,
       timestamp.timestamp
@@ -30196,7 +30196,7 @@ var require_tags = __commonJS({
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
-    var set2 = require_set();
+    var set3 = require_set();
     var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
@@ -30222,7 +30222,7 @@ var require_tags = __commonJS({
       omap: omap.omap,
       pairs: pairs.pairs,
       seq: seq.seq,
-      set: set2.set,
+      set: set3.set,
       timestamp: timestamp.timestamp
     };
     var coreKnownTags = {
@@ -30230,7 +30230,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:merge": merge3.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
-      "tag:yaml.org,2002:set": set2.set,
+      "tag:yaml.org,2002:set": set3.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
     function getTags(customTags, schemaName, addMergeTag) {
@@ -38161,18 +38161,18 @@ var init_register = __esm({
 });
 
 // node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name, hook2) {
-  const orig = hook2;
+function addHook(state, kind, name, hook6) {
+  const orig = hook6;
   if (!state.registry[name]) {
     state.registry[name] = [];
   }
   if (kind === "before") {
-    hook2 = (method, options2) => {
+    hook6 = (method, options2) => {
       return Promise.resolve().then(orig.bind(null, options2)).then(method.bind(null, options2));
     };
   }
   if (kind === "after") {
-    hook2 = (method, options2) => {
+    hook6 = (method, options2) => {
       let result;
       return Promise.resolve().then(method.bind(null, options2)).then((result_) => {
         result = result_;
@@ -38183,14 +38183,14 @@ function addHook(state, kind, name, hook2) {
     };
   }
   if (kind === "error") {
-    hook2 = (method, options2) => {
+    hook6 = (method, options2) => {
       return Promise.resolve().then(method.bind(null, options2)).catch((error62) => {
         return orig(error62, options2);
       });
     };
   }
   state.registry[name].push({
-    hook: hook2,
+    hook: hook6,
     orig
   });
 }
@@ -38218,16 +38218,16 @@ var init_remove = __esm({
 });
 
 // node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/index.js
-function bindApi(hook2, state, name) {
+function bindApi(hook6, state, name) {
   const removeHookRef = bindable(removeHook, null).apply(
     null,
     name ? [state, name] : [state]
   );
-  hook2.api = { remove: removeHookRef };
-  hook2.remove = removeHookRef;
+  hook6.api = { remove: removeHookRef };
+  hook6.remove = removeHookRef;
   ["before", "error", "after", "wrap"].forEach((kind) => {
     const args = name ? [state, kind, name] : [state, kind];
-    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+    hook6[kind] = hook6.api[kind] = bindable(addHook, null).apply(null, args);
   });
 }
 function Singular() {
@@ -38243,9 +38243,9 @@ function Collection() {
   const state = {
     registry: {}
   };
-  const hook2 = register.bind(null, state);
-  bindApi(hook2, state);
-  return hook2;
+  const hook6 = register.bind(null, state);
+  bindApi(hook6, state);
+  return hook6;
 }
 var bind, bindable, before_after_hook_default;
 var init_before_after_hook = __esm({
@@ -39589,13 +39589,13 @@ var init_dist_src2 = __esm({
         return NewOctokit;
       }
       constructor(options2 = {}) {
-        const hook2 = new before_after_hook_default.Collection();
+        const hook6 = new before_after_hook_default.Collection();
         const requestDefaults = {
           baseUrl: request.endpoint.DEFAULTS.baseUrl,
           headers: {},
           request: Object.assign({}, options2.request, {
             // @ts-ignore internal usage only, no need to type
-            hook: hook2.bind(null, "request")
+            hook: hook6.bind(null, "request")
           }),
           mediaType: {
             previews: [],
@@ -39615,20 +39615,20 @@ var init_dist_src2 = __esm({
         this.request = request.defaults(requestDefaults);
         this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
         this.log = createLogger(options2.log);
-        this.hook = hook2;
+        this.hook = hook6;
         if (!options2.authStrategy) {
           if (!options2.auth) {
             this.auth = async () => ({
               type: "unauthenticated"
             });
           } else {
-            const auth2 = createTokenAuth(options2.auth);
-            hook2.wrap("request", auth2.hook);
-            this.auth = auth2;
+            const auth6 = createTokenAuth(options2.auth);
+            hook6.wrap("request", auth6.hook);
+            this.auth = auth6;
           }
         } else {
           const { authStrategy, ...otherOptions } = options2;
-          const auth2 = authStrategy(
+          const auth6 = authStrategy(
             Object.assign(
               {
                 request: this.request,
@@ -39644,8 +39644,8 @@ var init_dist_src2 = __esm({
               options2.auth
             )
           );
-          hook2.wrap("request", auth2.hook);
-          this.auth = auth2;
+          hook6.wrap("request", auth6.hook);
+          this.auth = auth6;
         }
         const classConstructor = this.constructor;
         for (let i3 = 0; i3 < classConstructor.plugins.length; ++i3) {
@@ -40189,7 +40189,7 @@ var require_light = __commonJS({
           return this.check(weight, now);
         }
         async __register__(index, weight, expiration) {
-          var now, wait;
+          var now, wait2;
           await this.yieldLoop();
           now = Date.now();
           if (this.conditionsCheck(weight)) {
@@ -40197,11 +40197,11 @@ var require_light = __commonJS({
             if (this.storeOptions.reservoir != null) {
               this.storeOptions.reservoir -= weight;
             }
-            wait = Math.max(this._nextRequest - now, 0);
-            this._nextRequest = now + wait + this.storeOptions.minTime;
+            wait2 = Math.max(this._nextRequest - now, 0);
+            this._nextRequest = now + wait2 + this.storeOptions.minTime;
             return {
               success: true,
-              wait,
+              wait: wait2,
               reservoir: this.storeOptions.reservoir
             };
           } else {
@@ -40681,7 +40681,7 @@ var require_light = __commonJS({
               return this.Events.trigger("error", e2);
             }
           }
-          _run(index, job, wait) {
+          _run(index, job, wait2) {
             var clearGlobalState, free, run;
             job.doRun();
             clearGlobalState = this._clearGlobalState.bind(this, index);
@@ -40690,10 +40690,10 @@ var require_light = __commonJS({
             return this._scheduled[index] = {
               timeout: setTimeout(() => {
                 return job.doExecute(this._limiter, clearGlobalState, run, free);
-              }, wait),
+              }, wait2),
               expiration: job.options.expiration != null ? setTimeout(function() {
                 return job.doExpire(clearGlobalState, run, free);
-              }, wait + job.options.expiration) : void 0,
+              }, wait2 + job.options.expiration) : void 0,
               job
             };
           }
@@ -40710,7 +40710,7 @@ var require_light = __commonJS({
               }
               this.Events.trigger("debug", `Draining ${options2.id}`, { args, options: options2 });
               index = this._randomIndex();
-              return this._store.__register__(index, options2.weight, options2.expiration).then(({ success: success2, wait, reservoir }) => {
+              return this._store.__register__(index, options2.weight, options2.expiration).then(({ success: success2, wait: wait2, reservoir }) => {
                 var empty;
                 this.Events.trigger("debug", `Drained ${options2.id}`, { success: success2, args, options: options2 });
                 if (success2) {
@@ -40722,7 +40722,7 @@ var require_light = __commonJS({
                   if (reservoir === 0) {
                     this.Events.trigger("depleted", empty);
                   }
-                  this._run(index, next, wait);
+                  this._run(index, next, wait2);
                   return this.Promise.resolve(options2.weight);
                 } else {
                   return this.Promise.resolve(null);
@@ -42028,7 +42028,7 @@ var require_LocalDatastore = __commonJS({
       __register__(index, weight, expiration) {
         var _this11 = this;
         return _asyncToGenerator2(function* () {
-          var now, wait;
+          var now, wait2;
           yield _this11.yieldLoop();
           now = Date.now();
           if (_this11.conditionsCheck(weight)) {
@@ -42036,11 +42036,11 @@ var require_LocalDatastore = __commonJS({
             if (_this11.storeOptions.reservoir != null) {
               _this11.storeOptions.reservoir -= weight;
             }
-            wait = Math.max(_this11._nextRequest - now, 0);
-            _this11._nextRequest = now + wait + _this11.storeOptions.minTime;
+            wait2 = Math.max(_this11._nextRequest - now, 0);
+            _this11._nextRequest = now + wait2 + _this11.storeOptions.minTime;
             return {
               success: true,
-              wait,
+              wait: wait2,
               reservoir: _this11.storeOptions.reservoir
             };
           } else {
@@ -43092,15 +43092,15 @@ var require_RedisDatastore = __commonJS({
       __register__(index, weight, expiration) {
         var _this7 = this;
         return _asyncToGenerator2(function* () {
-          var reservoir, success2, wait;
+          var reservoir, success2, wait2;
           var _ref4 = yield _this7.runScript("register", _this7.prepareArray([index, weight, expiration]));
           var _ref5 = _slicedToArray2(_ref4, 3);
           success2 = _ref5[0];
-          wait = _ref5[1];
+          wait2 = _ref5[1];
           reservoir = _ref5[2];
           return {
             success: _this7.convertBool(success2),
-            wait,
+            wait: wait2,
             reservoir
           };
         })();
@@ -43823,7 +43823,7 @@ var require_Bottleneck = __commonJS({
             }
           })();
         }
-        _run(index, job, wait) {
+        _run(index, job, wait2) {
           var clearGlobalState, free, run;
           job.doRun();
           clearGlobalState = this._clearGlobalState.bind(this, index);
@@ -43832,10 +43832,10 @@ var require_Bottleneck = __commonJS({
           return this._scheduled[index] = {
             timeout: setTimeout(() => {
               return job.doExecute(this._limiter, clearGlobalState, run, free);
-            }, wait),
+            }, wait2),
             expiration: job.options.expiration != null ? setTimeout(function() {
               return job.doExpire(clearGlobalState, run, free);
-            }, wait + job.options.expiration) : void 0,
+            }, wait2 + job.options.expiration) : void 0,
             job
           };
         }
@@ -43859,7 +43859,7 @@ var require_Bottleneck = __commonJS({
             index = this._randomIndex();
             return this._store.__register__(index, options2.weight, options2.expiration).then(({
               success: success2,
-              wait,
+              wait: wait2,
               reservoir
             }) => {
               var empty;
@@ -43877,7 +43877,7 @@ var require_Bottleneck = __commonJS({
                 if (reservoir === 0) {
                   this.Events.trigger("depleted", empty);
                 }
-                this._run(index, next, wait);
+                this._run(index, next, wait2);
                 return this.Promise.resolve(options2.weight);
               } else {
                 return this.Promise.resolve(null);
@@ -44170,6 +44170,1407 @@ var require_lib = __commonJS({
   }
 });
 
+// node_modules/.pnpm/@octokit+oauth-methods@6.0.5/node_modules/@octokit/oauth-methods/dist-bundle/index.js
+function requestToOAuthBaseUrl(request2) {
+  const endpointDefaults = request2.endpoint.DEFAULTS;
+  if (/^https:\/\/(api\.)?github\.com$/.test(endpointDefaults.baseUrl)) {
+    return "https://github.com";
+  }
+  if (/^https:\/\/api\..*\.ghe\.com$/.test(endpointDefaults.baseUrl)) {
+    return endpointDefaults.baseUrl.replace("api.", "");
+  }
+  return endpointDefaults.baseUrl.replace("/api/v3", "");
+}
+async function oauthRequest(request2, route, parameters) {
+  const withOAuthParameters = {
+    baseUrl: requestToOAuthBaseUrl(request2),
+    headers: {
+      accept: "application/json"
+    },
+    ...parameters
+  };
+  const response = await request2(route, withOAuthParameters);
+  if ("error" in response.data) {
+    const error62 = new RequestError(
+      `${response.data.error_description} (${response.data.error}, ${response.data.error_uri})`,
+      400,
+      {
+        request: request2.endpoint.merge(
+          route,
+          withOAuthParameters
+        )
+      }
+    );
+    error62.response = response;
+    throw error62;
+  }
+  return response;
+}
+async function exchangeWebFlowCode(options2) {
+  const request2 = options2.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options2.clientId,
+      client_secret: options2.clientSecret,
+      code: options2.code,
+      redirect_uri: options2.redirectUrl
+    }
+  );
+  const authentication = {
+    clientType: options2.clientType,
+    clientId: options2.clientId,
+    clientSecret: options2.clientSecret,
+    token: response.data.access_token,
+    scopes: response.data.scope.split(/\s+/).filter(Boolean)
+  };
+  if (options2.clientType === "github-app") {
+    if ("refresh_token" in response.data) {
+      const apiTimeInMs = new Date(response.headers.date).getTime();
+      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp(
+        apiTimeInMs,
+        response.data.expires_in
+      ), authentication.refreshTokenExpiresAt = toTimestamp(
+        apiTimeInMs,
+        response.data.refresh_token_expires_in
+      );
+    }
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+function toTimestamp(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function createDeviceCode(options2) {
+  const request2 = options2.request || request;
+  const parameters = {
+    client_id: options2.clientId
+  };
+  if ("scopes" in options2 && Array.isArray(options2.scopes)) {
+    parameters.scope = options2.scopes.join(" ");
+  }
+  return oauthRequest(request2, "POST /login/device/code", parameters);
+}
+async function exchangeDeviceCode(options2) {
+  const request2 = options2.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options2.clientId,
+      device_code: options2.code,
+      grant_type: "urn:ietf:params:oauth:grant-type:device_code"
+    }
+  );
+  const authentication = {
+    clientType: options2.clientType,
+    clientId: options2.clientId,
+    token: response.data.access_token,
+    scopes: response.data.scope.split(/\s+/).filter(Boolean)
+  };
+  if ("clientSecret" in options2) {
+    authentication.clientSecret = options2.clientSecret;
+  }
+  if (options2.clientType === "github-app") {
+    if ("refresh_token" in response.data) {
+      const apiTimeInMs = new Date(response.headers.date).getTime();
+      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp2(
+        apiTimeInMs,
+        response.data.expires_in
+      ), authentication.refreshTokenExpiresAt = toTimestamp2(
+        apiTimeInMs,
+        response.data.refresh_token_expires_in
+      );
+    }
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+function toTimestamp2(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function checkToken(options2) {
+  const request2 = options2.request || request;
+  const response = await request2("POST /applications/{client_id}/token", {
+    headers: {
+      authorization: `basic ${btoa(
+        `${options2.clientId}:${options2.clientSecret}`
+      )}`
+    },
+    client_id: options2.clientId,
+    access_token: options2.token
+  });
+  const authentication = {
+    clientType: options2.clientType,
+    clientId: options2.clientId,
+    clientSecret: options2.clientSecret,
+    token: options2.token,
+    scopes: response.data.scopes
+  };
+  if (response.data.expires_at)
+    authentication.expiresAt = response.data.expires_at;
+  if (options2.clientType === "github-app") {
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+async function refreshToken(options2) {
+  const request2 = options2.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options2.clientId,
+      client_secret: options2.clientSecret,
+      grant_type: "refresh_token",
+      refresh_token: options2.refreshToken
+    }
+  );
+  const apiTimeInMs = new Date(response.headers.date).getTime();
+  const authentication = {
+    clientType: "github-app",
+    clientId: options2.clientId,
+    clientSecret: options2.clientSecret,
+    token: response.data.access_token,
+    refreshToken: response.data.refresh_token,
+    expiresAt: toTimestamp3(apiTimeInMs, response.data.expires_in),
+    refreshTokenExpiresAt: toTimestamp3(
+      apiTimeInMs,
+      response.data.refresh_token_expires_in
+    )
+  };
+  return { ...response, authentication };
+}
+function toTimestamp3(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function resetToken(options2) {
+  const request2 = options2.request || request;
+  const auth6 = btoa(`${options2.clientId}:${options2.clientSecret}`);
+  const response = await request2(
+    "PATCH /applications/{client_id}/token",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options2.clientId,
+      access_token: options2.token
+    }
+  );
+  const authentication = {
+    clientType: options2.clientType,
+    clientId: options2.clientId,
+    clientSecret: options2.clientSecret,
+    token: response.data.token,
+    scopes: response.data.scopes
+  };
+  if (response.data.expires_at)
+    authentication.expiresAt = response.data.expires_at;
+  if (options2.clientType === "github-app") {
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+async function deleteToken(options2) {
+  const request2 = options2.request || request;
+  const auth6 = btoa(`${options2.clientId}:${options2.clientSecret}`);
+  return request2(
+    "DELETE /applications/{client_id}/token",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options2.clientId,
+      access_token: options2.token
+    }
+  );
+}
+async function deleteAuthorization(options2) {
+  const request2 = options2.request || request;
+  const auth6 = btoa(`${options2.clientId}:${options2.clientSecret}`);
+  return request2(
+    "DELETE /applications/{client_id}/grant",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options2.clientId,
+      access_token: options2.token
+    }
+  );
+}
+var init_dist_bundle7 = __esm({
+  "node_modules/.pnpm/@octokit+oauth-methods@6.0.5/node_modules/@octokit/oauth-methods/dist-bundle/index.js"() {
+    init_dist_src();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+  }
+});
+
+// node_modules/.pnpm/@octokit+auth-oauth-device@8.0.5/node_modules/@octokit/auth-oauth-device/dist-bundle/index.js
+async function getOAuthAccessToken(state, options2) {
+  const cachedAuthentication = getCachedAuthentication(state, options2.auth);
+  if (cachedAuthentication) return cachedAuthentication;
+  const { data: verification } = await createDeviceCode({
+    clientType: state.clientType,
+    clientId: state.clientId,
+    request: options2.request || state.request,
+    // @ts-expect-error the extra code to make TS happy is not worth it
+    scopes: options2.auth.scopes || state.scopes
+  });
+  await state.onVerification(verification);
+  const authentication = await waitForAccessToken(
+    options2.request || state.request,
+    state.clientId,
+    state.clientType,
+    verification
+  );
+  state.authentication = authentication;
+  return authentication;
+}
+function getCachedAuthentication(state, auth22) {
+  if (auth22.refresh === true) return false;
+  if (!state.authentication) return false;
+  if (state.clientType === "github-app") {
+    return state.authentication;
+  }
+  const authentication = state.authentication;
+  const newScope = ("scopes" in auth22 && auth22.scopes || state.scopes).join(
+    " "
+  );
+  const currentScope = authentication.scopes.join(" ");
+  return newScope === currentScope ? authentication : false;
+}
+async function wait(seconds) {
+  await new Promise((resolve19) => setTimeout(resolve19, seconds * 1e3));
+}
+async function waitForAccessToken(request2, clientId, clientType, verification) {
+  try {
+    const options2 = {
+      clientId,
+      request: request2,
+      code: verification.device_code
+    };
+    const { authentication } = clientType === "oauth-app" ? await exchangeDeviceCode({
+      ...options2,
+      clientType: "oauth-app"
+    }) : await exchangeDeviceCode({
+      ...options2,
+      clientType: "github-app"
+    });
+    return {
+      type: "token",
+      tokenType: "oauth",
+      ...authentication
+    };
+  } catch (error62) {
+    if (!error62.response) throw error62;
+    const errorType = error62.response.data.error;
+    if (errorType === "authorization_pending") {
+      await wait(verification.interval);
+      return waitForAccessToken(request2, clientId, clientType, verification);
+    }
+    if (errorType === "slow_down") {
+      await wait(verification.interval + 7);
+      return waitForAccessToken(request2, clientId, clientType, verification);
+    }
+    throw error62;
+  }
+}
+async function auth2(state, authOptions) {
+  return getOAuthAccessToken(state, {
+    auth: authOptions
+  });
+}
+async function hook2(state, request2, route, parameters) {
+  let endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  const { token } = await getOAuthAccessToken(state, {
+    request: request2,
+    auth: { type: "oauth" }
+  });
+  endpoint2.headers.authorization = `token ${token}`;
+  return request2(endpoint2);
+}
+function createOAuthDeviceAuth(options2) {
+  const requestWithDefaults = options2.request || request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-oauth-device.js/${VERSION7} ${getUserAgent()}`
+    }
+  });
+  const { request: request2 = requestWithDefaults, ...otherOptions } = options2;
+  const state = options2.clientType === "github-app" ? {
+    ...otherOptions,
+    clientType: "github-app",
+    request: request2
+  } : {
+    ...otherOptions,
+    clientType: "oauth-app",
+    request: request2,
+    scopes: options2.scopes || []
+  };
+  if (!options2.clientId) {
+    throw new Error(
+      '[@octokit/auth-oauth-device] "clientId" option must be set (https://github.com/octokit/auth-oauth-device.js#usage)'
+    );
+  }
+  if (!options2.onVerification) {
+    throw new Error(
+      '[@octokit/auth-oauth-device] "onVerification" option must be a function (https://github.com/octokit/auth-oauth-device.js#usage)'
+    );
+  }
+  return Object.assign(auth2.bind(null, state), {
+    hook: hook2.bind(null, state)
+  });
+}
+var VERSION7;
+var init_dist_bundle8 = __esm({
+  "node_modules/.pnpm/@octokit+auth-oauth-device@8.0.5/node_modules/@octokit/auth-oauth-device/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle7();
+    VERSION7 = "0.0.0-development";
+  }
+});
+
+// node_modules/.pnpm/@octokit+auth-oauth-user@6.0.4/node_modules/@octokit/auth-oauth-user/dist-bundle/index.js
+async function getAuthentication(state) {
+  if ("code" in state.strategyOptions) {
+    const { authentication } = await exchangeWebFlowCode({
+      clientId: state.clientId,
+      clientSecret: state.clientSecret,
+      clientType: state.clientType,
+      onTokenCreated: state.onTokenCreated,
+      ...state.strategyOptions,
+      request: state.request
+    });
+    return {
+      type: "token",
+      tokenType: "oauth",
+      ...authentication
+    };
+  }
+  if ("onVerification" in state.strategyOptions) {
+    const deviceAuth = createOAuthDeviceAuth({
+      clientType: state.clientType,
+      clientId: state.clientId,
+      onTokenCreated: state.onTokenCreated,
+      ...state.strategyOptions,
+      request: state.request
+    });
+    const authentication = await deviceAuth({
+      type: "oauth"
+    });
+    return {
+      clientSecret: state.clientSecret,
+      ...authentication
+    };
+  }
+  if ("token" in state.strategyOptions) {
+    return {
+      type: "token",
+      tokenType: "oauth",
+      clientId: state.clientId,
+      clientSecret: state.clientSecret,
+      clientType: state.clientType,
+      onTokenCreated: state.onTokenCreated,
+      ...state.strategyOptions
+    };
+  }
+  throw new Error("[@octokit/auth-oauth-user] Invalid strategy options");
+}
+async function auth3(state, options2 = {}) {
+  if (!state.authentication) {
+    state.authentication = state.clientType === "oauth-app" ? await getAuthentication(state) : await getAuthentication(state);
+  }
+  if (state.authentication.invalid) {
+    throw new Error("[@octokit/auth-oauth-user] Token is invalid");
+  }
+  const currentAuthentication = state.authentication;
+  if ("expiresAt" in currentAuthentication) {
+    if (options2.type === "refresh" || new Date(currentAuthentication.expiresAt) < /* @__PURE__ */ new Date()) {
+      const { authentication } = await refreshToken({
+        clientType: "github-app",
+        clientId: state.clientId,
+        clientSecret: state.clientSecret,
+        refreshToken: currentAuthentication.refreshToken,
+        request: state.request
+      });
+      state.authentication = {
+        tokenType: "oauth",
+        type: "token",
+        ...authentication
+      };
+    }
+  }
+  if (options2.type === "refresh") {
+    if (state.clientType === "oauth-app") {
+      throw new Error(
+        "[@octokit/auth-oauth-user] OAuth Apps do not support expiring tokens"
+      );
+    }
+    if (!currentAuthentication.hasOwnProperty("expiresAt")) {
+      throw new Error("[@octokit/auth-oauth-user] Refresh token missing");
+    }
+    await state.onTokenCreated?.(state.authentication, {
+      type: options2.type
+    });
+  }
+  if (options2.type === "check" || options2.type === "reset") {
+    const method = options2.type === "check" ? checkToken : resetToken;
+    try {
+      const { authentication } = await method({
+        // @ts-expect-error making TS happy would require unnecessary code so no
+        clientType: state.clientType,
+        clientId: state.clientId,
+        clientSecret: state.clientSecret,
+        token: state.authentication.token,
+        request: state.request
+      });
+      state.authentication = {
+        tokenType: "oauth",
+        type: "token",
+        // @ts-expect-error TBD
+        ...authentication
+      };
+      if (options2.type === "reset") {
+        await state.onTokenCreated?.(state.authentication, {
+          type: options2.type
+        });
+      }
+      return state.authentication;
+    } catch (error62) {
+      if (error62.status === 404) {
+        error62.message = "[@octokit/auth-oauth-user] Token is invalid";
+        state.authentication.invalid = true;
+      }
+      throw error62;
+    }
+  }
+  if (options2.type === "delete" || options2.type === "deleteAuthorization") {
+    const method = options2.type === "delete" ? deleteToken : deleteAuthorization;
+    try {
+      await method({
+        // @ts-expect-error making TS happy would require unnecessary code so no
+        clientType: state.clientType,
+        clientId: state.clientId,
+        clientSecret: state.clientSecret,
+        token: state.authentication.token,
+        request: state.request
+      });
+    } catch (error62) {
+      if (error62.status !== 404) throw error62;
+    }
+    state.authentication.invalid = true;
+    return state.authentication;
+  }
+  return state.authentication;
+}
+function requiresBasicAuth(url2) {
+  return url2 && ROUTES_REQUIRING_BASIC_AUTH.test(url2);
+}
+async function hook3(state, request2, route, parameters = {}) {
+  const endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  if (requiresBasicAuth(endpoint2.url)) {
+    const credentials = btoa(`${state.clientId}:${state.clientSecret}`);
+    endpoint2.headers.authorization = `basic ${credentials}`;
+    return request2(endpoint2);
+  }
+  const { token } = state.clientType === "oauth-app" ? await auth3({ ...state, request: request2 }) : await auth3({ ...state, request: request2 });
+  endpoint2.headers.authorization = "token " + token;
+  return request2(endpoint2);
+}
+function createOAuthUserAuth({
+  clientId,
+  clientSecret,
+  clientType = "oauth-app",
+  request: request2 = request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-oauth-app.js/${VERSION8} ${getUserAgent()}`
+    }
+  }),
+  onTokenCreated,
+  ...strategyOptions
+}) {
+  const state = Object.assign({
+    clientType,
+    clientId,
+    clientSecret,
+    onTokenCreated,
+    strategyOptions,
+    request: request2
+  });
+  return Object.assign(auth3.bind(null, state), {
+    // @ts-expect-error not worth the extra code needed to appease TS
+    hook: hook3.bind(null, state)
+  });
+}
+var VERSION8, ROUTES_REQUIRING_BASIC_AUTH;
+var init_dist_bundle9 = __esm({
+  "node_modules/.pnpm/@octokit+auth-oauth-user@6.0.4/node_modules/@octokit/auth-oauth-user/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle8();
+    init_dist_bundle7();
+    init_dist_bundle7();
+    VERSION8 = "0.0.0-development";
+    ROUTES_REQUIRING_BASIC_AUTH = /\/applications\/[^/]+\/(token|grant)s?/;
+    createOAuthUserAuth.VERSION = VERSION8;
+  }
+});
+
+// node_modules/.pnpm/@octokit+auth-oauth-app@9.0.5/node_modules/@octokit/auth-oauth-app/dist-bundle/index.js
+async function auth4(state, authOptions) {
+  if (authOptions.type === "oauth-app") {
+    return {
+      type: "oauth-app",
+      clientId: state.clientId,
+      clientSecret: state.clientSecret,
+      clientType: state.clientType,
+      headers: {
+        authorization: `basic ${btoa(
+          `${state.clientId}:${state.clientSecret}`
+        )}`
+      }
+    };
+  }
+  if ("factory" in authOptions) {
+    const { type, ...options2 } = {
+      ...authOptions,
+      ...state
+    };
+    return authOptions.factory(options2);
+  }
+  const common = {
+    clientId: state.clientId,
+    clientSecret: state.clientSecret,
+    request: state.request,
+    ...authOptions
+  };
+  const userAuth = state.clientType === "oauth-app" ? await createOAuthUserAuth({
+    ...common,
+    clientType: state.clientType
+  }) : await createOAuthUserAuth({
+    ...common,
+    clientType: state.clientType
+  });
+  return userAuth();
+}
+async function hook4(state, request2, route, parameters) {
+  let endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  if (state.clientType === "github-app" && !requiresBasicAuth(endpoint2.url)) {
+    throw new Error(
+      `[@octokit/auth-oauth-app] GitHub Apps cannot use their client ID/secret for basic authentication for endpoints other than "/applications/{client_id}/**". "${endpoint2.method} ${endpoint2.url}" is not supported.`
+    );
+  }
+  const credentials = btoa(`${state.clientId}:${state.clientSecret}`);
+  endpoint2.headers.authorization = `basic ${credentials}`;
+  try {
+    return await request2(endpoint2);
+  } catch (error62) {
+    if (error62.status !== 401) throw error62;
+    error62.message = `[@octokit/auth-oauth-app] "${endpoint2.method} ${endpoint2.url}" does not support clientId/clientSecret basic authentication.`;
+    throw error62;
+  }
+}
+function createOAuthAppAuth(options2) {
+  const state = Object.assign(
+    {
+      request: request.defaults({
+        headers: {
+          "user-agent": `octokit-auth-oauth-app.js/${VERSION9} ${getUserAgent()}`
+        }
+      }),
+      clientType: "oauth-app"
+    },
+    options2
+  );
+  return Object.assign(auth4.bind(null, state), {
+    hook: hook4.bind(null, state)
+  });
+}
+var VERSION9;
+var init_dist_bundle10 = __esm({
+  "node_modules/.pnpm/@octokit+auth-oauth-app@9.0.5/node_modules/@octokit/auth-oauth-app/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle9();
+    init_dist_bundle9();
+    VERSION9 = "0.0.0-development";
+  }
+});
+
+// node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/utils.js
+function isPkcs1(privateKey) {
+  return privateKey.includes("-----BEGIN RSA PRIVATE KEY-----");
+}
+function isOpenSsh(privateKey) {
+  return privateKey.includes("-----BEGIN OPENSSH PRIVATE KEY-----");
+}
+function string2ArrayBuffer(str2) {
+  const buf = new ArrayBuffer(str2.length);
+  const bufView = new Uint8Array(buf);
+  for (let i3 = 0, strLen = str2.length; i3 < strLen; i3++) {
+    bufView[i3] = str2.charCodeAt(i3);
+  }
+  return buf;
+}
+function getDERfromPEM(pem) {
+  const pemB64 = pem.trim().split("\n").slice(1, -1).join("");
+  const decoded = atob(pemB64);
+  return string2ArrayBuffer(decoded);
+}
+function getEncodedMessage(header2, payload) {
+  return `${base64encodeJSON(header2)}.${base64encodeJSON(payload)}`;
+}
+function base64encode(buffer) {
+  var binary = "";
+  var bytes = new Uint8Array(buffer);
+  var len = bytes.byteLength;
+  for (var i3 = 0; i3 < len; i3++) {
+    binary += String.fromCharCode(bytes[i3]);
+  }
+  return fromBase64(btoa(binary));
+}
+function fromBase64(base643) {
+  return base643.replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
+}
+function base64encodeJSON(obj2) {
+  return fromBase64(btoa(JSON.stringify(obj2)));
+}
+var init_utils = __esm({
+  "node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/utils.js"() {
+  }
+});
+
+// node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/crypto-node.js
+import { subtle } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
+function convertPrivateKey(privateKey) {
+  if (!isPkcs1(privateKey)) return privateKey;
+  return createPrivateKey(privateKey).export({
+    type: "pkcs8",
+    format: "pem"
+  });
+}
+var init_crypto_node = __esm({
+  "node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/crypto-node.js"() {
+    init_utils();
+  }
+});
+
+// node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/get-token.js
+async function getToken({ privateKey, payload }) {
+  const convertedPrivateKey = convertPrivateKey(privateKey);
+  if (isPkcs1(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in PKCS#1 format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  if (isOpenSsh(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in OpenSSH format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  const algorithm = {
+    name: "RSASSA-PKCS1-v1_5",
+    hash: { name: "SHA-256" }
+  };
+  const header2 = { alg: "RS256", typ: "JWT" };
+  const privateKeyDER = getDERfromPEM(convertedPrivateKey);
+  const importedKey = await subtle.importKey(
+    "pkcs8",
+    privateKeyDER,
+    algorithm,
+    false,
+    ["sign"]
+  );
+  const encodedMessage = getEncodedMessage(header2, payload);
+  const encodedMessageArrBuf = string2ArrayBuffer(encodedMessage);
+  const signatureArrBuf = await subtle.sign(
+    algorithm.name,
+    importedKey,
+    encodedMessageArrBuf
+  );
+  const encodedSignature = base64encode(signatureArrBuf);
+  return `${encodedMessage}.${encodedSignature}`;
+}
+var init_get_token = __esm({
+  "node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/get-token.js"() {
+    init_utils();
+    init_crypto_node();
+  }
+});
+
+// node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/index.js
+async function githubAppJwt({
+  id,
+  privateKey,
+  now = Math.floor(Date.now() / 1e3)
+}) {
+  const privateKeyWithNewlines = privateKey.replace(/\\n/g, "\n");
+  const nowWithSafetyMargin = now - 30;
+  const expiration = nowWithSafetyMargin + 60 * 10;
+  const payload = {
+    iat: nowWithSafetyMargin,
+    // Issued at time
+    exp: expiration,
+    iss: id
+  };
+  const token = await getToken({
+    privateKey: privateKeyWithNewlines,
+    payload
+  });
+  return {
+    appId: id,
+    expiration,
+    token
+  };
+}
+var init_universal_github_app_jwt = __esm({
+  "node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/index.js"() {
+    init_get_token();
+  }
+});
+
+// node_modules/.pnpm/toad-cache@3.7.4/node_modules/toad-cache/dist/toad-cache.mjs
+function validateCacheParams(max2, ttlInMsecs) {
+  if (typeof max2 !== "number" || !Number.isInteger(max2) || max2 < 0) {
+    throw new Error("Invalid max value");
+  }
+  if (typeof ttlInMsecs !== "number" || !Number.isInteger(ttlInMsecs) || ttlInMsecs < 0) {
+    throw new Error("Invalid ttl value");
+  }
+}
+var LruObject;
+var init_toad_cache = __esm({
+  "node_modules/.pnpm/toad-cache@3.7.4/node_modules/toad-cache/dist/toad-cache.mjs"() {
+    LruObject = class {
+      constructor(max2 = 1e3, ttlInMsecs = 0) {
+        validateCacheParams(max2, ttlInMsecs);
+        this.first = null;
+        this.items = /* @__PURE__ */ Object.create(null);
+        this.last = null;
+        this.size = 0;
+        this.max = max2;
+        this.ttl = ttlInMsecs;
+      }
+      bumpLru(item2) {
+        if (this.last === item2) {
+          return;
+        }
+        const last = this.last;
+        const next = item2.next;
+        const prev = item2.prev;
+        if (this.first === item2) {
+          this.first = next;
+        }
+        item2.next = null;
+        item2.prev = last;
+        last.next = item2;
+        if (prev !== null) {
+          prev.next = next;
+        }
+        if (next !== null) {
+          next.prev = prev;
+        }
+        this.last = item2;
+      }
+      clear() {
+        this.items = /* @__PURE__ */ Object.create(null);
+        this.first = null;
+        this.last = null;
+        this.size = 0;
+      }
+      delete(key) {
+        const item2 = this.items[key];
+        if (item2 !== void 0) {
+          delete this.items[key];
+          this.size--;
+          if (item2.prev !== null) {
+            item2.prev.next = item2.next;
+          }
+          if (item2.next !== null) {
+            item2.next.prev = item2.prev;
+          }
+          if (this.first === item2) {
+            this.first = item2.next;
+          }
+          if (this.last === item2) {
+            this.last = item2.prev;
+          }
+        }
+      }
+      deleteMany(keys) {
+        for (var i3 = 0; i3 < keys.length; i3++) {
+          this.delete(keys[i3]);
+        }
+      }
+      evict() {
+        if (this.size > 0) {
+          const item2 = this.first;
+          delete this.items[item2.key];
+          if (--this.size === 0) {
+            this.first = null;
+            this.last = null;
+          } else {
+            this.first = item2.next;
+            this.first.prev = null;
+          }
+        }
+      }
+      expiresAt(key) {
+        const item2 = this.items[key];
+        if (item2 !== void 0) {
+          return item2.expiry;
+        }
+      }
+      get(key) {
+        const item2 = this.items[key];
+        if (item2 !== void 0) {
+          if (this.ttl > 0 && item2.expiry <= Date.now()) {
+            this.delete(key);
+            return;
+          }
+          this.bumpLru(item2);
+          return item2.value;
+        }
+      }
+      getMany(keys) {
+        const result = new Array(keys.length);
+        for (var i3 = 0; i3 < keys.length; i3++) {
+          result[i3] = this.get(keys[i3]);
+        }
+        return result;
+      }
+      keys() {
+        return Object.keys(this.items);
+      }
+      set(key, value) {
+        const existing = this.items[key];
+        if (existing !== void 0) {
+          existing.value = value;
+          existing.expiry = this.ttl > 0 ? Date.now() + this.ttl : this.ttl;
+          this.bumpLru(existing);
+          return;
+        }
+        if (this.max > 0 && this.size >= this.max) {
+          this.evict();
+        }
+        const item2 = {
+          expiry: this.ttl > 0 ? Date.now() + this.ttl : this.ttl,
+          key,
+          prev: this.last,
+          next: null,
+          value
+        };
+        this.items[key] = item2;
+        if (++this.size === 1) {
+          this.first = item2;
+        } else {
+          this.last.next = item2;
+        }
+        this.last = item2;
+      }
+    };
+  }
+});
+
+// node_modules/.pnpm/@octokit+auth-app@8.3.1/node_modules/@octokit/auth-app/dist-node/index.js
+async function getAppAuthentication({
+  appId,
+  privateKey,
+  timeDifference,
+  createJwt
+}) {
+  try {
+    if (createJwt) {
+      const { jwt: jwt2, expiresAt } = await createJwt(appId, timeDifference);
+      return {
+        type: "app",
+        token: jwt2,
+        appId,
+        expiresAt
+      };
+    }
+    const authOptions = {
+      id: appId,
+      privateKey
+    };
+    if (timeDifference) {
+      Object.assign(authOptions, {
+        now: Math.floor(Date.now() / 1e3) + timeDifference
+      });
+    }
+    const appAuthentication = await githubAppJwt(authOptions);
+    return {
+      type: "app",
+      token: appAuthentication.token,
+      appId: appAuthentication.appId,
+      expiresAt: new Date(appAuthentication.expiration * 1e3).toISOString()
+    };
+  } catch (error62) {
+    if (privateKey === "-----BEGIN RSA PRIVATE KEY-----") {
+      throw new Error(
+        "The 'privateKey` option contains only the first line '-----BEGIN RSA PRIVATE KEY-----'. If you are setting it using a `.env` file, make sure it is set on a single line with newlines replaced by '\n'"
+      );
+    } else {
+      throw error62;
+    }
+  }
+}
+function getCache() {
+  return new LruObject(
+    // cache max. 15000 tokens, that will use less than 10mb memory
+    15e3,
+    // Cache for 1 minute less than GitHub expiry
+    1e3 * 60 * 59
+  );
+}
+async function get(cache, options2) {
+  const cacheKey = optionsToCacheKey(options2);
+  const result = await cache.get(cacheKey);
+  if (!result) {
+    return;
+  }
+  const [
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissionsString,
+    singleFileName
+  ] = result.split("|");
+  const permissions = options2.permissions || permissionsString.split(/,/).reduce((permissions2, string4) => {
+    if (/!$/.test(string4)) {
+      permissions2[string4.slice(0, -1)] = "write";
+    } else {
+      permissions2[string4] = "read";
+    }
+    return permissions2;
+  }, {});
+  return {
+    token,
+    createdAt,
+    expiresAt,
+    permissions,
+    repositoryIds: options2.repositoryIds,
+    repositoryNames: options2.repositoryNames,
+    singleFileName,
+    repositorySelection
+  };
+}
+async function set2(cache, options2, data) {
+  const key = optionsToCacheKey(options2);
+  const permissionsString = options2.permissions ? "" : Object.keys(data.permissions).map(
+    (name) => `${name}${data.permissions[name] === "write" ? "!" : ""}`
+  ).join(",");
+  const value = [
+    data.token,
+    data.createdAt,
+    data.expiresAt,
+    data.repositorySelection,
+    permissionsString,
+    data.singleFileName
+  ].join("|");
+  await cache.set(key, value);
+}
+function optionsToCacheKey({
+  installationId,
+  permissions = {},
+  repositoryIds = [],
+  repositoryNames = []
+}) {
+  const permissionsString = Object.keys(permissions).sort().map((name) => permissions[name] === "read" ? name : `${name}!`).join(",");
+  const repositoryIdsString = repositoryIds.sort().join(",");
+  const repositoryNamesString = repositoryNames.join(",");
+  return [
+    installationId,
+    repositoryIdsString,
+    repositoryNamesString,
+    permissionsString
+  ].filter(Boolean).join("|");
+}
+function toTokenAuthentication({
+  installationId,
+  token,
+  createdAt,
+  expiresAt,
+  repositorySelection,
+  permissions,
+  repositoryIds,
+  repositoryNames,
+  singleFileName
+}) {
+  return Object.assign(
+    {
+      type: "token",
+      tokenType: "installation",
+      token,
+      installationId,
+      permissions,
+      createdAt,
+      expiresAt,
+      repositorySelection
+    },
+    repositoryIds ? { repositoryIds } : null,
+    repositoryNames ? { repositoryNames } : null,
+    singleFileName ? { singleFileName } : null
+  );
+}
+async function getInstallationAuthentication(state, options2, customRequest) {
+  const installationId = Number(options2.installationId || state.installationId);
+  if (!installationId) {
+    throw new Error(
+      "[@octokit/auth-app] installationId option is required for installation authentication."
+    );
+  }
+  if (options2.factory) {
+    const { type, factory, oauthApp, ...factoryAuthOptions } = {
+      ...state,
+      ...options2
+    };
+    return factory(factoryAuthOptions);
+  }
+  const request2 = customRequest || state.request;
+  return getInstallationAuthenticationConcurrently(
+    state,
+    { ...options2, installationId },
+    request2
+  );
+}
+function getInstallationAuthenticationConcurrently(state, options2, request2) {
+  const cacheKey = optionsToCacheKey(options2);
+  if (pendingPromises.has(cacheKey)) {
+    return pendingPromises.get(cacheKey);
+  }
+  const promise2 = getInstallationAuthenticationImpl(
+    state,
+    options2,
+    request2
+  ).finally(() => pendingPromises.delete(cacheKey));
+  pendingPromises.set(cacheKey, promise2);
+  return promise2;
+}
+async function getInstallationAuthenticationImpl(state, options2, request2) {
+  if (!options2.refresh) {
+    const result = await get(state.cache, options2);
+    if (result) {
+      const {
+        token: token2,
+        createdAt: createdAt2,
+        expiresAt: expiresAt2,
+        permissions: permissions2,
+        repositoryIds: repositoryIds2,
+        repositoryNames: repositoryNames2,
+        singleFileName: singleFileName2,
+        repositorySelection: repositorySelection2
+      } = result;
+      return toTokenAuthentication({
+        installationId: options2.installationId,
+        token: token2,
+        createdAt: createdAt2,
+        expiresAt: expiresAt2,
+        permissions: permissions2,
+        repositorySelection: repositorySelection2,
+        repositoryIds: repositoryIds2,
+        repositoryNames: repositoryNames2,
+        singleFileName: singleFileName2
+      });
+    }
+  }
+  const appAuthentication = await getAppAuthentication(state);
+  const payload = {
+    installation_id: options2.installationId,
+    mediaType: {
+      previews: ["machine-man"]
+    },
+    headers: {
+      authorization: `bearer ${appAuthentication.token}`
+    }
+  };
+  if (options2.repositoryIds) {
+    Object.assign(payload, { repository_ids: options2.repositoryIds });
+  }
+  if (options2.repositoryNames) {
+    Object.assign(payload, {
+      repositories: options2.repositoryNames
+    });
+  }
+  if (options2.permissions) {
+    Object.assign(payload, { permissions: options2.permissions });
+  }
+  const {
+    data: {
+      token,
+      expires_at: expiresAt,
+      repositories,
+      permissions: permissionsOptional,
+      repository_selection: repositorySelectionOptional,
+      single_file: singleFileName
+    }
+  } = await request2(
+    "POST /app/installations/{installation_id}/access_tokens",
+    payload
+  );
+  const permissions = permissionsOptional || {};
+  const repositorySelection = repositorySelectionOptional || "all";
+  const repositoryIds = repositories ? repositories.map((r2) => r2.id) : void 0;
+  const repositoryNames = repositories ? repositories.map((repo) => repo.name) : void 0;
+  const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+  const cacheOptions = {
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissions,
+    repositoryIds,
+    repositoryNames
+  };
+  if (singleFileName) {
+    Object.assign(payload, { singleFileName });
+  }
+  await set2(state.cache, options2, cacheOptions);
+  const cacheData = {
+    installationId: options2.installationId,
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissions,
+    repositoryIds,
+    repositoryNames
+  };
+  if (singleFileName) {
+    Object.assign(cacheData, { singleFileName });
+  }
+  return toTokenAuthentication(cacheData);
+}
+async function auth5(state, authOptions) {
+  switch (authOptions.type) {
+    case "app":
+      return getAppAuthentication(state);
+    case "oauth-app":
+      return state.oauthApp({ type: "oauth-app" });
+    case "installation":
+      authOptions;
+      return getInstallationAuthentication(state, {
+        ...authOptions,
+        type: "installation"
+      });
+    case "oauth-user":
+      return state.oauthApp(authOptions);
+    default:
+      throw new Error(`Invalid auth type: ${authOptions.type}`);
+  }
+}
+function routeMatcher2(paths) {
+  const regexes = paths.map(
+    (p2) => p2.split("/").map((c2) => c2.startsWith("{") ? "(?:.+?)" : c2).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r2) => `(?:${r2})`).join("|")})$`;
+  return new RegExp(regex2, "i");
+}
+function requiresAppAuth(url2) {
+  return !!url2 && REGEX.test(url2.split("?")[0]);
+}
+function isNotTimeSkewError(error62) {
+  return !(error62.message.match(
+    /'Expiration time' claim \('exp'\) is too far in the future/
+  ) || error62.message.match(
+    /'Expiration time' claim \('exp'\) must be a numeric value representing the future time at which the assertion expires/
+  ) || error62.message.match(
+    /'Issued at' claim \('iat'\) must be an Integer representing the time that the assertion was issued/
+  ));
+}
+async function hook5(state, request2, route, parameters) {
+  const endpoint2 = request2.endpoint.merge(route, parameters);
+  const url2 = endpoint2.url;
+  if (/\/login\/oauth\/access_token$/.test(url2)) {
+    return request2(endpoint2);
+  }
+  if (requiresAppAuth(url2.replace(request2.endpoint.DEFAULTS.baseUrl, ""))) {
+    const { token: token2 } = await getAppAuthentication(state);
+    endpoint2.headers.authorization = `bearer ${token2}`;
+    let response;
+    try {
+      response = await request2(endpoint2);
+    } catch (error62) {
+      if (isNotTimeSkewError(error62)) {
+        throw error62;
+      }
+      if (typeof error62.response.headers.date === "undefined") {
+        throw error62;
+      }
+      const diff = Math.floor(
+        (Date.parse(error62.response.headers.date) - Date.parse((/* @__PURE__ */ new Date()).toString())) / 1e3
+      );
+      state.log.warn(error62.message);
+      state.log.warn(
+        `[@octokit/auth-app] GitHub API time and system time are different by ${diff} seconds. Retrying request with the difference accounted for.`
+      );
+      const { token: token3 } = await getAppAuthentication({
+        ...state,
+        timeDifference: diff
+      });
+      endpoint2.headers.authorization = `bearer ${token3}`;
+      return request2(endpoint2);
+    }
+    return response;
+  }
+  if (requiresBasicAuth(url2)) {
+    const authentication = await state.oauthApp({ type: "oauth-app" });
+    endpoint2.headers.authorization = authentication.headers.authorization;
+    return request2(endpoint2);
+  }
+  const { token, createdAt } = await getInstallationAuthentication(
+    state,
+    // @ts-expect-error TBD
+    {},
+    request2.defaults({ baseUrl: endpoint2.baseUrl })
+  );
+  endpoint2.headers.authorization = `token ${token}`;
+  return sendRequestWithRetries(
+    state,
+    request2,
+    endpoint2,
+    createdAt
+  );
+}
+async function sendRequestWithRetries(state, request2, options2, createdAt, retries = 0) {
+  const timeSinceTokenCreationInMs = +/* @__PURE__ */ new Date() - +new Date(createdAt);
+  try {
+    return await request2(options2);
+  } catch (error62) {
+    if (error62.status !== 401) {
+      throw error62;
+    }
+    if (timeSinceTokenCreationInMs >= FIVE_SECONDS_IN_MS) {
+      if (retries > 0) {
+        error62.message = `After ${retries} retries within ${timeSinceTokenCreationInMs / 1e3}s of creating the installation access token, the response remains 401. At this point, the cause may be an authentication problem or a system outage. Please check https://www.githubstatus.com for status information`;
+      }
+      throw error62;
+    }
+    ++retries;
+    const awaitTime = retries * 1e3;
+    state.log.warn(
+      `[@octokit/auth-app] Retrying after 401 response to account for token replication delay (retry: ${retries}, wait: ${awaitTime / 1e3}s)`
+    );
+    await new Promise((resolve19) => setTimeout(resolve19, awaitTime));
+    return sendRequestWithRetries(state, request2, options2, createdAt, retries);
+  }
+}
+function createAppAuth(options2) {
+  if (!options2.appId) {
+    throw new Error("[@octokit/auth-app] appId option is required");
+  }
+  if (!options2.privateKey && !options2.createJwt) {
+    throw new Error("[@octokit/auth-app] privateKey option is required");
+  } else if (options2.privateKey && options2.createJwt) {
+    throw new Error(
+      "[@octokit/auth-app] privateKey and createJwt options are mutually exclusive"
+    );
+  }
+  if ("installationId" in options2 && !options2.installationId) {
+    throw new Error(
+      "[@octokit/auth-app] installationId is set to a falsy value"
+    );
+  }
+  const log = options2.log || {};
+  if (typeof log.warn !== "function") {
+    log.warn = console.warn.bind(console);
+  }
+  const request2 = options2.request || request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-app.js/${VERSION10} ${getUserAgent()}`
+    }
+  });
+  const state = Object.assign(
+    {
+      request: request2,
+      cache: getCache()
+    },
+    options2,
+    options2.installationId ? { installationId: Number(options2.installationId) } : {},
+    {
+      log,
+      oauthApp: createOAuthAppAuth({
+        clientType: "github-app",
+        clientId: options2.clientId || "",
+        clientSecret: options2.clientSecret || "",
+        request: request2
+      })
+    }
+  );
+  return Object.assign(auth5.bind(null, state), {
+    hook: hook5.bind(null, state)
+  });
+}
+var pendingPromises, PATHS, REGEX, FIVE_SECONDS_IN_MS, VERSION10;
+var init_dist_node = __esm({
+  "node_modules/.pnpm/@octokit+auth-app@8.3.1/node_modules/@octokit/auth-app/dist-node/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle10();
+    init_universal_github_app_jwt();
+    init_toad_cache();
+    init_dist_bundle9();
+    pendingPromises = /* @__PURE__ */ new Map();
+    PATHS = [
+      "/app",
+      "/app/hook/config",
+      "/app/hook/deliveries",
+      "/app/hook/deliveries/{delivery_id}",
+      "/app/hook/deliveries/{delivery_id}/attempts",
+      "/app/installations",
+      "/app/installations/{installation_id}",
+      "/app/installations/{installation_id}/access_tokens",
+      "/app/installations/{installation_id}/suspended",
+      "/app/installation-requests",
+      "/marketplace_listing/accounts/{account_id}",
+      "/marketplace_listing/plan",
+      "/marketplace_listing/plans",
+      "/marketplace_listing/plans/{plan_id}/accounts",
+      "/marketplace_listing/stubbed/accounts/{account_id}",
+      "/marketplace_listing/stubbed/plan",
+      "/marketplace_listing/stubbed/plans",
+      "/marketplace_listing/stubbed/plans/{plan_id}/accounts",
+      "/orgs/{org}/installation",
+      "/repos/{owner}/{repo}/installation",
+      "/users/{username}/installation",
+      "/enterprises/{enterprise}/installation"
+    ];
+    REGEX = routeMatcher2(PATHS);
+    FIVE_SECONDS_IN_MS = 5 * 1e3;
+    VERSION10 = "8.3.1";
+  }
+});
+
 // packages/dispatcher/src/github/errors.ts
 function githubError(code, message, hint) {
   return new GantryError(code, message, { hint, exitCode: githubErrorCodes[code] });
@@ -44183,8 +45584,8 @@ function githubMessage(data) {
 }
 function describePermissions(header2) {
   return header2.split(";").map(
-    (set2) => set2.split(",").map((permission) => permission.trim().replace("=", ": ")).filter((permission) => permission !== "").map((permission) => `\`${permission}\``).join(" and ")
-  ).filter((set2) => set2 !== "").join(" or ");
+    (set3) => set3.split(",").map((permission) => permission.trim().replace("=", ": ")).filter((permission) => permission !== "").map((permission) => `\`${permission}\``).join(" and ")
+  ).filter((set3) => set3 !== "").join(" or ");
 }
 function toGantryError(error62, failed) {
   if (GantryError.isInstance(error62)) return error62;
@@ -44268,6 +45669,56 @@ var init_errors6 = __esm({
   }
 });
 
+// packages/dispatcher/src/github/app-auth.ts
+function isAppCredentials(credential) {
+  return typeof credential !== "string";
+}
+function createAppAuthorizer(app, request2) {
+  if (app.appId.trim() === "" || app.privateKey.trim() === "") {
+    throw githubError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", "Set the App's id and its private key (PEM) before running Gantry.");
+  }
+  const auth6 = createAppAuth({ appId: app.appId, privateKey: app.privateKey, request: request2 });
+  const jwt2 = async () => `bearer ${(await auth6({ type: "app" })).token}`;
+  const installations = /* @__PURE__ */ new Map();
+  const installationOf = (repository) => {
+    if (app.installationId !== void 0) return Promise.resolve(app.installationId);
+    let found = installations.get(repository);
+    if (!found) {
+      const [owner, repo] = repository.split("/");
+      found = jwt2().then(async (authorization) => {
+        const response = await request2("GET /repos/{owner}/{repo}/installation", { owner, repo, headers: { authorization } });
+        return response.data.id;
+      });
+      installations.set(repository, found);
+      found.catch(() => installations.delete(repository));
+    }
+    return found;
+  };
+  let login;
+  return {
+    async authorization(route, repository) {
+      if (repository === void 0 || appRoute.test(route)) return jwt2();
+      const installationId = await installationOf(repository);
+      const { token } = await auth6({ type: "installation", installationId, repositoryNames: [repository.split("/")[1]], permissions: { ...app.permissions } });
+      return `token ${token}`;
+    },
+    login() {
+      login ??= jwt2().then(async (authorization) => `${(await request2("GET /app", { headers: { authorization } })).data.slug}[bot]`);
+      login.catch(() => login = void 0);
+      return login;
+    }
+  };
+}
+var appRoute;
+var init_app_auth = __esm({
+  "packages/dispatcher/src/github/app-auth.ts"() {
+    "use strict";
+    init_dist_node();
+    init_errors6();
+    appRoute = /^[A-Z]+ (?:\/app(?:[/?]|$)|\/repos\/\{owner\}\/\{repo\}\/installation$)/;
+  }
+});
+
 // packages/dispatcher/src/github/client.ts
 function githubTimingFromEnvironment(env) {
   const number4 = (name) => {
@@ -44295,7 +45746,8 @@ function nextPageUrl(link) {
 }
 function createGitHubClient(connection2, defaultTokenName) {
   const tokenName = connection2.tokenName ?? defaultTokenName;
-  if (connection2.token.trim() === "") {
+  const credential = connection2.token;
+  if (typeof credential === "string" && credential.trim() === "") {
     throw githubError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, `Set ${tokenName} to a GitHub token before running Gantry.`);
   }
   const timing = connection2.timing ?? githubTimingFromEnvironment(process.env);
@@ -44303,7 +45755,7 @@ function createGitHubClient(connection2, defaultTokenName) {
   const maxWaitSeconds = (timing.maxRateLimitWaitMs ?? 6e4) / 1e3;
   const onLimit = (retryAfter, _options, _octokit, retryCount) => retryCount < 3 && retryAfter <= maxWaitSeconds;
   const octokit = new GantryOctokit({
-    auth: connection2.token,
+    ...typeof credential === "string" ? { auth: credential } : {},
     baseUrl: (connection2.baseUrl ?? defaultGitHubApiUrl).replace(/\/+$/, ""),
     userAgent: "gantry",
     request: connection2.signal ? { signal: connection2.signal } : {},
@@ -44322,11 +45774,14 @@ function createGitHubClient(connection2, defaultTokenName) {
       onSecondaryRateLimit: onLimit
     }
   });
+  const apiVersion = { "x-github-api-version": "2022-11-28" };
+  const app = isAppCredentials(credential) ? createAppAuthorizer(credential, octokit.request.defaults({ headers: apiVersion })) : void 0;
   const repositoryOf = (parameters) => typeof parameters.owner === "string" && typeof parameters.repo === "string" ? `${parameters.owner}/${parameters.repo}` : void 0;
   const send = async (route, parameters, repository, once = false) => {
     try {
       const request3 = { ...connection2.signal ? { signal: connection2.signal } : {}, ...once ? { retries: 0 } : {} };
-      const response = await octokit.request(route, { ...parameters, headers: { "x-github-api-version": "2022-11-28" }, request: request3 });
+      const headers = app ? { ...apiVersion, authorization: await app.authorization(route, repository) } : apiVersion;
+      const response = await octokit.request(route, { ...parameters, headers, request: request3 });
       return { status: response.status, headers: response.headers, data: response.data };
     } catch (error62) {
       throw toGantryError(error62, { tokenName, call: describeCall(route, parameters), repository });
@@ -44345,6 +45800,14 @@ function createGitHubClient(connection2, defaultTokenName) {
         items.push(...response.data);
       }
       return items;
+    },
+    async login() {
+      if (!app) return (await request2("GET /user")).data.login;
+      try {
+        return await app.login();
+      } catch (error62) {
+        throw toGantryError(error62, { tokenName, call: "GET /app", repository: void 0 });
+      }
     }
   };
 }
@@ -44356,6 +45819,7 @@ var init_client = __esm({
     init_dist_bundle5();
     init_dist_bundle6();
     import_bottleneck = __toESM(require_lib(), 1);
+    init_app_auth();
     init_errors6();
     defaultGitHubApiUrl = "https://api.github.com";
     GantryOctokit = Octokit.plugin(throttling, retry);
@@ -47444,7 +48908,7 @@ var require_client = __commonJS({
 var require_config = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports2) {
     var { homedir } = __require("node:os");
-    var { sep: sep3, join: join13 } = __require("node:path");
+    var { sep: sep3, join: join14 } = __require("node:path");
     var { createHash: createHash4 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
@@ -47607,7 +49071,7 @@ var require_config = __commonJS({
     var getSSOTokenFilepath = (id) => {
       const hasher = createHash4("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join13(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join14(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
     var tokenIntercept = {};
     var getSSOTokenFromFile = async (id) => {
@@ -47634,9 +49098,9 @@ var require_config = __commonJS({
       ...data.default && { default: data.default }
     });
     var ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join13(getHomeDir(), ".aws", "config");
+    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join14(getHomeDir(), ".aws", "config");
     var ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join13(getHomeDir(), ".aws", "credentials");
+    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join14(getHomeDir(), ".aws", "credentials");
     var prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     var profileNameBlockList = ["__proto__", "profile __proto__"];
     var parseIni = (iniData) => {
@@ -47702,11 +49166,11 @@ var require_config = __commonJS({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join13(homeDir, filepath.slice(2));
+        resolvedFilepath = join14(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join13(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join14(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -48984,7 +50448,7 @@ var require_serde = __commonJS({
       return encoding ? Buffer.from(input2, encoding) : Buffer.from(input2);
     };
     var BASE64_REGEX = /^[A-Za-z0-9+/]*={0,2}$/;
-    var fromBase64 = (input2) => {
+    var fromBase642 = (input2) => {
       if (input2.length * 3 % 4 !== 0) {
         throw new TypeError(`Incorrect padding on base64 string.`);
       }
@@ -49010,12 +50474,12 @@ var require_serde = __commonJS({
       }
       return fromArrayBuffer(input2.buffer, input2.byteOffset, input2.byteLength).toString("base64");
     };
-    function bindUint8ArrayBlobAdapter(toUtf82, fromUtf82, toBase642, fromBase642) {
+    function bindUint8ArrayBlobAdapter(toUtf82, fromUtf82, toBase642, fromBase643) {
       return class Uint8ArrayBlobAdapter2 extends Uint8Array {
         static fromString(source, encoding = "utf-8") {
           if (typeof source === "string") {
             if (encoding === "base64") {
-              return Uint8ArrayBlobAdapter2.mutate(fromBase642(source));
+              return Uint8ArrayBlobAdapter2.mutate(fromBase643(source));
             }
             return Uint8ArrayBlobAdapter2.mutate(fromUtf82(source));
           }
@@ -50542,7 +52006,7 @@ ${value}\r
     function writeKey(obj2) {
       Object.defineProperty(obj2, "__proto__", { value: void 0, writable: true, enumerable: true, configurable: true });
     }
-    var Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8$1, fromUtf8$1, toBase64$1, fromBase64) {
+    var Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8$1, fromUtf8$1, toBase64$1, fromBase642) {
     };
     var _getRandomValues = getRandomValues;
     var v4 = bindV4(_getRandomValues);
@@ -50576,7 +52040,7 @@ ${value}\r
     exports2.expectString = expectString;
     exports2.expectUnion = expectUnion;
     exports2.fromArrayBuffer = fromArrayBuffer;
-    exports2.fromBase64 = fromBase64;
+    exports2.fromBase64 = fromBase642;
     exports2.fromHex = fromHex;
     exports2.fromString = fromString;
     exports2.fromUtf8 = fromUtf8$1;
@@ -51153,7 +52617,7 @@ var require_checksum = __commonJS({
       return Buffer.from(data);
     }
     var { digest, sign, importKey } = globalThis?.crypto?.subtle ?? {};
-    var subtle = typeof digest === "function" && typeof sign === "function" && typeof importKey === "function" ? globalThis.crypto.subtle : void 0;
+    var subtle2 = typeof digest === "function" && typeof sign === "function" && typeof importKey === "function" ? globalThis.crypto.subtle : void 0;
     var MAX_PENDING_BYTES = 8 * 1024 * 1024;
     var Sha256WebCrypto = class {
       digestLength = 32;
@@ -51189,14 +52653,14 @@ var require_checksum = __commonJS({
           throw new Error("Attempted to digest an already finished HMAC.");
         }
         const data = concatBytes(this.pending);
-        if (subtle) {
+        if (subtle2) {
           if (this.secret) {
             this.finished = true;
-            const key = await subtle.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-            const sig = await subtle.sign("HMAC", key, data);
+            const key = await subtle2.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+            const sig = await subtle2.sign("HMAC", key, data);
             return new Uint8Array(sig);
           }
-          const hash3 = await subtle.digest("SHA-256", data);
+          const hash3 = await subtle2.digest("SHA-256", data);
           return new Uint8Array(hash3);
         }
         const sha2563 = new Sha256Js(this.secret);
@@ -52143,7 +53607,7 @@ var require_event_streams = __commonJS({
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/protocols/index.js
 var require_protocols = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/protocols/index.js"(exports2) {
-    var { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = require_serde();
+    var { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64: fromBase642, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = require_serde();
     var { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = require_transport();
     var { parseQueryString, parseUrl: parseUrl2 } = require_transport();
     exports2.HttpRequest = HttpRequest;
@@ -53048,7 +54512,7 @@ var require_protocols = __commonJS({
         switch (schema) {
           case 21:
           case 42:
-            return (this.serdeContext?.base64Decoder ?? fromBase64)(data);
+            return (this.serdeContext?.base64Decoder ?? fromBase642)(data);
           case 4:
           case 5:
           case 6:
@@ -53074,7 +54538,7 @@ var require_protocols = __commonJS({
             }
             let intermediateValue = data;
             if ((location & 6) === 6) {
-              intermediateValue = (this.serdeContext?.utf8Encoder ?? toUtf8)((this.serdeContext?.base64Decoder ?? fromBase64)(intermediateValue));
+              intermediateValue = (this.serdeContext?.utf8Encoder ?? toUtf8)((this.serdeContext?.base64Decoder ?? fromBase642)(intermediateValue));
             }
             return media === 2 ? LazyJsonString.from(intermediateValue) : intermediateValue;
           }
@@ -53414,9 +54878,9 @@ var require_protocols = __commonJS({
         this.from = from;
         this.to = to;
         const keys = Object.keys(this.from);
-        const set2 = new Set(keys);
-        set2.delete("__type");
-        this.keys = set2;
+        const set3 = new Set(keys);
+        set3.delete("__type");
+        this.keys = set3;
       }
       mark(key) {
         this.keys.delete(key);
@@ -53759,7 +55223,7 @@ var require_protocols = __commonJS({
           }
         }
         if (ns.isBlobSchema() && typeof value === "string") {
-          return fromBase64(value);
+          return fromBase642(value);
         }
         const mediaType = ns.getMergedTraits().mediaType;
         if (ns.isStringSchema() && typeof value === "string" && mediaType) {
@@ -54678,7 +56142,7 @@ var require_protocols = __commonJS({
           }
         }
         if (ns.isBlobSchema() && typeof value === "string") {
-          return fromBase64(value);
+          return fromBase642(value);
         }
         const mediaType = ns.getMergedTraits().mediaType;
         if (ns.isStringSchema() && typeof value === "string" && mediaType) {
@@ -55213,13 +56677,13 @@ var require_dist_cjs2 = __commonJS({
           }
           yield page;
           const prevToken = token;
-          token = get(page, outputTokenName);
+          token = get2(page, outputTokenName);
           hasNext = !!(token && (!config2.stopOnSameToken || token !== prevToken));
         }
         return void 0;
       };
     }
-    var get = (fromObject, path) => {
+    var get2 = (fromObject, path) => {
       let cursor = fromObject;
       const pathComponents = path.split(".");
       for (const step of pathComponents) {
@@ -59313,11 +60777,11 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             this.socketWarningTimestamp = _NodeHttpHandler.checkSocketUsage(agent, this.socketWarningTimestamp, logger);
           }, config2.socketAcquisitionWarningTimeout ?? (config2.requestTimeout ?? 2e3) + (config2.connectionTimeout ?? 1e3));
           const queryString = request2.query ? buildQueryString(request2.query) : "";
-          let auth2 = void 0;
+          let auth6 = void 0;
           if (request2.username != null || request2.password != null) {
             const username = request2.username ?? "";
             const password = request2.password ?? "";
-            auth2 = `${username}:${password}`;
+            auth6 = `${username}:${password}`;
           }
           let path = request2.path;
           if (queryString) {
@@ -59339,7 +60803,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             path,
             port: request2.port,
             agent,
-            auth: auth2
+            auth: auth6
           };
           const requestFunc = isSSL ? node_https.request : hRequest;
           const req = requestFunc(nodeHttpsOptions, (res) => {
@@ -59736,13 +61200,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             return;
           }
           const { hostname: hostname4, method, port, protocol, query } = request2;
-          let auth2 = "";
+          let auth6 = "";
           if (request2.username != null || request2.password != null) {
             const username = request2.username ?? "";
             const password = request2.password ?? "";
-            auth2 = `${username}:${password}@`;
+            auth6 = `${username}:${password}@`;
           }
-          const authority = `${protocol}//${auth2}${hostname4}${port ? `:${port}` : ""}`;
+          const authority = `${protocol}//${auth6}${hostname4}${port ? `:${port}` : ""}`;
           const requestContext = { destination: new URL(authority) };
           const connectConfig = {
             requestTimeout: this.config?.sessionTimeout,
@@ -59871,7 +61335,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/cbor/index.js
 var require_cbor = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/cbor/index.js"(exports2) {
-    var { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = require_serde();
+    var { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64: fromBase642, _parseEpochTimestamp } = require_serde();
     var { hasOwn } = require_transport();
     var { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = require_protocols();
     var { NormalizedSchema, TypeRegistry } = require_schema4();
@@ -60919,7 +62383,7 @@ var require_cbor = __commonJS({
       }
       if (typeof value === "string") {
         if (ns.isBlobSchema()) {
-          const bytes = (serdeContext?.base64Decoder ?? fromBase64)(value);
+          const bytes = (serdeContext?.base64Decoder ?? fromBase642)(value);
           writeBytes(bytes);
           return;
         }
@@ -62078,7 +63542,7 @@ var require_cbor = __commonJS({
         }
         if (ns.isBlobSchema()) {
           if (typeof source === "string") {
-            return (this.serdeContext?.base64Decoder ?? fromBase64)(source);
+            return (this.serdeContext?.base64Decoder ?? fromBase642)(source);
           }
           return source;
         }
@@ -62185,7 +63649,7 @@ var require_cbor = __commonJS({
         }
         if (ns.isBlobSchema()) {
           if (typeof value === "string") {
-            return (this.serdeContext?.base64Decoder ?? fromBase64)(value);
+            return (this.serdeContext?.base64Decoder ?? fromBase642)(value);
           }
           return value;
         }
@@ -62675,7 +64139,7 @@ var require_protocols2 = __commonJS({
     exports2.parseJsonBody = parseJsonBody;
     exports2.parseJsonErrorBody = parseJsonErrorBody;
     var { parseXML, XmlNode, XmlText } = require_dist_cjs5();
-    var { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = require_serde();
+    var { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64: fromBase642, expectUnion } = require_serde();
     var ProtocolLib = class {
       queryCompat;
       errorRegistry;
@@ -63108,9 +64572,9 @@ var require_protocols2 = __commonJS({
         this.from = from;
         this.to = to;
         const keys = Object.keys(this.from);
-        const set2 = new Set(keys);
-        set2.delete("__type");
-        this.keys = set2;
+        const set3 = new Set(keys);
+        set3.delete("__type");
+        this.keys = set3;
       }
       mark(key) {
         this.keys.delete(key);
@@ -63644,7 +65108,7 @@ var require_protocols2 = __commonJS({
         if (ns.isStringSchema() && typeof value === "string") {
           this.stringBuffer = value;
         } else if (ns.isBlobSchema()) {
-          this.byteBuffer = "byteLength" in value ? value : (this.serdeContext?.base64Decoder ?? fromBase64)(value);
+          this.byteBuffer = "byteLength" in value ? value : (this.serdeContext?.base64Decoder ?? fromBase642)(value);
         } else {
           this.buffer = this.writeStruct(ns, value, void 0);
           const traits = ns.getMergedTraits();
@@ -64095,7 +65559,7 @@ var require_cognito_identity = __commonJS({
     var { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = require_retry();
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsJson1_1Protocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -64610,7 +66074,7 @@ var require_cognito_identity = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2014-06-30",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -65699,7 +67163,7 @@ var require_sts = __commonJS({
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
     var { SignatureV4MultiRegion } = require_dist_cjs10();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsQueryProtocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -66370,7 +67834,7 @@ var require_sts = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2011-06-15",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -66722,7 +68186,7 @@ var require_signin = __commonJS({
     var { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = require_retry();
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsRestJsonProtocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -67239,7 +68703,7 @@ var require_signin = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2023-01-01",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -67451,10 +68915,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { HttpRequest } = require_protocols();
-    var { createHash: createHash4, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
+    var { createHash: createHash4, createPrivateKey: createPrivateKey2, createPublicKey, sign } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir } = __require("node:os");
-    var { dirname: dirname6, join: join13 } = __require("node:path");
+    var { dirname: dirname6, join: join14 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -67535,8 +68999,8 @@ var require_dist_cjs11 = __commonJS({
         try {
           const response = await client.send(new CreateOAuth2TokenCommand(commandInput));
           const { accessKeyId, secretAccessKey, sessionToken } = response.tokenOutput?.accessToken ?? {};
-          const { refreshToken, expiresIn } = response.tokenOutput ?? {};
-          if (!accessKeyId || !secretAccessKey || !sessionToken || !refreshToken) {
+          const { refreshToken: refreshToken2, expiresIn } = response.tokenOutput ?? {};
+          if (!accessKeyId || !secretAccessKey || !sessionToken || !refreshToken2) {
             throw new CredentialsProviderError("Token refresh response missing required fields", {
               logger: this.logger,
               tryNextLink: false
@@ -67553,7 +69017,7 @@ var require_dist_cjs11 = __commonJS({
               sessionToken,
               expiresAt: expiration.toISOString()
             },
-            refreshToken
+            refreshToken: refreshToken2
           };
           await this.saveToken(updatedToken);
           return this.toCredentials(updatedToken.accessToken);
@@ -67620,10 +69084,10 @@ var require_dist_cjs11 = __commonJS({
         await promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join13(homedir(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join14(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
         const loginSessionSha256 = createHash4("sha256").update(loginSessionBytes).digest("hex");
-        return join13(directory, `${loginSessionSha256}.json`);
+        return join14(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -67667,7 +69131,7 @@ var require_dist_cjs11 = __commonJS({
       async generateDpop(method = "POST", endpoint2) {
         const token = await this.loadToken();
         try {
-          const privateKey = createPrivateKey({
+          const privateKey = createPrivateKey2({
             key: token.dpopKey,
             format: "pem",
             type: "sec1"
@@ -67821,7 +69285,7 @@ var require_sso_oidc = __commonJS({
     var { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = require_retry();
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsRestJsonProtocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -68364,7 +69828,7 @@ var require_sso_oidc = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2019-06-10",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -68742,7 +70206,7 @@ var require_sso = __commonJS({
     var { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = require_retry();
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsRestJsonProtocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -69079,7 +70543,7 @@ var require_sso = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2019-06-10",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -69445,7 +70909,7 @@ var require_dist_cjs15 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, externalDataInterceptor } = require_config();
-    var { readFileSync: readFileSync12 } = __require("node:fs");
+    var { readFileSync: readFileSync13 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn: roleArn2, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -69486,7 +70950,7 @@ var require_dist_cjs15 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync12(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync13(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn: roleArn2,
         roleSessionName
       })(awsIdentityProperties);
@@ -70350,10 +71814,11 @@ function readScopesFromGithub(options2 = {}) {
   };
 }
 function probeTool(name, env) {
+  const command12 = env[TOOL_VARIABLES[name]] || name;
   return new Promise((resolve19) => {
-    execFile3(name, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
+    execFile3(command12, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve19({ name, available: !error62, version: error62 ? null : version2 });
+      resolve19({ name, command: command12, available: !error62, version: error62 ? null : version2 });
     });
   });
 }
@@ -70394,11 +71859,13 @@ async function diagnoseSetup(options2) {
   const healthy = tokens.every((token) => token.problem === null) && tools.every((tool) => tool.available) && !checkout?.problem;
   return { tokens, tools, checkout, healthy };
 }
+var TOOL_VARIABLES;
 var init_doctor = __esm({
   "packages/guards/src/doctor.ts"() {
     "use strict";
     init_git3();
     init_tokens();
+    TOOL_VARIABLES = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
   }
 });
 
@@ -70414,6 +71881,105 @@ var init_src5 = __esm({
     init_tokens();
     init_doctor();
     init_deploy_branch();
+  }
+});
+
+// packages/dispatcher/src/github/app-diagnosis.ts
+function neededPermissions() {
+  const needed = { metadata: "read" };
+  for (const setting of Object.values(TOKEN_SETTINGS)) {
+    for (const [name, level] of Object.entries(setting.fineGrainedPermissions)) {
+      if ((levels[level] ?? 0) > (levels[needed[name] ?? ""] ?? 0)) needed[name] = level;
+    }
+  }
+  return needed;
+}
+async function diagnoseGitHubApp(options2) {
+  const client = createGitHubClient(
+    { token: { ...options2.app, permissions: {} }, tokenName: "the GitHub App", ...options2.baseUrl ? { baseUrl: options2.baseUrl } : {}, ...options2.signal ? { signal: options2.signal } : {} },
+    "the GitHub App"
+  );
+  let slug2;
+  try {
+    slug2 = (await client.request("GET /app")).data.slug;
+  } catch (error62) {
+    return { appId: options2.app.appId, slug: null, roles: [], broaderThanNeeded: [], problem: describe3(error62) };
+  }
+  const needed = neededPermissions();
+  const broader = /* @__PURE__ */ new Set();
+  const roles = [];
+  for (const { role, repository } of options2.roles) {
+    const setting = TOKEN_SETTINGS[role];
+    if (repository === void 0) {
+      roles.push({ role, repository: null, installationId: null, problem: `no repository to check ${setting.variable}'s role against: pass it (see gantry doctor --help)` });
+      continue;
+    }
+    const [owner, repo] = repository.split("/");
+    let installation;
+    try {
+      installation = (await client.request("GET /repos/{owner}/{repo}/installation", { owner, repo })).data;
+    } catch (error62) {
+      roles.push({ role, repository, installationId: null, problem: `the App is not installed on ${repository}, or cannot see it: ${describe3(error62)}` });
+      continue;
+    }
+    for (const [name, level] of Object.entries(installation.permissions)) {
+      if ((levels[level] ?? 0) > (levels[needed[name] ?? ""] ?? 0)) broader.add(`${name}: ${level}`);
+    }
+    try {
+      await client.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: installation.id, repositories: [repo], permissions: setting.fineGrainedPermissions });
+      roles.push({ role, repository, installationId: installation.id, problem: null });
+    } catch (error62) {
+      roles.push({ role, repository, installationId: installation.id, problem: `no token with ${setting.fineGrained.replace(/ on .*/, "")} on ${repository}: ${describe3(error62)}` });
+    }
+  }
+  return { appId: options2.app.appId, slug: slug2, roles, broaderThanNeeded: [...broader].sort(), problem: null };
+}
+var levels, describe3;
+var init_app_diagnosis = __esm({
+  "packages/dispatcher/src/github/app-diagnosis.ts"() {
+    "use strict";
+    init_src5();
+    init_src();
+    init_client();
+    levels = { read: 1, write: 2, admin: 3 };
+    describe3 = (error62) => GantryError.isInstance(error62) ? error62.message : error62.message;
+  }
+});
+
+// packages/dispatcher/src/github/credentials.ts
+function githubAppFromEnvironment(env) {
+  const appId = env[GITHUB_APP_VARIABLES.appId]?.trim() || void 0;
+  const privateKey = env[GITHUB_APP_VARIABLES.privateKey] || void 0;
+  const installation = env[GITHUB_APP_VARIABLES.installationId]?.trim() || void 0;
+  if (appId === void 0 && privateKey === void 0) return void 0;
+  if (appId === void 0 || privateKey === void 0) {
+    const missing = appId === void 0 ? GITHUB_APP_VARIABLES.appId : GITHUB_APP_VARIABLES.privateKey;
+    throw githubError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.`);
+  }
+  if (installation !== void 0 && !/^\d+$/.test(installation)) {
+    throw githubError("GITHUB_INPUT_INVALID", `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`, "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository.");
+  }
+  return { appId, privateKey, ...installation !== void 0 ? { installationId: Number(installation) } : {} };
+}
+function githubCredentialFor(env, role) {
+  const setting = TOKEN_SETTINGS[role];
+  const token = readToken(env, role);
+  if (token !== void 0) return { credential: token, name: setting.variable };
+  const app = githubAppFromEnvironment(env);
+  if (!app) return void 0;
+  return { credential: { ...app, permissions: setting.fineGrainedPermissions }, name: `the GitHub App ${app.appId} (${GITHUB_APP_VARIABLES.appId})` };
+}
+var GITHUB_APP_VARIABLES;
+var init_credentials2 = __esm({
+  "packages/dispatcher/src/github/credentials.ts"() {
+    "use strict";
+    init_src5();
+    init_errors6();
+    GITHUB_APP_VARIABLES = {
+      appId: "GANTRY_GITHUB_APP_ID",
+      privateKey: "GANTRY_GITHUB_APP_PRIVATE_KEY",
+      installationId: "GANTRY_GITHUB_APP_INSTALLATION_ID"
+    };
   }
 });
 
@@ -70453,9 +72019,9 @@ var init_token_scopes = __esm({
 
 // packages/dispatcher/src/github/comments.ts
 async function ownComments(client, { owner, repo, issueNumber }) {
-  const { data: self2 } = await client.request("GET /user");
+  const login = await client.login();
   const comments = await client.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber });
-  return comments.filter((comment) => comment.user?.login === self2.login);
+  return comments.filter((comment) => comment.user?.login === login);
 }
 async function upsertComment(client, { owner, repo, issueNumber }, current2, body) {
   if (current2 && current2.body === body) return { id: current2.id, url: current2.html_url, action: "unchanged" };
@@ -70621,7 +72187,7 @@ async function openFailedApplyIssue(options2) {
   checkRepository(options2.owner, options2.repo);
   const client = createGitHubClient(options2, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha: commitSha2 } = options2;
-  const { data: self2 } = await client.request("GET /user");
+  const login = await client.login();
   const { data: pull } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
   const assignee = pull.merged_by?.login ?? null;
   const marker2 = `<!-- gantry:apply-failure sha=${commitSha2} -->
@@ -70630,8 +72196,8 @@ async function openFailedApplyIssue(options2) {
 
 `;
   const body = marker2 + truncateCommentBody(intro + options2.body, githubCommentLimit - marker2.length).body;
-  const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: self2.login });
-  const current2 = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === self2.login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2);
+  const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: login });
+  const current2 = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2);
   if (current2 && current2.body === body) return { number: current2.number, url: current2.html_url, action: "unchanged", assignee };
   if (current2) {
     const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current2.number, body });
@@ -70699,7 +72265,7 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
       if (candidates.length > 1) {
         throw githubError(
           "DISPATCH_RUN_NOT_FOUND",
-          `${describe3(identity2)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
+          `${describe4(identity2)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
           "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs."
         );
       }
@@ -70728,7 +72294,7 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
       if (!("correlation" in identity2)) {
         throw githubError(
           "DISPATCH_UNCERTAIN",
-          `the dispatch of ${describe3(identity2)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
+          `the dispatch of ${describe4(identity2)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
           "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered."
         );
       }
@@ -70746,12 +72312,12 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
     if (run) return found(run);
     throw githubError(
       "DISPATCH_RUN_NOT_FOUND",
-      `${describe3(identity2)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
+      `${describe4(identity2)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
       "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run."
     );
   }
 }
-function describe3(identity2) {
+function describe4(identity2) {
   return "jobId" in identity2 ? `Job ${identity2.jobId}` : `The run with correlation id ${identity2.correlation}`;
 }
 async function readRun(client, target, runId) {
@@ -71001,6 +72567,8 @@ var init_github = __esm({
   "packages/dispatcher/src/github/index.ts"() {
     "use strict";
     init_client();
+    init_app_diagnosis();
+    init_credentials2();
     init_token_scopes();
     init_pull_request_report();
     init_merged_pull_request_report();
@@ -73589,7 +75157,7 @@ __export(record_exports, {
   command: () => command5
 });
 import { resolve as resolve11 } from "node:path";
-function describe4(record2, where) {
+function describe5(record2, where) {
   const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
   for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
   for (const [unit, entry] of Object.entries(record2.units)) lines.push(`  ${unit} (${entry.environment}): as of ${entry.commit}`);
@@ -73644,7 +75212,7 @@ ${recordOptionsHelp(21)}`;
           });
         }
         io.stdout.write(values.json ? `${JSON.stringify(current2.record, null, 2)}
-` : describe4(current2.record, setting.store.description));
+` : describe5(current2.record, setting.store.description));
         return 0;
       }
       const commit = await commitOnDeployBranch(repo, requireOption("record", values.commit, "commit"), await setting.tip());
@@ -73772,8 +75340,9 @@ deploys from the deployment record to the deploy branch's tip; \`--deploy\` send
 the deploy branch needs no plan). A deployment run is never cancelled from here: interrupting this command
 stops following it. With \`--workflow\` (one workflow for every job), each job is sent as the input \`job\`.
 A dispatch whose answer is lost is found by its correlation id before it is ever sent again.
-Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), against
-GITHUB_API_URL (default https://api.github.com).
+Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), or when it is not set
+the GitHub App of GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY (tokens narrowed to that permission
+and repository), against GITHUB_API_URL (default https://api.github.com).
 
   --plan FILE             the document of \`gantry plan --json\`
   --deploy                request a deployment, without a plan
@@ -73855,9 +75424,12 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         const parallelism = positiveNumber("parallelism", values.parallelism, 10, true);
         const commit = values.deploy ? values.commit ?? io.env.GITHUB_SHA ?? requireOption("dispatch", values.commit, "commit") : void 0;
         const setting = TOKEN_SETTINGS.dispatch;
-        const token = readToken(io.env, "dispatch");
-        if (token === void 0) {
-          throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, { hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`, exitCode: 2 });
+        const credential = githubCredentialFor(io.env, "dispatch");
+        if (credential === void 0) {
+          throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, {
+            hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
+            exitCode: 2
+          });
         }
         const plan = values.plan === void 0 ? void 0 : readPlan(resolve12(io.cwd, values.plan), io.cwd);
         if (plan && workflows.workflow === void 0) {
@@ -73875,8 +75447,8 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
         ));
         const apiUrl = io.env.GITHUB_API_URL;
         const connection2 = {
-          token,
-          tokenName: setting.variable,
+          token: credential.credential,
+          tokenName: credential.name,
           ...apiUrl ? { baseUrl: apiUrl } : {},
           timing: githubTimingFromEnvironment(io.env),
           owner: match[1],
@@ -73935,8 +75507,8 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
 // packages/cli/src/commands/report-publishing.ts
 function connection(target) {
   return {
-    token: target.token,
-    tokenName: TOKEN_SETTINGS["infra-live-write"].variable,
+    token: target.credential.credential,
+    tokenName: target.credential.name,
     ...target.apiUrl ? { baseUrl: target.apiUrl } : {},
     ...target.repository
   };
@@ -73964,7 +75536,6 @@ var init_report_publishing = __esm({
   "packages/cli/src/commands/report-publishing.ts"() {
     "use strict";
     init_src6();
-    init_src5();
   }
 });
 
@@ -74043,6 +75614,7 @@ var init_report2 = __esm({
     init_src7();
     init_error_document();
     init_report_publishing();
+    init_src6();
     init_src5();
     init_args();
     help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
@@ -74067,7 +75639,8 @@ infrastructure changed.
   --output FILE        write the report to FILE instead of stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
                        commit, updated in place; earlier ones marked outdated). Uses GANTRY_INFRA_LIVE_TOKEN
-                       only, against GITHUB_API_URL (default https://api.github.com).
+                       only (or, when it is not set, the GitHub App of GANTRY_GITHUB_APP_ID and
+                       GANTRY_GITHUB_APP_PRIVATE_KEY), against GITHUB_API_URL (default https://api.github.com).
   --publish-merged-pr  for a push to the deploy branch: publish the report as a comment on the pull request
                        whose merge made the pushed commit (one comment per pushed commit, updated in place;
                        plan reports are left alone). A push that no pull request made is reported, not
@@ -74126,11 +75699,11 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       }
       const publishing = pullNumber !== void 0 || publishMerged;
       const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : void 0;
-      const token = publishing ? readToken(io.env, "infra-live-write") : void 0;
-      if (publishing && token === void 0) {
+      const credential = publishing ? githubCredentialFor(io.env, "infra-live-write") : void 0;
+      if (publishing && credential === void 0) {
         const setting = TOKEN_SETTINGS["infra-live-write"];
         throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
-          hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`,
+          hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
           exitCode: 2
         });
       }
@@ -74156,8 +75729,8 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
-      if (token !== void 0 && repository !== void 0) {
-        const target = { token, repository, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry report: ${line}
+      if (credential !== void 0 && repository !== void 0) {
+        const target = { credential, repository, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry report: ${line}
 `) };
         if (pullNumber !== void 0) await publishOnPullRequest(target, pullNumber, report.head, markdown);
         if (publishMerged && plan) await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
@@ -75554,53 +77127,121 @@ var doctor_exports = {};
 __export(doctor_exports, {
   command: () => command10
 });
-import { resolve as resolve16 } from "node:path";
-var HELP3, command10;
+import { readdirSync as readdirSync3, readFileSync as readFileSync10 } from "node:fs";
+import { join as join11, resolve as resolve16 } from "node:path";
+function diagnoseConfiguration(repo) {
+  const list2 = (dir) => {
+    try {
+      return readdirSync3(join11(repo, dir)).map((name) => `${dir}/${name}`);
+    } catch {
+      return [];
+    }
+  };
+  const files = [...list2(".gantry"), ...list2(".gruntwork")].filter((path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/]+\.hcl|config\.ya?ml)$/.test(path)).sort();
+  try {
+    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync10(join11(repo, path), "utf8") })));
+    return { files: loaded.files, environments: loaded.config.environments.length, problem: null };
+  } catch (error62) {
+    if (!GantryError.isInstance(error62)) throw error62;
+    const where = error62.location ? `${formatLocation(error62.location)}: ` : "";
+    return { files, environments: null, problem: `${where}${error62.message}${error62.hint ? ` (${error62.hint})` : ""}` };
+  }
+}
+var HELP3, repositoryPattern2, command10;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
     "use strict";
+    init_src4();
     init_src6();
+    init_src();
     init_src5();
     init_args();
-    HELP3 = `usage: gantry doctor [--repo DIR] [--json]
+    HELP3 = `usage: gantry doctor [--repo DIR] [--live-repository O/R] [--pipelines-repository O/R] [--json]
 
-Reports which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are set (never
-their values), whether classic tokens have scopes broader than their purpose needs (GET /user on
-GITHUB_API_URL, default https://api.github.com), whether terragrunt and tofu can run, and with --repo
-whether that checkout keeps credentials in .git/config (actions/checkout without persist-credentials: false).
-Exits 1 when something needs fixing.
-`;
+Checks what Gantry needs, printing no secret:
+  tokens         which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are set, and
+                 whether classic tokens have scopes broader than their purpose needs (GET /user)
+  GitHub App     with GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY: the App authenticates, is installed
+                 on the repository of each role it stands in for (every role whose token is not set), grants
+                 no more than Gantry needs, and GitHub mints each role's narrowed token
+  tools          terragrunt and tofu run (GANTRY_TERRAGRUNT / GANTRY_TOFU when set, as the executor runs them)
+  --repo DIR     that checkout keeps no credentials in .git/config, and its configuration (.gantry/config.yml,
+                 or the Gruntwork configuration) is valid, naming the file and line of any problem
+GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when something needs fixing.
+
+  --live-repository O/R       infrastructure-live, for the App's checks (default GITHUB_REPOSITORY)
+  --pipelines-repository O/R  the pipelines repository, for the App's checks (default GANTRY_PIPELINES_REPOSITORY)
+  --json                      print the diagnosis (apiVersion gantry/v1, kind Doctor)`;
+    repositoryPattern2 = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
     command10 = async (argv, io) => {
-      const { values } = parseCommandArgs("doctor", argv, { json: { type: "boolean" }, repo: { type: "string" } }, HELP3);
+      const { values } = parseCommandArgs(
+        "doctor",
+        argv,
+        { json: { type: "boolean" }, repo: { type: "string" }, "live-repository": { type: "string" }, "pipelines-repository": { type: "string" } },
+        HELP3
+      );
+      const repositories = {
+        live: values["live-repository"] ?? io.env.GITHUB_REPOSITORY,
+        pipelines: values["pipelines-repository"] ?? io.env.GANTRY_PIPELINES_REPOSITORY
+      };
+      for (const [name, value] of [["live-repository", values["live-repository"]], ["pipelines-repository", values["pipelines-repository"]]]) {
+        if (value !== void 0 && !repositoryPattern2.test(value)) throw new GantryError("USAGE", `--${name} must be OWNER/REPO, not '${value}'`, { hint: "see `gantry help doctor`", exitCode: 2 });
+      }
       const baseUrl = io.env["GITHUB_API_URL"];
       const readScopes = async (token, purpose) => {
         const report = await checkTokenScopes(token, { role: purpose, tokenName: TOKEN_SETTINGS[purpose].variable, ...baseUrl ? { baseUrl } : {} });
         return report.kind === "classic" ? report.scopes : null;
       };
-      const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...values.repo ? { repo: resolve16(io.cwd, values.repo) } : {} });
+      const repo = values.repo ? resolve16(io.cwd, values.repo) : void 0;
+      const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...repo ? { repo } : {} });
+      let appProblem = null;
+      let githubApp = null;
+      try {
+        const app = githubAppFromEnvironment(io.env);
+        const roles = Object.keys(TOKEN_SETTINGS).filter((role) => readToken(io.env, role) === void 0).map((role) => ({ role, repository: role === "dispatch" ? repositories.pipelines : repositories.live }));
+        if (app && roles.length > 0) githubApp = await diagnoseGitHubApp({ app, roles, ...baseUrl ? { baseUrl } : {} });
+      } catch (error62) {
+        if (!GantryError.isInstance(error62)) throw error62;
+        appProblem = error62.message;
+      }
+      const configuration = repo ? diagnoseConfiguration(repo) : null;
+      const appHealthy = appProblem === null && (githubApp === null || githubApp.problem === null && githubApp.broaderThanNeeded.length === 0 && githubApp.roles.every((role) => role.problem === null));
+      const healthy = diagnosis.healthy && appHealthy && !configuration?.problem;
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis }, null, 2)}
+        io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, healthy }, null, 2)}
 `);
-        return diagnosis.healthy ? 0 : 1;
+        return healthy ? 0 : 1;
       }
-      io.stdout.write("tokens:\n");
+      const lines = ["tokens:"];
       for (const token of diagnosis.tokens) {
-        const state = !token.set ? "not set" : `set (${token.kind})${token.problem ? `: ${token.problem}` : token.excessScopes ? ": scopes ok" : ""}`;
-        io.stdout.write(`  ${token.variable.padEnd(24)} ${state}
-`);
+        const state = !token.set ? githubApp ? "not set (the GitHub App stands in)" : "not set" : `set (${token.kind})${token.problem ? `: ${token.problem}` : token.excessScopes ? ": scopes ok" : ""}`;
+        lines.push(`  ${token.variable.padEnd(24)} ${state}`);
       }
-      io.stdout.write("tools:\n");
+      if (appProblem) lines.push("GitHub App:", `  ${appProblem}`);
+      if (githubApp) {
+        lines.push(`GitHub App ${githubApp.appId}${githubApp.slug ? ` (${githubApp.slug})` : ""}:`);
+        if (githubApp.problem) lines.push(`  ${GITHUB_APP_VARIABLES.appId}: ${githubApp.problem}`);
+        for (const role of githubApp.roles) {
+          lines.push(`  ${`for ${TOKEN_SETTINGS[role.role].variable}`.padEnd(28)} ${role.problem ?? `a token narrowed to ${role.repository} (${TOKEN_SETTINGS[role.role].fineGrained.replace(/ on .*/, "")})`}`);
+        }
+        if (githubApp.broaderThanNeeded.length > 0) {
+          lines.push(`  the installation grants more than Gantry needs: ${githubApp.broaderThanNeeded.join(", ")}; remove it in the App's settings`);
+        }
+      }
+      lines.push("tools:");
       for (const tool of diagnosis.tools) {
-        io.stdout.write(`  ${tool.name.padEnd(24)} ${tool.available ? tool.version ?? "available" : "not found on PATH"}
-`);
+        const via = tool.command === tool.name ? "" : ` (${tool.command})`;
+        lines.push(`  ${tool.name.padEnd(24)} ${tool.available ? `${tool.version ?? "available"}${via}` : tool.command === tool.name ? "not found on PATH" : `cannot run ${tool.command}`}`);
       }
-      if (diagnosis.checkout) {
-        io.stdout.write(`checkout:
-  ${diagnosis.checkout.repo}: ${diagnosis.checkout.problem ?? "keeps no credentials"}
-`);
+      if (diagnosis.checkout) lines.push("checkout:", `  ${diagnosis.checkout.repo}: ${diagnosis.checkout.problem ?? "keeps no credentials"}`);
+      if (configuration) {
+        const what = configuration.files.length === 0 ? "no configuration file (the defaults apply)" : configuration.files.join(", ");
+        lines.push("configuration:", `  ${configuration.problem ?? `${what}: valid, ${configuration.environments} environment(s)`}`);
       }
-      io.stdout.write(diagnosis.healthy ? "ok\n" : "problems found\n");
-      return diagnosis.healthy ? 0 : 1;
+      lines.push(healthy ? "ok" : "problems found");
+      io.stdout.write(`${lines.join("\n")}
+`);
+      return healthy ? 0 : 1;
     };
   }
 });
@@ -75813,9 +77454,9 @@ init_src();
 // packages/action/src/run-action.ts
 init_src4();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync11, writeFileSync as writeFileSync11, mkdirSync as mkdirSync5 } from "node:fs";
+import { readFileSync as readFileSync12, writeFileSync as writeFileSync11, mkdirSync as mkdirSync5 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { delimiter as delimiter3, dirname as dirname5, join as join12, resolve as resolve18 } from "node:path";
+import { delimiter as delimiter3, dirname as dirname5, join as join13, resolve as resolve18 } from "node:path";
 import { Writable as Writable2 } from "node:stream";
 
 // packages/cli/src/index.ts
@@ -75827,8 +77468,8 @@ init_src();
 // packages/action/src/install-tools.ts
 init_src();
 import { createHash as createHash3, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync7, mkdirSync as mkdirSync4, readFileSync as readFileSync10, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync3, writeFileSync as writeFileSync10 } from "node:fs";
-import { delimiter as delimiter2, dirname as dirname4, join as join11 } from "node:path";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync7, mkdirSync as mkdirSync4, readFileSync as readFileSync11, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync3, writeFileSync as writeFileSync10 } from "node:fs";
+import { delimiter as delimiter2, dirname as dirname4, join as join12 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
 import { createRequire as createRequire3 } from "module";
@@ -76352,7 +77993,7 @@ function currentPlatform(platform = process.platform, arch = process.arch) {
 }
 
 // packages/action/src/install-tools.ts
-var TOOL_VARIABLES = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
+var TOOL_VARIABLES2 = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
 var TOOL_EXIT_CODE = 31;
 async function ensureTools(options2) {
   const installed = {};
@@ -76360,7 +78001,7 @@ async function ensureTools(options2) {
   return installed;
 }
 async function ensureTool(tool, options2) {
-  const variable = TOOL_VARIABLES[tool.name];
+  const variable = TOOL_VARIABLES2[tool.name];
   const configured = options2.env[variable];
   if (configured) {
     if (!isExecutable2(configured)) {
@@ -76378,9 +78019,9 @@ async function ensureTool(tool, options2) {
     });
   }
   const asset = tool.asset(platform);
-  const cached2 = join11(options2.cacheDir, tool.name, tool.version, asset.file);
+  const cached2 = join12(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync7(cached2) && sha2562(readFileSync10(cached2)) !== asset.sha256) {
+  if (existsSync7(cached2) && sha2562(readFileSync11(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
     rmSync5(cached2, { force: true });
   }
@@ -76389,8 +78030,8 @@ async function ensureTool(tool, options2) {
     source = "download";
   }
   options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
-  const executable = join11(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
-  const bytes = readFileSync10(cached2);
+  const executable = join12(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
+  const bytes = readFileSync11(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
   mkdirSync4(dirname4(executable), { recursive: true });
@@ -76438,7 +78079,7 @@ function isExecutable2(path) {
 function findOnPath2(binary, path) {
   for (const dir of path.split(delimiter2)) {
     if (dir === "") continue;
-    const candidate = join11(dir, binary);
+    const candidate = join12(dir, binary);
     if (isExecutable2(candidate)) return candidate;
   }
   return void 0;
@@ -76483,8 +78124,8 @@ async function runAction(io, overrides = {}) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir3();
     const tools = await ensureTools({
       env,
-      cacheDir: input2("tools-cache") || join12(env.RUNNER_TOOL_CACHE || join12(runnerTemp, "tool-cache"), "gantry"),
-      workDir: join12(runnerTemp, "gantry-tools"),
+      cacheDir: input2("tools-cache") || join13(env.RUNNER_TOOL_CACHE || join13(runnerTemp, "tool-cache"), "gantry"),
+      workDir: join13(runnerTemp, "gantry-tools"),
       log: (line) => io.stdout.write(`gantry action: ${line}
 `),
       ...overrides
@@ -76503,10 +78144,10 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code = await main([...argv, "--format", "json"], cli);
   if (code !== 0) return code;
-  const planFile = resolve18(workspace, input2("plan-file") || join12(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
+  const planFile = resolve18(workspace, input2("plan-file") || join13(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
   mkdirSync5(dirname5(planFile), { recursive: true });
   writeFileSync11(planFile, document);
-  const plan = JSON.parse(readFileSync11(planFile, "utf8"));
+  const plan = JSON.parse(readFileSync12(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
   setOutput(io.env, "has-changes", String(plan.jobs.length > 0));
@@ -76519,7 +78160,7 @@ function rangeArguments(command12, input2, env, workspace) {
   let base = input2("base");
   let head = input2("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
-    const payload = JSON.parse(readFileSync11(env.GITHUB_EVENT_PATH, "utf8"));
+    const payload = JSON.parse(readFileSync12(env.GITHUB_EVENT_PATH, "utf8"));
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
@@ -76529,7 +78170,7 @@ function rangeArguments(command12, input2, env, workspace) {
 function jobArguments(command12, job, env) {
   if (job === "") return [];
   if (command12 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command12}`, { exitCode: 2 });
-  const file2 = join12(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
+  const file2 = join13(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
   writeFileSync11(file2, job);
   return ["--job", file2];
 }
@@ -76571,6 +78212,34 @@ content-type/dist/index.js:
 
 @octokit/graphql/dist-bundle/index.js:
   (* v8 ignore if -- @preserve *)
+
+@octokit/oauth-methods/dist-bundle/index.js:
+  (* v8 ignore next: we always pass a custom request in tests -- @preserve *)
+
+@octokit/auth-oauth-device/dist-bundle/index.js:
+  (* v8 ignore next 2 -- @preserve *)
+
+@octokit/auth-oauth-user/dist-bundle/index.js:
+  (* v8 ignore if -- @preserve *)
+  (* v8 ignore next -- @preserve *)
+
+@octokit/auth-oauth-app/dist-bundle/index.js:
+  (* v8 ignore next -- @preserve *)
+
+toad-cache/dist/toad-cache.mjs:
+  (**
+   * toad-cache
+   *
+   * @copyright 2026 Igor Savin <kibertoad@gmail.com>
+   * @license MIT
+   * @version 3.7.3
+   *)
+
+@octokit/auth-app/dist-node/index.js:
+  (* v8 ignore next - permissions are optional per OpenAPI spec, but we think that is incorrect -- @preserve *)
+  (* v8 ignore next - repositorySelection are optional per OpenAPI spec, but we think that is incorrect -- @preserve *)
+  (* v8 ignore start - due to skipped tests, see https://github.com/octokit/auth-app.js/pull/580 -- @preserve *)
+  (* v8 ignore end -- @preserve *)
 
 bowser/es5.js:
   (*!
