@@ -10,7 +10,8 @@
  *
  * Usage: node scripts/bench.mjs [--sizes 1000,10000,50000] [--quick] [--reps 3] [--reps-large N] [--seed 1]
  *          [--work DIR] [--no-build] [--no-terragrunt] [--terragrunt-timeout 600] [--terragrunt-reps 1]
- *          [--terragrunt-rerun] [--no-plan] [--plan-sizes 1000,10000] [--profile] [--no-readme] [--regenerate]
+ *          [--terragrunt-rerun] [--no-plan] [--plan-sizes 1000,10000] [--stack-sizes 1000,10000]
+ *          [--profile] [--no-readme] [--regenerate]
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -160,6 +161,7 @@ async function main() {
       "terragrunt-rerun": { type: "boolean", default: false },
       plan: { type: "boolean", default: true },
       "plan-sizes": { type: "string", default: "1000,10000" },
+      "stack-sizes": { type: "string", default: "1000,10000" },
       profile: { type: "boolean", default: false },
       readme: { type: "boolean", default: true },
       regenerate: { type: "boolean", default: false },
@@ -188,6 +190,8 @@ async function main() {
   const tgReps = Number(values["terragrunt-reps"]);
   // Issue 3 asks for planning at 10,000 units; at 50,000 it would double a long run for no target.
   const planSizes = new Set(values["plan-sizes"].split(",").map((s) => Number(s.trim().replace(/_/g, ""))));
+  // The stack layout (a stack file per environment, units from a catalog repository) at these sizes too.
+  const stackSizes = new Set(values["stack-sizes"].split(",").filter(Boolean).map((s) => Number(s.trim().replace(/_/g, ""))));
 
   if (values.build) {
     log("building packages (turbo run build)…");
@@ -214,15 +218,16 @@ async function main() {
     kind: "BenchResults",
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGB: round(totalmem() / 2 ** 30), node: process.version, git: gitVersion() },
-    options: { sizes, reps, repsLarge, seed, planSizes: [...planSizes], terragruntReps: tgReps, terragruntTimeoutSeconds: tgTimeoutMs / 1000 },
+    options: { sizes, reps, repsLarge, seed, planSizes: [...planSizes], stackSizes: [...stackSizes], terragruntReps: tgReps, terragruntTimeoutSeconds: tgTimeoutMs / 1000 },
     sizes: [],
   };
 
-  for (const size of sizes) {
-    log(`\n=== ${size.toLocaleString("en-US")} units ===`);
-    const repo = await prepareRepository(generateInfrastructureRepo, values.work, size, seed, values.regenerate);
+  const runs = [...sizes.map((size) => ({ size, layout: "units" })), ...sizes.filter((size) => stackSizes.has(size)).map((size) => ({ size, layout: "stacks" }))];
+  for (const { size, layout } of runs) {
+    log(`\n=== ${size.toLocaleString("en-US")} units${layout === "stacks" ? " (stack layout)" : ""} ===`);
+    const repo = await prepareRepository(generateInfrastructureRepo, values.work, size, seed, values.regenerate, layout);
     const sizeReps = size > 10000 ? repsLarge : reps;
-    const sizeResult = { units: size, reps: sizeReps, generation: repo.generation, trackedFiles: repo.trackedFiles, floor: null, scenarios: [] };
+    const sizeResult = { units: size, layout, reps: sizeReps, generation: repo.generation, trackedFiles: repo.trackedFiles, floor: null, scenarios: [] };
     results.sizes.push(sizeResult);
 
     checkout(repo.dir, repo.scenarios.at(-1).head);
@@ -294,9 +299,10 @@ async function main() {
  * Generates the repository once per (size, seed) and reuses it on later runs (generation of 50,000 units
  * takes a while); the scenario commits are a linear chain on top of the generated commit.
  */
-async function prepareRepository(generate, work, size, seed, regenerate) {
-  const dir = join(work, `infrastructure-live-${size}-seed${seed}`);
-  const manifestPath = join(work, `infrastructure-live-${size}-seed${seed}.json`);
+async function prepareRepository(generate, work, size, seed, regenerate, layout) {
+  const name = `infrastructure-live-${layout === "stacks" ? "stacks-" : ""}${size}-seed${seed}`;
+  const dir = join(work, name);
+  const manifestPath = join(work, `${name}.json`);
   if (!regenerate && existsSync(manifestPath) && existsSync(join(dir, ".git"))) {
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
     if (manifest.version === 1 && manifest.generator === generatorFingerprint()) {
@@ -305,10 +311,11 @@ async function prepareRepository(generate, work, size, seed, regenerate) {
     }
   }
   rmSync(dir, { recursive: true, force: true });
+  rmSync(`${dir}-catalog.git`, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   log(`generating ${size.toLocaleString("en-US")} units in ${dir}…`);
   const start = performance.now();
-  const generated = await generate({ dir, units: size, seed });
+  const generated = await generate({ dir, units: size, seed, layout });
   const generation = { ms: round(performance.now() - start), method: "fast-import" };
   log(`generated ${generated.files.length} files in ${fmtMs(generation.ms)}`);
   const scenarios = makeScenarioCommits(generated);
@@ -331,13 +338,22 @@ function makeScenarioCommits(generated) {
   const { dir } = generated;
   const middleUnit = generated.unitPaths[Math.floor(generated.unitPaths.length / 2)];
   const fileReadData = "_envcommon/data/rds-parameters.json";
+  const bump = (_, before, n) => `${before}${Number(n) + 1}`;
+  const middleName = middleUnit.slice(middleUnit.lastIndexOf("/") + 1);
   const definitions = [
-    {
-      name: "one-unit",
-      description: `one unit's terragrunt.hcl (${middleUnit})`,
-      edit: () => editFile(dir, `${middleUnit}/terragrunt.hcl`, (text) => text.replace(/instance_size = (\d+)/, (_, n) => `instance_size = ${Number(n) + 1}`)),
-      expected: [middleUnit],
-    },
+    generated.layout === "stacks"
+      ? {
+          name: "one-unit",
+          description: `one unit block's values in ${generated.stackFileOf[middleUnit]} (${middleUnit})`,
+          edit: () => editFile(dir, generated.stackFileOf[middleUnit], (text) => text.replace(new RegExp(`(name += "${middleName}"\\n +instance_size = )(\\d+)`), bump)),
+          expected: [middleUnit],
+        }
+      : {
+          name: "one-unit",
+          description: `one unit's terragrunt.hcl (${middleUnit})`,
+          edit: () => editFile(dir, `${middleUnit}/terragrunt.hcl`, (text) => text.replace(/(instance_size = )(\d+)/, bump)),
+          expected: [middleUnit],
+        },
     {
       name: "root",
       description: "root.hcl (every unit includes it)",
@@ -593,7 +609,7 @@ function summarizeProfile(profile) {
 
 function evaluateTargets(results) {
   const lines = [];
-  const at = (n) => results.sizes.find((s) => s.units === n);
+  const at = (n) => results.sizes.find((s) => s.units === n && s.layout !== "stacks");
   const ten = at(10000);
   const fifty = at(50000);
   const scen = (size, name) => size?.scenarios.find((s) => s.name === name)?.detection;
@@ -651,7 +667,7 @@ function renderTables(results) {
       const plan = d?.plan ? `${fmtMs(d.plan.cold.addedMs)} (${round(d.plan.cold.ratioToDetection * 100, 1)}%)` : "—";
       const gantryUnits = s.gantryAgreement ? `${s.gantryAgreement.actual}${s.gantryAgreement.equal ? " ✓" : " ✗"}` : "—";
       const tgUnits = s.terragruntAgreement ? `${s.terragruntAgreement.actual}${s.terragruntAgreement.equal ? " ✓" : " ✗"}` : "—";
-      out.push(`| ${size.units.toLocaleString("en-US")} | ${s.name} | ${fmtMs(size.floor.ms)} | ${d ? fmtMs(d.cold.ms) : s.error ? "failed" : "—"} | ${d ? fmtMs(d.warm.ms) : "—"} | ${d?.restored ? `${fmtMs(d.restored.ms)} (${d.restored.cacheHits} reused, ${Math.round(d.restored.maxRssMB)} MB)` : "—"} | ${d ? `${round(d.cold.ms / size.floor.ms, 2)}x` : "—"} | ${d ? `${d.peakRssMB} MB` : "—"} | ${plan} | ${tgTime} | ${s.expected} / ${gantryUnits} / ${tgUnits} | ${d ? median([...d.cold.load1, ...d.warm.load1]).toFixed(1) : "—"} |`);
+      out.push(`| ${size.units.toLocaleString("en-US")}${size.layout === "stacks" ? " (stacks)" : ""} | ${s.name} | ${fmtMs(size.floor.ms)} | ${d ? fmtMs(d.cold.ms) : s.error ? "failed" : "—"} | ${d ? fmtMs(d.warm.ms) : "—"} | ${d?.restored ? `${fmtMs(d.restored.ms)} (${d.restored.cacheHits} reused, ${Math.round(d.restored.maxRssMB)} MB)` : "—"} | ${d ? `${round(d.cold.ms / size.floor.ms, 2)}x` : "—"} | ${d ? `${d.peakRssMB} MB` : "—"} | ${plan} | ${tgTime} | ${s.expected} / ${gantryUnits} / ${tgUnits} | ${d ? median([...d.cold.load1, ...d.warm.load1]).toFixed(1) : "—"} |`);
     }
   }
   out.push("");

@@ -38,6 +38,8 @@ export const readViaSchema = z.enum([
   "mark_as_read",
   "find_in_parent_folders",
   "dynamic",
+  /** A unit generated from a stack file: the stack file, or the source directory it was copied from. */
+  "stack",
 ]);
 export type ReadVia = z.infer<typeof readViaSchema>;
 

@@ -1,23 +1,29 @@
 /**
- * `detectChanges`: the whole detection, from two refs to the `gantry/v1` Detection document.
+ * `detectChanges`: from two refs to the `gantry/v1` Detection document, in six phases:
  *
- *   refs → commits (merge-base on pull_request) → diff-tree → head tree → units
- *   → reads of every head unit (cached ones reused) → inverted index → statuses, reasons, graph.
+ *   resolve range  refs → commits (the merge-base on pull_request), the diff, the cache
+ *   find units     directories with `terragrunt.hcl`, and the units stack files generate, at head and base
+ *   reuse          which cached records still hold at head (git says which blobs changed since)
+ *   analyse        the other head units, and the deleted units in the base tree
+ *   match          changed paths → units, with the chain of reads behind each
+ *   persist        the cache, now describing head
  */
+import { join } from "node:path";
 import { GantryError } from "@gantry/errors";
-import { analyseUnits } from "./analysis/analyse-units.js";
 import { ParseCache } from "./analysis/parse-cache.js";
 import type { UnitReads } from "./analysis/read-set.js";
 import { Snapshot } from "./analysis/snapshot.js";
-import { hasCache, loadCache, saveCache, type LoadedCache } from "./cache.js";
+import { hasCache, loadCache, saveCache, type LoadedCache } from "./cache/cache-file.js";
+import { HeadRecords } from "./cache/head-records.js";
+import { ReadIndex } from "./cache/read-index.js";
+import { StringTable } from "./cache/record.js";
 import { API_VERSION, detectionResultSchema, type DetectionResult } from "./contract.js";
 import { GitRepository, type BlobReader, type DiffEntry, type Tree } from "./git.js";
+import { SourceFetcher } from "./stacks/fetch.js";
+import { StackUnits, analyseCommitUnits } from "./stacks/stack-units.js";
 import { matchChanges } from "./match.js";
-import { HeadRecords } from "./head-records.js";
-import { ReadIndex } from "./read-index.js";
-import { StringTable } from "./record-codec.js";
-import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits } from "./units.js";
 import { baseName } from "./paths.js";
+import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits, type UnitSets } from "./units.js";
 
 export interface DetectOptions {
   /** A directory inside the git repository. */
@@ -36,133 +42,52 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   const started = performance.now();
   const event = options.event ?? "pull_request";
   validateOptions(options, event);
-
   const useCache = options.cache !== false;
-  const {
-    repo,
-    commits: [requestedBase, head],
-  } = await GitRepository.openAndResolve(options.repo, [
-    { ref: options.base, role: "base" },
-    { ref: options.head, role: "head" },
-  ]);
-  // Without a cache file the head tree is needed for sure: list it while the merge-base is computed.
-  let listPromise = useCache && hasCache(repo.commonDir) ? undefined : repo.listTree(head);
-  listPromise?.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-  // The merge-base and the diff from it run at once (git finds the merge-base for diff-tree itself), on the
-  // other core while this thread parses the cache. With several merge-bases diff-tree refuses, and the
-  // diff is taken from the one `git merge-base` picked.
-  const basePromise = event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase);
-  const diffPromise =
-    event === "pull_request"
-      ? repo.diffTree(requestedBase, head, { fromMergeBase: true }).catch(async () => repo.diffTree(await basePromise, head))
-      : repo.diffTree(requestedBase, head);
-  basePromise.catch(() => undefined);
-  diffPromise.catch(() => undefined);
-  let cached = useCache ? loadCache(repo.commonDir) : null;
-  const base = await basePromise;
-  // When the cache describes `head` itself, even the head tree listing is skipped.
-  const upToDate = cached !== null && cached.commit === head;
-  if (!upToDate && !listPromise) {
-    listPromise = repo.listTree(head);
-    listPromise.catch(() => undefined);
-  }
-  const [diff, listed] = await Promise.all([diffPromise, listPromise]);
-  let headTree: Tree | undefined = listed;
-  const treeUnits = headTree ? unitsOfTree(headTree) : { head: new Set(cached!.units), stackDirs: new Set(cached!.stackDirs) };
-  const unitSets = withBaseUnits(treeUnits.head, treeUnits.stackDirs, diff);
-  const headUnits = [...unitSets.head].sort();
 
+  // `let`: the loaded cache is let go once reuse has taken what it needs.
+  let { range, cached } = await resolveRange(options, event, useCache);
+  const reader = range.repo.openBlobReader();
   const parseCache = new ParseCache();
-  const reader = repo.openBlobReader();
   try {
-    const unitIds = headUnits;
-    const idOf = (unit: string) => unitIdIn(unitIds, unit);
-    // The cached commit had exactly these units (most changes add or remove none): its unit ids are this run's.
-    const sameUnitIds = cached !== null && sameList(cached.units, headUnits);
-    // Reuse what the cache knows, re-analyse units whose reads changed since the cached commit: per head
-    // unit id, its id in the cache, or -1 (analysed in this run).
-    const reused = cached ? await reusableUnits(repo, cached, head, unitIds.length, sameUnitIds ? null : idOf) : { cachedIds: new Int32Array(unitIds.length).fill(-1), count: 0 };
-    const { cachedIds } = reused;
-    // Nothing reusable (a change every unit reads): let the loaded cache go before the analysis fills the heap.
-    if (reused.count === 0 && !upToDate) cached = null;
-    const sameUnits = cached !== null && sameUnitIds;
-    const toAnalyse = headUnits.filter((_, id) => cachedIds[id] === -1);
-    if (toAnalyse.length > 0) headTree ??= await repo.listTree(head);
-    const index = startIndex(cached, cachedIds, reused.count, sameUnits);
-    const changedPaths = new Set<string>();
-    for (const entry of diff) changedPaths.add(entry.oldPath).add(entry.newPath);
-    // Reused records stay encoded as they were; the string table only grows, so their ids stay valid.
-    const table = new StringTable(reused.count > 0 && cached ? cached.strings : []);
-    const records = new HeadRecords(unitIds.length, cachedIds, cached, table, changedPaths);
-    if (headTree && toAnalyse.length > 0) {
-      await analyseUnits(new Snapshot(headTree, "head"), toAnalyse, unitSets.head, reader, parseCache, (unit, reads) => {
-        const id = idOf(unit)!;
-        index.add(id, reads);
-        records.addFresh(id, reads);
-      });
-    }
-
-    // Deleted units are analysed in the base tree (their dependencies belong in the graph).
-    const deletedUnits = deletedUnitsOf(unitSets);
-    const deletedRecords = await analyseDeletedUnits(repo, base, deletedUnits, unitSets.base, reader, parseCache);
-
-    const { changes, units } = matchChanges({
-      diff,
-      headUnits: unitSets.head,
-      baseUnits: unitSets.base,
-      stackDirs: unitSets.stackDirs,
-      unitIds,
-      idOf,
-      index,
-      headChain: (id, path) => records.chain(id, path),
-      headExtras: (id) => records.extras(id),
-      deletedRecord: (unit) => deletedRecords.get(unit),
+    const units = await findUnits(range, cached, reader, parseCache);
+    const reuse = await reuseCache(range, units, cached);
+    // From here the cache is `reuse.cached`, null when nothing was reusable: not kept through the analysis.
+    cached = null;
+    const analysis = await analyse(range, units, reuse, reader, parseCache);
+    const matched = matchChanges({
+      diff: range.diff,
+      headUnits: units.sets.head,
+      baseUnits: units.sets.base,
+      stackDirs: units.sets.stackDirs,
+      unitIds: units.headUnits,
+      idOf: (unit) => unitIdIn(units.headUnits, unit),
+      index: analysis.index,
+      headChain: (id, path) => reuse.records.chainTo(id, path),
+      headExtras: (id) => reuse.records.extras(id),
+      deletedExtras: (unit) => extrasOf(analysis.deletedReads.get(unit)),
+      stackChanges: units.stacks?.changesByPath(range.diff) ?? new Map(),
     });
-
-    // Nothing analysed and the cached commit's units: its graph is this run's (parsed whole, not rebuilt
-    // key by key, which took ~20 ms at 10,000 units).
-    const sameGraph = sameUnits && toAnalyse.length === 0 && deletedUnits.length === 0;
-    const dependencies: Record<string, string[]> = sameGraph ? cached!.graph() : {};
-    if (!sameGraph) {
-      headUnits.forEach((unit, id) => (dependencies[unit] = records.dependencies(id)));
-      for (const unit of deletedUnits) dependencies[unit] = [...(deletedRecords.get(unit)?.dependencies ?? [])].sort();
-    }
-    const trackedFiles = headTree ? headTree.size : cached!.trackedFiles;
-
-    if (useCache && !upToDate) {
-      saveCache(repo.commonDir, {
-        commit: head,
-        units: headUnits,
-        // Reused records go back as the bytes they were loaded from.
-        records: headUnits.map((_, id) => records.recordToSave(id)),
-        strings: table.strings,
-        dependencies: headUnits.map((unit) => dependencies[unit]!),
-        stackDirs: [...treeUnits.stackDirs].sort(),
-        trackedFiles,
-        index,
-      });
-    }
-
-    const result: DetectionResult = {
+    const dependencies = graphOf(units, reuse, analysis);
+    if (useCache && (!range.upToDate || analysis.analysed > 0)) persist(range, units, reuse.records, analysis.index, dependencies);
+    return {
       apiVersion: API_VERSION,
       kind: "Detection",
       event,
-      base,
-      head,
-      requestedBase,
-      changes,
-      units,
+      base: range.base,
+      head: range.head,
+      requestedBase: range.requestedBase,
+      changes: matched.changes,
+      units: matched.units,
       graph: { dependencies },
-      stacks: changedStackFiles(diff),
+      stacks: changedStackFiles(range.diff),
       stats: {
-        trackedFiles,
-        unitsInHead: headUnits.length,
+        trackedFiles: units.trackedFiles,
+        unitsInHead: units.headUnits.length,
         filesParsed: parseCache.filesParsed,
-        cacheHits: reused.count,
+        cacheHits: reuse.count,
         elapsedMs: Math.round((performance.now() - started) * 10) / 10,
       },
     };
-    return result;
   } finally {
     reader.close();
   }
@@ -176,65 +101,158 @@ function validateOptions(options: DetectOptions, event: string): void {
   if (event !== "pull_request" && event !== "push") throw usage(`event must be pull_request or push, not '${event}'`);
 }
 
-/**
- * Units of the cached commit whose analysis still holds at `head`: every path changed between the two
- * commits (git compares blob ids) invalidates the units that read it. Returns, per head unit id, its id in
- * the cache or -1.
- */
-async function reusableUnits(
-  repo: GitRepository,
-  cached: LoadedCache,
-  head: string,
-  headUnitCount: number,
-  /** A head unit's id by path; null when head ids equal the cached ids (the same units). */
-  idOf: ((unit: string) => number | undefined) | null,
-): Promise<{ cachedIds: Int32Array; count: number }> {
-  const cachedIds = new Int32Array(headUnitCount).fill(-1);
-  let changed: DiffEntry[] = [];
-  if (cached.commit !== head) {
-    try {
-      changed = await repo.diffTree(cached.commit, head);
-    } catch {
-      return { cachedIds, count: 0 }; // the cached commit is gone (rebased, garbage-collected): cold run
-    }
-  }
-  const invalid = new Uint8Array(cached.units.length);
-  for (const entry of changed) {
-    for (const path of entry.status === "R" ? [entry.oldPath, entry.newPath] : [entry.newPath]) {
-      for (const id of cached.index.lookup(path, false)) invalid[id] = 1;
-    }
-  }
-  let count = 0;
-  cached.units.forEach((unit, cachedId) => {
-    const id = invalid[cachedId] === 1 ? undefined : idOf ? idOf(unit) : cachedId;
-    if (id === undefined) return;
-    cachedIds[id] = cachedId;
-    count++;
+interface Range {
+  repo: GitRepository;
+  requestedBase: string;
+  /** The commit compared against: the merge-base on pull_request. */
+  base: string;
+  head: string;
+  diff: DiffEntry[];
+  /** The cache describes head itself. */
+  upToDate: boolean;
+  /** The head tree; not listed when the cache describes head itself and nothing needs it. */
+  headTree: Tree | undefined;
+  /** The base tree, listed on first use. */
+  baseTree(): Promise<Tree>;
+}
+
+/** Resolve range: the commits and the diff; git works on the other core while the cache loads. */
+async function resolveRange(
+  options: DetectOptions,
+  event: "pull_request" | "push",
+  useCache: boolean,
+): Promise<{ range: Range; cached: LoadedCache | null }> {
+  const {
+    repo,
+    commits: [requestedBase, head],
+  } = await GitRepository.openAndResolve(options.repo, [
+    { ref: options.base, role: "base" },
+    { ref: options.head, role: "head" },
+  ]);
+  const observed = <T>(promise: Promise<T>) => {
+    promise.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    return promise;
+  };
+  // Without a cache file the head tree is needed for sure: list it at once.
+  let listing = useCache && hasCache(repo.commonDir) ? undefined : observed(repo.listTree(head));
+  // git finds the merge-base for diff-tree itself; with several merge-bases it refuses, and the diff is taken
+  // from the one `git merge-base` picked.
+  const basePromise = observed(event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase));
+  const diffPromise = observed(
+    event === "pull_request"
+      ? repo.diffTree(requestedBase, head, { fromMergeBase: true }).catch(async () => repo.diffTree(await basePromise, head))
+      : repo.diffTree(requestedBase, head),
+  );
+  const cached = useCache ? loadCache(repo.commonDir) : null;
+  const base = await basePromise;
+  const upToDate = cached?.commit === head;
+  // Stacks are generated on every run (their sources may be outside the repository): they need the tree.
+  if (!upToDate || cached.stackDirs.length > 0) listing ??= observed(repo.listTree(head));
+  const [diff, listed] = await Promise.all([diffPromise, listing]);
+  const headTree = listed ?? (diff.some((entry) => isStackFile(entry.oldPath) || isStackFile(entry.newPath)) ? await repo.listTree(head) : undefined);
+  let baseTree: Promise<Tree> | undefined;
+  const range = { repo, requestedBase, base, head, diff, upToDate, headTree, baseTree: () => (baseTree ??= repo.listTree(base)) };
+  return { range, cached };
+}
+
+interface Units {
+  /** Head and base units, generated ones included, and the directories of stack files (head and base). */
+  sets: UnitSets;
+  /** The head units, sorted: a unit's id is its index here. */
+  headUnits: string[];
+  /** Directories of the head's stack files. */
+  headStackDirs: Set<string>;
+  /** Units generated from stack files; null when neither commit has any. */
+  stacks: StackUnits | null;
+  trackedFiles: number;
+}
+
+/** Find units: directories with `terragrunt.hcl`, and the units stack files generate. */
+async function findUnits(range: Range, cached: LoadedCache | null, reader: BlobReader, parseCache: ParseCache): Promise<Units> {
+  const { headTree, diff } = range;
+  const found = headTree ? unitsOfTree(headTree) : { head: new Set(cached!.units), stackDirs: new Set(cached!.stackDirs) };
+  const trackedFiles = headTree ? headTree.size : cached!.trackedFiles;
+  const sets = withBaseUnits(found.head, found.stackDirs, diff);
+  if (!headTree || sets.stackDirs.size === 0) return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, stacks: null, trackedFiles };
+  const stacks = await StackUnits.find({
+    headTree,
+    headStackDirs: found.stackDirs,
+    diff,
+    baseTree: range.baseTree,
+    baseStackDirs: (tree) => unitsOfTree(tree).stackDirs,
+    reader,
+    parseCache,
+    fetcher: new SourceFetcher(join(range.repo.commonDir, "gantry", "stack-sources")),
   });
-  return { cachedIds, count };
+  const head = new Set([...sets.head, ...stacks.head.units.keys()]);
+  const base = new Set([...sets.base, ...stacks.baseUnits.keys()]);
+  return { sets: { head, base, stackDirs: sets.stackDirs }, headUnits: [...head].sort(), headStackDirs: found.stackDirs, stacks, trackedFiles };
+}
+
+interface Reuse {
+  /** The loaded cache when any record is reused from it, else null (let go before the analysis fills the heap). */
+  cached: LoadedCache | null;
+  /** Per head unit id, its id in the cache, or -1 (to analyse in this run). */
+  cachedIds: Int32Array;
+  /** How many head units reuse their cached record. */
+  count: number;
+  /** The cached commit had exactly the head's units (a head id is then its cached id). */
+  sameUnits: boolean;
+  records: HeadRecords;
+  /** The cached index minus the units analysed again (their fresh reads are added as they come). */
+  index: ReadIndex;
+}
+
+/**
+ * Reuse: every path changed between the cached commit and head (git compares blob ids) invalidates the units
+ * that read it, and a generated unit whose stack block now gives it other content is invalidated too; the
+ * others keep their records and postings.
+ */
+async function reuseCache(range: Range, units: Units, cached: LoadedCache | null): Promise<Reuse> {
+  const { headUnits } = units;
+  const cachedIds = new Int32Array(headUnits.length).fill(-1);
+  let count = 0;
+  let changed: DiffEntry[] | null = [];
+  if (cached && cached.commit !== range.head) changed = await range.repo.diffTree(cached.commit, range.head).catch(() => null); // null: the cached commit is gone (rebased away)
+  const sameUnits = cached !== null && sameList(cached.units, headUnits);
+  if (cached && changed) {
+    const invalid = new Uint8Array(cached.units.length);
+    for (const entry of changed) {
+      for (const path of entry.status === "R" ? [entry.oldPath, entry.newPath] : [entry.newPath]) {
+        for (const id of cached.index.lookup(path, false)) invalid[id] = 1;
+      }
+    }
+    const generated = units.stacks?.head.units;
+    cached.units.forEach((unit, cachedId) => {
+      if (invalid[cachedId] === 1 || cached.generated[unit] !== generated?.get(unit)?.fingerprint) return;
+      const id = sameUnits ? cachedId : unitIdIn(headUnits, unit);
+      if (id === undefined) return;
+      cachedIds[id] = cachedId;
+      count++;
+    });
+  }
+  const kept = count > 0 ? cached : null;
+  const records = new HeadRecords(headUnits.length, cachedIds, kept, new StringTable(kept ? kept.strings : []));
+  const index = kept ? reusedIndex(kept, cachedIds, count, sameUnits, records) : new ReadIndex();
+  return { cached: kept, cachedIds, count, sameUnits, records, index };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
-/** The index of this run before fresh analyses are added: the cached postings of the reused units. */
-function startIndex(cached: LoadedCache | null, cachedIds: Int32Array, reusedCount: number, sameUnits: boolean): ReadIndex {
-  if (!cached || reusedCount === 0) return new ReadIndex();
-  const analysedAgain = cached.units.length - reusedCount;
-  if (sameUnits && analysedAgain <= cached.units.length / 4) {
-    // No unit added or removed since the cached commit (most pull requests): the cached index is kept as it
-    // is, and only the units analysed again leave the postings their old records list (their fresh reads
-    // are added back). Renumbering every posting list instead cost a tenth of such a run at 10,000 units;
-    // when many units are analysed again, decoding their old records costs more than renumbering.
+function reusedIndex(cached: LoadedCache, cachedIds: Int32Array, count: number, sameUnits: boolean, records: HeadRecords): ReadIndex {
+  if (sameUnits && cached.units.length - count <= cached.units.length / 4) {
+    // The same units (most pull requests): the cached index is kept, minus the postings of the units analysed
+    // again; renumbering every posting list instead cost a tenth of such a run at 10,000 units. When many are
+    // analysed again, reading their old records costs more than renumbering.
+    const again: number[] = [];
+    for (let id = 0; id < cachedIds.length; id++) if (cachedIds[id] === -1) again.push(id);
     try {
-      // Same units: a head id is its cached id.
-      const again: number[] = [];
-      for (let id = 0; id < cachedIds.length; id++) if (cachedIds[id] === -1) again.push(id);
-      cached.index.remove(again, (id) => cached.reads(id));
+      cached.index.remove(again, (id) => records.cachedKeys(id));
       return cached.index;
     } catch {
-      // An unreadable old record: renumbering below keeps only the reused units' ids (whatever was removed).
+      // A damaged old record: renumbering below keeps only the reused units' postings.
     }
   }
   const renumber = new Int32Array(cached.units.length).fill(-1);
@@ -244,25 +262,76 @@ function startIndex(cached: LoadedCache | null, cachedIds: Int32Array, reusedCou
   return cached.index.renumbered((id) => (id < renumber.length && renumber[id] !== -1 ? renumber[id] : undefined));
 }
 
-async function analyseDeletedUnits(
-  repo: GitRepository,
-  base: string,
-  deletedUnits: string[],
-  baseUnits: Set<string>,
-  reader: BlobReader,
-  parseCache: ParseCache,
-): Promise<Map<string, UnitReads>> {
-  const records = new Map<string, UnitReads>();
-  if (deletedUnits.length === 0) return records;
-  const baseTree = await repo.listTree(base);
-  await analyseUnits(new Snapshot(baseTree, "base"), deletedUnits, baseUnits, reader, parseCache, (unit, reads) => records.set(unit, reads));
-  return records;
+interface Analysis {
+  index: ReadIndex;
+  /** How many head units were analysed in this run. */
+  analysed: number;
+  deletedUnits: string[];
+  /** Deleted units' reads in the base tree (their dependencies belong in the graph). */
+  deletedReads: Map<string, UnitReads>;
+}
+
+/** Analyse: head units without a reusable record, and the deleted units in the base tree. */
+async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobReader, parseCache: ParseCache): Promise<Analysis> {
+  const { headUnits, stacks } = units;
+  const index = reuse.index;
+  const toAnalyse = headUnits.filter((_, id) => reuse.cachedIds[id] === -1);
+  if (toAnalyse.length > 0) {
+    const snapshot = stacks ? stacks.head.snapshot : new Snapshot(range.headTree ?? (await range.repo.listTree(range.head)), "head");
+    await analyseCommitUnits(snapshot, toAnalyse, units.sets.head, stacks?.head.units, reader, parseCache, (unit, reads) => {
+      const id = unitIdIn(headUnits, unit)!;
+      index.add(id, reads);
+      reuse.records.addFresh(id, reads);
+    });
+  }
+  const deletedUnits = deletedUnitsOf(units.sets);
+  const deletedReads = new Map<string, UnitReads>();
+  if (deletedUnits.length > 0) {
+    const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
+    await analyseCommitUnits(snapshot, deletedUnits, units.sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+  }
+  return { index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+}
+
+function extrasOf(reads: UnitReads | undefined) {
+  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems };
+}
+
+/** Every head unit's dependencies, and every deleted unit's (from the base tree), in unit order. */
+function graphOf(units: Units, reuse: Reuse, analysis: Analysis): Record<string, string[]> {
+  // Nothing analysed and the cached commit's units: the cached graph is this run's (parsed whole, not rebuilt key by key).
+  if (reuse.cached && reuse.sameUnits && analysis.analysed === 0 && analysis.deletedUnits.length === 0) return reuse.cached.graph();
+  const dependencies: Record<string, string[]> = {};
+  units.headUnits.forEach((unit, id) => (dependencies[unit] = reuse.records.dependencies(id)));
+  for (const unit of analysis.deletedUnits) dependencies[unit] = [...(analysis.deletedReads.get(unit)?.dependencies ?? [])].sort();
+  return dependencies;
+}
+
+/** Persist: the cache now describes head (reused records are written back as the bytes they were loaded from). */
+function persist(range: Range, units: Units, records: HeadRecords, index: ReadIndex, dependencies: Record<string, string[]>): void {
+  const generated: Record<string, string> = {};
+  for (const [unit, { fingerprint }] of units.stacks?.head.units ?? []) generated[unit] = fingerprint;
+  saveCache(range.repo.commonDir, {
+    commit: range.head,
+    units: units.headUnits,
+    records: units.headUnits.map((_, id) => records.recordToSave(id)),
+    strings: records.table.strings,
+    dependencies: units.headUnits.map((unit) => dependencies[unit]!),
+    stackDirs: [...units.headStackDirs].sort(),
+    generated,
+    trackedFiles: units.trackedFiles,
+    index,
+  });
+}
+
+function isStackFile(path: string): boolean {
+  return baseName(path) === STACK_FILE;
 }
 
 function changedStackFiles(diff: DiffEntry[]): string[] {
   const stacks = new Set<string>();
   for (const entry of diff) {
-    for (const path of [entry.oldPath, entry.newPath]) if (baseName(path) === STACK_FILE) stacks.add(path);
+    for (const path of [entry.oldPath, entry.newPath]) if (isStackFile(path)) stacks.add(path);
   }
   return [...stacks].sort();
 }

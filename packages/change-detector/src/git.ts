@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from "node:path";
 import { detectError } from "./errors.js";
 import { lowerBound } from "./paths.js";
 
-interface GitOutput {
+export interface GitOutput {
   code: number;
   stdout: Buffer;
   stderr: string;
@@ -17,9 +17,10 @@ interface GitOutput {
 
 const gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
 
-function runGitRaw(cwd: string, args: string[]): Promise<GitOutput> {
+/** Runs git with the detector's environment (plus `extraEnv`); a non-zero exit is returned, not thrown. */
+export function runGitRaw(cwd: string, args: string[], extraEnv?: Record<string, string>): Promise<GitOutput> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn("git", args, { cwd, env: gitEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("git", args, { cwd, env: extraEnv ? { ...gitEnv, ...extraEnv } : gitEnv, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));

@@ -3,11 +3,17 @@
  * that unit (added / deleted when its `terragrunt.hcl` appears or disappears); any changed path also affects
  * every other unit that reads it, with the chain of links from the unit to the file.
  */
-import type { AffectedUnit, FileChange, FileChangeType, ReadLink, UnitReason, UnitStatus } from "./contract.js";
+import type { AffectedUnit, DynamicRead, FileChange, FileChangeType, ReadLink, UnitProblem, UnitReason, UnitStatus } from "./contract.js";
 import type { DiffEntry } from "./git.js";
-import type { UnitReads } from "./analysis/read-set.js";
-import type { ReadIndex } from "./read-index.js";
+import type { ReadIndex } from "./cache/read-index.js";
+import type { StackChange } from "./stacks/stack-units.js";
 import { isInStack, unitContaining } from "./units.js";
+
+/** What the report shows of a unit's analysis besides its reasons. */
+export interface UnitExtras {
+  dynamic: DynamicRead[];
+  problems: UnitProblem[];
+}
 
 export interface MatchInput {
   diff: DiffEntry[];
@@ -21,10 +27,12 @@ export interface MatchInput {
   index: ReadIndex;
   /** The chain that links the head unit with this id to `path`, or undefined when it does not read it. */
   headChain(id: number, path: string): ReadLink[] | undefined;
-  /** Reads of the head unit with this id when it has dynamic reads or problems, else undefined. */
-  headExtras(id: number): UnitReads | undefined;
-  /** Reads of deleted units (from the base tree), for their problems. */
-  deletedRecord(unit: string): UnitReads | undefined;
+  /** The head unit's dynamic reads and problems, or undefined when it has none. */
+  headExtras(id: number): UnitExtras | undefined;
+  /** A deleted unit's dynamic reads and problems (analysed in the base tree). */
+  deletedExtras(unit: string): UnitExtras | undefined;
+  /** Generated units a changed path reaches through their stack block, by changed path. */
+  stackChanges: ReadonlyMap<string, StackChange[]>;
 }
 
 const CHANGE_TYPES: Record<DiffEntry["status"], FileChangeType> = {
@@ -82,6 +90,11 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
         touched.add(owner);
         addReason(reasonsOf(owner), { file: side.path, chain: [{ file: side.path, via: "unit" }] });
       }
+      for (const { unit, chain } of input.stackChanges.get(side.path) ?? []) {
+        changeUnits.add(unit);
+        touched.add(unit);
+        addReason(reasonsOf(unit), { file: side.path, chain });
+      }
       for (const id of input.index.lookup(side.path, true)) {
         if (id === ownerId || id >= input.unitIds.length) continue;
         const chain = input.headChain(id, side.path);
@@ -103,16 +116,16 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
   }
 
   const units: AffectedUnit[] = [];
-  const report = (unit: string, unitReasons: UnitReason[], record: UnitReads | undefined, inHead: boolean) => {
+  const report = (unit: string, unitReasons: UnitReason[], extras: UnitExtras | undefined, inHead: boolean) => {
     const inBase = input.baseUnits.has(unit);
     // A unit that could not be analysed is reported as changed: its reads (and so its plan) are unknown.
-    const problems = record && record.problems.length > 0 ? record.problems : [];
+    const problems = extras?.problems ?? [];
     const status: UnitStatus = !inBase ? "added" : !inHead ? "deleted" : touched.has(unit) || problems.length > 0 ? "changed" : "affected";
     units.push({
       path: unit,
       status,
       reasons: unitReasons,
-      dynamic: (record?.dynamic ?? []).map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
+      dynamic: extras?.dynamic ?? [],
       problems,
       inStack: isInStack(unit, input.stackDirs),
     });
@@ -122,7 +135,7 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
   let next = 0;
   const reportOthersBefore = (unit: string | undefined) => {
     for (; next < others.length && (unit === undefined || others[next]! < unit); next++) {
-      report(others[next]!, otherReasons.get(others[next]!)!, input.deletedRecord(others[next]!), false);
+      report(others[next]!, otherReasons.get(others[next]!)!, input.deletedExtras(others[next]!), false);
     }
   };
   for (let id = 0; id < headReasons.length; id++) {

@@ -75,9 +75,9 @@ export function joinRepo(dir: string, name: string): string {
   return dir === "" ? name : `${dir}/${name}`;
 }
 
-/** True when `path` is `dir` itself or inside it. */
-export function isWithin(path: string, dir: string): boolean {
-  return dir === "" || path === dir || path.startsWith(`${dir}/`);
+/** True when `path` is inside the directory `dir` (`""` holds every path). */
+export function isInside(path: string, dir: string): boolean {
+  return dir === "" || (path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir));
 }
 
 /** `dir` and every ancestor up to the root (`""`), nearest first. */

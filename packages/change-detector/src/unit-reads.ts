@@ -1,20 +1,24 @@
 /**
- * `readsOfUnits`: what some units read at one commit (the files, and the problems analysing them found),
- * without comparing commits. The guards use it to refuse a job whose units read through a symlink that leaves
- * the repository. Such a symlink may sit anywhere the unit reads, for example in an included file far from the
- * unit's directory.
+ * One commit's units without comparing commits: `listUnits` (directories with `terragrunt.hcl`, and the units
+ * its stack files generate) and `readsOfUnits` (what some units read: the guards refuse a job whose units read
+ * through a symlink that leaves the repository, which may sit anywhere the unit reads, for example in an
+ * included file far from the unit's directory).
  */
-import type { DynamicRead, UnitProblem } from "./contract.js";
-import { analyseUnits } from "./analysis/analyse-units.js";
+import { join } from "node:path";
 import { ParseCache } from "./analysis/parse-cache.js";
 import { Snapshot } from "./analysis/snapshot.js";
-import { GitRepository } from "./git.js";
-import { unitsOfTree } from "./units.js";
+import type { DynamicRead, UnitProblem } from "./contract.js";
+import { GitRepository, type BlobReader } from "./git.js";
+import { joinRepo } from "./paths.js";
+import { SourceFetcher } from "./stacks/fetch.js";
+import { generateStacks, type GeneratedUnit } from "./stacks/generate.js";
+import { analyseCommitUnits } from "./stacks/stack-units.js";
+import { STACK_FILE, unitsOfTree } from "./units.js";
 
 export interface UnitReadsReport {
   /** The unit directory, as asked for. */
   unit: string;
-  /** False when the commit has no `terragrunt.hcl` there (nothing else is reported then). */
+  /** False when the commit has no such unit (nothing else is reported then). */
   exists: boolean;
   /** Every repository path the unit reads or probes, sorted. */
   files: string[];
@@ -28,18 +32,28 @@ export interface UnitReadsReport {
   problems: UnitProblem[];
 }
 
+export interface ListedUnit {
+  /** Repository-relative directory. */
+  path: string;
+  /** For a unit generated from a stack file: that committed stack file, and the block (`file:line`). */
+  generatedBy?: { stackFile: string; from: string };
+}
+
+/** Every unit of a commit, sorted: those committed, and those its stack files generate. */
+export async function listUnits(options: { repo: string; commit: string }): Promise<ListedUnit[]> {
+  return withCommitUnits(options, async ({ units, generated }) =>
+    [...units].sort().map((path) => {
+      const from = generated.get(path);
+      return from ? { path, generatedBy: { stackFile: from.stackFile, from: from.from } } : { path };
+    }),
+  );
+}
+
 export async function readsOfUnits(options: { repo: string; commit: string; units: readonly string[] }): Promise<UnitReadsReport[]> {
-  const {
-    repo,
-    commits: [commit],
-  } = await GitRepository.openAndResolve(options.repo, [{ ref: options.commit, role: "head" }]);
-  const tree = await repo.listTree(commit);
-  const allUnits = unitsOfTree(tree).head;
-  const present = [...new Set(options.units)].filter((unit) => allUnits.has(unit)).sort();
-  const found = new Map<string, UnitReadsReport>();
-  const reader = repo.openBlobReader();
-  try {
-    await analyseUnits(new Snapshot(tree, "head"), present, allUnits, reader, new ParseCache(), (unit, reads) => {
+  return withCommitUnits(options, async ({ units, generated, snapshot, reader }) => {
+    const present = [...new Set(options.units)].filter((unit) => units.has(unit)).sort();
+    const found = new Map<string, UnitReadsReport>();
+    await analyseCommitUnits(snapshot, present, units, generated, reader, new ParseCache(), (unit, reads) => {
       found.set(unit, {
         unit,
         exists: true,
@@ -50,8 +64,38 @@ export async function readsOfUnits(options: { repo: string; commit: string; unit
         problems: [...reads.problems],
       });
     });
+    return options.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+  });
+}
+
+interface CommitUnits {
+  units: Set<string>;
+  generated: Map<string, GeneratedUnit>;
+  /** The commit's tree, with the generated units in it. */
+  snapshot: Snapshot;
+  reader: BlobReader;
+}
+
+async function withCommitUnits<T>(options: { repo: string; commit: string }, use: (units: CommitUnits) => Promise<T>): Promise<T> {
+  const {
+    repo,
+    commits: [commit],
+  } = await GitRepository.openAndResolve(options.repo, [{ ref: options.commit, role: "head" }]);
+  const tree = await repo.listTree(commit);
+  const found = unitsOfTree(tree);
+  const reader = repo.openBlobReader();
+  try {
+    if (found.stackDirs.size === 0) return await use({ units: found.head, generated: new Map(), snapshot: new Snapshot(tree, "head"), reader });
+    const stacks = await generateStacks({
+      tree,
+      label: "head",
+      stackFiles: [...found.stackDirs].sort().map((dir) => joinRepo(dir, STACK_FILE)),
+      reader,
+      parseCache: new ParseCache(),
+      fetcher: new SourceFetcher(join(repo.commonDir, "gantry", "stack-sources")),
+    });
+    return await use({ units: new Set([...found.head, ...stacks.units.keys()]), generated: stacks.units, snapshot: stacks.snapshot, reader });
   } finally {
     reader.close();
   }
-  return options.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
 }

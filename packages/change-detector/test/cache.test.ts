@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cacheFilePath, type DetectionResult } from "../src/index.js";
-import { CACHE_VERSION } from "../src/cache.js";
+import { CACHE_VERSION } from "../src/cache/cache-file.js";
 import { cacheHeader, createTempGitRepo, detect, liveRepoFiles, rewriteCacheHeader } from "./helpers.js";
 
 const withoutStats = ({ stats: _stats, ...rest }: DetectionResult) => rest;

@@ -1,6 +1,7 @@
 /**
  * Against a generated Gruntwork-style repository whose generator knows, independently, who reads what
- * (`envcommonUsers`, `dataFileReaders`, `moduleUsers`, `dependencies`): detection must agree exactly.
+ * (`envcommonUsers`, `dataFileReaders`, `moduleUsers`, `dependencies`): detection must agree exactly, in
+ * both layouts (unit directories, and stack files whose units come from a catalog repository).
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -10,23 +11,23 @@ import { generateInfrastructureRepo, type GeneratedInfrastructureRepo } from "@g
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { detect } from "./helpers.js";
 
-let generated: GeneratedInfrastructureRepo;
-let dir: string;
+describe.each(["units", "stacks"] as const)("generated repository (%s layout)", (layout) => {
+  let generated: GeneratedInfrastructureRepo;
+  let dir: string;
 
-function commitAppend(path: string, text: string): string {
-  appendFileSync(join(dir, path), text);
-  const env = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
-  execFileSync("git", ["commit", "-qam", `edit ${path}`], { cwd: dir, env });
-  return execFileSync("git", ["rev-parse", "HEAD"], { cwd: dir, encoding: "utf8" }).trim();
-}
+  const commitAppend = (path: string, text: string): string => {
+    appendFileSync(join(dir, path), text);
+    const env = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
+    execFileSync("git", ["commit", "-qam", `edit ${path}`], { cwd: dir, env });
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: dir, encoding: "utf8" }).trim();
+  };
 
-beforeAll(async () => {
-  dir = join(mkdtempSync(join(tmpdir(), "gantry-generated-")), "repo");
-  generated = await generateInfrastructureRepo({ dir, units: 150, unitsPerEnv: 25 });
-});
-afterAll(() => rmSync(join(dir, ".."), { recursive: true, force: true }));
+  beforeAll(async () => {
+    dir = join(mkdtempSync(join(tmpdir(), "gantry-generated-")), "repo");
+    generated = await generateInfrastructureRepo({ dir, units: 150, unitsPerEnv: 25, layout });
+  });
+  afterAll(() => rmSync(join(dir, ".."), { recursive: true, force: true }));
 
-describe("generated repository", () => {
   test("the dependency graph equals the generator's", async () => {
     const result = await detect(dir, generated.head, generated.head);
     expect(result.stats.unitsInHead).toBe(generated.unitPaths.length);

@@ -38,6 +38,7 @@ const ownConfigPattern = /^(\.gantry|\.gruntwork|\.github)\//;
 const envCommonPattern = /(^|\/)_envcommon\//;
 const accountRequestsPattern = /(^|\/)_new-account-requests\//;
 const lockFileName = ".terraform.lock.hcl";
+const stackFileName = "terragrunt.stack.hcl";
 
 interface Verdict {
   type: BuiltInChangeType | { name: string; classifier: string };
@@ -176,6 +177,16 @@ function classifyBuiltInRule(file: ChangedFile, context: BuiltInContext): Verdic
       byType.set(type, [...(byType.get(type) ?? []), affectedUnit]);
     }
     return [...byType].map(([type, units]) => ({ type, units }));
+  }
+  if (baseName(file.path) === stackFileName) {
+    // A stack file generates units: those it adds or removes are units added or deleted.
+    const byType = new Map<BuiltInChangeType, string[]>();
+    for (const affectedUnit of affected) {
+      const status = context.unitStatus.get(affectedUnit);
+      const type = status === "added" || status === "deleted" ? unitChangeType(status) : "HCLChanged";
+      byType.set(type, [...(byType.get(type) ?? []), affectedUnit]);
+    }
+    return byType.size === 0 ? { type: "HCLChanged", units: [] } : [...byType].map(([type, units]) => ({ type, units }));
   }
   if (file.path.endsWith(".hcl") && baseName(file.path) !== lockFileName) return { type: "HCLChanged", units: affected };
   if (file.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };

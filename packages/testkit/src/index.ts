@@ -3,3 +3,4 @@ export * from "./oidc-issuer.js";
 export * from "./sts-emulator.js";
 export * from "./github-emulator.js";
 export * from "./generate-repo.js";
+export * from "./stack-repo.js";

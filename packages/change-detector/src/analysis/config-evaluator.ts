@@ -16,6 +16,7 @@ import { evaluateExpression, isUnknown, makeUnknown, type HclValue } from "./hcl
 import { LazyLink, ReadSet, extend, rerootChain, type ReadNode } from "./read-set.js";
 import type { AnalysisRun } from "./analysis-run.js";
 import { lineOf } from "./parse-cache.js";
+import { valuesOf } from "../stacks/values.js";
 
 /** Where an evaluation happens: which unit, which Terragrunt directory, which parent. */
 export interface EvalScope {
@@ -271,8 +272,9 @@ export class ConfigEvaluation {
       }
       case "dependencies":
       case "feature":
-      case "values":
         return makeUnknown(`${name}.* is only known at run time`);
+      case "values":
+        return valuesOf(this);
       default:
         return undefined;
     }

@@ -26,15 +26,6 @@ export function rerootChain(relative: ReadNode | null, prefix: ReadNode | null):
  * are recorded per run and most are never printed.
  */
 export class LazyLink implements ReadLink {
-  /**
-   * String-table ids of `file` / `fromFile` (and the code of `via`), cached by the encoder: links of shared files (root.hcl, ...) are
-   * encoded for thousands of units, and one table lookup per unit is what this saves.
-   */
-  encodedBy: object | undefined;
-  fileId = -1;
-  fromFileId = -1;
-  viaCode = 0;
-
   constructor(
     readonly file: string,
     readonly via: ReadLink["via"],
@@ -61,7 +52,7 @@ export interface ChainedDynamic extends DynamicRead {
   node: ReadNode;
 }
 
-/** A unit's reads, fresh from analysis or loaded from the cache. */
+/** A unit's reads, as the analysis found them. */
 export interface UnitReads {
   readonly files: Map<string, ReadNode>;
   readonly dirs: Map<string, ReadNode>;
@@ -69,15 +60,6 @@ export interface UnitReads {
   readonly dynamic: ChainedDynamic[];
   readonly problems: UnitProblem[];
   readonly dependencies: Set<string>;
-  /** The node of one file read, when the representation can answer without building `files`. */
-  fileNode?(path: string): ReadNode | undefined;
-  /** The chain of one file read (as `chainToArray` gives it), when the representation can build it directly. */
-  fileChain?(path: string): ReadLink[] | undefined;
-  /**
-   * The chain of the deepest directory read containing `path`, when the representation can build it
-   * directly; undefined means "ask `dirs`".
-   */
-  dirChain?(path: string): ReadLink[] | undefined;
 }
 
 export class ReadSet implements UnitReads {

@@ -1,0 +1,284 @@
+/**
+ * Stack generation as Terragrunt does it, in memory. Each `terragrunt.stack.hcl` is evaluated (`locals`,
+ * `unit` and `stack` blocks: `source`, `path`, `values`, `no_dot_terragrunt_stack`); each block's source
+ * directory is copied to `<stack dir>/.terragrunt-stack/<path>` (`<stack dir>/<path>` with
+ * `no_dot_terragrunt_stack`) by adding its files to an overlay of the commit's tree; the stack files that
+ * `stack` blocks bring are evaluated in turn, where they were generated, with the block's `values`.
+ * Nothing is written to disk; remote sources are fetched (see `fetch.ts`).
+ *
+ * A generated unit is then analysed like any unit, in the overlay. What reaches it from its stack block
+ * (source, path, values) is summed up in its fingerprint: a change to a stack file affects the units whose
+ * fingerprint it changes, not every unit of the stack.
+ */
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+import type { Block } from "@gantry/hcl";
+import { AnalysisRun } from "../analysis/analysis-run.js";
+import type { ConfigEvaluation } from "../analysis/config-evaluator.js";
+import { isUnknown, type HclValue } from "../analysis/hcl-adapter.js";
+import { lineOf, type ParseCache } from "../analysis/parse-cache.js";
+import { ReadSet, extend, type ReadNode } from "../analysis/read-set.js";
+import type { UnitProblem } from "../contract.js";
+import { Tree, type BlobReader, type TreeEntry } from "../git.js";
+import { dirOf, joinRepo } from "../paths.js";
+import { STACK_FILE } from "../units.js";
+import type { SourceFetcher } from "./fetch.js";
+import { describeSource, parseStackSource, type StackSource } from "./source.js";
+import { StackSnapshot } from "./values.js";
+
+/** Where a stack file's components are generated, beside it. */
+export const STACK_DIR = ".terragrunt-stack";
+/** Nested stacks deeper than this are a cycle (a stack that generates itself). */
+const MAX_DEPTH = 32;
+const MAX_ROUNDS = 8;
+
+export interface GeneratedUnit {
+  /** Its directory, `<stack dir>/.terragrunt-stack/<path>`: it exists only once generated. */
+  path: string;
+  /** The committed stack file it descends from. */
+  stackFile: string;
+  /** Where its block is, `file:line` (a nested stack file is named by where it was generated). */
+  from: string;
+  source: StackSource;
+  /** The repository directory it is a copy of; null when its source is outside the repository. */
+  origin: string | null;
+  /** What the stack files it descends from read, outermost first (each shared by the units of that file). */
+  stackReads: ReadSet[];
+  /** Changes exactly when its stack block gives it other content: source, path, values (and its parents'). */
+  fingerprint: string;
+  /** Why it could not be generated (then its reads are unknown). */
+  problem?: UnitProblem;
+}
+
+export interface GeneratedStacks {
+  /** By generated directory. */
+  units: Map<string, GeneratedUnit>;
+  /** The commit's tree with every generated unit and stack added, and each one's values. */
+  snapshot: StackSnapshot;
+  /** What each stack file's evaluation read (committed and generated ones). */
+  stackReads: ReadSet[];
+}
+
+interface Frame {
+  /** The stack file, where it is (generated ones are in the overlay). */
+  file: string;
+  stackFile: string;
+  chain: ReadNode;
+  parentReads: ReadSet[];
+  parentFingerprint: string;
+  depth: number;
+}
+
+interface Component {
+  kind: "unit" | "stack";
+  frame: Frame;
+  reads: ReadSet;
+  path: string;
+  from: string;
+  source: StackSource;
+  values: HclValue | undefined;
+  fingerprint: string;
+  problem?: UnitProblem;
+}
+
+export async function generateStacks(options: {
+  tree: Tree;
+  label: "head" | "base";
+  /** The committed stack files. */
+  stackFiles: readonly string[];
+  reader: BlobReader;
+  parseCache: ParseCache;
+  fetcher: SourceFetcher;
+}): Promise<GeneratedStacks> {
+  const entries = new Map(options.tree.entries);
+  let snapshot = new StackSnapshot(options.tree, options.label);
+  const units = new Map<string, GeneratedUnit>();
+  const stackReads: ReadSet[] = [];
+  let frames: Frame[] = options.stackFiles.map((file) => ({ file, stackFile: file, chain: extend(null, { file, via: "stack" }), parentReads: [], parentFingerprint: "", depth: 0 }));
+  while (frames.length > 0) {
+    // Every stack file of this level in one round trip to git (one by one, each waited for its own).
+    const missing = frames.map((frame) => snapshot.tree.get(frame.file)?.blob).filter((blob): blob is string => blob !== undefined && !snapshot.contents.has(blob));
+    for (const [blob, content] of await options.reader.readMany(missing)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+    const components: Component[] = [];
+    for (const frame of frames) {
+      const evaluated = await evaluateStackFile(snapshot, frame, options.reader, options.parseCache);
+      stackReads.push(evaluated.reads);
+      components.push(...evaluated.components);
+    }
+    const next: Frame[] = [];
+    const values = new Map(snapshot.values);
+    const contents = new Map(snapshot.contents);
+    for (const component of components) {
+      const copied = component.problem ? undefined : await copySource(component, snapshot.tree, options.fetcher);
+      if (copied && "error" in copied) component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
+      else if (copied) {
+        for (const [path, entry] of copied.entries) entries.set(joinRepo(component.path, path), entry);
+        for (const [blob, text] of copied.contents) contents.set(blob, text);
+        component.fingerprint = hash(component.fingerprint, copied.revision);
+      }
+      if (component.values !== undefined) values.set(component.path, component.values);
+      const stackReadsOfUnit = [...component.frame.parentReads, component.reads];
+      if (component.kind === "stack" && !component.problem) {
+        if (component.frame.depth + 1 >= MAX_DEPTH) component.problem = { code: "HCL_EVAL", message: `stacks nested deeper than ${MAX_DEPTH} levels (a stack that generates itself?)`, file: component.frame.file };
+        else {
+          const file = joinRepo(component.path, STACK_FILE);
+          const origin = component.source.kind === "repo" ? joinRepo(component.source.dir, STACK_FILE) : file;
+          next.push({
+            file,
+            stackFile: component.frame.stackFile,
+            chain: extend(component.frame.chain, { file: origin, via: "stack", from: component.from }),
+            parentReads: stackReadsOfUnit,
+            parentFingerprint: component.fingerprint,
+            depth: component.frame.depth + 1,
+          });
+          continue;
+        }
+      }
+      // A unit, or a stack that could not be generated: its units are unknown, reported as one unit.
+      units.set(component.path, {
+        path: component.path,
+        stackFile: component.frame.stackFile,
+        from: component.from,
+        source: component.source,
+        origin: component.source.kind === "repo" && !component.problem ? component.source.dir : null,
+        stackReads: stackReadsOfUnit,
+        fingerprint: component.fingerprint,
+        ...(component.problem ? { problem: component.problem } : {}),
+      });
+    }
+    snapshot = new StackSnapshot(new Tree(entries), options.label, contents);
+    for (const [dir, value] of values) snapshot.values.set(dir, value);
+    frames = next;
+  }
+  return { units, snapshot, stackReads };
+}
+
+/** Evaluates one stack file (in rounds: blobs it needs are fetched between them) and describes its blocks. */
+async function evaluateStackFile(snapshot: StackSnapshot, frame: Frame, reader: BlobReader, parseCache: ParseCache): Promise<{ reads: ReadSet; components: Component[] }> {
+  const dir = dirOf(frame.file);
+  for (let round = 0; ; round++) {
+    const run = new AnalysisRun(snapshot, parseCache);
+    const reads = new ReadSet();
+    const scope = { unitDir: dir, terragruntDir: dir, parentDir: null, stack: [frame.file] };
+    const config = run.evaluateConfigFile(frame.file, "read", scope, frame.chain, reads, null, 0);
+    if (reads.pending && round < MAX_ROUNDS) {
+      const contents = await reader.readMany([...run.misses]);
+      for (const [blob, content] of contents) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+      continue;
+    }
+    if (!config) {
+      const problem = reads.problems[0] ?? { code: "UNREADABLE_CONFIG", message: `${frame.file} could not be read`, file: frame.file };
+      // The stack file itself is broken: what it generates is unknown, reported as one unit where it would go.
+      const component: Component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: frame.file, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash(frame.parentFingerprint, "broken", problem.message), problem };
+      return { reads, components: [component] };
+    }
+    const components = config.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => describeBlock(config, block, frame, reads, snapshot.tree));
+    const unsupported = config.hcl.body.blocks.find((block) => block.type === "include" || block.type === "autoinclude");
+    if (unsupported) {
+      // What an included stack file declares is unknown to Gantry: reported where it would be generated.
+      const line = lineOf(config.hcl, unsupported.range.start);
+      const problem = { code: "HCL_EVAL", message: `${unsupported.type} blocks in stack files are not evaluated by Gantry: the units they add are unknown`, file: frame.file, line };
+      components.push({ kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${line}`, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash("unsupported", config.hcl.source), problem });
+    }
+    return { reads, components };
+  }
+}
+
+function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, reads: ReadSet, tree: Tree): Component {
+  const kind = block.type as "unit" | "stack";
+  const name = block.labels[0] ?? "";
+  const line = lineOf(config.hcl, block.range.start);
+  const from = `${frame.file}:${line}`;
+  const stackDir = dirOf(frame.file);
+  const attribute = (key: string): HclValue | undefined => {
+    const found = block.body.attributes.find((a) => a.name === key);
+    return found ? config.evaluate(found.expr) : undefined;
+  };
+  const problem = (message: string): UnitProblem => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: frame.file, line });
+  const rawPath = attribute("path");
+  const rawSource = attribute("source");
+  const values = attribute("values");
+  const noStack = attribute("no_dot_terragrunt_stack") === true;
+  const base = noStack ? stackDir : joinRepo(stackDir, STACK_DIR);
+  let path = joinRepo(joinRepo(stackDir, STACK_DIR), name);
+  let failure: UnitProblem | undefined;
+  if (typeof rawPath !== "string") failure = problem(isUnknown(rawPath) ? `path is not known statically (${rawPath.reason})` : "path must be a string");
+  else {
+    const joined = posix.normalize(posix.join(base === "" ? "." : base, rawPath));
+    if (rawPath.startsWith("/") || (base !== "" && !joined.startsWith(`${base}/`)) || joined.startsWith("..")) failure = problem(`path '${rawPath}' leaves the stack directory`);
+    else path = joined;
+  }
+  let source: StackSource;
+  if (typeof rawSource !== "string") {
+    source = { kind: "unsupported", reason: isUnknown(rawSource) ? `source is not known statically (${rawSource.reason})` : "source must be a string" };
+    failure ??= problem(source.reason);
+  } else {
+    source = parseStackSource(rawSource, stackDir, (dir) => tree.hasDirectory(dir));
+    if (source.kind === "unsupported") failure ??= problem(source.reason);
+    // Its files are the block's content: a change under the source directory is a change to the stacks.
+    if (source.kind === "repo") reads.addDir(source.dir, extend(frame.chain, { file: source.dir, via: "stack", from }));
+  }
+  // What reaches the component from its parent stacks is in its evaluated values. An unknown part (a run-time
+  // value) cannot be compared: then any edit of its stack file, or of its parents', counts as a change.
+  const unknown = [rawPath, rawSource, values].some((value) => value !== undefined && containsUnknown(value));
+  const fingerprint = hash(kind, path, describeSource(source), canonical(values), String(noStack), unknown ? `${frame.parentFingerprint}\0${config.hcl.source}` : "");
+  return { kind, frame, reads, path, from, source, values, fingerprint, ...(failure ? { problem: failure } : {}) };
+}
+
+/** The files a component's source gives it, as tree entries relative to its directory. */
+async function copySource(
+  component: Component,
+  tree: Tree,
+  fetcher: SourceFetcher,
+): Promise<{ entries: Map<string, TreeEntry>; contents: Map<string, string>; revision: string } | { error: string }> {
+  const source = component.source;
+  if (source.kind === "repo") {
+    const files = tree.filesUnder(source.dir);
+    if (files.length === 0) return { error: `${component.kind} source ${source.dir} does not exist in the repository` };
+    const entries = new Map<string, TreeEntry>();
+    for (const file of files) entries.set(file.slice(source.dir === "" ? 0 : source.dir.length + 1), tree.get(file)!);
+    return { entries, contents: new Map(), revision: "" };
+  }
+  if (source.kind === "unsupported") return { error: source.reason };
+  let root: string;
+  let subdir = "";
+  let revision: string;
+  if (source.kind === "git") {
+    const checkout = await fetcher.checkout(source.url, source.ref);
+    if ("error" in checkout) return { error: `${component.kind} source could not be fetched: ${checkout.error}` };
+    root = checkout.dir;
+    subdir = source.subdir;
+    revision = checkout.commit;
+  } else {
+    root = source.dir;
+    revision = "";
+  }
+  const read = fetcher.directory(root, subdir);
+  if ("error" in read) return { error: `${component.kind} source: ${read.error}` };
+  return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision };
+}
+
+function containsUnknown(value: HclValue): boolean {
+  if (isUnknown(value)) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/** JSON with sorted keys; an unknown part as its reason. */
+function canonical(value: HclValue | undefined): string {
+  if (value === undefined) return "-";
+  if (isUnknown(value)) return JSON.stringify({ unknown: value.reason, fragments: value.fragments ?? null });
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function hash(...parts: string[]): string {
+  return createHash("sha1").update(parts.join("\0")).digest("hex");
+}
