@@ -76252,6 +76252,24 @@ in, with a fix for each; exits 1 when it finds any.
   }
 });
 
+// packages/init/src/pins.ts
+function usesLine(pin) {
+  return `${pin.action}@${pin.sha} # ${pin.version}`;
+}
+var ACTION_PINS, DEFAULT_ACTION_REPOSITORY;
+var init_pins = __esm({
+  "packages/init/src/pins.ts"() {
+    "use strict";
+    ACTION_PINS = {
+      checkout: { action: "actions/checkout", sha: "de0fac2e4500dabe0009e67214ff5f5447ce83dd", version: "v6.0.2" },
+      cache: { action: "actions/cache", sha: "9255dc7a253b0ccc959486e2bca901246202afeb", version: "v5.0.1" },
+      uploadArtifact: { action: "actions/upload-artifact", sha: "b7c566a772e6b6bfb58ed0dc250532a479d7789f", version: "v6.0.0" },
+      createGithubAppToken: { action: "actions/create-github-app-token", sha: "bcd2ba49218906704ab6c1aa796996da409d3eb1", version: "v3.2.0" }
+    };
+    DEFAULT_ACTION_REPOSITORY = "gantry-iac/gantry";
+  }
+});
+
 // packages/init/src/render-shared.ts
 function header(settings, style, lines = []) {
   const text = [
@@ -76274,10 +76292,24 @@ function githubCredentialEnv(settings, tokenVariable, indent) {
 function argsBlock(args, indent) {
   return [`${indent}args: |`, ...args.map((arg) => `${indent}  ${arg}`)].join("\n");
 }
+function appTokenStep(step) {
+  return `      - name: ${step.name}
+        id: ${step.id}
+${step.if ? `        if: ${step.if}
+` : ""}        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
+        with:
+          app-id: \${{ vars.GANTRY_GITHUB_APP_ID }}
+          private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
+          owner: ${step.repository.owner}
+          repositories: ${step.repository.name}
+          ${step.permission}
+`;
+}
 var repositoryName;
 var init_render_shared = __esm({
   "packages/init/src/render-shared.ts"() {
     "use strict";
+    init_pins();
     repositoryName = (repository) => `${repository.owner}/${repository.name}`;
   }
 });
@@ -76358,10 +76390,22 @@ ${indent}}`;
 function trustPolicyExpression(policy, provider) {
   return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Principal: { Federated: new HclExpression(provider) } })) };
 }
+function roleResources(role, name, comment, description, policy, attachment) {
+  return `# ${comment}
+resource "aws_iam_role" "${role}" {
+  name                 = "${name}"
+  description          = "${description}"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode(${hclValue(trustPolicyExpression(policy, "aws_iam_openid_connect_provider.github.arn"), "  ")})
+}
+
+resource "aws_iam_role_policy_attachment" "${attachment}" {
+  role       = aws_iam_role.${role}.name
+  policy_arn = "arn:\${data.aws_partition.current.partition}:iam::aws:policy/${MANAGED_POLICIES[role]}"
+}`;
+}
 function openTofuFile(settings) {
   const policies = trustPolicies(settings);
-  const provider = "aws_iam_openid_connect_provider.github.arn";
-  const managed = (name) => `"arn:\${data.aws_partition.current.partition}:iam::aws:policy/${name}"`;
   return `${header(settings, "#", [
     "",
     "GitHub's OIDC provider and Gantry's two roles, in the AWS account of the credentials you apply it with. Apply it",
@@ -76386,18 +76430,7 @@ resource "aws_iam_openid_connect_provider" "github" {
   thumbprint_list = [${GITHUB_OIDC_THUMBPRINTS.map((thumbprint) => JSON.stringify(thumbprint)).join(", ")}]
 }
 
-# Plans: any branch or pull request of ${settings.live.owner}/${settings.live.name}, and the pipelines repository's workflows.
-resource "aws_iam_role" "plan" {
-  name                 = "${settings.planRoleName}"
-  description          = "Gantry plans (read-only), assumed through GitHub OIDC"
-  max_session_duration = 3600
-  assume_role_policy = jsonencode(${hclValue(trustPolicyExpression(policies.plan, provider), "  ")})
-}
-
-resource "aws_iam_role_policy_attachment" "plan_read_only" {
-  role       = aws_iam_role.plan.name
-  policy_arn = ${managed(MANAGED_POLICIES.plan)}
-}
+${roleResources("plan", settings.planRoleName, `Plans: any branch or pull request of ${settings.live.owner}/${settings.live.name}, and the pipelines repository's workflows.`, "Gantry plans (read-only), assumed through GitHub OIDC", policies.plan, "plan_read_only")}
 
 resource "aws_iam_role_policy" "plan_state_locks" {
   name = "gantry-plan-state-locks"
@@ -76405,18 +76438,7 @@ resource "aws_iam_role_policy" "plan_state_locks" {
   policy = jsonencode(${hclValue(planRoleInlinePolicy(), "  ")})
 }
 
-# Applies: only the job of ${settings.pipelines.owner}/${settings.pipelines.name}'s apply workflow, in the environment ${settings.applyEnvironment}.
-resource "aws_iam_role" "apply" {
-  name                 = "${settings.applyRoleName}"
-  description          = "Gantry applies, assumed only by the pipelines repository's apply workflow"
-  max_session_duration = 3600
-  assume_role_policy = jsonencode(${hclValue(trustPolicyExpression(policies.apply, provider), "  ")})
-}
-
-resource "aws_iam_role_policy_attachment" "apply_administrator" {
-  role       = aws_iam_role.apply.name
-  policy_arn = ${managed(MANAGED_POLICIES.apply)}
-}
+${roleResources("apply", settings.applyRoleName, `Applies: only the job of ${settings.pipelines.owner}/${settings.pipelines.name}'s apply workflow, in the environment ${settings.applyEnvironment}.`, "Gantry applies, assumed only by the pipelines repository's apply workflow", policies.apply, "apply_administrator")}
 
 output "plan_role_arn" {
   value = aws_iam_role.plan.arn
@@ -76448,41 +76470,13 @@ var init_iam2 = __esm({
   }
 });
 
-// packages/init/src/pins.ts
-function usesLine(pin) {
-  return `${pin.action}@${pin.sha} # ${pin.version}`;
-}
-var ACTION_PINS, DEFAULT_ACTION_REPOSITORY;
-var init_pins = __esm({
-  "packages/init/src/pins.ts"() {
-    "use strict";
-    ACTION_PINS = {
-      checkout: { action: "actions/checkout", sha: "de0fac2e4500dabe0009e67214ff5f5447ce83dd", version: "v6.0.2" },
-      cache: { action: "actions/cache", sha: "9255dc7a253b0ccc959486e2bca901246202afeb", version: "v5.0.1" },
-      uploadArtifact: { action: "actions/upload-artifact", sha: "b7c566a772e6b6bfb58ed0dc250532a479d7789f", version: "v6.0.0" },
-      createGithubAppToken: { action: "actions/create-github-app-token", sha: "bcd2ba49218906704ab6c1aa796996da409d3eb1", version: "v3.2.0" }
-    };
-    DEFAULT_ACTION_REPOSITORY = "gantry-iac/gantry";
-  }
-});
-
 // packages/init/src/live-workflows.ts
 function pullRequestWorkflow(settings) {
   const gantry = gantryUses(settings);
   const pipelines = repositoryName(settings.pipelines);
   const headSha = "${{ github.event.pull_request.head.sha }}";
   const pullNumber = "${{ github.event.pull_request.number }}";
-  const resultsToken = settings.githubApp ? `      - name: A token to read the plans' results
-        id: results-token
-        if: always() && hashFiles('outcome.json') != ''
-        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
-        with:
-          app-id: \${{ vars.GANTRY_GITHUB_APP_ID }}
-          private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
-          owner: ${settings.pipelines.owner}
-          repositories: ${settings.pipelines.name}
-          permission-actions: read
-` : "";
+  const resultsToken = settings.githubApp ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permission: "permission-actions: read" }) : "";
   const ghToken = settings.githubApp ? "${{ steps.results-token.outputs.token }}" : `\${{ secrets.${dispatchToken} }}`;
   return `${header(settings, "#", [
     "",
@@ -76818,16 +76812,7 @@ function trustedSettings(settings, role) {
   GANTRY_WORKFLOW_ROLE: ${role}`;
 }
 function checkoutLive(settings, ref) {
-  const tokenStep = settings.githubApp ? `      - name: A token to read infrastructure-live (one hour, contents read only)
-        id: code-read
-        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
-        with:
-          app-id: \${{ vars.GANTRY_GITHUB_APP_ID }}
-          private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
-          owner: ${settings.live.owner}
-          repositories: ${settings.live.name}
-          permission-contents: read
-` : "";
+  const tokenStep = settings.githubApp ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permission: "permission-contents: read" }) : "";
   const token = settings.githubApp ? "${{ steps.code-read.outputs.token }}" : `\${{ secrets.${codeReadToken} }}`;
   const steps = `${tokenStep}      - name: Check out infrastructure-live
         uses: ${usesLine(ACTION_PINS.checkout)}

@@ -111,10 +111,24 @@ function trustPolicyExpression(policy: TrustPolicy, provider: string): unknown {
   return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Principal: { Federated: new HclExpression(provider) } })) };
 }
 
+/** One role of the OpenTofu file: the role, its trust policy naming the provider the file creates, its managed policy. */
+function roleResources(role: keyof typeof MANAGED_POLICIES, name: string, comment: string, description: string, policy: TrustPolicy, attachment: string): string {
+  return `# ${comment}
+resource "aws_iam_role" "${role}" {
+  name                 = "${name}"
+  description          = "${description}"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode(${hclValue(trustPolicyExpression(policy, "aws_iam_openid_connect_provider.github.arn"), "  ")})
+}
+
+resource "aws_iam_role_policy_attachment" "${attachment}" {
+  role       = aws_iam_role.${role}.name
+  policy_arn = "arn:\${data.aws_partition.current.partition}:iam::aws:policy/${MANAGED_POLICIES[role]}"
+}`;
+}
+
 function openTofuFile(settings: InitSettings): string {
   const policies = trustPolicies(settings);
-  const provider = "aws_iam_openid_connect_provider.github.arn";
-  const managed = (name: string) => `"arn:\${data.aws_partition.current.partition}:iam::aws:policy/${name}"`;
   return `${header(settings, "#", [
     "",
     "GitHub's OIDC provider and Gantry's two roles, in the AWS account of the credentials you apply it with. Apply it",
@@ -139,18 +153,7 @@ resource "aws_iam_openid_connect_provider" "github" {
   thumbprint_list = [${GITHUB_OIDC_THUMBPRINTS.map((thumbprint) => JSON.stringify(thumbprint)).join(", ")}]
 }
 
-# Plans: any branch or pull request of ${settings.live.owner}/${settings.live.name}, and the pipelines repository's workflows.
-resource "aws_iam_role" "plan" {
-  name                 = "${settings.planRoleName}"
-  description          = "Gantry plans (read-only), assumed through GitHub OIDC"
-  max_session_duration = 3600
-  assume_role_policy = jsonencode(${hclValue(trustPolicyExpression(policies.plan, provider), "  ")})
-}
-
-resource "aws_iam_role_policy_attachment" "plan_read_only" {
-  role       = aws_iam_role.plan.name
-  policy_arn = ${managed(MANAGED_POLICIES.plan)}
-}
+${roleResources("plan", settings.planRoleName, `Plans: any branch or pull request of ${settings.live.owner}/${settings.live.name}, and the pipelines repository's workflows.`, "Gantry plans (read-only), assumed through GitHub OIDC", policies.plan, "plan_read_only")}
 
 resource "aws_iam_role_policy" "plan_state_locks" {
   name = "gantry-plan-state-locks"
@@ -158,18 +161,7 @@ resource "aws_iam_role_policy" "plan_state_locks" {
   policy = jsonencode(${hclValue(planRoleInlinePolicy(), "  ")})
 }
 
-# Applies: only the job of ${settings.pipelines.owner}/${settings.pipelines.name}'s apply workflow, in the environment ${settings.applyEnvironment}.
-resource "aws_iam_role" "apply" {
-  name                 = "${settings.applyRoleName}"
-  description          = "Gantry applies, assumed only by the pipelines repository's apply workflow"
-  max_session_duration = 3600
-  assume_role_policy = jsonencode(${hclValue(trustPolicyExpression(policies.apply, provider), "  ")})
-}
-
-resource "aws_iam_role_policy_attachment" "apply_administrator" {
-  role       = aws_iam_role.apply.name
-  policy_arn = ${managed(MANAGED_POLICIES.apply)}
-}
+${roleResources("apply", settings.applyRoleName, `Applies: only the job of ${settings.pipelines.owner}/${settings.pipelines.name}'s apply workflow, in the environment ${settings.applyEnvironment}.`, "Gantry applies, assumed only by the pipelines repository's apply workflow", policies.apply, "apply_administrator")}
 
 output "plan_role_arn" {
   value = aws_iam_role.plan.arn

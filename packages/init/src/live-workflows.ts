@@ -10,7 +10,7 @@
  */
 import { APPLY_WORKFLOW, PLAN_WORKFLOW, TOKEN_SETTINGS } from "@gantry/guards";
 import { ACTION_PINS, usesLine } from "./pins.js";
-import { argsBlock, gantryUses, githubCredentialEnv, header, repositoryName, type GeneratedFile } from "./render-shared.js";
+import { appTokenStep, argsBlock, gantryUses, githubCredentialEnv, header, repositoryName, type GeneratedFile } from "./render-shared.js";
 import type { InitSettings } from "./settings.js";
 
 export const LIVE_PLAN_WORKFLOW = ".github/workflows/gantry-plan.yml";
@@ -27,17 +27,7 @@ function pullRequestWorkflow(settings: InitSettings): string {
   const headSha = "${{ github.event.pull_request.head.sha }}";
   const pullNumber = "${{ github.event.pull_request.number }}";
   const resultsToken = settings.githubApp
-    ? `      - name: A token to read the plans' results
-        id: results-token
-        if: always() && hashFiles('outcome.json') != ''
-        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
-        with:
-          app-id: \${{ vars.GANTRY_GITHUB_APP_ID }}
-          private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
-          owner: ${settings.pipelines.owner}
-          repositories: ${settings.pipelines.name}
-          permission-actions: read
-`
+    ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permission: "permission-actions: read" })
     : "";
   const ghToken = settings.githubApp ? "${{ steps.results-token.outputs.token }}" : `\${{ secrets.${dispatchToken} }}`;
   return `${header(settings, "#", [

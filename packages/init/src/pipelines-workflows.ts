@@ -9,7 +9,7 @@
  */
 import { APPLY_WORKFLOW, PLAN_WORKFLOW, TOKEN_SETTINGS } from "@gantry/guards";
 import { ACTION_PINS, usesLine } from "./pins.js";
-import { argsBlock, gantryUses, header, repositoryName, type GeneratedFile } from "./render-shared.js";
+import { appTokenStep, argsBlock, gantryUses, header, repositoryName, type GeneratedFile } from "./render-shared.js";
 import type { InitSettings } from "./settings.js";
 
 const codeReadToken = TOKEN_SETTINGS["code-read"].variable;
@@ -28,16 +28,7 @@ function trustedSettings(settings: InitSettings, role: "plan" | "apply"): string
 /** Steps giving access to infrastructure-live's code: a token step (GitHub App), then the checkout. */
 function checkoutLive(settings: InitSettings, ref: string): { steps: string; token: string } {
   const tokenStep = settings.githubApp
-    ? `      - name: A token to read infrastructure-live (one hour, contents read only)
-        id: code-read
-        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
-        with:
-          app-id: \${{ vars.GANTRY_GITHUB_APP_ID }}
-          private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
-          owner: ${settings.live.owner}
-          repositories: ${settings.live.name}
-          permission-contents: read
-`
+    ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permission: "permission-contents: read" })
     : "";
   const token = settings.githubApp ? "${{ steps.code-read.outputs.token }}" : `\${{ secrets.${codeReadToken} }}`;
   const steps = `${tokenStep}      - name: Check out infrastructure-live

@@ -1,5 +1,6 @@
 /** Pieces every generated file shares: the header, the Action's `uses:` line, the credentials' `env:` lines. */
-import type { InitSettings } from "./settings.js";
+import { ACTION_PINS, usesLine } from "./pins.js";
+import type { InitSettings, Repository } from "./settings.js";
 
 /** One file `gantry init` writes, relative to its repository's root. */
 export interface GeneratedFile {
@@ -37,4 +38,21 @@ export function githubCredentialEnv(settings: InitSettings, tokenVariable: strin
 /** The Action's `args` input: one argument per line (the Action passes them without a shell). */
 export function argsBlock(args: readonly string[], indent: string): string {
   return [`${indent}args: |`, ...args.map((arg) => `${indent}  ${arg}`)].join("\n");
+}
+
+/**
+ * A step minting a GitHub App installation token (actions/create-github-app-token) for one repository and one
+ * permission, for what Gantry does not call itself (a checkout, `gh`); its output is `steps.<id>.outputs.token`.
+ */
+export function appTokenStep(step: { id: string; name: string; if?: string; repository: Repository; permission: string }): string {
+  return `      - name: ${step.name}
+        id: ${step.id}
+${step.if ? `        if: ${step.if}\n` : ""}        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
+        with:
+          app-id: \${{ vars.GANTRY_GITHUB_APP_ID }}
+          private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
+          owner: ${step.repository.owner}
+          repositories: ${step.repository.name}
+          ${step.permission}
+`;
 }
