@@ -46952,7 +46952,7 @@ function excessClassicScopes(scopes) {
 function parseScopesHeader(header2) {
   return (header2 ?? "").split(",").map((scope) => scope.trim()).filter(Boolean);
 }
-var TOKEN_SETTINGS, IMPLIED_CLASSIC_SCOPES, NEEDED_CLASSIC_SCOPES;
+var TOKEN_SETTINGS, GITHUB_APP_PERMISSIONS, IMPLIED_CLASSIC_SCOPES, NEEDED_CLASSIC_SCOPES;
 var init_tokens = __esm({
   "packages/guards/src/tokens.ts"() {
     "use strict";
@@ -46985,6 +46985,10 @@ var init_tokens = __esm({
         fineGrained: "Actions: read and write on the pipelines repository only"
       }
     };
+    GITHUB_APP_PERMISSIONS = Object.assign(
+      {},
+      ...Object.keys(TOKEN_SETTINGS).map((purpose) => TOKEN_SETTINGS[purpose].fineGrainedPermissions)
+    );
     IMPLIED_CLASSIC_SCOPES = {
       repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
     };
@@ -72236,15 +72240,6 @@ var init_src5 = __esm({
 });
 
 // packages/dispatcher/src/github/app-diagnosis.ts
-function neededPermissions() {
-  const needed = { metadata: "read" };
-  for (const setting of Object.values(TOKEN_SETTINGS)) {
-    for (const [name, level] of Object.entries(setting.fineGrainedPermissions)) {
-      if ((levels[level] ?? 0) > (levels[needed[name] ?? ""] ?? 0)) needed[name] = level;
-    }
-  }
-  return needed;
-}
 async function diagnoseGitHubApp(options2) {
   const client = createGitHubClient(
     { token: { ...options2.app, permissions: {} }, tokenName: "the GitHub App", ...options2.baseUrl ? { baseUrl: options2.baseUrl } : {}, ...options2.signal ? { signal: options2.signal } : {} },
@@ -72256,7 +72251,7 @@ async function diagnoseGitHubApp(options2) {
   } catch (error62) {
     return { appId: options2.app.appId, slug: null, roles: [], broaderThanNeeded: [], problem: describe3(error62) };
   }
-  const needed = neededPermissions();
+  const needed = { metadata: "read", ...GITHUB_APP_PERMISSIONS };
   const broader = /* @__PURE__ */ new Set();
   const roles = [];
   for (const { role, repository } of options2.roles) {
@@ -76785,7 +76780,7 @@ runs \`gantry-deploy.yml\`, which asks \`${APPLY_WORKFLOW}\` to deploy.
 `;
   return { path: CHECKLIST_FILE, content };
 }
-var CHECKLIST_FILE, GITHUB_APP_PERMISSIONS;
+var CHECKLIST_FILE;
 var init_checklist = __esm({
   "packages/init/src/checklist.ts"() {
     "use strict";
@@ -76794,10 +76789,6 @@ var init_checklist = __esm({
     init_live_workflows();
     init_render_shared();
     CHECKLIST_FILE = "GANTRY_SETUP.md";
-    GITHUB_APP_PERMISSIONS = Object.assign(
-      {},
-      ...Object.keys(TOKEN_SETTINGS).map((purpose) => TOKEN_SETTINGS[purpose].fineGrainedPermissions)
-    );
   }
 });
 

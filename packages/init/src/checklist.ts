@@ -3,7 +3,7 @@
  * settings: `GANTRY_SETUP.md` in the pipelines repository, also printed when init finishes. The GitHub API
  * calls are data (`githubSetupRequests`) so a test checks each body against GitHub's published description.
  */
-import { APPLY_WORKFLOW, PLAN_WORKFLOW, TOKEN_SETTINGS, type TokenPurpose } from "@gantry/guards";
+import { APPLY_WORKFLOW, GITHUB_APP_PERMISSIONS, PLAN_WORKFLOW, TOKEN_SETTINGS, type TokenPurpose } from "@gantry/guards";
 import { IAM_DIRECTORY, MANAGED_POLICIES } from "./iam.js";
 import { LIVE_PLAN_CHECK } from "./live-workflows.js";
 import { header, repositoryName, type GeneratedFile } from "./render-shared.js";
@@ -68,12 +68,6 @@ export function githubSetupRequests(settings: InitSettings): GitHubSetupRequest[
 function apiCall(request: GitHubSetupRequest): string {
   return `gh api --method ${request.method} ${request.path.slice(1)} --input - <<'EOF'\n${JSON.stringify(request.body, null, 2)}\nEOF`;
 }
-
-/** The GitHub App's repository permissions: the three tokens' together (metadata: read is always granted). */
-export const GITHUB_APP_PERMISSIONS: Readonly<Record<string, "read" | "write">> = Object.assign(
-  {},
-  ...(Object.keys(TOKEN_SETTINGS) as TokenPurpose[]).map((purpose) => TOKEN_SETTINGS[purpose].fineGrainedPermissions),
-);
 
 function credentialsSection(settings: InitSettings): string {
   const live = repositoryName(settings.live);

@@ -15,7 +15,7 @@ import { planWrites, writePlannedFiles, type PlannedFile } from "./write-files.j
 export { resolveActionRef, type ActionRef, type ResolveActionRefOptions } from "./action-ref.js";
 export { ACTION_PINS, DEFAULT_ACTION_REPOSITORY, type ActionPin } from "./pins.js";
 export { resolveInitSettings, type AwsAccount, type InitInput, type InitSettings, type Repository } from "./settings.js";
-export { CHECKLIST_FILE, GITHUB_APP_PERMISSIONS, githubSetupRequests, type GitHubSetupRequest } from "./checklist.js";
+export { CHECKLIST_FILE, githubSetupRequests, type GitHubSetupRequest } from "./checklist.js";
 export { CONFIG_FILE, CODEOWNERS_FILE, configSchemaUrl } from "./repository-files.js";
 export { LIVE_DEPLOY_WORKFLOW, LIVE_PLAN_CHECK, LIVE_PLAN_WORKFLOW } from "./live-workflows.js";
 export { PIPELINES_APPLY_WORKFLOW, PIPELINES_PLAN_WORKFLOW } from "./pipelines-workflows.js";

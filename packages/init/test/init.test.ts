@@ -95,6 +95,25 @@ describe("gantry init's files", () => {
     }
   });
 
+  it("give a GitHub App's private key only to steps that run no infrastructure code", () => {
+    // A plan runs the pull request's code, which can read its process's environment: the key must never be
+    // there, or a pull request could mint tokens with every permission of the App.
+    for (const [name, settings] of Object.entries(variants)) {
+      const rendered = renderInit(settings);
+      for (const file of [...workflows(rendered.live), ...workflows(rendered.pipelines)]) {
+        const workflow = parse(file.content) as { env?: Record<string, string>; jobs: Record<string, { steps: { uses?: string; env?: Record<string, string>; with?: Record<string, string> }[] }> };
+        expect(JSON.stringify(workflow.env ?? {})).not.toContain("GANTRY_GITHUB_APP");
+        for (const step of Object.values(workflow.jobs).flatMap((job) => job.steps)) {
+          if (!JSON.stringify(step).includes("secrets.GANTRY_GITHUB_APP_PRIVATE_KEY")) continue;
+          expect(settings.githubApp, `${name} ${file.path}`).toBe(true);
+          if (step.uses?.startsWith("actions/create-github-app-token@")) continue;
+          expect(step.uses, `${name} ${file.path}`).toMatch(/^gantry-iac\/gantry@/);
+          expect(["dispatch", "report"], `${name} ${file.path}`).toContain(step.with?.command);
+        }
+      }
+    }
+  });
+
   it("write a configuration Gantry reads, with its JSON Schema, and roles in each account", () => {
     for (const [name, settings] of Object.entries(variants)) {
       const file = renderInit(settings).live.find((candidate) => candidate.path === ".gantry/config.yml")!;

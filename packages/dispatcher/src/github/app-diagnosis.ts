@@ -4,7 +4,7 @@
  * narrowed to that role's permission and repository (which is exactly what Gantry asks for when it runs).
  * The minted tokens are discarded, never printed.
  */
-import { TOKEN_SETTINGS, type TokenPurpose } from "@gantry/guards";
+import { GITHUB_APP_PERMISSIONS, TOKEN_SETTINGS, type TokenPurpose } from "@gantry/guards";
 import { GantryError } from "@gantry/errors";
 import type { GitHubAppCredentials } from "./app-auth.js";
 import { createGitHubClient } from "./client.js";
@@ -37,17 +37,6 @@ export interface DiagnoseGitHubAppOptions {
 
 const levels = { read: 1, write: 2, admin: 3 } as Record<string, number>;
 
-/** What Gantry's roles need together (metadata: read is always granted). */
-function neededPermissions(): Record<string, string> {
-  const needed: Record<string, string> = { metadata: "read" };
-  for (const setting of Object.values(TOKEN_SETTINGS)) {
-    for (const [name, level] of Object.entries(setting.fineGrainedPermissions)) {
-      if ((levels[level] ?? 0) > (levels[needed[name] ?? ""] ?? 0)) needed[name] = level;
-    }
-  }
-  return needed;
-}
-
 const describe = (error: unknown) => (GantryError.isInstance(error) ? error.message : (error as Error).message);
 
 export async function diagnoseGitHubApp(options: DiagnoseGitHubAppOptions): Promise<GitHubAppDiagnosis> {
@@ -61,7 +50,7 @@ export async function diagnoseGitHubApp(options: DiagnoseGitHubAppOptions): Prom
   } catch (error) {
     return { appId: options.app.appId, slug: null, roles: [], broaderThanNeeded: [], problem: describe(error) };
   }
-  const needed = neededPermissions();
+  const needed: Record<string, string> = { metadata: "read", ...GITHUB_APP_PERMISSIONS };
   const broader = new Set<string>();
   const roles: GitHubAppRoleCheck[] = [];
   for (const { role, repository } of options.roles) {
