@@ -77337,13 +77337,14 @@ var init_init = __esm({
 
 Sets Gantry up in both repositories, as Gruntwork Pipelines' two-repository design needs them:
   infrastructure-live       .github/workflows/gantry-plan.yml (pull requests: plan, run the plans in the
-                            pipelines repository, report), .github/workflows/gantry-deploy.yml (pushes: ask for a
-                            deployment and follow it), .gantry/config.yml (with its JSON Schema), .github/CODEOWNERS
-  infrastructure-pipelines  .github/workflows/plan.yml and apply.yml (the only workflows with cloud credentials),
-                            .github/CODEOWNERS, iam/ (the OIDC provider and the plan and apply roles' trust and
-                            permission policies, as JSON and as an OpenTofu file), ${CHECKLIST_FILE} (what init
-                            cannot do: branch protection, the apply environment, tokens or a GitHub App, with the
-                            exact settings)
+                            pipelines repository, report), .github/workflows/gantry-deploy.yml (pushes: ask
+                            for a deployment and follow it), .gantry/config.yml (with its JSON Schema),
+                            .github/CODEOWNERS
+  infrastructure-pipelines  .github/workflows/plan.yml and apply.yml (the only workflows with cloud
+                            credentials), .github/CODEOWNERS, iam/ (the OIDC provider and the plan and apply
+                            roles' trust and permission policies, as JSON and as an OpenTofu file),
+                            ${CHECKLIST_FILE} (what init cannot do: branch protection, the apply environment,
+                            tokens or a GitHub App, with the exact settings)
 Every workflow runs the Gantry Action; every action is pinned by commit SHA with its version in a comment.
 A file you changed since init wrote it (or that init did not write) is kept, and listed; --force replaces it.
 Each repository's .gantry/init.json records what init wrote.
@@ -77486,18 +77487,19 @@ var init_doctor2 = __esm({
     HELP3 = `usage: gantry doctor [--repo DIR] [--live-repository O/R] [--pipelines-repository O/R] [--json]
 
 Checks what Gantry needs, printing no secret:
-  tokens         which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are set, and
-                 whether classic tokens have scopes broader than their purpose needs (GET /user)
-  GitHub App     with GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY: the App authenticates, is installed
-                 on the repository of each role it stands in for (every role whose token is not set), grants
-                 no more than Gantry needs, and GitHub mints each role's narrowed token
+  tokens         which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are
+                 set, and whether classic tokens have scopes broader than their purpose needs (GET /user)
+  GitHub App     with GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY: the App authenticates, is
+                 installed on the repository of each role it stands in for (every role whose token is not
+                 set), grants no more than Gantry needs, and GitHub mints each role's narrowed token
   tools          terragrunt and tofu run (GANTRY_TERRAGRUNT / GANTRY_TOFU when set, as the executor runs them)
   --repo DIR     that checkout keeps no credentials in .git/config, and its configuration (.gantry/config.yml,
                  or the Gruntwork configuration) is valid, naming the file and line of any problem
 GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when something needs fixing.
 
   --live-repository O/R       infrastructure-live, for the App's checks (default GITHUB_REPOSITORY)
-  --pipelines-repository O/R  the pipelines repository, for the App's checks (default GANTRY_PIPELINES_REPOSITORY)
+  --pipelines-repository O/R  the pipelines repository, for the App's checks (default
+                              GANTRY_PIPELINES_REPOSITORY)
   --json                      print the diagnosis (apiVersion gantry/v1, kind Doctor)`;
     repositoryPattern2 = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
     command10 = async (argv, io) => {

@@ -10,18 +10,19 @@ import type { Command } from "../io.js";
 const HELP = `usage: gantry doctor [--repo DIR] [--live-repository O/R] [--pipelines-repository O/R] [--json]
 
 Checks what Gantry needs, printing no secret:
-  tokens         which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are set, and
-                 whether classic tokens have scopes broader than their purpose needs (GET /user)
-  GitHub App     with GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY: the App authenticates, is installed
-                 on the repository of each role it stands in for (every role whose token is not set), grants
-                 no more than Gantry needs, and GitHub mints each role's narrowed token
+  tokens         which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are
+                 set, and whether classic tokens have scopes broader than their purpose needs (GET /user)
+  GitHub App     with GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY: the App authenticates, is
+                 installed on the repository of each role it stands in for (every role whose token is not
+                 set), grants no more than Gantry needs, and GitHub mints each role's narrowed token
   tools          terragrunt and tofu run (GANTRY_TERRAGRUNT / GANTRY_TOFU when set, as the executor runs them)
   --repo DIR     that checkout keeps no credentials in .git/config, and its configuration (.gantry/config.yml,
                  or the Gruntwork configuration) is valid, naming the file and line of any problem
 GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when something needs fixing.
 
   --live-repository O/R       infrastructure-live, for the App's checks (default GITHUB_REPOSITORY)
-  --pipelines-repository O/R  the pipelines repository, for the App's checks (default GANTRY_PIPELINES_REPOSITORY)
+  --pipelines-repository O/R  the pipelines repository, for the App's checks (default
+                              GANTRY_PIPELINES_REPOSITORY)
   --json                      print the diagnosis (apiVersion gantry/v1, kind Doctor)`;
 
 interface ConfigurationDiagnosis {

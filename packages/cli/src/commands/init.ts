@@ -10,13 +10,14 @@ const help = `usage: gantry init --live-dir DIR --pipelines-dir DIR --live-repos
 
 Sets Gantry up in both repositories, as Gruntwork Pipelines' two-repository design needs them:
   infrastructure-live       .github/workflows/gantry-plan.yml (pull requests: plan, run the plans in the
-                            pipelines repository, report), .github/workflows/gantry-deploy.yml (pushes: ask for a
-                            deployment and follow it), .gantry/config.yml (with its JSON Schema), .github/CODEOWNERS
-  infrastructure-pipelines  .github/workflows/plan.yml and apply.yml (the only workflows with cloud credentials),
-                            .github/CODEOWNERS, iam/ (the OIDC provider and the plan and apply roles' trust and
-                            permission policies, as JSON and as an OpenTofu file), ${CHECKLIST_FILE} (what init
-                            cannot do: branch protection, the apply environment, tokens or a GitHub App, with the
-                            exact settings)
+                            pipelines repository, report), .github/workflows/gantry-deploy.yml (pushes: ask
+                            for a deployment and follow it), .gantry/config.yml (with its JSON Schema),
+                            .github/CODEOWNERS
+  infrastructure-pipelines  .github/workflows/plan.yml and apply.yml (the only workflows with cloud
+                            credentials), .github/CODEOWNERS, iam/ (the OIDC provider and the plan and apply
+                            roles' trust and permission policies, as JSON and as an OpenTofu file),
+                            ${CHECKLIST_FILE} (what init cannot do: branch protection, the apply environment,
+                            tokens or a GitHub App, with the exact settings)
 Every workflow runs the Gantry Action; every action is pinned by commit SHA with its version in a comment.
 A file you changed since init wrote it (or that init did not write) is kept, and listed; --force replaces it.
 Each repository's .gantry/init.json records what init wrote.
