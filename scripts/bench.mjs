@@ -8,10 +8,15 @@
  * share no heap and peak memory (maxRSS) belongs to one run. Each is repeated (default 3) and the
  * median is reported. Targets are reported as PASS/MISS lines, never asserted.
  *
+ * Then the execution part (scripts/bench-execution.mjs): `gantry run` against `terragrunt run --all` on the
+ * same units, at 20 and 200 units, cold and cached.
+ *
  * Usage: node scripts/bench.mjs [--sizes 1000,10000,50000] [--quick] [--reps 3] [--reps-large N] [--seed 1]
  *          [--work DIR] [--no-build] [--no-terragrunt] [--terragrunt-timeout 600] [--terragrunt-reps 1]
  *          [--terragrunt-rerun] [--no-plan] [--plan-sizes 1000,10000] [--stack-sizes 1000,10000]
  *          [--profile] [--no-readme] [--regenerate]
+ *          [--no-execution | --execution-only] [--execution-sizes 20,200] [--execution-reps 3]
+ *          [--execution-parallelism 4] [--before REF]
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -165,6 +170,12 @@ async function main() {
       profile: { type: "boolean", default: false },
       readme: { type: "boolean", default: true },
       regenerate: { type: "boolean", default: false },
+      execution: { type: "boolean", default: true },
+      "execution-only": { type: "boolean", default: false },
+      "execution-sizes": { type: "string", default: "20,200" },
+      "execution-reps": { type: "string", default: "3" },
+      "execution-parallelism": { type: "string", default: "4" },
+      before: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     allowNegative: true,
@@ -175,6 +186,7 @@ async function main() {
     process.stdout.write(`${usage.replace(/^ \* ?/gm, "").trimEnd()}\nSee bench/README.md.\n`);
     return;
   }
+  if (values["execution-only"]) return runExecutionPart(values);
   const sizes = values.sizes
     ? values.sizes.split(",").map((s) => Number(s.trim().replace(/_/g, "")))
     : values.quick
@@ -289,6 +301,29 @@ async function main() {
     writeReadmeResults(table, results);
     log(`updated bench/README.md ("Latest results")`);
   }
+  if (values.execution) await runExecutionPart(values);
+}
+
+/** The execution part (scripts/bench-execution.mjs); its own section of bench/README.md. */
+async function runExecutionPart(values) {
+  const { benchExecution, renderExecutionTable } = await import("./bench-execution.mjs");
+  const terragrunt = findTerragrunt();
+  const tofu = [process.env.GANTRY_TOFU, terragrunt && join(dirname(terragrunt), "tofu")].find((candidate) => candidate && isExecutable(candidate));
+  if (!terragrunt || !tofu) return log("execution: terragrunt or tofu not found (GANTRY_TERRAGRUNT / GANTRY_TOFU, PATH, ensure-iac-tools cache): skipped");
+  if (values.build) spawnSync("pnpm", ["exec", "turbo", "run", "build", "--filter", "@gantry/cli...", "--filter", "@gantry/testkit", "--output-logs", "errors-only"], { cwd: ROOT, stdio: "inherit" });
+  const sizes = values["execution-sizes"].split(",").map((size) => Number(size.trim()));
+  const date = new Date();
+  const results = await benchExecution({ root: ROOT, work: values.work, sizes, reps: Number(values["execution-reps"]), parallelism: Number(values["execution-parallelism"]), terragrunt, tofu, before: values.before, gitEnv: GIT_ENV, log });
+  const table = renderExecutionTable(results, date);
+  process.stdout.write(`\n${table}\n`);
+  mkdirSync(join(ROOT, "bench-results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench-results/execution.json"), `${JSON.stringify({ date: date.toISOString(), ...results }, null, 2)}\n`);
+  if (!values.readme) return;
+  const path = join(ROOT, "bench/README.md");
+  const text = readFileSync(path, "utf8");
+  const [start, end] = ["<!-- bench:execution:start -->", "<!-- bench:execution:end -->"];
+  writeFileSync(path, text.includes(start) ? `${text.slice(0, text.indexOf(start) + start.length)}\n${table}\n${text.slice(text.indexOf(end))}` : `${text.trimEnd()}\n\n## Execution: latest results\n\n${start}\n${table}\n${end}\n`);
+  log(`updated bench/README.md ("Execution: latest results")`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -333,11 +368,15 @@ function generatorFingerprint() {
   return createHash("sha256").update(readFileSync(DIST.testkit)).digest("hex").slice(0, 16);
 }
 
-/** Four commits, each a typical change, with the units a correct detector must report (ground truth). */
+/**
+ * One commit per change kind, each a typical change, with the units a correct detector must report (ground
+ * truth, from the generator's wiring): the ideal a plan is compared with.
+ */
 function makeScenarioCommits(generated) {
   const { dir } = generated;
   const middleUnit = generated.unitPaths[Math.floor(generated.unitPaths.length / 2)];
   const fileReadData = "_envcommon/data/rds-parameters.json";
+  const moduleData = "modules/data/node-sizes.json";
   const bump = (_, before, n) => `${before}${Number(n) + 1}`;
   const middleName = middleUnit.slice(middleUnit.lastIndexOf("/") + 1);
   const definitions = [
@@ -368,9 +407,27 @@ function makeScenarioCommits(generated) {
     },
     {
       name: "nested-module",
-      description: "modules/shared/main.tf (called through module { source = \"../shared\" }; inside every modules//<svc> source)",
+      description: "modules/shared/main.tf (called through module { source = \"../shared\" } by seven service modules)",
       edit: () => editFile(dir, "modules/shared/main.tf", (text) => text.replace("input = merge(var.tags, { name = var.name })", "input = merge(var.tags, { name = var.name, managed = \"gantry\" })")),
       expected: generated.moduleUsers["modules/shared"] ?? [],
+    },
+    {
+      name: "module",
+      description: "modules/dynamodb/main.tf (its units' source is ${get_repo_root()}//modules/dynamodb: Terragrunt copies the whole repository)",
+      edit: () => editFile(dir, "modules/dynamodb/main.tf", (text) => text.replace('service     = "dynamodb"', 'service     = "dynamodb-v2"')),
+      expected: generated.moduleUsers["modules/dynamodb"] ?? [],
+    },
+    {
+      name: "module-file-read",
+      description: `${moduleData} (read by the eks module's code with file("\${path.module}/../data/..."))`,
+      edit: () => editFile(dir, moduleData, (text) => text.replace('"retention_days": 30', '"retention_days": 40')),
+      expected: generated.dataFileReaders[moduleData] ?? [],
+    },
+    {
+      name: "readme",
+      description: "README.md at the root (inside the trees Terragrunt copies for // sources; read by no module)",
+      edit: () => editFile(dir, "README.md", (text) => `${text}\nEdited by the bench.\n`),
+      expected: [],
     },
   ];
   let base = generated.head;
@@ -646,6 +703,11 @@ function evaluateTargets(results) {
   }
   const wrong = results.sizes.flatMap((s) => s.scenarios.filter((sc) => sc.gantryAgreement && !sc.gantryAgreement.equal).map((sc) => `${s.units}/${sc.name}`));
   add("gantry reports exactly the expected units in every scenario", wrong.length === 0, wrong.length === 0 ? "all scenarios" : `differs: ${wrong.join(", ")}`);
+  const planned = results.sizes.flatMap((s) => s.scenarios.filter((sc) => sc.detection?.plan).map((sc) => ({ at: `${s.units}${s.layout === "stacks" ? " (stacks)" : ""}/${sc.name}`, planned: sc.detection.plan.cold.plannedUnits, ideal: sc.expected })));
+  if (planned.length > 0) {
+    const off = planned.filter((p) => p.planned !== p.ideal);
+    add("gantry plans the ideal number of units for every change kind (issue 15)", off.length === 0, off.length === 0 ? `${planned.length} changes` : `differs: ${off.map((p) => `${p.at} ${p.planned} vs ${p.ideal}`).join(", ")}`);
+  }
   return lines;
 }
 
@@ -677,6 +739,19 @@ function renderTables(results) {
   if (tgTimes.length > 0) {
     out.push("");
     out.push(`Terragrunt: \`terragrunt find --filter '[BASE...HEAD]' --json\`, ${results.options.terragruntReps === 1 ? "one run each" : `median of ${results.options.terragruntReps}`}, measured ${tgTimes[0].slice(0, 16).replace("T", " ")} – ${tgTimes.at(-1).slice(0, 16).replace("T", " ")} UTC (kept and reused across bench runs; \`--terragrunt-rerun\` measures again).`);
+  }
+  out.push("");
+  out.push("Precision: units each change kind makes Gantry plan, against the ideal (the units whose plan the change can alter, from the generator's wiring) and what `terragrunt find --filter` reports.");
+  out.push("");
+  out.push("| units | change | ideal | gantry detects | gantry plans | terragrunt find |");
+  out.push("| ---: | --- | ---: | ---: | ---: | ---: |");
+  for (const size of results.sizes) {
+    for (const s of size.scenarios) {
+      const planned = s.detection?.plan?.cold.plannedUnits;
+      const cell = (agreement) => (agreement ? `${agreement.actual}${agreement.equal ? " ✓" : ` ✗ (${agreement.missing} missed, ${agreement.extra} extra)`}` : "—");
+      const plannedCell = planned === undefined ? "—" : `${planned}${planned === s.expected ? " ✓" : " ✗"}`;
+      out.push(`| ${size.units.toLocaleString("en-US")}${size.layout === "stacks" ? " (stacks)" : ""} | ${s.name} | ${s.expected} | ${cell(s.gantryAgreement)} | ${plannedCell} | ${cell(s.terragruntAgreement)} |`);
+    }
   }
   out.push("");
   out.push("Targets (issue 2 at 10,000 units; issue 3 for planning), reported, not asserted:");

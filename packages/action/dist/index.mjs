@@ -151,10 +151,10 @@ var init_src = __esm({
       hint;
       location;
       exitCode;
-      constructor(code, message, options2 = {}) {
+      constructor(code2, message, options2 = {}) {
         super(message, options2.cause === void 0 ? void 0 : { cause: options2.cause });
         this.name = "GantryError";
-        this.code = code;
+        this.code = code2;
         this.hint = options2.hint;
         this.location = options2.location;
         this.exitCode = options2.exitCode ?? 1;
@@ -2370,12 +2370,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i3 = 4; i3 < len; i3++) {
-    const code = iban3.charCodeAt(i3);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code2 = iban3.charCodeAt(i3);
+    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
   }
   for (let i3 = 0; i3 < 4; i3++) {
-    const code = iban3.charCodeAt(i3);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code2 = iban3.charCodeAt(i3);
+    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -3793,8 +3793,8 @@ var init_schemas = __esm({
       });
       defineLazyInternal(inst, "pattern", (zod) => {
         if (zod.def.options.every((o2) => o2._zod.pattern)) {
-          const patterns = zod.def.options.map((o2) => o2._zod.pattern);
-          return new RegExp(`^(${patterns.map((p2) => cleanRegex(p2.source)).join("|")})$`);
+          const patterns2 = zod.def.options.map((o2) => o2._zod.pattern);
+          return new RegExp(`^(${patterns2.map((p2) => cleanRegex(p2.source)).join("|")})$`);
         }
         return void 0;
       });
@@ -9157,8 +9157,8 @@ var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
   "node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/lt.js"() {
     init_util();
-    capitalizeFirstCharacter = (text) => {
-      return text.charAt(0).toUpperCase() + text.slice(1);
+    capitalizeFirstCharacter = (text2) => {
+      return text2.charAt(0).toUpperCase() + text2.slice(1);
     };
     error33 = () => {
       const Sizable = {
@@ -13143,12 +13143,12 @@ function compileFn(schema, options2) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code = doc.content.join("\n");
+  const code2 = doc.content.join("\n");
   const fullCode = options2?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code}` : code : "";
+${code2}` : code2 : "";
   const F2 = Function;
   const factoryCode = `return (input) => {
-${code}
+${code2}
 }`;
   let fn;
   try {
@@ -16505,7 +16505,7 @@ var init_json_schema_processors = __esm({
     stringProcessor = (schema, ctx, _json, _params) => {
       const json3 = _json;
       json3.type = "string";
-      const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
+      const { minimum, maximum, format, patterns: patterns2, contentEncoding, laxFormat } = aggregateChecks(schema);
       if (typeof minimum === "number")
         json3.minLength = minimum;
       if (typeof maximum === "number")
@@ -16520,8 +16520,8 @@ var init_json_schema_processors = __esm({
       }
       if (contentEncoding)
         json3.contentEncoding = contentEncoding;
-      if (patterns && patterns.size > 0) {
-        const patternList = [...patterns].map(exactPattern);
+      if (patterns2 && patterns2.size > 0) {
+        const patternList = [...patterns2].map(exactPattern);
         if (patternList.length === 1)
           json3.pattern = patternList[0].source;
         else if (patternList.length > 1) {
@@ -16864,14 +16864,14 @@ var init_json_schema_processors = __esm({
       const def = schema._zod.def;
       json3.type = "object";
       const keyType = def.keyType;
-      const patterns = aggregateChecks(keyType).patterns;
-      if (def.mode === "loose" && patterns && patterns.size > 0) {
+      const patterns2 = aggregateChecks(keyType).patterns;
+      if (def.mode === "loose" && patterns2 && patterns2.size > 0) {
         const valueSchema = processSchema(def.valueType, ctx, {
           ...params,
           path: [...params.path, "patternProperties", "*"]
         });
         json3.patternProperties = {};
-        for (const pattern of patterns) {
+        for (const pattern of patterns2) {
           assignProp(json3.patternProperties, exactPattern(pattern).source, valueSchema);
         }
       } else {
@@ -19722,7 +19722,7 @@ function convertBaseSchema(schema, ctx) {
         }
         if (schema.additionalProperties === false) {
           const propertyKeys = Object.keys(shape);
-          const patterns = patternKeys.map((p2) => new RegExp(p2));
+          const patterns2 = patternKeys.map((p2) => new RegExp(p2));
           const basePatternSchema = zodSchema;
           zodSchema = zodSchema.check((payload) => {
             if (!isPlainObject(payload.value))
@@ -19731,7 +19731,7 @@ function convertBaseSchema(schema, ctx) {
             for (const key of Object.keys(payload.value)) {
               if (propertyKeys.includes(key))
                 continue;
-              if (patterns.some((regex2) => regex2.test(key)))
+              if (patterns2.some((regex2) => regex2.test(key)))
                 continue;
               unrecognized.push(key);
             }
@@ -20580,140 +20580,3197 @@ var init_zod = __esm({
   }
 });
 
-// packages/classifier/src/job.ts
-var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, planDocumentSchema;
-var init_job = __esm({
-  "packages/classifier/src/job.ts"() {
+// packages/change-detector/src/contract.ts
+var API_VERSION, fileChangeTypeSchema, fileChangeSchema, readViaSchema, readLinkSchema, unitReasonSchema, unitStatusSchema, dynamicReadSchema, unitProblemSchema, affectedUnitSchema, dependencyGraphSchema, detectionResultSchema;
+var init_contract = __esm({
+  "packages/change-detector/src/contract.ts"() {
     "use strict";
     init_zod();
-    jobActionSchema = external_exports.enum(["plan", "apply", "plan-destroy", "destroy"]);
-    awsAuthenticationSchema = external_exports.object({
-      accountId: external_exports.string().regex(/^\d{12}$/),
-      planRoleArn: external_exports.string(),
-      applyRoleArn: external_exports.string(),
-      region: external_exports.string(),
-      sessionDurationSeconds: external_exports.number().int().min(900).max(43200)
+    API_VERSION = "gantry/v1";
+    fileChangeTypeSchema = external_exports.enum(["added", "modified", "deleted", "renamed", "type-changed"]);
+    fileChangeSchema = external_exports.object({
+      type: fileChangeTypeSchema,
+      files: external_exports.array(external_exports.string()).min(1),
+      insideUnit: external_exports.string().nullable(),
+      units: external_exports.array(external_exports.string())
     });
-    jobSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("Job"),
-      /** Stable, readable id, unique within a plan: `apply-prod-1`, `destroy-dev-app-x`. */
-      id: external_exports.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-      action: jobActionSchema,
-      /** Unit directories, repository-relative, in the order they must run (reverse for destroys). */
-      units: external_exports.array(external_exports.string()).min(1),
-      /** The commit the job runs at: head for plan/apply, base for plan-destroy/destroy. */
-      ref: external_exports.string().regex(/^[0-9a-f]{40}$/),
-      /** Ids of jobs that must finish successfully first. */
-      needs: external_exports.array(external_exports.string()),
-      environment: external_exports.string(),
-      /** Change types (see `ChangeType`) that produced this job. */
-      changes: external_exports.array(external_exports.string()),
-      /** Where the job came from, so guards can re-derive it. */
-      source: external_exports.object({
-        event: external_exports.enum(["pull_request", "push"]),
-        base: external_exports.string().regex(/^[0-9a-f]{40}$/),
-        head: external_exports.string().regex(/^[0-9a-f]{40}$/),
-        branch: external_exports.string(),
-        deployBranch: external_exports.string()
-      }),
-      authentication: awsAuthenticationSchema.nullable(),
-      terragrunt: external_exports.object({
-        flags: external_exports.array(external_exports.string()),
-        env: external_exports.record(external_exports.string(), external_exports.string()),
-        parallelism: external_exports.number().int().min(1)
-      })
+    readViaSchema = external_exports.enum([
+      "unit",
+      "include",
+      "read_terragrunt_config",
+      "terraform.source",
+      "module",
+      "file",
+      "templatefile",
+      "fileset",
+      "read_tfvars_file",
+      "sops_decrypt_file",
+      "mark_as_read",
+      "find_in_parent_folders",
+      "dynamic",
+      /** A unit generated from a stack file: the stack file, or the source directory it was copied from. */
+      "stack"
+    ]);
+    readLinkSchema = external_exports.object({
+      /** The file (repository-relative) that was read. */
+      file: external_exports.string(),
+      via: readViaSchema,
+      /** Where the reference is: `path/to/terragrunt.hcl:12`. */
+      from: external_exports.string().optional()
     });
-    planChangeSchema = external_exports.object({
-      type: external_exports.string(),
-      files: external_exports.array(external_exports.string()),
-      units: external_exports.array(external_exports.string()),
-      jobs: external_exports.array(external_exports.string()),
-      note: external_exports.string().optional()
+    unitReasonSchema = external_exports.object({
+      file: external_exports.string(),
+      chain: external_exports.array(readLinkSchema)
     });
-    skippedUnitSchema = external_exports.object({
-      unit: external_exports.string(),
-      reason: external_exports.enum(["superseded", "up-to-date"]),
-      /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
-      deployedAt: external_exports.string().regex(/^[0-9a-f]{40}$/)
+    unitStatusSchema = external_exports.enum(["added", "changed", "deleted", "affected"]);
+    dynamicReadSchema = external_exports.object({
+      from: external_exports.string(),
+      expression: external_exports.string(),
+      reason: external_exports.string(),
+      /** Glob that the unresolved path was widened to (`**` when nothing is known). */
+      pattern: external_exports.string()
     });
-    planDocumentSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("Plan"),
+    unitProblemSchema = external_exports.object({
+      code: external_exports.string(),
+      message: external_exports.string(),
+      file: external_exports.string().optional(),
+      line: external_exports.number().int().optional(),
+      column: external_exports.number().int().optional()
+    });
+    affectedUnitSchema = external_exports.object({
+      /** Unit directory relative to the repository root, `/`-separated, no trailing slash; `.` for the root itself. */
+      path: external_exports.string(),
+      status: unitStatusSchema,
+      reasons: external_exports.array(unitReasonSchema),
+      /** Unresolvable reads (the unit was kept conservatively). Empty when everything resolved. */
+      dynamic: external_exports.array(dynamicReadSchema),
+      /** Parse or evaluation problems; a broken unit is reported as `changed`. */
+      problems: external_exports.array(unitProblemSchema),
+      /** True when the unit sits inside a directory holding `terragrunt.stack.hcl`. */
+      inStack: external_exports.boolean()
+    });
+    dependencyGraphSchema = external_exports.object({
+      dependencies: external_exports.record(external_exports.string(), external_exports.array(external_exports.string()))
+    });
+    detectionResultSchema = external_exports.object({
+      apiVersion: external_exports.literal(API_VERSION),
+      kind: external_exports.literal("Detection"),
       event: external_exports.enum(["pull_request", "push"]),
+      /** The commit compared against: the merge-base for pull_request, the given base for push. */
       base: external_exports.string(),
       head: external_exports.string(),
-      branch: external_exports.string(),
-      deployBranch: external_exports.string(),
-      /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
-      notice: external_exports.string().nullable(),
-      jobs: external_exports.array(jobSchema),
-      /** The classified changes (optional extension, see `planChangeSchema`). */
-      changes: external_exports.array(planChangeSchema).optional(),
-      /** Changed files the ignore list dropped (optional extension). */
-      ignoredFiles: external_exports.array(external_exports.string()).optional(),
-      /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
-      skippedUnits: external_exports.array(skippedUnitSchema).optional()
+      /** The base as given, resolved to a SHA (differs from `base` on pull_request when the branches diverged). */
+      requestedBase: external_exports.string(),
+      changes: external_exports.array(fileChangeSchema),
+      units: external_exports.array(affectedUnitSchema),
+      graph: dependencyGraphSchema,
+      /** `terragrunt.stack.hcl` files changed between base and head (stacks are reported, see README). */
+      stacks: external_exports.array(external_exports.string()),
+      stats: external_exports.object({
+        trackedFiles: external_exports.number().int(),
+        unitsInHead: external_exports.number().int(),
+        filesParsed: external_exports.number().int(),
+        cacheHits: external_exports.number().int(),
+        elapsedMs: external_exports.number()
+      })
     });
   }
 });
 
-// packages/classifier/src/changes.ts
-function changeTypeName(change) {
-  return change.type === "Plugin" ? change.name : change.type;
+// packages/hcl/src/position.ts
+function lineStarts(source) {
+  if (source === cachedSource) return cachedLineStarts;
+  const starts = [0];
+  for (let i3 = source.indexOf("\n"); i3 !== -1; i3 = source.indexOf("\n", i3 + 1)) starts.push(i3 + 1);
+  cachedSource = source;
+  cachedLineStarts = starts;
+  return starts;
 }
-var builtInChangeTypes;
-var init_changes = __esm({
-  "packages/classifier/src/changes.ts"() {
+function positionAt(source, offset) {
+  const at = Math.max(0, Math.min(offset, source.length));
+  const starts = lineStarts(source);
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = lo + hi + 1 >> 1;
+    if (starts[mid] <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: at - starts[lo] + 1 };
+}
+var cachedSource, cachedLineStarts;
+var init_position = __esm({
+  "packages/hcl/src/position.ts"() {
     "use strict";
-    builtInChangeTypes = [
-      "UnitAdded",
-      "UnitChanged",
-      "UnitDeleted",
-      "EnvCommonChanged",
-      "HCLChanged",
-      "LocalModuleChanged",
-      "FileChanged",
-      "AccountsRequested",
-      "AccountsChanged",
-      "AccountsDeleted",
-      "AccountsAdded",
-      "DriftDetected",
-      "ConfigChanged"
-    ];
+    cachedLineStarts = [];
   }
 });
 
-// packages/classifier/src/errors.ts
-function classifierError(code, message, options2 = {}) {
-  return new GantryError(code, message, { ...options2, exitCode: classifierErrorExitCodes[code] });
-}
-var classifierErrorExitCodes;
+// packages/hcl/src/errors.ts
+var HclSyntaxError, HclEvalError;
 var init_errors3 = __esm({
-  "packages/classifier/src/errors.ts"() {
+  "packages/hcl/src/errors.ts"() {
     "use strict";
     init_src();
-    classifierErrorExitCodes = {
-      /** `.gantry/config.yml` (or a Gruntwork config) is not valid YAML/HCL. */
-      CONFIG_SYNTAX: 20,
-      /** A configuration key has a wrong value, a missing required key, or an unknown key. */
-      CONFIG_INVALID: 20,
-      /** A classifier plugin named in the configuration cannot be found or does not implement `ChangeClassifier`. */
-      CONFIG_PLUGIN_INVALID: 21,
-      /** An affected unit matches no environment, or more than one. */
-      PLAN_ENVIRONMENT_MISMATCH: 22,
-      /** The change deletes a unit that a remaining unit still depends on. */
-      PLAN_DELETED_UNIT_STILL_USED: 23,
-      /** The units' dependency blocks form a cycle: the jobs cannot be ordered. */
-      PLAN_DEPENDENCY_CYCLE: 24,
-      /** A new account directory must be the only infrastructure change of its pull request. */
-      PLAN_ACCOUNTS_ADDED_NOT_ALONE: 25,
-      /** The detection result given to the planner does not match the `gantry/v1` Detection schema. */
-      PLAN_INVALID_DETECTION: 26,
-      /** A classifier plugin threw or answered something that is not a claim. */
-      PLAN_CLASSIFIER_FAILED: 27,
-      /** git could not read the configuration from the head commit. */
-      CONFIG_READ_FAILED: 28
+    init_position();
+    HclSyntaxError = class extends GantryError {
+      /** UTF-16 offset of the problem in the source. */
+      offset;
+      constructor(message, fileName, source, offset, hint) {
+        const { line, column } = positionAt(source, offset);
+        super("HCL_SYNTAX", message, {
+          exitCode: 15,
+          location: { file: fileName, line, column },
+          hint: hint ?? "fix the HCL syntax at this position (see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md)"
+        });
+        this.name = "HclSyntaxError";
+        this.offset = offset;
+      }
+    };
+    HclEvalError = class extends GantryError {
+      range;
+      constructor(message, range, where, hint) {
+        const location = where === void 0 ? void 0 : range === void 0 ? { file: where.file } : { file: where.file, ...positionAt(where.source, range.start) };
+        super("HCL_EVAL", message, {
+          exitCode: 16,
+          ...location ? { location } : {},
+          hint: hint ?? "check the expression; only values known without running Terraform can be evaluated"
+        });
+        this.name = "HclEvalError";
+        this.range = range;
+      }
+    };
+  }
+});
+
+// packages/hcl/src/lexer.ts
+function isAsciiIdStart(c2) {
+  return c2 >= 97 && c2 <= 122 || c2 >= 65 && c2 <= 90 || c2 === 95;
+}
+function isAsciiIdContinue(c2) {
+  return c2 >= 97 && c2 <= 122 || c2 >= 65 && c2 <= 90 || c2 >= 48 && c2 <= 57 || c2 === 95 || c2 === 45;
+}
+function isDigit(c2) {
+  return c2 >= 48 && c2 <= 57;
+}
+var T_EOF, T_NL, T_IDENT, T_NUMBER, T_OQUOTE, T_HEREDOC, T_LBRACE, T_RBRACE, T_STRIP_RBRACE, T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN, T_COMMA, T_DOT, T_ELLIPSIS, T_STAR, T_SLASH, T_PERCENT, T_PLUS, T_MINUS, T_ASSIGN, T_EQ, T_NEQ, T_LT, T_GT, T_LE, T_GE, T_AND, T_OR, T_BANG, T_QUESTION, T_COLON, T_ARROW, T_DCOLON, T_BAD, PUNCT, ID_START, ID_CONTINUE, CHAR_CLASS, SINGLE, Lexer;
+var init_lexer = __esm({
+  "packages/hcl/src/lexer.ts"() {
+    "use strict";
+    init_errors3();
+    init_position();
+    T_EOF = 0;
+    T_NL = 1;
+    T_IDENT = 2;
+    T_NUMBER = 3;
+    T_OQUOTE = 4;
+    T_HEREDOC = 5;
+    T_LBRACE = 6;
+    T_RBRACE = 7;
+    T_STRIP_RBRACE = 8;
+    T_LBRACK = 9;
+    T_RBRACK = 10;
+    T_LPAREN = 11;
+    T_RPAREN = 12;
+    T_COMMA = 13;
+    T_DOT = 14;
+    T_ELLIPSIS = 15;
+    T_STAR = 16;
+    T_SLASH = 17;
+    T_PERCENT = 18;
+    T_PLUS = 19;
+    T_MINUS = 20;
+    T_ASSIGN = 21;
+    T_EQ = 22;
+    T_NEQ = 23;
+    T_LT = 24;
+    T_GT = 25;
+    T_LE = 26;
+    T_GE = 27;
+    T_AND = 28;
+    T_OR = 29;
+    T_BANG = 30;
+    T_QUESTION = 31;
+    T_COLON = 32;
+    T_ARROW = 33;
+    T_DCOLON = 34;
+    T_BAD = 35;
+    PUNCT = {
+      [T_LBRACE]: "'{'",
+      [T_RBRACE]: "'}'",
+      [T_STRIP_RBRACE]: "'~}'",
+      [T_LBRACK]: "'['",
+      [T_RBRACK]: "']'",
+      [T_LPAREN]: "'('",
+      [T_RPAREN]: "')'",
+      [T_COMMA]: "','",
+      [T_DOT]: "'.'",
+      [T_ELLIPSIS]: "'...'",
+      [T_STAR]: "'*'",
+      [T_SLASH]: "'/'",
+      [T_PERCENT]: "'%'",
+      [T_PLUS]: "'+'",
+      [T_MINUS]: "'-'",
+      [T_ASSIGN]: "'='",
+      [T_EQ]: "'=='",
+      [T_NEQ]: "'!='",
+      [T_LT]: "'<'",
+      [T_GT]: "'>'",
+      [T_LE]: "'<='",
+      [T_GE]: "'>='",
+      [T_AND]: "'&&'",
+      [T_OR]: "'||'",
+      [T_BANG]: "'!'",
+      [T_QUESTION]: "'?'",
+      [T_COLON]: "':'",
+      [T_ARROW]: "'=>'",
+      [T_DCOLON]: "'::'"
+    };
+    ID_START = /[\p{ID_Start}_]/u;
+    ID_CONTINUE = /[\p{ID_Continue}\-]/u;
+    CHAR_CLASS = new Uint8Array(128);
+    for (let c2 = 0; c2 < 128; c2++) {
+      const letter = c2 >= 97 && c2 <= 122 || c2 >= 65 && c2 <= 90 || c2 === 95;
+      const digit = c2 >= 48 && c2 <= 57;
+      CHAR_CLASS[c2] = (letter ? 1 : 0) | (letter || digit || c2 === 45 ? 2 : 0);
+    }
+    SINGLE = new Int8Array(128).fill(-1);
+    SINGLE[34] = T_OQUOTE;
+    SINGLE[123] = T_LBRACE;
+    SINGLE[125] = T_RBRACE;
+    SINGLE[91] = T_LBRACK;
+    SINGLE[93] = T_RBRACK;
+    SINGLE[40] = T_LPAREN;
+    SINGLE[41] = T_RPAREN;
+    SINGLE[44] = T_COMMA;
+    SINGLE[42] = T_STAR;
+    SINGLE[37] = T_PERCENT;
+    SINGLE[43] = T_PLUS;
+    SINGLE[45] = T_MINUS;
+    SINGLE[63] = T_QUESTION;
+    Lexer = class {
+      src;
+      len;
+      fileName;
+      /** Next unread character. */
+      pos = 0;
+      /** Peeked token (-1: none) and its bounds. */
+      tk = -1;
+      ts = 0;
+      te = 0;
+      /** Where scanning for the peeked token began: rewinding here un-peeks it. */
+      scanFrom = 0;
+      /** End of the last consumed token: the end of the node being built. */
+      lastEnd = 0;
+      /** Whether newlines are tokens here (block bodies, object constructors) or skipped (parens, brackets). */
+      nl = true;
+      /** For T_HEREDOC: the marker, whether it is `<<-`, and where the content begins. */
+      heredocMarker = "";
+      heredocFlush = false;
+      heredocContent = 0;
+      constructor(src, fileName) {
+        this.src = src;
+        this.len = src.length;
+        this.fileName = fileName;
+        if (src.charCodeAt(0) === 65279) this.pos = 1;
+      }
+      fail(message, offset, hint) {
+        throw new HclSyntaxError(message, this.fileName, this.src, offset, hint);
+      }
+      where(offset) {
+        const p2 = positionAt(this.src, offset);
+        return `${p2.line}:${p2.column}`;
+      }
+      /** Switch newline significance; un-peeks a token scanned under the other mode. */
+      setNl(v2) {
+        const old = this.nl;
+        if (old !== v2) {
+          if (this.tk >= 0) {
+            this.pos = this.scanFrom;
+            this.tk = -1;
+          }
+          this.nl = v2;
+        }
+        return old;
+      }
+      peek() {
+        if (this.tk >= 0) return this.tk;
+        this.scanFrom = this.pos;
+        let k2 = this.scan();
+        while (k2 === T_NL && !this.nl) k2 = this.scan();
+        this.tk = k2;
+        return k2;
+      }
+      next() {
+        const k2 = this.peek();
+        this.tk = -1;
+        this.lastEnd = this.te;
+        return k2;
+      }
+      text() {
+        return this.src.slice(this.ts, this.te);
+      }
+      /** Consume the peeked token if it is `kind`. */
+      accept(kind) {
+        if (this.peek() === kind) {
+          this.next();
+          return true;
+        }
+        return false;
+      }
+      expect(kind, what) {
+        const k2 = this.peek();
+        if (k2 !== kind) this.fail(`expected ${what}, found ${this.describe()}`, this.ts);
+        this.next();
+      }
+      /** Human description of the peeked token, for "found ..." in messages. */
+      describe() {
+        const k2 = this.peek();
+        switch (k2) {
+          case T_EOF:
+            return "end of file";
+          case T_NL:
+            return this.src.charCodeAt(this.ts) === 10 || this.src.charCodeAt(this.ts) === 13 ? "newline" : "comment (ends the line)";
+          case T_IDENT:
+            return `identifier '${this.text()}'`;
+          case T_NUMBER:
+            return `number ${this.text()}`;
+          case T_OQUOTE:
+            return "string";
+          case T_HEREDOC:
+            return "heredoc";
+          case T_BAD:
+            return `invalid character ${JSON.stringify(this.text())}`;
+          default:
+            return PUNCT[k2] ?? "token";
+        }
+      }
+      tok(kind, start, end) {
+        this.ts = start;
+        this.te = end;
+        this.pos = end;
+        return kind;
+      }
+      /** Scan one raw token starting at `pos` (skipping spaces and comments). */
+      scan() {
+        const src = this.src;
+        const len = this.len;
+        let p2 = this.pos;
+        for (; ; ) {
+          if (p2 >= len) return this.tok(T_EOF, len, len);
+          const c3 = src.charCodeAt(p2);
+          if (c3 === 32 || c3 === 9) {
+            p2++;
+            continue;
+          }
+          if (c3 === 13) {
+            if (src.charCodeAt(p2 + 1) === 10) return this.tok(T_NL, p2, p2 + 2);
+            return this.tok(T_BAD, p2, p2 + 1);
+          }
+          if (c3 === 10) return this.tok(T_NL, p2, p2 + 1);
+          if (c3 === 35 || c3 === 47 && src.charCodeAt(p2 + 1) === 47) {
+            const nlAt = src.indexOf("\n", p2);
+            if (nlAt === -1) {
+              p2 = len;
+              continue;
+            }
+            return this.tok(T_NL, p2, nlAt + 1);
+          }
+          if (c3 === 47 && src.charCodeAt(p2 + 1) === 42) {
+            const close = src.indexOf("*/", p2 + 2);
+            if (close === -1) this.fail(`expected '*/' to close the comment opened at ${this.where(p2)}, found end of file`, len);
+            p2 = close + 2;
+            continue;
+          }
+          break;
+        }
+        const c2 = src.charCodeAt(p2);
+        if (c2 < 128) {
+          if (CHAR_CLASS[c2] & 1) {
+            let e2 = p2 + 1;
+            let d2 = src.charCodeAt(e2);
+            while (d2 < 128 && CHAR_CLASS[d2] & 2) d2 = src.charCodeAt(++e2);
+            if (d2 >= 128 && e2 < len) e2 = this.scanUnicodeIdent(e2);
+            return this.tok(T_IDENT, p2, e2);
+          }
+          const single = SINGLE[c2];
+          if (single >= 0) return this.tok(single, p2, p2 + 1);
+        }
+        const c1 = src.charCodeAt(p2 + 1);
+        if (isDigit(c2)) return this.tok(T_NUMBER, p2, this.scanNumber(p2));
+        switch (c2) {
+          case 34:
+            return this.tok(T_OQUOTE, p2, p2 + 1);
+          case 123:
+            return this.tok(T_LBRACE, p2, p2 + 1);
+          case 125:
+            return this.tok(T_RBRACE, p2, p2 + 1);
+          case 91:
+            return this.tok(T_LBRACK, p2, p2 + 1);
+          case 93:
+            return this.tok(T_RBRACK, p2, p2 + 1);
+          case 40:
+            return this.tok(T_LPAREN, p2, p2 + 1);
+          case 41:
+            return this.tok(T_RPAREN, p2, p2 + 1);
+          case 44:
+            return this.tok(T_COMMA, p2, p2 + 1);
+          case 46:
+            if (c1 === 46 && src.charCodeAt(p2 + 2) === 46) return this.tok(T_ELLIPSIS, p2, p2 + 3);
+            return this.tok(T_DOT, p2, p2 + 1);
+          case 42:
+            return this.tok(T_STAR, p2, p2 + 1);
+          case 47:
+            return this.tok(T_SLASH, p2, p2 + 1);
+          case 37:
+            return this.tok(T_PERCENT, p2, p2 + 1);
+          case 43:
+            return this.tok(T_PLUS, p2, p2 + 1);
+          case 45:
+            return this.tok(T_MINUS, p2, p2 + 1);
+          case 61:
+            if (c1 === 61) return this.tok(T_EQ, p2, p2 + 2);
+            if (c1 === 62) return this.tok(T_ARROW, p2, p2 + 2);
+            return this.tok(T_ASSIGN, p2, p2 + 1);
+          case 33:
+            if (c1 === 61) return this.tok(T_NEQ, p2, p2 + 2);
+            return this.tok(T_BANG, p2, p2 + 1);
+          case 60:
+            if (c1 === 61) return this.tok(T_LE, p2, p2 + 2);
+            if (c1 === 60) return this.scanHeredocStart(p2);
+            return this.tok(T_LT, p2, p2 + 1);
+          case 62:
+            if (c1 === 61) return this.tok(T_GE, p2, p2 + 2);
+            return this.tok(T_GT, p2, p2 + 1);
+          case 38:
+            if (c1 === 38) return this.tok(T_AND, p2, p2 + 2);
+            break;
+          case 124:
+            if (c1 === 124) return this.tok(T_OR, p2, p2 + 2);
+            break;
+          case 63:
+            return this.tok(T_QUESTION, p2, p2 + 1);
+          case 58:
+            if (c1 === 58) return this.tok(T_DCOLON, p2, p2 + 2);
+            return this.tok(T_COLON, p2, p2 + 1);
+          case 126:
+            if (c1 === 125) return this.tok(T_STRIP_RBRACE, p2, p2 + 2);
+            break;
+          default:
+            if (c2 >= 128) {
+              const cp = src.codePointAt(p2);
+              const ch = String.fromCodePoint(cp);
+              if (ID_START.test(ch)) return this.tok(T_IDENT, p2, this.scanUnicodeIdent(p2 + ch.length));
+              return this.tok(T_BAD, p2, p2 + ch.length);
+            }
+        }
+        return this.tok(T_BAD, p2, p2 + 1);
+      }
+      scanUnicodeIdent(from) {
+        const src = this.src;
+        let e2 = from;
+        while (e2 < this.len) {
+          const c2 = src.charCodeAt(e2);
+          if (c2 < 128) {
+            if (isAsciiIdContinue(c2)) {
+              e2++;
+              continue;
+            }
+            break;
+          }
+          const ch = String.fromCodePoint(src.codePointAt(e2));
+          if (!ID_CONTINUE.test(ch)) break;
+          e2 += ch.length;
+        }
+        return e2;
+      }
+      scanNumber(p2) {
+        const src = this.src;
+        let e2 = p2 + 1;
+        while (isDigit(src.charCodeAt(e2))) e2++;
+        if (src.charCodeAt(e2) === 46 && isDigit(src.charCodeAt(e2 + 1))) {
+          e2 += 2;
+          while (isDigit(src.charCodeAt(e2))) e2++;
+        }
+        const x3 = src.charCodeAt(e2);
+        if (x3 === 101 || x3 === 69) {
+          let f2 = e2 + 1;
+          const s2 = src.charCodeAt(f2);
+          if (s2 === 43 || s2 === 45) f2++;
+          if (isDigit(src.charCodeAt(f2))) {
+            e2 = f2 + 1;
+            while (isDigit(src.charCodeAt(e2))) e2++;
+          }
+        }
+        if (src.charCodeAt(e2) === 46 && isDigit(src.charCodeAt(e2 + 1))) {
+          let f2 = e2 + 1;
+          while (isDigit(src.charCodeAt(f2)) || src.charCodeAt(f2) === 46) f2++;
+          this.fail(`expected a number, found the invalid number literal '${src.slice(p2, f2)}'`, p2);
+        }
+        return e2;
+      }
+      /** `<<EOF` or `<<-EOF`, directly followed by a newline. */
+      scanHeredocStart(p2) {
+        const src = this.src;
+        let q = p2 + 2;
+        const flush = src.charCodeAt(q) === 45;
+        if (flush) q++;
+        const idStart = q;
+        if (!isAsciiIdStart(src.charCodeAt(q)) && !(src.charCodeAt(q) >= 128 && ID_START.test(String.fromCodePoint(src.codePointAt(q))))) {
+          this.fail(`expected a heredoc marker such as 'EOF' after '${flush ? "<<-" : "<<"}', found ${q >= this.len ? "end of file" : JSON.stringify(src[q])}`, q);
+        }
+        q++;
+        while (q < this.len && (isAsciiIdContinue(src.charCodeAt(q)) || src.charCodeAt(q) >= 128)) {
+          if (src.charCodeAt(q) >= 128) {
+            const e2 = this.scanUnicodeIdent(q);
+            if (e2 === q) break;
+            q = e2;
+          } else q++;
+        }
+        const marker2 = src.slice(idStart, q);
+        let content;
+        if (src.charCodeAt(q) === 10) content = q + 1;
+        else if (src.charCodeAt(q) === 13 && src.charCodeAt(q + 1) === 10) content = q + 2;
+        else {
+          this.fail(
+            `expected a newline right after the heredoc marker '${src.slice(p2, q)}', found ${q >= this.len ? "end of file" : JSON.stringify(src[q])}`,
+            q,
+            "a heredoc's content starts on the line after `<<MARKER`"
+          );
+        }
+        this.heredocMarker = marker2;
+        this.heredocFlush = flush;
+        this.heredocContent = content;
+        return this.tok(T_HEREDOC, p2, q);
+      }
+    };
+  }
+});
+
+// packages/hcl/src/template.ts
+function item(kind, start, end) {
+  return { kind, start, end, stripLeft: false, stripRight: false, value: "", expr: null, keyVar: null, valueVar: "" };
+}
+function isSpaceCode(c2) {
+  if (c2 < 128) return c2 === 32 || c2 >= 9 && c2 <= 13;
+  return c2 === 133 || c2 === 160 || c2 === 5760 || c2 >= 8192 && c2 <= 8202 || c2 === 8232 || c2 === 8233 || c2 === 8239 || c2 === 8287 || c2 === 12288;
+}
+function literalText(text2) {
+  for (let i3 = 0; i3 < text2.length; i3++) if (text2.charCodeAt(i3) >= 768) return text2.normalize("NFC");
+  return text2;
+}
+function parseQuotedTemplate(ps, open2) {
+  const lx = ps.lx;
+  const src = ps.lx.src;
+  const len = src.length;
+  const plain = plainQuotedString(lx, open2);
+  if (plain !== null) return plain;
+  let p2 = lx.pos;
+  const items = [];
+  let litStart = p2;
+  let chunkStart = p2;
+  let value = "";
+  const flush = (end) => {
+    if (end > litStart) {
+      const it = item(I_LIT, litStart, end);
+      it.value = value + src.slice(chunkStart, end);
+      items.push(it);
+    }
+    value = "";
+  };
+  for (; ; ) {
+    if (p2 >= len) lx.fail(`expected '"' to close the string opened at ${lx.where(open2)}, found end of file`, p2);
+    const c2 = src.charCodeAt(p2);
+    if (c2 === 34) {
+      flush(p2);
+      p2++;
+      break;
+    }
+    if (c2 === 10 || c2 === 13 && src.charCodeAt(p2 + 1) === 10) {
+      lx.fail(`expected '"' to close the string opened at ${lx.where(open2)}, found newline`, p2, "quoted strings end on their line; use a heredoc (<<EOF) for multi-line text");
+    }
+    if (c2 === 92) {
+      value += src.slice(chunkStart, p2);
+      const [decoded, width] = decodeEscape(ps, p2);
+      value += decoded;
+      p2 += width;
+      chunkStart = p2;
+      continue;
+    }
+    if ((c2 === 36 || c2 === 37) && src.charCodeAt(p2 + 1) === 123) {
+      flush(p2);
+      p2 = parseTemplateSequence(ps, p2, items);
+      litStart = chunkStart = p2;
+      continue;
+    }
+    if ((c2 === 36 || c2 === 37) && src.charCodeAt(p2 + 1) === c2 && src.charCodeAt(p2 + 2) === 123) {
+      value += src.slice(chunkStart, p2 + 1);
+      p2 += 2;
+      chunkStart = p2;
+      continue;
+    }
+    p2++;
+  }
+  lx.pos = p2;
+  lx.tk = -1;
+  lx.lastEnd = p2;
+  return { type: "Template", parts: buildTemplate(ps, items, false, false), heredoc: false, range: { start: open2, end: p2 } };
+}
+function plainQuotedString(lx, open2) {
+  const src = lx.src;
+  const p2 = lx.pos;
+  let codes = 0;
+  for (let q = p2; q < src.length; q++) {
+    const c2 = src.charCodeAt(q);
+    codes |= c2;
+    if (c2 === 34) {
+      lx.pos = q + 1;
+      lx.tk = -1;
+      lx.lastEnd = q + 1;
+      const text2 = src.slice(p2, q);
+      const parts = q === p2 ? [] : [{ type: "TemplateLiteral", value: codes < 768 ? text2 : literalText(text2), range: { start: p2, end: q } }];
+      return { type: "Template", parts, heredoc: false, range: { start: open2, end: q + 1 } };
+    }
+    if (c2 === 92 || c2 === 36 || c2 === 37 || c2 === 10 || c2 === 13) return null;
+  }
+  return null;
+}
+function decodeEscape(ps, p2) {
+  const src = ps.lx.src;
+  const c2 = src.charCodeAt(p2 + 1);
+  switch (c2) {
+    case 110:
+      return ["\n", 2];
+    case 114:
+      return ["\r", 2];
+    case 116:
+      return ["	", 2];
+    case 34:
+      return ['"', 2];
+    case 92:
+      return ["\\", 2];
+    case 117:
+    case 85: {
+      const digits = c2 === 117 ? 4 : 8;
+      const hex3 = src.slice(p2 + 2, p2 + 2 + digits);
+      if (hex3.length === digits && /^[0-9a-fA-F]+$/.test(hex3)) {
+        const cp = Number.parseInt(hex3, 16);
+        if (cp <= 1114111 && !(cp >= 55296 && cp <= 57343)) return [String.fromCodePoint(cp), 2 + digits];
+      }
+      return ps.lx.fail(`expected ${digits} hexadecimal digits of a Unicode code point after '\\${String.fromCharCode(c2)}', found ${JSON.stringify(hex3)}`, p2);
+    }
+    default:
+      return ps.lx.fail(
+        `expected an escape sequence (\\n \\r \\t \\" \\\\ \\uNNNN \\UNNNNNNNN) after '\\', found ${Number.isNaN(c2) ? "end of file" : JSON.stringify(String.fromCharCode(c2))}`,
+        p2
+      );
+  }
+}
+function parseTemplateSequence(ps, p2, items) {
+  const lx = ps.lx;
+  const src = ps.lx.src;
+  const isInterp = src.charCodeAt(p2) === 36;
+  let q = p2 + 2;
+  const stripLeft = src.charCodeAt(q) === 126;
+  if (stripLeft) q++;
+  lx.pos = q;
+  lx.tk = -1;
+  const saved = lx.setNl(false);
+  let it;
+  if (isInterp) {
+    it = item(I_INTERP, p2, 0);
+    it.expr = ps.parseExpression();
+  } else {
+    const kw = lx.peek() === T_IDENT ? lx.text() : "";
+    switch (kw) {
+      case "if":
+        lx.next();
+        it = item(I_IF, p2, 0);
+        it.expr = ps.parseExpression();
+        break;
+      case "else":
+        lx.next();
+        it = item(I_ELSE, p2, 0);
+        break;
+      case "endif":
+        lx.next();
+        it = item(I_ENDIF, p2, 0);
+        break;
+      case "endfor":
+        lx.next();
+        it = item(I_ENDFOR, p2, 0);
+        break;
+      case "for": {
+        lx.next();
+        it = item(I_FOR, p2, 0);
+        const first = ps.expectIdent("a variable name after 'for'");
+        it.valueVar = first;
+        if (lx.accept(T_COMMA)) {
+          it.keyVar = first;
+          it.valueVar = ps.expectIdent("a value variable name after ','");
+        }
+        if (lx.peek() !== T_IDENT || lx.text() !== "in") lx.fail(`expected 'in' in the template for directive, found ${lx.describe()}`, lx.ts);
+        lx.next();
+        it.expr = ps.parseExpression();
+        break;
+      }
+      default:
+        lx.fail(`expected a template directive (if, else, endif, for, endfor) after '%{', found ${lx.describe()}`, lx.ts);
+    }
+  }
+  const k2 = lx.peek();
+  if (k2 !== T_RBRACE && k2 !== T_STRIP_RBRACE) {
+    lx.fail(`expected '}' to close the '${isInterp ? "${" : "%{"}' opened at ${lx.where(p2)}, found ${lx.describe()}`, lx.ts);
+  }
+  lx.next();
+  it.stripLeft = stripLeft;
+  it.stripRight = k2 === T_STRIP_RBRACE;
+  it.end = lx.te;
+  lx.setNl(saved);
+  items.push(it);
+  return lx.te;
+}
+function parseHeredoc(ps, open2) {
+  const lx = ps.lx;
+  const src = ps.lx.src;
+  const len = src.length;
+  const marker2 = lx.heredocMarker;
+  const flushIndent = lx.heredocFlush;
+  const items = [];
+  let p2 = lx.heredocContent;
+  let lineStart = true;
+  let end = -1;
+  let litStart = p2;
+  let chunkStart = p2;
+  let value = "";
+  const flush = (at) => {
+    if (at > litStart) {
+      const it = item(I_LIT, litStart, at);
+      it.value = value + src.slice(chunkStart, at);
+      items.push(it);
+    }
+    value = "";
+  };
+  for (; ; ) {
+    if (lineStart) {
+      let q = p2;
+      while (src.charCodeAt(q) === 32 || src.charCodeAt(q) === 9) q++;
+      if (src.startsWith(marker2, q)) {
+        const after = q + marker2.length;
+        let r2 = after;
+        while (src.charCodeAt(r2) === 32 || src.charCodeAt(r2) === 9) r2++;
+        const c3 = src.charCodeAt(r2);
+        if (c3 === 10 || c3 === 13 && src.charCodeAt(r2 + 1) === 10) {
+          end = after;
+          break;
+        }
+        if (r2 >= len) {
+          lx.fail(`expected a newline after the heredoc's closing marker '${marker2}', found end of file`, r2, "end the file with a newline after the marker");
+        }
+      }
+      lineStart = false;
+    }
+    if (p2 >= len) lx.fail(`expected '${marker2}' on a line of its own to close the heredoc opened at ${lx.where(open2)}, found end of file`, p2);
+    const c2 = src.charCodeAt(p2);
+    if (c2 === 10) {
+      p2++;
+      flush(p2);
+      litStart = chunkStart = p2;
+      lineStart = true;
+      continue;
+    }
+    if ((c2 === 36 || c2 === 37) && src.charCodeAt(p2 + 1) === 123) {
+      flush(p2);
+      p2 = parseTemplateSequence(ps, p2, items);
+      litStart = chunkStart = p2;
+      continue;
+    }
+    if ((c2 === 36 || c2 === 37) && src.charCodeAt(p2 + 1) === c2 && src.charCodeAt(p2 + 2) === 123) {
+      value += src.slice(chunkStart, p2 + 1);
+      p2 += 2;
+      chunkStart = p2;
+      continue;
+    }
+    p2++;
+  }
+  flush(p2);
+  lx.pos = end;
+  lx.tk = -1;
+  lx.lastEnd = end;
+  return { type: "Template", parts: buildTemplate(ps, items, true, flushIndent), heredoc: true, range: { start: open2, end } };
+}
+function buildTemplate(ps, items, heredoc, flushIndent) {
+  if (!heredoc && simpleItems(items)) {
+    const parts2 = [];
+    for (const it of items) {
+      const range = { start: it.start, end: it.end };
+      if (it.kind === I_LIT) parts2.push({ type: "TemplateLiteral", value: literalText(it.value), range });
+      else parts2.push({ type: "TemplateInterpolation", expr: it.expr, stripLeft: false, stripRight: false, range });
+    }
+    return parts2;
+  }
+  for (let i3 = 0; i3 < items.length; i3++) {
+    const it = items[i3];
+    if (it.kind === I_LIT) continue;
+    if (it.stripLeft) {
+      const prev = items[i3 - 1];
+      if (prev && prev.kind === I_LIT) prev.value = trimEndSpace(prev.value);
+    }
+    if (it.stripRight) {
+      const next = items[i3 + 1];
+      if (next && next.kind === I_LIT) next.value = trimStartSpace(next.value);
+    }
+  }
+  if (flushIndent) dedentHeredoc(items);
+  const merged = [];
+  for (const it of items) {
+    const last = merged[merged.length - 1];
+    if (it.kind === I_LIT && last && last.kind === I_LIT) {
+      last.value += it.value;
+      last.end = it.end;
+    } else merged.push(it);
+  }
+  const state = { i: 0 };
+  const parts = nestTemplate(ps, merged, state, -1);
+  return parts;
+}
+function nestTemplate(ps, items, state, opener) {
+  const lx = ps.lx;
+  const parts = [];
+  while (state.i < items.length) {
+    const it = items[state.i];
+    switch (it.kind) {
+      case I_LIT:
+        state.i++;
+        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: literalText(it.value), range: { start: it.start, end: it.end } });
+        break;
+      case I_INTERP:
+        state.i++;
+        parts.push({ type: "TemplateInterpolation", expr: it.expr, stripLeft: it.stripLeft, stripRight: it.stripRight, range: { start: it.start, end: it.end } });
+        break;
+      case I_IF: {
+        state.i++;
+        const then = nestTemplate(ps, items, state, I_IF);
+        let otherwise = null;
+        let closer = items[state.i];
+        if (closer && closer.kind === I_ELSE) {
+          state.i++;
+          otherwise = nestTemplate(ps, items, state, I_ELSE);
+          closer = items[state.i];
+        }
+        if (!closer || closer.kind !== I_ENDIF) {
+          lx.fail(`expected '%{ endif }' to close the '%{ if }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`, closer ? closer.start : it.start);
+        }
+        state.i++;
+        parts.push({ type: "TemplateIf", condition: it.expr, then, else: otherwise, stripLeft: it.stripLeft, stripRight: closer.stripRight, range: { start: it.start, end: closer.end } });
+        break;
+      }
+      case I_FOR: {
+        state.i++;
+        const body = nestTemplate(ps, items, state, I_FOR);
+        const closer = items[state.i];
+        if (!closer || closer.kind !== I_ENDFOR) {
+          lx.fail(`expected '%{ endfor }' to close the '%{ for }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`, closer ? closer.start : it.start);
+        }
+        state.i++;
+        parts.push({ type: "TemplateFor", keyVar: it.keyVar, valueVar: it.valueVar, collection: it.expr, body, stripLeft: it.stripLeft, stripRight: closer.stripRight, range: { start: it.start, end: closer.end } });
+        break;
+      }
+      default: {
+        const fits = it.kind === I_ELSE && opener === I_IF || it.kind === I_ENDIF && (opener === I_IF || opener === I_ELSE) || it.kind === I_ENDFOR && opener === I_FOR;
+        if (!fits) {
+          lx.fail(`expected ${opener === I_FOR ? "'%{ endfor }'" : opener === I_IF || opener === I_ELSE ? "'%{ endif }'" : "template text or '${'"}, found '${DIRECTIVE_NAMES[it.kind]}' with no matching opening directive`, it.start);
+        }
+        return parts;
+      }
+    }
+  }
+  return parts;
+}
+function simpleItems(items) {
+  let prevLit = false;
+  for (const it of items) {
+    if (it.kind === I_LIT) {
+      if (prevLit) return false;
+      prevLit = true;
+    } else if (it.kind === I_INTERP && !it.stripLeft && !it.stripRight) prevLit = false;
+    else return false;
+  }
+  return true;
+}
+function trimEndSpace(s2) {
+  let e2 = s2.length;
+  while (e2 > 0 && isSpaceCode(s2.charCodeAt(e2 - 1))) e2--;
+  return s2.slice(0, e2);
+}
+function trimStartSpace(s2) {
+  let b3 = 0;
+  while (b3 < s2.length && isSpaceCode(s2.charCodeAt(b3))) b3++;
+  return s2.slice(b3);
+}
+function dedentHeredoc(items) {
+  let min = Number.MAX_SAFE_INTEGER;
+  let atLineStart = true;
+  const adjust = [];
+  for (const it of items) {
+    if (atLineStart) {
+      atLineStart = false;
+      if (it.kind === I_LIT) {
+        const v2 = it.value;
+        let n2 = 0;
+        while (n2 < v2.length && isSpaceCode(v2.charCodeAt(n2))) n2++;
+        const blank = v2.length > 0 && v2.endsWith("\n") && trimStartSpace(v2) === "";
+        if (!blank) {
+          adjust.push(it);
+          if (n2 < min) min = n2;
+        }
+      } else min = 0;
+    }
+    if (it.kind === I_LIT && it.value.endsWith("\n")) atLineStart = true;
+  }
+  if (min === Number.MAX_SAFE_INTEGER || min === 0) return;
+  for (const it of adjust) {
+    it.value = it.value.slice(min);
+    it.start += min;
+  }
+}
+var I_LIT, I_INTERP, I_IF, I_ELSE, I_ENDIF, I_FOR, I_ENDFOR, DIRECTIVE_NAMES;
+var init_template = __esm({
+  "packages/hcl/src/template.ts"() {
+    "use strict";
+    init_lexer();
+    I_LIT = 0;
+    I_INTERP = 1;
+    I_IF = 2;
+    I_ELSE = 3;
+    I_ENDIF = 4;
+    I_FOR = 5;
+    I_ENDFOR = 6;
+    DIRECTIVE_NAMES = ["", "", "%{ if }", "%{ else }", "%{ endif }", "%{ for }", "%{ endfor }"];
+  }
+});
+
+// packages/hcl/src/parser.ts
+function parseHcl(source, fileName) {
+  const parser2 = new Parser(source, fileName);
+  return { fileName, source, body: parser2.parseFile() };
+}
+function op(kind, prec, name) {
+  PREC[kind] = prec;
+  OPS[kind] = name;
+}
+var PREC, OPS, MAX_DEPTH, TEMPLATE_DEPTH, Parser;
+var init_parser = __esm({
+  "packages/hcl/src/parser.ts"() {
+    "use strict";
+    init_lexer();
+    init_template();
+    PREC = [];
+    OPS = [];
+    op(T_OR, 1, "||");
+    op(T_AND, 2, "&&");
+    op(T_EQ, 3, "==");
+    op(T_NEQ, 3, "!=");
+    op(T_LT, 4, "<");
+    op(T_GT, 4, ">");
+    op(T_LE, 4, "<=");
+    op(T_GE, 4, ">=");
+    op(T_PLUS, 5, "+");
+    op(T_MINUS, 5, "-");
+    op(T_STAR, 6, "*");
+    op(T_SLASH, 6, "/");
+    op(T_PERCENT, 6, "%");
+    MAX_DEPTH = 1e3;
+    TEMPLATE_DEPTH = 3;
+    Parser = class {
+      lx;
+      src;
+      depth = 0;
+      constructor(source, fileName) {
+        this.lx = new Lexer(source, fileName);
+        this.src = source;
+      }
+      // ---------------------------------------------------------------- bodies
+      parseFile() {
+        const body = this.parseBodyItems(-1);
+        return { ...body, range: { start: 0, end: this.src.length } };
+      }
+      /**
+       * Items until `}` (openAt >= 0: the block's `{`) or end of file (openAt < 0). `blockStart` (the block's
+       * type name) is where messages say the block was opened.
+       */
+      parseBodyItems(openAt, blockStart = openAt) {
+        const lx = this.lx;
+        const attributes = [];
+        const blocks = [];
+        let seen = null;
+        for (; ; ) {
+          const k2 = lx.peek();
+          if (k2 === T_NL) {
+            lx.next();
+            continue;
+          }
+          if (k2 === T_EOF) {
+            if (openAt >= 0) lx.fail(`expected '}' to close the block opened at ${lx.where(blockStart)}, found end of file`, lx.ts);
+            break;
+          }
+          if (k2 === T_RBRACE) {
+            if (openAt < 0) lx.fail(`expected an attribute or block definition, found '}' with no block to close`, lx.ts);
+            break;
+          }
+          if (k2 !== T_IDENT) lx.fail(`expected an attribute or block definition (a name), found ${lx.describe()}`, lx.ts);
+          const isAttribute = this.parseBodyItem(attributes, blocks, false);
+          if (isAttribute) {
+            const attr = attributes[attributes.length - 1];
+            const prior = this.findAttribute(attributes, attr.name, seen);
+            if (prior) {
+              lx.fail(
+                `attribute '${attr.name}' is already defined at ${lx.where(prior.nameRange.start)}; expected each attribute once per body`,
+                attr.nameRange.start
+              );
+            }
+            if (attributes.length > 16) {
+              if (!seen) {
+                seen = /* @__PURE__ */ new Map();
+                for (const a2 of attributes) seen.set(a2.name, a2);
+              } else seen.set(attr.name, attr);
+            }
+          }
+          const after = lx.peek();
+          if (after === T_NL) lx.next();
+          else if (after !== T_EOF && !(after === T_RBRACE && openAt >= 0)) {
+            lx.fail(`expected a newline after the ${isAttribute ? "attribute" : "block"} definition, found ${lx.describe()}`, lx.ts);
+          } else if (after === T_RBRACE && openAt >= 0) {
+            lx.fail(`expected a newline before '}' closing the block opened at ${lx.where(blockStart)}, found '}'`, lx.ts);
+          }
+        }
+        return { attributes, blocks, range: { start: openAt, end: lx.lastEnd } };
+      }
+      /** An earlier attribute of the same name than the last one in `attributes`. */
+      findAttribute(attributes, name, seen) {
+        if (seen) return seen.get(name);
+        for (let i3 = 0; i3 < attributes.length - 1; i3++) if (attributes[i3].name === name) return attributes[i3];
+        return void 0;
+      }
+      /** `name = expr` or `type label... { body }` (the name is the peeked identifier); true for an attribute. */
+      parseBodyItem(attributes, blocks, singleLine) {
+        const lx = this.lx;
+        lx.next();
+        const nameStart = lx.ts;
+        const name = lx.text();
+        const nameRange = { start: nameStart, end: lx.te };
+        let k2 = lx.peek();
+        if (k2 === T_ASSIGN) {
+          lx.next();
+          const expr = this.parseExpression();
+          attributes.push({ name, nameRange, expr, range: { start: nameStart, end: expr.range.end } });
+          return true;
+        }
+        const labels = [];
+        for (; ; ) {
+          if (k2 === T_IDENT) {
+            lx.next();
+            labels.push(lx.text());
+          } else if (k2 === T_OQUOTE) {
+            labels.push(this.parseLabelString());
+          } else break;
+          k2 = lx.peek();
+        }
+        if (k2 !== T_LBRACE) {
+          const expected = labels.length === 0 ? `'=' or a block's '{' after '${name}'` : `'{' to open the body of block '${name}'`;
+          lx.fail(`expected ${expected}, found ${lx.describe()}`, lx.ts);
+        }
+        if (singleLine) lx.fail(`expected '}' to close the single-line block, found nested block '${name}'`, nameStart, "a single-line block holds at most one attribute; put nested blocks on their own lines");
+        lx.next();
+        const open2 = lx.ts;
+        let body;
+        k2 = lx.peek();
+        if (k2 === T_NL) {
+          if (++this.depth > MAX_DEPTH) this.tooDeep();
+          body = this.parseBodyItems(open2, nameStart);
+          this.depth--;
+          lx.next();
+        } else if (k2 === T_RBRACE) {
+          lx.next();
+          body = { attributes: [], blocks: [], range: { start: open2, end: lx.te } };
+        } else {
+          if (k2 !== T_IDENT) lx.fail(`expected a newline or an attribute after '{' of block '${name}', found ${lx.describe()}`, lx.ts);
+          const inner = [];
+          this.parseBodyItem(inner, blocks, true);
+          if (lx.peek() !== T_RBRACE) {
+            lx.fail(
+              `expected '}' to close the single-line block opened at ${lx.where(open2)}, found ${lx.describe()}`,
+              lx.ts,
+              "a block whose first attribute is on the '{' line must hold only that attribute and close on the same line"
+            );
+          }
+          lx.next();
+          body = { attributes: inner, blocks: [], range: { start: open2, end: lx.te } };
+        }
+        body.range.end = lx.lastEnd;
+        blocks.push({ type: name, labels, body, range: { start: nameStart, end: lx.lastEnd }, typeRange: nameRange });
+        return false;
+      }
+      parseLabelString() {
+        const lx = this.lx;
+        lx.next();
+        const t2 = parseQuotedTemplate(this, lx.ts);
+        if (t2.type !== "Template") throw new Error("unreachable");
+        let value = "";
+        for (const part of t2.parts) {
+          if (part.type !== "TemplateLiteral") {
+            lx.fail("expected a plain string as block label, found a template sequence ('${' or '%{')", part.range.start, "block labels cannot contain interpolations");
+          }
+          value += part.value;
+        }
+        return value;
+      }
+      // ----------------------------------------------------------- expressions
+      parseExpression() {
+        if (++this.depth > MAX_DEPTH) this.tooDeep();
+        const e2 = this.parseConditional();
+        this.depth--;
+        return e2;
+      }
+      tooDeep() {
+        return this.lx.fail(`expected at most ${MAX_DEPTH} levels of nested expressions or blocks, found more`, this.lx.pos, "flatten the expression; no real configuration nests this deep");
+      }
+      parseConditional() {
+        const lx = this.lx;
+        const condition = this.parseBinary(1);
+        if (lx.peek() !== T_QUESTION) return condition;
+        lx.next();
+        const then = this.parseExpression();
+        if (lx.peek() !== T_COLON) lx.fail(`expected ':' in the conditional expression, found ${lx.describe()}`, lx.ts);
+        lx.next();
+        const otherwise = this.parseExpression();
+        return { type: "Conditional", condition, then, else: otherwise, range: { start: condition.range.start, end: otherwise.range.end } };
+      }
+      parseBinary(minPrec) {
+        const lx = this.lx;
+        let left = this.parseUnary();
+        for (; ; ) {
+          const k2 = lx.peek();
+          const prec = PREC[k2];
+          if (prec === void 0 || prec < minPrec) return left;
+          lx.next();
+          const right = this.parseBinary(prec + 1);
+          left = { type: "Binary", op: OPS[k2], left, right, range: { start: left.range.start, end: right.range.end } };
+        }
+      }
+      parseUnary() {
+        const lx = this.lx;
+        const k2 = lx.peek();
+        if (k2 === T_MINUS || k2 === T_BANG) {
+          lx.next();
+          const start = lx.ts;
+          if (++this.depth > MAX_DEPTH) this.tooDeep();
+          const operand = this.parseUnary();
+          this.depth--;
+          return { type: "Unary", op: k2 === T_MINUS ? "-" : "!", operand, range: { start, end: operand.range.end } };
+        }
+        return this.parsePostfix(this.parseTerm(), true);
+      }
+      parseTerm() {
+        const lx = this.lx;
+        const k2 = lx.peek();
+        switch (k2) {
+          case T_NUMBER: {
+            lx.next();
+            return { type: "Literal", value: Number(lx.text()), range: { start: lx.ts, end: lx.te } };
+          }
+          case T_IDENT: {
+            lx.next();
+            const start = lx.ts;
+            const end = lx.te;
+            const name = lx.text();
+            const after = lx.peek();
+            if (after === T_LPAREN || after === T_DCOLON) return this.parseCall(name, start);
+            const range = { start, end };
+            if (name === "true") return { type: "Literal", value: true, range };
+            if (name === "false") return { type: "Literal", value: false, range };
+            if (name === "null") return { type: "Literal", value: null, range };
+            return { type: "Variable", name, range };
+          }
+          case T_OQUOTE:
+          case T_HEREDOC: {
+            lx.next();
+            if ((this.depth += TEMPLATE_DEPTH) > MAX_DEPTH) this.tooDeep();
+            const template = k2 === T_OQUOTE ? parseQuotedTemplate(this, lx.ts) : parseHeredoc(this, lx.ts);
+            this.depth -= TEMPLATE_DEPTH;
+            return template;
+          }
+          case T_LPAREN: {
+            lx.next();
+            const start = lx.ts;
+            const saved = lx.setNl(false);
+            const expr = this.parseExpression();
+            if (lx.peek() !== T_RPAREN) lx.fail(`expected ')' to close the '(' at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
+            lx.next();
+            lx.setNl(saved);
+            return { type: "Parens", expr, range: { start, end: lx.lastEnd } };
+          }
+          case T_LBRACK:
+            return this.parseTuple();
+          case T_LBRACE:
+            return this.parseObject();
+          default:
+            return lx.fail(`expected an expression, found ${lx.describe()}`, lx.ts);
+        }
+      }
+      parseCall(first, start) {
+        const lx = this.lx;
+        let name = first;
+        while (lx.peek() === T_DCOLON) {
+          lx.next();
+          if (lx.peek() !== T_IDENT) lx.fail(`expected a function name after '::', found ${lx.describe()}`, lx.ts);
+          lx.next();
+          name += `::${lx.text()}`;
+        }
+        if (lx.peek() !== T_LPAREN) lx.fail(`expected '(' to call function '${name}', found ${lx.describe()}`, lx.ts);
+        lx.next();
+        const open2 = lx.ts;
+        const saved = lx.setNl(false);
+        const args = [];
+        let expandFinal = false;
+        for (; ; ) {
+          if (lx.peek() === T_RPAREN) break;
+          args.push(this.parseExpression());
+          const k2 = lx.peek();
+          if (k2 === T_COMMA) {
+            lx.next();
+            continue;
+          }
+          if (k2 === T_ELLIPSIS) {
+            lx.next();
+            expandFinal = true;
+            if (lx.peek() !== T_RPAREN) lx.fail(`expected ')' after '...' (it expands the final argument), found ${lx.describe()}`, lx.ts);
+            break;
+          }
+          if (k2 !== T_RPAREN) lx.fail(`expected ',' or ')' closing the call to '${name}' opened at ${lx.where(open2)}, found ${lx.describe()}`, lx.ts);
+        }
+        lx.next();
+        lx.setNl(saved);
+        return { type: "Call", name, args, expandFinal, range: { start, end: lx.lastEnd } };
+      }
+      /** Attribute access, indexing and splats after a term. */
+      parsePostfix(base, allowIndex) {
+        const lx = this.lx;
+        let expr = base;
+        for (; ; ) {
+          const k2 = lx.peek();
+          if (k2 === T_DOT) {
+            lx.next();
+            const dot = lx.ts;
+            const k22 = lx.peek();
+            if (k22 === T_STAR) {
+              lx.next();
+              expr = this.parseAttrSplat(expr, dot);
+              continue;
+            }
+            expr = this.parseDotStep(expr);
+            continue;
+          }
+          if (k2 === T_LBRACK && allowIndex) {
+            lx.next();
+            const open2 = lx.ts;
+            const saved = lx.setNl(false);
+            if (lx.peek() === T_STAR) {
+              lx.next();
+              if (lx.peek() !== T_RBRACK) lx.fail(`expected ']' after '[*', found ${lx.describe()}`, lx.ts);
+              lx.next();
+              lx.setNl(saved);
+              const item2 = { type: "SplatItem", range: { start: open2, end: lx.lastEnd } };
+              const each = this.parsePostfix(item2, true);
+              return { type: "Splat", object: expr, each, full: true, range: { start: expr.range.start, end: lx.lastEnd } };
+            }
+            const key = this.parseExpression();
+            if (lx.peek() !== T_RBRACK) lx.fail(`expected ']' to close the index opened at ${lx.where(open2)}, found ${lx.describe()}`, lx.ts);
+            lx.next();
+            lx.setNl(saved);
+            expr = { type: "Index", object: expr, key, range: { start: expr.range.start, end: lx.lastEnd } };
+            continue;
+          }
+          return expr;
+        }
+      }
+      /** After `.`: an attribute name or a legacy numeric index (`a.0`, also `a.0.1`, scanned as one number). */
+      parseDotStep(object2) {
+        const lx = this.lx;
+        const k2 = lx.peek();
+        if (k2 === T_IDENT) {
+          lx.next();
+          return { type: "GetAttr", object: object2, name: lx.text(), range: { start: object2.range.start, end: lx.te } };
+        }
+        if (k2 === T_NUMBER) {
+          lx.next();
+          const text2 = lx.text();
+          if (text2.includes(".")) {
+            lx.fail(`expected a single whole-number index after '.', found number ${text2}`, lx.ts, "chained legacy indexes like a.0.1 are not allowed; write a[0][1]");
+          }
+          const key = { type: "Literal", value: Number(text2), range: { start: lx.ts, end: lx.te } };
+          return { type: "Index", object: object2, key, range: { start: object2.range.start, end: lx.te } };
+        }
+        return lx.fail(`expected an attribute name after '.', found ${lx.describe()}`, lx.ts);
+      }
+      /** `.*` then only `.name` / `.0` steps apply to each element. */
+      parseAttrSplat(object2, dot) {
+        const lx = this.lx;
+        let each = { type: "SplatItem", range: { start: dot, end: lx.te } };
+        while (lx.peek() === T_DOT) {
+          lx.next();
+          if (lx.peek() === T_STAR) {
+            lx.fail("expected an attribute name after '.', found '*': a splat cannot be nested inside an attribute-only splat (.*)", lx.ts, "use the full splat form, a[*].b[*].c");
+          }
+          each = this.parseDotStep(each);
+        }
+        return { type: "Splat", object: object2, each, full: false, range: { start: object2.range.start, end: lx.lastEnd } };
+      }
+      parseTuple() {
+        const lx = this.lx;
+        lx.next();
+        const start = lx.ts;
+        const saved = lx.setNl(false);
+        if (lx.peek() === T_IDENT && lx.text() === "for") {
+          const e2 = this.parseFor(start, false);
+          lx.setNl(saved);
+          return e2;
+        }
+        const items = [];
+        for (; ; ) {
+          if (lx.peek() === T_RBRACK) break;
+          items.push(this.parseExpression());
+          const k2 = lx.peek();
+          if (k2 === T_COMMA) {
+            lx.next();
+            continue;
+          }
+          if (k2 !== T_RBRACK) lx.fail(`expected ',' or ']' to close the list opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
+        }
+        lx.next();
+        lx.setNl(saved);
+        return { type: "Tuple", items, range: { start, end: lx.lastEnd } };
+      }
+      parseObject() {
+        const lx = this.lx;
+        lx.next();
+        const start = lx.ts;
+        const saved = lx.setNl(true);
+        while (lx.peek() === T_NL) lx.next();
+        if (lx.peek() === T_IDENT && lx.text() === "for") {
+          lx.setNl(false);
+          const e2 = this.parseFor(start, true);
+          lx.setNl(saved);
+          return e2;
+        }
+        const items = [];
+        for (; ; ) {
+          const k2 = lx.peek();
+          if (k2 === T_NL) {
+            lx.next();
+            continue;
+          }
+          if (k2 === T_RBRACE) break;
+          if (k2 === T_EOF) lx.fail(`expected '}' to close the object opened at ${lx.where(start)}, found end of file`, lx.ts);
+          let key = this.parseExpression();
+          if (key.type === "Variable") key = { type: "Literal", value: key.name, range: key.range };
+          const sep4 = lx.peek();
+          if (sep4 !== T_ASSIGN && sep4 !== T_COLON) {
+            lx.fail(`expected '=' or ':' after the object key, found ${lx.describe()}`, lx.ts);
+          }
+          lx.next();
+          const value = this.parseExpression();
+          items.push({ key, value });
+          const after = lx.peek();
+          if (after === T_RBRACE) break;
+          if (after !== T_COMMA && after !== T_NL) {
+            lx.fail(`expected ',' or a newline between object items (or '}' to close the object opened at ${lx.where(start)}), found ${lx.describe()}`, lx.ts);
+          }
+          lx.next();
+        }
+        lx.next();
+        lx.setNl(saved);
+        return { type: "Object", items, range: { start, end: lx.lastEnd } };
+      }
+      /** After `[` or `{`, at the `for` keyword (newlines already insignificant). */
+      parseFor(start, isObject2) {
+        const lx = this.lx;
+        lx.next();
+        const first = this.expectIdent("a variable name after 'for'");
+        let keyVar = null;
+        let valueVar = first;
+        if (lx.accept(T_COMMA)) {
+          keyVar = first;
+          valueVar = this.expectIdent("a value variable name after ','");
+        }
+        if (lx.peek() !== T_IDENT || lx.text() !== "in") lx.fail(`expected 'in' in the for expression, found ${lx.describe()}`, lx.ts);
+        lx.next();
+        const collection = this.parseExpression();
+        if (lx.peek() !== T_COLON) lx.fail(`expected ':' after the for expression's collection, found ${lx.describe()}`, lx.ts);
+        lx.next();
+        let keyExpr = null;
+        let valueExpr = this.parseExpression();
+        let grouping = false;
+        if (isObject2) {
+          if (lx.peek() !== T_ARROW) lx.fail(`expected '=>' between key and value in the object for expression, found ${lx.describe()}`, lx.ts);
+          lx.next();
+          keyExpr = valueExpr;
+          valueExpr = this.parseExpression();
+          if (lx.accept(T_ELLIPSIS)) grouping = true;
+        }
+        let condition = null;
+        if (lx.peek() === T_IDENT && lx.text() === "if") {
+          lx.next();
+          condition = this.parseExpression();
+        }
+        const close = isObject2 ? T_RBRACE : T_RBRACK;
+        if (lx.peek() !== close) {
+          lx.fail(`expected '${isObject2 ? "}" : "]"}' to close the for expression opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
+        }
+        lx.next();
+        return { type: "For", keyVar, valueVar, collection, keyExpr, valueExpr, condition, grouping, range: { start, end: lx.lastEnd } };
+      }
+      expectIdent(what) {
+        const lx = this.lx;
+        if (lx.peek() !== T_IDENT) lx.fail(`expected ${what}, found ${lx.describe()}`, lx.ts);
+        lx.next();
+        return lx.text();
+      }
+    };
+  }
+});
+
+// packages/hcl/src/json-syntax.ts
+function parseHclJson(source, fileName, schema = {}) {
+  const root = new JsonReader(source, fileName).document();
+  const convert = new JsonConverter(source, fileName);
+  if (root.kind !== "object") throw new HclSyntaxError("expected a JSON object at the top of the file", fileName, source, root.range.start);
+  return { fileName, source, body: convert.body(root, schema) };
+}
+function relocate(node2, range) {
+  if (node2 === null || typeof node2 !== "object") return;
+  if (Array.isArray(node2)) {
+    for (const item2 of node2) relocate(item2, range);
+    return;
+  }
+  for (const [key, value] of Object.entries(node2)) {
+    if (key === "range") node2.range = { start: range.start, end: range.end };
+    else relocate(value, range);
+  }
+}
+var JsonConverter, JsonReader;
+var init_json_syntax = __esm({
+  "packages/hcl/src/json-syntax.ts"() {
+    "use strict";
+    init_errors3();
+    init_parser();
+    JsonConverter = class {
+      constructor(source, fileName) {
+        this.source = source;
+        this.fileName = fileName;
+      }
+      source;
+      fileName;
+      body(node2, schema) {
+        const attributes = [];
+        const blocks = [];
+        for (const { key, keyRange, value } of node2.props) {
+          if (key === "//") continue;
+          const blockSchema = schema[key];
+          if (blockSchema === void 0) {
+            attributes.push({ name: key, nameRange: keyRange, expr: this.expression(value), range: { start: keyRange.start, end: value.range.end } });
+            continue;
+          }
+          const bare = blockSchema.bare === true && value.kind === "object" && value.props.some((prop) => prop.value.kind !== "object" && prop.value.kind !== "array");
+          this.blocks(key, keyRange, value, bare ? 0 : blockSchema.labels, [], blockSchema.body ?? {}, blocks);
+        }
+        return { attributes, blocks, range: node2.range };
+      }
+      blocks(type, typeRange, node2, labelsLeft, labels, schema, out) {
+        if (node2.kind === "array") {
+          for (const item2 of node2.items) this.blocks(type, typeRange, item2, labelsLeft, labels, schema, out);
+          return;
+        }
+        if (node2.kind !== "object") {
+          throw new HclSyntaxError(`expected a JSON object for the ${type} block${labelsLeft > 0 ? "'s labels" : ""}, found ${node2.kind}`, this.fileName, this.source, node2.range.start);
+        }
+        if (labelsLeft === 0) {
+          out.push({ type, labels, body: this.body(node2, schema), range: { start: typeRange.start, end: node2.range.end }, typeRange });
+          return;
+        }
+        for (const { key, value } of node2.props) this.blocks(type, typeRange, value, labelsLeft - 1, [...labels, key], schema, out);
+      }
+      expression(node2) {
+        switch (node2.kind) {
+          case "literal":
+            return { type: "Literal", value: node2.value, range: node2.range };
+          case "string":
+            return this.template(node2.value, node2.range);
+          case "array":
+            return { type: "Tuple", items: node2.items.map((item2) => this.expression(item2)), range: node2.range };
+          case "object":
+            return {
+              type: "Object",
+              items: node2.props.map(({ key, keyRange, value }) => ({ key: this.template(key, keyRange), value: this.expression(value) })),
+              range: node2.range
+            };
+        }
+      }
+      /** A JSON string as an HCL template, parsed by the native parser (as a heredoc: no escaping to undo). */
+      template(text2, range) {
+        if (!text2.includes("${") && !text2.includes("%{")) {
+          return { type: "Template", parts: text2 === "" ? [] : [{ type: "TemplateLiteral", value: text2.normalize("NFC"), range }], heredoc: false, range };
+        }
+        let marker2 = "JSONTEMPLATE";
+        while (text2.includes(marker2)) marker2 += "X";
+        let parsed;
+        try {
+          parsed = parseHcl(`x = <<${marker2}
+${text2}
+${marker2}
+`, this.fileName);
+        } catch (error62) {
+          if (error62 instanceof HclSyntaxError) throw new HclSyntaxError(`in the template ${JSON.stringify(text2)}: ${error62.message}`, this.fileName, this.source, range.start);
+          throw error62;
+        }
+        const expr = parsed.body.attributes[0].expr;
+        if (expr.type !== "Template") throw new Error("unreachable: a heredoc is a template");
+        const last = expr.parts.at(-1);
+        if (last?.type === "TemplateLiteral") {
+          last.value = last.value.slice(0, -1);
+          if (last.value === "") expr.parts.pop();
+        }
+        relocate(expr, range);
+        return { ...expr, heredoc: false };
+      }
+    };
+    JsonReader = class {
+      constructor(text2, fileName) {
+        this.text = text2;
+        this.fileName = fileName;
+      }
+      text;
+      fileName;
+      i = 0;
+      document() {
+        this.space();
+        const value = this.value(0);
+        this.space();
+        if (this.i < this.text.length) this.fail("the end of the file");
+        return value;
+      }
+      fail(expected) {
+        const found = this.i >= this.text.length ? "end of file" : JSON.stringify(this.text[this.i]);
+        throw new HclSyntaxError(`expected ${expected}, found ${found}`, this.fileName, this.text, this.i);
+      }
+      space() {
+        while (this.i < this.text.length && " 	\n\r".includes(this.text[this.i])) this.i++;
+      }
+      value(depth) {
+        if (depth > 1e3) this.fail("at most 1000 levels of nesting");
+        const start = this.i;
+        const c2 = this.text[this.i];
+        if (c2 === "{") return this.object(depth);
+        if (c2 === "[") {
+          this.i++;
+          const items = [];
+          this.space();
+          if (this.text[this.i] === "]") this.i++;
+          else {
+            for (; ; ) {
+              this.space();
+              items.push(this.value(depth + 1));
+              this.space();
+              if (this.text[this.i] === ",") this.i++;
+              else if (this.text[this.i] === "]") {
+                this.i++;
+                break;
+              } else this.fail("',' or ']'");
+            }
+          }
+          return { kind: "array", items, range: { start, end: this.i } };
+        }
+        if (c2 === '"') return { kind: "string", value: this.string(), range: { start, end: this.i } };
+        for (const [word, value] of [["true", true], ["false", false], ["null", null]]) {
+          if (this.text.startsWith(word, this.i)) {
+            this.i += word.length;
+            return { kind: "literal", value, range: { start, end: this.i } };
+          }
+        }
+        const number4 = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.text.slice(this.i, this.i + 64));
+        if (number4) {
+          this.i += number4[0].length;
+          return { kind: "literal", value: Number(number4[0]), range: { start, end: this.i } };
+        }
+        return this.fail("a JSON value");
+      }
+      object(depth) {
+        const start = this.i++;
+        const props = [];
+        this.space();
+        if (this.text[this.i] === "}") {
+          this.i++;
+          return { kind: "object", props, range: { start, end: this.i } };
+        }
+        for (; ; ) {
+          this.space();
+          if (this.text[this.i] !== '"') this.fail(`a property name in '"'`);
+          const keyStart = this.i;
+          const key = this.string();
+          const keyRange = { start: keyStart, end: this.i };
+          this.space();
+          if (this.text[this.i] !== ":") this.fail("':'");
+          this.i++;
+          this.space();
+          props.push({ key, keyRange, value: this.value(depth + 1) });
+          this.space();
+          if (this.text[this.i] === ",") this.i++;
+          else if (this.text[this.i] === "}") {
+            this.i++;
+            return { kind: "object", props, range: { start, end: this.i } };
+          } else this.fail("',' or '}'");
+        }
+      }
+      string() {
+        const start = this.i++;
+        for (; ; ) {
+          if (this.i >= this.text.length) this.fail(`a closing '"'`);
+          const c2 = this.text.charCodeAt(this.i);
+          if (c2 === 34) break;
+          if (c2 < 32) this.fail("an escaped control character");
+          this.i += c2 === 92 ? 2 : 1;
+        }
+        this.i++;
+        try {
+          return JSON.parse(this.text.slice(start, this.i));
+        } catch {
+          this.i = start;
+          return this.fail("a valid JSON string");
+        }
+      }
+    };
+  }
+});
+
+// packages/hcl/src/walk.ts
+function expressionSource(file2, expr) {
+  return file2.source.slice(expr.range.start, expr.range.end);
+}
+function walkExpression(expr, visit3) {
+  visit3(expr);
+  switch (expr.type) {
+    case "Literal":
+    case "Variable":
+    case "SplatItem":
+      return;
+    case "Template":
+      walkParts(expr.parts, visit3);
+      return;
+    case "GetAttr":
+      walkExpression(expr.object, visit3);
+      return;
+    case "Index":
+      walkExpression(expr.object, visit3);
+      walkExpression(expr.key, visit3);
+      return;
+    case "Splat":
+      walkExpression(expr.object, visit3);
+      walkExpression(expr.each, visit3);
+      return;
+    case "Call":
+      for (const a2 of expr.args) walkExpression(a2, visit3);
+      return;
+    case "Tuple":
+      for (const a2 of expr.items) walkExpression(a2, visit3);
+      return;
+    case "Object":
+      for (const it of expr.items) {
+        walkExpression(it.key, visit3);
+        walkExpression(it.value, visit3);
+      }
+      return;
+    case "Conditional":
+      walkExpression(expr.condition, visit3);
+      walkExpression(expr.then, visit3);
+      walkExpression(expr.else, visit3);
+      return;
+    case "Binary":
+      walkExpression(expr.left, visit3);
+      walkExpression(expr.right, visit3);
+      return;
+    case "Unary":
+      walkExpression(expr.operand, visit3);
+      return;
+    case "For":
+      walkExpression(expr.collection, visit3);
+      if (expr.keyExpr) walkExpression(expr.keyExpr, visit3);
+      walkExpression(expr.valueExpr, visit3);
+      if (expr.condition) walkExpression(expr.condition, visit3);
+      return;
+    case "Parens":
+      walkExpression(expr.expr, visit3);
+      return;
+  }
+}
+function walkParts(parts, visit3) {
+  for (const part of parts) {
+    switch (part.type) {
+      case "TemplateLiteral":
+        break;
+      case "TemplateInterpolation":
+        walkExpression(part.expr, visit3);
+        break;
+      case "TemplateIf":
+        walkExpression(part.condition, visit3);
+        walkParts(part.then, visit3);
+        if (part.else) walkParts(part.else, visit3);
+        break;
+      case "TemplateFor":
+        walkExpression(part.collection, visit3);
+        walkParts(part.body, visit3);
+        break;
+    }
+  }
+}
+var init_walk = __esm({
+  "packages/hcl/src/walk.ts"() {
+    "use strict";
+  }
+});
+
+// packages/hcl/src/values.ts
+function isUnknown(v2) {
+  return typeof v2 === "object" && v2 !== null && v2[unknownMarker] === true;
+}
+function findUnknown(v2) {
+  if (v2 === null || typeof v2 !== "object") return void 0;
+  if (isUnknown(v2)) return v2;
+  if (Array.isArray(v2)) {
+    for (const item2 of v2) {
+      const u2 = findUnknown(item2);
+      if (u2) return u2;
+    }
+    return void 0;
+  }
+  for (const key in v2) {
+    const u2 = findUnknown(v2[key]);
+    if (u2) return u2;
+  }
+  return void 0;
+}
+function isObjectValue(v2) {
+  return v2 !== null && typeof v2 === "object" && !Array.isArray(v2) && !isUnknown(v2);
+}
+function typeName(v2) {
+  if (v2 === null) return "null";
+  if (typeof v2 === "string") return "string";
+  if (typeof v2 === "number") return "number";
+  if (typeof v2 === "boolean") return "bool";
+  if (isUnknown(v2)) return "unknown value";
+  if (Array.isArray(v2)) return "list";
+  return "object";
+}
+function numberToString(n2) {
+  if (!Number.isFinite(n2)) return Number.isNaN(n2) ? "NaN" : n2 > 0 ? "+Inf" : "-Inf";
+  if (Object.is(n2, -0)) return "-0";
+  const v2 = Number.isInteger(n2) ? n2 : Number(n2.toPrecision(15));
+  const s2 = String(v2);
+  const e2 = s2.indexOf("e");
+  if (e2 === -1) return s2;
+  return expandExponent(s2.slice(0, e2), Number(s2.slice(e2 + 1)));
+}
+function expandExponent(mantissa, exponent) {
+  const negative = mantissa.startsWith("-");
+  const m2 = negative ? mantissa.slice(1) : mantissa;
+  const dot = m2.indexOf(".");
+  const digits = dot === -1 ? m2 : m2.slice(0, dot) + m2.slice(dot + 1);
+  const point = (dot === -1 ? m2.length : dot) + exponent;
+  let out;
+  if (point <= 0) out = `0.${"0".repeat(-point)}${digits}`;
+  else if (point >= digits.length) out = digits + "0".repeat(point - digits.length);
+  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return negative ? `-${out}` : out;
+}
+function valuesEqual(a2, b3) {
+  if (a2 === b3) return true;
+  if (a2 === null || b3 === null || typeof a2 !== "object" || typeof b3 !== "object") return false;
+  if (Array.isArray(a2)) {
+    if (!Array.isArray(b3) || a2.length !== b3.length) return false;
+    for (let i3 = 0; i3 < a2.length; i3++) if (!valuesEqual(a2[i3], b3[i3])) return false;
+    return true;
+  }
+  if (Array.isArray(b3) || isUnknown(a2) || isUnknown(b3)) return false;
+  const ka = Object.keys(a2);
+  if (ka.length !== Object.keys(b3).length) return false;
+  for (const k2 of ka) {
+    if (!Object.hasOwn(b3, k2) || !valuesEqual(a2[k2], b3[k2])) return false;
+  }
+  return true;
+}
+function setKey(o2, key, value) {
+  if (key === "__proto__") Object.defineProperty(o2, key, { value, enumerable: true, writable: true, configurable: true });
+  else o2[key] = value;
+}
+function sortedKeys(o2) {
+  return Object.keys(o2).sort((x3, y2) => x3 < y2 ? -1 : x3 > y2 ? 1 : 0);
+}
+function collapseFragments(parts) {
+  const out = [];
+  for (const p2 of parts) {
+    if (p2 === "") continue;
+    const last = out.length - 1;
+    if (p2 !== null && out.length > 0 && out[last] !== null) out[last] = out[last] + p2;
+    else out.push(p2);
+  }
+  return out;
+}
+var unknownMarker, Unknown;
+var init_values = __esm({
+  "packages/hcl/src/values.ts"() {
+    "use strict";
+    unknownMarker = /* @__PURE__ */ Symbol.for("gantry.hcl.unknown");
+    Unknown = class {
+      constructor(reason, range, fragments) {
+        this.reason = reason;
+        this.range = range;
+        this.fragments = fragments;
+      }
+      reason;
+      range;
+      fragments;
+      /** Recognised across duplicated copies of this package (as `GantryError` is), not only by `instanceof`. */
+      [unknownMarker] = true;
+    };
+  }
+});
+
+// packages/hcl/src/convert.ts
+function valueToString(v2, what, fail2) {
+  if (typeof v2 === "string") return v2;
+  if (typeof v2 === "number") return numberToString(v2);
+  if (typeof v2 === "boolean") return v2 ? "true" : "false";
+  if (v2 === null) return fail2(`${what} is null; a string is required`);
+  return fail2(`${what} is a ${typeName(v2)}; a string is required`);
+}
+function valueToNumber(v2, what, fail2) {
+  if (typeof v2 === "number") return v2;
+  if (typeof v2 === "string" && /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v2)) return Number(v2);
+  if (v2 === null) return fail2(`${what} is null; a number is required`);
+  return fail2(`${what} is ${typeof v2 === "string" ? `the string ${JSON.stringify(v2)}` : `a ${typeName(v2)}`}; a number is required`);
+}
+function valueToBool(v2, what, fail2) {
+  if (typeof v2 === "boolean") return v2;
+  if (v2 === "true") return true;
+  if (v2 === "false") return false;
+  if (v2 === null) return fail2(`${what} is null; a bool is required`);
+  return fail2(`${what} is ${typeof v2 === "string" ? `the string ${JSON.stringify(v2)}` : `a ${typeName(v2)}`}; a bool is required`);
+}
+var init_convert = __esm({
+  "packages/hcl/src/convert.ts"() {
+    "use strict";
+    init_values();
+  }
+});
+
+// packages/hcl/src/json-error.ts
+function findJsonSyntaxError(text2) {
+  let i3 = 0;
+  const fail2 = (expected) => {
+    throw new Stop(i3, expected);
+  };
+  const space = () => {
+    while (i3 < text2.length && " 	\n\r".includes(text2[i3])) i3++;
+  };
+  const literal2 = (word) => {
+    for (const c2 of word) {
+      if (text2[i3] !== c2) fail2(`'${word}'`);
+      i3++;
+    }
+  };
+  const string4 = () => {
+    i3++;
+    for (; ; ) {
+      if (i3 >= text2.length) fail2(`a closing '"'`);
+      const c2 = text2.charCodeAt(i3);
+      if (c2 === 34) return void i3++;
+      if (c2 < 32) fail2("an escaped control character");
+      if (c2 === 92) {
+        i3++;
+        if (text2[i3] === "u") {
+          i3++;
+          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text2[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(text2[i3] ?? "x")) fail2("an escape sequence");
+      }
+      i3++;
+    }
+  };
+  const digits = () => {
+    const start = i3;
+    while (i3 < text2.length && text2.charCodeAt(i3) >= 48 && text2.charCodeAt(i3) <= 57) i3++;
+    if (i3 === start) fail2("a digit");
+  };
+  const number4 = () => {
+    if (text2[i3] === "-") i3++;
+    if (text2[i3] === "0") i3++;
+    else digits();
+    if (text2[i3] === ".") {
+      i3++;
+      digits();
+    }
+    if (text2[i3] === "e" || text2[i3] === "E") {
+      i3++;
+      if (text2[i3] === "+" || text2[i3] === "-") i3++;
+      digits();
+    }
+  };
+  const value = (depth) => {
+    if (depth > 1e3) fail2("less nesting");
+    space();
+    const c2 = text2[i3];
+    if (c2 === "{") {
+      i3++;
+      space();
+      if (text2[i3] === "}") return void i3++;
+      for (; ; ) {
+        space();
+        if (text2[i3] !== '"') fail2("a property name in double quotes");
+        string4();
+        space();
+        if (text2[i3] !== ":") fail2("':'");
+        i3++;
+        value(depth + 1);
+        space();
+        if (text2[i3] === "}") return void i3++;
+        if (text2[i3] !== ",") fail2("',' or '}'");
+        i3++;
+      }
+    }
+    if (c2 === "[") {
+      i3++;
+      space();
+      if (text2[i3] === "]") return void i3++;
+      for (; ; ) {
+        value(depth + 1);
+        space();
+        if (text2[i3] === "]") return void i3++;
+        if (text2[i3] !== ",") fail2("',' or ']'");
+        i3++;
+      }
+    }
+    if (c2 === '"') return string4();
+    if (c2 === "t") return literal2("true");
+    if (c2 === "f") return literal2("false");
+    if (c2 === "n") return literal2("null");
+    if (c2 === "-" || c2 !== void 0 && c2 >= "0" && c2 <= "9") return number4();
+    fail2("a JSON value");
+  };
+  try {
+    value(0);
+    space();
+    if (i3 < text2.length) fail2("the end of the text");
+    return null;
+  } catch (error62) {
+    if (!(error62 instanceof Stop)) throw error62;
+    const before = text2.slice(0, error62.offset);
+    const line = before.split("\n").length;
+    return { line, column: error62.offset - (before.lastIndexOf("\n") + 1) + 1, expected: error62.expected };
+  }
+}
+var Stop;
+var init_json_error = __esm({
+  "packages/hcl/src/json-error.ts"() {
+    "use strict";
+    Stop = class extends Error {
+      constructor(offset, expected) {
+        super(expected);
+        this.offset = offset;
+        this.expected = expected;
+      }
+      offset;
+      expected;
+    };
+  }
+});
+
+// packages/hcl/src/functions.ts
+import { createHash } from "node:crypto";
+function fail(message) {
+  throw new HclEvalError(message);
+}
+function str(v2, what = "argument") {
+  return valueToString(v2 ?? null, what, fail);
+}
+function num(v2, what = "argument") {
+  return valueToNumber(v2 ?? null, what, fail);
+}
+function int2(v2, what = "argument") {
+  const n2 = num(v2, what);
+  if (!Number.isInteger(n2)) fail(`${what} must be a whole number, found ${numberToString(n2)}`);
+  return n2;
+}
+function list(v2, what = "argument") {
+  if (Array.isArray(v2)) return v2;
+  return fail(`${what} must be a list, found a ${typeName(v2 ?? null)}`);
+}
+function obj(v2, what = "argument") {
+  if (v2 !== void 0 && isObjectValue(v2)) return v2;
+  return fail(`${what} must be a map or object, found a ${typeName(v2 ?? null)}`);
+}
+function arity(args, min, max2 = min) {
+  if (args.length < min || args.length > max2) {
+    fail(`expects ${min === max2 ? min : `${min} to ${max2 === Infinity ? "any number of" : max2}`} argument(s), got ${args.length}`);
+  }
+}
+function chars(s2) {
+  return Array.from(s2);
+}
+function compileRegex(pattern, global2) {
+  let p2 = pattern.replace(/\(\?P</g, "(?<");
+  let flags2 = global2 ? "gu" : "u";
+  const inline = /^\(\?([ims]+)\)/.exec(p2);
+  if (inline) {
+    p2 = p2.slice(inline[0].length);
+    for (const f2 of inline[1]) if (!flags2.includes(f2)) flags2 += f2;
+  }
+  try {
+    return new RegExp(p2, flags2);
+  } catch (e2) {
+    return fail(`invalid regular expression ${JSON.stringify(pattern)}: ${e2.message}`);
+  }
+}
+function matchResult(m2) {
+  if (m2.groups && Object.keys(m2.groups).length > 0) {
+    const out = {};
+    for (const [k2, v2] of Object.entries(m2.groups)) out[k2] = v2 ?? null;
+    return out;
+  }
+  if (m2.length > 1) return m2.slice(1).map((g2) => g2 ?? null);
+  return m2[0];
+}
+function jsonString(s2) {
+  return JSON.stringify(s2).replace(/[<>&\u2028\u2029]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+function jsonEncode(v2) {
+  if (isUnknown(v2)) return fail("cannot encode an unknown value");
+  if (typeof v2 === "number") return numberToString(v2);
+  if (typeof v2 === "string") return jsonString(v2);
+  if (v2 === null || typeof v2 !== "object") return JSON.stringify(v2);
+  if (Array.isArray(v2)) return `[${v2.map(jsonEncode).join(",")}]`;
+  return `{${sortedKeys(v2).map((k2) => `${jsonString(k2)}:${jsonEncode(v2[k2])}`).join(",")}}`;
+}
+function fromJson(v2) {
+  if (v2 === null || typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean") return v2;
+  if (Array.isArray(v2)) return v2.map(fromJson);
+  const out = {};
+  for (const [k2, x3] of Object.entries(v2)) setKey(out, k2, fromJson(x3));
+  return out;
+}
+function quote(s2) {
+  return JSON.stringify(s2);
+}
+function formatString(spec, args) {
+  return formatPieces(spec, args).join("");
+}
+function formatPieces(spec, args) {
+  const pieces = [];
+  let out = "";
+  let argIndex = 0;
+  const re = /%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])/g;
+  let last = 0;
+  for (let m2 = re.exec(spec); m2; m2 = re.exec(spec)) {
+    out += spec.slice(last, m2.index);
+    last = re.lastIndex;
+    const [, flags2 = "", widthText, precText, verb] = m2;
+    if (verb === "%") {
+      out += "%";
+      continue;
+    }
+    if (argIndex >= args.length) fail(`not enough arguments for the format string ${JSON.stringify(spec)}: verb %${verb} has no argument`);
+    const arg = args[argIndex++];
+    if (findUnknown(arg)) {
+      pieces.push(out, ...isUnknown(arg) && arg.fragments ? arg.fragments : [null]);
+      out = "";
+      continue;
+    }
+    const prec = precText === void 0 ? void 0 : Number(precText);
+    let text2;
+    switch (verb) {
+      case "s":
+        text2 = str(arg, `the argument for %s`);
+        if (prec !== void 0) text2 = chars(text2).slice(0, prec).join("");
+        break;
+      case "q":
+        text2 = quote(str(arg, "the argument for %q"));
+        break;
+      case "d": {
+        const n2 = num(arg, "the argument for %d");
+        if (!Number.isInteger(n2)) fail(`%d requires a whole number, found ${numberToString(n2)}`);
+        text2 = (n2 >= 0 && flags2.includes("+") ? "+" : "") + numberToString(n2);
+        break;
+      }
+      case "f":
+      case "F": {
+        const n2 = num(arg, "the argument for %f");
+        text2 = (n2 >= 0 && flags2.includes("+") ? "+" : "") + toFixedHalfEven(n2, prec ?? 6);
+        break;
+      }
+      case "e":
+      case "E": {
+        const n2 = num(arg, "the argument for %e");
+        text2 = n2.toExponential(prec ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
+        if (verb === "E") text2 = text2.toUpperCase();
+        break;
+      }
+      case "g":
+        text2 = numberToString(num(arg, "the argument for %g"));
+        break;
+      case "t":
+        text2 = valueToBool(arg, "the argument for %t", fail) ? "true" : "false";
+        break;
+      case "v":
+        text2 = flags2.includes("#") || arg !== null && typeof arg === "object" ? jsonEncode(arg) : arg === null ? "null" : str(arg);
+        break;
+      case "x":
+      case "X": {
+        const n2 = typeof arg === "number" ? arg : void 0;
+        text2 = n2 !== void 0 ? Math.trunc(n2).toString(16) : Buffer.from(str(arg), "utf8").toString("hex");
+        if (verb === "X") text2 = text2.toUpperCase();
+        break;
+      }
+      case "b":
+        text2 = Math.trunc(num(arg, "the argument for %b")).toString(2);
+        break;
+      case "o":
+        text2 = Math.trunc(num(arg, "the argument for %o")).toString(8);
+        break;
+      default:
+        return fail(`unsupported format verb %${verb} in ${JSON.stringify(spec)}`);
+    }
+    const width = widthText === void 0 ? 0 : Number(widthText);
+    const length = chars(text2).length;
+    if (length < width) {
+      const pad = width - length;
+      if (flags2.includes("-")) text2 += " ".repeat(pad);
+      else if (flags2.includes("0") && "dfFeEgxXbo".includes(verb)) {
+        const sign = /^[+-]/.test(text2) ? text2[0] : "";
+        text2 = sign + "0".repeat(pad) + text2.slice(sign.length);
+      } else text2 = " ".repeat(pad) + text2;
+    }
+    out += text2;
+  }
+  out += spec.slice(last);
+  if (argIndex < args.length) fail(`too many arguments for the format string ${JSON.stringify(spec)}: ${args.length - argIndex} left unused`);
+  pieces.push(out);
+  return pieces;
+}
+function toFixedHalfEven(n2, digits) {
+  const fixed = n2.toFixed(digits);
+  if (digits > 60) return fixed;
+  const exact = n2.toFixed(Math.min(100, digits + 40));
+  const tail = exact.slice(exact.length - 40);
+  if (tail !== `5${"0".repeat(39)}`) return fixed;
+  const lastDigit = Number(fixed[fixed.length - 1]);
+  if (lastDigit % 2 === 0) return fixed;
+  const unit = 10 ** -digits;
+  return (n2 < 0 ? n2 + unit / 2 : n2 - unit / 2).toFixed(digits);
+}
+function hash2(algorithm, text2, encoding) {
+  return createHash(algorithm).update(text2, "utf8").digest(encoding);
+}
+function basename(p2) {
+  if (p2 === "") return ".";
+  const trimmed = p2.replace(/\/+$/, "");
+  if (trimmed === "") return "/";
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}
+function dirname(p2) {
+  const i3 = p2.lastIndexOf("/");
+  const dir = i3 === -1 ? "." : p2.slice(0, i3 + 1);
+  return cleanPath(dir);
+}
+function cleanPath(p2) {
+  if (p2 === "") return ".";
+  const rooted = p2.startsWith("/");
+  const out = [];
+  for (const seg of p2.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
+      else if (!rooted) out.push("..");
+      continue;
+    }
+    out.push(seg);
+  }
+  const joined = out.join("/");
+  return rooted ? `/${joined}` : joined || ".";
+}
+function unifyPrimitives(items) {
+  let hasString = false;
+  let hasOther = false;
+  for (const v2 of items) {
+    if (typeof v2 === "string") hasString = true;
+    else if (typeof v2 === "number" || typeof v2 === "boolean") hasOther = true;
+    else if (v2 !== null) return items;
+  }
+  if (!hasString || !hasOther) return items;
+  return items.map((v2) => v2 === null ? null : str(v2));
+}
+function distinct(items) {
+  const out = [];
+  for (const v2 of unifyPrimitives(items)) if (!out.some((x3) => valuesEqual(x3, v2))) out.push(v2);
+  return out;
+}
+function toSet(items) {
+  const d2 = distinct(items);
+  if (d2.every((v2) => typeof v2 === "string")) return d2.sort((a2, b3) => a2 < b3 ? -1 : a2 > b3 ? 1 : 0);
+  if (d2.every((v2) => typeof v2 === "number")) return d2.sort((a2, b3) => a2 - b3);
+  return d2;
+}
+function flatten(items) {
+  const out = [];
+  for (const v2 of items) {
+    if (Array.isArray(v2)) out.push(...flatten(v2));
+    else out.push(v2);
+  }
+  return out;
+}
+function lengthOf(v2) {
+  if (typeof v2 === "string") return chars(v2).length;
+  if (Array.isArray(v2)) return v2.length;
+  if (v2 !== void 0 && isObjectValue(v2)) return Object.keys(v2).length;
+  return fail(`length() needs a string, list or map, found a ${typeName(v2 ?? null)}`);
+}
+function trimSet(s2, cutset, start, end) {
+  const cut = new Set(chars(cutset));
+  const cs = chars(s2);
+  let b3 = 0;
+  let e2 = cs.length;
+  if (start) while (b3 < e2 && cut.has(cs[b3])) b3++;
+  if (end) while (e2 > b3 && cut.has(cs[e2 - 1])) e2--;
+  return cs.slice(b3, e2).join("");
+}
+function title(s2) {
+  return s2.replace(new RegExp("(^|[^\\p{L}\\p{N}_])(\\p{L})", "gu"), (_2, pre, c2) => pre + c2.toUpperCase());
+}
+var fns, standardFunctions;
+var init_functions = __esm({
+  "packages/hcl/src/functions.ts"() {
+    "use strict";
+    init_convert();
+    init_errors3();
+    init_json_error();
+    init_values();
+    fns = {
+      // ---- strings
+      format: Object.assign(
+        (a2) => {
+          arity(a2, 1, Infinity);
+          const spec = a2[0];
+          const unknown2 = findUnknown(a2);
+          if (unknown2 && (isUnknown(spec) || typeof spec !== "string")) return new Unknown(unknown2.reason);
+          const pieces = formatPieces(str(spec, "the format string"), a2.slice(1));
+          return unknown2 ? new Unknown(unknown2.reason, void 0, collapseFragments(pieces)) : pieces.join("");
+        },
+        { acceptsUnknown: true }
+      ),
+      formatlist: (a2) => {
+        arity(a2, 1, Infinity);
+        const spec = str(a2[0], "the format string");
+        const rest = a2.slice(1);
+        let n2 = -1;
+        for (const v2 of rest) {
+          if (Array.isArray(v2)) {
+            if (n2 !== -1 && v2.length !== n2) fail("all list arguments must have the same length");
+            n2 = v2.length;
+          }
+        }
+        if (n2 === -1) return [formatString(spec, rest)];
+        const out = [];
+        for (let i3 = 0; i3 < n2; i3++) out.push(formatString(spec, rest.map((v2) => Array.isArray(v2) ? v2[i3] : v2)));
+        return out;
+      },
+      join: Object.assign(
+        (a2) => {
+          arity(a2, 2, Infinity);
+          const unknown2 = findUnknown(a2);
+          if (unknown2 && (isUnknown(a2[0]) || a2.slice(1).some((l2) => isUnknown(l2)))) return new Unknown(unknown2.reason);
+          const sep4 = str(a2[0], "the separator");
+          const pieces = [];
+          let first = true;
+          for (const l2 of a2.slice(1)) {
+            for (const v2 of list(l2, "each list to join")) {
+              if (!first) pieces.push(sep4);
+              first = false;
+              if (isUnknown(v2)) pieces.push(...v2.fragments ?? [null]);
+              else if (findUnknown(v2)) pieces.push(null);
+              else pieces.push(str(v2, "a joined element"));
+            }
+          }
+          return unknown2 ? new Unknown(unknown2.reason, void 0, collapseFragments(pieces)) : pieces.join("");
+        },
+        { acceptsUnknown: true }
+      ),
+      split: (a2) => {
+        arity(a2, 2);
+        const sep4 = str(a2[0], "the separator");
+        const s2 = str(a2[1]);
+        return sep4 === "" ? chars(s2) : s2.split(sep4);
+      },
+      replace: (a2) => {
+        arity(a2, 3);
+        const s2 = str(a2[0]);
+        const search = str(a2[1]);
+        const repl = str(a2[2]);
+        if (search.length >= 2 && search.startsWith("/") && search.endsWith("/")) {
+          const jsRepl = repl.replace(/\$\{(\d+)\}/g, "$$$1").replace(/\$\{([A-Za-z_]\w*)\}/g, "$$<$1>");
+          return s2.replace(compileRegex(search.slice(1, -1), true), jsRepl);
+        }
+        return search === "" ? s2 : s2.split(search).join(repl);
+      },
+      lower: (a2) => (arity(a2, 1), str(a2[0]).toLowerCase()),
+      upper: (a2) => (arity(a2, 1), str(a2[0]).toUpperCase()),
+      title: (a2) => (arity(a2, 1), title(str(a2[0]))),
+      trimspace: (a2) => (arity(a2, 1), str(a2[0]).trim()),
+      trim: (a2) => (arity(a2, 2), trimSet(str(a2[0]), str(a2[1]), true, true)),
+      trimprefix: (a2) => {
+        arity(a2, 2);
+        const s2 = str(a2[0]);
+        const p2 = str(a2[1]);
+        return s2.startsWith(p2) ? s2.slice(p2.length) : s2;
+      },
+      trimsuffix: (a2) => {
+        arity(a2, 2);
+        const s2 = str(a2[0]);
+        const p2 = str(a2[1]);
+        return p2 !== "" && s2.endsWith(p2) ? s2.slice(0, s2.length - p2.length) : s2;
+      },
+      chomp: (a2) => (arity(a2, 1), str(a2[0]).replace(/(\r?\n)+$/, "")),
+      indent: (a2) => {
+        arity(a2, 2);
+        const pad = " ".repeat(int2(a2[0], "the indentation"));
+        return str(a2[1]).replace(/\n/g, `
+${pad}`);
+      },
+      substr: (a2) => {
+        arity(a2, 3);
+        const cs = chars(str(a2[0]));
+        let offset = int2(a2[1], "the offset");
+        let length = int2(a2[2], "the length");
+        if (offset < 0) offset = Math.max(0, offset + cs.length);
+        if (offset >= cs.length) return "";
+        if (length < 0 || offset + length > cs.length) length = cs.length - offset;
+        return cs.slice(offset, offset + length).join("");
+      },
+      strrev: (a2) => (arity(a2, 1), chars(str(a2[0])).reverse().join("")),
+      startswith: (a2) => (arity(a2, 2), str(a2[0]).startsWith(str(a2[1]))),
+      endswith: (a2) => (arity(a2, 2), str(a2[0]).endsWith(str(a2[1]))),
+      strcontains: (a2) => (arity(a2, 2), str(a2[0]).includes(str(a2[1]))),
+      regex: (a2) => {
+        arity(a2, 2);
+        const m2 = compileRegex(str(a2[0], "the pattern"), false).exec(str(a2[1]));
+        if (!m2) return fail(`the pattern ${JSON.stringify(str(a2[0]))} does not match ${JSON.stringify(str(a2[1]))}`);
+        return matchResult(m2);
+      },
+      regexall: (a2) => {
+        arity(a2, 2);
+        const re = compileRegex(str(a2[0], "the pattern"), true);
+        return [...str(a2[1]).matchAll(re)].map((m2) => matchResult(m2));
+      },
+      base64encode: (a2) => (arity(a2, 1), Buffer.from(str(a2[0]), "utf8").toString("base64")),
+      base64decode: (a2) => {
+        arity(a2, 1);
+        const s2 = str(a2[0]);
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s2) || s2.length % 4 !== 0) fail("the argument is not valid base64");
+        const bytes = Buffer.from(s2, "base64");
+        const text2 = bytes.toString("utf8");
+        if (!Buffer.from(text2, "utf8").equals(bytes)) fail("the decoded bytes are not valid UTF-8");
+        return text2;
+      },
+      // Go's url.QueryEscape: space is "+", only A-Z a-z 0-9 - _ . ~ stay as they are.
+      urlencode: (a2) => (arity(a2, 1), encodeURIComponent(str(a2[0])).replace(/[!'()*]/g, (c2) => `%${c2.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, "+")),
+      basename: (a2) => (arity(a2, 1), basename(str(a2[0], "the path"))),
+      dirname: (a2) => (arity(a2, 1), dirname(str(a2[0], "the path"))),
+      md5: (a2) => (arity(a2, 1), hash2("md5", str(a2[0]), "hex")),
+      sha1: (a2) => (arity(a2, 1), hash2("sha1", str(a2[0]), "hex")),
+      sha256: (a2) => (arity(a2, 1), hash2("sha256", str(a2[0]), "hex")),
+      sha512: (a2) => (arity(a2, 1), hash2("sha512", str(a2[0]), "hex")),
+      base64sha256: (a2) => (arity(a2, 1), hash2("sha256", str(a2[0]), "base64")),
+      base64sha512: (a2) => (arity(a2, 1), hash2("sha512", str(a2[0]), "base64")),
+      // ---- collections
+      length: (a2) => (arity(a2, 1), lengthOf(a2[0])),
+      concat: (a2) => (arity(a2, 1, Infinity), a2.flatMap((l2) => list(l2, "each argument of concat"))),
+      merge: (a2) => {
+        const out = {};
+        for (const o2 of a2) {
+          if (o2 === null) continue;
+          const from = obj(o2, "each argument of merge");
+          for (const k2 of Object.keys(from)) setKey(out, k2, from[k2]);
+        }
+        return out;
+      },
+      lookup: (a2) => {
+        arity(a2, 2, 3);
+        const o2 = obj(a2[0]);
+        const k2 = str(a2[1], "the key");
+        if (Object.hasOwn(o2, k2)) return o2[k2];
+        if (a2.length === 3) return a2[2];
+        return fail(`the map has no key ${JSON.stringify(k2)} and no default was given`);
+      },
+      element: (a2) => {
+        arity(a2, 2);
+        const l2 = list(a2[0]);
+        const i3 = int2(a2[1], "the index");
+        if (l2.length === 0) fail("cannot use element() on an empty list");
+        return l2[(i3 % l2.length + l2.length) % l2.length];
+      },
+      index: (a2) => {
+        arity(a2, 2);
+        const i3 = list(a2[0]).findIndex((v2) => valuesEqual(v2, a2[1]));
+        if (i3 === -1) fail("the value is not in the list");
+        return i3;
+      },
+      keys: (a2) => (arity(a2, 1), sortedKeys(obj(a2[0]))),
+      values: (a2) => {
+        arity(a2, 1);
+        const o2 = obj(a2[0]);
+        return sortedKeys(o2).map((k2) => o2[k2]);
+      },
+      contains: (a2) => (arity(a2, 2), list(a2[0]).some((v2) => valuesEqual(v2, a2[1]))),
+      coalesce: (a2) => {
+        for (const v2 of unifyPrimitives(a2)) if (v2 !== null && v2 !== "") return v2;
+        return fail("no non-null, non-empty argument");
+      },
+      coalescelist: (a2) => {
+        for (const v2 of a2) if (list(v2).length > 0) return v2;
+        return fail("no non-empty list argument");
+      },
+      compact: (a2) => (arity(a2, 1), list(a2[0]).filter((v2) => v2 !== null && v2 !== "").map((v2) => str(v2, "a list element"))),
+      distinct: (a2) => (arity(a2, 1), distinct(list(a2[0]))),
+      flatten: (a2) => (arity(a2, 1), flatten(list(a2[0]))),
+      reverse: (a2) => (arity(a2, 1), [...list(a2[0])].reverse()),
+      slice: (a2) => {
+        arity(a2, 3);
+        const l2 = list(a2[0]);
+        const s2 = int2(a2[1], "the start index");
+        const e2 = int2(a2[2], "the end index");
+        if (s2 < 0 || e2 > l2.length || s2 > e2) fail(`slice indexes ${s2}..${e2} are out of range for a list of ${l2.length}`);
+        return l2.slice(s2, e2);
+      },
+      sort: (a2) => {
+        arity(a2, 1);
+        return list(a2[0]).map((v2) => str(v2, "a list element")).sort((x3, y2) => x3 < y2 ? -1 : x3 > y2 ? 1 : 0);
+      },
+      range: (a2) => {
+        arity(a2, 1, 3);
+        const start = a2.length === 1 ? 0 : num(a2[0]);
+        const limit = a2.length === 1 ? num(a2[0]) : num(a2[1]);
+        const step = a2.length === 3 ? num(a2[2]) : start > limit ? -1 : 1;
+        if (step === 0) fail("the step must not be zero");
+        if (step > 0 && start > limit || step < 0 && start < limit) fail("the step goes away from the limit");
+        const out = [];
+        for (let v2 = start; step > 0 ? v2 < limit : v2 > limit; v2 += step) {
+          out.push(v2);
+          if (out.length > 1024) fail("range() would produce more than 1024 elements");
+        }
+        return out;
+      },
+      zipmap: (a2) => {
+        arity(a2, 2);
+        const ks = list(a2[0]);
+        const vs = list(a2[1]);
+        if (ks.length !== vs.length) fail("the key and value lists must have the same length");
+        const out = {};
+        ks.forEach((k2, i3) => {
+          setKey(out, str(k2, "a key"), vs[i3]);
+        });
+        return out;
+      },
+      one: (a2) => {
+        arity(a2, 1);
+        const l2 = list(a2[0]);
+        if (l2.length > 1) fail("the list has more than one element");
+        return l2[0] ?? null;
+      },
+      sum: (a2) => (arity(a2, 1), list(a2[0]).reduce((s2, v2) => s2 + num(v2, "a list element"), 0)),
+      alltrue: (a2) => (arity(a2, 1), list(a2[0]).every((v2) => valueToBool(v2, "a list element", fail))),
+      anytrue: (a2) => (arity(a2, 1), list(a2[0]).some((v2) => valueToBool(v2, "a list element", fail))),
+      chunklist: (a2) => {
+        arity(a2, 2);
+        const l2 = list(a2[0]);
+        const size = int2(a2[1], "the chunk size");
+        if (size < 0) fail("the chunk size must not be negative");
+        if (size === 0) return [l2];
+        const out = [];
+        for (let i3 = 0; i3 < l2.length; i3 += size) out.push(l2.slice(i3, i3 + size));
+        return out;
+      },
+      setunion: (a2) => toSet(a2.flatMap((l2) => list(l2))),
+      setintersection: (a2) => {
+        if (a2.length === 0) return [];
+        const [first, ...rest] = a2.map((l2) => list(l2));
+        return toSet(first.filter((v2) => rest.every((r2) => r2.some((x3) => valuesEqual(x3, v2)))));
+      },
+      setsubtract: (a2) => {
+        arity(a2, 2);
+        const b3 = list(a2[1]);
+        return toSet(list(a2[0]).filter((v2) => !b3.some((x3) => valuesEqual(x3, v2))));
+      },
+      // ---- conversions
+      tostring: (a2) => (arity(a2, 1), a2[0] === null ? null : str(a2[0])),
+      tonumber: (a2) => (arity(a2, 1), a2[0] === null ? null : num(a2[0])),
+      tobool: (a2) => (arity(a2, 1), a2[0] === null ? null : valueToBool(a2[0], "argument", fail)),
+      tolist: (a2) => (arity(a2, 1), a2[0] === null ? null : unifyPrimitives(list(a2[0]))),
+      toset: (a2) => (arity(a2, 1), a2[0] === null ? null : toSet(list(a2[0]))),
+      tomap: (a2) => (arity(a2, 1), a2[0] === null ? null : obj(a2[0])),
+      jsonencode: (a2) => (arity(a2, 1), jsonEncode(a2[0])),
+      jsondecode: (a2) => {
+        arity(a2, 1);
+        try {
+          return fromJson(JSON.parse(str(a2[0])));
+        } catch {
+          const error62 = findJsonSyntaxError(str(a2[0]));
+          return fail(error62 ? `the argument is not valid JSON: expected ${error62.expected} at line ${error62.line}, column ${error62.column}` : "the argument is not valid JSON");
+        }
+      },
+      sensitive: (a2) => (arity(a2, 1), a2[0]),
+      nonsensitive: (a2) => (arity(a2, 1), a2[0]),
+      // ---- numbers
+      min: (a2) => (arity(a2, 1, Infinity), Math.min(...a2.map((v2) => num(v2)))),
+      max: (a2) => (arity(a2, 1, Infinity), Math.max(...a2.map((v2) => num(v2)))),
+      abs: (a2) => (arity(a2, 1), Math.abs(num(a2[0]))),
+      ceil: (a2) => (arity(a2, 1), Math.ceil(num(a2[0]))),
+      floor: (a2) => (arity(a2, 1), Math.floor(num(a2[0]))),
+      signum: (a2) => (arity(a2, 1), Math.sign(num(a2[0]))),
+      pow: (a2) => (arity(a2, 2), num(a2[0]) ** num(a2[1])),
+      log: (a2) => (arity(a2, 2), Math.log(num(a2[0])) / Math.log(num(a2[1]))),
+      parseint: (a2) => {
+        arity(a2, 2);
+        const base = int2(a2[1], "the base");
+        const s2 = str(a2[0]);
+        if (base < 2 || base > 62) fail("the base must be between 2 and 62");
+        const n2 = Number.parseInt(s2, base);
+        if (Number.isNaN(n2) || !new RegExp(`^[-+]?[0-9a-z]+$`, "i").test(s2)) fail(`cannot parse ${JSON.stringify(s2)} as a base ${base} integer`);
+        return n2;
+      },
+      // ---- errors (the evaluator handles try/can lazily; these eager forms serve direct callers)
+      try: (a2) => {
+        for (const v2 of a2) if (!findUnknown(v2)) return v2;
+        return a2[0] ?? fail("try() needs at least one argument");
+      },
+      can: (a2) => (arity(a2, 1), !findUnknown(a2[0]))
+    };
+    standardFunctions = Object.freeze(fns);
+  }
+});
+
+// packages/hcl/src/evaluate.ts
+function evaluate(expr, ctx) {
+  return new Evaluator(ctx).eval(expr);
+}
+function isEvaluationFailure(err2) {
+  return err2 instanceof HclEvalError || GantryError.isInstance(err2);
+}
+var SPLAT_ITEM, Evaluator;
+var init_evaluate = __esm({
+  "packages/hcl/src/evaluate.ts"() {
+    "use strict";
+    init_src();
+    init_errors3();
+    init_convert();
+    init_functions();
+    init_values();
+    SPLAT_ITEM = "\0splat";
+    Evaluator = class {
+      constructor(ctx) {
+        this.ctx = ctx;
+      }
+      ctx;
+      scope = null;
+      fail(message, range, hint) {
+        throw new HclEvalError(message, range, this.ctx.file ? { file: this.ctx.file.fileName, source: this.ctx.file.source } : void 0, hint);
+      }
+      src(e2) {
+        return this.ctx.file ? this.ctx.file.source.slice(e2.range.start, e2.range.end) : "";
+      }
+      eval(e2) {
+        switch (e2.type) {
+          case "Literal":
+            return e2.value;
+          case "Template":
+            return this.template(e2);
+          case "Variable":
+            return this.variable(e2.name, e2.range);
+          case "SplatItem":
+            return this.variable(SPLAT_ITEM, e2.range);
+          case "Parens":
+            return this.eval(e2.expr);
+          case "GetAttr":
+            return this.getAttr(this.eval(e2.object), e2.name, e2.range);
+          case "Index":
+            return this.index(this.eval(e2.object), this.eval(e2.key), e2);
+          case "Splat":
+            return this.splat(e2);
+          case "Call":
+            return this.call(e2);
+          case "Tuple":
+            return e2.items.map((i3) => this.eval(i3));
+          case "Object":
+            return this.object(e2);
+          case "Conditional":
+            return this.conditional(e2);
+          case "Binary":
+            return this.binary(e2);
+          case "Unary":
+            return this.unary(e2);
+          case "For":
+            return this.forExpr(e2);
+        }
+      }
+      variable(name, range) {
+        for (let s2 = this.scope; s2; s2 = s2.parent) {
+          if (s2.names.has(name)) return s2.names.get(name);
+        }
+        const v2 = this.ctx.variable(name);
+        if (v2 === void 0) this.fail(`unknown variable '${name}'`, range, "define it (for example in `locals`) or check the spelling");
+        return v2;
+      }
+      withNames(names, run) {
+        const saved = this.scope;
+        this.scope = { names, parent: saved };
+        try {
+          return run();
+        } finally {
+          this.scope = saved;
+        }
+      }
+      // ---------------------------------------------------------- templates
+      template(e2) {
+        const parts = e2.parts;
+        const only = parts[0];
+        if (parts.length === 1 && only.type === "TemplateInterpolation" && !e2.heredoc) {
+          return this.eval(only.expr);
+        }
+        const out = { text: [], unknown: void 0 };
+        this.renderParts(parts, out);
+        if (out.unknown) return new Unknown(out.unknown.reason, e2.range, collapseFragments(out.text));
+        return out.text.join("");
+      }
+      renderParts(parts, out) {
+        for (const part of parts) {
+          switch (part.type) {
+            case "TemplateLiteral":
+              out.text.push(part.value);
+              break;
+            case "TemplateInterpolation": {
+              const v2 = this.eval(part.expr);
+              if (isUnknown(v2)) {
+                out.unknown ??= v2;
+                if (v2.fragments) out.text.push(...v2.fragments);
+                else out.text.push(null);
+              } else {
+                out.text.push(valueToString(v2, `the interpolated value '${this.src(part.expr)}'`, (m2) => this.fail(m2, part.expr.range)));
+              }
+              break;
+            }
+            case "TemplateIf": {
+              const c2 = this.eval(part.condition);
+              if (isUnknown(c2)) {
+                out.unknown ??= c2;
+                out.text.push(null);
+                break;
+              }
+              const ok = valueToBool(c2, "the template if condition", (m2) => this.fail(m2, part.condition.range));
+              if (ok) this.renderParts(part.then, out);
+              else if (part.else) this.renderParts(part.else, out);
+              break;
+            }
+            case "TemplateFor": {
+              const coll = this.eval(part.collection);
+              if (isUnknown(coll)) {
+                out.unknown ??= coll;
+                out.text.push(null);
+                break;
+              }
+              for (const [k2, v2] of this.iterate(coll, part.collection.range)) {
+                const names = /* @__PURE__ */ new Map([[part.valueVar, v2]]);
+                if (part.keyVar) names.set(part.keyVar, k2);
+                this.withNames(names, () => this.renderParts(part.body, out));
+              }
+              break;
+            }
+          }
+        }
+      }
+      // ------------------------------------------------------------ access
+      getAttr(obj2, name, range) {
+        if (isUnknown(obj2)) return obj2;
+        if (isObjectValue(obj2)) {
+          if (Object.hasOwn(obj2, name)) return obj2[name];
+          return this.fail(`this object has no attribute '${name}'`, range, `available: ${Object.keys(obj2).slice(0, 20).join(", ") || "(none)"}`);
+        }
+        if (obj2 === null) return this.fail(`cannot read attribute '${name}' of a null value`, range);
+        return this.fail(`cannot read attribute '${name}' of a ${typeName(obj2)}; only objects have attributes`, range);
+      }
+      index(obj2, key, e2) {
+        if (isUnknown(obj2)) return obj2;
+        if (isUnknown(key)) return new Unknown(key.reason, e2.range);
+        if (Array.isArray(obj2)) {
+          const n2 = valueToNumber(key, "the list index", (m2) => this.fail(m2, e2.range));
+          if (!Number.isInteger(n2) || n2 < 0 || n2 >= obj2.length) {
+            return this.fail(`index ${numberToString(n2)} is out of range for a list of ${obj2.length} element(s)`, e2.range);
+          }
+          return obj2[n2];
+        }
+        if (isObjectValue(obj2)) {
+          const k2 = valueToString(key, "the map key", (m2) => this.fail(m2, e2.range));
+          if (Object.hasOwn(obj2, k2)) return obj2[k2];
+          return this.fail(`this map has no element for the key ${JSON.stringify(k2)}`, e2.range);
+        }
+        if (obj2 === null) return this.fail("cannot index a null value", e2.range);
+        return this.fail(`cannot index a ${typeName(obj2)}; only lists and maps can be indexed`, e2.range);
+      }
+      splat(e2) {
+        const src = this.eval(e2.object);
+        if (isUnknown(src)) return src;
+        if (src === null) return [];
+        const items = Array.isArray(src) ? src : [src];
+        return items.map((item2) => this.withNames(/* @__PURE__ */ new Map([[SPLAT_ITEM, item2]]), () => this.eval(e2.each)));
+      }
+      // ------------------------------------------------------------- calls
+      call(e2) {
+        if (e2.name === "try") return this.tryCall(e2);
+        if (e2.name === "can") return this.canCall(e2);
+        const fn = Object.hasOwn(this.ctx.functions, e2.name) ? this.ctx.functions[e2.name] : Object.hasOwn(standardFunctions, e2.name) ? standardFunctions[e2.name] : void 0;
+        if (!fn) return this.fail(`unknown function '${e2.name}'`, e2.range, "only Terraform's pure functions and Terragrunt's path functions are supported");
+        let args = e2.args.map((a2) => this.eval(a2));
+        if (e2.expandFinal) {
+          const last = args[args.length - 1];
+          if (isUnknown(last)) return new Unknown(last.reason, e2.range);
+          if (!Array.isArray(last)) return this.fail(`the final argument expanded with '...' must be a list, found a ${typeName(last ?? null)}`, e2.range);
+          args = [...args.slice(0, -1), ...last];
+        }
+        if (!fn.acceptsUnknown) {
+          for (const a2 of args) {
+            const u2 = findUnknown(a2);
+            if (u2) return new Unknown(u2.reason, e2.range);
+          }
+        }
+        try {
+          return fn(args, e2);
+        } catch (err2) {
+          if (err2 instanceof HclEvalError) {
+            if (err2.range === void 0) return this.fail(`${e2.name}(): ${err2.message}`, e2.range, err2.hint);
+            throw err2;
+          }
+          if (GantryError.isInstance(err2)) throw err2;
+          return this.fail(`${e2.name}(): ${err2 instanceof Error ? err2.message : String(err2)}`, e2.range);
+        }
+      }
+      /** `try(a, b, ...)`: the first argument that evaluates without error. An unknown one makes it unknown. */
+      tryCall(e2) {
+        if (e2.args.length === 0) return this.fail("try() needs at least one argument", e2.range);
+        let lastError;
+        for (const arg of e2.args) {
+          try {
+            const v2 = this.eval(arg);
+            const u2 = findUnknown(v2);
+            if (u2) return new Unknown(u2.reason, e2.range);
+            return v2;
+          } catch (err2) {
+            if (!isEvaluationFailure(err2)) throw err2;
+            lastError = err2;
+          }
+        }
+        return this.fail(`try(): no argument could be evaluated; the last failed with: ${lastError.message}`, e2.range);
+      }
+      canCall(e2) {
+        if (e2.args.length !== 1) return this.fail("can() takes exactly one argument", e2.range);
+        try {
+          const v2 = this.eval(e2.args[0]);
+          const u2 = findUnknown(v2);
+          if (u2) return new Unknown(u2.reason, e2.range);
+          return true;
+        } catch (err2) {
+          if (!isEvaluationFailure(err2)) throw err2;
+          return false;
+        }
+      }
+      // ------------------------------------------------------- collections
+      object(e2) {
+        const out = {};
+        let unknownKey;
+        for (const { key, value } of e2.items) {
+          const k2 = this.eval(key);
+          if (isUnknown(k2)) {
+            unknownKey ??= k2;
+            continue;
+          }
+          setKey(out, valueToString(k2, "the object key", (m2) => this.fail(m2, key.range)), this.eval(value));
+        }
+        if (unknownKey) return new Unknown(unknownKey.reason, e2.range);
+        return out;
+      }
+      /** Key/value pairs of a list (index, element) or object (key, value in lexicographic key order). */
+      iterate(coll, range) {
+        if (Array.isArray(coll)) return coll.map((v2, i3) => [i3, v2]);
+        if (isObjectValue(coll)) return sortedKeys(coll).map((k2) => [k2, coll[k2]]);
+        if (coll === null) return this.fail("cannot iterate over a null value", range);
+        return this.fail(`cannot iterate over a ${typeName(coll)}; a list, set, map or object is required`, range);
+      }
+      forExpr(e2) {
+        const coll = this.eval(e2.collection);
+        if (isUnknown(coll)) return new Unknown(coll.reason, e2.range);
+        const pairs = this.iterate(coll, e2.collection.range);
+        const list2 = [];
+        const obj2 = {};
+        let unknown2;
+        for (const [k2, v2] of pairs) {
+          const names = /* @__PURE__ */ new Map([[e2.valueVar, v2]]);
+          if (e2.keyVar) names.set(e2.keyVar, k2);
+          this.withNames(names, () => {
+            if (e2.condition) {
+              const c2 = this.eval(e2.condition);
+              if (isUnknown(c2)) {
+                unknown2 ??= c2;
+                return;
+              }
+              if (!valueToBool(c2, "the for expression's if condition", (m2) => this.fail(m2, e2.condition.range))) return;
+            }
+            if (!e2.keyExpr) {
+              list2.push(this.eval(e2.valueExpr));
+              return;
+            }
+            const key = this.eval(e2.keyExpr);
+            if (isUnknown(key)) {
+              unknown2 ??= key;
+              return;
+            }
+            const ks = valueToString(key, "the for expression's key", (m2) => this.fail(m2, e2.keyExpr.range));
+            const value = this.eval(e2.valueExpr);
+            if (e2.grouping) {
+              if (!Object.hasOwn(obj2, ks)) setKey(obj2, ks, []);
+              obj2[ks].push(value);
+            } else {
+              if (Object.hasOwn(obj2, ks)) {
+                this.fail(`duplicate key ${JSON.stringify(ks)} in the for expression`, e2.keyExpr.range, "add '...' after the value to group values by key");
+              }
+              setKey(obj2, ks, value);
+            }
+          });
+        }
+        if (unknown2) return new Unknown(unknown2.reason, e2.range);
+        return e2.keyExpr ? obj2 : list2;
+      }
+      // --------------------------------------------------------- operators
+      conditional(e2) {
+        const c2 = this.eval(e2.condition);
+        if (isUnknown(c2)) return new Unknown(c2.reason, e2.range);
+        const ok = valueToBool(c2, "the condition", (m2) => this.fail(m2, e2.condition.range));
+        return ok ? this.eval(e2.then) : this.eval(e2.else);
+      }
+      unary(e2) {
+        const v2 = this.eval(e2.operand);
+        if (isUnknown(v2)) return v2;
+        if (e2.op === "-") return -valueToNumber(v2, "the operand of '-'", (m2) => this.fail(m2, e2.operand.range));
+        return !valueToBool(v2, "the operand of '!'", (m2) => this.fail(m2, e2.operand.range));
+      }
+      binary(e2) {
+        const op2 = e2.op;
+        if (op2 === "&&" || op2 === "||") {
+          const l3 = this.eval(e2.left);
+          if (!isUnknown(l3)) {
+            const lb = valueToBool(l3, `the left operand of '${op2}'`, (m2) => this.fail(m2, e2.left.range));
+            if (op2 === "&&" ? !lb : lb) return lb;
+          }
+          const r3 = this.eval(e2.right);
+          if (isUnknown(r3)) return r3;
+          const rb = valueToBool(r3, `the right operand of '${op2}'`, (m2) => this.fail(m2, e2.right.range));
+          if (isUnknown(l3)) {
+            if (op2 === "&&" ? !rb : rb) return rb;
+            return l3;
+          }
+          return rb;
+        }
+        const l2 = this.eval(e2.left);
+        const r2 = this.eval(e2.right);
+        if (op2 === "==" || op2 === "!=") {
+          const u2 = findUnknown(l2) ?? findUnknown(r2);
+          if (u2) return new Unknown(u2.reason, e2.range);
+          const eq = valuesEqual(l2, r2);
+          return op2 === "==" ? eq : !eq;
+        }
+        if (isUnknown(l2)) return l2;
+        if (isUnknown(r2)) return r2;
+        const a2 = valueToNumber(l2, `the left operand of '${op2}'`, (m2) => this.fail(m2, e2.left.range));
+        const b3 = valueToNumber(r2, `the right operand of '${op2}'`, (m2) => this.fail(m2, e2.right.range));
+        switch (op2) {
+          case "+":
+            return a2 + b3;
+          case "-":
+            return a2 - b3;
+          case "*":
+            return a2 * b3;
+          case "/":
+            return a2 / b3;
+          case "%":
+            if (b3 === 0) return this.fail("modulo by zero", e2.range);
+            return a2 % b3;
+          case "<":
+            return a2 < b3;
+          case ">":
+            return a2 > b3;
+          case "<=":
+            return a2 <= b3;
+          case ">=":
+            return a2 >= b3;
+        }
+      }
+    };
+  }
+});
+
+// packages/hcl/src/index.ts
+var init_src2 = __esm({
+  "packages/hcl/src/index.ts"() {
+    "use strict";
+    init_parser();
+    init_json_syntax();
+    init_errors3();
+    init_walk();
+    init_values();
+    init_evaluate();
+    init_functions();
+  }
+});
+
+// packages/change-detector/src/analysis/parse-cache.ts
+function parseAny(text2, path) {
+  if (!path.endsWith(".json")) return parseHcl(text2, path);
+  return parseHclJson(text2, path, path.endsWith(".tf.json") || path.endsWith(".tofu.json") ? TERRAFORM_JSON : TERRAGRUNT_JSON);
+}
+function lineOf(hcl, offset) {
+  if (offset < COUNTED_LINES_UP_TO && !lineStartsCache.has(hcl)) {
+    let line = 1;
+    for (let i3 = hcl.source.indexOf("\n"); i3 !== -1 && i3 < offset; i3 = hcl.source.indexOf("\n", i3 + 1)) line++;
+    return line;
+  }
+  let starts = lineStartsCache.get(hcl);
+  if (!starts) {
+    starts = [0];
+    const source = hcl.source;
+    for (let i3 = source.indexOf("\n"); i3 !== -1; i3 = source.indexOf("\n", i3 + 1)) starts.push(i3 + 1);
+    lineStartsCache.set(hcl, starts);
+  }
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = lo + hi + 1 >>> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
+var TERRAGRUNT_JSON, TERRAFORM_JSON, ParseCache, lineStartsCache, COUNTED_LINES_UP_TO;
+var init_parse_cache = __esm({
+  "packages/change-detector/src/analysis/parse-cache.ts"() {
+    "use strict";
+    init_src2();
+    TERRAGRUNT_JSON = {
+      include: { labels: 1, bare: true },
+      locals: { labels: 0 },
+      terraform: { labels: 0, body: { extra_arguments: { labels: 1 }, before_hook: { labels: 1 }, after_hook: { labels: 1 }, error_hook: { labels: 1 } } },
+      dependency: { labels: 1 },
+      dependencies: { labels: 0 },
+      generate: { labels: 1 },
+      remote_state: { labels: 0 },
+      feature: { labels: 1 },
+      exclude: { labels: 0 },
+      errors: { labels: 0, body: { retry: { labels: 1 }, ignore: { labels: 1 } } },
+      engine: { labels: 0 },
+      catalog: { labels: 0 },
+      unit: { labels: 1 },
+      stack: { labels: 1 }
+    };
+    TERRAFORM_JSON = {
+      module: { labels: 1 },
+      resource: { labels: 2 },
+      data: { labels: 2 },
+      variable: { labels: 1 },
+      output: { labels: 1 },
+      locals: { labels: 0 },
+      provider: { labels: 1 },
+      terraform: { labels: 0 },
+      moved: { labels: 0 },
+      import: { labels: 0 },
+      removed: { labels: 0 },
+      check: { labels: 1 }
+    };
+    ParseCache = class {
+      byBlob = /* @__PURE__ */ new Map();
+      filesParsed = 0;
+      /** Forgets a parsed file (a unit's own config, once the unit is analysed) to bound memory. */
+      release(blob) {
+        this.byBlob.delete(blob);
+      }
+      parse(blob, path, text2) {
+        let outcome = this.byBlob.get(blob);
+        if (!outcome) {
+          this.filesParsed++;
+          try {
+            outcome = { ok: true, hcl: parseAny(text2, path) };
+          } catch (error62) {
+            if (!(error62 instanceof HclSyntaxError)) throw error62;
+            outcome = { ok: false, message: error62.message, offset: error62.offset, hint: error62.hint };
+          }
+          this.byBlob.set(blob, outcome);
+        }
+        return outcome;
+      }
+    };
+    lineStartsCache = /* @__PURE__ */ new WeakMap();
+    COUNTED_LINES_UP_TO = 2048;
+  }
+});
+
+// packages/change-detector/src/paths.ts
+import { posix } from "node:path";
+function toVirtual(path) {
+  return path === "" ? VIRTUAL_ROOT : `${VIRTUAL_ROOT}/${path}`;
+}
+function fromVirtual(absolute) {
+  const normalized = posix.normalize(absolute);
+  if (normalized === VIRTUAL_ROOT || normalized === `${VIRTUAL_ROOT}/`) return "";
+  if (!normalized.startsWith(`${VIRTUAL_ROOT}/`)) return null;
+  return stripTrailingSlash(normalized.slice(VIRTUAL_ROOT.length + 1));
+}
+function isClean(path) {
+  const length = path.length;
+  if (length === 0 || path.charCodeAt(0) === 46 || path.charCodeAt(length - 1) === 47) return false;
+  for (let i3 = 0; i3 < length; i3++) {
+    if (path.charCodeAt(i3) === 47) {
+      const next = path.charCodeAt(i3 + 1);
+      if (next === 47 || next === 46) return false;
+    }
+  }
+  return true;
+}
+function resolveRepoPath(baseDir, path) {
+  if (path.startsWith(`${VIRTUAL_ROOT}/`)) {
+    const rest = path.slice(VIRTUAL_ROOT.length + 1);
+    if (rest !== "" && isClean(rest)) return rest;
+  } else if (!path.startsWith("/") && path !== "") {
+    if (isClean(path)) return baseDir === "" ? path : `${baseDir}/${path}`;
+    let base = baseDir;
+    let rest = path;
+    for (; ; ) {
+      if (rest.startsWith("./")) rest = rest.slice(2);
+      else if (rest.startsWith("../") && base !== "") {
+        rest = rest.slice(3);
+        base = dirOf(base);
+      } else break;
+    }
+    if (rest !== path && rest !== "" && isClean(rest)) return base === "" ? rest : `${base}/${rest}`;
+  }
+  if (path.startsWith("/")) return fromVirtual(path);
+  return fromVirtual(posix.join(toVirtual(baseDir), path));
+}
+function stripTrailingSlash(path) {
+  return path.length > 1 && path.endsWith("/") ? path.replace(/\/+$/, "") : path;
+}
+function dirOf(path) {
+  const slash = path.lastIndexOf("/");
+  return slash === -1 ? "" : path.slice(0, slash);
+}
+function baseName(path) {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+function joinRepo(dir, name) {
+  return dir === "" ? name : `${dir}/${name}`;
+}
+function isInside(path, dir) {
+  return dir === "" || path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir);
+}
+function relativeBetween(from, to) {
+  const relative5 = posix.relative(toVirtual(from), toVirtual(to));
+  return relative5 === "" ? "." : relative5;
+}
+function lowerBound(sorted, key) {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = low + high >>> 1;
+    if (sorted[middle] < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+var VIRTUAL_ROOT;
+var init_paths = __esm({
+  "packages/change-detector/src/paths.ts"() {
+    "use strict";
+    VIRTUAL_ROOT = "/repo";
+  }
+});
+
+// packages/change-detector/src/analysis/snapshot.ts
+var SYMLINK_MODE, Snapshot;
+var init_snapshot = __esm({
+  "packages/change-detector/src/analysis/snapshot.ts"() {
+    "use strict";
+    init_paths();
+    SYMLINK_MODE = "120000";
+    Snapshot = class {
+      constructor(tree, label2) {
+        this.tree = tree;
+        this.label = label2;
+      }
+      tree;
+      label;
+      /** Blob id → text; shared by every unit of the run. */
+      contents = /* @__PURE__ */ new Map();
+      text(blob) {
+        return this.contents.get(blob);
+      }
+      /**
+       * Follows symlinks on every segment of a path (git stores them as mode 120000 blobs holding the target).
+       * A link whose target leaves the repository is reported, never followed.
+       */
+      resolve(path, misses) {
+        const links = [];
+        let current2 = path;
+        for (let hops = 0; hops < 40; hops++) {
+          const direct = this.tree.get(current2);
+          if (direct && direct.mode !== SYMLINK_MODE) return { kind: "ok", path: current2, entry: direct, links };
+          if (this.tree.symlinks.size === 0) return { kind: "ok", path: current2, entry: void 0, links };
+          const segments = current2.split("/");
+          let linkPath;
+          let linkEntry;
+          let prefix = "";
+          for (let i3 = 0; i3 < segments.length; i3++) {
+            prefix = joinRepo(prefix, segments[i3]);
+            const entry = i3 === segments.length - 1 ? direct : this.tree.symlinks.has(prefix) ? this.tree.get(prefix) : void 0;
+            if (entry?.mode === SYMLINK_MODE) {
+              linkPath = prefix;
+              linkEntry = entry;
+              break;
+            }
+          }
+          if (!linkPath || !linkEntry) return { kind: "ok", path: current2, entry: void 0, links };
+          links.push({ path: linkPath, blob: linkEntry.blob });
+          const target = this.contents.get(linkEntry.blob);
+          if (target === void 0) {
+            misses.add(linkEntry.blob);
+            return { kind: "pending", links };
+          }
+          const rest = current2.slice(linkPath.length + 1);
+          const resolvedLink = resolveRepoPath(dirOf(linkPath), target);
+          if (resolvedLink === null) return { kind: "escapes", link: linkPath, target, links };
+          current2 = rest === "" ? resolvedLink : joinRepo(resolvedLink, rest);
+        }
+        return { kind: "escapes", link: path, target: "(symlink loop)", links };
+      }
     };
   }
 });
@@ -21021,8 +24078,8 @@ var require_scan = __commonJS({
       CHAR_RIGHT_SQUARE_BRACKET
       /* ] */
     } = require_constants();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    var isPathSeparator = (code2) => {
+      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
     };
     var depth = (token) => {
       if (token.isPrefix !== true) {
@@ -21052,38 +24109,38 @@ var require_scan = __commonJS({
       let finished = false;
       let braces = 0;
       let prev;
-      let code;
+      let code2;
       let token = { value: "", depth: 0, isGlob: false };
       const eos = () => index >= length;
       const peek = () => str2.charCodeAt(index + 1);
       const advance = () => {
-        prev = code;
+        prev = code2;
         return str2.charCodeAt(++index);
       };
       while (index < length) {
-        code = advance();
+        code2 = advance();
         let next;
-        if (code === CHAR_BACKWARD_SLASH) {
+        if (code2 === CHAR_BACKWARD_SLASH) {
           backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
+          code2 = advance();
+          if (code2 === CHAR_LEFT_CURLY_BRACE) {
             braceEscaped = true;
           }
           continue;
         }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
           braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
+          while (eos() !== true && (code2 = advance())) {
+            if (code2 === CHAR_BACKWARD_SLASH) {
               backslashes = token.backslashes = true;
               advance();
               continue;
             }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
+            if (code2 === CHAR_LEFT_CURLY_BRACE) {
               braces++;
               continue;
             }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
               isBrace = token.isBrace = true;
               isGlob = token.isGlob = true;
               finished = true;
@@ -21092,7 +24149,7 @@ var require_scan = __commonJS({
               }
               break;
             }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
+            if (braceEscaped !== true && code2 === CHAR_COMMA) {
               isBrace = token.isBrace = true;
               isGlob = token.isGlob = true;
               finished = true;
@@ -21101,7 +24158,7 @@ var require_scan = __commonJS({
               }
               break;
             }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
+            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
               braces--;
               if (braces === 0) {
                 braceEscaped = false;
@@ -21116,7 +24173,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code === CHAR_FORWARD_SLASH) {
+        if (code2 === CHAR_FORWARD_SLASH) {
           slashes.push(index);
           tokens.push(token);
           token = { value: "", depth: 0, isGlob: false };
@@ -21129,27 +24186,27 @@ var require_scan = __commonJS({
           continue;
         }
         if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
           if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
             isGlob = token.isGlob = true;
             isExtglob = token.isExtglob = true;
             finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
               negatedExtglob = true;
             }
             if (scanToEnd === true) {
               let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
+              while (eos() !== true && (code2 = advance())) {
+                if (code2 === CHAR_BACKWARD_SLASH) {
                   backslashes = token.backslashes = true;
                   advance();
                   continue;
                 }
-                if (code === CHAR_LEFT_PARENTHESES) {
+                if (code2 === CHAR_LEFT_PARENTHESES) {
                   parens++;
                   continue;
                 }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
                   finished = true;
                   break;
                 }
@@ -21159,7 +24216,7 @@ var require_scan = __commonJS({
             break;
           }
         }
-        if (code === CHAR_ASTERISK) {
+        if (code2 === CHAR_ASTERISK) {
           if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
           isGlob = token.isGlob = true;
           finished = true;
@@ -21168,7 +24225,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code === CHAR_QUESTION_MARK) {
+        if (code2 === CHAR_QUESTION_MARK) {
           isGlob = token.isGlob = true;
           finished = true;
           if (scanToEnd === true) {
@@ -21176,7 +24233,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
           while (eos() !== true && (next = advance())) {
             if (next === CHAR_BACKWARD_SLASH) {
               backslashes = token.backslashes = true;
@@ -21195,26 +24252,26 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
           negated = token.negated = true;
           start++;
           continue;
         }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
           isGlob = token.isGlob = true;
           if (scanToEnd === true) {
             let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
+            while (eos() !== true && (code2 = advance())) {
+              if (code2 === CHAR_BACKWARD_SLASH) {
                 backslashes = token.backslashes = true;
                 advance();
                 continue;
               }
-              if (code === CHAR_LEFT_PARENTHESES) {
+              if (code2 === CHAR_LEFT_PARENTHESES) {
                 parens++;
                 continue;
               }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
                 finished = true;
                 break;
               }
@@ -21279,7 +24336,7 @@ var require_scan = __commonJS({
       };
       if (opts.tokens === true) {
         state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
+        if (!isPathSeparator(code2)) {
           tokens.push(token);
         }
         state.tokens = tokens;
@@ -21675,7 +24732,7 @@ var require_parse = __commonJS({
         state[type]--;
         stack.pop();
       };
-      const push = (tok) => {
+      const push2 = (tok) => {
         if (prev.type === "globstar") {
           const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
           const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
@@ -21709,8 +24766,8 @@ var require_parse = __commonJS({
         token.tokensIndex = tokens.length;
         const output2 = (opts.capture ? "(" : "") + token.open;
         increment("parens");
-        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance(), output: output2 });
+        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push2({ type: "paren", extglob: true, value: advance(), output: output2 });
         extglobs.push(token);
       };
       const extglobClose = (token) => {
@@ -21730,7 +24787,7 @@ var require_parse = __commonJS({
           }
           state.output = token.output + open2.output;
           state.backtrack = true;
-          push({ type: "paren", extglob: true, value, output: "" });
+          push2({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
           return;
         }
@@ -21752,7 +24809,7 @@ var require_parse = __commonJS({
             state.negatedExtglob = true;
           }
         }
-        push({ type: "paren", extglob: true, value, output: output2 });
+        push2({ type: "paren", extglob: true, value, output: output2 });
         decrement("parens");
       };
       if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
@@ -21813,7 +24870,7 @@ var require_parse = __commonJS({
           }
           if (!next) {
             value += "\\";
-            push({ type: "text", value });
+            push2({ type: "text", value });
             continue;
           }
           const match = /^\\+/.exec(remaining());
@@ -21831,7 +24888,7 @@ var require_parse = __commonJS({
             value += advance();
           }
           if (state.brackets === 0) {
-            push({ type: "text", value });
+            push2({ type: "text", value });
             continue;
           }
         }
@@ -21844,9 +24901,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix8 = POSIX_REGEX_SOURCE[rest2];
-                if (posix8) {
-                  prev.value = pre + posix8;
+                const posix11 = POSIX_REGEX_SOURCE[rest2];
+                if (posix11) {
+                  prev.value = pre + posix11;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -21879,13 +24936,13 @@ var require_parse = __commonJS({
         if (value === '"') {
           state.quotes = state.quotes === 1 ? 0 : 1;
           if (opts.keepQuotes === true) {
-            push({ type: "text", value });
+            push2({ type: "text", value });
           }
           continue;
         }
         if (value === "(") {
           increment("parens");
-          push({ type: "paren", value });
+          push2({ type: "paren", value });
           continue;
         }
         if (value === ")") {
@@ -21897,7 +24954,7 @@ var require_parse = __commonJS({
             extglobClose(extglobs.pop());
             continue;
           }
-          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
           decrement("parens");
           continue;
         }
@@ -21910,19 +24967,19 @@ var require_parse = __commonJS({
           } else {
             increment("brackets");
           }
-          push({ type: "bracket", value });
+          push2({ type: "bracket", value });
           continue;
         }
         if (value === "]") {
           if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push({ type: "text", value, output: `\\${value}` });
+            push2({ type: "text", value, output: `\\${value}` });
             continue;
           }
           if (state.brackets === 0) {
             if (opts.strictBrackets === true) {
               throw new SyntaxError(syntaxError("opening", "["));
             }
-            push({ type: "text", value, output: `\\${value}` });
+            push2({ type: "text", value, output: `\\${value}` });
             continue;
           }
           decrement("brackets");
@@ -21956,13 +25013,13 @@ var require_parse = __commonJS({
             tokensIndex: state.tokens.length
           };
           braces.push(open2);
-          push(open2);
+          push2(open2);
           continue;
         }
         if (value === "}") {
           const brace = braces[braces.length - 1];
           if (opts.nobrace === true || !brace) {
-            push({ type: "text", value, output: value });
+            push2({ type: "text", value, output: value });
             continue;
           }
           let output2 = ")";
@@ -21991,7 +25048,7 @@ var require_parse = __commonJS({
               state.output += t2.output || t2.value;
             }
           }
-          push({ type: "brace", value, output: output2 });
+          push2({ type: "brace", value, output: output2 });
           decrement("braces");
           braces.pop();
           continue;
@@ -22000,7 +25057,7 @@ var require_parse = __commonJS({
           if (extglobs.length > 0) {
             extglobs[extglobs.length - 1].conditions++;
           }
-          push({ type: "text", value });
+          push2({ type: "text", value });
           continue;
         }
         if (value === ",") {
@@ -22010,7 +25067,7 @@ var require_parse = __commonJS({
             brace.comma = true;
             output2 = "|";
           }
-          push({ type: "comma", value, output: output2 });
+          push2({ type: "comma", value, output: output2 });
           continue;
         }
         if (value === "/") {
@@ -22022,7 +25079,7 @@ var require_parse = __commonJS({
             prev = bos;
             continue;
           }
-          push({ type: "slash", value, output: SLASH_LITERAL });
+          push2({ type: "slash", value, output: SLASH_LITERAL });
           continue;
         }
         if (value === ".") {
@@ -22036,10 +25093,10 @@ var require_parse = __commonJS({
             continue;
           }
           if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push({ type: "text", value, output: DOT_LITERAL });
+            push2({ type: "text", value, output: DOT_LITERAL });
             continue;
           }
-          push({ type: "dot", value, output: DOT_LITERAL });
+          push2({ type: "dot", value, output: DOT_LITERAL });
           continue;
         }
         if (value === "?") {
@@ -22054,14 +25111,14 @@ var require_parse = __commonJS({
             if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
               output2 = `\\${value}`;
             }
-            push({ type: "text", value, output: output2 });
+            push2({ type: "text", value, output: output2 });
             continue;
           }
           if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push({ type: "qmark", value, output: QMARK_NO_DOT });
+            push2({ type: "qmark", value, output: QMARK_NO_DOT });
             continue;
           }
-          push({ type: "qmark", value, output: QMARK });
+          push2({ type: "qmark", value, output: QMARK });
           continue;
         }
         if (value === "!") {
@@ -22082,22 +25139,22 @@ var require_parse = __commonJS({
             continue;
           }
           if (prev && prev.value === "(" || opts.regex === false) {
-            push({ type: "plus", value, output: PLUS_LITERAL });
+            push2({ type: "plus", value, output: PLUS_LITERAL });
             continue;
           }
           if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push({ type: "plus", value });
+            push2({ type: "plus", value });
             continue;
           }
-          push({ type: "plus", value: PLUS_LITERAL });
+          push2({ type: "plus", value: PLUS_LITERAL });
           continue;
         }
         if (value === "@") {
           if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push({ type: "at", extglob: true, value, output: "" });
+            push2({ type: "at", extglob: true, value, output: "" });
             continue;
           }
-          push({ type: "text", value });
+          push2({ type: "text", value });
           continue;
         }
         if (value !== "*") {
@@ -22109,7 +25166,7 @@ var require_parse = __commonJS({
             value += match[0];
             state.index += match[0].length;
           }
-          push({ type: "text", value });
+          push2({ type: "text", value });
           continue;
         }
         if (prev && (prev.type === "globstar" || prev.star === true)) {
@@ -22137,13 +25194,13 @@ var require_parse = __commonJS({
           const isStart = prior.type === "slash" || prior.type === "bos";
           const afterStar = before && (before.type === "star" || before.type === "globstar");
           if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push({ type: "star", value, output: "" });
+            push2({ type: "star", value, output: "" });
             continue;
           }
           const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
           const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
           if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push({ type: "star", value, output: "" });
+            push2({ type: "star", value, output: "" });
             continue;
           }
           while (rest.slice(0, 3) === "/**") {
@@ -22185,7 +25242,7 @@ var require_parse = __commonJS({
             state.output += prior.output + prev.output;
             state.globstar = true;
             consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
+            push2({ type: "slash", value: "/", output: "" });
             continue;
           }
           if (prior.type === "bos" && rest[0] === "/") {
@@ -22195,7 +25252,7 @@ var require_parse = __commonJS({
             state.output = prev.output;
             state.globstar = true;
             consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
+            push2({ type: "slash", value: "/", output: "" });
             continue;
           }
           state.output = state.output.slice(0, -prev.output.length);
@@ -22213,12 +25270,12 @@ var require_parse = __commonJS({
           if (prev.type === "bos" || prev.type === "slash") {
             token.output = nodot + token.output;
           }
-          push(token);
+          push2(token);
           continue;
         }
         if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
           token.output = value;
-          push(token);
+          push2(token);
           continue;
         }
         if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
@@ -22237,7 +25294,7 @@ var require_parse = __commonJS({
             prev.output += ONE_CHAR;
           }
         }
-        push(token);
+        push2(token);
       }
       while (state.brackets > 0) {
         if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
@@ -22255,7 +25312,7 @@ var require_parse = __commonJS({
         decrement("braces");
       }
       if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
       }
       if (state.backtrack === true) {
         state.output = "";
@@ -22363,7 +25420,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options2 || {};
-      const posix8 = opts.windows;
+      const posix11 = opts.windows;
       const regex2 = isState ? picomatch5.compileRe(glob, options2) : picomatch5.makeRe(glob, options2, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -22373,8 +25430,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options2, { glob, posix: posix8 });
-        const result = { glob, state, regex: regex2, posix: posix8, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options2, { glob, posix: posix11 });
+        const result = { glob, state, regex: regex2, posix: posix11, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -22399,7 +25456,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch5.test = (input2, regex2, options2, { glob, posix: posix8 } = {}) => {
+    picomatch5.test = (input2, regex2, options2, { glob, posix: posix11 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -22407,7 +25464,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
-      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix11 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -22416,18 +25473,18 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch5.matchBase(input2, regex2, options2, posix8);
+          match = picomatch5.matchBase(input2, regex2, options2, posix11);
         } else {
           match = regex2.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch5.matchBase = (input2, glob, options2, posix8 = options2 && options2.windows) => {
+    picomatch5.matchBase = (input2, glob, options2, posix11 = options2 && options2.windows) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options2);
-      return regex2.test(utils.basename(input2, { windows: posix8 }));
+      return regex2.test(utils.basename(input2, { windows: posix11 }));
     };
-    picomatch5.isMatch = (str2, patterns, options2) => picomatch5(patterns, options2)(str2);
+    picomatch5.isMatch = (str2, patterns2, options2) => picomatch5(patterns2, options2)(str2);
     picomatch5.parse = (pattern, options2) => {
       if (Array.isArray(pattern)) return pattern.map((p2) => picomatch5.parse(p2, options2));
       return parse5(pattern, { ...options2, fastpaths: false });
@@ -22491,3842 +25548,6 @@ var require_picomatch2 = __commonJS({
     }
     Object.assign(picomatch5, pico);
     module2.exports = picomatch5;
-  }
-});
-
-// packages/classifier/src/globs.ts
-function compileGlobs(globs) {
-  if (globs.length === 0) return () => false;
-  const expressions = globs.map((glob) => import_picomatch.default.makeRe(glob, { dot: true }));
-  return (path) => expressions.some((expression) => expression.test(path));
-}
-var import_picomatch;
-var init_globs = __esm({
-  "packages/classifier/src/globs.ts"() {
-    "use strict";
-    import_picomatch = __toESM(require_picomatch2(), 1);
-  }
-});
-
-// packages/classifier/src/classify.ts
-async function classifyChanges(detection, options2 = {}) {
-  const isIgnored = compileGlobs(options2.ignore ?? []);
-  const plugins = options2.plugins ?? [];
-  const unitStatus = new Map(detection.units.map((unit) => [unit.path, unit.status]));
-  const deleted = new Set(detection.units.filter((unit) => unit.status === "deleted").map((unit) => unit.path));
-  const headUnits = Object.keys(detection.graph.dependencies).filter((unit) => !deleted.has(unit)).sort();
-  const context = { event: detection.event, headUnits, unitStatus: (unit) => unitStatus.get(unit) };
-  const localModuleReads = collectLocalModuleReads(detection);
-  const newAccounts = findNewAccountDirectories(detection.changes);
-  const ignoredFiles = [];
-  const handledFiles = /* @__PURE__ */ new Set();
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const change of detection.changes) {
-    const file2 = toChangedFile(change);
-    if (change.files.every((path) => isIgnored(path))) {
-      ignoredFiles.push(...change.files);
-      change.files.forEach((path) => handledFiles.add(path));
-      continue;
-    }
-    const pluginVerdict = plugins.length > 0 ? await classifyWithPlugins(plugins, file2, context) : void 0;
-    const verdicts = pluginVerdict ? [pluginVerdict] : classifyBuiltIn(file2, { unitStatus, headUnits, newAccounts, localModuleReads });
-    change.files.forEach((path) => handledFiles.add(path));
-    for (const verdict of verdicts) {
-      const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
-      const group = groups2.get(key) ?? { verdict, files: /* @__PURE__ */ new Set() };
-      change.files.forEach((path) => group.files.add(path));
-      groups2.set(key, group);
-    }
-  }
-  const changes = [...groups2.values()].map(({ verdict, files }) => toChange(verdict, [...files].sort()));
-  changes.push(...reportUncoveredUnits(detection, changes, handledFiles));
-  return { changes: sortChanges(changes), ignoredFiles: ignoredFiles.sort() };
-}
-function toChangedFile(change) {
-  return {
-    path: change.files[change.files.length - 1] ?? "",
-    files: change.files,
-    gitStatus: change.type,
-    insideUnit: change.insideUnit,
-    units: change.units
-  };
-}
-async function classifyWithPlugins(plugins, file2, context) {
-  for (const plugin of plugins) {
-    let claim2;
-    try {
-      claim2 = await plugin.classify(file2, context);
-    } catch (error62) {
-      throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
-        hint: "fix the plugin, or remove it from `classifiers` in the configuration",
-        cause: error62
-      });
-    }
-    if (claim2 === null || claim2 === void 0) continue;
-    return { type: { name: validateClaimType(plugin, file2, claim2), classifier: plugin.name }, units: claimedUnits(plugin, file2, claim2, context) };
-  }
-  return void 0;
-}
-function validateClaimType(plugin, file2, claim2) {
-  const type = claim2.type;
-  if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || builtInChangeTypes.includes(type)) {
-    throw classifierError(
-      "PLAN_CLASSIFIER_FAILED",
-      `classifier plugin '${plugin.name}' claimed ${file2.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
-      { hint: 'return { type: "DocsChanged", units: "none" } or similar from classify()' }
-    );
-  }
-  return type;
-}
-function claimedUnits(plugin, file2, claim2, context) {
-  const units = claim2.units ?? "affected";
-  if (units === "affected") return uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
-  if (units === "all") return context.headUnits;
-  if (units === "none") return [];
-  if (Array.isArray(units)) {
-    const known = new Set(context.headUnits);
-    const unknown2 = units.filter((unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0);
-    if (unknown2.length === 0) return uniqueSorted(units);
-    throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
-      hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
-    });
-  }
-  throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
-    hint: 'units must be "affected", "all", "none" or a list of unit directories'
-  });
-}
-function classifyBuiltIn(file2, context) {
-  return [classifyBuiltInRule(file2, context)].flat();
-}
-function classifyBuiltInRule(file2, context) {
-  const affected = uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
-  const account = file2.path.split("/")[0] ?? "";
-  if (file2.path.includes("/") && context.newAccounts.has(account)) {
-    return { type: "AccountsAdded", units: context.headUnits.filter((unit2) => unit2.startsWith(`${account}/`)) };
-  }
-  if (ownConfigPattern.test(file2.path)) return { type: "ConfigChanged", units: [] };
-  if (envCommonPattern.test(file2.path)) return { type: "EnvCommonChanged", units: affected };
-  if (accountRequestsPattern.test(file2.path)) {
-    const type = file2.gitStatus === "added" ? "AccountsRequested" : file2.gitStatus === "deleted" ? "AccountsDeleted" : "AccountsChanged";
-    return { type, units: [] };
-  }
-  const unit = file2.insideUnit;
-  const status = unit ? context.unitStatus.get(unit) : void 0;
-  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName(file2.path))) return { type: "DriftDetected", units: [unit] };
-  if (unit) {
-    const byType = /* @__PURE__ */ new Map();
-    for (const affectedUnit of affected) {
-      const type = unitChangeType(context.unitStatus.get(affectedUnit));
-      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
-    }
-    return [...byType].map(([type, units]) => ({ type, units }));
-  }
-  if (baseName(file2.path) === stackFileName) {
-    const byType = /* @__PURE__ */ new Map();
-    for (const affectedUnit of affected) {
-      const status2 = context.unitStatus.get(affectedUnit);
-      const type = status2 === "added" || status2 === "deleted" ? unitChangeType(status2) : "HCLChanged";
-      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
-    }
-    return byType.size === 0 ? { type: "HCLChanged", units: [] } : [...byType].map(([type, units]) => ({ type, units }));
-  }
-  if (file2.path.endsWith(".hcl") && baseName(file2.path) !== lockFileName) return { type: "HCLChanged", units: affected };
-  if (file2.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };
-  return { type: "FileChanged", units: affected };
-}
-function collectLocalModuleReads(detection) {
-  const files = /* @__PURE__ */ new Set();
-  for (const unit of detection.units) {
-    for (const reason of unit.reasons) {
-      if (reason.chain.some((link) => link.via === "terraform.source" || link.via === "module")) files.add(reason.file);
-    }
-  }
-  return files;
-}
-function findNewAccountDirectories(changes) {
-  const accounts = /* @__PURE__ */ new Set();
-  for (const change of changes) {
-    const path = change.files[change.files.length - 1] ?? "";
-    const match = /^([^/]+)\/account\.hcl$/.exec(path);
-    if (match?.[1] && (change.type === "added" || change.type === "renamed" && !change.files[0]?.startsWith(`${match[1]}/`))) {
-      accounts.add(match[1]);
-    }
-  }
-  return accounts;
-}
-function reportUncoveredUnits(detection, changes, handledFiles) {
-  const covered = new Set(changes.flatMap((change) => change.units));
-  const extra = /* @__PURE__ */ new Map();
-  for (const unit of detection.units) {
-    if (covered.has(unit.path)) continue;
-    const files = unit.reasons.map((reason) => reason.file).filter((file2) => !handledFiles.has(file2));
-    if (unit.reasons.length > 0 && files.length === 0) continue;
-    const type = unitChangeType(unit.status);
-    const entry = extra.get(type) ?? { files: /* @__PURE__ */ new Set(), units: [] };
-    files.forEach((file2) => entry.files.add(file2));
-    entry.units.push(unit.path);
-    extra.set(type, entry);
-  }
-  return [...extra].map(([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort()));
-}
-function unitChangeType(status) {
-  return status === "added" ? "UnitAdded" : status === "deleted" ? "UnitDeleted" : "UnitChanged";
-}
-function toChange(verdict, files) {
-  const units = [...verdict.units];
-  if (typeof verdict.type === "object") return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
-  if (verdict.type === "AccountsAdded") return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
-  return { type: verdict.type, files, units };
-}
-function sortChanges(changes) {
-  const order = (change) => {
-    const index = builtInChangeTypes.indexOf(change.type);
-    return index === -1 ? builtInChangeTypes.length : index;
-  };
-  return changes.sort((a2, b3) => order(a2) - order(b3) || (a2.files[0] ?? "").localeCompare(b3.files[0] ?? "") || (a2.units[0] ?? "").localeCompare(b3.units[0] ?? ""));
-}
-function baseName(path) {
-  return path.slice(path.lastIndexOf("/") + 1);
-}
-function uniqueSorted(values) {
-  return [...new Set(values)].sort();
-}
-var driftMarkerNames, ownConfigPattern, envCommonPattern, accountRequestsPattern, lockFileName, stackFileName;
-var init_classify = __esm({
-  "packages/classifier/src/classify.ts"() {
-    "use strict";
-    init_changes();
-    init_errors3();
-    init_globs();
-    driftMarkerNames = [".gantry-drift", ".drift-detected"];
-    ownConfigPattern = /^(\.gantry|\.gruntwork|\.github)\//;
-    envCommonPattern = /(^|\/)_envcommon\//;
-    accountRequestsPattern = /(^|\/)_new-account-requests\//;
-    lockFileName = ".terraform.lock.hcl";
-    stackFileName = "terragrunt.stack.hcl";
-  }
-});
-
-// node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js
-function u(...t2) {
-  if (1 === t2.length) {
-    const [e2] = t2;
-    return (t3) => o(e2, t3, () => {
-    });
-  }
-  if (2 === t2.length) {
-    const [e2, n2] = t2;
-    return o(e2, n2, () => {
-    });
-  }
-  throw new Error(`isMatching wasn't given the right number of arguments: expected 1 or 2, received ${t2.length}.`);
-}
-function a(t2) {
-  return Object.assign(t2, { optional: () => h(t2), and: (e2) => d(t2, e2), or: (e2) => y(t2, e2), select: (e2) => void 0 === e2 ? v(t2) : v(e2, t2) });
-}
-function l(t2) {
-  return Object.assign(((t3) => Object.assign(t3, { [Symbol.iterator]() {
-    let n2 = 0;
-    const r2 = [{ value: Object.assign(t3, { [e]: true }), done: false }, { done: true, value: void 0 }];
-    return { next: () => {
-      var t4;
-      return null != (t4 = r2[n2++]) ? t4 : r2.at(-1);
-    } };
-  } }))(t2), { optional: () => l(h(t2)), select: (e2) => l(void 0 === e2 ? v(t2) : v(e2, t2)) });
-}
-function h(e2) {
-  return a({ [t]: () => ({ match: (t2) => {
-    let n2 = {};
-    const r2 = (t3, e3) => {
-      n2[t3] = e3;
-    };
-    return void 0 === t2 ? (s(e2).forEach((t3) => r2(t3, void 0)), { matched: true, selections: n2 }) : { matched: o(e2, t2, r2), selections: n2 };
-  }, getSelectionKeys: () => s(e2), matcherType: "optional" }) });
-}
-function d(...e2) {
-  return a({ [t]: () => ({ match: (t2) => {
-    let n2 = {};
-    const r2 = (t3, e3) => {
-      n2[t3] = e3;
-    };
-    return { matched: e2.every((e3) => o(e3, t2, r2)), selections: n2 };
-  }, getSelectionKeys: () => c(e2, s), matcherType: "and" }) });
-}
-function y(...e2) {
-  return a({ [t]: () => ({ match: (t2) => {
-    let n2 = {};
-    const r2 = (t3, e3) => {
-      n2[t3] = e3;
-    };
-    return c(e2, s).forEach((t3) => r2(t3, void 0)), { matched: e2.some((e3) => o(e3, t2, r2)), selections: n2 };
-  }, getSelectionKeys: () => c(e2, s), matcherType: "or" }) });
-}
-function p(e2) {
-  return { [t]: () => ({ match: (t2) => ({ matched: Boolean(e2(t2)) }) }) };
-}
-function v(...e2) {
-  const r2 = "string" == typeof e2[0] ? e2[0] : void 0, i3 = 2 === e2.length ? e2[1] : "string" == typeof e2[0] ? void 0 : e2[0];
-  return a({ [t]: () => ({ match: (t2) => {
-    let e3 = { [null != r2 ? r2 : n]: t2 };
-    return { matched: void 0 === i3 || o(i3, t2, (t3, n2) => {
-      e3[t3] = n2;
-    }), selections: e3 };
-  }, getSelectionKeys: () => [null != r2 ? r2 : n].concat(void 0 === i3 ? [] : s(i3)) }) });
-}
-function b(t2) {
-  return true;
-}
-function w(t2) {
-  return "number" == typeof t2;
-}
-function S(t2) {
-  return "string" == typeof t2;
-}
-function j(t2) {
-  return "bigint" == typeof t2;
-}
-function M(t2) {
-  return new R(t2, L);
-}
-function F(t2) {
-  throw new I(t2);
-}
-var t, e, n, r, i, o, s, c, f, g, m, K, O, E, x, A, N, P, k, T, B, _, W, $, z2, I, L, R;
-var init_dist = __esm({
-  "node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js"() {
-    t = /* @__PURE__ */ Symbol.for("@ts-pattern/matcher");
-    e = /* @__PURE__ */ Symbol.for("@ts-pattern/isVariadic");
-    n = "@ts-pattern/anonymous-select-key";
-    r = (t2) => Boolean(t2 && "object" == typeof t2);
-    i = (e2) => e2 && !!e2[t];
-    o = (n2, s2, c2) => {
-      if (i(n2)) {
-        const e2 = n2[t](), { matched: r2, selections: i3 } = e2.match(s2);
-        return r2 && i3 && Object.keys(i3).forEach((t2) => c2(t2, i3[t2])), r2;
-      }
-      if (r(n2)) {
-        if (!r(s2)) return false;
-        if (Array.isArray(n2)) {
-          if (!Array.isArray(s2)) return false;
-          let t2 = [], r2 = [], u2 = [];
-          for (const o2 of n2.keys()) {
-            const s3 = n2[o2];
-            i(s3) && s3[e] ? u2.push(s3) : u2.length ? r2.push(s3) : t2.push(s3);
-          }
-          if (u2.length) {
-            if (u2.length > 1) throw new Error("Pattern error: Using `...P.array(...)` several times in a single pattern is not allowed.");
-            if (s2.length < t2.length + r2.length) return false;
-            const e2 = s2.slice(0, t2.length), n3 = 0 === r2.length ? [] : s2.slice(-r2.length), i3 = s2.slice(t2.length, 0 === r2.length ? Infinity : -r2.length);
-            return t2.every((t3, n4) => o(t3, e2[n4], c2)) && r2.every((t3, e3) => o(t3, n3[e3], c2)) && (0 === u2.length || o(u2[0], i3, c2));
-          }
-          return n2.length === s2.length && n2.every((t3, e2) => o(t3, s2[e2], c2));
-        }
-        return Reflect.ownKeys(n2).every((e2) => {
-          const r2 = n2[e2];
-          return (e2 in s2 || i(u2 = r2) && "optional" === u2[t]().matcherType) && o(r2, s2[e2], c2);
-          var u2;
-        });
-      }
-      return Object.is(s2, n2);
-    };
-    s = (e2) => {
-      var n2, o2, u2;
-      return r(e2) ? i(e2) ? null != (n2 = null == (o2 = (u2 = e2[t]()).getSelectionKeys) ? void 0 : o2.call(u2)) ? n2 : [] : Array.isArray(e2) ? c(e2, s) : c(Object.values(e2), s) : [];
-    };
-    c = (t2, e2) => t2.reduce((t3, n2) => t3.concat(e2(n2)), []);
-    f = (t2, e2) => {
-      for (const n2 of t2) if (!e2(n2)) return false;
-      return true;
-    };
-    g = (t2, e2) => {
-      for (const [n2, r2] of t2.entries()) if (!e2(r2, n2)) return false;
-      return true;
-    };
-    m = (t2, e2) => {
-      const n2 = Reflect.ownKeys(t2);
-      for (const r2 of n2) if (!e2(r2, t2[r2])) return false;
-      return true;
-    };
-    K = a(p(b));
-    O = a(p(b));
-    E = K;
-    x = (t2) => Object.assign(a(t2), { startsWith: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.startsWith(n2)))));
-      var n2;
-    }, endsWith: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.endsWith(n2)))));
-      var n2;
-    }, minLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length >= t3))(e2))), length: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length === t3))(e2))), maxLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length <= t3))(e2))), includes: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.includes(n2)))));
-      var n2;
-    }, regex: (e2) => {
-      return x(d(t2, (n2 = e2, p((t3) => S(t3) && Boolean(t3.match(n2))))));
-      var n2;
-    } });
-    A = x(p(S));
-    N = (t2) => Object.assign(a(t2), { between: (e2, n2) => N(d(t2, ((t3, e3) => p((n3) => w(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 < t3))(e2))), gt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 > t3))(e2))), lte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 <= t3))(e2))), gte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 >= t3))(e2))), int: () => N(d(t2, p((t3) => w(t3) && Number.isInteger(t3)))), finite: () => N(d(t2, p((t3) => w(t3) && Number.isFinite(t3)))), positive: () => N(d(t2, p((t3) => w(t3) && t3 > 0))), negative: () => N(d(t2, p((t3) => w(t3) && t3 < 0))) });
-    P = N(p(w));
-    k = (t2) => Object.assign(a(t2), { between: (e2, n2) => k(d(t2, ((t3, e3) => p((n3) => j(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 < t3))(e2))), gt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 > t3))(e2))), lte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 <= t3))(e2))), gte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 >= t3))(e2))), positive: () => k(d(t2, p((t3) => j(t3) && t3 > 0))), negative: () => k(d(t2, p((t3) => j(t3) && t3 < 0))) });
-    T = k(p(j));
-    B = a(p(function(t2) {
-      return "boolean" == typeof t2;
-    }));
-    _ = a(p(function(t2) {
-      return "symbol" == typeof t2;
-    }));
-    W = a(p(function(t2) {
-      return null == t2;
-    }));
-    $ = a(p(function(t2) {
-      return null != t2;
-    }));
-    z2 = { __proto__: null, matcher: t, optional: h, array: function(...e2) {
-      return l({ [t]: () => ({ match: (t2) => {
-        if (!Array.isArray(t2)) return { matched: false };
-        if (0 === e2.length) return { matched: true };
-        const n2 = e2[0];
-        let r2 = {};
-        if (0 === t2.length) return s(n2).forEach((t3) => {
-          r2[t3] = [];
-        }), { matched: true, selections: r2 };
-        const i3 = (t3, e3) => {
-          r2[t3] = (r2[t3] || []).concat([e3]);
-        };
-        return { matched: t2.every((t3) => o(n2, t3, i3)), selections: r2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
-    }, set: function(...e2) {
-      return a({ [t]: () => ({ match: (t2) => {
-        if (!(t2 instanceof Set)) return { matched: false };
-        let n2 = {};
-        if (0 === t2.size) return { matched: true, selections: n2 };
-        if (0 === e2.length) return { matched: true };
-        const r2 = (t3, e3) => {
-          n2[t3] = (n2[t3] || []).concat([e3]);
-        }, i3 = e2[0];
-        return { matched: f(t2, (t3) => o(i3, t3, r2)), selections: n2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
-    }, map: function(...e2) {
-      return a({ [t]: () => ({ match: (t2) => {
-        if (!(t2 instanceof Map)) return { matched: false };
-        let n2 = {};
-        if (0 === t2.size) return { matched: true, selections: n2 };
-        const r2 = (t3, e3) => {
-          n2[t3] = (n2[t3] || []).concat([e3]);
-        };
-        if (0 === e2.length) return { matched: true };
-        var i3;
-        if (1 === e2.length) throw new Error(`\`P.map\` wasn't given enough arguments. Expected (key, value), received ${null == (i3 = e2[0]) ? void 0 : i3.toString()}`);
-        const [s2, c2] = e2;
-        return { matched: g(t2, (t3, e3) => {
-          const n3 = o(s2, e3, r2), i4 = o(c2, t3, r2);
-          return n3 && i4;
-        }), selections: n2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
-    }, record: function(...e2) {
-      return a({ [t]: () => ({ match: (t2) => {
-        if (null === t2 || "object" != typeof t2 || Array.isArray(t2)) return { matched: false };
-        var n2;
-        if (0 === e2.length) throw new Error(`\`P.record\` wasn't given enough arguments. Expected (value) or (key, value), received ${null == (n2 = e2[0]) ? void 0 : n2.toString()}`);
-        let r2 = {};
-        const i3 = (t3, e3) => {
-          r2[t3] = (r2[t3] || []).concat([e3]);
-        }, [s2, c2] = 1 === e2.length ? [A, e2[0]] : e2;
-        return { matched: m(t2, (t3, e3) => {
-          const n3 = "string" != typeof t3 || Number.isNaN(Number(t3)) ? null : Number(t3), r3 = null !== n3 && o(s2, n3, i3), u2 = o(s2, t3, i3), a2 = o(c2, e3, i3);
-          return (u2 || r3) && a2;
-        }), selections: r2 };
-      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
-    }, intersection: d, union: y, not: function(e2) {
-      return a({ [t]: () => ({ match: (t2) => ({ matched: !o(e2, t2, () => {
-      }) }), getSelectionKeys: () => [], matcherType: "not" }) });
-    }, when: p, select: v, any: K, unknown: O, _: E, string: A, number: P, bigint: T, boolean: B, symbol: _, nullish: W, nonNullable: $, instanceOf: function(t2) {
-      return a(p(/* @__PURE__ */ (function(t3) {
-        return (e2) => e2 instanceof t3;
-      })(t2)));
-    }, shape: function(t2) {
-      return a(p(u(t2)));
-    } };
-    I = class extends Error {
-      constructor(t2) {
-        let e2;
-        try {
-          e2 = JSON.stringify(t2);
-        } catch (n2) {
-          e2 = t2;
-        }
-        super(`Pattern matching error: no pattern matches value ${e2}`), this.input = void 0, this.input = t2;
-      }
-    };
-    L = { matched: false, value: void 0 };
-    R = class _R {
-      constructor(t2, e2) {
-        this.input = void 0, this.state = void 0, this.input = t2, this.state = e2;
-      }
-      with(...t2) {
-        if (this.state.matched) return this;
-        const e2 = t2[t2.length - 1], r2 = [t2[0]];
-        let i3;
-        3 === t2.length && "function" == typeof t2[1] ? i3 = t2[1] : t2.length > 2 && r2.push(...t2.slice(1, t2.length - 1));
-        let s2 = false, c2 = {};
-        const u2 = (t3, e3) => {
-          s2 = true, c2[t3] = e3;
-        }, a2 = !r2.some((t3) => o(t3, this.input, u2)) || i3 && !Boolean(i3(this.input)) ? L : { matched: true, value: e2(s2 ? n in c2 ? c2[n] : c2 : this.input, this.input) };
-        return new _R(this.input, a2);
-      }
-      when(t2, e2) {
-        if (this.state.matched) return this;
-        const n2 = Boolean(t2(this.input));
-        return new _R(this.input, n2 ? { matched: true, value: e2(this.input, this.input) } : L);
-      }
-      otherwise(t2) {
-        return this.state.matched ? this.state.value : t2(this.input);
-      }
-      exhaustive(t2 = F) {
-        return this.state.matched ? this.state.value : t2(this.input);
-      }
-      run() {
-        return this.exhaustive();
-      }
-      returnType() {
-        return this;
-      }
-      narrow() {
-        return this;
-      }
-    };
-  }
-});
-
-// packages/classifier/src/environments.ts
-function matchEnvironments(units, environments2, configFile2) {
-  const matchers = environments2.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
-  const result = /* @__PURE__ */ new Map();
-  const problems = [];
-  for (const unit of units) {
-    const found = matchers.filter(({ matches }) => matches(unit)).map(({ environment }) => environment);
-    if (found.length === 1) result.set(unit, found[0]);
-    else if (found.length === 0) problems.push(`unit ${unit} matches no environment`);
-    else problems.push(`unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`);
-  }
-  if (problems.length > 0) {
-    const listed = environments2.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
-    throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
-      ...configFile2 ? { location: { file: configFile2 } } : {},
-      hint: `every unit must match exactly one environment's paths; environments are ${listed}`
-    });
-  }
-  return result;
-}
-function authenticationOf(environment) {
-  const aws = environment.aws;
-  if (!aws) return null;
-  return {
-    accountId: aws.accountId,
-    planRoleArn: aws.planRoleArn,
-    applyRoleArn: aws.applyRoleArn,
-    region: aws.region,
-    sessionDurationSeconds: aws.sessionDuration
-  };
-}
-var init_environments = __esm({
-  "packages/classifier/src/environments.ts"() {
-    "use strict";
-    init_errors3();
-    init_globs();
-  }
-});
-
-// packages/classifier/src/graph.ts
-function topologicalOrder(nodes, dependenciesOf) {
-  const inSet = new Set(nodes);
-  const state = /* @__PURE__ */ new Map();
-  const order = [];
-  for (const root of nodes) {
-    if (state.has(root)) continue;
-    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
-    state.set(root, 1);
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (!inSet.has(dependency) || dependency === frame.node) continue;
-        const seen = state.get(dependency);
-        if (seen === 2) continue;
-        if (seen === 1) {
-          const start = stack.findIndex((entry) => entry.node === dependency);
-          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
-        }
-        state.set(dependency, 1);
-        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
-      } else {
-        state.set(frame.node, 2);
-        order.push(frame.node);
-        stack.pop();
-      }
-    }
-  }
-  return order;
-}
-function nearestPlannedDependencies(planned, dependenciesOf) {
-  const memo2 = /* @__PURE__ */ new Map();
-  const onPath = /* @__PURE__ */ new Set();
-  const resolveUnplanned = (start) => {
-    const cached2 = memo2.get(start);
-    if (cached2) return cached2;
-    const stack = [
-      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
-    ];
-    onPath.add(start);
-    let result2 = /* @__PURE__ */ new Set();
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (planned.has(dependency)) {
-          frame.found.add(dependency);
-          continue;
-        }
-        const done = memo2.get(dependency);
-        if (done) {
-          done.forEach((unit) => frame.found.add(unit));
-        } else if (!onPath.has(dependency)) {
-          onPath.add(dependency);
-          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
-        }
-      } else {
-        stack.pop();
-        onPath.delete(frame.unit);
-        memo2.set(frame.unit, frame.found);
-        const parent = stack[stack.length - 1];
-        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
-        result2 = frame.found;
-      }
-    }
-    return result2;
-  };
-  const result = /* @__PURE__ */ new Map();
-  for (const unit of planned) {
-    const found = [];
-    for (const dependency of dependenciesOf(unit)) {
-      if (planned.has(dependency)) found.push(dependency);
-      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
-    }
-    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
-  }
-  return result;
-}
-var CycleFound;
-var init_graph = __esm({
-  "packages/classifier/src/graph.ts"() {
-    "use strict";
-    CycleFound = class extends Error {
-      constructor(cycle) {
-        super("cycle");
-        this.cycle = cycle;
-      }
-      cycle;
-    };
-  }
-});
-
-// packages/classifier/src/units-acted-on.ts
-function unitsActedOn(change) {
-  return M(change).with(
-    {
-      type: z2.union(
-        "UnitAdded",
-        "UnitChanged",
-        "UnitDeleted",
-        "EnvCommonChanged",
-        "HCLChanged",
-        "LocalModuleChanged",
-        "FileChanged",
-        "AccountsAdded",
-        "DriftDetected"
-      )
-    },
-    (acting) => acting.units
-  ).with({ type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted", "ConfigChanged") }, () => []).with({ type: "Plugin" }, (plugin) => plugin.units).exhaustive();
-}
-var init_units_acted_on = __esm({
-  "packages/classifier/src/units-acted-on.ts"() {
-    "use strict";
-    init_dist();
-  }
-});
-
-// packages/classifier/src/refusals.ts
-function refuseDeletingDependedOnUnits(detection, deleted, status) {
-  if (deleted.size === 0) return;
-  const problems = [];
-  for (const [unit, dependencies] of Object.entries(detection.graph.dependencies)) {
-    if (status.get(unit) === "deleted") continue;
-    for (const dependency of dependencies) {
-      if (deleted.has(dependency)) problems.push(`${unit} still depends on ${dependency}, which this change deletes`);
-    }
-  }
-  if (problems.length === 0) return;
-  problems.sort();
-  throw classifierError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
-    location: { file: `${problems[0].split(" ")[0]}/terragrunt.hcl` },
-    hint: "remove the dependency block from the remaining unit in the same change (or keep the deleted unit until nothing depends on it)"
-  });
-}
-function refuseAccountsAddedWithOthers(changes) {
-  const added = changes.filter((change) => change.type === "AccountsAdded");
-  if (added.length === 0) return;
-  const newAccounts = added.map((change) => change.type === "AccountsAdded" ? `${change.account}/` : "");
-  const outside = (unit) => !newAccounts.some((prefix) => unit.startsWith(prefix));
-  const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
-  if (others.length === 0) return;
-  const accounts = added.map((change) => change.type === "AccountsAdded" ? change.account : "").join(", ");
-  throw classifierError(
-    "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
-    `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others.flatMap((change) => change.files).slice(0, 5).join(", ")})`,
-    { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" }
-  );
-}
-var init_refusals = __esm({
-  "packages/classifier/src/refusals.ts"() {
-    "use strict";
-    init_changes();
-    init_errors3();
-    init_units_acted_on();
-  }
-});
-
-// packages/classifier/src/plan-jobs.ts
-function noActionNote(change) {
-  return M(change).with(
-    { type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted") },
-    () => "account requests are not processed by Gantry: create the account with your account factory, then add its directory"
-  ).with({ type: "ConfigChanged" }, () => "Gantry/Pipelines configuration or CI workflow: no infrastructure action").with({ type: "Plugin" }, (plugin) => plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : void 0).otherwise((other) => other.units.length === 0 ? "read by no unit: no action" : void 0);
-}
-function planJobs(input2) {
-  const { detection, classification, config: config2, branch } = input2;
-  const deployBranch = config2.deployBranch;
-  const base = {
-    apiVersion: "gantry/v1",
-    kind: "Plan",
-    event: detection.event,
-    base: detection.base,
-    head: detection.head,
-    branch,
-    deployBranch
-  };
-  const report = (jobs2) => describeChanges(classification, jobs2);
-  if (detection.event === "push" && branch !== deployBranch) {
-    return {
-      ...base,
-      notice: `push to '${branch}', which is not the deploy branch '${deployBranch}': nothing is planned`,
-      jobs: [],
-      changes: report([]),
-      ignoredFiles: classification.ignoredFiles
-    };
-  }
-  const status = new Map(detection.units.map((unit) => [unit.path, unit.status]));
-  const isSkipped = compileOverride(config2, "skip");
-  const isPlanOnly = compileOverride(config2, "planOnly");
-  const changeNames = /* @__PURE__ */ new Map();
-  const deployed = /* @__PURE__ */ new Map();
-  for (const change of classification.changes) {
-    for (const unit of unitsActedOn(change)) {
-      if (isSkipped(unit)) continue;
-      const recorded = input2.skipUnits?.get(unit);
-      if (recorded) {
-        deployed.set(unit, { unit, reason: recorded.reason, deployedAt: recorded.deployedAt });
-        continue;
-      }
-      const names = changeNames.get(unit) ?? /* @__PURE__ */ new Set();
-      names.add(changeTypeName(change));
-      changeNames.set(unit, names);
-    }
-  }
-  const acting = [...changeNames.keys()].sort();
-  const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
-  const forward = new Set(acting.filter((unit) => !deleted.has(unit)));
-  if (detection.event === "pull_request") refuseAccountsAddedWithOthers(classification.changes);
-  refuseDeletingDependedOnUnits(detection, deleted, status);
-  const environmentOf = matchEnvironments(acting, config2.environments, input2.configFile);
-  const dependenciesOf = (unit) => detection.graph.dependencies[unit] ?? [];
-  const forwardDependencies = nearestPlannedDependencies(forward, dependenciesOf);
-  const destroyDependencies = nearestPlannedDependencies(deleted, dependenciesOf);
-  const environmentIndex = new Map(config2.environments.map((environment, index) => [environment, index]));
-  const byEnvironment = (a2, b3) => environmentIndex.get(environmentOf.get(a2)) - environmentIndex.get(environmentOf.get(b3)) || (a2 < b3 ? -1 : a2 > b3 ? 1 : 0);
-  const forwardUnits = [...forward].sort(byEnvironment);
-  const deletedUnits = [...deleted].sort(byEnvironment);
-  const groupIntoJobs = (split) => {
-    const drafts = [];
-    const draftsByKey = /* @__PURE__ */ new Map();
-    const jobOf = /* @__PURE__ */ new Map();
-    const usedIds = /* @__PURE__ */ new Set();
-    const place = (unit, destroy) => {
-      const environment = environmentOf.get(unit);
-      const action = detection.event === "pull_request" || isPlanOnly(unit) ? destroy ? "plan-destroy" : "plan" : destroy ? "destroy" : "apply";
-      const groupKey = `${action}\0${environment.name}`;
-      const perUnit = (destroy ? !config2.consolidateDeleted : config2.consolidation === "unit") || split.has(groupKey);
-      const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
-      let draft = draftsByKey.get(key);
-      if (!draft) {
-        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
-        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
-        draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: /* @__PURE__ */ new Set() };
-        draftsByKey.set(key, draft);
-        drafts.push(draft);
-      }
-      draft.units.push(unit);
-      jobOf.set(unit, draft);
-    };
-    forwardUnits.forEach((unit) => place(unit, false));
-    deletedUnits.forEach((unit) => place(unit, true));
-    for (const unit of forward) {
-      for (const dependency of forwardDependencies.get(unit) ?? []) linkJobs(jobOf.get(unit), jobOf.get(dependency));
-    }
-    for (const unit of deleted) {
-      for (const dependency of destroyDependencies.get(unit) ?? []) linkJobs(jobOf.get(dependency), jobOf.get(unit));
-    }
-    const forwardJobs = drafts.filter((draft) => !draft.destroy);
-    for (const draft of drafts) if (draft.destroy) forwardJobs.forEach((applyJob) => draft.needs.add(applyJob));
-    return drafts;
-  };
-  const ordered = orderJobs(groupIntoJobs);
-  for (const draft of ordered) {
-    draft.units = orderUnits(draft, draft.destroy ? destroyDependencies : forwardDependencies);
-  }
-  const position = new Map(ordered.map((draft, index) => [draft, index]));
-  const source = { event: detection.event, base: detection.base, head: detection.head, branch, deployBranch };
-  const jobs = ordered.map((draft) => ({
-    apiVersion: "gantry/v1",
-    kind: "Job",
-    id: draft.id,
-    action: draft.action,
-    units: draft.units,
-    ref: draft.destroy ? detection.base : detection.head,
-    needs: [...draft.needs].sort((a2, b3) => position.get(a2) - position.get(b3)).map((need) => need.id),
-    environment: draft.environment.name,
-    changes: [...new Set(draft.units.flatMap((unit) => [...changeNames.get(unit) ?? []]))].sort(),
-    source: { ...source },
-    authentication: authenticationOf(draft.environment),
-    terragrunt: { flags: [...config2.terragrunt.flags], env: { ...config2.terragrunt.env }, parallelism: config2.parallelism }
-  }));
-  const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
-  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
-  const skippedUnits = [...deployed.values()].sort((a2, b3) => a2.unit < b3.unit ? -1 : a2.unit > b3.unit ? 1 : 0);
-  return {
-    ...base,
-    notice,
-    jobs,
-    changes: report(ordered),
-    ignoredFiles: classification.ignoredFiles,
-    ...input2.skipUnits ? { skippedUnits } : {}
-  };
-}
-function linkJobs(dependent, dependency) {
-  if (dependent !== dependency) dependent.needs.add(dependency);
-}
-function orderJobs(groupIntoJobs) {
-  const split = /* @__PURE__ */ new Set();
-  for (; ; ) {
-    const drafts = groupIntoJobs(split);
-    try {
-      return topologicalOrder(drafts, (draft) => [...draft.needs]);
-    } catch (error62) {
-      if (!(error62 instanceof CycleFound)) throw error62;
-      const cycle = error62.cycle;
-      const consolidated = cycle.filter((draft) => !draft.perUnit);
-      if (consolidated.length === 0) {
-        throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
-          hint: "break the cycle of dependency blocks between these units"
-        });
-      }
-      consolidated.forEach((draft) => split.add(draft.groupKey));
-    }
-  }
-}
-function orderUnits(draft, dependencies) {
-  const units = [...draft.units].sort();
-  try {
-    const order = topologicalOrder(units, (unit) => dependencies.get(unit) ?? []);
-    return draft.destroy ? order.reverse() : order;
-  } catch (error62) {
-    if (!(error62 instanceof CycleFound)) throw error62;
-    throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
-      hint: "break the cycle of dependency blocks between these units"
-    });
-  }
-}
-function compileOverride(config2, key) {
-  const globs = Object.entries(config2.units).filter(([, override]) => override[key]).map(([glob]) => glob);
-  return compileGlobs(globs);
-}
-function slug(raw) {
-  return raw.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "").replace(/-+$/, "");
-}
-function uniqueId(raw, used) {
-  const base = slug(raw) || "job";
-  let id = base;
-  for (let suffix = 2; used.has(id); suffix++) id = `${base}-${suffix}`;
-  used.add(id);
-  return id;
-}
-function describeChanges(classification, jobs) {
-  const jobsOfUnit = /* @__PURE__ */ new Map();
-  for (const job of jobs) for (const unit of job.units) jobsOfUnit.set(unit, [...jobsOfUnit.get(unit) ?? [], job.id]);
-  return classification.changes.map((change) => {
-    const jobIds = [...new Set(unitsActedOn(change).flatMap((unit) => jobsOfUnit.get(unit) ?? []))];
-    const note = noActionNote(change);
-    return {
-      type: changeTypeName(change),
-      files: [...change.files],
-      units: [...change.units],
-      jobs: jobIds,
-      ...note ? { note } : {}
-    };
-  });
-}
-var init_plan_jobs = __esm({
-  "packages/classifier/src/plan-jobs.ts"() {
-    "use strict";
-    init_dist();
-    init_changes();
-    init_environments();
-    init_errors3();
-    init_globs();
-    init_graph();
-    init_refusals();
-    init_units_acted_on();
-  }
-});
-
-// packages/change-detector/src/contract.ts
-var API_VERSION, fileChangeTypeSchema, fileChangeSchema, readViaSchema, readLinkSchema, unitReasonSchema, unitStatusSchema, dynamicReadSchema, unitProblemSchema, affectedUnitSchema, dependencyGraphSchema, detectionResultSchema;
-var init_contract = __esm({
-  "packages/change-detector/src/contract.ts"() {
-    "use strict";
-    init_zod();
-    API_VERSION = "gantry/v1";
-    fileChangeTypeSchema = external_exports.enum(["added", "modified", "deleted", "renamed", "type-changed"]);
-    fileChangeSchema = external_exports.object({
-      type: fileChangeTypeSchema,
-      files: external_exports.array(external_exports.string()).min(1),
-      insideUnit: external_exports.string().nullable(),
-      units: external_exports.array(external_exports.string())
-    });
-    readViaSchema = external_exports.enum([
-      "unit",
-      "include",
-      "read_terragrunt_config",
-      "terraform.source",
-      "module",
-      "file",
-      "templatefile",
-      "fileset",
-      "read_tfvars_file",
-      "sops_decrypt_file",
-      "mark_as_read",
-      "find_in_parent_folders",
-      "dynamic",
-      /** A unit generated from a stack file: the stack file, or the source directory it was copied from. */
-      "stack"
-    ]);
-    readLinkSchema = external_exports.object({
-      /** The file (repository-relative) that was read. */
-      file: external_exports.string(),
-      via: readViaSchema,
-      /** Where the reference is: `path/to/terragrunt.hcl:12`. */
-      from: external_exports.string().optional()
-    });
-    unitReasonSchema = external_exports.object({
-      file: external_exports.string(),
-      chain: external_exports.array(readLinkSchema)
-    });
-    unitStatusSchema = external_exports.enum(["added", "changed", "deleted", "affected"]);
-    dynamicReadSchema = external_exports.object({
-      from: external_exports.string(),
-      expression: external_exports.string(),
-      reason: external_exports.string(),
-      /** Glob that the unresolved path was widened to (`**` when nothing is known). */
-      pattern: external_exports.string()
-    });
-    unitProblemSchema = external_exports.object({
-      code: external_exports.string(),
-      message: external_exports.string(),
-      file: external_exports.string().optional(),
-      line: external_exports.number().int().optional(),
-      column: external_exports.number().int().optional()
-    });
-    affectedUnitSchema = external_exports.object({
-      /** Unit directory relative to the repository root, `/`-separated, no trailing slash. */
-      path: external_exports.string(),
-      status: unitStatusSchema,
-      reasons: external_exports.array(unitReasonSchema),
-      /** Unresolvable reads (the unit was kept conservatively). Empty when everything resolved. */
-      dynamic: external_exports.array(dynamicReadSchema),
-      /** Parse or evaluation problems; a broken unit is reported as `changed`. */
-      problems: external_exports.array(unitProblemSchema),
-      /** True when the unit sits inside a directory holding `terragrunt.stack.hcl`. */
-      inStack: external_exports.boolean()
-    });
-    dependencyGraphSchema = external_exports.object({
-      dependencies: external_exports.record(external_exports.string(), external_exports.array(external_exports.string()))
-    });
-    detectionResultSchema = external_exports.object({
-      apiVersion: external_exports.literal(API_VERSION),
-      kind: external_exports.literal("Detection"),
-      event: external_exports.enum(["pull_request", "push"]),
-      /** The commit compared against: the merge-base for pull_request, the given base for push. */
-      base: external_exports.string(),
-      head: external_exports.string(),
-      /** The base as given, resolved to a SHA (differs from `base` on pull_request when the branches diverged). */
-      requestedBase: external_exports.string(),
-      changes: external_exports.array(fileChangeSchema),
-      units: external_exports.array(affectedUnitSchema),
-      graph: dependencyGraphSchema,
-      /** `terragrunt.stack.hcl` files changed between base and head (stacks are reported, see README). */
-      stacks: external_exports.array(external_exports.string()),
-      stats: external_exports.object({
-        trackedFiles: external_exports.number().int(),
-        unitsInHead: external_exports.number().int(),
-        filesParsed: external_exports.number().int(),
-        cacheHits: external_exports.number().int(),
-        elapsedMs: external_exports.number()
-      })
-    });
-  }
-});
-
-// packages/hcl/src/position.ts
-function lineStarts(source) {
-  if (source === cachedSource) return cachedLineStarts;
-  const starts = [0];
-  for (let i3 = source.indexOf("\n"); i3 !== -1; i3 = source.indexOf("\n", i3 + 1)) starts.push(i3 + 1);
-  cachedSource = source;
-  cachedLineStarts = starts;
-  return starts;
-}
-function positionAt(source, offset) {
-  const at = Math.max(0, Math.min(offset, source.length));
-  const starts = lineStarts(source);
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = lo + hi + 1 >> 1;
-    if (starts[mid] <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: at - starts[lo] + 1 };
-}
-var cachedSource, cachedLineStarts;
-var init_position = __esm({
-  "packages/hcl/src/position.ts"() {
-    "use strict";
-    cachedLineStarts = [];
-  }
-});
-
-// packages/hcl/src/errors.ts
-var HclSyntaxError, HclEvalError;
-var init_errors4 = __esm({
-  "packages/hcl/src/errors.ts"() {
-    "use strict";
-    init_src();
-    init_position();
-    HclSyntaxError = class extends GantryError {
-      /** UTF-16 offset of the problem in the source. */
-      offset;
-      constructor(message, fileName, source, offset, hint) {
-        const { line, column } = positionAt(source, offset);
-        super("HCL_SYNTAX", message, {
-          exitCode: 15,
-          location: { file: fileName, line, column },
-          hint: hint ?? "fix the HCL syntax at this position (see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md)"
-        });
-        this.name = "HclSyntaxError";
-        this.offset = offset;
-      }
-    };
-    HclEvalError = class extends GantryError {
-      range;
-      constructor(message, range, where, hint) {
-        const location = where === void 0 ? void 0 : range === void 0 ? { file: where.file } : { file: where.file, ...positionAt(where.source, range.start) };
-        super("HCL_EVAL", message, {
-          exitCode: 16,
-          ...location ? { location } : {},
-          hint: hint ?? "check the expression; only values known without running Terraform can be evaluated"
-        });
-        this.name = "HclEvalError";
-        this.range = range;
-      }
-    };
-  }
-});
-
-// packages/hcl/src/lexer.ts
-function isAsciiIdStart(c2) {
-  return c2 >= 97 && c2 <= 122 || c2 >= 65 && c2 <= 90 || c2 === 95;
-}
-function isAsciiIdContinue(c2) {
-  return c2 >= 97 && c2 <= 122 || c2 >= 65 && c2 <= 90 || c2 >= 48 && c2 <= 57 || c2 === 95 || c2 === 45;
-}
-function isDigit(c2) {
-  return c2 >= 48 && c2 <= 57;
-}
-var T_EOF, T_NL, T_IDENT, T_NUMBER, T_OQUOTE, T_HEREDOC, T_LBRACE, T_RBRACE, T_STRIP_RBRACE, T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN, T_COMMA, T_DOT, T_ELLIPSIS, T_STAR, T_SLASH, T_PERCENT, T_PLUS, T_MINUS, T_ASSIGN, T_EQ, T_NEQ, T_LT, T_GT, T_LE, T_GE, T_AND, T_OR, T_BANG, T_QUESTION, T_COLON, T_ARROW, T_DCOLON, T_BAD, PUNCT, ID_START, ID_CONTINUE, CHAR_CLASS, SINGLE, Lexer;
-var init_lexer = __esm({
-  "packages/hcl/src/lexer.ts"() {
-    "use strict";
-    init_errors4();
-    init_position();
-    T_EOF = 0;
-    T_NL = 1;
-    T_IDENT = 2;
-    T_NUMBER = 3;
-    T_OQUOTE = 4;
-    T_HEREDOC = 5;
-    T_LBRACE = 6;
-    T_RBRACE = 7;
-    T_STRIP_RBRACE = 8;
-    T_LBRACK = 9;
-    T_RBRACK = 10;
-    T_LPAREN = 11;
-    T_RPAREN = 12;
-    T_COMMA = 13;
-    T_DOT = 14;
-    T_ELLIPSIS = 15;
-    T_STAR = 16;
-    T_SLASH = 17;
-    T_PERCENT = 18;
-    T_PLUS = 19;
-    T_MINUS = 20;
-    T_ASSIGN = 21;
-    T_EQ = 22;
-    T_NEQ = 23;
-    T_LT = 24;
-    T_GT = 25;
-    T_LE = 26;
-    T_GE = 27;
-    T_AND = 28;
-    T_OR = 29;
-    T_BANG = 30;
-    T_QUESTION = 31;
-    T_COLON = 32;
-    T_ARROW = 33;
-    T_DCOLON = 34;
-    T_BAD = 35;
-    PUNCT = {
-      [T_LBRACE]: "'{'",
-      [T_RBRACE]: "'}'",
-      [T_STRIP_RBRACE]: "'~}'",
-      [T_LBRACK]: "'['",
-      [T_RBRACK]: "']'",
-      [T_LPAREN]: "'('",
-      [T_RPAREN]: "')'",
-      [T_COMMA]: "','",
-      [T_DOT]: "'.'",
-      [T_ELLIPSIS]: "'...'",
-      [T_STAR]: "'*'",
-      [T_SLASH]: "'/'",
-      [T_PERCENT]: "'%'",
-      [T_PLUS]: "'+'",
-      [T_MINUS]: "'-'",
-      [T_ASSIGN]: "'='",
-      [T_EQ]: "'=='",
-      [T_NEQ]: "'!='",
-      [T_LT]: "'<'",
-      [T_GT]: "'>'",
-      [T_LE]: "'<='",
-      [T_GE]: "'>='",
-      [T_AND]: "'&&'",
-      [T_OR]: "'||'",
-      [T_BANG]: "'!'",
-      [T_QUESTION]: "'?'",
-      [T_COLON]: "':'",
-      [T_ARROW]: "'=>'",
-      [T_DCOLON]: "'::'"
-    };
-    ID_START = /[\p{ID_Start}_]/u;
-    ID_CONTINUE = /[\p{ID_Continue}\-]/u;
-    CHAR_CLASS = new Uint8Array(128);
-    for (let c2 = 0; c2 < 128; c2++) {
-      const letter = c2 >= 97 && c2 <= 122 || c2 >= 65 && c2 <= 90 || c2 === 95;
-      const digit = c2 >= 48 && c2 <= 57;
-      CHAR_CLASS[c2] = (letter ? 1 : 0) | (letter || digit || c2 === 45 ? 2 : 0);
-    }
-    SINGLE = new Int8Array(128).fill(-1);
-    SINGLE[34] = T_OQUOTE;
-    SINGLE[123] = T_LBRACE;
-    SINGLE[125] = T_RBRACE;
-    SINGLE[91] = T_LBRACK;
-    SINGLE[93] = T_RBRACK;
-    SINGLE[40] = T_LPAREN;
-    SINGLE[41] = T_RPAREN;
-    SINGLE[44] = T_COMMA;
-    SINGLE[42] = T_STAR;
-    SINGLE[37] = T_PERCENT;
-    SINGLE[43] = T_PLUS;
-    SINGLE[45] = T_MINUS;
-    SINGLE[63] = T_QUESTION;
-    Lexer = class {
-      src;
-      len;
-      fileName;
-      /** Next unread character. */
-      pos = 0;
-      /** Peeked token (-1: none) and its bounds. */
-      tk = -1;
-      ts = 0;
-      te = 0;
-      /** Where scanning for the peeked token began: rewinding here un-peeks it. */
-      scanFrom = 0;
-      /** End of the last consumed token: the end of the node being built. */
-      lastEnd = 0;
-      /** Whether newlines are tokens here (block bodies, object constructors) or skipped (parens, brackets). */
-      nl = true;
-      /** For T_HEREDOC: the marker, whether it is `<<-`, and where the content begins. */
-      heredocMarker = "";
-      heredocFlush = false;
-      heredocContent = 0;
-      constructor(src, fileName) {
-        this.src = src;
-        this.len = src.length;
-        this.fileName = fileName;
-        if (src.charCodeAt(0) === 65279) this.pos = 1;
-      }
-      fail(message, offset, hint) {
-        throw new HclSyntaxError(message, this.fileName, this.src, offset, hint);
-      }
-      where(offset) {
-        const p2 = positionAt(this.src, offset);
-        return `${p2.line}:${p2.column}`;
-      }
-      /** Switch newline significance; un-peeks a token scanned under the other mode. */
-      setNl(v2) {
-        const old = this.nl;
-        if (old !== v2) {
-          if (this.tk >= 0) {
-            this.pos = this.scanFrom;
-            this.tk = -1;
-          }
-          this.nl = v2;
-        }
-        return old;
-      }
-      peek() {
-        if (this.tk >= 0) return this.tk;
-        this.scanFrom = this.pos;
-        let k2 = this.scan();
-        while (k2 === T_NL && !this.nl) k2 = this.scan();
-        this.tk = k2;
-        return k2;
-      }
-      next() {
-        const k2 = this.peek();
-        this.tk = -1;
-        this.lastEnd = this.te;
-        return k2;
-      }
-      text() {
-        return this.src.slice(this.ts, this.te);
-      }
-      /** Consume the peeked token if it is `kind`. */
-      accept(kind) {
-        if (this.peek() === kind) {
-          this.next();
-          return true;
-        }
-        return false;
-      }
-      expect(kind, what) {
-        const k2 = this.peek();
-        if (k2 !== kind) this.fail(`expected ${what}, found ${this.describe()}`, this.ts);
-        this.next();
-      }
-      /** Human description of the peeked token, for "found ..." in messages. */
-      describe() {
-        const k2 = this.peek();
-        switch (k2) {
-          case T_EOF:
-            return "end of file";
-          case T_NL:
-            return this.src.charCodeAt(this.ts) === 10 || this.src.charCodeAt(this.ts) === 13 ? "newline" : "comment (ends the line)";
-          case T_IDENT:
-            return `identifier '${this.text()}'`;
-          case T_NUMBER:
-            return `number ${this.text()}`;
-          case T_OQUOTE:
-            return "string";
-          case T_HEREDOC:
-            return "heredoc";
-          case T_BAD:
-            return `invalid character ${JSON.stringify(this.text())}`;
-          default:
-            return PUNCT[k2] ?? "token";
-        }
-      }
-      tok(kind, start, end) {
-        this.ts = start;
-        this.te = end;
-        this.pos = end;
-        return kind;
-      }
-      /** Scan one raw token starting at `pos` (skipping spaces and comments). */
-      scan() {
-        const src = this.src;
-        const len = this.len;
-        let p2 = this.pos;
-        for (; ; ) {
-          if (p2 >= len) return this.tok(T_EOF, len, len);
-          const c3 = src.charCodeAt(p2);
-          if (c3 === 32 || c3 === 9) {
-            p2++;
-            continue;
-          }
-          if (c3 === 13) {
-            if (src.charCodeAt(p2 + 1) === 10) return this.tok(T_NL, p2, p2 + 2);
-            return this.tok(T_BAD, p2, p2 + 1);
-          }
-          if (c3 === 10) return this.tok(T_NL, p2, p2 + 1);
-          if (c3 === 35 || c3 === 47 && src.charCodeAt(p2 + 1) === 47) {
-            const nlAt = src.indexOf("\n", p2);
-            if (nlAt === -1) {
-              p2 = len;
-              continue;
-            }
-            return this.tok(T_NL, p2, nlAt + 1);
-          }
-          if (c3 === 47 && src.charCodeAt(p2 + 1) === 42) {
-            const close = src.indexOf("*/", p2 + 2);
-            if (close === -1) this.fail(`expected '*/' to close the comment opened at ${this.where(p2)}, found end of file`, len);
-            p2 = close + 2;
-            continue;
-          }
-          break;
-        }
-        const c2 = src.charCodeAt(p2);
-        if (c2 < 128) {
-          if (CHAR_CLASS[c2] & 1) {
-            let e2 = p2 + 1;
-            let d2 = src.charCodeAt(e2);
-            while (d2 < 128 && CHAR_CLASS[d2] & 2) d2 = src.charCodeAt(++e2);
-            if (d2 >= 128 && e2 < len) e2 = this.scanUnicodeIdent(e2);
-            return this.tok(T_IDENT, p2, e2);
-          }
-          const single = SINGLE[c2];
-          if (single >= 0) return this.tok(single, p2, p2 + 1);
-        }
-        const c1 = src.charCodeAt(p2 + 1);
-        if (isDigit(c2)) return this.tok(T_NUMBER, p2, this.scanNumber(p2));
-        switch (c2) {
-          case 34:
-            return this.tok(T_OQUOTE, p2, p2 + 1);
-          case 123:
-            return this.tok(T_LBRACE, p2, p2 + 1);
-          case 125:
-            return this.tok(T_RBRACE, p2, p2 + 1);
-          case 91:
-            return this.tok(T_LBRACK, p2, p2 + 1);
-          case 93:
-            return this.tok(T_RBRACK, p2, p2 + 1);
-          case 40:
-            return this.tok(T_LPAREN, p2, p2 + 1);
-          case 41:
-            return this.tok(T_RPAREN, p2, p2 + 1);
-          case 44:
-            return this.tok(T_COMMA, p2, p2 + 1);
-          case 46:
-            if (c1 === 46 && src.charCodeAt(p2 + 2) === 46) return this.tok(T_ELLIPSIS, p2, p2 + 3);
-            return this.tok(T_DOT, p2, p2 + 1);
-          case 42:
-            return this.tok(T_STAR, p2, p2 + 1);
-          case 47:
-            return this.tok(T_SLASH, p2, p2 + 1);
-          case 37:
-            return this.tok(T_PERCENT, p2, p2 + 1);
-          case 43:
-            return this.tok(T_PLUS, p2, p2 + 1);
-          case 45:
-            return this.tok(T_MINUS, p2, p2 + 1);
-          case 61:
-            if (c1 === 61) return this.tok(T_EQ, p2, p2 + 2);
-            if (c1 === 62) return this.tok(T_ARROW, p2, p2 + 2);
-            return this.tok(T_ASSIGN, p2, p2 + 1);
-          case 33:
-            if (c1 === 61) return this.tok(T_NEQ, p2, p2 + 2);
-            return this.tok(T_BANG, p2, p2 + 1);
-          case 60:
-            if (c1 === 61) return this.tok(T_LE, p2, p2 + 2);
-            if (c1 === 60) return this.scanHeredocStart(p2);
-            return this.tok(T_LT, p2, p2 + 1);
-          case 62:
-            if (c1 === 61) return this.tok(T_GE, p2, p2 + 2);
-            return this.tok(T_GT, p2, p2 + 1);
-          case 38:
-            if (c1 === 38) return this.tok(T_AND, p2, p2 + 2);
-            break;
-          case 124:
-            if (c1 === 124) return this.tok(T_OR, p2, p2 + 2);
-            break;
-          case 63:
-            return this.tok(T_QUESTION, p2, p2 + 1);
-          case 58:
-            if (c1 === 58) return this.tok(T_DCOLON, p2, p2 + 2);
-            return this.tok(T_COLON, p2, p2 + 1);
-          case 126:
-            if (c1 === 125) return this.tok(T_STRIP_RBRACE, p2, p2 + 2);
-            break;
-          default:
-            if (c2 >= 128) {
-              const cp = src.codePointAt(p2);
-              const ch = String.fromCodePoint(cp);
-              if (ID_START.test(ch)) return this.tok(T_IDENT, p2, this.scanUnicodeIdent(p2 + ch.length));
-              return this.tok(T_BAD, p2, p2 + ch.length);
-            }
-        }
-        return this.tok(T_BAD, p2, p2 + 1);
-      }
-      scanUnicodeIdent(from) {
-        const src = this.src;
-        let e2 = from;
-        while (e2 < this.len) {
-          const c2 = src.charCodeAt(e2);
-          if (c2 < 128) {
-            if (isAsciiIdContinue(c2)) {
-              e2++;
-              continue;
-            }
-            break;
-          }
-          const ch = String.fromCodePoint(src.codePointAt(e2));
-          if (!ID_CONTINUE.test(ch)) break;
-          e2 += ch.length;
-        }
-        return e2;
-      }
-      scanNumber(p2) {
-        const src = this.src;
-        let e2 = p2 + 1;
-        while (isDigit(src.charCodeAt(e2))) e2++;
-        if (src.charCodeAt(e2) === 46 && isDigit(src.charCodeAt(e2 + 1))) {
-          e2 += 2;
-          while (isDigit(src.charCodeAt(e2))) e2++;
-        }
-        const x3 = src.charCodeAt(e2);
-        if (x3 === 101 || x3 === 69) {
-          let f2 = e2 + 1;
-          const s2 = src.charCodeAt(f2);
-          if (s2 === 43 || s2 === 45) f2++;
-          if (isDigit(src.charCodeAt(f2))) {
-            e2 = f2 + 1;
-            while (isDigit(src.charCodeAt(e2))) e2++;
-          }
-        }
-        if (src.charCodeAt(e2) === 46 && isDigit(src.charCodeAt(e2 + 1))) {
-          let f2 = e2 + 1;
-          while (isDigit(src.charCodeAt(f2)) || src.charCodeAt(f2) === 46) f2++;
-          this.fail(`expected a number, found the invalid number literal '${src.slice(p2, f2)}'`, p2);
-        }
-        return e2;
-      }
-      /** `<<EOF` or `<<-EOF`, directly followed by a newline. */
-      scanHeredocStart(p2) {
-        const src = this.src;
-        let q = p2 + 2;
-        const flush = src.charCodeAt(q) === 45;
-        if (flush) q++;
-        const idStart = q;
-        if (!isAsciiIdStart(src.charCodeAt(q)) && !(src.charCodeAt(q) >= 128 && ID_START.test(String.fromCodePoint(src.codePointAt(q))))) {
-          this.fail(`expected a heredoc marker such as 'EOF' after '${flush ? "<<-" : "<<"}', found ${q >= this.len ? "end of file" : JSON.stringify(src[q])}`, q);
-        }
-        q++;
-        while (q < this.len && (isAsciiIdContinue(src.charCodeAt(q)) || src.charCodeAt(q) >= 128)) {
-          if (src.charCodeAt(q) >= 128) {
-            const e2 = this.scanUnicodeIdent(q);
-            if (e2 === q) break;
-            q = e2;
-          } else q++;
-        }
-        const marker2 = src.slice(idStart, q);
-        let content;
-        if (src.charCodeAt(q) === 10) content = q + 1;
-        else if (src.charCodeAt(q) === 13 && src.charCodeAt(q + 1) === 10) content = q + 2;
-        else {
-          this.fail(
-            `expected a newline right after the heredoc marker '${src.slice(p2, q)}', found ${q >= this.len ? "end of file" : JSON.stringify(src[q])}`,
-            q,
-            "a heredoc's content starts on the line after `<<MARKER`"
-          );
-        }
-        this.heredocMarker = marker2;
-        this.heredocFlush = flush;
-        this.heredocContent = content;
-        return this.tok(T_HEREDOC, p2, q);
-      }
-    };
-  }
-});
-
-// packages/hcl/src/template.ts
-function item(kind, start, end) {
-  return { kind, start, end, stripLeft: false, stripRight: false, value: "", expr: null, keyVar: null, valueVar: "" };
-}
-function isSpaceCode(c2) {
-  return c2 === 32 || c2 === 9 || c2 === 10 || c2 === 13;
-}
-function parseQuotedTemplate(ps, open2) {
-  const lx = ps.lx;
-  const src = ps.lx.src;
-  const len = src.length;
-  let p2 = lx.pos;
-  for (let q = p2; q < len; q++) {
-    const c2 = src.charCodeAt(q);
-    if (c2 === 34) {
-      lx.pos = q + 1;
-      lx.tk = -1;
-      lx.lastEnd = q + 1;
-      const parts = q === p2 ? [] : [{ type: "TemplateLiteral", value: src.slice(p2, q), range: { start: p2, end: q } }];
-      return { type: "Template", parts, heredoc: false, range: { start: open2, end: q + 1 } };
-    }
-    if (c2 === 92 || c2 === 36 || c2 === 37 || c2 === 10 || c2 === 13) break;
-  }
-  const items = [];
-  let litStart = p2;
-  let chunkStart = p2;
-  let value = "";
-  const flush = (end) => {
-    if (end > litStart) {
-      const it = item(I_LIT, litStart, end);
-      it.value = value + src.slice(chunkStart, end);
-      items.push(it);
-    }
-    value = "";
-  };
-  for (; ; ) {
-    if (p2 >= len) lx.fail(`expected '"' to close the string opened at ${lx.where(open2)}, found end of file`, p2);
-    const c2 = src.charCodeAt(p2);
-    if (c2 === 34) {
-      flush(p2);
-      p2++;
-      break;
-    }
-    if (c2 === 10 || c2 === 13 && src.charCodeAt(p2 + 1) === 10) {
-      lx.fail(`expected '"' to close the string opened at ${lx.where(open2)}, found newline`, p2, "quoted strings end on their line; use a heredoc (<<EOF) for multi-line text");
-    }
-    if (c2 === 92) {
-      value += src.slice(chunkStart, p2);
-      const [decoded, width] = decodeEscape(ps, p2);
-      value += decoded;
-      p2 += width;
-      chunkStart = p2;
-      continue;
-    }
-    if ((c2 === 36 || c2 === 37) && src.charCodeAt(p2 + 1) === 123) {
-      flush(p2);
-      p2 = parseTemplateSequence(ps, p2, items);
-      litStart = chunkStart = p2;
-      continue;
-    }
-    if ((c2 === 36 || c2 === 37) && src.charCodeAt(p2 + 1) === c2 && src.charCodeAt(p2 + 2) === 123) {
-      value += src.slice(chunkStart, p2 + 1);
-      p2 += 2;
-      chunkStart = p2;
-      continue;
-    }
-    p2++;
-  }
-  lx.pos = p2;
-  lx.tk = -1;
-  lx.lastEnd = p2;
-  return { type: "Template", parts: buildTemplate(ps, items, false, false), heredoc: false, range: { start: open2, end: p2 } };
-}
-function decodeEscape(ps, p2) {
-  const src = ps.lx.src;
-  const c2 = src.charCodeAt(p2 + 1);
-  switch (c2) {
-    case 110:
-      return ["\n", 2];
-    case 114:
-      return ["\r", 2];
-    case 116:
-      return ["	", 2];
-    case 34:
-      return ['"', 2];
-    case 92:
-      return ["\\", 2];
-    case 117:
-    case 85: {
-      const digits = c2 === 117 ? 4 : 8;
-      const hex3 = src.slice(p2 + 2, p2 + 2 + digits);
-      if (hex3.length === digits && /^[0-9a-fA-F]+$/.test(hex3)) {
-        const cp = Number.parseInt(hex3, 16);
-        if (cp <= 1114111 && !(cp >= 55296 && cp <= 57343)) return [String.fromCodePoint(cp), 2 + digits];
-      }
-      return ps.lx.fail(`expected ${digits} hexadecimal digits of a Unicode code point after '\\${String.fromCharCode(c2)}', found ${JSON.stringify(hex3)}`, p2);
-    }
-    default:
-      return ps.lx.fail(
-        `expected an escape sequence (\\n \\r \\t \\" \\\\ \\uNNNN \\UNNNNNNNN) after '\\', found ${Number.isNaN(c2) ? "end of file" : JSON.stringify(String.fromCharCode(c2))}`,
-        p2
-      );
-  }
-}
-function parseTemplateSequence(ps, p2, items) {
-  const lx = ps.lx;
-  const src = ps.lx.src;
-  const isInterp = src.charCodeAt(p2) === 36;
-  let q = p2 + 2;
-  const stripLeft = src.charCodeAt(q) === 126;
-  if (stripLeft) q++;
-  lx.pos = q;
-  lx.tk = -1;
-  const saved = lx.setNl(false);
-  let it;
-  if (isInterp) {
-    it = item(I_INTERP, p2, 0);
-    it.expr = ps.parseExpression();
-  } else {
-    const kw = lx.peek() === T_IDENT ? lx.text() : "";
-    switch (kw) {
-      case "if":
-        lx.next();
-        it = item(I_IF, p2, 0);
-        it.expr = ps.parseExpression();
-        break;
-      case "else":
-        lx.next();
-        it = item(I_ELSE, p2, 0);
-        break;
-      case "endif":
-        lx.next();
-        it = item(I_ENDIF, p2, 0);
-        break;
-      case "endfor":
-        lx.next();
-        it = item(I_ENDFOR, p2, 0);
-        break;
-      case "for": {
-        lx.next();
-        it = item(I_FOR, p2, 0);
-        const first = ps.expectIdent("a variable name after 'for'");
-        it.valueVar = first;
-        if (lx.accept(T_COMMA)) {
-          it.keyVar = first;
-          it.valueVar = ps.expectIdent("a value variable name after ','");
-        }
-        if (lx.peek() !== T_IDENT || lx.text() !== "in") lx.fail(`expected 'in' in the template for directive, found ${lx.describe()}`, lx.ts);
-        lx.next();
-        it.expr = ps.parseExpression();
-        break;
-      }
-      default:
-        lx.fail(`expected a template directive (if, else, endif, for, endfor) after '%{', found ${lx.describe()}`, lx.ts);
-    }
-  }
-  const k2 = lx.peek();
-  if (k2 !== T_RBRACE && k2 !== T_STRIP_RBRACE) {
-    lx.fail(`expected '}' to close the '${isInterp ? "${" : "%{"}' opened at ${lx.where(p2)}, found ${lx.describe()}`, lx.ts);
-  }
-  lx.next();
-  it.stripLeft = stripLeft;
-  it.stripRight = k2 === T_STRIP_RBRACE;
-  it.end = lx.te;
-  lx.setNl(saved);
-  items.push(it);
-  return lx.te;
-}
-function parseHeredoc(ps, open2) {
-  const lx = ps.lx;
-  const src = ps.lx.src;
-  const len = src.length;
-  const marker2 = lx.heredocMarker;
-  const flushIndent = lx.heredocFlush;
-  const items = [];
-  let p2 = lx.heredocContent;
-  let lineStart = true;
-  let end = -1;
-  let litStart = p2;
-  let chunkStart = p2;
-  let value = "";
-  const flush = (at) => {
-    if (at > litStart) {
-      const it = item(I_LIT, litStart, at);
-      it.value = value + src.slice(chunkStart, at);
-      items.push(it);
-    }
-    value = "";
-  };
-  for (; ; ) {
-    if (lineStart) {
-      let q = p2;
-      while (src.charCodeAt(q) === 32 || src.charCodeAt(q) === 9) q++;
-      if (src.startsWith(marker2, q)) {
-        const after = q + marker2.length;
-        let r2 = after;
-        while (src.charCodeAt(r2) === 32 || src.charCodeAt(r2) === 9) r2++;
-        const c3 = src.charCodeAt(r2);
-        if (c3 === 10 || c3 === 13 && src.charCodeAt(r2 + 1) === 10) {
-          end = after;
-          break;
-        }
-        if (r2 >= len) {
-          lx.fail(`expected a newline after the heredoc's closing marker '${marker2}', found end of file`, r2, "end the file with a newline after the marker");
-        }
-      }
-      lineStart = false;
-    }
-    if (p2 >= len) lx.fail(`expected '${marker2}' on a line of its own to close the heredoc opened at ${lx.where(open2)}, found end of file`, p2);
-    const c2 = src.charCodeAt(p2);
-    if (c2 === 10) {
-      p2++;
-      flush(p2);
-      litStart = chunkStart = p2;
-      lineStart = true;
-      continue;
-    }
-    if ((c2 === 36 || c2 === 37) && src.charCodeAt(p2 + 1) === 123) {
-      flush(p2);
-      p2 = parseTemplateSequence(ps, p2, items);
-      litStart = chunkStart = p2;
-      continue;
-    }
-    if ((c2 === 36 || c2 === 37) && src.charCodeAt(p2 + 1) === c2 && src.charCodeAt(p2 + 2) === 123) {
-      value += src.slice(chunkStart, p2 + 1);
-      p2 += 2;
-      chunkStart = p2;
-      continue;
-    }
-    p2++;
-  }
-  flush(p2);
-  lx.pos = end;
-  lx.tk = -1;
-  lx.lastEnd = end;
-  return { type: "Template", parts: buildTemplate(ps, items, true, flushIndent), heredoc: true, range: { start: open2, end } };
-}
-function buildTemplate(ps, items, heredoc, flushIndent) {
-  if (!heredoc && simpleItems(items)) {
-    const parts2 = [];
-    for (const it of items) {
-      const range = { start: it.start, end: it.end };
-      if (it.kind === I_LIT) parts2.push({ type: "TemplateLiteral", value: it.value, range });
-      else parts2.push({ type: "TemplateInterpolation", expr: it.expr, stripLeft: false, stripRight: false, range });
-    }
-    return parts2;
-  }
-  for (let i3 = 0; i3 < items.length; i3++) {
-    const it = items[i3];
-    if (it.kind === I_LIT) continue;
-    if (it.stripLeft) {
-      const prev = items[i3 - 1];
-      if (prev && prev.kind === I_LIT) prev.value = trimEndSpace(prev.value);
-    }
-    if (it.stripRight) {
-      const next = items[i3 + 1];
-      if (next && next.kind === I_LIT) next.value = trimStartSpace(next.value);
-    }
-  }
-  if (flushIndent) dedentHeredoc(items);
-  const merged = [];
-  for (const it of items) {
-    const last = merged[merged.length - 1];
-    if (it.kind === I_LIT && last && last.kind === I_LIT) {
-      last.value += it.value;
-      last.end = it.end;
-    } else merged.push(it);
-  }
-  const state = { i: 0 };
-  const parts = nestTemplate(ps, merged, state, -1);
-  return parts;
-}
-function nestTemplate(ps, items, state, opener) {
-  const lx = ps.lx;
-  const parts = [];
-  while (state.i < items.length) {
-    const it = items[state.i];
-    switch (it.kind) {
-      case I_LIT:
-        state.i++;
-        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: it.value, range: { start: it.start, end: it.end } });
-        break;
-      case I_INTERP:
-        state.i++;
-        parts.push({ type: "TemplateInterpolation", expr: it.expr, stripLeft: it.stripLeft, stripRight: it.stripRight, range: { start: it.start, end: it.end } });
-        break;
-      case I_IF: {
-        state.i++;
-        const then = nestTemplate(ps, items, state, I_IF);
-        let otherwise = null;
-        let closer = items[state.i];
-        if (closer && closer.kind === I_ELSE) {
-          state.i++;
-          otherwise = nestTemplate(ps, items, state, I_ELSE);
-          closer = items[state.i];
-        }
-        if (!closer || closer.kind !== I_ENDIF) {
-          lx.fail(`expected '%{ endif }' to close the '%{ if }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`, closer ? closer.start : it.start);
-        }
-        state.i++;
-        parts.push({ type: "TemplateIf", condition: it.expr, then, else: otherwise, stripLeft: it.stripLeft, stripRight: closer.stripRight, range: { start: it.start, end: closer.end } });
-        break;
-      }
-      case I_FOR: {
-        state.i++;
-        const body = nestTemplate(ps, items, state, I_FOR);
-        const closer = items[state.i];
-        if (!closer || closer.kind !== I_ENDFOR) {
-          lx.fail(`expected '%{ endfor }' to close the '%{ for }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`, closer ? closer.start : it.start);
-        }
-        state.i++;
-        parts.push({ type: "TemplateFor", keyVar: it.keyVar, valueVar: it.valueVar, collection: it.expr, body, stripLeft: it.stripLeft, stripRight: closer.stripRight, range: { start: it.start, end: closer.end } });
-        break;
-      }
-      default: {
-        const fits = it.kind === I_ELSE && opener === I_IF || it.kind === I_ENDIF && (opener === I_IF || opener === I_ELSE) || it.kind === I_ENDFOR && opener === I_FOR;
-        if (!fits) {
-          lx.fail(`expected ${opener === I_FOR ? "'%{ endfor }'" : opener === I_IF || opener === I_ELSE ? "'%{ endif }'" : "template text or '${'"}, found '${DIRECTIVE_NAMES[it.kind]}' with no matching opening directive`, it.start);
-        }
-        return parts;
-      }
-    }
-  }
-  return parts;
-}
-function simpleItems(items) {
-  let prevLit = false;
-  for (const it of items) {
-    if (it.kind === I_LIT) {
-      if (prevLit) return false;
-      prevLit = true;
-    } else if (it.kind === I_INTERP && !it.stripLeft && !it.stripRight) prevLit = false;
-    else return false;
-  }
-  return true;
-}
-function trimEndSpace(s2) {
-  let e2 = s2.length;
-  while (e2 > 0 && isSpaceCode(s2.charCodeAt(e2 - 1))) e2--;
-  return s2.slice(0, e2);
-}
-function trimStartSpace(s2) {
-  let b3 = 0;
-  while (b3 < s2.length && isSpaceCode(s2.charCodeAt(b3))) b3++;
-  return s2.slice(b3);
-}
-function dedentHeredoc(items) {
-  let min = Number.MAX_SAFE_INTEGER;
-  let atLineStart = true;
-  const adjust = [];
-  for (const it of items) {
-    if (atLineStart) {
-      atLineStart = false;
-      if (it.kind === I_LIT) {
-        const v2 = it.value;
-        let n2 = 0;
-        while (n2 < v2.length && (v2.charCodeAt(n2) === 32 || v2.charCodeAt(n2) === 9)) n2++;
-        const blank = v2.length > 0 && v2.endsWith("\n") && trimStartSpace(v2) === "";
-        if (!blank) {
-          adjust.push(it);
-          if (n2 < min) min = n2;
-        }
-      } else min = 0;
-    }
-    if (it.kind === I_LIT && it.value.endsWith("\n")) atLineStart = true;
-  }
-  if (min === Number.MAX_SAFE_INTEGER || min === 0) return;
-  for (const it of adjust) {
-    it.value = it.value.slice(min);
-    it.start += min;
-  }
-}
-var I_LIT, I_INTERP, I_IF, I_ELSE, I_ENDIF, I_FOR, I_ENDFOR, DIRECTIVE_NAMES;
-var init_template = __esm({
-  "packages/hcl/src/template.ts"() {
-    "use strict";
-    init_lexer();
-    I_LIT = 0;
-    I_INTERP = 1;
-    I_IF = 2;
-    I_ELSE = 3;
-    I_ENDIF = 4;
-    I_FOR = 5;
-    I_ENDFOR = 6;
-    DIRECTIVE_NAMES = ["", "", "%{ if }", "%{ else }", "%{ endif }", "%{ for }", "%{ endfor }"];
-  }
-});
-
-// packages/hcl/src/parser.ts
-function parseHcl(source, fileName) {
-  const parser2 = new Parser(source, fileName);
-  return { fileName, source, body: parser2.parseFile() };
-}
-function op(kind, prec, name) {
-  PREC[kind] = prec;
-  OPS[kind] = name;
-}
-var PREC, OPS, MAX_DEPTH, Parser;
-var init_parser = __esm({
-  "packages/hcl/src/parser.ts"() {
-    "use strict";
-    init_lexer();
-    init_template();
-    PREC = [];
-    OPS = [];
-    op(T_OR, 1, "||");
-    op(T_AND, 2, "&&");
-    op(T_EQ, 3, "==");
-    op(T_NEQ, 3, "!=");
-    op(T_LT, 4, "<");
-    op(T_GT, 4, ">");
-    op(T_LE, 4, "<=");
-    op(T_GE, 4, ">=");
-    op(T_PLUS, 5, "+");
-    op(T_MINUS, 5, "-");
-    op(T_STAR, 6, "*");
-    op(T_SLASH, 6, "/");
-    op(T_PERCENT, 6, "%");
-    MAX_DEPTH = 1e3;
-    Parser = class {
-      lx;
-      src;
-      depth = 0;
-      constructor(source, fileName) {
-        this.lx = new Lexer(source, fileName);
-        this.src = source;
-      }
-      // ---------------------------------------------------------------- bodies
-      parseFile() {
-        const body = this.parseBodyItems(-1);
-        return { ...body, range: { start: 0, end: this.src.length } };
-      }
-      /**
-       * Items until `}` (openAt >= 0: the block's `{`) or end of file (openAt < 0). `blockStart` (the block's
-       * type name) is where messages say the block was opened.
-       */
-      parseBodyItems(openAt, blockStart = openAt) {
-        const lx = this.lx;
-        const attributes = [];
-        const blocks = [];
-        let seen = null;
-        for (; ; ) {
-          const k2 = lx.peek();
-          if (k2 === T_NL) {
-            lx.next();
-            continue;
-          }
-          if (k2 === T_EOF) {
-            if (openAt >= 0) lx.fail(`expected '}' to close the block opened at ${lx.where(blockStart)}, found end of file`, lx.ts);
-            break;
-          }
-          if (k2 === T_RBRACE) {
-            if (openAt < 0) lx.fail(`expected an attribute or block definition, found '}' with no block to close`, lx.ts);
-            break;
-          }
-          if (k2 !== T_IDENT) lx.fail(`expected an attribute or block definition (a name), found ${lx.describe()}`, lx.ts);
-          const isAttribute = this.parseBodyItem(attributes, blocks, false);
-          if (isAttribute) {
-            const attr = attributes[attributes.length - 1];
-            const prior = this.findAttribute(attributes, attr.name, seen);
-            if (prior) {
-              lx.fail(
-                `attribute '${attr.name}' is already defined at ${lx.where(prior.nameRange.start)}; expected each attribute once per body`,
-                attr.nameRange.start
-              );
-            }
-            if (attributes.length > 16) {
-              if (!seen) {
-                seen = /* @__PURE__ */ new Map();
-                for (const a2 of attributes) seen.set(a2.name, a2);
-              } else seen.set(attr.name, attr);
-            }
-          }
-          const after = lx.peek();
-          if (after === T_NL) lx.next();
-          else if (after !== T_EOF && !(after === T_RBRACE && openAt >= 0)) {
-            lx.fail(`expected a newline after the ${isAttribute ? "attribute" : "block"} definition, found ${lx.describe()}`, lx.ts);
-          } else if (after === T_RBRACE && openAt >= 0) {
-            lx.fail(`expected a newline before '}' closing the block opened at ${lx.where(blockStart)}, found '}'`, lx.ts);
-          }
-        }
-        return { attributes, blocks, range: { start: openAt, end: lx.lastEnd } };
-      }
-      /** An earlier attribute of the same name than the last one in `attributes`. */
-      findAttribute(attributes, name, seen) {
-        if (seen) return seen.get(name);
-        for (let i3 = 0; i3 < attributes.length - 1; i3++) if (attributes[i3].name === name) return attributes[i3];
-        return void 0;
-      }
-      /** `name = expr` or `type label... { body }` (the name is the peeked identifier); true for an attribute. */
-      parseBodyItem(attributes, blocks, singleLine) {
-        const lx = this.lx;
-        lx.next();
-        const nameStart = lx.ts;
-        const name = lx.text();
-        const nameRange = { start: nameStart, end: lx.te };
-        let k2 = lx.peek();
-        if (k2 === T_ASSIGN) {
-          lx.next();
-          const expr = this.parseExpression();
-          attributes.push({ name, nameRange, expr, range: { start: nameStart, end: expr.range.end } });
-          return true;
-        }
-        const labels = [];
-        for (; ; ) {
-          if (k2 === T_IDENT) {
-            lx.next();
-            labels.push(lx.text());
-          } else if (k2 === T_OQUOTE) {
-            labels.push(this.parseLabelString());
-          } else break;
-          k2 = lx.peek();
-        }
-        if (k2 !== T_LBRACE) {
-          const expected = labels.length === 0 ? `'=' or a block's '{' after '${name}'` : `'{' to open the body of block '${name}'`;
-          lx.fail(`expected ${expected}, found ${lx.describe()}`, lx.ts);
-        }
-        if (singleLine) lx.fail(`expected '}' to close the single-line block, found nested block '${name}'`, nameStart, "a single-line block holds at most one attribute; put nested blocks on their own lines");
-        lx.next();
-        const open2 = lx.ts;
-        let body;
-        k2 = lx.peek();
-        if (k2 === T_NL) {
-          if (++this.depth > MAX_DEPTH) this.tooDeep();
-          body = this.parseBodyItems(open2, nameStart);
-          this.depth--;
-          lx.next();
-        } else if (k2 === T_RBRACE) {
-          lx.next();
-          body = { attributes: [], blocks: [], range: { start: open2, end: lx.te } };
-        } else {
-          if (k2 !== T_IDENT) lx.fail(`expected a newline or an attribute after '{' of block '${name}', found ${lx.describe()}`, lx.ts);
-          const inner = [];
-          this.parseBodyItem(inner, blocks, true);
-          if (lx.peek() !== T_RBRACE) {
-            lx.fail(
-              `expected '}' to close the single-line block opened at ${lx.where(open2)}, found ${lx.describe()}`,
-              lx.ts,
-              "a block whose first attribute is on the '{' line must hold only that attribute and close on the same line"
-            );
-          }
-          lx.next();
-          body = { attributes: inner, blocks: [], range: { start: open2, end: lx.te } };
-        }
-        body.range.end = lx.lastEnd;
-        blocks.push({ type: name, labels, body, range: { start: nameStart, end: lx.lastEnd }, typeRange: nameRange });
-        return false;
-      }
-      parseLabelString() {
-        const lx = this.lx;
-        lx.next();
-        const t2 = parseQuotedTemplate(this, lx.ts);
-        if (t2.type !== "Template") throw new Error("unreachable");
-        let value = "";
-        for (const part of t2.parts) {
-          if (part.type !== "TemplateLiteral") {
-            lx.fail("expected a plain string as block label, found a template sequence ('${' or '%{')", part.range.start, "block labels cannot contain interpolations");
-          }
-          value += part.value;
-        }
-        return value;
-      }
-      // ----------------------------------------------------------- expressions
-      parseExpression() {
-        if (++this.depth > MAX_DEPTH) this.tooDeep();
-        const e2 = this.parseConditional();
-        this.depth--;
-        return e2;
-      }
-      tooDeep() {
-        return this.lx.fail(`expected at most ${MAX_DEPTH} levels of nested expressions or blocks, found more`, this.lx.pos, "flatten the expression; no real configuration nests this deep");
-      }
-      parseConditional() {
-        const lx = this.lx;
-        const condition = this.parseBinary(1);
-        if (lx.peek() !== T_QUESTION) return condition;
-        lx.next();
-        const then = this.parseExpression();
-        if (lx.peek() !== T_COLON) lx.fail(`expected ':' in the conditional expression, found ${lx.describe()}`, lx.ts);
-        lx.next();
-        const otherwise = this.parseExpression();
-        return { type: "Conditional", condition, then, else: otherwise, range: { start: condition.range.start, end: otherwise.range.end } };
-      }
-      parseBinary(minPrec) {
-        const lx = this.lx;
-        let left = this.parseUnary();
-        for (; ; ) {
-          const k2 = lx.peek();
-          const prec = PREC[k2];
-          if (prec === void 0 || prec < minPrec) return left;
-          lx.next();
-          const right = this.parseBinary(prec + 1);
-          left = { type: "Binary", op: OPS[k2], left, right, range: { start: left.range.start, end: right.range.end } };
-        }
-      }
-      parseUnary() {
-        const lx = this.lx;
-        const k2 = lx.peek();
-        if (k2 === T_MINUS || k2 === T_BANG) {
-          lx.next();
-          const start = lx.ts;
-          if (++this.depth > MAX_DEPTH) this.tooDeep();
-          const operand = this.parseUnary();
-          this.depth--;
-          return { type: "Unary", op: k2 === T_MINUS ? "-" : "!", operand, range: { start, end: operand.range.end } };
-        }
-        return this.parsePostfix(this.parseTerm(), true);
-      }
-      parseTerm() {
-        const lx = this.lx;
-        const k2 = lx.peek();
-        switch (k2) {
-          case T_NUMBER: {
-            lx.next();
-            return { type: "Literal", value: Number(lx.text()), range: { start: lx.ts, end: lx.te } };
-          }
-          case T_IDENT: {
-            lx.next();
-            const start = lx.ts;
-            const end = lx.te;
-            const name = lx.text();
-            const after = lx.peek();
-            if (after === T_LPAREN || after === T_DCOLON) return this.parseCall(name, start);
-            const range = { start, end };
-            if (name === "true") return { type: "Literal", value: true, range };
-            if (name === "false") return { type: "Literal", value: false, range };
-            if (name === "null") return { type: "Literal", value: null, range };
-            return { type: "Variable", name, range };
-          }
-          case T_OQUOTE: {
-            lx.next();
-            return parseQuotedTemplate(this, lx.ts);
-          }
-          case T_HEREDOC: {
-            lx.next();
-            return parseHeredoc(this, lx.ts);
-          }
-          case T_LPAREN: {
-            lx.next();
-            const start = lx.ts;
-            const saved = lx.setNl(false);
-            const expr = this.parseExpression();
-            if (lx.peek() !== T_RPAREN) lx.fail(`expected ')' to close the '(' at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
-            lx.next();
-            lx.setNl(saved);
-            return { type: "Parens", expr, range: { start, end: lx.lastEnd } };
-          }
-          case T_LBRACK:
-            return this.parseTuple();
-          case T_LBRACE:
-            return this.parseObject();
-          default:
-            return lx.fail(`expected an expression, found ${lx.describe()}`, lx.ts);
-        }
-      }
-      parseCall(first, start) {
-        const lx = this.lx;
-        let name = first;
-        while (lx.peek() === T_DCOLON) {
-          lx.next();
-          if (lx.peek() !== T_IDENT) lx.fail(`expected a function name after '::', found ${lx.describe()}`, lx.ts);
-          lx.next();
-          name += `::${lx.text()}`;
-        }
-        if (lx.peek() !== T_LPAREN) lx.fail(`expected '(' to call function '${name}', found ${lx.describe()}`, lx.ts);
-        lx.next();
-        const open2 = lx.ts;
-        const saved = lx.setNl(false);
-        const args = [];
-        let expandFinal = false;
-        for (; ; ) {
-          if (lx.peek() === T_RPAREN) break;
-          args.push(this.parseExpression());
-          const k2 = lx.peek();
-          if (k2 === T_COMMA) {
-            lx.next();
-            continue;
-          }
-          if (k2 === T_ELLIPSIS) {
-            lx.next();
-            expandFinal = true;
-            if (lx.peek() !== T_RPAREN) lx.fail(`expected ')' after '...' (it expands the final argument), found ${lx.describe()}`, lx.ts);
-            break;
-          }
-          if (k2 !== T_RPAREN) lx.fail(`expected ',' or ')' closing the call to '${name}' opened at ${lx.where(open2)}, found ${lx.describe()}`, lx.ts);
-        }
-        lx.next();
-        lx.setNl(saved);
-        return { type: "Call", name, args, expandFinal, range: { start, end: lx.lastEnd } };
-      }
-      /** Attribute access, indexing and splats after a term. */
-      parsePostfix(base, allowIndex) {
-        const lx = this.lx;
-        let expr = base;
-        for (; ; ) {
-          const k2 = lx.peek();
-          if (k2 === T_DOT) {
-            lx.next();
-            const dot = lx.ts;
-            const k22 = lx.peek();
-            if (k22 === T_STAR) {
-              lx.next();
-              expr = this.parseAttrSplat(expr, dot);
-              continue;
-            }
-            expr = this.parseDotStep(expr);
-            continue;
-          }
-          if (k2 === T_LBRACK && allowIndex) {
-            lx.next();
-            const open2 = lx.ts;
-            const saved = lx.setNl(false);
-            if (lx.peek() === T_STAR) {
-              lx.next();
-              if (lx.peek() !== T_RBRACK) lx.fail(`expected ']' after '[*', found ${lx.describe()}`, lx.ts);
-              lx.next();
-              lx.setNl(saved);
-              const item2 = { type: "SplatItem", range: { start: open2, end: lx.lastEnd } };
-              const each = this.parsePostfix(item2, true);
-              return { type: "Splat", object: expr, each, full: true, range: { start: expr.range.start, end: lx.lastEnd } };
-            }
-            const key = this.parseExpression();
-            if (lx.peek() !== T_RBRACK) lx.fail(`expected ']' to close the index opened at ${lx.where(open2)}, found ${lx.describe()}`, lx.ts);
-            lx.next();
-            lx.setNl(saved);
-            expr = { type: "Index", object: expr, key, range: { start: expr.range.start, end: lx.lastEnd } };
-            continue;
-          }
-          return expr;
-        }
-      }
-      /** After `.`: an attribute name or a legacy numeric index (`a.0`, also `a.0.1`, scanned as one number). */
-      parseDotStep(object2) {
-        const lx = this.lx;
-        const k2 = lx.peek();
-        if (k2 === T_IDENT) {
-          lx.next();
-          return { type: "GetAttr", object: object2, name: lx.text(), range: { start: object2.range.start, end: lx.te } };
-        }
-        if (k2 === T_NUMBER) {
-          lx.next();
-          const text = lx.text();
-          if (text.includes(".")) {
-            lx.fail(`expected a single whole-number index after '.', found number ${text}`, lx.ts, "chained legacy indexes like a.0.1 are not allowed; write a[0][1]");
-          }
-          const key = { type: "Literal", value: Number(text), range: { start: lx.ts, end: lx.te } };
-          return { type: "Index", object: object2, key, range: { start: object2.range.start, end: lx.te } };
-        }
-        return lx.fail(`expected an attribute name after '.', found ${lx.describe()}`, lx.ts);
-      }
-      /** `.*` then only `.name` / `.0` steps apply to each element. */
-      parseAttrSplat(object2, dot) {
-        const lx = this.lx;
-        let each = { type: "SplatItem", range: { start: dot, end: lx.te } };
-        while (lx.peek() === T_DOT) {
-          lx.next();
-          if (lx.peek() === T_STAR) {
-            lx.fail("expected an attribute name after '.', found '*': a splat cannot be nested inside an attribute-only splat (.*)", lx.ts, "use the full splat form, a[*].b[*].c");
-          }
-          each = this.parseDotStep(each);
-        }
-        return { type: "Splat", object: object2, each, full: false, range: { start: object2.range.start, end: lx.lastEnd } };
-      }
-      parseTuple() {
-        const lx = this.lx;
-        lx.next();
-        const start = lx.ts;
-        const saved = lx.setNl(false);
-        if (lx.peek() === T_IDENT && lx.text() === "for") {
-          const e2 = this.parseFor(start, false);
-          lx.setNl(saved);
-          return e2;
-        }
-        const items = [];
-        for (; ; ) {
-          if (lx.peek() === T_RBRACK) break;
-          items.push(this.parseExpression());
-          const k2 = lx.peek();
-          if (k2 === T_COMMA) {
-            lx.next();
-            continue;
-          }
-          if (k2 !== T_RBRACK) lx.fail(`expected ',' or ']' to close the list opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
-        }
-        lx.next();
-        lx.setNl(saved);
-        return { type: "Tuple", items, range: { start, end: lx.lastEnd } };
-      }
-      parseObject() {
-        const lx = this.lx;
-        lx.next();
-        const start = lx.ts;
-        const saved = lx.setNl(true);
-        while (lx.peek() === T_NL) lx.next();
-        if (lx.peek() === T_IDENT && lx.text() === "for") {
-          lx.setNl(false);
-          const e2 = this.parseFor(start, true);
-          lx.setNl(saved);
-          return e2;
-        }
-        const items = [];
-        for (; ; ) {
-          const k2 = lx.peek();
-          if (k2 === T_NL) {
-            lx.next();
-            continue;
-          }
-          if (k2 === T_RBRACE) break;
-          if (k2 === T_EOF) lx.fail(`expected '}' to close the object opened at ${lx.where(start)}, found end of file`, lx.ts);
-          let key = this.parseExpression();
-          if (key.type === "Variable") key = { type: "Literal", value: key.name, range: key.range };
-          const sep4 = lx.peek();
-          if (sep4 !== T_ASSIGN && sep4 !== T_COLON) {
-            lx.fail(`expected '=' or ':' after the object key, found ${lx.describe()}`, lx.ts);
-          }
-          lx.next();
-          const value = this.parseExpression();
-          items.push({ key, value });
-          const after = lx.peek();
-          if (after === T_RBRACE) break;
-          if (after !== T_COMMA && after !== T_NL) {
-            lx.fail(`expected ',' or a newline between object items (or '}' to close the object opened at ${lx.where(start)}), found ${lx.describe()}`, lx.ts);
-          }
-          lx.next();
-        }
-        lx.next();
-        lx.setNl(saved);
-        return { type: "Object", items, range: { start, end: lx.lastEnd } };
-      }
-      /** After `[` or `{`, at the `for` keyword (newlines already insignificant). */
-      parseFor(start, isObject2) {
-        const lx = this.lx;
-        lx.next();
-        const first = this.expectIdent("a variable name after 'for'");
-        let keyVar = null;
-        let valueVar = first;
-        if (lx.accept(T_COMMA)) {
-          keyVar = first;
-          valueVar = this.expectIdent("a value variable name after ','");
-        }
-        if (lx.peek() !== T_IDENT || lx.text() !== "in") lx.fail(`expected 'in' in the for expression, found ${lx.describe()}`, lx.ts);
-        lx.next();
-        const collection = this.parseExpression();
-        if (lx.peek() !== T_COLON) lx.fail(`expected ':' after the for expression's collection, found ${lx.describe()}`, lx.ts);
-        lx.next();
-        let keyExpr = null;
-        let valueExpr = this.parseExpression();
-        let grouping = false;
-        if (isObject2) {
-          if (lx.peek() !== T_ARROW) lx.fail(`expected '=>' between key and value in the object for expression, found ${lx.describe()}`, lx.ts);
-          lx.next();
-          keyExpr = valueExpr;
-          valueExpr = this.parseExpression();
-          if (lx.accept(T_ELLIPSIS)) grouping = true;
-        }
-        let condition = null;
-        if (lx.peek() === T_IDENT && lx.text() === "if") {
-          lx.next();
-          condition = this.parseExpression();
-        }
-        const close = isObject2 ? T_RBRACE : T_RBRACK;
-        if (lx.peek() !== close) {
-          lx.fail(`expected '${isObject2 ? "}" : "]"}' to close the for expression opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
-        }
-        lx.next();
-        return { type: "For", keyVar, valueVar, collection, keyExpr, valueExpr, condition, grouping, range: { start, end: lx.lastEnd } };
-      }
-      expectIdent(what) {
-        const lx = this.lx;
-        if (lx.peek() !== T_IDENT) lx.fail(`expected ${what}, found ${lx.describe()}`, lx.ts);
-        lx.next();
-        return lx.text();
-      }
-    };
-  }
-});
-
-// packages/hcl/src/walk.ts
-function expressionSource(file2, expr) {
-  return file2.source.slice(expr.range.start, expr.range.end);
-}
-function walkExpression(expr, visit3) {
-  visit3(expr);
-  switch (expr.type) {
-    case "Literal":
-    case "Variable":
-    case "SplatItem":
-      return;
-    case "Template":
-      walkParts(expr.parts, visit3);
-      return;
-    case "GetAttr":
-      walkExpression(expr.object, visit3);
-      return;
-    case "Index":
-      walkExpression(expr.object, visit3);
-      walkExpression(expr.key, visit3);
-      return;
-    case "Splat":
-      walkExpression(expr.object, visit3);
-      walkExpression(expr.each, visit3);
-      return;
-    case "Call":
-      for (const a2 of expr.args) walkExpression(a2, visit3);
-      return;
-    case "Tuple":
-      for (const a2 of expr.items) walkExpression(a2, visit3);
-      return;
-    case "Object":
-      for (const it of expr.items) {
-        walkExpression(it.key, visit3);
-        walkExpression(it.value, visit3);
-      }
-      return;
-    case "Conditional":
-      walkExpression(expr.condition, visit3);
-      walkExpression(expr.then, visit3);
-      walkExpression(expr.else, visit3);
-      return;
-    case "Binary":
-      walkExpression(expr.left, visit3);
-      walkExpression(expr.right, visit3);
-      return;
-    case "Unary":
-      walkExpression(expr.operand, visit3);
-      return;
-    case "For":
-      walkExpression(expr.collection, visit3);
-      if (expr.keyExpr) walkExpression(expr.keyExpr, visit3);
-      walkExpression(expr.valueExpr, visit3);
-      if (expr.condition) walkExpression(expr.condition, visit3);
-      return;
-    case "Parens":
-      walkExpression(expr.expr, visit3);
-      return;
-  }
-}
-function walkParts(parts, visit3) {
-  for (const part of parts) {
-    switch (part.type) {
-      case "TemplateLiteral":
-        break;
-      case "TemplateInterpolation":
-        walkExpression(part.expr, visit3);
-        break;
-      case "TemplateIf":
-        walkExpression(part.condition, visit3);
-        walkParts(part.then, visit3);
-        if (part.else) walkParts(part.else, visit3);
-        break;
-      case "TemplateFor":
-        walkExpression(part.collection, visit3);
-        walkParts(part.body, visit3);
-        break;
-    }
-  }
-}
-var init_walk = __esm({
-  "packages/hcl/src/walk.ts"() {
-    "use strict";
-  }
-});
-
-// packages/hcl/src/values.ts
-function isUnknown(v2) {
-  return typeof v2 === "object" && v2 !== null && v2[unknownMarker] === true;
-}
-function findUnknown(v2) {
-  if (v2 === null || typeof v2 !== "object") return void 0;
-  if (isUnknown(v2)) return v2;
-  if (Array.isArray(v2)) {
-    for (const item2 of v2) {
-      const u2 = findUnknown(item2);
-      if (u2) return u2;
-    }
-    return void 0;
-  }
-  for (const key in v2) {
-    const u2 = findUnknown(v2[key]);
-    if (u2) return u2;
-  }
-  return void 0;
-}
-function isObjectValue(v2) {
-  return v2 !== null && typeof v2 === "object" && !Array.isArray(v2) && !isUnknown(v2);
-}
-function typeName(v2) {
-  if (v2 === null) return "null";
-  if (typeof v2 === "string") return "string";
-  if (typeof v2 === "number") return "number";
-  if (typeof v2 === "boolean") return "bool";
-  if (isUnknown(v2)) return "unknown value";
-  if (Array.isArray(v2)) return "list";
-  return "object";
-}
-function numberToString(n2) {
-  if (!Number.isFinite(n2)) return Number.isNaN(n2) ? "NaN" : n2 > 0 ? "+Inf" : "-Inf";
-  if (Object.is(n2, -0)) return "-0";
-  const v2 = Number.isInteger(n2) ? n2 : Number(n2.toPrecision(15));
-  const s2 = String(v2);
-  const e2 = s2.indexOf("e");
-  if (e2 === -1) return s2;
-  return expandExponent(s2.slice(0, e2), Number(s2.slice(e2 + 1)));
-}
-function expandExponent(mantissa, exponent) {
-  const negative = mantissa.startsWith("-");
-  const m2 = negative ? mantissa.slice(1) : mantissa;
-  const dot = m2.indexOf(".");
-  const digits = dot === -1 ? m2 : m2.slice(0, dot) + m2.slice(dot + 1);
-  const point = (dot === -1 ? m2.length : dot) + exponent;
-  let out;
-  if (point <= 0) out = `0.${"0".repeat(-point)}${digits}`;
-  else if (point >= digits.length) out = digits + "0".repeat(point - digits.length);
-  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
-  return negative ? `-${out}` : out;
-}
-function valuesEqual(a2, b3) {
-  if (a2 === b3) return true;
-  if (a2 === null || b3 === null || typeof a2 !== "object" || typeof b3 !== "object") return false;
-  if (Array.isArray(a2)) {
-    if (!Array.isArray(b3) || a2.length !== b3.length) return false;
-    for (let i3 = 0; i3 < a2.length; i3++) if (!valuesEqual(a2[i3], b3[i3])) return false;
-    return true;
-  }
-  if (Array.isArray(b3) || isUnknown(a2) || isUnknown(b3)) return false;
-  const ka = Object.keys(a2);
-  if (ka.length !== Object.keys(b3).length) return false;
-  for (const k2 of ka) {
-    if (!Object.hasOwn(b3, k2) || !valuesEqual(a2[k2], b3[k2])) return false;
-  }
-  return true;
-}
-function setKey(o2, key, value) {
-  if (key === "__proto__") Object.defineProperty(o2, key, { value, enumerable: true, writable: true, configurable: true });
-  else o2[key] = value;
-}
-function sortedKeys(o2) {
-  return Object.keys(o2).sort((x3, y2) => x3 < y2 ? -1 : x3 > y2 ? 1 : 0);
-}
-function collapseFragments(parts) {
-  const out = [];
-  for (const p2 of parts) {
-    if (p2 === "") continue;
-    const last = out.length - 1;
-    if (p2 !== null && out.length > 0 && out[last] !== null) out[last] = out[last] + p2;
-    else out.push(p2);
-  }
-  return out;
-}
-var unknownMarker, Unknown;
-var init_values = __esm({
-  "packages/hcl/src/values.ts"() {
-    "use strict";
-    unknownMarker = /* @__PURE__ */ Symbol.for("gantry.hcl.unknown");
-    Unknown = class {
-      constructor(reason, range, fragments) {
-        this.reason = reason;
-        this.range = range;
-        this.fragments = fragments;
-      }
-      reason;
-      range;
-      fragments;
-      /** Recognised across duplicated copies of this package (as `GantryError` is), not only by `instanceof`. */
-      [unknownMarker] = true;
-    };
-  }
-});
-
-// packages/hcl/src/convert.ts
-function valueToString(v2, what, fail2) {
-  if (typeof v2 === "string") return v2;
-  if (typeof v2 === "number") return numberToString(v2);
-  if (typeof v2 === "boolean") return v2 ? "true" : "false";
-  if (v2 === null) return fail2(`${what} is null; a string is required`);
-  return fail2(`${what} is a ${typeName(v2)}; a string is required`);
-}
-function valueToNumber(v2, what, fail2) {
-  if (typeof v2 === "number") return v2;
-  if (typeof v2 === "string" && /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v2)) return Number(v2);
-  if (v2 === null) return fail2(`${what} is null; a number is required`);
-  return fail2(`${what} is ${typeof v2 === "string" ? `the string ${JSON.stringify(v2)}` : `a ${typeName(v2)}`}; a number is required`);
-}
-function valueToBool(v2, what, fail2) {
-  if (typeof v2 === "boolean") return v2;
-  if (v2 === "true") return true;
-  if (v2 === "false") return false;
-  if (v2 === null) return fail2(`${what} is null; a bool is required`);
-  return fail2(`${what} is ${typeof v2 === "string" ? `the string ${JSON.stringify(v2)}` : `a ${typeName(v2)}`}; a bool is required`);
-}
-var init_convert = __esm({
-  "packages/hcl/src/convert.ts"() {
-    "use strict";
-    init_values();
-  }
-});
-
-// packages/hcl/src/json-error.ts
-function findJsonSyntaxError(text) {
-  let i3 = 0;
-  const fail2 = (expected) => {
-    throw new Stop(i3, expected);
-  };
-  const space = () => {
-    while (i3 < text.length && " 	\n\r".includes(text[i3])) i3++;
-  };
-  const literal2 = (word) => {
-    for (const c2 of word) {
-      if (text[i3] !== c2) fail2(`'${word}'`);
-      i3++;
-    }
-  };
-  const string4 = () => {
-    i3++;
-    for (; ; ) {
-      if (i3 >= text.length) fail2(`a closing '"'`);
-      const c2 = text.charCodeAt(i3);
-      if (c2 === 34) return void i3++;
-      if (c2 < 32) fail2("an escaped control character");
-      if (c2 === 92) {
-        i3++;
-        if (text[i3] === "u") {
-          i3++;
-          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
-          continue;
-        }
-        if (!'"\\/bfnrt'.includes(text[i3] ?? "x")) fail2("an escape sequence");
-      }
-      i3++;
-    }
-  };
-  const digits = () => {
-    const start = i3;
-    while (i3 < text.length && text.charCodeAt(i3) >= 48 && text.charCodeAt(i3) <= 57) i3++;
-    if (i3 === start) fail2("a digit");
-  };
-  const number4 = () => {
-    if (text[i3] === "-") i3++;
-    if (text[i3] === "0") i3++;
-    else digits();
-    if (text[i3] === ".") {
-      i3++;
-      digits();
-    }
-    if (text[i3] === "e" || text[i3] === "E") {
-      i3++;
-      if (text[i3] === "+" || text[i3] === "-") i3++;
-      digits();
-    }
-  };
-  const value = (depth) => {
-    if (depth > 1e3) fail2("less nesting");
-    space();
-    const c2 = text[i3];
-    if (c2 === "{") {
-      i3++;
-      space();
-      if (text[i3] === "}") return void i3++;
-      for (; ; ) {
-        space();
-        if (text[i3] !== '"') fail2("a property name in double quotes");
-        string4();
-        space();
-        if (text[i3] !== ":") fail2("':'");
-        i3++;
-        value(depth + 1);
-        space();
-        if (text[i3] === "}") return void i3++;
-        if (text[i3] !== ",") fail2("',' or '}'");
-        i3++;
-      }
-    }
-    if (c2 === "[") {
-      i3++;
-      space();
-      if (text[i3] === "]") return void i3++;
-      for (; ; ) {
-        value(depth + 1);
-        space();
-        if (text[i3] === "]") return void i3++;
-        if (text[i3] !== ",") fail2("',' or ']'");
-        i3++;
-      }
-    }
-    if (c2 === '"') return string4();
-    if (c2 === "t") return literal2("true");
-    if (c2 === "f") return literal2("false");
-    if (c2 === "n") return literal2("null");
-    if (c2 === "-" || c2 !== void 0 && c2 >= "0" && c2 <= "9") return number4();
-    fail2("a JSON value");
-  };
-  try {
-    value(0);
-    space();
-    if (i3 < text.length) fail2("the end of the text");
-    return null;
-  } catch (error62) {
-    if (!(error62 instanceof Stop)) throw error62;
-    const before = text.slice(0, error62.offset);
-    const line = before.split("\n").length;
-    return { line, column: error62.offset - (before.lastIndexOf("\n") + 1) + 1, expected: error62.expected };
-  }
-}
-var Stop;
-var init_json_error = __esm({
-  "packages/hcl/src/json-error.ts"() {
-    "use strict";
-    Stop = class extends Error {
-      constructor(offset, expected) {
-        super(expected);
-        this.offset = offset;
-        this.expected = expected;
-      }
-      offset;
-      expected;
-    };
-  }
-});
-
-// packages/hcl/src/functions.ts
-import { createHash } from "node:crypto";
-function fail(message) {
-  throw new HclEvalError(message);
-}
-function str(v2, what = "argument") {
-  return valueToString(v2 ?? null, what, fail);
-}
-function num(v2, what = "argument") {
-  return valueToNumber(v2 ?? null, what, fail);
-}
-function int2(v2, what = "argument") {
-  const n2 = num(v2, what);
-  if (!Number.isInteger(n2)) fail(`${what} must be a whole number, found ${numberToString(n2)}`);
-  return n2;
-}
-function list(v2, what = "argument") {
-  if (Array.isArray(v2)) return v2;
-  return fail(`${what} must be a list, found a ${typeName(v2 ?? null)}`);
-}
-function obj(v2, what = "argument") {
-  if (v2 !== void 0 && isObjectValue(v2)) return v2;
-  return fail(`${what} must be a map or object, found a ${typeName(v2 ?? null)}`);
-}
-function arity(args, min, max2 = min) {
-  if (args.length < min || args.length > max2) {
-    fail(`expects ${min === max2 ? min : `${min} to ${max2 === Infinity ? "any number of" : max2}`} argument(s), got ${args.length}`);
-  }
-}
-function chars(s2) {
-  return Array.from(s2);
-}
-function compileRegex(pattern, global2) {
-  let p2 = pattern.replace(/\(\?P</g, "(?<");
-  let flags2 = global2 ? "gu" : "u";
-  const inline = /^\(\?([ims]+)\)/.exec(p2);
-  if (inline) {
-    p2 = p2.slice(inline[0].length);
-    for (const f2 of inline[1]) if (!flags2.includes(f2)) flags2 += f2;
-  }
-  try {
-    return new RegExp(p2, flags2);
-  } catch (e2) {
-    return fail(`invalid regular expression ${JSON.stringify(pattern)}: ${e2.message}`);
-  }
-}
-function matchResult(m2) {
-  if (m2.groups && Object.keys(m2.groups).length > 0) {
-    const out = {};
-    for (const [k2, v2] of Object.entries(m2.groups)) out[k2] = v2 ?? null;
-    return out;
-  }
-  if (m2.length > 1) return m2.slice(1).map((g2) => g2 ?? null);
-  return m2[0];
-}
-function jsonString(s2) {
-  return JSON.stringify(s2).replace(/[<>&\u2028\u2029]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-function jsonEncode(v2) {
-  if (isUnknown(v2)) return fail("cannot encode an unknown value");
-  if (typeof v2 === "number") return numberToString(v2);
-  if (typeof v2 === "string") return jsonString(v2);
-  if (v2 === null || typeof v2 !== "object") return JSON.stringify(v2);
-  if (Array.isArray(v2)) return `[${v2.map(jsonEncode).join(",")}]`;
-  return `{${sortedKeys(v2).map((k2) => `${jsonString(k2)}:${jsonEncode(v2[k2])}`).join(",")}}`;
-}
-function fromJson(v2) {
-  if (v2 === null || typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean") return v2;
-  if (Array.isArray(v2)) return v2.map(fromJson);
-  const out = {};
-  for (const [k2, x3] of Object.entries(v2)) setKey(out, k2, fromJson(x3));
-  return out;
-}
-function quote(s2) {
-  return JSON.stringify(s2);
-}
-function formatString(spec, args) {
-  return formatPieces(spec, args).join("");
-}
-function formatPieces(spec, args) {
-  const pieces = [];
-  let out = "";
-  let argIndex = 0;
-  const re = /%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])/g;
-  let last = 0;
-  for (let m2 = re.exec(spec); m2; m2 = re.exec(spec)) {
-    out += spec.slice(last, m2.index);
-    last = re.lastIndex;
-    const [, flags2 = "", widthText, precText, verb] = m2;
-    if (verb === "%") {
-      out += "%";
-      continue;
-    }
-    if (argIndex >= args.length) fail(`not enough arguments for the format string ${JSON.stringify(spec)}: verb %${verb} has no argument`);
-    const arg = args[argIndex++];
-    if (findUnknown(arg)) {
-      pieces.push(out, ...isUnknown(arg) && arg.fragments ? arg.fragments : [null]);
-      out = "";
-      continue;
-    }
-    const prec = precText === void 0 ? void 0 : Number(precText);
-    let text;
-    switch (verb) {
-      case "s":
-        text = str(arg, `the argument for %s`);
-        if (prec !== void 0) text = chars(text).slice(0, prec).join("");
-        break;
-      case "q":
-        text = quote(str(arg, "the argument for %q"));
-        break;
-      case "d": {
-        const n2 = num(arg, "the argument for %d");
-        if (!Number.isInteger(n2)) fail(`%d requires a whole number, found ${numberToString(n2)}`);
-        text = (n2 >= 0 && flags2.includes("+") ? "+" : "") + numberToString(n2);
-        break;
-      }
-      case "f":
-      case "F": {
-        const n2 = num(arg, "the argument for %f");
-        text = (n2 >= 0 && flags2.includes("+") ? "+" : "") + toFixedHalfEven(n2, prec ?? 6);
-        break;
-      }
-      case "e":
-      case "E": {
-        const n2 = num(arg, "the argument for %e");
-        text = n2.toExponential(prec ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
-        if (verb === "E") text = text.toUpperCase();
-        break;
-      }
-      case "g":
-        text = numberToString(num(arg, "the argument for %g"));
-        break;
-      case "t":
-        text = valueToBool(arg, "the argument for %t", fail) ? "true" : "false";
-        break;
-      case "v":
-        text = flags2.includes("#") || arg !== null && typeof arg === "object" ? jsonEncode(arg) : arg === null ? "null" : str(arg);
-        break;
-      case "x":
-      case "X": {
-        const n2 = typeof arg === "number" ? arg : void 0;
-        text = n2 !== void 0 ? Math.trunc(n2).toString(16) : Buffer.from(str(arg), "utf8").toString("hex");
-        if (verb === "X") text = text.toUpperCase();
-        break;
-      }
-      case "b":
-        text = Math.trunc(num(arg, "the argument for %b")).toString(2);
-        break;
-      case "o":
-        text = Math.trunc(num(arg, "the argument for %o")).toString(8);
-        break;
-      default:
-        return fail(`unsupported format verb %${verb} in ${JSON.stringify(spec)}`);
-    }
-    const width = widthText === void 0 ? 0 : Number(widthText);
-    const length = chars(text).length;
-    if (length < width) {
-      const pad = width - length;
-      if (flags2.includes("-")) text += " ".repeat(pad);
-      else if (flags2.includes("0") && "dfFeEgxXbo".includes(verb)) {
-        const sign = /^[+-]/.test(text) ? text[0] : "";
-        text = sign + "0".repeat(pad) + text.slice(sign.length);
-      } else text = " ".repeat(pad) + text;
-    }
-    out += text;
-  }
-  out += spec.slice(last);
-  if (argIndex < args.length) fail(`too many arguments for the format string ${JSON.stringify(spec)}: ${args.length - argIndex} left unused`);
-  pieces.push(out);
-  return pieces;
-}
-function toFixedHalfEven(n2, digits) {
-  const fixed = n2.toFixed(digits);
-  if (digits > 60) return fixed;
-  const exact = n2.toFixed(Math.min(100, digits + 40));
-  const tail = exact.slice(exact.length - 40);
-  if (tail !== `5${"0".repeat(39)}`) return fixed;
-  const lastDigit = Number(fixed[fixed.length - 1]);
-  if (lastDigit % 2 === 0) return fixed;
-  const unit = 10 ** -digits;
-  return (n2 < 0 ? n2 + unit / 2 : n2 - unit / 2).toFixed(digits);
-}
-function hash2(algorithm, text, encoding) {
-  return createHash(algorithm).update(text, "utf8").digest(encoding);
-}
-function basename(p2) {
-  if (p2 === "") return ".";
-  const trimmed = p2.replace(/\/+$/, "");
-  if (trimmed === "") return "/";
-  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
-}
-function dirname(p2) {
-  const i3 = p2.lastIndexOf("/");
-  const dir = i3 === -1 ? "." : p2.slice(0, i3 + 1);
-  return cleanPath(dir);
-}
-function cleanPath(p2) {
-  if (p2 === "") return ".";
-  const rooted = p2.startsWith("/");
-  const out = [];
-  for (const seg of p2.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
-    }
-    out.push(seg);
-  }
-  const joined = out.join("/");
-  return rooted ? `/${joined}` : joined || ".";
-}
-function unifyPrimitives(items) {
-  let hasString = false;
-  let hasOther = false;
-  for (const v2 of items) {
-    if (typeof v2 === "string") hasString = true;
-    else if (typeof v2 === "number" || typeof v2 === "boolean") hasOther = true;
-    else if (v2 !== null) return items;
-  }
-  if (!hasString || !hasOther) return items;
-  return items.map((v2) => v2 === null ? null : str(v2));
-}
-function distinct(items) {
-  const out = [];
-  for (const v2 of unifyPrimitives(items)) if (!out.some((x3) => valuesEqual(x3, v2))) out.push(v2);
-  return out;
-}
-function toSet(items) {
-  const d2 = distinct(items);
-  if (d2.every((v2) => typeof v2 === "string")) return d2.sort((a2, b3) => a2 < b3 ? -1 : a2 > b3 ? 1 : 0);
-  if (d2.every((v2) => typeof v2 === "number")) return d2.sort((a2, b3) => a2 - b3);
-  return d2;
-}
-function flatten(items) {
-  const out = [];
-  for (const v2 of items) {
-    if (Array.isArray(v2)) out.push(...flatten(v2));
-    else out.push(v2);
-  }
-  return out;
-}
-function lengthOf(v2) {
-  if (typeof v2 === "string") return chars(v2).length;
-  if (Array.isArray(v2)) return v2.length;
-  if (v2 !== void 0 && isObjectValue(v2)) return Object.keys(v2).length;
-  return fail(`length() needs a string, list or map, found a ${typeName(v2 ?? null)}`);
-}
-function trimSet(s2, cutset, start, end) {
-  const cut = new Set(chars(cutset));
-  const cs = chars(s2);
-  let b3 = 0;
-  let e2 = cs.length;
-  if (start) while (b3 < e2 && cut.has(cs[b3])) b3++;
-  if (end) while (e2 > b3 && cut.has(cs[e2 - 1])) e2--;
-  return cs.slice(b3, e2).join("");
-}
-function title(s2) {
-  return s2.replace(new RegExp("(^|[^\\p{L}\\p{N}_])(\\p{L})", "gu"), (_2, pre, c2) => pre + c2.toUpperCase());
-}
-var fns, standardFunctions;
-var init_functions = __esm({
-  "packages/hcl/src/functions.ts"() {
-    "use strict";
-    init_convert();
-    init_errors4();
-    init_json_error();
-    init_values();
-    fns = {
-      // ---- strings
-      format: Object.assign(
-        (a2) => {
-          arity(a2, 1, Infinity);
-          const spec = a2[0];
-          const unknown2 = findUnknown(a2);
-          if (unknown2 && (isUnknown(spec) || typeof spec !== "string")) return new Unknown(unknown2.reason);
-          const pieces = formatPieces(str(spec, "the format string"), a2.slice(1));
-          return unknown2 ? new Unknown(unknown2.reason, void 0, collapseFragments(pieces)) : pieces.join("");
-        },
-        { acceptsUnknown: true }
-      ),
-      formatlist: (a2) => {
-        arity(a2, 1, Infinity);
-        const spec = str(a2[0], "the format string");
-        const rest = a2.slice(1);
-        let n2 = -1;
-        for (const v2 of rest) {
-          if (Array.isArray(v2)) {
-            if (n2 !== -1 && v2.length !== n2) fail("all list arguments must have the same length");
-            n2 = v2.length;
-          }
-        }
-        if (n2 === -1) return [formatString(spec, rest)];
-        const out = [];
-        for (let i3 = 0; i3 < n2; i3++) out.push(formatString(spec, rest.map((v2) => Array.isArray(v2) ? v2[i3] : v2)));
-        return out;
-      },
-      join: Object.assign(
-        (a2) => {
-          arity(a2, 2, Infinity);
-          const unknown2 = findUnknown(a2);
-          if (unknown2 && (isUnknown(a2[0]) || a2.slice(1).some((l2) => isUnknown(l2)))) return new Unknown(unknown2.reason);
-          const sep4 = str(a2[0], "the separator");
-          const pieces = [];
-          let first = true;
-          for (const l2 of a2.slice(1)) {
-            for (const v2 of list(l2, "each list to join")) {
-              if (!first) pieces.push(sep4);
-              first = false;
-              if (isUnknown(v2)) pieces.push(...v2.fragments ?? [null]);
-              else if (findUnknown(v2)) pieces.push(null);
-              else pieces.push(str(v2, "a joined element"));
-            }
-          }
-          return unknown2 ? new Unknown(unknown2.reason, void 0, collapseFragments(pieces)) : pieces.join("");
-        },
-        { acceptsUnknown: true }
-      ),
-      split: (a2) => {
-        arity(a2, 2);
-        const sep4 = str(a2[0], "the separator");
-        const s2 = str(a2[1]);
-        return sep4 === "" ? chars(s2) : s2.split(sep4);
-      },
-      replace: (a2) => {
-        arity(a2, 3);
-        const s2 = str(a2[0]);
-        const search = str(a2[1]);
-        const repl = str(a2[2]);
-        if (search.length >= 2 && search.startsWith("/") && search.endsWith("/")) {
-          const jsRepl = repl.replace(/\$\{(\d+)\}/g, "$$$1").replace(/\$\{([A-Za-z_]\w*)\}/g, "$$<$1>");
-          return s2.replace(compileRegex(search.slice(1, -1), true), jsRepl);
-        }
-        return search === "" ? s2 : s2.split(search).join(repl);
-      },
-      lower: (a2) => (arity(a2, 1), str(a2[0]).toLowerCase()),
-      upper: (a2) => (arity(a2, 1), str(a2[0]).toUpperCase()),
-      title: (a2) => (arity(a2, 1), title(str(a2[0]))),
-      trimspace: (a2) => (arity(a2, 1), str(a2[0]).trim()),
-      trim: (a2) => (arity(a2, 2), trimSet(str(a2[0]), str(a2[1]), true, true)),
-      trimprefix: (a2) => {
-        arity(a2, 2);
-        const s2 = str(a2[0]);
-        const p2 = str(a2[1]);
-        return s2.startsWith(p2) ? s2.slice(p2.length) : s2;
-      },
-      trimsuffix: (a2) => {
-        arity(a2, 2);
-        const s2 = str(a2[0]);
-        const p2 = str(a2[1]);
-        return p2 !== "" && s2.endsWith(p2) ? s2.slice(0, s2.length - p2.length) : s2;
-      },
-      chomp: (a2) => (arity(a2, 1), str(a2[0]).replace(/(\r?\n)+$/, "")),
-      indent: (a2) => {
-        arity(a2, 2);
-        const pad = " ".repeat(int2(a2[0], "the indentation"));
-        return str(a2[1]).replace(/\n/g, `
-${pad}`);
-      },
-      substr: (a2) => {
-        arity(a2, 3);
-        const cs = chars(str(a2[0]));
-        let offset = int2(a2[1], "the offset");
-        let length = int2(a2[2], "the length");
-        if (offset < 0) offset = Math.max(0, offset + cs.length);
-        if (offset >= cs.length) return "";
-        if (length < 0 || offset + length > cs.length) length = cs.length - offset;
-        return cs.slice(offset, offset + length).join("");
-      },
-      strrev: (a2) => (arity(a2, 1), chars(str(a2[0])).reverse().join("")),
-      startswith: (a2) => (arity(a2, 2), str(a2[0]).startsWith(str(a2[1]))),
-      endswith: (a2) => (arity(a2, 2), str(a2[0]).endsWith(str(a2[1]))),
-      strcontains: (a2) => (arity(a2, 2), str(a2[0]).includes(str(a2[1]))),
-      regex: (a2) => {
-        arity(a2, 2);
-        const m2 = compileRegex(str(a2[0], "the pattern"), false).exec(str(a2[1]));
-        if (!m2) return fail(`the pattern ${JSON.stringify(str(a2[0]))} does not match ${JSON.stringify(str(a2[1]))}`);
-        return matchResult(m2);
-      },
-      regexall: (a2) => {
-        arity(a2, 2);
-        const re = compileRegex(str(a2[0], "the pattern"), true);
-        return [...str(a2[1]).matchAll(re)].map((m2) => matchResult(m2));
-      },
-      base64encode: (a2) => (arity(a2, 1), Buffer.from(str(a2[0]), "utf8").toString("base64")),
-      base64decode: (a2) => {
-        arity(a2, 1);
-        const s2 = str(a2[0]);
-        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s2) || s2.length % 4 !== 0) fail("the argument is not valid base64");
-        const bytes = Buffer.from(s2, "base64");
-        const text = bytes.toString("utf8");
-        if (!Buffer.from(text, "utf8").equals(bytes)) fail("the decoded bytes are not valid UTF-8");
-        return text;
-      },
-      // Go's url.QueryEscape: space is "+", only A-Z a-z 0-9 - _ . ~ stay as they are.
-      urlencode: (a2) => (arity(a2, 1), encodeURIComponent(str(a2[0])).replace(/[!'()*]/g, (c2) => `%${c2.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, "+")),
-      basename: (a2) => (arity(a2, 1), basename(str(a2[0], "the path"))),
-      dirname: (a2) => (arity(a2, 1), dirname(str(a2[0], "the path"))),
-      md5: (a2) => (arity(a2, 1), hash2("md5", str(a2[0]), "hex")),
-      sha1: (a2) => (arity(a2, 1), hash2("sha1", str(a2[0]), "hex")),
-      sha256: (a2) => (arity(a2, 1), hash2("sha256", str(a2[0]), "hex")),
-      sha512: (a2) => (arity(a2, 1), hash2("sha512", str(a2[0]), "hex")),
-      base64sha256: (a2) => (arity(a2, 1), hash2("sha256", str(a2[0]), "base64")),
-      base64sha512: (a2) => (arity(a2, 1), hash2("sha512", str(a2[0]), "base64")),
-      // ---- collections
-      length: (a2) => (arity(a2, 1), lengthOf(a2[0])),
-      concat: (a2) => (arity(a2, 1, Infinity), a2.flatMap((l2) => list(l2, "each argument of concat"))),
-      merge: (a2) => {
-        const out = {};
-        for (const o2 of a2) {
-          if (o2 === null) continue;
-          const from = obj(o2, "each argument of merge");
-          for (const k2 of Object.keys(from)) setKey(out, k2, from[k2]);
-        }
-        return out;
-      },
-      lookup: (a2) => {
-        arity(a2, 2, 3);
-        const o2 = obj(a2[0]);
-        const k2 = str(a2[1], "the key");
-        if (Object.hasOwn(o2, k2)) return o2[k2];
-        if (a2.length === 3) return a2[2];
-        return fail(`the map has no key ${JSON.stringify(k2)} and no default was given`);
-      },
-      element: (a2) => {
-        arity(a2, 2);
-        const l2 = list(a2[0]);
-        const i3 = int2(a2[1], "the index");
-        if (l2.length === 0) fail("cannot use element() on an empty list");
-        return l2[(i3 % l2.length + l2.length) % l2.length];
-      },
-      index: (a2) => {
-        arity(a2, 2);
-        const i3 = list(a2[0]).findIndex((v2) => valuesEqual(v2, a2[1]));
-        if (i3 === -1) fail("the value is not in the list");
-        return i3;
-      },
-      keys: (a2) => (arity(a2, 1), sortedKeys(obj(a2[0]))),
-      values: (a2) => {
-        arity(a2, 1);
-        const o2 = obj(a2[0]);
-        return sortedKeys(o2).map((k2) => o2[k2]);
-      },
-      contains: (a2) => (arity(a2, 2), list(a2[0]).some((v2) => valuesEqual(v2, a2[1]))),
-      coalesce: (a2) => {
-        for (const v2 of unifyPrimitives(a2)) if (v2 !== null && v2 !== "") return v2;
-        return fail("no non-null, non-empty argument");
-      },
-      coalescelist: (a2) => {
-        for (const v2 of a2) if (list(v2).length > 0) return v2;
-        return fail("no non-empty list argument");
-      },
-      compact: (a2) => (arity(a2, 1), list(a2[0]).filter((v2) => v2 !== null && v2 !== "").map((v2) => str(v2, "a list element"))),
-      distinct: (a2) => (arity(a2, 1), distinct(list(a2[0]))),
-      flatten: (a2) => (arity(a2, 1), flatten(list(a2[0]))),
-      reverse: (a2) => (arity(a2, 1), [...list(a2[0])].reverse()),
-      slice: (a2) => {
-        arity(a2, 3);
-        const l2 = list(a2[0]);
-        const s2 = int2(a2[1], "the start index");
-        const e2 = int2(a2[2], "the end index");
-        if (s2 < 0 || e2 > l2.length || s2 > e2) fail(`slice indexes ${s2}..${e2} are out of range for a list of ${l2.length}`);
-        return l2.slice(s2, e2);
-      },
-      sort: (a2) => {
-        arity(a2, 1);
-        return list(a2[0]).map((v2) => str(v2, "a list element")).sort((x3, y2) => x3 < y2 ? -1 : x3 > y2 ? 1 : 0);
-      },
-      range: (a2) => {
-        arity(a2, 1, 3);
-        const start = a2.length === 1 ? 0 : num(a2[0]);
-        const limit = a2.length === 1 ? num(a2[0]) : num(a2[1]);
-        const step = a2.length === 3 ? num(a2[2]) : start > limit ? -1 : 1;
-        if (step === 0) fail("the step must not be zero");
-        if (step > 0 && start > limit || step < 0 && start < limit) fail("the step goes away from the limit");
-        const out = [];
-        for (let v2 = start; step > 0 ? v2 < limit : v2 > limit; v2 += step) {
-          out.push(v2);
-          if (out.length > 1024) fail("range() would produce more than 1024 elements");
-        }
-        return out;
-      },
-      zipmap: (a2) => {
-        arity(a2, 2);
-        const ks = list(a2[0]);
-        const vs = list(a2[1]);
-        if (ks.length !== vs.length) fail("the key and value lists must have the same length");
-        const out = {};
-        ks.forEach((k2, i3) => {
-          setKey(out, str(k2, "a key"), vs[i3]);
-        });
-        return out;
-      },
-      one: (a2) => {
-        arity(a2, 1);
-        const l2 = list(a2[0]);
-        if (l2.length > 1) fail("the list has more than one element");
-        return l2[0] ?? null;
-      },
-      sum: (a2) => (arity(a2, 1), list(a2[0]).reduce((s2, v2) => s2 + num(v2, "a list element"), 0)),
-      alltrue: (a2) => (arity(a2, 1), list(a2[0]).every((v2) => valueToBool(v2, "a list element", fail))),
-      anytrue: (a2) => (arity(a2, 1), list(a2[0]).some((v2) => valueToBool(v2, "a list element", fail))),
-      chunklist: (a2) => {
-        arity(a2, 2);
-        const l2 = list(a2[0]);
-        const size = int2(a2[1], "the chunk size");
-        if (size < 0) fail("the chunk size must not be negative");
-        if (size === 0) return [l2];
-        const out = [];
-        for (let i3 = 0; i3 < l2.length; i3 += size) out.push(l2.slice(i3, i3 + size));
-        return out;
-      },
-      setunion: (a2) => toSet(a2.flatMap((l2) => list(l2))),
-      setintersection: (a2) => {
-        if (a2.length === 0) return [];
-        const [first, ...rest] = a2.map((l2) => list(l2));
-        return toSet(first.filter((v2) => rest.every((r2) => r2.some((x3) => valuesEqual(x3, v2)))));
-      },
-      setsubtract: (a2) => {
-        arity(a2, 2);
-        const b3 = list(a2[1]);
-        return toSet(list(a2[0]).filter((v2) => !b3.some((x3) => valuesEqual(x3, v2))));
-      },
-      // ---- conversions
-      tostring: (a2) => (arity(a2, 1), a2[0] === null ? null : str(a2[0])),
-      tonumber: (a2) => (arity(a2, 1), a2[0] === null ? null : num(a2[0])),
-      tobool: (a2) => (arity(a2, 1), a2[0] === null ? null : valueToBool(a2[0], "argument", fail)),
-      tolist: (a2) => (arity(a2, 1), a2[0] === null ? null : unifyPrimitives(list(a2[0]))),
-      toset: (a2) => (arity(a2, 1), a2[0] === null ? null : toSet(list(a2[0]))),
-      tomap: (a2) => (arity(a2, 1), a2[0] === null ? null : obj(a2[0])),
-      jsonencode: (a2) => (arity(a2, 1), jsonEncode(a2[0])),
-      jsondecode: (a2) => {
-        arity(a2, 1);
-        try {
-          return fromJson(JSON.parse(str(a2[0])));
-        } catch {
-          const error62 = findJsonSyntaxError(str(a2[0]));
-          return fail(error62 ? `the argument is not valid JSON: expected ${error62.expected} at line ${error62.line}, column ${error62.column}` : "the argument is not valid JSON");
-        }
-      },
-      sensitive: (a2) => (arity(a2, 1), a2[0]),
-      nonsensitive: (a2) => (arity(a2, 1), a2[0]),
-      // ---- numbers
-      min: (a2) => (arity(a2, 1, Infinity), Math.min(...a2.map((v2) => num(v2)))),
-      max: (a2) => (arity(a2, 1, Infinity), Math.max(...a2.map((v2) => num(v2)))),
-      abs: (a2) => (arity(a2, 1), Math.abs(num(a2[0]))),
-      ceil: (a2) => (arity(a2, 1), Math.ceil(num(a2[0]))),
-      floor: (a2) => (arity(a2, 1), Math.floor(num(a2[0]))),
-      signum: (a2) => (arity(a2, 1), Math.sign(num(a2[0]))),
-      pow: (a2) => (arity(a2, 2), num(a2[0]) ** num(a2[1])),
-      log: (a2) => (arity(a2, 2), Math.log(num(a2[0])) / Math.log(num(a2[1]))),
-      parseint: (a2) => {
-        arity(a2, 2);
-        const base = int2(a2[1], "the base");
-        const s2 = str(a2[0]);
-        if (base < 2 || base > 62) fail("the base must be between 2 and 62");
-        const n2 = Number.parseInt(s2, base);
-        if (Number.isNaN(n2) || !new RegExp(`^[-+]?[0-9a-z]+$`, "i").test(s2)) fail(`cannot parse ${JSON.stringify(s2)} as a base ${base} integer`);
-        return n2;
-      },
-      // ---- errors (the evaluator handles try/can lazily; these eager forms serve direct callers)
-      try: (a2) => {
-        for (const v2 of a2) if (!findUnknown(v2)) return v2;
-        return a2[0] ?? fail("try() needs at least one argument");
-      },
-      can: (a2) => (arity(a2, 1), !findUnknown(a2[0]))
-    };
-    standardFunctions = Object.freeze(fns);
-  }
-});
-
-// packages/hcl/src/evaluate.ts
-function evaluate(expr, ctx) {
-  return new Evaluator(ctx).eval(expr);
-}
-function isEvaluationFailure(err2) {
-  return err2 instanceof HclEvalError || GantryError.isInstance(err2);
-}
-var SPLAT_ITEM, Evaluator;
-var init_evaluate = __esm({
-  "packages/hcl/src/evaluate.ts"() {
-    "use strict";
-    init_src();
-    init_errors4();
-    init_convert();
-    init_functions();
-    init_values();
-    SPLAT_ITEM = "\0splat";
-    Evaluator = class {
-      constructor(ctx) {
-        this.ctx = ctx;
-      }
-      ctx;
-      scope = null;
-      fail(message, range, hint) {
-        throw new HclEvalError(message, range, this.ctx.file ? { file: this.ctx.file.fileName, source: this.ctx.file.source } : void 0, hint);
-      }
-      src(e2) {
-        return this.ctx.file ? this.ctx.file.source.slice(e2.range.start, e2.range.end) : "";
-      }
-      eval(e2) {
-        switch (e2.type) {
-          case "Literal":
-            return e2.value;
-          case "Template":
-            return this.template(e2);
-          case "Variable":
-            return this.variable(e2.name, e2.range);
-          case "SplatItem":
-            return this.variable(SPLAT_ITEM, e2.range);
-          case "Parens":
-            return this.eval(e2.expr);
-          case "GetAttr":
-            return this.getAttr(this.eval(e2.object), e2.name, e2.range);
-          case "Index":
-            return this.index(this.eval(e2.object), this.eval(e2.key), e2);
-          case "Splat":
-            return this.splat(e2);
-          case "Call":
-            return this.call(e2);
-          case "Tuple":
-            return e2.items.map((i3) => this.eval(i3));
-          case "Object":
-            return this.object(e2);
-          case "Conditional":
-            return this.conditional(e2);
-          case "Binary":
-            return this.binary(e2);
-          case "Unary":
-            return this.unary(e2);
-          case "For":
-            return this.forExpr(e2);
-        }
-      }
-      variable(name, range) {
-        for (let s2 = this.scope; s2; s2 = s2.parent) {
-          if (s2.names.has(name)) return s2.names.get(name);
-        }
-        const v2 = this.ctx.variable(name);
-        if (v2 === void 0) this.fail(`unknown variable '${name}'`, range, "define it (for example in `locals`) or check the spelling");
-        return v2;
-      }
-      withNames(names, run) {
-        const saved = this.scope;
-        this.scope = { names, parent: saved };
-        try {
-          return run();
-        } finally {
-          this.scope = saved;
-        }
-      }
-      // ---------------------------------------------------------- templates
-      template(e2) {
-        const parts = e2.parts;
-        const only = parts[0];
-        if (parts.length === 1 && only.type === "TemplateInterpolation" && !e2.heredoc) {
-          return this.eval(only.expr);
-        }
-        const out = { text: [], unknown: void 0 };
-        this.renderParts(parts, out);
-        if (out.unknown) return new Unknown(out.unknown.reason, e2.range, collapseFragments(out.text));
-        return out.text.join("");
-      }
-      renderParts(parts, out) {
-        for (const part of parts) {
-          switch (part.type) {
-            case "TemplateLiteral":
-              out.text.push(part.value);
-              break;
-            case "TemplateInterpolation": {
-              const v2 = this.eval(part.expr);
-              if (isUnknown(v2)) {
-                out.unknown ??= v2;
-                if (v2.fragments) out.text.push(...v2.fragments);
-                else out.text.push(null);
-              } else {
-                out.text.push(valueToString(v2, `the interpolated value '${this.src(part.expr)}'`, (m2) => this.fail(m2, part.expr.range)));
-              }
-              break;
-            }
-            case "TemplateIf": {
-              const c2 = this.eval(part.condition);
-              if (isUnknown(c2)) {
-                out.unknown ??= c2;
-                out.text.push(null);
-                break;
-              }
-              const ok = valueToBool(c2, "the template if condition", (m2) => this.fail(m2, part.condition.range));
-              if (ok) this.renderParts(part.then, out);
-              else if (part.else) this.renderParts(part.else, out);
-              break;
-            }
-            case "TemplateFor": {
-              const coll = this.eval(part.collection);
-              if (isUnknown(coll)) {
-                out.unknown ??= coll;
-                out.text.push(null);
-                break;
-              }
-              for (const [k2, v2] of this.iterate(coll, part.collection.range)) {
-                const names = /* @__PURE__ */ new Map([[part.valueVar, v2]]);
-                if (part.keyVar) names.set(part.keyVar, k2);
-                this.withNames(names, () => this.renderParts(part.body, out));
-              }
-              break;
-            }
-          }
-        }
-      }
-      // ------------------------------------------------------------ access
-      getAttr(obj2, name, range) {
-        if (isUnknown(obj2)) return obj2;
-        if (isObjectValue(obj2)) {
-          if (Object.hasOwn(obj2, name)) return obj2[name];
-          return this.fail(`this object has no attribute '${name}'`, range, `available: ${Object.keys(obj2).slice(0, 20).join(", ") || "(none)"}`);
-        }
-        if (obj2 === null) return this.fail(`cannot read attribute '${name}' of a null value`, range);
-        return this.fail(`cannot read attribute '${name}' of a ${typeName(obj2)}; only objects have attributes`, range);
-      }
-      index(obj2, key, e2) {
-        if (isUnknown(obj2)) return obj2;
-        if (isUnknown(key)) return new Unknown(key.reason, e2.range);
-        if (Array.isArray(obj2)) {
-          const n2 = valueToNumber(key, "the list index", (m2) => this.fail(m2, e2.range));
-          if (!Number.isInteger(n2) || n2 < 0 || n2 >= obj2.length) {
-            return this.fail(`index ${numberToString(n2)} is out of range for a list of ${obj2.length} element(s)`, e2.range);
-          }
-          return obj2[n2];
-        }
-        if (isObjectValue(obj2)) {
-          const k2 = valueToString(key, "the map key", (m2) => this.fail(m2, e2.range));
-          if (Object.hasOwn(obj2, k2)) return obj2[k2];
-          return this.fail(`this map has no element for the key ${JSON.stringify(k2)}`, e2.range);
-        }
-        if (obj2 === null) return this.fail("cannot index a null value", e2.range);
-        return this.fail(`cannot index a ${typeName(obj2)}; only lists and maps can be indexed`, e2.range);
-      }
-      splat(e2) {
-        const src = this.eval(e2.object);
-        if (isUnknown(src)) return src;
-        if (src === null) return [];
-        const items = Array.isArray(src) ? src : [src];
-        return items.map((item2) => this.withNames(/* @__PURE__ */ new Map([[SPLAT_ITEM, item2]]), () => this.eval(e2.each)));
-      }
-      // ------------------------------------------------------------- calls
-      call(e2) {
-        if (e2.name === "try") return this.tryCall(e2);
-        if (e2.name === "can") return this.canCall(e2);
-        const fn = Object.hasOwn(this.ctx.functions, e2.name) ? this.ctx.functions[e2.name] : Object.hasOwn(standardFunctions, e2.name) ? standardFunctions[e2.name] : void 0;
-        if (!fn) return this.fail(`unknown function '${e2.name}'`, e2.range, "only Terraform's pure functions and Terragrunt's path functions are supported");
-        let args = e2.args.map((a2) => this.eval(a2));
-        if (e2.expandFinal) {
-          const last = args[args.length - 1];
-          if (isUnknown(last)) return new Unknown(last.reason, e2.range);
-          if (!Array.isArray(last)) return this.fail(`the final argument expanded with '...' must be a list, found a ${typeName(last ?? null)}`, e2.range);
-          args = [...args.slice(0, -1), ...last];
-        }
-        if (!fn.acceptsUnknown) {
-          for (const a2 of args) {
-            const u2 = findUnknown(a2);
-            if (u2) return new Unknown(u2.reason, e2.range);
-          }
-        }
-        try {
-          return fn(args, e2);
-        } catch (err2) {
-          if (err2 instanceof HclEvalError) {
-            if (err2.range === void 0) return this.fail(`${e2.name}(): ${err2.message}`, e2.range, err2.hint);
-            throw err2;
-          }
-          if (GantryError.isInstance(err2)) throw err2;
-          return this.fail(`${e2.name}(): ${err2 instanceof Error ? err2.message : String(err2)}`, e2.range);
-        }
-      }
-      /** `try(a, b, ...)`: the first argument that evaluates without error. An unknown one makes it unknown. */
-      tryCall(e2) {
-        if (e2.args.length === 0) return this.fail("try() needs at least one argument", e2.range);
-        let lastError;
-        for (const arg of e2.args) {
-          try {
-            const v2 = this.eval(arg);
-            const u2 = findUnknown(v2);
-            if (u2) return new Unknown(u2.reason, e2.range);
-            return v2;
-          } catch (err2) {
-            if (!isEvaluationFailure(err2)) throw err2;
-            lastError = err2;
-          }
-        }
-        return this.fail(`try(): no argument could be evaluated; the last failed with: ${lastError.message}`, e2.range);
-      }
-      canCall(e2) {
-        if (e2.args.length !== 1) return this.fail("can() takes exactly one argument", e2.range);
-        try {
-          const v2 = this.eval(e2.args[0]);
-          const u2 = findUnknown(v2);
-          if (u2) return new Unknown(u2.reason, e2.range);
-          return true;
-        } catch (err2) {
-          if (!isEvaluationFailure(err2)) throw err2;
-          return false;
-        }
-      }
-      // ------------------------------------------------------- collections
-      object(e2) {
-        const out = {};
-        let unknownKey;
-        for (const { key, value } of e2.items) {
-          const k2 = this.eval(key);
-          if (isUnknown(k2)) {
-            unknownKey ??= k2;
-            continue;
-          }
-          setKey(out, valueToString(k2, "the object key", (m2) => this.fail(m2, key.range)), this.eval(value));
-        }
-        if (unknownKey) return new Unknown(unknownKey.reason, e2.range);
-        return out;
-      }
-      /** Key/value pairs of a list (index, element) or object (key, value in lexicographic key order). */
-      iterate(coll, range) {
-        if (Array.isArray(coll)) return coll.map((v2, i3) => [i3, v2]);
-        if (isObjectValue(coll)) return sortedKeys(coll).map((k2) => [k2, coll[k2]]);
-        if (coll === null) return this.fail("cannot iterate over a null value", range);
-        return this.fail(`cannot iterate over a ${typeName(coll)}; a list, set, map or object is required`, range);
-      }
-      forExpr(e2) {
-        const coll = this.eval(e2.collection);
-        if (isUnknown(coll)) return new Unknown(coll.reason, e2.range);
-        const pairs = this.iterate(coll, e2.collection.range);
-        const list2 = [];
-        const obj2 = {};
-        let unknown2;
-        for (const [k2, v2] of pairs) {
-          const names = /* @__PURE__ */ new Map([[e2.valueVar, v2]]);
-          if (e2.keyVar) names.set(e2.keyVar, k2);
-          this.withNames(names, () => {
-            if (e2.condition) {
-              const c2 = this.eval(e2.condition);
-              if (isUnknown(c2)) {
-                unknown2 ??= c2;
-                return;
-              }
-              if (!valueToBool(c2, "the for expression's if condition", (m2) => this.fail(m2, e2.condition.range))) return;
-            }
-            if (!e2.keyExpr) {
-              list2.push(this.eval(e2.valueExpr));
-              return;
-            }
-            const key = this.eval(e2.keyExpr);
-            if (isUnknown(key)) {
-              unknown2 ??= key;
-              return;
-            }
-            const ks = valueToString(key, "the for expression's key", (m2) => this.fail(m2, e2.keyExpr.range));
-            const value = this.eval(e2.valueExpr);
-            if (e2.grouping) {
-              if (!Object.hasOwn(obj2, ks)) setKey(obj2, ks, []);
-              obj2[ks].push(value);
-            } else {
-              if (Object.hasOwn(obj2, ks)) {
-                this.fail(`duplicate key ${JSON.stringify(ks)} in the for expression`, e2.keyExpr.range, "add '...' after the value to group values by key");
-              }
-              setKey(obj2, ks, value);
-            }
-          });
-        }
-        if (unknown2) return new Unknown(unknown2.reason, e2.range);
-        return e2.keyExpr ? obj2 : list2;
-      }
-      // --------------------------------------------------------- operators
-      conditional(e2) {
-        const c2 = this.eval(e2.condition);
-        if (isUnknown(c2)) return new Unknown(c2.reason, e2.range);
-        const ok = valueToBool(c2, "the condition", (m2) => this.fail(m2, e2.condition.range));
-        return ok ? this.eval(e2.then) : this.eval(e2.else);
-      }
-      unary(e2) {
-        const v2 = this.eval(e2.operand);
-        if (isUnknown(v2)) return v2;
-        if (e2.op === "-") return -valueToNumber(v2, "the operand of '-'", (m2) => this.fail(m2, e2.operand.range));
-        return !valueToBool(v2, "the operand of '!'", (m2) => this.fail(m2, e2.operand.range));
-      }
-      binary(e2) {
-        const op2 = e2.op;
-        if (op2 === "&&" || op2 === "||") {
-          const l3 = this.eval(e2.left);
-          if (!isUnknown(l3)) {
-            const lb = valueToBool(l3, `the left operand of '${op2}'`, (m2) => this.fail(m2, e2.left.range));
-            if (op2 === "&&" ? !lb : lb) return lb;
-          }
-          const r3 = this.eval(e2.right);
-          if (isUnknown(r3)) return r3;
-          const rb = valueToBool(r3, `the right operand of '${op2}'`, (m2) => this.fail(m2, e2.right.range));
-          if (isUnknown(l3)) {
-            if (op2 === "&&" ? !rb : rb) return rb;
-            return l3;
-          }
-          return rb;
-        }
-        const l2 = this.eval(e2.left);
-        const r2 = this.eval(e2.right);
-        if (op2 === "==" || op2 === "!=") {
-          const u2 = findUnknown(l2) ?? findUnknown(r2);
-          if (u2) return new Unknown(u2.reason, e2.range);
-          const eq = valuesEqual(l2, r2);
-          return op2 === "==" ? eq : !eq;
-        }
-        if (isUnknown(l2)) return l2;
-        if (isUnknown(r2)) return r2;
-        const a2 = valueToNumber(l2, `the left operand of '${op2}'`, (m2) => this.fail(m2, e2.left.range));
-        const b3 = valueToNumber(r2, `the right operand of '${op2}'`, (m2) => this.fail(m2, e2.right.range));
-        switch (op2) {
-          case "+":
-            return a2 + b3;
-          case "-":
-            return a2 - b3;
-          case "*":
-            return a2 * b3;
-          case "/":
-            return a2 / b3;
-          case "%":
-            if (b3 === 0) return this.fail("modulo by zero", e2.range);
-            return a2 % b3;
-          case "<":
-            return a2 < b3;
-          case ">":
-            return a2 > b3;
-          case "<=":
-            return a2 <= b3;
-          case ">=":
-            return a2 >= b3;
-        }
-      }
-    };
-  }
-});
-
-// packages/hcl/src/index.ts
-var init_src2 = __esm({
-  "packages/hcl/src/index.ts"() {
-    "use strict";
-    init_parser();
-    init_errors4();
-    init_walk();
-    init_values();
-    init_evaluate();
-    init_functions();
-  }
-});
-
-// packages/change-detector/src/analysis/parse-cache.ts
-function lineOf(hcl, offset) {
-  if (offset < COUNTED_LINES_UP_TO && !lineStartsCache.has(hcl)) {
-    let line = 1;
-    for (let i3 = hcl.source.indexOf("\n"); i3 !== -1 && i3 < offset; i3 = hcl.source.indexOf("\n", i3 + 1)) line++;
-    return line;
-  }
-  let starts = lineStartsCache.get(hcl);
-  if (!starts) {
-    starts = [0];
-    const source = hcl.source;
-    for (let i3 = source.indexOf("\n"); i3 !== -1; i3 = source.indexOf("\n", i3 + 1)) starts.push(i3 + 1);
-    lineStartsCache.set(hcl, starts);
-  }
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = lo + hi + 1 >>> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
-var ParseCache, lineStartsCache, COUNTED_LINES_UP_TO;
-var init_parse_cache = __esm({
-  "packages/change-detector/src/analysis/parse-cache.ts"() {
-    "use strict";
-    init_src2();
-    ParseCache = class {
-      byBlob = /* @__PURE__ */ new Map();
-      filesParsed = 0;
-      /** Forgets a parsed file (a unit's own config, once the unit is analysed) to bound memory. */
-      release(blob) {
-        this.byBlob.delete(blob);
-      }
-      parse(blob, path, text) {
-        let outcome = this.byBlob.get(blob);
-        if (!outcome) {
-          this.filesParsed++;
-          try {
-            outcome = { ok: true, hcl: parseHcl(text, path) };
-          } catch (error62) {
-            if (!(error62 instanceof HclSyntaxError)) throw error62;
-            outcome = { ok: false, message: error62.message, offset: error62.offset, hint: error62.hint };
-          }
-          this.byBlob.set(blob, outcome);
-        }
-        return outcome;
-      }
-    };
-    lineStartsCache = /* @__PURE__ */ new WeakMap();
-    COUNTED_LINES_UP_TO = 2048;
-  }
-});
-
-// packages/change-detector/src/paths.ts
-import { posix } from "node:path";
-function toVirtual(path) {
-  return path === "" ? VIRTUAL_ROOT : `${VIRTUAL_ROOT}/${path}`;
-}
-function fromVirtual(absolute) {
-  const normalized = posix.normalize(absolute);
-  if (normalized === VIRTUAL_ROOT || normalized === `${VIRTUAL_ROOT}/`) return "";
-  if (!normalized.startsWith(`${VIRTUAL_ROOT}/`)) return null;
-  return stripTrailingSlash(normalized.slice(VIRTUAL_ROOT.length + 1));
-}
-function isClean(path) {
-  const length = path.length;
-  if (length === 0 || path.charCodeAt(0) === 46 || path.charCodeAt(length - 1) === 47) return false;
-  for (let i3 = 0; i3 < length; i3++) {
-    if (path.charCodeAt(i3) === 47) {
-      const next = path.charCodeAt(i3 + 1);
-      if (next === 47 || next === 46) return false;
-    }
-  }
-  return true;
-}
-function resolveRepoPath(baseDir, path) {
-  if (path.startsWith(`${VIRTUAL_ROOT}/`)) {
-    const rest = path.slice(VIRTUAL_ROOT.length + 1);
-    if (rest !== "" && isClean(rest)) return rest;
-  } else if (!path.startsWith("/") && path !== "") {
-    if (isClean(path)) return baseDir === "" ? path : `${baseDir}/${path}`;
-    let base = baseDir;
-    let rest = path;
-    for (; ; ) {
-      if (rest.startsWith("./")) rest = rest.slice(2);
-      else if (rest.startsWith("../") && base !== "") {
-        rest = rest.slice(3);
-        base = dirOf(base);
-      } else break;
-    }
-    if (rest !== path && rest !== "" && isClean(rest)) return base === "" ? rest : `${base}/${rest}`;
-  }
-  if (path.startsWith("/")) return fromVirtual(path);
-  return fromVirtual(posix.join(toVirtual(baseDir), path));
-}
-function stripTrailingSlash(path) {
-  return path.length > 1 && path.endsWith("/") ? path.replace(/\/+$/, "") : path;
-}
-function dirOf(path) {
-  const slash = path.lastIndexOf("/");
-  return slash === -1 ? "" : path.slice(0, slash);
-}
-function baseName2(path) {
-  return path.slice(path.lastIndexOf("/") + 1);
-}
-function joinRepo(dir, name) {
-  return dir === "" ? name : `${dir}/${name}`;
-}
-function isInside(path, dir) {
-  return dir === "" || path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir);
-}
-function relativeBetween(from, to) {
-  const relative5 = posix.relative(toVirtual(from), toVirtual(to));
-  return relative5 === "" ? "." : relative5;
-}
-function lowerBound(sorted, key) {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = low + high >>> 1;
-    if (sorted[middle] < key) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-var VIRTUAL_ROOT;
-var init_paths = __esm({
-  "packages/change-detector/src/paths.ts"() {
-    "use strict";
-    VIRTUAL_ROOT = "/repo";
-  }
-});
-
-// packages/change-detector/src/analysis/snapshot.ts
-var SYMLINK_MODE, Snapshot;
-var init_snapshot = __esm({
-  "packages/change-detector/src/analysis/snapshot.ts"() {
-    "use strict";
-    init_paths();
-    SYMLINK_MODE = "120000";
-    Snapshot = class {
-      constructor(tree, label2) {
-        this.tree = tree;
-        this.label = label2;
-      }
-      tree;
-      label;
-      /** Blob id → text; shared by every unit of the run. */
-      contents = /* @__PURE__ */ new Map();
-      text(blob) {
-        return this.contents.get(blob);
-      }
-      /**
-       * Follows symlinks on every segment of a path (git stores them as mode 120000 blobs holding the target).
-       * A link whose target leaves the repository is reported, never followed.
-       */
-      resolve(path, misses) {
-        const links = [];
-        let current2 = path;
-        for (let hops = 0; hops < 40; hops++) {
-          const direct = this.tree.get(current2);
-          if (direct && direct.mode !== SYMLINK_MODE) return { kind: "ok", path: current2, entry: direct, links };
-          if (this.tree.symlinks.size === 0) return { kind: "ok", path: current2, entry: void 0, links };
-          const segments = current2.split("/");
-          let linkPath;
-          let linkEntry;
-          let prefix = "";
-          for (let i3 = 0; i3 < segments.length; i3++) {
-            prefix = joinRepo(prefix, segments[i3]);
-            const entry = i3 === segments.length - 1 ? direct : this.tree.symlinks.has(prefix) ? this.tree.get(prefix) : void 0;
-            if (entry?.mode === SYMLINK_MODE) {
-              linkPath = prefix;
-              linkEntry = entry;
-              break;
-            }
-          }
-          if (!linkPath || !linkEntry) return { kind: "ok", path: current2, entry: void 0, links };
-          links.push({ path: linkPath, blob: linkEntry.blob });
-          const target = this.contents.get(linkEntry.blob);
-          if (target === void 0) {
-            misses.add(linkEntry.blob);
-            return { kind: "pending", links };
-          }
-          const rest = current2.slice(linkPath.length + 1);
-          const resolvedLink = resolveRepoPath(dirOf(linkPath), target);
-          if (resolvedLink === null) return { kind: "escapes", link: linkPath, target, links };
-          current2 = rest === "" ? resolvedLink : joinRepo(resolvedLink, rest);
-        }
-        return { kind: "escapes", link: path, target: "(symlink loop)", links };
-      }
-    };
   }
 });
 
@@ -26407,10 +25628,10 @@ function encodePostings(ids) {
   }
   return parts.join(",");
 }
-function decodePostings(text) {
+function decodePostings(text2) {
   const ids = [];
-  if (text === "") return ids;
-  for (const part of text.split(",")) {
+  if (text2 === "") return ids;
+  for (const part of text2.split(",")) {
     const dash = part.indexOf("-");
     const first = Number(dash === -1 ? part : part.slice(0, dash));
     const last = dash === -1 ? first : Number(part.slice(dash + 1));
@@ -26419,11 +25640,11 @@ function decodePostings(text) {
   }
   return ids;
 }
-var import_picomatch2, KINDS, FILE_LOOKUPS_BY_SCAN, ReadIndex;
+var import_picomatch, KINDS, FILE_LOOKUPS_BY_SCAN, ReadIndex;
 var init_read_index = __esm({
   "packages/change-detector/src/cache/read-index.ts"() {
     "use strict";
-    import_picomatch2 = __toESM(require_picomatch2(), 1);
+    import_picomatch = __toESM(require_picomatch2(), 1);
     init_dynamic_pattern();
     init_paths();
     KINDS = ["files", "dirs", "globs", "dynamic"];
@@ -26450,12 +25671,12 @@ var init_read_index = __esm({
       }
       /** A file's posting list: scanned from the kept text (keys are the even fields) while lookups are few. */
       fileIds(path) {
-        const text = this.filesText;
-        if (text === void 0 || ++this.fileLookups > FILE_LOOKUPS_BY_SCAN) return idsOf(this.postingsOf("files"), path);
-        for (let at = 0; at < text.length; ) {
-          const keyEnd = text.indexOf("\0", at);
-          const idsEnd = text.indexOf("\0", keyEnd + 1);
-          if (keyEnd - at === path.length && text.startsWith(path, at)) return decodePostings(text.slice(keyEnd + 1, idsEnd === -1 ? text.length : idsEnd));
+        const text2 = this.filesText;
+        if (text2 === void 0 || ++this.fileLookups > FILE_LOOKUPS_BY_SCAN) return idsOf(this.postingsOf("files"), path);
+        for (let at = 0; at < text2.length; ) {
+          const keyEnd = text2.indexOf("\0", at);
+          const idsEnd = text2.indexOf("\0", keyEnd + 1);
+          if (keyEnd - at === path.length && text2.startsWith(path, at)) return decodePostings(text2.slice(keyEnd + 1, idsEnd === -1 ? text2.length : idsEnd));
           if (idsEnd === -1) break;
           at = idsEnd + 1;
         }
@@ -26501,7 +25722,7 @@ var init_read_index = __esm({
         }
         for (const glob of this.postings.globs.keys()) {
           let matcher = this.globMatchers.get(glob);
-          if (!matcher) this.globMatchers.set(glob, matcher = (0, import_picomatch2.default)(glob, { dot: true }));
+          if (!matcher) this.globMatchers.set(glob, matcher = (0, import_picomatch.default)(glob, { dot: true }));
           if (matcher(path)) add(idsOf(this.postings.globs, glob));
         }
         if (withDynamic) {
@@ -26652,8 +25873,8 @@ var init_read_set = __esm({
 });
 
 // packages/change-detector/src/cache/record.ts
-function recordOf(text) {
-  return { text, start: 0, end: text.length };
+function recordOf(text2) {
+  return { text: text2, start: 0, end: text2.length };
 }
 function asciiJson(value) {
   return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
@@ -26661,18 +25882,18 @@ function asciiJson(value) {
 function hasExtras(record2) {
   return record2.end > record2.start && record2.text.charCodeAt(record2.end - 1) === EXTRAS_END;
 }
-function separator({ text, end }, from) {
-  const bar = text.indexOf("|", from);
+function separator({ text: text2, end }, from) {
+  const bar = text2.indexOf("|", from);
   if (bar === -1 || bar >= end) throw new Error("malformed cache record");
   return bar;
 }
-function sectionBounds({ text, start, end }) {
+function sectionBounds({ text: text2, start, end }) {
   const bounds = new Int32Array(6);
   bounds[0] = start;
-  const sections = text.charCodeAt(end - 1) === EXTRAS_END ? 5 : 4;
+  const sections = text2.charCodeAt(end - 1) === EXTRAS_END ? 5 : 4;
   let at = start;
   for (let k2 = 1; k2 <= sections; k2++) {
-    const bar = text.indexOf("|", at);
+    const bar = text2.indexOf("|", at);
     if (bar === -1 || bar >= end) throw new Error("malformed cache record");
     bounds[k2] = at = bar + 1;
   }
@@ -26682,18 +25903,18 @@ function sectionBounds({ text, start, end }) {
 function decodeExtras(record2, bounds) {
   return bounds[5] > record2.end ? {} : JSON.parse(record2.text.slice(bounds[5], record2.end));
 }
-var import_picomatch3, RECORD_ENCODING, VIAS, VIA_CODE, COMMA, MINUS, EXTRAS_END, StringTable, RecordEncoder, RecordReader, Scanner;
+var import_picomatch2, RECORD_ENCODING, VIAS, VIA_CODE, COMMA, MINUS, EXTRAS_END, StringTable, RecordEncoder, RecordReader, Scanner;
 var init_record = __esm({
   "packages/change-detector/src/cache/record.ts"() {
     "use strict";
-    import_picomatch3 = __toESM(require_picomatch2(), 1);
+    import_picomatch2 = __toESM(require_picomatch2(), 1);
     init_contract();
     init_read_set();
     init_dynamic_pattern();
     init_paths();
     RECORD_ENCODING = 4;
     VIAS = readViaSchema.options;
-    VIA_CODE = new Map(VIAS.map((via, code) => [via, code]));
+    VIA_CODE = new Map(VIAS.map((via, code2) => [via, code2]));
     COMMA = 44;
     MINUS = 45;
     EXTRAS_END = 125;
@@ -26794,9 +26015,9 @@ var init_record = __esm({
         }
         this.length = at;
       }
-      ascii(text) {
-        this.room(text.length);
-        this.length += this.buffer.write(text, this.length, "latin1");
+      ascii(text2) {
+        this.room(text2.length);
+        this.length += this.buffer.write(text2, this.length, "latin1");
       }
     };
     RecordReader = class {
@@ -26825,13 +26046,13 @@ var init_record = __esm({
        * first dynamic pattern matching it.
        */
       chainTo(record2, path) {
-        const { text, end } = record2;
+        const { text: text2, end } = record2;
         const strings = this.table.strings;
         const nodesEnd = separator(record2, record2.start);
         const filesEnd = separator(record2, nodesEnd + 1);
         const pathId = this.idOf(path);
         if (pathId !== -1) {
-          for (const scan = new Scanner(text, nodesEnd + 1, filesEnd); !scan.done(); ) {
+          for (const scan = new Scanner(text2, nodesEnd + 1, filesEnd); !scan.done(); ) {
             const key = scan.next();
             const node2 = scan.next();
             if (key === pathId) return this.chain(record2, nodesEnd, node2);
@@ -26840,7 +26061,7 @@ var init_record = __esm({
         const dirsEnd = separator(record2, filesEnd + 1);
         let deepest = -1;
         let deepestLength = -1;
-        for (const scan = new Scanner(text, filesEnd + 1, dirsEnd); !scan.done(); ) {
+        for (const scan = new Scanner(text2, filesEnd + 1, dirsEnd); !scan.done(); ) {
           const dir = strings[scan.next()];
           const node2 = scan.next();
           if (dir.length > deepestLength && isInside(path, dir)) {
@@ -26850,12 +26071,12 @@ var init_record = __esm({
         }
         if (deepest !== -1) return this.chain(record2, nodesEnd, deepest);
         const globsEnd = separator(record2, dirsEnd + 1);
-        for (const scan = new Scanner(text, dirsEnd + 1, globsEnd); !scan.done(); ) {
+        for (const scan = new Scanner(text2, dirsEnd + 1, globsEnd); !scan.done(); ) {
           const glob = strings[scan.next()];
           const node2 = scan.next();
-          if (import_picomatch3.default.isMatch(path, glob, { dot: true })) return this.chain(record2, nodesEnd, node2);
+          if (import_picomatch2.default.isMatch(path, glob, { dot: true })) return this.chain(record2, nodesEnd, node2);
         }
-        if (text.charCodeAt(end - 1) !== EXTRAS_END) return void 0;
+        if (text2.charCodeAt(end - 1) !== EXTRAS_END) return void 0;
         for (const read of decodeExtras(record2, sectionBounds(record2)).y ?? []) {
           if (compileDynamicPattern(read.pattern).test(path)) return this.chain(record2, nodesEnd, read.node);
         }
@@ -26907,8 +26128,8 @@ var init_record = __esm({
       }
     };
     Scanner = class {
-      constructor(text, at, end) {
-        this.text = text;
+      constructor(text2, at, end) {
+        this.text = text2;
         this.at = at;
         this.end = end;
       }
@@ -27004,11 +26225,11 @@ function decodeCache(bytes) {
     offset += header2.sections[name];
   }
   if (offset !== bytes.length) throw new Error("truncated cache");
-  const text = (name, encoding = "utf8") => bytes.toString(encoding, start[name], start[name] + header2.sections[name]);
+  const text2 = (name, encoding = "utf8") => bytes.toString(encoding, start[name], start[name] + header2.sections[name]);
   const list2 = (value) => value === "" ? [] : value.split("\0");
-  const units = list2(text("units"));
-  const strings = list2(text("strings"));
-  const graph = JSON.parse(text("dependencies"));
+  const units = list2(text2("units"));
+  const strings = list2(text2("strings"));
+  const graph = JSON.parse(text2("dependencies"));
   if (typeof graph !== "object" || graph === null || Object.keys(graph).length !== units.length) throw new Error("dependency graph mismatch");
   const recordsStart = start.records;
   const bounds = new Int32Array(units.length + 1);
@@ -27023,10 +26244,10 @@ function decodeCache(bytes) {
   let asked = 0;
   const record2 = (id) => {
     if (records === void 0 && ++asked <= RECORDS_DECODED_ONE_BY_ONE) {
-      const text2 = bytes.toString("latin1", recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1);
-      return { text: text2, start: 0, end: text2.length };
+      const text3 = bytes.toString("latin1", recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1);
+      return { text: text3, start: 0, end: text3.length };
     }
-    records ??= text("records", "latin1");
+    records ??= text2("records", "latin1");
     return { text: records, start: bounds[id], end: bounds[id + 1] - 1 };
   };
   return {
@@ -27036,7 +26257,7 @@ function decodeCache(bytes) {
     trackedFiles: header2.trackedFiles,
     units,
     strings,
-    index: ReadIndex.decode({ files: text("files"), dirs: text("dirs"), globs: text("globs"), dynamic: text("dynamic") }),
+    index: ReadIndex.decode({ files: text2("files"), dirs: text2("dirs"), globs: text2("globs"), dynamic: text2("dynamic") }),
     record: record2,
     recordBytes: (id) => bytes.subarray(recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1),
     dependencies: (id) => graph[units[id]] ?? [],
@@ -27049,7 +26270,7 @@ var init_cache_file = __esm({
     "use strict";
     init_read_index();
     init_record();
-    CACHE_VERSION = 4;
+    CACHE_VERSION = 5;
     CACHE_FILE = "detect-cache";
     LEGACY_CACHE_FILE = "detect-cache-v1.json";
     KIND = "gantry-detect-cache";
@@ -27119,16 +26340,16 @@ var init_head_records = __esm({
 });
 
 // packages/change-detector/src/errors.ts
-function detectError(code, message, options2 = {}) {
-  return new GantryError(code, message, {
+function detectError(code2, message, options2 = {}) {
+  return new GantryError(code2, message, {
     hint: options2.hint,
     cause: options2.cause,
-    exitCode: DETECT_EXIT_CODES[code],
+    exitCode: DETECT_EXIT_CODES[code2],
     ...options2.file ? { location: { file: options2.file } } : {}
   });
 }
 var DETECT_EXIT_CODES;
-var init_errors5 = __esm({
+var init_errors4 = __esm({
   "packages/change-detector/src/errors.ts"() {
     "use strict";
     init_src();
@@ -27167,13 +26388,13 @@ function runGitRaw(cwd, args, extraEnv) {
         }) : error62
       );
     });
-    child.on("close", (code) => {
-      resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err2).toString("utf8").trim() });
+    child.on("close", (code2) => {
+      resolvePromise({ code: code2 ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err2).toString("utf8").trim() });
     });
   });
 }
-function firstLine(text) {
-  return text.split("\n")[0] ?? "";
+function firstLine(text2) {
+  return text2.split("\n")[0] ?? "";
 }
 function parseRawDiff(out) {
   const fields = out.toString("utf8").split("\0");
@@ -27196,23 +26417,23 @@ function parseRawDiff(out) {
 }
 function parseLsTree(out) {
   const entries = /* @__PURE__ */ new Map();
-  const text = out.toString("utf8");
+  const text2 = out.toString("utf8");
   let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf("\0", start);
-    if (end === -1) end = text.length;
-    const tab = text.indexOf("	", start);
+  while (start < text2.length) {
+    let end = text2.indexOf("\0", start);
+    if (end === -1) end = text2.length;
+    const tab = text2.indexOf("	", start);
     if (tab !== -1 && tab < end) {
-      const mode = text.slice(start, start + 6);
-      const typeEnd = text.indexOf(" ", start + 7);
-      const type = text.slice(start + 7, typeEnd);
+      const mode = text2.slice(start, start + 6);
+      const typeEnd = text2.indexOf(" ", start + 7);
+      const type = text2.slice(start + 7, typeEnd);
       if (type === "blob") {
-        const shaEnd = text.indexOf(" ", typeEnd + 1);
+        const shaEnd = text2.indexOf(" ", typeEnd + 1);
         const hasSize = shaEnd !== -1 && shaEnd < tab;
-        entries.set(text.slice(tab + 1, end), {
+        entries.set(text2.slice(tab + 1, end), {
           mode,
-          blob: text.slice(typeEnd + 1, hasSize ? shaEnd : tab),
-          size: hasSize ? Number(text.slice(shaEnd + 1, tab).trim()) : 0
+          blob: text2.slice(typeEnd + 1, hasSize ? shaEnd : tab),
+          size: hasSize ? Number(text2.slice(shaEnd + 1, tab).trim()) : 0
         });
       }
     }
@@ -27224,7 +26445,7 @@ var gitEnv, GitRepository, Tree, BlobReader;
 var init_git = __esm({
   "packages/change-detector/src/git.ts"() {
     "use strict";
-    init_errors5();
+    init_errors4();
     init_paths();
     gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
     GitRepository = class _GitRepository {
@@ -27599,14 +26820,14 @@ ${ref}`;
 function isSkippedDir(dir) {
   if (dir === "") return false;
   for (const segment of dir.split("/")) {
-    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
+    if (SKIPPED_DIRS.has(segment)) return true;
   }
   return false;
 }
 function unitDirOfConfig(path) {
-  if (baseName2(path) !== UNIT_FILE) return null;
+  if (baseName(path) !== UNIT_FILE) return null;
   const dir = dirOf(path);
-  if (dir === "" || isSkippedDir(dir)) return null;
+  if (isSkippedDir(dir)) return null;
   return dir;
 }
 function unitsOfTree(tree) {
@@ -27614,7 +26835,7 @@ function unitsOfTree(tree) {
   const stackDirs = /* @__PURE__ */ new Set();
   for (const path of tree.entries.keys()) {
     if (!path.endsWith(".hcl")) continue;
-    const name = baseName2(path);
+    const name = baseName(path);
     if (name === UNIT_FILE) {
       const dir = unitDirOfConfig(path);
       if (dir !== null) head.add(dir);
@@ -27638,7 +26859,7 @@ function withBaseUnits(head, headStackDirs, diff) {
     if (removed) {
       const dir = unitDirOfConfig(entry.oldPath);
       if (dir !== null && !base.has(dir)) own2().add(dir);
-      if (baseName2(entry.oldPath) === STACK_FILE) stackDirs.add(dirOf(entry.oldPath));
+      if (baseName(entry.oldPath) === STACK_FILE) stackDirs.add(dirOf(entry.oldPath));
     }
   }
   return { head, base, stackDirs };
@@ -27657,7 +26878,7 @@ function unitContaining(path, units) {
     if (units.has(dir)) return dir;
     dir = dirOf(dir);
   }
-  return null;
+  return units.has("") ? "" : null;
 }
 function isInStack(unit, stackDirs) {
   if (stackDirs.size === 0) return false;
@@ -27675,7 +26896,7 @@ var init_units = __esm({
     init_paths();
     UNIT_FILE = "terragrunt.hcl";
     STACK_FILE = "terragrunt.stack.hcl";
-    SKIPPED_DIRS = /* @__PURE__ */ new Set([".terragrunt-cache", "node_modules", ".git"]);
+    SKIPPED_DIRS = /* @__PURE__ */ new Set([".git", ".terraform", ".terragrunt-cache"]);
   }
 });
 
@@ -27722,13 +26943,14 @@ var init_values2 = __esm({
       values = /* @__PURE__ */ new Map();
       constructor(tree, label2, contents) {
         super(tree, label2);
-        if (contents) for (const [blob, text] of contents) this.contents.set(blob, text);
+        if (contents) for (const [blob, text2] of contents) this.contents.set(blob, text2);
       }
     };
   }
 });
 
 // packages/change-detector/src/analysis/config-evaluator.ts
+import { posix as posix3 } from "node:path";
 function containsReadingCall(expr, source) {
   if (source !== void 0 && !hasParenthesis(source, expr.range.start, expr.range.end)) return false;
   let cached2 = readingCallCache.get(expr);
@@ -27827,6 +27049,8 @@ var init_config_evaluator = __esm({
       localsInProgress = /* @__PURE__ */ new Set();
       attributeValues = /* @__PURE__ */ new Map();
       includes = [];
+      dependencyBlocks = /* @__PURE__ */ new Map();
+      dependencyPaths = [];
       exposed;
       ownSource;
       lastLinkNode;
@@ -27887,7 +27111,7 @@ var init_config_evaluator = __esm({
         for (const block of this.hcl.body.blocks) {
           if (block.type === "dependency" && block.labels[0]) {
             const dependencies = value["dependency"] ??= {};
-            dependencies[block.labels[0]] = makeUnknown(`dependency.${block.labels[0]} is only known after its apply`);
+            dependencies[block.labels[0]] = this.exposedDependency(block);
           } else if (block.type === "terraform") {
             const source = block.body.attributes.find((a2) => a2.name === "source");
             value["terraform"] = source ? { source: this.attribute(source) } : {};
@@ -27895,6 +27119,17 @@ var init_config_evaluator = __esm({
         }
         this.exposed = value;
         return value;
+      }
+      /**
+       * A `dependency` block as an including config sees it (`include.NAME.dependency.NAME`): its attributes
+       * (`config_path`, `mock_outputs`, ...) are configuration, evaluated now (in this file's context, see
+       * `exposedValue`); only `outputs` waits for the dependency's apply.
+       */
+      exposedDependency(block) {
+        const name = block.labels[0];
+        const exposed = { name, outputs: makeUnknown(`dependency.${name} outputs are only known after its apply`) };
+        for (const attribute of block.body.attributes) exposed[attribute.name] = this.attribute(attribute);
+        return exposed;
       }
       // ---- locals and variables -------------------------------------------------------------------------------
       local(name) {
@@ -27982,14 +27217,30 @@ var init_config_evaluator = __esm({
         const name = block.labels[0] ?? "";
         const pathAttribute = block.body.attributes.find((a2) => a2.name === "path");
         const exposeAttribute = block.body.attributes.find((a2) => a2.name === "expose");
-        const info = { name, path: null, dir: null, expose: false, config: null, prefix: null };
+        const strategyAttribute = block.body.attributes.find((a2) => a2.name === "merge_strategy");
+        const info = { name, path: null, dir: null, expose: false, mergeStrategy: "shallow", config: null, prefix: null };
         this.includes.push(info);
+        if (strategyAttribute) {
+          const strategy = this.evaluate(strategyAttribute.expr);
+          if (strategy === "no_merge" || strategy === "deep") info.mergeStrategy = strategy;
+        }
         if (!pathAttribute) {
           this.problem("HCL_EVAL", `include "${name}" has no path attribute`, block.range.start);
           return;
         }
         if (exposeAttribute) info.expose = this.evaluate(exposeAttribute.expr) === true;
         const value = this.evaluate(pathAttribute.expr);
+        if (this.role === "include") {
+          const second = typeof value === "string" ? resolveRepoPath(this.dir, value) ?? value : this.source(pathAttribute.expr);
+          const includer = this.scope.stack.at(-2) ?? this.scope.unitDir;
+          this.problem(
+            "HCL_EVAL",
+            `${includer} includes ${this.path}, which itself includes ${second}. Only one level of includes is allowed.`,
+            pathAttribute.range.start,
+            "include both files from the unit, or read this one with read_terragrunt_config"
+          );
+          return;
+        }
         const target = this.run.resolvePathArgument(this, value, pathAttribute.expr, "include", this.dir, false);
         if (target === null) return;
         info.path = target;
@@ -28064,22 +27315,79 @@ var init_config_evaluator = __esm({
       }
       evaluateDependency(block) {
         const configPath = block.body.attributes.find((a2) => a2.name === "config_path");
-        if (configPath) this.recordDependency(this.evaluate(configPath.expr), configPath.expr);
+        const enabled = block.body.attributes.find((a2) => a2.name === "enabled");
+        const value = configPath ? this.evaluate(configPath.expr) : "";
+        const dependency = {
+          // An empty config_path is a placeholder (a deep merge keeps the included path): never an edge to the unit itself.
+          placeholder: value === "",
+          path: value === "" ? null : this.dependencyPath(value, configPath.expr),
+          enabled: enabled ? this.evaluate(enabled.expr) !== false : void 0
+        };
+        this.dependencyBlocks.set(block.labels[0] ?? "", dependency);
         for (const attribute of block.body.attributes) {
-          if (attribute !== configPath && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
+          if (attribute !== configPath && attribute !== enabled && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
         }
       }
       evaluateDependencies(block) {
         const paths = block.body.attributes.find((a2) => a2.name === "paths");
         if (!paths) return;
         const value = this.evaluate(paths.expr);
-        if (Array.isArray(value)) for (const item2 of value) this.recordDependency(item2, paths.expr);
-        else this.recordDependency(value, paths.expr);
+        for (const item2 of Array.isArray(value) ? value : [value]) {
+          const path = this.dependencyPath(item2, paths.expr);
+          if (path !== null) this.dependencyPaths.push(path);
+        }
       }
-      recordDependency(value, expr) {
-        if (this.role === "read") return;
-        const target = this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
-        if (target !== null) this.reads.dependencies.add(target);
+      /**
+       * A dependency path as a repository path. Dependency paths are relative to the unit (Terragrunt resolves
+       * them from the including unit). An unknown path leaves the graph incomplete: it is recorded as a dynamic
+       * read (conservative).
+       */
+      dependencyPath(value, expr) {
+        if (this.role === "read") return null;
+        if (typeof value === "string") {
+          const base = value.startsWith("/") ? "" : this.terragruntDir();
+          const inside = resolveRepoPath(base, value);
+          if (inside !== null) return inside;
+          const absolute = posix3.resolve(toVirtual(base), value);
+          return value.startsWith("/") && !value.startsWith(`${VIRTUAL_ROOT}/`) ? absolute : posix3.relative(VIRTUAL_ROOT, absolute);
+        }
+        return this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
+      }
+      /**
+       * The units this configuration depends on, after Terragrunt's include merge: `dependency` blocks are
+       * merged by name (the including file's block replaces an included one; with `merge_strategy = "deep"`
+       * only a non-empty `config_path` replaces the included path; `"no_merge"` ignores the included blocks),
+       * the first include wins over later ones, disabled blocks and empty paths are no edge, and the paths of
+       * `dependencies` blocks are added from every merged file.
+       */
+      dependencyEdges() {
+        const edges = /* @__PURE__ */ new Set();
+        for (const block of this.mergedDependencyBlocks().values()) if (block.enabled !== false && block.path !== null) edges.add(block.path);
+        for (const path of this.mergedDependencyPaths()) edges.add(path);
+        return edges;
+      }
+      mergedDependencyBlocks() {
+        const merged = new Map(this.dependencyBlocks);
+        for (const include of this.includes) {
+          if (!include.config || include.mergeStrategy === "no_merge") continue;
+          for (const [name, included] of include.config.mergedDependencyBlocks()) {
+            const own2 = merged.get(name);
+            if (!own2) merged.set(name, included);
+            else if (include.mergeStrategy === "deep") {
+              merged.set(name, {
+                placeholder: own2.placeholder && included.placeholder,
+                path: own2.placeholder ? included.path : own2.path,
+                enabled: own2.enabled ?? included.enabled
+              });
+            }
+          }
+        }
+        return merged;
+      }
+      mergedDependencyPaths() {
+        const paths = [...this.dependencyPaths];
+        for (const include of this.includes) if (include.config && include.mergeStrategy !== "no_merge") paths.push(...include.config.mergedDependencyPaths());
+        return paths;
       }
       evaluateReadingAttributes(body) {
         for (const attribute of body.attributes) if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
@@ -28097,9 +27405,9 @@ var init_config_evaluator = __esm({
       source(node2) {
         return expressionSource(this.hcl, node2);
       }
-      problem(code, message, offset, hint) {
+      problem(code2, message, offset, hint) {
         const { line, column } = positionOf(this.hcl, offset);
-        this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
+        this.reads.addProblem({ code: code2, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
       }
       /** `get_terragrunt_dir()` for this evaluation, noting that the result now depends on it. */
       terragruntDir() {
@@ -28113,129 +27421,6 @@ var init_config_evaluator = __esm({
         return include?.dir ?? null;
       }
     };
-  }
-});
-
-// packages/change-detector/src/analysis/terraform-source.ts
-function followSource(run, source, unitDir, reads) {
-  const line = lineOf(source.hclFile, source.expr.range.start);
-  const from = `${source.file}:${line}`;
-  const value = source.value;
-  if (isUnknown2(value)) {
-    const pattern = widenFragments(unknownFragments(value), unitDir, true);
-    reads.addDynamic({
-      from,
-      expression: source.hclFile.source.slice(source.expr.range.start, source.expr.range.end),
-      reason: `terraform.source: ${value.reason}`,
-      pattern,
-      node: extend2(source.chain, { file: pattern, via: "dynamic", from })
-    });
-    return;
-  }
-  if (typeof value !== "string") return;
-  const local = localSourcePath(value);
-  if (local === null) return;
-  const split = local.indexOf("//", 1);
-  const root = split === -1 ? local : local.slice(0, split);
-  const subdir = split === -1 ? "" : local.slice(split + 2);
-  const rootPath = resolveRepoPath(unitDir, root);
-  if (rootPath === null) return;
-  const chain = extend2(source.chain, { file: rootPath, via: "terraform.source", from });
-  reads.addDir(rootPath, chain);
-  const resolved = run.snapshot.resolve(rootPath, run.misses);
-  if (resolved.kind === "pending") {
-    reads.pending = true;
-    return;
-  }
-  if (resolved.kind === "escapes") {
-    reads.addProblem({ code: "SYMLINK_ESCAPES_REPO", message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`, file: source.file, line });
-    return;
-  }
-  if (resolved.path !== rootPath) reads.addDir(resolved.path, chain);
-  const moduleDir = subdir === "" ? resolved.path : resolveRepoPath(resolved.path, subdir.replace(/^\/+/, ""));
-  if (moduleDir === null) return;
-  reads.mergeFrom(modulesOf(run, moduleDir), chain);
-}
-function modulesOf(run, dir) {
-  let result = run.moduleMemo.get(dir);
-  if (!result) {
-    result = new ReadSet();
-    walkModules(run, dir, result, null, /* @__PURE__ */ new Set([dir]));
-    if (!result.pending) run.moduleMemo.set(dir, result);
-  }
-  return result;
-}
-function walkModules(run, dir, reads, chain, visiting) {
-  const tfFiles = run.snapshot.tree.filesIn(dir).filter((path) => path.endsWith(".tf"));
-  for (const tfPath of tfFiles) {
-    const blob = run.snapshot.tree.get(tfPath).blob;
-    if (run.snapshot.tree.get(tfPath).mode === "120000") continue;
-    const text = run.snapshot.text(blob);
-    if (text === void 0) {
-      run.misses.add(blob);
-      reads.pending = true;
-      continue;
-    }
-    const parsed = run.parseCache.parse(blob, tfPath, text);
-    if (!parsed.ok) {
-      const fake = { fileName: tfPath, source: text, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
-      reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: tfPath, ...positionOf(fake, parsed.offset) });
-      continue;
-    }
-    for (const block of parsed.hcl.body.blocks) {
-      if (block.type !== "module") continue;
-      const sourceAttribute = block.body.attributes.find((a2) => a2.name === "source");
-      if (!sourceAttribute) continue;
-      const from = `${tfPath}:${lineOf(parsed.hcl, sourceAttribute.range.start)}`;
-      const value = literalValue(sourceAttribute.expr);
-      if (typeof value !== "string") {
-        const pattern = "**";
-        reads.addDynamic({
-          from,
-          expression: text.slice(sourceAttribute.expr.range.start, sourceAttribute.expr.range.end),
-          reason: "module source is not a literal string",
-          pattern,
-          node: extend2(chain, { file: pattern, via: "dynamic", from })
-        });
-        continue;
-      }
-      if (!value.startsWith("./") && !value.startsWith("../")) continue;
-      const target = resolveRepoPath(dir, value.split("//")[0]);
-      if (target === null) continue;
-      const node2 = extend2(chain, { file: target, via: "module", from });
-      reads.addDir(target, node2);
-      if (visiting.has(target)) continue;
-      visiting.add(target);
-      walkModules(run, target, reads, node2, visiting);
-      visiting.delete(target);
-    }
-  }
-}
-function localSourcePath(source) {
-  const withoutQuery = source.split("?")[0] ?? source;
-  if (withoutQuery.startsWith("file://")) return withoutQuery.slice("file://".length);
-  if (withoutQuery.startsWith("/") || withoutQuery.startsWith("./") || withoutQuery.startsWith("../") || withoutQuery === "." || withoutQuery === "..") {
-    return withoutQuery;
-  }
-  return null;
-}
-function literalValue(expr) {
-  try {
-    const value = evaluateExpression(expr, { variable: () => void 0, functions: {} });
-    return isUnknown2(value) ? void 0 : value;
-  } catch {
-    return void 0;
-  }
-}
-var init_terraform_source = __esm({
-  "packages/change-detector/src/analysis/terraform-source.ts"() {
-    "use strict";
-    init_paths();
-    init_config_evaluator();
-    init_dynamic_pattern();
-    init_hcl_adapter();
-    init_parse_cache();
-    init_read_set();
   }
 });
 
@@ -29206,14 +28391,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -29230,14 +28415,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i3 = consumeMoreIndentedLines(text, i3, indent.length);
+        i3 = consumeMoreIndentedLines(text2, i3, indent.length);
         if (i3 !== -1)
           end = i3 + endStep;
       }
-      for (let ch; ch = text[i3 += 1]; ) {
+      for (let ch; ch = text2[i3 += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i3;
-          switch (text[i3 + 1]) {
+          switch (text2[i3 + 1]) {
             case "x":
               i3 += 3;
               break;
@@ -29254,12 +28439,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i3 = consumeMoreIndentedLines(text, i3, indent.length);
+            i3 = consumeMoreIndentedLines(text2, i3, indent.length);
           end = i3 + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i3 + 1];
+            const next = text2[i3 + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i3;
           }
@@ -29271,12 +28456,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i3 += 1];
+                ch = text2[i3 += 1];
                 overflow = true;
               }
               const j2 = i3 > escEnd + 1 ? i3 - 2 : escStart - 1;
               if (escapedFolds[j2])
-                return text;
+                return text2;
               folds.push(j2);
               escapedFolds[j2] = true;
               end = j2 + endStep;
@@ -29291,39 +28476,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text2;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i4 = 0; i4 < folds.length; ++i4) {
         const fold = folds[i4];
-        const end2 = folds[i4 + 1] || text.length;
+        const end2 = folds[i4 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent}${text.slice(0, end2)}`;
+${indent}${text2.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent}${text2.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i3, indent) {
+    function consumeMoreIndentedLines(text2, i3, indent) {
       let end = i3;
       let start = i3 + 1;
-      let ch = text[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i3 < start + indent) {
-          ch = text[++i3];
+          ch = text2[++i3];
         } else {
           do {
-            ch = text[++i3];
+            ch = text2[++i3];
           } while (ch && ch !== "\n");
           end = i3;
           start = i3 + 1;
-          ch = text[start];
+          ch = text2[start];
         }
       }
       return end;
@@ -29386,8 +28571,8 @@ var require_stringifyString = __commonJS({
             case "u":
               {
                 str2 += json3.slice(start, i3);
-                const code = json3.substr(i3 + 2, 4);
-                switch (code) {
+                const code2 = json3.substr(i3 + 2, 4);
+                switch (code2) {
                   case "0000":
                     str2 += "\\0";
                     break;
@@ -29413,8 +28598,8 @@ var require_stringifyString = __commonJS({
                     str2 += "\\P";
                     break;
                   default:
-                    if (code.substr(0, 2) === "00")
-                      str2 += "\\x" + code.substr(2);
+                    if (code2.substr(0, 2) === "00")
+                      str2 += "\\x" + code2.substr(2);
                     else
                       str2 += json3.substr(i3, 6);
                 }
@@ -29884,7 +29069,7 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning) {
+    function warn2(logLevel, warning) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
           node_process.emitWarning(warning);
@@ -29893,7 +29078,7 @@ var require_log = __commonJS({
       }
     }
     exports2.debug = debug;
-    exports2.warn = warn;
+    exports2.warn = warn2;
   }
 });
 
@@ -31913,22 +31098,22 @@ var require_errors = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name, pos, code, message) {
+      constructor(name, pos, code2, message) {
         super();
         this.name = name;
-        this.code = code;
+        this.code = code2;
         this.message = message;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLParseError", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLParseError", pos, code2, message);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLWarning", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLWarning", pos, code2, message);
       }
     };
     var prettifyError2 = (src, lc) => (error62) => {
@@ -32837,7 +32022,7 @@ var require_resolve_flow_scalar = __commonJS({
       const { offset, type, source, end } = scalar;
       let _type;
       let value;
-      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
+      const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
@@ -33035,9 +32220,9 @@ var require_resolve_flow_scalar = __commonJS({
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
       const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code = ok ? parseInt(cc, 16) : NaN;
+      const code2 = ok ? parseInt(cc, 16) : NaN;
       try {
-        return String.fromCodePoint(code);
+        return String.fromCodePoint(code2);
       } catch {
         const raw = source.substr(offset - 2, length + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -33359,12 +32544,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code2, message, warning) => {
           const pos = getErrorPos(source);
           if (warning)
-            this.warnings.push(new errors.YAMLWarning(pos, code, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code2, message));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code, message));
+            this.errors.push(new errors.YAMLParseError(pos, code2, message));
         };
         this.directives = new directives.Directives({ version: options2.version || "1.2" });
         this.options = options2;
@@ -33526,12 +32711,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code, message) => {
+        const _onError = (pos, code2, message) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code, message);
+            onError(offset, code2, message);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code2, message);
         };
         switch (token.type) {
           case "scalar":
@@ -35571,7 +34756,7 @@ var require_dist = __commonJS({
 
 // packages/change-detector/src/analysis/terragrunt-functions.ts
 import { createRequire } from "node:module";
-import { posix as posix3 } from "node:path";
+import { posix as posix4 } from "node:path";
 function loadYaml() {
   yamlModule ??= require_dist();
   return yamlModule;
@@ -35603,7 +34788,7 @@ function createTerragruntFunctions(run) {
     }
     if (outcome === void 0) return makeUnknown(`${path} not loaded yet`);
     if (outcome === null) throw new HclEvalError(`${via}: ${path} does not exist`, call.range);
-    return result(outcome.text, call);
+    return result(outcome.text, call, outcome.path);
   };
   const hashed = contentReader("file", () => makeUnknown("file hashes are not computed"));
   const functions = acceptingUnknown({
@@ -35634,21 +34819,21 @@ function createTerragruntFunctions(run) {
     abspath: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown2(value) ? value : makeUnknown("abspath of a non-string");
-      return value.startsWith("/") ? posix3.normalize(value) : posix3.join(toVirtual(callerOf(run).terragruntDir()), value);
+      return value.startsWith("/") ? posix4.normalize(value) : posix4.join(toVirtual(callerOf(run).terragruntDir()), value);
     },
     dirname: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown2(value) ? value : makeUnknown("dirname of a non-string");
-      return posix3.dirname(value);
+      return posix4.dirname(value);
     },
     basename: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown2(value) ? value : makeUnknown("basename of a non-string");
-      return posix3.basename(value);
+      return posix4.basename(value);
     },
     find_in_parent_folders: (args, call) => findInParentFolders(run, args, call),
     // ---- reads
-    file: contentReader("file", (text) => text),
+    file: contentReader("file", (text2) => text2),
     filebase64: hashed,
     filemd5: hashed,
     filesha1: hashed,
@@ -35662,13 +34847,13 @@ function createTerragruntFunctions(run) {
       if (path === null) return makeUnknown("fileexists: path not known");
       return run.probeFor(caller, path, "file", call) ?? makeUnknown(`${path} not loaded yet`);
     },
-    templatefile: contentReader("templatefile", (text, call) => {
-      if (/\b(file|fileset|templatefile|filebase64)\s*\(/.test(text)) {
+    templatefile: contentReader("templatefile", (text2, call) => {
+      if (/\b(file|fileset|templatefile|filebase64)\s*\(/.test(text2)) {
         run.recordDynamic(callerOf(run), call, "templatefile: the template calls file functions, which are not evaluated", "**");
       }
       return makeUnknown("templatefile output is not rendered");
     }),
-    read_tfvars_file: contentReader("read_tfvars_file", (text, call) => parseTfvars(run, text, call)),
+    read_tfvars_file: contentReader("read_tfvars_file", (text2, call, path) => readTfvars(run, text2, call, path)),
     sops_decrypt_file: contentReader("sops_decrypt_file", () => makeUnknown("sops_decrypt_file content is encrypted")),
     mark_as_read: (args, call) => {
       const caller = callerOf(run);
@@ -35681,10 +34866,10 @@ function createTerragruntFunctions(run) {
     read_terragrunt_config: (args, call) => readTerragruntConfig(run, args, call),
     // `yamldecode(file("account.yaml"))` is a common way to feed locals, which may end up in paths.
     yamldecode: (args) => {
-      const text = args[0];
-      if (typeof text !== "string") return makeUnknown("yamldecode of an unknown value");
+      const text2 = args[0];
+      if (typeof text2 !== "string") return makeUnknown("yamldecode of an unknown value");
       try {
-        return loadYaml().parse(text);
+        return loadYaml().parse(text2);
       } catch (error62) {
         return makeUnknown(`yamldecode: not valid YAML (${error62.message.split("\n")[0]})`);
       }
@@ -35743,9 +34928,10 @@ function findInParentFolders(run, args, call) {
       let found;
       if (plain) {
         if (!caller.reads.files.has(probe)) caller.reads.addFile(probe, extend2(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
-        found = probes.exists[i3] ??= run.snapshot.tree.get(probe) !== void 0;
+        found = probes.exists[i3] ??= run.snapshot.tree.get(probe) !== void 0 || run.snapshot.tree.hasDirectory(probe);
       } else {
         found = run.probeFor(caller, probe, "find_in_parent_folders", call);
+        if (found === false) found = run.snapshot.tree.hasDirectory(probe);
       }
       if (found === void 0) pending = true;
       else if (found) return toVirtual(probe);
@@ -35788,7 +34974,7 @@ function fileset(run, dirValue, patternValue, call, via) {
   if (typeof patternValue !== "string") throw new HclEvalError(`${via}: the pattern must be a string`, call.range);
   const glob = dir === "" ? patternValue : `${dir}/${patternValue}`;
   caller.reads.addGlob(glob, extend2(caller.chain, caller.link(glob, via, call)));
-  const isMatch = (0, import_picomatch4.default)(patternValue, { dot: true });
+  const isMatch = (0, import_picomatch3.default)(patternValue, { dot: true });
   const prefix = dir === "" ? 0 : dir.length + 1;
   const matches = run.snapshot.tree.filesUnder(dir).map((path) => path.slice(prefix)).filter((relative5) => isMatch(relative5));
   return matches;
@@ -35830,43 +35016,347 @@ function readTerragruntConfig(run, args, call) {
   caller.reads.mergeFrom(memo2.reads, prefix, false);
   return memo2.value;
 }
-function parseTfvars(run, text, call) {
-  const caller = callerOf(run);
-  const path = typeof call.args[0] === "object" ? caller.source(call.args[0]) : "tfvars";
-  if (text.trimStart().startsWith("{")) {
+function readTfvars(run, text2, call, path) {
+  if (path.endsWith("json")) {
     try {
-      return JSON.parse(text);
-    } catch {
+      JSON.parse(text2);
+    } catch (error62) {
+      throw new HclEvalError(`read_tfvars_file: ${path} is not valid JSON (${error62.message})`, call.range);
     }
+    return text2;
   }
-  const parsed = run.parseCache.parse(`tfvars:${text.length}:${hashText(text)}`, path, text);
+  const parsed = run.parseCache.parse(`tfvars:${text2.length}:${hashText(text2)}`, path, text2);
   if (!parsed.ok) throw new HclEvalError(`read_tfvars_file: ${parsed.message}`, call.range);
   const result = {};
   for (const attribute of parsed.hcl.body.attributes) {
+    let value;
     try {
-      result[attribute.name] = evaluateExpression(attribute.expr, { variable: () => void 0, functions: {} });
+      value = evaluateExpression(attribute.expr, { variable: () => void 0, functions: {} });
     } catch {
-      result[attribute.name] = makeUnknown(`tfvars attribute ${attribute.name} is not a literal`);
+      return makeUnknown(`read_tfvars_file: ${path} attribute ${attribute.name} is not a literal`);
     }
+    if (isUnknown2(value)) return value;
+    result[attribute.name] = value;
   }
-  return result;
+  return goJson(result);
 }
-function hashText(text) {
+function goJson(value) {
+  const sorted = (v2) => {
+    if (Array.isArray(v2)) return v2.map(sorted);
+    if (v2 === null || typeof v2 !== "object") return v2;
+    const out = {};
+    for (const key of Object.keys(v2).sort()) out[key] = sorted(v2[key]);
+    return out;
+  };
+  return JSON.stringify(sorted(value)).replace(/[<>&\u2028\u2029]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+function hashText(text2) {
   let hash4 = 0;
-  for (let i3 = 0; i3 < text.length; i3++) hash4 = Math.imul(hash4, 31) + text.charCodeAt(i3) | 0;
+  for (let i3 = 0; i3 < text2.length; i3++) hash4 = Math.imul(hash4, 31) + text2.charCodeAt(i3) | 0;
   return hash4;
 }
-var import_picomatch4, requireFromHere, yamlModule, UNIT_FILE2;
+var import_picomatch3, requireFromHere, yamlModule, UNIT_FILE2;
 var init_terragrunt_functions = __esm({
   "packages/change-detector/src/analysis/terragrunt-functions.ts"() {
     "use strict";
-    import_picomatch4 = __toESM(require_picomatch2(), 1);
+    import_picomatch3 = __toESM(require_picomatch2(), 1);
     init_src2();
     init_paths();
     init_hcl_adapter();
     init_read_set();
     requireFromHere = createRequire(import.meta.url);
     UNIT_FILE2 = "terragrunt.hcl";
+  }
+});
+
+// packages/change-detector/src/analysis/module-reads.ts
+import { posix as posix5 } from "node:path";
+function moduleReads(run, scope, dir) {
+  const key = `${scope.copiedRoot}\0${scope.rootModule}\0${dir}`;
+  let result = run.moduleMemo.get(key);
+  if (!result) {
+    result = new ReadSet();
+    walkModule(run, scope, dir, result, null, /* @__PURE__ */ new Set([dir]));
+    if (!result.pending) run.moduleMemo.set(key, result);
+  }
+  return result;
+}
+function copiedTreePattern(copiedRoot) {
+  return copiedRoot === "" ? "**" : `${copiedRoot}/**`;
+}
+function walkModule(run, scope, dir, reads, chain, visiting) {
+  const files = parseModuleFiles(run, dir, reads);
+  if (files.length === 0) return;
+  const code2 = new ModuleCode(scope, dir, files, reads, chain);
+  for (const file2 of files) {
+    for (const block of file2.hcl.body.blocks) {
+      if (block.type !== "module") continue;
+      const source = block.body.attributes.find((a2) => a2.name === "source");
+      if (!source) continue;
+      const target = code2.moduleSource(file2, source);
+      if (target === null) continue;
+      const node2 = extend2(chain, { file: target, via: "module", from: `${file2.path}:${lineOf(file2.hcl, source.range.start)}` });
+      reads.addDir(target, node2);
+      if (visiting.has(target)) continue;
+      visiting.add(target);
+      walkModule(run, scope, target, reads, node2, visiting);
+      visiting.delete(target);
+    }
+    if (MAY_CALL_FILE_FUNCTION.test(file2.hcl.source)) code2.recordFileCalls(file2, file2.hcl.body);
+  }
+}
+function parseModuleFiles(run, dir, reads) {
+  const files = [];
+  for (const path of run.snapshot.tree.filesIn(dir)) {
+    if (!TERRAFORM_FILE.test(path)) continue;
+    const entry = run.snapshot.tree.get(path);
+    if (entry.mode === "120000") continue;
+    const text2 = run.snapshot.text(entry.blob);
+    if (text2 === void 0) {
+      run.misses.add(entry.blob);
+      reads.pending = true;
+      continue;
+    }
+    const parsed = run.parseCache.parse(entry.blob, path, text2);
+    if (!parsed.ok) {
+      const fake = { fileName: path, source: text2, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
+      reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: path, ...positionOf(fake, parsed.offset) });
+      continue;
+    }
+    files.push({ path, hcl: parsed.hcl });
+  }
+  return files;
+}
+var FILE_FUNCTIONS, MAY_CALL_FILE_FUNCTION, TERRAFORM_FILE, ModuleCode;
+var init_module_reads = __esm({
+  "packages/change-detector/src/analysis/module-reads.ts"() {
+    "use strict";
+    init_src2();
+    init_paths();
+    init_config_evaluator();
+    init_dynamic_pattern();
+    init_hcl_adapter();
+    init_parse_cache();
+    init_read_set();
+    init_terragrunt_functions();
+    FILE_FUNCTIONS = /* @__PURE__ */ new Map([
+      ["file", "file"],
+      ["fileexists", "file"],
+      ["filebase64", "file"],
+      ["filemd5", "file"],
+      ["filesha1", "file"],
+      ["filesha256", "file"],
+      ["filesha512", "file"],
+      ["filebase64sha256", "file"],
+      ["filebase64sha512", "file"],
+      ["templatefile", "templatefile"],
+      ["fileset", "fileset"]
+    ]);
+    MAY_CALL_FILE_FUNCTION = /\b(?:file[a-z0-9]*|templatefile)\s*\(/;
+    TERRAFORM_FILE = /\.(?:tf|tofu)(?:\.json)?$/;
+    ModuleCode = class {
+      constructor(scope, dir, files, reads, chain) {
+        this.scope = scope;
+        this.dir = dir;
+        this.reads = reads;
+        this.chain = chain;
+        for (const file2 of files) {
+          for (const block of file2.hcl.body.blocks) {
+            if (block.type === "locals") for (const attribute of block.body.attributes) this.locals.set(attribute.name, { attribute, file: file2 });
+          }
+        }
+        const cwd = toVirtual(scope.rootModule);
+        const contents = (name) => () => makeUnknown(`${name}: file contents are not read`);
+        this.functions = {
+          abspath: (args) => typeof args[0] === "string" ? posix5.resolve(cwd, args[0]) : makeUnknown("abspath of a non-string"),
+          pathexpand: () => makeUnknown("pathexpand depends on the home directory"),
+          ...Object.fromEntries([...FILE_FUNCTIONS.keys()].map((name) => [name, contents(name)]))
+        };
+      }
+      scope;
+      dir;
+      reads;
+      chain;
+      locals = /* @__PURE__ */ new Map();
+      localValues = /* @__PURE__ */ new Map();
+      localsInProgress = /* @__PURE__ */ new Set();
+      functions;
+      /** The local directory a `module` block calls, or null (remote, outside the repository, or widened). */
+      moduleSource(file2, source) {
+        const value = this.evaluate(file2, source.expr);
+        if (typeof value === "string") {
+          if (!value.startsWith("./") && !value.startsWith("../")) return null;
+          return resolveRepoPath(this.dir, value);
+        }
+        this.widen(file2, source.expr, "module source is not a literal string", copiedTreePattern(this.scope.copiedRoot), "module");
+        return null;
+      }
+      /** Records the reads of every file function call in a body (blocks at any depth). */
+      recordFileCalls(file2, body) {
+        for (const attribute of body.attributes) {
+          walkExpression(attribute.expr, (node2) => {
+            if (node2.type !== "Call") return;
+            const via = FILE_FUNCTIONS.get(node2.name);
+            if (via !== void 0 && node2.args.length > 0) this.recordCall(file2, node2, via);
+          });
+        }
+        for (const block of body.blocks) this.recordFileCalls(file2, block.body);
+      }
+      recordCall(file2, call, via) {
+        const pathValue = this.evaluate(file2, call.args[0]);
+        const patternValue = via === "fileset" ? this.evaluate(file2, call.args[1] ?? call.args[0]) : void 0;
+        const path = typeof pathValue === "string" ? this.repoPath(pathValue) : void 0;
+        if (path === null) return;
+        if (path !== void 0 && (patternValue === void 0 || typeof patternValue === "string")) {
+          if (path === this.dir || isInside(path, this.dir)) return;
+          const from = `${file2.path}:${lineOf(file2.hcl, call.range.start)}`;
+          if (patternValue === void 0) {
+            this.reads.addFile(path, extend2(this.chain, { file: path, via, from }));
+          } else {
+            const glob = path === "" ? patternValue : `${path}/${patternValue}`;
+            this.reads.addGlob(glob, extend2(this.chain, { file: glob, via, from }));
+          }
+          return;
+        }
+        const unknown2 = isUnknown2(pathValue) ? pathValue : isUnknown2(patternValue) ? patternValue : void 0;
+        let widened = "**";
+        if (path !== void 0) {
+          widened = path === "" ? "**" : `${path}/**`;
+        } else if (unknown2 !== void 0) {
+          const fragments = unknownFragments(unknown2);
+          const first = fragments?.[0];
+          widened = widenFragments(fragments, typeof first === "string" && first.startsWith("/") ? "" : this.scope.rootModule, via === "fileset");
+        }
+        const { copiedRoot } = this.scope;
+        if (widened === "**" || copiedRoot !== "" && !widened.startsWith(`${copiedRoot}/`)) widened = copiedTreePattern(copiedRoot);
+        if (this.dir !== "" && widened.startsWith(`${this.dir}/`)) return;
+        this.widen(file2, call, `${call.name}: ${unknown2?.reason ?? "the path is not a string"}`, widened, via);
+      }
+      widen(file2, node2, reason, pattern, via) {
+        const from = `${file2.path}:${lineOf(file2.hcl, node2.range.start)}`;
+        const scopeNote = pattern === copiedTreePattern(this.scope.copiedRoot) ? `the copied tree ${this.scope.copiedRoot === "" ? "(the whole repository)" : this.scope.copiedRoot}` : pattern;
+        this.reads.addDynamic({
+          from,
+          expression: file2.hcl.source.slice(node2.range.start, node2.range.end),
+          reason: `${reason} (${via} in Terraform code; reads widened to ${scopeNote})`,
+          pattern,
+          node: extend2(this.chain, { file: pattern, via: "dynamic", from })
+        });
+      }
+      /** A path as Terraform sees it (relative to the root module, the working directory) as a repository path. */
+      repoPath(value) {
+        return value.startsWith("/") ? fromVirtual(value) : resolveRepoPath(this.scope.rootModule, value);
+      }
+      evaluate(file2, expr) {
+        registerUnknownFunctions(this.functions, expr);
+        try {
+          return evaluateExpression(expr, { variable: (name) => this.variable(name), functions: this.functions, file: file2.hcl });
+        } catch (error62) {
+          if (error62 instanceof HclEvalError) return makeUnknown(error62.message);
+          throw error62;
+        }
+      }
+      variable(name) {
+        if (name === "path") {
+          return { module: toVirtual(this.dir), root: toVirtual(this.scope.rootModule), cwd: toVirtual(this.scope.rootModule) };
+        }
+        if (name === "local") {
+          const object2 = {};
+          for (const local of this.locals.keys()) {
+            Object.defineProperty(object2, local, { enumerable: true, get: () => this.local(local) });
+          }
+          return object2;
+        }
+        return makeUnknown(`${name} is only known when Terraform runs`);
+      }
+      local(name) {
+        const known = this.localValues.get(name);
+        if (known !== void 0) return known;
+        const local = this.locals.get(name);
+        if (this.localsInProgress.has(name)) return makeUnknown(`local.${name} refers to itself`);
+        this.localsInProgress.add(name);
+        const value = this.evaluate(local.file, local.attribute.expr);
+        this.localsInProgress.delete(name);
+        this.localValues.set(name, value);
+        return value;
+      }
+    };
+  }
+});
+
+// packages/change-detector/src/analysis/terraform-source.ts
+function followSource(run, source, unitDir, reads) {
+  const line = lineOf(source.hclFile, source.expr.range.start);
+  const from = `${source.file}:${line}`;
+  const value = source.value;
+  if (isUnknown2(value)) {
+    followUnknownSource(source, value, unitDir, reads, from);
+    return;
+  }
+  if (typeof value !== "string") return;
+  const local = localSourcePath(value);
+  if (local === null) return;
+  const split = local.indexOf("//", 1);
+  const root = split === -1 ? local : local.slice(0, split);
+  const subdir = split === -1 ? "" : local.slice(split + 2).replace(/^\/+/, "");
+  const rootPath = resolveRepoPath(unitDir, root);
+  if (rootPath === null) return;
+  const resolved = run.snapshot.resolve(rootPath, run.misses);
+  const linkChain = extend2(source.chain, { file: rootPath, via: "terraform.source", from });
+  for (const link of resolved.links) reads.addFile(link.path, linkChain);
+  if (resolved.kind === "pending") {
+    reads.pending = true;
+    return;
+  }
+  if (resolved.kind === "escapes") {
+    reads.addProblem({ code: "SYMLINK_ESCAPES_REPO", message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`, file: source.file, line });
+    return;
+  }
+  const moduleDir = subdir === "" ? resolved.path : resolveRepoPath(resolved.path, subdir);
+  if (moduleDir === null) return;
+  const chain = extend2(source.chain, { file: moduleDir, via: "terraform.source", from });
+  reads.addDir(moduleDir, chain);
+  reads.mergeFrom(moduleReads(run, { copiedRoot: resolved.path, rootModule: moduleDir }, moduleDir), chain);
+}
+function followUnknownSource(source, value, unitDir, reads, from) {
+  const fragments = unknownFragments(value);
+  const first = fragments?.[0];
+  if (typeof first === "string" && isRemoteSourceStart(first)) return;
+  let pattern = widenFragments(fragments, unitDir, true);
+  const local = typeof first === "string" ? localSourcePath(first) : null;
+  const split = local === null ? -1 : local.indexOf("//", 1);
+  if (local !== null && split !== -1) {
+    const root = resolveRepoPath(unitDir, local.slice(0, split));
+    if (root !== null) pattern = copiedTreePattern(root);
+  }
+  reads.addDynamic({
+    from,
+    expression: source.hclFile.source.slice(source.expr.range.start, source.expr.range.end),
+    reason: `terraform.source: ${value.reason}`,
+    pattern,
+    node: extend2(source.chain, { file: pattern, via: "dynamic", from })
+  });
+}
+function isRemoteSourceStart(start) {
+  return !start.startsWith("/") && !["./", "../", "file://"].some((form) => start.startsWith(form) || form.startsWith(start));
+}
+function localSourcePath(source) {
+  const withoutQuery = source.split("?")[0] ?? source;
+  if (withoutQuery.startsWith("file://")) return withoutQuery.slice("file://".length);
+  if (withoutQuery.startsWith("/") || withoutQuery.startsWith("./") || withoutQuery.startsWith("../") || withoutQuery === "." || withoutQuery === "..") {
+    return withoutQuery;
+  }
+  return null;
+}
+var init_terraform_source = __esm({
+  "packages/change-detector/src/analysis/terraform-source.ts"() {
+    "use strict";
+    init_paths();
+    init_dynamic_pattern();
+    init_hcl_adapter();
+    init_module_reads();
+    init_parse_cache();
+    init_read_set();
   }
 });
 
@@ -35925,7 +35415,7 @@ var init_analysis_run = __esm({
           }
         }
         for (const link of this.symlinksByUnit.get(unitDir) ?? []) {
-          this.lookup(reads, link, chain, (code, message) => reads.addProblem({ code, message, file: link }));
+          this.lookup(reads, link, chain, (code2, message) => reads.addProblem({ code: code2, message, file: link }));
         }
       }
       /** Everything one unit reads. Incomplete (`pending`) when blob contents were missing. */
@@ -35935,6 +35425,7 @@ var init_analysis_run = __esm({
         const chain = extend2(null, { file: path, via: "unit" });
         const scope = { unitDir, terragruntDir: unitDir, parentDir: null, stack: [path] };
         const config2 = this.evaluateConfigFile(path, "unit", scope, chain, reads, null, 0);
+        if (config2) for (const dependency of config2.dependencyEdges()) reads.dependencies.add(dependency);
         const source = config2?.effectiveSource();
         if (source) followSource(this, source, unitDir, reads);
         this.checkUnitSymlinks(unitDir, reads, chain);
@@ -35954,9 +35445,9 @@ var init_analysis_run = __esm({
       /** Reads, parses and evaluates a configuration file; null when it is absent, broken or pending. */
       evaluateConfigFile(path, role, scope, chain, reads, caller, offset) {
         if (chain) reads.addFile(path, chain);
-        const outcome = this.readPath(reads, path, chain, (code, message) => {
-          if (caller) caller.problem(code, message, offset);
-          else reads.addProblem({ code, message, file: path });
+        const outcome = this.readPath(reads, path, chain, (code2, message) => {
+          if (caller) caller.problem(code2, message, offset);
+          else reads.addProblem({ code: code2, message, file: path });
         });
         if (outcome === void 0) return null;
         if (outcome === null) {
@@ -35986,13 +35477,13 @@ var init_analysis_run = __esm({
         const entry = this.lookup(reads, path, chain, onProblem);
         if (entry === void 0) return void 0;
         if (entry === null) return null;
-        const text = this.snapshot.text(entry.blob);
-        if (text === void 0) {
+        const text2 = this.snapshot.text(entry.blob);
+        if (text2 === void 0) {
           this.misses.add(entry.blob);
           reads.pending = true;
           return void 0;
         }
-        return { text, blob: entry.blob, path: entry.path };
+        return { text: text2, blob: entry.blob, path: entry.path };
       }
       /** Resolves a path to its tree entry (null: absent; undefined: pending or escaping), recording inputs. */
       lookup(reads, path, chain, onProblem) {
@@ -36015,20 +35506,20 @@ var init_analysis_run = __esm({
       /** Records the read of a configuration file (and the symlinks on its path) under `chain`. */
       recordConfigPath(caller, path, chain, offset) {
         caller.reads.addFile(path, chain);
-        const entry = this.lookup(caller.reads, path, chain, (code, message) => caller.problem(code, message, offset));
+        const entry = this.lookup(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, offset));
         return entry === void 0 ? void 0 : entry !== null;
       }
       /** Records a read of `path` by the current config and returns its content (see `readPath`). */
       readFor(caller, path, via, call) {
         const chain = extend2(caller.chain, caller.link(path, via, call));
         caller.reads.addFile(path, chain);
-        return this.readPath(caller.reads, path, chain, (code, message) => caller.problem(code, message, call.range.start));
+        return this.readPath(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, call.range.start));
       }
       /** Records a probe of `path` (existence only); true when it exists. */
       probeFor(caller, path, via, call) {
         const chain = extend2(caller.chain, caller.link(path, via, call));
         caller.reads.addFile(path, chain);
-        const entry = this.lookup(caller.reads, path, chain, (code, message) => caller.problem(code, message, call.range.start));
+        const entry = this.lookup(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, call.range.start));
         return entry === void 0 ? void 0 : entry !== null;
       }
       /**
@@ -36146,15 +35637,15 @@ function prefetchPlan(snapshot, units, allUnits) {
   let budget = PREFETCH_BUDGET_BYTES;
   for (const [path, entry] of snapshot.tree.entries) {
     if (entry.size > PREFETCH_MAX_FILE_BYTES || entry.size > budget) continue;
-    const name = baseName2(path);
+    const name = baseName(path);
     if (name === "terragrunt.hcl" || name === ".terraform.lock.hcl") continue;
     const dir = dirOf(path);
-    if (allUnits.has(dir)) {
+    if (dir !== "" && allUnits.has(dir)) {
       if (entry.size > PREFETCH_UNIT_FILE_BYTES || !analysing.has(dir) || entry.mode === SYMLINK_MODE) continue;
       let files = unitFiles.get(dir);
       if (!files) unitFiles.set(dir, files = []);
       files.push(entry.blob);
-    } else if (!isSkippedDir(dir) && unitContaining(path, allUnits) === null) {
+    } else if (!isSkippedDir(dir) && !unitContaining(path, allUnits)) {
       shared.push(entry.blob);
     } else {
       continue;
@@ -36201,7 +35692,7 @@ var init_analyse_units = __esm({
 
 // packages/change-detector/src/stacks/source.ts
 import { existsSync as existsSync4, statSync as statSync3 } from "node:fs";
-import { posix as posix4 } from "node:path";
+import { posix as posix6 } from "node:path";
 function parseStackSource(raw, stackDir, hasRepoDir) {
   const local = localSource(raw, stackDir, hasRepoDir);
   if (local) return local;
@@ -36221,7 +35712,7 @@ function parseStackSource(raw, stackDir, hasRepoDir) {
 function localSource(raw, stackDir, hasRepoDir) {
   const path = raw.startsWith("file://") ? raw.slice("file://".length) : raw;
   const explicit = raw.startsWith("file://") || raw.startsWith("/") || raw.startsWith("./") || raw.startsWith("../");
-  const absolute = path.startsWith("/") ? posix4.normalize(path) : posix4.normalize(posix4.join(toVirtual(stackDir), path));
+  const absolute = path.startsWith("/") ? posix6.normalize(path) : posix6.normalize(posix6.join(toVirtual(stackDir), path));
   const inRepo = fromVirtual(absolute);
   if (inRepo !== null) {
     if (hasRepoDir(inRepo)) return { kind: "repo", dir: inRepo };
@@ -36256,7 +35747,7 @@ function shorthandGitUrl(location) {
   return void 0;
 }
 function normalizeSubdir(subdir) {
-  const normalized = posix4.normalize(subdir === "" ? "." : subdir).replace(/^\/+|\/+$/g, "");
+  const normalized = posix6.normalize(subdir === "" ? "." : subdir).replace(/^\/+|\/+$/g, "");
   return normalized === "." ? "" : normalized;
 }
 function describeSource(source) {
@@ -36280,7 +35771,7 @@ var init_source = __esm({
 
 // packages/change-detector/src/stacks/generate.ts
 import { createHash as createHash3 } from "node:crypto";
-import { posix as posix5 } from "node:path";
+import { posix as posix7 } from "node:path";
 async function generateStacks(options2) {
   const entries = new Map(options2.tree.entries);
   let snapshot = new StackSnapshot(options2.tree, options2.label);
@@ -36304,7 +35795,7 @@ async function generateStacks(options2) {
       if (copied && "error" in copied) component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
       else if (copied) {
         for (const [path, entry] of copied.entries) entries.set(joinRepo(component.path, path), entry);
-        for (const [blob, text] of copied.contents) contents.set(blob, text);
+        for (const [blob, text2] of copied.contents) contents.set(blob, text2);
         component.fingerprint = hash3(component.fingerprint, copied.revision);
       }
       if (component.values !== void 0) values.set(component.path, component.values);
@@ -36389,7 +35880,7 @@ function describeBlock(config2, block, frame, reads, tree) {
   let failure2;
   if (typeof rawPath !== "string") failure2 = problem(isUnknown2(rawPath) ? `path is not known statically (${rawPath.reason})` : "path must be a string");
   else {
-    const joined = posix5.normalize(posix5.join(base === "" ? "." : base, rawPath));
+    const joined = posix7.normalize(posix7.join(base === "" ? "." : base, rawPath));
     if (rawPath.startsWith("/") || base !== "" && !joined.startsWith(`${base}/`) || joined.startsWith("..")) failure2 = problem(`path '${rawPath}' leaves the stack directory`);
     else path = joined;
   }
@@ -36642,14 +36133,14 @@ function matchChanges(input2) {
     });
   }
   const units = [];
-  const report = (unit, unitReasons, extras, inHead) => {
+  const report = (unit, unitReasons2, extras, inHead) => {
     const inBase = input2.baseUnits.has(unit);
     const problems = extras?.problems ?? [];
     const status = !inBase ? "added" : !inHead ? "deleted" : touched.has(unit) || problems.length > 0 ? "changed" : "affected";
     units.push({
       path: unit,
       status,
-      reasons: unitReasons,
+      reasons: unitReasons2,
       dynamic: extras?.dynamic ?? [],
       problems,
       inStack: isInStack(unit, input2.stackDirs)
@@ -36663,11 +36154,11 @@ function matchChanges(input2) {
     }
   };
   for (let id = 0; id < headReasons.length; id++) {
-    const unitReasons = headReasons[id];
-    if (!unitReasons) continue;
+    const unitReasons2 = headReasons[id];
+    if (!unitReasons2) continue;
     const unit = input2.unitIds[id];
     reportOthersBefore(unit);
-    report(unit, unitReasons, input2.headExtras(id), true);
+    report(unit, unitReasons2, input2.headExtras(id), true);
   }
   reportOthersBefore(void 0);
   return { changes, units };
@@ -36713,15 +36204,15 @@ var init_match = __esm({
         const names = [...this.names].sort();
         const out = [];
         let next = 0;
-        const push = (id) => {
+        const push2 = (id) => {
           const unit = this.unitIds[id];
           for (; next < names.length && names[next] < unit; next++) out.push(names[next]);
           out.push(unit);
         };
         if (ids.length * 8 >= this.marks.length) {
-          for (let id = 0; id < this.marks.length; id++) if (this.marks[id] === 1) push(id);
+          for (let id = 0; id < this.marks.length; id++) if (this.marks[id] === 1) push2(id);
         } else {
-          for (const id of Int32Array.from(ids).sort()) push(id);
+          for (const id of Int32Array.from(ids).sort()) push2(id);
         }
         for (; next < names.length; next++) out.push(names[next]);
         for (const id of ids) this.marks[id] = 0;
@@ -36730,6 +36221,59 @@ var init_match = __esm({
         return out;
       }
     };
+  }
+});
+
+// packages/change-detector/src/root-unit.ts
+function rootConfigIsIncluded(readers, unitIds, chain) {
+  for (const id of readers) {
+    if (unitIds[id] === ROOT_UNIT) continue;
+    const last = chain(id, ROOT_CONFIG)?.at(-1);
+    if (last?.file === ROOT_CONFIG && (last.via === "include" || last.via === "read_terragrunt_config")) return true;
+  }
+  return false;
+}
+function withoutRootConfig(units, includedInHead) {
+  const inHead = units.head.has(ROOT_UNIT);
+  const inBase = units.base.has(ROOT_UNIT);
+  const dropHead = inHead && includedInHead;
+  const dropBase = inBase && (inHead ? includedInHead : units.base.size > 1);
+  if (!dropHead && !dropBase) return units;
+  const without = (set3) => {
+    const copy = new Set(set3);
+    copy.delete(ROOT_UNIT);
+    return copy;
+  };
+  const head = dropHead ? without(units.head) : units.head;
+  const base = units.base === units.head ? head : dropBase ? without(units.base) : units.base;
+  return { ...units, head, base };
+}
+function presentRootUnit(result, isUnit) {
+  const name = (unit) => unit === ROOT_UNIT ? "." : unit;
+  if (!isUnit) {
+    result.units = result.units.filter((unit) => unit.path !== ROOT_UNIT);
+    for (const change of result.changes) change.units = change.units.filter((unit) => unit !== ROOT_UNIT);
+    delete result.graph.dependencies[ROOT_UNIT];
+    return;
+  }
+  const touches = result.units.some((unit) => unit.path === ROOT_UNIT) || ROOT_UNIT in result.graph.dependencies;
+  if (!touches) return;
+  for (const unit of result.units) unit.path = name(unit.path);
+  result.units.sort((a2, b3) => a2.path < b3.path ? -1 : a2.path > b3.path ? 1 : 0);
+  for (const change of result.changes) {
+    change.units = change.units.map(name);
+    if (change.insideUnit !== null) change.insideUnit = name(change.insideUnit);
+  }
+  const graph = {};
+  for (const [unit, dependencies] of Object.entries(result.graph.dependencies)) graph[name(unit)] = dependencies.map(name);
+  result.graph.dependencies = graph;
+}
+var ROOT_UNIT, ROOT_CONFIG;
+var init_root_unit = __esm({
+  "packages/change-detector/src/root-unit.ts"() {
+    "use strict";
+    ROOT_UNIT = "";
+    ROOT_CONFIG = "terragrunt.hcl";
   }
 });
 
@@ -36750,8 +36294,8 @@ async function detectChanges(options2) {
     const analysis = await analyse(range, units, reuse, reader, parseCache);
     const matched = matchChanges({
       diff: range.diff,
-      headUnits: units.sets.head,
-      baseUnits: units.sets.base,
+      headUnits: analysis.sets.head,
+      baseUnits: analysis.sets.base,
       stackDirs: units.sets.stackDirs,
       unitIds: units.headUnits,
       idOf: (unit) => unitIdIn(units.headUnits, unit),
@@ -36763,7 +36307,7 @@ async function detectChanges(options2) {
     });
     const dependencies = graphOf(units, reuse, analysis);
     if (useCache && (!range.upToDate || analysis.analysed > 0)) persist(range, units, reuse.records, analysis.index, dependencies);
-    return {
+    const result = {
       apiVersion: API_VERSION,
       kind: "Detection",
       event,
@@ -36776,12 +36320,14 @@ async function detectChanges(options2) {
       stacks: changedStackFiles(range.diff),
       stats: {
         trackedFiles: units.trackedFiles,
-        unitsInHead: units.headUnits.length,
+        unitsInHead: analysis.sets.head.size,
         filesParsed: parseCache.filesParsed,
         cacheHits: reuse.count,
         elapsedMs: Math.round((performance.now() - started) * 10) / 10
       }
     };
+    presentRootUnit(result, analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT));
+    return result;
   } finally {
     reader.close();
   }
@@ -36899,13 +36445,15 @@ async function analyse(range, units, reuse, reader, parseCache) {
       reuse.records.addFresh(id, reads);
     });
   }
-  const deletedUnits = deletedUnitsOf(units.sets);
+  const rootIncluded = units.sets.head.has(ROOT_UNIT) && rootConfigIsIncluded(index.lookup(ROOT_CONFIG, false), headUnits, (id, path) => reuse.records.chainTo(id, path));
+  const sets = withoutRootConfig(units.sets, rootIncluded);
+  const deletedUnits = deletedUnitsOf(sets);
   const deletedReads = /* @__PURE__ */ new Map();
   if (deletedUnits.length > 0) {
     const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseCommitUnits(snapshot, deletedUnits, units.sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    await analyseCommitUnits(snapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
   }
-  return { index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads };
 }
 function extrasOf(reads) {
   return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems };
@@ -36933,7 +36481,7 @@ function persist(range, units, records, index, dependencies) {
   });
 }
 function isStackFile(path) {
-  return baseName2(path) === STACK_FILE;
+  return baseName(path) === STACK_FILE;
 }
 function changedStackFiles(diff) {
   const stacks = /* @__PURE__ */ new Set();
@@ -36958,6 +36506,7 @@ var init_detect = __esm({
     init_stack_units();
     init_match();
     init_paths();
+    init_root_unit();
     init_units();
   }
 });
@@ -36983,6 +36532,9 @@ function formatDetectionSummary(result) {
       for (const dynamic of unit.dynamic) {
         lines.push(`    dynamic read at ${dynamic.from}: ${dynamic.expression || "(whole unit)"} -> ${dynamic.pattern} (${dynamic.reason})`);
       }
+      for (const dependency of result.graph.dependencies[unit.path] ?? []) {
+        if (isOutsideRepository(dependency)) lines.push(`    depends on ${dependency}: outside the repository, not planned or ordered by Gantry`);
+      }
       for (const problem of unit.problems) {
         const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}` : ""}${problem.column ? `:${problem.column}` : ""}: ` : "";
         lines.push(`    problem [${problem.code}] ${where}${problem.message}`);
@@ -36998,24 +36550,27 @@ function formatDetectionSummary(result) {
   return `${lines.join("\n")}
 `;
 }
+function isOutsideRepository(path) {
+  return path.startsWith("../") || path.startsWith("/");
+}
 function short(sha) {
   return sha.slice(0, 12);
 }
 function exitCodeForResult(result) {
-  let code = 0;
+  let code2 = 0;
   for (const unit of result.units) {
     for (const problem of unit.problems) {
       const mapped = DETECT_EXIT_CODES[problem.code] ?? DETECT_EXIT_CODES.UNREADABLE_CONFIG;
-      if (code === 0 || mapped < code) code = mapped;
+      if (code2 === 0 || mapped < code2) code2 = mapped;
     }
   }
-  return code;
+  return code2;
 }
 var STATUS_ORDER;
 var init_summary = __esm({
   "packages/change-detector/src/summary.ts"() {
     "use strict";
-    init_errors5();
+    init_errors4();
     STATUS_ORDER = ["added", "changed", "deleted", "affected"];
   }
 });
@@ -37088,6 +36643,1073 @@ var init_src3 = __esm({
   }
 });
 
+// packages/classifier/src/job.ts
+var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, planDocumentSchema;
+var init_job = __esm({
+  "packages/classifier/src/job.ts"() {
+    "use strict";
+    init_zod();
+    init_src3();
+    jobActionSchema = external_exports.enum(["plan", "apply", "plan-destroy", "destroy"]);
+    awsAuthenticationSchema = external_exports.object({
+      accountId: external_exports.string().regex(/^\d{12}$/),
+      planRoleArn: external_exports.string(),
+      applyRoleArn: external_exports.string(),
+      region: external_exports.string(),
+      sessionDurationSeconds: external_exports.number().int().min(900).max(43200)
+    });
+    jobSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("Job"),
+      /** Stable, readable id, unique within a plan: `apply-prod-1`, `destroy-dev-app-x`. */
+      id: external_exports.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+      action: jobActionSchema,
+      /** Unit directories, repository-relative, in the order they must run (reverse for destroys). */
+      units: external_exports.array(external_exports.string()).min(1),
+      /** The commit the job runs at: head for plan/apply, base for plan-destroy/destroy. */
+      ref: external_exports.string().regex(/^[0-9a-f]{40}$/),
+      /** Ids of jobs that must finish successfully first. */
+      needs: external_exports.array(external_exports.string()),
+      environment: external_exports.string(),
+      /** Change types (see `ChangeType`) that produced this job. */
+      changes: external_exports.array(external_exports.string()),
+      /** Where the job came from, so guards can re-derive it. */
+      source: external_exports.object({
+        event: external_exports.enum(["pull_request", "push"]),
+        base: external_exports.string().regex(/^[0-9a-f]{40}$/),
+        head: external_exports.string().regex(/^[0-9a-f]{40}$/),
+        branch: external_exports.string(),
+        deployBranch: external_exports.string()
+      }),
+      authentication: awsAuthenticationSchema.nullable(),
+      terragrunt: external_exports.object({
+        flags: external_exports.array(external_exports.string()),
+        env: external_exports.record(external_exports.string(), external_exports.string()),
+        parallelism: external_exports.number().int().min(1)
+      })
+    });
+    planChangeSchema = external_exports.object({
+      type: external_exports.string(),
+      files: external_exports.array(external_exports.string()),
+      units: external_exports.array(external_exports.string()),
+      jobs: external_exports.array(external_exports.string()),
+      note: external_exports.string().optional()
+    });
+    skippedUnitSchema = external_exports.object({
+      unit: external_exports.string(),
+      reason: external_exports.enum(["superseded", "up-to-date"]),
+      /** The commit the unit was last applied (or destroyed) at, from the deployment record. */
+      deployedAt: external_exports.string().regex(/^[0-9a-f]{40}$/)
+    });
+    planDocumentSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("Plan"),
+      event: external_exports.enum(["pull_request", "push"]),
+      base: external_exports.string(),
+      head: external_exports.string(),
+      branch: external_exports.string(),
+      deployBranch: external_exports.string(),
+      /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
+      notice: external_exports.string().nullable(),
+      jobs: external_exports.array(jobSchema),
+      /** The classified changes (optional extension, see `planChangeSchema`). */
+      changes: external_exports.array(planChangeSchema).optional(),
+      /** Changed files the ignore list dropped (optional extension). */
+      ignoredFiles: external_exports.array(external_exports.string()).optional(),
+      /**
+       * Why each unit of a job runs, from detection: the changed file and the chain of reads that links it to the
+       * unit (at most `MAX_REASONS_PER_UNIT` per unit; optional extension, for the report).
+       */
+      reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)).optional(),
+      /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
+      skippedUnits: external_exports.array(skippedUnitSchema).optional()
+    });
+  }
+});
+
+// packages/classifier/src/changes.ts
+function changeTypeName(change) {
+  return change.type === "Plugin" ? change.name : change.type;
+}
+var builtInChangeTypes;
+var init_changes = __esm({
+  "packages/classifier/src/changes.ts"() {
+    "use strict";
+    builtInChangeTypes = [
+      "UnitAdded",
+      "UnitChanged",
+      "UnitDeleted",
+      "EnvCommonChanged",
+      "HCLChanged",
+      "LocalModuleChanged",
+      "FileChanged",
+      "AccountsRequested",
+      "AccountsChanged",
+      "AccountsDeleted",
+      "AccountsAdded",
+      "DriftDetected",
+      "ConfigChanged"
+    ];
+  }
+});
+
+// packages/classifier/src/errors.ts
+function classifierError(code2, message, options2 = {}) {
+  return new GantryError(code2, message, { ...options2, exitCode: classifierErrorExitCodes[code2] });
+}
+var classifierErrorExitCodes;
+var init_errors5 = __esm({
+  "packages/classifier/src/errors.ts"() {
+    "use strict";
+    init_src();
+    classifierErrorExitCodes = {
+      /** `.gantry/config.yml` (or a Gruntwork config) is not valid YAML/HCL. */
+      CONFIG_SYNTAX: 20,
+      /** A configuration key has a wrong value, a missing required key, or an unknown key. */
+      CONFIG_INVALID: 20,
+      /** A classifier plugin named in the configuration cannot be found or does not implement `ChangeClassifier`. */
+      CONFIG_PLUGIN_INVALID: 21,
+      /** An affected unit matches no environment, or more than one. */
+      PLAN_ENVIRONMENT_MISMATCH: 22,
+      /** The change deletes a unit that a remaining unit still depends on. */
+      PLAN_DELETED_UNIT_STILL_USED: 23,
+      /** The units' dependency blocks form a cycle: the jobs cannot be ordered. */
+      PLAN_DEPENDENCY_CYCLE: 24,
+      /** A new account directory must be the only infrastructure change of its pull request. */
+      PLAN_ACCOUNTS_ADDED_NOT_ALONE: 25,
+      /** The detection result given to the planner does not match the `gantry/v1` Detection schema. */
+      PLAN_INVALID_DETECTION: 26,
+      /** A classifier plugin threw or answered something that is not a claim. */
+      PLAN_CLASSIFIER_FAILED: 27,
+      /** git could not read the configuration from the head commit. */
+      CONFIG_READ_FAILED: 28
+    };
+  }
+});
+
+// packages/classifier/src/globs.ts
+function compileGlobs(globs) {
+  if (globs.length === 0) return () => false;
+  const expressions = globs.map((glob) => import_picomatch4.default.makeRe(glob, { dot: true }));
+  return (path) => expressions.some((expression) => expression.test(path));
+}
+var import_picomatch4;
+var init_globs = __esm({
+  "packages/classifier/src/globs.ts"() {
+    "use strict";
+    import_picomatch4 = __toESM(require_picomatch2(), 1);
+  }
+});
+
+// packages/classifier/src/classify.ts
+async function classifyChanges(detection, options2 = {}) {
+  const isIgnored = compileGlobs(options2.ignore ?? []);
+  const plugins = options2.plugins ?? [];
+  const unitStatus = new Map(detection.units.map((unit) => [unit.path, unit.status]));
+  const deleted = new Set(detection.units.filter((unit) => unit.status === "deleted").map((unit) => unit.path));
+  const headUnits = Object.keys(detection.graph.dependencies).filter((unit) => !deleted.has(unit)).sort();
+  const context = { event: detection.event, headUnits, unitStatus: (unit) => unitStatus.get(unit) };
+  const localModuleReads = collectLocalModuleReads(detection);
+  const newAccounts = findNewAccountDirectories(detection.changes);
+  const ignoredFiles = [];
+  const handledFiles = /* @__PURE__ */ new Set();
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const change of detection.changes) {
+    const file2 = toChangedFile(change);
+    if (change.files.every((path) => isIgnored(path))) {
+      ignoredFiles.push(...change.files);
+      change.files.forEach((path) => handledFiles.add(path));
+      continue;
+    }
+    const pluginVerdict = plugins.length > 0 ? await classifyWithPlugins(plugins, file2, context) : void 0;
+    const verdicts = pluginVerdict ? [pluginVerdict] : classifyBuiltIn(file2, { unitStatus, headUnits, newAccounts, localModuleReads });
+    change.files.forEach((path) => handledFiles.add(path));
+    for (const verdict of verdicts) {
+      const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
+      const group = groups2.get(key) ?? { verdict, files: /* @__PURE__ */ new Set() };
+      change.files.forEach((path) => group.files.add(path));
+      groups2.set(key, group);
+    }
+  }
+  const changes = [...groups2.values()].map(({ verdict, files }) => toChange(verdict, [...files].sort()));
+  changes.push(...reportUncoveredUnits(detection, changes, handledFiles));
+  return { changes: sortChanges(changes), ignoredFiles: ignoredFiles.sort() };
+}
+function toChangedFile(change) {
+  return {
+    path: change.files[change.files.length - 1] ?? "",
+    files: change.files,
+    gitStatus: change.type,
+    insideUnit: change.insideUnit,
+    units: change.units
+  };
+}
+async function classifyWithPlugins(plugins, file2, context) {
+  for (const plugin of plugins) {
+    let claim2;
+    try {
+      claim2 = await plugin.classify(file2, context);
+    } catch (error62) {
+      throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
+        hint: "fix the plugin, or remove it from `classifiers` in the configuration",
+        cause: error62
+      });
+    }
+    if (claim2 === null || claim2 === void 0) continue;
+    return { type: { name: validateClaimType(plugin, file2, claim2), classifier: plugin.name }, units: claimedUnits(plugin, file2, claim2, context) };
+  }
+  return void 0;
+}
+function validateClaimType(plugin, file2, claim2) {
+  const type = claim2.type;
+  if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || builtInChangeTypes.includes(type)) {
+    throw classifierError(
+      "PLAN_CLASSIFIER_FAILED",
+      `classifier plugin '${plugin.name}' claimed ${file2.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
+      { hint: 'return { type: "DocsChanged", units: "none" } or similar from classify()' }
+    );
+  }
+  return type;
+}
+function claimedUnits(plugin, file2, claim2, context) {
+  const units = claim2.units ?? "affected";
+  if (units === "affected") return uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
+  if (units === "all") return context.headUnits;
+  if (units === "none") return [];
+  if (Array.isArray(units)) {
+    const known = new Set(context.headUnits);
+    const unknown2 = units.filter((unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0);
+    if (unknown2.length === 0) return uniqueSorted(units);
+    throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
+      hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
+    });
+  }
+  throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
+    hint: 'units must be "affected", "all", "none" or a list of unit directories'
+  });
+}
+function classifyBuiltIn(file2, context) {
+  return [classifyBuiltInRule(file2, context)].flat();
+}
+function classifyBuiltInRule(file2, context) {
+  const affected = uniqueSorted([...file2.units, ...file2.insideUnit ? [file2.insideUnit] : []]);
+  const account = file2.path.split("/")[0] ?? "";
+  if (file2.path.includes("/") && context.newAccounts.has(account)) {
+    return { type: "AccountsAdded", units: context.headUnits.filter((unit2) => unit2.startsWith(`${account}/`)) };
+  }
+  if (ownConfigPattern.test(file2.path)) return { type: "ConfigChanged", units: [] };
+  if (envCommonPattern.test(file2.path)) return { type: "EnvCommonChanged", units: affected };
+  if (accountRequestsPattern.test(file2.path)) {
+    const type = file2.gitStatus === "added" ? "AccountsRequested" : file2.gitStatus === "deleted" ? "AccountsDeleted" : "AccountsChanged";
+    return { type, units: [] };
+  }
+  const unit = file2.insideUnit;
+  const status = unit ? context.unitStatus.get(unit) : void 0;
+  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName2(file2.path))) return { type: "DriftDetected", units: [unit] };
+  if (unit) {
+    const byType = /* @__PURE__ */ new Map();
+    for (const affectedUnit of affected) {
+      const type = unitChangeType(context.unitStatus.get(affectedUnit));
+      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
+    }
+    return [...byType].map(([type, units]) => ({ type, units }));
+  }
+  if (baseName2(file2.path) === stackFileName) {
+    const byType = /* @__PURE__ */ new Map();
+    for (const affectedUnit of affected) {
+      const status2 = context.unitStatus.get(affectedUnit);
+      const type = status2 === "added" || status2 === "deleted" ? unitChangeType(status2) : "HCLChanged";
+      byType.set(type, [...byType.get(type) ?? [], affectedUnit]);
+    }
+    return byType.size === 0 ? { type: "HCLChanged", units: [] } : [...byType].map(([type, units]) => ({ type, units }));
+  }
+  if (file2.path.endsWith(".hcl") && baseName2(file2.path) !== lockFileName) return { type: "HCLChanged", units: affected };
+  if (file2.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };
+  return { type: "FileChanged", units: affected };
+}
+function collectLocalModuleReads(detection) {
+  const files = /* @__PURE__ */ new Set();
+  for (const unit of detection.units) {
+    for (const reason of unit.reasons) {
+      if (reason.chain.some((link) => link.via === "terraform.source" || link.via === "module")) files.add(reason.file);
+    }
+  }
+  return files;
+}
+function findNewAccountDirectories(changes) {
+  const accounts = /* @__PURE__ */ new Set();
+  for (const change of changes) {
+    const path = change.files[change.files.length - 1] ?? "";
+    const match = /^([^/]+)\/account\.hcl$/.exec(path);
+    if (match?.[1] && (change.type === "added" || change.type === "renamed" && !change.files[0]?.startsWith(`${match[1]}/`))) {
+      accounts.add(match[1]);
+    }
+  }
+  return accounts;
+}
+function reportUncoveredUnits(detection, changes, handledFiles) {
+  const covered = new Set(changes.flatMap((change) => change.units));
+  const extra = /* @__PURE__ */ new Map();
+  for (const unit of detection.units) {
+    if (covered.has(unit.path)) continue;
+    const files = unit.reasons.map((reason) => reason.file).filter((file2) => !handledFiles.has(file2));
+    if (unit.reasons.length > 0 && files.length === 0) continue;
+    const type = unitChangeType(unit.status);
+    const entry = extra.get(type) ?? { files: /* @__PURE__ */ new Set(), units: [] };
+    files.forEach((file2) => entry.files.add(file2));
+    entry.units.push(unit.path);
+    extra.set(type, entry);
+  }
+  return [...extra].map(([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort()));
+}
+function unitChangeType(status) {
+  return status === "added" ? "UnitAdded" : status === "deleted" ? "UnitDeleted" : "UnitChanged";
+}
+function toChange(verdict, files) {
+  const units = [...verdict.units];
+  if (typeof verdict.type === "object") return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
+  if (verdict.type === "AccountsAdded") return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
+  return { type: verdict.type, files, units };
+}
+function sortChanges(changes) {
+  const order = (change) => {
+    const index = builtInChangeTypes.indexOf(change.type);
+    return index === -1 ? builtInChangeTypes.length : index;
+  };
+  return changes.sort((a2, b3) => order(a2) - order(b3) || (a2.files[0] ?? "").localeCompare(b3.files[0] ?? "") || (a2.units[0] ?? "").localeCompare(b3.units[0] ?? ""));
+}
+function baseName2(path) {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+function uniqueSorted(values) {
+  return [...new Set(values)].sort();
+}
+var driftMarkerNames, ownConfigPattern, envCommonPattern, accountRequestsPattern, lockFileName, stackFileName;
+var init_classify = __esm({
+  "packages/classifier/src/classify.ts"() {
+    "use strict";
+    init_changes();
+    init_errors5();
+    init_globs();
+    driftMarkerNames = [".gantry-drift", ".drift-detected"];
+    ownConfigPattern = /^(\.gantry|\.gruntwork|\.github)\//;
+    envCommonPattern = /(^|\/)_envcommon\//;
+    accountRequestsPattern = /(^|\/)_new-account-requests\//;
+    lockFileName = ".terraform.lock.hcl";
+    stackFileName = "terragrunt.stack.hcl";
+  }
+});
+
+// node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js
+function u(...t2) {
+  if (1 === t2.length) {
+    const [e2] = t2;
+    return (t3) => o(e2, t3, () => {
+    });
+  }
+  if (2 === t2.length) {
+    const [e2, n2] = t2;
+    return o(e2, n2, () => {
+    });
+  }
+  throw new Error(`isMatching wasn't given the right number of arguments: expected 1 or 2, received ${t2.length}.`);
+}
+function a(t2) {
+  return Object.assign(t2, { optional: () => h(t2), and: (e2) => d(t2, e2), or: (e2) => y(t2, e2), select: (e2) => void 0 === e2 ? v(t2) : v(e2, t2) });
+}
+function l(t2) {
+  return Object.assign(((t3) => Object.assign(t3, { [Symbol.iterator]() {
+    let n2 = 0;
+    const r2 = [{ value: Object.assign(t3, { [e]: true }), done: false }, { done: true, value: void 0 }];
+    return { next: () => {
+      var t4;
+      return null != (t4 = r2[n2++]) ? t4 : r2.at(-1);
+    } };
+  } }))(t2), { optional: () => l(h(t2)), select: (e2) => l(void 0 === e2 ? v(t2) : v(e2, t2)) });
+}
+function h(e2) {
+  return a({ [t]: () => ({ match: (t2) => {
+    let n2 = {};
+    const r2 = (t3, e3) => {
+      n2[t3] = e3;
+    };
+    return void 0 === t2 ? (s(e2).forEach((t3) => r2(t3, void 0)), { matched: true, selections: n2 }) : { matched: o(e2, t2, r2), selections: n2 };
+  }, getSelectionKeys: () => s(e2), matcherType: "optional" }) });
+}
+function d(...e2) {
+  return a({ [t]: () => ({ match: (t2) => {
+    let n2 = {};
+    const r2 = (t3, e3) => {
+      n2[t3] = e3;
+    };
+    return { matched: e2.every((e3) => o(e3, t2, r2)), selections: n2 };
+  }, getSelectionKeys: () => c(e2, s), matcherType: "and" }) });
+}
+function y(...e2) {
+  return a({ [t]: () => ({ match: (t2) => {
+    let n2 = {};
+    const r2 = (t3, e3) => {
+      n2[t3] = e3;
+    };
+    return c(e2, s).forEach((t3) => r2(t3, void 0)), { matched: e2.some((e3) => o(e3, t2, r2)), selections: n2 };
+  }, getSelectionKeys: () => c(e2, s), matcherType: "or" }) });
+}
+function p(e2) {
+  return { [t]: () => ({ match: (t2) => ({ matched: Boolean(e2(t2)) }) }) };
+}
+function v(...e2) {
+  const r2 = "string" == typeof e2[0] ? e2[0] : void 0, i3 = 2 === e2.length ? e2[1] : "string" == typeof e2[0] ? void 0 : e2[0];
+  return a({ [t]: () => ({ match: (t2) => {
+    let e3 = { [null != r2 ? r2 : n]: t2 };
+    return { matched: void 0 === i3 || o(i3, t2, (t3, n2) => {
+      e3[t3] = n2;
+    }), selections: e3 };
+  }, getSelectionKeys: () => [null != r2 ? r2 : n].concat(void 0 === i3 ? [] : s(i3)) }) });
+}
+function b(t2) {
+  return true;
+}
+function w(t2) {
+  return "number" == typeof t2;
+}
+function S(t2) {
+  return "string" == typeof t2;
+}
+function j(t2) {
+  return "bigint" == typeof t2;
+}
+function M(t2) {
+  return new R(t2, L);
+}
+function F(t2) {
+  throw new I(t2);
+}
+var t, e, n, r, i, o, s, c, f, g, m, K, O, E, x, A, N, P, k, T, B, _, W, $, z2, I, L, R;
+var init_dist = __esm({
+  "node_modules/.pnpm/ts-pattern@5.9.2/node_modules/ts-pattern/dist/index.js"() {
+    t = /* @__PURE__ */ Symbol.for("@ts-pattern/matcher");
+    e = /* @__PURE__ */ Symbol.for("@ts-pattern/isVariadic");
+    n = "@ts-pattern/anonymous-select-key";
+    r = (t2) => Boolean(t2 && "object" == typeof t2);
+    i = (e2) => e2 && !!e2[t];
+    o = (n2, s2, c2) => {
+      if (i(n2)) {
+        const e2 = n2[t](), { matched: r2, selections: i3 } = e2.match(s2);
+        return r2 && i3 && Object.keys(i3).forEach((t2) => c2(t2, i3[t2])), r2;
+      }
+      if (r(n2)) {
+        if (!r(s2)) return false;
+        if (Array.isArray(n2)) {
+          if (!Array.isArray(s2)) return false;
+          let t2 = [], r2 = [], u2 = [];
+          for (const o2 of n2.keys()) {
+            const s3 = n2[o2];
+            i(s3) && s3[e] ? u2.push(s3) : u2.length ? r2.push(s3) : t2.push(s3);
+          }
+          if (u2.length) {
+            if (u2.length > 1) throw new Error("Pattern error: Using `...P.array(...)` several times in a single pattern is not allowed.");
+            if (s2.length < t2.length + r2.length) return false;
+            const e2 = s2.slice(0, t2.length), n3 = 0 === r2.length ? [] : s2.slice(-r2.length), i3 = s2.slice(t2.length, 0 === r2.length ? Infinity : -r2.length);
+            return t2.every((t3, n4) => o(t3, e2[n4], c2)) && r2.every((t3, e3) => o(t3, n3[e3], c2)) && (0 === u2.length || o(u2[0], i3, c2));
+          }
+          return n2.length === s2.length && n2.every((t3, e2) => o(t3, s2[e2], c2));
+        }
+        return Reflect.ownKeys(n2).every((e2) => {
+          const r2 = n2[e2];
+          return (e2 in s2 || i(u2 = r2) && "optional" === u2[t]().matcherType) && o(r2, s2[e2], c2);
+          var u2;
+        });
+      }
+      return Object.is(s2, n2);
+    };
+    s = (e2) => {
+      var n2, o2, u2;
+      return r(e2) ? i(e2) ? null != (n2 = null == (o2 = (u2 = e2[t]()).getSelectionKeys) ? void 0 : o2.call(u2)) ? n2 : [] : Array.isArray(e2) ? c(e2, s) : c(Object.values(e2), s) : [];
+    };
+    c = (t2, e2) => t2.reduce((t3, n2) => t3.concat(e2(n2)), []);
+    f = (t2, e2) => {
+      for (const n2 of t2) if (!e2(n2)) return false;
+      return true;
+    };
+    g = (t2, e2) => {
+      for (const [n2, r2] of t2.entries()) if (!e2(r2, n2)) return false;
+      return true;
+    };
+    m = (t2, e2) => {
+      const n2 = Reflect.ownKeys(t2);
+      for (const r2 of n2) if (!e2(r2, t2[r2])) return false;
+      return true;
+    };
+    K = a(p(b));
+    O = a(p(b));
+    E = K;
+    x = (t2) => Object.assign(a(t2), { startsWith: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.startsWith(n2)))));
+      var n2;
+    }, endsWith: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.endsWith(n2)))));
+      var n2;
+    }, minLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length >= t3))(e2))), length: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length === t3))(e2))), maxLength: (e2) => x(d(t2, ((t3) => p((e3) => S(e3) && e3.length <= t3))(e2))), includes: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && t3.includes(n2)))));
+      var n2;
+    }, regex: (e2) => {
+      return x(d(t2, (n2 = e2, p((t3) => S(t3) && Boolean(t3.match(n2))))));
+      var n2;
+    } });
+    A = x(p(S));
+    N = (t2) => Object.assign(a(t2), { between: (e2, n2) => N(d(t2, ((t3, e3) => p((n3) => w(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 < t3))(e2))), gt: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 > t3))(e2))), lte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 <= t3))(e2))), gte: (e2) => N(d(t2, ((t3) => p((e3) => w(e3) && e3 >= t3))(e2))), int: () => N(d(t2, p((t3) => w(t3) && Number.isInteger(t3)))), finite: () => N(d(t2, p((t3) => w(t3) && Number.isFinite(t3)))), positive: () => N(d(t2, p((t3) => w(t3) && t3 > 0))), negative: () => N(d(t2, p((t3) => w(t3) && t3 < 0))) });
+    P = N(p(w));
+    k = (t2) => Object.assign(a(t2), { between: (e2, n2) => k(d(t2, ((t3, e3) => p((n3) => j(n3) && t3 <= n3 && e3 >= n3))(e2, n2))), lt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 < t3))(e2))), gt: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 > t3))(e2))), lte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 <= t3))(e2))), gte: (e2) => k(d(t2, ((t3) => p((e3) => j(e3) && e3 >= t3))(e2))), positive: () => k(d(t2, p((t3) => j(t3) && t3 > 0))), negative: () => k(d(t2, p((t3) => j(t3) && t3 < 0))) });
+    T = k(p(j));
+    B = a(p(function(t2) {
+      return "boolean" == typeof t2;
+    }));
+    _ = a(p(function(t2) {
+      return "symbol" == typeof t2;
+    }));
+    W = a(p(function(t2) {
+      return null == t2;
+    }));
+    $ = a(p(function(t2) {
+      return null != t2;
+    }));
+    z2 = { __proto__: null, matcher: t, optional: h, array: function(...e2) {
+      return l({ [t]: () => ({ match: (t2) => {
+        if (!Array.isArray(t2)) return { matched: false };
+        if (0 === e2.length) return { matched: true };
+        const n2 = e2[0];
+        let r2 = {};
+        if (0 === t2.length) return s(n2).forEach((t3) => {
+          r2[t3] = [];
+        }), { matched: true, selections: r2 };
+        const i3 = (t3, e3) => {
+          r2[t3] = (r2[t3] || []).concat([e3]);
+        };
+        return { matched: t2.every((t3) => o(n2, t3, i3)), selections: r2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
+    }, set: function(...e2) {
+      return a({ [t]: () => ({ match: (t2) => {
+        if (!(t2 instanceof Set)) return { matched: false };
+        let n2 = {};
+        if (0 === t2.size) return { matched: true, selections: n2 };
+        if (0 === e2.length) return { matched: true };
+        const r2 = (t3, e3) => {
+          n2[t3] = (n2[t3] || []).concat([e3]);
+        }, i3 = e2[0];
+        return { matched: f(t2, (t3) => o(i3, t3, r2)), selections: n2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : s(e2[0]) }) });
+    }, map: function(...e2) {
+      return a({ [t]: () => ({ match: (t2) => {
+        if (!(t2 instanceof Map)) return { matched: false };
+        let n2 = {};
+        if (0 === t2.size) return { matched: true, selections: n2 };
+        const r2 = (t3, e3) => {
+          n2[t3] = (n2[t3] || []).concat([e3]);
+        };
+        if (0 === e2.length) return { matched: true };
+        var i3;
+        if (1 === e2.length) throw new Error(`\`P.map\` wasn't given enough arguments. Expected (key, value), received ${null == (i3 = e2[0]) ? void 0 : i3.toString()}`);
+        const [s2, c2] = e2;
+        return { matched: g(t2, (t3, e3) => {
+          const n3 = o(s2, e3, r2), i4 = o(c2, t3, r2);
+          return n3 && i4;
+        }), selections: n2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
+    }, record: function(...e2) {
+      return a({ [t]: () => ({ match: (t2) => {
+        if (null === t2 || "object" != typeof t2 || Array.isArray(t2)) return { matched: false };
+        var n2;
+        if (0 === e2.length) throw new Error(`\`P.record\` wasn't given enough arguments. Expected (value) or (key, value), received ${null == (n2 = e2[0]) ? void 0 : n2.toString()}`);
+        let r2 = {};
+        const i3 = (t3, e3) => {
+          r2[t3] = (r2[t3] || []).concat([e3]);
+        }, [s2, c2] = 1 === e2.length ? [A, e2[0]] : e2;
+        return { matched: m(t2, (t3, e3) => {
+          const n3 = "string" != typeof t3 || Number.isNaN(Number(t3)) ? null : Number(t3), r3 = null !== n3 && o(s2, n3, i3), u2 = o(s2, t3, i3), a2 = o(c2, e3, i3);
+          return (u2 || r3) && a2;
+        }), selections: r2 };
+      }, getSelectionKeys: () => 0 === e2.length ? [] : [...s(e2[0]), ...s(e2[1])] }) });
+    }, intersection: d, union: y, not: function(e2) {
+      return a({ [t]: () => ({ match: (t2) => ({ matched: !o(e2, t2, () => {
+      }) }), getSelectionKeys: () => [], matcherType: "not" }) });
+    }, when: p, select: v, any: K, unknown: O, _: E, string: A, number: P, bigint: T, boolean: B, symbol: _, nullish: W, nonNullable: $, instanceOf: function(t2) {
+      return a(p(/* @__PURE__ */ (function(t3) {
+        return (e2) => e2 instanceof t3;
+      })(t2)));
+    }, shape: function(t2) {
+      return a(p(u(t2)));
+    } };
+    I = class extends Error {
+      constructor(t2) {
+        let e2;
+        try {
+          e2 = JSON.stringify(t2);
+        } catch (n2) {
+          e2 = t2;
+        }
+        super(`Pattern matching error: no pattern matches value ${e2}`), this.input = void 0, this.input = t2;
+      }
+    };
+    L = { matched: false, value: void 0 };
+    R = class _R {
+      constructor(t2, e2) {
+        this.input = void 0, this.state = void 0, this.input = t2, this.state = e2;
+      }
+      with(...t2) {
+        if (this.state.matched) return this;
+        const e2 = t2[t2.length - 1], r2 = [t2[0]];
+        let i3;
+        3 === t2.length && "function" == typeof t2[1] ? i3 = t2[1] : t2.length > 2 && r2.push(...t2.slice(1, t2.length - 1));
+        let s2 = false, c2 = {};
+        const u2 = (t3, e3) => {
+          s2 = true, c2[t3] = e3;
+        }, a2 = !r2.some((t3) => o(t3, this.input, u2)) || i3 && !Boolean(i3(this.input)) ? L : { matched: true, value: e2(s2 ? n in c2 ? c2[n] : c2 : this.input, this.input) };
+        return new _R(this.input, a2);
+      }
+      when(t2, e2) {
+        if (this.state.matched) return this;
+        const n2 = Boolean(t2(this.input));
+        return new _R(this.input, n2 ? { matched: true, value: e2(this.input, this.input) } : L);
+      }
+      otherwise(t2) {
+        return this.state.matched ? this.state.value : t2(this.input);
+      }
+      exhaustive(t2 = F) {
+        return this.state.matched ? this.state.value : t2(this.input);
+      }
+      run() {
+        return this.exhaustive();
+      }
+      returnType() {
+        return this;
+      }
+      narrow() {
+        return this;
+      }
+    };
+  }
+});
+
+// packages/classifier/src/environments.ts
+function matchEnvironments(units, environments2, configFile2) {
+  const matchers = environments2.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
+  const result = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const unit of units) {
+    const found = matchers.filter(({ matches }) => matches(unit)).map(({ environment }) => environment);
+    if (found.length === 1) result.set(unit, found[0]);
+    else if (found.length === 0) problems.push(`unit ${unit} matches no environment`);
+    else problems.push(`unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`);
+  }
+  if (problems.length > 0) {
+    const listed = environments2.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
+    throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
+      ...configFile2 ? { location: { file: configFile2 } } : {},
+      hint: `every unit must match exactly one environment's paths; environments are ${listed}`
+    });
+  }
+  return result;
+}
+function authenticationOf(environment) {
+  const aws = environment.aws;
+  if (!aws) return null;
+  return {
+    accountId: aws.accountId,
+    planRoleArn: aws.planRoleArn,
+    applyRoleArn: aws.applyRoleArn,
+    region: aws.region,
+    sessionDurationSeconds: aws.sessionDuration
+  };
+}
+var init_environments = __esm({
+  "packages/classifier/src/environments.ts"() {
+    "use strict";
+    init_errors5();
+    init_globs();
+  }
+});
+
+// packages/classifier/src/graph.ts
+function topologicalOrder(nodes, dependenciesOf) {
+  const inSet = new Set(nodes);
+  const state = /* @__PURE__ */ new Map();
+  const order = [];
+  for (const root of nodes) {
+    if (state.has(root)) continue;
+    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
+    state.set(root, 1);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (!inSet.has(dependency) || dependency === frame.node) continue;
+        const seen = state.get(dependency);
+        if (seen === 2) continue;
+        if (seen === 1) {
+          const start = stack.findIndex((entry) => entry.node === dependency);
+          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
+        }
+        state.set(dependency, 1);
+        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
+      } else {
+        state.set(frame.node, 2);
+        order.push(frame.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+function nearestPlannedDependencies(planned, dependenciesOf) {
+  const memo2 = /* @__PURE__ */ new Map();
+  const onPath = /* @__PURE__ */ new Set();
+  const resolveUnplanned = (start) => {
+    const cached2 = memo2.get(start);
+    if (cached2) return cached2;
+    const stack = [
+      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
+    ];
+    onPath.add(start);
+    let result2 = /* @__PURE__ */ new Set();
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (planned.has(dependency)) {
+          frame.found.add(dependency);
+          continue;
+        }
+        const done = memo2.get(dependency);
+        if (done) {
+          done.forEach((unit) => frame.found.add(unit));
+        } else if (!onPath.has(dependency)) {
+          onPath.add(dependency);
+          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
+        }
+      } else {
+        stack.pop();
+        onPath.delete(frame.unit);
+        memo2.set(frame.unit, frame.found);
+        const parent = stack[stack.length - 1];
+        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
+        result2 = frame.found;
+      }
+    }
+    return result2;
+  };
+  const result = /* @__PURE__ */ new Map();
+  for (const unit of planned) {
+    const found = [];
+    for (const dependency of dependenciesOf(unit)) {
+      if (planned.has(dependency)) found.push(dependency);
+      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
+    }
+    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
+  }
+  return result;
+}
+var CycleFound;
+var init_graph = __esm({
+  "packages/classifier/src/graph.ts"() {
+    "use strict";
+    CycleFound = class extends Error {
+      constructor(cycle) {
+        super("cycle");
+        this.cycle = cycle;
+      }
+      cycle;
+    };
+  }
+});
+
+// packages/classifier/src/units-acted-on.ts
+function unitsActedOn(change) {
+  return M(change).with(
+    {
+      type: z2.union(
+        "UnitAdded",
+        "UnitChanged",
+        "UnitDeleted",
+        "EnvCommonChanged",
+        "HCLChanged",
+        "LocalModuleChanged",
+        "FileChanged",
+        "AccountsAdded",
+        "DriftDetected"
+      )
+    },
+    (acting) => acting.units
+  ).with({ type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted", "ConfigChanged") }, () => []).with({ type: "Plugin" }, (plugin) => plugin.units).exhaustive();
+}
+var init_units_acted_on = __esm({
+  "packages/classifier/src/units-acted-on.ts"() {
+    "use strict";
+    init_dist();
+  }
+});
+
+// packages/classifier/src/refusals.ts
+function refuseDeletingDependedOnUnits(detection, deleted, status) {
+  if (deleted.size === 0) return;
+  const problems = [];
+  for (const [unit, dependencies] of Object.entries(detection.graph.dependencies)) {
+    if (status.get(unit) === "deleted") continue;
+    for (const dependency of dependencies) {
+      if (deleted.has(dependency)) problems.push(`${unit} still depends on ${dependency}, which this change deletes`);
+    }
+  }
+  if (problems.length === 0) return;
+  problems.sort();
+  throw classifierError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
+    location: { file: `${problems[0].split(" ")[0]}/terragrunt.hcl` },
+    hint: "remove the dependency block from the remaining unit in the same change (or keep the deleted unit until nothing depends on it)"
+  });
+}
+function refuseAccountsAddedWithOthers(changes) {
+  const added = changes.filter((change) => change.type === "AccountsAdded");
+  if (added.length === 0) return;
+  const newAccounts = added.map((change) => change.type === "AccountsAdded" ? `${change.account}/` : "");
+  const outside = (unit) => !newAccounts.some((prefix) => unit.startsWith(prefix));
+  const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
+  if (others.length === 0) return;
+  const accounts = added.map((change) => change.type === "AccountsAdded" ? change.account : "").join(", ");
+  throw classifierError(
+    "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
+    `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others.flatMap((change) => change.files).slice(0, 5).join(", ")})`,
+    { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" }
+  );
+}
+var init_refusals = __esm({
+  "packages/classifier/src/refusals.ts"() {
+    "use strict";
+    init_changes();
+    init_errors5();
+    init_units_acted_on();
+  }
+});
+
+// packages/classifier/src/unit-reasons.ts
+function unitReasons(detection, jobs) {
+  const planned = new Set(jobs.flatMap((job) => job.units));
+  const reasons = {};
+  for (const unit of detection.units) {
+    if (planned.has(unit.path) && unit.reasons.length > 0) reasons[unit.path] = unit.reasons.slice(0, MAX_REASONS_PER_UNIT);
+  }
+  return reasons;
+}
+var MAX_REASONS_PER_UNIT;
+var init_unit_reasons = __esm({
+  "packages/classifier/src/unit-reasons.ts"() {
+    "use strict";
+    MAX_REASONS_PER_UNIT = 3;
+  }
+});
+
+// packages/classifier/src/plan-jobs.ts
+function noActionNote(change) {
+  return M(change).with(
+    { type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted") },
+    () => "account requests are not processed by Gantry: create the account with your account factory, then add its directory"
+  ).with({ type: "ConfigChanged" }, () => "Gantry/Pipelines configuration or CI workflow: no infrastructure action").with({ type: "Plugin" }, (plugin) => plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : void 0).otherwise((other) => other.units.length === 0 ? "read by no unit: no action" : void 0);
+}
+function planJobs(input2) {
+  const { detection, classification, config: config2, branch } = input2;
+  const deployBranch = config2.deployBranch;
+  const base = {
+    apiVersion: "gantry/v1",
+    kind: "Plan",
+    event: detection.event,
+    base: detection.base,
+    head: detection.head,
+    branch,
+    deployBranch
+  };
+  const report = (jobs2) => describeChanges(classification, jobs2);
+  if (detection.event === "push" && branch !== deployBranch) {
+    return {
+      ...base,
+      notice: `push to '${branch}', which is not the deploy branch '${deployBranch}': nothing is planned`,
+      jobs: [],
+      changes: report([]),
+      ignoredFiles: classification.ignoredFiles
+    };
+  }
+  const status = new Map(detection.units.map((unit) => [unit.path, unit.status]));
+  const isSkipped = compileOverride(config2, "skip");
+  const isPlanOnly = compileOverride(config2, "planOnly");
+  const changeNames = /* @__PURE__ */ new Map();
+  const deployed = /* @__PURE__ */ new Map();
+  for (const change of classification.changes) {
+    for (const unit of unitsActedOn(change)) {
+      if (isSkipped(unit)) continue;
+      const recorded = input2.skipUnits?.get(unit);
+      if (recorded) {
+        deployed.set(unit, { unit, reason: recorded.reason, deployedAt: recorded.deployedAt });
+        continue;
+      }
+      const names = changeNames.get(unit) ?? /* @__PURE__ */ new Set();
+      names.add(changeTypeName(change));
+      changeNames.set(unit, names);
+    }
+  }
+  const acting = [...changeNames.keys()].sort();
+  const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
+  const forward = new Set(acting.filter((unit) => !deleted.has(unit)));
+  if (detection.event === "pull_request") refuseAccountsAddedWithOthers(classification.changes);
+  refuseDeletingDependedOnUnits(detection, deleted, status);
+  const environmentOf = matchEnvironments(acting, config2.environments, input2.configFile);
+  const dependenciesOf = (unit) => detection.graph.dependencies[unit] ?? [];
+  const forwardDependencies = nearestPlannedDependencies(forward, dependenciesOf);
+  const destroyDependencies = nearestPlannedDependencies(deleted, dependenciesOf);
+  const environmentIndex = new Map(config2.environments.map((environment, index) => [environment, index]));
+  const byEnvironment = (a2, b3) => environmentIndex.get(environmentOf.get(a2)) - environmentIndex.get(environmentOf.get(b3)) || (a2 < b3 ? -1 : a2 > b3 ? 1 : 0);
+  const forwardUnits = [...forward].sort(byEnvironment);
+  const deletedUnits = [...deleted].sort(byEnvironment);
+  const groupIntoJobs = (split) => {
+    const drafts = [];
+    const draftsByKey = /* @__PURE__ */ new Map();
+    const jobOf = /* @__PURE__ */ new Map();
+    const usedIds = /* @__PURE__ */ new Set();
+    const place = (unit, destroy) => {
+      const environment = environmentOf.get(unit);
+      const action = detection.event === "pull_request" || isPlanOnly(unit) ? destroy ? "plan-destroy" : "plan" : destroy ? "destroy" : "apply";
+      const groupKey = `${action}\0${environment.name}`;
+      const perUnit = (destroy ? !config2.consolidateDeleted : config2.consolidation === "unit") || split.has(groupKey);
+      const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
+      let draft = draftsByKey.get(key);
+      if (!draft) {
+        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
+        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
+        draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: /* @__PURE__ */ new Set() };
+        draftsByKey.set(key, draft);
+        drafts.push(draft);
+      }
+      draft.units.push(unit);
+      jobOf.set(unit, draft);
+    };
+    forwardUnits.forEach((unit) => place(unit, false));
+    deletedUnits.forEach((unit) => place(unit, true));
+    for (const unit of forward) {
+      for (const dependency of forwardDependencies.get(unit) ?? []) linkJobs(jobOf.get(unit), jobOf.get(dependency));
+    }
+    for (const unit of deleted) {
+      for (const dependency of destroyDependencies.get(unit) ?? []) linkJobs(jobOf.get(dependency), jobOf.get(unit));
+    }
+    const forwardJobs = drafts.filter((draft) => !draft.destroy);
+    for (const draft of drafts) if (draft.destroy) forwardJobs.forEach((applyJob) => draft.needs.add(applyJob));
+    return drafts;
+  };
+  const ordered = orderJobs(groupIntoJobs);
+  for (const draft of ordered) {
+    draft.units = orderUnits(draft, draft.destroy ? destroyDependencies : forwardDependencies);
+  }
+  const position = new Map(ordered.map((draft, index) => [draft, index]));
+  const source = { event: detection.event, base: detection.base, head: detection.head, branch, deployBranch };
+  const jobs = ordered.map((draft) => ({
+    apiVersion: "gantry/v1",
+    kind: "Job",
+    id: draft.id,
+    action: draft.action,
+    units: draft.units,
+    ref: draft.destroy ? detection.base : detection.head,
+    needs: [...draft.needs].sort((a2, b3) => position.get(a2) - position.get(b3)).map((need) => need.id),
+    environment: draft.environment.name,
+    changes: [...new Set(draft.units.flatMap((unit) => [...changeNames.get(unit) ?? []]))].sort(),
+    source: { ...source },
+    authentication: authenticationOf(draft.environment),
+    terragrunt: { flags: [...config2.terragrunt.flags], env: { ...config2.terragrunt.env }, parallelism: config2.parallelism }
+  }));
+  const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
+  const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
+  const skippedUnits = [...deployed.values()].sort((a2, b3) => a2.unit < b3.unit ? -1 : a2.unit > b3.unit ? 1 : 0);
+  return {
+    ...base,
+    notice,
+    jobs,
+    changes: report(ordered),
+    ignoredFiles: classification.ignoredFiles,
+    reasons: unitReasons(detection, jobs),
+    ...input2.skipUnits ? { skippedUnits } : {}
+  };
+}
+function linkJobs(dependent, dependency) {
+  if (dependent !== dependency) dependent.needs.add(dependency);
+}
+function orderJobs(groupIntoJobs) {
+  const split = /* @__PURE__ */ new Set();
+  for (; ; ) {
+    const drafts = groupIntoJobs(split);
+    try {
+      return topologicalOrder(drafts, (draft) => [...draft.needs]);
+    } catch (error62) {
+      if (!(error62 instanceof CycleFound)) throw error62;
+      const cycle = error62.cycle;
+      const consolidated = cycle.filter((draft) => !draft.perUnit);
+      if (consolidated.length === 0) {
+        throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
+          hint: "break the cycle of dependency blocks between these units"
+        });
+      }
+      consolidated.forEach((draft) => split.add(draft.groupKey));
+    }
+  }
+}
+function orderUnits(draft, dependencies) {
+  const units = [...draft.units].sort();
+  try {
+    const order = topologicalOrder(units, (unit) => dependencies.get(unit) ?? []);
+    return draft.destroy ? order.reverse() : order;
+  } catch (error62) {
+    if (!(error62 instanceof CycleFound)) throw error62;
+    throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
+      hint: "break the cycle of dependency blocks between these units"
+    });
+  }
+}
+function compileOverride(config2, key) {
+  const globs = Object.entries(config2.units).filter(([, override]) => override[key]).map(([glob]) => glob);
+  return compileGlobs(globs);
+}
+function slug(raw) {
+  return raw.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "").replace(/-+$/, "");
+}
+function uniqueId(raw, used) {
+  const base = slug(raw) || "job";
+  let id = base;
+  for (let suffix = 2; used.has(id); suffix++) id = `${base}-${suffix}`;
+  used.add(id);
+  return id;
+}
+function describeChanges(classification, jobs) {
+  const jobsOfUnit = /* @__PURE__ */ new Map();
+  for (const job of jobs) for (const unit of job.units) jobsOfUnit.set(unit, [...jobsOfUnit.get(unit) ?? [], job.id]);
+  return classification.changes.map((change) => {
+    const jobIds = [...new Set(unitsActedOn(change).flatMap((unit) => jobsOfUnit.get(unit) ?? []))];
+    const note = noActionNote(change);
+    return {
+      type: changeTypeName(change),
+      files: [...change.files],
+      units: [...change.units],
+      jobs: jobIds,
+      ...note ? { note } : {}
+    };
+  });
+}
+var init_plan_jobs = __esm({
+  "packages/classifier/src/plan-jobs.ts"() {
+    "use strict";
+    init_dist();
+    init_changes();
+    init_environments();
+    init_errors5();
+    init_globs();
+    init_graph();
+    init_refusals();
+    init_unit_reasons();
+    init_units_acted_on();
+  }
+});
+
 // packages/classifier/src/git.ts
 import { execFile, spawn as spawn2 } from "node:child_process";
 function git(repo, args) {
@@ -37125,9 +37747,9 @@ function readTreeFiles(repo, ref, paths) {
     const chunks = [];
     child.stdout.on("data", (chunk) => chunks.push(chunk));
     child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) {
-        reject(classifierError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code})`, { hint: "check that --repo is a git repository" }));
+    child.on("close", (code2) => {
+      if (code2 !== 0) {
+        reject(classifierError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code2})`, { hint: "check that --repo is a git repository" }));
         return;
       }
       const output2 = Buffer.concat(chunks);
@@ -37151,7 +37773,7 @@ function readTreeFiles(repo, ref, paths) {
 var init_git2 = __esm({
   "packages/classifier/src/git.ts"() {
     "use strict";
-    init_errors3();
+    init_errors5();
   }
 });
 
@@ -37162,8 +37784,8 @@ function isSecretName(name) {
 function looksLikeSecretValue(value) {
   return secretValuePattern.test(value.trim()) || urlPassword(value) !== void 0;
 }
-function urlPasswords(text) {
-  return [...text.matchAll(userinfoPattern)].map((match) => match[1]);
+function urlPasswords(text2) {
+  return [...text2.matchAll(userinfoPattern)].map((match) => match[1]);
 }
 function urlPassword(value) {
   return urlPasswords(value)[0];
@@ -37285,13 +37907,13 @@ var init_schema = __esm({
 
 // packages/classifier/src/config/validate.ts
 function formatConfigPath(path) {
-  let text = "";
+  let text2 = "";
   for (const segment of path) {
-    if (typeof segment === "number") text += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text += text === "" ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
+    if (typeof segment === "number") text2 += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text2 += text2 === "" ? segment : `.${segment}`;
+    else text2 += `[${JSON.stringify(segment)}]`;
   }
-  return text === "" ? "(top level)" : text;
+  return text2 === "" ? "(top level)" : text2;
 }
 function validateConfig(value, file2, locate, hint) {
   const result = gantryConfigSchema.safeParse(value);
@@ -37376,7 +37998,7 @@ var init_validate = __esm({
   "packages/classifier/src/config/validate.ts"() {
     "use strict";
     init_src();
-    init_errors3();
+    init_errors5();
     init_secret_names();
     init_tool_variables();
     init_schema();
@@ -37384,9 +38006,9 @@ var init_validate = __esm({
 });
 
 // packages/classifier/src/config/gantry-yaml.ts
-function parseYamlDocument(text, file2) {
+function parseYamlDocument(text2, file2) {
   const lineCounter = new import_yaml.LineCounter();
-  const document = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  const document = (0, import_yaml.parseDocument)(text2, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const error62 = document.errors[0];
   if (error62) {
     const position = error62.linePos?.[0];
@@ -37451,8 +38073,8 @@ function findOffset(root, path, wantKey) {
   const range = node2?.range;
   return range?.[0] ?? keyOffset;
 }
-function parseGantryConfigYaml(text, file2) {
-  const { locate, toValue } = parseYamlDocument(text, file2);
+function parseGantryConfigYaml(text2, file2) {
+  const { locate, toValue } = parseYamlDocument(text2, file2);
   const value = toValue() ?? {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw classifierError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
@@ -37467,15 +38089,15 @@ var init_gantry_yaml = __esm({
   "packages/classifier/src/config/gantry-yaml.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist(), 1);
-    init_errors3();
+    init_errors5();
     init_validate();
     MAX_ALIAS_COUNT = 100;
   }
 });
 
 // packages/classifier/src/config/gruntwork-yaml.ts
-function parseGruntworkConfigYaml(text, file2) {
-  const { locate, toValue } = parseYamlDocument(text, file2);
+function parseGruntworkConfigYaml(text2, file2) {
+  const { locate, toValue } = parseYamlDocument(text2, file2);
   const root = toValue() ?? {};
   const fail2 = (path, message) => {
     throw classifierError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
@@ -37531,7 +38153,7 @@ function isRecord(value) {
 var init_gruntwork_yaml = __esm({
   "packages/classifier/src/config/gruntwork-yaml.ts"() {
     "use strict";
-    init_errors3();
+    init_errors5();
     init_gantry_yaml();
     init_validate();
   }
@@ -37649,8 +38271,8 @@ function readAwsOidc(reader, environment, body, at, path) {
     ...duration3 ? { sessionDuration: Number(reader.value(duration3)) } : {}
   };
 }
-function lineAt(text, offset) {
-  const before = text.slice(0, offset);
+function lineAt(text2, offset) {
+  const before = text2.slice(0, offset);
   const line = before.split("\n").length;
   return { line, column: offset - before.lastIndexOf("\n") };
 }
@@ -37660,7 +38282,7 @@ var init_gruntwork_hcl = __esm({
     "use strict";
     init_src2();
     init_src();
-    init_errors3();
+    init_errors5();
     init_gruntwork_yaml();
     init_validate();
     awsKeys = {
@@ -37743,7 +38365,7 @@ async function loadConfig(options2) {
     (path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/\n]+\.hcl|config\.ya?ml)$/.test(path)
   );
   const texts = await readTreeFiles(options2.repo, options2.ref, candidates);
-  return parseConfigFiles([...texts].map(([path, text]) => ({ path, text })));
+  return parseConfigFiles([...texts].map(([path, text2]) => ({ path, text: text2 })));
 }
 var init_load_config = __esm({
   "packages/classifier/src/config/load-config.ts"() {
@@ -37760,7 +38382,7 @@ var init_load_config = __esm({
 import { createRequire as createRequire2 } from "node:module";
 import { existsSync as existsSync5, mkdtempSync, readFileSync as readFileSync3, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix6, resolve as resolve3 } from "node:path";
+import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix8, resolve as resolve3 } from "node:path";
 import { pathToFileURL } from "node:url";
 function isChangeClassifier(value) {
   if (typeof value !== "object" || value === null) return false;
@@ -37800,15 +38422,15 @@ async function importPlugin(name, url2, options2) {
   }
 }
 async function importFromTree(name, ref, options2) {
-  const path = posix6.normalize(name);
+  const path = posix8.normalize(name);
   if (isAbsolute2(name) || path === ".." || path.startsWith("../")) {
     throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
       ...located(options2),
       hint: "name a file inside the repository (./.gantry/classifiers/mine.js), or a package"
     });
   }
-  const text = (await readTreeFiles(options2.repo, ref, [path])).get(path);
-  if (text === void 0) {
+  const text2 = (await readTreeFiles(options2.repo, ref, [path])).get(path);
+  if (text2 === void 0) {
     throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
       ...located(options2),
       hint: "commit the plugin file together with the configuration that names it"
@@ -37817,7 +38439,7 @@ async function importFromTree(name, ref, options2) {
   const dir = mkdtempSync(join5(tmpdir(), "gantry-plugin-"));
   try {
     const file2 = join5(dir, basename2(path));
-    writeFileSync2(file2, text, { mode: 384 });
+    writeFileSync2(file2, text2, { mode: 384 });
     writeFileSync2(join5(dir, "package.json"), '{ "type": "module" }\n', { mode: 384 });
     return await importPlugin(name, pathToFileURL(file2).href, options2);
   } finally {
@@ -37874,7 +38496,7 @@ var located;
 var init_plugins = __esm({
   "packages/classifier/src/plugins.ts"() {
     "use strict";
-    init_errors3();
+    init_errors5();
     init_git2();
     located = (options2) => options2.configFile ? { location: { file: options2.configFile } } : {};
   }
@@ -37992,8 +38614,8 @@ function renderPlanMermaid(plan) {
 function mermaidId(id) {
   return `job_${id.replace(/_/g, "__").replace(/-/g, "_h").replace(/\./g, "_d")}`;
 }
-function escapeMermaid(text) {
-  return text.replace(/"/g, "#quot;");
+function escapeMermaid(text2) {
+  return text2.replace(/"/g, "#quot;");
 }
 function short2(sha) {
   return sha.slice(0, 7);
@@ -38194,9 +38816,9 @@ function renderExitCodes(command12) {
 ${rows.join("\n")}
 `;
 }
-function wrap(text, width) {
+function wrap(text2, width) {
   const lines = [""];
-  for (const word of text.split(" ")) {
+  for (const word of text2.split(" ")) {
     const last = lines.length - 1;
     if (lines[last] !== "" && lines[last].length + 1 + word.length > width) lines.push(word);
     else lines[last] = lines[last] === "" ? word : `${lines[last]} ${word}`;
@@ -38249,8 +38871,8 @@ var init_help = __esm({
     "use strict";
     init_exit_codes();
     HelpRequested = class {
-      constructor(text, options2 = {}) {
-        this.text = text;
+      constructor(text2, options2 = {}) {
+        this.text = text2;
         this.options = options2;
       }
       text;
@@ -38375,11 +38997,11 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
       });
       io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}
 ` : formatDetectionSummary(result));
-      const code = exitCodeForResult(result);
-      if (code !== 0 && values.json) {
+      const code2 = exitCodeForResult(result);
+      if (code2 !== 0 && values.json) {
         io.stderr.write("gantry detect: some units could not be fully analysed; see their `problems` in the document\n");
       }
-      return code;
+      return code2;
     };
   }
 });
@@ -38942,8 +39564,8 @@ function parse4(header2, options2) {
   let whitespace = -1;
   let stop = options2?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
-    const code = header2.charCodeAt(index);
-    const flags2 = CHAR_MAP[code];
+    const code2 = header2.charCodeAt(index);
+    const flags2 = CHAR_MAP[code2];
     if ((flags2 & stopFlags) !== 0) {
       stop |= flags2 & COMMA_FLAG;
       break;
@@ -38954,7 +39576,7 @@ function parse4(header2, options2) {
     } else {
       whitespace = -1;
     }
-    typeFlags |= code & NON_ASCII | flags2;
+    typeFlags |= code2 & NON_ASCII | flags2;
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
@@ -38976,14 +39598,14 @@ function parseParameters(header2, type, index, len, stopFlags) {
     let keyFlags = 0;
     let keyWhitespace = -1;
     while (index < len) {
-      const code = header2.charCodeAt(index);
-      const flags2 = CHAR_MAP[code];
+      const code2 = header2.charCodeAt(index);
+      const flags2 = CHAR_MAP[code2];
       if ((flags2 & stopFlags) !== 0) {
         if ((flags2 & COMMA_FLAG) !== 0)
           break parameter;
         continue parameter;
       }
-      if (code === EQ) {
+      if (code2 === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
         const value = header2.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
@@ -38995,16 +39617,16 @@ function parseParameters(header2, type, index, len, stopFlags) {
           const quotedStart = ++index;
           let escaped = false;
           while (index < len) {
-            const code2 = header2.charCodeAt(index);
-            if (code2 === DQUOTE) {
+            const code3 = header2.charCodeAt(index);
+            if (code3 === DQUOTE) {
               if (parameters[key] === void 0) {
                 parameters[key] = escaped ? unescapeQuotedPairs(header2, quotedStart, index) : header2.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
               while (index < len) {
-                const code3 = header2.charCodeAt(index);
-                const flags3 = CHAR_MAP[code3];
+                const code4 = header2.charCodeAt(index);
+                const flags3 = CHAR_MAP[code4];
                 if ((flags3 & stopFlags) !== 0) {
                   stop2 = flags3 & COMMA_FLAG;
                   break;
@@ -39015,7 +39637,7 @@ function parseParameters(header2, type, index, len, stopFlags) {
                 break parameter;
               continue parameter;
             }
-            if (code2 === BSLASH && index + 1 < len) {
+            if (code3 === BSLASH && index + 1 < len) {
               escaped = true;
               index += 2;
               continue;
@@ -39028,8 +39650,8 @@ function parseParameters(header2, type, index, len, stopFlags) {
         let stop = 0;
         let valueWhitespace = -1;
         while (index < len) {
-          const code2 = header2.charCodeAt(index);
-          const flags3 = CHAR_MAP[code2];
+          const code3 = header2.charCodeAt(index);
+          const flags3 = CHAR_MAP[code3];
           if ((flags3 & stopFlags) !== 0) {
             stop = flags3 & COMMA_FLAG;
             break;
@@ -39056,7 +39678,7 @@ function parseParameters(header2, type, index, len, stopFlags) {
       } else {
         keyWhitespace = -1;
       }
-      keyFlags |= code & NON_ASCII | flags2;
+      keyFlags |= code2 & NON_ASCII | flags2;
       index++;
     }
   }
@@ -39094,20 +39716,20 @@ var init_dist2 = __esm({
     CHAR_MAP[SP] |= OWS;
     CHAR_MAP[SEMI] |= SEMI_FLAG;
     CHAR_MAP[COMMA2] |= COMMA_FLAG;
-    for (let code = 128; code <= 255; code++) {
-      CHAR_MAP[code] |= LOWER_CASE;
+    for (let code2 = 128; code2 <= 255; code2++) {
+      CHAR_MAP[code2] |= LOWER_CASE;
     }
     for (const char of "!#$%&'*+-.^_`|~") {
       CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
     }
-    for (let code = 48; code <= 57; code++) {
-      CHAR_MAP[code] |= TOKEN_FLAG;
+    for (let code2 = 48; code2 <= 57; code2++) {
+      CHAR_MAP[code2] |= TOKEN_FLAG;
     }
-    for (let code = 65; code <= 90; code++) {
-      CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+    for (let code2 = 65; code2 <= 90; code2++) {
+      CHAR_MAP[code2] |= LOWER_CASE | TOKEN_FLAG;
     }
-    for (let code = 97; code <= 122; code++) {
-      CHAR_MAP[code] |= TOKEN_FLAG;
+    for (let code2 = 97; code2 <= 122; code2++) {
+      CHAR_MAP[code2] |= TOKEN_FLAG;
     }
     NullObject = /* @__PURE__ */ (() => {
       const C = function() {
@@ -39363,8 +39985,8 @@ var init_json_with_bigint = __esm({
       if (!hasUserReviver) return value;
       return userReviver(key, value, context);
     };
-    JSONParseV2 = (text, reviver) => {
-      return JSON.parse(text, (key, value, context) => {
+    JSONParseV2 = (text2, reviver) => {
+      return JSON.parse(text2, (key, value, context) => {
         const isNumber = typeof value === "number";
         const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
         const isBigNumber = isNumber && isOutOfBounds;
@@ -39422,8 +40044,8 @@ var init_json_with_bigint = __esm({
       }
       return rootHolder[""];
     };
-    serializeBigInts = (text) => {
-      return text.replace(
+    serializeBigInts = (text2) => {
+      return text2.replace(
         stringsOrLargeNumbers,
         (match, digits, fractional, exponential) => {
           const isString = match[0] === '"';
@@ -39437,18 +40059,18 @@ var init_json_with_bigint = __esm({
         }
       );
     };
-    JSONParse = (text, reviver) => {
-      if (!text) return originalParse(text, reviver);
+    JSONParse = (text2, reviver) => {
+      if (!text2) return originalParse(text2, reviver);
       try {
-        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-        const serializedData = serializeBigInts(text);
+        if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
+        const serializedData = serializeBigInts(text2);
         return originalParse(
           serializedData,
           (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
         );
       } catch (error62) {
         if (error62 instanceof RangeError) {
-          const serializedData = serializeBigInts(text);
+          const serializedData = serializeBigInts(text2);
           const parsed = originalParse(serializedData);
           return applyReviverIteratively(parsed, reviver);
         }
@@ -39616,12 +40238,12 @@ async function getResponseData(response) {
   }
   const mimetype = parse4(contentType);
   if (isJSONResponse(mimetype)) {
-    let text = "";
+    let text2 = "";
     try {
-      text = await response.text();
-      return JSONParse(text);
+      text2 = await response.text();
+      return JSONParse(text2);
     } catch (err2) {
-      return text;
+      return text2;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
   // (RFC 2046) and must never be decoded as text, even when the response
@@ -40753,14 +41375,14 @@ var require_light = __commonJS({
           key(key = "") {
             var ref;
             return (ref = this.instances[key]) != null ? ref : (() => {
-              var limiter;
-              limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+              var limiter2;
+              limiter2 = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
                 id: `${this.id}-${key}`,
                 timeout: this.timeout,
                 connection: this.connection
               }));
-              this.Events.trigger("created", limiter, key);
-              return limiter;
+              this.Events.trigger("created", limiter2, key);
+              return limiter2;
             })();
           }
           async deleteKey(key = "") {
@@ -41349,8 +41971,8 @@ async function errorRequest(state, octokit, error62, options2) {
   throw error62;
 }
 async function wrapRequest(state, octokit, request2, options2) {
-  const limiter = new import_light.default();
-  limiter.on("failed", function(error62, info) {
+  const limiter2 = new import_light.default();
+  limiter2.on("failed", function(error62, info) {
     const maxRetries = ~~error62.request.request?.retries;
     const after = ~~error62.request.request?.retryAfter;
     options2.request.retryCount = info.retryCount + 1;
@@ -41358,7 +41980,7 @@ async function wrapRequest(state, octokit, request2, options2) {
       return after * state.retryAfterBaseValue;
     }
   });
-  return limiter.schedule(
+  return limiter2.schedule(
     requestWithGraphqlErrorHandling.bind(null, state, octokit, request2),
     options2
   );
@@ -41476,9 +42098,9 @@ function throttling(octokit, octokitOptions) {
   if (!enabled) {
     return {};
   }
-  const common = { timeout };
+  const common2 = { timeout };
   if (typeof connection2 !== "undefined") {
-    common.connection = connection2;
+    common2.connection = connection2;
   }
   const state = Object.assign(
     {
@@ -41510,7 +42132,7 @@ function throttling(octokit, octokitOptions) {
     }
     initialized = true;
     if (groups.global == null) {
-      createGroups(Bottleneck3, common);
+      createGroups(Bottleneck3, common2);
     }
     state.global = state.global ?? groups.global;
     state.auth = state.auth ?? groups.auth;
@@ -41613,34 +42235,34 @@ var init_dist_bundle6 = __esm({
     regex = routeMatcher(triggers_notification_paths_default);
     triggersNotification = regex.test.bind(regex);
     groups = {};
-    createGroups = function(Bottleneck3, common) {
+    createGroups = function(Bottleneck3, common2) {
       groups.global = new Bottleneck3.Group({
         id: "octokit-global",
         maxConcurrent: 10,
-        ...common
+        ...common2
       });
       groups.auth = new Bottleneck3.Group({
         id: "octokit-auth",
         maxConcurrent: 1,
-        ...common
+        ...common2
       });
       groups.search = new Bottleneck3.Group({
         id: "octokit-search",
         maxConcurrent: 1,
         minTime: 2e3,
-        ...common
+        ...common2
       });
       groups.write = new Bottleneck3.Group({
         id: "octokit-write",
         maxConcurrent: 1,
         minTime: 1e3,
-        ...common
+        ...common2
       });
       groups.notifications = new Bottleneck3.Group({
         id: "octokit-notifications",
         maxConcurrent: 1,
         minTime: 3e3,
-        ...common
+        ...common2
       });
     };
     throttling.VERSION = VERSION6;
@@ -43785,14 +44407,14 @@ var require_Group = __commonJS({
         key(key = "") {
           var ref;
           return (ref = this.instances[key]) != null ? ref : (() => {
-            var limiter;
-            limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+            var limiter2;
+            limiter2 = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
               id: `${this.id}-${key}`,
               timeout: this.timeout,
               connection: this.connection
             }));
-            this.Events.trigger("created", limiter, key);
-            return limiter;
+            this.Events.trigger("created", limiter2, key);
+            return limiter2;
           })();
         }
         deleteKey(key = "") {
@@ -44800,8 +45422,8 @@ function getCachedAuthentication(state, auth22) {
   const currentScope = authentication.scopes.join(" ");
   return newScope === currentScope ? authentication : false;
 }
-async function wait(seconds) {
-  await new Promise((resolve20) => setTimeout(resolve20, seconds * 1e3));
+async function wait(seconds2) {
+  await new Promise((resolve20) => setTimeout(resolve20, seconds2 * 1e3));
 }
 async function waitForAccessToken(request2, clientId, clientType, verification) {
   try {
@@ -45111,17 +45733,17 @@ async function auth4(state, authOptions) {
     };
     return authOptions.factory(options2);
   }
-  const common = {
+  const common2 = {
     clientId: state.clientId,
     clientSecret: state.clientSecret,
     request: state.request,
     ...authOptions
   };
   const userAuth = state.clientType === "oauth-app" ? await createOAuthUserAuth({
-    ...common,
+    ...common2,
     clientType: state.clientType
   }) : await createOAuthUserAuth({
-    ...common,
+    ...common2,
     clientType: state.clientType
   });
   return userAuth();
@@ -45923,15 +46545,15 @@ var init_dist_node = __esm({
 });
 
 // packages/dispatcher/src/github/errors.ts
-function githubError(code, message, hint) {
-  return new GantryError(code, message, { hint, exitCode: githubErrorCodes[code] });
+function githubError(code2, message, hint) {
+  return new GantryError(code2, message, { hint, exitCode: githubErrorCodes[code2] });
 }
 function githubMessage(data) {
   if (typeof data !== "object" || data === null) return void 0;
   const { message, errors } = data;
   const details = Array.isArray(errors) ? errors.map((error62) => typeof error62 === "object" && error62 !== null ? String(error62.message ?? "") : String(error62)) : [];
-  const text = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
-  return text === "" ? void 0 : text;
+  const text2 = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
+  return text2 === "" ? void 0 : text2;
 }
 function describePermissions(header2) {
   return header2.split(";").map(
@@ -46179,8 +46801,8 @@ var init_client = __esm({
 });
 
 // packages/guards/src/errors.ts
-function credentialsError(code, message, hint, cause) {
-  return new GantryError(code, message, { hint, exitCode: CREDENTIAL_ERRORS[code], cause });
+function credentialsError(code2, message, hint, cause) {
+  return new GantryError(code2, message, { hint, exitCode: CREDENTIAL_ERRORS[code2], cause });
 }
 var GUARDS, GUARD_INTERRUPTED_EXIT_CODE, guardMarker, GuardRefusedError, CREDENTIAL_ERRORS;
 var init_errors7 = __esm({
@@ -46504,7 +47126,7 @@ var init_deploy_branch = __esm({
 });
 
 // packages/guards/src/path-containment.ts
-import { posix as posix7 } from "node:path";
+import { posix as posix9 } from "node:path";
 function checkUnitPathShape(unit, commit) {
   const refuse2 = (message) => new GuardRefusedError({
     guard: "path-containment",
@@ -46516,7 +47138,7 @@ function checkUnitPathShape(unit, commit) {
   if (unit.length === 0) throw refuse2("the unit path is empty");
   if (unit.includes("\0")) throw refuse2("the unit path contains a NUL byte");
   if (unit.includes("\\")) throw refuse2("the unit path contains a backslash");
-  if (posix7.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
+  if (posix9.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
   const segments = unit.split("/");
   if (segments.includes("..")) throw refuse2("the unit path contains `..`");
   if (segments.some((segment) => segment === "" || segment === ".")) throw refuse2("the unit path is not normalised (empty or `.` segment)");
@@ -46540,8 +47162,8 @@ function resolveInRepository(path, links) {
       continue;
     }
     if (++hops > MAX_SYMLINK_HOPS) return { inside: false, via: candidate, target: "(too many levels of symbolic links)" };
-    if (posix7.isAbsolute(target)) return { inside: false, via: candidate, target };
-    const viaParent = posix7.join(resolved.join("/") || ".", target);
+    if (posix9.isAbsolute(target)) return { inside: false, via: candidate, target };
+    const viaParent = posix9.join(resolved.join("/") || ".", target);
     if (viaParent === ".." || viaParent.startsWith("../")) return { inside: false, via: candidate, target };
     resolved = [];
     pending = [...viaParent.split("/"), ...pending];
@@ -48397,8 +49019,8 @@ var require_client = __commonJS({
         return value;
       };
     };
-    var sleep3 = (seconds) => {
-      return new Promise((resolve20) => setTimeout(resolve20, seconds * 1e3));
+    var sleep3 = (seconds2) => {
+      return new Promise((resolve20) => setTimeout(resolve20, seconds2 * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -49210,9 +49832,9 @@ var require_client = __commonJS({
       }
       return obj2;
     };
-    function makeBuilder(common, service, name, ep) {
+    function makeBuilder(common2, service, name, ep) {
       return function makeCommand(added, plugins, op2, $2, smithyContext = {}) {
-        const epMerged = Object.assign({}, common, added);
+        const epMerged = Object.assign({}, common2, added);
         return Command.classBuilder().ep(epMerged).m(function(CommandCtor, clientStack, config2, options2) {
           const list2 = plugins.call(this, CommandCtor, clientStack, config2, options2);
           list2.unshift(ep(config2, CommandCtor.getEndpointParameterInstructions()));
@@ -50788,7 +51410,7 @@ var require_serde = __commonJS({
     exports2.hasOwn = hasOwn;
     var { ReadStream, lstatSync: lstatSync3, fstatSync } = __require("node:fs");
     var { toEndpointV1 } = require_endpoints();
-    var { Readable, Writable: Writable3, PassThrough } = __require("node:stream");
+    var { Readable, Writable: Writable2, PassThrough } = __require("node:stream");
     var isArrayBuffer = (arg) => typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer || Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
     var fromArrayBuffer = (input2, offset = 0, length = input2.byteLength - offset) => {
       if (!isArrayBuffer(input2)) {
@@ -51135,11 +51757,11 @@ var require_serde = __commonJS({
       if (!match) {
         throw new TypeError("Invalid RFC-3339 date-time value");
       }
-      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds] = match;
+      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
       const year2 = strictParseShort(stripLeadingZeroes(yearStr));
       const month = parseDateValue(monthStr, "month", 1, 12);
       const day = parseDateValue(dayStr, "day", 1, 31);
-      return buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
+      return buildDate(year2, month, day, { hours, minutes, seconds: seconds2, fractionalMilliseconds });
     };
     var RFC3339_WITH_OFFSET$1 = new RegExp(/^(\d{4})-(\d{2})-(\d{2})[tT](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(([-+]\d{2}:\d{2})|[zZ])$/);
     var parseRfc3339DateTimeWithOffset = (value) => {
@@ -51153,11 +51775,11 @@ var require_serde = __commonJS({
       if (!match) {
         throw new TypeError("Invalid RFC-3339 date-time value");
       }
-      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, offsetStr] = match;
+      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds, offsetStr] = match;
       const year2 = strictParseShort(stripLeadingZeroes(yearStr));
       const month = parseDateValue(monthStr, "month", 1, 12);
       const day = parseDateValue(dayStr, "day", 1, 31);
-      const date6 = buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
+      const date6 = buildDate(year2, month, day, { hours, minutes, seconds: seconds2, fractionalMilliseconds });
       if (offsetStr.toUpperCase() != "Z") {
         date6.setTime(date6.getTime() - parseOffsetToMilliseconds(offsetStr));
       }
@@ -51175,23 +51797,23 @@ var require_serde = __commonJS({
       }
       let match = IMF_FIXDATE$1.exec(value);
       if (match) {
-        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
+        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds: seconds2, fractionalMilliseconds });
       }
       match = RFC_850_DATE$1.exec(value);
       if (match) {
-        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
+        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
         return adjustRfc850Year(buildDate(parseTwoDigitYear(yearStr), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), {
           hours,
           minutes,
-          seconds,
+          seconds: seconds2,
           fractionalMilliseconds
         }));
       }
       match = ASC_TIME$1.exec(value);
       if (match) {
-        const [_2, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, yearStr] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
+        const [_2, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds, yearStr] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds: seconds2, fractionalMilliseconds });
       }
       throw new TypeError("Invalid RFC-7231 date-time value");
     };
@@ -51362,13 +51984,13 @@ var require_serde = __commonJS({
       if (!matches) {
         throw new TypeError(`Invalid RFC3339 timestamp format ${value}`);
       }
-      const [, yearStr, monthStr, dayStr, hours, minutes, seconds, , ms, offsetStr] = matches;
+      const [, yearStr, monthStr, dayStr, hours, minutes, seconds2, , ms, offsetStr] = matches;
       range(monthStr, 1, 12);
       range(dayStr, 1, 31);
       range(hours, 0, 23);
       range(minutes, 0, 59);
-      range(seconds, 0, 60);
-      const date6 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
+      range(seconds2, 0, 60);
+      const date6 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds2), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
       date6.setUTCFullYear(Number(yearStr));
       if (offsetStr.toUpperCase() != "Z") {
         const [, sign, offsetH, offsetM] = /([+-])(\d\d):(\d\d)/.exec(offsetStr) || [void 0, "+", 0, 0];
@@ -52166,7 +52788,7 @@ ${value}\r
         });
       });
     };
-    var Collector$1 = class Collector extends Writable3 {
+    var Collector$1 = class Collector extends Writable2 {
       buffers = [];
       limit = Infinity;
       bytesBuffered = 0;
@@ -52290,7 +52912,7 @@ ${value}\r
         });
       });
     };
-    var Collector = class extends Writable3 {
+    var Collector = class extends Writable2 {
       bufferedBytes = [];
       _write(chunk, encoding, callback) {
         this.bufferedBytes.push(chunk);
@@ -52446,7 +53068,7 @@ ${value}\r
 var require_checksum = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/checksum/index.js"(exports2) {
     var { createReadStream } = __require("node:fs");
-    var { Writable: Writable3 } = __require("node:stream");
+    var { Writable: Writable2 } = __require("node:stream");
     var { toUint8Array, concatBytes } = require_serde();
     var { createHash: createHash6, createHmac } = __require("node:crypto");
     var zlib = __require("node:zlib");
@@ -52466,7 +53088,7 @@ var require_checksum = __commonJS({
       });
       return hash4.digest();
     };
-    var HashCalculator = class extends Writable3 {
+    var HashCalculator = class extends Writable2 {
       hash;
       constructor(hash4, options2) {
         super(options2);
@@ -53549,15 +54171,15 @@ var require_event_streams = __commonJS({
           unmodeledError.name = message.headers[":error-code"].value;
           throw unmodeledError;
         } else if (messageType === "exception") {
-          const code = message.headers[":exception-type"].value;
-          const exception = { [code]: message };
+          const code2 = message.headers[":exception-type"].value;
+          const exception = { [code2]: message };
           const deserializedException = await deserializer(exception);
           if (deserializedException.$unknown) {
             const error62 = new Error(toUtf82(message.body));
-            error62.name = code;
+            error62.name = code2;
             throw error62;
           }
-          throw deserializedException[code];
+          throw deserializedException[code2];
         } else if (messageType === "event") {
           const event = {
             [message.headers[":event-type"].value]: message
@@ -55972,11 +56594,11 @@ var require_protocols = __commonJS({
         }
         this.json[this.i++] = QUOTE;
       }
-      writeUnicodeEscape(code) {
+      writeUnicodeEscape(code2) {
         let { json: json3, i: i3 } = this;
         json3[i3++] = BACKSLASH;
         json3[i3++] = 117;
-        const hex3 = code.toString(16).padStart(4, "0");
+        const hex3 = code2.toString(16).padStart(4, "0");
         for (let j2 = 0; j2 < 4; ++j2) {
           json3[i3++] = hex3.charCodeAt(j2);
         }
@@ -61623,8 +62245,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               abortSignal.onabort = onAbort;
             }
           }
-          clientHttp2Stream.on("frameError", (type, code, id) => {
-            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code}.`));
+          clientHttp2Stream.on("frameError", (type, code2, id) => {
+            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code2}.`));
           });
           clientHttp2Stream.on("error", rejectWithDestroy);
           clientHttp2Stream.on("aborted", () => {
@@ -64378,11 +65000,11 @@ var require_dist_cjs5 = __commonJS({
               childTags.push(p2.parseTag());
             }
           } else {
-            let text = "";
+            let text2 = "";
             while (p2.i < p2.z && p2.x[p2.i] !== "<") {
-              text += p2.x[p2.i++];
+              text2 += p2.x[p2.i++];
             }
-            textParts.push(p2.decodeEntities(text));
+            textParts.push(p2.decodeEntities(text2));
           }
         }
         if (!p2.isNext("</")) {
@@ -64397,18 +65019,18 @@ var require_dist_cjs5 = __commonJS({
           return { tag, value: "" };
         }
         if (!hasAttrs && !hasElementChild) {
-          const text = textParts.length === 1 ? textParts[0] : textParts.join("");
-          if (text.trim() === "" && text.includes("\n")) {
+          const text2 = textParts.length === 1 ? textParts[0] : textParts.join("");
+          if (text2.trim() === "" && text2.includes("\n")) {
             return { tag, value: "" };
           }
-          return { tag, value: text };
+          return { tag, value: text2 };
         }
         const obj2 = {};
-        for (const text of textParts) {
-          if (text.trim() === "" && text.includes("\n")) {
+        for (const text2 of textParts) {
+          if (text2.trim() === "" && text2.includes("\n")) {
             continue;
           }
-          obj2["#text"] = "#text" in obj2 ? obj2["#text"] + text : text;
+          obj2["#text"] = "#text" in obj2 ? obj2["#text"] + text2 : text2;
         }
         for (const child of childTags) {
           if (child.tag === "__proto__") {
@@ -65367,9 +65989,9 @@ var require_protocols2 = __commonJS({
         }, output2), dataObject);
       }
       loadQueryErrorCode(output2, data) {
-        const code = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
-        if (code !== void 0) {
-          return code;
+        const code2 = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
+        if (code2 !== void 0) {
+          return code2;
         }
         if (output2.statusCode == 404) {
           return "NotFound";
@@ -67317,14 +67939,14 @@ var require_dist_cjs9 = __commonJS({
       const full = options2.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
       const token = options2.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
       const tokenFile = options2.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
-      const warn = options2.logger?.constructor?.name === "NoOpLogger" || !options2.logger?.warn ? console.warn : options2.logger.warn.bind(options2.logger);
+      const warn2 = options2.logger?.constructor?.name === "NoOpLogger" || !options2.logger?.warn ? console.warn : options2.logger.warn.bind(options2.logger);
       if (relative5 && full) {
-        warn("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
-        warn("awsContainerCredentialsRelativeUri will take precedence.");
+        warn2("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
+        warn2("awsContainerCredentialsRelativeUri will take precedence.");
       }
       if (token && tokenFile) {
-        warn("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
-        warn("awsContainerAuthorizationTokenFile will take precedence.");
+        warn2("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
+        warn2("awsContainerAuthorizationTokenFile will take precedence.");
       }
       if (relative5) {
         host = `${DEFAULT_LINK_LOCAL_HOST}${relative5}`;
@@ -71264,7 +71886,7 @@ var require_dist_cjs15 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, externalDataInterceptor } = require_config();
-    var { readFileSync: readFileSync14 } = __require("node:fs");
+    var { readFileSync: readFileSync15 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn: roleArn2, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -71305,7 +71927,7 @@ var require_dist_cjs15 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync14(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync15(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn: roleArn2,
         roleSessionName
       })(awsIdentityProperties);
@@ -72081,7 +72703,7 @@ function lintTrustPolicy(document, role = "unknown") {
     if (statement?.Effect !== "Allow") return;
     const federated = asArray(statement.Principal?.Federated);
     if (!federated.some((arn) => /:oidc-provider\//.test(arn))) return;
-    const add = (code, message, fix) => findings.push({ code, statement: index, message, fix });
+    const add = (code2, message, fix) => findings.push({ code: code2, statement: index, message, fix });
     const audiences = conditionValues(statement, ":aud");
     if (!audiences.some((entry) => entry.operator === "StringEquals" && entry.value === "sts.amazonaws.com")) {
       add("TRUST_MISSING_AUDIENCE", "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com", 'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }');
@@ -72424,8 +73046,8 @@ function truncateCommentBody(body, limit = githubCommentLimit) {
 > Report truncated: ${omitted.toLocaleString("en-US")} characters omitted to fit GitHub's ${githubCommentLimit.toLocaleString("en-US")}-character comment limit. The full output is in the run's logs.`;
   let keep = limit - note(body.length).length - 64;
   if (keep < 0) keep = 0;
-  const code = body.charCodeAt(keep - 1);
-  if (code >= 55296 && code <= 56319) keep -= 1;
+  const code2 = body.charCodeAt(keep - 1);
+  if (code2 >= 55296 && code2 <= 56319) keep -= 1;
   let head = body.slice(0, keep);
   const fences = head.match(/^```/gm)?.length ?? 0;
   if (fences % 2 === 1) head += "\n```";
@@ -72969,8 +73591,8 @@ var init_document = __esm({
 });
 
 // packages/dispatcher/src/record/errors.ts
-function recordError(code, message, hint, cause) {
-  return new GantryError(code, message, { hint, exitCode: recordErrorCodes[code], ...cause === void 0 ? {} : { cause } });
+function recordError(code2, message, hint, cause) {
+  return new GantryError(code2, message, { hint, exitCode: recordErrorCodes[code2], ...cause === void 0 ? {} : { cause } });
 }
 var recordErrorCodes;
 var init_errors8 = __esm({
@@ -73115,17 +73737,17 @@ function gitRecordStore(options2) {
     description,
     async read() {
       let version2;
-      let text;
+      let text2;
       try {
         version2 = await readVersion();
         if (version2 === void 0) return void 0;
-        text = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
+        text2 = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
       } catch (error62) {
         throw failed("read", error62);
       }
       let document;
       try {
-        document = JSON.parse(text);
+        document = JSON.parse(text2);
       } catch {
         document = void 0;
       }
@@ -73532,7 +74154,7 @@ function recordOptionsHelp(column) {
       ["where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,", "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https"]
     ]
   ];
-  return lines.flatMap(([option, text]) => text.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)).join("\n");
+  return lines.flatMap(([option, text2]) => text2.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)).join("\n");
 }
 function deploymentRecordSetting(repo, values, env) {
   const deployBranch = values["deploy-branch"] || env.GANTRY_DEPLOY_BRANCH || "main";
@@ -73673,7 +74295,7 @@ function installExitHook() {
 function runProcess(command12, args, options2) {
   return new Promise((resolve20) => {
     if (options2.signal?.aborted) {
-      resolve20({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
+      resolve20({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
@@ -73697,17 +74319,35 @@ function runProcess(command12, args, options2) {
       killTimer.unref();
     };
     options2.signal?.addEventListener("abort", onAbort, { once: true });
+    const splitters = [];
+    const toLines = (stream, name) => {
+      let pending = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk) => {
+        pending += chunk;
+        const lines = pending.split("\n");
+        pending = lines.pop();
+        for (const line of lines) options2.onLine?.(line, name);
+      });
+      splitters.push(() => {
+        if (pending !== "") options2.onLine?.(pending, name);
+        pending = "";
+      });
+    };
     if (options2.stdout === "capture") child.stdout.on("data", (chunk) => captured.push(chunk));
+    else if (options2.stdout === "lines") toLines(child.stdout, "stdout");
     else child.stdout.pipe(options2.stdout, { end: false });
-    child.stderr.pipe(options2.stderr, { end: false });
+    if (options2.stderr === "lines") toLines(child.stderr, "stderr");
+    else child.stderr.pipe(options2.stderr, { end: false });
     child.on("error", (error62) => {
       spawnError = `could not start ${command12}: ${error62.message}`;
     });
-    child.on("close", (code) => {
+    child.on("close", (code2, signal) => {
       if (child.pid !== void 0) liveGroups.delete(child.pid);
       options2.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
-      resolve20({ exitCode: code, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      for (const flush of splitters) flush();
+      resolve20({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }
@@ -73749,13 +74389,29 @@ async function git4(repo, args) {
   const { stdout } = await execFileAsync("git", args, { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
+function oneAtATime(change) {
+  const next = worktreeChanges.then(change, change);
+  worktreeChanges = next.catch(() => void 0);
+  return next;
+}
+async function addWorktree(repo, dir, ref) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await oneAtATime(() => git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]));
+      return;
+    } catch (error62) {
+      if (attempt >= 3 || !/\.git\/worktrees\//.test(error62.message)) throw error62;
+      await new Promise((resolve20) => setTimeout(resolve20, 100 * attempt));
+    }
+  }
+}
 async function createJobWorktree(repo, ref, label2 = "job") {
   installExitHook2();
   const parent = mkdtempSync2(join6(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
   const dir = join6(realpathSync(parent), basename3(parent));
   liveWorktrees.set(dir, { repo, parent });
   try {
-    await git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]);
+    await addWorktree(repo, dir, ref);
   } catch (error62) {
     liveWorktrees.delete(dir);
     rmSync4(parent, { recursive: true, force: true });
@@ -73769,12 +74425,14 @@ async function createJobWorktree(repo, ref, label2 = "job") {
   const remove = async () => {
     if (removed) return;
     removed = true;
-    try {
-      await git4(repo, ["worktree", "remove", "--force", dir]);
-    } catch {
-    }
-    rmSync4(parent, { recursive: true, force: true });
-    await git4(repo, ["worktree", "prune"]).catch(() => void 0);
+    await oneAtATime(async () => {
+      try {
+        await git4(repo, ["worktree", "remove", "--force", dir]);
+      } catch {
+      }
+      rmSync4(parent, { recursive: true, force: true });
+      await git4(repo, ["worktree", "prune"]).catch(() => void 0);
+    });
     liveWorktrees.delete(dir);
   };
   return { dir, remove, [Symbol.asyncDispose]: remove };
@@ -73791,7 +74449,7 @@ async function gitCommonDir(repo) {
     });
   }
 }
-var execFileAsync, liveWorktrees, exitHookInstalled2;
+var execFileAsync, liveWorktrees, exitHookInstalled2, worktreeChanges;
 var init_worktree = __esm({
   "packages/executor/src/worktree.ts"() {
     "use strict";
@@ -73800,6 +74458,7 @@ var init_worktree = __esm({
     execFileAsync = promisify(execFile5);
     liveWorktrees = /* @__PURE__ */ new Map();
     exitHookInstalled2 = false;
+    worktreeChanges = Promise.resolve();
   }
 });
 
@@ -73883,19 +74542,19 @@ var init_masking = __esm({
       get longest() {
         return this.#longest;
       }
-      mask(text) {
-        let masked = text;
+      mask(text2) {
+        let masked = text2;
         for (const [pattern, replacement] of shapes) masked = masked.replace(pattern, replacement);
         return this.maskValues(masked);
       }
-      maskValues(text) {
-        if (this.#secrets.size === 0) return text;
+      maskValues(text2) {
+        if (this.#secrets.size === 0) return text2;
         if (!this.#pattern) {
           const sorted = [...this.#secrets].sort((a2, b3) => b3.length - a2.length);
           this.#longest = sorted[0]?.length ?? 0;
           this.#pattern = new RegExp(sorted.map((s2) => s2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
         }
-        return text.replace(this.#pattern, MASK);
+        return text2.replace(this.#pattern, MASK);
       }
       /**
        * A stream that masks what passes through. It works on whole lines so a secret split across two
@@ -73933,47 +74592,216 @@ var init_masking = __esm({
   }
 });
 
+// packages/executor/src/queue-command.ts
+function checkUnitPaths(units, jobId) {
+  units.forEach((unit, index) => {
+    if (!FILTER_SAFE_UNIT.test(unit)) {
+      throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
+        hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)",
+        exitCode: 33
+      });
+    }
+  });
+}
+function checkQueueFlags(flags2, jobId) {
+  flags2.forEach((flag, index) => {
+    if (SELECTION_FLAG.test(flag)) {
+      throw new GantryError("EXEC_FLAG_UNSUPPORTED", `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`, {
+        hint: "remove it from terragrunt.flags in .gantry/config.yml",
+        exitCode: 33
+      });
+    }
+  });
+}
+function jobFlags(flags2) {
+  const kept = [];
+  const dropped = [];
+  for (let index = 0; index < flags2.length; index++) {
+    const flag = flags2[index];
+    const [name, inline] = flag.split(/=(.*)/s);
+    const takesValue = GANTRY_FLAGS[name];
+    if (takesValue === void 0) kept.push(flag);
+    else if (takesValue && inline === void 0 && index + 1 < flags2.length) dropped.push(`${flag} ${flags2[++index]}`);
+    else dropped.push(flag);
+  }
+  return { kept, dropped };
+}
+function queueEnvironment(env) {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !QUEUE_VARIABLE.test(name)));
+}
+function queueCommand(input2) {
+  const planning = input2.action === "plan" || input2.action === "plan-destroy";
+  const tfArgs = {
+    plan: ["plan", ...common],
+    "plan-destroy": ["plan", ...common, "-destroy"],
+    apply: ["apply", ...common, "-auto-approve"],
+    destroy: ["destroy", ...common, "-auto-approve"]
+  }[input2.action];
+  const args = [
+    "run",
+    "--all",
+    ...jobFlags(input2.flags).kept,
+    "--non-interactive",
+    "--no-color",
+    "--log-format",
+    "json",
+    // Debug lines say when each unit starts and ends; Gantry reads them and never writes them anywhere.
+    "--log-level",
+    "debug",
+    "--working-dir",
+    input2.worktree,
+    "--tf-path",
+    input2.tools.tf,
+    "--parallelism",
+    String(input2.parallelism),
+    "--report-file",
+    input2.reportFile,
+    "--report-format",
+    "json",
+    // Only the job's units; a .terragrunt-filters file in the repository must not add others.
+    "--no-filters-file",
+    ...input2.units.flatMap((unit) => ["--filter", `./${unit}`]),
+    ...planning ? ["--out-dir", input2.planDirectory] : [],
+    "--",
+    ...tfArgs
+  ];
+  return { command: input2.tools.terragrunt, args, mainCommand: planning ? "plan" : input2.action === "destroy" ? "destroy" : "apply" };
+}
+function formatCommand(command12, args) {
+  const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+  return [command12, ...args].map(quote2).join(" ");
+}
+var FILTER_SAFE_UNIT, SELECTION_FLAG, GANTRY_FLAGS, QUEUE_VARIABLE, common;
+var init_queue_command = __esm({
+  "packages/executor/src/queue-command.ts"() {
+    "use strict";
+    init_src();
+    FILTER_SAFE_UNIT = /^(?!.*\.\.\.)[A-Za-z0-9_][A-Za-z0-9._@+,~-]*(\/[A-Za-z0-9_][A-Za-z0-9._@+,~-]*)*$/;
+    SELECTION_FLAG = /^--(filter|filters-file|filter-affected|queue-|units-that-include|modules-that-include|include-dir|exclude-dir|excludes-file|strict-include|include-external|ignore-external|ignore-dependency|graph)/;
+    GANTRY_FLAGS = {
+      "--non-interactive": false,
+      "--no-color": false,
+      "--no-filters-file": false,
+      "--log-format": true,
+      "--log-level": true,
+      "--working-dir": true,
+      "--tf-path": true,
+      "--parallelism": true,
+      "--report-file": true,
+      "--report-format": true,
+      "--out-dir": true,
+      "--json-out-dir": true
+    };
+    QUEUE_VARIABLE = /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
+    common = ["-input=false", "-no-color", "-lock-timeout=60s"];
+  }
+});
+
 // packages/executor/src/plan-summary.ts
-function parseJsonPlan(text) {
-  return jsonPlanSchema.parse(JSON.parse(text));
+function parseJsonPlan(text2) {
+  return jsonPlanSchema.parse(JSON.parse(text2));
 }
 function emptyPlanSummary() {
   return { add: 0, change: 0, destroy: 0, import: 0, addresses: { create: [], update: [], delete: [], replace: [], import: [] }, outputChanges: false };
 }
+function push(summary, key, address) {
+  const list2 = summary.addresses[key] ??= [];
+  list2.push(address);
+}
+function warn(summary, message) {
+  (summary.warnings ??= []).push(message);
+}
+function countResourceChange(summary, resource) {
+  const { actions } = resource.change;
+  const unknown2 = actions.filter((action) => !knownActions.has(action));
+  if (unknown2.length > 0) warn(summary, `${resource.address}: action ${unknown2.join(", ")} is not known to Gantry; not counted`);
+  if (resource.mode === "data") {
+    if (actions.includes("read")) push(summary, "read", resource.address);
+    return;
+  }
+  const address = resource.deposed ? `${resource.address} (deposed object ${resource.deposed})` : resource.address;
+  if (actions.includes("create") && actions.includes("delete")) {
+    summary.add++;
+    summary.destroy++;
+    push(summary, "replace", address);
+  } else if (actions.includes("create")) {
+    summary.add++;
+    push(summary, "create", address);
+  } else if (actions.includes("update")) {
+    summary.change++;
+    push(summary, "update", address);
+  } else if (actions.includes("delete")) {
+    summary.destroy++;
+    push(summary, "delete", address);
+  } else if (actions.includes("forget")) {
+    summary.forget = (summary.forget ?? 0) + 1;
+    push(summary, "forget", address);
+  }
+  if (resource.change.importing !== void 0 && resource.change.importing !== null) {
+    summary.import++;
+    push(summary, "import", address);
+  }
+  if (resource.previous_address !== void 0 && resource.previous_address !== resource.address) {
+    (summary.moves ??= []).push({ from: resource.previous_address, to: resource.address });
+  }
+}
+function eachValid(summary, field, list2, schema, read) {
+  if (list2 === void 0 || list2 === null) return;
+  if (!Array.isArray(list2)) return warn(summary, `${field} is not a list; not read`);
+  list2.forEach((entry, index) => {
+    const parsed = schema.safeParse(entry);
+    if (parsed.success) read(parsed.data);
+    else warn(summary, `${field}[${index}] could not be read (${parsed.error.issues[0]?.message ?? "unexpected shape"}); not counted`);
+  });
+}
 function summarisePlan(plan) {
   const summary = emptyPlanSummary();
-  for (const resource of plan.resource_changes ?? []) {
-    if (resource.mode === "data") continue;
-    const actions = resource.change.actions;
-    const isReplace = actions.includes("create") && actions.includes("delete");
-    if (isReplace) {
-      summary.add++;
-      summary.destroy++;
-      summary.addresses.replace.push(resource.address);
-    } else if (actions.includes("create")) {
-      summary.add++;
-      summary.addresses.create.push(resource.address);
-    } else if (actions.includes("update")) {
-      summary.change++;
-      summary.addresses.update.push(resource.address);
-    } else if (actions.includes("delete")) {
-      summary.destroy++;
-      summary.addresses.delete.push(resource.address);
-    }
-    if (resource.change.importing !== void 0 && resource.change.importing !== null) {
-      summary.import++;
-      summary.addresses.import.push(resource.address);
+  const major = Number(plan.format_version.split(".")[0]);
+  if (major !== 1) warn(summary, `format_version ${plan.format_version} is not 1.x; the summary may be incomplete`);
+  if (plan.errored === true) warn(summary, "the plan is incomplete: the tool stopped with an error while planning");
+  eachValid(summary, "resource_changes", plan.resource_changes, resourceChangeSchema, (resource) => countResourceChange(summary, resource));
+  eachValid(
+    summary,
+    "deferred_changes",
+    plan.deferred_changes,
+    external_exports.looseObject({ resource_change: external_exports.looseObject({ address: external_exports.string() }) }),
+    (deferred) => push(summary, "deferred", deferred.resource_change.address)
+  );
+  const outputChanges = plan.output_changes;
+  if (outputChanges !== void 0 && outputChanges !== null && typeof outputChanges === "object" && !Array.isArray(outputChanges)) {
+    for (const [name, change] of Object.entries(outputChanges)) {
+      const parsed = changeSchema.safeParse(change);
+      if (!parsed.success) {
+        warn(summary, `output_changes.${name} could not be read; not counted`);
+        continue;
+      }
+      if (parsed.data.actions.every((action) => action === "no-op")) continue;
+      summary.outputChanges = true;
+      (summary.outputs ??= []).push(name);
     }
   }
-  summary.outputChanges = Object.values(plan.output_changes ?? {}).some((change) => !change.actions.every((action) => action === "no-op"));
+  eachValid(summary, "checks", plan.checks, checkSchema, (check2) => {
+    if (check2.status === "pass") return;
+    const messages = (check2.instances ?? []).flatMap((instance) => (instance.problems ?? []).map((problem) => problem.message));
+    (summary.checks ??= []).push({ address: check2.address?.to_display ?? "(check)", status: check2.status, messages });
+  });
   return summary;
 }
-function hasChanges(summary) {
-  return summary.add + summary.change + summary.destroy + summary.import > 0 || summary.outputChanges;
+function readJsonPlan(text2) {
+  let plan;
+  try {
+    plan = parseJsonPlan(text2);
+  } catch (error62) {
+    const reason = error62 instanceof external_exports.ZodError ? "it has no format_version" : error62.message.split("\n")[0];
+    return { summary: null, sensitive: [], warning: `the JSON plan could not be read (${reason}); no summary` };
+  }
+  const summary = summarisePlan(plan);
+  return { summary, sensitive: sensitiveValuesInPlan(plan), warning: summary.warnings ? `the plan summary may be incomplete: ${summary.warnings.join("; ")}` : null };
 }
 function formatPlanCounts(summary) {
   const imports = summary.import > 0 ? `${summary.import} to import, ` : "";
-  return `Plan: ${imports}${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.`;
+  const forgets = (summary.forget ?? 0) > 0 ? `, ${summary.forget} to forget` : "";
+  return `Plan: ${imports}${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${forgets}.`;
 }
 function collectSensitive(value, mask, into) {
   if (mask === true) {
@@ -73995,26 +74823,33 @@ function collectLeaves(value, into) {
   else if (Array.isArray(value)) value.forEach((item2) => collectLeaves(item2, into));
   else if (value !== null && typeof value === "object") Object.values(value).forEach((item2) => collectLeaves(item2, into));
 }
+function recordOf2(value) {
+  const parsed = looseRecord2.safeParse(value);
+  return parsed.success ? parsed.data : {};
+}
 function sensitiveValuesInPlan(plan) {
   const values = [];
-  for (const resource of plan.resource_changes ?? []) {
-    collectSensitive(resource.change.before, resource.change.before_sensitive, values);
-    collectSensitive(resource.change.after, resource.change.after_sensitive, values);
-  }
-  for (const change of Object.values(plan.output_changes ?? {})) {
+  for (const resource of Array.isArray(plan.resource_changes) ? plan.resource_changes : []) {
+    const change = recordOf2(recordOf2(resource).change);
     collectSensitive(change.before, change.before_sensitive, values);
     collectSensitive(change.after, change.after_sensitive, values);
   }
-  for (const output2 of Object.values(plan.planned_values?.outputs ?? {})) {
-    if (output2.sensitive) collectLeaves(output2.value, values);
+  for (const change of Object.values(recordOf2(plan.output_changes))) {
+    const fields = recordOf2(change);
+    collectSensitive(fields.before, fields.before_sensitive, values);
+    collectSensitive(fields.after, fields.after_sensitive, values);
   }
-  const declared = plan.configuration?.root_module?.variables ?? {};
-  for (const [name, variable] of Object.entries(plan.variables ?? {})) {
-    if (declared[name]?.sensitive) collectLeaves(variable.value, values);
+  for (const output2 of Object.values(recordOf2(recordOf2(plan.planned_values).outputs))) {
+    const fields = recordOf2(output2);
+    if (fields.sensitive === true) collectLeaves(fields.value, values);
+  }
+  const declared = recordOf2(recordOf2(recordOf2(plan.configuration).root_module).variables);
+  for (const [name, variable] of Object.entries(recordOf2(plan.variables))) {
+    if (recordOf2(declared[name]).sensitive === true) collectLeaves(recordOf2(variable).value, values);
   }
   return values;
 }
-var changeSchema, jsonPlanSchema;
+var changeSchema, resourceChangeSchema, jsonPlanSchema, knownActions, checkSchema, looseRecord2;
 var init_plan_summary = __esm({
   "packages/executor/src/plan-summary.ts"() {
     "use strict";
@@ -74027,181 +74862,678 @@ var init_plan_summary = __esm({
       after_sensitive: external_exports.unknown().optional(),
       importing: external_exports.unknown().optional()
     });
-    jsonPlanSchema = external_exports.looseObject({
-      format_version: external_exports.string(),
-      variables: external_exports.record(external_exports.string(), external_exports.looseObject({ value: external_exports.unknown() })).optional(),
-      planned_values: external_exports.looseObject({ outputs: external_exports.record(external_exports.string(), external_exports.looseObject({ sensitive: external_exports.boolean().optional(), value: external_exports.unknown() })).optional() }).optional(),
-      resource_changes: external_exports.array(external_exports.looseObject({ address: external_exports.string(), mode: external_exports.string().optional(), change: changeSchema })).optional(),
-      output_changes: external_exports.record(external_exports.string(), changeSchema).optional(),
-      configuration: external_exports.looseObject({
-        root_module: external_exports.looseObject({ variables: external_exports.record(external_exports.string(), external_exports.looseObject({ sensitive: external_exports.boolean().optional() })).optional() }).optional()
-      }).optional()
+    resourceChangeSchema = external_exports.looseObject({
+      address: external_exports.string(),
+      mode: external_exports.string().optional(),
+      previous_address: external_exports.string().optional(),
+      deposed: external_exports.string().optional(),
+      change: changeSchema
+    });
+    jsonPlanSchema = external_exports.looseObject({ format_version: external_exports.string() });
+    knownActions = /* @__PURE__ */ new Set(["no-op", "create", "read", "update", "delete", "forget"]);
+    checkSchema = external_exports.looseObject({
+      address: external_exports.looseObject({ to_display: external_exports.string().optional() }).optional(),
+      status: external_exports.string(),
+      instances: external_exports.array(external_exports.looseObject({ problems: external_exports.array(external_exports.looseObject({ message: external_exports.string() })).optional() })).optional()
+    });
+    looseRecord2 = external_exports.record(external_exports.string(), external_exports.unknown());
+  }
+});
+
+// packages/executor/src/rendered-output.ts
+function readAppliedCounts(output2) {
+  const match = /^(Apply|Destroy) complete! Resources: (.+?)\.?$/m.exec(output2);
+  if (!match) return null;
+  const counts = { import: 0, add: 0, change: 0, destroy: 0, forget: 0 };
+  const words = { imported: "import", added: "add", changed: "change", destroyed: "destroy", forgotten: "forget" };
+  for (const part of match[2].split(",")) {
+    const item2 = /(\d+)\s+(\w+)/.exec(part.trim());
+    const key = item2 ? words[item2[2]] : void 0;
+    if (item2 && key) counts[key] = Number(item2[1]);
+  }
+  return counts;
+}
+function formatAppliedCounts(counts, action) {
+  if (action === "destroy") return `Destroyed: ${counts.destroy}.`;
+  const parts = [
+    counts.import > 0 ? `${counts.import} imported` : "",
+    `${counts.add} added`,
+    `${counts.change} changed`,
+    `${counts.destroy} destroyed`,
+    counts.forget > 0 ? `${counts.forget} forgotten` : ""
+  ].filter(Boolean);
+  return `Applied: ${parts.join(", ")}.`;
+}
+function resourcesInRenderedPlan(text2) {
+  const resources = { create: [], update: [], replace: [], delete: [], forget: [], read: [], import: [], moves: [] };
+  const lines = text2.split("\n");
+  lines.forEach((line, index) => {
+    const header2 = /^ {2}# (\S+(?: \(deposed object \w+\))?) (.+)$/.exec(line);
+    if (!header2) return;
+    const [, address, rest] = header2;
+    const moved = /^has moved to (\S+)$/.exec(rest);
+    if (moved) resources.moves.push({ from: address, to: moved[1] });
+    for (const [pattern, key] of phrases) if (pattern.test(rest)) resources[key].push(address);
+    const next = lines[index + 1] ?? "";
+    if (/^ {2}# \(imported from /.test(next)) resources.import.push(address);
+    const movedFrom = /^ {2}# \(moved from (\S+)\)$/.exec(next);
+    if (movedFrom) resources.moves.push({ from: movedFrom[1], to: address });
+  });
+  return resources;
+}
+var phrases;
+var init_rendered_output = __esm({
+  "packages/executor/src/rendered-output.ts"() {
+    "use strict";
+    phrases = [
+      [/^will be created$/, "create"],
+      [/^will be updated in-place$/, "update"],
+      [/^(must be replaced|will be replaced due to changes in replace_triggered_by|will be replaced, as requested)$/, "replace"],
+      [/^will be destroyed$/, "delete"],
+      [/^(will be removed from the OpenTofu state but will not be destroyed|will no longer be managed by Terraform)$/, "forget"],
+      [/^will be read during apply$/, "read"]
+    ];
+  }
+});
+
+// packages/executor/src/result.ts
+var unitStatusSchema2, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobStatusSchema, jobResultSchema;
+var init_result = __esm({
+  "packages/executor/src/result.ts"() {
+    "use strict";
+    init_zod();
+    init_src4();
+    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    planSummarySchema = external_exports.object({
+      add: external_exports.number().int(),
+      change: external_exports.number().int(),
+      destroy: external_exports.number().int(),
+      import: external_exports.number().int(),
+      forget: external_exports.number().int().optional(),
+      addresses: external_exports.object({
+        create: external_exports.array(external_exports.string()),
+        update: external_exports.array(external_exports.string()),
+        delete: external_exports.array(external_exports.string()),
+        replace: external_exports.array(external_exports.string()),
+        import: external_exports.array(external_exports.string()),
+        forget: external_exports.array(external_exports.string()).optional(),
+        read: external_exports.array(external_exports.string()).optional(),
+        deferred: external_exports.array(external_exports.string()).optional()
+      }),
+      moves: external_exports.array(external_exports.object({ from: external_exports.string(), to: external_exports.string() })).optional(),
+      outputChanges: external_exports.boolean(),
+      outputs: external_exports.array(external_exports.string()).optional(),
+      checks: external_exports.array(external_exports.object({ address: external_exports.string(), status: external_exports.string(), messages: external_exports.array(external_exports.string()) })).optional(),
+      warnings: external_exports.array(external_exports.string()).optional()
+    });
+    appliedCountsSchema = external_exports.object({
+      import: external_exports.number().int(),
+      add: external_exports.number().int(),
+      change: external_exports.number().int(),
+      destroy: external_exports.number().int(),
+      forget: external_exports.number().int()
+    });
+    diagnosticSchema = external_exports.object({
+      severity: external_exports.enum(["error", "warning"]),
+      summary: external_exports.string(),
+      file: external_exports.string().optional(),
+      line: external_exports.number().int().optional()
+    });
+    UNIT_OUTPUT_LIMIT = 3e4;
+    UNIT_ERROR_LIMIT = 8e3;
+    unitResultSchema = external_exports.object({
+      unit: external_exports.string(),
+      status: unitStatusSchema2,
+      /** Exit code of the failing (or last) command; null when nothing ran. */
+      exitCode: external_exports.number().int().nullable(),
+      durationMs: external_exports.number(),
+      /** Kept after the run; null when nothing ran. */
+      logPath: external_exports.string().nullable(),
+      /** The saved plan of a plan or plan-destroy (mode 0600); null for apply/destroy, which plan and apply in one step. */
+      planFile: external_exports.string().nullable(),
+      plan: planSummarySchema.nullable(),
+      /** Why a unit failed or was skipped, in one line. */
+      reason: external_exports.string().nullable(),
+      /** The commands run (or, on a dry run, that would run), already masked. */
+      commands: external_exports.array(external_exports.string()),
+      /** What Gantry could not read about this unit (e.g. a plan it cannot summarise); never a failure by itself. */
+      warnings: external_exports.array(external_exports.string()).optional(),
+      /**
+       * What the tool printed for the unit's plan, apply or destroy (the rendered plan; an apply's own output),
+       * without init noise or runner paths; masked, and at most `UNIT_OUTPUT_LIMIT` characters (the middle cut
+       * and marked). Carried so a report rendered elsewhere (`gantry report`) shows it.
+       */
+      output: external_exports.string().nullable().optional(),
+      /** The tool's own error text (OpenTofu's or Terragrunt's), masked, at most `UNIT_ERROR_LIMIT` characters. */
+      error: external_exports.string().nullable().optional(),
+      /** What an apply or destroy reported it did ("Apply complete! Resources: …"). */
+      applied: appliedCountsSchema.nullable().optional(),
+      /** True when the tool died or was stopped while applying or destroying: some changes may have been made. */
+      mayBePartiallyApplied: external_exports.boolean().optional(),
+      /** Errors with a place in the repository (file repository-relative), for annotations. */
+      diagnostics: external_exports.array(diagnosticSchema).optional()
+    });
+    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    jobResultSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("JobResult"),
+      job: jobSchema,
+      status: jobStatusSchema,
+      /** True when the run was stopped by a signal: some units may be `not-started`. */
+      interrupted: external_exports.boolean(),
+      dryRun: external_exports.boolean(),
+      startedAt: external_exports.string(),
+      durationMs: external_exports.number(),
+      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
+      runDir: external_exports.string().nullable(),
+      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
+      worktree: external_exports.string().nullable(),
+      units: external_exports.array(unitResultSchema),
+      /** The terragrunt command that ran the job's units, masked (`$WORKTREE`, `$RUN_DIR` for the directories). */
+      command: external_exports.string().optional(),
+      /** Where the job's full logs are when it ran in GitHub Actions: the run's URL. */
+      logsUrl: external_exports.string().nullable().optional(),
+      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
+      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
     });
   }
 });
 
-// packages/executor/src/unit-commands.ts
-function terragrunt(input2, purpose, tofuArgs) {
-  const args = [
-    "run",
-    "--working-dir",
-    input2.unitDir,
-    "--non-interactive",
-    "--no-color",
-    "--tf-forward-stdout",
-    "--tf-path",
-    input2.tools.tofu,
-    "--download-dir",
-    input2.downloadDir,
-    ...input2.flags,
-    "--",
-    ...tofuArgs
-  ];
-  return { purpose, command: input2.tools.terragrunt, args };
+// packages/executor/src/terragrunt-log.ts
+import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve7 } from "node:path";
+function worktreeRelative(path, worktree) {
+  const absolute = isAbsolute3(path) ? path : resolve7(worktree, path);
+  return relative2(worktree, absolute).split("\\").join("/") || ".";
 }
-function unitSteps(input2) {
-  const destroying = input2.action === "plan-destroy" || input2.action === "destroy";
-  const steps = [
-    terragrunt(input2, "plan", ["plan", "-input=false", "-no-color", "-lock-timeout=60s", ...destroying ? ["-destroy"] : [], `-out=${input2.planFile}`]),
-    terragrunt(input2, "show", ["show", "-json", "-no-color", input2.planFile])
-  ];
-  if (input2.action === "apply" || input2.action === "destroy") {
-    steps.push(terragrunt(input2, "apply", ["apply", "-input=false", "-no-color", "-lock-timeout=60s", "-auto-approve", input2.planFile]));
+function parseLogLine(text2, worktree) {
+  let parsed;
+  try {
+    const result = lineSchema.safeParse(JSON.parse(text2));
+    if (result.success) parsed = result.data;
+  } catch {
   }
-  return steps;
+  if (parsed === void 0) return { level: "raw", unit: null, tfCommand: null, message: text2 };
+  const workingDir = parsed["working-dir"];
+  return {
+    level: parsed.level,
+    unit: workingDir === void 0 ? null : worktreeRelative(workingDir, worktree),
+    tfCommand: parsed["tf-command-args"]?.[0] ?? null,
+    message: parsed.msg
+  };
 }
-function formatCommand(command12, args) {
-  const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-  return [command12, ...args].map(quote2).join(" ");
+function queueSignal(line, worktree) {
+  if (line.level === "info" && line.unit !== null) {
+    const match = downloadPattern.exec(line.message);
+    if (match) return { kind: "download", unit: line.unit, from: worktreeRelative(match[1], worktree), into: worktreeRelative(match[2], worktree) };
+    return null;
+  }
+  if (line.level !== "debug") return null;
+  for (const [pattern, signal] of patterns) {
+    const match = pattern.exec(line.message);
+    if (match) return signal(match, line, worktree);
+  }
+  return null;
 }
-var init_unit_commands = __esm({
-  "packages/executor/src/unit-commands.ts"() {
+function sensitiveOutputValues(json3) {
+  let outputs;
+  try {
+    outputs = JSON.parse(json3);
+  } catch {
+    return [];
+  }
+  const values = [];
+  const leaves = (value) => {
+    if (typeof value === "string") values.push(value);
+    else if (typeof value === "number") values.push(String(value));
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(leaves);
+  };
+  if (outputs === null || typeof outputs !== "object") return values;
+  for (const output2 of Object.values(outputs)) {
+    if (output2 !== null && typeof output2 === "object" && output2.sensitive === true) leaves(output2.value);
+  }
+  return values;
+}
+var lineSchema, patterns, downloadPattern;
+var init_terragrunt_log = __esm({
+  "packages/executor/src/terragrunt-log.ts"() {
+    "use strict";
+    init_zod();
+    lineSchema = external_exports.looseObject({
+      level: external_exports.string(),
+      msg: external_exports.string(),
+      "working-dir": external_exports.string().optional(),
+      "tf-command-args": external_exports.array(external_exports.string()).optional()
+    });
+    patterns = [
+      [/^Runner Pool Controller: running (.+)$/, (m2, _l, w2) => ({ kind: "unit-running", unit: worktreeRelative(m2[1], w2) })],
+      [/^Runner Pool Controller: (.+) (succeeded|failed)$/, (m2, _l, w2) => ({ kind: "unit-done", unit: worktreeRelative(m2[1], w2), succeeded: m2[2] === "succeeded" })],
+      [/^Setting working directory to (.+)$/, (m2, l2, w2) => l2.unit === null ? null : { kind: "working-directory", unit: l2.unit, directory: worktreeRelative(m2[1], w2) }],
+      [/^Running command: \S+ (\S+)/, (m2, l2) => l2.unit === null ? null : { kind: "tool-command", unit: l2.unit, command: m2[1] }],
+      [/^Retrieved output from .+ as json: ([\s\S]*)$/, (m2) => ({ kind: "dependency-outputs", json: m2[1] })]
+    ];
+    downloadPattern = /^Downloading Terraform configurations from (.+) into (.+)$/;
+  }
+});
+
+// packages/executor/src/report/output.ts
+import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
+function readUnitLog(logPath) {
+  if (logPath === null || !existsSync6(logPath)) return "";
+  return readFileSync4(logPath, "utf8");
+}
+function truncateMiddle(text2, budget) {
+  if (text2.length <= budget) return text2;
+  if (budget <= 0) return "";
+  const marker2 = (omitted) => `
+\u2026 ${omitted} characters truncated; see the full log \u2026
+`;
+  const room = budget - marker2(text2.length).length;
+  if (room <= 0) return marker2(text2.length).slice(0, budget);
+  const head = Math.floor(room * 0.4);
+  const tail = room - head;
+  return text2.slice(0, head) + marker2(text2.length - head - tail) + text2.slice(text2.length - tail);
+}
+function lastLines(text2, count) {
+  return text2.split("\n").filter((line) => line.trim() !== "").slice(-count);
+}
+var init_output = __esm({
+  "packages/executor/src/report/output.ts"() {
     "use strict";
   }
 });
 
-// packages/executor/src/run-unit.ts
+// packages/executor/src/unit-recorder.ts
 import { createWriteStream } from "node:fs";
+import { posix as posix10 } from "node:path";
+function repositoryPath(path, worktree) {
+  if (!path.startsWith(`${worktree}/`)) return void 0;
+  return path.slice(worktree.length + 1);
+}
+var UnitRecorder;
+var init_unit_recorder = __esm({
+  "packages/executor/src/unit-recorder.ts"() {
+    "use strict";
+    init_output();
+    UnitRecorder = class {
+      unit;
+      logPath;
+      #log;
+      #masker;
+      #mainCommand;
+      #output = [];
+      #errors = [];
+      #toolErrors = [];
+      #startedAt = null;
+      #finishedAt = null;
+      #mainCommandStarted = false;
+      /** The unit's copy of its module (relative to the worktree), and the repository directory it came from. */
+      #workingDirectory = null;
+      #downloads = [];
+      /** Shown as `$WORKTREE` in the log, as in the commands. */
+      #worktree;
+      constructor(unit, logPath, options2) {
+        this.unit = unit;
+        this.#worktree = options2.worktree ?? null;
+        this.logPath = logPath;
+        this.#masker = options2.masker;
+        this.#mainCommand = options2.mainCommand;
+        this.#log = createWriteStream(logPath, { mode: 384 });
+        this.#write(options2.header);
+      }
+      #write(text2) {
+        const line = text2.endsWith("\n") ? text2 : `${text2}
+`;
+        this.#log.write(this.#masker.mask(this.#worktree === null ? line : line.split(this.#worktree).join("$WORKTREE")));
+      }
+      started(at = Date.now()) {
+        this.#startedAt ??= at;
+      }
+      finished(at = Date.now()) {
+        this.#finishedAt ??= at;
+      }
+      get startedAt() {
+        return this.#startedAt;
+      }
+      get durationMs() {
+        if (this.#startedAt === null) return 0;
+        return (this.#finishedAt ?? Date.now()) - this.#startedAt;
+      }
+      /** True once the apply or destroy itself was started: changes may have been made from then on. */
+      get mainCommandStarted() {
+        return this.#mainCommandStarted;
+      }
+      /** Terragrunt started `command` (the tool's first argument) for this unit. */
+      toolCommand(command12) {
+        if (command12 === this.#mainCommand) this.#mainCommandStarted = true;
+      }
+      workingDirectory(directory) {
+        this.#workingDirectory = directory;
+      }
+      get toolDirectory() {
+        return this.#workingDirectory;
+      }
+      download(from, into) {
+        this.#downloads.push({ from, into });
+      }
+      /** Writes a log line to the unit's log and keeps what the report needs from it. */
+      record(line) {
+        this.started();
+        const toolOutput = line.tfCommand !== null;
+        this.#write(toolOutput || line.level === "raw" ? line.message : `${line.level.toUpperCase().padEnd(6)} ${line.message}`);
+        if (line.tfCommand === this.#mainCommand) {
+          this.#mainCommandStarted = true;
+          if (line.level === "stdout") this.#output.push(line.message);
+        }
+        if (line.level === "stderr") this.#toolErrors.push(line.message);
+        else if (line.level === "error" && !toolOutput) this.#errors.push(line.message);
+      }
+      note(text2) {
+        this.#write(`# gantry: ${text2}`);
+      }
+      /** The main command's output, without the lines that name the runner's paths, masked and bounded. */
+      output(limit, worktree) {
+        let text2 = this.#output.join("");
+        if (text2.trim() === "") return null;
+        const saved = text2.indexOf("\nSaved the plan to:");
+        if (saved >= 0) {
+          const separator2 = text2.lastIndexOf("\n\u2500", saved - 1);
+          text2 = text2.slice(0, separator2 >= 0 && saved - separator2 < 400 ? separator2 : saved);
+        }
+        text2 = text2.replace(/^\S[^\n]*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after |Preparing import\.\.\.)[^\n]*\n/gm, "");
+        return truncateMiddle(this.#clean(text2, worktree), limit);
+      }
+      /** The tool's own error text (the tool's error output, then Terragrunt's errors about the unit). */
+      error(limit, worktree) {
+        const text2 = [this.#toolErrors.join(""), this.#errors.join("\n")].join("\n").replace(/\n{3,}/g, "\n\n").trim();
+        return text2 === "" ? null : truncateMiddle(this.#clean(text2, worktree), limit);
+      }
+      #clean(text2, worktree) {
+        return this.#masker.mask(text2.split(`${worktree}/`).join("").split(worktree).join(".")).replace(/^\n+/, "").replace(/\s+$/, "\n");
+      }
+      /**
+       * Errors with a place: OpenTofu's `on FILE line N` is relative to the unit's copy of its module and is
+       * mapped back to the repository directory the module came from; Terragrunt's own name the file itself.
+       */
+      diagnostics(worktree) {
+        const found = [];
+        const read = (text2, resolveFile) => {
+          for (const match of text2.matchAll(/^(?:\s*│\s*)?(Error|Warning): (.+)\n(?:[\s│]*\n)*(?:\s*│\s*)?\s*on (\S+) line (\d+)/gm)) {
+            const file2 = resolveFile(match[3]);
+            found.push({ severity: match[1] === "Error" ? "error" : "warning", summary: this.#masker.mask(match[2].trim()), ...file2 ? { file: file2 } : {}, line: Number(match[4]) });
+          }
+        };
+        read(this.#toolErrors.join(""), (file2) => this.#repositoryFile(file2));
+        read(this.#errors.join("\n"), (file2) => file2.startsWith("/") ? repositoryPath(file2, worktree) : posix10.normalize(file2));
+        if (found.length === 0 && this.#toolErrors.length + this.#errors.length > 0) {
+          const summary = /(?:^|\n)\s*Error: (.+)/.exec([...this.#toolErrors, ...this.#errors].join("\n"))?.[1];
+          found.push({ severity: "error", summary: this.#masker.mask(summary?.trim() ?? "the unit failed; see its log"), file: `${this.unit}/terragrunt.hcl` });
+        }
+        return found;
+      }
+      #repositoryFile(file2) {
+        if (file2.startsWith("/")) return void 0;
+        const directory = this.#workingDirectory;
+        if (directory === null) return posix10.join(this.unit, file2);
+        const download2 = this.#downloads.find((entry) => directory === entry.into || directory.startsWith(`${entry.into}/`));
+        if (download2 === void 0) return directory.includes(".terragrunt-cache") ? void 0 : posix10.join(directory, file2);
+        return posix10.join(download2.from, directory.slice(download2.into.length), file2);
+      }
+      close() {
+        return new Promise((resolve20) => this.#log.end(resolve20));
+      }
+    };
+  }
+});
+
+// packages/executor/src/run-queue.ts
+import { chmodSync, createWriteStream as createWriteStream2, existsSync as existsSync7, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync5 } from "node:fs";
 import { join as join7 } from "node:path";
 function unitFileStem(unit) {
   return unit.replace(/^\/+|\/+$/g, "").replace(/\//g, "__") || "root";
 }
-function displayCommand(args, context) {
-  const shorten = (arg) => arg.split(context.worktree).join("$WORKTREE").split(context.runDir).join("$RUN_DIR");
-  return formatCommand("terragrunt", args.map(shorten));
-}
-function drain(stream) {
-  return new Promise((resolve20) => {
-    stream.once("end", resolve20);
-    stream.end();
-  });
-}
-function closeStream(stream) {
-  return new Promise((resolve20) => stream.end(resolve20));
-}
-async function runUnit(unit, context) {
-  const started = Date.now();
-  const stem = unitFileStem(unit);
-  const logPath = join7(context.runDir, `${stem}.log`);
-  const planFile = join7(context.runDir, `${stem}.tfplan`);
-  const steps = unitSteps({
-    action: context.job.action,
-    unitDir: join7(context.worktree, unit),
-    planFile,
-    tools: context.tools,
-    flags: context.job.terragrunt.flags,
-    downloadDir: join7(context.worktree, ".gantry-cache", stem)
-  });
-  const log = createWriteStream(logPath, { mode: 384 });
-  const masked = () => {
-    const stream = context.masker.createStream();
-    stream.pipe(log, { end: false });
-    return stream;
-  };
-  const writeLog = (text) => log.write(context.masker.mask(text));
-  const commands2 = [];
-  let plan = null;
-  let exitCode = null;
-  let reason = null;
-  let failed = false;
-  writeLog(`# gantry: ${context.job.action} ${unit} at ${context.job.ref} (job ${context.job.id})
-`);
-  writeLog(`# gantry: $WORKTREE=${context.worktree} (removed after the job), $RUN_DIR=${context.runDir}
-`);
-  for (const step of steps) {
-    if (step.purpose === "apply" && plan !== null && !hasChanges(plan)) {
-      writeLog(`
-# gantry: the plan has no changes; nothing to ${context.job.action}
-`);
-      break;
-    }
-    const line = context.masker.mask(displayCommand(step.args, context));
-    commands2.push(line);
-    writeLog(`
-$ ${line}
-`);
-    const stdout = masked();
-    const stderr = masked();
-    const outcome = await runProcess(step.command, step.args, {
-      cwd: context.worktree,
-      env: context.env,
-      signal: context.signal,
-      stdout: step.purpose === "show" ? "capture" : stdout,
-      stderr,
-      killGraceMs: context.killGraceMs
-    });
-    await Promise.all([drain(stdout), drain(stderr)]);
-    exitCode = outcome.exitCode;
-    if (outcome.spawnError !== null || outcome.interrupted || outcome.exitCode !== 0) {
-      failed = true;
-      reason = outcome.interrupted ? `interrupted during ${step.purpose}` : outcome.spawnError ?? `${step.purpose} failed with exit code ${outcome.exitCode ?? "none"}`;
-      writeLog(`
-# gantry: ${reason}
-`);
-      break;
-    }
-    if (step.purpose === "show") {
-      try {
-        const json3 = parseJsonPlan(outcome.stdout);
-        context.masker.addAll(sensitiveValuesInPlan(json3));
-        plan = summarisePlan(json3);
-        writeLog(`# gantry: plan summary: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy, ${plan.import} to import
-`);
-      } catch (error62) {
-        failed = true;
-        reason = `could not read the JSON plan: ${error62.message.split("\n")[0]}`;
-        writeLog(`
-# gantry: ${reason}
-`);
-        break;
-      }
-    }
+function readReport(file2) {
+  try {
+    const parsed = reportSchema.safeParse(JSON.parse(readFileSync5(file2, "utf8")));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
-  await closeStream(log);
-  return {
-    unit,
-    status: failed ? "failed" : "succeeded",
-    exitCode,
-    durationMs: Date.now() - started,
-    logPath,
-    planFile: plan === null ? null : planFile,
-    plan,
-    reason,
-    commands: commands2
+}
+function displayCommand(command12, args, worktree, runDir) {
+  const shorten = (arg) => arg.split(runDir).join("$RUN_DIR").split(worktree).join("$WORKTREE");
+  return formatCommand(command12.endsWith("/terragrunt") ? "terragrunt" : command12, args.map(shorten));
+}
+function limiter(limit) {
+  let active = 0;
+  const waiting = [];
+  return async (task) => {
+    if (active >= limit) await new Promise((resolve20) => waiting.push(resolve20));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
   };
 }
-var init_run_unit = __esm({
-  "packages/executor/src/run-unit.ts"() {
+async function runQueue(context) {
+  const { job, worktree, runDir, masker } = context;
+  const inJob = new Set(job.units);
+  const reportFile = join7(runDir, "terragrunt-report.json");
+  const planDirectory = join7(runDir, "plans");
+  const queue = queueCommand({ action: job.action, units: job.units, worktree, tools: context.tools, flags: job.terragrunt.flags, parallelism: context.parallelism, reportFile, planDirectory });
+  const shown = masker.mask(displayCommand(queue.command, queue.args, worktree, runDir));
+  const planning = queue.mainCommand === "plan";
+  const applying = !planning;
+  const jobLog = createWriteStream2(join7(runDir, "terragrunt.log"), { mode: 384 });
+  jobLog.write(masker.mask(`# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})
+# gantry: $WORKTREE=${worktree} (removed after the job), $RUN_DIR=${runDir}
+$ ${shown}
+`));
+  const { dropped } = jobFlags(job.terragrunt.flags);
+  if (dropped.length > 0) jobLog.write(masker.mask(`# gantry: not passed from terragrunt.flags (Gantry sets them itself): ${dropped.join(" ")}
+`));
+  const recorders = /* @__PURE__ */ new Map();
+  const recorder = (unit) => {
+    let found = recorders.get(unit);
+    if (found === void 0) {
+      const header2 = `# gantry: ${job.action} ${unit} at ${job.ref} (job ${job.id}); the job's command and run-wide messages: $RUN_DIR/terragrunt.log
+`;
+      found = new UnitRecorder(unit, join7(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header: header2, worktree });
+      recorders.set(unit, found);
+    }
+    return found;
+  };
+  const plans = /* @__PURE__ */ new Map();
+  const finishing = [];
+  const announced = /* @__PURE__ */ new Set();
+  let lastUnit = null;
+  const finished = /* @__PURE__ */ new Set();
+  const readPlan2 = limiter(Math.max(1, context.parallelism));
+  const finishUnit = (unit, succeeded) => {
+    if (finished.has(unit)) return;
+    finished.add(unit);
+    const unitRecorder = recorder(unit);
+    unitRecorder.finished();
+    const work = (async () => {
+      if (planning && succeeded) plans.set(unit, await readPlan2(() => showPlan(unit, unitRecorder)));
+      context.onUnitFinished?.(provisionalResult(unit, succeeded));
+    })();
+    finishing.push(work);
+  };
+  const showPlan = async (unit, unitRecorder) => {
+    const saved = join7(planDirectory, unit, "tfplan.tfplan");
+    const planFile = join7(runDir, `${unitFileStem(unit)}.tfplan`);
+    const copied = unitRecorder.toolDirectory === null ? null : join7(worktree, unitRecorder.toolDirectory);
+    const directory = copied !== null && existsSync7(copied) ? copied : join7(worktree, unit);
+    const args = ["show", "-json", "-no-color", saved];
+    const command12 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
+    if (!existsSync7(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command12 };
+    const outcome2 = await runProcess(context.tools.tf, args, { cwd: directory, env: context.env, stdout: "capture", stderr: "lines", onLine: (line) => unitRecorder.note(`show -json: ${line}`) });
+    renameSync3(saved, planFile);
+    chmodSync(planFile, 384);
+    if (outcome2.exitCode !== 0) return { summary: null, warning: `\`show -json\` of the saved plan failed (exit ${outcome2.exitCode ?? "none"}); no summary`, planFile, command: command12 };
+    const read = readJsonPlan(outcome2.stdout);
+    masker.addAll(read.sensitive);
+    if (read.warning !== null) unitRecorder.note(read.warning);
+    return { summary: read.summary, warning: read.warning, planFile, command: command12 };
+  };
+  const provisionalResult = (unit, succeeded) => ({ ...buildResult(unit, succeeded ? "succeeded" : "failed", null), logPath: null });
+  const buildResult = (unit, status, reason, extra = {}) => {
+    const unitRecorder = recorders.get(unit);
+    const plan = plans.get(unit);
+    const output2 = unitRecorder?.output(UNIT_OUTPUT_LIMIT, worktree) ?? null;
+    const error63 = status === "failed" ? unitRecorder?.error(UNIT_ERROR_LIMIT, worktree) ?? null : null;
+    const applied = applying && output2 !== null ? readAppliedCounts(output2) : null;
+    const warnings = plan?.warning ? [plan.warning] : [];
+    const diagnostics = status === "failed" && unitRecorder ? unitRecorder.diagnostics(worktree) : [];
+    return {
+      unit,
+      status,
+      exitCode: status === "succeeded" ? 0 : null,
+      durationMs: unitRecorder?.durationMs ?? 0,
+      logPath: unitRecorder?.logPath ?? null,
+      planFile: plan?.planFile ?? null,
+      plan: planning ? plan?.summary ?? null : output2 !== null ? summaryFromRendered(output2) : null,
+      reason: reason ?? (status === "failed" ? firstLine2(error63) : null),
+      commands: plan ? [plan.command] : [],
+      output: output2,
+      error: error63,
+      ...applied ? { applied } : {},
+      ...warnings.length > 0 ? { warnings } : {},
+      ...diagnostics.length > 0 ? { diagnostics } : {},
+      ...extra
+    };
+  };
+  const outcome = await runProcess(queue.command, queue.args, {
+    cwd: worktree,
+    env: context.env,
+    signal: context.signal,
+    killGraceMs: context.killGraceMs,
+    stdout: "lines",
+    stderr: "lines",
+    onLine: (text2) => {
+      if (text2.trim() === "") return;
+      const line = parseLogLine(text2, worktree);
+      if (line.unit !== null) lastUnit = line.unit;
+      else if (line.level === "raw" && lastUnit !== null) line.unit = lastUnit;
+      const signal = queueSignal(line, worktree);
+      if (signal !== null) {
+        if (signal.kind === "dependency-outputs") masker.addAll(sensitiveOutputValues(signal.json));
+        else if (!inJob.has(signal.unit)) return;
+        else if (signal.kind === "unit-running") {
+          recorder(signal.unit).started();
+          if (!announced.has(signal.unit)) context.onUnitStarted?.(signal.unit);
+          announced.add(signal.unit);
+        } else if (signal.kind === "unit-done") finishUnit(signal.unit, signal.succeeded);
+        else if (signal.kind === "working-directory") recorder(signal.unit).workingDirectory(signal.directory);
+        else if (signal.kind === "tool-command") recorder(signal.unit).toolCommand(signal.command);
+        else if (signal.kind === "download") recorder(signal.unit).download(signal.from, signal.into);
+        if (signal.kind !== "download") return;
+      }
+      if (line.level === "debug" || line.level === "trace") return;
+      if (line.unit !== null && inJob.has(line.unit)) recorder(line.unit).record(line);
+      else jobLog.write(masker.mask(`${line.unit ? `[${line.unit}] ` : ""}${line.tfCommand === null && line.level !== "raw" ? `${line.level.toUpperCase().padEnd(6)} ` : ""}${line.message}${line.message.endsWith("\n") ? "" : "\n"}`));
+    }
+  });
+  await Promise.all(finishing);
+  rmSync5(planDirectory, { recursive: true, force: true });
+  const report = readReport(reportFile);
+  const entries = new Map((report ?? []).map((entry) => [entry.Name.replace(/^\.\//, ""), entry]));
+  const outside = [...entries.keys()].filter((name) => !inJob.has(name));
+  const toolDied = outcome.signal !== null || outcome.spawnError !== null;
+  const units = job.units.map((unit) => {
+    const entry = entries.get(unit);
+    const unitRecorder = recorders.get(unit);
+    const timing = unitRecorder?.startedAt == null && entry?.Started && entry.Ended ? { durationMs: Math.max(0, Date.parse(entry.Ended) - Date.parse(entry.Started)) } : {};
+    if (entry?.Result === "succeeded") return buildResult(unit, "succeeded", null, timing);
+    if (entry?.Result === "failed") {
+      const killed = /signal: (\w+)/.exec(entry.Cause ?? "")?.[1];
+      const stopped = context.signal?.aborted === true ? `interrupted during ${queue.mainCommand}` : killed ? `${queue.mainCommand} was killed (${killed})` : null;
+      const partial3 = applying && stopped !== null && unitRecorder?.mainCommandStarted === true;
+      const exit = /exit status (\d+)/.exec(entry.Cause ?? "");
+      return buildResult(unit, "failed", stopped === null ? null : partial3 ? `${stopped}: ${partialHint}` : stopped, {
+        ...timing,
+        exitCode: exit ? Number(exit[1]) : null,
+        ...partial3 ? { mayBePartiallyApplied: true } : {}
+      });
+    }
+    if (entry?.Result === "early exit" && context.signal?.aborted) return buildResult(unit, "not-started", "interrupted before start", { logPath: null });
+    if (entry?.Result === "early exit") {
+      const cause = entry.Cause ? job.units.find((other) => other.split("/").pop() === entry.Cause && other !== unit) ?? entry.Cause : "a unit it depends on";
+      return buildResult(unit, "skipped", `${cause} did not succeed`, { logPath: null });
+    }
+    if (entry?.Result === "excluded") return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", { logPath: null });
+    if (unitRecorder?.startedAt == null) {
+      const why = context.signal?.aborted ? "interrupted before start" : toolDied || report === null ? "terragrunt stopped before running it" : "never started";
+      return buildResult(unit, "not-started", why, { logPath: null });
+    }
+    const partial2 = applying && unitRecorder.mainCommandStarted;
+    const how = context.signal?.aborted ? `interrupted during ${queue.mainCommand}` : `terragrunt stopped during ${queue.mainCommand}${outcome.signal ? ` (${outcome.signal})` : ""}`;
+    return buildResult(unit, "failed", partial2 ? `${how}: ${partialHint}` : how, partial2 ? { mayBePartiallyApplied: true } : {});
+  });
+  await Promise.all([...recorders.values()].map((unitRecorder) => unitRecorder.close()));
+  for (const unit of units) if (!finished.has(unit.unit)) context.onUnitFinished?.(unit);
+  await new Promise((resolve20) => jobLog.end(resolve20));
+  let error62 = null;
+  if (outside.length > 0) {
+    error62 = { code: "EXEC_QUEUE_OUTSIDE_JOB", message: `terragrunt ran units that are not in the job: ${outside.join(", ")}`, hint: "report this: Gantry restricts the queue to the job's units", exitCode: 30 };
+  } else if (report === null && !context.signal?.aborted && units.some((unit) => unit.status !== "succeeded")) {
+    const last = lastErrorLine(join7(runDir, "terragrunt.log"));
+    error62 = { code: "EXEC_QUEUE_FAILED", message: `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, hint: "see $RUN_DIR/terragrunt.log for terragrunt's own messages", exitCode: 30 };
+  }
+  return { units, command: shown, error: error62 };
+}
+function firstLine2(text2) {
+  const line = text2?.split("\n").find((candidate) => candidate.trim() !== "");
+  return line === void 0 ? null : line.trim().slice(0, 300);
+}
+function lastErrorLine(logFile) {
+  try {
+    const lines = readFileSync5(logFile, "utf8").split("\n").filter((line) => /^ERROR\s/.test(line));
+    return lines.at(-1)?.replace(/^ERROR\s+/, "").slice(0, 300) ?? null;
+  } catch {
+    return null;
+  }
+}
+function summaryFromRendered(output2) {
+  const resources = resourcesInRenderedPlan(output2);
+  const summary = emptyPlanSummary();
+  summary.addresses = { create: resources.create, update: resources.update, delete: resources.delete, replace: resources.replace, import: resources.import };
+  if (resources.forget.length > 0) summary.addresses.forget = resources.forget;
+  if (resources.read.length > 0) summary.addresses.read = resources.read;
+  if (resources.moves.length > 0) summary.moves = resources.moves;
+  summary.add = resources.create.length + resources.replace.length;
+  summary.change = resources.update.length;
+  summary.destroy = resources.delete.length + resources.replace.length;
+  summary.import = resources.import.length;
+  if (resources.forget.length > 0) summary.forget = resources.forget.length;
+  summary.outputChanges = /\nChanges to Outputs:\n/.test(output2);
+  return summary;
+}
+var reportSchema, partialHint;
+var init_run_queue = __esm({
+  "packages/executor/src/run-queue.ts"() {
     "use strict";
+    init_zod();
     init_plan_summary();
     init_process();
-    init_unit_commands();
+    init_queue_command();
+    init_rendered_output();
+    init_result();
+    init_terragrunt_log();
+    init_unit_recorder();
+    reportSchema = external_exports.array(
+      external_exports.looseObject({ Name: external_exports.string(), Result: external_exports.string(), Reason: external_exports.string().optional(), Cause: external_exports.string().optional(), Started: external_exports.string().optional(), Ended: external_exports.string().optional() })
+    );
+    partialHint = "it may be partially applied: re-run the job; if OpenTofu then reports the state locked, make sure no other run is applying this unit and release the lock (`tofu force-unlock LOCK_ID` in the unit)";
   }
 });
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { delimiter, isAbsolute as isAbsolute3, join as join8, resolve as resolve7 } from "node:path";
+import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join8, resolve as resolve8 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -74218,35 +75550,46 @@ function findOnPath(name, env) {
   }
   return void 0;
 }
-function findTool(name, variable, env) {
-  const configured = env[variable];
-  if (configured !== void 0 && configured !== "") {
-    const path = isAbsolute3(configured) ? configured : findOnPath(configured, env) ?? resolve7(configured);
+function fromVariables(variables, env) {
+  for (const variable of variables) {
+    const configured = env[variable];
+    if (configured === void 0 || configured === "") continue;
+    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve8(configured);
     if (!isExecutable(path)) {
       throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint, exitCode: 31 });
     }
     return path;
   }
-  const found = findOnPath(name, env);
-  if (!found) {
-    throw new GantryError("EXEC_TOOL_NOT_FOUND", `\`${name}\` was not found on PATH and ${variable} is not set`, { hint: toolHint, exitCode: 31 });
+  return void 0;
+}
+function find(variables, names, env) {
+  const configured = fromVariables(variables, env);
+  if (configured !== void 0) return configured;
+  for (const name of names) {
+    const found = findOnPath(name, env);
+    if (found !== void 0) return found;
   }
-  return found;
+  throw new GantryError("EXEC_TOOL_NOT_FOUND", `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`, {
+    hint: toolHint,
+    exitCode: 31
+  });
 }
 function findIacTools(env = process.env) {
-  return { terragrunt: findTool("terragrunt", "GANTRY_TERRAGRUNT", env), tofu: findTool("tofu", "GANTRY_TOFU", env) };
+  const terragrunt = find(["GANTRY_TERRAGRUNT"], ["terragrunt"], env);
+  const tf = find(["GANTRY_TOFU", "TG_TF_PATH"], ["tofu", "terraform"], env);
+  return { terragrunt, tf, tfKind: /terraform/i.test(basename4(tf)) ? "terraform" : "tofu" };
 }
 var toolHint;
 var init_tools = __esm({
   "packages/executor/src/tools.ts"() {
     "use strict";
     init_src();
-    toolHint = "run `bash scripts/ensure-iac-tools.sh` (it prints the directory holding both binaries; add it to PATH), or set GANTRY_TERRAGRUNT and GANTRY_TOFU to existing binaries";
+    toolHint = "run `bash scripts/ensure-iac-tools.sh` (it prints the directory holding terragrunt and tofu; add it to PATH), or set GANTRY_TERRAGRUNT and GANTRY_TOFU (or Terragrunt's TG_TF_PATH, e.g. to terraform) to existing binaries";
   }
 });
 
 // packages/executor/src/run-directories.ts
-import { readdirSync as readdirSync2, rmSync as rmSync5 } from "node:fs";
+import { readdirSync as readdirSync2, rmSync as rmSync6 } from "node:fs";
 import { join as join9 } from "node:path";
 function runTimestamp(date5 = /* @__PURE__ */ new Date()) {
   return date5.toISOString().replace(/[:.]/g, "-");
@@ -74281,7 +75624,7 @@ function pruneRunDirectories(runsRoot, keep, now = Date.now()) {
   for (const run of runs.slice(keep)) {
     if (now - run.start < MINIMUM_AGE_MS) continue;
     try {
-      rmSync5(join9(runsRoot, run.name), { recursive: true, force: true });
+      rmSync6(join9(runsRoot, run.name), { recursive: true, force: true });
       removed.push(run.name);
     } catch {
     }
@@ -74299,78 +75642,8 @@ var init_run_directories = __esm({
   }
 });
 
-// packages/executor/src/unit-graph.ts
-import { isAbsolute as isAbsolute4, relative as relative2, resolve as resolve8 } from "node:path";
-import { Writable } from "node:stream";
-async function discoverUnitDependencies(worktree, tools, env, signal) {
-  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const outcome = await runProcess(tools.terragrunt, ["find", "--json", "--dependencies", "--no-color", "--log-level", "error"], {
-    cwd: worktree,
-    env,
-    signal,
-    stdout: "capture",
-    stderr: discard
-  });
-  if (outcome.exitCode !== 0) return null;
-  const parsed = findOutputSchema.safeParse(safeJson(outcome.stdout));
-  if (!parsed.success) return null;
-  const normalise = (path) => relative2(worktree, isAbsolute4(path) ? path : resolve8(worktree, path)).split("\\").join("/");
-  const map2 = /* @__PURE__ */ new Map();
-  for (const entry of parsed.data) {
-    if (entry.type !== "unit") continue;
-    map2.set(normalise(entry.path), (entry.dependencies ?? []).map(normalise));
-  }
-  return map2;
-}
-function safeJson(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
-function reachable(from, graph) {
-  const seen = /* @__PURE__ */ new Set();
-  const stack = [...graph.get(from) ?? []];
-  while (stack.length > 0) {
-    const next = stack.pop();
-    if (seen.has(next)) continue;
-    seen.add(next);
-    stack.push(...graph.get(next) ?? []);
-  }
-  return seen;
-}
-function unitNeeds(units, action, dependencies) {
-  const needs = new Map(units.map((unit) => [unit, []]));
-  if (dependencies === null) {
-    units.forEach((unit, index) => {
-      if (index > 0) needs.set(unit, [units[index - 1]]);
-    });
-    return needs;
-  }
-  const inJob = new Set(units);
-  const destroying = action === "destroy" || action === "plan-destroy";
-  for (const unit of units) {
-    for (const dependency of reachable(unit, dependencies)) {
-      if (!inJob.has(dependency) || dependency === unit) continue;
-      if (destroying) needs.get(dependency).push(unit);
-      else needs.get(unit).push(dependency);
-    }
-  }
-  return needs;
-}
-var findOutputSchema;
-var init_unit_graph = __esm({
-  "packages/executor/src/unit-graph.ts"() {
-    "use strict";
-    init_zod();
-    init_process();
-    findOutputSchema = external_exports.array(external_exports.looseObject({ type: external_exports.string(), path: external_exports.string(), dependencies: external_exports.array(external_exports.string()).nullish() }));
-  }
-});
-
 // packages/executor/src/tool-environment.ts
-import { existsSync as existsSync6 } from "node:fs";
+import { existsSync as existsSync8 } from "node:fs";
 function isWithheldFromTools(name) {
   const upper = name.toUpperCase();
   return withheldNames.has(upper) || withheldPrefixes.some((prefix) => upper.startsWith(prefix));
@@ -74394,7 +75667,7 @@ function toolEnvironment(input2) {
     toolEnv[name] = value;
   }
   Object.assign(toolEnv, input2.credentials);
-  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync6(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
+  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync8(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
   return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: input2.stateDir };
 }
 var withheldPrefixes, withheldNames, awsCredentialSources;
@@ -74426,7 +75699,7 @@ var init_tool_environment = __esm({
 });
 
 // packages/executor/src/execute-job.ts
-import { mkdirSync as mkdirSync3, readFileSync as readFileSync4, writeFileSync as writeFileSync4, existsSync as existsSync7 } from "node:fs";
+import { chmodSync as chmodSync2, mkdirSync as mkdirSync3, readFileSync as readFileSync6, writeFileSync as writeFileSync4, existsSync as existsSync9 } from "node:fs";
 import { isAbsolute as isAbsolute5, join as join10, resolve as resolve9 } from "node:path";
 function parseJob2(input2, source = "job") {
   const parsed = jobSchema.safeParse(input2);
@@ -74480,6 +75753,7 @@ async function executeJob(jobInput, options2) {
       runDir: null,
       worktree: null,
       error: null,
+      ...options2.logsUrl ? { logsUrl: options2.logsUrl } : {},
       ...partial2
     };
     options2.onEvent?.({ type: "job-finished", result: final });
@@ -74490,26 +75764,28 @@ async function executeJob(jobInput, options2) {
   masker.addAll(await secretsFromGitConfig(repo));
   let tools;
   try {
+    checkUnitPaths(job.units, job.id);
+    checkQueueFlags(job.terragrunt.flags, job.id);
     tools = options2.tools ?? findIacTools(env);
     await (options2.guard ?? defaultGuard())(job, { repo, env, dryRun, ...options2.signal ? { signal: options2.signal } : {} });
   } catch (error62) {
     return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
   }
+  const parallelism = options2.parallelism ?? job.terragrunt.parallelism;
   if (dryRun) {
     options2.onEvent?.({ type: "job-started", job, runDir: null });
-    const units2 = job.units.map((unit) => {
-      const stem = unitFileStem(unit);
-      const steps = unitSteps({
-        action: job.action,
-        unitDir: `$WORKTREE/${unit}`,
-        planFile: `$RUN_DIR/${stem}.tfplan`,
-        tools,
-        flags: job.terragrunt.flags,
-        downloadDir: `$WORKTREE/.gantry-cache/${stem}`
-      });
-      return notStarted(unit, "dry run", steps.map((step) => masker.mask(formatCommand("terragrunt", step.args))));
+    const queue = queueCommand({
+      action: job.action,
+      units: job.units,
+      worktree: "$WORKTREE",
+      tools,
+      flags: job.terragrunt.flags,
+      parallelism,
+      reportFile: "$RUN_DIR/terragrunt-report.json",
+      planDirectory: "$RUN_DIR/plans"
     });
-    return result({ status: "succeeded", units: units2 });
+    const command12 = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
+    return result({ status: "succeeded", command: command12, units: job.units.map((unit) => notStarted(unit, "dry run")) });
   }
   let credentials;
   try {
@@ -74521,6 +75797,7 @@ async function executeJob(jobInput, options2) {
   masker.addAll(secretsFromEnvironment(credentials.env));
   const runDir = options2.runDir ?? join10(await defaultRunDirectory(repo, env), job.id);
   mkdirSync3(runDir, { recursive: true, mode: 448 });
+  chmodSync2(runDir, 448);
   const stateDir = options2.stateDir ?? await defaultStateDirectory(repo, env);
   mkdirSync3(stateDir, { recursive: true });
   let toolEnv;
@@ -74529,6 +75806,7 @@ async function executeJob(jobInput, options2) {
   } catch (error62) {
     return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
   }
+  toolEnv = queueEnvironment(withPluginCache(toolEnv, tools, await gitCommonDir(repo)));
   options2.onEvent?.({ type: "job-started", job, runDir });
   if (options2.signal?.aborted) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "interrupted before start")) });
@@ -74539,42 +75817,47 @@ async function executeJob(jobInput, options2) {
   } catch (error62) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "no worktree")), error: errorSummary(error62) });
   }
-  const unitResults = /* @__PURE__ */ new Map();
+  let outcome;
   try {
-    const dependencies = await discoverUnitDependencies(worktree.dir, tools, toolEnv, options2.signal);
-    const needs = unitNeeds(job.units, job.action, dependencies);
-    const statuses = await runByNeeds(needs, {
-      parallelism: options2.parallelism ?? job.terragrunt.parallelism,
+    outcome = await runQueue({
+      job,
+      worktree: worktree.dir,
+      runDir,
+      tools,
+      env: toolEnv,
+      masker,
+      parallelism,
       signal: options2.signal,
-      run: async (unit) => {
-        options2.onEvent?.({ type: "unit-started", job, unit });
-        const unitResult = await runUnit(unit, { job, worktree: worktree.dir, runDir, tools, env: toolEnv, masker, signal: options2.signal, killGraceMs: options2.killGraceMs });
-        unitResults.set(unit, unitResult);
-        options2.onEvent?.({ type: "unit-finished", job, result: unitResult });
-        return unitResult.status === "succeeded" ? "succeeded" : "failed";
-      },
-      onSkip: (unit, because) => {
-        const skipped = { ...notStarted(unit, `${because} did not succeed`), status: "skipped" };
-        unitResults.set(unit, skipped);
-        options2.onEvent?.({ type: "unit-finished", job, result: skipped });
-      }
+      killGraceMs: options2.killGraceMs,
+      onUnitStarted: (unit) => options2.onEvent?.({ type: "unit-started", job, unit }),
+      onUnitFinished: (unitResult) => options2.onEvent?.({ type: "unit-finished", job, result: unitResult })
     });
-    for (const [unit, status] of statuses) {
-      if (!unitResults.has(unit)) unitResults.set(unit, notStarted(unit, status === "not-started" && options2.signal?.aborted ? "interrupted before start" : "never started"));
-    }
   } finally {
     await worktree.remove();
   }
-  remaskLogs([...unitResults.values()], masker);
-  const units = job.units.map((unit) => unitResults.get(unit));
-  return result({ status: units.every((u2) => u2.status === "succeeded") ? "succeeded" : "failed", runDir, worktree: worktree.dir, units });
+  remaskLogs([...outcome.units.map((unit) => unit.logPath), join10(runDir, "terragrunt.log")], masker);
+  const units = outcome.units;
+  return result({
+    status: units.every((u2) => u2.status === "succeeded") && outcome.error === null ? "succeeded" : "failed",
+    runDir,
+    worktree: worktree.dir,
+    units,
+    command: outcome.command,
+    error: outcome.error
+  });
 }
-function remaskLogs(units, masker) {
-  for (const unit of units) {
-    if (unit.logPath === null || !existsSync7(unit.logPath)) continue;
-    const text = readFileSync4(unit.logPath, "utf8");
-    const masked = masker.mask(text);
-    if (masked !== text) writeFileSync4(unit.logPath, masked, { mode: 384 });
+function withPluginCache(toolEnv, tools, commonDir) {
+  if (tools.tfKind !== "tofu" || toolEnv.TF_PLUGIN_CACHE_DIR !== void 0 || toolEnv.TF_CLI_CONFIG_FILE !== void 0) return toolEnv;
+  const cache = join10(commonDir, "gantry", "plugin-cache");
+  mkdirSync3(cache, { recursive: true });
+  return { ...toolEnv, TF_PLUGIN_CACHE_DIR: cache };
+}
+function remaskLogs(logs, masker) {
+  for (const log of logs) {
+    if (log === null || !existsSync9(log)) continue;
+    const text2 = readFileSync6(log, "utf8");
+    const masked = masker.mask(text2);
+    if (masked !== text2) writeFileSync4(log, masked, { mode: 384 });
   }
 }
 var init_execute_job = __esm({
@@ -74584,73 +75867,70 @@ var init_execute_job = __esm({
     init_src();
     init_guard();
     init_masking();
-    init_run_unit();
+    init_queue_command();
+    init_run_queue();
     init_tools();
     init_run_directories();
-    init_unit_commands();
-    init_unit_graph();
     init_worktree();
     init_tool_environment();
   }
 });
 
-// packages/executor/src/result.ts
-var unitStatusSchema2, planSummarySchema, unitResultSchema, jobStatusSchema, jobResultSchema;
-var init_result = __esm({
-  "packages/executor/src/result.ts"() {
+// packages/executor/src/report/escape.ts
+function text(value) {
+  return value.replace(/[\r\n\t]+/g, " ").replace(/[&<>`|\\*_[\]()#!~$@{}=+]/g, (character) => escapes[character]).replace(/:\/\//g, "&#58;//").replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#46;`);
+}
+function code(value) {
+  return `<code>${text(value)}</code>`;
+}
+function fence(body) {
+  let longest = 0;
+  for (const match of body.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
+  return "`".repeat(Math.max(3, longest + 1));
+}
+function fenced(body, language) {
+  const marker2 = fence(body);
+  return [`${marker2}${language}`, body.replace(/\n+$/, ""), marker2];
+}
+function planAsDiff(plan) {
+  return plan.split("\n").map((line) => {
+    const match = /^(\s*)(-\/\+|\+\/-|[+~-])( .*|)$/.exec(line);
+    if (!match) return line;
+    const [, indent, symbol2, rest] = match;
+    const front = symbol2 === "+" ? "+" : symbol2 === "~" ? "!" : "-";
+    return `${front}${indent}${" ".repeat(symbol2.length - 1)}${rest}`;
+  }).join("\n");
+}
+function linkOrPath(where, label2) {
+  return /^https?:\/\/[^\s<>"]+$/.test(where) ? `[${text(label2)}](${where.replace(/[()]/g, (c2) => c2 === "(" ? "%28" : "%29")})` : code(where);
+}
+var escapes;
+var init_escape = __esm({
+  "packages/executor/src/report/escape.ts"() {
     "use strict";
-    init_zod();
-    init_src4();
-    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    planSummarySchema = external_exports.object({
-      add: external_exports.number().int(),
-      change: external_exports.number().int(),
-      destroy: external_exports.number().int(),
-      import: external_exports.number().int(),
-      addresses: external_exports.object({
-        create: external_exports.array(external_exports.string()),
-        update: external_exports.array(external_exports.string()),
-        delete: external_exports.array(external_exports.string()),
-        replace: external_exports.array(external_exports.string()),
-        import: external_exports.array(external_exports.string())
-      }),
-      outputChanges: external_exports.boolean()
-    });
-    unitResultSchema = external_exports.object({
-      unit: external_exports.string(),
-      status: unitStatusSchema2,
-      /** Exit code of the failing (or last) command; null when nothing ran. */
-      exitCode: external_exports.number().int().nullable(),
-      durationMs: external_exports.number(),
-      /** Kept after the run; null when nothing ran. */
-      logPath: external_exports.string().nullable(),
-      /** Saved plan file (plan, plan-destroy, and the plan an apply/destroy applied). */
-      planFile: external_exports.string().nullable(),
-      plan: planSummarySchema.nullable(),
-      /** Why a unit failed or was skipped, in one line. */
-      reason: external_exports.string().nullable(),
-      /** The commands run (or, on a dry run, that would run), already masked. */
-      commands: external_exports.array(external_exports.string())
-    });
-    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    jobResultSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("JobResult"),
-      job: jobSchema,
-      status: jobStatusSchema,
-      /** True when the run was stopped by a signal: some units may be `not-started`. */
-      interrupted: external_exports.boolean(),
-      dryRun: external_exports.boolean(),
-      startedAt: external_exports.string(),
-      durationMs: external_exports.number(),
-      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
-      runDir: external_exports.string().nullable(),
-      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
-      worktree: external_exports.string().nullable(),
-      units: external_exports.array(unitResultSchema),
-      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
-      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
-    });
+    escapes = {
+      "&": "&amp;",
+      "<": "&lt;",
+      ">": "&gt;",
+      "`": "&#96;",
+      "|": "&#124;",
+      "\\": "&#92;",
+      "*": "&#42;",
+      _: "&#95;",
+      "[": "&#91;",
+      "]": "&#93;",
+      "(": "&#40;",
+      ")": "&#41;",
+      "#": "&#35;",
+      "!": "&#33;",
+      "~": "&#126;",
+      "$": "&#36;",
+      "@": "&#64;",
+      "{": "&#123;",
+      "}": "&#125;",
+      "=": "&#61;",
+      "+": "&#43;"
+    };
   }
 });
 
@@ -74658,8 +75938,8 @@ var init_result = __esm({
 function nodeId(index) {
   return `j${index}`;
 }
-function label(text) {
-  return text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
+function label(text2) {
+  return text2.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
 }
 function renderJobGraph(jobs) {
   const ids = new Map(jobs.map((entry, index) => [entry.job.id, nodeId(index)]));
@@ -74702,19 +75982,55 @@ function countStatuses(items) {
   for (const item2 of items) counts[item2.status]++;
   return counts;
 }
-function unitsOf(report) {
-  return report.jobs.flatMap((job) => job.result?.units ?? []);
+function reportUnits(report) {
+  return report.jobs.flatMap(
+    (entry) => entry.result ? entry.result.units.map((result) => ({ unit: result.unit, entry, status: result.status, result })) : entry.job.units.map((unit) => ({ unit, entry, status: entry.status, result: null }))
+  );
+}
+function buildRunReport(input2) {
+  const byId = new Map(input2.results.map((result) => [result.job.id, result]));
+  const plan = input2.plan ?? null;
+  const jobs = plan?.jobs ?? input2.results.map((result) => result.job);
+  const planned = new Map(jobs.map((job) => [job.id, job]));
+  const statuses = /* @__PURE__ */ new Map();
+  const statusOf = (id, seen) => {
+    const known = statuses.get(id) ?? byId.get(id)?.status;
+    if (known !== void 0) return known;
+    const job = planned.get(id);
+    if (job === void 0 || seen.has(id)) return "not-started";
+    const blocked = job.needs.some((need) => ["failed", "skipped"].includes(statusOf(need, /* @__PURE__ */ new Set([...seen, id]))));
+    const status = blocked ? "skipped" : "not-started";
+    statuses.set(id, status);
+    return status;
+  };
+  const entries = jobs.map((job) => {
+    const result = byId.get(job.id);
+    if (result !== void 0) return { job, status: result.status, result };
+    const status = statusOf(job.id, /* @__PURE__ */ new Set());
+    const blocker = job.needs.find((need) => ["failed", "skipped"].includes(statusOf(need, /* @__PURE__ */ new Set())));
+    const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
+    return { job, status, result: null, reason };
+  });
+  const first = input2.results[0]?.job;
+  const changeTypes = {};
+  for (const change of plan?.changes ?? []) {
+    for (const unit of change.units) if (change.jobs.length > 0) (changeTypes[unit] ??= []).includes(change.type) || changeTypes[unit].push(change.type);
+  }
+  return {
+    event: plan?.event ?? first?.source.event ?? "pull_request",
+    base: plan?.base ?? first?.source.base ?? "",
+    head: plan?.head ?? first?.source.head ?? "",
+    ...plan ? { branch: plan.branch } : first ? { branch: first.source.branch } : {},
+    notice: plan?.notice ?? null,
+    jobs: entries,
+    interrupted: input2.interrupted === true || input2.results.some((result) => result.interrupted),
+    logs: input2.logs ?? (plan === null && input2.results.length === 1 ? input2.results[0].logsUrl ?? input2.results[0].runDir : null),
+    ...plan?.reasons ? { reasons: plan.reasons } : {},
+    ...Object.keys(changeTypes).length > 0 ? { changeTypes } : {}
+  };
 }
 function reportForJob(result) {
-  return {
-    event: result.job.source.event,
-    base: result.job.source.base,
-    head: result.job.ref,
-    branch: result.job.source.branch,
-    jobs: [{ job: result.job, status: result.status, result }],
-    interrupted: result.interrupted,
-    logs: result.runDir
-  };
+  return buildRunReport({ results: [result] });
 }
 var statusIcon;
 var init_model = __esm({
@@ -74729,153 +76045,252 @@ var init_model = __esm({
   }
 });
 
-// packages/executor/src/report/output.ts
-import { existsSync as existsSync8, readFileSync as readFileSync5 } from "node:fs";
-function readUnitLog(logPath) {
-  if (logPath === null || !existsSync8(logPath)) return "";
-  return readFileSync5(logPath, "utf8");
-}
-function truncateMiddle(text, budget) {
-  if (text.length <= budget) return text;
-  if (budget <= 0) return "";
-  const marker2 = (omitted) => `
-\u2026 ${omitted} characters truncated; see the full log \u2026
-`;
-  const room = budget - marker2(text.length).length;
-  if (room <= 0) return marker2(text.length).slice(0, budget);
-  const head = Math.floor(room * 0.4);
-  const tail = room - head;
-  return text.slice(0, head) + marker2(text.length - head - tail) + text.slice(text.length - tail);
-}
-function lastLines(text, count) {
-  return text.split("\n").filter((line) => line.trim() !== "").slice(-count);
-}
-function fenceFor(text) {
-  let longest = 0;
-  for (const match of text.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
-}
-var init_output = __esm({
-  "packages/executor/src/report/output.ts"() {
-    "use strict";
-  }
-});
-
 // packages/executor/src/report/markdown.ts
-function headline(report) {
-  const verb = report.event === "pull_request" ? "plan" : "apply";
-  return `## Gantry ${verb} for \`${shortSha(report.head)}\``;
-}
-function statusLine(report) {
-  if (report.error) return `\u274C **The pipeline failed before running any job**: \`${report.error.code}\` ${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`;
-  if (report.jobs.length === 0) return `\u2139\uFE0F **No infrastructure changes.** ${report.notice ?? ""}`.trim();
-  const counts = countStatuses(report.jobs);
-  const parts = [`${counts.succeeded} succeeded`, counts.failed ? `${counts.failed} failed` : "", counts.skipped ? `${counts.skipped} skipped` : "", counts["not-started"] ? `${counts["not-started"]} not started` : ""].filter(Boolean);
-  const icon = report.interrupted ? "\u26A0\uFE0F **Interrupted**" : reportSucceeded(report) ? "\u2705 **All jobs succeeded**" : "\u274C **Some jobs did not succeed**";
-  return `${icon}: ${report.jobs.length} job${report.jobs.length === 1 ? "" : "s"}, ${parts.join(", ")}. Event \`${report.event}\`, base \`${shortSha(report.base)}\` \u2192 head \`${shortSha(report.head)}\`${report.branch ? ` on \`${report.branch}\`` : ""}.`;
-}
-function addressList(title2, addresses, limit) {
-  if (addresses.length === 0) return [];
-  const shown = addresses.slice(0, limit).map((address) => `\`${address}\``);
-  const more = addresses.length > limit ? ` and ${addresses.length - limit} more` : "";
-  return [`  - ${title2}: ${shown.join(", ")}${more}`];
-}
-function unitSection(unit, budget, readOutput) {
-  const detail = unit.plan ? formatPlanCounts(unit.plan) : unit.reason ?? "";
-  const extra = unit.plan && unit.reason ? ` (${unit.reason})` : "";
-  const duration3 = unit.status === "succeeded" || unit.status === "failed" ? ` \xB7 ${(unit.durationMs / 1e3).toFixed(1)}s` : "";
-  const exit = unit.status === "failed" && unit.exitCode !== null ? ` \xB7 exit ${unit.exitCode}` : "";
-  const lines = [`- ${statusIcon[unit.status]} \`${unit.unit}\`: ${detail}${extra}${duration3}${exit}`];
-  if (unit.plan) {
-    lines.push(
-      ...addressList("to add", unit.plan.addresses.create, budget.addresses),
-      ...addressList("to change", unit.plan.addresses.update, budget.addresses),
-      ...addressList("to replace", unit.plan.addresses.replace, budget.addresses),
-      ...addressList("to destroy", unit.plan.addresses.delete, budget.addresses),
-      ...addressList("to import", unit.plan.addresses.import, budget.addresses)
-    );
-  }
-  if (budget.output > 0 && unit.logPath !== null) {
-    const output2 = truncateMiddle(readOutput(unit), budget.output);
-    if (output2 !== "") {
-      const fence = fenceFor(output2);
-      lines.push("", `  <details><summary>Output of <code>${unit.unit}</code></summary>`, "", `${fence}text`, output2.replace(/\n$/, ""), fence, "", "  </details>", "");
-    }
-  }
-  return lines;
-}
-function jobSection(entry, budget, readOutput) {
-  const { job } = entry;
-  const lines = [
-    `### ${statusIcon[entry.status]} ${actionTitle[job.action]} \`${job.id}\` \xB7 environment \`${job.environment}\` \xB7 ${job.changes.join(", ") || "no change type"} \xB7 at \`${shortSha(job.ref)}\``,
-    ""
-  ];
-  if (entry.result?.error) lines.push(`**${entry.result.error.code}**: ${entry.result.error.message}${entry.result.error.hint ? `
-
-_hint_: ${entry.result.error.hint}` : ""}`, "");
-  if (entry.result) {
-    for (const unit of entry.result.units) lines.push(...unitSection(unit, budget, readOutput));
-  } else {
-    const why = entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started");
-    for (const unit of job.units) lines.push(`- ${statusIcon[entry.status]} \`${unit}\`: ${why}`);
-  }
-  lines.push("");
-  return lines;
-}
-function renderWith(report, budget, readOutput) {
-  const lines = [headline(report), "", statusLine(report), ""];
-  for (const entry of report.jobs) lines.push(...jobSection(entry, budget, readOutput));
-  if (budget.graph && report.jobs.length > 0) lines.push("<details><summary>Job graph</summary>", "", "```mermaid", renderJobGraph(report.jobs), "```", "", "</details>", "");
-  if (report.logs) lines.push(`Full logs: \`${report.logs}\``, "");
-  return lines.join("\n");
+function seconds(ms) {
+  return ms >= 6e4 ? `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s` : `${(ms / 1e3).toFixed(1)} s`;
 }
 function renderMarkdownReport(report, options2 = {}) {
   const limit = options2.limit ?? GITHUB_COMMENT_LIMIT;
-  const mask = (text2) => options2.masker?.mask(text2) ?? text2;
-  const cache = /* @__PURE__ */ new Map();
-  const readOutput = (unit) => {
-    const key = unit.logPath ?? unit.unit;
-    if (!cache.has(key)) cache.set(key, mask(options2.readOutput?.(unit) ?? readUnitLog(unit.logPath)));
-    return cache.get(key);
-  };
-  const render = (budget) => mask(renderWith(report, budget, readOutput));
-  const whole = render({ output: Infinity, addresses: Infinity, graph: true });
+  const mask = (value) => options2.masker?.mask(value) ?? value;
+  const units = reportUnits(report);
+  const blocks = textBlocks(units, mask);
+  const render = (budget) => mask(new Renderer(report, units, budget, mask).render());
+  const whole = render({ texts: null, addresses: Infinity, graph: true, sections: true });
   if (whole.length <= limit) return whole;
-  const withoutOutput = render({ output: 0, addresses: Infinity, graph: true });
-  const outputs = report.jobs.reduce((n2, entry) => n2 + (entry.result?.units.filter((u2) => u2.logPath !== null).length ?? 0), 0);
-  if (withoutOutput.length < limit && outputs > 0) {
-    let share = Math.floor((limit - withoutOutput.length) / outputs) - 200;
-    while (share > 200) {
-      const text2 = render({ output: share, addresses: Infinity, graph: true });
+  const steps = [
+    { addresses: Infinity, graph: true },
+    { addresses: 20, graph: true },
+    { addresses: 5, graph: true },
+    { addresses: 5, graph: false },
+    { addresses: 0, graph: false }
+  ];
+  for (const step of steps) {
+    const fixed = render({ texts: /* @__PURE__ */ new Map(), ...step, sections: true }).length;
+    let available = limit - fixed - 200 * blocks.size;
+    if (available < 400 * blocks.size) continue;
+    for (let attempt = 0; attempt < 6 && available > 0; attempt++) {
+      const text2 = render({ texts: fairShares(blocks, available), ...step, sections: true });
       if (text2.length <= limit) return text2;
-      share = Math.floor(share * 0.8);
+      available -= text2.length - limit + 500;
     }
   }
-  for (const addresses of [20, 5, 0]) {
-    for (const graph of [true, false]) {
-      const text2 = render({ output: 0, addresses, graph });
-      if (text2.length <= limit) return text2;
-    }
+  for (const step of steps) {
+    const text2 = render({ texts: /* @__PURE__ */ new Map(), ...step, sections: true });
+    if (text2.length <= limit) return text2;
   }
-  const text = render({ output: 0, addresses: 0, graph: false });
+  const tableOnly = render({ texts: /* @__PURE__ */ new Map(), addresses: 0, graph: false, sections: false });
+  if (tableOnly.length <= limit) return tableOnly;
   const note = (omitted) => `
 
-_\u2026 report truncated (${omitted} characters left out to fit GitHub's limit)${report.logs ? `; full logs: \`${report.logs}\`` : ""}._
+_\u2026 report cut (${omitted} characters left out to fit GitHub's limit)${report.logs ? `; full logs: ${linkOrPath(report.logs, "the run")}` : ""}._
 `;
-  let cut = text.lastIndexOf("\n", limit - note(text.length).length - 1);
-  if (cut <= 0) cut = limit - note(text.length).length;
-  return text.slice(0, cut) + note(text.length - cut);
+  let cut = tableOnly.lastIndexOf("\n", limit - note(tableOnly.length).length - 1);
+  if (cut <= 0) cut = limit - note(tableOnly.length).length;
+  return tableOnly.slice(0, cut) + note(tableOnly.length - cut);
 }
-var GITHUB_COMMENT_LIMIT, actionTitle;
+function textBlocks(units, mask) {
+  const blocks = /* @__PURE__ */ new Map();
+  units.forEach((row, index) => {
+    if (row.result?.output) blocks.set(`${index}:output`, mask(row.result.output).length);
+    if (row.result?.error) blocks.set(`${index}:error`, mask(row.result.error).length);
+  });
+  return blocks;
+}
+function fairShares(lengths, available) {
+  const shares = /* @__PURE__ */ new Map();
+  const pending = [...lengths].sort((a2, b3) => a2[1] - b3[1]);
+  let left = Math.max(0, available);
+  while (pending.length > 0) {
+    const share = Math.floor(left / pending.length);
+    const [key, length] = pending.shift();
+    const given = Math.min(length, share);
+    shares.set(key, given);
+    left -= given;
+  }
+  return shares;
+}
+var GITHUB_COMMENT_LIMIT, actionTitle, Renderer;
 var init_markdown = __esm({
   "packages/executor/src/report/markdown.ts"() {
     "use strict";
     init_plan_summary();
+    init_rendered_output();
+    init_escape();
     init_mermaid();
     init_model();
     init_output();
     GITHUB_COMMENT_LIMIT = 65536;
     actionTitle = { plan: "Plan", apply: "Apply", "plan-destroy": "Plan (destroy)", destroy: "Destroy" };
+    Renderer = class {
+      constructor(report, units, budget, mask) {
+        this.report = report;
+        this.units = units;
+        this.budget = budget;
+        this.mask = mask;
+      }
+      report;
+      units;
+      budget;
+      mask;
+      #lines = [];
+      /** Masked, then escaped: a secret is found before escaping could change how it is written. */
+      #t(value) {
+        return text(this.mask(value));
+      }
+      #c(value) {
+        return code(this.mask(value));
+      }
+      render() {
+        const { report } = this;
+        const verb = report.event === "pull_request" ? "plan" : "apply";
+        this.#lines.push(`## Gantry ${verb} for ${this.#c(shortSha(report.head))}`, "", this.#statusLine(), "");
+        if (report.jobs.length > 0) {
+          this.#destructive();
+          this.#table();
+          if (this.budget.sections) for (const entry of report.jobs) this.#job(entry);
+          if (this.budget.graph) this.#lines.push("<details><summary>Job graph</summary>", "", "```mermaid", renderJobGraph(report.jobs), "```", "", "</details>", "");
+        }
+        if (report.logs) this.#lines.push(`Full logs: ${linkOrPath(report.logs, "the run")}`, "");
+        return this.#lines.join("\n");
+      }
+      #statusLine() {
+        const { report } = this;
+        if (report.error) {
+          const where = report.error.location ? ` (${this.#c(`${report.error.location.file}${report.error.location.line ? `:${report.error.location.line}` : ""}`)})` : "";
+          return `\u274C **The pipeline failed before running any job**: ${this.#c(report.error.code)}${where} ${this.#t(report.error.message)}${report.error.hint ? `
+
+_Hint_: ${this.#t(report.error.hint)}` : ""}`;
+        }
+        if (report.jobs.length === 0) return `\u2139\uFE0F **No infrastructure changes.** ${this.#t(report.notice ?? "")}`.trim();
+        const tally = (items, noun) => {
+          const counts = countStatuses(items);
+          const parts = ["succeeded", "failed", "skipped", "not-started"].filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status.replace("-", " ")}`);
+          return `${items.length} ${noun}${items.length === 1 ? "" : "s"} (${parts.join(", ") || "none"})`;
+        };
+        const icon = report.interrupted ? "\u26A0\uFE0F **Interrupted**" : reportSucceeded(report) ? "\u2705 **All jobs succeeded**" : "\u274C **Some jobs did not succeed**";
+        const branch = report.branch ? ` on ${this.#c(report.branch)}` : "";
+        return `${icon}: ${tally(report.jobs, "job")}, ${tally(this.units, "unit")}. Event ${this.#c(report.event)}, base ${this.#c(shortSha(report.base))} \u2192 head ${this.#c(shortSha(report.head))}${branch}.`;
+      }
+      /** Destroys, replacements and maybe-partial applies stand out above the table. */
+      #destructive() {
+        const lines = [];
+        for (const row of this.units) {
+          const plan = row.result?.plan;
+          const destroy = row.result?.applied?.destroy ?? plan?.destroy ?? 0;
+          const replace = plan?.addresses.replace.length ?? 0;
+          if (destroy > 0) lines.push(`- ${this.#c(row.unit)}: ${destroy} to destroy${replace > 0 ? `, of which ${replace} replaced` : ""}`);
+          if (row.result?.mayBePartiallyApplied) lines.push(`- ${this.#c(row.unit)}: **may be partially applied**: ${this.#t(row.result.reason ?? "")}`);
+        }
+        if (lines.length === 0) return;
+        this.#lines.push(`> [!WARNING]`, `> **Destroys, replacements or partial applies** in ${lines.length} unit${lines.length === 1 ? "" : "s"}:`, ...lines.map((line) => `> ${line}`), "");
+      }
+      #table() {
+        this.#lines.push("| | Unit | Action | Add | Change | Destroy | Import | Status | Time |", "|:-:|:--|:--|--:|--:|--:|--:|:--|--:|");
+        for (const row of this.units) {
+          const result = row.result;
+          const applied = result?.applied;
+          const plan = result?.plan;
+          const counts = applied ?? plan;
+          const cell = (value) => value === void 0 ? "\u2013" : String(value);
+          const replace = plan?.addresses.replace.length ?? 0;
+          const destroy = counts === void 0 || counts === null ? "\u2013" : counts.destroy > 0 ? `**${counts.destroy}** \u26A0\uFE0F${replace > 0 ? ` (${replace} replace)` : ""}` : "0";
+          const status = result?.mayBePartiallyApplied ? "failed: **may be partially applied**" : row.status === "not-started" ? "not started" : row.status;
+          const time3 = result && result.durationMs > 0 ? seconds(result.durationMs) : "";
+          this.#lines.push(
+            `| ${statusIcon[row.status]} | ${this.#c(row.unit)} | ${row.entry.job.action} | ${cell(counts?.add)} | ${cell(counts?.change)} | ${destroy} | ${cell(counts?.import)} | ${status} | ${time3} |`
+          );
+        }
+        this.#lines.push("");
+      }
+      #job(entry) {
+        const { job } = entry;
+        const logs = entry.result?.logsUrl ?? (this.report.logs && /^https?:/.test(this.report.logs) ? this.report.logs : null);
+        this.#lines.push(
+          `### ${statusIcon[entry.status]} ${actionTitle[job.action]} ${this.#c(job.id)} \xB7 environment ${this.#c(job.environment)} \xB7 at ${this.#c(shortSha(job.ref))}${logs ? ` \xB7 ${linkOrPath(logs, "logs")}` : ""}`,
+          ""
+        );
+        if (entry.result?.error) {
+          this.#lines.push(`**${this.#t(entry.result.error.code)}**: ${this.#t(entry.result.error.message)}${entry.result.error.hint ? ` _Hint_: ${this.#t(entry.result.error.hint)}` : ""}`, "");
+        }
+        if (entry.result === null) this.#lines.push(`_${this.#t(entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started"))}_`, "");
+        this.units.forEach((row, index) => {
+          if (row.entry === entry) this.#unit(row, index, logs);
+        });
+      }
+      #unit(row, index, logs) {
+        const result = row.result;
+        const action = row.entry.job.action;
+        const detail = result?.applied ? formatAppliedCounts(result.applied, action === "destroy" ? "destroy" : "apply") : result?.plan ? formatPlanCounts(result.plan) : "";
+        const time3 = result && result.durationMs > 0 ? ` \xB7 ${seconds(result.durationMs)}` : "";
+        this.#lines.push(`#### ${statusIcon[row.status]} ${this.#c(row.unit)}`, "");
+        const items = [];
+        if (detail) items.push(`${this.#t(detail)}${time3}`);
+        const why = this.#why(row.unit);
+        if (why) items.push(`Why: ${why}`);
+        if (result?.reason && row.status !== "succeeded") items.push(`${row.status === "failed" ? "**Failed**" : row.status === "skipped" ? "Skipped" : "Not started"}: ${this.#t(result.reason)}${result.exitCode ? ` (exit ${result.exitCode})` : ""}`);
+        if (result === null && row.entry.reason) items.push(`_${this.#t(row.entry.reason)}_`);
+        if (result?.plan) items.push(...this.#resources(result));
+        for (const warning of result?.warnings ?? []) items.push(`\u26A0\uFE0F ${this.#t(warning)}`);
+        for (const check2 of result?.plan?.checks ?? []) items.push(`\u26A0\uFE0F check ${this.#c(check2.address)} ${this.#t(check2.status)}${check2.messages.length > 0 ? `: ${this.#t(check2.messages.join("; "))}` : ""}`);
+        this.#lines.push(...items.map((item2) => `- ${item2}`), "");
+        const where = logs ?? (result?.logPath ? result.logPath : null);
+        if (result?.error) this.#block(`${index}:error`, result.error, "text", null, where);
+        if (result?.output) {
+          const title2 = action === "apply" || action === "destroy" ? `Output of the ${action}` : "Plan";
+          this.#block(`${index}:output`, result.output, "diff", `${title2} of ${this.#c(row.unit)}`, where);
+        }
+      }
+      /** A unit's text, shortened to its share; collapsed in `<details>` when a summary is given. */
+      #block(key, body, language, summary, where) {
+        const masked = this.mask(body);
+        const share = this.budget.texts === null ? masked.length : this.budget.texts.get(key) ?? 0;
+        if (share <= 0) {
+          this.#lines.push(`_${language === "diff" ? "The output" : "The error"} is left out to fit GitHub's limit${where ? `; see ${linkOrPath(where, "the logs")}` : ""}._`, "");
+          return;
+        }
+        const shown = truncateMiddle(masked, share);
+        const content = language === "diff" ? planAsDiff(shown) : shown;
+        if (summary !== null) this.#lines.push(`<details><summary>${summary}</summary>`, "");
+        this.#lines.push(...fenced(content, language), "");
+        if (shown.length < masked.length) this.#lines.push(`_Cut to fit GitHub's limit${where ? `; the full text is in ${linkOrPath(where, "the logs")}` : ""}._`, "");
+        if (summary !== null) this.#lines.push("</details>", "");
+      }
+      /** `_envcommon/app.hcl` → include → `dev/app`: from the changed file to the unit. */
+      #why(unit) {
+        const reasons = this.report.reasons?.[unit] ?? [];
+        const types = this.report.changeTypes?.[unit] ?? [];
+        const chains = reasons.map((reason) => {
+          const links = [...reason.chain].reverse();
+          if (links.length <= 1) return this.#c(reason.file);
+          const parts = [this.#c(links[0].file)];
+          for (let i3 = 0; i3 < links.length - 1; i3++) parts.push(this.#t(links[i3].via), i3 + 1 === links.length - 1 ? this.#c(unit) : this.#c(links[i3 + 1].file));
+          return parts.join(" \u2192 ");
+        });
+        if (chains.length === 0 && types.length === 0) return null;
+        return [types.length > 0 ? types.map((type) => this.#t(type)).join(", ") : "", chains.join("; ")].filter(Boolean).join(": ");
+      }
+      #resources(result) {
+        const plan = result.plan;
+        const list2 = (title2, addresses) => {
+          if (!addresses || addresses.length === 0 || this.budget.addresses === 0) return [];
+          const shown = addresses.slice(0, this.budget.addresses).map((address) => this.#c(address));
+          const more = addresses.length > this.budget.addresses ? ` and ${addresses.length - this.budget.addresses} more` : "";
+          return [`${title2}: ${shown.join(", ")}${more}`];
+        };
+        return [
+          ...list2("to add", plan.addresses.create),
+          ...list2("to change", plan.addresses.update),
+          ...list2("**to replace**", plan.addresses.replace),
+          ...list2("**to destroy**", plan.addresses.delete),
+          ...list2("to import", plan.addresses.import),
+          ...list2("to forget (kept, no longer managed)", plan.addresses.forget),
+          ...list2("moved", plan.moves?.map((move) => `${move.from} \u2192 ${move.to}`)),
+          ...list2("read during apply", plan.addresses.read),
+          ...list2("deferred", plan.addresses.deferred),
+          ...list2("outputs changing", plan.outputs)
+        ];
+      }
+    };
   }
 });
 
@@ -74885,38 +76300,42 @@ function renderTextReport(report, options2 = {}) {
   if (report.error) lines.push(`\u2718 pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `
   hint: ${report.error.hint}` : ""}`);
   if (!report.error && report.jobs.length === 0) lines.push(`No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
+  const rows = reportUnits(report);
   for (const entry of report.jobs) {
     lines.push(`${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`);
+    if (entry.result?.dryRun && entry.result.command) lines.push(`    $ ${entry.result.command}`);
     if (entry.result?.error) lines.push(`    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `
     hint: ${entry.result.error.hint}` : ""}`);
-    const units = entry.result?.units ?? entry.job.units.map((unit) => ({ unit, status: entry.status, plan: null, reason: null, durationMs: 0, logPath: null, commands: [] }));
-    for (const unit of units) {
-      const detail = unit.plan ? formatPlanCounts(unit.plan) : unit.reason ?? unit.status;
-      const timing = unit.durationMs > 0 ? ` (${(unit.durationMs / 1e3).toFixed(1)}s)` : "";
-      lines.push(`    ${textIcon[unit.status]} ${unit.unit}  ${detail}${timing}`);
-      if (entry.result?.dryRun) for (const command12 of unit.commands) lines.push(`        $ ${command12}`);
-      if (unit.status === "failed" && unit.logPath) {
-        for (const line of lastLines(readUnitLog(unit.logPath), options2.failedLogLines ?? 12)) lines.push(`        | ${line}`);
-        lines.push(`        log: ${unit.logPath}`);
+    for (const { unit, status, result } of rows.filter((row) => row.entry === entry)) {
+      const applied = result?.applied ? formatAppliedCounts(result.applied, entry.job.action === "destroy" ? "destroy" : "apply") : null;
+      const detail = applied ?? (result?.plan ? formatPlanCounts(result.plan) : result?.reason ?? status);
+      const timing = result && result.durationMs > 0 ? ` (${(result.durationMs / 1e3).toFixed(1)}s)` : "";
+      lines.push(`    ${textIcon[status]} ${unit}  ${detail}${timing}`);
+      if (result?.mayBePartiallyApplied) lines.push(`        ! may be partially applied: ${result.reason ?? ""}`);
+      if (status === "failed" && result) {
+        const text3 = result.error ?? readUnitLog(result.logPath);
+        for (const line of lastLines(text3, options2.failedLogLines ?? 12)) lines.push(`        | ${line}`);
+        if (result.logPath) lines.push(`        log: ${result.logPath}`);
       }
     }
   }
-  const counts = countStatuses(unitsOf(report));
+  const counts = countStatuses(rows);
   if (report.jobs.length > 0) {
     lines.push(
       `${report.interrupted ? "Interrupted" : reportSucceeded(report) ? "Succeeded" : "Failed"}: units ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.skipped} skipped, ${counts["not-started"]} not started.`
     );
   }
   if (report.logs) lines.push(`Logs: ${report.logs}`);
-  const text = `${lines.join("\n")}
+  const text2 = `${lines.join("\n")}
 `;
-  return options2.masker ? options2.masker.mask(text) : text;
+  return options2.masker ? options2.masker.mask(text2) : text2;
 }
 var textIcon;
 var init_text = __esm({
   "packages/executor/src/report/text.ts"() {
     "use strict";
     init_plan_summary();
+    init_rendered_output();
     init_model();
     init_output();
     textIcon = { succeeded: "\u2714", failed: "\u2718", skipped: "\u23ED", "not-started": "\xB7" };
@@ -74925,21 +76344,21 @@ var init_text = __esm({
 
 // packages/executor/src/report/progress.ts
 import { randomUUID } from "node:crypto";
-import { readFileSync as readFileSync6 } from "node:fs";
+import { readFileSync as readFileSync7 } from "node:fs";
 function createProgressPrinter(out, options2 = {}) {
   const started = Date.now();
   const running = /* @__PURE__ */ new Map();
   const clock = () => {
-    const seconds = Math.floor((Date.now() - started) / 1e3);
-    return `[${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}]`;
+    const seconds2 = Math.floor((Date.now() - started) / 1e3);
+    return `[${String(Math.floor(seconds2 / 60)).padStart(2, "0")}:${String(seconds2 % 60).padStart(2, "0")}]`;
   };
   const print = (line) => out.write(`${clock()} ${options2.masker ? options2.masker.mask(line) : line}
 `);
-  const mask = (text) => options2.masker ? options2.masker.mask(text) : text;
+  const mask = (text2) => options2.masker ? options2.masker.mask(text2) : text2;
   const printLogGroup = (unit, logPath) => {
     let log;
     try {
-      log = readFileSync6(logPath, "utf8");
+      log = readFileSync7(logPath, "utf8");
     } catch (error62) {
       log = `(the log ${logPath} could not be read: ${error62.message})`;
     }
@@ -74967,12 +76386,15 @@ ${body}${body.endsWith("\n") ? "" : "\n"}::${token}::
           break;
         case "unit-finished": {
           running.delete(`${event.job.id}:${event.result.unit}`);
-          const detail = event.result.plan ? formatPlanCounts(event.result.plan) : event.result.reason ?? "";
+          const { applied, plan, reason } = event.result;
+          const detail = applied ? formatAppliedCounts(applied, event.job.action === "destroy" ? "destroy" : "apply") : plan ? formatPlanCounts(plan) : reason ?? "";
           print(`  ${event.result.status === "succeeded" ? "\u2714" : event.result.status === "failed" ? "\u2718" : "\u23ED"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
-          if (options2.actionsLogGroups && event.result.logPath) printLogGroup(event.result.unit, event.result.logPath);
           break;
         }
         case "job-finished":
+          if (options2.actionsLogGroups) {
+            for (const unit of event.result.units) if (unit.logPath) printLogGroup(unit.unit, unit.logPath);
+          }
           print(`${event.result.status === "succeeded" ? "\u2714" : "\u2718"} job ${event.result.job.id}: ${event.result.status}${event.result.error ? ` [${event.result.error.code}] ${event.result.error.message}` : ""}`);
           break;
       }
@@ -74986,6 +76408,7 @@ var init_progress = __esm({
   "packages/executor/src/report/progress.ts"() {
     "use strict";
     init_plan_summary();
+    init_rendered_output();
   }
 });
 
@@ -75004,13 +76427,51 @@ var init_step_summary = __esm({
   }
 });
 
+// packages/executor/src/report/annotations.ts
+function escapeData(value) {
+  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(value) {
+  return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function annotation(properties, message) {
+  const parts = [properties.file ? `file=${escapeProperty(properties.file)}` : "", properties.line ? `line=${properties.line}` : "", `title=${escapeProperty(properties.title)}`].filter(Boolean);
+  return `::error ${parts.join(",")}::${escapeData(message)}`;
+}
+function renderAnnotations(report, options2 = {}) {
+  const mask = (value) => options2.masker?.mask(value) ?? value;
+  const lines = [];
+  if (report.error) {
+    lines.push(annotation({ file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` }, `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`));
+  }
+  for (const entry of report.jobs) {
+    if (entry.result?.error) lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
+  }
+  for (const row of reportUnits(report)) {
+    const result = row.result;
+    if (result === null || row.status !== "failed") continue;
+    const title2 = `Gantry ${row.entry.job.action} of ${row.unit} failed`;
+    if (result.mayBePartiallyApplied) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title: `${row.unit} may be partially applied` }, result.reason ?? "the tool stopped during the apply"));
+    const placed = (result.diagnostics ?? []).filter((diagnostic) => diagnostic.severity === "error");
+    if (placed.length === 0) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title: title2 }, result.reason ?? "failed; see the unit's log"));
+    for (const diagnostic of placed) lines.push(annotation({ file: diagnostic.file, line: diagnostic.line, title: title2 }, diagnostic.summary));
+  }
+  return lines.map(mask);
+}
+var init_annotations = __esm({
+  "packages/executor/src/report/annotations.ts"() {
+    "use strict";
+    init_model();
+  }
+});
+
 // packages/executor/src/report/combined.ts
 import { isDeepStrictEqual as isDeepStrictEqual3 } from "node:util";
-function invalidDocument(code, kind, error62, source, hint) {
+function invalidDocument(code2, kind, error62, source, hint) {
   const issue2 = error62.issues[0];
   const field = issue2.path.length > 0 ? issue2.path.map((p2) => typeof p2 === "number" ? `[${p2}]` : `.${String(p2)}`).join("").replace(/^\./, "") : "(document)";
   const more = error62.issues.length > 1 ? ` (and ${error62.issues.length - 1} more problem${error62.issues.length > 2 ? "s" : ""})` : "";
-  return new GantryError(code, `not a valid gantry/v1 ${kind}: field "${field}": ${issue2.message}${more}`, { hint, location: { file: source }, exitCode: 20 });
+  return new GantryError(code2, `not a valid gantry/v1 ${kind}: field "${field}": ${issue2.message}${more}`, { hint, location: { file: source }, exitCode: 20 });
 }
 function parsePlanDocument(input2, source) {
   const parsed = planDocumentSchema.safeParse(input2);
@@ -75052,39 +76513,7 @@ function reportForPlan(plan, results, options2 = {}) {
     }
     byId.set(job.id, entry);
   }
-  const statuses = /* @__PURE__ */ new Map();
-  const statusOf = (id, seen) => {
-    const known = statuses.get(id) ?? byId.get(id)?.result.status;
-    if (known !== void 0) return known;
-    const job = planned.get(id);
-    if (job === void 0 || seen.has(id)) return "not-started";
-    const blocked = job.needs.some((need) => {
-      const status2 = statusOf(need, /* @__PURE__ */ new Set([...seen, id]));
-      return status2 === "failed" || status2 === "skipped";
-    });
-    const status = blocked ? "skipped" : "not-started";
-    statuses.set(id, status);
-    return status;
-  };
-  const jobs = plan.jobs.map((job) => {
-    const entry = byId.get(job.id);
-    if (entry !== void 0) return { job, status: entry.result.status, result: entry.result };
-    const status = statusOf(job.id, /* @__PURE__ */ new Set());
-    const blocker = job.needs.find((need) => ["failed", "skipped"].includes(statusOf(need, /* @__PURE__ */ new Set())));
-    const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
-    return { job, status, result: null, reason };
-  });
-  const interrupted2 = results.some(({ result }) => result.interrupted);
-  return {
-    event: plan.event,
-    base: plan.base,
-    head: plan.head,
-    branch: plan.branch,
-    notice: plan.notice,
-    jobs,
-    interrupted: interrupted2,
-    logs: options2.logs ?? null
-  };
+  return buildRunReport({ plan, results: results.map((entry) => entry.result), logs: options2.logs ?? null });
 }
 function actionsRunUrl(env) {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
@@ -75097,6 +76526,60 @@ var init_combined = __esm({
     init_src4();
     init_src();
     init_result();
+    init_model();
+  }
+});
+
+// packages/executor/src/report/document.ts
+function runReportDocument(report, options2 = {}) {
+  const document = {
+    apiVersion: "gantry/v1",
+    kind: "RunReport",
+    event: report.event,
+    base: report.base,
+    head: report.head,
+    ...report.branch !== void 0 ? { branch: report.branch } : {},
+    notice: report.notice ?? null,
+    interrupted: report.interrupted,
+    logs: report.logs ?? null,
+    error: report.error ? { code: report.error.code, message: report.error.message, hint: report.error.hint ?? null, location: report.error.location ?? null } : null,
+    jobs: report.jobs.map((entry) => ({ job: entry.job, status: entry.status, reason: entry.reason ?? null, result: entry.result })),
+    reasons: report.reasons ?? {},
+    changeTypes: report.changeTypes ?? {}
+  };
+  const text2 = JSON.stringify(document);
+  return JSON.parse(options2.masker ? options2.masker.mask(text2) : text2);
+}
+var runReportDocumentSchema;
+var init_document2 = __esm({
+  "packages/executor/src/report/document.ts"() {
+    "use strict";
+    init_zod();
+    init_src3();
+    init_src4();
+    init_result();
+    runReportDocumentSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("RunReport"),
+      event: external_exports.enum(["pull_request", "push"]),
+      base: external_exports.string(),
+      head: external_exports.string(),
+      branch: external_exports.string().optional(),
+      /** Why nothing was planned, when there are no jobs. */
+      notice: external_exports.string().nullable(),
+      /** True when the run was stopped by a signal. */
+      interrupted: external_exports.boolean(),
+      /** Where the full logs are: a directory or a URL. */
+      logs: external_exports.string().nullable(),
+      /** An error that stopped the pipeline before any job. */
+      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), location: external_exports.object({ file: external_exports.string(), line: external_exports.number().int().optional() }).nullable() }).nullable(),
+      /** Per job: its status, why it did not run (when it did not), and its result (when it ran). */
+      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: jobStatusSchema, reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
+      /** Why each unit runs (from detection). */
+      reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)),
+      /** The change types that put each unit in the run. */
+      changeTypes: external_exports.record(external_exports.string(), external_exports.array(external_exports.string()))
+    });
   }
 });
 
@@ -75109,7 +76592,9 @@ var init_report = __esm({
     init_progress();
     init_step_summary();
     init_model();
+    init_annotations();
     init_combined();
+    init_document2();
   }
 });
 
@@ -75153,12 +76638,12 @@ var execute_exports = {};
 __export(execute_exports, {
   command: () => command3
 });
-import { readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
+import { readFileSync as readFileSync8, writeFileSync as writeFileSync5 } from "node:fs";
 import { resolve as resolve10 } from "node:path";
 async function readJobText(source, io) {
   if (source !== "-") {
     try {
-      return readFileSync7(resolve10(io.cwd, source), "utf8");
+      return readFileSync8(resolve10(io.cwd, source), "utf8");
     } catch (error62) {
       throw new GantryError("EXEC_JOB_UNREADABLE", `cannot read the job file ${source}: ${error62.message}`, { hint: "pass the path of a job written by `gantry plan --json`, or - for stdin", exitCode: 33 });
     }
@@ -75189,7 +76674,9 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
                      plan and plan-destroy jobs, apply only jobs of a push to the deploy branch
   --json             print the typed result (kind JobResult) instead of the text report
   --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
-                     \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job)
+                     \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job); it carries
+                     each unit's rendered plan or apply output and error (masked, bounded), and, in
+                     GitHub Actions, the URL of this run (where the full logs are)
   --report FILE      also write the pull-request comment (markdown) to FILE
   --parallelism N    units at once (default: the job's terragrunt.parallelism)
   --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)`;
@@ -75215,10 +76702,10 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
         );
         const source = requireOption("execute", values.job, "job");
         const sourceName = source === "-" ? "<stdin>" : source;
-        const text = await readJobText(source, io);
+        const text2 = await readJobText(source, io);
         let document;
         try {
-          document = JSON.parse(text);
+          document = JSON.parse(text2);
         } catch (error62) {
           throw new GantryError("EXEC_JOB_INVALID", `not JSON: ${error62.message}`, { hint: "pass one element of `gantry plan --json`'s `jobs`", location: { file: sourceName }, exitCode: 33 });
         }
@@ -75249,6 +76736,8 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
             signal: interrupt.signal,
             masker,
             onEvent: progress.onEvent,
+            // The roll-up report in the other repository links each job to the run that holds its logs.
+            logsUrl: actionsRunUrl(io.env),
             ...parallelism !== void 0 ? { parallelism } : {},
             ...values["run-dir"] ? { runDir: resolve10(io.cwd, values["run-dir"]) } : {}
           });
@@ -75260,6 +76749,8 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
           appendStepSummary(markdown, io.env);
           io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
 ` : renderTextReport(report, { masker }));
+          if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
+`);
           return jobExitCode(result);
         } finally {
           progress.stop();
@@ -75341,8 +76832,9 @@ var init_run = __esm({
 
 The whole pipeline on this machine: detect the change between two commits, plan the jobs, run them in
 dependency order with terragrunt and OpenTofu (in-process dispatcher), and report. The terminal report
-goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). The exit code is
-0 only when every job succeeded (130 when interrupted).
+goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). Inside GitHub
+Actions, failed units and configuration errors are also annotations (::error file=\u2026,line=\u2026). The exit code
+is 0 only when every job succeeded (130 when interrupted).
 
 A push deploys from the deployment record: the range runs from the commit each unit is deployed as of to the
 deploy branch's tip (fetched from origin when there is one), applies at the tip, and the record advances by
@@ -75359,6 +76851,7 @@ record's lease; another waits. With no record yet, pass --base (the commit deplo
   --branch NAME      the pushed or pull-request branch (default: the deploy branch outside CI)
 ${recordOptionsHelp(21)}
   --report FILE      write the markdown report (\u2264 65,536 characters) to FILE
+  --json             print the report as a gantry/v1 RunReport document instead of the text report
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
   --dry-run          run every check and print the commands, run nothing (nothing is recorded)`;
     command4 = async (argv, io) => {
@@ -75371,6 +76864,7 @@ ${recordOptionsHelp(21)}
             ...changeRangeOptions,
             ...recordOptions,
             report: { type: "string" },
+            json: { type: "boolean" },
             parallelism: { type: "string" },
             "dry-run": { type: "boolean" }
           },
@@ -75392,11 +76886,14 @@ ${recordOptionsHelp(21)}
           const markdown = renderMarkdownReport(report, { masker });
           if (values.report) writeFileSync6(resolve11(io.cwd, values.report), markdown);
           appendStepSummary(markdown, io.env);
-          if (terminal) io.stdout.write(renderTextReport(report, { masker }));
+          if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
+` : renderTextReport(report, { masker }));
+          if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
+`);
         };
         const reportFailure = (error62) => {
           if (GantryError.isInstance(error62)) {
-            writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error62.code, message: error62.message, hint: error62.hint ?? null } }, false);
+            writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error62.code, message: error62.message, hint: error62.hint ?? null, location: error62.location ?? null } }, false);
           }
           throw error62;
         };
@@ -75458,27 +76955,24 @@ gantry run: ${name} received; stopping (again to exit at once)
             plan = deployed.plan;
             dispatch = ran;
           }
-          const report = {
-            event: plan.event,
-            base: plan.base,
-            head: plan.head,
-            branch: plan.branch,
-            notice: plan.notice,
-            jobs: dispatch.jobs,
+          const report = buildRunReport({
+            plan,
+            results: dispatch.jobs.flatMap((entry) => entry.result ? [entry.result] : []),
             interrupted: dispatch.interrupted,
             logs: plan.jobs.length > 0 && !dryRun ? runRoot : null
-          };
+          });
           writeReports(report);
+          const notes = values.json ? io.stderr : io.stdout;
           if (plan.skippedUnits && plan.skippedUnits.length > 0) {
-            io.stdout.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
+            notes.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}
 `);
           }
           const superseded = deployed ? supersededJobs(dispatch) : /* @__PURE__ */ new Set();
           if (superseded.size > 0) {
-            io.stdout.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
+            notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}
 `);
           }
-          if (deployed) io.stdout.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
+          if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
 `);
           if (dispatch.interrupted) return 130;
           if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
@@ -75588,7 +77082,7 @@ var dispatch_exports = {};
 __export(dispatch_exports, {
   command: () => command6
 });
-import { readFileSync as readFileSync8, writeFileSync as writeFileSync7 } from "node:fs";
+import { readFileSync as readFileSync9, writeFileSync as writeFileSync7 } from "node:fs";
 import { relative as relative3, resolve as resolve13 } from "node:path";
 function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
@@ -75638,15 +77132,15 @@ function progressPrinter(write) {
 }
 function readPlan(planFile, cwd) {
   const planName = relative3(cwd, planFile) || planFile;
-  let text;
+  let text2;
   try {
-    text = readFileSync8(planFile, "utf8");
+    text2 = readFileSync9(planFile, "utf8");
   } catch (error62) {
     throw new GantryError("DISPATCH_PLAN_UNREADABLE", `cannot read the plan ${planName}: ${error62.message}`, { hint: "pass the file written by `gantry plan --json`", location: { file: planName }, exitCode: 20 });
   }
   let document;
   try {
-    document = JSON.parse(text);
+    document = JSON.parse(text2);
   } catch (error62) {
     throw new GantryError("DISPATCH_PLAN_INVALID", `the plan is not JSON: ${error62.message}`, { hint: "pass the file written by `gantry plan --json` unchanged", location: { file: planName }, exitCode: 20 });
   }
@@ -75890,18 +77384,18 @@ var report_exports = {};
 __export(report_exports, {
   command: () => command7
 });
-import { readdirSync as readdirSync3, readFileSync as readFileSync9, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
+import { readdirSync as readdirSync3, readFileSync as readFileSync10, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
 import { join as join12, relative as relative4, resolve as resolve14 } from "node:path";
 function readJson(file2, what, io) {
   const name = relative4(io.cwd, file2) || file2;
-  let text;
+  let text2;
   try {
-    text = readFileSync9(file2, "utf8");
+    text2 = readFileSync10(file2, "utf8");
   } catch (error62) {
     throw new GantryError("REPORT_FILE_UNREADABLE", `cannot read the ${what} ${name}: ${error62.message}`, { hint: `check the path of the ${what}`, location: { file: name }, exitCode: 20 });
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text2);
   } catch (error62) {
     throw new GantryError("REPORT_FILE_INVALID", `the ${what} is not JSON: ${error62.message}`, { hint: `pass the ${what} unchanged`, location: { file: name }, exitCode: 20 });
   }
@@ -75942,7 +77436,7 @@ function reportForError(file2, head, event, io) {
     jobs: [],
     interrupted: false,
     logs: actionsRunUrl(io.env),
-    error: { code: failure2.code, message: `gantry ${failure2.command} failed: ${where}${failure2.message}`, hint: failure2.hint }
+    error: { code: failure2.code, message: `gantry ${failure2.command} failed: ${where}${failure2.message}`, hint: failure2.hint, location: failure2.location ?? null }
   };
 }
 function parseRepository(value) {
@@ -75963,7 +77457,7 @@ var init_report2 = __esm({
     init_src6();
     init_src5();
     init_args();
-    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
+    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -75981,8 +77475,9 @@ infrastructure changed.
   --results FILE|DIR   JobResult documents (\`gantry execute --result FILE\`); repeatable, and any further
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
-  --format FORMAT      markdown (the pull-request comment, default) or text
-  --output FILE        write the report to FILE instead of stdout
+  --format FORMAT      markdown (the pull-request comment, default), text, or json (a gantry/v1 RunReport)
+  --output FILE        write the report to FILE instead of stdout; inside GitHub Actions, failed units
+                       are then also printed as annotations (::error file=\u2026,line=\u2026) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
                        commit, updated in place; earlier ones marked outdated). Uses GANTRY_INFRA_LIVE_TOKEN
                        only (or, when it is not set, the GitHub App of GANTRY_GITHUB_APP_ID and
@@ -76029,8 +77524,8 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       }
       const planFile = values.error === void 0 ? resolve14(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
       const format = values.format ?? "markdown";
-      if (format !== "markdown" && format !== "text") {
-        throw new GantryError("USAGE", `--format must be markdown or text, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+      if (format !== "markdown" && format !== "text" && format !== "json") {
+        throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
       }
       const pullNumber = values["publish-pr"] === void 0 ? void 0 : Number(values["publish-pr"]);
       if (pullNumber !== void 0 && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
@@ -76070,11 +77565,14 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       }
       const masker = new SecretMasker(secretsFromEnvironment(io.env));
       const markdown = renderMarkdownReport(report, { masker });
-      const rendered = format === "markdown" ? markdown : renderTextReport(report, { masker });
+      const rendered = format === "markdown" ? markdown : format === "json" ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
+` : renderTextReport(report, { masker });
       if (values.output) writeFileSync8(resolve14(io.cwd, values.output), rendered);
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
+      if (values.output && io.env.GITHUB_ACTIONS === "true") for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
+`);
       if (credential !== void 0 && repository !== void 0) {
         const target = { credential, repository, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry report: ${line}
 `) };
@@ -76093,7 +77591,7 @@ __export(iam_exports, {
   command: () => command8
 });
 import { readFile } from "node:fs/promises";
-import { basename as basename4, resolve as resolve15 } from "node:path";
+import { basename as basename5, resolve as resolve15 } from "node:path";
 function parseRole(value) {
   if (value === void 0) return void 0;
   if (value === "plan" || value === "apply") return value;
@@ -76154,17 +77652,17 @@ async function printTrustPolicy(argv, io) {
   if (!accountId) io.stderr.write("note: ACCOUNT_ID is a placeholder; pass --account-id to fill it in\n");
   return 0;
 }
-function lineAndColumn(text, offset) {
-  const before = text.slice(0, offset).split("\n");
+function lineAndColumn(text2, offset) {
+  const before = text2.slice(0, offset).split("\n");
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
-function jsonErrorOffset(text, message) {
+function jsonErrorOffset(text2, message) {
   const position = /at position (\d+)/.exec(message);
   if (position) return Number(position[1]);
   const snippet = /Unexpected token '(.+?)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(message);
   if (!snippet) return 0;
   const [, token = "", cut, context = ""] = snippet;
-  const start = text.indexOf(context);
+  const start = text2.indexOf(context);
   if (start < 0) return 0;
   return start + (cut ? 10 : Math.max(0, context.indexOf(token)));
 }
@@ -76173,25 +77671,25 @@ async function lint(argv, io) {
   const file2 = positionals[0];
   if (!file2) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
   const path = resolve15(io.cwd, file2);
-  let text;
+  let text2;
   try {
-    text = await readFile(path, "utf8");
+    text2 = await readFile(path, "utf8");
   } catch (cause) {
     throw new GantryError("IAM_POLICY_UNREADABLE", `cannot read ${file2}: ${cause.message}`, { hint: "pass the path of a trust policy JSON file", location: { file: file2 }, exitCode: 20, cause });
   }
   let document;
   try {
-    document = JSON.parse(text);
+    document = JSON.parse(text2);
   } catch (cause) {
-    const offset = jsonErrorOffset(text, cause.message);
+    const offset = jsonErrorOffset(text2, cause.message);
     throw new GantryError("IAM_POLICY_INVALID", `${file2} is not valid JSON: ${cause.message}`, {
       hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`",
-      location: { file: file2, ...lineAndColumn(text, offset) },
+      location: { file: file2, ...lineAndColumn(text2, offset) },
       exitCode: 21,
       cause
     });
   }
-  const role = parseRole(values.role) ?? (/apply/i.test(basename4(file2)) ? "apply" : /plan/i.test(basename4(file2)) ? "plan" : "unknown");
+  const role = parseRole(values.role) ?? (/apply/i.test(basename5(file2)) ? "apply" : /plan/i.test(basename5(file2)) ? "plan" : "unknown");
   const findings = lintTrustPolicy(document, role);
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file: file2, role, findings }, null, 2)}
@@ -76267,15 +77765,15 @@ var init_pins = __esm({
 
 // packages/init/src/render-shared.ts
 function header(settings, style, lines = []) {
-  const text = [
+  const text2 = [
     `Generated by \`gantry init\` (Gantry ${settings.gantryVersion}). It is yours to edit: a later \`gantry init\``,
     "keeps a file you changed (--force replaces it).",
     ...lines
   ];
   if (style === "html") return `<!--
-${text.join("\n")}
+${text2.join("\n")}
 -->`;
-  return text.map((line) => `# ${line}`.trimEnd()).join("\n");
+  return text2.map((line) => `# ${line}`.trimEnd()).join("\n");
 }
 function gantryUses(settings) {
   return `${settings.action.repository}@${settings.action.sha} # ${settings.action.version}`;
@@ -76456,8 +77954,8 @@ var init_iam2 = __esm({
 `;
     IAM_DIRECTORY = "iam";
     HclExpression = class {
-      constructor(text) {
-        this.text = text;
+      constructor(text2) {
+        this.text = text2;
       }
       text;
     };
@@ -77022,20 +78520,20 @@ var init_repository_files = __esm({
 
 // packages/init/src/write-files.ts
 import { createHash as createHash4 } from "node:crypto";
-import { lstatSync as lstatSync2, mkdirSync as mkdirSync4, readFileSync as readFileSync10, writeFileSync as writeFileSync9 } from "node:fs";
+import { lstatSync as lstatSync2, mkdirSync as mkdirSync4, readFileSync as readFileSync11, writeFileSync as writeFileSync9 } from "node:fs";
 import { dirname as dirname3, join as join13 } from "node:path";
 function readManifest(dir) {
   const path = join13(dir, MANIFEST_FILE);
-  let text;
+  let text2;
   try {
-    text = readFileSync10(path, "utf8");
+    text2 = readFileSync11(path, "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT") return void 0;
     throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${error62.message}`, { location: { file: path }, exitCode: 20 });
   }
   let document;
   try {
-    document = JSON.parse(text);
+    document = JSON.parse(text2);
   } catch (error62) {
     throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE} is not JSON: ${error62.message}`, {
       hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
@@ -77057,7 +78555,7 @@ function readManifest(dir) {
 function current(path) {
   try {
     if (lstatSync2(path).isSymbolicLink()) return { kind: "link" };
-    return { kind: "file", content: readFileSync10(path) };
+    return { kind: "file", content: readFileSync11(path) };
   } catch (error62) {
     if (error62.code === "ENOENT") return { kind: "missing" };
     throw error62;
@@ -77455,7 +78953,7 @@ var doctor_exports = {};
 __export(doctor_exports, {
   command: () => command10
 });
-import { readdirSync as readdirSync4, readFileSync as readFileSync11 } from "node:fs";
+import { readdirSync as readdirSync4, readFileSync as readFileSync12 } from "node:fs";
 import { join as join14, resolve as resolve17 } from "node:path";
 function diagnoseConfiguration(repo) {
   const list2 = (dir) => {
@@ -77467,7 +78965,7 @@ function diagnoseConfiguration(repo) {
   };
   const files = [...list2(".gantry"), ...list2(".gruntwork")].filter((path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/]+\.hcl|config\.ya?ml)$/.test(path)).sort();
   try {
-    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync11(join14(repo, path), "utf8") })));
+    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync12(join14(repo, path), "utf8") })));
     return { files: loaded.files, environments: loaded.config.environments.length, problem: null };
   } catch (error62) {
     if (!GantryError.isInstance(error62)) throw error62;
@@ -77636,7 +79134,7 @@ autoload -U +X bashcompinit && bashcompinit
 ${bashScript(model)}`;
 }
 function fishScript(model) {
-  const quote2 = (text) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  const quote2 = (text2) => `'${text2.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   const option = (condition, name, type) => `complete -c gantry -n ${quote2(condition)} -l ${name}${type === "string" ? " -r -F" : ""}`;
   const lines = ["# gantry completion for fish (generated by `gantry completion fish`)", "complete -c gantry -f"];
   for (const command12 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command12.name} -d ${quote2(command12.summary)}`);
@@ -77783,10 +79281,10 @@ init_src();
 // packages/action/src/run-action.ts
 init_src4();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync13, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
+import { readFileSync as readFileSync14, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
 import { delimiter as delimiter3, dirname as dirname5, join as join16, resolve as resolve19 } from "node:path";
-import { Writable as Writable2 } from "node:stream";
+import { Writable } from "node:stream";
 
 // packages/cli/src/index.ts
 init_main();
@@ -77797,7 +79295,7 @@ init_src();
 // packages/action/src/install-tools.ts
 init_src();
 import { createHash as createHash5, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync9, mkdirSync as mkdirSync5, readFileSync as readFileSync12, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync5, writeFileSync as writeFileSync10 } from "node:fs";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync10, mkdirSync as mkdirSync5, readFileSync as readFileSync13, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync10 } from "node:fs";
 import { delimiter as delimiter2, dirname as dirname4, join as join15 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
@@ -78350,21 +79848,21 @@ async function ensureTool(tool, options2) {
   const asset = tool.asset(platform);
   const cached2 = join15(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync9(cached2) && sha2562(readFileSync12(cached2)) !== asset.sha256) {
+  if (existsSync10(cached2) && sha2562(readFileSync13(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
-    rmSync6(cached2, { force: true });
+    rmSync7(cached2, { force: true });
   }
-  if (!existsSync9(cached2)) {
+  if (!existsSync10(cached2)) {
     await download(asset, cached2, options2);
     source = "download";
   }
   options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
   const executable = join15(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
-  const bytes = readFileSync12(cached2);
+  const bytes = readFileSync13(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
   mkdirSync5(dirname4(executable), { recursive: true });
-  rmSync6(executable, { force: true });
+  rmSync7(executable, { force: true });
   writeFileSync10(executable, binary, { mode: 493 });
   return { path: executable, source };
 }
@@ -78392,7 +79890,7 @@ async function download(asset, target, options2) {
   mkdirSync5(dirname4(target), { recursive: true });
   const temporary = `${target}.${randomBytes3(6).toString("hex")}.partial`;
   writeFileSync10(temporary, bytes);
-  renameSync3(temporary, target);
+  renameSync4(temporary, target);
 }
 function sha2562(bytes) {
   return createHash5("sha256").update(bytes).digest("hex");
@@ -78469,14 +79967,14 @@ async function runAction(io, overrides = {}) {
     return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   let document = "";
-  const capture = new Writable2({ write: (chunk, _encoding, done) => (document += chunk.toString(), done()) });
+  const capture = new Writable({ write: (chunk, _encoding, done) => (document += chunk.toString(), done()) });
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
-  const code = await main([...argv, "--format", "json"], cli);
-  if (code !== 0) return code;
+  const code2 = await main([...argv, "--format", "json"], cli);
+  if (code2 !== 0) return code2;
   const planFile = resolve19(workspace, input2("plan-file") || join16(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
   mkdirSync6(dirname5(planFile), { recursive: true });
   writeFileSync11(planFile, document);
-  const plan = JSON.parse(readFileSync13(planFile, "utf8"));
+  const plan = JSON.parse(readFileSync14(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
   setOutput(io.env, "has-changes", String(plan.jobs.length > 0));
@@ -78489,7 +79987,7 @@ function rangeArguments(command12, input2, env, workspace) {
   let base = input2("base");
   let head = input2("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
-    const payload = JSON.parse(readFileSync13(env.GITHUB_EVENT_PATH, "utf8"));
+    const payload = JSON.parse(readFileSync14(env.GITHUB_EVENT_PATH, "utf8"));
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
@@ -78503,15 +80001,15 @@ function jobArguments(command12, job, env) {
   writeFileSync11(file2, job);
   return ["--job", file2];
 }
-function extraArguments(text) {
-  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+function extraArguments(text2) {
+  return text2.split("\n").map((line) => line.trim()).filter((line) => line !== "");
 }
 
 // packages/action/src/main.ts
 runAction({ env: process.env, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
-  (code) => {
-    if (code !== 0) process.stdout.write(errorAnnotation(`gantry exited with code ${code}`));
-    process.exitCode = code;
+  (code2) => {
+    if (code2 !== 0) process.stdout.write(errorAnnotation(`gantry exited with code ${code2}`));
+    process.exitCode = code2;
   },
   (error62) => {
     if (GantryError.isInstance(error62)) {

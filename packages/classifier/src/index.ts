@@ -14,3 +14,4 @@ export { isSecretName, looksLikeSecretValue, urlPasswords } from "./secret-names
 export { reservedToolVariable } from "./tool-variables.js";
 export { CycleFound, topologicalOrder } from "./graph.js";
 export { runByNeeds, type GraphRunOptions, type NodeOutcome, type NodeStatus } from "./run-by-needs.js";
+export { unitReasons, MAX_REASONS_PER_UNIT } from "./unit-reasons.js";

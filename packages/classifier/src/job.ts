@@ -4,6 +4,7 @@
  * to another repository's workflow), so it is validated with `jobSchema` wherever it is read.
  */
 import { z } from "zod";
+import { unitReasonSchema } from "@gantry/change-detector";
 
 export const jobActionSchema = z.enum(["plan", "apply", "plan-destroy", "destroy"]);
 export type JobAction = z.infer<typeof jobActionSchema>;
@@ -91,6 +92,11 @@ export const planDocumentSchema = z.object({
   changes: z.array(planChangeSchema).optional(),
   /** Changed files the ignore list dropped (optional extension). */
   ignoredFiles: z.array(z.string()).optional(),
+  /**
+   * Why each unit of a job runs, from detection: the changed file and the chain of reads that links it to the
+   * unit (at most `MAX_REASONS_PER_UNIT` per unit; optional extension, for the report).
+   */
+  reasons: z.record(z.string(), z.array(unitReasonSchema)).optional(),
   /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
   skippedUnits: z.array(skippedUnitSchema).optional(),
 });

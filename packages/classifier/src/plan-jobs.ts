@@ -28,6 +28,7 @@ import { compileGlobs, type PathMatcher } from "./globs.js";
 import { CycleFound, nearestPlannedDependencies, topologicalOrder } from "./graph.js";
 import type { Job, JobAction, PlanChange, PlanDocument, SkippedUnit } from "./job.js";
 import { refuseAccountsAddedWithOthers, refuseDeletingDependedOnUnits } from "./refusals.js";
+import { unitReasons } from "./unit-reasons.js";
 import { unitsActedOn } from "./units-acted-on.js";
 
 export { unitsActedOn };
@@ -211,6 +212,7 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
     jobs,
     changes: report(ordered),
     ignoredFiles: classification.ignoredFiles,
+    reasons: unitReasons(detection, jobs),
     ...(input.skipUnits ? { skippedUnits } : {}),
   };
 }

@@ -55,10 +55,10 @@ describe("gantry report", () => {
     const run = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", planResult, destroyResult);
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^## Gantry plan for \`${fixture.head.slice(0, 7)}\`\n\n✅ \\*\\*All jobs succeeded\\*\\*: 2 jobs, 2 succeeded\\.`));
-    expect(run.stdout).toContain(`### ✅ Plan \`${planJobId}\``);
-    expect(run.stdout).toContain(`### ✅ Plan (destroy) \`${destroyJobId}\``);
-    expect(run.stdout).toContain("Full logs: `https://github.com/acme/infrastructure-live/actions/runs/77`");
+    expect(run.stdout).toMatch(new RegExp(`^## Gantry plan for <code>${fixture.head.slice(0, 7)}</code>\n\n✅ \\*\\*All jobs succeeded\\*\\*: 2 jobs \\(2 succeeded\\), 2 units \\(2 not started\\)\\.`));
+    expect(run.stdout).toContain(`### ✅ Plan <code>${planJobId}</code>`);
+    expect(run.stdout).toContain(`### ✅ Plan (destroy) <code>${destroyJobId}</code>`);
+    expect(run.stdout).toContain("Full logs: [the run](https://github.com/acme/infrastructure-live/actions/runs/77)");
     expect(readFileSync(summary, "utf8")).toBe(`earlier step\n${run.stdout}`);
   });
 
@@ -84,7 +84,7 @@ describe("gantry report", () => {
     writeFileSync(join(collected, "notes.txt"), "not a result");
     const partial = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", "collected");
     expect(partial.exitCode).toBe(30);
-    expect(partial.stdout).toContain("1 succeeded, 1 not started");
+    expect(partial.stdout).toContain("2 jobs (1 succeeded, 1 not started)");
     expect(partial.stdout).toContain("no result: the job did not run, or its result was not collected");
   });
 

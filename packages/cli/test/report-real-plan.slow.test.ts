@@ -20,9 +20,11 @@ describe("gantry report with results of real terragrunt runs", () => {
     expect(report.exitCode).toBe(0);
     // live/vpc is new to the state of this fresh run: its terraform_data is to be added; live/old's plan-destroy
     // has no state in a fresh run, so nothing to destroy.
-    expect(report.stdout).toMatch(/- ✅ `live\/vpc`: Plan: 1 to add, 0 to change, 0 to destroy\./);
-    expect(report.stdout).toContain("to add: `terraform_data.noop`");
-    expect(report.stdout).toMatch(/- ✅ `live\/old`: Plan: 0 to add, 0 to change, 0 to destroy\./);
+    expect(report.stdout).toContain("| ✅ | <code>live/vpc</code> | plan | 1 | 0 | 0 | 0 | succeeded |");
+    expect(report.stdout).toContain("- to add: <code>terraform&#95;data.noop</code>");
+    expect(report.stdout).toContain("| ✅ | <code>live/old</code> | plan-destroy | 0 | 0 | 0 | 0 | succeeded |");
+    // The plan itself travelled in the result document: the roll-up shows OpenTofu's own rendering.
+    expect(report.stdout).toMatch(/<details><summary>Plan of <code>live\/vpc<\/code><\/summary>\n\n```diff\n[\s\S]*# terraform_data\.noop will be created/);
     expect(readFileSync(summary, "utf8")).toBe(report.stdout);
   });
 });

@@ -4,25 +4,25 @@
  * 1. guard (default: `@gantry/guards`, else "the commit and units exist"), on dry runs too;
  * 2. credentials for the job's environment (not on dry runs);
  * 3. a detached git worktree of `job.ref` in a temp directory (never the user's working tree);
- * 4. the units, in dependency order with a parallelism limit, each with its own masked log;
+ * 4. the units, as one Terragrunt queue (`run-queue.ts`): Terragrunt orders them by their dependencies and
+ *    runs them with the job's parallelism; each unit keeps its own masked log and result;
  * 5. the worktree is removed whatever happened (failure, abort, or process exit).
  *
  * State: units are run in a fresh worktree each time, so the example's backend keeps state under
  * `GANTRY_STATE_DIR`, which is set for terragrunt to `options.stateDir`, else the caller's
  * `GANTRY_STATE_DIR`, else `<git common dir>/gantry/state` (stable across worktrees, never committed).
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { jobSchema, runByNeeds, type Job } from "@gantry/classifier";
+import { jobSchema, type Job } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { defaultCredentials, defaultGuard, type CredentialProvider, type JobGuard } from "./guard.js";
 import { SecretMasker, secretsFromEnvironment, secretsFromGitConfig } from "./masking.js";
 import type { JobResult, UnitResult } from "./result.js";
-import { runUnit, unitFileStem } from "./run-unit.js";
+import { checkQueueFlags, checkUnitPaths, queueCommand, queueEnvironment } from "./queue-command.js";
+import { displayCommand, runQueue } from "./run-queue.js";
 import { findIacTools, type IacTools } from "./tools.js";
 import { keptRunsFromEnv, pruneRunDirectories, runTimestamp } from "./run-directories.js";
-import { formatCommand, unitSteps } from "./unit-commands.js";
-import { discoverUnitDependencies, unitNeeds } from "./unit-graph.js";
 import { createJobWorktree, gitCommonDir } from "./worktree.js";
 import { toolEnvironment } from "./tool-environment.js";
 
@@ -37,11 +37,11 @@ export interface ExecuteOptions {
   repo: string;
   env?: NodeJS.ProcessEnv;
   dryRun?: boolean;
-  /** Units run at once; default: the job's `terragrunt.parallelism`. */
+  /** Units run at once (Terragrunt's `--parallelism`); default: the job's `terragrunt.parallelism`. */
   parallelism?: number;
   /** Abort to interrupt: running tools get SIGINT, nothing new starts, the rest is `not-started`. */
   signal?: AbortSignal;
-  /** Where logs and plan files are kept; default `<git common dir>/gantry/runs/<timestamp>-<job id>`. */
+  /** Where logs and plan files are kept (mode 0700); default `<git common dir>/gantry/runs/<timestamp>/<job id>`. */
   runDir?: string;
   /** Exported to terragrunt as GANTRY_STATE_DIR (see the module comment). */
   stateDir?: string;
@@ -53,6 +53,8 @@ export interface ExecuteOptions {
   onEvent?: (event: ExecutionEvent) => void;
   /** How long running tools get after SIGINT before SIGKILL. */
   killGraceMs?: number;
+  /** Where the job's logs can be read when it runs in GitHub Actions (the run's URL); carried in the result. */
+  logsUrl?: string | null;
 }
 
 /** Validates a job document read from a file or stdin; errors name the field. */
@@ -119,6 +121,7 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
       runDir: null,
       worktree: null,
       error: null,
+      ...(options.logsUrl ? { logsUrl: options.logsUrl } : {}),
       ...partial,
     };
     options.onEvent?.({ type: "job-finished", result: final });
@@ -130,27 +133,29 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
 
   let tools: IacTools;
   try {
+    checkUnitPaths(job.units, job.id);
+    checkQueueFlags(job.terragrunt.flags, job.id);
     tools = options.tools ?? findIacTools(env);
     await (options.guard ?? defaultGuard())(job, { repo, env, dryRun, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
     return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
   }
+  const parallelism = options.parallelism ?? job.terragrunt.parallelism;
 
   if (dryRun) {
     options.onEvent?.({ type: "job-started", job, runDir: null });
-    const units = job.units.map((unit) => {
-      const stem = unitFileStem(unit);
-      const steps = unitSteps({
-        action: job.action,
-        unitDir: `$WORKTREE/${unit}`,
-        planFile: `$RUN_DIR/${stem}.tfplan`,
-        tools,
-        flags: job.terragrunt.flags,
-        downloadDir: `$WORKTREE/.gantry-cache/${stem}`,
-      });
-      return notStarted(unit, "dry run", steps.map((step) => masker.mask(formatCommand("terragrunt", step.args))));
+    const queue = queueCommand({
+      action: job.action,
+      units: job.units,
+      worktree: "$WORKTREE",
+      tools,
+      flags: job.terragrunt.flags,
+      parallelism,
+      reportFile: "$RUN_DIR/terragrunt-report.json",
+      planDirectory: "$RUN_DIR/plans",
     });
-    return result({ status: "succeeded", units });
+    const command = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
+    return result({ status: "succeeded", command, units: job.units.map((unit) => notStarted(unit, "dry run")) });
   }
 
   let credentials;
@@ -163,7 +168,9 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   masker.addAll(secretsFromEnvironment(credentials.env));
 
   const runDir = options.runDir ?? join(await defaultRunDirectory(repo, env), job.id);
+  // Plans and logs hold what the tools print: only the user may read them.
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  chmodSync(runDir, 0o700);
   const stateDir = options.stateDir ?? (await defaultStateDirectory(repo, env));
   mkdirSync(stateDir, { recursive: true });
   let toolEnv: Record<string, string>;
@@ -172,6 +179,7 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   } catch (error) {
     return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
   }
+  toolEnv = queueEnvironment(withPluginCache(toolEnv, tools, await gitCommonDir(repo)));
 
   options.onEvent?.({ type: "job-started", job, runDir });
   if (options.signal?.aborted) {
@@ -184,43 +192,54 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   } catch (error) {
     return result({ status: "failed", runDir, units: job.units.map((u) => notStarted(u, "no worktree")), error: errorSummary(error) });
   }
-  const unitResults = new Map<string, UnitResult>();
+  let outcome;
   try {
-    const dependencies = await discoverUnitDependencies(worktree.dir, tools, toolEnv, options.signal);
-    const needs = unitNeeds(job.units, job.action, dependencies);
-    const statuses = await runByNeeds(needs, {
-      parallelism: options.parallelism ?? job.terragrunt.parallelism,
+    outcome = await runQueue({
+      job,
+      worktree: worktree.dir,
+      runDir,
+      tools,
+      env: toolEnv,
+      masker,
+      parallelism,
       signal: options.signal,
-      run: async (unit) => {
-        options.onEvent?.({ type: "unit-started", job, unit });
-        const unitResult = await runUnit(unit, { job, worktree: worktree.dir, runDir, tools, env: toolEnv, masker, signal: options.signal, killGraceMs: options.killGraceMs });
-        unitResults.set(unit, unitResult);
-        options.onEvent?.({ type: "unit-finished", job, result: unitResult });
-        return unitResult.status === "succeeded" ? "succeeded" : "failed";
-      },
-      onSkip: (unit, because) => {
-        const skipped: UnitResult = { ...notStarted(unit, `${because} did not succeed`), status: "skipped" };
-        unitResults.set(unit, skipped);
-        options.onEvent?.({ type: "unit-finished", job, result: skipped });
-      },
+      killGraceMs: options.killGraceMs,
+      onUnitStarted: (unit) => options.onEvent?.({ type: "unit-started", job, unit }),
+      onUnitFinished: (unitResult) => options.onEvent?.({ type: "unit-finished", job, result: unitResult }),
     });
-    for (const [unit, status] of statuses) {
-      if (!unitResults.has(unit)) unitResults.set(unit, notStarted(unit, status === "not-started" && options.signal?.aborted ? "interrupted before start" : "never started"));
-    }
   } finally {
     await worktree.remove();
   }
-  remaskLogs([...unitResults.values()], masker);
-  const units = job.units.map((unit) => unitResults.get(unit)!);
-  return result({ status: units.every((u) => u.status === "succeeded") ? "succeeded" : "failed", runDir, worktree: worktree.dir, units });
+  remaskLogs([...outcome.units.map((unit) => unit.logPath), join(runDir, "terragrunt.log")], masker);
+  const units = outcome.units;
+  return result({
+    status: units.every((u) => u.status === "succeeded") && outcome.error === null ? "succeeded" : "failed",
+    runDir,
+    worktree: worktree.dir,
+    units,
+    command: outcome.command,
+    error: outcome.error,
+  });
+}
+
+/**
+ * A shared provider plugin cache, so each unit's init does not download the same providers again. Only for
+ * OpenTofu, whose cache is safe when inits run in parallel (it locks; Terraform's is not documented so), and
+ * only when the user configured none (`TF_PLUGIN_CACHE_DIR`, or a CLI configuration file that may set one).
+ */
+function withPluginCache(toolEnv: Record<string, string>, tools: IacTools, commonDir: string): Record<string, string> {
+  if (tools.tfKind !== "tofu" || toolEnv.TF_PLUGIN_CACHE_DIR !== undefined || toolEnv.TF_CLI_CONFIG_FILE !== undefined) return toolEnv;
+  const cache = join(commonDir, "gantry", "plugin-cache");
+  mkdirSync(cache, { recursive: true });
+  return { ...toolEnv, TF_PLUGIN_CACHE_DIR: cache };
 }
 
 /** Secrets learnt late (a sensitive output of a later unit) are masked in logs written earlier too. */
-function remaskLogs(units: UnitResult[], masker: SecretMasker): void {
-  for (const unit of units) {
-    if (unit.logPath === null || !existsSync(unit.logPath)) continue;
-    const text = readFileSync(unit.logPath, "utf8");
+function remaskLogs(logs: Array<string | null>, masker: SecretMasker): void {
+  for (const log of logs) {
+    if (log === null || !existsSync(log)) continue;
+    const text = readFileSync(log, "utf8");
     const masked = masker.mask(text);
-    if (masked !== text) writeFileSync(unit.logPath, masked, { mode: 0o600 });
+    if (masked !== text) writeFileSync(log, masked, { mode: 0o600 });
   }
 }

@@ -15,7 +15,7 @@ export { runTimestamp, pruneRunDirectories, keptRunsFromEnv, DEFAULT_KEPT_RUNS }
 export { checkJobMinimal, localCredentials, defaultGuard, defaultCredentials, type JobGuard, type CredentialProvider, type JobCredentials } from "./guard.js";
 export { findIacTools, type IacTools } from "./tools.js";
 export { SecretMasker, secretsFromEnvironment, MASK } from "./masking.js";
-export { summarisePlan, parseJsonPlan, sensitiveValuesInPlan, formatPlanCounts, type PlanSummary } from "./plan-summary.js";
+export { summarisePlan, parseJsonPlan, readJsonPlan, hasChanges, sensitiveValuesInPlan, formatPlanCounts, type PlanSummary } from "./plan-summary.js";
 export { jobResultSchema, unitResultSchema, type JobResult, type UnitResult, type UnitStatus, type JobStatus } from "./result.js";
 export * from "./report/index.js";
 export { abortOnSignals, type SignalAbort } from "./signals.js";

@@ -8,6 +8,8 @@ import type { Writable } from "node:stream";
 
 export interface ProcessOutcome {
   exitCode: number | null;
+  /** The signal that ended the process (killed, out of memory, interrupted), if one did. */
+  signal: NodeJS.Signals | null;
   /** True when the run was aborted through the signal. */
   interrupted: boolean;
   /** stdout, when asked to capture it. */
@@ -20,9 +22,11 @@ export interface RunProcessOptions {
   cwd: string;
   env: Record<string, string>;
   signal?: AbortSignal | undefined;
-  /** Where stdout goes; "capture" keeps it in memory instead (for `show -json`). */
-  stdout: Writable | "capture";
-  stderr: Writable;
+  /** Where stdout goes; "capture" keeps it in memory instead (for `show -json`); "lines" hands it to `onLine`. */
+  stdout: Writable | "capture" | "lines";
+  stderr: Writable | "lines";
+  /** Each complete line of the streams given as "lines" (without its newline), in the order it arrived. */
+  onLine?: (line: string, stream: "stdout" | "stderr") => void;
   killGraceMs?: number;
 }
 
@@ -51,7 +55,7 @@ function installExitHook(): void {
 export function runProcess(command: string, args: string[], options: RunProcessOptions): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
     if (options.signal?.aborted) {
-      resolve({ exitCode: null, interrupted: true, stdout: "", spawnError: null });
+      resolve({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
@@ -78,18 +82,36 @@ export function runProcess(command: string, args: string[], options: RunProcessO
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
+    const splitters: Array<() => void> = [];
+    const toLines = (stream: NodeJS.ReadableStream, name: "stdout" | "stderr") => {
+      let pending = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        pending += chunk;
+        const lines = pending.split("\n");
+        pending = lines.pop()!;
+        for (const line of lines) options.onLine?.(line, name);
+      });
+      splitters.push(() => {
+        if (pending !== "") options.onLine?.(pending, name);
+        pending = "";
+      });
+    };
     if (options.stdout === "capture") child.stdout.on("data", (chunk: Buffer) => captured.push(chunk));
+    else if (options.stdout === "lines") toLines(child.stdout, "stdout");
     else child.stdout.pipe(options.stdout, { end: false });
-    child.stderr.pipe(options.stderr, { end: false });
+    if (options.stderr === "lines") toLines(child.stderr, "stderr");
+    else child.stderr.pipe(options.stderr, { end: false });
 
     child.on("error", (error) => {
       spawnError = `could not start ${command}: ${error.message}`;
     });
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       if (child.pid !== undefined) liveGroups.delete(child.pid);
       options.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
-      resolve({ exitCode: code, interrupted, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      for (const flush of splitters) flush();
+      resolve({ exitCode: code, signal, interrupted, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }

@@ -51,6 +51,30 @@ export async function git(repo: string, args: string[]): Promise<string> {
   return stdout;
 }
 
+/**
+ * Git is not safe for a `worktree add` running while another `worktree remove` or `prune` deletes an entry of
+ * `.git/worktrees` ("failed to read .git/worktrees/X/commondir": parallel jobs of one `gantry run` failed so,
+ * about one job in 50 at 200 units). This process runs them one at a time; another process's are retried.
+ */
+let worktreeChanges: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+  const next = worktreeChanges.then(change, change);
+  worktreeChanges = next.catch(() => undefined);
+  return next;
+}
+
+async function addWorktree(repo: string, dir: string, ref: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await oneAtATime(() => git(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]));
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !/\.git\/worktrees\//.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 export async function createJobWorktree(repo: string, ref: string, label = "job"): Promise<JobWorktree> {
   installExitHook();
   const parent = mkdtempSync(join(tmpdir(), `gantry-${label.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
@@ -58,7 +82,7 @@ export async function createJobWorktree(repo: string, ref: string, label = "job"
   const dir = join(realpathSync(parent), basename(parent));
   liveWorktrees.set(dir, { repo, parent });
   try {
-    await git(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]);
+    await addWorktree(repo, dir, ref);
   } catch (error) {
     liveWorktrees.delete(dir);
     rmSync(parent, { recursive: true, force: true });
@@ -72,13 +96,15 @@ export async function createJobWorktree(repo: string, ref: string, label = "job"
   const remove = async () => {
     if (removed) return;
     removed = true;
-    try {
-      await git(repo, ["worktree", "remove", "--force", dir]);
-    } catch {
-      // Fall through: delete the directory and prune the registration.
-    }
-    rmSync(parent, { recursive: true, force: true });
-    await git(repo, ["worktree", "prune"]).catch(() => undefined);
+    await oneAtATime(async () => {
+      try {
+        await git(repo, ["worktree", "remove", "--force", dir]);
+      } catch {
+        // Fall through: delete the directory and prune the registration.
+      }
+      rmSync(parent, { recursive: true, force: true });
+      await git(repo, ["worktree", "prune"]).catch(() => undefined);
+    });
     liveWorktrees.delete(dir);
   };
   return { dir, remove, [Symbol.asyncDispose]: remove };

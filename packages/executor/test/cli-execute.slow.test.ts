@@ -37,7 +37,7 @@ describe("gantry execute", () => {
     writeFileSync(jobFile, JSON.stringify(plan.jobs.find((job) => job.environment === "dev")));
     const dry = gantry(repo, ["execute", "--repo", repo.dir, "--job", jobFile, "--dry-run"]);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/\$ terragrunt run --working-dir '?\$WORKTREE\/dev\/us-east-1\/dev\/network'? .* -- apply /);
+    expect(dry.stdout).toMatch(/\$ terragrunt run --all .*--working-dir \$WORKTREE .*--filter \.\/dev\/us-east-1\/dev\/network .*-- apply /);
     expect(existsSync(repo.stateDir)).toBe(false);
     expect(worktreeList(repo.dir)).toHaveLength(1);
 
@@ -56,7 +56,7 @@ describe("gantry execute", () => {
     expect(run.code).toBeGreaterThanOrEqual(10);
     expect(run.code).toBeLessThan(20);
     expect(run.stderr).toContain("no-such-ref");
-    expect(readFileSync(report, "utf8")).toMatch(/^## Gantry plan for `[0-9a-f]{7}`\n\n❌ \*\*The pipeline failed before running any job\*\*: `DETECT_/);
+    expect(readFileSync(report, "utf8")).toMatch(/^## Gantry plan for <code>[0-9a-f]{7}<\/code>\n\n❌ \*\*The pipeline failed before running any job\*\*: <code>DETECT&#95;/);
     expect(gantry(repo, ["run", "--repo", repo.dir, "--base", repo.base, "--head", repo.head, "--event", "merge"]).code).toBe(2);
   });
 });

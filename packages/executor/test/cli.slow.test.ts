@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { elements, renderComment, textOf } from "./comment-dom.js";
 import { planChange } from "@gantry/classifier";
 import { jobResultSchema } from "../src/index.js";
 import { commitFiles, DEV, extraUnits } from "./fixtures.js";
@@ -36,9 +37,19 @@ describe("gantry run and gantry execute", () => {
     expect(pr.code).toBe(0);
     const comment = readFileSync(report, "utf8");
     expect(comment.length).toBeLessThanOrEqual(65_536);
-    expect(comment).toContain(`## Gantry plan for \`${repo.head.slice(0, 7)}\``);
-    expect(comment).toMatch(/✅ `dev\/us-east-1\/dev\/database`: Plan: 1 to add, 0 to change, 0 to destroy\./);
-    expect(comment).toMatch(/✅ `dev\/us-east-1\/dev\/queue`: Plan: 0 to add, 0 to change, 1 to destroy\./);
+    const { document } = renderComment(comment);
+    expect(textOf(elements(document, "h2")[0]!)).toBe(`Gantry plan for ${repo.head.slice(0, 7)}`);
+    const rows = elements(elements(document, "tbody")[0]!, "tr").map((row) => elements(row, "td").map((cell) => textOf(cell).trim()).slice(0, 7));
+    expect(rows).toEqual([
+      ["✅", "dev/us-east-1/dev/app", "plan", "1", "0", "0", "0"],
+      ["✅", "dev/us-east-1/dev/database", "plan", "1", "0", "0", "0"],
+      ["✅", "dev/us-east-1/dev/queue", "plan-destroy", "0", "0", "1 ⚠️", "0"],
+    ]);
+    // Each unit's block holds its own plan.
+    const plans = elements(document, "details").filter((details) => textOf(elements(details, "summary")[0]!).startsWith("Plan of "));
+    expect(plans.map((details) => textOf(elements(details, "summary")[0]!))).toEqual(rows.map((row) => `Plan of ${row[1]}`));
+    expect(textOf(elements(plans[1]!, "code")[1]!)).toContain('# terraform_data.database will be created');
+    expect(textOf(elements(plans[2]!, "code")[1]!)).toContain('# terraform_data.queue will be destroyed');
     expect(comment).toContain("```mermaid");
     expect(stateResources(repo.stateDir, `${DEV}/database`)).toBeNull();
     expect(stateResources(repo.stateDir, `${DEV}/queue`)!.size).toBe(1);
@@ -49,7 +60,7 @@ describe("gantry run and gantry execute", () => {
     expect(stateResources(repo.stateDir, `${DEV}/database`)!.size).toBe(1);
     expect(stateResources(repo.stateDir, `${DEV}/app`)!.size).toBe(2);
     expect(stateResources(repo.stateDir, `${DEV}/queue`)!.size).toBe(0);
-    expect(readFileSync(report, "utf8")).toContain(`## Gantry apply for \`${repo.head.slice(0, 7)}\``);
+    expect(readFileSync(report, "utf8")).toContain(`## Gantry apply for <code>${repo.head.slice(0, 7)}</code>`);
     expect(worktreeList(repo.dir)).toHaveLength(1);
   });
 
@@ -94,7 +105,7 @@ describe("gantry run and gantry execute", () => {
     const result = jobResultSchema.parse(JSON.parse(stdout));
     expect(result.interrupted).toBe(true);
     const byUnit = Object.fromEntries(result.units.map((u) => [u.unit, u]));
-    expect(byUnit[`${DEV}/slow`]).toMatchObject({ status: "failed", reason: "interrupted during apply" });
+    expect(byUnit[`${DEV}/slow`]).toMatchObject({ status: "failed", reason: expect.stringMatching(/^interrupted during apply: it may be partially applied/), mayBePartiallyApplied: true });
     expect(byUnit[`${DEV}/after-slow`]!.status).toBe("not-started");
     expect(result.worktree).toEqual(expect.any(String));
     expect(existsSync(result.worktree!)).toBe(false);
@@ -127,7 +138,7 @@ describe("gantry run and gantry execute", () => {
         if (text.includes("Provisioning with 'local-exec'")) {
           clearInterval(poll);
           child.kill("SIGINT");
-          resolve(/\$WORKTREE=(\S+)/.exec(text)![1]!);
+          resolve(/\$WORKTREE=(\S+)/.exec(readFileSync(join(runDir, "terragrunt.log"), "utf8"))![1]!);
         }
       }, 100);
     });

@@ -4,7 +4,7 @@
  * execution; the guards package tests its own refusals.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkJobMinimal, executeJob, GITHUB_COMMENT_LIMIT, renderMarkdownReport, renderTextReport, reportForJob, SecretMasker, type ExecuteOptions, type ExecutionEvent } from "../src/index.js";
@@ -68,14 +68,21 @@ describe("executeJob with real terragrunt and tofu", () => {
     const appState = stateResources(repo.stateDir, `${DEV}/app`)!;
     expect((appState.get("terraform_data.app[0]")!.input as Record<string, unknown>).network_id).toBe("net-dev-us-east-1");
     expect(stateResources(repo.stateDir, `${DEV}/network`)!.has("terraform_data.network")).toBe(true);
-    // Logs are kept, one per unit; the worktree is gone; the user's tree is untouched.
+    // What was applied is the apply's own account: its closing line and the plan it printed first.
+    expect(app.applied).toEqual({ import: 0, add: 1, change: 0, destroy: 0, forget: 0 });
+    expect(app.output).toMatch(/# terraform_data\.app\[0\] will be created[\s\S]*Apply complete! Resources: 1 added, 0 changed, 0 destroyed\./);
+    expect(app.output).not.toMatch(/Initializing|\.terragrunt-cache/); // no init noise, no runner paths
+    // Logs are kept, one per unit, and only the user may read them; the worktree is gone; the user's tree is untouched.
     for (const unit of result.units) {
       expect(readFileSync(unit.logPath!, "utf8")).toContain("Apply complete!");
-      expect(existsSync(unit.planFile!)).toBe(true);
+      expect(statSync(unit.logPath!).mode & 0o777).toBe(0o600);
+      expect(unit.planFile).toBeNull(); // an apply plans and applies in one step
     }
+    expect(statSync(result.runDir!).mode & 0o777).toBe(0o700);
     expect(worktreeList(repo.dir)).toHaveLength(1);
     expect(existsSync(result.worktree!)).toBe(false);
-    expect(result.units[0]!.commands[0]).toMatch(/^terragrunt run --working-dir \$WORKTREE\/dev\/us-east-1\/dev\/app .* -out=\$RUN_DIR\/dev__us-east-1__dev__app\.tfplan$/);
+    // One terragrunt queue ran exactly the job's units.
+    expect(result.command).toMatch(/^terragrunt run --all .*--filter \.\/dev\/us-east-1\/dev\/app --filter \.\/dev\/us-east-1\/dev\/queue --filter \.\/dev\/us-east-1\/dev\/network .*-- apply -input=false -no-color -lock-timeout=60s -auto-approve$/);
     expect(repo.git("status", "--porcelain")).toBe("");
   });
 
@@ -91,13 +98,16 @@ describe("executeJob with real terragrunt and tofu", () => {
     expect(app!.plan!.addresses.create).toEqual(["terraform_data.app[1]"]);
     expect(database!.plan).toMatchObject({ add: 1, change: 0, destroy: 0 });
     expect(database!.plan!.addresses.create).toEqual(["terraform_data.database"]);
+    // The saved plans are kept beside the logs, readable by the user alone; the rendered plan is the tool's own.
+    for (const unit of plan.units) expect(statSync(unit.planFile!).mode & 0o777).toBe(0o600);
+    expect(app!.output).toMatch(/^OpenTofu used the selected providers[\s\S]*# terraform_data\.app\[1\] will be created[\s\S]*Plan: 1 to add, 0 to change, 0 to destroy\./);
+    expect(app!.output).not.toMatch(/Saved the plan to|tofu apply|\$RUN_DIR|gantry\/runs/);
     expect(stateFingerprint(repo.stateDir)).toEqual(before);
     expect(stateResources(repo.stateDir, `${DEV}/database`)).toBeNull();
 
     const again = await run(repo, makeJob({ action: "apply", units: baseUnits, ref: repo.base }));
     expect(again.status).toBe("succeeded");
-    expect(again.units.map((u) => u.plan?.add)).toEqual([0, 0, 0]);
-    expect(again.units.every((u) => u.commands.length === 2)).toBe(true); // plan and show; no apply of an empty plan
+    expect(again.units.map((u) => u.applied?.add)).toEqual([0, 0, 0]);
   });
 
   it("destroys a deleted unit from the base commit, after a plan -destroy that changes nothing", async () => {
@@ -130,22 +140,28 @@ describe("executeJob with real terragrunt and tofu", () => {
   it("skips the dependents of a failing unit, runs the independent ones, and fails the job", async () => {
     await using repo = createDemoRepo();
     const ref = commitFiles(repo, extraUnits.failure!, "add a broken unit");
-    const job = makeJob({ action: "apply", units: [`${DEV}/broken`, `${DEV}/broken-consumer`, `${DEV}/network`], ref });
+    const job = makeJob({ action: "apply", units: [`${DEV}/broken`, `${DEV}/broken-consumer`, `${DEV}/network`, `${DEV}/hcl-broken`], ref });
     const result = await run(repo, job);
 
     expect(result.status).toBe("failed");
     const byUnit = Object.fromEntries(result.units.map((u) => [u.unit, u]));
     expect(byUnit[`${DEV}/broken`]!.status).toBe("failed");
-    expect(byUnit[`${DEV}/broken`]!.exitCode).not.toBe(0);
-    expect(byUnit[`${DEV}/broken`]!.reason).toMatch(/plan failed/);
+    expect(byUnit[`${DEV}/broken`]!.exitCode).toBe(1);
+    // The tool's own error, and where it points in the repository (the module the unit copied).
+    expect(byUnit[`${DEV}/broken`]!.reason).toBe("Error: Resource precondition failed");
+    expect(byUnit[`${DEV}/broken`]!.error).toContain("This unit is broken on purpose.");
+    expect(byUnit[`${DEV}/broken`]!.diagnostics).toEqual([{ severity: "error", summary: "Resource precondition failed", file: "modules/broken/main.tf", line: 9 }]);
     expect(readFileSync(byUnit[`${DEV}/broken`]!.logPath!, "utf8")).toContain("This unit is broken on purpose.");
     expect(byUnit[`${DEV}/broken-consumer`]!).toMatchObject({ status: "skipped", logPath: null, commands: [] });
+    // Terragrunt's own configuration error points at the unit's file and line.
+    expect(byUnit[`${DEV}/hcl-broken`]!).toMatchObject({ status: "failed", reason: "Error: Unsupported attribute" });
+    expect(byUnit[`${DEV}/hcl-broken`]!.diagnostics).toEqual([{ severity: "error", summary: "Unsupported attribute", file: `${DEV}/hcl-broken/terragrunt.hcl`, line: 10 }]);
     expect(byUnit[`${DEV}/network`]!.status).toBe("succeeded");
     expect(stateResources(repo.stateDir, `${DEV}/broken-consumer`)).toBeNull();
 
     const text = renderTextReport(reportForJob(result));
     expect(text).toContain("This unit is broken on purpose.");
-    expect(text).toMatch(/1 succeeded, 1 failed, 1 skipped/);
+    expect(text).toMatch(/1 succeeded, 2 failed, 1 skipped/);
     expect(worktreeList(repo.dir)).toHaveLength(1);
   });
 
@@ -192,10 +208,10 @@ describe("executeJob with real terragrunt and tofu", () => {
 
     const markdown = renderMarkdownReport(reportForJob(result));
     expect(markdown.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    expect(markdown).toContain("- ✅ `dev/us-east-1/dev/huge`: Plan: 1500 to add, 0 to change, 0 to destroy.");
+    expect(markdown).toContain("| ✅ | <code>dev/us-east-1/dev/huge</code> | plan | 1500 | 0 | 0 | 0 | succeeded |");
     expect(markdown).toContain("characters truncated; see the full log");
     expect(markdown).toContain("\nPlan: 1500 to add, 0 to change, 0 to destroy.\n"); // OpenTofu's own line: the tail of the output is kept
-    expect(markdown).toContain("<details><summary>Output of <code>dev/us-east-1/dev/network</code></summary>");
+    expect(markdown).toContain("<details><summary>Plan of <code>dev/us-east-1/dev/network</code></summary>");
     expect(markdown.split("<details>").length).toBe(markdown.split("</details>").length);
   });
 
@@ -206,11 +222,7 @@ describe("executeJob with real terragrunt and tofu", () => {
     expect(result.status).toBe("succeeded");
     expect(result.dryRun).toBe(true);
     expect(result.units.every((u) => u.status === "not-started" && u.logPath === null)).toBe(true);
-    expect(result.units[0]!.commands).toEqual([
-      expect.stringMatching(/^terragrunt run --working-dir '?\$WORKTREE\/dev\/us-east-1\/dev\/network'? .* -- plan -input=false .*-out=/),
-      expect.stringMatching(/-- show -json/),
-      expect.stringMatching(/-- apply .*-auto-approve/),
-    ]);
+    expect(result.command).toMatch(/^terragrunt run --all .* --working-dir \$WORKTREE .*--filter \.\/dev\/us-east-1\/dev\/network .*-- apply -input=false .*-auto-approve$/);
     expect(existsSync(repo.stateDir)).toBe(false);
     expect(worktreeList(repo.dir)).toHaveLength(1);
     const text = renderTextReport(reportForJob(result));
@@ -245,7 +257,7 @@ describe("executeJob with real terragrunt and tofu", () => {
     expect(result.interrupted).toBe(true);
     expect(result.status).toBe("failed");
     const byUnit = Object.fromEntries(result.units.map((u) => [u.unit, u]));
-    expect(byUnit[`${DEV}/slow`]).toMatchObject({ status: "failed", reason: "interrupted during apply" });
+    expect(byUnit[`${DEV}/slow`]).toMatchObject({ status: "failed", reason: expect.stringMatching(/^interrupted during apply: it may be partially applied: re-run the job/), mayBePartiallyApplied: true });
     expect(byUnit[`${DEV}/after-slow`]!.status).toBe("not-started");
     // With parallelism 1 the independent network either finished first or never started; never skipped.
     expect(["succeeded", "not-started"]).toContain(byUnit[`${DEV}/network`]!.status);
@@ -253,5 +265,37 @@ describe("executeJob with real terragrunt and tofu", () => {
     expect(existsSync(result.worktree!)).toBe(false);
     expect(worktreeList(repo.dir)).toHaveLength(1);
     expect(renderTextReport(reportForJob(result))).toMatch(/Interrupted: .*not started/);
+  });
+
+  it("when the tool dies during an apply (killed, as by the OOM killer), says the unit may be partially applied", async () => {
+    await using repo = createDemoRepo();
+    const ref = commitFiles(repo, extraUnits.slow!, "add a slow unit");
+    const id = `apply-killed-${process.pid}`;
+    const result = await run(repo, makeJob({ id, action: "apply", units: [`${DEV}/slow`, `${DEV}/after-slow`], ref }), {
+      onEvent: (event) => {
+        if (event.type !== "unit-started") return;
+        // Kill only this test's tofu: the apply whose working directory is inside this job's worktree.
+        const poll = setInterval(() => {
+          for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+            try {
+              const cwd = readlinkSync(`/proc/${pid}/cwd`);
+              const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+              if (cwd.includes(`gantry-${id}-`) && args.includes("apply") && /tofu$/.test(args[0]!)) {
+                clearInterval(poll);
+                process.kill(Number(pid), "SIGKILL");
+              }
+            } catch {
+              // The process is gone, or not ours to read.
+            }
+          }
+        }, 100);
+        setTimeout(() => clearInterval(poll), 60_000).unref();
+      },
+    });
+    const [slow, after] = result.units;
+    expect(slow).toMatchObject({ status: "failed", mayBePartiallyApplied: true, reason: expect.stringMatching(/^apply was killed \(killed\): it may be partially applied: re-run the job; if OpenTofu then reports the state locked/) });
+    expect(after).toMatchObject({ status: "skipped" });
+    expect(result.status).toBe("failed");
+    expect(worktreeList(repo.dir)).toHaveLength(1);
   });
 });

@@ -33,7 +33,7 @@ inputs = {
 }
 
 export const extraUnits: Record<string, Record<string, string>> = {
-  /** `broken` fails its precondition on plan; `broken-consumer` depends on it. */
+  /** `broken` fails its precondition on plan; `broken-consumer` depends on it; `hcl-broken` has a configuration error. */
   failure: {
     "modules/broken/main.tf": `variable "healthy" {
   type    = bool
@@ -54,6 +54,12 @@ output "value" { value = "unreachable" }
 resource "terraform_data" "consumer" { input = var.upstream }
 `,
     [`${DEV}/broken/terragrunt.hcl`]: unit("broken"),
+    // A configuration error Terragrunt reports itself (at line 10, `upstream = local.missing`).
+    [`${DEV}/hcl-broken/terragrunt.hcl`]: unit("consumer", `
+inputs = {
+  upstream = local.missing
+}
+`),
     [`${DEV}/broken-consumer/terragrunt.hcl`]: unit("consumer", dependsOn("broken", "value", "upstream")),
   },
   /** `slow` sleeps while it is created (a local-exec provisioner); `after-slow` depends on it. */

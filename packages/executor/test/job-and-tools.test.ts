@@ -8,10 +8,14 @@ import { checkJobMinimal, executeJob, findIacTools, jobExitCode, parseJob, type 
 import { makeJob } from "./helpers.js";
 
 const bin = mkdtempSync(join(tmpdir(), "gantry-tools-test-"));
-afterAll(() => rmSync(bin, { recursive: true, force: true }));
-for (const name of ["terragrunt", "tofu"]) {
-  writeFileSync(join(bin, name), "#!/bin/sh\n");
-  chmodSync(join(bin, name), 0o755);
+const terraformOnly = mkdtempSync(join(tmpdir(), "gantry-tools-test-"));
+afterAll(() => {
+  rmSync(bin, { recursive: true, force: true });
+  rmSync(terraformOnly, { recursive: true, force: true });
+});
+for (const [dir, name] of [[bin, "terragrunt"], [bin, "tofu"], [terraformOnly, "terraform"]] as const) {
+  writeFileSync(join(dir, name), "#!/bin/sh\n");
+  chmodSync(join(dir, name), 0o755);
 }
 
 function thrown(fn: () => unknown): GantryError {
@@ -42,8 +46,17 @@ describe("parseJob", () => {
 
 describe("findIacTools", () => {
   it("prefers GANTRY_TERRAGRUNT / GANTRY_TOFU, then PATH", () => {
-    expect(findIacTools({ PATH: bin })).toEqual({ terragrunt: join(bin, "terragrunt"), tofu: join(bin, "tofu") });
-    expect(findIacTools({ PATH: "/nowhere", GANTRY_TERRAGRUNT: join(bin, "terragrunt"), GANTRY_TOFU: join(bin, "tofu") }).tofu).toBe(join(bin, "tofu"));
+    expect(findIacTools({ PATH: bin })).toEqual({ terragrunt: join(bin, "terragrunt"), tf: join(bin, "tofu"), tfKind: "tofu" });
+    expect(findIacTools({ PATH: "/nowhere", GANTRY_TERRAGRUNT: join(bin, "terragrunt"), GANTRY_TOFU: join(bin, "tofu") }).tf).toBe(join(bin, "tofu"));
+  });
+
+  it("runs Terraform when that is what the user has: Terragrunt's TG_TF_PATH, or terraform on PATH without tofu", () => {
+    const both = `${bin}:${terraformOnly}`;
+    expect(findIacTools({ PATH: both, TG_TF_PATH: "terraform" })).toMatchObject({ tf: join(terraformOnly, "terraform"), tfKind: "terraform" });
+    expect(findIacTools({ PATH: both, TG_TF_PATH: join(terraformOnly, "terraform"), GANTRY_TOFU: join(bin, "tofu") })).toMatchObject({ tf: join(bin, "tofu"), tfKind: "tofu" });
+    expect(findIacTools({ PATH: `${terraformOnly}:${bin}` })).toMatchObject({ tf: join(bin, "tofu") }); // tofu first, as Terragrunt does
+    expect(findIacTools({ PATH: `${terraformOnly}:${join(bin, "none")}`, GANTRY_TERRAGRUNT: join(bin, "terragrunt") })).toMatchObject({ tf: join(terraformOnly, "terraform"), tfKind: "terraform" });
+    expect(thrown(() => findIacTools({ PATH: bin, TG_TF_PATH: "/no/terraform" })).message).toContain("TG_TF_PATH=/no/terraform");
   });
 
   it("says how to get the tools when they are missing", () => {

@@ -24,7 +24,7 @@ describe("createProgressPrinter", () => {
 });
 
 describe("createProgressPrinter in GitHub Actions", () => {
-  it("prints each finished unit's log as a log group, masked, with workflow commands switched off inside it", async () => {
+  it("prints each unit's log as a log group when its job has finished, masked, with workflow commands switched off inside it", async () => {
     const { mkdtempSync, writeFileSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
@@ -37,7 +37,9 @@ describe("createProgressPrinter in GitHub Actions", () => {
     const job = makeJob({ action: "plan", units: ["dev/app"], ref: "a".repeat(40) });
     const result: UnitResult = { unit: "dev/app", status: "succeeded", exitCode: 0, durationMs: 5, logPath, planFile: null, plan: null, reason: null, commands: [] };
     progress.onEvent({ type: "unit-finished", job, result });
-    progress.onEvent({ type: "unit-finished", job, result: { ...result, unit: "dev/none", logPath: null } });
+    expect(text).not.toContain("::group::"); // the log is complete only when the job ends
+    const units = [result, { ...result, unit: "dev/none", logPath: null }];
+    progress.onEvent({ type: "job-finished", result: { apiVersion: "gantry/v1", kind: "JobResult", job, status: "succeeded", interrupted: false, dryRun: false, startedAt: "", durationMs: 1, runDir: null, worktree: null, units, error: null } });
     progress.stop();
 
     const lines = text.split("\n");

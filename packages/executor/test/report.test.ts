@@ -1,157 +1,272 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+/**
+ * The report renderers on results built here (the slow tests render results of real runs). The markdown is
+ * checked as GitHub shows it: rendered by a CommonMark parser, then parsed as a browser parses HTML.
+ */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Job } from "@gantry/classifier";
-import { appendStepSummary, GITHUB_COMMENT_LIMIT, renderJobGraph, renderMarkdownReport, renderTextReport, SecretMasker, type JobResult, type RunReport, type UnitResult } from "../src/index.js";
+import type { Job, PlanDocument } from "@gantry/classifier";
+import {
+  appendStepSummary,
+  buildRunReport,
+  GITHUB_COMMENT_LIMIT,
+  renderAnnotations,
+  renderJobGraph,
+  renderMarkdownReport,
+  renderTextReport,
+  runReportDocument,
+  runReportDocumentSchema,
+  SecretMasker,
+  type JobResult,
+  type UnitResult,
+} from "../src/index.js";
+import { fairShares } from "../src/report/markdown.js";
+import { attribute, elements, renderComment, tagNames, textOf, type Element } from "./comment-dom.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gantry-report-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sha = (c: string) => c.repeat(40);
 
-function job(id: string, units: string[], needs: string[] = [], action: Job["action"] = "plan"): Job {
+function job(id: string, units: string[], needs: string[] = [], action: Job["action"] = "plan", branch = "feature"): Job {
   return {
     apiVersion: "gantry/v1",
     kind: "Job",
     id,
     action,
-    units,
+    units: [...units],
     ref: sha("a"),
     needs,
     environment: "dev",
     changes: ["UnitChanged"],
-    source: { event: "pull_request", base: sha("b"), head: sha("a"), branch: "feature", deployBranch: "main" },
+    source: { event: action.startsWith("plan") ? "pull_request" : "push", base: sha("b"), head: sha("a"), branch, deployBranch: "main" },
     authentication: null,
     terragrunt: { flags: [], env: {}, parallelism: 2 },
   };
 }
 
-function unit(name: string, status: UnitResult["status"], log: string | null, add = 1): UnitResult {
-  let logPath: string | null = null;
-  if (log !== null) {
-    logPath = join(dir, `${name.replace(/\//g, "_")}.log`);
-    writeFileSync(logPath, log);
-  }
+function planOutput(unit: string, addresses: string[]): string {
+  return [
+    "OpenTofu used the selected providers to generate the following execution",
+    "plan. Resource actions are indicated with the following symbols:",
+    "  + create",
+    "",
+    "OpenTofu will perform the following actions:",
+    "",
+    ...addresses.flatMap((address) => [`  # ${address} will be created`, `  + resource "terraform_data" "x" {`, `      + input  = "${unit}"`, "    }", ""]),
+    `Plan: ${addresses.length} to add, 0 to change, 0 to destroy.`,
+    "",
+  ].join("\n");
+}
+
+function unit(name: string, status: UnitResult["status"], extra: Partial<UnitResult> = {}): UnitResult {
+  const addresses = [`terraform_data.x["${name}"]`];
   return {
     unit: name,
     status,
-    exitCode: status === "failed" ? 1 : 0,
-    durationMs: 1500,
-    logPath,
+    exitCode: status === "failed" ? 1 : status === "succeeded" ? 0 : null,
+    durationMs: status === "skipped" ? 0 : 1500,
+    logPath: join(dir, "unit.log"),
     planFile: null,
-    plan: status === "succeeded" ? { add, change: 0, destroy: 1, import: 0, addresses: { create: Array.from({ length: add }, (_, i) => `terraform_data.x[${i}]`), update: [], delete: ["terraform_data.old"], replace: [], import: [] }, outputChanges: false } : null,
-    reason: status === "failed" ? "plan failed with exit code 1" : null,
+    plan:
+      status === "succeeded"
+        ? { add: 1, change: 0, destroy: 1, import: 0, addresses: { create: addresses, update: [], delete: ["terraform_data.old"], replace: [], import: [] }, outputChanges: false }
+        : null,
+    reason: status === "failed" ? "Error: Resource precondition failed" : status === "skipped" ? "dev/db did not succeed" : null,
     commands: [],
+    output: status === "succeeded" ? planOutput(name, addresses) : null,
+    error: status === "failed" ? "Error: Resource precondition failed\n\n  on main.tf line 9:\n\nThis unit is broken on purpose.\n" : null,
+    ...extra,
   };
 }
 
-function result(j: Job, units: UnitResult[]): JobResult {
+function result(j: Job, units: UnitResult[], extra: Partial<JobResult> = {}): JobResult {
   const failed = units.some((u) => u.status !== "succeeded");
-  return { apiVersion: "gantry/v1", kind: "JobResult", job: j, status: failed ? "failed" : "succeeded", interrupted: false, dryRun: false, startedAt: new Date(0).toISOString(), durationMs: 1, runDir: dir, worktree: null, units, error: null };
+  return { apiVersion: "gantry/v1", kind: "JobResult", job: j, status: failed ? "failed" : "succeeded", interrupted: false, dryRun: false, startedAt: new Date(0).toISOString(), durationMs: 1, runDir: dir, worktree: null, units, error: null, ...extra };
 }
 
-function fencesBalanced(markdown: string): boolean {
-  const open: string[] = [];
-  for (const line of markdown.split("\n")) {
-    const fence = /^(`{3,})/.exec(line)?.[1];
-    if (!fence) continue;
-    if (open.length > 0 && line === open[open.length - 1]) open.pop();
-    else if (open.length === 0) open.push(fence);
-  }
-  return open.length === 0;
+function plan(jobs: Job[], extra: Partial<PlanDocument> = {}): PlanDocument {
+  return { apiVersion: "gantry/v1", kind: "Plan", event: "pull_request", base: sha("b"), head: sha("a"), branch: "feature", deployBranch: "main", notice: null, jobs, ...extra };
+}
+
+/** The table's body rows as cell texts. */
+function tableRows(document: Element): string[][] {
+  const [table] = elements(document, "table");
+  return elements(elements(table!, "tbody")[0]!, "tr").map((row) => elements(row, "td").map((cell) => textOf(cell).trim()));
+}
+
+/** Each collapsible block: its summary's text and its code block (language, text). */
+function detailsBlocks(document: Element) {
+  return elements(document, "details").map((details) => {
+    const codeElement = elements(details, "code")[elements(details, "code").length - 1];
+    return { summary: textOf(elements(details, "summary")[0]!), language: codeElement ? attribute(codeElement, "class") : undefined, code: codeElement ? textOf(codeElement) : "" };
+  });
 }
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
-describe("markdown report", () => {
-  const planJob = job("plan-dev", ["dev/app", "dev/db"]);
+describe("the markdown report", () => {
+  const planJob = job("plan-dev", ["dev/app", "dev/db", "dev/consumer"]);
   const destroyJob = job("plan-destroy-dev-queue", ["dev/queue"], ["plan-dev"], "plan-destroy");
-  const report: RunReport = {
-    event: "pull_request",
-    base: sha("b"),
-    head: sha("a"),
-    branch: "feature",
-    interrupted: false,
-    logs: dir,
-    jobs: [
-      { job: planJob, status: "failed", result: result(planJob, [unit("dev/app", "succeeded", "Plan: 1 to add\n```inner fence```\n"), unit("dev/db", "failed", "Error: boom\n")]) },
-      { job: destroyJob, status: "skipped", result: null, reason: "job plan-dev did not succeed" },
-    ],
-  };
+  const document = plan([planJob, destroyJob], {
+    reasons: {
+      "dev/app": [
+        {
+          file: "_envcommon/app.hcl",
+          chain: [
+            { file: "dev/app/terragrunt.hcl", via: "unit" },
+            { file: "_envcommon/app.hcl", via: "include", from: "dev/app/terragrunt.hcl:3" },
+          ],
+        },
+      ],
+      "dev/db": [{ file: "dev/db/terragrunt.hcl", chain: [{ file: "dev/db/terragrunt.hcl", via: "unit" }] }],
+    },
+    changes: [{ type: "EnvCommonChanged", files: ["_envcommon/app.hcl"], units: ["dev/app"], jobs: ["plan-dev"] }],
+  });
+  const report = buildRunReport({
+    plan: document,
+    results: [result(planJob, [unit("dev/app", "succeeded"), unit("dev/db", "failed", { diagnostics: [{ severity: "error", summary: "Resource precondition failed", file: "modules/db/main.tf", line: 9 }] }), unit("dev/consumer", "skipped", { logPath: null })])],
+    logs: "https://github.com/acme/infrastructure-pipelines/actions/runs/42",
+  });
 
-  it("has the commit, a status line per job and unit, plan counts, resources, collapsible output and the job graph", () => {
+  it("opens with the commit, a status line, and a table row per unit; each unit's plan in its own collapsible diff block", () => {
     const markdown = renderMarkdownReport(report);
-    expect(markdown.split("\n")[0]).toBe("## Gantry plan for `aaaaaaa`");
-    expect(markdown).toContain("❌ **Some jobs did not succeed**: 2 jobs, 0 succeeded, 1 failed, 1 skipped.");
-    expect(markdown).toContain("### ❌ Plan `plan-dev` · environment `dev`");
-    expect(markdown).toContain("- ✅ `dev/app`: Plan: 1 to add, 0 to change, 1 to destroy.");
-    expect(markdown).toContain("  - to add: `terraform_data.x[0]`");
-    expect(markdown).toContain("  - to destroy: `terraform_data.old`");
-    expect(markdown).toContain("- ❌ `dev/db`: plan failed with exit code 1");
-    expect(markdown).toContain("- ⏭️ `dev/queue`: job plan-dev did not succeed");
-    expect(markdown).toContain("<details><summary>Output of <code>dev/db</code></summary>");
-    expect(markdown).toContain("Error: boom");
-    expect(markdown).toContain("```mermaid\nflowchart LR");
-    expect(markdown).toContain("j0 --> j1");
-    expect(fencesBalanced(markdown)).toBe(true);
+    const { document: dom } = renderComment(markdown);
+    expect(textOf(elements(dom, "h2")[0]!)).toBe("Gantry plan for aaaaaaa");
+    expect(textOf(elements(dom, "p")[0]!)).toBe("❌ Some jobs did not succeed: 2 jobs (1 failed, 1 skipped), 4 units (1 succeeded, 1 failed, 2 skipped). Event pull_request, base bbbbbbb → head aaaaaaa on feature.");
+    expect(tableRows(dom)).toEqual([
+      ["✅", "dev/app", "plan", "1", "0", "1 ⚠️", "0", "succeeded", "1.5 s"],
+      ["❌", "dev/db", "plan", "–", "–", "–", "–", "failed", "1.5 s"],
+      ["⏭️", "dev/consumer", "plan", "–", "–", "–", "–", "skipped", ""],
+      ["⏭️", "dev/queue", "plan-destroy", "–", "–", "–", "–", "skipped", ""],
+    ]);
+    // Destroys stand out above the table.
+    expect(textOf(elements(dom, "blockquote")[0]!)).toContain("dev/app: 1 to destroy");
+    const blocks = detailsBlocks(dom);
+    const appPlan = blocks.find((block) => block.summary === "Plan of dev/app")!;
+    expect(appPlan.language).toBe("language-diff");
+    // The plan is the tool's own, with its change symbols moved to the front so GitHub colours them.
+    expect(appPlan.code).toContain('  # terraform_data.x["dev/app"] will be created\n+   resource "terraform_data" "x" {\n+       input  = "dev/app"');
+    expect(appPlan.code).toContain("Plan: 1 to add, 0 to change, 0 to destroy.");
+    expect(blocks.find((block) => block.summary === "Job graph")?.language).toBe("language-mermaid");
     expect(count(markdown, "<details>")).toBe(count(markdown, "</details>"));
   });
 
-  it("masks secrets in unit output", () => {
-    const secret = "sekrit-value-in-output";
+  it("says why each unit runs, shows the tool's error for a failed one, and links the logs", () => {
+    const markdown = renderMarkdownReport(report);
+    const { document: dom } = renderComment(markdown);
+    const items = elements(dom, "li").map((li) => textOf(li));
+    expect(items).toContain("Why: EnvCommonChanged: _envcommon/app.hcl → include → dev/app");
+    expect(items).toContain("Why: dev/db/terragrunt.hcl");
+    expect(items).toContain("Failed: Error: Resource precondition failed (exit 1)");
+    expect(items).toContain("Skipped: dev/db did not succeed");
+    expect(items).toContain('to add: terraform_data.x["dev/app"]');
+    expect(items).toContain("to destroy: terraform_data.old");
+    const errorBlock = elements(dom, "code").find((code) => attribute(code, "class") === "language-text")!;
+    expect(textOf(errorBlock)).toContain("This unit is broken on purpose.");
+    const links = elements(dom, "a").map((a) => attribute(a, "href"));
+    expect(links).toContain("https://github.com/acme/infrastructure-pipelines/actions/runs/42");
+  });
+
+  it("shows names of any kind as text: nothing in a unit, branch, address or error can add HTML or break the structure", () => {
+    const hostile = ["dev/<img src=x onerror=alert(1)>", "dev/a`b``c", "dev/a|b|c", "dev/]]>", "dev/</details></summary><script>alert(1)</script>", "dev/*x*_y_[l](http://e.vil)", "dev/@octocat www.e.vil https://e.vil #1"];
+    const attackJob = job("plan-dev", hostile, [], "plan", "feature/<img src=y onerror=alert(2)>|`");
+    const units = hostile.map((name) =>
+      unit(name, "succeeded", {
+        error: null,
+        output: `${planOutput(name, [`terraform_data.x["</details><img src=z>"]`])}\`\`\`\`\n</details>\n<script>alert(3)</script>\n`,
+        plan: { add: 1, change: 0, destroy: 0, import: 0, addresses: { create: [`terraform_data.x["</code><img src=w>|"]`], update: [], delete: [], replace: [], import: [] }, outputChanges: false },
+      }),
+    );
+    units.push(unit("dev/failing", "failed", { error: "Error: </details><img src=v onerror=alert(4)>\n```\n|", reason: "Error: <b>bold</b> | `tick`" }));
+    attackJob.units.push("dev/failing");
+    const markdown = renderMarkdownReport(buildRunReport({ plan: plan([attackJob], { branch: attackJob.source.branch }), results: [result(attackJob, units)] }));
+    const { document: dom } = renderComment(markdown);
+    const tags = tagNames(dom);
+    expect(tags.has("img")).toBe(false);
+    expect(tags.has("script")).toBe(false);
+    expect(tags.has("b")).toBe(false);
+    expect(tags.has("em")).toBe(false);
+    expect(tags.has("a")).toBe(false); // no link from a name
+    // Every unit keeps its own row, its name shown exactly, and its own block holding its plan.
+    const rows = tableRows(dom);
+    expect(rows.map((row) => row[1])).toEqual([...hostile, "dev/failing"]);
+    expect(rows.every((row) => row.length === 9)).toBe(true);
+    const blocks = detailsBlocks(dom).filter((block) => block.summary.startsWith("Plan of "));
+    expect(blocks.map((block) => block.summary)).toEqual(hostile.map((name) => `Plan of ${name}`));
+    hostile.forEach((name, index) => expect(blocks[index]!.code).toContain(`input  = "${name}"`));
+    expect(blocks[0]!.code).toContain("</details>\n<script>alert(3)</script>");
+    expect(textOf(dom)).toContain("feature/<img src=y onerror=alert(2)>|`");
+  });
+
+  it("masks secrets before escaping, in outputs, errors and names", () => {
+    const secret = "p@ss:w0rd|<x>";
     const j = job("plan-x", ["dev/x"]);
-    const r: RunReport = { ...report, jobs: [{ job: j, status: "succeeded", result: result(j, [unit("dev/x", "succeeded", `token = "${secret}"\n`)]) }] };
-    const markdown = renderMarkdownReport(r, { masker: new SecretMasker([secret]) });
-    expect(markdown).not.toContain(secret);
+    const markdown = renderMarkdownReport(buildRunReport({ results: [result(j, [unit("dev/x", "succeeded", { output: `token = "${secret}"\n` })])] }), { masker: new SecretMasker([secret]) });
+    expect(textOf(renderComment(markdown).document)).not.toContain(secret);
     expect(markdown).toContain('token = "***"');
   });
 
-  it("truncates huge output to fit GitHub's limit and stays valid", () => {
+  it("fits GitHub's limit with a fair share per unit, saying where the full output is", () => {
     const j = job("plan-huge", Array.from({ length: 40 }, (_, i) => `dev/unit-${i}`));
-    const units = j.units.map((name, i) => unit(name, "succeeded", `HEAD-${i}\n${"resource line\n".repeat(20_000)}TAIL-${i}\n`, 30));
-    const markdown = renderMarkdownReport({ ...report, jobs: [{ job: j, status: "succeeded", result: result(j, units) }] });
+    const units = j.units.map((name, i) => unit(name, "succeeded", { output: i === 0 ? "short plan\n" : `HEAD-${i}\n${"  + resource line\n".repeat(20_000)}TAIL-${i}\n` }));
+    const markdown = renderMarkdownReport(buildRunReport({ plan: plan([j]), results: [result(j, units, { logsUrl: "https://github.com/acme/pipes/actions/runs/7" })] }));
     expect(markdown.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    expect(markdown).toContain("characters truncated; see the full log");
-    // Every unit keeps its status line and both ends of its output.
-    for (let i = 0; i < 40; i++) {
-      expect(markdown).toContain(`- ✅ \`dev/unit-${i}\`: Plan: 30 to add`);
-      expect(markdown).toContain(`HEAD-${i}`);
-      expect(markdown).toContain(`TAIL-${i}`);
+    const { document: dom } = renderComment(markdown);
+    const blocks = detailsBlocks(dom);
+    expect(blocks).toHaveLength(41); // 40 plans and the graph
+    expect(blocks[0]!.code).toBe("short plan\n");
+    for (let i = 1; i < 40; i++) {
+      expect(blocks[i]!.code).toContain(`HEAD-${i}`);
+      expect(blocks[i]!.code).toContain(`TAIL-${i}`);
+      expect(blocks[i]!.code).toContain("characters truncated");
     }
-    expect(fencesBalanced(markdown)).toBe(true);
+    // Shares are fair: every cut plan got about the same room.
+    const sizes = blocks.slice(1, 40).map((block) => block.code.length);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThan(50);
+    expect(count(markdown, "_Cut to fit GitHub's limit; the full text is in [the logs](https://github.com/acme/pipes/actions/runs/7)._")).toBe(39);
     expect(count(markdown, "<details>")).toBe(count(markdown, "</details>"));
   });
 
-  it("fits even when the unit lines alone exceed the limit", () => {
+  it("shares room by water-filling: short blocks keep everything, long ones share the rest", () => {
+    expect(fairShares(new Map([["a", 10], ["b", 1000], ["c", 1000]]), 610)).toEqual(new Map([["a", 10], ["b", 300], ["c", 300]]));
+  });
+
+  it("fits even when a row per unit exceeds the limit, and says it was cut", () => {
     const j = job("apply-everything", Array.from({ length: 3000 }, (_, i) => `prod/us-east-1/prod/service-number-${i}`), [], "apply");
-    const units = j.units.map((name) => unit(name, "succeeded", null, 50));
-    const markdown = renderMarkdownReport({ ...report, event: "push", jobs: [{ job: j, status: "succeeded", result: result(j, units) }] });
+    const units = j.units.map((name) => unit(name, "succeeded", { logPath: null, output: null }));
+    const markdown = renderMarkdownReport(buildRunReport({ results: [result(j, units)], logs: "https://github.com/acme/x/actions/runs/1" }));
     expect(markdown.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    expect(markdown.startsWith("## Gantry apply for `aaaaaaa`")).toBe(true);
-    expect(markdown).toMatch(/report truncated \(\d+ characters left out/);
-    expect(fencesBalanced(markdown)).toBe(true);
+    expect(markdown.startsWith("## Gantry apply for <code>aaaaaaa</code>")).toBe(true);
+    expect(markdown).toMatch(/report cut \(\d+ characters left out to fit GitHub's limit\); full logs: \[the run\]\(https:\/\/github\.com\/acme\/x\/actions\/runs\/1\)/);
+  });
+
+  it("reports an apply by what it applied, and a unit that may be partially applied", () => {
+    const j = job("apply-dev", ["dev/app", "dev/db"], [], "apply");
+    const applied = unit("dev/app", "succeeded", { applied: { import: 1, add: 2, change: 0, destroy: 1, forget: 0 }, output: "Apply complete! Resources: 1 imported, 2 added, 0 changed, 1 destroyed.\n" });
+    const partial = unit("dev/db", "failed", { mayBePartiallyApplied: true, reason: "apply was killed (killed): it may be partially applied: re-run the job" });
+    const markdown = renderMarkdownReport(buildRunReport({ results: [result(j, [applied, partial])] }));
+    const { document: dom } = renderComment(markdown);
+    expect(tableRows(dom)).toEqual([
+      ["✅", "dev/app", "apply", "2", "0", "1 ⚠️", "1", "succeeded", "1.5 s"],
+      ["❌", "dev/db", "apply", "–", "–", "–", "–", "failed: may be partially applied", "1.5 s"],
+    ]);
+    expect(elements(dom, "li").map((li) => textOf(li))).toContain("Applied: 1 imported, 2 added, 0 changed, 1 destroyed. · 1.5 s");
+    expect(textOf(elements(dom, "blockquote")[0]!)).toContain("dev/db: may be partially applied: apply was killed (killed)");
+    expect(detailsBlocks(dom).find((block) => block.summary === "Output of the apply of dev/app")).toBeDefined();
   });
 
   it("says when nothing changed, and when the pipeline failed before any job", () => {
-    expect(renderMarkdownReport({ ...report, jobs: [], notice: "push to feature is not the deploy branch" })).toContain("ℹ️ **No infrastructure changes.** push to feature is not the deploy branch");
-    expect(renderMarkdownReport({ ...report, jobs: [], error: { code: "CONFIG_INVALID", message: "bad key", hint: "fix it" } })).toContain("❌ **The pipeline failed before running any job**: `CONFIG_INVALID` bad key (fix it)");
+    const none = renderComment(renderMarkdownReport({ event: "push", base: sha("b"), head: sha("a"), jobs: [], interrupted: false, notice: "push to <feature> is not the deploy branch" }));
+    expect(textOf(none.document)).toContain("ℹ️ No infrastructure changes. push to <feature> is not the deploy branch");
+    const failed = renderMarkdownReport({ event: "pull_request", base: sha("b"), head: sha("a"), jobs: [], interrupted: false, error: { code: "CONFIG_INVALID", message: "bad key", hint: "fix it", location: { file: ".gantry/config.yml", line: 3 } } });
+    expect(textOf(renderComment(failed).document)).toContain("❌ The pipeline failed before running any job: CONFIG_INVALID (.gantry/config.yml:3) bad key\nHint: fix it");
   });
 
   it("draws the job graph with escaped labels", () => {
     const graph = renderJobGraph([{ job: job("a", ["x"]), status: "succeeded", result: null }, { job: job("b", ["y", "z"], ["a"]), status: "failed", result: null }]);
-    expect(graph).toBe(
-      [
-        "flowchart LR",
-        '  j0["a<br/>plan · x"]:::ok',
-        '  j1["b<br/>plan · 2 units"]:::failed',
-        "  j0 --> j1",
-        "  classDef ok fill:#dafbe1,stroke:#1a7f37",
-        "  classDef failed fill:#ffebe9,stroke:#cf222e",
-        "  classDef skipped fill:#f6f8fa,stroke:#8c959f,stroke-dasharray: 4 2",
-        "  classDef waiting fill:#fff8c5,stroke:#9a6700",
-      ].join("\n"),
-    );
+    expect(graph.split("\n").slice(0, 4)).toEqual(["flowchart LR", '  j0["a<br/>plan · x"]:::ok', '  j1["b<br/>plan · 2 units"]:::failed', "  j0 --> j1"]);
   });
 
   it("appends to the GitHub step summary only when GITHUB_STEP_SUMMARY is set", () => {
@@ -163,19 +278,40 @@ describe("markdown report", () => {
   });
 });
 
+describe("the report model", () => {
+  it("is a gantry/v1 RunReport document for --json, masked", () => {
+    const j = job("plan-dev", ["dev/app"]);
+    const document = runReportDocument(buildRunReport({ plan: plan([j]), results: [result(j, [unit("dev/app", "succeeded", { output: "secret-value-1234\n" })])] }), { masker: new SecretMasker(["secret-value-1234"]) });
+    expect(runReportDocumentSchema.parse(document).jobs[0]!.result!.units[0]!.output).toBe("***\n");
+  });
+});
+
+describe("annotations", () => {
+  it("put each failed unit at its error's file and line, escaped so nothing can start another command", () => {
+    const j = job("plan-dev", ["dev/db", "dev/x,y:z"]);
+    const failed = unit("dev/db", "failed", { diagnostics: [{ severity: "error", summary: "Resource precondition failed\n::set-output name=x::y", file: "modules/db/main.tf", line: 9 }] });
+    const other = unit("dev/x,y:z", "failed", { reason: "100% broken\r\n::add-mask::z" });
+    const lines = renderAnnotations(buildRunReport({ results: [result(j, [failed, other])] }));
+    expect(lines).toEqual([
+      "::error file=modules/db/main.tf,line=9,title=Gantry plan of dev/db failed::Resource precondition failed%0A::set-output name=x::y",
+      "::error file=dev/x%2Cy%3Az/terragrunt.hcl,title=Gantry plan of dev/x%2Cy%3Az failed::100%25 broken%0D%0A::add-mask::z",
+    ]);
+    expect(lines.every((line) => !line.includes("\n"))).toBe(true);
+  });
+
+  it("put a pipeline error at the configuration file and line", () => {
+    const lines = renderAnnotations({ event: "pull_request", base: "", head: sha("a"), jobs: [], interrupted: false, error: { code: "CONFIG_INVALID", message: "unknown key", location: { file: ".gantry/config.yml", line: 4 } } });
+    expect(lines).toEqual(["::error file=.gantry/config.yml,line=4,title=Gantry%3A CONFIG_INVALID::unknown key"]);
+  });
+});
+
 describe("text report", () => {
-  it("lists jobs and units with the end of a failed unit's log", () => {
+  it("lists jobs and units with a failed unit's error", () => {
     const j = job("plan-dev", ["dev/app", "dev/db"]);
-    const text = renderTextReport({
-      event: "pull_request",
-      base: sha("b"),
-      head: sha("a"),
-      interrupted: false,
-      jobs: [{ job: j, status: "failed", result: result(j, [unit("dev/app", "succeeded", "ok\n"), unit("dev/db", "failed", "line 1\nError: boom\n")]) }],
-    });
+    const text = renderTextReport(buildRunReport({ results: [result(j, [unit("dev/app", "succeeded"), unit("dev/db", "failed")])] }));
     expect(text).toContain("✘ job plan-dev (plan, dev): failed");
     expect(text).toContain("    ✔ dev/app  Plan: 1 to add, 0 to change, 1 to destroy. (1.5s)");
-    expect(text).toContain("        | Error: boom");
+    expect(text).toContain("        | This unit is broken on purpose.");
     expect(text).toContain("Failed: units 1 succeeded, 1 failed, 0 skipped, 0 not started.");
   });
 });

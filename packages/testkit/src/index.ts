@@ -4,3 +4,4 @@ export * from "./sts-emulator.js";
 export * from "./github-emulator.js";
 export * from "./generate-repo.js";
 export * from "./stack-repo.js";
+export * from "./real-modules.js";

@@ -17,9 +17,10 @@ import { RECORD_ENCODING, type RecordText } from "./record.js";
 
 /**
  * Bump whenever the analysis could read a unit differently (a function learns a new trick, a rule changes):
- * records written by an older analysis are then discarded instead of reused.
+ * records written by an older analysis are then discarded instead of reused. 5: a local source reads its
+ * module, not the copied tree; dependency blocks merge by name; HCL JSON; the root `terragrunt.hcl` unit.
  */
-export const CACHE_VERSION = 4;
+export const CACHE_VERSION = 5;
 const CACHE_FILE = "detect-cache";
 /** What versions before the sectioned layout wrote (one JSON document): removed when the cache is written. */
 const LEGACY_CACHE_FILE = "detect-cache-v1.json";

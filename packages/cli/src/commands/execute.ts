@@ -3,11 +3,13 @@ import { resolve } from "node:path";
 import { GantryError } from "@gantry/errors";
 import {
   abortOnSignals,
+  actionsRunUrl,
   appendStepSummary,
   createProgressPrinter,
   executeJob,
   jobExitCode,
   parseJob,
+  renderAnnotations,
   renderMarkdownReport,
   renderTextReport,
   reportForJob,
@@ -31,7 +33,9 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
                      plan and plan-destroy jobs, apply only jobs of a push to the deploy branch
   --json             print the typed result (kind JobResult) instead of the text report
   --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
-                     \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job)
+                     \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job); it carries
+                     each unit's rendered plan or apply output and error (masked, bounded), and, in
+                     GitHub Actions, the URL of this run (where the full logs are)
   --report FILE      also write the pull-request comment (markdown) to FILE
   --parallelism N    units at once (default: the job's terragrunt.parallelism)
   --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)`;
@@ -104,6 +108,8 @@ export const command: Command = async (argv, io) => {
       signal: interrupt.signal,
       masker,
       onEvent: progress.onEvent,
+      // The roll-up report in the other repository links each job to the run that holds its logs.
+      logsUrl: actionsRunUrl(io.env),
       ...(parallelism !== undefined ? { parallelism } : {}),
       ...(values["run-dir"] ? { runDir: resolve(io.cwd, values["run-dir"]) } : {}),
     });
@@ -113,6 +119,7 @@ export const command: Command = async (argv, io) => {
     if (values.result) writeFileSync(resolve(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}\n`);
     appendStepSummary(markdown, io.env);
     io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}\n` : renderTextReport(report, { masker }));
+    if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
     return jobExitCode(result);
   } finally {
     progress.stop();

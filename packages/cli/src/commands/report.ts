@@ -6,9 +6,11 @@ import {
   appendStepSummary,
   parseJobResultDocument,
   parsePlanDocument,
+  renderAnnotations,
   renderMarkdownReport,
   renderTextReport,
   reportForPlan,
+  runReportDocument,
   reportSucceeded,
   SecretMasker,
   secretsFromEnvironment,
@@ -23,7 +25,7 @@ import { TOKEN_SETTINGS } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 
-const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text] [--output FILE]
+const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -41,8 +43,9 @@ infrastructure changed.
   --results FILE|DIR   JobResult documents (\`gantry execute --result FILE\`); repeatable, and any further
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
-  --format FORMAT      markdown (the pull-request comment, default) or text
-  --output FILE        write the report to FILE instead of stdout
+  --format FORMAT      markdown (the pull-request comment, default), text, or json (a gantry/v1 RunReport)
+  --output FILE        write the report to FILE instead of stdout; inside GitHub Actions, failed units
+                       are then also printed as annotations (::error file=…,line=…) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
                        commit, updated in place; earlier ones marked outdated). Uses GANTRY_INFRA_LIVE_TOKEN
                        only (or, when it is not set, the GitHub App of GANTRY_GITHUB_APP_ID and
@@ -114,7 +117,7 @@ function reportForError(file: string, head: string | undefined, event: string | 
     jobs: [],
     interrupted: false,
     logs: actionsRunUrl(io.env),
-    error: { code: failure.code, message: `gantry ${failure.command} failed: ${where}${failure.message}`, hint: failure.hint },
+    error: { code: failure.code, message: `gantry ${failure.command} failed: ${where}${failure.message}`, hint: failure.hint, location: failure.location ?? null },
   };
 }
 
@@ -156,8 +159,8 @@ export const command: Command = async (argv, io) => {
   }
   const planFile = values.error === undefined ? resolve(io.cwd, requireOption("report", values.plan, "plan")) : undefined;
   const format = values.format ?? "markdown";
-  if (format !== "markdown" && format !== "text") {
-    throw new GantryError("USAGE", `--format must be markdown or text, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+  if (format !== "markdown" && format !== "text" && format !== "json") {
+    throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
   }
   const pullNumber = values["publish-pr"] === undefined ? undefined : Number(values["publish-pr"]);
   if (pullNumber !== undefined && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
@@ -200,10 +203,12 @@ export const command: Command = async (argv, io) => {
 
   const masker = new SecretMasker(secretsFromEnvironment(io.env));
   const markdown = renderMarkdownReport(report, { masker });
-  const rendered = format === "markdown" ? markdown : renderTextReport(report, { masker });
+  const rendered = format === "markdown" ? markdown : format === "json" ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}\n` : renderTextReport(report, { masker });
   if (values.output) writeFileSync(resolve(io.cwd, values.output), rendered);
   else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}\n`);
   appendStepSummary(markdown, io.env);
+  // Annotations go to stdout, so only when the report itself does not.
+  if (values.output && io.env.GITHUB_ACTIONS === "true") for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
 
   if (credential !== undefined && repository !== undefined) {
     const target = { credential, repository, apiUrl: io.env.GITHUB_API_URL, log: (line: string) => io.stderr.write(`gantry report: ${line}\n`) };

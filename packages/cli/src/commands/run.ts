@@ -6,12 +6,15 @@ import { GantryError } from "@gantry/errors";
 import {
   abortOnSignals,
   appendStepSummary,
+  buildRunReport,
   createProgressPrinter,
   defaultRunDirectory,
   executeJob,
   jobExitCode,
+  renderAnnotations,
   renderMarkdownReport,
   renderTextReport,
+  runReportDocument,
   SecretMasker,
   type JobGuard,
   type JobResult,
@@ -27,8 +30,9 @@ const help = `usage: gantry run --repo DIR --event push [--base REF] [--head REF
 
 The whole pipeline on this machine: detect the change between two commits, plan the jobs, run them in
 dependency order with terragrunt and OpenTofu (in-process dispatcher), and report. The terminal report
-goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). The exit code is
-0 only when every job succeeded (130 when interrupted).
+goes to stdout, progress to stderr; --report writes the pull-request comment (markdown). Inside GitHub
+Actions, failed units and configuration errors are also annotations (::error file=…,line=…). The exit code
+is 0 only when every job succeeded (130 when interrupted).
 
 A push deploys from the deployment record: the range runs from the commit each unit is deployed as of to the
 deploy branch's tip (fetched from origin when there is one), applies at the tip, and the record advances by
@@ -45,6 +49,7 @@ record's lease; another waits. With no record yet, pass --base (the commit deplo
   --branch NAME      the pushed or pull-request branch (default: the deploy branch outside CI)
 ${recordOptionsHelp(21)}
   --report FILE      write the markdown report (≤ 65,536 characters) to FILE
+  --json             print the report as a gantry/v1 RunReport document instead of the text report
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
   --dry-run          run every check and print the commands, run nothing (nothing is recorded)`;
 
@@ -56,6 +61,7 @@ export const command: Command = async (argv, io) => {
       ...changeRangeOptions,
       ...recordOptions,
       report: { type: "string" },
+      json: { type: "boolean" },
       parallelism: { type: "string" },
       "dry-run": { type: "boolean" },
     },
@@ -79,12 +85,13 @@ export const command: Command = async (argv, io) => {
     const markdown = renderMarkdownReport(report, { masker });
     if (values.report) writeFileSync(resolve(io.cwd, values.report), markdown);
     appendStepSummary(markdown, io.env);
-    if (terminal) io.stdout.write(renderTextReport(report, { masker }));
+    if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}\n` : renderTextReport(report, { masker }));
+    if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
   };
   /** Orchestration failed: the markdown report says so (as a pull-request comment would); the terminal gets the error once, from the CLI. */
   const reportFailure = (error: unknown): never => {
     if (GantryError.isInstance(error)) {
-      writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error.code, message: error.message, hint: error.hint ?? null } }, false);
+      writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error.code, message: error.message, hint: error.hint ?? null, location: error.location ?? null } }, false);
     }
     throw error;
   };
@@ -147,25 +154,23 @@ export const command: Command = async (argv, io) => {
       plan = deployed.plan;
       dispatch = ran!;
     }
-    const report: RunReport = {
-      event: plan.event,
-      base: plan.base,
-      head: plan.head,
-      branch: plan.branch,
-      notice: plan.notice,
-      jobs: dispatch.jobs,
+    const report = buildRunReport({
+      plan,
+      results: dispatch.jobs.flatMap((entry) => (entry.result ? [entry.result] : [])),
       interrupted: dispatch.interrupted,
       logs: plan.jobs.length > 0 && !dryRun ? runRoot : null,
-    };
+    });
     writeReports(report);
+    // With --json, stdout holds the document alone; these lines go to stderr.
+    const notes = values.json ? io.stderr : io.stdout;
     if (plan.skippedUnits && plan.skippedUnits.length > 0) {
-      io.stdout.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}\n`);
+      notes.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}\n`);
     }
     const superseded = deployed ? supersededJobs(dispatch) : new Set<string>();
     if (superseded.size > 0) {
-      io.stdout.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}\n`);
+      notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}\n`);
     }
-    if (deployed) io.stdout.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`);
+    if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`);
     if (dispatch.interrupted) return 130;
     if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
     const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);

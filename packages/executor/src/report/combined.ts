@@ -1,15 +1,14 @@
 /**
  * The roll-up report of a plan whose jobs ran elsewhere (a GitHub Actions matrix, or the pipelines
- * repository's workflow): the plan document plus the JobResult documents that came back. A job with no
- * result did not run: `skipped` when a job it needs did not succeed, otherwise `not-started`.
- * Results are checked against the plan so a result from another plan or commit is never reported as its job.
+ * repository's workflow): the plan document plus the JobResult documents that came back, checked against
+ * the plan so a result from another plan or commit is never reported as its job, then `buildRunReport`.
  */
 import { isDeepStrictEqual } from "node:util";
 import { planDocumentSchema, type PlanDocument } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import type { z } from "zod";
-import { jobResultSchema, type JobResult, type JobStatus } from "../result.js";
-import type { ReportJob, RunReport } from "./model.js";
+import { jobResultSchema, type JobResult } from "../result.js";
+import { buildRunReport, type RunReport } from "./model.js";
 
 function invalidDocument(code: string, kind: string, error: z.ZodError, source: string, hint: string): GantryError {
   const issue = error.issues[0]!;
@@ -75,41 +74,7 @@ export function reportForPlan(plan: PlanDocument, results: readonly SourcedJobRe
     byId.set(job.id, entry);
   }
 
-  // A job without a result is skipped when a job it needs (transitively) failed or was skipped.
-  const statuses = new Map<string, JobStatus>();
-  const statusOf = (id: string, seen: ReadonlySet<string>): JobStatus => {
-    const known = statuses.get(id) ?? byId.get(id)?.result.status;
-    if (known !== undefined) return known;
-    const job = planned.get(id);
-    if (job === undefined || seen.has(id)) return "not-started";
-    const blocked = job.needs.some((need) => {
-      const status = statusOf(need, new Set([...seen, id]));
-      return status === "failed" || status === "skipped";
-    });
-    const status: JobStatus = blocked ? "skipped" : "not-started";
-    statuses.set(id, status);
-    return status;
-  };
-  const jobs: ReportJob[] = plan.jobs.map((job) => {
-    const entry = byId.get(job.id);
-    if (entry !== undefined) return { job, status: entry.result.status, result: entry.result };
-    const status = statusOf(job.id, new Set());
-    const blocker = job.needs.find((need) => ["failed", "skipped"].includes(statusOf(need, new Set())));
-    const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
-    return { job, status, result: null, reason };
-  });
-
-  const interrupted = results.some(({ result }) => result.interrupted);
-  return {
-    event: plan.event,
-    base: plan.base,
-    head: plan.head,
-    branch: plan.branch,
-    notice: plan.notice,
-    jobs,
-    interrupted,
-    logs: options.logs ?? null,
-  };
+  return buildRunReport({ plan, results: results.map((entry) => entry.result), logs: options.logs ?? null });
 }
 
 /** The URL of the current GitHub Actions run (where the logs are), or null outside Actions. */

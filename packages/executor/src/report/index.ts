@@ -3,5 +3,7 @@ export { renderTextReport } from "./text.js";
 export { renderJobGraph } from "./mermaid.js";
 export { createProgressPrinter, type ProgressOptions, type ProgressPrinter } from "./progress.js";
 export { appendStepSummary } from "./step-summary.js";
-export { reportForJob, reportSucceeded, type ReportJob, type RunReport } from "./model.js";
+export { buildRunReport, reportForJob, reportSucceeded, reportUnits, type ReportJob, type ReportUnit, type RunReport, type RunReportInput } from "./model.js";
+export { renderAnnotations } from "./annotations.js";
 export { reportForPlan, parsePlanDocument, parseJobResultDocument, actionsRunUrl, type SourcedJobResult, type PlanReportOptions } from "./combined.js";
+export { runReportDocument, runReportDocumentSchema, type RunReportDocument } from "./document.js";

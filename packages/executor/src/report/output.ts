@@ -26,10 +26,3 @@ export function truncateMiddle(text: string, budget: number): string {
 export function lastLines(text: string, count: number): string[] {
   return text.split("\n").filter((line) => line.trim() !== "").slice(-count);
 }
-
-/** A code fence longer than any run of backticks in `text`, so output can never close it early. */
-export function fenceFor(text: string): string {
-  let longest = 0;
-  for (const match of text.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
-}

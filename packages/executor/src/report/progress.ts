@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import type { ExecutionEvent } from "../execute-job.js";
 import type { SecretMasker } from "../masking.js";
 import { formatPlanCounts } from "../plan-summary.js";
+import { formatAppliedCounts } from "../rendered-output.js";
 
 export interface ProgressPrinter {
   onEvent(event: ExecutionEvent): void;
@@ -62,12 +63,14 @@ export function createProgressPrinter(out: NodeJS.WritableStream, options: Progr
           break;
         case "unit-finished": {
           running.delete(`${event.job.id}:${event.result.unit}`);
-          const detail = event.result.plan ? formatPlanCounts(event.result.plan) : (event.result.reason ?? "");
+          const { applied, plan, reason } = event.result;
+          const detail = applied ? formatAppliedCounts(applied, event.job.action === "destroy" ? "destroy" : "apply") : plan ? formatPlanCounts(plan) : (reason ?? "");
           print(`  ${event.result.status === "succeeded" ? "✔" : event.result.status === "failed" ? "✘" : "⏭"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
-          if (options.actionsLogGroups && event.result.logPath) printLogGroup(event.result.unit, event.result.logPath);
           break;
         }
         case "job-finished":
+          // Logs are complete (and masked with every secret the job learnt) only once the job has ended.
+          if (options.actionsLogGroups) for (const unit of event.result.units) if (unit.logPath) printLogGroup(unit.unit, unit.logPath);
           print(`${event.result.status === "succeeded" ? "✔" : "✘"} job ${event.result.job.id}: ${event.result.status}${event.result.error ? ` [${event.result.error.code}] ${event.result.error.message}` : ""}`);
           break;
       }

@@ -1,7 +1,8 @@
-/** The terminal report: one line per job and unit, the end of a failed unit's log, and where logs are. */
+/** The terminal report: one line per job and unit, a failed unit's error, and where logs are. */
 import type { SecretMasker } from "../masking.js";
 import { formatPlanCounts } from "../plan-summary.js";
-import { countStatuses, reportSucceeded, shortSha, unitsOf, type RunReport } from "./model.js";
+import { formatAppliedCounts } from "../rendered-output.js";
+import { countStatuses, reportSucceeded, reportUnits, shortSha, type RunReport } from "./model.js";
 import { lastLines, readUnitLog } from "./output.js";
 
 const textIcon = { succeeded: "✔", failed: "✘", skipped: "⏭", "not-started": "·" } as const;
@@ -10,22 +11,25 @@ export function renderTextReport(report: RunReport, options: { masker?: SecretMa
   const lines = [`Gantry ${report.event} run for ${shortSha(report.head)} (base ${shortSha(report.base)}${report.branch ? `, branch ${report.branch}` : ""})`];
   if (report.error) lines.push(`✘ pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `\n  hint: ${report.error.hint}` : ""}`);
   if (!report.error && report.jobs.length === 0) lines.push(`No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
+  const rows = reportUnits(report);
   for (const entry of report.jobs) {
     lines.push(`${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`);
+    if (entry.result?.dryRun && entry.result.command) lines.push(`    $ ${entry.result.command}`);
     if (entry.result?.error) lines.push(`    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `\n    hint: ${entry.result.error.hint}` : ""}`);
-    const units = entry.result?.units ?? entry.job.units.map((unit) => ({ unit, status: entry.status, plan: null, reason: null, durationMs: 0, logPath: null, commands: [] as string[] }));
-    for (const unit of units) {
-      const detail = unit.plan ? formatPlanCounts(unit.plan) : (unit.reason ?? unit.status);
-      const timing = unit.durationMs > 0 ? ` (${(unit.durationMs / 1000).toFixed(1)}s)` : "";
-      lines.push(`    ${textIcon[unit.status]} ${unit.unit}  ${detail}${timing}`);
-      if (entry.result?.dryRun) for (const command of unit.commands) lines.push(`        $ ${command}`);
-      if (unit.status === "failed" && unit.logPath) {
-        for (const line of lastLines(readUnitLog(unit.logPath), options.failedLogLines ?? 12)) lines.push(`        | ${line}`);
-        lines.push(`        log: ${unit.logPath}`);
+    for (const { unit, status, result } of rows.filter((row) => row.entry === entry)) {
+      const applied = result?.applied ? formatAppliedCounts(result.applied, entry.job.action === "destroy" ? "destroy" : "apply") : null;
+      const detail = applied ?? (result?.plan ? formatPlanCounts(result.plan) : (result?.reason ?? status));
+      const timing = result && result.durationMs > 0 ? ` (${(result.durationMs / 1000).toFixed(1)}s)` : "";
+      lines.push(`    ${textIcon[status]} ${unit}  ${detail}${timing}`);
+      if (result?.mayBePartiallyApplied) lines.push(`        ! may be partially applied: ${result.reason ?? ""}`);
+      if (status === "failed" && result) {
+        const text = result.error ?? readUnitLog(result.logPath);
+        for (const line of lastLines(text, options.failedLogLines ?? 12)) lines.push(`        | ${line}`);
+        if (result.logPath) lines.push(`        log: ${result.logPath}`);
       }
     }
   }
-  const counts = countStatuses(unitsOf(report));
+  const counts = countStatuses(rows);
   if (report.jobs.length > 0) {
     lines.push(
       `${report.interrupted ? "Interrupted" : reportSucceeded(report) ? "Succeeded" : "Failed"}: units ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.skipped} skipped, ${counts["not-started"]} not started.`,
