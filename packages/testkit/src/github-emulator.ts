@@ -9,6 +9,9 @@
  *   (selected repositories + repository permissions, no scopes header). A call a token may not make gets 403
  *   with GitHub's `X-Accepted-GitHub-Permissions` / `X-Accepted-OAuth-Scopes` header; a repository it cannot
  *   see gets 404, as GitHub hides private repositories.
+ * - GitHub Apps (`apps`): the App's JWT is verified as GitHub documents (RS256 with its key, `iss`, `iat`, `exp`
+ *   at most ten minutes ahead) on the App's own operations; installation tokens are minted narrowed to what
+ *   the installation has (422 beyond it), enforced like fine-grained tokens, and refused `GET /user`.
  * - Every request is recorded (method, path, operation, the token's label, status) so a test can prove each
  *   token is used only for its own calls.
  * - Faults on request (`injectFault`): 5xx answers, primary and secondary rate limits (with `retry-after`), a
