@@ -3,7 +3,7 @@
  * the deploy branch, the merged pull request's apply comment (`gantry report --publish-merged-pr`), or, for a
  * deployment from the record, every pull request merged in its range (`gantry run --publish-merged-prs`); and,
  * on failure, an issue assigned to whoever merged (`--open-issue-on-failure`). Always with
- * GANTRY_INFRA_LIVE_TOKEN only.
+ * GANTRY_INFRA_LIVE_TOKEN only, or the GitHub App narrowed to its rights.
  */
 import {
   findMergedPullRequest,
@@ -13,14 +13,14 @@ import {
   publishApplyReport,
   publishPullRequestReport,
   type MergedPullRequestsInRange,
+  type RoleCredential,
 } from "@gantry/dispatcher";
 import { GantryError } from "@gantry/errors";
 import type { PlanDocument } from "@gantry/classifier";
 import { reportSucceeded, type RunReport } from "@gantry/executor";
-import { TOKEN_SETTINGS } from "@gantry/guards";
 
 export interface PublishTarget {
-  token: string;
+  credential: RoleCredential;
   repository: { owner: string; repo: string };
   /** GITHUB_API_URL, when set. */
   apiUrl: string | undefined;
@@ -30,8 +30,8 @@ export interface PublishTarget {
 
 function connection(target: PublishTarget) {
   return {
-    token: target.token,
-    tokenName: TOKEN_SETTINGS["infra-live-write"].variable,
+    token: target.credential.credential,
+    tokenName: target.credential.name,
     ...(target.apiUrl ? { baseUrl: target.apiUrl } : {}),
     ...target.repository,
   };

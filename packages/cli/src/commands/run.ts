@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { planChange, type Job, type PlanDocument } from "@gantry/classifier";
-import { deployedCommits, deployFromRecord, dispatchInProcess, planFromRecord, type DeploymentOutcome, type InProcessDispatch, type RecordPlan } from "@gantry/dispatcher";
+import { deployedCommits, deployFromRecord, dispatchInProcess, githubCredentialFor, planFromRecord, type DeploymentOutcome, type InProcessDispatch, type RecordPlan } from "@gantry/dispatcher";
 import { GantryError } from "@gantry/errors";
 import {
   abortOnSignals,
@@ -22,7 +22,7 @@ import {
   type JobResult,
   type RunReport,
 } from "@gantry/executor";
-import { checkJob, readToken, TOKEN_SETTINGS } from "@gantry/guards";
+import { checkJob, TOKEN_SETTINGS } from "@gantry/guards";
 import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from "../args.js";
 import { deploymentRecordSetting, liveRepositoryOf, recordOptions, recordOptionsHelp, type DeploymentRecordSetting } from "../deployment-record.js";
 import type { Command } from "../io.js";
@@ -55,9 +55,10 @@ ${recordOptionsHelp(21)}
   --publish-merged-prs
                      (push) publish the report as a comment on every pull request merged into the deploy
                      branch in the deployed range (one comment per pull request and deployed commit,
-                     updated in place), with GANTRY_INFRA_LIVE_TOKEN only, against GITHUB_API_URL (default
-                     https://api.github.com), in --repository. A comment that cannot be posted is a warning:
-                     the deployment and its record stand
+                     updated in place), with GANTRY_INFRA_LIVE_TOKEN only (or, when it is not set, the
+                     GitHub App of GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY), against
+                     GITHUB_API_URL (default https://api.github.com), in --repository. A comment that cannot
+                     be posted is a warning: the deployment and its record stand
   --open-issue-on-failure
                      with --publish-merged-prs: when a job failed, also open one issue for the deployment,
                      assigned to whoever merged those pull requests (the token then needs Issues: write)
@@ -206,8 +207,9 @@ export const command: Command = async (argv, io) => {
 };
 
 /**
- * Where `--publish-merged-prs` posts, checked before anything runs: the event, the token (only
- * GANTRY_INFRA_LIVE_TOKEN is read) and infrastructure-live's name (`--repository`, else the checkout's origin).
+ * Where `--publish-merged-prs` posts, checked before anything runs: the event, the credential (only
+ * GANTRY_INFRA_LIVE_TOKEN, else the GitHub App narrowed to that role) and infrastructure-live's name
+ * (`--repository`, else the checkout's origin).
  */
 async function publishingTarget(
   repo: string,
@@ -222,11 +224,11 @@ async function publishingTarget(
   if (event !== "push") {
     throw new GantryError("USAGE", "--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`", exitCode: 2 });
   }
-  const token = readToken(io.env, "infra-live-write");
-  if (token === undefined) {
+  const credential = githubCredentialFor(io.env, "infra-live-write");
+  if (credential === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `--publish-merged-prs needs ${setting.variable}, which is not set`, {
-      hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`,
+      hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
       exitCode: 2,
     });
   }
@@ -238,7 +240,7 @@ async function publishingTarget(
       exitCode: 2,
     });
   }
-  return { token, repository: { owner: match[1]!, repo: match[2]! }, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry run: ${line}\n`) };
+  return { credential, repository: { owner: match[1]!, repo: match[2]! }, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry run: ${line}\n`) };
 }
 
 function recordPlanning(record: DeploymentRecordSetting, values: { base?: string | undefined; head?: string | undefined }) {
