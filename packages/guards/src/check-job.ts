@@ -21,6 +21,7 @@ import { checkNotSuperseded } from "./no-rollback.js";
 import { checkTrustedSettings, loadTrustRoot, trustedDeployBranch } from "./trust-root.js";
 import { checkWorkflowIdentity, isGithubActions } from "./workflow-identity.js";
 import { markJobGuarded } from "./guarded-jobs.js";
+import { UnitListing } from "./unit-listing.js";
 import { resolveCommit } from "./git.js";
 import { readToken } from "./tokens.js";
 
@@ -159,7 +160,8 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
       hint: isWrite ? "only commits merged to the deploy branch can be applied or destroyed" : "fetch the commit, or regenerate the job with `gantry plan`",
     });
   }
-  await step(checkUnitsContained(repo, job.ref, job.units, signal));
+  const listing = new UnitListing(repo);
+  await step(checkUnitsContained(repo, job.ref, job.units, { writes: isWrite, signal }));
   passed.push({ guard: "path-containment", detail: `${job.units.length} unit path(s) and everything they read stay inside the repository at ${job.ref}` });
 
   if (isWrite && job.source.branch !== tip.branch) {
@@ -172,21 +174,21 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
     });
   }
 
-  await step(checkUnitsExistAtRef(repo, job.ref, job.units, signal));
+  await step(checkUnitsExistAtRef(listing, job.ref, job.units));
   passed.push({ guard: "unit-at-ref", detail: `every unit exists at ${job.ref}` });
 
   if (job.action === "apply") {
-    await step(checkApplyOnDeployBranch(repo, job.ref, job.units, tip, signal));
+    await step(checkApplyOnDeployBranch(repo, listing, job.ref, job.units, tip, signal));
     await step(checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal));
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} is on ${tip.branch}` });
     passed.push({ guard: "apply-unit-on-deploy-branch", detail: `every unit exists at ${tip.commit}` });
     passed.push({ guard: "no-rollback", detail: await step(checkNotSuperseded(repo, job, tip)) });
   } else if (job.action === "destroy") {
-    const evidence = await step(checkDestroyOnDeployBranch(repo, job.ref, job.units, tip, signal));
+    const evidence = await step(checkDestroyOnDeployBranch(repo, listing, job.ref, job.units, tip, signal));
     await step(checkSourceOnDeployBranch(repo, job.source, "destroy-ref-ancestor", job.units[0] ?? null, tip, signal));
     passed.push({ guard: "destroy-ref-ancestor", detail: `${job.ref} is an ancestor of ${tip.commit}` });
     passed.push({ guard: "destroy-unit-absent", detail: `no unit exists at ${tip.commit}` });
-    passed.push({ guard: "destroy-removal-merged", detail: evidence.map((item) => `${item.unit} removed in ${item.removedIn}`).join("; ") });
+    passed.push({ guard: "destroy-removal-merged", detail: evidence.map((item) => item.detail).join("; ") });
   } else if (job.source.event === "pull_request") {
     await step(checkPullRequestAhead(repo, job.source.head, tip, signal));
     passed.push({ guard: "pull-request-preflight", detail: `${job.source.head} is ahead of ${tip.branch}` });

@@ -40,6 +40,8 @@ export interface GeneratedUnit {
   /** Where its block is, `file:line` (a nested stack file is named by where it was generated). */
   from: string;
   source: StackSource;
+  /** The sources of the stack blocks it descends from, outermost first, then its own. */
+  sources: StackSource[];
   /** The repository directory it is a copy of; null when its source is outside the repository. */
   origin: string | null;
   /** What the stack files it descends from read, outermost first (each shared by the units of that file). */
@@ -65,6 +67,7 @@ interface Frame {
   stackFile: string;
   chain: ReadNode;
   parentReads: ReadSet[];
+  parentSources: StackSource[];
   parentFingerprint: string;
   depth: number;
 }
@@ -94,7 +97,7 @@ export async function generateStacks(options: {
   let snapshot = new StackSnapshot(options.tree, options.label);
   const units = new Map<string, GeneratedUnit>();
   const stackReads: ReadSet[] = [];
-  let frames: Frame[] = options.stackFiles.map((file) => ({ file, stackFile: file, chain: extend(null, { file, via: "stack" }), parentReads: [], parentFingerprint: "", depth: 0 }));
+  let frames: Frame[] = options.stackFiles.map((file) => ({ file, stackFile: file, chain: extend(null, { file, via: "stack" }), parentReads: [], parentSources: [], parentFingerprint: "", depth: 0 }));
   while (frames.length > 0) {
     // Every stack file of this level in one round trip to git (one by one, each waited for its own).
     const missing = frames.map((frame) => snapshot.tree.get(frame.file)?.blob).filter((blob): blob is string => blob !== undefined && !snapshot.contents.has(blob));
@@ -128,6 +131,7 @@ export async function generateStacks(options: {
             stackFile: component.frame.stackFile,
             chain: extend(component.frame.chain, { file: origin, via: "stack", from: component.from }),
             parentReads: stackReadsOfUnit,
+            parentSources: [...component.frame.parentSources, component.source],
             parentFingerprint: component.fingerprint,
             depth: component.frame.depth + 1,
           });
@@ -140,6 +144,7 @@ export async function generateStacks(options: {
         stackFile: component.frame.stackFile,
         from: component.from,
         source: component.source,
+        sources: [...component.frame.parentSources, component.source],
         origin: component.source.kind === "repo" && !component.problem ? component.source.dir : null,
         stackReads: stackReadsOfUnit,
         fingerprint: component.fingerprint,
