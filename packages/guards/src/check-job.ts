@@ -16,7 +16,8 @@ import {
   type DeployBranchTip,
 } from "./deploy-branch.js";
 import { checkUnitPathShape, checkUnitsContained } from "./path-containment.js";
-import { checkJobRederived, rederiveWithClassifier, type RederiveJobs } from "./rederive.js";
+import { checkJobRederived, type RederiveJobs } from "./rederive.js";
+import { sharedRederivation } from "./shared-derivation.js";
 import { checkNotSuperseded } from "./no-rollback.js";
 import { checkTrustedSettings, loadTrustRoot, trustedDeployBranch } from "./trust-root.js";
 import { checkWorkflowIdentity, isGithubActions } from "./workflow-identity.js";
@@ -30,7 +31,10 @@ export interface CheckJobOptions {
   repo: string;
   env: NodeJS.ProcessEnv;
   dryRun: boolean;
-  /** Re-derives the job's plan; default: `planChange` from `@gantry/classifier` with the trusted configuration. */
+  /**
+   * Re-derives the job's plan; default: `planChange` from `@gantry/classifier` with the trusted configuration,
+   * once per source range for the jobs checked against the same tip (`shared-derivation.ts`).
+   */
   rederive?: RederiveJobs;
   /**
    * `owner/name` of the repository whose `main` workflows may apply; default `env.GANTRY_PIPELINES_REPOSITORY`,
@@ -198,7 +202,7 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} and the job's source are on ${tip.branch}` });
   }
 
-  const match = await step(checkJobRederived(job, options.rederive ?? rederiveWithClassifier(repo, trust.configuration)));
+  const match = await step(checkJobRederived(job, options.rederive ?? sharedRederivation(repo, trust.configuration)));
   passed.push({ guard: "re-derive", detail: `matches re-derived job ${match.id}` });
 
   markJobGuarded(input, job);
