@@ -59,7 +59,26 @@ export interface GeneratedStacks {
   snapshot: StackSnapshot;
   /** What each stack file's evaluation read (committed and generated ones). */
   stackReads: ReadSet[];
+  /** By committed stack file: what its generation depended on and gave (what a later run may reuse). */
+  byStackFile: Map<string, StackFileGeneration>;
 }
+
+/**
+ * One committed stack file's generation. It depends only on what its evaluations read (its own, and the stack
+ * files its `stack` blocks generate: `reads`, which hold the source directories of the repository it copies)
+ * and on the sources outside the repository it copied (`external`, at the revision copied).
+ */
+export interface StackFileGeneration {
+  reads: ReadSet[];
+  external: ExternalSource[];
+  /** The generated units (or, for a block that could not be generated, where it would have been). */
+  units: string[];
+  /** A block could not be generated: what it gives is unknown until it can (a fetch may succeed next time). */
+  problem: boolean;
+}
+
+/** A source outside the repository, as copied: a git checkout's commit, a disk directory's digest. */
+export type ExternalSource = { kind: "git"; url: string; ref: string; commit: string } | { kind: "disk"; dir: string; digest: string };
 
 interface Frame {
   /** The stack file, where it is (generated ones are in the overlay). */
@@ -97,6 +116,7 @@ export async function generateStacks(options: {
   let snapshot = new StackSnapshot(options.tree, options.label);
   const units = new Map<string, GeneratedUnit>();
   const stackReads: ReadSet[] = [];
+  const byStackFile = new Map<string, StackFileGeneration>(options.stackFiles.map((file) => [file, { reads: [], external: [], units: [], problem: false }]));
   let frames: Frame[] = options.stackFiles.map((file) => ({ file, stackFile: file, chain: extend(null, { file, via: "stack" }), parentReads: [], parentSources: [], parentFingerprint: "", depth: 0 }));
   while (frames.length > 0) {
     // Every stack file of this level in one round trip to git (one by one, each waited for its own).
@@ -106,18 +126,21 @@ export async function generateStacks(options: {
     for (const frame of frames) {
       const evaluated = await evaluateStackFile(snapshot, frame, options.reader, options.parseCache);
       stackReads.push(evaluated.reads);
+      byStackFile.get(frame.stackFile)!.reads.push(evaluated.reads);
       components.push(...evaluated.components);
     }
     const next: Frame[] = [];
     const values = new Map(snapshot.values);
     const contents = new Map(snapshot.contents);
     for (const component of components) {
+      const generation = byStackFile.get(component.frame.stackFile)!;
       const copied = component.problem ? undefined : await copySource(component, snapshot.tree, options.fetcher);
       if (copied && "error" in copied) component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
       else if (copied) {
         for (const [path, entry] of copied.entries) entries.set(joinRepo(component.path, path), entry);
         for (const [blob, text] of copied.contents) contents.set(blob, text);
         component.fingerprint = hash(component.fingerprint, copied.revision);
+        if (copied.external) generation.external.push(copied.external);
       }
       if (component.values !== undefined) values.set(component.path, component.values);
       const stackReadsOfUnit = [...component.frame.parentReads, component.reads];
@@ -139,6 +162,8 @@ export async function generateStacks(options: {
         }
       }
       // A unit, or a stack that could not be generated: its units are unknown, reported as one unit.
+      generation.units.push(component.path);
+      if (component.problem) generation.problem = true;
       units.set(component.path, {
         path: component.path,
         stackFile: component.frame.stackFile,
@@ -155,7 +180,7 @@ export async function generateStacks(options: {
     for (const [dir, value] of values) snapshot.values.set(dir, value);
     frames = next;
   }
-  return { units, snapshot, stackReads };
+  return { units, snapshot, stackReads, byStackFile };
 }
 
 /** Evaluates one stack file (in rounds: blobs it needs are fetched between them) and describes its blocks. */
@@ -235,7 +260,7 @@ async function copySource(
   component: Component,
   tree: Tree,
   fetcher: SourceFetcher,
-): Promise<{ entries: Map<string, TreeEntry>; contents: Map<string, string>; revision: string } | { error: string }> {
+): Promise<{ entries: Map<string, TreeEntry>; contents: Map<string, string>; revision: string; external?: ExternalSource } | { error: string }> {
   const source = component.source;
   if (source.kind === "repo") {
     const files = tree.filesUnder(source.dir);
@@ -260,7 +285,8 @@ async function copySource(
   }
   const read = fetcher.directory(root, subdir);
   if ("error" in read) return { error: `${component.kind} source: ${read.error}` };
-  return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision };
+  const external: ExternalSource = source.kind === "git" ? { kind: "git", url: source.url, ref: source.ref, commit: revision } : { kind: "disk", dir: root, digest: read.copy.digest };
+  return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision, external };
 }
 
 function containsUnknown(value: HclValue): boolean {
