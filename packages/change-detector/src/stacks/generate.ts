@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
-import type { Block } from "@gantry/hcl";
+import type { Block, HclFile } from "@gantry/hcl";
 import { AnalysisRun } from "../analysis/analysis-run.js";
 import type { ConfigEvaluation } from "../analysis/config-evaluator.js";
 import { isUnknown, type HclValue } from "../analysis/hcl-adapter.js";
@@ -202,29 +202,58 @@ async function evaluateStackFile(snapshot: StackSnapshot, frame: Frame, reader: 
       const component: Component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: frame.file, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash(frame.parentFingerprint, "broken", problem.message), problem };
       return { reads, components: [component] };
     }
-    const components = config.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => describeBlock(config, block, frame, reads, snapshot.tree));
-    const unsupported = config.hcl.body.blocks.find((block) => block.type === "include" || block.type === "autoinclude");
-    if (unsupported) {
-      // What an included stack file declares is unknown to Gantry: reported where it would be generated.
-      const line = lineOf(config.hcl, unsupported.range.start);
-      const problem = { code: "HCL_EVAL", message: `${unsupported.type} blocks in stack files are not evaluated by Gantry: the units they add are unknown`, file: frame.file, line };
-      components.push({ kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${line}`, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash("unsupported", config.hcl.source), problem });
+    const own = { hcl: config.hcl, path: frame.file };
+    const blocks = config.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => ({ block, origin: own }));
+    // Terragrunt appends an included stack file's unit and stack blocks, evaluated in this file's context.
+    let broken: { message: string; line: number } | undefined;
+    for (const block of config.hcl.body.blocks.filter((candidate) => candidate.type === "include")) {
+      const line = lineOf(config.hcl, block.range.start);
+      const name = block.labels[0] ?? "";
+      const included = config.includedFiles().find((include) => include.name === name);
+      const body = included?.config?.hcl.body;
+      if (!included?.path || !body) broken ??= { message: `include "${name}" could not be read`, line };
+      else if (body.blocks.some((inner) => inner.type === "locals")) broken ??= { message: `included stack file "${name}" must not define locals`, line };
+      else if (body.blocks.some((inner) => inner.type === "include")) broken ??= { message: `included stack file "${name}" must not define nested includes`, line };
+      else for (const inner of body.blocks) if (inner.type === "unit" || inner.type === "stack") blocks.push({ block: inner, origin: { hcl: included.config!.hcl, path: included.path } });
     }
+    for (const kind of ["unit", "stack"]) {
+      const names = blocks.filter(({ block }) => block.type === kind).map(({ block }) => block.labels[0] ?? "");
+      const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+      if (duplicate !== undefined) broken ??= { message: `duplicate ${kind} name "${duplicate}" (with the included stack files)`, line: 1 };
+    }
+    // What Gantry does not evaluate (Terragrunt's stack-dependencies experiment: autoinclude, and a sibling
+    // terragrunt.autoinclude.stack.hcl) makes the stack's units unknown: reported where they would be generated.
+    const autoinclude = config.hcl.body.blocks.find((block) => block.type === "autoinclude");
+    if (autoinclude) broken ??= { message: "autoinclude blocks in stack files are not evaluated by Gantry: what they add is unknown", line: lineOf(config.hcl, autoinclude.range.start) };
+    if (snapshot.tree.get(joinRepo(dir, "terragrunt.autoinclude.stack.hcl"))) {
+      broken ??= { message: "terragrunt.autoinclude.stack.hcl (Terragrunt's stack-dependencies experiment) is not evaluated by Gantry: what it adds is unknown", line: 1 };
+    }
+    if (broken) {
+      const problem = { code: "HCL_EVAL", message: broken.message, file: frame.file, line: broken.line };
+      const component: Component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${broken.line}`, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash("unsupported", config.hcl.source), problem };
+      return { reads, components: [component] };
+    }
+    const components = blocks.map(({ block, origin }) => describeBlock(config, block, frame, reads, snapshot.tree, origin));
     return { reads, components };
   }
 }
 
-function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, reads: ReadSet, tree: Tree): Component {
+/** One `unit` or `stack` block (of `origin`: the stack file, or a file it includes), evaluated in `config`. */
+function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, reads: ReadSet, tree: Tree, origin: { hcl: HclFile; path: string }): Component {
   const kind = block.type as "unit" | "stack";
   const name = block.labels[0] ?? "";
-  const line = lineOf(config.hcl, block.range.start);
-  const from = `${frame.file}:${line}`;
+  const line = lineOf(origin.hcl, block.range.start);
+  const from = `${origin.path}:${line}`;
   const stackDir = dirOf(frame.file);
+  const foreign = origin.path === frame.file ? undefined : origin;
   const attribute = (key: string): HclValue | undefined => {
     const found = block.body.attributes.find((a) => a.name === key);
-    return found ? config.evaluate(found.expr) : undefined;
+    return found ? config.evaluate(found.expr, foreign) : undefined;
   };
-  const problem = (message: string): UnitProblem => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: frame.file, line });
+  const problem = (message: string): UnitProblem => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: origin.path, line });
+  // Terragrunt's experiments inside a block (stack-dependencies' autoinclude, block-iteration's expansion) change
+  // what it generates: not evaluated by Gantry, so the component's content is unknown.
+  const experimental = block.body.blocks.find((inner) => inner.type === "autoinclude" || inner.type === "expansion");
   const rawPath = attribute("path");
   const rawSource = attribute("source");
   const values = attribute("values");
@@ -250,8 +279,9 @@ function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, rea
   }
   // What reaches the component from its parent stacks is in its evaluated values. An unknown part (a run-time
   // value) cannot be compared: then any edit of its stack file, or of its parents', counts as a change.
-  const unknown = [rawPath, rawSource, values].some((value) => value !== undefined && containsUnknown(value));
-  const fingerprint = hash(kind, path, describeSource(source), canonical(values), String(noStack), unknown ? `${frame.parentFingerprint}\0${config.hcl.source}` : "");
+  if (experimental) failure ??= problem(`${experimental.type} blocks (a Terragrunt experiment) are not evaluated by Gantry: what this ${kind} generates is unknown`);
+  const unknown = experimental !== undefined || [rawPath, rawSource, values].some((value) => value !== undefined && containsUnknown(value));
+  const fingerprint = hash(kind, path, describeSource(source), canonical(values), String(noStack), unknown ? `${frame.parentFingerprint}\0${origin.hcl.source}` : "");
   return { kind, frame, reads, path, from, source, values, fingerprint, ...(failure ? { problem: failure } : {}) };
 }
 
