@@ -368,11 +368,15 @@ function generatorFingerprint() {
   return createHash("sha256").update(readFileSync(DIST.testkit)).digest("hex").slice(0, 16);
 }
 
-/** Four commits, each a typical change, with the units a correct detector must report (ground truth). */
+/**
+ * One commit per change kind, each a typical change, with the units a correct detector must report (ground
+ * truth, from the generator's wiring): the ideal a plan is compared with.
+ */
 function makeScenarioCommits(generated) {
   const { dir } = generated;
   const middleUnit = generated.unitPaths[Math.floor(generated.unitPaths.length / 2)];
   const fileReadData = "_envcommon/data/rds-parameters.json";
+  const moduleData = "modules/data/node-sizes.json";
   const bump = (_, before, n) => `${before}${Number(n) + 1}`;
   const middleName = middleUnit.slice(middleUnit.lastIndexOf("/") + 1);
   const definitions = [
@@ -403,9 +407,27 @@ function makeScenarioCommits(generated) {
     },
     {
       name: "nested-module",
-      description: "modules/shared/main.tf (called through module { source = \"../shared\" }; inside every modules//<svc> source)",
+      description: "modules/shared/main.tf (called through module { source = \"../shared\" } by seven service modules)",
       edit: () => editFile(dir, "modules/shared/main.tf", (text) => text.replace("input = merge(var.tags, { name = var.name })", "input = merge(var.tags, { name = var.name, managed = \"gantry\" })")),
       expected: generated.moduleUsers["modules/shared"] ?? [],
+    },
+    {
+      name: "module",
+      description: "modules/dynamodb/main.tf (its units' source is ${get_repo_root()}//modules/dynamodb: Terragrunt copies the whole repository)",
+      edit: () => editFile(dir, "modules/dynamodb/main.tf", (text) => text.replace('service     = "dynamodb"', 'service     = "dynamodb-v2"')),
+      expected: generated.moduleUsers["modules/dynamodb"] ?? [],
+    },
+    {
+      name: "module-file-read",
+      description: `${moduleData} (read by the eks module's code with file("\${path.module}/../data/..."))`,
+      edit: () => editFile(dir, moduleData, (text) => text.replace('"retention_days": 30', '"retention_days": 40')),
+      expected: generated.dataFileReaders[moduleData] ?? [],
+    },
+    {
+      name: "readme",
+      description: "README.md at the root (inside the trees Terragrunt copies for // sources; read by no module)",
+      edit: () => editFile(dir, "README.md", (text) => `${text}\nEdited by the bench.\n`),
+      expected: [],
     },
   ];
   let base = generated.head;
@@ -681,6 +703,11 @@ function evaluateTargets(results) {
   }
   const wrong = results.sizes.flatMap((s) => s.scenarios.filter((sc) => sc.gantryAgreement && !sc.gantryAgreement.equal).map((sc) => `${s.units}/${sc.name}`));
   add("gantry reports exactly the expected units in every scenario", wrong.length === 0, wrong.length === 0 ? "all scenarios" : `differs: ${wrong.join(", ")}`);
+  const planned = results.sizes.flatMap((s) => s.scenarios.filter((sc) => sc.detection?.plan).map((sc) => ({ at: `${s.units}${s.layout === "stacks" ? " (stacks)" : ""}/${sc.name}`, planned: sc.detection.plan.cold.plannedUnits, ideal: sc.expected })));
+  if (planned.length > 0) {
+    const off = planned.filter((p) => p.planned !== p.ideal);
+    add("gantry plans the ideal number of units for every change kind (issue 15)", off.length === 0, off.length === 0 ? `${planned.length} changes` : `differs: ${off.map((p) => `${p.at} ${p.planned} vs ${p.ideal}`).join(", ")}`);
+  }
   return lines;
 }
 
@@ -712,6 +739,19 @@ function renderTables(results) {
   if (tgTimes.length > 0) {
     out.push("");
     out.push(`Terragrunt: \`terragrunt find --filter '[BASE...HEAD]' --json\`, ${results.options.terragruntReps === 1 ? "one run each" : `median of ${results.options.terragruntReps}`}, measured ${tgTimes[0].slice(0, 16).replace("T", " ")} – ${tgTimes.at(-1).slice(0, 16).replace("T", " ")} UTC (kept and reused across bench runs; \`--terragrunt-rerun\` measures again).`);
+  }
+  out.push("");
+  out.push("Precision: units each change kind makes Gantry plan, against the ideal (the units whose plan the change can alter, from the generator's wiring) and what `terragrunt find --filter` reports.");
+  out.push("");
+  out.push("| units | change | ideal | gantry detects | gantry plans | terragrunt find |");
+  out.push("| ---: | --- | ---: | ---: | ---: | ---: |");
+  for (const size of results.sizes) {
+    for (const s of size.scenarios) {
+      const planned = s.detection?.plan?.cold.plannedUnits;
+      const cell = (agreement) => (agreement ? `${agreement.actual}${agreement.equal ? " ✓" : ` ✗ (${agreement.missing} missed, ${agreement.extra} extra)`}` : "—");
+      const plannedCell = planned === undefined ? "—" : `${planned}${planned === s.expected ? " ✓" : " ✗"}`;
+      out.push(`| ${size.units.toLocaleString("en-US")}${size.layout === "stacks" ? " (stacks)" : ""} | ${s.name} | ${s.expected} | ${cell(s.gantryAgreement)} | ${plannedCell} | ${cell(s.terragruntAgreement)} |`);
+    }
   }
   out.push("");
   out.push("Targets (issue 2 at 10,000 units; issue 3 for planning), reported, not asserted:");

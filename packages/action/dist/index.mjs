@@ -100,15 +100,15 @@ function editDistance(left, right) {
   let before = [];
   let previous = Array.from({ length: b3.length + 1 }, (_2, j2) => j2);
   for (let i3 = 1; i3 <= a2.length; i3++) {
-    const current = [i3];
+    const current2 = [i3];
     for (let j2 = 1; j2 <= b3.length; j2++) {
       const cost = a2[i3 - 1] === b3[j2 - 1] ? 0 : 1;
-      let best = Math.min(previous[j2] + 1, current[j2 - 1] + 1, previous[j2 - 1] + cost);
+      let best = Math.min(previous[j2] + 1, current2[j2 - 1] + 1, previous[j2 - 1] + cost);
       if (i3 > 1 && j2 > 1 && a2[i3 - 1] === b3[j2 - 2] && a2[i3 - 2] === b3[j2 - 1]) best = Math.min(best, before[j2 - 2] + 1);
-      current.push(best);
+      current2.push(best);
     }
     before = previous;
-    previous = current;
+    previous = current2;
   }
   return previous[b3.length];
 }
@@ -2389,10 +2389,10 @@ function isValidJWT(token, algorithm = null) {
     const tokensParts = token.split(".");
     if (tokensParts.length !== 3)
       return false;
-    const [header] = tokensParts;
-    if (!header)
+    const [header2] = tokensParts;
+    if (!header2)
       return false;
-    const parsedHeader = JSON.parse(atob(header));
+    const parsedHeader = JSON.parse(atob(header2));
     if ("typ" in parsedHeader && parsedHeader?.typ !== "JWT")
       return false;
     if (!parsedHeader.alg)
@@ -3581,14 +3581,14 @@ var init_schemas = __esm({
       const desc = Object.getOwnPropertyDescriptor(def, "shape");
       const sh = desc?.get ? desc.get.raw : def.shape ?? {};
       if (sh) {
-        const get = () => {
+        const get2 = () => {
           const newSh = { ...sh };
           Object.defineProperty(def, "shape", { value: newSh });
-          get.raw = newSh;
+          get2.raw = newSh;
           return newSh;
         };
-        get.raw = sh;
-        Object.defineProperty(def, "shape", { get });
+        get2.raw = sh;
+        Object.defineProperty(def, "shape", { get: get2 });
       }
       const _normalized = cached(() => normalizeDef(def));
       defineLazyInternal(inst, "propValues", (zod) => {
@@ -4709,7 +4709,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve19) {
+function isRecursive(inst, stack, resolve20) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -4719,7 +4719,7 @@ function isRecursive(inst, stack, resolve19) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve19);
+      const answer = isRecursive(child, stack, resolve20);
       if (answer > result)
         result = answer;
     }
@@ -4730,7 +4730,7 @@ function isRecursive(inst, stack, resolve19) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve19) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve20) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -4794,7 +4794,7 @@ function isRecursive(inst, stack, resolve19) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve19 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve20 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -15773,13 +15773,13 @@ function initializeContext(params) {
     external: params?.external ?? void 0
   };
 }
-function handleUnrepresentable(schema, ctx, json2, params, message) {
+function handleUnrepresentable(schema, ctx, json3, params, message) {
   const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
   if (result === "any")
     return false;
   if (result === void 0 || result === "throw")
     throw new Error(message);
-  Object.assign(json2, result);
+  Object.assign(json3, result);
   return true;
 }
 function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
@@ -16013,12 +16013,12 @@ function foldObjects(members2) {
   }
   return folded;
 }
-function foldIntersection(json2) {
-  const allOf = json2.allOf;
+function foldIntersection(json3) {
+  const allOf = json3.allOf;
   if (!Array.isArray(allOf) || allOf.length < 2)
     return;
   for (const key of FOLDABLE_KEYS)
-    if (key in json2)
+    if (key in json3)
       return;
   const unions = allOf.filter((m2) => UNION_KEYS.some((k2) => Array.isArray(m2[k2])));
   let folded = null;
@@ -16037,8 +16037,8 @@ function foldIntersection(json2) {
   }
   if (!folded)
     return;
-  delete json2.allOf;
-  assignProps(json2, folded);
+  delete json3.allOf;
+  assignProps(json3, folded);
 }
 function finalize(ctx, schema) {
   const root = ctx.seen.get(schema);
@@ -16120,20 +16120,20 @@ function finalize(ctx, schema) {
     if (ctx.intersections.length) {
       const carriers = /* @__PURE__ */ new Map();
       for (const seen of ctx.seen.values()) {
-        for (const json2 of [seen.schema, seen.def]) {
-          const allOf = json2?.allOf;
+        for (const json3 of [seen.schema, seen.def]) {
+          const allOf = json3?.allOf;
           if (!Array.isArray(allOf))
             continue;
           const existing = carriers.get(allOf);
           if (existing)
-            existing.push(json2);
+            existing.push(json3);
           else
-            carriers.set(allOf, [json2]);
+            carriers.set(allOf, [json3]);
         }
       }
       for (const allOf of ctx.intersections) {
-        for (const json2 of carriers.get(allOf) ?? [])
-          foldIntersection(json2);
+        for (const json3 of carriers.get(allOf) ?? [])
+          foldIntersection(json3);
       }
     }
   }
@@ -16313,31 +16313,31 @@ function inputOptin(schema) {
   }
   return schema._zod.optin;
 }
-function stringifyKeyNames(bySchema, json2, visited) {
-  if (json2.$ref) {
-    if (visited.has(json2))
-      return json2;
-    visited.add(json2);
-    const def = bySchema.get(json2)?.def;
+function stringifyKeyNames(bySchema, json3, visited) {
+  if (json3.$ref) {
+    if (visited.has(json3))
+      return json3;
+    visited.add(json3);
+    const def = bySchema.get(json3)?.def;
     if (!def)
-      return json2;
+      return json3;
     const inlined = stringifyKeyNames(bySchema, def, visited);
-    return inlined === def ? json2 : inlined;
+    return inlined === def ? json3 : inlined;
   }
   for (const keyword of ["anyOf", "oneOf"]) {
-    const branches = json2[keyword];
+    const branches = json3[keyword];
     if (!Array.isArray(branches))
       continue;
     const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
     if (mapped.some((branch, i3) => branch !== branches[i3]))
-      json2 = { ...json2, [keyword]: mapped };
+      json3 = { ...json3, [keyword]: mapped };
   }
-  const types = Array.isArray(json2.type) ? json2.type : [json2.type];
+  const types = Array.isArray(json3.type) ? json3.type : [json3.type];
   const numericType = !types.includes("string") && types.some((t2) => t2 === "number" || t2 === "integer");
-  const values = json2.enum ?? (json2.const !== void 0 ? [json2.const] : void 0);
+  const values = json3.enum ?? (json3.const !== void 0 ? [json3.const] : void 0);
   if (!numericType && !values?.some((v2) => typeof v2 === "number"))
-    return json2;
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json2;
+    return json3;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json3;
   if (rest.enum)
     rest.enum = rest.enum.map((v2) => typeof v2 === "number" ? String(v2) : v2);
   else if (typeof rest.const === "number")
@@ -16375,7 +16375,7 @@ function rewriteKeyNames(ctx) {
     }
   }
 }
-function serializeDefaultValue(value, schema, ctx, json2, params) {
+function serializeDefaultValue(value, schema, ctx, json3, params) {
   let unrepresentable = false;
   const serialized = JSON.stringify(value, (_2, val) => {
     if (typeof val !== "bigint")
@@ -16385,7 +16385,7 @@ function serializeDefaultValue(value, schema, ctx, json2, params) {
   });
   if (!unrepresentable)
     return JSON.parse(serialized);
-  handleUnrepresentable(schema, ctx, json2, params, "BigInt defaults cannot be represented in JSON Schema");
+  handleUnrepresentable(schema, ctx, json3, params, "BigInt defaults cannot be represented in JSON Schema");
   return UNREPRESENTABLE_DEFAULT;
 }
 function toJSONSchema(input2, params) {
@@ -16503,29 +16503,29 @@ var init_json_schema_processors = __esm({
     ]);
     exactPattern = (p2) => exactPatterns.get(p2) ?? p2;
     stringProcessor = (schema, ctx, _json, _params) => {
-      const json2 = _json;
-      json2.type = "string";
+      const json3 = _json;
+      json3.type = "string";
       const { minimum, maximum, format, patterns: patterns2, contentEncoding, laxFormat } = aggregateChecks(schema);
       if (typeof minimum === "number")
-        json2.minLength = minimum;
+        json3.minLength = minimum;
       if (typeof maximum === "number")
-        json2.maxLength = maximum;
+        json3.maxLength = maximum;
       if (format) {
-        json2.format = formatMap[format] ?? format;
-        if (json2.format === "")
-          delete json2.format;
+        json3.format = formatMap[format] ?? format;
+        if (json3.format === "")
+          delete json3.format;
         if (format === "time" || laxFormat) {
-          delete json2.format;
+          delete json3.format;
         }
       }
       if (contentEncoding)
-        json2.contentEncoding = contentEncoding;
+        json3.contentEncoding = contentEncoding;
       if (patterns2 && patterns2.size > 0) {
         const patternList = [...patterns2].map(exactPattern);
         if (patternList.length === 1)
-          json2.pattern = patternList[0].source;
+          json3.pattern = patternList[0].source;
         else if (patternList.length > 1) {
-          json2.allOf = [
+          json3.allOf = [
             ...patternList.map((regex2) => ({
               ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
               pattern: regex2.source
@@ -16535,31 +16535,31 @@ var init_json_schema_processors = __esm({
       }
     };
     numberProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const { minimum, maximum, multipleOf, exclusiveMaximum, exclusiveMinimum, isInt } = aggregateChecks(schema);
-      json2.type = isInt ? "integer" : "number";
+      json3.type = isInt ? "integer" : "number";
       const exMin = typeof exclusiveMinimum === "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY);
       const exMax = typeof exclusiveMaximum === "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY);
       const legacy = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
       if (exMin) {
         if (legacy) {
-          json2.minimum = exclusiveMinimum;
-          json2.exclusiveMinimum = true;
+          json3.minimum = exclusiveMinimum;
+          json3.exclusiveMinimum = true;
         } else {
-          json2.exclusiveMinimum = exclusiveMinimum;
+          json3.exclusiveMinimum = exclusiveMinimum;
         }
       } else if (typeof minimum === "number") {
-        json2.minimum = minimum;
+        json3.minimum = minimum;
       }
       if (exMax) {
         if (legacy) {
-          json2.maximum = exclusiveMaximum;
-          json2.exclusiveMaximum = true;
+          json3.maximum = exclusiveMaximum;
+          json3.exclusiveMaximum = true;
         } else {
-          json2.exclusiveMaximum = exclusiveMaximum;
+          json3.exclusiveMaximum = exclusiveMaximum;
         }
       } else if (typeof maximum === "number") {
-        json2.maximum = maximum;
+        json3.maximum = maximum;
       }
       if (multipleOf) {
         const divisors = /* @__PURE__ */ new Set();
@@ -16567,75 +16567,75 @@ var init_json_schema_processors = __esm({
           if (Number.isFinite(divisor) && divisor !== 0)
             divisors.add(Math.abs(divisor));
           else
-            handleUnrepresentable(schema, ctx, json2, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
+            handleUnrepresentable(schema, ctx, json3, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
         }
         const [first, ...rest] = divisors;
         if (first !== void 0)
-          json2.multipleOf = first;
+          json3.multipleOf = first;
         if (rest.length)
-          json2.allOf = [...json2.allOf ?? [], ...rest.map((m2) => ({ multipleOf: m2 }))];
+          json3.allOf = [...json3.allOf ?? [], ...rest.map((m2) => ({ multipleOf: m2 }))];
       }
     };
-    booleanProcessor = (_schema, _ctx, json2, _params) => {
-      json2.type = "boolean";
+    booleanProcessor = (_schema, _ctx, json3, _params) => {
+      json3.type = "boolean";
     };
-    bigintProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "BigInt cannot be represented in JSON Schema");
+    bigintProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "BigInt cannot be represented in JSON Schema");
     };
-    symbolProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Symbols cannot be represented in JSON Schema");
+    symbolProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Symbols cannot be represented in JSON Schema");
     };
-    nullProcessor = (_schema, ctx, json2, _params) => {
+    nullProcessor = (_schema, ctx, json3, _params) => {
       if (ctx.target === "openapi-3.0") {
-        json2.type = "string";
-        json2.nullable = true;
-        json2.enum = [null];
+        json3.type = "string";
+        json3.nullable = true;
+        json3.enum = [null];
       } else {
-        json2.type = "null";
+        json3.type = "null";
       }
     };
-    undefinedProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Undefined cannot be represented in JSON Schema");
+    undefinedProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Undefined cannot be represented in JSON Schema");
     };
-    voidProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Void cannot be represented in JSON Schema");
+    voidProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Void cannot be represented in JSON Schema");
     };
-    neverProcessor = (_schema, _ctx, json2, _params) => {
-      json2.not = {};
+    neverProcessor = (_schema, _ctx, json3, _params) => {
+      json3.not = {};
     };
     anyProcessor = (_schema, _ctx, _json, _params) => {
     };
     unknownProcessor = (_schema, _ctx, _json, _params) => {
     };
-    dateProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Date cannot be represented in JSON Schema");
+    dateProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Date cannot be represented in JSON Schema");
     };
-    enumProcessor = (schema, _ctx, json2, _params) => {
+    enumProcessor = (schema, _ctx, json3, _params) => {
       const def = schema._zod.def;
       const values = getEnumValues(def.entries);
       if (values.length === 0) {
-        json2.not = {};
+        json3.not = {};
         return;
       }
       if (values.every((v2) => typeof v2 === "number"))
-        json2.type = "number";
+        json3.type = "number";
       if (values.every((v2) => typeof v2 === "string"))
-        json2.type = "string";
-      json2.enum = values;
+        json3.type = "string";
+      json3.enum = values;
     };
-    literalProcessor = (schema, ctx, json2, params) => {
+    literalProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       if (def.values.length === 0) {
-        json2.not = {};
+        json3.not = {};
         return;
       }
       const vals = [];
       for (const val of def.values) {
         if (val === void 0) {
-          if (handleUnrepresentable(schema, ctx, json2, params, "Literal `undefined` cannot be represented in JSON Schema"))
+          if (handleUnrepresentable(schema, ctx, json3, params, "Literal `undefined` cannot be represented in JSON Schema"))
             return;
         } else if (typeof val === "bigint") {
-          if (handleUnrepresentable(schema, ctx, json2, params, "BigInt literals cannot be represented in JSON Schema"))
+          if (handleUnrepresentable(schema, ctx, json3, params, "BigInt literals cannot be represented in JSON Schema"))
             return;
           vals.push(Number(val));
         } else {
@@ -16645,37 +16645,37 @@ var init_json_schema_processors = __esm({
       if (vals.length === 0) {
       } else if (vals.length === 1) {
         const val = vals[0];
-        json2.type = val === null ? "null" : typeof val;
+        json3.type = val === null ? "null" : typeof val;
         if (ctx.target === "draft-04" || ctx.target === "openapi-3.0") {
-          json2.enum = [val];
+          json3.enum = [val];
         } else {
-          json2.const = val;
+          json3.const = val;
         }
       } else {
         if (vals.every((v2) => typeof v2 === "number"))
-          json2.type = "number";
+          json3.type = "number";
         if (vals.every((v2) => typeof v2 === "string"))
-          json2.type = "string";
+          json3.type = "string";
         if (vals.every((v2) => typeof v2 === "boolean"))
-          json2.type = "boolean";
+          json3.type = "boolean";
         if (vals.every((v2) => v2 === null))
-          json2.type = "null";
-        json2.enum = vals;
+          json3.type = "null";
+        json3.enum = vals;
       }
     };
-    nanProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "NaN cannot be represented in JSON Schema");
+    nanProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "NaN cannot be represented in JSON Schema");
     };
-    templateLiteralProcessor = (schema, _ctx, json2, _params) => {
-      const _json = json2;
+    templateLiteralProcessor = (schema, _ctx, json3, _params) => {
+      const _json = json3;
       const pattern = schema._zod.pattern;
       if (!pattern)
         throw new Error("Pattern not found in template literal");
       _json.type = "string";
       _json.pattern = pattern.source;
     };
-    fileProcessor = (schema, _ctx, json2, _params) => {
-      const _json = json2;
+    fileProcessor = (schema, _ctx, json3, _params) => {
+      const _json = json3;
       _json.type = "string";
       _json.format = "binary";
       _json.contentEncoding = "binary";
@@ -16693,50 +16693,50 @@ var init_json_schema_processors = __esm({
       else
         _json.anyOf = mime.map((m2) => ({ contentMediaType: m2 }));
     };
-    successProcessor = (_schema, _ctx, json2, _params) => {
-      json2.type = "boolean";
+    successProcessor = (_schema, _ctx, json3, _params) => {
+      json3.type = "boolean";
     };
-    customProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Custom types cannot be represented in JSON Schema");
+    customProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Custom types cannot be represented in JSON Schema");
     };
-    functionProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Function types cannot be represented in JSON Schema");
+    functionProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Function types cannot be represented in JSON Schema");
     };
-    transformProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Transforms cannot be represented in JSON Schema");
+    transformProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Transforms cannot be represented in JSON Schema");
     };
-    mapProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Map cannot be represented in JSON Schema");
+    mapProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Map cannot be represented in JSON Schema");
     };
-    setProcessor = (schema, ctx, json2, params) => {
-      handleUnrepresentable(schema, ctx, json2, params, "Set cannot be represented in JSON Schema");
+    setProcessor = (schema, ctx, json3, params) => {
+      handleUnrepresentable(schema, ctx, json3, params, "Set cannot be represented in JSON Schema");
     };
     arrayProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const def = schema._zod.def;
       const { minimum, maximum } = aggregateChecks(schema);
       if (typeof minimum === "number")
-        json2.minItems = minimum;
+        json3.minItems = minimum;
       if (typeof maximum === "number")
-        json2.maxItems = maximum;
-      json2.type = "array";
-      json2.items = processSchema(def.element, ctx, {
+        json3.maxItems = maximum;
+      json3.type = "array";
+      json3.items = processSchema(def.element, ctx, {
         ...params,
         path: [...params.path, "items"]
       });
     };
     objectProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const def = schema._zod.def;
       const shape = def.shape;
       const symbolKeys = Object.getOwnPropertySymbols(shape);
-      if (symbolKeys.length && handleUnrepresentable(schema, ctx, json2, params, "Symbol keys cannot be represented in JSON Schema")) {
+      if (symbolKeys.length && handleUnrepresentable(schema, ctx, json3, params, "Symbol keys cannot be represented in JSON Schema")) {
         return;
       }
-      json2.type = "object";
-      json2.properties = {};
+      json3.type = "object";
+      json3.properties = {};
       for (const key in shape) {
-        assignProp(json2.properties, key, processSchema(shape[key], ctx, {
+        assignProp(json3.properties, key, processSchema(shape[key], ctx, {
           ...params,
           path: [...params.path, "properties", key]
         }));
@@ -16749,21 +16749,21 @@ var init_json_schema_processors = __esm({
         }
       }
       if (requiredKeys.length > 0) {
-        json2.required = requiredKeys;
+        json3.required = requiredKeys;
       }
       if (def.catchall?._zod.def.type === "never") {
-        json2.additionalProperties = false;
+        json3.additionalProperties = false;
       } else if (!def.catchall) {
         if (ctx.io === "output")
-          json2.additionalProperties = false;
+          json3.additionalProperties = false;
       } else if (def.catchall) {
-        json2.additionalProperties = processSchema(def.catchall, ctx, {
+        json3.additionalProperties = processSchema(def.catchall, ctx, {
           ...params,
           path: [...params.path, "additionalProperties"]
         });
       }
     };
-    unionProcessor = (schema, ctx, json2, params) => {
+    unionProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       const isExclusive = def.inclusive === false;
       const options2 = def.options.map((x3, i3) => processSchema(x3, ctx, {
@@ -16771,12 +16771,12 @@ var init_json_schema_processors = __esm({
         path: [...params.path, isExclusive ? "oneOf" : "anyOf", i3]
       }));
       if (isExclusive) {
-        json2.oneOf = options2;
+        json3.oneOf = options2;
       } else {
-        json2.anyOf = options2;
+        json3.anyOf = options2;
       }
     };
-    intersectionProcessor = (schema, ctx, json2, params) => {
+    intersectionProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       const a2 = processSchema(def.left, ctx, {
         ...params,
@@ -16791,13 +16791,13 @@ var init_json_schema_processors = __esm({
         ...isSimpleIntersection(a2) ? a2.allOf : [a2],
         ...isSimpleIntersection(b3) ? b3.allOf : [b3]
       ];
-      json2.allOf = allOf;
+      json3.allOf = allOf;
       ctx.intersections.push(allOf);
     };
     tupleProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const def = schema._zod.def;
-      json2.type = "array";
+      json3.type = "array";
       const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
       const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
       const prefixItems = def.items.map((x3, i3) => processSchema(x3, ctx, {
@@ -16819,50 +16819,50 @@ var init_json_schema_processors = __esm({
       const maxItems = def.items.length;
       const isClosed = !def.rest;
       if (ctx.target === "draft-2020-12") {
-        json2.prefixItems = prefixItems;
+        json3.prefixItems = prefixItems;
         if (isClosed) {
-          json2.items = false;
+          json3.items = false;
         } else if (rest) {
-          json2.items = rest;
+          json3.items = rest;
         }
         if (minItems > 0)
-          json2.minItems = minItems;
+          json3.minItems = minItems;
         if (isClosed)
-          json2.maxItems = maxItems;
+          json3.maxItems = maxItems;
       } else if (ctx.target === "openapi-3.0") {
-        json2.items = {
+        json3.items = {
           anyOf: prefixItems
         };
         if (rest) {
-          json2.items.anyOf.push(rest);
+          json3.items.anyOf.push(rest);
         }
         if (minItems > 0)
-          json2.minItems = minItems;
+          json3.minItems = minItems;
         if (isClosed)
-          json2.maxItems = maxItems;
+          json3.maxItems = maxItems;
       } else {
-        json2.items = prefixItems;
+        json3.items = prefixItems;
         if (isClosed) {
-          json2.additionalItems = false;
+          json3.additionalItems = false;
         } else if (rest) {
-          json2.additionalItems = rest;
+          json3.additionalItems = rest;
         }
         if (minItems > 0)
-          json2.minItems = minItems;
+          json3.minItems = minItems;
         if (isClosed)
-          json2.maxItems = maxItems;
+          json3.maxItems = maxItems;
       }
       const { minimum, maximum } = aggregateChecks(schema);
       if (typeof minimum === "number")
-        json2.minItems = minimum;
+        json3.minItems = minimum;
       if (typeof maximum === "number")
-        json2.maxItems = maximum;
+        json3.maxItems = maximum;
     };
     pendingRecords = /* @__PURE__ */ new WeakMap();
     recordProcessor = (schema, ctx, _json, params) => {
-      const json2 = _json;
+      const json3 = _json;
       const def = schema._zod.def;
-      json2.type = "object";
+      json3.type = "object";
       const keyType = def.keyType;
       const patterns2 = aggregateChecks(keyType).patterns;
       if (def.mode === "loose" && patterns2 && patterns2.size > 0) {
@@ -16870,13 +16870,13 @@ var init_json_schema_processors = __esm({
           ...params,
           path: [...params.path, "patternProperties", "*"]
         });
-        json2.patternProperties = {};
+        json3.patternProperties = {};
         for (const pattern of patterns2) {
-          assignProp(json2.patternProperties, exactPattern(pattern).source, valueSchema);
+          assignProp(json3.patternProperties, exactPattern(pattern).source, valueSchema);
         }
       } else {
         if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
-          json2.propertyNames = processSchema(def.keyType, ctx, {
+          json3.propertyNames = processSchema(def.keyType, ctx, {
             ...params,
             path: [...params.path, "propertyNames"]
           });
@@ -16888,7 +16888,7 @@ var init_json_schema_processors = __esm({
           }
           pending.push(schema);
         }
-        json2.additionalProperties = processSchema(def.valueType, ctx, {
+        json3.additionalProperties = processSchema(def.valueType, ctx, {
           ...params,
           path: [...params.path, "additionalProperties"]
         });
@@ -16898,19 +16898,19 @@ var init_json_schema_processors = __esm({
       if (keyValues && !def.partial && !omittableOnInput) {
         const validKeyValues = [...keyValues].filter((v2) => typeof v2 === "string" || typeof v2 === "number");
         if (validKeyValues.length > 0) {
-          json2.required = validKeyValues.map(String);
+          json3.required = validKeyValues.map(String);
         }
       }
     };
-    nullableProcessor = (schema, ctx, json2, params) => {
+    nullableProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       const inner = processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
       if (ctx.target === "openapi-3.0") {
         seen.ref = def.innerType;
-        json2.nullable = true;
+        json3.nullable = true;
       } else {
-        json2.anyOf = [inner, { type: "null" }];
+        json3.anyOf = [inner, { type: "null" }];
       }
     };
     nonoptionalProcessor = (schema, ctx, _json, params) => {
@@ -16920,27 +16920,27 @@ var init_json_schema_processors = __esm({
       seen.ref = def.innerType;
     };
     UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
-    defaultProcessor = (schema, ctx, json2, params) => {
+    defaultProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
       seen.ref = def.innerType;
-      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json2, params);
+      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json3, params);
       if (value !== UNREPRESENTABLE_DEFAULT)
-        json2.default = value;
+        json3.default = value;
     };
-    prefaultProcessor = (schema, ctx, json2, params) => {
+    prefaultProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
       seen.ref = def.innerType;
       if (ctx.io !== "input")
         return;
-      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json2, params);
+      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json3, params);
       if (value !== UNREPRESENTABLE_DEFAULT)
-        json2._prefault = value;
+        json3._prefault = value;
     };
-    catchProcessor = (schema, ctx, json2, params) => {
+    catchProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
@@ -16949,10 +16949,10 @@ var init_json_schema_processors = __esm({
       try {
         catchValue = def.catchValue(void 0);
       } catch {
-        handleUnrepresentable(schema, ctx, json2, params, "Dynamic catch values are not supported in JSON Schema");
+        handleUnrepresentable(schema, ctx, json3, params, "Dynamic catch values are not supported in JSON Schema");
         return;
       }
-      json2.default = catchValue;
+      json3.default = catchValue;
     };
     pipeProcessor = (schema, ctx, _json, params) => {
       const def = schema._zod.def;
@@ -16962,12 +16962,12 @@ var init_json_schema_processors = __esm({
       const seen = ctx.seen.get(schema);
       seen.ref = innerType;
     };
-    readonlyProcessor = (schema, ctx, json2, params) => {
+    readonlyProcessor = (schema, ctx, json3, params) => {
       const def = schema._zod.def;
       processSchema(def.innerType, ctx, params);
       const seen = ctx.seen.get(schema);
       seen.ref = def.innerType;
-      json2.readOnly = true;
+      json3.readOnly = true;
     };
     promiseProcessor = (schema, ctx, _json, params) => {
       const def = schema._zod.def;
@@ -18442,7 +18442,7 @@ var init_schemas2 = __esm({
       (inst, def) => {
         $ZodString.init(inst, def);
         ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json2, params) => stringProcessor(inst, ctx, json2, params);
+        inst._zod.processJSONSchema = (ctx, json3, params) => stringProcessor(inst, ctx, json3, params);
       },
       /* @__PURE__ */ util_exports.derived({
         format: (inst) => aggregateChecks(inst).format ?? null,
@@ -18696,7 +18696,7 @@ var init_schemas2 = __esm({
       (inst, def) => {
         $ZodNumber.init(inst, def);
         ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json2, params) => numberProcessor(inst, ctx, json2, params);
+        inst._zod.processJSONSchema = (ctx, json3, params) => numberProcessor(inst, ctx, json3, params);
         inst.isFinite = true;
       },
       /* @__PURE__ */ util_exports.derived({
@@ -18768,14 +18768,14 @@ var init_schemas2 = __esm({
     ZodBoolean = /* @__PURE__ */ $constructor("ZodBoolean", (inst, def) => {
       $ZodBoolean.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => booleanProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => booleanProcessor(inst, ctx, json3, params);
     });
     ZodBigInt = /* @__PURE__ */ $constructor(
       "ZodBigInt",
       (inst, def) => {
         $ZodBigInt.init(inst, def);
         ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json2, params) => bigintProcessor(inst, ctx, json2, params);
+        inst._zod.processJSONSchema = (ctx, json3, params) => bigintProcessor(inst, ctx, json3, params);
       },
       /* @__PURE__ */ util_exports.derived({
         minValue: (inst) => aggregateChecks(inst).minimum ?? null,
@@ -18824,44 +18824,44 @@ var init_schemas2 = __esm({
     ZodSymbol = /* @__PURE__ */ $constructor("ZodSymbol", (inst, def) => {
       $ZodSymbol.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => symbolProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => symbolProcessor(inst, ctx, json3, params);
     });
     ZodUndefined = /* @__PURE__ */ $constructor("ZodUndefined", (inst, def) => {
       $ZodUndefined.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => undefinedProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => undefinedProcessor(inst, ctx, json3, params);
     });
     ZodNull = /* @__PURE__ */ $constructor("ZodNull", (inst, def) => {
       $ZodNull.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => nullProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => nullProcessor(inst, ctx, json3, params);
     });
     ZodAny = /* @__PURE__ */ $constructor("ZodAny", (inst, def) => {
       $ZodAny.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => anyProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => anyProcessor(inst, ctx, json3, params);
     });
     ZodUnknown = /* @__PURE__ */ $constructor("ZodUnknown", (inst, def) => {
       $ZodUnknown.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => unknownProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => unknownProcessor(inst, ctx, json3, params);
     });
     ZodNever = /* @__PURE__ */ $constructor("ZodNever", (inst, def) => {
       $ZodNever.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => neverProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => neverProcessor(inst, ctx, json3, params);
     });
     ZodVoid = /* @__PURE__ */ $constructor("ZodVoid", (inst, def) => {
       $ZodVoid.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => voidProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => voidProcessor(inst, ctx, json3, params);
     });
     ZodDate = /* @__PURE__ */ $constructor(
       "ZodDate",
       (inst, def) => {
         $ZodDate.init(inst, def);
         ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json2, params) => dateProcessor(inst, ctx, json2, params);
+        inst._zod.processJSONSchema = (ctx, json3, params) => dateProcessor(inst, ctx, json3, params);
         inst.min = (value, params) => inst.check(_gte(value, params));
         inst.max = (value, params) => inst.check(_lte(value, params));
       },
@@ -18880,7 +18880,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodArray.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => arrayProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => arrayProcessor(inst, ctx, json3, params);
       inst.element = def.element;
     }, {
       min(n2, params) {
@@ -18903,7 +18903,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodObjectJIT.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => objectProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => objectProcessor(inst, ctx, json3, params);
       util_exports.installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
     }, {
       keyof() {
@@ -18952,13 +18952,13 @@ var init_schemas2 = __esm({
     ZodUnion = /* @__PURE__ */ $constructor("ZodUnion", (inst, def) => {
       $ZodUnion.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => unionProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => unionProcessor(inst, ctx, json3, params);
       inst.options = def.options;
     });
     ZodXor = /* @__PURE__ */ $constructor("ZodXor", (inst, def) => {
       ZodUnion.init(inst, def);
       $ZodXor.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => unionProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => unionProcessor(inst, ctx, json3, params);
       inst.options = def.options;
     });
     ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("ZodDiscriminatedUnion", (inst, def) => {
@@ -18968,13 +18968,13 @@ var init_schemas2 = __esm({
     ZodIntersection = /* @__PURE__ */ $constructor("ZodIntersection", (inst, def) => {
       $ZodIntersection.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => intersectionProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => intersectionProcessor(inst, ctx, json3, params);
     });
     ZodTuple = /* @__PURE__ */ $constructor("ZodTuple", (inst, def) => {
       _ensureDefaultMemoizer();
       $ZodTuple.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => tupleProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => tupleProcessor(inst, ctx, json3, params);
     }, {
       rest(rest) {
         return this.clone({
@@ -18996,7 +18996,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodRecord.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => recordProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => recordProcessor(inst, ctx, json3, params);
       inst.keyType = def.keyType;
       inst.valueType = def.valueType;
     });
@@ -19004,7 +19004,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodMap.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => mapProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => mapProcessor(inst, ctx, json3, params);
       inst.keyType = def.keyType;
       inst.valueType = def.valueType;
       inst.min = (...args) => inst.check(_minSize(...args));
@@ -19016,7 +19016,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodSet.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => setProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => setProcessor(inst, ctx, json3, params);
       inst.min = (...args) => inst.check(_minSize(...args));
       inst.nonempty = (params) => inst.check(_minSize(1, params));
       inst.max = (...args) => inst.check(_maxSize(...args));
@@ -19025,7 +19025,7 @@ var init_schemas2 = __esm({
     ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
       $ZodEnum.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => enumProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => enumProcessor(inst, ctx, json3, params);
       inst.enum = def.entries;
       inst.options = [...inst._zod.values];
       const keys = new Set(Object.keys(def.entries));
@@ -19063,7 +19063,7 @@ var init_schemas2 = __esm({
     ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
       $ZodLiteral.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => literalProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => literalProcessor(inst, ctx, json3, params);
       inst.values = new Set(def.values);
       Object.defineProperty(inst, "value", {
         get() {
@@ -19077,7 +19077,7 @@ var init_schemas2 = __esm({
     ZodFile = /* @__PURE__ */ $constructor("ZodFile", (inst, def) => {
       $ZodFile.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => fileProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => fileProcessor(inst, ctx, json3, params);
       inst.min = (size, params) => inst.check(_minSize(size, params));
       inst.max = (size, params) => inst.check(_maxSize(size, params));
       inst.mime = (types, params) => inst.check(_mime(Array.isArray(types) ? types : [types], params));
@@ -19086,7 +19086,7 @@ var init_schemas2 = __esm({
       _ensureDefaultMemoizer();
       $ZodTransform.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => transformProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => transformProcessor(inst, ctx, json3, params);
       inst._zod.parse = (payload, _ctx) => {
         if (_ctx.direction === "backward") {
           throw new $ZodEncodeError(inst.constructor.name);
@@ -19119,62 +19119,62 @@ var init_schemas2 = __esm({
     ZodOptional = /* @__PURE__ */ $constructor("ZodOptional", (inst, def) => {
       $ZodOptional.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => optionalProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => optionalProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodExactOptional = /* @__PURE__ */ $constructor("ZodExactOptional", (inst, def) => {
       $ZodExactOptional.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => optionalProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => optionalProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodNullable = /* @__PURE__ */ $constructor("ZodNullable", (inst, def) => {
       $ZodNullable.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => nullableProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => nullableProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodDefault = /* @__PURE__ */ $constructor("ZodDefault", (inst, def) => {
       $ZodDefault.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => defaultProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => defaultProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
       inst.removeDefault = inst.unwrap;
     });
     ZodPrefault = /* @__PURE__ */ $constructor("ZodPrefault", (inst, def) => {
       $ZodPrefault.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => prefaultProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => prefaultProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodNonOptional = /* @__PURE__ */ $constructor("ZodNonOptional", (inst, def) => {
       $ZodNonOptional.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => nonoptionalProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => nonoptionalProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodSuccess = /* @__PURE__ */ $constructor("ZodSuccess", (inst, def) => {
       $ZodSuccess.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => successProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => successProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodCatch = /* @__PURE__ */ $constructor("ZodCatch", (inst, def) => {
       $ZodCatch.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => catchProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => catchProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
       inst.removeCatch = inst.unwrap;
     });
     ZodNaN = /* @__PURE__ */ $constructor("ZodNaN", (inst, def) => {
       $ZodNaN.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => nanProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => nanProcessor(inst, ctx, json3, params);
     });
     ZodPipe = /* @__PURE__ */ $constructor("ZodPipe", (inst, def) => {
       $ZodPipe.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => pipeProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => pipeProcessor(inst, ctx, json3, params);
       inst.in = def.in;
       inst.out = def.out;
     });
@@ -19189,35 +19189,35 @@ var init_schemas2 = __esm({
     ZodReadonly = /* @__PURE__ */ $constructor("ZodReadonly", (inst, def) => {
       $ZodReadonly.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => readonlyProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => readonlyProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodTemplateLiteral = /* @__PURE__ */ $constructor("ZodTemplateLiteral", (inst, def) => {
       $ZodTemplateLiteral.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => templateLiteralProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => templateLiteralProcessor(inst, ctx, json3, params);
     });
     ZodLazy = /* @__PURE__ */ $constructor("ZodLazy", (inst, def) => {
       $ZodLazy.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => lazyProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => lazyProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.getter();
     });
     ZodPromise = /* @__PURE__ */ $constructor("ZodPromise", (inst, def) => {
       $ZodPromise.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => promiseProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => promiseProcessor(inst, ctx, json3, params);
       inst.unwrap = () => inst._zod.def.innerType;
     });
     ZodFunction = /* @__PURE__ */ $constructor("ZodFunction", (inst, def) => {
       $ZodFunction.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => functionProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => functionProcessor(inst, ctx, json3, params);
     });
     ZodCustom = /* @__PURE__ */ $constructor("ZodCustom", (inst, def) => {
       $ZodCustom.init(inst, def);
       ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json2, params) => customProcessor(inst, ctx, json2, params);
+      inst._zod.processJSONSchema = (ctx, json3, params) => customProcessor(inst, ctx, json3, params);
     });
     describe2 = describe;
     meta2 = meta;
@@ -20638,7 +20638,7 @@ var init_contract = __esm({
       column: external_exports.number().int().optional()
     });
     affectedUnitSchema = external_exports.object({
-      /** Unit directory relative to the repository root, `/`-separated, no trailing slash. */
+      /** Unit directory relative to the repository root, `/`-separated, no trailing slash; `.` for the root itself. */
       path: external_exports.string(),
       status: unitStatusSchema,
       reasons: external_exports.array(unitReasonSchema),
@@ -21152,24 +21152,20 @@ function item(kind, start, end) {
   return { kind, start, end, stripLeft: false, stripRight: false, value: "", expr: null, keyVar: null, valueVar: "" };
 }
 function isSpaceCode(c2) {
-  return c2 === 32 || c2 === 9 || c2 === 10 || c2 === 13;
+  if (c2 < 128) return c2 === 32 || c2 >= 9 && c2 <= 13;
+  return c2 === 133 || c2 === 160 || c2 === 5760 || c2 >= 8192 && c2 <= 8202 || c2 === 8232 || c2 === 8233 || c2 === 8239 || c2 === 8287 || c2 === 12288;
+}
+function literalText(text2) {
+  for (let i3 = 0; i3 < text2.length; i3++) if (text2.charCodeAt(i3) >= 768) return text2.normalize("NFC");
+  return text2;
 }
 function parseQuotedTemplate(ps, open2) {
   const lx = ps.lx;
   const src = ps.lx.src;
   const len = src.length;
+  const plain = plainQuotedString(lx, open2);
+  if (plain !== null) return plain;
   let p2 = lx.pos;
-  for (let q = p2; q < len; q++) {
-    const c2 = src.charCodeAt(q);
-    if (c2 === 34) {
-      lx.pos = q + 1;
-      lx.tk = -1;
-      lx.lastEnd = q + 1;
-      const parts = q === p2 ? [] : [{ type: "TemplateLiteral", value: src.slice(p2, q), range: { start: p2, end: q } }];
-      return { type: "Template", parts, heredoc: false, range: { start: open2, end: q + 1 } };
-    }
-    if (c2 === 92 || c2 === 36 || c2 === 37 || c2 === 10 || c2 === 13) break;
-  }
   const items = [];
   let litStart = p2;
   let chunkStart = p2;
@@ -21219,6 +21215,25 @@ function parseQuotedTemplate(ps, open2) {
   lx.tk = -1;
   lx.lastEnd = p2;
   return { type: "Template", parts: buildTemplate(ps, items, false, false), heredoc: false, range: { start: open2, end: p2 } };
+}
+function plainQuotedString(lx, open2) {
+  const src = lx.src;
+  const p2 = lx.pos;
+  let codes = 0;
+  for (let q = p2; q < src.length; q++) {
+    const c2 = src.charCodeAt(q);
+    codes |= c2;
+    if (c2 === 34) {
+      lx.pos = q + 1;
+      lx.tk = -1;
+      lx.lastEnd = q + 1;
+      const text2 = src.slice(p2, q);
+      const parts = q === p2 ? [] : [{ type: "TemplateLiteral", value: codes < 768 ? text2 : literalText(text2), range: { start: p2, end: q } }];
+      return { type: "Template", parts, heredoc: false, range: { start: open2, end: q + 1 } };
+    }
+    if (c2 === 92 || c2 === 36 || c2 === 37 || c2 === 10 || c2 === 13) return null;
+  }
+  return null;
 }
 function decodeEscape(ps, p2) {
   const src = ps.lx.src;
@@ -21389,7 +21404,7 @@ function buildTemplate(ps, items, heredoc, flushIndent) {
     const parts2 = [];
     for (const it of items) {
       const range = { start: it.start, end: it.end };
-      if (it.kind === I_LIT) parts2.push({ type: "TemplateLiteral", value: it.value, range });
+      if (it.kind === I_LIT) parts2.push({ type: "TemplateLiteral", value: literalText(it.value), range });
       else parts2.push({ type: "TemplateInterpolation", expr: it.expr, stripLeft: false, stripRight: false, range });
     }
     return parts2;
@@ -21427,7 +21442,7 @@ function nestTemplate(ps, items, state, opener) {
     switch (it.kind) {
       case I_LIT:
         state.i++;
-        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: it.value, range: { start: it.start, end: it.end } });
+        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: literalText(it.value), range: { start: it.start, end: it.end } });
         break;
       case I_INTERP:
         state.i++;
@@ -21503,7 +21518,7 @@ function dedentHeredoc(items) {
       if (it.kind === I_LIT) {
         const v2 = it.value;
         let n2 = 0;
-        while (n2 < v2.length && (v2.charCodeAt(n2) === 32 || v2.charCodeAt(n2) === 9)) n2++;
+        while (n2 < v2.length && isSpaceCode(v2.charCodeAt(n2))) n2++;
         const blank = v2.length > 0 && v2.endsWith("\n") && trimStartSpace(v2) === "";
         if (!blank) {
           adjust.push(it);
@@ -21544,7 +21559,7 @@ function op(kind, prec, name) {
   PREC[kind] = prec;
   OPS[kind] = name;
 }
-var PREC, OPS, MAX_DEPTH, Parser;
+var PREC, OPS, MAX_DEPTH, TEMPLATE_DEPTH, Parser;
 var init_parser = __esm({
   "packages/hcl/src/parser.ts"() {
     "use strict";
@@ -21566,6 +21581,7 @@ var init_parser = __esm({
     op(T_SLASH, 6, "/");
     op(T_PERCENT, 6, "%");
     MAX_DEPTH = 1e3;
+    TEMPLATE_DEPTH = 3;
     Parser = class {
       lx;
       src;
@@ -21776,13 +21792,13 @@ var init_parser = __esm({
             if (name === "null") return { type: "Literal", value: null, range };
             return { type: "Variable", name, range };
           }
-          case T_OQUOTE: {
-            lx.next();
-            return parseQuotedTemplate(this, lx.ts);
-          }
+          case T_OQUOTE:
           case T_HEREDOC: {
             lx.next();
-            return parseHeredoc(this, lx.ts);
+            if ((this.depth += TEMPLATE_DEPTH) > MAX_DEPTH) this.tooDeep();
+            const template = k2 === T_OQUOTE ? parseQuotedTemplate(this, lx.ts) : parseHeredoc(this, lx.ts);
+            this.depth -= TEMPLATE_DEPTH;
+            return template;
           }
           case T_LPAREN: {
             lx.next();
@@ -22019,6 +22035,218 @@ var init_parser = __esm({
         if (lx.peek() !== T_IDENT) lx.fail(`expected ${what}, found ${lx.describe()}`, lx.ts);
         lx.next();
         return lx.text();
+      }
+    };
+  }
+});
+
+// packages/hcl/src/json-syntax.ts
+function parseHclJson(source, fileName, schema = {}) {
+  const root = new JsonReader(source, fileName).document();
+  const convert = new JsonConverter(source, fileName);
+  if (root.kind !== "object") throw new HclSyntaxError("expected a JSON object at the top of the file", fileName, source, root.range.start);
+  return { fileName, source, body: convert.body(root, schema) };
+}
+function relocate(node2, range) {
+  if (node2 === null || typeof node2 !== "object") return;
+  if (Array.isArray(node2)) {
+    for (const item2 of node2) relocate(item2, range);
+    return;
+  }
+  for (const [key, value] of Object.entries(node2)) {
+    if (key === "range") node2.range = { start: range.start, end: range.end };
+    else relocate(value, range);
+  }
+}
+var JsonConverter, JsonReader;
+var init_json_syntax = __esm({
+  "packages/hcl/src/json-syntax.ts"() {
+    "use strict";
+    init_errors3();
+    init_parser();
+    JsonConverter = class {
+      constructor(source, fileName) {
+        this.source = source;
+        this.fileName = fileName;
+      }
+      source;
+      fileName;
+      body(node2, schema) {
+        const attributes = [];
+        const blocks = [];
+        for (const { key, keyRange, value } of node2.props) {
+          if (key === "//") continue;
+          const blockSchema = schema[key];
+          if (blockSchema === void 0) {
+            attributes.push({ name: key, nameRange: keyRange, expr: this.expression(value), range: { start: keyRange.start, end: value.range.end } });
+            continue;
+          }
+          const bare = blockSchema.bare === true && value.kind === "object" && value.props.some((prop) => prop.value.kind !== "object" && prop.value.kind !== "array");
+          this.blocks(key, keyRange, value, bare ? 0 : blockSchema.labels, [], blockSchema.body ?? {}, blocks);
+        }
+        return { attributes, blocks, range: node2.range };
+      }
+      blocks(type, typeRange, node2, labelsLeft, labels, schema, out) {
+        if (node2.kind === "array") {
+          for (const item2 of node2.items) this.blocks(type, typeRange, item2, labelsLeft, labels, schema, out);
+          return;
+        }
+        if (node2.kind !== "object") {
+          throw new HclSyntaxError(`expected a JSON object for the ${type} block${labelsLeft > 0 ? "'s labels" : ""}, found ${node2.kind}`, this.fileName, this.source, node2.range.start);
+        }
+        if (labelsLeft === 0) {
+          out.push({ type, labels, body: this.body(node2, schema), range: { start: typeRange.start, end: node2.range.end }, typeRange });
+          return;
+        }
+        for (const { key, value } of node2.props) this.blocks(type, typeRange, value, labelsLeft - 1, [...labels, key], schema, out);
+      }
+      expression(node2) {
+        switch (node2.kind) {
+          case "literal":
+            return { type: "Literal", value: node2.value, range: node2.range };
+          case "string":
+            return this.template(node2.value, node2.range);
+          case "array":
+            return { type: "Tuple", items: node2.items.map((item2) => this.expression(item2)), range: node2.range };
+          case "object":
+            return {
+              type: "Object",
+              items: node2.props.map(({ key, keyRange, value }) => ({ key: this.template(key, keyRange), value: this.expression(value) })),
+              range: node2.range
+            };
+        }
+      }
+      /** A JSON string as an HCL template, parsed by the native parser (as a heredoc: no escaping to undo). */
+      template(text2, range) {
+        if (!text2.includes("${") && !text2.includes("%{")) {
+          return { type: "Template", parts: text2 === "" ? [] : [{ type: "TemplateLiteral", value: text2.normalize("NFC"), range }], heredoc: false, range };
+        }
+        let marker2 = "JSONTEMPLATE";
+        while (text2.includes(marker2)) marker2 += "X";
+        let parsed;
+        try {
+          parsed = parseHcl(`x = <<${marker2}
+${text2}
+${marker2}
+`, this.fileName);
+        } catch (error62) {
+          if (error62 instanceof HclSyntaxError) throw new HclSyntaxError(`in the template ${JSON.stringify(text2)}: ${error62.message}`, this.fileName, this.source, range.start);
+          throw error62;
+        }
+        const expr = parsed.body.attributes[0].expr;
+        if (expr.type !== "Template") throw new Error("unreachable: a heredoc is a template");
+        const last = expr.parts.at(-1);
+        if (last?.type === "TemplateLiteral") {
+          last.value = last.value.slice(0, -1);
+          if (last.value === "") expr.parts.pop();
+        }
+        relocate(expr, range);
+        return { ...expr, heredoc: false };
+      }
+    };
+    JsonReader = class {
+      constructor(text2, fileName) {
+        this.text = text2;
+        this.fileName = fileName;
+      }
+      text;
+      fileName;
+      i = 0;
+      document() {
+        this.space();
+        const value = this.value(0);
+        this.space();
+        if (this.i < this.text.length) this.fail("the end of the file");
+        return value;
+      }
+      fail(expected) {
+        const found = this.i >= this.text.length ? "end of file" : JSON.stringify(this.text[this.i]);
+        throw new HclSyntaxError(`expected ${expected}, found ${found}`, this.fileName, this.text, this.i);
+      }
+      space() {
+        while (this.i < this.text.length && " 	\n\r".includes(this.text[this.i])) this.i++;
+      }
+      value(depth) {
+        if (depth > 1e3) this.fail("at most 1000 levels of nesting");
+        const start = this.i;
+        const c2 = this.text[this.i];
+        if (c2 === "{") return this.object(depth);
+        if (c2 === "[") {
+          this.i++;
+          const items = [];
+          this.space();
+          if (this.text[this.i] === "]") this.i++;
+          else {
+            for (; ; ) {
+              this.space();
+              items.push(this.value(depth + 1));
+              this.space();
+              if (this.text[this.i] === ",") this.i++;
+              else if (this.text[this.i] === "]") {
+                this.i++;
+                break;
+              } else this.fail("',' or ']'");
+            }
+          }
+          return { kind: "array", items, range: { start, end: this.i } };
+        }
+        if (c2 === '"') return { kind: "string", value: this.string(), range: { start, end: this.i } };
+        for (const [word, value] of [["true", true], ["false", false], ["null", null]]) {
+          if (this.text.startsWith(word, this.i)) {
+            this.i += word.length;
+            return { kind: "literal", value, range: { start, end: this.i } };
+          }
+        }
+        const number4 = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.text.slice(this.i, this.i + 64));
+        if (number4) {
+          this.i += number4[0].length;
+          return { kind: "literal", value: Number(number4[0]), range: { start, end: this.i } };
+        }
+        return this.fail("a JSON value");
+      }
+      object(depth) {
+        const start = this.i++;
+        const props = [];
+        this.space();
+        if (this.text[this.i] === "}") {
+          this.i++;
+          return { kind: "object", props, range: { start, end: this.i } };
+        }
+        for (; ; ) {
+          this.space();
+          if (this.text[this.i] !== '"') this.fail(`a property name in '"'`);
+          const keyStart = this.i;
+          const key = this.string();
+          const keyRange = { start: keyStart, end: this.i };
+          this.space();
+          if (this.text[this.i] !== ":") this.fail("':'");
+          this.i++;
+          this.space();
+          props.push({ key, keyRange, value: this.value(depth + 1) });
+          this.space();
+          if (this.text[this.i] === ",") this.i++;
+          else if (this.text[this.i] === "}") {
+            this.i++;
+            return { kind: "object", props, range: { start, end: this.i } };
+          } else this.fail("',' or '}'");
+        }
+      }
+      string() {
+        const start = this.i++;
+        for (; ; ) {
+          if (this.i >= this.text.length) this.fail(`a closing '"'`);
+          const c2 = this.text.charCodeAt(this.i);
+          if (c2 === 34) break;
+          if (c2 < 32) this.fail("an escaped control character");
+          this.i += c2 === 92 ? 2 : 1;
+        }
+        this.i++;
+        try {
+          return JSON.parse(this.text.slice(start, this.i));
+        } catch {
+          this.i = start;
+          return this.fail("a valid JSON string");
+        }
       }
     };
   }
@@ -23308,6 +23536,7 @@ var init_src2 = __esm({
   "packages/hcl/src/index.ts"() {
     "use strict";
     init_parser();
+    init_json_syntax();
     init_errors3();
     init_walk();
     init_values();
@@ -23317,6 +23546,10 @@ var init_src2 = __esm({
 });
 
 // packages/change-detector/src/analysis/parse-cache.ts
+function parseAny(text2, path) {
+  if (!path.endsWith(".json")) return parseHcl(text2, path);
+  return parseHclJson(text2, path, path.endsWith(".tf.json") || path.endsWith(".tofu.json") ? TERRAFORM_JSON : TERRAGRUNT_JSON);
+}
 function lineOf(hcl, offset) {
   if (offset < COUNTED_LINES_UP_TO && !lineStartsCache.has(hcl)) {
     let line = 1;
@@ -23339,11 +23572,41 @@ function lineOf(hcl, offset) {
   }
   return lo + 1;
 }
-var ParseCache, lineStartsCache, COUNTED_LINES_UP_TO;
+var TERRAGRUNT_JSON, TERRAFORM_JSON, ParseCache, lineStartsCache, COUNTED_LINES_UP_TO;
 var init_parse_cache = __esm({
   "packages/change-detector/src/analysis/parse-cache.ts"() {
     "use strict";
     init_src2();
+    TERRAGRUNT_JSON = {
+      include: { labels: 1, bare: true },
+      locals: { labels: 0 },
+      terraform: { labels: 0, body: { extra_arguments: { labels: 1 }, before_hook: { labels: 1 }, after_hook: { labels: 1 }, error_hook: { labels: 1 } } },
+      dependency: { labels: 1 },
+      dependencies: { labels: 0 },
+      generate: { labels: 1 },
+      remote_state: { labels: 0 },
+      feature: { labels: 1 },
+      exclude: { labels: 0 },
+      errors: { labels: 0, body: { retry: { labels: 1 }, ignore: { labels: 1 } } },
+      engine: { labels: 0 },
+      catalog: { labels: 0 },
+      unit: { labels: 1 },
+      stack: { labels: 1 }
+    };
+    TERRAFORM_JSON = {
+      module: { labels: 1 },
+      resource: { labels: 2 },
+      data: { labels: 2 },
+      variable: { labels: 1 },
+      output: { labels: 1 },
+      locals: { labels: 0 },
+      provider: { labels: 1 },
+      terraform: { labels: 0 },
+      moved: { labels: 0 },
+      import: { labels: 0 },
+      removed: { labels: 0 },
+      check: { labels: 1 }
+    };
     ParseCache = class {
       byBlob = /* @__PURE__ */ new Map();
       filesParsed = 0;
@@ -23356,7 +23619,7 @@ var init_parse_cache = __esm({
         if (!outcome) {
           this.filesParsed++;
           try {
-            outcome = { ok: true, hcl: parseHcl(text2, path) };
+            outcome = { ok: true, hcl: parseAny(text2, path) };
           } catch (error62) {
             if (!(error62 instanceof HclSyntaxError)) throw error62;
             outcome = { ok: false, message: error62.message, offset: error62.offset, hint: error62.hint };
@@ -23476,12 +23739,12 @@ var init_snapshot = __esm({
        */
       resolve(path, misses) {
         const links = [];
-        let current = path;
+        let current2 = path;
         for (let hops = 0; hops < 40; hops++) {
-          const direct = this.tree.get(current);
-          if (direct && direct.mode !== SYMLINK_MODE) return { kind: "ok", path: current, entry: direct, links };
-          if (this.tree.symlinks.size === 0) return { kind: "ok", path: current, entry: void 0, links };
-          const segments = current.split("/");
+          const direct = this.tree.get(current2);
+          if (direct && direct.mode !== SYMLINK_MODE) return { kind: "ok", path: current2, entry: direct, links };
+          if (this.tree.symlinks.size === 0) return { kind: "ok", path: current2, entry: void 0, links };
+          const segments = current2.split("/");
           let linkPath;
           let linkEntry;
           let prefix = "";
@@ -23494,17 +23757,17 @@ var init_snapshot = __esm({
               break;
             }
           }
-          if (!linkPath || !linkEntry) return { kind: "ok", path: current, entry: void 0, links };
+          if (!linkPath || !linkEntry) return { kind: "ok", path: current2, entry: void 0, links };
           links.push({ path: linkPath, blob: linkEntry.blob });
           const target = this.contents.get(linkEntry.blob);
           if (target === void 0) {
             misses.add(linkEntry.blob);
             return { kind: "pending", links };
           }
-          const rest = current.slice(linkPath.length + 1);
+          const rest = current2.slice(linkPath.length + 1);
           const resolvedLink = resolveRepoPath(dirOf(linkPath), target);
           if (resolvedLink === null) return { kind: "escapes", link: linkPath, target, links };
-          current = rest === "" ? resolvedLink : joinRepo(resolvedLink, rest);
+          current2 = rest === "" ? resolvedLink : joinRepo(resolvedLink, rest);
         }
         return { kind: "escapes", link: path, target: "(symlink loop)", links };
       }
@@ -24638,9 +24901,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix9 = POSIX_REGEX_SOURCE[rest2];
-                if (posix9) {
-                  prev.value = pre + posix9;
+                const posix11 = POSIX_REGEX_SOURCE[rest2];
+                if (posix11) {
+                  prev.value = pre + posix11;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -25157,7 +25420,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options2 || {};
-      const posix9 = opts.windows;
+      const posix11 = opts.windows;
       const regex2 = isState ? picomatch5.compileRe(glob, options2) : picomatch5.makeRe(glob, options2, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -25167,8 +25430,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options2, { glob, posix: posix9 });
-        const result = { glob, state, regex: regex2, posix: posix9, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options2, { glob, posix: posix11 });
+        const result = { glob, state, regex: regex2, posix: posix11, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -25193,7 +25456,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch5.test = (input2, regex2, options2, { glob, posix: posix9 } = {}) => {
+    picomatch5.test = (input2, regex2, options2, { glob, posix: posix11 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -25201,7 +25464,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
-      const format = opts.format || (posix9 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix11 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -25210,16 +25473,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch5.matchBase(input2, regex2, options2, posix9);
+          match = picomatch5.matchBase(input2, regex2, options2, posix11);
         } else {
           match = regex2.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch5.matchBase = (input2, glob, options2, posix9 = options2 && options2.windows) => {
+    picomatch5.matchBase = (input2, glob, options2, posix11 = options2 && options2.windows) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options2);
-      return regex2.test(utils.basename(input2, { windows: posix9 }));
+      return regex2.test(utils.basename(input2, { windows: posix11 }));
     };
     picomatch5.isMatch = (str2, patterns2, options2) => picomatch5(patterns2, options2)(str2);
     picomatch5.parse = (pattern, options2) => {
@@ -25936,7 +26199,7 @@ function encodeCache(content) {
     dynamic: Buffer.from(index.dynamic),
     records: Buffer.concat(records)
   };
-  const header = {
+  const header2 = {
     kind: KIND,
     version: CACHE_VERSION,
     encoding: RECORD_ENCODING,
@@ -25946,23 +26209,23 @@ function encodeCache(content) {
     trackedFiles: content.trackedFiles,
     sections: Object.fromEntries(SECTIONS.map((name) => [name, texts[name].length]))
   };
-  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header2)}
 `), ...SECTIONS.map((name) => texts[name])]);
 }
 function decodeCache(bytes) {
   const newline = bytes.indexOf(10);
   if (newline === -1) throw new Error("no header");
-  const header = JSON.parse(bytes.toString("utf8", 0, newline));
-  const valid = typeof header === "object" && header !== null && header.kind === KIND && header.version === CACHE_VERSION && header.encoding === RECORD_ENCODING && typeof header.commit === "string" && /^[0-9a-f]{40,64}$/.test(header.commit) && Array.isArray(header.stackDirs) && typeof header.generated === "object" && header.generated !== null && typeof header.trackedFiles === "number" && typeof header.sections === "object" && header.sections !== null && SECTIONS.every((name) => Number.isInteger(header.sections[name]) && header.sections[name] >= 0);
+  const header2 = JSON.parse(bytes.toString("utf8", 0, newline));
+  const valid = typeof header2 === "object" && header2 !== null && header2.kind === KIND && header2.version === CACHE_VERSION && header2.encoding === RECORD_ENCODING && typeof header2.commit === "string" && /^[0-9a-f]{40,64}$/.test(header2.commit) && Array.isArray(header2.stackDirs) && typeof header2.generated === "object" && header2.generated !== null && typeof header2.trackedFiles === "number" && typeof header2.sections === "object" && header2.sections !== null && SECTIONS.every((name) => Number.isInteger(header2.sections[name]) && header2.sections[name] >= 0);
   if (!valid) throw new Error("not a cache of this version");
   const start = {};
   let offset = newline + 1;
   for (const name of SECTIONS) {
     start[name] = offset;
-    offset += header.sections[name];
+    offset += header2.sections[name];
   }
   if (offset !== bytes.length) throw new Error("truncated cache");
-  const text2 = (name, encoding = "utf8") => bytes.toString(encoding, start[name], start[name] + header.sections[name]);
+  const text2 = (name, encoding = "utf8") => bytes.toString(encoding, start[name], start[name] + header2.sections[name]);
   const list2 = (value) => value === "" ? [] : value.split("\0");
   const units = list2(text2("units"));
   const strings = list2(text2("strings"));
@@ -25976,7 +26239,7 @@ function decodeCache(bytes) {
     bounds[id] = end - recordsStart + 1;
   }
   if (units.length > 0 && bytes.indexOf(10, recordsStart + bounds[units.length - 1]) !== -1) throw new Error("more records than units");
-  if (units.length === 0 && header.sections.records !== 0) throw new Error("more records than units");
+  if (units.length === 0 && header2.sections.records !== 0) throw new Error("more records than units");
   let records;
   let asked = 0;
   const record2 = (id) => {
@@ -25988,10 +26251,10 @@ function decodeCache(bytes) {
     return { text: records, start: bounds[id], end: bounds[id + 1] - 1 };
   };
   return {
-    commit: header.commit,
-    stackDirs: header.stackDirs,
-    generated: header.generated,
-    trackedFiles: header.trackedFiles,
+    commit: header2.commit,
+    stackDirs: header2.stackDirs,
+    generated: header2.generated,
+    trackedFiles: header2.trackedFiles,
     units,
     strings,
     index: ReadIndex.decode({ files: text2("files"), dirs: text2("dirs"), globs: text2("globs"), dynamic: text2("dynamic") }),
@@ -26007,7 +26270,7 @@ var init_cache_file = __esm({
     "use strict";
     init_read_index();
     init_record();
-    CACHE_VERSION = 4;
+    CACHE_VERSION = 5;
     CACHE_FILE = "detect-cache";
     LEGACY_CACHE_FILE = "detect-cache-v1.json";
     KIND = "gantry-detect-cache";
@@ -26380,14 +26643,14 @@ var init_git = __esm({
           }
           const newline = this.buffer.indexOf(10);
           if (newline === -1) return;
-          const header = this.buffer.toString("latin1", 0, newline);
-          if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
+          const header2 = this.buffer.toString("latin1", 0, newline);
+          if (header2.endsWith(" missing") || header2.endsWith(" ambiguous")) {
             this.buffer = this.buffer.subarray(newline + 1);
             this.head++;
             request2.resolve(null);
             continue;
           }
-          const size = Number(header.slice(header.lastIndexOf(" ") + 1));
+          const size = Number(header2.slice(header2.lastIndexOf(" ") + 1));
           if (this.buffer.length < newline + 1 + size + 1) return;
           const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
           this.buffer = this.buffer.subarray(newline + 1 + size + 1);
@@ -26557,14 +26820,14 @@ ${ref}`;
 function isSkippedDir(dir) {
   if (dir === "") return false;
   for (const segment of dir.split("/")) {
-    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
+    if (SKIPPED_DIRS.has(segment)) return true;
   }
   return false;
 }
 function unitDirOfConfig(path) {
   if (baseName(path) !== UNIT_FILE) return null;
   const dir = dirOf(path);
-  if (dir === "" || isSkippedDir(dir)) return null;
+  if (isSkippedDir(dir)) return null;
   return dir;
 }
 function unitsOfTree(tree) {
@@ -26615,7 +26878,7 @@ function unitContaining(path, units) {
     if (units.has(dir)) return dir;
     dir = dirOf(dir);
   }
-  return null;
+  return units.has("") ? "" : null;
 }
 function isInStack(unit, stackDirs) {
   if (stackDirs.size === 0) return false;
@@ -26633,7 +26896,7 @@ var init_units = __esm({
     init_paths();
     UNIT_FILE = "terragrunt.hcl";
     STACK_FILE = "terragrunt.stack.hcl";
-    SKIPPED_DIRS = /* @__PURE__ */ new Set([".terragrunt-cache", "node_modules", ".git"]);
+    SKIPPED_DIRS = /* @__PURE__ */ new Set([".git", ".terraform", ".terragrunt-cache"]);
   }
 });
 
@@ -26687,6 +26950,7 @@ var init_values2 = __esm({
 });
 
 // packages/change-detector/src/analysis/config-evaluator.ts
+import { posix as posix3 } from "node:path";
 function containsReadingCall(expr, source) {
   if (source !== void 0 && !hasParenthesis(source, expr.range.start, expr.range.end)) return false;
   let cached2 = readingCallCache.get(expr);
@@ -26785,6 +27049,8 @@ var init_config_evaluator = __esm({
       localsInProgress = /* @__PURE__ */ new Set();
       attributeValues = /* @__PURE__ */ new Map();
       includes = [];
+      dependencyBlocks = /* @__PURE__ */ new Map();
+      dependencyPaths = [];
       exposed;
       ownSource;
       lastLinkNode;
@@ -26845,7 +27111,7 @@ var init_config_evaluator = __esm({
         for (const block of this.hcl.body.blocks) {
           if (block.type === "dependency" && block.labels[0]) {
             const dependencies = value["dependency"] ??= {};
-            dependencies[block.labels[0]] = makeUnknown(`dependency.${block.labels[0]} is only known after its apply`);
+            dependencies[block.labels[0]] = this.exposedDependency(block);
           } else if (block.type === "terraform") {
             const source = block.body.attributes.find((a2) => a2.name === "source");
             value["terraform"] = source ? { source: this.attribute(source) } : {};
@@ -26853,6 +27119,17 @@ var init_config_evaluator = __esm({
         }
         this.exposed = value;
         return value;
+      }
+      /**
+       * A `dependency` block as an including config sees it (`include.NAME.dependency.NAME`): its attributes
+       * (`config_path`, `mock_outputs`, ...) are configuration, evaluated now (in this file's context, see
+       * `exposedValue`); only `outputs` waits for the dependency's apply.
+       */
+      exposedDependency(block) {
+        const name = block.labels[0];
+        const exposed = { name, outputs: makeUnknown(`dependency.${name} outputs are only known after its apply`) };
+        for (const attribute of block.body.attributes) exposed[attribute.name] = this.attribute(attribute);
+        return exposed;
       }
       // ---- locals and variables -------------------------------------------------------------------------------
       local(name) {
@@ -26940,14 +27217,30 @@ var init_config_evaluator = __esm({
         const name = block.labels[0] ?? "";
         const pathAttribute = block.body.attributes.find((a2) => a2.name === "path");
         const exposeAttribute = block.body.attributes.find((a2) => a2.name === "expose");
-        const info = { name, path: null, dir: null, expose: false, config: null, prefix: null };
+        const strategyAttribute = block.body.attributes.find((a2) => a2.name === "merge_strategy");
+        const info = { name, path: null, dir: null, expose: false, mergeStrategy: "shallow", config: null, prefix: null };
         this.includes.push(info);
+        if (strategyAttribute) {
+          const strategy = this.evaluate(strategyAttribute.expr);
+          if (strategy === "no_merge" || strategy === "deep") info.mergeStrategy = strategy;
+        }
         if (!pathAttribute) {
           this.problem("HCL_EVAL", `include "${name}" has no path attribute`, block.range.start);
           return;
         }
         if (exposeAttribute) info.expose = this.evaluate(exposeAttribute.expr) === true;
         const value = this.evaluate(pathAttribute.expr);
+        if (this.role === "include") {
+          const second = typeof value === "string" ? resolveRepoPath(this.dir, value) ?? value : this.source(pathAttribute.expr);
+          const includer = this.scope.stack.at(-2) ?? this.scope.unitDir;
+          this.problem(
+            "HCL_EVAL",
+            `${includer} includes ${this.path}, which itself includes ${second}. Only one level of includes is allowed.`,
+            pathAttribute.range.start,
+            "include both files from the unit, or read this one with read_terragrunt_config"
+          );
+          return;
+        }
         const target = this.run.resolvePathArgument(this, value, pathAttribute.expr, "include", this.dir, false);
         if (target === null) return;
         info.path = target;
@@ -27022,22 +27315,79 @@ var init_config_evaluator = __esm({
       }
       evaluateDependency(block) {
         const configPath = block.body.attributes.find((a2) => a2.name === "config_path");
-        if (configPath) this.recordDependency(this.evaluate(configPath.expr), configPath.expr);
+        const enabled = block.body.attributes.find((a2) => a2.name === "enabled");
+        const value = configPath ? this.evaluate(configPath.expr) : "";
+        const dependency = {
+          // An empty config_path is a placeholder (a deep merge keeps the included path): never an edge to the unit itself.
+          placeholder: value === "",
+          path: value === "" ? null : this.dependencyPath(value, configPath.expr),
+          enabled: enabled ? this.evaluate(enabled.expr) !== false : void 0
+        };
+        this.dependencyBlocks.set(block.labels[0] ?? "", dependency);
         for (const attribute of block.body.attributes) {
-          if (attribute !== configPath && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
+          if (attribute !== configPath && attribute !== enabled && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
         }
       }
       evaluateDependencies(block) {
         const paths = block.body.attributes.find((a2) => a2.name === "paths");
         if (!paths) return;
         const value = this.evaluate(paths.expr);
-        if (Array.isArray(value)) for (const item2 of value) this.recordDependency(item2, paths.expr);
-        else this.recordDependency(value, paths.expr);
+        for (const item2 of Array.isArray(value) ? value : [value]) {
+          const path = this.dependencyPath(item2, paths.expr);
+          if (path !== null) this.dependencyPaths.push(path);
+        }
       }
-      recordDependency(value, expr) {
-        if (this.role === "read") return;
-        const target = this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
-        if (target !== null) this.reads.dependencies.add(target);
+      /**
+       * A dependency path as a repository path. Dependency paths are relative to the unit (Terragrunt resolves
+       * them from the including unit). An unknown path leaves the graph incomplete: it is recorded as a dynamic
+       * read (conservative).
+       */
+      dependencyPath(value, expr) {
+        if (this.role === "read") return null;
+        if (typeof value === "string") {
+          const base = value.startsWith("/") ? "" : this.terragruntDir();
+          const inside = resolveRepoPath(base, value);
+          if (inside !== null) return inside;
+          const absolute = posix3.resolve(toVirtual(base), value);
+          return value.startsWith("/") && !value.startsWith(`${VIRTUAL_ROOT}/`) ? absolute : posix3.relative(VIRTUAL_ROOT, absolute);
+        }
+        return this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
+      }
+      /**
+       * The units this configuration depends on, after Terragrunt's include merge: `dependency` blocks are
+       * merged by name (the including file's block replaces an included one; with `merge_strategy = "deep"`
+       * only a non-empty `config_path` replaces the included path; `"no_merge"` ignores the included blocks),
+       * the first include wins over later ones, disabled blocks and empty paths are no edge, and the paths of
+       * `dependencies` blocks are added from every merged file.
+       */
+      dependencyEdges() {
+        const edges = /* @__PURE__ */ new Set();
+        for (const block of this.mergedDependencyBlocks().values()) if (block.enabled !== false && block.path !== null) edges.add(block.path);
+        for (const path of this.mergedDependencyPaths()) edges.add(path);
+        return edges;
+      }
+      mergedDependencyBlocks() {
+        const merged = new Map(this.dependencyBlocks);
+        for (const include of this.includes) {
+          if (!include.config || include.mergeStrategy === "no_merge") continue;
+          for (const [name, included] of include.config.mergedDependencyBlocks()) {
+            const own2 = merged.get(name);
+            if (!own2) merged.set(name, included);
+            else if (include.mergeStrategy === "deep") {
+              merged.set(name, {
+                placeholder: own2.placeholder && included.placeholder,
+                path: own2.placeholder ? included.path : own2.path,
+                enabled: own2.enabled ?? included.enabled
+              });
+            }
+          }
+        }
+        return merged;
+      }
+      mergedDependencyPaths() {
+        const paths = [...this.dependencyPaths];
+        for (const include of this.includes) if (include.config && include.mergeStrategy !== "no_merge") paths.push(...include.config.mergedDependencyPaths());
+        return paths;
       }
       evaluateReadingAttributes(body) {
         for (const attribute of body.attributes) if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
@@ -27071,129 +27421,6 @@ var init_config_evaluator = __esm({
         return include?.dir ?? null;
       }
     };
-  }
-});
-
-// packages/change-detector/src/analysis/terraform-source.ts
-function followSource(run, source, unitDir, reads) {
-  const line = lineOf(source.hclFile, source.expr.range.start);
-  const from = `${source.file}:${line}`;
-  const value = source.value;
-  if (isUnknown2(value)) {
-    const pattern = widenFragments(unknownFragments(value), unitDir, true);
-    reads.addDynamic({
-      from,
-      expression: source.hclFile.source.slice(source.expr.range.start, source.expr.range.end),
-      reason: `terraform.source: ${value.reason}`,
-      pattern,
-      node: extend2(source.chain, { file: pattern, via: "dynamic", from })
-    });
-    return;
-  }
-  if (typeof value !== "string") return;
-  const local = localSourcePath(value);
-  if (local === null) return;
-  const split = local.indexOf("//", 1);
-  const root = split === -1 ? local : local.slice(0, split);
-  const subdir = split === -1 ? "" : local.slice(split + 2);
-  const rootPath = resolveRepoPath(unitDir, root);
-  if (rootPath === null) return;
-  const chain = extend2(source.chain, { file: rootPath, via: "terraform.source", from });
-  reads.addDir(rootPath, chain);
-  const resolved = run.snapshot.resolve(rootPath, run.misses);
-  if (resolved.kind === "pending") {
-    reads.pending = true;
-    return;
-  }
-  if (resolved.kind === "escapes") {
-    reads.addProblem({ code: "SYMLINK_ESCAPES_REPO", message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`, file: source.file, line });
-    return;
-  }
-  if (resolved.path !== rootPath) reads.addDir(resolved.path, chain);
-  const moduleDir = subdir === "" ? resolved.path : resolveRepoPath(resolved.path, subdir.replace(/^\/+/, ""));
-  if (moduleDir === null) return;
-  reads.mergeFrom(modulesOf(run, moduleDir), chain);
-}
-function modulesOf(run, dir) {
-  let result = run.moduleMemo.get(dir);
-  if (!result) {
-    result = new ReadSet();
-    walkModules(run, dir, result, null, /* @__PURE__ */ new Set([dir]));
-    if (!result.pending) run.moduleMemo.set(dir, result);
-  }
-  return result;
-}
-function walkModules(run, dir, reads, chain, visiting) {
-  const tfFiles = run.snapshot.tree.filesIn(dir).filter((path) => path.endsWith(".tf"));
-  for (const tfPath of tfFiles) {
-    const blob = run.snapshot.tree.get(tfPath).blob;
-    if (run.snapshot.tree.get(tfPath).mode === "120000") continue;
-    const text2 = run.snapshot.text(blob);
-    if (text2 === void 0) {
-      run.misses.add(blob);
-      reads.pending = true;
-      continue;
-    }
-    const parsed = run.parseCache.parse(blob, tfPath, text2);
-    if (!parsed.ok) {
-      const fake = { fileName: tfPath, source: text2, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
-      reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: tfPath, ...positionOf(fake, parsed.offset) });
-      continue;
-    }
-    for (const block of parsed.hcl.body.blocks) {
-      if (block.type !== "module") continue;
-      const sourceAttribute = block.body.attributes.find((a2) => a2.name === "source");
-      if (!sourceAttribute) continue;
-      const from = `${tfPath}:${lineOf(parsed.hcl, sourceAttribute.range.start)}`;
-      const value = literalValue(sourceAttribute.expr);
-      if (typeof value !== "string") {
-        const pattern = "**";
-        reads.addDynamic({
-          from,
-          expression: text2.slice(sourceAttribute.expr.range.start, sourceAttribute.expr.range.end),
-          reason: "module source is not a literal string",
-          pattern,
-          node: extend2(chain, { file: pattern, via: "dynamic", from })
-        });
-        continue;
-      }
-      if (!value.startsWith("./") && !value.startsWith("../")) continue;
-      const target = resolveRepoPath(dir, value.split("//")[0]);
-      if (target === null) continue;
-      const node2 = extend2(chain, { file: target, via: "module", from });
-      reads.addDir(target, node2);
-      if (visiting.has(target)) continue;
-      visiting.add(target);
-      walkModules(run, target, reads, node2, visiting);
-      visiting.delete(target);
-    }
-  }
-}
-function localSourcePath(source) {
-  const withoutQuery = source.split("?")[0] ?? source;
-  if (withoutQuery.startsWith("file://")) return withoutQuery.slice("file://".length);
-  if (withoutQuery.startsWith("/") || withoutQuery.startsWith("./") || withoutQuery.startsWith("../") || withoutQuery === "." || withoutQuery === "..") {
-    return withoutQuery;
-  }
-  return null;
-}
-function literalValue(expr) {
-  try {
-    const value = evaluateExpression(expr, { variable: () => void 0, functions: {} });
-    return isUnknown2(value) ? void 0 : value;
-  } catch {
-    return void 0;
-  }
-}
-var init_terraform_source = __esm({
-  "packages/change-detector/src/analysis/terraform-source.ts"() {
-    "use strict";
-    init_paths();
-    init_config_evaluator();
-    init_dynamic_pattern();
-    init_hcl_adapter();
-    init_parse_cache();
-    init_read_set();
   }
 });
 
@@ -28324,27 +28551,27 @@ var require_stringifyString = __commonJS({
       return true;
     }
     function doubleQuotedString(value, ctx) {
-      const json2 = JSON.stringify(value);
+      const json3 = JSON.stringify(value);
       if (ctx.options.doubleQuotedAsJSON)
-        return json2;
+        return json3;
       const { implicitKey } = ctx;
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
       const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
       let str2 = "";
       let start = 0;
-      for (let i3 = 0, ch = json2[i3]; ch; ch = json2[++i3]) {
-        if (ch === " " && json2[i3 + 1] === "\\" && json2[i3 + 2] === "n") {
-          str2 += json2.slice(start, i3) + "\\ ";
+      for (let i3 = 0, ch = json3[i3]; ch; ch = json3[++i3]) {
+        if (ch === " " && json3[i3 + 1] === "\\" && json3[i3 + 2] === "n") {
+          str2 += json3.slice(start, i3) + "\\ ";
           i3 += 1;
           start = i3;
           ch = "\\";
         }
         if (ch === "\\")
-          switch (json2[i3 + 1]) {
+          switch (json3[i3 + 1]) {
             case "u":
               {
-                str2 += json2.slice(start, i3);
-                const code2 = json2.substr(i3 + 2, 4);
+                str2 += json3.slice(start, i3);
+                const code2 = json3.substr(i3 + 2, 4);
                 switch (code2) {
                   case "0000":
                     str2 += "\\0";
@@ -28374,23 +28601,23 @@ var require_stringifyString = __commonJS({
                     if (code2.substr(0, 2) === "00")
                       str2 += "\\x" + code2.substr(2);
                     else
-                      str2 += json2.substr(i3, 6);
+                      str2 += json3.substr(i3, 6);
                 }
                 i3 += 5;
                 start = i3 + 1;
               }
               break;
             case "n":
-              if (implicitKey || json2[i3 + 2] === '"' || json2.length < minMultiLineLength) {
+              if (implicitKey || json3[i3 + 2] === '"' || json3.length < minMultiLineLength) {
                 i3 += 1;
               } else {
-                str2 += json2.slice(start, i3) + "\n\n";
-                while (json2[i3 + 2] === "\\" && json2[i3 + 3] === "n" && json2[i3 + 4] !== '"') {
+                str2 += json3.slice(start, i3) + "\n\n";
+                while (json3[i3 + 2] === "\\" && json3[i3 + 3] === "n" && json3[i3 + 4] !== '"') {
                   str2 += "\n";
                   i3 += 2;
                 }
                 str2 += indent;
-                if (json2[i3 + 2] === " ")
+                if (json3[i3 + 2] === " ")
                   str2 += "\\";
                 i3 += 1;
                 start = i3 + 1;
@@ -28400,7 +28627,7 @@ var require_stringifyString = __commonJS({
               i3 += 1;
           }
       }
-      str2 = start ? str2 + json2.slice(start) : json2;
+      str2 = start ? str2 + json3.slice(start) : json3;
       return implicitKey ? str2 : foldFlowLines.foldFlowLines(str2, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
@@ -28485,9 +28712,9 @@ ${indent}`) + "'";
         start = start.replace(/\n+/g, `$&${indent}`);
       }
       const indentSize = indent ? "2" : "1";
-      let header = (startWithSpace ? indentSize : "") + chomp;
+      let header2 = (startWithSpace ? indentSize : "") + chomp;
       if (comment) {
-        header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
+        header2 += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
         if (onComment)
           onComment();
       }
@@ -28502,11 +28729,11 @@ ${indent}`) + "'";
         }
         const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
-          return `>${header}
+          return `>${header2}
 ${indent}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent}`);
-      return `|${header}
+      return `|${header2}
 ${indent}${start}${value}${end}`;
     }
     function plainString(item2, ctx, onComment, onChompKeep) {
@@ -30185,18 +30412,18 @@ var require_set = __commonJS({
       }
       static from(schema, iterable, ctx) {
         const { replacer } = ctx;
-        const set3 = new this(schema);
+        const set4 = new this(schema);
         if (iterable && Symbol.iterator in Object(iterable))
           for (let value of iterable) {
             if (typeof replacer === "function")
               value = replacer.call(iterable, value, value);
-            set3.items.push(Pair.createPair(value, null, ctx));
+            set4.items.push(Pair.createPair(value, null, ctx));
           }
-        return set3;
+        return set4;
       }
     };
     YAMLSet.tag = "tag:yaml.org,2002:set";
-    var set2 = {
+    var set3 = {
       collection: "map",
       identify: (value) => value instanceof Set,
       nodeClass: YAMLSet,
@@ -30215,7 +30442,7 @@ var require_set = __commonJS({
       }
     };
     exports2.YAMLSet = YAMLSet;
-    exports2.set = set2;
+    exports2.set = set3;
   }
 });
 
@@ -30322,7 +30549,7 @@ var require_schema3 = __commonJS({
     var merge3 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
-    var set2 = require_set();
+    var set3 = require_set();
     var timestamp = require_timestamp();
     var schema = [
       map2.map,
@@ -30342,7 +30569,7 @@ var require_schema3 = __commonJS({
       merge3.merge,
       omap.omap,
       pairs.pairs,
-      set2.set,
+      set3.set,
       timestamp.intTime,
       timestamp.floatTime,
       timestamp.timestamp
@@ -30369,7 +30596,7 @@ var require_tags = __commonJS({
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
-    var set2 = require_set();
+    var set3 = require_set();
     var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
@@ -30395,7 +30622,7 @@ var require_tags = __commonJS({
       omap: omap.omap,
       pairs: pairs.pairs,
       seq: seq.seq,
-      set: set2.set,
+      set: set3.set,
       timestamp: timestamp.timestamp
     };
     var coreKnownTags = {
@@ -30403,7 +30630,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:merge": merge3.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
-      "tag:yaml.org,2002:set": set2.set,
+      "tag:yaml.org,2002:set": set3.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
     function getTags(customTags, schemaName, addMergeTag) {
@@ -30822,11 +31049,11 @@ var require_Document = __commonJS({
           throw new Error(`With a null YAML version, the { schema: Schema } option is required`);
       }
       // json & jsonArg are only used from toJSON()
-      toJS({ json: json2, jsonArg, mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
+      toJS({ json: json3, jsonArg, mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
         const ctx = {
           anchors: /* @__PURE__ */ new Map(),
           doc: this,
-          keep: !json2,
+          keep: !json3,
           mapAsMap: mapAsMap === true,
           mapKeyWarned: false,
           maxAliasCount: typeof maxAliasCount === "number" ? maxAliasCount : 100
@@ -31609,10 +31836,10 @@ var require_resolve_block_scalar = __commonJS({
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
       const start = scalar.offset;
-      const header = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
-      if (!header)
+      const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
+      if (!header2)
         return { value: "", type: null, comment: "", range: [start, start, start] };
-      const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+      const type = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines(scalar.source) : [];
       let chompStart = lines.length;
       for (let i3 = lines.length - 1; i3 >= 0; --i3) {
@@ -31623,26 +31850,26 @@ var require_resolve_block_scalar = __commonJS({
           break;
       }
       if (chompStart === 0) {
-        const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end2 = start + header.length;
+        const value2 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        let end2 = start + header2.length;
         if (scalar.source)
           end2 += scalar.source.length;
-        return { value: value2, type, comment: header.comment, range: [start, end2, end2] };
+        return { value: value2, type, comment: header2.comment, range: [start, end2, end2] };
       }
-      let trimIndent = scalar.indent + header.indent;
-      let offset = scalar.offset + header.length;
+      let trimIndent = scalar.indent + header2.indent;
+      let offset = scalar.offset + header2.length;
       let contentStart = 0;
       for (let i3 = 0; i3 < chompStart; ++i3) {
         const [indent, content] = lines[i3];
         if (content === "" || content === "\r") {
-          if (header.indent === 0 && indent.length > trimIndent)
+          if (header2.indent === 0 && indent.length > trimIndent)
             trimIndent = indent.length;
         } else {
           if (indent.length < trimIndent) {
             const message = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
             onError(offset + indent.length, "MISSING_CHAR", message);
           }
-          if (header.indent === 0)
+          if (header2.indent === 0)
             trimIndent = indent.length;
           contentStart = i3;
           if (trimIndent === 0 && !ctx.atRoot) {
@@ -31669,7 +31896,7 @@ var require_resolve_block_scalar = __commonJS({
         if (crlf)
           content = content.slice(0, -1);
         if (content && indent.length < trimIndent) {
-          const src = header.indent ? "explicit indentation indicator" : "first line";
+          const src = header2.indent ? "explicit indentation indicator" : "first line";
           const message = `Block scalar lines must not be less indented than their ${src}`;
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
@@ -31696,7 +31923,7 @@ var require_resolve_block_scalar = __commonJS({
           prevMoreIndented = false;
         }
       }
-      switch (header.chomp) {
+      switch (header2.chomp) {
         case "-":
           break;
         case "+":
@@ -31708,8 +31935,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start + header.length + scalar.source.length;
-      return { value, type, comment: header.comment, range: [start, end, end] };
+      const end = start + header2.length + scalar.source.length;
+      return { value, type, comment: header2.comment, range: [start, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -32548,10 +32775,10 @@ var require_cst_scalar = __commonJS({
             type = "QUOTE_DOUBLE";
             break;
           case "block-scalar": {
-            const header = token.props[0];
-            if (header.type !== "block-scalar-header")
+            const header2 = token.props[0];
+            if (header2.type !== "block-scalar-header")
               throw new Error("Invalid block scalar header");
-            type = header.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
+            type = header2.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
             break;
           }
           default:
@@ -32583,10 +32810,10 @@ var require_cst_scalar = __commonJS({
       const head = source.substring(0, he);
       const body = source.substring(he + 1) + "\n";
       if (token.type === "block-scalar") {
-        const header = token.props[0];
-        if (header.type !== "block-scalar-header")
+        const header2 = token.props[0];
+        if (header2.type !== "block-scalar-header")
           throw new Error("Invalid block scalar header");
-        header.source = head;
+        header2.source = head;
         token.source = body;
       } else {
         const { offset } = token;
@@ -34529,7 +34756,7 @@ var require_dist = __commonJS({
 
 // packages/change-detector/src/analysis/terragrunt-functions.ts
 import { createRequire } from "node:module";
-import { posix as posix3 } from "node:path";
+import { posix as posix4 } from "node:path";
 function loadYaml() {
   yamlModule ??= require_dist();
   return yamlModule;
@@ -34561,7 +34788,7 @@ function createTerragruntFunctions(run) {
     }
     if (outcome === void 0) return makeUnknown(`${path} not loaded yet`);
     if (outcome === null) throw new HclEvalError(`${via}: ${path} does not exist`, call.range);
-    return result(outcome.text, call);
+    return result(outcome.text, call, outcome.path);
   };
   const hashed = contentReader("file", () => makeUnknown("file hashes are not computed"));
   const functions = acceptingUnknown({
@@ -34592,17 +34819,17 @@ function createTerragruntFunctions(run) {
     abspath: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown2(value) ? value : makeUnknown("abspath of a non-string");
-      return value.startsWith("/") ? posix3.normalize(value) : posix3.join(toVirtual(callerOf(run).terragruntDir()), value);
+      return value.startsWith("/") ? posix4.normalize(value) : posix4.join(toVirtual(callerOf(run).terragruntDir()), value);
     },
     dirname: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown2(value) ? value : makeUnknown("dirname of a non-string");
-      return posix3.dirname(value);
+      return posix4.dirname(value);
     },
     basename: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown2(value) ? value : makeUnknown("basename of a non-string");
-      return posix3.basename(value);
+      return posix4.basename(value);
     },
     find_in_parent_folders: (args, call) => findInParentFolders(run, args, call),
     // ---- reads
@@ -34626,7 +34853,7 @@ function createTerragruntFunctions(run) {
       }
       return makeUnknown("templatefile output is not rendered");
     }),
-    read_tfvars_file: contentReader("read_tfvars_file", (text2, call) => parseTfvars(run, text2, call)),
+    read_tfvars_file: contentReader("read_tfvars_file", (text2, call, path) => readTfvars(run, text2, call, path)),
     sops_decrypt_file: contentReader("sops_decrypt_file", () => makeUnknown("sops_decrypt_file content is encrypted")),
     mark_as_read: (args, call) => {
       const caller = callerOf(run);
@@ -34701,9 +34928,10 @@ function findInParentFolders(run, args, call) {
       let found;
       if (plain) {
         if (!caller.reads.files.has(probe)) caller.reads.addFile(probe, extend2(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
-        found = probes.exists[i3] ??= run.snapshot.tree.get(probe) !== void 0;
+        found = probes.exists[i3] ??= run.snapshot.tree.get(probe) !== void 0 || run.snapshot.tree.hasDirectory(probe);
       } else {
         found = run.probeFor(caller, probe, "find_in_parent_folders", call);
+        if (found === false) found = run.snapshot.tree.hasDirectory(probe);
       }
       if (found === void 0) pending = true;
       else if (found) return toVirtual(probe);
@@ -34788,26 +35016,39 @@ function readTerragruntConfig(run, args, call) {
   caller.reads.mergeFrom(memo2.reads, prefix, false);
   return memo2.value;
 }
-function parseTfvars(run, text2, call) {
-  const caller = callerOf(run);
-  const path = typeof call.args[0] === "object" ? caller.source(call.args[0]) : "tfvars";
-  if (text2.trimStart().startsWith("{")) {
+function readTfvars(run, text2, call, path) {
+  if (path.endsWith("json")) {
     try {
-      return JSON.parse(text2);
-    } catch {
+      JSON.parse(text2);
+    } catch (error62) {
+      throw new HclEvalError(`read_tfvars_file: ${path} is not valid JSON (${error62.message})`, call.range);
     }
+    return text2;
   }
   const parsed = run.parseCache.parse(`tfvars:${text2.length}:${hashText(text2)}`, path, text2);
   if (!parsed.ok) throw new HclEvalError(`read_tfvars_file: ${parsed.message}`, call.range);
   const result = {};
   for (const attribute of parsed.hcl.body.attributes) {
+    let value;
     try {
-      result[attribute.name] = evaluateExpression(attribute.expr, { variable: () => void 0, functions: {} });
+      value = evaluateExpression(attribute.expr, { variable: () => void 0, functions: {} });
     } catch {
-      result[attribute.name] = makeUnknown(`tfvars attribute ${attribute.name} is not a literal`);
+      return makeUnknown(`read_tfvars_file: ${path} attribute ${attribute.name} is not a literal`);
     }
+    if (isUnknown2(value)) return value;
+    result[attribute.name] = value;
   }
-  return result;
+  return goJson(result);
+}
+function goJson(value) {
+  const sorted = (v2) => {
+    if (Array.isArray(v2)) return v2.map(sorted);
+    if (v2 === null || typeof v2 !== "object") return v2;
+    const out = {};
+    for (const key of Object.keys(v2).sort()) out[key] = sorted(v2[key]);
+    return out;
+  };
+  return JSON.stringify(sorted(value)).replace(/[<>&\u2028\u2029]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 function hashText(text2) {
   let hash4 = 0;
@@ -34825,6 +35066,297 @@ var init_terragrunt_functions = __esm({
     init_read_set();
     requireFromHere = createRequire(import.meta.url);
     UNIT_FILE2 = "terragrunt.hcl";
+  }
+});
+
+// packages/change-detector/src/analysis/module-reads.ts
+import { posix as posix5 } from "node:path";
+function moduleReads(run, scope, dir) {
+  const key = `${scope.copiedRoot}\0${scope.rootModule}\0${dir}`;
+  let result = run.moduleMemo.get(key);
+  if (!result) {
+    result = new ReadSet();
+    walkModule(run, scope, dir, result, null, /* @__PURE__ */ new Set([dir]));
+    if (!result.pending) run.moduleMemo.set(key, result);
+  }
+  return result;
+}
+function copiedTreePattern(copiedRoot) {
+  return copiedRoot === "" ? "**" : `${copiedRoot}/**`;
+}
+function walkModule(run, scope, dir, reads, chain, visiting) {
+  const files = parseModuleFiles(run, dir, reads);
+  if (files.length === 0) return;
+  const code2 = new ModuleCode(scope, dir, files, reads, chain);
+  for (const file2 of files) {
+    for (const block of file2.hcl.body.blocks) {
+      if (block.type !== "module") continue;
+      const source = block.body.attributes.find((a2) => a2.name === "source");
+      if (!source) continue;
+      const target = code2.moduleSource(file2, source);
+      if (target === null) continue;
+      const node2 = extend2(chain, { file: target, via: "module", from: `${file2.path}:${lineOf(file2.hcl, source.range.start)}` });
+      reads.addDir(target, node2);
+      if (visiting.has(target)) continue;
+      visiting.add(target);
+      walkModule(run, scope, target, reads, node2, visiting);
+      visiting.delete(target);
+    }
+    if (MAY_CALL_FILE_FUNCTION.test(file2.hcl.source)) code2.recordFileCalls(file2, file2.hcl.body);
+  }
+}
+function parseModuleFiles(run, dir, reads) {
+  const files = [];
+  for (const path of run.snapshot.tree.filesIn(dir)) {
+    if (!TERRAFORM_FILE.test(path)) continue;
+    const entry = run.snapshot.tree.get(path);
+    if (entry.mode === "120000") continue;
+    const text2 = run.snapshot.text(entry.blob);
+    if (text2 === void 0) {
+      run.misses.add(entry.blob);
+      reads.pending = true;
+      continue;
+    }
+    const parsed = run.parseCache.parse(entry.blob, path, text2);
+    if (!parsed.ok) {
+      const fake = { fileName: path, source: text2, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
+      reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: path, ...positionOf(fake, parsed.offset) });
+      continue;
+    }
+    files.push({ path, hcl: parsed.hcl });
+  }
+  return files;
+}
+var FILE_FUNCTIONS, MAY_CALL_FILE_FUNCTION, TERRAFORM_FILE, ModuleCode;
+var init_module_reads = __esm({
+  "packages/change-detector/src/analysis/module-reads.ts"() {
+    "use strict";
+    init_src2();
+    init_paths();
+    init_config_evaluator();
+    init_dynamic_pattern();
+    init_hcl_adapter();
+    init_parse_cache();
+    init_read_set();
+    init_terragrunt_functions();
+    FILE_FUNCTIONS = /* @__PURE__ */ new Map([
+      ["file", "file"],
+      ["fileexists", "file"],
+      ["filebase64", "file"],
+      ["filemd5", "file"],
+      ["filesha1", "file"],
+      ["filesha256", "file"],
+      ["filesha512", "file"],
+      ["filebase64sha256", "file"],
+      ["filebase64sha512", "file"],
+      ["templatefile", "templatefile"],
+      ["fileset", "fileset"]
+    ]);
+    MAY_CALL_FILE_FUNCTION = /\b(?:file[a-z0-9]*|templatefile)\s*\(/;
+    TERRAFORM_FILE = /\.(?:tf|tofu)(?:\.json)?$/;
+    ModuleCode = class {
+      constructor(scope, dir, files, reads, chain) {
+        this.scope = scope;
+        this.dir = dir;
+        this.reads = reads;
+        this.chain = chain;
+        for (const file2 of files) {
+          for (const block of file2.hcl.body.blocks) {
+            if (block.type === "locals") for (const attribute of block.body.attributes) this.locals.set(attribute.name, { attribute, file: file2 });
+          }
+        }
+        const cwd = toVirtual(scope.rootModule);
+        const contents = (name) => () => makeUnknown(`${name}: file contents are not read`);
+        this.functions = {
+          abspath: (args) => typeof args[0] === "string" ? posix5.resolve(cwd, args[0]) : makeUnknown("abspath of a non-string"),
+          pathexpand: () => makeUnknown("pathexpand depends on the home directory"),
+          ...Object.fromEntries([...FILE_FUNCTIONS.keys()].map((name) => [name, contents(name)]))
+        };
+      }
+      scope;
+      dir;
+      reads;
+      chain;
+      locals = /* @__PURE__ */ new Map();
+      localValues = /* @__PURE__ */ new Map();
+      localsInProgress = /* @__PURE__ */ new Set();
+      functions;
+      /** The local directory a `module` block calls, or null (remote, outside the repository, or widened). */
+      moduleSource(file2, source) {
+        const value = this.evaluate(file2, source.expr);
+        if (typeof value === "string") {
+          if (!value.startsWith("./") && !value.startsWith("../")) return null;
+          return resolveRepoPath(this.dir, value);
+        }
+        this.widen(file2, source.expr, "module source is not a literal string", copiedTreePattern(this.scope.copiedRoot), "module");
+        return null;
+      }
+      /** Records the reads of every file function call in a body (blocks at any depth). */
+      recordFileCalls(file2, body) {
+        for (const attribute of body.attributes) {
+          walkExpression(attribute.expr, (node2) => {
+            if (node2.type !== "Call") return;
+            const via = FILE_FUNCTIONS.get(node2.name);
+            if (via !== void 0 && node2.args.length > 0) this.recordCall(file2, node2, via);
+          });
+        }
+        for (const block of body.blocks) this.recordFileCalls(file2, block.body);
+      }
+      recordCall(file2, call, via) {
+        const pathValue = this.evaluate(file2, call.args[0]);
+        const patternValue = via === "fileset" ? this.evaluate(file2, call.args[1] ?? call.args[0]) : void 0;
+        const path = typeof pathValue === "string" ? this.repoPath(pathValue) : void 0;
+        if (path === null) return;
+        if (path !== void 0 && (patternValue === void 0 || typeof patternValue === "string")) {
+          if (path === this.dir || isInside(path, this.dir)) return;
+          const from = `${file2.path}:${lineOf(file2.hcl, call.range.start)}`;
+          if (patternValue === void 0) {
+            this.reads.addFile(path, extend2(this.chain, { file: path, via, from }));
+          } else {
+            const glob = path === "" ? patternValue : `${path}/${patternValue}`;
+            this.reads.addGlob(glob, extend2(this.chain, { file: glob, via, from }));
+          }
+          return;
+        }
+        const unknown2 = isUnknown2(pathValue) ? pathValue : isUnknown2(patternValue) ? patternValue : void 0;
+        let widened = "**";
+        if (path !== void 0) {
+          widened = path === "" ? "**" : `${path}/**`;
+        } else if (unknown2 !== void 0) {
+          const fragments = unknownFragments(unknown2);
+          const first = fragments?.[0];
+          widened = widenFragments(fragments, typeof first === "string" && first.startsWith("/") ? "" : this.scope.rootModule, via === "fileset");
+        }
+        const { copiedRoot } = this.scope;
+        if (widened === "**" || copiedRoot !== "" && !widened.startsWith(`${copiedRoot}/`)) widened = copiedTreePattern(copiedRoot);
+        if (this.dir !== "" && widened.startsWith(`${this.dir}/`)) return;
+        this.widen(file2, call, `${call.name}: ${unknown2?.reason ?? "the path is not a string"}`, widened, via);
+      }
+      widen(file2, node2, reason, pattern, via) {
+        const from = `${file2.path}:${lineOf(file2.hcl, node2.range.start)}`;
+        const scopeNote = pattern === copiedTreePattern(this.scope.copiedRoot) ? `the copied tree ${this.scope.copiedRoot === "" ? "(the whole repository)" : this.scope.copiedRoot}` : pattern;
+        this.reads.addDynamic({
+          from,
+          expression: file2.hcl.source.slice(node2.range.start, node2.range.end),
+          reason: `${reason} (${via} in Terraform code; reads widened to ${scopeNote})`,
+          pattern,
+          node: extend2(this.chain, { file: pattern, via: "dynamic", from })
+        });
+      }
+      /** A path as Terraform sees it (relative to the root module, the working directory) as a repository path. */
+      repoPath(value) {
+        return value.startsWith("/") ? fromVirtual(value) : resolveRepoPath(this.scope.rootModule, value);
+      }
+      evaluate(file2, expr) {
+        registerUnknownFunctions(this.functions, expr);
+        try {
+          return evaluateExpression(expr, { variable: (name) => this.variable(name), functions: this.functions, file: file2.hcl });
+        } catch (error62) {
+          if (error62 instanceof HclEvalError) return makeUnknown(error62.message);
+          throw error62;
+        }
+      }
+      variable(name) {
+        if (name === "path") {
+          return { module: toVirtual(this.dir), root: toVirtual(this.scope.rootModule), cwd: toVirtual(this.scope.rootModule) };
+        }
+        if (name === "local") {
+          const object2 = {};
+          for (const local of this.locals.keys()) {
+            Object.defineProperty(object2, local, { enumerable: true, get: () => this.local(local) });
+          }
+          return object2;
+        }
+        return makeUnknown(`${name} is only known when Terraform runs`);
+      }
+      local(name) {
+        const known = this.localValues.get(name);
+        if (known !== void 0) return known;
+        const local = this.locals.get(name);
+        if (this.localsInProgress.has(name)) return makeUnknown(`local.${name} refers to itself`);
+        this.localsInProgress.add(name);
+        const value = this.evaluate(local.file, local.attribute.expr);
+        this.localsInProgress.delete(name);
+        this.localValues.set(name, value);
+        return value;
+      }
+    };
+  }
+});
+
+// packages/change-detector/src/analysis/terraform-source.ts
+function followSource(run, source, unitDir, reads) {
+  const line = lineOf(source.hclFile, source.expr.range.start);
+  const from = `${source.file}:${line}`;
+  const value = source.value;
+  if (isUnknown2(value)) {
+    followUnknownSource(source, value, unitDir, reads, from);
+    return;
+  }
+  if (typeof value !== "string") return;
+  const local = localSourcePath(value);
+  if (local === null) return;
+  const split = local.indexOf("//", 1);
+  const root = split === -1 ? local : local.slice(0, split);
+  const subdir = split === -1 ? "" : local.slice(split + 2).replace(/^\/+/, "");
+  const rootPath = resolveRepoPath(unitDir, root);
+  if (rootPath === null) return;
+  const resolved = run.snapshot.resolve(rootPath, run.misses);
+  const linkChain = extend2(source.chain, { file: rootPath, via: "terraform.source", from });
+  for (const link of resolved.links) reads.addFile(link.path, linkChain);
+  if (resolved.kind === "pending") {
+    reads.pending = true;
+    return;
+  }
+  if (resolved.kind === "escapes") {
+    reads.addProblem({ code: "SYMLINK_ESCAPES_REPO", message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`, file: source.file, line });
+    return;
+  }
+  const moduleDir = subdir === "" ? resolved.path : resolveRepoPath(resolved.path, subdir);
+  if (moduleDir === null) return;
+  const chain = extend2(source.chain, { file: moduleDir, via: "terraform.source", from });
+  reads.addDir(moduleDir, chain);
+  reads.mergeFrom(moduleReads(run, { copiedRoot: resolved.path, rootModule: moduleDir }, moduleDir), chain);
+}
+function followUnknownSource(source, value, unitDir, reads, from) {
+  const fragments = unknownFragments(value);
+  const first = fragments?.[0];
+  if (typeof first === "string" && isRemoteSourceStart(first)) return;
+  let pattern = widenFragments(fragments, unitDir, true);
+  const local = typeof first === "string" ? localSourcePath(first) : null;
+  const split = local === null ? -1 : local.indexOf("//", 1);
+  if (local !== null && split !== -1) {
+    const root = resolveRepoPath(unitDir, local.slice(0, split));
+    if (root !== null) pattern = copiedTreePattern(root);
+  }
+  reads.addDynamic({
+    from,
+    expression: source.hclFile.source.slice(source.expr.range.start, source.expr.range.end),
+    reason: `terraform.source: ${value.reason}`,
+    pattern,
+    node: extend2(source.chain, { file: pattern, via: "dynamic", from })
+  });
+}
+function isRemoteSourceStart(start) {
+  return !start.startsWith("/") && !["./", "../", "file://"].some((form) => start.startsWith(form) || form.startsWith(start));
+}
+function localSourcePath(source) {
+  const withoutQuery = source.split("?")[0] ?? source;
+  if (withoutQuery.startsWith("file://")) return withoutQuery.slice("file://".length);
+  if (withoutQuery.startsWith("/") || withoutQuery.startsWith("./") || withoutQuery.startsWith("../") || withoutQuery === "." || withoutQuery === "..") {
+    return withoutQuery;
+  }
+  return null;
+}
+var init_terraform_source = __esm({
+  "packages/change-detector/src/analysis/terraform-source.ts"() {
+    "use strict";
+    init_paths();
+    init_dynamic_pattern();
+    init_hcl_adapter();
+    init_module_reads();
+    init_parse_cache();
+    init_read_set();
   }
 });
 
@@ -34893,6 +35425,7 @@ var init_analysis_run = __esm({
         const chain = extend2(null, { file: path, via: "unit" });
         const scope = { unitDir, terragruntDir: unitDir, parentDir: null, stack: [path] };
         const config2 = this.evaluateConfigFile(path, "unit", scope, chain, reads, null, 0);
+        if (config2) for (const dependency of config2.dependencyEdges()) reads.dependencies.add(dependency);
         const source = config2?.effectiveSource();
         if (source) followSource(this, source, unitDir, reads);
         this.checkUnitSymlinks(unitDir, reads, chain);
@@ -35048,7 +35581,7 @@ async function analyseUnits(snapshot, units, allUnits, reader, parseCache, onAna
       if (round === 0) {
         if (++sinceYield >= YIELD_EVERY_UNITS) {
           sinceYield = 0;
-          await new Promise((resolve19) => setImmediate(resolve19));
+          await new Promise((resolve20) => setImmediate(resolve20));
         }
         for (const blob of blobs) {
           const arriving = arrivals.get(blob);
@@ -35107,12 +35640,12 @@ function prefetchPlan(snapshot, units, allUnits) {
     const name = baseName(path);
     if (name === "terragrunt.hcl" || name === ".terraform.lock.hcl") continue;
     const dir = dirOf(path);
-    if (allUnits.has(dir)) {
+    if (dir !== "" && allUnits.has(dir)) {
       if (entry.size > PREFETCH_UNIT_FILE_BYTES || !analysing.has(dir) || entry.mode === SYMLINK_MODE) continue;
       let files = unitFiles.get(dir);
       if (!files) unitFiles.set(dir, files = []);
       files.push(entry.blob);
-    } else if (!isSkippedDir(dir) && unitContaining(path, allUnits) === null) {
+    } else if (!isSkippedDir(dir) && !unitContaining(path, allUnits)) {
       shared.push(entry.blob);
     } else {
       continue;
@@ -35159,7 +35692,7 @@ var init_analyse_units = __esm({
 
 // packages/change-detector/src/stacks/source.ts
 import { existsSync as existsSync4, statSync as statSync3 } from "node:fs";
-import { posix as posix4 } from "node:path";
+import { posix as posix6 } from "node:path";
 function parseStackSource(raw, stackDir, hasRepoDir) {
   const local = localSource(raw, stackDir, hasRepoDir);
   if (local) return local;
@@ -35179,7 +35712,7 @@ function parseStackSource(raw, stackDir, hasRepoDir) {
 function localSource(raw, stackDir, hasRepoDir) {
   const path = raw.startsWith("file://") ? raw.slice("file://".length) : raw;
   const explicit = raw.startsWith("file://") || raw.startsWith("/") || raw.startsWith("./") || raw.startsWith("../");
-  const absolute = path.startsWith("/") ? posix4.normalize(path) : posix4.normalize(posix4.join(toVirtual(stackDir), path));
+  const absolute = path.startsWith("/") ? posix6.normalize(path) : posix6.normalize(posix6.join(toVirtual(stackDir), path));
   const inRepo = fromVirtual(absolute);
   if (inRepo !== null) {
     if (hasRepoDir(inRepo)) return { kind: "repo", dir: inRepo };
@@ -35214,7 +35747,7 @@ function shorthandGitUrl(location) {
   return void 0;
 }
 function normalizeSubdir(subdir) {
-  const normalized = posix4.normalize(subdir === "" ? "." : subdir).replace(/^\/+|\/+$/g, "");
+  const normalized = posix6.normalize(subdir === "" ? "." : subdir).replace(/^\/+|\/+$/g, "");
   return normalized === "." ? "" : normalized;
 }
 function describeSource(source) {
@@ -35238,7 +35771,7 @@ var init_source = __esm({
 
 // packages/change-detector/src/stacks/generate.ts
 import { createHash as createHash3 } from "node:crypto";
-import { posix as posix5 } from "node:path";
+import { posix as posix7 } from "node:path";
 async function generateStacks(options2) {
   const entries = new Map(options2.tree.entries);
   let snapshot = new StackSnapshot(options2.tree, options2.label);
@@ -35347,7 +35880,7 @@ function describeBlock(config2, block, frame, reads, tree) {
   let failure2;
   if (typeof rawPath !== "string") failure2 = problem(isUnknown2(rawPath) ? `path is not known statically (${rawPath.reason})` : "path must be a string");
   else {
-    const joined = posix5.normalize(posix5.join(base === "" ? "." : base, rawPath));
+    const joined = posix7.normalize(posix7.join(base === "" ? "." : base, rawPath));
     if (rawPath.startsWith("/") || base !== "" && !joined.startsWith(`${base}/`) || joined.startsWith("..")) failure2 = problem(`path '${rawPath}' leaves the stack directory`);
     else path = joined;
   }
@@ -35691,6 +36224,59 @@ var init_match = __esm({
   }
 });
 
+// packages/change-detector/src/root-unit.ts
+function rootConfigIsIncluded(readers, unitIds, chain) {
+  for (const id of readers) {
+    if (unitIds[id] === ROOT_UNIT) continue;
+    const last = chain(id, ROOT_CONFIG)?.at(-1);
+    if (last?.file === ROOT_CONFIG && (last.via === "include" || last.via === "read_terragrunt_config")) return true;
+  }
+  return false;
+}
+function withoutRootConfig(units, includedInHead) {
+  const inHead = units.head.has(ROOT_UNIT);
+  const inBase = units.base.has(ROOT_UNIT);
+  const dropHead = inHead && includedInHead;
+  const dropBase = inBase && (inHead ? includedInHead : units.base.size > 1);
+  if (!dropHead && !dropBase) return units;
+  const without = (set3) => {
+    const copy = new Set(set3);
+    copy.delete(ROOT_UNIT);
+    return copy;
+  };
+  const head = dropHead ? without(units.head) : units.head;
+  const base = units.base === units.head ? head : dropBase ? without(units.base) : units.base;
+  return { ...units, head, base };
+}
+function presentRootUnit(result, isUnit) {
+  const name = (unit) => unit === ROOT_UNIT ? "." : unit;
+  if (!isUnit) {
+    result.units = result.units.filter((unit) => unit.path !== ROOT_UNIT);
+    for (const change of result.changes) change.units = change.units.filter((unit) => unit !== ROOT_UNIT);
+    delete result.graph.dependencies[ROOT_UNIT];
+    return;
+  }
+  const touches = result.units.some((unit) => unit.path === ROOT_UNIT) || ROOT_UNIT in result.graph.dependencies;
+  if (!touches) return;
+  for (const unit of result.units) unit.path = name(unit.path);
+  result.units.sort((a2, b3) => a2.path < b3.path ? -1 : a2.path > b3.path ? 1 : 0);
+  for (const change of result.changes) {
+    change.units = change.units.map(name);
+    if (change.insideUnit !== null) change.insideUnit = name(change.insideUnit);
+  }
+  const graph = {};
+  for (const [unit, dependencies] of Object.entries(result.graph.dependencies)) graph[name(unit)] = dependencies.map(name);
+  result.graph.dependencies = graph;
+}
+var ROOT_UNIT, ROOT_CONFIG;
+var init_root_unit = __esm({
+  "packages/change-detector/src/root-unit.ts"() {
+    "use strict";
+    ROOT_UNIT = "";
+    ROOT_CONFIG = "terragrunt.hcl";
+  }
+});
+
 // packages/change-detector/src/detect.ts
 import { join as join3 } from "node:path";
 async function detectChanges(options2) {
@@ -35708,8 +36294,8 @@ async function detectChanges(options2) {
     const analysis = await analyse(range, units, reuse, reader, parseCache);
     const matched = matchChanges({
       diff: range.diff,
-      headUnits: units.sets.head,
-      baseUnits: units.sets.base,
+      headUnits: analysis.sets.head,
+      baseUnits: analysis.sets.base,
       stackDirs: units.sets.stackDirs,
       unitIds: units.headUnits,
       idOf: (unit) => unitIdIn(units.headUnits, unit),
@@ -35721,7 +36307,7 @@ async function detectChanges(options2) {
     });
     const dependencies = graphOf(units, reuse, analysis);
     if (useCache && (!range.upToDate || analysis.analysed > 0)) persist(range, units, reuse.records, analysis.index, dependencies);
-    return {
+    const result = {
       apiVersion: API_VERSION,
       kind: "Detection",
       event,
@@ -35734,12 +36320,14 @@ async function detectChanges(options2) {
       stacks: changedStackFiles(range.diff),
       stats: {
         trackedFiles: units.trackedFiles,
-        unitsInHead: units.headUnits.length,
+        unitsInHead: analysis.sets.head.size,
         filesParsed: parseCache.filesParsed,
         cacheHits: reuse.count,
         elapsedMs: Math.round((performance.now() - started) * 10) / 10
       }
     };
+    presentRootUnit(result, analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT));
+    return result;
   } finally {
     reader.close();
   }
@@ -35763,7 +36351,7 @@ async function resolveRange(options2, event, useCache) {
     promise2.catch(() => void 0);
     return promise2;
   };
-  let listing = useCache && hasCache(repo.commonDir) ? void 0 : observed(repo.listTree(head));
+  let listing2 = useCache && hasCache(repo.commonDir) ? void 0 : observed(repo.listTree(head));
   const basePromise = observed(event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase));
   const diffPromise = observed(
     event === "pull_request" ? repo.diffTree(requestedBase, head, { fromMergeBase: true }).catch(async () => repo.diffTree(await basePromise, head)) : repo.diffTree(requestedBase, head)
@@ -35771,8 +36359,8 @@ async function resolveRange(options2, event, useCache) {
   const cached2 = useCache ? loadCache(repo.commonDir) : null;
   const base = await basePromise;
   const upToDate = cached2?.commit === head;
-  if (!upToDate || cached2.stackDirs.length > 0) listing ??= observed(repo.listTree(head));
-  const [diff, listed] = await Promise.all([diffPromise, listing]);
+  if (!upToDate || cached2.stackDirs.length > 0) listing2 ??= observed(repo.listTree(head));
+  const [diff, listed] = await Promise.all([diffPromise, listing2]);
   const headTree = listed ?? (diff.some((entry) => isStackFile(entry.oldPath) || isStackFile(entry.newPath)) ? await repo.listTree(head) : void 0);
   let baseTree;
   const range = { repo, requestedBase, base, head, diff, upToDate, headTree, baseTree: () => baseTree ??= repo.listTree(base) };
@@ -35857,13 +36445,15 @@ async function analyse(range, units, reuse, reader, parseCache) {
       reuse.records.addFresh(id, reads);
     });
   }
-  const deletedUnits = deletedUnitsOf(units.sets);
+  const rootIncluded = units.sets.head.has(ROOT_UNIT) && rootConfigIsIncluded(index.lookup(ROOT_CONFIG, false), headUnits, (id, path) => reuse.records.chainTo(id, path));
+  const sets = withoutRootConfig(units.sets, rootIncluded);
+  const deletedUnits = deletedUnitsOf(sets);
   const deletedReads = /* @__PURE__ */ new Map();
   if (deletedUnits.length > 0) {
     const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseCommitUnits(snapshot, deletedUnits, units.sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    await analyseCommitUnits(snapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
   }
-  return { index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads };
 }
 function extrasOf(reads) {
   return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems };
@@ -35916,6 +36506,7 @@ var init_detect = __esm({
     init_stack_units();
     init_match();
     init_paths();
+    init_root_unit();
     init_units();
   }
 });
@@ -35941,6 +36532,9 @@ function formatDetectionSummary(result) {
       for (const dynamic of unit.dynamic) {
         lines.push(`    dynamic read at ${dynamic.from}: ${dynamic.expression || "(whole unit)"} -> ${dynamic.pattern} (${dynamic.reason})`);
       }
+      for (const dependency of result.graph.dependencies[unit.path] ?? []) {
+        if (isOutsideRepository(dependency)) lines.push(`    depends on ${dependency}: outside the repository, not planned or ordered by Gantry`);
+      }
       for (const problem of unit.problems) {
         const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}` : ""}${problem.column ? `:${problem.column}` : ""}: ` : "";
         lines.push(`    problem [${problem.code}] ${where}${problem.message}`);
@@ -35955,6 +36549,9 @@ function formatDetectionSummary(result) {
   );
   return `${lines.join("\n")}
 `;
+}
+function isOutsideRepository(path) {
+  return path.startsWith("../") || path.startsWith("/");
 }
 function short(sha) {
   return sha.slice(0, 12);
@@ -36694,8 +37291,8 @@ var init_dist = __esm({
 });
 
 // packages/classifier/src/environments.ts
-function matchEnvironments(units, environments, configFile) {
-  const matchers = environments.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
+function matchEnvironments(units, environments2, configFile2) {
+  const matchers = environments2.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
   const result = /* @__PURE__ */ new Map();
   const problems = [];
   for (const unit of units) {
@@ -36705,9 +37302,9 @@ function matchEnvironments(units, environments, configFile) {
     else problems.push(`unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`);
   }
   if (problems.length > 0) {
-    const listed = environments.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
+    const listed = environments2.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
     throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
-      ...configFile ? { location: { file: configFile } } : {},
+      ...configFile2 ? { location: { file: configFile2 } } : {},
       hint: `every unit must match exactly one environment's paths; environments are ${listed}`
     });
   }
@@ -37116,7 +37713,7 @@ var init_plan_jobs = __esm({
 // packages/classifier/src/git.ts
 import { execFile, spawn as spawn2 } from "node:child_process";
 function git(repo, args) {
-  return new Promise((resolve19, reject) => {
+  return new Promise((resolve20, reject) => {
     execFile(
       "git",
       args,
@@ -37130,7 +37727,7 @@ function git(repo, args) {
             })
           );
         } else {
-          resolve19(stdout);
+          resolve20(stdout);
         }
       }
     );
@@ -37145,7 +37742,7 @@ async function listTreeFiles(repo, ref, directories) {
 }
 function readTreeFiles(repo, ref, paths) {
   if (paths.length === 0) return Promise.resolve(/* @__PURE__ */ new Map());
-  return new Promise((resolve19, reject) => {
+  return new Promise((resolve20, reject) => {
     const child = spawn2("git", ["cat-file", "--batch"], { cwd: repo, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } });
     const chunks = [];
     child.stdout.on("data", (chunk) => chunks.push(chunk));
@@ -37160,14 +37757,14 @@ function readTreeFiles(repo, ref, paths) {
       let offset = 0;
       for (const path of paths) {
         const newline = output2.indexOf(10, offset);
-        const header = output2.subarray(offset, newline).toString("utf8");
+        const header2 = output2.subarray(offset, newline).toString("utf8");
         offset = newline + 1;
-        const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
+        const size = /^[0-9a-f]+ blob (\d+)$/.exec(header2)?.[1];
         if (size === void 0) continue;
         files.set(path, output2.subarray(offset, offset + Number(size)).toString("utf8"));
         offset += Number(size) + 1;
       }
-      resolve19(files);
+      resolve20(files);
     });
     child.stdin.end(paths.map((path) => `${ref}^{commit}:${path}
 `).join(""));
@@ -37376,26 +37973,26 @@ function describeIssue(issue2, value, locate) {
   return { text: `key ${formatConfigPath(keyPath)}: ${message}`, position };
 }
 function knownKeysAt(schema, path) {
-  let current = schema;
-  for (let index = 0; current !== void 0; ) {
-    const def = current._zod.def;
-    if ("innerType" in def) current = def.innerType;
-    else if (def.type === "pipe") current = def.in;
+  let current2 = schema;
+  for (let index = 0; current2 !== void 0; ) {
+    const def = current2._zod.def;
+    if ("innerType" in def) current2 = def.innerType;
+    else if (def.type === "pipe") current2 = def.in;
     else if (index === path.length) return def.type === "object" ? Object.keys(def.shape ?? {}) : [];
-    else if (def.type === "object") current = def.shape?.[String(path[index++])];
-    else if (def.type === "array") current = def.element, index++;
-    else if (def.type === "record") current = def.valueType, index++;
+    else if (def.type === "object") current2 = def.shape?.[String(path[index++])];
+    else if (def.type === "array") current2 = def.element, index++;
+    else if (def.type === "record") current2 = def.valueType, index++;
     else return [];
   }
   return [];
 }
 function valueAt(value, path) {
-  let current = value;
+  let current2 = value;
   for (const segment of path) {
-    if (typeof current !== "object" || current === null) return void 0;
-    current = current[segment];
+    if (typeof current2 !== "object" || current2 === null) return void 0;
+    current2 = current2[segment];
   }
-  return current;
+  return current2;
 }
 var init_validate = __esm({
   "packages/classifier/src/config/validate.ts"() {
@@ -37565,7 +38162,7 @@ var init_gruntwork_yaml = __esm({
 // packages/classifier/src/config/gruntwork-hcl.ts
 function parseGruntworkConfigHcl(files) {
   const input2 = {};
-  const environments = [];
+  const environments2 = [];
   const positions = /* @__PURE__ */ new Map();
   let repositoryFile;
   const first = files[0];
@@ -37580,11 +38177,11 @@ function parseGruntworkConfigHcl(files) {
         repositoryFile = file2.path;
         readRepository(reader, block.body, input2);
       } else if (block.type === "environment") {
-        environments.push(readEnvironment(reader, block, environments.length));
+        environments2.push(readEnvironment(reader, block, environments2.length));
       }
     }
   }
-  if (environments.length > 0) input2.environments = environments;
+  if (environments2.length > 0) input2.environments = environments2;
   const locate = (path) => {
     for (let length = path.length; length > 0; length--) {
       const position = positions.get(formatConfigPath(path.slice(0, length)));
@@ -37785,7 +38382,7 @@ var init_load_config = __esm({
 import { createRequire as createRequire2 } from "node:module";
 import { existsSync as existsSync5, mkdtempSync, readFileSync as readFileSync3, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix6, resolve as resolve3 } from "node:path";
+import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix8, resolve as resolve3 } from "node:path";
 import { pathToFileURL } from "node:url";
 function isChangeClassifier(value) {
   if (typeof value !== "object" || value === null) return false;
@@ -37825,7 +38422,7 @@ async function importPlugin(name, url2, options2) {
   }
 }
 async function importFromTree(name, ref, options2) {
-  const path = posix6.normalize(name);
+  const path = posix8.normalize(name);
   if (isAbsolute2(name) || path === ".." || path.startsWith("../")) {
     throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
       ...located(options2),
@@ -37889,9 +38486,9 @@ function exportTarget(exports2) {
   }
   return void 0;
 }
-function pluginNotFound(name, repo, configFile) {
+function pluginNotFound(name, repo, configFile2) {
   return classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' cannot be found from ${repo}`, {
-    ...configFile ? { location: { file: configFile } } : {},
+    ...configFile2 ? { location: { file: configFile2 } } : {},
     hint: `install it in the repository (npm install ${name}) or name a file relative to the repository (./classifiers/mine.js)`
   });
 }
@@ -37908,12 +38505,12 @@ var init_plugins = __esm({
 // packages/classifier/src/plan-change.ts
 async function loadPlanningConfiguration(options2) {
   const loaded = await loadConfig({ repo: options2.repo, ref: options2.ref });
-  const configFile = loaded.files[0];
+  const configFile2 = loaded.files[0];
   const plugins = await loadClassifierPlugins(loaded.config.classifiers, {
     repo: options2.repo,
     ref: options2.ref,
     ...options2.pluginPackages ? { packagesFrom: options2.pluginPackages } : {},
-    ...configFile ? { configFile } : {}
+    ...configFile2 ? { configFile: configFile2 } : {}
   });
   return { loaded, commit: options2.ref, plugins };
 }
@@ -37940,10 +38537,10 @@ async function planChange(options2) {
     ...options2.pluginPackages ? { pluginPackages: options2.pluginPackages } : {}
   });
   const { config: config2, files } = configuration.loaded;
-  const configFile = files[0];
+  const configFile2 = files[0];
   const classification = await classifyChanges(detection, { ignore: config2.ignore, plugins: configuration.plugins });
   const branch = resolveBranch({ event: options2.event, branch: options2.branch, deployBranch: config2.deployBranch, ...options2.env ? { env: options2.env } : {} });
-  return planJobs({ detection, classification, config: config2, branch, ...configFile ? { configFile } : {}, ...options2.skipUnits ? { skipUnits: options2.skipUnits } : {} });
+  return planJobs({ detection, classification, config: config2, branch, ...configFile2 ? { configFile: configFile2 } : {}, ...options2.skipUnits ? { skipUnits: options2.skipUnits } : {} });
 }
 var init_plan_change = __esm({
   "packages/classifier/src/plan-change.ts"() {
@@ -38142,9 +38739,10 @@ var init_package = __esm({
         "@gantry/change-detector": "workspace:*",
         "@gantry/classifier": "workspace:*",
         "@gantry/dispatcher": "workspace:*",
+        "@gantry/errors": "workspace:*",
         "@gantry/executor": "workspace:*",
         "@gantry/guards": "workspace:*",
-        "@gantry/errors": "workspace:*"
+        "@gantry/init": "workspace:*"
       },
       devDependencies: {
         "@gantry/testkit": "workspace:*"
@@ -38169,11 +38767,11 @@ var init_package = __esm({
 
 // packages/cli/src/error-document.ts
 import { writeFileSync as writeFileSync3 } from "node:fs";
-function writeErrorDocument(file2, command11, error62) {
+function writeErrorDocument(file2, command12, error62) {
   const document = {
     apiVersion: "gantry/v1",
     kind: "Error",
-    command: command11,
+    command: command12,
     code: error62.code,
     message: error62.message,
     hint: error62.hint ?? null,
@@ -38210,8 +38808,8 @@ var init_error_document = __esm({
 });
 
 // packages/cli/src/exit-codes.ts
-function renderExitCodes(command11) {
-  const names = [...COMMAND_EXIT_CODES[command11] ?? ["ok", "usage"], "internal"];
+function renderExitCodes(command12) {
+  const names = [...COMMAND_EXIT_CODES[command12] ?? ["ok", "usage"], "internal"];
   const width = Math.max(...names.map((name) => EXIT_CODES[name].codes.length));
   const rows = names.map((name) => wrap(EXIT_CODES[name].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? EXIT_CODES[name].codes : "").padEnd(width)}  ${line}`).join("\n"));
   return `Exit codes:
@@ -38253,6 +38851,7 @@ var init_exit_codes = __esm({
       dispatch: ["ok", "usage", "configuration", "execution", "interrupted"],
       report: ["ok", "usage", "configuration", "execution", "interrupted"],
       iam: ["ok", "findings", "usage", "configuration"],
+      init: ["ok", "usage", "configuration"],
       doctor: ["ok", "findings", "usage", "configuration"],
       completion: ["ok", "usage"]
     };
@@ -38260,9 +38859,9 @@ var init_exit_codes = __esm({
 });
 
 // packages/cli/src/help.ts
-function commandHelp(command11, help8) {
-  const topCommand = command11.split(" ")[0];
-  return `${help8.trimEnd()}
+function commandHelp(command12, help9) {
+  const topCommand = command12.split(" ")[0];
+  return `${help9.trimEnd()}
 
 ${renderExitCodes(topCommand)}`;
 }
@@ -38284,22 +38883,22 @@ var init_help = __esm({
 
 // packages/cli/src/args.ts
 import { parseArgs } from "node:util";
-function parseCommandArgs(command11, argv, options2, help8) {
+function parseCommandArgs(command12, argv, options2, help9) {
   const all = { ...options2, help: { type: "boolean", short: "h" } };
   const parse5 = () => parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
   let parsed;
   try {
     parsed = parse5();
   } catch (error62) {
-    throw usageError(command11, describeParseError(error62, all), help8);
+    throw usageError(command12, describeParseError(error62, all), help9);
   }
-  if (parsed.values.help) throw new HelpRequested(commandHelp(command11, help8), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
+  if (parsed.values.help) throw new HelpRequested(commandHelp(command12, help9), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
 }
-function usageError(command11, message, help8) {
-  const usage2 = help8.split("\n\n")[0].trim();
+function usageError(command12, message, help9) {
+  const usage2 = help9.split("\n\n")[0].trim();
   return new GantryError("USAGE", message, { hint: `${usage2}
-  see \`gantry help ${command11}\``, exitCode: 2 });
+  see \`gantry help ${command12}\``, exitCode: 2 });
 }
 function describeParseError(error62, options2) {
   const quoted = /'(-{1,2}[^' =]+)/.exec(error62.message)?.[1];
@@ -38318,17 +38917,17 @@ function describeParseError(error62, options2) {
   }
   return "invalid arguments";
 }
-function requireOption(command11, value, name) {
+function requireOption(command12, value, name) {
   if (value === void 0 || value === "") {
-    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command11}\``, exitCode: 2 });
+    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command12}\``, exitCode: 2 });
   }
   return value;
 }
-function parseEvent(command11, value, fallback) {
-  const event = value ?? fallback ?? requireOption(command11, value, "event");
+function parseEvent(command12, value, fallback) {
+  const event = value ?? fallback ?? requireOption(command12, value, "event");
   if (event !== "pull_request" && event !== "push") {
     const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command11}\``, exitCode: 2 });
+    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command12}\``, exitCode: 2 });
   }
   return event;
 }
@@ -38535,18 +39134,18 @@ var init_register = __esm({
 });
 
 // node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name, hook2) {
-  const orig = hook2;
+function addHook(state, kind, name, hook6) {
+  const orig = hook6;
   if (!state.registry[name]) {
     state.registry[name] = [];
   }
   if (kind === "before") {
-    hook2 = (method, options2) => {
+    hook6 = (method, options2) => {
       return Promise.resolve().then(orig.bind(null, options2)).then(method.bind(null, options2));
     };
   }
   if (kind === "after") {
-    hook2 = (method, options2) => {
+    hook6 = (method, options2) => {
       let result;
       return Promise.resolve().then(method.bind(null, options2)).then((result_) => {
         result = result_;
@@ -38557,14 +39156,14 @@ function addHook(state, kind, name, hook2) {
     };
   }
   if (kind === "error") {
-    hook2 = (method, options2) => {
+    hook6 = (method, options2) => {
       return Promise.resolve().then(method.bind(null, options2)).catch((error62) => {
         return orig(error62, options2);
       });
     };
   }
   state.registry[name].push({
-    hook: hook2,
+    hook: hook6,
     orig
   });
 }
@@ -38592,16 +39191,16 @@ var init_remove = __esm({
 });
 
 // node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/index.js
-function bindApi(hook2, state, name) {
+function bindApi(hook6, state, name) {
   const removeHookRef = bindable(removeHook, null).apply(
     null,
     name ? [state, name] : [state]
   );
-  hook2.api = { remove: removeHookRef };
-  hook2.remove = removeHookRef;
+  hook6.api = { remove: removeHookRef };
+  hook6.remove = removeHookRef;
   ["before", "error", "after", "wrap"].forEach((kind) => {
     const args = name ? [state, kind, name] : [state, kind];
-    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+    hook6[kind] = hook6.api[kind] = bindable(addHook, null).apply(null, args);
   });
 }
 function Singular() {
@@ -38617,9 +39216,9 @@ function Collection() {
   const state = {
     registry: {}
   };
-  const hook2 = register.bind(null, state);
-  bindApi(hook2, state);
-  return hook2;
+  const hook6 = register.bind(null, state);
+  bindApi(hook6, state);
+  return hook6;
 }
 var bind, bindable, before_after_hook_default;
 var init_before_after_hook = __esm({
@@ -38953,11 +39552,11 @@ var init_dist_bundle = __esm({
 });
 
 // node_modules/.pnpm/content-type@3.1.1/node_modules/content-type/dist/index.js
-function parse4(header, options2) {
+function parse4(header2, options2) {
   const stopFlags = SEMI_FLAG | (options2?.comma === true ? COMMA_FLAG : 0);
-  const len = header.length;
+  const len = header2.length;
   let valueStart = options2?.start ?? 0;
-  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+  while ((CHAR_MAP[header2.charCodeAt(valueStart)] & OWS) !== 0) {
     valueStart++;
   }
   let index = valueStart;
@@ -38965,7 +39564,7 @@ function parse4(header, options2) {
   let whitespace = -1;
   let stop = options2?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
-    const code2 = header.charCodeAt(index);
+    const code2 = header2.charCodeAt(index);
     const flags2 = CHAR_MAP[code2];
     if ((flags2 & stopFlags) !== 0) {
       stop |= flags2 & COMMA_FLAG;
@@ -38981,25 +39580,25 @@ function parse4(header, options2) {
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
-  const value = header.slice(valueStart, valueEnd);
+  const value = header2.slice(valueStart, valueEnd);
   const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
   if (index === len || stop !== 0) {
     return { type, index, parameters: new NullObject() };
   }
-  return parseParameters(header, type, index, len, stopFlags);
+  return parseParameters(header2, type, index, len, stopFlags);
 }
-function parseParameters(header, type, index, len, stopFlags) {
+function parseParameters(header2, type, index, len, stopFlags) {
   const parameters = new NullObject();
   parameter: while (index < len) {
     index++;
-    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+    while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
       index++;
     }
     const keyStart = index;
     let keyFlags = 0;
     let keyWhitespace = -1;
     while (index < len) {
-      const code2 = header.charCodeAt(index);
+      const code2 = header2.charCodeAt(index);
       const flags2 = CHAR_MAP[code2];
       if ((flags2 & stopFlags) !== 0) {
         if ((flags2 & COMMA_FLAG) !== 0)
@@ -39008,25 +39607,25 @@ function parseParameters(header, type, index, len, stopFlags) {
       }
       if (code2 === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-        const value = header.slice(keyStart, keyEnd);
+        const value = header2.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
         index++;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+        while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
           index++;
         }
-        if (index < len && header.charCodeAt(index) === DQUOTE) {
+        if (index < len && header2.charCodeAt(index) === DQUOTE) {
           const quotedStart = ++index;
           let escaped = false;
           while (index < len) {
-            const code3 = header.charCodeAt(index);
+            const code3 = header2.charCodeAt(index);
             if (code3 === DQUOTE) {
               if (parameters[key] === void 0) {
-                parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
+                parameters[key] = escaped ? unescapeQuotedPairs(header2, quotedStart, index) : header2.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
               while (index < len) {
-                const code4 = header.charCodeAt(index);
+                const code4 = header2.charCodeAt(index);
                 const flags3 = CHAR_MAP[code4];
                 if ((flags3 & stopFlags) !== 0) {
                   stop2 = flags3 & COMMA_FLAG;
@@ -39051,7 +39650,7 @@ function parseParameters(header, type, index, len, stopFlags) {
         let stop = 0;
         let valueWhitespace = -1;
         while (index < len) {
-          const code3 = header.charCodeAt(index);
+          const code3 = header2.charCodeAt(index);
           const flags3 = CHAR_MAP[code3];
           if ((flags3 & stopFlags) !== 0) {
             stop = flags3 & COMMA_FLAG;
@@ -39067,7 +39666,7 @@ function parseParameters(header, type, index, len, stopFlags) {
         }
         if (parameters[key] === void 0) {
           const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-          parameters[key] = header.slice(valueStart, valueEnd);
+          parameters[key] = header2.slice(valueStart, valueEnd);
         }
         if (stop !== 0)
           break parameter;
@@ -39963,13 +40562,13 @@ var init_dist_src2 = __esm({
         return NewOctokit;
       }
       constructor(options2 = {}) {
-        const hook2 = new before_after_hook_default.Collection();
+        const hook6 = new before_after_hook_default.Collection();
         const requestDefaults = {
           baseUrl: request.endpoint.DEFAULTS.baseUrl,
           headers: {},
           request: Object.assign({}, options2.request, {
             // @ts-ignore internal usage only, no need to type
-            hook: hook2.bind(null, "request")
+            hook: hook6.bind(null, "request")
           }),
           mediaType: {
             previews: [],
@@ -39989,20 +40588,20 @@ var init_dist_src2 = __esm({
         this.request = request.defaults(requestDefaults);
         this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
         this.log = createLogger(options2.log);
-        this.hook = hook2;
+        this.hook = hook6;
         if (!options2.authStrategy) {
           if (!options2.auth) {
             this.auth = async () => ({
               type: "unauthenticated"
             });
           } else {
-            const auth2 = createTokenAuth(options2.auth);
-            hook2.wrap("request", auth2.hook);
-            this.auth = auth2;
+            const auth6 = createTokenAuth(options2.auth);
+            hook6.wrap("request", auth6.hook);
+            this.auth = auth6;
           }
         } else {
           const { authStrategy, ...otherOptions } = options2;
-          const auth2 = authStrategy(
+          const auth6 = authStrategy(
             Object.assign(
               {
                 request: this.request,
@@ -40018,8 +40617,8 @@ var init_dist_src2 = __esm({
               options2.auth
             )
           );
-          hook2.wrap("request", auth2.hook);
-          this.auth = auth2;
+          hook6.wrap("request", auth6.hook);
+          this.auth = auth6;
         }
         const classConstructor = this.constructor;
         for (let i3 = 0; i3 < classConstructor.plugins.length; ++i3) {
@@ -40490,8 +41089,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t2 = 0) {
-          return new this.Promise(function(resolve19, reject) {
-            return setTimeout(resolve19, t2);
+          return new this.Promise(function(resolve20, reject) {
+            return setTimeout(resolve20, t2);
           });
         }
         computePenalty() {
@@ -40563,7 +41162,7 @@ var require_light = __commonJS({
           return this.check(weight, now);
         }
         async __register__(index, weight, expiration) {
-          var now, wait;
+          var now, wait2;
           await this.yieldLoop();
           now = Date.now();
           if (this.conditionsCheck(weight)) {
@@ -40571,11 +41170,11 @@ var require_light = __commonJS({
             if (this.storeOptions.reservoir != null) {
               this.storeOptions.reservoir -= weight;
             }
-            wait = Math.max(this._nextRequest - now, 0);
-            this._nextRequest = now + wait + this.storeOptions.minTime;
+            wait2 = Math.max(this._nextRequest - now, 0);
+            this._nextRequest = now + wait2 + this.storeOptions.minTime;
             return {
               success: true,
-              wait,
+              wait: wait2,
               reservoir: this.storeOptions.reservoir
             };
           } else {
@@ -40629,15 +41228,15 @@ var require_light = __commonJS({
           });
         }
         next(id) {
-          var current, next;
-          current = this._jobs[id];
-          next = current + 1;
-          if (current != null && next < this.status.length) {
-            this.counts[current]--;
+          var current2, next;
+          current2 = this._jobs[id];
+          next = current2 + 1;
+          if (current2 != null && next < this.status.length) {
+            this.counts[current2]--;
             this.counts[next]++;
             return this._jobs[id]++;
-          } else if (current != null) {
-            this.counts[current]--;
+          } else if (current2 != null) {
+            this.counts[current2]--;
             return delete this._jobs[id];
           }
         }
@@ -40648,13 +41247,13 @@ var require_light = __commonJS({
           return this.counts[initial]++;
         }
         remove(id) {
-          var current;
-          current = this._jobs[id];
-          if (current != null) {
-            this.counts[current]--;
+          var current2;
+          current2 = this._jobs[id];
+          if (current2 != null) {
+            this.counts[current2]--;
             delete this._jobs[id];
           }
-          return current != null;
+          return current2 != null;
         }
         jobStatus(id) {
           var ref;
@@ -40702,15 +41301,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error62, reject, resolve19, returned, task;
+          var args, cb, error62, reject, resolve20, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve19, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve20, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve19(returned);
+                  return resolve20(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -40725,13 +41324,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise2, reject, resolve19;
-          resolve19 = reject = null;
+          var promise2, reject, resolve20;
+          resolve20 = reject = null;
           promise2 = new this.Promise(function(_resolve, _reject) {
-            resolve19 = _resolve;
+            resolve20 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve19, reject });
+          this._queue.push({ task, args, resolve: resolve20, reject });
           this._tryToRun();
           return promise2;
         }
@@ -41055,7 +41654,7 @@ var require_light = __commonJS({
               return this.Events.trigger("error", e2);
             }
           }
-          _run(index, job, wait) {
+          _run(index, job, wait2) {
             var clearGlobalState, free, run;
             job.doRun();
             clearGlobalState = this._clearGlobalState.bind(this, index);
@@ -41064,10 +41663,10 @@ var require_light = __commonJS({
             return this._scheduled[index] = {
               timeout: setTimeout(() => {
                 return job.doExecute(this._limiter, clearGlobalState, run, free);
-              }, wait),
+              }, wait2),
               expiration: job.options.expiration != null ? setTimeout(function() {
                 return job.doExpire(clearGlobalState, run, free);
-              }, wait + job.options.expiration) : void 0,
+              }, wait2 + job.options.expiration) : void 0,
               job
             };
           }
@@ -41084,7 +41683,7 @@ var require_light = __commonJS({
               }
               this.Events.trigger("debug", `Draining ${options2.id}`, { args, options: options2 });
               index = this._randomIndex();
-              return this._store.__register__(index, options2.weight, options2.expiration).then(({ success: success2, wait, reservoir }) => {
+              return this._store.__register__(index, options2.weight, options2.expiration).then(({ success: success2, wait: wait2, reservoir }) => {
                 var empty;
                 this.Events.trigger("debug", `Drained ${options2.id}`, { success: success2, args, options: options2 });
                 if (success2) {
@@ -41096,7 +41695,7 @@ var require_light = __commonJS({
                   if (reservoir === 0) {
                     this.Events.trigger("depleted", empty);
                   }
-                  this._run(index, next, wait);
+                  this._run(index, next, wait2);
                   return this.Promise.resolve(options2.weight);
                 } else {
                   return this.Promise.resolve(null);
@@ -41132,14 +41731,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve19, reject) => {
+              return new this.Promise((resolve20, reject) => {
                 if (finished()) {
-                  return resolve19();
+                  return resolve20();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve19();
+                      return resolve20();
                     }
                   });
                 }
@@ -41232,9 +41831,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve19, reject) {
+              return new this.Promise(function(resolve20, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve19)(args3);
+                  return (args3[0] != null ? reject : resolve20)(args3);
                 });
               });
             };
@@ -41790,7 +42389,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -41799,7 +42398,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve19(value);
+        resolve20(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41807,13 +42406,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve19, reject) {
+        return new Promise(function(resolve20, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42005,7 +42604,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42014,7 +42613,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve19(value);
+        resolve20(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42022,13 +42621,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve19, reject) {
+        return new Promise(function(resolve20, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42209,7 +42808,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42218,7 +42817,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve19(value);
+        resolve20(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42226,13 +42825,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve19, reject) {
+        return new Promise(function(resolve20, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42301,8 +42900,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t2 = 0) {
-        return new this.Promise(function(resolve19, reject) {
-          return setTimeout(resolve19, t2);
+        return new this.Promise(function(resolve20, reject) {
+          return setTimeout(resolve20, t2);
         });
       }
       computePenalty() {
@@ -42402,7 +43001,7 @@ var require_LocalDatastore = __commonJS({
       __register__(index, weight, expiration) {
         var _this11 = this;
         return _asyncToGenerator2(function* () {
-          var now, wait;
+          var now, wait2;
           yield _this11.yieldLoop();
           now = Date.now();
           if (_this11.conditionsCheck(weight)) {
@@ -42410,11 +43009,11 @@ var require_LocalDatastore = __commonJS({
             if (_this11.storeOptions.reservoir != null) {
               _this11.storeOptions.reservoir -= weight;
             }
-            wait = Math.max(_this11._nextRequest - now, 0);
-            _this11._nextRequest = now + wait + _this11.storeOptions.minTime;
+            wait2 = Math.max(_this11._nextRequest - now, 0);
+            _this11._nextRequest = now + wait2 + _this11.storeOptions.minTime;
             return {
               success: true,
-              wait,
+              wait: wait2,
               reservoir: _this11.storeOptions.reservoir
             };
           } else {
@@ -42772,7 +43371,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve19, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve20, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42781,7 +43380,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve19(value);
+        resolve20(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42789,13 +43388,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve19, reject) {
+        return new Promise(function(resolve20, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve20, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve20, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42836,7 +43435,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve19, reject) => {
+          return new this.Promise((resolve20, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -42847,14 +43446,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve19();
+              return resolve20();
             } else {
-              return client.once("ready", resolve19);
+              return client.once("ready", resolve20);
             }
           });
         }
         _loadScript(name) {
-          return new this.Promise((resolve19, reject) => {
+          return new this.Promise((resolve20, reject) => {
             var payload;
             payload = Scripts.payload(name);
             return this.client.multi([["script", "load", payload]]).exec((err2, replies) => {
@@ -42862,7 +43461,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err2);
               }
               this.shas[name] = replies[0];
-              return resolve19(replies[0]);
+              return resolve20(replies[0]);
             });
           });
         }
@@ -42875,12 +43474,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve19, reject) => {
+            return new _this.Promise((resolve20, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err2, replies) {
                 if (err2 != null) {
                   return reject(err2);
                 } else {
-                  return resolve19(replies[0]);
+                  return resolve20(replies[0]);
                 }
               });
             });
@@ -42888,13 +43487,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve19, reject) => {
+            return new this.Promise((resolve20, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve19();
+                  return resolve20();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -42908,13 +43507,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve19, reject) => {
+                  yield new _this2.Promise((resolve20, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err2, chan) {
                       if (err2 != null) {
                         return reject(err2);
                       }
                       if (chan === channel) {
-                        return resolve19();
+                        return resolve20();
                       }
                     });
                   });
@@ -42999,7 +43598,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve19, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve20, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43008,7 +43607,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve19(value);
+        resolve20(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43016,13 +43615,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve19, reject) {
+        return new Promise(function(resolve20, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve20, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve19, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve20, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43068,7 +43667,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve19, reject) => {
+          return new this.Promise((resolve20, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -43079,9 +43678,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve19();
+              return resolve20();
             } else {
-              return client.once("ready", resolve19);
+              return client.once("ready", resolve20);
             }
           });
         }
@@ -43107,10 +43706,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve19, reject) => {
+            return new this.Promise((resolve20, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve19();
+                return resolve20();
               });
             });
           }));
@@ -43208,7 +43807,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43217,7 +43816,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve19(value);
+        resolve20(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43225,13 +43824,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve19, reject) {
+        return new Promise(function(resolve20, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43367,7 +43966,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name === "init" || name === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve19, reject) => {
+          return new _this3.Promise((resolve20, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
@@ -43375,7 +43974,7 @@ var require_RedisDatastore = __commonJS({
               if (err2 != null) {
                 return reject(err2);
               }
-              return resolve19(replies);
+              return resolve20(replies);
             });
             return _this3.connection.__scriptFn__(name)(...arr);
           }).catch((e2) => {
@@ -43466,15 +44065,15 @@ var require_RedisDatastore = __commonJS({
       __register__(index, weight, expiration) {
         var _this7 = this;
         return _asyncToGenerator2(function* () {
-          var reservoir, success2, wait;
+          var reservoir, success2, wait2;
           var _ref4 = yield _this7.runScript("register", _this7.prepareArray([index, weight, expiration]));
           var _ref5 = _slicedToArray2(_ref4, 3);
           success2 = _ref5[0];
-          wait = _ref5[1];
+          wait2 = _ref5[1];
           reservoir = _ref5[2];
           return {
             success: _this7.convertBool(success2),
-            wait,
+            wait: wait2,
             reservoir
           };
         })();
@@ -43540,15 +44139,15 @@ var require_States = __commonJS({
         });
       }
       next(id) {
-        var current, next;
-        current = this._jobs[id];
-        next = current + 1;
-        if (current != null && next < this.status.length) {
-          this.counts[current]--;
+        var current2, next;
+        current2 = this._jobs[id];
+        next = current2 + 1;
+        if (current2 != null && next < this.status.length) {
+          this.counts[current2]--;
           this.counts[next]++;
           return this._jobs[id]++;
-        } else if (current != null) {
-          this.counts[current]--;
+        } else if (current2 != null) {
+          this.counts[current2]--;
           return delete this._jobs[id];
         }
       }
@@ -43559,13 +44158,13 @@ var require_States = __commonJS({
         return this.counts[initial]++;
       }
       remove(id) {
-        var current;
-        current = this._jobs[id];
-        if (current != null) {
-          this.counts[current]--;
+        var current2;
+        current2 = this._jobs[id];
+        if (current2 != null) {
+          this.counts[current2]--;
           delete this._jobs[id];
         }
-        return current != null;
+        return current2 != null;
       }
       jobStatus(id) {
         var ref;
@@ -43606,7 +44205,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43615,7 +44214,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve19(value);
+        resolve20(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43623,13 +44222,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve19, reject) {
+        return new Promise(function(resolve20, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43652,19 +44251,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error62, reject, resolve19, returned, task;
+          var args, cb, error62, reject, resolve20, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve19 = _this$_queue$shift.resolve;
+            resolve20 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve19(returned);
+                  return resolve20(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -43680,16 +44279,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise2, reject, resolve19;
-        resolve19 = reject = null;
+        var promise2, reject, resolve20;
+        resolve20 = reject = null;
         promise2 = new this.Promise(function(_resolve, _reject) {
-          resolve19 = _resolve;
+          resolve20 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve19,
+          resolve: resolve20,
           reject
         });
         this._tryToRun();
@@ -43742,7 +44341,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43751,7 +44350,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve19(value);
+        resolve20(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43759,13 +44358,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve19, reject) {
+        return new Promise(function(resolve20, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -44028,7 +44627,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -44037,7 +44636,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve19(value);
+        resolve20(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44045,13 +44644,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve19, reject) {
+        return new Promise(function(resolve20, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve19, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -44197,7 +44796,7 @@ var require_Bottleneck = __commonJS({
             }
           })();
         }
-        _run(index, job, wait) {
+        _run(index, job, wait2) {
           var clearGlobalState, free, run;
           job.doRun();
           clearGlobalState = this._clearGlobalState.bind(this, index);
@@ -44206,10 +44805,10 @@ var require_Bottleneck = __commonJS({
           return this._scheduled[index] = {
             timeout: setTimeout(() => {
               return job.doExecute(this._limiter, clearGlobalState, run, free);
-            }, wait),
+            }, wait2),
             expiration: job.options.expiration != null ? setTimeout(function() {
               return job.doExpire(clearGlobalState, run, free);
-            }, wait + job.options.expiration) : void 0,
+            }, wait2 + job.options.expiration) : void 0,
             job
           };
         }
@@ -44233,7 +44832,7 @@ var require_Bottleneck = __commonJS({
             index = this._randomIndex();
             return this._store.__register__(index, options2.weight, options2.expiration).then(({
               success: success2,
-              wait,
+              wait: wait2,
               reservoir
             }) => {
               var empty;
@@ -44251,7 +44850,7 @@ var require_Bottleneck = __commonJS({
                 if (reservoir === 0) {
                   this.Events.trigger("depleted", empty);
                 }
-                this._run(index, next, wait);
+                this._run(index, next, wait2);
                 return this.Promise.resolve(options2.weight);
               } else {
                 return this.Promise.resolve(null);
@@ -44289,14 +44888,14 @@ var require_Bottleneck = __commonJS({
               counts = this._states.counts;
               return counts[0] + counts[1] + counts[2] + counts[3] === at;
             };
-            return new this.Promise((resolve19, reject) => {
+            return new this.Promise((resolve20, reject) => {
               if (finished()) {
-                return resolve19();
+                return resolve20();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve19();
+                    return resolve20();
                   }
                 });
               }
@@ -44404,9 +45003,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve19, reject) {
+            return new this.Promise(function(resolve20, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve19)(args3);
+                return (args3[0] != null ? reject : resolve20)(args3);
               });
             });
           };
@@ -44544,6 +45143,1407 @@ var require_lib = __commonJS({
   }
 });
 
+// node_modules/.pnpm/@octokit+oauth-methods@6.0.5/node_modules/@octokit/oauth-methods/dist-bundle/index.js
+function requestToOAuthBaseUrl(request2) {
+  const endpointDefaults = request2.endpoint.DEFAULTS;
+  if (/^https:\/\/(api\.)?github\.com$/.test(endpointDefaults.baseUrl)) {
+    return "https://github.com";
+  }
+  if (/^https:\/\/api\..*\.ghe\.com$/.test(endpointDefaults.baseUrl)) {
+    return endpointDefaults.baseUrl.replace("api.", "");
+  }
+  return endpointDefaults.baseUrl.replace("/api/v3", "");
+}
+async function oauthRequest(request2, route, parameters) {
+  const withOAuthParameters = {
+    baseUrl: requestToOAuthBaseUrl(request2),
+    headers: {
+      accept: "application/json"
+    },
+    ...parameters
+  };
+  const response = await request2(route, withOAuthParameters);
+  if ("error" in response.data) {
+    const error62 = new RequestError(
+      `${response.data.error_description} (${response.data.error}, ${response.data.error_uri})`,
+      400,
+      {
+        request: request2.endpoint.merge(
+          route,
+          withOAuthParameters
+        )
+      }
+    );
+    error62.response = response;
+    throw error62;
+  }
+  return response;
+}
+async function exchangeWebFlowCode(options2) {
+  const request2 = options2.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options2.clientId,
+      client_secret: options2.clientSecret,
+      code: options2.code,
+      redirect_uri: options2.redirectUrl
+    }
+  );
+  const authentication = {
+    clientType: options2.clientType,
+    clientId: options2.clientId,
+    clientSecret: options2.clientSecret,
+    token: response.data.access_token,
+    scopes: response.data.scope.split(/\s+/).filter(Boolean)
+  };
+  if (options2.clientType === "github-app") {
+    if ("refresh_token" in response.data) {
+      const apiTimeInMs = new Date(response.headers.date).getTime();
+      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp(
+        apiTimeInMs,
+        response.data.expires_in
+      ), authentication.refreshTokenExpiresAt = toTimestamp(
+        apiTimeInMs,
+        response.data.refresh_token_expires_in
+      );
+    }
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+function toTimestamp(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function createDeviceCode(options2) {
+  const request2 = options2.request || request;
+  const parameters = {
+    client_id: options2.clientId
+  };
+  if ("scopes" in options2 && Array.isArray(options2.scopes)) {
+    parameters.scope = options2.scopes.join(" ");
+  }
+  return oauthRequest(request2, "POST /login/device/code", parameters);
+}
+async function exchangeDeviceCode(options2) {
+  const request2 = options2.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options2.clientId,
+      device_code: options2.code,
+      grant_type: "urn:ietf:params:oauth:grant-type:device_code"
+    }
+  );
+  const authentication = {
+    clientType: options2.clientType,
+    clientId: options2.clientId,
+    token: response.data.access_token,
+    scopes: response.data.scope.split(/\s+/).filter(Boolean)
+  };
+  if ("clientSecret" in options2) {
+    authentication.clientSecret = options2.clientSecret;
+  }
+  if (options2.clientType === "github-app") {
+    if ("refresh_token" in response.data) {
+      const apiTimeInMs = new Date(response.headers.date).getTime();
+      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp2(
+        apiTimeInMs,
+        response.data.expires_in
+      ), authentication.refreshTokenExpiresAt = toTimestamp2(
+        apiTimeInMs,
+        response.data.refresh_token_expires_in
+      );
+    }
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+function toTimestamp2(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function checkToken(options2) {
+  const request2 = options2.request || request;
+  const response = await request2("POST /applications/{client_id}/token", {
+    headers: {
+      authorization: `basic ${btoa(
+        `${options2.clientId}:${options2.clientSecret}`
+      )}`
+    },
+    client_id: options2.clientId,
+    access_token: options2.token
+  });
+  const authentication = {
+    clientType: options2.clientType,
+    clientId: options2.clientId,
+    clientSecret: options2.clientSecret,
+    token: options2.token,
+    scopes: response.data.scopes
+  };
+  if (response.data.expires_at)
+    authentication.expiresAt = response.data.expires_at;
+  if (options2.clientType === "github-app") {
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+async function refreshToken(options2) {
+  const request2 = options2.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options2.clientId,
+      client_secret: options2.clientSecret,
+      grant_type: "refresh_token",
+      refresh_token: options2.refreshToken
+    }
+  );
+  const apiTimeInMs = new Date(response.headers.date).getTime();
+  const authentication = {
+    clientType: "github-app",
+    clientId: options2.clientId,
+    clientSecret: options2.clientSecret,
+    token: response.data.access_token,
+    refreshToken: response.data.refresh_token,
+    expiresAt: toTimestamp3(apiTimeInMs, response.data.expires_in),
+    refreshTokenExpiresAt: toTimestamp3(
+      apiTimeInMs,
+      response.data.refresh_token_expires_in
+    )
+  };
+  return { ...response, authentication };
+}
+function toTimestamp3(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function resetToken(options2) {
+  const request2 = options2.request || request;
+  const auth6 = btoa(`${options2.clientId}:${options2.clientSecret}`);
+  const response = await request2(
+    "PATCH /applications/{client_id}/token",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options2.clientId,
+      access_token: options2.token
+    }
+  );
+  const authentication = {
+    clientType: options2.clientType,
+    clientId: options2.clientId,
+    clientSecret: options2.clientSecret,
+    token: response.data.token,
+    scopes: response.data.scopes
+  };
+  if (response.data.expires_at)
+    authentication.expiresAt = response.data.expires_at;
+  if (options2.clientType === "github-app") {
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+async function deleteToken(options2) {
+  const request2 = options2.request || request;
+  const auth6 = btoa(`${options2.clientId}:${options2.clientSecret}`);
+  return request2(
+    "DELETE /applications/{client_id}/token",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options2.clientId,
+      access_token: options2.token
+    }
+  );
+}
+async function deleteAuthorization(options2) {
+  const request2 = options2.request || request;
+  const auth6 = btoa(`${options2.clientId}:${options2.clientSecret}`);
+  return request2(
+    "DELETE /applications/{client_id}/grant",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options2.clientId,
+      access_token: options2.token
+    }
+  );
+}
+var init_dist_bundle7 = __esm({
+  "node_modules/.pnpm/@octokit+oauth-methods@6.0.5/node_modules/@octokit/oauth-methods/dist-bundle/index.js"() {
+    init_dist_src();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+  }
+});
+
+// node_modules/.pnpm/@octokit+auth-oauth-device@8.0.5/node_modules/@octokit/auth-oauth-device/dist-bundle/index.js
+async function getOAuthAccessToken(state, options2) {
+  const cachedAuthentication = getCachedAuthentication(state, options2.auth);
+  if (cachedAuthentication) return cachedAuthentication;
+  const { data: verification } = await createDeviceCode({
+    clientType: state.clientType,
+    clientId: state.clientId,
+    request: options2.request || state.request,
+    // @ts-expect-error the extra code to make TS happy is not worth it
+    scopes: options2.auth.scopes || state.scopes
+  });
+  await state.onVerification(verification);
+  const authentication = await waitForAccessToken(
+    options2.request || state.request,
+    state.clientId,
+    state.clientType,
+    verification
+  );
+  state.authentication = authentication;
+  return authentication;
+}
+function getCachedAuthentication(state, auth22) {
+  if (auth22.refresh === true) return false;
+  if (!state.authentication) return false;
+  if (state.clientType === "github-app") {
+    return state.authentication;
+  }
+  const authentication = state.authentication;
+  const newScope = ("scopes" in auth22 && auth22.scopes || state.scopes).join(
+    " "
+  );
+  const currentScope = authentication.scopes.join(" ");
+  return newScope === currentScope ? authentication : false;
+}
+async function wait(seconds2) {
+  await new Promise((resolve20) => setTimeout(resolve20, seconds2 * 1e3));
+}
+async function waitForAccessToken(request2, clientId, clientType, verification) {
+  try {
+    const options2 = {
+      clientId,
+      request: request2,
+      code: verification.device_code
+    };
+    const { authentication } = clientType === "oauth-app" ? await exchangeDeviceCode({
+      ...options2,
+      clientType: "oauth-app"
+    }) : await exchangeDeviceCode({
+      ...options2,
+      clientType: "github-app"
+    });
+    return {
+      type: "token",
+      tokenType: "oauth",
+      ...authentication
+    };
+  } catch (error62) {
+    if (!error62.response) throw error62;
+    const errorType = error62.response.data.error;
+    if (errorType === "authorization_pending") {
+      await wait(verification.interval);
+      return waitForAccessToken(request2, clientId, clientType, verification);
+    }
+    if (errorType === "slow_down") {
+      await wait(verification.interval + 7);
+      return waitForAccessToken(request2, clientId, clientType, verification);
+    }
+    throw error62;
+  }
+}
+async function auth2(state, authOptions) {
+  return getOAuthAccessToken(state, {
+    auth: authOptions
+  });
+}
+async function hook2(state, request2, route, parameters) {
+  let endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  const { token } = await getOAuthAccessToken(state, {
+    request: request2,
+    auth: { type: "oauth" }
+  });
+  endpoint2.headers.authorization = `token ${token}`;
+  return request2(endpoint2);
+}
+function createOAuthDeviceAuth(options2) {
+  const requestWithDefaults = options2.request || request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-oauth-device.js/${VERSION7} ${getUserAgent()}`
+    }
+  });
+  const { request: request2 = requestWithDefaults, ...otherOptions } = options2;
+  const state = options2.clientType === "github-app" ? {
+    ...otherOptions,
+    clientType: "github-app",
+    request: request2
+  } : {
+    ...otherOptions,
+    clientType: "oauth-app",
+    request: request2,
+    scopes: options2.scopes || []
+  };
+  if (!options2.clientId) {
+    throw new Error(
+      '[@octokit/auth-oauth-device] "clientId" option must be set (https://github.com/octokit/auth-oauth-device.js#usage)'
+    );
+  }
+  if (!options2.onVerification) {
+    throw new Error(
+      '[@octokit/auth-oauth-device] "onVerification" option must be a function (https://github.com/octokit/auth-oauth-device.js#usage)'
+    );
+  }
+  return Object.assign(auth2.bind(null, state), {
+    hook: hook2.bind(null, state)
+  });
+}
+var VERSION7;
+var init_dist_bundle8 = __esm({
+  "node_modules/.pnpm/@octokit+auth-oauth-device@8.0.5/node_modules/@octokit/auth-oauth-device/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle7();
+    VERSION7 = "0.0.0-development";
+  }
+});
+
+// node_modules/.pnpm/@octokit+auth-oauth-user@6.0.4/node_modules/@octokit/auth-oauth-user/dist-bundle/index.js
+async function getAuthentication(state) {
+  if ("code" in state.strategyOptions) {
+    const { authentication } = await exchangeWebFlowCode({
+      clientId: state.clientId,
+      clientSecret: state.clientSecret,
+      clientType: state.clientType,
+      onTokenCreated: state.onTokenCreated,
+      ...state.strategyOptions,
+      request: state.request
+    });
+    return {
+      type: "token",
+      tokenType: "oauth",
+      ...authentication
+    };
+  }
+  if ("onVerification" in state.strategyOptions) {
+    const deviceAuth = createOAuthDeviceAuth({
+      clientType: state.clientType,
+      clientId: state.clientId,
+      onTokenCreated: state.onTokenCreated,
+      ...state.strategyOptions,
+      request: state.request
+    });
+    const authentication = await deviceAuth({
+      type: "oauth"
+    });
+    return {
+      clientSecret: state.clientSecret,
+      ...authentication
+    };
+  }
+  if ("token" in state.strategyOptions) {
+    return {
+      type: "token",
+      tokenType: "oauth",
+      clientId: state.clientId,
+      clientSecret: state.clientSecret,
+      clientType: state.clientType,
+      onTokenCreated: state.onTokenCreated,
+      ...state.strategyOptions
+    };
+  }
+  throw new Error("[@octokit/auth-oauth-user] Invalid strategy options");
+}
+async function auth3(state, options2 = {}) {
+  if (!state.authentication) {
+    state.authentication = state.clientType === "oauth-app" ? await getAuthentication(state) : await getAuthentication(state);
+  }
+  if (state.authentication.invalid) {
+    throw new Error("[@octokit/auth-oauth-user] Token is invalid");
+  }
+  const currentAuthentication = state.authentication;
+  if ("expiresAt" in currentAuthentication) {
+    if (options2.type === "refresh" || new Date(currentAuthentication.expiresAt) < /* @__PURE__ */ new Date()) {
+      const { authentication } = await refreshToken({
+        clientType: "github-app",
+        clientId: state.clientId,
+        clientSecret: state.clientSecret,
+        refreshToken: currentAuthentication.refreshToken,
+        request: state.request
+      });
+      state.authentication = {
+        tokenType: "oauth",
+        type: "token",
+        ...authentication
+      };
+    }
+  }
+  if (options2.type === "refresh") {
+    if (state.clientType === "oauth-app") {
+      throw new Error(
+        "[@octokit/auth-oauth-user] OAuth Apps do not support expiring tokens"
+      );
+    }
+    if (!currentAuthentication.hasOwnProperty("expiresAt")) {
+      throw new Error("[@octokit/auth-oauth-user] Refresh token missing");
+    }
+    await state.onTokenCreated?.(state.authentication, {
+      type: options2.type
+    });
+  }
+  if (options2.type === "check" || options2.type === "reset") {
+    const method = options2.type === "check" ? checkToken : resetToken;
+    try {
+      const { authentication } = await method({
+        // @ts-expect-error making TS happy would require unnecessary code so no
+        clientType: state.clientType,
+        clientId: state.clientId,
+        clientSecret: state.clientSecret,
+        token: state.authentication.token,
+        request: state.request
+      });
+      state.authentication = {
+        tokenType: "oauth",
+        type: "token",
+        // @ts-expect-error TBD
+        ...authentication
+      };
+      if (options2.type === "reset") {
+        await state.onTokenCreated?.(state.authentication, {
+          type: options2.type
+        });
+      }
+      return state.authentication;
+    } catch (error62) {
+      if (error62.status === 404) {
+        error62.message = "[@octokit/auth-oauth-user] Token is invalid";
+        state.authentication.invalid = true;
+      }
+      throw error62;
+    }
+  }
+  if (options2.type === "delete" || options2.type === "deleteAuthorization") {
+    const method = options2.type === "delete" ? deleteToken : deleteAuthorization;
+    try {
+      await method({
+        // @ts-expect-error making TS happy would require unnecessary code so no
+        clientType: state.clientType,
+        clientId: state.clientId,
+        clientSecret: state.clientSecret,
+        token: state.authentication.token,
+        request: state.request
+      });
+    } catch (error62) {
+      if (error62.status !== 404) throw error62;
+    }
+    state.authentication.invalid = true;
+    return state.authentication;
+  }
+  return state.authentication;
+}
+function requiresBasicAuth(url2) {
+  return url2 && ROUTES_REQUIRING_BASIC_AUTH.test(url2);
+}
+async function hook3(state, request2, route, parameters = {}) {
+  const endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  if (requiresBasicAuth(endpoint2.url)) {
+    const credentials = btoa(`${state.clientId}:${state.clientSecret}`);
+    endpoint2.headers.authorization = `basic ${credentials}`;
+    return request2(endpoint2);
+  }
+  const { token } = state.clientType === "oauth-app" ? await auth3({ ...state, request: request2 }) : await auth3({ ...state, request: request2 });
+  endpoint2.headers.authorization = "token " + token;
+  return request2(endpoint2);
+}
+function createOAuthUserAuth({
+  clientId,
+  clientSecret,
+  clientType = "oauth-app",
+  request: request2 = request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-oauth-app.js/${VERSION8} ${getUserAgent()}`
+    }
+  }),
+  onTokenCreated,
+  ...strategyOptions
+}) {
+  const state = Object.assign({
+    clientType,
+    clientId,
+    clientSecret,
+    onTokenCreated,
+    strategyOptions,
+    request: request2
+  });
+  return Object.assign(auth3.bind(null, state), {
+    // @ts-expect-error not worth the extra code needed to appease TS
+    hook: hook3.bind(null, state)
+  });
+}
+var VERSION8, ROUTES_REQUIRING_BASIC_AUTH;
+var init_dist_bundle9 = __esm({
+  "node_modules/.pnpm/@octokit+auth-oauth-user@6.0.4/node_modules/@octokit/auth-oauth-user/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle8();
+    init_dist_bundle7();
+    init_dist_bundle7();
+    VERSION8 = "0.0.0-development";
+    ROUTES_REQUIRING_BASIC_AUTH = /\/applications\/[^/]+\/(token|grant)s?/;
+    createOAuthUserAuth.VERSION = VERSION8;
+  }
+});
+
+// node_modules/.pnpm/@octokit+auth-oauth-app@9.0.5/node_modules/@octokit/auth-oauth-app/dist-bundle/index.js
+async function auth4(state, authOptions) {
+  if (authOptions.type === "oauth-app") {
+    return {
+      type: "oauth-app",
+      clientId: state.clientId,
+      clientSecret: state.clientSecret,
+      clientType: state.clientType,
+      headers: {
+        authorization: `basic ${btoa(
+          `${state.clientId}:${state.clientSecret}`
+        )}`
+      }
+    };
+  }
+  if ("factory" in authOptions) {
+    const { type, ...options2 } = {
+      ...authOptions,
+      ...state
+    };
+    return authOptions.factory(options2);
+  }
+  const common2 = {
+    clientId: state.clientId,
+    clientSecret: state.clientSecret,
+    request: state.request,
+    ...authOptions
+  };
+  const userAuth = state.clientType === "oauth-app" ? await createOAuthUserAuth({
+    ...common2,
+    clientType: state.clientType
+  }) : await createOAuthUserAuth({
+    ...common2,
+    clientType: state.clientType
+  });
+  return userAuth();
+}
+async function hook4(state, request2, route, parameters) {
+  let endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  if (state.clientType === "github-app" && !requiresBasicAuth(endpoint2.url)) {
+    throw new Error(
+      `[@octokit/auth-oauth-app] GitHub Apps cannot use their client ID/secret for basic authentication for endpoints other than "/applications/{client_id}/**". "${endpoint2.method} ${endpoint2.url}" is not supported.`
+    );
+  }
+  const credentials = btoa(`${state.clientId}:${state.clientSecret}`);
+  endpoint2.headers.authorization = `basic ${credentials}`;
+  try {
+    return await request2(endpoint2);
+  } catch (error62) {
+    if (error62.status !== 401) throw error62;
+    error62.message = `[@octokit/auth-oauth-app] "${endpoint2.method} ${endpoint2.url}" does not support clientId/clientSecret basic authentication.`;
+    throw error62;
+  }
+}
+function createOAuthAppAuth(options2) {
+  const state = Object.assign(
+    {
+      request: request.defaults({
+        headers: {
+          "user-agent": `octokit-auth-oauth-app.js/${VERSION9} ${getUserAgent()}`
+        }
+      }),
+      clientType: "oauth-app"
+    },
+    options2
+  );
+  return Object.assign(auth4.bind(null, state), {
+    hook: hook4.bind(null, state)
+  });
+}
+var VERSION9;
+var init_dist_bundle10 = __esm({
+  "node_modules/.pnpm/@octokit+auth-oauth-app@9.0.5/node_modules/@octokit/auth-oauth-app/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle9();
+    init_dist_bundle9();
+    VERSION9 = "0.0.0-development";
+  }
+});
+
+// node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/utils.js
+function isPkcs1(privateKey) {
+  return privateKey.includes("-----BEGIN RSA PRIVATE KEY-----");
+}
+function isOpenSsh(privateKey) {
+  return privateKey.includes("-----BEGIN OPENSSH PRIVATE KEY-----");
+}
+function string2ArrayBuffer(str2) {
+  const buf = new ArrayBuffer(str2.length);
+  const bufView = new Uint8Array(buf);
+  for (let i3 = 0, strLen = str2.length; i3 < strLen; i3++) {
+    bufView[i3] = str2.charCodeAt(i3);
+  }
+  return buf;
+}
+function getDERfromPEM(pem) {
+  const pemB64 = pem.trim().split("\n").slice(1, -1).join("");
+  const decoded = atob(pemB64);
+  return string2ArrayBuffer(decoded);
+}
+function getEncodedMessage(header2, payload) {
+  return `${base64encodeJSON(header2)}.${base64encodeJSON(payload)}`;
+}
+function base64encode(buffer) {
+  var binary = "";
+  var bytes = new Uint8Array(buffer);
+  var len = bytes.byteLength;
+  for (var i3 = 0; i3 < len; i3++) {
+    binary += String.fromCharCode(bytes[i3]);
+  }
+  return fromBase64(btoa(binary));
+}
+function fromBase64(base643) {
+  return base643.replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
+}
+function base64encodeJSON(obj2) {
+  return fromBase64(btoa(JSON.stringify(obj2)));
+}
+var init_utils = __esm({
+  "node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/utils.js"() {
+  }
+});
+
+// node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/crypto-node.js
+import { subtle } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
+function convertPrivateKey(privateKey) {
+  if (!isPkcs1(privateKey)) return privateKey;
+  return createPrivateKey(privateKey).export({
+    type: "pkcs8",
+    format: "pem"
+  });
+}
+var init_crypto_node = __esm({
+  "node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/crypto-node.js"() {
+    init_utils();
+  }
+});
+
+// node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/get-token.js
+async function getToken({ privateKey, payload }) {
+  const convertedPrivateKey = convertPrivateKey(privateKey);
+  if (isPkcs1(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in PKCS#1 format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  if (isOpenSsh(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in OpenSSH format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  const algorithm = {
+    name: "RSASSA-PKCS1-v1_5",
+    hash: { name: "SHA-256" }
+  };
+  const header2 = { alg: "RS256", typ: "JWT" };
+  const privateKeyDER = getDERfromPEM(convertedPrivateKey);
+  const importedKey = await subtle.importKey(
+    "pkcs8",
+    privateKeyDER,
+    algorithm,
+    false,
+    ["sign"]
+  );
+  const encodedMessage = getEncodedMessage(header2, payload);
+  const encodedMessageArrBuf = string2ArrayBuffer(encodedMessage);
+  const signatureArrBuf = await subtle.sign(
+    algorithm.name,
+    importedKey,
+    encodedMessageArrBuf
+  );
+  const encodedSignature = base64encode(signatureArrBuf);
+  return `${encodedMessage}.${encodedSignature}`;
+}
+var init_get_token = __esm({
+  "node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/get-token.js"() {
+    init_utils();
+    init_crypto_node();
+  }
+});
+
+// node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/index.js
+async function githubAppJwt({
+  id,
+  privateKey,
+  now = Math.floor(Date.now() / 1e3)
+}) {
+  const privateKeyWithNewlines = privateKey.replace(/\\n/g, "\n");
+  const nowWithSafetyMargin = now - 30;
+  const expiration = nowWithSafetyMargin + 60 * 10;
+  const payload = {
+    iat: nowWithSafetyMargin,
+    // Issued at time
+    exp: expiration,
+    iss: id
+  };
+  const token = await getToken({
+    privateKey: privateKeyWithNewlines,
+    payload
+  });
+  return {
+    appId: id,
+    expiration,
+    token
+  };
+}
+var init_universal_github_app_jwt = __esm({
+  "node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/index.js"() {
+    init_get_token();
+  }
+});
+
+// node_modules/.pnpm/toad-cache@3.7.4/node_modules/toad-cache/dist/toad-cache.mjs
+function validateCacheParams(max2, ttlInMsecs) {
+  if (typeof max2 !== "number" || !Number.isInteger(max2) || max2 < 0) {
+    throw new Error("Invalid max value");
+  }
+  if (typeof ttlInMsecs !== "number" || !Number.isInteger(ttlInMsecs) || ttlInMsecs < 0) {
+    throw new Error("Invalid ttl value");
+  }
+}
+var LruObject;
+var init_toad_cache = __esm({
+  "node_modules/.pnpm/toad-cache@3.7.4/node_modules/toad-cache/dist/toad-cache.mjs"() {
+    LruObject = class {
+      constructor(max2 = 1e3, ttlInMsecs = 0) {
+        validateCacheParams(max2, ttlInMsecs);
+        this.first = null;
+        this.items = /* @__PURE__ */ Object.create(null);
+        this.last = null;
+        this.size = 0;
+        this.max = max2;
+        this.ttl = ttlInMsecs;
+      }
+      bumpLru(item2) {
+        if (this.last === item2) {
+          return;
+        }
+        const last = this.last;
+        const next = item2.next;
+        const prev = item2.prev;
+        if (this.first === item2) {
+          this.first = next;
+        }
+        item2.next = null;
+        item2.prev = last;
+        last.next = item2;
+        if (prev !== null) {
+          prev.next = next;
+        }
+        if (next !== null) {
+          next.prev = prev;
+        }
+        this.last = item2;
+      }
+      clear() {
+        this.items = /* @__PURE__ */ Object.create(null);
+        this.first = null;
+        this.last = null;
+        this.size = 0;
+      }
+      delete(key) {
+        const item2 = this.items[key];
+        if (item2 !== void 0) {
+          delete this.items[key];
+          this.size--;
+          if (item2.prev !== null) {
+            item2.prev.next = item2.next;
+          }
+          if (item2.next !== null) {
+            item2.next.prev = item2.prev;
+          }
+          if (this.first === item2) {
+            this.first = item2.next;
+          }
+          if (this.last === item2) {
+            this.last = item2.prev;
+          }
+        }
+      }
+      deleteMany(keys) {
+        for (var i3 = 0; i3 < keys.length; i3++) {
+          this.delete(keys[i3]);
+        }
+      }
+      evict() {
+        if (this.size > 0) {
+          const item2 = this.first;
+          delete this.items[item2.key];
+          if (--this.size === 0) {
+            this.first = null;
+            this.last = null;
+          } else {
+            this.first = item2.next;
+            this.first.prev = null;
+          }
+        }
+      }
+      expiresAt(key) {
+        const item2 = this.items[key];
+        if (item2 !== void 0) {
+          return item2.expiry;
+        }
+      }
+      get(key) {
+        const item2 = this.items[key];
+        if (item2 !== void 0) {
+          if (this.ttl > 0 && item2.expiry <= Date.now()) {
+            this.delete(key);
+            return;
+          }
+          this.bumpLru(item2);
+          return item2.value;
+        }
+      }
+      getMany(keys) {
+        const result = new Array(keys.length);
+        for (var i3 = 0; i3 < keys.length; i3++) {
+          result[i3] = this.get(keys[i3]);
+        }
+        return result;
+      }
+      keys() {
+        return Object.keys(this.items);
+      }
+      set(key, value) {
+        const existing = this.items[key];
+        if (existing !== void 0) {
+          existing.value = value;
+          existing.expiry = this.ttl > 0 ? Date.now() + this.ttl : this.ttl;
+          this.bumpLru(existing);
+          return;
+        }
+        if (this.max > 0 && this.size >= this.max) {
+          this.evict();
+        }
+        const item2 = {
+          expiry: this.ttl > 0 ? Date.now() + this.ttl : this.ttl,
+          key,
+          prev: this.last,
+          next: null,
+          value
+        };
+        this.items[key] = item2;
+        if (++this.size === 1) {
+          this.first = item2;
+        } else {
+          this.last.next = item2;
+        }
+        this.last = item2;
+      }
+    };
+  }
+});
+
+// node_modules/.pnpm/@octokit+auth-app@8.3.1/node_modules/@octokit/auth-app/dist-node/index.js
+async function getAppAuthentication({
+  appId,
+  privateKey,
+  timeDifference,
+  createJwt
+}) {
+  try {
+    if (createJwt) {
+      const { jwt: jwt2, expiresAt } = await createJwt(appId, timeDifference);
+      return {
+        type: "app",
+        token: jwt2,
+        appId,
+        expiresAt
+      };
+    }
+    const authOptions = {
+      id: appId,
+      privateKey
+    };
+    if (timeDifference) {
+      Object.assign(authOptions, {
+        now: Math.floor(Date.now() / 1e3) + timeDifference
+      });
+    }
+    const appAuthentication = await githubAppJwt(authOptions);
+    return {
+      type: "app",
+      token: appAuthentication.token,
+      appId: appAuthentication.appId,
+      expiresAt: new Date(appAuthentication.expiration * 1e3).toISOString()
+    };
+  } catch (error62) {
+    if (privateKey === "-----BEGIN RSA PRIVATE KEY-----") {
+      throw new Error(
+        "The 'privateKey` option contains only the first line '-----BEGIN RSA PRIVATE KEY-----'. If you are setting it using a `.env` file, make sure it is set on a single line with newlines replaced by '\n'"
+      );
+    } else {
+      throw error62;
+    }
+  }
+}
+function getCache() {
+  return new LruObject(
+    // cache max. 15000 tokens, that will use less than 10mb memory
+    15e3,
+    // Cache for 1 minute less than GitHub expiry
+    1e3 * 60 * 59
+  );
+}
+async function get(cache, options2) {
+  const cacheKey = optionsToCacheKey(options2);
+  const result = await cache.get(cacheKey);
+  if (!result) {
+    return;
+  }
+  const [
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissionsString,
+    singleFileName
+  ] = result.split("|");
+  const permissions = options2.permissions || permissionsString.split(/,/).reduce((permissions2, string4) => {
+    if (/!$/.test(string4)) {
+      permissions2[string4.slice(0, -1)] = "write";
+    } else {
+      permissions2[string4] = "read";
+    }
+    return permissions2;
+  }, {});
+  return {
+    token,
+    createdAt,
+    expiresAt,
+    permissions,
+    repositoryIds: options2.repositoryIds,
+    repositoryNames: options2.repositoryNames,
+    singleFileName,
+    repositorySelection
+  };
+}
+async function set2(cache, options2, data) {
+  const key = optionsToCacheKey(options2);
+  const permissionsString = options2.permissions ? "" : Object.keys(data.permissions).map(
+    (name) => `${name}${data.permissions[name] === "write" ? "!" : ""}`
+  ).join(",");
+  const value = [
+    data.token,
+    data.createdAt,
+    data.expiresAt,
+    data.repositorySelection,
+    permissionsString,
+    data.singleFileName
+  ].join("|");
+  await cache.set(key, value);
+}
+function optionsToCacheKey({
+  installationId,
+  permissions = {},
+  repositoryIds = [],
+  repositoryNames = []
+}) {
+  const permissionsString = Object.keys(permissions).sort().map((name) => permissions[name] === "read" ? name : `${name}!`).join(",");
+  const repositoryIdsString = repositoryIds.sort().join(",");
+  const repositoryNamesString = repositoryNames.join(",");
+  return [
+    installationId,
+    repositoryIdsString,
+    repositoryNamesString,
+    permissionsString
+  ].filter(Boolean).join("|");
+}
+function toTokenAuthentication({
+  installationId,
+  token,
+  createdAt,
+  expiresAt,
+  repositorySelection,
+  permissions,
+  repositoryIds,
+  repositoryNames,
+  singleFileName
+}) {
+  return Object.assign(
+    {
+      type: "token",
+      tokenType: "installation",
+      token,
+      installationId,
+      permissions,
+      createdAt,
+      expiresAt,
+      repositorySelection
+    },
+    repositoryIds ? { repositoryIds } : null,
+    repositoryNames ? { repositoryNames } : null,
+    singleFileName ? { singleFileName } : null
+  );
+}
+async function getInstallationAuthentication(state, options2, customRequest) {
+  const installationId = Number(options2.installationId || state.installationId);
+  if (!installationId) {
+    throw new Error(
+      "[@octokit/auth-app] installationId option is required for installation authentication."
+    );
+  }
+  if (options2.factory) {
+    const { type, factory, oauthApp, ...factoryAuthOptions } = {
+      ...state,
+      ...options2
+    };
+    return factory(factoryAuthOptions);
+  }
+  const request2 = customRequest || state.request;
+  return getInstallationAuthenticationConcurrently(
+    state,
+    { ...options2, installationId },
+    request2
+  );
+}
+function getInstallationAuthenticationConcurrently(state, options2, request2) {
+  const cacheKey = optionsToCacheKey(options2);
+  if (pendingPromises.has(cacheKey)) {
+    return pendingPromises.get(cacheKey);
+  }
+  const promise2 = getInstallationAuthenticationImpl(
+    state,
+    options2,
+    request2
+  ).finally(() => pendingPromises.delete(cacheKey));
+  pendingPromises.set(cacheKey, promise2);
+  return promise2;
+}
+async function getInstallationAuthenticationImpl(state, options2, request2) {
+  if (!options2.refresh) {
+    const result = await get(state.cache, options2);
+    if (result) {
+      const {
+        token: token2,
+        createdAt: createdAt2,
+        expiresAt: expiresAt2,
+        permissions: permissions2,
+        repositoryIds: repositoryIds2,
+        repositoryNames: repositoryNames2,
+        singleFileName: singleFileName2,
+        repositorySelection: repositorySelection2
+      } = result;
+      return toTokenAuthentication({
+        installationId: options2.installationId,
+        token: token2,
+        createdAt: createdAt2,
+        expiresAt: expiresAt2,
+        permissions: permissions2,
+        repositorySelection: repositorySelection2,
+        repositoryIds: repositoryIds2,
+        repositoryNames: repositoryNames2,
+        singleFileName: singleFileName2
+      });
+    }
+  }
+  const appAuthentication = await getAppAuthentication(state);
+  const payload = {
+    installation_id: options2.installationId,
+    mediaType: {
+      previews: ["machine-man"]
+    },
+    headers: {
+      authorization: `bearer ${appAuthentication.token}`
+    }
+  };
+  if (options2.repositoryIds) {
+    Object.assign(payload, { repository_ids: options2.repositoryIds });
+  }
+  if (options2.repositoryNames) {
+    Object.assign(payload, {
+      repositories: options2.repositoryNames
+    });
+  }
+  if (options2.permissions) {
+    Object.assign(payload, { permissions: options2.permissions });
+  }
+  const {
+    data: {
+      token,
+      expires_at: expiresAt,
+      repositories,
+      permissions: permissionsOptional,
+      repository_selection: repositorySelectionOptional,
+      single_file: singleFileName
+    }
+  } = await request2(
+    "POST /app/installations/{installation_id}/access_tokens",
+    payload
+  );
+  const permissions = permissionsOptional || {};
+  const repositorySelection = repositorySelectionOptional || "all";
+  const repositoryIds = repositories ? repositories.map((r2) => r2.id) : void 0;
+  const repositoryNames = repositories ? repositories.map((repo) => repo.name) : void 0;
+  const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+  const cacheOptions = {
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissions,
+    repositoryIds,
+    repositoryNames
+  };
+  if (singleFileName) {
+    Object.assign(payload, { singleFileName });
+  }
+  await set2(state.cache, options2, cacheOptions);
+  const cacheData = {
+    installationId: options2.installationId,
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissions,
+    repositoryIds,
+    repositoryNames
+  };
+  if (singleFileName) {
+    Object.assign(cacheData, { singleFileName });
+  }
+  return toTokenAuthentication(cacheData);
+}
+async function auth5(state, authOptions) {
+  switch (authOptions.type) {
+    case "app":
+      return getAppAuthentication(state);
+    case "oauth-app":
+      return state.oauthApp({ type: "oauth-app" });
+    case "installation":
+      authOptions;
+      return getInstallationAuthentication(state, {
+        ...authOptions,
+        type: "installation"
+      });
+    case "oauth-user":
+      return state.oauthApp(authOptions);
+    default:
+      throw new Error(`Invalid auth type: ${authOptions.type}`);
+  }
+}
+function routeMatcher2(paths) {
+  const regexes = paths.map(
+    (p2) => p2.split("/").map((c2) => c2.startsWith("{") ? "(?:.+?)" : c2).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r2) => `(?:${r2})`).join("|")})$`;
+  return new RegExp(regex2, "i");
+}
+function requiresAppAuth(url2) {
+  return !!url2 && REGEX.test(url2.split("?")[0]);
+}
+function isNotTimeSkewError(error62) {
+  return !(error62.message.match(
+    /'Expiration time' claim \('exp'\) is too far in the future/
+  ) || error62.message.match(
+    /'Expiration time' claim \('exp'\) must be a numeric value representing the future time at which the assertion expires/
+  ) || error62.message.match(
+    /'Issued at' claim \('iat'\) must be an Integer representing the time that the assertion was issued/
+  ));
+}
+async function hook5(state, request2, route, parameters) {
+  const endpoint2 = request2.endpoint.merge(route, parameters);
+  const url2 = endpoint2.url;
+  if (/\/login\/oauth\/access_token$/.test(url2)) {
+    return request2(endpoint2);
+  }
+  if (requiresAppAuth(url2.replace(request2.endpoint.DEFAULTS.baseUrl, ""))) {
+    const { token: token2 } = await getAppAuthentication(state);
+    endpoint2.headers.authorization = `bearer ${token2}`;
+    let response;
+    try {
+      response = await request2(endpoint2);
+    } catch (error62) {
+      if (isNotTimeSkewError(error62)) {
+        throw error62;
+      }
+      if (typeof error62.response.headers.date === "undefined") {
+        throw error62;
+      }
+      const diff = Math.floor(
+        (Date.parse(error62.response.headers.date) - Date.parse((/* @__PURE__ */ new Date()).toString())) / 1e3
+      );
+      state.log.warn(error62.message);
+      state.log.warn(
+        `[@octokit/auth-app] GitHub API time and system time are different by ${diff} seconds. Retrying request with the difference accounted for.`
+      );
+      const { token: token3 } = await getAppAuthentication({
+        ...state,
+        timeDifference: diff
+      });
+      endpoint2.headers.authorization = `bearer ${token3}`;
+      return request2(endpoint2);
+    }
+    return response;
+  }
+  if (requiresBasicAuth(url2)) {
+    const authentication = await state.oauthApp({ type: "oauth-app" });
+    endpoint2.headers.authorization = authentication.headers.authorization;
+    return request2(endpoint2);
+  }
+  const { token, createdAt } = await getInstallationAuthentication(
+    state,
+    // @ts-expect-error TBD
+    {},
+    request2.defaults({ baseUrl: endpoint2.baseUrl })
+  );
+  endpoint2.headers.authorization = `token ${token}`;
+  return sendRequestWithRetries(
+    state,
+    request2,
+    endpoint2,
+    createdAt
+  );
+}
+async function sendRequestWithRetries(state, request2, options2, createdAt, retries = 0) {
+  const timeSinceTokenCreationInMs = +/* @__PURE__ */ new Date() - +new Date(createdAt);
+  try {
+    return await request2(options2);
+  } catch (error62) {
+    if (error62.status !== 401) {
+      throw error62;
+    }
+    if (timeSinceTokenCreationInMs >= FIVE_SECONDS_IN_MS) {
+      if (retries > 0) {
+        error62.message = `After ${retries} retries within ${timeSinceTokenCreationInMs / 1e3}s of creating the installation access token, the response remains 401. At this point, the cause may be an authentication problem or a system outage. Please check https://www.githubstatus.com for status information`;
+      }
+      throw error62;
+    }
+    ++retries;
+    const awaitTime = retries * 1e3;
+    state.log.warn(
+      `[@octokit/auth-app] Retrying after 401 response to account for token replication delay (retry: ${retries}, wait: ${awaitTime / 1e3}s)`
+    );
+    await new Promise((resolve20) => setTimeout(resolve20, awaitTime));
+    return sendRequestWithRetries(state, request2, options2, createdAt, retries);
+  }
+}
+function createAppAuth(options2) {
+  if (!options2.appId) {
+    throw new Error("[@octokit/auth-app] appId option is required");
+  }
+  if (!options2.privateKey && !options2.createJwt) {
+    throw new Error("[@octokit/auth-app] privateKey option is required");
+  } else if (options2.privateKey && options2.createJwt) {
+    throw new Error(
+      "[@octokit/auth-app] privateKey and createJwt options are mutually exclusive"
+    );
+  }
+  if ("installationId" in options2 && !options2.installationId) {
+    throw new Error(
+      "[@octokit/auth-app] installationId is set to a falsy value"
+    );
+  }
+  const log = options2.log || {};
+  if (typeof log.warn !== "function") {
+    log.warn = console.warn.bind(console);
+  }
+  const request2 = options2.request || request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-app.js/${VERSION10} ${getUserAgent()}`
+    }
+  });
+  const state = Object.assign(
+    {
+      request: request2,
+      cache: getCache()
+    },
+    options2,
+    options2.installationId ? { installationId: Number(options2.installationId) } : {},
+    {
+      log,
+      oauthApp: createOAuthAppAuth({
+        clientType: "github-app",
+        clientId: options2.clientId || "",
+        clientSecret: options2.clientSecret || "",
+        request: request2
+      })
+    }
+  );
+  return Object.assign(auth5.bind(null, state), {
+    hook: hook5.bind(null, state)
+  });
+}
+var pendingPromises, PATHS, REGEX, FIVE_SECONDS_IN_MS, VERSION10;
+var init_dist_node = __esm({
+  "node_modules/.pnpm/@octokit+auth-app@8.3.1/node_modules/@octokit/auth-app/dist-node/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle10();
+    init_universal_github_app_jwt();
+    init_toad_cache();
+    init_dist_bundle9();
+    pendingPromises = /* @__PURE__ */ new Map();
+    PATHS = [
+      "/app",
+      "/app/hook/config",
+      "/app/hook/deliveries",
+      "/app/hook/deliveries/{delivery_id}",
+      "/app/hook/deliveries/{delivery_id}/attempts",
+      "/app/installations",
+      "/app/installations/{installation_id}",
+      "/app/installations/{installation_id}/access_tokens",
+      "/app/installations/{installation_id}/suspended",
+      "/app/installation-requests",
+      "/marketplace_listing/accounts/{account_id}",
+      "/marketplace_listing/plan",
+      "/marketplace_listing/plans",
+      "/marketplace_listing/plans/{plan_id}/accounts",
+      "/marketplace_listing/stubbed/accounts/{account_id}",
+      "/marketplace_listing/stubbed/plan",
+      "/marketplace_listing/stubbed/plans",
+      "/marketplace_listing/stubbed/plans/{plan_id}/accounts",
+      "/orgs/{org}/installation",
+      "/repos/{owner}/{repo}/installation",
+      "/users/{username}/installation",
+      "/enterprises/{enterprise}/installation"
+    ];
+    REGEX = routeMatcher2(PATHS);
+    FIVE_SECONDS_IN_MS = 5 * 1e3;
+    VERSION10 = "8.3.1";
+  }
+});
+
 // packages/dispatcher/src/github/errors.ts
 function githubError(code2, message, hint) {
   return new GantryError(code2, message, { hint, exitCode: githubErrorCodes[code2] });
@@ -44555,10 +46555,10 @@ function githubMessage(data) {
   const text2 = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
   return text2 === "" ? void 0 : text2;
 }
-function describePermissions(header) {
-  return header.split(";").map(
-    (set2) => set2.split(",").map((permission) => permission.trim().replace("=", ": ")).filter((permission) => permission !== "").map((permission) => `\`${permission}\``).join(" and ")
-  ).filter((set2) => set2 !== "").join(" or ");
+function describePermissions(header2) {
+  return header2.split(";").map(
+    (set3) => set3.split(",").map((permission) => permission.trim().replace("=", ": ")).filter((permission) => permission !== "").map((permission) => `\`${permission}\``).join(" and ")
+  ).filter((set3) => set3 !== "").join(" or ");
 }
 function toGantryError(error62, failed) {
   if (GantryError.isInstance(error62)) return error62;
@@ -44642,6 +46642,56 @@ var init_errors6 = __esm({
   }
 });
 
+// packages/dispatcher/src/github/app-auth.ts
+function isAppCredentials(credential) {
+  return typeof credential !== "string";
+}
+function createAppAuthorizer(app, request2) {
+  if (app.appId.trim() === "" || app.privateKey.trim() === "") {
+    throw githubError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", "Set the App's id and its private key (PEM) before running Gantry.");
+  }
+  const auth6 = createAppAuth({ appId: app.appId, privateKey: app.privateKey, request: request2 });
+  const jwt2 = async () => `bearer ${(await auth6({ type: "app" })).token}`;
+  const installations = /* @__PURE__ */ new Map();
+  const installationOf = (repository) => {
+    if (app.installationId !== void 0) return Promise.resolve(app.installationId);
+    let found = installations.get(repository);
+    if (!found) {
+      const [owner, repo] = repository.split("/");
+      found = jwt2().then(async (authorization) => {
+        const response = await request2("GET /repos/{owner}/{repo}/installation", { owner, repo, headers: { authorization } });
+        return response.data.id;
+      });
+      installations.set(repository, found);
+      found.catch(() => installations.delete(repository));
+    }
+    return found;
+  };
+  let login;
+  return {
+    async authorization(route, repository) {
+      if (repository === void 0 || appRoute.test(route)) return jwt2();
+      const installationId = await installationOf(repository);
+      const { token } = await auth6({ type: "installation", installationId, repositoryNames: [repository.split("/")[1]], permissions: { ...app.permissions } });
+      return `token ${token}`;
+    },
+    login() {
+      login ??= jwt2().then(async (authorization) => `${(await request2("GET /app", { headers: { authorization } })).data.slug}[bot]`);
+      login.catch(() => login = void 0);
+      return login;
+    }
+  };
+}
+var appRoute;
+var init_app_auth = __esm({
+  "packages/dispatcher/src/github/app-auth.ts"() {
+    "use strict";
+    init_dist_node();
+    init_errors6();
+    appRoute = /^[A-Z]+ (?:\/app(?:[/?]|$)|\/repos\/\{owner\}\/\{repo\}\/installation$)/;
+  }
+});
+
 // packages/dispatcher/src/github/client.ts
 function githubTimingFromEnvironment(env) {
   const number4 = (name) => {
@@ -44669,7 +46719,8 @@ function nextPageUrl(link) {
 }
 function createGitHubClient(connection2, defaultTokenName) {
   const tokenName = connection2.tokenName ?? defaultTokenName;
-  if (connection2.token.trim() === "") {
+  const credential = connection2.token;
+  if (typeof credential === "string" && credential.trim() === "") {
     throw githubError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, `Set ${tokenName} to a GitHub token before running Gantry.`);
   }
   const timing = connection2.timing ?? githubTimingFromEnvironment(process.env);
@@ -44677,7 +46728,7 @@ function createGitHubClient(connection2, defaultTokenName) {
   const maxWaitSeconds = (timing.maxRateLimitWaitMs ?? 6e4) / 1e3;
   const onLimit = (retryAfter, _options, _octokit, retryCount) => retryCount < 3 && retryAfter <= maxWaitSeconds;
   const octokit = new GantryOctokit({
-    auth: connection2.token,
+    ...typeof credential === "string" ? { auth: credential } : {},
     baseUrl: (connection2.baseUrl ?? defaultGitHubApiUrl).replace(/\/+$/, ""),
     userAgent: "gantry",
     request: connection2.signal ? { signal: connection2.signal } : {},
@@ -44696,11 +46747,14 @@ function createGitHubClient(connection2, defaultTokenName) {
       onSecondaryRateLimit: onLimit
     }
   });
+  const apiVersion = { "x-github-api-version": "2022-11-28" };
+  const app = isAppCredentials(credential) ? createAppAuthorizer(credential, octokit.request.defaults({ headers: apiVersion })) : void 0;
   const repositoryOf = (parameters) => typeof parameters.owner === "string" && typeof parameters.repo === "string" ? `${parameters.owner}/${parameters.repo}` : void 0;
   const send = async (route, parameters, repository, once = false) => {
     try {
       const request3 = { ...connection2.signal ? { signal: connection2.signal } : {}, ...once ? { retries: 0 } : {} };
-      const response = await octokit.request(route, { ...parameters, headers: { "x-github-api-version": "2022-11-28" }, request: request3 });
+      const headers = app ? { ...apiVersion, authorization: await app.authorization(route, repository) } : apiVersion;
+      const response = await octokit.request(route, { ...parameters, headers, request: request3 });
       return { status: response.status, headers: response.headers, data: response.data };
     } catch (error62) {
       throw toGantryError(error62, { tokenName, call: describeCall(route, parameters), repository });
@@ -44719,6 +46773,14 @@ function createGitHubClient(connection2, defaultTokenName) {
         items.push(...response.data);
       }
       return items;
+    },
+    async login() {
+      if (!app) return (await request2("GET /user")).data.login;
+      try {
+        return await app.login();
+      } catch (error62) {
+        throw toGantryError(error62, { tokenName, call: "GET /app", repository: void 0 });
+      }
     }
   };
 }
@@ -44730,6 +46792,7 @@ var init_client = __esm({
     init_dist_bundle5();
     init_dist_bundle6();
     import_bottleneck = __toESM(require_lib(), 1);
+    init_app_auth();
     init_errors6();
     defaultGitHubApiUrl = "https://api.github.com";
     GantryOctokit = Octokit.plugin(throttling, retry);
@@ -44799,7 +46862,7 @@ var init_errors7 = __esm({
 // packages/guards/src/git.ts
 import { execFile as execFile2 } from "node:child_process";
 function runGit(repo, args, options2 = {}) {
-  return new Promise((resolve19, reject) => {
+  return new Promise((resolve20, reject) => {
     const child = execFile2(
       "git",
       args,
@@ -44812,7 +46875,7 @@ function runGit(repo, args, options2 = {}) {
       },
       (error62, stdout, stderr) => {
         if (error62 && typeof error62.code !== "number") return reject(error62);
-        resolve19({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+        resolve20({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
       }
     );
     if (options2.input !== void 0) child.stdin?.end(options2.input);
@@ -44850,7 +46913,7 @@ async function listTree(repo, commit, signal) {
 function readBlobs(repo, objects, signal) {
   const contents = /* @__PURE__ */ new Map();
   if (objects.length === 0) return Promise.resolve(contents);
-  return new Promise((resolve19, reject) => {
+  return new Promise((resolve20, reject) => {
     const child = execFile2(
       "git",
       ["cat-file", "--batch"],
@@ -44865,7 +46928,7 @@ function readBlobs(repo, objects, signal) {
           contents.set(object2, stdout.subarray(headerEnd + 1, headerEnd + 1 + length).toString("utf8"));
           offset = headerEnd + 1 + length + 1;
         }
-        resolve19(contents);
+        resolve20(contents);
       }
     );
     child.stdin?.end(`${objects.join("\n")}
@@ -45063,7 +47126,7 @@ var init_deploy_branch = __esm({
 });
 
 // packages/guards/src/path-containment.ts
-import { posix as posix7 } from "node:path";
+import { posix as posix9 } from "node:path";
 function checkUnitPathShape(unit, commit) {
   const refuse2 = (message) => new GuardRefusedError({
     guard: "path-containment",
@@ -45075,7 +47138,7 @@ function checkUnitPathShape(unit, commit) {
   if (unit.length === 0) throw refuse2("the unit path is empty");
   if (unit.includes("\0")) throw refuse2("the unit path contains a NUL byte");
   if (unit.includes("\\")) throw refuse2("the unit path contains a backslash");
-  if (posix7.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
+  if (posix9.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
   const segments = unit.split("/");
   if (segments.includes("..")) throw refuse2("the unit path contains `..`");
   if (segments.some((segment) => segment === "" || segment === ".")) throw refuse2("the unit path is not normalised (empty or `.` segment)");
@@ -45099,8 +47162,8 @@ function resolveInRepository(path, links) {
       continue;
     }
     if (++hops > MAX_SYMLINK_HOPS) return { inside: false, via: candidate, target: "(too many levels of symbolic links)" };
-    if (posix7.isAbsolute(target)) return { inside: false, via: candidate, target };
-    const viaParent = posix7.join(resolved.join("/") || ".", target);
+    if (posix9.isAbsolute(target)) return { inside: false, via: candidate, target };
+    const viaParent = posix9.join(resolved.join("/") || ".", target);
     if (viaParent === ".." || viaParent.startsWith("../")) return { inside: false, via: candidate, target };
     resolved = [];
     pending = [...viaParent.split("/"), ...pending];
@@ -45315,14 +47378,14 @@ function checkTrustedSettings(job, trust) {
   if (job.source.deployBranch !== trust.tip.branch) {
     throw refuse(job, `the job names '${job.source.deployBranch}' as the deploy branch; the pipelines side deploys '${trust.tip.branch}'`, hint);
   }
-  let environments;
+  let environments2;
   try {
-    environments = matchEnvironments(job.units, config2.environments, files[0]);
+    environments2 = matchEnvironments(job.units, config2.environments, files[0]);
   } catch (cause) {
     throw refuse(job, `the job's units do not match ${where}: ${cause.message}`, hint, cause);
   }
-  const names = new Set([...environments.values()].map((environment2) => environment2.name));
-  const environment = [...environments.values()][0];
+  const names = new Set([...environments2.values()].map((environment2) => environment2.name));
+  const environment = [...environments2.values()][0];
   if (names.size !== 1 || environment.name !== job.environment) {
     throw refuse(job, `field environment: the job says '${job.environment}', ${where} puts its units in ${[...names].map((name) => `'${name}'`).join(", ")}`, hint);
   }
@@ -45508,10 +47571,10 @@ function classicScopesCovering(purpose) {
 function excessClassicScopes(scopes) {
   return scopes.filter((scope) => !NEEDED_CLASSIC_SCOPES.has(scope)).sort();
 }
-function parseScopesHeader(header) {
-  return (header ?? "").split(",").map((scope) => scope.trim()).filter(Boolean);
+function parseScopesHeader(header2) {
+  return (header2 ?? "").split(",").map((scope) => scope.trim()).filter(Boolean);
 }
-var TOKEN_SETTINGS, IMPLIED_CLASSIC_SCOPES, NEEDED_CLASSIC_SCOPES;
+var TOKEN_SETTINGS, GITHUB_APP_PERMISSIONS, IMPLIED_CLASSIC_SCOPES, NEEDED_CLASSIC_SCOPES;
 var init_tokens = __esm({
   "packages/guards/src/tokens.ts"() {
     "use strict";
@@ -45544,6 +47607,10 @@ var init_tokens = __esm({
         fineGrained: "Actions: read and write on the pipelines repository only"
       }
     };
+    GITHUB_APP_PERMISSIONS = Object.assign(
+      {},
+      ...Object.keys(TOKEN_SETTINGS).map((purpose) => TOKEN_SETTINGS[purpose].fineGrainedPermissions)
+    );
     IMPLIED_CLASSIC_SCOPES = {
       repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
     };
@@ -46953,7 +49020,7 @@ var require_client = __commonJS({
       };
     };
     var sleep3 = (seconds2) => {
-      return new Promise((resolve19) => setTimeout(resolve19, seconds2 * 1e3));
+      return new Promise((resolve20) => setTimeout(resolve20, seconds2 * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -47082,8 +49149,8 @@ var require_client = __commonJS({
     };
     var abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise2 = new Promise((resolve19) => {
-        onAbort = () => resolve19({ state: WaiterState.ABORTED });
+      const promise2 = new Promise((resolve20) => {
+        onAbort = () => resolve20({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -47138,7 +49205,7 @@ var require_client = __commonJS({
           }
         }
       }
-      send(command11, optionsOrCb, cb) {
+      send(command12, optionsOrCb, cb) {
         const options2 = typeof optionsOrCb !== "function" ? optionsOrCb : void 0;
         const callback = typeof optionsOrCb === "function" ? optionsOrCb : cb;
         const useHandlerCache = options2 === void 0 && this.config.cacheMiddleware === true;
@@ -47148,21 +49215,21 @@ var require_client = __commonJS({
             this.handlers = /* @__PURE__ */ new WeakMap();
           }
           const handlers = this.handlers;
-          if (handlers.has(command11.constructor)) {
-            handler = handlers.get(command11.constructor);
+          if (handlers.has(command12.constructor)) {
+            handler = handlers.get(command12.constructor);
           } else {
-            handler = command11.resolveMiddleware(this.middlewareStack, this.config, options2);
-            handlers.set(command11.constructor, handler);
+            handler = command12.resolveMiddleware(this.middlewareStack, this.config, options2);
+            handlers.set(command12.constructor, handler);
           }
         } else {
           delete this.handlers;
-          handler = command11.resolveMiddleware(this.middlewareStack, this.config, options2);
+          handler = command12.resolveMiddleware(this.middlewareStack, this.config, options2);
         }
         if (callback) {
-          handler(command11).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
+          handler(command12).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
           });
         } else {
-          return handler(command11).then((result) => result.output);
+          return handler(command12).then((result) => result.output);
         }
       }
       destroy() {
@@ -47358,21 +49425,21 @@ var require_client = __commonJS({
     };
     var SENSITIVE_STRING = "***SensitiveInformation***";
     var createAggregatedClient = (commands2, Client2, options2) => {
-      for (const [command11, CommandCtor] of Object.entries(commands2)) {
+      for (const [command12, CommandCtor] of Object.entries(commands2)) {
         const methodImpl = async function(args, optionsOrCb, cb) {
-          const command12 = new CommandCtor(args);
+          const command13 = new CommandCtor(args);
           if (typeof optionsOrCb === "function") {
-            this.send(command12, optionsOrCb);
+            this.send(command13, optionsOrCb);
           } else if (typeof cb === "function") {
             if (typeof optionsOrCb !== "object") {
               throw new Error(`Expected http options but got ${typeof optionsOrCb}`);
             }
-            this.send(command12, optionsOrCb || {}, cb);
+            this.send(command13, optionsOrCb || {}, cb);
           } else {
-            return this.send(command12, optionsOrCb);
+            return this.send(command13, optionsOrCb);
           }
         };
-        const methodName = (command11[0].toLowerCase() + command11.slice(1)).replace(/Command$/, "");
+        const methodName = (command12[0].toLowerCase() + command12.slice(1)).replace(/Command$/, "");
         Client2.prototype[methodName] = methodImpl;
       }
       const { paginators = {}, waiters = {} } = options2 ?? {};
@@ -47818,8 +49885,8 @@ var require_client = __commonJS({
 var require_config = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports2) {
     var { homedir } = __require("node:os");
-    var { sep: sep4, join: join15 } = __require("node:path");
-    var { createHash: createHash5 } = __require("node:crypto");
+    var { sep: sep4, join: join17 } = __require("node:path");
+    var { createHash: createHash6 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
     var { normalizeProvider } = require_client();
@@ -47979,9 +50046,9 @@ var require_config = __commonJS({
     var DEFAULT_PROFILE = "default";
     var getProfileName = (init) => init.profile || process.env[ENV_PROFILE] || DEFAULT_PROFILE;
     var getSSOTokenFilepath = (id) => {
-      const hasher = createHash5("sha1");
+      const hasher = createHash6("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join15(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join17(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
     var tokenIntercept = {};
     var getSSOTokenFromFile = async (id) => {
@@ -48008,9 +50075,9 @@ var require_config = __commonJS({
       ...data.default && { default: data.default }
     });
     var ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join15(getHomeDir(), ".aws", "config");
+    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join17(getHomeDir(), ".aws", "config");
     var ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join15(getHomeDir(), ".aws", "credentials");
+    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join17(getHomeDir(), ".aws", "credentials");
     var prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     var profileNameBlockList = ["__proto__", "profile __proto__"];
     var parseIni = (iniData) => {
@@ -48076,11 +50143,11 @@ var require_config = __commonJS({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join15(homeDir, filepath.slice(2));
+        resolvedFilepath = join17(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join15(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join17(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -48153,12 +50220,12 @@ var require_config = __commonJS({
     };
     var fromSharedConfigFiles = (configSelector, { preferredFile = "config", ...init } = {}) => async () => {
       const profile = getProfileName(init);
-      const { configFile, credentialsFile } = await loadSharedConfigFiles(init);
+      const { configFile: configFile2, credentialsFile } = await loadSharedConfigFiles(init);
       const profileFromCredentials = credentialsFile[profile] || {};
-      const profileFromConfig = configFile[profile] || {};
+      const profileFromConfig = configFile2[profile] || {};
       const mergedProfile = preferredFile === "config" ? { ...profileFromCredentials, ...profileFromConfig } : { ...profileFromConfig, ...profileFromCredentials };
       try {
-        const cfgFile = preferredFile === "config" ? configFile : credentialsFile;
+        const cfgFile = preferredFile === "config" ? configFile2 : credentialsFile;
         const configValue = configSelector(mergedProfile, cfgFile);
         if (configValue === void 0) {
           throw new Error();
@@ -48297,7 +50364,7 @@ var require_config = __commonJS({
     };
     var imdsRequest = async (options2) => {
       const { request: request2 } = __require("node:http");
-      return new Promise((resolve19, reject) => {
+      return new Promise((resolve20, reject) => {
         const req = request2({
           hostname: options2.hostname,
           port: options2.port,
@@ -48325,7 +50392,7 @@ var require_config = __commonJS({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve19(Buffer.concat(chunks));
+            resolve20(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -49338,10 +51405,10 @@ var require_endpoints = __commonJS({
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/serde/index.js
 var require_serde = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/serde/index.js"(exports2) {
-    var { createHmac, createHash: createHash5, getRandomValues } = __require("node:crypto");
+    var { createHmac, createHash: createHash6, getRandomValues } = __require("node:crypto");
     var { hasOwn, HttpResponse } = require_transport();
     exports2.hasOwn = hasOwn;
-    var { ReadStream, lstatSync: lstatSync2, fstatSync } = __require("node:fs");
+    var { ReadStream, lstatSync: lstatSync3, fstatSync } = __require("node:fs");
     var { toEndpointV1 } = require_endpoints();
     var { Readable, Writable: Writable2, PassThrough } = __require("node:stream");
     var isArrayBuffer = (arg) => typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer || Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
@@ -49358,7 +51425,7 @@ var require_serde = __commonJS({
       return encoding ? Buffer.from(input2, encoding) : Buffer.from(input2);
     };
     var BASE64_REGEX = /^[A-Za-z0-9+/]*={0,2}$/;
-    var fromBase64 = (input2) => {
+    var fromBase642 = (input2) => {
       if (input2.length * 3 % 4 !== 0) {
         throw new TypeError(`Incorrect padding on base64 string.`);
       }
@@ -49384,12 +51451,12 @@ var require_serde = __commonJS({
       }
       return fromArrayBuffer(input2.buffer, input2.byteOffset, input2.byteLength).toString("base64");
     };
-    function bindUint8ArrayBlobAdapter(toUtf82, fromUtf82, toBase642, fromBase642) {
+    function bindUint8ArrayBlobAdapter(toUtf82, fromUtf82, toBase642, fromBase643) {
       return class Uint8ArrayBlobAdapter2 extends Uint8Array {
         static fromString(source, encoding = "utf-8") {
           if (typeof source === "string") {
             if (encoding === "base64") {
-              return Uint8ArrayBlobAdapter2.mutate(fromBase642(source));
+              return Uint8ArrayBlobAdapter2.mutate(fromBase643(source));
             }
             return Uint8ArrayBlobAdapter2.mutate(fromUtf82(source));
           }
@@ -50110,7 +52177,7 @@ var require_serde = __commonJS({
         return body.end + 1 - body.start;
       } else if (body instanceof ReadStream) {
         if (body.path != null) {
-          return lstatSync2(body.path).size;
+          return lstatSync3(body.path).size;
         } else if (typeof body.fd === "number") {
           return fstatSync(body.fd).size;
         }
@@ -50245,7 +52312,7 @@ var require_serde = __commonJS({
         return Promise.resolve(this.hash.digest());
       }
       reset() {
-        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash5(this.algorithmIdentifier);
+        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash6(this.algorithmIdentifier);
       }
     };
     function castSourceData(toCast, encoding) {
@@ -50706,7 +52773,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return headStream$1(stream, bytes);
       }
-      return new Promise((resolve19, reject) => {
+      return new Promise((resolve20, reject) => {
         const collector = new Collector$1();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -50717,7 +52784,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve19(bytes2);
+          resolve20(bytes2);
         });
       });
     };
@@ -50830,7 +52897,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve19, reject) => {
+      return new Promise((resolve20, reject) => {
         const collector = new Collector();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -50841,7 +52908,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve19(bytes);
+          resolve20(bytes);
         });
       });
     };
@@ -50916,7 +52983,7 @@ ${value}\r
     function writeKey(obj2) {
       Object.defineProperty(obj2, "__proto__", { value: void 0, writable: true, enumerable: true, configurable: true });
     }
-    var Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8$1, fromUtf8$1, toBase64$1, fromBase64) {
+    var Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8$1, fromUtf8$1, toBase64$1, fromBase642) {
     };
     var _getRandomValues = getRandomValues;
     var v4 = bindV4(_getRandomValues);
@@ -50950,7 +53017,7 @@ ${value}\r
     exports2.expectString = expectString;
     exports2.expectUnion = expectUnion;
     exports2.fromArrayBuffer = fromArrayBuffer;
-    exports2.fromBase64 = fromBase64;
+    exports2.fromBase64 = fromBase642;
     exports2.fromHex = fromHex;
     exports2.fromString = fromString;
     exports2.fromUtf8 = fromUtf8$1;
@@ -51003,7 +53070,7 @@ var require_checksum = __commonJS({
     var { createReadStream } = __require("node:fs");
     var { Writable: Writable2 } = __require("node:stream");
     var { toUint8Array, concatBytes } = require_serde();
-    var { createHash: createHash5, createHmac } = __require("node:crypto");
+    var { createHash: createHash6, createHmac } = __require("node:crypto");
     var zlib = __require("node:zlib");
     async function blobReader(blob, onChunk, chunkSize = 1024 * 1024) {
       const size = blob.size;
@@ -51036,7 +53103,7 @@ var require_checksum = __commonJS({
         callback();
       }
     };
-    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve19, reject) => {
+    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve20, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -51054,7 +53121,7 @@ var require_checksum = __commonJS({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash4.digest().then(resolve19).catch(reject);
+        hash4.digest().then(resolve20).catch(reject);
       });
     });
     var isReadStream = (stream) => typeof stream.path === "string";
@@ -51065,14 +53132,14 @@ var require_checksum = __commonJS({
       const hash4 = new hashCtor();
       const hashCalculator = new HashCalculator(hash4);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve19, reject) => {
+      return new Promise((resolve20, reject) => {
         readableStream.on("error", (err2) => {
           hashCalculator.end();
           reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash4.digest().then(resolve19).catch(reject);
+          hash4.digest().then(resolve20).catch(reject);
         });
       });
     };
@@ -51166,7 +53233,7 @@ var require_checksum = __commonJS({
     }
     var hasNativeCrypto$1 = (() => {
       try {
-        createHash5("md5");
+        createHash6("md5");
         return true;
       } catch {
         return false;
@@ -51176,7 +53243,7 @@ var require_checksum = __commonJS({
     function buildNativeClass$2() {
       return class Md5Node {
         digestLength = 16;
-        hash = createHash5("md5");
+        hash = createHash6("md5");
         update(data) {
           this.hash.update(toUint8Array(data));
         }
@@ -51185,7 +53252,7 @@ var require_checksum = __commonJS({
           return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
         }
         reset() {
-          this.hash = createHash5("md5");
+          this.hash = createHash6("md5");
         }
       };
     }
@@ -51473,7 +53540,7 @@ var require_checksum = __commonJS({
     ]);
     var hasNativeCrypto = (() => {
       try {
-        createHash5("sha256");
+        createHash6("sha256");
         return true;
       } catch {
         return false;
@@ -51513,7 +53580,7 @@ var require_checksum = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash5("sha256");
+          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash6("sha256");
         }
       };
     }
@@ -51527,7 +53594,7 @@ var require_checksum = __commonJS({
       return Buffer.from(data);
     }
     var { digest, sign, importKey } = globalThis?.crypto?.subtle ?? {};
-    var subtle = typeof digest === "function" && typeof sign === "function" && typeof importKey === "function" ? globalThis.crypto.subtle : void 0;
+    var subtle2 = typeof digest === "function" && typeof sign === "function" && typeof importKey === "function" ? globalThis.crypto.subtle : void 0;
     var MAX_PENDING_BYTES = 8 * 1024 * 1024;
     var Sha256WebCrypto = class {
       digestLength = 32;
@@ -51563,19 +53630,19 @@ var require_checksum = __commonJS({
           throw new Error("Attempted to digest an already finished HMAC.");
         }
         const data = concatBytes(this.pending);
-        if (subtle) {
+        if (subtle2) {
           if (this.secret) {
             this.finished = true;
-            const key = await subtle.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-            const sig = await subtle.sign("HMAC", key, data);
+            const key = await subtle2.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+            const sig = await subtle2.sign("HMAC", key, data);
             return new Uint8Array(sig);
           }
-          const hash4 = await subtle.digest("SHA-256", data);
+          const hash4 = await subtle2.digest("SHA-256", data);
           return new Uint8Array(hash4);
         }
-        const sha2562 = new Sha256Js(this.secret);
-        sha2562.update(data);
-        return sha2562.digest();
+        const sha2563 = new Sha256Js(this.secret);
+        sha2563.update(data);
+        return sha2563.digest();
       }
       reset() {
         this.pending = [];
@@ -51689,39 +53756,39 @@ var require_event_streams = __commonJS({
         }
         return out;
       }
-      formatHeaderValue(header) {
-        switch (header.type) {
+      formatHeaderValue(header2) {
+        switch (header2.type) {
           case "boolean":
-            return Uint8Array.from([header.value ? 0 : 1]);
+            return Uint8Array.from([header2.value ? 0 : 1]);
           case "byte":
-            return Uint8Array.from([2, header.value]);
+            return Uint8Array.from([2, header2.value]);
           case "short":
             const shortView = new DataView(new ArrayBuffer(3));
             shortView.setUint8(0, 3);
-            shortView.setInt16(1, header.value, false);
+            shortView.setInt16(1, header2.value, false);
             return new Uint8Array(shortView.buffer);
           case "integer":
             const intView = new DataView(new ArrayBuffer(5));
             intView.setUint8(0, 4);
-            intView.setInt32(1, header.value, false);
+            intView.setInt32(1, header2.value, false);
             return new Uint8Array(intView.buffer);
           case "long":
             const longBytes = new Uint8Array(9);
             longBytes[0] = 5;
-            longBytes.set(header.value.bytes, 1);
+            longBytes.set(header2.value.bytes, 1);
             return longBytes;
           case "binary":
-            if (header.value.byteLength > MAX_HEADER_VALUE_BYTES) {
-              throw new Error(`@smithy/core/event-streams - header value (binary) exceeds ${MAX_HEADER_VALUE_BYTES} bytes: ${header.value.byteLength}`);
+            if (header2.value.byteLength > MAX_HEADER_VALUE_BYTES) {
+              throw new Error(`@smithy/core/event-streams - header value (binary) exceeds ${MAX_HEADER_VALUE_BYTES} bytes: ${header2.value.byteLength}`);
             }
-            const binView = new DataView(new ArrayBuffer(3 + header.value.byteLength));
+            const binView = new DataView(new ArrayBuffer(3 + header2.value.byteLength));
             binView.setUint8(0, 6);
-            binView.setUint16(1, header.value.byteLength, false);
+            binView.setUint16(1, header2.value.byteLength, false);
             const binBytes = new Uint8Array(binView.buffer);
-            binBytes.set(header.value, 3);
+            binBytes.set(header2.value, 3);
             return binBytes;
           case "string":
-            const utf8Bytes = this.fromUtf8(header.value);
+            const utf8Bytes = this.fromUtf8(header2.value);
             if (utf8Bytes.byteLength > MAX_HEADER_VALUE_BYTES) {
               throw new Error(`@smithy/core/event-streams - header value (string) exceeds ${MAX_HEADER_VALUE_BYTES} bytes: ${utf8Bytes.byteLength}`);
             }
@@ -51734,15 +53801,15 @@ var require_event_streams = __commonJS({
           case "timestamp":
             const tsBytes = new Uint8Array(9);
             tsBytes[0] = 8;
-            tsBytes.set(Int64.fromNumber(header.value.valueOf()).bytes, 1);
+            tsBytes.set(Int64.fromNumber(header2.value.valueOf()).bytes, 1);
             return tsBytes;
           case "uuid":
-            if (!UUID_PATTERN.test(header.value)) {
-              throw new Error(`Invalid UUID received: ${header.value}`);
+            if (!UUID_PATTERN.test(header2.value)) {
+              throw new Error(`Invalid UUID received: ${header2.value}`);
             }
             const uuidBytes = new Uint8Array(17);
             uuidBytes[0] = 9;
-            uuidBytes.set(fromHex(header.value.replace(/-/g, "")), 1);
+            uuidBytes.set(fromHex(header2.value.replace(/-/g, "")), 1);
             return uuidBytes;
         }
       }
@@ -52186,7 +54253,7 @@ var require_event_streams = __commonJS({
         streamEnded = true;
       });
       while (!generationEnded) {
-        const value = await new Promise((resolve19) => setTimeout(() => resolve19(records.shift()), 0));
+        const value = await new Promise((resolve20) => setTimeout(() => resolve20(records.shift()), 0));
         if (value) {
           yield value;
         }
@@ -52517,7 +54584,7 @@ var require_event_streams = __commonJS({
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/protocols/index.js
 var require_protocols = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/protocols/index.js"(exports2) {
-    var { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = require_serde();
+    var { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64: fromBase642, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = require_serde();
     var { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = require_transport();
     var { parseQueryString, parseUrl: parseUrl2 } = require_transport();
     exports2.HttpRequest = HttpRequest;
@@ -53156,14 +55223,14 @@ var require_protocols = __commonJS({
             }
           }
         }
-        for (const header in headers) {
-          if (!hasOwn(headers, header)) {
+        for (const header2 in headers) {
+          if (!hasOwn(headers, header2)) {
             continue;
           }
-          const lower = header.toLowerCase();
-          const headerValue = headers[header];
-          if (lower !== header) {
-            delete headers[header];
+          const lower = header2.toLowerCase();
+          const headerValue = headers[header2];
+          if (lower !== header2) {
+            delete headers[header2];
             headers[lower] = headerValue;
           }
           const binding = hasOwn(responseHeaders, lower) ? responseHeaders[lower] : void 0;
@@ -53184,15 +55251,15 @@ var require_protocols = __commonJS({
         }
         for (const [memberName, [, , collectionValue], , wireName] of prefixHeaders) {
           dataObject[memberName] = {};
-          for (const header in headers) {
-            if (!hasOwn(headers, header)) {
+          for (const header2 in headers) {
+            if (!hasOwn(headers, header2)) {
               continue;
             }
-            if (!header.startsWith(wireName)) {
+            if (!header2.startsWith(wireName)) {
               continue;
             }
-            const headerValue = headers[header];
-            dataObject[memberName][header.slice(wireName.length)] = directDeserializer ? directDeserializer.readHttpBinding(collectionValue, headerValue, 38) : await deserializer.read([collectionValue[0], { httpHeader: header }], headerValue);
+            const headerValue = headers[header2];
+            dataObject[memberName][header2.slice(wireName.length)] = directDeserializer ? directDeserializer.readHttpBinding(collectionValue, headerValue, 38) : await deserializer.read([collectionValue[0], { httpHeader: header2 }], headerValue);
           }
         }
         if (statusCode) {
@@ -53264,13 +55331,13 @@ var require_protocols = __commonJS({
           await this.handleError(operationSchema, context, response, dataObject, this.deserializeMetadata(response));
           throw new Error("@smithy/core/protocols - RPC Protocol error handler failed to throw.");
         }
-        for (const header in response.headers) {
-          if (!hasOwn(response.headers, header)) {
+        for (const header2 in response.headers) {
+          if (!hasOwn(response.headers, header2)) {
             continue;
           }
-          const value = response.headers[header];
-          delete response.headers[header];
-          response.headers[header.toLowerCase()] = value;
+          const value = response.headers[header2];
+          delete response.headers[header2];
+          response.headers[header2.toLowerCase()] = value;
         }
         const eventStreamMember = ns.getEventStreamMember();
         if (eventStreamMember) {
@@ -53422,7 +55489,7 @@ var require_protocols = __commonJS({
         switch (schema) {
           case 21:
           case 42:
-            return (this.serdeContext?.base64Decoder ?? fromBase64)(data);
+            return (this.serdeContext?.base64Decoder ?? fromBase642)(data);
           case 4:
           case 5:
           case 6:
@@ -53448,7 +55515,7 @@ var require_protocols = __commonJS({
             }
             let intermediateValue = data;
             if ((location & 6) === 6) {
-              intermediateValue = (this.serdeContext?.utf8Encoder ?? toUtf8)((this.serdeContext?.base64Decoder ?? fromBase64)(intermediateValue));
+              intermediateValue = (this.serdeContext?.utf8Encoder ?? toUtf8)((this.serdeContext?.base64Decoder ?? fromBase642)(intermediateValue));
             }
             return media === 2 ? LazyJsonString.from(intermediateValue) : intermediateValue;
           }
@@ -53788,9 +55855,9 @@ var require_protocols = __commonJS({
         this.from = from;
         this.to = to;
         const keys = Object.keys(this.from);
-        const set2 = new Set(keys);
-        set2.delete("__type");
-        this.keys = set2;
+        const set3 = new Set(keys);
+        set3.delete("__type");
+        this.keys = set3;
       }
       mark(key) {
         this.keys.delete(key);
@@ -54133,7 +56200,7 @@ var require_protocols = __commonJS({
           }
         }
         if (ns.isBlobSchema() && typeof value === "string") {
-          return fromBase64(value);
+          return fromBase642(value);
         }
         const mediaType = ns.getMergedTraits().mediaType;
         if (ns.isStringSchema() && typeof value === "string" && mediaType) {
@@ -54447,9 +56514,9 @@ var require_protocols = __commonJS({
         return result;
       }
       ensure(byteCount) {
-        const { i: i3, json: json2 } = this;
-        if (i3 + byteCount > json2.length) {
-          let newSize = json2.length * 2;
+        const { i: i3, json: json3 } = this;
+        if (i3 + byteCount > json3.length) {
+          let newSize = json3.length * 2;
           while (newSize < i3 + byteCount) {
             newSize *= 2;
           }
@@ -54461,9 +56528,9 @@ var require_protocols = __commonJS({
       writeAscii(s2) {
         const z3 = s2.length;
         this.ensure(z3);
-        let { i: i3, json: json2 } = this;
+        let { i: i3, json: json3 } = this;
         for (let j2 = 0; j2 < z3; ++j2) {
-          json2[i3] = s2.charCodeAt(j2);
+          json3[i3] = s2.charCodeAt(j2);
           i3 += 1;
         }
         this.i = i3;
@@ -54471,12 +56538,12 @@ var require_protocols = __commonJS({
       writeAsciiQuoted(s2) {
         const z3 = s2.length;
         this.ensure(z3 + 4);
-        let { json: json2, i: i3 } = this;
-        json2[i3++] = QUOTE;
+        let { json: json3, i: i3 } = this;
+        json3[i3++] = QUOTE;
         for (let j2 = 0; j2 < z3; ++j2) {
-          json2[i3++] = s2.charCodeAt(j2);
+          json3[i3++] = s2.charCodeAt(j2);
         }
-        json2[i3++] = QUOTE;
+        json3[i3++] = QUOTE;
         this.i = i3;
       }
       writeJsonString(s2) {
@@ -54513,14 +56580,14 @@ var require_protocols = __commonJS({
             this.ensure(6 + (z3 - j2 - 1) * 3 + 1);
             this.writeUnicodeEscape(c2);
           } else {
-            let { i: i3, json: json2 } = this;
+            let { i: i3, json: json3 } = this;
             if (c2 < 2048) {
-              json2[i3++] = 192 | c2 >> 6;
-              json2[i3++] = 128 | c2 & 63;
+              json3[i3++] = 192 | c2 >> 6;
+              json3[i3++] = 128 | c2 & 63;
             } else {
-              json2[i3++] = 224 | c2 >> 12;
-              json2[i3++] = 128 | c2 >> 6 & 63;
-              json2[i3++] = 128 | c2 & 63;
+              json3[i3++] = 224 | c2 >> 12;
+              json3[i3++] = 128 | c2 >> 6 & 63;
+              json3[i3++] = 128 | c2 & 63;
             }
             this.i = i3;
           }
@@ -54528,12 +56595,12 @@ var require_protocols = __commonJS({
         this.json[this.i++] = QUOTE;
       }
       writeUnicodeEscape(code2) {
-        let { json: json2, i: i3 } = this;
-        json2[i3++] = BACKSLASH;
-        json2[i3++] = 117;
+        let { json: json3, i: i3 } = this;
+        json3[i3++] = BACKSLASH;
+        json3[i3++] = 117;
         const hex3 = code2.toString(16).padStart(4, "0");
         for (let j2 = 0; j2 < 4; ++j2) {
-          json2[i3++] = hex3.charCodeAt(j2);
+          json3[i3++] = hex3.charCodeAt(j2);
         }
         this.i = i3;
       }
@@ -54548,10 +56615,10 @@ var require_protocols = __commonJS({
       writeBase64(data) {
         const b64Len = Math.ceil(data.length / 3) * 4;
         this.ensure(b64Len + 2);
-        const json2 = this.json;
+        const json3 = this.json;
         const B64 = _JsonShapeSerializer2.B64;
         let i3 = this.i;
-        json2[i3++] = QUOTE;
+        json3[i3++] = QUOTE;
         const len = data.length;
         const remainder = len % 3;
         const mainLen = len - remainder;
@@ -54559,26 +56626,26 @@ var require_protocols = __commonJS({
           const a2 = data[j2];
           const b3 = data[j2 + 1];
           const c2 = data[j2 + 2];
-          json2[i3++] = B64[a2 >> 2];
-          json2[i3++] = B64[(a2 & 3) << 4 | b3 >> 4];
-          json2[i3++] = B64[(b3 & 15) << 2 | c2 >> 6];
-          json2[i3++] = B64[c2 & 63];
+          json3[i3++] = B64[a2 >> 2];
+          json3[i3++] = B64[(a2 & 3) << 4 | b3 >> 4];
+          json3[i3++] = B64[(b3 & 15) << 2 | c2 >> 6];
+          json3[i3++] = B64[c2 & 63];
         }
         if (remainder === 2) {
           const a2 = data[mainLen];
           const b3 = data[mainLen + 1];
-          json2[i3++] = B64[a2 >> 2];
-          json2[i3++] = B64[(a2 & 3) << 4 | b3 >> 4];
-          json2[i3++] = B64[(b3 & 15) << 2];
-          json2[i3++] = 61;
+          json3[i3++] = B64[a2 >> 2];
+          json3[i3++] = B64[(a2 & 3) << 4 | b3 >> 4];
+          json3[i3++] = B64[(b3 & 15) << 2];
+          json3[i3++] = 61;
         } else if (remainder === 1) {
           const a2 = data[mainLen];
-          json2[i3++] = B64[a2 >> 2];
-          json2[i3++] = B64[(a2 & 3) << 4];
-          json2[i3++] = 61;
-          json2[i3++] = 61;
+          json3[i3++] = B64[a2 >> 2];
+          json3[i3++] = B64[(a2 & 3) << 4];
+          json3[i3++] = 61;
+          json3[i3++] = 61;
         }
-        json2[i3++] = QUOTE;
+        json3[i3++] = QUOTE;
         this.i = i3;
       }
       writeValue(schema, value, container) {
@@ -54648,8 +56715,8 @@ var require_protocols = __commonJS({
             }
             return;
           }
-          const json2 = JSON.stringify(value);
-          this.writeAscii(json2);
+          const json3 = JSON.stringify(value);
+          this.writeAscii(json3);
           return;
         }
         if (typeof value === "string") {
@@ -54672,12 +56739,12 @@ var require_protocols = __commonJS({
         }
         if (typeof value === "boolean") {
           this.ensure(5);
-          let { i: i3, json: json2 } = this;
+          let { i: i3, json: json3 } = this;
           if (value) {
-            json2.set(TRUE, i3);
+            json3.set(TRUE, i3);
             i3 += 4;
           } else {
-            json2.set(FALSE, i3);
+            json3.set(FALSE, i3);
             i3 += 5;
           }
           this.i = i3;
@@ -54760,9 +56827,9 @@ var require_protocols = __commonJS({
                 break;
               }
             }
-            let json2;
+            let json3;
             if (!hasSpecials) {
-              json2 = JSON.stringify(value);
+              json3 = JSON.stringify(value);
             } else {
               const out = [];
               for (let i3 = 0; i3 < value.length; ++i3) {
@@ -54776,10 +56843,10 @@ var require_protocols = __commonJS({
                   out.push(v2);
                 }
               }
-              json2 = JSON.stringify(out);
+              json3 = JSON.stringify(out);
             }
-            this.ensure(json2.length * 3);
-            this.i += encoder.encodeInto(json2, this.json.subarray(this.i)).written;
+            this.ensure(json3.length * 3);
+            this.i += encoder.encodeInto(json3, this.json.subarray(this.i)).written;
             return;
           }
         }
@@ -54820,12 +56887,12 @@ var require_protocols = __commonJS({
                 value[k2] = void 0;
               }
             }
-            const json2 = JSON.stringify(value);
+            const json3 = JSON.stringify(value);
             if (modifications) {
               Object.assign(value, modifications);
             }
-            this.ensure(json2.length * 3);
-            this.i += encoder.encodeInto(json2, this.json.subarray(this.i)).written;
+            this.ensure(json3.length * 3);
+            this.i += encoder.encodeInto(json3, this.json.subarray(this.i)).written;
             return;
           }
         }
@@ -55052,7 +57119,7 @@ var require_protocols = __commonJS({
           }
         }
         if (ns.isBlobSchema() && typeof value === "string") {
-          return fromBase64(value);
+          return fromBase642(value);
         }
         const mediaType = ns.getMergedTraits().mediaType;
         if (ns.isStringSchema() && typeof value === "string" && mediaType) {
@@ -55153,7 +57220,7 @@ var require_protocols = __commonJS({
           return value;
         };
       }
-      replaceInJson(json2) {
+      replaceInJson(json3) {
         if (this.stage === 0) {
           throw new Error("@aws-sdk/core/protocols - JsonReplacer not created yet.");
         }
@@ -55162,12 +57229,12 @@ var require_protocols = __commonJS({
         }
         this.stage = 2;
         if (this.counter === 0) {
-          return json2;
+          return json3;
         }
         for (const [key, value] of this.values) {
-          json2 = json2.replace(key, value);
+          json3 = json3.replace(key, value);
         }
-        return json2;
+        return json3;
       }
     };
     var JsonShapeSerializer = class extends SerdeContextConfig {
@@ -55565,9 +57632,9 @@ var require_dist_cjs2 = __commonJS({
       return () => promisified;
     };
     var makePagedClientRequest = async (CommandCtor, client, input2, withCommand = (_2) => _2, ...args) => {
-      let command11 = new CommandCtor(input2);
-      command11 = withCommand(command11) ?? command11;
-      return await client.send(command11, ...args);
+      let command12 = new CommandCtor(input2);
+      command12 = withCommand(command12) ?? command12;
+      return await client.send(command12, ...args);
     };
     function createPaginator(ClientCtor, CommandCtor, inputTokenName, outputTokenName, pageSizeTokenName) {
       return async function* paginateOperation(config2, input2, ...additionalArguments) {
@@ -55587,13 +57654,13 @@ var require_dist_cjs2 = __commonJS({
           }
           yield page;
           const prevToken = token;
-          token = get(page, outputTokenName);
+          token = get2(page, outputTokenName);
           hasNext = !!(token && (!config2.stopOnSameToken || token !== prevToken));
         }
         return void 0;
       };
     }
-    var get = (fromObject, path) => {
+    var get2 = (fromObject, path) => {
       let cursor = fromObject;
       const pathComponents = path.split(".");
       for (const step of pathComponents) {
@@ -55982,13 +58049,13 @@ var require_retry = __commonJS({
       if (!HttpResponse.isInstance(response)) {
         return;
       }
-      for (const header in response.headers) {
-        if (!hasOwn(response.headers, header)) {
+      for (const header2 in response.headers) {
+        if (!hasOwn(response.headers, header2)) {
           continue;
         }
-        const h2 = header.toLowerCase();
+        const h2 = header2.toLowerCase();
         if (h2 === "retry-after") {
-          const retryAfter = response.headers[header];
+          const retryAfter = response.headers[header2];
           let retryAfterSeconds = NaN;
           if (retryAfter.endsWith("GMT")) {
             try {
@@ -56010,7 +58077,7 @@ var require_retry = __commonJS({
           }
           return new Date(Date.now() + retryAfterSeconds * 1e3);
         } else if (h2 === "x-amz-retry-after") {
-          const v2 = response.headers[header];
+          const v2 = response.headers[header2];
           const backoffMilliseconds = Number(v2);
           if (isNaN(backoffMilliseconds)) {
             logger?.trace?.(`Failed to parse x-amz-retry-after=${v2}`);
@@ -56086,7 +58153,7 @@ var require_retry = __commonJS({
               const delay = retryToken.getRetryDelay();
               totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
               if (delay > 0) {
-                await race(new Promise((resolve19) => setTimeout(resolve19, delay)), abortSignal);
+                await race(new Promise((resolve20) => setTimeout(resolve20, delay)), abortSignal);
               }
             }
           }
@@ -56199,7 +58266,7 @@ var require_retry = __commonJS({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve19) => _DefaultRateLimiter.setTimeoutFn(resolve19, delay));
+          await new Promise((resolve20) => _DefaultRateLimiter.setTimeoutFn(resolve20, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -56536,7 +58603,7 @@ var require_retry = __commonJS({
               const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
-              await new Promise((resolve19) => setTimeout(resolve19, delay));
+              await new Promise((resolve20) => setTimeout(resolve20, delay));
               continue;
             }
             if (!err2.$metadata) {
@@ -57720,11 +59787,11 @@ More information can be found at: https://a.co/c895JFp`);
       return next(args);
     };
     function sanitizeTraceHeaders(headers) {
-      for (const header of Object.keys(headers)) {
-        const lower = header.toLowerCase();
-        if (header !== lower && (lower === TRACEPARENT || lower === TRACESTATE || lower === BAGGAGE)) {
-          headers[lower] = headers[header];
-          delete headers[header];
+      for (const header2 of Object.keys(headers)) {
+        const lower = header2.toLowerCase();
+        if (header2 !== lower && (lower === TRACEPARENT || lower === TRACESTATE || lower === BAGGAGE)) {
+          headers[lower] = headers[header2];
+          delete headers[header2];
         }
       }
     }
@@ -58491,36 +60558,36 @@ var require_dist_cjs3 = __commonJS({
         }
         return out;
       }
-      formatHeaderValue(header) {
-        switch (header.type) {
+      formatHeaderValue(header2) {
+        switch (header2.type) {
           case "boolean":
-            return Uint8Array.from([header.value ? 0 : 1]);
+            return Uint8Array.from([header2.value ? 0 : 1]);
           case "byte":
-            return Uint8Array.from([2, header.value]);
+            return Uint8Array.from([2, header2.value]);
           case "short":
             const shortView = new DataView(new ArrayBuffer(3));
             shortView.setUint8(0, 3);
-            shortView.setInt16(1, header.value, false);
+            shortView.setInt16(1, header2.value, false);
             return new Uint8Array(shortView.buffer);
           case "integer":
             const intView = new DataView(new ArrayBuffer(5));
             intView.setUint8(0, 4);
-            intView.setInt32(1, header.value, false);
+            intView.setInt32(1, header2.value, false);
             return new Uint8Array(intView.buffer);
           case "long":
             const longBytes = new Uint8Array(9);
             longBytes[0] = 5;
-            longBytes.set(header.value.bytes, 1);
+            longBytes.set(header2.value.bytes, 1);
             return longBytes;
           case "binary":
-            const binView = new DataView(new ArrayBuffer(3 + header.value.byteLength));
+            const binView = new DataView(new ArrayBuffer(3 + header2.value.byteLength));
             binView.setUint8(0, 6);
-            binView.setUint16(1, header.value.byteLength, false);
+            binView.setUint16(1, header2.value.byteLength, false);
             const binBytes = new Uint8Array(binView.buffer);
-            binBytes.set(header.value, 3);
+            binBytes.set(header2.value, 3);
             return binBytes;
           case "string":
-            const utf8Bytes = fromUtf8(header.value);
+            const utf8Bytes = fromUtf8(header2.value);
             const strView = new DataView(new ArrayBuffer(3 + utf8Bytes.byteLength));
             strView.setUint8(0, 7);
             strView.setUint16(1, utf8Bytes.byteLength, false);
@@ -58530,15 +60597,15 @@ var require_dist_cjs3 = __commonJS({
           case "timestamp":
             const tsBytes = new Uint8Array(9);
             tsBytes[0] = 8;
-            tsBytes.set(Int64.fromNumber(header.value.valueOf()).bytes, 1);
+            tsBytes.set(Int64.fromNumber(header2.value.valueOf()).bytes, 1);
             return tsBytes;
           case "uuid":
-            if (!UUID_PATTERN.test(header.value)) {
-              throw new Error(`Invalid UUID received: ${header.value}`);
+            if (!UUID_PATTERN.test(header2.value)) {
+              throw new Error(`Invalid UUID received: ${header2.value}`);
             }
             const uuidBytes = new Uint8Array(17);
             uuidBytes[0] = 9;
-            uuidBytes.set(fromHex(header.value.replace(/-/g, "")), 1);
+            uuidBytes.set(fromHex(header2.value.replace(/-/g, "")), 1);
             return uuidBytes;
         }
       }
@@ -58685,9 +60752,9 @@ var require_dist_cjs3 = __commonJS({
       sha256;
       uriEscapePath;
       applyChecksum;
-      constructor({ applyChecksum, credentials, region, service, sha256: sha2562, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region, service, sha256: sha2563, uriEscapePath = true }) {
         this.service = service;
-        this.sha256 = sha2562;
+        this.sha256 = sha2563;
         this.uriEscapePath = uriEscapePath;
         this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
         this.regionProvider = normalizeProvider(region);
@@ -58861,13 +60928,13 @@ ${toHex(hashedRequest)}`;
     };
     var SignatureV4 = class extends SignatureV4Base {
       headerFormatter = new HeaderFormatter();
-      constructor({ applyChecksum, credentials, region, service, sha256: sha2562, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region, service, sha256: sha2563, uriEscapePath = true }) {
         super({
           applyChecksum,
           credentials,
           region,
           service,
-          sha256: sha2562,
+          sha256: sha2563,
           uriEscapePath
         });
       }
@@ -59258,7 +61325,7 @@ var require_httpAuthSchemes = __commonJS({
         configurable: true
       });
       config2.credentials = inputCredentials;
-      const { signingEscapePath = true, systemClockOffset = config2.systemClockOffset || 0, sha256: sha2562 } = config2;
+      const { signingEscapePath = true, systemClockOffset = config2.systemClockOffset || 0, sha256: sha2563 } = config2;
       let signer;
       if (config2.signer) {
         signer = normalizeProvider(config2.signer);
@@ -59278,7 +61345,7 @@ var require_httpAuthSchemes = __commonJS({
             credentials: config2.credentials,
             region: config2.signingRegion,
             service: config2.signingName,
-            sha256: sha2562,
+            sha256: sha2563,
             uriEscapePath: signingEscapePath
           };
           const SignerCtor = config2.signerConstructor || SignatureV4;
@@ -59301,7 +61368,7 @@ var require_httpAuthSchemes = __commonJS({
             credentials: config2.credentials,
             region: config2.signingRegion,
             service: config2.signingName,
-            sha256: sha2562,
+            sha256: sha2563,
             uriEscapePath: signingEscapePath
           };
           const SignerCtor = config2.signerConstructor || SignatureV4;
@@ -59532,21 +61599,21 @@ var require_dist_cjs4 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve19) => {
-            timeoutId = Number(timing.setTimeout(() => resolve19(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve20) => {
+            timeoutId = Number(timing.setTimeout(() => resolve20(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve19) => {
+          new Promise((resolve20) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve19(true);
+              resolve20(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve19(false);
+              resolve20(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve19(false);
+              resolve20(false);
             });
           })
         ]);
@@ -59623,13 +61690,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve19, reject) => {
+        this.configProvider = new Promise((resolve20, reject) => {
           if (typeof options2 === "function") {
             options2().then((_options) => {
-              resolve19(this.resolveDefaultConfig(_options));
+              resolve20(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve19(this.resolveDefaultConfig(options2));
+            resolve20(this.resolveDefaultConfig(options2));
           }
         });
       }
@@ -59659,7 +61726,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve19 = async (arg) => {
+          const resolve20 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -59687,11 +61754,11 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             this.socketWarningTimestamp = _NodeHttpHandler.checkSocketUsage(agent, this.socketWarningTimestamp, logger);
           }, config2.socketAcquisitionWarningTimeout ?? (config2.requestTimeout ?? 2e3) + (config2.connectionTimeout ?? 1e3));
           const queryString = request2.query ? buildQueryString(request2.query) : "";
-          let auth2 = void 0;
+          let auth6 = void 0;
           if (request2.username != null || request2.password != null) {
             const username = request2.username ?? "";
             const password = request2.password ?? "";
-            auth2 = `${username}:${password}`;
+            auth6 = `${username}:${password}`;
           }
           let path = request2.path;
           if (queryString) {
@@ -59713,7 +61780,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             path,
             port: request2.port,
             agent,
-            auth: auth2
+            auth: auth6
           };
           const requestFunc = isSSL ? node_https.request : hRequest;
           const req = requestFunc(nodeHttpsOptions, (res) => {
@@ -59723,7 +61790,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve19({ response: httpResponse });
+            resolve20({ response: httpResponse });
           });
           req.on("error", (err2) => {
             if (NODEJS_TIMEOUT_ERROR_CODES.includes(err2.code)) {
@@ -60062,13 +62129,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve19, reject) => {
+        this.configProvider = new Promise((resolve20, reject) => {
           if (typeof options2 === "function") {
             options2().then((opts) => {
-              resolve19(opts || {});
+              resolve20(opts || {});
             }).catch(reject);
           } else {
-            resolve19(options2 || {});
+            resolve20(options2 || {});
           }
         });
       }
@@ -60095,7 +62162,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve19 = async (arg) => {
+          const resolve20 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -60110,13 +62177,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             return;
           }
           const { hostname: hostname4, method, port, protocol, query } = request2;
-          let auth2 = "";
+          let auth6 = "";
           if (request2.username != null || request2.password != null) {
             const username = request2.username ?? "";
             const password = request2.password ?? "";
-            auth2 = `${username}:${password}@`;
+            auth6 = `${username}:${password}@`;
           }
-          const authority = `${protocol}//${auth2}${hostname4}${port ? `:${port}` : ""}`;
+          const authority = `${protocol}//${auth6}${hostname4}${port ? `:${port}` : ""}`;
           const requestContext = { destination: new URL(authority) };
           const connectConfig = {
             requestTimeout: this.config?.sessionTimeout,
@@ -60192,7 +62259,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve19({ response: httpResponse });
+            resolve20({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -60245,7 +62312,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
 // node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/cbor/index.js
 var require_cbor = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/cbor/index.js"(exports2) {
-    var { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = require_serde();
+    var { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64: fromBase642, _parseEpochTimestamp } = require_serde();
     var { hasOwn } = require_transport();
     var { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = require_protocols();
     var { NormalizedSchema, TypeRegistry } = require_schema4();
@@ -61293,7 +63360,7 @@ var require_cbor = __commonJS({
       }
       if (typeof value === "string") {
         if (ns.isBlobSchema()) {
-          const bytes = (serdeContext?.base64Decoder ?? fromBase64)(value);
+          const bytes = (serdeContext?.base64Decoder ?? fromBase642)(value);
           writeBytes(bytes);
           return;
         }
@@ -62452,7 +64519,7 @@ var require_cbor = __commonJS({
         }
         if (ns.isBlobSchema()) {
           if (typeof source === "string") {
-            return (this.serdeContext?.base64Decoder ?? fromBase64)(source);
+            return (this.serdeContext?.base64Decoder ?? fromBase642)(source);
           }
           return source;
         }
@@ -62559,7 +64626,7 @@ var require_cbor = __commonJS({
         }
         if (ns.isBlobSchema()) {
           if (typeof value === "string") {
-            return (this.serdeContext?.base64Decoder ?? fromBase64)(value);
+            return (this.serdeContext?.base64Decoder ?? fromBase642)(value);
           }
           return value;
         }
@@ -63049,7 +65116,7 @@ var require_protocols2 = __commonJS({
     exports2.parseJsonBody = parseJsonBody;
     exports2.parseJsonErrorBody = parseJsonErrorBody;
     var { parseXML, XmlNode, XmlText } = require_dist_cjs5();
-    var { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = require_serde();
+    var { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64: fromBase642, expectUnion } = require_serde();
     var ProtocolLib = class {
       queryCompat;
       errorRegistry;
@@ -63482,9 +65549,9 @@ var require_protocols2 = __commonJS({
         this.from = from;
         this.to = to;
         const keys = Object.keys(this.from);
-        const set2 = new Set(keys);
-        set2.delete("__type");
-        this.keys = set2;
+        const set3 = new Set(keys);
+        set3.delete("__type");
+        this.keys = set3;
       }
       mark(key) {
         this.keys.delete(key);
@@ -63874,10 +65941,10 @@ var require_protocols2 = __commonJS({
           }
           await this.handleError(operationSchema, context, response, dataObject, this.deserializeMetadata(response));
         }
-        for (const header in response.headers) {
-          const value = response.headers[header];
-          delete response.headers[header];
-          response.headers[header.toLowerCase()] = value;
+        for (const header2 in response.headers) {
+          const value = response.headers[header2];
+          delete response.headers[header2];
+          response.headers[header2.toLowerCase()] = value;
         }
         const shortName = operationSchema.name.split("#")[1] ?? operationSchema.name;
         const awsQueryResultKey = ns.isStructSchema() && this.useNestedResult() ? shortName + "Result" : void 0;
@@ -64018,7 +66085,7 @@ var require_protocols2 = __commonJS({
         if (ns.isStringSchema() && typeof value === "string") {
           this.stringBuffer = value;
         } else if (ns.isBlobSchema()) {
-          this.byteBuffer = "byteLength" in value ? value : (this.serdeContext?.base64Decoder ?? fromBase64)(value);
+          this.byteBuffer = "byteLength" in value ? value : (this.serdeContext?.base64Decoder ?? fromBase642)(value);
         } else {
           this.buffer = this.writeStruct(ns, value, void 0);
           const traits = ns.getMergedTraits();
@@ -64469,7 +66536,7 @@ var require_cognito_identity = __commonJS({
     var { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = require_retry();
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsJson1_1Protocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -64984,7 +67051,7 @@ var require_cognito_identity = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2014-06-30",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -65126,12 +67193,12 @@ var require_cognito_identity = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var GetCredentialsForIdentityCommand = class extends command11(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
+    var GetCredentialsForIdentityCommand = class extends command12(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
     };
-    var GetIdCommand = class extends command11(_ep0, _mw0, "GetId", GetId$) {
+    var GetIdCommand = class extends command12(_ep0, _mw0, "GetId", GetId$) {
     };
     var commands2 = {
       GetCredentialsForIdentityCommand,
@@ -65244,35 +67311,35 @@ var require_dist_cjs6 = __commonJS({
       getItem(key) {
         return this.withObjectStore("readonly", (store) => {
           const req = store.get(key);
-          return new Promise((resolve19) => {
-            req.onerror = () => resolve19(null);
-            req.onsuccess = () => resolve19(req.result ? req.result.value : null);
+          return new Promise((resolve20) => {
+            req.onerror = () => resolve20(null);
+            req.onsuccess = () => resolve20(req.result ? req.result.value : null);
           });
         }).catch(() => null);
       }
       removeItem(key) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.delete(key);
-          return new Promise((resolve19, reject) => {
+          return new Promise((resolve20, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve19();
+            req.onsuccess = () => resolve20();
           });
         });
       }
       setItem(id, value) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.put({ id, value });
-          return new Promise((resolve19, reject) => {
+          return new Promise((resolve20, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve19();
+            req.onsuccess = () => resolve20();
           });
         });
       }
       getDb() {
         const openDbRequest = self.indexedDB.open(this.dbName, 1);
-        return new Promise((resolve19, reject) => {
+        return new Promise((resolve20, reject) => {
           openDbRequest.onsuccess = () => {
-            resolve19(openDbRequest.result);
+            resolve20(openDbRequest.result);
           };
           openDbRequest.onerror = () => {
             reject(openDbRequest.error);
@@ -65293,9 +67360,9 @@ var require_dist_cjs6 = __commonJS({
         return this.getDb().then((db) => {
           const tx = db.transaction(STORE_NAME, mode);
           tx.oncomplete = () => db.close();
-          return new Promise((resolve19, reject) => {
+          return new Promise((resolve20, reject) => {
             tx.onerror = () => reject(tx.error);
-            resolve19(action(tx.objectStore(STORE_NAME)));
+            resolve20(action(tx.objectStore(STORE_NAME)));
           }).catch((err2) => {
             db.close();
             throw err2;
@@ -65397,7 +67464,7 @@ var require_dist_cjs7 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options2) {
-      return new Promise((resolve19, reject) => {
+      return new Promise((resolve20, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options2,
@@ -65422,7 +67489,7 @@ var require_dist_cjs7 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve19(Buffer.concat(chunks));
+            resolve20(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -65854,7 +67921,7 @@ var require_dist_cjs9 = __commonJS({
           try {
             return await toRetry();
           } catch (e2) {
-            await new Promise((resolve19) => setTimeout(resolve19, delayMs));
+            await new Promise((resolve20) => setTimeout(resolve20, delayMs));
           }
         }
         return await toRetry();
@@ -66073,7 +68140,7 @@ var require_sts = __commonJS({
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
     var { SignatureV4MultiRegion } = require_dist_cjs10();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsQueryProtocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -66744,7 +68811,7 @@ var require_sts = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2011-06-15",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -66911,12 +68978,12 @@ var require_sts = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o3) => [];
-    var AssumeRoleCommand = class extends command11(_ep0, _mw0, "AssumeRole", AssumeRole$) {
+    var AssumeRoleCommand = class extends command12(_ep0, _mw0, "AssumeRole", AssumeRole$) {
     };
-    var AssumeRoleWithWebIdentityCommand = class extends command11(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
+    var AssumeRoleWithWebIdentityCommand = class extends command12(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
     };
     var commands2 = {
       AssumeRoleCommand,
@@ -67096,7 +69163,7 @@ var require_signin = __commonJS({
     var { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = require_retry();
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsRestJsonProtocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -67613,7 +69680,7 @@ var require_signin = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2023-01-01",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -67754,7 +69821,7 @@ var require_signin = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "Signin", "SigninClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "Signin", "SigninClient", getEndpointPlugin);
     var _ep0 = {
       IsControlPlane: { type: "staticContextParams", value: false }
     };
@@ -67762,9 +69829,9 @@ var require_signin = __commonJS({
       IsOAuthEndpoint: { type: "staticContextParams", value: true }
     };
     var _mw0 = (Command, cs, config2, o3) => [];
-    var CreateOAuth2TokenCommand = class extends command11(_ep0, _mw0, "CreateOAuth2Token", CreateOAuth2Token$) {
+    var CreateOAuth2TokenCommand = class extends command12(_ep0, _mw0, "CreateOAuth2Token", CreateOAuth2Token$) {
     };
-    var CreateOAuth2TokenWithIAMCommand = class extends command11(_ep1, _mw0, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
+    var CreateOAuth2TokenWithIAMCommand = class extends command12(_ep1, _mw0, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
     };
     var commands2 = {
       CreateOAuth2TokenCommand,
@@ -67825,10 +69892,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { HttpRequest } = require_protocols();
-    var { createHash: createHash5, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
+    var { createHash: createHash6, createPrivateKey: createPrivateKey2, createPublicKey, sign } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir } = __require("node:os");
-    var { dirname: dirname5, join: join15 } = __require("node:path");
+    var { dirname: dirname6, join: join17 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -67909,8 +69976,8 @@ var require_dist_cjs11 = __commonJS({
         try {
           const response = await client.send(new CreateOAuth2TokenCommand(commandInput));
           const { accessKeyId, secretAccessKey, sessionToken } = response.tokenOutput?.accessToken ?? {};
-          const { refreshToken, expiresIn } = response.tokenOutput ?? {};
-          if (!accessKeyId || !secretAccessKey || !sessionToken || !refreshToken) {
+          const { refreshToken: refreshToken2, expiresIn } = response.tokenOutput ?? {};
+          if (!accessKeyId || !secretAccessKey || !sessionToken || !refreshToken2) {
             throw new CredentialsProviderError("Token refresh response missing required fields", {
               logger: this.logger,
               tryNextLink: false
@@ -67927,7 +69994,7 @@ var require_dist_cjs11 = __commonJS({
               sessionToken,
               expiresAt: expiration.toISOString()
             },
-            refreshToken
+            refreshToken: refreshToken2
           };
           await this.saveToken(updatedToken);
           return this.toCredentials(updatedToken.accessToken);
@@ -67986,7 +70053,7 @@ var require_dist_cjs11 = __commonJS({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = dirname5(tokenFilePath);
+        const directory = dirname6(tokenFilePath);
         try {
           await promises.mkdir(directory, { recursive: true });
         } catch (error62) {
@@ -67994,10 +70061,10 @@ var require_dist_cjs11 = __commonJS({
         await promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join15(homedir(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join17(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash5("sha256").update(loginSessionBytes).digest("hex");
-        return join15(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash6("sha256").update(loginSessionBytes).digest("hex");
+        return join17(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -68041,7 +70108,7 @@ var require_dist_cjs11 = __commonJS({
       async generateDpop(method = "POST", endpoint2) {
         const token = await this.loadToken();
         try {
-          const privateKey = createPrivateKey({
+          const privateKey = createPrivateKey2({
             key: token.dpopKey,
             format: "pem",
             type: "sec1"
@@ -68057,7 +70124,7 @@ var require_dist_cjs11 = __commonJS({
           }
           const x3 = publicDer.slice(pointStart + 1, pointStart + 33);
           const y2 = publicDer.slice(pointStart + 33, pointStart + 65);
-          const header = {
+          const header2 = {
             alg: "ES256",
             typ: "dpop+jwt",
             jwk: {
@@ -68073,7 +70140,7 @@ var require_dist_cjs11 = __commonJS({
             htu: endpoint2,
             iat: Math.floor(Date.now() / 1e3)
           };
-          const headerB64 = Buffer.from(JSON.stringify(header)).toString("base64url");
+          const headerB64 = Buffer.from(JSON.stringify(header2)).toString("base64url");
           const payloadB64 = Buffer.from(JSON.stringify(payload)).toString("base64url");
           const message = `${headerB64}.${payloadB64}`;
           const asn1Signature = sign("sha256", Buffer.from(message), privateKey);
@@ -68195,7 +70262,7 @@ var require_sso_oidc = __commonJS({
     var { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = require_retry();
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsRestJsonProtocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -68738,7 +70805,7 @@ var require_sso_oidc = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2019-06-10",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -68879,10 +70946,10 @@ var require_sso_oidc = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var CreateTokenCommand = class extends command11(_ep0, _mw0, "CreateToken", CreateToken$) {
+    var CreateTokenCommand = class extends command12(_ep0, _mw0, "CreateToken", CreateToken$) {
     };
     var commands2 = {
       CreateTokenCommand
@@ -69116,7 +71183,7 @@ var require_sso = __commonJS({
     var { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = require_retry();
     var { TypeRegistry, getSchemaSerdePlugin } = require_schema4();
     var { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = require_httpAuthSchemes();
-    var { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = require_serde();
+    var { toUtf8, fromUtf8, toBase64, fromBase64: fromBase642, calculateBodyLength } = require_serde();
     var { streamCollector, NodeHttpHandler } = require_dist_cjs4();
     var { AwsRestJsonProtocol } = require_protocols2();
     var { Sha256 } = require_checksum();
@@ -69453,7 +71520,7 @@ var require_sso = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2019-06-10",
-        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
         base64Encoder: config2?.base64Encoder ?? toBase64,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
@@ -69594,10 +71661,10 @@ var require_sso = __commonJS({
         super.destroy();
       }
     };
-    var command11 = makeBuilder(commonParams, "SWBPortalService", "SSOClient", getEndpointPlugin);
+    var command12 = makeBuilder(commonParams, "SWBPortalService", "SSOClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var GetRoleCredentialsCommand = class extends command11(_ep0, _mw0, "GetRoleCredentials", GetRoleCredentials$) {
+    var GetRoleCredentialsCommand = class extends command12(_ep0, _mw0, "GetRoleCredentials", GetRoleCredentials$) {
     };
     var commands2 = {
       GetRoleCredentialsCommand
@@ -69819,7 +71886,7 @@ var require_dist_cjs15 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, externalDataInterceptor } = require_config();
-    var { readFileSync: readFileSync13 } = __require("node:fs");
+    var { readFileSync: readFileSync15 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn: roleArn2, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -69860,7 +71927,7 @@ var require_dist_cjs15 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync13(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync15(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn: roleArn2,
         roleSessionName
       })(awsIdentityProperties);
@@ -70719,15 +72786,16 @@ function readScopesFromGithub(options2 = {}) {
     });
     if (response.status === 401) throw new Error("GitHub rejected the token (401 Bad credentials)");
     if (!response.ok) throw new Error(`GET /user answered HTTP ${response.status}`);
-    const header = response.headers.get("x-oauth-scopes");
-    return header === null ? null : parseScopesHeader(header);
+    const header2 = response.headers.get("x-oauth-scopes");
+    return header2 === null ? null : parseScopesHeader(header2);
   };
 }
 function probeTool(name, env) {
-  return new Promise((resolve19) => {
-    execFile3(name, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
+  const command12 = env[TOOL_VARIABLES[name]] || name;
+  return new Promise((resolve20) => {
+    execFile3(command12, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve19({ name, available: !error62, version: error62 ? null : version2 });
+      resolve20({ name, command: command12, available: !error62, version: error62 ? null : version2 });
     });
   });
 }
@@ -70768,11 +72836,13 @@ async function diagnoseSetup(options2) {
   const healthy = tokens.every((token) => token.problem === null) && tools.every((tool) => tool.available) && !checkout?.problem;
   return { tokens, tools, checkout, healthy };
 }
+var TOOL_VARIABLES;
 var init_doctor = __esm({
   "packages/guards/src/doctor.ts"() {
     "use strict";
     init_git3();
     init_tokens();
+    TOOL_VARIABLES = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
   }
 });
 
@@ -70783,10 +72853,101 @@ var init_src5 = __esm({
     init_check_job();
     init_credentials();
     init_errors7();
+    init_oidc_token();
     init_trust_policy();
     init_tokens();
     init_doctor();
     init_deploy_branch();
+  }
+});
+
+// packages/dispatcher/src/github/app-diagnosis.ts
+async function diagnoseGitHubApp(options2) {
+  const client = createGitHubClient(
+    { token: { ...options2.app, permissions: {} }, tokenName: "the GitHub App", ...options2.baseUrl ? { baseUrl: options2.baseUrl } : {}, ...options2.signal ? { signal: options2.signal } : {} },
+    "the GitHub App"
+  );
+  let slug2;
+  try {
+    slug2 = (await client.request("GET /app")).data.slug;
+  } catch (error62) {
+    return { appId: options2.app.appId, slug: null, roles: [], broaderThanNeeded: [], problem: describe3(error62) };
+  }
+  const needed = { metadata: "read", ...GITHUB_APP_PERMISSIONS };
+  const broader = /* @__PURE__ */ new Set();
+  const roles = [];
+  for (const { role, repository } of options2.roles) {
+    const setting = TOKEN_SETTINGS[role];
+    if (repository === void 0) {
+      roles.push({ role, repository: null, installationId: null, problem: `no repository to check ${setting.variable}'s role against: pass it (see gantry doctor --help)` });
+      continue;
+    }
+    const [owner, repo] = repository.split("/");
+    let installation;
+    try {
+      installation = (await client.request("GET /repos/{owner}/{repo}/installation", { owner, repo })).data;
+    } catch (error62) {
+      roles.push({ role, repository, installationId: null, problem: `the App is not installed on ${repository}, or cannot see it: ${describe3(error62)}` });
+      continue;
+    }
+    for (const [name, level] of Object.entries(installation.permissions)) {
+      if ((levels[level] ?? 0) > (levels[needed[name] ?? ""] ?? 0)) broader.add(`${name}: ${level}`);
+    }
+    try {
+      await client.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: installation.id, repositories: [repo], permissions: setting.fineGrainedPermissions });
+      roles.push({ role, repository, installationId: installation.id, problem: null });
+    } catch (error62) {
+      roles.push({ role, repository, installationId: installation.id, problem: `no token with ${setting.fineGrained.replace(/ on .*/, "")} on ${repository}: ${describe3(error62)}` });
+    }
+  }
+  return { appId: options2.app.appId, slug: slug2, roles, broaderThanNeeded: [...broader].sort(), problem: null };
+}
+var levels, describe3;
+var init_app_diagnosis = __esm({
+  "packages/dispatcher/src/github/app-diagnosis.ts"() {
+    "use strict";
+    init_src5();
+    init_src();
+    init_client();
+    levels = { read: 1, write: 2, admin: 3 };
+    describe3 = (error62) => GantryError.isInstance(error62) ? error62.message : error62.message;
+  }
+});
+
+// packages/dispatcher/src/github/credentials.ts
+function githubAppFromEnvironment(env) {
+  const appId = env[GITHUB_APP_VARIABLES.appId]?.trim() || void 0;
+  const privateKey = env[GITHUB_APP_VARIABLES.privateKey] || void 0;
+  const installation = env[GITHUB_APP_VARIABLES.installationId]?.trim() || void 0;
+  if (appId === void 0 && privateKey === void 0) return void 0;
+  if (appId === void 0 || privateKey === void 0) {
+    const missing = appId === void 0 ? GITHUB_APP_VARIABLES.appId : GITHUB_APP_VARIABLES.privateKey;
+    throw githubError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.`);
+  }
+  if (installation !== void 0 && !/^\d+$/.test(installation)) {
+    throw githubError("GITHUB_INPUT_INVALID", `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`, "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository.");
+  }
+  return { appId, privateKey, ...installation !== void 0 ? { installationId: Number(installation) } : {} };
+}
+function githubCredentialFor(env, role) {
+  const setting = TOKEN_SETTINGS[role];
+  const token = readToken(env, role);
+  if (token !== void 0) return { credential: token, name: setting.variable };
+  const app = githubAppFromEnvironment(env);
+  if (!app) return void 0;
+  return { credential: { ...app, permissions: setting.fineGrainedPermissions }, name: `the GitHub App ${app.appId} (${GITHUB_APP_VARIABLES.appId})` };
+}
+var GITHUB_APP_VARIABLES;
+var init_credentials2 = __esm({
+  "packages/dispatcher/src/github/credentials.ts"() {
+    "use strict";
+    init_src5();
+    init_errors6();
+    GITHUB_APP_VARIABLES = {
+      appId: "GANTRY_GITHUB_APP_ID",
+      privateKey: "GANTRY_GITHUB_APP_PRIVATE_KEY",
+      installationId: "GANTRY_GITHUB_APP_INSTALLATION_ID"
+    };
   }
 });
 
@@ -70800,10 +72961,10 @@ async function checkTokenScopes(token, options2 = {}) {
   const role = options2.role ?? "code-read";
   const client = createGitHubClient({ ...options2, token }, `the ${role} token`);
   const response = await client.request("GET /user");
-  const header = response.headers["x-oauth-scopes"];
-  const kind = tokenKind2(token, header);
+  const header2 = response.headers["x-oauth-scopes"];
+  const kind = tokenKind2(token, header2);
   if (kind !== "classic") return { kind, scopes: [], broaderThanNeeded: [], missing: [], login: response.data.login };
-  const scopes = String(header).split(",").map((scope) => scope.trim()).filter((scope) => scope !== "");
+  const scopes = String(header2).split(",").map((scope) => scope.trim()).filter((scope) => scope !== "");
   const needed = gantryTokenRequirements[role].classicScopes;
   const covered = classicScopesCovering(role);
   return {
@@ -70826,14 +72987,14 @@ var init_token_scopes = __esm({
 
 // packages/dispatcher/src/github/comments.ts
 async function ownComments(client, { owner, repo, issueNumber }) {
-  const { data: self2 } = await client.request("GET /user");
+  const login = await client.login();
   const comments = await client.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber });
-  return comments.filter((comment) => comment.user?.login === self2.login);
+  return comments.filter((comment) => comment.user?.login === login);
 }
-async function upsertComment(client, { owner, repo, issueNumber }, current, body) {
-  if (current && current.body === body) return { id: current.id, url: current.html_url, action: "unchanged" };
-  if (current) {
-    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current.id, body });
+async function upsertComment(client, { owner, repo, issueNumber }, current2, body) {
+  if (current2 && current2.body === body) return { id: current2.id, url: current2.html_url, action: "unchanged" };
+  if (current2) {
+    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current2.id, body });
     return { id: data2.id, url: data2.html_url, action: "updated" };
   }
   const { data } = await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber, body });
@@ -70922,7 +73083,7 @@ async function publishPullRequestReport(options2) {
   const marker2 = `${reportMarker(headSha)}
 `;
   const { body: content, truncated } = truncateCommentBody(options2.body, githubCommentLimit - marker2.length);
-  const current = reports.find((entry) => entry.report.sha === headSha);
+  const current2 = reports.find((entry) => entry.report.sha === headSha);
   const { data: pullRequest } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
     owner,
     repo,
@@ -70931,7 +73092,7 @@ async function publishPullRequestReport(options2) {
   const latestHead = pullRequest.head.sha;
   const superseded = latestHead !== headSha;
   const body = superseded ? outdatedBody(headSha, content, { sha: latestHead, url: reports.find((entry) => entry.report.sha === latestHead)?.comment.html_url }) : marker2 + content;
-  const published = await upsertComment(client, { owner, repo, issueNumber: pullNumber }, current?.comment, body);
+  const published = await upsertComment(client, { owner, repo, issueNumber: pullNumber }, current2?.comment, body);
   const outdatedCommentIds = [];
   for (const { comment, report } of superseded ? [] : reports) {
     if (report.sha === headSha || report.outdated) continue;
@@ -70981,11 +73142,11 @@ async function publishApplyReport(options2) {
   const client = createGitHubClient(options2, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha: commitSha2 } = options2;
   const target = { owner, repo, issueNumber: pullNumber };
-  const current = (await ownComments(client, target)).find((comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha2);
+  const current2 = (await ownComments(client, target)).find((comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha2);
   const marker2 = `${applyReportMarker(commitSha2)}
 `;
   const { body: content, truncated } = truncateCommentBody(options2.body, githubCommentLimit - marker2.length);
-  const published = await upsertComment(client, target, current, marker2 + content);
+  const published = await upsertComment(client, target, current2, marker2 + content);
   return { commentId: published.id, url: published.url, action: published.action, truncated };
 }
 async function openFailedApplyIssue(options2) {
@@ -70994,7 +73155,7 @@ async function openFailedApplyIssue(options2) {
   checkRepository(options2.owner, options2.repo);
   const client = createGitHubClient(options2, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha: commitSha2 } = options2;
-  const { data: self2 } = await client.request("GET /user");
+  const login = await client.login();
   const { data: pull } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
   const assignee = pull.merged_by?.login ?? null;
   const marker2 = `<!-- gantry:apply-failure sha=${commitSha2} -->
@@ -71003,11 +73164,11 @@ async function openFailedApplyIssue(options2) {
 
 `;
   const body = marker2 + truncateCommentBody(intro + options2.body, githubCommentLimit - marker2.length).body;
-  const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: self2.login });
-  const current = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === self2.login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2);
-  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignee };
-  if (current) {
-    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current.number, body });
+  const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: login });
+  const current2 = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2);
+  if (current2 && current2.body === body) return { number: current2.number, url: current2.html_url, action: "unchanged", assignee };
+  if (current2) {
+    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current2.number, body });
     return { number: data2.number, url: data2.html_url, action: "updated", assignee };
   }
   const { data } = await client.request("POST /repos/{owner}/{repo}/issues", {
@@ -71072,7 +73233,7 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
       if (candidates.length > 1) {
         throw githubError(
           "DISPATCH_RUN_NOT_FOUND",
-          `${describe3(identity2)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
+          `${describe4(identity2)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
           "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs."
         );
       }
@@ -71101,7 +73262,7 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
       if (!("correlation" in identity2)) {
         throw githubError(
           "DISPATCH_UNCERTAIN",
-          `the dispatch of ${describe3(identity2)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
+          `the dispatch of ${describe4(identity2)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
           "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered."
         );
       }
@@ -71119,12 +73280,12 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
     if (run) return found(run);
     throw githubError(
       "DISPATCH_RUN_NOT_FOUND",
-      `${describe3(identity2)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
+      `${describe4(identity2)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
       "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run."
     );
   }
 }
-function describe3(identity2) {
+function describe4(identity2) {
   return "jobId" in identity2 ? `Job ${identity2.jobId}` : `The run with correlation id ${identity2.correlation}`;
 }
 async function readRun(client, target, runId) {
@@ -71133,15 +73294,15 @@ async function readRun(client, target, runId) {
 async function followWorkflowRun(client, target, run, timing) {
   let runUrl = run.runUrl;
   for (; ; ) {
-    const current = await readRun(client, target, run.runId);
-    runUrl = current.html_url;
-    timing.onProgress?.({ type: "run-status", runId: run.runId, status: current.status ?? "unknown" });
-    if (current.status === "completed") return { runId: run.runId, runUrl, conclusion: current.conclusion ?? null };
+    const current2 = await readRun(client, target, run.runId);
+    runUrl = current2.html_url;
+    timing.onProgress?.({ type: "run-status", runId: run.runId, status: current2.status ?? "unknown" });
+    if (current2.status === "completed") return { runId: run.runId, runUrl, conclusion: current2.conclusion ?? null };
     const remaining = timing.deadline - Date.now();
     if (remaining <= 0) {
       throw githubError(
         "DISPATCH_TIMEOUT",
-        `${runUrl} did not complete within ${Math.round(timing.timeoutMs / 1e3)} s (last status: ${current.status ?? "unknown"}); it keeps running on GitHub.`,
+        `${runUrl} did not complete within ${Math.round(timing.timeoutMs / 1e3)} s (last status: ${current2.status ?? "unknown"}); it keeps running on GitHub.`,
         "Follow the run on GitHub, or raise the timeout if such jobs take longer."
       );
     }
@@ -71293,12 +73454,12 @@ function describeConclusion(run) {
 async function dispatchPlanToWorkflow(planInput, options2) {
   const plan = planDocumentSchema.parse(planInput);
   const ref = options2.ref ?? "main";
-  const { parallelism, onProgress, onSkipped, workflow, planWorkflow, applyWorkflow, ...connection2 } = options2;
+  const { parallelism, onProgress, onSkipped, workflow, planWorkflow: planWorkflow2, applyWorkflow: applyWorkflow2, ...connection2 } = options2;
   const split = workflow === void 0;
-  if (split && planWorkflow === void 0 && plan.jobs.some((job) => !deploys(job))) {
+  if (split && planWorkflow2 === void 0 && plan.jobs.some((job) => !deploys(job))) {
     throw githubError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml).");
   }
-  if (split && applyWorkflow === void 0 && plan.jobs.some(deploys)) {
+  if (split && applyWorkflow2 === void 0 && plan.jobs.some(deploys)) {
     throw githubError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml).");
   }
   const errorCodes = /* @__PURE__ */ new Map();
@@ -71308,7 +73469,7 @@ async function dispatchPlanToWorkflow(planInput, options2) {
     signal,
     owner: options2.owner,
     repo: options2.repo,
-    workflow: applyWorkflow,
+    workflow: applyWorkflow2,
     ref,
     commit: plan.head,
     ...onProgress ? { onProgress: (event) => onProgress(job, event) } : {}
@@ -71322,7 +73483,7 @@ async function dispatchPlanToWorkflow(planInput, options2) {
         if (split && deploys(job)) return await deploy(job, signal);
         return await dispatchJobToWorkflow({
           ...connection2,
-          workflow: split ? planWorkflow : workflow,
+          workflow: split ? planWorkflow2 : workflow,
           ...split ? { correlation: `${newCorrelationId()}-${job.id}` } : {},
           ref,
           job,
@@ -71347,10 +73508,10 @@ async function dispatchPlanToWorkflow(planInput, options2) {
     apiVersion: "gantry/v1",
     kind: "DispatchOutcome",
     repository: `${options2.owner}/${options2.repo}`,
-    workflow: String(split ? planWorkflow ?? applyWorkflow : workflow),
+    workflow: String(split ? planWorkflow2 ?? applyWorkflow2 : workflow),
     ref,
     jobs,
-    ...split ? { deployment: deployed && { ...deployed, workflow: String(applyWorkflow) } } : {},
+    ...split ? { deployment: deployed && { ...deployed, workflow: String(applyWorkflow2) } } : {},
     interrupted: dispatched.interrupted,
     succeeded: dispatched.succeeded
   };
@@ -71374,6 +73535,8 @@ var init_github = __esm({
   "packages/dispatcher/src/github/index.ts"() {
     "use strict";
     init_client();
+    init_app_diagnosis();
+    init_credentials2();
     init_token_scopes();
     init_pull_request_report();
     init_merged_pull_request_report();
@@ -71493,10 +73656,10 @@ function runGit2(repo, args, call = {}) {
     env[`GIT_CONFIG_KEY_${index}`] = key;
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });
-  return new Promise((resolve19, reject) => {
+  return new Promise((resolve20, reject) => {
     const child = execFile4("git", [...args], { cwd: repo, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error62, stdout, stderr) => {
       if (error62 && typeof error62.code !== "number") return reject(error62);
-      resolve19({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+      resolve20({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
     });
     child.stdin?.on("error", () => void 0);
     child.stdin?.end(call.input ?? "");
@@ -71599,13 +73762,13 @@ function gitRecordStore(options2) {
       }
       const swap = remote === void 0 ? await runGit2(repo, ["update-ref", "-m", message, ref, version2, expected ?? ""]) : await runGit2(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${expected ?? ""}`, remote, `${version2}:${ref}`], call);
       if (swap.exitCode === 0) return { swapped: true, version: version2 };
-      let current;
+      let current2;
       try {
-        current = await readVersion();
+        current2 = await readVersion();
       } catch (error62) {
         throw failed("write", error62);
       }
-      if (current !== expected) return { swapped: false };
+      if (current2 !== expected) return { swapped: false };
       throw failed("write", new Error(swap.stderr.trim() || swap.stdout.trim() || `git exit ${swap.exitCode}`));
     }
   };
@@ -71722,8 +73885,8 @@ async function unitsAlreadyDeployed(input2) {
   }
   return skipped;
 }
-async function advanceRecord(history, current, run) {
-  const next = structuredClone(current ?? initialRecord(run.deployBranch, run.base, run.writer, run.now));
+async function advanceRecord(history, current2, run) {
+  const next = structuredClone(current2 ?? initialRecord(run.deployBranch, run.base, run.writer, run.now));
   next.updatedBy = run.writer;
   next.updatedAt = run.now.toISOString();
   if (await history.isAncestor(run.head, next.commit)) return next;
@@ -71781,10 +73944,10 @@ async function acquireLease(context, initial) {
   const deadline = context.clock.now().getTime() + waitMs;
   for (; ; ) {
     context.signal?.throwIfAborted();
-    const current = await context.store.read();
-    const base = current?.record ?? initial?.();
+    const current2 = await context.store.read();
+    const base = current2?.record ?? initial?.();
     if (!base) throw recordError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, "pass --base, or mark the deployed commit with `gantry record mark`");
-    const other = current ? heldByOther(current.record, context) : void 0;
+    const other = current2 ? heldByOther(current2.record, context) : void 0;
     if (other) {
       if (context.clock.now().getTime() >= deadline) {
         throw recordError(
@@ -71798,23 +73961,23 @@ async function acquireLease(context, initial) {
       continue;
     }
     const next = { ...structuredClone(base), lease: leaseFor(context, context.clock.now()) };
-    const swapped = await context.store.compareAndSwap(current?.version, next, `gantry: lease taken by ${context.holder}`);
+    const swapped = await context.store.compareAndSwap(current2?.version, next, `gantry: lease taken by ${context.holder}`);
     if (swapped.swapped) return { record: next, version: swapped.version };
   }
 }
 async function writeHoldingLease(context, change, message) {
   for (; ; ) {
-    const current = await context.store.read();
-    if (!current || current.record.lease?.holder !== context.holder) {
-      const holder = current?.record.lease?.holder;
+    const current2 = await context.store.read();
+    if (!current2 || current2.record.lease?.holder !== context.holder) {
+      const holder = current2?.record.lease?.holder;
       throw recordError(
         "RECORD_LEASE_LOST",
         `this run's deployment lease ${holder ? `was taken over by ${holder}` : "is gone"} (${context.store.description})`,
         "the lease expired while this run was stalled; what this run applied is re-checked by the next run"
       );
     }
-    const next = await change(structuredClone(current.record));
-    const swapped = await context.store.compareAndSwap(current.version, next, message);
+    const next = await change(structuredClone(current2.record));
+    const swapped = await context.store.compareAndSwap(current2.version, next, message);
     if (swapped.swapped) return { record: next, version: swapped.version };
   }
 }
@@ -72129,14 +74292,14 @@ function installExitHook() {
   exitHookInstalled = true;
   process.on("exit", killLiveProcessGroups);
 }
-function runProcess(command11, args, options2) {
-  return new Promise((resolve19) => {
+function runProcess(command12, args, options2) {
+  return new Promise((resolve20) => {
     if (options2.signal?.aborted) {
-      resolve19({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
+      resolve20({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
-    const child = spawn3(command11, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn3(command12, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid !== void 0) liveGroups.add(child.pid);
     const captured = [];
     let interrupted2 = false;
@@ -72177,14 +74340,14 @@ function runProcess(command11, args, options2) {
     if (options2.stderr === "lines") toLines(child.stderr, "stderr");
     else child.stderr.pipe(options2.stderr, { end: false });
     child.on("error", (error62) => {
-      spawnError = `could not start ${command11}: ${error62.message}`;
+      spawnError = `could not start ${command12}: ${error62.message}`;
     });
     child.on("close", (code2, signal) => {
       if (child.pid !== void 0) liveGroups.delete(child.pid);
       options2.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
       for (const flush of splitters) flush();
-      resolve19({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      resolve20({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }
@@ -72238,7 +74401,7 @@ async function addWorktree(repo, dir, ref) {
       return;
     } catch (error62) {
       if (attempt >= 3 || !/\.git\/worktrees\//.test(error62.message)) throw error62;
-      await new Promise((resolve19) => setTimeout(resolve19, 100 * attempt));
+      await new Promise((resolve20) => setTimeout(resolve20, 100 * attempt));
     }
   }
 }
@@ -72326,16 +74489,16 @@ function secretsFromEnvironment(env) {
   return secrets;
 }
 function secretsFromGitConfig(repo) {
-  return new Promise((resolve19) => {
+  return new Promise((resolve20) => {
     execFile6("git", ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"], { cwd: repo, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }, (error62, stdout) => {
-      if (error62 && !stdout) return resolve19([]);
+      if (error62 && !stdout) return resolve20([]);
       const secrets = [];
       for (const line of stdout.split("\n")) {
         const value = line.slice(line.indexOf(" ") + 1);
         if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
         secrets.push(...urlPasswords(value));
       }
-      resolve19(secrets.filter((secret) => secret.length > 0));
+      resolve20(secrets.filter((secret) => secret.length > 0));
     });
   });
 }
@@ -72504,9 +74667,9 @@ function queueCommand(input2) {
   ];
   return { command: input2.tools.terragrunt, args, mainCommand: planning ? "plan" : input2.action === "destroy" ? "destroy" : "apply" };
 }
-function formatCommand(command11, args) {
+function formatCommand(command12, args) {
   const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-  return [command11, ...args].map(quote2).join(" ");
+  return [command12, ...args].map(quote2).join(" ");
 }
 var FILTER_SAFE_UNIT, SELECTION_FLAG, GANTRY_FLAGS, QUEUE_VARIABLE, common;
 var init_queue_command = __esm({
@@ -72745,9 +74908,9 @@ function resourcesInRenderedPlan(text2) {
   const resources = { create: [], update: [], replace: [], delete: [], forget: [], read: [], import: [], moves: [] };
   const lines = text2.split("\n");
   lines.forEach((line, index) => {
-    const header = /^ {2}# (\S+(?: \(deposed object \w+\))?) (.+)$/.exec(line);
-    if (!header) return;
-    const [, address, rest] = header;
+    const header2 = /^ {2}# (\S+(?: \(deposed object \w+\))?) (.+)$/.exec(line);
+    if (!header2) return;
+    const [, address, rest] = header2;
     const moved = /^has moved to (\S+)$/.exec(rest);
     if (moved) resources.moves.push({ from: address, to: moved[1] });
     for (const [pattern, key] of phrases) if (pattern.test(rest)) resources[key].push(address);
@@ -72911,10 +75074,10 @@ function queueSignal(line, worktree) {
   }
   return null;
 }
-function sensitiveOutputValues(json2) {
+function sensitiveOutputValues(json3) {
   let outputs;
   try {
-    outputs = JSON.parse(json2);
+    outputs = JSON.parse(json3);
   } catch {
     return [];
   }
@@ -72981,7 +75144,7 @@ var init_output = __esm({
 
 // packages/executor/src/unit-recorder.ts
 import { createWriteStream } from "node:fs";
-import { posix as posix8 } from "node:path";
+import { posix as posix10 } from "node:path";
 function repositoryPath(path, worktree) {
   if (!path.startsWith(`${worktree}/`)) return void 0;
   return path.slice(worktree.length + 1);
@@ -73040,8 +75203,8 @@ var init_unit_recorder = __esm({
         return this.#mainCommandStarted;
       }
       /** Terragrunt started `command` (the tool's first argument) for this unit. */
-      toolCommand(command11) {
-        if (command11 === this.#mainCommand) this.#mainCommandStarted = true;
+      toolCommand(command12) {
+        if (command12 === this.#mainCommand) this.#mainCommandStarted = true;
       }
       workingDirectory(directory) {
         this.#workingDirectory = directory;
@@ -73100,7 +75263,7 @@ var init_unit_recorder = __esm({
           }
         };
         read(this.#toolErrors.join(""), (file2) => this.#repositoryFile(file2));
-        read(this.#errors.join("\n"), (file2) => file2.startsWith("/") ? repositoryPath(file2, worktree) : posix8.normalize(file2));
+        read(this.#errors.join("\n"), (file2) => file2.startsWith("/") ? repositoryPath(file2, worktree) : posix10.normalize(file2));
         if (found.length === 0 && this.#toolErrors.length + this.#errors.length > 0) {
           const summary = /(?:^|\n)\s*Error: (.+)/.exec([...this.#toolErrors, ...this.#errors].join("\n"))?.[1];
           found.push({ severity: "error", summary: this.#masker.mask(summary?.trim() ?? "the unit failed; see its log"), file: `${this.unit}/terragrunt.hcl` });
@@ -73110,13 +75273,13 @@ var init_unit_recorder = __esm({
       #repositoryFile(file2) {
         if (file2.startsWith("/")) return void 0;
         const directory = this.#workingDirectory;
-        if (directory === null) return posix8.join(this.unit, file2);
+        if (directory === null) return posix10.join(this.unit, file2);
         const download2 = this.#downloads.find((entry) => directory === entry.into || directory.startsWith(`${entry.into}/`));
-        if (download2 === void 0) return directory.includes(".terragrunt-cache") ? void 0 : posix8.join(directory, file2);
-        return posix8.join(download2.from, directory.slice(download2.into.length), file2);
+        if (download2 === void 0) return directory.includes(".terragrunt-cache") ? void 0 : posix10.join(directory, file2);
+        return posix10.join(download2.from, directory.slice(download2.into.length), file2);
       }
       close() {
-        return new Promise((resolve19) => this.#log.end(resolve19));
+        return new Promise((resolve20) => this.#log.end(resolve20));
       }
     };
   }
@@ -73136,15 +75299,15 @@ function readReport(file2) {
     return null;
   }
 }
-function displayCommand(command11, args, worktree, runDir) {
+function displayCommand(command12, args, worktree, runDir) {
   const shorten = (arg) => arg.split(runDir).join("$RUN_DIR").split(worktree).join("$WORKTREE");
-  return formatCommand(command11.endsWith("/terragrunt") ? "terragrunt" : command11, args.map(shorten));
+  return formatCommand(command12.endsWith("/terragrunt") ? "terragrunt" : command12, args.map(shorten));
 }
 function limiter(limit) {
   let active = 0;
   const waiting = [];
   return async (task) => {
-    if (active >= limit) await new Promise((resolve19) => waiting.push(resolve19));
+    if (active >= limit) await new Promise((resolve20) => waiting.push(resolve20));
     active++;
     try {
       return await task();
@@ -73175,9 +75338,9 @@ $ ${shown}
   const recorder = (unit) => {
     let found = recorders.get(unit);
     if (found === void 0) {
-      const header = `# gantry: ${job.action} ${unit} at ${job.ref} (job ${job.id}); the job's command and run-wide messages: $RUN_DIR/terragrunt.log
+      const header2 = `# gantry: ${job.action} ${unit} at ${job.ref} (job ${job.id}); the job's command and run-wide messages: $RUN_DIR/terragrunt.log
 `;
-      found = new UnitRecorder(unit, join7(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header, worktree });
+      found = new UnitRecorder(unit, join7(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header: header2, worktree });
       recorders.set(unit, found);
     }
     return found;
@@ -73205,16 +75368,16 @@ $ ${shown}
     const copied = unitRecorder.toolDirectory === null ? null : join7(worktree, unitRecorder.toolDirectory);
     const directory = copied !== null && existsSync7(copied) ? copied : join7(worktree, unit);
     const args = ["show", "-json", "-no-color", saved];
-    const command11 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
-    if (!existsSync7(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command11 };
+    const command12 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
+    if (!existsSync7(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command12 };
     const outcome2 = await runProcess(context.tools.tf, args, { cwd: directory, env: context.env, stdout: "capture", stderr: "lines", onLine: (line) => unitRecorder.note(`show -json: ${line}`) });
     renameSync3(saved, planFile);
     chmodSync(planFile, 384);
-    if (outcome2.exitCode !== 0) return { summary: null, warning: `\`show -json\` of the saved plan failed (exit ${outcome2.exitCode ?? "none"}); no summary`, planFile, command: command11 };
+    if (outcome2.exitCode !== 0) return { summary: null, warning: `\`show -json\` of the saved plan failed (exit ${outcome2.exitCode ?? "none"}); no summary`, planFile, command: command12 };
     const read = readJsonPlan(outcome2.stdout);
     masker.addAll(read.sensitive);
     if (read.warning !== null) unitRecorder.note(read.warning);
-    return { summary: read.summary, warning: read.warning, planFile, command: command11 };
+    return { summary: read.summary, warning: read.warning, planFile, command: command12 };
   };
   const provisionalResult = (unit, succeeded) => ({ ...buildResult(unit, succeeded ? "succeeded" : "failed", null), logPath: null });
   const buildResult = (unit, status, reason, extra = {}) => {
@@ -73312,7 +75475,7 @@ $ ${shown}
   });
   await Promise.all([...recorders.values()].map((unitRecorder) => unitRecorder.close()));
   for (const unit of units) if (!finished.has(unit.unit)) context.onUnitFinished?.(unit);
-  await new Promise((resolve19) => jobLog.end(resolve19));
+  await new Promise((resolve20) => jobLog.end(resolve20));
   let error62 = null;
   if (outside.length > 0) {
     error62 = { code: "EXEC_QUEUE_OUTSIDE_JOB", message: `terragrunt ran units that are not in the job: ${outside.join(", ")}`, hint: "report this: Gantry restricts the queue to the job's units", exitCode: 30 };
@@ -73621,8 +75784,8 @@ async function executeJob(jobInput, options2) {
       reportFile: "$RUN_DIR/terragrunt-report.json",
       planDirectory: "$RUN_DIR/plans"
     });
-    const command11 = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
-    return result({ status: "succeeded", command: command11, units: job.units.map((unit) => notStarted(unit, "dry run")) });
+    const command12 = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
+    return result({ status: "succeeded", command: command12, units: job.units.map((unit) => notStarted(unit, "dry run")) });
   }
   let credentials;
   try {
@@ -74633,10 +76796,10 @@ function succeededUnits(result) {
   return result ? result.units.filter((unit) => unit.status === "succeeded").map((unit) => unit.unit) : [];
 }
 function describeAhead(deployed) {
-  const environments = Object.entries(deployed.recorded.environments);
+  const environments2 = Object.entries(deployed.recorded.environments);
   const units = Object.entries(deployed.recorded.units);
   const parts = [
-    ...environments.map(([name, commit]) => `environment ${name} as of ${commit.slice(0, 12)}`),
+    ...environments2.map(([name, commit]) => `environment ${name} as of ${commit.slice(0, 12)}`),
     ...units.length > 0 ? [`${units.length} unit(s) as of newer commits`] : []
   ];
   return parts.length > 0 ? `; ${parts.join(", ")}` : "";
@@ -74834,7 +76997,7 @@ __export(record_exports, {
   command: () => command5
 });
 import { resolve as resolve12 } from "node:path";
-function describe4(record2, where) {
+function describe5(record2, where) {
   const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
   for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
   for (const [unit, entry] of Object.entries(record2.units)) lines.push(`  ${unit} (${entry.environment}): as of ${entry.commit}`);
@@ -74880,30 +77043,30 @@ ${recordOptionsHelp(21)}`;
       }
       const repo = resolve12(io.cwd, values.repo ?? ".");
       const setting = deploymentRecordSetting(repo, values, io.env);
-      const current = await setting.store.read();
+      const current2 = await setting.store.read();
       if (action === "show") {
-        if (!current) {
+        if (!current2) {
           throw new GantryError("RECORD_MISSING", `there is no deployment record for '${setting.deployBranch}' (${setting.store.description})`, {
             hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once",
             exitCode: 26
           });
         }
-        io.stdout.write(values.json ? `${JSON.stringify(current.record, null, 2)}
-` : describe4(current.record, setting.store.description));
+        io.stdout.write(values.json ? `${JSON.stringify(current2.record, null, 2)}
+` : describe5(current2.record, setting.store.description));
         return 0;
       }
       const commit = await commitOnDeployBranch(repo, requireOption("record", values.commit, "commit"), await setting.tip());
-      if (current && !values.replace) {
-        throw new GantryError("RECORD_EXISTS", `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current.record.commit}`, {
+      if (current2 && !values.replace) {
+        throw new GantryError("RECORD_EXISTS", `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current2.record.commit}`, {
           hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)",
           exitCode: 29
         });
       }
-      const lease = current?.record.lease;
+      const lease = current2?.record.lease;
       if (lease && Date.parse(lease.expiresAt) > Date.now()) {
         throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again", exitCode: 30 });
       }
-      const written = await setting.store.compareAndSwap(current?.version, initialRecord(setting.deployBranch, commit, setting.holder, /* @__PURE__ */ new Date()), `gantry: marked ${commit} as deployed by ${setting.holder}`);
+      const written = await setting.store.compareAndSwap(current2?.version, initialRecord(setting.deployBranch, commit, setting.holder, /* @__PURE__ */ new Date()), `gantry: marked ${commit} as deployed by ${setting.holder}`);
       if (!written.swapped) {
         throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed", exitCode: 30 });
       }
@@ -75017,8 +77180,9 @@ deploys from the deployment record to the deploy branch's tip; \`--deploy\` send
 the deploy branch needs no plan). A deployment run is never cancelled from here: interrupting this command
 stops following it. With \`--workflow\` (one workflow for every job), each job is sent as the input \`job\`.
 A dispatch whose answer is lost is found by its correlation id before it is ever sent again.
-Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), against
-GITHUB_API_URL (default https://api.github.com).
+Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), or when it is not set
+the GitHub App of GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY (tokens narrowed to that permission
+and repository), against GITHUB_API_URL (default https://api.github.com).
 
   --plan FILE             the document of \`gantry plan --json\`
   --deploy                request a deployment, without a plan
@@ -75100,9 +77264,12 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         const parallelism = positiveNumber("parallelism", values.parallelism, 10, true);
         const commit = values.deploy ? values.commit ?? io.env.GITHUB_SHA ?? requireOption("dispatch", values.commit, "commit") : void 0;
         const setting = TOKEN_SETTINGS.dispatch;
-        const token = readToken(io.env, "dispatch");
-        if (token === void 0) {
-          throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, { hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`, exitCode: 2 });
+        const credential = githubCredentialFor(io.env, "dispatch");
+        if (credential === void 0) {
+          throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, {
+            hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
+            exitCode: 2
+          });
         }
         const plan = values.plan === void 0 ? void 0 : readPlan(resolve13(io.cwd, values.plan), io.cwd);
         if (plan && workflows.workflow === void 0) {
@@ -75120,8 +77287,8 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
         ));
         const apiUrl = io.env.GITHUB_API_URL;
         const connection2 = {
-          token,
-          tokenName: setting.variable,
+          token: credential.credential,
+          tokenName: credential.name,
           ...apiUrl ? { baseUrl: apiUrl } : {},
           timing: githubTimingFromEnvironment(io.env),
           owner: match[1],
@@ -75180,8 +77347,8 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
 // packages/cli/src/commands/report-publishing.ts
 function connection(target) {
   return {
-    token: target.token,
-    tokenName: TOKEN_SETTINGS["infra-live-write"].variable,
+    token: target.credential.credential,
+    tokenName: target.credential.name,
     ...target.apiUrl ? { baseUrl: target.apiUrl } : {},
     ...target.repository
   };
@@ -75209,7 +77376,6 @@ var init_report_publishing = __esm({
   "packages/cli/src/commands/report-publishing.ts"() {
     "use strict";
     init_src6();
-    init_src5();
   }
 });
 
@@ -75288,6 +77454,7 @@ var init_report2 = __esm({
     init_src7();
     init_error_document();
     init_report_publishing();
+    init_src6();
     init_src5();
     init_args();
     help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
@@ -75313,7 +77480,8 @@ infrastructure changed.
                        are then also printed as annotations (::error file=\u2026,line=\u2026) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
                        commit, updated in place; earlier ones marked outdated). Uses GANTRY_INFRA_LIVE_TOKEN
-                       only, against GITHUB_API_URL (default https://api.github.com).
+                       only (or, when it is not set, the GitHub App of GANTRY_GITHUB_APP_ID and
+                       GANTRY_GITHUB_APP_PRIVATE_KEY), against GITHUB_API_URL (default https://api.github.com).
   --publish-merged-pr  for a push to the deploy branch: publish the report as a comment on the pull request
                        whose merge made the pushed commit (one comment per pushed commit, updated in place;
                        plan reports are left alone). A push that no pull request made is reported, not
@@ -75372,11 +77540,11 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       }
       const publishing = pullNumber !== void 0 || publishMerged;
       const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : void 0;
-      const token = publishing ? readToken(io.env, "infra-live-write") : void 0;
-      if (publishing && token === void 0) {
+      const credential = publishing ? githubCredentialFor(io.env, "infra-live-write") : void 0;
+      if (publishing && credential === void 0) {
         const setting = TOKEN_SETTINGS["infra-live-write"];
         throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
-          hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`,
+          hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
           exitCode: 2
         });
       }
@@ -75405,8 +77573,8 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       appendStepSummary(markdown, io.env);
       if (values.output && io.env.GITHUB_ACTIONS === "true") for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
 `);
-      if (token !== void 0 && repository !== void 0) {
-        const target = { token, repository, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry report: ${line}
+      if (credential !== void 0 && repository !== void 0) {
+        const target = { credential, repository, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry report: ${line}
 `) };
         if (pullNumber !== void 0) await publishOnPullRequest(target, pullNumber, report.head, markdown);
         if (publishMerged && plan) await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
@@ -75577,58 +77745,1330 @@ in, with a fix for each; exits 1 when it finds any.
   }
 });
 
-// packages/cli/src/commands/doctor.ts
-var doctor_exports = {};
-__export(doctor_exports, {
+// packages/init/src/pins.ts
+function usesLine(pin) {
+  return `${pin.action}@${pin.sha} # ${pin.version}`;
+}
+var ACTION_PINS, DEFAULT_ACTION_REPOSITORY;
+var init_pins = __esm({
+  "packages/init/src/pins.ts"() {
+    "use strict";
+    ACTION_PINS = {
+      checkout: { action: "actions/checkout", sha: "de0fac2e4500dabe0009e67214ff5f5447ce83dd", version: "v6.0.2" },
+      cache: { action: "actions/cache", sha: "9255dc7a253b0ccc959486e2bca901246202afeb", version: "v5.0.1" },
+      uploadArtifact: { action: "actions/upload-artifact", sha: "b7c566a772e6b6bfb58ed0dc250532a479d7789f", version: "v6.0.0" },
+      createGithubAppToken: { action: "actions/create-github-app-token", sha: "bcd2ba49218906704ab6c1aa796996da409d3eb1", version: "v3.2.0" }
+    };
+    DEFAULT_ACTION_REPOSITORY = "gantry-iac/gantry";
+  }
+});
+
+// packages/init/src/render-shared.ts
+function header(settings, style, lines = []) {
+  const text2 = [
+    `Generated by \`gantry init\` (Gantry ${settings.gantryVersion}). It is yours to edit: a later \`gantry init\``,
+    "keeps a file you changed (--force replaces it).",
+    ...lines
+  ];
+  if (style === "html") return `<!--
+${text2.join("\n")}
+-->`;
+  return text2.map((line) => `# ${line}`.trimEnd()).join("\n");
+}
+function gantryUses(settings) {
+  return `${settings.action.repository}@${settings.action.sha} # ${settings.action.version}`;
+}
+function githubCredentialEnv(settings, tokenVariable, indent) {
+  if (!settings.githubApp) return `${indent}${tokenVariable}: \${{ secrets.${tokenVariable} }}`;
+  return [`${indent}GANTRY_GITHUB_APP_ID: \${{ vars.GANTRY_GITHUB_APP_ID }}`, `${indent}GANTRY_GITHUB_APP_PRIVATE_KEY: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}`].join("\n");
+}
+function argsBlock(args, indent) {
+  return [`${indent}args: |`, ...args.map((arg) => `${indent}  ${arg}`)].join("\n");
+}
+function appTokenStep(step) {
+  return `      - name: ${step.name}
+        id: ${step.id}
+${step.if ? `        if: ${step.if}
+` : ""}        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
+        with:
+          app-id: \${{ vars.GANTRY_GITHUB_APP_ID }}
+          private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
+          owner: ${step.repository.owner}
+          repositories: ${step.repository.name}
+          ${step.permission}
+`;
+}
+var repositoryName;
+var init_render_shared = __esm({
+  "packages/init/src/render-shared.ts"() {
+    "use strict";
+    init_pins();
+    repositoryName = (repository) => `${repository.owner}/${repository.name}`;
+  }
+});
+
+// packages/init/src/iam.ts
+function planRoleInlinePolicy() {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GantryPlanStateLocks",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:DeleteObject"],
+        Resource: "arn:aws:s3:::*/*.tflock"
+      }
+    ]
+  };
+}
+function oidcProviderDocument() {
+  return { Url: `https://${GITHUB_OIDC_HOST}`, ClientIDList: [STS_AUDIENCE], ThumbprintList: GITHUB_OIDC_THUMBPRINTS };
+}
+function trustPolicies(settings, accountId) {
+  return buildTrustPolicies({
+    repoOwner: settings.live.owner,
+    repo: settings.live.name,
+    pipelinesRepo: settings.pipelines.name,
+    ...accountId ? { accountId } : {},
+    applyEnvironment: settings.applyEnvironment,
+    workflowInSubject: settings.subIncludesWorkflow
+  });
+}
+function iamFiles(settings) {
+  const files = [
+    { path: `${IAM_DIRECTORY}/oidc-provider.json`, content: json2(oidcProviderDocument()) },
+    { path: `${IAM_DIRECTORY}/plan-role-policy.json`, content: json2(planRoleInlinePolicy()) }
+  ];
+  for (const account of settings.accounts) {
+    const policies = trustPolicies(settings, account.accountId);
+    files.push(
+      { path: `${IAM_DIRECTORY}/${account.accountId}/plan-role-trust-policy.json`, content: json2(policies.plan) },
+      { path: `${IAM_DIRECTORY}/${account.accountId}/apply-role-trust-policy.json`, content: json2(policies.apply) }
+    );
+  }
+  files.push({ path: `${IAM_DIRECTORY}/main.tf`, content: openTofuFile(settings) });
+  return files;
+}
+function hclValue(value, indent) {
+  if (value instanceof HclExpression) return value.text;
+  if (typeof value === "string") return JSON.stringify(value).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) {
+    const items = value.map((item2) => hclValue(item2, `${indent}  `));
+    const oneLine = `[${items.join(", ")}]`;
+    if (items.every((item2) => !item2.includes("\n")) && oneLine.length <= 60) return oneLine;
+    return `[
+${items.map((item2) => `${indent}  ${item2},`).join("\n")}
+${indent}]`;
+  }
+  const entries = Object.entries(value).map(([key, item2]) => ({ key: hclKey(key), text: hclValue(item2, `${indent}  `) }));
+  const lines = [];
+  let run = [];
+  const flush = () => {
+    const width = Math.max(...run.map((entry) => entry.key.length));
+    for (const entry of run) lines.push(`${indent}  ${entry.key.padEnd(width)} = ${entry.text}`);
+    run = [];
+  };
+  for (const entry of entries) {
+    if (entry.text.includes("\n")) {
+      if (run.length > 0) flush();
+      lines.push(`${indent}  ${entry.key} = ${entry.text}`);
+    } else run.push(entry);
+  }
+  if (run.length > 0) flush();
+  return `{
+${lines.join("\n")}
+${indent}}`;
+}
+function trustPolicyExpression(policy, provider) {
+  return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Principal: { Federated: new HclExpression(provider) } })) };
+}
+function roleResources(role, name, comment, description, policy, attachment) {
+  return `# ${comment}
+resource "aws_iam_role" "${role}" {
+  name                 = "${name}"
+  description          = "${description}"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode(${hclValue(trustPolicyExpression(policy, "aws_iam_openid_connect_provider.github.arn"), "  ")})
+}
+
+resource "aws_iam_role_policy_attachment" "${attachment}" {
+  role       = aws_iam_role.${role}.name
+  policy_arn = "arn:\${data.aws_partition.current.partition}:iam::aws:policy/${MANAGED_POLICIES[role]}"
+}`;
+}
+function openTofuFile(settings) {
+  const policies = trustPolicies(settings);
+  return `${header(settings, "#", [
+    "",
+    "GitHub's OIDC provider and Gantry's two roles, in the AWS account of the credentials you apply it with. Apply it",
+    "once in every account of .gantry/config.yml (see GANTRY_SETUP.md): tofu init && tofu apply.",
+    "The JSON files beside it hold the same documents for the AWS CLI."
+  ])}
+
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}
+
+data "aws_partition" "current" {}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  url             = ${hclValue(oidcProviderDocument()["Url"], "  ")}
+  client_id_list  = ${hclValue([STS_AUDIENCE], "  ")}
+  thumbprint_list = [${GITHUB_OIDC_THUMBPRINTS.map((thumbprint) => JSON.stringify(thumbprint)).join(", ")}]
+}
+
+${roleResources("plan", settings.planRoleName, `Plans: any branch or pull request of ${settings.live.owner}/${settings.live.name}, and the pipelines repository's workflows.`, "Gantry plans (read-only), assumed through GitHub OIDC", policies.plan, "plan_read_only")}
+
+resource "aws_iam_role_policy" "plan_state_locks" {
+  name = "gantry-plan-state-locks"
+  role = aws_iam_role.plan.id
+  policy = jsonencode(${hclValue(planRoleInlinePolicy(), "  ")})
+}
+
+${roleResources("apply", settings.applyRoleName, `Applies: only the job of ${settings.pipelines.owner}/${settings.pipelines.name}'s apply workflow, in the environment ${settings.applyEnvironment}.`, "Gantry applies, assumed only by the pipelines repository's apply workflow", policies.apply, "apply_administrator")}
+
+output "plan_role_arn" {
+  value = aws_iam_role.plan.arn
+}
+
+output "apply_role_arn" {
+  value = aws_iam_role.apply.arn
+}
+`;
+}
+var GITHUB_OIDC_THUMBPRINTS, MANAGED_POLICIES, json2, IAM_DIRECTORY, HclExpression, hclKey;
+var init_iam2 = __esm({
+  "packages/init/src/iam.ts"() {
+    "use strict";
+    init_src5();
+    init_render_shared();
+    GITHUB_OIDC_THUMBPRINTS = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"];
+    MANAGED_POLICIES = { plan: "ReadOnlyAccess", apply: "AdministratorAccess" };
+    json2 = (value) => `${JSON.stringify(value, null, 2)}
+`;
+    IAM_DIRECTORY = "iam";
+    HclExpression = class {
+      constructor(text2) {
+        this.text = text2;
+      }
+      text;
+    };
+    hclKey = (key) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+  }
+});
+
+// packages/init/src/live-workflows.ts
+function pullRequestWorkflow(settings) {
+  const gantry = gantryUses(settings);
+  const pipelines = repositoryName(settings.pipelines);
+  const headSha = "${{ github.event.pull_request.head.sha }}";
+  const pullNumber = "${{ github.event.pull_request.number }}";
+  const resultsToken = settings.githubApp ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permission: "permission-actions: read" }) : "";
+  const ghToken = settings.githubApp ? "${{ steps.results-token.outputs.token }}" : `\${{ secrets.${dispatchToken} }}`;
+  return `${header(settings, "#", [
+    "",
+    "Gantry in infrastructure-live, for pull requests: plans which jobs the change needs, has the pipelines",
+    `repository's plan workflow run them (read-only plan role), and reports on the pull request. It holds no`,
+    "cloud credentials, and anyone who can push a branch can edit it: the pipelines side trusts nothing it sends."
+  ])}
+name: Gantry plan
+
+on:
+  pull_request:
+    branches: [${settings.deployBranch}]
+
+permissions:
+  contents: read
+
+# A newer push makes the pull request's older plans moot; plans change nothing, so cancelling them is safe.
+concurrency:
+  group: gantry-plan-\${{ github.event.pull_request.number }}
+  cancel-in-progress: true
+
+jobs:
+  gantry-plan:
+    # Require this check on ${settings.deployBranch}: it fails unless every planned job succeeded.
+    name: ${LIVE_PLAN_CHECK}
+    runs-on: ubuntu-24.04
+    timeout-minutes: 90
+    steps:
+      - name: Check out the pull request's head
+        uses: ${usesLine(ACTION_PINS.checkout)}
+        with:
+          ref: ${headSha}
+          # Full history: detection compares the pull request's base and head.
+          fetch-depth: 0
+          # No token is kept in .git/config, where code the pull request brings could read it.
+          persist-credentials: false
+      - name: Restore the detection cache
+        # What every unit reads, keyed by git blob ids: detection re-reads only the units whose reads changed.
+        # Caches are branch-scoped: a pull request starts from ${settings.deployBranch}'s.
+        uses: ${usesLine(ACTION_PINS.cache)}
+        with:
+          path: .git/gantry
+          key: gantry-detect-${headSha}
+          restore-keys: gantry-detect-
+      - name: Plan
+        id: plan
+        uses: ${gantry}
+        env:
+          # Where a failing gantry command writes its error, for the next step.
+          GANTRY_ERROR_FILE: plan-error.json
+        with:
+          command: plan
+          plan-file: plan.json
+      - name: Report why planning failed
+        if: failure() && steps.plan.outcome == 'failure' && hashFiles('plan-error.json') != ''
+        uses: ${gantry}
+        env:
+${githubCredentialEnv(settings, infraLiveToken, "          ")}
+        with:
+          command: report
+${argsBlock(["--error=plan-error.json", `--head=${headSha}`, `--publish-pr=${pullNumber}`], "          ")}
+      - name: Run the plans in the pipelines repository
+        if: steps.plan.outputs.has-changes == 'true'
+        uses: ${gantry}
+        env:
+${githubCredentialEnv(settings, dispatchToken, "          ")}
+        with:
+          command: dispatch
+${argsBlock([`--plan=plan.json`, `--repository=${pipelines}`, `--plan-workflow=${PLAN_WORKFLOW}`, "--poll-interval=30", "--timeout=3600", "--output=outcome.json"], "          ")}
+${resultsToken}      - name: Collect the plans' results
+        if: always() && steps.plan.outcome == 'success'
+        env:
+          GH_TOKEN: ${ghToken}
+          PIPELINES_REPOSITORY: ${pipelines}
+        run: |
+          mkdir -p results
+          [ -f outcome.json ] || exit 0
+          jq -r '.jobs[] | select(.run != null) | "\\(.run.runId) \\(.job.id)"' outcome.json |
+            while read -r run job; do
+              gh run download "$run" --repo "$PIPELINES_REPOSITORY" --name "gantry-result-$job" --dir "results/$job" ||
+                echo "::warning::no result for $job (run $run)"
+            done
+      - name: Report
+        # Also the step summary. Fails unless every job succeeded: the roll-up check.
+        if: always() && steps.plan.outcome == 'success'
+        uses: ${gantry}
+        env:
+${githubCredentialEnv(settings, infraLiveToken, "          ")}
+        with:
+          command: report
+${argsBlock(["--plan=plan.json", "--results=results", `--publish-pr=${pullNumber}`], "          ")}
+`;
+}
+function deployWorkflow(settings) {
+  return `${header(settings, "#", [
+    "",
+    `Gantry in infrastructure-live, for pushes to ${settings.deployBranch}: asks the pipelines repository's apply workflow for a`,
+    "deployment and follows it. The apply workflow deploys from the deployment record to the deploy branch's tip,",
+    "so this needs no checkout and no range, and a cancelled or late run of it loses nothing."
+  ])}
+name: Gantry deploy
+
+on:
+  push:
+    branches: [${settings.deployBranch}]
+
+permissions: {}
+
+# No concurrency group: every push's request goes out, and the apply workflow's own group runs one deployment
+# at a time and folds pending requests into the newest. Cancelling this run never cancels a deployment.
+jobs:
+  gantry-deploy:
+    name: gantry-deploy
+    runs-on: ubuntu-24.04
+    timeout-minutes: 135
+    steps:
+      - name: Ask for a deployment and follow it
+        uses: ${gantryUses(settings)}
+        env:
+${githubCredentialEnv(settings, dispatchToken, "          ")}
+        with:
+          command: dispatch
+${argsBlock(["--deploy", `--repository=${repositoryName(settings.pipelines)}`, `--apply-workflow=${APPLY_WORKFLOW}`, "--poll-interval=30", "--timeout=7200"], "          ")}
+`;
+}
+function liveWorkflows(settings) {
+  return [
+    { path: LIVE_PLAN_WORKFLOW, content: pullRequestWorkflow(settings) },
+    { path: LIVE_DEPLOY_WORKFLOW, content: deployWorkflow(settings) }
+  ];
+}
+var LIVE_PLAN_WORKFLOW, LIVE_DEPLOY_WORKFLOW, LIVE_PLAN_CHECK, dispatchToken, infraLiveToken;
+var init_live_workflows = __esm({
+  "packages/init/src/live-workflows.ts"() {
+    "use strict";
+    init_src5();
+    init_pins();
+    init_render_shared();
+    LIVE_PLAN_WORKFLOW = ".github/workflows/gantry-plan.yml";
+    LIVE_DEPLOY_WORKFLOW = ".github/workflows/gantry-deploy.yml";
+    LIVE_PLAN_CHECK = "gantry-plan";
+    dispatchToken = TOKEN_SETTINGS.dispatch.variable;
+    infraLiveToken = TOKEN_SETTINGS["infra-live-write"].variable;
+  }
+});
+
+// packages/init/src/checklist.ts
+function branchProtection(repository, branch, checks) {
+  return {
+    purpose: `protect ${branch} of ${repository}`,
+    method: "PUT",
+    path: `/repos/${repository}/branches/${branch}/protection`,
+    body: {
+      // strict: a pull request must be up to date with the branch, so what was planned is what merges.
+      required_status_checks: checks.length > 0 ? { strict: true, contexts: [...checks] } : null,
+      enforce_admins: true,
+      required_pull_request_reviews: { required_approving_review_count: 1, require_code_owner_reviews: true, dismiss_stale_reviews: true },
+      restrictions: null,
+      allow_force_pushes: false,
+      allow_deletions: false,
+      required_linear_history: false
+    }
+  };
+}
+function githubSetupRequests(settings) {
+  const live = repositoryName(settings.live);
+  const pipelines = repositoryName(settings.pipelines);
+  const environment = `/repos/${pipelines}/environments/${settings.applyEnvironment}`;
+  const requests = [
+    branchProtection(live, settings.deployBranch, [LIVE_PLAN_CHECK]),
+    branchProtection(pipelines, "main", []),
+    {
+      purpose: `create the environment ${settings.applyEnvironment}, deployable only from chosen branches`,
+      method: "PUT",
+      path: environment,
+      body: { deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } }
+    },
+    { purpose: `allow only main to deploy to ${settings.applyEnvironment}`, method: "POST", path: `${environment}/deployment-branch-policies`, body: { name: "main", type: "branch" } }
+  ];
+  if (settings.subIncludesWorkflow) {
+    requests.push({
+      purpose: "put the workflow in the OIDC sub of the pipelines repository (the apply role trusts apply.yml only)",
+      method: "PUT",
+      path: `/repos/${pipelines}/actions/oidc/customization/sub`,
+      body: { use_default: false, include_claim_keys: ["repo", "context", "job_workflow_ref"] }
+    });
+  }
+  return requests;
+}
+function apiCall(request2) {
+  return `gh api --method ${request2.method} ${request2.path.slice(1)} --input - <<'EOF'
+${JSON.stringify(request2.body, null, 2)}
+EOF`;
+}
+function credentialsSection(settings) {
+  const live = repositoryName(settings.live);
+  const pipelines = repositoryName(settings.pipelines);
+  if (settings.githubApp) {
+    const permissions = Object.entries(GITHUB_APP_PERMISSIONS).map(([name, level]) => `${name}: ${level}`).join(", ");
+    return `## 3. A GitHub App for Gantry's GitHub calls
+
+Create a GitHub App owned by ${settings.live.owner} (Settings \u2192 Developer settings \u2192 GitHub Apps \u2192 New): no webhook,
+repository permissions **${permissions}** (and metadata: read, always granted), nothing else. Install it
+on ${live}, ${pipelines} and the module repositories only. Gantry asks for each token narrowed to one of these
+permissions and one repository, and renews it while it waits for a run.
+
+\`\`\`sh
+for repository in ${live} ${pipelines}; do
+  gh variable set GANTRY_GITHUB_APP_ID --repo "$repository" --body APP_ID
+  gh secret set GANTRY_GITHUB_APP_PRIVATE_KEY --repo "$repository" < the-app.private-key.pem
+done
+\`\`\`
+
+Anyone who can push a branch to ${live} can read that repository's secrets, as with tokens: give the App
+nothing beyond the permissions above. In ${pipelines} the key only mints the checkout's read token (one hour);
+an apply that runs longer has its later jobs refused by the guards' fetch (exit 40) and deployed by the next run.`;
+  }
+  const rows = Object.keys(TOKEN_SETTINGS).map((purpose) => {
+    const setting = TOKEN_SETTINGS[purpose];
+    const where = purpose === "code-read" ? pipelines : live;
+    return `| \`${setting.variable}\` | ${where} | ${setting.fineGrained} | ${setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines)} |`;
+  });
+  return `## 3. Three fine-grained tokens (of a machine user), each with the least rights
+
+| secret | in | permissions | repositories |
+| --- | --- | --- | --- |
+${rows.join("\n")}
+
+\`\`\`sh
+gh secret set ${TOKEN_SETTINGS["code-read"].variable} --repo ${pipelines}
+gh secret set ${TOKEN_SETTINGS.dispatch.variable} --repo ${live}
+gh secret set ${TOKEN_SETTINGS["infra-live-write"].variable} --repo ${live}
+\`\`\`
+
+Or use a GitHub App instead: \`gantry init ... --github-app\`.`;
+}
+function checklistFile(settings) {
+  const live = repositoryName(settings.live);
+  const pipelines = repositoryName(settings.pipelines);
+  const requests = githubSetupRequests(settings);
+  const accounts = settings.accounts.length === 0 ? "No AWS account was given: run `gantry init` again with `--aws-account-id ENVIRONMENT=ID` for each account." : settings.accounts.map((account) => `- \`${account.environment}\`: account ${account.accountId}`).join("\n");
+  const awsCli = settings.accounts.map(
+    (account) => `# account ${account.accountId} (${account.environment}), with its administrator's credentials:
+aws iam create-open-id-connect-provider --cli-input-json file://${IAM_DIRECTORY}/oidc-provider.json
+aws iam create-role --role-name ${settings.planRoleName} --assume-role-policy-document file://${IAM_DIRECTORY}/${account.accountId}/plan-role-trust-policy.json
+aws iam attach-role-policy --role-name ${settings.planRoleName} --policy-arn arn:aws:iam::aws:policy/${MANAGED_POLICIES.plan}
+aws iam put-role-policy --role-name ${settings.planRoleName} --policy-name gantry-plan-state-locks --policy-document file://${IAM_DIRECTORY}/plan-role-policy.json
+aws iam create-role --role-name ${settings.applyRoleName} --assume-role-policy-document file://${IAM_DIRECTORY}/${account.accountId}/apply-role-trust-policy.json
+aws iam attach-role-policy --role-name ${settings.applyRoleName} --policy-arn arn:aws:iam::aws:policy/${MANAGED_POLICIES.apply}`
+  ).join("\n\n");
+  const content = `${header(settings, "html")}
+# Setting up Gantry: what \`gantry init\` could not do
+
+\`gantry init\` wrote the workflows of ${live} and ${pipelines}, \`.gantry/config.yml\`, CODEOWNERS and the IAM
+documents. These settings live in GitHub and AWS; do each once, in order. \`gantry doctor\` checks the
+credentials and the configuration afterwards.
+
+## 1. The AWS roles, in every account
+
+${accounts}
+
+With OpenTofu, in \`${IAM_DIRECTORY}/\`, once per account with that account's administrator credentials: \`tofu init && tofu apply\`.
+It creates GitHub's OIDC provider, \`${settings.planRoleName}\` (${MANAGED_POLICIES.plan}, and OpenTofu's S3 state lock files) and
+\`${settings.applyRoleName}\` (${MANAGED_POLICIES.apply}). Or with the AWS CLI and the JSON files:
+
+\`\`\`sh
+${awsCli || "# (no account given)"}
+\`\`\`
+
+\`gantry iam lint ${IAM_DIRECTORY}/ACCOUNT/apply-role-trust-policy.json\` checks a trust policy you already have. Using a DynamoDB
+lock table? Give \`${settings.planRoleName}\` dynamodb:GetItem, PutItem and DeleteItem on that table. Narrow
+\`${settings.applyRoleName}\` to what your modules manage when you can.
+
+## 2. GitHub: the apply environment and branch protection
+
+\`${settings.applyEnvironment}\` in ${pipelines} is the only OIDC subject the apply role trusts; only \`main\` may deploy to it
+(add required reviewers if every apply needs a person's approval). Branch protection keeps unreviewed code off
+the branches that deploy; \`${LIVE_PLAN_CHECK}\` is the check that fails unless every planned job succeeded. Teams named in
+CODEOWNERS (\`@${settings.adminTeam}\`) must exist and have write access. With \`gh\` as an administrator:
+
+\`\`\`sh
+${requests.map((request2) => `# ${request2.purpose}
+${apiCall(request2)}`).join("\n\n")}
+\`\`\`
+
+${credentialsSection(settings)}
+
+## 4. The deployment record
+
+\`${APPLY_WORKFLOW}\` deploys from the record (the commit each unit is deployed as of) to ${settings.deployBranch}'s tip. Say once which
+commit is deployed today, from a checkout of ${live}, with a token that may write ${pipelines}'s contents:
+
+\`\`\`sh
+GANTRY_RECORD_TOKEN=... gantry record mark --repo . --commit "$(git rev-parse origin/${settings.deployBranch})" \\
+  --deploy-branch ${settings.deployBranch} --record-remote https://github.com/${pipelines}.git
+\`\`\`
+
+## 5. Check
+
+\`\`\`sh
+gantry doctor --repo .     # credentials set and no broader than needed, terragrunt and tofu, .gantry/config.yml
+\`\`\`
+
+Then open a pull request in ${live}: \`gantry-plan.yml\` plans it through ${pipelines}'s \`${PLAN_WORKFLOW}\`, and merging it
+runs \`gantry-deploy.yml\`, which asks \`${APPLY_WORKFLOW}\` to deploy.
+`;
+  return { path: CHECKLIST_FILE, content };
+}
+var CHECKLIST_FILE;
+var init_checklist = __esm({
+  "packages/init/src/checklist.ts"() {
+    "use strict";
+    init_src5();
+    init_iam2();
+    init_live_workflows();
+    init_render_shared();
+    CHECKLIST_FILE = "GANTRY_SETUP.md";
+  }
+});
+
+// packages/init/src/pipelines-workflows.ts
+function trustedSettings(settings, role) {
+  return `env:
+  # The pipelines side's settings, written out (a copy of this file elsewhere must not trust itself): the branch
+  # that deploys (its tip's .gantry/config.yml decides environments and roles), this repository, and which jobs
+  # the guards accept here.
+  GANTRY_DEPLOY_BRANCH: ${settings.deployBranch}
+  GANTRY_PIPELINES_REPOSITORY: ${repositoryName(settings.pipelines)}
+  GANTRY_WORKFLOW_ROLE: ${role}`;
+}
+function checkoutLive(settings, ref) {
+  const tokenStep = settings.githubApp ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permission: "permission-contents: read" }) : "";
+  const token = settings.githubApp ? "${{ steps.code-read.outputs.token }}" : `\${{ secrets.${codeReadToken} }}`;
+  const steps = `${tokenStep}      - name: Check out infrastructure-live
+        uses: ${usesLine(ACTION_PINS.checkout)}
+        with:
+          repository: ${repositoryName(settings.live)}
+          ref: ${ref}
+          token: ${token}
+          # No token left in .git/config for the code the tools run; the guards authenticate their one fetch
+          # of the deploy branch with ${codeReadToken}.
+          persist-credentials: false
+          fetch-depth: 0
+          path: infrastructure-live
+      - name: Restore the verified terragrunt and OpenTofu downloads
+        # The Action pins one version of each and checks its SHA-256 on every use, cached or not.
+        uses: ${usesLine(ACTION_PINS.cache)}
+        with:
+          path: \${{ runner.tool_cache }}/gantry
+          key: gantry-tools-\${{ runner.os }}-\${{ runner.arch }}-${settings.action.sha}
+`;
+  return { steps, token };
+}
+function dispatchInput(name, description) {
+  return `      ${name}:
+        description: ${description}
+        required: true
+        type: string`;
+}
+function planWorkflow(settings) {
+  const live = checkoutLive(settings, "${{ fromJSON(inputs.job).ref }}");
+  return `${header(settings, "#", [
+    "",
+    "Gantry's plan workflow: runs ONE plan or plan-destroy job dispatched from infrastructure-live (`gantry dispatch",
+    "--plan-workflow plan.yml`), with the read-only plan role. It runs code nobody reviewed yet (the pull request's),",
+    "so it gets nothing that writes: no GitHub environment (its OIDC sub is this repository's ref, which the apply",
+    "role does not trust), and the guards refuse any apply or destroy here."
+  ])}
+name: Gantry plan
+# Names each run after its job and correlation id, so \`gantry dispatch\` finds its own run.
+run-name: gantry \${{ fromJSON(inputs.job).id }} \${{ inputs.correlation }}
+
+on:
+  workflow_dispatch:
+    inputs:
+${dispatchInput("job", "One gantry/v1 plan or plan-destroy job (an element of the jobs of gantry plan --json), as JSON")}
+${correlationInput}
+
+permissions:
+  id-token: write # GitHub OIDC to AWS STS: the read-only plan role
+  contents: read
+
+${trustedSettings(settings, "plan")}
+
+jobs:
+  plan:
+    name: \${{ fromJSON(inputs.job).action }} \${{ fromJSON(inputs.job).id }}
+    runs-on: ubuntu-24.04
+    timeout-minutes: 60
+    steps:
+${live.steps}      - name: Guards, then the plan role, then terragrunt
+        uses: ${gantryUses(settings)}
+        env:
+          # For the guards' fetch of the deploy branch only; the tools never see it.
+          ${codeReadToken}: ${live.token}
+        with:
+          command: execute
+          # The job is written to a file for --job: it never reaches a shell.
+          job: \${{ inputs.job }}
+${argsBlock(["--repo=infrastructure-live", "--workflow-role=plan", "--result=result.json"], "          ")}
+      - name: Upload the result
+        if: always()
+        uses: ${usesLine(ACTION_PINS.uploadArtifact)}
+        with:
+          name: gantry-result-\${{ fromJSON(inputs.job).id }}
+          path: result.json
+          if-no-files-found: error
+`;
+}
+function applyWorkflow(settings) {
+  const live = checkoutLive(settings, settings.deployBranch);
+  const recordRemote = `https://github.com/${repositoryName(settings.pipelines)}.git`;
+  return `${header(settings, "#", [
+    "",
+    "Gantry's apply workflow: deploys every change merged to infrastructure-live's deploy branch, from the",
+    "deployment record (the commit each unit is deployed as of) to the branch's tip, and advances the record by",
+    "what succeeded. Only this workflow's job can assume the apply role: it runs in the GitHub environment",
+    `\`${settings.applyEnvironment}\` (deployment branches: main only), which the role's trust policy names in the OIDC sub.`
+  ])}
+name: Gantry apply
+run-name: gantry deploy \${{ inputs.commit }} \${{ inputs.correlation }}
+
+on:
+  workflow_dispatch:
+    inputs:
+${dispatchInput("commit", "The pushed commit asking for a deployment (the run deploys the deploy branch's tip, which contains it)")}
+${correlationInput}
+
+permissions:
+  id-token: write # GitHub OIDC to AWS STS: the apply role
+  contents: write # the deployment record, a ref of this repository
+
+# One deployment at a time. A started one is never cancelled; GitHub keeps one pending run and cancels older
+# pending ones, whose commits the pending run's tip contains.
+concurrency:
+  group: gantry-apply
+  cancel-in-progress: false
+
+${trustedSettings(settings, "apply")}
+  # Where the deployment record lives: a ref of this repository, written only by this workflow.
+  GANTRY_RECORD_REMOTE: ${recordRemote}
+
+jobs:
+  deploy:
+    name: deploy
+    runs-on: ubuntu-24.04
+    environment: ${settings.applyEnvironment}
+    timeout-minutes: 120
+    steps:
+${live.steps}      - name: Deploy from the deployment record to the deploy branch's tip
+        uses: ${gantryUses(settings)}
+        env:
+          # Fetches the deploy branch (the guards' and the range's); the tools never see it.
+          ${codeReadToken}: ${live.token}
+          # Reads and writes the record's ref in this repository.
+          GANTRY_RECORD_TOKEN: \${{ github.token }}
+        with:
+          command: run
+          repo: infrastructure-live
+          event: push
+          branch: ${settings.deployBranch}
+`;
+}
+function pipelinesWorkflows(settings) {
+  return [
+    { path: PIPELINES_PLAN_WORKFLOW, content: planWorkflow(settings) },
+    { path: PIPELINES_APPLY_WORKFLOW, content: applyWorkflow(settings) }
+  ];
+}
+var codeReadToken, correlationInput, PIPELINES_PLAN_WORKFLOW, PIPELINES_APPLY_WORKFLOW;
+var init_pipelines_workflows = __esm({
+  "packages/init/src/pipelines-workflows.ts"() {
+    "use strict";
+    init_src5();
+    init_pins();
+    init_render_shared();
+    codeReadToken = TOKEN_SETTINGS["code-read"].variable;
+    correlationInput = dispatchInput("correlation", "Set by gantry dispatch, to tell this run from the others");
+    PIPELINES_PLAN_WORKFLOW = `.github/workflows/${PLAN_WORKFLOW}`;
+    PIPELINES_APPLY_WORKFLOW = `.github/workflows/${APPLY_WORKFLOW}`;
+  }
+});
+
+// packages/init/src/repository-files.ts
+function configSchemaUrl(settings) {
+  return `https://raw.githubusercontent.com/${settings.action.repository}/${settings.action.sha}/packages/classifier/config.schema.json`;
+}
+function environments(settings) {
+  if (settings.accounts.length === 0) {
+    return `environments:
+  # One environment for every unit, with no AWS account yet: run \`gantry init --aws-account-id ...\` again, or add
+  #   aws: { accountId: "123456789012", planRoleArn: ..., applyRoleArn: ..., region: us-east-1 }
+  - name: default
+    paths: ["**"]`;
+  }
+  const role = (accountId, name) => `arn:aws:iam::${accountId}:role/${name}`;
+  const blocks = settings.accounts.map(
+    (account) => `  - name: ${account.environment}
+    paths: [${account.paths.map((path) => JSON.stringify(path)).join(", ")}]
+    aws:
+      accountId: "${account.accountId}"
+      planRoleArn: ${role(account.accountId, settings.planRoleName)}
+      applyRoleArn: ${role(account.accountId, settings.applyRoleName)}`
+  );
+  return `environments:
+  # Every unit must match exactly one environment; each has its AWS account's two roles (iam/ in ${repositoryName(settings.pipelines)}).
+${blocks.join("\n")}`;
+}
+function configFile(settings) {
+  const content = `${header(settings, "#", [
+    "",
+    "How Gantry classifies changes and plans jobs here. The pipelines side reads it from the deploy branch's tip:",
+    "a change takes effect once merged, and every key is described by the schema below."
+  ])}
+$schema: ${configSchemaUrl(settings)}
+deployBranch: ${settings.deployBranch}
+pipelinesRepository: ${repositoryName(settings.pipelines)}
+${environments(settings)}
+`;
+  return { path: CONFIG_FILE, content };
+}
+function liveCodeowners(settings) {
+  const content = `${header(settings, "#", [
+    "",
+    `What decides how infrastructure is deployed needs an administrator's review (with "Require review from Code`,
+    'Owners" on the deploy branch: see GANTRY_SETUP.md in the pipelines repository).'
+  ])}
+/.gantry/ @${settings.adminTeam}
+/.github/ @${settings.adminTeam}
+`;
+  return { path: CODEOWNERS_FILE, content };
+}
+function pipelinesCodeowners(settings) {
+  const content = `${header(settings, "#", ["", "Everything here can reach the apply role: administrators only."])}
+* @${settings.adminTeam}
+`;
+  return { path: CODEOWNERS_FILE, content };
+}
+var CONFIG_FILE, CODEOWNERS_FILE;
+var init_repository_files = __esm({
+  "packages/init/src/repository-files.ts"() {
+    "use strict";
+    init_render_shared();
+    CONFIG_FILE = ".gantry/config.yml";
+    CODEOWNERS_FILE = ".github/CODEOWNERS";
+  }
+});
+
+// packages/init/src/write-files.ts
+import { createHash as createHash4 } from "node:crypto";
+import { lstatSync as lstatSync2, mkdirSync as mkdirSync4, readFileSync as readFileSync11, writeFileSync as writeFileSync9 } from "node:fs";
+import { dirname as dirname3, join as join13 } from "node:path";
+function readManifest(dir) {
+  const path = join13(dir, MANIFEST_FILE);
+  let text2;
+  try {
+    text2 = readFileSync11(path, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return void 0;
+    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${error62.message}`, { location: { file: path }, exitCode: 20 });
+  }
+  let document;
+  try {
+    document = JSON.parse(text2);
+  } catch (error62) {
+    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE} is not JSON: ${error62.message}`, {
+      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
+      location: { file: path },
+      exitCode: 20
+    });
+  }
+  const parsed = manifestSchema.safeParse(document);
+  if (!parsed.success) {
+    const issue2 = parsed.error.issues[0];
+    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE}: field "${issue2.path.join(".") || "(document)"}": ${issue2.message}`, {
+      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
+      location: { file: path },
+      exitCode: 20
+    });
+  }
+  return parsed.data;
+}
+function current(path) {
+  try {
+    if (lstatSync2(path).isSymbolicLink()) return { kind: "link" };
+    return { kind: "file", content: readFileSync11(path) };
+  } catch (error62) {
+    if (error62.code === "ENOENT") return { kind: "missing" };
+    throw error62;
+  }
+}
+function planWrites(dir, files, options2) {
+  const manifest = readManifest(dir);
+  return files.map((file2) => {
+    const onDisk = current(join13(dir, file2.path));
+    if (onDisk.kind === "missing") return { ...file2, action: "create" };
+    if (onDisk.kind === "link") return { ...file2, action: "keep", reason: "a symbolic link: never written through" };
+    if (onDisk.content.equals(Buffer.from(file2.content))) return { ...file2, action: "unchanged" };
+    const recorded = manifest?.files[file2.path]?.sha256;
+    if (recorded !== void 0 && recorded === sha256(onDisk.content)) return { ...file2, action: "update" };
+    const reason = recorded === void 0 ? "not written by gantry init" : "changed since gantry init wrote it";
+    return { ...file2, action: options2.force ? "overwrite" : "keep", reason };
+  });
+}
+function writePlannedFiles(dir, planned, gantryVersion) {
+  const previous = readManifest(dir)?.files ?? {};
+  const files = { ...previous };
+  const written = [];
+  let failure2;
+  for (const file2 of planned) {
+    if (file2.action === "keep") continue;
+    if (file2.action !== "unchanged") {
+      try {
+        mkdirSync4(dirname3(join13(dir, file2.path)), { recursive: true });
+        writeFileSync9(join13(dir, file2.path), file2.content);
+      } catch (error62) {
+        failure2 = { path: file2.path, error: error62 };
+        break;
+      }
+      written.push(file2.path);
+    }
+    files[file2.path] = { sha256: sha256(file2.content) };
+  }
+  const manifest = { apiVersion: "gantry/v1", kind: "InitManifest", gantryVersion, files: Object.fromEntries(Object.entries(files).sort(([a2], [b3]) => a2.localeCompare(b3))) };
+  mkdirSync4(join13(dir, dirname3(MANIFEST_FILE)), { recursive: true });
+  writeFileSync9(join13(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+`);
+  if (failure2) {
+    const notWritten = planned.filter((file2) => file2.action !== "keep" && file2.action !== "unchanged" && !written.includes(file2.path)).map((file2) => file2.path);
+    throw new GantryError("INIT_WRITE_FAILED", `cannot write ${failure2.path}: ${failure2.error.message}`, {
+      hint: `written: ${written.join(", ") || "nothing"}; not written: ${notWritten.join(", ")}. Fix the cause and run gantry init again (it resumes: what it wrote is recorded)`,
+      location: { file: join13(dir, failure2.path) },
+      exitCode: 20
+    });
+  }
+}
+var MANIFEST_FILE, manifestSchema, sha256;
+var init_write_files = __esm({
+  "packages/init/src/write-files.ts"() {
+    "use strict";
+    init_src();
+    init_zod();
+    MANIFEST_FILE = ".gantry/init.json";
+    manifestSchema = external_exports.strictObject({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("InitManifest"),
+      /** The Gantry version that last wrote here. */
+      gantryVersion: external_exports.string(),
+      /** Each file init wrote, by path relative to the repository, with the SHA-256 of what it wrote. */
+      files: external_exports.record(external_exports.string(), external_exports.strictObject({ sha256: external_exports.string().regex(/^[0-9a-f]{64}$/) }))
+    });
+    sha256 = (content) => createHash4("sha256").update(content).digest("hex");
+  }
+});
+
+// packages/init/src/settings.ts
+function invalidOption(option, message, hint) {
+  return new GantryError("INIT_INVALID_OPTION", `--${option}: ${message}`, { hint, exitCode: 2 });
+}
+function parseRepository2(option, value) {
+  const match = repositoryPattern.exec(value);
+  if (!match || match[1] === "." || match[1] === ".." || match[2] === "." || match[2] === "..") {
+    throw invalidOption(option, `must be OWNER/REPO, not '${value}'`, `e.g. --${option} acme/${option.startsWith("live") ? "infrastructure-live" : "infrastructure-pipelines"}`);
+  }
+  return { owner: match[1], name: match[2] };
+}
+function parseAccounts(values) {
+  const accounts = values.map((value) => {
+    const [environment, accountId] = value.includes("=") ? value.split("=", 2) : [void 0, value];
+    if (!/^\d{12}$/.test(accountId)) throw invalidOption("aws-account-id", `'${value}': an AWS account id is 12 digits`, "e.g. --aws-account-id dev=111122223333");
+    if (environment !== void 0 && !environmentPattern.test(environment)) {
+      throw invalidOption("aws-account-id", `'${value}': the environment name '${environment}' must start with a letter or digit and use only letters, digits, '.', '_', '-'`, "e.g. --aws-account-id dev=111122223333");
+    }
+    return { environment, accountId };
+  });
+  if (accounts.length === 1 && accounts[0].environment === void 0) {
+    return [{ environment: "default", accountId: accounts[0].accountId, paths: ["**"] }];
+  }
+  const unnamed = accounts.find((account) => account.environment === void 0);
+  if (unnamed) {
+    throw invalidOption(
+      "aws-account-id",
+      `with several accounts, name the environment of each: '${unnamed.accountId}' has none`,
+      "write ENVIRONMENT=ID, where ENVIRONMENT is the top-level directory of that account's units, e.g. --aws-account-id dev=111122223333 --aws-account-id prod=444455556666"
+    );
+  }
+  const seen = /* @__PURE__ */ new Set();
+  for (const { environment } of accounts) {
+    if (seen.has(environment)) throw invalidOption("aws-account-id", `the environment '${environment}' is named twice`, "one --aws-account-id ENVIRONMENT=ID per environment");
+    seen.add(environment);
+  }
+  return accounts.map(({ environment, accountId }) => ({ environment, accountId, paths: [`${environment}/**`] }));
+}
+function resolveInitSettings(input2) {
+  const live = parseRepository2("live-repository", input2.liveRepository);
+  const pipelines = parseRepository2("pipelines-repository", input2.pipelinesRepository);
+  if (live.owner.toLowerCase() !== pipelines.owner.toLowerCase()) {
+    throw invalidOption(
+      "pipelines-repository",
+      `'${input2.pipelinesRepository}' is not owned by '${live.owner}', the owner of --live-repository`,
+      "keep both repositories in one organisation: the roles' trust policies and the tokens are scoped to it"
+    );
+  }
+  if (live.name.toLowerCase() === pipelines.name.toLowerCase()) {
+    throw invalidOption("pipelines-repository", "must be another repository than --live-repository", "the two-repository design keeps the workflows that deploy away from the many writers of infrastructure-live");
+  }
+  const deployBranch = input2.deployBranch ?? "main";
+  if (!/^[A-Za-z0-9._/-]+$/.test(deployBranch) || deployBranch.includes("..") || deployBranch.startsWith("/") || deployBranch.endsWith("/")) {
+    throw invalidOption("deploy-branch", `'${deployBranch}' is not a branch name Gantry writes into workflows`, "letters, digits, '.', '_', '-', '/'");
+  }
+  const adminTeam = input2.adminTeam ?? `${live.owner}/infrastructure-administrators`;
+  if (!repositoryPattern.test(adminTeam)) throw invalidOption("admin-team", `must be OWNER/TEAM, not '${adminTeam}'`, `e.g. --admin-team ${live.owner}/infrastructure-administrators`);
+  const actionRepository = parseRepository2("action", input2.action.repository);
+  if (!/^[0-9a-f]{40}$/.test(input2.action.sha)) throw invalidOption("action", `the commit '${input2.action.sha}' is not a full commit SHA`, `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@<40 hex digits>`);
+  if (!namePattern.test(input2.action.version)) throw invalidOption("action", `the version '${input2.action.version}' is not a tag name`, "e.g. v0.1.0");
+  return {
+    live,
+    pipelines,
+    accounts: parseAccounts(input2.awsAccountIds ?? []),
+    action: { repository: `${actionRepository.owner}/${actionRepository.name}`, sha: input2.action.sha, version: input2.action.version },
+    gantryVersion: input2.gantryVersion,
+    deployBranch,
+    adminTeam,
+    githubApp: input2.githubApp ?? false,
+    subIncludesWorkflow: input2.subIncludesWorkflow ?? false,
+    applyEnvironment: APPLY_ENVIRONMENT,
+    planRoleName: "gantry-plan",
+    applyRoleName: "gantry-apply"
+  };
+}
+var namePattern, repositoryPattern, environmentPattern;
+var init_settings = __esm({
+  "packages/init/src/settings.ts"() {
+    "use strict";
+    init_src();
+    init_src5();
+    init_pins();
+    namePattern = /^[A-Za-z0-9_.-]+$/;
+    repositoryPattern = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
+    environmentPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+  }
+});
+
+// packages/init/src/action-ref.ts
+import { execFile as execFile7 } from "node:child_process";
+function lsRemote(url2, ref, signal) {
+  return new Promise((resolve20, reject) => {
+    execFile7(
+      "git",
+      ["ls-remote", "--", url2, ref, `${ref}^{}`],
+      { encoding: "utf8", timeout: 6e4, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }, ...signal ? { signal } : {} },
+      (error62, stdout, stderr) => error62 ? reject(new Error(stderr.trim() || error62.message)) : resolve20(stdout)
+    );
+  });
+}
+async function resolveActionRef(options2) {
+  const value = options2.action ?? `${DEFAULT_ACTION_REPOSITORY}@v${options2.gantryVersion}`;
+  const at = value.lastIndexOf("@");
+  if (at < 0) throw invalidOption("action", `'${value}' names no commit or tag`, `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@v${options2.gantryVersion}`);
+  const repository = parseRepository2("action", value.slice(0, at));
+  const ref = value.slice(at + 1);
+  const name = `${repository.owner}/${repository.name}`;
+  if (/^[0-9a-f]{40}$/.test(ref)) return { repository: name, sha: ref, version: `v${options2.gantryVersion}` };
+  if (!/^[A-Za-z0-9._/-]+$/.test(ref) || ref.startsWith("-")) throw invalidOption("action", `'${ref}' is not a tag, branch or commit SHA`, `e.g. --action ${name}@v${options2.gantryVersion}`);
+  const url2 = `${(options2.serverUrl ?? "https://github.com").replace(/\/+$/, "")}/${name}.git`;
+  let listed;
+  try {
+    listed = await lsRemote(url2, ref, options2.signal);
+  } catch (error62) {
+    throw new GantryError("INIT_ACTION_UNRESOLVED", `cannot list ${url2} to find the commit of '${ref}': ${error62.message}`, {
+      hint: `pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`,
+      exitCode: 2
+    });
+  }
+  const lines = listed.split("\n").filter(Boolean).map((line) => line.split("	"));
+  const pick2 = lines.find(([, refName]) => refName.endsWith("^{}")) ?? lines.find(([, refName]) => refName === `refs/tags/${ref}`) ?? lines[0];
+  if (!pick2 || !/^[0-9a-f]{40}$/.test(pick2[0])) {
+    throw new GantryError("INIT_ACTION_UNRESOLVED", `${url2} has no tag or branch '${ref}'`, {
+      hint: `check the version, or pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`,
+      exitCode: 2
+    });
+  }
+  return { repository: name, sha: pick2[0], version: ref };
+}
+var init_action_ref = __esm({
+  "packages/init/src/action-ref.ts"() {
+    "use strict";
+    init_src();
+    init_pins();
+    init_settings();
+  }
+});
+
+// packages/init/src/index.ts
+function renderInit(settings) {
+  return {
+    live: [...liveWorkflows(settings), configFile(settings), liveCodeowners(settings)],
+    pipelines: [...pipelinesWorkflows(settings), pipelinesCodeowners(settings), ...iamFiles(settings), checklistFile(settings)]
+  };
+}
+function planInit(settings, options2) {
+  const rendered = renderInit(settings);
+  const force = options2.force ?? false;
+  return [
+    { role: "live", repository: repositoryName(settings.live), dir: options2.liveDir, files: planWrites(options2.liveDir, rendered.live, { force }) },
+    { role: "pipelines", repository: repositoryName(settings.pipelines), dir: options2.pipelinesDir, files: planWrites(options2.pipelinesDir, rendered.pipelines, { force }) }
+  ];
+}
+function applyInit(plan, gantryVersion) {
+  for (const repository of plan) writePlannedFiles(repository.dir, repository.files, gantryVersion);
+}
+var init_src8 = __esm({
+  "packages/init/src/index.ts"() {
+    "use strict";
+    init_checklist();
+    init_iam2();
+    init_live_workflows();
+    init_pipelines_workflows();
+    init_repository_files();
+    init_render_shared();
+    init_write_files();
+    init_action_ref();
+    init_settings();
+    init_checklist();
+  }
+});
+
+// packages/cli/src/commands/init.ts
+var init_exports = {};
+__export(init_exports, {
   command: () => command9
 });
 import { resolve as resolve16 } from "node:path";
-var HELP3, command9;
+function listing(plan, dryRun) {
+  const lines = [];
+  for (const repository of plan) {
+    lines.push(`${repository.repository} (${repository.dir})`);
+    for (const file2 of repository.files) {
+      lines.push(`  ${describeAction[file2.action].padEnd(8)} ${file2.path}${file2.reason ? `: ${file2.reason}${file2.action === "keep" ? " (--force replaces it)" : ""}` : ""}`);
+    }
+  }
+  if (dryRun) {
+    lines.push("", "Nothing was written (--dry-run). The files that would be:");
+    for (const repository of plan) {
+      for (const file2 of repository.files.filter((candidate) => candidate.action === "create" || candidate.action === "update" || candidate.action === "overwrite")) {
+        lines.push("", `==> ${repository.repository}: ${file2.path} <==`, file2.content.trimEnd());
+      }
+    }
+  }
+  return `${lines.join("\n")}
+`;
+}
+var help7, describeAction, command9;
+var init_init = __esm({
+  "packages/cli/src/commands/init.ts"() {
+    "use strict";
+    init_src();
+    init_src8();
+    init_package();
+    init_args();
+    help7 = `usage: gantry init --live-dir DIR --pipelines-dir DIR --live-repository OWNER/REPO
+                   --pipelines-repository OWNER/REPO [--aws-account-id [ENVIRONMENT=]ID ...] [options]
+
+Sets Gantry up in both repositories, as Gruntwork Pipelines' two-repository design needs them:
+  infrastructure-live       .github/workflows/gantry-plan.yml (pull requests: plan, run the plans in the
+                            pipelines repository, report), .github/workflows/gantry-deploy.yml (pushes: ask
+                            for a deployment and follow it), .gantry/config.yml (with its JSON Schema),
+                            .github/CODEOWNERS
+  infrastructure-pipelines  .github/workflows/plan.yml and apply.yml (the only workflows with cloud
+                            credentials), .github/CODEOWNERS, iam/ (the OIDC provider and the plan and apply
+                            roles' trust and permission policies, as JSON and as an OpenTofu file),
+                            ${CHECKLIST_FILE} (what init cannot do: branch protection, the apply environment,
+                            tokens or a GitHub App, with the exact settings)
+Every workflow runs the Gantry Action; every action is pinned by commit SHA with its version in a comment.
+A file you changed since init wrote it (or that init did not write) is kept, and listed; --force replaces it.
+Each repository's .gantry/init.json records what init wrote.
+
+  --live-dir DIR              the checkout of infrastructure-live to write into
+  --pipelines-dir DIR         the checkout of infrastructure-pipelines to write into
+  --live-repository O/R       infrastructure-live on GitHub
+  --pipelines-repository O/R  infrastructure-pipelines on GitHub (same owner)
+  --aws-account-id [ENV=]ID   an AWS account: ENV=ID for the environment whose units are under ENV/, or one
+                              bare ID for every unit; repeatable
+  --deploy-branch NAME        infrastructure-live's branch that deploys (default main)
+  --admin-team OWNER/TEAM     the code owners of workflows and configuration (default
+                              OWNER/infrastructure-administrators)
+  --github-app                authenticate Gantry's GitHub calls as a GitHub App (GANTRY_GITHUB_APP_ID and
+                              GANTRY_GITHUB_APP_PRIVATE_KEY) instead of three fine-grained tokens
+  --sub-includes-workflow     the apply role trusts apply.yml only (needs the OIDC sub customisation the
+                              checklist gives)
+  --action O/R@REF            the Gantry Action to pin (default gantry-iac/gantry@v${package_default.version}); a tag or
+                              branch is resolved to its commit with git ls-remote (GITHUB_SERVER_URL, default
+                              https://github.com)
+  --dry-run                   print what would be written, write nothing
+  --force                     replace files you changed too
+  --json                      print the result (apiVersion gantry/v1, kind InitResult)`;
+    describeAction = {
+      create: "create",
+      update: "update",
+      unchanged: "same",
+      keep: "keep",
+      overwrite: "replace"
+    };
+    command9 = async (argv, io) => {
+      const { values } = parseCommandArgs(
+        "init",
+        argv,
+        {
+          "live-dir": { type: "string" },
+          "pipelines-dir": { type: "string" },
+          "live-repository": { type: "string" },
+          "pipelines-repository": { type: "string" },
+          "aws-account-id": { type: "string", multiple: true },
+          "deploy-branch": { type: "string" },
+          "admin-team": { type: "string" },
+          "github-app": { type: "boolean" },
+          "sub-includes-workflow": { type: "boolean" },
+          action: { type: "string" },
+          "dry-run": { type: "boolean" },
+          force: { type: "boolean" },
+          json: { type: "boolean" }
+        },
+        help7
+      );
+      const liveDir = resolve16(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
+      const pipelinesDir = resolve16(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
+      if (liveDir === pipelinesDir) {
+        throw new GantryError("USAGE", "--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both", exitCode: 2 });
+      }
+      const liveRepository = requireOption("init", values["live-repository"], "live-repository");
+      const pipelinesRepository = requireOption("init", values["pipelines-repository"], "pipelines-repository");
+      const action = await resolveActionRef({ ...values.action ? { action: values.action } : {}, gantryVersion: package_default.version, ...io.env.GITHUB_SERVER_URL ? { serverUrl: io.env.GITHUB_SERVER_URL } : {} });
+      const settings = resolveInitSettings({
+        liveRepository,
+        pipelinesRepository,
+        awsAccountIds: values["aws-account-id"] ?? [],
+        action,
+        gantryVersion: package_default.version,
+        ...values["deploy-branch"] ? { deployBranch: values["deploy-branch"] } : {},
+        ...values["admin-team"] ? { adminTeam: values["admin-team"] } : {},
+        githubApp: values["github-app"] ?? false,
+        subIncludesWorkflow: values["sub-includes-workflow"] ?? false
+      });
+      const dryRun = values["dry-run"] ?? false;
+      const plan = planInit(settings, { liveDir, pipelinesDir, force: values.force ?? false });
+      if (!dryRun) applyInit(plan, package_default.version);
+      if (values.json) {
+        const document = {
+          apiVersion: "gantry/v1",
+          kind: "InitResult",
+          dryRun,
+          action,
+          repositories: plan.map((repository) => ({
+            role: repository.role,
+            repository: repository.repository,
+            dir: repository.dir,
+            files: repository.files.map((file2) => ({ path: file2.path, action: file2.action, ...file2.reason ? { reason: file2.reason } : {} }))
+          }))
+        };
+        io.stdout.write(`${JSON.stringify(document, null, 2)}
+`);
+        return 0;
+      }
+      io.stdout.write(listing(plan, dryRun));
+      if (!dryRun) {
+        const kept = plan.flatMap((repository) => repository.files.filter((file2) => file2.action === "keep"));
+        if (kept.length > 0) io.stdout.write(`
+${kept.length} file(s) kept as they are: compare them with \`gantry init --dry-run --force\`.
+`);
+        io.stdout.write(`
+Next: ${resolve16(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (AWS roles, the apply environment, branch protection, credentials, the deployment record).
+`);
+      }
+      return 0;
+    };
+  }
+});
+
+// packages/cli/src/commands/doctor.ts
+var doctor_exports = {};
+__export(doctor_exports, {
+  command: () => command10
+});
+import { readdirSync as readdirSync4, readFileSync as readFileSync12 } from "node:fs";
+import { join as join14, resolve as resolve17 } from "node:path";
+function diagnoseConfiguration(repo) {
+  const list2 = (dir) => {
+    try {
+      return readdirSync4(join14(repo, dir)).map((name) => `${dir}/${name}`);
+    } catch {
+      return [];
+    }
+  };
+  const files = [...list2(".gantry"), ...list2(".gruntwork")].filter((path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/]+\.hcl|config\.ya?ml)$/.test(path)).sort();
+  try {
+    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync12(join14(repo, path), "utf8") })));
+    return { files: loaded.files, environments: loaded.config.environments.length, problem: null };
+  } catch (error62) {
+    if (!GantryError.isInstance(error62)) throw error62;
+    const where = error62.location ? `${formatLocation(error62.location)}: ` : "";
+    return { files, environments: null, problem: `${where}${error62.message}${error62.hint ? ` (${error62.hint})` : ""}` };
+  }
+}
+var HELP3, repositoryPattern2, command10;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
     "use strict";
+    init_src4();
     init_src6();
+    init_src();
     init_src5();
     init_args();
-    HELP3 = `usage: gantry doctor [--repo DIR] [--json]
+    HELP3 = `usage: gantry doctor [--repo DIR] [--live-repository O/R] [--pipelines-repository O/R] [--json]
 
-Reports which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are set (never
-their values), whether classic tokens have scopes broader than their purpose needs (GET /user on
-GITHUB_API_URL, default https://api.github.com), whether terragrunt and tofu can run, and with --repo
-whether that checkout keeps credentials in .git/config (actions/checkout without persist-credentials: false).
-Exits 1 when something needs fixing.
-`;
-    command9 = async (argv, io) => {
-      const { values } = parseCommandArgs("doctor", argv, { json: { type: "boolean" }, repo: { type: "string" } }, HELP3);
+Checks what Gantry needs, printing no secret:
+  tokens         which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are
+                 set, and whether classic tokens have scopes broader than their purpose needs (GET /user)
+  GitHub App     with GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY: the App authenticates, is
+                 installed on the repository of each role it stands in for (every role whose token is not
+                 set), grants no more than Gantry needs, and GitHub mints each role's narrowed token
+  tools          terragrunt and tofu run (GANTRY_TERRAGRUNT / GANTRY_TOFU when set, as the executor runs them)
+  --repo DIR     that checkout keeps no credentials in .git/config, and its configuration (.gantry/config.yml,
+                 or the Gruntwork configuration) is valid, naming the file and line of any problem
+GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when something needs fixing.
+
+  --live-repository O/R       infrastructure-live, for the App's checks (default GITHUB_REPOSITORY)
+  --pipelines-repository O/R  the pipelines repository, for the App's checks (default
+                              GANTRY_PIPELINES_REPOSITORY)
+  --json                      print the diagnosis (apiVersion gantry/v1, kind Doctor)`;
+    repositoryPattern2 = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+    command10 = async (argv, io) => {
+      const { values } = parseCommandArgs(
+        "doctor",
+        argv,
+        { json: { type: "boolean" }, repo: { type: "string" }, "live-repository": { type: "string" }, "pipelines-repository": { type: "string" } },
+        HELP3
+      );
+      const repositories = {
+        live: values["live-repository"] ?? io.env.GITHUB_REPOSITORY,
+        pipelines: values["pipelines-repository"] ?? io.env.GANTRY_PIPELINES_REPOSITORY
+      };
+      for (const [name, value] of [["live-repository", values["live-repository"]], ["pipelines-repository", values["pipelines-repository"]]]) {
+        if (value !== void 0 && !repositoryPattern2.test(value)) throw new GantryError("USAGE", `--${name} must be OWNER/REPO, not '${value}'`, { hint: "see `gantry help doctor`", exitCode: 2 });
+      }
       const baseUrl = io.env["GITHUB_API_URL"];
       const readScopes = async (token, purpose) => {
         const report = await checkTokenScopes(token, { role: purpose, tokenName: TOKEN_SETTINGS[purpose].variable, ...baseUrl ? { baseUrl } : {} });
         return report.kind === "classic" ? report.scopes : null;
       };
-      const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...values.repo ? { repo: resolve16(io.cwd, values.repo) } : {} });
+      const repo = values.repo ? resolve17(io.cwd, values.repo) : void 0;
+      const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...repo ? { repo } : {} });
+      let appProblem = null;
+      let githubApp = null;
+      try {
+        const app = githubAppFromEnvironment(io.env);
+        const roles = Object.keys(TOKEN_SETTINGS).filter((role) => readToken(io.env, role) === void 0).map((role) => ({ role, repository: role === "dispatch" ? repositories.pipelines : repositories.live }));
+        if (app && roles.length > 0) githubApp = await diagnoseGitHubApp({ app, roles, ...baseUrl ? { baseUrl } : {} });
+      } catch (error62) {
+        if (!GantryError.isInstance(error62)) throw error62;
+        appProblem = error62.message;
+      }
+      const configuration = repo ? diagnoseConfiguration(repo) : null;
+      const appHealthy = appProblem === null && (githubApp === null || githubApp.problem === null && githubApp.broaderThanNeeded.length === 0 && githubApp.roles.every((role) => role.problem === null));
+      const healthy = diagnosis.healthy && appHealthy && !configuration?.problem;
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis }, null, 2)}
+        io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, healthy }, null, 2)}
 `);
-        return diagnosis.healthy ? 0 : 1;
+        return healthy ? 0 : 1;
       }
-      io.stdout.write("tokens:\n");
+      const lines = ["tokens:"];
       for (const token of diagnosis.tokens) {
-        const state = !token.set ? "not set" : `set (${token.kind})${token.problem ? `: ${token.problem}` : token.excessScopes ? ": scopes ok" : ""}`;
-        io.stdout.write(`  ${token.variable.padEnd(24)} ${state}
-`);
+        const state = !token.set ? githubApp ? "not set (the GitHub App stands in)" : "not set" : `set (${token.kind})${token.problem ? `: ${token.problem}` : token.excessScopes ? ": scopes ok" : ""}`;
+        lines.push(`  ${token.variable.padEnd(24)} ${state}`);
       }
-      io.stdout.write("tools:\n");
+      if (appProblem) lines.push("GitHub App:", `  ${appProblem}`);
+      if (githubApp) {
+        lines.push(`GitHub App ${githubApp.appId}${githubApp.slug ? ` (${githubApp.slug})` : ""}:`);
+        if (githubApp.problem) lines.push(`  ${GITHUB_APP_VARIABLES.appId}: ${githubApp.problem}`);
+        for (const role of githubApp.roles) {
+          lines.push(`  ${`for ${TOKEN_SETTINGS[role.role].variable}`.padEnd(28)} ${role.problem ?? `a token narrowed to ${role.repository} (${TOKEN_SETTINGS[role.role].fineGrained.replace(/ on .*/, "")})`}`);
+        }
+        if (githubApp.broaderThanNeeded.length > 0) {
+          lines.push(`  the installation grants more than Gantry needs: ${githubApp.broaderThanNeeded.join(", ")}; remove it in the App's settings`);
+        }
+      }
+      lines.push("tools:");
       for (const tool of diagnosis.tools) {
-        io.stdout.write(`  ${tool.name.padEnd(24)} ${tool.available ? tool.version ?? "available" : "not found on PATH"}
-`);
+        const via = tool.command === tool.name ? "" : ` (${tool.command})`;
+        lines.push(`  ${tool.name.padEnd(24)} ${tool.available ? `${tool.version ?? "available"}${via}` : tool.command === tool.name ? "not found on PATH" : `cannot run ${tool.command}`}`);
       }
-      if (diagnosis.checkout) {
-        io.stdout.write(`checkout:
-  ${diagnosis.checkout.repo}: ${diagnosis.checkout.problem ?? "keeps no credentials"}
-`);
+      if (diagnosis.checkout) lines.push("checkout:", `  ${diagnosis.checkout.repo}: ${diagnosis.checkout.problem ?? "keeps no credentials"}`);
+      if (configuration) {
+        const what = configuration.files.length === 0 ? "no configuration file (the defaults apply)" : configuration.files.join(", ");
+        lines.push("configuration:", `  ${configuration.problem ?? `${what}: valid, ${configuration.environments} environment(s)`}`);
       }
-      io.stdout.write(diagnosis.healthy ? "ok\n" : "problems found\n");
-      return diagnosis.healthy ? 0 : 1;
+      lines.push(healthy ? "ok" : "problems found");
+      io.stdout.write(`${lines.join("\n")}
+`);
+      return healthy ? 0 : 1;
     };
   }
 });
@@ -75636,11 +79076,11 @@ Exits 1 when something needs fixing.
 // packages/cli/src/commands/completion.ts
 var completion_exports = {};
 __export(completion_exports, {
-  command: () => command10
+  command: () => command11
 });
-async function optionsOf(command11, argv, io) {
+async function optionsOf(command12, argv, io) {
   try {
-    await command11([...argv, "--help"], io);
+    await command12([...argv, "--help"], io);
   } catch (error62) {
     if (error62 instanceof HelpRequested) return { ...error62.options };
     throw error62;
@@ -75651,20 +79091,20 @@ async function completionModel(io) {
   const { commands: commands2 } = await Promise.resolve().then(() => (init_main(), main_exports));
   const model = { commands: [] };
   for (const [name, entry] of Object.entries(commands2)) {
-    const { command: command11 } = await entry.load();
+    const { command: command12 } = await entry.load();
     const subcommands = [];
-    for (const subcommand of entry.subcommands ?? []) subcommands.push({ name: subcommand, options: await optionsOf(command11, [subcommand], io) });
-    model.commands.push({ name, summary: entry.summary, options: entry.subcommands ? {} : await optionsOf(command11, [], io), subcommands });
+    for (const subcommand of entry.subcommands ?? []) subcommands.push({ name: subcommand, options: await optionsOf(command12, [subcommand], io) });
+    model.commands.push({ name, summary: entry.summary, options: entry.subcommands ? {} : await optionsOf(command12, [], io), subcommands });
   }
   return model;
 }
 function bashScript(model) {
-  const names = model.commands.map((command11) => command11.name);
-  const cases = model.commands.map((command11) => {
-    if (command11.subcommands.length === 0) return `    ${command11.name}) words="${flags(command11.options)}"; valued="${valued(command11.options).join(" ")}" ;;`;
-    const inner = command11.subcommands.map((sub) => `        ${sub.name}) words="${flags(sub.options)}"; valued="${valued(sub.options).join(" ")}" ;;`).join("\n");
-    return `    ${command11.name})
-      if [ "$COMP_CWORD" -eq 2 ]; then words="${command11.subcommands.map((sub) => sub.name).join(" ")} --help"
+  const names = model.commands.map((command12) => command12.name);
+  const cases = model.commands.map((command12) => {
+    if (command12.subcommands.length === 0) return `    ${command12.name}) words="${flags(command12.options)}"; valued="${valued(command12.options).join(" ")}" ;;`;
+    const inner = command12.subcommands.map((sub) => `        ${sub.name}) words="${flags(sub.options)}"; valued="${valued(sub.options).join(" ")}" ;;`).join("\n");
+    return `    ${command12.name})
+      if [ "$COMP_CWORD" -eq 2 ]; then words="${command12.subcommands.map((sub) => sub.name).join(" ")} --help"
       else case "\${COMP_WORDS[2]}" in
 ${inner}
       esac; fi ;;`;
@@ -75697,28 +79137,28 @@ function fishScript(model) {
   const quote2 = (text2) => `'${text2.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   const option = (condition, name, type) => `complete -c gantry -n ${quote2(condition)} -l ${name}${type === "string" ? " -r -F" : ""}`;
   const lines = ["# gantry completion for fish (generated by `gantry completion fish`)", "complete -c gantry -f"];
-  for (const command11 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command11.name} -d ${quote2(command11.summary)}`);
+  for (const command12 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command12.name} -d ${quote2(command12.summary)}`);
   lines.push(`complete -c gantry -n '__fish_use_subcommand' -a help -d 'a command\\'s options and exit codes'`);
-  lines.push(`complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command11) => command11.name).join(" "))}`);
-  for (const command11 of model.commands) {
-    for (const [name, type] of Object.entries(command11.options)) lines.push(option(`__fish_seen_subcommand_from ${command11.name}`, name, type));
-    const subs = command11.subcommands.map((sub) => sub.name);
-    if (subs.length > 0) lines.push(`complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command11.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`);
-    for (const sub of command11.subcommands) {
-      for (const [name, type] of Object.entries(sub.options)) lines.push(option(`__fish_seen_subcommand_from ${command11.name}; and __fish_seen_subcommand_from ${sub.name}`, name, type));
+  lines.push(`complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command12) => command12.name).join(" "))}`);
+  for (const command12 of model.commands) {
+    for (const [name, type] of Object.entries(command12.options)) lines.push(option(`__fish_seen_subcommand_from ${command12.name}`, name, type));
+    const subs = command12.subcommands.map((sub) => sub.name);
+    if (subs.length > 0) lines.push(`complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command12.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`);
+    for (const sub of command12.subcommands) {
+      for (const [name, type] of Object.entries(sub.options)) lines.push(option(`__fish_seen_subcommand_from ${command12.name}; and __fish_seen_subcommand_from ${sub.name}`, name, type));
     }
   }
   return `${lines.join("\n")}
 `;
 }
-var help7, shells, flags, valued, command10;
+var help8, shells, flags, valued, command11;
 var init_completion = __esm({
   "packages/cli/src/commands/completion.ts"() {
     "use strict";
     init_src();
     init_args();
     init_help();
-    help7 = `usage: gantry completion bash|zsh|fish
+    help8 = `usage: gantry completion bash|zsh|fish
 
 Prints a completion script for the shell: commands, subcommands and each command's options (an option that
 takes a value completes file names).
@@ -75729,8 +79169,8 @@ takes a value completes file names).
     shells = ["bash", "zsh", "fish"];
     flags = (options2) => Object.keys(options2).map((name) => `--${name}`).join(" ");
     valued = (options2) => Object.keys(options2).filter((name) => options2[name] === "string").map((name) => `--${name}`);
-    command10 = async (argv, io) => {
-      const { positionals } = parseCommandArgs("completion", argv, {}, help7);
+    command11 = async (argv, io) => {
+      const { positionals } = parseCommandArgs("completion", argv, {}, help8);
       const shell = positionals[0];
       if (shell === void 0 || positionals.length > 1 || !shells.includes(shell)) {
         const suggestion = shell === void 0 ? void 0 : formatDidYouMean(shell, shells);
@@ -75751,7 +79191,7 @@ __export(main_exports, {
   commands: () => commands,
   main: () => main
 });
-import { resolve as resolve17 } from "node:path";
+import { resolve as resolve18 } from "node:path";
 function usage() {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
@@ -75786,8 +79226,8 @@ async function main(argv, io) {
   const entry = Object.hasOwn(commands, name) ? commands[name] : void 0;
   if (!entry) return unknownCommand(name, io);
   try {
-    const { command: command11 } = await entry.load();
-    return await command11(rest, io);
+    const { command: command12 } = await entry.load();
+    return await command12(rest, io);
   } catch (error62) {
     if (error62 instanceof HelpRequested) {
       io.stdout.write(error62.text);
@@ -75799,7 +79239,7 @@ async function main(argv, io) {
       const errorFile = io.env.GANTRY_ERROR_FILE;
       if (errorFile) {
         try {
-          writeErrorDocument(resolve17(io.cwd, errorFile), name, error62);
+          writeErrorDocument(resolve18(io.cwd, errorFile), name, error62);
         } catch (writeError) {
           io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${writeError.message}
 `);
@@ -75827,6 +79267,7 @@ var init_main = __esm({
       dispatch: { summary: "send plan jobs and deployment requests to the pipelines repository's workflows", load: () => Promise.resolve().then(() => (init_dispatch(), dispatch_exports)) },
       report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => Promise.resolve().then(() => (init_report2(), report_exports)) },
       iam: { summary: "print or lint IAM trust policies for the plan and apply roles", load: () => Promise.resolve().then(() => (init_iam(), iam_exports)), subcommands: ["trust-policy", "lint"] },
+      init: { summary: "write Gantry's workflows, configuration and IAM policies into both repositories", load: () => Promise.resolve().then(() => (init_init(), init_exports)) },
       doctor: { summary: "check tokens, tools and configuration", load: () => Promise.resolve().then(() => (init_doctor2(), doctor_exports)) },
       completion: { summary: "print a shell completion script (bash, zsh or fish)", load: () => Promise.resolve().then(() => (init_completion(), completion_exports)) }
     };
@@ -75840,9 +79281,9 @@ init_src();
 // packages/action/src/run-action.ts
 init_src4();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync12, writeFileSync as writeFileSync10, mkdirSync as mkdirSync5 } from "node:fs";
+import { readFileSync as readFileSync14, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { delimiter as delimiter3, dirname as dirname4, join as join14, resolve as resolve18 } from "node:path";
+import { delimiter as delimiter3, dirname as dirname5, join as join16, resolve as resolve19 } from "node:path";
 import { Writable } from "node:stream";
 
 // packages/cli/src/index.ts
@@ -75853,9 +79294,9 @@ init_src();
 
 // packages/action/src/install-tools.ts
 init_src();
-import { createHash as createHash4, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync10, mkdirSync as mkdirSync4, readFileSync as readFileSync11, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync9 } from "node:fs";
-import { delimiter as delimiter2, dirname as dirname3, join as join13 } from "node:path";
+import { createHash as createHash5, randomBytes as randomBytes3 } from "node:crypto";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync10, mkdirSync as mkdirSync5, readFileSync as readFileSync13, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync10 } from "node:fs";
+import { delimiter as delimiter2, dirname as dirname4, join as join15 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
 import { createRequire as createRequire3 } from "module";
@@ -76379,7 +79820,7 @@ function currentPlatform(platform = process.platform, arch = process.arch) {
 }
 
 // packages/action/src/install-tools.ts
-var TOOL_VARIABLES = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
+var TOOL_VARIABLES2 = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
 var TOOL_EXIT_CODE = 31;
 async function ensureTools(options2) {
   const installed = {};
@@ -76387,7 +79828,7 @@ async function ensureTools(options2) {
   return installed;
 }
 async function ensureTool(tool, options2) {
-  const variable = TOOL_VARIABLES[tool.name];
+  const variable = TOOL_VARIABLES2[tool.name];
   const configured = options2.env[variable];
   if (configured) {
     if (!isExecutable2(configured)) {
@@ -76405,9 +79846,9 @@ async function ensureTool(tool, options2) {
     });
   }
   const asset = tool.asset(platform);
-  const cached2 = join13(options2.cacheDir, tool.name, tool.version, asset.file);
+  const cached2 = join15(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync10(cached2) && sha256(readFileSync11(cached2)) !== asset.sha256) {
+  if (existsSync10(cached2) && sha2562(readFileSync13(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
     rmSync7(cached2, { force: true });
   }
@@ -76416,13 +79857,13 @@ async function ensureTool(tool, options2) {
     source = "download";
   }
   options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
-  const executable = join13(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
-  const bytes = readFileSync11(cached2);
+  const executable = join15(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
+  const bytes = readFileSync13(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
-  mkdirSync4(dirname3(executable), { recursive: true });
+  mkdirSync5(dirname4(executable), { recursive: true });
   rmSync7(executable, { force: true });
-  writeFileSync9(executable, binary, { mode: 493 });
+  writeFileSync10(executable, binary, { mode: 493 });
   return { path: executable, source };
 }
 async function download(asset, target, options2) {
@@ -76439,20 +79880,20 @@ async function download(asset, target, options2) {
       cause
     });
   }
-  const actual = sha256(bytes);
+  const actual = sha2562(bytes);
   if (actual !== asset.sha256) {
     throw new GantryError("ACTION_TOOL_DIGEST_MISMATCH", `${asset.file} from ${asset.url} has SHA-256 ${actual}, not the pinned ${asset.sha256}: refused, nothing was installed`, {
       hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit",
       exitCode: TOOL_EXIT_CODE
     });
   }
-  mkdirSync4(dirname3(target), { recursive: true });
+  mkdirSync5(dirname4(target), { recursive: true });
   const temporary = `${target}.${randomBytes3(6).toString("hex")}.partial`;
-  writeFileSync9(temporary, bytes);
+  writeFileSync10(temporary, bytes);
   renameSync4(temporary, target);
 }
-function sha256(bytes) {
-  return createHash4("sha256").update(bytes).digest("hex");
+function sha2562(bytes) {
+  return createHash5("sha256").update(bytes).digest("hex");
 }
 function isExecutable2(path) {
   try {
@@ -76465,7 +79906,7 @@ function isExecutable2(path) {
 function findOnPath2(binary, path) {
   for (const dir of path.split(delimiter2)) {
     if (dir === "") continue;
-    const candidate = join13(dir, binary);
+    const candidate = join15(dir, binary);
     if (isExecutable2(candidate)) return candidate;
   }
   return void 0;
@@ -76494,10 +79935,10 @@ var COMMANDS_RUNNING_TOOLS = /* @__PURE__ */ new Set(["execute", "run", "doctor"
 var RANGE_COMMANDS = /* @__PURE__ */ new Set(["detect", "plan", "run"]);
 async function runAction(io, overrides = {}) {
   const input2 = (name) => (io.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
-  const command11 = input2("command") || "plan";
-  if (!Object.hasOwn(commands, command11)) {
-    const suggestion = formatDidYouMean(command11, Object.keys(commands));
-    throw new GantryError("USAGE", `the input command: '${command11}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
+  const command12 = input2("command") || "plan";
+  if (!Object.hasOwn(commands, command12)) {
+    const suggestion = formatDidYouMean(command12, Object.keys(commands));
+    throw new GantryError("USAGE", `the input command: '${command12}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
   }
   const installTools = input2("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
@@ -76505,24 +79946,24 @@ async function runAction(io, overrides = {}) {
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
-  const argv = [command11, ...rangeArguments(command11, input2, env, workspace), ...jobArguments(command11, input2("job"), env), ...extraArguments(input2("args"))];
-  if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command11)) {
+  const argv = [command12, ...rangeArguments(command12, input2, env, workspace), ...jobArguments(command12, input2("job"), env), ...extraArguments(input2("args"))];
+  if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command12)) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir3();
     const tools = await ensureTools({
       env,
-      cacheDir: input2("tools-cache") || join14(env.RUNNER_TOOL_CACHE || join14(runnerTemp, "tool-cache"), "gantry"),
-      workDir: join14(runnerTemp, "gantry-tools"),
+      cacheDir: input2("tools-cache") || join16(env.RUNNER_TOOL_CACHE || join16(runnerTemp, "tool-cache"), "gantry"),
+      workDir: join16(runnerTemp, "gantry-tools"),
       log: (line) => io.stdout.write(`gantry action: ${line}
 `),
       ...overrides
     });
     env.GANTRY_TERRAGRUNT = tools.terragrunt.path;
     env.GANTRY_TOFU = tools.tofu.path;
-    env.PATH = [.../* @__PURE__ */ new Set([dirname4(tools.terragrunt.path), dirname4(tools.tofu.path)]), env.PATH ?? ""].join(delimiter3);
+    env.PATH = [.../* @__PURE__ */ new Set([dirname5(tools.terragrunt.path), dirname5(tools.tofu.path)]), env.PATH ?? ""].join(delimiter3);
     setOutput(io.env, "terragrunt", tools.terragrunt.path);
     setOutput(io.env, "tofu", tools.tofu.path);
   }
-  if (command11 !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
+  if (command12 !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
     return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   let document = "";
@@ -76530,34 +79971,34 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code2 = await main([...argv, "--format", "json"], cli);
   if (code2 !== 0) return code2;
-  const planFile = resolve18(workspace, input2("plan-file") || join14(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
-  mkdirSync5(dirname4(planFile), { recursive: true });
-  writeFileSync10(planFile, document);
-  const plan = JSON.parse(readFileSync12(planFile, "utf8"));
+  const planFile = resolve19(workspace, input2("plan-file") || join16(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
+  mkdirSync6(dirname5(planFile), { recursive: true });
+  writeFileSync11(planFile, document);
+  const plan = JSON.parse(readFileSync14(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
   setOutput(io.env, "has-changes", String(plan.jobs.length > 0));
   setOutput(io.env, "matrix", JSON.stringify(githubMatrix(plan)));
   return 0;
 }
-function rangeArguments(command11, input2, env, workspace) {
-  if (!RANGE_COMMANDS.has(command11)) return [];
+function rangeArguments(command12, input2, env, workspace) {
+  if (!RANGE_COMMANDS.has(command12)) return [];
   const event = input2("event") || (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "push" ? env.GITHUB_EVENT_NAME : "");
   let base = input2("base");
   let head = input2("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
-    const payload = JSON.parse(readFileSync12(env.GITHUB_EVENT_PATH, "utf8"));
+    const payload = JSON.parse(readFileSync14(env.GITHUB_EVENT_PATH, "utf8"));
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
   const pairs = [["--repo", input2("repo") || workspace], ["--base", base], ["--head", head], ["--event", event], ["--branch", input2("branch")]];
   return pairs.filter(([, value]) => value !== "").flat();
 }
-function jobArguments(command11, job, env) {
+function jobArguments(command12, job, env) {
   if (job === "") return [];
-  if (command11 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command11}`, { exitCode: 2 });
-  const file2 = join14(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
-  writeFileSync10(file2, job);
+  if (command12 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command12}`, { exitCode: 2 });
+  const file2 = join16(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
+  writeFileSync11(file2, job);
   return ["--job", file2];
 }
 function extraArguments(text2) {
@@ -76598,6 +80039,34 @@ content-type/dist/index.js:
 
 @octokit/graphql/dist-bundle/index.js:
   (* v8 ignore if -- @preserve *)
+
+@octokit/oauth-methods/dist-bundle/index.js:
+  (* v8 ignore next: we always pass a custom request in tests -- @preserve *)
+
+@octokit/auth-oauth-device/dist-bundle/index.js:
+  (* v8 ignore next 2 -- @preserve *)
+
+@octokit/auth-oauth-user/dist-bundle/index.js:
+  (* v8 ignore if -- @preserve *)
+  (* v8 ignore next -- @preserve *)
+
+@octokit/auth-oauth-app/dist-bundle/index.js:
+  (* v8 ignore next -- @preserve *)
+
+toad-cache/dist/toad-cache.mjs:
+  (**
+   * toad-cache
+   *
+   * @copyright 2026 Igor Savin <kibertoad@gmail.com>
+   * @license MIT
+   * @version 3.7.3
+   *)
+
+@octokit/auth-app/dist-node/index.js:
+  (* v8 ignore next - permissions are optional per OpenAPI spec, but we think that is incorrect -- @preserve *)
+  (* v8 ignore next - repositorySelection are optional per OpenAPI spec, but we think that is incorrect -- @preserve *)
+  (* v8 ignore start - due to skipped tests, see https://github.com/octokit/auth-app.js/pull/580 -- @preserve *)
+  (* v8 ignore end -- @preserve *)
 
 bowser/es5.js:
   (*!

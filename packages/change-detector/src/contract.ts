@@ -82,7 +82,7 @@ export const unitProblemSchema = z.object({
 export type UnitProblem = z.infer<typeof unitProblemSchema>;
 
 export const affectedUnitSchema = z.object({
-  /** Unit directory relative to the repository root, `/`-separated, no trailing slash. */
+  /** Unit directory relative to the repository root, `/`-separated, no trailing slash; `.` for the root itself. */
   path: z.string(),
   status: unitStatusSchema,
   reasons: z.array(unitReasonSchema),
@@ -97,7 +97,9 @@ export type AffectedUnit = z.infer<typeof affectedUnitSchema>;
 
 /**
  * The dependency graph: for every unit of the head tree (and every deleted unit, from the base tree),
- * the units it depends on through `dependency` / `dependencies` blocks.
+ * the units it depends on through `dependency` / `dependencies` blocks. A dependency outside the repository
+ * is kept as Terragrunt prints it, relative to the repository root (`../other-repo/vpc`): no unit of this
+ * repository, so nothing Gantry plans or orders.
  */
 export const dependencyGraphSchema = z.object({
   dependencies: z.record(z.string(), z.array(z.string())),

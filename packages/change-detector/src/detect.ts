@@ -23,6 +23,7 @@ import { SourceFetcher } from "./stacks/fetch.js";
 import { StackUnits, analyseCommitUnits } from "./stacks/stack-units.js";
 import { matchChanges } from "./match.js";
 import { baseName } from "./paths.js";
+import { ROOT_CONFIG, ROOT_UNIT, presentRootUnit, rootConfigIsIncluded, withoutRootConfig } from "./root-unit.js";
 import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits, type UnitSets } from "./units.js";
 
 export interface DetectOptions {
@@ -56,8 +57,8 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     const analysis = await analyse(range, units, reuse, reader, parseCache);
     const matched = matchChanges({
       diff: range.diff,
-      headUnits: units.sets.head,
-      baseUnits: units.sets.base,
+      headUnits: analysis.sets.head,
+      baseUnits: analysis.sets.base,
       stackDirs: units.sets.stackDirs,
       unitIds: units.headUnits,
       idOf: (unit) => unitIdIn(units.headUnits, unit),
@@ -69,7 +70,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
     });
     const dependencies = graphOf(units, reuse, analysis);
     if (useCache && (!range.upToDate || analysis.analysed > 0)) persist(range, units, reuse.records, analysis.index, dependencies);
-    return {
+    const result: DetectionResult = {
       apiVersion: API_VERSION,
       kind: "Detection",
       event,
@@ -82,12 +83,14 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       stacks: changedStackFiles(range.diff),
       stats: {
         trackedFiles: units.trackedFiles,
-        unitsInHead: units.headUnits.length,
+        unitsInHead: analysis.sets.head.size,
         filesParsed: parseCache.filesParsed,
         cacheHits: reuse.count,
         elapsedMs: Math.round((performance.now() - started) * 10) / 10,
       },
     };
+    presentRootUnit(result, analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT));
+    return result;
   } finally {
     reader.close();
   }
@@ -267,6 +270,8 @@ function reusedIndex(cached: LoadedCache, cachedIds: Int32Array, count: number, 
 }
 
 interface Analysis {
+  /** The unit sets, without a root `terragrunt.hcl` that is the units' configuration (root-unit.ts). */
+  sets: UnitSets;
   index: ReadIndex;
   /** How many head units were analysed in this run. */
   analysed: number;
@@ -289,13 +294,16 @@ async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobRea
       reuse.records.addFresh(id, reads);
     });
   }
-  const deletedUnits = deletedUnitsOf(units.sets);
+  // The root terragrunt.hcl is a unit only when no unit includes it: known now that every head unit's reads are.
+  const rootIncluded = units.sets.head.has(ROOT_UNIT) && rootConfigIsIncluded(index.lookup(ROOT_CONFIG, false), headUnits, (id, path) => reuse.records.chainTo(id, path));
+  const sets = withoutRootConfig(units.sets, rootIncluded);
+  const deletedUnits = deletedUnitsOf(sets);
   const deletedReads = new Map<string, UnitReads>();
   if (deletedUnits.length > 0) {
     const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseCommitUnits(snapshot, deletedUnits, units.sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    await analyseCommitUnits(snapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
   }
-  return { index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads };
 }
 
 function extrasOf(reads: UnitReads | undefined) {

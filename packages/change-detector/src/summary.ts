@@ -28,6 +28,9 @@ export function formatDetectionSummary(result: DetectionResult): string {
       for (const dynamic of unit.dynamic) {
         lines.push(`    dynamic read at ${dynamic.from}: ${dynamic.expression || "(whole unit)"} -> ${dynamic.pattern} (${dynamic.reason})`);
       }
+      for (const dependency of result.graph.dependencies[unit.path] ?? []) {
+        if (isOutsideRepository(dependency)) lines.push(`    depends on ${dependency}: outside the repository, not planned or ordered by Gantry`);
+      }
       for (const problem of unit.problems) {
         const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}` : ""}${problem.column ? `:${problem.column}` : ""}: ` : "";
         lines.push(`    problem [${problem.code}] ${where}${problem.message}`);
@@ -41,6 +44,11 @@ export function formatDetectionSummary(result: DetectionResult): string {
     `${stats.unitsInHead} unit(s) in head, ${stats.trackedFiles} tracked file(s), ${stats.filesParsed} file(s) parsed, ${stats.cacheHits} cache hit(s), ${stats.elapsedMs} ms`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** A graph entry outside the repository (`../other/vpc`, or an absolute path). */
+function isOutsideRepository(path: string): boolean {
+  return path.startsWith("../") || path.startsWith("/");
 }
 
 function short(sha: string): string {

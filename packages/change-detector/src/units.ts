@@ -9,23 +9,26 @@ import { baseName, dirOf, lowerBound } from "./paths.js";
 export const UNIT_FILE = "terragrunt.hcl";
 export const STACK_FILE = "terragrunt.stack.hcl";
 
-const SKIPPED_DIRS = new Set([".terragrunt-cache", "node_modules", ".git"]);
+/** The directories Terragrunt's discovery skips (hidden ones, `node_modules` and the rest are searched). */
+const SKIPPED_DIRS = new Set([".git", ".terraform", ".terragrunt-cache"]);
 
-/** True when a directory path has a segment that discovery skips (caches, vendored code, hidden dirs). */
+/** True when a directory path has a segment that discovery skips, as Terragrunt's does. */
 export function isSkippedDir(dir: string): boolean {
   if (dir === "") return false;
   for (const segment of dir.split("/")) {
-    if (SKIPPED_DIRS.has(segment) || segment.startsWith(".")) return true;
+    if (SKIPPED_DIRS.has(segment)) return true;
   }
   return false;
 }
 
-/** The unit directory a `terragrunt.hcl` path defines, or null (skipped dir, or the repository root). */
+/**
+ * The unit directory a `terragrunt.hcl` path defines, or null (skipped dir). The repository root's is a
+ * candidate, `""`: it is a unit only when no unit includes it (`root-unit.ts`).
+ */
 export function unitDirOfConfig(path: string): string | null {
   if (baseName(path) !== UNIT_FILE) return null;
   const dir = dirOf(path);
-  // The repository root's terragrunt.hcl is the classic root config of old repositories, not a unit.
-  if (dir === "" || isSkippedDir(dir)) return null;
+  if (isSkippedDir(dir)) return null;
   return dir;
 }
 
@@ -98,7 +101,7 @@ export function unitContaining(path: string, units: Set<string>): string | null 
     if (units.has(dir)) return dir;
     dir = dirOf(dir);
   }
-  return null;
+  return units.has("") ? "" : null;
 }
 
 export function isInStack(unit: string, stackDirs: Set<string>): boolean {

@@ -117,15 +117,15 @@ describe("bad input: problems in units (the other units are still analysed)", ()
     expect(statuses(await detect(repo.dir, head, docs))).toEqual({ "live/prod/us-east-1/broken": "changed" });
   });
 
-  test("an include cycle is a clear problem, not a hang", async () => {
+  test("a read_terragrunt_config cycle is a clear problem, not a hang", async () => {
     await using repo = createTempGitRepo({
-      "common/a.hcl": `include "b" {\n  path = "b.hcl"\n}\n`,
-      "common/b.hcl": `include "a" {\n  path = "a.hcl"\n}\n`,
+      "common/a.hcl": `locals {\n  b = read_terragrunt_config("\${get_parent_terragrunt_dir()}/b.hcl")\n}\n`,
+      "common/b.hcl": `locals {\n  a = read_terragrunt_config("a.hcl")\n}\n`,
       "units/u/terragrunt.hcl": `include "a" {\n  path = "../../common/a.hcl"\n}\n`,
       "units/ok/terragrunt.hcl": `inputs = {}\n`,
     });
     const base = repo.sha();
-    const head = repo.commit({ "common/b.hcl": `include "a" {\n  path = "a.hcl"\n}\n# edit\n`, "units/ok/terragrunt.hcl": "inputs = { x = 1 }\n" });
+    const head = repo.commit({ "common/b.hcl": `locals {\n  a = read_terragrunt_config("a.hcl")\n}\n# edit\n`, "units/ok/terragrunt.hcl": "inputs = { x = 1 }\n" });
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({ "units/ok": "changed", "units/u": "changed" });
     const problem = unit(result, "units/u")!.problems[0]!;

@@ -82,10 +82,10 @@ describe("batches", () => {
 });
 
 describe("skipped directories", () => {
-  test("the split-free check agrees with the rule: any hidden segment, .terragrunt-cache, node_modules", () => {
-    const rule = (dir: string) => dir !== "" && dir.split("/").some((s) => s.startsWith(".") || s === "node_modules");
+  test("the check agrees with Terragrunt's rule: a .git, .terraform or .terragrunt-cache segment", () => {
+    const rule = (dir: string) => dir !== "" && dir.split("/").some((s) => s === ".git" || s === ".terraform" || s === ".terragrunt-cache");
     const dirs = ["", "live", ".git", "live/.terragrunt-cache/x", "a/.hidden", "a.b/c", "a/b.c", "node_modules", "node_modules/x", "a/node_modules",
-      "a/node_modules/b", "my_node_modules/a", "a/node_modules_x", "x/.", "a/b/c/.terragrunt-cache", "live/prod/us-east-1/vpc"];
+      "a/.terraform", "a/.terraform/modules/x", "a/.terraform-x", "a/.git-x", "x/.", "a/b/c/.terragrunt-cache", "live/prod/us-east-1/vpc"];
     for (const dir of dirs) expect([dir, isSkippedDir(dir)]).toEqual([dir, rule(dir)]);
   });
 });

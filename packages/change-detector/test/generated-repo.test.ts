@@ -39,6 +39,10 @@ describe.each(["units", "stacks"] as const)("generated repository (%s layout)", 
   test("data files read with file()/templatefile(), envcommon files and local modules affect exactly their readers", async () => {
     const cases: Array<[string, string[]]> = [
       ...Object.entries(generated.dataFileReaders).slice(0, 2),
+      // Read by the eks module's code through path.module, outside the module's directory.
+      ["modules/data/node-sizes.json", generated.dataFileReaders["modules/data/node-sizes.json"]!],
+      // Inside the trees Terragrunt copies for `modules//<svc>` and `${get_repo_root()}//modules/<svc>`, read by no module.
+      ["README.md", []],
       ...Object.entries(generated.envcommonUsers).slice(0, 2),
       ...Object.entries(generated.moduleUsers)
         .filter(([moduleDir]) => moduleDir === "modules/shared" || moduleDir === "modules/vpc")

@@ -132,10 +132,10 @@ describe("reads: files outside units", () => {
     expect(statuses(await detect(repo.dir, head, added))).toEqual({ "fallback/a": "affected" });
   });
 
-  test("includes to any depth, with expose and include.NAME.locals references", async () => {
+  test("an exposed include that reads another config, with include.NAME.locals references", async () => {
     await using repo = createTempGitRepo({
       "common/top.hcl": `locals {\n  data_dir = "\${get_repo_root()}/data"\n}\n`,
-      "common/mid.hcl": `include "top" {\n  path = "\${get_repo_root()}/common/top.hcl"\n  expose = true\n}\nlocals {\n  data_dir = include.top.locals.data_dir\n}\n`,
+      "common/mid.hcl": `locals {\n  top      = read_terragrunt_config("\${get_repo_root()}/common/top.hcl")\n  data_dir = local.top.locals.data_dir\n}\n`,
       "data/settings.json": `{"a": 1}\n`,
       "data/other.json": `{"b": 1}\n`,
       "units/a/terragrunt.hcl": `include "mid" {\n  path = "../../common/mid.hcl"\n  expose = true\n}\ninputs = jsondecode(file("\${include.mid.locals.data_dir}/settings.json"))\n`,
@@ -144,7 +144,7 @@ describe("reads: files outside units", () => {
     const head = repo.commit({ "common/top.hcl": `locals {\n  data_dir = "\${get_repo_root()}/data"\n  more = 1\n}\n`, "data/settings.json": `{"a": 2}\n` });
     const result = await detect(repo.dir, base, head);
     const reasons = unit(result, "units/a")!.reasons;
-    expect(reasons.find((r) => r.file === "common/top.hcl")!.chain.map((l) => l.via)).toEqual(["unit", "include", "include"]);
+    expect(reasons.find((r) => r.file === "common/top.hcl")!.chain.map((l) => l.via)).toEqual(["unit", "include", "read_terragrunt_config"]);
     expect(reasons.find((r) => r.file === "data/settings.json")!.chain.at(-1)).toEqual({ file: "data/settings.json", via: "file", from: "units/a/terragrunt.hcl:5" });
     expect(unit(result, "units/a")!.problems).toEqual([]);
     const other = repo.commit({ "data/other.json": `{"b": 2}\n` });
@@ -161,14 +161,16 @@ describe("reads: files outside units", () => {
       "live/prod/us-east-1/app": "affected",
       "live/prod/us-east-1/vpc": "affected",
     });
-    // The whole `modules` root is read by the vpc units (modules//vpc), and subnets through a module call.
+    // The vpc units read modules/vpc (right of `//`), and subnets through a module call.
     expect(unit(result, "live/prod/us-east-1/vpc")!.reasons.find((r) => r.file === "modules/subnets/main.tf")!.chain.slice(1)).toEqual([
       { file: "_envcommon/vpc.hcl", via: "include", from: "live/prod/us-east-1/vpc/terragrunt.hcl:6" },
-      { file: "modules", via: "terraform.source", from: "_envcommon/vpc.hcl:6" },
+      { file: "modules/vpc", via: "terraform.source", from: "_envcommon/vpc.hcl:6" },
       { file: "modules/subnets", via: "module", from: "modules/vpc/main.tf:2" },
     ]);
-    // app reads only modules/app (no `//`): a change in modules/app affects it, one in modules/subnets does not.
+    // app reads only modules/app: a change in modules/app affects it, one in modules/subnets does not; and
+    // modules/app is not vpc's code, even though Terragrunt copies it with modules//vpc.
     expect(unit(result, "live/prod/us-east-1/app")!.reasons.map((r) => r.file)).toEqual(["modules/app/variables.tf"]);
+    expect(unit(result, "live/prod/us-east-1/vpc")!.reasons.map((r) => r.file)).toEqual(["modules/subnets/main.tf"]);
   });
 
   test("modules outside the source root are followed to any depth, and module cycles end", async () => {
@@ -202,7 +204,7 @@ describe("reads: files outside units", () => {
       "shared/unrelated.txt": "u\n",
       "units/u/terragrunt.hcl": `
 locals {
-  tfvars = read_tfvars_file("../../shared/common.tfvars")
+  tfvars = jsondecode(read_tfvars_file("../../shared/common.tfvars"))
 }
 inputs = {
   a       = file("../../shared/a.txt")

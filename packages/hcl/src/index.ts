@@ -5,6 +5,7 @@
 export type { Attribute, BinaryOperator, Block, Body, Expression, ExpressionOf, HclFile, Range, TemplatePart } from "./ast.js";
 export { positionAt } from "./position.js";
 export { parseHcl } from "./parser.js";
+export { parseHclJson, type JsonBodySchema } from "./json-syntax.js";
 export { HclSyntaxError, HclEvalError } from "./errors.js";
 export { expressionSource, walkExpression } from "./walk.js";
 export { Unknown, isUnknown, type HclValue } from "./values.js";

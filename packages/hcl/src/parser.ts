@@ -71,6 +71,11 @@ op(T_PERCENT, 6, "%");
 
 /** Nesting limit: deeper input is rejected with a syntax error instead of overflowing the call stack. */
 const MAX_DEPTH = 1000;
+/**
+ * A string or heredoc counts as this many levels: each template level costs the call stack about three
+ * times an expression level (template, sequence, then the whole expression descent).
+ */
+const TEMPLATE_DEPTH = 3;
 
 class Parser implements ExpressionParser {
   readonly lx: Lexer;
@@ -298,13 +303,13 @@ class Parser implements ExpressionParser {
         if (name === "null") return { type: "Literal", value: null, range };
         return { type: "Variable", name, range };
       }
-      case T_OQUOTE: {
-        lx.next();
-        return parseQuotedTemplate(this, lx.ts);
-      }
+      case T_OQUOTE:
       case T_HEREDOC: {
         lx.next();
-        return parseHeredoc(this, lx.ts);
+        if ((this.depth += TEMPLATE_DEPTH) > MAX_DEPTH) this.tooDeep();
+        const template = k === T_OQUOTE ? parseQuotedTemplate(this, lx.ts) : parseHeredoc(this, lx.ts);
+        this.depth -= TEMPLATE_DEPTH;
+        return template;
       }
       case T_LPAREN: {
         lx.next();

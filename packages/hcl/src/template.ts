@@ -41,8 +41,19 @@ function item(kind: number, start: number, end: number): TemplateItem {
 
 const DIRECTIVE_NAMES = ["", "", "%{ if }", "%{ else }", "%{ endif }", "%{ for }", "%{ endfor }"];
 
+/** Go's `unicode.IsSpace`, which HCL trims with (strip markers, `<<-` indentation). */
 function isSpaceCode(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13;
+  if (c < 0x80) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
+/**
+ * Template text as HCL gives it: NFC-normalised (cty normalises every string). Text without a character
+ * from U+0300 up (combining marks start there) is already in NFC.
+ */
+function literalText(text: string): string {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x300) return text.normalize("NFC");
+  return text;
 }
 
 /** After the opening `"` (at `open`); scans up to and including the closing `"`. */
@@ -50,19 +61,9 @@ export function parseQuotedTemplate(ps: ExpressionParser, open: number): Express
   const lx: Lexer = ps.lx;
   const src = ps.lx.src;
   const len = src.length;
+  const plain = plainQuotedString(lx, open);
+  if (plain !== null) return plain;
   let p = lx.pos;
-  // Fast path: most strings are plain text without escapes or template sequences.
-  for (let q = p; q < len; q++) {
-    const c = src.charCodeAt(q);
-    if (c === 34) {
-      lx.pos = q + 1;
-      lx.tk = -1;
-      lx.lastEnd = q + 1;
-      const parts: TemplatePart[] = q === p ? [] : [{ type: "TemplateLiteral", value: src.slice(p, q), range: { start: p, end: q } }];
-      return { type: "Template", parts, heredoc: false, range: { start: open, end: q + 1 } };
-    }
-    if (c === 92 || c === 36 || c === 37 || c === 10 || c === 13) break;
-  }
   const items: TemplateItem[] = [];
   let litStart = p;
   let chunkStart = p;
@@ -113,6 +114,30 @@ export function parseQuotedTemplate(ps: ExpressionParser, open: number): Express
   lx.tk = -1;
   lx.lastEnd = p;
   return { type: "Template", parts: buildTemplate(ps, items, false, false), heredoc: false, range: { start: open, end: p } };
+}
+
+/**
+ * The fast path: most strings are plain text without escapes or template sequences. Its own function, so
+ * that the frame of `parseQuotedTemplate`, which recurses through nested templates, stays small.
+ */
+function plainQuotedString(lx: Lexer, open: number): Expression | null {
+  const src = lx.src;
+  const p = lx.pos;
+  let codes = 0; // every character code OR-ed: below 0x300, the text is surely in NFC
+  for (let q = p; q < src.length; q++) {
+    const c = src.charCodeAt(q);
+    codes |= c;
+    if (c === 34) {
+      lx.pos = q + 1;
+      lx.tk = -1;
+      lx.lastEnd = q + 1;
+      const text = src.slice(p, q);
+      const parts: TemplatePart[] = q === p ? [] : [{ type: "TemplateLiteral", value: codes < 0x300 ? text : literalText(text), range: { start: p, end: q } }];
+      return { type: "Template", parts, heredoc: false, range: { start: open, end: q + 1 } };
+    }
+    if (c === 92 || c === 36 || c === 37 || c === 10 || c === 13) return null;
+  }
+  return null;
 }
 
 function decodeEscape(ps: ExpressionParser, p: number): [string, number] {
@@ -293,7 +318,7 @@ function buildTemplate(ps: ExpressionParser, items: TemplateItem[], heredoc: boo
     const parts: TemplatePart[] = [];
     for (const it of items) {
       const range = { start: it.start, end: it.end };
-      if (it.kind === I_LIT) parts.push({ type: "TemplateLiteral", value: it.value, range });
+      if (it.kind === I_LIT) parts.push({ type: "TemplateLiteral", value: literalText(it.value), range });
       else parts.push({ type: "TemplateInterpolation", expr: it.expr!, stripLeft: false, stripRight: false, range });
     }
     return parts;
@@ -333,7 +358,7 @@ function nestTemplate(ps: ExpressionParser, items: TemplateItem[], state: { i: n
     switch (it.kind) {
       case I_LIT:
         state.i++;
-        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: it.value, range: { start: it.start, end: it.end } });
+        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: literalText(it.value), range: { start: it.start, end: it.end } });
         break;
       case I_INTERP:
         state.i++;
@@ -406,8 +431,9 @@ function trimStartSpace(s: string): string {
 }
 
 /**
- * `<<-` heredocs: remove the smallest indentation found at the start of any line. As in HCL, a blank line
- * does not count, and a line starting with an interpolation has zero indentation.
+ * `<<-` heredocs: remove the smallest indentation found at the start of any line. As in HCL, indentation is
+ * any Unicode space (Go's `unicode.IsSpace`), a blank line does not count, and a line starting with an
+ * interpolation has zero indentation.
  */
 function dedentHeredoc(items: TemplateItem[]): void {
   let min = Number.MAX_SAFE_INTEGER;
@@ -418,8 +444,9 @@ function dedentHeredoc(items: TemplateItem[]): void {
       atLineStart = false;
       if (it.kind === I_LIT) {
         const v = it.value;
+        // Unicode spaces count, one each (none is outside the BMP, so one UTF-16 unit each).
         let n = 0;
-        while (n < v.length && (v.charCodeAt(n) === 32 || v.charCodeAt(n) === 9)) n++;
+        while (n < v.length && isSpaceCode(v.charCodeAt(n))) n++;
         const blank = v.length > 0 && v.endsWith("\n") && trimStartSpace(v) === "";
         if (!blank) {
           adjust.push(it);

@@ -313,4 +313,16 @@ export const agreementCases: string[] = [
   "a = ::x()\n",
   "a = x::()\n",
   "a = x:: y()\n",
+  // String values are NFC-normalised (cty does it to every string): a decomposed é becomes one code point.
+  "a = \"e\u0301te\u0301\"\n",
+  "a = \"Cafe\u0301 ${b} e\u0301\"\n",
+  "a = <<EOT\nre\u0301sume\u0301\nEOT\n",
+  "a = { \"cle\u0301\" = 1 }\n",
+  // `<<-` and strip markers trim Unicode spaces (Go's unicode.IsSpace), counted as characters.
+  "a = <<-EOT\n\u00a0\u00a0one\n\u00a0\u00a0\u00a0two\nEOT\n",
+  "a = <<-EOT\n\u3000x\n\u3000\u3000y\nEOT\n",
+  "a = <<-EOT\n\u2003\tx\n  y\nEOT\n",
+  "a = <<-EOT\n\u00a0\n  x\n  y\nEOT\n",
+  "a = \"x \u00a0\u2003 ${~ b ~} \u3000 y\"\n",
+  "a = \"\u0085${~b}\"\n",
 ];

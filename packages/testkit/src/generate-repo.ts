@@ -5,7 +5,7 @@
  * Layout: `root.hcl`, `<account>/account.hcl`, `<account>/<region>/region.hcl`,
  * `<account>/<region>/<env>/env.hcl`, `_envcommon/<svc>.hcl` (+ data files under `_envcommon/data/`
  * read with `file()` / `templatefile()`), local modules `modules/<svc>/main.tf` (some calling
- * `modules/shared`), and units `<account>/<region>/<env>/<svc>-<i>/terragrunt.hcl` that include root
+ * `modules/shared`, one reading `modules/data/node-sizes.json` through `path.module`), and units `<account>/<region>/<env>/<svc>-<i>/terragrunt.hcl` that include root
  * and their envcommon file and depend on earlier units of the same environment (a DAG).
  *
  * With `layout: "stacks"` (the layout Gruntwork now recommends), each environment directory holds one
@@ -63,19 +63,25 @@ export interface GeneratedInfrastructureRepo {
   envcommonUsers: Record<string, string[]>;
   /**
    * Data file read with `file()` / `templatefile()` → units that read it (through their envcommon file,
-   * or from their own directory). Terragrunt does not track these reads; a change detector should.
+   * from their own directory, or through their module's `.tf` code). Terragrunt does not track these
+   * reads; a change detector should.
    */
   dataFileReaders: Record<string, string[]>;
   /**
-   * Local module directory (`modules/<svc>`, `modules/shared`) → units whose Terraform source includes it:
-   * their service's module, `modules/shared` when that module calls it, and every module directory when the
-   * source is written `modules//<svc>` (Terragrunt copies everything left of the `//`).
+   * Local module directory (`modules/<svc>`, `modules/shared`) → units whose Terraform code it is: their
+   * service's module and `modules/shared` when that module calls it. A source written `modules//<svc>` or
+   * `${get_repo_root()}//modules/<svc>` makes Terragrunt copy more than that, but nothing else of the copy
+   * is read, so a change there cannot change the unit's plan.
    */
   moduleUsers: Record<string, string[]>;
 }
 
-/** How a service's envcommon file points at its local module. */
-type SourceStyle = "repo-root" | "root-dirname";
+/**
+ * How a service's envcommon file points at its local module: `${get_repo_root()}/modules/<svc>`,
+ * `${dirname(find_in_parent_folders("root.hcl"))}/modules//<svc>` (Terragrunt copies `modules/`), or
+ * `${get_repo_root()}//modules/<svc>` (Terragrunt copies the whole repository).
+ */
+type SourceStyle = "repo-root" | "root-dirname" | "repo-root-split";
 
 interface ServiceSpec {
   name: string;
@@ -84,11 +90,13 @@ interface ServiceSpec {
   data?: { fn: "file" | "templatefile"; file: string };
   /** Whether `modules/<svc>` calls `module { source = "../shared" }`. */
   usesShared: boolean;
+  /** A file under `modules/data/` the module's code reads with `file("${path.module}/../data/...")`. */
+  moduleData?: string;
 }
 
 const SERVICES: readonly ServiceSpec[] = [
   { name: "vpc", source: "repo-root", usesShared: false },
-  { name: "eks", source: "root-dirname", data: { fn: "templatefile", file: "eks-userdata.sh.tpl" }, usesShared: true },
+  { name: "eks", source: "root-dirname", data: { fn: "templatefile", file: "eks-userdata.sh.tpl" }, usesShared: true, moduleData: "node-sizes.json" },
   { name: "rds", source: "repo-root", data: { fn: "file", file: "rds-parameters.json" }, usesShared: true },
   { name: "redis", source: "root-dirname", usesShared: false },
   { name: "s3-bucket", source: "repo-root", data: { fn: "file", file: "s3-bucket-policy.json" }, usesShared: true },
@@ -96,8 +104,8 @@ const SERVICES: readonly ServiceSpec[] = [
   { name: "lambda", source: "repo-root", data: { fn: "templatefile", file: "lambda-env.json.tpl" }, usesShared: false },
   { name: "alb", source: "root-dirname", usesShared: true },
   { name: "ecs-service", source: "repo-root", data: { fn: "file", file: "ecs-task-definition.json" }, usesShared: true },
-  { name: "dynamodb", source: "root-dirname", usesShared: false },
-  { name: "iam-role", source: "repo-root", data: { fn: "file", file: "iam-trust-policy.json" }, usesShared: false },
+  { name: "dynamodb", source: "repo-root-split", usesShared: false },
+  { name: "iam-role", source: "repo-root-split", data: { fn: "file", file: "iam-trust-policy.json" }, usesShared: false },
   { name: "cloudwatch-alarms", source: "root-dirname", usesShared: true },
 ];
 
@@ -230,6 +238,7 @@ function buildRepositoryModel(unitCount: number, unitsPerEnv: number, seed: numb
     files.set(`_envcommon/${service.name}.hcl`, envcommonHcl(service));
     files.set(`modules/${service.name}/main.tf`, serviceModuleTf(service));
     if (service.data) files.set(`_envcommon/data/${service.data.file}`, dataFile(service.data.file));
+    if (service.moduleData) files.set(`modules/data/${service.moduleData}`, dataFile(service.moduleData));
   }
 
   const envCount = Math.ceil(unitCount / unitsPerEnv);
@@ -276,6 +285,7 @@ function buildRepositoryModel(unitCount: number, unitsPerEnv: number, seed: numb
       addUser(envcommonUsers, `_envcommon/${service.name}.hcl`, path);
       for (const moduleDir of moduleDirsInSource(service)) addUser(moduleUsers, moduleDir, path);
       if (service.data) addUser(dataFileReaders, `_envcommon/data/${service.data.file}`, path);
+      if (service.moduleData) addUser(dataFileReaders, `modules/data/${service.moduleData}`, path);
       if (ownPolicy) addUser(dataFileReaders, `${path}/policy.json`, path);
     }
     if (catalogUrl) files.set(`${envDir}/terragrunt.stack.hcl`, `# The units of ${envDir}, from the catalog.\n${blocks.join("\n")}`);
@@ -329,13 +339,8 @@ function unitBlock(unit: { name: string; service: ServiceSpec; deps: string[]; s
 `;
 }
 
-/**
- * The local module directories a service's units get as Terraform code: its own module, `modules/shared`
- * when that module calls it, and, for a source written `modules//<svc>`, every module, because Terragrunt
- * copies everything left of `//`.
- */
+/** The local module directories whose code a service's units run: its own module, and `modules/shared` when that module calls it. */
 function moduleDirsInSource(service: ServiceSpec): string[] {
-  if (service.source === "root-dirname") return ["modules/shared", ...SERVICES.map((s) => `modules/${s.name}`)];
   return service.usesShared ? [`modules/${service.name}`, "modules/shared"] : [`modules/${service.name}`];
 }
 
@@ -453,10 +458,11 @@ function envHcl(env: string): string {
 }
 
 function envcommonHcl(service: ServiceSpec): string {
-  const source =
-    service.source === "repo-root"
-      ? `"\${get_repo_root()}/modules/${service.name}"`
-      : `"\${dirname(find_in_parent_folders("root.hcl"))}/modules//${service.name}"`;
+  const source = {
+    "repo-root": `"\${get_repo_root()}/modules/${service.name}"`,
+    "root-dirname": `"\${dirname(find_in_parent_folders("root.hcl"))}/modules//${service.name}"`,
+    "repo-root-split": `"\${get_repo_root()}//modules/${service.name}"`,
+  }[service.source];
   let dataInput = "";
   if (service.data?.fn === "file") {
     dataInput = `\n  ${identifier(service.data.file.replace(/\..*$/, ""))} = jsondecode(file("\${get_repo_root()}/_envcommon/data/${service.data.file}"))`;
@@ -555,8 +561,15 @@ module "shared" {
 }
 `
     : "";
+  const moduleData = service.moduleData
+    ? `
+locals {
+  settings = jsondecode(file("\${path.module}/../data/${service.moduleData}"))
+}
+`
+    : "";
   return `# Local module for ${service.name}.
-variable "name" {
+${moduleData}variable "name" {
   type = string
 }
 
@@ -574,7 +587,7 @@ resource "terraform_data" "this" {
   input = {
     name        = var.name
     environment = var.environment
-    service     = "${service.name}"
+    service     = "${service.name}"${service.moduleData ? "\n    settings    = local.settings" : ""}
   }
 }
 ${shared}

@@ -94,9 +94,13 @@ describe("generateInfrastructureRepo", () => {
       expect(readers.length).toBeGreaterThan(0);
       for (const unit of readers) {
         const name = file.slice(file.lastIndexOf("/") + 1);
-        // The read is either in the unit's own config or in the envcommon file it includes.
-        const envcommon = read(repo, `${unit}/terragrunt.hcl`).match(/_envcommon\/([a-z0-9-]+\.hcl)/)?.[1] as string;
-        const text = file.startsWith(`${unit}/`) ? read(repo, `${unit}/terragrunt.hcl`) : read(repo, `_envcommon/${envcommon}`);
+        // The read is in the unit's own config, in the envcommon file it includes, or in its module's code.
+        const envcommon = read(repo, `${unit}/terragrunt.hcl`).match(/_envcommon\/([a-z0-9-]+)\.hcl/)?.[1] as string;
+        const text = file.startsWith(`${unit}/`)
+          ? read(repo, `${unit}/terragrunt.hcl`)
+          : file.startsWith("modules/")
+            ? read(repo, `modules/${envcommon}/main.tf`)
+            : read(repo, `_envcommon/${envcommon}.hcl`);
         const call = text.match(new RegExp(`\\b(file|templatefile)\\(".*/${name.replace(/\./g, "\\.")}"`));
         expect(call, `${unit} reads ${file}`).not.toBeNull();
         functionsUsed.add(call?.[1] as string);
@@ -106,24 +110,25 @@ describe("generateInfrastructureRepo", () => {
     // Unit-local files read through get_terragrunt_dir() exist too.
     expect(dataFiles.some((file) => file.endsWith("/policy.json"))).toBe(true);
 
-    // Module users follow the source: the unit's own module, ../shared when that module calls it, and all
-    // of modules/ when the source is written modules//<svc> (terragrunt copies the part left of `//`).
+    // Module users are the units whose Terraform code the module is: the unit's own module, and ../shared
+    // when that module calls it (whatever else of the tree Terragrunt copies for a `//` source).
     const moduleDirs = Object.keys(repo.moduleUsers).sort();
     expect(moduleDirs).toContain("modules/shared");
     const usersOf = (dir: string) => new Set(repo.moduleUsers[dir]);
     for (const unit of repo.unitPaths) {
       const envcommon = read(repo, `${unit}/terragrunt.hcl`).match(/_envcommon\/([a-z0-9-]+)\.hcl/)?.[1] as string;
-      const source = read(repo, `_envcommon/${envcommon}.hcl`).match(/source = "(.*)"/)?.[1] as string;
       const own = `modules/${envcommon}`;
       const callsShared = read(repo, `${own}/main.tf`).includes('source = "../shared"');
-      const expected = source.includes("modules//") ? moduleDirs : [own, ...(callsShared ? ["modules/shared"] : [])].sort();
-      expect(moduleDirs.filter((dir) => usersOf(dir).has(unit)), unit).toEqual(expected);
+      expect(moduleDirs.filter((dir) => usersOf(dir).has(unit)), unit).toEqual([own, ...(callsShared ? ["modules/shared"] : [])].sort());
     }
     for (const dir of moduleDirs) expect(existsSync(join(repo.dir, dir, "main.tf"))).toBe(true);
-    // Both ways of pointing at a local module are used.
+    // The three ways of pointing at a local module are used.
     const envcommons = Object.keys(repo.envcommonUsers).map((file) => read(repo, file));
     expect(envcommons.some((text) => text.includes('source = "${get_repo_root()}/modules/'))).toBe(true);
+    expect(envcommons.some((text) => text.includes('source = "${get_repo_root()}//modules/'))).toBe(true);
     expect(envcommons.some((text) => /source = "\$\{dirname\(find_in_parent_folders\("root.hcl"\)\)\}\/modules\/\//.test(text))).toBe(true);
+    // A module reads a data file outside its directory through path.module.
+    expect(dataFiles).toContain("modules/data/node-sizes.json");
   });
 
   it("is deterministic for a seed: same tree and commit SHA, whichever way the commit is built", async () => {

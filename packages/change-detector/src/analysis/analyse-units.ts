@@ -132,13 +132,15 @@ function prefetchPlan(snapshot: Snapshot, units: string[], allUnits: Set<string>
     const name = baseName(path);
     if (name === "terragrunt.hcl" || name === ".terraform.lock.hcl") continue;
     const dir = dirOf(path);
-    if (allUnits.has(dir)) {
+    // The root unit's files are the repository's shared ones (root.hcl, ...): prefetched for everyone.
+    if (dir !== "" && allUnits.has(dir)) {
       // (a unit directory is never a skipped one)
       if (entry.size > PREFETCH_UNIT_FILE_BYTES || !analysing.has(dir) || entry.mode === SYMLINK_MODE) continue;
       let files = unitFiles.get(dir);
       if (!files) unitFiles.set(dir, (files = []));
       files.push(entry.blob);
-    } else if (!isSkippedDir(dir) && unitContaining(path, allUnits) === null) {
+    } else if (!isSkippedDir(dir) && !unitContaining(path, allUnits)) {
+      // Outside units, or in the root unit (which holds the whole repository): shared.
       shared.push(entry.blob);
     } else {
       continue;

@@ -8,10 +8,11 @@
  * reading function call, directly or through the locals they use) are not evaluated: they cannot change
  * what the unit reads (so an evaluation error in one of them is left to Terragrunt to report).
  */
+import { posix } from "node:path";
 import type { Attribute, Block, Body, Expression, ExpressionOf, HclFile } from "@gantry/hcl";
 import { HclEvalError, expressionSource, walkExpression } from "@gantry/hcl";
 import type { ReadLink, ReadVia } from "../contract.js";
-import { dirOf } from "../paths.js";
+import { VIRTUAL_ROOT, dirOf, resolveRepoPath, toVirtual } from "../paths.js";
 import { evaluateExpression, isUnknown, makeUnknown, type HclValue } from "./hcl-adapter.js";
 import { LazyLink, ReadSet, extend, rerootChain, type ReadNode } from "./read-set.js";
 import type { AnalysisRun } from "./analysis-run.js";
@@ -99,11 +100,20 @@ function localReferences(expr: Expression): string[] | "all" {
   return cached;
 }
 
+/** One `dependency` block: its resolved path (null: none, or unknown) and its `enabled` setting (undefined: not set). */
+interface DependencyBlock {
+  path: string | null;
+  /** `config_path = ""`: a deep merge keeps the included path. */
+  placeholder: boolean;
+  enabled: boolean | undefined;
+}
+
 interface IncludeInfo {
   name: string;
   path: string | null;
   dir: string | null;
   expose: boolean;
+  mergeStrategy: "no_merge" | "shallow" | "deep";
   /** Evaluated with chains relative to the included file (it may be shared by many units). */
   config: ConfigEvaluation | null;
   /** The chain from the unit to the included file. */
@@ -125,6 +135,8 @@ export class ConfigEvaluation {
   private readonly localsInProgress = new Set<string>();
   private readonly attributeValues = new Map<Attribute, HclValue>();
   private readonly includes: IncludeInfo[] = [];
+  private readonly dependencyBlocks = new Map<string, DependencyBlock>();
+  private readonly dependencyPaths: string[] = [];
   private exposed: HclValue | undefined;
   private ownSource: SourceSetting | undefined;
   private lastLinkNode: object | undefined;
@@ -207,7 +219,7 @@ export class ConfigEvaluation {
     for (const block of this.hcl.body.blocks) {
       if (block.type === "dependency" && block.labels[0]) {
         const dependencies = (value["dependency"] ??= {}) as Record<string, HclValue>;
-        dependencies[block.labels[0]] = makeUnknown(`dependency.${block.labels[0]} is only known after its apply`);
+        dependencies[block.labels[0]] = this.exposedDependency(block);
       } else if (block.type === "terraform") {
         const source = block.body.attributes.find((a) => a.name === "source");
         value["terraform"] = source ? { source: this.attribute(source) } : {};
@@ -215,6 +227,18 @@ export class ConfigEvaluation {
     }
     this.exposed = value;
     return value;
+  }
+
+  /**
+   * A `dependency` block as an including config sees it (`include.NAME.dependency.NAME`): its attributes
+   * (`config_path`, `mock_outputs`, ...) are configuration, evaluated now (in this file's context, see
+   * `exposedValue`); only `outputs` waits for the dependency's apply.
+   */
+  private exposedDependency(block: Block): HclValue {
+    const name = block.labels[0]!;
+    const exposed: Record<string, HclValue> = { name, outputs: makeUnknown(`dependency.${name} outputs are only known after its apply`) };
+    for (const attribute of block.body.attributes) exposed[attribute.name] = this.attribute(attribute);
+    return exposed;
   }
 
   // ---- locals and variables -------------------------------------------------------------------------------
@@ -317,14 +341,31 @@ export class ConfigEvaluation {
     const name = block.labels[0] ?? "";
     const pathAttribute = block.body.attributes.find((a) => a.name === "path");
     const exposeAttribute = block.body.attributes.find((a) => a.name === "expose");
-    const info: IncludeInfo = { name, path: null, dir: null, expose: false, config: null, prefix: null };
+    const strategyAttribute = block.body.attributes.find((a) => a.name === "merge_strategy");
+    const info: IncludeInfo = { name, path: null, dir: null, expose: false, mergeStrategy: "shallow", config: null, prefix: null };
     this.includes.push(info);
+    if (strategyAttribute) {
+      const strategy = this.evaluate(strategyAttribute.expr);
+      if (strategy === "no_merge" || strategy === "deep") info.mergeStrategy = strategy;
+    }
     if (!pathAttribute) {
       this.problem("HCL_EVAL", `include "${name}" has no path attribute`, block.range.start);
       return;
     }
     if (exposeAttribute) info.expose = this.evaluate(exposeAttribute.expr) === true;
     const value = this.evaluate(pathAttribute.expr);
+    if (this.role === "include") {
+      // As in Terragrunt, an included file cannot include: the unit fails with Terragrunt's message.
+      const second = typeof value === "string" ? (resolveRepoPath(this.dir, value) ?? value) : this.source(pathAttribute.expr);
+      const includer = this.scope.stack.at(-2) ?? this.scope.unitDir;
+      this.problem(
+        "HCL_EVAL",
+        `${includer} includes ${this.path}, which itself includes ${second}. Only one level of includes is allowed.`,
+        pathAttribute.range.start,
+        "include both files from the unit, or read this one with read_terragrunt_config",
+      );
+      return;
+    }
     // Include paths are relative to the file holding the include block.
     const target = this.run.resolvePathArgument(this, value, pathAttribute.expr, "include", this.dir, false);
     if (target === null) return;
@@ -406,9 +447,17 @@ export class ConfigEvaluation {
 
   private evaluateDependency(block: Block): void {
     const configPath = block.body.attributes.find((a) => a.name === "config_path");
-    if (configPath) this.recordDependency(this.evaluate(configPath.expr), configPath.expr);
+    const enabled = block.body.attributes.find((a) => a.name === "enabled");
+    const value = configPath ? this.evaluate(configPath.expr) : "";
+    const dependency: DependencyBlock = {
+      // An empty config_path is a placeholder (a deep merge keeps the included path): never an edge to the unit itself.
+      placeholder: value === "",
+      path: value === "" ? null : this.dependencyPath(value, configPath!.expr),
+      enabled: enabled ? this.evaluate(enabled.expr) !== false : undefined,
+    };
+    this.dependencyBlocks.set(block.labels[0] ?? "", dependency);
     for (const attribute of block.body.attributes) {
-      if (attribute !== configPath && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
+      if (attribute !== configPath && attribute !== enabled && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
     }
   }
 
@@ -416,16 +465,67 @@ export class ConfigEvaluation {
     const paths = block.body.attributes.find((a) => a.name === "paths");
     if (!paths) return;
     const value = this.evaluate(paths.expr);
-    if (Array.isArray(value)) for (const item of value) this.recordDependency(item, paths.expr);
-    else this.recordDependency(value, paths.expr);
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const path = this.dependencyPath(item, paths.expr);
+      if (path !== null) this.dependencyPaths.push(path);
+    }
   }
 
-  private recordDependency(value: HclValue, expr: Expression): void {
-    if (this.role === "read") return;
-    // Dependency paths are relative to the unit (Terragrunt resolves them from the including unit).
-    // An unknown path leaves the graph incomplete: it is recorded as a dynamic read (conservative).
-    const target = this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
-    if (target !== null) this.reads.dependencies.add(target);
+  /**
+   * A dependency path as a repository path. Dependency paths are relative to the unit (Terragrunt resolves
+   * them from the including unit). An unknown path leaves the graph incomplete: it is recorded as a dynamic
+   * read (conservative).
+   */
+  private dependencyPath(value: HclValue, expr: Expression): string | null {
+    if (this.role === "read") return null;
+    if (typeof value === "string") {
+      const base = value.startsWith("/") ? "" : this.terragruntDir();
+      const inside = resolveRepoPath(base, value);
+      if (inside !== null) return inside;
+      // Outside the repository: kept as Terragrunt prints it, relative to the repository root (`../other/vpc`).
+      const absolute = posix.resolve(toVirtual(base), value);
+      return value.startsWith("/") && !value.startsWith(`${VIRTUAL_ROOT}/`) ? absolute : posix.relative(VIRTUAL_ROOT, absolute);
+    }
+    return this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
+  }
+
+  /**
+   * The units this configuration depends on, after Terragrunt's include merge: `dependency` blocks are
+   * merged by name (the including file's block replaces an included one; with `merge_strategy = "deep"`
+   * only a non-empty `config_path` replaces the included path; `"no_merge"` ignores the included blocks),
+   * the first include wins over later ones, disabled blocks and empty paths are no edge, and the paths of
+   * `dependencies` blocks are added from every merged file.
+   */
+  dependencyEdges(): Set<string> {
+    const edges = new Set<string>();
+    for (const block of this.mergedDependencyBlocks().values()) if (block.enabled !== false && block.path !== null) edges.add(block.path);
+    for (const path of this.mergedDependencyPaths()) edges.add(path);
+    return edges;
+  }
+
+  private mergedDependencyBlocks(): Map<string, DependencyBlock> {
+    const merged = new Map(this.dependencyBlocks);
+    for (const include of this.includes) {
+      if (!include.config || include.mergeStrategy === "no_merge") continue;
+      for (const [name, included] of include.config.mergedDependencyBlocks()) {
+        const own = merged.get(name);
+        if (!own) merged.set(name, included);
+        else if (include.mergeStrategy === "deep") {
+          merged.set(name, {
+            placeholder: own.placeholder && included.placeholder,
+            path: own.placeholder ? included.path : own.path,
+            enabled: own.enabled ?? included.enabled,
+          });
+        }
+      }
+    }
+    return merged;
+  }
+
+  private mergedDependencyPaths(): string[] {
+    const paths = [...this.dependencyPaths];
+    for (const include of this.includes) if (include.config && include.mergeStrategy !== "no_merge") paths.push(...include.config.mergedDependencyPaths());
+    return paths;
   }
 
   private evaluateReadingAttributes(body: Body): void {

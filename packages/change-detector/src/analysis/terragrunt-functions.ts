@@ -46,7 +46,7 @@ export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclF
     if (caller.role !== "include" || typeof value !== "string" || value.startsWith("/") || caller.dir === caller.scope.terragruntDir) return null;
     return resolveRepoPath(caller.dir, value);
   };
-  const contentReader = (via: ReadVia, result: (text: string, call: CallExpression) => HclValue): HclFunction => (args, call) => {
+  const contentReader = (via: ReadVia, result: (text: string, call: CallExpression, path: string) => HclValue): HclFunction => (args, call) => {
     const caller = callerOf(run);
     const path = pathArg(call, args[0], via);
     if (path === null) return makeUnknown(`${via}: path not known`);
@@ -58,7 +58,7 @@ export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclF
     }
     if (outcome === undefined) return makeUnknown(`${path} not loaded yet`);
     if (outcome === null) throw new HclEvalError(`${via}: ${path} does not exist`, call.range);
-    return result(outcome.text, call);
+    return result(outcome.text, call, outcome.path);
   };
   const hashed = contentReader("file", () => makeUnknown("file hashes are not computed"));
   // Terraform's pure functions come from @gantry/hcl's standard set (the evaluator's fallback).
@@ -126,7 +126,7 @@ export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclF
       }
       return makeUnknown("templatefile output is not rendered");
     }),
-    read_tfvars_file: contentReader("read_tfvars_file", (text, call) => parseTfvars(run, text, call)),
+    read_tfvars_file: contentReader("read_tfvars_file", (text, call, path) => readTfvars(run, text, call, path)),
     sops_decrypt_file: contentReader("sops_decrypt_file", () => makeUnknown("sops_decrypt_file content is encrypted")),
     mark_as_read: (args, call) => {
       const caller = callerOf(run);
@@ -203,6 +203,7 @@ function findInParentFolders(run: AnalysisRun, args: HclValue[], call: CallExpre
   }
   if (name !== undefined && typeof name !== "string") throw new HclEvalError("find_in_parent_folders: the name must be a string", call.range);
   // Without a name: `root.hcl` (the current convention), falling back to `terragrunt.hcl` (older repositories).
+  // As in Terragrunt, a directory of that name is found too.
   const candidates = name === undefined || name === "" ? ["root.hcl", UNIT_FILE] : [name];
   let pending = false;
   // Without symlinks, a probe is a plain tree lookup, memoised with the probe list; the read is recorded
@@ -216,9 +217,10 @@ function findInParentFolders(run: AnalysisRun, args: HclValue[], call: CallExpre
       let found: boolean | undefined;
       if (plain) {
         if (!caller.reads.files.has(probe)) caller.reads.addFile(probe, extend(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
-        found = probes.exists[i] ??= run.snapshot.tree.get(probe) !== undefined;
+        found = probes.exists[i] ??= run.snapshot.tree.get(probe) !== undefined || run.snapshot.tree.hasDirectory(probe);
       } else {
         found = run.probeFor(caller, probe, "find_in_parent_folders", call);
+        if (found === false) found = run.snapshot.tree.hasDirectory(probe);
       }
       if (found === undefined) pending = true;
       else if (found) return toVirtual(probe);
@@ -314,27 +316,46 @@ function readTerragruntConfig(run: AnalysisRun, args: HclValue[], call: CallExpr
   return memo.value;
 }
 
-function parseTfvars(run: AnalysisRun, text: string, call: CallExpression): HclValue {
-  const caller = callerOf(run);
-  const path = typeof call.args[0] === "object" ? caller.source(call.args[0]!) : "tfvars";
-  if (text.trimStart().startsWith("{")) {
+/**
+ * `read_tfvars_file`: as Terragrunt's, a JSON string (`jsondecode(read_tfvars_file(...))` is the documented
+ * use). A file whose name ends in `json` is returned as it is once it parses; any other is HCL whose
+ * attributes are literals, encoded as Go's `json.Marshal` does (keys sorted, `<`, `>`, `&` escaped).
+ */
+function readTfvars(run: AnalysisRun, text: string, call: CallExpression, path: string): HclValue {
+  if (path.endsWith("json")) {
     try {
-      return JSON.parse(text) as HclValue;
-    } catch {
-      // not JSON: parse as HCL below
+      JSON.parse(text);
+    } catch (error) {
+      throw new HclEvalError(`read_tfvars_file: ${path} is not valid JSON (${(error as Error).message})`, call.range);
     }
+    return text;
   }
   const parsed = run.parseCache.parse(`tfvars:${text.length}:${hashText(text)}`, path, text);
   if (!parsed.ok) throw new HclEvalError(`read_tfvars_file: ${parsed.message}`, call.range);
   const result: Record<string, HclValue> = {};
   for (const attribute of parsed.hcl.body.attributes) {
+    let value: HclValue;
     try {
-      result[attribute.name] = evaluateExpression(attribute.expr, { variable: () => undefined, functions: {} });
+      value = evaluateExpression(attribute.expr, { variable: () => undefined, functions: {} });
     } catch {
-      result[attribute.name] = makeUnknown(`tfvars attribute ${attribute.name} is not a literal`);
+      return makeUnknown(`read_tfvars_file: ${path} attribute ${attribute.name} is not a literal`);
     }
+    if (isUnknown(value)) return value;
+    result[attribute.name] = value;
   }
-  return result;
+  return goJson(result);
+}
+
+/** `JSON.stringify` as Go's `json.Marshal` writes it: object keys sorted, HTML-significant characters escaped. */
+function goJson(value: HclValue): string {
+  const sorted = (v: HclValue): HclValue => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v === null || typeof v !== "object") return v;
+    const out: Record<string, HclValue> = {};
+    for (const key of Object.keys(v).sort()) out[key] = sorted((v as Record<string, HclValue>)[key]!);
+    return out;
+  };
+  return JSON.stringify(sorted(value)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function hashText(text: string): number {

@@ -18,9 +18,11 @@ import { KeptStacks } from "../stacks/kept-generation.js";
 
 /**
  * Bump whenever the analysis could read a unit differently (a function learns a new trick, a rule changes):
- * records written by an older analysis are then discarded instead of reused.
+ * records written by an older analysis are then discarded instead of reused. 5: a local source reads its
+ * module, not the copied tree; dependency blocks merge by name; HCL JSON; the root `terragrunt.hcl` unit.
+ * 6: the stack generation kept per stack file (the `stacks` section); include blocks of stack files.
  */
-export const CACHE_VERSION = 5;
+export const CACHE_VERSION = 6;
 const CACHE_FILE = "detect-cache";
 /** What versions before the sectioned layout wrote (one JSON document): removed when the cache is written. */
 const LEGACY_CACHE_FILE = "detect-cache-v1.json";

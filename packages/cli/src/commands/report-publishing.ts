@@ -1,15 +1,14 @@
 /**
  * Where `gantry report` publishes: the pull request's report comment (`--publish-pr`), or, for a push to the
  * deploy branch, the merged pull request's apply comment and, on failure, an issue (`--publish-merged-pr`,
- * `--open-issue-on-failure`). Always with GANTRY_INFRA_LIVE_TOKEN only.
+ * `--open-issue-on-failure`). Always with GANTRY_INFRA_LIVE_TOKEN only, or the GitHub App narrowed to its rights.
  */
-import { findMergedPullRequest, openFailedApplyIssue, publishApplyReport, publishPullRequestReport } from "@gantry/dispatcher";
+import { findMergedPullRequest, openFailedApplyIssue, publishApplyReport, publishPullRequestReport, type RoleCredential } from "@gantry/dispatcher";
 import type { PlanDocument } from "@gantry/classifier";
 import type { RunReport } from "@gantry/executor";
-import { TOKEN_SETTINGS } from "@gantry/guards";
 
 export interface PublishTarget {
-  token: string;
+  credential: RoleCredential;
   repository: { owner: string; repo: string };
   /** GITHUB_API_URL, when set. */
   apiUrl: string | undefined;
@@ -19,8 +18,8 @@ export interface PublishTarget {
 
 function connection(target: PublishTarget) {
   return {
-    token: target.token,
-    tokenName: TOKEN_SETTINGS["infra-live-write"].variable,
+    token: target.credential.credential,
+    tokenName: target.credential.name,
     ...(target.apiUrl ? { baseUrl: target.apiUrl } : {}),
     ...target.repository,
   };

@@ -1,4 +1,7 @@
 export { defaultGitHubApiUrl, githubTimingFromEnvironment, type GitHubConnection, type GitHubTiming } from "./client.js";
+export type { GitHubAppCredentials, GitHubCredential } from "./app-auth.js";
+export { diagnoseGitHubApp, type DiagnoseGitHubAppOptions, type GitHubAppDiagnosis, type GitHubAppRoleCheck } from "./app-diagnosis.js";
+export { GITHUB_APP_VARIABLES, githubAppFromEnvironment, githubCredentialFor, type RoleCredential } from "./credentials.js";
 export { githubErrorCodes, type GitHubErrorCode } from "./errors.js";
 export {
   checkTokenScopes,

@@ -128,15 +128,15 @@ export async function openFailedApplyIssue(options: OpenFailedApplyIssueOptions)
   checkRepository(options.owner, options.repo);
   const client = createGitHubClient(options, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha } = options;
-  const { data: self } = await client.request<{ login: string }>("GET /user");
+  const login = await client.login();
   const { data: pull } = await client.request<{ merged_by: { login: string } | null; title: string }>("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
   const assignee = pull.merged_by?.login ?? null;
   const marker = `<!-- gantry:apply-failure sha=${commitSha} -->\n`;
   const intro = `The apply of ${commitSha.slice(0, 7)}, merged in #${pullNumber}${assignee ? ` by @${assignee}` : ""}, failed.\n\n`;
   const body = marker + truncateCommentBody(intro + options.body, githubCommentLimit - marker.length).body;
   // Only our own open issues count, found by the marker (anyone could paste it into an issue of theirs).
-  const issues = await client.paginate<Issue>("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: self.login });
-  const current = issues.find((issue) => issue.pull_request === undefined && issue.user?.login === self.login && failureMarkerPattern.exec(issue.body ?? "")?.[1] === commitSha);
+  const issues = await client.paginate<Issue>("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: login });
+  const current = issues.find((issue) => issue.pull_request === undefined && issue.user?.login === login && failureMarkerPattern.exec(issue.body ?? "")?.[1] === commitSha);
   if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignee };
   if (current) {
     const { data } = await client.request<Issue>("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current.number, body });

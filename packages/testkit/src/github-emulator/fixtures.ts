@@ -124,6 +124,39 @@ export class ResponseFixtures {
     };
   }
 
+  /** `GET /app`: the GitHub App itself. */
+  integration(app: { id: number; slug: string; owner: EmulatedUser; permissions: Record<string, string> }): Json {
+    return {
+      ...this.example("integration"),
+      id: app.id,
+      slug: app.slug,
+      name: app.slug,
+      client_id: `Iv1.${app.id.toString(16).padStart(16, "0")}`,
+      owner: this.simpleUser(app.owner),
+      permissions: app.permissions,
+      events: [],
+    };
+  }
+
+  /** An installation of a GitHub App on an account. */
+  installation(installation: { id: number; appId: number; appSlug: string; account: EmulatedUser; permissions: Record<string, string>; selection: "all" | "selected" }): Json {
+    return {
+      ...this.example("installation"),
+      id: installation.id,
+      app_id: installation.appId,
+      app_slug: installation.appSlug,
+      account: this.simpleUser(installation.account),
+      target_id: installation.account.id,
+      target_type: "Organization",
+      access_tokens_url: `${this.baseUrl}/app/installations/${installation.id}/access_tokens`,
+      repositories_url: `${this.baseUrl}/installation/repositories`,
+      html_url: `https://github.com/organizations/${installation.account.login}/settings/installations/${installation.id}`,
+      permissions: installation.permissions,
+      repository_selection: installation.selection,
+      events: [],
+    };
+  }
+
   authenticatedUser(user: EmulatedUser): Json {
     return {
       ...this.example("private-user"),
