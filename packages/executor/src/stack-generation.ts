@@ -9,20 +9,17 @@
  *   nested in them (`./DIR | type=stack` and `./DIR/** | type=stack`, Terragrunt's own advice); the queue then
  *   runs with `--no-stack-generate`, since `run --all` would otherwise generate every stack of the repository
  *   (fetching every remote catalog) whatever its filters;
- * - first, each `.terragrunt-stack` directory about to be generated is removed, as `terragrunt stack clean`
- *   does: Terragrunt copies over what is there, so files committed inside one (which detection never sees: a
- *   hidden directory) would run with the unit;
+ * - what is committed in a generated directory stays, and generation copies over it, as Terragrunt does
+ *   (detection reads those files as the unit's too);
  * - a unit whose directory generation did not produce fails with Terragrunt's own error; the job's other
  *   units run.
  */
-import { createWriteStream, existsSync, lstatSync, realpathSync, rmSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { createWriteStream, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { listUnits, readsOfUnits } from "@gantry/change-detector";
 import type { SecretMasker } from "./masking.js";
 import { runProcess } from "./process.js";
 import type { IacTools } from "./tools.js";
-
-const STACK_DIR = ".terragrunt-stack";
 
 export interface JobStacks {
   /** The committed stack files to generate, sorted. */
@@ -90,7 +87,6 @@ export async function generateJobStacks(context: {
   display: (command: string, args: readonly string[]) => string;
 }): Promise<StackGeneration> {
   const { worktree, masker } = context;
-  for (const file of context.stacks.stackFiles) removeInside(worktree, join(dirname(file), STACK_DIR));
   const { command, args } = stackGenerateCommand({ tools: context.tools, worktree, stackFiles: context.stacks.stackFiles, parallelism: context.parallelism });
   const shown = masker.mask(context.display(command, args));
   const logPath = join(context.runDir, "stack-generate.log");
@@ -126,21 +122,4 @@ export async function generateJobStacks(context: {
     failed.set(unit, (own.length > 0 ? own : errors).join("\n\n").trim() || fallback);
   }
   return { command: shown, failed, logPath, interrupted: outcome.interrupted };
-}
-
-/** Removes `path` (relative to `root`) unless it, or a directory on the way, leads outside `root` through a symlink. */
-function removeInside(root: string, path: string): void {
-  const target = join(root, path);
-  if (!existsSync(dirname(target))) return;
-  const realRoot = realpathSync(root);
-  const parent = realpathSync(dirname(target));
-  const inside = parent === realRoot || parent.startsWith(`${realRoot}${sep}`);
-  if (!inside || relative(realRoot, parent).startsWith("..")) return;
-  try {
-    lstatSync(target);
-  } catch {
-    return;
-  }
-  // rmSync removes a symlink itself, never what it points to.
-  rmSync(target, { recursive: true, force: true });
 }

@@ -110,32 +110,33 @@ describe("executing units generated from stack files", () => {
     expect(times.get(`destroy ${DEV}/app`)!.ended).toBeLessThanOrEqual(times.get(`destroy ${DEV}/vpc`)!.started);
   });
 
-  it("its own guard accepts a unit that the ref's stack files generate, and refuses a committed .terragrunt-stack directory that no stack file generates", async () => {
+  it("its own guard accepts a unit that the ref's stack files generate, and refuses one they do not", async () => {
     await using catalog = catalogRepository();
     await using repo = liveRepository();
-    const head = repo.commit({ "live/prod/terragrunt.stack.hcl": stack(catalog.dir, "10.0.0.0/16", "v1"), "live/prod/.terragrunt-stack/evil/terragrunt.hcl": include });
+    const head = repo.commit({ "live/prod/terragrunt.stack.hcl": stack(catalog.dir, "10.0.0.0/16", "v1") });
     await expect(checkJobMinimal(makeJob({ action: "plan", units: [`${PROD}/app`, `${PROD}/vpc`], ref: head }), { repo: repo.dir, env: {}, dryRun: false })).resolves.toBeTruthy();
-    await expect(checkJobMinimal(makeJob({ action: "plan", units: [`${PROD}/evil`], ref: head }), { repo: repo.dir, env: {}, dryRun: false })).rejects.toMatchObject({
+    await expect(checkJobMinimal(makeJob({ action: "plan", units: [`${PROD}/worker`], ref: head }), { repo: repo.dir, env: {}, dryRun: false })).rejects.toMatchObject({
       code: "GUARD_UNIT_NOT_AT_REF",
       message: expect.stringContaining("no stack file generates it"),
     });
   });
 
-  it("a source that cannot be fetched fails its unit with terragrunt's error, not the job's other units; committed files in .terragrunt-stack never run", async () => {
+  it("a source that cannot be fetched fails its unit with terragrunt's error, not the job's other units; generation copies over what is committed", async () => {
     await using catalog = catalogRepository();
     await using repo = liveRepository();
-    const evil: FileMap = { [`${PROD}/vpc/evil.tf`]: 'resource "terraform_data" "evil" {\n  input = "committed by hand"\n}\n' };
+    // Committed in the generated directory: part of the unit for Terragrunt and for detection alike.
+    const committed: FileMap = { [`${PROD}/vpc/extra.tf`]: 'resource "terraform_data" "extra" {\n  input = "committed"\n}\n' };
     const head = repo.commit({
       "live/prod/terragrunt.stack.hcl": stack(catalog.dir, "10.0.0.0/16", "v1"),
       "live/broken/terragrunt.stack.hcl": `unit "x" {\n  source = "git::file://${catalog.dir}//units/vpc?ref=v9"\n  path   = "x"\n  values = { cidr = "10.9.0.0/16" }\n}\n`,
-      ...evil,
+      ...committed,
     });
     const stateDir = join(repo.dir, ".git", "state");
     const job = makeJob({ action: "plan", units: [`${PROD}/vpc`, "live/broken/.terragrunt-stack/x"], ref: head });
     const result = await executeJob(job, { repo: repo.dir, env: { ...process.env, ...iacToolsEnv() }, stateDir, guard: checkJobMinimal });
     const [vpc, broken] = result.units;
     expect(vpc).toMatchObject({ unit: `${PROD}/vpc`, status: "succeeded" });
-    expect(vpc!.plan!.addresses.create).toEqual(["terraform_data.vpc"]);
+    expect(vpc!.plan!.addresses.create).toEqual(["terraform_data.extra", "terraform_data.vpc"]);
     expect(broken).toMatchObject({ unit: "live/broken/.terragrunt-stack/x", status: "failed", reason: expect.stringMatching(/^its stack could not be generated: /) });
     expect(broken!.error).toMatch(/^failed to fetch unit x\n\s+Source:\s+git::file:\/\/.*\?ref=v9/);
     expect(result.command).toMatch(/^terragrunt stack generate .*--filter '\.\/live\/broken \| type=stack'.* && terragrunt run --all .*--no-stack-generate/);

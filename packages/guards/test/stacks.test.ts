@@ -88,19 +88,20 @@ describe("guards for units generated from stack files", () => {
     expect(error.message).toContain("what live/prod/terragrunt.stack.hcl generates is unknown");
   });
 
-  it("re-derivation and existence evaluate the ref's stack files, never generated directories committed on the job's branch (51)", async () => {
+  it("a directory committed inside .terragrunt-stack is a committed unit (as Terragrunt discovers it): a job naming it that planning did not produce is refused (48)", async () => {
     await using repo = stackRepository();
     const base = repo.sha();
     repo.checkout("pr-1", { create: true });
-    // A generated directory committed by hand: not what the stack file generates, never a unit.
     const head = repo.commit({ "live/prod/.terragrunt-stack/evil/terragrunt.hcl": 'terraform {\n  source = "../../../../modules/app"\n}\n', "live/prod/terragrunt.stack.hcl": prodStack({ appVersion: "v2" }) });
     repo.checkout("main");
     const [plan] = await jobsOf(repo.dir, base, head, "pull_request", "pr-1");
-    expect(plan!.units).toContain(PROD_APP);
+    expect(plan!.units).toEqual(expect.arrayContaining([PROD_APP, "live/prod/.terragrunt-stack/evil"]));
     await expect(checkJob(plan!, { ...LOCAL, repo: repo.dir })).resolves.toMatchObject({ action: "plan" });
-    const error = await refusal(checkJob({ ...plan!, units: ["live/prod/.terragrunt-stack/evil"] }, { ...LOCAL, repo: repo.dir }));
-    expect([error.guard, error.exitCode]).toEqual(["unit-at-ref", 51]);
-    expect(error.message).toContain("no stack file generates it");
+    const forged = await refusal(checkJob({ ...plan!, units: ["live/prod/.terragrunt-stack/evil"] }, { ...LOCAL, repo: repo.dir }));
+    expect([forged.guard, forged.exitCode]).toEqual(["re-derive", 48]);
+    const missing = await refusal(checkJob({ ...plan!, units: ["live/prod/.terragrunt-stack/nothing"] }, { ...LOCAL, repo: repo.dir }));
+    expect([missing.guard, missing.exitCode]).toEqual(["unit-at-ref", 51]);
+    expect(missing.message).toContain("no stack file generates it");
   });
 });
 
