@@ -62,7 +62,9 @@ export class KeptStacks {
       this.files.delete(file);
       return;
     }
-    this.files.set(file, { reads: generation.reads.map((reads) => recordOf(this.encoder.encode(reads))), external: generation.external, units: generation.units });
+    // Every block of a catalog names the same checkout: each source once.
+    const external = [...new Map(generation.external.map((source) => [JSON.stringify(source), source])).values()];
+    this.files.set(file, { reads: generation.reads.map((reads) => recordOf(this.encoder.encode(reads))), external, units: generation.units });
   }
 
   /** Whether `file`'s generation read `path` (or `path` is the file). */
