@@ -212,18 +212,10 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   let outcome;
   let generation: StackGeneration | null = null;
   try {
+    // Where and how the tools run, for the stack generation and the queue alike.
+    const tooling = { worktree: worktree.dir, runDir, tools, env: toolEnv, masker, parallelism, signal: options.signal };
     if (stacks.stackFiles.length > 0) {
-      generation = await generateJobStacks({
-        stacks,
-        worktree: worktree.dir,
-        runDir,
-        tools,
-        env: toolEnv,
-        masker,
-        parallelism,
-        signal: options.signal,
-        display: (command, args) => displayCommand(command, args, worktree.dir, runDir),
-      });
+      generation = await generateJobStacks({ ...tooling, stacks, display: (command, args) => displayCommand(command, args, worktree.dir, runDir) });
     }
     const failed = generation?.failed ?? new Map<string, string>();
     const runnable = job.units.filter((unit) => !failed.has(unit));
@@ -233,14 +225,8 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
       outcome = { units: [], command: generation!.command, error: null };
     } else {
       outcome = await runQueue({
+        ...tooling,
         job: runnable.length === job.units.length ? job : { ...job, units: runnable },
-        worktree: worktree.dir,
-        runDir,
-        tools,
-        env: toolEnv,
-        masker,
-        parallelism,
-        signal: options.signal,
         killGraceMs: options.killGraceMs,
         onUnitStarted: (unit) => options.onEvent?.({ type: "unit-started", job, unit }),
         onUnitFinished: (unitResult) => options.onEvent?.({ type: "unit-finished", job, result: unitResult }),

@@ -17,8 +17,8 @@
 import { createWriteStream, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { listUnits, readsOfUnits } from "@gantry/change-detector";
-import type { SecretMasker } from "./masking.js";
 import { runProcess } from "./process.js";
+import type { QueueRunContext } from "./run-queue.js";
 import type { IacTools } from "./tools.js";
 
 export interface JobStacks {
@@ -75,17 +75,12 @@ export interface StackGeneration {
   interrupted: boolean;
 }
 
-export async function generateJobStacks(context: {
-  stacks: JobStacks;
-  worktree: string;
-  runDir: string;
-  tools: IacTools;
-  env: Record<string, string>;
-  masker: SecretMasker;
-  parallelism: number;
-  signal?: AbortSignal | undefined;
-  display: (command: string, args: readonly string[]) => string;
-}): Promise<StackGeneration> {
+export async function generateJobStacks(
+  context: Pick<QueueRunContext, "worktree" | "runDir" | "tools" | "env" | "masker" | "parallelism" | "signal"> & {
+    stacks: JobStacks;
+    display: (command: string, args: readonly string[]) => string;
+  },
+): Promise<StackGeneration> {
   const { worktree, masker } = context;
   const { command, args } = stackGenerateCommand({ tools: context.tools, worktree, stackFiles: context.stacks.stackFiles, parallelism: context.parallelism });
   const shown = masker.mask(context.display(command, args));

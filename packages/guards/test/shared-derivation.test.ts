@@ -5,21 +5,12 @@
 import { describe, expect, it } from "vitest";
 import { planChange, type Job, type PlanningConfiguration } from "@gantry/classifier";
 import { createTempGitRepo } from "@gantry/testkit";
-import { checkJob, GuardRefusedError } from "../src/index.js";
+import { checkJob } from "../src/index.js";
 import { sharedRederivation } from "../src/shared-derivation.js";
-import { CONFIG, makeJob } from "./support.js";
+import { CONFIG, makeJob, refusal } from "./support.js";
 
 const LOCAL = { env: {}, dryRun: false } as const;
 const TWO_ENVIRONMENTS = CONFIG.replace('paths: ["**"]', 'paths: ["prod/**"]').replace("environments:\n", "environments:\n  - name: dev\n    paths: [\"dev/**\"]\n");
-
-async function refusal(promise: Promise<unknown>): Promise<GuardRefusedError> {
-  const error = await promise.then(
-    () => new Error("expected the job to be refused, but it passed"),
-    (caught: unknown) => caught,
-  );
-  if (!GuardRefusedError.isGuardRefusal(error)) throw error;
-  return error;
-}
 
 describe("re-derivation shared by the jobs of a run", () => {
   it("derives once per configuration and source range; a failure is not remembered", async () => {

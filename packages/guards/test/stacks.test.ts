@@ -7,8 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { planChange, type Job } from "@gantry/classifier";
 import { createTempGitRepo, prodStack, stackRepoFiles, type FileMap } from "@gantry/testkit";
-import { checkJob, GuardRefusedError } from "../src/index.js";
-import { CONFIG } from "./support.js";
+import { checkJob } from "../src/index.js";
+import { CONFIG, refusal } from "./support.js";
 
 const LOCAL = { env: {}, dryRun: false } as const;
 const PROD_APP = "live/prod/.terragrunt-stack/app";
@@ -20,15 +20,6 @@ function stackRepository(files: FileMap = {}) {
 
 async function jobsOf(repo: string, base: string, head: string, event: "push" | "pull_request" = "push", branch = "main"): Promise<Job[]> {
   return (await planChange({ repo, base, head, event, branch, cache: false })).jobs;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<GuardRefusedError> {
-  const error = await promise.then(
-    () => new Error("expected the job to be refused, but it passed"),
-    (caught: unknown) => caught,
-  );
-  if (!GuardRefusedError.isGuardRefusal(error)) throw error;
-  return error;
 }
 
 describe("guards for units generated from stack files", () => {
