@@ -4709,7 +4709,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve20) {
+function isRecursive(inst, stack, resolve21) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -4719,7 +4719,7 @@ function isRecursive(inst, stack, resolve20) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve20);
+      const answer = isRecursive(child, stack, resolve21);
       if (answer > result)
         result = answer;
     }
@@ -4730,7 +4730,7 @@ function isRecursive(inst, stack, resolve20) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve20) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve21) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -4794,7 +4794,7 @@ function isRecursive(inst, stack, resolve20) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve20 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve21 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -26169,6 +26169,84 @@ var init_record = __esm({
   }
 });
 
+// packages/change-detector/src/stacks/kept-generation.ts
+async function sourcesHold(external, fetcher) {
+  for (const source of external) {
+    if (source.kind === "git") {
+      const checkout = await fetcher.checkout(source.url, source.ref);
+      if ("error" in checkout || checkout.commit !== source.commit) return false;
+    } else {
+      const read = fetcher.directory(source.dir);
+      if ("error" in read || read.copy.digest !== source.digest) return false;
+    }
+  }
+  return true;
+}
+var KeptStacks;
+var init_kept_generation = __esm({
+  "packages/change-detector/src/stacks/kept-generation.ts"() {
+    "use strict";
+    init_record();
+    KeptStacks = class _KeptStacks {
+      constructor(table, files) {
+        this.table = table;
+        this.files = files;
+        this.reader = new RecordReader(table);
+        this.encoder = new RecordEncoder(table);
+      }
+      table;
+      files;
+      reader;
+      encoder;
+      static empty() {
+        return new _KeptStacks(new StringTable(), /* @__PURE__ */ new Map());
+      }
+      /** The cache section's JSON, or null when it is not one (then nothing is kept). */
+      static decode(text2) {
+        const value = JSON.parse(text2);
+        if (!Array.isArray(value.strings) || typeof value.files !== "object" || value.files === null) return null;
+        const files = /* @__PURE__ */ new Map();
+        for (const [file2, entry] of Object.entries(value.files)) {
+          if (!Array.isArray(entry.reads) || !Array.isArray(entry.external) || !Array.isArray(entry.units)) return null;
+          files.set(file2, { reads: entry.reads.map(recordOf), external: entry.external, units: entry.units });
+        }
+        return new _KeptStacks(new StringTable(value.strings), files);
+      }
+      encode() {
+        const files = {};
+        for (const [file2, entry] of [...this.files].sort(([a2], [b3]) => a2 < b3 ? -1 : a2 > b3 ? 1 : 0)) {
+          files[file2] = { reads: entry.reads.map((record2) => record2.text.slice(record2.start, record2.end)), external: entry.external, units: entry.units };
+        }
+        return JSON.stringify({ strings: this.table.strings, files });
+      }
+      /** Keeps a fresh generation of `file` (replacing the kept one); a generation with a problem is dropped. */
+      keep(file2, generation) {
+        if (generation.problem) {
+          this.files.delete(file2);
+          return;
+        }
+        const external = [...new Map(generation.external.map((source) => [JSON.stringify(source), source])).values()];
+        this.files.set(file2, { reads: generation.reads.map((reads) => recordOf(this.encoder.encode(reads))), external, units: generation.units });
+      }
+      /** Whether `file`'s generation read `path` (or `path` is the file). */
+      reads(file2, path) {
+        const kept = this.files.get(file2);
+        return path === file2 || kept !== void 0 && kept.reads.some((record2) => this.reader.chainTo(record2, path) !== void 0);
+      }
+      /** The kept stack files of `files` that still hold with `changed` the paths changed since the cached commit. */
+      async stillHolding(files, changed, fetcher) {
+        const holding = /* @__PURE__ */ new Set();
+        for (const file2 of files) {
+          const kept = this.files.get(file2);
+          if (!kept || changed.some((path) => this.reads(file2, path))) continue;
+          if (await sourcesHold(kept.external, fetcher)) holding.add(file2);
+        }
+        return holding;
+      }
+    };
+  }
+});
+
 // packages/change-detector/src/cache/cache-file.ts
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26212,7 +26290,8 @@ function encodeCache(content) {
     dirs: Buffer.from(index.dirs),
     globs: Buffer.from(index.globs),
     dynamic: Buffer.from(index.dynamic),
-    records: Buffer.concat(records)
+    records: Buffer.concat(records),
+    stacks: Buffer.from(content.stacks ?? "")
   };
   const header2 = {
     kind: KIND,
@@ -26265,10 +26344,12 @@ function decodeCache(bytes) {
     records ??= text2("records", "latin1");
     return { text: records, start: bounds[id], end: bounds[id + 1] - 1 };
   };
+  const stacksText = text2("stacks");
   return {
     commit: header2.commit,
     stackDirs: header2.stackDirs,
     generated: header2.generated,
+    stacks: stacksText === "" ? null : KeptStacks.decode(stacksText),
     trackedFiles: header2.trackedFiles,
     units,
     strings,
@@ -26285,12 +26366,13 @@ var init_cache_file = __esm({
     "use strict";
     init_read_index();
     init_record();
+    init_kept_generation();
     CACHE_VERSION = 6;
     CACHE_FILE = "detect-cache";
     LEGACY_CACHE_FILE = "detect-cache-v1.json";
     KIND = "gantry-detect-cache";
     RECORDS_DECODED_ONE_BY_ONE = 64;
-    SECTIONS = ["units", "strings", "dependencies", "files", "dirs", "globs", "dynamic", "records"];
+    SECTIONS = ["units", "strings", "dependencies", "files", "dirs", "globs", "dynamic", "stacks", "records"];
     NEWLINE = Buffer.from("\n");
   }
 });
@@ -27082,6 +27164,8 @@ var init_config_evaluator = __esm({
       ownSource;
       lastLinkNode;
       lastLinkLine = 0;
+      /** The file of the expression being evaluated, when it is not this one (see `evaluate`). */
+      origin;
       dir;
       /** Evaluates everything that can read files, in Terragrunt's order. */
       evaluateAll() {
@@ -27269,16 +27353,22 @@ var init_config_evaluator = __esm({
         this.exclude = setting ?? null;
         return setting;
       }
-      /** Evaluates an expression; evaluation errors become problems (file:line:column) and unknown values. */
-      evaluate(expr) {
+      /**
+       * Evaluates an expression; evaluation errors become problems (file:line:column) and unknown values. `from`: the
+       * file holding the expression when it is not this one (a stack file's block included from another file is
+       * evaluated in the including file's context, as Terragrunt does).
+       */
+      evaluate(expr, from) {
         this.run.registerCallsOf(expr);
         const previous = this.run.current;
+        const previousOrigin = this.origin;
         this.run.current = this;
+        this.origin = from;
         try {
           return evaluateExpression(expr, {
             variable: (name) => this.variable(name, expr),
             functions: this.run.functions,
-            file: this.hcl
+            file: from?.hcl ?? this.hcl
           });
         } catch (error62) {
           if (error62 instanceof HclEvalError) {
@@ -27288,6 +27378,7 @@ var init_config_evaluator = __esm({
           throw error62;
         } finally {
           this.run.current = previous;
+          this.origin = previousOrigin;
         }
       }
       // ---- blocks ---------------------------------------------------------------------------------------------
@@ -27477,16 +27568,20 @@ var init_config_evaluator = __esm({
       link(file2, via, node2) {
         if (node2 !== this.lastLinkNode) {
           this.lastLinkNode = node2;
-          this.lastLinkLine = lineOf(this.hcl, node2.range.start);
+          this.lastLinkLine = lineOf(this.origin?.hcl ?? this.hcl, node2.range.start);
         }
-        return new LazyLink(file2, via, this.path, this.lastLinkLine);
+        return new LazyLink(file2, via, this.origin?.path ?? this.path, this.lastLinkLine);
       }
       source(node2) {
         return expressionSource(this.hcl, node2);
       }
       problem(code2, message, offset, hint) {
-        const { line, column } = positionOf(this.hcl, offset);
-        this.reads.addProblem({ code: code2, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
+        const { line, column } = positionOf(this.origin?.hcl ?? this.hcl, offset);
+        this.reads.addProblem({ code: code2, message: hint ? `${message} (${hint})` : message, file: this.origin?.path ?? this.path, line, column });
+      }
+      /** This file's `include` blocks: each one's path and evaluation (null when it could not be read). */
+      includedFiles() {
+        return this.includes;
       }
       /** `get_terragrunt_dir()` for this evaluation, noting that the result now depends on it. */
       terragruntDir() {
@@ -35661,7 +35756,7 @@ async function analyseUnits(snapshot, units, allUnits, reader, parseCache, onAna
       if (round === 0) {
         if (++sinceYield >= YIELD_EVERY_UNITS) {
           sinceYield = 0;
-          await new Promise((resolve20) => setImmediate(resolve20));
+          await new Promise((resolve21) => setImmediate(resolve21));
         }
         for (const blob of blobs) {
           const arriving = arrivals.get(blob);
@@ -35857,7 +35952,8 @@ async function generateStacks(options2) {
   let snapshot = new StackSnapshot(options2.tree, options2.label);
   const units = /* @__PURE__ */ new Map();
   const stackReads = [];
-  let frames = options2.stackFiles.map((file2) => ({ file: file2, stackFile: file2, chain: extend2(null, { file: file2, via: "stack" }), parentReads: [], parentFingerprint: "", depth: 0 }));
+  const byStackFile = new Map(options2.stackFiles.map((file2) => [file2, { reads: [], external: [], units: [], problem: false }]));
+  let frames = options2.stackFiles.map((file2) => ({ file: file2, stackFile: file2, chain: extend2(null, { file: file2, via: "stack" }), parentReads: [], parentSources: [], parentFingerprint: "", depth: 0 }));
   while (frames.length > 0) {
     const missing = frames.map((frame) => snapshot.tree.get(frame.file)?.blob).filter((blob) => blob !== void 0 && !snapshot.contents.has(blob));
     for (const [blob, content] of await options2.reader.readMany(missing)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
@@ -35865,18 +35961,21 @@ async function generateStacks(options2) {
     for (const frame of frames) {
       const evaluated = await evaluateStackFile(snapshot, frame, options2.reader, options2.parseCache);
       stackReads.push(evaluated.reads);
+      byStackFile.get(frame.stackFile).reads.push(evaluated.reads);
       components.push(...evaluated.components);
     }
     const next = [];
     const values = new Map(snapshot.values);
     const contents = new Map(snapshot.contents);
     for (const component of components) {
+      const generation = byStackFile.get(component.frame.stackFile);
       const copied = component.problem ? void 0 : await copySource(component, snapshot.tree, options2.fetcher);
       if (copied && "error" in copied) component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
       else if (copied) {
         for (const [path, entry] of copied.entries) entries.set(joinRepo(component.path, path), entry);
         for (const [blob, text2] of copied.contents) contents.set(blob, text2);
         component.fingerprint = hash3(component.fingerprint, copied.revision);
+        if (copied.external) generation.external.push(copied.external);
       }
       if (component.values !== void 0) values.set(component.path, component.values);
       const stackReadsOfUnit = [...component.frame.parentReads, component.reads];
@@ -35890,17 +35989,21 @@ async function generateStacks(options2) {
             stackFile: component.frame.stackFile,
             chain: extend2(component.frame.chain, { file: origin, via: "stack", from: component.from }),
             parentReads: stackReadsOfUnit,
+            parentSources: [...component.frame.parentSources, component.source],
             parentFingerprint: component.fingerprint,
             depth: component.frame.depth + 1
           });
           continue;
         }
       }
+      generation.units.push(component.path);
+      if (component.problem) generation.problem = true;
       units.set(component.path, {
         path: component.path,
         stackFile: component.frame.stackFile,
         from: component.from,
         source: component.source,
+        sources: [...component.frame.parentSources, component.source],
         origin: component.source.kind === "repo" && !component.problem ? component.source.dir : null,
         stackReads: stackReadsOfUnit,
         fingerprint: component.fingerprint,
@@ -35911,7 +36014,7 @@ async function generateStacks(options2) {
     for (const [dir, value] of values) snapshot.values.set(dir, value);
     frames = next;
   }
-  return { units, snapshot, stackReads };
+  return { units, snapshot, stackReads, byStackFile };
 }
 async function evaluateStackFile(snapshot, frame, reader, parseCache) {
   const dir = dirOf(frame.file);
@@ -35930,27 +36033,51 @@ async function evaluateStackFile(snapshot, frame, reader, parseCache) {
       const component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: frame.file, source: { kind: "unsupported", reason: problem.message }, values: void 0, fingerprint: hash3(frame.parentFingerprint, "broken", problem.message), problem };
       return { reads, components: [component] };
     }
-    const components = config2.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => describeBlock(config2, block, frame, reads, snapshot.tree));
-    const unsupported = config2.hcl.body.blocks.find((block) => block.type === "include" || block.type === "autoinclude");
-    if (unsupported) {
-      const line = lineOf(config2.hcl, unsupported.range.start);
-      const problem = { code: "HCL_EVAL", message: `${unsupported.type} blocks in stack files are not evaluated by Gantry: the units they add are unknown`, file: frame.file, line };
-      components.push({ kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${line}`, source: { kind: "unsupported", reason: problem.message }, values: void 0, fingerprint: hash3("unsupported", config2.hcl.source), problem });
+    const own2 = { hcl: config2.hcl, path: frame.file };
+    const blocks = config2.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => ({ block, origin: own2 }));
+    let broken;
+    for (const block of config2.hcl.body.blocks.filter((candidate) => candidate.type === "include")) {
+      const line = lineOf(config2.hcl, block.range.start);
+      const name = block.labels[0] ?? "";
+      const included = config2.includedFiles().find((include) => include.name === name);
+      const body = included?.config?.hcl.body;
+      if (!included?.path || !body) broken ??= { message: `include "${name}" could not be read`, line };
+      else if (body.blocks.some((inner) => inner.type === "locals")) broken ??= { message: `included stack file "${name}" must not define locals`, line };
+      else if (body.blocks.some((inner) => inner.type === "include")) broken ??= { message: `included stack file "${name}" must not define nested includes`, line };
+      else for (const inner of body.blocks) if (inner.type === "unit" || inner.type === "stack") blocks.push({ block: inner, origin: { hcl: included.config.hcl, path: included.path } });
     }
+    for (const kind of ["unit", "stack"]) {
+      const names = blocks.filter(({ block }) => block.type === kind).map(({ block }) => block.labels[0] ?? "");
+      const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+      if (duplicate !== void 0) broken ??= { message: `duplicate ${kind} name "${duplicate}" (with the included stack files)`, line: 1 };
+    }
+    const autoinclude = config2.hcl.body.blocks.find((block) => block.type === "autoinclude");
+    if (autoinclude) broken ??= { message: "autoinclude blocks in stack files are not evaluated by Gantry: what they add is unknown", line: lineOf(config2.hcl, autoinclude.range.start) };
+    if (snapshot.tree.get(joinRepo(dir, "terragrunt.autoinclude.stack.hcl"))) {
+      broken ??= { message: "terragrunt.autoinclude.stack.hcl (Terragrunt's stack-dependencies experiment) is not evaluated by Gantry: what it adds is unknown", line: 1 };
+    }
+    if (broken) {
+      const problem = { code: "HCL_EVAL", message: broken.message, file: frame.file, line: broken.line };
+      const component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${broken.line}`, source: { kind: "unsupported", reason: problem.message }, values: void 0, fingerprint: hash3("unsupported", config2.hcl.source), problem };
+      return { reads, components: [component] };
+    }
+    const components = blocks.map(({ block, origin }) => describeBlock(config2, block, frame, reads, snapshot.tree, origin));
     return { reads, components };
   }
 }
-function describeBlock(config2, block, frame, reads, tree) {
+function describeBlock(config2, block, frame, reads, tree, origin) {
   const kind = block.type;
   const name = block.labels[0] ?? "";
-  const line = lineOf(config2.hcl, block.range.start);
-  const from = `${frame.file}:${line}`;
+  const line = lineOf(origin.hcl, block.range.start);
+  const from = `${origin.path}:${line}`;
   const stackDir = dirOf(frame.file);
+  const foreign = origin.path === frame.file ? void 0 : origin;
   const attribute = (key) => {
     const found = block.body.attributes.find((a2) => a2.name === key);
-    return found ? config2.evaluate(found.expr) : void 0;
+    return found ? config2.evaluate(found.expr, foreign) : void 0;
   };
-  const problem = (message) => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: frame.file, line });
+  const problem = (message) => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: origin.path, line });
+  const experimental = block.body.blocks.find((inner) => inner.type === "autoinclude" || inner.type === "expansion");
   const rawPath = attribute("path");
   const rawSource = attribute("source");
   const values = attribute("values");
@@ -35973,8 +36100,9 @@ function describeBlock(config2, block, frame, reads, tree) {
     if (source.kind === "unsupported") failure2 ??= problem(source.reason);
     if (source.kind === "repo") reads.addDir(source.dir, extend2(frame.chain, { file: source.dir, via: "stack", from }));
   }
-  const unknown2 = [rawPath, rawSource, values].some((value) => value !== void 0 && containsUnknown(value));
-  const fingerprint2 = hash3(kind, path, describeSource(source), canonical(values), String(noStack), unknown2 ? `${frame.parentFingerprint}\0${config2.hcl.source}` : "");
+  if (experimental) failure2 ??= problem(`${experimental.type} blocks (a Terragrunt experiment) are not evaluated by Gantry: what this ${kind} generates is unknown`);
+  const unknown2 = experimental !== void 0 || [rawPath, rawSource, values].some((value) => value !== void 0 && containsUnknown(value));
+  const fingerprint2 = hash3(kind, path, describeSource(source), canonical(values), String(noStack), unknown2 ? `${frame.parentFingerprint}\0${origin.hcl.source}` : "");
   return { kind, frame, reads, path, from, source, values, fingerprint: fingerprint2, ...failure2 ? { problem: failure2 } : {} };
 }
 async function copySource(component, tree, fetcher) {
@@ -36002,7 +36130,8 @@ async function copySource(component, tree, fetcher) {
   }
   const read = fetcher.directory(root, subdir);
   if ("error" in read) return { error: `${component.kind} source: ${read.error}` };
-  return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision };
+  const external = source.kind === "git" ? { kind: "git", url: source.url, ref: source.ref, commit: revision } : { kind: "disk", dir: root, digest: read.copy.digest };
+  return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision, external };
 }
 function containsUnknown(value) {
   if (isUnknown2(value)) return true;
@@ -36042,6 +36171,9 @@ var init_generate = __esm({
 });
 
 // packages/change-detector/src/stacks/stack-units.ts
+function generateStacksOf(options2, tree, label2, stackFiles) {
+  return generateStacks({ tree, label: label2, stackFiles: stackFiles.sort(), reader: options2.reader, parseCache: options2.parseCache, fetcher: options2.fetcher });
+}
 function completeGeneratedReads(generated, reads) {
   const unitLink = extend2(null, { file: joinRepo(generated.path, "terragrunt.hcl"), via: "unit" });
   for (const stackRead of generated.stackReads) for (const problem of stackRead.problems) reads.addProblem(problem);
@@ -36063,9 +36195,9 @@ function completeGeneratedReads(generated, reads) {
   return reads;
 }
 async function analyseCommitUnits(snapshot, toAnalyse, allUnits, generated, reader, parseCache, onAnalysed) {
-  const ungenerated = generated ? toAnalyse.filter((unit) => generated.get(unit)?.problem) : [];
-  for (const unit of ungenerated) onAnalysed(unit, completeGeneratedReads(generated.get(unit), new ReadSet()));
-  const analysable = ungenerated.length > 0 ? toAnalyse.filter((unit) => !generated.get(unit)?.problem) : toAnalyse;
+  const ungenerated2 = generated ? toAnalyse.filter((unit) => generated.get(unit)?.problem) : [];
+  for (const unit of ungenerated2) onAnalysed(unit, completeGeneratedReads(generated.get(unit), new ReadSet()));
+  const analysable = ungenerated2.length > 0 ? toAnalyse.filter((unit) => !generated.get(unit)?.problem) : toAnalyse;
   await analyseUnits(snapshot, analysable, allUnits, reader, parseCache, (unit, reads) => {
     const from = generated?.get(unit);
     onAnalysed(unit, from ? completeGeneratedReads(from, reads) : reads);
@@ -36081,35 +36213,106 @@ var init_stack_units = __esm({
     init_paths();
     init_units();
     init_generate();
+    init_kept_generation();
     StackUnits = class _StackUnits {
-      constructor(head, base) {
-        this.head = head;
-        this.base = base;
+      constructor(options2, headFiles, headGeneration, kept) {
+        this.options = options2;
+        this.headFiles = headFiles;
+        this.headGeneration = headGeneration;
+        this.kept = kept;
       }
-      head;
-      base;
+      options;
+      headFiles;
+      headGeneration;
+      kept;
       table = new StringTable();
       encoder = new RecordEncoder(this.table);
       reader = new RecordReader(this.table);
       records = /* @__PURE__ */ new Map();
+      /** Stack files the change touches (the file, or anything its generation read). */
+      touched = /* @__PURE__ */ new Set();
+      /** Their generation at base; null when the change touches none. */
+      base = null;
       /**
-       * Generates the head's stacks, and the base's when the diff touches a stack file or anything the head's
-       * stack files read (`baseTree` is then listed).
+       * Head's generated units (generating what cannot be reused), and base's when the change touches stack files.
+       * `options.kept` is the cache's generation with the paths changed since its commit.
        */
       static async find(options2) {
-        const generate = (tree, label2, dirs) => generateStacks({ tree, label: label2, stackFiles: [...dirs].sort().map((dir) => joinRepo(dir, STACK_FILE)), reader: options2.reader, parseCache: options2.parseCache, fetcher: options2.fetcher });
-        const head = new _StackUnits(await generate(options2.headTree, "head", options2.headStackDirs), null);
-        const touched = options2.diff.some((entry) => [entry.oldPath, entry.newPath].some((path) => path.endsWith(STACK_FILE) || head.stackReadsOf(head.head.stackReads, path) !== void 0));
-        if (!touched) return head;
-        const baseTree = await options2.baseTree();
-        return new _StackUnits(head.head, await generate(baseTree, "base", options2.baseStackDirs(baseTree)));
+        const headFiles = [...options2.headStackDirs].sort().map((dir) => joinRepo(dir, STACK_FILE));
+        const kept = options2.kept?.stacks ?? KeptStacks.empty();
+        const holding = options2.kept && options2.kept.changed !== null ? await kept.stillHolding(headFiles, options2.kept.changed, options2.fetcher) : /* @__PURE__ */ new Set();
+        const diffPaths = [...new Set(options2.diff.flatMap((entry) => [entry.oldPath, entry.newPath]))];
+        const generated = new Set(headFiles.filter((file2) => !holding.has(file2) || diffPaths.some((path) => kept.reads(file2, path))));
+        const units = new _StackUnits(options2, headFiles, { files: generated, stacks: await generateStacksOf(options2, options2.headTree, "head", [...generated]) }, kept);
+        for (const file2 of generated) {
+          const reads = units.head.byStackFile.get(file2).reads;
+          if (diffPaths.some((path) => path === file2 || units.stackReadsOf(reads, path) !== void 0)) units.touched.add(file2);
+        }
+        for (const path of diffPaths) if (baseName(path) === STACK_FILE) units.touched.add(path);
+        if (units.touched.size > 0) {
+          const baseTree = await options2.baseTree();
+          const baseFiles = [...options2.baseStackDirs(baseTree)].map((dir) => joinRepo(dir, STACK_FILE)).filter((file2) => units.touched.has(file2));
+          units.base = await generateStacksOf(options2, baseTree, "base", baseFiles);
+        }
+        return units;
       }
-      /** The generated units of the base commit. */
+      /** Head's generated units freshly generated in this run, by directory. */
+      get head() {
+        return this.headGeneration.stacks;
+      }
+      /** Every generated unit of head with its stack file and fingerprint: generated in this run, or kept. */
+      headUnits() {
+        if (this.headUnitsOf?.stacks !== this.head) {
+          const units = /* @__PURE__ */ new Map();
+          for (const stackFile of this.headFiles) {
+            if (this.headGeneration.files.has(stackFile)) {
+              for (const unit of this.head.byStackFile.get(stackFile).units) units.set(unit, { stackFile, fingerprint: this.head.units.get(unit).fingerprint });
+            } else {
+              for (const unit of this.kept.files.get(stackFile).units) units.set(unit, { stackFile, fingerprint: this.options.kept.fingerprints[unit] ?? "" });
+            }
+          }
+          this.headUnitsOf = { stacks: this.head, units };
+        }
+        return this.headUnitsOf.units;
+      }
+      headUnitsOf;
+      /** The generated units of the base commit: head's, but for the stack files the change touches. */
+      baseUnitPaths() {
+        const untouched = [...this.headUnits()].filter(([, unit]) => !this.touched.has(unit.stackFile)).map(([path]) => path);
+        return [...untouched, ...this.base?.units.keys() ?? []];
+      }
+      /** Base's generated units of the touched stack files (the only ones that may differ from head's). */
       get baseUnits() {
-        return (this.base ?? this.head).units;
+        return this.base?.units ?? /* @__PURE__ */ new Map();
       }
       get baseSnapshot() {
         return this.base?.snapshot ?? null;
+      }
+      /**
+       * The head generation in which `units` can be analysed: their stack files generated (all of them when one of
+       * `units` is not generated from a stack file: what it reads may be anywhere).
+       */
+      async headFor(units) {
+        const needed = new Set(this.headGeneration.files);
+        const generated = this.headUnits();
+        for (const unit of units) {
+          const stackFile = generated.get(unit)?.stackFile;
+          if (stackFile === void 0) {
+            for (const file2 of this.headFiles) needed.add(file2);
+            break;
+          }
+          needed.add(stackFile);
+        }
+        if (needed.size > this.headGeneration.files.size) {
+          this.headGeneration = { files: needed, stacks: await generateStacksOf(this.options, this.options.headTree, "head", [...needed]) };
+        }
+        return this.head;
+      }
+      /** The cache's generation for head: kept stack files still holding, the ones generated in this run anew. */
+      keptForHead() {
+        for (const file2 of [...this.kept.files.keys()]) if (!this.headFiles.includes(file2)) this.kept.files.delete(file2);
+        for (const file2 of this.headGeneration.files) this.kept.keep(file2, this.head.byStackFile.get(file2));
+        return this.kept;
       }
       /**
        * Generated units that a changed path reaches through their stack block (only those whose block gives them
@@ -36119,7 +36322,8 @@ var init_stack_units = __esm({
         const changes = /* @__PURE__ */ new Map();
         if (!this.base) return changes;
         const paths = [...new Set(diff.flatMap((entry) => [entry.oldPath, entry.newPath]))];
-        const units = /* @__PURE__ */ new Set([...this.head.units.keys(), ...this.base.units.keys()]);
+        const touchedHead = [...this.head.units.values()].filter((unit) => this.touched.has(unit.stackFile));
+        const units = /* @__PURE__ */ new Set([...touchedHead.map((unit) => unit.path), ...this.base.units.keys()]);
         for (const unit of [...units].sort()) {
           const head = this.head.units.get(unit);
           const base = this.base.units.get(unit);
@@ -36380,7 +36584,7 @@ async function detectChanges(options2) {
   const parseCache = new ParseCache();
   try {
     const units = await findUnits(range, cached2, reader, parseCache);
-    const reuse = await reuseCache(range, units, cached2);
+    const reuse = reuseCache(units, cached2);
     cached2 = null;
     const analysis = await analyse(range, units, reuse, reader, parseCache);
     const matched = matchChanges({
@@ -36463,7 +36667,9 @@ async function findUnits(range, cached2, reader, parseCache) {
   const found = headTree ? unitsOfTree(headTree) : { head: new Set(cached2.units), stackDirs: new Set(cached2.stackDirs) };
   const trackedFiles = headTree ? headTree.size : cached2.trackedFiles;
   const sets = withBaseUnits(found.head, found.stackDirs, diff);
-  if (!headTree || sets.stackDirs.size === 0) return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, stacks: null, trackedFiles };
+  let changedSinceCache = [];
+  if (cached2 && cached2.commit !== range.head) changedSinceCache = await range.repo.diffTree(cached2.commit, range.head).catch(() => null);
+  if (!headTree || sets.stackDirs.size === 0) return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, stacks: null, trackedFiles, changedSinceCache };
   const stacks = await StackUnits.find({
     headTree,
     headStackDirs: found.stackDirs,
@@ -36472,18 +36678,18 @@ async function findUnits(range, cached2, reader, parseCache) {
     baseStackDirs: (tree) => unitsOfTree(tree).stackDirs,
     reader,
     parseCache,
-    fetcher: new SourceFetcher(join3(range.repo.commonDir, "gantry", "stack-sources"))
+    fetcher: new SourceFetcher(join3(range.repo.commonDir, "gantry", "stack-sources")),
+    kept: cached2?.stacks ? { stacks: cached2.stacks, fingerprints: cached2.generated, changed: changedSinceCache && changedSinceCache.flatMap((entry) => [entry.oldPath, entry.newPath]) } : null
   });
-  const head = /* @__PURE__ */ new Set([...sets.head, ...stacks.head.units.keys()]);
-  const base = /* @__PURE__ */ new Set([...sets.base, ...stacks.baseUnits.keys()]);
-  return { sets: { head, base, stackDirs: sets.stackDirs }, headUnits: [...head].sort(), headStackDirs: found.stackDirs, stacks, trackedFiles };
+  const head = /* @__PURE__ */ new Set([...sets.head, ...stacks.headUnits().keys()]);
+  const base = /* @__PURE__ */ new Set([...sets.base, ...stacks.baseUnitPaths()]);
+  return { sets: { head, base, stackDirs: sets.stackDirs }, headUnits: [...head].sort(), headStackDirs: found.stackDirs, stacks, trackedFiles, changedSinceCache };
 }
-async function reuseCache(range, units, cached2) {
+function reuseCache(units, cached2) {
   const { headUnits } = units;
   const cachedIds = new Int32Array(headUnits.length).fill(-1);
   let count = 0;
-  let changed = [];
-  if (cached2 && cached2.commit !== range.head) changed = await range.repo.diffTree(cached2.commit, range.head).catch(() => null);
+  const changed = units.changedSinceCache;
   const sameUnits2 = cached2 !== null && sameList(cached2.units, headUnits);
   if (cached2 && changed) {
     const invalid = new Uint8Array(cached2.units.length);
@@ -36492,7 +36698,7 @@ async function reuseCache(range, units, cached2) {
         for (const id of cached2.index.lookup(path, false)) invalid[id] = 1;
       }
     }
-    const generated = units.stacks?.head.units;
+    const generated = units.stacks?.headUnits();
     cached2.units.forEach((unit, cachedId) => {
       if (invalid[cachedId] === 1 || cached2.generated[unit] !== generated?.get(unit)?.fingerprint) return;
       const id = sameUnits2 ? cachedId : unitIdIn(headUnits, unit);
@@ -36530,8 +36736,9 @@ async function analyse(range, units, reuse, reader, parseCache) {
   const index = reuse.index;
   const toAnalyse = headUnits.filter((_2, id) => reuse.cachedIds[id] === -1);
   if (toAnalyse.length > 0) {
-    const snapshot = stacks ? stacks.head.snapshot : new Snapshot(range.headTree ?? await range.repo.listTree(range.head), "head");
-    await analyseCommitUnits(snapshot, toAnalyse, units.sets.head, stacks?.head.units, reader, parseCache, (unit, reads) => {
+    const generation = stacks ? await stacks.headFor(toAnalyse) : null;
+    const snapshot = generation ? generation.snapshot : new Snapshot(range.headTree ?? await range.repo.listTree(range.head), "head");
+    await analyseCommitUnits(snapshot, toAnalyse, units.sets.head, generation?.units, reader, parseCache, (unit, reads) => {
       const id = unitIdIn(headUnits, unit);
       index.add(id, reads);
       reuse.records.addFresh(id, reads);
@@ -36571,7 +36778,7 @@ function graphOf(units, reuse, analysis) {
 }
 function persist(range, units, records, index, dependencies) {
   const generated = {};
-  for (const [unit, { fingerprint: fingerprint2 }] of units.stacks?.head.units ?? []) generated[unit] = fingerprint2;
+  for (const [unit, { fingerprint: fingerprint2 }] of units.stacks?.headUnits() ?? []) generated[unit] = fingerprint2;
   saveCache(range.repo.commonDir, {
     commit: range.head,
     units: units.headUnits,
@@ -36580,6 +36787,7 @@ function persist(range, units, records, index, dependencies) {
     dependencies: units.headUnits.map((unit) => dependencies[unit]),
     stackDirs: [...units.headStackDirs].sort(),
     generated,
+    stacks: units.stacks?.keptForHead().encode() ?? null,
     trackedFiles: units.trackedFiles,
     index
   });
@@ -36681,6 +36889,16 @@ var init_summary = __esm({
 
 // packages/change-detector/src/unit-reads.ts
 import { join as join4 } from "node:path";
+async function listUnits(options2) {
+  return withCommitUnits(
+    options2,
+    async ({ units, generated }) => [...units].sort().map((path) => {
+      const from = generated.get(path);
+      if (!from) return { path };
+      return { path, generatedBy: { stackFile: from.stackFile, from: from.from, ...from.problem ? { problem: from.problem.message } : {} } };
+    })
+  );
+}
 async function readsOfUnits(options2) {
   return withCommitUnits(options2, async ({ units, generated, snapshot, reader }) => {
     const present = [...new Set(options2.units)].filter((unit) => units.has(unit)).sort();
@@ -36696,6 +36914,7 @@ async function readsOfUnits(options2) {
         problems: [...reads.problems]
       });
     });
+    await describeGeneratedOrigins(found, generated, snapshot, reader);
     return options2.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
   });
 }
@@ -36721,6 +36940,21 @@ async function withCommitUnits(options2, use) {
   } finally {
     reader.close();
   }
+}
+async function describeGeneratedOrigins(found, generated, snapshot, reader) {
+  const links = [];
+  for (const report of found.values()) {
+    const from = generated.get(report.unit);
+    if (!from) continue;
+    report.generated = { stackFile: from.stackFile, sources: from.sources, symlinks: [] };
+    for (const path of snapshot.tree.filesUnder(report.unit)) {
+      const entry = snapshot.tree.get(path);
+      if (entry.mode === "120000") links.push({ report, path, blob: entry.blob });
+    }
+  }
+  const unread = [...new Set(links.map((link) => link.blob))].filter((blob) => !snapshot.contents.has(blob));
+  for (const [blob, content] of await reader.readMany(unread)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+  for (const { report, path, blob } of links) report.generated.symlinks.push({ path, target: snapshot.contents.get(blob) ?? "" });
 }
 var init_unit_reads = __esm({
   "packages/change-detector/src/unit-reads.ts"() {
@@ -37862,7 +38096,7 @@ var init_plan_jobs = __esm({
 // packages/classifier/src/git.ts
 import { execFile, spawn as spawn2 } from "node:child_process";
 function git(repo, args) {
-  return new Promise((resolve20, reject) => {
+  return new Promise((resolve21, reject) => {
     execFile(
       "git",
       args,
@@ -37876,7 +38110,7 @@ function git(repo, args) {
             })
           );
         } else {
-          resolve20(stdout);
+          resolve21(stdout);
         }
       }
     );
@@ -37891,7 +38125,7 @@ async function listTreeFiles(repo, ref, directories) {
 }
 function readTreeFiles(repo, ref, paths) {
   if (paths.length === 0) return Promise.resolve(/* @__PURE__ */ new Map());
-  return new Promise((resolve20, reject) => {
+  return new Promise((resolve21, reject) => {
     const child = spawn2("git", ["cat-file", "--batch"], { cwd: repo, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } });
     const chunks = [];
     child.stdout.on("data", (chunk) => chunks.push(chunk));
@@ -37913,7 +38147,7 @@ function readTreeFiles(repo, ref, paths) {
         files.set(path, output2.subarray(offset, offset + Number(size)).toString("utf8"));
         offset += Number(size) + 1;
       }
-      resolve20(files);
+      resolve21(files);
     });
     child.stdin.end(paths.map((path) => `${ref}^{commit}:${path}
 `).join(""));
@@ -41238,8 +41472,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t2 = 0) {
-          return new this.Promise(function(resolve20, reject) {
-            return setTimeout(resolve20, t2);
+          return new this.Promise(function(resolve21, reject) {
+            return setTimeout(resolve21, t2);
           });
         }
         computePenalty() {
@@ -41450,15 +41684,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error62, reject, resolve20, returned, task;
+          var args, cb, error62, reject, resolve21, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve20, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve21, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve20(returned);
+                  return resolve21(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -41473,13 +41707,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise2, reject, resolve20;
-          resolve20 = reject = null;
+          var promise2, reject, resolve21;
+          resolve21 = reject = null;
           promise2 = new this.Promise(function(_resolve, _reject) {
-            resolve20 = _resolve;
+            resolve21 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve20, reject });
+          this._queue.push({ task, args, resolve: resolve21, reject });
           this._tryToRun();
           return promise2;
         }
@@ -41880,14 +42114,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve20, reject) => {
+              return new this.Promise((resolve21, reject) => {
                 if (finished()) {
-                  return resolve20();
+                  return resolve21();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve20();
+                      return resolve21();
                     }
                   });
                 }
@@ -41980,9 +42214,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve20, reject) {
+              return new this.Promise(function(resolve21, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve20)(args3);
+                  return (args3[0] != null ? reject : resolve21)(args3);
                 });
               });
             };
@@ -42538,7 +42772,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42547,7 +42781,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve20(value);
+        resolve21(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42555,13 +42789,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve20, reject) {
+        return new Promise(function(resolve21, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42753,7 +42987,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42762,7 +42996,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve20(value);
+        resolve21(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42770,13 +43004,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve20, reject) {
+        return new Promise(function(resolve21, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -42957,7 +43191,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -42966,7 +43200,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve20(value);
+        resolve21(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -42974,13 +43208,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve20, reject) {
+        return new Promise(function(resolve21, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43049,8 +43283,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t2 = 0) {
-        return new this.Promise(function(resolve20, reject) {
-          return setTimeout(resolve20, t2);
+        return new this.Promise(function(resolve21, reject) {
+          return setTimeout(resolve21, t2);
         });
       }
       computePenalty() {
@@ -43520,7 +43754,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve20, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve21, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43529,7 +43763,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve20(value);
+        resolve21(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43537,13 +43771,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve20, reject) {
+        return new Promise(function(resolve21, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve20, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve21, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve20, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve21, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43584,7 +43818,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve20, reject) => {
+          return new this.Promise((resolve21, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -43595,14 +43829,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve20();
+              return resolve21();
             } else {
-              return client.once("ready", resolve20);
+              return client.once("ready", resolve21);
             }
           });
         }
         _loadScript(name) {
-          return new this.Promise((resolve20, reject) => {
+          return new this.Promise((resolve21, reject) => {
             var payload;
             payload = Scripts.payload(name);
             return this.client.multi([["script", "load", payload]]).exec((err2, replies) => {
@@ -43610,7 +43844,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err2);
               }
               this.shas[name] = replies[0];
-              return resolve20(replies[0]);
+              return resolve21(replies[0]);
             });
           });
         }
@@ -43623,12 +43857,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve20, reject) => {
+            return new _this.Promise((resolve21, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err2, replies) {
                 if (err2 != null) {
                   return reject(err2);
                 } else {
-                  return resolve20(replies[0]);
+                  return resolve21(replies[0]);
                 }
               });
             });
@@ -43636,13 +43870,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve20, reject) => {
+            return new this.Promise((resolve21, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve20();
+                  return resolve21();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -43656,13 +43890,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve20, reject) => {
+                  yield new _this2.Promise((resolve21, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err2, chan) {
                       if (err2 != null) {
                         return reject(err2);
                       }
                       if (chan === channel) {
-                        return resolve20();
+                        return resolve21();
                       }
                     });
                   });
@@ -43747,7 +43981,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve20, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve21, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43756,7 +43990,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve20(value);
+        resolve21(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43764,13 +43998,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve20, reject) {
+        return new Promise(function(resolve21, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve20, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve21, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve20, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve21, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43816,7 +44050,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve20, reject) => {
+          return new this.Promise((resolve21, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -43827,9 +44061,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve20();
+              return resolve21();
             } else {
-              return client.once("ready", resolve20);
+              return client.once("ready", resolve21);
             }
           });
         }
@@ -43855,10 +44089,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve20, reject) => {
+            return new this.Promise((resolve21, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve20();
+                return resolve21();
               });
             });
           }));
@@ -43956,7 +44190,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43965,7 +44199,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve20(value);
+        resolve21(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43973,13 +44207,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve20, reject) {
+        return new Promise(function(resolve21, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -44115,7 +44349,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name === "init" || name === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve20, reject) => {
+          return new _this3.Promise((resolve21, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
@@ -44123,7 +44357,7 @@ var require_RedisDatastore = __commonJS({
               if (err2 != null) {
                 return reject(err2);
               }
-              return resolve20(replies);
+              return resolve21(replies);
             });
             return _this3.connection.__scriptFn__(name)(...arr);
           }).catch((e2) => {
@@ -44354,7 +44588,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -44363,7 +44597,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve20(value);
+        resolve21(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44371,13 +44605,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve20, reject) {
+        return new Promise(function(resolve21, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -44400,19 +44634,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error62, reject, resolve20, returned, task;
+          var args, cb, error62, reject, resolve21, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve20 = _this$_queue$shift.resolve;
+            resolve21 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve20(returned);
+                  return resolve21(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -44428,16 +44662,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise2, reject, resolve20;
-        resolve20 = reject = null;
+        var promise2, reject, resolve21;
+        resolve21 = reject = null;
         promise2 = new this.Promise(function(_resolve, _reject) {
-          resolve20 = _resolve;
+          resolve21 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve20,
+          resolve: resolve21,
           reject
         });
         this._tryToRun();
@@ -44490,7 +44724,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -44499,7 +44733,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve20(value);
+        resolve21(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44507,13 +44741,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve20, reject) {
+        return new Promise(function(resolve21, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -44776,7 +45010,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -44785,7 +45019,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve20(value);
+        resolve21(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44793,13 +45027,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve20, reject) {
+        return new Promise(function(resolve21, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve20, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -45037,14 +45271,14 @@ var require_Bottleneck = __commonJS({
               counts = this._states.counts;
               return counts[0] + counts[1] + counts[2] + counts[3] === at;
             };
-            return new this.Promise((resolve20, reject) => {
+            return new this.Promise((resolve21, reject) => {
               if (finished()) {
-                return resolve20();
+                return resolve21();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve20();
+                    return resolve21();
                   }
                 });
               }
@@ -45152,9 +45386,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve20, reject) {
+            return new this.Promise(function(resolve21, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve20)(args3);
+                return (args3[0] != null ? reject : resolve21)(args3);
               });
             });
           };
@@ -45572,7 +45806,7 @@ function getCachedAuthentication(state, auth22) {
   return newScope === currentScope ? authentication : false;
 }
 async function wait(seconds2) {
-  await new Promise((resolve20) => setTimeout(resolve20, seconds2 * 1e3));
+  await new Promise((resolve21) => setTimeout(resolve21, seconds2 * 1e3));
 }
 async function waitForAccessToken(request2, clientId, clientType, verification) {
   try {
@@ -46603,7 +46837,7 @@ async function sendRequestWithRetries(state, request2, options2, createdAt, retr
     state.log.warn(
       `[@octokit/auth-app] Retrying after 401 response to account for token replication delay (retry: ${retries}, wait: ${awaitTime / 1e3}s)`
     );
-    await new Promise((resolve20) => setTimeout(resolve20, awaitTime));
+    await new Promise((resolve21) => setTimeout(resolve21, awaitTime));
     return sendRequestWithRetries(state, request2, options2, createdAt, retries);
   }
 }
@@ -47011,7 +47245,7 @@ var init_errors7 = __esm({
 // packages/guards/src/git.ts
 import { execFile as execFile2 } from "node:child_process";
 function runGit(repo, args, options2 = {}) {
-  return new Promise((resolve20, reject) => {
+  return new Promise((resolve21, reject) => {
     const child = execFile2(
       "git",
       args,
@@ -47024,7 +47258,7 @@ function runGit(repo, args, options2 = {}) {
       },
       (error62, stdout, stderr) => {
         if (error62 && typeof error62.code !== "number") return reject(error62);
-        resolve20({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+        resolve21({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
       }
     );
     if (options2.input !== void 0) child.stdin?.end(options2.input);
@@ -47052,17 +47286,13 @@ function parseLsTree2(output2) {
     return { mode, type, object: object2, path: line.slice(tab + 1) };
   });
 }
-async function treeEntries(repo, commit, paths, signal) {
-  if (paths.length === 0) return [];
-  return parseLsTree2(await git2(repo, ["ls-tree", "-z", "--full-tree", commit, "--", ...paths.map((path) => `:(literal)${path}`)], { signal }));
-}
 async function listTree(repo, commit, signal) {
   return parseLsTree2(await git2(repo, ["ls-tree", "-r", "-z", "--full-tree", commit], { signal }));
 }
 function readBlobs(repo, objects, signal) {
   const contents = /* @__PURE__ */ new Map();
   if (objects.length === 0) return Promise.resolve(contents);
-  return new Promise((resolve20, reject) => {
+  return new Promise((resolve21, reject) => {
     const child = execFile2(
       "git",
       ["cat-file", "--batch"],
@@ -47077,7 +47307,7 @@ function readBlobs(repo, objects, signal) {
           contents.set(object2, stdout.subarray(headerEnd + 1, headerEnd + 1 + length).toString("utf8"));
           offset = headerEnd + 1 + length + 1;
         }
-        resolve20(contents);
+        resolve21(contents);
       }
     );
     child.stdin?.end(`${objects.join("\n")}
@@ -47096,6 +47326,43 @@ function fetchCredentials(token) {
 var init_git3 = __esm({
   "packages/guards/src/git.ts"() {
     "use strict";
+  }
+});
+
+// packages/guards/src/unit-listing.ts
+function mayExist(units, unit, before) {
+  const listed = units.get(unit);
+  if (listed) return listed.generatedBy ? `generated by ${listed.generatedBy.from}` : `${unit}/terragrunt.hcl exists`;
+  for (const other of units.values()) {
+    const problem = other.generatedBy?.problem;
+    if (problem === void 0) continue;
+    const above = unit.startsWith(`${other.path}/`);
+    const sameStack = before?.generatedBy?.stackFile === other.generatedBy.stackFile;
+    if (above || sameStack) return `what ${other.generatedBy.stackFile} generates is unknown (${problem})`;
+  }
+  return null;
+}
+var UnitListing;
+var init_unit_listing = __esm({
+  "packages/guards/src/unit-listing.ts"() {
+    "use strict";
+    init_src3();
+    UnitListing = class {
+      constructor(repo) {
+        this.repo = repo;
+      }
+      repo;
+      listings = /* @__PURE__ */ new Map();
+      /** The commit's units by path; listed once per commit. */
+      at(commit) {
+        let listing2 = this.listings.get(commit);
+        if (!listing2) {
+          listing2 = listUnits({ repo: this.repo, commit }).then((units) => new Map(units.map((unit) => [unit.path, unit])));
+          this.listings.set(commit, listing2);
+        }
+        return listing2;
+      }
+    };
   }
 });
 
@@ -47128,19 +47395,15 @@ async function resolveDeployBranchTip(repo, branch, options2 = {}) {
   if (!commit) throw refuse2(`the repository has no branch '${branch}' and no remote 'origin'`, "check out the deploy branch, or add the remote");
   return { branch, commit, source: "local" };
 }
-async function unitsExistingAt(repo, commit, units, signal) {
-  const entries = await treeEntries(repo, commit, units.map((unit) => `${unit}/${UNIT_MARKER}`), signal);
-  return new Set(entries.filter((entry) => entry.type === "blob" && entry.mode !== "120000").map((entry) => entry.path.slice(0, -UNIT_MARKER.length - 1)));
-}
-async function checkUnitsExistAtRef(repo, ref, units, signal) {
-  const existing = await unitsExistingAt(repo, ref, units, signal);
-  const missing = units.find((unit) => !existing.has(unit));
+async function checkUnitsExistAtRef(listing2, ref, units) {
+  const atRef = await listing2.at(ref);
+  const missing = units.find((unit) => !atRef.has(unit));
   if (missing !== void 0) {
     throw new GuardRefusedError({
       guard: "unit-at-ref",
       unit: missing,
       commit: ref,
-      message: `${missing}/${UNIT_MARKER} does not exist at the job's ref`,
+      message: `${missing} is not a unit at the job's ref: there is no ${missing}/${UNIT_MARKER}, and no stack file generates it`,
       hint: "the job does not match the repository; regenerate it with `gantry plan` for this commit"
     });
   }
@@ -47158,7 +47421,7 @@ async function requireCommit(repo, ref, guard, signal) {
   }
   return commit;
 }
-async function checkApplyOnDeployBranch(repo, ref, units, tip, signal) {
+async function checkApplyOnDeployBranch(repo, listing2, ref, units, tip, signal) {
   const commit = await requireCommit(repo, ref, "apply-ref-on-deploy-branch", signal);
   if (!await isAncestor(repo, commit, tip.commit, signal)) {
     throw new GuardRefusedError({
@@ -47169,19 +47432,19 @@ async function checkApplyOnDeployBranch(repo, ref, units, tip, signal) {
       hint: `merge the change to '${tip.branch}' through a reviewed pull request; applies run only for merged commits`
     });
   }
-  const atTip = await unitsExistingAt(repo, tip.commit, units, signal);
+  const atTip = await listing2.at(tip.commit);
   const gone = units.find((unit) => !atTip.has(unit));
   if (gone !== void 0) {
     throw new GuardRefusedError({
       guard: "apply-unit-on-deploy-branch",
       unit: gone,
       commit: tip.commit,
-      message: `${gone}/${UNIT_MARKER} does not exist at the tip of '${tip.branch}'`,
+      message: `${gone} is not a unit at the tip of '${tip.branch}' (no ${gone}/${UNIT_MARKER}, and no stack file generates it)`,
       hint: "the unit was removed or renamed after this commit; the job is stale, let the newer push's jobs run instead"
     });
   }
 }
-async function checkDestroyOnDeployBranch(repo, ref, units, tip, signal) {
+async function checkDestroyOnDeployBranch(repo, listing2, ref, units, tip, signal) {
   const commit = await requireCommit(repo, ref, "destroy-ref-ancestor", signal);
   if (!await isAncestor(repo, commit, tip.commit, signal)) {
     throw new GuardRefusedError({
@@ -47192,42 +47455,57 @@ async function checkDestroyOnDeployBranch(repo, ref, units, tip, signal) {
       hint: "a destroy runs at the commit before the removal, which must be part of the deploy branch's history"
     });
   }
-  const atTip = await unitsExistingAt(repo, tip.commit, units, signal);
-  const live = units.find((unit) => atTip.has(unit));
-  if (live !== void 0) {
-    throw new GuardRefusedError({
-      guard: "destroy-unit-absent",
-      unit: live,
-      commit: tip.commit,
-      message: `${live} still exists at the tip of '${tip.branch}': it is live and will not be destroyed`,
-      hint: `delete ${live} in a reviewed pull request and merge it to '${tip.branch}' to destroy it`
-    });
-  }
-  const removals = await removingCommits(repo, `${commit}..${tip.commit}`, units, signal);
-  const unmerged = units.find((unit) => !removals.has(unit));
-  if (unmerged !== void 0) {
-    throw new GuardRefusedError({
-      guard: "destroy-removal-merged",
-      unit: unmerged,
-      commit,
-      message: `no commit on '${tip.branch}' after the job's ref removed ${unmerged}/${UNIT_MARKER}`,
-      hint: "only removals merged to the deploy branch are destroyed; merge the pull request that deletes the unit"
-    });
-  }
-  return units.map((unit) => ({ unit, removedIn: removals.get(unit) }));
-}
-async function removingCommits(repo, range, units, signal) {
-  const paths = units.map((unit) => `:(literal)${unit}/${UNIT_MARKER}`);
-  const output2 = await git2(repo, ["log", "--no-renames", "--diff-filter=D", "--format=%x01%H", "--name-only", "-z", range, "--", ...paths], { signal });
-  const removals = /* @__PURE__ */ new Map();
-  for (const record2 of output2.split("").filter(Boolean)) {
-    const [commit = "", ...removed] = record2.split(/[\n\0]+/).filter(Boolean);
-    for (const path of removed) {
-      const unit = path.slice(0, -UNIT_MARKER.length - 1);
-      if (!removals.has(unit)) removals.set(unit, commit);
+  const [atRef, atTip] = await Promise.all([listing2.at(commit), listing2.at(tip.commit)]);
+  for (const unit of units) {
+    const live = mayExist(atTip, unit, atRef.get(unit));
+    if (live !== null) {
+      throw new GuardRefusedError({
+        guard: "destroy-unit-absent",
+        unit,
+        commit: tip.commit,
+        message: `${unit} still exists at the tip of '${tip.branch}' (${live}): it is live and will not be destroyed`,
+        hint: `delete ${unit} (or the stack block that generates it) in a reviewed pull request and merge it to '${tip.branch}' to destroy it`
+      });
     }
   }
-  return removals;
+  const stackFileOf = (unit) => atRef.get(unit)?.generatedBy?.stackFile;
+  const watched = units.map((unit) => stackFileOf(unit) ?? `${unit}/${UNIT_MARKER}`);
+  const history = await pathHistory(repo, `${commit}..${tip.commit}`, watched, signal);
+  return units.map((unit) => {
+    const stackFile = stackFileOf(unit);
+    if (stackFile !== void 0) {
+      const changed = history.get(stackFile);
+      const removedIn2 = changed?.deletedIn ?? changed?.changedIn ?? tip.commit;
+      const how = changed?.deletedIn ? `deleted in ${removedIn2}` : changed?.changedIn ? `changed last in ${removedIn2}` : `unchanged; what it reads changed by ${removedIn2}`;
+      return { unit, removedIn: removedIn2, detail: `${unit} no longer generated by ${stackFile} (${how})` };
+    }
+    const removedIn = history.get(`${unit}/${UNIT_MARKER}`)?.deletedIn;
+    if (removedIn === void 0) {
+      throw new GuardRefusedError({
+        guard: "destroy-removal-merged",
+        unit,
+        commit,
+        message: `no commit on '${tip.branch}' after the job's ref removed ${unit}/${UNIT_MARKER}`,
+        hint: "only removals merged to the deploy branch are destroyed; merge the pull request that deletes the unit"
+      });
+    }
+    return { unit, removedIn, detail: `${unit} removed in ${removedIn}` };
+  });
+}
+async function pathHistory(repo, range, paths, signal) {
+  const output2 = await git2(repo, ["log", "--no-renames", "--format=%x01%H", "--name-status", "-z", range, "--", ...paths.map((path) => `:(literal)${path}`)], { signal });
+  const history = /* @__PURE__ */ new Map();
+  for (const record2 of output2.split("").filter(Boolean)) {
+    const [commit = "", ...fields] = record2.split(/[\n\0]+/).filter(Boolean);
+    for (let index = 0; index + 1 < fields.length; index += 2) {
+      const [status, path] = [fields[index], fields[index + 1]];
+      const entry = history.get(path) ?? {};
+      entry.changedIn ??= commit;
+      if (status === "D") entry.deletedIn ??= commit;
+      history.set(path, entry);
+    }
+  }
+  return history;
 }
 async function checkPullRequestAhead(repo, head, tip, signal) {
   const headCommit = await resolveCommit(repo, head, signal);
@@ -47270,6 +47548,7 @@ var init_deploy_branch = __esm({
     "use strict";
     init_errors7();
     init_git3();
+    init_unit_listing();
     UNIT_MARKER = "terragrunt.hcl";
   }
 });
@@ -47347,12 +47626,28 @@ async function readsWithDependencies(repo, commit, units) {
   }
   return reports;
 }
-async function checkUnitsContained(repo, commit, units, signal) {
+function generatedTrees(report, whose, links, writes) {
+  const generated = report.generated;
+  if (!generated) return { trees: [], refusal: null };
+  const stackFile = resolveInRepository(generated.stackFile, links);
+  if (!stackFile.inside) return { trees: [], refusal: `symlink ${stackFile.via} -> ${stackFile.target} leaves the repository (${generated.stackFile}, the stack file that generates ${whose})` };
+  for (const link of generated.symlinks) links.set(link.path, link.target);
+  const trees = [];
+  for (const source of generated.sources) {
+    if (source.kind === "repo") trees.push({ dir: source.dir, why: `in ${source.dir}, which ${generated.stackFile} copies to generate ${whose}` });
+    if (source.kind === "disk" && writes) {
+      return { trees, refusal: `${generated.stackFile} generates ${whose} from ${source.dir}, a directory outside the repository: its content is not reviewed with it` };
+    }
+  }
+  return { trees, refusal: null };
+}
+async function checkUnitsContained(repo, commit, units, options2) {
   for (const unit of units) checkUnitPathShape(unit, commit);
-  const entries = await listTree(repo, commit, signal);
+  const entries = await listTree(repo, commit, options2.signal);
   const symlinks = entries.filter((entry) => entry.mode === SYMLINK_MODE2);
-  if (symlinks.length === 0) return;
-  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))], signal);
+  const stacks = entries.some((entry) => entry.path === STACK_FILE2 || entry.path.endsWith(`/${STACK_FILE2}`));
+  if (symlinks.length === 0 && !stacks) return;
+  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))], options2.signal);
   const links = new Map(symlinks.map((entry) => [entry.path, targets.get(entry.object) ?? ""]));
   const reports = await readsWithDependencies(repo, commit, units);
   for (const unit of units) {
@@ -47361,7 +47656,7 @@ async function checkUnitsContained(repo, commit, units, signal) {
       unit,
       commit,
       message,
-      hint: "replace the symlink with the files it points to, or point it inside the repository; then re-run the pipeline"
+      hint: "replace the symlink with the files it points to, or point it inside the repository (a stack's catalog: in the repository, or a git source pinned with ?ref=); then re-run the pipeline"
     });
     const closure = [unit];
     for (let index = 0; index < closure.length; index++) {
@@ -47376,6 +47671,11 @@ async function checkUnitsContained(repo, commit, units, signal) {
         const where = escape2.file ? ` (read from ${escape2.file}${escape2.line ? `:${escape2.line}` : ""})` : "";
         throw refuse2(`${whose} reads through a symlink that leaves the repository: ${escape2.message}${where}`);
       }
+      if (report) {
+        const generated = generatedTrees(report, whose, links, options2.writes);
+        if (generated.refusal) throw refuse2(generated.refusal);
+        trees.push(...generated.trees);
+      }
       trees.push({ dir: member, why: `inside ${whose}'s directory` });
       for (const dir of report?.dirs ?? []) trees.push({ dir, why: `in ${dir}, which ${whose} reads whole (an OpenTofu module)` });
       const dynamic = report?.dynamic[0];
@@ -47385,7 +47685,7 @@ async function checkUnitsContained(repo, commit, units, signal) {
     if (escape) throw refuse2(`symlink ${escape.via} -> ${escape.target} leaves the repository (${escape.why})`);
   }
 }
-var SYMLINK_MODE2, MAX_SYMLINK_HOPS;
+var SYMLINK_MODE2, STACK_FILE2, MAX_SYMLINK_HOPS;
 var init_path_containment = __esm({
   "packages/guards/src/path-containment.ts"() {
     "use strict";
@@ -47393,6 +47693,7 @@ var init_path_containment = __esm({
     init_errors7();
     init_git3();
     SYMLINK_MODE2 = "120000";
+    STACK_FILE2 = "terragrunt.stack.hcl";
     MAX_SYMLINK_HOPS = 40;
   }
 });
@@ -47454,6 +47755,50 @@ var init_rederive = __esm({
   }
 });
 
+// packages/guards/src/shared-derivation.ts
+import { resolve as resolve5 } from "node:path";
+function remember(store, key, make) {
+  const found = store.get(key);
+  if (found) return found;
+  const made = make();
+  store.set(key, made);
+  made.catch(() => {
+    if (store.get(key) === made) store.delete(key);
+  });
+  return made;
+}
+function trustedConfigurationAt(key, load) {
+  const id = JSON.stringify([resolve5(key.repo), key.tip, key.pluginPackages ? resolve5(key.pluginPackages) : null]);
+  const found = configurations.get(id);
+  if (found) {
+    configurations.delete(id);
+    configurations.set(id, found);
+    return found;
+  }
+  const loaded = remember(configurations, id, load);
+  for (const oldest of configurations.keys()) {
+    if (configurations.size <= KEPT_TIPS) break;
+    configurations.delete(oldest);
+  }
+  return loaded;
+}
+function sharedRederivation(repo, configuration, derive = rederiveWithClassifier(repo, configuration)) {
+  let byRange = derivations.get(configuration);
+  if (!byRange) derivations.set(configuration, byRange = /* @__PURE__ */ new Map());
+  const ranges = byRange;
+  return (job) => remember(ranges, JSON.stringify([job.source.event, job.source.base, job.source.head, job.source.branch]), () => derive(job));
+}
+var KEPT_TIPS, configurations, derivations;
+var init_shared_derivation = __esm({
+  "packages/guards/src/shared-derivation.ts"() {
+    "use strict";
+    init_rederive();
+    KEPT_TIPS = 4;
+    configurations = /* @__PURE__ */ new Map();
+    derivations = /* @__PURE__ */ new WeakMap();
+  }
+});
+
 // packages/guards/src/no-rollback.ts
 async function checkNotSuperseded(repo, job, tip) {
   if (job.ref === tip.commit) return `${job.ref} is the tip`;
@@ -47483,28 +47828,30 @@ var init_no_rollback = __esm({
 
 // packages/guards/src/trust-root.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
-import { resolve as resolve5, sep as sep3 } from "node:path";
+import { resolve as resolve6, sep as sep3 } from "node:path";
 function trustedDeployBranch(option, env) {
   return option || env["GANTRY_DEPLOY_BRANCH"] || DEFAULT_DEPLOY_BRANCH;
 }
 async function loadTrustRoot(repo, options2) {
-  if (options2.pluginPackages && isInside2(resolve5(options2.pluginPackages), resolve5(repo))) {
+  if (options2.pluginPackages && isInside2(resolve6(options2.pluginPackages), resolve6(repo))) {
     throw refuse(null, `GANTRY_PLUGIN_PACKAGES (${options2.pluginPackages}) is inside the checkout being checked`, "install plugin packages outside the checkout, in the pipelines side's own directory");
   }
   const tip = await resolveDeployBranchTip(repo, options2.deployBranch, { token: options2.token, signal: options2.signal });
   let configuration;
   try {
-    if (!options2.pluginPackages) {
-      const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter((name) => !name.startsWith("."));
-      if (packages.length > 0) {
-        throw refuse(
-          null,
-          `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
-          "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked"
-        );
+    configuration = await trustedConfigurationAt({ repo, tip: tip.commit, pluginPackages: options2.pluginPackages }, async () => {
+      if (!options2.pluginPackages) {
+        const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter((name) => !name.startsWith("."));
+        if (packages.length > 0) {
+          throw refuse(
+            null,
+            `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
+            "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked"
+          );
+        }
       }
-    }
-    configuration = await loadPlanningConfiguration({ repo, ref: tip.commit, ...options2.pluginPackages ? { pluginPackages: options2.pluginPackages } : {} });
+      return loadPlanningConfiguration({ repo, ref: tip.commit, ...options2.pluginPackages ? { pluginPackages: options2.pluginPackages } : {} });
+    });
   } catch (cause) {
     if (GuardRefusedError.isGuardRefusal(cause)) throw cause;
     const reason = GantryError.isInstance(cause) ? cause.format() : cause.message;
@@ -47554,6 +47901,7 @@ var init_trust_root = __esm({
     init_src();
     init_deploy_branch();
     init_errors7();
+    init_shared_derivation();
     DEFAULT_DEPLOY_BRANCH = "main";
     refuse = (job, message, hint, cause) => new GuardRefusedError({ guard: "trusted-settings", unit: job?.units[0] ?? null, commit: job?.ref ?? null, message, hint }, { cause });
     isInside2 = (path, directory) => path === directory || path.startsWith(`${directory}${sep3}`);
@@ -47842,7 +48190,8 @@ async function checkJob(input2, options2) {
       hint: isWrite ? "only commits merged to the deploy branch can be applied or destroyed" : "fetch the commit, or regenerate the job with `gantry plan`"
     });
   }
-  await step(checkUnitsContained(repo, job.ref, job.units, signal));
+  const listing2 = new UnitListing(repo);
+  await step(checkUnitsContained(repo, job.ref, job.units, { writes: isWrite, signal }));
   passed.push({ guard: "path-containment", detail: `${job.units.length} unit path(s) and everything they read stay inside the repository at ${job.ref}` });
   if (isWrite && job.source.branch !== tip.branch) {
     throw new GuardRefusedError({
@@ -47853,20 +48202,20 @@ async function checkJob(input2, options2) {
       hint: "applies and destroys come only from pushes to the deploy branch; merge the pull request first"
     });
   }
-  await step(checkUnitsExistAtRef(repo, job.ref, job.units, signal));
+  await step(checkUnitsExistAtRef(listing2, job.ref, job.units));
   passed.push({ guard: "unit-at-ref", detail: `every unit exists at ${job.ref}` });
   if (job.action === "apply") {
-    await step(checkApplyOnDeployBranch(repo, job.ref, job.units, tip, signal));
+    await step(checkApplyOnDeployBranch(repo, listing2, job.ref, job.units, tip, signal));
     await step(checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal));
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} is on ${tip.branch}` });
     passed.push({ guard: "apply-unit-on-deploy-branch", detail: `every unit exists at ${tip.commit}` });
     passed.push({ guard: "no-rollback", detail: await step(checkNotSuperseded(repo, job, tip)) });
   } else if (job.action === "destroy") {
-    const evidence = await step(checkDestroyOnDeployBranch(repo, job.ref, job.units, tip, signal));
+    const evidence = await step(checkDestroyOnDeployBranch(repo, listing2, job.ref, job.units, tip, signal));
     await step(checkSourceOnDeployBranch(repo, job.source, "destroy-ref-ancestor", job.units[0] ?? null, tip, signal));
     passed.push({ guard: "destroy-ref-ancestor", detail: `${job.ref} is an ancestor of ${tip.commit}` });
     passed.push({ guard: "destroy-unit-absent", detail: `no unit exists at ${tip.commit}` });
-    passed.push({ guard: "destroy-removal-merged", detail: evidence.map((item2) => `${item2.unit} removed in ${item2.removedIn}`).join("; ") });
+    passed.push({ guard: "destroy-removal-merged", detail: evidence.map((item2) => item2.detail).join("; ") });
   } else if (job.source.event === "pull_request") {
     await step(checkPullRequestAhead(repo, job.source.head, tip, signal));
     passed.push({ guard: "pull-request-preflight", detail: `${job.source.head} is ahead of ${tip.branch}` });
@@ -47874,7 +48223,7 @@ async function checkJob(input2, options2) {
     await step(checkPushPlanOnDeployBranch(repo, job, tip, signal));
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} and the job's source are on ${tip.branch}` });
   }
-  const match = await step(checkJobRederived(job, options2.rederive ?? rederiveWithClassifier(repo, trust.configuration)));
+  const match = await step(checkJobRederived(job, options2.rederive ?? sharedRederivation(repo, trust.configuration)));
   passed.push({ guard: "re-derive", detail: `matches re-derived job ${match.id}` });
   markJobGuarded(input2, job);
   return {
@@ -47898,10 +48247,12 @@ var init_check_job = __esm({
     init_deploy_branch();
     init_path_containment();
     init_rederive();
+    init_shared_derivation();
     init_no_rollback();
     init_trust_root();
     init_workflow_identity();
     init_guarded_jobs();
+    init_unit_listing();
     init_git3();
     init_tokens();
     WRITES = /* @__PURE__ */ new Set(["apply", "destroy"]);
@@ -49169,7 +49520,7 @@ var require_client = __commonJS({
       };
     };
     var sleep3 = (seconds2) => {
-      return new Promise((resolve20) => setTimeout(resolve20, seconds2 * 1e3));
+      return new Promise((resolve21) => setTimeout(resolve21, seconds2 * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -49298,8 +49649,8 @@ var require_client = __commonJS({
     };
     var abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise2 = new Promise((resolve20) => {
-        onAbort = () => resolve20({ state: WaiterState.ABORTED });
+      const promise2 = new Promise((resolve21) => {
+        onAbort = () => resolve21({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -50034,7 +50385,7 @@ var require_client = __commonJS({
 var require_config = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports2) {
     var { homedir } = __require("node:os");
-    var { sep: sep4, join: join17 } = __require("node:path");
+    var { sep: sep4, join: join18 } = __require("node:path");
     var { createHash: createHash6 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
@@ -50197,7 +50548,7 @@ var require_config = __commonJS({
     var getSSOTokenFilepath = (id) => {
       const hasher = createHash6("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join17(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join18(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
     var tokenIntercept = {};
     var getSSOTokenFromFile = async (id) => {
@@ -50224,9 +50575,9 @@ var require_config = __commonJS({
       ...data.default && { default: data.default }
     });
     var ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join17(getHomeDir(), ".aws", "config");
+    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join18(getHomeDir(), ".aws", "config");
     var ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join17(getHomeDir(), ".aws", "credentials");
+    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join18(getHomeDir(), ".aws", "credentials");
     var prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     var profileNameBlockList = ["__proto__", "profile __proto__"];
     var parseIni = (iniData) => {
@@ -50292,11 +50643,11 @@ var require_config = __commonJS({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join17(homeDir, filepath.slice(2));
+        resolvedFilepath = join18(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join17(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join18(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -50513,7 +50864,7 @@ var require_config = __commonJS({
     };
     var imdsRequest = async (options2) => {
       const { request: request2 } = __require("node:http");
-      return new Promise((resolve20, reject) => {
+      return new Promise((resolve21, reject) => {
         const req = request2({
           hostname: options2.hostname,
           port: options2.port,
@@ -50541,7 +50892,7 @@ var require_config = __commonJS({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve20(Buffer.concat(chunks));
+            resolve21(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -52922,7 +53273,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return headStream$1(stream, bytes);
       }
-      return new Promise((resolve20, reject) => {
+      return new Promise((resolve21, reject) => {
         const collector = new Collector$1();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -52933,7 +53284,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve20(bytes2);
+          resolve21(bytes2);
         });
       });
     };
@@ -53046,7 +53397,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve20, reject) => {
+      return new Promise((resolve21, reject) => {
         const collector = new Collector();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -53057,7 +53408,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve20(bytes);
+          resolve21(bytes);
         });
       });
     };
@@ -53252,7 +53603,7 @@ var require_checksum = __commonJS({
         callback();
       }
     };
-    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve20, reject) => {
+    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve21, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -53270,7 +53621,7 @@ var require_checksum = __commonJS({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash4.digest().then(resolve20).catch(reject);
+        hash4.digest().then(resolve21).catch(reject);
       });
     });
     var isReadStream = (stream) => typeof stream.path === "string";
@@ -53281,14 +53632,14 @@ var require_checksum = __commonJS({
       const hash4 = new hashCtor();
       const hashCalculator = new HashCalculator(hash4);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve20, reject) => {
+      return new Promise((resolve21, reject) => {
         readableStream.on("error", (err2) => {
           hashCalculator.end();
           reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash4.digest().then(resolve20).catch(reject);
+          hash4.digest().then(resolve21).catch(reject);
         });
       });
     };
@@ -54402,7 +54753,7 @@ var require_event_streams = __commonJS({
         streamEnded = true;
       });
       while (!generationEnded) {
-        const value = await new Promise((resolve20) => setTimeout(() => resolve20(records.shift()), 0));
+        const value = await new Promise((resolve21) => setTimeout(() => resolve21(records.shift()), 0));
         if (value) {
           yield value;
         }
@@ -58302,7 +58653,7 @@ var require_retry = __commonJS({
               const delay = retryToken.getRetryDelay();
               totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
               if (delay > 0) {
-                await race(new Promise((resolve20) => setTimeout(resolve20, delay)), abortSignal);
+                await race(new Promise((resolve21) => setTimeout(resolve21, delay)), abortSignal);
               }
             }
           }
@@ -58415,7 +58766,7 @@ var require_retry = __commonJS({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve20) => _DefaultRateLimiter.setTimeoutFn(resolve20, delay));
+          await new Promise((resolve21) => _DefaultRateLimiter.setTimeoutFn(resolve21, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -58752,7 +59103,7 @@ var require_retry = __commonJS({
               const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
-              await new Promise((resolve20) => setTimeout(resolve20, delay));
+              await new Promise((resolve21) => setTimeout(resolve21, delay));
               continue;
             }
             if (!err2.$metadata) {
@@ -61748,21 +62099,21 @@ var require_dist_cjs4 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve20) => {
-            timeoutId = Number(timing.setTimeout(() => resolve20(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve21) => {
+            timeoutId = Number(timing.setTimeout(() => resolve21(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve20) => {
+          new Promise((resolve21) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve20(true);
+              resolve21(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve20(false);
+              resolve21(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve20(false);
+              resolve21(false);
             });
           })
         ]);
@@ -61839,13 +62190,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve20, reject) => {
+        this.configProvider = new Promise((resolve21, reject) => {
           if (typeof options2 === "function") {
             options2().then((_options) => {
-              resolve20(this.resolveDefaultConfig(_options));
+              resolve21(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve20(this.resolveDefaultConfig(options2));
+            resolve21(this.resolveDefaultConfig(options2));
           }
         });
       }
@@ -61875,7 +62226,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve20 = async (arg) => {
+          const resolve21 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -61939,7 +62290,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve20({ response: httpResponse });
+            resolve21({ response: httpResponse });
           });
           req.on("error", (err2) => {
             if (NODEJS_TIMEOUT_ERROR_CODES.includes(err2.code)) {
@@ -62278,13 +62629,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve20, reject) => {
+        this.configProvider = new Promise((resolve21, reject) => {
           if (typeof options2 === "function") {
             options2().then((opts) => {
-              resolve20(opts || {});
+              resolve21(opts || {});
             }).catch(reject);
           } else {
-            resolve20(options2 || {});
+            resolve21(options2 || {});
           }
         });
       }
@@ -62311,7 +62662,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve20 = async (arg) => {
+          const resolve21 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -62408,7 +62759,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve20({ response: httpResponse });
+            resolve21({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -67460,35 +67811,35 @@ var require_dist_cjs6 = __commonJS({
       getItem(key) {
         return this.withObjectStore("readonly", (store) => {
           const req = store.get(key);
-          return new Promise((resolve20) => {
-            req.onerror = () => resolve20(null);
-            req.onsuccess = () => resolve20(req.result ? req.result.value : null);
+          return new Promise((resolve21) => {
+            req.onerror = () => resolve21(null);
+            req.onsuccess = () => resolve21(req.result ? req.result.value : null);
           });
         }).catch(() => null);
       }
       removeItem(key) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.delete(key);
-          return new Promise((resolve20, reject) => {
+          return new Promise((resolve21, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve20();
+            req.onsuccess = () => resolve21();
           });
         });
       }
       setItem(id, value) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.put({ id, value });
-          return new Promise((resolve20, reject) => {
+          return new Promise((resolve21, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve20();
+            req.onsuccess = () => resolve21();
           });
         });
       }
       getDb() {
         const openDbRequest = self.indexedDB.open(this.dbName, 1);
-        return new Promise((resolve20, reject) => {
+        return new Promise((resolve21, reject) => {
           openDbRequest.onsuccess = () => {
-            resolve20(openDbRequest.result);
+            resolve21(openDbRequest.result);
           };
           openDbRequest.onerror = () => {
             reject(openDbRequest.error);
@@ -67509,9 +67860,9 @@ var require_dist_cjs6 = __commonJS({
         return this.getDb().then((db) => {
           const tx = db.transaction(STORE_NAME, mode);
           tx.oncomplete = () => db.close();
-          return new Promise((resolve20, reject) => {
+          return new Promise((resolve21, reject) => {
             tx.onerror = () => reject(tx.error);
-            resolve20(action(tx.objectStore(STORE_NAME)));
+            resolve21(action(tx.objectStore(STORE_NAME)));
           }).catch((err2) => {
             db.close();
             throw err2;
@@ -67613,7 +67964,7 @@ var require_dist_cjs7 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options2) {
-      return new Promise((resolve20, reject) => {
+      return new Promise((resolve21, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options2,
@@ -67638,7 +67989,7 @@ var require_dist_cjs7 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve20(Buffer.concat(chunks));
+            resolve21(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -68070,7 +68421,7 @@ var require_dist_cjs9 = __commonJS({
           try {
             return await toRetry();
           } catch (e2) {
-            await new Promise((resolve20) => setTimeout(resolve20, delayMs));
+            await new Promise((resolve21) => setTimeout(resolve21, delayMs));
           }
         }
         return await toRetry();
@@ -70044,7 +70395,7 @@ var require_dist_cjs11 = __commonJS({
     var { createHash: createHash6, createPrivateKey: createPrivateKey2, createPublicKey, sign } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir } = __require("node:os");
-    var { dirname: dirname6, join: join17 } = __require("node:path");
+    var { dirname: dirname7, join: join18 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -70202,7 +70553,7 @@ var require_dist_cjs11 = __commonJS({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = dirname6(tokenFilePath);
+        const directory = dirname7(tokenFilePath);
         try {
           await promises.mkdir(directory, { recursive: true });
         } catch (error62) {
@@ -70210,10 +70561,10 @@ var require_dist_cjs11 = __commonJS({
         await promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join17(homedir(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join18(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
         const loginSessionSha256 = createHash6("sha256").update(loginSessionBytes).digest("hex");
-        return join17(directory, `${loginSessionSha256}.json`);
+        return join18(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -72941,10 +73292,10 @@ function readScopesFromGithub(options2 = {}) {
 }
 function probeTool(name, env) {
   const command12 = env[TOOL_VARIABLES[name]] || name;
-  return new Promise((resolve20) => {
+  return new Promise((resolve21) => {
     execFile3(command12, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve20({ name, command: command12, available: !error62, version: error62 ? null : version2 });
+      resolve21({ name, command: command12, available: !error62, version: error62 ? null : version2 });
     });
   });
 }
@@ -73834,10 +74185,10 @@ function runGit2(repo, args, call = {}) {
     env[`GIT_CONFIG_KEY_${index}`] = key;
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });
-  return new Promise((resolve20, reject) => {
+  return new Promise((resolve21, reject) => {
     const child = execFile4("git", [...args], { cwd: repo, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error62, stdout, stderr) => {
       if (error62 && typeof error62.code !== "number") return reject(error62);
-      resolve20({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
+      resolve21({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
     });
     child.stdin?.on("error", () => void 0);
     child.stdin?.end(call.input ?? "");
@@ -74428,7 +74779,7 @@ __export(plan_exports, {
   command: () => command2
 });
 import { appendFile } from "node:fs/promises";
-import { resolve as resolve6 } from "node:path";
+import { resolve as resolve7 } from "node:path";
 var help, command2;
 var init_plan = __esm({
   "packages/cli/src/commands/plan.ts"() {
@@ -74476,7 +74827,7 @@ ${recordOptionsHelp(22)}
       if (!planFormats.includes(format)) {
         throw new GantryError("USAGE", `--format must be one of ${planFormats.join(", ")}, not '${format}'`, { hint: "see `gantry plan --help`", exitCode: 2 });
       }
-      const repo = resolve6(io.cwd, values.repo ?? ".");
+      const repo = resolve7(io.cwd, values.repo ?? ".");
       const planRange = (range, skipUnits, branch = values.branch) => planChange({ repo, base: range.base, head: range.head, event, ...branch ? { branch } : {}, cache: !values["no-cache"], env: io.env, ...skipUnits ? { skipUnits } : {} });
       let plan;
       if (event === "push" && values.base === void 0) {
@@ -74527,9 +74878,9 @@ function installExitHook() {
   process.on("exit", killLiveProcessGroups);
 }
 function runProcess(command12, args, options2) {
-  return new Promise((resolve20) => {
+  return new Promise((resolve21) => {
     if (options2.signal?.aborted) {
-      resolve20({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
+      resolve21({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
@@ -74581,7 +74932,7 @@ function runProcess(command12, args, options2) {
       options2.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
       for (const flush of splitters) flush();
-      resolve20({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      resolve21({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }
@@ -74635,7 +74986,7 @@ async function addWorktree(repo, dir, ref) {
       return;
     } catch (error62) {
       if (attempt >= 3 || !/\.git\/worktrees\//.test(error62.message)) throw error62;
-      await new Promise((resolve20) => setTimeout(resolve20, 100 * attempt));
+      await new Promise((resolve21) => setTimeout(resolve21, 100 * attempt));
     }
   }
 }
@@ -74723,16 +75074,16 @@ function secretsFromEnvironment(env) {
   return secrets;
 }
 function secretsFromGitConfig(repo) {
-  return new Promise((resolve20) => {
+  return new Promise((resolve21) => {
     execFile6("git", ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"], { cwd: repo, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }, (error62, stdout) => {
-      if (error62 && !stdout) return resolve20([]);
+      if (error62 && !stdout) return resolve21([]);
       const secrets = [];
       for (const line of stdout.split("\n")) {
         const value = line.slice(line.indexOf(" ") + 1);
         if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
         secrets.push(...urlPasswords(value));
       }
-      resolve20(secrets.filter((secret) => secret.length > 0));
+      resolve21(secrets.filter((secret) => secret.length > 0));
     });
   });
 }
@@ -74826,6 +75177,109 @@ var init_masking = __esm({
   }
 });
 
+// packages/executor/src/result.ts
+var unitStatusSchema2, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobStatusSchema, jobResultSchema;
+var init_result = __esm({
+  "packages/executor/src/result.ts"() {
+    "use strict";
+    init_zod();
+    init_src4();
+    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    planSummarySchema = external_exports.object({
+      add: external_exports.number().int(),
+      change: external_exports.number().int(),
+      destroy: external_exports.number().int(),
+      import: external_exports.number().int(),
+      forget: external_exports.number().int().optional(),
+      addresses: external_exports.object({
+        create: external_exports.array(external_exports.string()),
+        update: external_exports.array(external_exports.string()),
+        delete: external_exports.array(external_exports.string()),
+        replace: external_exports.array(external_exports.string()),
+        import: external_exports.array(external_exports.string()),
+        forget: external_exports.array(external_exports.string()).optional(),
+        read: external_exports.array(external_exports.string()).optional(),
+        deferred: external_exports.array(external_exports.string()).optional()
+      }),
+      moves: external_exports.array(external_exports.object({ from: external_exports.string(), to: external_exports.string() })).optional(),
+      outputChanges: external_exports.boolean(),
+      outputs: external_exports.array(external_exports.string()).optional(),
+      checks: external_exports.array(external_exports.object({ address: external_exports.string(), status: external_exports.string(), messages: external_exports.array(external_exports.string()) })).optional(),
+      warnings: external_exports.array(external_exports.string()).optional()
+    });
+    appliedCountsSchema = external_exports.object({
+      import: external_exports.number().int(),
+      add: external_exports.number().int(),
+      change: external_exports.number().int(),
+      destroy: external_exports.number().int(),
+      forget: external_exports.number().int()
+    });
+    diagnosticSchema = external_exports.object({
+      severity: external_exports.enum(["error", "warning"]),
+      summary: external_exports.string(),
+      file: external_exports.string().optional(),
+      line: external_exports.number().int().optional()
+    });
+    UNIT_OUTPUT_LIMIT = 3e4;
+    UNIT_ERROR_LIMIT = 8e3;
+    unitResultSchema = external_exports.object({
+      unit: external_exports.string(),
+      status: unitStatusSchema2,
+      /** Exit code of the failing (or last) command; null when nothing ran. */
+      exitCode: external_exports.number().int().nullable(),
+      durationMs: external_exports.number(),
+      /** Kept after the run; null when nothing ran. */
+      logPath: external_exports.string().nullable(),
+      /** The saved plan of a plan or plan-destroy (mode 0600); null for apply/destroy, which plan and apply in one step. */
+      planFile: external_exports.string().nullable(),
+      plan: planSummarySchema.nullable(),
+      /** Why a unit failed or was skipped, in one line. */
+      reason: external_exports.string().nullable(),
+      /** The commands run (or, on a dry run, that would run), already masked. */
+      commands: external_exports.array(external_exports.string()),
+      /** What Gantry could not read about this unit (e.g. a plan it cannot summarise); never a failure by itself. */
+      warnings: external_exports.array(external_exports.string()).optional(),
+      /**
+       * What the tool printed for the unit's plan, apply or destroy (the rendered plan; an apply's own output),
+       * without init noise or runner paths; masked, and at most `UNIT_OUTPUT_LIMIT` characters (the middle cut
+       * and marked). Carried so a report rendered elsewhere (`gantry report`) shows it.
+       */
+      output: external_exports.string().nullable().optional(),
+      /** The tool's own error text (OpenTofu's or Terragrunt's), masked, at most `UNIT_ERROR_LIMIT` characters. */
+      error: external_exports.string().nullable().optional(),
+      /** What an apply or destroy reported it did ("Apply complete! Resources: …"). */
+      applied: appliedCountsSchema.nullable().optional(),
+      /** True when the tool died or was stopped while applying or destroying: some changes may have been made. */
+      mayBePartiallyApplied: external_exports.boolean().optional(),
+      /** Errors with a place in the repository (file repository-relative), for annotations. */
+      diagnostics: external_exports.array(diagnosticSchema).optional()
+    });
+    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    jobResultSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("JobResult"),
+      job: jobSchema,
+      status: jobStatusSchema,
+      /** True when the run was stopped by a signal: some units may be `not-started`. */
+      interrupted: external_exports.boolean(),
+      dryRun: external_exports.boolean(),
+      startedAt: external_exports.string(),
+      durationMs: external_exports.number(),
+      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
+      runDir: external_exports.string().nullable(),
+      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
+      worktree: external_exports.string().nullable(),
+      units: external_exports.array(unitResultSchema),
+      /** The terragrunt command that ran the job's units, masked (`$WORKTREE`, `$RUN_DIR` for the directories). */
+      command: external_exports.string().optional(),
+      /** Where the job's full logs are when it ran in GitHub Actions: the run's URL. */
+      logsUrl: external_exports.string().nullable().optional(),
+      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
+      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
+    });
+  }
+});
+
 // packages/executor/src/queue-command.ts
 function checkUnitPaths(units, jobId) {
   units.forEach((unit, index) => {
@@ -74894,6 +75348,8 @@ function queueCommand(input2) {
     "json",
     // Only the job's units; a .terragrunt-filters file in the repository must not add others.
     "--no-filters-file",
+    // Stacks the job needs are generated before (stack-generation.ts); run --all would generate every stack.
+    "--no-stack-generate",
     ...input2.units.flatMap((unit) => ["--filter", `./${unit}`]),
     ...planning ? ["--out-dir", input2.planDirectory] : [],
     "--",
@@ -74910,12 +75366,13 @@ var init_queue_command = __esm({
   "packages/executor/src/queue-command.ts"() {
     "use strict";
     init_src();
-    FILTER_SAFE_UNIT = /^(?!.*\.\.\.)[A-Za-z0-9_][A-Za-z0-9._@+,~-]*(\/[A-Za-z0-9_][A-Za-z0-9._@+,~-]*)*$/;
+    FILTER_SAFE_UNIT = /^(?!.*\.\.\.)\.?[A-Za-z0-9_][A-Za-z0-9._@+,~-]*(\/\.?[A-Za-z0-9_][A-Za-z0-9._@+,~-]*)*$/;
     SELECTION_FLAG = /^--(filter|filters-file|filter-affected|queue-|units-that-include|modules-that-include|include-dir|exclude-dir|excludes-file|strict-include|include-external|ignore-external|ignore-dependency|graph)/;
     GANTRY_FLAGS = {
       "--non-interactive": false,
       "--no-color": false,
       "--no-filters-file": false,
+      "--no-stack-generate": false,
       "--log-format": true,
       "--log-level": true,
       "--working-dir": true,
@@ -74926,7 +75383,7 @@ var init_queue_command = __esm({
       "--out-dir": true,
       "--json-out-dir": true
     };
-    QUEUE_VARIABLE = /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
+    QUEUE_VARIABLE = /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|NO_STACK_GENERATE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
     common = ["-input=false", "-no-color", "-lock-timeout=60s"];
   }
 });
@@ -75170,113 +75627,10 @@ var init_rendered_output = __esm({
   }
 });
 
-// packages/executor/src/result.ts
-var unitStatusSchema2, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobStatusSchema, jobResultSchema;
-var init_result = __esm({
-  "packages/executor/src/result.ts"() {
-    "use strict";
-    init_zod();
-    init_src4();
-    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    planSummarySchema = external_exports.object({
-      add: external_exports.number().int(),
-      change: external_exports.number().int(),
-      destroy: external_exports.number().int(),
-      import: external_exports.number().int(),
-      forget: external_exports.number().int().optional(),
-      addresses: external_exports.object({
-        create: external_exports.array(external_exports.string()),
-        update: external_exports.array(external_exports.string()),
-        delete: external_exports.array(external_exports.string()),
-        replace: external_exports.array(external_exports.string()),
-        import: external_exports.array(external_exports.string()),
-        forget: external_exports.array(external_exports.string()).optional(),
-        read: external_exports.array(external_exports.string()).optional(),
-        deferred: external_exports.array(external_exports.string()).optional()
-      }),
-      moves: external_exports.array(external_exports.object({ from: external_exports.string(), to: external_exports.string() })).optional(),
-      outputChanges: external_exports.boolean(),
-      outputs: external_exports.array(external_exports.string()).optional(),
-      checks: external_exports.array(external_exports.object({ address: external_exports.string(), status: external_exports.string(), messages: external_exports.array(external_exports.string()) })).optional(),
-      warnings: external_exports.array(external_exports.string()).optional()
-    });
-    appliedCountsSchema = external_exports.object({
-      import: external_exports.number().int(),
-      add: external_exports.number().int(),
-      change: external_exports.number().int(),
-      destroy: external_exports.number().int(),
-      forget: external_exports.number().int()
-    });
-    diagnosticSchema = external_exports.object({
-      severity: external_exports.enum(["error", "warning"]),
-      summary: external_exports.string(),
-      file: external_exports.string().optional(),
-      line: external_exports.number().int().optional()
-    });
-    UNIT_OUTPUT_LIMIT = 3e4;
-    UNIT_ERROR_LIMIT = 8e3;
-    unitResultSchema = external_exports.object({
-      unit: external_exports.string(),
-      status: unitStatusSchema2,
-      /** Exit code of the failing (or last) command; null when nothing ran. */
-      exitCode: external_exports.number().int().nullable(),
-      durationMs: external_exports.number(),
-      /** Kept after the run; null when nothing ran. */
-      logPath: external_exports.string().nullable(),
-      /** The saved plan of a plan or plan-destroy (mode 0600); null for apply/destroy, which plan and apply in one step. */
-      planFile: external_exports.string().nullable(),
-      plan: planSummarySchema.nullable(),
-      /** Why a unit failed or was skipped, in one line. */
-      reason: external_exports.string().nullable(),
-      /** The commands run (or, on a dry run, that would run), already masked. */
-      commands: external_exports.array(external_exports.string()),
-      /** What Gantry could not read about this unit (e.g. a plan it cannot summarise); never a failure by itself. */
-      warnings: external_exports.array(external_exports.string()).optional(),
-      /**
-       * What the tool printed for the unit's plan, apply or destroy (the rendered plan; an apply's own output),
-       * without init noise or runner paths; masked, and at most `UNIT_OUTPUT_LIMIT` characters (the middle cut
-       * and marked). Carried so a report rendered elsewhere (`gantry report`) shows it.
-       */
-      output: external_exports.string().nullable().optional(),
-      /** The tool's own error text (OpenTofu's or Terragrunt's), masked, at most `UNIT_ERROR_LIMIT` characters. */
-      error: external_exports.string().nullable().optional(),
-      /** What an apply or destroy reported it did ("Apply complete! Resources: …"). */
-      applied: appliedCountsSchema.nullable().optional(),
-      /** True when the tool died or was stopped while applying or destroying: some changes may have been made. */
-      mayBePartiallyApplied: external_exports.boolean().optional(),
-      /** Errors with a place in the repository (file repository-relative), for annotations. */
-      diagnostics: external_exports.array(diagnosticSchema).optional()
-    });
-    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    jobResultSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("JobResult"),
-      job: jobSchema,
-      status: jobStatusSchema,
-      /** True when the run was stopped by a signal: some units may be `not-started`. */
-      interrupted: external_exports.boolean(),
-      dryRun: external_exports.boolean(),
-      startedAt: external_exports.string(),
-      durationMs: external_exports.number(),
-      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
-      runDir: external_exports.string().nullable(),
-      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
-      worktree: external_exports.string().nullable(),
-      units: external_exports.array(unitResultSchema),
-      /** The terragrunt command that ran the job's units, masked (`$WORKTREE`, `$RUN_DIR` for the directories). */
-      command: external_exports.string().optional(),
-      /** Where the job's full logs are when it ran in GitHub Actions: the run's URL. */
-      logsUrl: external_exports.string().nullable().optional(),
-      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
-      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
-    });
-  }
-});
-
 // packages/executor/src/terragrunt-log.ts
-import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve7 } from "node:path";
+import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve8 } from "node:path";
 function worktreeRelative(path, worktree) {
-  const absolute = isAbsolute3(path) ? path : resolve7(worktree, path);
+  const absolute = isAbsolute3(path) ? path : resolve8(worktree, path);
   return relative2(worktree, absolute).split("\\").join("/") || ".";
 }
 function parseLogLine(text2, worktree) {
@@ -75513,7 +75867,7 @@ var init_unit_recorder = __esm({
         return posix10.join(download2.from, directory.slice(download2.into.length), file2);
       }
       close() {
-        return new Promise((resolve20) => this.#log.end(resolve20));
+        return new Promise((resolve21) => this.#log.end(resolve21));
       }
     };
   }
@@ -75541,7 +75895,7 @@ function limiter(limit) {
   let active = 0;
   const waiting = [];
   return async (task) => {
-    if (active >= limit) await new Promise((resolve20) => waiting.push(resolve20));
+    if (active >= limit) await new Promise((resolve21) => waiting.push(resolve21));
     active++;
     try {
       return await task();
@@ -75709,7 +76063,7 @@ $ ${shown}
   });
   await Promise.all([...recorders.values()].map((unitRecorder) => unitRecorder.close()));
   for (const unit of units) if (!finished.has(unit.unit)) context.onUnitFinished?.(unit);
-  await new Promise((resolve20) => jobLog.end(resolve20));
+  await new Promise((resolve21) => jobLog.end(resolve21));
   let error62 = null;
   if (outside.length > 0) {
     error62 = { code: "EXEC_QUEUE_OUTSIDE_JOB", message: `terragrunt ran units that are not in the job: ${outside.join(", ")}`, hint: "report this: Gantry restricts the queue to the job's units", exitCode: 30 };
@@ -75767,7 +76121,7 @@ var init_run_queue = __esm({
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join8, resolve as resolve8 } from "node:path";
+import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join8, resolve as resolve9 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -75788,7 +76142,7 @@ function fromVariables(variables, env) {
   for (const variable of variables) {
     const configured = env[variable];
     if (configured === void 0 || configured === "") continue;
-    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve8(configured);
+    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve9(configured);
     if (!isExecutable(path)) {
       throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint, exitCode: 31 });
     }
@@ -75876,8 +76230,88 @@ var init_run_directories = __esm({
   }
 });
 
+// packages/executor/src/stack-generation.ts
+import { createWriteStream as createWriteStream3, existsSync as existsSync8 } from "node:fs";
+import { dirname as dirname3, join as join10 } from "node:path";
+async function stacksOfJob(repo, ref, units) {
+  const listed = await listUnits({ repo, commit: ref });
+  const stackFileOf = new Map(listed.flatMap((unit) => unit.generatedBy ? [[unit.path, unit.generatedBy.stackFile]] : []));
+  const generated = new Map(units.flatMap((unit) => stackFileOf.has(unit) ? [[unit, stackFileOf.get(unit)]] : []));
+  if (stackFileOf.size === 0) return { stackFiles: [], generated };
+  const stackFiles = new Set(generated.values());
+  const seen = new Set(units);
+  let round = [...units];
+  while (round.length > 0) {
+    const reports = await readsOfUnits({ repo, commit: ref, units: round });
+    round = [...new Set(reports.flatMap((report) => report.dependencies))].filter((unit) => !seen.has(unit));
+    for (const unit of round) {
+      seen.add(unit);
+      const stackFile = stackFileOf.get(unit);
+      if (stackFile !== void 0) stackFiles.add(stackFile);
+    }
+  }
+  return { stackFiles: [...stackFiles].sort(), generated };
+}
+function stackGenerateCommand(input2) {
+  const dirs = input2.stackFiles.map((file2) => dirname3(file2));
+  const filters = dirs.flatMap((dir) => {
+    const at = dir === "." ? "." : `./${dir}`;
+    return ["--filter", `${at} | type=stack`, "--filter", `${at}/** | type=stack`];
+  });
+  return {
+    command: input2.tools.terragrunt,
+    args: ["stack", "generate", "--non-interactive", "--no-color", "--working-dir", input2.worktree, "--parallelism", String(input2.parallelism), ...filters]
+  };
+}
+async function generateJobStacks(context) {
+  const { worktree, masker } = context;
+  const { command: command12, args } = stackGenerateCommand({ tools: context.tools, worktree, stackFiles: context.stacks.stackFiles, parallelism: context.parallelism });
+  const shown = masker.mask(context.display(command12, args));
+  const logPath = join10(context.runDir, "stack-generate.log");
+  const log = createWriteStream3(logPath, { mode: 384 });
+  log.write(`$ ${shown}
+`);
+  const errors = [];
+  let inError = false;
+  const outcome = await runProcess(command12, args, {
+    cwd: worktree,
+    env: context.env,
+    signal: context.signal,
+    stdout: "lines",
+    stderr: "lines",
+    onLine: (line) => {
+      const masked = masker.mask(line.split(worktree).join("$WORKTREE"));
+      log.write(`${masked}
+`);
+      const logged = /^\d\d:\d\d:\d\d\.\d+\s+([A-Z]+)\s+(.*)$/.exec(masked);
+      if (logged) {
+        inError = logged[1] === "ERROR";
+        if (inError) errors.push(logged[2].trim());
+      } else if (inError) errors[errors.length - 1] += `
+${masked}`;
+    }
+  });
+  await new Promise((resolve21) => log.end(resolve21));
+  const failed = /* @__PURE__ */ new Map();
+  const fallback = outcome.exitCode === 0 ? "terragrunt stack generate did not generate it" : `terragrunt stack generate failed (exit ${outcome.exitCode ?? outcome.signal ?? "none"})`;
+  for (const [unit, stackFile] of context.stacks.generated) {
+    const dir = join10(worktree, unit);
+    if (["terragrunt.hcl", "terragrunt.hcl.json"].some((name) => existsSync8(join10(dir, name)))) continue;
+    const own2 = errors.filter((error62) => error62.includes(`$WORKTREE/${unit}`) || error62.includes(`[${dirname3(stackFile)}]`));
+    failed.set(unit, (own2.length > 0 ? own2 : errors).join("\n\n").trim() || fallback);
+  }
+  return { command: shown, failed, logPath, interrupted: outcome.interrupted };
+}
+var init_stack_generation = __esm({
+  "packages/executor/src/stack-generation.ts"() {
+    "use strict";
+    init_src3();
+    init_process();
+  }
+});
+
 // packages/executor/src/tool-environment.ts
-import { existsSync as existsSync8 } from "node:fs";
+import { existsSync as existsSync9 } from "node:fs";
 function isWithheldFromTools(name) {
   const upper = name.toUpperCase();
   return withheldNames.has(upper) || withheldPrefixes.some((prefix) => upper.startsWith(prefix));
@@ -75901,7 +76335,7 @@ function toolEnvironment(input2) {
     toolEnv[name] = value;
   }
   Object.assign(toolEnv, input2.credentials);
-  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync8(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
+  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync9(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
   return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: input2.stateDir };
 }
 var withheldPrefixes, withheldNames, awsCredentialSources;
@@ -75933,8 +76367,8 @@ var init_tool_environment = __esm({
 });
 
 // packages/executor/src/execute-job.ts
-import { chmodSync as chmodSync2, mkdirSync as mkdirSync3, readFileSync as readFileSync6, writeFileSync as writeFileSync4, existsSync as existsSync9 } from "node:fs";
-import { isAbsolute as isAbsolute5, join as join10, resolve as resolve9 } from "node:path";
+import { chmodSync as chmodSync2, mkdirSync as mkdirSync3, readFileSync as readFileSync6, writeFileSync as writeFileSync4, existsSync as existsSync10 } from "node:fs";
+import { isAbsolute as isAbsolute5, join as join11, resolve as resolve10 } from "node:path";
 function parseJob2(input2, source = "job") {
   const parsed = jobSchema.safeParse(input2);
   if (parsed.success) return parsed.data;
@@ -75947,14 +76381,14 @@ function parseJob2(input2, source = "job") {
   });
 }
 async function defaultRunDirectory(repo, env = {}) {
-  const runsRoot = join10(await gitCommonDir(repo), "gantry", "runs");
+  const runsRoot = join11(await gitCommonDir(repo), "gantry", "runs");
   pruneRunDirectories(runsRoot, keptRunsFromEnv(env));
-  return join10(runsRoot, runTimestamp());
+  return join11(runsRoot, runTimestamp());
 }
 async function defaultStateDirectory(repo, env) {
   const configured = env.GANTRY_STATE_DIR;
-  if (configured !== void 0 && configured !== "") return resolve9(configured);
-  return join10(await gitCommonDir(repo), "gantry", "state");
+  if (configured !== void 0 && configured !== "") return resolve10(configured);
+  return join11(await gitCommonDir(repo), "gantry", "state");
 }
 function errorSummary(error62) {
   if (GantryError.isInstance(error62)) return { code: error62.code, message: error62.message, hint: error62.hint ?? null, exitCode: error62.exitCode };
@@ -75971,7 +76405,7 @@ function jobExitCode(result) {
 async function executeJob(jobInput, options2) {
   const job = parseJob2(jobInput);
   const env = options2.env ?? process.env;
-  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve9(options2.repo);
+  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve10(options2.repo);
   const masker = options2.masker ?? new SecretMasker();
   const dryRun = options2.dryRun ?? false;
   const startedAt = /* @__PURE__ */ new Date();
@@ -76018,7 +76452,16 @@ async function executeJob(jobInput, options2) {
       reportFile: "$RUN_DIR/terragrunt-report.json",
       planDirectory: "$RUN_DIR/plans"
     });
-    const command12 = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
+    let command12 = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
+    try {
+      const stacks2 = await stacksOfJob(repo, job.ref, job.units);
+      if (stacks2.stackFiles.length > 0) {
+        const generate = stackGenerateCommand({ tools, worktree: "$WORKTREE", stackFiles: stacks2.stackFiles, parallelism });
+        command12 = `${masker.mask(displayCommand(generate.command, generate.args, "$WORKTREE", "$RUN_DIR"))} && ${command12}`;
+      }
+    } catch (error62) {
+      return result({ status: "failed", units: job.units.map((unit) => notStarted(unit, "its stacks could not be read")), error: errorSummary(error62) });
+    }
     return result({ status: "succeeded", command: command12, units: job.units.map((unit) => notStarted(unit, "dry run")) });
   }
   let credentials;
@@ -76029,7 +76472,7 @@ async function executeJob(jobInput, options2) {
   }
   masker.addAll(credentials.secrets);
   masker.addAll(secretsFromEnvironment(credentials.env));
-  const runDir = options2.runDir ?? join10(await defaultRunDirectory(repo, env), job.id);
+  const runDir = options2.runDir ?? join11(await defaultRunDirectory(repo, env), job.id);
   mkdirSync3(runDir, { recursive: true, mode: 448 });
   chmodSync2(runDir, 448);
   const stateDir = options2.stateDir ?? await defaultStateDirectory(repo, env);
@@ -76045,6 +76488,12 @@ async function executeJob(jobInput, options2) {
   if (options2.signal?.aborted) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "interrupted before start")) });
   }
+  let stacks;
+  try {
+    stacks = await stacksOfJob(repo, job.ref, job.units);
+  } catch (error62) {
+    return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "its stacks could not be read")), error: errorSummary(error62) });
+  }
   let worktree;
   try {
     worktree = await createJobWorktree(repo, job.ref, job.id);
@@ -76052,24 +76501,41 @@ async function executeJob(jobInput, options2) {
     return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "no worktree")), error: errorSummary(error62) });
   }
   let outcome;
+  let generation = null;
   try {
-    outcome = await runQueue({
-      job,
-      worktree: worktree.dir,
-      runDir,
-      tools,
-      env: toolEnv,
-      masker,
-      parallelism,
-      signal: options2.signal,
-      killGraceMs: options2.killGraceMs,
-      onUnitStarted: (unit) => options2.onEvent?.({ type: "unit-started", job, unit }),
-      onUnitFinished: (unitResult) => options2.onEvent?.({ type: "unit-finished", job, result: unitResult })
-    });
+    const tooling = { worktree: worktree.dir, runDir, tools, env: toolEnv, masker, parallelism, signal: options2.signal };
+    if (stacks.stackFiles.length > 0) {
+      generation = await generateJobStacks({ ...tooling, stacks, display: (command12, args) => displayCommand(command12, args, worktree.dir, runDir) });
+    }
+    const failed = generation?.failed ?? /* @__PURE__ */ new Map();
+    const runnable = job.units.filter((unit) => !failed.has(unit));
+    if (generation?.interrupted || options2.signal?.aborted) {
+      outcome = { units: job.units.map((unit) => notStarted(unit, "interrupted before start")), command: generation?.command ?? "", error: null };
+    } else if (runnable.length === 0) {
+      outcome = { units: [], command: generation.command, error: null };
+    } else {
+      outcome = await runQueue({
+        ...tooling,
+        job: runnable.length === job.units.length ? job : { ...job, units: runnable },
+        killGraceMs: options2.killGraceMs,
+        onUnitStarted: (unit) => options2.onEvent?.({ type: "unit-started", job, unit }),
+        onUnitFinished: (unitResult) => options2.onEvent?.({ type: "unit-finished", job, result: unitResult })
+      });
+    }
+    if (generation && failed.size > 0) {
+      const ran = new Map(outcome.units.map((unit) => [unit.unit, unit]));
+      for (const [unit, error62] of failed) {
+        const unitResult = ungenerated(unit, error62, generation);
+        options2.onEvent?.({ type: "unit-finished", job, result: unitResult });
+        ran.set(unit, unitResult);
+      }
+      outcome = { ...outcome, units: job.units.map((unit) => ran.get(unit)) };
+    }
+    if (generation) outcome = { ...outcome, command: outcome.command === generation.command ? outcome.command : `${generation.command} && ${outcome.command}` };
   } finally {
     await worktree.remove();
   }
-  remaskLogs([...outcome.units.map((unit) => unit.logPath), join10(runDir, "terragrunt.log")], masker);
+  remaskLogs([...outcome.units.map((unit) => unit.logPath), join11(runDir, "terragrunt.log")], masker);
   const units = outcome.units;
   return result({
     status: units.every((u2) => u2.status === "succeeded") && outcome.error === null ? "succeeded" : "failed",
@@ -76080,15 +76546,30 @@ async function executeJob(jobInput, options2) {
     error: outcome.error
   });
 }
+function ungenerated(unit, error62, generation) {
+  const first = error62.split("\n").find((line) => line.trim() !== "")?.trim() ?? "";
+  return {
+    unit,
+    status: "failed",
+    exitCode: null,
+    durationMs: 0,
+    logPath: generation.logPath,
+    planFile: null,
+    plan: null,
+    reason: `its stack could not be generated: ${first}`.slice(0, 300),
+    commands: [generation.command],
+    error: error62.slice(0, UNIT_ERROR_LIMIT)
+  };
+}
 function withPluginCache(toolEnv, tools, commonDir) {
   if (tools.tfKind !== "tofu" || toolEnv.TF_PLUGIN_CACHE_DIR !== void 0 || toolEnv.TF_CLI_CONFIG_FILE !== void 0) return toolEnv;
-  const cache = join10(commonDir, "gantry", "plugin-cache");
+  const cache = join11(commonDir, "gantry", "plugin-cache");
   mkdirSync3(cache, { recursive: true });
   return { ...toolEnv, TF_PLUGIN_CACHE_DIR: cache };
 }
 function remaskLogs(logs, masker) {
   for (const log of logs) {
-    if (log === null || !existsSync9(log)) continue;
+    if (log === null || !existsSync10(log)) continue;
     const text2 = readFileSync6(log, "utf8");
     const masked = masker.mask(text2);
     if (masked !== text2) writeFileSync4(log, masked, { mode: 384 });
@@ -76101,11 +76582,13 @@ var init_execute_job = __esm({
     init_src();
     init_guard();
     init_masking();
+    init_result();
     init_queue_command();
     init_run_queue();
     init_tools();
     init_run_directories();
     init_worktree();
+    init_stack_generation();
     init_tool_environment();
   }
 });
@@ -76964,11 +77447,11 @@ __export(execute_exports, {
   command: () => command3
 });
 import { readFileSync as readFileSync8, writeFileSync as writeFileSync5 } from "node:fs";
-import { resolve as resolve10 } from "node:path";
+import { resolve as resolve11 } from "node:path";
 async function readJobText(source, io) {
   if (source !== "-") {
     try {
-      return readFileSync8(resolve10(io.cwd, source), "utf8");
+      return readFileSync8(resolve11(io.cwd, source), "utf8");
     } catch (error62) {
       throw new GantryError("EXEC_JOB_UNREADABLE", `cannot read the job file ${source}: ${error62.message}`, { hint: "pass the path of a job written by `gantry plan --json`, or - for stdin", exitCode: 33 });
     }
@@ -77055,7 +77538,7 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
 `)));
         try {
           const result = await executeJob(job, {
-            repo: resolve10(io.cwd, values.repo ?? "."),
+            repo: resolve11(io.cwd, values.repo ?? "."),
             env,
             dryRun: values["dry-run"] ?? false,
             signal: interrupt.signal,
@@ -77064,12 +77547,12 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
             // The roll-up report in the other repository links each job to the run that holds its logs.
             logsUrl: actionsRunUrl(io.env),
             ...parallelism !== void 0 ? { parallelism } : {},
-            ...values["run-dir"] ? { runDir: resolve10(io.cwd, values["run-dir"]) } : {}
+            ...values["run-dir"] ? { runDir: resolve11(io.cwd, values["run-dir"]) } : {}
           });
           const report = reportForJob(result);
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync5(resolve10(io.cwd, values.report), markdown);
-          if (values.result) writeFileSync5(resolve10(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
+          if (values.report) writeFileSync5(resolve11(io.cwd, values.report), markdown);
+          if (values.result) writeFileSync5(resolve11(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
 `);
           appendStepSummary(markdown, io.env);
           io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
@@ -77177,7 +77660,7 @@ __export(run_exports, {
   command: () => command4
 });
 import { writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join11, resolve as resolve11 } from "node:path";
+import { join as join12, resolve as resolve12 } from "node:path";
 async function publishingTarget(repo, event, values, io) {
   if (values["open-issue-on-failure"] === true && values["publish-merged-prs"] !== true) {
     throw new GantryError("USAGE", "--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push", exitCode: 2 });
@@ -77305,7 +77788,7 @@ ${recordOptionsHelp(21)}
           },
           help3
         );
-        const repo = resolve11(io.cwd, values.repo ?? ".");
+        const repo = resolve12(io.cwd, values.repo ?? ".");
         const event = parseEvent("run", values.event);
         const record2 = event === "push" ? await deploymentRecordSetting(repo, values, io.env) : void 0;
         const fromRecord = record2 !== void 0 && (values.branch === void 0 || values.branch === record2.deployBranch);
@@ -77320,7 +77803,7 @@ ${recordOptionsHelp(21)}
         const masker = new SecretMasker();
         const writeReports = (report, terminal = true) => {
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync6(resolve11(io.cwd, values.report), markdown);
+          if (values.report) writeFileSync6(resolve12(io.cwd, values.report), markdown);
           appendStepSummary(markdown, io.env);
           if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
 ` : renderTextReport(report, { masker }));
@@ -77355,7 +77838,7 @@ gantry run: ${name} received; stopping (again to exit at once)
           parallelism,
           signal,
           isSuccess: (result) => result.status === "succeeded",
-          runJob: (job, context) => executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join11(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...guard ? { guard } : {} })
+          runJob: (job, context) => executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join12(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...guard ? { guard } : {} })
         });
         try {
           let plan;
@@ -77443,7 +77926,7 @@ var record_exports = {};
 __export(record_exports, {
   command: () => command5
 });
-import { resolve as resolve12 } from "node:path";
+import { resolve as resolve13 } from "node:path";
 function describe5(record2, where) {
   const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
   for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
@@ -77488,7 +77971,7 @@ ${recordOptionsHelp(21)}`;
       if (positionals.length !== 1 || action !== "show" && action !== "mark") {
         throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
       }
-      const repo = resolve12(io.cwd, values.repo ?? ".");
+      const repo = resolve13(io.cwd, values.repo ?? ".");
       const setting = await deploymentRecordSetting(repo, values, io.env);
       const current2 = await setting.store.read();
       if (action === "show") {
@@ -77530,7 +78013,7 @@ __export(dispatch_exports, {
   command: () => command6
 });
 import { readFileSync as readFileSync9, writeFileSync as writeFileSync7 } from "node:fs";
-import { relative as relative3, resolve as resolve13 } from "node:path";
+import { relative as relative3, resolve as resolve14 } from "node:path";
 function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
   const number4 = Number(value);
@@ -77718,7 +78201,7 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
             exitCode: 2
           });
         }
-        const plan = values.plan === void 0 ? void 0 : readPlan(resolve13(io.cwd, values.plan), io.cwd);
+        const plan = values.plan === void 0 ? void 0 : readPlan(resolve14(io.cwd, values.plan), io.cwd);
         if (plan && workflows.workflow === void 0) {
           const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
           if (deploying && workflows.applyWorkflow === void 0) throw usage2("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
@@ -77773,7 +78256,7 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
         }
         const document = `${JSON.stringify(outcome, null, 2)}
 `;
-        if (values.output) writeFileSync7(resolve13(io.cwd, values.output), document);
+        if (values.output) writeFileSync7(resolve14(io.cwd, values.output), document);
         if (values.json) {
           io.stdout.write(document);
           io.stderr.write(rollUp(outcome));
@@ -77797,7 +78280,7 @@ __export(report_exports, {
   command: () => command7
 });
 import { readdirSync as readdirSync3, readFileSync as readFileSync10, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join12, relative as relative4, resolve as resolve14 } from "node:path";
+import { join as join13, relative as relative4, resolve as resolve15 } from "node:path";
 function readJson(file2, what, io) {
   const name = relative4(io.cwd, file2) || file2;
   let text2;
@@ -77824,11 +78307,11 @@ function resultFiles(paths, io) {
     }
     if (!isDirectory) return void files.push(path);
     for (const entry of readdirSync3(path).sort()) {
-      const child = join12(path, entry);
+      const child = join13(path, entry);
       if (entry.endsWith(".json") || statSync4(child).isDirectory()) walk(child);
     }
   };
-  for (const path of paths) walk(resolve14(io.cwd, path));
+  for (const path of paths) walk(resolve15(io.cwd, path));
   return files;
 }
 function reportForError(file2, head, event, io) {
@@ -77838,7 +78321,7 @@ function reportForError(file2, head, event, io) {
   if (event !== void 0 && event !== "pull_request" && event !== "push") {
     throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry report --help`", exitCode: 2 });
   }
-  const path = resolve14(io.cwd, file2);
+  const path = resolve15(io.cwd, file2);
   const failure2 = parseErrorDocument(readJson(path, "error", io), relative4(io.cwd, path) || path);
   const where = failure2.location ? `${formatLocation(failure2.location)}: ` : "";
   return {
@@ -77934,7 +78417,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       if (values.error === void 0 && (values.head !== void 0 || values.event !== void 0)) {
         throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
       }
-      const planFile = values.error === void 0 ? resolve14(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
+      const planFile = values.error === void 0 ? resolve15(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
       const format = values.format ?? "markdown";
       if (format !== "markdown" && format !== "text" && format !== "json") {
         throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
@@ -77979,7 +78462,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       const markdown = renderMarkdownReport(report, { masker });
       const rendered = format === "markdown" ? markdown : format === "json" ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
 ` : renderTextReport(report, { masker });
-      if (values.output) writeFileSync8(resolve14(io.cwd, values.output), rendered);
+      if (values.output) writeFileSync8(resolve15(io.cwd, values.output), rendered);
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
@@ -78003,7 +78486,7 @@ __export(iam_exports, {
   command: () => command8
 });
 import { readFile } from "node:fs/promises";
-import { basename as basename5, resolve as resolve15 } from "node:path";
+import { basename as basename5, resolve as resolve16 } from "node:path";
 function parseRole(value) {
   if (value === void 0) return void 0;
   if (value === "plan" || value === "apply") return value;
@@ -78082,7 +78565,7 @@ async function lint(argv, io) {
   const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP2);
   const file2 = positionals[0];
   if (!file2) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
-  const path = resolve15(io.cwd, file2);
+  const path = resolve16(io.cwd, file2);
   let text2;
   try {
     text2 = await readFile(path, "utf8");
@@ -78933,9 +79416,9 @@ var init_repository_files = __esm({
 // packages/init/src/write-files.ts
 import { createHash as createHash4 } from "node:crypto";
 import { lstatSync as lstatSync2, mkdirSync as mkdirSync4, readFileSync as readFileSync11, writeFileSync as writeFileSync9 } from "node:fs";
-import { dirname as dirname3, join as join13 } from "node:path";
+import { dirname as dirname4, join as join14 } from "node:path";
 function readManifest(dir) {
-  const path = join13(dir, MANIFEST_FILE);
+  const path = join14(dir, MANIFEST_FILE);
   let text2;
   try {
     text2 = readFileSync11(path, "utf8");
@@ -78976,7 +79459,7 @@ function current(path) {
 function planWrites(dir, files, options2) {
   const manifest = readManifest(dir);
   return files.map((file2) => {
-    const onDisk = current(join13(dir, file2.path));
+    const onDisk = current(join14(dir, file2.path));
     if (onDisk.kind === "missing") return { ...file2, action: "create" };
     if (onDisk.kind === "link") return { ...file2, action: "keep", reason: "a symbolic link: never written through" };
     if (onDisk.content.equals(Buffer.from(file2.content))) return { ...file2, action: "unchanged" };
@@ -78995,8 +79478,8 @@ function writePlannedFiles(dir, planned, gantryVersion) {
     if (file2.action === "keep") continue;
     if (file2.action !== "unchanged") {
       try {
-        mkdirSync4(dirname3(join13(dir, file2.path)), { recursive: true });
-        writeFileSync9(join13(dir, file2.path), file2.content);
+        mkdirSync4(dirname4(join14(dir, file2.path)), { recursive: true });
+        writeFileSync9(join14(dir, file2.path), file2.content);
       } catch (error62) {
         failure2 = { path: file2.path, error: error62 };
         break;
@@ -79006,14 +79489,14 @@ function writePlannedFiles(dir, planned, gantryVersion) {
     files[file2.path] = { sha256: sha256(file2.content) };
   }
   const manifest = { apiVersion: "gantry/v1", kind: "InitManifest", gantryVersion, files: Object.fromEntries(Object.entries(files).sort(([a2], [b3]) => a2.localeCompare(b3))) };
-  mkdirSync4(join13(dir, dirname3(MANIFEST_FILE)), { recursive: true });
-  writeFileSync9(join13(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+  mkdirSync4(join14(dir, dirname4(MANIFEST_FILE)), { recursive: true });
+  writeFileSync9(join14(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
 `);
   if (failure2) {
     const notWritten = planned.filter((file2) => file2.action !== "keep" && file2.action !== "unchanged" && !written.includes(file2.path)).map((file2) => file2.path);
     throw new GantryError("INIT_WRITE_FAILED", `cannot write ${failure2.path}: ${failure2.error.message}`, {
       hint: `written: ${written.join(", ") || "nothing"}; not written: ${notWritten.join(", ")}. Fix the cause and run gantry init again (it resumes: what it wrote is recorded)`,
-      location: { file: join13(dir, failure2.path) },
+      location: { file: join14(dir, failure2.path) },
       exitCode: 20
     });
   }
@@ -79128,12 +79611,12 @@ var init_settings = __esm({
 // packages/init/src/action-ref.ts
 import { execFile as execFile7 } from "node:child_process";
 function lsRemote(url2, ref, signal) {
-  return new Promise((resolve20, reject) => {
+  return new Promise((resolve21, reject) => {
     execFile7(
       "git",
       ["ls-remote", "--", url2, ref, `${ref}^{}`],
       { encoding: "utf8", timeout: 6e4, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }, ...signal ? { signal } : {} },
-      (error62, stdout, stderr) => error62 ? reject(new Error(stderr.trim() || error62.message)) : resolve20(stdout)
+      (error62, stdout, stderr) => error62 ? reject(new Error(stderr.trim() || error62.message)) : resolve21(stdout)
     );
   });
 }
@@ -79214,7 +79697,7 @@ var init_exports = {};
 __export(init_exports, {
   command: () => command9
 });
-import { resolve as resolve16 } from "node:path";
+import { resolve as resolve17 } from "node:path";
 function listing(plan, dryRun) {
   const lines = [];
   for (const repository of plan) {
@@ -79306,8 +79789,8 @@ Each repository's .gantry/init.json records what init wrote.
         },
         help7
       );
-      const liveDir = resolve16(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
-      const pipelinesDir = resolve16(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
+      const liveDir = resolve17(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
+      const pipelinesDir = resolve17(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
       if (liveDir === pipelinesDir) {
         throw new GantryError("USAGE", "--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both", exitCode: 2 });
       }
@@ -79352,7 +79835,7 @@ Each repository's .gantry/init.json records what init wrote.
 ${kept.length} file(s) kept as they are: compare them with \`gantry init --dry-run --force\`.
 `);
         io.stdout.write(`
-Next: ${resolve16(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (AWS roles, the apply environment, branch protection, credentials, the deployment record).
+Next: ${resolve17(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (AWS roles, the apply environment, branch protection, credentials, the deployment record).
 `);
       }
       return 0;
@@ -79366,18 +79849,18 @@ __export(doctor_exports, {
   command: () => command10
 });
 import { readdirSync as readdirSync4, readFileSync as readFileSync12 } from "node:fs";
-import { join as join14, resolve as resolve17 } from "node:path";
+import { join as join15, resolve as resolve18 } from "node:path";
 function diagnoseConfiguration(repo) {
   const list2 = (dir) => {
     try {
-      return readdirSync4(join14(repo, dir)).map((name) => `${dir}/${name}`);
+      return readdirSync4(join15(repo, dir)).map((name) => `${dir}/${name}`);
     } catch {
       return [];
     }
   };
   const files = [...list2(".gantry"), ...list2(".gruntwork")].filter((path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/]+\.hcl|config\.ya?ml)$/.test(path)).sort();
   try {
-    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync12(join14(repo, path), "utf8") })));
+    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync12(join15(repo, path), "utf8") })));
     return { files: loaded.files, environments: loaded.config.environments.length, problem: null };
   } catch (error62) {
     if (!GantryError.isInstance(error62)) throw error62;
@@ -79431,7 +79914,7 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
         const report = await checkTokenScopes(token, { role: purpose, tokenName: TOKEN_SETTINGS[purpose].variable, ...baseUrl ? { baseUrl } : {} });
         return report.kind === "classic" ? report.scopes : null;
       };
-      const repo = values.repo ? resolve17(io.cwd, values.repo) : void 0;
+      const repo = values.repo ? resolve18(io.cwd, values.repo) : void 0;
       const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...repo ? { repo } : {} });
       let appProblem = null;
       let githubApp = null;
@@ -79603,7 +80086,7 @@ __export(main_exports, {
   commands: () => commands,
   main: () => main
 });
-import { resolve as resolve18 } from "node:path";
+import { resolve as resolve19 } from "node:path";
 function usage() {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
@@ -79651,7 +80134,7 @@ async function main(argv, io) {
       const errorFile = io.env.GANTRY_ERROR_FILE;
       if (errorFile) {
         try {
-          writeErrorDocument(resolve18(io.cwd, errorFile), name, error62);
+          writeErrorDocument(resolve19(io.cwd, errorFile), name, error62);
         } catch (writeError) {
           io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${writeError.message}
 `);
@@ -79695,7 +80178,7 @@ init_src4();
 import { randomUUID as randomUUID3 } from "node:crypto";
 import { readFileSync as readFileSync14, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { delimiter as delimiter3, dirname as dirname5, join as join16, resolve as resolve19 } from "node:path";
+import { delimiter as delimiter3, dirname as dirname6, join as join17, resolve as resolve20 } from "node:path";
 import { Writable } from "node:stream";
 
 // packages/cli/src/index.ts
@@ -79707,8 +80190,8 @@ init_src();
 // packages/action/src/install-tools.ts
 init_src();
 import { createHash as createHash5, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync10, mkdirSync as mkdirSync5, readFileSync as readFileSync13, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync10 } from "node:fs";
-import { delimiter as delimiter2, dirname as dirname4, join as join15 } from "node:path";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync11, mkdirSync as mkdirSync5, readFileSync as readFileSync13, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync10 } from "node:fs";
+import { delimiter as delimiter2, dirname as dirname5, join as join16 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
 import { createRequire as createRequire3 } from "module";
@@ -80258,22 +80741,22 @@ async function ensureTool(tool, options2) {
     });
   }
   const asset = tool.asset(platform);
-  const cached2 = join15(options2.cacheDir, tool.name, tool.version, asset.file);
+  const cached2 = join16(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync10(cached2) && sha2562(readFileSync13(cached2)) !== asset.sha256) {
+  if (existsSync11(cached2) && sha2562(readFileSync13(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
     rmSync7(cached2, { force: true });
   }
-  if (!existsSync10(cached2)) {
+  if (!existsSync11(cached2)) {
     await download(asset, cached2, options2);
     source = "download";
   }
   options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
-  const executable = join15(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
+  const executable = join16(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
   const bytes = readFileSync13(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
-  mkdirSync5(dirname4(executable), { recursive: true });
+  mkdirSync5(dirname5(executable), { recursive: true });
   rmSync7(executable, { force: true });
   writeFileSync10(executable, binary, { mode: 493 });
   return { path: executable, source };
@@ -80299,7 +80782,7 @@ async function download(asset, target, options2) {
       exitCode: TOOL_EXIT_CODE
     });
   }
-  mkdirSync5(dirname4(target), { recursive: true });
+  mkdirSync5(dirname5(target), { recursive: true });
   const temporary = `${target}.${randomBytes3(6).toString("hex")}.partial`;
   writeFileSync10(temporary, bytes);
   renameSync4(temporary, target);
@@ -80318,7 +80801,7 @@ function isExecutable2(path) {
 function findOnPath2(binary, path) {
   for (const dir of path.split(delimiter2)) {
     if (dir === "") continue;
-    const candidate = join15(dir, binary);
+    const candidate = join16(dir, binary);
     if (isExecutable2(candidate)) return candidate;
   }
   return void 0;
@@ -80363,15 +80846,15 @@ async function runAction(io, overrides = {}) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir3();
     const tools = await ensureTools({
       env,
-      cacheDir: input2("tools-cache") || join16(env.RUNNER_TOOL_CACHE || join16(runnerTemp, "tool-cache"), "gantry"),
-      workDir: join16(runnerTemp, "gantry-tools"),
+      cacheDir: input2("tools-cache") || join17(env.RUNNER_TOOL_CACHE || join17(runnerTemp, "tool-cache"), "gantry"),
+      workDir: join17(runnerTemp, "gantry-tools"),
       log: (line) => io.stdout.write(`gantry action: ${line}
 `),
       ...overrides
     });
     env.GANTRY_TERRAGRUNT = tools.terragrunt.path;
     env.GANTRY_TOFU = tools.tofu.path;
-    env.PATH = [.../* @__PURE__ */ new Set([dirname5(tools.terragrunt.path), dirname5(tools.tofu.path)]), env.PATH ?? ""].join(delimiter3);
+    env.PATH = [.../* @__PURE__ */ new Set([dirname6(tools.terragrunt.path), dirname6(tools.tofu.path)]), env.PATH ?? ""].join(delimiter3);
     setOutput(io.env, "terragrunt", tools.terragrunt.path);
     setOutput(io.env, "tofu", tools.tofu.path);
   }
@@ -80383,8 +80866,8 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code2 = await main([...argv, "--format", "json"], cli);
   if (code2 !== 0) return code2;
-  const planFile = resolve19(workspace, input2("plan-file") || join16(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
-  mkdirSync6(dirname5(planFile), { recursive: true });
+  const planFile = resolve20(workspace, input2("plan-file") || join17(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
+  mkdirSync6(dirname6(planFile), { recursive: true });
   writeFileSync11(planFile, document);
   const plan = JSON.parse(readFileSync14(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
@@ -80409,7 +80892,7 @@ function rangeArguments(command12, input2, env, workspace) {
 function jobArguments(command12, job, env) {
   if (job === "") return [];
   if (command12 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command12}`, { exitCode: 2 });
-  const file2 = join16(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
+  const file2 = join17(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
   writeFileSync11(file2, job);
   return ["--job", file2];
 }

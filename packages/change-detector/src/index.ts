@@ -3,4 +3,5 @@ export { detectChanges, parseDetectionResult, type DetectOptions } from "./detec
 export { formatDetectionSummary, exitCodeForResult } from "./summary.js";
 export { DETECT_EXIT_CODES, type DetectErrorCode } from "./errors.js";
 export { cacheFilePath } from "./cache/cache-file.js";
-export { listUnits, readsOfUnits, type ListedUnit, type UnitReadsReport } from "./unit-reads.js";
+export { listUnits, readsOfUnits, type GeneratedOrigin, type ListedUnit, type UnitReadsReport } from "./unit-reads.js";
+export type { StackSource } from "./stacks/source.js";

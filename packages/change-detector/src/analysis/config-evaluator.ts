@@ -144,6 +144,8 @@ export class ConfigEvaluation {
   private ownSource: SourceSetting | undefined;
   private lastLinkNode: object | undefined;
   private lastLinkLine = 0;
+  /** The file of the expression being evaluated, when it is not this one (see `evaluate`). */
+  private origin: { hcl: HclFile; path: string } | undefined;
   readonly dir: string;
 
   constructor(
@@ -360,16 +362,22 @@ export class ConfigEvaluation {
     return setting;
   }
 
-  /** Evaluates an expression; evaluation errors become problems (file:line:column) and unknown values. */
-  evaluate(expr: Expression): HclValue {
+  /**
+   * Evaluates an expression; evaluation errors become problems (file:line:column) and unknown values. `from`: the
+   * file holding the expression when it is not this one (a stack file's block included from another file is
+   * evaluated in the including file's context, as Terragrunt does).
+   */
+  evaluate(expr: Expression, from?: { hcl: HclFile; path: string }): HclValue {
     this.run.registerCallsOf(expr);
     const previous = this.run.current;
+    const previousOrigin = this.origin;
     this.run.current = this;
+    this.origin = from;
     try {
       return evaluateExpression(expr, {
         variable: (name) => this.variable(name, expr),
         functions: this.run.functions,
-        file: this.hcl,
+        file: from?.hcl ?? this.hcl,
       });
     } catch (error) {
       if (error instanceof HclEvalError) {
@@ -379,6 +387,7 @@ export class ConfigEvaluation {
       throw error;
     } finally {
       this.run.current = previous;
+      this.origin = previousOrigin;
     }
   }
 
@@ -588,9 +597,9 @@ export class ConfigEvaluation {
     // One call often records several links (every probe of find_in_parent_folders): one line lookup.
     if (node !== this.lastLinkNode) {
       this.lastLinkNode = node;
-      this.lastLinkLine = lineOf(this.hcl, node.range.start);
+      this.lastLinkLine = lineOf(this.origin?.hcl ?? this.hcl, node.range.start);
     }
-    return new LazyLink(file, via, this.path, this.lastLinkLine);
+    return new LazyLink(file, via, this.origin?.path ?? this.path, this.lastLinkLine);
   }
 
   source(node: { range: { start: number; end: number } }): string {
@@ -598,8 +607,13 @@ export class ConfigEvaluation {
   }
 
   problem(code: string, message: string, offset: number, hint?: string): void {
-    const { line, column } = positionOf(this.hcl, offset);
-    this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
+    const { line, column } = positionOf(this.origin?.hcl ?? this.hcl, offset);
+    this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.origin?.path ?? this.path, line, column });
+  }
+
+  /** This file's `include` blocks: each one's path and evaluation (null when it could not be read). */
+  includedFiles(): ReadonlyArray<{ name: string; path: string | null; config: ConfigEvaluation | null }> {
+    return this.includes;
   }
 
   /** `get_terragrunt_dir()` for this evaluation, noting that the result now depends on it. */
