@@ -176,7 +176,7 @@ export const command: Command = async (argv, io) => {
   const publishing = pullNumber !== undefined || publishMerged;
   const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : undefined;
   // Checked before anything is rendered, so a missing token fails fast; only this token is ever read here.
-  const credential = publishing ? githubCredentialFor(io.env, "infra-live-write") : undefined;
+  const credential = publishing ? githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true }) : undefined;
   if (publishing && credential === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
