@@ -39273,7 +39273,7 @@ function parseCommandArgs(command12, argv, options2, help9) {
   try {
     parsed = parse5();
   } catch (error62) {
-    throw usageError(command12, describeParseError(error62, all), help9);
+    throw usageError(command12, describeParseError(error62, all, argv), help9);
   }
   if (parsed.values.help) throw new HelpRequested(commandHelp(command12, help9), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
@@ -39283,15 +39283,19 @@ function usageError(command12, message, help9) {
   return new GantryError("USAGE", message, { hint: `${usage2}
   see \`gantry help ${command12}\``, exitCode: 2 });
 }
-function describeParseError(error62, options2) {
-  const quoted = /'(-{1,2}[^' =]+)/.exec(error62.message)?.[1];
+function describeParseError(error62, options2, argv) {
+  const quoted = /'(-{1,2}[^' =,]+)/.exec(error62.message)?.[1];
   const flag = quoted?.replace(/^-+/, "");
   const spelled = (name) => options2[name]?.type === "string" ? `--${name} VALUE` : `--${name}`;
   if (error62.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== void 0) {
-    const known = Object.keys(options2);
-    const names = quoted.startsWith("--") ? known : Object.values(options2).flatMap((option) => option.short ? [option.short] : []).concat(known);
-    const suggestion = formatDidYouMean(flag, names, (name) => spelled(name));
-    return `unknown option ${quoted}${suggestion ? `: ${suggestion}` : ""}`;
+    if (quoted.startsWith("--")) {
+      const suggestion2 = formatDidYouMean(flag, Object.keys(options2), spelled);
+      return `unknown option ${quoted}${suggestion2 ? `: ${suggestion2}` : ""}`;
+    }
+    const word = argv.find((arg) => /^-[^-]/.test(arg) && arg.slice(1).includes(flag))?.replace(/=.*$/, "") ?? quoted;
+    const name = word.slice(1);
+    const suggestion = Object.hasOwn(options2, name) ? `did you mean ${spelled(name)}?` : name.length > 1 ? formatDidYouMean(name, Object.keys(options2), spelled) : void 0;
+    return `unknown option ${word}${suggestion ? `: ${suggestion}` : ""}`;
   }
   if (error62.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag !== void 0) {
     const name = Object.entries(options2).find(([long, option]) => long === flag || option.short === flag)?.[0] ?? flag;
@@ -77974,9 +77978,12 @@ ${recordOptionsHelp(21)}`;
         help4
       );
       const action = positionals[0];
-      if (positionals.length !== 1 || action !== "show" && action !== "mark") {
-        throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
+      if (action === void 0) throw usageError("record", "name the subcommand: show or mark", help4);
+      if (action !== "show" && action !== "mark") {
+        const suggestion = formatDidYouMean(action, ["show", "mark"], (name) => `'gantry record ${name}'`);
+        throw usageError("record", `unknown record subcommand '${action}'${suggestion ? `: ${suggestion}` : ""}`, help4);
       }
+      if (positionals.length > 1) throw usageError("record", `gantry record ${action} takes no further arguments, not '${positionals.slice(1).join(" ")}'`, help4);
       const repo = resolve13(io.cwd, values.repo ?? ".");
       const setting = await deploymentRecordSetting(repo, values, io.env);
       const current2 = await setting.store.read();
@@ -78358,7 +78365,7 @@ var init_report2 = __esm({
     init_src6();
     init_src5();
     init_args();
-    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
+    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json | --json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -78377,6 +78384,7 @@ infrastructure changed.
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
   --format FORMAT      markdown (the pull-request comment, default), text, or json (a gantry/v1 RunReport)
+  --json               same as --format json
   --output FILE        write the report to FILE instead of stdout; inside GitHub Actions, failed units
                        are then also printed as annotations (::error file=\u2026,line=\u2026) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
@@ -78406,6 +78414,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
           event: { type: "string" },
           results: { type: "string", multiple: true },
           format: { type: "string" },
+          json: { type: "boolean" },
           output: { type: "string" },
           "publish-pr": { type: "string" },
           "publish-merged-pr": { type: "boolean" },
@@ -78424,7 +78433,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
         throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
       }
       const planFile = values.error === void 0 ? resolve15(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
-      const format = values.format ?? "markdown";
+      const format = values.json ? "json" : values.format ?? "markdown";
       if (format !== "markdown" && format !== "text" && format !== "json") {
         throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
       }
@@ -80138,8 +80147,11 @@ ${lines.join("\n")}
 `;
 }
 function unknownCommand(name, io) {
-  const suggestion = formatDidYouMean(name, Object.keys(commands), (candidate) => `'gantry ${candidate}'`);
-  io.stderr.write(`gantry: unknown command '${name}'${suggestion ? `: ${suggestion}` : ""}
+  const option = name.startsWith("-");
+  const typed = option ? name.replace(/^-+/, "--") : name;
+  const candidates = option ? ["--help", "--version"] : Object.keys(commands);
+  const suggestion = candidates.includes(typed) ? `did you mean 'gantry ${typed}'?` : formatDidYouMean(typed, candidates, (candidate) => `'gantry ${candidate}'`);
+  io.stderr.write(`gantry: unknown ${option ? "option" : "command"} '${name}'${suggestion ? `: ${suggestion}` : ""}
   see \`gantry --help\` for the commands
 `);
   return USAGE_EXIT_CODE;
