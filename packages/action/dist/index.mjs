@@ -93,6 +93,129 @@ var __callDispose = (stack, error62, hasError) => {
   return next();
 };
 
+// packages/errors/src/codes.ts
+function exitCodeOf(code2) {
+  return ERROR_CODES[code2].exitCode;
+}
+function isErrorCode(value) {
+  return Object.hasOwn(ERROR_CODES, value);
+}
+var EXIT_CODE_RANGES, ERROR_CODES;
+var init_codes = __esm({
+  "packages/errors/src/codes.ts"() {
+    "use strict";
+    EXIT_CODE_RANGES = {
+      ok: { first: 0, last: 0, meaning: "success" },
+      findings: { first: 1, last: 1, meaning: "the check ran and found problems (listed above the exit)" },
+      usage: { first: 2, last: 2, meaning: "usage: an unknown command or option, a missing or invalid value" },
+      detection: { first: 10, last: 14, meaning: "detection could not run: not a git repository (10), unknown ref (11), shallow clone lacking a commit (12), no merge-base (13), git failed (14)" },
+      analysis: { first: 15, last: 19, meaning: "the document was printed, but some unit could not be analysed: HCL syntax (15), evaluation (16), include cycle (17), symlink leaving the repository (18), unreadable file (19)" },
+      configuration: { first: 20, last: 29, meaning: "configuration or planning: an invalid configuration or document, a unit in no environment, a dependency cycle, ..." },
+      execution: { first: 30, last: 39, meaning: "execution: a job or unit failed, was skipped or did not run (30), or setting it up or a GitHub call failed (31-39)" },
+      guard: { first: 40, last: 59, meaning: "refused by a guard (nothing was run)" },
+      credentials: { first: 60, last: 69, meaning: "no cloud credentials: the OIDC token or the STS exchange failed" },
+      internal: { first: 70, last: 70, meaning: "internal error: a bug in Gantry, please report it" },
+      interrupted: { first: 130, last: 130, meaning: "interrupted (SIGINT or SIGTERM)" }
+    };
+    ERROR_CODES = {
+      // Outcomes that are not thrown: a command returns their exit code.
+      FINDINGS: { exitCode: 1, meaning: "`gantry iam lint` or `gantry doctor` found problems" },
+      JOB_FAILED: { exitCode: 30, meaning: "a job or unit failed, was skipped or did not run" },
+      INTERNAL: { exitCode: 70, meaning: "an unexpected exception: a bug in Gantry" },
+      INTERRUPTED: { exitCode: 130, meaning: "SIGINT or SIGTERM stopped the command" },
+      USAGE: { exitCode: 2, meaning: "an unknown command or option, a missing or invalid value" },
+      DISPATCH_TOKEN_MISSING: { exitCode: 2, meaning: "`gantry dispatch` needs its token variable, which is not set" },
+      DISPATCH_REF_NOT_TRUSTED: { exitCode: 2, meaning: "`--ref` is not main of the pipelines repository (pass --allow-non-main-ref to test)" },
+      REPORT_TOKEN_MISSING: { exitCode: 2, meaning: "`gantry report --publish-*` needs its token variable, which is not set" },
+      EXEC_KEEP_RUNS_INVALID: { exitCode: 2, meaning: "GANTRY_KEEP_RUNS is not a whole number" },
+      DETECT_NOT_A_REPO: { exitCode: 10, meaning: "the directory is not inside a git repository" },
+      DETECT_UNKNOWN_REF: { exitCode: 11, meaning: "the base or head ref is not a branch, tag or commit of the repository" },
+      DETECT_SHALLOW_CLONE: { exitCode: 12, meaning: "a commit the range needs is not in this shallow clone" },
+      DETECT_NO_MERGE_BASE: { exitCode: 13, meaning: "the base and head have no common ancestor" },
+      DETECT_GIT_FAILED: { exitCode: 14, meaning: "git failed (not installed, or a corrupt repository)" },
+      HCL_SYNTAX: { exitCode: 15, meaning: "an HCL file is not valid HCL" },
+      HCL_EVAL: { exitCode: 16, meaning: "an HCL expression cannot be evaluated without running OpenTofu" },
+      INCLUDE_CYCLE: { exitCode: 17, meaning: "includes include each other in a cycle" },
+      SYMLINK_ESCAPES_REPO: { exitCode: 18, meaning: "a file read is a symlink leading outside the repository" },
+      UNREADABLE_CONFIG: { exitCode: 19, meaning: "a file a unit reads could not be read from git" },
+      CONFIG_SYNTAX: { exitCode: 20, meaning: "`.gantry/config.yml` (or a Gruntwork configuration) is not valid YAML or HCL" },
+      CONFIG_INVALID: { exitCode: 20, meaning: "a configuration key has a wrong value, is missing or unknown" },
+      CONFIG_PLUGIN_INVALID: { exitCode: 21, meaning: "a classifier plugin cannot be found or is not a `ChangeClassifier`" },
+      PLAN_ENVIRONMENT_MISMATCH: { exitCode: 22, meaning: "an affected unit matches no environment, or more than one" },
+      PLAN_DELETED_UNIT_STILL_USED: { exitCode: 23, meaning: "the change deletes a unit a remaining unit still depends on" },
+      PLAN_DEPENDENCY_CYCLE: { exitCode: 24, meaning: "the units' dependency blocks form a cycle" },
+      PLAN_ACCOUNTS_ADDED_NOT_ALONE: { exitCode: 25, meaning: "a new account directory is not the only change of its pull request" },
+      PLAN_INVALID_DETECTION: { exitCode: 26, meaning: "the detection given to the planner is not a valid `gantry/v1` Detection" },
+      RECORD_MISSING: { exitCode: 26, meaning: "a push without --base, and no deployment record to start from" },
+      PLAN_CLASSIFIER_FAILED: { exitCode: 27, meaning: "a classifier plugin threw or answered something that is not a claim" },
+      CONFIG_READ_FAILED: { exitCode: 28, meaning: "git could not read the configuration from the commit" },
+      RECORD_INVALID: { exitCode: 29, meaning: "the stored deployment record is not a valid `gantry/v1` DeploymentRecord" },
+      RECORD_NOT_ON_DEPLOY_BRANCH: { exitCode: 29, meaning: "a recorded commit is unknown or not in the deploy branch's history" },
+      RECORD_DEPLOY_BRANCH_MISMATCH: { exitCode: 29, meaning: "the configuration's deploy branch is not the one this run deploys" },
+      RECORD_EXISTS: { exitCode: 29, meaning: "`gantry record mark` would replace a record without --replace" },
+      DISPATCH_PLAN_INVALID: { exitCode: 20, meaning: "the plan to dispatch cannot be read or is not a valid `gantry/v1` Plan" },
+      REPORT_PLAN_INVALID: { exitCode: 20, meaning: "the plan given to `gantry report` cannot be read or is not a valid `gantry/v1` Plan" },
+      REPORT_RESULT_INVALID: { exitCode: 20, meaning: "a result given to `gantry report` cannot be read or is not a valid `gantry/v1` JobResult" },
+      REPORT_ERROR_INVALID: { exitCode: 20, meaning: "the file given to `--error` cannot be read or is not a valid `gantry/v1` Error" },
+      REPORT_DUPLICATE_RESULT: { exitCode: 20, meaning: "two results for the same job" },
+      REPORT_RESULT_MISMATCH: { exitCode: 20, meaning: "a result's job differs from the plan's job of that id" },
+      REPORT_RESULT_NOT_IN_PLAN: { exitCode: 20, meaning: "a result is for a job the plan does not have" },
+      IAM_POLICY_INVALID: { exitCode: 21, meaning: "the trust policy given to `gantry iam lint` cannot be read or is not JSON" },
+      EXEC_UNEXPECTED: { exitCode: 30, meaning: "the job stopped on an unexpected exception" },
+      EXEC_QUEUE_OUTSIDE_JOB: { exitCode: 30, meaning: "terragrunt ran units that are not in the job" },
+      EXEC_QUEUE_FAILED: { exitCode: 30, meaning: "terragrunt ended without a run report" },
+      RECORD_LEASE_BUSY: { exitCode: 30, meaning: "another run holds the deployment lease" },
+      RECORD_LEASE_LOST: { exitCode: 30, meaning: "another run took over the deployment lease after it expired" },
+      RECORD_STORE_FAILED: { exitCode: 30, meaning: "reading or writing the deployment record failed" },
+      GITHUB_REQUEST_FAILED: { exitCode: 30, meaning: "a GitHub call failed (network, or an unexpected status)" },
+      GITHUB_INPUT_INVALID: { exitCode: 30, meaning: "a bad argument to a GitHub function (not a GitHub answer)" },
+      EXEC_TOOL_NOT_FOUND: { exitCode: 31, meaning: "terragrunt or tofu is not installed or not executable" },
+      ACTION_TOOL_NOT_EXECUTABLE: { exitCode: 31, meaning: "the Action's GANTRY_TERRAGRUNT or GANTRY_TOFU is not an executable file" },
+      ACTION_TOOL_UNSUPPORTED_PLATFORM: { exitCode: 31, meaning: "the Action pins no tool for this platform" },
+      ACTION_TOOL_DOWNLOAD_FAILED: { exitCode: 31, meaning: "the Action could not download a pinned tool" },
+      ACTION_TOOL_DIGEST_MISMATCH: { exitCode: 31, meaning: "a downloaded tool does not have its pinned SHA-256 digest" },
+      ACTION_TOOL_ARCHIVE_INVALID: { exitCode: 31, meaning: "a downloaded tool archive does not hold the tool" },
+      GITHUB_BAD_CREDENTIALS: { exitCode: 31, meaning: "GitHub rejected the token (wrong, expired or revoked)" },
+      EXEC_NOT_A_REPOSITORY: { exitCode: 32, meaning: "`--repo` is not inside a git repository" },
+      EXEC_WORKTREE_FAILED: { exitCode: 32, meaning: "the job's git worktree could not be created" },
+      GITHUB_PERMISSION_DENIED: { exitCode: 32, meaning: "the token lacks a permission the call needs (named in the error)" },
+      EXEC_JOB_INVALID: { exitCode: 33, meaning: "the job cannot be read or is not a valid `gantry/v1` Job" },
+      EXEC_TOOL_ENV_REFUSED: { exitCode: 33, meaning: "the job sets a variable of the pipelines side in terragrunt.env" },
+      EXEC_UNIT_PATH_UNSUPPORTED: { exitCode: 33, meaning: "a unit path has characters Terragrunt's filters read as patterns" },
+      EXEC_FLAG_UNSUPPORTED: { exitCode: 33, meaning: "a Terragrunt flag in the configuration changes which units run" },
+      GITHUB_NOT_FOUND: { exitCode: 33, meaning: "GitHub answered 404 (a missing repository, or one the token cannot see)" },
+      GITHUB_VALIDATION_FAILED: { exitCode: 34, meaning: "GitHub refused the request (400, 409, 422)" },
+      GITHUB_RATE_LIMITED: { exitCode: 35, meaning: "GitHub's rate limit stopped a call after the retries" },
+      DISPATCH_JOB_INVALID: { exitCode: 36, meaning: "the job to dispatch is not a valid `gantry/v1` Job" },
+      DISPATCH_RUN_NOT_FOUND: { exitCode: 37, meaning: "a dispatched workflow run could not be found, or several could be it" },
+      DISPATCH_UNCERTAIN: { exitCode: 37, meaning: "a dispatch got no answer and no run of it appeared (not sent again)" },
+      DISPATCH_TIMEOUT: { exitCode: 38, meaning: "a dispatched run did not finish in time" },
+      DISPATCH_CANCELLED: { exitCode: 39, meaning: "a dispatched run was cancelled" },
+      GUARD_DEPLOY_BRANCH_UNAVAILABLE: { exitCode: 40, meaning: "the deploy branch's tip could not be read from origin" },
+      GUARD_PATH_ESCAPE: { exitCode: 41, meaning: "a unit, or something it reads, leads outside the repository" },
+      GUARD_UNTRUSTED_WORKFLOW: { exitCode: 42, meaning: "a write job runs in a workflow that is not the pipelines repository's" },
+      GUARD_REF_NOT_ON_DEPLOY_BRANCH: { exitCode: 43, meaning: "an apply's commit is not on the deploy branch" },
+      GUARD_UNIT_NOT_ON_DEPLOY_BRANCH: { exitCode: 44, meaning: "an applied unit does not exist at the deploy branch's tip" },
+      GUARD_DESTROY_UNIT_STILL_LIVE: { exitCode: 45, meaning: "a destroyed unit still exists at the deploy branch's tip" },
+      GUARD_DESTROY_REMOVAL_NOT_MERGED: { exitCode: 46, meaning: "a destroyed unit's removal was not merged to the deploy branch" },
+      GUARD_DESTROY_REF_NOT_ANCESTOR: { exitCode: 47, meaning: "a destroy's commit is not an ancestor of the deploy branch's tip" },
+      GUARD_JOB_NOT_REDERIVED: { exitCode: 48, meaning: "planning the job's commits again does not give this job (forged or stale)" },
+      GUARD_PR_NOT_AHEAD: { exitCode: 49, meaning: "the pull request is behind the deploy branch" },
+      GUARD_INVALID_JOB: { exitCode: 50, meaning: "the job given to the guards is not a valid `gantry/v1` Job" },
+      GUARD_UNIT_MISSING_AT_REF: { exitCode: 51, meaning: "the job's commit, or a unit at it, does not exist" },
+      GUARD_UNTRUSTED_SETTINGS: { exitCode: 52, meaning: "the job's privileged settings differ from the deploy branch's configuration" },
+      GUARD_UNIT_SUPERSEDED: { exitCode: 53, meaning: "an applied unit changed on the deploy branch since the job's commit (no rollback)" },
+      GUARD_WRONG_WORKFLOW: { exitCode: 54, meaning: "a pull request's job in the apply workflow, or a write in the plan workflow" },
+      GUARD_INTERRUPTED: { exitCode: 130, meaning: "the guards were interrupted: nothing was run" },
+      CREDENTIALS_OIDC_UNAVAILABLE: { exitCode: 60, meaning: "no GitHub OIDC token can be requested (missing `id-token: write`)" },
+      CREDENTIALS_OIDC_REQUEST_FAILED: { exitCode: 61, meaning: "the OIDC token request failed" },
+      CREDENTIALS_ASSUME_ROLE_FAILED: { exitCode: 62, meaning: "STS refused to exchange the OIDC token for the role" },
+      CREDENTIALS_APPLY_ROLE_UNGUARDED: { exitCode: 63, meaning: "the apply role was asked for a job that has not passed the guards" },
+      CREDENTIALS_NOT_CONFIGURED: { exitCode: 64, meaning: "the job's environment names no role for its action" }
+    };
+  }
+});
+
 // packages/errors/src/did-you-mean.ts
 function editDistance(left, right) {
   const a2 = left.toLowerCase();
@@ -139,10 +262,17 @@ var init_did_you_mean = __esm({
 function formatLocation(location) {
   return `${location.file}${location.line ? `:${location.line}` : ""}${location.line && location.column ? `:${location.column}` : ""}`;
 }
+function usageError(message, options2 = {}) {
+  const lines = [options2.hint, options2.command === void 0 ? void 0 : `see \`gantry help ${options2.command}\``];
+  const hint = lines.filter((line) => line !== void 0).join("\n  ");
+  return new GantryError("USAGE", message, hint === "" ? {} : { hint });
+}
 var marker, GantryError;
 var init_src = __esm({
   "packages/errors/src/index.ts"() {
     "use strict";
+    init_codes();
+    init_codes();
     init_did_you_mean();
     marker = /* @__PURE__ */ Symbol.for("gantry.error");
     GantryError = class extends Error {
@@ -150,6 +280,7 @@ var init_src = __esm({
       code;
       hint;
       location;
+      /** The process exit code the CLI ends with: the registry's, for `code`. */
       exitCode;
       constructor(code2, message, options2 = {}) {
         super(message, options2.cause === void 0 ? void 0 : { cause: options2.cause });
@@ -157,7 +288,7 @@ var init_src = __esm({
         this.code = code2;
         this.hint = options2.hint;
         this.location = options2.location;
-        this.exitCode = options2.exitCode ?? 1;
+        this.exitCode = ERROR_CODES[code2].exitCode;
       }
       static isInstance(value) {
         return typeof value === "object" && value !== null && value[marker] === true;
@@ -20677,6 +20808,210 @@ var init_contract = __esm({
   }
 });
 
+// packages/documents/src/field-path.ts
+function formatFieldPath(path, root = "(document)") {
+  let text2 = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text2 += `[${segment}]`;
+    else if (typeof segment === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text2 += text2 === "" ? segment : `.${segment}`;
+    else text2 += `[${JSON.stringify(String(segment))}]`;
+  }
+  return text2 === "" ? root : text2;
+}
+var init_field_path = __esm({
+  "packages/documents/src/field-path.ts"() {
+    "use strict";
+  }
+});
+
+// packages/documents/src/json-syntax-error.ts
+function findJsonSyntaxError(text2) {
+  let i3 = 0;
+  const fail2 = (expected) => {
+    throw new Stop(i3, expected);
+  };
+  const space = () => {
+    while (i3 < text2.length && " 	\n\r".includes(text2[i3])) i3++;
+  };
+  const literal2 = (word) => {
+    for (const c2 of word) {
+      if (text2[i3] !== c2) fail2(`'${word}'`);
+      i3++;
+    }
+  };
+  const string4 = () => {
+    i3++;
+    for (; ; ) {
+      if (i3 >= text2.length) fail2(`a closing '"'`);
+      const c2 = text2.charCodeAt(i3);
+      if (c2 === 34) return void i3++;
+      if (c2 < 32) fail2("an escaped control character");
+      if (c2 === 92) {
+        i3++;
+        if (text2[i3] === "u") {
+          i3++;
+          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text2[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(text2[i3] ?? "x")) fail2("an escape sequence");
+      }
+      i3++;
+    }
+  };
+  const digits = () => {
+    const start = i3;
+    while (i3 < text2.length && text2.charCodeAt(i3) >= 48 && text2.charCodeAt(i3) <= 57) i3++;
+    if (i3 === start) fail2("a digit");
+  };
+  const number4 = () => {
+    if (text2[i3] === "-") i3++;
+    if (text2[i3] === "0") i3++;
+    else digits();
+    if (text2[i3] === ".") {
+      i3++;
+      digits();
+    }
+    if (text2[i3] === "e" || text2[i3] === "E") {
+      i3++;
+      if (text2[i3] === "+" || text2[i3] === "-") i3++;
+      digits();
+    }
+  };
+  const value = (depth) => {
+    if (depth > 1e3) fail2("less nesting");
+    space();
+    const c2 = text2[i3];
+    if (c2 === "{") {
+      i3++;
+      space();
+      if (text2[i3] === "}") return void i3++;
+      for (; ; ) {
+        space();
+        if (text2[i3] !== '"') fail2("a property name in double quotes");
+        string4();
+        space();
+        if (text2[i3] !== ":") fail2("':'");
+        i3++;
+        value(depth + 1);
+        space();
+        if (text2[i3] === "}") return void i3++;
+        if (text2[i3] !== ",") fail2("',' or '}'");
+        i3++;
+      }
+    }
+    if (c2 === "[") {
+      i3++;
+      space();
+      if (text2[i3] === "]") return void i3++;
+      for (; ; ) {
+        value(depth + 1);
+        space();
+        if (text2[i3] === "]") return void i3++;
+        if (text2[i3] !== ",") fail2("',' or ']'");
+        i3++;
+      }
+    }
+    if (c2 === '"') return string4();
+    if (c2 === "t") return literal2("true");
+    if (c2 === "f") return literal2("false");
+    if (c2 === "n") return literal2("null");
+    if (c2 === "-" || c2 !== void 0 && c2 >= "0" && c2 <= "9") return number4();
+    fail2("a JSON value");
+  };
+  try {
+    value(0);
+    space();
+    if (i3 < text2.length) fail2("the end of the text");
+    return null;
+  } catch (error62) {
+    if (!(error62 instanceof Stop)) throw error62;
+    const before = text2.slice(0, error62.offset);
+    const line = before.split("\n").length;
+    return { line, column: error62.offset - (before.lastIndexOf("\n") + 1) + 1, expected: error62.expected };
+  }
+}
+var Stop;
+var init_json_syntax_error = __esm({
+  "packages/documents/src/json-syntax-error.ts"() {
+    "use strict";
+    Stop = class extends Error {
+      constructor(offset, expected) {
+        super(expected);
+        this.offset = offset;
+        this.expected = expected;
+      }
+      offset;
+      expected;
+    };
+  }
+});
+
+// packages/documents/src/document.ts
+import { readFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+function describeIssues(issues) {
+  const [first] = issues;
+  if (first === void 0) return "invalid";
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+  return `field "${formatFieldPath(first.path)}": ${first.message}${more}`;
+}
+function validateDocument(value, spec, source) {
+  const parsed = spec.schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new GantryError(spec.code, `not a valid gantry/v1 ${spec.kind}: ${describeIssues(parsed.error.issues)}`, { hint: spec.hint, location: { file: source } });
+}
+function parseDocument(text2, spec, source) {
+  let value;
+  try {
+    value = JSON.parse(text2);
+  } catch {
+    const error62 = findJsonSyntaxError(text2);
+    const where = error62 ? `: expected ${error62.expected} at line ${error62.line}, column ${error62.column}` : "";
+    throw new GantryError(spec.code, `the ${spec.kind} is not JSON${where}`, {
+      hint: spec.hint,
+      location: { file: source, ...error62 ? { line: error62.line, column: error62.column } : {} }
+    });
+  }
+  return validateDocument(value, spec, source);
+}
+async function readDocument(source, spec, input2) {
+  const { text: text2, name } = await readDocumentText(source, spec, input2);
+  return parseDocument(text2, spec, name);
+}
+async function readDocumentText(source, spec, input2) {
+  if (source === "-") {
+    const chunks = [];
+    for await (const chunk of input2.stdin ?? process.stdin) chunks.push(Buffer.from(chunk));
+    return { text: Buffer.concat(chunks).toString("utf8"), name: "<stdin>" };
+  }
+  const path = resolve(input2.cwd, source);
+  const name = relative(input2.cwd, path) || path;
+  try {
+    return { text: await readFile(path, "utf8"), name };
+  } catch (error62) {
+    const reason = error62.code === "ENOENT" ? "no such file" : error62.message;
+    throw new GantryError(spec.code, `cannot read the ${spec.kind} ${name}: ${reason}`, { hint: spec.hint, location: { file: name }, cause: error62 });
+  }
+}
+var init_document = __esm({
+  "packages/documents/src/document.ts"() {
+    "use strict";
+    init_src();
+    init_field_path();
+    init_json_syntax_error();
+  }
+});
+
+// packages/documents/src/index.ts
+var init_src2 = __esm({
+  "packages/documents/src/index.ts"() {
+    "use strict";
+    init_document();
+    init_field_path();
+    init_json_syntax_error();
+  }
+});
+
 // packages/hcl/src/position.ts
 function lineStarts(source) {
   if (source === cachedSource) return cachedLineStarts;
@@ -20719,7 +21054,6 @@ var init_errors3 = __esm({
       constructor(message, fileName, source, offset, hint) {
         const { line, column } = positionAt(source, offset);
         super("HCL_SYNTAX", message, {
-          exitCode: 15,
           location: { file: fileName, line, column },
           hint: hint ?? "fix the HCL syntax at this position (see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md)"
         });
@@ -20732,7 +21066,6 @@ var init_errors3 = __esm({
       constructor(message, range, where, hint) {
         const location = where === void 0 ? void 0 : range === void 0 ? { file: where.file } : { file: where.file, ...positionAt(where.source, range.start) };
         super("HCL_EVAL", message, {
-          exitCode: 16,
           ...location ? { location } : {},
           hint: hint ?? "check the expression; only values known without running Terraform can be evaluated"
         });
@@ -22472,128 +22805,6 @@ var init_convert = __esm({
   }
 });
 
-// packages/hcl/src/json-error.ts
-function findJsonSyntaxError(text2) {
-  let i3 = 0;
-  const fail2 = (expected) => {
-    throw new Stop(i3, expected);
-  };
-  const space = () => {
-    while (i3 < text2.length && " 	\n\r".includes(text2[i3])) i3++;
-  };
-  const literal2 = (word) => {
-    for (const c2 of word) {
-      if (text2[i3] !== c2) fail2(`'${word}'`);
-      i3++;
-    }
-  };
-  const string4 = () => {
-    i3++;
-    for (; ; ) {
-      if (i3 >= text2.length) fail2(`a closing '"'`);
-      const c2 = text2.charCodeAt(i3);
-      if (c2 === 34) return void i3++;
-      if (c2 < 32) fail2("an escaped control character");
-      if (c2 === 92) {
-        i3++;
-        if (text2[i3] === "u") {
-          i3++;
-          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text2[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
-          continue;
-        }
-        if (!'"\\/bfnrt'.includes(text2[i3] ?? "x")) fail2("an escape sequence");
-      }
-      i3++;
-    }
-  };
-  const digits = () => {
-    const start = i3;
-    while (i3 < text2.length && text2.charCodeAt(i3) >= 48 && text2.charCodeAt(i3) <= 57) i3++;
-    if (i3 === start) fail2("a digit");
-  };
-  const number4 = () => {
-    if (text2[i3] === "-") i3++;
-    if (text2[i3] === "0") i3++;
-    else digits();
-    if (text2[i3] === ".") {
-      i3++;
-      digits();
-    }
-    if (text2[i3] === "e" || text2[i3] === "E") {
-      i3++;
-      if (text2[i3] === "+" || text2[i3] === "-") i3++;
-      digits();
-    }
-  };
-  const value = (depth) => {
-    if (depth > 1e3) fail2("less nesting");
-    space();
-    const c2 = text2[i3];
-    if (c2 === "{") {
-      i3++;
-      space();
-      if (text2[i3] === "}") return void i3++;
-      for (; ; ) {
-        space();
-        if (text2[i3] !== '"') fail2("a property name in double quotes");
-        string4();
-        space();
-        if (text2[i3] !== ":") fail2("':'");
-        i3++;
-        value(depth + 1);
-        space();
-        if (text2[i3] === "}") return void i3++;
-        if (text2[i3] !== ",") fail2("',' or '}'");
-        i3++;
-      }
-    }
-    if (c2 === "[") {
-      i3++;
-      space();
-      if (text2[i3] === "]") return void i3++;
-      for (; ; ) {
-        value(depth + 1);
-        space();
-        if (text2[i3] === "]") return void i3++;
-        if (text2[i3] !== ",") fail2("',' or ']'");
-        i3++;
-      }
-    }
-    if (c2 === '"') return string4();
-    if (c2 === "t") return literal2("true");
-    if (c2 === "f") return literal2("false");
-    if (c2 === "n") return literal2("null");
-    if (c2 === "-" || c2 !== void 0 && c2 >= "0" && c2 <= "9") return number4();
-    fail2("a JSON value");
-  };
-  try {
-    value(0);
-    space();
-    if (i3 < text2.length) fail2("the end of the text");
-    return null;
-  } catch (error62) {
-    if (!(error62 instanceof Stop)) throw error62;
-    const before = text2.slice(0, error62.offset);
-    const line = before.split("\n").length;
-    return { line, column: error62.offset - (before.lastIndexOf("\n") + 1) + 1, expected: error62.expected };
-  }
-}
-var Stop;
-var init_json_error = __esm({
-  "packages/hcl/src/json-error.ts"() {
-    "use strict";
-    Stop = class extends Error {
-      constructor(offset, expected) {
-        super(expected);
-        this.offset = offset;
-        this.expected = expected;
-      }
-      offset;
-      expected;
-    };
-  }
-});
-
 // packages/hcl/src/functions.ts
 import { createHash } from "node:crypto";
 function fail(message) {
@@ -22860,7 +23071,7 @@ var init_functions = __esm({
     "use strict";
     init_convert();
     init_errors3();
-    init_json_error();
+    init_src2();
     init_values();
     fns = {
       // ---- strings
@@ -23532,7 +23743,7 @@ var init_evaluate = __esm({
 });
 
 // packages/hcl/src/index.ts
-var init_src2 = __esm({
+var init_src3 = __esm({
   "packages/hcl/src/index.ts"() {
     "use strict";
     init_parser();
@@ -23576,7 +23787,7 @@ var TERRAGRUNT_JSON, TERRAFORM_JSON, ParseCache, lineStartsCache, COUNTED_LINES_
 var init_parse_cache = __esm({
   "packages/change-detector/src/analysis/parse-cache.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
     TERRAGRUNT_JSON = {
       include: { labels: 1, bare: true },
       locals: { labels: 0 },
@@ -26339,40 +26550,10 @@ var init_head_records = __esm({
   }
 });
 
-// packages/change-detector/src/errors.ts
-function detectError(code2, message, options2 = {}) {
-  return new GantryError(code2, message, {
-    hint: options2.hint,
-    cause: options2.cause,
-    exitCode: DETECT_EXIT_CODES[code2],
-    ...options2.file ? { location: { file: options2.file } } : {}
-  });
-}
-var DETECT_EXIT_CODES;
-var init_errors4 = __esm({
-  "packages/change-detector/src/errors.ts"() {
-    "use strict";
-    init_src();
-    DETECT_EXIT_CODES = {
-      DETECT_NOT_A_REPO: 10,
-      DETECT_UNKNOWN_REF: 11,
-      DETECT_SHALLOW_CLONE: 12,
-      DETECT_NO_MERGE_BASE: 13,
-      DETECT_GIT_FAILED: 14,
-      /** Unit problems (the document is still produced). */
-      HCL_SYNTAX: 15,
-      HCL_EVAL: 16,
-      INCLUDE_CYCLE: 17,
-      SYMLINK_ESCAPES_REPO: 18,
-      UNREADABLE_CONFIG: 19
-    };
-  }
-});
-
 // packages/change-detector/src/git.ts
 import { spawn } from "node:child_process";
 import { existsSync as existsSync2, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve as resolve2 } from "node:path";
 function runGitRaw(cwd, args, extraEnv) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn("git", args, { cwd, env: extraEnv ? { ...gitEnv, ...extraEnv } : gitEnv, stdio: ["ignore", "pipe", "pipe"] });
@@ -26382,7 +26563,7 @@ function runGitRaw(cwd, args, extraEnv) {
     child.stderr.on("data", (chunk) => err2.push(chunk));
     child.on("error", (error62) => {
       reject(
-        error62.code === "ENOENT" ? detectError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
+        error62.code === "ENOENT" ? new GantryError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
           hint: "install git (2.30 or newer) and make sure `git --version` works",
           cause: error62
         }) : error62
@@ -26445,8 +26626,8 @@ var gitEnv, GitRepository, Tree, BlobReader;
 var init_git = __esm({
   "packages/change-detector/src/git.ts"() {
     "use strict";
-    init_errors4();
     init_paths();
+    init_src();
     gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
     GitRepository = class _GitRepository {
       constructor(dir, commonDir, shallow) {
@@ -26458,18 +26639,18 @@ var init_git = __esm({
       commonDir;
       shallow;
       static async open(dir) {
-        const absolute = resolve(dir);
+        const absolute = resolve2(dir);
         if (!existsSync2(absolute) || !statSync(absolute).isDirectory()) {
-          throw detectError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
+          throw new GantryError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
             hint: "pass --repo with the path of a git repository (a clone of your infrastructure repository)",
-            file: absolute
+            location: { file: absolute }
           });
         }
         const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
         if (result.code !== 0) {
-          throw detectError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
+          throw new GantryError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
             hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
-            file: absolute
+            location: { file: absolute }
           });
         }
         const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
@@ -26477,7 +26658,7 @@ var init_git = __esm({
       }
       /** From the lines `rev-parse --git-common-dir --is-shallow-repository` printed in `absolute`. */
       static fromRevParse(absolute, commonDir, shallow) {
-        return new _GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true");
+        return new _GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve2(absolute, commonDir), shallow === "true");
       }
       /**
        * Opens the repository and resolves refs to commit SHAs with ONE `git rev-parse` (detection used to
@@ -26485,7 +26666,7 @@ var init_git = __esm({
        * repository, an unknown ref, a shallow clone) the step-by-step path runs instead, for its precise errors.
        */
       static async openAndResolve(dir, refs) {
-        const absolute = resolve(dir);
+        const absolute = resolve2(dir);
         const plain = existsSync2(absolute) && statSync(absolute).isDirectory() && refs.every(({ ref }) => !ref.startsWith("-"));
         if (plain) {
           const args = ["rev-parse", "--git-common-dir", "--is-shallow-repository", ...refs.map(({ ref }) => `${ref}^{commit}`)];
@@ -26503,7 +26684,7 @@ var init_git = __esm({
       async run(args) {
         const result = await runGitRaw(this.dir, args);
         if (result.code !== 0) {
-          throw detectError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
+          throw new GantryError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
             hint: "check that the repository is not corrupt (`git fsck`) and that the commits are present"
           });
         }
@@ -26512,12 +26693,12 @@ var init_git = __esm({
       /** Resolves a ref (branch, tag, SHA, `HEAD~2`...) to a commit SHA, with a precise error when it cannot. */
       async resolveCommit(ref, role) {
         if (ref.startsWith("-")) {
-          throw detectError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
+          throw new GantryError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
         }
         const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
         if (result.code === 0) return result.stdout.toString("utf8").trim();
         if (this.shallow) {
-          throw detectError(
+          throw new GantryError(
             "DETECT_SHALLOW_CLONE",
             `the ${role} commit '${ref}' is not in this shallow clone (its history was truncated)`,
             {
@@ -26525,7 +26706,7 @@ var init_git = __esm({
             }
           );
         }
-        throw detectError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
+        throw new GantryError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
           hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`
         });
       }
@@ -26533,11 +26714,11 @@ var init_git = __esm({
         const result = await runGitRaw(this.dir, ["merge-base", base, head]);
         if (result.code === 0) return result.stdout.toString("utf8").trim();
         if (this.shallow) {
-          throw detectError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
+          throw new GantryError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
             hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
           });
         }
-        throw detectError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
+        throw new GantryError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
           hint: "for unrelated histories use --event push to compare the two trees directly"
         });
       }
@@ -26673,7 +26854,7 @@ var init_git = __esm({
         const unique = [...new Set(shas)];
         const result = /* @__PURE__ */ new Map();
         if (unique.length === 0) return result;
-        if (this.failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
+        if (this.failure) throw new GantryError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
         const child = this.start();
         for (const sha of unique) {
           const promise2 = new Promise((resolveRead, reject) => {
@@ -26681,7 +26862,7 @@ var init_git = __esm({
               sha,
               resolve: (value) => {
                 const failure2 = this.failure;
-                if (value === null && failure2) reject(detectError("DETECT_GIT_FAILED", `git cat-file failed: ${failure2.message}`));
+                if (value === null && failure2) reject(new GantryError("DETECT_GIT_FAILED", `git cat-file failed: ${failure2.message}`));
                 else resolveRead(value);
               }
             });
@@ -26707,10 +26888,10 @@ var init_git = __esm({
 // packages/change-detector/src/stacks/fetch.ts
 import { createHash as createHash2 } from "node:crypto";
 import { existsSync as existsSync3, lstatSync, mkdirSync as mkdirSync2, readFileSync as readFileSync2, readdirSync, readlinkSync, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync2 } from "node:fs";
-import { join as join2, relative, resolve as resolve2, sep } from "node:path";
+import { join as join2, relative as relative2, resolve as resolve3, sep } from "node:path";
 function readSourceDirectory(root, subdir = "") {
-  const top = resolve2(root, subdir);
-  if (relative(root, top).startsWith("..")) return { error: `${subdir} leaves the source` };
+  const top = resolve3(root, subdir);
+  if (relative2(root, top).startsWith("..")) return { error: `${subdir} leaves the source` };
   if (!existsSync3(top) || !statSync2(top).isDirectory()) return { error: `${top} is not a directory` };
   const files = /* @__PURE__ */ new Map();
   let bytes = 0;
@@ -26719,7 +26900,7 @@ function readSourceDirectory(root, subdir = "") {
       if (name === ".git") continue;
       const full = join2(dir, name);
       const stat = lstatSync(full);
-      const path = relative(top, full).split(sep).join("/");
+      const path = relative2(top, full).split(sep).join("/");
       if (stat.isDirectory()) {
         const problem2 = walk(full);
         if (problem2) return problem2;
@@ -26920,7 +27101,7 @@ function evaluateExpression(expr, context) {
 var init_hcl_adapter = __esm({
   "packages/change-detector/src/analysis/hcl-adapter.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
   }
 });
 
@@ -26995,7 +27176,7 @@ var READING_FUNCTIONS, readingCallCache, localRefsCache, ConfigEvaluation;
 var init_config_evaluator = __esm({
   "packages/change-detector/src/analysis/config-evaluator.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
     init_paths();
     init_hcl_adapter();
     init_read_set();
@@ -34635,7 +34816,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument2(source, options2 = {}) {
+    function parseDocument3(source, options2 = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2);
       const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options2);
@@ -34661,7 +34842,7 @@ var require_public_api = __commonJS({
       } else if (options2 === void 0 && reviver && typeof reviver === "object") {
         options2 = reviver;
       }
-      const doc = parseDocument2(src, options2);
+      const doc = parseDocument3(src, options2);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -34697,7 +34878,7 @@ var require_public_api = __commonJS({
     }
     exports2.parse = parse5;
     exports2.parseAllDocuments = parseAllDocuments;
-    exports2.parseDocument = parseDocument2;
+    exports2.parseDocument = parseDocument3;
     exports2.stringify = stringify;
   }
 });
@@ -35060,7 +35241,7 @@ var init_terragrunt_functions = __esm({
   "packages/change-detector/src/analysis/terragrunt-functions.ts"() {
     "use strict";
     import_picomatch3 = __toESM(require_picomatch2(), 1);
-    init_src2();
+    init_src3();
     init_paths();
     init_hcl_adapter();
     init_read_set();
@@ -35131,7 +35312,7 @@ var FILE_FUNCTIONS, MAY_CALL_FILE_FUNCTION, TERRAFORM_FILE, ModuleCode;
 var init_module_reads = __esm({
   "packages/change-detector/src/analysis/module-reads.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
     init_paths();
     init_config_evaluator();
     init_dynamic_pattern();
@@ -36333,7 +36514,7 @@ async function detectChanges(options2) {
   }
 }
 function validateOptions(options2, event) {
-  const usage2 = (message) => new GantryError("DETECT_USAGE", message, { exitCode: 2, hint: "see `gantry detect --help`" });
+  const usage2 = (message) => usageError(message, { command: "detect" });
   if (typeof options2.repo !== "string" || options2.repo === "") throw usage2("repo must be a directory path");
   if (typeof options2.base !== "string" || options2.base === "") throw usage2("base must be a git ref");
   if (typeof options2.head !== "string" || options2.head === "") throw usage2("head must be a git ref");
@@ -36560,7 +36741,7 @@ function exitCodeForResult(result) {
   let code2 = 0;
   for (const unit of result.units) {
     for (const problem of unit.problems) {
-      const mapped = DETECT_EXIT_CODES[problem.code] ?? DETECT_EXIT_CODES.UNREADABLE_CONFIG;
+      const mapped = exitCodeOf(isErrorCode(problem.code) ? problem.code : "UNREADABLE_CONFIG");
       if (code2 === 0 || mapped < code2) code2 = mapped;
     }
   }
@@ -36570,7 +36751,7 @@ var STATUS_ORDER;
 var init_summary = __esm({
   "packages/change-detector/src/summary.ts"() {
     "use strict";
-    init_errors4();
+    init_src();
     STATUS_ORDER = ["added", "changed", "deleted", "affected"];
   }
 });
@@ -36633,7 +36814,7 @@ var init_unit_reads = __esm({
 });
 
 // packages/change-detector/src/index.ts
-var init_src3 = __esm({
+var init_src4 = __esm({
   "packages/change-detector/src/index.ts"() {
     "use strict";
     init_contract();
@@ -36643,13 +36824,129 @@ var init_src3 = __esm({
   }
 });
 
+// packages/classifier/src/graph.ts
+function topologicalOrder(nodes, dependenciesOf) {
+  const inSet = new Set(nodes);
+  const state = /* @__PURE__ */ new Map();
+  const order = [];
+  for (const root of nodes) {
+    if (state.has(root)) continue;
+    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
+    state.set(root, 1);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (!inSet.has(dependency) || dependency === frame.node) continue;
+        const seen = state.get(dependency);
+        if (seen === 2) continue;
+        if (seen === 1) {
+          const start = stack.findIndex((entry) => entry.node === dependency);
+          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
+        }
+        state.set(dependency, 1);
+        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
+      } else {
+        state.set(frame.node, 2);
+        order.push(frame.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+function nearestPlannedDependencies(planned, dependenciesOf) {
+  const memo2 = /* @__PURE__ */ new Map();
+  const onPath = /* @__PURE__ */ new Set();
+  const resolveUnplanned = (start) => {
+    const cached2 = memo2.get(start);
+    if (cached2) return cached2;
+    const stack = [
+      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
+    ];
+    onPath.add(start);
+    let result2 = /* @__PURE__ */ new Set();
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (planned.has(dependency)) {
+          frame.found.add(dependency);
+          continue;
+        }
+        const done = memo2.get(dependency);
+        if (done) {
+          done.forEach((unit) => frame.found.add(unit));
+        } else if (!onPath.has(dependency)) {
+          onPath.add(dependency);
+          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
+        }
+      } else {
+        stack.pop();
+        onPath.delete(frame.unit);
+        memo2.set(frame.unit, frame.found);
+        const parent = stack[stack.length - 1];
+        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
+        result2 = frame.found;
+      }
+    }
+    return result2;
+  };
+  const result = /* @__PURE__ */ new Map();
+  for (const unit of planned) {
+    const found = [];
+    for (const dependency of dependenciesOf(unit)) {
+      if (planned.has(dependency)) found.push(dependency);
+      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
+    }
+    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
+  }
+  return result;
+}
+var CycleFound;
+var init_graph = __esm({
+  "packages/classifier/src/graph.ts"() {
+    "use strict";
+    CycleFound = class extends Error {
+      constructor(cycle) {
+        super("cycle");
+        this.cycle = cycle;
+      }
+      cycle;
+    };
+  }
+});
+
 // packages/classifier/src/job.ts
+function checkJobGraph(jobs, context) {
+  const ids = /* @__PURE__ */ new Set();
+  jobs.forEach((job, index) => {
+    if (ids.has(job.id)) context.addIssue({ code: "custom", path: ["jobs", index, "id"], message: `two jobs have the id "${job.id}"` });
+    ids.add(job.id);
+  });
+  jobs.forEach(
+    (job, index) => job.needs.forEach((need, needIndex) => {
+      if (!ids.has(need)) context.addIssue({ code: "custom", path: ["jobs", index, "needs", needIndex], message: `job "${job.id}" needs "${need}", which is not in the plan` });
+    })
+  );
+  const selfNeeding = jobs.find((job) => job.needs.includes(job.id));
+  const needsOf = new Map(jobs.map((job) => [job.id, job.needs]));
+  let cycle = selfNeeding ? [selfNeeding.id, selfNeeding.id] : void 0;
+  try {
+    if (!cycle) topologicalOrder([...needsOf.keys()], (id) => needsOf.get(id) ?? []);
+  } catch (error62) {
+    if (!(error62 instanceof CycleFound)) throw error62;
+    cycle = error62.cycle;
+  }
+  if (cycle) context.addIssue({ code: "custom", path: ["jobs"], message: `jobs need each other in a cycle: ${cycle.join(" -> ")}` });
+}
 var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, planDocumentSchema;
 var init_job = __esm({
   "packages/classifier/src/job.ts"() {
     "use strict";
     init_zod();
-    init_src3();
+    init_src4();
+    init_graph();
     jobActionSchema = external_exports.enum(["plan", "apply", "plan-destroy", "destroy"]);
     awsAuthenticationSchema = external_exports.object({
       accountId: external_exports.string().regex(/^\d{12}$/),
@@ -36723,7 +37020,7 @@ var init_job = __esm({
       reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)).optional(),
       /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
       skippedUnits: external_exports.array(skippedUnitSchema).optional()
-    });
+    }).superRefine((plan, context) => checkJobGraph(plan.jobs, context));
   }
 });
 
@@ -36750,40 +37047,6 @@ var init_changes = __esm({
       "DriftDetected",
       "ConfigChanged"
     ];
-  }
-});
-
-// packages/classifier/src/errors.ts
-function classifierError(code2, message, options2 = {}) {
-  return new GantryError(code2, message, { ...options2, exitCode: classifierErrorExitCodes[code2] });
-}
-var classifierErrorExitCodes;
-var init_errors5 = __esm({
-  "packages/classifier/src/errors.ts"() {
-    "use strict";
-    init_src();
-    classifierErrorExitCodes = {
-      /** `.gantry/config.yml` (or a Gruntwork config) is not valid YAML/HCL. */
-      CONFIG_SYNTAX: 20,
-      /** A configuration key has a wrong value, a missing required key, or an unknown key. */
-      CONFIG_INVALID: 20,
-      /** A classifier plugin named in the configuration cannot be found or does not implement `ChangeClassifier`. */
-      CONFIG_PLUGIN_INVALID: 21,
-      /** An affected unit matches no environment, or more than one. */
-      PLAN_ENVIRONMENT_MISMATCH: 22,
-      /** The change deletes a unit that a remaining unit still depends on. */
-      PLAN_DELETED_UNIT_STILL_USED: 23,
-      /** The units' dependency blocks form a cycle: the jobs cannot be ordered. */
-      PLAN_DEPENDENCY_CYCLE: 24,
-      /** A new account directory must be the only infrastructure change of its pull request. */
-      PLAN_ACCOUNTS_ADDED_NOT_ALONE: 25,
-      /** The detection result given to the planner does not match the `gantry/v1` Detection schema. */
-      PLAN_INVALID_DETECTION: 26,
-      /** A classifier plugin threw or answered something that is not a claim. */
-      PLAN_CLASSIFIER_FAILED: 27,
-      /** git could not read the configuration from the head commit. */
-      CONFIG_READ_FAILED: 28
-    };
   }
 });
 
@@ -36850,7 +37113,7 @@ async function classifyWithPlugins(plugins, file2, context) {
     try {
       claim2 = await plugin.classify(file2, context);
     } catch (error62) {
-      throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
+      throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
         hint: "fix the plugin, or remove it from `classifiers` in the configuration",
         cause: error62
       });
@@ -36863,7 +37126,7 @@ async function classifyWithPlugins(plugins, file2, context) {
 function validateClaimType(plugin, file2, claim2) {
   const type = claim2.type;
   if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || builtInChangeTypes.includes(type)) {
-    throw classifierError(
+    throw new GantryError(
       "PLAN_CLASSIFIER_FAILED",
       `classifier plugin '${plugin.name}' claimed ${file2.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
       { hint: 'return { type: "DocsChanged", units: "none" } or similar from classify()' }
@@ -36880,11 +37143,11 @@ function claimedUnits(plugin, file2, claim2, context) {
     const known = new Set(context.headUnits);
     const unknown2 = units.filter((unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0);
     if (unknown2.length === 0) return uniqueSorted(units);
-    throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
+    throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
       hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
     });
   }
-  throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
+  throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
     hint: 'units must be "affected", "all", "none" or a list of unit directories'
   });
 }
@@ -36989,8 +37252,8 @@ var init_classify = __esm({
   "packages/classifier/src/classify.ts"() {
     "use strict";
     init_changes();
-    init_errors5();
     init_globs();
+    init_src();
     driftMarkerNames = [".gantry-drift", ".drift-detected"];
     ownConfigPattern = /^(\.gantry|\.gruntwork|\.github)\//;
     envCommonPattern = /(^|\/)_envcommon\//;
@@ -37303,7 +37566,7 @@ function matchEnvironments(units, environments, configFile) {
   }
   if (problems.length > 0) {
     const listed = environments.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
-    throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
+    throw new GantryError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
       ...configFile ? { location: { file: configFile } } : {},
       hint: `every unit must match exactly one environment's paths; environments are ${listed}`
     });
@@ -37324,101 +37587,8 @@ function authenticationOf(environment) {
 var init_environments = __esm({
   "packages/classifier/src/environments.ts"() {
     "use strict";
-    init_errors5();
     init_globs();
-  }
-});
-
-// packages/classifier/src/graph.ts
-function topologicalOrder(nodes, dependenciesOf) {
-  const inSet = new Set(nodes);
-  const state = /* @__PURE__ */ new Map();
-  const order = [];
-  for (const root of nodes) {
-    if (state.has(root)) continue;
-    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
-    state.set(root, 1);
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (!inSet.has(dependency) || dependency === frame.node) continue;
-        const seen = state.get(dependency);
-        if (seen === 2) continue;
-        if (seen === 1) {
-          const start = stack.findIndex((entry) => entry.node === dependency);
-          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
-        }
-        state.set(dependency, 1);
-        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
-      } else {
-        state.set(frame.node, 2);
-        order.push(frame.node);
-        stack.pop();
-      }
-    }
-  }
-  return order;
-}
-function nearestPlannedDependencies(planned, dependenciesOf) {
-  const memo2 = /* @__PURE__ */ new Map();
-  const onPath = /* @__PURE__ */ new Set();
-  const resolveUnplanned = (start) => {
-    const cached2 = memo2.get(start);
-    if (cached2) return cached2;
-    const stack = [
-      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
-    ];
-    onPath.add(start);
-    let result2 = /* @__PURE__ */ new Set();
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (planned.has(dependency)) {
-          frame.found.add(dependency);
-          continue;
-        }
-        const done = memo2.get(dependency);
-        if (done) {
-          done.forEach((unit) => frame.found.add(unit));
-        } else if (!onPath.has(dependency)) {
-          onPath.add(dependency);
-          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
-        }
-      } else {
-        stack.pop();
-        onPath.delete(frame.unit);
-        memo2.set(frame.unit, frame.found);
-        const parent = stack[stack.length - 1];
-        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
-        result2 = frame.found;
-      }
-    }
-    return result2;
-  };
-  const result = /* @__PURE__ */ new Map();
-  for (const unit of planned) {
-    const found = [];
-    for (const dependency of dependenciesOf(unit)) {
-      if (planned.has(dependency)) found.push(dependency);
-      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
-    }
-    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
-  }
-  return result;
-}
-var CycleFound;
-var init_graph = __esm({
-  "packages/classifier/src/graph.ts"() {
-    "use strict";
-    CycleFound = class extends Error {
-      constructor(cycle) {
-        super("cycle");
-        this.cycle = cycle;
-      }
-      cycle;
-    };
+    init_src();
   }
 });
 
@@ -37460,7 +37630,7 @@ function refuseDeletingDependedOnUnits(detection, deleted, status) {
   }
   if (problems.length === 0) return;
   problems.sort();
-  throw classifierError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
+  throw new GantryError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
     location: { file: `${problems[0].split(" ")[0]}/terragrunt.hcl` },
     hint: "remove the dependency block from the remaining unit in the same change (or keep the deleted unit until nothing depends on it)"
   });
@@ -37473,7 +37643,7 @@ function refuseAccountsAddedWithOthers(changes) {
   const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
   if (others.length === 0) return;
   const accounts = added.map((change) => change.type === "AccountsAdded" ? change.account : "").join(", ");
-  throw classifierError(
+  throw new GantryError(
     "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
     `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others.flatMap((change) => change.files).slice(0, 5).join(", ")})`,
     { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" }
@@ -37483,8 +37653,8 @@ var init_refusals = __esm({
   "packages/classifier/src/refusals.ts"() {
     "use strict";
     init_changes();
-    init_errors5();
     init_units_acted_on();
+    init_src();
   }
 });
 
@@ -37646,7 +37816,7 @@ function orderJobs(groupIntoJobs) {
       const cycle = error62.cycle;
       const consolidated = cycle.filter((draft) => !draft.perUnit);
       if (consolidated.length === 0) {
-        throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
+        throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
           hint: "break the cycle of dependency blocks between these units"
         });
       }
@@ -37661,7 +37831,7 @@ function orderUnits(draft, dependencies) {
     return draft.destroy ? order.reverse() : order;
   } catch (error62) {
     if (!(error62 instanceof CycleFound)) throw error62;
-    throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
+    throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
       hint: "break the cycle of dependency blocks between these units"
     });
   }
@@ -37701,12 +37871,12 @@ var init_plan_jobs = __esm({
     init_dist();
     init_changes();
     init_environments();
-    init_errors5();
     init_globs();
     init_graph();
     init_refusals();
     init_unit_reasons();
     init_units_acted_on();
+    init_src();
   }
 });
 
@@ -37721,7 +37891,7 @@ function git(repo, args) {
       (error62, stdout, stderr) => {
         if (error62) {
           reject(
-            classifierError("CONFIG_READ_FAILED", `git ${args[0]} failed in ${repo}: ${String(stderr).trim().split("\n")[0] || error62.message}`, {
+            new GantryError("CONFIG_READ_FAILED", `git ${args[0]} failed in ${repo}: ${String(stderr).trim().split("\n")[0] || error62.message}`, {
               hint: "pass --repo with a git repository and --head with a commit that exists in it",
               cause: error62
             })
@@ -37749,7 +37919,7 @@ function readTreeFiles(repo, ref, paths) {
     child.on("error", reject);
     child.on("close", (code2) => {
       if (code2 !== 0) {
-        reject(classifierError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code2})`, { hint: "check that --repo is a git repository" }));
+        reject(new GantryError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code2})`, { hint: "check that --repo is a git repository" }));
         return;
       }
       const output2 = Buffer.concat(chunks);
@@ -37773,7 +37943,7 @@ function readTreeFiles(repo, ref, paths) {
 var init_git2 = __esm({
   "packages/classifier/src/git.ts"() {
     "use strict";
-    init_errors5();
+    init_src();
   }
 });
 
@@ -37907,13 +38077,7 @@ var init_schema = __esm({
 
 // packages/classifier/src/config/validate.ts
 function formatConfigPath(path) {
-  let text2 = "";
-  for (const segment of path) {
-    if (typeof segment === "number") text2 += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text2 += text2 === "" ? segment : `.${segment}`;
-    else text2 += `[${JSON.stringify(segment)}]`;
-  }
-  return text2 === "" ? "(top level)" : text2;
+  return formatFieldPath(path, "(top level)");
 }
 function validateConfig(value, file2, locate, hint) {
   const result = gantryConfigSchema.safeParse(value);
@@ -37925,7 +38089,7 @@ function validateConfig(value, file2, locate, hint) {
   const [first, ...others] = result.error.issues.map((issue2) => describeIssue(issue2, value, locate));
   const also = others.slice(0, 5).map((other) => `${other.position ? `line ${other.position.line}: ` : ""}${other.text}`);
   const more = others.length > 5 ? [`and ${others.length - 5} more`] : [];
-  throw classifierError("CONFIG_INVALID", first.text, {
+  throw new GantryError("CONFIG_INVALID", first.text, {
     location: { file: file2, ...first.position ?? {} },
     hint: [
       hint ?? "fix the key as described; the JSON Schema packages/classifier/config.schema.json lists every key",
@@ -37938,7 +38102,7 @@ function refuseSecrets(config2, file2, locate) {
     const byName = isSecretName(name) && value !== "";
     if (!byName && !looksLikeSecretValue(value)) continue;
     const path = ["terragrunt", "env", name];
-    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
+    throw new GantryError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
       location: { file: file2, ...locate(path) ?? locate(path, { key: true }) ?? {} },
       hint: "remove it from the configuration and give it to the executor through your CI's secret store (terragrunt inherits the executor's environment)"
     });
@@ -37949,7 +38113,7 @@ function refuseReservedVariables(config2, file2, locate) {
     const reason = reservedToolVariable(name);
     if (reason === null) continue;
     const path = ["terragrunt", "env", name];
-    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
+    throw new GantryError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
       location: { file: file2, ...locate(path, { key: true }) ?? locate(path) ?? {} },
       hint: "remove it; set it in the pipelines repository's workflow if the pipelines side really needs it"
     });
@@ -37998,10 +38162,11 @@ var init_validate = __esm({
   "packages/classifier/src/config/validate.ts"() {
     "use strict";
     init_src();
-    init_errors5();
     init_secret_names();
     init_tool_variables();
     init_schema();
+    init_src2();
+    init_src();
   }
 });
 
@@ -38012,7 +38177,7 @@ function parseYamlDocument(text2, file2) {
   const error62 = document.errors[0];
   if (error62) {
     const position = error62.linePos?.[0];
-    throw classifierError("CONFIG_SYNTAX", `invalid YAML: ${(error62.message.split("\n")[0] ?? "").replace(/\s*at line \d+, column \d+:?$/, "")}`, {
+    throw new GantryError("CONFIG_SYNTAX", `invalid YAML: ${(error62.message.split("\n")[0] ?? "").replace(/\s*at line \d+, column \d+:?$/, "")}`, {
       location: { file: file2, ...position ? { line: position.line, column: position.col } : {} },
       hint: "fix the YAML syntax at that line"
     });
@@ -38046,7 +38211,7 @@ function documentValue(document, file2, positionOf2) {
       }
     });
     const message = unresolved !== void 0 ? `invalid YAML: the alias *${unresolved} has no anchor &${unresolved} before it` : `invalid YAML: more than ${MAX_ALIAS_COUNT} alias expansions (a document that expands without bound)`;
-    throw classifierError("CONFIG_SYNTAX", message, {
+    throw new GantryError("CONFIG_SYNTAX", message, {
       location: { file: file2, ...offset !== void 0 ? positionOf2(offset) : {} },
       hint: unresolved !== void 0 ? `define the anchor (&${unresolved}) before using it, or write the value out` : "write the values out instead of nesting aliases",
       cause: error62
@@ -38077,7 +38242,7 @@ function parseGantryConfigYaml(text2, file2) {
   const { locate, toValue } = parseYamlDocument(text2, file2);
   const value = toValue() ?? {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw classifierError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
+    throw new GantryError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
       location: { file: file2, line: 1 },
       hint: "see packages/classifier/README.md for an example configuration"
     });
@@ -38089,8 +38254,8 @@ var init_gantry_yaml = __esm({
   "packages/classifier/src/config/gantry-yaml.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist(), 1);
-    init_errors5();
     init_validate();
+    init_src();
     MAX_ALIAS_COUNT = 100;
   }
 });
@@ -38100,7 +38265,7 @@ function parseGruntworkConfigYaml(text2, file2) {
   const { locate, toValue } = parseYamlDocument(text2, file2);
   const root = toValue() ?? {};
   const fail2 = (path, message) => {
-    throw classifierError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
+    throw new GantryError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
       location: { file: file2, ...locate(path) ?? {} },
       hint: "see Gruntwork's config.yml reference; Gantry honours deploy-branch-name, ignore-list and env"
     });
@@ -38153,9 +38318,9 @@ function isRecord(value) {
 var init_gruntwork_yaml = __esm({
   "packages/classifier/src/config/gruntwork-yaml.ts"() {
     "use strict";
-    init_errors5();
     init_gantry_yaml();
     init_validate();
+    init_src();
   }
 });
 
@@ -38280,9 +38445,8 @@ var awsKeys, HclReader;
 var init_gruntwork_hcl = __esm({
   "packages/classifier/src/config/gruntwork-hcl.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
     init_src();
-    init_errors5();
     init_gruntwork_yaml();
     init_validate();
     awsKeys = {
@@ -38300,7 +38464,7 @@ var init_gruntwork_hcl = __esm({
           this.body = parseHcl(file2.text, file2.path).body;
         } catch (error62) {
           const location = GantryError.isInstance(error62) ? error62.location : void 0;
-          throw classifierError("CONFIG_SYNTAX", `invalid HCL: ${error62.message}`, {
+          throw new GantryError("CONFIG_SYNTAX", `invalid HCL: ${error62.message}`, {
             location: location ?? { file: file2.path },
             hint: "fix the HCL syntax in the Gruntwork configuration",
             cause: error62
@@ -38340,7 +38504,7 @@ var init_gruntwork_hcl = __esm({
         return value;
       }
       fail(offset, message, hint = "fix the Gruntwork configuration, or move to .gantry/config.yml") {
-        throw classifierError("CONFIG_INVALID", message, { location: { file: this.file.path, ...lineAt(this.file.text, offset) }, hint });
+        throw new GantryError("CONFIG_INVALID", message, { location: { file: this.file.path, ...lineAt(this.file.text, offset) }, hint });
       }
     };
   }
@@ -38382,7 +38546,7 @@ var init_load_config = __esm({
 import { createRequire as createRequire2 } from "node:module";
 import { existsSync as existsSync5, mkdtempSync, readFileSync as readFileSync3, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix8, resolve as resolve3 } from "node:path";
+import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix8, resolve as resolve4 } from "node:path";
 import { pathToFileURL } from "node:url";
 function isChangeClassifier(value) {
   if (typeof value !== "object" || value === null) return false;
@@ -38397,7 +38561,7 @@ async function loadClassifierPlugins(names, options2) {
     let candidate = module2["default"] ?? module2["classifier"];
     if (typeof candidate === "function") candidate = await candidate();
     if (!isChangeClassifier(candidate)) {
-      throw classifierError(
+      throw new GantryError(
         "CONFIG_PLUGIN_INVALID",
         `classifier plugin '${name}' does not export a ChangeClassifier (needs specificationVersion "v1", a name and classify())`,
         {
@@ -38414,7 +38578,7 @@ async function importPlugin(name, url2, options2) {
   try {
     return await import(url2);
   } catch (error62) {
-    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${error62.message}`, {
+    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${error62.message}`, {
       ...located(options2),
       hint: "fix the plugin module, or remove it from `classifiers`",
       cause: error62
@@ -38424,14 +38588,14 @@ async function importPlugin(name, url2, options2) {
 async function importFromTree(name, ref, options2) {
   const path = posix8.normalize(name);
   if (isAbsolute2(name) || path === ".." || path.startsWith("../")) {
-    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
+    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
       ...located(options2),
       hint: "name a file inside the repository (./.gantry/classifiers/mine.js), or a package"
     });
   }
   const text2 = (await readTreeFiles(options2.repo, ref, [path])).get(path);
   if (text2 === void 0) {
-    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
+    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
       ...located(options2),
       hint: "commit the plugin file together with the configuration that names it"
     });
@@ -38448,11 +38612,11 @@ async function importFromTree(name, ref, options2) {
 }
 function resolvePluginModule(name, options2) {
   if (name.startsWith(".") || isAbsolute2(name)) {
-    const path = resolve3(options2.repo, name);
+    const path = resolve4(options2.repo, name);
     if (!existsSync5(path)) throw pluginNotFound(name, options2.repo, options2.configFile);
     return pathToFileURL(path).href;
   }
-  const from = resolve3(options2.packagesFrom ?? options2.repo);
+  const from = resolve4(options2.packagesFrom ?? options2.repo);
   try {
     return pathToFileURL(createRequire2(join5(from, "package.json")).resolve(name)).href;
   } catch {
@@ -38487,7 +38651,7 @@ function exportTarget(exports2) {
   return void 0;
 }
 function pluginNotFound(name, repo, configFile) {
-  return classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' cannot be found from ${repo}`, {
+  return new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' cannot be found from ${repo}`, {
     ...configFile ? { location: { file: configFile } } : {},
     hint: `install it in the repository (npm install ${name}) or name a file relative to the repository (./classifiers/mine.js)`
   });
@@ -38496,8 +38660,8 @@ var located;
 var init_plugins = __esm({
   "packages/classifier/src/plugins.ts"() {
     "use strict";
-    init_errors5();
     init_git2();
+    init_src();
     located = (options2) => options2.configFile ? { location: { file: options2.configFile } } : {};
   }
 });
@@ -38545,7 +38709,7 @@ async function planChange(options2) {
 var init_plan_change = __esm({
   "packages/classifier/src/plan-change.ts"() {
     "use strict";
-    init_src3();
+    init_src4();
     init_classify();
     init_load_config();
     init_plan_jobs();
@@ -38678,7 +38842,7 @@ var init_run_by_needs = __esm({
 });
 
 // packages/classifier/src/index.ts
-var init_src4 = __esm({
+var init_src5 = __esm({
   "packages/classifier/src/index.ts"() {
     "use strict";
     init_job();
@@ -38688,7 +38852,6 @@ var init_src4 = __esm({
     init_render();
     init_secret_names();
     init_tool_variables();
-    init_graph();
     init_run_by_needs();
   }
 });
@@ -38739,9 +38902,11 @@ var init_package = __esm({
         "@gantry/change-detector": "workspace:*",
         "@gantry/classifier": "workspace:*",
         "@gantry/dispatcher": "workspace:*",
+        "@gantry/documents": "workspace:*",
+        "@gantry/errors": "workspace:*",
         "@gantry/executor": "workspace:*",
         "@gantry/guards": "workspace:*",
-        "@gantry/errors": "workspace:*"
+        zod: "^4.1.0"
       },
       devDependencies: {
         "@gantry/testkit": "workspace:*"
@@ -38780,37 +38945,40 @@ function writeErrorDocument(file2, command11, error62) {
   writeFileSync3(file2, `${JSON.stringify(document, null, 2)}
 `);
 }
-function parseErrorDocument(value, source) {
-  const invalid = (field, expected) => new GantryError("REPORT_ERROR_INVALID", `not a valid gantry/v1 Error: field "${field}" must be ${expected}`, {
-    hint: "pass the file a failing gantry command wrote to GANTRY_ERROR_FILE, unchanged",
-    location: { file: source },
-    exitCode: 20
-  });
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid("(document)", "an object");
-  const document = value;
-  if (document.apiVersion !== "gantry/v1") throw invalid("apiVersion", '"gantry/v1"');
-  if (document.kind !== "Error") throw invalid("kind", '"Error"');
-  for (const field of ["command", "code", "message"]) {
-    if (typeof document[field] !== "string" || document[field] === "") throw invalid(field, "a non-empty string");
-  }
-  if (document.hint !== null && typeof document.hint !== "string") throw invalid("hint", "a string or null");
-  if (!Number.isInteger(document.exitCode)) throw invalid("exitCode", "an integer");
-  const location = document.location;
-  if (location !== null && (typeof location !== "object" || typeof location.file !== "string")) throw invalid("location", "null or an object with a file");
-  return document;
-}
+var errorDocumentSchema, errorDocument;
 var init_error_document = __esm({
   "packages/cli/src/error-document.ts"() {
     "use strict";
-    init_src();
+    init_zod();
+    errorDocumentSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("Error"),
+      /** The gantry command that failed (`plan`, `detect`, …). */
+      command: external_exports.string().min(1),
+      code: external_exports.string().min(1),
+      message: external_exports.string().min(1),
+      hint: external_exports.string().nullable(),
+      location: external_exports.object({ file: external_exports.string(), line: external_exports.number().int().optional(), column: external_exports.number().int().optional() }).nullable(),
+      exitCode: external_exports.number().int()
+    });
+    errorDocument = {
+      kind: "Error",
+      schema: errorDocumentSchema,
+      code: "REPORT_ERROR_INVALID",
+      hint: "pass the file a failing gantry command wrote to GANTRY_ERROR_FILE, unchanged"
+    };
   }
 });
 
 // packages/cli/src/exit-codes.ts
+function rangeText(range) {
+  const { first, last } = EXIT_CODE_RANGES[range];
+  return first === last ? String(first) : `${first}-${last}`;
+}
 function renderExitCodes(command11) {
-  const names = [...COMMAND_EXIT_CODES[command11] ?? ["ok", "usage"], "internal"];
-  const width = Math.max(...names.map((name) => EXIT_CODES[name].codes.length));
-  const rows = names.map((name) => wrap(EXIT_CODES[name].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? EXIT_CODES[name].codes : "").padEnd(width)}  ${line}`).join("\n"));
+  const ranges = [...COMMAND_EXIT_CODES[command11] ?? ["ok", "usage"], "internal"];
+  const width = Math.max(...ranges.map((range) => rangeText(range).length));
+  const rows = ranges.map((range) => wrap(EXIT_CODE_RANGES[range].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? rangeText(range) : "").padEnd(width)}  ${line}`).join("\n"));
   return `Exit codes:
 ${rows.join("\n")}
 `;
@@ -38824,23 +38992,11 @@ function wrap(text2, width) {
   }
   return lines;
 }
-var EXIT_CODES, COMMAND_EXIT_CODES;
+var COMMAND_EXIT_CODES;
 var init_exit_codes = __esm({
   "packages/cli/src/exit-codes.ts"() {
     "use strict";
-    EXIT_CODES = {
-      ok: { codes: "0", meaning: "success" },
-      findings: { codes: "1", meaning: "the check ran and found problems (listed above the exit)" },
-      usage: { codes: "2", meaning: "usage: an unknown command or option, a missing or invalid value" },
-      detection: { codes: "10-14", meaning: "detection could not run: not a git repository (10), unknown ref (11), shallow clone lacking a commit (12), no merge-base (13), git failed (14)" },
-      analysis: { codes: "15-19", meaning: "the document was printed, but some unit could not be analysed: HCL syntax (15), evaluation (16), include cycle (17), symlink leaving the repository (18), unreadable file (19)" },
-      configuration: { codes: "20-29", meaning: "configuration or planning: an invalid configuration or document, a unit in no environment, a dependency cycle, ..." },
-      execution: { codes: "30-39", meaning: "execution: a job or unit failed, was skipped or did not run (30), or setting it up or a GitHub call failed (31-39)" },
-      guard: { codes: "40-59", meaning: "refused by a guard (nothing was run)" },
-      credentials: { codes: "60-69", meaning: "no cloud credentials: the OIDC token or the STS exchange failed" },
-      internal: { codes: "70", meaning: "internal error: a bug in Gantry, please report it" },
-      interrupted: { codes: "130", meaning: "interrupted (SIGINT or SIGTERM)" }
-    };
+    init_src();
     COMMAND_EXIT_CODES = {
       detect: ["ok", "usage", "detection", "analysis"],
       plan: ["ok", "usage", "detection", "configuration", "execution"],
@@ -38888,15 +39044,10 @@ function parseCommandArgs(command11, argv, options2, help8) {
   try {
     parsed = parse5();
   } catch (error62) {
-    throw usageError(command11, describeParseError(error62, all), help8);
+    throw usageError(describeParseError(error62, all), { command: command11, hint: synopsis(help8) });
   }
   if (parsed.values.help) throw new HelpRequested(commandHelp(command11, help8), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
-}
-function usageError(command11, message, help8) {
-  const usage2 = help8.split("\n\n")[0].trim();
-  return new GantryError("USAGE", message, { hint: `${usage2}
-  see \`gantry help ${command11}\``, exitCode: 2 });
 }
 function describeParseError(error62, options2) {
   const quoted = /'(-{1,2}[^' =]+)/.exec(error62.message)?.[1];
@@ -38915,9 +39066,12 @@ function describeParseError(error62, options2) {
   }
   return "invalid arguments";
 }
+function synopsis(help8) {
+  return help8.split("\n\n")[0].trim();
+}
 function requireOption(command11, value, name) {
   if (value === void 0 || value === "") {
-    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command11}\``, exitCode: 2 });
+    throw usageError(`missing required option --${name}`, { command: command11 });
   }
   return value;
 }
@@ -38925,7 +39079,7 @@ function parseEvent(command11, value, fallback) {
   const event = value ?? fallback ?? requireOption(command11, value, "event");
   if (event !== "pull_request" && event !== "push") {
     const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command11}\``, exitCode: 2 });
+    throw usageError(`--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { command: command11 });
   }
   return event;
 }
@@ -38950,12 +39104,12 @@ var detect_exports = {};
 __export(detect_exports, {
   command: () => command
 });
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 var HELP, command;
 var init_detect2 = __esm({
   "packages/cli/src/commands/detect.ts"() {
     "use strict";
-    init_src3();
+    init_src4();
     init_args();
     HELP = `usage: gantry detect --base REF --head REF [--repo DIR] [--event pull_request|push] [--json] [--no-cache]
 
@@ -38987,7 +39141,7 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
       const head = requireOption("detect", values.head, "head");
       const event = parseEvent("detect", values.event, "pull_request");
       const result = await detectChanges({
-        repo: resolve4(io.cwd, values.repo ?? "."),
+        repo: resolve5(io.cwd, values.repo ?? "."),
         base,
         head,
         event,
@@ -39006,44 +39160,8 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
 
 // packages/dispatcher/src/in-process.ts
 import { setMaxListeners } from "node:events";
-function validateJobGraph(plan) {
-  const ids = new Set(plan.jobs.map((job) => job.id));
-  if (ids.size !== plan.jobs.length) {
-    const duplicate = plan.jobs.find((job, index) => plan.jobs.findIndex((other) => other.id === job.id) !== index);
-    throw new GantryError("DISPATCH_DUPLICATE_JOB", `plan: jobs: two jobs have the id "${duplicate.id}"`, { hint: "plan again with `gantry plan`; job ids are unique", exitCode: 20 });
-  }
-  plan.jobs.forEach((job, index) => {
-    job.needs.forEach((need, needIndex) => {
-      if (!ids.has(need)) {
-        throw new GantryError("DISPATCH_UNKNOWN_NEED", `plan: field "jobs[${index}].needs[${needIndex}]": job "${job.id}" needs "${need}", which is not in the plan`, {
-          hint: "plan again with `gantry plan`, or remove the job from `needs`",
-          exitCode: 20
-        });
-      }
-    });
-  });
-  const needsOf = new Map(plan.jobs.map((job) => [job.id, job.needs]));
-  const cycle = (ids2) => new GantryError("DISPATCH_CYCLE", `plan: jobs need each other in a cycle: ${ids2.join(" -> ")}`, { hint: "plan again with `gantry plan`", exitCode: 20 });
-  const selfNeeding = plan.jobs.find((job) => job.needs.includes(job.id));
-  if (selfNeeding) throw cycle([selfNeeding.id, selfNeeding.id]);
-  try {
-    topologicalOrder([...needsOf.keys()], (id) => needsOf.get(id));
-  } catch (error62) {
-    if (!(error62 instanceof CycleFound)) throw error62;
-    throw cycle(error62.cycle);
-  }
-}
 async function dispatchInProcess(planInput, options2) {
-  const parsed = planDocumentSchema.safeParse(planInput);
-  if (!parsed.success) {
-    const issue2 = parsed.error.issues[0];
-    throw new GantryError("DISPATCH_PLAN_INVALID", `plan: field "${issue2.path.join(".") || "(document)"}": ${issue2.message}`, {
-      hint: "pass the document `gantry plan --json` printed",
-      exitCode: 20
-    });
-  }
-  const plan = parsed.data;
-  validateJobGraph(plan);
+  const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   const forward = () => controller.abort(options2.signal?.reason);
@@ -39081,11 +39199,18 @@ async function dispatchInProcess(planInput, options2) {
     options2.signal?.removeEventListener("abort", forward);
   }
 }
+var dispatchPlanDocument;
 var init_in_process = __esm({
   "packages/dispatcher/src/in-process.ts"() {
     "use strict";
-    init_src4();
-    init_src();
+    init_src5();
+    init_src2();
+    dispatchPlanDocument = {
+      kind: "Plan",
+      schema: planDocumentSchema,
+      code: "DISPATCH_PLAN_INVALID",
+      hint: "pass the document `gantry plan --json` printed, unchanged"
+    };
   }
 });
 
@@ -45142,9 +45267,6 @@ var require_lib = __commonJS({
 });
 
 // packages/dispatcher/src/github/errors.ts
-function githubError(code2, message, hint) {
-  return new GantryError(code2, message, { hint, exitCode: githubErrorCodes[code2] });
-}
 function githubMessage(data) {
   if (typeof data !== "object" || data === null) return void 0;
   const { message, errors } = data;
@@ -45215,27 +45337,12 @@ function toGantryError(error62, failed) {
     }
   }
 }
-var githubErrorCodes;
-var init_errors6 = __esm({
+var githubError;
+var init_errors4 = __esm({
   "packages/dispatcher/src/github/errors.ts"() {
     "use strict";
     init_src();
-    githubErrorCodes = {
-      GITHUB_REQUEST_FAILED: 30,
-      GITHUB_BAD_CREDENTIALS: 31,
-      GITHUB_PERMISSION_DENIED: 32,
-      GITHUB_NOT_FOUND: 33,
-      GITHUB_VALIDATION_FAILED: 34,
-      GITHUB_RATE_LIMITED: 35,
-      DISPATCH_JOB_INVALID: 36,
-      DISPATCH_RUN_NOT_FOUND: 37,
-      /** A dispatch failed without an answer and no run of it appeared; not sent again (no correlation input). */
-      DISPATCH_UNCERTAIN: 37,
-      DISPATCH_TIMEOUT: 38,
-      DISPATCH_CANCELLED: 39,
-      /** A bad argument to a GitHub function (not a GitHub answer); shares the generic execution exit code. */
-      GITHUB_INPUT_INVALID: 30
-    };
+    githubError = (code2, message, hint) => new GantryError(code2, message, { hint });
   }
 });
 
@@ -45267,7 +45374,7 @@ function nextPageUrl(link) {
 function createGitHubClient(connection2, defaultTokenName) {
   const tokenName = connection2.tokenName ?? defaultTokenName;
   if (connection2.token.trim() === "") {
-    throw githubError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, `Set ${tokenName} to a GitHub token before running Gantry.`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, { hint: `Set ${tokenName} to a GitHub token before running Gantry.` });
   }
   const timing = connection2.timing ?? githubTimingFromEnvironment(process.env);
   const retryBaseMs = timing.retryBaseMs ?? 1e3;
@@ -45327,7 +45434,8 @@ var init_client = __esm({
     init_dist_bundle5();
     init_dist_bundle6();
     import_bottleneck = __toESM(require_lib(), 1);
-    init_errors6();
+    init_errors4();
+    init_src();
     defaultGitHubApiUrl = "https://api.github.com";
     GantryOctokit = Octokit.plugin(throttling, retry);
     writeQueues = /* @__PURE__ */ new Map();
@@ -45335,32 +45443,28 @@ var init_client = __esm({
 });
 
 // packages/guards/src/errors.ts
-function credentialsError(code2, message, hint, cause) {
-  return new GantryError(code2, message, { hint, exitCode: CREDENTIAL_ERRORS[code2], cause });
-}
-var GUARDS, GUARD_INTERRUPTED_EXIT_CODE, guardMarker, GuardRefusedError, CREDENTIAL_ERRORS;
-var init_errors7 = __esm({
+var GUARDS, guardMarker, GuardRefusedError;
+var init_errors5 = __esm({
   "packages/guards/src/errors.ts"() {
     "use strict";
     init_src();
     GUARDS = {
-      "deploy-branch": { code: "GUARD_DEPLOY_BRANCH_UNAVAILABLE", exitCode: 40 },
-      "path-containment": { code: "GUARD_PATH_ESCAPE", exitCode: 41 },
-      "workflow-identity": { code: "GUARD_UNTRUSTED_WORKFLOW", exitCode: 42 },
-      "apply-ref-on-deploy-branch": { code: "GUARD_REF_NOT_ON_DEPLOY_BRANCH", exitCode: 43 },
-      "apply-unit-on-deploy-branch": { code: "GUARD_UNIT_NOT_ON_DEPLOY_BRANCH", exitCode: 44 },
-      "destroy-unit-absent": { code: "GUARD_DESTROY_UNIT_STILL_LIVE", exitCode: 45 },
-      "destroy-removal-merged": { code: "GUARD_DESTROY_REMOVAL_NOT_MERGED", exitCode: 46 },
-      "destroy-ref-ancestor": { code: "GUARD_DESTROY_REF_NOT_ANCESTOR", exitCode: 47 },
-      "re-derive": { code: "GUARD_JOB_NOT_REDERIVED", exitCode: 48 },
-      "pull-request-preflight": { code: "GUARD_PR_NOT_AHEAD", exitCode: 49 },
-      "job-document": { code: "GUARD_INVALID_JOB", exitCode: 50 },
-      "unit-at-ref": { code: "GUARD_UNIT_MISSING_AT_REF", exitCode: 51 },
-      "trusted-settings": { code: "GUARD_UNTRUSTED_SETTINGS", exitCode: 52 },
-      "no-rollback": { code: "GUARD_UNIT_SUPERSEDED", exitCode: 53 },
-      "workflow-role": { code: "GUARD_WRONG_WORKFLOW", exitCode: 54 }
+      "deploy-branch": "GUARD_DEPLOY_BRANCH_UNAVAILABLE",
+      "path-containment": "GUARD_PATH_ESCAPE",
+      "workflow-identity": "GUARD_UNTRUSTED_WORKFLOW",
+      "apply-ref-on-deploy-branch": "GUARD_REF_NOT_ON_DEPLOY_BRANCH",
+      "apply-unit-on-deploy-branch": "GUARD_UNIT_NOT_ON_DEPLOY_BRANCH",
+      "destroy-unit-absent": "GUARD_DESTROY_UNIT_STILL_LIVE",
+      "destroy-removal-merged": "GUARD_DESTROY_REMOVAL_NOT_MERGED",
+      "destroy-ref-ancestor": "GUARD_DESTROY_REF_NOT_ANCESTOR",
+      "re-derive": "GUARD_JOB_NOT_REDERIVED",
+      "pull-request-preflight": "GUARD_PR_NOT_AHEAD",
+      "job-document": "GUARD_INVALID_JOB",
+      "unit-at-ref": "GUARD_UNIT_MISSING_AT_REF",
+      "trusted-settings": "GUARD_UNTRUSTED_SETTINGS",
+      "no-rollback": "GUARD_UNIT_SUPERSEDED",
+      "workflow-role": "GUARD_WRONG_WORKFLOW"
     };
-    GUARD_INTERRUPTED_EXIT_CODE = 130;
     guardMarker = /* @__PURE__ */ Symbol.for("gantry.guard-refused");
     GuardRefusedError = class extends GantryError {
       [guardMarker] = true;
@@ -45369,9 +45473,8 @@ var init_errors7 = __esm({
       commit;
       constructor(refusal, options2 = {}) {
         const where = [refusal.unit ? `unit ${refusal.unit}` : null, refusal.commit ? `commit ${refusal.commit}` : null].filter(Boolean).join(", ");
-        super(GUARDS[refusal.guard].code, `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`, {
+        super(GUARDS[refusal.guard], `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`, {
           hint: refusal.hint,
-          exitCode: GUARDS[refusal.guard].exitCode,
           cause: options2.cause
         });
         this.name = "GuardRefusedError";
@@ -45382,13 +45485,6 @@ var init_errors7 = __esm({
       static isGuardRefusal(value) {
         return typeof value === "object" && value !== null && value[guardMarker] === true;
       }
-    };
-    CREDENTIAL_ERRORS = {
-      CREDENTIALS_OIDC_UNAVAILABLE: 60,
-      CREDENTIALS_OIDC_REQUEST_FAILED: 61,
-      CREDENTIALS_ASSUME_ROLE_FAILED: 62,
-      CREDENTIALS_APPLY_ROLE_UNGUARDED: 63,
-      CREDENTIALS_NOT_CONFIGURED: 64
     };
   }
 });
@@ -45653,7 +45749,7 @@ var UNIT_MARKER;
 var init_deploy_branch = __esm({
   "packages/guards/src/deploy-branch.ts"() {
     "use strict";
-    init_errors7();
+    init_errors5();
     init_git3();
     UNIT_MARKER = "terragrunt.hcl";
   }
@@ -45774,8 +45870,8 @@ var SYMLINK_MODE2, MAX_SYMLINK_HOPS;
 var init_path_containment = __esm({
   "packages/guards/src/path-containment.ts"() {
     "use strict";
-    init_src3();
-    init_errors7();
+    init_src4();
+    init_errors5();
     init_git3();
     SYMLINK_MODE2 = "120000";
     MAX_SYMLINK_HOPS = 40;
@@ -45826,9 +45922,9 @@ var sameUnits, comparedFields;
 var init_rederive = __esm({
   "packages/guards/src/rederive.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_src();
-    init_errors7();
+    init_errors5();
     sameUnits = (a2, b3) => a2.length === b3.length && [...a2].sort().join("\0") === [...b3].sort().join("\0");
     comparedFields = [
       ["environment", (job) => job.environment],
@@ -45861,19 +45957,19 @@ async function checkNotSuperseded(repo, job, tip) {
 var init_no_rollback = __esm({
   "packages/guards/src/no-rollback.ts"() {
     "use strict";
-    init_src3();
-    init_errors7();
+    init_src4();
+    init_errors5();
   }
 });
 
 // packages/guards/src/trust-root.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
-import { resolve as resolve5, sep as sep3 } from "node:path";
+import { resolve as resolve6, sep as sep3 } from "node:path";
 function trustedDeployBranch(option, env) {
   return option || env["GANTRY_DEPLOY_BRANCH"] || DEFAULT_DEPLOY_BRANCH;
 }
 async function loadTrustRoot(repo, options2) {
-  if (options2.pluginPackages && isInside2(resolve5(options2.pluginPackages), resolve5(repo))) {
+  if (options2.pluginPackages && isInside2(resolve6(options2.pluginPackages), resolve6(repo))) {
     throw refuse(null, `GANTRY_PLUGIN_PACKAGES (${options2.pluginPackages}) is inside the checkout being checked`, "install plugin packages outside the checkout, in the pipelines side's own directory");
   }
   const tip = await resolveDeployBranchTip(repo, options2.deployBranch, { token: options2.token, signal: options2.signal });
@@ -45935,10 +46031,10 @@ var DEFAULT_DEPLOY_BRANCH, refuse, isInside2;
 var init_trust_root = __esm({
   "packages/guards/src/trust-root.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_src();
     init_deploy_branch();
-    init_errors7();
+    init_errors5();
     DEFAULT_DEPLOY_BRANCH = "main";
     refuse = (job, message, hint, cause) => new GuardRefusedError({ guard: "trusted-settings", unit: job?.units[0] ?? null, commit: job?.ref ?? null, message, hint }, { cause });
     isInside2 = (path, directory) => path === directory || path.startsWith(`${directory}${sep3}`);
@@ -45953,17 +46049,17 @@ async function requestGithubOidcToken(env, audience = STS_AUDIENCE) {
   const requestUrl = env["ACTIONS_ID_TOKEN_REQUEST_URL"];
   const requestToken = env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"];
   if (!requestUrl || !requestToken) {
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_OIDC_UNAVAILABLE",
       "ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set: this job cannot request an OIDC token",
-      "add `permissions: { id-token: write, contents: read }` to the workflow job that runs gantry"
+      { hint: "add `permissions: { id-token: write, contents: read }` to the workflow job that runs gantry" }
     );
   }
   let url2;
   try {
     url2 = new URL(requestUrl);
   } catch (cause) {
-    throw credentialsError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", "this variable is set by the runner; do not override it", cause);
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", { hint: "this variable is set by the runner; do not override it", cause });
   }
   url2.searchParams.set("audience", audience);
   let response;
@@ -45973,18 +46069,18 @@ async function requestGithubOidcToken(env, audience = STS_AUDIENCE) {
       signal: AbortSignal.timeout(15e3)
     });
   } catch (cause) {
-    throw credentialsError("CREDENTIALS_OIDC_REQUEST_FAILED", `the OIDC token request to ${url2.host} failed: ${cause.message}`, "retry the workflow; the runner's token service was unreachable", cause);
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", `the OIDC token request to ${url2.host} failed: ${cause.message}`, { hint: "retry the workflow; the runner's token service was unreachable", cause });
   }
   if (!response.ok) {
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_OIDC_REQUEST_FAILED",
       `the OIDC token request to ${url2.host} answered HTTP ${response.status}`,
-      "check `permissions: id-token: write` on the job; the request token is only valid inside its own job"
+      { hint: "check `permissions: id-token: write` on the job; the request token is only valid inside its own job" }
     );
   }
   const body = await response.json().catch(() => null);
   if (typeof body?.value !== "string" || body.value.split(".").length !== 3) {
-    throw credentialsError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", "retry the workflow");
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", { hint: "retry the workflow" });
   }
   return body.value;
 }
@@ -46002,7 +46098,7 @@ var STS_AUDIENCE;
 var init_oidc_token = __esm({
   "packages/guards/src/oidc-token.ts"() {
     "use strict";
-    init_errors7();
+    init_src();
     STS_AUDIENCE = "sts.amazonaws.com";
   }
 });
@@ -46060,7 +46156,7 @@ var TRUSTED_WORKFLOW_REF;
 var init_workflow_identity = __esm({
   "packages/guards/src/workflow-identity.ts"() {
     "use strict";
-    init_errors7();
+    init_errors5();
     init_oidc_token();
     TRUSTED_WORKFLOW_REF = "refs/heads/main";
   }
@@ -46082,7 +46178,7 @@ var guarded;
 var init_guarded_jobs = __esm({
   "packages/guards/src/guarded-jobs.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     guarded = /* @__PURE__ */ new WeakMap();
   }
 });
@@ -46152,12 +46248,11 @@ var init_tokens = __esm({
 function parseJob(job) {
   const parsed = jobSchema.safeParse(job);
   if (parsed.success) return parsed.data;
-  const issue2 = parsed.error.issues[0];
   throw new GuardRefusedError({
     guard: "job-document",
     unit: null,
     commit: null,
-    message: `the job document is invalid at ${issue2?.path.join(".") || "(root)"}: ${issue2?.message ?? "unknown problem"}`,
+    message: `not a valid gantry/v1 Job: ${describeIssues(parsed.error.issues)}`,
     hint: "pass the job exactly as `gantry plan --json` produced it"
   });
 }
@@ -46273,9 +46368,10 @@ var WRITES, interrupted;
 var init_check_job = __esm({
   "packages/guards/src/check-job.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_src();
-    init_errors7();
+    init_errors5();
+    init_src2();
     init_deploy_branch();
     init_path_containment();
     init_rederive();
@@ -46287,8 +46383,7 @@ var init_check_job = __esm({
     init_tokens();
     WRITES = /* @__PURE__ */ new Set(["apply", "destroy"]);
     interrupted = () => new GantryError("GUARD_INTERRUPTED", "interrupted while the guards were checking the job: nothing was run", {
-      hint: "run the job again",
-      exitCode: GUARD_INTERRUPTED_EXIT_CODE
+      hint: "run the job again"
     });
   }
 });
@@ -70416,7 +70511,7 @@ var require_dist_cjs15 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, externalDataInterceptor } = require_config();
-    var { readFileSync: readFileSync13 } = __require("node:fs");
+    var { readFileSync: readFileSync10 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn: roleArn2, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -70457,7 +70552,7 @@ var require_dist_cjs15 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync13(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync10(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn: roleArn2,
         roleSessionName
       })(awsIdentityProperties);
@@ -71110,10 +71205,10 @@ async function obtainCredentials(job, options2) {
   if (!authentication) return { env: {}, secrets: [] };
   const role = roleForAction(job.action);
   if (role === "apply" && !wasJobGuarded(job)) {
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_APPLY_ROLE_UNGUARDED",
       `job ${job.id} asks for the apply role but has not passed checkJob in this process (or changed since)`,
-      "call checkJob(job, ...) first and pass the same job object to obtainCredentials"
+      { hint: "call checkJob(job, ...) first and pass the same job object to obtainCredentials" }
     );
   }
   const roleArn2 = role === "apply" ? authentication.applyRoleArn : authentication.planRoleArn;
@@ -71134,11 +71229,10 @@ async function obtainCredentials(job, options2) {
   } catch (cause) {
     const awsCode = cause.name ?? "Error";
     const message = (cause.message ?? "").replaceAll(webIdentityToken, "***");
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_ASSUME_ROLE_FAILED",
       `STS refused ${role} role ${roleArn2} for session ${roleSessionName}: ${awsCode}: ${message}`,
-      role === "apply" ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`" : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com",
-      cause
+      { hint: role === "apply" ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`" : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com", cause }
     );
   }
   const env = {
@@ -71155,11 +71249,11 @@ async function obtainCredentials(job, options2) {
 var init_credentials = __esm({
   "packages/guards/src/credentials.ts"() {
     "use strict";
-    init_errors7();
     init_guarded_jobs();
     init_oidc_token();
     init_session_name();
     init_workflow_identity();
+    init_src();
   }
 });
 
@@ -71374,12 +71468,12 @@ var init_doctor = __esm({
 });
 
 // packages/guards/src/index.ts
-var init_src5 = __esm({
+var init_src6 = __esm({
   "packages/guards/src/index.ts"() {
     "use strict";
     init_check_job();
     init_credentials();
-    init_errors7();
+    init_errors5();
     init_trust_policy();
     init_tokens();
     init_doctor();
@@ -71415,7 +71509,7 @@ var gantryTokenRequirements;
 var init_token_scopes = __esm({
   "packages/dispatcher/src/github/token-scopes.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     init_client();
     gantryTokenRequirements = TOKEN_SETTINGS;
   }
@@ -71445,23 +71539,23 @@ var init_comments = __esm({
 // packages/dispatcher/src/github/inputs.ts
 function checkCommitSha(value, field, what) {
   if (!/^[0-9a-f]{40}$/.test(value)) {
-    throw githubError("GITHUB_INPUT_INVALID", `${field} "${value}" is not a full commit SHA.`, `Pass ${what} as 40 lowercase hex characters.`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `${field} "${value}" is not a full commit SHA.`, { hint: `Pass ${what} as 40 lowercase hex characters.` });
   }
 }
 function checkPullNumber(value, what) {
   if (!Number.isInteger(value) || value < 1) {
-    throw githubError("GITHUB_INPUT_INVALID", `pullNumber ${value} is not a pull request number.`, `Pass the number of ${what} (a positive integer).`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `pullNumber ${value} is not a pull request number.`, { hint: `Pass the number of ${what} (a positive integer).` });
   }
 }
 function checkRepository(owner, repo) {
   if (owner === "" || repo === "") {
-    throw githubError("GITHUB_INPUT_INVALID", "owner and repo must not be empty.", "Pass the repository as owner and repo, e.g. acme and infrastructure-live.");
+    throw new GantryError("GITHUB_INPUT_INVALID", "owner and repo must not be empty.", { hint: "Pass the repository as owner and repo, e.g. acme and infrastructure-live." });
   }
 }
 var init_inputs = __esm({
   "packages/dispatcher/src/github/inputs.ts"() {
     "use strict";
-    init_errors6();
+    init_src();
   }
 });
 
@@ -71667,10 +71761,10 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
       const candidates = "correlation" in identity2 ? runs.filter((run) => run.display_title.split(/\s+/).includes(identity2.correlation)) : dispatchedRunCandidates(runs.filter((run) => !before.has(run.id)), identity2.jobId);
       if (candidates.length === 1 || "correlation" in identity2 && candidates.length > 1) return candidates.sort((a2, b3) => a2.id - b3.id)[0];
       if (candidates.length > 1) {
-        throw githubError(
+        throw new GantryError(
           "DISPATCH_RUN_NOT_FOUND",
           `${describe3(identity2)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
-          "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs."
+          { hint: "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs." }
         );
       }
       const remaining = until - Date.now();
@@ -71696,10 +71790,10 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
       const run2 = await findRun(Math.min(timing.deadline, Date.now() + timing.lostResponseWindowMs));
       if (run2) return found(run2);
       if (!("correlation" in identity2)) {
-        throw githubError(
+        throw new GantryError(
           "DISPATCH_UNCERTAIN",
           `the dispatch of ${describe3(identity2)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
-          "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered."
+          { hint: "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered." }
         );
       }
       if (attempt >= maximumDispatchAttempts) throw error62;
@@ -71714,10 +71808,10 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
     }
     const run = await findRun(timing.deadline);
     if (run) return found(run);
-    throw githubError(
+    throw new GantryError(
       "DISPATCH_RUN_NOT_FOUND",
       `${describe3(identity2)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
-      "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run."
+      { hint: "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run." }
     );
   }
 }
@@ -71736,10 +71830,10 @@ async function followWorkflowRun(client, target, run, timing) {
     if (current.status === "completed") return { runId: run.runId, runUrl, conclusion: current.conclusion ?? null };
     const remaining = timing.deadline - Date.now();
     if (remaining <= 0) {
-      throw githubError(
+      throw new GantryError(
         "DISPATCH_TIMEOUT",
         `${runUrl} did not complete within ${Math.round(timing.timeoutMs / 1e3)} s (last status: ${current.status ?? "unknown"}); it keeps running on GitHub.`,
-        "Follow the run on GitHub, or raise the timeout if such jobs take longer."
+        { hint: "Follow the run on GitHub, or raise the timeout if such jobs take longer." }
       );
     }
     await pause(Math.min(timing.pollIntervalMs, remaining), timing.signal);
@@ -71750,25 +71844,17 @@ var init_workflow_runs = __esm({
   "packages/dispatcher/src/github/workflow-runs.ts"() {
     "use strict";
     init_src();
-    init_errors6();
     maximumDispatchAttempts = 3;
   }
 });
 
 // packages/dispatcher/src/github/workflow-dispatch.ts
 function validateJobForDispatch(job) {
-  const parsed = jobSchema.safeParse(job);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue2) => `${["job", ...issue2.path.map(String)].join(".")}: ${issue2.message}`);
-  throw githubError(
-    "DISPATCH_JOB_INVALID",
-    `The job to dispatch is not a valid gantry/v1 Job: ${problems.join("; ")}.`,
-    "Dispatch an element of `gantry plan --json`'s `jobs` unchanged."
-  );
+  return validateDocument(job, { kind: "Job", schema: jobSchema, code: "DISPATCH_JOB_INVALID", hint: "Dispatch an element of `gantry plan --json`'s `jobs` unchanged." }, "job");
 }
 function abortError(stage, runUrl, cancelled) {
   const message = stage === "before-dispatch" ? "Stopped before the job was dispatched; nothing was started." : runUrl === void 0 ? "Stopped before the dispatched run was found; the run may still start and go on." : `Stopped waiting for ${runUrl}${cancelled ? "; the run was cancelled on GitHub" : "; the run goes on"}.`;
-  return githubError("DISPATCH_CANCELLED", message, runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub.");
+  return new GantryError("DISPATCH_CANCELLED", message, { hint: runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub." });
 }
 async function dispatchAndFollow(options2, onFound) {
   const client = createGitHubClient(options2, "the dispatch token");
@@ -71825,10 +71911,11 @@ async function cancelRun(options2, runId) {
 var init_workflow_dispatch = __esm({
   "packages/dispatcher/src/github/workflow-dispatch.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_client();
-    init_errors6();
     init_workflow_runs();
+    init_src2();
+    init_src();
     init_workflow_runs();
   }
 });
@@ -71888,15 +71975,15 @@ function describeConclusion(run) {
   return `the run concluded ${run.conclusion ?? "without a conclusion"} (${run.runUrl})`;
 }
 async function dispatchPlanToWorkflow(planInput, options2) {
-  const plan = planDocumentSchema.parse(planInput);
+  const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const ref = options2.ref ?? "main";
   const { parallelism, onProgress, onSkipped, workflow, planWorkflow, applyWorkflow, ...connection2 } = options2;
   const split = workflow === void 0;
   if (split && planWorkflow === void 0 && plan.jobs.some((job) => !deploys(job))) {
-    throw githubError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml).");
+    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", { hint: "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml)." });
   }
   if (split && applyWorkflow === void 0 && plan.jobs.some(deploys)) {
-    throw githubError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml).");
+    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", { hint: "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml)." });
   }
   const errorCodes = /* @__PURE__ */ new Map();
   let deployment;
@@ -71956,11 +72043,10 @@ var deploys;
 var init_dispatch_plan = __esm({
   "packages/dispatcher/src/github/dispatch-plan.ts"() {
     "use strict";
-    init_src4();
+    init_src2();
     init_src();
     init_in_process();
     init_deployment_request();
-    init_errors6();
     init_workflow_dispatch();
     deploys = (job) => job.action === "apply" || job.action === "destroy";
   }
@@ -71994,7 +72080,7 @@ function initialRecord(deployBranch, commit, writer, now) {
   };
 }
 var commitSha, deploymentLeaseSchema, deploymentRecordSchema;
-var init_document = __esm({
+var init_document2 = __esm({
   "packages/dispatcher/src/record/document.ts"() {
     "use strict";
     init_zod();
@@ -72024,52 +72110,22 @@ var init_document = __esm({
   }
 });
 
-// packages/dispatcher/src/record/errors.ts
-function recordError(code2, message, hint, cause) {
-  return new GantryError(code2, message, { hint, exitCode: recordErrorCodes[code2], ...cause === void 0 ? {} : { cause } });
-}
-var recordErrorCodes;
-var init_errors8 = __esm({
-  "packages/dispatcher/src/record/errors.ts"() {
-    "use strict";
-    init_src();
-    recordErrorCodes = {
-      /** A push run has no `--base` and there is no record to start from. */
-      RECORD_MISSING: 26,
-      /** The stored record is not a valid `gantry/v1` DeploymentRecord. */
-      RECORD_INVALID: 29,
-      /** A recorded commit is not in the deploy branch's history (the branch was rewritten), or is unknown. */
-      RECORD_NOT_ON_DEPLOY_BRANCH: 29,
-      /** The configuration's deploy branch is not the one this run deploys (`GANTRY_DEPLOY_BRANCH`). */
-      RECORD_DEPLOY_BRANCH_MISMATCH: 29,
-      /** The record exists and `gantry record mark` was not told to replace it. */
-      RECORD_EXISTS: 29,
-      /** Another run held the deployment lease for longer than this run would wait. */
-      RECORD_LEASE_BUSY: 30,
-      /** The lease was taken over by another run while this one held it (it had expired). */
-      RECORD_LEASE_LOST: 30,
-      /** Reading or writing the record failed (git, the network, credentials). */
-      RECORD_STORE_FAILED: 30
-    };
-  }
-});
-
 // packages/dispatcher/src/record/store.ts
 function parseRecord(document, where) {
-  const parsed = deploymentRecordSchema.safeParse(document);
-  if (parsed.success) return parsed.data;
-  const issue2 = parsed.error.issues[0];
-  throw recordError(
-    "RECORD_INVALID",
-    `the deployment record in ${where} is not a valid gantry/v1 DeploymentRecord: field "${issue2?.path.join(".") || "(document)"}": ${issue2?.message ?? "invalid"}`,
-    "only Gantry writes the record; restore the previous version from the ref's history (`git log` of the ref), or mark the deployed commit again with `gantry record mark --replace`"
-  );
+  return validateDocument(document, recordDocument, where);
 }
+var recordDocument;
 var init_store = __esm({
   "packages/dispatcher/src/record/store.ts"() {
     "use strict";
-    init_document();
-    init_errors8();
+    init_document2();
+    init_src2();
+    recordDocument = {
+      kind: "DeploymentRecord",
+      schema: deploymentRecordSchema,
+      code: "RECORD_INVALID",
+      hint: "only Gantry writes the record; restore the previous version from the ref's history (`git log` of the ref), or mark the deployed commit again with `gantry record mark --replace`"
+    };
   }
 });
 
@@ -72142,11 +72198,10 @@ function gitRecordStore(options2) {
   const { repo, remote } = options2;
   const description = remote === void 0 ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
   const call = options2.token ? { config: basicAuthHeader(options2.token) } : {};
-  const failed = (what, cause) => recordError(
+  const failed = (what, cause) => new GantryError(
     "RECORD_STORE_FAILED",
     `could not ${what} the deployment record (${description}): ${cause.message ?? String(cause)}`,
-    remote === void 0 ? "check that the repository is a git repository you can write to" : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)",
-    cause
+    { hint: remote === void 0 ? "check that the repository is a git repository you can write to" : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)", cause }
   );
   async function readVersion() {
     if (remote === void 0) {
@@ -72179,13 +72234,7 @@ function gitRecordStore(options2) {
       } catch (error62) {
         throw failed("read", error62);
       }
-      let document;
-      try {
-        document = JSON.parse(text2);
-      } catch {
-        document = void 0;
-      }
-      return { record: parseRecord(document, description), version: version2 };
+      return { record: parseDocument(text2, recordDocument, description), version: version2 };
     },
     async compareAndSwap(expected, next, message) {
       let version2;
@@ -72214,9 +72263,10 @@ var recordFile;
 var init_git_store = __esm({
   "packages/dispatcher/src/record/git-store.ts"() {
     "use strict";
-    init_errors8();
     init_git4();
     init_store();
+    init_src2();
+    init_src();
     recordFile = "record.json";
   }
 });
@@ -72227,17 +72277,17 @@ function gitHistory(repo) {
 }
 async function commitOnDeployBranch(repo, ref, tip) {
   const commit = await resolveCommit2(repo, ref);
-  if (!commit) throw recordError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, "pass the SHA of the deploy branch's commit that is deployed");
+  if (!commit) throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, { hint: "pass the SHA of the deploy branch's commit that is deployed" });
   if (!await isAncestor2(repo, commit, tip)) {
-    throw recordError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, "pass a commit of the deploy branch: only merged code is ever deployed");
+    throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, { hint: "pass a commit of the deploy branch: only merged code is ever deployed" });
   }
   return commit;
 }
 var init_git_history = __esm({
   "packages/dispatcher/src/record/git-history.ts"() {
     "use strict";
-    init_errors8();
     init_git4();
+    init_src();
   }
 });
 
@@ -72260,10 +72310,10 @@ function memoizeHistory(history) {
 async function newer(history, a2, b3) {
   if (a2 === b3 || await history.isAncestor(b3, a2)) return a2;
   if (await history.isAncestor(a2, b3)) return b3;
-  throw recordError(
+  throw new GantryError(
     "RECORD_NOT_ON_DEPLOY_BRANCH",
     `commits ${a2} and ${b3} of the deployment record are not on one line of history`,
-    "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`"
+    { hint: "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`" }
   );
 }
 async function deployedAsOf(history, record2, unit, environment) {
@@ -72281,18 +72331,17 @@ async function checkRecordOnDeployBranch(history, record2, tip, where) {
     try {
       onBranch = await history.isAncestor(commit, tip) || await history.isAncestor(tip, commit);
     } catch (cause) {
-      throw recordError(
+      throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which this repository does not have`,
-        "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`",
-        cause
+        { hint: "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`", cause }
       );
     }
     if (!onBranch) {
-      throw recordError(
+      throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which is not in the history of '${record2.deployBranch}' (tip ${tip})`,
-        "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`"
+        { hint: "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`" }
       );
     }
   }
@@ -72357,8 +72406,8 @@ async function normalize(history, record2) {
 var init_range = __esm({
   "packages/dispatcher/src/record/range.ts"() {
     "use strict";
-    init_document();
-    init_errors8();
+    init_document2();
+    init_src();
   }
 });
 
@@ -72380,14 +72429,14 @@ async function acquireLease(context, initial) {
     context.signal?.throwIfAborted();
     const current = await context.store.read();
     const base = current?.record ?? initial?.();
-    if (!base) throw recordError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, "pass --base, or mark the deployed commit with `gantry record mark`");
+    if (!base) throw new GantryError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, { hint: "pass --base, or mark the deployed commit with `gantry record mark`" });
     const other = current ? heldByOther(current.record, context) : void 0;
     if (other) {
       if (context.clock.now().getTime() >= deadline) {
-        throw recordError(
+        throw new GantryError(
           "RECORD_LEASE_BUSY",
           `${other.holder} has been deploying since ${other.acquiredAt} (lease until ${other.expiresAt}); waited ${Math.round(waitMs / 1e3)} s`,
-          "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire"
+          { hint: "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire" }
         );
       }
       context.onWait?.(other);
@@ -72404,10 +72453,10 @@ async function writeHoldingLease(context, change, message) {
     const current = await context.store.read();
     if (!current || current.record.lease?.holder !== context.holder) {
       const holder = current?.record.lease?.holder;
-      throw recordError(
+      throw new GantryError(
         "RECORD_LEASE_LOST",
         `this run's deployment lease ${holder ? `was taken over by ${holder}` : "is gone"} (${context.store.description})`,
-        "the lease expired while this run was stalled; what this run applied is re-checked by the next run"
+        { hint: "the lease expired while this run was stalled; what this run applied is re-checked by the next run" }
       );
     }
     const next = await change(structuredClone(current.record));
@@ -72426,7 +72475,7 @@ var defaultLeaseTiming;
 var init_lease = __esm({
   "packages/dispatcher/src/record/lease.ts"() {
     "use strict";
-    init_errors8();
+    init_src();
     defaultLeaseTiming = { ttlMs: 10 * 6e4, waitMs: 60 * 6e4, pollMs: 1e4 };
   }
 });
@@ -72434,10 +72483,10 @@ var init_lease = __esm({
 // packages/dispatcher/src/record/deploy.ts
 import { setTimeout as sleep2 } from "node:timers/promises";
 function missingRecord(options2) {
-  return recordError(
+  return new GantryError(
     "RECORD_MISSING",
     `there is no deployment record for '${options2.deployBranch}' (${options2.store.description}), and no --base`,
-    "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`"
+    { hint: "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`" }
   );
 }
 async function planWithRecord(options2, stored) {
@@ -72450,10 +72499,10 @@ async function planWithRecord(options2, stored) {
   const range = { base, head, baseFrom: options2.base === void 0 ? "record" : "option" };
   const unplanned = await options2.plan(range);
   if (unplanned.deployBranch !== options2.deployBranch) {
-    throw recordError(
+    throw new GantryError(
       "RECORD_DEPLOY_BRANCH_MISMATCH",
       `the repository's configuration names '${unplanned.deployBranch}' as the deploy branch, but this run deploys '${options2.deployBranch}'`,
-      `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration`
+      { hint: `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration` }
     );
   }
   if (!record2) return { range, plan: unplanned, record: stored };
@@ -72545,10 +72594,10 @@ var systemClock;
 var init_deploy = __esm({
   "packages/dispatcher/src/record/deploy.ts"() {
     "use strict";
-    init_document();
-    init_errors8();
+    init_document2();
     init_lease();
     init_range();
+    init_src();
     systemClock = {
       now: () => /* @__PURE__ */ new Date(),
       sleep: (milliseconds, signal) => sleep2(milliseconds, void 0, signal ? { signal } : {})
@@ -72560,7 +72609,7 @@ var init_deploy = __esm({
 var init_record2 = __esm({
   "packages/dispatcher/src/record/index.ts"() {
     "use strict";
-    init_document();
+    init_document2();
     init_git_store();
     init_git_history();
     init_deploy();
@@ -72568,7 +72617,7 @@ var init_record2 = __esm({
 });
 
 // packages/dispatcher/src/index.ts
-var init_src6 = __esm({
+var init_src7 = __esm({
   "packages/dispatcher/src/index.ts"() {
     "use strict";
     init_in_process();
@@ -72613,8 +72662,8 @@ var recordOptions;
 var init_deployment_record = __esm({
   "packages/cli/src/deployment-record.ts"() {
     "use strict";
+    init_src7();
     init_src6();
-    init_src5();
     recordOptions = {
       "deploy-branch": { type: "string" },
       "record-remote": { type: "string" }
@@ -72628,13 +72677,13 @@ __export(plan_exports, {
   command: () => command2
 });
 import { appendFile } from "node:fs/promises";
-import { resolve as resolve6 } from "node:path";
+import { resolve as resolve7 } from "node:path";
 var help, command2;
 var init_plan = __esm({
   "packages/cli/src/commands/plan.ts"() {
     "use strict";
-    init_src4();
-    init_src6();
+    init_src5();
+    init_src7();
     init_src();
     init_args();
     init_deployment_record();
@@ -72674,9 +72723,9 @@ ${recordOptionsHelp(22)}
       const event = parseEvent("plan", values.event);
       const format = values.json ? "json" : values.format ?? "text";
       if (!planFormats.includes(format)) {
-        throw new GantryError("USAGE", `--format must be one of ${planFormats.join(", ")}, not '${format}'`, { hint: "see `gantry plan --help`", exitCode: 2 });
+        throw usageError(`--format must be one of ${planFormats.join(", ")}, not '${format}'`, { command: "plan" });
       }
-      const repo = resolve6(io.cwd, values.repo ?? ".");
+      const repo = resolve7(io.cwd, values.repo ?? ".");
       const planRange = (range, skipUnits, branch = values.branch) => planChange({ repo, base: range.base, head: range.head, event, ...branch ? { branch } : {}, cache: !values["no-cache"], env: io.env, ...skipUnits ? { skipUnits } : {} });
       let plan;
       if (event === "push" && values.base === void 0) {
@@ -72851,7 +72900,6 @@ async function createJobWorktree(repo, ref, label2 = "job") {
     rmSync4(parent, { recursive: true, force: true });
     throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${error62.message.trim()}`, {
       hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
-      exitCode: 32,
       cause: error62
     });
   }
@@ -72878,7 +72926,6 @@ async function gitCommonDir(repo) {
     throw new GantryError("EXEC_NOT_A_REPOSITORY", `${repo} is not inside a git repository`, {
       hint: "pass --repo with the directory of your infrastructure-live checkout",
       location: { file: repo },
-      exitCode: 32,
       cause: error62
     });
   }
@@ -72906,7 +72953,7 @@ function defaultCredentials() {
 var init_guard = __esm({
   "packages/executor/src/guard.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
   }
 });
 
@@ -72940,7 +72987,7 @@ var MASK, MIN_SECRET_LENGTH, notSecretValues, shapes, SecretMasker;
 var init_masking = __esm({
   "packages/executor/src/masking.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     MASK = "***";
     MIN_SECRET_LENGTH = 4;
     notSecretValues = /* @__PURE__ */ new Set(["true", "false", "null", "none", "yes", "no"]);
@@ -73026,13 +73073,119 @@ var init_masking = __esm({
   }
 });
 
+// packages/executor/src/result.ts
+function jobError(code2, message, hint) {
+  return { code: code2, message, hint, exitCode: exitCodeOf(code2) };
+}
+var unitStatusSchema2, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobStatusSchema, jobResultSchema;
+var init_result = __esm({
+  "packages/executor/src/result.ts"() {
+    "use strict";
+    init_zod();
+    init_src5();
+    init_src();
+    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    planSummarySchema = external_exports.object({
+      add: external_exports.number().int(),
+      change: external_exports.number().int(),
+      destroy: external_exports.number().int(),
+      import: external_exports.number().int(),
+      forget: external_exports.number().int().optional(),
+      addresses: external_exports.object({
+        create: external_exports.array(external_exports.string()),
+        update: external_exports.array(external_exports.string()),
+        delete: external_exports.array(external_exports.string()),
+        replace: external_exports.array(external_exports.string()),
+        import: external_exports.array(external_exports.string()),
+        forget: external_exports.array(external_exports.string()).optional(),
+        read: external_exports.array(external_exports.string()).optional(),
+        deferred: external_exports.array(external_exports.string()).optional()
+      }),
+      moves: external_exports.array(external_exports.object({ from: external_exports.string(), to: external_exports.string() })).optional(),
+      outputChanges: external_exports.boolean(),
+      outputs: external_exports.array(external_exports.string()).optional(),
+      checks: external_exports.array(external_exports.object({ address: external_exports.string(), status: external_exports.string(), messages: external_exports.array(external_exports.string()) })).optional(),
+      warnings: external_exports.array(external_exports.string()).optional()
+    });
+    appliedCountsSchema = external_exports.object({
+      import: external_exports.number().int(),
+      add: external_exports.number().int(),
+      change: external_exports.number().int(),
+      destroy: external_exports.number().int(),
+      forget: external_exports.number().int()
+    });
+    diagnosticSchema = external_exports.object({
+      severity: external_exports.enum(["error", "warning"]),
+      summary: external_exports.string(),
+      file: external_exports.string().optional(),
+      line: external_exports.number().int().optional()
+    });
+    UNIT_OUTPUT_LIMIT = 3e4;
+    UNIT_ERROR_LIMIT = 8e3;
+    unitResultSchema = external_exports.object({
+      unit: external_exports.string(),
+      status: unitStatusSchema2,
+      /** Exit code of the failing (or last) command; null when nothing ran. */
+      exitCode: external_exports.number().int().nullable(),
+      durationMs: external_exports.number(),
+      /** Kept after the run; null when nothing ran. */
+      logPath: external_exports.string().nullable(),
+      /** The saved plan of a plan or plan-destroy (mode 0600); null for apply/destroy, which plan and apply in one step. */
+      planFile: external_exports.string().nullable(),
+      plan: planSummarySchema.nullable(),
+      /** Why a unit failed or was skipped, in one line. */
+      reason: external_exports.string().nullable(),
+      /** The commands run (or, on a dry run, that would run), already masked. */
+      commands: external_exports.array(external_exports.string()),
+      /** What Gantry could not read about this unit (e.g. a plan it cannot summarise); never a failure by itself. */
+      warnings: external_exports.array(external_exports.string()).optional(),
+      /**
+       * What the tool printed for the unit's plan, apply or destroy (the rendered plan; an apply's own output),
+       * without init noise or runner paths; masked, and at most `UNIT_OUTPUT_LIMIT` characters (the middle cut
+       * and marked). Carried so a report rendered elsewhere (`gantry report`) shows it.
+       */
+      output: external_exports.string().nullable().optional(),
+      /** The tool's own error text (OpenTofu's or Terragrunt's), masked, at most `UNIT_ERROR_LIMIT` characters. */
+      error: external_exports.string().nullable().optional(),
+      /** What an apply or destroy reported it did ("Apply complete! Resources: …"). */
+      applied: appliedCountsSchema.nullable().optional(),
+      /** True when the tool died or was stopped while applying or destroying: some changes may have been made. */
+      mayBePartiallyApplied: external_exports.boolean().optional(),
+      /** Errors with a place in the repository (file repository-relative), for annotations. */
+      diagnostics: external_exports.array(diagnosticSchema).optional()
+    });
+    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    jobResultSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("JobResult"),
+      job: jobSchema,
+      status: jobStatusSchema,
+      /** True when the run was stopped by a signal: some units may be `not-started`. */
+      interrupted: external_exports.boolean(),
+      dryRun: external_exports.boolean(),
+      startedAt: external_exports.string(),
+      durationMs: external_exports.number(),
+      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
+      runDir: external_exports.string().nullable(),
+      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
+      worktree: external_exports.string().nullable(),
+      units: external_exports.array(unitResultSchema),
+      /** The terragrunt command that ran the job's units, masked (`$WORKTREE`, `$RUN_DIR` for the directories). */
+      command: external_exports.string().optional(),
+      /** Where the job's full logs are when it ran in GitHub Actions: the run's URL. */
+      logsUrl: external_exports.string().nullable().optional(),
+      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
+      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
+    });
+  }
+});
+
 // packages/executor/src/queue-command.ts
 function checkUnitPaths(units, jobId) {
   units.forEach((unit, index) => {
     if (!FILTER_SAFE_UNIT.test(unit)) {
       throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
-        hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)",
-        exitCode: 33
+        hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)"
       });
     }
   });
@@ -73041,8 +73194,7 @@ function checkQueueFlags(flags2, jobId) {
   flags2.forEach((flag, index) => {
     if (SELECTION_FLAG.test(flag)) {
       throw new GantryError("EXEC_FLAG_UNSUPPORTED", `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`, {
-        hint: "remove it from terragrunt.flags in .gantry/config.yml",
-        exitCode: 33
+        hint: "remove it from terragrunt.flags in .gantry/config.yml"
       });
     }
   });
@@ -73370,114 +73522,11 @@ var init_rendered_output = __esm({
   }
 });
 
-// packages/executor/src/result.ts
-var unitStatusSchema2, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobStatusSchema, jobResultSchema;
-var init_result = __esm({
-  "packages/executor/src/result.ts"() {
-    "use strict";
-    init_zod();
-    init_src4();
-    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    planSummarySchema = external_exports.object({
-      add: external_exports.number().int(),
-      change: external_exports.number().int(),
-      destroy: external_exports.number().int(),
-      import: external_exports.number().int(),
-      forget: external_exports.number().int().optional(),
-      addresses: external_exports.object({
-        create: external_exports.array(external_exports.string()),
-        update: external_exports.array(external_exports.string()),
-        delete: external_exports.array(external_exports.string()),
-        replace: external_exports.array(external_exports.string()),
-        import: external_exports.array(external_exports.string()),
-        forget: external_exports.array(external_exports.string()).optional(),
-        read: external_exports.array(external_exports.string()).optional(),
-        deferred: external_exports.array(external_exports.string()).optional()
-      }),
-      moves: external_exports.array(external_exports.object({ from: external_exports.string(), to: external_exports.string() })).optional(),
-      outputChanges: external_exports.boolean(),
-      outputs: external_exports.array(external_exports.string()).optional(),
-      checks: external_exports.array(external_exports.object({ address: external_exports.string(), status: external_exports.string(), messages: external_exports.array(external_exports.string()) })).optional(),
-      warnings: external_exports.array(external_exports.string()).optional()
-    });
-    appliedCountsSchema = external_exports.object({
-      import: external_exports.number().int(),
-      add: external_exports.number().int(),
-      change: external_exports.number().int(),
-      destroy: external_exports.number().int(),
-      forget: external_exports.number().int()
-    });
-    diagnosticSchema = external_exports.object({
-      severity: external_exports.enum(["error", "warning"]),
-      summary: external_exports.string(),
-      file: external_exports.string().optional(),
-      line: external_exports.number().int().optional()
-    });
-    UNIT_OUTPUT_LIMIT = 3e4;
-    UNIT_ERROR_LIMIT = 8e3;
-    unitResultSchema = external_exports.object({
-      unit: external_exports.string(),
-      status: unitStatusSchema2,
-      /** Exit code of the failing (or last) command; null when nothing ran. */
-      exitCode: external_exports.number().int().nullable(),
-      durationMs: external_exports.number(),
-      /** Kept after the run; null when nothing ran. */
-      logPath: external_exports.string().nullable(),
-      /** The saved plan of a plan or plan-destroy (mode 0600); null for apply/destroy, which plan and apply in one step. */
-      planFile: external_exports.string().nullable(),
-      plan: planSummarySchema.nullable(),
-      /** Why a unit failed or was skipped, in one line. */
-      reason: external_exports.string().nullable(),
-      /** The commands run (or, on a dry run, that would run), already masked. */
-      commands: external_exports.array(external_exports.string()),
-      /** What Gantry could not read about this unit (e.g. a plan it cannot summarise); never a failure by itself. */
-      warnings: external_exports.array(external_exports.string()).optional(),
-      /**
-       * What the tool printed for the unit's plan, apply or destroy (the rendered plan; an apply's own output),
-       * without init noise or runner paths; masked, and at most `UNIT_OUTPUT_LIMIT` characters (the middle cut
-       * and marked). Carried so a report rendered elsewhere (`gantry report`) shows it.
-       */
-      output: external_exports.string().nullable().optional(),
-      /** The tool's own error text (OpenTofu's or Terragrunt's), masked, at most `UNIT_ERROR_LIMIT` characters. */
-      error: external_exports.string().nullable().optional(),
-      /** What an apply or destroy reported it did ("Apply complete! Resources: …"). */
-      applied: appliedCountsSchema.nullable().optional(),
-      /** True when the tool died or was stopped while applying or destroying: some changes may have been made. */
-      mayBePartiallyApplied: external_exports.boolean().optional(),
-      /** Errors with a place in the repository (file repository-relative), for annotations. */
-      diagnostics: external_exports.array(diagnosticSchema).optional()
-    });
-    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
-    jobResultSchema = external_exports.object({
-      apiVersion: external_exports.literal("gantry/v1"),
-      kind: external_exports.literal("JobResult"),
-      job: jobSchema,
-      status: jobStatusSchema,
-      /** True when the run was stopped by a signal: some units may be `not-started`. */
-      interrupted: external_exports.boolean(),
-      dryRun: external_exports.boolean(),
-      startedAt: external_exports.string(),
-      durationMs: external_exports.number(),
-      /** Where the per-unit logs and plan files are kept (`$RUN_DIR` in the commands). */
-      runDir: external_exports.string().nullable(),
-      /** The worktree the units ran in (`$WORKTREE` in the commands); removed when the job ends. */
-      worktree: external_exports.string().nullable(),
-      units: external_exports.array(unitResultSchema),
-      /** The terragrunt command that ran the job's units, masked (`$WORKTREE`, `$RUN_DIR` for the directories). */
-      command: external_exports.string().optional(),
-      /** Where the job's full logs are when it ran in GitHub Actions: the run's URL. */
-      logsUrl: external_exports.string().nullable().optional(),
-      /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
-      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), exitCode: external_exports.number().int() }).nullable()
-    });
-  }
-});
-
 // packages/executor/src/terragrunt-log.ts
-import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve7 } from "node:path";
+import { isAbsolute as isAbsolute3, relative as relative3, resolve as resolve8 } from "node:path";
 function worktreeRelative(path, worktree) {
-  const absolute = isAbsolute3(path) ? path : resolve7(worktree, path);
-  return relative2(worktree, absolute).split("\\").join("/") || ".";
+  const absolute = isAbsolute3(path) ? path : resolve8(worktree, path);
+  return relative3(worktree, absolute).split("\\").join("/") || ".";
 }
 function parseLogLine(text2, worktree) {
   let parsed;
@@ -73784,14 +73833,14 @@ $ ${shown}
   const announced = /* @__PURE__ */ new Set();
   let lastUnit = null;
   const finished = /* @__PURE__ */ new Set();
-  const readPlan2 = limiter(Math.max(1, context.parallelism));
+  const readPlan = limiter(Math.max(1, context.parallelism));
   const finishUnit = (unit, succeeded) => {
     if (finished.has(unit)) return;
     finished.add(unit);
     const unitRecorder = recorder(unit);
     unitRecorder.finished();
     const work = (async () => {
-      if (planning && succeeded) plans.set(unit, await readPlan2(() => showPlan(unit, unitRecorder)));
+      if (planning && succeeded) plans.set(unit, await readPlan(() => showPlan(unit, unitRecorder)));
       context.onUnitFinished?.(provisionalResult(unit, succeeded));
     })();
     finishing.push(work);
@@ -73912,10 +73961,10 @@ $ ${shown}
   await new Promise((resolve19) => jobLog.end(resolve19));
   let error62 = null;
   if (outside.length > 0) {
-    error62 = { code: "EXEC_QUEUE_OUTSIDE_JOB", message: `terragrunt ran units that are not in the job: ${outside.join(", ")}`, hint: "report this: Gantry restricts the queue to the job's units", exitCode: 30 };
+    error62 = jobError("EXEC_QUEUE_OUTSIDE_JOB", `terragrunt ran units that are not in the job: ${outside.join(", ")}`, "report this: Gantry restricts the queue to the job's units");
   } else if (report === null && !context.signal?.aborted && units.some((unit) => unit.status !== "succeeded")) {
     const last = lastErrorLine(join7(runDir, "terragrunt.log"));
-    error62 = { code: "EXEC_QUEUE_FAILED", message: `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, hint: "see $RUN_DIR/terragrunt.log for terragrunt's own messages", exitCode: 30 };
+    error62 = jobError("EXEC_QUEUE_FAILED", `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, "see $RUN_DIR/terragrunt.log for terragrunt's own messages");
   }
   return { units, command: shown, error: error62 };
 }
@@ -73967,7 +74016,7 @@ var init_run_queue = __esm({
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join8, resolve as resolve8 } from "node:path";
+import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join8, resolve as resolve9 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -73988,9 +74037,9 @@ function fromVariables(variables, env) {
   for (const variable of variables) {
     const configured = env[variable];
     if (configured === void 0 || configured === "") continue;
-    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve8(configured);
+    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve9(configured);
     if (!isExecutable(path)) {
-      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint, exitCode: 31 });
+      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint });
     }
     return path;
   }
@@ -74004,8 +74053,7 @@ function find(variables, names, env) {
     if (found !== void 0) return found;
   }
   throw new GantryError("EXEC_TOOL_NOT_FOUND", `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`, {
-    hint: toolHint,
-    exitCode: 31
+    hint: toolHint
   });
 }
 function findIacTools(env = process.env) {
@@ -74039,8 +74087,7 @@ function keptRunsFromEnv(env) {
   if (value === void 0 || value === "") return DEFAULT_KEPT_RUNS;
   if (!/^\d+$/.test(value)) {
     throw new GantryError("EXEC_KEEP_RUNS_INVALID", `GANTRY_KEEP_RUNS must be a whole number of runs, not '${value}'`, {
-      hint: "set GANTRY_KEEP_RUNS=20 (the default), or 0 to keep every run",
-      exitCode: 2
+      hint: "set GANTRY_KEEP_RUNS=20 (the default), or 0 to keep every run"
     });
   }
   return Number(value);
@@ -74094,8 +74141,7 @@ function toolEnvironment(input2) {
     const reason = reservedToolVariable(name);
     if (reason !== null) {
       throw new GantryError("EXEC_TOOL_ENV_REFUSED", `field "terragrunt.env.${name}": ${reason}, which a job may not set`, {
-        hint: "plan the job again from the deploy branch's configuration, and run it through the guards",
-        exitCode: 33
+        hint: "plan the job again from the deploy branch's configuration, and run it through the guards"
       });
     }
     toolEnv[name] = value;
@@ -74108,7 +74154,7 @@ var withheldPrefixes, withheldNames, awsCredentialSources;
 var init_tool_environment = __esm({
   "packages/executor/src/tool-environment.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_src();
     withheldPrefixes = ["ACTIONS_", "GANTRY_", "INPUT_", "GIT_CONFIG_"];
     withheldNames = /* @__PURE__ */ new Set(["GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GIT_CONFIG_PARAMETERS", "GIT_ASKPASS", "SSH_ASKPASS"]);
@@ -74134,17 +74180,9 @@ var init_tool_environment = __esm({
 
 // packages/executor/src/execute-job.ts
 import { chmodSync as chmodSync2, mkdirSync as mkdirSync3, readFileSync as readFileSync6, writeFileSync as writeFileSync4, existsSync as existsSync9 } from "node:fs";
-import { isAbsolute as isAbsolute5, join as join10, resolve as resolve9 } from "node:path";
+import { isAbsolute as isAbsolute5, join as join10, resolve as resolve10 } from "node:path";
 function parseJob2(input2, source = "job") {
-  const parsed = jobSchema.safeParse(input2);
-  if (parsed.success) return parsed.data;
-  const issue2 = parsed.error.issues[0];
-  const field = issue2.path.length > 0 ? issue2.path.map((p2) => typeof p2 === "number" ? `[${p2}]` : `.${String(p2)}`).join("").replace(/^\./, "") : "(document)";
-  throw new GantryError("EXEC_JOB_INVALID", `field "${field}": ${issue2.message}`, {
-    hint: "pass one element of `gantry plan --json`'s `jobs` array (apiVersion gantry/v1, kind Job)",
-    location: { file: source },
-    exitCode: 33
-  });
+  return validateDocument(input2, jobDocument, source);
 }
 async function defaultRunDirectory(repo, env = {}) {
   const runsRoot = join10(await gitCommonDir(repo), "gantry", "runs");
@@ -74153,25 +74191,25 @@ async function defaultRunDirectory(repo, env = {}) {
 }
 async function defaultStateDirectory(repo, env) {
   const configured = env.GANTRY_STATE_DIR;
-  if (configured !== void 0 && configured !== "") return resolve9(configured);
+  if (configured !== void 0 && configured !== "") return resolve10(configured);
   return join10(await gitCommonDir(repo), "gantry", "state");
 }
 function errorSummary(error62) {
-  if (GantryError.isInstance(error62)) return { code: error62.code, message: error62.message, hint: error62.hint ?? null, exitCode: error62.exitCode };
-  return { code: "EXEC_UNEXPECTED", message: error62?.message ?? String(error62), hint: null, exitCode: 30 };
+  if (GantryError.isInstance(error62)) return jobError(error62.code, error62.message, error62.hint ?? null);
+  return jobError("EXEC_UNEXPECTED", error62?.message ?? String(error62), null);
 }
 function notStarted(unit, reason, commands2 = []) {
   return { unit, status: "not-started", exitCode: null, durationMs: 0, logPath: null, planFile: null, plan: null, reason, commands: commands2 };
 }
 function jobExitCode(result) {
-  if (result.interrupted) return 130;
+  if (result.interrupted) return exitCodeOf("INTERRUPTED");
   if (result.error) return result.error.exitCode;
-  return result.status === "succeeded" ? 0 : 30;
+  return result.status === "succeeded" ? 0 : exitCodeOf("JOB_FAILED");
 }
 async function executeJob(jobInput, options2) {
   const job = parseJob2(jobInput);
   const env = options2.env ?? process.env;
-  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve9(options2.repo);
+  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve10(options2.repo);
   const masker = options2.masker ?? new SecretMasker();
   const dryRun = options2.dryRun ?? false;
   const startedAt = /* @__PURE__ */ new Date();
@@ -74294,19 +74332,28 @@ function remaskLogs(logs, masker) {
     if (masked !== text2) writeFileSync4(log, masked, { mode: 384 });
   }
 }
+var jobDocument;
 var init_execute_job = __esm({
   "packages/executor/src/execute-job.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
+    init_src2();
     init_src();
     init_guard();
     init_masking();
+    init_result();
     init_queue_command();
     init_run_queue();
     init_tools();
     init_run_directories();
     init_worktree();
     init_tool_environment();
+    jobDocument = {
+      kind: "Job",
+      schema: jobSchema,
+      code: "EXEC_JOB_INVALID",
+      hint: "pass one element of `gantry plan --json`'s `jobs` array (apiVersion gantry/v1, kind Job)"
+    };
   }
 });
 
@@ -74901,22 +74948,6 @@ var init_annotations = __esm({
 
 // packages/executor/src/report/combined.ts
 import { isDeepStrictEqual as isDeepStrictEqual3 } from "node:util";
-function invalidDocument(code2, kind, error62, source, hint) {
-  const issue2 = error62.issues[0];
-  const field = issue2.path.length > 0 ? issue2.path.map((p2) => typeof p2 === "number" ? `[${p2}]` : `.${String(p2)}`).join("").replace(/^\./, "") : "(document)";
-  const more = error62.issues.length > 1 ? ` (and ${error62.issues.length - 1} more problem${error62.issues.length > 2 ? "s" : ""})` : "";
-  return new GantryError(code2, `not a valid gantry/v1 ${kind}: field "${field}": ${issue2.message}${more}`, { hint, location: { file: source }, exitCode: 20 });
-}
-function parsePlanDocument(input2, source) {
-  const parsed = planDocumentSchema.safeParse(input2);
-  if (parsed.success) return parsed.data;
-  throw invalidDocument("REPORT_PLAN_INVALID", "Plan", parsed.error, source, "pass the file written by `gantry plan --json` unchanged");
-}
-function parseJobResultDocument(input2, source) {
-  const parsed = jobResultSchema.safeParse(input2);
-  if (parsed.success) return parsed.data;
-  throw invalidDocument("REPORT_RESULT_INVALID", "JobResult", parsed.error, source, "pass the files written by `gantry execute --result FILE` (or `--json`) unchanged");
-}
 function reportForPlan(plan, results, options2 = {}) {
   const planned = new Map(plan.jobs.map((job) => [job.id, job]));
   const byId = /* @__PURE__ */ new Map();
@@ -74926,23 +74957,20 @@ function reportForPlan(plan, results, options2 = {}) {
     if (job === void 0) {
       throw new GantryError("REPORT_RESULT_NOT_IN_PLAN", `field "job.id": the result is for job "${result.job.id}", which the plan does not have (plan jobs: ${[...planned.keys()].join(", ") || "none"})`, {
         hint: "pass the plan the jobs were executed from, and only results of its jobs",
-        location: { file: source },
-        exitCode: 20
+        location: { file: source }
       });
     }
     if (!isDeepStrictEqual3(job, result.job)) {
       throw new GantryError("REPORT_RESULT_MISMATCH", `field "job": the result's job "${job.id}" differs from the plan's job of that id (ref ${result.job.ref} vs ${job.ref})`, {
         hint: "the result comes from another plan or commit; pass the plan of this run",
-        location: { file: source },
-        exitCode: 20
+        location: { file: source }
       });
     }
     const earlier = byId.get(job.id);
     if (earlier !== void 0) {
       throw new GantryError("REPORT_DUPLICATE_RESULT", `two results for job "${job.id}": ${earlier.source} and ${source}`, {
         hint: "pass one result per job (a re-run's result replaces the earlier one: pass only the latest)",
-        location: { file: source },
-        exitCode: 20
+        location: { file: source }
       });
     }
     byId.set(job.id, entry);
@@ -74954,13 +74982,26 @@ function actionsRunUrl(env) {
   if (!server || !repository || !runId) return null;
   return `${server.replace(/\/+$/, "")}/${repository}/actions/runs/${runId}`;
 }
+var reportPlanDocument, jobResultDocument;
 var init_combined = __esm({
   "packages/executor/src/report/combined.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_src();
     init_result();
     init_model();
+    reportPlanDocument = {
+      kind: "Plan",
+      schema: planDocumentSchema,
+      code: "REPORT_PLAN_INVALID",
+      hint: "pass the file written by `gantry plan --json` unchanged"
+    };
+    jobResultDocument = {
+      kind: "JobResult",
+      schema: jobResultSchema,
+      code: "REPORT_RESULT_INVALID",
+      hint: "pass the files written by `gantry execute --result FILE` (or `--json`) unchanged"
+    };
   }
 });
 
@@ -74985,12 +75026,12 @@ function runReportDocument(report, options2 = {}) {
   return JSON.parse(options2.masker ? options2.masker.mask(text2) : text2);
 }
 var runReportDocumentSchema;
-var init_document2 = __esm({
+var init_document3 = __esm({
   "packages/executor/src/report/document.ts"() {
     "use strict";
     init_zod();
-    init_src3();
     init_src4();
+    init_src5();
     init_result();
     runReportDocumentSchema = external_exports.object({
       apiVersion: external_exports.literal("gantry/v1"),
@@ -75028,7 +75069,7 @@ var init_report = __esm({
     init_model();
     init_annotations();
     init_combined();
-    init_document2();
+    init_document3();
   }
 });
 
@@ -75039,7 +75080,7 @@ function abortOnSignals(signals = ["SIGINT", "SIGTERM"], onFirst) {
   setMaxListeners2(0, controller.signal);
   let received = null;
   const handler = (name) => {
-    if (received !== null) process.exit(130);
+    if (received !== null) process.exit(exitCodeOf("INTERRUPTED"));
     received = name;
     onFirst?.(name);
     controller.abort(new Error(`received ${name}`));
@@ -75053,11 +75094,12 @@ function abortOnSignals(signals = ["SIGINT", "SIGTERM"], onFirst) {
 var init_signals = __esm({
   "packages/executor/src/signals.ts"() {
     "use strict";
+    init_src();
   }
 });
 
 // packages/executor/src/index.ts
-var init_src7 = __esm({
+var init_src8 = __esm({
   "packages/executor/src/index.ts"() {
     "use strict";
     init_execute_job();
@@ -75072,26 +75114,15 @@ var execute_exports = {};
 __export(execute_exports, {
   command: () => command3
 });
-import { readFileSync as readFileSync8, writeFileSync as writeFileSync5 } from "node:fs";
-import { resolve as resolve10 } from "node:path";
-async function readJobText(source, io) {
-  if (source !== "-") {
-    try {
-      return readFileSync8(resolve10(io.cwd, source), "utf8");
-    } catch (error62) {
-      throw new GantryError("EXEC_JOB_UNREADABLE", `cannot read the job file ${source}: ${error62.message}`, { hint: "pass the path of a job written by `gantry plan --json`, or - for stdin", exitCode: 33 });
-    }
-  }
-  const chunks = [];
-  for await (const chunk of io.stdin ?? process.stdin) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString("utf8");
-}
+import { writeFileSync as writeFileSync5 } from "node:fs";
+import { resolve as resolve11 } from "node:path";
 var help2, command3;
 var init_execute = __esm({
   "packages/cli/src/commands/execute.ts"() {
     "use strict";
+    init_src2();
     init_src();
-    init_src7();
+    init_src8();
     init_args();
     help2 = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
                       [--deploy-branch NAME] [--workflow-role plan|apply]
@@ -75135,22 +75166,14 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
           help2
         );
         const source = requireOption("execute", values.job, "job");
-        const sourceName = source === "-" ? "<stdin>" : source;
-        const text2 = await readJobText(source, io);
-        let document;
-        try {
-          document = JSON.parse(text2);
-        } catch (error62) {
-          throw new GantryError("EXEC_JOB_INVALID", `not JSON: ${error62.message}`, { hint: "pass one element of `gantry plan --json`'s `jobs`", location: { file: sourceName }, exitCode: 33 });
-        }
-        const job = parseJob2(document, sourceName);
+        const job = await readDocument(source, jobDocument, io);
         const parallelism = values.parallelism === void 0 ? void 0 : Number(values.parallelism);
         if (parallelism !== void 0 && (!Number.isInteger(parallelism) || parallelism < 1)) {
-          throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
+          throw usageError(`--parallelism must be a whole number of at least 1, not '${values.parallelism}'`);
         }
         const role = values["workflow-role"];
         if (role !== void 0 && role !== "plan" && role !== "apply") {
-          throw new GantryError("USAGE", `--workflow-role must be plan or apply, not '${role}'`, { hint: "see `gantry execute --help`", exitCode: 2 });
+          throw usageError(`--workflow-role must be plan or apply, not '${role}'`, { command: "execute" });
         }
         const env = {
           ...io.env,
@@ -75164,7 +75187,7 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
 `)));
         try {
           const result = await executeJob(job, {
-            repo: resolve10(io.cwd, values.repo ?? "."),
+            repo: resolve11(io.cwd, values.repo ?? "."),
             env,
             dryRun: values["dry-run"] ?? false,
             signal: interrupt.signal,
@@ -75173,12 +75196,12 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
             // The roll-up report in the other repository links each job to the run that holds its logs.
             logsUrl: actionsRunUrl(io.env),
             ...parallelism !== void 0 ? { parallelism } : {},
-            ...values["run-dir"] ? { runDir: resolve10(io.cwd, values["run-dir"]) } : {}
+            ...values["run-dir"] ? { runDir: resolve11(io.cwd, values["run-dir"]) } : {}
           });
           const report = reportForJob(result);
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync5(resolve10(io.cwd, values.report), markdown);
-          if (values.result) writeFileSync5(resolve10(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
+          if (values.report) writeFileSync5(resolve11(io.cwd, values.report), markdown);
+          if (values.result) writeFileSync5(resolve11(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
 `);
           appendStepSummary(markdown, io.env);
           io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
@@ -75204,7 +75227,7 @@ __export(run_exports, {
   command: () => command4
 });
 import { writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join11, resolve as resolve11 } from "node:path";
+import { join as join11, resolve as resolve12 } from "node:path";
 function recordPlanning(record2, values) {
   return {
     store: record2.store,
@@ -75254,11 +75277,11 @@ var help3, command4, supersedingRefusals;
 var init_run = __esm({
   "packages/cli/src/commands/run.ts"() {
     "use strict";
-    init_src4();
-    init_src6();
-    init_src();
-    init_src7();
     init_src5();
+    init_src7();
+    init_src();
+    init_src8();
+    init_src6();
     init_args();
     init_deployment_record();
     help3 = `usage: gantry run --repo DIR --event push [--base REF] [--head REF] [options]
@@ -75304,7 +75327,7 @@ ${recordOptionsHelp(21)}
           },
           help3
         );
-        const repo = resolve11(io.cwd, values.repo ?? ".");
+        const repo = resolve12(io.cwd, values.repo ?? ".");
         const event = parseEvent("run", values.event);
         const record2 = event === "push" ? deploymentRecordSetting(repo, values, io.env) : void 0;
         const fromRecord = record2 !== void 0 && (values.branch === void 0 || values.branch === record2.deployBranch);
@@ -75312,13 +75335,13 @@ ${recordOptionsHelp(21)}
         const head = fromRecord ? values.head : requireOption("run", values.head, "head");
         const parallelism = values.parallelism === void 0 ? 4 : Number(values.parallelism);
         if (!Number.isInteger(parallelism) || parallelism < 1) {
-          throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
+          throw usageError(`--parallelism must be a whole number of at least 1, not '${values.parallelism}'`);
         }
         const dryRun = values["dry-run"] ?? false;
         const masker = new SecretMasker();
         const writeReports = (report, terminal = true) => {
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync6(resolve11(io.cwd, values.report), markdown);
+          if (values.report) writeFileSync6(resolve12(io.cwd, values.report), markdown);
           appendStepSummary(markdown, io.env);
           if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
 ` : renderTextReport(report, { masker }));
@@ -75408,10 +75431,10 @@ gantry run: ${name} received; stopping (again to exit at once)
           }
           if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
 `);
-          if (dispatch.interrupted) return 130;
+          if (dispatch.interrupted) return exitCodeOf("INTERRUPTED");
           if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
           const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);
-          return failed?.result ? jobExitCode(failed.result) || 30 : 30;
+          return failed?.result && jobExitCode(failed.result) || exitCodeOf("JOB_FAILED");
         } finally {
           progress.stop();
         }
@@ -75421,7 +75444,7 @@ gantry run: ${name} received; stopping (again to exit at once)
         __callDispose(_stack, _error, _hasError);
       }
     };
-    supersedingRefusals = /* @__PURE__ */ new Set([GUARDS["no-rollback"].code, GUARDS["apply-unit-on-deploy-branch"].code]);
+    supersedingRefusals = /* @__PURE__ */ new Set([GUARDS["no-rollback"], GUARDS["apply-unit-on-deploy-branch"]]);
   }
 });
 
@@ -75430,7 +75453,7 @@ var record_exports = {};
 __export(record_exports, {
   command: () => command5
 });
-import { resolve as resolve12 } from "node:path";
+import { resolve as resolve13 } from "node:path";
 function describe4(record2, where) {
   const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
   for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
@@ -75444,7 +75467,7 @@ var help4, command5;
 var init_record3 = __esm({
   "packages/cli/src/commands/record.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_src();
     init_args();
     init_deployment_record();
@@ -75473,16 +75496,15 @@ ${recordOptionsHelp(21)}`;
       );
       const action = positionals[0];
       if (positionals.length !== 1 || action !== "show" && action !== "mark") {
-        throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
+        throw usageError(`gantry record takes show or mark, not '${positionals.join(" ")}'`, { command: "record" });
       }
-      const repo = resolve12(io.cwd, values.repo ?? ".");
+      const repo = resolve13(io.cwd, values.repo ?? ".");
       const setting = deploymentRecordSetting(repo, values, io.env);
       const current = await setting.store.read();
       if (action === "show") {
         if (!current) {
           throw new GantryError("RECORD_MISSING", `there is no deployment record for '${setting.deployBranch}' (${setting.store.description})`, {
-            hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once",
-            exitCode: 26
+            hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once"
           });
         }
         io.stdout.write(values.json ? `${JSON.stringify(current.record, null, 2)}
@@ -75492,17 +75514,16 @@ ${recordOptionsHelp(21)}`;
       const commit = await commitOnDeployBranch(repo, requireOption("record", values.commit, "commit"), await setting.tip());
       if (current && !values.replace) {
         throw new GantryError("RECORD_EXISTS", `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current.record.commit}`, {
-          hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)",
-          exitCode: 29
+          hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)"
         });
       }
       const lease = current?.record.lease;
       if (lease && Date.parse(lease.expiresAt) > Date.now()) {
-        throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again", exitCode: 30 });
+        throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again" });
       }
       const written = await setting.store.compareAndSwap(current?.version, initialRecord(setting.deployBranch, commit, setting.holder, /* @__PURE__ */ new Date()), `gantry: marked ${commit} as deployed by ${setting.holder}`);
       if (!written.swapped) {
-        throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed", exitCode: 30 });
+        throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed" });
       }
       io.stdout.write(`Marked ${commit} as deployed on '${setting.deployBranch}' (${setting.store.description}).
 `);
@@ -75516,13 +75537,13 @@ var dispatch_exports = {};
 __export(dispatch_exports, {
   command: () => command6
 });
-import { readFileSync as readFileSync9, writeFileSync as writeFileSync7 } from "node:fs";
-import { relative as relative3, resolve as resolve13 } from "node:path";
+import { writeFileSync as writeFileSync7 } from "node:fs";
+import { resolve as resolve14 } from "node:path";
 function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
   const number4 = Number(value);
   if (!Number.isFinite(number4) || number4 <= 0 || whole && !Number.isInteger(number4)) {
-    throw new GantryError("USAGE", `--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, { hint: "see `gantry dispatch --help`", exitCode: 2 });
+    throw usageError(`--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, { command: "dispatch" });
   }
   return number4;
 }
@@ -75564,22 +75585,6 @@ function progressPrinter(write) {
     }
   };
 }
-function readPlan(planFile, cwd) {
-  const planName = relative3(cwd, planFile) || planFile;
-  let text2;
-  try {
-    text2 = readFileSync9(planFile, "utf8");
-  } catch (error62) {
-    throw new GantryError("DISPATCH_PLAN_UNREADABLE", `cannot read the plan ${planName}: ${error62.message}`, { hint: "pass the file written by `gantry plan --json`", location: { file: planName }, exitCode: 20 });
-  }
-  let document;
-  try {
-    document = JSON.parse(text2);
-  } catch (error62) {
-    throw new GantryError("DISPATCH_PLAN_INVALID", `the plan is not JSON: ${error62.message}`, { hint: "pass the file written by `gantry plan --json` unchanged", location: { file: planName }, exitCode: 20 });
-  }
-  return parsePlanDocument(document, planName);
-}
 async function deployOnly(connection2, workflow, commit, onProgress, onStop) {
   const base = { apiVersion: "gantry/v1", kind: "DispatchOutcome", repository: `${connection2.owner}/${connection2.repo}`, workflow, ref: connection2.ref ?? "main", jobs: [] };
   try {
@@ -75595,10 +75600,11 @@ var help5, command6;
 var init_dispatch = __esm({
   "packages/cli/src/commands/dispatch.ts"() {
     "use strict";
-    init_src6();
-    init_src();
     init_src7();
-    init_src5();
+    init_src();
+    init_src8();
+    init_src2();
+    init_src6();
     init_args();
     help5 = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines
                        --plan-workflow plan.yml --apply-workflow apply.yml [options]
@@ -75663,7 +75669,7 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
           },
           help5
         );
-        const usage2 = (message, hint = "see `gantry dispatch --help`") => new GantryError("USAGE", message, { hint, exitCode: 2 });
+        const usage2 = (message, hint) => usageError(message, { command: "dispatch", ...hint ? { hint } : {} });
         const repository = requireOption("dispatch", values.repository, "repository");
         const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
         if (!match) throw usage2(`--repository must be OWNER/REPO, not '${repository}'`, "e.g. --repository acme/infrastructure-pipelines");
@@ -75684,8 +75690,7 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         if (ref !== "main") {
           if (!values["allow-non-main-ref"]) {
             throw new GantryError("DISPATCH_REF_NOT_TRUSTED", `--ref ${ref}: only main of the pipelines repository is trusted with credentials`, {
-              hint: "dispatch to main; to test a workflow change on a branch, pass --allow-non-main-ref (its runs get no apply credentials: the apply role trusts refs/heads/main only)",
-              exitCode: 2
+              hint: "dispatch to main; to test a workflow change on a branch, pass --allow-non-main-ref (its runs get no apply credentials: the apply role trusts refs/heads/main only)"
             });
           }
           io.stderr.write(`gantry dispatch: warning: dispatching to '${ref}', not main, of ${repository}; the apply role's trust policy admits only refs/heads/main, so apply and destroy jobs will be refused credentials
@@ -75699,9 +75704,9 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         const setting = TOKEN_SETTINGS.dispatch;
         const token = readToken(io.env, "dispatch");
         if (token === void 0) {
-          throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, { hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`, exitCode: 2 });
+          throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, { hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)` });
         }
-        const plan = values.plan === void 0 ? void 0 : readPlan(resolve13(io.cwd, values.plan), io.cwd);
+        const plan = values.plan === void 0 ? void 0 : await readDocument(values.plan, dispatchPlanDocument, io);
         if (plan && workflows.workflow === void 0) {
           const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
           if (deploying && workflows.applyWorkflow === void 0) throw usage2("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
@@ -75756,7 +75761,7 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
         }
         const document = `${JSON.stringify(outcome, null, 2)}
 `;
-        if (values.output) writeFileSync7(resolve13(io.cwd, values.output), document);
+        if (values.output) writeFileSync7(resolve14(io.cwd, values.output), document);
         if (values.json) {
           io.stdout.write(document);
           io.stderr.write(rollUp(outcome));
@@ -75764,7 +75769,7 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
           io.stdout.write(rollUp(outcome));
         }
         if (outcome.succeeded) return 0;
-        return outcome.interrupted ? 130 : 30;
+        return exitCodeOf(outcome.interrupted ? "INTERRUPTED" : "JOB_FAILED");
       } catch (_2) {
         var _error = _2, _hasError = true;
       } finally {
@@ -75805,8 +75810,8 @@ async function publishOnMergedPullRequest(target, plan, report, markdown, openIs
 var init_report_publishing = __esm({
   "packages/cli/src/commands/report-publishing.ts"() {
     "use strict";
+    init_src7();
     init_src6();
-    init_src5();
   }
 });
 
@@ -75815,22 +75820,8 @@ var report_exports = {};
 __export(report_exports, {
   command: () => command7
 });
-import { readdirSync as readdirSync3, readFileSync as readFileSync10, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join12, relative as relative4, resolve as resolve14 } from "node:path";
-function readJson(file2, what, io) {
-  const name = relative4(io.cwd, file2) || file2;
-  let text2;
-  try {
-    text2 = readFileSync10(file2, "utf8");
-  } catch (error62) {
-    throw new GantryError("REPORT_FILE_UNREADABLE", `cannot read the ${what} ${name}: ${error62.message}`, { hint: `check the path of the ${what}`, location: { file: name }, exitCode: 20 });
-  }
-  try {
-    return JSON.parse(text2);
-  } catch (error62) {
-    throw new GantryError("REPORT_FILE_INVALID", `the ${what} is not JSON: ${error62.message}`, { hint: `pass the ${what} unchanged`, location: { file: name }, exitCode: 20 });
-  }
-}
+import { readdirSync as readdirSync3, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join12, relative as relative4, resolve as resolve15 } from "node:path";
 function resultFiles(paths, io) {
   const files = [];
   const walk = (path) => {
@@ -75847,18 +75838,17 @@ function resultFiles(paths, io) {
       if (entry.endsWith(".json") || statSync4(child).isDirectory()) walk(child);
     }
   };
-  for (const path of paths) walk(resolve14(io.cwd, path));
+  for (const path of paths) walk(resolve15(io.cwd, path));
   return files;
 }
-function reportForError(file2, head, event, io) {
+async function reportForError(file2, head, event, io) {
   if (head === void 0 || !/^[0-9a-f]{40}$/.test(head)) {
-    throw new GantryError("USAGE", `--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, { hint: 'in a pull request workflow: --head "${{ github.event.pull_request.head.sha }}"', exitCode: 2 });
+    throw usageError(`--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, { hint: 'in a pull request workflow: --head "${{ github.event.pull_request.head.sha }}"' });
   }
   if (event !== void 0 && event !== "pull_request" && event !== "push") {
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+    throw usageError(`--event must be pull_request or push, not '${event}'`, { command: "report" });
   }
-  const path = resolve14(io.cwd, file2);
-  const failure2 = parseErrorDocument(readJson(path, "error", io), relative4(io.cwd, path) || path);
+  const failure2 = await readDocument(file2, errorDocument, io);
   const where = failure2.location ? `${formatLocation(failure2.location)}: ` : "";
   return {
     event: event ?? "pull_request",
@@ -75873,7 +75863,7 @@ function reportForError(file2, head, event, io) {
 function parseRepository(value) {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value ?? "");
   if (!match) {
-    throw new GantryError("USAGE", `--repository must be OWNER/REPO, not '${value ?? ""}'`, { hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)", exitCode: 2 });
+    throw usageError(`--repository must be OWNER/REPO, not '${value ?? ""}'`, { hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)" });
   }
   return { owner: match[1], repo: match[2] };
 }
@@ -75882,10 +75872,11 @@ var init_report2 = __esm({
   "packages/cli/src/commands/report.ts"() {
     "use strict";
     init_src();
-    init_src7();
+    init_src8();
     init_error_document();
+    init_src2();
     init_report_publishing();
-    init_src5();
+    init_src6();
     init_args();
     help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
@@ -75943,29 +75934,29 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
         help6
       );
       if (values.error !== void 0 && values.plan !== void 0) {
-        throw new GantryError("USAGE", "--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan", exitCode: 2 });
+        throw usageError("--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan" });
       }
       if (values.error !== void 0 && (values["publish-merged-pr"] === true || (values.results ?? []).length + positionals.length > 0)) {
-        throw new GantryError("USAGE", "--error takes no results and no --publish-merged-pr", { hint: "see `gantry report --help`", exitCode: 2 });
+        throw usageError("--error takes no results and no --publish-merged-pr", { command: "report" });
       }
       if (values.error === void 0 && (values.head !== void 0 || values.event !== void 0)) {
-        throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
+        throw usageError("--head and --event go with --error", { hint: "a plan document names its own head and event" });
       }
-      const planFile = values.error === void 0 ? resolve14(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
+      const planFile = values.error === void 0 ? resolve15(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
       const format = values.format ?? "markdown";
       if (format !== "markdown" && format !== "text" && format !== "json") {
-        throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+        throw usageError(`--format must be markdown, text or json, not '${format}'`, { command: "report" });
       }
       const pullNumber = values["publish-pr"] === void 0 ? void 0 : Number(values["publish-pr"]);
       if (pullNumber !== void 0 && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
-        throw new GantryError("USAGE", `--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+        throw usageError(`--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { command: "report" });
       }
       const publishMerged = values["publish-merged-pr"] === true;
       if (publishMerged && pullNumber !== void 0) {
-        throw new GantryError("USAGE", "--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply", exitCode: 2 });
+        throw usageError("--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply" });
       }
       if (values["open-issue-on-failure"] === true && !publishMerged) {
-        throw new GantryError("USAGE", "--open-issue-on-failure goes with --publish-merged-pr", { hint: "issues are opened for failed applies of a push to the deploy branch", exitCode: 2 });
+        throw usageError("--open-issue-on-failure goes with --publish-merged-pr", { hint: "issues are opened for failed applies of a push to the deploy branch" });
       }
       const publishing = pullNumber !== void 0 || publishMerged;
       const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : void 0;
@@ -75973,30 +75964,29 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       if (publishing && token === void 0) {
         const setting = TOKEN_SETTINGS["infra-live-write"];
         throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
-          hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`,
-          exitCode: 2
+          hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`
         });
       }
       let report;
       let plan;
       if (planFile === void 0) {
-        report = reportForError(values.error, values.head, values.event, io);
+        report = await reportForError(values.error, values.head, values.event, io);
       } else {
-        plan = parsePlanDocument(readJson(planFile, "plan", io), relative4(io.cwd, planFile) || planFile);
+        plan = await readDocument(planFile, reportPlanDocument, io);
         if (publishMerged && plan.event !== "push") {
-          throw new GantryError("USAGE", `--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N", exitCode: 2 });
+          throw usageError(`--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N" });
         }
-        const results = resultFiles([...values.results ?? [], ...positionals], io).map((file2) => {
-          const source = relative4(io.cwd, file2) || file2;
-          return { result: parseJobResultDocument(readJson(file2, "result", io), source), source };
-        });
+        const results = [];
+        for (const file2 of resultFiles([...values.results ?? [], ...positionals], io)) {
+          results.push({ result: await readDocument(file2, jobResultDocument, io), source: relative4(io.cwd, file2) || file2 });
+        }
         report = reportForPlan(plan, results, { logs: actionsRunUrl(io.env) });
       }
       const masker = new SecretMasker(secretsFromEnvironment(io.env));
       const markdown = renderMarkdownReport(report, { masker });
       const rendered = format === "markdown" ? markdown : format === "json" ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
 ` : renderTextReport(report, { masker });
-      if (values.output) writeFileSync8(resolve14(io.cwd, values.output), rendered);
+      if (values.output) writeFileSync8(resolve15(io.cwd, values.output), rendered);
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
@@ -76009,7 +75999,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
         if (publishMerged && plan) await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
       }
       if (reportSucceeded(report)) return 0;
-      return report.interrupted ? 130 : 30;
+      return exitCodeOf(report.interrupted ? "INTERRUPTED" : "JOB_FAILED");
     };
   }
 });
@@ -76019,12 +76009,11 @@ var iam_exports = {};
 __export(iam_exports, {
   command: () => command8
 });
-import { readFile } from "node:fs/promises";
-import { basename as basename5, resolve as resolve15 } from "node:path";
+import { basename as basename5 } from "node:path";
 function parseRole(value) {
   if (value === void 0) return void 0;
   if (value === "plan" || value === "apply") return value;
-  throw new GantryError("USAGE", `--role must be plan or apply, not '${value}'`, { hint: "see `gantry iam --help`", exitCode: 2 });
+  throw usageError(`--role must be plan or apply, not '${value}'`, { command: "iam" });
 }
 async function printTrustPolicy(argv, io) {
   const { values } = parseCommandArgs(
@@ -76050,18 +76039,18 @@ async function printTrustPolicy(argv, io) {
   const repo = requireOption("iam trust-policy", values.repo, "repo");
   const accountId = values["account-id"];
   if (accountId !== void 0 && !/^\d{12}$/.test(accountId)) {
-    throw new GantryError("USAGE", `--account-id must be 12 digits, not '${accountId}'`, { hint: "pass the AWS account id the roles live in", exitCode: 2 });
+    throw usageError(`--account-id must be 12 digits, not '${accountId}'`, { hint: "pass the AWS account id the roles live in" });
   }
   let immutableSubject;
   if (values["immutable-sub"]) {
     const ownerId = requireOption("iam trust-policy", values["owner-id"], "owner-id");
     const repoId = requireOption("iam trust-policy", values["repo-id"], "repo-id");
     for (const [name, value] of [["owner-id", ownerId], ["repo-id", repoId], ["pipelines-repo-id", values["pipelines-repo-id"]]]) {
-      if (value !== void 0 && !/^\d+$/.test(value)) throw new GantryError("USAGE", `--${name} must be a number, not '${value}'`, { hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`", exitCode: 2 });
+      if (value !== void 0 && !/^\d+$/.test(value)) throw usageError(`--${name} must be a number, not '${value}'`, { hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`" });
     }
     const pipelinesRepoId = values["pipelines-repo-id"];
     if (values["pipelines-repo"] && values["pipelines-repo"] !== repo && !pipelinesRepoId) {
-      throw new GantryError("USAGE", "missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)", { hint: "see `gantry iam --help`", exitCode: 2 });
+      throw usageError("missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)", { command: "iam" });
     }
     immutableSubject = { ownerId, repoId, ...pipelinesRepoId ? { pipelinesRepoId } : {} };
   }
@@ -76081,43 +76070,11 @@ async function printTrustPolicy(argv, io) {
   if (!accountId) io.stderr.write("note: ACCOUNT_ID is a placeholder; pass --account-id to fill it in\n");
   return 0;
 }
-function lineAndColumn(text2, offset) {
-  const before = text2.slice(0, offset).split("\n");
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
-}
-function jsonErrorOffset(text2, message) {
-  const position = /at position (\d+)/.exec(message);
-  if (position) return Number(position[1]);
-  const snippet = /Unexpected token '(.+?)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(message);
-  if (!snippet) return 0;
-  const [, token = "", cut, context = ""] = snippet;
-  const start = text2.indexOf(context);
-  if (start < 0) return 0;
-  return start + (cut ? 10 : Math.max(0, context.indexOf(token)));
-}
 async function lint(argv, io) {
   const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP2);
   const file2 = positionals[0];
-  if (!file2) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
-  const path = resolve15(io.cwd, file2);
-  let text2;
-  try {
-    text2 = await readFile(path, "utf8");
-  } catch (cause) {
-    throw new GantryError("IAM_POLICY_UNREADABLE", `cannot read ${file2}: ${cause.message}`, { hint: "pass the path of a trust policy JSON file", location: { file: file2 }, exitCode: 20, cause });
-  }
-  let document;
-  try {
-    document = JSON.parse(text2);
-  } catch (cause) {
-    const offset = jsonErrorOffset(text2, cause.message);
-    throw new GantryError("IAM_POLICY_INVALID", `${file2} is not valid JSON: ${cause.message}`, {
-      hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`",
-      location: { file: file2, ...lineAndColumn(text2, offset) },
-      exitCode: 21,
-      cause
-    });
-  }
+  if (!file2) throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
+  const document = await readDocument(file2, trustPolicyDocument, io);
   const role = parseRole(values.role) ?? (/apply/i.test(basename5(file2)) ? "apply" : /plan/i.test(basename5(file2)) ? "plan" : "unknown");
   const findings = lintTrustPolicy(document, role);
   if (values.json) {
@@ -76136,14 +76093,16 @@ async function lint(argv, io) {
   }
   return findings.length === 0 ? 0 : 1;
 }
-var HELP2, command8;
+var HELP2, trustPolicyDocument, command8;
 var init_iam = __esm({
   "packages/cli/src/commands/iam.ts"() {
     "use strict";
+    init_src2();
     init_src();
-    init_src5();
+    init_src6();
     init_args();
     init_help();
+    init_zod();
     HELP2 = `usage:
   gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
                           [--apply-environment NAME] [--sub-includes-workflow]
@@ -76162,14 +76121,20 @@ pinned to .github/workflows/apply.yml on main as well (AWS evaluates only sub an
 lint finds trust-policy misconfigurations that let other repositories, branches, pull requests or plan runs
 in, with a fix for each; exits 1 when it finds any.
 `;
+    trustPolicyDocument = {
+      kind: "trust policy",
+      schema: external_exports.unknown(),
+      code: "IAM_POLICY_INVALID",
+      hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`"
+    };
     command8 = async (argv, io) => {
       const [subcommand, ...rest] = argv;
       if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
       if (subcommand === "lint") return lint(rest, io);
       if (subcommand === "--help" || subcommand === "-h") throw new HelpRequested(commandHelp("iam", HELP2));
-      if (subcommand === void 0) throw usageError("iam", "name the subcommand: trust-policy or lint", HELP2);
+      if (subcommand === void 0) throw usageError("name the subcommand: trust-policy or lint", { command: "iam", hint: synopsis(HELP2) });
       const suggestion = formatDidYouMean(subcommand, ["trust-policy", "lint"], (name) => `'gantry iam ${name}'`);
-      throw usageError("iam", `unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, HELP2);
+      throw usageError(`unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, { command: "iam", hint: synopsis(HELP2) });
     };
   }
 });
@@ -76184,8 +76149,8 @@ var HELP3, command9;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
     "use strict";
+    init_src7();
     init_src6();
-    init_src5();
     init_args();
     HELP3 = `usage: gantry doctor [--repo DIR] [--json]
 
@@ -76331,7 +76296,7 @@ takes a value completes file names).
       const shell = positionals[0];
       if (shell === void 0 || positionals.length > 1 || !shells.includes(shell)) {
         const suggestion = shell === void 0 ? void 0 : formatDidYouMean(shell, shells);
-        throw new GantryError("USAGE", shell === void 0 ? "name the shell: bash, zsh or fish" : `no completion for '${positionals.join(" ")}'${suggestion ? `: ${suggestion}` : ""}`, { hint: "gantry completion bash|zsh|fish", exitCode: 2 });
+        throw usageError(shell === void 0 ? "name the shell: bash, zsh or fish" : `no completion for '${positionals.join(" ")}'${suggestion ? `: ${suggestion}` : ""}`, { hint: "gantry completion bash|zsh|fish" });
       }
       const model = await completionModel(io);
       const render = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell];
@@ -76344,7 +76309,6 @@ takes a value completes file names).
 // packages/cli/src/main.ts
 var main_exports = {};
 __export(main_exports, {
-  USAGE_EXIT_CODE: () => USAGE_EXIT_CODE,
   commands: () => commands,
   main: () => main
 });
@@ -76366,13 +76330,13 @@ function unknownCommand(name, io) {
   io.stderr.write(`gantry: unknown command '${name}'${suggestion ? `: ${suggestion}` : ""}
   see \`gantry --help\` for the commands
 `);
-  return USAGE_EXIT_CODE;
+  return exitCodeOf("USAGE");
 }
 async function main(argv, io) {
   const [first, ...afterFirst] = argv;
   if (first === void 0 || first === "--help" || first === "-h" || first === "help" && (afterFirst.length === 0 || afterFirst[0] === "help")) {
     (first === void 0 ? io.stderr : io.stdout).write(usage());
-    return first === void 0 ? USAGE_EXIT_CODE : 0;
+    return first === void 0 ? exitCodeOf("USAGE") : 0;
   }
   if (first === "--version" || first === "-v" || first === "version") {
     io.stdout.write(`${package_default.version}
@@ -76407,7 +76371,7 @@ async function main(argv, io) {
     throw error62;
   }
 }
-var commands, USAGE_EXIT_CODE;
+var commands;
 var init_main = __esm({
   "packages/cli/src/main.ts"() {
     "use strict";
@@ -76427,7 +76391,6 @@ var init_main = __esm({
       doctor: { summary: "check tokens, tools and configuration", load: () => Promise.resolve().then(() => (init_doctor2(), doctor_exports)) },
       completion: { summary: "print a shell completion script (bash, zsh or fish)", load: () => Promise.resolve().then(() => (init_completion(), completion_exports)) }
     };
-    USAGE_EXIT_CODE = 2;
   }
 });
 
@@ -76435,9 +76398,9 @@ var init_main = __esm({
 init_src();
 
 // packages/action/src/run-action.ts
-init_src4();
+init_src5();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync12, writeFileSync as writeFileSync10, mkdirSync as mkdirSync5 } from "node:fs";
+import { readFileSync as readFileSync9, writeFileSync as writeFileSync10, mkdirSync as mkdirSync5 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
 import { delimiter as delimiter3, dirname as dirname4, join as join14, resolve as resolve18 } from "node:path";
 import { Writable } from "node:stream";
@@ -76451,7 +76414,7 @@ init_src();
 // packages/action/src/install-tools.ts
 init_src();
 import { createHash as createHash4, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync10, mkdirSync as mkdirSync4, readFileSync as readFileSync11, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync9 } from "node:fs";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync10, mkdirSync as mkdirSync4, readFileSync as readFileSync8, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync9 } from "node:fs";
 import { delimiter as delimiter2, dirname as dirname3, join as join13 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
@@ -76977,7 +76940,6 @@ function currentPlatform(platform = process.platform, arch = process.arch) {
 
 // packages/action/src/install-tools.ts
 var TOOL_VARIABLES = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
-var TOOL_EXIT_CODE = 31;
 async function ensureTools(options2) {
   const installed = {};
   for (const tool of options2.tools ?? Object.values(PINNED_TOOLS)) installed[tool.name] = await ensureTool(tool, options2);
@@ -76988,7 +76950,7 @@ async function ensureTool(tool, options2) {
   const configured = options2.env[variable];
   if (configured) {
     if (!isExecutable2(configured)) {
-      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, { hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}`, exitCode: TOOL_EXIT_CODE });
+      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, { hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}` });
     }
     return { path: configured, source: "configured" };
   }
@@ -76997,14 +76959,13 @@ async function ensureTool(tool, options2) {
   const platform = options2.platform ?? currentPlatform();
   if (!platform) {
     throw new GantryError("ACTION_TOOL_UNSUPPORTED_PLATFORM", `no pinned ${tool.name} for ${process.platform}/${process.arch}`, {
-      hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`,
-      exitCode: TOOL_EXIT_CODE
+      hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`
     });
   }
   const asset = tool.asset(platform);
   const cached2 = join13(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync10(cached2) && sha256(readFileSync11(cached2)) !== asset.sha256) {
+  if (existsSync10(cached2) && sha256(readFileSync8(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
     rmSync7(cached2, { force: true });
   }
@@ -77014,9 +76975,9 @@ async function ensureTool(tool, options2) {
   }
   options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
   const executable = join13(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
-  const bytes = readFileSync11(cached2);
+  const bytes = readFileSync8(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
-  if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
+  if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts" });
   mkdirSync4(dirname3(executable), { recursive: true });
   rmSync7(executable, { force: true });
   writeFileSync9(executable, binary, { mode: 493 });
@@ -77032,15 +76993,13 @@ async function download(asset, target, options2) {
   } catch (cause) {
     throw new GantryError("ACTION_TOOL_DOWNLOAD_FAILED", `could not download ${asset.url}: ${cause.message}`, {
       hint: "the runner needs to reach the release downloads; or install the tool yourself and set GANTRY_TERRAGRUNT / GANTRY_TOFU",
-      exitCode: TOOL_EXIT_CODE,
       cause
     });
   }
   const actual = sha256(bytes);
   if (actual !== asset.sha256) {
     throw new GantryError("ACTION_TOOL_DIGEST_MISMATCH", `${asset.file} from ${asset.url} has SHA-256 ${actual}, not the pinned ${asset.sha256}: refused, nothing was installed`, {
-      hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit",
-      exitCode: TOOL_EXIT_CODE
+      hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit"
     });
   }
   mkdirSync4(dirname3(target), { recursive: true });
@@ -77094,11 +77053,11 @@ async function runAction(io, overrides = {}) {
   const command11 = input2("command") || "plan";
   if (!Object.hasOwn(commands, command11)) {
     const suggestion = formatDidYouMean(command11, Object.keys(commands));
-    throw new GantryError("USAGE", `the input command: '${command11}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
+    throw usageError(`the input command: '${command11}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}` });
   }
   const installTools = input2("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
-    throw new GantryError("USAGE", `the input install-tools must be auto, true or false, not '${installTools}'`, { exitCode: 2 });
+    throw usageError(`the input install-tools must be auto, true or false, not '${installTools}'`);
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
@@ -77130,7 +77089,7 @@ async function runAction(io, overrides = {}) {
   const planFile = resolve18(workspace, input2("plan-file") || join14(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
   mkdirSync5(dirname4(planFile), { recursive: true });
   writeFileSync10(planFile, document);
-  const plan = JSON.parse(readFileSync12(planFile, "utf8"));
+  const plan = JSON.parse(readFileSync9(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
   setOutput(io.env, "has-changes", String(plan.jobs.length > 0));
@@ -77143,7 +77102,7 @@ function rangeArguments(command11, input2, env, workspace) {
   let base = input2("base");
   let head = input2("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
-    const payload = JSON.parse(readFileSync12(env.GITHUB_EVENT_PATH, "utf8"));
+    const payload = JSON.parse(readFileSync9(env.GITHUB_EVENT_PATH, "utf8"));
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
@@ -77152,7 +77111,7 @@ function rangeArguments(command11, input2, env, workspace) {
 }
 function jobArguments(command11, job, env) {
   if (job === "") return [];
-  if (command11 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command11}`, { exitCode: 2 });
+  if (command11 !== "execute") throw usageError(`the input job goes with command execute, not ${command11}`);
   const file2 = join14(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
   writeFileSync10(file2, job);
   return ["--job", file2];
@@ -77174,7 +77133,7 @@ runAction({ env: process.env, stdout: process.stdout, stderr: process.stderr, cw
       return;
     }
     process.stdout.write(errorAnnotation(`gantry action: internal error: ${error62 instanceof Error ? error62.stack ?? error62.message : String(error62)}`));
-    process.exitCode = 70;
+    process.exitCode = exitCodeOf("INTERNAL");
   }
 );
 /*! Bundled license information:

@@ -6,8 +6,8 @@
 import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { detectError } from "./errors.js";
 import { lowerBound } from "./paths.js";
+import { GantryError } from "@gantry/errors";
 
 export interface GitOutput {
   code: number;
@@ -28,7 +28,7 @@ export function runGitRaw(cwd: string, args: string[], extraEnv?: Record<string,
     child.on("error", (error: NodeJS.ErrnoException) => {
       reject(
         error.code === "ENOENT"
-          ? detectError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
+          ? new GantryError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
               hint: "install git (2.30 or newer) and make sure `git --version` works",
               cause: error,
             })
@@ -52,17 +52,17 @@ export class GitRepository {
   static async open(dir: string): Promise<GitRepository> {
     const absolute = resolve(dir);
     if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
-      throw detectError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
+      throw new GantryError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
         hint: "pass --repo with the path of a git repository (a clone of your infrastructure repository)",
-        file: absolute,
+        location: { file: absolute },
       });
     }
     // Works in a work tree, any of its subdirectories, and bare repositories (nothing here needs files on disk).
     const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
     if (result.code !== 0) {
-      throw detectError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
+      throw new GantryError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
         hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
-        file: absolute,
+        location: { file: absolute },
       });
     }
     const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
@@ -104,7 +104,7 @@ export class GitRepository {
   async run(args: string[]): Promise<Buffer> {
     const result = await runGitRaw(this.dir, args);
     if (result.code !== 0) {
-      throw detectError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
+      throw new GantryError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
         hint: "check that the repository is not corrupt (`git fsck`) and that the commits are present",
       });
     }
@@ -114,12 +114,12 @@ export class GitRepository {
   /** Resolves a ref (branch, tag, SHA, `HEAD~2`...) to a commit SHA, with a precise error when it cannot. */
   async resolveCommit(ref: string, role: "base" | "head"): Promise<string> {
     if (ref.startsWith("-")) {
-      throw detectError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
+      throw new GantryError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
     }
     const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
     if (result.code === 0) return result.stdout.toString("utf8").trim();
     if (this.shallow) {
-      throw detectError(
+      throw new GantryError(
         "DETECT_SHALLOW_CLONE",
         `the ${role} commit '${ref}' is not in this shallow clone (its history was truncated)`,
         {
@@ -127,7 +127,7 @@ export class GitRepository {
         },
       );
     }
-    throw detectError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
+    throw new GantryError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
       hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`,
     });
   }
@@ -136,11 +136,11 @@ export class GitRepository {
     const result = await runGitRaw(this.dir, ["merge-base", base, head]);
     if (result.code === 0) return result.stdout.toString("utf8").trim();
     if (this.shallow) {
-      throw detectError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
+      throw new GantryError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
         hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
       });
     }
-    throw detectError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
+    throw new GantryError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
       hint: "for unrelated histories use --event push to compare the two trees directly",
     });
   }
@@ -362,7 +362,7 @@ export class BlobReader {
     const unique = [...new Set(shas)];
     const result = new Map<string, Promise<Buffer | null>>();
     if (unique.length === 0) return result;
-    if (this.failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
+    if (this.failure) throw new GantryError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
     const child = this.start();
     for (const sha of unique) {
       const promise = new Promise<Buffer | null>((resolveRead, reject) => {
@@ -370,7 +370,7 @@ export class BlobReader {
           sha,
           resolve: (value) => {
             const failure = this.failure as Error | undefined;
-            if (value === null && failure) reject(detectError("DETECT_GIT_FAILED", `git cat-file failed: ${failure.message}`));
+            if (value === null && failure) reject(new GantryError("DETECT_GIT_FAILED", `git cat-file failed: ${failure.message}`));
             else resolveRead(value);
           },
         });

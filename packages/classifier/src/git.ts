@@ -3,7 +3,7 @@
  * no shell, `-z` output so paths arrive byte-exact.
  */
 import { execFile, spawn } from "node:child_process";
-import { classifierError } from "./errors.js";
+import { GantryError } from "@gantry/errors";
 
 function git(repo: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -14,7 +14,7 @@ function git(repo: string, args: string[]): Promise<string> {
       (error, stdout, stderr) => {
         if (error) {
           reject(
-            classifierError("CONFIG_READ_FAILED", `git ${args[0]} failed in ${repo}: ${String(stderr).trim().split("\n")[0] || error.message}`, {
+            new GantryError("CONFIG_READ_FAILED", `git ${args[0]} failed in ${repo}: ${String(stderr).trim().split("\n")[0] || error.message}`, {
               hint: "pass --repo with a git repository and --head with a commit that exists in it",
               cause: error,
             }),
@@ -49,7 +49,7 @@ export function readTreeFiles(repo: string, ref: string, paths: readonly string[
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0) {
-        reject(classifierError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code})`, { hint: "check that --repo is a git repository" }));
+        reject(new GantryError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code})`, { hint: "check that --repo is a git repository" }));
         return;
       }
       const output = Buffer.concat(chunks);

@@ -5,39 +5,34 @@
  * `localCredentials` are the small built-ins for embedding and tests: the commit and units exist; no
  * extra environment.
  */
-import { checkJob, obtainCredentials } from "@gantry/guards";
+import { checkJob, GuardRefusedError, obtainCredentials, type JobCredentials } from "@gantry/guards";
 import type { Job } from "@gantry/classifier";
-import { GantryError } from "@gantry/errors";
 import { git } from "./worktree.js";
 
 export type JobGuard = (job: Job, options: { repo: string; env: NodeJS.ProcessEnv; dryRun: boolean; signal?: AbortSignal }) => Promise<unknown>;
 
-export interface JobCredentials {
-  /** Environment for terragrunt (AWS_* variables). */
-  env: Record<string, string>;
-  /** Values to mask everywhere. */
-  secrets: string[];
-}
 export type CredentialProvider = (job: Job, options: { env: NodeJS.ProcessEnv; sessionName?: string }) => Promise<JobCredentials>;
 
-/** The checks every job gets even without `@gantry/guards`: the commit and each unit exist. */
+/**
+ * The checks every job gets even without `@gantry/guards`: the commit and each unit exist. A failure is the
+ * guards' own `unit-at-ref` refusal (exit 51), so the code does not depend on which guard ran.
+ */
 export const checkJobMinimal: JobGuard = async (job, { repo }) => {
+  const refuse = (unit: string | null, message: string, hint: string) => new GuardRefusedError({ guard: "unit-at-ref", unit, commit: job.ref, message, hint });
   try {
     await git(repo, ["cat-file", "-e", `${job.ref}^{commit}`]);
   } catch {
-    throw new GantryError("GUARD_REF_NOT_FOUND", `job ${job.id}: field "ref": commit ${job.ref} does not exist in ${repo}`, {
-      hint: "fetch the commit (`git fetch origin SHA`) or plan the job again from this repository",
-      exitCode: 40,
-    });
+    throw refuse(job.units[0] ?? null, `field "ref": commit ${job.ref} does not exist in ${repo}`, "fetch the commit (`git fetch origin SHA`) or plan the job again from this repository");
   }
   for (const [index, unit] of job.units.entries()) {
     try {
       await git(repo, ["cat-file", "-e", `${job.ref}:${unit.replace(/\/+$/, "")}/terragrunt.hcl`]);
     } catch {
-      throw new GantryError("GUARD_UNIT_NOT_AT_REF", `job ${job.id}: field "units[${index}]": ${unit}/terragrunt.hcl does not exist at ${job.ref.slice(0, 12)}`, {
-        hint: "a unit is run at the commit where its code exists: the head for plan/apply, the base for plan-destroy/destroy; plan the job again",
-        exitCode: 41,
-      });
+      throw refuse(
+        unit,
+        `field "units[${index}]": ${unit}/terragrunt.hcl does not exist at ${job.ref.slice(0, 12)}`,
+        "a unit is run at the commit where its code exists: the head for plan/apply, the base for plan-destroy/destroy; plan the job again",
+      );
     }
   }
   return { checks: ["ref-exists", "units-exist-at-ref"] };

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { jobSchema } from "@gantry/classifier";
+import { exitCodeOf, type ErrorCode } from "@gantry/errors";
 import type { PlanSummary } from "./plan-summary.js";
 import type { AppliedCounts } from "./rendered-output.js";
 
@@ -114,3 +115,9 @@ export const jobResultSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().nullable(), exitCode: z.number().int() }).nullable(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
+export type JobError = NonNullable<JobResult["error"]>;
+
+/** A job's error, with the registry's exit code for `code`. */
+export function jobError(code: ErrorCode, message: string, hint: string | null): JobError {
+  return { code, message, hint, exitCode: exitCodeOf(code) };
+}

@@ -88,7 +88,6 @@ export async function createJobWorktree(repo: string, ref: string, label = "job"
     rmSync(parent, { recursive: true, force: true });
     throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${(error as Error).message.trim()}`, {
       hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
-      exitCode: 32,
       cause: error,
     });
   }
@@ -118,7 +117,6 @@ export async function gitCommonDir(repo: string): Promise<string> {
     throw new GantryError("EXEC_NOT_A_REPOSITORY", `${repo} is not inside a git repository`, {
       hint: "pass --repo with the directory of your infrastructure-live checkout",
       location: { file: repo },
-      exitCode: 32,
       cause: error,
     });
   }

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { planChange, type Job, type PlanDocument } from "@gantry/classifier";
 import { deployFromRecord, dispatchInProcess, planFromRecord, type DeploymentOutcome, type InProcessDispatch, type RecordPlan } from "@gantry/dispatcher";
-import { GantryError } from "@gantry/errors";
+import { GantryError, usageError, exitCodeOf } from "@gantry/errors";
 import {
   abortOnSignals,
   appendStepSummary,
@@ -76,7 +76,7 @@ export const command: Command = async (argv, io) => {
   const head = fromRecord ? values.head : requireOption("run", values.head, "head");
   const parallelism = values.parallelism === undefined ? 4 : Number(values.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) {
-    throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
+    throw usageError(`--parallelism must be a whole number of at least 1, not '${values.parallelism}'`);
   }
   const dryRun = values["dry-run"] ?? false;
 
@@ -171,10 +171,10 @@ export const command: Command = async (argv, io) => {
       notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}\n`);
     }
     if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`);
-    if (dispatch.interrupted) return 130;
+    if (dispatch.interrupted) return exitCodeOf("INTERRUPTED");
     if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
     const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);
-    return failed?.result ? jobExitCode(failed.result) || 30 : 30;
+    return (failed?.result && jobExitCode(failed.result)) || exitCodeOf("JOB_FAILED");
   } finally {
     progress.stop();
   }
@@ -229,7 +229,7 @@ function describeAhead(deployed: DeploymentOutcome<JobResult>): string {
 }
 
 /** Refusals that mean "a newer merge changed this since the run planned" (the next run deploys it): not failures. */
-const supersedingRefusals = new Set<string>([GUARDS["no-rollback"].code, GUARDS["apply-unit-on-deploy-branch"].code]);
+const supersedingRefusals = new Set<string>([GUARDS["no-rollback"], GUARDS["apply-unit-on-deploy-branch"]]);
 
 /**
  * The jobs the guards refused because the deploy branch moved on while the run went (a merge during the run),

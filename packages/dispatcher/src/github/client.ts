@@ -13,7 +13,8 @@ import { Octokit } from "@octokit/core";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck";
-import { githubError, toGantryError } from "./errors.js";
+import { toGantryError } from "./errors.js";
+import { GantryError } from "@gantry/errors";
 
 export const defaultGitHubApiUrl = "https://api.github.com";
 
@@ -102,7 +103,7 @@ function nextPageUrl(link: unknown): string | undefined {
 export function createGitHubClient(connection: GitHubConnection, defaultTokenName: string): GitHubClient {
   const tokenName = connection.tokenName ?? defaultTokenName;
   if (connection.token.trim() === "") {
-    throw githubError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, `Set ${tokenName} to a GitHub token before running Gantry.`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, { hint: `Set ${tokenName} to a GitHub token before running Gantry.` });
   }
   const timing = connection.timing ?? githubTimingFromEnvironment(process.env);
   const retryBaseMs = timing.retryBaseMs ?? 1000;

@@ -1,5 +1,4 @@
 export { defaultGitHubApiUrl, githubTimingFromEnvironment, type GitHubConnection, type GitHubTiming } from "./client.js";
-export { githubErrorCodes, type GitHubErrorCode } from "./errors.js";
 export {
   checkTokenScopes,
   gantryTokenRequirements,

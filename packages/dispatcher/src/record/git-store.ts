@@ -12,9 +12,10 @@
  * from there; they reference no commit of the repository as an object, so pushing them sends no code.
  */
 import type { DeploymentRecord, StoredRecord } from "./document.js";
-import { recordError } from "./errors.js";
 import { basicAuthHeader, git, runGit, type GitCall } from "./git.js";
-import { parseRecord, type DeploymentRecordStore } from "./store.js";
+import { parseRecord, recordDocument, type DeploymentRecordStore } from "./store.js";
+import { parseDocument } from "@gantry/documents";
+import { GantryError } from "@gantry/errors";
 
 export interface GitRecordStoreOptions {
   /** A local git repository (the infrastructure-live checkout): git runs here and the objects are written here. */
@@ -43,13 +44,12 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
   const description = remote === undefined ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
   const call: GitCall = options.token ? { config: basicAuthHeader(options.token) } : {};
   const failed = (what: string, cause: unknown) =>
-    recordError(
+    new GantryError(
       "RECORD_STORE_FAILED",
       `could not ${what} the deployment record (${description}): ${(cause as Error).message ?? String(cause)}`,
-      remote === undefined
+      { hint: remote === undefined
         ? "check that the repository is a git repository you can write to"
-        : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)",
-      cause,
+        : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)", cause },
     );
 
   async function readVersion(): Promise<string | undefined> {
@@ -84,13 +84,7 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
       } catch (error) {
         throw failed("read", error);
       }
-      let document: unknown;
-      try {
-        document = JSON.parse(text);
-      } catch {
-        document = undefined;
-      }
-      return { record: parseRecord(document, description), version };
+      return { record: parseDocument(text, recordDocument, description), version };
     },
 
     async compareAndSwap(expected, next, message) {

@@ -5,5 +5,5 @@ export { createProgressPrinter, type ProgressOptions, type ProgressPrinter } fro
 export { appendStepSummary } from "./step-summary.js";
 export { buildRunReport, reportForJob, reportSucceeded, reportUnits, type ReportJob, type ReportUnit, type RunReport, type RunReportInput } from "./model.js";
 export { renderAnnotations } from "./annotations.js";
-export { reportForPlan, parsePlanDocument, parseJobResultDocument, actionsRunUrl, type SourcedJobResult, type PlanReportOptions } from "./combined.js";
+export { reportForPlan, reportPlanDocument, jobResultDocument, actionsRunUrl, type SourcedJobResult, type PlanReportOptions } from "./combined.js";
 export { runReportDocument, runReportDocumentSchema, type RunReportDocument } from "./document.js";
