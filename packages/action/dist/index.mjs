@@ -26550,31 +26550,308 @@ var init_head_records = __esm({
   }
 });
 
-// packages/change-detector/src/git.ts
-import { spawn } from "node:child_process";
-import { existsSync as existsSync2, statSync } from "node:fs";
-import { isAbsolute, resolve as resolve2 } from "node:path";
-function runGitRaw(cwd, args, extraEnv) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn("git", args, { cwd, env: extraEnv ? { ...gitEnv, ...extraEnv } : gitEnv, stdio: ["ignore", "pipe", "pipe"] });
+// packages/git/src/environment.ts
+function gitEnvironment(config2 = {}, env = {}) {
+  const result = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== void 0 && (!name.startsWith("GIT_") || INHERITED.has(name))) result[name] = value;
+  }
+  Object.assign(result, HARDENED);
+  const entries = Object.entries({ ...HARDENED_CONFIG, ...config2 });
+  result.GIT_CONFIG_COUNT = String(entries.length);
+  entries.forEach(([key, value], index) => {
+    result[`GIT_CONFIG_KEY_${index}`] = key;
+    result[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
+  return Object.assign(result, env);
+}
+var INHERITED, HARDENED, HARDENED_CONFIG;
+var init_environment = __esm({
+  "packages/git/src/environment.ts"() {
+    "use strict";
+    INHERITED = /* @__PURE__ */ new Set([
+      "GIT_SSH",
+      "GIT_SSH_COMMAND",
+      "GIT_SSH_VARIANT",
+      "GIT_ASKPASS",
+      "GIT_EXEC_PATH",
+      "GIT_CONFIG_GLOBAL",
+      "GIT_HTTP_USER_AGENT",
+      "GIT_AUTHOR_NAME",
+      "GIT_AUTHOR_EMAIL",
+      "GIT_COMMITTER_NAME",
+      "GIT_COMMITTER_EMAIL"
+    ]);
+    HARDENED = {
+      /** The machine's `/etc/gitconfig` is nobody's decision for this run. */
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_ATTR_NOSYSTEM: "1",
+      /** Never wait for a password on a terminal nobody watches. */
+      GIT_TERMINAL_PROMPT: "0",
+      /** Messages Gantry parses are git's own English; numbers and dates unlocalised. */
+      LC_ALL: "C",
+      /** Reads do not take the index lock a user's git in the same checkout may need. */
+      GIT_OPTIONAL_LOCKS: "0",
+      GIT_PAGER: "cat",
+      PAGER: "cat",
+      /** An object id means its own content: `refs/replace/*` cannot make the guards see other history. */
+      GIT_NO_REPLACE_OBJECTS: "1",
+      /** Transports a URL may use; `ext::` (which runs a command) and `fd::` never, whatever the configuration says. */
+      GIT_ALLOW_PROTOCOL: "file:http:https:ssh"
+    };
+    HARDENED_CONFIG = {
+      "core.fsmonitor": "false",
+      "core.hooksPath": "/dev/null",
+      "core.pager": "cat",
+      "submodule.recurse": "false",
+      "fetch.recurseSubmodules": "false",
+      "gc.auto": "0",
+      "maintenance.auto": "false"
+    };
+  }
+});
+
+// packages/git/src/run.ts
+import { spawn, spawnSync } from "node:child_process";
+function runGit(cwd, args, call = {}) {
+  return new Promise((resolve19, reject) => {
+    const child = spawn("git", args, {
+      cwd,
+      env: gitEnvironment(call.config, call.env),
+      stdio: [call.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+      ...call.signal ? { signal: call.signal } : {}
+    });
     const out = [];
     const err2 = [];
     child.stdout.on("data", (chunk) => out.push(chunk));
     child.stderr.on("data", (chunk) => err2.push(chunk));
     child.on("error", (error62) => {
-      reject(
-        error62.code === "ENOENT" ? new GantryError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
-          hint: "install git (2.30 or newer) and make sure `git --version` works",
-          cause: error62
-        }) : error62
-      );
+      if (error62.name === "AbortError") reject(call.signal?.reason ?? error62);
+      else reject(new GitError(args, null, error62.code === "ENOENT" ? "git is not installed or not on PATH" : error62.message, { cause: error62 }));
     });
     child.on("close", (code2) => {
-      resolvePromise({ code: code2 ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err2).toString("utf8").trim() });
+      const stdout = Buffer.concat(out);
+      resolve19({ exitCode: code2 ?? 1, stdout: call.encoding === "buffer" ? stdout : stdout.toString("utf8"), stderr: Buffer.concat(err2).toString("utf8") });
     });
+    if (call.input !== void 0) {
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(call.input);
+    }
   });
 }
+async function git(cwd, args, call = {}) {
+  const output2 = await runGit(cwd, args, call);
+  if (output2.exitCode !== 0) throw new GitError(args, output2.exitCode, output2.stderr);
+  return output2.stdout;
+}
+function runGitSync(cwd, args) {
+  return spawnSync("git", args, { cwd, env: gitEnvironment(), stdio: "ignore" }).status ?? 1;
+}
 function firstLine(text2) {
+  return text2.trim().split("\n")[0] ?? "";
+}
+var GitError;
+var init_run = __esm({
+  "packages/git/src/run.ts"() {
+    "use strict";
+    init_environment();
+    GitError = class extends Error {
+      constructor(args, exitCode, stderr, options2) {
+        super(exitCode === null ? `git could not be started: ${stderr}` : `git ${args.find((arg) => !arg.startsWith("-")) ?? ""} failed: ${firstLine(stderr) || `exit ${exitCode}`}`, options2);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+        this.name = "GitError";
+      }
+      args;
+      exitCode;
+      stderr;
+      /** git is not installed, or not on PATH. */
+      get notInstalled() {
+        return this.exitCode === null && this.cause?.code === "ENOENT";
+      }
+    };
+  }
+});
+
+// packages/git/src/blob-reader.ts
+import { spawn as spawn2 } from "node:child_process";
+async function readBlobs(cwd, names, options2 = {}) {
+  const reader = new BlobReader(cwd, options2);
+  try {
+    const contents = /* @__PURE__ */ new Map();
+    for (const [name, content] of await reader.readMany(names)) if (content !== null) contents.set(name, content.toString("utf8"));
+    return contents;
+  } finally {
+    reader.close();
+  }
+}
+var ARGS, BlobReader;
+var init_blob_reader = __esm({
+  "packages/git/src/blob-reader.ts"() {
+    "use strict";
+    init_environment();
+    init_run();
+    ARGS = ["cat-file", "--batch"];
+    BlobReader = class {
+      constructor(cwd, options2 = {}) {
+        this.cwd = cwd;
+        this.options = options2;
+      }
+      cwd;
+      options;
+      child;
+      /** Requests in the order written; `head` is the next one to answer (no O(n) `shift` on big batches). */
+      pending = [];
+      head = 0;
+      buffer = Buffer.alloc(0);
+      failure;
+      error(failure2) {
+        return this.options.toError ? this.options.toError(failure2) : failure2;
+      }
+      start() {
+        if (this.child) return this.child;
+        const child = spawn2("git", ARGS, { cwd: this.cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"], ...this.options.signal ? { signal: this.options.signal } : {} });
+        child.stdout.on("data", (chunk) => this.onData(chunk));
+        const stderr = [];
+        child.stderr.on("data", (chunk) => stderr.push(chunk));
+        const fail2 = (failure2) => {
+          this.failure ??= failure2;
+          for (const resolve19 of this.pending.slice(this.head)) resolve19(null);
+          this.pending = [];
+          this.head = 0;
+        };
+        child.on("error", (error62) => fail2(new GitError(ARGS, null, error62.code === "ENOENT" ? "git is not installed or not on PATH" : error62.message, { cause: error62 })));
+        child.on("close", (code2) => fail2(new GitError(ARGS, code2 ?? 1, Buffer.concat(stderr).toString("utf8") || "git cat-file exited")));
+        child.stdin.on("error", () => void 0);
+        this.child = child;
+        return child;
+      }
+      onData(chunk) {
+        this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+        for (; ; ) {
+          const resolve19 = this.pending[this.head];
+          if (!resolve19) {
+            this.pending = [];
+            this.head = 0;
+            return;
+          }
+          const newline = this.buffer.indexOf(10);
+          if (newline === -1) return;
+          const header = this.buffer.toString("latin1", 0, newline);
+          if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
+            this.buffer = this.buffer.subarray(newline + 1);
+            this.head++;
+            resolve19(null);
+            continue;
+          }
+          const size = Number(header.slice(header.lastIndexOf(" ") + 1));
+          if (this.buffer.length < newline + 1 + size + 1) return;
+          const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
+          this.buffer = this.buffer.subarray(newline + 1 + size + 1);
+          this.head++;
+          resolve19(content);
+        }
+      }
+      /** Reads many objects in one pipelined round trip; a missing object maps to null. */
+      async readMany(names) {
+        const requests = this.request(names);
+        const result = /* @__PURE__ */ new Map();
+        for (const [name, promise2] of requests) result.set(name, await promise2);
+        return result;
+      }
+      /** Requests objects and returns one promise per name, resolved as its bytes arrive; rejects if git fails. */
+      request(names) {
+        const unique = [...new Set(names)];
+        const result = /* @__PURE__ */ new Map();
+        if (unique.length === 0) return result;
+        if (this.failure) throw this.error(this.failure);
+        const child = this.start();
+        for (const name of unique) {
+          const promise2 = new Promise((resolveRead, reject) => {
+            this.pending.push((value) => {
+              if (value === null && this.failure) reject(this.error(this.failure));
+              else resolveRead(value);
+            });
+          });
+          promise2.catch(() => void 0);
+          result.set(name, promise2);
+        }
+        child.stdin.write(`${unique.join("\n")}
+`);
+        return result;
+      }
+      close() {
+        if (this.child) {
+          this.child.removeAllListeners("close");
+          this.child.stdin.end();
+          this.child = void 0;
+        }
+      }
+    };
+  }
+});
+
+// packages/git/src/operations.ts
+async function resolveCommit(cwd, ref, signal) {
+  const output2 = await runGit(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
+  return output2.exitCode === 0 ? output2.stdout.trim() : void 0;
+}
+async function isAncestor(cwd, ancestor, descendant, signal) {
+  const output2 = await runGit(cwd, ["merge-base", "--is-ancestor", ancestor, descendant], { signal });
+  if (output2.exitCode === 0) return true;
+  if (output2.exitCode === 1) return false;
+  throw new Error(`git merge-base --is-ancestor ${ancestor} ${descendant} failed: ${output2.stderr.trim()}`);
+}
+function basicAuthConfig(token) {
+  return { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}` };
+}
+async function checkoutConfig(cwd) {
+  const output2 = await runGit(cwd, ["config", "--local", "--includes", "--name-only", "--get-regexp", "^filter\\."]);
+  const config2 = {};
+  for (const key of output2.stdout.split("\n")) {
+    const driver = /^filter\.(.+)\.[^.]+$/.exec(key.trim())?.[1];
+    if (driver === void 0) continue;
+    for (const command11 of ["clean", "smudge", "process"]) config2[`filter.${driver}.${command11}`] = "";
+    config2[`filter.${driver}.required`] = "false";
+  }
+  return config2;
+}
+var init_operations = __esm({
+  "packages/git/src/operations.ts"() {
+    "use strict";
+    init_run();
+  }
+});
+
+// packages/git/src/index.ts
+var init_src4 = __esm({
+  "packages/git/src/index.ts"() {
+    "use strict";
+    init_run();
+    init_blob_reader();
+    init_operations();
+  }
+});
+
+// packages/change-detector/src/git.ts
+import { existsSync as existsSync2, statSync } from "node:fs";
+import { isAbsolute, resolve as resolve2 } from "node:path";
+async function runGitRaw(cwd, args) {
+  try {
+    return await runGit(cwd, args, { encoding: "buffer" });
+  } catch (error62) {
+    throw gitFailed(error62);
+  }
+}
+function gitFailed(error62) {
+  const notInstalled = error62 instanceof GitError && error62.notInstalled;
+  return new GantryError("DETECT_GIT_FAILED", notInstalled ? "git is not installed or not on PATH" : error62.message, {
+    hint: notInstalled ? "install git (2.30 or newer) and make sure `git --version` works" : "check that the repository is not corrupt (`git fsck`) and that the commits are present",
+    cause: error62
+  });
+}
+function firstLine2(text2) {
   return text2.split("\n")[0] ?? "";
 }
 function parseRawDiff(out) {
@@ -26622,13 +26899,13 @@ function parseLsTree(out) {
   }
   return new Tree(entries);
 }
-var gitEnv, GitRepository, Tree, BlobReader;
+var GitRepository, Tree;
 var init_git = __esm({
   "packages/change-detector/src/git.ts"() {
     "use strict";
     init_paths();
     init_src();
-    gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
+    init_src4();
     GitRepository = class _GitRepository {
       constructor(dir, commonDir, shallow) {
         this.dir = dir;
@@ -26647,8 +26924,8 @@ var init_git = __esm({
           });
         }
         const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
-        if (result.code !== 0) {
-          throw new GantryError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
+        if (result.exitCode !== 0) {
+          throw new GantryError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine2(result.stderr)})`, {
             hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
             location: { file: absolute }
           });
@@ -26672,7 +26949,7 @@ var init_git = __esm({
           const args = ["rev-parse", "--git-common-dir", "--is-shallow-repository", ...refs.map(({ ref }) => `${ref}^{commit}`)];
           const result = await runGitRaw(absolute, args);
           const lines = result.stdout.toString("utf8").trimEnd().split("\n");
-          if (result.code === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
+          if (result.exitCode === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
             const [commonDir = ".git", shallow = "false", ...commits2] = lines;
             return { repo: _GitRepository.fromRevParse(absolute, commonDir, shallow), commits: commits2 };
           }
@@ -26683,8 +26960,8 @@ var init_git = __esm({
       }
       async run(args) {
         const result = await runGitRaw(this.dir, args);
-        if (result.code !== 0) {
-          throw new GantryError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
+        if (result.exitCode !== 0) {
+          throw new GantryError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine2(result.stderr)}`, {
             hint: "check that the repository is not corrupt (`git fsck`) and that the commits are present"
           });
         }
@@ -26696,7 +26973,7 @@ var init_git = __esm({
           throw new GantryError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
         }
         const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-        if (result.code === 0) return result.stdout.toString("utf8").trim();
+        if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
         if (this.shallow) {
           throw new GantryError(
             "DETECT_SHALLOW_CLONE",
@@ -26712,7 +26989,7 @@ var init_git = __esm({
       }
       async mergeBase(base, head) {
         const result = await runGitRaw(this.dir, ["merge-base", base, head]);
-        if (result.code === 0) return result.stdout.toString("utf8").trim();
+        if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
         if (this.shallow) {
           throw new GantryError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
             hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
@@ -26739,7 +27016,7 @@ var init_git = __esm({
         return parseLsTree(out);
       }
       openBlobReader() {
-        return new BlobReader(this.dir);
+        return new BlobReader(this.dir, { toError: gitFailed });
       }
     };
     Tree = class {
@@ -26783,103 +27060,6 @@ var init_git = __esm({
       /** True when `dir` holds at least one file (git has no empty directories). */
       hasDirectory(dir) {
         return dir === "" || this.filesUnder(dir).length > 0;
-      }
-    };
-    BlobReader = class {
-      constructor(cwd) {
-        this.cwd = cwd;
-      }
-      cwd;
-      child;
-      /** Requests in the order written; `head` is the next one to answer (no O(n) `shift` on big batches). */
-      pending = [];
-      head = 0;
-      buffer = Buffer.alloc(0);
-      failure;
-      start() {
-        if (this.child) return this.child;
-        const child = spawn("git", ["cat-file", "--batch"], { cwd: this.cwd, env: gitEnv, stdio: ["pipe", "pipe", "pipe"] });
-        child.stdout.on("data", (chunk) => this.onData(chunk));
-        child.stderr.resume();
-        const fail2 = (error62) => {
-          this.failure = error62;
-          for (const request2 of this.pending.slice(this.head)) request2.resolve(null);
-          this.pending = [];
-          this.head = 0;
-        };
-        child.on("error", fail2);
-        child.on("close", () => fail2(new Error("git cat-file exited")));
-        child.stdin.on("error", () => void 0);
-        this.child = child;
-        return child;
-      }
-      onData(chunk) {
-        this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-        for (; ; ) {
-          const request2 = this.pending[this.head];
-          if (!request2) {
-            this.pending = [];
-            this.head = 0;
-            return;
-          }
-          const newline = this.buffer.indexOf(10);
-          if (newline === -1) return;
-          const header = this.buffer.toString("latin1", 0, newline);
-          if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
-            this.buffer = this.buffer.subarray(newline + 1);
-            this.head++;
-            request2.resolve(null);
-            continue;
-          }
-          const size = Number(header.slice(header.lastIndexOf(" ") + 1));
-          if (this.buffer.length < newline + 1 + size + 1) return;
-          const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
-          this.buffer = this.buffer.subarray(newline + 1 + size + 1);
-          this.head++;
-          request2.resolve(content);
-        }
-      }
-      /** Reads many blobs in one pipelined round trip; a missing object maps to null. */
-      async readMany(shas) {
-        const requests = this.request(shas);
-        const result = /* @__PURE__ */ new Map();
-        for (const [sha, promise2] of requests) result.set(sha, await promise2);
-        return result;
-      }
-      /**
-       * Requests blobs and returns one promise per blob, resolved as its bytes arrive: a caller can start
-       * working on the first blobs while git still streams the others. Rejects if git fails.
-       */
-      request(shas) {
-        const unique = [...new Set(shas)];
-        const result = /* @__PURE__ */ new Map();
-        if (unique.length === 0) return result;
-        if (this.failure) throw new GantryError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
-        const child = this.start();
-        for (const sha of unique) {
-          const promise2 = new Promise((resolveRead, reject) => {
-            this.pending.push({
-              sha,
-              resolve: (value) => {
-                const failure2 = this.failure;
-                if (value === null && failure2) reject(new GantryError("DETECT_GIT_FAILED", `git cat-file failed: ${failure2.message}`));
-                else resolveRead(value);
-              }
-            });
-          });
-          promise2.catch(() => void 0);
-          result.set(sha, promise2);
-        }
-        child.stdin.write(`${unique.join("\n")}
-`);
-        return result;
-      }
-      close() {
-        if (this.child) {
-          this.child.removeAllListeners("close");
-          this.child.stdin.end();
-          this.child = void 0;
-        }
       }
     };
   }
@@ -26934,15 +27114,13 @@ function copyOf(files) {
   }
   return { entries, contents, digest: digest.digest("hex") };
 }
-var MAX_FILES, MAX_BYTES, FETCH_ENV, SAFE_CONFIG, SourceFetcher;
+var MAX_FILES, MAX_BYTES, SourceFetcher;
 var init_fetch = __esm({
   "packages/change-detector/src/stacks/fetch.ts"() {
     "use strict";
-    init_git();
+    init_src4();
     MAX_FILES = 5e3;
     MAX_BYTES = 64 * 1024 * 1024;
-    FETCH_ENV = { GIT_ALLOW_PROTOCOL: "file:git:http:https:ssh", GIT_CONFIG_NOSYSTEM: "1" };
-    SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "protocol.ext.allow=never"];
     SourceFetcher = class {
       constructor(cacheRoot) {
         this.cacheRoot = cacheRoot;
@@ -26980,13 +27158,13 @@ ${ref}`;
             ["checkout", "-q", "--detach", "FETCH_HEAD"]
           ];
           for (const step of steps) {
-            const result = await runGitRaw(temporary, [...SAFE_CONFIG, ...step], FETCH_ENV);
-            if (result.code !== 0) return { error: `git ${step[0]} of ${url2}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
+            const result = await runGit(temporary, step);
+            if (result.exitCode !== 0) return { error: `git ${step[0]} of ${url2}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
           }
-          const head = await runGitRaw(temporary, [...SAFE_CONFIG, "rev-parse", "HEAD"], FETCH_ENV);
+          const head = await runGit(temporary, ["rev-parse", "HEAD"]);
           rmSync2(dir, { recursive: true, force: true });
           renameSync2(temporary, dir);
-          return { dir, commit: head.stdout.toString("utf8").trim() };
+          return { dir, commit: head.stdout.trim() };
         } catch (error62) {
           return { error: `fetching ${url2} failed: ${error62 instanceof Error ? error62.message : String(error62)}` };
         } finally {
@@ -27666,13 +27844,13 @@ var require_identity = __commonJS({
 var require_visit = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
     function visit3(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity2.isDocument(node2)) {
+      if (identity.isDocument(node2)) {
         const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
           node2.contents = null;
@@ -27684,12 +27862,12 @@ var require_visit = __commonJS({
     visit3.REMOVE = REMOVE;
     function visit_(key, node2, visitor, path) {
       const ctrl = callVisitor(key, node2, visitor, path);
-      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visit_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity2.isCollection(node2)) {
+        if (identity.isCollection(node2)) {
           path = Object.freeze(path.concat(node2));
           for (let i3 = 0; i3 < node2.items.length; ++i3) {
             const ci = visit_(i3, node2.items[i3], visitor, path);
@@ -27702,7 +27880,7 @@ var require_visit = __commonJS({
               i3 -= 1;
             }
           }
-        } else if (identity2.isPair(node2)) {
+        } else if (identity.isPair(node2)) {
           path = Object.freeze(path.concat(node2));
           const ck = visit_("key", node2.key, visitor, path);
           if (ck === BREAK)
@@ -27720,7 +27898,7 @@ var require_visit = __commonJS({
     }
     async function visitAsync(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity2.isDocument(node2)) {
+      if (identity.isDocument(node2)) {
         const cd = await visitAsync_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
           node2.contents = null;
@@ -27732,12 +27910,12 @@ var require_visit = __commonJS({
     visitAsync.REMOVE = REMOVE;
     async function visitAsync_(key, node2, visitor, path) {
       const ctrl = await callVisitor(key, node2, visitor, path);
-      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visitAsync_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity2.isCollection(node2)) {
+        if (identity.isCollection(node2)) {
           path = Object.freeze(path.concat(node2));
           for (let i3 = 0; i3 < node2.items.length; ++i3) {
             const ci = await visitAsync_(i3, node2.items[i3], visitor, path);
@@ -27750,7 +27928,7 @@ var require_visit = __commonJS({
               i3 -= 1;
             }
           }
-        } else if (identity2.isPair(node2)) {
+        } else if (identity.isPair(node2)) {
           path = Object.freeze(path.concat(node2));
           const ck = await visitAsync_("key", node2.key, visitor, path);
           if (ck === BREAK)
@@ -27787,31 +27965,31 @@ var require_visit = __commonJS({
     function callVisitor(key, node2, visitor, path) {
       if (typeof visitor === "function")
         return visitor(key, node2, path);
-      if (identity2.isMap(node2))
+      if (identity.isMap(node2))
         return visitor.Map?.(key, node2, path);
-      if (identity2.isSeq(node2))
+      if (identity.isSeq(node2))
         return visitor.Seq?.(key, node2, path);
-      if (identity2.isPair(node2))
+      if (identity.isPair(node2))
         return visitor.Pair?.(key, node2, path);
-      if (identity2.isScalar(node2))
+      if (identity.isScalar(node2))
         return visitor.Scalar?.(key, node2, path);
-      if (identity2.isAlias(node2))
+      if (identity.isAlias(node2))
         return visitor.Alias?.(key, node2, path);
       return void 0;
     }
     function replaceNode(key, path, node2) {
       const parent = path[path.length - 1];
-      if (identity2.isCollection(parent)) {
+      if (identity.isCollection(parent)) {
         parent.items[key] = node2;
-      } else if (identity2.isPair(parent)) {
+      } else if (identity.isPair(parent)) {
         if (key === "key")
           parent.key = node2;
         else
           parent.value = node2;
-      } else if (identity2.isDocument(parent)) {
+      } else if (identity.isDocument(parent)) {
         parent.contents = node2;
       } else {
-        const pt = identity2.isAlias(parent) ? "alias" : "scalar";
+        const pt = identity.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
@@ -27824,7 +28002,7 @@ var require_visit = __commonJS({
 var require_directives = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var visit3 = require_visit();
     var escapeChars = {
       "!": "%21",
@@ -27967,10 +28145,10 @@ var require_directives = __commonJS({
         const lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
         const tagEntries = Object.entries(this.tags);
         let tagNames;
-        if (doc && tagEntries.length > 0 && identity2.isNode(doc.contents)) {
+        if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
           visit3.visit(doc.contents, (_key, node2) => {
-            if (identity2.isNode(node2) && node2.tag)
+            if (identity.isNode(node2) && node2.tag)
               tags[node2.tag] = true;
           });
           tagNames = Object.keys(tags);
@@ -27995,7 +28173,7 @@ var require_directives = __commonJS({
 var require_anchors = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var visit3 = require_visit();
     function anchorIsValid(anchor2) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
@@ -28042,7 +28220,7 @@ var require_anchors = __commonJS({
         setAnchors: () => {
           for (const source of aliasObjects) {
             const ref = sourceObjects.get(source);
-            if (typeof ref === "object" && ref.anchor && (identity2.isScalar(ref.node) || identity2.isCollection(ref.node))) {
+            if (typeof ref === "object" && ref.anchor && (identity.isScalar(ref.node) || identity.isCollection(ref.node))) {
               ref.node.anchor = ref.anchor;
             } else {
               const error62 = new Error("Failed to resolve repeated object (this should not happen)");
@@ -28115,12 +28293,12 @@ var require_applyReviver = __commonJS({
 var require_toJS = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     function toJS(value, arg, ctx) {
       if (Array.isArray(value))
         return value.map((v2, i3) => toJS(v2, String(i3), ctx));
       if (value && typeof value.toJSON === "function") {
-        if (!ctx || !identity2.hasAnchor(value))
+        if (!ctx || !identity.hasAnchor(value))
           return value.toJSON(arg, ctx);
         const data = { aliasCount: 0, count: 1, res: void 0 };
         ctx.anchors.set(value, data);
@@ -28146,11 +28324,11 @@ var require_Node = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Node.js"(exports2) {
     "use strict";
     var applyReviver = require_applyReviver();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var toJS = require_toJS();
     var NodeBase = class {
       constructor(type) {
-        Object.defineProperty(this, identity2.NODE_TYPE, { value: type });
+        Object.defineProperty(this, identity.NODE_TYPE, { value: type });
       }
       /** Create a copy of this node.  */
       clone() {
@@ -28161,7 +28339,7 @@ var require_Node = __commonJS({
       }
       /** A plain JavaScript representation of this node. */
       toJS(doc, { mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
-        if (!identity2.isDocument(doc))
+        if (!identity.isDocument(doc))
           throw new TypeError("A document argument is required");
         const ctx = {
           anchors: /* @__PURE__ */ new Map(),
@@ -28188,12 +28366,12 @@ var require_Alias = __commonJS({
     "use strict";
     var anchors = require_anchors();
     var visit3 = require_visit();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var Alias = class extends Node.NodeBase {
       constructor(source) {
-        super(identity2.ALIAS);
+        super(identity.ALIAS);
         this.source = source;
         Object.defineProperty(this, "tag", {
           set() {
@@ -28215,7 +28393,7 @@ var require_Alias = __commonJS({
           nodes = [];
           visit3.visit(doc, {
             Node: (_key, node2) => {
-              if (identity2.isAlias(node2) || identity2.hasAnchor(node2))
+              if (identity.isAlias(node2) || identity.hasAnchor(node2))
                 nodes.push(node2);
             }
           });
@@ -28277,11 +28455,11 @@ var require_Alias = __commonJS({
       }
     };
     function getAliasCount(doc, node2, anchors2) {
-      if (identity2.isAlias(node2)) {
+      if (identity.isAlias(node2)) {
         const source = node2.resolve(doc);
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
-      } else if (identity2.isCollection(node2)) {
+      } else if (identity.isCollection(node2)) {
         let count = 0;
         for (const item2 of node2.items) {
           const c2 = getAliasCount(doc, item2, anchors2);
@@ -28289,7 +28467,7 @@ var require_Alias = __commonJS({
             count = c2;
         }
         return count;
-      } else if (identity2.isPair(node2)) {
+      } else if (identity.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
         return Math.max(kc, vc);
@@ -28304,13 +28482,13 @@ var require_Alias = __commonJS({
 var require_Scalar = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
     var Scalar = class extends Node.NodeBase {
       constructor(value) {
-        super(identity2.SCALAR);
+        super(identity.SCALAR);
         this.value = value;
       }
       toJSON(arg, ctx) {
@@ -28335,7 +28513,7 @@ var require_createNode = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
@@ -28349,12 +28527,12 @@ var require_createNode = __commonJS({
       return tags.find((t2) => t2.identify?.(value) && !t2.format);
     }
     function createNode(value, tagName, ctx) {
-      if (identity2.isDocument(value))
+      if (identity.isDocument(value))
         value = value.contents;
-      if (identity2.isNode(value))
+      if (identity.isNode(value))
         return value;
-      if (identity2.isPair(value)) {
-        const map2 = ctx.schema[identity2.MAP].createNode?.(ctx.schema, null, ctx);
+      if (identity.isPair(value)) {
+        const map2 = ctx.schema[identity.MAP].createNode?.(ctx.schema, null, ctx);
         map2.items.push(value);
         return map2;
       }
@@ -28386,7 +28564,7 @@ var require_createNode = __commonJS({
             ref.node = node3;
           return node3;
         }
-        tagObj = value instanceof Map ? schema[identity2.MAP] : Symbol.iterator in Object(value) ? schema[identity2.SEQ] : schema[identity2.MAP];
+        tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
       }
       if (onTagObj) {
         onTagObj(tagObj);
@@ -28410,7 +28588,7 @@ var require_Collection = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Collection.js"(exports2) {
     "use strict";
     var createNode = require_createNode();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Node = require_Node();
     function collectionFromPath(schema, path, value) {
       let v2 = value;
@@ -28454,7 +28632,7 @@ var require_Collection = __commonJS({
         const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
           copy.schema = schema;
-        copy.items = copy.items.map((it) => identity2.isNode(it) || identity2.isPair(it) ? it.clone(schema) : it);
+        copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it);
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -28470,7 +28648,7 @@ var require_Collection = __commonJS({
         else {
           const [key, ...rest] = path;
           const node2 = this.get(key, true);
-          if (identity2.isCollection(node2))
+          if (identity.isCollection(node2))
             node2.addIn(rest, value);
           else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -28487,7 +28665,7 @@ var require_Collection = __commonJS({
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
-        if (identity2.isCollection(node2))
+        if (identity.isCollection(node2))
           return node2.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -28501,16 +28679,16 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path;
         const node2 = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity2.isScalar(node2) ? node2.value : node2;
+          return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
         else
-          return identity2.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
+          return identity.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
         return this.items.every((node2) => {
-          if (!identity2.isPair(node2))
+          if (!identity.isPair(node2))
             return false;
           const n2 = node2.value;
-          return n2 == null || allowScalar && identity2.isScalar(n2) && n2.value == null && !n2.commentBefore && !n2.comment && !n2.tag;
+          return n2 == null || allowScalar && identity.isScalar(n2) && n2.value == null && !n2.commentBefore && !n2.comment && !n2.tag;
         });
       }
       /**
@@ -28521,7 +28699,7 @@ var require_Collection = __commonJS({
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
-        return identity2.isCollection(node2) ? node2.hasIn(rest) : false;
+        return identity.isCollection(node2) ? node2.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
@@ -28533,7 +28711,7 @@ var require_Collection = __commonJS({
           this.set(key, value);
         } else {
           const node2 = this.get(key, true);
-          if (identity2.isCollection(node2))
+          if (identity.isCollection(node2))
             node2.setIn(rest, value);
           else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -28989,7 +29167,7 @@ var require_stringify = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringify.js"(exports2) {
     "use strict";
     var anchors = require_anchors();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var stringifyComment = require_stringifyComment();
     var stringifyString = require_stringifyString();
     function createStringifyContext(doc, options2) {
@@ -29042,7 +29220,7 @@ var require_stringify = __commonJS({
       }
       let tagObj = void 0;
       let obj2;
-      if (identity2.isScalar(item2)) {
+      if (identity.isScalar(item2)) {
         obj2 = item2.value;
         let match = tags.filter((t2) => t2.identify?.(obj2));
         if (match.length > 1) {
@@ -29065,7 +29243,7 @@ var require_stringify = __commonJS({
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor2 = (identity2.isScalar(node2) || identity2.isCollection(node2)) && node2.anchor;
+      const anchor2 = (identity.isScalar(node2) || identity.isCollection(node2)) && node2.anchor;
       if (anchor2 && anchors.anchorIsValid(anchor2)) {
         anchors$1.add(anchor2);
         props.push(`&${anchor2}`);
@@ -29076,9 +29254,9 @@ var require_stringify = __commonJS({
       return props.join(" ");
     }
     function stringify(item2, ctx, onComment, onChompKeep) {
-      if (identity2.isPair(item2))
+      if (identity.isPair(item2))
         return item2.toString(ctx, onComment, onChompKeep);
-      if (identity2.isAlias(item2)) {
+      if (identity.isAlias(item2)) {
         if (ctx.doc.directives)
           return item2.toString(ctx);
         if (ctx.resolvedAliases?.has(item2)) {
@@ -29092,15 +29270,15 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node2 = identity2.isNode(item2) ? item2 : ctx.doc.createNode(item2, { onTagObj: (o2) => tagObj = o2 });
+      const node2 = identity.isNode(item2) ? item2 : ctx.doc.createNode(item2, { onTagObj: (o2) => tagObj = o2 });
       tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
       const props = stringifyProps(node2, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str2 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity2.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str2 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str2;
-      return identity2.isScalar(node2) || str2[0] === "{" || str2[0] === "[" ? `${props} ${str2}` : `${props}
+      return identity.isScalar(node2) || str2[0] === "{" || str2[0] === "[" ? `${props} ${str2}` : `${props}
 ${ctx.indent}${str2}`;
     }
     exports2.createStringifyContext = createStringifyContext;
@@ -29112,23 +29290,23 @@ ${ctx.indent}${str2}`;
 var require_stringifyPair = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity2.isNode(key) && key.comment || null;
+      let keyComment = identity.isNode(key) && key.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity2.isCollection(key) || !identity2.isNode(key) && typeof key === "object") {
+        if (identity.isCollection(key) || !identity.isNode(key) && typeof key === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity2.isCollection(key) || (identity2.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -29169,7 +29347,7 @@ ${indent}:`;
           str2 += stringifyComment.lineComment(str2, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
-      if (identity2.isNode(value)) {
+      if (identity.isNode(value)) {
         vsb = !!value.spaceBefore;
         vcb = value.commentBefore;
         valueComment = value.comment;
@@ -29181,10 +29359,10 @@ ${indent}:`;
           value = doc.createNode(value);
       }
       ctx.implicitKey = false;
-      if (!explicitKey && !keyComment && identity2.isScalar(value))
+      if (!explicitKey && !keyComment && identity.isScalar(value))
         ctx.indentAtStart = str2.length + 1;
       chompKeep = false;
-      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity2.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
+      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
@@ -29204,7 +29382,7 @@ ${stringifyComment.indentComment(cs, ctx.indent)}`;
           ws += `
 ${ctx.indent}`;
         }
-      } else if (!explicitKey && identity2.isCollection(value)) {
+      } else if (!explicitKey && identity.isCollection(value)) {
         const vs0 = valueStr[0];
         const nl0 = valueStr.indexOf("\n");
         const hasNewline = nl0 !== -1;
@@ -29267,7 +29445,7 @@ var require_log = __commonJS({
 var require_merge = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
     var merge3 = {
@@ -29280,10 +29458,10 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity2.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
     function addMergeToJSMap(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
-      if (identity2.isSeq(source))
+      if (identity.isSeq(source))
         for (const it of source.items)
           mergeValue(ctx, map2, it);
       else if (Array.isArray(source))
@@ -29294,7 +29472,7 @@ var require_merge = __commonJS({
     }
     function mergeValue(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
-      if (!identity2.isMap(source))
+      if (!identity.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
       for (const [key, value2] of srcMap) {
@@ -29315,7 +29493,7 @@ var require_merge = __commonJS({
       return map2;
     }
     function resolveAliasValue(ctx, value) {
-      return ctx && identity2.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+      return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
     }
     exports2.addMergeToJSMap = addMergeToJSMap;
     exports2.isMergeKey = isMergeKey;
@@ -29330,10 +29508,10 @@ var require_addPairToJSMap = __commonJS({
     var log = require_log();
     var merge3 = require_merge();
     var stringify = require_stringify();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
-      if (identity2.isNode(key) && key.addToJSMap)
+      if (identity.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map2, value);
       else if (merge3.isMergeKey(ctx, key))
         merge3.addMergeToJSMap(ctx, map2, value);
@@ -29364,7 +29542,7 @@ var require_addPairToJSMap = __commonJS({
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity2.isNode(key) && ctx?.doc) {
+      if (identity.isNode(key) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node2 of ctx.anchors.keys())
@@ -29394,7 +29572,7 @@ var require_Pair = __commonJS({
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
-    var identity2 = require_identity();
+    var identity = require_identity();
     function createPair(key, value, ctx) {
       const k2 = createNode.createNode(key, void 0, ctx);
       const v2 = createNode.createNode(value, void 0, ctx);
@@ -29402,15 +29580,15 @@ var require_Pair = __commonJS({
     }
     var Pair = class _Pair {
       constructor(key, value = null) {
-        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.PAIR });
+        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
         this.key = key;
         this.value = value;
       }
       clone(schema) {
         let { key, value } = this;
-        if (identity2.isNode(key))
+        if (identity.isNode(key))
           key = key.clone(schema);
-        if (identity2.isNode(value))
+        if (identity.isNode(value))
           value = value.clone(schema);
         return new _Pair(key, value);
       }
@@ -29431,7 +29609,7 @@ var require_Pair = __commonJS({
 var require_stringifyCollection = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options2) {
@@ -29447,14 +29625,14 @@ var require_stringifyCollection = __commonJS({
       for (let i3 = 0; i3 < items.length; ++i3) {
         const item2 = items[i3];
         let comment2 = null;
-        if (identity2.isNode(item2)) {
+        if (identity.isNode(item2)) {
           if (!chompKeep && item2.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item2.commentBefore, chompKeep);
           if (item2.comment)
             comment2 = item2.comment;
-        } else if (identity2.isPair(item2)) {
-          const ik = identity2.isNode(item2.key) ? item2.key : null;
+        } else if (identity.isPair(item2)) {
+          const ik = identity.isNode(item2.key) ? item2.key : null;
           if (ik) {
             if (!chompKeep && ik.spaceBefore)
               lines.push("");
@@ -29502,14 +29680,14 @@ ${indent}${line}` : "\n";
       for (let i3 = 0; i3 < items.length; ++i3) {
         const item2 = items[i3];
         let comment = null;
-        if (identity2.isNode(item2)) {
+        if (identity.isNode(item2)) {
           if (item2.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item2.commentBefore, false);
           if (item2.comment)
             comment = item2.comment;
-        } else if (identity2.isPair(item2)) {
-          const ik = identity2.isNode(item2.key) ? item2.key : null;
+        } else if (identity.isPair(item2)) {
+          const ik = identity.isNode(item2.key) ? item2.key : null;
           if (ik) {
             if (ik.spaceBefore)
               lines.push("");
@@ -29517,7 +29695,7 @@ ${indent}${line}` : "\n";
             if (ik.comment)
               reqNewline = true;
           }
-          const iv = identity2.isNode(item2.value) ? item2.value : null;
+          const iv = identity.isNode(item2.value) ? item2.value : null;
           if (iv) {
             if (iv.comment)
               comment = iv.comment;
@@ -29585,16 +29763,16 @@ var require_YAMLMap = __commonJS({
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
     var Collection2 = require_Collection();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     function findPair(items, key) {
-      const k2 = identity2.isScalar(key) ? key.value : key;
+      const k2 = identity.isScalar(key) ? key.value : key;
       for (const it of items) {
-        if (identity2.isPair(it)) {
+        if (identity.isPair(it)) {
           if (it.key === key || it.key === k2)
             return it;
-          if (identity2.isScalar(it.key) && it.key.value === k2)
+          if (identity.isScalar(it.key) && it.key.value === k2)
             return it;
         }
       }
@@ -29605,7 +29783,7 @@ var require_YAMLMap = __commonJS({
         return "tag:yaml.org,2002:map";
       }
       constructor(schema) {
-        super(identity2.MAP, schema);
+        super(identity.MAP, schema);
         this.items = [];
       }
       /**
@@ -29643,7 +29821,7 @@ var require_YAMLMap = __commonJS({
        */
       add(pair, overwrite) {
         let _pair;
-        if (identity2.isPair(pair))
+        if (identity.isPair(pair))
           _pair = pair;
         else if (!pair || typeof pair !== "object" || !("key" in pair)) {
           _pair = new Pair.Pair(pair, pair?.value);
@@ -29654,7 +29832,7 @@ var require_YAMLMap = __commonJS({
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity2.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+          if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -29678,7 +29856,7 @@ var require_YAMLMap = __commonJS({
       get(key, keepScalar) {
         const it = findPair(this.items, key);
         const node2 = it?.value;
-        return (!keepScalar && identity2.isScalar(node2) ? node2.value : node2) ?? void 0;
+        return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -29703,7 +29881,7 @@ var require_YAMLMap = __commonJS({
         if (!ctx)
           return JSON.stringify(this);
         for (const item2 of this.items) {
-          if (!identity2.isPair(item2))
+          if (!identity.isPair(item2))
             throw new Error(`Map items must all be pairs; found ${JSON.stringify(item2)} instead`);
         }
         if (!ctx.allNullValues && this.hasAllNullValues(false))
@@ -29726,7 +29904,7 @@ var require_YAMLMap = __commonJS({
 var require_map = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var YAMLMap = require_YAMLMap();
     var map2 = {
       collection: "map",
@@ -29734,7 +29912,7 @@ var require_map = __commonJS({
       nodeClass: YAMLMap.YAMLMap,
       tag: "tag:yaml.org,2002:map",
       resolve(map3, onError) {
-        if (!identity2.isMap(map3))
+        if (!identity.isMap(map3))
           onError("Expected a mapping for this tag");
         return map3;
       },
@@ -29751,7 +29929,7 @@ var require_YAMLSeq = __commonJS({
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
     var Collection2 = require_Collection();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection2.Collection {
@@ -29759,7 +29937,7 @@ var require_YAMLSeq = __commonJS({
         return "tag:yaml.org,2002:seq";
       }
       constructor(schema) {
-        super(identity2.SEQ, schema);
+        super(identity.SEQ, schema);
         this.items = [];
       }
       add(value) {
@@ -29785,7 +29963,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
-        return !keepScalar && identity2.isScalar(it) ? it.value : it;
+        return !keepScalar && identity.isScalar(it) ? it.value : it;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -29809,7 +29987,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key}.`);
         const prev = this.items[idx];
-        if (identity2.isScalar(prev) && Scalar.isScalarValue(value))
+        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
           prev.value = value;
         else
           this.items[idx] = value;
@@ -29851,7 +30029,7 @@ var require_YAMLSeq = __commonJS({
       }
     };
     function asItemIndex(key) {
-      let idx = identity2.isScalar(key) ? key.value : key;
+      let idx = identity.isScalar(key) ? key.value : key;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
@@ -29864,7 +30042,7 @@ var require_YAMLSeq = __commonJS({
 var require_seq = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
     var seq = {
       collection: "seq",
@@ -29872,7 +30050,7 @@ var require_seq = __commonJS({
       nodeClass: YAMLSeq.YAMLSeq,
       tag: "tag:yaml.org,2002:seq",
       resolve(seq2, onError) {
-        if (!identity2.isSeq(seq2))
+        if (!identity.isSeq(seq2))
           onError("Expected a sequence for this tag");
         return seq2;
       },
@@ -30226,17 +30404,17 @@ var require_binary = __commonJS({
 var require_pairs = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
-      if (identity2.isSeq(seq)) {
+      if (identity.isSeq(seq)) {
         for (let i3 = 0; i3 < seq.items.length; ++i3) {
           let item2 = seq.items[i3];
-          if (identity2.isPair(item2))
+          if (identity.isPair(item2))
             continue;
-          else if (identity2.isMap(item2)) {
+          else if (identity.isMap(item2)) {
             if (item2.items.length > 1)
               onError("Each pair must have its own sequence indicator");
             const pair = item2.items[0] || new Pair.Pair(new Scalar.Scalar(null));
@@ -30250,7 +30428,7 @@ ${cn.comment}` : item2.comment;
             }
             item2 = pair;
           }
-          seq.items[i3] = identity2.isPair(item2) ? item2 : new Pair.Pair(item2);
+          seq.items[i3] = identity.isPair(item2) ? item2 : new Pair.Pair(item2);
         }
       } else
         onError("Expected a sequence for this tag");
@@ -30304,7 +30482,7 @@ ${cn.comment}` : item2.comment;
 var require_omap = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -30331,7 +30509,7 @@ var require_omap = __commonJS({
           ctx.onCreate(map2);
         for (const pair of this.items) {
           let key, value;
-          if (identity2.isPair(pair)) {
+          if (identity.isPair(pair)) {
             key = toJS.toJS(pair.key, "", ctx);
             value = toJS.toJS(pair.value, key, ctx);
           } else {
@@ -30361,7 +30539,7 @@ var require_omap = __commonJS({
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
-          if (identity2.isScalar(key)) {
+          if (identity.isScalar(key)) {
             if (seenKeys.includes(key.value)) {
               onError(`Ordered maps must not include duplicate keys: ${key.value}`);
             } else {
@@ -30542,7 +30720,7 @@ var require_int2 = __commonJS({
 var require_set = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSet = class _YAMLSet extends YAMLMap.YAMLMap {
@@ -30552,7 +30730,7 @@ var require_set = __commonJS({
       }
       add(key) {
         let pair;
-        if (identity2.isPair(key))
+        if (identity.isPair(key))
           pair = key;
         else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
           pair = new Pair.Pair(key.key, null);
@@ -30568,7 +30746,7 @@ var require_set = __commonJS({
        */
       get(key, keepPair) {
         const pair = YAMLMap.findPair(this.items, key);
-        return !keepPair && identity2.isPair(pair) ? identity2.isScalar(pair.key) ? pair.key.value : pair.key : pair;
+        return !keepPair && identity.isPair(pair) ? identity.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
       set(key, value) {
         if (typeof value !== "boolean")
@@ -30612,7 +30790,7 @@ var require_set = __commonJS({
       tag: "tag:yaml.org,2002:set",
       createNode: (schema, iterable, ctx) => YAMLSet.from(schema, iterable, ctx),
       resolve(map2, onError) {
-        if (identity2.isMap(map2)) {
+        if (identity.isMap(map2)) {
           if (map2.hasAllNullValues(true))
             return Object.assign(new YAMLSet(), map2);
           else
@@ -30857,7 +31035,7 @@ var require_tags = __commonJS({
 var require_Schema = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var map2 = require_map();
     var seq = require_seq();
     var string4 = require_string();
@@ -30870,9 +31048,9 @@ var require_Schema = __commonJS({
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
         this.tags = tags.getTags(customTags, this.name, merge3);
         this.toStringOptions = toStringDefaults ?? null;
-        Object.defineProperty(this, identity2.MAP, { value: map2.map });
-        Object.defineProperty(this, identity2.SCALAR, { value: string4.string });
-        Object.defineProperty(this, identity2.SEQ, { value: seq.seq });
+        Object.defineProperty(this, identity.MAP, { value: map2.map });
+        Object.defineProperty(this, identity.SCALAR, { value: string4.string });
+        Object.defineProperty(this, identity.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
       clone() {
@@ -30889,7 +31067,7 @@ var require_Schema = __commonJS({
 var require_stringifyDocument = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options2) {
@@ -30916,7 +31094,7 @@ var require_stringifyDocument = __commonJS({
       let chompKeep = false;
       let contentComment = null;
       if (doc.contents) {
-        if (identity2.isNode(doc.contents)) {
+        if (identity.isNode(doc.contents)) {
           if (doc.contents.spaceBefore && hasDirectives)
             lines.push("");
           if (doc.contents.commentBefore) {
@@ -30971,7 +31149,7 @@ var require_Document = __commonJS({
     "use strict";
     var Alias = require_Alias();
     var Collection2 = require_Collection();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var toJS = require_toJS();
     var Schema = require_Schema();
@@ -30986,7 +31164,7 @@ var require_Document = __commonJS({
         this.comment = null;
         this.errors = [];
         this.warnings = [];
-        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.DOC });
+        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.DOC });
         let _replacer = null;
         if (typeof replacer === "function" || Array.isArray(replacer)) {
           _replacer = replacer;
@@ -31022,7 +31200,7 @@ var require_Document = __commonJS({
        */
       clone() {
         const copy = Object.create(_Document.prototype, {
-          [identity2.NODE_TYPE]: { value: identity2.DOC }
+          [identity.NODE_TYPE]: { value: identity.DOC }
         });
         copy.commentBefore = this.commentBefore;
         copy.comment = this.comment;
@@ -31032,7 +31210,7 @@ var require_Document = __commonJS({
         if (this.directives)
           copy.directives = this.directives.clone();
         copy.schema = this.schema.clone();
-        copy.contents = identity2.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
+        copy.contents = identity.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -31095,7 +31273,7 @@ var require_Document = __commonJS({
           sourceObjects
         };
         const node2 = createNode.createNode(value, tag, ctx);
-        if (flow && identity2.isCollection(node2))
+        if (flow && identity.isCollection(node2))
           node2.flow = true;
         setAnchors();
         return node2;
@@ -31135,7 +31313,7 @@ var require_Document = __commonJS({
        * `true` (collections are always returned intact).
        */
       get(key, keepScalar) {
-        return identity2.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
@@ -31144,14 +31322,14 @@ var require_Document = __commonJS({
        */
       getIn(path, keepScalar) {
         if (Collection2.isEmptyPath(path))
-          return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity2.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
+          return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
        */
       has(key) {
-        return identity2.isCollection(this.contents) ? this.contents.has(key) : false;
+        return identity.isCollection(this.contents) ? this.contents.has(key) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
@@ -31159,7 +31337,7 @@ var require_Document = __commonJS({
       hasIn(path) {
         if (Collection2.isEmptyPath(path))
           return this.contents !== void 0;
-        return identity2.isCollection(this.contents) ? this.contents.hasIn(path) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -31266,7 +31444,7 @@ var require_Document = __commonJS({
       }
     };
     function assertCollection(contents) {
-      if (identity2.isCollection(contents))
+      if (identity.isCollection(contents))
         return true;
       throw new Error("Expected a YAML collection as document contents");
     }
@@ -31537,12 +31715,12 @@ var require_util_flow_indent_check = __commonJS({
 var require_util_map_includes = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     function mapIncludes(ctx, items, search) {
       const { uniqueKeys } = ctx.options;
       if (uniqueKeys === false)
         return false;
-      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a2, b3) => a2 === b3 || identity2.isScalar(a2) && identity2.isScalar(b3) && a2.value === b3.value;
+      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a2, b3) => a2 === b3 || identity.isScalar(a2) && identity.isScalar(b3) && a2.value === b3.value;
       return items.some((pair) => isEqual(pair.key, search));
     }
     exports2.mapIncludes = mapIncludes;
@@ -31755,7 +31933,7 @@ var require_resolve_end = __commonJS({
 var require_resolve_flow_collection = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -31834,7 +32012,7 @@ var require_resolve_flow_collection = __commonJS({
             }
             if (prevItemComment) {
               let prev = coll.items[coll.items.length - 1];
-              if (identity2.isPair(prev))
+              if (identity.isPair(prev))
                 prev = prev.value ?? prev.key;
               if (prev.comment)
                 prev.comment += "\n" + prevItemComment;
@@ -31949,7 +32127,7 @@ var require_resolve_flow_collection = __commonJS({
 var require_compose_collection = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -31999,7 +32177,7 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity2.isNode(res) ? res : new Scalar.Scalar(res);
+      const node2 = identity.isNode(res) ? res : new Scalar.Scalar(res);
       node2.range = coll.range;
       node2.tag = tagName;
       if (tag?.format)
@@ -32418,7 +32596,7 @@ var require_resolve_flow_scalar = __commonJS({
 var require_compose_scalar = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -32427,17 +32605,17 @@ var require_compose_scalar = __commonJS({
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
-        tag = ctx.schema[identity2.SCALAR];
+        tag = ctx.schema[identity.SCALAR];
       } else if (tagName)
         tag = findScalarTagByName(ctx.schema, value, tagName, tagToken, onError);
       else if (token.type === "scalar")
         tag = findScalarTagByTest(ctx, value, token, onError);
       else
-        tag = ctx.schema[identity2.SCALAR];
+        tag = ctx.schema[identity.SCALAR];
       let scalar;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity2.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error62) {
         const msg = error62 instanceof Error ? error62.message : String(error62);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
@@ -32457,7 +32635,7 @@ var require_compose_scalar = __commonJS({
     }
     function findScalarTagByName(schema, value, tagName, tagToken, onError) {
       if (tagName === "!")
-        return schema[identity2.SCALAR];
+        return schema[identity.SCALAR];
       const matchWithTest = [];
       for (const tag of schema.tags) {
         if (!tag.collection && tag.tag === tagName) {
@@ -32476,12 +32654,12 @@ var require_compose_scalar = __commonJS({
         return kt;
       }
       onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
-      return schema[identity2.SCALAR];
+      return schema[identity.SCALAR];
     }
     function findScalarTagByTest({ atKey, directives, schema }, value, token, onError) {
-      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity2.SCALAR];
+      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity.SCALAR];
       if (schema.compat) {
-        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity2.SCALAR];
+        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
         if (tag.tag !== compat.tag) {
           const ts = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
@@ -32530,7 +32708,7 @@ var require_compose_node = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var composeCollection = require_compose_collection();
     var composeScalar = require_compose_scalar();
     var resolveEnd = require_resolve_end();
@@ -32576,7 +32754,7 @@ var require_compose_node = __commonJS({
       node2 ?? (node2 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
       if (anchor2 && node2.anchor === "")
         onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity2.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
+      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
       }
@@ -32682,7 +32860,7 @@ var require_composer = __commonJS({
     var directives = require_directives();
     var Document = require_Document();
     var errors = require_errors();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var composeDoc = require_compose_doc();
     var resolveEnd = require_resolve_end();
     function getErrorPos(src) {
@@ -32744,9 +32922,9 @@ var require_composer = __commonJS({
 ${comment}` : comment;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
             doc.commentBefore = comment;
-          } else if (identity2.isCollection(dc) && !dc.flow && dc.items.length > 0) {
+          } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
             let it = dc.items[0];
-            if (identity2.isPair(it))
+            if (identity.isPair(it))
               it = it.key;
             const cb = it.commentBefore;
             it.commentBefore = cb ? `${comment}
@@ -34794,7 +34972,7 @@ var require_public_api = __commonJS({
     var Document = require_Document();
     var errors = require_errors();
     var log = require_log();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var lineCounter = require_line_counter();
     var parser2 = require_parser();
     function parseOptions(options2) {
@@ -34872,7 +35050,7 @@ var require_public_api = __commonJS({
         if (!keepUndefined)
           return void 0;
       }
-      if (identity2.isDocument(value) && !_replacer)
+      if (identity.isDocument(value) && !_replacer)
         return value.toString(options2);
       return new Document.Document(value, _replacer, options2).toString(options2);
     }
@@ -34892,7 +35070,7 @@ var require_dist = __commonJS({
     var Schema = require_Schema();
     var errors = require_errors();
     var Alias = require_Alias();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
@@ -34910,14 +35088,14 @@ var require_dist = __commonJS({
     exports2.YAMLParseError = errors.YAMLParseError;
     exports2.YAMLWarning = errors.YAMLWarning;
     exports2.Alias = Alias.Alias;
-    exports2.isAlias = identity2.isAlias;
-    exports2.isCollection = identity2.isCollection;
-    exports2.isDocument = identity2.isDocument;
-    exports2.isMap = identity2.isMap;
-    exports2.isNode = identity2.isNode;
-    exports2.isPair = identity2.isPair;
-    exports2.isScalar = identity2.isScalar;
-    exports2.isSeq = identity2.isSeq;
+    exports2.isAlias = identity.isAlias;
+    exports2.isCollection = identity.isCollection;
+    exports2.isDocument = identity.isDocument;
+    exports2.isMap = identity.isMap;
+    exports2.isNode = identity.isNode;
+    exports2.isPair = identity.isPair;
+    exports2.isScalar = identity.isScalar;
+    exports2.isSeq = identity.isSeq;
     exports2.Pair = Pair.Pair;
     exports2.Scalar = Scalar.Scalar;
     exports2.YAMLMap = YAMLMap.YAMLMap;
@@ -36814,7 +36992,7 @@ var init_unit_reads = __esm({
 });
 
 // packages/change-detector/src/index.ts
-var init_src4 = __esm({
+var init_src5 = __esm({
   "packages/change-detector/src/index.ts"() {
     "use strict";
     init_contract();
@@ -36945,7 +37123,7 @@ var init_job = __esm({
   "packages/classifier/src/job.ts"() {
     "use strict";
     init_zod();
-    init_src4();
+    init_src5();
     init_graph();
     jobActionSchema = external_exports.enum(["plan", "apply", "plan-destroy", "destroy"]);
     awsAuthenticationSchema = external_exports.object({
@@ -37881,69 +38059,35 @@ var init_plan_jobs = __esm({
 });
 
 // packages/classifier/src/git.ts
-import { execFile, spawn as spawn2 } from "node:child_process";
-function git(repo, args) {
-  return new Promise((resolve19, reject) => {
-    execFile(
-      "git",
-      args,
-      { cwd: repo, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } },
-      (error62, stdout, stderr) => {
-        if (error62) {
-          reject(
-            new GantryError("CONFIG_READ_FAILED", `git ${args[0]} failed in ${repo}: ${String(stderr).trim().split("\n")[0] || error62.message}`, {
-              hint: "pass --repo with a git repository and --head with a commit that exists in it",
-              cause: error62
-            })
-          );
-        } else {
-          resolve19(stdout);
-        }
-      }
-    );
-  });
-}
 async function listTreeFiles(repo, ref, directories) {
-  const output2 = await git(repo, ["ls-tree", "-z", "--full-tree", `${ref}^{commit}`, "--", ...directories.map((directory) => `${directory}/`)]);
+  const output2 = await git(repo, ["ls-tree", "-z", "--full-tree", `${ref}^{commit}`, "--", ...directories.map((directory) => `${directory}/`)]).catch((error62) => {
+    throw readFailed(repo, error62);
+  });
   return output2.split("\0").filter((line) => line !== "").flatMap((line) => {
     const [meta3, path] = line.split("	");
     return meta3.split(" ")[1] === "blob" && path !== void 0 ? [path] : [];
   });
 }
-function readTreeFiles(repo, ref, paths) {
-  if (paths.length === 0) return Promise.resolve(/* @__PURE__ */ new Map());
-  return new Promise((resolve19, reject) => {
-    const child = spawn2("git", ["cat-file", "--batch"], { cwd: repo, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } });
-    const chunks = [];
-    child.stdout.on("data", (chunk) => chunks.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code2) => {
-      if (code2 !== 0) {
-        reject(new GantryError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code2})`, { hint: "check that --repo is a git repository" }));
-        return;
-      }
-      const output2 = Buffer.concat(chunks);
-      const files = /* @__PURE__ */ new Map();
-      let offset = 0;
-      for (const path of paths) {
-        const newline = output2.indexOf(10, offset);
-        const header = output2.subarray(offset, newline).toString("utf8");
-        offset = newline + 1;
-        const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
-        if (size === void 0) continue;
-        files.set(path, output2.subarray(offset, offset + Number(size)).toString("utf8"));
-        offset += Number(size) + 1;
-      }
-      resolve19(files);
-    });
-    child.stdin.end(paths.map((path) => `${ref}^{commit}:${path}
-`).join(""));
-  });
+async function readTreeFiles(repo, ref, paths) {
+  const name = (path) => `${ref}^{commit}:${path}`;
+  const contents = await readBlobs(repo, paths.map(name), { toError: (error62) => readFailed(repo, error62) });
+  const files = /* @__PURE__ */ new Map();
+  for (const path of paths) {
+    const content = contents.get(name(path));
+    if (content !== void 0) files.set(path, content);
+  }
+  return files;
 }
+var readFailed;
 var init_git2 = __esm({
   "packages/classifier/src/git.ts"() {
     "use strict";
     init_src();
+    init_src4();
+    readFailed = (repo, cause) => new GantryError("CONFIG_READ_FAILED", `${cause.message} (in ${repo})`, {
+      hint: "pass --repo with a git repository and --head with a commit that exists in it",
+      cause
+    });
   }
 });
 
@@ -38709,7 +38853,7 @@ async function planChange(options2) {
 var init_plan_change = __esm({
   "packages/classifier/src/plan-change.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_classify();
     init_load_config();
     init_plan_jobs();
@@ -38842,7 +38986,7 @@ var init_run_by_needs = __esm({
 });
 
 // packages/classifier/src/index.ts
-var init_src5 = __esm({
+var init_src6 = __esm({
   "packages/classifier/src/index.ts"() {
     "use strict";
     init_job();
@@ -39109,7 +39253,7 @@ var HELP, command;
 var init_detect2 = __esm({
   "packages/cli/src/commands/detect.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_args();
     HELP = `usage: gantry detect --base REF --head REF [--repo DIR] [--event pull_request|push] [--json] [--no-cache]
 
@@ -39203,7 +39347,7 @@ var dispatchPlanDocument;
 var init_in_process = __esm({
   "packages/dispatcher/src/in-process.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     init_src2();
     dispatchPlanDocument = {
       kind: "Plan",
@@ -45490,42 +45634,6 @@ var init_errors5 = __esm({
 });
 
 // packages/guards/src/git.ts
-import { execFile as execFile2 } from "node:child_process";
-function runGit(repo, args, options2 = {}) {
-  return new Promise((resolve19, reject) => {
-    const child = execFile2(
-      "git",
-      args,
-      {
-        cwd: repo,
-        encoding: "utf8",
-        maxBuffer: 256 * 1024 * 1024,
-        ...options2.signal ? { signal: options2.signal } : {},
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C", ...options2.env }
-      },
-      (error62, stdout, stderr) => {
-        if (error62 && typeof error62.code !== "number") return reject(error62);
-        resolve19({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
-      }
-    );
-    if (options2.input !== void 0) child.stdin?.end(options2.input);
-  });
-}
-async function git2(repo, args, options2 = {}) {
-  const result = await runGit(repo, args, options2);
-  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr.trim()}`);
-  return result.stdout;
-}
-async function resolveCommit(repo, ref, signal) {
-  const result = await runGit(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
-  return result.exitCode === 0 ? result.stdout.trim() : null;
-}
-async function isAncestor(repo, ancestor, descendant, signal) {
-  const result = await runGit(repo, ["merge-base", "--is-ancestor", ancestor, descendant], { signal });
-  if (result.exitCode === 0) return true;
-  if (result.exitCode === 1) return false;
-  throw new Error(`git merge-base --is-ancestor ${ancestor} ${descendant} failed: ${result.stderr.trim()}`);
-}
 function parseLsTree2(output2) {
   return output2.split("\0").filter(Boolean).map((line) => {
     const tab = line.indexOf("	");
@@ -45535,48 +45643,26 @@ function parseLsTree2(output2) {
 }
 async function treeEntries(repo, commit, paths, signal) {
   if (paths.length === 0) return [];
-  return parseLsTree2(await git2(repo, ["ls-tree", "-z", "--full-tree", commit, "--", ...paths.map((path) => `:(literal)${path}`)], { signal }));
+  return parseLsTree2(await git(repo, ["ls-tree", "-z", "--full-tree", commit, "--", ...paths.map((path) => `:(literal)${path}`)], { signal }));
 }
 async function listTree(repo, commit, signal) {
-  return parseLsTree2(await git2(repo, ["ls-tree", "-r", "-z", "--full-tree", commit], { signal }));
+  return parseLsTree2(await git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit], { signal }));
 }
-function readBlobs(repo, objects, signal) {
-  const contents = /* @__PURE__ */ new Map();
-  if (objects.length === 0) return Promise.resolve(contents);
-  return new Promise((resolve19, reject) => {
-    const child = execFile2(
-      "git",
-      ["cat-file", "--batch"],
-      { cwd: repo, encoding: "buffer", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" }, ...signal ? { signal } : {} },
-      (error62, stdout) => {
-        if (error62) return reject(error62);
-        let offset = 0;
-        while (offset < stdout.length) {
-          const headerEnd = stdout.indexOf(10, offset);
-          const [object2 = "", , size = "0"] = stdout.subarray(offset, headerEnd).toString("utf8").split(" ");
-          const length = Number(size);
-          contents.set(object2, stdout.subarray(headerEnd + 1, headerEnd + 1 + length).toString("utf8"));
-          offset = headerEnd + 1 + length + 1;
-        }
-        resolve19(contents);
-      }
-    );
-    child.stdin?.end(`${objects.join("\n")}
-`);
-  });
+function readBlobs2(repo, objects, signal) {
+  return readBlobs(repo, objects, { signal });
 }
 async function hasRemote(repo, name, signal) {
   const result = await runGit(repo, ["remote"], { signal });
   return result.exitCode === 0 && result.stdout.split("\n").includes(name);
 }
 function fetchCredentials(token) {
-  if (!token) return {};
-  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
-  return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}` };
+  return token ? basicAuthConfig(token) : {};
 }
 var init_git3 = __esm({
   "packages/guards/src/git.ts"() {
     "use strict";
+    init_src4();
+    init_src4();
   }
 });
 
@@ -45593,7 +45679,7 @@ async function resolveDeployBranchTip(repo, branch, options2 = {}) {
     const shallow = (await runGit(repo, ["rev-parse", "--is-shallow-repository"], { signal })).stdout.trim() === "true";
     const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`], {
       signal,
-      env: fetchCredentials(options2.token)
+      config: fetchCredentials(options2.token)
     });
     if (fetched.exitCode !== 0) {
       throw refuse2(
@@ -45699,7 +45785,7 @@ async function checkDestroyOnDeployBranch(repo, ref, units, tip, signal) {
 }
 async function removingCommits(repo, range, units, signal) {
   const paths = units.map((unit) => `:(literal)${unit}/${UNIT_MARKER}`);
-  const output2 = await git2(repo, ["log", "--no-renames", "--diff-filter=D", "--format=%x01%H", "--name-only", "-z", range, "--", ...paths], { signal });
+  const output2 = await git(repo, ["log", "--no-renames", "--diff-filter=D", "--format=%x01%H", "--name-only", "-z", range, "--", ...paths], { signal });
   const removals = /* @__PURE__ */ new Map();
   for (const record2 of output2.split("").filter(Boolean)) {
     const [commit = "", ...removed] = record2.split(/[\n\0]+/).filter(Boolean);
@@ -45833,7 +45919,7 @@ async function checkUnitsContained(repo, commit, units, signal) {
   const entries = await listTree(repo, commit, signal);
   const symlinks = entries.filter((entry) => entry.mode === SYMLINK_MODE2);
   if (symlinks.length === 0) return;
-  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))], signal);
+  const targets = await readBlobs2(repo, [...new Set(symlinks.map((entry) => entry.object))], signal);
   const links = new Map(symlinks.map((entry) => [entry.path, targets.get(entry.object) ?? ""]));
   const reports = await readsWithDependencies(repo, commit, units);
   for (const unit of units) {
@@ -45870,7 +45956,7 @@ var SYMLINK_MODE2, MAX_SYMLINK_HOPS;
 var init_path_containment = __esm({
   "packages/guards/src/path-containment.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_errors5();
     init_git3();
     SYMLINK_MODE2 = "120000";
@@ -45922,7 +46008,7 @@ var sameUnits, comparedFields;
 var init_rederive = __esm({
   "packages/guards/src/rederive.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     init_src();
     init_errors5();
     sameUnits = (a2, b3) => a2.length === b3.length && [...a2].sort().join("\0") === [...b3].sort().join("\0");
@@ -45957,7 +46043,7 @@ async function checkNotSuperseded(repo, job, tip) {
 var init_no_rollback = __esm({
   "packages/guards/src/no-rollback.ts"() {
     "use strict";
-    init_src4();
+    init_src5();
     init_errors5();
   }
 });
@@ -46031,7 +46117,7 @@ var DEFAULT_DEPLOY_BRANCH, refuse, isInside2;
 var init_trust_root = __esm({
   "packages/guards/src/trust-root.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     init_src();
     init_deploy_branch();
     init_errors5();
@@ -46178,7 +46264,7 @@ var guarded;
 var init_guarded_jobs = __esm({
   "packages/guards/src/guarded-jobs.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     guarded = /* @__PURE__ */ new WeakMap();
   }
 });
@@ -46306,8 +46392,8 @@ async function checkJob(input2, options2) {
   passed.push({ guard: "trusted-settings", detail: `deploy branch, environment, authentication and Terragrunt settings are those of ${tip.branch} at ${tip.commit}` });
   if (isWrite && isGithubActions(env)) {
     const pipelinesRepository = options2.pipelinesRepository ?? (env["GANTRY_PIPELINES_REPOSITORY"] || trust.configuration.loaded.config.pipelinesRepository);
-    const identity2 = await step(checkWorkflowIdentity(env, pipelinesRepository, job.ref));
-    passed.push({ guard: "workflow-identity", detail: `${identity2.workflowRef}${identity2.claimsChecked ? " (OIDC claims agree)" : ""}` });
+    const identity = await step(checkWorkflowIdentity(env, pipelinesRepository, job.ref));
+    passed.push({ guard: "workflow-identity", detail: `${identity.workflowRef}${identity.claimsChecked ? " (OIDC claims agree)" : ""}` });
   }
   if (!await step(resolveCommit(repo, job.ref, signal))) {
     throw new GuardRefusedError({
@@ -46368,7 +46454,7 @@ var WRITES, interrupted;
 var init_check_job = __esm({
   "packages/guards/src/check-job.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     init_src();
     init_errors5();
     init_src2();
@@ -56227,10 +56313,10 @@ var require_dist_cjs2 = __commonJS({
       if (!scheme) {
         throw new Error(`No HttpAuthScheme was selected: unable to sign request`);
       }
-      const { httpAuthOption: { signingProperties = {} }, identity: identity2, signer } = scheme;
+      const { httpAuthOption: { signingProperties = {} }, identity, signer } = scheme;
       const output2 = await next({
         ...args,
-        request: await signer.sign(args.request, identity2, signingProperties)
+        request: await signer.sign(args.request, identity, signingProperties)
       }).catch((signer.errorHandler || defaultErrorHandler)(signingProperties));
       (signer.successHandler || defaultSuccessHandler)(output2.response, signingProperties);
       return output2;
@@ -56324,7 +56410,7 @@ var require_dist_cjs2 = __commonJS({
       }
     };
     var HttpApiKeyAuthSigner = class {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         if (!signingProperties) {
           throw new Error("request could not be signed with `apiKey` since the `name` and `in` signer properties are missing");
         }
@@ -56334,14 +56420,14 @@ var require_dist_cjs2 = __commonJS({
         if (!signingProperties.in) {
           throw new Error("request could not be signed with `apiKey` since the `in` signer property is missing");
         }
-        if (!identity2.apiKey) {
+        if (!identity.apiKey) {
           throw new Error("request could not be signed with `apiKey` since the `apiKey` is not defined");
         }
         const clonedRequest = HttpRequest.clone(httpRequest);
         if (signingProperties.in === HttpApiKeyAuthLocation.QUERY) {
-          clonedRequest.query[signingProperties.name] = identity2.apiKey;
+          clonedRequest.query[signingProperties.name] = identity.apiKey;
         } else if (signingProperties.in === HttpApiKeyAuthLocation.HEADER) {
-          clonedRequest.headers[signingProperties.name] = signingProperties.scheme ? `${signingProperties.scheme} ${identity2.apiKey}` : identity2.apiKey;
+          clonedRequest.headers[signingProperties.name] = signingProperties.scheme ? `${signingProperties.scheme} ${identity.apiKey}` : identity.apiKey;
         } else {
           throw new Error("request can only be signed with `apiKey` locations `query` or `header`, but found: `" + signingProperties.in + "`");
         }
@@ -56349,26 +56435,26 @@ var require_dist_cjs2 = __commonJS({
       }
     };
     var HttpBearerAuthSigner = class {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         const clonedRequest = HttpRequest.clone(httpRequest);
-        if (!identity2.token) {
+        if (!identity.token) {
           throw new Error("request could not be signed with `token` since the `token` is not defined");
         }
-        clonedRequest.headers["Authorization"] = `Bearer ${identity2.token}`;
+        clonedRequest.headers["Authorization"] = `Bearer ${identity.token}`;
         return clonedRequest;
       }
     };
     var NoAuthSigner = class {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         return httpRequest;
       }
     };
-    var createIsIdentityExpiredFunction = (expirationMs) => function isIdentityExpired2(identity2) {
-      return doesIdentityRequireRefresh(identity2) && identity2.expiration.getTime() - Date.now() < expirationMs;
+    var createIsIdentityExpiredFunction = (expirationMs) => function isIdentityExpired2(identity) {
+      return doesIdentityRequireRefresh(identity) && identity.expiration.getTime() - Date.now() < expirationMs;
     };
     var EXPIRATION_MS = 3e5;
     var isIdentityExpired = createIsIdentityExpiredFunction(EXPIRATION_MS);
-    var doesIdentityRequireRefresh = (identity2) => identity2.expiration !== void 0;
+    var doesIdentityRequireRefresh = (identity) => identity.expiration !== void 0;
     var memoizeIdentityProvider = (provider, isExpired, requiresRefresh) => {
       if (provider === void 0) {
         return void 0;
@@ -58808,9 +58894,9 @@ More information can be found at: https://a.co/c895JFp`);
             break;
         }
       }
-      const identity2 = context.__smithy_context?.selectedHttpAuthScheme?.identity;
-      if (identity2?.$source) {
-        const credentials = identity2;
+      const identity = context.__smithy_context?.selectedHttpAuthScheme?.identity;
+      if (identity?.$source) {
+        const credentials = identity;
         if (credentials.accountId) {
           setFeature(context, "RESOLVED_ACCOUNT_ID", "T");
         }
@@ -59774,7 +59860,7 @@ var require_httpAuthSchemes = __commonJS({
       };
     };
     var AwsSdkSigV4Signer = class {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         if (!HttpRequest.isInstance(httpRequest)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
@@ -59842,7 +59928,7 @@ var require_httpAuthSchemes = __commonJS({
     };
     var AWSSDKSigV4Signer = AwsSdkSigV4Signer;
     var AwsSdkSigV4ASigner = class extends AwsSdkSigV4Signer {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         if (!HttpRequest.isInstance(httpRequest)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
@@ -68803,7 +68889,7 @@ var require_dist_cjs12 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-process@3.972.84/node_modules/@aws-sdk/credential-provider-process/dist-cjs/index.js"(exports2) {
     var { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { exec } = __require("node:child_process");
-    var { promisify: promisify2 } = __require("node:util");
+    var { promisify } = __require("node:util");
     var { setCredentialFeature } = require_client2();
     var getValidatedProcessCredentials = (profileName, data, profiles) => {
       if (data.Version !== 1) {
@@ -68839,7 +68925,7 @@ var require_dist_cjs12 = __commonJS({
       if (profiles[profileName]) {
         const credentialProcess = profile["credential_process"];
         if (credentialProcess !== void 0) {
-          const execPromise = promisify2(externalDataInterceptor?.getTokenRecord?.().exec ?? exec);
+          const execPromise = promisify(externalDataInterceptor?.getTokenRecord?.().exec ?? exec);
           try {
             const { stdout } = await execPromise(credentialProcess);
             let data;
@@ -71399,7 +71485,7 @@ var init_trust_policy = __esm({
 });
 
 // packages/guards/src/doctor.ts
-import { execFile as execFile3 } from "node:child_process";
+import { execFile } from "node:child_process";
 function readScopesFromGithub(options2 = {}) {
   const baseUrl = (options2.baseUrl ?? "https://api.github.com").replace(/\/$/, "");
   const fetchImpl = options2.fetch ?? fetch;
@@ -71416,7 +71502,7 @@ function readScopesFromGithub(options2 = {}) {
 }
 function probeTool(name, env) {
   return new Promise((resolve19) => {
-    execFile3(name, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
+    execFile(name, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
       resolve19({ name, available: !error62, version: error62 ? null : version2 });
     });
@@ -71468,7 +71554,7 @@ var init_doctor = __esm({
 });
 
 // packages/guards/src/index.ts
-var init_src6 = __esm({
+var init_src7 = __esm({
   "packages/guards/src/index.ts"() {
     "use strict";
     init_check_job();
@@ -71509,7 +71595,7 @@ var gantryTokenRequirements;
 var init_token_scopes = __esm({
   "packages/dispatcher/src/github/token-scopes.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_client();
     gantryTokenRequirements = TOKEN_SETTINGS;
   }
@@ -71752,18 +71838,18 @@ function dispatchedRunCandidates(fresh, jobId) {
 function uncertain(error62) {
   return GantryError.isInstance(error62) && error62.code === "GITHUB_REQUEST_FAILED";
 }
-async function startWorkflowRun(client, target, inputs, identity2, timing) {
-  const before = "jobId" in identity2 ? new Set((await listDispatchRuns(client, target)).map((run) => run.id)) : void 0;
+async function startWorkflowRun(client, target, inputs, identity, timing) {
+  const before = "jobId" in identity ? new Set((await listDispatchRuns(client, target)).map((run) => run.id)) : void 0;
   timing.signal?.throwIfAborted();
   const findRun = async (until) => {
     for (; ; ) {
       const runs = await listDispatchRuns(client, target);
-      const candidates = "correlation" in identity2 ? runs.filter((run) => run.display_title.split(/\s+/).includes(identity2.correlation)) : dispatchedRunCandidates(runs.filter((run) => !before.has(run.id)), identity2.jobId);
-      if (candidates.length === 1 || "correlation" in identity2 && candidates.length > 1) return candidates.sort((a2, b3) => a2.id - b3.id)[0];
+      const candidates = "correlation" in identity ? runs.filter((run) => run.display_title.split(/\s+/).includes(identity.correlation)) : dispatchedRunCandidates(runs.filter((run) => !before.has(run.id)), identity.jobId);
+      if (candidates.length === 1 || "correlation" in identity && candidates.length > 1) return candidates.sort((a2, b3) => a2.id - b3.id)[0];
       if (candidates.length > 1) {
         throw new GantryError(
           "DISPATCH_RUN_NOT_FOUND",
-          `${describe3(identity2)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
+          `${describe3(identity)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
           { hint: "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs." }
         );
       }
@@ -71789,10 +71875,10 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
       timing.onProgress?.({ type: "dispatch-uncertain", attempt, reason: error62.message });
       const run2 = await findRun(Math.min(timing.deadline, Date.now() + timing.lostResponseWindowMs));
       if (run2) return found(run2);
-      if (!("correlation" in identity2)) {
+      if (!("correlation" in identity)) {
         throw new GantryError(
           "DISPATCH_UNCERTAIN",
-          `the dispatch of ${describe3(identity2)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
+          `the dispatch of ${describe3(identity)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
           { hint: "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered." }
         );
       }
@@ -71810,13 +71896,13 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
     if (run) return found(run);
     throw new GantryError(
       "DISPATCH_RUN_NOT_FOUND",
-      `${describe3(identity2)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
+      `${describe3(identity)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
       { hint: "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run." }
     );
   }
 }
-function describe3(identity2) {
-  return "jobId" in identity2 ? `Job ${identity2.jobId}` : `The run with correlation id ${identity2.correlation}`;
+function describe3(identity) {
+  return "jobId" in identity ? `Job ${identity.jobId}` : `The run with correlation id ${identity.correlation}`;
 }
 async function readRun(client, target, runId) {
   return (await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner: target.owner, repo: target.repo, run_id: runId })).data;
@@ -71911,7 +71997,7 @@ async function cancelRun(options2, runId) {
 var init_workflow_dispatch = __esm({
   "packages/dispatcher/src/github/workflow-dispatch.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     init_client();
     init_workflow_runs();
     init_src2();
@@ -72129,63 +72215,6 @@ var init_store = __esm({
   }
 });
 
-// packages/dispatcher/src/record/git.ts
-import { execFile as execFile4 } from "node:child_process";
-function runGit2(repo, args, call = {}) {
-  const config2 = Object.entries({ "core.hooksPath": "/dev/null", ...call.config });
-  const env = {
-    ...process.env,
-    ...identity,
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_TERMINAL_PROMPT: "0",
-    LC_ALL: "C",
-    GIT_CONFIG_COUNT: String(config2.length)
-  };
-  config2.forEach(([key, value], index) => {
-    env[`GIT_CONFIG_KEY_${index}`] = key;
-    env[`GIT_CONFIG_VALUE_${index}`] = value;
-  });
-  return new Promise((resolve19, reject) => {
-    const child = execFile4("git", [...args], { cwd: repo, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error62, stdout, stderr) => {
-      if (error62 && typeof error62.code !== "number") return reject(error62);
-      resolve19({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
-    });
-    child.stdin?.on("error", () => void 0);
-    child.stdin?.end(call.input ?? "");
-  });
-}
-async function git3(repo, args, call = {}) {
-  const output2 = await runGit2(repo, args, call);
-  if (output2.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${output2.stderr.trim() || `exit ${output2.exitCode}`}`);
-  return output2.stdout;
-}
-function basicAuthHeader(token) {
-  return { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}` };
-}
-async function isAncestor2(repo, ancestor, descendant) {
-  const output2 = await runGit2(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
-  if (output2.exitCode === 0) return true;
-  if (output2.exitCode === 1) return false;
-  throw new Error(`git merge-base --is-ancestor ${ancestor} ${descendant} failed: ${output2.stderr.trim()}`);
-}
-async function resolveCommit2(repo, ref) {
-  const output2 = await runGit2(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-  return output2.exitCode === 0 ? output2.stdout.trim() : void 0;
-}
-var identity;
-var init_git4 = __esm({
-  "packages/dispatcher/src/record/git.ts"() {
-    "use strict";
-    identity = {
-      GIT_AUTHOR_NAME: "gantry",
-      GIT_AUTHOR_EMAIL: "gantry@users.noreply.github.com",
-      GIT_COMMITTER_NAME: "gantry",
-      GIT_COMMITTER_EMAIL: "gantry@users.noreply.github.com"
-    };
-  }
-});
-
 // packages/dispatcher/src/record/git-store.ts
 function recordRef(deployBranch) {
   return `refs/gantry/deployments/${deployBranch}`;
@@ -72197,7 +72226,7 @@ function gitRecordStore(options2) {
   const ref = recordRef(options2.deployBranch);
   const { repo, remote } = options2;
   const description = remote === void 0 ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
-  const call = options2.token ? { config: basicAuthHeader(options2.token) } : {};
+  const call = { env: RECORD_ENV, ...options2.token ? { config: basicAuthConfig(options2.token) } : {} };
   const failed = (what, cause) => new GantryError(
     "RECORD_STORE_FAILED",
     `could not ${what} the deployment record (${description}): ${cause.message ?? String(cause)}`,
@@ -72205,22 +72234,22 @@ function gitRecordStore(options2) {
   );
   async function readVersion() {
     if (remote === void 0) {
-      const output2 = await runGit2(repo, ["rev-parse", "--verify", "--quiet", ref]);
+      const output2 = await runGit(repo, ["rev-parse", "--verify", "--quiet", ref], { env: RECORD_ENV });
       if (output2.exitCode === 0) return output2.stdout.trim();
       if (output2.exitCode === 1 && output2.stderr.trim() === "") return void 0;
       throw new Error(output2.stderr.trim() || `git rev-parse exit ${output2.exitCode}`);
     }
-    const listed = (await git3(repo, ["ls-remote", "--refs", remote, ref], call)).trim();
+    const listed = (await git(repo, ["ls-remote", "--refs", remote, ref], call)).trim();
     if (listed === "") return void 0;
-    await git3(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${ref}:${fetchedRef(options2.deployBranch)}`], call);
-    return (await git3(repo, ["rev-parse", "--verify", fetchedRef(options2.deployBranch)])).trim();
+    await git(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${ref}:${fetchedRef(options2.deployBranch)}`], call);
+    return (await git(repo, ["rev-parse", "--verify", fetchedRef(options2.deployBranch)], { env: RECORD_ENV })).trim();
   }
   async function writeVersion(record2, parent, message) {
-    const blob = (await git3(repo, ["hash-object", "-w", "--stdin"], { input: `${JSON.stringify(record2, null, 2)}
+    const blob = (await git(repo, ["hash-object", "-w", "--stdin"], { env: RECORD_ENV, input: `${JSON.stringify(record2, null, 2)}
 ` })).trim();
-    const tree = (await git3(repo, ["mktree"], { input: `100644 blob ${blob}	${recordFile}
+    const tree = (await git(repo, ["mktree"], { env: RECORD_ENV, input: `100644 blob ${blob}	${recordFile}
 ` })).trim();
-    return (await git3(repo, ["commit-tree", tree, ...parent ? ["-p", parent] : [], "-m", message])).trim();
+    return (await git(repo, ["commit-tree", tree, ...parent ? ["-p", parent] : [], "-m", message], { env: RECORD_ENV })).trim();
   }
   return {
     description,
@@ -72230,7 +72259,7 @@ function gitRecordStore(options2) {
       try {
         version2 = await readVersion();
         if (version2 === void 0) return void 0;
-        text2 = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
+        text2 = await git(repo, ["cat-file", "blob", `${version2}:${recordFile}`], { env: RECORD_ENV });
       } catch (error62) {
         throw failed("read", error62);
       }
@@ -72243,7 +72272,7 @@ function gitRecordStore(options2) {
       } catch (error62) {
         throw failed("write", error62);
       }
-      const swap = remote === void 0 ? await runGit2(repo, ["update-ref", "-m", message, ref, version2, expected ?? ""]) : await runGit2(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${expected ?? ""}`, remote, `${version2}:${ref}`], call);
+      const swap = remote === void 0 ? await runGit(repo, ["update-ref", "-m", message, ref, version2, expected ?? ""], { env: RECORD_ENV }) : await runGit(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${expected ?? ""}`, remote, `${version2}:${ref}`], call);
       if (swap.exitCode === 0) return { swapped: true, version: version2 };
       let current;
       try {
@@ -72259,26 +72288,33 @@ function gitRecordStore(options2) {
 function redactUrl(url2) {
   return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1");
 }
-var recordFile;
+var recordFile, RECORD_ENV;
 var init_git_store = __esm({
   "packages/dispatcher/src/record/git-store.ts"() {
     "use strict";
-    init_git4();
+    init_src4();
     init_store();
     init_src2();
     init_src();
     recordFile = "record.json";
+    RECORD_ENV = {
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_AUTHOR_NAME: "gantry",
+      GIT_AUTHOR_EMAIL: "gantry@users.noreply.github.com",
+      GIT_COMMITTER_NAME: "gantry",
+      GIT_COMMITTER_EMAIL: "gantry@users.noreply.github.com"
+    };
   }
 });
 
 // packages/dispatcher/src/record/git-history.ts
 function gitHistory(repo) {
-  return { isAncestor: (ancestor, descendant) => isAncestor2(repo, ancestor, descendant) };
+  return { isAncestor: (ancestor, descendant) => isAncestor(repo, ancestor, descendant) };
 }
 async function commitOnDeployBranch(repo, ref, tip) {
-  const commit = await resolveCommit2(repo, ref);
+  const commit = await resolveCommit(repo, ref);
   if (!commit) throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, { hint: "pass the SHA of the deploy branch's commit that is deployed" });
-  if (!await isAncestor2(repo, commit, tip)) {
+  if (!await isAncestor(repo, commit, tip)) {
     throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, { hint: "pass a commit of the deploy branch: only merged code is ever deployed" });
   }
   return commit;
@@ -72286,7 +72322,7 @@ async function commitOnDeployBranch(repo, ref, tip) {
 var init_git_history = __esm({
   "packages/dispatcher/src/record/git-history.ts"() {
     "use strict";
-    init_git4();
+    init_src4();
     init_src();
   }
 });
@@ -72617,7 +72653,7 @@ var init_record2 = __esm({
 });
 
 // packages/dispatcher/src/index.ts
-var init_src7 = __esm({
+var init_src8 = __esm({
   "packages/dispatcher/src/index.ts"() {
     "use strict";
     init_in_process();
@@ -72662,8 +72698,8 @@ var recordOptions;
 var init_deployment_record = __esm({
   "packages/cli/src/deployment-record.ts"() {
     "use strict";
+    init_src8();
     init_src7();
-    init_src6();
     recordOptions = {
       "deploy-branch": { type: "string" },
       "record-remote": { type: "string" }
@@ -72682,8 +72718,8 @@ var help, command2;
 var init_plan = __esm({
   "packages/cli/src/commands/plan.ts"() {
     "use strict";
-    init_src5();
-    init_src7();
+    init_src6();
+    init_src8();
     init_src();
     init_args();
     init_deployment_record();
@@ -72759,190 +72795,6 @@ ${recordOptionsHelp(22)}
   }
 });
 
-// packages/executor/src/process.ts
-import { spawn as spawn3 } from "node:child_process";
-function killLiveProcessGroups() {
-  for (const pid of liveGroups) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-    }
-  }
-  liveGroups.clear();
-}
-function installExitHook() {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", killLiveProcessGroups);
-}
-function runProcess(command11, args, options2) {
-  return new Promise((resolve19) => {
-    if (options2.signal?.aborted) {
-      resolve19({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
-      return;
-    }
-    installExitHook();
-    const child = spawn3(command11, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    if (child.pid !== void 0) liveGroups.add(child.pid);
-    const captured = [];
-    let interrupted2 = false;
-    let spawnError = null;
-    let killTimer;
-    const signalGroup = (name) => {
-      if (child.pid === void 0) return;
-      try {
-        process.kill(-child.pid, name);
-      } catch {
-      }
-    };
-    const onAbort = () => {
-      interrupted2 = true;
-      signalGroup("SIGINT");
-      killTimer = setTimeout(() => signalGroup("SIGKILL"), options2.killGraceMs ?? 1e4);
-      killTimer.unref();
-    };
-    options2.signal?.addEventListener("abort", onAbort, { once: true });
-    const splitters = [];
-    const toLines = (stream, name) => {
-      let pending = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk) => {
-        pending += chunk;
-        const lines = pending.split("\n");
-        pending = lines.pop();
-        for (const line of lines) options2.onLine?.(line, name);
-      });
-      splitters.push(() => {
-        if (pending !== "") options2.onLine?.(pending, name);
-        pending = "";
-      });
-    };
-    if (options2.stdout === "capture") child.stdout.on("data", (chunk) => captured.push(chunk));
-    else if (options2.stdout === "lines") toLines(child.stdout, "stdout");
-    else child.stdout.pipe(options2.stdout, { end: false });
-    if (options2.stderr === "lines") toLines(child.stderr, "stderr");
-    else child.stderr.pipe(options2.stderr, { end: false });
-    child.on("error", (error62) => {
-      spawnError = `could not start ${command11}: ${error62.message}`;
-    });
-    child.on("close", (code2, signal) => {
-      if (child.pid !== void 0) liveGroups.delete(child.pid);
-      options2.signal?.removeEventListener("abort", onAbort);
-      if (killTimer) clearTimeout(killTimer);
-      for (const flush of splitters) flush();
-      resolve19({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
-    });
-  });
-}
-var liveGroups, exitHookInstalled;
-var init_process = __esm({
-  "packages/executor/src/process.ts"() {
-    "use strict";
-    liveGroups = /* @__PURE__ */ new Set();
-    exitHookInstalled = false;
-  }
-});
-
-// packages/executor/src/worktree.ts
-import { execFile as execFile5, execFileSync } from "node:child_process";
-import { mkdtempSync as mkdtempSync2, realpathSync, rmSync as rmSync4 } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { basename as basename3, join as join6 } from "node:path";
-import { promisify } from "node:util";
-function removeSync(dir, repo, parent) {
-  try {
-    execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: repo, stdio: "ignore" });
-  } catch {
-  }
-  rmSync4(parent, { recursive: true, force: true });
-  try {
-    execFileSync("git", ["worktree", "prune"], { cwd: repo, stdio: "ignore" });
-  } catch {
-  }
-}
-function installExitHook2() {
-  if (exitHookInstalled2) return;
-  exitHookInstalled2 = true;
-  process.on("exit", () => {
-    killLiveProcessGroups();
-    for (const [dir, { repo, parent }] of liveWorktrees) removeSync(dir, repo, parent);
-  });
-}
-async function git4(repo, args) {
-  const { stdout } = await execFileAsync("git", args, { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
-function oneAtATime(change) {
-  const next = worktreeChanges.then(change, change);
-  worktreeChanges = next.catch(() => void 0);
-  return next;
-}
-async function addWorktree(repo, dir, ref) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await oneAtATime(() => git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]));
-      return;
-    } catch (error62) {
-      if (attempt >= 3 || !/\.git\/worktrees\//.test(error62.message)) throw error62;
-      await new Promise((resolve19) => setTimeout(resolve19, 100 * attempt));
-    }
-  }
-}
-async function createJobWorktree(repo, ref, label2 = "job") {
-  installExitHook2();
-  const parent = mkdtempSync2(join6(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
-  const dir = join6(realpathSync(parent), basename3(parent));
-  liveWorktrees.set(dir, { repo, parent });
-  try {
-    await addWorktree(repo, dir, ref);
-  } catch (error62) {
-    liveWorktrees.delete(dir);
-    rmSync4(parent, { recursive: true, force: true });
-    throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${error62.message.trim()}`, {
-      hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
-      cause: error62
-    });
-  }
-  let removed = false;
-  const remove = async () => {
-    if (removed) return;
-    removed = true;
-    await oneAtATime(async () => {
-      try {
-        await git4(repo, ["worktree", "remove", "--force", dir]);
-      } catch {
-      }
-      rmSync4(parent, { recursive: true, force: true });
-      await git4(repo, ["worktree", "prune"]).catch(() => void 0);
-    });
-    liveWorktrees.delete(dir);
-  };
-  return { dir, remove, [Symbol.asyncDispose]: remove };
-}
-async function gitCommonDir(repo) {
-  try {
-    return (await git4(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
-  } catch (error62) {
-    throw new GantryError("EXEC_NOT_A_REPOSITORY", `${repo} is not inside a git repository`, {
-      hint: "pass --repo with the directory of your infrastructure-live checkout",
-      location: { file: repo },
-      cause: error62
-    });
-  }
-}
-var execFileAsync, liveWorktrees, exitHookInstalled2, worktreeChanges;
-var init_worktree = __esm({
-  "packages/executor/src/worktree.ts"() {
-    "use strict";
-    init_src();
-    init_process();
-    execFileAsync = promisify(execFile5);
-    liveWorktrees = /* @__PURE__ */ new Map();
-    exitHookInstalled2 = false;
-    worktreeChanges = Promise.resolve();
-  }
-});
-
 // packages/executor/src/guard.ts
 function defaultGuard() {
   return (job, options2) => checkJob(job, options2);
@@ -72953,12 +72805,11 @@ function defaultCredentials() {
 var init_guard = __esm({
   "packages/executor/src/guard.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
   }
 });
 
 // packages/executor/src/masking.ts
-import { execFile as execFile6 } from "node:child_process";
 import { Transform } from "node:stream";
 function secretsFromEnvironment(env) {
   const secrets = [];
@@ -72969,25 +72820,22 @@ function secretsFromEnvironment(env) {
   }
   return secrets;
 }
-function secretsFromGitConfig(repo) {
-  return new Promise((resolve19) => {
-    execFile6("git", ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"], { cwd: repo, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }, (error62, stdout) => {
-      if (error62 && !stdout) return resolve19([]);
-      const secrets = [];
-      for (const line of stdout.split("\n")) {
-        const value = line.slice(line.indexOf(" ") + 1);
-        if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
-        secrets.push(...urlPasswords(value));
-      }
-      resolve19(secrets.filter((secret) => secret.length > 0));
-    });
-  });
+async function secretsFromGitConfig(repo) {
+  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"]).catch(() => void 0);
+  const secrets = [];
+  for (const line of listed?.stdout.split("\n") ?? []) {
+    const value = line.slice(line.indexOf(" ") + 1);
+    if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
+    secrets.push(...urlPasswords(value));
+  }
+  return secrets.filter((secret) => secret.length > 0);
 }
 var MASK, MIN_SECRET_LENGTH, notSecretValues, shapes, SecretMasker;
 var init_masking = __esm({
   "packages/executor/src/masking.ts"() {
     "use strict";
-    init_src5();
+    init_src4();
+    init_src6();
     MASK = "***";
     MIN_SECRET_LENGTH = 4;
     notSecretValues = /* @__PURE__ */ new Set(["true", "false", "null", "none", "yes", "no"]);
@@ -73082,7 +72930,7 @@ var init_result = __esm({
   "packages/executor/src/result.ts"() {
     "use strict";
     init_zod();
-    init_src5();
+    init_src6();
     init_src();
     unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
     planSummarySchema = external_exports.object({
@@ -73466,6 +73314,90 @@ var init_plan_summary = __esm({
   }
 });
 
+// packages/executor/src/process.ts
+import { spawn as spawn3 } from "node:child_process";
+function killLiveProcessGroups() {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+    }
+  }
+  liveGroups.clear();
+}
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", killLiveProcessGroups);
+}
+function runProcess(command11, args, options2) {
+  return new Promise((resolve19) => {
+    if (options2.signal?.aborted) {
+      resolve19({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
+      return;
+    }
+    installExitHook();
+    const child = spawn3(command11, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    if (child.pid !== void 0) liveGroups.add(child.pid);
+    const captured = [];
+    let interrupted2 = false;
+    let spawnError = null;
+    let killTimer;
+    const signalGroup = (name) => {
+      if (child.pid === void 0) return;
+      try {
+        process.kill(-child.pid, name);
+      } catch {
+      }
+    };
+    const onAbort = () => {
+      interrupted2 = true;
+      signalGroup("SIGINT");
+      killTimer = setTimeout(() => signalGroup("SIGKILL"), options2.killGraceMs ?? 1e4);
+      killTimer.unref();
+    };
+    options2.signal?.addEventListener("abort", onAbort, { once: true });
+    const splitters = [];
+    const toLines = (stream, name) => {
+      let pending = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk) => {
+        pending += chunk;
+        const lines = pending.split("\n");
+        pending = lines.pop();
+        for (const line of lines) options2.onLine?.(line, name);
+      });
+      splitters.push(() => {
+        if (pending !== "") options2.onLine?.(pending, name);
+        pending = "";
+      });
+    };
+    if (options2.stdout === "capture") child.stdout.on("data", (chunk) => captured.push(chunk));
+    else if (options2.stdout === "lines") toLines(child.stdout, "stdout");
+    else child.stdout.pipe(options2.stdout, { end: false });
+    if (options2.stderr === "lines") toLines(child.stderr, "stderr");
+    else child.stderr.pipe(options2.stderr, { end: false });
+    child.on("error", (error62) => {
+      spawnError = `could not start ${command11}: ${error62.message}`;
+    });
+    child.on("close", (code2, signal) => {
+      if (child.pid !== void 0) liveGroups.delete(child.pid);
+      options2.signal?.removeEventListener("abort", onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      for (const flush of splitters) flush();
+      resolve19({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+    });
+  });
+}
+var liveGroups, exitHookInstalled;
+var init_process = __esm({
+  "packages/executor/src/process.ts"() {
+    "use strict";
+    liveGroups = /* @__PURE__ */ new Set();
+    exitHookInstalled = false;
+  }
+});
+
 // packages/executor/src/rendered-output.ts
 function readAppliedCounts(output2) {
   const match = /^(Apply|Destroy) complete! Resources: (.+?)\.?$/m.exec(output2);
@@ -73769,8 +73701,8 @@ var init_unit_recorder = __esm({
 });
 
 // packages/executor/src/run-queue.ts
-import { chmodSync, createWriteStream as createWriteStream2, existsSync as existsSync7, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync5 } from "node:fs";
-import { join as join7 } from "node:path";
+import { chmodSync, createWriteStream as createWriteStream2, existsSync as existsSync7, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync4 } from "node:fs";
+import { join as join6 } from "node:path";
 function unitFileStem(unit) {
   return unit.replace(/^\/+|\/+$/g, "").replace(/\//g, "__") || "root";
 }
@@ -73803,13 +73735,13 @@ function limiter(limit) {
 async function runQueue(context) {
   const { job, worktree, runDir, masker } = context;
   const inJob = new Set(job.units);
-  const reportFile = join7(runDir, "terragrunt-report.json");
-  const planDirectory = join7(runDir, "plans");
+  const reportFile = join6(runDir, "terragrunt-report.json");
+  const planDirectory = join6(runDir, "plans");
   const queue = queueCommand({ action: job.action, units: job.units, worktree, tools: context.tools, flags: job.terragrunt.flags, parallelism: context.parallelism, reportFile, planDirectory });
   const shown = masker.mask(displayCommand(queue.command, queue.args, worktree, runDir));
   const planning = queue.mainCommand === "plan";
   const applying = !planning;
-  const jobLog = createWriteStream2(join7(runDir, "terragrunt.log"), { mode: 384 });
+  const jobLog = createWriteStream2(join6(runDir, "terragrunt.log"), { mode: 384 });
   jobLog.write(masker.mask(`# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})
 # gantry: $WORKTREE=${worktree} (removed after the job), $RUN_DIR=${runDir}
 $ ${shown}
@@ -73823,7 +73755,7 @@ $ ${shown}
     if (found === void 0) {
       const header = `# gantry: ${job.action} ${unit} at ${job.ref} (job ${job.id}); the job's command and run-wide messages: $RUN_DIR/terragrunt.log
 `;
-      found = new UnitRecorder(unit, join7(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header, worktree });
+      found = new UnitRecorder(unit, join6(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header, worktree });
       recorders.set(unit, found);
     }
     return found;
@@ -73846,10 +73778,10 @@ $ ${shown}
     finishing.push(work);
   };
   const showPlan = async (unit, unitRecorder) => {
-    const saved = join7(planDirectory, unit, "tfplan.tfplan");
-    const planFile = join7(runDir, `${unitFileStem(unit)}.tfplan`);
-    const copied = unitRecorder.toolDirectory === null ? null : join7(worktree, unitRecorder.toolDirectory);
-    const directory = copied !== null && existsSync7(copied) ? copied : join7(worktree, unit);
+    const saved = join6(planDirectory, unit, "tfplan.tfplan");
+    const planFile = join6(runDir, `${unitFileStem(unit)}.tfplan`);
+    const copied = unitRecorder.toolDirectory === null ? null : join6(worktree, unitRecorder.toolDirectory);
+    const directory = copied !== null && existsSync7(copied) ? copied : join6(worktree, unit);
     const args = ["show", "-json", "-no-color", saved];
     const command11 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
     if (!existsSync7(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command11 };
@@ -73879,7 +73811,7 @@ $ ${shown}
       logPath: unitRecorder?.logPath ?? null,
       planFile: plan?.planFile ?? null,
       plan: planning ? plan?.summary ?? null : output2 !== null ? summaryFromRendered(output2) : null,
-      reason: reason ?? (status === "failed" ? firstLine2(error63) : null),
+      reason: reason ?? (status === "failed" ? firstLine3(error63) : null),
       commands: plan ? [plan.command] : [],
       output: output2,
       error: error63,
@@ -73921,7 +73853,7 @@ $ ${shown}
     }
   });
   await Promise.all(finishing);
-  rmSync5(planDirectory, { recursive: true, force: true });
+  rmSync4(planDirectory, { recursive: true, force: true });
   const report = readReport(reportFile);
   const entries = new Map((report ?? []).map((entry) => [entry.Name.replace(/^\.\//, ""), entry]));
   const outside = [...entries.keys()].filter((name) => !inJob.has(name));
@@ -73963,12 +73895,12 @@ $ ${shown}
   if (outside.length > 0) {
     error62 = jobError("EXEC_QUEUE_OUTSIDE_JOB", `terragrunt ran units that are not in the job: ${outside.join(", ")}`, "report this: Gantry restricts the queue to the job's units");
   } else if (report === null && !context.signal?.aborted && units.some((unit) => unit.status !== "succeeded")) {
-    const last = lastErrorLine(join7(runDir, "terragrunt.log"));
+    const last = lastErrorLine(join6(runDir, "terragrunt.log"));
     error62 = jobError("EXEC_QUEUE_FAILED", `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, "see $RUN_DIR/terragrunt.log for terragrunt's own messages");
   }
   return { units, command: shown, error: error62 };
 }
-function firstLine2(text2) {
+function firstLine3(text2) {
   const line = text2?.split("\n").find((candidate) => candidate.trim() !== "");
   return line === void 0 ? null : line.trim().slice(0, 300);
 }
@@ -74016,7 +73948,7 @@ var init_run_queue = __esm({
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join8, resolve as resolve9 } from "node:path";
+import { basename as basename3, delimiter, isAbsolute as isAbsolute4, join as join7, resolve as resolve9 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -74028,7 +73960,7 @@ function isExecutable(path) {
 function findOnPath(name, env) {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     if (dir === "") continue;
-    const candidate = join8(dir, name);
+    const candidate = join7(dir, name);
     if (isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -74059,7 +73991,7 @@ function find(variables, names, env) {
 function findIacTools(env = process.env) {
   const terragrunt = find(["GANTRY_TERRAGRUNT"], ["terragrunt"], env);
   const tf = find(["GANTRY_TOFU", "TG_TF_PATH"], ["tofu", "terraform"], env);
-  return { terragrunt, tf, tfKind: /terraform/i.test(basename4(tf)) ? "terraform" : "tofu" };
+  return { terragrunt, tf, tfKind: /terraform/i.test(basename3(tf)) ? "terraform" : "tofu" };
 }
 var toolHint;
 var init_tools = __esm({
@@ -74071,8 +74003,8 @@ var init_tools = __esm({
 });
 
 // packages/executor/src/run-directories.ts
-import { readdirSync as readdirSync2, rmSync as rmSync6 } from "node:fs";
-import { join as join9 } from "node:path";
+import { readdirSync as readdirSync2, rmSync as rmSync5 } from "node:fs";
+import { join as join8 } from "node:path";
 function runTimestamp(date5 = /* @__PURE__ */ new Date()) {
   return date5.toISOString().replace(/[:.]/g, "-");
 }
@@ -74105,7 +74037,7 @@ function pruneRunDirectories(runsRoot, keep, now = Date.now()) {
   for (const run of runs.slice(keep)) {
     if (now - run.start < MINIMUM_AGE_MS) continue;
     try {
-      rmSync6(join9(runsRoot, run.name), { recursive: true, force: true });
+      rmSync5(join8(runsRoot, run.name), { recursive: true, force: true });
       removed.push(run.name);
     } catch {
     }
@@ -74120,6 +74052,96 @@ var init_run_directories = __esm({
     DEFAULT_KEPT_RUNS = 20;
     MINIMUM_AGE_MS = 60 * 60 * 1e3;
     TIMESTAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/;
+  }
+});
+
+// packages/executor/src/worktree.ts
+import { mkdtempSync as mkdtempSync2, realpathSync, rmSync as rmSync6 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { basename as basename4, join as join9 } from "node:path";
+function removeSync(dir, repo, parent) {
+  runGitSync(repo, ["worktree", "remove", "--force", dir]);
+  rmSync6(parent, { recursive: true, force: true });
+  runGitSync(repo, ["worktree", "prune"]);
+}
+function installExitHook2() {
+  if (exitHookInstalled2) return;
+  exitHookInstalled2 = true;
+  process.on("exit", () => {
+    killLiveProcessGroups();
+    for (const [dir, { repo, parent }] of liveWorktrees) removeSync(dir, repo, parent);
+  });
+}
+function oneAtATime(change) {
+  const next = worktreeChanges.then(change, change);
+  worktreeChanges = next.catch(() => void 0);
+  return next;
+}
+async function addWorktree(repo, dir, ref) {
+  const config2 = await checkoutConfig(repo);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await oneAtATime(() => git(repo, ["worktree", "add", "--detach", "--quiet", dir, ref], { config: config2 }));
+      return;
+    } catch (error62) {
+      const text2 = error62 instanceof GitError ? error62.stderr : error62.message;
+      if (attempt >= 3 || !/\.git\/worktrees\//.test(text2)) throw error62;
+      await new Promise((resolve19) => setTimeout(resolve19, 100 * attempt));
+    }
+  }
+}
+async function createJobWorktree(repo, ref, label2 = "job") {
+  installExitHook2();
+  const parent = mkdtempSync2(join9(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
+  const dir = join9(realpathSync(parent), basename4(parent));
+  liveWorktrees.set(dir, { repo, parent });
+  try {
+    await addWorktree(repo, dir, ref);
+  } catch (error62) {
+    liveWorktrees.delete(dir);
+    rmSync6(parent, { recursive: true, force: true });
+    throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${error62.message.trim()}`, {
+      hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
+      cause: error62
+    });
+  }
+  let removed = false;
+  const remove = async () => {
+    if (removed) return;
+    removed = true;
+    await oneAtATime(async () => {
+      try {
+        await git(repo, ["worktree", "remove", "--force", dir]);
+      } catch {
+      }
+      rmSync6(parent, { recursive: true, force: true });
+      await git(repo, ["worktree", "prune"]).catch(() => void 0);
+    });
+    liveWorktrees.delete(dir);
+  };
+  return { dir, remove, [Symbol.asyncDispose]: remove };
+}
+async function gitCommonDir(repo) {
+  try {
+    return (await git(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
+  } catch (error62) {
+    throw new GantryError("EXEC_NOT_A_REPOSITORY", `${repo} is not inside a git repository`, {
+      hint: "pass --repo with the directory of your infrastructure-live checkout",
+      location: { file: repo },
+      cause: error62
+    });
+  }
+}
+var liveWorktrees, exitHookInstalled2, worktreeChanges;
+var init_worktree = __esm({
+  "packages/executor/src/worktree.ts"() {
+    "use strict";
+    init_src();
+    init_src4();
+    init_process();
+    liveWorktrees = /* @__PURE__ */ new Map();
+    exitHookInstalled2 = false;
+    worktreeChanges = Promise.resolve();
   }
 });
 
@@ -74154,7 +74176,7 @@ var withheldPrefixes, withheldNames, awsCredentialSources;
 var init_tool_environment = __esm({
   "packages/executor/src/tool-environment.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     init_src();
     withheldPrefixes = ["ACTIONS_", "GANTRY_", "INPUT_", "GIT_CONFIG_"];
     withheldNames = /* @__PURE__ */ new Set(["GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GIT_CONFIG_PARAMETERS", "GIT_ASKPASS", "SSH_ASKPASS"]);
@@ -74336,7 +74358,7 @@ var jobDocument;
 var init_execute_job = __esm({
   "packages/executor/src/execute-job.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     init_src2();
     init_src();
     init_guard();
@@ -74986,7 +75008,7 @@ var reportPlanDocument, jobResultDocument;
 var init_combined = __esm({
   "packages/executor/src/report/combined.ts"() {
     "use strict";
-    init_src5();
+    init_src6();
     init_src();
     init_result();
     init_model();
@@ -75030,8 +75052,8 @@ var init_document3 = __esm({
   "packages/executor/src/report/document.ts"() {
     "use strict";
     init_zod();
-    init_src4();
     init_src5();
+    init_src6();
     init_result();
     runReportDocumentSchema = external_exports.object({
       apiVersion: external_exports.literal("gantry/v1"),
@@ -75099,7 +75121,7 @@ var init_signals = __esm({
 });
 
 // packages/executor/src/index.ts
-var init_src8 = __esm({
+var init_src9 = __esm({
   "packages/executor/src/index.ts"() {
     "use strict";
     init_execute_job();
@@ -75122,7 +75144,7 @@ var init_execute = __esm({
     "use strict";
     init_src2();
     init_src();
-    init_src8();
+    init_src9();
     init_args();
     help2 = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
                       [--deploy-branch NAME] [--workflow-role plan|apply]
@@ -75274,14 +75296,14 @@ function supersededJobs(dispatch) {
   return superseded;
 }
 var help3, command4, supersedingRefusals;
-var init_run = __esm({
+var init_run2 = __esm({
   "packages/cli/src/commands/run.ts"() {
     "use strict";
-    init_src5();
-    init_src7();
-    init_src();
-    init_src8();
     init_src6();
+    init_src8();
+    init_src();
+    init_src9();
+    init_src7();
     init_args();
     init_deployment_record();
     help3 = `usage: gantry run --repo DIR --event push [--base REF] [--head REF] [options]
@@ -75467,7 +75489,7 @@ var help4, command5;
 var init_record3 = __esm({
   "packages/cli/src/commands/record.ts"() {
     "use strict";
-    init_src7();
+    init_src8();
     init_src();
     init_args();
     init_deployment_record();
@@ -75600,11 +75622,11 @@ var help5, command6;
 var init_dispatch = __esm({
   "packages/cli/src/commands/dispatch.ts"() {
     "use strict";
-    init_src7();
-    init_src();
     init_src8();
+    init_src();
+    init_src9();
     init_src2();
-    init_src6();
+    init_src7();
     init_args();
     help5 = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines
                        --plan-workflow plan.yml --apply-workflow apply.yml [options]
@@ -75810,8 +75832,8 @@ async function publishOnMergedPullRequest(target, plan, report, markdown, openIs
 var init_report_publishing = __esm({
   "packages/cli/src/commands/report-publishing.ts"() {
     "use strict";
+    init_src8();
     init_src7();
-    init_src6();
   }
 });
 
@@ -75872,11 +75894,11 @@ var init_report2 = __esm({
   "packages/cli/src/commands/report.ts"() {
     "use strict";
     init_src();
-    init_src8();
+    init_src9();
     init_error_document();
     init_src2();
     init_report_publishing();
-    init_src6();
+    init_src7();
     init_args();
     help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
@@ -76099,7 +76121,7 @@ var init_iam = __esm({
     "use strict";
     init_src2();
     init_src();
-    init_src6();
+    init_src7();
     init_args();
     init_help();
     init_zod();
@@ -76149,8 +76171,8 @@ var HELP3, command9;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
     "use strict";
+    init_src8();
     init_src7();
-    init_src6();
     init_args();
     HELP3 = `usage: gantry doctor [--repo DIR] [--json]
 
@@ -76383,7 +76405,7 @@ var init_main = __esm({
       detect: { summary: "which units a change between two commits affects", load: () => Promise.resolve().then(() => (init_detect2(), detect_exports)) },
       plan: { summary: "classify the change and plan ordered jobs", load: () => Promise.resolve().then(() => (init_plan(), plan_exports)) },
       execute: { summary: "run one job from `gantry plan`", load: () => Promise.resolve().then(() => (init_execute(), execute_exports)) },
-      run: { summary: "detect, plan and execute every job locally, then report", load: () => Promise.resolve().then(() => (init_run(), run_exports)) },
+      run: { summary: "detect, plan and execute every job locally, then report", load: () => Promise.resolve().then(() => (init_run2(), run_exports)) },
       record: { summary: "show the deployment record, or mark the commit deployed today", load: () => Promise.resolve().then(() => (init_record3(), record_exports)), subcommands: ["show", "mark"] },
       dispatch: { summary: "send plan jobs and deployment requests to the pipelines repository's workflows", load: () => Promise.resolve().then(() => (init_dispatch(), dispatch_exports)) },
       report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => Promise.resolve().then(() => (init_report2(), report_exports)) },
@@ -76398,7 +76420,7 @@ var init_main = __esm({
 init_src();
 
 // packages/action/src/run-action.ts
-init_src5();
+init_src6();
 import { randomUUID as randomUUID3 } from "node:crypto";
 import { readFileSync as readFileSync9, writeFileSync as writeFileSync10, mkdirSync as mkdirSync5 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";

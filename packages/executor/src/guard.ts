@@ -7,7 +7,7 @@
  */
 import { checkJob, GuardRefusedError, obtainCredentials, type JobCredentials } from "@gantry/guards";
 import type { Job } from "@gantry/classifier";
-import { git } from "./worktree.js";
+import { git } from "@gantry/git";
 
 export type JobGuard = (job: Job, options: { repo: string; env: NodeJS.ProcessEnv; dryRun: boolean; signal?: AbortSignal }) => Promise<unknown>;
 

@@ -2,7 +2,7 @@
  * The deploy branch of a git repository, as the record's range logic asks about it. Its tip is read by the
  * guards' `resolveDeployBranchTip` (fetched fresh from origin with the code-read token), the one reader of it.
  */
-import { isAncestor, resolveCommit } from "./git.js";
+import { isAncestor, resolveCommit } from "@gantry/git";
 import type { CommitHistory } from "./range.js";
 import { GantryError } from "@gantry/errors";
 

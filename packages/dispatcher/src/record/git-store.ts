@@ -12,7 +12,7 @@
  * from there; they reference no commit of the repository as an object, so pushing them sends no code.
  */
 import type { DeploymentRecord, StoredRecord } from "./document.js";
-import { basicAuthHeader, git, runGit, type GitCall } from "./git.js";
+import { basicAuthConfig, git, runGit, type GitCall } from "@gantry/git";
 import { parseRecord, recordDocument, type DeploymentRecordStore } from "./store.js";
 import { parseDocument } from "@gantry/documents";
 import { GantryError } from "@gantry/errors";
@@ -29,6 +29,15 @@ export interface GitRecordStoreOptions {
 
 const recordFile = "record.json";
 
+/** The record's commits are Gantry's: its identity, and no user configuration (signing, templates) applies. */
+const RECORD_ENV = {
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_AUTHOR_NAME: "gantry",
+  GIT_AUTHOR_EMAIL: "gantry@users.noreply.github.com",
+  GIT_COMMITTER_NAME: "gantry",
+  GIT_COMMITTER_EMAIL: "gantry@users.noreply.github.com",
+};
+
 export function recordRef(deployBranch: string): string {
   return `refs/gantry/deployments/${deployBranch}`;
 }
@@ -42,7 +51,7 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
   const ref = recordRef(options.deployBranch);
   const { repo, remote } = options;
   const description = remote === undefined ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
-  const call: GitCall = options.token ? { config: basicAuthHeader(options.token) } : {};
+  const call: GitCall = { env: RECORD_ENV, ...(options.token ? { config: basicAuthConfig(options.token) } : {}) };
   const failed = (what: string, cause: unknown) =>
     new GantryError(
       "RECORD_STORE_FAILED",
@@ -55,7 +64,7 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
   async function readVersion(): Promise<string | undefined> {
     if (remote === undefined) {
       // `--verify --quiet`: exit 1 for a missing ref; anything else (not a repository) is a failure.
-      const output = await runGit(repo, ["rev-parse", "--verify", "--quiet", ref]);
+      const output = await runGit(repo, ["rev-parse", "--verify", "--quiet", ref], { env: RECORD_ENV });
       if (output.exitCode === 0) return output.stdout.trim();
       if (output.exitCode === 1 && output.stderr.trim() === "") return undefined;
       throw new Error(output.stderr.trim() || `git rev-parse exit ${output.exitCode}`);
@@ -63,13 +72,13 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
     const listed = (await git(repo, ["ls-remote", "--refs", remote, ref], call)).trim();
     if (listed === "") return undefined;
     await git(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${ref}:${fetchedRef(options.deployBranch)}`], call);
-    return (await git(repo, ["rev-parse", "--verify", fetchedRef(options.deployBranch)])).trim();
+    return (await git(repo, ["rev-parse", "--verify", fetchedRef(options.deployBranch)], { env: RECORD_ENV })).trim();
   }
 
   async function writeVersion(record: DeploymentRecord, parent: string | undefined, message: string): Promise<string> {
-    const blob = (await git(repo, ["hash-object", "-w", "--stdin"], { input: `${JSON.stringify(record, null, 2)}\n` })).trim();
-    const tree = (await git(repo, ["mktree"], { input: `100644 blob ${blob}\t${recordFile}\n` })).trim();
-    return (await git(repo, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message])).trim();
+    const blob = (await git(repo, ["hash-object", "-w", "--stdin"], { env: RECORD_ENV, input: `${JSON.stringify(record, null, 2)}\n` })).trim();
+    const tree = (await git(repo, ["mktree"], { env: RECORD_ENV, input: `100644 blob ${blob}\t${recordFile}\n` })).trim();
+    return (await git(repo, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message], { env: RECORD_ENV })).trim();
   }
 
   return {
@@ -80,7 +89,7 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
       try {
         version = await readVersion();
         if (version === undefined) return undefined;
-        text = await git(repo, ["cat-file", "blob", `${version}:${recordFile}`]);
+        text = await git(repo, ["cat-file", "blob", `${version}:${recordFile}`], { env: RECORD_ENV });
       } catch (error) {
         throw failed("read", error);
       }
@@ -96,7 +105,7 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
       }
       const swap =
         remote === undefined
-          ? await runGit(repo, ["update-ref", "-m", message, ref, version, expected ?? ""])
+          ? await runGit(repo, ["update-ref", "-m", message, ref, version, expected ?? ""], { env: RECORD_ENV })
           : await runGit(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${expected ?? ""}`, remote, `${version}:${ref}`], call);
       if (swap.exitCode === 0) return { swapped: true, version };
       // Refused: either another writer moved the ref (a lost race, not an error) or git failed.
