@@ -38091,7 +38091,7 @@ var init_git2 = __esm({
   }
 });
 
-// packages/classifier/src/secret-names.ts
+// packages/secrets/src/index.ts
 function isSecretName(name) {
   return secretNamePattern.test(name) && !notSecretSuffix.test(name);
 }
@@ -38105,8 +38105,8 @@ function urlPassword(value) {
   return urlPasswords(value)[0];
 }
 var secretNamePattern, notSecretSuffix, secretValuePattern, userinfoPattern;
-var init_secret_names = __esm({
-  "packages/classifier/src/secret-names.ts"() {
+var init_src6 = __esm({
+  "packages/secrets/src/index.ts"() {
     "use strict";
     secretNamePattern = /(SECRET|TOKEN|PASS|PRIVATE_KEY|API_KEY|ACCESS_KEY|_KEY$|CREDENTIAL|CREDS|SESSION_KEY|COOKIE|SALT|DSN$|CONNECTION_STRING|(^|_)AUTH($|_)|AUTHORIZATION)/i;
     notSecretSuffix = /(_ID|_FILE|_PATH|_SOCK|_DIR|_URL|_ENABLED|_DISABLED)$/i;
@@ -38306,7 +38306,7 @@ var init_validate = __esm({
   "packages/classifier/src/config/validate.ts"() {
     "use strict";
     init_src();
-    init_secret_names();
+    init_src6();
     init_tool_variables();
     init_schema();
     init_src2();
@@ -38936,57 +38936,8 @@ var init_render = __esm({
   }
 });
 
-// packages/classifier/src/run-by-needs.ts
-async function runByNeeds(nodes, options2) {
-  const status = /* @__PURE__ */ new Map();
-  for (const id of nodes.keys()) status.set(id, "not-started");
-  const started = /* @__PURE__ */ new Set();
-  const running = /* @__PURE__ */ new Map();
-  const limit = Math.max(1, options2.parallelism);
-  const settle2 = () => {
-    if (options2.signal?.aborted) return;
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (const [id, needs] of nodes) {
-        if (started.has(id) || status.get(id) !== "not-started") continue;
-        const blocker = needs.find((need) => nodes.has(need) && (status.get(need) === "failed" || status.get(need) === "skipped"));
-        if (blocker !== void 0) {
-          status.set(id, "skipped");
-          options2.onSkip?.(id, blocker);
-          changed = true;
-        }
-      }
-    }
-  };
-  for (; ; ) {
-    settle2();
-    if (!options2.signal?.aborted) {
-      for (const [id, needs] of nodes) {
-        if (running.size >= limit) break;
-        if (started.has(id) || status.get(id) !== "not-started") continue;
-        if (!needs.every((need) => !nodes.has(need) || status.get(need) === "succeeded")) continue;
-        started.add(id);
-        const task = options2.run(id).catch(() => "failed").then((outcome) => {
-          status.set(id, outcome);
-          running.delete(id);
-        });
-        running.set(id, task);
-      }
-    }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
-  }
-  return status;
-}
-var init_run_by_needs = __esm({
-  "packages/classifier/src/run-by-needs.ts"() {
-    "use strict";
-  }
-});
-
 // packages/classifier/src/index.ts
-var init_src6 = __esm({
+var init_src7 = __esm({
   "packages/classifier/src/index.ts"() {
     "use strict";
     init_job();
@@ -38994,9 +38945,7 @@ var init_src6 = __esm({
     init_plan_change();
     init_load_config();
     init_render();
-    init_secret_names();
     init_tool_variables();
-    init_run_by_needs();
   }
 });
 
@@ -39302,6 +39251,55 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
   }
 });
 
+// packages/dispatcher/src/run-by-needs.ts
+async function runByNeeds(nodes, options2) {
+  const status = /* @__PURE__ */ new Map();
+  for (const id of nodes.keys()) status.set(id, "not-started");
+  const started = /* @__PURE__ */ new Set();
+  const running = /* @__PURE__ */ new Map();
+  const limit = Math.max(1, options2.parallelism);
+  const settle2 = () => {
+    if (options2.signal?.aborted) return;
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const [id, needs] of nodes) {
+        if (started.has(id) || status.get(id) !== "not-started") continue;
+        const blocker = needs.find((need) => nodes.has(need) && (status.get(need) === "failed" || status.get(need) === "skipped"));
+        if (blocker !== void 0) {
+          status.set(id, "skipped");
+          options2.onSkip?.(id, blocker);
+          changed = true;
+        }
+      }
+    }
+  };
+  for (; ; ) {
+    settle2();
+    if (!options2.signal?.aborted) {
+      for (const [id, needs] of nodes) {
+        if (running.size >= limit) break;
+        if (started.has(id) || status.get(id) !== "not-started") continue;
+        if (!needs.every((need) => !nodes.has(need) || status.get(need) === "succeeded")) continue;
+        started.add(id);
+        const task = options2.run(id).catch(() => "failed").then((outcome) => {
+          status.set(id, outcome);
+          running.delete(id);
+        });
+        running.set(id, task);
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  return status;
+}
+var init_run_by_needs = __esm({
+  "packages/dispatcher/src/run-by-needs.ts"() {
+    "use strict";
+  }
+});
+
 // packages/dispatcher/src/in-process.ts
 import { setMaxListeners } from "node:events";
 async function dispatchInProcess(planInput, options2) {
@@ -39347,8 +39345,9 @@ var dispatchPlanDocument;
 var init_in_process = __esm({
   "packages/dispatcher/src/in-process.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_src2();
+    init_run_by_needs();
     dispatchPlanDocument = {
       kind: "Plan",
       schema: planDocumentSchema,
@@ -46008,7 +46007,7 @@ var sameUnits, comparedFields;
 var init_rederive = __esm({
   "packages/guards/src/rederive.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_src();
     init_errors5();
     sameUnits = (a2, b3) => a2.length === b3.length && [...a2].sort().join("\0") === [...b3].sort().join("\0");
@@ -46117,7 +46116,7 @@ var DEFAULT_DEPLOY_BRANCH, refuse, isInside2;
 var init_trust_root = __esm({
   "packages/guards/src/trust-root.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_src();
     init_deploy_branch();
     init_errors5();
@@ -46264,7 +46263,7 @@ var guarded;
 var init_guarded_jobs = __esm({
   "packages/guards/src/guarded-jobs.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     guarded = /* @__PURE__ */ new WeakMap();
   }
 });
@@ -46454,7 +46453,7 @@ var WRITES, interrupted;
 var init_check_job = __esm({
   "packages/guards/src/check-job.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_src();
     init_errors5();
     init_src2();
@@ -71554,7 +71553,7 @@ var init_doctor = __esm({
 });
 
 // packages/guards/src/index.ts
-var init_src7 = __esm({
+var init_src8 = __esm({
   "packages/guards/src/index.ts"() {
     "use strict";
     init_check_job();
@@ -71595,7 +71594,7 @@ var gantryTokenRequirements;
 var init_token_scopes = __esm({
   "packages/dispatcher/src/github/token-scopes.ts"() {
     "use strict";
-    init_src7();
+    init_src8();
     init_client();
     gantryTokenRequirements = TOKEN_SETTINGS;
   }
@@ -71997,7 +71996,7 @@ async function cancelRun(options2, runId) {
 var init_workflow_dispatch = __esm({
   "packages/dispatcher/src/github/workflow-dispatch.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_client();
     init_workflow_runs();
     init_src2();
@@ -72653,7 +72652,7 @@ var init_record2 = __esm({
 });
 
 // packages/dispatcher/src/index.ts
-var init_src8 = __esm({
+var init_src9 = __esm({
   "packages/dispatcher/src/index.ts"() {
     "use strict";
     init_in_process();
@@ -72698,8 +72697,8 @@ var recordOptions;
 var init_deployment_record = __esm({
   "packages/cli/src/deployment-record.ts"() {
     "use strict";
+    init_src9();
     init_src8();
-    init_src7();
     recordOptions = {
       "deploy-branch": { type: "string" },
       "record-remote": { type: "string" }
@@ -72718,8 +72717,8 @@ var help, command2;
 var init_plan = __esm({
   "packages/cli/src/commands/plan.ts"() {
     "use strict";
-    init_src6();
-    init_src8();
+    init_src7();
+    init_src9();
     init_src();
     init_args();
     init_deployment_record();
@@ -72805,7 +72804,7 @@ function defaultCredentials() {
 var init_guard = __esm({
   "packages/executor/src/guard.ts"() {
     "use strict";
-    init_src7();
+    init_src8();
   }
 });
 
@@ -72925,14 +72924,14 @@ var init_masking = __esm({
 function jobError(code2, message, hint) {
   return { code: code2, message, hint, exitCode: exitCodeOf(code2) };
 }
-var unitStatusSchema2, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobStatusSchema, jobResultSchema;
+var runStatusSchema, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobResultSchema;
 var init_result = __esm({
   "packages/executor/src/result.ts"() {
     "use strict";
     init_zod();
-    init_src6();
+    init_src7();
     init_src();
-    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    runStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
     planSummarySchema = external_exports.object({
       add: external_exports.number().int(),
       change: external_exports.number().int(),
@@ -72972,7 +72971,7 @@ var init_result = __esm({
     UNIT_ERROR_LIMIT = 8e3;
     unitResultSchema = external_exports.object({
       unit: external_exports.string(),
-      status: unitStatusSchema2,
+      status: runStatusSchema,
       /** Exit code of the failing (or last) command; null when nothing ran. */
       exitCode: external_exports.number().int().nullable(),
       durationMs: external_exports.number(),
@@ -73002,12 +73001,11 @@ var init_result = __esm({
       /** Errors with a place in the repository (file repository-relative), for annotations. */
       diagnostics: external_exports.array(diagnosticSchema).optional()
     });
-    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
     jobResultSchema = external_exports.object({
       apiVersion: external_exports.literal("gantry/v1"),
       kind: external_exports.literal("JobResult"),
       job: jobSchema,
-      status: jobStatusSchema,
+      status: runStatusSchema,
       /** True when the run was stopped by a signal: some units may be `not-started`. */
       interrupted: external_exports.boolean(),
       dryRun: external_exports.boolean(),
@@ -74176,7 +74174,7 @@ var withheldPrefixes, withheldNames, awsCredentialSources;
 var init_tool_environment = __esm({
   "packages/executor/src/tool-environment.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_src();
     withheldPrefixes = ["ACTIONS_", "GANTRY_", "INPUT_", "GIT_CONFIG_"];
     withheldNames = /* @__PURE__ */ new Set(["GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GIT_CONFIG_PARAMETERS", "GIT_ASKPASS", "SSH_ASKPASS"]);
@@ -74358,7 +74356,7 @@ var jobDocument;
 var init_execute_job = __esm({
   "packages/executor/src/execute-job.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_src2();
     init_src();
     init_guard();
@@ -75008,7 +75006,7 @@ var reportPlanDocument, jobResultDocument;
 var init_combined = __esm({
   "packages/executor/src/report/combined.ts"() {
     "use strict";
-    init_src6();
+    init_src7();
     init_src();
     init_result();
     init_model();
@@ -75053,7 +75051,7 @@ var init_document3 = __esm({
     "use strict";
     init_zod();
     init_src5();
-    init_src6();
+    init_src7();
     init_result();
     runReportDocumentSchema = external_exports.object({
       apiVersion: external_exports.literal("gantry/v1"),
@@ -75071,7 +75069,7 @@ var init_document3 = __esm({
       /** An error that stopped the pipeline before any job. */
       error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), location: external_exports.object({ file: external_exports.string(), line: external_exports.number().int().optional() }).nullable() }).nullable(),
       /** Per job: its status, why it did not run (when it did not), and its result (when it ran). */
-      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: jobStatusSchema, reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
+      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: runStatusSchema, reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
       /** Why each unit runs (from detection). */
       reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)),
       /** The change types that put each unit in the run. */
@@ -75121,7 +75119,7 @@ var init_signals = __esm({
 });
 
 // packages/executor/src/index.ts
-var init_src9 = __esm({
+var init_src10 = __esm({
   "packages/executor/src/index.ts"() {
     "use strict";
     init_execute_job();
@@ -75144,7 +75142,7 @@ var init_execute = __esm({
     "use strict";
     init_src2();
     init_src();
-    init_src9();
+    init_src10();
     init_args();
     help2 = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
                       [--deploy-branch NAME] [--workflow-role plan|apply]
@@ -75299,11 +75297,11 @@ var help3, command4, supersedingRefusals;
 var init_run2 = __esm({
   "packages/cli/src/commands/run.ts"() {
     "use strict";
-    init_src6();
-    init_src8();
-    init_src();
-    init_src9();
     init_src7();
+    init_src9();
+    init_src();
+    init_src10();
+    init_src8();
     init_args();
     init_deployment_record();
     help3 = `usage: gantry run --repo DIR --event push [--base REF] [--head REF] [options]
@@ -75489,7 +75487,7 @@ var help4, command5;
 var init_record3 = __esm({
   "packages/cli/src/commands/record.ts"() {
     "use strict";
-    init_src8();
+    init_src9();
     init_src();
     init_args();
     init_deployment_record();
@@ -75622,11 +75620,11 @@ var help5, command6;
 var init_dispatch = __esm({
   "packages/cli/src/commands/dispatch.ts"() {
     "use strict";
-    init_src8();
-    init_src();
     init_src9();
+    init_src();
+    init_src10();
     init_src2();
-    init_src7();
+    init_src8();
     init_args();
     help5 = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines
                        --plan-workflow plan.yml --apply-workflow apply.yml [options]
@@ -75832,8 +75830,8 @@ async function publishOnMergedPullRequest(target, plan, report, markdown, openIs
 var init_report_publishing = __esm({
   "packages/cli/src/commands/report-publishing.ts"() {
     "use strict";
+    init_src9();
     init_src8();
-    init_src7();
   }
 });
 
@@ -75894,11 +75892,11 @@ var init_report2 = __esm({
   "packages/cli/src/commands/report.ts"() {
     "use strict";
     init_src();
-    init_src9();
+    init_src10();
     init_error_document();
     init_src2();
     init_report_publishing();
-    init_src7();
+    init_src8();
     init_args();
     help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
@@ -76121,7 +76119,7 @@ var init_iam = __esm({
     "use strict";
     init_src2();
     init_src();
-    init_src7();
+    init_src8();
     init_args();
     init_help();
     init_zod();
@@ -76171,8 +76169,8 @@ var HELP3, command9;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
     "use strict";
+    init_src9();
     init_src8();
-    init_src7();
     init_args();
     HELP3 = `usage: gantry doctor [--repo DIR] [--json]
 
@@ -76420,7 +76418,7 @@ var init_main = __esm({
 init_src();
 
 // packages/action/src/run-action.ts
-init_src6();
+init_src7();
 import { randomUUID as randomUUID3 } from "node:crypto";
 import { readFileSync as readFileSync9, writeFileSync as writeFileSync10, mkdirSync as mkdirSync5 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";

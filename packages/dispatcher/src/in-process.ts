@@ -6,8 +6,9 @@
  * executor and its tools.
  */
 import { setMaxListeners } from "node:events";
-import { planDocumentSchema, runByNeeds, type Job, type NodeStatus, type PlanDocument } from "@gantry/classifier";
+import { planDocumentSchema, type Job, type PlanDocument } from "@gantry/classifier";
 import { validateDocument, type DocumentSpec } from "@gantry/documents";
+import { runByNeeds, type NodeStatus } from "./run-by-needs.js";
 
 export type DispatchedJobStatus = NodeStatus;
 

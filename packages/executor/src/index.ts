@@ -17,6 +17,6 @@ export { checkJobMinimal, localCredentials, defaultGuard, defaultCredentials, ty
 export { findIacTools, type IacTools } from "./tools.js";
 export { SecretMasker, secretsFromEnvironment, MASK } from "./masking.js";
 export { summarisePlan, parseJsonPlan, readJsonPlan, hasChanges, sensitiveValuesInPlan, formatPlanCounts, type PlanSummary } from "./plan-summary.js";
-export { jobResultSchema, unitResultSchema, type JobResult, type UnitResult, type UnitStatus, type JobStatus } from "./result.js";
+export { jobResultSchema, unitResultSchema, type JobResult, type UnitResult, type RunStatus } from "./result.js";
 export * from "./report/index.js";
 export { abortOnSignals, type SignalAbort } from "./signals.js";

@@ -7,7 +7,7 @@
  */
 import { runGit } from "@gantry/git";
 import { Transform, type TransformCallback } from "node:stream";
-import { isSecretName, urlPasswords } from "@gantry/classifier";
+import { isSecretName, urlPasswords } from "@gantry/secrets";
 
 export const MASK = "***";
 

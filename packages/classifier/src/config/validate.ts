@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { formatDidYouMean } from "@gantry/errors";
-import { isSecretName, looksLikeSecretValue } from "../secret-names.js";
+import { isSecretName, looksLikeSecretValue } from "@gantry/secrets";
 import { reservedToolVariable } from "../tool-variables.js";
 import { gantryConfigSchema, type GantryConfig } from "./schema.js";
 import { formatFieldPath } from "@gantry/documents";

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { unitReasonSchema } from "@gantry/change-detector";
 import { jobSchema } from "@gantry/classifier";
 import type { SecretMasker } from "../masking.js";
-import { jobResultSchema, jobStatusSchema } from "../result.js";
+import { jobResultSchema, runStatusSchema } from "../result.js";
 import type { RunReport } from "./model.js";
 
 export const runReportDocumentSchema = z.object({
@@ -27,7 +27,7 @@ export const runReportDocumentSchema = z.object({
     .object({ code: z.string(), message: z.string(), hint: z.string().nullable(), location: z.object({ file: z.string(), line: z.number().int().optional() }).nullable() })
     .nullable(),
   /** Per job: its status, why it did not run (when it did not), and its result (when it ran). */
-  jobs: z.array(z.object({ job: jobSchema, status: jobStatusSchema, reason: z.string().nullable(), result: jobResultSchema.nullable() })),
+  jobs: z.array(z.object({ job: jobSchema, status: runStatusSchema, reason: z.string().nullable(), result: jobResultSchema.nullable() })),
   /** Why each unit runs (from detection). */
   reasons: z.record(z.string(), z.array(unitReasonSchema)),
   /** The change types that put each unit in the run. */

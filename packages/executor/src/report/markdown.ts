@@ -18,7 +18,7 @@ import type { UnitReason } from "@gantry/change-detector";
 import type { SecretMasker } from "../masking.js";
 import { formatPlanCounts } from "../plan-summary.js";
 import { formatAppliedCounts } from "../rendered-output.js";
-import type { UnitResult, UnitStatus } from "../result.js";
+import type { RunStatus, UnitResult } from "../result.js";
 import { code, fenced, linkOrPath, planAsDiff, text } from "./escape.js";
 import { renderJobGraph } from "./mermaid.js";
 import { countStatuses, reportSucceeded, reportUnits, shortSha, statusIcon, type ReportJob, type ReportUnit, type RunReport } from "./model.js";
@@ -156,7 +156,7 @@ class Renderer {
       return `❌ **The pipeline failed before running any job**: ${this.#c(report.error.code)}${where} ${this.#t(report.error.message)}${report.error.hint ? `\n\n_Hint_: ${this.#t(report.error.hint)}` : ""}`;
     }
     if (report.jobs.length === 0) return `ℹ️ **No infrastructure changes.** ${this.#t(report.notice ?? "")}`.trim();
-    const tally = (items: readonly { status: UnitStatus }[], noun: string) => {
+    const tally = (items: readonly { status: RunStatus }[], noun: string) => {
       const counts = countStatuses(items);
       const parts = (["succeeded", "failed", "skipped", "not-started"] as const).filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status.replace("-", " ")}`);
       return `${items.length} ${noun}${items.length === 1 ? "" : "s"} (${parts.join(", ") || "none"})`;

@@ -6,11 +6,11 @@
  */
 import type { UnitReason } from "@gantry/change-detector";
 import type { Job, PlanDocument } from "@gantry/classifier";
-import type { JobResult, JobStatus, UnitResult, UnitStatus } from "../result.js";
+import type { JobResult, RunStatus, UnitResult } from "../result.js";
 
 export interface ReportJob {
   job: Job;
-  status: JobStatus;
+  status: RunStatus;
   /** Null when the job never ran (skipped because a job it needs failed, or not started). */
   result: JobResult | null;
   /** Why a job did not run, in one line. */
@@ -40,11 +40,11 @@ export interface RunReport {
 export interface ReportUnit {
   unit: string;
   entry: ReportJob;
-  status: UnitStatus;
+  status: RunStatus;
   result: UnitResult | null;
 }
 
-export const statusIcon: Record<UnitStatus | JobStatus, string> = {
+export const statusIcon: Record<RunStatus, string> = {
   succeeded: "✅",
   failed: "❌",
   skipped: "⏭️",
@@ -59,8 +59,8 @@ export function reportSucceeded(report: RunReport): boolean {
   return !report.error && !report.interrupted && report.jobs.every((job) => job.status === "succeeded");
 }
 
-export function countStatuses<T extends { status: UnitStatus | JobStatus }>(items: readonly T[]): Record<UnitStatus, number> {
-  const counts: Record<UnitStatus, number> = { succeeded: 0, failed: 0, skipped: 0, "not-started": 0 };
+export function countStatuses<T extends { status: RunStatus }>(items: readonly T[]): Record<RunStatus, number> {
+  const counts: Record<RunStatus, number> = { succeeded: 0, failed: 0, skipped: 0, "not-started": 0 };
   for (const item of items) counts[item.status]++;
   return counts;
 }
@@ -94,14 +94,14 @@ export function buildRunReport(input: RunReportInput): RunReport {
   const plan = input.plan ?? null;
   const jobs = plan?.jobs ?? input.results.map((result) => result.job);
   const planned = new Map(jobs.map((job) => [job.id, job]));
-  const statuses = new Map<string, JobStatus>();
-  const statusOf = (id: string, seen: ReadonlySet<string>): JobStatus => {
+  const statuses = new Map<string, RunStatus>();
+  const statusOf = (id: string, seen: ReadonlySet<string>): RunStatus => {
     const known = statuses.get(id) ?? byId.get(id)?.status;
     if (known !== undefined) return known;
     const job = planned.get(id);
     if (job === undefined || seen.has(id)) return "not-started";
     const blocked = job.needs.some((need) => ["failed", "skipped"].includes(statusOf(need, new Set([...seen, id]))));
-    const status: JobStatus = blocked ? "skipped" : "not-started";
+    const status: RunStatus = blocked ? "skipped" : "not-started";
     statuses.set(id, status);
     return status;
   };
