@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Interleaved A/B of two builds of `@gantry/change-detector` on the bench's repositories and changes: the
- * Detection documents must be byte-identical (but for `stats.elapsedMs`), and the times are compared within
+ * Detection documents must be byte-identical (but for `stats.elapsedMs` and `stats.filesParsed`, the work a run
+ * did), and the times are compared within
  * one sitting (the machine is shared and noisy: only ratios taken side by side mean anything). Wall time and
  * this process's CPU time (git's processes excluded) are both reported: under load, CPU time varies less.
  *
@@ -14,7 +15,7 @@
  *
  * Usage: node scripts/detect-ab.mjs --a LABEL=PATH/index.js --b LABEL=PATH/index.js [--sizes 10000]
  *          [--reps 5] [--modes cold,warm,restored] [--scenarios one-unit,root,file-read,nested-module]
- *          [--work DIR (the bench's, default $TMPDIR/gantry-bench)] [--seed 1] [--docs DIR]
+ *          [--work DIR (the bench's, default $TMPDIR/gantry-bench)] [--seed 1] [--layout units|stacks] [--docs DIR]
  * The repositories are the ones `pnpm bench` generated (run it once at those sizes first). `--docs DIR`
  * keeps every document as DIR/LABEL/SIZE-CHANGE-MODE.json.
  */
@@ -37,7 +38,8 @@ async function runChild(spec) {
   const result = await detectChanges({ repo: spec.repo, base: spec.base, head: spec.head, event: "pull_request", cache: true });
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
-  const text = JSON.stringify({ ...result, stats: { ...result.stats, elapsedMs: 0 } });
+  // The document but for how much work the run did (its time, the files it parsed): that is what may differ.
+  const text = JSON.stringify({ ...result, stats: { ...result.stats, elapsedMs: 0, filesParsed: 0 } });
   if (spec.docPath) writeFileSync(spec.docPath, text);
   process.stdout.write(
     `${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024, load1: loadavg()[0], hash: createHash("sha256").update(text).digest("hex"), bytes: text.length, units: result.units.length, cacheHits: result.stats.cacheHits })}\n`,
@@ -90,6 +92,7 @@ async function main() {
       scenarios: { type: "string" },
       work: { type: "string", default: join(tmpdir(), "gantry-bench") },
       seed: { type: "string", default: "1" },
+      layout: { type: "string", default: "units" },
       docs: { type: "string" },
     },
   });
@@ -99,12 +102,13 @@ async function main() {
   const rows = [];
   let identical = true;
   for (const size of values.sizes.split(",").map(Number)) {
-    const manifestPath = join(values.work, `infrastructure-live-${size}-seed${values.seed}.json`);
-    if (!existsSync(manifestPath)) fail(`${manifestPath} is missing: run \`pnpm bench --sizes ${size} --no-terragrunt --no-plan --reps 1 --no-readme\` first`);
+    const name = `infrastructure-live-${values.layout === "stacks" ? "stacks-" : ""}${size}-seed${values.seed}`;
+    const manifestPath = join(values.work, `${name}.json`);
+    if (!existsSync(manifestPath)) fail(`${manifestPath} is missing: run \`pnpm bench --sizes ${size}${values.layout === "stacks" ? ` --stack-sizes ${size}` : ""} --no-terragrunt --no-plan --reps 1 --no-readme\` first`);
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
-    const source = join(values.work, `infrastructure-live-${size}-seed${values.seed}`);
+    const source = join(values.work, name);
     const scenarios = manifest.scenarios.filter((s) => !values.scenarios || values.scenarios.split(",").includes(s.name));
-    const repos = Object.fromEntries(builds.map((b) => [b.label, join(values.work, "ab", `${size}-${b.label}.git`)]));
+    const repos = Object.fromEntries(builds.map((b) => [b.label, join(values.work, "ab", `${values.layout === "stacks" ? "stacks-" : ""}${size}-${b.label}.git`)]));
     for (const b of builds) clone(source, repos[b.label]);
     const times = new Map();
     const cpuTimes = new Map();

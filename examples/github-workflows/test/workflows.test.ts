@@ -1,176 +1,232 @@
 /**
- * The example workflows are checked, not just shown: they parse as YAML, keep the security invariants of
- * the two-repository model (plans and applies in separate workflows, only the apply workflow's job in the
- * environment the apply role trusts, no credentials left in checkouts), and every `gantry` command they run
- * exists with the flags they pass (each command's `--help`, from the CLI's real command table).
+ * The example is checked, not just shown. It is exactly what `gantry init` writes for acme (regenerated here
+ * and compared, file by file), and its workflows keep the security invariants of the two-repository model:
+ * plans and applies in separate workflows, only the apply workflow's job in the environment the apply role
+ * trusts, no credentials left in checkouts, untrusted input never in a script, each token only where it is
+ * needed, and every `gantry` command they run exists with the flags and Action inputs they pass.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
-import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
 import { cacheFilePath } from "../../../packages/change-detector/src/index.js";
 import { main } from "../../../packages/cli/src/main.js";
-import { APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW } from "../../../packages/guards/src/index.js";
+import { APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, TOKEN_SETTINGS } from "../../../packages/guards/src/index.js";
 
 // `yaml` is installed for @gantry/classifier (which parses .gantry/config.yml); resolve it from there.
 const requireFromClassifier = createRequire(new URL("../../../packages/classifier/package.json", import.meta.url));
 const { parse } = requireFromClassifier("yaml") as typeof import("yaml");
 
+const exampleDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const repositoryRoot = dirname(dirname(exampleDir));
+
 interface Step {
+  id?: string;
   name?: string;
   uses?: string;
   run?: string;
   if?: string;
   env?: Record<string, string>;
-  with?: Record<string, unknown>;
+  with?: Record<string, string | number | boolean>;
 }
 interface Job {
   if?: string;
   environment?: string;
-  needs?: string | string[];
   permissions?: Record<string, string>;
-  strategy?: { "fail-fast"?: boolean; matrix?: unknown };
   steps: Step[];
 }
 interface Workflow {
   name: string;
   "run-name"?: string;
-  on: Record<string, unknown>;
+  on: Record<string, { branches?: string[]; inputs?: Record<string, { required?: boolean; type?: string }> } | null>;
   permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress"?: boolean };
   env?: Record<string, string>;
   jobs: Record<string, Job>;
 }
 
-const load = (path: string) => parse(readFileSync(new URL(`../${path}`, import.meta.url), "utf8")) as Workflow;
-const live = load("infrastructure-live/.github/workflows/gantry.yml");
+const load = (path: string) => parse(readFileSync(join(exampleDir, path), "utf8")) as Workflow;
+const livePlan = load("infrastructure-live/.github/workflows/gantry-plan.yml");
+const liveDeploy = load("infrastructure-live/.github/workflows/gantry-deploy.yml");
 const planWorkflow = load(`infrastructure-pipelines/.github/workflows/${PLAN_WORKFLOW}`);
 const applyWorkflow = load(`infrastructure-pipelines/.github/workflows/${APPLY_WORKFLOW}`);
+const live = [livePlan, liveDeploy];
 const pipelines = [planWorkflow, applyWorkflow];
-const steps = (workflow: Workflow) => Object.entries(workflow.jobs).flatMap(([job, { steps }]) => steps.map((step) => ({ job, step })));
+const all = [...live, ...pipelines];
+const steps = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((job) => job.steps);
 
-/** Every `gantry <command> --flag …` in the workflows' scripts (a command ends at a pipe, redirect or `;`). */
+/** The Gantry Action's steps and the `run:` scripts' `gantry` calls, as one list of command lines. */
 function gantryInvocations(workflow: Workflow): { command: string; flags: string[]; step: Step }[] {
-  return steps(workflow).flatMap(({ step }) =>
-    [...(step.run ?? "").matchAll(/(?:^|[\s;&|(])gantry\s+([a-z-]+)([^\n|;>&]*)/g)].map((match) => ({
+  return steps(workflow).flatMap((step) => {
+    if (step.uses?.startsWith("gantry-iac/gantry@")) {
+      const args = String(step.with?.args ?? "").split("\n").filter(Boolean);
+      return [{ command: String(step.with?.command ?? "plan"), flags: args.filter((arg) => arg.startsWith("--")).map((arg) => arg.replace(/=.*$/, "")), step }];
+    }
+    return [...(step.run ?? "").matchAll(/(?:^|[\s;&|(])gantry\s+([a-z-]+)([^\n|;>&]*)/g)].map((match) => ({
       command: match[1]!,
       flags: [...match[2]!.matchAll(/(?:^|\s)(--[a-z][a-z-]*)/g)].map((flag) => flag[1]!),
       step,
-    })),
-  );
+    }));
+  });
 }
 
-async function help(command: string): Promise<{ exitCode: number; text: string }> {
+async function gantry(cwd: string, ...argv: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
-  let text = "";
-  stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  const exitCode = await main([command, "--help"], { stdout, stderr: new PassThrough(), env: {}, cwd: process.cwd() });
-  return { exitCode, text };
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const exitCode = await main(argv, { stdout, stderr, env: {}, cwd });
+  return { exitCode, stdout: out, stderr: err };
 }
 
-describe("example workflows", () => {
-  it("infrastructure-pipelines' plan and apply workflows run only on workflow_dispatch with a required job input, and may get an OIDC token", () => {
+function filesUnder(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (path: string) => {
+    if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry));
+    else files.set(relative(dir, path), readFileSync(path, "utf8"));
+  };
+  walk(dir);
+  return files;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "gantry-example-workflows-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("the example", () => {
+  it("is exactly what gantry init writes for acme (regenerate.sh)", async () => {
+    const script = readFileSync(join(exampleDir, "regenerate.sh"), "utf8").replace(/\\\n/g, " ");
+    const argv = /pnpm exec gantry (init .*)/.exec(script)![1]!.trim().split(/\s+/).filter((arg) => arg !== "--force");
+    const run = await gantry(scratch, ...argv);
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    for (const repository of ["infrastructure-live", "infrastructure-pipelines"]) {
+      const expected = filesUnder(join(scratch, repository));
+      const actual = filesUnder(join(exampleDir, repository));
+      expect([...actual.keys()].sort(), `${repository}: run examples/github-workflows/regenerate.sh`).toEqual([...expected.keys()].sort());
+      for (const [path, content] of expected) expect(actual.get(path), `${repository}/${path}: run examples/github-workflows/regenerate.sh`).toBe(content);
+    }
+  });
+});
+
+describe("the example workflows", () => {
+  it("infrastructure-pipelines' plan and apply workflows run only on workflow_dispatch with required inputs, named by correlation id", () => {
+    expect(planWorkflow.on).toMatchObject({ workflow_dispatch: { inputs: { job: { required: true, type: "string" }, correlation: { required: true, type: "string" } } } });
+    expect(applyWorkflow.on).toMatchObject({ workflow_dispatch: { inputs: { commit: { required: true, type: "string" }, correlation: { required: true, type: "string" } } } });
     for (const workflow of pipelines) {
       expect(Object.keys(workflow.on)).toEqual(["workflow_dispatch"]);
-      expect(workflow.on.workflow_dispatch).toMatchObject({ inputs: { job: { required: true, type: "string" } } });
-      expect(workflow.permissions).toEqual({ "id-token": "write", contents: "read" });
+      expect(workflow["run-name"]).toContain("${{ inputs.correlation }}");
       for (const job of Object.values(workflow.jobs)) expect(job.permissions).toBeUndefined(); // nothing widens them
-      expect(workflow["run-name"]).toBe("gantry ${{ fromJSON(inputs.job).id }}");
       // The pipelines side's settings are written out, never taken from the (copyable) workflow's own context.
-      expect(workflow.env?.GANTRY_PIPELINES_REPOSITORY).toMatch(/^[\w.-]+\/[\w.-]+$/);
+      expect(workflow.env?.GANTRY_PIPELINES_REPOSITORY).toBe("acme/infrastructure-pipelines");
       expect(workflow.env?.GANTRY_DEPLOY_BRANCH).toBe("main");
     }
+    // Plans may get the plan role's OIDC token and read; only the apply workflow writes (the record's ref).
+    expect(planWorkflow.permissions).toEqual({ "id-token": "write", contents: "read" });
+    expect(applyWorkflow.permissions).toEqual({ "id-token": "write", contents: "write" });
   });
 
   it("only the apply workflow's job runs in the environment the apply role trusts; the plan workflow accepts only plans", () => {
     expect(Object.values(applyWorkflow.jobs).map((job) => job.environment)).toEqual([APPLY_ENVIRONMENT]);
-    for (const workflow of [planWorkflow, live]) for (const job of Object.values(workflow.jobs)) expect(job.environment).toBeUndefined();
-    const roles = (workflow: Workflow) => gantryInvocations(workflow).filter((call) => call.command === "execute").map((call) => /--workflow-role (\w+)/.exec(call.step.run ?? "")?.[1]);
-    expect(roles(planWorkflow)).toEqual(["plan"]);
-    expect(roles(applyWorkflow)).toEqual(["apply"]);
-    expect(roles(live)).toEqual(["plan"]);
-    expect((applyWorkflow as Workflow & { concurrency?: { "cancel-in-progress"?: boolean } }).concurrency?.["cancel-in-progress"]).toBe(false);
+    for (const workflow of [planWorkflow, ...live]) for (const job of Object.values(workflow.jobs)) expect(job.environment).toBeUndefined();
+    expect(planWorkflow.env?.GANTRY_WORKFLOW_ROLE).toBe("plan");
+    expect(applyWorkflow.env?.GANTRY_WORKFLOW_ROLE).toBe("apply");
+    const commands = (workflow: Workflow) => gantryInvocations(workflow).map((call) => call.command);
+    expect(commands(planWorkflow)).toEqual(["execute"]);
+    expect(gantryInvocations(planWorkflow)[0]!.step.with?.args).toContain("--workflow-role=plan");
+    expect(commands(applyWorkflow)).toEqual(["run"]);
+    expect(gantryInvocations(applyWorkflow)[0]!.step.with).toMatchObject({ event: "push", branch: "main" });
+    // infrastructure-live runs nothing itself: it plans, dispatches and reports.
+    expect(new Set(live.flatMap(commands))).toEqual(new Set(["plan", "dispatch", "report"]));
+    // A started deployment is never cancelled; GitHub folds pending requests into the newest.
+    expect(applyWorkflow.concurrency).toEqual({ group: "gantry-apply", "cancel-in-progress": false });
   });
 
-  it("keeps no credentials in any checkout", () => {
-    const checkouts = [...steps(live), ...steps(planWorkflow), ...steps(applyWorkflow)].filter(({ step }) => step.uses?.startsWith("actions/checkout@"));
-    expect(checkouts.length).toBeGreaterThan(0);
-    for (const { step } of checkouts) expect(step.with?.["persist-credentials"]).toBe(false);
+  it("keeps no credentials in any checkout, and gives no OIDC token outside the pipelines repository", () => {
+    const checkouts = all.flatMap(steps).filter((step) => step.uses?.startsWith("actions/checkout@"));
+    expect(checkouts.length).toBe(3);
+    for (const step of checkouts) expect(step.with?.["persist-credentials"]).toBe(false);
+    for (const workflow of live) expect(JSON.stringify(workflow)).not.toContain("id-token");
   });
 
-  it("dispatches a pull request's jobs to the plan workflow and a push's to the apply workflow", () => {
-    const dispatch = steps(live).find(({ step }) => /gantry dispatch/.test(step.run ?? ""))!.step;
-    expect(dispatch.run).toContain('--workflow "$WORKFLOW"');
-    expect(dispatch.env?.WORKFLOW).toBe(`\${{ github.event_name == 'push' && '${APPLY_WORKFLOW}' || '${PLAN_WORKFLOW}' }}`);
+  it("a pull request's plans go to the plan workflow; a push only asks the apply workflow for a deployment", () => {
+    const [dispatchPlans] = gantryInvocations(livePlan).filter((call) => call.command === "dispatch");
+    expect(dispatchPlans!.step.with?.args).toContain(`--plan-workflow=${PLAN_WORKFLOW}`);
+    expect(dispatchPlans!.flags).not.toContain("--apply-workflow");
+    const [deploy, ...others] = gantryInvocations(liveDeploy);
+    expect(others).toEqual([]);
+    expect(deploy!.command).toBe("dispatch");
+    expect(deploy!.flags).toEqual(["--deploy", "--repository", "--apply-workflow", "--poll-interval", "--timeout"]);
+    expect(deploy!.step.with?.args).toContain(`--apply-workflow=${APPLY_WORKFLOW}`);
+    // The push workflow checks nothing out, holds no permission, and never cancels a run that asked.
+    expect(steps(liveDeploy).filter((step) => step.uses?.startsWith("actions/checkout@"))).toEqual([]);
+    expect(liveDeploy.permissions).toEqual({});
+    expect(liveDeploy.concurrency).toBeUndefined();
+    expect(liveDeploy.on).toEqual({ push: { branches: ["main"] } });
+    expect(livePlan.on).toEqual({ pull_request: { branches: ["main"] } });
+    expect(livePlan.permissions).toEqual({ contents: "read" });
   });
 
-  it("infrastructure-live's workflow runs on pull requests and pushes to main, with full history, and gets no OIDC token outside the matrix", () => {
-    expect(Object.keys(live.on).sort()).toEqual(["pull_request", "push"]);
-    expect(live.on.push).toEqual({ branches: ["main"] });
-    expect(live.permissions).toEqual({ contents: "read" });
-    for (const { step } of steps(live).filter(({ step }) => step.uses?.startsWith("actions/checkout@"))) expect(step.with?.["fetch-depth"]).toBe(0);
-    for (const [name, job] of Object.entries(live.jobs)) {
-      if (job.permissions?.["id-token"] === "write") {
-        expect(name).toBe("execute");
-        expect(job.if).toContain("github.event_name == 'pull_request'"); // plans only: the plan role
-      }
-    }
-    expect(live.jobs.execute!.strategy?.["fail-fast"]).toBe(false);
-    expect(live.jobs.report!.if).toContain("always()");
-    expect(live.jobs.report!.needs).toEqual(["plan", "execute", "dispatch"]);
-  });
-
-  it("the plan job restores the detection cache before planning, from the same branch scope", () => {
-    const planSteps = live.jobs.plan!.steps;
+  it("the plan job restores the detection cache before planning, from the pull request's head", () => {
+    const planSteps = livePlan.jobs["gantry-plan"]!.steps;
     const cacheAt = planSteps.findIndex((step) => step.uses?.startsWith("actions/cache@"));
-    const planAt = planSteps.findIndex((step) => step.name === "Plan");
+    const planAt = planSteps.findIndex((step) => step.id === "plan");
     expect(cacheAt).toBeGreaterThan(planSteps.findIndex((step) => step.uses?.startsWith("actions/checkout@")));
     expect(cacheAt).toBeLessThan(planAt);
     // Where @gantry/change-detector keeps it (cacheFilePath under the git common dir of a checkout).
     expect(planSteps[cacheAt]!.with?.path).toBe(dirname(cacheFilePath(".git")));
-    expect(planSteps[cacheAt]!.with?.key).toContain("${{ env.HEAD_SHA }}");
+    expect(planSteps[cacheAt]!.with?.key).toContain("${{ github.event.pull_request.head.sha }}");
   });
 
   it("passes untrusted input to scripts only through the environment", () => {
-    for (const workflow of [live, ...pipelines]) {
-      for (const { step } of steps(workflow)) {
-        expect(step.run ?? "").not.toMatch(/\$\{\{\s*(inputs\.|matrix|github\.event\.|github\.head_ref)/);
-      }
+    for (const step of all.flatMap(steps)) {
+      expect(step.run ?? "").not.toMatch(/\$\{\{\s*(inputs\.|matrix|github\.event\.|github\.head_ref)/);
     }
   });
 
   it("uses each token only in the step that needs it", () => {
     const seen = new Set<string>();
-    for (const { step } of [...steps(live), ...pipelines.flatMap(steps)]) {
+    for (const step of all.flatMap(steps)) {
       const secrets = new Set([...`${JSON.stringify(step.env ?? {})}${JSON.stringify(step.with ?? {})}`.matchAll(/secrets\.([A-Z_]+)/g)].map((match) => match[1]!));
-      const commands = [...(step.run ?? "").matchAll(/(?:^|[\s;&|(])gantry\s+([a-z-]+)/g)].map((match) => match[1]!);
+      const commands = new Set(gantryInvocations({ jobs: { job: { steps: [step] } } } as unknown as Workflow).map((call) => call.command));
       for (const secret of secrets) {
         seen.add(secret);
-        if (secret === "GANTRY_INFRA_LIVE_TOKEN") expect(new Set(commands)).toEqual(new Set(["report"]));
-        else if (secret === "GANTRY_DISPATCH_TOKEN") {
+        if (secret === TOKEN_SETTINGS["infra-live-write"].variable) expect(commands).toEqual(new Set(["report"]));
+        else if (secret === TOKEN_SETTINGS.dispatch.variable) {
           // `gantry dispatch`, or downloading the dispatched runs' results from the pipelines repository.
-          if (commands.length > 0) expect(new Set(commands)).toEqual(new Set(["dispatch"]));
+          if (commands.size > 0) expect(commands).toEqual(new Set(["dispatch"]));
           else expect(step.run).toContain('gh run download "$run" --repo "$PIPELINES_REPOSITORY"');
-        } else if (secret === "GANTRY_CODE_READ_TOKEN") {
-          // The checkout, or `gantry execute`, whose guards fetch the deploy branch with it (never the tools).
-          if (step.uses) expect(step.uses).toMatch(/^actions\/checkout@/);
-          else expect(new Set(commands)).toEqual(new Set(["execute"]));
-        }
-        else throw new Error(`unexpected secret ${secret} in step ${step.name ?? step.uses}`);
+        } else if (secret === TOKEN_SETTINGS["code-read"].variable) {
+          // The checkout, or the guards' fetch of the deploy branch (never the tools'): execute, or run in apply.yml.
+          if (step.uses?.startsWith("actions/checkout@")) continue;
+          expect([...commands].every((command) => command === "execute" || command === "run")).toBe(true);
+          expect(commands.size).toBe(1);
+        } else throw new Error(`unexpected secret ${secret} in step ${step.name ?? step.uses}`);
       }
     }
-    expect(seen).toEqual(new Set(["GANTRY_INFRA_LIVE_TOKEN", "GANTRY_DISPATCH_TOKEN", "GANTRY_CODE_READ_TOKEN"]));
+    expect(seen).toEqual(new Set(Object.values(TOKEN_SETTINGS).map((setting) => setting.variable)));
+    // The record's ref is written with the apply workflow's own token, and nowhere else.
+    const recordTokens = all.flatMap(steps).filter((step) => step.env?.GANTRY_RECORD_TOKEN !== undefined);
+    expect(recordTokens.map((step) => step.env!.GANTRY_RECORD_TOKEN)).toEqual(["${{ github.token }}"]);
+    expect(gantryInvocations({ jobs: { job: { steps: recordTokens } } } as unknown as Workflow).map((call) => call.command)).toEqual(["run"]);
   });
 
-  it("every gantry command the workflows run exists, with every flag they pass", async () => {
-    const invocations = [...gantryInvocations(live), ...pipelines.flatMap(gantryInvocations)];
-    expect(new Set(invocations.map((call) => call.command))).toEqual(new Set(["plan", "execute", "dispatch", "report"]));
-    for (const { command, flags } of invocations) {
-      const { exitCode, text } = await help(command);
+  it("every gantry command the workflows run exists, with every flag and Action input they pass", async () => {
+    const invocations = all.flatMap(gantryInvocations);
+    expect(new Set(invocations.map((call) => call.command))).toEqual(new Set(["plan", "execute", "run", "dispatch", "report"]));
+    const action = parse(readFileSync(join(repositoryRoot, "action.yml"), "utf8")) as { inputs: Record<string, unknown> };
+    for (const { command, flags, step } of invocations) {
+      const { exitCode, stdout } = await gantry(scratch, command, "--help");
       expect(exitCode, `gantry ${command} --help`).toBe(0);
-      for (const flag of flags) expect(text, `gantry ${command} ${flag}`).toMatch(new RegExp(`${flag}(?![a-z-])`));
+      for (const flag of flags) expect(stdout, `gantry ${command} ${flag}`).toMatch(new RegExp(`${flag}(?![a-z-])`));
+      for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs), `the Action's input ${input}`).toContain(input);
     }
-    // The results the report reads are the ones execute writes.
-    expect(invocations.filter((call) => call.command === "execute").every((call) => call.flags.includes("--result"))).toBe(true);
+    // The results the report reads are the ones execute writes and plan.yml uploads.
+    expect(gantryInvocations(planWorkflow)[0]!.step.with?.args).toContain("--result=result.json");
+    expect(steps(planWorkflow).find((step) => step.uses?.startsWith("actions/upload-artifact@"))!.with).toMatchObject({ name: "gantry-result-${{ fromJSON(inputs.job).id }}", path: "result.json" });
   });
 });

@@ -186,6 +186,6 @@ describe("the Action", () => {
     expect(outputs["tofu"]).toBe(join(work, "temp", "gantry-tools", "tofu-1.12.6", "tofu"));
     expect(stdout).toContain("terragrunt 1.1.3: downloaded");
     // The CLI runs with the tools on its PATH (and as GANTRY_TERRAGRUNT / GANTRY_TOFU).
-    expect(stdout).toMatch(/tools:\n {2}terragrunt +available\n {2}tofu +available\n/);
+    expect(stdout).toMatch(/tools:\n {2}terragrunt +available \(.*\/terragrunt-1\.1\.3\/terragrunt\)\n {2}tofu +available \(.*\/tofu-1\.12\.6\/tofu\)\n/);
   });
 });

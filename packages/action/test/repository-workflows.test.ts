@@ -30,7 +30,8 @@ describe("this repository's workflows", () => {
   it("pass actionlint, and so do the example workflows", { timeout: 300_000 }, () => {
     const files = [
       ...workflows.map(({ name }) => join(".github/workflows", name)),
-      "examples/github-workflows/infrastructure-live/.github/workflows/gantry.yml",
+      "examples/github-workflows/infrastructure-live/.github/workflows/gantry-plan.yml",
+      "examples/github-workflows/infrastructure-live/.github/workflows/gantry-deploy.yml",
       "examples/github-workflows/infrastructure-pipelines/.github/workflows/plan.yml",
       "examples/github-workflows/infrastructure-pipelines/.github/workflows/apply.yml",
     ];

@@ -81,6 +81,22 @@ export const unitProblemSchema = z.object({
 });
 export type UnitProblem = z.infer<typeof unitProblemSchema>;
 
+/**
+ * A unit's Terragrunt `exclude` block (its own, else inherited from an include), evaluated as Terragrunt does
+ * without `--feature` flags; a value only known at run time is null. `if` and `excludeDependencies` are false
+ * when absent, `actions` empty. Terragrunt's `run --all` leaves the unit out of a command `actions` names
+ * (`plan`, `apply`, `destroy`, `all`, `all_except_output`) when `if` is true, and with `excludeDependencies` its
+ * dependencies in the same run too; `no_run` applies to single-unit commands only and is not carried.
+ */
+export const excludeSettingSchema = z.object({
+  if: z.boolean().nullable(),
+  actions: z.array(z.string()).nullable(),
+  excludeDependencies: z.boolean().nullable(),
+  /** Where the block is: `dev/app/terragrunt.hcl:12`. */
+  from: z.string(),
+});
+export type ExcludeSetting = z.infer<typeof excludeSettingSchema>;
+
 export const affectedUnitSchema = z.object({
   /** Unit directory relative to the repository root, `/`-separated, no trailing slash; `.` for the root itself. */
   path: z.string(),
@@ -92,6 +108,8 @@ export const affectedUnitSchema = z.object({
   problems: z.array(unitProblemSchema),
   /** True when the unit sits inside a directory holding `terragrunt.stack.hcl`. */
   inStack: z.boolean(),
+  /** Its `exclude` block, when it has one (added after the first contract, optional). */
+  exclude: excludeSettingSchema.optional(),
 });
 export type AffectedUnit = z.infer<typeof affectedUnitSchema>;
 

@@ -24,7 +24,7 @@ import { SourceFetcher } from "./stacks/fetch.js";
 import { StackUnits, analyseCommitUnits } from "./stacks/stack-units.js";
 import { matchChanges } from "./match.js";
 import { baseName } from "./paths.js";
-import { ROOT_CONFIG, ROOT_UNIT, presentRootUnit, rootConfigIsIncluded, withoutRootConfig } from "./root-unit.js";
+import { ROOT_CONFIG, ROOT_UNIT, presentRootUnit, readsRootConfig, rootConfigIsIncluded, rootDeletedBesideOthers, withoutRootConfig } from "./root-unit.js";
 import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits, type UnitSets } from "./units.js";
 
 export interface DetectOptions {
@@ -52,7 +52,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
   const parseCache = new ParseCache();
   try {
     const units = await findUnits(range, cached, reader, parseCache);
-    const reuse = await reuseCache(range, units, cached);
+    const reuse = reuseCache(units, cached);
     // From here the cache is `reuse.cached`, null when nothing was reusable: not kept through the analysis.
     cached = null;
     const analysis = await analyse(range, units, reuse, reader, parseCache);
@@ -90,7 +90,10 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
         elapsedMs: Math.round((performance.now() - started) * 10) / 10,
       },
     };
-    presentRootUnit(result, analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT));
+    const rootIsUnit = rootDeletedBesideOthers(analysis.sets)
+      ? !(await deletedRootWasIncluded(range, units, analysis, matched.units, reader, parseCache))
+      : analysis.sets.head.has(ROOT_UNIT) || analysis.sets.base.has(ROOT_UNIT);
+    presentRootUnit(result, rootIsUnit);
     return result;
   } finally {
     reader.close();
@@ -169,6 +172,8 @@ interface Units {
   /** Units generated from stack files; null when neither commit has any. */
   stacks: StackUnits | null;
   trackedFiles: number;
+  /** The paths changed between the cached commit and head; null when the cached commit is gone (rebased away). */
+  changedSinceCache: DiffEntry[] | null;
 }
 
 /** Find units: directories with `terragrunt.hcl`, and the units stack files generate. */
@@ -177,7 +182,9 @@ async function findUnits(range: Range, cached: LoadedCache | null, reader: BlobR
   const found = headTree ? unitsOfTree(headTree) : { head: new Set(cached!.units), stackDirs: new Set(cached!.stackDirs) };
   const trackedFiles = headTree ? headTree.size : cached!.trackedFiles;
   const sets = withBaseUnits(found.head, found.stackDirs, diff);
-  if (!headTree || sets.stackDirs.size === 0) return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, stacks: null, trackedFiles };
+  let changedSinceCache: DiffEntry[] | null = [];
+  if (cached && cached.commit !== range.head) changedSinceCache = await range.repo.diffTree(cached.commit, range.head).catch(() => null);
+  if (!headTree || sets.stackDirs.size === 0) return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, stacks: null, trackedFiles, changedSinceCache };
   const stacks = await StackUnits.find({
     headTree,
     headStackDirs: found.stackDirs,
@@ -187,10 +194,11 @@ async function findUnits(range: Range, cached: LoadedCache | null, reader: BlobR
     reader,
     parseCache,
     fetcher: new SourceFetcher(join(range.repo.commonDir, "gantry", "stack-sources")),
+    kept: cached?.stacks ? { stacks: cached.stacks, fingerprints: cached.generated, changed: changedSinceCache && changedSinceCache.flatMap((entry) => [entry.oldPath, entry.newPath]) } : null,
   });
-  const head = new Set([...sets.head, ...stacks.head.units.keys()]);
-  const base = new Set([...sets.base, ...stacks.baseUnits.keys()]);
-  return { sets: { head, base, stackDirs: sets.stackDirs }, headUnits: [...head].sort(), headStackDirs: found.stackDirs, stacks, trackedFiles };
+  const head = new Set([...sets.head, ...stacks.headUnits().keys()]);
+  const base = new Set([...sets.base, ...stacks.baseUnitPaths()]);
+  return { sets: { head, base, stackDirs: sets.stackDirs }, headUnits: [...head].sort(), headStackDirs: found.stackDirs, stacks, trackedFiles, changedSinceCache };
 }
 
 interface Reuse {
@@ -212,12 +220,11 @@ interface Reuse {
  * that read it, and a generated unit whose stack block now gives it other content is invalidated too; the
  * others keep their records and postings.
  */
-async function reuseCache(range: Range, units: Units, cached: LoadedCache | null): Promise<Reuse> {
+function reuseCache(units: Units, cached: LoadedCache | null): Reuse {
   const { headUnits } = units;
   const cachedIds = new Int32Array(headUnits.length).fill(-1);
   let count = 0;
-  let changed: DiffEntry[] | null = [];
-  if (cached && cached.commit !== range.head) changed = await range.repo.diffTree(cached.commit, range.head).catch(() => null); // null: the cached commit is gone (rebased away)
+  const changed = units.changedSinceCache;
   const sameUnits = cached !== null && sameList(cached.units, headUnits);
   if (cached && changed) {
     const invalid = new Uint8Array(cached.units.length);
@@ -226,7 +233,7 @@ async function reuseCache(range: Range, units: Units, cached: LoadedCache | null
         for (const id of cached.index.lookup(path, false)) invalid[id] = 1;
       }
     }
-    const generated = units.stacks?.head.units;
+    const generated = units.stacks?.headUnits();
     cached.units.forEach((unit, cachedId) => {
       if (invalid[cachedId] === 1 || cached.generated[unit] !== generated?.get(unit)?.fingerprint) return;
       const id = sameUnits ? cachedId : unitIdIn(headUnits, unit);
@@ -275,6 +282,8 @@ interface Analysis {
   deletedUnits: string[];
   /** Deleted units' reads in the base tree (their dependencies belong in the graph). */
   deletedReads: Map<string, UnitReads>;
+  /** The base tree's snapshot, once something was analysed there. */
+  baseSnapshot: Snapshot | undefined;
 }
 
 /** Analyse: head units without a reusable record, and the deleted units in the base tree. */
@@ -283,8 +292,9 @@ async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobRea
   const index = reuse.index;
   const toAnalyse = headUnits.filter((_, id) => reuse.cachedIds[id] === -1);
   if (toAnalyse.length > 0) {
-    const snapshot = stacks ? stacks.head.snapshot : new Snapshot(range.headTree ?? (await range.repo.listTree(range.head)), "head");
-    await analyseCommitUnits(snapshot, toAnalyse, units.sets.head, stacks?.head.units, reader, parseCache, (unit, reads) => {
+    const generation = stacks ? await stacks.headFor(toAnalyse) : null;
+    const snapshot = generation ? generation.snapshot : new Snapshot(range.headTree ?? (await range.repo.listTree(range.head)), "head");
+    await analyseCommitUnits(snapshot, toAnalyse, units.sets.head, generation?.units, reader, parseCache, (unit, reads) => {
       const id = unitIdIn(headUnits, unit)!;
       index.add(id, reads);
       reuse.records.addFresh(id, reads);
@@ -295,15 +305,40 @@ async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobRea
   const sets = withoutRootConfig(units.sets, rootIncluded);
   const deletedUnits = deletedUnitsOf(sets);
   const deletedReads = new Map<string, UnitReads>();
+  let baseSnapshot: Snapshot | undefined;
   if (deletedUnits.length > 0) {
-    const snapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseCommitUnits(snapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    baseSnapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
+    await analyseCommitUnits(baseSnapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
   }
-  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads };
+  return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads, baseSnapshot };
+}
+
+/**
+ * A root `terragrunt.hcl` deleted beside other units was their configuration when a unit included (or read) it
+ * at base. Such a unit is one the change reaches (see `root-unit.ts`): a deleted unit (already analysed at
+ * base), or a head unit the change affected, analysed again in the base tree here.
+ */
+async function deletedRootWasIncluded(
+  range: Range,
+  units: Units,
+  analysis: Analysis,
+  matched: readonly { path: string; status: string }[],
+  reader: BlobReader,
+  parseCache: ParseCache,
+): Promise<boolean> {
+  for (const [unit, reads] of analysis.deletedReads) if (unit !== ROOT_UNIT && readsRootConfig(reads)) return true;
+  const candidates = matched.filter((unit) => unit.status !== "added" && unit.status !== "deleted" && analysis.sets.base.has(unit.path)).map((unit) => unit.path);
+  if (candidates.length === 0) return false;
+  const snapshot = analysis.baseSnapshot ?? units.stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
+  let included = false;
+  await analyseCommitUnits(snapshot, candidates, analysis.sets.base, units.stacks?.baseUnits, reader, parseCache, (_unit, reads) => {
+    included ||= readsRootConfig(reads);
+  });
+  return included;
 }
 
 function extrasOf(reads: UnitReads | undefined) {
-  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems };
+  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems, exclude: reads.exclude };
 }
 
 /** Every head unit's dependencies, and every deleted unit's (from the base tree), in unit order. */
@@ -319,7 +354,7 @@ function graphOf(units: Units, reuse: Reuse, analysis: Analysis): Record<string,
 /** Persist: the cache now describes head (reused records are written back as the bytes they were loaded from). */
 function persist(range: Range, units: Units, records: HeadRecords, index: ReadIndex, dependencies: Record<string, string[]>): void {
   const generated: Record<string, string> = {};
-  for (const [unit, { fingerprint }] of units.stacks?.head.units ?? []) generated[unit] = fingerprint;
+  for (const [unit, { fingerprint }] of units.stacks?.headUnits() ?? []) generated[unit] = fingerprint;
   saveCache(range.repo.commonDir, {
     commit: range.head,
     units: units.headUnits,
@@ -328,6 +363,7 @@ function persist(range: Range, units: Units, records: HeadRecords, index: ReadIn
     dependencies: units.headUnits.map((unit) => dependencies[unit]!),
     stackDirs: [...units.headStackDirs].sort(),
     generated,
+    stacks: units.stacks?.keptForHead().encode() ?? null,
     trackedFiles: units.trackedFiles,
     index,
   });

@@ -3,7 +3,7 @@
  * that unit (added / deleted when its `terragrunt.hcl` appears or disappears); any changed path also affects
  * every other unit that reads it, with the chain of links from the unit to the file.
  */
-import type { AffectedUnit, DynamicRead, FileChange, FileChangeType, ReadLink, UnitProblem, UnitReason, UnitStatus } from "./contract.js";
+import type { AffectedUnit, DynamicRead, ExcludeSetting, FileChange, FileChangeType, ReadLink, UnitProblem, UnitReason, UnitStatus } from "./contract.js";
 import type { DiffEntry } from "./git.js";
 import type { ReadIndex } from "./cache/read-index.js";
 import type { StackChange } from "./stacks/stack-units.js";
@@ -13,6 +13,7 @@ import { isInStack, unitContaining } from "./units.js";
 export interface UnitExtras {
   dynamic: DynamicRead[];
   problems: UnitProblem[];
+  exclude?: ExcludeSetting | undefined;
 }
 
 export interface MatchInput {
@@ -128,6 +129,7 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
       dynamic: extras?.dynamic ?? [],
       problems,
       inStack: isInStack(unit, input.stackDirs),
+      ...(extras?.exclude ? { exclude: extras.exclude } : {}),
     });
   };
   // Head units in id order merged with the (few) others by name: the same order as sorting every name.

@@ -4,10 +4,14 @@
  * with `--queue-exclude-dir=.`. Gantry's rule: it is a unit unless a unit includes it (or reads it with
  * `read_terragrunt_config`). Discovery keeps it as a candidate unit `""` so that it is analysed like any
  * other; once every unit's reads are known, a root that a unit includes leaves the unit sets and the
- * document. When it is deleted, the base tree's units are not analysed: it was a unit only when it was
- * the base's only one. In the document the root unit is `.`, as Terragrunt prints it.
+ * document. When it is deleted beside other units, it is kept as a deleted unit until matching is done: it
+ * was the units' configuration if a unit included it at base, and any such unit is among the units the
+ * change reaches at head (its head reads, evaluated over the same files, would include the deleted root
+ * otherwise), so only those are analysed again at base (`deletedRootWasIncluded`). In the document the root
+ * unit is `.`, as Terragrunt prints it.
  */
 import type { DetectionResult } from "./contract.js";
+import type { UnitReads } from "./analysis/read-set.js";
 import type { UnitSets } from "./units.js";
 
 export const ROOT_UNIT = "";
@@ -27,15 +31,23 @@ export function rootConfigIsIncluded(
   return false;
 }
 
-/**
- * The unit sets without a root that is configuration: included in head, or deleted from a base that held
- * other units.
- */
+/** True when a unit's reads (analysed at base) include or read the root `terragrunt.hcl`. */
+export function readsRootConfig(reads: UnitReads): boolean {
+  const via = reads.files.get(ROOT_CONFIG)?.link.via;
+  return via === "include" || via === "read_terragrunt_config";
+}
+
+/** The root `terragrunt.hcl` is deleted while the base held other units: whether it was a unit waits for matching. */
+export function rootDeletedBesideOthers(units: UnitSets): boolean {
+  return units.base.has(ROOT_UNIT) && !units.head.has(ROOT_UNIT) && units.base.size > 1;
+}
+
+/** The unit sets without a root that is configuration (included in head). */
 export function withoutRootConfig(units: UnitSets, includedInHead: boolean): UnitSets {
   const inHead = units.head.has(ROOT_UNIT);
   const inBase = units.base.has(ROOT_UNIT);
   const dropHead = inHead && includedInHead;
-  const dropBase = inBase && (inHead ? includedInHead : units.base.size > 1);
+  const dropBase = inBase && inHead && includedInHead;
   if (!dropHead && !dropBase) return units;
   const without = (set: Set<string>) => {
     const copy = new Set(set);
@@ -52,7 +64,10 @@ export function presentRootUnit(result: DetectionResult, isUnit: boolean): void 
   const name = (unit: string) => (unit === ROOT_UNIT ? "." : unit);
   if (!isUnit) {
     result.units = result.units.filter((unit) => unit.path !== ROOT_UNIT);
-    for (const change of result.changes) change.units = change.units.filter((unit) => unit !== ROOT_UNIT);
+    for (const change of result.changes) {
+      change.units = change.units.filter((unit) => unit !== ROOT_UNIT);
+      if (change.insideUnit === ROOT_UNIT) change.insideUnit = null;
+    }
     delete result.graph.dependencies[ROOT_UNIT];
     return;
   }

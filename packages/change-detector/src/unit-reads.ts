@@ -12,6 +12,7 @@ import { GitRepository, type BlobReader } from "./git.js";
 import { joinRepo } from "./paths.js";
 import { SourceFetcher } from "./stacks/fetch.js";
 import { generateStacks, type GeneratedUnit } from "./stacks/generate.js";
+import type { StackSource } from "./stacks/source.js";
 import { analyseCommitUnits } from "./stacks/stack-units.js";
 import { STACK_FILE, unitsOfTree } from "./units.js";
 
@@ -30,13 +31,27 @@ export interface UnitReadsReport {
   dependencies: string[];
   /** Problems of the analysis (broken HCL, a symlink leaving the repository: `SYMLINK_ESCAPES_REPO`, …). */
   problems: UnitProblem[];
+  /** For a unit generated from a stack file: where its files come from (the guards check they stay inside). */
+  generated?: GeneratedOrigin;
 }
 
 export interface ListedUnit {
   /** Repository-relative directory. */
   path: string;
-  /** For a unit generated from a stack file: that committed stack file, and the block (`file:line`). */
-  generatedBy?: { stackFile: string; from: string };
+  /**
+   * For a unit generated from a stack file: that committed stack file, and the block (`file:line`). With
+   * `problem`, it could not be generated (a source that cannot be fetched, a broken block or stack file): what
+   * the stack generates at or below `path` is unknown.
+   */
+  generatedBy?: { stackFile: string; from: string; problem?: string };
+}
+
+export interface GeneratedOrigin {
+  stackFile: string;
+  /** The sources its stack blocks copy, outermost first, its own last. */
+  sources: StackSource[];
+  /** The symlinks among its generated files (repository path, target as written): they come from its sources. */
+  symlinks: Array<{ path: string; target: string }>;
 }
 
 /** Every unit of a commit, sorted: those committed, and those its stack files generate. */
@@ -44,7 +59,8 @@ export async function listUnits(options: { repo: string; commit: string }): Prom
   return withCommitUnits(options, async ({ units, generated }) =>
     [...units].sort().map((path) => {
       const from = generated.get(path);
-      return from ? { path, generatedBy: { stackFile: from.stackFile, from: from.from } } : { path };
+      if (!from) return { path };
+      return { path, generatedBy: { stackFile: from.stackFile, from: from.from, ...(from.problem ? { problem: from.problem.message } : {}) } };
     }),
   );
 }
@@ -64,6 +80,7 @@ export async function readsOfUnits(options: { repo: string; commit: string; unit
         problems: [...reads.problems],
       });
     });
+    await describeGeneratedOrigins(found, generated, snapshot, reader);
     return options.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
   });
 }
@@ -98,4 +115,22 @@ async function withCommitUnits<T>(options: { repo: string; commit: string }, use
   } finally {
     reader.close();
   }
+}
+
+/** Adds each generated unit's origin: its chain of sources, and the symlinks its copy holds. */
+async function describeGeneratedOrigins(found: Map<string, UnitReadsReport>, generated: Map<string, GeneratedUnit>, snapshot: Snapshot, reader: BlobReader): Promise<void> {
+  const links: Array<{ report: UnitReadsReport; path: string; blob: string }> = [];
+  for (const report of found.values()) {
+    const from = generated.get(report.unit);
+    if (!from) continue;
+    report.generated = { stackFile: from.stackFile, sources: from.sources, symlinks: [] };
+    for (const path of snapshot.tree.filesUnder(report.unit)) {
+      const entry = snapshot.tree.get(path)!;
+      if (entry.mode === "120000") links.push({ report, path, blob: entry.blob });
+    }
+  }
+  // Copies of repository files carry git's blob ids; copies from disk or a fetch carry their text already.
+  const unread = [...new Set(links.map((link) => link.blob))].filter((blob) => !snapshot.contents.has(blob));
+  for (const [blob, content] of await reader.readMany(unread)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+  for (const { report, path, blob } of links) report.generated!.symlinks.push({ path, target: snapshot.contents.get(blob) ?? "" });
 }

@@ -98,8 +98,8 @@ export const CAUSES = {
     why: "conservative: the file is in the unit's module directory (`source = \".\"` or a subdirectory of the module), which Gantry reads as a whole, subdirectories included; Terragrunt does not record it",
   },
   "excluded-by-terragrunt": {
-    right: "terragrunt",
-    why: "the unit (or a file it includes) has an `exclude` block that takes it out of Terragrunt's runs, and `find --filter` leaves it out; Gantry does not read `exclude` blocks yet, so it reports (and would plan) the unit",
+    right: "gantry",
+    why: "the unit (or a file it includes) has an `exclude` block that takes it out of Terragrunt's runs, and `find --filter` leaves it out; the change does touch it: Gantry's detection reports it with its `exclude` block, and Gantry's plan leaves it out of the actions the block names, as Terragrunt's run does",
   },
   "unrecorded-config-read": {
     right: "gantry",

@@ -100,17 +100,18 @@ describe("stacks", () => {
     await using repo = createTempGitRepo({
       ...stackRepoFiles(),
       "live/flat/terragrunt.stack.hcl": `unit "vpc" {\n  source = "../../catalog/units/vpc"\n  path   = "vpc"\n  no_dot_terragrunt_stack = true\n  values = { cidr = "10.9.0.0/16" }\n}\n`,
-      "live/included/terragrunt.stack.hcl": `include "common" {\n  path = "\${get_repo_root()}/common.stack.hcl"\n}\nunit "vpc" {\n  source = "../../catalog/units/vpc"\n  path   = "vpc"\n  values = { cidr = "10.8.0.0/16" }\n}\n`,
-      "common.stack.hcl": `unit "extra" {\n  source = "catalog/units/vpc"\n  path   = "extra"\n}\n`,
+      "live/included/terragrunt.stack.hcl": `locals {\n  cidr = "10.7.0.0/16"\n}\ninclude "common" {\n  path = "\${get_repo_root()}/common.stack.hcl"\n}\nunit "vpc" {\n  source = "../../catalog/units/vpc"\n  path   = "vpc"\n  values = { cidr = "10.8.0.0/16" }\n}\n`,
+      "common.stack.hcl": `unit "extra" {\n  source = "\${get_repo_root()}/catalog/units/vpc"\n  path   = "extra"\n  values = { cidr = local.cidr }\n}\n`,
       "live/bad/terragrunt.stack.hcl": `unit "escape" {\n  source = "../../catalog/units/vpc"\n  path   = "../../elsewhere"\n}\nunit "missing" {\n  source = "../../catalog/units/nothing"\n  path   = "missing"\n}\nunit "unknown" {\n  source = get_env("CATALOG")\n  path   = "unknown"\n}\n`,
     });
     const base = repo.sha();
     const head = repo.commit({ "root.hcl": `${stackRepoFiles()["root.hcl"]}# edit\n` });
     const result = await detect(repo.dir, base, head);
     expect(unit(result, "live/flat/vpc")).toMatchObject({ status: "affected", inStack: true, problems: [] });
-    // The units an included stack file adds are unknown: reported where they would be generated.
+    // An included stack file's blocks are the including file's, evaluated with its locals (as Terragrunt does).
     expect(unit(result, "live/included/.terragrunt-stack/vpc")).toMatchObject({ status: "affected", problems: [] });
-    expect(unit(result, "live/included/.terragrunt-stack")!.problems[0]).toMatchObject({ code: "HCL_EVAL", file: "live/included/terragrunt.stack.hcl", line: 1 });
+    expect(unit(result, "live/included/.terragrunt-stack/extra")).toMatchObject({ status: "affected", problems: [] });
+    expect(unit(result, "live/included/.terragrunt-stack")).toBeUndefined();
     for (const name of ["escape", "missing", "unknown"]) {
       const broken = unit(result, `live/bad/.terragrunt-stack/${name}`)!;
       expect(broken.status).toBe("changed");

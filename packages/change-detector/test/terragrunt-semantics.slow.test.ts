@@ -207,6 +207,68 @@ inputs = {
     expect(statuses(await detect(legacy.dir, edited, moved))).toEqual({ "live/a": "changed", "live/b": "changed" });
   });
 
+  test("a root unit deleted beside other units is a deleted unit; a deleted root that units included is not", async () => {
+    const rootUnit = `terraform {\n  source = "."\n}\n`;
+    await using repo = createTempGitRepo({ "terragrunt.hcl": rootUnit, "main.tf": "# root\n", "root.hcl": "inputs = {}\n", "live/a/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n`, "live/b/terragrunt.hcl": "" });
+    expect(terragruntFind(repo.dir).map((c) => c.path).sort()).toEqual([".", "live/a", "live/b"]);
+    const base = repo.sha();
+    const head = repo.commit({ "terragrunt.hcl": null, "main.tf": null });
+    // Terragrunt reports the deleted root unit too.
+    expect(terragruntFind(repo.dir, ["--filter", `[${base}...${head}]`, "--filter-allow-destroy"]).map((c) => c.path)).toEqual(["."]);
+    const result = await detect(repo.dir, base, head);
+    expect(statuses(result)).toEqual({ ".": "deleted" });
+    expect(result.changes.map((c) => [c.files[0], c.insideUnit, c.units])).toEqual([
+      ["main.tf", ".", ["."]],
+      ["terragrunt.hcl", ".", ["."]],
+    ]);
+    expect(result.graph.dependencies["."]).toEqual([]);
+    // Cold and warm runs agree.
+    expect({ ...(await detect(repo.dir, base, head, { cache: true })), stats: null }).toEqual({ ...result, stats: null });
+
+    // Deleted together with a unit that included it: configuration, not a unit, whether that unit changed
+    // with it or broke (both are reached by the change, and are analysed at base to find out).
+    const include = `include "root" {\n  path = find_in_parent_folders("terragrunt.hcl")\n}\n`;
+    await using legacy = createTempGitRepo({ "terragrunt.hcl": `inputs = { region = "eu-west-1" }\n`, "live/a/terragrunt.hcl": include, "live/b/terragrunt.hcl": "" });
+    const legacyBase = legacy.sha();
+    const broken = legacy.commit({ "terragrunt.hcl": null });
+    const brokenResult = await detect(legacy.dir, legacyBase, broken);
+    expect(statuses(brokenResult)).toEqual({ "live/a": "changed" });
+    expect(brokenResult.changes.map((c) => [c.files[0], c.insideUnit])).toEqual([["terragrunt.hcl", null]]);
+    expect(Object.keys(brokenResult.graph.dependencies).sort()).toEqual(["live/a", "live/b"]);
+  });
+
+  test("feature.NAME.value is the flag's default (no --feature flags), its own over an included one", async () => {
+    await using repo = createTempGitRepo({
+      "flags.hcl": `feature "env" {\n  default = "dev"\n}\nfeature "region" {\n  default = "eu"\n}\n`,
+      "config/prod-us.json": "prod-us\n",
+      "config/dev-eu.json": "dev-eu\n",
+      "live/app/terragrunt.hcl": `include "flags" {
+  path = find_in_parent_folders("flags.hcl")
+}
+feature "env" {
+  default = "prod"
+}
+feature "region" {
+  default = "us"
+}
+locals {
+  settings = file("\${get_repo_root()}/config/\${feature.env.value}-\${feature.region.value}.json")
+}
+inputs = { settings = local.settings }
+`,
+    });
+    const rendered = terragruntRender(repo.dir, "live/app") as { locals: Record<string, string> };
+    // Terragrunt read the file the unit's own defaults name.
+    expect(rendered.locals["settings"]).toBe("prod-us\n");
+    const base = repo.sha();
+    const head = repo.commit({ "config/prod-us.json": `{"v": 2}\n`, "config/dev-eu.json": `{"v": 2}\n` });
+    const result = await detect(repo.dir, base, head);
+    // The file the defaults name, not a dynamic read of config/**.
+    expect(statuses(result)).toEqual({ "live/app": "affected" });
+    expect(unit(result, "live/app")!.reasons.map((reason) => reason.file)).toEqual(["config/prod-us.json"]);
+    expect(unit(result, "live/app")!.dynamic).toEqual([]);
+  });
+
   test("find_in_parent_folders finds a directory of that name too", async () => {
     await using repo = createTempGitRepo({
       "infra/shared/settings.json": "{}\n",

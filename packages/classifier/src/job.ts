@@ -78,6 +78,21 @@ export const skippedUnitSchema = z.object({
 });
 export type SkippedUnit = z.infer<typeof skippedUnitSchema>;
 
+/**
+ * A unit the plan leaves out because its Terragrunt `exclude` block takes it out of this event's action (added
+ * after the first contract, optional): `if` is true and `actions` names the action (`plan`, `apply`, `destroy`,
+ * `all`, `all_except_output`), or it is a dependency of such a unit whose block sets `exclude_dependencies`.
+ * Terragrunt's `run --all` would exclude it too.
+ */
+export const excludedUnitSchema = z.object({
+  unit: z.string(),
+  /** Where the exclude block is: `dev/app/terragrunt.hcl:12`. */
+  from: z.string(),
+  /** Set when the unit is excluded as a dependency of this unit (its block has `exclude_dependencies = true`). */
+  dependencyOf: z.string().optional(),
+});
+export type ExcludedUnit = z.infer<typeof excludedUnitSchema>;
+
 export const planDocumentSchema = z.object({
   apiVersion: z.literal("gantry/v1"),
   kind: z.literal("Plan"),
@@ -100,6 +115,8 @@ export const planDocumentSchema = z.object({
   reasons: z.record(z.string(), z.array(unitReasonSchema)).optional(),
   /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
   skippedUnits: z.array(skippedUnitSchema).optional(),
+  /** Units left out by their `exclude` blocks (optional extension, see `excludedUnitSchema`). */
+  excludedUnits: z.array(excludedUnitSchema).optional(),
 }).superRefine((plan, context) => checkJobGraph(plan.jobs, context));
 export type PlanDocument = z.infer<typeof planDocumentSchema>;
 

@@ -13,6 +13,8 @@
  *   same graph is planned on both events, so a pull request previews exactly what the push will run.
  * - Already deployed: units in `skipUnits` (from the deployment record: applied at a newer commit, or at one
  *   since which they did not change) get no job and are listed in `skippedUnits`; order through them is kept.
+ * - Excluded: units Terragrunt's `exclude` blocks take out of their action get no job either and are listed
+ *   in `excludedUnits` (see `exclusions.ts`).
  * - Refusals: deleting a unit that a remaining unit still depends on; a unit matching no environment or
  *   several; a dependency cycle between units. Consolidated jobs that would need each other are split
  *   into per-unit jobs instead (see `orderJobs`).
@@ -23,6 +25,7 @@ import { changeTypeName, type Change } from "./changes.js";
 import type { Classification } from "./classify.js";
 import type { EnvironmentConfig, GantryConfig } from "./config/schema.js";
 import { authenticationOf, matchEnvironments } from "./environments.js";
+import { excludedUnits } from "./exclusions.js";
 import { compileGlobs, type PathMatcher } from "./globs.js";
 import { CycleFound, nearestPlannedDependencies, topologicalOrder } from "./graph.js";
 import type { Job, JobAction, PlanChange, PlanDocument, SkippedUnit } from "./job.js";
@@ -114,6 +117,10 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
       changeNames.set(unit, names);
     }
   }
+  const actionOf = (unit: string, destroy: boolean): JobAction =>
+    detection.event === "pull_request" || isPlanOnly(unit) ? (destroy ? "plan-destroy" : "plan") : destroy ? "destroy" : "apply";
+  const excluded = excludedUnits(new Map([...changeNames.keys()].map((unit) => [unit, actionOf(unit, status.get(unit) === "deleted")])), detection);
+  for (const { unit } of excluded) changeNames.delete(unit);
   const acting = [...changeNames.keys()].sort();
   const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
   const forward = new Set(acting.filter((unit) => !deleted.has(unit)));
@@ -141,15 +148,15 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
     const usedIds = new Set<string>();
     const place = (unit: string, destroy: boolean) => {
       const environment = environmentOf.get(unit)!;
-      const action: JobAction =
-        detection.event === "pull_request" || isPlanOnly(unit) ? (destroy ? "plan-destroy" : "plan") : destroy ? "destroy" : "apply";
+      const action = actionOf(unit, destroy);
       const groupKey = `${action}\0${environment.name}`;
       const perUnit = (destroy ? !config.consolidateDeleted : config.consolidation === "unit") || split.has(groupKey);
       const key = perUnit ? `${groupKey}\0${unit}` : groupKey;
       let draft = draftsByKey.get(key);
       if (!draft) {
         // `apply-prod-us-east-1-app` for prod/us-east-1/app: the environment's name is not repeated.
-        const unitName = unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
+        // The root unit (`.`) is named `root` in ids (`destroy-default-root`).
+        const unitName = unit === "." ? "root" : unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
         const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
         draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: new Set() };
         draftsByKey.set(key, draft);
@@ -202,9 +209,11 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
         ? "no changed file needs an infrastructure change"
         : deployed.size > 0
           ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned"
-          : skippedOnly
-            ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned"
-            : "the changed files affect no unit: nothing is planned";
+          : excluded.length > 0
+            ? "every affected unit is excluded by an `exclude` block (listed in excludedUnits): nothing is planned"
+            : skippedOnly
+              ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned"
+              : "the changed files affect no unit: nothing is planned";
   const skippedUnits = [...deployed.values()].sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
   return {
     ...base,
@@ -214,6 +223,7 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
     ignoredFiles: classification.ignoredFiles,
     reasons: unitReasons(detection, jobs),
     ...(input.skipUnits ? { skippedUnits } : {}),
+    ...(excluded.length > 0 ? { excludedUnits: excluded } : {}),
   };
 }
 

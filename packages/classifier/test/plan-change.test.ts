@@ -242,6 +242,19 @@ describe("ordering, consolidation and overrides on a real repository", () => {
     expect(plan.jobs.map((job) => job.ref)).toEqual([head, base]);
   });
 
+  it("destroys a root unit (`.`) deleted beside other units from the base commit; `**` covers it", async () => {
+    await using repo = createTempGitRepo({ "terragrunt.hcl": 'terraform {\n  source = "."\n}\n', "main.tf": 'resource "terraform_data" "root" {}\n', "live/app/terragrunt.hcl": "" });
+    const base = repo.sha();
+    const head = repo.commit({ "terragrunt.hcl": null, "main.tf": null });
+    for (const event of ["pull_request", "push"] as const) {
+      const plan = planDocumentSchema.parse(await planChange({ repo: repo.dir, base, head, event, branch: "main", env: {}, cache: false }));
+      expect(changes(plan)).toEqual([{ type: "UnitDeleted", units: ["."] }]);
+      const action = event === "push" ? "destroy" : "plan-destroy";
+      expect(jobs(plan)).toEqual([{ id: `${action}-default-root`, action, units: ["."], needs: [] }]);
+      expect(plan.jobs[0]!.ref).toBe(base);
+    }
+  });
+
   it("refuses a change that deletes a unit a remaining unit still depends on", async () => {
     await using repo = createTempGitRepo(layout);
     const error = await planCommit(repo, { "prod/db/terragrunt.hcl": null }, "pull_request").then(

@@ -273,6 +273,44 @@ describe("planJobs: overrides and refusals", () => {
     expect((await plan(layered("push"))).skippedUnits).toBeUndefined();
   });
 
+  it("leaves out units their exclude blocks take out of the action, and their dependencies with exclude_dependencies", async () => {
+    const withExcludes = (event: "pull_request" | "push", excludes: Record<string, { if: boolean | null; actions: string[] | null; excludeDependencies?: boolean }>) => {
+      const detection = layered(event);
+      for (const unit of detection.units) {
+        const setting = excludes[unit.path];
+        if (setting) unit.exclude = { if: setting.if, actions: setting.actions, excludeDependencies: setting.excludeDependencies ?? false, from: `${unit.path}/terragrunt.hcl:3` };
+      }
+      return detection;
+    };
+    // prod/app: excluded from apply with its dependencies (prod/db, applied too; not shared/vpc, two levels up).
+    const pushed = await plan(withExcludes("push", { "prod/app": { if: true, actions: ["apply"], excludeDependencies: true }, "dev/app": { if: true, actions: ["plan"] } }));
+    expect(jobsOf(pushed)).toEqual([
+      { id: "apply-dev", action: "apply", units: ["dev/app"], needs: [] },
+      { id: "apply-shared", action: "apply", units: ["shared/vpc"], needs: [] },
+      { id: "destroy-prod-old", action: "destroy", units: ["prod/old"], needs: ["apply-dev", "apply-shared"] },
+    ]);
+    expect(pushed.excludedUnits).toEqual([
+      { unit: "prod/app", from: "prod/app/terragrunt.hcl:3" },
+      { unit: "prod/db", from: "prod/app/terragrunt.hcl:3", dependencyOf: "prod/app" },
+    ]);
+    // On a pull request the same blocks exclude from plan: dev/app only (prod/app's names apply).
+    const planned = await plan(withExcludes("pull_request", { "prod/app": { if: true, actions: ["apply"], excludeDependencies: true }, "dev/app": { if: true, actions: ["plan"] } }), {}, "feature");
+    expect(planned.excludedUnits).toEqual([{ unit: "dev/app", from: "dev/app/terragrunt.hcl:3" }]);
+    // A deleted unit: its destroy is `destroy` (and a pull request's plan -destroy is `plan`); a dependency in
+    // another action (prod/db is applied) is not taken out by exclude_dependencies.
+    const destroyed = await plan(withExcludes("push", { "prod/old": { if: true, actions: ["destroy"], excludeDependencies: true } }));
+    expect(destroyed.excludedUnits).toEqual([{ unit: "prod/old", from: "prod/old/terragrunt.hcl:3" }]);
+    expect(jobsOf(destroyed).map((job) => job.id).sort()).toEqual(["apply-dev", "apply-prod", "apply-shared"]);
+    // Known only at run time (if or actions unknown), false, or another action: planned.
+    const kept = await plan(withExcludes("push", { "prod/app": { if: null, actions: ["all"] }, "prod/db": { if: true, actions: null }, "dev/app": { if: false, actions: ["all"] }, "shared/vpc": { if: true, actions: ["output"] } }));
+    expect(kept.excludedUnits).toBeUndefined();
+    expect(kept.jobs.flatMap((job) => job.units).sort()).toEqual(["dev/app", "prod/app", "prod/db", "prod/old", "shared/vpc"]);
+    // Everything excluded: no jobs, and the notice says why.
+    const all = await plan(withExcludes("push", Object.fromEntries(["shared/vpc", "prod/db", "prod/app", "dev/app", "prod/old"].map((unit) => [unit, { if: true, actions: ["all_except_output"] }]))));
+    expect(all.jobs).toEqual([]);
+    expect(all.notice).toBe("every affected unit is excluded by an `exclude` block (listed in excludedUnits): nothing is planned");
+  });
+
   it("refuses to delete a unit that a remaining unit still depends on, naming both", async () => {
     const detection = buildDetection({
       changes: [{ type: "deleted", files: "prod/db/terragrunt.hcl", insideUnit: "prod/db" }],

@@ -14,6 +14,7 @@ export const COMMAND_EXIT_CODES: Record<string, readonly ExitCodeRange[]> = {
   dispatch: ["ok", "usage", "configuration", "execution", "interrupted"],
   report: ["ok", "usage", "configuration", "execution", "interrupted"],
   iam: ["ok", "findings", "usage", "configuration"],
+  init: ["ok", "usage", "configuration"],
   doctor: ["ok", "findings", "usage", "configuration"],
   completion: ["ok", "usage"],
 };

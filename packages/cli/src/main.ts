@@ -25,6 +25,7 @@ export const commands: Record<string, CommandEntry> = {
   dispatch: { summary: "send plan jobs and deployment requests to the pipelines repository's workflows", load: () => import("./commands/dispatch.js") },
   report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => import("./commands/report.js") },
   iam: { summary: "print or lint IAM trust policies for the plan and apply roles", load: () => import("./commands/iam.js"), subcommands: ["trust-policy", "lint"] },
+  init: { summary: "write Gantry's workflows, configuration and IAM policies into both repositories", load: () => import("./commands/init.js") },
   doctor: { summary: "check tokens, tools and configuration", load: () => import("./commands/doctor.js") },
   completion: { summary: "print a shell completion script (bash, zsh or fish)", load: () => import("./commands/completion.js") },
 };

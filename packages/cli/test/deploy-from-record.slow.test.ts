@@ -4,6 +4,8 @@
  * and a late run that must roll nothing back.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { planDocumentSchema } from "@gantry/classifier";
@@ -49,25 +51,30 @@ describe("gantry run --event push from the deployment record (real terragrunt an
     const recordBefore = (await gantry("record", "show", "--json")).stdout;
     const dry = await gantry("run", "--event", "push", "--dry-run");
     expect(dry.exitCode, dry.stdout + dry.stderr).toBe(0);
-    expect(dry.stdout).toContain("Already deployed (not run): live/app (up-to-date");
+    expect(dry.stdout).toMatch(/Not run \(2\): .*live\/app \(up-to-date, deployed as of [0-9a-f]{7}\)/);
     expect((await gantry("record", "show", "--json")).stdout).toBe(recordBefore);
 
     // The fix: only db runs; vpc and app are not applied again for the same change.
     const c3 = repo.commit({ "live/db/terragrunt.hcl": unitFile({ label: "db-3" }) });
     const fixed = await gantry("run", "--event", "push");
     expect(fixed.exitCode).toBe(0);
-    expect(fixed.stdout).toContain("Already deployed (not run): live/app (up-to-date");
-    expect(fixed.stdout).toMatch(/live\/vpc \(up-to-date, as of [0-9a-f]{12}\)/);
+    expect(fixed.stdout).toMatch(/Not run \(2\): .*live\/app \(up-to-date, deployed as of [0-9a-f]{7}\)/);
+    expect(fixed.stdout).toMatch(/live\/vpc \(up-to-date, deployed as of [0-9a-f]{7}\)/);
     expect(fixed.stdout).toMatch(/✔ live\/db /);
     expect(fixed.stdout).not.toMatch(/✔ live\/(app|vpc) /);
     expect(fixture.deployedLabel("live/db")).toBe("db-3");
     expect(fixed.stdout).toContain(`Deployment record: every unit is deployed as of ${c3.slice(0, 12)} (`);
 
     // A late run of an older range applies nothing: every unit is superseded.
-    const late = await gantry("run", "--event", "push", "--base", c0, "--head", c2);
+    const lateComment = join(fixture.stateDir, "late-comment.md");
+    const late = await gantry("run", "--event", "push", "--base", c0, "--head", c2, "--report", lateComment);
     expect(late.exitCode).toBe(0);
-    expect(late.stdout).toContain("No infrastructure changes.");
-    expect(late.stdout).toMatch(/live\/vpc \(superseded, as of [0-9a-f]{12}\)/);
+    expect(late.stdout).toContain("Nothing to run.");
+    expect(late.stdout).toMatch(/live\/vpc \(superseded, deployed as of [0-9a-f]{7}\)/);
+    // The comment (and step summary) lists them too, collapsed, each with the commit it is deployed as of.
+    const comment = readFileSync(lateComment, "utf8");
+    expect(comment).toContain("<details><summary>3 units not run: 3 superseded</summary>");
+    expect(comment).toContain(`- <code>live/db</code>: superseded, deployed as of <code>${c3.slice(0, 7)}</code>`);
     expect(["live/vpc", "live/app", "live/db"].map(fixture.deployedLabel)).toEqual(["vpc-2", "app-2", "db-3"]);
 
     // `gantry plan --event push` shows what the next run would deploy, from the record, writing nothing.

@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   DISPATCH_REF_NOT_TRUSTED: { exitCode: 2, meaning: "`--ref` is not main of the pipelines repository (pass --allow-non-main-ref to test)" },
   REPORT_TOKEN_MISSING: { exitCode: 2, meaning: "`gantry report --publish-*` needs its token variable, which is not set" },
   EXEC_KEEP_RUNS_INVALID: { exitCode: 2, meaning: "GANTRY_KEEP_RUNS is not a whole number" },
+  INIT_INVALID_OPTION: { exitCode: 2, meaning: "an option of `gantry init` has a value it cannot write (named in the error)" },
+  INIT_ACTION_UNRESOLVED: { exitCode: 2, meaning: "`gantry init` cannot find the commit of the Action's tag or branch (pin its SHA with --action)" },
 
   DETECT_NOT_A_REPO: { exitCode: 10, meaning: "the directory is not inside a git repository" },
   DETECT_UNKNOWN_REF: { exitCode: 11, meaning: "the base or head ref is not a branch, tag or commit of the repository" },
@@ -59,6 +61,7 @@ export const ERROR_CODES = {
   RECORD_INVALID: { exitCode: 29, meaning: "the stored deployment record is not a valid `gantry/v1` DeploymentRecord" },
   RECORD_NOT_ON_DEPLOY_BRANCH: { exitCode: 29, meaning: "a recorded commit is unknown or not in the deploy branch's history" },
   RECORD_DEPLOY_BRANCH_MISMATCH: { exitCode: 29, meaning: "the configuration's deploy branch is not the one this run deploys" },
+  RECORD_LIVE_REPOSITORY_UNKNOWN: { exitCode: 29, meaning: "a record in a remote, and neither --repository nor the checkout's origin names infrastructure-live" },
   RECORD_EXISTS: { exitCode: 29, meaning: "`gantry record mark` would replace a record without --replace" },
   DISPATCH_PLAN_INVALID: { exitCode: 20, meaning: "the plan to dispatch cannot be read or is not a valid `gantry/v1` Plan" },
   REPORT_PLAN_INVALID: { exitCode: 20, meaning: "the plan given to `gantry report` cannot be read or is not a valid `gantry/v1` Plan" },
@@ -67,6 +70,9 @@ export const ERROR_CODES = {
   REPORT_DUPLICATE_RESULT: { exitCode: 20, meaning: "two results for the same job" },
   REPORT_RESULT_MISMATCH: { exitCode: 20, meaning: "a result's job differs from the plan's job of that id" },
   REPORT_RESULT_NOT_IN_PLAN: { exitCode: 20, meaning: "a result is for a job the plan does not have" },
+  INIT_MANIFEST_UNREADABLE: { exitCode: 20, meaning: "`.gantry/init.json` exists but cannot be read" },
+  INIT_MANIFEST_INVALID: { exitCode: 20, meaning: "`.gantry/init.json` is not a valid `gantry/v1` InitManifest" },
+  INIT_WRITE_FAILED: { exitCode: 20, meaning: "`gantry init` could not write a file (what it wrote is recorded; run it again)" },
   IAM_POLICY_INVALID: { exitCode: 21, meaning: "the trust policy given to `gantry iam lint` cannot be read or is not JSON" },
 
   EXEC_UNEXPECTED: { exitCode: 30, meaning: "the job stopped on an unexpected exception" },

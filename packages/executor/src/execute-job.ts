@@ -19,12 +19,13 @@ import { validateDocument, type DocumentSpec } from "@gantry/documents";
 import { GantryError, exitCodeOf } from "@gantry/errors";
 import { defaultCredentials, defaultGuard, type CredentialProvider, type JobGuard } from "./guard.js";
 import { SecretMasker, secretsFromEnvironment, secretsFromGitConfig } from "./masking.js";
-import { jobError, type JobError, type JobResult, type UnitResult } from "./result.js";
+import { jobError, UNIT_ERROR_LIMIT, type JobError, type JobResult, type UnitResult } from "./result.js";
 import { checkQueueFlags, checkUnitPaths, queueCommand, queueEnvironment } from "./queue-command.js";
 import { displayCommand, runQueue } from "./run-queue.js";
 import { findIacTools, type IacTools } from "./tools.js";
 import { keptRunsFromEnv, pruneRunDirectories, runTimestamp } from "./run-directories.js";
 import { createJobWorktree, gitCommonDir } from "./worktree.js";
+import { generateJobStacks, stackGenerateCommand, stacksOfJob, type JobStacks, type StackGeneration } from "./stack-generation.js";
 import { toolEnvironment } from "./tool-environment.js";
 
 export type ExecutionEvent =
@@ -155,7 +156,16 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
       reportFile: "$RUN_DIR/terragrunt-report.json",
       planDirectory: "$RUN_DIR/plans",
     });
-    const command = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
+    let command = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
+    try {
+      const stacks = await stacksOfJob(repo, job.ref, job.units);
+      if (stacks.stackFiles.length > 0) {
+        const generate = stackGenerateCommand({ tools, worktree: "$WORKTREE", stackFiles: stacks.stackFiles, parallelism });
+        command = `${masker.mask(displayCommand(generate.command, generate.args, "$WORKTREE", "$RUN_DIR"))} && ${command}`;
+      }
+    } catch (error) {
+      return result({ status: "failed", units: job.units.map((unit) => notStarted(unit, "its stacks could not be read")), error: errorSummary(error) });
+    }
     return result({ status: "succeeded", command, units: job.units.map((unit) => notStarted(unit, "dry run")) });
   }
 
@@ -187,6 +197,13 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
     return result({ status: "failed", runDir, units: job.units.map((u) => notStarted(u, "interrupted before start")) });
   }
 
+  let stacks: JobStacks;
+  try {
+    stacks = await stacksOfJob(repo, job.ref, job.units);
+  } catch (error) {
+    return result({ status: "failed", runDir, units: job.units.map((u) => notStarted(u, "its stacks could not be read")), error: errorSummary(error) });
+  }
+
   let worktree;
   try {
     worktree = await createJobWorktree(repo, job.ref, job.id);
@@ -194,20 +211,38 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
     return result({ status: "failed", runDir, units: job.units.map((u) => notStarted(u, "no worktree")), error: errorSummary(error) });
   }
   let outcome;
+  let generation: StackGeneration | null = null;
   try {
-    outcome = await runQueue({
-      job,
-      worktree: worktree.dir,
-      runDir,
-      tools,
-      env: toolEnv,
-      masker,
-      parallelism,
-      signal: options.signal,
-      killGraceMs: options.killGraceMs,
-      onUnitStarted: (unit) => options.onEvent?.({ type: "unit-started", job, unit }),
-      onUnitFinished: (unitResult) => options.onEvent?.({ type: "unit-finished", job, result: unitResult }),
-    });
+    // Where and how the tools run, for the stack generation and the queue alike.
+    const tooling = { worktree: worktree.dir, runDir, tools, env: toolEnv, masker, parallelism, signal: options.signal };
+    if (stacks.stackFiles.length > 0) {
+      generation = await generateJobStacks({ ...tooling, stacks, display: (command, args) => displayCommand(command, args, worktree.dir, runDir) });
+    }
+    const failed = generation?.failed ?? new Map<string, string>();
+    const runnable = job.units.filter((unit) => !failed.has(unit));
+    if (generation?.interrupted || options.signal?.aborted) {
+      outcome = { units: job.units.map((unit) => notStarted(unit, "interrupted before start")), command: generation?.command ?? "", error: null };
+    } else if (runnable.length === 0) {
+      outcome = { units: [], command: generation!.command, error: null };
+    } else {
+      outcome = await runQueue({
+        ...tooling,
+        job: runnable.length === job.units.length ? job : { ...job, units: runnable },
+        killGraceMs: options.killGraceMs,
+        onUnitStarted: (unit) => options.onEvent?.({ type: "unit-started", job, unit }),
+        onUnitFinished: (unitResult) => options.onEvent?.({ type: "unit-finished", job, result: unitResult }),
+      });
+    }
+    if (generation && failed.size > 0) {
+      const ran = new Map(outcome.units.map((unit) => [unit.unit, unit]));
+      for (const [unit, error] of failed) {
+        const unitResult = ungenerated(unit, error, generation);
+        options.onEvent?.({ type: "unit-finished", job, result: unitResult });
+        ran.set(unit, unitResult);
+      }
+      outcome = { ...outcome, units: job.units.map((unit) => ran.get(unit)!) };
+    }
+    if (generation) outcome = { ...outcome, command: outcome.command === generation.command ? outcome.command : `${generation.command} && ${outcome.command}` };
   } finally {
     await worktree.remove();
   }
@@ -221,6 +256,23 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
     command: outcome.command,
     error: outcome.error,
   });
+}
+
+/** A unit whose stack generation did not produce its directory: failed with Terragrunt's error, nothing run. */
+function ungenerated(unit: string, error: string, generation: StackGeneration): UnitResult {
+  const first = error.split("\n").find((line) => line.trim() !== "")?.trim() ?? "";
+  return {
+    unit,
+    status: "failed",
+    exitCode: null,
+    durationMs: 0,
+    logPath: generation.logPath,
+    planFile: null,
+    plan: null,
+    reason: `its stack could not be generated: ${first}`.slice(0, 300),
+    commands: [generation.command],
+    error: error.slice(0, UNIT_ERROR_LIMIT),
+  };
 }
 
 /**

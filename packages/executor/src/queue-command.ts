@@ -41,9 +41,10 @@ export interface QueueCommand {
 
 /**
  * Unit paths Gantry passes to Terragrunt's filter as they are. A path filter is a glob, and `{ } [ ] ( ) ! | = ^`
- * and `...` are filter syntax: a unit named with them would select other units, so it is refused instead.
+ * and `...` are filter syntax: a unit named with them would select other units, so it is refused instead. A
+ * segment may start with one dot: units generated from stack files live in `.terragrunt-stack`.
  */
-const FILTER_SAFE_UNIT = /^(?!.*\.\.\.)[A-Za-z0-9_][A-Za-z0-9._@+,~-]*(\/[A-Za-z0-9_][A-Za-z0-9._@+,~-]*)*$/;
+const FILTER_SAFE_UNIT = /^(?!.*\.\.\.)\.?[A-Za-z0-9_][A-Za-z0-9._@+,~-]*(\/\.?[A-Za-z0-9_][A-Za-z0-9._@+,~-]*)*$/;
 
 export function checkUnitPaths(units: readonly string[], jobId: string): void {
   units.forEach((unit, index) => {
@@ -67,6 +68,7 @@ const GANTRY_FLAGS: Record<string, boolean> = {
   "--non-interactive": false,
   "--no-color": false,
   "--no-filters-file": false,
+  "--no-stack-generate": false,
   "--log-format": true,
   "--log-level": true,
   "--working-dir": true,
@@ -77,7 +79,7 @@ const GANTRY_FLAGS: Record<string, boolean> = {
   "--out-dir": true,
   "--json-out-dir": true,
 };
-const QUEUE_VARIABLE = /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
+const QUEUE_VARIABLE = /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|NO_STACK_GENERATE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
 
 export function checkQueueFlags(flags: readonly string[], jobId: string): void {
   flags.forEach((flag, index) => {
@@ -142,6 +144,8 @@ export function queueCommand(input: QueueCommandInput): QueueCommand {
     "json",
     // Only the job's units; a .terragrunt-filters file in the repository must not add others.
     "--no-filters-file",
+    // Stacks the job needs are generated before (stack-generation.ts); run --all would generate every stack.
+    "--no-stack-generate",
     ...input.units.flatMap((unit) => ["--filter", `./${unit}`]),
     ...(planning ? ["--out-dir", input.planDirectory] : []),
     "--",

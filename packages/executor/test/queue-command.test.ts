@@ -11,7 +11,7 @@ describe("the queue command", () => {
     const command = queueCommand({ action: "plan-destroy", units: ["dev/app", "dev/app/sub"], worktree: "/w", tools, flags: ["--log-level", "warn", "--source-update", "--parallelism=9", "--non-interactive"], parallelism: 3, reportFile: "/r/report.json", planDirectory: "/r/plans" });
     const args = command.args.join(" ");
     expect(args).toMatch(/^run --all --source-update --non-interactive .*--log-format json --log-level debug /);
-    expect(args).toContain("--no-filters-file --filter ./dev/app --filter ./dev/app/sub --out-dir /r/plans -- plan -input=false -no-color -lock-timeout=60s -destroy");
+    expect(args).toContain("--no-filters-file --no-stack-generate --filter ./dev/app --filter ./dev/app/sub --out-dir /r/plans -- plan -input=false -no-color -lock-timeout=60s -destroy");
     expect(command.mainCommand).toBe("plan");
     const destroy = queueCommand({ action: "destroy", units: ["dev/app"], worktree: "/w", tools, flags: [], parallelism: 1, reportFile: "/r", planDirectory: "/p" });
     expect(destroy.args.slice(-6)).toEqual(["--", "destroy", "-input=false", "-no-color", "-lock-timeout=60s", "-auto-approve"]);
@@ -28,7 +28,7 @@ describe("the queue command", () => {
   });
 
   it("refuses a unit whose path Terragrunt's filter would read as syntax (it would select other units)", () => {
-    for (const unit of ["dev/*", "dev/{a,b}", "dev/[ab]", "dev/a b", "dev/!x", "dev/a|b", "dev/...", "dev/x=y", "dev/^x", "../outside", "/abs"]) {
+    for (const unit of ["dev/*", "dev/{a,b}", "dev/[ab]", "dev/a b", "dev/!x", "dev/a|b", "dev/...", "dev/x=y", "dev/^x", "../outside", "/abs", "dev/./x", "dev/..x/y"]) {
       let error: unknown;
       try {
         checkUnitPaths(["dev/ok", unit], "plan-dev");
@@ -37,7 +37,7 @@ describe("the queue command", () => {
       }
       expect(GantryError.isInstance(error) && error.code === "EXEC_UNIT_PATH_UNSUPPORTED" && error.exitCode === 33 && error.message.includes('units[1]')).toBe(true);
     }
-    expect(() => checkUnitPaths(["dev/us-east-1/app_v2.0", "prod/a@b+c,d~e-f"], "plan-dev")).not.toThrow();
+    expect(() => checkUnitPaths(["dev/us-east-1/app_v2.0", "prod/a@b+c,d~e-f", "live/prod/.terragrunt-stack/app"], "plan-dev")).not.toThrow();
   });
 });
 

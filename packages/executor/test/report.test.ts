@@ -315,3 +315,101 @@ describe("text report", () => {
     expect(text).toContain("Failed: units 1 succeeded, 1 failed, 0 skipped, 0 not started.");
   });
 });
+
+describe("units and jobs that did not run, and why (a push run from the deployment record)", () => {
+  const apply = job("apply-dev", ["dev/app"], [], "apply", "main");
+  // A merge landed while the run went: the guards refused this job (its unit changed on main), and the job
+  // after it was skipped only because of that refusal.
+  const refused = job("apply-dev-db", ["dev/db"], [], "apply", "main");
+  const after = job("apply-dev-consumer", ["dev/consumer"], ["apply-dev-db"], "apply", "main");
+  const refusal = {
+    code: "GUARD_UNIT_SUPERSEDED",
+    message: "guard no-rollback refused the job: dev/db changed on main since aaaaaaa",
+    hint: "the run of the newer merge applies it",
+    exitCode: 53,
+  };
+  const pushPlan = plan([apply, refused, after], {
+    event: "push",
+    branch: "main",
+    skippedUnits: [
+      { unit: "dev/cache", reason: "up-to-date", deployedAt: sha("c") },
+      { unit: "dev/queue", reason: "superseded", deployedAt: sha("d") },
+    ],
+    excludedUnits: [
+      { unit: "dev/batch", from: "dev/batch/terragrunt.hcl:4" },
+      { unit: "dev/batch-db", from: "dev/batch/terragrunt.hcl:4", dependencyOf: "dev/batch" },
+    ],
+  });
+  const results = [
+    result(apply, [unit("dev/app", "succeeded")]),
+    result(refused, [unit("dev/db", "not-started", { reason: "refused before running", logPath: null })], { status: "failed", error: refusal }),
+  ];
+  const report = buildRunReport({ plan: pushPlan, results, supersededByNewerMerges: true });
+
+  it("reports the refused job and the one skipped only because of it as superseded, and the run as succeeded", () => {
+    expect(report.jobs.map((entry) => [entry.job.id, entry.status])).toEqual([
+      ["apply-dev", "succeeded"],
+      ["apply-dev-db", "superseded"],
+      ["apply-dev-consumer", "superseded"],
+    ]);
+    expect(renderAnnotations(report)).toEqual([]);
+    const markdown = renderMarkdownReport(report);
+    const { document } = renderComment(markdown);
+    expect(textOf(document)).toContain("Every job succeeded or was superseded");
+    expect(tableRows(document).map((row) => [row[1], row[7]])).toEqual([
+      ["dev/app", "succeeded"],
+      ["dev/db", "superseded"],
+      ["dev/consumer", "superseded"],
+    ]);
+    expect(textOf(document)).toContain("Superseded: a merge that landed during this run changed its units");
+    expect(renderTextReport(report)).toContain("Succeeded: units 1 succeeded, 0 failed, 0 skipped, 0 not started, 2 superseded.");
+  });
+
+  it("lists the units the plan left out in a collapsed list, with the reason and the commit each is deployed as of", () => {
+    const { document } = renderComment(renderMarkdownReport(report));
+    const notRun = elements(document, "details").find((details) => textOf(elements(details, "summary")[0]!).includes("not run"))!;
+    expect(textOf(elements(notRun, "summary")[0]!)).toBe("4 units not run: 1 up to date, 1 superseded, 2 excluded");
+    expect(elements(notRun, "li").map((item) => textOf(item))).toEqual([
+      "dev/cache: up to date, deployed as of ccccccc (nothing it reads changed since)",
+      "dev/queue: superseded, deployed as of ddddddd: newer than this run's head, so running it here would roll it back",
+      "dev/batch: excluded by its exclude block at dev/batch/terragrunt.hcl:4",
+      "dev/batch-db: excluded as a dependency of dev/batch (exclude_dependencies in its exclude block at dev/batch/terragrunt.hcl:4)",
+    ]);
+    const text = renderTextReport(report);
+    expect(text).toContain("Not run (4): dev/cache (up-to-date, deployed as of ccccccc), dev/queue (superseded, deployed as of ddddddd), dev/batch (excluded, dev/batch/terragrunt.hcl:4)");
+  });
+
+  it("carries both in the RunReport document, and the step summary is the comment", () => {
+    const document = runReportDocumentSchema.parse(JSON.parse(JSON.stringify(runReportDocument(report))));
+    expect(document.jobs.map((entry) => entry.status)).toEqual(["succeeded", "superseded", "superseded"]);
+    expect(document.unitsNotRun).toEqual([
+      { unit: "dev/cache", reason: "up-to-date", deployedAt: sha("c"), from: null, dependencyOf: null },
+      { unit: "dev/queue", reason: "superseded", deployedAt: sha("d"), from: null, dependencyOf: null },
+      { unit: "dev/batch", reason: "excluded", deployedAt: null, from: "dev/batch/terragrunt.hcl:4", dependencyOf: null },
+      { unit: "dev/batch-db", reason: "excluded", deployedAt: null, from: "dev/batch/terragrunt.hcl:4", dependencyOf: "dev/batch" },
+    ]);
+    const summary = join(dir, "summary-not-run.md");
+    appendStepSummary(renderMarkdownReport(report), { GITHUB_STEP_SUMMARY: summary });
+    expect(readFileSync(summary, "utf8")).toContain("4 units not run: 1 up to date, 1 superseded, 2 excluded");
+  });
+
+  it("keeps a refusal a failure when the results came from elsewhere (it may be a replayed job)", () => {
+    const elsewhere = buildRunReport({ plan: pushPlan, results });
+    expect(elsewhere.jobs.map((entry) => entry.status)).toEqual(["succeeded", "failed", "skipped"]);
+    expect(renderAnnotations(elsewhere)).toHaveLength(1);
+  });
+
+  it("says there is nothing to run when every affected unit is already deployed, and names at most 30 of thousands", () => {
+    const skippedUnits = Array.from({ length: 10_000 }, (_, index) => ({ unit: `dev/unit-${index}`, reason: "up-to-date" as const, deployedAt: sha("c") }));
+    const nothing = buildRunReport({ plan: plan([], { event: "push", branch: "main", skippedUnits }), results: [] });
+    const markdown = renderMarkdownReport(nothing);
+    expect(markdown.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    const { document } = renderComment(markdown);
+    expect(textOf(document)).toContain("Nothing to run: every unit the change affects is already deployed or excluded (below).");
+    const items = elements(document, "li").map((item) => textOf(item));
+    expect(items).toHaveLength(31);
+    expect(items.at(-1)).toMatch(/^… and 9970 more/);
+    expect(renderTextReport(nothing)).toContain("Nothing to run.");
+    expect(renderTextReport(nothing)).toContain(", and 9950 more (--json lists them all)");
+  });
+});

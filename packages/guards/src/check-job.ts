@@ -17,11 +17,13 @@ import {
   type DeployBranchTip,
 } from "./deploy-branch.js";
 import { checkUnitPathShape, checkUnitsContained } from "./path-containment.js";
-import { checkJobRederived, rederiveWithClassifier, type RederiveJobs } from "./rederive.js";
+import { checkJobRederived, type RederiveJobs } from "./rederive.js";
+import { sharedRederivation } from "./shared-derivation.js";
 import { checkNotSuperseded } from "./no-rollback.js";
 import { checkTrustedSettings, loadTrustRoot, trustedDeployBranch } from "./trust-root.js";
 import { checkWorkflowIdentity, isGithubActions } from "./workflow-identity.js";
 import { markJobGuarded } from "./guarded-jobs.js";
+import { UnitListing } from "./unit-listing.js";
 import { resolveCommit } from "./git.js";
 import { readToken } from "./tokens.js";
 
@@ -30,7 +32,10 @@ export interface CheckJobOptions {
   repo: string;
   env: NodeJS.ProcessEnv;
   dryRun: boolean;
-  /** Re-derives the job's plan; default: `planChange` from `@gantry/classifier` with the trusted configuration. */
+  /**
+   * Re-derives the job's plan; default: `planChange` from `@gantry/classifier` with the trusted configuration,
+   * once per source range for the jobs checked against the same tip (`shared-derivation.ts`).
+   */
   rederive?: RederiveJobs;
   /**
    * `owner/name` of the repository whose `main` workflows may apply; default `env.GANTRY_PIPELINES_REPOSITORY`,
@@ -158,7 +163,8 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
       hint: isWrite ? "only commits merged to the deploy branch can be applied or destroyed" : "fetch the commit, or regenerate the job with `gantry plan`",
     });
   }
-  await step(checkUnitsContained(repo, job.ref, job.units, signal));
+  const listing = new UnitListing(repo);
+  await step(checkUnitsContained(repo, job.ref, job.units, { writes: isWrite, signal }));
   passed.push({ guard: "path-containment", detail: `${job.units.length} unit path(s) and everything they read stay inside the repository at ${job.ref}` });
 
   if (isWrite && job.source.branch !== tip.branch) {
@@ -171,21 +177,21 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
     });
   }
 
-  await step(checkUnitsExistAtRef(repo, job.ref, job.units, signal));
+  await step(checkUnitsExistAtRef(listing, job.ref, job.units));
   passed.push({ guard: "unit-at-ref", detail: `every unit exists at ${job.ref}` });
 
   if (job.action === "apply") {
-    await step(checkApplyOnDeployBranch(repo, job.ref, job.units, tip, signal));
+    await step(checkApplyOnDeployBranch(repo, listing, job.ref, job.units, tip, signal));
     await step(checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal));
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} is on ${tip.branch}` });
     passed.push({ guard: "apply-unit-on-deploy-branch", detail: `every unit exists at ${tip.commit}` });
     passed.push({ guard: "no-rollback", detail: await step(checkNotSuperseded(repo, job, tip)) });
   } else if (job.action === "destroy") {
-    const evidence = await step(checkDestroyOnDeployBranch(repo, job.ref, job.units, tip, signal));
+    const evidence = await step(checkDestroyOnDeployBranch(repo, listing, job.ref, job.units, tip, signal));
     await step(checkSourceOnDeployBranch(repo, job.source, "destroy-ref-ancestor", job.units[0] ?? null, tip, signal));
     passed.push({ guard: "destroy-ref-ancestor", detail: `${job.ref} is an ancestor of ${tip.commit}` });
     passed.push({ guard: "destroy-unit-absent", detail: `no unit exists at ${tip.commit}` });
-    passed.push({ guard: "destroy-removal-merged", detail: evidence.map((item) => `${item.unit} removed in ${item.removedIn}`).join("; ") });
+    passed.push({ guard: "destroy-removal-merged", detail: evidence.map((item) => item.detail).join("; ") });
   } else if (job.source.event === "pull_request") {
     await step(checkPullRequestAhead(repo, job.source.head, tip, signal));
     passed.push({ guard: "pull-request-preflight", detail: `${job.source.head} is ahead of ${tip.branch}` });
@@ -195,7 +201,7 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} and the job's source are on ${tip.branch}` });
   }
 
-  const match = await step(checkJobRederived(job, options.rederive ?? rederiveWithClassifier(repo, trust.configuration)));
+  const match = await step(checkJobRederived(job, options.rederive ?? sharedRederivation(repo, trust.configuration)));
   passed.push({ guard: "re-derive", detail: `matches re-derived job ${match.id}` });
 
   markJobGuarded(input, job);

@@ -41,9 +41,14 @@ export interface TokenDiagnosis {
 
 export interface ToolDiagnosis {
   name: "terragrunt" | "tofu";
+  /** What was run: `GANTRY_TERRAGRUNT` / `GANTRY_TOFU` when set (as the executor runs them), else the name on PATH. */
+  command: string;
   available: boolean;
   version: string | null;
 }
+
+/** The variables naming the tools, which the executor honours too. */
+export const TOOL_VARIABLES = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" } as const;
 
 export interface CheckoutDiagnosis {
   repo: string;
@@ -62,10 +67,11 @@ export interface Diagnosis {
 }
 
 function probeTool(name: ToolDiagnosis["name"], env: NodeJS.ProcessEnv): Promise<ToolDiagnosis> {
+  const command = env[TOOL_VARIABLES[name]] || name;
   return new Promise((resolve) => {
-    execFile(name, ["--version"], { env, timeout: 30_000, encoding: "utf8" }, (error, stdout) => {
+    execFile(command, ["--version"], { env, timeout: 30_000, encoding: "utf8" }, (error, stdout) => {
       const version = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve({ name, available: !error, version: error ? null : version });
+      resolve({ name, command, available: !error, version: error ? null : version });
     });
   });
 }

@@ -24,12 +24,6 @@ function parseLsTree(output: string): TreeEntry[] {
     });
 }
 
-/** The tree entries for exactly these paths at a commit (missing paths are simply absent): one git call. */
-export async function treeEntries(repo: string, commit: string, paths: string[], signal?: AbortSignal): Promise<TreeEntry[]> {
-  if (paths.length === 0) return [];
-  return parseLsTree(await git(repo, ["ls-tree", "-z", "--full-tree", commit, "--", ...paths.map((path) => `:(literal)${path}`)], { signal }));
-}
-
 /** Every blob and symlink in the whole tree of a commit. */
 export async function listTree(repo: string, commit: string, signal?: AbortSignal): Promise<TreeEntry[]> {
   return parseLsTree(await git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit], { signal }));

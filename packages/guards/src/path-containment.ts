@@ -9,7 +9,9 @@
  * - the directories of the units it depends on (`dependency` blocks: terragrunt runs OpenTofu there to read
  *   their outputs), and theirs, transitively;
  * - anywhere in the repository, when the unit reads a path only known at run time (`run_cmd`, `get_env`, …):
- *   such a path can name any file of the checkout.
+ *   such a path can name any file of the checkout;
+ * - for a unit generated from a stack file: that stack file, the catalog directories its stack blocks copy,
+ *   and the symlinks of its generated copy (see `generatedTrees`).
  *
  * What the unit reads comes from `readsOfUnits` of `@gantry/change-detector`. Symlinks are read from the git
  * tree at the job's ref (mode 120000), not from the working tree, so what is checked is what was reviewed. A
@@ -22,6 +24,7 @@ import { GuardRefusedError } from "./errors.js";
 import { listTree, readBlobs } from "./git.js";
 
 const SYMLINK_MODE = "120000";
+const STACK_FILE = "terragrunt.stack.hcl";
 const MAX_SYMLINK_HOPS = 40;
 
 /** Refuses a unit path that is not a plain, normalised, repository-relative path. */
@@ -121,15 +124,39 @@ async function readsWithDependencies(repo: string, commit: string, units: readon
 }
 
 /**
- * Checks every unit at `commit` (see the module comment). One `ls-tree` of the commit; the analysis of the
- * units (and their dependencies) only when the tree has symlinks at all.
+ * What a generated unit adds to the check: the stack file that generates it (a file read, which must resolve
+ * inside), the repository directories its stack blocks copy (read whole), and the symlinks its copy holds
+ * (from a catalog fetched with git or read from disk: resolved from where they are generated). A source
+ * directory outside the repository is refused for writes: its content is not reviewed with the repository
+ * (a git source is, by its pinned address); a plan may read it, as any code a plan runs could.
  */
-export async function checkUnitsContained(repo: string, commit: string, units: string[], signal?: AbortSignal): Promise<void> {
+function generatedTrees(report: UnitReadsReport, whose: string, links: Map<string, string>, writes: boolean): { trees: ReadTree[]; refusal: string | null } {
+  const generated = report.generated;
+  if (!generated) return { trees: [], refusal: null };
+  const stackFile = resolveInRepository(generated.stackFile, links);
+  if (!stackFile.inside) return { trees: [], refusal: `symlink ${stackFile.via} -> ${stackFile.target} leaves the repository (${generated.stackFile}, the stack file that generates ${whose})` };
+  for (const link of generated.symlinks) links.set(link.path, link.target);
+  const trees: ReadTree[] = [];
+  for (const source of generated.sources) {
+    if (source.kind === "repo") trees.push({ dir: source.dir, why: `in ${source.dir}, which ${generated.stackFile} copies to generate ${whose}` });
+    if (source.kind === "disk" && writes) {
+      return { trees, refusal: `${generated.stackFile} generates ${whose} from ${source.dir}, a directory outside the repository: its content is not reviewed with it` };
+    }
+  }
+  return { trees, refusal: null };
+}
+
+/**
+ * Checks every unit at `commit` (see the module comment). One `ls-tree` of the commit; the analysis of the
+ * units (and their dependencies) only when the tree has symlinks or stack files at all.
+ */
+export async function checkUnitsContained(repo: string, commit: string, units: string[], options: { writes: boolean; signal?: AbortSignal | undefined }): Promise<void> {
   for (const unit of units) checkUnitPathShape(unit, commit);
-  const entries = await listTree(repo, commit, signal);
+  const entries = await listTree(repo, commit, options.signal);
   const symlinks = entries.filter((entry) => entry.mode === SYMLINK_MODE);
-  if (symlinks.length === 0) return; // nothing can lead outside
-  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))], signal);
+  const stacks = entries.some((entry) => entry.path === STACK_FILE || entry.path.endsWith(`/${STACK_FILE}`));
+  if (symlinks.length === 0 && !stacks) return; // nothing can lead outside
+  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))], options.signal);
   const links = new Map(symlinks.map((entry) => [entry.path, targets.get(entry.object) ?? ""]));
   const reports = await readsWithDependencies(repo, commit, units);
 
@@ -140,7 +167,7 @@ export async function checkUnitsContained(repo: string, commit: string, units: s
         unit,
         commit,
         message,
-        hint: "replace the symlink with the files it points to, or point it inside the repository; then re-run the pipeline",
+        hint: "replace the symlink with the files it points to, or point it inside the repository (a stack's catalog: in the repository, or a git source pinned with ?ref=); then re-run the pipeline",
       });
     // The unit, then everything it depends on, with the first unit that brings each in.
     const closure = [unit];
@@ -155,6 +182,11 @@ export async function checkUnitsContained(repo: string, commit: string, units: s
       if (escape) {
         const where = escape.file ? ` (read from ${escape.file}${escape.line ? `:${escape.line}` : ""})` : "";
         throw refuse(`${whose} reads through a symlink that leaves the repository: ${escape.message}${where}`);
+      }
+      if (report) {
+        const generated = generatedTrees(report, whose, links, options.writes);
+        if (generated.refusal) throw refuse(generated.refusal);
+        trees.push(...generated.trees);
       }
       trees.push({ dir: member, why: `inside ${whose}'s directory` });
       for (const dir of report?.dirs ?? []) trees.push({ dir, why: `in ${dir}, which ${whose} reads whole (an OpenTofu module)` });

@@ -64,6 +64,15 @@ export interface TokenRequirement {
 
 export type TokenPurpose = keyof typeof TOKEN_SETTINGS;
 
+/**
+ * What a GitHub App standing in for the three tokens needs installed: their repository permissions together
+ * (each call still gets a token narrowed to its own role's). Metadata: read is always granted.
+ */
+export const GITHUB_APP_PERMISSIONS: Readonly<Record<string, "read" | "write">> = Object.assign(
+  {},
+  ...(Object.keys(TOKEN_SETTINGS) as TokenPurpose[]).map((purpose) => TOKEN_SETTINGS[purpose].fineGrainedPermissions),
+);
+
 /** The token for one purpose, or undefined. There is deliberately no fallback to another purpose's token. */
 export function readToken(env: NodeJS.ProcessEnv, purpose: TokenPurpose): string | undefined {
   const value = env[TOKEN_SETTINGS[purpose].variable];

@@ -17,6 +17,7 @@ import { authenticationOf, loadConfig, loadPlanningConfiguration, matchEnvironme
 import { GantryError } from "@gantry/errors";
 import { resolveDeployBranchTip, type DeployBranchTip } from "./deploy-branch.js";
 import { GuardRefusedError } from "./errors.js";
+import { trustedConfigurationAt } from "./shared-derivation.js";
 
 export const DEFAULT_DEPLOY_BRANCH = "main";
 
@@ -44,18 +45,20 @@ export async function loadTrustRoot(
   const tip = await resolveDeployBranchTip(repo, options.deployBranch, { token: options.token, signal: options.signal });
   let configuration: PlanningConfiguration;
   try {
-    if (!options.pluginPackages) {
-      // Resolved from the checkout, a package plugin would be the change's own code (a committed node_modules).
-      const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter((name) => !name.startsWith("."));
-      if (packages.length > 0) {
-        throw refuse(
-          null,
-          `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
-          "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked",
-        );
+    configuration = await trustedConfigurationAt({ repo, tip: tip.commit, pluginPackages: options.pluginPackages }, async () => {
+      if (!options.pluginPackages) {
+        // Resolved from the checkout, a package plugin would be the change's own code (a committed node_modules).
+        const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter((name) => !name.startsWith("."));
+        if (packages.length > 0) {
+          throw refuse(
+            null,
+            `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
+            "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked",
+          );
+        }
       }
-    }
-    configuration = await loadPlanningConfiguration({ repo, ref: tip.commit, ...(options.pluginPackages ? { pluginPackages: options.pluginPackages } : {}) });
+      return loadPlanningConfiguration({ repo, ref: tip.commit, ...(options.pluginPackages ? { pluginPackages: options.pluginPackages } : {}) });
+    });
   } catch (cause) {
     if (GuardRefusedError.isGuardRefusal(cause)) throw cause;
     const reason = GantryError.isInstance(cause) ? cause.format() : (cause as Error).message;

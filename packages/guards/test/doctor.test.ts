@@ -50,8 +50,8 @@ describe("tokens", () => {
     expect(diagnosis.tokens[0]?.problem).toContain("401");
     expect(diagnosis.tokens[1]).toMatchObject({ set: false, problem: null });
     expect(diagnosis.tools).toEqual([
-      { name: "terragrunt", available: false, version: null },
-      { name: "tofu", available: false, version: null },
+      { name: "terragrunt", command: "terragrunt", available: false, version: null },
+      { name: "tofu", command: "tofu", available: false, version: null },
     ]);
     expect(JSON.stringify(diagnosis)).not.toContain("ghp_revoked");
   });

@@ -218,12 +218,12 @@ describe("destroy", () => {
     expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "destroy-ref-ancestor", 47, "prod/side", side);
   });
 
-  it("refuses a destroy whose unit was never removed, only turned into a symlink", async () => {
+  it("refuses a destroy whose unit was never removed, only turned into a symlink: it is still a unit", async () => {
     await using repo = repository();
     const base = repo.sha();
     const head = repo.commit({ "prod/old/terragrunt.hcl": { symlink: "../app/terragrunt.hcl" } });
     const job = makeJob({ action: "destroy", units: ["prod/old"], ref: base, source: { base, head } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "destroy-removal-merged", 46, "prod/old", base);
+    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "destroy-unit-absent", 45, "prod/old", head);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import type { Job } from "@gantry/classifier";
-import type { RederiveJobs } from "../src/index.js";
+import { GuardRefusedError, type RederiveJobs } from "../src/index.js";
 
 export const ACCOUNT = "111122223333";
 export const PLAN_ROLE = `arn:aws:iam::${ACCOUNT}:role/gantry-plan`;
@@ -60,3 +60,13 @@ export function rederiveFromGit(repo: string): RederiveJobs {
 }
 
 export const unit = (name: string) => `# unit ${name}\nterraform {\n  source = "../../modules/null"\n}\n`;
+
+/** The refusal a check ends in (anything else thrown is rethrown; passing fails the test). */
+export async function refusal(promise: Promise<unknown>): Promise<GuardRefusedError> {
+  const error = await promise.then(
+    () => new Error("expected the job to be refused, but it passed"),
+    (caught: unknown) => caught,
+  );
+  if (!GuardRefusedError.isGuardRefusal(error)) throw error;
+  return error;
+}

@@ -9,6 +9,9 @@
  *   (selected repositories + repository permissions, no scopes header). A call a token may not make gets 403
  *   with GitHub's `X-Accepted-GitHub-Permissions` / `X-Accepted-OAuth-Scopes` header; a repository it cannot
  *   see gets 404, as GitHub hides private repositories.
+ * - GitHub Apps (`apps`): the App's JWT is verified as GitHub documents (RS256 with its key, `iss`, `iat`, `exp`
+ *   at most ten minutes ahead) on the App's own operations; installation tokens are minted narrowed to what
+ *   the installation has (422 beyond it), enforced like fine-grained tokens, and refused `GET /user`.
  * - Every request is recorded (method, path, operation, the token's label, status) so a test can prove each
  *   token is used only for its own calls.
  * - Faults on request (`injectFault`): 5xx answers, primary and secondary rate limits (with `retry-after`), a
@@ -21,6 +24,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { appJwtOperations, handleAppOperation, verifyAppJwt, type GitHubAppSpec, type MintedInstallationToken } from "./github-emulator/apps.js";
 import { ResponseFixtures, type EmulatedComment, type EmulatedRun, type EmulatedUser, type RunState } from "./github-emulator/fixtures.js";
 import { errorBody, operationHandlers, type HandlerContext, type HandlerResponse, type RecordedDispatch } from "./github-emulator/handlers.js";
 import { RunLifecycle } from "./github-emulator/runs.js";
@@ -65,6 +69,7 @@ export type {
 } from "./github-emulator/state.js";
 export type { RunState as GitHubRunState, RunStatus as GitHubRunStatus, RunConclusion as GitHubRunConclusion } from "./github-emulator/fixtures.js";
 export type { RecordedDispatch as GitHubRecordedDispatch } from "./github-emulator/handlers.js";
+export type { GitHubAppSpec, GitHubInstallationSpec, MintedInstallationToken as GitHubInstallationToken } from "./github-emulator/apps.js";
 export type { SchemaIssue as GitHubSchemaIssue } from "./github-emulator/json-schema.js";
 export type { ViolationKind as GitHubViolationKind } from "./github-emulator/request-checks.js";
 export { maximumCommentLength as githubMaximumCommentLength } from "./github-emulator/handlers.js";
@@ -84,11 +89,21 @@ export type GitHubTokenSpec =
       /** `owner/name` of each selected repository. */
       readonly repositories: readonly string[];
       readonly permissions: FineGrainedPermissions;
+    })
+  | (TokenCommon & {
+      /** A GitHub App installation token (`ghs_…`); the emulator registers these when it mints them. */
+      readonly kind: "installation";
+      readonly repositories: readonly string[];
+      readonly permissions: FineGrainedPermissions;
+      /** Milliseconds since the epoch; later, GitHub answers 401. */
+      readonly expiresAt: number;
     });
 
 export interface GitHubEmulatorOptions {
   readonly tokens: readonly GitHubTokenSpec[];
   readonly repositories?: readonly EmulatedRepositorySpec[];
+  /** GitHub Apps, with their installations: JWTs are verified, installation tokens minted and enforced. */
+  readonly apps?: readonly GitHubAppSpec[];
   /** Answer `return_run_details: true` dispatches with the run (GitHub.com, default) or always 204 (GHES, older). */
   readonly returnRunDetails?: boolean;
 }
@@ -163,6 +178,8 @@ export interface GitHubEmulator extends AsyncDisposable {
   readonly violations: readonly GitHubViolation[];
   readonly requests: readonly GitHubRecordedRequest[];
   readonly dispatches: readonly RecordedDispatch[];
+  /** Every installation token minted, with its repositories and permissions. */
+  readonly installationTokens: readonly MintedInstallationToken[];
   comments(owner: string, repo: string, issueNumber: number): GitHubCommentSnapshot[];
   /** Adds a comment as another user would (e.g. a reviewer's, or one faking Gantry's marker). */
   addComment(owner: string, repo: string, issueNumber: number, body: string, authorLogin: string): number;
@@ -208,6 +225,21 @@ export function validateGitHubResponse(method: string, path: string, status: num
   return validateSchema(document, schema, body);
 }
 
+/**
+ * Checks a request (method, path with its parameters, JSON body) against GitHub's description, as the emulator
+ * checks each request it serves; an empty list: valid. For requests Gantry tells people to send themselves.
+ */
+export function validateGitHubRequest(method: string, path: string, body: unknown): string[] {
+  const document = loadGitHubOpenApi();
+  sharedMatcher ??= new OperationMatcher(document);
+  const url = new URL(path, "http://localhost");
+  const matched = sharedMatcher.findOperation(method, url.pathname);
+  if (typeof matched === "string") return [`${method} ${path} is not an operation of the GitHub REST API (${matched})`];
+  const problems = checkParameters(document, matched, url.searchParams).map((problem) => problem.message);
+  const checked = checkRequestBody(document, matched, body === undefined ? "" : JSON.stringify(body));
+  return checked.ok ? problems : [...problems, checked.message];
+}
+
 function loginId(login: string): number {
   let hash = 7;
   for (const character of login) hash = (hash * 31 + character.charCodeAt(0)) % 10_000_000;
@@ -236,6 +268,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const violations: GitHubViolation[] = [];
   const requests: GitHubRecordedRequest[] = [];
   const dispatches: RecordedDispatch[] = [];
+  const installationTokens: MintedInstallationToken[] = [];
   const tokens = new Map<string, StoredToken>();
   const faults = new Map<string, GitHubFault[]>();
   options.tokens.forEach((spec, index) => {
@@ -296,7 +329,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     repository: RepositoryState | undefined,
   ): { status: 403 | 404; headers: Record<string, string> } | undefined {
     const spec = token.spec;
-    if (spec.kind === "fine-grained") {
+    if (spec.kind === "fine-grained" || spec.kind === "installation") {
       const headers = { "x-accepted-github-permissions": formatAcceptedPermissions(requirement) };
       if (repository) {
         const selected = spec.repositories.some((name) => name.toLowerCase() === repositoryKey(repository.owner, repository.name));
@@ -350,11 +383,36 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       send(response, record, matched, { status: 401, body: errorBody(401, "Requires authentication") }, scopeHeaders);
       return;
     }
-    if (!token) {
+    const operationId = matched.operation.operationId;
+    if (appJwtOperations.has(operationId)) {
+      // The App's own operations take its JWT, and nothing else.
+      const checked = verifyAppJwt(options.apps ?? [], bearerToken(request.headers.authorization)!);
+      if ("refusal" in checked) {
+        send(response, record, matched, { status: 401, body: errorBody(401, checked.refusal) }, {});
+        return;
+      }
+      const appRecord = { ...record, tokenLabel: `app:${checked.app.slug}` };
+      if (!body.ok) {
+        send(response, appRecord, matched, { status: body.status, body: errorBody(body.status, body.message) }, {});
+        return;
+      }
+      const result = handleAppOperation({ state, fixtures, ownerOf: repositoryOwner }, { operationId, app: checked.app, pathParameters: matched.pathParameters, body: body.value }, (minted, login) => {
+        installationTokens.push(minted);
+        const spec: GitHubTokenSpec = { kind: "installation", token: minted.token, label: `${login} installation ${minted.installationId}`, login, repositories: minted.repositories, permissions: minted.permissions, expiresAt: minted.expiresAt };
+        tokens.set(minted.token, { spec, label: spec.label!, user: { login, id: loginId(login) } });
+      });
+      send(response, appRecord, matched, result, {});
+      return;
+    }
+    if (!token || (token.spec.kind === "installation" && token.spec.expiresAt <= Date.now())) {
       send(response, record, matched, { status: 401, body: errorBody(401, "Bad credentials") }, scopeHeaders);
       return;
     }
-    const operationId = matched.operation.operationId;
+    if (token.spec.kind === "installation" && operationId === "users/get-authenticated") {
+      // An installation token is the App's, not a user's.
+      send(response, record, matched, { status: 403, body: errorBody(403, "Resource not accessible by integration") }, {});
+      return;
+    }
     const requirement = operationRequirements[operationId];
     const handler = operationHandlers[operationId];
     if (!requirement || !handler) {
@@ -372,7 +430,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     }
     const denied = authorise(token, requirement, repository);
     if (denied) {
-      const message = denied.status === 404 ? "Not Found" : "Resource not accessible by personal access token";
+      const message = denied.status === 404 ? "Not Found" : `Resource not accessible by ${token.spec.kind === "installation" ? "integration" : "personal access token"}`;
       send(response, record, matched, { status: denied.status, body: errorBody(denied.status, message) }, { ...scopeHeaders, ...denied.headers });
       return;
     }
@@ -461,6 +519,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     violations,
     requests,
     dispatches,
+    installationTokens,
     comments: (owner, repo, issueNumber) =>
       [...repositoryOrThrow(owner, repo).comments.values()]
         .filter((comment) => comment.issueNumber === issueNumber)

@@ -83,6 +83,7 @@ export class AnalysisRun {
     const scope: EvalScope = { unitDir, terragruntDir: unitDir, parentDir: null, stack: [path] };
     const config = this.evaluateConfigFile(path, "unit", scope, chain, reads, null, 0);
     if (config) for (const dependency of config.dependencyEdges()) reads.dependencies.add(dependency);
+    reads.exclude = config?.excludeSetting();
     const source = config?.effectiveSource();
     if (source) followSource(this, source, unitDir, reads);
     this.checkUnitSymlinks(unitDir, reads, chain);

@@ -11,7 +11,7 @@
 import { posix } from "node:path";
 import type { Attribute, Block, Body, Expression, ExpressionOf, HclFile } from "@gantry/hcl";
 import { HclEvalError, expressionSource, walkExpression } from "@gantry/hcl";
-import type { ReadLink, ReadVia } from "../contract.js";
+import type { ExcludeSetting, ReadLink, ReadVia } from "../contract.js";
 import { VIRTUAL_ROOT, dirOf, resolveRepoPath, toVirtual } from "../paths.js";
 import { evaluateExpression, isUnknown, makeUnknown, type HclValue } from "./hcl-adapter.js";
 import { LazyLink, ReadSet, extend, rerootChain, type ReadNode } from "./read-set.js";
@@ -138,9 +138,14 @@ export class ConfigEvaluation {
   private readonly dependencyBlocks = new Map<string, DependencyBlock>();
   private readonly dependencyPaths: string[] = [];
   private exposed: HclValue | undefined;
+  private featureValues: Record<string, HclValue> | undefined;
+  private featuresInProgress = false;
+  private exclude: ExcludeSetting | null | undefined;
   private ownSource: SourceSetting | undefined;
   private lastLinkNode: object | undefined;
   private lastLinkLine = 0;
+  /** The file of the expression being evaluated, when it is not this one (see `evaluate`). */
+  private origin: { hcl: HclFile; path: string } | undefined;
   readonly dir: string;
 
   constructor(
@@ -294,8 +299,9 @@ export class ConfigEvaluation {
         }
         return object;
       }
-      case "dependencies":
       case "feature":
+        return this.features();
+      case "dependencies":
         return makeUnknown(`${name}.* is only known at run time`);
       case "values":
         return valuesOf(this);
@@ -304,16 +310,74 @@ export class ConfigEvaluation {
     }
   }
 
-  /** Evaluates an expression; evaluation errors become problems (file:line:column) and unknown values. */
-  evaluate(expr: Expression): HclValue {
+  /**
+   * `feature.NAME`: `{ name, value }` with `value` the block's `default`, as Terragrunt evaluates it without
+   * `--feature` flags (Gantry's runs pass none: the executor withholds `TG_*` variables). Blocks merge by name,
+   * this file's over its includes'; an included file sees its own blocks only (it is shared between units).
+   */
+  private features(): Record<string, HclValue> {
+    if (this.featureValues) return this.featureValues;
+    if (this.featuresInProgress) return {}; // a default that refers to the features: unknown names below
+    this.featuresInProgress = true;
+    const values: Record<string, HclValue> = {};
+    for (const include of this.includes) {
+      if (include.config && include.mergeStrategy !== "no_merge") Object.assign(values, include.config.features());
+    }
+    for (const block of this.hcl.body.blocks) {
+      if (block.type !== "feature" || !block.labels[0]) continue;
+      const name = block.labels[0];
+      const fallback = block.body.attributes.find((attribute) => attribute.name === "default");
+      values[name] = { name, value: fallback ? this.evaluate(fallback.expr) : null };
+    }
+    this.featuresInProgress = false;
+    this.featureValues = values;
+    return values;
+  }
+
+  /**
+   * The `exclude` block in effect: this file's own, else the last include's that has one (Terragrunt merges
+   * includes bottom up, the unit's block over theirs). Evaluated once, in the context of the unit that first
+   * evaluated this file (an included file's is computed when it is included, see `evaluateInclude`).
+   */
+  excludeSetting(): ExcludeSetting | undefined {
+    if (this.exclude !== undefined) return this.exclude ?? undefined;
+    const block = this.hcl.body.blocks.find((candidate) => candidate.type === "exclude");
+    let setting: ExcludeSetting | undefined;
+    if (block) {
+      const value = (name: string) => {
+        const attribute = block.body.attributes.find((candidate) => candidate.name === name);
+        return attribute ? this.evaluate(attribute.expr) : undefined;
+      };
+      const actions = value("actions");
+      setting = {
+        if: terragruntBool(value("if")),
+        actions: actions === undefined ? [] : Array.isArray(actions) && actions.every((action) => typeof action === "string") ? (actions as string[]) : null,
+        excludeDependencies: terragruntBool(value("exclude_dependencies")),
+        from: `${this.path}:${lineOf(this.hcl, block.range.start)}`,
+      };
+    } else {
+      for (const include of this.includes) setting = include.config?.excludeSetting() ?? setting;
+    }
+    this.exclude = setting ?? null;
+    return setting;
+  }
+
+  /**
+   * Evaluates an expression; evaluation errors become problems (file:line:column) and unknown values. `from`: the
+   * file holding the expression when it is not this one (a stack file's block included from another file is
+   * evaluated in the including file's context, as Terragrunt does).
+   */
+  evaluate(expr: Expression, from?: { hcl: HclFile; path: string }): HclValue {
     this.run.registerCallsOf(expr);
     const previous = this.run.current;
+    const previousOrigin = this.origin;
     this.run.current = this;
+    this.origin = from;
     try {
       return evaluateExpression(expr, {
         variable: (name) => this.variable(name, expr),
         functions: this.run.functions,
-        file: this.hcl,
+        file: from?.hcl ?? this.hcl,
       });
     } catch (error) {
       if (error instanceof HclEvalError) {
@@ -323,6 +387,7 @@ export class ConfigEvaluation {
       throw error;
     } finally {
       this.run.current = previous;
+      this.origin = previousOrigin;
     }
   }
 
@@ -384,6 +449,7 @@ export class ConfigEvaluation {
       }
       // What other files see of it must be computed now, while the context is the one it was evaluated in.
       if (info.expose) config.exposedValue();
+      config.excludeSetting();
       memo = { config, reads };
       if (!reads.pending && !reads.usedTerragruntDir && !reads.usedOriginalDir && reads.problems.length === 0) {
         this.run.includeMemo.set(memoKey, memo);
@@ -531,9 +597,9 @@ export class ConfigEvaluation {
     // One call often records several links (every probe of find_in_parent_folders): one line lookup.
     if (node !== this.lastLinkNode) {
       this.lastLinkNode = node;
-      this.lastLinkLine = lineOf(this.hcl, node.range.start);
+      this.lastLinkLine = lineOf(this.origin?.hcl ?? this.hcl, node.range.start);
     }
-    return new LazyLink(file, via, this.path, this.lastLinkLine);
+    return new LazyLink(file, via, this.origin?.path ?? this.path, this.lastLinkLine);
   }
 
   source(node: { range: { start: number; end: number } }): string {
@@ -541,8 +607,13 @@ export class ConfigEvaluation {
   }
 
   problem(code: string, message: string, offset: number, hint?: string): void {
-    const { line, column } = positionOf(this.hcl, offset);
-    this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.path, line, column });
+    const { line, column } = positionOf(this.origin?.hcl ?? this.hcl, offset);
+    this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.origin?.path ?? this.path, line, column });
+  }
+
+  /** This file's `include` blocks: each one's path and evaluation (null when it could not be read). */
+  includedFiles(): ReadonlyArray<{ name: string; path: string | null; config: ConfigEvaluation | null }> {
+    return this.includes;
   }
 
   /** `get_terragrunt_dir()` for this evaluation, noting that the result now depends on it. */
@@ -557,6 +628,17 @@ export class ConfigEvaluation {
     const include = typeof name === "string" ? this.includes.find((i) => i.name === name) : this.includes.find((i) => i.dir !== null);
     return include?.dir ?? null;
   }
+}
+
+/** A boolean as Terragrunt reads `exclude`'s flags (Go's `strconv.ParseBool` for strings); absent is false, unknown null. */
+function terragruntBool(value: HclValue | undefined): boolean | null {
+  if (value === undefined) return false;
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string") {
+    if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
+    if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
+  }
+  return null;
 }
 
 export function positionOf(hcl: HclFile, offset: number): { line: number; column: number } {

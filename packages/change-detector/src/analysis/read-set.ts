@@ -4,7 +4,7 @@
  * there. Chains are immutable linked lists (`ReadNode`, child → parent), so the thousands of reads that
  * share a prefix (unit → root.hcl → ...) share its nodes instead of copying arrays.
  */
-import type { DynamicRead, ReadLink, UnitProblem } from "../contract.js";
+import type { DynamicRead, ExcludeSetting, ReadLink, UnitProblem } from "../contract.js";
 
 export interface ReadNode {
   readonly link: ReadLink;
@@ -60,6 +60,8 @@ export interface UnitReads {
   readonly dynamic: ChainedDynamic[];
   readonly problems: UnitProblem[];
   readonly dependencies: Set<string>;
+  /** The unit's `exclude` block, evaluated (see `ExcludeSetting`). */
+  readonly exclude?: ExcludeSetting | undefined;
 }
 
 export class ReadSet implements UnitReads {
@@ -72,6 +74,7 @@ export class ReadSet implements UnitReads {
   readonly dynamic: ChainedDynamic[] = [];
   readonly problems: UnitProblem[] = [];
   readonly dependencies = new Set<string>();
+  exclude: ExcludeSetting | undefined;
 
   /** The analysis depended on the reading unit (`get_original_terragrunt_dir`): not shareable. */
   usedOriginalDir = false;

@@ -14,19 +14,22 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import { ReadIndex } from "./read-index.js";
 import { RECORD_ENCODING, type RecordText } from "./record.js";
+import { KeptStacks } from "../stacks/kept-generation.js";
 
 /**
  * Bump whenever the analysis could read a unit differently (a function learns a new trick, a rule changes):
  * records written by an older analysis are then discarded instead of reused. 5: a local source reads its
  * module, not the copied tree; dependency blocks merge by name; HCL JSON; the root `terragrunt.hcl` unit.
+ * 6: the stack generation kept per stack file (the `stacks` section); include blocks of stack files.
  */
-export const CACHE_VERSION = 5;
+export const CACHE_VERSION = 6;
 const CACHE_FILE = "detect-cache";
 /** What versions before the sectioned layout wrote (one JSON document): removed when the cache is written. */
 const LEGACY_CACHE_FILE = "detect-cache-v1.json";
 const KIND = "gantry-detect-cache";
 const RECORDS_DECODED_ONE_BY_ONE = 64;
-const SECTIONS = ["units", "strings", "dependencies", "files", "dirs", "globs", "dynamic", "records"] as const;
+// The records last: their bounds run to the end of the file.
+const SECTIONS = ["units", "strings", "dependencies", "files", "dirs", "globs", "dynamic", "stacks", "records"] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 interface CacheHeader {
@@ -55,6 +58,8 @@ export interface CacheContent {
   dependencies: string[][];
   stackDirs: string[];
   generated: Record<string, string>;
+  /** The stack generation kept for reuse (`KeptStacks.encode`), null without stacks. */
+  stacks: string | null;
   trackedFiles: number;
   index: ReadIndex;
 }
@@ -66,6 +71,8 @@ export interface LoadedCache {
   strings: string[];
   stackDirs: string[];
   generated: Record<string, string>;
+  /** The stack generation kept for reuse; null without stacks. */
+  stacks: KeptStacks | null;
   trackedFiles: number;
   index: ReadIndex;
   record(id: number): RecordText;
@@ -123,6 +130,7 @@ function encodeCache(content: CacheContent): Buffer {
     globs: Buffer.from(index.globs),
     dynamic: Buffer.from(index.dynamic),
     records: Buffer.concat(records),
+    stacks: Buffer.from(content.stacks ?? ""),
   };
   const header: CacheHeader = {
     kind: KIND,
@@ -196,10 +204,12 @@ function decodeCache(bytes: Buffer): LoadedCache {
     records ??= text("records", "latin1");
     return { text: records, start: bounds[id]!, end: bounds[id + 1]! - 1 };
   };
+  const stacksText = text("stacks");
   return {
     commit: header.commit,
     stackDirs: header.stackDirs,
     generated: header.generated,
+    stacks: stacksText === "" ? null : KeptStacks.decode(stacksText),
     trackedFiles: header.trackedFiles,
     units,
     strings,

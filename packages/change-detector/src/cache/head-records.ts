@@ -2,7 +2,7 @@
  * Every head unit's record, by unit id: encoded from this run's analysis, or reused from the cache as it was
  * loaded. Matching, the graph and the saved cache ask here, so none of them cares where a record came from.
  */
-import type { DynamicRead, ReadLink, UnitProblem } from "../contract.js";
+import type { DynamicRead, ExcludeSetting, ReadLink, UnitProblem } from "../contract.js";
 import type { UnitReads } from "../analysis/read-set.js";
 import type { LoadedCache } from "./cache-file.js";
 import { RecordEncoder, RecordReader, StringTable, hasExtras, recordOf, type RecordText } from "./record.js";
@@ -45,8 +45,8 @@ export class HeadRecords {
     return this.reader.chainTo(this.record(id), path);
   }
 
-  /** The unit's dynamic reads and problems, or undefined when it has none. */
-  extras(id: number): { dynamic: DynamicRead[]; problems: UnitProblem[] } | undefined {
+  /** The unit's dynamic reads, problems and `exclude` block, or undefined when it has none. */
+  extras(id: number): { dynamic: DynamicRead[]; problems: UnitProblem[]; exclude?: ExcludeSetting } | undefined {
     const record = this.record(id);
     return hasExtras(record) ? this.reader.extras(record) : undefined;
   }

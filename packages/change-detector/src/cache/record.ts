@@ -7,21 +7,22 @@
  *   referencing file with its `line`, or of a plain `from` text with line -1, or -1 for none; `parent` is the
  *   index of the parent node, or -1 for the unit's own link. A parent is always written before its children.
  * - FILES, DIRS, GLOBS: `key, node` pairs. DEPENDENCIES: the ids of the unit's dependencies.
- * - EXTRAS, only when the unit has dynamic reads or problems: JSON `{y: dynamic reads, p: problems}` with
- *   every non-ASCII character escaped. Such a record, and only such a record, ends with `}`.
+ * - EXTRAS, only when the unit has dynamic reads, problems or an `exclude` block: JSON `{y: dynamic reads,
+ *   p: problems, x: exclude}` with every non-ASCII character escaped. Such a record, and only such a record,
+ *   ends with `}`.
  *
  * Records are read in place (a range of the cache's records text): matching asks one record for the chain to
  * one changed path, which parses only the section and nodes it needs.
  */
 import picomatch from "picomatch";
-import { readViaSchema, type DynamicRead, type ReadLink, type ReadVia, type UnitProblem } from "../contract.js";
+import { readViaSchema, type DynamicRead, type ExcludeSetting, type ReadLink, type ReadVia, type UnitProblem } from "../contract.js";
 import { LazyLink, type ReadNode, type UnitReads } from "../analysis/read-set.js";
 import { compileDynamicPattern } from "../analysis/dynamic-pattern.js";
 import { isInside } from "../paths.js";
 import type { ReadKeys } from "./read-index.js";
 
 /** Version of the record format (the cache's header names it; another one means a cold run). */
-export const RECORD_ENCODING = 4;
+export const RECORD_ENCODING = 5;
 
 const VIAS = readViaSchema.options;
 const VIA_CODE = new Map<ReadVia, number>(VIAS.map((via, code) => [via, code]));
@@ -106,16 +107,17 @@ export class RecordEncoder {
       return out;
     };
     const sections = [pairs(reads.files), pairs(reads.dirs), pairs(reads.globs), [...reads.dependencies].map((path) => table.id(path))];
-    const extras: { y?: Array<DynamicRead & { node: number }>; p?: UnitProblem[] } = {};
+    const extras: Extras = {};
     if (reads.dynamic.length > 0) extras.y = reads.dynamic.map(({ from, expression, reason, pattern, node }) => ({ from, expression, reason, pattern, node: nodeId(node) }));
     if (reads.problems.length > 0) extras.p = reads.problems;
+    if (reads.exclude) extras.x = reads.exclude;
     this.length = 0;
     this.integers(nodes);
     for (const section of sections) {
       this.ascii("|");
       this.integers(section);
     }
-    if (extras.y || extras.p) this.ascii(`|${asciiJson(extras)}`);
+    if (extras.y || extras.p || extras.x) this.ascii(`|${asciiJson(extras)}`);
     return this.buffer.toString("latin1", 0, this.length);
   }
 
@@ -227,9 +229,13 @@ export class RecordReader {
   }
 
   /** The unit's dynamic reads and problems, as the Detection document lists them. */
-  extras(record: RecordText): { dynamic: DynamicRead[]; problems: UnitProblem[] } {
+  extras(record: RecordText): { dynamic: DynamicRead[]; problems: UnitProblem[]; exclude?: ExcludeSetting } {
     const extras = decodeExtras(record, sectionBounds(record));
-    return { dynamic: (extras.y ?? []).map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: extras.p ?? [] };
+    return {
+      dynamic: (extras.y ?? []).map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
+      problems: extras.p ?? [],
+      ...(extras.x ? { exclude: extras.x } : {}),
+    };
   }
 
   /** Everything the record reads, as the index posts it. */
@@ -301,7 +307,14 @@ function sectionBounds({ text, start, end }: RecordText): Int32Array {
   return bounds;
 }
 
-function decodeExtras(record: RecordText, bounds: Int32Array): { y?: Array<DynamicRead & { node: number }>; p?: UnitProblem[] } {
+/** A record's extras: dynamic reads (with their chain node), problems, the `exclude` block. */
+interface Extras {
+  y?: Array<DynamicRead & { node: number }>;
+  p?: UnitProblem[];
+  x?: ExcludeSetting;
+}
+
+function decodeExtras(record: RecordText, bounds: Int32Array): Extras {
   return bounds[5]! > record.end ? {} : JSON.parse(record.text.slice(bounds[5], record.end));
 }
 

@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
-import type { Block } from "@gantry/hcl";
+import type { Block, HclFile } from "@gantry/hcl";
 import { AnalysisRun } from "../analysis/analysis-run.js";
 import type { ConfigEvaluation } from "../analysis/config-evaluator.js";
 import { isUnknown, type HclValue } from "../analysis/hcl-adapter.js";
@@ -40,6 +40,8 @@ export interface GeneratedUnit {
   /** Where its block is, `file:line` (a nested stack file is named by where it was generated). */
   from: string;
   source: StackSource;
+  /** The sources of the stack blocks it descends from, outermost first, then its own. */
+  sources: StackSource[];
   /** The repository directory it is a copy of; null when its source is outside the repository. */
   origin: string | null;
   /** What the stack files it descends from read, outermost first (each shared by the units of that file). */
@@ -57,7 +59,26 @@ export interface GeneratedStacks {
   snapshot: StackSnapshot;
   /** What each stack file's evaluation read (committed and generated ones). */
   stackReads: ReadSet[];
+  /** By committed stack file: what its generation depended on and gave (what a later run may reuse). */
+  byStackFile: Map<string, StackFileGeneration>;
 }
+
+/**
+ * One committed stack file's generation. It depends only on what its evaluations read (its own, and the stack
+ * files its `stack` blocks generate: `reads`, which hold the source directories of the repository it copies)
+ * and on the sources outside the repository it copied (`external`, at the revision copied).
+ */
+export interface StackFileGeneration {
+  reads: ReadSet[];
+  external: ExternalSource[];
+  /** The generated units (or, for a block that could not be generated, where it would have been). */
+  units: string[];
+  /** A block could not be generated: what it gives is unknown until it can (a fetch may succeed next time). */
+  problem: boolean;
+}
+
+/** A source outside the repository, as copied: a git checkout's commit, a disk directory's digest. */
+export type ExternalSource = { kind: "git"; url: string; ref: string; commit: string } | { kind: "disk"; dir: string; digest: string };
 
 interface Frame {
   /** The stack file, where it is (generated ones are in the overlay). */
@@ -65,6 +86,7 @@ interface Frame {
   stackFile: string;
   chain: ReadNode;
   parentReads: ReadSet[];
+  parentSources: StackSource[];
   parentFingerprint: string;
   depth: number;
 }
@@ -94,7 +116,8 @@ export async function generateStacks(options: {
   let snapshot = new StackSnapshot(options.tree, options.label);
   const units = new Map<string, GeneratedUnit>();
   const stackReads: ReadSet[] = [];
-  let frames: Frame[] = options.stackFiles.map((file) => ({ file, stackFile: file, chain: extend(null, { file, via: "stack" }), parentReads: [], parentFingerprint: "", depth: 0 }));
+  const byStackFile = new Map<string, StackFileGeneration>(options.stackFiles.map((file) => [file, { reads: [], external: [], units: [], problem: false }]));
+  let frames: Frame[] = options.stackFiles.map((file) => ({ file, stackFile: file, chain: extend(null, { file, via: "stack" }), parentReads: [], parentSources: [], parentFingerprint: "", depth: 0 }));
   while (frames.length > 0) {
     // Every stack file of this level in one round trip to git (one by one, each waited for its own).
     const missing = frames.map((frame) => snapshot.tree.get(frame.file)?.blob).filter((blob): blob is string => blob !== undefined && !snapshot.contents.has(blob));
@@ -103,18 +126,21 @@ export async function generateStacks(options: {
     for (const frame of frames) {
       const evaluated = await evaluateStackFile(snapshot, frame, options.reader, options.parseCache);
       stackReads.push(evaluated.reads);
+      byStackFile.get(frame.stackFile)!.reads.push(evaluated.reads);
       components.push(...evaluated.components);
     }
     const next: Frame[] = [];
     const values = new Map(snapshot.values);
     const contents = new Map(snapshot.contents);
     for (const component of components) {
+      const generation = byStackFile.get(component.frame.stackFile)!;
       const copied = component.problem ? undefined : await copySource(component, snapshot.tree, options.fetcher);
       if (copied && "error" in copied) component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
       else if (copied) {
         for (const [path, entry] of copied.entries) entries.set(joinRepo(component.path, path), entry);
         for (const [blob, text] of copied.contents) contents.set(blob, text);
         component.fingerprint = hash(component.fingerprint, copied.revision);
+        if (copied.external) generation.external.push(copied.external);
       }
       if (component.values !== undefined) values.set(component.path, component.values);
       const stackReadsOfUnit = [...component.frame.parentReads, component.reads];
@@ -128,6 +154,7 @@ export async function generateStacks(options: {
             stackFile: component.frame.stackFile,
             chain: extend(component.frame.chain, { file: origin, via: "stack", from: component.from }),
             parentReads: stackReadsOfUnit,
+            parentSources: [...component.frame.parentSources, component.source],
             parentFingerprint: component.fingerprint,
             depth: component.frame.depth + 1,
           });
@@ -135,11 +162,14 @@ export async function generateStacks(options: {
         }
       }
       // A unit, or a stack that could not be generated: its units are unknown, reported as one unit.
+      generation.units.push(component.path);
+      if (component.problem) generation.problem = true;
       units.set(component.path, {
         path: component.path,
         stackFile: component.frame.stackFile,
         from: component.from,
         source: component.source,
+        sources: [...component.frame.parentSources, component.source],
         origin: component.source.kind === "repo" && !component.problem ? component.source.dir : null,
         stackReads: stackReadsOfUnit,
         fingerprint: component.fingerprint,
@@ -150,7 +180,7 @@ export async function generateStacks(options: {
     for (const [dir, value] of values) snapshot.values.set(dir, value);
     frames = next;
   }
-  return { units, snapshot, stackReads };
+  return { units, snapshot, stackReads, byStackFile };
 }
 
 /** Evaluates one stack file (in rounds: blobs it needs are fetched between them) and describes its blocks. */
@@ -172,29 +202,58 @@ async function evaluateStackFile(snapshot: StackSnapshot, frame: Frame, reader: 
       const component: Component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: frame.file, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash(frame.parentFingerprint, "broken", problem.message), problem };
       return { reads, components: [component] };
     }
-    const components = config.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => describeBlock(config, block, frame, reads, snapshot.tree));
-    const unsupported = config.hcl.body.blocks.find((block) => block.type === "include" || block.type === "autoinclude");
-    if (unsupported) {
-      // What an included stack file declares is unknown to Gantry: reported where it would be generated.
-      const line = lineOf(config.hcl, unsupported.range.start);
-      const problem = { code: "HCL_EVAL", message: `${unsupported.type} blocks in stack files are not evaluated by Gantry: the units they add are unknown`, file: frame.file, line };
-      components.push({ kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${line}`, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash("unsupported", config.hcl.source), problem });
+    const own = { hcl: config.hcl, path: frame.file };
+    const blocks = config.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => ({ block, origin: own }));
+    // Terragrunt appends an included stack file's unit and stack blocks, evaluated in this file's context.
+    let broken: { message: string; line: number } | undefined;
+    for (const block of config.hcl.body.blocks.filter((candidate) => candidate.type === "include")) {
+      const line = lineOf(config.hcl, block.range.start);
+      const name = block.labels[0] ?? "";
+      const included = config.includedFiles().find((include) => include.name === name);
+      const body = included?.config?.hcl.body;
+      if (!included?.path || !body) broken ??= { message: `include "${name}" could not be read`, line };
+      else if (body.blocks.some((inner) => inner.type === "locals")) broken ??= { message: `included stack file "${name}" must not define locals`, line };
+      else if (body.blocks.some((inner) => inner.type === "include")) broken ??= { message: `included stack file "${name}" must not define nested includes`, line };
+      else for (const inner of body.blocks) if (inner.type === "unit" || inner.type === "stack") blocks.push({ block: inner, origin: { hcl: included.config!.hcl, path: included.path } });
     }
+    for (const kind of ["unit", "stack"]) {
+      const names = blocks.filter(({ block }) => block.type === kind).map(({ block }) => block.labels[0] ?? "");
+      const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+      if (duplicate !== undefined) broken ??= { message: `duplicate ${kind} name "${duplicate}" (with the included stack files)`, line: 1 };
+    }
+    // What Gantry does not evaluate (Terragrunt's stack-dependencies experiment: autoinclude, and a sibling
+    // terragrunt.autoinclude.stack.hcl) makes the stack's units unknown: reported where they would be generated.
+    const autoinclude = config.hcl.body.blocks.find((block) => block.type === "autoinclude");
+    if (autoinclude) broken ??= { message: "autoinclude blocks in stack files are not evaluated by Gantry: what they add is unknown", line: lineOf(config.hcl, autoinclude.range.start) };
+    if (snapshot.tree.get(joinRepo(dir, "terragrunt.autoinclude.stack.hcl"))) {
+      broken ??= { message: "terragrunt.autoinclude.stack.hcl (Terragrunt's stack-dependencies experiment) is not evaluated by Gantry: what it adds is unknown", line: 1 };
+    }
+    if (broken) {
+      const problem = { code: "HCL_EVAL", message: broken.message, file: frame.file, line: broken.line };
+      const component: Component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${broken.line}`, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash("unsupported", config.hcl.source), problem };
+      return { reads, components: [component] };
+    }
+    const components = blocks.map(({ block, origin }) => describeBlock(config, block, frame, reads, snapshot.tree, origin));
     return { reads, components };
   }
 }
 
-function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, reads: ReadSet, tree: Tree): Component {
+/** One `unit` or `stack` block (of `origin`: the stack file, or a file it includes), evaluated in `config`. */
+function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, reads: ReadSet, tree: Tree, origin: { hcl: HclFile; path: string }): Component {
   const kind = block.type as "unit" | "stack";
   const name = block.labels[0] ?? "";
-  const line = lineOf(config.hcl, block.range.start);
-  const from = `${frame.file}:${line}`;
+  const line = lineOf(origin.hcl, block.range.start);
+  const from = `${origin.path}:${line}`;
   const stackDir = dirOf(frame.file);
+  const foreign = origin.path === frame.file ? undefined : origin;
   const attribute = (key: string): HclValue | undefined => {
     const found = block.body.attributes.find((a) => a.name === key);
-    return found ? config.evaluate(found.expr) : undefined;
+    return found ? config.evaluate(found.expr, foreign) : undefined;
   };
-  const problem = (message: string): UnitProblem => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: frame.file, line });
+  const problem = (message: string): UnitProblem => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: origin.path, line });
+  // Terragrunt's experiments inside a block (stack-dependencies' autoinclude, block-iteration's expansion) change
+  // what it generates: not evaluated by Gantry, so the component's content is unknown.
+  const experimental = block.body.blocks.find((inner) => inner.type === "autoinclude" || inner.type === "expansion");
   const rawPath = attribute("path");
   const rawSource = attribute("source");
   const values = attribute("values");
@@ -220,8 +279,9 @@ function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, rea
   }
   // What reaches the component from its parent stacks is in its evaluated values. An unknown part (a run-time
   // value) cannot be compared: then any edit of its stack file, or of its parents', counts as a change.
-  const unknown = [rawPath, rawSource, values].some((value) => value !== undefined && containsUnknown(value));
-  const fingerprint = hash(kind, path, describeSource(source), canonical(values), String(noStack), unknown ? `${frame.parentFingerprint}\0${config.hcl.source}` : "");
+  if (experimental) failure ??= problem(`${experimental.type} blocks (a Terragrunt experiment) are not evaluated by Gantry: what this ${kind} generates is unknown`);
+  const unknown = experimental !== undefined || [rawPath, rawSource, values].some((value) => value !== undefined && containsUnknown(value));
+  const fingerprint = hash(kind, path, describeSource(source), canonical(values), String(noStack), unknown ? `${frame.parentFingerprint}\0${origin.hcl.source}` : "");
   return { kind, frame, reads, path, from, source, values, fingerprint, ...(failure ? { problem: failure } : {}) };
 }
 
@@ -230,7 +290,7 @@ async function copySource(
   component: Component,
   tree: Tree,
   fetcher: SourceFetcher,
-): Promise<{ entries: Map<string, TreeEntry>; contents: Map<string, string>; revision: string } | { error: string }> {
+): Promise<{ entries: Map<string, TreeEntry>; contents: Map<string, string>; revision: string; external?: ExternalSource } | { error: string }> {
   const source = component.source;
   if (source.kind === "repo") {
     const files = tree.filesUnder(source.dir);
@@ -255,7 +315,8 @@ async function copySource(
   }
   const read = fetcher.directory(root, subdir);
   if ("error" in read) return { error: `${component.kind} source: ${read.error}` };
-  return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision };
+  const external: ExternalSource = source.kind === "git" ? { kind: "git", url: source.url, ref: source.ref, commit: revision } : { kind: "disk", dir: root, digest: read.copy.digest };
+  return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision, external };
 }
 
 function containsUnknown(value: HclValue): boolean {

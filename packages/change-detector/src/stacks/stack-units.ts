@@ -10,10 +10,11 @@ import type { ParseCache } from "../analysis/parse-cache.js";
 import { RecordEncoder, RecordReader, StringTable, recordOf, type RecordText } from "../cache/record.js";
 import type { ReadLink } from "../contract.js";
 import type { BlobReader, DiffEntry, Tree } from "../git.js";
-import { joinRepo } from "../paths.js";
+import { baseName, joinRepo } from "../paths.js";
 import type { SourceFetcher } from "./fetch.js";
 import { STACK_FILE } from "../units.js";
 import { generateStacks, type GeneratedStacks, type GeneratedUnit } from "./generate.js";
+import { KeptStacks } from "./kept-generation.js";
 import type { StackSnapshot } from "./values.js";
 
 /** A generated unit reached by a changed path through its stack block. */
@@ -23,48 +24,122 @@ export interface StackChange {
   chain: ReadLink[];
 }
 
+/**
+ * The generated units of head and base. Generation is per committed stack file, and a stack file is generated
+ * only when needed: at head when its kept generation (`kept-generation.ts`) no longer holds, when the change
+ * touches it (the file, or anything its generation read: its units are then compared with base's), or when a
+ * unit it generates is analysed (its generated files are read); at base only when the change touches it
+ * (otherwise base generates what head does). Every other stack file's units and fingerprints are the kept ones.
+ */
 export class StackUnits {
   private readonly table = new StringTable();
   private readonly encoder = new RecordEncoder(this.table);
   private readonly reader = new RecordReader(this.table);
   private readonly records = new Map<ReadSet, RecordText>();
 
+  /** Stack files the change touches (the file, or anything its generation read). */
+  private touched = new Set<string>();
+  /** Their generation at base; null when the change touches none. */
+  private base: GeneratedStacks | null = null;
+
   private constructor(
-    readonly head: GeneratedStacks,
-    /** Null when the change touches nothing the stacks read: base generates what head does. */
-    readonly base: GeneratedStacks | null,
+    private readonly options: StackUnitsOptions,
+    /** Head's stack files. */
+    private readonly headFiles: string[],
+    /** The stack files generated at head in this run (the others are kept), and their generation. */
+    private headGeneration: { files: Set<string>; stacks: GeneratedStacks },
+    private readonly kept: KeptStacks,
   ) {}
 
   /**
-   * Generates the head's stacks, and the base's when the diff touches a stack file or anything the head's
-   * stack files read (`baseTree` is then listed).
+   * Head's generated units (generating what cannot be reused), and base's when the change touches stack files.
+   * `options.kept` is the cache's generation with the paths changed since its commit.
    */
-  static async find(options: {
-    headTree: Tree;
-    headStackDirs: ReadonlySet<string>;
-    diff: readonly DiffEntry[];
-    baseTree: () => Promise<Tree>;
-    baseStackDirs: (tree: Tree) => ReadonlySet<string>;
-    reader: BlobReader;
-    parseCache: ParseCache;
-    fetcher: SourceFetcher;
-  }): Promise<StackUnits> {
-    const generate = (tree: Tree, label: "head" | "base", dirs: ReadonlySet<string>) =>
-      generateStacks({ tree, label, stackFiles: [...dirs].sort().map((dir) => joinRepo(dir, STACK_FILE)), reader: options.reader, parseCache: options.parseCache, fetcher: options.fetcher });
-    const head = new StackUnits(await generate(options.headTree, "head", options.headStackDirs), null);
-    const touched = options.diff.some((entry) => [entry.oldPath, entry.newPath].some((path) => path.endsWith(STACK_FILE) || head.stackReadsOf(head.head.stackReads, path) !== undefined));
-    if (!touched) return head;
-    const baseTree = await options.baseTree();
-    return new StackUnits(head.head, await generate(baseTree, "base", options.baseStackDirs(baseTree)));
+  static async find(options: StackUnitsOptions): Promise<StackUnits> {
+    const headFiles = [...options.headStackDirs].sort().map((dir) => joinRepo(dir, STACK_FILE));
+    const kept = options.kept?.stacks ?? KeptStacks.empty();
+    const holding = options.kept && options.kept.changed !== null ? await kept.stillHolding(headFiles, options.kept.changed, options.fetcher) : new Set<string>();
+    const diffPaths = [...new Set(options.diff.flatMap((entry) => [entry.oldPath, entry.newPath]))];
+    // A kept generation the change touches is generated again: its units are compared with base's.
+    const generated = new Set(headFiles.filter((file) => !holding.has(file) || diffPaths.some((path) => kept.reads(file, path))));
+    const units = new StackUnits(options, headFiles, { files: generated, stacks: await generateStacksOf(options, options.headTree, "head", [...generated]) }, kept);
+    for (const file of generated) {
+      const reads = units.head.byStackFile.get(file)!.reads;
+      if (diffPaths.some((path) => path === file || units.stackReadsOf(reads, path) !== undefined)) units.touched.add(file);
+    }
+    for (const path of diffPaths) if (baseName(path) === STACK_FILE) units.touched.add(path);
+    if (units.touched.size > 0) {
+      const baseTree = await options.baseTree();
+      const baseFiles = [...options.baseStackDirs(baseTree)].map((dir) => joinRepo(dir, STACK_FILE)).filter((file) => units.touched.has(file));
+      units.base = await generateStacksOf(options, baseTree, "base", baseFiles);
+    }
+    return units;
   }
 
-  /** The generated units of the base commit. */
+  /** Head's generated units freshly generated in this run, by directory. */
+  get head(): GeneratedStacks {
+    return this.headGeneration.stacks;
+  }
+
+  /** Every generated unit of head with its stack file and fingerprint: generated in this run, or kept. */
+  headUnits(): Map<string, { stackFile: string; fingerprint: string }> {
+    if (this.headUnitsOf?.stacks !== this.head) {
+      const units = new Map<string, { stackFile: string; fingerprint: string }>();
+      for (const stackFile of this.headFiles) {
+        if (this.headGeneration.files.has(stackFile)) {
+          for (const unit of this.head.byStackFile.get(stackFile)!.units) units.set(unit, { stackFile, fingerprint: this.head.units.get(unit)!.fingerprint });
+        } else {
+          for (const unit of this.kept.files.get(stackFile)!.units) units.set(unit, { stackFile, fingerprint: this.options.kept!.fingerprints[unit] ?? "" });
+        }
+      }
+      this.headUnitsOf = { stacks: this.head, units };
+    }
+    return this.headUnitsOf.units;
+  }
+
+  private headUnitsOf: { stacks: GeneratedStacks; units: Map<string, { stackFile: string; fingerprint: string }> } | undefined;
+
+  /** The generated units of the base commit: head's, but for the stack files the change touches. */
+  baseUnitPaths(): string[] {
+    const untouched = [...this.headUnits()].filter(([, unit]) => !this.touched.has(unit.stackFile)).map(([path]) => path);
+    return [...untouched, ...(this.base?.units.keys() ?? [])];
+  }
+
+  /** Base's generated units of the touched stack files (the only ones that may differ from head's). */
   get baseUnits(): Map<string, GeneratedUnit> {
-    return (this.base ?? this.head).units;
+    return this.base?.units ?? new Map();
   }
 
   get baseSnapshot(): StackSnapshot | null {
     return this.base?.snapshot ?? null;
+  }
+
+  /**
+   * The head generation in which `units` can be analysed: their stack files generated (all of them when one of
+   * `units` is not generated from a stack file: what it reads may be anywhere).
+   */
+  async headFor(units: readonly string[]): Promise<GeneratedStacks> {
+    const needed = new Set(this.headGeneration.files);
+    const generated = this.headUnits();
+    for (const unit of units) {
+      const stackFile = generated.get(unit)?.stackFile;
+      if (stackFile === undefined) {
+        for (const file of this.headFiles) needed.add(file);
+        break;
+      }
+      needed.add(stackFile);
+    }
+    if (needed.size > this.headGeneration.files.size) {
+      this.headGeneration = { files: needed, stacks: await generateStacksOf(this.options, this.options.headTree, "head", [...needed]) };
+    }
+    return this.head;
+  }
+
+  /** The cache's generation for head: kept stack files still holding, the ones generated in this run anew. */
+  keptForHead(): KeptStacks {
+    for (const file of [...this.kept.files.keys()]) if (!this.headFiles.includes(file)) this.kept.files.delete(file);
+    for (const file of this.headGeneration.files) this.kept.keep(file, this.head.byStackFile.get(file)!);
+    return this.kept;
   }
 
   /**
@@ -75,7 +150,8 @@ export class StackUnits {
     const changes = new Map<string, StackChange[]>();
     if (!this.base) return changes;
     const paths = [...new Set(diff.flatMap((entry) => [entry.oldPath, entry.newPath]))];
-    const units = new Set([...this.head.units.keys(), ...this.base.units.keys()]);
+    const touchedHead = [...this.head.units.values()].filter((unit) => this.touched.has(unit.stackFile));
+    const units = new Set([...touchedHead.map((unit) => unit.path), ...this.base.units.keys()]);
     for (const unit of [...units].sort()) {
       const head = this.head.units.get(unit);
       const base = this.base.units.get(unit);
@@ -102,6 +178,23 @@ export class StackUnits {
     }
     return undefined;
   }
+}
+
+export interface StackUnitsOptions {
+  headTree: Tree;
+  headStackDirs: ReadonlySet<string>;
+  diff: readonly DiffEntry[];
+  baseTree: () => Promise<Tree>;
+  baseStackDirs: (tree: Tree) => ReadonlySet<string>;
+  reader: BlobReader;
+  parseCache: ParseCache;
+  fetcher: SourceFetcher;
+  /** The cache's generation, with its units' fingerprints and the paths changed since its commit (null: unknown). */
+  kept: { stacks: KeptStacks; fingerprints: Record<string, string>; changed: readonly string[] | null } | null;
+}
+
+function generateStacksOf(options: StackUnitsOptions, tree: Tree, label: "head" | "base", stackFiles: string[]): Promise<GeneratedStacks> {
+  return generateStacks({ tree, label, stackFiles: stackFiles.sort(), reader: options.reader, parseCache: options.parseCache, fetcher: options.fetcher });
 }
 
 /**

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import {
   dispatchPlanDocument,
   dispatchPlanToWorkflow,
+  githubCredentialFor,
   githubTimingFromEnvironment,
   requestDeployment,
   type DispatchedPlan,
@@ -12,7 +13,7 @@ import {
 import { GantryError, usageError, exitCodeOf } from "@gantry/errors";
 import { abortOnSignals } from "@gantry/executor";
 import { readDocument } from "@gantry/documents";
-import { readToken, TOKEN_SETTINGS } from "@gantry/guards";
+import { TOKEN_SETTINGS } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { Command } from "../io.js";
 
@@ -30,8 +31,9 @@ deploys from the deployment record to the deploy branch's tip; \`--deploy\` send
 the deploy branch needs no plan). A deployment run is never cancelled from here: interrupting this command
 stops following it. With \`--workflow\` (one workflow for every job), each job is sent as the input \`job\`.
 A dispatch whose answer is lost is found by its correlation id before it is ever sent again.
-Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), against
-GITHUB_API_URL (default https://api.github.com).
+Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), or when it is not set
+the GitHub App of GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY (tokens narrowed to that permission
+and repository), against GITHUB_API_URL (default https://api.github.com).
 
   --plan FILE             the document of \`gantry plan --json\`
   --deploy                request a deployment, without a plan
@@ -162,10 +164,12 @@ export const command: Command = async (argv, io) => {
   const parallelism = positiveNumber("parallelism", values.parallelism, 10, true);
   const commit = values.deploy ? (values.commit ?? io.env.GITHUB_SHA ?? requireOption("dispatch", values.commit, "commit")) : undefined;
   const setting = TOKEN_SETTINGS.dispatch;
-  // Only the dispatch token: the other two are never read by this command.
-  const token = readToken(io.env, "dispatch");
-  if (token === undefined) {
-    throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, { hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)` });
+  // Only the dispatch token (or the App, narrowed to its permission): the other two are never read by this command.
+  const credential = githubCredentialFor(io.env, "dispatch");
+  if (credential === undefined) {
+    throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, {
+      hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
+    });
   }
   const plan = values.plan === undefined ? undefined : await readDocument(values.plan, dispatchPlanDocument, io);
   if (plan && workflows.workflow === undefined) {
@@ -181,8 +185,8 @@ export const command: Command = async (argv, io) => {
   );
   const apiUrl = io.env.GITHUB_API_URL;
   const connection = {
-    token,
-    tokenName: setting.variable,
+    token: credential.credential,
+    tokenName: credential.name,
     ...(apiUrl ? { baseUrl: apiUrl } : {}),
     timing: githubTimingFromEnvironment(io.env),
     owner: match[1]!,

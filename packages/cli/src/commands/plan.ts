@@ -52,7 +52,7 @@ export const command: Command = async (argv, io) => {
     planChange({ repo, base: range.base, head: range.head, event, ...(branch ? { branch } : {}), cache: !values["no-cache"], env: io.env, ...(skipUnits ? { skipUnits } : {}) });
   let plan: PlanDocument;
   if (event === "push" && values.base === undefined) {
-    const record = deploymentRecordSetting(repo, values, io.env);
+    const record = await deploymentRecordSetting(repo, values, io.env);
     const planned = await planFromRecord({
       store: record.store,
       history: record.history,

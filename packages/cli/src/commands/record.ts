@@ -43,7 +43,7 @@ export const command: Command = async (argv, io) => {
     throw usageError(`gantry record takes show or mark, not '${positionals.join(" ")}'`, { command: "record" });
   }
   const repo = resolve(io.cwd, values.repo ?? ".");
-  const setting = deploymentRecordSetting(repo, values, io.env);
+  const setting = await deploymentRecordSetting(repo, values, io.env);
   const current = await setting.store.read();
 
   if (action === "show") {

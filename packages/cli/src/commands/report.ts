@@ -21,7 +21,8 @@ import type { PlanDocument } from "@gantry/classifier";
 import { errorDocument } from "../error-document.js";
 import { readDocument } from "@gantry/documents";
 import { publishOnMergedPullRequest, publishOnPullRequest } from "./report-publishing.js";
-import { readToken, TOKEN_SETTINGS } from "@gantry/guards";
+import { githubCredentialFor } from "@gantry/dispatcher";
+import { TOKEN_SETTINGS } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 
@@ -48,7 +49,8 @@ infrastructure changed.
                        are then also printed as annotations (::error file=…,line=…) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
                        commit, updated in place; earlier ones marked outdated). Uses GANTRY_INFRA_LIVE_TOKEN
-                       only, against GITHUB_API_URL (default https://api.github.com).
+                       only (or, when it is not set, the GitHub App of GANTRY_GITHUB_APP_ID and
+                       GANTRY_GITHUB_APP_PRIVATE_KEY), against GITHUB_API_URL (default https://api.github.com).
   --publish-merged-pr  for a push to the deploy branch: publish the report as a comment on the pull request
                        whose merge made the pushed commit (one comment per pushed commit, updated in place;
                        plan reports are left alone). A push that no pull request made is reported, not
@@ -159,11 +161,11 @@ export const command: Command = async (argv, io) => {
   const publishing = pullNumber !== undefined || publishMerged;
   const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : undefined;
   // Checked before anything is rendered, so a missing token fails fast; only this token is ever read here.
-  const token = publishing ? readToken(io.env, "infra-live-write") : undefined;
-  if (publishing && token === undefined) {
+  const credential = publishing ? githubCredentialFor(io.env, "infra-live-write") : undefined;
+  if (publishing && credential === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
-      hint: `set ${setting.variable} to a token with ${setting.fineGrained} (see \`gantry doctor\`)`,
+      hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
     });
   }
 
@@ -192,8 +194,8 @@ export const command: Command = async (argv, io) => {
   // Annotations go to stdout, so only when the report itself does not.
   if (values.output && io.env.GITHUB_ACTIONS === "true") for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
 
-  if (token !== undefined && repository !== undefined) {
-    const target = { token, repository, apiUrl: io.env.GITHUB_API_URL, log: (line: string) => io.stderr.write(`gantry report: ${line}\n`) };
+  if (credential !== undefined && repository !== undefined) {
+    const target = { credential, repository, apiUrl: io.env.GITHUB_API_URL, log: (line: string) => io.stderr.write(`gantry report: ${line}\n`) };
     if (pullNumber !== undefined) await publishOnPullRequest(target, pullNumber, report.head, markdown);
     if (publishMerged && plan) await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
   }

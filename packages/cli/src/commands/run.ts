@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { planChange, type Job, type PlanDocument } from "@gantry/classifier";
-import { deployFromRecord, dispatchInProcess, planFromRecord, type DeploymentOutcome, type InProcessDispatch, type RecordPlan } from "@gantry/dispatcher";
+import { deployedCommits, deployFromRecord, dispatchInProcess, githubCredentialFor, planFromRecord, type DeploymentOutcome, type InProcessDispatch, type RecordPlan } from "@gantry/dispatcher";
 import { GantryError, usageError, exitCodeOf } from "@gantry/errors";
 import {
   abortOnSignals,
@@ -14,16 +14,19 @@ import {
   renderAnnotations,
   renderMarkdownReport,
   renderTextReport,
+  reportSucceeded,
   runReportDocument,
   SecretMasker,
+  warningAnnotation,
   type JobGuard,
   type JobResult,
   type RunReport,
 } from "@gantry/executor";
-import { checkJob, GUARDS } from "@gantry/guards";
+import { checkJob, TOKEN_SETTINGS } from "@gantry/guards";
 import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from "../args.js";
-import { deploymentRecordSetting, recordOptions, recordOptionsHelp, type DeploymentRecordSetting } from "../deployment-record.js";
+import { deploymentRecordSetting, liveRepositoryOf, recordOptions, recordOptionsHelp, type DeploymentRecordSetting } from "../deployment-record.js";
 import type { Command } from "../io.js";
+import { publishOnDeployedPullRequests, type PublishTarget } from "./report-publishing.js";
 
 const help = `usage: gantry run --repo DIR --event push [--base REF] [--head REF] [options]
        gantry run --repo DIR --base REF --head REF --event pull_request [options]
@@ -49,6 +52,16 @@ record's lease; another waits. With no record yet, pass --base (the commit deplo
   --branch NAME      the pushed or pull-request branch (default: the deploy branch outside CI)
 ${recordOptionsHelp(21)}
   --report FILE      write the markdown report (≤ 65,536 characters) to FILE
+  --publish-merged-prs
+                     (push) publish the report as a comment on every pull request merged into the deploy
+                     branch in the deployed range (one comment per pull request and deployed commit,
+                     updated in place), with GANTRY_INFRA_LIVE_TOKEN only (or, when it is not set, the
+                     GitHub App of GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY), against
+                     GITHUB_API_URL (default https://api.github.com), in --repository. A comment that cannot
+                     be posted is a warning: the deployment and its record stand
+  --open-issue-on-failure
+                     with --publish-merged-prs: when a job failed, also open one issue for the deployment,
+                     assigned to whoever merged those pull requests (the token then needs Issues: write)
   --json             print the report as a gantry/v1 RunReport document instead of the text report
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
   --dry-run          run every check and print the commands, run nothing (nothing is recorded)`;
@@ -61,6 +74,8 @@ export const command: Command = async (argv, io) => {
       ...changeRangeOptions,
       ...recordOptions,
       report: { type: "string" },
+      "publish-merged-prs": { type: "boolean" },
+      "open-issue-on-failure": { type: "boolean" },
       json: { type: "boolean" },
       parallelism: { type: "string" },
       "dry-run": { type: "boolean" },
@@ -69,7 +84,7 @@ export const command: Command = async (argv, io) => {
   );
   const repo = resolve(io.cwd, values.repo ?? ".");
   const event = parseEvent("run", values.event);
-  const record = event === "push" ? deploymentRecordSetting(repo, values, io.env) : undefined;
+  const record = event === "push" ? await deploymentRecordSetting(repo, values, io.env) : undefined;
   // A push to another branch deploys nothing; it is planned (to say so) without the record.
   const fromRecord = record !== undefined && (values.branch === undefined || values.branch === record.deployBranch);
   const base = fromRecord ? values.base : requireOption("run", values.base, "base");
@@ -79,14 +94,16 @@ export const command: Command = async (argv, io) => {
     throw usageError(`--parallelism must be a whole number of at least 1, not '${values.parallelism}'`);
   }
   const dryRun = values["dry-run"] ?? false;
+  const publishing = await publishingTarget(repo, event, values, io);
 
   const masker = new SecretMasker();
-  const writeReports = (report: RunReport, terminal = true) => {
+  const writeReports = (report: RunReport, terminal = true): string => {
     const markdown = renderMarkdownReport(report, { masker });
     if (values.report) writeFileSync(resolve(io.cwd, values.report), markdown);
     appendStepSummary(markdown, io.env);
     if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}\n` : renderTextReport(report, { masker }));
     if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
+    return markdown;
   };
   /** Orchestration failed: the markdown report says so (as a pull-request comment would); the terminal gets the error once, from the CLI. */
   const reportFailure = (error: unknown): never => {
@@ -159,26 +176,70 @@ export const command: Command = async (argv, io) => {
       results: dispatch.jobs.flatMap((entry) => (entry.result ? [entry.result] : [])),
       interrupted: dispatch.interrupted,
       logs: plan.jobs.length > 0 && !dryRun ? runRoot : null,
+      supersededByNewerMerges: deployed !== undefined,
     });
-    writeReports(report);
+    const markdown = writeReports(report);
     // With --json, stdout holds the document alone; these lines go to stderr.
     const notes = values.json ? io.stderr : io.stdout;
-    if (plan.skippedUnits && plan.skippedUnits.length > 0) {
-      notes.write(`Already deployed (not run): ${plan.skippedUnits.map((skipped) => `${skipped.unit} (${skipped.reason}, as of ${skipped.deployedAt.slice(0, 12)})`).join(", ")}\n`);
-    }
-    const superseded = deployed ? supersededJobs(dispatch) : new Set<string>();
-    if (superseded.size > 0) {
-      notes.write(`Superseded (a newer merge changed them; the run it started applies them at the newer tip): ${[...superseded].join(", ")}\n`);
-    }
     if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`);
+    if (publishing && !dryRun && plan.branch === plan.deployBranch) {
+      const failures = await publishOnDeployedPullRequests(publishing, {
+        plan,
+        report,
+        markdown,
+        commits: await deployedCommits(repo, plan.base, plan.head),
+        openIssueOnFailure: values["open-issue-on-failure"] === true,
+      });
+      for (const failure of failures) {
+        io.stderr.write(`gantry run: warning [${failure.code}]: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ""}\n`);
+        if (io.env.GITHUB_ACTIONS === "true") notes.write(`${masker.mask(warningAnnotation(`Gantry: ${failure.code}`, failure.message))}\n`);
+      }
+    } else if (publishing) {
+      io.stderr.write(`gantry run: ${dryRun ? "a dry run publishes nothing" : `a push to ${plan.branch} deploys nothing`}; no pull request was commented\n`);
+    }
     if (dispatch.interrupted) return exitCodeOf("INTERRUPTED");
-    if (dispatch.succeeded || dispatch.jobs.every((job) => job.status === "succeeded" || superseded.has(job.job.id))) return 0;
-    const failed = dispatch.jobs.find((job) => job.status === "failed" && job.result !== null);
-    return (failed?.result && jobExitCode(failed.result)) || exitCodeOf("JOB_FAILED");
+    if (reportSucceeded(report)) return 0;
+    const failed = report.jobs.find((job) => job.status === "failed" && job.result !== null);
+    return failed?.result ? jobExitCode(failed.result) || exitCodeOf("JOB_FAILED") : exitCodeOf("JOB_FAILED");
   } finally {
     progress.stop();
   }
 };
+
+/**
+ * Where `--publish-merged-prs` posts, checked before anything runs: the event, the credential (only
+ * GANTRY_INFRA_LIVE_TOKEN, else the GitHub App narrowed to that role) and infrastructure-live's name
+ * (`--repository`, else the checkout's origin).
+ */
+async function publishingTarget(
+  repo: string,
+  event: "pull_request" | "push",
+  values: { "publish-merged-prs"?: boolean | undefined; "open-issue-on-failure"?: boolean | undefined; repository?: string | undefined },
+  io: Parameters<Command>[1],
+): Promise<PublishTarget | undefined> {
+  if (values["open-issue-on-failure"] === true && values["publish-merged-prs"] !== true) {
+    throw usageError("--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push" });
+  }
+  if (values["publish-merged-prs"] !== true) return undefined;
+  if (event !== "push") {
+    throw usageError("--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`" });
+  }
+  const credential = githubCredentialFor(io.env, "infra-live-write");
+  if (credential === undefined) {
+    const setting = TOKEN_SETTINGS["infra-live-write"];
+    throw new GantryError("REPORT_TOKEN_MISSING", `--publish-merged-prs needs ${setting.variable}, which is not set`, {
+      hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
+    });
+  }
+  const name = await liveRepositoryOf(repo, values);
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(name ?? "");
+  if (!match) {
+    throw usageError(`--publish-merged-prs needs infrastructure-live's OWNER/NAME${name ? `, not '${name}'` : ""}`, {
+      hint: "pass --repository OWNER/NAME, or run in a checkout whose origin is infrastructure-live",
+    });
+  }
+  return { credential, repository: { owner: match[1]!, repo: match[2]! }, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry run: ${line}\n`) };
+}
 
 function recordPlanning(record: DeploymentRecordSetting, values: { base?: string | undefined; head?: string | undefined }) {
   return {
@@ -226,25 +287,4 @@ function describeAhead(deployed: DeploymentOutcome<JobResult>): string {
     ...(units.length > 0 ? [`${units.length} unit(s) as of newer commits`] : []),
   ];
   return parts.length > 0 ? `; ${parts.join(", ")}` : "";
-}
-
-/** Refusals that mean "a newer merge changed this since the run planned" (the next run deploys it): not failures. */
-const supersedingRefusals = new Set<string>([GUARDS["no-rollback"], GUARDS["apply-unit-on-deploy-branch"]]);
-
-/**
- * The jobs the guards refused because the deploy branch moved on while the run went (a merge during the run),
- * and the jobs skipped only because of them. They are not recorded, so the next run's range still holds them.
- */
-function supersededJobs(dispatch: InProcessDispatch<JobResult>): Set<string> {
-  const superseded = new Set<string>();
-  for (const entry of dispatch.jobs) {
-    if (entry.status === "failed" && entry.result?.error && supersedingRefusals.has(entry.result.error.code)) superseded.add(entry.job.id);
-  }
-  // In plan order, a skipped job's needs come first: it is excused when every need that did not succeed is.
-  const status = new Map(dispatch.jobs.map((entry) => [entry.job.id, entry.status]));
-  for (const entry of dispatch.jobs) {
-    const blocking = entry.job.needs.filter((need) => status.get(need) !== "succeeded");
-    if (entry.status === "skipped" && blocking.length > 0 && blocking.every((need) => superseded.has(need))) superseded.add(entry.job.id);
-  }
-  return superseded;
 }

@@ -13,13 +13,15 @@ import { Octokit } from "@octokit/core";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck";
+import { createAppAuthorizer, isAppCredentials, type AppAuthorizer, type GitHubCredential } from "./app-auth.js";
 import { toGantryError } from "./errors.js";
 import { GantryError } from "@gantry/errors";
 
 export const defaultGitHubApiUrl = "https://api.github.com";
 
 export interface GitHubConnection {
-  readonly token: string;
+  /** A token, or a GitHub App installation (`GitHubAppCredentials`), which mints one narrowed token per repository. */
+  readonly token: GitHubCredential;
   /** REST API root; default `https://api.github.com` (GHES: `https://HOST/api/v3`). */
   readonly baseUrl?: string;
   /** How messages name the token, e.g. `GANTRY_DISPATCH_TOKEN`; defaults to its role ("the dispatch token"). */
@@ -88,6 +90,8 @@ export interface GitHubClient {
   request<T>(route: string, parameters?: RequestParameters, options?: { once?: boolean }): Promise<GitHubResponse<T>>;
   /** Follows `Link: rel="next"` until the last page of a list endpoint. */
   paginate<T>(route: string, parameters?: RequestParameters): Promise<T[]>;
+  /** Who the credential acts as (a user's login, or a GitHub App's `<slug>[bot]`): whose comments are ours. */
+  login(): Promise<string>;
 }
 
 /** Fills `{name}` placeholders for messages (the values are public: owner, repo, numbers). */
@@ -102,7 +106,8 @@ function nextPageUrl(link: unknown): string | undefined {
 
 export function createGitHubClient(connection: GitHubConnection, defaultTokenName: string): GitHubClient {
   const tokenName = connection.tokenName ?? defaultTokenName;
-  if (connection.token.trim() === "") {
+  const credential = connection.token;
+  if (typeof credential === "string" && credential.trim() === "") {
     throw new GantryError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, { hint: `Set ${tokenName} to a GitHub token before running Gantry.` });
   }
   const timing = connection.timing ?? githubTimingFromEnvironment(process.env);
@@ -111,7 +116,7 @@ export function createGitHubClient(connection: GitHubConnection, defaultTokenNam
   // Wait out a rate limit a few times when GitHub asks for a short wait; otherwise fail with GITHUB_RATE_LIMITED.
   const onLimit = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 3 && retryAfter <= maxWaitSeconds;
   const octokit = new GantryOctokit({
-    auth: connection.token,
+    ...(typeof credential === "string" ? { auth: credential } : {}),
     baseUrl: (connection.baseUrl ?? defaultGitHubApiUrl).replace(/\/+$/, ""),
     userAgent: "gantry",
     request: connection.signal ? { signal: connection.signal } : {},
@@ -127,13 +132,18 @@ export function createGitHubClient(connection: GitHubConnection, defaultTokenNam
     },
   });
 
+  const apiVersion = { "x-github-api-version": "2022-11-28" };
+  // A GitHub App: each call gets its own authorization header (the App's JWT, or a narrowed installation token).
+  const app: AppAuthorizer | undefined = isAppCredentials(credential) ? createAppAuthorizer(credential, octokit.request.defaults({ headers: apiVersion })) : undefined;
+
   const repositoryOf = (parameters: RequestParameters) =>
     typeof parameters.owner === "string" && typeof parameters.repo === "string" ? `${parameters.owner}/${parameters.repo}` : undefined;
 
   const send = async <T>(route: string, parameters: RequestParameters, repository: string | undefined, once = false): Promise<GitHubResponse<T>> => {
     try {
       const request = { ...(connection.signal ? { signal: connection.signal } : {}), ...(once ? { retries: 0 } : {}) };
-      const response = await octokit.request(route, { ...parameters, headers: { "x-github-api-version": "2022-11-28" }, request });
+      const headers = app ? { ...apiVersion, authorization: await app.authorization(route, repository) } : apiVersion;
+      const response = await octokit.request(route, { ...parameters, headers, request });
       return { status: response.status, headers: response.headers as GitHubResponse<T>["headers"], data: response.data as T };
     } catch (error) {
       throw toGantryError(error, { tokenName, call: describeCall(route, parameters), repository });
@@ -155,6 +165,14 @@ export function createGitHubClient(connection: GitHubConnection, defaultTokenNam
         items.push(...response.data);
       }
       return items;
+    },
+    async login() {
+      if (!app) return (await request<{ login: string }>("GET /user")).data.login;
+      try {
+        return await app.login();
+      } catch (error) {
+        throw toGantryError(error, { tokenName, call: "GET /app", repository: undefined });
+      }
     },
   };
 }

@@ -20,9 +20,9 @@ export interface CommentTarget {
 
 /** The comments the token's own user wrote: anyone can paste Gantry's marker into a comment of theirs. */
 export async function ownComments(client: GitHubClient, { owner, repo, issueNumber }: CommentTarget): Promise<IssueComment[]> {
-  const { data: self } = await client.request<{ login: string }>("GET /user");
+  const login = await client.login();
   const comments = await client.paginate<IssueComment>("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber });
-  return comments.filter((comment) => comment.user?.login === self.login);
+  return comments.filter((comment) => comment.user?.login === login);
 }
 
 /** Posts `body` as a new comment, or updates `current` in place (not at all when it already says exactly that). */

@@ -1,4 +1,7 @@
 export { defaultGitHubApiUrl, githubTimingFromEnvironment, type GitHubConnection, type GitHubTiming } from "./client.js";
+export type { GitHubAppCredentials, GitHubCredential } from "./app-auth.js";
+export { diagnoseGitHubApp, type DiagnoseGitHubAppOptions, type GitHubAppDiagnosis, type GitHubAppRoleCheck } from "./app-diagnosis.js";
+export { GITHUB_APP_VARIABLES, githubAppFromEnvironment, githubCredentialFor, type RoleCredential } from "./credentials.js";
 export {
   checkTokenScopes,
   gantryTokenRequirements,
@@ -19,12 +22,17 @@ export {
 export {
   applyReportMarker,
   findMergedPullRequest,
+  findMergedPullRequests,
+  MERGED_PULL_REQUEST_LOOKUPS,
   openFailedApplyIssue,
   publishApplyReport,
   type FailedApplyIssue,
   type OpenFailedApplyIssueOptions,
   type FindMergedPullRequestOptions,
+  type FindMergedPullRequestsOptions,
   type MergedPullRequest,
+  type MergedPullRequestInRange,
+  type MergedPullRequestsInRange,
   type PublishApplyReportOptions,
   type PublishedApplyReport,
 } from "./merged-pull-request-report.js";

@@ -4,11 +4,15 @@
  * goes on that pull request as its own comment. Plan reports are left as they are. A re-run of the same push
  * updates its comment in place. The apply report is never marked outdated: each merge commit has its own.
  *
+ * A deployment from the record covers a range that may hold several merged pull requests
+ * (`findMergedPullRequests`): each gets the report.
+ *
  * Optionally, as Pipelines can, a failed apply also opens an issue assigned to whoever merged the pull
- * request. That takes `issues: write` besides the token's usual rights. There is one issue per pushed commit,
- * updated in place on a re-run.
+ * requests. That takes `issues: write` besides the token's usual rights. There is one issue per deployed
+ * commit, updated in place on a re-run.
  */
 import { createGitHubClient, type GitHubConnection } from "./client.js";
+import { GantryError } from "@gantry/errors";
 import { ownComments, upsertComment } from "./comments.js";
 import { checkCommitSha, checkPullNumber, checkRepository } from "./inputs.js";
 import { githubCommentLimit, truncateCommentBody } from "./pull-request-report.js";
@@ -60,6 +64,60 @@ export async function findMergedPullRequest(options: FindMergedPullRequestOption
   return found ? { number: found.number, url: found.html_url } : undefined;
 }
 
+export interface FindMergedPullRequestsOptions extends GitHubConnection {
+  readonly owner: string;
+  readonly repo: string;
+  /**
+   * The commits a deployment brought to the deploy branch: its first-parent line from the deployed base to the
+   * head (`git rev-list --first-parent BASE..HEAD`, newest first), where every merge, squash or rebase of a pull
+   * request leaves the commit GitHub names as its `merge_commit_sha`.
+   */
+  readonly commits: readonly string[];
+  /** Only pull requests merged into this branch count (the deploy branch). */
+  readonly baseBranch: string;
+}
+
+export interface MergedPullRequestInRange extends MergedPullRequest {
+  /** The commit of the range that merged it. */
+  readonly mergeCommitSha: string;
+}
+
+/** At most this many commits of a range are looked up (one GitHub call each); the newest are. */
+export const MERGED_PULL_REQUEST_LOOKUPS = 100;
+
+export interface MergedPullRequestsInRange {
+  /** Oldest merge first. */
+  readonly pullRequests: readonly MergedPullRequestInRange[];
+  /** The commits looked up that no pull request merged into the branch accounts for: pushed directly. */
+  readonly directCommits: readonly string[];
+}
+
+/**
+ * Every pull request merged into `baseBranch` whose merge commit is one of `commits`. A pull request listed for
+ * several commits (a rebase merge, its own commits) is taken once, and only when its merge commit is in the
+ * range (one merged before the range is not). Only the newest `MERGED_PULL_REQUEST_LOOKUPS` commits are
+ * looked up.
+ */
+export async function findMergedPullRequests(options: FindMergedPullRequestsOptions): Promise<MergedPullRequestsInRange> {
+  checkRepository(options.owner, options.repo);
+  options.commits.forEach((commit, index) => checkCommitSha(commit, `commits[${index}]`, "a deployed commit"));
+  const client = createGitHubClient(options, "the infra-live-write token");
+  const inRange = new Map(options.commits.map((commit, index) => [commit, index]));
+  const found = new Map<number, MergedPullRequestInRange>();
+  const directCommits: string[] = [];
+  for (const commit of options.commits.slice(0, MERGED_PULL_REQUEST_LOOKUPS)) {
+    const pulls = await client.paginate<PullRequestSimple>("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: options.owner, repo: options.repo, commit_sha: commit });
+    const merged = pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === options.baseBranch && pull.merge_commit_sha !== null);
+    if (merged.length === 0) directCommits.push(commit);
+    for (const pull of merged) {
+      if (inRange.has(pull.merge_commit_sha!)) found.set(pull.number, { number: pull.number, url: pull.html_url, mergeCommitSha: pull.merge_commit_sha! });
+    }
+  }
+  // `commits` is newest first: the oldest merge first.
+  const pullRequests = [...found.values()].sort((a, b) => inRange.get(b.mergeCommitSha)! - inRange.get(a.mergeCommitSha)! || a.number - b.number);
+  return { pullRequests, directCommits };
+}
+
 export interface PublishApplyReportOptions extends GitHubConnection {
   readonly owner: string;
   readonly repo: string;
@@ -105,8 +163,8 @@ interface Issue {
 export interface OpenFailedApplyIssueOptions extends GitHubConnection {
   readonly owner: string;
   readonly repo: string;
-  /** The merged pull request whose apply failed. */
-  readonly pullNumber: number;
+  /** The merged pull requests whose apply failed (a deployment's range may hold several). */
+  readonly pullNumbers: readonly number[];
   /** The pushed commit the apply ran for. */
   readonly commitSha: string;
   /** Markdown of the report, without the marker. */
@@ -117,37 +175,47 @@ export interface FailedApplyIssue {
   readonly number: number;
   readonly url: string;
   readonly action: "created" | "updated" | "unchanged";
-  /** Who merged the pull request (the issue's assignee), when GitHub says. */
-  readonly assignee: string | null;
+  /** Who merged the pull requests (the issue's assignees), when GitHub says; at most 10, GitHub's limit. */
+  readonly assignees: readonly string[];
 }
 
-/** Opens (or updates, on a re-run) the issue of a failed apply, assigned to whoever merged the pull request. */
+/**
+ * Opens (or updates, on a re-run) the issue of a failed apply, assigned to whoever merged the pull requests the
+ * deployment held.
+ */
 export async function openFailedApplyIssue(options: OpenFailedApplyIssueOptions): Promise<FailedApplyIssue> {
   checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
-  checkPullNumber(options.pullNumber, "the merged pull request");
+  if (options.pullNumbers.length === 0) throw new GantryError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", { hint: "Pass the merged pull requests the failed deployment held." });
+  for (const pullNumber of options.pullNumbers) checkPullNumber(pullNumber, "the merged pull request");
   checkRepository(options.owner, options.repo);
   const client = createGitHubClient(options, "the infra-live-write token");
-  const { owner, repo, pullNumber, commitSha } = options;
-  const { data: self } = await client.request<{ login: string }>("GET /user");
-  const { data: pull } = await client.request<{ merged_by: { login: string } | null; title: string }>("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
-  const assignee = pull.merged_by?.login ?? null;
+  const { owner, repo, pullNumbers, commitSha } = options;
+  const login = await client.login();
+  const pulls: { number: number; mergedBy: string | null; title: string }[] = [];
+  for (const pullNumber of pullNumbers) {
+    const { data } = await client.request<{ merged_by: { login: string } | null; title: string }>("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
+    pulls.push({ number: pullNumber, mergedBy: data.merged_by?.login ?? null, title: data.title });
+  }
+  const assignees = [...new Set(pulls.flatMap((pull) => (pull.mergedBy ? [pull.mergedBy] : [])))].slice(0, 10);
   const marker = `<!-- gantry:apply-failure sha=${commitSha} -->\n`;
-  const intro = `The apply of ${commitSha.slice(0, 7)}, merged in #${pullNumber}${assignee ? ` by @${assignee}` : ""}, failed.\n\n`;
+  const merged = pulls.map((pull) => `#${pull.number}${pull.mergedBy ? ` (merged by @${pull.mergedBy})` : ""}`).join(", ");
+  const intro = `The apply of ${commitSha.slice(0, 7)}, which deployed ${merged}, failed.\n\n`;
   const body = marker + truncateCommentBody(intro + options.body, githubCommentLimit - marker.length).body;
   // Only our own open issues count, found by the marker (anyone could paste it into an issue of theirs).
-  const issues = await client.paginate<Issue>("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: self.login });
-  const current = issues.find((issue) => issue.pull_request === undefined && issue.user?.login === self.login && failureMarkerPattern.exec(issue.body ?? "")?.[1] === commitSha);
-  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignee };
+  const issues = await client.paginate<Issue>("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: login });
+  const current = issues.find((issue) => issue.pull_request === undefined && issue.user?.login === login && failureMarkerPattern.exec(issue.body ?? "")?.[1] === commitSha);
+  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignees };
   if (current) {
     const { data } = await client.request<Issue>("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current.number, body });
-    return { number: data.number, url: data.html_url, action: "updated", assignee };
+    return { number: data.number, url: data.html_url, action: "updated", assignees };
   }
+  const about = pulls.length === 1 ? `#${pulls[0]!.number} ${pulls[0]!.title}` : pulls.map((pull) => `#${pull.number}`).join(", ");
   const { data } = await client.request<Issue>("POST /repos/{owner}/{repo}/issues", {
     owner,
     repo,
-    title: `Gantry: apply failed for ${commitSha.slice(0, 7)} (#${pullNumber} ${pull.title})`.slice(0, 256),
+    title: `Gantry: apply failed for ${commitSha.slice(0, 7)} (${about})`.slice(0, 256),
     body,
-    ...(assignee ? { assignees: [assignee] } : {}),
+    ...(assignees.length > 0 ? { assignees } : {}),
   });
-  return { number: data.number, url: data.html_url, action: "created", assignee };
+  return { number: data.number, url: data.html_url, action: "created", assignees };
 }

@@ -2,7 +2,7 @@
  * The deploy branch of a git repository, as the record's range logic asks about it. Its tip is read by the
  * guards' `resolveDeployBranchTip` (fetched fresh from origin with the code-read token), the one reader of it.
  */
-import { isAncestor, resolveCommit } from "@gantry/git";
+import { git, isAncestor, resolveCommit } from "@gantry/git";
 import type { CommitHistory } from "./range.js";
 import { GantryError } from "@gantry/errors";
 
@@ -18,4 +18,13 @@ export async function commitOnDeployBranch(repo: string, ref: string, tip: strin
     throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, { hint: "pass a commit of the deploy branch: only merged code is ever deployed" });
   }
   return commit;
+}
+
+/**
+ * The commits a deployment of `base..head` brought to the deploy branch, newest first: its first-parent line
+ * (`git rev-list --first-parent`), where each merge, squash or rebase of a pull request leaves its merge commit.
+ */
+export async function deployedCommits(repo: string, base: string, head: string): Promise<string[]> {
+  if (base === head) return [];
+  return (await git(repo, ["rev-list", "--first-parent", `${base}..${head}`])).split("\n").filter(Boolean);
 }

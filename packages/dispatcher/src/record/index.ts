@@ -1,7 +1,7 @@
 export { deploymentLeaseSchema, deploymentRecordSchema, initialRecord, type DeploymentLease, type DeploymentRecord, type StoredRecord } from "./document.js";
 export { memoryRecordStore, parseRecord, type DeploymentRecordStore, type MemoryRecordStore } from "./store.js";
-export { gitRecordStore, recordRef, type GitRecordStoreOptions } from "./git-store.js";
-export { commitOnDeployBranch, gitHistory } from "./git-history.js";
+export { gitRecordStore, liveRepositoryOfOrigin, recordRef, type GitRecordStoreOptions } from "./git-store.js";
+export { commitOnDeployBranch, deployedCommits, gitHistory } from "./git-history.js";
 export {
   advanceRecord,
   checkRecordOnDeployBranch,

@@ -17,9 +17,14 @@ function escapeProperty(value: string): string {
   return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-function annotation(properties: { file?: string | undefined; line?: number | undefined; title: string }, message: string): string {
+function annotation(properties: { file?: string | undefined; line?: number | undefined; title: string }, message: string, level: "error" | "warning" = "error"): string {
   const parts = [properties.file ? `file=${escapeProperty(properties.file)}` : "", properties.line ? `line=${properties.line}` : "", `title=${escapeProperty(properties.title)}`].filter(Boolean);
-  return `::error ${parts.join(",")}::${escapeData(message)}`;
+  return `::${level} ${parts.join(",")}::${escapeData(message)}`;
+}
+
+/** A `::warning` annotation (something went wrong beside the run, e.g. a report that could not be posted), escaped the same way. */
+export function warningAnnotation(title: string, message: string): string {
+  return annotation({ title }, message, "warning");
 }
 
 /** One annotation line per problem, masked; empty when everything succeeded. */
@@ -30,7 +35,7 @@ export function renderAnnotations(report: RunReport, options: { masker?: SecretM
     lines.push(annotation({ file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` }, `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`));
   }
   for (const entry of report.jobs) {
-    if (entry.result?.error) lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
+    if (entry.result?.error && entry.status !== "superseded") lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
   }
   for (const row of reportUnits(report)) {
     const result = row.result;

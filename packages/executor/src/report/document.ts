@@ -26,12 +26,31 @@ export const runReportDocumentSchema = z.object({
   error: z
     .object({ code: z.string(), message: z.string(), hint: z.string().nullable(), location: z.object({ file: z.string(), line: z.number().int().optional() }).nullable() })
     .nullable(),
-  /** Per job: its status, why it did not run (when it did not), and its result (when it ran). */
-  jobs: z.array(z.object({ job: jobSchema, status: runStatusSchema, reason: z.string().nullable(), result: jobResultSchema.nullable() })),
+  /**
+   * Per job: its status (its result's, or `superseded`: a merge that landed during a push run changed its units,
+   * and the run that merge started deploys them), why it did not run (when it did not), and its result (when it ran).
+   */
+  jobs: z.array(z.object({ job: jobSchema, status: z.enum([...runStatusSchema.options, "superseded"]), reason: z.string().nullable(), result: jobResultSchema.nullable() })),
   /** Why each unit runs (from detection). */
   reasons: z.record(z.string(), z.array(unitReasonSchema)),
   /** The change types that put each unit in the run. */
   changeTypes: z.record(z.string(), z.array(z.string())),
+  /**
+   * Units the plan gave no job (added after the first contract, optional): `up-to-date` or `superseded` by the
+   * deployment record (`deployedAt`: the commit it is deployed as of), or `excluded` by its `exclude` block
+   * (`from`: where the block is; `dependencyOf`: the unit whose block excludes its dependencies).
+   */
+  unitsNotRun: z
+    .array(
+      z.object({
+        unit: z.string(),
+        reason: z.enum(["up-to-date", "superseded", "excluded"]),
+        deployedAt: z.string().nullable(),
+        from: z.string().nullable(),
+        dependencyOf: z.string().nullable(),
+      }),
+    )
+    .optional(),
 });
 export type RunReportDocument = z.infer<typeof runReportDocumentSchema>;
 
@@ -50,6 +69,7 @@ export function runReportDocument(report: RunReport, options: { masker?: SecretM
     jobs: report.jobs.map((entry) => ({ job: entry.job, status: entry.status, reason: entry.reason ?? null, result: entry.result })),
     reasons: report.reasons ?? {},
     changeTypes: report.changeTypes ?? {},
+    ...(report.unitsNotRun ? { unitsNotRun: report.unitsNotRun.map((entry) => ({ unit: entry.unit, reason: entry.reason, deployedAt: entry.deployedAt, from: entry.from ?? null, dependencyOf: entry.dependencyOf ?? null })) } : {}),
   };
   const text = JSON.stringify(document);
   return JSON.parse(options.masker ? options.masker.mask(text) : text) as RunReportDocument;

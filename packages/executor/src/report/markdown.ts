@@ -18,10 +18,10 @@ import type { UnitReason } from "@gantry/change-detector";
 import type { SecretMasker } from "../masking.js";
 import { formatPlanCounts } from "../plan-summary.js";
 import { formatAppliedCounts } from "../rendered-output.js";
-import type { RunStatus, UnitResult } from "../result.js";
+import type { UnitResult } from "../result.js";
 import { code, fenced, linkOrPath, planAsDiff, text } from "./escape.js";
 import { renderJobGraph } from "./mermaid.js";
-import { countStatuses, reportSucceeded, reportUnits, shortSha, statusIcon, type ReportJob, type ReportUnit, type RunReport } from "./model.js";
+import { countStatuses, reportSucceeded, reportUnits, shortSha, statusIcon, type ReportJob, type ReportUnit, type ReportStatus, type RunReport, type UnitNotRun } from "./model.js";
 import { truncateMiddle } from "./output.js";
 
 /** GitHub's limit for an issue or pull-request comment body. */
@@ -41,7 +41,14 @@ interface Budget {
   graph: boolean;
   /** The per-job, per-unit sections (without them: the table only). */
   sections: boolean;
+  /** Units not run listed by name (the rest counted). */
+  notRun: number;
 }
+
+/** At most this many units not run are named: the list is a reminder, the RunReport document has them all. */
+const NOT_RUN_LISTED = 30;
+
+const notRunLabel: Record<UnitNotRun["reason"], string> = { "up-to-date": "up to date", superseded: "superseded", excluded: "excluded" };
 
 const actionTitle: Record<JobAction, string> = { plan: "Plan", apply: "Apply", "plan-destroy": "Plan (destroy)", destroy: "Destroy" };
 
@@ -56,17 +63,17 @@ export function renderMarkdownReport(report: RunReport, options: MarkdownOptions
   const blocks = textBlocks(units, mask);
   const render = (budget: Budget) => mask(new Renderer(report, units, budget, mask).render());
 
-  const whole = render({ texts: null, addresses: Infinity, graph: true, sections: true });
+  const whole = render({ texts: null, addresses: Infinity, graph: true, sections: true, notRun: NOT_RUN_LISTED });
   if (whole.length <= limit) return whole;
 
   // Shorter resource lists first (the plan blocks list the resources too), then no graph; at each step what
   // the fixed parts leave is shared among the text blocks, as long as each block can still show something.
   const steps = [
-    { addresses: Infinity, graph: true },
-    { addresses: 20, graph: true },
-    { addresses: 5, graph: true },
-    { addresses: 5, graph: false },
-    { addresses: 0, graph: false },
+    { addresses: Infinity, graph: true, notRun: NOT_RUN_LISTED },
+    { addresses: 20, graph: true, notRun: NOT_RUN_LISTED },
+    { addresses: 5, graph: true, notRun: NOT_RUN_LISTED },
+    { addresses: 5, graph: false, notRun: 5 },
+    { addresses: 0, graph: false, notRun: 0 },
   ];
   for (const step of steps) {
     const fixed = render({ texts: new Map(), ...step, sections: true }).length;
@@ -82,7 +89,7 @@ export function renderMarkdownReport(report: RunReport, options: MarkdownOptions
     const text = render({ texts: new Map(), ...step, sections: true });
     if (text.length <= limit) return text;
   }
-  const tableOnly = render({ texts: new Map(), addresses: 0, graph: false, sections: false });
+  const tableOnly = render({ texts: new Map(), addresses: 0, graph: false, sections: false, notRun: 0 });
   if (tableOnly.length <= limit) return tableOnly;
   // Too many units even for a row each: cut at a line and say so.
   const note = (omitted: number) => `\n\n_… report cut (${omitted} characters left out to fit GitHub's limit)${report.logs ? `; full logs: ${linkOrPath(report.logs, "the run")}` : ""}._\n`;
@@ -139,9 +146,11 @@ class Renderer {
     const { report } = this;
     const verb = report.event === "pull_request" ? "plan" : "apply";
     this.#lines.push(`## Gantry ${verb} for ${this.#c(shortSha(report.head))}`, "", this.#statusLine(), "");
+    if (report.jobs.length === 0) this.#notRun();
     if (report.jobs.length > 0) {
       this.#destructive();
       this.#table();
+      this.#notRun();
       if (this.budget.sections) for (const entry of report.jobs) this.#job(entry);
       if (this.budget.graph) this.#lines.push("<details><summary>Job graph</summary>", "", "```mermaid", renderJobGraph(report.jobs), "```", "", "</details>", "");
     }
@@ -155,13 +164,21 @@ class Renderer {
       const where = report.error.location ? ` (${this.#c(`${report.error.location.file}${report.error.location.line ? `:${report.error.location.line}` : ""}`)})` : "";
       return `❌ **The pipeline failed before running any job**: ${this.#c(report.error.code)}${where} ${this.#t(report.error.message)}${report.error.hint ? `\n\n_Hint_: ${this.#t(report.error.hint)}` : ""}`;
     }
+    if (report.jobs.length === 0 && (report.unitsNotRun ?? []).length > 0) return `ℹ️ **Nothing to run**: every unit the change affects is already deployed or excluded (below). ${this.#t(report.notice ?? "")}`.trim();
     if (report.jobs.length === 0) return `ℹ️ **No infrastructure changes.** ${this.#t(report.notice ?? "")}`.trim();
-    const tally = (items: readonly { status: RunStatus }[], noun: string) => {
+    const tally = (items: readonly { status: ReportStatus }[], noun: string) => {
       const counts = countStatuses(items);
-      const parts = (["succeeded", "failed", "skipped", "not-started"] as const).filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status.replace("-", " ")}`);
+      const parts = (["succeeded", "failed", "superseded", "skipped", "not-started"] as const).filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status.replace("-", " ")}`);
       return `${items.length} ${noun}${items.length === 1 ? "" : "s"} (${parts.join(", ") || "none"})`;
     };
-    const icon = report.interrupted ? "⚠️ **Interrupted**" : reportSucceeded(report) ? "✅ **All jobs succeeded**" : "❌ **Some jobs did not succeed**";
+    const superseded = report.jobs.some((entry) => entry.status === "superseded");
+    const icon = report.interrupted
+      ? "⚠️ **Interrupted**"
+      : reportSucceeded(report)
+        ? superseded
+          ? "✅ **Every job succeeded or was superseded**"
+          : "✅ **All jobs succeeded**"
+        : "❌ **Some jobs did not succeed**";
     const branch = report.branch ? ` on ${this.#c(report.branch)}` : "";
     return `${icon}: ${tally(report.jobs, "job")}, ${tally(this.units, "unit")}. Event ${this.#c(report.event)}, base ${this.#c(shortSha(report.base))} → head ${this.#c(shortSha(report.head))}${branch}.`;
   }
@@ -178,6 +195,36 @@ class Renderer {
     }
     if (lines.length === 0) return;
     this.#lines.push(`> [!WARNING]`, `> **Destroys, replacements or partial applies** in ${lines.length} unit${lines.length === 1 ? "" : "s"}:`, ...lines.map((line) => `> ${line}`), "");
+  }
+
+  /** Units the plan gave no job: a short collapsed list with the reason and the commit each is deployed as of. */
+  #notRun(): void {
+    const units = this.report.unitsNotRun ?? [];
+    if (units.length === 0) return;
+    const counts = new Map<string, number>();
+    for (const entry of units) counts.set(entry.reason, (counts.get(entry.reason) ?? 0) + 1);
+    const tally = [...counts].map(([reason, count]) => `${count} ${notRunLabel[reason as UnitNotRun["reason"]]}`).join(", ");
+    this.#lines.push(`<details><summary>${units.length} unit${units.length === 1 ? "" : "s"} not run: ${tally}</summary>`, "");
+    for (const entry of units.slice(0, this.budget.notRun)) {
+      this.#lines.push(`- ${this.#c(entry.unit)}: ${this.#whyNotRun(entry)}`);
+    }
+    const more = units.length - Math.min(units.length, this.budget.notRun);
+    if (more > 0) this.#lines.push(`- … and ${more} more (all of them in the RunReport document: \`gantry run --json\`, \`gantry report --format json\`)`);
+    this.#lines.push("", "</details>", "");
+  }
+
+  #whyNotRun(entry: UnitNotRun): string {
+    const deployed = entry.deployedAt ? `deployed as of ${this.#c(shortSha(entry.deployedAt))}` : "";
+    switch (entry.reason) {
+      case "up-to-date":
+        return `up to date, ${deployed} (nothing it reads changed since)`;
+      case "superseded":
+        return `superseded, ${deployed}: newer than this run's head, so running it here would roll it back`;
+      case "excluded": {
+        const block = entry.from ? ` at ${this.#c(entry.from)}` : "";
+        return entry.dependencyOf ? `excluded as a dependency of ${this.#c(entry.dependencyOf)} (\`exclude_dependencies\` in its \`exclude\` block${block})` : `excluded by its \`exclude\` block${block}`;
+      }
+    }
   }
 
   #table(): void {
@@ -206,10 +253,12 @@ class Renderer {
       `### ${statusIcon[entry.status]} ${actionTitle[job.action]} ${this.#c(job.id)} · environment ${this.#c(job.environment)} · at ${this.#c(shortSha(job.ref))}${logs ? ` · ${linkOrPath(logs, "logs")}` : ""}`,
       "",
     );
-    if (entry.result?.error) {
+    if (entry.status === "superseded") {
+      this.#lines.push(`_Superseded: ${this.#t(entry.reason ?? "")}_${entry.result?.error ? ` (${this.#t(entry.result.error.message)})` : ""}`, "");
+    } else if (entry.result?.error) {
       this.#lines.push(`**${this.#t(entry.result.error.code)}**: ${this.#t(entry.result.error.message)}${entry.result.error.hint ? ` _Hint_: ${this.#t(entry.result.error.hint)}` : ""}`, "");
     }
-    if (entry.result === null) this.#lines.push(`_${this.#t(entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started"))}_`, "");
+    if (entry.result === null && entry.status !== "superseded") this.#lines.push(`_${this.#t(entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started"))}_`, "");
     this.units.forEach((row, index) => {
       if (row.entry === entry) this.#unit(row, index, logs);
     });
@@ -226,7 +275,7 @@ class Renderer {
     const why = this.#why(row.unit);
     if (why) items.push(`Why: ${why}`);
     if (result?.reason && row.status !== "succeeded") items.push(`${row.status === "failed" ? "**Failed**" : row.status === "skipped" ? "Skipped" : "Not started"}: ${this.#t(result.reason)}${result.exitCode ? ` (exit ${result.exitCode})` : ""}`);
-    if (result === null && row.entry.reason) items.push(`_${this.#t(row.entry.reason)}_`);
+    if (result === null && row.entry.reason && row.status !== "superseded") items.push(`_${this.#t(row.entry.reason)}_`);
     if (result?.plan) items.push(...this.#resources(result));
     for (const warning of result?.warnings ?? []) items.push(`⚠️ ${this.#t(warning)}`);
     for (const check of result?.plan?.checks ?? []) items.push(`⚠️ check ${this.#c(check.address)} ${this.#t(check.status)}${check.messages.length > 0 ? `: ${this.#t(check.messages.join("; "))}` : ""}`);

@@ -1,7 +1,7 @@
 /** The job graph in Mermaid (`flowchart`), each node labelled with its action, environment and status. */
 import type { ReportJob } from "./model.js";
 
-const statusClass = { succeeded: "ok", failed: "failed", skipped: "skipped", "not-started": "waiting" } as const;
+const statusClass = { succeeded: "ok", failed: "failed", skipped: "skipped", "not-started": "waiting", superseded: "skipped" } as const;
 
 function nodeId(index: number): string {
   return `j${index}`;

@@ -6,11 +6,18 @@
  */
 import type { UnitReason } from "@gantry/change-detector";
 import type { Job, PlanDocument } from "@gantry/classifier";
+import { GUARDS } from "@gantry/guards";
 import type { JobResult, RunStatus, UnitResult } from "../result.js";
+
+/**
+ * A job's status in the report: its result's, or `superseded` when a merge that landed during a push run
+ * changed its units (the guards refused it; the run that merge started deploys them): not a failure.
+ */
+export type ReportStatus = RunStatus | "superseded";
 
 export interface ReportJob {
   job: Job;
-  status: RunStatus;
+  status: ReportStatus;
   /** Null when the job never ran (skipped because a job it needs failed, or not started). */
   result: JobResult | null;
   /** Why a job did not run, in one line. */
@@ -34,41 +41,62 @@ export interface RunReport {
   reasons?: Record<string, UnitReason[]>;
   /** The change types that put each unit in the run (from the plan document's changes). */
   changeTypes?: Record<string, string[]>;
+  /** Units the plan left out (no job): already deployed, or excluded by their Terragrunt configuration. */
+  unitsNotRun?: UnitNotRun[];
+}
+
+/** A unit the plan gave no job, and why (from the plan document's `skippedUnits` and `excludedUnits`). */
+export interface UnitNotRun {
+  unit: string;
+  /**
+   * `up-to-date`: deployed as of a commit since which nothing it reads changed; `superseded`: deployed as of a
+   * newer commit than this run's (running it would roll it back); `excluded`: its `exclude` block takes it out
+   * of this action.
+   */
+  reason: "up-to-date" | "superseded" | "excluded";
+  /** The commit the deployment record says it is deployed as of (null for an excluded unit). */
+  deployedAt: string | null;
+  /** Where the reason comes from when it is a file (`dev/app/terragrunt.hcl:12`). */
+  from?: string | null;
+  /** Excluded as a dependency of this unit (its `exclude` block sets `exclude_dependencies`). */
+  dependencyOf?: string | null;
 }
 
 /** A row of the report: a unit of a job, with its result when the job ran. */
 export interface ReportUnit {
   unit: string;
   entry: ReportJob;
-  status: RunStatus;
+  status: ReportStatus;
   result: UnitResult | null;
 }
 
-export const statusIcon: Record<RunStatus, string> = {
+export const statusIcon: Record<ReportStatus, string> = {
   succeeded: "✅",
   failed: "❌",
   skipped: "⏭️",
   "not-started": "⏸️",
+  superseded: "⏩",
 };
 
 export function shortSha(sha: string): string {
   return /^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : sha;
 }
 
+/** Every job succeeded or was superseded (nothing failed, nothing was stopped). */
 export function reportSucceeded(report: RunReport): boolean {
-  return !report.error && !report.interrupted && report.jobs.every((job) => job.status === "succeeded");
+  return !report.error && !report.interrupted && report.jobs.every((job) => job.status === "succeeded" || job.status === "superseded");
 }
 
-export function countStatuses<T extends { status: RunStatus }>(items: readonly T[]): Record<RunStatus, number> {
-  const counts: Record<RunStatus, number> = { succeeded: 0, failed: 0, skipped: 0, "not-started": 0 };
+export function countStatuses<T extends { status: ReportStatus }>(items: readonly T[]): Record<ReportStatus, number> {
+  const counts: Record<ReportStatus, number> = { succeeded: 0, failed: 0, skipped: 0, "not-started": 0, superseded: 0 };
   for (const item of items) counts[item.status]++;
   return counts;
 }
 
-/** Every unit of every job, in the jobs' order; a job that never ran gives its units its own status. */
+/** Every unit of every job, in the jobs' order; a job that never ran (or was superseded) gives its units its own status. */
 export function reportUnits(report: RunReport): ReportUnit[] {
   return report.jobs.flatMap((entry): ReportUnit[] =>
-    entry.result
+    entry.result && entry.status !== "superseded"
       ? entry.result.units.map((result) => ({ unit: result.unit, entry, status: result.status, result }))
       : entry.job.units.map((unit) => ({ unit, entry, status: entry.status, result: null })),
   );
@@ -83,7 +111,17 @@ export interface RunReportInput {
   interrupted?: boolean;
   /** Where the full logs are (a directory, or the Actions run's URL). */
   logs?: string | null;
+  /**
+   * True for a push run that planned its own jobs from the deployment record (`gantry run --event push`): a job
+   * the guards refused because a merge landed during the run and changed its units, and a job skipped only
+   * because of such jobs, is `superseded`, not failed. Never for results from elsewhere (`gantry report`),
+   * where the same refusal may be a replayed or forged job.
+   */
+  supersededByNewerMerges?: boolean;
 }
+
+/** Refusals that mean "a newer merge changed this since the run planned it" (the run that merge started deploys it). */
+const supersedingRefusals = new Set<string>([GUARDS["no-rollback"], GUARDS["apply-unit-on-deploy-branch"]]);
 
 /**
  * The one report builder. A planned job without a result did not run: `skipped` when a job it needs
@@ -113,6 +151,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
     const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
     return { job, status, result: null, reason };
   });
+  if (input.supersededByNewerMerges) markSuperseded(entries);
   const first = input.results[0]?.job;
   const changeTypes: Record<string, string[]> = {};
   for (const change of plan?.changes ?? []) {
@@ -129,7 +168,34 @@ export function buildRunReport(input: RunReportInput): RunReport {
     logs: input.logs ?? (plan === null && input.results.length === 1 ? (input.results[0]!.logsUrl ?? input.results[0]!.runDir) : null),
     ...(plan?.reasons ? { reasons: plan.reasons } : {}),
     ...(Object.keys(changeTypes).length > 0 ? { changeTypes } : {}),
+    ...(plan ? notRun(plan) : {}),
   };
+}
+
+/** The jobs refused because a merge landed during the run, and those skipped only because of them (in plan order, needs first). */
+function markSuperseded(entries: ReportJob[]): void {
+  const status = new Map(entries.map((entry) => [entry.job.id, entry]));
+  for (const entry of entries) {
+    const code = entry.result?.error?.code;
+    if (entry.status === "failed" && code !== undefined && supersedingRefusals.has(code)) {
+      entry.status = "superseded";
+      entry.reason = "a merge that landed during this run changed its units: the run that merge started deploys them";
+      continue;
+    }
+    const blocking = entry.job.needs.filter((need) => status.get(need)?.status !== "succeeded");
+    if (entry.status === "skipped" && blocking.length > 0 && blocking.every((need) => status.get(need)?.status === "superseded")) {
+      entry.status = "superseded";
+      entry.reason = `job ${blocking[0]} was superseded: the run of the newer merge deploys this one too`;
+    }
+  }
+}
+
+function notRun(plan: PlanDocument): { unitsNotRun?: UnitNotRun[] } {
+  const units: UnitNotRun[] = [
+    ...(plan.skippedUnits ?? []).map((skipped) => ({ unit: skipped.unit, reason: skipped.reason, deployedAt: skipped.deployedAt })),
+    ...(plan.excludedUnits ?? []).map((excluded) => ({ unit: excluded.unit, reason: "excluded" as const, deployedAt: null, from: excluded.from, dependencyOf: excluded.dependencyOf ?? null })),
+  ];
+  return units.length > 0 ? { unitsNotRun: units } : {};
 }
 
 /** A report for one job run alone (`gantry execute`). */

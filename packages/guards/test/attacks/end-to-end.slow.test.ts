@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planChange, type Job } from "@gantry/classifier";
+import { createTempGitRepo } from "@gantry/testkit";
 import { APPLY_ROLE, gantryConfig, PLAN_ROLE, pushBranch } from "./support.js";
 import { applyWorkflow, createWorld, planWorkflow, RUNNER_SECRETS, unitHcl, type Execution, type World } from "./world.js";
 
@@ -222,5 +223,18 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     expect(Date.now() - signalledAt).toBeLessThan(30_000); // the fetch itself would hang for 60 s
     expect(run.stderr).toContain("GUARD_INTERRUPTED");
     expect([run.toolRuns, run.issued, run.stateChanged]).toEqual([[], [], false]);
+  });
+
+  it("route 5: refuses a replayed destroy of a unit the tip's stack file generates again at its old path (45)", async () => {
+    await using catalog = createTempGitRepo({ "units/cache/terragrunt.hcl": unitHcl("1") }, { prefix: "gantry-catalog-" });
+    catalog.git("tag", "v1");
+    world.origin.commit({ "prod/cache/terragrunt.hcl": unitHcl("1") });
+    const before = world.origin.sha("main");
+    const removed = world.origin.commit({ "prod/cache/terragrunt.hcl": null });
+    const destroy = (await plan(before, removed, "push", "main")).find((job) => job.action === "destroy")!;
+    expect(destroy.units).toEqual(["prod/cache"]);
+    // The unit comes back from the catalog at the same path; the old destroy job is replayed.
+    world.origin.commit({ "prod/terragrunt.stack.hcl": `unit "cache" {\n  source = "git::file://${catalog.dir}//units/cache?ref=v1"\n  path   = "cache"\n  no_dot_terragrunt_stack = true\n}\n` });
+    expectRefused(await world.execute(destroy, applyWorkflow, { args: ["--workflow-role", "apply"] }), 45, "GUARD_DESTROY_UNIT_STILL_LIVE");
   });
 });

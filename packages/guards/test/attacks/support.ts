@@ -6,7 +6,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createTempGitRepo, runGit, type FileMap, type TempGitRepo } from "@gantry/testkit";
-import { GuardRefusedError } from "../../src/index.js";
 
 export const ACCOUNT = "111122223333";
 export const PLAN_ROLE = `arn:aws:iam::${ACCOUNT}:role/gantry-plan`;
@@ -61,13 +60,6 @@ export function checkout(origin: TempGitRepo, ref: string): TempGitRepo {
   return { ...holder, dir, git: (...args: string[]) => runGit(dir, args).trimEnd() };
 }
 
-export async function refusal(promise: Promise<unknown>): Promise<GuardRefusedError> {
-  const error = await promise.then(
-    () => new Error("expected the job to be refused, but it passed"),
-    (caught: unknown) => caught,
-  );
-  if (!GuardRefusedError.isGuardRefusal(error)) throw error;
-  return error;
-}
+export { refusal } from "../support.js";
 
 export const markerExists = (path: string) => existsSync(path);

@@ -83,6 +83,10 @@ export interface EmulatedPullRequest {
   state: "open" | "closed";
   merged: boolean;
   mergeCommitSha: string | null;
+  /** Who merged it (`merged_by`); default the author. */
+  readonly mergedBy: EmulatedUser | null;
+  /** The pull request's own commits: GitHub lists a merged pull request for each of them too. */
+  readonly commits: readonly string[];
   readonly author: EmulatedUser;
   readonly createdAt: string;
 }
@@ -121,6 +125,39 @@ export class ResponseFixtures {
       url: `${this.baseUrl}/users/${user.login}`,
       html_url: `https://github.com/${user.login}`,
       type: user.login.endsWith("[bot]") ? "Bot" : "User",
+    };
+  }
+
+  /** `GET /app`: the GitHub App itself. */
+  integration(app: { id: number; slug: string; owner: EmulatedUser; permissions: Record<string, string> }): Json {
+    return {
+      ...this.example("integration"),
+      id: app.id,
+      slug: app.slug,
+      name: app.slug,
+      client_id: `Iv1.${app.id.toString(16).padStart(16, "0")}`,
+      owner: this.simpleUser(app.owner),
+      permissions: app.permissions,
+      events: [],
+    };
+  }
+
+  /** An installation of a GitHub App on an account. */
+  installation(installation: { id: number; appId: number; appSlug: string; account: EmulatedUser; permissions: Record<string, string>; selection: "all" | "selected" }): Json {
+    return {
+      ...this.example("installation"),
+      id: installation.id,
+      app_id: installation.appId,
+      app_slug: installation.appSlug,
+      account: this.simpleUser(installation.account),
+      target_id: installation.account.id,
+      target_type: "Organization",
+      access_tokens_url: `${this.baseUrl}/app/installations/${installation.id}/access_tokens`,
+      repositories_url: `${this.baseUrl}/installation/repositories`,
+      html_url: `https://github.com/organizations/${installation.account.login}/settings/installations/${installation.id}`,
+      permissions: installation.permissions,
+      repository_selection: installation.selection,
+      events: [],
     };
   }
 
@@ -276,7 +313,7 @@ export class ResponseFixtures {
       closed_at: pull.state === "closed" ? pull.createdAt : null,
       merged_at: mergedAt,
       merged: pull.merged,
-      merged_by: pull.merged ? this.simpleUser(pull.author) : null,
+      merged_by: pull.merged ? this.simpleUser(pull.mergedBy ?? pull.author) : null,
       merge_commit_sha: pull.mergeCommitSha,
       requested_reviewers: [],
       requested_teams: [],

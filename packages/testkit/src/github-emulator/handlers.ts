@@ -238,13 +238,14 @@ export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
     return pull ? { status: 200, body: fixtures.pullRequest(repository, pull) } : notFound;
   },
 
-  // GitHub: "the merged pull request that introduced the commit" (its merge commit); for a commit not on the
-  // default branch, also the open pull requests whose head it is.
+  // GitHub: "the merged pull request that introduced the commit" (its merge commit, or one of the pull
+  // request's own commits once merged); for a commit not on the default branch, the open pull requests whose
+  // head it is.
   "repos/list-pull-requests-associated-with-commit": ({ fixtures }, request) => {
     const repository = requireRepository(request);
     const sha = request.pathParameters.commit_sha ?? "";
     const pulls = [...repository.pullRequests.values()]
-      .filter((pull) => (pull.merged && pull.mergeCommitSha === sha) || (pull.state === "open" && pull.headSha === sha))
+      .filter((pull) => (pull.merged && (pull.mergeCommitSha === sha || pull.commits.includes(sha))) || (pull.state === "open" && pull.headSha === sha))
       .sort((a, b) => b.number - a.number);
     const { page, headers } = paginate(request, pulls);
     return { status: 200, body: page.map((pull) => fixtures.pullRequestSimple(repository, pull)), headers };

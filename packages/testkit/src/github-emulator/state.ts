@@ -57,6 +57,10 @@ export interface EmulatedPullRequestSpec {
   readonly merged?: boolean;
   /** The commit the merge made on the base branch (default: the head SHA, as a fast-forward or rebase gives). */
   readonly mergeCommitSha?: string;
+  /** The login of whoever merged it (default: the repository owner, who authors every pull request here). */
+  readonly mergedBy?: string;
+  /** The pull request's own commits (default: its head): once merged, GitHub associates each with it. */
+  readonly commits?: readonly string[];
 }
 
 export interface EmulatedRepositorySpec {
@@ -138,6 +142,8 @@ export class EmulatorState {
       state: spec.state ?? "open",
       merged: spec.merged ?? false,
       mergeCommitSha: spec.merged ? (spec.mergeCommitSha ?? spec.headSha) : null,
+      mergedBy: spec.merged && spec.mergedBy ? { login: spec.mergedBy, id: this.allocateId() } : null,
+      commits: spec.commits ?? [spec.headSha],
       author,
       createdAt: githubTimestamp(),
     };
