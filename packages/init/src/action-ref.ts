@@ -3,7 +3,8 @@
  * branch (`@v0.1.0`, the default being this version's tag) is resolved to its commit with `git ls-remote`
  * (no API, no token: the Action's repository is public), preferring a tag's peeled commit.
  */
-import { execFile } from "node:child_process";
+import { tmpdir } from "node:os";
+import { git } from "@gantry/git";
 import { GantryError } from "@gantry/errors";
 import { DEFAULT_ACTION_REPOSITORY } from "./pins.js";
 import { invalidOption, parseRepository } from "./settings.js";
@@ -24,15 +25,10 @@ export interface ResolveActionRefOptions {
   readonly signal?: AbortSignal;
 }
 
-function lsRemote(url: string, ref: string, signal: AbortSignal | undefined): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      ["ls-remote", "--", url, ref, `${ref}^{}`],
-      { encoding: "utf8", timeout: 60_000, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }, ...(signal ? { signal } : {}) },
-      (error, stdout, stderr) => (error ? reject(new Error(stderr.trim() || error.message)) : resolve(stdout)),
-    );
-  });
+async function lsRemote(url: string, ref: string, signal: AbortSignal | undefined): Promise<string> {
+  const timeout = AbortSignal.timeout(60_000);
+  // Outside any repository: no repository's configuration (url.*.insteadOf) applies to the listing.
+  return git(tmpdir(), ["ls-remote", "--", url, ref, `${ref}^{}`], { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
 }
 
 export async function resolveActionRef(options: ResolveActionRefOptions): Promise<ActionRef> {
