@@ -79419,24 +79419,7 @@ function readManifest(dir) {
     if (error62.code === "ENOENT") return void 0;
     throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${error62.message}`, { location: { file: path } });
   }
-  let document;
-  try {
-    document = JSON.parse(text2);
-  } catch (error62) {
-    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE} is not JSON: ${error62.message}`, {
-      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
-      location: { file: path }
-    });
-  }
-  const parsed = manifestSchema.safeParse(document);
-  if (!parsed.success) {
-    const issue2 = parsed.error.issues[0];
-    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE}: field "${issue2.path.join(".") || "(document)"}": ${issue2.message}`, {
-      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
-      location: { file: path }
-    });
-  }
-  return parsed.data;
+  return parseDocument(text2, manifestDocument, path);
 }
 function current(path) {
   try {
@@ -79491,10 +79474,11 @@ function writePlannedFiles(dir, planned, gantryVersion) {
     });
   }
 }
-var MANIFEST_FILE, manifestSchema, sha256;
+var MANIFEST_FILE, manifestSchema, sha256, manifestDocument;
 var init_write_files = __esm({
   "packages/init/src/write-files.ts"() {
     "use strict";
+    init_src2();
     init_src();
     init_zod();
     MANIFEST_FILE = ".gantry/init.json";
@@ -79507,6 +79491,12 @@ var init_write_files = __esm({
       files: external_exports.record(external_exports.string(), external_exports.strictObject({ sha256: external_exports.string().regex(/^[0-9a-f]{64}$/) }))
     });
     sha256 = (content) => createHash4("sha256").update(content).digest("hex");
+    manifestDocument = {
+      kind: "InitManifest",
+      schema: manifestSchema,
+      code: "INIT_MANIFEST_INVALID",
+      hint: "it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)"
+    };
   }
 });
 
@@ -79599,16 +79589,10 @@ var init_settings = __esm({
 });
 
 // packages/init/src/action-ref.ts
-import { execFile as execFile2 } from "node:child_process";
-function lsRemote(url2, ref, signal) {
-  return new Promise((resolve21, reject) => {
-    execFile2(
-      "git",
-      ["ls-remote", "--", url2, ref, `${ref}^{}`],
-      { encoding: "utf8", timeout: 6e4, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }, ...signal ? { signal } : {} },
-      (error62, stdout, stderr) => error62 ? reject(new Error(stderr.trim() || error62.message)) : resolve21(stdout)
-    );
-  });
+import { tmpdir as tmpdir3 } from "node:os";
+async function lsRemote(url2, ref, signal) {
+  const timeout = AbortSignal.timeout(6e4);
+  return git(tmpdir3(), ["ls-remote", "--", url2, ref, `${ref}^{}`], { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
 }
 async function resolveActionRef(options2) {
   const value = options2.action ?? `${DEFAULT_ACTION_REPOSITORY}@v${options2.gantryVersion}`;
@@ -79640,6 +79624,7 @@ async function resolveActionRef(options2) {
 var init_action_ref = __esm({
   "packages/init/src/action-ref.ts"() {
     "use strict";
+    init_src4();
     init_src();
     init_pins();
     init_settings();
@@ -80163,7 +80148,7 @@ init_src();
 init_src7();
 import { randomUUID as randomUUID3 } from "node:crypto";
 import { readFileSync as readFileSync11, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
-import { tmpdir as tmpdir3 } from "node:os";
+import { tmpdir as tmpdir4 } from "node:os";
 import { delimiter as delimiter3, dirname as dirname6, join as join17, resolve as resolve20 } from "node:path";
 import { Writable } from "node:stream";
 
@@ -80825,7 +80810,7 @@ async function runAction(io, overrides = {}) {
   const env = { ...io.env };
   const argv = [command12, ...rangeArguments(command12, input2, env, workspace), ...jobArguments(command12, input2("job"), env), ...extraArguments(input2("args"))];
   if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command12)) {
-    const runnerTemp = env.RUNNER_TEMP || tmpdir3();
+    const runnerTemp = env.RUNNER_TEMP || tmpdir4();
     const tools = await ensureTools({
       env,
       cacheDir: input2("tools-cache") || join17(env.RUNNER_TOOL_CACHE || join17(runnerTemp, "tool-cache"), "gantry"),
@@ -80848,7 +80833,7 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code2 = await main([...argv, "--format", "json"], cli);
   if (code2 !== 0) return code2;
-  const planFile = resolve20(workspace, input2("plan-file") || join17(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
+  const planFile = resolve20(workspace, input2("plan-file") || join17(env.RUNNER_TEMP || tmpdir4(), "gantry-plan.json"));
   mkdirSync6(dirname6(planFile), { recursive: true });
   writeFileSync11(planFile, document);
   const plan = JSON.parse(readFileSync11(planFile, "utf8"));
@@ -80874,7 +80859,7 @@ function rangeArguments(command12, input2, env, workspace) {
 function jobArguments(command12, job, env) {
   if (job === "") return [];
   if (command12 !== "execute") throw usageError(`the input job goes with command execute, not ${command12}`);
-  const file2 = join17(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
+  const file2 = join17(env.RUNNER_TEMP || tmpdir4(), `gantry-job-${randomUUID3()}.json`);
   writeFileSync11(file2, job);
   return ["--job", file2];
 }
