@@ -26729,6 +26729,7 @@ function runGit(cwd, args, call = {}) {
     child.stdout.on("data", (chunk) => out.push(chunk));
     child.stderr.on("data", (chunk) => err2.push(chunk));
     child.on("error", (error62) => {
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
       if (error62.name === "AbortError") reject(call.signal?.reason ?? error62);
       else reject(new GitError(args, null, error62.code === "ENOENT" ? "git is not installed or not on PATH" : error62.message, { cause: error62 }));
     });

@@ -59,6 +59,9 @@ export function runGit(cwd: string, args: readonly string[], call: GitCall & { e
     child.stdout!.on("data", (chunk: Buffer) => out.push(chunk));
     child.stderr!.on("data", (chunk: Buffer) => err.push(chunk));
     child.on("error", (error: NodeJS.ErrnoException) => {
+      // As execFile does: a process git started (ssh, a credential helper) can hold the pipes open after git
+      // is killed, and would keep this process alive until it exits.
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
       if (error.name === "AbortError") reject(call.signal?.reason ?? error);
       else reject(new GitError(args, null, error.code === "ENOENT" ? "git is not installed or not on PATH" : error.message, { cause: error }));
     });
