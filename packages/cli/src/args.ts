@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { GantryError, formatDidYouMean } from "@gantry/errors";
+import { formatDidYouMean, usageError } from "@gantry/errors";
 import { HelpRequested, commandHelp } from "./help.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -16,16 +16,10 @@ export function parseCommandArgs<T extends Options>(command: string, argv: strin
   try {
     parsed = parse();
   } catch (error) {
-    throw usageError(command, describeParseError(error as NodeJS.ErrnoException, all, argv), help);
+    throw usageError(describeParseError(error as NodeJS.ErrnoException, all, argv), { command, hint: synopsis(help) });
   }
   if ((parsed.values as { help?: boolean }).help) throw new HelpRequested(commandHelp(command, help), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
-}
-
-/** A usage error (exit 2) whose hint is the command's usage lines and where to read more. */
-export function usageError(command: string, message: string, help: string): GantryError {
-  const usage = help.split("\n\n")[0]!.trim();
-  return new GantryError("USAGE", message, { hint: `${usage}\n  see \`gantry help ${command}\``, exitCode: 2 });
 }
 
 function describeParseError(error: NodeJS.ErrnoException, options: Options, argv: readonly string[]): string {
@@ -52,9 +46,14 @@ function describeParseError(error: NodeJS.ErrnoException, options: Options, argv
   return "invalid arguments";
 }
 
+/** The usage lines of a command's help (its first paragraph), the hint of a usage error. */
+export function synopsis(help: string): string {
+  return help.split("\n\n")[0]!.trim();
+}
+
 export function requireOption(command: string, value: string | undefined, name: string): string {
   if (value === undefined || value === "") {
-    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command}\``, exitCode: 2 });
+    throw usageError(`missing required option --${name}`, { command });
   }
   return value;
 }
@@ -75,7 +74,7 @@ export function parseEvent(command: string, value: string | undefined, fallback?
   const event = value ?? fallback ?? requireOption(command, value, "event");
   if (event !== "pull_request" && event !== "push") {
     const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command}\``, exitCode: 2 });
+    throw usageError(`--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { command });
   }
   return event;
 }

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { COMMAND_EXIT_CODES, EXIT_CODES } from "../src/exit-codes.js";
+import { EXIT_CODE_RANGES } from "@gantry/errors";
+import { COMMAND_EXIT_CODES, rangeText } from "../src/exit-codes.js";
 import { commands } from "../src/main.js";
 import { runGantry } from "./support/run-gantry.js";
 
@@ -80,7 +81,7 @@ describe("the gantry command line", () => {
       expect((await gantry(name, "--help")).stdout, name).toBe(help.stdout);
       expect(help.stdout.match(/Exit codes:/g), name).toHaveLength(1);
       const section = help.stdout.slice(help.stdout.indexOf("Exit codes:")).replace(/\n {3,}/g, " ");
-      for (const row of [...COMMAND_EXIT_CODES[name]!, "internal" as const]) expect(section, `${name}: ${row}`).toMatch(new RegExp(`\\n  ${EXIT_CODES[row].codes} +${EXIT_CODES[row].meaning.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`));
+      for (const row of [...COMMAND_EXIT_CODES[name]!, "internal" as const]) expect(section, `${name}: ${row}`).toMatch(new RegExp(`\\n  ${rangeText(row)} +${EXIT_CODE_RANGES[row].meaning.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`));
     }
     expect((await gantry("help", "iam", "lint")).stdout).toBe((await gantry("iam", "lint", "-h")).stdout);
   });

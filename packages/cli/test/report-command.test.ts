@@ -120,7 +120,9 @@ describe("gantry report", () => {
 
     const notJson = join(fixture.work, "not-json.json");
     writeFileSync(notJson, "{");
-    expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", notJson)).stderr).toContain("REPORT_FILE_INVALID");
+    const notJsonResult = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", notJson);
+    expect(notJsonResult.stderr).toContain("REPORT_RESULT_INVALID");
+    expect(notJsonResult.stderr).toContain("not-json.json:1:2: the JobResult is not JSON");
 
     const otherJob = join(fixture.work, "other-job.json");
     const document = readJson(planResult) as { job: { id: string; ref: string } };
@@ -261,7 +263,7 @@ describe("gantry report", () => {
     expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--head", fixture.head)).stderr).toContain("--head and --event go with --error");
     const notError = await gantry(fixture.work, {}, "report", "--error", fixture.planFile, "--head", fixture.head);
     expect(notError.exitCode).toBe(20);
-    expect(notError.stderr).toContain('field "kind" must be "Error"');
+    expect(notError.stderr).toMatch(/REPORT_ERROR_INVALID.*not a valid gantry\/v1 Error: field "kind": /);
   });
 
   it("refuses to publish without GANTRY_INFRA_LIVE_TOKEN, never falling back to another token", async () => {

@@ -40,7 +40,7 @@ export async function resolveDeployBranchTip(
     const shallow = (await runGit(repo, ["rev-parse", "--is-shallow-repository"], { signal })).stdout.trim() === "true";
     const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...(shallow ? ["--unshallow"] : []), "origin", `+refs/heads/${branch}:${tracking}`], {
       signal,
-      env: fetchCredentials(options.token),
+      config: fetchCredentials(options.token),
     });
     if (fetched.exitCode !== 0) {
       throw refuse(

@@ -242,7 +242,9 @@ describe("writing the files", () => {
   it("refuses a manifest it cannot trust, naming it, and writes nothing", () => {
     const first = writeBoth(acmeSettings());
     writeFileSync(join(first.liveDir, MANIFEST_FILE), JSON.stringify({ apiVersion: "gantry/v1", kind: "InitManifest", gantryVersion: "0.1.0", files: { x: { sha256: "nope" } } }));
-    expect(() => planInit(acmeSettings(), { liveDir: first.liveDir, pipelinesDir: first.pipelinesDir })).toThrow(/init\.json: field "files\.x\.sha256"/);
+    expect(() => planInit(acmeSettings(), { liveDir: first.liveDir, pipelinesDir: first.pipelinesDir })).toThrow(
+      expect.objectContaining({ code: "INIT_MANIFEST_INVALID", message: expect.stringMatching(/field "files\.x\.sha256"/), location: { file: join(first.liveDir, MANIFEST_FILE) } }),
+    );
   });
 });
 

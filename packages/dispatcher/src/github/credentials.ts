@@ -7,7 +7,7 @@
  */
 import { readToken, TOKEN_SETTINGS, type TokenPurpose, type TokenRequirement } from "@gantry/guards";
 import type { GitHubCredential } from "./app-auth.js";
-import { githubError } from "./errors.js";
+import { GantryError } from "@gantry/errors";
 
 export const GITHUB_APP_VARIABLES = {
   appId: "GANTRY_GITHUB_APP_ID",
@@ -29,10 +29,10 @@ export function githubAppFromEnvironment(env: Readonly<Record<string, string | u
   if (appId === undefined && privateKey === undefined) return undefined;
   if (appId === undefined || privateKey === undefined) {
     const missing = appId === undefined ? GITHUB_APP_VARIABLES.appId : GITHUB_APP_VARIABLES.privateKey;
-    throw githubError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, { hint: `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.` });
   }
   if (installation !== undefined && !/^\d+$/.test(installation)) {
-    throw githubError("GITHUB_INPUT_INVALID", `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`, "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository.");
+    throw new GantryError("GITHUB_INPUT_INVALID", `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`, { hint: "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository." });
   }
   return { appId, privateKey, ...(installation !== undefined ? { installationId: Number(installation) } : {}) };
 }
