@@ -13,7 +13,7 @@ export {
   type CommitHistory,
   type DeployedRange,
 } from "./range.js";
-export { acquireLease, defaultLeaseTiming, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
+export { acquireLease, defaultLeaseTiming, leaseFresh, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
 export {
   deployFromRecord,
   planFromRecord,
