@@ -20,6 +20,7 @@ export {
   type DeployedJob,
   type DeployEvent,
   type DeployFromRecordOptions,
+  type DeployRunContext,
   type DeploymentOutcome,
   type DeployRun,
   type PlanFromRecordOptions,
