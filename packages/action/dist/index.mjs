@@ -73965,9 +73965,10 @@ async function startWorkflowRun(client, target, inputs, identity, timing) {
       await pause(Math.min(timing.findRunIntervalMs, remaining), timing.signal);
     }
   };
+  let resent = false;
   const found = (run) => {
     timing.onProgress?.({ type: "run-found", runId: run.id, runUrl: run.html_url });
-    return { runId: run.id, runUrl: run.html_url };
+    return { runId: run.id, runUrl: run.html_url, resent };
   };
   for (let attempt = 1; ; attempt++) {
     let answer;
@@ -73990,6 +73991,7 @@ async function startWorkflowRun(client, target, inputs, identity, timing) {
         );
       }
       if (attempt >= maximumDispatchAttempts) throw error62;
+      resent = true;
       continue;
     }
     timing.onProgress?.({ type: "dispatched", workflow: String(target.workflow), ref: target.ref });
@@ -73997,7 +73999,7 @@ async function startWorkflowRun(client, target, inputs, identity, timing) {
       const runId = answer.data.workflow_run_id;
       const runUrl = answer.data.html_url ?? String(runId);
       timing.onProgress?.({ type: "run-found", runId, runUrl });
-      return { runId, runUrl };
+      return { runId, runUrl, resent };
     }
     const run = await findRun(timing.deadline);
     if (run) return found(run);
@@ -74014,10 +74016,33 @@ function describe4(identity) {
 async function readRun(client, target, runId) {
   return (await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner: target.owner, repo: target.repo, run_id: runId })).data;
 }
+async function cancelDuplicateRuns(client, target, followed, correlation, timing) {
+  const copies = (await listDispatchRuns(client, target)).filter(
+    (run) => run.id !== followed.id && run.display_title.split(/\s+/).includes(correlation) && run.status !== "completed"
+  );
+  let kept = followed;
+  for (const copy of copies.sort((a2, b3) => a2.id - b3.id)) {
+    const waiting = notStarted.has(copy.status ?? "") ? copy : notStarted.has(kept.status ?? "") ? kept : void 0;
+    if (waiting === void 0) continue;
+    const other = waiting === copy ? kept : copy;
+    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", { owner: target.owner, repo: target.repo, run_id: waiting.id });
+    timing.onProgress?.({ type: "duplicate-cancelled", runId: waiting.id, kept: other.id });
+    kept = other;
+  }
+  return kept;
+}
 async function followWorkflowRun(client, target, run, timing) {
   let runUrl = run.runUrl;
   for (; ; ) {
-    const current2 = await readRun(client, target, run.runId);
+    let current2 = await readRun(client, target, run.runId);
+    if (timing.duplicatesOf !== void 0 && current2.status !== "completed") {
+      const kept = await cancelDuplicateRuns(client, target, current2, timing.duplicatesOf, timing);
+      if (kept.id !== current2.id) {
+        run = { runId: kept.id, runUrl: kept.html_url };
+        timing.onProgress?.({ type: "run-found", runId: kept.id, runUrl: kept.html_url });
+        current2 = await readRun(client, target, kept.id);
+      }
+    }
     runUrl = current2.html_url;
     timing.onProgress?.({ type: "run-status", runId: run.runId, status: current2.status ?? "unknown" });
     if (current2.status === "completed") return { runId: run.runId, runUrl, conclusion: current2.conclusion ?? null };
@@ -74032,12 +74057,13 @@ async function followWorkflowRun(client, target, run, timing) {
     await pause(Math.min(timing.pollIntervalMs, remaining), timing.signal);
   }
 }
-var maximumDispatchAttempts;
+var maximumDispatchAttempts, notStarted;
 var init_workflow_runs = __esm({
   "packages/dispatcher/src/github/workflow-runs.ts"() {
     "use strict";
     init_src();
     maximumDispatchAttempts = 3;
+    notStarted = /* @__PURE__ */ new Set(["queued", "pending", "waiting", "requested"]);
   }
 });
 
@@ -74063,7 +74089,8 @@ async function dispatchAndFollow(options2, onFound) {
   };
   const run = await startWorkflowRun(client, options2.target, options2.inputs, options2.identity, timing);
   onFound(run);
-  return followWorkflowRun(client, options2.target, run, timing);
+  const duplicatesOf = run.resent && "correlation" in options2.identity ? options2.identity.correlation : void 0;
+  return followWorkflowRun(client, options2.target, run, { ...timing, ...duplicatesOf !== void 0 ? { duplicatesOf } : {} });
 }
 async function dispatchJobToWorkflow(options2) {
   const job = validateJobForDispatch(options2.job);
@@ -74298,6 +74325,12 @@ var init_document2 = __esm({
       /** Units deployed as of a newer commit than their environment's (or `commit`), with their environment. */
       units: external_exports.record(external_exports.string(), external_exports.object({ commit: commitSha, environment: external_exports.string() })),
       lease: deploymentLeaseSchema.nullable(),
+      /**
+       * The newest head a run has deployed at, written before it applies anything: no run deploys at an older head,
+       * so what a killed or stalled run applied without recording it is never rolled back by a late run. Absent:
+       * `commit` (dropped again once `commit` reaches it).
+       */
+      newestHead: commitSha.optional(),
       /** The last writer and when it wrote (for people reading the record; the ref's history keeps every version). */
       updatedBy: external_exports.string(),
       updatedAt: external_exports.iso.datetime()
@@ -74597,6 +74630,7 @@ async function advanceRecord(history, current2, run) {
 }
 async function normalize(history, record2) {
   const strictlyNewer = async (commit, than) => commit !== than && await history.isAncestor(than, commit);
+  if (record2.newestHead !== void 0 && !await strictlyNewer(record2.newestHead, record2.commit)) delete record2.newestHead;
   for (const [environment, commit] of Object.entries(record2.environments)) {
     if (!await strictlyNewer(commit, record2.commit)) delete record2.environments[environment];
   }
@@ -74667,6 +74701,9 @@ async function writeHoldingLease(context, change, message) {
     if (swapped.swapped) return { record: next, version: swapped.version };
   }
 }
+function leaseFresh(lease, now, ttlMs) {
+  return now.getTime() < Date.parse(lease.expiresAt) - ttlMs / 2;
+}
 function renewLease(context) {
   return writeHoldingLease(
     context,
@@ -74694,9 +74731,11 @@ function missingRecord(options2) {
 }
 async function planWithRecord(options2, stored) {
   const history = options2.history;
-  const head = options2.head ?? await options2.tip();
   const record2 = stored?.record;
-  if (record2) await checkRecordOnDeployBranch(history, record2, options2.head === void 0 ? head : await options2.tip(), options2.store.description);
+  const requested = options2.head ?? await options2.tip();
+  const newest = record2?.newestHead;
+  const head = newest !== void 0 && requested !== newest && await history.isAncestor(requested, newest) ? newest : requested;
+  if (record2) await checkRecordOnDeployBranch(history, record2, options2.head === void 0 ? requested : await options2.tip(), options2.store.description);
   const base = options2.base ?? record2?.commit;
   if (base === void 0) throw missingRecord(options2);
   const range = { base, head, baseFrom: options2.base === void 0 ? "record" : "option" };
@@ -74730,7 +74769,7 @@ async function deployFromRecord(options2) {
     clock,
     ...options2.lease ? { timing: options2.lease } : {},
     ...options2.signal ? { signal: options2.signal } : {},
-    onWait: (lease) => options2.onEvent?.({ type: "lease-wait", lease })
+    onWait: (lease2) => options2.onEvent?.({ type: "lease-wait", lease: lease2 })
   };
   const base = options2.base;
   const initial = base === void 0 ? void 0 : () => initialRecord(options2.deployBranch, base, options2.holder, clock.now());
@@ -74741,12 +74780,21 @@ async function deployFromRecord(options2) {
   const forward = () => controller.abort(options2.signal?.reason);
   options2.signal?.addEventListener("abort", forward, { once: true });
   let lost;
-  const stopRenewing = new AbortController();
   const ttl = options2.lease?.ttlMs ?? defaultLeaseTiming.ttlMs;
+  let lease = leased.record.lease;
+  const mayStart = () => {
+    if (lost === void 0 && !leaseFresh(lease, clock.now(), ttl)) {
+      lost = staleLease(context, lease, clock.now(), ttl);
+      controller.abort(lost);
+    }
+    return lost === void 0;
+  };
+  const stopRenewing = new AbortController();
   const renewing = (async () => {
     for (; ; ) {
-      await clock.sleep(Math.max(10, Math.floor(ttl / 3)), stopRenewing.signal);
-      await renewLease(context);
+      await clock.sleep(Math.max(10, Math.floor(ttl / 20)), stopRenewing.signal);
+      if (!mayStart()) return;
+      if (clock.now().getTime() >= Date.parse(lease.expiresAt) - 2 * ttl / 3) lease = (await renewLease(context)).record.lease;
     }
   })().catch((error62) => {
     if (stopRenewing.signal.aborted) return;
@@ -74759,7 +74807,11 @@ async function deployFromRecord(options2) {
     try {
       planned = await planWithRecord({ ...options2, history }, leased);
       options2.onEvent?.({ type: "planned", range: planned.range, jobs: planned.plan.jobs.length, skippedUnits: planned.plan.skippedUnits ?? [] });
-      run = await options2.run(planned.plan, { signal: controller.signal, planned: { range: planned.range, record: planned.record } });
+      const head = planned.range.head;
+      if (planned.plan.jobs.length > 0 && (leased.record.newestHead ?? leased.record.commit) !== head && !await history.isAncestor(head, leased.record.commit)) {
+        lease = (await writeHoldingLease(context, async (record2) => ({ ...record2, newestHead: head }), `gantry: deploying ${head.slice(0, 12)} by ${options2.holder}`)).record.lease;
+      }
+      run = await options2.run(planned.plan, { signal: controller.signal, planned: { range: planned.range, record: planned.record }, mayStart });
     } finally {
       stopRenewing.abort();
       await renewing;
@@ -74784,6 +74836,14 @@ async function deployFromRecord(options2) {
   } finally {
     options2.signal?.removeEventListener("abort", forward);
   }
+}
+function staleLease(context, lease, now, ttlMs) {
+  const renewed = Date.parse(lease.expiresAt) - ttlMs;
+  return new GantryError(
+    "RECORD_LEASE_LOST",
+    `this run's deployment lease was last renewed ${Math.round((now.getTime() - renewed) / 1e3)} s ago, more than half its ${Math.round(ttlMs / 1e3)} s time to live, so another run may have taken it over (${context.store.description}); no new unit was started`,
+    { hint: "the runner was stalled (a suspended machine, a blocked process) or could not reach the record; the next run deploys what this one did not start" }
+  );
 }
 function unitOutcomes(plan, run) {
   const succeeded = new Set(run.jobs.flatMap((job) => job.succeededUnits.map((unit) => `${job.jobId}\0${unit}`)));
@@ -76475,7 +76535,7 @@ function errorSummary(error62) {
   if (GantryError.isInstance(error62)) return jobError(error62.code, error62.message, error62.hint ?? null);
   return jobError("EXEC_UNEXPECTED", error62?.message ?? String(error62), null);
 }
-function notStarted(unit, reason, commands2 = []) {
+function notStarted2(unit, reason, commands2 = []) {
   return { unit, status: "not-started", exitCode: null, durationMs: 0, logPath: null, planFile: null, plan: null, reason, commands: commands2 };
 }
 function jobExitCode(result) {
@@ -76518,7 +76578,7 @@ async function executeJob(jobInput, options2) {
     tools = options2.tools ?? findIacTools(env);
     await (options2.guard ?? defaultGuard())(job, { repo, env, dryRun, ...options2.signal ? { signal: options2.signal } : {} });
   } catch (error62) {
-    return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
+    return result({ status: "failed", units: job.units.map((u2) => notStarted2(u2, "refused before running")), error: errorSummary(error62) });
   }
   const parallelism = options2.parallelism ?? job.terragrunt.parallelism;
   if (dryRun) {
@@ -76541,15 +76601,15 @@ async function executeJob(jobInput, options2) {
         command12 = `${masker.mask(displayCommand(generate.command, generate.args, "$WORKTREE", "$RUN_DIR"))} && ${command12}`;
       }
     } catch (error62) {
-      return result({ status: "failed", units: job.units.map((unit) => notStarted(unit, "its stacks could not be read")), error: errorSummary(error62) });
+      return result({ status: "failed", units: job.units.map((unit) => notStarted2(unit, "its stacks could not be read")), error: errorSummary(error62) });
     }
-    return result({ status: "succeeded", command: command12, units: job.units.map((unit) => notStarted(unit, "dry run")) });
+    return result({ status: "succeeded", command: command12, units: job.units.map((unit) => notStarted2(unit, "dry run")) });
   }
   let credentials;
   try {
     credentials = await (options2.credentials ?? defaultCredentials())(job, { env });
   } catch (error62) {
-    return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "no credentials")), error: errorSummary(error62) });
+    return result({ status: "failed", units: job.units.map((u2) => notStarted2(u2, "no credentials")), error: errorSummary(error62) });
   }
   masker.addAll(credentials.secrets);
   masker.addAll(secretsFromEnvironment(credentials.env));
@@ -76562,36 +76622,39 @@ async function executeJob(jobInput, options2) {
   try {
     toolEnv = toolEnvironment({ caller: env, job: job.terragrunt.env, credentials: credentials.env, stateDir });
   } catch (error62) {
-    return result({ status: "failed", units: job.units.map((u2) => notStarted(u2, "refused before running")), error: errorSummary(error62) });
+    return result({ status: "failed", units: job.units.map((u2) => notStarted2(u2, "refused before running")), error: errorSummary(error62) });
   }
   toolEnv = queueEnvironment(withPluginCache(toolEnv, tools, await gitCommonDir(repo)));
   options2.onEvent?.({ type: "job-started", job, runDir });
   if (options2.signal?.aborted) {
-    return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "interrupted before start")) });
+    return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted2(u2, "interrupted before start")) });
   }
   let stacks;
   try {
     stacks = await stacksOfJob(repo, job.ref, job.units);
   } catch (error62) {
-    return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "its stacks could not be read")), error: errorSummary(error62) });
+    return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted2(u2, "its stacks could not be read")), error: errorSummary(error62) });
   }
   let worktree;
   try {
     worktree = await createJobWorktree(repo, job.ref, job.id);
   } catch (error62) {
-    return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted(u2, "no worktree")), error: errorSummary(error62) });
+    return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted2(u2, "no worktree")), error: errorSummary(error62) });
   }
   let outcome;
   let generation = null;
   try {
     const tooling = { worktree: worktree.dir, runDir, tools, env: toolEnv, masker, parallelism, signal: options2.signal };
-    if (stacks.stackFiles.length > 0) {
+    const refused = options2.mayStart?.() === false;
+    if (stacks.stackFiles.length > 0 && !refused) {
       generation = await generateJobStacks({ ...tooling, stacks, display: (command12, args) => displayCommand(command12, args, worktree.dir, runDir) });
     }
     const failed = generation?.failed ?? /* @__PURE__ */ new Map();
     const runnable = job.units.filter((unit) => !failed.has(unit));
-    if (generation?.interrupted || options2.signal?.aborted) {
-      outcome = { units: job.units.map((unit) => notStarted(unit, "interrupted before start")), command: generation?.command ?? "", error: null };
+    if (refused) {
+      outcome = { units: job.units.map((unit) => notStarted2(unit, "not started: the deployment's lease may have expired")), command: "", error: null };
+    } else if (generation?.interrupted || options2.signal?.aborted) {
+      outcome = { units: job.units.map((unit) => notStarted2(unit, "interrupted before start")), command: generation?.command ?? "", error: null };
     } else if (runnable.length === 0) {
       outcome = { units: [], command: generation.command, error: null };
     } else {
@@ -77897,11 +77960,11 @@ ${recordOptionsHelp(21)}
         const interrupt = __using(_stack, abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`
 gantry run: ${name} received; stopping (again to exit at once)
 `)));
-        const runPlan = (plan, signal, guard) => dispatchInProcess(plan, {
+        const runPlan = (plan, signal, guard, mayStart) => dispatchInProcess(plan, {
           parallelism,
           signal,
           isSuccess: (result) => result.status === "succeeded",
-          runJob: (job, context) => executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join12(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...guard ? { guard } : {} })
+          runJob: (job, context) => executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join12(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...guard ? { guard } : {}, ...mayStart ? { mayStart } : {} })
         });
         try {
           let plan;
@@ -77928,7 +77991,7 @@ gantry run: ${name} received; stopping (again to exit at once)
 `);
               },
               run: async (planned, context) => {
-                ran = await runPlan(planned, context.signal, rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values));
+                ran = await runPlan(planned, context.signal, rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values), context.mayStart);
                 return {
                   interrupted: ran.interrupted,
                   jobs: ran.jobs.map((entry) => ({ jobId: entry.job.id, result: entry.result, succeededUnits: succeededUnits(entry.result) }))
@@ -78113,6 +78176,8 @@ function progressPrinter(write) {
         return write(`${label2}: the dispatch got no answer (${event.reason}); looking for its run before sending it again`);
       case "superseded":
         return write(`${label2}: run ${event.runId} was cancelled by the workflow's concurrency; following the newer run ${event.runUrl}, which deploys this commit too`);
+      case "duplicate-cancelled":
+        return write(`${label2}: the dispatch sent again started a second run; cancelled run ${event.runId}, which had not started, and kept run ${event.kept}`);
       case "run-status": {
         const previous = last.get(event.runId);
         if (previous?.status === event.status && Date.now() - previous.at < 3e5) return;
@@ -79271,6 +79336,12 @@ ${correlationInput}
 permissions:
   id-token: write # GitHub OIDC to AWS STS: the read-only plan role
   contents: read
+
+# A dispatch sent again after its answer was lost shares the correlation id: the copies of one job wait for
+# each other, and \`gantry dispatch\` cancels the one still waiting, so the job runs (and comments) once.
+concurrency:
+  group: gantry-plan-\${{ inputs.correlation }}
+  cancel-in-progress: false
 
 ${trustedSettings(settings, "plan")}
 

@@ -4,24 +4,10 @@
  * with who is right. `terragrunt-differential.slow.test.ts` runs it; the change-detector README lists the
  * causes.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, chmodSync, cpSync, existsSync, readdirSync, statSync } from "node:fs";
-import { homedir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, chmodSync, cpSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { AffectedUnit, DetectionResult } from "../src/index.js";
-
-const TERRAGRUNT_MODULE = "github.com/gruntwork-io/terragrunt@v1.1.3";
-
-/** Terragrunt's `test/fixtures` in the Go module cache (where ensure-iac-tools.sh built terragrunt from), or undefined. */
-export function terragruntFixturesDir(): string | undefined {
-  const env = { ...process.env, PATH: `${process.env.PATH ?? ""}:/usr/local/go/bin` };
-  const candidates: string[] = [];
-  const cache = spawnSync("go", ["env", "GOMODCACHE"], { encoding: "utf8", env });
-  if (cache.status === 0 && cache.stdout.trim() !== "") candidates.push(join(cache.stdout.trim(), TERRAGRUNT_MODULE));
-  candidates.push(join(homedir(), "go/pkg/mod", TERRAGRUNT_MODULE));
-  for (const candidate of candidates) if (existsSync(join(candidate, "test/fixtures"))) return join(candidate, "test/fixtures");
-  return undefined;
-}
 
 /** Every fixture directory (each is one repository of the corpus). */
 export function allFixtures(fixtures: string): string[] {

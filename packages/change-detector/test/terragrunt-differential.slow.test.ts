@@ -11,13 +11,13 @@
  * up to GANTRY_DIFFERENTIAL_EDITS edits each, default 12; tens of minutes); `GANTRY_DIFFERENTIAL=a,b` runs
  * the fixtures named.
  */
-import { generateInfrastructureRepo, runGit } from "@gantry/testkit";
+import { generateInfrastructureRepo, realToolOrSkip, runGit, terragruntFixturesDir } from "@gantry/testkit";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import type { DetectionResult } from "../src/index.js";
-import { CAUSES, allFixtures, causeOfGantryOnly, causeOfTerragruntOnly, copyFixture, editFile, filesToEdit, terragruntFixturesDir, type CauseName, type TerragruntView } from "./differential.js";
+import { CAUSES, allFixtures, causeOfGantryOnly, causeOfTerragruntOnly, copyFixture, editFile, filesToEdit, type CauseName, type TerragruntView } from "./differential.js";
 import { createTempGitRepo, detect } from "./helpers.js";
 import { runTerragrunt, terragruntFind, type FoundComponent } from "./terragrunt.js";
 
@@ -43,7 +43,7 @@ const CI_FIXTURES = [
 const requested = process.env.GANTRY_DIFFERENTIAL ?? "";
 const full = requested === "full";
 const editsPerRepository = Number(process.env.GANTRY_DIFFERENTIAL_EDITS ?? (full ? 12 : 5));
-const fixtures = terragruntFixturesDir();
+const fixtures = realToolOrSkip(terragruntFixturesDir(), "Terragrunt's test fixtures (the Go module cache)", "run scripts/setup.sh, which builds terragrunt v1.1.3 from the Go module proxy and leaves its fixtures in `go env GOMODCACHE`");
 // `full`: every fixture; a comma-separated list: those fixtures; else the CI subset.
 const corpus = fixtures === undefined ? [] : full ? allFixtures(fixtures) : requested !== "" ? requested.split(",") : CI_FIXTURES;
 

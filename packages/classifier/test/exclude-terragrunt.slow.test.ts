@@ -9,21 +9,13 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { detectChanges } from "@gantry/change-detector";
-import { createTempGitRepo, type FileMap } from "@gantry/testkit";
+import { createTempGitRepo, realToolOrSkip, terragruntFixturesDir, type FileMap } from "@gantry/testkit";
 import { describe, expect, it } from "vitest";
 import { planChange } from "../src/index.js";
 
 const root = resolve(import.meta.dirname, "../../..");
-
-function terragruntFixtures(): string | undefined {
-  const env = { ...process.env, PATH: `${process.env.PATH ?? ""}:/usr/local/go/bin` };
-  const cache = spawnSync("go", ["env", "GOMODCACHE"], { encoding: "utf8", env });
-  const candidates = [cache.status === 0 ? cache.stdout.trim() : "", join(homedir(), "go/pkg/mod")].filter(Boolean);
-  return candidates.map((dir) => join(dir, "github.com/gruntwork-io/terragrunt@v1.1.3/test/fixtures/exclude")).find((dir) => existsSync(dir));
-}
 
 function filesOf(dir: string, prefix: string): FileMap {
   const files: FileMap = {};
@@ -74,7 +66,8 @@ const ours: FileMap = {
   "extra/run-time/terragrunt.hcl": `${module}exclude {\n  if      = get_env("GANTRY_TEST_EXCLUDE", "false") == "true"\n  actions = ["all"]\n}\n`,
 };
 
-const fixtures = terragruntFixtures();
+const corpus = realToolOrSkip(terragruntFixturesDir(), "Terragrunt's test fixtures (the Go module cache)", "run scripts/setup.sh, which builds terragrunt v1.1.3 from the Go module proxy and leaves its fixtures in `go env GOMODCACHE`");
+const fixtures = corpus === undefined ? undefined : join(corpus, "exclude");
 
 describe.skipIf(fixtures === undefined)("exclude blocks and feature defaults against the real terragrunt", () => {
   it("evaluates each unit's exclude block as terragrunt find does, and plans without the units terragrunt run --all excludes", { timeout: 300_000 }, async () => {

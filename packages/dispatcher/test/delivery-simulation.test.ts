@@ -1,8 +1,8 @@
 /**
  * The delivery promise, simulated over many random interleavings (in memory, on a large generated repository):
  * merges in bursts, runs started by pushes (some never started, as a cancelled pending run), runs cancelled or
- * killed midway, units that break and are fixed later, flaky applies, late runs that plan from an old tip or an
- * old `--base`, and several runners at once. The code under test is the real one — `deployFromRecord` (record,
+ * killed midway, runners stalled longer than the lease (a suspended machine), units that break and are fixed
+ * later, flaky applies, late runs that plan from an old tip or an old `--base`, and several runners at once. The code under test is the real one — `deployFromRecord` (record,
  * lease, range), `planJobs`, `dispatchInProcess` — with git, the tools and the store simulated. Each seed is
  * reproducible; a failure prints it (`GANTRY_SIMULATION_SEED=<n>` runs that one alone).
  */
@@ -28,6 +28,9 @@ interface Stats {
   runs: number;
   cancelled: number;
   killed: number;
+  stalled: number;
+  /** Runs stopped by their own stale lease (`mayStart`), with units left to the next run. */
+  staleStops: number;
   late: number;
   leaseWaits: number;
   supersededUnits: number;
@@ -51,15 +54,27 @@ function storeFor(shared: DeploymentRecordStore, scheduler: Scheduler, owner: st
   };
 }
 
-async function simulate(seed: number, options: { units: number; merges: number; flaky: number }): Promise<{ problems: string[]; stats: Stats }> {
+interface SimulationOptions {
+  readonly units: number;
+  readonly merges: number;
+  readonly flaky: number;
+  /** Whether runners ask `mayStart()` before each unit (false: the check removed, to show the simulation catches it). */
+  readonly checkLease: boolean;
+}
+
+const emptyStats = (): Stats => ({ runs: 0, cancelled: 0, killed: 0, stalled: 0, staleStops: 0, late: 0, leaseWaits: 0, supersededUnits: 0, upToDateUnits: 0, failedApplies: 0, recordWrites: 0 });
+const leaseTiming = { ttlMs: 60_000, waitMs: 20 * 60_000, pollMs: 5_000 } as const;
+
+async function simulate(seed: number, options: SimulationOptions): Promise<{ problems: string[]; stats: Stats }> {
   const random = new Random(seed);
   const world = new World(random, options.units);
   const scheduler = new Scheduler(random);
   const shared: MemoryRecordStore = memoryRecordStore(initialRecord("main", world.tip.sha, "adoption", new Date(Date.UTC(2026, 11, 1))));
-  const stats: Stats = { runs: 0, cancelled: 0, killed: 0, late: 0, leaseWaits: 0, supersededUnits: 0, upToDateUnits: 0, failedApplies: 0, recordWrites: 0 };
+  const stats = emptyStats();
   const problems: string[] = [];
   const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const killed = new Set<string>();
+  const stalled = new Set<string>();
   let flaky = options.flaky;
 
   const start = (kind: "push" | "late-tip" | "late-base") => {
@@ -84,7 +99,7 @@ async function simulate(seed: number, options: { units: number; merges: number; 
         await scheduler.tick(owner);
         return world.plan(range, skipUnits);
       },
-      run: async (plan, { signal }) => {
+      run: async (plan, { signal, mayStart }) => {
         const outcome = await dispatchInProcess<UnitRun>(plan, {
           parallelism: 2,
           signal,
@@ -94,6 +109,11 @@ async function simulate(seed: number, options: { units: number; merges: number; 
             const action = job.action === "destroy" ? "destroy" : "apply";
             for (const unit of job.units) {
               await scheduler.tick(owner);
+              // Right before the tool starts: a runner that stalled past half its lease starts nothing more.
+              if (options.checkLease && !mayStart()) {
+                stats.staleStops++;
+                break;
+              }
               if (context.signal.aborted) {
                 // Cut short while the tool ran (or before it started).
                 if (random.chance(0.5)) world.interrupted(unit, action, world.index(job.ref), owner);
@@ -113,7 +133,7 @@ async function simulate(seed: number, options: { units: number; merges: number; 
           jobs: outcome.jobs.map((entry) => ({ jobId: entry.job.id, result: entry.result, succeededUnits: entry.result?.succeeded ?? [] })),
         };
       },
-      lease: { ttlMs: 60_000, waitMs: 20 * 60_000, pollMs: 5_000 },
+      lease: leaseTiming,
       clock: scheduler.clock(owner),
       signal: controller.signal,
       onEvent: (event) => {
@@ -130,6 +150,8 @@ async function simulate(seed: number, options: { units: number; merges: number; 
         if (controller.signal.aborted) return;
         // Waiting too long for another run's lease is an allowed outcome (the record is untouched).
         if (GantryError.isInstance(error) && error.code === "RECORD_LEASE_BUSY") return;
+        // A stalled runner finds its lease stale or taken over: it stops, and the next run deploys the rest.
+        if (GantryError.isInstance(error) && error.code === "RECORD_LEASE_LOST" && stalled.has(owner)) return;
         problems.push(`${owner} failed: ${error instanceof Error ? error.stack : String(error)}`);
       },
     );
@@ -152,7 +174,13 @@ async function simulate(seed: number, options: { units: number; merges: number; 
       killed.add(owner);
       scheduler.kill(owner);
       active.delete(owner);
-    } else if (roll < 0.13) {
+    } else if (roll < 0.125 && active.size > 0) {
+      // A suspended machine: longer than the lease, so another runner may take over meanwhile.
+      const owner = random.pick([...active.keys()]);
+      stats.stalled++;
+      stalled.add(owner);
+      scheduler.stall(owner, leaseTiming.ttlMs * (1 + 3 * random.next()));
+    } else if (roll < 0.135) {
       start(random.chance(0.5) ? "late-tip" : "late-base");
     } else {
       scheduler.step();
@@ -178,27 +206,40 @@ async function simulate(seed: number, options: { units: number; merges: number; 
     if (world.index(shared.writes[i]!.record.commit) < world.index(shared.writes[i - 1]!.record.commit)) problems.push(`record write ${i} moved the record back`);
   }
   stats.recordWrites = shared.writes.length;
-  problems.push(...world.checkFinalState(killed));
+  // A stalled runner that lost its lease could not record what it applied, as a killed one.
+  problems.push(...world.checkFinalState(new Set([...killed, ...stalled])));
   return { problems, stats };
 }
 
 const only = process.env.GANTRY_SIMULATION_SEED;
 const seeds = only ? [Number(only)] : Array.from({ length: 24 }, (_, index) => 1000 + index);
+const world = { units: 1200, merges: 40, flaky: 0.05 } as const;
 
 describe("delivery simulation (in memory, real record, planning and scheduling)", () => {
   it(`keeps the promise in ${seeds.length} random interleavings on a 1,200-unit repository`, async () => {
-    const totals: Stats = { runs: 0, cancelled: 0, killed: 0, late: 0, leaseWaits: 0, supersededUnits: 0, upToDateUnits: 0, failedApplies: 0, recordWrites: 0 };
+    const totals = emptyStats();
     for (const seed of seeds) {
-      const { problems, stats } = await simulate(seed, { units: 1200, merges: 40, flaky: 0.05 });
+      const { problems, stats } = await simulate(seed, { ...world, checkLease: true });
       expect(problems, `seed ${seed} (GANTRY_SIMULATION_SEED=${seed})`).toEqual([]);
       for (const key of Object.keys(totals) as (keyof Stats)[]) totals[key] += stats[key];
     }
     if (process.env.DEBUG_SIM) console.log(totals);
     // The interleavings did exercise what they claim to.
     if (!only) {
-      for (const key of ["cancelled", "killed", "late", "leaseWaits", "supersededUnits", "upToDateUnits", "failedApplies"] as const) {
+      for (const key of ["cancelled", "killed", "stalled", "staleStops", "late", "leaseWaits", "supersededUnits", "upToDateUnits", "failedApplies"] as const) {
         expect(totals[key], key).toBeGreaterThan(0);
       }
     }
+  });
+
+  it.skipIf(only !== undefined)("catches the rollback a stalled runner makes when it starts units without looking at its lease", async () => {
+    const rollbacks: string[] = [];
+    for (const seed of seeds) {
+      const { problems } = await simulate(seed, { ...world, checkLease: false });
+      rollbacks.push(...problems.filter((problem) => problem.includes("rolled back")).map((problem) => `seed ${seed}: ${problem}`));
+      if (rollbacks.length > 0) break;
+    }
+    if (process.env.DEBUG_SIM) console.log(rollbacks);
+    expect(rollbacks.length).toBeGreaterThan(0);
   });
 });

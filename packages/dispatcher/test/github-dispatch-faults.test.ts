@@ -55,6 +55,31 @@ describe("a job dispatched with a correlation id", () => {
   });
 });
 
+describe("a job whose first run GitHub shows only after the dispatch was sent again", () => {
+  it("runs once: the copy that has not started is cancelled, whichever it is, and the started one is followed", async () => {
+    // The plan workflow's concurrency group is keyed by the correlation id (packages/init's plan.yml).
+    const options = splitWorkflowOptions();
+    const pipelines = options.repositories!.find((repository) => repository.name === "infrastructure-pipelines")!;
+    const plan = pipelines.workflows!.find((workflow) => workflow.file === "plan.yml")!;
+    Object.assign(plan, { concurrency: { group: (inputs: Record<string, unknown>) => `gantry-plan-${String(inputs.correlation)}` }, runStates: [{ status: "in_progress", conclusion: null }, { status: "in_progress", conclusion: null }, { status: "completed", conclusion: "success" }] });
+    await using github = await startGitHubEmulator(options);
+    // The first dispatch is accepted and its run starts, but GitHub lists it only after the lost-response window.
+    github.injectFault("actions/create-workflow-dispatch", { loseResponse: true, runAppearsAfterMs: 150 });
+    const events: DispatchProgress[] = [];
+    const run = await dispatchJobToWorkflow({ ...connection(github.url), lostResponseWindowMs: 50, workflow: "plan.yml", job: planJob, correlation: "c-late", onProgress: (event) => events.push(event) });
+    const runs = github.runs("acme", "infrastructure-pipelines");
+    expect(github.dispatches.map((dispatch) => dispatch.inputs.correlation)).toEqual(["c-late", "c-late"]);
+    expect(runs).toHaveLength(2);
+    const [first, second] = runs;
+    // The late first run had started; the second waited in the group and was cancelled before it ran.
+    expect(second!.state.conclusion).toBe("cancelled");
+    expect(first!.state.conclusion).toBe("success");
+    expect(run).toMatchObject({ runId: first!.id, conclusion: "success" });
+    expect(events).toContainEqual({ type: "duplicate-cancelled", runId: second!.id, kept: first!.id });
+    expect(github.violations).toEqual([]);
+  });
+});
+
 describe("a job dispatched to a workflow without a correlation input (one workflow for every job)", () => {
   it("finds a run whose answer was lost by its job id, and never sends the dispatch again when none appears", async () => {
     await using github = await startGitHubEmulator(emulatorOptions());

@@ -43,6 +43,11 @@ export interface ExecuteOptions {
   parallelism?: number;
   /** Abort to interrupt: running tools get SIGINT, nothing new starts, the rest is `not-started`. */
   signal?: AbortSignal;
+  /**
+   * Asked right before the tools start (after the guard, the credentials and the worktree): false leaves every
+   * unit `not-started`. A deployment passes its lease check here (`deployFromRecord`'s `mayStart`).
+   */
+  mayStart?: () => boolean;
   /** Where logs and plan files are kept (mode 0700); default `<git common dir>/gantry/runs/<timestamp>/<job id>`. */
   runDir?: string;
   /** Exported to terragrunt as GANTRY_STATE_DIR (see the module comment). */
@@ -215,12 +220,16 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   try {
     // Where and how the tools run, for the stack generation and the queue alike.
     const tooling = { worktree: worktree.dir, runDir, tools, env: toolEnv, masker, parallelism, signal: options.signal };
-    if (stacks.stackFiles.length > 0) {
+    // Asked once, as late as possible: whatever the stack generation and the queue run is started now.
+    const refused = options.mayStart?.() === false;
+    if (stacks.stackFiles.length > 0 && !refused) {
       generation = await generateJobStacks({ ...tooling, stacks, display: (command, args) => displayCommand(command, args, worktree.dir, runDir) });
     }
     const failed = generation?.failed ?? new Map<string, string>();
     const runnable = job.units.filter((unit) => !failed.has(unit));
-    if (generation?.interrupted || options.signal?.aborted) {
+    if (refused) {
+      outcome = { units: job.units.map((unit) => notStarted(unit, "not started: the deployment's lease may have expired")), command: "", error: null };
+    } else if (generation?.interrupted || options.signal?.aborted) {
       outcome = { units: job.units.map((unit) => notStarted(unit, "interrupted before start")), command: generation?.command ?? "", error: null };
     } else if (runnable.length === 0) {
       outcome = { units: [], command: generation!.command, error: null };

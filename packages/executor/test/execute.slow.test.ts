@@ -267,6 +267,17 @@ describe("executeJob with real terragrunt and tofu", () => {
     expect(renderTextReport(reportForJob(result))).toMatch(/Interrupted: .*not started/);
   });
 
+  it("starts no tool when mayStart says no (a deployment whose lease may have expired), and says so per unit", async () => {
+    await using repo = createDemoRepo();
+    let asked = 0;
+    const result = await run(repo, makeJob({ action: "apply", units: baseUnits, ref: repo.base }), { mayStart: () => (asked++, false) });
+    expect(asked).toBe(1);
+    expect(result.status).toBe("failed");
+    expect(result.units.map((unit) => [unit.status, unit.reason])).toEqual(baseUnits.map(() => ["not-started", "not started: the deployment's lease may have expired"]));
+    expect(stateFingerprint(repo.stateDir)).toEqual({});
+    expect(worktreeList(repo.dir)).toHaveLength(1);
+  });
+
   it("when the tool dies during an apply (killed, as by the OOM killer), says the unit may be partially applied", async () => {
     await using repo = createDemoRepo();
     const ref = commitFiles(repo, extraUnits.slow!, "add a slow unit");

@@ -151,3 +151,34 @@ describe("the plan summary of real OpenTofu plans", () => {
     expect(tolerant.warning).toMatch(/format_version 2\.0.*resource_changes\[0\]/);
   });
 });
+
+describe("deferred changes (Terraform's `deferred_changes`)", () => {
+  it("cannot come from OpenTofu 1.12: an unknown for_each is an error there, and there is no -allow-deferral", () => {
+    write({ "deferral/main.tf": 'resource "terraform_data" "seed" {\n  input = "x"\n}\n\nresource "terraform_data" "fan" {\n  for_each = toset([terraform_data.seed.id])\n  input    = each.key\n}\n' });
+    const tool = (args: string[]) => spawnSync(tofu, ["-chdir=deferral", ...args], { cwd: dir, env, encoding: "utf8" });
+    expect(tool(["init", "-input=false", "-no-color"]).status).toBe(0);
+    const unknownForEach = tool(["plan", "-input=false", "-no-color"]);
+    expect(unknownForEach.status).toBe(1);
+    expect(unknownForEach.stderr).toContain("Invalid for_each argument");
+    expect(tool(["plan", "-input=false", "-no-color", "-allow-deferral"]).stderr).toContain("flag provided but not defined: -allow-deferral");
+  });
+
+  it("are listed apart and not counted, in the shape Terraform documents (its JSON output format, 1.9+)", () => {
+    const plan = parseJsonPlan(
+      JSON.stringify({
+        format_version: "1.2",
+        complete: false,
+        resource_changes: [{ address: "terraform_data.seed", mode: "managed", type: "terraform_data", name: "seed", change: { actions: ["create"], before: null, after: { input: "x" } } }],
+        deferred_changes: [
+          {
+            reason: "resource_config_unknown",
+            resource_change: { address: "terraform_data.fan[\"x\"]", mode: "managed", type: "terraform_data", name: "fan", change: { actions: ["create"], before: null, after: null } },
+          },
+        ],
+      }),
+    );
+    const summary = summarisePlan(plan);
+    expect(formatPlanCounts(summary)).toBe("Plan: 1 to add, 0 to change, 0 to destroy.");
+    expect(summary.addresses.deferred).toEqual(['terraform_data.fan["x"]']);
+  });
+});

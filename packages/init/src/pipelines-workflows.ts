@@ -85,6 +85,12 @@ permissions:
   id-token: write # GitHub OIDC to AWS STS: the read-only plan role
   contents: read
 
+# A dispatch sent again after its answer was lost shares the correlation id: the copies of one job wait for
+# each other, and \`gantry dispatch\` cancels the one still waiting, so the job runs (and comments) once.
+concurrency:
+  group: gantry-plan-\${{ inputs.correlation }}
+  cancel-in-progress: false
+
 ${trustedSettings(settings, "plan")}
 
 jobs:

@@ -5,3 +5,4 @@ export * from "./github-emulator.js";
 export * from "./generate-repo.js";
 export * from "./stack-repo.js";
 export * from "./real-modules.js";
+export * from "./real-tools.js";

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateInfrastructureRepo, type GeneratedInfrastructureRepo } from "../src/generate-repo.js";
+import { findTerragruntBinary, realToolOrSkip } from "../src/real-tools.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "gantry-generate-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -11,21 +12,6 @@ let counter = 0;
 const newDir = () => join(scratch, `repo-${++counter}`);
 const git = (dir: string, ...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trimEnd();
 const read = (repo: GeneratedInfrastructureRepo, path: string) => readFileSync(join(repo.dir, path), "utf8");
-
-/** The real terragrunt, located the way the project's tools are (GANTRY_TERRAGRUNT, then PATH). */
-function findTerragrunt(): string | undefined {
-  const candidates = [process.env.GANTRY_TERRAGRUNT, ...(process.env.PATH ?? "").split(delimiter).map((d) => join(d, "terragrunt"))];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not this one
-    }
-  }
-  return undefined;
-}
 
 describe("generateInfrastructureRepo", () => {
   it("lays out a Gruntwork-style repository in a single commit with a clean work tree", async () => {
@@ -153,7 +139,7 @@ describe("generateInfrastructureRepo", () => {
     await expect(generateInfrastructureRepo({ dir: occupied, units: 2 })).rejects.toThrow(/not empty/);
   });
 
-  const terragrunt = findTerragrunt();
+  const terragrunt = realToolOrSkip(findTerragruntBinary(), "the real terragrunt (GANTRY_TERRAGRUNT or PATH)", "source scripts/tools-env.sh, which sets GANTRY_TERRAGRUNT");
   it.skipIf(!terragrunt)("parses with the real terragrunt: same dependency graph, includes and modules read", async () => {
     const repo = await generateInfrastructureRepo({ dir: newDir(), units: 60, seed: 5, unitsPerEnv: 30 });
     const out = execFileSync(terragrunt as string, ["find", "--json", "--dependencies", "--reading", "--no-color"], {

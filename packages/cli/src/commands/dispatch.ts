@@ -97,6 +97,8 @@ function progressPrinter(write: (line: string) => void) {
         return write(`${label}: the dispatch got no answer (${event.reason}); looking for its run before sending it again`);
       case "superseded":
         return write(`${label}: run ${event.runId} was cancelled by the workflow's concurrency; following the newer run ${event.runUrl}, which deploys this commit too`);
+      case "duplicate-cancelled":
+        return write(`${label}: the dispatch sent again started a second run; cancelled run ${event.runId}, which had not started, and kept run ${event.kept}`);
       case "run-status": {
         const previous = last.get(event.runId);
         if (previous?.status === event.status && Date.now() - previous.at < 300_000) return;

@@ -129,13 +129,13 @@ export const command: Command = async (argv, io) => {
   const runRoot = await defaultRunDirectory(repo, io.env);
   const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
   using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry run: ${name} received; stopping (again to exit at once)\n`));
-  const runPlan = (plan: PlanDocument, signal: AbortSignal, guard?: JobGuard) =>
+  const runPlan = (plan: PlanDocument, signal: AbortSignal, guard?: JobGuard, mayStart?: () => boolean) =>
     dispatchInProcess<JobResult>(plan, {
       parallelism,
       signal,
       isSuccess: (result) => result.status === "succeeded",
       runJob: (job, context) =>
-        executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...(guard ? { guard } : {}) }),
+        executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...(guard ? { guard } : {}), ...(mayStart ? { mayStart } : {}) }),
     });
 
   try {
@@ -161,7 +161,7 @@ export const command: Command = async (argv, io) => {
           if (deployEvent.type === "planned") io.stderr.write(`gantry run: deploying ${deployEvent.range.base.slice(0, 12)}..${deployEvent.range.head.slice(0, 12)} (from ${deployEvent.range.baseFrom === "record" ? "the deployment record" : "--base"}): ${deployEvent.jobs} job(s)\n`);
         },
         run: async (planned, context) => {
-          ran = await runPlan(planned, context.signal, rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record, values));
+          ran = await runPlan(planned, context.signal, rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record, values), context.mayStart);
           return {
             interrupted: ran.interrupted,
             jobs: ran.jobs.map((entry) => ({ jobId: entry.job.id, result: entry.result, succeededUnits: succeededUnits(entry.result) })),

@@ -83,7 +83,8 @@ export async function dispatchAndFollow(
   };
   const run = await startWorkflowRun(client, options.target, options.inputs, options.identity, timing);
   onFound(run);
-  return followWorkflowRun(client, options.target, run, timing);
+  const duplicatesOf = run.resent && "correlation" in options.identity ? options.identity.correlation : undefined;
+  return followWorkflowRun(client, options.target, run, { ...timing, ...(duplicatesOf !== undefined ? { duplicatesOf } : {}) });
 }
 
 export type DispatchTimingOptions = Pick<DispatchJobOptions, "pollIntervalMs" | "findRunIntervalMs" | "lostResponseWindowMs" | "timeoutMs" | "onProgress">;

@@ -29,7 +29,9 @@ export type DispatchProgress =
   | { readonly type: "dispatch-uncertain"; readonly attempt: number; readonly reason: string }
   | { readonly type: "run-found"; readonly runId: number; readonly runUrl: string }
   | { readonly type: "run-status"; readonly runId: number; readonly status: string }
-  | { readonly type: "superseded"; readonly runId: number; readonly by: number; readonly runUrl: string };
+  | { readonly type: "superseded"; readonly runId: number; readonly by: number; readonly runUrl: string }
+  /** A dispatch sent again started a second run of one correlation id: the one still waiting was cancelled. */
+  | { readonly type: "duplicate-cancelled"; readonly runId: number; readonly kept: number };
 
 export interface DispatchedRun {
   readonly runId: number;
@@ -127,7 +129,7 @@ export async function startWorkflowRun(
   inputs: Record<string, string>,
   identity: RunIdentity,
   timing: RunTiming,
-): Promise<{ runId: number; runUrl: string }> {
+): Promise<{ runId: number; runUrl: string; resent: boolean }> {
   const before = "jobId" in identity ? new Set((await listDispatchRuns(client, target)).map((run) => run.id)) : undefined;
   timing.signal?.throwIfAborted();
 
@@ -152,9 +154,10 @@ export async function startWorkflowRun(
       await pause(Math.min(timing.findRunIntervalMs, remaining), timing.signal);
     }
   };
+  let resent = false;
   const found = (run: WorkflowRun) => {
     timing.onProgress?.({ type: "run-found", runId: run.id, runUrl: run.html_url });
-    return { runId: run.id, runUrl: run.html_url };
+    return { runId: run.id, runUrl: run.html_url, resent };
   };
 
   for (let attempt = 1; ; attempt++) {
@@ -179,14 +182,15 @@ export async function startWorkflowRun(
         );
       }
       if (attempt >= maximumDispatchAttempts) throw error;
-      continue; // never accepted: send it again, with the same correlation id
+      resent = true;
+      continue; // not seen in time: send it again, with the same correlation id (a late first run is a duplicate)
     }
     timing.onProgress?.({ type: "dispatched", workflow: String(target.workflow), ref: target.ref });
     if (answer.status === 200 && typeof answer.data?.workflow_run_id === "number") {
       const runId = answer.data.workflow_run_id;
       const runUrl = answer.data.html_url ?? String(runId);
       timing.onProgress?.({ type: "run-found", runId, runUrl });
-      return { runId, runUrl };
+      return { runId, runUrl, resent };
     }
     const run = await findRun(timing.deadline);
     if (run) return found(run);
@@ -206,16 +210,49 @@ export async function readRun(client: GitHubClient, target: WorkflowTarget, runI
   return (await client.request<WorkflowRun>("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner: target.owner, repo: target.repo, run_id: runId })).data;
 }
 
+/** Statuses of a run that has not started its jobs: cancelling it runs nothing. */
+const notStarted = new Set(["queued", "pending", "waiting", "requested"]);
+
+/**
+ * After a dispatch was sent again, the first one's run may show up late: two runs of one correlation id. The
+ * one that has not started is cancelled (the plan workflow's concurrency group, keyed by the correlation id,
+ * holds the later one back while the other runs), and the started one is followed. Returns the run to follow.
+ */
+async function cancelDuplicateRuns(client: GitHubClient, target: WorkflowTarget, followed: WorkflowRun, correlation: string, timing: RunTiming): Promise<WorkflowRun> {
+  const copies = (await listDispatchRuns(client, target)).filter(
+    (run) => run.id !== followed.id && run.display_title.split(/\s+/).includes(correlation) && run.status !== "completed",
+  );
+  let kept = followed;
+  for (const copy of copies.sort((a, b) => a.id - b.id)) {
+    // Cancel the one that has not started (the copy, when neither has); both started: nothing to undo.
+    const waiting = notStarted.has(copy.status ?? "") ? copy : notStarted.has(kept.status ?? "") ? kept : undefined;
+    if (waiting === undefined) continue;
+    const other = waiting === copy ? kept : copy;
+    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", { owner: target.owner, repo: target.repo, run_id: waiting.id });
+    timing.onProgress?.({ type: "duplicate-cancelled", runId: waiting.id, kept: other.id });
+    kept = other;
+  }
+  return kept;
+}
+
 /** Polls a run until it completes (or the deadline: DISPATCH_TIMEOUT, the run goes on). */
 export async function followWorkflowRun(
   client: GitHubClient,
   target: WorkflowTarget,
   run: { runId: number; runUrl: string },
-  timing: RunTiming & { readonly pollIntervalMs: number; readonly timeoutMs: number },
+  timing: RunTiming & { readonly pollIntervalMs: number; readonly timeoutMs: number; readonly duplicatesOf?: string },
 ): Promise<DispatchedRun> {
   let runUrl = run.runUrl;
   for (;;) {
-    const current = await readRun(client, target, run.runId);
+    let current = await readRun(client, target, run.runId);
+    if (timing.duplicatesOf !== undefined && current.status !== "completed") {
+      const kept = await cancelDuplicateRuns(client, target, current, timing.duplicatesOf, timing);
+      if (kept.id !== current.id) {
+        run = { runId: kept.id, runUrl: kept.html_url };
+        timing.onProgress?.({ type: "run-found", runId: kept.id, runUrl: kept.html_url });
+        current = await readRun(client, target, kept.id);
+      }
+    }
     runUrl = current.html_url;
     timing.onProgress?.({ type: "run-status", runId: run.runId, status: current.status ?? "unknown" });
     if (current.status === "completed") return { runId: run.runId, runUrl, conclusion: (current.conclusion as WorkflowRunConclusion | null) ?? null };

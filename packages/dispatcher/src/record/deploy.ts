@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { PlanDocument, SkippedUnit } from "@gantry/classifier";
 import type { DeploymentLease, DeploymentRecord, StoredRecord } from "./document.js";
 import { initialRecord } from "./document.js";
-import { acquireLease, defaultLeaseTiming, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
+import { acquireLease, defaultLeaseTiming, leaseFresh, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
 import { advanceRecord, checkRecordOnDeployBranch, memoizeHistory, unitsAlreadyDeployed, type CommitHistory } from "./range.js";
 import type { DeploymentRecordStore } from "./store.js";
 import { GantryError } from "@gantry/errors";
@@ -58,9 +58,12 @@ function missingRecord(options: PlanFromRecordOptions) {
 
 async function planWithRecord(options: PlanFromRecordOptions, stored: StoredRecord | undefined): Promise<RecordPlan> {
   const history = options.history;
-  const head = options.head ?? (await options.tip());
   const record = stored?.record;
-  if (record) await checkRecordOnDeployBranch(history, record, options.head === undefined ? head : await options.tip(), options.store.description);
+  const requested = options.head ?? (await options.tip());
+  // A late run (an old --head, a stale fetch) deploys at the newest head a run started at, never older.
+  const newest = record?.newestHead;
+  const head = newest !== undefined && requested !== newest && (await history.isAncestor(requested, newest)) ? newest : requested;
+  if (record) await checkRecordOnDeployBranch(history, record, options.head === undefined ? requested : await options.tip(), options.store.description);
   const base = options.base ?? record?.commit;
   if (base === undefined) throw missingRecord(options);
   const range: RecordRange = { base, head, baseFrom: options.base === undefined ? "record" : "option" };
@@ -111,14 +114,23 @@ export interface DeployFromRecordOptions<R> extends PlanFromRecordOptions {
   /** Who is deploying (goes into the lease and the record's `updatedBy`). */
   readonly holder: string;
   /**
-   * Runs the plan; must stop starting work when `signal` aborts (the lease was lost, or the caller's signal).
-   * `planned` is what the plan was made from (to re-derive its jobs the same way: see `planFromRecord`'s `record`).
+   * Runs the plan; must stop starting work when `signal` aborts (the lease was lost, or the caller's signal), and
+   * call `mayStart()` right before it starts a job or a unit's tools: false means the lease may have expired
+   * (the run has been stopped; report that work as not started). `planned` is what the plan was made from (to
+   * re-derive its jobs the same way: see `planFromRecord`'s `record`).
    */
-  readonly run: (plan: PlanDocument, context: { signal: AbortSignal; planned: Omit<RecordPlan, "plan"> }) => Promise<DeployRun<R>>;
+  readonly run: (plan: PlanDocument, context: DeployRunContext) => Promise<DeployRun<R>>;
   readonly lease?: LeaseTiming;
   readonly clock?: Clock;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: DeployEvent) => void;
+}
+
+export interface DeployRunContext {
+  readonly signal: AbortSignal;
+  readonly planned: Omit<RecordPlan, "plan">;
+  /** Whether new work may start: the lease was renewed recently enough (`leaseFresh`, no I/O). */
+  readonly mayStart: () => boolean;
 }
 
 export interface DeploymentOutcome<R> extends RecordPlan {
@@ -154,13 +166,24 @@ export async function deployFromRecord<R>(options: DeployFromRecordOptions<R>): 
   const forward = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", forward, { once: true });
   let lost: unknown;
-  // Renew the lease every third of its time to live while the run goes on; losing it stops the run.
-  const stopRenewing = new AbortController();
   const ttl = options.lease?.ttlMs ?? defaultLeaseTiming.ttlMs;
+  let lease = leased.record.lease!;
+  const mayStart = (): boolean => {
+    if (lost === undefined && !leaseFresh(lease, clock.now(), ttl)) {
+      lost = staleLease(context, lease, clock.now(), ttl);
+      controller.abort(lost);
+    }
+    return lost === undefined;
+  };
+  // Renew the lease every third of its time to live while the run goes on; losing it stops the run. Between
+  // renewals, look at the clock often: after a stall, timers fire late (they count time the process ran), the
+  // clock does not, and a stale lease stops the run (Terragrunt's queue too) before it starts more units.
+  const stopRenewing = new AbortController();
   const renewing = (async () => {
     for (;;) {
-      await clock.sleep(Math.max(10, Math.floor(ttl / 3)), stopRenewing.signal);
-      await renewLease(context);
+      await clock.sleep(Math.max(10, Math.floor(ttl / 20)), stopRenewing.signal);
+      if (!mayStart()) return;
+      if (clock.now().getTime() >= Date.parse(lease.expiresAt) - (2 * ttl) / 3) lease = (await renewLease(context)).record.lease!;
     }
   })().catch((error: unknown) => {
     if (stopRenewing.signal.aborted) return;
@@ -173,7 +196,12 @@ export async function deployFromRecord<R>(options: DeployFromRecordOptions<R>): 
     try {
       planned = await planWithRecord({ ...options, history }, leased);
       options.onEvent?.({ type: "planned", range: planned.range, jobs: planned.plan.jobs.length, skippedUnits: planned.plan.skippedUnits ?? [] });
-      run = await options.run(planned.plan, { signal: controller.signal, planned: { range: planned.range, record: planned.record } });
+      const head = planned.range.head;
+      if (planned.plan.jobs.length > 0 && (leased.record.newestHead ?? leased.record.commit) !== head && !(await history.isAncestor(head, leased.record.commit))) {
+        // Before anything is applied at this head: should this run die unrecorded, no later run deploys older.
+        lease = (await writeHoldingLease(context, async (record) => ({ ...record, newestHead: head }), `gantry: deploying ${head.slice(0, 12)} by ${options.holder}`)).record.lease!;
+      }
+      run = await options.run(planned.plan, { signal: controller.signal, planned: { range: planned.range, record: planned.record }, mayStart });
     } finally {
       stopRenewing.abort();
       await renewing;
@@ -199,6 +227,15 @@ export async function deployFromRecord<R>(options: DeployFromRecordOptions<R>): 
   } finally {
     options.signal?.removeEventListener("abort", forward);
   }
+}
+
+function staleLease(context: LeaseContext, lease: DeploymentLease, now: Date, ttlMs: number) {
+  const renewed = Date.parse(lease.expiresAt) - ttlMs;
+  return new GantryError(
+    "RECORD_LEASE_LOST",
+    `this run's deployment lease was last renewed ${Math.round((now.getTime() - renewed) / 1000)} s ago, more than half its ${Math.round(ttlMs / 1000)} s time to live, so another run may have taken it over (${context.store.description}); no new unit was started`,
+    { hint: "the runner was stalled (a suspended machine, a blocked process) or could not reach the record; the next run deploys what this one did not start" },
+  );
 }
 
 function unitOutcomes<R>(plan: PlanDocument, run: DeployRun<R>): { unit: string; environment: string; succeeded: boolean }[] {

@@ -29,6 +29,12 @@ export const deploymentRecordSchema = z.object({
   /** Units deployed as of a newer commit than their environment's (or `commit`), with their environment. */
   units: z.record(z.string(), z.object({ commit: commitSha, environment: z.string() })),
   lease: deploymentLeaseSchema.nullable(),
+  /**
+   * The newest head a run has deployed at, written before it applies anything: no run deploys at an older head,
+   * so what a killed or stalled run applied without recording it is never rolled back by a late run. Absent:
+   * `commit` (dropped again once `commit` reaches it).
+   */
+  newestHead: commitSha.optional(),
   /** The last writer and when it wrote (for people reading the record; the ref's history keeps every version). */
   updatedBy: z.string(),
   updatedAt: z.iso.datetime(),

@@ -12,13 +12,14 @@ export {
   type CommitHistory,
   type DeployedRange,
 } from "./range.js";
-export { acquireLease, defaultLeaseTiming, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
+export { acquireLease, defaultLeaseTiming, leaseFresh, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
 export {
   deployFromRecord,
   planFromRecord,
   type DeployedJob,
   type DeployEvent,
   type DeployFromRecordOptions,
+  type DeployRunContext,
   type DeploymentOutcome,
   type DeployRun,
   type PlanFromRecordOptions,

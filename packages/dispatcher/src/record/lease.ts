@@ -104,6 +104,17 @@ export async function writeHoldingLease(
   }
 }
 
+/**
+ * Whether this run may start new work under `lease` (its own, as last written): only while less than half the
+ * time to live has passed since the write that set it (a lease expires `ttl` after the clock read that wrote it).
+ * A local clock check, no I/O: a runner that was stalled (a suspended machine, a blocked process, a renewal that
+ * hangs) finds out as soon as it resumes, before its next renewal could tell it that another run took over. The
+ * half left over is the margin for the other runner's clock.
+ */
+export function leaseFresh(lease: DeploymentLease, now: Date, ttlMs: number): boolean {
+  return now.getTime() < Date.parse(lease.expiresAt) - ttlMs / 2;
+}
+
 /** Extends the lease by its time to live from now. */
 export function renewLease(context: LeaseContext): Promise<StoredRecord> {
   return writeHoldingLease(

@@ -161,6 +161,7 @@ export async function advanceRecord(history: CommitHistory, current: DeploymentR
 /** Drops environment and unit entries that say no more than `commit` (or their environment's entry). */
 async function normalize(history: CommitHistory, record: DeploymentRecord): Promise<DeploymentRecord> {
   const strictlyNewer = async (commit: string, than: string) => commit !== than && (await history.isAncestor(than, commit));
+  if (record.newestHead !== undefined && !(await strictlyNewer(record.newestHead, record.commit))) delete record.newestHead;
   for (const [environment, commit] of Object.entries(record.environments)) {
     if (!(await strictlyNewer(commit, record.commit))) delete record.environments[environment];
   }
