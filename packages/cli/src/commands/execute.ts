@@ -30,7 +30,8 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
   --deploy-branch B  the branch that deploys (default GANTRY_DEPLOY_BRANCH, else main): the guards take it
                      from here, never from the job; the configuration is read from its tip on origin
   --workflow-role R  the pipelines workflow this runs in (default GANTRY_WORKFLOW_ROLE): plan accepts only
-                     plan and plan-destroy jobs, apply only jobs of a push to the deploy branch
+                     plan and plan-destroy jobs, apply only jobs of a push to the deploy branch; required
+                     inside GitHub Actions (exit 54 without it)
   --json             print the typed result (kind JobResult) instead of the text report
   --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
                      \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job); it carries
