@@ -23,6 +23,7 @@ export type ExitCodeName = keyof typeof EXIT_CODES;
 export const COMMAND_EXIT_CODES: Record<string, readonly ExitCodeName[]> = {
   detect: ["ok", "usage", "detection", "analysis"],
   plan: ["ok", "usage", "detection", "configuration", "execution"],
+  "fetch-deploy-branch": ["ok", "usage", "guard"],
   execute: ["ok", "usage", "configuration", "execution", "guard", "credentials", "interrupted"],
   run: ["ok", "usage", "detection", "configuration", "execution", "guard", "credentials", "interrupted"],
   record: ["ok", "usage", "configuration", "execution"],

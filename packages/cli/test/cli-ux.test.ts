@@ -82,7 +82,7 @@ describe("gantry completion", () => {
     expect(complete(script, "gantry", "help", "di")).toEqual(["dispatch"]);
     expect(complete(script, "gantry", "plan", "--fo")).toEqual(["--format"]);
     expect(complete(script, "gantry", "iam", "")).toEqual(["trust-policy", "lint", "--help"]);
-    expect(complete(script, "gantry", "iam", "lint", "--")).toEqual(["--role", "--json", "--help"]);
+    expect(complete(script, "gantry", "iam", "lint", "--")).toEqual(["--role", "--pipelines-repository", "--json", "--help"]);
     // After an option that takes a value, bash falls back to file names (`complete -o default`).
     expect(complete(script, "gantry", "plan", "--repo", "")).toEqual([]);
   });

@@ -13,6 +13,7 @@ import {
   checkPushPlanOnDeployBranch,
   checkSourceOnDeployBranch,
   checkUnitsExistAtRef,
+  deployBranchFetchFrom,
   type DeployBranchTip,
 } from "./deploy-branch.js";
 import { checkUnitPathShape, checkUnitsContained } from "./path-containment.js";
@@ -24,7 +25,6 @@ import { checkWorkflowIdentity, isGithubActions } from "./workflow-identity.js";
 import { markJobGuarded } from "./guarded-jobs.js";
 import { UnitListing } from "./unit-listing.js";
 import { resolveCommit } from "./git.js";
-import { readToken } from "./tokens.js";
 
 export interface CheckJobOptions {
   /** The repository checkout (infrastructure-live) the job runs in. */
@@ -146,7 +146,7 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
   const trust = await step(
     loadTrustRoot(repo, {
       deployBranch: trustedDeployBranch(options.deployBranch, env),
-      token: readToken(env, "code-read"),
+      fetch: deployBranchFetchFrom(env),
       pluginPackages: options.pluginPackages ?? env["GANTRY_PLUGIN_PACKAGES"],
       signal,
     }),

@@ -13,4 +13,4 @@ export { requestGithubOidcToken, readJwtClaims, STS_AUDIENCE } from "./oidc-toke
 export { buildTrustPolicies, inferTrustPolicyRole, lintTrustPolicy, GITHUB_OIDC_HOST, APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, AWS_EVALUATED_CLAIMS, type TrustPolicy, type LintTrustPolicyOptions, type TrustPolicyFinding, type TrustPolicyInput } from "./trust-policy.js";
 export { readToken, tokenKind, GITHUB_APP_PERMISSIONS, excessClassicScopes, classicScopesCovering, IMPLIED_CLASSIC_SCOPES, TOKEN_SETTINGS, type TokenPurpose, type TokenKind, type TokenRequirement } from "./tokens.js";
 export { diagnoseSetup, readScopesFromGithub, TOOL_VARIABLES, type Diagnosis, type ReadTokenScopes } from "./doctor.js";
-export { UNIT_MARKER, resolveDeployBranchTip, type DeployBranchTip } from "./deploy-branch.js";
+export { UNIT_MARKER, DEPLOY_BRANCH_FETCHED_VARIABLE, deployBranchFetchFrom, resolveDeployBranchTip, type DeployBranchFetch, type DeployBranchTip } from "./deploy-branch.js";
