@@ -93,6 +93,135 @@ var __callDispose = (stack, error62, hasError) => {
   return next();
 };
 
+// packages/errors/src/codes.ts
+function exitCodeOf(code2) {
+  return ERROR_CODES[code2].exitCode;
+}
+function isErrorCode(value) {
+  return Object.hasOwn(ERROR_CODES, value);
+}
+var EXIT_CODE_RANGES, ERROR_CODES;
+var init_codes = __esm({
+  "packages/errors/src/codes.ts"() {
+    "use strict";
+    EXIT_CODE_RANGES = {
+      ok: { first: 0, last: 0, meaning: "success" },
+      findings: { first: 1, last: 1, meaning: "the check ran and found problems (listed above the exit)" },
+      usage: { first: 2, last: 2, meaning: "usage: an unknown command or option, a missing or invalid value" },
+      detection: { first: 10, last: 14, meaning: "detection could not run: not a git repository (10), unknown ref (11), shallow clone lacking a commit (12), no merge-base (13), git failed (14)" },
+      analysis: { first: 15, last: 19, meaning: "the document was printed, but some unit could not be analysed: HCL syntax (15), evaluation (16), include cycle (17), symlink leaving the repository (18), unreadable file (19)" },
+      configuration: { first: 20, last: 29, meaning: "configuration or planning: an invalid configuration or document, a unit in no environment, a dependency cycle, ..." },
+      execution: { first: 30, last: 39, meaning: "execution: a job or unit failed, was skipped or did not run (30), or setting it up or a GitHub call failed (31-39)" },
+      guard: { first: 40, last: 59, meaning: "refused by a guard (nothing was run)" },
+      credentials: { first: 60, last: 69, meaning: "no cloud credentials: the OIDC token or the STS exchange failed" },
+      internal: { first: 70, last: 70, meaning: "internal error: a bug in Gantry, please report it" },
+      interrupted: { first: 130, last: 130, meaning: "interrupted (SIGINT or SIGTERM)" }
+    };
+    ERROR_CODES = {
+      // Outcomes that are not thrown: a command returns their exit code.
+      FINDINGS: { exitCode: 1, meaning: "`gantry iam lint` or `gantry doctor` found problems" },
+      JOB_FAILED: { exitCode: 30, meaning: "a job or unit failed, was skipped or did not run" },
+      INTERNAL: { exitCode: 70, meaning: "an unexpected exception: a bug in Gantry" },
+      INTERRUPTED: { exitCode: 130, meaning: "SIGINT or SIGTERM stopped the command" },
+      USAGE: { exitCode: 2, meaning: "an unknown command or option, a missing or invalid value" },
+      DISPATCH_TOKEN_MISSING: { exitCode: 2, meaning: "`gantry dispatch` needs its token variable, which is not set" },
+      DISPATCH_REF_NOT_TRUSTED: { exitCode: 2, meaning: "`--ref` is not main of the pipelines repository (pass --allow-non-main-ref to test)" },
+      REPORT_TOKEN_MISSING: { exitCode: 2, meaning: "`gantry report --publish-*` needs its token variable, which is not set" },
+      EXEC_KEEP_RUNS_INVALID: { exitCode: 2, meaning: "GANTRY_KEEP_RUNS is not a whole number" },
+      INIT_INVALID_OPTION: { exitCode: 2, meaning: "an option of `gantry init` has a value it cannot write (named in the error)" },
+      INIT_ACTION_UNRESOLVED: { exitCode: 2, meaning: "`gantry init` cannot find the commit of the Action's tag or branch (pin its SHA with --action)" },
+      DETECT_NOT_A_REPO: { exitCode: 10, meaning: "the directory is not inside a git repository" },
+      DETECT_UNKNOWN_REF: { exitCode: 11, meaning: "the base or head ref is not a branch, tag or commit of the repository" },
+      DETECT_SHALLOW_CLONE: { exitCode: 12, meaning: "a commit the range needs is not in this shallow clone" },
+      DETECT_NO_MERGE_BASE: { exitCode: 13, meaning: "the base and head have no common ancestor" },
+      DETECT_GIT_FAILED: { exitCode: 14, meaning: "git failed (not installed, or a corrupt repository)" },
+      HCL_SYNTAX: { exitCode: 15, meaning: "an HCL file is not valid HCL" },
+      HCL_EVAL: { exitCode: 16, meaning: "an HCL expression cannot be evaluated without running OpenTofu" },
+      INCLUDE_CYCLE: { exitCode: 17, meaning: "includes include each other in a cycle" },
+      SYMLINK_ESCAPES_REPO: { exitCode: 18, meaning: "a file read is a symlink leading outside the repository" },
+      UNREADABLE_CONFIG: { exitCode: 19, meaning: "a file a unit reads could not be read from git" },
+      CONFIG_SYNTAX: { exitCode: 20, meaning: "`.gantry/config.yml` (or a Gruntwork configuration) is not valid YAML or HCL" },
+      CONFIG_INVALID: { exitCode: 20, meaning: "a configuration key has a wrong value, is missing or unknown" },
+      CONFIG_PLUGIN_INVALID: { exitCode: 21, meaning: "a classifier plugin cannot be found or is not a `ChangeClassifier`" },
+      PLAN_ENVIRONMENT_MISMATCH: { exitCode: 22, meaning: "an affected unit matches no environment, or more than one" },
+      PLAN_DELETED_UNIT_STILL_USED: { exitCode: 23, meaning: "the change deletes a unit a remaining unit still depends on" },
+      PLAN_DEPENDENCY_CYCLE: { exitCode: 24, meaning: "the units' dependency blocks form a cycle" },
+      PLAN_ACCOUNTS_ADDED_NOT_ALONE: { exitCode: 25, meaning: "a new account directory is not the only change of its pull request" },
+      PLAN_INVALID_DETECTION: { exitCode: 26, meaning: "the detection given to the planner is not a valid `gantry/v1` Detection" },
+      RECORD_MISSING: { exitCode: 26, meaning: "a push without --base, and no deployment record to start from" },
+      PLAN_CLASSIFIER_FAILED: { exitCode: 27, meaning: "a classifier plugin threw or answered something that is not a claim" },
+      CONFIG_READ_FAILED: { exitCode: 28, meaning: "git could not read the configuration from the commit" },
+      RECORD_INVALID: { exitCode: 29, meaning: "the stored deployment record is not a valid `gantry/v1` DeploymentRecord" },
+      RECORD_NOT_ON_DEPLOY_BRANCH: { exitCode: 29, meaning: "a recorded commit is unknown or not in the deploy branch's history" },
+      RECORD_DEPLOY_BRANCH_MISMATCH: { exitCode: 29, meaning: "the configuration's deploy branch is not the one this run deploys" },
+      RECORD_LIVE_REPOSITORY_UNKNOWN: { exitCode: 29, meaning: "a record in a remote, and neither --repository nor the checkout's origin names infrastructure-live" },
+      RECORD_EXISTS: { exitCode: 29, meaning: "`gantry record mark` would replace a record without --replace" },
+      DISPATCH_PLAN_INVALID: { exitCode: 20, meaning: "the plan to dispatch cannot be read or is not a valid `gantry/v1` Plan" },
+      REPORT_PLAN_INVALID: { exitCode: 20, meaning: "the plan given to `gantry report` cannot be read or is not a valid `gantry/v1` Plan" },
+      REPORT_RESULT_INVALID: { exitCode: 20, meaning: "a result given to `gantry report` cannot be read or is not a valid `gantry/v1` JobResult" },
+      REPORT_ERROR_INVALID: { exitCode: 20, meaning: "the file given to `--error` cannot be read or is not a valid `gantry/v1` Error" },
+      REPORT_DUPLICATE_RESULT: { exitCode: 20, meaning: "two results for the same job" },
+      REPORT_RESULT_MISMATCH: { exitCode: 20, meaning: "a result's job differs from the plan's job of that id" },
+      REPORT_RESULT_NOT_IN_PLAN: { exitCode: 20, meaning: "a result is for a job the plan does not have" },
+      INIT_MANIFEST_UNREADABLE: { exitCode: 20, meaning: "`.gantry/init.json` exists but cannot be read" },
+      INIT_MANIFEST_INVALID: { exitCode: 20, meaning: "`.gantry/init.json` is not a valid `gantry/v1` InitManifest" },
+      INIT_WRITE_FAILED: { exitCode: 20, meaning: "`gantry init` could not write a file (what it wrote is recorded; run it again)" },
+      IAM_POLICY_INVALID: { exitCode: 21, meaning: "the trust policy given to `gantry iam lint` cannot be read or is not JSON" },
+      EXEC_UNEXPECTED: { exitCode: 30, meaning: "the job stopped on an unexpected exception" },
+      EXEC_QUEUE_OUTSIDE_JOB: { exitCode: 30, meaning: "terragrunt ran units that are not in the job" },
+      EXEC_QUEUE_FAILED: { exitCode: 30, meaning: "terragrunt ended without a run report" },
+      RECORD_LEASE_BUSY: { exitCode: 30, meaning: "another run holds the deployment lease" },
+      RECORD_LEASE_LOST: { exitCode: 30, meaning: "another run took over the deployment lease after it expired" },
+      RECORD_STORE_FAILED: { exitCode: 30, meaning: "reading or writing the deployment record failed" },
+      GITHUB_REQUEST_FAILED: { exitCode: 30, meaning: "a GitHub call failed (network, or an unexpected status)" },
+      GITHUB_INPUT_INVALID: { exitCode: 30, meaning: "a bad argument to a GitHub function (not a GitHub answer)" },
+      EXEC_TOOL_NOT_FOUND: { exitCode: 31, meaning: "terragrunt or tofu is not installed or not executable" },
+      ACTION_TOOL_NOT_EXECUTABLE: { exitCode: 31, meaning: "the Action's GANTRY_TERRAGRUNT or GANTRY_TOFU is not an executable file" },
+      ACTION_TOOL_UNSUPPORTED_PLATFORM: { exitCode: 31, meaning: "the Action pins no tool for this platform" },
+      ACTION_TOOL_DOWNLOAD_FAILED: { exitCode: 31, meaning: "the Action could not download a pinned tool" },
+      ACTION_TOOL_DIGEST_MISMATCH: { exitCode: 31, meaning: "a downloaded tool does not have its pinned SHA-256 digest" },
+      ACTION_TOOL_ARCHIVE_INVALID: { exitCode: 31, meaning: "a downloaded tool archive does not hold the tool" },
+      GITHUB_BAD_CREDENTIALS: { exitCode: 31, meaning: "GitHub rejected the token (wrong, expired or revoked)" },
+      EXEC_NOT_A_REPOSITORY: { exitCode: 32, meaning: "`--repo` is not inside a git repository" },
+      EXEC_WORKTREE_FAILED: { exitCode: 32, meaning: "the job's git worktree could not be created" },
+      GITHUB_PERMISSION_DENIED: { exitCode: 32, meaning: "the token lacks a permission the call needs (named in the error)" },
+      EXEC_JOB_INVALID: { exitCode: 33, meaning: "the job cannot be read or is not a valid `gantry/v1` Job" },
+      EXEC_TOOL_ENV_REFUSED: { exitCode: 33, meaning: "the job sets a variable of the pipelines side in terragrunt.env" },
+      EXEC_UNIT_PATH_UNSUPPORTED: { exitCode: 33, meaning: "a unit path has characters Terragrunt's filters read as patterns" },
+      EXEC_FLAG_UNSUPPORTED: { exitCode: 33, meaning: "a Terragrunt flag in the configuration changes which units run" },
+      GITHUB_NOT_FOUND: { exitCode: 33, meaning: "GitHub answered 404 (a missing repository, or one the token cannot see)" },
+      GITHUB_VALIDATION_FAILED: { exitCode: 34, meaning: "GitHub refused the request (400, 409, 422)" },
+      GITHUB_RATE_LIMITED: { exitCode: 35, meaning: "GitHub's rate limit stopped a call after the retries" },
+      DISPATCH_JOB_INVALID: { exitCode: 36, meaning: "the job to dispatch is not a valid `gantry/v1` Job" },
+      DISPATCH_RUN_NOT_FOUND: { exitCode: 37, meaning: "a dispatched workflow run could not be found, or several could be it" },
+      DISPATCH_UNCERTAIN: { exitCode: 37, meaning: "a dispatch got no answer and no run of it appeared (not sent again)" },
+      DISPATCH_TIMEOUT: { exitCode: 38, meaning: "a dispatched run did not finish in time" },
+      DISPATCH_CANCELLED: { exitCode: 39, meaning: "a dispatched run was cancelled" },
+      GUARD_DEPLOY_BRANCH_UNAVAILABLE: { exitCode: 40, meaning: "the deploy branch's tip could not be read from origin" },
+      GUARD_PATH_ESCAPE: { exitCode: 41, meaning: "a unit, or something it reads, leads outside the repository" },
+      GUARD_UNTRUSTED_WORKFLOW: { exitCode: 42, meaning: "a write job runs in a workflow that is not the pipelines repository's" },
+      GUARD_REF_NOT_ON_DEPLOY_BRANCH: { exitCode: 43, meaning: "an apply's commit is not on the deploy branch" },
+      GUARD_UNIT_NOT_ON_DEPLOY_BRANCH: { exitCode: 44, meaning: "an applied unit does not exist at the deploy branch's tip" },
+      GUARD_DESTROY_UNIT_STILL_LIVE: { exitCode: 45, meaning: "a destroyed unit still exists at the deploy branch's tip" },
+      GUARD_DESTROY_REMOVAL_NOT_MERGED: { exitCode: 46, meaning: "a destroyed unit's removal was not merged to the deploy branch" },
+      GUARD_DESTROY_REF_NOT_ANCESTOR: { exitCode: 47, meaning: "a destroy's commit is not an ancestor of the deploy branch's tip" },
+      GUARD_JOB_NOT_REDERIVED: { exitCode: 48, meaning: "planning the job's commits again does not give this job (forged or stale)" },
+      GUARD_PR_NOT_AHEAD: { exitCode: 49, meaning: "the pull request is behind the deploy branch" },
+      GUARD_INVALID_JOB: { exitCode: 50, meaning: "the job given to the guards is not a valid `gantry/v1` Job" },
+      GUARD_UNIT_MISSING_AT_REF: { exitCode: 51, meaning: "the job's commit, or a unit at it, does not exist" },
+      GUARD_UNTRUSTED_SETTINGS: { exitCode: 52, meaning: "the job's privileged settings differ from the deploy branch's configuration" },
+      GUARD_UNIT_SUPERSEDED: { exitCode: 53, meaning: "an applied unit changed on the deploy branch since the job's commit (no rollback)" },
+      GUARD_WRONG_WORKFLOW: { exitCode: 54, meaning: "a pull request's job in the apply workflow, or a write in the plan workflow" },
+      GUARD_INTERRUPTED: { exitCode: 130, meaning: "the guards were interrupted: nothing was run" },
+      CREDENTIALS_OIDC_UNAVAILABLE: { exitCode: 60, meaning: "no GitHub OIDC token can be requested (missing `id-token: write`)" },
+      CREDENTIALS_OIDC_REQUEST_FAILED: { exitCode: 61, meaning: "the OIDC token request failed" },
+      CREDENTIALS_ASSUME_ROLE_FAILED: { exitCode: 62, meaning: "STS refused to exchange the OIDC token for the role" },
+      CREDENTIALS_APPLY_ROLE_UNGUARDED: { exitCode: 63, meaning: "the apply role was asked for a job that has not passed the guards" },
+      CREDENTIALS_NOT_CONFIGURED: { exitCode: 64, meaning: "the job's environment names no role for its action" }
+    };
+  }
+});
+
 // packages/errors/src/did-you-mean.ts
 function editDistance(left, right) {
   const a2 = left.toLowerCase();
@@ -139,10 +268,17 @@ var init_did_you_mean = __esm({
 function formatLocation(location) {
   return `${location.file}${location.line ? `:${location.line}` : ""}${location.line && location.column ? `:${location.column}` : ""}`;
 }
+function usageError(message, options2 = {}) {
+  const lines = [options2.hint, options2.command === void 0 ? void 0 : `see \`gantry help ${options2.command}\``];
+  const hint = lines.filter((line) => line !== void 0).join("\n  ");
+  return new GantryError("USAGE", message, hint === "" ? {} : { hint });
+}
 var marker, GantryError;
 var init_src = __esm({
   "packages/errors/src/index.ts"() {
     "use strict";
+    init_codes();
+    init_codes();
     init_did_you_mean();
     marker = /* @__PURE__ */ Symbol.for("gantry.error");
     GantryError = class extends Error {
@@ -150,6 +286,7 @@ var init_src = __esm({
       code;
       hint;
       location;
+      /** The process exit code the CLI ends with: the registry's, for `code`. */
       exitCode;
       constructor(code2, message, options2 = {}) {
         super(message, options2.cause === void 0 ? void 0 : { cause: options2.cause });
@@ -157,7 +294,7 @@ var init_src = __esm({
         this.code = code2;
         this.hint = options2.hint;
         this.location = options2.location;
-        this.exitCode = options2.exitCode ?? 1;
+        this.exitCode = ERROR_CODES[code2].exitCode;
       }
       static isInstance(value) {
         return typeof value === "object" && value !== null && value[marker] === true;
@@ -20686,6 +20823,210 @@ var init_contract = __esm({
   }
 });
 
+// packages/documents/src/field-path.ts
+function formatFieldPath(path, root = "(document)") {
+  let text2 = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text2 += `[${segment}]`;
+    else if (typeof segment === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text2 += text2 === "" ? segment : `.${segment}`;
+    else text2 += `[${JSON.stringify(String(segment))}]`;
+  }
+  return text2 === "" ? root : text2;
+}
+var init_field_path = __esm({
+  "packages/documents/src/field-path.ts"() {
+    "use strict";
+  }
+});
+
+// packages/documents/src/json-syntax-error.ts
+function findJsonSyntaxError(text2) {
+  let i3 = 0;
+  const fail2 = (expected) => {
+    throw new Stop(i3, expected);
+  };
+  const space = () => {
+    while (i3 < text2.length && " 	\n\r".includes(text2[i3])) i3++;
+  };
+  const literal2 = (word) => {
+    for (const c2 of word) {
+      if (text2[i3] !== c2) fail2(`'${word}'`);
+      i3++;
+    }
+  };
+  const string4 = () => {
+    i3++;
+    for (; ; ) {
+      if (i3 >= text2.length) fail2(`a closing '"'`);
+      const c2 = text2.charCodeAt(i3);
+      if (c2 === 34) return void i3++;
+      if (c2 < 32) fail2("an escaped control character");
+      if (c2 === 92) {
+        i3++;
+        if (text2[i3] === "u") {
+          i3++;
+          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text2[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(text2[i3] ?? "x")) fail2("an escape sequence");
+      }
+      i3++;
+    }
+  };
+  const digits = () => {
+    const start = i3;
+    while (i3 < text2.length && text2.charCodeAt(i3) >= 48 && text2.charCodeAt(i3) <= 57) i3++;
+    if (i3 === start) fail2("a digit");
+  };
+  const number4 = () => {
+    if (text2[i3] === "-") i3++;
+    if (text2[i3] === "0") i3++;
+    else digits();
+    if (text2[i3] === ".") {
+      i3++;
+      digits();
+    }
+    if (text2[i3] === "e" || text2[i3] === "E") {
+      i3++;
+      if (text2[i3] === "+" || text2[i3] === "-") i3++;
+      digits();
+    }
+  };
+  const value = (depth) => {
+    if (depth > 1e3) fail2("less nesting");
+    space();
+    const c2 = text2[i3];
+    if (c2 === "{") {
+      i3++;
+      space();
+      if (text2[i3] === "}") return void i3++;
+      for (; ; ) {
+        space();
+        if (text2[i3] !== '"') fail2("a property name in double quotes");
+        string4();
+        space();
+        if (text2[i3] !== ":") fail2("':'");
+        i3++;
+        value(depth + 1);
+        space();
+        if (text2[i3] === "}") return void i3++;
+        if (text2[i3] !== ",") fail2("',' or '}'");
+        i3++;
+      }
+    }
+    if (c2 === "[") {
+      i3++;
+      space();
+      if (text2[i3] === "]") return void i3++;
+      for (; ; ) {
+        value(depth + 1);
+        space();
+        if (text2[i3] === "]") return void i3++;
+        if (text2[i3] !== ",") fail2("',' or ']'");
+        i3++;
+      }
+    }
+    if (c2 === '"') return string4();
+    if (c2 === "t") return literal2("true");
+    if (c2 === "f") return literal2("false");
+    if (c2 === "n") return literal2("null");
+    if (c2 === "-" || c2 !== void 0 && c2 >= "0" && c2 <= "9") return number4();
+    fail2("a JSON value");
+  };
+  try {
+    value(0);
+    space();
+    if (i3 < text2.length) fail2("the end of the text");
+    return null;
+  } catch (error62) {
+    if (!(error62 instanceof Stop)) throw error62;
+    const before = text2.slice(0, error62.offset);
+    const line = before.split("\n").length;
+    return { line, column: error62.offset - (before.lastIndexOf("\n") + 1) + 1, expected: error62.expected };
+  }
+}
+var Stop;
+var init_json_syntax_error = __esm({
+  "packages/documents/src/json-syntax-error.ts"() {
+    "use strict";
+    Stop = class extends Error {
+      constructor(offset, expected) {
+        super(expected);
+        this.offset = offset;
+        this.expected = expected;
+      }
+      offset;
+      expected;
+    };
+  }
+});
+
+// packages/documents/src/document.ts
+import { readFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+function describeIssues(issues) {
+  const [first] = issues;
+  if (first === void 0) return "invalid";
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+  return `field "${formatFieldPath(first.path)}": ${first.message}${more}`;
+}
+function validateDocument(value, spec, source) {
+  const parsed = spec.schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new GantryError(spec.code, `not a valid gantry/v1 ${spec.kind}: ${describeIssues(parsed.error.issues)}`, { hint: spec.hint, location: { file: source } });
+}
+function parseDocument(text2, spec, source) {
+  let value;
+  try {
+    value = JSON.parse(text2);
+  } catch {
+    const error62 = findJsonSyntaxError(text2);
+    const where = error62 ? `: expected ${error62.expected} at line ${error62.line}, column ${error62.column}` : "";
+    throw new GantryError(spec.code, `the ${spec.kind} is not JSON${where}`, {
+      hint: spec.hint,
+      location: { file: source, ...error62 ? { line: error62.line, column: error62.column } : {} }
+    });
+  }
+  return validateDocument(value, spec, source);
+}
+async function readDocument(source, spec, input2) {
+  const { text: text2, name } = await readDocumentText(source, spec, input2);
+  return parseDocument(text2, spec, name);
+}
+async function readDocumentText(source, spec, input2) {
+  if (source === "-") {
+    const chunks = [];
+    for await (const chunk of input2.stdin ?? process.stdin) chunks.push(Buffer.from(chunk));
+    return { text: Buffer.concat(chunks).toString("utf8"), name: "<stdin>" };
+  }
+  const path = resolve(input2.cwd, source);
+  const name = relative(input2.cwd, path) || path;
+  try {
+    return { text: await readFile(path, "utf8"), name };
+  } catch (error62) {
+    const reason = error62.code === "ENOENT" ? "no such file" : error62.message;
+    throw new GantryError(spec.code, `cannot read the ${spec.kind} ${name}: ${reason}`, { hint: spec.hint, location: { file: name }, cause: error62 });
+  }
+}
+var init_document = __esm({
+  "packages/documents/src/document.ts"() {
+    "use strict";
+    init_src();
+    init_field_path();
+    init_json_syntax_error();
+  }
+});
+
+// packages/documents/src/index.ts
+var init_src2 = __esm({
+  "packages/documents/src/index.ts"() {
+    "use strict";
+    init_document();
+    init_field_path();
+    init_json_syntax_error();
+  }
+});
+
 // packages/hcl/src/position.ts
 function lineStarts(source) {
   if (source === cachedSource) return cachedLineStarts;
@@ -20728,7 +21069,6 @@ var init_errors3 = __esm({
       constructor(message, fileName, source, offset, hint) {
         const { line, column } = positionAt(source, offset);
         super("HCL_SYNTAX", message, {
-          exitCode: 15,
           location: { file: fileName, line, column },
           hint: hint ?? "fix the HCL syntax at this position (see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md)"
         });
@@ -20741,7 +21081,6 @@ var init_errors3 = __esm({
       constructor(message, range, where, hint) {
         const location = where === void 0 ? void 0 : range === void 0 ? { file: where.file } : { file: where.file, ...positionAt(where.source, range.start) };
         super("HCL_EVAL", message, {
-          exitCode: 16,
           ...location ? { location } : {},
           hint: hint ?? "check the expression; only values known without running Terraform can be evaluated"
         });
@@ -22481,128 +22820,6 @@ var init_convert = __esm({
   }
 });
 
-// packages/hcl/src/json-error.ts
-function findJsonSyntaxError(text2) {
-  let i3 = 0;
-  const fail2 = (expected) => {
-    throw new Stop(i3, expected);
-  };
-  const space = () => {
-    while (i3 < text2.length && " 	\n\r".includes(text2[i3])) i3++;
-  };
-  const literal2 = (word) => {
-    for (const c2 of word) {
-      if (text2[i3] !== c2) fail2(`'${word}'`);
-      i3++;
-    }
-  };
-  const string4 = () => {
-    i3++;
-    for (; ; ) {
-      if (i3 >= text2.length) fail2(`a closing '"'`);
-      const c2 = text2.charCodeAt(i3);
-      if (c2 === 34) return void i3++;
-      if (c2 < 32) fail2("an escaped control character");
-      if (c2 === 92) {
-        i3++;
-        if (text2[i3] === "u") {
-          i3++;
-          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text2[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
-          continue;
-        }
-        if (!'"\\/bfnrt'.includes(text2[i3] ?? "x")) fail2("an escape sequence");
-      }
-      i3++;
-    }
-  };
-  const digits = () => {
-    const start = i3;
-    while (i3 < text2.length && text2.charCodeAt(i3) >= 48 && text2.charCodeAt(i3) <= 57) i3++;
-    if (i3 === start) fail2("a digit");
-  };
-  const number4 = () => {
-    if (text2[i3] === "-") i3++;
-    if (text2[i3] === "0") i3++;
-    else digits();
-    if (text2[i3] === ".") {
-      i3++;
-      digits();
-    }
-    if (text2[i3] === "e" || text2[i3] === "E") {
-      i3++;
-      if (text2[i3] === "+" || text2[i3] === "-") i3++;
-      digits();
-    }
-  };
-  const value = (depth) => {
-    if (depth > 1e3) fail2("less nesting");
-    space();
-    const c2 = text2[i3];
-    if (c2 === "{") {
-      i3++;
-      space();
-      if (text2[i3] === "}") return void i3++;
-      for (; ; ) {
-        space();
-        if (text2[i3] !== '"') fail2("a property name in double quotes");
-        string4();
-        space();
-        if (text2[i3] !== ":") fail2("':'");
-        i3++;
-        value(depth + 1);
-        space();
-        if (text2[i3] === "}") return void i3++;
-        if (text2[i3] !== ",") fail2("',' or '}'");
-        i3++;
-      }
-    }
-    if (c2 === "[") {
-      i3++;
-      space();
-      if (text2[i3] === "]") return void i3++;
-      for (; ; ) {
-        value(depth + 1);
-        space();
-        if (text2[i3] === "]") return void i3++;
-        if (text2[i3] !== ",") fail2("',' or ']'");
-        i3++;
-      }
-    }
-    if (c2 === '"') return string4();
-    if (c2 === "t") return literal2("true");
-    if (c2 === "f") return literal2("false");
-    if (c2 === "n") return literal2("null");
-    if (c2 === "-" || c2 !== void 0 && c2 >= "0" && c2 <= "9") return number4();
-    fail2("a JSON value");
-  };
-  try {
-    value(0);
-    space();
-    if (i3 < text2.length) fail2("the end of the text");
-    return null;
-  } catch (error62) {
-    if (!(error62 instanceof Stop)) throw error62;
-    const before = text2.slice(0, error62.offset);
-    const line = before.split("\n").length;
-    return { line, column: error62.offset - (before.lastIndexOf("\n") + 1) + 1, expected: error62.expected };
-  }
-}
-var Stop;
-var init_json_error = __esm({
-  "packages/hcl/src/json-error.ts"() {
-    "use strict";
-    Stop = class extends Error {
-      constructor(offset, expected) {
-        super(expected);
-        this.offset = offset;
-        this.expected = expected;
-      }
-      offset;
-      expected;
-    };
-  }
-});
-
 // packages/hcl/src/functions.ts
 import { createHash } from "node:crypto";
 function fail(message) {
@@ -22869,7 +23086,7 @@ var init_functions = __esm({
     "use strict";
     init_convert();
     init_errors3();
-    init_json_error();
+    init_src2();
     init_values();
     fns = {
       // ---- strings
@@ -23541,7 +23758,7 @@ var init_evaluate = __esm({
 });
 
 // packages/hcl/src/index.ts
-var init_src2 = __esm({
+var init_src3 = __esm({
   "packages/hcl/src/index.ts"() {
     "use strict";
     init_parser();
@@ -23585,7 +23802,7 @@ var TERRAGRUNT_JSON, TERRAFORM_JSON, ParseCache, lineStartsCache, COUNTED_LINES_
 var init_parse_cache = __esm({
   "packages/change-detector/src/analysis/parse-cache.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
     TERRAGRUNT_JSON = {
       include: { labels: 1, bare: true },
       locals: { labels: 0 },
@@ -26436,61 +26653,309 @@ var init_head_records = __esm({
   }
 });
 
-// packages/change-detector/src/errors.ts
-function detectError(code2, message, options2 = {}) {
-  return new GantryError(code2, message, {
-    hint: options2.hint,
-    cause: options2.cause,
-    exitCode: DETECT_EXIT_CODES[code2],
-    ...options2.file ? { location: { file: options2.file } } : {}
+// packages/git/src/environment.ts
+function gitEnvironment(config2 = {}, env = {}) {
+  const result = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== void 0 && (!name.startsWith("GIT_") || INHERITED.has(name))) result[name] = value;
+  }
+  Object.assign(result, HARDENED);
+  const entries = Object.entries({ ...HARDENED_CONFIG, ...config2 });
+  result.GIT_CONFIG_COUNT = String(entries.length);
+  entries.forEach(([key, value], index) => {
+    result[`GIT_CONFIG_KEY_${index}`] = key;
+    result[`GIT_CONFIG_VALUE_${index}`] = value;
   });
+  return Object.assign(result, env);
 }
-var DETECT_EXIT_CODES;
-var init_errors4 = __esm({
-  "packages/change-detector/src/errors.ts"() {
+var INHERITED, HARDENED, HARDENED_CONFIG;
+var init_environment = __esm({
+  "packages/git/src/environment.ts"() {
     "use strict";
-    init_src();
-    DETECT_EXIT_CODES = {
-      DETECT_NOT_A_REPO: 10,
-      DETECT_UNKNOWN_REF: 11,
-      DETECT_SHALLOW_CLONE: 12,
-      DETECT_NO_MERGE_BASE: 13,
-      DETECT_GIT_FAILED: 14,
-      /** Unit problems (the document is still produced). */
-      HCL_SYNTAX: 15,
-      HCL_EVAL: 16,
-      INCLUDE_CYCLE: 17,
-      SYMLINK_ESCAPES_REPO: 18,
-      UNREADABLE_CONFIG: 19
+    INHERITED = /* @__PURE__ */ new Set([
+      "GIT_SSH",
+      "GIT_SSH_COMMAND",
+      "GIT_SSH_VARIANT",
+      "GIT_ASKPASS",
+      "GIT_EXEC_PATH",
+      "GIT_CONFIG_GLOBAL",
+      "GIT_HTTP_USER_AGENT",
+      "GIT_AUTHOR_NAME",
+      "GIT_AUTHOR_EMAIL",
+      "GIT_COMMITTER_NAME",
+      "GIT_COMMITTER_EMAIL"
+    ]);
+    HARDENED = {
+      /** The machine's `/etc/gitconfig` is nobody's decision for this run. */
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_ATTR_NOSYSTEM: "1",
+      /** Never wait for a password on a terminal nobody watches. */
+      GIT_TERMINAL_PROMPT: "0",
+      /** Messages Gantry parses are git's own English; numbers and dates unlocalised. */
+      LC_ALL: "C",
+      /** Reads do not take the index lock a user's git in the same checkout may need. */
+      GIT_OPTIONAL_LOCKS: "0",
+      GIT_PAGER: "cat",
+      PAGER: "cat",
+      /** An object id means its own content: `refs/replace/*` cannot make the guards see other history. */
+      GIT_NO_REPLACE_OBJECTS: "1",
+      /** Transports a URL may use; `ext::` (which runs a command) and `fd::` never, whatever the configuration says. */
+      GIT_ALLOW_PROTOCOL: "file:http:https:ssh"
+    };
+    HARDENED_CONFIG = {
+      "core.fsmonitor": "false",
+      "core.hooksPath": "/dev/null",
+      "core.pager": "cat",
+      "submodule.recurse": "false",
+      "fetch.recurseSubmodules": "false",
+      "gc.auto": "0",
+      "maintenance.auto": "false"
     };
   }
 });
 
-// packages/change-detector/src/git.ts
-import { spawn } from "node:child_process";
-import { existsSync as existsSync2, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
-function runGitRaw(cwd, args, extraEnv) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn("git", args, { cwd, env: extraEnv ? { ...gitEnv, ...extraEnv } : gitEnv, stdio: ["ignore", "pipe", "pipe"] });
+// packages/git/src/run.ts
+import { spawn, spawnSync } from "node:child_process";
+function runGit(cwd, args, call = {}) {
+  return new Promise((resolve22, reject) => {
+    const child = spawn("git", args, {
+      cwd,
+      env: gitEnvironment(call.config, call.env),
+      stdio: [call.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+      ...call.signal ? { signal: call.signal } : {}
+    });
     const out = [];
     const err2 = [];
     child.stdout.on("data", (chunk) => out.push(chunk));
     child.stderr.on("data", (chunk) => err2.push(chunk));
     child.on("error", (error62) => {
-      reject(
-        error62.code === "ENOENT" ? detectError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
-          hint: "install git (2.30 or newer) and make sure `git --version` works",
-          cause: error62
-        }) : error62
-      );
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+      if (error62.name === "AbortError") reject(call.signal?.reason ?? error62);
+      else reject(new GitError(args, null, error62.code === "ENOENT" ? "git is not installed or not on PATH" : error62.message, { cause: error62 }));
     });
     child.on("close", (code2) => {
-      resolvePromise({ code: code2 ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err2).toString("utf8").trim() });
+      const stdout = Buffer.concat(out);
+      resolve22({ exitCode: code2 ?? 1, stdout: call.encoding === "buffer" ? stdout : stdout.toString("utf8"), stderr: Buffer.concat(err2).toString("utf8") });
     });
+    if (call.input !== void 0) {
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(call.input);
+    }
   });
 }
+async function git(cwd, args, call = {}) {
+  const output2 = await runGit(cwd, args, call);
+  if (output2.exitCode !== 0) throw new GitError(args, output2.exitCode, output2.stderr);
+  return output2.stdout;
+}
+function runGitSync(cwd, args) {
+  return spawnSync("git", args, { cwd, env: gitEnvironment(), stdio: "ignore" }).status ?? 1;
+}
 function firstLine(text2) {
+  return text2.trim().split("\n")[0] ?? "";
+}
+var GitError;
+var init_run = __esm({
+  "packages/git/src/run.ts"() {
+    "use strict";
+    init_environment();
+    GitError = class extends Error {
+      constructor(args, exitCode, stderr, options2) {
+        super(exitCode === null ? `git could not be started: ${stderr}` : `git ${args.find((arg) => !arg.startsWith("-")) ?? ""} failed: ${firstLine(stderr) || `exit ${exitCode}`}`, options2);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+        this.name = "GitError";
+      }
+      args;
+      exitCode;
+      stderr;
+      /** git is not installed, or not on PATH. */
+      get notInstalled() {
+        return this.exitCode === null && this.cause?.code === "ENOENT";
+      }
+    };
+  }
+});
+
+// packages/git/src/blob-reader.ts
+import { spawn as spawn2 } from "node:child_process";
+async function readBlobs(cwd, names, options2 = {}) {
+  const reader = new BlobReader(cwd, options2);
+  try {
+    const contents = /* @__PURE__ */ new Map();
+    for (const [name, content] of await reader.readMany(names)) if (content !== null) contents.set(name, content.toString("utf8"));
+    return contents;
+  } finally {
+    reader.close();
+  }
+}
+var ARGS, BlobReader;
+var init_blob_reader = __esm({
+  "packages/git/src/blob-reader.ts"() {
+    "use strict";
+    init_environment();
+    init_run();
+    ARGS = ["cat-file", "--batch"];
+    BlobReader = class {
+      constructor(cwd, options2 = {}) {
+        this.cwd = cwd;
+        this.options = options2;
+      }
+      cwd;
+      options;
+      child;
+      /** Requests in the order written; `head` is the next one to answer (no O(n) `shift` on big batches). */
+      pending = [];
+      head = 0;
+      buffer = Buffer.alloc(0);
+      failure;
+      error(failure2) {
+        return this.options.toError ? this.options.toError(failure2) : failure2;
+      }
+      start() {
+        if (this.child) return this.child;
+        const child = spawn2("git", ARGS, { cwd: this.cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"], ...this.options.signal ? { signal: this.options.signal } : {} });
+        child.stdout.on("data", (chunk) => this.onData(chunk));
+        const stderr = [];
+        child.stderr.on("data", (chunk) => stderr.push(chunk));
+        const fail2 = (failure2) => {
+          this.failure ??= failure2;
+          for (const resolve22 of this.pending.slice(this.head)) resolve22(null);
+          this.pending = [];
+          this.head = 0;
+        };
+        child.on("error", (error62) => fail2(new GitError(ARGS, null, error62.code === "ENOENT" ? "git is not installed or not on PATH" : error62.message, { cause: error62 })));
+        child.on("close", (code2) => fail2(new GitError(ARGS, code2 ?? 1, Buffer.concat(stderr).toString("utf8") || "git cat-file exited")));
+        child.stdin.on("error", () => void 0);
+        this.child = child;
+        return child;
+      }
+      onData(chunk) {
+        this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+        for (; ; ) {
+          const resolve22 = this.pending[this.head];
+          if (!resolve22) {
+            this.pending = [];
+            this.head = 0;
+            return;
+          }
+          const newline = this.buffer.indexOf(10);
+          if (newline === -1) return;
+          const header2 = this.buffer.toString("latin1", 0, newline);
+          if (header2.endsWith(" missing") || header2.endsWith(" ambiguous")) {
+            this.buffer = this.buffer.subarray(newline + 1);
+            this.head++;
+            resolve22(null);
+            continue;
+          }
+          const size = Number(header2.slice(header2.lastIndexOf(" ") + 1));
+          if (this.buffer.length < newline + 1 + size + 1) return;
+          const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
+          this.buffer = this.buffer.subarray(newline + 1 + size + 1);
+          this.head++;
+          resolve22(content);
+        }
+      }
+      /** Reads many objects in one pipelined round trip; a missing object maps to null. */
+      async readMany(names) {
+        const requests = this.request(names);
+        const result = /* @__PURE__ */ new Map();
+        for (const [name, promise2] of requests) result.set(name, await promise2);
+        return result;
+      }
+      /** Requests objects and returns one promise per name, resolved as its bytes arrive; rejects if git fails. */
+      request(names) {
+        const unique = [...new Set(names)];
+        const result = /* @__PURE__ */ new Map();
+        if (unique.length === 0) return result;
+        if (this.failure) throw this.error(this.failure);
+        const child = this.start();
+        for (const name of unique) {
+          const promise2 = new Promise((resolveRead, reject) => {
+            this.pending.push((value) => {
+              if (value === null && this.failure) reject(this.error(this.failure));
+              else resolveRead(value);
+            });
+          });
+          promise2.catch(() => void 0);
+          result.set(name, promise2);
+        }
+        child.stdin.write(`${unique.join("\n")}
+`);
+        return result;
+      }
+      close() {
+        if (this.child) {
+          this.child.removeAllListeners("close");
+          this.child.stdin.end();
+          this.child = void 0;
+        }
+      }
+    };
+  }
+});
+
+// packages/git/src/operations.ts
+async function resolveCommit(cwd, ref, signal) {
+  const output2 = await runGit(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
+  return output2.exitCode === 0 ? output2.stdout.trim() : void 0;
+}
+async function isAncestor(cwd, ancestor, descendant, signal) {
+  const output2 = await runGit(cwd, ["merge-base", "--is-ancestor", ancestor, descendant], { signal });
+  if (output2.exitCode === 0) return true;
+  if (output2.exitCode === 1) return false;
+  throw new Error(`git merge-base --is-ancestor ${ancestor} ${descendant} failed: ${output2.stderr.trim()}`);
+}
+function basicAuthConfig(token) {
+  return { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}` };
+}
+async function checkoutConfig(cwd) {
+  const output2 = await runGit(cwd, ["config", "--local", "--includes", "--name-only", "--get-regexp", "^filter\\."]);
+  const config2 = {};
+  for (const key of output2.stdout.split("\n")) {
+    const driver = /^filter\.(.+)\.[^.]+$/.exec(key.trim())?.[1];
+    if (driver === void 0) continue;
+    for (const command13 of ["clean", "smudge", "process"]) config2[`filter.${driver}.${command13}`] = "";
+    config2[`filter.${driver}.required`] = "false";
+  }
+  return config2;
+}
+var init_operations = __esm({
+  "packages/git/src/operations.ts"() {
+    "use strict";
+    init_run();
+  }
+});
+
+// packages/git/src/index.ts
+var init_src4 = __esm({
+  "packages/git/src/index.ts"() {
+    "use strict";
+    init_run();
+    init_blob_reader();
+    init_operations();
+  }
+});
+
+// packages/change-detector/src/git.ts
+import { existsSync as existsSync2, statSync } from "node:fs";
+import { isAbsolute, resolve as resolve2 } from "node:path";
+async function runGitRaw(cwd, args) {
+  try {
+    return await runGit(cwd, args, { encoding: "buffer" });
+  } catch (error62) {
+    throw gitFailed(error62);
+  }
+}
+function gitFailed(error62) {
+  const notInstalled = error62 instanceof GitError && error62.notInstalled;
+  return new GantryError("DETECT_GIT_FAILED", notInstalled ? "git is not installed or not on PATH" : error62.message, {
+    hint: notInstalled ? "install git (2.30 or newer) and make sure `git --version` works" : "check that the repository is not corrupt (`git fsck`) and that the commits are present",
+    cause: error62
+  });
+}
+function firstLine2(text2) {
   return text2.split("\n")[0] ?? "";
 }
 function parseRawDiff(out) {
@@ -26538,13 +27003,13 @@ function parseLsTree(out) {
   }
   return new Tree(entries);
 }
-var gitEnv, GitRepository, Tree, BlobReader;
+var GitRepository, Tree;
 var init_git = __esm({
   "packages/change-detector/src/git.ts"() {
     "use strict";
-    init_errors4();
     init_paths();
-    gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
+    init_src();
+    init_src4();
     GitRepository = class _GitRepository {
       constructor(dir, commonDir, shallow) {
         this.dir = dir;
@@ -26555,18 +27020,18 @@ var init_git = __esm({
       commonDir;
       shallow;
       static async open(dir) {
-        const absolute = resolve(dir);
+        const absolute = resolve2(dir);
         if (!existsSync2(absolute) || !statSync(absolute).isDirectory()) {
-          throw detectError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
+          throw new GantryError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
             hint: "pass --repo with the path of a git repository (a clone of your infrastructure repository)",
-            file: absolute
+            location: { file: absolute }
           });
         }
         const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
-        if (result.code !== 0) {
-          throw detectError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
+        if (result.exitCode !== 0) {
+          throw new GantryError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine2(result.stderr)})`, {
             hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
-            file: absolute
+            location: { file: absolute }
           });
         }
         const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
@@ -26574,7 +27039,7 @@ var init_git = __esm({
       }
       /** From the lines `rev-parse --git-common-dir --is-shallow-repository` printed in `absolute`. */
       static fromRevParse(absolute, commonDir, shallow) {
-        return new _GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true");
+        return new _GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve2(absolute, commonDir), shallow === "true");
       }
       /**
        * Opens the repository and resolves refs to commit SHAs with ONE `git rev-parse` (detection used to
@@ -26582,13 +27047,13 @@ var init_git = __esm({
        * repository, an unknown ref, a shallow clone) the step-by-step path runs instead, for its precise errors.
        */
       static async openAndResolve(dir, refs) {
-        const absolute = resolve(dir);
+        const absolute = resolve2(dir);
         const plain = existsSync2(absolute) && statSync(absolute).isDirectory() && refs.every(({ ref }) => !ref.startsWith("-"));
         if (plain) {
           const args = ["rev-parse", "--git-common-dir", "--is-shallow-repository", ...refs.map(({ ref }) => `${ref}^{commit}`)];
           const result = await runGitRaw(absolute, args);
           const lines = result.stdout.toString("utf8").trimEnd().split("\n");
-          if (result.code === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
+          if (result.exitCode === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
             const [commonDir = ".git", shallow = "false", ...commits2] = lines;
             return { repo: _GitRepository.fromRevParse(absolute, commonDir, shallow), commits: commits2 };
           }
@@ -26599,8 +27064,8 @@ var init_git = __esm({
       }
       async run(args) {
         const result = await runGitRaw(this.dir, args);
-        if (result.code !== 0) {
-          throw detectError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
+        if (result.exitCode !== 0) {
+          throw new GantryError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine2(result.stderr)}`, {
             hint: "check that the repository is not corrupt (`git fsck`) and that the commits are present"
           });
         }
@@ -26609,12 +27074,12 @@ var init_git = __esm({
       /** Resolves a ref (branch, tag, SHA, `HEAD~2`...) to a commit SHA, with a precise error when it cannot. */
       async resolveCommit(ref, role) {
         if (ref.startsWith("-")) {
-          throw detectError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
+          throw new GantryError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
         }
         const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-        if (result.code === 0) return result.stdout.toString("utf8").trim();
+        if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
         if (this.shallow) {
-          throw detectError(
+          throw new GantryError(
             "DETECT_SHALLOW_CLONE",
             `the ${role} commit '${ref}' is not in this shallow clone (its history was truncated)`,
             {
@@ -26622,19 +27087,19 @@ var init_git = __esm({
             }
           );
         }
-        throw detectError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
+        throw new GantryError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
           hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`
         });
       }
       async mergeBase(base, head) {
         const result = await runGitRaw(this.dir, ["merge-base", base, head]);
-        if (result.code === 0) return result.stdout.toString("utf8").trim();
+        if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
         if (this.shallow) {
-          throw detectError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
+          throw new GantryError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
             hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
           });
         }
-        throw detectError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
+        throw new GantryError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
           hint: "for unrelated histories use --event push to compare the two trees directly"
         });
       }
@@ -26655,7 +27120,7 @@ var init_git = __esm({
         return parseLsTree(out);
       }
       openBlobReader() {
-        return new BlobReader(this.dir);
+        return new BlobReader(this.dir, { toError: gitFailed });
       }
     };
     Tree = class {
@@ -26701,113 +27166,16 @@ var init_git = __esm({
         return dir === "" || this.filesUnder(dir).length > 0;
       }
     };
-    BlobReader = class {
-      constructor(cwd) {
-        this.cwd = cwd;
-      }
-      cwd;
-      child;
-      /** Requests in the order written; `head` is the next one to answer (no O(n) `shift` on big batches). */
-      pending = [];
-      head = 0;
-      buffer = Buffer.alloc(0);
-      failure;
-      start() {
-        if (this.child) return this.child;
-        const child = spawn("git", ["cat-file", "--batch"], { cwd: this.cwd, env: gitEnv, stdio: ["pipe", "pipe", "pipe"] });
-        child.stdout.on("data", (chunk) => this.onData(chunk));
-        child.stderr.resume();
-        const fail2 = (error62) => {
-          this.failure = error62;
-          for (const request2 of this.pending.slice(this.head)) request2.resolve(null);
-          this.pending = [];
-          this.head = 0;
-        };
-        child.on("error", fail2);
-        child.on("close", () => fail2(new Error("git cat-file exited")));
-        child.stdin.on("error", () => void 0);
-        this.child = child;
-        return child;
-      }
-      onData(chunk) {
-        this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-        for (; ; ) {
-          const request2 = this.pending[this.head];
-          if (!request2) {
-            this.pending = [];
-            this.head = 0;
-            return;
-          }
-          const newline = this.buffer.indexOf(10);
-          if (newline === -1) return;
-          const header2 = this.buffer.toString("latin1", 0, newline);
-          if (header2.endsWith(" missing") || header2.endsWith(" ambiguous")) {
-            this.buffer = this.buffer.subarray(newline + 1);
-            this.head++;
-            request2.resolve(null);
-            continue;
-          }
-          const size = Number(header2.slice(header2.lastIndexOf(" ") + 1));
-          if (this.buffer.length < newline + 1 + size + 1) return;
-          const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
-          this.buffer = this.buffer.subarray(newline + 1 + size + 1);
-          this.head++;
-          request2.resolve(content);
-        }
-      }
-      /** Reads many blobs in one pipelined round trip; a missing object maps to null. */
-      async readMany(shas) {
-        const requests = this.request(shas);
-        const result = /* @__PURE__ */ new Map();
-        for (const [sha, promise2] of requests) result.set(sha, await promise2);
-        return result;
-      }
-      /**
-       * Requests blobs and returns one promise per blob, resolved as its bytes arrive: a caller can start
-       * working on the first blobs while git still streams the others. Rejects if git fails.
-       */
-      request(shas) {
-        const unique = [...new Set(shas)];
-        const result = /* @__PURE__ */ new Map();
-        if (unique.length === 0) return result;
-        if (this.failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
-        const child = this.start();
-        for (const sha of unique) {
-          const promise2 = new Promise((resolveRead, reject) => {
-            this.pending.push({
-              sha,
-              resolve: (value) => {
-                const failure2 = this.failure;
-                if (value === null && failure2) reject(detectError("DETECT_GIT_FAILED", `git cat-file failed: ${failure2.message}`));
-                else resolveRead(value);
-              }
-            });
-          });
-          promise2.catch(() => void 0);
-          result.set(sha, promise2);
-        }
-        child.stdin.write(`${unique.join("\n")}
-`);
-        return result;
-      }
-      close() {
-        if (this.child) {
-          this.child.removeAllListeners("close");
-          this.child.stdin.end();
-          this.child = void 0;
-        }
-      }
-    };
   }
 });
 
 // packages/change-detector/src/stacks/fetch.ts
 import { createHash as createHash2 } from "node:crypto";
 import { existsSync as existsSync3, lstatSync, mkdirSync as mkdirSync2, readFileSync as readFileSync2, readdirSync, readlinkSync, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync2 } from "node:fs";
-import { join as join2, relative, resolve as resolve2, sep } from "node:path";
+import { join as join2, relative as relative2, resolve as resolve3, sep } from "node:path";
 function readSourceDirectory(root, subdir = "") {
-  const top = resolve2(root, subdir);
-  if (relative(root, top).startsWith("..")) return { error: `${subdir} leaves the source` };
+  const top = resolve3(root, subdir);
+  if (relative2(root, top).startsWith("..")) return { error: `${subdir} leaves the source` };
   if (!existsSync3(top) || !statSync2(top).isDirectory()) return { error: `${top} is not a directory` };
   const files = /* @__PURE__ */ new Map();
   let bytes = 0;
@@ -26816,7 +27184,7 @@ function readSourceDirectory(root, subdir = "") {
       if (name === ".git") continue;
       const full = join2(dir, name);
       const stat = lstatSync(full);
-      const path = relative(top, full).split(sep).join("/");
+      const path = relative2(top, full).split(sep).join("/");
       if (stat.isDirectory()) {
         const problem2 = walk(full);
         if (problem2) return problem2;
@@ -26850,15 +27218,13 @@ function copyOf(files) {
   }
   return { entries, contents, digest: digest.digest("hex") };
 }
-var MAX_FILES, MAX_BYTES, FETCH_ENV, SAFE_CONFIG, SourceFetcher;
+var MAX_FILES, MAX_BYTES, SourceFetcher;
 var init_fetch = __esm({
   "packages/change-detector/src/stacks/fetch.ts"() {
     "use strict";
-    init_git();
+    init_src4();
     MAX_FILES = 5e3;
     MAX_BYTES = 64 * 1024 * 1024;
-    FETCH_ENV = { GIT_ALLOW_PROTOCOL: "file:git:http:https:ssh", GIT_CONFIG_NOSYSTEM: "1" };
-    SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "protocol.ext.allow=never"];
     SourceFetcher = class {
       constructor(cacheRoot) {
         this.cacheRoot = cacheRoot;
@@ -26896,13 +27262,13 @@ ${ref}`;
             ["checkout", "-q", "--detach", "FETCH_HEAD"]
           ];
           for (const step of steps) {
-            const result = await runGitRaw(temporary, [...SAFE_CONFIG, ...step], FETCH_ENV);
-            if (result.code !== 0) return { error: `git ${step[0]} of ${url2}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
+            const result = await runGit(temporary, step);
+            if (result.exitCode !== 0) return { error: `git ${step[0]} of ${url2}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
           }
-          const head = await runGitRaw(temporary, [...SAFE_CONFIG, "rev-parse", "HEAD"], FETCH_ENV);
+          const head = await runGit(temporary, ["rev-parse", "HEAD"]);
           rmSync2(dir, { recursive: true, force: true });
           renameSync2(temporary, dir);
-          return { dir, commit: head.stdout.toString("utf8").trim() };
+          return { dir, commit: head.stdout.trim() };
         } catch (error62) {
           return { error: `fetching ${url2} failed: ${error62 instanceof Error ? error62.message : String(error62)}` };
         } finally {
@@ -27017,7 +27383,7 @@ function evaluateExpression(expr, context) {
 var init_hcl_adapter = __esm({
   "packages/change-detector/src/analysis/hcl-adapter.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
   }
 });
 
@@ -27101,7 +27467,7 @@ var READING_FUNCTIONS, readingCallCache, localRefsCache, ConfigEvaluation;
 var init_config_evaluator = __esm({
   "packages/change-detector/src/analysis/config-evaluator.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
     init_paths();
     init_hcl_adapter();
     init_read_set();
@@ -27659,13 +28025,13 @@ var require_identity = __commonJS({
 var require_visit = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
     function visit3(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity2.isDocument(node2)) {
+      if (identity.isDocument(node2)) {
         const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
           node2.contents = null;
@@ -27677,12 +28043,12 @@ var require_visit = __commonJS({
     visit3.REMOVE = REMOVE;
     function visit_(key, node2, visitor, path) {
       const ctrl = callVisitor(key, node2, visitor, path);
-      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visit_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity2.isCollection(node2)) {
+        if (identity.isCollection(node2)) {
           path = Object.freeze(path.concat(node2));
           for (let i3 = 0; i3 < node2.items.length; ++i3) {
             const ci = visit_(i3, node2.items[i3], visitor, path);
@@ -27695,7 +28061,7 @@ var require_visit = __commonJS({
               i3 -= 1;
             }
           }
-        } else if (identity2.isPair(node2)) {
+        } else if (identity.isPair(node2)) {
           path = Object.freeze(path.concat(node2));
           const ck = visit_("key", node2.key, visitor, path);
           if (ck === BREAK)
@@ -27713,7 +28079,7 @@ var require_visit = __commonJS({
     }
     async function visitAsync(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity2.isDocument(node2)) {
+      if (identity.isDocument(node2)) {
         const cd = await visitAsync_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
           node2.contents = null;
@@ -27725,12 +28091,12 @@ var require_visit = __commonJS({
     visitAsync.REMOVE = REMOVE;
     async function visitAsync_(key, node2, visitor, path) {
       const ctrl = await callVisitor(key, node2, visitor, path);
-      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visitAsync_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity2.isCollection(node2)) {
+        if (identity.isCollection(node2)) {
           path = Object.freeze(path.concat(node2));
           for (let i3 = 0; i3 < node2.items.length; ++i3) {
             const ci = await visitAsync_(i3, node2.items[i3], visitor, path);
@@ -27743,7 +28109,7 @@ var require_visit = __commonJS({
               i3 -= 1;
             }
           }
-        } else if (identity2.isPair(node2)) {
+        } else if (identity.isPair(node2)) {
           path = Object.freeze(path.concat(node2));
           const ck = await visitAsync_("key", node2.key, visitor, path);
           if (ck === BREAK)
@@ -27780,31 +28146,31 @@ var require_visit = __commonJS({
     function callVisitor(key, node2, visitor, path) {
       if (typeof visitor === "function")
         return visitor(key, node2, path);
-      if (identity2.isMap(node2))
+      if (identity.isMap(node2))
         return visitor.Map?.(key, node2, path);
-      if (identity2.isSeq(node2))
+      if (identity.isSeq(node2))
         return visitor.Seq?.(key, node2, path);
-      if (identity2.isPair(node2))
+      if (identity.isPair(node2))
         return visitor.Pair?.(key, node2, path);
-      if (identity2.isScalar(node2))
+      if (identity.isScalar(node2))
         return visitor.Scalar?.(key, node2, path);
-      if (identity2.isAlias(node2))
+      if (identity.isAlias(node2))
         return visitor.Alias?.(key, node2, path);
       return void 0;
     }
     function replaceNode(key, path, node2) {
       const parent = path[path.length - 1];
-      if (identity2.isCollection(parent)) {
+      if (identity.isCollection(parent)) {
         parent.items[key] = node2;
-      } else if (identity2.isPair(parent)) {
+      } else if (identity.isPair(parent)) {
         if (key === "key")
           parent.key = node2;
         else
           parent.value = node2;
-      } else if (identity2.isDocument(parent)) {
+      } else if (identity.isDocument(parent)) {
         parent.contents = node2;
       } else {
-        const pt = identity2.isAlias(parent) ? "alias" : "scalar";
+        const pt = identity.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
@@ -27817,7 +28183,7 @@ var require_visit = __commonJS({
 var require_directives = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var visit3 = require_visit();
     var escapeChars = {
       "!": "%21",
@@ -27960,10 +28326,10 @@ var require_directives = __commonJS({
         const lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
         const tagEntries = Object.entries(this.tags);
         let tagNames;
-        if (doc && tagEntries.length > 0 && identity2.isNode(doc.contents)) {
+        if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
           visit3.visit(doc.contents, (_key, node2) => {
-            if (identity2.isNode(node2) && node2.tag)
+            if (identity.isNode(node2) && node2.tag)
               tags[node2.tag] = true;
           });
           tagNames = Object.keys(tags);
@@ -27988,7 +28354,7 @@ var require_directives = __commonJS({
 var require_anchors = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var visit3 = require_visit();
     function anchorIsValid(anchor2) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
@@ -28035,7 +28401,7 @@ var require_anchors = __commonJS({
         setAnchors: () => {
           for (const source of aliasObjects) {
             const ref = sourceObjects.get(source);
-            if (typeof ref === "object" && ref.anchor && (identity2.isScalar(ref.node) || identity2.isCollection(ref.node))) {
+            if (typeof ref === "object" && ref.anchor && (identity.isScalar(ref.node) || identity.isCollection(ref.node))) {
               ref.node.anchor = ref.anchor;
             } else {
               const error62 = new Error("Failed to resolve repeated object (this should not happen)");
@@ -28108,12 +28474,12 @@ var require_applyReviver = __commonJS({
 var require_toJS = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     function toJS(value, arg, ctx) {
       if (Array.isArray(value))
         return value.map((v2, i3) => toJS(v2, String(i3), ctx));
       if (value && typeof value.toJSON === "function") {
-        if (!ctx || !identity2.hasAnchor(value))
+        if (!ctx || !identity.hasAnchor(value))
           return value.toJSON(arg, ctx);
         const data = { aliasCount: 0, count: 1, res: void 0 };
         ctx.anchors.set(value, data);
@@ -28139,11 +28505,11 @@ var require_Node = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Node.js"(exports2) {
     "use strict";
     var applyReviver = require_applyReviver();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var toJS = require_toJS();
     var NodeBase = class {
       constructor(type) {
-        Object.defineProperty(this, identity2.NODE_TYPE, { value: type });
+        Object.defineProperty(this, identity.NODE_TYPE, { value: type });
       }
       /** Create a copy of this node.  */
       clone() {
@@ -28154,7 +28520,7 @@ var require_Node = __commonJS({
       }
       /** A plain JavaScript representation of this node. */
       toJS(doc, { mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
-        if (!identity2.isDocument(doc))
+        if (!identity.isDocument(doc))
           throw new TypeError("A document argument is required");
         const ctx = {
           anchors: /* @__PURE__ */ new Map(),
@@ -28181,12 +28547,12 @@ var require_Alias = __commonJS({
     "use strict";
     var anchors = require_anchors();
     var visit3 = require_visit();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var Alias = class extends Node.NodeBase {
       constructor(source) {
-        super(identity2.ALIAS);
+        super(identity.ALIAS);
         this.source = source;
         Object.defineProperty(this, "tag", {
           set() {
@@ -28208,7 +28574,7 @@ var require_Alias = __commonJS({
           nodes = [];
           visit3.visit(doc, {
             Node: (_key, node2) => {
-              if (identity2.isAlias(node2) || identity2.hasAnchor(node2))
+              if (identity.isAlias(node2) || identity.hasAnchor(node2))
                 nodes.push(node2);
             }
           });
@@ -28270,11 +28636,11 @@ var require_Alias = __commonJS({
       }
     };
     function getAliasCount(doc, node2, anchors2) {
-      if (identity2.isAlias(node2)) {
+      if (identity.isAlias(node2)) {
         const source = node2.resolve(doc);
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
-      } else if (identity2.isCollection(node2)) {
+      } else if (identity.isCollection(node2)) {
         let count = 0;
         for (const item2 of node2.items) {
           const c2 = getAliasCount(doc, item2, anchors2);
@@ -28282,7 +28648,7 @@ var require_Alias = __commonJS({
             count = c2;
         }
         return count;
-      } else if (identity2.isPair(node2)) {
+      } else if (identity.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
         return Math.max(kc, vc);
@@ -28297,13 +28663,13 @@ var require_Alias = __commonJS({
 var require_Scalar = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
     var Scalar = class extends Node.NodeBase {
       constructor(value) {
-        super(identity2.SCALAR);
+        super(identity.SCALAR);
         this.value = value;
       }
       toJSON(arg, ctx) {
@@ -28328,7 +28694,7 @@ var require_createNode = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
@@ -28342,12 +28708,12 @@ var require_createNode = __commonJS({
       return tags.find((t2) => t2.identify?.(value) && !t2.format);
     }
     function createNode(value, tagName, ctx) {
-      if (identity2.isDocument(value))
+      if (identity.isDocument(value))
         value = value.contents;
-      if (identity2.isNode(value))
+      if (identity.isNode(value))
         return value;
-      if (identity2.isPair(value)) {
-        const map2 = ctx.schema[identity2.MAP].createNode?.(ctx.schema, null, ctx);
+      if (identity.isPair(value)) {
+        const map2 = ctx.schema[identity.MAP].createNode?.(ctx.schema, null, ctx);
         map2.items.push(value);
         return map2;
       }
@@ -28379,7 +28745,7 @@ var require_createNode = __commonJS({
             ref.node = node3;
           return node3;
         }
-        tagObj = value instanceof Map ? schema[identity2.MAP] : Symbol.iterator in Object(value) ? schema[identity2.SEQ] : schema[identity2.MAP];
+        tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
       }
       if (onTagObj) {
         onTagObj(tagObj);
@@ -28403,7 +28769,7 @@ var require_Collection = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Collection.js"(exports2) {
     "use strict";
     var createNode = require_createNode();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Node = require_Node();
     function collectionFromPath(schema, path, value) {
       let v2 = value;
@@ -28447,7 +28813,7 @@ var require_Collection = __commonJS({
         const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
           copy.schema = schema;
-        copy.items = copy.items.map((it) => identity2.isNode(it) || identity2.isPair(it) ? it.clone(schema) : it);
+        copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it);
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -28463,7 +28829,7 @@ var require_Collection = __commonJS({
         else {
           const [key, ...rest] = path;
           const node2 = this.get(key, true);
-          if (identity2.isCollection(node2))
+          if (identity.isCollection(node2))
             node2.addIn(rest, value);
           else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -28480,7 +28846,7 @@ var require_Collection = __commonJS({
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
-        if (identity2.isCollection(node2))
+        if (identity.isCollection(node2))
           return node2.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -28494,16 +28860,16 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path;
         const node2 = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity2.isScalar(node2) ? node2.value : node2;
+          return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
         else
-          return identity2.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
+          return identity.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
         return this.items.every((node2) => {
-          if (!identity2.isPair(node2))
+          if (!identity.isPair(node2))
             return false;
           const n2 = node2.value;
-          return n2 == null || allowScalar && identity2.isScalar(n2) && n2.value == null && !n2.commentBefore && !n2.comment && !n2.tag;
+          return n2 == null || allowScalar && identity.isScalar(n2) && n2.value == null && !n2.commentBefore && !n2.comment && !n2.tag;
         });
       }
       /**
@@ -28514,7 +28880,7 @@ var require_Collection = __commonJS({
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
-        return identity2.isCollection(node2) ? node2.hasIn(rest) : false;
+        return identity.isCollection(node2) ? node2.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
@@ -28526,7 +28892,7 @@ var require_Collection = __commonJS({
           this.set(key, value);
         } else {
           const node2 = this.get(key, true);
-          if (identity2.isCollection(node2))
+          if (identity.isCollection(node2))
             node2.setIn(rest, value);
           else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -28982,7 +29348,7 @@ var require_stringify = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringify.js"(exports2) {
     "use strict";
     var anchors = require_anchors();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var stringifyComment = require_stringifyComment();
     var stringifyString = require_stringifyString();
     function createStringifyContext(doc, options2) {
@@ -29035,7 +29401,7 @@ var require_stringify = __commonJS({
       }
       let tagObj = void 0;
       let obj2;
-      if (identity2.isScalar(item2)) {
+      if (identity.isScalar(item2)) {
         obj2 = item2.value;
         let match = tags.filter((t2) => t2.identify?.(obj2));
         if (match.length > 1) {
@@ -29058,7 +29424,7 @@ var require_stringify = __commonJS({
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor2 = (identity2.isScalar(node2) || identity2.isCollection(node2)) && node2.anchor;
+      const anchor2 = (identity.isScalar(node2) || identity.isCollection(node2)) && node2.anchor;
       if (anchor2 && anchors.anchorIsValid(anchor2)) {
         anchors$1.add(anchor2);
         props.push(`&${anchor2}`);
@@ -29069,9 +29435,9 @@ var require_stringify = __commonJS({
       return props.join(" ");
     }
     function stringify(item2, ctx, onComment, onChompKeep) {
-      if (identity2.isPair(item2))
+      if (identity.isPair(item2))
         return item2.toString(ctx, onComment, onChompKeep);
-      if (identity2.isAlias(item2)) {
+      if (identity.isAlias(item2)) {
         if (ctx.doc.directives)
           return item2.toString(ctx);
         if (ctx.resolvedAliases?.has(item2)) {
@@ -29085,15 +29451,15 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node2 = identity2.isNode(item2) ? item2 : ctx.doc.createNode(item2, { onTagObj: (o2) => tagObj = o2 });
+      const node2 = identity.isNode(item2) ? item2 : ctx.doc.createNode(item2, { onTagObj: (o2) => tagObj = o2 });
       tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
       const props = stringifyProps(node2, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str2 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity2.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str2 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str2;
-      return identity2.isScalar(node2) || str2[0] === "{" || str2[0] === "[" ? `${props} ${str2}` : `${props}
+      return identity.isScalar(node2) || str2[0] === "{" || str2[0] === "[" ? `${props} ${str2}` : `${props}
 ${ctx.indent}${str2}`;
     }
     exports2.createStringifyContext = createStringifyContext;
@@ -29105,23 +29471,23 @@ ${ctx.indent}${str2}`;
 var require_stringifyPair = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity2.isNode(key) && key.comment || null;
+      let keyComment = identity.isNode(key) && key.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity2.isCollection(key) || !identity2.isNode(key) && typeof key === "object") {
+        if (identity.isCollection(key) || !identity.isNode(key) && typeof key === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity2.isCollection(key) || (identity2.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -29162,7 +29528,7 @@ ${indent}:`;
           str2 += stringifyComment.lineComment(str2, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
-      if (identity2.isNode(value)) {
+      if (identity.isNode(value)) {
         vsb = !!value.spaceBefore;
         vcb = value.commentBefore;
         valueComment = value.comment;
@@ -29174,10 +29540,10 @@ ${indent}:`;
           value = doc.createNode(value);
       }
       ctx.implicitKey = false;
-      if (!explicitKey && !keyComment && identity2.isScalar(value))
+      if (!explicitKey && !keyComment && identity.isScalar(value))
         ctx.indentAtStart = str2.length + 1;
       chompKeep = false;
-      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity2.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
+      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
@@ -29197,7 +29563,7 @@ ${stringifyComment.indentComment(cs, ctx.indent)}`;
           ws += `
 ${ctx.indent}`;
         }
-      } else if (!explicitKey && identity2.isCollection(value)) {
+      } else if (!explicitKey && identity.isCollection(value)) {
         const vs0 = valueStr[0];
         const nl0 = valueStr.indexOf("\n");
         const hasNewline = nl0 !== -1;
@@ -29260,7 +29626,7 @@ var require_log = __commonJS({
 var require_merge = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
     var merge3 = {
@@ -29273,10 +29639,10 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity2.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
     function addMergeToJSMap(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
-      if (identity2.isSeq(source))
+      if (identity.isSeq(source))
         for (const it of source.items)
           mergeValue(ctx, map2, it);
       else if (Array.isArray(source))
@@ -29287,7 +29653,7 @@ var require_merge = __commonJS({
     }
     function mergeValue(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
-      if (!identity2.isMap(source))
+      if (!identity.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
       for (const [key, value2] of srcMap) {
@@ -29308,7 +29674,7 @@ var require_merge = __commonJS({
       return map2;
     }
     function resolveAliasValue(ctx, value) {
-      return ctx && identity2.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+      return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
     }
     exports2.addMergeToJSMap = addMergeToJSMap;
     exports2.isMergeKey = isMergeKey;
@@ -29323,10 +29689,10 @@ var require_addPairToJSMap = __commonJS({
     var log = require_log();
     var merge3 = require_merge();
     var stringify = require_stringify();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
-      if (identity2.isNode(key) && key.addToJSMap)
+      if (identity.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map2, value);
       else if (merge3.isMergeKey(ctx, key))
         merge3.addMergeToJSMap(ctx, map2, value);
@@ -29357,7 +29723,7 @@ var require_addPairToJSMap = __commonJS({
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity2.isNode(key) && ctx?.doc) {
+      if (identity.isNode(key) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node2 of ctx.anchors.keys())
@@ -29387,7 +29753,7 @@ var require_Pair = __commonJS({
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
-    var identity2 = require_identity();
+    var identity = require_identity();
     function createPair(key, value, ctx) {
       const k2 = createNode.createNode(key, void 0, ctx);
       const v2 = createNode.createNode(value, void 0, ctx);
@@ -29395,15 +29761,15 @@ var require_Pair = __commonJS({
     }
     var Pair = class _Pair {
       constructor(key, value = null) {
-        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.PAIR });
+        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
         this.key = key;
         this.value = value;
       }
       clone(schema) {
         let { key, value } = this;
-        if (identity2.isNode(key))
+        if (identity.isNode(key))
           key = key.clone(schema);
-        if (identity2.isNode(value))
+        if (identity.isNode(value))
           value = value.clone(schema);
         return new _Pair(key, value);
       }
@@ -29424,7 +29790,7 @@ var require_Pair = __commonJS({
 var require_stringifyCollection = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options2) {
@@ -29440,14 +29806,14 @@ var require_stringifyCollection = __commonJS({
       for (let i3 = 0; i3 < items.length; ++i3) {
         const item2 = items[i3];
         let comment2 = null;
-        if (identity2.isNode(item2)) {
+        if (identity.isNode(item2)) {
           if (!chompKeep && item2.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item2.commentBefore, chompKeep);
           if (item2.comment)
             comment2 = item2.comment;
-        } else if (identity2.isPair(item2)) {
-          const ik = identity2.isNode(item2.key) ? item2.key : null;
+        } else if (identity.isPair(item2)) {
+          const ik = identity.isNode(item2.key) ? item2.key : null;
           if (ik) {
             if (!chompKeep && ik.spaceBefore)
               lines.push("");
@@ -29495,14 +29861,14 @@ ${indent}${line}` : "\n";
       for (let i3 = 0; i3 < items.length; ++i3) {
         const item2 = items[i3];
         let comment = null;
-        if (identity2.isNode(item2)) {
+        if (identity.isNode(item2)) {
           if (item2.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item2.commentBefore, false);
           if (item2.comment)
             comment = item2.comment;
-        } else if (identity2.isPair(item2)) {
-          const ik = identity2.isNode(item2.key) ? item2.key : null;
+        } else if (identity.isPair(item2)) {
+          const ik = identity.isNode(item2.key) ? item2.key : null;
           if (ik) {
             if (ik.spaceBefore)
               lines.push("");
@@ -29510,7 +29876,7 @@ ${indent}${line}` : "\n";
             if (ik.comment)
               reqNewline = true;
           }
-          const iv = identity2.isNode(item2.value) ? item2.value : null;
+          const iv = identity.isNode(item2.value) ? item2.value : null;
           if (iv) {
             if (iv.comment)
               comment = iv.comment;
@@ -29578,16 +29944,16 @@ var require_YAMLMap = __commonJS({
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
     var Collection2 = require_Collection();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     function findPair(items, key) {
-      const k2 = identity2.isScalar(key) ? key.value : key;
+      const k2 = identity.isScalar(key) ? key.value : key;
       for (const it of items) {
-        if (identity2.isPair(it)) {
+        if (identity.isPair(it)) {
           if (it.key === key || it.key === k2)
             return it;
-          if (identity2.isScalar(it.key) && it.key.value === k2)
+          if (identity.isScalar(it.key) && it.key.value === k2)
             return it;
         }
       }
@@ -29598,7 +29964,7 @@ var require_YAMLMap = __commonJS({
         return "tag:yaml.org,2002:map";
       }
       constructor(schema) {
-        super(identity2.MAP, schema);
+        super(identity.MAP, schema);
         this.items = [];
       }
       /**
@@ -29636,7 +30002,7 @@ var require_YAMLMap = __commonJS({
        */
       add(pair, overwrite) {
         let _pair;
-        if (identity2.isPair(pair))
+        if (identity.isPair(pair))
           _pair = pair;
         else if (!pair || typeof pair !== "object" || !("key" in pair)) {
           _pair = new Pair.Pair(pair, pair?.value);
@@ -29647,7 +30013,7 @@ var require_YAMLMap = __commonJS({
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity2.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+          if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -29671,7 +30037,7 @@ var require_YAMLMap = __commonJS({
       get(key, keepScalar) {
         const it = findPair(this.items, key);
         const node2 = it?.value;
-        return (!keepScalar && identity2.isScalar(node2) ? node2.value : node2) ?? void 0;
+        return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -29696,7 +30062,7 @@ var require_YAMLMap = __commonJS({
         if (!ctx)
           return JSON.stringify(this);
         for (const item2 of this.items) {
-          if (!identity2.isPair(item2))
+          if (!identity.isPair(item2))
             throw new Error(`Map items must all be pairs; found ${JSON.stringify(item2)} instead`);
         }
         if (!ctx.allNullValues && this.hasAllNullValues(false))
@@ -29719,7 +30085,7 @@ var require_YAMLMap = __commonJS({
 var require_map = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var YAMLMap = require_YAMLMap();
     var map2 = {
       collection: "map",
@@ -29727,7 +30093,7 @@ var require_map = __commonJS({
       nodeClass: YAMLMap.YAMLMap,
       tag: "tag:yaml.org,2002:map",
       resolve(map3, onError) {
-        if (!identity2.isMap(map3))
+        if (!identity.isMap(map3))
           onError("Expected a mapping for this tag");
         return map3;
       },
@@ -29744,7 +30110,7 @@ var require_YAMLSeq = __commonJS({
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
     var Collection2 = require_Collection();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection2.Collection {
@@ -29752,7 +30118,7 @@ var require_YAMLSeq = __commonJS({
         return "tag:yaml.org,2002:seq";
       }
       constructor(schema) {
-        super(identity2.SEQ, schema);
+        super(identity.SEQ, schema);
         this.items = [];
       }
       add(value) {
@@ -29778,7 +30144,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
-        return !keepScalar && identity2.isScalar(it) ? it.value : it;
+        return !keepScalar && identity.isScalar(it) ? it.value : it;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -29802,7 +30168,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key}.`);
         const prev = this.items[idx];
-        if (identity2.isScalar(prev) && Scalar.isScalarValue(value))
+        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
           prev.value = value;
         else
           this.items[idx] = value;
@@ -29844,7 +30210,7 @@ var require_YAMLSeq = __commonJS({
       }
     };
     function asItemIndex(key) {
-      let idx = identity2.isScalar(key) ? key.value : key;
+      let idx = identity.isScalar(key) ? key.value : key;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
@@ -29857,7 +30223,7 @@ var require_YAMLSeq = __commonJS({
 var require_seq = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
     var seq = {
       collection: "seq",
@@ -29865,7 +30231,7 @@ var require_seq = __commonJS({
       nodeClass: YAMLSeq.YAMLSeq,
       tag: "tag:yaml.org,2002:seq",
       resolve(seq2, onError) {
-        if (!identity2.isSeq(seq2))
+        if (!identity.isSeq(seq2))
           onError("Expected a sequence for this tag");
         return seq2;
       },
@@ -30219,17 +30585,17 @@ var require_binary = __commonJS({
 var require_pairs = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
-      if (identity2.isSeq(seq)) {
+      if (identity.isSeq(seq)) {
         for (let i3 = 0; i3 < seq.items.length; ++i3) {
           let item2 = seq.items[i3];
-          if (identity2.isPair(item2))
+          if (identity.isPair(item2))
             continue;
-          else if (identity2.isMap(item2)) {
+          else if (identity.isMap(item2)) {
             if (item2.items.length > 1)
               onError("Each pair must have its own sequence indicator");
             const pair = item2.items[0] || new Pair.Pair(new Scalar.Scalar(null));
@@ -30243,7 +30609,7 @@ ${cn.comment}` : item2.comment;
             }
             item2 = pair;
           }
-          seq.items[i3] = identity2.isPair(item2) ? item2 : new Pair.Pair(item2);
+          seq.items[i3] = identity.isPair(item2) ? item2 : new Pair.Pair(item2);
         }
       } else
         onError("Expected a sequence for this tag");
@@ -30297,7 +30663,7 @@ ${cn.comment}` : item2.comment;
 var require_omap = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -30324,7 +30690,7 @@ var require_omap = __commonJS({
           ctx.onCreate(map2);
         for (const pair of this.items) {
           let key, value;
-          if (identity2.isPair(pair)) {
+          if (identity.isPair(pair)) {
             key = toJS.toJS(pair.key, "", ctx);
             value = toJS.toJS(pair.value, key, ctx);
           } else {
@@ -30354,7 +30720,7 @@ var require_omap = __commonJS({
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
-          if (identity2.isScalar(key)) {
+          if (identity.isScalar(key)) {
             if (seenKeys.includes(key.value)) {
               onError(`Ordered maps must not include duplicate keys: ${key.value}`);
             } else {
@@ -30535,7 +30901,7 @@ var require_int2 = __commonJS({
 var require_set = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSet = class _YAMLSet extends YAMLMap.YAMLMap {
@@ -30545,7 +30911,7 @@ var require_set = __commonJS({
       }
       add(key) {
         let pair;
-        if (identity2.isPair(key))
+        if (identity.isPair(key))
           pair = key;
         else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
           pair = new Pair.Pair(key.key, null);
@@ -30561,7 +30927,7 @@ var require_set = __commonJS({
        */
       get(key, keepPair) {
         const pair = YAMLMap.findPair(this.items, key);
-        return !keepPair && identity2.isPair(pair) ? identity2.isScalar(pair.key) ? pair.key.value : pair.key : pair;
+        return !keepPair && identity.isPair(pair) ? identity.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
       set(key, value) {
         if (typeof value !== "boolean")
@@ -30605,7 +30971,7 @@ var require_set = __commonJS({
       tag: "tag:yaml.org,2002:set",
       createNode: (schema, iterable, ctx) => YAMLSet.from(schema, iterable, ctx),
       resolve(map2, onError) {
-        if (identity2.isMap(map2)) {
+        if (identity.isMap(map2)) {
           if (map2.hasAllNullValues(true))
             return Object.assign(new YAMLSet(), map2);
           else
@@ -30850,7 +31216,7 @@ var require_tags = __commonJS({
 var require_Schema = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var map2 = require_map();
     var seq = require_seq();
     var string4 = require_string();
@@ -30863,9 +31229,9 @@ var require_Schema = __commonJS({
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
         this.tags = tags.getTags(customTags, this.name, merge3);
         this.toStringOptions = toStringDefaults ?? null;
-        Object.defineProperty(this, identity2.MAP, { value: map2.map });
-        Object.defineProperty(this, identity2.SCALAR, { value: string4.string });
-        Object.defineProperty(this, identity2.SEQ, { value: seq.seq });
+        Object.defineProperty(this, identity.MAP, { value: map2.map });
+        Object.defineProperty(this, identity.SCALAR, { value: string4.string });
+        Object.defineProperty(this, identity.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
       clone() {
@@ -30882,7 +31248,7 @@ var require_Schema = __commonJS({
 var require_stringifyDocument = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options2) {
@@ -30909,7 +31275,7 @@ var require_stringifyDocument = __commonJS({
       let chompKeep = false;
       let contentComment = null;
       if (doc.contents) {
-        if (identity2.isNode(doc.contents)) {
+        if (identity.isNode(doc.contents)) {
           if (doc.contents.spaceBefore && hasDirectives)
             lines.push("");
           if (doc.contents.commentBefore) {
@@ -30964,7 +31330,7 @@ var require_Document = __commonJS({
     "use strict";
     var Alias = require_Alias();
     var Collection2 = require_Collection();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var toJS = require_toJS();
     var Schema = require_Schema();
@@ -30979,7 +31345,7 @@ var require_Document = __commonJS({
         this.comment = null;
         this.errors = [];
         this.warnings = [];
-        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.DOC });
+        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.DOC });
         let _replacer = null;
         if (typeof replacer === "function" || Array.isArray(replacer)) {
           _replacer = replacer;
@@ -31015,7 +31381,7 @@ var require_Document = __commonJS({
        */
       clone() {
         const copy = Object.create(_Document.prototype, {
-          [identity2.NODE_TYPE]: { value: identity2.DOC }
+          [identity.NODE_TYPE]: { value: identity.DOC }
         });
         copy.commentBefore = this.commentBefore;
         copy.comment = this.comment;
@@ -31025,7 +31391,7 @@ var require_Document = __commonJS({
         if (this.directives)
           copy.directives = this.directives.clone();
         copy.schema = this.schema.clone();
-        copy.contents = identity2.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
+        copy.contents = identity.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -31088,7 +31454,7 @@ var require_Document = __commonJS({
           sourceObjects
         };
         const node2 = createNode.createNode(value, tag, ctx);
-        if (flow && identity2.isCollection(node2))
+        if (flow && identity.isCollection(node2))
           node2.flow = true;
         setAnchors();
         return node2;
@@ -31128,7 +31494,7 @@ var require_Document = __commonJS({
        * `true` (collections are always returned intact).
        */
       get(key, keepScalar) {
-        return identity2.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
@@ -31137,14 +31503,14 @@ var require_Document = __commonJS({
        */
       getIn(path, keepScalar) {
         if (Collection2.isEmptyPath(path))
-          return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity2.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
+          return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
        */
       has(key) {
-        return identity2.isCollection(this.contents) ? this.contents.has(key) : false;
+        return identity.isCollection(this.contents) ? this.contents.has(key) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
@@ -31152,7 +31518,7 @@ var require_Document = __commonJS({
       hasIn(path) {
         if (Collection2.isEmptyPath(path))
           return this.contents !== void 0;
-        return identity2.isCollection(this.contents) ? this.contents.hasIn(path) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -31259,7 +31625,7 @@ var require_Document = __commonJS({
       }
     };
     function assertCollection(contents) {
-      if (identity2.isCollection(contents))
+      if (identity.isCollection(contents))
         return true;
       throw new Error("Expected a YAML collection as document contents");
     }
@@ -31530,12 +31896,12 @@ var require_util_flow_indent_check = __commonJS({
 var require_util_map_includes = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     function mapIncludes(ctx, items, search) {
       const { uniqueKeys } = ctx.options;
       if (uniqueKeys === false)
         return false;
-      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a2, b3) => a2 === b3 || identity2.isScalar(a2) && identity2.isScalar(b3) && a2.value === b3.value;
+      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a2, b3) => a2 === b3 || identity.isScalar(a2) && identity.isScalar(b3) && a2.value === b3.value;
       return items.some((pair) => isEqual(pair.key, search));
     }
     exports2.mapIncludes = mapIncludes;
@@ -31748,7 +32114,7 @@ var require_resolve_end = __commonJS({
 var require_resolve_flow_collection = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -31827,7 +32193,7 @@ var require_resolve_flow_collection = __commonJS({
             }
             if (prevItemComment) {
               let prev = coll.items[coll.items.length - 1];
-              if (identity2.isPair(prev))
+              if (identity.isPair(prev))
                 prev = prev.value ?? prev.key;
               if (prev.comment)
                 prev.comment += "\n" + prevItemComment;
@@ -31942,7 +32308,7 @@ var require_resolve_flow_collection = __commonJS({
 var require_compose_collection = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -31992,7 +32358,7 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity2.isNode(res) ? res : new Scalar.Scalar(res);
+      const node2 = identity.isNode(res) ? res : new Scalar.Scalar(res);
       node2.range = coll.range;
       node2.tag = tagName;
       if (tag?.format)
@@ -32411,7 +32777,7 @@ var require_resolve_flow_scalar = __commonJS({
 var require_compose_scalar = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Scalar = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -32420,17 +32786,17 @@ var require_compose_scalar = __commonJS({
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
-        tag = ctx.schema[identity2.SCALAR];
+        tag = ctx.schema[identity.SCALAR];
       } else if (tagName)
         tag = findScalarTagByName(ctx.schema, value, tagName, tagToken, onError);
       else if (token.type === "scalar")
         tag = findScalarTagByTest(ctx, value, token, onError);
       else
-        tag = ctx.schema[identity2.SCALAR];
+        tag = ctx.schema[identity.SCALAR];
       let scalar;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity2.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error62) {
         const msg = error62 instanceof Error ? error62.message : String(error62);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
@@ -32450,7 +32816,7 @@ var require_compose_scalar = __commonJS({
     }
     function findScalarTagByName(schema, value, tagName, tagToken, onError) {
       if (tagName === "!")
-        return schema[identity2.SCALAR];
+        return schema[identity.SCALAR];
       const matchWithTest = [];
       for (const tag of schema.tags) {
         if (!tag.collection && tag.tag === tagName) {
@@ -32469,12 +32835,12 @@ var require_compose_scalar = __commonJS({
         return kt;
       }
       onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
-      return schema[identity2.SCALAR];
+      return schema[identity.SCALAR];
     }
     function findScalarTagByTest({ atKey, directives, schema }, value, token, onError) {
-      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity2.SCALAR];
+      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity.SCALAR];
       if (schema.compat) {
-        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity2.SCALAR];
+        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
         if (tag.tag !== compat.tag) {
           const ts = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
@@ -32523,7 +32889,7 @@ var require_compose_node = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var composeCollection = require_compose_collection();
     var composeScalar = require_compose_scalar();
     var resolveEnd = require_resolve_end();
@@ -32569,7 +32935,7 @@ var require_compose_node = __commonJS({
       node2 ?? (node2 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
       if (anchor2 && node2.anchor === "")
         onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity2.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
+      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
       }
@@ -32675,7 +33041,7 @@ var require_composer = __commonJS({
     var directives = require_directives();
     var Document = require_Document();
     var errors = require_errors();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var composeDoc = require_compose_doc();
     var resolveEnd = require_resolve_end();
     function getErrorPos(src) {
@@ -32737,9 +33103,9 @@ var require_composer = __commonJS({
 ${comment}` : comment;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
             doc.commentBefore = comment;
-          } else if (identity2.isCollection(dc) && !dc.flow && dc.items.length > 0) {
+          } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
             let it = dc.items[0];
-            if (identity2.isPair(it))
+            if (identity.isPair(it))
               it = it.key;
             const cb = it.commentBefore;
             it.commentBefore = cb ? `${comment}
@@ -34787,7 +35153,7 @@ var require_public_api = __commonJS({
     var Document = require_Document();
     var errors = require_errors();
     var log = require_log();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var lineCounter = require_line_counter();
     var parser2 = require_parser();
     function parseOptions(options2) {
@@ -34809,7 +35175,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument2(source, options2 = {}) {
+    function parseDocument3(source, options2 = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2);
       const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options2);
@@ -34835,7 +35201,7 @@ var require_public_api = __commonJS({
       } else if (options2 === void 0 && reviver && typeof reviver === "object") {
         options2 = reviver;
       }
-      const doc = parseDocument2(src, options2);
+      const doc = parseDocument3(src, options2);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -34865,13 +35231,13 @@ var require_public_api = __commonJS({
         if (!keepUndefined)
           return void 0;
       }
-      if (identity2.isDocument(value) && !_replacer)
+      if (identity.isDocument(value) && !_replacer)
         return value.toString(options2);
       return new Document.Document(value, _replacer, options2).toString(options2);
     }
     exports2.parse = parse5;
     exports2.parseAllDocuments = parseAllDocuments;
-    exports2.parseDocument = parseDocument2;
+    exports2.parseDocument = parseDocument3;
     exports2.stringify = stringify;
   }
 });
@@ -34885,7 +35251,7 @@ var require_dist = __commonJS({
     var Schema = require_Schema();
     var errors = require_errors();
     var Alias = require_Alias();
-    var identity2 = require_identity();
+    var identity = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
@@ -34903,14 +35269,14 @@ var require_dist = __commonJS({
     exports2.YAMLParseError = errors.YAMLParseError;
     exports2.YAMLWarning = errors.YAMLWarning;
     exports2.Alias = Alias.Alias;
-    exports2.isAlias = identity2.isAlias;
-    exports2.isCollection = identity2.isCollection;
-    exports2.isDocument = identity2.isDocument;
-    exports2.isMap = identity2.isMap;
-    exports2.isNode = identity2.isNode;
-    exports2.isPair = identity2.isPair;
-    exports2.isScalar = identity2.isScalar;
-    exports2.isSeq = identity2.isSeq;
+    exports2.isAlias = identity.isAlias;
+    exports2.isCollection = identity.isCollection;
+    exports2.isDocument = identity.isDocument;
+    exports2.isMap = identity.isMap;
+    exports2.isNode = identity.isNode;
+    exports2.isPair = identity.isPair;
+    exports2.isScalar = identity.isScalar;
+    exports2.isSeq = identity.isSeq;
     exports2.Pair = Pair.Pair;
     exports2.Scalar = Scalar.Scalar;
     exports2.YAMLMap = YAMLMap.YAMLMap;
@@ -35234,7 +35600,7 @@ var init_terragrunt_functions = __esm({
   "packages/change-detector/src/analysis/terragrunt-functions.ts"() {
     "use strict";
     import_picomatch3 = __toESM(require_picomatch2(), 1);
-    init_src2();
+    init_src3();
     init_paths();
     init_hcl_adapter();
     init_read_set();
@@ -35305,7 +35671,7 @@ var FILE_FUNCTIONS, MAY_CALL_FILE_FUNCTION, TERRAFORM_FILE, ModuleCode;
 var init_module_reads = __esm({
   "packages/change-detector/src/analysis/module-reads.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
     init_paths();
     init_config_evaluator();
     init_dynamic_pattern();
@@ -36629,7 +36995,7 @@ async function detectChanges(options2) {
   }
 }
 function validateOptions(options2, event) {
-  const usage2 = (message) => new GantryError("DETECT_USAGE", message, { exitCode: 2, hint: "see `gantry detect --help`" });
+  const usage2 = (message) => usageError(message, { command: "detect" });
   if (typeof options2.repo !== "string" || options2.repo === "") throw usage2("repo must be a directory path");
   if (typeof options2.base !== "string" || options2.base === "") throw usage2("base must be a git ref");
   if (typeof options2.head !== "string" || options2.head === "") throw usage2("head must be a git ref");
@@ -36872,7 +37238,7 @@ function exitCodeForResult(result) {
   let code2 = 0;
   for (const unit of result.units) {
     for (const problem of unit.problems) {
-      const mapped = DETECT_EXIT_CODES[problem.code] ?? DETECT_EXIT_CODES.UNREADABLE_CONFIG;
+      const mapped = exitCodeOf(isErrorCode(problem.code) ? problem.code : "UNREADABLE_CONFIG");
       if (code2 === 0 || mapped < code2) code2 = mapped;
     }
   }
@@ -36882,7 +37248,7 @@ var STATUS_ORDER;
 var init_summary = __esm({
   "packages/change-detector/src/summary.ts"() {
     "use strict";
-    init_errors4();
+    init_src();
     STATUS_ORDER = ["added", "changed", "deleted", "affected"];
   }
 });
@@ -36971,7 +37337,7 @@ var init_unit_reads = __esm({
 });
 
 // packages/change-detector/src/index.ts
-var init_src3 = __esm({
+var init_src5 = __esm({
   "packages/change-detector/src/index.ts"() {
     "use strict";
     init_contract();
@@ -36981,13 +37347,129 @@ var init_src3 = __esm({
   }
 });
 
+// packages/classifier/src/graph.ts
+function topologicalOrder(nodes, dependenciesOf) {
+  const inSet = new Set(nodes);
+  const state = /* @__PURE__ */ new Map();
+  const order = [];
+  for (const root of nodes) {
+    if (state.has(root)) continue;
+    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
+    state.set(root, 1);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (!inSet.has(dependency) || dependency === frame.node) continue;
+        const seen = state.get(dependency);
+        if (seen === 2) continue;
+        if (seen === 1) {
+          const start = stack.findIndex((entry) => entry.node === dependency);
+          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
+        }
+        state.set(dependency, 1);
+        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
+      } else {
+        state.set(frame.node, 2);
+        order.push(frame.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+function nearestPlannedDependencies(planned, dependenciesOf) {
+  const memo2 = /* @__PURE__ */ new Map();
+  const onPath = /* @__PURE__ */ new Set();
+  const resolveUnplanned = (start) => {
+    const cached2 = memo2.get(start);
+    if (cached2) return cached2;
+    const stack = [
+      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
+    ];
+    onPath.add(start);
+    let result2 = /* @__PURE__ */ new Set();
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.dependencies.length) {
+        const dependency = frame.dependencies[frame.next++];
+        if (planned.has(dependency)) {
+          frame.found.add(dependency);
+          continue;
+        }
+        const done = memo2.get(dependency);
+        if (done) {
+          done.forEach((unit) => frame.found.add(unit));
+        } else if (!onPath.has(dependency)) {
+          onPath.add(dependency);
+          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
+        }
+      } else {
+        stack.pop();
+        onPath.delete(frame.unit);
+        memo2.set(frame.unit, frame.found);
+        const parent = stack[stack.length - 1];
+        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
+        result2 = frame.found;
+      }
+    }
+    return result2;
+  };
+  const result = /* @__PURE__ */ new Map();
+  for (const unit of planned) {
+    const found = [];
+    for (const dependency of dependenciesOf(unit)) {
+      if (planned.has(dependency)) found.push(dependency);
+      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
+    }
+    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
+  }
+  return result;
+}
+var CycleFound;
+var init_graph = __esm({
+  "packages/classifier/src/graph.ts"() {
+    "use strict";
+    CycleFound = class extends Error {
+      constructor(cycle) {
+        super("cycle");
+        this.cycle = cycle;
+      }
+      cycle;
+    };
+  }
+});
+
 // packages/classifier/src/job.ts
+function checkJobGraph(jobs, context) {
+  const ids = /* @__PURE__ */ new Set();
+  jobs.forEach((job, index) => {
+    if (ids.has(job.id)) context.addIssue({ code: "custom", path: ["jobs", index, "id"], message: `two jobs have the id "${job.id}"` });
+    ids.add(job.id);
+  });
+  jobs.forEach(
+    (job, index) => job.needs.forEach((need, needIndex) => {
+      if (!ids.has(need)) context.addIssue({ code: "custom", path: ["jobs", index, "needs", needIndex], message: `job "${job.id}" needs "${need}", which is not in the plan` });
+    })
+  );
+  const selfNeeding = jobs.find((job) => job.needs.includes(job.id));
+  const needsOf = new Map(jobs.map((job) => [job.id, job.needs]));
+  let cycle = selfNeeding ? [selfNeeding.id, selfNeeding.id] : void 0;
+  try {
+    if (!cycle) topologicalOrder([...needsOf.keys()], (id) => needsOf.get(id) ?? []);
+  } catch (error62) {
+    if (!(error62 instanceof CycleFound)) throw error62;
+    cycle = error62.cycle;
+  }
+  if (cycle) context.addIssue({ code: "custom", path: ["jobs"], message: `jobs need each other in a cycle: ${cycle.join(" -> ")}` });
+}
 var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, excludedUnitSchema, planDocumentSchema;
 var init_job = __esm({
   "packages/classifier/src/job.ts"() {
     "use strict";
     init_zod();
-    init_src3();
+    init_src5();
+    init_graph();
     jobActionSchema = external_exports.enum(["plan", "apply", "plan-destroy", "destroy"]);
     awsAuthenticationSchema = external_exports.object({
       accountId: external_exports.string().regex(/^\d{12}$/),
@@ -37070,7 +37552,7 @@ var init_job = __esm({
       skippedUnits: external_exports.array(skippedUnitSchema).optional(),
       /** Units left out by their `exclude` blocks (optional extension, see `excludedUnitSchema`). */
       excludedUnits: external_exports.array(excludedUnitSchema).optional()
-    });
+    }).superRefine((plan, context) => checkJobGraph(plan.jobs, context));
   }
 });
 
@@ -37097,40 +37579,6 @@ var init_changes = __esm({
       "DriftDetected",
       "ConfigChanged"
     ];
-  }
-});
-
-// packages/classifier/src/errors.ts
-function classifierError(code2, message, options2 = {}) {
-  return new GantryError(code2, message, { ...options2, exitCode: classifierErrorExitCodes[code2] });
-}
-var classifierErrorExitCodes;
-var init_errors5 = __esm({
-  "packages/classifier/src/errors.ts"() {
-    "use strict";
-    init_src();
-    classifierErrorExitCodes = {
-      /** `.gantry/config.yml` (or a Gruntwork config) is not valid YAML/HCL. */
-      CONFIG_SYNTAX: 20,
-      /** A configuration key has a wrong value, a missing required key, or an unknown key. */
-      CONFIG_INVALID: 20,
-      /** A classifier plugin named in the configuration cannot be found or does not implement `ChangeClassifier`. */
-      CONFIG_PLUGIN_INVALID: 21,
-      /** An affected unit matches no environment, or more than one. */
-      PLAN_ENVIRONMENT_MISMATCH: 22,
-      /** The change deletes a unit that a remaining unit still depends on. */
-      PLAN_DELETED_UNIT_STILL_USED: 23,
-      /** The units' dependency blocks form a cycle: the jobs cannot be ordered. */
-      PLAN_DEPENDENCY_CYCLE: 24,
-      /** A new account directory must be the only infrastructure change of its pull request. */
-      PLAN_ACCOUNTS_ADDED_NOT_ALONE: 25,
-      /** The detection result given to the planner does not match the `gantry/v1` Detection schema. */
-      PLAN_INVALID_DETECTION: 26,
-      /** A classifier plugin threw or answered something that is not a claim. */
-      PLAN_CLASSIFIER_FAILED: 27,
-      /** git could not read the configuration from the head commit. */
-      CONFIG_READ_FAILED: 28
-    };
   }
 });
 
@@ -37197,7 +37645,7 @@ async function classifyWithPlugins(plugins, file2, context) {
     try {
       claim2 = await plugin.classify(file2, context);
     } catch (error62) {
-      throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
+      throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
         hint: "fix the plugin, or remove it from `classifiers` in the configuration",
         cause: error62
       });
@@ -37210,7 +37658,7 @@ async function classifyWithPlugins(plugins, file2, context) {
 function validateClaimType(plugin, file2, claim2) {
   const type = claim2.type;
   if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || builtInChangeTypes.includes(type)) {
-    throw classifierError(
+    throw new GantryError(
       "PLAN_CLASSIFIER_FAILED",
       `classifier plugin '${plugin.name}' claimed ${file2.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
       { hint: 'return { type: "DocsChanged", units: "none" } or similar from classify()' }
@@ -37227,11 +37675,11 @@ function claimedUnits(plugin, file2, claim2, context) {
     const known = new Set(context.headUnits);
     const unknown2 = units.filter((unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0);
     if (unknown2.length === 0) return uniqueSorted(units);
-    throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
+    throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
       hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
     });
   }
-  throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
+  throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
     hint: 'units must be "affected", "all", "none" or a list of unit directories'
   });
 }
@@ -37336,8 +37784,8 @@ var init_classify = __esm({
   "packages/classifier/src/classify.ts"() {
     "use strict";
     init_changes();
-    init_errors5();
     init_globs();
+    init_src();
     driftMarkerNames = [".gantry-drift", ".drift-detected"];
     ownConfigPattern = /^(\.gantry|\.gruntwork|\.github)\//;
     envCommonPattern = /(^|\/)_envcommon\//;
@@ -37650,7 +38098,7 @@ function matchEnvironments(units, environments2, configFile2) {
   }
   if (problems.length > 0) {
     const listed = environments2.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
-    throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
+    throw new GantryError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
       ...configFile2 ? { location: { file: configFile2 } } : {},
       hint: `every unit must match exactly one environment's paths; environments are ${listed}`
     });
@@ -37671,8 +38119,8 @@ function authenticationOf(environment) {
 var init_environments = __esm({
   "packages/classifier/src/environments.ts"() {
     "use strict";
-    init_errors5();
     init_globs();
+    init_src();
   }
 });
 
@@ -37704,99 +38152,6 @@ var init_exclusions = __esm({
   "packages/classifier/src/exclusions.ts"() {
     "use strict";
     terragruntCommand = { plan: "plan", "plan-destroy": "plan", apply: "apply", destroy: "destroy" };
-  }
-});
-
-// packages/classifier/src/graph.ts
-function topologicalOrder(nodes, dependenciesOf) {
-  const inSet = new Set(nodes);
-  const state = /* @__PURE__ */ new Map();
-  const order = [];
-  for (const root of nodes) {
-    if (state.has(root)) continue;
-    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
-    state.set(root, 1);
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (!inSet.has(dependency) || dependency === frame.node) continue;
-        const seen = state.get(dependency);
-        if (seen === 2) continue;
-        if (seen === 1) {
-          const start = stack.findIndex((entry) => entry.node === dependency);
-          throw new CycleFound([...stack.slice(start).map((entry) => entry.node), dependency]);
-        }
-        state.set(dependency, 1);
-        stack.push({ node: dependency, dependencies: dependenciesOf(dependency), next: 0 });
-      } else {
-        state.set(frame.node, 2);
-        order.push(frame.node);
-        stack.pop();
-      }
-    }
-  }
-  return order;
-}
-function nearestPlannedDependencies(planned, dependenciesOf) {
-  const memo2 = /* @__PURE__ */ new Map();
-  const onPath = /* @__PURE__ */ new Set();
-  const resolveUnplanned = (start) => {
-    const cached2 = memo2.get(start);
-    if (cached2) return cached2;
-    const stack = [
-      { unit: start, dependencies: dependenciesOf(start), next: 0, found: /* @__PURE__ */ new Set() }
-    ];
-    onPath.add(start);
-    let result2 = /* @__PURE__ */ new Set();
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      if (frame.next < frame.dependencies.length) {
-        const dependency = frame.dependencies[frame.next++];
-        if (planned.has(dependency)) {
-          frame.found.add(dependency);
-          continue;
-        }
-        const done = memo2.get(dependency);
-        if (done) {
-          done.forEach((unit) => frame.found.add(unit));
-        } else if (!onPath.has(dependency)) {
-          onPath.add(dependency);
-          stack.push({ unit: dependency, dependencies: dependenciesOf(dependency), next: 0, found: /* @__PURE__ */ new Set() });
-        }
-      } else {
-        stack.pop();
-        onPath.delete(frame.unit);
-        memo2.set(frame.unit, frame.found);
-        const parent = stack[stack.length - 1];
-        if (parent) frame.found.forEach((unit) => parent.found.add(unit));
-        result2 = frame.found;
-      }
-    }
-    return result2;
-  };
-  const result = /* @__PURE__ */ new Map();
-  for (const unit of planned) {
-    const found = [];
-    for (const dependency of dependenciesOf(unit)) {
-      if (planned.has(dependency)) found.push(dependency);
-      else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
-    }
-    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
-  }
-  return result;
-}
-var CycleFound;
-var init_graph = __esm({
-  "packages/classifier/src/graph.ts"() {
-    "use strict";
-    CycleFound = class extends Error {
-      constructor(cycle) {
-        super("cycle");
-        this.cycle = cycle;
-      }
-      cycle;
-    };
   }
 });
 
@@ -37838,7 +38193,7 @@ function refuseDeletingDependedOnUnits(detection, deleted, status) {
   }
   if (problems.length === 0) return;
   problems.sort();
-  throw classifierError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
+  throw new GantryError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
     location: { file: `${problems[0].split(" ")[0]}/terragrunt.hcl` },
     hint: "remove the dependency block from the remaining unit in the same change (or keep the deleted unit until nothing depends on it)"
   });
@@ -37851,7 +38206,7 @@ function refuseAccountsAddedWithOthers(changes) {
   const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
   if (others.length === 0) return;
   const accounts = added.map((change) => change.type === "AccountsAdded" ? change.account : "").join(", ");
-  throw classifierError(
+  throw new GantryError(
     "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
     `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others.flatMap((change) => change.files).slice(0, 5).join(", ")})`,
     { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" }
@@ -37861,8 +38216,8 @@ var init_refusals = __esm({
   "packages/classifier/src/refusals.ts"() {
     "use strict";
     init_changes();
-    init_errors5();
     init_units_acted_on();
+    init_src();
   }
 });
 
@@ -38028,7 +38383,7 @@ function orderJobs(groupIntoJobs) {
       const cycle = error62.cycle;
       const consolidated = cycle.filter((draft) => !draft.perUnit);
       if (consolidated.length === 0) {
-        throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
+        throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
           hint: "break the cycle of dependency blocks between these units"
         });
       }
@@ -38043,7 +38398,7 @@ function orderUnits(draft, dependencies) {
     return draft.destroy ? order.reverse() : order;
   } catch (error62) {
     if (!(error62 instanceof CycleFound)) throw error62;
-    throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
+    throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
       hint: "break the cycle of dependency blocks between these units"
     });
   }
@@ -38083,84 +38438,50 @@ var init_plan_jobs = __esm({
     init_dist();
     init_changes();
     init_environments();
-    init_errors5();
     init_exclusions();
     init_globs();
     init_graph();
     init_refusals();
     init_unit_reasons();
     init_units_acted_on();
+    init_src();
   }
 });
 
 // packages/classifier/src/git.ts
-import { execFile, spawn as spawn2 } from "node:child_process";
-function git(repo, args) {
-  return new Promise((resolve22, reject) => {
-    execFile(
-      "git",
-      args,
-      { cwd: repo, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } },
-      (error62, stdout, stderr) => {
-        if (error62) {
-          reject(
-            classifierError("CONFIG_READ_FAILED", `git ${args[0]} failed in ${repo}: ${String(stderr).trim().split("\n")[0] || error62.message}`, {
-              hint: "pass --repo with a git repository and --head with a commit that exists in it",
-              cause: error62
-            })
-          );
-        } else {
-          resolve22(stdout);
-        }
-      }
-    );
-  });
-}
 async function listTreeFiles(repo, ref, directories) {
-  const output2 = await git(repo, ["ls-tree", "-z", "--full-tree", `${ref}^{commit}`, "--", ...directories.map((directory) => `${directory}/`)]);
+  const output2 = await git(repo, ["ls-tree", "-z", "--full-tree", `${ref}^{commit}`, "--", ...directories.map((directory) => `${directory}/`)]).catch((error62) => {
+    throw readFailed(repo, error62);
+  });
   return output2.split("\0").filter((line) => line !== "").flatMap((line) => {
     const [meta3, path] = line.split("	");
     return meta3.split(" ")[1] === "blob" && path !== void 0 ? [path] : [];
   });
 }
-function readTreeFiles(repo, ref, paths) {
-  if (paths.length === 0) return Promise.resolve(/* @__PURE__ */ new Map());
-  return new Promise((resolve22, reject) => {
-    const child = spawn2("git", ["cat-file", "--batch"], { cwd: repo, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } });
-    const chunks = [];
-    child.stdout.on("data", (chunk) => chunks.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code2) => {
-      if (code2 !== 0) {
-        reject(classifierError("CONFIG_READ_FAILED", `git cat-file failed in ${repo} (exit ${code2})`, { hint: "check that --repo is a git repository" }));
-        return;
-      }
-      const output2 = Buffer.concat(chunks);
-      const files = /* @__PURE__ */ new Map();
-      let offset = 0;
-      for (const path of paths) {
-        const newline = output2.indexOf(10, offset);
-        const header2 = output2.subarray(offset, newline).toString("utf8");
-        offset = newline + 1;
-        const size = /^[0-9a-f]+ blob (\d+)$/.exec(header2)?.[1];
-        if (size === void 0) continue;
-        files.set(path, output2.subarray(offset, offset + Number(size)).toString("utf8"));
-        offset += Number(size) + 1;
-      }
-      resolve22(files);
-    });
-    child.stdin.end(paths.map((path) => `${ref}^{commit}:${path}
-`).join(""));
-  });
+async function readTreeFiles(repo, ref, paths) {
+  const name = (path) => `${ref}^{commit}:${path}`;
+  const contents = await readBlobs(repo, paths.map(name), { toError: (error62) => readFailed(repo, error62) });
+  const files = /* @__PURE__ */ new Map();
+  for (const path of paths) {
+    const content = contents.get(name(path));
+    if (content !== void 0) files.set(path, content);
+  }
+  return files;
 }
+var readFailed;
 var init_git2 = __esm({
   "packages/classifier/src/git.ts"() {
     "use strict";
-    init_errors5();
+    init_src();
+    init_src4();
+    readFailed = (repo, cause) => new GantryError("CONFIG_READ_FAILED", `${cause.message} (in ${repo})`, {
+      hint: "pass --repo with a git repository and --head with a commit that exists in it",
+      cause
+    });
   }
 });
 
-// packages/classifier/src/secret-names.ts
+// packages/secrets/src/index.ts
 function isSecretName(name) {
   return secretNamePattern.test(name) && !notSecretSuffix.test(name);
 }
@@ -38174,8 +38495,8 @@ function urlPassword(value) {
   return urlPasswords(value)[0];
 }
 var secretNamePattern, notSecretSuffix, secretValuePattern, userinfoPattern;
-var init_secret_names = __esm({
-  "packages/classifier/src/secret-names.ts"() {
+var init_src6 = __esm({
+  "packages/secrets/src/index.ts"() {
     "use strict";
     secretNamePattern = /(SECRET|TOKEN|PASS|PRIVATE_KEY|API_KEY|ACCESS_KEY|_KEY$|CREDENTIAL|CREDS|SESSION_KEY|COOKIE|SALT|DSN$|CONNECTION_STRING|(^|_)AUTH($|_)|AUTHORIZATION)/i;
     notSecretSuffix = /(_ID|_FILE|_PATH|_SOCK|_DIR|_URL|_ENABLED|_DISABLED)$/i;
@@ -38290,13 +38611,7 @@ var init_schema = __esm({
 
 // packages/classifier/src/config/validate.ts
 function formatConfigPath(path) {
-  let text2 = "";
-  for (const segment of path) {
-    if (typeof segment === "number") text2 += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text2 += text2 === "" ? segment : `.${segment}`;
-    else text2 += `[${JSON.stringify(segment)}]`;
-  }
-  return text2 === "" ? "(top level)" : text2;
+  return formatFieldPath(path, "(top level)");
 }
 function validateConfig(value, file2, locate, hint) {
   const result = gantryConfigSchema.safeParse(value);
@@ -38308,7 +38623,7 @@ function validateConfig(value, file2, locate, hint) {
   const [first, ...others] = result.error.issues.map((issue2) => describeIssue(issue2, value, locate));
   const also = others.slice(0, 5).map((other) => `${other.position ? `line ${other.position.line}: ` : ""}${other.text}`);
   const more = others.length > 5 ? [`and ${others.length - 5} more`] : [];
-  throw classifierError("CONFIG_INVALID", first.text, {
+  throw new GantryError("CONFIG_INVALID", first.text, {
     location: { file: file2, ...first.position ?? {} },
     hint: [
       hint ?? "fix the key as described; the JSON Schema packages/classifier/config.schema.json lists every key",
@@ -38321,7 +38636,7 @@ function refuseSecrets(config2, file2, locate) {
     const byName = isSecretName(name) && value !== "";
     if (!byName && !looksLikeSecretValue(value)) continue;
     const path = ["terragrunt", "env", name];
-    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
+    throw new GantryError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
       location: { file: file2, ...locate(path) ?? locate(path, { key: true }) ?? {} },
       hint: "remove it from the configuration and give it to the executor through your CI's secret store (terragrunt inherits the executor's environment)"
     });
@@ -38332,7 +38647,7 @@ function refuseReservedVariables(config2, file2, locate) {
     const reason = reservedToolVariable(name);
     if (reason === null) continue;
     const path = ["terragrunt", "env", name];
-    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
+    throw new GantryError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
       location: { file: file2, ...locate(path, { key: true }) ?? locate(path) ?? {} },
       hint: "remove it; set it in the pipelines repository's workflow if the pipelines side really needs it"
     });
@@ -38381,10 +38696,11 @@ var init_validate = __esm({
   "packages/classifier/src/config/validate.ts"() {
     "use strict";
     init_src();
-    init_errors5();
-    init_secret_names();
+    init_src6();
     init_tool_variables();
     init_schema();
+    init_src2();
+    init_src();
   }
 });
 
@@ -38395,7 +38711,7 @@ function parseYamlDocument(text2, file2) {
   const error62 = document.errors[0];
   if (error62) {
     const position = error62.linePos?.[0];
-    throw classifierError("CONFIG_SYNTAX", `invalid YAML: ${(error62.message.split("\n")[0] ?? "").replace(/\s*at line \d+, column \d+:?$/, "")}`, {
+    throw new GantryError("CONFIG_SYNTAX", `invalid YAML: ${(error62.message.split("\n")[0] ?? "").replace(/\s*at line \d+, column \d+:?$/, "")}`, {
       location: { file: file2, ...position ? { line: position.line, column: position.col } : {} },
       hint: "fix the YAML syntax at that line"
     });
@@ -38429,7 +38745,7 @@ function documentValue(document, file2, positionOf2) {
       }
     });
     const message = unresolved !== void 0 ? `invalid YAML: the alias *${unresolved} has no anchor &${unresolved} before it` : `invalid YAML: more than ${MAX_ALIAS_COUNT} alias expansions (a document that expands without bound)`;
-    throw classifierError("CONFIG_SYNTAX", message, {
+    throw new GantryError("CONFIG_SYNTAX", message, {
       location: { file: file2, ...offset !== void 0 ? positionOf2(offset) : {} },
       hint: unresolved !== void 0 ? `define the anchor (&${unresolved}) before using it, or write the value out` : "write the values out instead of nesting aliases",
       cause: error62
@@ -38460,7 +38776,7 @@ function parseGantryConfigYaml(text2, file2) {
   const { locate, toValue } = parseYamlDocument(text2, file2);
   const value = toValue() ?? {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw classifierError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
+    throw new GantryError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
       location: { file: file2, line: 1 },
       hint: "see packages/classifier/README.md for an example configuration"
     });
@@ -38472,8 +38788,8 @@ var init_gantry_yaml = __esm({
   "packages/classifier/src/config/gantry-yaml.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist(), 1);
-    init_errors5();
     init_validate();
+    init_src();
     MAX_ALIAS_COUNT = 100;
   }
 });
@@ -38483,7 +38799,7 @@ function parseGruntworkConfigYaml(text2, file2) {
   const { locate, toValue } = parseYamlDocument(text2, file2);
   const root = toValue() ?? {};
   const fail2 = (path, message) => {
-    throw classifierError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
+    throw new GantryError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
       location: { file: file2, ...locate(path) ?? {} },
       hint: "see Gruntwork's config.yml reference; Gantry honours deploy-branch-name, ignore-list and env"
     });
@@ -38536,9 +38852,9 @@ function isRecord(value) {
 var init_gruntwork_yaml = __esm({
   "packages/classifier/src/config/gruntwork-yaml.ts"() {
     "use strict";
-    init_errors5();
     init_gantry_yaml();
     init_validate();
+    init_src();
   }
 });
 
@@ -38663,9 +38979,8 @@ var awsKeys, HclReader;
 var init_gruntwork_hcl = __esm({
   "packages/classifier/src/config/gruntwork-hcl.ts"() {
     "use strict";
-    init_src2();
+    init_src3();
     init_src();
-    init_errors5();
     init_gruntwork_yaml();
     init_validate();
     awsKeys = {
@@ -38683,7 +38998,7 @@ var init_gruntwork_hcl = __esm({
           this.body = parseHcl(file2.text, file2.path).body;
         } catch (error62) {
           const location = GantryError.isInstance(error62) ? error62.location : void 0;
-          throw classifierError("CONFIG_SYNTAX", `invalid HCL: ${error62.message}`, {
+          throw new GantryError("CONFIG_SYNTAX", `invalid HCL: ${error62.message}`, {
             location: location ?? { file: file2.path },
             hint: "fix the HCL syntax in the Gruntwork configuration",
             cause: error62
@@ -38723,7 +39038,7 @@ var init_gruntwork_hcl = __esm({
         return value;
       }
       fail(offset, message, hint = "fix the Gruntwork configuration, or move to .gantry/config.yml") {
-        throw classifierError("CONFIG_INVALID", message, { location: { file: this.file.path, ...lineAt(this.file.text, offset) }, hint });
+        throw new GantryError("CONFIG_INVALID", message, { location: { file: this.file.path, ...lineAt(this.file.text, offset) }, hint });
       }
     };
   }
@@ -38765,7 +39080,7 @@ var init_load_config = __esm({
 import { createRequire as createRequire2 } from "node:module";
 import { existsSync as existsSync5, mkdtempSync, readFileSync as readFileSync3, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix8, resolve as resolve3 } from "node:path";
+import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix8, resolve as resolve4 } from "node:path";
 import { pathToFileURL } from "node:url";
 function isChangeClassifier(value) {
   if (typeof value !== "object" || value === null) return false;
@@ -38780,7 +39095,7 @@ async function loadClassifierPlugins(names, options2) {
     let candidate = module2["default"] ?? module2["classifier"];
     if (typeof candidate === "function") candidate = await candidate();
     if (!isChangeClassifier(candidate)) {
-      throw classifierError(
+      throw new GantryError(
         "CONFIG_PLUGIN_INVALID",
         `classifier plugin '${name}' does not export a ChangeClassifier (needs specificationVersion "v1", a name and classify())`,
         {
@@ -38797,7 +39112,7 @@ async function importPlugin(name, url2, options2) {
   try {
     return await import(url2);
   } catch (error62) {
-    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${error62.message}`, {
+    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${error62.message}`, {
       ...located(options2),
       hint: "fix the plugin module, or remove it from `classifiers`",
       cause: error62
@@ -38807,14 +39122,14 @@ async function importPlugin(name, url2, options2) {
 async function importFromTree(name, ref, options2) {
   const path = posix8.normalize(name);
   if (isAbsolute2(name) || path === ".." || path.startsWith("../")) {
-    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
+    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
       ...located(options2),
       hint: "name a file inside the repository (./.gantry/classifiers/mine.js), or a package"
     });
   }
   const text2 = (await readTreeFiles(options2.repo, ref, [path])).get(path);
   if (text2 === void 0) {
-    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
+    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
       ...located(options2),
       hint: "commit the plugin file together with the configuration that names it"
     });
@@ -38831,11 +39146,11 @@ async function importFromTree(name, ref, options2) {
 }
 function resolvePluginModule(name, options2) {
   if (name.startsWith(".") || isAbsolute2(name)) {
-    const path = resolve3(options2.repo, name);
+    const path = resolve4(options2.repo, name);
     if (!existsSync5(path)) throw pluginNotFound(name, options2.repo, options2.configFile);
     return pathToFileURL(path).href;
   }
-  const from = resolve3(options2.packagesFrom ?? options2.repo);
+  const from = resolve4(options2.packagesFrom ?? options2.repo);
   try {
     return pathToFileURL(createRequire2(join5(from, "package.json")).resolve(name)).href;
   } catch {
@@ -38870,7 +39185,7 @@ function exportTarget(exports2) {
   return void 0;
 }
 function pluginNotFound(name, repo, configFile2) {
-  return classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' cannot be found from ${repo}`, {
+  return new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' cannot be found from ${repo}`, {
     ...configFile2 ? { location: { file: configFile2 } } : {},
     hint: `install it in the repository (npm install ${name}) or name a file relative to the repository (./classifiers/mine.js)`
   });
@@ -38879,8 +39194,8 @@ var located;
 var init_plugins = __esm({
   "packages/classifier/src/plugins.ts"() {
     "use strict";
-    init_errors5();
     init_git2();
+    init_src();
     located = (options2) => options2.configFile ? { location: { file: options2.configFile } } : {};
   }
 });
@@ -38928,7 +39243,7 @@ async function planChange(options2) {
 var init_plan_change = __esm({
   "packages/classifier/src/plan-change.ts"() {
     "use strict";
-    init_src3();
+    init_src5();
     init_classify();
     init_load_config();
     init_plan_jobs();
@@ -39011,57 +39326,8 @@ var init_render = __esm({
   }
 });
 
-// packages/classifier/src/run-by-needs.ts
-async function runByNeeds(nodes, options2) {
-  const status = /* @__PURE__ */ new Map();
-  for (const id of nodes.keys()) status.set(id, "not-started");
-  const started = /* @__PURE__ */ new Set();
-  const running = /* @__PURE__ */ new Map();
-  const limit = Math.max(1, options2.parallelism);
-  const settle2 = () => {
-    if (options2.signal?.aborted) return;
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (const [id, needs] of nodes) {
-        if (started.has(id) || status.get(id) !== "not-started") continue;
-        const blocker = needs.find((need) => nodes.has(need) && (status.get(need) === "failed" || status.get(need) === "skipped"));
-        if (blocker !== void 0) {
-          status.set(id, "skipped");
-          options2.onSkip?.(id, blocker);
-          changed = true;
-        }
-      }
-    }
-  };
-  for (; ; ) {
-    settle2();
-    if (!options2.signal?.aborted) {
-      for (const [id, needs] of nodes) {
-        if (running.size >= limit) break;
-        if (started.has(id) || status.get(id) !== "not-started") continue;
-        if (!needs.every((need) => !nodes.has(need) || status.get(need) === "succeeded")) continue;
-        started.add(id);
-        const task = options2.run(id).catch(() => "failed").then((outcome) => {
-          status.set(id, outcome);
-          running.delete(id);
-        });
-        running.set(id, task);
-      }
-    }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
-  }
-  return status;
-}
-var init_run_by_needs = __esm({
-  "packages/classifier/src/run-by-needs.ts"() {
-    "use strict";
-  }
-});
-
 // packages/classifier/src/index.ts
-var init_src4 = __esm({
+var init_src7 = __esm({
   "packages/classifier/src/index.ts"() {
     "use strict";
     init_job();
@@ -39069,10 +39335,7 @@ var init_src4 = __esm({
     init_plan_change();
     init_load_config();
     init_render();
-    init_secret_names();
     init_tool_variables();
-    init_graph();
-    init_run_by_needs();
   }
 });
 
@@ -39122,10 +39385,12 @@ var init_package = __esm({
         "@gantry/change-detector": "workspace:*",
         "@gantry/classifier": "workspace:*",
         "@gantry/dispatcher": "workspace:*",
+        "@gantry/documents": "workspace:*",
         "@gantry/errors": "workspace:*",
         "@gantry/executor": "workspace:*",
         "@gantry/guards": "workspace:*",
-        "@gantry/init": "workspace:*"
+        "@gantry/init": "workspace:*",
+        zod: "^4.1.0"
       },
       devDependencies: {
         "@gantry/testkit": "workspace:*"
@@ -39164,37 +39429,40 @@ function writeErrorDocument(file2, command13, error62) {
   writeFileSync3(file2, `${JSON.stringify(document, null, 2)}
 `);
 }
-function parseErrorDocument(value, source) {
-  const invalid = (field, expected) => new GantryError("REPORT_ERROR_INVALID", `not a valid gantry/v1 Error: field "${field}" must be ${expected}`, {
-    hint: "pass the file a failing gantry command wrote to GANTRY_ERROR_FILE, unchanged",
-    location: { file: source },
-    exitCode: 20
-  });
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid("(document)", "an object");
-  const document = value;
-  if (document.apiVersion !== "gantry/v1") throw invalid("apiVersion", '"gantry/v1"');
-  if (document.kind !== "Error") throw invalid("kind", '"Error"');
-  for (const field of ["command", "code", "message"]) {
-    if (typeof document[field] !== "string" || document[field] === "") throw invalid(field, "a non-empty string");
-  }
-  if (document.hint !== null && typeof document.hint !== "string") throw invalid("hint", "a string or null");
-  if (!Number.isInteger(document.exitCode)) throw invalid("exitCode", "an integer");
-  const location = document.location;
-  if (location !== null && (typeof location !== "object" || typeof location.file !== "string")) throw invalid("location", "null or an object with a file");
-  return document;
-}
+var errorDocumentSchema, errorDocument;
 var init_error_document = __esm({
   "packages/cli/src/error-document.ts"() {
     "use strict";
-    init_src();
+    init_zod();
+    errorDocumentSchema = external_exports.object({
+      apiVersion: external_exports.literal("gantry/v1"),
+      kind: external_exports.literal("Error"),
+      /** The gantry command that failed (`plan`, `detect`, …). */
+      command: external_exports.string().min(1),
+      code: external_exports.string().min(1),
+      message: external_exports.string().min(1),
+      hint: external_exports.string().nullable(),
+      location: external_exports.object({ file: external_exports.string(), line: external_exports.number().int().optional(), column: external_exports.number().int().optional() }).nullable(),
+      exitCode: external_exports.number().int()
+    });
+    errorDocument = {
+      kind: "Error",
+      schema: errorDocumentSchema,
+      code: "REPORT_ERROR_INVALID",
+      hint: "pass the file a failing gantry command wrote to GANTRY_ERROR_FILE, unchanged"
+    };
   }
 });
 
 // packages/cli/src/exit-codes.ts
+function rangeText(range) {
+  const { first, last } = EXIT_CODE_RANGES[range];
+  return first === last ? String(first) : `${first}-${last}`;
+}
 function renderExitCodes(command13) {
-  const names = [...COMMAND_EXIT_CODES[command13] ?? ["ok", "usage"], "internal"];
-  const width = Math.max(...names.map((name) => EXIT_CODES[name].codes.length));
-  const rows = names.map((name) => wrap(EXIT_CODES[name].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? EXIT_CODES[name].codes : "").padEnd(width)}  ${line}`).join("\n"));
+  const ranges = [...COMMAND_EXIT_CODES[command13] ?? ["ok", "usage"], "internal"];
+  const width = Math.max(...ranges.map((range) => rangeText(range).length));
+  const rows = ranges.map((range) => wrap(EXIT_CODE_RANGES[range].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? rangeText(range) : "").padEnd(width)}  ${line}`).join("\n"));
   return `Exit codes:
 ${rows.join("\n")}
 `;
@@ -39208,23 +39476,11 @@ function wrap(text2, width) {
   }
   return lines;
 }
-var EXIT_CODES, COMMAND_EXIT_CODES;
+var COMMAND_EXIT_CODES;
 var init_exit_codes = __esm({
   "packages/cli/src/exit-codes.ts"() {
     "use strict";
-    EXIT_CODES = {
-      ok: { codes: "0", meaning: "success" },
-      findings: { codes: "1", meaning: "the check ran and found problems (listed above the exit)" },
-      usage: { codes: "2", meaning: "usage: an unknown command or option, a missing or invalid value" },
-      detection: { codes: "10-14", meaning: "detection could not run: not a git repository (10), unknown ref (11), shallow clone lacking a commit (12), no merge-base (13), git failed (14)" },
-      analysis: { codes: "15-19", meaning: "the document was printed, but some unit could not be analysed: HCL syntax (15), evaluation (16), include cycle (17), symlink leaving the repository (18), unreadable file (19)" },
-      configuration: { codes: "20-29", meaning: "configuration or planning: an invalid configuration or document, a unit in no environment, a dependency cycle, ..." },
-      execution: { codes: "30-39", meaning: "execution: a job or unit failed, was skipped or did not run (30), or setting it up or a GitHub call failed (31-39)" },
-      guard: { codes: "40-59", meaning: "refused by a guard (nothing was run)" },
-      credentials: { codes: "60-69", meaning: "no cloud credentials: the OIDC token or the STS exchange failed" },
-      internal: { codes: "70", meaning: "internal error: a bug in Gantry, please report it" },
-      interrupted: { codes: "130", meaning: "interrupted (SIGINT or SIGTERM)" }
-    };
+    init_src();
     COMMAND_EXIT_CODES = {
       detect: ["ok", "usage", "detection", "analysis"],
       plan: ["ok", "usage", "detection", "configuration", "execution"],
@@ -39274,25 +39530,24 @@ function parseCommandArgs(command13, argv, options2, help10) {
   try {
     parsed = parse5();
   } catch (error62) {
-    throw usageError(command13, describeParseError(error62, all), help10);
+    throw usageError(describeParseError(error62, all, argv), { command: command13, hint: synopsis(help10) });
   }
   if (parsed.values.help) throw new HelpRequested(commandHelp(command13, help10), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
 }
-function usageError(command13, message, help10) {
-  const usage2 = help10.split("\n\n")[0].trim();
-  return new GantryError("USAGE", message, { hint: `${usage2}
-  see \`gantry help ${command13}\``, exitCode: 2 });
-}
-function describeParseError(error62, options2) {
-  const quoted = /'(-{1,2}[^' =]+)/.exec(error62.message)?.[1];
+function describeParseError(error62, options2, argv) {
+  const quoted = /'(-{1,2}[^' =,]+)/.exec(error62.message)?.[1];
   const flag = quoted?.replace(/^-+/, "");
   const spelled = (name) => options2[name]?.type === "string" ? `--${name} VALUE` : `--${name}`;
   if (error62.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== void 0) {
-    const known = Object.keys(options2);
-    const names = quoted.startsWith("--") ? known : Object.values(options2).flatMap((option) => option.short ? [option.short] : []).concat(known);
-    const suggestion = formatDidYouMean(flag, names, (name) => spelled(name));
-    return `unknown option ${quoted}${suggestion ? `: ${suggestion}` : ""}`;
+    if (quoted.startsWith("--")) {
+      const suggestion2 = formatDidYouMean(flag, Object.keys(options2), spelled);
+      return `unknown option ${quoted}${suggestion2 ? `: ${suggestion2}` : ""}`;
+    }
+    const word = argv.find((arg) => /^-[^-]/.test(arg) && arg.slice(1).includes(flag))?.replace(/=.*$/, "") ?? quoted;
+    const name = word.slice(1);
+    const suggestion = Object.hasOwn(options2, name) ? `did you mean ${spelled(name)}?` : name.length > 1 ? formatDidYouMean(name, Object.keys(options2), spelled) : void 0;
+    return `unknown option ${word}${suggestion ? `: ${suggestion}` : ""}`;
   }
   if (error62.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag !== void 0) {
     const name = Object.entries(options2).find(([long, option]) => long === flag || option.short === flag)?.[0] ?? flag;
@@ -39301,9 +39556,12 @@ function describeParseError(error62, options2) {
   }
   return "invalid arguments";
 }
+function synopsis(help10) {
+  return help10.split("\n\n")[0].trim();
+}
 function requireOption(command13, value, name) {
   if (value === void 0 || value === "") {
-    throw new GantryError("USAGE", `missing required option --${name}`, { hint: `see \`gantry help ${command13}\``, exitCode: 2 });
+    throw usageError(`missing required option --${name}`, { command: command13 });
   }
   return value;
 }
@@ -39311,7 +39569,7 @@ function parseEvent(command13, value, fallback) {
   const event = value ?? fallback ?? requireOption(command13, value, "event");
   if (event !== "pull_request" && event !== "push") {
     const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { hint: `see \`gantry help ${command13}\``, exitCode: 2 });
+    throw usageError(`--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { command: command13 });
   }
   return event;
 }
@@ -39336,12 +39594,12 @@ var detect_exports = {};
 __export(detect_exports, {
   command: () => command
 });
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 var HELP, command;
 var init_detect2 = __esm({
   "packages/cli/src/commands/detect.ts"() {
     "use strict";
-    init_src3();
+    init_src5();
     init_args();
     HELP = `usage: gantry detect --base REF --head REF [--repo DIR] [--event pull_request|push] [--json] [--no-cache]
 
@@ -39373,7 +39631,7 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
       const head = requireOption("detect", values.head, "head");
       const event = parseEvent("detect", values.event, "pull_request");
       const result = await detectChanges({
-        repo: resolve4(io.cwd, values.repo ?? "."),
+        repo: resolve5(io.cwd, values.repo ?? "."),
         base,
         head,
         event,
@@ -39390,46 +39648,59 @@ read a changed file (includes, read_terragrunt_config, terraform.source, local m
   }
 });
 
+// packages/dispatcher/src/run-by-needs.ts
+async function runByNeeds(nodes, options2) {
+  const status = /* @__PURE__ */ new Map();
+  for (const id of nodes.keys()) status.set(id, "not-started");
+  const started = /* @__PURE__ */ new Set();
+  const running = /* @__PURE__ */ new Map();
+  const limit = Math.max(1, options2.parallelism);
+  const settle2 = () => {
+    if (options2.signal?.aborted) return;
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const [id, needs] of nodes) {
+        if (started.has(id) || status.get(id) !== "not-started") continue;
+        const blocker = needs.find((need) => nodes.has(need) && (status.get(need) === "failed" || status.get(need) === "skipped"));
+        if (blocker !== void 0) {
+          status.set(id, "skipped");
+          options2.onSkip?.(id, blocker);
+          changed = true;
+        }
+      }
+    }
+  };
+  for (; ; ) {
+    settle2();
+    if (!options2.signal?.aborted) {
+      for (const [id, needs] of nodes) {
+        if (running.size >= limit) break;
+        if (started.has(id) || status.get(id) !== "not-started") continue;
+        if (!needs.every((need) => !nodes.has(need) || status.get(need) === "succeeded")) continue;
+        started.add(id);
+        const task = options2.run(id).catch(() => "failed").then((outcome) => {
+          status.set(id, outcome);
+          running.delete(id);
+        });
+        running.set(id, task);
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  return status;
+}
+var init_run_by_needs = __esm({
+  "packages/dispatcher/src/run-by-needs.ts"() {
+    "use strict";
+  }
+});
+
 // packages/dispatcher/src/in-process.ts
 import { setMaxListeners } from "node:events";
-function validateJobGraph(plan) {
-  const ids = new Set(plan.jobs.map((job) => job.id));
-  if (ids.size !== plan.jobs.length) {
-    const duplicate = plan.jobs.find((job, index) => plan.jobs.findIndex((other) => other.id === job.id) !== index);
-    throw new GantryError("DISPATCH_DUPLICATE_JOB", `plan: jobs: two jobs have the id "${duplicate.id}"`, { hint: "plan again with `gantry plan`; job ids are unique", exitCode: 20 });
-  }
-  plan.jobs.forEach((job, index) => {
-    job.needs.forEach((need, needIndex) => {
-      if (!ids.has(need)) {
-        throw new GantryError("DISPATCH_UNKNOWN_NEED", `plan: field "jobs[${index}].needs[${needIndex}]": job "${job.id}" needs "${need}", which is not in the plan`, {
-          hint: "plan again with `gantry plan`, or remove the job from `needs`",
-          exitCode: 20
-        });
-      }
-    });
-  });
-  const needsOf = new Map(plan.jobs.map((job) => [job.id, job.needs]));
-  const cycle = (ids2) => new GantryError("DISPATCH_CYCLE", `plan: jobs need each other in a cycle: ${ids2.join(" -> ")}`, { hint: "plan again with `gantry plan`", exitCode: 20 });
-  const selfNeeding = plan.jobs.find((job) => job.needs.includes(job.id));
-  if (selfNeeding) throw cycle([selfNeeding.id, selfNeeding.id]);
-  try {
-    topologicalOrder([...needsOf.keys()], (id) => needsOf.get(id));
-  } catch (error62) {
-    if (!(error62 instanceof CycleFound)) throw error62;
-    throw cycle(error62.cycle);
-  }
-}
 async function dispatchInProcess(planInput, options2) {
-  const parsed = planDocumentSchema.safeParse(planInput);
-  if (!parsed.success) {
-    const issue2 = parsed.error.issues[0];
-    throw new GantryError("DISPATCH_PLAN_INVALID", `plan: field "${issue2.path.join(".") || "(document)"}": ${issue2.message}`, {
-      hint: "pass the document `gantry plan --json` printed",
-      exitCode: 20
-    });
-  }
-  const plan = parsed.data;
-  validateJobGraph(plan);
+  const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   const forward = () => controller.abort(options2.signal?.reason);
@@ -39467,11 +39738,19 @@ async function dispatchInProcess(planInput, options2) {
     options2.signal?.removeEventListener("abort", forward);
   }
 }
+var dispatchPlanDocument;
 var init_in_process = __esm({
   "packages/dispatcher/src/in-process.ts"() {
     "use strict";
-    init_src4();
-    init_src();
+    init_src7();
+    init_src2();
+    init_run_by_needs();
+    dispatchPlanDocument = {
+      kind: "Plan",
+      schema: planDocumentSchema,
+      code: "DISPATCH_PLAN_INVALID",
+      hint: "pass the document `gantry plan --json` printed, unchanged"
+    };
   }
 });
 
@@ -46928,10 +47207,57 @@ var init_dist_node = __esm({
   }
 });
 
-// packages/dispatcher/src/github/errors.ts
-function githubError(code2, message, hint) {
-  return new GantryError(code2, message, { hint, exitCode: githubErrorCodes[code2] });
+// packages/dispatcher/src/github/app-auth.ts
+function isAppCredentials(credential) {
+  return typeof credential !== "string";
 }
+function createAppAuthorizer(app, request2) {
+  if (app.appId.trim() === "" || app.privateKey.trim() === "") {
+    throw new GantryError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", { hint: "Set the App's id and its private key (PEM) before running Gantry." });
+  }
+  const auth6 = createAppAuth({ appId: app.appId, privateKey: app.privateKey, request: request2 });
+  const jwt2 = async () => `bearer ${(await auth6({ type: "app" })).token}`;
+  const installations = /* @__PURE__ */ new Map();
+  const installationOf = (repository) => {
+    if (app.installationId !== void 0) return Promise.resolve(app.installationId);
+    let found = installations.get(repository);
+    if (!found) {
+      const [owner, repo] = repository.split("/");
+      found = jwt2().then(async (authorization) => {
+        const response = await request2("GET /repos/{owner}/{repo}/installation", { owner, repo, headers: { authorization } });
+        return response.data.id;
+      });
+      installations.set(repository, found);
+      found.catch(() => installations.delete(repository));
+    }
+    return found;
+  };
+  let login;
+  return {
+    async authorization(route, repository) {
+      if (repository === void 0 || appRoute.test(route)) return jwt2();
+      const installationId = await installationOf(repository);
+      const { token } = await auth6({ type: "installation", installationId, repositoryNames: [repository.split("/")[1]], permissions: { ...app.permissions } });
+      return `token ${token}`;
+    },
+    login() {
+      login ??= jwt2().then(async (authorization) => `${(await request2("GET /app", { headers: { authorization } })).data.slug}[bot]`);
+      login.catch(() => login = void 0);
+      return login;
+    }
+  };
+}
+var appRoute;
+var init_app_auth = __esm({
+  "packages/dispatcher/src/github/app-auth.ts"() {
+    "use strict";
+    init_dist_node();
+    init_src();
+    appRoute = /^[A-Z]+ (?:\/app(?:[/?]|$)|\/repos\/\{owner\}\/\{repo\}\/installation$)/;
+  }
+});
+
+// packages/dispatcher/src/github/errors.ts
 function githubMessage(data) {
   if (typeof data !== "object" || data === null) return void 0;
   const { message, errors } = data;
@@ -47002,77 +47328,12 @@ function toGantryError(error62, failed) {
     }
   }
 }
-var githubErrorCodes;
-var init_errors6 = __esm({
+var githubError;
+var init_errors4 = __esm({
   "packages/dispatcher/src/github/errors.ts"() {
     "use strict";
     init_src();
-    githubErrorCodes = {
-      GITHUB_REQUEST_FAILED: 30,
-      GITHUB_BAD_CREDENTIALS: 31,
-      GITHUB_PERMISSION_DENIED: 32,
-      GITHUB_NOT_FOUND: 33,
-      GITHUB_VALIDATION_FAILED: 34,
-      GITHUB_RATE_LIMITED: 35,
-      DISPATCH_JOB_INVALID: 36,
-      DISPATCH_RUN_NOT_FOUND: 37,
-      /** A dispatch failed without an answer and no run of it appeared; not sent again (no correlation input). */
-      DISPATCH_UNCERTAIN: 37,
-      DISPATCH_TIMEOUT: 38,
-      DISPATCH_CANCELLED: 39,
-      /** A bad argument to a GitHub function (not a GitHub answer); shares the generic execution exit code. */
-      GITHUB_INPUT_INVALID: 30
-    };
-  }
-});
-
-// packages/dispatcher/src/github/app-auth.ts
-function isAppCredentials(credential) {
-  return typeof credential !== "string";
-}
-function createAppAuthorizer(app, request2) {
-  if (app.appId.trim() === "" || app.privateKey.trim() === "") {
-    throw githubError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", "Set the App's id and its private key (PEM) before running Gantry.");
-  }
-  const auth6 = createAppAuth({ appId: app.appId, privateKey: app.privateKey, request: request2 });
-  const jwt2 = async () => `bearer ${(await auth6({ type: "app" })).token}`;
-  const installations = /* @__PURE__ */ new Map();
-  const installationOf = (repository) => {
-    if (app.installationId !== void 0) return Promise.resolve(app.installationId);
-    let found = installations.get(repository);
-    if (!found) {
-      const [owner, repo] = repository.split("/");
-      found = jwt2().then(async (authorization) => {
-        const response = await request2("GET /repos/{owner}/{repo}/installation", { owner, repo, headers: { authorization } });
-        return response.data.id;
-      });
-      installations.set(repository, found);
-      found.catch(() => installations.delete(repository));
-    }
-    return found;
-  };
-  let login;
-  return {
-    async authorization(route, repository) {
-      if (repository === void 0 || appRoute.test(route)) return jwt2();
-      const installationId = await installationOf(repository);
-      const { token } = await auth6({ type: "installation", installationId, repositoryNames: [repository.split("/")[1]], permissions: { ...app.permissions } });
-      return `token ${token}`;
-    },
-    login() {
-      login ??= jwt2().then(async (authorization) => `${(await request2("GET /app", { headers: { authorization } })).data.slug}[bot]`);
-      login.catch(() => login = void 0);
-      return login;
-    }
-  };
-}
-var appRoute;
-var init_app_auth = __esm({
-  "packages/dispatcher/src/github/app-auth.ts"() {
-    "use strict";
-    init_dist_node();
-    init_errors6();
-    appRoute = /^[A-Z]+ (?:\/app(?:[/?]|$)|\/repos\/\{owner\}\/\{repo\}\/installation$)/;
+    githubError = (code2, message, hint) => new GantryError(code2, message, { hint });
   }
 });
 
@@ -47105,7 +47366,7 @@ function createGitHubClient(connection2, defaultTokenName) {
   const tokenName = connection2.tokenName ?? defaultTokenName;
   const credential = connection2.token;
   if (typeof credential === "string" && credential.trim() === "") {
-    throw githubError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, `Set ${tokenName} to a GitHub token before running Gantry.`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, { hint: `Set ${tokenName} to a GitHub token before running Gantry.` });
   }
   const timing = connection2.timing ?? githubTimingFromEnvironment(process.env);
   const retryBaseMs = timing.retryBaseMs ?? 1e3;
@@ -47177,7 +47438,8 @@ var init_client = __esm({
     init_dist_bundle6();
     import_bottleneck = __toESM(require_lib(), 1);
     init_app_auth();
-    init_errors6();
+    init_errors4();
+    init_src();
     defaultGitHubApiUrl = "https://api.github.com";
     GantryOctokit = Octokit.plugin(throttling, retry);
     writeQueues = /* @__PURE__ */ new Map();
@@ -47185,32 +47447,28 @@ var init_client = __esm({
 });
 
 // packages/guards/src/errors.ts
-function credentialsError(code2, message, hint, cause) {
-  return new GantryError(code2, message, { hint, exitCode: CREDENTIAL_ERRORS[code2], cause });
-}
-var GUARDS, GUARD_INTERRUPTED_EXIT_CODE, guardMarker, GuardRefusedError, CREDENTIAL_ERRORS;
-var init_errors7 = __esm({
+var GUARDS, guardMarker, GuardRefusedError;
+var init_errors5 = __esm({
   "packages/guards/src/errors.ts"() {
     "use strict";
     init_src();
     GUARDS = {
-      "deploy-branch": { code: "GUARD_DEPLOY_BRANCH_UNAVAILABLE", exitCode: 40 },
-      "path-containment": { code: "GUARD_PATH_ESCAPE", exitCode: 41 },
-      "workflow-identity": { code: "GUARD_UNTRUSTED_WORKFLOW", exitCode: 42 },
-      "apply-ref-on-deploy-branch": { code: "GUARD_REF_NOT_ON_DEPLOY_BRANCH", exitCode: 43 },
-      "apply-unit-on-deploy-branch": { code: "GUARD_UNIT_NOT_ON_DEPLOY_BRANCH", exitCode: 44 },
-      "destroy-unit-absent": { code: "GUARD_DESTROY_UNIT_STILL_LIVE", exitCode: 45 },
-      "destroy-removal-merged": { code: "GUARD_DESTROY_REMOVAL_NOT_MERGED", exitCode: 46 },
-      "destroy-ref-ancestor": { code: "GUARD_DESTROY_REF_NOT_ANCESTOR", exitCode: 47 },
-      "re-derive": { code: "GUARD_JOB_NOT_REDERIVED", exitCode: 48 },
-      "pull-request-preflight": { code: "GUARD_PR_NOT_AHEAD", exitCode: 49 },
-      "job-document": { code: "GUARD_INVALID_JOB", exitCode: 50 },
-      "unit-at-ref": { code: "GUARD_UNIT_MISSING_AT_REF", exitCode: 51 },
-      "trusted-settings": { code: "GUARD_UNTRUSTED_SETTINGS", exitCode: 52 },
-      "no-rollback": { code: "GUARD_UNIT_SUPERSEDED", exitCode: 53 },
-      "workflow-role": { code: "GUARD_WRONG_WORKFLOW", exitCode: 54 }
+      "deploy-branch": "GUARD_DEPLOY_BRANCH_UNAVAILABLE",
+      "path-containment": "GUARD_PATH_ESCAPE",
+      "workflow-identity": "GUARD_UNTRUSTED_WORKFLOW",
+      "apply-ref-on-deploy-branch": "GUARD_REF_NOT_ON_DEPLOY_BRANCH",
+      "apply-unit-on-deploy-branch": "GUARD_UNIT_NOT_ON_DEPLOY_BRANCH",
+      "destroy-unit-absent": "GUARD_DESTROY_UNIT_STILL_LIVE",
+      "destroy-removal-merged": "GUARD_DESTROY_REMOVAL_NOT_MERGED",
+      "destroy-ref-ancestor": "GUARD_DESTROY_REF_NOT_ANCESTOR",
+      "re-derive": "GUARD_JOB_NOT_REDERIVED",
+      "pull-request-preflight": "GUARD_PR_NOT_AHEAD",
+      "job-document": "GUARD_INVALID_JOB",
+      "unit-at-ref": "GUARD_UNIT_MISSING_AT_REF",
+      "trusted-settings": "GUARD_UNTRUSTED_SETTINGS",
+      "no-rollback": "GUARD_UNIT_SUPERSEDED",
+      "workflow-role": "GUARD_WRONG_WORKFLOW"
     };
-    GUARD_INTERRUPTED_EXIT_CODE = 130;
     guardMarker = /* @__PURE__ */ Symbol.for("gantry.guard-refused");
     GuardRefusedError = class extends GantryError {
       [guardMarker] = true;
@@ -47219,9 +47477,8 @@ var init_errors7 = __esm({
       commit;
       constructor(refusal, options2 = {}) {
         const where = [refusal.unit ? `unit ${refusal.unit}` : null, refusal.commit ? `commit ${refusal.commit}` : null].filter(Boolean).join(", ");
-        super(GUARDS[refusal.guard].code, `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`, {
+        super(GUARDS[refusal.guard], `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`, {
           hint: refusal.hint,
-          exitCode: GUARDS[refusal.guard].exitCode,
           cause: options2.cause
         });
         this.name = "GuardRefusedError";
@@ -47233,53 +47490,10 @@ var init_errors7 = __esm({
         return typeof value === "object" && value !== null && value[guardMarker] === true;
       }
     };
-    CREDENTIAL_ERRORS = {
-      CREDENTIALS_OIDC_UNAVAILABLE: 60,
-      CREDENTIALS_OIDC_REQUEST_FAILED: 61,
-      CREDENTIALS_ASSUME_ROLE_FAILED: 62,
-      CREDENTIALS_APPLY_ROLE_UNGUARDED: 63,
-      CREDENTIALS_NOT_CONFIGURED: 64
-    };
   }
 });
 
 // packages/guards/src/git.ts
-import { execFile as execFile2 } from "node:child_process";
-function runGit(repo, args, options2 = {}) {
-  return new Promise((resolve22, reject) => {
-    const child = execFile2(
-      "git",
-      args,
-      {
-        cwd: repo,
-        encoding: "utf8",
-        maxBuffer: 256 * 1024 * 1024,
-        ...options2.signal ? { signal: options2.signal } : {},
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C", ...options2.env }
-      },
-      (error62, stdout, stderr) => {
-        if (error62 && typeof error62.code !== "number") return reject(error62);
-        resolve22({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
-      }
-    );
-    if (options2.input !== void 0) child.stdin?.end(options2.input);
-  });
-}
-async function git2(repo, args, options2 = {}) {
-  const result = await runGit(repo, args, options2);
-  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr.trim()}`);
-  return result.stdout;
-}
-async function resolveCommit(repo, ref, signal) {
-  const result = await runGit(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
-  return result.exitCode === 0 ? result.stdout.trim() : null;
-}
-async function isAncestor(repo, ancestor, descendant, signal) {
-  const result = await runGit(repo, ["merge-base", "--is-ancestor", ancestor, descendant], { signal });
-  if (result.exitCode === 0) return true;
-  if (result.exitCode === 1) return false;
-  throw new Error(`git merge-base --is-ancestor ${ancestor} ${descendant} failed: ${result.stderr.trim()}`);
-}
 function parseLsTree2(output2) {
   return output2.split("\0").filter(Boolean).map((line) => {
     const tab = line.indexOf("	");
@@ -47288,45 +47502,23 @@ function parseLsTree2(output2) {
   });
 }
 async function listTree(repo, commit, signal) {
-  return parseLsTree2(await git2(repo, ["ls-tree", "-r", "-z", "--full-tree", commit], { signal }));
+  return parseLsTree2(await git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit], { signal }));
 }
-function readBlobs(repo, objects, signal) {
-  const contents = /* @__PURE__ */ new Map();
-  if (objects.length === 0) return Promise.resolve(contents);
-  return new Promise((resolve22, reject) => {
-    const child = execFile2(
-      "git",
-      ["cat-file", "--batch"],
-      { cwd: repo, encoding: "buffer", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" }, ...signal ? { signal } : {} },
-      (error62, stdout) => {
-        if (error62) return reject(error62);
-        let offset = 0;
-        while (offset < stdout.length) {
-          const headerEnd = stdout.indexOf(10, offset);
-          const [object2 = "", , size = "0"] = stdout.subarray(offset, headerEnd).toString("utf8").split(" ");
-          const length = Number(size);
-          contents.set(object2, stdout.subarray(headerEnd + 1, headerEnd + 1 + length).toString("utf8"));
-          offset = headerEnd + 1 + length + 1;
-        }
-        resolve22(contents);
-      }
-    );
-    child.stdin?.end(`${objects.join("\n")}
-`);
-  });
+function readBlobs2(repo, objects, signal) {
+  return readBlobs(repo, objects, { signal });
 }
 async function hasRemote(repo, name, signal) {
   const result = await runGit(repo, ["remote"], { signal });
   return result.exitCode === 0 && result.stdout.split("\n").includes(name);
 }
 function fetchCredentials(token) {
-  if (!token) return {};
-  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
-  return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}` };
+  return token ? basicAuthConfig(token) : {};
 }
 var init_git3 = __esm({
   "packages/guards/src/git.ts"() {
     "use strict";
+    init_src4();
+    init_src4();
   }
 });
 
@@ -47371,6 +47563,8 @@ var init_tokens = __esm({
         usedFor: "reading pull requests and writing Gantry's report comments on infrastructure-live",
         classicScopes: ["repo"],
         fineGrainedPermissions: { pull_requests: "write" },
+        optInPermissions: { issues: "write" },
+        optInFineGrained: "Issues: read and write (for --open-issue-on-failure)",
         repositories: "infrastructure-live only",
         fineGrained: "Pull requests: read and write on the infrastructure repository only"
       },
@@ -47386,7 +47580,10 @@ var init_tokens = __esm({
     };
     GITHUB_APP_PERMISSIONS = Object.assign(
       {},
-      ...Object.keys(TOKEN_SETTINGS).map((purpose) => TOKEN_SETTINGS[purpose].fineGrainedPermissions)
+      ...Object.keys(TOKEN_SETTINGS).flatMap((purpose) => {
+        const setting = TOKEN_SETTINGS[purpose];
+        return [setting.fineGrainedPermissions, setting.optInPermissions ?? {}];
+      })
     );
     IMPLIED_CLASSIC_SCOPES = {
       repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
@@ -47412,7 +47609,7 @@ var UnitListing;
 var init_unit_listing = __esm({
   "packages/guards/src/unit-listing.ts"() {
     "use strict";
-    init_src3();
+    init_src5();
     UnitListing = class {
       constructor(repo) {
         this.repo = repo;
@@ -47455,7 +47652,7 @@ async function resolveDeployBranchTip(repo, branch, options2 = {}) {
     }
     const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`], {
       signal,
-      env: fetchCredentials(options2.token)
+      config: fetchCredentials(options2.token)
     });
     if (fetched.exitCode !== 0) {
       throw refuse2(
@@ -47569,7 +47766,7 @@ async function checkDestroyOnDeployBranch(repo, listing2, ref, units, tip, signa
   });
 }
 async function pathHistory(repo, range, paths, signal) {
-  const output2 = await git2(repo, ["log", "--no-renames", "--format=%x01%H", "--name-status", "-z", range, "--", ...paths.map((path) => `:(literal)${path}`)], { signal });
+  const output2 = await git(repo, ["log", "--no-renames", "--format=%x01%H", "--name-status", "-z", range, "--", ...paths.map((path) => `:(literal)${path}`)], { signal });
   const history = /* @__PURE__ */ new Map();
   for (const record2 of output2.split("").filter(Boolean)) {
     const [commit = "", ...fields] = record2.split(/[\n\0]+/).filter(Boolean);
@@ -47622,7 +47819,7 @@ var UNIT_MARKER, DEPLOY_BRANCH_FETCHED_VARIABLE;
 var init_deploy_branch = __esm({
   "packages/guards/src/deploy-branch.ts"() {
     "use strict";
-    init_errors7();
+    init_errors5();
     init_git3();
     init_tokens();
     init_unit_listing();
@@ -47725,7 +47922,7 @@ async function checkUnitsContained(repo, commit, units, options2) {
   const symlinks = entries.filter((entry) => entry.mode === SYMLINK_MODE2);
   const stacks = entries.some((entry) => entry.path === STACK_FILE2 || entry.path.endsWith(`/${STACK_FILE2}`));
   if (symlinks.length === 0 && !stacks) return;
-  const targets = await readBlobs(repo, [...new Set(symlinks.map((entry) => entry.object))], options2.signal);
+  const targets = await readBlobs2(repo, [...new Set(symlinks.map((entry) => entry.object))], options2.signal);
   const links = new Map(symlinks.map((entry) => [entry.path, targets.get(entry.object) ?? ""]));
   const reports = await readsWithDependencies(repo, commit, units);
   for (const unit of units) {
@@ -47767,8 +47964,8 @@ var SYMLINK_MODE2, STACK_FILE2, MAX_SYMLINK_HOPS;
 var init_path_containment = __esm({
   "packages/guards/src/path-containment.ts"() {
     "use strict";
-    init_src3();
-    init_errors7();
+    init_src5();
+    init_errors5();
     init_git3();
     SYMLINK_MODE2 = "120000";
     STACK_FILE2 = "terragrunt.stack.hcl";
@@ -47820,9 +48017,9 @@ var sameUnits, comparedFields;
 var init_rederive = __esm({
   "packages/guards/src/rederive.ts"() {
     "use strict";
-    init_src4();
+    init_src7();
     init_src();
-    init_errors7();
+    init_errors5();
     sameUnits = (a2, b3) => a2.length === b3.length && [...a2].sort().join("\0") === [...b3].sort().join("\0");
     comparedFields = [
       ["environment", (job) => job.environment],
@@ -47834,7 +48031,7 @@ var init_rederive = __esm({
 });
 
 // packages/guards/src/shared-derivation.ts
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 function remember(store, key, make) {
   const found = store.get(key);
   if (found) return found;
@@ -47846,7 +48043,7 @@ function remember(store, key, make) {
   return made;
 }
 function trustedConfigurationAt(key, load) {
-  const id = JSON.stringify([resolve5(key.repo), key.tip, key.pluginPackages ? resolve5(key.pluginPackages) : null]);
+  const id = JSON.stringify([resolve6(key.repo), key.tip, key.pluginPackages ? resolve6(key.pluginPackages) : null]);
   const found = configurations.get(id);
   if (found) {
     configurations.delete(id);
@@ -47899,19 +48096,19 @@ async function checkNotSuperseded(repo, job, tip) {
 var init_no_rollback = __esm({
   "packages/guards/src/no-rollback.ts"() {
     "use strict";
-    init_src3();
-    init_errors7();
+    init_src5();
+    init_errors5();
   }
 });
 
 // packages/guards/src/trust-root.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
-import { resolve as resolve6, sep as sep3 } from "node:path";
+import { resolve as resolve7, sep as sep3 } from "node:path";
 function trustedDeployBranch(option, env) {
   return option || env["GANTRY_DEPLOY_BRANCH"] || DEFAULT_DEPLOY_BRANCH;
 }
 async function loadTrustRoot(repo, options2) {
-  if (options2.pluginPackages && isInside2(resolve6(options2.pluginPackages), resolve6(repo))) {
+  if (options2.pluginPackages && isInside2(resolve7(options2.pluginPackages), resolve7(repo))) {
     throw refuse(null, `GANTRY_PLUGIN_PACKAGES (${options2.pluginPackages}) is inside the checkout being checked`, "install plugin packages outside the checkout, in the pipelines side's own directory");
   }
   const tip = await resolveDeployBranchTip(repo, options2.deployBranch, { ...options2.fetch ?? { fetch: true }, signal: options2.signal });
@@ -47975,10 +48172,10 @@ var DEFAULT_DEPLOY_BRANCH, refuse, isInside2;
 var init_trust_root = __esm({
   "packages/guards/src/trust-root.ts"() {
     "use strict";
-    init_src4();
+    init_src7();
     init_src();
     init_deploy_branch();
-    init_errors7();
+    init_errors5();
     init_shared_derivation();
     DEFAULT_DEPLOY_BRANCH = "main";
     refuse = (job, message, hint, cause) => new GuardRefusedError({ guard: "trusted-settings", unit: job?.units[0] ?? null, commit: job?.ref ?? null, message, hint }, { cause });
@@ -47994,17 +48191,17 @@ async function requestGithubOidcToken(env, audience = STS_AUDIENCE) {
   const requestUrl = env["ACTIONS_ID_TOKEN_REQUEST_URL"];
   const requestToken = env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"];
   if (!requestUrl || !requestToken) {
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_OIDC_UNAVAILABLE",
       "ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set: this job cannot request an OIDC token",
-      "add `permissions: { id-token: write, contents: read }` to the workflow job that runs gantry"
+      { hint: "add `permissions: { id-token: write, contents: read }` to the workflow job that runs gantry" }
     );
   }
   let url2;
   try {
     url2 = new URL(requestUrl);
   } catch (cause) {
-    throw credentialsError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", "this variable is set by the runner; do not override it", cause);
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", { hint: "this variable is set by the runner; do not override it", cause });
   }
   url2.searchParams.set("audience", audience);
   let response;
@@ -48014,18 +48211,18 @@ async function requestGithubOidcToken(env, audience = STS_AUDIENCE) {
       signal: AbortSignal.timeout(15e3)
     });
   } catch (cause) {
-    throw credentialsError("CREDENTIALS_OIDC_REQUEST_FAILED", `the OIDC token request to ${url2.host} failed: ${cause.message}`, "retry the workflow; the runner's token service was unreachable", cause);
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", `the OIDC token request to ${url2.host} failed: ${cause.message}`, { hint: "retry the workflow; the runner's token service was unreachable", cause });
   }
   if (!response.ok) {
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_OIDC_REQUEST_FAILED",
       `the OIDC token request to ${url2.host} answered HTTP ${response.status}`,
-      "check `permissions: id-token: write` on the job; the request token is only valid inside its own job"
+      { hint: "check `permissions: id-token: write` on the job; the request token is only valid inside its own job" }
     );
   }
   const body = await response.json().catch(() => null);
   if (typeof body?.value !== "string" || body.value.split(".").length !== 3) {
-    throw credentialsError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", "retry the workflow");
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", { hint: "retry the workflow" });
   }
   return body.value;
 }
@@ -48043,7 +48240,7 @@ var STS_AUDIENCE;
 var init_oidc_token = __esm({
   "packages/guards/src/oidc-token.ts"() {
     "use strict";
-    init_errors7();
+    init_src();
     STS_AUDIENCE = "sts.amazonaws.com";
   }
 });
@@ -48101,7 +48298,7 @@ var TRUSTED_WORKFLOW_REF;
 var init_workflow_identity = __esm({
   "packages/guards/src/workflow-identity.ts"() {
     "use strict";
-    init_errors7();
+    init_errors5();
     init_oidc_token();
     TRUSTED_WORKFLOW_REF = "refs/heads/main";
   }
@@ -48123,7 +48320,7 @@ var guarded;
 var init_guarded_jobs = __esm({
   "packages/guards/src/guarded-jobs.ts"() {
     "use strict";
-    init_src4();
+    init_src7();
     guarded = /* @__PURE__ */ new WeakMap();
   }
 });
@@ -48132,12 +48329,11 @@ var init_guarded_jobs = __esm({
 function parseJob(job) {
   const parsed = jobSchema.safeParse(job);
   if (parsed.success) return parsed.data;
-  const issue2 = parsed.error.issues[0];
   throw new GuardRefusedError({
     guard: "job-document",
     unit: null,
     commit: null,
-    message: `the job document is invalid at ${issue2?.path.join(".") || "(root)"}: ${issue2?.message ?? "unknown problem"}`,
+    message: `not a valid gantry/v1 Job: ${describeIssues(parsed.error.issues)}`,
     hint: "pass the job exactly as `gantry plan --json` produced it"
   });
 }
@@ -48197,8 +48393,8 @@ async function checkJob(input2, options2) {
   passed.push({ guard: "trusted-settings", detail: `deploy branch, environment, authentication and Terragrunt settings are those of ${tip.branch} at ${tip.commit}` });
   if (isWrite && isGithubActions(env)) {
     const pipelinesRepository = options2.pipelinesRepository ?? (env["GANTRY_PIPELINES_REPOSITORY"] || trust.configuration.loaded.config.pipelinesRepository);
-    const identity2 = await step(checkWorkflowIdentity(env, pipelinesRepository, job.ref));
-    passed.push({ guard: "workflow-identity", detail: `${identity2.workflowRef}${identity2.claimsChecked ? " (OIDC claims agree)" : ""}` });
+    const identity = await step(checkWorkflowIdentity(env, pipelinesRepository, job.ref));
+    passed.push({ guard: "workflow-identity", detail: `${identity.workflowRef}${identity.claimsChecked ? " (OIDC claims agree)" : ""}` });
   }
   if (!await step(resolveCommit(repo, job.ref, signal))) {
     throw new GuardRefusedError({
@@ -48260,9 +48456,10 @@ var WRITES, interrupted;
 var init_check_job = __esm({
   "packages/guards/src/check-job.ts"() {
     "use strict";
-    init_src4();
+    init_src7();
     init_src();
-    init_errors7();
+    init_errors5();
+    init_src2();
     init_deploy_branch();
     init_path_containment();
     init_rederive();
@@ -48275,8 +48472,7 @@ var init_check_job = __esm({
     init_git3();
     WRITES = /* @__PURE__ */ new Set(["apply", "destroy"]);
     interrupted = () => new GantryError("GUARD_INTERRUPTED", "interrupted while the guards were checking the job: nothing was run", {
-      hint: "run the job again",
-      exitCode: GUARD_INTERRUPTED_EXIT_CODE
+      hint: "run the job again"
     });
   }
 });
@@ -58120,10 +58316,10 @@ var require_dist_cjs2 = __commonJS({
       if (!scheme) {
         throw new Error(`No HttpAuthScheme was selected: unable to sign request`);
       }
-      const { httpAuthOption: { signingProperties = {} }, identity: identity2, signer } = scheme;
+      const { httpAuthOption: { signingProperties = {} }, identity, signer } = scheme;
       const output2 = await next({
         ...args,
-        request: await signer.sign(args.request, identity2, signingProperties)
+        request: await signer.sign(args.request, identity, signingProperties)
       }).catch((signer.errorHandler || defaultErrorHandler)(signingProperties));
       (signer.successHandler || defaultSuccessHandler)(output2.response, signingProperties);
       return output2;
@@ -58217,7 +58413,7 @@ var require_dist_cjs2 = __commonJS({
       }
     };
     var HttpApiKeyAuthSigner = class {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         if (!signingProperties) {
           throw new Error("request could not be signed with `apiKey` since the `name` and `in` signer properties are missing");
         }
@@ -58227,14 +58423,14 @@ var require_dist_cjs2 = __commonJS({
         if (!signingProperties.in) {
           throw new Error("request could not be signed with `apiKey` since the `in` signer property is missing");
         }
-        if (!identity2.apiKey) {
+        if (!identity.apiKey) {
           throw new Error("request could not be signed with `apiKey` since the `apiKey` is not defined");
         }
         const clonedRequest = HttpRequest.clone(httpRequest);
         if (signingProperties.in === HttpApiKeyAuthLocation.QUERY) {
-          clonedRequest.query[signingProperties.name] = identity2.apiKey;
+          clonedRequest.query[signingProperties.name] = identity.apiKey;
         } else if (signingProperties.in === HttpApiKeyAuthLocation.HEADER) {
-          clonedRequest.headers[signingProperties.name] = signingProperties.scheme ? `${signingProperties.scheme} ${identity2.apiKey}` : identity2.apiKey;
+          clonedRequest.headers[signingProperties.name] = signingProperties.scheme ? `${signingProperties.scheme} ${identity.apiKey}` : identity.apiKey;
         } else {
           throw new Error("request can only be signed with `apiKey` locations `query` or `header`, but found: `" + signingProperties.in + "`");
         }
@@ -58242,26 +58438,26 @@ var require_dist_cjs2 = __commonJS({
       }
     };
     var HttpBearerAuthSigner = class {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         const clonedRequest = HttpRequest.clone(httpRequest);
-        if (!identity2.token) {
+        if (!identity.token) {
           throw new Error("request could not be signed with `token` since the `token` is not defined");
         }
-        clonedRequest.headers["Authorization"] = `Bearer ${identity2.token}`;
+        clonedRequest.headers["Authorization"] = `Bearer ${identity.token}`;
         return clonedRequest;
       }
     };
     var NoAuthSigner = class {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         return httpRequest;
       }
     };
-    var createIsIdentityExpiredFunction = (expirationMs) => function isIdentityExpired2(identity2) {
-      return doesIdentityRequireRefresh(identity2) && identity2.expiration.getTime() - Date.now() < expirationMs;
+    var createIsIdentityExpiredFunction = (expirationMs) => function isIdentityExpired2(identity) {
+      return doesIdentityRequireRefresh(identity) && identity.expiration.getTime() - Date.now() < expirationMs;
     };
     var EXPIRATION_MS = 3e5;
     var isIdentityExpired = createIsIdentityExpiredFunction(EXPIRATION_MS);
-    var doesIdentityRequireRefresh = (identity2) => identity2.expiration !== void 0;
+    var doesIdentityRequireRefresh = (identity) => identity.expiration !== void 0;
     var memoizeIdentityProvider = (provider, isExpired, requiresRefresh) => {
       if (provider === void 0) {
         return void 0;
@@ -60701,9 +60897,9 @@ More information can be found at: https://a.co/c895JFp`);
             break;
         }
       }
-      const identity2 = context.__smithy_context?.selectedHttpAuthScheme?.identity;
-      if (identity2?.$source) {
-        const credentials = identity2;
+      const identity = context.__smithy_context?.selectedHttpAuthScheme?.identity;
+      if (identity?.$source) {
+        const credentials = identity;
         if (credentials.accountId) {
           setFeature(context, "RESOLVED_ACCOUNT_ID", "T");
         }
@@ -61667,7 +61863,7 @@ var require_httpAuthSchemes = __commonJS({
       };
     };
     var AwsSdkSigV4Signer = class {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         if (!HttpRequest.isInstance(httpRequest)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
@@ -61735,7 +61931,7 @@ var require_httpAuthSchemes = __commonJS({
     };
     var AWSSDKSigV4Signer = AwsSdkSigV4Signer;
     var AwsSdkSigV4ASigner = class extends AwsSdkSigV4Signer {
-      async sign(httpRequest, identity2, signingProperties) {
+      async sign(httpRequest, identity, signingProperties) {
         if (!HttpRequest.isInstance(httpRequest)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
@@ -70696,7 +70892,7 @@ var require_dist_cjs12 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-process@3.972.84/node_modules/@aws-sdk/credential-provider-process/dist-cjs/index.js"(exports2) {
     var { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { exec } = __require("node:child_process");
-    var { promisify: promisify2 } = __require("node:util");
+    var { promisify } = __require("node:util");
     var { setCredentialFeature } = require_client2();
     var getValidatedProcessCredentials = (profileName, data, profiles) => {
       if (data.Version !== 1) {
@@ -70732,7 +70928,7 @@ var require_dist_cjs12 = __commonJS({
       if (profiles[profileName]) {
         const credentialProcess = profile["credential_process"];
         if (credentialProcess !== void 0) {
-          const execPromise = promisify2(externalDataInterceptor?.getTokenRecord?.().exec ?? exec);
+          const execPromise = promisify(externalDataInterceptor?.getTokenRecord?.().exec ?? exec);
           try {
             const { stdout } = await execPromise(credentialProcess);
             let data;
@@ -72404,7 +72600,7 @@ var require_dist_cjs15 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, externalDataInterceptor } = require_config();
-    var { readFileSync: readFileSync15 } = __require("node:fs");
+    var { readFileSync: readFileSync12 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn: roleArn2, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -72445,7 +72641,7 @@ var require_dist_cjs15 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync15(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync12(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn: roleArn2,
         roleSessionName
       })(awsIdentityProperties);
@@ -73098,10 +73294,10 @@ async function obtainCredentials(job, options2) {
   if (!authentication) return { env: {}, secrets: [] };
   const role = roleForAction(job.action);
   if (role === "apply" && !wasJobGuarded(job)) {
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_APPLY_ROLE_UNGUARDED",
       `job ${job.id} asks for the apply role but has not passed checkJob in this process (or changed since)`,
-      "call checkJob(job, ...) first and pass the same job object to obtainCredentials"
+      { hint: "call checkJob(job, ...) first and pass the same job object to obtainCredentials" }
     );
   }
   const roleArn2 = role === "apply" ? authentication.applyRoleArn : authentication.planRoleArn;
@@ -73122,11 +73318,10 @@ async function obtainCredentials(job, options2) {
   } catch (cause) {
     const awsCode = cause.name ?? "Error";
     const message = (cause.message ?? "").replaceAll(webIdentityToken, "***");
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_ASSUME_ROLE_FAILED",
       `STS refused ${role} role ${roleArn2} for session ${roleSessionName}: ${awsCode}: ${message}`,
-      role === "apply" ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`" : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com",
-      cause
+      { hint: role === "apply" ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`" : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com", cause }
     );
   }
   const env = {
@@ -73143,11 +73338,11 @@ async function obtainCredentials(job, options2) {
 var init_credentials = __esm({
   "packages/guards/src/credentials.ts"() {
     "use strict";
-    init_errors7();
     init_guarded_jobs();
     init_oidc_token();
     init_session_name();
     init_workflow_identity();
+    init_src();
   }
 });
 
@@ -73313,7 +73508,7 @@ var init_trust_policy = __esm({
 });
 
 // packages/guards/src/doctor.ts
-import { execFile as execFile3 } from "node:child_process";
+import { execFile } from "node:child_process";
 function readScopesFromGithub(options2 = {}) {
   const baseUrl = (options2.baseUrl ?? "https://api.github.com").replace(/\/$/, "");
   const fetchImpl = options2.fetch ?? fetch;
@@ -73331,7 +73526,7 @@ function readScopesFromGithub(options2 = {}) {
 function probeTool(name, env) {
   const command13 = env[TOOL_VARIABLES[name]] || name;
   return new Promise((resolve22) => {
-    execFile3(command13, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
+    execFile(command13, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
       resolve22({ name, command: command13, available: !error62, version: error62 ? null : version2 });
     });
@@ -73385,13 +73580,13 @@ var init_doctor = __esm({
 });
 
 // packages/guards/src/index.ts
-var init_src5 = __esm({
+var init_src8 = __esm({
   "packages/guards/src/index.ts"() {
     "use strict";
     init_check_job();
     init_trust_root();
     init_credentials();
-    init_errors7();
+    init_errors5();
     init_oidc_token();
     init_trust_policy();
     init_tokens();
@@ -73445,7 +73640,7 @@ var levels, describe3;
 var init_app_diagnosis = __esm({
   "packages/dispatcher/src/github/app-diagnosis.ts"() {
     "use strict";
-    init_src5();
+    init_src8();
     init_src();
     init_client();
     levels = { read: 1, write: 2, admin: 3 };
@@ -73461,27 +73656,28 @@ function githubAppFromEnvironment(env) {
   if (appId === void 0 && privateKey === void 0) return void 0;
   if (appId === void 0 || privateKey === void 0) {
     const missing = appId === void 0 ? GITHUB_APP_VARIABLES.appId : GITHUB_APP_VARIABLES.privateKey;
-    throw githubError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, { hint: `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.` });
   }
   if (installation !== void 0 && !/^\d+$/.test(installation)) {
-    throw githubError("GITHUB_INPUT_INVALID", `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`, "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository.");
+    throw new GantryError("GITHUB_INPUT_INVALID", `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`, { hint: "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository." });
   }
   return { appId, privateKey, ...installation !== void 0 ? { installationId: Number(installation) } : {} };
 }
-function githubCredentialFor(env, role) {
+function githubCredentialFor(env, role, options2 = {}) {
   const setting = TOKEN_SETTINGS[role];
   const token = readToken(env, role);
   if (token !== void 0) return { credential: token, name: setting.variable };
   const app = githubAppFromEnvironment(env);
   if (!app) return void 0;
-  return { credential: { ...app, permissions: setting.fineGrainedPermissions }, name: `the GitHub App ${app.appId} (${GITHUB_APP_VARIABLES.appId})` };
+  const permissions = options2.optIn ? { ...setting.fineGrainedPermissions, ...setting.optInPermissions } : setting.fineGrainedPermissions;
+  return { credential: { ...app, permissions }, name: `the GitHub App ${app.appId} (${GITHUB_APP_VARIABLES.appId})` };
 }
 var GITHUB_APP_VARIABLES;
 var init_credentials2 = __esm({
   "packages/dispatcher/src/github/credentials.ts"() {
     "use strict";
-    init_src5();
-    init_errors6();
+    init_src8();
+    init_src();
     GITHUB_APP_VARIABLES = {
       appId: "GANTRY_GITHUB_APP_ID",
       privateKey: "GANTRY_GITHUB_APP_PRIVATE_KEY",
@@ -73518,7 +73714,7 @@ var gantryTokenRequirements;
 var init_token_scopes = __esm({
   "packages/dispatcher/src/github/token-scopes.ts"() {
     "use strict";
-    init_src5();
+    init_src8();
     init_client();
     gantryTokenRequirements = TOKEN_SETTINGS;
   }
@@ -73548,23 +73744,23 @@ var init_comments = __esm({
 // packages/dispatcher/src/github/inputs.ts
 function checkCommitSha(value, field, what) {
   if (!/^[0-9a-f]{40}$/.test(value)) {
-    throw githubError("GITHUB_INPUT_INVALID", `${field} "${value}" is not a full commit SHA.`, `Pass ${what} as 40 lowercase hex characters.`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `${field} "${value}" is not a full commit SHA.`, { hint: `Pass ${what} as 40 lowercase hex characters.` });
   }
 }
 function checkPullNumber(value, what) {
   if (!Number.isInteger(value) || value < 1) {
-    throw githubError("GITHUB_INPUT_INVALID", `pullNumber ${value} is not a pull request number.`, `Pass the number of ${what} (a positive integer).`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `pullNumber ${value} is not a pull request number.`, { hint: `Pass the number of ${what} (a positive integer).` });
   }
 }
 function checkRepository(owner, repo) {
   if (owner === "" || repo === "") {
-    throw githubError("GITHUB_INPUT_INVALID", "owner and repo must not be empty.", "Pass the repository as owner and repo, e.g. acme and infrastructure-live.");
+    throw new GantryError("GITHUB_INPUT_INVALID", "owner and repo must not be empty.", { hint: "Pass the repository as owner and repo, e.g. acme and infrastructure-live." });
   }
 }
 var init_inputs = __esm({
   "packages/dispatcher/src/github/inputs.ts"() {
     "use strict";
-    init_errors6();
+    init_src();
   }
 });
 
@@ -73708,7 +73904,7 @@ async function publishApplyReport(options2) {
 }
 async function openFailedApplyIssue(options2) {
   checkCommitSha(options2.commitSha, "commitSha", "the pushed commit");
-  if (options2.pullNumbers.length === 0) throw githubError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", "Pass the merged pull requests the failed deployment held.");
+  if (options2.pullNumbers.length === 0) throw new GantryError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", { hint: "Pass the merged pull requests the failed deployment held." });
   for (const pullNumber of options2.pullNumbers) checkPullNumber(pullNumber, "the merged pull request");
   checkRepository(options2.owner, options2.repo);
   const client = createGitHubClient(options2, "the infra-live-write token");
@@ -73749,7 +73945,7 @@ var init_merged_pull_request_report = __esm({
   "packages/dispatcher/src/github/merged-pull-request-report.ts"() {
     "use strict";
     init_client();
-    init_errors6();
+    init_src();
     init_comments();
     init_inputs();
     init_pull_request_report();
@@ -73788,19 +73984,19 @@ function dispatchedRunCandidates(fresh, jobId) {
 function uncertain(error62) {
   return GantryError.isInstance(error62) && error62.code === "GITHUB_REQUEST_FAILED";
 }
-async function startWorkflowRun(client, target, inputs, identity2, timing) {
-  const before = "jobId" in identity2 ? new Set((await listDispatchRuns(client, target)).map((run) => run.id)) : void 0;
+async function startWorkflowRun(client, target, inputs, identity, timing) {
+  const before = "jobId" in identity ? new Set((await listDispatchRuns(client, target)).map((run) => run.id)) : void 0;
   timing.signal?.throwIfAborted();
   const findRun = async (until) => {
     for (; ; ) {
       const runs = await listDispatchRuns(client, target);
-      const candidates = "correlation" in identity2 ? runs.filter((run) => run.display_title.split(/\s+/).includes(identity2.correlation)) : dispatchedRunCandidates(runs.filter((run) => !before.has(run.id)), identity2.jobId);
-      if (candidates.length === 1 || "correlation" in identity2 && candidates.length > 1) return candidates.sort((a2, b3) => a2.id - b3.id)[0];
+      const candidates = "correlation" in identity ? runs.filter((run) => run.display_title.split(/\s+/).includes(identity.correlation)) : dispatchedRunCandidates(runs.filter((run) => !before.has(run.id)), identity.jobId);
+      if (candidates.length === 1 || "correlation" in identity && candidates.length > 1) return candidates.sort((a2, b3) => a2.id - b3.id)[0];
       if (candidates.length > 1) {
-        throw githubError(
+        throw new GantryError(
           "DISPATCH_RUN_NOT_FOUND",
-          `${describe4(identity2)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
-          "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs."
+          `${describe4(identity)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
+          { hint: "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs." }
         );
       }
       const remaining = until - Date.now();
@@ -73825,11 +74021,11 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
       timing.onProgress?.({ type: "dispatch-uncertain", attempt, reason: error62.message });
       const run2 = await findRun(Math.min(timing.deadline, Date.now() + timing.lostResponseWindowMs));
       if (run2) return found(run2);
-      if (!("correlation" in identity2)) {
-        throw githubError(
+      if (!("correlation" in identity)) {
+        throw new GantryError(
           "DISPATCH_UNCERTAIN",
-          `the dispatch of ${describe4(identity2)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
-          "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered."
+          `the dispatch of ${describe4(identity)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
+          { hint: "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered." }
         );
       }
       if (attempt >= maximumDispatchAttempts) throw error62;
@@ -73844,15 +74040,15 @@ async function startWorkflowRun(client, target, inputs, identity2, timing) {
     }
     const run = await findRun(timing.deadline);
     if (run) return found(run);
-    throw githubError(
+    throw new GantryError(
       "DISPATCH_RUN_NOT_FOUND",
-      `${describe4(identity2)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
-      "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run."
+      `${describe4(identity)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
+      { hint: "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run." }
     );
   }
 }
-function describe4(identity2) {
-  return "jobId" in identity2 ? `Job ${identity2.jobId}` : `The run with correlation id ${identity2.correlation}`;
+function describe4(identity) {
+  return "jobId" in identity ? `Job ${identity.jobId}` : `The run with correlation id ${identity.correlation}`;
 }
 async function readRun(client, target, runId) {
   return (await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner: target.owner, repo: target.repo, run_id: runId })).data;
@@ -73866,10 +74062,10 @@ async function followWorkflowRun(client, target, run, timing) {
     if (current2.status === "completed") return { runId: run.runId, runUrl, conclusion: current2.conclusion ?? null };
     const remaining = timing.deadline - Date.now();
     if (remaining <= 0) {
-      throw githubError(
+      throw new GantryError(
         "DISPATCH_TIMEOUT",
         `${runUrl} did not complete within ${Math.round(timing.timeoutMs / 1e3)} s (last status: ${current2.status ?? "unknown"}); it keeps running on GitHub.`,
-        "Follow the run on GitHub, or raise the timeout if such jobs take longer."
+        { hint: "Follow the run on GitHub, or raise the timeout if such jobs take longer." }
       );
     }
     await pause(Math.min(timing.pollIntervalMs, remaining), timing.signal);
@@ -73880,25 +74076,17 @@ var init_workflow_runs = __esm({
   "packages/dispatcher/src/github/workflow-runs.ts"() {
     "use strict";
     init_src();
-    init_errors6();
     maximumDispatchAttempts = 3;
   }
 });
 
 // packages/dispatcher/src/github/workflow-dispatch.ts
 function validateJobForDispatch(job) {
-  const parsed = jobSchema.safeParse(job);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue2) => `${["job", ...issue2.path.map(String)].join(".")}: ${issue2.message}`);
-  throw githubError(
-    "DISPATCH_JOB_INVALID",
-    `The job to dispatch is not a valid gantry/v1 Job: ${problems.join("; ")}.`,
-    "Dispatch an element of `gantry plan --json`'s `jobs` unchanged."
-  );
+  return validateDocument(job, { kind: "Job", schema: jobSchema, code: "DISPATCH_JOB_INVALID", hint: "Dispatch an element of `gantry plan --json`'s `jobs` unchanged." }, "job");
 }
 function abortError(stage, runUrl, cancelled) {
   const message = stage === "before-dispatch" ? "Stopped before the job was dispatched; nothing was started." : runUrl === void 0 ? "Stopped before the dispatched run was found; the run may still start and go on." : `Stopped waiting for ${runUrl}${cancelled ? "; the run was cancelled on GitHub" : "; the run goes on"}.`;
-  return githubError("DISPATCH_CANCELLED", message, runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub.");
+  return new GantryError("DISPATCH_CANCELLED", message, { hint: runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub." });
 }
 async function dispatchAndFollow(options2, onFound) {
   const client = createGitHubClient(options2, "the dispatch token");
@@ -73955,10 +74143,11 @@ async function cancelRun(options2, runId) {
 var init_workflow_dispatch = __esm({
   "packages/dispatcher/src/github/workflow-dispatch.ts"() {
     "use strict";
-    init_src4();
+    init_src7();
     init_client();
-    init_errors6();
     init_workflow_runs();
+    init_src2();
+    init_src();
     init_workflow_runs();
   }
 });
@@ -74018,14 +74207,14 @@ function describeConclusion(run) {
   return `the run concluded ${run.conclusion ?? "without a conclusion"} (${run.runUrl})`;
 }
 async function dispatchPlanToWorkflow(planInput, options2) {
-  const plan = planDocumentSchema.parse(planInput);
+  const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const ref = options2.ref ?? "main";
   const { parallelism, onProgress, onSkipped, planWorkflow: planWorkflow2, applyWorkflow: applyWorkflow2, ...connection2 } = options2;
   if (planWorkflow2 === void 0 && plan.jobs.some((job) => !deploys(job))) {
-    throw githubError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml).");
+    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", { hint: "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml)." });
   }
   if (applyWorkflow2 === void 0 && plan.jobs.some(deploys)) {
-    throw githubError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml).");
+    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", { hint: "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml)." });
   }
   const errorCodes = /* @__PURE__ */ new Map();
   let deployment;
@@ -74085,11 +74274,10 @@ var deploys;
 var init_dispatch_plan = __esm({
   "packages/dispatcher/src/github/dispatch-plan.ts"() {
     "use strict";
-    init_src4();
+    init_src2();
     init_src();
     init_in_process();
     init_deployment_request();
-    init_errors6();
     init_workflow_dispatch();
     deploys = (job) => job.action === "apply" || job.action === "destroy";
   }
@@ -74125,7 +74313,7 @@ function initialRecord(deployBranch, commit, writer, now) {
   };
 }
 var commitSha, deploymentLeaseSchema, deploymentRecordSchema;
-var init_document = __esm({
+var init_document2 = __esm({
   "packages/dispatcher/src/record/document.ts"() {
     "use strict";
     init_zod();
@@ -74155,110 +74343,21 @@ var init_document = __esm({
   }
 });
 
-// packages/dispatcher/src/record/errors.ts
-function recordError(code2, message, hint, cause) {
-  return new GantryError(code2, message, { hint, exitCode: recordErrorCodes[code2], ...cause === void 0 ? {} : { cause } });
-}
-var recordErrorCodes;
-var init_errors8 = __esm({
-  "packages/dispatcher/src/record/errors.ts"() {
-    "use strict";
-    init_src();
-    recordErrorCodes = {
-      /** A push run has no `--base` and there is no record to start from. */
-      RECORD_MISSING: 26,
-      /** The stored record is not a valid `gantry/v1` DeploymentRecord. */
-      RECORD_INVALID: 29,
-      /** A recorded commit is not in the deploy branch's history (the branch was rewritten), or is unknown. */
-      RECORD_NOT_ON_DEPLOY_BRANCH: 29,
-      /** The configuration's deploy branch is not the one this run deploys (`GANTRY_DEPLOY_BRANCH`). */
-      RECORD_DEPLOY_BRANCH_MISMATCH: 29,
-      /** The record exists and `gantry record mark` was not told to replace it. */
-      RECORD_EXISTS: 29,
-      /** A record in a remote needs the infrastructure-live repository's name (its key there), and none was found. */
-      RECORD_LIVE_REPOSITORY_UNKNOWN: 29,
-      /** Another run held the deployment lease for longer than this run would wait. */
-      RECORD_LEASE_BUSY: 30,
-      /** The lease was taken over by another run while this one held it (it had expired). */
-      RECORD_LEASE_LOST: 30,
-      /** Reading or writing the record failed (git, the network, credentials). */
-      RECORD_STORE_FAILED: 30
-    };
-  }
-});
-
 // packages/dispatcher/src/record/store.ts
 function parseRecord(document, where) {
-  const parsed = deploymentRecordSchema.safeParse(document);
-  if (parsed.success) return parsed.data;
-  const issue2 = parsed.error.issues[0];
-  throw recordError(
-    "RECORD_INVALID",
-    `the deployment record in ${where} is not a valid gantry/v1 DeploymentRecord: field "${issue2?.path.join(".") || "(document)"}": ${issue2?.message ?? "invalid"}`,
-    "only Gantry writes the record; restore the previous version from the ref's history (`git log` of the ref), or mark the deployed commit again with `gantry record mark --replace`"
-  );
+  return validateDocument(document, recordDocument, where);
 }
+var recordDocument;
 var init_store = __esm({
   "packages/dispatcher/src/record/store.ts"() {
     "use strict";
-    init_document();
-    init_errors8();
-  }
-});
-
-// packages/dispatcher/src/record/git.ts
-import { execFile as execFile4 } from "node:child_process";
-function runGit2(repo, args, call = {}) {
-  const config2 = Object.entries({ "core.hooksPath": "/dev/null", ...call.config });
-  const env = {
-    ...process.env,
-    ...identity,
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_TERMINAL_PROMPT: "0",
-    LC_ALL: "C",
-    GIT_CONFIG_COUNT: String(config2.length)
-  };
-  config2.forEach(([key, value], index) => {
-    env[`GIT_CONFIG_KEY_${index}`] = key;
-    env[`GIT_CONFIG_VALUE_${index}`] = value;
-  });
-  return new Promise((resolve22, reject) => {
-    const child = execFile4("git", [...args], { cwd: repo, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error62, stdout, stderr) => {
-      if (error62 && typeof error62.code !== "number") return reject(error62);
-      resolve22({ exitCode: error62 ? Number(error62.code) : 0, stdout, stderr });
-    });
-    child.stdin?.on("error", () => void 0);
-    child.stdin?.end(call.input ?? "");
-  });
-}
-async function git3(repo, args, call = {}) {
-  const output2 = await runGit2(repo, args, call);
-  if (output2.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${output2.stderr.trim() || `exit ${output2.exitCode}`}`);
-  return output2.stdout;
-}
-function basicAuthHeader(token) {
-  return { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}` };
-}
-async function isAncestor2(repo, ancestor, descendant) {
-  const output2 = await runGit2(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
-  if (output2.exitCode === 0) return true;
-  if (output2.exitCode === 1) return false;
-  throw new Error(`git merge-base --is-ancestor ${ancestor} ${descendant} failed: ${output2.stderr.trim()}`);
-}
-async function resolveCommit2(repo, ref) {
-  const output2 = await runGit2(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-  return output2.exitCode === 0 ? output2.stdout.trim() : void 0;
-}
-var identity;
-var init_git4 = __esm({
-  "packages/dispatcher/src/record/git.ts"() {
-    "use strict";
-    identity = {
-      GIT_AUTHOR_NAME: "gantry",
-      GIT_AUTHOR_EMAIL: "gantry@users.noreply.github.com",
-      GIT_COMMITTER_NAME: "gantry",
-      GIT_COMMITTER_EMAIL: "gantry@users.noreply.github.com"
+    init_document2();
+    init_src2();
+    recordDocument = {
+      kind: "DeploymentRecord",
+      schema: deploymentRecordSchema,
+      code: "RECORD_INVALID",
+      hint: "only Gantry writes the record; restore the previous version from the ref's history (`git log` of the ref), or mark the deployed commit again with `gantry record mark --replace`"
     };
   }
 });
@@ -74273,12 +74372,12 @@ function recordRef(deployBranch, liveRepository) {
 function checkedLiveRepository(liveRepository) {
   const match = liveRepositoryPattern.exec(liveRepository);
   if (!match || match[1] === "." || match[1] === ".." || match[2] === "." || match[2] === "..") {
-    throw recordError("RECORD_LIVE_REPOSITORY_UNKNOWN", `'${liveRepository}' is not an infrastructure-live repository name (OWNER/NAME)`, "pass --repository OWNER/NAME");
+    throw new GantryError("RECORD_LIVE_REPOSITORY_UNKNOWN", `'${liveRepository}' is not an infrastructure-live repository name (OWNER/NAME)`, { hint: "pass --repository OWNER/NAME" });
   }
   return [match[1], match[2]];
 }
 async function liveRepositoryOfOrigin(repo) {
-  const output2 = await runGit2(repo, ["config", "--get", "remote.origin.url"]);
+  const output2 = await runGit(repo, ["config", "--get", "remote.origin.url"], { env: RECORD_ENV });
   if (output2.exitCode !== 0) return void 0;
   const path = output2.stdout.trim().replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "").replace(/^[^/:]*@[^/:]*:/, "").replace(/\/+$/, "").replace(/\.git$/, "");
   const [owner, name] = path.split(/[/:]/).filter(Boolean).slice(-2);
@@ -74291,75 +74390,69 @@ function fetchedRef(ref) {
 function gitRecordStore(options2) {
   const { repo, remote } = options2;
   if (remote !== void 0 && options2.liveRepository === void 0) {
-    throw recordError(
+    throw new GantryError(
       "RECORD_LIVE_REPOSITORY_UNKNOWN",
       `a deployment record in a remote (${redactUrl(remote)}) is kept per infrastructure-live repository, and this one's name is unknown`,
-      "pass --repository OWNER/NAME, or check out infrastructure-live with an origin remote (actions/checkout sets it)"
+      { hint: "pass --repository OWNER/NAME, or check out infrastructure-live with an origin remote (actions/checkout sets it)" }
     );
   }
   const ref = recordRef(options2.deployBranch, remote === void 0 ? void 0 : options2.liveRepository);
   const legacyRef = remote === void 0 ? void 0 : recordRef(options2.deployBranch);
   const legacyVersions = /* @__PURE__ */ new Set();
   const description = remote === void 0 ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
-  const call = options2.token ? { config: basicAuthHeader(options2.token) } : {};
-  const failed = (what, cause) => recordError(
+  const call = { env: RECORD_ENV, ...options2.token ? { config: basicAuthConfig(options2.token) } : {} };
+  const failed = (what, cause) => new GantryError(
     "RECORD_STORE_FAILED",
     `could not ${what} the deployment record (${description}): ${cause.message ?? String(cause)}`,
-    remote === void 0 ? "check that the repository is a git repository you can write to" : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)",
-    cause
+    { hint: remote === void 0 ? "check that the repository is a git repository you can write to" : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)", cause }
   );
   async function readVersion(name = ref) {
     if (remote === void 0) {
-      const output2 = await runGit2(repo, ["rev-parse", "--verify", "--quiet", name]);
+      const output2 = await runGit(repo, ["rev-parse", "--verify", "--quiet", name], { env: RECORD_ENV });
       if (output2.exitCode === 0) return output2.stdout.trim();
       if (output2.exitCode === 1 && output2.stderr.trim() === "") return void 0;
       throw new Error(output2.stderr.trim() || `git rev-parse exit ${output2.exitCode}`);
     }
-    const listed = (await git3(repo, ["ls-remote", "--refs", remote, name], call)).trim();
+    const listed = (await git(repo, ["ls-remote", "--refs", remote, name], call)).trim();
     if (listed === "") return void 0;
-    await git3(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${name}:${fetchedRef(name)}`], call);
-    return (await git3(repo, ["rev-parse", "--verify", fetchedRef(name)])).trim();
+    await git(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${name}:${fetchedRef(name)}`], call);
+    return (await git(repo, ["rev-parse", "--verify", fetchedRef(name)], { env: RECORD_ENV })).trim();
   }
-  async function readDocument(version2) {
-    const text2 = await git3(repo, ["cat-file", "blob", `${version2}:${recordFile}`]);
-    try {
-      return JSON.parse(text2);
-    } catch {
-      return void 0;
-    }
+  function readText(version2) {
+    return git(repo, ["cat-file", "blob", `${version2}:${recordFile}`], { env: RECORD_ENV });
   }
   async function readLegacy() {
     if (legacyRef === void 0) return void 0;
     const version2 = await readVersion(legacyRef);
     if (version2 === void 0) return void 0;
-    const document = await readDocument(version2);
-    const commit = document?.commit;
-    if (typeof commit !== "string" || !/^[0-9a-f]{40}$/.test(commit)) return void 0;
-    if ((await runGit2(repo, ["cat-file", "-e", `${commit}^{commit}`])).exitCode !== 0) return void 0;
+    const text2 = await readText(version2);
+    const commit = recordedCommit(text2);
+    if (commit === void 0) return void 0;
+    if ((await runGit(repo, ["cat-file", "-e", `${commit}^{commit}`], { env: RECORD_ENV })).exitCode !== 0) return void 0;
     legacyVersions.add(version2);
-    return { record: parseRecord(document, `${legacyRef} of ${redactUrl(remote)}`), version: version2 };
+    return { record: parseDocument(text2, recordDocument, `${legacyRef} of ${redactUrl(remote)}`), version: version2 };
   }
   async function writeVersion(record2, parent, message) {
-    const blob = (await git3(repo, ["hash-object", "-w", "--stdin"], { input: `${JSON.stringify(record2, null, 2)}
+    const blob = (await git(repo, ["hash-object", "-w", "--stdin"], { env: RECORD_ENV, input: `${JSON.stringify(record2, null, 2)}
 ` })).trim();
-    const tree = (await git3(repo, ["mktree"], { input: `100644 blob ${blob}	${recordFile}
+    const tree = (await git(repo, ["mktree"], { env: RECORD_ENV, input: `100644 blob ${blob}	${recordFile}
 ` })).trim();
-    return (await git3(repo, ["commit-tree", tree, ...parent ? ["-p", parent] : [], "-m", message])).trim();
+    return (await git(repo, ["commit-tree", tree, ...parent ? ["-p", parent] : [], "-m", message], { env: RECORD_ENV })).trim();
   }
   return {
     description,
     async read() {
       let version2;
-      let document;
+      let text2;
       try {
         version2 = await readVersion();
         if (version2 === void 0) return await readLegacy();
-        document = await readDocument(version2);
+        text2 = await readText(version2);
       } catch (error62) {
         if (GantryError.isInstance(error62)) throw error62;
         throw failed("read", error62);
       }
-      return { record: parseRecord(document, description), version: version2 };
+      return { record: parseDocument(text2, recordDocument, description), version: version2 };
     },
     async compareAndSwap(expected, next, message) {
       let version2;
@@ -74371,7 +74464,7 @@ function gitRecordStore(options2) {
         throw failed("write", error62);
       }
       const old = expected !== void 0 && legacyVersions.has(expected) ? "" : expected ?? "";
-      const swap = remote === void 0 ? await runGit2(repo, ["update-ref", "-m", message, ref, version2, old]) : await runGit2(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${old}`, remote, `${version2}:${ref}`], call);
+      const swap = remote === void 0 ? await runGit(repo, ["update-ref", "-m", message, ref, version2, old], { env: RECORD_ENV }) : await runGit(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${old}`, remote, `${version2}:${ref}`], call);
       if (swap.exitCode === 0) return { swapped: true, version: version2 };
       let current2;
       try {
@@ -74384,43 +74477,58 @@ function gitRecordStore(options2) {
     }
   };
 }
+function recordedCommit(text2) {
+  try {
+    const commit = JSON.parse(text2)?.commit;
+    return typeof commit === "string" && /^[0-9a-f]{40}$/.test(commit) ? commit : void 0;
+  } catch {
+    return void 0;
+  }
+}
 function redactUrl(url2) {
   return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1");
 }
-var recordFile, liveRepositoryPattern;
+var recordFile, RECORD_ENV, liveRepositoryPattern;
 var init_git_store = __esm({
   "packages/dispatcher/src/record/git-store.ts"() {
     "use strict";
-    init_src();
-    init_errors8();
-    init_git4();
+    init_src4();
     init_store();
+    init_src2();
+    init_src();
     recordFile = "record.json";
+    RECORD_ENV = {
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_AUTHOR_NAME: "gantry",
+      GIT_AUTHOR_EMAIL: "gantry@users.noreply.github.com",
+      GIT_COMMITTER_NAME: "gantry",
+      GIT_COMMITTER_EMAIL: "gantry@users.noreply.github.com"
+    };
     liveRepositoryPattern = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
   }
 });
 
 // packages/dispatcher/src/record/git-history.ts
 function gitHistory(repo) {
-  return { isAncestor: (ancestor, descendant) => isAncestor2(repo, ancestor, descendant) };
+  return { isAncestor: (ancestor, descendant) => isAncestor(repo, ancestor, descendant) };
 }
 async function commitOnDeployBranch(repo, ref, tip) {
-  const commit = await resolveCommit2(repo, ref);
-  if (!commit) throw recordError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, "pass the SHA of the deploy branch's commit that is deployed");
-  if (!await isAncestor2(repo, commit, tip)) {
-    throw recordError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, "pass a commit of the deploy branch: only merged code is ever deployed");
+  const commit = await resolveCommit(repo, ref);
+  if (!commit) throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, { hint: "pass the SHA of the deploy branch's commit that is deployed" });
+  if (!await isAncestor(repo, commit, tip)) {
+    throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, { hint: "pass a commit of the deploy branch: only merged code is ever deployed" });
   }
   return commit;
 }
 async function deployedCommits(repo, base, head) {
   if (base === head) return [];
-  return (await git3(repo, ["rev-list", "--first-parent", `${base}..${head}`])).split("\n").filter(Boolean);
+  return (await git(repo, ["rev-list", "--first-parent", `${base}..${head}`])).split("\n").filter(Boolean);
 }
 var init_git_history = __esm({
   "packages/dispatcher/src/record/git-history.ts"() {
     "use strict";
-    init_errors8();
-    init_git4();
+    init_src4();
+    init_src();
   }
 });
 
@@ -74443,10 +74551,10 @@ function memoizeHistory(history) {
 async function newer(history, a2, b3) {
   if (a2 === b3 || await history.isAncestor(b3, a2)) return a2;
   if (await history.isAncestor(a2, b3)) return b3;
-  throw recordError(
+  throw new GantryError(
     "RECORD_NOT_ON_DEPLOY_BRANCH",
     `commits ${a2} and ${b3} of the deployment record are not on one line of history`,
-    "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`"
+    { hint: "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`" }
   );
 }
 async function deployedAsOf(history, record2, unit, environment) {
@@ -74464,18 +74572,17 @@ async function checkRecordOnDeployBranch(history, record2, tip, where) {
     try {
       onBranch = await history.isAncestor(commit, tip) || await history.isAncestor(tip, commit);
     } catch (cause) {
-      throw recordError(
+      throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which this repository does not have`,
-        "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`",
-        cause
+        { hint: "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`", cause }
       );
     }
     if (!onBranch) {
-      throw recordError(
+      throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which is not in the history of '${record2.deployBranch}' (tip ${tip})`,
-        "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`"
+        { hint: "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`" }
       );
     }
   }
@@ -74540,8 +74647,8 @@ async function normalize(history, record2) {
 var init_range = __esm({
   "packages/dispatcher/src/record/range.ts"() {
     "use strict";
-    init_document();
-    init_errors8();
+    init_document2();
+    init_src();
   }
 });
 
@@ -74563,14 +74670,14 @@ async function acquireLease(context, initial) {
     context.signal?.throwIfAborted();
     const current2 = await context.store.read();
     const base = current2?.record ?? initial?.();
-    if (!base) throw recordError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, "pass --base, or mark the deployed commit with `gantry record mark`");
+    if (!base) throw new GantryError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, { hint: "pass --base, or mark the deployed commit with `gantry record mark`" });
     const other = current2 ? heldByOther(current2.record, context) : void 0;
     if (other) {
       if (context.clock.now().getTime() >= deadline) {
-        throw recordError(
+        throw new GantryError(
           "RECORD_LEASE_BUSY",
           `${other.holder} has been deploying since ${other.acquiredAt} (lease until ${other.expiresAt}); waited ${Math.round(waitMs / 1e3)} s`,
-          "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire"
+          { hint: "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire" }
         );
       }
       context.onWait?.(other);
@@ -74587,10 +74694,10 @@ async function writeHoldingLease(context, change, message) {
     const current2 = await context.store.read();
     if (!current2 || current2.record.lease?.holder !== context.holder) {
       const holder = current2?.record.lease?.holder;
-      throw recordError(
+      throw new GantryError(
         "RECORD_LEASE_LOST",
         `this run's deployment lease ${holder ? `was taken over by ${holder}` : "is gone"} (${context.store.description})`,
-        "the lease expired while this run was stalled; what this run applied is re-checked by the next run"
+        { hint: "the lease expired while this run was stalled; what this run applied is re-checked by the next run" }
       );
     }
     const next = await change(structuredClone(current2.record));
@@ -74609,7 +74716,7 @@ var defaultLeaseTiming;
 var init_lease = __esm({
   "packages/dispatcher/src/record/lease.ts"() {
     "use strict";
-    init_errors8();
+    init_src();
     defaultLeaseTiming = { ttlMs: 10 * 6e4, waitMs: 60 * 6e4, pollMs: 1e4 };
   }
 });
@@ -74617,10 +74724,10 @@ var init_lease = __esm({
 // packages/dispatcher/src/record/deploy.ts
 import { setTimeout as sleep2 } from "node:timers/promises";
 function missingRecord(options2) {
-  return recordError(
+  return new GantryError(
     "RECORD_MISSING",
     `there is no deployment record for '${options2.deployBranch}' (${options2.store.description}), and no --base`,
-    "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`"
+    { hint: "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`" }
   );
 }
 async function planWithRecord(options2, stored) {
@@ -74633,10 +74740,10 @@ async function planWithRecord(options2, stored) {
   const range = { base, head, baseFrom: options2.base === void 0 ? "record" : "option" };
   const unplanned = await options2.plan(range);
   if (unplanned.deployBranch !== options2.deployBranch) {
-    throw recordError(
+    throw new GantryError(
       "RECORD_DEPLOY_BRANCH_MISMATCH",
       `the repository's configuration names '${unplanned.deployBranch}' as the deploy branch, but this run deploys '${options2.deployBranch}'`,
-      `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration`
+      { hint: `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration` }
     );
   }
   if (!record2) return { range, plan: unplanned, record: stored };
@@ -74728,10 +74835,10 @@ var systemClock;
 var init_deploy = __esm({
   "packages/dispatcher/src/record/deploy.ts"() {
     "use strict";
-    init_document();
-    init_errors8();
+    init_document2();
     init_lease();
     init_range();
+    init_src();
     systemClock = {
       now: () => /* @__PURE__ */ new Date(),
       sleep: (milliseconds, signal) => sleep2(milliseconds, void 0, signal ? { signal } : {})
@@ -74743,7 +74850,7 @@ var init_deploy = __esm({
 var init_record2 = __esm({
   "packages/dispatcher/src/record/index.ts"() {
     "use strict";
-    init_document();
+    init_document2();
     init_git_store();
     init_git_history();
     init_deploy();
@@ -74751,7 +74858,7 @@ var init_record2 = __esm({
 });
 
 // packages/dispatcher/src/index.ts
-var init_src6 = __esm({
+var init_src9 = __esm({
   "packages/dispatcher/src/index.ts"() {
     "use strict";
     init_in_process();
@@ -74801,8 +74908,8 @@ var recordOptions;
 var init_deployment_record = __esm({
   "packages/cli/src/deployment-record.ts"() {
     "use strict";
-    init_src6();
-    init_src5();
+    init_src9();
+    init_src8();
     recordOptions = {
       "deploy-branch": { type: "string" },
       "record-remote": { type: "string" },
@@ -74817,13 +74924,13 @@ __export(plan_exports, {
   command: () => command2
 });
 import { appendFile } from "node:fs/promises";
-import { resolve as resolve7 } from "node:path";
+import { resolve as resolve8 } from "node:path";
 var help, command2;
 var init_plan = __esm({
   "packages/cli/src/commands/plan.ts"() {
     "use strict";
-    init_src4();
-    init_src6();
+    init_src7();
+    init_src9();
     init_src();
     init_args();
     init_deployment_record();
@@ -74863,9 +74970,9 @@ ${recordOptionsHelp(22)}
       const event = parseEvent("plan", values.event);
       const format = values.json ? "json" : values.format ?? "text";
       if (!planFormats.includes(format)) {
-        throw new GantryError("USAGE", `--format must be one of ${planFormats.join(", ")}, not '${format}'`, { hint: "see `gantry plan --help`", exitCode: 2 });
+        throw usageError(`--format must be one of ${planFormats.join(", ")}, not '${format}'`, { command: "plan" });
       }
-      const repo = resolve7(io.cwd, values.repo ?? ".");
+      const repo = resolve8(io.cwd, values.repo ?? ".");
       const planRange = (range, skipUnits, branch = values.branch) => planChange({ repo, base: range.base, head: range.head, event, ...branch ? { branch } : {}, cache: !values["no-cache"], env: io.env, ...skipUnits ? { skipUnits } : {} });
       let plan;
       if (event === "push" && values.base === void 0) {
@@ -74904,12 +75011,12 @@ var fetch_deploy_branch_exports = {};
 __export(fetch_deploy_branch_exports, {
   command: () => command3
 });
-import { resolve as resolve8 } from "node:path";
+import { resolve as resolve9 } from "node:path";
 var help2, command3;
 var init_fetch_deploy_branch = __esm({
   "packages/cli/src/commands/fetch-deploy-branch.ts"() {
     "use strict";
-    init_src5();
+    init_src8();
     init_args();
     help2 = `usage: gantry fetch-deploy-branch [--repo DIR] [--deploy-branch NAME] [--json]
 
@@ -74923,7 +75030,7 @@ terragrunt, and pull requests' hooks, ever held the token.
   --json             print {"branch", "commit", "source"} instead of one line`;
     command3 = async (argv, io) => {
       const { values } = parseCommandArgs("fetch-deploy-branch", argv, { repo: { type: "string" }, "deploy-branch": { type: "string" }, json: { type: "boolean" } }, help2);
-      const repo = resolve8(io.cwd, values.repo ?? ".");
+      const repo = resolve9(io.cwd, values.repo ?? ".");
       const tip = await resolveDeployBranchTip(repo, trustedDeployBranch(values["deploy-branch"], io.env), { fetch: true, token: readToken(io.env, "code-read") });
       io.stdout.write(
         values.json ? `${JSON.stringify(tip)}
@@ -74933,192 +75040,6 @@ terragrunt, and pull requests' hooks, ever held the token.
       );
       return 0;
     };
-  }
-});
-
-// packages/executor/src/process.ts
-import { spawn as spawn3 } from "node:child_process";
-function killLiveProcessGroups() {
-  for (const pid of liveGroups) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-    }
-  }
-  liveGroups.clear();
-}
-function installExitHook() {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", killLiveProcessGroups);
-}
-function runProcess(command13, args, options2) {
-  return new Promise((resolve22) => {
-    if (options2.signal?.aborted) {
-      resolve22({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
-      return;
-    }
-    installExitHook();
-    const child = spawn3(command13, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    if (child.pid !== void 0) liveGroups.add(child.pid);
-    const captured = [];
-    let interrupted2 = false;
-    let spawnError = null;
-    let killTimer;
-    const signalGroup = (name) => {
-      if (child.pid === void 0) return;
-      try {
-        process.kill(-child.pid, name);
-      } catch {
-      }
-    };
-    const onAbort = () => {
-      interrupted2 = true;
-      signalGroup("SIGINT");
-      killTimer = setTimeout(() => signalGroup("SIGKILL"), options2.killGraceMs ?? 1e4);
-      killTimer.unref();
-    };
-    options2.signal?.addEventListener("abort", onAbort, { once: true });
-    const splitters = [];
-    const toLines = (stream, name) => {
-      let pending = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk) => {
-        pending += chunk;
-        const lines = pending.split("\n");
-        pending = lines.pop();
-        for (const line of lines) options2.onLine?.(line, name);
-      });
-      splitters.push(() => {
-        if (pending !== "") options2.onLine?.(pending, name);
-        pending = "";
-      });
-    };
-    if (options2.stdout === "capture") child.stdout.on("data", (chunk) => captured.push(chunk));
-    else if (options2.stdout === "lines") toLines(child.stdout, "stdout");
-    else child.stdout.pipe(options2.stdout, { end: false });
-    if (options2.stderr === "lines") toLines(child.stderr, "stderr");
-    else child.stderr.pipe(options2.stderr, { end: false });
-    child.on("error", (error62) => {
-      spawnError = `could not start ${command13}: ${error62.message}`;
-    });
-    child.on("close", (code2, signal) => {
-      if (child.pid !== void 0) liveGroups.delete(child.pid);
-      options2.signal?.removeEventListener("abort", onAbort);
-      if (killTimer) clearTimeout(killTimer);
-      for (const flush of splitters) flush();
-      resolve22({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
-    });
-  });
-}
-var liveGroups, exitHookInstalled;
-var init_process = __esm({
-  "packages/executor/src/process.ts"() {
-    "use strict";
-    liveGroups = /* @__PURE__ */ new Set();
-    exitHookInstalled = false;
-  }
-});
-
-// packages/executor/src/worktree.ts
-import { execFile as execFile5, execFileSync } from "node:child_process";
-import { mkdtempSync as mkdtempSync2, realpathSync, rmSync as rmSync4 } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { basename as basename3, join as join6 } from "node:path";
-import { promisify } from "node:util";
-function removeSync(dir, repo, parent) {
-  try {
-    execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: repo, stdio: "ignore" });
-  } catch {
-  }
-  rmSync4(parent, { recursive: true, force: true });
-  try {
-    execFileSync("git", ["worktree", "prune"], { cwd: repo, stdio: "ignore" });
-  } catch {
-  }
-}
-function installExitHook2() {
-  if (exitHookInstalled2) return;
-  exitHookInstalled2 = true;
-  process.on("exit", () => {
-    killLiveProcessGroups();
-    for (const [dir, { repo, parent }] of liveWorktrees) removeSync(dir, repo, parent);
-  });
-}
-async function git4(repo, args) {
-  const { stdout } = await execFileAsync("git", args, { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
-function oneAtATime(change) {
-  const next = worktreeChanges.then(change, change);
-  worktreeChanges = next.catch(() => void 0);
-  return next;
-}
-async function addWorktree(repo, dir, ref) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await oneAtATime(() => git4(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]));
-      return;
-    } catch (error62) {
-      if (attempt >= 3 || !/\.git\/worktrees\//.test(error62.message)) throw error62;
-      await new Promise((resolve22) => setTimeout(resolve22, 100 * attempt));
-    }
-  }
-}
-async function createJobWorktree(repo, ref, label2 = "job") {
-  installExitHook2();
-  const parent = mkdtempSync2(join6(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
-  const dir = join6(realpathSync(parent), basename3(parent));
-  liveWorktrees.set(dir, { repo, parent });
-  try {
-    await addWorktree(repo, dir, ref);
-  } catch (error62) {
-    liveWorktrees.delete(dir);
-    rmSync4(parent, { recursive: true, force: true });
-    throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${error62.message.trim()}`, {
-      hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
-      exitCode: 32,
-      cause: error62
-    });
-  }
-  let removed = false;
-  const remove = async () => {
-    if (removed) return;
-    removed = true;
-    await oneAtATime(async () => {
-      try {
-        await git4(repo, ["worktree", "remove", "--force", dir]);
-      } catch {
-      }
-      rmSync4(parent, { recursive: true, force: true });
-      await git4(repo, ["worktree", "prune"]).catch(() => void 0);
-    });
-    liveWorktrees.delete(dir);
-  };
-  return { dir, remove, [Symbol.asyncDispose]: remove };
-}
-async function gitCommonDir(repo) {
-  try {
-    return (await git4(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
-  } catch (error62) {
-    throw new GantryError("EXEC_NOT_A_REPOSITORY", `${repo} is not inside a git repository`, {
-      hint: "pass --repo with the directory of your infrastructure-live checkout",
-      location: { file: repo },
-      exitCode: 32,
-      cause: error62
-    });
-  }
-}
-var execFileAsync, liveWorktrees, exitHookInstalled2, worktreeChanges;
-var init_worktree = __esm({
-  "packages/executor/src/worktree.ts"() {
-    "use strict";
-    init_src();
-    init_process();
-    execFileAsync = promisify(execFile5);
-    liveWorktrees = /* @__PURE__ */ new Map();
-    exitHookInstalled2 = false;
-    worktreeChanges = Promise.resolve();
   }
 });
 
@@ -75132,12 +75053,11 @@ function defaultCredentials() {
 var init_guard = __esm({
   "packages/executor/src/guard.ts"() {
     "use strict";
-    init_src5();
+    init_src8();
   }
 });
 
 // packages/executor/src/masking.ts
-import { execFile as execFile6 } from "node:child_process";
 import { Transform } from "node:stream";
 function secretsFromEnvironment(env) {
   const secrets = [];
@@ -75148,25 +75068,22 @@ function secretsFromEnvironment(env) {
   }
   return secrets;
 }
-function secretsFromGitConfig(repo) {
-  return new Promise((resolve22) => {
-    execFile6("git", ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"], { cwd: repo, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }, (error62, stdout) => {
-      if (error62 && !stdout) return resolve22([]);
-      const secrets = [];
-      for (const line of stdout.split("\n")) {
-        const value = line.slice(line.indexOf(" ") + 1);
-        if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
-        secrets.push(...urlPasswords(value));
-      }
-      resolve22(secrets.filter((secret) => secret.length > 0));
-    });
-  });
+async function secretsFromGitConfig(repo) {
+  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"]).catch(() => void 0);
+  const secrets = [];
+  for (const line of listed?.stdout.split("\n") ?? []) {
+    const value = line.slice(line.indexOf(" ") + 1);
+    if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
+    secrets.push(...urlPasswords(value));
+  }
+  return secrets.filter((secret) => secret.length > 0);
 }
 var MASK, MIN_SECRET_LENGTH, notSecretValues, shapes, SecretMasker;
 var init_masking = __esm({
   "packages/executor/src/masking.ts"() {
     "use strict";
     init_src4();
+    init_src6();
     MASK = "***";
     MIN_SECRET_LENGTH = 4;
     notSecretValues = /* @__PURE__ */ new Set(["true", "false", "null", "none", "yes", "no"]);
@@ -75253,13 +75170,17 @@ var init_masking = __esm({
 });
 
 // packages/executor/src/result.ts
-var unitStatusSchema2, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobStatusSchema, jobResultSchema;
+function jobError(code2, message, hint) {
+  return { code: code2, message, hint, exitCode: exitCodeOf(code2) };
+}
+var runStatusSchema, planSummarySchema, appliedCountsSchema, diagnosticSchema, UNIT_OUTPUT_LIMIT, UNIT_ERROR_LIMIT, unitResultSchema, jobResultSchema;
 var init_result = __esm({
   "packages/executor/src/result.ts"() {
     "use strict";
     init_zod();
-    init_src4();
-    unitStatusSchema2 = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
+    init_src7();
+    init_src();
+    runStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
     planSummarySchema = external_exports.object({
       add: external_exports.number().int(),
       change: external_exports.number().int(),
@@ -75299,7 +75220,7 @@ var init_result = __esm({
     UNIT_ERROR_LIMIT = 8e3;
     unitResultSchema = external_exports.object({
       unit: external_exports.string(),
-      status: unitStatusSchema2,
+      status: runStatusSchema,
       /** Exit code of the failing (or last) command; null when nothing ran. */
       exitCode: external_exports.number().int().nullable(),
       durationMs: external_exports.number(),
@@ -75329,12 +75250,11 @@ var init_result = __esm({
       /** Errors with a place in the repository (file repository-relative), for annotations. */
       diagnostics: external_exports.array(diagnosticSchema).optional()
     });
-    jobStatusSchema = external_exports.enum(["succeeded", "failed", "skipped", "not-started"]);
     jobResultSchema = external_exports.object({
       apiVersion: external_exports.literal("gantry/v1"),
       kind: external_exports.literal("JobResult"),
       job: jobSchema,
-      status: jobStatusSchema,
+      status: runStatusSchema,
       /** True when the run was stopped by a signal: some units may be `not-started`. */
       interrupted: external_exports.boolean(),
       dryRun: external_exports.boolean(),
@@ -75360,8 +75280,7 @@ function checkUnitPaths(units, jobId) {
   units.forEach((unit, index) => {
     if (!FILTER_SAFE_UNIT.test(unit)) {
       throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
-        hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)",
-        exitCode: 33
+        hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)"
       });
     }
   });
@@ -75370,8 +75289,7 @@ function checkQueueFlags(flags2, jobId) {
   flags2.forEach((flag, index) => {
     if (SELECTION_FLAG.test(flag)) {
       throw new GantryError("EXEC_FLAG_UNSUPPORTED", `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`, {
-        hint: "remove it from terragrunt.flags in .gantry/config.yml",
-        exitCode: 33
+        hint: "remove it from terragrunt.flags in .gantry/config.yml"
       });
     }
   });
@@ -75646,6 +75564,90 @@ var init_plan_summary = __esm({
   }
 });
 
+// packages/executor/src/process.ts
+import { spawn as spawn3 } from "node:child_process";
+function killLiveProcessGroups() {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+    }
+  }
+  liveGroups.clear();
+}
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", killLiveProcessGroups);
+}
+function runProcess(command13, args, options2) {
+  return new Promise((resolve22) => {
+    if (options2.signal?.aborted) {
+      resolve22({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
+      return;
+    }
+    installExitHook();
+    const child = spawn3(command13, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    if (child.pid !== void 0) liveGroups.add(child.pid);
+    const captured = [];
+    let interrupted2 = false;
+    let spawnError = null;
+    let killTimer;
+    const signalGroup = (name) => {
+      if (child.pid === void 0) return;
+      try {
+        process.kill(-child.pid, name);
+      } catch {
+      }
+    };
+    const onAbort = () => {
+      interrupted2 = true;
+      signalGroup("SIGINT");
+      killTimer = setTimeout(() => signalGroup("SIGKILL"), options2.killGraceMs ?? 1e4);
+      killTimer.unref();
+    };
+    options2.signal?.addEventListener("abort", onAbort, { once: true });
+    const splitters = [];
+    const toLines = (stream, name) => {
+      let pending = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk) => {
+        pending += chunk;
+        const lines = pending.split("\n");
+        pending = lines.pop();
+        for (const line of lines) options2.onLine?.(line, name);
+      });
+      splitters.push(() => {
+        if (pending !== "") options2.onLine?.(pending, name);
+        pending = "";
+      });
+    };
+    if (options2.stdout === "capture") child.stdout.on("data", (chunk) => captured.push(chunk));
+    else if (options2.stdout === "lines") toLines(child.stdout, "stdout");
+    else child.stdout.pipe(options2.stdout, { end: false });
+    if (options2.stderr === "lines") toLines(child.stderr, "stderr");
+    else child.stderr.pipe(options2.stderr, { end: false });
+    child.on("error", (error62) => {
+      spawnError = `could not start ${command13}: ${error62.message}`;
+    });
+    child.on("close", (code2, signal) => {
+      if (child.pid !== void 0) liveGroups.delete(child.pid);
+      options2.signal?.removeEventListener("abort", onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      for (const flush of splitters) flush();
+      resolve22({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+    });
+  });
+}
+var liveGroups, exitHookInstalled;
+var init_process = __esm({
+  "packages/executor/src/process.ts"() {
+    "use strict";
+    liveGroups = /* @__PURE__ */ new Set();
+    exitHookInstalled = false;
+  }
+});
+
 // packages/executor/src/rendered-output.ts
 function readAppliedCounts(output2) {
   const match = /^(Apply|Destroy) complete! Resources: (.+?)\.?$/m.exec(output2);
@@ -75703,10 +75705,10 @@ var init_rendered_output = __esm({
 });
 
 // packages/executor/src/terragrunt-log.ts
-import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve9 } from "node:path";
+import { isAbsolute as isAbsolute3, relative as relative3, resolve as resolve10 } from "node:path";
 function worktreeRelative(path, worktree) {
-  const absolute = isAbsolute3(path) ? path : resolve9(worktree, path);
-  return relative2(worktree, absolute).split("\\").join("/") || ".";
+  const absolute = isAbsolute3(path) ? path : resolve10(worktree, path);
+  return relative3(worktree, absolute).split("\\").join("/") || ".";
 }
 function parseLogLine(text2, worktree) {
   let parsed;
@@ -75949,8 +75951,8 @@ var init_unit_recorder = __esm({
 });
 
 // packages/executor/src/run-queue.ts
-import { chmodSync, createWriteStream as createWriteStream2, existsSync as existsSync7, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync5 } from "node:fs";
-import { join as join7 } from "node:path";
+import { chmodSync, createWriteStream as createWriteStream2, existsSync as existsSync7, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync4 } from "node:fs";
+import { join as join6 } from "node:path";
 function unitFileStem(unit) {
   return unit.replace(/^\/+|\/+$/g, "").replace(/\//g, "__") || "root";
 }
@@ -75983,13 +75985,13 @@ function limiter(limit) {
 async function runQueue(context) {
   const { job, worktree, runDir, masker } = context;
   const inJob = new Set(job.units);
-  const reportFile = join7(runDir, "terragrunt-report.json");
-  const planDirectory = join7(runDir, "plans");
+  const reportFile = join6(runDir, "terragrunt-report.json");
+  const planDirectory = join6(runDir, "plans");
   const queue = queueCommand({ action: job.action, units: job.units, worktree, tools: context.tools, flags: job.terragrunt.flags, parallelism: context.parallelism, reportFile, planDirectory });
   const shown = masker.mask(displayCommand(queue.command, queue.args, worktree, runDir));
   const planning = queue.mainCommand === "plan";
   const applying = !planning;
-  const jobLog = createWriteStream2(join7(runDir, "terragrunt.log"), { mode: 384 });
+  const jobLog = createWriteStream2(join6(runDir, "terragrunt.log"), { mode: 384 });
   jobLog.write(masker.mask(`# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})
 # gantry: $WORKTREE=${worktree} (removed after the job), $RUN_DIR=${runDir}
 $ ${shown}
@@ -76003,7 +76005,7 @@ $ ${shown}
     if (found === void 0) {
       const header2 = `# gantry: ${job.action} ${unit} at ${job.ref} (job ${job.id}); the job's command and run-wide messages: $RUN_DIR/terragrunt.log
 `;
-      found = new UnitRecorder(unit, join7(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header: header2, worktree });
+      found = new UnitRecorder(unit, join6(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header: header2, worktree });
       recorders.set(unit, found);
     }
     return found;
@@ -76013,23 +76015,23 @@ $ ${shown}
   const announced = /* @__PURE__ */ new Set();
   let lastUnit = null;
   const finished = /* @__PURE__ */ new Set();
-  const readPlan2 = limiter(Math.max(1, context.parallelism));
+  const readPlan = limiter(Math.max(1, context.parallelism));
   const finishUnit = (unit, succeeded) => {
     if (finished.has(unit)) return;
     finished.add(unit);
     const unitRecorder = recorder(unit);
     unitRecorder.finished();
     const work = (async () => {
-      if (planning && succeeded) plans.set(unit, await readPlan2(() => showPlan(unit, unitRecorder)));
+      if (planning && succeeded) plans.set(unit, await readPlan(() => showPlan(unit, unitRecorder)));
       context.onUnitFinished?.(provisionalResult(unit, succeeded));
     })();
     finishing.push(work);
   };
   const showPlan = async (unit, unitRecorder) => {
-    const saved = join7(planDirectory, unit, "tfplan.tfplan");
-    const planFile = join7(runDir, `${unitFileStem(unit)}.tfplan`);
-    const copied = unitRecorder.toolDirectory === null ? null : join7(worktree, unitRecorder.toolDirectory);
-    const directory = copied !== null && existsSync7(copied) ? copied : join7(worktree, unit);
+    const saved = join6(planDirectory, unit, "tfplan.tfplan");
+    const planFile = join6(runDir, `${unitFileStem(unit)}.tfplan`);
+    const copied = unitRecorder.toolDirectory === null ? null : join6(worktree, unitRecorder.toolDirectory);
+    const directory = copied !== null && existsSync7(copied) ? copied : join6(worktree, unit);
     const args = ["show", "-json", "-no-color", saved];
     const command13 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
     if (!existsSync7(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command13 };
@@ -76059,7 +76061,7 @@ $ ${shown}
       logPath: unitRecorder?.logPath ?? null,
       planFile: plan?.planFile ?? null,
       plan: planning ? plan?.summary ?? null : output2 !== null ? summaryFromRendered(output2) : null,
-      reason: reason ?? (status === "failed" ? firstLine2(error63) : null),
+      reason: reason ?? (status === "failed" ? firstLine3(error63) : null),
       commands: plan ? [plan.command] : [],
       output: output2,
       error: error63,
@@ -76101,7 +76103,7 @@ $ ${shown}
     }
   });
   await Promise.all(finishing);
-  rmSync5(planDirectory, { recursive: true, force: true });
+  rmSync4(planDirectory, { recursive: true, force: true });
   const report = readReport(reportFile);
   const entries = new Map((report ?? []).map((entry) => [entry.Name.replace(/^\.\//, ""), entry]));
   const outside = [...entries.keys()].filter((name) => !inJob.has(name));
@@ -76141,14 +76143,14 @@ $ ${shown}
   await new Promise((resolve22) => jobLog.end(resolve22));
   let error62 = null;
   if (outside.length > 0) {
-    error62 = { code: "EXEC_QUEUE_OUTSIDE_JOB", message: `terragrunt ran units that are not in the job: ${outside.join(", ")}`, hint: "report this: Gantry restricts the queue to the job's units", exitCode: 30 };
+    error62 = jobError("EXEC_QUEUE_OUTSIDE_JOB", `terragrunt ran units that are not in the job: ${outside.join(", ")}`, "report this: Gantry restricts the queue to the job's units");
   } else if (report === null && !context.signal?.aborted && units.some((unit) => unit.status !== "succeeded")) {
-    const last = lastErrorLine(join7(runDir, "terragrunt.log"));
-    error62 = { code: "EXEC_QUEUE_FAILED", message: `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, hint: "see $RUN_DIR/terragrunt.log for terragrunt's own messages", exitCode: 30 };
+    const last = lastErrorLine(join6(runDir, "terragrunt.log"));
+    error62 = jobError("EXEC_QUEUE_FAILED", `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, "see $RUN_DIR/terragrunt.log for terragrunt's own messages");
   }
   return { units, command: shown, error: error62 };
 }
-function firstLine2(text2) {
+function firstLine3(text2) {
   const line = text2?.split("\n").find((candidate) => candidate.trim() !== "");
   return line === void 0 ? null : line.trim().slice(0, 300);
 }
@@ -76196,7 +76198,7 @@ var init_run_queue = __esm({
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join8, resolve as resolve10 } from "node:path";
+import { basename as basename3, delimiter, isAbsolute as isAbsolute4, join as join7, resolve as resolve11 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -76208,7 +76210,7 @@ function isExecutable(path) {
 function findOnPath(name, env) {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     if (dir === "") continue;
-    const candidate = join8(dir, name);
+    const candidate = join7(dir, name);
     if (isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -76217,9 +76219,9 @@ function fromVariables(variables, env) {
   for (const variable of variables) {
     const configured = env[variable];
     if (configured === void 0 || configured === "") continue;
-    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve10(configured);
+    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve11(configured);
     if (!isExecutable(path)) {
-      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint, exitCode: 31 });
+      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint });
     }
     return path;
   }
@@ -76233,14 +76235,13 @@ function find(variables, names, env) {
     if (found !== void 0) return found;
   }
   throw new GantryError("EXEC_TOOL_NOT_FOUND", `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`, {
-    hint: toolHint,
-    exitCode: 31
+    hint: toolHint
   });
 }
 function findIacTools(env = process.env) {
   const terragrunt = find(["GANTRY_TERRAGRUNT"], ["terragrunt"], env);
   const tf = find(["GANTRY_TOFU", "TG_TF_PATH"], ["tofu", "terraform"], env);
-  return { terragrunt, tf, tfKind: /terraform/i.test(basename4(tf)) ? "terraform" : "tofu" };
+  return { terragrunt, tf, tfKind: /terraform/i.test(basename3(tf)) ? "terraform" : "tofu" };
 }
 var toolHint;
 var init_tools = __esm({
@@ -76252,8 +76253,8 @@ var init_tools = __esm({
 });
 
 // packages/executor/src/run-directories.ts
-import { readdirSync as readdirSync2, rmSync as rmSync6 } from "node:fs";
-import { join as join9 } from "node:path";
+import { readdirSync as readdirSync2, rmSync as rmSync5 } from "node:fs";
+import { join as join8 } from "node:path";
 function runTimestamp(date5 = /* @__PURE__ */ new Date()) {
   return date5.toISOString().replace(/[:.]/g, "-");
 }
@@ -76268,8 +76269,7 @@ function keptRunsFromEnv(env) {
   if (value === void 0 || value === "") return DEFAULT_KEPT_RUNS;
   if (!/^\d+$/.test(value)) {
     throw new GantryError("EXEC_KEEP_RUNS_INVALID", `GANTRY_KEEP_RUNS must be a whole number of runs, not '${value}'`, {
-      hint: "set GANTRY_KEEP_RUNS=20 (the default), or 0 to keep every run",
-      exitCode: 2
+      hint: "set GANTRY_KEEP_RUNS=20 (the default), or 0 to keep every run"
     });
   }
   return Number(value);
@@ -76287,7 +76287,7 @@ function pruneRunDirectories(runsRoot, keep, now = Date.now()) {
   for (const run of runs.slice(keep)) {
     if (now - run.start < MINIMUM_AGE_MS) continue;
     try {
-      rmSync6(join9(runsRoot, run.name), { recursive: true, force: true });
+      rmSync5(join8(runsRoot, run.name), { recursive: true, force: true });
       removed.push(run.name);
     } catch {
     }
@@ -76302,6 +76302,96 @@ var init_run_directories = __esm({
     DEFAULT_KEPT_RUNS = 20;
     MINIMUM_AGE_MS = 60 * 60 * 1e3;
     TIMESTAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/;
+  }
+});
+
+// packages/executor/src/worktree.ts
+import { mkdtempSync as mkdtempSync2, realpathSync, rmSync as rmSync6 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { basename as basename4, join as join9 } from "node:path";
+function removeSync(dir, repo, parent) {
+  runGitSync(repo, ["worktree", "remove", "--force", dir]);
+  rmSync6(parent, { recursive: true, force: true });
+  runGitSync(repo, ["worktree", "prune"]);
+}
+function installExitHook2() {
+  if (exitHookInstalled2) return;
+  exitHookInstalled2 = true;
+  process.on("exit", () => {
+    killLiveProcessGroups();
+    for (const [dir, { repo, parent }] of liveWorktrees) removeSync(dir, repo, parent);
+  });
+}
+function oneAtATime(change) {
+  const next = worktreeChanges.then(change, change);
+  worktreeChanges = next.catch(() => void 0);
+  return next;
+}
+async function addWorktree(repo, dir, ref) {
+  const config2 = await checkoutConfig(repo);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await oneAtATime(() => git(repo, ["worktree", "add", "--detach", "--quiet", dir, ref], { config: config2 }));
+      return;
+    } catch (error62) {
+      const text2 = error62 instanceof GitError ? error62.stderr : error62.message;
+      if (attempt >= 3 || !/\.git\/worktrees\//.test(text2)) throw error62;
+      await new Promise((resolve22) => setTimeout(resolve22, 100 * attempt));
+    }
+  }
+}
+async function createJobWorktree(repo, ref, label2 = "job") {
+  installExitHook2();
+  const parent = mkdtempSync2(join9(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
+  const dir = join9(realpathSync(parent), basename4(parent));
+  liveWorktrees.set(dir, { repo, parent });
+  try {
+    await addWorktree(repo, dir, ref);
+  } catch (error62) {
+    liveWorktrees.delete(dir);
+    rmSync6(parent, { recursive: true, force: true });
+    throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${error62.message.trim()}`, {
+      hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
+      cause: error62
+    });
+  }
+  let removed = false;
+  const remove = async () => {
+    if (removed) return;
+    removed = true;
+    await oneAtATime(async () => {
+      try {
+        await git(repo, ["worktree", "remove", "--force", dir]);
+      } catch {
+      }
+      rmSync6(parent, { recursive: true, force: true });
+      await git(repo, ["worktree", "prune"]).catch(() => void 0);
+    });
+    liveWorktrees.delete(dir);
+  };
+  return { dir, remove, [Symbol.asyncDispose]: remove };
+}
+async function gitCommonDir(repo) {
+  try {
+    return (await git(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
+  } catch (error62) {
+    throw new GantryError("EXEC_NOT_A_REPOSITORY", `${repo} is not inside a git repository`, {
+      hint: "pass --repo with the directory of your infrastructure-live checkout",
+      location: { file: repo },
+      cause: error62
+    });
+  }
+}
+var liveWorktrees, exitHookInstalled2, worktreeChanges;
+var init_worktree = __esm({
+  "packages/executor/src/worktree.ts"() {
+    "use strict";
+    init_src();
+    init_src4();
+    init_process();
+    liveWorktrees = /* @__PURE__ */ new Map();
+    exitHookInstalled2 = false;
+    worktreeChanges = Promise.resolve();
   }
 });
 
@@ -76380,7 +76470,7 @@ ${masked}`;
 var init_stack_generation = __esm({
   "packages/executor/src/stack-generation.ts"() {
     "use strict";
-    init_src3();
+    init_src5();
     init_process();
   }
 });
@@ -76403,8 +76493,7 @@ function toolEnvironment(input2) {
     const reason = reservedToolVariable(name);
     if (reason !== null) {
       throw new GantryError("EXEC_TOOL_ENV_REFUSED", `field "terragrunt.env.${name}": ${reason}, which a job may not set`, {
-        hint: "plan the job again from the deploy branch's configuration, and run it through the guards",
-        exitCode: 33
+        hint: "plan the job again from the deploy branch's configuration, and run it through the guards"
       });
     }
     toolEnv[name] = value;
@@ -76417,7 +76506,7 @@ var withheldPrefixes, withheldNames, awsCredentialSources;
 var init_tool_environment = __esm({
   "packages/executor/src/tool-environment.ts"() {
     "use strict";
-    init_src4();
+    init_src7();
     init_src();
     withheldPrefixes = ["ACTIONS_", "GANTRY_", "INPUT_", "GIT_CONFIG_"];
     withheldNames = /* @__PURE__ */ new Set(["GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GIT_CONFIG_PARAMETERS", "GIT_ASKPASS", "SSH_ASKPASS"]);
@@ -76443,17 +76532,9 @@ var init_tool_environment = __esm({
 
 // packages/executor/src/execute-job.ts
 import { chmodSync as chmodSync2, mkdirSync as mkdirSync3, readFileSync as readFileSync6, writeFileSync as writeFileSync4, existsSync as existsSync10 } from "node:fs";
-import { isAbsolute as isAbsolute5, join as join11, resolve as resolve11 } from "node:path";
+import { isAbsolute as isAbsolute5, join as join11, resolve as resolve12 } from "node:path";
 function parseJob2(input2, source = "job") {
-  const parsed = jobSchema.safeParse(input2);
-  if (parsed.success) return parsed.data;
-  const issue2 = parsed.error.issues[0];
-  const field = issue2.path.length > 0 ? issue2.path.map((p2) => typeof p2 === "number" ? `[${p2}]` : `.${String(p2)}`).join("").replace(/^\./, "") : "(document)";
-  throw new GantryError("EXEC_JOB_INVALID", `field "${field}": ${issue2.message}`, {
-    hint: "pass one element of `gantry plan --json`'s `jobs` array (apiVersion gantry/v1, kind Job)",
-    location: { file: source },
-    exitCode: 33
-  });
+  return validateDocument(input2, jobDocument, source);
 }
 async function defaultRunDirectory(repo, env = {}) {
   const runsRoot = join11(await gitCommonDir(repo), "gantry", "runs");
@@ -76462,25 +76543,25 @@ async function defaultRunDirectory(repo, env = {}) {
 }
 async function defaultStateDirectory(repo, env) {
   const configured = env.GANTRY_STATE_DIR;
-  if (configured !== void 0 && configured !== "") return resolve11(configured);
+  if (configured !== void 0 && configured !== "") return resolve12(configured);
   return join11(await gitCommonDir(repo), "gantry", "state");
 }
 function errorSummary(error62) {
-  if (GantryError.isInstance(error62)) return { code: error62.code, message: error62.message, hint: error62.hint ?? null, exitCode: error62.exitCode };
-  return { code: "EXEC_UNEXPECTED", message: error62?.message ?? String(error62), hint: null, exitCode: 30 };
+  if (GantryError.isInstance(error62)) return jobError(error62.code, error62.message, error62.hint ?? null);
+  return jobError("EXEC_UNEXPECTED", error62?.message ?? String(error62), null);
 }
 function notStarted(unit, reason, commands2 = []) {
   return { unit, status: "not-started", exitCode: null, durationMs: 0, logPath: null, planFile: null, plan: null, reason, commands: commands2 };
 }
 function jobExitCode(result) {
-  if (result.interrupted) return 130;
+  if (result.interrupted) return exitCodeOf("INTERRUPTED");
   if (result.error) return result.error.exitCode;
-  return result.status === "succeeded" ? 0 : 30;
+  return result.status === "succeeded" ? 0 : exitCodeOf("JOB_FAILED");
 }
 async function executeJob(jobInput, options2) {
   const job = parseJob2(jobInput);
   const env = options2.env ?? process.env;
-  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve11(options2.repo);
+  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve12(options2.repo);
   const masker = options2.masker ?? new SecretMasker();
   const dryRun = options2.dryRun ?? false;
   const startedAt = /* @__PURE__ */ new Date();
@@ -76650,10 +76731,12 @@ function remaskLogs(logs, masker) {
     if (masked !== text2) writeFileSync4(log, masked, { mode: 384 });
   }
 }
+var jobDocument;
 var init_execute_job = __esm({
   "packages/executor/src/execute-job.ts"() {
     "use strict";
-    init_src4();
+    init_src7();
+    init_src2();
     init_src();
     init_guard();
     init_masking();
@@ -76665,6 +76748,12 @@ var init_execute_job = __esm({
     init_worktree();
     init_stack_generation();
     init_tool_environment();
+    jobDocument = {
+      kind: "Job",
+      schema: jobSchema,
+      code: "EXEC_JOB_INVALID",
+      hint: "pass one element of `gantry plan --json`'s `jobs` array (apiVersion gantry/v1, kind Job)"
+    };
   }
 });
 
@@ -76853,7 +76942,7 @@ var statusIcon, supersedingRefusals;
 var init_model = __esm({
   "packages/executor/src/report/model.ts"() {
     "use strict";
-    init_src5();
+    init_src8();
     statusIcon = {
       succeeded: "\u2705",
       failed: "\u274C",
@@ -76861,7 +76950,7 @@ var init_model = __esm({
       "not-started": "\u23F8\uFE0F",
       superseded: "\u23E9"
     };
-    supersedingRefusals = /* @__PURE__ */ new Set([GUARDS["no-rollback"].code, GUARDS["apply-unit-on-deploy-branch"].code]);
+    supersedingRefusals = /* @__PURE__ */ new Set([GUARDS["no-rollback"], GUARDS["apply-unit-on-deploy-branch"]]);
   }
 });
 
@@ -77332,22 +77421,6 @@ var init_annotations = __esm({
 
 // packages/executor/src/report/combined.ts
 import { isDeepStrictEqual as isDeepStrictEqual3 } from "node:util";
-function invalidDocument(code2, kind, error62, source, hint) {
-  const issue2 = error62.issues[0];
-  const field = issue2.path.length > 0 ? issue2.path.map((p2) => typeof p2 === "number" ? `[${p2}]` : `.${String(p2)}`).join("").replace(/^\./, "") : "(document)";
-  const more = error62.issues.length > 1 ? ` (and ${error62.issues.length - 1} more problem${error62.issues.length > 2 ? "s" : ""})` : "";
-  return new GantryError(code2, `not a valid gantry/v1 ${kind}: field "${field}": ${issue2.message}${more}`, { hint, location: { file: source }, exitCode: 20 });
-}
-function parsePlanDocument(input2, source) {
-  const parsed = planDocumentSchema.safeParse(input2);
-  if (parsed.success) return parsed.data;
-  throw invalidDocument("REPORT_PLAN_INVALID", "Plan", parsed.error, source, "pass the file written by `gantry plan --json` unchanged");
-}
-function parseJobResultDocument(input2, source) {
-  const parsed = jobResultSchema.safeParse(input2);
-  if (parsed.success) return parsed.data;
-  throw invalidDocument("REPORT_RESULT_INVALID", "JobResult", parsed.error, source, "pass the files written by `gantry execute --result FILE` (or `--json`) unchanged");
-}
 function reportForPlan(plan, results, options2 = {}) {
   const planned = new Map(plan.jobs.map((job) => [job.id, job]));
   const byId = /* @__PURE__ */ new Map();
@@ -77357,23 +77430,20 @@ function reportForPlan(plan, results, options2 = {}) {
     if (job === void 0) {
       throw new GantryError("REPORT_RESULT_NOT_IN_PLAN", `field "job.id": the result is for job "${result.job.id}", which the plan does not have (plan jobs: ${[...planned.keys()].join(", ") || "none"})`, {
         hint: "pass the plan the jobs were executed from, and only results of its jobs",
-        location: { file: source },
-        exitCode: 20
+        location: { file: source }
       });
     }
     if (!isDeepStrictEqual3(job, result.job)) {
       throw new GantryError("REPORT_RESULT_MISMATCH", `field "job": the result's job "${job.id}" differs from the plan's job of that id (ref ${result.job.ref} vs ${job.ref})`, {
         hint: "the result comes from another plan or commit; pass the plan of this run",
-        location: { file: source },
-        exitCode: 20
+        location: { file: source }
       });
     }
     const earlier = byId.get(job.id);
     if (earlier !== void 0) {
       throw new GantryError("REPORT_DUPLICATE_RESULT", `two results for job "${job.id}": ${earlier.source} and ${source}`, {
         hint: "pass one result per job (a re-run's result replaces the earlier one: pass only the latest)",
-        location: { file: source },
-        exitCode: 20
+        location: { file: source }
       });
     }
     byId.set(job.id, entry);
@@ -77385,13 +77455,26 @@ function actionsRunUrl(env) {
   if (!server || !repository || !runId) return null;
   return `${server.replace(/\/+$/, "")}/${repository}/actions/runs/${runId}`;
 }
+var reportPlanDocument, jobResultDocument;
 var init_combined = __esm({
   "packages/executor/src/report/combined.ts"() {
     "use strict";
-    init_src4();
+    init_src7();
     init_src();
     init_result();
     init_model();
+    reportPlanDocument = {
+      kind: "Plan",
+      schema: planDocumentSchema,
+      code: "REPORT_PLAN_INVALID",
+      hint: "pass the file written by `gantry plan --json` unchanged"
+    };
+    jobResultDocument = {
+      kind: "JobResult",
+      schema: jobResultSchema,
+      code: "REPORT_RESULT_INVALID",
+      hint: "pass the files written by `gantry execute --result FILE` (or `--json`) unchanged"
+    };
   }
 });
 
@@ -77417,12 +77500,12 @@ function runReportDocument(report, options2 = {}) {
   return JSON.parse(options2.masker ? options2.masker.mask(text2) : text2);
 }
 var runReportDocumentSchema;
-var init_document2 = __esm({
+var init_document3 = __esm({
   "packages/executor/src/report/document.ts"() {
     "use strict";
     init_zod();
-    init_src3();
-    init_src4();
+    init_src5();
+    init_src7();
     init_result();
     runReportDocumentSchema = external_exports.object({
       apiVersion: external_exports.literal("gantry/v1"),
@@ -77443,7 +77526,7 @@ var init_document2 = __esm({
        * Per job: its status (its result's, or `superseded`: a merge that landed during a push run changed its units,
        * and the run that merge started deploys them), why it did not run (when it did not), and its result (when it ran).
        */
-      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: external_exports.enum([...jobStatusSchema.options, "superseded"]), reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
+      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: external_exports.enum([...runStatusSchema.options, "superseded"]), reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
       /** Why each unit runs (from detection). */
       reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)),
       /** The change types that put each unit in the run. */
@@ -77477,7 +77560,7 @@ var init_report = __esm({
     init_model();
     init_annotations();
     init_combined();
-    init_document2();
+    init_document3();
   }
 });
 
@@ -77488,7 +77571,7 @@ function abortOnSignals(signals = ["SIGINT", "SIGTERM"], onFirst) {
   setMaxListeners2(0, controller.signal);
   let received = null;
   const handler = (name) => {
-    if (received !== null) process.exit(130);
+    if (received !== null) process.exit(exitCodeOf("INTERRUPTED"));
     received = name;
     onFirst?.(name);
     controller.abort(new Error(`received ${name}`));
@@ -77502,11 +77585,12 @@ function abortOnSignals(signals = ["SIGINT", "SIGTERM"], onFirst) {
 var init_signals = __esm({
   "packages/executor/src/signals.ts"() {
     "use strict";
+    init_src();
   }
 });
 
 // packages/executor/src/index.ts
-var init_src7 = __esm({
+var init_src10 = __esm({
   "packages/executor/src/index.ts"() {
     "use strict";
     init_execute_job();
@@ -77521,27 +77605,16 @@ var execute_exports = {};
 __export(execute_exports, {
   command: () => command4
 });
-import { readFileSync as readFileSync8, writeFileSync as writeFileSync5 } from "node:fs";
-import { resolve as resolve12 } from "node:path";
-async function readJobText(source, io) {
-  if (source !== "-") {
-    try {
-      return readFileSync8(resolve12(io.cwd, source), "utf8");
-    } catch (error62) {
-      throw new GantryError("EXEC_JOB_UNREADABLE", `cannot read the job file ${source}: ${error62.message}`, { hint: "pass the path of a job written by `gantry plan --json`, or - for stdin", exitCode: 33 });
-    }
-  }
-  const chunks = [];
-  for await (const chunk of io.stdin ?? process.stdin) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString("utf8");
-}
+import { writeFileSync as writeFileSync5 } from "node:fs";
+import { resolve as resolve13 } from "node:path";
 var help3, command4;
 var init_execute = __esm({
   "packages/cli/src/commands/execute.ts"() {
     "use strict";
+    init_src2();
     init_src();
-    init_src7();
-    init_src5();
+    init_src10();
+    init_src8();
     init_args();
     help3 = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
                       [--deploy-branch NAME] [--workflow-role plan|apply] [--deploy-branch-fetched]
@@ -77590,22 +77663,14 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
           help3
         );
         const source = requireOption("execute", values.job, "job");
-        const sourceName = source === "-" ? "<stdin>" : source;
-        const text2 = await readJobText(source, io);
-        let document;
-        try {
-          document = JSON.parse(text2);
-        } catch (error62) {
-          throw new GantryError("EXEC_JOB_INVALID", `not JSON: ${error62.message}`, { hint: "pass one element of `gantry plan --json`'s `jobs`", location: { file: sourceName }, exitCode: 33 });
-        }
-        const job = parseJob2(document, sourceName);
+        const job = await readDocument(source, jobDocument, io);
         const parallelism = values.parallelism === void 0 ? void 0 : Number(values.parallelism);
         if (parallelism !== void 0 && (!Number.isInteger(parallelism) || parallelism < 1)) {
-          throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
+          throw usageError(`--parallelism must be a whole number of at least 1, not '${values.parallelism}'`);
         }
         const role = values["workflow-role"];
         if (role !== void 0 && role !== "plan" && role !== "apply") {
-          throw new GantryError("USAGE", `--workflow-role must be plan or apply, not '${role}'`, { hint: "see `gantry execute --help`", exitCode: 2 });
+          throw usageError(`--workflow-role must be plan or apply, not '${role}'`, { command: "execute" });
         }
         const env = {
           ...io.env,
@@ -77620,7 +77685,7 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
 `)));
         try {
           const result = await executeJob(job, {
-            repo: resolve12(io.cwd, values.repo ?? "."),
+            repo: resolve13(io.cwd, values.repo ?? "."),
             env,
             dryRun: values["dry-run"] ?? false,
             signal: interrupt.signal,
@@ -77629,12 +77694,12 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
             // The roll-up report in the other repository links each job to the run that holds its logs.
             logsUrl: actionsRunUrl(io.env),
             ...parallelism !== void 0 ? { parallelism } : {},
-            ...values["run-dir"] ? { runDir: resolve12(io.cwd, values["run-dir"]) } : {}
+            ...values["run-dir"] ? { runDir: resolve13(io.cwd, values["run-dir"]) } : {}
           });
           const report = reportForJob(result);
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync5(resolve12(io.cwd, values.report), markdown);
-          if (values.result) writeFileSync5(resolve12(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
+          if (values.report) writeFileSync5(resolve13(io.cwd, values.report), markdown);
+          if (values.result) writeFileSync5(resolve13(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
 `);
           appendStepSummary(markdown, io.env);
           io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
@@ -77696,7 +77761,7 @@ async function publishOnDeployedPullRequests(target, deployment) {
       await call();
     } catch (error62) {
       if (!GantryError.isInstance(error62)) throw error62;
-      failures.push(new GantryError(error62.code, `could not ${what}: ${error62.message}`, { exitCode: error62.exitCode, ...error62.hint ? { hint: error62.hint } : {} }));
+      failures.push(new GantryError(error62.code, `could not ${what}: ${error62.message}`, error62.hint ? { hint: error62.hint } : {}));
     }
   };
   let pulls = [];
@@ -77730,9 +77795,9 @@ async function publishOnDeployedPullRequests(target, deployment) {
 var init_report_publishing = __esm({
   "packages/cli/src/commands/report-publishing.ts"() {
     "use strict";
-    init_src6();
+    init_src9();
     init_src();
-    init_src7();
+    init_src10();
   }
 });
 
@@ -77742,29 +77807,27 @@ __export(run_exports, {
   command: () => command5
 });
 import { writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join12, resolve as resolve13 } from "node:path";
+import { join as join12, resolve as resolve14 } from "node:path";
 async function publishingTarget(repo, event, values, io) {
   if (values["open-issue-on-failure"] === true && values["publish-merged-prs"] !== true) {
-    throw new GantryError("USAGE", "--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push", exitCode: 2 });
+    throw usageError("--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push" });
   }
   if (values["publish-merged-prs"] !== true) return void 0;
   if (event !== "push") {
-    throw new GantryError("USAGE", "--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`", exitCode: 2 });
+    throw usageError("--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`" });
   }
-  const credential = githubCredentialFor(io.env, "infra-live-write");
+  const credential = githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true });
   if (credential === void 0) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `--publish-merged-prs needs ${setting.variable}, which is not set`, {
-      hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
-      exitCode: 2
+      hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``
     });
   }
   const name = await liveRepositoryOf(repo, values);
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(name ?? "");
   if (!match) {
-    throw new GantryError("USAGE", `--publish-merged-prs needs infrastructure-live's OWNER/NAME${name ? `, not '${name}'` : ""}`, {
-      hint: "pass --repository OWNER/NAME, or run in a checkout whose origin is infrastructure-live",
-      exitCode: 2
+    throw usageError(`--publish-merged-prs needs infrastructure-live's OWNER/NAME${name ? `, not '${name}'` : ""}`, {
+      hint: "pass --repository OWNER/NAME, or run in a checkout whose origin is infrastructure-live"
     });
   }
   return { credential, repository: { owner: match[1], repo: match[2] }, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry run: ${line}
@@ -77804,14 +77867,14 @@ function describeAhead(deployed) {
   return parts.length > 0 ? `; ${parts.join(", ")}` : "";
 }
 var help4, command5;
-var init_run = __esm({
+var init_run2 = __esm({
   "packages/cli/src/commands/run.ts"() {
     "use strict";
-    init_src4();
-    init_src6();
-    init_src();
     init_src7();
-    init_src5();
+    init_src9();
+    init_src();
+    init_src10();
+    init_src8();
     init_args();
     init_deployment_record();
     init_report_publishing();
@@ -77870,7 +77933,7 @@ ${recordOptionsHelp(21)}
           },
           help4
         );
-        const repo = resolve13(io.cwd, values.repo ?? ".");
+        const repo = resolve14(io.cwd, values.repo ?? ".");
         const event = parseEvent("run", values.event);
         const record2 = event === "push" ? await deploymentRecordSetting(repo, values, io.env) : void 0;
         const fromRecord = record2 !== void 0 && (values.branch === void 0 || values.branch === record2.deployBranch);
@@ -77878,14 +77941,14 @@ ${recordOptionsHelp(21)}
         const head = fromRecord ? values.head : requireOption("run", values.head, "head");
         const parallelism = values.parallelism === void 0 ? 4 : Number(values.parallelism);
         if (!Number.isInteger(parallelism) || parallelism < 1) {
-          throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
+          throw usageError(`--parallelism must be a whole number of at least 1, not '${values.parallelism}'`);
         }
         const dryRun = values["dry-run"] ?? false;
         const publishing = await publishingTarget(repo, event, values, io);
         const masker = new SecretMasker();
         const writeReports = (report, terminal = true) => {
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync6(resolve13(io.cwd, values.report), markdown);
+          if (values.report) writeFileSync6(resolve14(io.cwd, values.report), markdown);
           appendStepSummary(markdown, io.env);
           if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
 ` : renderTextReport(report, { masker }));
@@ -77987,10 +78050,10 @@ gantry run: ${name} received; stopping (again to exit at once)
             io.stderr.write(`gantry run: ${dryRun ? "a dry run publishes nothing" : `a push to ${plan.branch} deploys nothing`}; no pull request was commented
 `);
           }
-          if (dispatch.interrupted) return 130;
+          if (dispatch.interrupted) return exitCodeOf("INTERRUPTED");
           if (reportSucceeded(report)) return 0;
           const failed = report.jobs.find((job) => job.status === "failed" && job.result !== null);
-          return failed?.result ? jobExitCode(failed.result) || 30 : 30;
+          return failed?.result ? jobExitCode(failed.result) || exitCodeOf("JOB_FAILED") : exitCodeOf("JOB_FAILED");
         } finally {
           progress.stop();
         }
@@ -78008,7 +78071,7 @@ var record_exports = {};
 __export(record_exports, {
   command: () => command6
 });
-import { resolve as resolve14 } from "node:path";
+import { resolve as resolve15 } from "node:path";
 function describe5(record2, where) {
   const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
   for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
@@ -78022,7 +78085,7 @@ var help5, command6;
 var init_record3 = __esm({
   "packages/cli/src/commands/record.ts"() {
     "use strict";
-    init_src6();
+    init_src9();
     init_src();
     init_args();
     init_deployment_record();
@@ -78050,17 +78113,19 @@ ${recordOptionsHelp(21)}`;
         help5
       );
       const action = positionals[0];
-      if (positionals.length !== 1 || action !== "show" && action !== "mark") {
-        throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
+      if (action === void 0) throw usageError("name the subcommand: show or mark", { command: "record", hint: synopsis(help5) });
+      if (action !== "show" && action !== "mark") {
+        const suggestion = formatDidYouMean(action, ["show", "mark"], (name) => `'gantry record ${name}'`);
+        throw usageError(`unknown record subcommand '${action}'${suggestion ? `: ${suggestion}` : ""}`, { command: "record", hint: synopsis(help5) });
       }
-      const repo = resolve14(io.cwd, values.repo ?? ".");
+      if (positionals.length > 1) throw usageError(`gantry record ${action} takes no further arguments, not '${positionals.slice(1).join(" ")}'`, { command: "record", hint: synopsis(help5) });
+      const repo = resolve15(io.cwd, values.repo ?? ".");
       const setting = await deploymentRecordSetting(repo, values, io.env);
       const current2 = await setting.store.read();
       if (action === "show") {
         if (!current2) {
           throw new GantryError("RECORD_MISSING", `there is no deployment record for '${setting.deployBranch}' (${setting.store.description})`, {
-            hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once",
-            exitCode: 26
+            hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once"
           });
         }
         io.stdout.write(values.json ? `${JSON.stringify(current2.record, null, 2)}
@@ -78070,17 +78135,16 @@ ${recordOptionsHelp(21)}`;
       const commit = await commitOnDeployBranch(repo, requireOption("record", values.commit, "commit"), await setting.tip());
       if (current2 && !values.replace) {
         throw new GantryError("RECORD_EXISTS", `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current2.record.commit}`, {
-          hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)",
-          exitCode: 29
+          hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)"
         });
       }
       const lease = current2?.record.lease;
       if (lease && Date.parse(lease.expiresAt) > Date.now()) {
-        throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again", exitCode: 30 });
+        throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again" });
       }
       const written = await setting.store.compareAndSwap(current2?.version, initialRecord(setting.deployBranch, commit, setting.holder, /* @__PURE__ */ new Date()), `gantry: marked ${commit} as deployed by ${setting.holder}`);
       if (!written.swapped) {
-        throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed", exitCode: 30 });
+        throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed" });
       }
       io.stdout.write(`Marked ${commit} as deployed on '${setting.deployBranch}' (${setting.store.description}).
 `);
@@ -78094,13 +78158,13 @@ var dispatch_exports = {};
 __export(dispatch_exports, {
   command: () => command7
 });
-import { readFileSync as readFileSync9, writeFileSync as writeFileSync7 } from "node:fs";
-import { relative as relative3, resolve as resolve15 } from "node:path";
+import { writeFileSync as writeFileSync7 } from "node:fs";
+import { resolve as resolve16 } from "node:path";
 function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
   const number4 = Number(value);
   if (!Number.isFinite(number4) || number4 <= 0 || whole && !Number.isInteger(number4)) {
-    throw new GantryError("USAGE", `--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, { hint: "see `gantry dispatch --help`", exitCode: 2 });
+    throw usageError(`--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, { command: "dispatch" });
   }
   return number4;
 }
@@ -78142,22 +78206,6 @@ function progressPrinter(write) {
     }
   };
 }
-function readPlan(planFile, cwd) {
-  const planName = relative3(cwd, planFile) || planFile;
-  let text2;
-  try {
-    text2 = readFileSync9(planFile, "utf8");
-  } catch (error62) {
-    throw new GantryError("DISPATCH_PLAN_UNREADABLE", `cannot read the plan ${planName}: ${error62.message}`, { hint: "pass the file written by `gantry plan --json`", location: { file: planName }, exitCode: 20 });
-  }
-  let document;
-  try {
-    document = JSON.parse(text2);
-  } catch (error62) {
-    throw new GantryError("DISPATCH_PLAN_INVALID", `the plan is not JSON: ${error62.message}`, { hint: "pass the file written by `gantry plan --json` unchanged", location: { file: planName }, exitCode: 20 });
-  }
-  return parsePlanDocument(document, planName);
-}
 async function deployOnly(connection2, workflow, commit, onProgress, onStop) {
   const base = { apiVersion: "gantry/v1", kind: "DispatchOutcome", repository: `${connection2.owner}/${connection2.repo}`, workflow, ref: connection2.ref ?? "main", jobs: [] };
   try {
@@ -78173,10 +78221,11 @@ var help6, command7;
 var init_dispatch = __esm({
   "packages/cli/src/commands/dispatch.ts"() {
     "use strict";
-    init_src6();
+    init_src9();
     init_src();
-    init_src7();
-    init_src5();
+    init_src10();
+    init_src2();
+    init_src8();
     init_args();
     help6 = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines
                        --plan-workflow plan.yml --apply-workflow apply.yml [options]
@@ -78241,7 +78290,7 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
           },
           help6
         );
-        const usage2 = (message, hint = "see `gantry dispatch --help`") => new GantryError("USAGE", message, { hint, exitCode: 2 });
+        const usage2 = (message, hint) => usageError(message, { command: "dispatch", ...hint ? { hint } : {} });
         const repository = requireOption("dispatch", values.repository, "repository");
         const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
         if (!match) throw usage2(`--repository must be OWNER/REPO, not '${repository}'`, "e.g. --repository acme/infrastructure-pipelines");
@@ -78265,8 +78314,7 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         if (ref !== "main") {
           if (!values["allow-non-main-ref"]) {
             throw new GantryError("DISPATCH_REF_NOT_TRUSTED", `--ref ${ref}: only main of the pipelines repository is trusted with credentials`, {
-              hint: "dispatch to main; to test a workflow change on a branch, pass --allow-non-main-ref (its runs get no apply credentials: the apply role trusts refs/heads/main only)",
-              exitCode: 2
+              hint: "dispatch to main; to test a workflow change on a branch, pass --allow-non-main-ref (its runs get no apply credentials: the apply role trusts refs/heads/main only)"
             });
           }
           io.stderr.write(`gantry dispatch: warning: dispatching to '${ref}', not main, of ${repository}; the apply role's trust policy admits only refs/heads/main, so apply and destroy jobs will be refused credentials
@@ -78281,11 +78329,10 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         const credential = githubCredentialFor(io.env, "dispatch");
         if (credential === void 0) {
           throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, {
-            hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
-            exitCode: 2
+            hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``
           });
         }
-        const plan = values.plan === void 0 ? void 0 : readPlan(resolve15(io.cwd, values.plan), io.cwd);
+        const plan = values.plan === void 0 ? void 0 : await readDocument(values.plan, dispatchPlanDocument, io);
         if (plan) {
           const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
           if (deploying && workflows.applyWorkflow === void 0) throw usage2("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
@@ -78339,7 +78386,7 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
         }
         const document = `${JSON.stringify(outcome, null, 2)}
 `;
-        if (values.output) writeFileSync7(resolve15(io.cwd, values.output), document);
+        if (values.output) writeFileSync7(resolve16(io.cwd, values.output), document);
         if (values.json) {
           io.stdout.write(document);
           io.stderr.write(rollUp(outcome));
@@ -78347,7 +78394,7 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
           io.stdout.write(rollUp(outcome));
         }
         if (outcome.succeeded) return 0;
-        return outcome.interrupted ? 130 : 30;
+        return exitCodeOf(outcome.interrupted ? "INTERRUPTED" : "JOB_FAILED");
       } catch (_2) {
         var _error = _2, _hasError = true;
       } finally {
@@ -78362,22 +78409,8 @@ var report_exports = {};
 __export(report_exports, {
   command: () => command8
 });
-import { readdirSync as readdirSync3, readFileSync as readFileSync10, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join13, relative as relative4, resolve as resolve16 } from "node:path";
-function readJson(file2, what, io) {
-  const name = relative4(io.cwd, file2) || file2;
-  let text2;
-  try {
-    text2 = readFileSync10(file2, "utf8");
-  } catch (error62) {
-    throw new GantryError("REPORT_FILE_UNREADABLE", `cannot read the ${what} ${name}: ${error62.message}`, { hint: `check the path of the ${what}`, location: { file: name }, exitCode: 20 });
-  }
-  try {
-    return JSON.parse(text2);
-  } catch (error62) {
-    throw new GantryError("REPORT_FILE_INVALID", `the ${what} is not JSON: ${error62.message}`, { hint: `pass the ${what} unchanged`, location: { file: name }, exitCode: 20 });
-  }
-}
+import { readdirSync as readdirSync3, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join13, relative as relative4, resolve as resolve17 } from "node:path";
 function resultFiles(paths, io) {
   const files = [];
   const walk = (path) => {
@@ -78394,18 +78427,17 @@ function resultFiles(paths, io) {
       if (entry.endsWith(".json") || statSync4(child).isDirectory()) walk(child);
     }
   };
-  for (const path of paths) walk(resolve16(io.cwd, path));
+  for (const path of paths) walk(resolve17(io.cwd, path));
   return files;
 }
-function reportForError(file2, head, event, io) {
+async function reportForError(file2, head, event, io) {
   if (head === void 0 || !/^[0-9a-f]{40}$/.test(head)) {
-    throw new GantryError("USAGE", `--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, { hint: 'in a pull request workflow: --head "${{ github.event.pull_request.head.sha }}"', exitCode: 2 });
+    throw usageError(`--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, { hint: 'in a pull request workflow: --head "${{ github.event.pull_request.head.sha }}"' });
   }
   if (event !== void 0 && event !== "pull_request" && event !== "push") {
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+    throw usageError(`--event must be pull_request or push, not '${event}'`, { command: "report" });
   }
-  const path = resolve16(io.cwd, file2);
-  const failure2 = parseErrorDocument(readJson(path, "error", io), relative4(io.cwd, path) || path);
+  const failure2 = await readDocument(file2, errorDocument, io);
   const where = failure2.location ? `${formatLocation(failure2.location)}: ` : "";
   return {
     event: event ?? "pull_request",
@@ -78420,7 +78452,7 @@ function reportForError(file2, head, event, io) {
 function parseRepository(value) {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value ?? "");
   if (!match) {
-    throw new GantryError("USAGE", `--repository must be OWNER/REPO, not '${value ?? ""}'`, { hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)", exitCode: 2 });
+    throw usageError(`--repository must be OWNER/REPO, not '${value ?? ""}'`, { hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)" });
   }
   return { owner: match[1], repo: match[2] };
 }
@@ -78429,13 +78461,14 @@ var init_report2 = __esm({
   "packages/cli/src/commands/report.ts"() {
     "use strict";
     init_src();
-    init_src7();
+    init_src10();
     init_error_document();
+    init_src2();
     init_report_publishing();
-    init_src6();
-    init_src5();
+    init_src9();
+    init_src8();
     init_args();
-    help7 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
+    help7 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json | --json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -78454,6 +78487,7 @@ infrastructure changed.
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
   --format FORMAT      markdown (the pull-request comment, default), text, or json (a gantry/v1 RunReport)
+  --json               same as --format json
   --output FILE        write the report to FILE instead of stdout; inside GitHub Actions, failed units
                        are then also printed as annotations (::error file=\u2026,line=\u2026) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
@@ -78483,6 +78517,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
           event: { type: "string" },
           results: { type: "string", multiple: true },
           format: { type: "string" },
+          json: { type: "boolean" },
           output: { type: "string" },
           "publish-pr": { type: "string" },
           "publish-merged-pr": { type: "boolean" },
@@ -78492,60 +78527,59 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
         help7
       );
       if (values.error !== void 0 && values.plan !== void 0) {
-        throw new GantryError("USAGE", "--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan", exitCode: 2 });
+        throw usageError("--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan" });
       }
       if (values.error !== void 0 && (values["publish-merged-pr"] === true || (values.results ?? []).length + positionals.length > 0)) {
-        throw new GantryError("USAGE", "--error takes no results and no --publish-merged-pr", { hint: "see `gantry report --help`", exitCode: 2 });
+        throw usageError("--error takes no results and no --publish-merged-pr", { command: "report" });
       }
       if (values.error === void 0 && (values.head !== void 0 || values.event !== void 0)) {
-        throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
+        throw usageError("--head and --event go with --error", { hint: "a plan document names its own head and event" });
       }
-      const planFile = values.error === void 0 ? resolve16(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
-      const format = values.format ?? "markdown";
+      const planFile = values.error === void 0 ? resolve17(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
+      const format = values.json ? "json" : values.format ?? "markdown";
       if (format !== "markdown" && format !== "text" && format !== "json") {
-        throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+        throw usageError(`--format must be markdown, text or json, not '${format}'`, { command: "report" });
       }
       const pullNumber = values["publish-pr"] === void 0 ? void 0 : Number(values["publish-pr"]);
       if (pullNumber !== void 0 && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
-        throw new GantryError("USAGE", `--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+        throw usageError(`--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { command: "report" });
       }
       const publishMerged = values["publish-merged-pr"] === true;
       if (publishMerged && pullNumber !== void 0) {
-        throw new GantryError("USAGE", "--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply", exitCode: 2 });
+        throw usageError("--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply" });
       }
       if (values["open-issue-on-failure"] === true && !publishMerged) {
-        throw new GantryError("USAGE", "--open-issue-on-failure goes with --publish-merged-pr", { hint: "issues are opened for failed applies of a push to the deploy branch", exitCode: 2 });
+        throw usageError("--open-issue-on-failure goes with --publish-merged-pr", { hint: "issues are opened for failed applies of a push to the deploy branch" });
       }
       const publishing = pullNumber !== void 0 || publishMerged;
       const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : void 0;
-      const credential = publishing ? githubCredentialFor(io.env, "infra-live-write") : void 0;
+      const credential = publishing ? githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true }) : void 0;
       if (publishing && credential === void 0) {
         const setting = TOKEN_SETTINGS["infra-live-write"];
         throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
-          hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
-          exitCode: 2
+          hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``
         });
       }
       let report;
       let plan;
       if (planFile === void 0) {
-        report = reportForError(values.error, values.head, values.event, io);
+        report = await reportForError(values.error, values.head, values.event, io);
       } else {
-        plan = parsePlanDocument(readJson(planFile, "plan", io), relative4(io.cwd, planFile) || planFile);
+        plan = await readDocument(planFile, reportPlanDocument, io);
         if (publishMerged && plan.event !== "push") {
-          throw new GantryError("USAGE", `--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N", exitCode: 2 });
+          throw usageError(`--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N" });
         }
-        const results = resultFiles([...values.results ?? [], ...positionals], io).map((file2) => {
-          const source = relative4(io.cwd, file2) || file2;
-          return { result: parseJobResultDocument(readJson(file2, "result", io), source), source };
-        });
+        const results = [];
+        for (const file2 of resultFiles([...values.results ?? [], ...positionals], io)) {
+          results.push({ result: await readDocument(file2, jobResultDocument, io), source: relative4(io.cwd, file2) || file2 });
+        }
         report = reportForPlan(plan, results, { logs: actionsRunUrl(io.env) });
       }
       const masker = new SecretMasker(secretsFromEnvironment(io.env));
       const markdown = renderMarkdownReport(report, { masker });
       const rendered = format === "markdown" ? markdown : format === "json" ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
 ` : renderTextReport(report, { masker });
-      if (values.output) writeFileSync8(resolve16(io.cwd, values.output), rendered);
+      if (values.output) writeFileSync8(resolve17(io.cwd, values.output), rendered);
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
@@ -78558,7 +78592,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
         if (publishMerged && plan) await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
       }
       if (reportSucceeded(report)) return 0;
-      return report.interrupted ? 130 : 30;
+      return exitCodeOf(report.interrupted ? "INTERRUPTED" : "JOB_FAILED");
     };
   }
 });
@@ -78568,12 +78602,11 @@ var iam_exports = {};
 __export(iam_exports, {
   command: () => command9
 });
-import { readFile } from "node:fs/promises";
-import { basename as basename5, resolve as resolve17 } from "node:path";
+import { basename as basename5 } from "node:path";
 function parseRole(value) {
   if (value === void 0) return void 0;
   if (value === "plan" || value === "apply") return value;
-  throw new GantryError("USAGE", `--role must be plan or apply, not '${value}'`, { hint: "see `gantry iam --help`", exitCode: 2 });
+  throw usageError(`--role must be plan or apply, not '${value}'`, { command: "iam" });
 }
 async function printTrustPolicy(argv, io) {
   const { values } = parseCommandArgs(
@@ -78599,18 +78632,18 @@ async function printTrustPolicy(argv, io) {
   const repo = requireOption("iam trust-policy", values.repo, "repo");
   const accountId = values["account-id"];
   if (accountId !== void 0 && !/^\d{12}$/.test(accountId)) {
-    throw new GantryError("USAGE", `--account-id must be 12 digits, not '${accountId}'`, { hint: "pass the AWS account id the roles live in", exitCode: 2 });
+    throw usageError(`--account-id must be 12 digits, not '${accountId}'`, { hint: "pass the AWS account id the roles live in" });
   }
   let immutableSubject;
   if (values["immutable-sub"]) {
     const ownerId = requireOption("iam trust-policy", values["owner-id"], "owner-id");
     const repoId = requireOption("iam trust-policy", values["repo-id"], "repo-id");
     for (const [name, value] of [["owner-id", ownerId], ["repo-id", repoId], ["pipelines-repo-id", values["pipelines-repo-id"]]]) {
-      if (value !== void 0 && !/^\d+$/.test(value)) throw new GantryError("USAGE", `--${name} must be a number, not '${value}'`, { hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`", exitCode: 2 });
+      if (value !== void 0 && !/^\d+$/.test(value)) throw usageError(`--${name} must be a number, not '${value}'`, { hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`" });
     }
     const pipelinesRepoId = values["pipelines-repo-id"];
     if (values["pipelines-repo"] && values["pipelines-repo"] !== repo && !pipelinesRepoId) {
-      throw new GantryError("USAGE", "missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)", { hint: "see `gantry iam --help`", exitCode: 2 });
+      throw usageError("missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)", { command: "iam" });
     }
     immutableSubject = { ownerId, repoId, ...pipelinesRepoId ? { pipelinesRepoId } : {} };
   }
@@ -78630,47 +78663,15 @@ async function printTrustPolicy(argv, io) {
   if (!accountId) io.stderr.write("note: ACCOUNT_ID is a placeholder; pass --account-id to fill it in\n");
   return 0;
 }
-function lineAndColumn(text2, offset) {
-  const before = text2.slice(0, offset).split("\n");
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
-}
-function jsonErrorOffset(text2, message) {
-  const position = /at position (\d+)/.exec(message);
-  if (position) return Number(position[1]);
-  const snippet = /Unexpected token '(.+?)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(message);
-  if (!snippet) return 0;
-  const [, token = "", cut, context = ""] = snippet;
-  const start = text2.indexOf(context);
-  if (start < 0) return 0;
-  return start + (cut ? 10 : Math.max(0, context.indexOf(token)));
-}
 async function lint(argv, io) {
   const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, "pipelines-repository": { type: "string" }, json: { type: "boolean" } }, HELP2);
   const pipelinesRepository = values["pipelines-repository"] ?? (io.env["GANTRY_PIPELINES_REPOSITORY"] || void 0);
   if (pipelinesRepository !== void 0 && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(pipelinesRepository)) {
-    throw new GantryError("USAGE", `--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, { hint: "e.g. --pipelines-repository acme/infrastructure-pipelines", exitCode: 2 });
+    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, { command: "iam", hint: "e.g. --pipelines-repository acme/infrastructure-pipelines" });
   }
   const file2 = positionals[0];
-  if (!file2) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
-  const path = resolve17(io.cwd, file2);
-  let text2;
-  try {
-    text2 = await readFile(path, "utf8");
-  } catch (cause) {
-    throw new GantryError("IAM_POLICY_UNREADABLE", `cannot read ${file2}: ${cause.message}`, { hint: "pass the path of a trust policy JSON file", location: { file: file2 }, exitCode: 20, cause });
-  }
-  let document;
-  try {
-    document = JSON.parse(text2);
-  } catch (cause) {
-    const offset = jsonErrorOffset(text2, cause.message);
-    throw new GantryError("IAM_POLICY_INVALID", `${file2} is not valid JSON: ${cause.message}`, {
-      hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`",
-      location: { file: file2, ...lineAndColumn(text2, offset) },
-      exitCode: 21,
-      cause
-    });
-  }
+  if (!file2) throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
+  const document = await readDocument(file2, trustPolicyDocument, io);
   const named = parseRole(values.role) ?? (/apply/i.test(basename5(file2)) ? "apply" : /plan/i.test(basename5(file2)) ? "plan" : void 0);
   const role = named ?? inferTrustPolicyRole(document);
   const findings = lintTrustPolicy(document, role, pipelinesRepository ? { pipelinesRepository } : {});
@@ -78692,14 +78693,16 @@ async function lint(argv, io) {
   }
   return findings.length === 0 ? 0 : 1;
 }
-var HELP2, command9;
+var HELP2, trustPolicyDocument, command9;
 var init_iam = __esm({
   "packages/cli/src/commands/iam.ts"() {
     "use strict";
+    init_src2();
     init_src();
-    init_src5();
+    init_src8();
     init_args();
     init_help();
+    init_zod();
     HELP2 = `usage:
   gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
                           [--apply-environment NAME] [--sub-includes-workflow]
@@ -78720,14 +78723,20 @@ in, with a fix for each; exits 1 when it finds any. The role is --role, else the
 else the policy's subjects (only GitHub environments: the apply role). --pipelines-repository (default
 GANTRY_PIPELINES_REPOSITORY) flags any apply-role subject of another repository.
 `;
+    trustPolicyDocument = {
+      kind: "trust policy",
+      schema: external_exports.unknown(),
+      code: "IAM_POLICY_INVALID",
+      hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`"
+    };
     command9 = async (argv, io) => {
       const [subcommand, ...rest] = argv;
       if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
       if (subcommand === "lint") return lint(rest, io);
       if (subcommand === "--help" || subcommand === "-h") throw new HelpRequested(commandHelp("iam", HELP2));
-      if (subcommand === void 0) throw usageError("iam", "name the subcommand: trust-policy or lint", HELP2);
+      if (subcommand === void 0) throw usageError("name the subcommand: trust-policy or lint", { command: "iam", hint: synopsis(HELP2) });
       const suggestion = formatDidYouMean(subcommand, ["trust-policy", "lint"], (name) => `'gantry iam ${name}'`);
-      throw usageError("iam", `unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, HELP2);
+      throw usageError(`unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, { command: "iam", hint: synopsis(HELP2) });
     };
   }
 });
@@ -78773,6 +78782,7 @@ function argsBlock(args, indent) {
   return [`${indent}args: |`, ...args.map((arg) => `${indent}  ${arg}`)].join("\n");
 }
 function appTokenStep(step) {
+  const permissions = Object.entries(step.permissions).map(([name, level]) => `          permission-${name.replaceAll("_", "-")}: ${level}`);
   return `      - name: ${step.name}
         id: ${step.id}
 ${step.if ? `        if: ${step.if}
@@ -78782,7 +78792,7 @@ ${step.if ? `        if: ${step.if}
           private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
           owner: ${step.repository.owner}
           repositories: ${step.repository.name}
-          ${step.permission}
+${permissions.join("\n")}
 `;
 }
 var repositoryName;
@@ -78933,7 +78943,7 @@ var GITHUB_OIDC_THUMBPRINTS, MANAGED_POLICIES, json2, IAM_DIRECTORY, HclExpressi
 var init_iam2 = __esm({
   "packages/init/src/iam.ts"() {
     "use strict";
-    init_src5();
+    init_src8();
     init_render_shared();
     GITHUB_OIDC_THUMBPRINTS = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"];
     MANAGED_POLICIES = { plan: "ReadOnlyAccess", apply: "AdministratorAccess" };
@@ -78956,7 +78966,7 @@ function pullRequestWorkflow(settings) {
   const pipelines = repositoryName(settings.pipelines);
   const headSha = "${{ github.event.pull_request.head.sha }}";
   const pullNumber = "${{ github.event.pull_request.number }}";
-  const resultsToken = settings.githubApp ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permission: "permission-actions: read" }) : "";
+  const resultsToken = settings.githubApp ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permissions: { actions: "read" } }) : "";
   const ghToken = settings.githubApp ? "${{ steps.results-token.outputs.token }}" : `\${{ secrets.${dispatchToken} }}`;
   return `${header(settings, "#", [
     "",
@@ -79092,7 +79102,7 @@ var LIVE_PLAN_WORKFLOW, LIVE_DEPLOY_WORKFLOW, LIVE_PLAN_CHECK, dispatchToken, in
 var init_live_workflows = __esm({
   "packages/init/src/live-workflows.ts"() {
     "use strict";
-    init_src5();
+    init_src8();
     init_pins();
     init_render_shared();
     LIVE_PLAN_WORKFLOW = ".github/workflows/gantry-plan.yml";
@@ -79155,11 +79165,11 @@ function credentialsSection(settings) {
   const live = repositoryName(settings.live);
   const pipelines = repositoryName(settings.pipelines);
   if (settings.githubApp) {
-    const permissions = Object.entries(GITHUB_APP_PERMISSIONS).map(([name, level]) => `${name}: ${level}`).join(", ");
+    const permissions2 = Object.entries(GITHUB_APP_PERMISSIONS).map(([name, level]) => `${name}: ${level}`).join(", ");
     return `## 3. A GitHub App for Gantry's GitHub calls
 
 Create a GitHub App owned by ${settings.live.owner} (Settings \u2192 Developer settings \u2192 GitHub Apps \u2192 New): no webhook,
-repository permissions **${permissions}** (and metadata: read, always granted), nothing else. Install it
+repository permissions **${permissions2}** (and metadata: read, always granted), nothing else. Install it
 on ${live}, ${pipelines} and the module repositories only. Gantry asks for each token narrowed to one of these
 permissions and one repository, and renews it while it waits for a run.
 
@@ -79171,24 +79181,39 @@ done
 \`\`\`
 
 Anyone who can push a branch to ${live} can read that repository's secrets, as with tokens: give the App
-nothing beyond the permissions above. In ${pipelines} the key only mints the checkout's read token (one hour);
-an apply that runs longer has its later jobs refused by the guards' fetch (exit 40) and deployed by the next run.`;
+nothing beyond the permissions above (issues: write only lets \`${APPLY_WORKFLOW}\` open an issue when a deployment
+failed). In ${pipelines} the key only mints one-hour tokens: the checkout's (contents: read) and the apply
+report's (pull requests and issues: write, on ${live}). An apply that runs longer has its later jobs refused by
+the guards' fetch (exit 40) and deployed by the next run, and its report is not commented (a warning).`;
   }
-  const rows = Object.keys(TOKEN_SETTINGS).map((purpose) => {
-    const setting = TOKEN_SETTINGS[purpose];
-    const where = purpose === "code-read" ? pipelines : live;
-    return `| \`${setting.variable}\` | ${where} | ${setting.fineGrained} | ${setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines)} |`;
-  });
-  return `## 3. Three fine-grained tokens (of a machine user), each with the least rights
+  const codeRead = TOKEN_SETTINGS["code-read"];
+  const dispatch = TOKEN_SETTINGS.dispatch;
+  const infraLive = TOKEN_SETTINGS["infra-live-write"];
+  const repositories = (setting) => setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines);
+  const permissions = (setting) => setting.fineGrained.replace(/ on .*/, "");
+  const secrets = [
+    { setting: codeRead, in: pipelines, for: `checking out ${live}; the guards' fetch of ${settings.deployBranch}`, permissions: permissions(codeRead) },
+    { setting: dispatch, in: live, for: `\`gantry dispatch\` to ${PLAN_WORKFLOW} and ${APPLY_WORKFLOW}; downloading the plans' results`, permissions: permissions(dispatch) },
+    { setting: infraLive, in: live, for: "the plan report on each pull request", permissions: permissions(infraLive) },
+    {
+      setting: infraLive,
+      in: pipelines,
+      for: `${APPLY_WORKFLOW}: the apply report on each merged pull request, an issue when a deployment failed`,
+      permissions: `${permissions(infraLive)}, ${infraLive.optInFineGrained}`
+    }
+  ];
+  const rows = secrets.map((secret) => `| \`${secret.setting.variable}\` | ${secret.in} | ${secret.for} | ${secret.permissions} | ${repositories(secret.setting)} |`);
+  return `## 3. Fine-grained tokens (of a machine user), each with the least rights
 
-| secret | in | permissions | repositories |
-| --- | --- | --- | --- |
+| secret | in | used for | permissions | repositories |
+| --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
+The two \`${infraLive.variable}\` secrets are two tokens: any workflow of a branch of ${live} can read that
+repository's secrets, so its token cannot open issues.
+
 \`\`\`sh
-gh secret set ${TOKEN_SETTINGS["code-read"].variable} --repo ${pipelines}
-gh secret set ${TOKEN_SETTINGS.dispatch.variable} --repo ${live}
-gh secret set ${TOKEN_SETTINGS["infra-live-write"].variable} --repo ${live}
+${secrets.map((secret) => `gh secret set ${secret.setting.variable} --repo ${secret.in}`).join("\n")}
 \`\`\`
 
 Or use a GitHub App instead: \`gantry init ... --github-app\`.`;
@@ -79269,7 +79294,7 @@ var CHECKLIST_FILE;
 var init_checklist = __esm({
   "packages/init/src/checklist.ts"() {
     "use strict";
-    init_src5();
+    init_src8();
     init_iam2();
     init_live_workflows();
     init_render_shared();
@@ -79288,7 +79313,7 @@ function trustedSettings(settings, role) {
   GANTRY_WORKFLOW_ROLE: ${role}`;
 }
 function checkoutLive(settings, ref) {
-  const tokenStep = settings.githubApp ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permission: "permission-contents: read" }) : "";
+  const tokenStep = settings.githubApp ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permissions: TOKEN_SETTINGS["code-read"].fineGrainedPermissions }) : "";
   const token = settings.githubApp ? "${{ steps.code-read.outputs.token }}" : `\${{ secrets.${codeReadToken} }}`;
   const steps = `${tokenStep}      - name: Check out infrastructure-live
         uses: ${usesLine(ACTION_PINS.checkout)}
@@ -79366,8 +79391,19 @@ ${argsBlock(["--repo=infrastructure-live", "--workflow-role=plan", "--result=res
           if-no-files-found: error
 `;
 }
+function reportToken(settings) {
+  if (!settings.githubApp) return { step: "", token: `\${{ secrets.${infraLiveWrite.variable} }}` };
+  const step = appTokenStep({
+    id: "infra-live-write",
+    name: "A token to report on infrastructure-live's merged pull requests (one hour, pull requests and issues write)",
+    repository: settings.live,
+    permissions: { ...infraLiveWrite.fineGrainedPermissions, ...infraLiveWrite.optInPermissions }
+  });
+  return { step, token: "${{ steps.infra-live-write.outputs.token }}" };
+}
 function applyWorkflow(settings) {
   const live = checkoutLive(settings, settings.deployBranch);
+  const report = reportToken(settings);
   const recordRemote = `https://github.com/${repositoryName(settings.pipelines)}.git`;
   return `${header(settings, "#", [
     "",
@@ -79406,18 +79442,22 @@ jobs:
     environment: ${settings.applyEnvironment}
     timeout-minutes: 120
     steps:
-${live.steps}      - name: Deploy from the deployment record to the deploy branch's tip
+${live.steps}${report.step}      - name: Deploy from the deployment record to the deploy branch's tip
         uses: ${gantryUses(settings)}
         env:
           # The step before fetched it (the guards' and the range's deploy branch): no code-read token here.
           GANTRY_DEPLOY_BRANCH_FETCHED: "true"
           # Reads and writes the record's ref in this repository.
           GANTRY_RECORD_TOKEN: \${{ github.token }}
+          # The report on every pull request merged in the deployed range, and an issue when a job failed
+          # (pull requests and issues write on infrastructure-live only); the tools never see it.
+          ${infraLiveWrite.variable}: ${report.token}
         with:
           command: run
           repo: infrastructure-live
           event: push
           branch: ${settings.deployBranch}
+${argsBlock(["--publish-merged-prs", "--open-issue-on-failure", `--repository=${repositoryName(settings.live)}`], "          ")}
 `;
 }
 function pipelinesWorkflows(settings) {
@@ -79426,14 +79466,15 @@ function pipelinesWorkflows(settings) {
     { path: PIPELINES_APPLY_WORKFLOW, content: applyWorkflow(settings) }
   ];
 }
-var codeReadToken, correlationInput, PIPELINES_PLAN_WORKFLOW, PIPELINES_APPLY_WORKFLOW;
+var codeReadToken, infraLiveWrite, correlationInput, PIPELINES_PLAN_WORKFLOW, PIPELINES_APPLY_WORKFLOW;
 var init_pipelines_workflows = __esm({
   "packages/init/src/pipelines-workflows.ts"() {
     "use strict";
-    init_src5();
+    init_src8();
     init_pins();
     init_render_shared();
     codeReadToken = TOKEN_SETTINGS["code-read"].variable;
+    infraLiveWrite = TOKEN_SETTINGS["infra-live-write"];
     correlationInput = dispatchInput("correlation", "Set by gantry dispatch, to tell this run from the others");
     PIPELINES_PLAN_WORKFLOW = `.github/workflows/${PLAN_WORKFLOW}`;
     PIPELINES_APPLY_WORKFLOW = `.github/workflows/${APPLY_WORKFLOW}`;
@@ -79507,42 +79548,23 @@ var init_repository_files = __esm({
 
 // packages/init/src/write-files.ts
 import { createHash as createHash4 } from "node:crypto";
-import { lstatSync as lstatSync2, mkdirSync as mkdirSync4, readFileSync as readFileSync11, writeFileSync as writeFileSync9 } from "node:fs";
+import { lstatSync as lstatSync2, mkdirSync as mkdirSync4, readFileSync as readFileSync8, writeFileSync as writeFileSync9 } from "node:fs";
 import { dirname as dirname4, join as join14 } from "node:path";
 function readManifest(dir) {
   const path = join14(dir, MANIFEST_FILE);
   let text2;
   try {
-    text2 = readFileSync11(path, "utf8");
+    text2 = readFileSync8(path, "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT") return void 0;
-    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${error62.message}`, { location: { file: path }, exitCode: 20 });
+    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${error62.message}`, { location: { file: path } });
   }
-  let document;
-  try {
-    document = JSON.parse(text2);
-  } catch (error62) {
-    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE} is not JSON: ${error62.message}`, {
-      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
-      location: { file: path },
-      exitCode: 20
-    });
-  }
-  const parsed = manifestSchema.safeParse(document);
-  if (!parsed.success) {
-    const issue2 = parsed.error.issues[0];
-    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE}: field "${issue2.path.join(".") || "(document)"}": ${issue2.message}`, {
-      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
-      location: { file: path },
-      exitCode: 20
-    });
-  }
-  return parsed.data;
+  return parseDocument(text2, manifestDocument, path);
 }
 function current(path) {
   try {
     if (lstatSync2(path).isSymbolicLink()) return { kind: "link" };
-    return { kind: "file", content: readFileSync11(path) };
+    return { kind: "file", content: readFileSync8(path) };
   } catch (error62) {
     if (error62.code === "ENOENT") return { kind: "missing" };
     throw error62;
@@ -79588,15 +79610,15 @@ function writePlannedFiles(dir, planned, gantryVersion) {
     const notWritten = planned.filter((file2) => file2.action !== "keep" && file2.action !== "unchanged" && !written.includes(file2.path)).map((file2) => file2.path);
     throw new GantryError("INIT_WRITE_FAILED", `cannot write ${failure2.path}: ${failure2.error.message}`, {
       hint: `written: ${written.join(", ") || "nothing"}; not written: ${notWritten.join(", ")}. Fix the cause and run gantry init again (it resumes: what it wrote is recorded)`,
-      location: { file: join14(dir, failure2.path) },
-      exitCode: 20
+      location: { file: join14(dir, failure2.path) }
     });
   }
 }
-var MANIFEST_FILE, manifestSchema, sha256;
+var MANIFEST_FILE, manifestSchema, sha256, manifestDocument;
 var init_write_files = __esm({
   "packages/init/src/write-files.ts"() {
     "use strict";
+    init_src2();
     init_src();
     init_zod();
     MANIFEST_FILE = ".gantry/init.json";
@@ -79609,12 +79631,18 @@ var init_write_files = __esm({
       files: external_exports.record(external_exports.string(), external_exports.strictObject({ sha256: external_exports.string().regex(/^[0-9a-f]{64}$/) }))
     });
     sha256 = (content) => createHash4("sha256").update(content).digest("hex");
+    manifestDocument = {
+      kind: "InitManifest",
+      schema: manifestSchema,
+      code: "INIT_MANIFEST_INVALID",
+      hint: "it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)"
+    };
   }
 });
 
 // packages/init/src/settings.ts
 function invalidOption(option, message, hint) {
-  return new GantryError("INIT_INVALID_OPTION", `--${option}: ${message}`, { hint, exitCode: 2 });
+  return new GantryError("INIT_INVALID_OPTION", `--${option}: ${message}`, { hint });
 }
 function parseRepository2(option, value) {
   const match = repositoryPattern.exec(value);
@@ -79692,7 +79720,7 @@ var init_settings = __esm({
   "packages/init/src/settings.ts"() {
     "use strict";
     init_src();
-    init_src5();
+    init_src8();
     init_pins();
     namePattern = /^[A-Za-z0-9_.-]+$/;
     repositoryPattern = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
@@ -79701,16 +79729,10 @@ var init_settings = __esm({
 });
 
 // packages/init/src/action-ref.ts
-import { execFile as execFile7 } from "node:child_process";
-function lsRemote(url2, ref, signal) {
-  return new Promise((resolve22, reject) => {
-    execFile7(
-      "git",
-      ["ls-remote", "--", url2, ref, `${ref}^{}`],
-      { encoding: "utf8", timeout: 6e4, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }, ...signal ? { signal } : {} },
-      (error62, stdout, stderr) => error62 ? reject(new Error(stderr.trim() || error62.message)) : resolve22(stdout)
-    );
-  });
+import { tmpdir as tmpdir3 } from "node:os";
+async function lsRemote(url2, ref, signal) {
+  const timeout = AbortSignal.timeout(6e4);
+  return git(tmpdir3(), ["ls-remote", "--", url2, ref, `${ref}^{}`], { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
 }
 async function resolveActionRef(options2) {
   const value = options2.action ?? `${DEFAULT_ACTION_REPOSITORY}@v${options2.gantryVersion}`;
@@ -79727,16 +79749,14 @@ async function resolveActionRef(options2) {
     listed = await lsRemote(url2, ref, options2.signal);
   } catch (error62) {
     throw new GantryError("INIT_ACTION_UNRESOLVED", `cannot list ${url2} to find the commit of '${ref}': ${error62.message}`, {
-      hint: `pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`,
-      exitCode: 2
+      hint: `pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`
     });
   }
   const lines = listed.split("\n").filter(Boolean).map((line) => line.split("	"));
   const pick2 = lines.find(([, refName]) => refName.endsWith("^{}")) ?? lines.find(([, refName]) => refName === `refs/tags/${ref}`) ?? lines[0];
   if (!pick2 || !/^[0-9a-f]{40}$/.test(pick2[0])) {
     throw new GantryError("INIT_ACTION_UNRESOLVED", `${url2} has no tag or branch '${ref}'`, {
-      hint: `check the version, or pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`,
-      exitCode: 2
+      hint: `check the version, or pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`
     });
   }
   return { repository: name, sha: pick2[0], version: ref };
@@ -79744,6 +79764,7 @@ async function resolveActionRef(options2) {
 var init_action_ref = __esm({
   "packages/init/src/action-ref.ts"() {
     "use strict";
+    init_src4();
     init_src();
     init_pins();
     init_settings();
@@ -79768,7 +79789,7 @@ function planInit(settings, options2) {
 function applyInit(plan, gantryVersion) {
   for (const repository of plan) writePlannedFiles(repository.dir, repository.files, gantryVersion);
 }
-var init_src8 = __esm({
+var init_src11 = __esm({
   "packages/init/src/index.ts"() {
     "use strict";
     init_checklist();
@@ -79814,7 +79835,7 @@ var init_init = __esm({
   "packages/cli/src/commands/init.ts"() {
     "use strict";
     init_src();
-    init_src8();
+    init_src11();
     init_package();
     init_args();
     help8 = `usage: gantry init --live-dir DIR --pipelines-dir DIR --live-repository OWNER/REPO
@@ -79884,7 +79905,7 @@ Each repository's .gantry/init.json records what init wrote.
       const liveDir = resolve18(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
       const pipelinesDir = resolve18(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
       if (liveDir === pipelinesDir) {
-        throw new GantryError("USAGE", "--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both", exitCode: 2 });
+        throw usageError("--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both" });
       }
       const liveRepository = requireOption("init", values["live-repository"], "live-repository");
       const pipelinesRepository = requireOption("init", values["pipelines-repository"], "pipelines-repository");
@@ -79940,7 +79961,7 @@ var doctor_exports = {};
 __export(doctor_exports, {
   command: () => command11
 });
-import { readdirSync as readdirSync4, readFileSync as readFileSync12 } from "node:fs";
+import { readdirSync as readdirSync4, readFileSync as readFileSync9 } from "node:fs";
 import { join as join15, resolve as resolve19 } from "node:path";
 function diagnoseConfiguration(repo) {
   const list2 = (dir) => {
@@ -79952,7 +79973,7 @@ function diagnoseConfiguration(repo) {
   };
   const files = [...list2(".gantry"), ...list2(".gruntwork")].filter((path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/]+\.hcl|config\.ya?ml)$/.test(path)).sort();
   try {
-    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync12(join15(repo, path), "utf8") })));
+    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync9(join15(repo, path), "utf8") })));
     return { files: loaded.files, environments: loaded.config.environments.length, problem: null };
   } catch (error62) {
     if (!GantryError.isInstance(error62)) throw error62;
@@ -79964,10 +79985,10 @@ var HELP3, repositoryPattern2, command11;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
     "use strict";
-    init_src4();
-    init_src6();
+    init_src7();
+    init_src9();
     init_src();
-    init_src5();
+    init_src8();
     init_args();
     HELP3 = `usage: gantry doctor [--repo DIR] [--live-repository O/R] [--pipelines-repository O/R] [--json]
 
@@ -79999,7 +80020,7 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
         pipelines: values["pipelines-repository"] ?? io.env.GANTRY_PIPELINES_REPOSITORY
       };
       for (const [name, value] of [["live-repository", values["live-repository"]], ["pipelines-repository", values["pipelines-repository"]]]) {
-        if (value !== void 0 && !repositoryPattern2.test(value)) throw new GantryError("USAGE", `--${name} must be OWNER/REPO, not '${value}'`, { hint: "see `gantry help doctor`", exitCode: 2 });
+        if (value !== void 0 && !repositoryPattern2.test(value)) throw usageError(`--${name} must be OWNER/REPO, not '${value}'`, { command: "doctor" });
       }
       const baseUrl = io.env["GITHUB_API_URL"];
       const readScopes = async (token, purpose) => {
@@ -80161,7 +80182,7 @@ takes a value completes file names).
       const shell = positionals[0];
       if (shell === void 0 || positionals.length > 1 || !shells.includes(shell)) {
         const suggestion = shell === void 0 ? void 0 : formatDidYouMean(shell, shells);
-        throw new GantryError("USAGE", shell === void 0 ? "name the shell: bash, zsh or fish" : `no completion for '${positionals.join(" ")}'${suggestion ? `: ${suggestion}` : ""}`, { hint: "gantry completion bash|zsh|fish", exitCode: 2 });
+        throw usageError(shell === void 0 ? "name the shell: bash, zsh or fish" : `no completion for '${positionals.join(" ")}'${suggestion ? `: ${suggestion}` : ""}`, { hint: "gantry completion bash|zsh|fish" });
       }
       const model = await completionModel(io);
       const render = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell];
@@ -80174,7 +80195,6 @@ takes a value completes file names).
 // packages/cli/src/main.ts
 var main_exports = {};
 __export(main_exports, {
-  USAGE_EXIT_CODE: () => USAGE_EXIT_CODE,
   commands: () => commands,
   main: () => main
 });
@@ -80192,17 +80212,20 @@ ${lines.join("\n")}
 `;
 }
 function unknownCommand(name, io) {
-  const suggestion = formatDidYouMean(name, Object.keys(commands), (candidate) => `'gantry ${candidate}'`);
-  io.stderr.write(`gantry: unknown command '${name}'${suggestion ? `: ${suggestion}` : ""}
+  const option = name.startsWith("-");
+  const typed = option ? name.replace(/^-+/, "--") : name;
+  const candidates = option ? ["--help", "--version"] : Object.keys(commands);
+  const suggestion = candidates.includes(typed) ? `did you mean 'gantry ${typed}'?` : formatDidYouMean(typed, candidates, (candidate) => `'gantry ${candidate}'`);
+  io.stderr.write(`gantry: unknown ${option ? "option" : "command"} '${name}'${suggestion ? `: ${suggestion}` : ""}
   see \`gantry --help\` for the commands
 `);
-  return USAGE_EXIT_CODE;
+  return exitCodeOf("USAGE");
 }
 async function main(argv, io) {
   const [first, ...afterFirst] = argv;
   if (first === void 0 || first === "--help" || first === "-h" || first === "help" && (afterFirst.length === 0 || afterFirst[0] === "help")) {
     (first === void 0 ? io.stderr : io.stdout).write(usage());
-    return first === void 0 ? USAGE_EXIT_CODE : 0;
+    return first === void 0 ? exitCodeOf("USAGE") : 0;
   }
   if (first === "--version" || first === "-v" || first === "version") {
     io.stdout.write(`${package_default.version}
@@ -80237,7 +80260,7 @@ async function main(argv, io) {
     throw error62;
   }
 }
-var commands, USAGE_EXIT_CODE;
+var commands;
 var init_main = __esm({
   "packages/cli/src/main.ts"() {
     "use strict";
@@ -80250,7 +80273,7 @@ var init_main = __esm({
       plan: { summary: "classify the change and plan ordered jobs", load: () => Promise.resolve().then(() => (init_plan(), plan_exports)) },
       "fetch-deploy-branch": { summary: "fetch the deploy branch for the guards, in a step of its own", load: () => Promise.resolve().then(() => (init_fetch_deploy_branch(), fetch_deploy_branch_exports)) },
       execute: { summary: "run one job from `gantry plan`", load: () => Promise.resolve().then(() => (init_execute(), execute_exports)) },
-      run: { summary: "detect, plan and execute every job locally, then report", load: () => Promise.resolve().then(() => (init_run(), run_exports)) },
+      run: { summary: "detect, plan and execute every job locally, then report", load: () => Promise.resolve().then(() => (init_run2(), run_exports)) },
       record: { summary: "show the deployment record, or mark the commit deployed today", load: () => Promise.resolve().then(() => (init_record3(), record_exports)), subcommands: ["show", "mark"] },
       dispatch: { summary: "send plan jobs and deployment requests to the pipelines repository's workflows", load: () => Promise.resolve().then(() => (init_dispatch(), dispatch_exports)) },
       report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => Promise.resolve().then(() => (init_report2(), report_exports)) },
@@ -80259,7 +80282,6 @@ var init_main = __esm({
       doctor: { summary: "check tokens, tools and configuration", load: () => Promise.resolve().then(() => (init_doctor2(), doctor_exports)) },
       completion: { summary: "print a shell completion script (bash, zsh or fish)", load: () => Promise.resolve().then(() => (init_completion(), completion_exports)) }
     };
-    USAGE_EXIT_CODE = 2;
   }
 });
 
@@ -80267,10 +80289,10 @@ var init_main = __esm({
 init_src();
 
 // packages/action/src/run-action.ts
-init_src4();
+init_src7();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync14, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
-import { tmpdir as tmpdir3 } from "node:os";
+import { readFileSync as readFileSync11, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
+import { tmpdir as tmpdir4 } from "node:os";
 import { delimiter as delimiter3, dirname as dirname6, join as join17, resolve as resolve21 } from "node:path";
 import { Writable } from "node:stream";
 
@@ -80283,7 +80305,7 @@ init_src();
 // packages/action/src/install-tools.ts
 init_src();
 import { createHash as createHash5, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync11, mkdirSync as mkdirSync5, readFileSync as readFileSync13, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync10 } from "node:fs";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync11, mkdirSync as mkdirSync5, readFileSync as readFileSync10, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync10 } from "node:fs";
 import { delimiter as delimiter2, dirname as dirname5, join as join16 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
@@ -80809,7 +80831,6 @@ function currentPlatform(platform = process.platform, arch = process.arch) {
 
 // packages/action/src/install-tools.ts
 var TOOL_VARIABLES2 = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
-var TOOL_EXIT_CODE = 31;
 async function ensureTools(options2) {
   const installed = {};
   for (const tool of options2.tools ?? Object.values(PINNED_TOOLS)) installed[tool.name] = await ensureTool(tool, options2);
@@ -80820,7 +80841,7 @@ async function ensureTool(tool, options2) {
   const configured = options2.env[variable];
   if (configured) {
     if (!isExecutable2(configured)) {
-      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, { hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}`, exitCode: TOOL_EXIT_CODE });
+      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, { hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}` });
     }
     return { path: configured, source: "configured" };
   }
@@ -80829,14 +80850,13 @@ async function ensureTool(tool, options2) {
   const platform = options2.platform ?? currentPlatform();
   if (!platform) {
     throw new GantryError("ACTION_TOOL_UNSUPPORTED_PLATFORM", `no pinned ${tool.name} for ${process.platform}/${process.arch}`, {
-      hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`,
-      exitCode: TOOL_EXIT_CODE
+      hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`
     });
   }
   const asset = tool.asset(platform);
   const cached2 = join16(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync11(cached2) && sha2562(readFileSync13(cached2)) !== asset.sha256) {
+  if (existsSync11(cached2) && sha2562(readFileSync10(cached2)) !== asset.sha256) {
     options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
     rmSync7(cached2, { force: true });
   }
@@ -80846,9 +80866,9 @@ async function ensureTool(tool, options2) {
   }
   options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
   const executable = join16(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
-  const bytes = readFileSync13(cached2);
+  const bytes = readFileSync10(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
-  if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
+  if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts" });
   mkdirSync5(dirname5(executable), { recursive: true });
   rmSync7(executable, { force: true });
   writeFileSync10(executable, binary, { mode: 493 });
@@ -80864,15 +80884,13 @@ async function download(asset, target, options2) {
   } catch (cause) {
     throw new GantryError("ACTION_TOOL_DOWNLOAD_FAILED", `could not download ${asset.url}: ${cause.message}`, {
       hint: "the runner needs to reach the release downloads; or install the tool yourself and set GANTRY_TERRAGRUNT / GANTRY_TOFU",
-      exitCode: TOOL_EXIT_CODE,
       cause
     });
   }
   const actual = sha2562(bytes);
   if (actual !== asset.sha256) {
     throw new GantryError("ACTION_TOOL_DIGEST_MISMATCH", `${asset.file} from ${asset.url} has SHA-256 ${actual}, not the pinned ${asset.sha256}: refused, nothing was installed`, {
-      hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit",
-      exitCode: TOOL_EXIT_CODE
+      hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit"
     });
   }
   mkdirSync5(dirname5(target), { recursive: true });
@@ -80926,17 +80944,17 @@ async function runAction(io, overrides = {}) {
   const command13 = input2("command") || "plan";
   if (!Object.hasOwn(commands, command13)) {
     const suggestion = formatDidYouMean(command13, Object.keys(commands));
-    throw new GantryError("USAGE", `the input command: '${command13}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
+    throw usageError(`the input command: '${command13}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}` });
   }
   const installTools = input2("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
-    throw new GantryError("USAGE", `the input install-tools must be auto, true or false, not '${installTools}'`, { exitCode: 2 });
+    throw usageError(`the input install-tools must be auto, true or false, not '${installTools}'`);
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
   const argv = [command13, ...rangeArguments(command13, input2, env, workspace), ...jobArguments(command13, input2("job"), env), ...extraArguments(input2("args"))];
   if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command13)) {
-    const runnerTemp = env.RUNNER_TEMP || tmpdir3();
+    const runnerTemp = env.RUNNER_TEMP || tmpdir4();
     const tools = await ensureTools({
       env,
       cacheDir: input2("tools-cache") || join17(env.RUNNER_TOOL_CACHE || join17(runnerTemp, "tool-cache"), "gantry"),
@@ -80959,10 +80977,10 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code2 = await main([...argv, "--format", "json"], cli);
   if (code2 !== 0) return code2;
-  const planFile = resolve21(workspace, input2("plan-file") || join17(env.RUNNER_TEMP || tmpdir3(), "gantry-plan.json"));
+  const planFile = resolve21(workspace, input2("plan-file") || join17(env.RUNNER_TEMP || tmpdir4(), "gantry-plan.json"));
   mkdirSync6(dirname6(planFile), { recursive: true });
   writeFileSync11(planFile, document);
-  const plan = JSON.parse(readFileSync14(planFile, "utf8"));
+  const plan = JSON.parse(readFileSync11(planFile, "utf8"));
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
   setOutput(io.env, "has-changes", String(plan.jobs.length > 0));
@@ -80975,7 +80993,7 @@ function rangeArguments(command13, input2, env, workspace) {
   let base = input2("base");
   let head = input2("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
-    const payload = JSON.parse(readFileSync14(env.GITHUB_EVENT_PATH, "utf8"));
+    const payload = JSON.parse(readFileSync11(env.GITHUB_EVENT_PATH, "utf8"));
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
@@ -80984,8 +81002,8 @@ function rangeArguments(command13, input2, env, workspace) {
 }
 function jobArguments(command13, job, env) {
   if (job === "") return [];
-  if (command13 !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command13}`, { exitCode: 2 });
-  const file2 = join17(env.RUNNER_TEMP || tmpdir3(), `gantry-job-${randomUUID3()}.json`);
+  if (command13 !== "execute") throw usageError(`the input job goes with command execute, not ${command13}`);
+  const file2 = join17(env.RUNNER_TEMP || tmpdir4(), `gantry-job-${randomUUID3()}.json`);
   writeFileSync11(file2, job);
   return ["--job", file2];
 }
@@ -81006,7 +81024,7 @@ runAction({ env: process.env, stdout: process.stdout, stderr: process.stderr, cw
       return;
     }
     process.stdout.write(errorAnnotation(`gantry action: internal error: ${error62 instanceof Error ? error62.stack ?? error62.message : String(error62)}`));
-    process.exitCode = 70;
+    process.exitCode = exitCodeOf("INTERNAL");
   }
 );
 /*! Bundled license information:

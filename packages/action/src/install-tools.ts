@@ -35,7 +35,6 @@ export interface EnsureToolsOptions {
 }
 
 const TOOL_VARIABLES: Record<ToolName, string> = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
-const TOOL_EXIT_CODE = 31;
 
 export async function ensureTools(options: EnsureToolsOptions): Promise<Record<ToolName, InstalledTool>> {
   const installed = {} as Record<ToolName, InstalledTool>;
@@ -48,7 +47,7 @@ async function ensureTool(tool: PinnedTool, options: EnsureToolsOptions): Promis
   const configured = options.env[variable];
   if (configured) {
     if (!isExecutable(configured)) {
-      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, { hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}`, exitCode: TOOL_EXIT_CODE });
+      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, { hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}` });
     }
     return { path: configured, source: "configured" };
   }
@@ -59,7 +58,6 @@ async function ensureTool(tool: PinnedTool, options: EnsureToolsOptions): Promis
   if (!platform) {
     throw new GantryError("ACTION_TOOL_UNSUPPORTED_PLATFORM", `no pinned ${tool.name} for ${process.platform}/${process.arch}`, {
       hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`,
-      exitCode: TOOL_EXIT_CODE,
     });
   }
   const asset = tool.asset(platform);
@@ -79,7 +77,7 @@ async function ensureTool(tool: PinnedTool, options: EnsureToolsOptions): Promis
   const executable = join(options.workDir, `${tool.name}-${tool.version}`, tool.binary);
   const bytes = readFileSync(cached);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file) => file.name === tool.binary })[tool.binary];
-  if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts", exitCode: TOOL_EXIT_CODE });
+  if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts" });
   mkdirSync(dirname(executable), { recursive: true });
   rmSync(executable, { force: true });
   writeFileSync(executable, binary, { mode: 0o755 });
@@ -97,7 +95,6 @@ async function download(asset: ReturnType<PinnedTool["asset"]>, target: string, 
   } catch (cause) {
     throw new GantryError("ACTION_TOOL_DOWNLOAD_FAILED", `could not download ${asset.url}: ${(cause as Error).message}`, {
       hint: "the runner needs to reach the release downloads; or install the tool yourself and set GANTRY_TERRAGRUNT / GANTRY_TOFU",
-      exitCode: TOOL_EXIT_CODE,
       cause,
     });
   }
@@ -105,7 +102,6 @@ async function download(asset: ReturnType<PinnedTool["asset"]>, target: string, 
   if (actual !== asset.sha256) {
     throw new GantryError("ACTION_TOOL_DIGEST_MISMATCH", `${asset.file} from ${asset.url} has SHA-256 ${actual}, not the pinned ${asset.sha256}: refused, nothing was installed`, {
       hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit",
-      exitCode: TOOL_EXIT_CODE,
     });
   }
   mkdirSync(dirname(target), { recursive: true });

@@ -1,5 +1,5 @@
 /** The Action's entry point (`action.yml` runs its bundle, `dist/index.mjs`). */
-import { GantryError } from "@gantry/errors";
+import { GantryError, exitCodeOf } from "@gantry/errors";
 import { runAction } from "./run-action.js";
 import { errorAnnotation } from "./workflow-commands.js";
 
@@ -15,6 +15,6 @@ runAction({ env: process.env, stdout: process.stdout, stderr: process.stderr, cw
       return;
     }
     process.stdout.write(errorAnnotation(`gantry action: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
-    process.exitCode = 70;
+    process.exitCode = exitCodeOf("INTERNAL");
   },
 );

@@ -9,7 +9,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { githubMatrix, renderPlanText, type PlanDocument } from "@gantry/classifier";
 import { commands, main, type CliIO } from "@gantry/cli";
-import { GantryError, formatDidYouMean } from "@gantry/errors";
+import { formatDidYouMean, usageError } from "@gantry/errors";
 import { ensureTools, type EnsureToolsOptions } from "./install-tools.js";
 import { setOutput } from "./workflow-commands.js";
 
@@ -30,11 +30,11 @@ export async function runAction(io: ActionIO, overrides: Pick<EnsureToolsOptions
   const command = input("command") || "plan";
   if (!Object.hasOwn(commands, command)) {
     const suggestion = formatDidYouMean(command, Object.keys(commands));
-    throw new GantryError("USAGE", `the input command: '${command}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}`, exitCode: 2 });
+    throw usageError(`the input command: '${command}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}` });
   }
   const installTools = input("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
-    throw new GantryError("USAGE", `the input install-tools must be auto, true or false, not '${installTools}'`, { exitCode: 2 });
+    throw usageError(`the input install-tools must be auto, true or false, not '${installTools}'`);
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
@@ -102,7 +102,7 @@ function rangeArguments(command: string, input: (name: string) => string, env: N
  */
 function jobArguments(command: string, job: string, env: NodeJS.ProcessEnv): string[] {
   if (job === "") return [];
-  if (command !== "execute") throw new GantryError("USAGE", `the input job goes with command execute, not ${command}`, { exitCode: 2 });
+  if (command !== "execute") throw usageError(`the input job goes with command execute, not ${command}`);
   const file = join(env.RUNNER_TEMP || tmpdir(), `gantry-job-${randomUUID()}.json`);
   writeFileSync(file, job);
   return ["--job", file];

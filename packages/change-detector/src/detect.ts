@@ -9,7 +9,8 @@
  *   persist        the cache, now describing head
  */
 import { join } from "node:path";
-import { GantryError } from "@gantry/errors";
+import { validateDocument } from "@gantry/documents";
+import { usageError } from "@gantry/errors";
 import { ParseCache } from "./analysis/parse-cache.js";
 import type { UnitReads } from "./analysis/read-set.js";
 import { Snapshot } from "./analysis/snapshot.js";
@@ -100,7 +101,7 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
 }
 
 function validateOptions(options: DetectOptions, event: string): void {
-  const usage = (message: string) => new GantryError("DETECT_USAGE", message, { exitCode: 2, hint: "see `gantry detect --help`" });
+  const usage = (message: string) => usageError(message, { command: "detect" });
   if (typeof options.repo !== "string" || options.repo === "") throw usage("repo must be a directory path");
   if (typeof options.base !== "string" || options.base === "") throw usage("base must be a git ref");
   if (typeof options.head !== "string" || options.head === "") throw usage("head must be a git ref");
@@ -381,6 +382,7 @@ function changedStackFiles(diff: DiffEntry[]): string[] {
 }
 
 /** Validates a document read from elsewhere (a file, another process) against the contract. */
-export function parseDetectionResult(value: unknown): DetectionResult {
-  return detectionResultSchema.parse(value);
+export function parseDetectionResult(value: unknown, source = "detection"): DetectionResult {
+  const spec = { kind: "Detection", schema: detectionResultSchema, code: "PLAN_INVALID_DETECTION", hint: "pass the document `gantry detect --json` printed, unchanged" } as const;
+  return validateDocument(value, spec, source);
 }

@@ -1,43 +1,31 @@
 /**
  * The git layer: everything detection knows about the repository comes from git objects (commits, trees,
- * blobs), never from the working tree. `git` is spawned with argument arrays (no shell) and `-z` output so
- * paths with spaces, quotes or non-ASCII characters arrive byte-exact.
+ * blobs), never from the working tree. git runs through `@gantry/git` (one hardened environment, argument
+ * arrays, no shell), with `-z` output so paths with spaces, quotes or non-ASCII characters arrive byte-exact.
  */
-import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { detectError } from "./errors.js";
 import { lowerBound } from "./paths.js";
+import { GantryError } from "@gantry/errors";
+import { BlobReader, GitError, runGit, type GitOutput } from "@gantry/git";
 
-export interface GitOutput {
-  code: number;
-  stdout: Buffer;
-  stderr: string;
+export type { BlobReader };
+
+/** git's output as the detector reads it: bytes (paths arrive byte-exact); a non-zero exit is returned, not thrown. */
+export async function runGitRaw(cwd: string, args: string[]): Promise<GitOutput<Buffer>> {
+  try {
+    return await runGit(cwd, args, { encoding: "buffer" });
+  } catch (error) {
+    throw gitFailed(error);
+  }
 }
 
-const gitEnv = { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" };
-
-/** Runs git with the detector's environment (plus `extraEnv`); a non-zero exit is returned, not thrown. */
-export function runGitRaw(cwd: string, args: string[], extraEnv?: Record<string, string>): Promise<GitOutput> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn("git", args, { cwd, env: extraEnv ? { ...gitEnv, ...extraEnv } : gitEnv, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === "ENOENT"
-          ? detectError("DETECT_GIT_FAILED", "git is not installed or not on PATH", {
-              hint: "install git (2.30 or newer) and make sure `git --version` works",
-              cause: error,
-            })
-          : error,
-      );
-    });
-    child.on("close", (code) => {
-      resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8").trim() });
-    });
+/** git could not run at all (not installed, not on PATH). */
+function gitFailed(error: unknown): GantryError {
+  const notInstalled = error instanceof GitError && error.notInstalled;
+  return new GantryError("DETECT_GIT_FAILED", notInstalled ? "git is not installed or not on PATH" : (error as Error).message, {
+    hint: notInstalled ? "install git (2.30 or newer) and make sure `git --version` works" : "check that the repository is not corrupt (`git fsck`) and that the commits are present",
+    cause: error,
   });
 }
 
@@ -52,17 +40,17 @@ export class GitRepository {
   static async open(dir: string): Promise<GitRepository> {
     const absolute = resolve(dir);
     if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
-      throw detectError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
+      throw new GantryError("DETECT_NOT_A_REPO", `${absolute} does not exist or is not a directory`, {
         hint: "pass --repo with the path of a git repository (a clone of your infrastructure repository)",
-        file: absolute,
+        location: { file: absolute },
       });
     }
     // Works in a work tree, any of its subdirectories, and bare repositories (nothing here needs files on disk).
     const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
-    if (result.code !== 0) {
-      throw detectError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
+    if (result.exitCode !== 0) {
+      throw new GantryError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
         hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
-        file: absolute,
+        location: { file: absolute },
       });
     }
     const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
@@ -91,7 +79,7 @@ export class GitRepository {
       const args = ["rev-parse", "--git-common-dir", "--is-shallow-repository", ...refs.map(({ ref }) => `${ref}^{commit}`)];
       const result = await runGitRaw(absolute, args);
       const lines = result.stdout.toString("utf8").trimEnd().split("\n");
-      if (result.code === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
+      if (result.exitCode === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
         const [commonDir = ".git", shallow = "false", ...commits] = lines;
         return { repo: GitRepository.fromRevParse(absolute, commonDir, shallow), commits: commits as unknown as Commits };
       }
@@ -103,8 +91,8 @@ export class GitRepository {
 
   async run(args: string[]): Promise<Buffer> {
     const result = await runGitRaw(this.dir, args);
-    if (result.code !== 0) {
-      throw detectError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
+    if (result.exitCode !== 0) {
+      throw new GantryError("DETECT_GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine(result.stderr)}`, {
         hint: "check that the repository is not corrupt (`git fsck`) and that the commits are present",
       });
     }
@@ -114,12 +102,12 @@ export class GitRepository {
   /** Resolves a ref (branch, tag, SHA, `HEAD~2`...) to a commit SHA, with a precise error when it cannot. */
   async resolveCommit(ref: string, role: "base" | "head"): Promise<string> {
     if (ref.startsWith("-")) {
-      throw detectError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
+      throw new GantryError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
     }
     const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-    if (result.code === 0) return result.stdout.toString("utf8").trim();
+    if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
     if (this.shallow) {
-      throw detectError(
+      throw new GantryError(
         "DETECT_SHALLOW_CLONE",
         `the ${role} commit '${ref}' is not in this shallow clone (its history was truncated)`,
         {
@@ -127,20 +115,20 @@ export class GitRepository {
         },
       );
     }
-    throw detectError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
+    throw new GantryError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
       hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`,
     });
   }
 
   async mergeBase(base: string, head: string): Promise<string> {
     const result = await runGitRaw(this.dir, ["merge-base", base, head]);
-    if (result.code === 0) return result.stdout.toString("utf8").trim();
+    if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
     if (this.shallow) {
-      throw detectError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
+      throw new GantryError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
         hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
       });
     }
-    throw detectError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
+    throw new GantryError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
       hint: "for unrelated histories use --event push to compare the two trees directly",
     });
   }
@@ -164,7 +152,7 @@ export class GitRepository {
   }
 
   openBlobReader(): BlobReader {
-    return new BlobReader(this.dir);
+    return new BlobReader(this.dir, { toError: gitFailed });
   }
 }
 
@@ -285,108 +273,4 @@ export function parseLsTree(out: Buffer): Tree {
     start = end + 1;
   }
   return new Tree(entries);
-}
-
-/**
- * Reads blobs through ONE long-lived `git cat-file --batch` process: requests are written in one go and the
- * responses parsed from the stream as they arrive, so thousands of blobs cost one process, not thousands.
- */
-export class BlobReader {
-  private child: ReturnType<typeof spawn> | undefined;
-  /** Requests in the order written; `head` is the next one to answer (no O(n) `shift` on big batches). */
-  private pending: Array<{ sha: string; resolve: (value: Buffer | null) => void }> = [];
-  private head = 0;
-  private buffer: Buffer = Buffer.alloc(0);
-  private failure: Error | undefined;
-
-  constructor(private readonly cwd: string) {}
-
-  private start(): ReturnType<typeof spawn> {
-    if (this.child) return this.child;
-    const child = spawn("git", ["cat-file", "--batch"], { cwd: this.cwd, env: gitEnv, stdio: ["pipe", "pipe", "pipe"] });
-    child.stdout!.on("data", (chunk: Buffer) => this.onData(chunk));
-    child.stderr!.resume();
-    const fail = (error: Error) => {
-      this.failure = error;
-      for (const request of this.pending.slice(this.head)) request.resolve(null);
-      this.pending = [];
-      this.head = 0;
-    };
-    child.on("error", fail);
-    child.on("close", () => fail(new Error("git cat-file exited")));
-    child.stdin!.on("error", () => undefined);
-    this.child = child;
-    return child;
-  }
-
-  private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      const request = this.pending[this.head];
-      if (!request) {
-        this.pending = [];
-        this.head = 0;
-        return;
-      }
-      const newline = this.buffer.indexOf(10);
-      if (newline === -1) return;
-      const header = this.buffer.toString("latin1", 0, newline);
-      if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
-        this.buffer = this.buffer.subarray(newline + 1);
-        this.head++;
-        request.resolve(null);
-        continue;
-      }
-      const size = Number(header.slice(header.lastIndexOf(" ") + 1));
-      if (this.buffer.length < newline + 1 + size + 1) return;
-      const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
-      this.buffer = this.buffer.subarray(newline + 1 + size + 1);
-      this.head++;
-      request.resolve(content);
-    }
-  }
-
-  /** Reads many blobs in one pipelined round trip; a missing object maps to null. */
-  async readMany(shas: string[]): Promise<Map<string, Buffer | null>> {
-    const requests = this.request(shas);
-    const result = new Map<string, Buffer | null>();
-    for (const [sha, promise] of requests) result.set(sha, await promise);
-    return result;
-  }
-
-  /**
-   * Requests blobs and returns one promise per blob, resolved as its bytes arrive: a caller can start
-   * working on the first blobs while git still streams the others. Rejects if git fails.
-   */
-  request(shas: string[]): Map<string, Promise<Buffer | null>> {
-    const unique = [...new Set(shas)];
-    const result = new Map<string, Promise<Buffer | null>>();
-    if (unique.length === 0) return result;
-    if (this.failure) throw detectError("DETECT_GIT_FAILED", `git cat-file failed: ${this.failure.message}`);
-    const child = this.start();
-    for (const sha of unique) {
-      const promise = new Promise<Buffer | null>((resolveRead, reject) => {
-        this.pending.push({
-          sha,
-          resolve: (value) => {
-            const failure = this.failure as Error | undefined;
-            if (value === null && failure) reject(detectError("DETECT_GIT_FAILED", `git cat-file failed: ${failure.message}`));
-            else resolveRead(value);
-          },
-        });
-      });
-      promise.catch(() => undefined); // observed by the caller that awaits it; never an unhandled rejection
-      result.set(sha, promise);
-    }
-    child.stdin!.write(`${unique.join("\n")}\n`);
-    return result;
-  }
-
-  close(): void {
-    if (this.child) {
-      this.child.removeAllListeners("close");
-      this.child.stdin!.end();
-      this.child = undefined;
-    }
-  }
 }

@@ -3,7 +3,7 @@
  * exit code a document maps to.
  */
 import type { DetectionResult, ReadLink } from "./contract.js";
-import { DETECT_EXIT_CODES } from "./errors.js";
+import { exitCodeOf, isErrorCode } from "@gantry/errors";
 
 const STATUS_ORDER = ["added", "changed", "deleted", "affected"] as const;
 
@@ -63,7 +63,7 @@ export function exitCodeForResult(result: DetectionResult): number {
   let code = 0;
   for (const unit of result.units) {
     for (const problem of unit.problems) {
-      const mapped = (DETECT_EXIT_CODES as Record<string, number>)[problem.code] ?? DETECT_EXIT_CODES.UNREADABLE_CONFIG;
+      const mapped = exitCodeOf(isErrorCode(problem.code) ? problem.code : "UNREADABLE_CONFIG");
       if (code === 0 || mapped < code) code = mapped;
     }
   }

@@ -14,9 +14,9 @@
 import type { DetectionResult, FileChange, UnitStatus } from "@gantry/change-detector";
 import type { BuiltInChangeType, Change } from "./changes.js";
 import { builtInChangeTypes } from "./changes.js";
-import { classifierError } from "./errors.js";
 import { compileGlobs } from "./globs.js";
 import type { ChangeClassifier, ChangedFile, ClassifierClaim, ClassifierContext } from "./plugins.js";
+import { GantryError } from "@gantry/errors";
 
 export interface Classification {
   changes: Change[];
@@ -98,7 +98,7 @@ async function classifyWithPlugins(plugins: readonly ChangeClassifier[], file: C
     try {
       claim = await plugin.classify(file, context);
     } catch (error) {
-      throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file.path}: ${(error as Error).message}`, {
+      throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file.path}: ${(error as Error).message}`, {
         hint: "fix the plugin, or remove it from `classifiers` in the configuration",
         cause: error,
       });
@@ -112,7 +112,7 @@ async function classifyWithPlugins(plugins: readonly ChangeClassifier[], file: C
 function validateClaimType(plugin: ChangeClassifier, file: ChangedFile, claim: ClassifierClaim): string {
   const type = (claim as { type?: unknown }).type;
   if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || (builtInChangeTypes as readonly string[]).includes(type)) {
-    throw classifierError(
+    throw new GantryError(
       "PLAN_CLASSIFIER_FAILED",
       `classifier plugin '${plugin.name}' claimed ${file.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
       { hint: "return { type: \"DocsChanged\", units: \"none\" } or similar from classify()" },
@@ -130,11 +130,11 @@ function claimedUnits(plugin: ChangeClassifier, file: ChangedFile, claim: Classi
     const known = new Set(context.headUnits);
     const unknown = units.filter((unit) => typeof unit !== "string" || (!known.has(unit) && context.unitStatus(unit) === undefined));
     if (unknown.length === 0) return uniqueSorted(units);
-    throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file.path} for units that do not exist: ${unknown.join(", ")}`, {
+    throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file.path} for units that do not exist: ${unknown.join(", ")}`, {
       hint: "return unit directories of the head commit (repository-relative, no trailing slash)",
     });
   }
-  throw classifierError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file.path} with units ${JSON.stringify(units)}`, {
+  throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file.path} with units ${JSON.stringify(units)}`, {
     hint: 'units must be "affected", "all", "none" or a list of unit directories',
   });
 }

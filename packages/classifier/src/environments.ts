@@ -3,9 +3,9 @@
  * the job its AWS authentication.
  */
 import type { EnvironmentConfig } from "./config/schema.js";
-import { classifierError } from "./errors.js";
 import { compileGlobs } from "./globs.js";
 import type { AwsAuthentication } from "./job.js";
+import { GantryError } from "@gantry/errors";
 
 export function matchEnvironments(units: readonly string[], environments: readonly EnvironmentConfig[], configFile: string | undefined): Map<string, EnvironmentConfig> {
   const matchers = environments.map((environment) => ({ environment, matches: compileGlobs(environment.paths) }));
@@ -19,7 +19,7 @@ export function matchEnvironments(units: readonly string[], environments: readon
   }
   if (problems.length > 0) {
     const listed = environments.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
-    throw classifierError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
+    throw new GantryError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
       ...(configFile ? { location: { file: configFile } } : {}),
       hint: `every unit must match exactly one environment's paths; environments are ${listed}`,
     });

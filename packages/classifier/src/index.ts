@@ -9,9 +9,5 @@ export { loadConfig, parseConfigFiles, defaultConfig, type LoadedConfig, type Co
 export { configJsonSchema, gantryConfigSchema, type GantryConfig, type GantryConfigInput, type EnvironmentConfig, type AwsConfig, type UnitOverride } from "./config/schema.js";
 export { loadClassifierPlugins, isChangeClassifier, type LoadPluginsOptions, type ChangeClassifier, type ChangedFile, type ClassifierClaim, type ClassifierContext } from "./plugins.js";
 export { renderPlan, renderPlanText, renderPlanMermaid, githubMatrix, githubOutputLine, planFormats, type PlanFormat } from "./render.js";
-export { classifierErrorExitCodes, type ClassifierErrorCode } from "./errors.js";
-export { isSecretName, looksLikeSecretValue, urlPasswords } from "./secret-names.js";
 export { reservedToolVariable } from "./tool-variables.js";
-export { CycleFound, topologicalOrder } from "./graph.js";
-export { runByNeeds, type GraphRunOptions, type NodeOutcome, type NodeStatus } from "./run-by-needs.js";
 export { unitReasons, MAX_REASONS_PER_UNIT } from "./unit-reasons.js";

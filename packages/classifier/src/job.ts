@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { unitReasonSchema } from "@gantry/change-detector";
+import { CycleFound, topologicalOrder } from "./graph.js";
 
 export const jobActionSchema = z.enum(["plan", "apply", "plan-destroy", "destroy"]);
 export type JobAction = z.infer<typeof jobActionSchema>;
@@ -116,5 +117,30 @@ export const planDocumentSchema = z.object({
   skippedUnits: z.array(skippedUnitSchema).optional(),
   /** Units left out by their `exclude` blocks (optional extension, see `excludedUnitSchema`). */
   excludedUnits: z.array(excludedUnitSchema).optional(),
-});
+}).superRefine((plan, context) => checkJobGraph(plan.jobs, context));
 export type PlanDocument = z.infer<typeof planDocumentSchema>;
+
+/** A plan's jobs can be run in order: ids are unique, every `needs` names a job of the plan, and no cycle. */
+function checkJobGraph(jobs: readonly Job[], context: z.RefinementCtx): void {
+  const ids = new Set<string>();
+  jobs.forEach((job, index) => {
+    if (ids.has(job.id)) context.addIssue({ code: "custom", path: ["jobs", index, "id"], message: `two jobs have the id "${job.id}"` });
+    ids.add(job.id);
+  });
+  jobs.forEach((job, index) =>
+    job.needs.forEach((need, needIndex) => {
+      if (!ids.has(need)) context.addIssue({ code: "custom", path: ["jobs", index, "needs", needIndex], message: `job "${job.id}" needs "${need}", which is not in the plan` });
+    }),
+  );
+  // `topologicalOrder` ignores a node's edge to itself; a job that needs itself can never start.
+  const selfNeeding = jobs.find((job) => job.needs.includes(job.id));
+  const needsOf = new Map(jobs.map((job) => [job.id, job.needs]));
+  let cycle = selfNeeding ? [selfNeeding.id, selfNeeding.id] : undefined;
+  try {
+    if (!cycle) topologicalOrder([...needsOf.keys()], (id) => needsOf.get(id) ?? []);
+  } catch (error) {
+    if (!(error instanceof CycleFound)) throw error;
+    cycle = error.cycle as string[];
+  }
+  if (cycle) context.addIssue({ code: "custom", path: ["jobs"], message: `jobs need each other in a cycle: ${cycle.join(" -> ")}` });
+}

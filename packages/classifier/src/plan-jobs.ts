@@ -25,7 +25,6 @@ import { changeTypeName, type Change } from "./changes.js";
 import type { Classification } from "./classify.js";
 import type { EnvironmentConfig, GantryConfig } from "./config/schema.js";
 import { authenticationOf, matchEnvironments } from "./environments.js";
-import { classifierError } from "./errors.js";
 import { excludedUnits } from "./exclusions.js";
 import { compileGlobs, type PathMatcher } from "./globs.js";
 import { CycleFound, nearestPlannedDependencies, topologicalOrder } from "./graph.js";
@@ -33,6 +32,7 @@ import type { Job, JobAction, PlanChange, PlanDocument, SkippedUnit } from "./jo
 import { refuseAccountsAddedWithOthers, refuseDeletingDependedOnUnits } from "./refusals.js";
 import { unitReasons } from "./unit-reasons.js";
 import { unitsActedOn } from "./units-acted-on.js";
+import { GantryError } from "@gantry/errors";
 
 export { unitsActedOn };
 
@@ -247,7 +247,7 @@ function orderJobs(groupIntoJobs: (split: ReadonlySet<string>) => JobDraft[]): J
       const cycle = error.cycle as JobDraft[];
       const consolidated = cycle.filter((draft) => !draft.perUnit);
       if (consolidated.length === 0) {
-        throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" → ")}`, {
+        throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" → ")}`, {
           hint: "break the cycle of dependency blocks between these units",
         });
       }
@@ -263,7 +263,7 @@ function orderUnits(draft: JobDraft, dependencies: ReadonlyMap<string, string[]>
     return draft.destroy ? order.reverse() : order;
   } catch (error) {
     if (!(error instanceof CycleFound)) throw error;
-    throw classifierError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${(error.cycle as string[]).join(" → ")}`, {
+    throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${(error.cycle as string[]).join(" → ")}`, {
       hint: "break the cycle of dependency blocks between these units",
     });
   }

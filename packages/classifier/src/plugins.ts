@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, posix, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FileChangeType, UnitStatus } from "@gantry/change-detector";
-import { classifierError } from "./errors.js";
 import { readTreeFiles } from "./git.js";
+import { GantryError } from "@gantry/errors";
 
 /** One changed path, as classifiers see it. */
 export interface ChangedFile {
@@ -85,7 +85,7 @@ export async function loadClassifierPlugins(names: readonly string[], options: L
     let candidate = module["default"] ?? module["classifier"];
     if (typeof candidate === "function") candidate = await (candidate as () => unknown)();
     if (!isChangeClassifier(candidate)) {
-      throw classifierError(
+      throw new GantryError(
         "CONFIG_PLUGIN_INVALID",
         `classifier plugin '${name}' does not export a ChangeClassifier (needs specificationVersion "v1", a name and classify())`,
         {
@@ -105,7 +105,7 @@ async function importPlugin(name: string, url: string, options: LoadPluginsOptio
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${(error as Error).message}`, {
+    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${(error as Error).message}`, {
       ...located(options),
       hint: "fix the plugin module, or remove it from `classifiers`",
       cause: error,
@@ -121,14 +121,14 @@ async function importPlugin(name: string, url: string, options: LoadPluginsOptio
 async function importFromTree(name: string, ref: string, options: LoadPluginsOptions): Promise<Record<string, unknown>> {
   const path = posix.normalize(name);
   if (isAbsolute(name) || path === ".." || path.startsWith("../")) {
-    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
+    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {
       ...located(options),
       hint: "name a file inside the repository (./.gantry/classifiers/mine.js), or a package",
     });
   }
   const text = (await readTreeFiles(options.repo, ref, [path])).get(path);
   if (text === undefined) {
-    throw classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
+    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' does not exist at commit ${ref}`, {
       ...located(options),
       hint: "commit the plugin file together with the configuration that names it",
     });
@@ -190,7 +190,7 @@ function exportTarget(exports: unknown): string | undefined {
 }
 
 function pluginNotFound(name: string, repo: string, configFile: string | undefined) {
-  return classifierError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' cannot be found from ${repo}`, {
+  return new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' cannot be found from ${repo}`, {
     ...(configFile ? { location: { file: configFile } } : {}),
     hint: `install it in the repository (npm install ${name}) or name a file relative to the repository (./classifiers/mine.js)`,
   });

@@ -4,8 +4,8 @@
  */
 import type { DetectionResult, UnitStatus } from "@gantry/change-detector";
 import { changeTypeName, type Change } from "./changes.js";
-import { classifierError } from "./errors.js";
 import { unitsActedOn } from "./units-acted-on.js";
+import { GantryError } from "@gantry/errors";
 
 export function refuseDeletingDependedOnUnits(detection: DetectionResult, deleted: ReadonlySet<string>, status: ReadonlyMap<string, UnitStatus>): void {
   if (deleted.size === 0) return;
@@ -18,7 +18,7 @@ export function refuseDeletingDependedOnUnits(detection: DetectionResult, delete
   }
   if (problems.length === 0) return;
   problems.sort();
-  throw classifierError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
+  throw new GantryError("PLAN_DELETED_UNIT_STILL_USED", problems.join("; "), {
     location: { file: `${problems[0]!.split(" ")[0]}/terragrunt.hcl` },
     hint: "remove the dependency block from the remaining unit in the same change (or keep the deleted unit until nothing depends on it)",
   });
@@ -33,7 +33,7 @@ export function refuseAccountsAddedWithOthers(changes: readonly Change[]): void 
   const others = changes.filter((change) => change.type !== "AccountsAdded" && unitsActedOn(change).some(outside));
   if (others.length === 0) return;
   const accounts = added.map((change) => (change.type === "AccountsAdded" ? change.account : "")).join(", ");
-  throw classifierError(
+  throw new GantryError(
     "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
     `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others
       .flatMap((change) => change.files)

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { main } from "./main.js";
+import { exitCodeOf } from "@gantry/errors";
 
 // A reader that stops early (`gantry detect | head`) closes the pipe: that is not an error of ours.
 for (const stream of [process.stdout, process.stderr]) {
@@ -20,6 +21,6 @@ main(process.argv.slice(2), {
   },
   (error: unknown) => {
     process.stderr.write(`gantry: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 70;
+    process.exitCode = exitCodeOf("INTERNAL");
   },
 );

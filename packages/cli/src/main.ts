@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { GantryError, formatDidYouMean } from "@gantry/errors";
+import { GantryError, exitCodeOf, formatDidYouMean } from "@gantry/errors";
 import manifest from "../package.json" with { type: "json" };
 import { writeErrorDocument } from "./error-document.js";
 import { HelpRequested } from "./help.js";
@@ -31,8 +31,6 @@ export const commands: Record<string, CommandEntry> = {
   completion: { summary: "print a shell completion script (bash, zsh or fish)", load: () => import("./commands/completion.js") },
 };
 
-export const USAGE_EXIT_CODE = 2;
-
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
@@ -47,16 +45,20 @@ ${lines.join("\n")}
 }
 
 function unknownCommand(name: string, io: CliIO): number {
-  const suggestion = formatDidYouMean(name, Object.keys(commands), (candidate) => `'gantry ${candidate}'`);
-  io.stderr.write(`gantry: unknown command '${name}'${suggestion ? `: ${suggestion}` : ""}\n  see \`gantry --help\` for the commands\n`);
-  return USAGE_EXIT_CODE;
+  // Before the command, only `--help` and `--version` are options (`gantry --verison`).
+  const option = name.startsWith("-");
+  const typed = option ? name.replace(/^-+/, "--") : name;
+  const candidates = option ? ["--help", "--version"] : Object.keys(commands);
+  const suggestion = candidates.includes(typed) ? `did you mean 'gantry ${typed}'?` : formatDidYouMean(typed, candidates, (candidate) => `'gantry ${candidate}'`);
+  io.stderr.write(`gantry: unknown ${option ? "option" : "command"} '${name}'${suggestion ? `: ${suggestion}` : ""}\n  see \`gantry --help\` for the commands\n`);
+  return exitCodeOf("USAGE");
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [first, ...afterFirst] = argv;
   if (first === undefined || first === "--help" || first === "-h" || (first === "help" && (afterFirst.length === 0 || afterFirst[0] === "help"))) {
     (first === undefined ? io.stderr : io.stdout).write(usage());
-    return first === undefined ? USAGE_EXIT_CODE : 0;
+    return first === undefined ? exitCodeOf("USAGE") : 0;
   }
   if (first === "--version" || first === "-v" || first === "version") {
     io.stdout.write(`${manifest.version}\n`);

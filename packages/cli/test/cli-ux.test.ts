@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { COMMAND_EXIT_CODES, EXIT_CODES } from "../src/exit-codes.js";
+import { EXIT_CODE_RANGES } from "@gantry/errors";
+import { COMMAND_EXIT_CODES, rangeText } from "../src/exit-codes.js";
 import { commands } from "../src/main.js";
 import { runGantry } from "./support/run-gantry.js";
 
@@ -37,6 +38,32 @@ describe("the gantry command line", () => {
     }
   });
 
+  it("reads OpenTofu's one-dash habit (-json) as the option meant, and suggests nothing for a stray letter", async () => {
+    expect((await gantry("plan", "-json")).stderr).toContain("unknown option -json: did you mean --json?");
+    expect((await gantry("plan", "-bsae=x")).stderr).toContain("unknown option -bsae: did you mean --base VALUE?");
+    const letter = await gantry("plan", "-x");
+    expect(letter.exitCode).toBe(2);
+    expect(letter.stderr).toContain("unknown option -x\n");
+    expect(letter.stderr).not.toContain("did you mean");
+    // Node names `-h, --help` together; the message names the option once.
+    expect((await gantry("dispatch", "--help=1")).stderr).toContain("error [USAGE]: --help takes no value\n");
+  });
+
+  it("suggests the subcommand and the top-level option meant", async () => {
+    expect((await gantry("record", "shwo")).stderr).toContain("unknown record subcommand 'shwo': did you mean 'gantry record show'?");
+    expect((await gantry("record")).stderr).toContain("name the subcommand: show or mark");
+    expect((await gantry("--verison")).stderr).toContain("unknown option '--verison': did you mean 'gantry --version'?");
+    expect((await gantry("-version")).stderr).toContain("did you mean 'gantry --version'?");
+  });
+
+  it("takes --json on every command that reports", async () => {
+    const reporting = ["detect", "plan", "fetch-deploy-branch", "execute", "run", "record", "dispatch", "report", "init", "doctor"];
+    // completion prints a script; iam trust-policy prints the policy (JSON already), iam lint takes --json.
+    expect(Object.keys(commands).filter((name) => !reporting.includes(name)).sort()).toEqual(["completion", "iam"]);
+    for (const name of reporting) expect((await gantry("help", name)).stdout, name).toMatch(/\n {2}--json +/);
+    expect((await gantry("help", "iam", "lint")).stdout).toContain("gantry iam lint FILE [--role plan|apply] [--pipelines-repository OWNER/REPO] [--json]");
+  });
+
   it("says which value is missing or unexpected", async () => {
     const missing = await gantry("plan", "--repo");
     expect(missing.stderr).toContain("--repo needs a value (--repo VALUE)");
@@ -54,7 +81,7 @@ describe("the gantry command line", () => {
       expect((await gantry(name, "--help")).stdout, name).toBe(help.stdout);
       expect(help.stdout.match(/Exit codes:/g), name).toHaveLength(1);
       const section = help.stdout.slice(help.stdout.indexOf("Exit codes:")).replace(/\n {3,}/g, " ");
-      for (const row of [...COMMAND_EXIT_CODES[name]!, "internal" as const]) expect(section, `${name}: ${row}`).toMatch(new RegExp(`\\n  ${EXIT_CODES[row].codes} +${EXIT_CODES[row].meaning.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`));
+      for (const row of [...COMMAND_EXIT_CODES[name]!, "internal" as const]) expect(section, `${name}: ${row}`).toMatch(new RegExp(`\\n  ${rangeText(row)} +${EXIT_CODE_RANGES[row].meaning.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`));
     }
     expect((await gantry("help", "iam", "lint")).stdout).toBe((await gantry("iam", "lint", "-h")).stdout);
   });

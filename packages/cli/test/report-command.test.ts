@@ -71,6 +71,11 @@ describe("gantry report", () => {
     expect(text).toContain("EXEC_TOOL_NOT_FOUND");
     expect(text).toMatch(new RegExp(`job ${destroyJobId} \\(plan-destroy, default\\): skipped`));
     expect(text).toContain(`job ${planJobId} did not succeed`);
+    // --json: the same roll-up as a gantry/v1 RunReport document, as `--format json` prints it.
+    const json = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--json");
+    expect(json.exitCode).toBe(30);
+    expect(json.stdout).toBe((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--format", "json")).stdout);
+    expect(JSON.parse(json.stdout)).toMatchObject({ apiVersion: "gantry/v1", kind: "RunReport" });
   });
 
   it("reports a job with no result and no failed need as not started (results found in a directory)", async () => {
@@ -115,7 +120,9 @@ describe("gantry report", () => {
 
     const notJson = join(fixture.work, "not-json.json");
     writeFileSync(notJson, "{");
-    expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", notJson)).stderr).toContain("REPORT_FILE_INVALID");
+    const notJsonResult = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", notJson);
+    expect(notJsonResult.stderr).toContain("REPORT_RESULT_INVALID");
+    expect(notJsonResult.stderr).toContain("not-json.json:1:2: the JobResult is not JSON");
 
     const otherJob = join(fixture.work, "other-job.json");
     const document = readJson(planResult) as { job: { id: string; ref: string } };
@@ -256,7 +263,7 @@ describe("gantry report", () => {
     expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--head", fixture.head)).stderr).toContain("--head and --event go with --error");
     const notError = await gantry(fixture.work, {}, "report", "--error", fixture.planFile, "--head", fixture.head);
     expect(notError.exitCode).toBe(20);
-    expect(notError.stderr).toContain('field "kind" must be "Error"');
+    expect(notError.stderr).toMatch(/REPORT_ERROR_INVALID.*not a valid gantry\/v1 Error: field "kind": /);
   });
 
   it("refuses to publish without GANTRY_INFRA_LIVE_TOKEN, never falling back to another token", async () => {

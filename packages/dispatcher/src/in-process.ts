@@ -6,8 +6,9 @@
  * executor and its tools.
  */
 import { setMaxListeners } from "node:events";
-import { CycleFound, planDocumentSchema, runByNeeds, topologicalOrder, type Job, type NodeStatus, type PlanDocument } from "@gantry/classifier";
-import { GantryError } from "@gantry/errors";
+import { planDocumentSchema, type Job, type PlanDocument } from "@gantry/classifier";
+import { validateDocument, type DocumentSpec } from "@gantry/documents";
+import { runByNeeds, type NodeStatus } from "./run-by-needs.js";
 
 export type DispatchedJobStatus = NodeStatus;
 
@@ -37,47 +38,16 @@ export interface InProcessDispatchOptions<R> {
   onJobSkipped?: (job: Job, because: Job) => void;
 }
 
-/** Checks that every `needs` names a job of the plan and that the needs form no cycle. */
-export function validateJobGraph(plan: PlanDocument): void {
-  const ids = new Set(plan.jobs.map((job) => job.id));
-  if (ids.size !== plan.jobs.length) {
-    const duplicate = plan.jobs.find((job, index) => plan.jobs.findIndex((other) => other.id === job.id) !== index)!;
-    throw new GantryError("DISPATCH_DUPLICATE_JOB", `plan: jobs: two jobs have the id "${duplicate.id}"`, { hint: "plan again with `gantry plan`; job ids are unique", exitCode: 20 });
-  }
-  plan.jobs.forEach((job, index) => {
-    job.needs.forEach((need, needIndex) => {
-      if (!ids.has(need)) {
-        throw new GantryError("DISPATCH_UNKNOWN_NEED", `plan: field "jobs[${index}].needs[${needIndex}]": job "${job.id}" needs "${need}", which is not in the plan`, {
-          hint: "plan again with `gantry plan`, or remove the job from `needs`",
-          exitCode: 20,
-        });
-      }
-    });
-  });
-  const needsOf = new Map(plan.jobs.map((job) => [job.id, job.needs]));
-  const cycle = (ids: string[]) => new GantryError("DISPATCH_CYCLE", `plan: jobs need each other in a cycle: ${ids.join(" -> ")}`, { hint: "plan again with `gantry plan`", exitCode: 20 });
-  // `topologicalOrder` ignores a node's edge to itself; a job that needs itself can never start.
-  const selfNeeding = plan.jobs.find((job) => job.needs.includes(job.id));
-  if (selfNeeding) throw cycle([selfNeeding.id, selfNeeding.id]);
-  try {
-    topologicalOrder([...needsOf.keys()], (id) => needsOf.get(id)!);
-  } catch (error) {
-    if (!(error instanceof CycleFound)) throw error;
-    throw cycle(error.cycle as string[]);
-  }
-}
+/** The plan to dispatch: `gantry plan --json`'s document, its jobs' `needs` checked (no unknown job, no cycle). */
+export const dispatchPlanDocument = {
+  kind: "Plan",
+  schema: planDocumentSchema,
+  code: "DISPATCH_PLAN_INVALID",
+  hint: "pass the document `gantry plan --json` printed, unchanged",
+} as const satisfies DocumentSpec<typeof planDocumentSchema>;
 
 export async function dispatchInProcess<R>(planInput: PlanDocument, options: InProcessDispatchOptions<R>): Promise<InProcessDispatch<R>> {
-  const parsed = planDocumentSchema.safeParse(planInput);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new GantryError("DISPATCH_PLAN_INVALID", `plan: field "${issue.path.join(".") || "(document)"}": ${issue.message}`, {
-      hint: "pass the document `gantry plan --json` printed",
-      exitCode: 20,
-    });
-  }
-  const plan = parsed.data;
-  validateJobGraph(plan);
+  const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const controller = new AbortController();
   // Every job's tools listen to this one signal; many parallel listeners are expected, not a leak.
   setMaxListeners(0, controller.signal);
@@ -88,7 +58,7 @@ export async function dispatchInProcess<R>(planInput: PlanDocument, options: InP
   const byId = new Map(plan.jobs.map((job) => [job.id, job]));
   const outcomes = new Map<string, DispatchedJob<R>>();
   try {
-    // `validateJobGraph` above: every need is a job of the plan, and there is no cycle.
+    // The plan's schema checked it: every need is a job of the plan, and there is no cycle.
     const statuses = await runByNeeds(new Map(plan.jobs.map((job) => [job.id, job.needs])), {
       parallelism: options.parallelism ?? 4,
       signal: controller.signal,

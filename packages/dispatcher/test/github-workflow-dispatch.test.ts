@@ -75,7 +75,7 @@ describe("dispatchJobToWorkflow", () => {
       job: { ...sampleJob(), ref: "main" },
     }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "DISPATCH_JOB_INVALID", exitCode: 36 });
-    expect((error as Error).message).toContain("job.ref:");
+    expect((error as Error).message).toContain('field "ref":');
     expect(github.requests).toEqual([]);
   });
 

@@ -102,11 +102,12 @@ describe("dispatchInProcess", () => {
   it("refuses a plan whose needs name a missing job or form a cycle, naming the field", async () => {
     const options = { runJob: async () => true, isSuccess: () => true };
     await expect(dispatchInProcess(plan([job("a", ["ghost"])]), options)).rejects.toMatchObject({
-      code: "DISPATCH_UNKNOWN_NEED",
-      message: expect.stringContaining('field "jobs[0].needs[0]"'),
+      code: "DISPATCH_PLAN_INVALID",
+      message: expect.stringContaining('field "jobs[0].needs[0]": job "a" needs "ghost", which is not in the plan'),
     });
-    await expect(dispatchInProcess(plan([job("a", ["b"]), job("b", ["a"])]), options)).rejects.toMatchObject({ code: "DISPATCH_CYCLE", message: expect.stringContaining("a -> b -> a") });
-    await expect(dispatchInProcess(plan([job("a", ["a"])]), options)).rejects.toMatchObject({ code: "DISPATCH_CYCLE", message: expect.stringContaining("a -> a") });
+    await expect(dispatchInProcess(plan([job("a", ["b"]), job("b", ["a"])]), options)).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID", message: expect.stringContaining("a -> b -> a") });
+    await expect(dispatchInProcess(plan([job("a", ["a"])]), options)).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID", message: expect.stringContaining("a -> a") });
+    await expect(dispatchInProcess(plan([job("a", []), job("a", [])]), options)).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID", message: expect.stringContaining('field "jobs[1].id": two jobs have the id "a"') });
     await expect(dispatchInProcess({ ...plan([]), apiVersion: "v0" } as unknown as PlanDocument, options)).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID" });
   });
 });

@@ -15,10 +15,11 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { jobSchema, type Job } from "@gantry/classifier";
-import { GantryError } from "@gantry/errors";
+import { validateDocument, type DocumentSpec } from "@gantry/documents";
+import { GantryError, exitCodeOf } from "@gantry/errors";
 import { defaultCredentials, defaultGuard, type CredentialProvider, type JobGuard } from "./guard.js";
 import { SecretMasker, secretsFromEnvironment, secretsFromGitConfig } from "./masking.js";
-import { UNIT_ERROR_LIMIT, type JobResult, type UnitResult } from "./result.js";
+import { jobError, UNIT_ERROR_LIMIT, type JobError, type JobResult, type UnitResult } from "./result.js";
 import { checkQueueFlags, checkUnitPaths, queueCommand, queueEnvironment } from "./queue-command.js";
 import { displayCommand, runQueue } from "./run-queue.js";
 import { findIacTools, type IacTools } from "./tools.js";
@@ -58,17 +59,17 @@ export interface ExecuteOptions {
   logsUrl?: string | null;
 }
 
-/** Validates a job document read from a file or stdin; errors name the field. */
+/** The job `gantry execute` runs, read from a file or stdin. */
+export const jobDocument = {
+  kind: "Job",
+  schema: jobSchema,
+  code: "EXEC_JOB_INVALID",
+  hint: "pass one element of `gantry plan --json`'s `jobs` array (apiVersion gantry/v1, kind Job)",
+} as const satisfies DocumentSpec<typeof jobSchema>;
+
+/** Validates a job document; errors name the field. */
 export function parseJob(input: unknown, source = "job"): Job {
-  const parsed = jobSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.length > 0 ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "(document)";
-  throw new GantryError("EXEC_JOB_INVALID", `field "${field}": ${issue.message}`, {
-    hint: "pass one element of `gantry plan --json`'s `jobs` array (apiVersion gantry/v1, kind Job)",
-    location: { file: source },
-    exitCode: 33,
-  });
+  return validateDocument(input, jobDocument, source);
 }
 
 /**
@@ -87,9 +88,9 @@ export async function defaultStateDirectory(repo: string, env: NodeJS.ProcessEnv
   return join(await gitCommonDir(repo), "gantry", "state");
 }
 
-function errorSummary(error: unknown): NonNullable<JobResult["error"]> {
-  if (GantryError.isInstance(error)) return { code: error.code, message: error.message, hint: error.hint ?? null, exitCode: error.exitCode };
-  return { code: "EXEC_UNEXPECTED", message: (error as Error)?.message ?? String(error), hint: null, exitCode: 30 };
+function errorSummary(error: unknown): JobError {
+  if (GantryError.isInstance(error)) return jobError(error.code, error.message, error.hint ?? null);
+  return jobError("EXEC_UNEXPECTED", (error as Error)?.message ?? String(error), null);
 }
 
 function notStarted(unit: string, reason: string, commands: string[] = []): UnitResult {
@@ -98,9 +99,9 @@ function notStarted(unit: string, reason: string, commands: string[] = []): Unit
 
 /** The exit code a job's result maps to: 0, the refusing guard's code, 30 for failed units, 130 when interrupted. */
 export function jobExitCode(result: JobResult): number {
-  if (result.interrupted) return 130;
+  if (result.interrupted) return exitCodeOf("INTERRUPTED");
   if (result.error) return result.error.exitCode;
-  return result.status === "succeeded" ? 0 : 30;
+  return result.status === "succeeded" ? 0 : exitCodeOf("JOB_FAILED");
 }
 
 export async function executeJob(jobInput: Job, options: ExecuteOptions): Promise<JobResult> {

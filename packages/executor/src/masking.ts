@@ -5,9 +5,9 @@
  * output too. Besides known values it masks two shapes wherever they appear: the password of a URL's
  * userinfo (`https://user:***@host`) and the credential of an HTTP `Authorization` header.
  */
-import { execFile } from "node:child_process";
+import { runGit } from "@gantry/git";
 import { Transform, type TransformCallback } from "node:stream";
-import { isSecretName, urlPasswords } from "@gantry/classifier";
+import { isSecretName, urlPasswords } from "@gantry/secrets";
 
 export const MASK = "***";
 
@@ -130,17 +130,13 @@ export function secretsFromEnvironment(env: Record<string, string | undefined>):
  * writes unless `persist-credentials: false`; a remote URL with userinfo): the tools could read and print
  * them, so they are masked. Empty when git cannot be asked.
  */
-export function secretsFromGitConfig(repo: string): Promise<string[]> {
-  return new Promise((resolve) => {
-    execFile("git", ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"], { cwd: repo, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }, (error, stdout) => {
-      if (error && !stdout) return resolve([]);
-      const secrets: string[] = [];
-      for (const line of stdout.split("\n")) {
-        const value = line.slice(line.indexOf(" ") + 1);
-        if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
-        secrets.push(...urlPasswords(value));
-      }
-      resolve(secrets.filter((secret) => secret.length > 0));
-    });
-  });
+export async function secretsFromGitConfig(repo: string): Promise<string[]> {
+  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"]).catch(() => undefined);
+  const secrets: string[] = [];
+  for (const line of listed?.stdout.split("\n") ?? []) {
+    const value = line.slice(line.indexOf(" ") + 1);
+    if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
+    secrets.push(...urlPasswords(value));
+  }
+  return secrets.filter((secret) => secret.length > 0);
 }

@@ -51,7 +51,6 @@ export function checkUnitPaths(units: readonly string[], jobId: string): void {
     if (!FILTER_SAFE_UNIT.test(unit)) {
       throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
         hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)",
-        exitCode: 33,
       });
     }
   });
@@ -87,7 +86,6 @@ export function checkQueueFlags(flags: readonly string[], jobId: string): void {
     if (SELECTION_FLAG.test(flag)) {
       throw new GantryError("EXEC_FLAG_UNSUPPORTED", `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`, {
         hint: "remove it from terragrunt.flags in .gantry/config.yml",
-        exitCode: 33,
       });
     }
   });

@@ -4,11 +4,13 @@
  */
 import { z } from "zod";
 import { jobSchema } from "@gantry/classifier";
+import { exitCodeOf, type ErrorCode } from "@gantry/errors";
 import type { PlanSummary } from "./plan-summary.js";
 import type { AppliedCounts } from "./rendered-output.js";
 
-export const unitStatusSchema = z.enum(["succeeded", "failed", "skipped", "not-started"]);
-export type UnitStatus = z.infer<typeof unitStatusSchema>;
+/** How a unit's or a job's run ended: `skipped` after a failure it needed, `not-started` when stopped first. */
+export const runStatusSchema = z.enum(["succeeded", "failed", "skipped", "not-started"]);
+export type RunStatus = z.infer<typeof runStatusSchema>;
 
 /** See `PlanSummary` (plan-summary.ts); fields added after the first contract are optional. */
 export const planSummarySchema = z.object({
@@ -56,7 +58,7 @@ export const UNIT_ERROR_LIMIT = 8_000;
 
 export const unitResultSchema = z.object({
   unit: z.string(),
-  status: unitStatusSchema,
+  status: runStatusSchema,
   /** Exit code of the failing (or last) command; null when nothing ran. */
   exitCode: z.number().int().nullable(),
   durationMs: z.number(),
@@ -88,14 +90,11 @@ export const unitResultSchema = z.object({
 });
 export type UnitResult = z.infer<typeof unitResultSchema>;
 
-export const jobStatusSchema = z.enum(["succeeded", "failed", "skipped", "not-started"]);
-export type JobStatus = z.infer<typeof jobStatusSchema>;
-
 export const jobResultSchema = z.object({
   apiVersion: z.literal("gantry/v1"),
   kind: z.literal("JobResult"),
   job: jobSchema,
-  status: jobStatusSchema,
+  status: runStatusSchema,
   /** True when the run was stopped by a signal: some units may be `not-started`. */
   interrupted: z.boolean(),
   dryRun: z.boolean(),
@@ -114,3 +113,9 @@ export const jobResultSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().nullable(), exitCode: z.number().int() }).nullable(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
+export type JobError = NonNullable<JobResult["error"]>;
+
+/** A job's error, with the registry's exit code for `code`. */
+export function jobError(code: ErrorCode, message: string, hint: string | null): JobError {
+  return { code, message, hint, exitCode: exitCodeOf(code) };
+}

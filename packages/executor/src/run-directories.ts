@@ -31,7 +31,6 @@ export function keptRunsFromEnv(env: NodeJS.ProcessEnv): number {
   if (!/^\d+$/.test(value)) {
     throw new GantryError("EXEC_KEEP_RUNS_INVALID", `GANTRY_KEEP_RUNS must be a whole number of runs, not '${value}'`, {
       hint: "set GANTRY_KEEP_RUNS=20 (the default), or 0 to keep every run",
-      exitCode: 2,
     });
   }
   return Number(value);

@@ -17,7 +17,7 @@ import { emptyPlanSummary, readJsonPlan, type PlanSummary } from "./plan-summary
 import { runProcess } from "./process.js";
 import { formatCommand, jobFlags, queueCommand } from "./queue-command.js";
 import { readAppliedCounts, resourcesInRenderedPlan } from "./rendered-output.js";
-import { UNIT_ERROR_LIMIT, UNIT_OUTPUT_LIMIT, type JobResult, type UnitResult } from "./result.js";
+import { jobError, UNIT_ERROR_LIMIT, UNIT_OUTPUT_LIMIT, type JobResult, type UnitResult } from "./result.js";
 import { parseLogLine, queueSignal, sensitiveOutputValues } from "./terragrunt-log.js";
 import type { IacTools } from "./tools.js";
 import { UnitRecorder } from "./unit-recorder.js";
@@ -258,10 +258,10 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
 
   let error: JobResult["error"] = null;
   if (outside.length > 0) {
-    error = { code: "EXEC_QUEUE_OUTSIDE_JOB", message: `terragrunt ran units that are not in the job: ${outside.join(", ")}`, hint: "report this: Gantry restricts the queue to the job's units", exitCode: 30 };
+    error = jobError("EXEC_QUEUE_OUTSIDE_JOB", `terragrunt ran units that are not in the job: ${outside.join(", ")}`, "report this: Gantry restricts the queue to the job's units");
   } else if (report === null && !context.signal?.aborted && units.some((unit) => unit.status !== "succeeded")) {
     const last = lastErrorLine(join(runDir, "terragrunt.log"));
-    error = { code: "EXEC_QUEUE_FAILED", message: `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, hint: "see $RUN_DIR/terragrunt.log for terragrunt's own messages", exitCode: 30 };
+    error = jobError("EXEC_QUEUE_FAILED", `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, "see $RUN_DIR/terragrunt.log for terragrunt's own messages");
   }
   return { units, command: shown, error };
 }

@@ -4,6 +4,7 @@
  * removed by the exit hook).
  */
 import { setMaxListeners } from "node:events";
+import { exitCodeOf } from "@gantry/errors";
 export interface SignalAbort extends Disposable {
   signal: AbortSignal;
   /** The signal received, if any. */
@@ -16,7 +17,7 @@ export function abortOnSignals(signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"]
   setMaxListeners(0, controller.signal);
   let received: NodeJS.Signals | null = null;
   const handler = (name: NodeJS.Signals) => {
-    if (received !== null) process.exit(130);
+    if (received !== null) process.exit(exitCodeOf("INTERRUPTED"));
     received = name;
     onFirst?.(name);
     controller.abort(new Error(`received ${name}`));

@@ -76,7 +76,6 @@ export function toolEnvironment(input: ToolEnvironmentInput): Record<string, str
     if (reason !== null) {
       throw new GantryError("EXEC_TOOL_ENV_REFUSED", `field "terragrunt.env.${name}": ${reason}, which a job may not set`, {
         hint: "plan the job again from the deploy branch's configuration, and run it through the guards",
-        exitCode: 33,
       });
     }
     toolEnv[name] = value;

@@ -47,7 +47,7 @@ function fromVariables(variables: readonly string[], env: NodeJS.ProcessEnv): st
     if (configured === undefined || configured === "") continue;
     const path = isAbsolute(configured) ? configured : (findOnPath(configured, env) ?? resolve(configured));
     if (!isExecutable(path)) {
-      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint, exitCode: 31 });
+      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint });
     }
     return path;
   }
@@ -63,7 +63,6 @@ function find(variables: readonly string[], names: readonly string[], env: NodeJ
   }
   throw new GantryError("EXEC_TOOL_NOT_FOUND", `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`, {
     hint: toolHint,
-    exitCode: 31,
   });
 }
 

@@ -4,15 +4,12 @@
  * untracked) and followed by `git worktree prune`. Live worktrees are also removed synchronously when
  * the process exits, as a last line of defence.
  */
-import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { promisify } from "node:util";
 import { GantryError } from "@gantry/errors";
+import { checkoutConfig, git, GitError, runGitSync } from "@gantry/git";
 import { killLiveProcessGroups } from "./process.js";
-
-const execFileAsync = promisify(execFile);
 
 export interface JobWorktree extends AsyncDisposable {
   readonly dir: string;
@@ -23,17 +20,10 @@ const liveWorktrees = new Map<string, { repo: string; parent: string }>(); // wo
 let exitHookInstalled = false;
 
 function removeSync(dir: string, repo: string, parent: string): void {
-  try {
-    execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: repo, stdio: "ignore" });
-  } catch {
-    // The directory may be half-made; remove it and let prune forget it.
-  }
+  // The directory may be half-made: remove it anyway, and let prune forget it.
+  runGitSync(repo, ["worktree", "remove", "--force", dir]);
   rmSync(parent, { recursive: true, force: true });
-  try {
-    execFileSync("git", ["worktree", "prune"], { cwd: repo, stdio: "ignore" });
-  } catch {
-    // Nothing more can be done at exit.
-  }
+  runGitSync(repo, ["worktree", "prune"]);
 }
 
 function installExitHook(): void {
@@ -44,11 +34,6 @@ function installExitHook(): void {
     killLiveProcessGroups();
     for (const [dir, { repo, parent }] of liveWorktrees) removeSync(dir, repo, parent);
   });
-}
-
-export async function git(repo: string, args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync("git", args, { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
 }
 
 /**
@@ -63,13 +48,16 @@ function oneAtATime<T>(change: () => Promise<T>): Promise<T> {
   return next;
 }
 
+/** The checkout runs none of the filter drivers the repository's own configuration defines (see `checkoutConfig`). */
 async function addWorktree(repo: string, dir: string, ref: string): Promise<void> {
+  const config = await checkoutConfig(repo);
   for (let attempt = 1; ; attempt++) {
     try {
-      await oneAtATime(() => git(repo, ["worktree", "add", "--detach", "--quiet", dir, ref]));
+      await oneAtATime(() => git(repo, ["worktree", "add", "--detach", "--quiet", dir, ref], { config }));
       return;
     } catch (error) {
-      if (attempt >= 3 || !/\.git\/worktrees\//.test((error as Error).message)) throw error;
+      const text = error instanceof GitError ? error.stderr : (error as Error).message;
+      if (attempt >= 3 || !/\.git\/worktrees\//.test(text)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
@@ -88,7 +76,6 @@ export async function createJobWorktree(repo: string, ref: string, label = "job"
     rmSync(parent, { recursive: true, force: true });
     throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${(error as Error).message.trim()}`, {
       hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
-      exitCode: 32,
       cause: error,
     });
   }
@@ -118,7 +105,6 @@ export async function gitCommonDir(repo: string): Promise<string> {
     throw new GantryError("EXEC_NOT_A_REPOSITORY", `${repo} is not inside a git repository`, {
       hint: "pass --repo with the directory of your infrastructure-live checkout",
       location: { file: repo },
-      exitCode: 32,
       cause: error,
     });
   }

@@ -21,12 +21,13 @@ describe("gantry execute", () => {
     await using repo = createDemoRepo();
     const bad = gantry(repo, ["execute", "--repo", repo.dir, "--job", "-"], JSON.stringify({ apiVersion: "gantry/v1", kind: "Job", id: "x", action: "deploy" }));
     expect(bad.code).toBe(33);
-    expect(bad.stderr).toContain('error [EXEC_JOB_INVALID]: <stdin>: field "action"');
+    expect(bad.stderr).toContain('error [EXEC_JOB_INVALID]: <stdin>: not a valid gantry/v1 Job: field "action"');
     const notJson = gantry(repo, ["execute", "--job", "-"], "{oops");
     expect(notJson.code).toBe(33);
-    expect(notJson.stderr).toContain("<stdin>: not JSON");
+    expect(notJson.stderr).toContain("<stdin>:1:2: the Job is not JSON: expected a property name in double quotes at line 1, column 2");
     const missing = gantry(repo, ["execute", "--job", "nope.json"]);
-    expect(missing.stderr).toContain("EXEC_JOB_UNREADABLE");
+    expect(missing.code).toBe(33);
+    expect(missing.stderr).toContain("EXEC_JOB_INVALID]: nope.json: cannot read the Job nope.json: no such file");
     expect(gantry(repo, ["execute"]).code).toBe(2);
   });
 

@@ -230,7 +230,7 @@ describe("executeJob with real terragrunt and tofu", () => {
 
     const missing = await run(repo, makeJob({ action: "apply", units: [`${DEV}/database`], ref: repo.base }), { dryRun: true });
     expect(missing.status).toBe("failed");
-    expect(missing.error).toMatchObject({ code: "GUARD_UNIT_NOT_AT_REF", exitCode: 41 });
+    expect(missing.error).toMatchObject({ code: "GUARD_UNIT_MISSING_AT_REF", exitCode: 51 });
   });
 
   it("on abort interrupts the running unit, starts nothing new, removes the worktree and says what never started", async () => {

@@ -35,8 +35,8 @@ describe("parseJob", () => {
     expect(parseJob(JSON.parse(JSON.stringify(valid)))).toEqual(valid);
     const error = thrown(() => parseJob({ ...valid, ref: "main" }, "job.json"));
     expect(error.code).toBe("EXEC_JOB_INVALID");
-    expect(error.message).toMatch(/^field "ref": /);
-    expect(error.format()).toMatch(/^job\.json: field "ref": /);
+    expect(error.message).toMatch(/^not a valid gantry\/v1 Job: field "ref": /);
+    expect(error.format()).toMatch(/^job\.json: not a valid gantry\/v1 Job: field "ref": /);
     expect(error.exitCode).toBe(33);
     expect(thrown(() => parseJob({ ...valid, terragrunt: { ...valid.terragrunt, parallelism: 0 } })).message).toContain('field "terragrunt.parallelism"');
     expect(thrown(() => parseJob({ ...valid, units: ["a", 3] })).message).toContain('field "units[1]"');
@@ -72,9 +72,9 @@ describe("checkJobMinimal", () => {
     await using repo = createTempGitRepo({ "dev/app/terragrunt.hcl": "" });
     const ref = repo.sha();
     await expect(checkJobMinimal(makeJob({ action: "plan", units: ["dev/app"], ref }), { repo: repo.dir, env: {}, dryRun: false })).resolves.toBeTruthy();
-    await expect(checkJobMinimal(makeJob({ action: "plan", units: ["dev/app"], ref: "f".repeat(40) }), { repo: repo.dir, env: {}, dryRun: false })).rejects.toMatchObject({ code: "GUARD_REF_NOT_FOUND", exitCode: 40 });
+    await expect(checkJobMinimal(makeJob({ action: "plan", units: ["dev/app"], ref: "f".repeat(40) }), { repo: repo.dir, env: {}, dryRun: false })).rejects.toMatchObject({ code: "GUARD_UNIT_MISSING_AT_REF", exitCode: 51 });
     await expect(checkJobMinimal(makeJob({ action: "plan", units: ["dev/app", "dev/db"], ref }), { repo: repo.dir, env: {}, dryRun: false })).rejects.toMatchObject({
-      code: "GUARD_UNIT_NOT_AT_REF",
+      code: "GUARD_UNIT_MISSING_AT_REF",
       message: expect.stringContaining('field "units[1]"'),
     });
   });

@@ -116,7 +116,7 @@ describe("executing units generated from stack files", () => {
     const head = repo.commit({ "live/prod/terragrunt.stack.hcl": stack(catalog.dir, "10.0.0.0/16", "v1") });
     await expect(checkJobMinimal(makeJob({ action: "plan", units: [`${PROD}/app`, `${PROD}/vpc`], ref: head }), { repo: repo.dir, env: {}, dryRun: false })).resolves.toBeTruthy();
     await expect(checkJobMinimal(makeJob({ action: "plan", units: [`${PROD}/worker`], ref: head }), { repo: repo.dir, env: {}, dryRun: false })).rejects.toMatchObject({
-      code: "GUARD_UNIT_NOT_AT_REF",
+      code: "GUARD_UNIT_MISSING_AT_REF",
       message: expect.stringContaining("no stack file generates it"),
     });
   });

@@ -5,7 +5,8 @@
  */
 import { jobSchema, type Job } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
-import { GuardRefusedError, GUARD_INTERRUPTED_EXIT_CODE, type GuardName } from "./errors.js";
+import { GuardRefusedError, type GuardName } from "./errors.js";
+import { describeIssues } from "@gantry/documents";
 import {
   checkApplyOnDeployBranch,
   checkDestroyOnDeployBranch,
@@ -74,12 +75,11 @@ const WRITES = new Set<Job["action"]>(["apply", "destroy"]);
 function parseJob(job: unknown): Job {
   const parsed = jobSchema.safeParse(job);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
   throw new GuardRefusedError({
     guard: "job-document",
     unit: null,
     commit: null,
-    message: `the job document is invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "unknown problem"}`,
+    message: `not a valid gantry/v1 Job: ${describeIssues(parsed.error.issues)}`,
     hint: "pass the job exactly as `gantry plan --json` produced it",
   });
 }
@@ -87,7 +87,6 @@ function parseJob(job: unknown): Job {
 const interrupted = () =>
   new GantryError("GUARD_INTERRUPTED", "interrupted while the guards were checking the job: nothing was run", {
     hint: "run the job again",
-    exitCode: GUARD_INTERRUPTED_EXIT_CODE,
   });
 
 /** Runs one step, or stops waiting for it as soon as the signal aborts (its git processes are killed). */

@@ -5,11 +5,11 @@
  * the standard AWS credential chain applies unchanged.
  */
 import type { Job } from "@gantry/classifier";
-import { credentialsError } from "./errors.js";
 import { wasJobGuarded } from "./guarded-jobs.js";
 import { requestGithubOidcToken, STS_AUDIENCE } from "./oidc-token.js";
 import { sessionNameFromEnvironment } from "./session-name.js";
 import { isGithubActions } from "./workflow-identity.js";
+import { GantryError } from "@gantry/errors";
 
 export interface JobCredentials {
   /** Variables for Terragrunt's process environment only (never this process's own). */
@@ -40,10 +40,10 @@ export async function obtainCredentials(job: Job, options: ObtainCredentialsOpti
 
   const role = roleForAction(job.action);
   if (role === "apply" && !wasJobGuarded(job)) {
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_APPLY_ROLE_UNGUARDED",
       `job ${job.id} asks for the apply role but has not passed checkJob in this process (or changed since)`,
-      "call checkJob(job, ...) first and pass the same job object to obtainCredentials",
+      { hint: "call checkJob(job, ...) first and pass the same job object to obtainCredentials" },
     );
   }
   const roleArn = role === "apply" ? authentication.applyRoleArn : authentication.planRoleArn;
@@ -67,13 +67,12 @@ export async function obtainCredentials(job: Job, options: ObtainCredentialsOpti
   } catch (cause) {
     const awsCode = (cause as { name?: string }).name ?? "Error";
     const message = ((cause as Error).message ?? "").replaceAll(webIdentityToken, "***");
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_ASSUME_ROLE_FAILED",
       `STS refused ${role} role ${roleArn} for session ${roleSessionName}: ${awsCode}: ${message}`,
-      role === "apply"
+      { hint: role === "apply"
         ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`"
-        : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com",
-      cause,
+        : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com", cause },
     );
   }
   const env: Record<string, string> = {

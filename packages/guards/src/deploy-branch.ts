@@ -69,7 +69,7 @@ export async function resolveDeployBranchTip(
     }
     const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...(shallow ? ["--unshallow"] : []), "origin", `+refs/heads/${branch}:${tracking}`], {
       signal,
-      env: fetchCredentials(options.token),
+      config: fetchCredentials(options.token),
     });
     if (fetched.exitCode !== 0) {
       throw refuse(

@@ -1,30 +1,27 @@
 /**
- * Refusals and credential failures. Every guard has its own stable code and exit code (40-59), so a
- * workflow log or a script can tell *which* guard stopped a job; credential failures use 60-69.
+ * Refusals. Every guard has its own stable code (and so its own exit code, 40-59, in the registry of
+ * `@gantry/errors`), so a workflow log or a script can tell *which* guard stopped a job.
  */
-import { GantryError } from "@gantry/errors";
+import { GantryError, type ErrorCode } from "@gantry/errors";
 
 /** The guards, by the name a refusal reports. */
 export const GUARDS = {
-  "deploy-branch": { code: "GUARD_DEPLOY_BRANCH_UNAVAILABLE", exitCode: 40 },
-  "path-containment": { code: "GUARD_PATH_ESCAPE", exitCode: 41 },
-  "workflow-identity": { code: "GUARD_UNTRUSTED_WORKFLOW", exitCode: 42 },
-  "apply-ref-on-deploy-branch": { code: "GUARD_REF_NOT_ON_DEPLOY_BRANCH", exitCode: 43 },
-  "apply-unit-on-deploy-branch": { code: "GUARD_UNIT_NOT_ON_DEPLOY_BRANCH", exitCode: 44 },
-  "destroy-unit-absent": { code: "GUARD_DESTROY_UNIT_STILL_LIVE", exitCode: 45 },
-  "destroy-removal-merged": { code: "GUARD_DESTROY_REMOVAL_NOT_MERGED", exitCode: 46 },
-  "destroy-ref-ancestor": { code: "GUARD_DESTROY_REF_NOT_ANCESTOR", exitCode: 47 },
-  "re-derive": { code: "GUARD_JOB_NOT_REDERIVED", exitCode: 48 },
-  "pull-request-preflight": { code: "GUARD_PR_NOT_AHEAD", exitCode: 49 },
-  "job-document": { code: "GUARD_INVALID_JOB", exitCode: 50 },
-  "unit-at-ref": { code: "GUARD_UNIT_MISSING_AT_REF", exitCode: 51 },
-  "trusted-settings": { code: "GUARD_UNTRUSTED_SETTINGS", exitCode: 52 },
-  "no-rollback": { code: "GUARD_UNIT_SUPERSEDED", exitCode: 53 },
-  "workflow-role": { code: "GUARD_WRONG_WORKFLOW", exitCode: 54 },
-} as const;
-
-/** A check interrupted (SIGINT/SIGTERM): nothing was run. The exit code of an interrupted run. */
-export const GUARD_INTERRUPTED_EXIT_CODE = 130;
+  "deploy-branch": "GUARD_DEPLOY_BRANCH_UNAVAILABLE",
+  "path-containment": "GUARD_PATH_ESCAPE",
+  "workflow-identity": "GUARD_UNTRUSTED_WORKFLOW",
+  "apply-ref-on-deploy-branch": "GUARD_REF_NOT_ON_DEPLOY_BRANCH",
+  "apply-unit-on-deploy-branch": "GUARD_UNIT_NOT_ON_DEPLOY_BRANCH",
+  "destroy-unit-absent": "GUARD_DESTROY_UNIT_STILL_LIVE",
+  "destroy-removal-merged": "GUARD_DESTROY_REMOVAL_NOT_MERGED",
+  "destroy-ref-ancestor": "GUARD_DESTROY_REF_NOT_ANCESTOR",
+  "re-derive": "GUARD_JOB_NOT_REDERIVED",
+  "pull-request-preflight": "GUARD_PR_NOT_AHEAD",
+  "job-document": "GUARD_INVALID_JOB",
+  "unit-at-ref": "GUARD_UNIT_MISSING_AT_REF",
+  "trusted-settings": "GUARD_UNTRUSTED_SETTINGS",
+  "no-rollback": "GUARD_UNIT_SUPERSEDED",
+  "workflow-role": "GUARD_WRONG_WORKFLOW",
+} as const satisfies Record<string, ErrorCode>;
 
 export type GuardName = keyof typeof GUARDS;
 
@@ -51,9 +48,8 @@ export class GuardRefusedError extends GantryError {
     const where = [refusal.unit ? `unit ${refusal.unit}` : null, refusal.commit ? `commit ${refusal.commit}` : null]
       .filter(Boolean)
       .join(", ");
-    super(GUARDS[refusal.guard].code, `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`, {
+    super(GUARDS[refusal.guard], `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`, {
       hint: refusal.hint,
-      exitCode: GUARDS[refusal.guard].exitCode,
       cause: options.cause,
     });
     this.name = "GuardRefusedError";
@@ -65,16 +61,4 @@ export class GuardRefusedError extends GantryError {
   static isGuardRefusal(value: unknown): value is GuardRefusedError {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[guardMarker] === true;
   }
-}
-
-export const CREDENTIAL_ERRORS = {
-  CREDENTIALS_OIDC_UNAVAILABLE: 60,
-  CREDENTIALS_OIDC_REQUEST_FAILED: 61,
-  CREDENTIALS_ASSUME_ROLE_FAILED: 62,
-  CREDENTIALS_APPLY_ROLE_UNGUARDED: 63,
-  CREDENTIALS_NOT_CONFIGURED: 64,
-} as const;
-
-export function credentialsError(code: keyof typeof CREDENTIAL_ERRORS, message: string, hint: string, cause?: unknown): GantryError {
-  return new GantryError(code, message, { hint, exitCode: CREDENTIAL_ERRORS[code], cause });
 }

@@ -6,7 +6,7 @@
 export { checkJob, type CheckJobOptions, type GuardReport, type WorkflowRole } from "./check-job.js";
 export { DEFAULT_DEPLOY_BRANCH, trustedDeployBranch } from "./trust-root.js";
 export { obtainCredentials, roleForAction, type JobCredentials, type ObtainCredentialsOptions } from "./credentials.js";
-export { GuardRefusedError, GUARDS, CREDENTIAL_ERRORS, type GuardName, type GuardRefusal } from "./errors.js";
+export { GuardRefusedError, GUARDS, type GuardName, type GuardRefusal } from "./errors.js";
 export { rederiveWithClassifier, type RederiveJobs } from "./rederive.js";
 export { buildSessionName, sessionNameFromEnvironment } from "./session-name.js";
 export { requestGithubOidcToken, readJwtClaims, STS_AUDIENCE } from "./oidc-token.js";

@@ -1,5 +1,5 @@
 /** GitHub Actions' OIDC token: requested from the runner's endpoint, and its (unverified) claims read. */
-import { credentialsError } from "./errors.js";
+import { GantryError } from "@gantry/errors";
 
 export const STS_AUDIENCE = "sts.amazonaws.com";
 
@@ -17,17 +17,17 @@ export async function requestGithubOidcToken(env: NodeJS.ProcessEnv, audience = 
   const requestUrl = env["ACTIONS_ID_TOKEN_REQUEST_URL"];
   const requestToken = env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"];
   if (!requestUrl || !requestToken) {
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_OIDC_UNAVAILABLE",
       "ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set: this job cannot request an OIDC token",
-      "add `permissions: { id-token: write, contents: read }` to the workflow job that runs gantry",
+      { hint: "add `permissions: { id-token: write, contents: read }` to the workflow job that runs gantry" },
     );
   }
   let url: URL;
   try {
     url = new URL(requestUrl);
   } catch (cause) {
-    throw credentialsError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", "this variable is set by the runner; do not override it", cause);
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", { hint: "this variable is set by the runner; do not override it", cause });
   }
   url.searchParams.set("audience", audience);
   let response: Response;
@@ -37,18 +37,18 @@ export async function requestGithubOidcToken(env: NodeJS.ProcessEnv, audience = 
       signal: AbortSignal.timeout(15_000),
     });
   } catch (cause) {
-    throw credentialsError("CREDENTIALS_OIDC_REQUEST_FAILED", `the OIDC token request to ${url.host} failed: ${(cause as Error).message}`, "retry the workflow; the runner's token service was unreachable", cause);
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", `the OIDC token request to ${url.host} failed: ${(cause as Error).message}`, { hint: "retry the workflow; the runner's token service was unreachable", cause });
   }
   if (!response.ok) {
-    throw credentialsError(
+    throw new GantryError(
       "CREDENTIALS_OIDC_REQUEST_FAILED",
       `the OIDC token request to ${url.host} answered HTTP ${response.status}`,
-      "check `permissions: id-token: write` on the job; the request token is only valid inside its own job",
+      { hint: "check `permissions: id-token: write` on the job; the request token is only valid inside its own job" },
     );
   }
   const body = (await response.json().catch(() => null)) as { value?: unknown } | null;
   if (typeof body?.value !== "string" || body.value.split(".").length !== 3) {
-    throw credentialsError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", "retry the workflow");
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", { hint: "retry the workflow" });
   }
   return body.value;
 }

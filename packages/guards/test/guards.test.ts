@@ -317,6 +317,6 @@ describe("job document", () => {
     const job = { ...makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base: head, head } }), ref: "main" };
     const error = await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }));
     expectRefused(error, "job-document", 50, null, null);
-    expect(error.message).toContain("at ref");
+    expect(error.message).toContain('field "ref"');
   });
 });

@@ -10,7 +10,6 @@ export class HclSyntaxError extends GantryError {
   constructor(message: string, fileName: string, source: string, offset: number, hint?: string) {
     const { line, column } = positionAt(source, offset);
     super("HCL_SYNTAX", message, {
-      exitCode: 15,
       location: { file: fileName, line, column },
       hint: hint ?? "fix the HCL syntax at this position (see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md)",
     });
@@ -36,7 +35,6 @@ export class HclEvalError extends GantryError {
           ? { file: where.file }
           : { file: where.file, ...positionAt(where.source, range.start) };
     super("HCL_EVAL", message, {
-      exitCode: 16,
       ...(location ? { location } : {}),
       hint: hint ?? "check the expression; only values known without running Terraform can be evaluated",
     });

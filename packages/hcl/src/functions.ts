@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { valueToBool, valueToNumber, valueToString } from "./convert.js";
 import { HclEvalError } from "./errors.js";
-import { findJsonSyntaxError } from "./json-error.js";
+import { findJsonSyntaxError } from "@gantry/documents";
 import type { HclFunction } from "./evaluate.js";
 import { type HclValue, Unknown, collapseFragments, findUnknown, isObjectValue, isUnknown, numberToString, setKey, sortedKeys, typeName, valuesEqual } from "./values.js";
 
@@ -594,7 +594,7 @@ const fns: Record<string, HclFunction> = {
     try {
       return fromJson(JSON.parse(str(a[0])));
     } catch {
-      // Our own reason, never V8's: see json-error.ts.
+      // Our own reason, never V8's: see `findJsonSyntaxError` in @gantry/documents.
       const error = findJsonSyntaxError(str(a[0]));
       return fail(error ? `the argument is not valid JSON: expected ${error.expected} at line ${error.line}, column ${error.column}` : "the argument is not valid JSON");
     }

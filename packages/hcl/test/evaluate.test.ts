@@ -10,7 +10,7 @@ import {
   parseHcl,
   Unknown,
 } from "../src/index.js";
-import { findJsonSyntaxError } from "../src/json-error.js";
+import { findJsonSyntaxError } from "@gantry/documents";
 
 const vars: Record<string, HclValue> = {
   local: {
@@ -34,7 +34,7 @@ const vars: Record<string, HclValue> = {
 const testFunctions: Record<string, HclFunction> = {
   get_terragrunt_dir: () => "/repo/live/prod/app",
   file: (args) => {
-    throw new GantryError("TEST_FILE_MISSING", `no such file: ${String(args[0])}`);
+    throw new GantryError("UNREADABLE_CONFIG", `no such file: ${String(args[0])}`);
   },
   get_env: (args) => new Unknown(`environment variable ${String(args[0])}`),
 };
@@ -257,7 +257,7 @@ describe("functions, try and can", () => {
     } catch (e) {
       thrown = e;
     }
-    expect(thrown).toMatchObject({ code: "TEST_FILE_MISSING", message: "no such file: missing.yaml" });
+    expect(thrown).toMatchObject({ code: "UNREADABLE_CONFIG", message: "no such file: missing.yaml" });
   });
 
   it("try and can return unknown for an unknown argument (it cannot be known whether it fails)", () => {

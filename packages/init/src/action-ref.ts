@@ -3,7 +3,8 @@
  * branch (`@v0.1.0`, the default being this version's tag) is resolved to its commit with `git ls-remote`
  * (no API, no token: the Action's repository is public), preferring a tag's peeled commit.
  */
-import { execFile } from "node:child_process";
+import { tmpdir } from "node:os";
+import { git } from "@gantry/git";
 import { GantryError } from "@gantry/errors";
 import { DEFAULT_ACTION_REPOSITORY } from "./pins.js";
 import { invalidOption, parseRepository } from "./settings.js";
@@ -24,15 +25,10 @@ export interface ResolveActionRefOptions {
   readonly signal?: AbortSignal;
 }
 
-function lsRemote(url: string, ref: string, signal: AbortSignal | undefined): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      ["ls-remote", "--", url, ref, `${ref}^{}`],
-      { encoding: "utf8", timeout: 60_000, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }, ...(signal ? { signal } : {}) },
-      (error, stdout, stderr) => (error ? reject(new Error(stderr.trim() || error.message)) : resolve(stdout)),
-    );
-  });
+async function lsRemote(url: string, ref: string, signal: AbortSignal | undefined): Promise<string> {
+  const timeout = AbortSignal.timeout(60_000);
+  // Outside any repository: no repository's configuration (url.*.insteadOf) applies to the listing.
+  return git(tmpdir(), ["ls-remote", "--", url, ref, `${ref}^{}`], { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
 }
 
 export async function resolveActionRef(options: ResolveActionRefOptions): Promise<ActionRef> {
@@ -51,7 +47,6 @@ export async function resolveActionRef(options: ResolveActionRefOptions): Promis
   } catch (error) {
     throw new GantryError("INIT_ACTION_UNRESOLVED", `cannot list ${url} to find the commit of '${ref}': ${(error as Error).message}`, {
       hint: `pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`,
-      exitCode: 2,
     });
   }
   const lines = listed.split("\n").filter(Boolean).map((line) => line.split("\t") as [string, string]);
@@ -59,7 +54,6 @@ export async function resolveActionRef(options: ResolveActionRefOptions): Promis
   if (!pick || !/^[0-9a-f]{40}$/.test(pick[0])) {
     throw new GantryError("INIT_ACTION_UNRESOLVED", `${url} has no tag or branch '${ref}'`, {
       hint: `check the version, or pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`,
-      exitCode: 2,
     });
   }
   return { repository: name, sha: pick[0], version: ref };

@@ -59,7 +59,7 @@ const repositoryPattern = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
 const environmentPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function invalidOption(option: string, message: string, hint: string): GantryError {
-  return new GantryError("INIT_INVALID_OPTION", `--${option}: ${message}`, { hint, exitCode: 2 });
+  return new GantryError("INIT_INVALID_OPTION", `--${option}: ${message}`, { hint });
 }
 
 export function parseRepository(option: string, value: string): Repository {

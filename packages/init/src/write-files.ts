@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { parseDocument, type DocumentSpec } from "@gantry/documents";
 import { GantryError } from "@gantry/errors";
 import { z } from "zod";
 import type { GeneratedFile } from "./render-shared.js";
@@ -37,6 +38,13 @@ export interface PlannedFile extends GeneratedFile {
 
 const sha256 = (content: string | Buffer) => createHash("sha256").update(content).digest("hex");
 
+const manifestDocument = {
+  kind: "InitManifest",
+  schema: manifestSchema,
+  code: "INIT_MANIFEST_INVALID",
+  hint: "it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)",
+} as const satisfies DocumentSpec<typeof manifestSchema>;
+
 function readManifest(dir: string): InitManifest | undefined {
   const path = join(dir, MANIFEST_FILE);
   let text: string;
@@ -44,28 +52,9 @@ function readManifest(dir: string): InitManifest | undefined {
     text = readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${(error as Error).message}`, { location: { file: path }, exitCode: 20 });
+    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${(error as Error).message}`, { location: { file: path } });
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE} is not JSON: ${(error as Error).message}`, {
-      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
-      location: { file: path },
-      exitCode: 20,
-    });
-  }
-  const parsed = manifestSchema.safeParse(document);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new GantryError("INIT_MANIFEST_INVALID", `${MANIFEST_FILE}: field "${issue.path.join(".") || "(document)"}": ${issue.message}`, {
-      hint: `it records what gantry init wrote; delete it and every existing file counts as yours (kept unless --force)`,
-      location: { file: path },
-      exitCode: 20,
-    });
-  }
-  return parsed.data;
+  return parseDocument(text, manifestDocument, path);
 }
 
 function current(path: string): { kind: "missing" } | { kind: "link" } | { kind: "file"; content: Buffer } {
@@ -124,7 +113,6 @@ export function writePlannedFiles(dir: string, planned: readonly PlannedFile[], 
     throw new GantryError("INIT_WRITE_FAILED", `cannot write ${failure.path}: ${failure.error.message}`, {
       hint: `written: ${written.join(", ") || "nothing"}; not written: ${notWritten.join(", ")}. Fix the cause and run gantry init again (it resumes: what it wrote is recorded)`,
       location: { file: join(dir, failure.path) },
-      exitCode: 20,
     });
   }
 }

@@ -5,13 +5,14 @@
  * Fetches are kept in `<git common dir>/gantry/stack-sources/`, one checkout per (url, ref), and reused by
  * later runs: a ref that is a moving branch is not fetched again while its checkout is there (pin catalog
  * sources to tags or commits, as Gruntwork recommends). The URL comes from a stack file anyone may change in
- * a pull request, so git runs with the plain transports only (no `ext::`, which runs commands), no hooks and
- * no submodules, and never prompts.
+ * a pull request: git runs as `@gantry/git` runs it for every call (the plain transports only, no `ext::`, which
+ * runs commands; no hooks, no submodules; never prompts).
  */
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { runGitRaw, type TreeEntry } from "../git.js";
+import { runGit } from "@gantry/git";
+import type { TreeEntry } from "../git.js";
 
 /** A file of a source directory: its mode as git writes it, and its bytes (a symlink's target text). */
 export interface SourceFile {
@@ -23,8 +24,6 @@ export interface SourceFile {
 const MAX_FILES = 5000;
 const MAX_BYTES = 64 * 1024 * 1024;
 
-const FETCH_ENV = { GIT_ALLOW_PROTOCOL: "file:git:http:https:ssh", GIT_CONFIG_NOSYSTEM: "1" };
-const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "protocol.ext.allow=never"];
 
 /**
  * Sources outside the repository for one run: each git source fetched once per (url, ref), and each directory
@@ -68,13 +67,13 @@ export class SourceFetcher {
         ["checkout", "-q", "--detach", "FETCH_HEAD"],
       ];
       for (const step of steps) {
-        const result = await runGitRaw(temporary, [...SAFE_CONFIG, ...step], FETCH_ENV);
-        if (result.code !== 0) return { error: `git ${step[0]} of ${url}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
+        const result = await runGit(temporary, step);
+        if (result.exitCode !== 0) return { error: `git ${step[0]} of ${url}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
       }
-      const head = await runGitRaw(temporary, [...SAFE_CONFIG, "rev-parse", "HEAD"], FETCH_ENV);
+      const head = await runGit(temporary, ["rev-parse", "HEAD"]);
       rmSync(dir, { recursive: true, force: true });
       renameSync(temporary, dir);
-      return { dir, commit: head.stdout.toString("utf8").trim() };
+      return { dir, commit: head.stdout.trim() };
     } catch (error) {
       return { error: `fetching ${url} failed: ${error instanceof Error ? error.message : String(error)}` };
     } finally {

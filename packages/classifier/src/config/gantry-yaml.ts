@@ -3,9 +3,9 @@
  * name the line of the offending key.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
-import { classifierError } from "../errors.js";
 import type { GantryConfig } from "./schema.js";
 import { validateConfig, type ConfigPath, type LocateKey } from "./validate.js";
+import { GantryError } from "@gantry/errors";
 
 export function parseYamlDocument(text: string, file: string): { document: Document; locate: LocateKey; toValue: () => unknown } {
   const lineCounter = new LineCounter();
@@ -13,7 +13,7 @@ export function parseYamlDocument(text: string, file: string): { document: Docum
   const error = document.errors[0];
   if (error) {
     const position = error.linePos?.[0];
-    throw classifierError("CONFIG_SYNTAX", `invalid YAML: ${(error.message.split("\n")[0] ?? "").replace(/\s*at line \d+, column \d+:?$/, "")}`, {
+    throw new GantryError("CONFIG_SYNTAX", `invalid YAML: ${(error.message.split("\n")[0] ?? "").replace(/\s*at line \d+, column \d+:?$/, "")}`, {
       location: { file, ...(position ? { line: position.line, column: position.col } : {}) },
       hint: "fix the YAML syntax at that line",
     });
@@ -55,7 +55,7 @@ function documentValue(document: Document, file: string, positionOf: (offset: nu
       },
     });
     const message = unresolved !== undefined ? `invalid YAML: the alias *${unresolved} has no anchor &${unresolved} before it` : `invalid YAML: more than ${MAX_ALIAS_COUNT} alias expansions (a document that expands without bound)`;
-    throw classifierError("CONFIG_SYNTAX", message, {
+    throw new GantryError("CONFIG_SYNTAX", message, {
       location: { file, ...(offset !== undefined ? positionOf(offset) : {}) },
       hint: unresolved !== undefined ? `define the anchor (&${unresolved}) before using it, or write the value out` : "write the values out instead of nesting aliases",
       cause: error,
@@ -88,7 +88,7 @@ export function parseGantryConfigYaml(text: string, file: string): GantryConfig 
   const { locate, toValue } = parseYamlDocument(text, file);
   const value: unknown = toValue() ?? {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw classifierError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
+    throw new GantryError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
       location: { file, line: 1 },
       hint: "see packages/classifier/README.md for an example configuration",
     });

@@ -15,7 +15,6 @@
  */
 import { parseHcl, evaluate, isUnknown, standardFunctions, type Attribute, type Block, type Body } from "@gantry/hcl";
 import { GantryError } from "@gantry/errors";
-import { classifierError } from "../errors.js";
 import { parseIgnoreList } from "./gruntwork-yaml.js";
 import type { GantryConfig, GantryConfigInput } from "./schema.js";
 import { formatConfigPath, validateConfig, type ConfigPath, type ConfigPosition } from "./validate.js";
@@ -166,7 +165,7 @@ class HclReader {
       this.body = parseHcl(file.text, file.path).body;
     } catch (error) {
       const location = GantryError.isInstance(error) ? error.location : undefined;
-      throw classifierError("CONFIG_SYNTAX", `invalid HCL: ${(error as Error).message}`, {
+      throw new GantryError("CONFIG_SYNTAX", `invalid HCL: ${(error as Error).message}`, {
         location: location ?? { file: file.path },
         hint: "fix the HCL syntax in the Gruntwork configuration",
         cause: error,
@@ -208,7 +207,7 @@ class HclReader {
   }
 
   fail(offset: number, message: string, hint = "fix the Gruntwork configuration, or move to .gantry/config.yml"): never {
-    throw classifierError("CONFIG_INVALID", message, { location: { file: this.file.path, ...lineAt(this.file.text, offset) }, hint });
+    throw new GantryError("CONFIG_INVALID", message, { location: { file: this.file.path, ...lineAt(this.file.text, offset) }, hint });
   }
 }
 

@@ -5,16 +5,16 @@
  * meaning for Gantry and is ignored. The legacy format has no environments: one `default` environment
  * covers every unit, without AWS authentication.
  */
-import { classifierError } from "../errors.js";
 import { parseYamlDocument } from "./gantry-yaml.js";
 import type { GantryConfig, GantryConfigInput } from "./schema.js";
 import { validateConfig, type ConfigPath } from "./validate.js";
+import { GantryError } from "@gantry/errors";
 
 export function parseGruntworkConfigYaml(text: string, file: string): GantryConfig {
   const { locate, toValue } = parseYamlDocument(text, file);
   const root: unknown = toValue() ?? {};
   const fail = (path: ConfigPath, message: string): never => {
-    throw classifierError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
+    throw new GantryError("CONFIG_INVALID", `key ${path.join(".")}: ${message}`, {
       location: { file, ...(locate(path) ?? {}) },
       hint: "see Gruntwork's config.yml reference; Gantry honours deploy-branch-name, ignore-list and env",
     });

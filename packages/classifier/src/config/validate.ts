@@ -4,10 +4,11 @@
  */
 import type { z } from "zod";
 import { formatDidYouMean } from "@gantry/errors";
-import { classifierError } from "../errors.js";
-import { isSecretName, looksLikeSecretValue } from "../secret-names.js";
+import { isSecretName, looksLikeSecretValue } from "@gantry/secrets";
 import { reservedToolVariable } from "../tool-variables.js";
 import { gantryConfigSchema, type GantryConfig } from "./schema.js";
+import { formatFieldPath } from "@gantry/documents";
+import { GantryError } from "@gantry/errors";
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -22,13 +23,7 @@ export interface ConfigPosition {
 }
 
 export function formatConfigPath(path: ConfigPath): string {
-  let text = "";
-  for (const segment of path) {
-    if (typeof segment === "number") text += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text += text === "" ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
-  }
-  return text === "" ? "(top level)" : text;
+  return formatFieldPath(path, "(top level)");
 }
 
 export function validateConfig(value: unknown, file: string, locate: LocateKey, hint?: string): GantryConfig {
@@ -41,7 +36,7 @@ export function validateConfig(value: unknown, file: string, locate: LocateKey, 
   const [first, ...others] = result.error.issues.map((issue) => describeIssue(issue, value, locate));
   const also = others.slice(0, 5).map((other) => `${other.position ? `line ${other.position.line}: ` : ""}${other.text}`);
   const more = others.length > 5 ? [`and ${others.length - 5} more`] : [];
-  throw classifierError("CONFIG_INVALID", first!.text, {
+  throw new GantryError("CONFIG_INVALID", first!.text, {
     location: { file, ...(first!.position ?? {}) },
     hint: [
       hint ?? "fix the key as described; the JSON Schema packages/classifier/config.schema.json lists every key",
@@ -56,7 +51,7 @@ function refuseSecrets(config: GantryConfig, file: string, locate: LocateKey): v
     const byName = isSecretName(name) && value !== "";
     if (!byName && !looksLikeSecretValue(value)) continue;
     const path = ["terragrunt", "env", name];
-    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
+    throw new GantryError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
       location: { file, ...(locate(path) ?? locate(path, { key: true }) ?? {}) },
       hint: "remove it from the configuration and give it to the executor through your CI's secret store (terragrunt inherits the executor's environment)",
     });
@@ -69,7 +64,7 @@ function refuseReservedVariables(config: GantryConfig, file: string, locate: Loc
     const reason = reservedToolVariable(name);
     if (reason === null) continue;
     const path = ["terragrunt", "env", name];
-    throw classifierError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
+    throw new GantryError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
       location: { file, ...(locate(path, { key: true }) ?? locate(path) ?? {}) },
       hint: "remove it; set it in the pipelines repository's workflow if the pipelines side really needs it",
     });

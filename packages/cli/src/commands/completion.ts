@@ -1,4 +1,4 @@
-import { GantryError, formatDidYouMean } from "@gantry/errors";
+import { formatDidYouMean, usageError } from "@gantry/errors";
 import { parseCommandArgs } from "../args.js";
 import { HelpRequested } from "../help.js";
 import type { CliIO, Command } from "../io.js";
@@ -107,7 +107,7 @@ export const command: Command = async (argv, io) => {
   const shell = positionals[0];
   if (shell === undefined || positionals.length > 1 || !shells.includes(shell as Shell)) {
     const suggestion = shell === undefined ? undefined : formatDidYouMean(shell, shells);
-    throw new GantryError("USAGE", shell === undefined ? "name the shell: bash, zsh or fish" : `no completion for '${positionals.join(" ")}'${suggestion ? `: ${suggestion}` : ""}`, { hint: "gantry completion bash|zsh|fish", exitCode: 2 });
+    throw usageError(shell === undefined ? "name the shell: bash, zsh or fish" : `no completion for '${positionals.join(" ")}'${suggestion ? `: ${suggestion}` : ""}`, { hint: "gantry completion bash|zsh|fish" });
   }
   const model = await completionModel(io);
   const render = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell as Shell];

@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { relative, resolve } from "node:path";
-import type { PlanDocument } from "@gantry/classifier";
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import {
+  dispatchPlanDocument,
   dispatchPlanToWorkflow,
   githubCredentialFor,
   githubTimingFromEnvironment,
@@ -10,8 +10,9 @@ import {
   type DispatchProgress,
   type RequestDeploymentOptions,
 } from "@gantry/dispatcher";
-import { GantryError } from "@gantry/errors";
-import { abortOnSignals, parsePlanDocument } from "@gantry/executor";
+import { GantryError, usageError, exitCodeOf } from "@gantry/errors";
+import { abortOnSignals } from "@gantry/executor";
+import { readDocument } from "@gantry/documents";
 import { TOKEN_SETTINGS } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { Command } from "../io.js";
@@ -59,7 +60,7 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
   if (value === undefined) return fallback;
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0 || (whole && !Number.isInteger(number))) {
-    throw new GantryError("USAGE", `--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, { hint: "see `gantry dispatch --help`", exitCode: 2 });
+    throw usageError(`--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, { command: "dispatch" });
   }
   return number;
 }
@@ -130,7 +131,7 @@ export const command: Command = async (argv, io) => {
     },
     help,
   );
-  const usage = (message: string, hint = "see `gantry dispatch --help`") => new GantryError("USAGE", message, { hint, exitCode: 2 });
+  const usage = (message: string, hint?: string) => usageError(message, { command: "dispatch", ...(hint ? { hint } : {}) });
   const repository = requireOption("dispatch", values.repository, "repository");
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
   if (!match) throw usage(`--repository must be OWNER/REPO, not '${repository}'`, "e.g. --repository acme/infrastructure-pipelines");
@@ -156,7 +157,6 @@ export const command: Command = async (argv, io) => {
     if (!values["allow-non-main-ref"]) {
       throw new GantryError("DISPATCH_REF_NOT_TRUSTED", `--ref ${ref}: only main of the pipelines repository is trusted with credentials`, {
         hint: "dispatch to main; to test a workflow change on a branch, pass --allow-non-main-ref (its runs get no apply credentials: the apply role trusts refs/heads/main only)",
-        exitCode: 2,
       });
     }
     io.stderr.write(`gantry dispatch: warning: dispatching to '${ref}', not main, of ${repository}; the apply role's trust policy admits only refs/heads/main, so apply and destroy jobs will be refused credentials\n`);
@@ -172,10 +172,9 @@ export const command: Command = async (argv, io) => {
   if (credential === undefined) {
     throw new GantryError("DISPATCH_TOKEN_MISSING", `${setting.variable} is not set`, {
       hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
-      exitCode: 2,
     });
   }
-  const plan = values.plan === undefined ? undefined : readPlan(resolve(io.cwd, values.plan), io.cwd);
+  const plan = values.plan === undefined ? undefined : await readDocument(values.plan, dispatchPlanDocument, io);
   if (plan) {
     const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
     if (deploying && workflows.applyWorkflow === undefined) throw usage("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
@@ -231,25 +230,8 @@ export const command: Command = async (argv, io) => {
     io.stdout.write(rollUp(outcome));
   }
   if (outcome.succeeded) return 0;
-  return outcome.interrupted ? 130 : 30;
+  return exitCodeOf(outcome.interrupted ? "INTERRUPTED" : "JOB_FAILED");
 };
-
-function readPlan(planFile: string, cwd: string): PlanDocument {
-  const planName = relative(cwd, planFile) || planFile;
-  let text: string;
-  try {
-    text = readFileSync(planFile, "utf8");
-  } catch (error) {
-    throw new GantryError("DISPATCH_PLAN_UNREADABLE", `cannot read the plan ${planName}: ${(error as Error).message}`, { hint: "pass the file written by `gantry plan --json`", location: { file: planName }, exitCode: 20 });
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new GantryError("DISPATCH_PLAN_INVALID", `the plan is not JSON: ${(error as Error).message}`, { hint: "pass the file written by `gantry plan --json` unchanged", location: { file: planName }, exitCode: 20 });
-  }
-  return parsePlanDocument(document, planName);
-}
 
 /** `--deploy`: the deployment request alone, reported as a DispatchOutcome with no jobs. */
 async function deployOnly(

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseConfigFiles } from "@gantry/classifier";
 import { checkTokenScopes, diagnoseGitHubApp, githubAppFromEnvironment, GITHUB_APP_VARIABLES, type GitHubAppDiagnosis } from "@gantry/dispatcher";
-import { formatLocation, GantryError } from "@gantry/errors";
+import { formatLocation, GantryError, usageError } from "@gantry/errors";
 import { diagnoseSetup, readToken, TOKEN_SETTINGS, type ReadTokenScopes, type TokenPurpose } from "@gantry/guards";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../io.js";
@@ -65,7 +65,7 @@ export const command: Command = async (argv, io) => {
     pipelines: values["pipelines-repository"] ?? io.env.GANTRY_PIPELINES_REPOSITORY,
   };
   for (const [name, value] of [["live-repository", values["live-repository"]], ["pipelines-repository", values["pipelines-repository"]]] as const) {
-    if (value !== undefined && !repositoryPattern.test(value)) throw new GantryError("USAGE", `--${name} must be OWNER/REPO, not '${value}'`, { hint: "see `gantry help doctor`", exitCode: 2 });
+    if (value !== undefined && !repositoryPattern.test(value)) throw usageError(`--${name} must be OWNER/REPO, not '${value}'`, { command: "doctor" });
   }
   const baseUrl = io.env["GITHUB_API_URL"];
   // The dispatcher's GitHub client reads `X-OAuth-Scopes`; only classic tokens report scopes.

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { readDocument } from "@gantry/documents";
 import { resolve } from "node:path";
-import { GantryError } from "@gantry/errors";
+import { usageError } from "@gantry/errors";
 import {
   abortOnSignals,
   actionsRunUrl,
@@ -8,7 +9,7 @@ import {
   createProgressPrinter,
   executeJob,
   jobExitCode,
-  parseJob,
+  jobDocument,
   renderAnnotations,
   renderMarkdownReport,
   renderTextReport,
@@ -17,7 +18,7 @@ import {
 } from "@gantry/executor";
 import { DEPLOY_BRANCH_FETCHED_VARIABLE } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
-import type { CliIO, Command } from "../io.js";
+import type { Command } from "../io.js";
 
 const help = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
                       [--deploy-branch NAME] [--workflow-role plan|apply] [--deploy-branch-fetched]
@@ -45,19 +46,6 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
   --parallelism N    units at once (default: the job's terragrunt.parallelism)
   --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)`;
 
-async function readJobText(source: string, io: CliIO): Promise<string> {
-  if (source !== "-") {
-    try {
-      return readFileSync(resolve(io.cwd, source), "utf8");
-    } catch (error) {
-      throw new GantryError("EXEC_JOB_UNREADABLE", `cannot read the job file ${source}: ${(error as Error).message}`, { hint: "pass the path of a job written by `gantry plan --json`, or - for stdin", exitCode: 33 });
-    }
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin ?? process.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 export const command: Command = async (argv, io) => {
   const { values } = parseCommandArgs(
     "execute",
@@ -78,23 +66,15 @@ export const command: Command = async (argv, io) => {
     help,
   );
   const source = requireOption("execute", values.job, "job");
-  const sourceName = source === "-" ? "<stdin>" : source;
-  const text = await readJobText(source, io);
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new GantryError("EXEC_JOB_INVALID", `not JSON: ${(error as Error).message}`, { hint: "pass one element of `gantry plan --json`'s `jobs`", location: { file: sourceName }, exitCode: 33 });
-  }
-  const job = parseJob(document, sourceName);
+  const job = await readDocument(source, jobDocument, io);
   const parallelism = values.parallelism === undefined ? undefined : Number(values.parallelism);
   if (parallelism !== undefined && (!Number.isInteger(parallelism) || parallelism < 1)) {
-    throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
+    throw usageError(`--parallelism must be a whole number of at least 1, not '${values.parallelism}'`);
   }
 
   const role = values["workflow-role"];
   if (role !== undefined && role !== "plan" && role !== "apply") {
-    throw new GantryError("USAGE", `--workflow-role must be plan or apply, not '${role}'`, { hint: "see `gantry execute --help`", exitCode: 2 });
+    throw usageError(`--workflow-role must be plan or apply, not '${role}'`, { command: "execute" });
   }
   // The pipelines side's settings reach the guards through their variables (never the tools: see tool-environment.ts).
   const env = {

@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises";
-import { basename, resolve } from "node:path";
-import { GantryError, formatDidYouMean } from "@gantry/errors";
+import { basename } from "node:path";
+import { readDocument, type DocumentSpec } from "@gantry/documents";
+import { formatDidYouMean, usageError } from "@gantry/errors";
 import { buildTrustPolicies, inferTrustPolicyRole, lintTrustPolicy } from "@gantry/guards";
-import { parseCommandArgs, requireOption, usageError } from "../args.js";
+import { parseCommandArgs, requireOption, synopsis } from "../args.js";
 import { HelpRequested, commandHelp } from "../help.js";
 import type { CliIO, Command } from "../io.js";
+import { z } from "zod";
 
 const HELP = `usage:
   gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
@@ -30,7 +31,7 @@ GANTRY_PIPELINES_REPOSITORY) flags any apply-role subject of another repository.
 function parseRole(value: string | undefined): "plan" | "apply" | undefined {
   if (value === undefined) return undefined;
   if (value === "plan" || value === "apply") return value;
-  throw new GantryError("USAGE", `--role must be plan or apply, not '${value}'`, { hint: "see `gantry iam --help`", exitCode: 2 });
+  throw usageError(`--role must be plan or apply, not '${value}'`, { command: "iam" });
 }
 
 async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
@@ -57,18 +58,18 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
   const repo = requireOption("iam trust-policy", values.repo, "repo");
   const accountId = values["account-id"];
   if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
-    throw new GantryError("USAGE", `--account-id must be 12 digits, not '${accountId}'`, { hint: "pass the AWS account id the roles live in", exitCode: 2 });
+    throw usageError(`--account-id must be 12 digits, not '${accountId}'`, { hint: "pass the AWS account id the roles live in" });
   }
   let immutableSubject: { ownerId: string; repoId: string; pipelinesRepoId?: string } | undefined;
   if (values["immutable-sub"]) {
     const ownerId = requireOption("iam trust-policy", values["owner-id"], "owner-id");
     const repoId = requireOption("iam trust-policy", values["repo-id"], "repo-id");
     for (const [name, value] of [["owner-id", ownerId], ["repo-id", repoId], ["pipelines-repo-id", values["pipelines-repo-id"]]] as const) {
-      if (value !== undefined && !/^\d+$/.test(value)) throw new GantryError("USAGE", `--${name} must be a number, not '${value}'`, { hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`", exitCode: 2 });
+      if (value !== undefined && !/^\d+$/.test(value)) throw usageError(`--${name} must be a number, not '${value}'`, { hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`" });
     }
     const pipelinesRepoId = values["pipelines-repo-id"];
     if (values["pipelines-repo"] && values["pipelines-repo"] !== repo && !pipelinesRepoId) {
-      throw new GantryError("USAGE", "missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)", { hint: "see `gantry iam --help`", exitCode: 2 });
+      throw usageError("missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)", { command: "iam" });
     }
     immutableSubject = { ownerId, repoId, ...(pipelinesRepoId ? { pipelinesRepoId } : {}) };
   }
@@ -88,54 +89,23 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-/** Line and column (1-based) of a character offset, for JSON syntax errors. */
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split("\n");
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
-}
-
-/**
- * Where JSON.parse failed. V8 gives either `at position N` or, for an unexpected token, a snippet with up
- * to 10 characters of context before the token (prefixed by `...` when cut).
- */
-function jsonErrorOffset(text: string, message: string): number {
-  const position = /at position (\d+)/.exec(message);
-  if (position) return Number(position[1]);
-  const snippet = /Unexpected token '(.+?)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(message);
-  if (!snippet) return 0;
-  const [, token = "", cut, context = ""] = snippet;
-  const start = text.indexOf(context);
-  if (start < 0) return 0;
-  return start + (cut ? 10 : Math.max(0, context.indexOf(token)));
-}
+/** A trust policy as `gantry iam lint` reads it: any JSON; the lint itself reports what is wrong in it. */
+const trustPolicyDocument = {
+  kind: "trust policy",
+  schema: z.unknown(),
+  code: "IAM_POLICY_INVALID",
+  hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`",
+} as const satisfies DocumentSpec<z.ZodUnknown>;
 
 async function lint(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, "pipelines-repository": { type: "string" }, json: { type: "boolean" } }, HELP);
   const pipelinesRepository = values["pipelines-repository"] ?? (io.env["GANTRY_PIPELINES_REPOSITORY"] || undefined);
   if (pipelinesRepository !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(pipelinesRepository)) {
-    throw new GantryError("USAGE", `--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, { hint: "e.g. --pipelines-repository acme/infrastructure-pipelines", exitCode: 2 });
+    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, { command: "iam", hint: "e.g. --pipelines-repository acme/infrastructure-pipelines" });
   }
   const file = positionals[0];
-  if (!file) throw new GantryError("USAGE", "missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json", exitCode: 2 });
-  const path = resolve(io.cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (cause) {
-    throw new GantryError("IAM_POLICY_UNREADABLE", `cannot read ${file}: ${(cause as Error).message}`, { hint: "pass the path of a trust policy JSON file", location: { file }, exitCode: 20, cause });
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (cause) {
-    const offset = jsonErrorOffset(text, (cause as Error).message);
-    throw new GantryError("IAM_POLICY_INVALID", `${file} is not valid JSON: ${(cause as Error).message}`, {
-      hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`",
-      location: { file, ...lineAndColumn(text, offset) },
-      exitCode: 21,
-      cause,
-    });
-  }
+  if (!file) throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
+  const document = await readDocument(file, trustPolicyDocument, io);
   // Which role the file is for decides whether a wildcard ref, or another repository, is a finding.
   const named = parseRole(values.role) ?? (/apply/i.test(basename(file)) ? "apply" : /plan/i.test(basename(file)) ? "plan" : undefined);
   const role = named ?? inferTrustPolicyRole(document);
@@ -158,7 +128,7 @@ export const command: Command = async (argv, io) => {
   if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
   if (subcommand === "lint") return lint(rest, io);
   if (subcommand === "--help" || subcommand === "-h") throw new HelpRequested(commandHelp("iam", HELP));
-  if (subcommand === undefined) throw usageError("iam", "name the subcommand: trust-policy or lint", HELP);
+  if (subcommand === undefined) throw usageError("name the subcommand: trust-policy or lint", { command: "iam", hint: synopsis(HELP) });
   const suggestion = formatDidYouMean(subcommand, ["trust-policy", "lint"], (name) => `'gantry iam ${name}'`);
-  throw usageError("iam", `unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, HELP);
+  throw usageError(`unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, { command: "iam", hint: synopsis(HELP) });
 };

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { GantryError } from "@gantry/errors";
+import { usageError } from "@gantry/errors";
 import { applyInit, CHECKLIST_FILE, planInit, resolveActionRef, resolveInitSettings, type InitRepositoryPlan, type PlannedFile } from "@gantry/init";
 import manifest from "../../package.json" with { type: "json" };
 import { parseCommandArgs, requireOption } from "../args.js";
@@ -93,7 +93,7 @@ export const command: Command = async (argv, io) => {
   const liveDir = resolve(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
   const pipelinesDir = resolve(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
   if (liveDir === pipelinesDir) {
-    throw new GantryError("USAGE", "--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both", exitCode: 2 });
+    throw usageError("--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both" });
   }
   const liveRepository = requireOption("init", values["live-repository"], "live-repository");
   const pipelinesRepository = requireOption("init", values["pipelines-repository"], "pipelines-repository");

@@ -2,7 +2,7 @@ import { appendFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { githubOutputLine, planChange, planFormats, renderPlan, type PlanDocument, type PlanFormat } from "@gantry/classifier";
 import { planFromRecord } from "@gantry/dispatcher";
-import { GantryError } from "@gantry/errors";
+import { usageError } from "@gantry/errors";
 import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from "../args.js";
 import { deploymentRecordSetting, recordOptions, recordOptionsHelp } from "../deployment-record.js";
 import type { Command } from "../io.js";
@@ -44,7 +44,7 @@ export const command: Command = async (argv, io) => {
   const event = parseEvent("plan", values.event);
   const format = (values.json ? "json" : (values.format ?? "text")) as PlanFormat;
   if (!planFormats.includes(format)) {
-    throw new GantryError("USAGE", `--format must be one of ${planFormats.join(", ")}, not '${format}'`, { hint: "see `gantry plan --help`", exitCode: 2 });
+    throw usageError(`--format must be one of ${planFormats.join(", ")}, not '${format}'`, { command: "plan" });
   }
 
   const repo = resolve(io.cwd, values.repo ?? ".");

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { commitOnDeployBranch, initialRecord, type DeploymentRecord } from "@gantry/dispatcher";
-import { GantryError } from "@gantry/errors";
-import { parseCommandArgs, requireOption } from "../args.js";
+import { formatDidYouMean, GantryError, usageError } from "@gantry/errors";
+import { parseCommandArgs, requireOption, synopsis } from "../args.js";
 import { deploymentRecordSetting, recordOptions, recordOptionsHelp } from "../deployment-record.js";
 import type { Command } from "../io.js";
 
@@ -39,9 +39,12 @@ export const command: Command = async (argv, io) => {
     help,
   );
   const action = positionals[0];
-  if (positionals.length !== 1 || (action !== "show" && action !== "mark")) {
-    throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
+  if (action === undefined) throw usageError("name the subcommand: show or mark", { command: "record", hint: synopsis(help) });
+  if (action !== "show" && action !== "mark") {
+    const suggestion = formatDidYouMean(action, ["show", "mark"], (name) => `'gantry record ${name}'`);
+    throw usageError(`unknown record subcommand '${action}'${suggestion ? `: ${suggestion}` : ""}`, { command: "record", hint: synopsis(help) });
   }
+  if (positionals.length > 1) throw usageError(`gantry record ${action} takes no further arguments, not '${positionals.slice(1).join(" ")}'`, { command: "record", hint: synopsis(help) });
   const repo = resolve(io.cwd, values.repo ?? ".");
   const setting = await deploymentRecordSetting(repo, values, io.env);
   const current = await setting.store.read();
@@ -50,7 +53,6 @@ export const command: Command = async (argv, io) => {
     if (!current) {
       throw new GantryError("RECORD_MISSING", `there is no deployment record for '${setting.deployBranch}' (${setting.store.description})`, {
         hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once",
-        exitCode: 26,
       });
     }
     io.stdout.write(values.json ? `${JSON.stringify(current.record, null, 2)}\n` : describe(current.record, setting.store.description));
@@ -61,16 +63,15 @@ export const command: Command = async (argv, io) => {
   if (current && !values.replace) {
     throw new GantryError("RECORD_EXISTS", `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current.record.commit}`, {
       hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)",
-      exitCode: 29,
     });
   }
   const lease = current?.record.lease;
   if (lease && Date.parse(lease.expiresAt) > Date.now()) {
-    throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again", exitCode: 30 });
+    throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again" });
   }
   const written = await setting.store.compareAndSwap(current?.version, initialRecord(setting.deployBranch, commit, setting.holder, new Date()), `gantry: marked ${commit} as deployed by ${setting.holder}`);
   if (!written.swapped) {
-    throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed", exitCode: 30 });
+    throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed" });
   }
   io.stdout.write(`Marked ${commit} as deployed on '${setting.deployBranch}' (${setting.store.description}).\n`);
   return 0;

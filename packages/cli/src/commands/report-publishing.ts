@@ -89,7 +89,7 @@ export async function publishOnDeployedPullRequests(target: PublishTarget, deplo
       await call();
     } catch (error) {
       if (!GantryError.isInstance(error)) throw error;
-      failures.push(new GantryError(error.code, `could not ${what}: ${error.message}`, { exitCode: error.exitCode, ...(error.hint ? { hint: error.hint } : {}) }));
+      failures.push(new GantryError(error.code, `could not ${what}: ${error.message}`, error.hint ? { hint: error.hint } : {}));
     }
   };
   let pulls: MergedPullRequestsInRange["pullRequests"] = [];

@@ -1,15 +1,15 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { formatLocation, GantryError } from "@gantry/errors";
+import { formatLocation, GantryError, usageError, exitCodeOf } from "@gantry/errors";
 import {
   actionsRunUrl,
   appendStepSummary,
-  parseJobResultDocument,
-  parsePlanDocument,
+  jobResultDocument,
   renderAnnotations,
   renderMarkdownReport,
   renderTextReport,
   reportForPlan,
+  reportPlanDocument,
   runReportDocument,
   reportSucceeded,
   SecretMasker,
@@ -18,14 +18,15 @@ import {
   type SourcedJobResult,
 } from "@gantry/executor";
 import type { PlanDocument } from "@gantry/classifier";
-import { parseErrorDocument } from "../error-document.js";
+import { errorDocument } from "../error-document.js";
+import { readDocument } from "@gantry/documents";
 import { publishOnMergedPullRequest, publishOnPullRequest } from "./report-publishing.js";
 import { githubCredentialFor } from "@gantry/dispatcher";
 import { TOKEN_SETTINGS } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 
-const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
+const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json | --json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -44,6 +45,7 @@ infrastructure changed.
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
   --format FORMAT      markdown (the pull-request comment, default), text, or json (a gantry/v1 RunReport)
+  --json               same as --format json
   --output FILE        write the report to FILE instead of stdout; inside GitHub Actions, failed units
                        are then also printed as annotations (::error file=…,line=…) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
@@ -62,21 +64,6 @@ infrastructure changed.
 
 The markdown report is also appended to GITHUB_STEP_SUMMARY when it is set. Exits 0 when every job
 succeeded (or there were none), 30 when some job failed, was skipped or did not run.`;
-
-function readJson(file: string, what: string, io: CliIO): unknown {
-  const name = relative(io.cwd, file) || file;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new GantryError("REPORT_FILE_UNREADABLE", `cannot read the ${what} ${name}: ${(error as Error).message}`, { hint: `check the path of the ${what}`, location: { file: name }, exitCode: 20 });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new GantryError("REPORT_FILE_INVALID", `the ${what} is not JSON: ${(error as Error).message}`, { hint: `pass the ${what} unchanged`, location: { file: name }, exitCode: 20 });
-  }
-}
 
 /** Result files: the files given, and the *.json files under the directories given (artifact downloads). */
 function resultFiles(paths: readonly string[], io: CliIO): string[] {
@@ -100,15 +87,14 @@ function resultFiles(paths: readonly string[], io: CliIO): string[] {
 }
 
 /** The report of a run that failed before it had a plan: the error a gantry command wrote to GANTRY_ERROR_FILE. */
-function reportForError(file: string, head: string | undefined, event: string | undefined, io: CliIO): RunReport {
+async function reportForError(file: string, head: string | undefined, event: string | undefined, io: CliIO): Promise<RunReport> {
   if (head === undefined || !/^[0-9a-f]{40}$/.test(head)) {
-    throw new GantryError("USAGE", `--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, { hint: "in a pull request workflow: --head \"${{ github.event.pull_request.head.sha }}\"", exitCode: 2 });
+    throw usageError(`--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, { hint: "in a pull request workflow: --head \"${{ github.event.pull_request.head.sha }}\"" });
   }
   if (event !== undefined && event !== "pull_request" && event !== "push") {
-    throw new GantryError("USAGE", `--event must be pull_request or push, not '${event}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+    throw usageError(`--event must be pull_request or push, not '${event}'`, { command: "report" });
   }
-  const path = resolve(io.cwd, file);
-  const failure = parseErrorDocument(readJson(path, "error", io), relative(io.cwd, path) || path);
+  const failure = await readDocument(file, errorDocument, io);
   const where = failure.location ? `${formatLocation(failure.location)}: ` : "";
   return {
     event: event ?? "pull_request",
@@ -124,7 +110,7 @@ function reportForError(file: string, head: string | undefined, event: string | 
 function parseRepository(value: string | undefined): { owner: string; repo: string } {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value ?? "");
   if (!match) {
-    throw new GantryError("USAGE", `--repository must be OWNER/REPO, not '${value ?? ""}'`, { hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)", exitCode: 2 });
+    throw usageError(`--repository must be OWNER/REPO, not '${value ?? ""}'`, { hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)" });
   }
   return { owner: match[1]!, repo: match[2]! };
 }
@@ -140,6 +126,7 @@ export const command: Command = async (argv, io) => {
       event: { type: "string" },
       results: { type: "string", multiple: true },
       format: { type: "string" },
+      json: { type: "boolean" },
       output: { type: "string" },
       "publish-pr": { type: "string" },
       "publish-merged-pr": { type: "boolean" },
@@ -149,55 +136,54 @@ export const command: Command = async (argv, io) => {
     help,
   );
   if (values.error !== undefined && values.plan !== undefined) {
-    throw new GantryError("USAGE", "--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan", exitCode: 2 });
+    throw usageError("--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan" });
   }
   if (values.error !== undefined && (values["publish-merged-pr"] === true || (values.results ?? []).length + positionals.length > 0)) {
-    throw new GantryError("USAGE", "--error takes no results and no --publish-merged-pr", { hint: "see `gantry report --help`", exitCode: 2 });
+    throw usageError("--error takes no results and no --publish-merged-pr", { command: "report" });
   }
   if (values.error === undefined && (values.head !== undefined || values.event !== undefined)) {
-    throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
+    throw usageError("--head and --event go with --error", { hint: "a plan document names its own head and event" });
   }
   const planFile = values.error === undefined ? resolve(io.cwd, requireOption("report", values.plan, "plan")) : undefined;
-  const format = values.format ?? "markdown";
+  const format = values.json ? "json" : (values.format ?? "markdown");
   if (format !== "markdown" && format !== "text" && format !== "json") {
-    throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+    throw usageError(`--format must be markdown, text or json, not '${format}'`, { command: "report" });
   }
   const pullNumber = values["publish-pr"] === undefined ? undefined : Number(values["publish-pr"]);
   if (pullNumber !== undefined && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
-    throw new GantryError("USAGE", `--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { hint: "see `gantry report --help`", exitCode: 2 });
+    throw usageError(`--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { command: "report" });
   }
   const publishMerged = values["publish-merged-pr"] === true;
   if (publishMerged && pullNumber !== undefined) {
-    throw new GantryError("USAGE", "--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply", exitCode: 2 });
+    throw usageError("--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply" });
   }
   if (values["open-issue-on-failure"] === true && !publishMerged) {
-    throw new GantryError("USAGE", "--open-issue-on-failure goes with --publish-merged-pr", { hint: "issues are opened for failed applies of a push to the deploy branch", exitCode: 2 });
+    throw usageError("--open-issue-on-failure goes with --publish-merged-pr", { hint: "issues are opened for failed applies of a push to the deploy branch" });
   }
   const publishing = pullNumber !== undefined || publishMerged;
   const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : undefined;
   // Checked before anything is rendered, so a missing token fails fast; only this token is ever read here.
-  const credential = publishing ? githubCredentialFor(io.env, "infra-live-write") : undefined;
+  const credential = publishing ? githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true }) : undefined;
   if (publishing && credential === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
       hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
-      exitCode: 2,
     });
   }
 
   let report: RunReport;
   let plan: PlanDocument | undefined;
   if (planFile === undefined) {
-    report = reportForError(values.error!, values.head, values.event, io);
+    report = await reportForError(values.error!, values.head, values.event, io);
   } else {
-    plan = parsePlanDocument(readJson(planFile, "plan", io), relative(io.cwd, planFile) || planFile);
+    plan = await readDocument(planFile, reportPlanDocument, io);
     if (publishMerged && plan.event !== "push") {
-      throw new GantryError("USAGE", `--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N", exitCode: 2 });
+      throw usageError(`--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N" });
     }
-    const results: SourcedJobResult[] = resultFiles([...(values.results ?? []), ...positionals], io).map((file) => {
-      const source = relative(io.cwd, file) || file;
-      return { result: parseJobResultDocument(readJson(file, "result", io), source), source };
-    });
+    const results: SourcedJobResult[] = [];
+    for (const file of resultFiles([...(values.results ?? []), ...positionals], io)) {
+      results.push({ result: await readDocument(file, jobResultDocument, io), source: relative(io.cwd, file) || file });
+    }
     report = reportForPlan(plan, results, { logs: actionsRunUrl(io.env) });
   }
 
@@ -217,5 +203,5 @@ export const command: Command = async (argv, io) => {
   }
 
   if (reportSucceeded(report)) return 0;
-  return report.interrupted ? 130 : 30;
+  return exitCodeOf(report.interrupted ? "INTERRUPTED" : "JOB_FAILED");
 };

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { planChange, type Job, type PlanDocument } from "@gantry/classifier";
 import { deployedCommits, deployFromRecord, dispatchInProcess, githubCredentialFor, planFromRecord, type DeploymentOutcome, type InProcessDispatch, type RecordPlan } from "@gantry/dispatcher";
-import { GantryError } from "@gantry/errors";
+import { GantryError, usageError, exitCodeOf } from "@gantry/errors";
 import {
   abortOnSignals,
   appendStepSummary,
@@ -91,7 +91,7 @@ export const command: Command = async (argv, io) => {
   const head = fromRecord ? values.head : requireOption("run", values.head, "head");
   const parallelism = values.parallelism === undefined ? 4 : Number(values.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) {
-    throw new GantryError("USAGE", `--parallelism must be a whole number of at least 1, not '${values.parallelism}'`, { exitCode: 2 });
+    throw usageError(`--parallelism must be a whole number of at least 1, not '${values.parallelism}'`);
   }
   const dryRun = values["dry-run"] ?? false;
   const publishing = await publishingTarget(repo, event, values, io);
@@ -197,10 +197,10 @@ export const command: Command = async (argv, io) => {
     } else if (publishing) {
       io.stderr.write(`gantry run: ${dryRun ? "a dry run publishes nothing" : `a push to ${plan.branch} deploys nothing`}; no pull request was commented\n`);
     }
-    if (dispatch.interrupted) return 130;
+    if (dispatch.interrupted) return exitCodeOf("INTERRUPTED");
     if (reportSucceeded(report)) return 0;
     const failed = report.jobs.find((job) => job.status === "failed" && job.result !== null);
-    return failed?.result ? jobExitCode(failed.result) || 30 : 30;
+    return failed?.result ? jobExitCode(failed.result) || exitCodeOf("JOB_FAILED") : exitCodeOf("JOB_FAILED");
   } finally {
     progress.stop();
   }
@@ -218,26 +218,24 @@ async function publishingTarget(
   io: Parameters<Command>[1],
 ): Promise<PublishTarget | undefined> {
   if (values["open-issue-on-failure"] === true && values["publish-merged-prs"] !== true) {
-    throw new GantryError("USAGE", "--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push", exitCode: 2 });
+    throw usageError("--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push" });
   }
   if (values["publish-merged-prs"] !== true) return undefined;
   if (event !== "push") {
-    throw new GantryError("USAGE", "--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`", exitCode: 2 });
+    throw usageError("--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`" });
   }
-  const credential = githubCredentialFor(io.env, "infra-live-write");
+  const credential = githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true });
   if (credential === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `--publish-merged-prs needs ${setting.variable}, which is not set`, {
       hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
-      exitCode: 2,
     });
   }
   const name = await liveRepositoryOf(repo, values);
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(name ?? "");
   if (!match) {
-    throw new GantryError("USAGE", `--publish-merged-prs needs infrastructure-live's OWNER/NAME${name ? `, not '${name}'` : ""}`, {
+    throw usageError(`--publish-merged-prs needs infrastructure-live's OWNER/NAME${name ? `, not '${name}'` : ""}`, {
       hint: "pass --repository OWNER/NAME, or run in a checkout whose origin is infrastructure-live",
-      exitCode: 2,
     });
   }
   return { credential, repository: { owner: match[1]!, repo: match[2]! }, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry run: ${line}\n`) };

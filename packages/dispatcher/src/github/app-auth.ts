@@ -9,7 +9,7 @@
  * in a token minted once by the workflow.
  */
 import { createAppAuth } from "@octokit/auth-app";
-import { githubError } from "./errors.js";
+import { GantryError } from "@gantry/errors";
 
 /** A GitHub App installation, in place of a token. */
 export interface GitHubAppCredentials {
@@ -44,7 +44,7 @@ export function isAppCredentials(credential: GitHubCredential): credential is Gi
 
 export function createAppAuthorizer(app: GitHubAppCredentials, request: Request): AppAuthorizer {
   if (app.appId.trim() === "" || app.privateKey.trim() === "") {
-    throw githubError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", "Set the App's id and its private key (PEM) before running Gantry.");
+    throw new GantryError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", { hint: "Set the App's id and its private key (PEM) before running Gantry." });
   }
   const auth = createAppAuth({ appId: app.appId, privateKey: app.privateKey, request });
   const jwt = async () => `bearer ${(await auth({ type: "app" })).token}`;

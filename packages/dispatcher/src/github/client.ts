@@ -14,7 +14,8 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck";
 import { createAppAuthorizer, isAppCredentials, type AppAuthorizer, type GitHubCredential } from "./app-auth.js";
-import { githubError, toGantryError } from "./errors.js";
+import { toGantryError } from "./errors.js";
+import { GantryError } from "@gantry/errors";
 
 export const defaultGitHubApiUrl = "https://api.github.com";
 
@@ -107,7 +108,7 @@ export function createGitHubClient(connection: GitHubConnection, defaultTokenNam
   const tokenName = connection.tokenName ?? defaultTokenName;
   const credential = connection.token;
   if (typeof credential === "string" && credential.trim() === "") {
-    throw githubError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, `Set ${tokenName} to a GitHub token before running Gantry.`);
+    throw new GantryError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, { hint: `Set ${tokenName} to a GitHub token before running Gantry.` });
   }
   const timing = connection.timing ?? githubTimingFromEnvironment(process.env);
   const retryBaseMs = timing.retryBaseMs ?? 1000;

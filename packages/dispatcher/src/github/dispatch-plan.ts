@@ -9,11 +9,11 @@
  * record (see `requestDeployment`), and every apply and destroy job takes that run's outcome. There is no one
  * workflow for every job: the workflow that runs pull requests' code must never be one the apply role trusts.
  */
-import { planDocumentSchema, type Job, type PlanDocument } from "@gantry/classifier";
+import type { Job, PlanDocument } from "@gantry/classifier";
+import { validateDocument } from "@gantry/documents";
 import { GantryError } from "@gantry/errors";
-import { dispatchInProcess, type DispatchedJobStatus } from "../in-process.js";
+import { dispatchInProcess, dispatchPlanDocument, type DispatchedJobStatus } from "../in-process.js";
 import { requestDeployment, type DeploymentRequestOutcome } from "./deployment-request.js";
-import { githubError } from "./errors.js";
 import { dispatchJobToWorkflow, newCorrelationId, type DispatchedRun, type DispatchJobOptions, type DispatchProgress } from "./workflow-dispatch.js";
 
 export interface DispatchPlanOptions extends Omit<DispatchJobOptions, "job" | "onProgress" | "workflow" | "correlation"> {
@@ -62,14 +62,14 @@ function describeConclusion(run: DispatchedRun): string {
 }
 
 export async function dispatchPlanToWorkflow(planInput: PlanDocument, options: DispatchPlanOptions): Promise<DispatchedPlan> {
-  const plan = planDocumentSchema.parse(planInput);
+  const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const ref = options.ref ?? "main";
   const { parallelism, onProgress, onSkipped, planWorkflow, applyWorkflow, ...connection } = options;
   if (planWorkflow === undefined && plan.jobs.some((job) => !deploys(job))) {
-    throw githubError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml).");
+    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", { hint: "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml)." });
   }
   if (applyWorkflow === undefined && plan.jobs.some(deploys)) {
-    throw githubError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml).");
+    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", { hint: "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml)." });
   }
   const errorCodes = new Map<string, string>();
   let deployment: Promise<DeploymentRequestOutcome> | undefined;

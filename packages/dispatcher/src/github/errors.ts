@@ -3,31 +3,9 @@
  * the call, and the permission GitHub says is missing (`X-Accepted-GitHub-Permissions` for fine-grained
  * tokens, `X-Accepted-OAuth-Scopes` for classic ones).
  */
-import { GantryError } from "@gantry/errors";
+import { GantryError, type ErrorCode } from "@gantry/errors";
 
-/** Stable codes and the exit code of each (execution range 30-39). */
-export const githubErrorCodes = {
-  GITHUB_REQUEST_FAILED: 30,
-  GITHUB_BAD_CREDENTIALS: 31,
-  GITHUB_PERMISSION_DENIED: 32,
-  GITHUB_NOT_FOUND: 33,
-  GITHUB_VALIDATION_FAILED: 34,
-  GITHUB_RATE_LIMITED: 35,
-  DISPATCH_JOB_INVALID: 36,
-  DISPATCH_RUN_NOT_FOUND: 37,
-  /** A dispatch failed without an answer and no run of it appeared; not sent again (no correlation input). */
-  DISPATCH_UNCERTAIN: 37,
-  DISPATCH_TIMEOUT: 38,
-  DISPATCH_CANCELLED: 39,
-  /** A bad argument to a GitHub function (not a GitHub answer); shares the generic execution exit code. */
-  GITHUB_INPUT_INVALID: 30,
-} as const satisfies Record<string, number>;
-
-export type GitHubErrorCode = keyof typeof githubErrorCodes;
-
-export function githubError(code: GitHubErrorCode, message: string, hint: string): GantryError {
-  return new GantryError(code, message, { hint, exitCode: githubErrorCodes[code] });
-}
+const githubError = (code: ErrorCode, message: string, hint: string) => new GantryError(code, message, { hint });
 
 /** What Octokit's `RequestError` carries that matters here (duck-typed: no direct dependency on its class). */
 interface FailedResponse {

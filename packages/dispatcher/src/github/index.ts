@@ -2,7 +2,6 @@ export { defaultGitHubApiUrl, githubTimingFromEnvironment, type GitHubConnection
 export type { GitHubAppCredentials, GitHubCredential } from "./app-auth.js";
 export { diagnoseGitHubApp, type DiagnoseGitHubAppOptions, type GitHubAppDiagnosis, type GitHubAppRoleCheck } from "./app-diagnosis.js";
 export { GITHUB_APP_VARIABLES, githubAppFromEnvironment, githubCredentialFor, type RoleCredential } from "./credentials.js";
-export { githubErrorCodes, type GitHubErrorCode } from "./errors.js";
 export {
   checkTokenScopes,
   gantryTokenRequirements,

@@ -12,7 +12,7 @@
  * commit, updated in place on a re-run.
  */
 import { createGitHubClient, type GitHubConnection } from "./client.js";
-import { githubError } from "./errors.js";
+import { GantryError } from "@gantry/errors";
 import { ownComments, upsertComment } from "./comments.js";
 import { checkCommitSha, checkPullNumber, checkRepository } from "./inputs.js";
 import { githubCommentLimit, truncateCommentBody } from "./pull-request-report.js";
@@ -185,7 +185,7 @@ export interface FailedApplyIssue {
  */
 export async function openFailedApplyIssue(options: OpenFailedApplyIssueOptions): Promise<FailedApplyIssue> {
   checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
-  if (options.pullNumbers.length === 0) throw githubError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", "Pass the merged pull requests the failed deployment held.");
+  if (options.pullNumbers.length === 0) throw new GantryError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", { hint: "Pass the merged pull requests the failed deployment held." });
   for (const pullNumber of options.pullNumbers) checkPullNumber(pullNumber, "the merged pull request");
   checkRepository(options.owner, options.repo);
   const client = createGitHubClient(options, "the infra-live-write token");

@@ -6,7 +6,6 @@
  */
 import { jobSchema, type Job } from "@gantry/classifier";
 import { createGitHubClient, type GitHubConnection } from "./client.js";
-import { githubError } from "./errors.js";
 import {
   followWorkflowRun,
   startWorkflowRun,
@@ -15,6 +14,8 @@ import {
   type RunIdentity,
   type WorkflowTarget,
 } from "./workflow-runs.js";
+import { validateDocument } from "@gantry/documents";
+import { GantryError } from "@gantry/errors";
 
 export { dispatchedRunCandidates, newCorrelationId, type DispatchedRun, type DispatchProgress, type WorkflowRunConclusion } from "./workflow-runs.js";
 
@@ -49,14 +50,7 @@ export interface DispatchJobOptions extends GitHubConnection {
 
 /** Parses the job, naming each bad field, so nothing invalid reaches another repository. */
 export function validateJobForDispatch(job: unknown): Job {
-  const parsed = jobSchema.safeParse(job);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${["job", ...issue.path.map(String)].join(".")}: ${issue.message}`);
-  throw githubError(
-    "DISPATCH_JOB_INVALID",
-    `The job to dispatch is not a valid gantry/v1 Job: ${problems.join("; ")}.`,
-    "Dispatch an element of `gantry plan --json`'s `jobs` unchanged.",
-  );
+  return validateDocument(job, { kind: "Job", schema: jobSchema, code: "DISPATCH_JOB_INVALID", hint: "Dispatch an element of `gantry plan --json`'s `jobs` unchanged." }, "job");
 }
 
 export type DispatchStage = "before-dispatch" | "dispatching" | "following";
@@ -68,7 +62,7 @@ export function abortError(stage: DispatchStage, runUrl: string | undefined, can
       : runUrl === undefined
         ? "Stopped before the dispatched run was found; the run may still start and go on."
         : `Stopped waiting for ${runUrl}${cancelled ? "; the run was cancelled on GitHub" : "; the run goes on"}.`;
-  return githubError("DISPATCH_CANCELLED", message, runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub.");
+  return new GantryError("DISPATCH_CANCELLED", message, { hint: runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub." });
 }
 
 /** Dispatch, find and follow: the parts every workflow dispatch shares, with the stage reached for abort messages. */

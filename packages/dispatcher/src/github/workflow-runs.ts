@@ -12,7 +12,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { GantryError } from "@gantry/errors";
 import type { GitHubClient } from "./client.js";
-import { githubError } from "./errors.js";
 
 export type WorkflowRunConclusion =
   | "success"
@@ -142,10 +141,10 @@ export async function startWorkflowRun(
           : dispatchedRunCandidates(runs.filter((run) => !before!.has(run.id)), identity.jobId);
       if (candidates.length === 1 || ("correlation" in identity && candidates.length > 1)) return candidates.sort((a, b) => a.id - b.id)[0];
       if (candidates.length > 1) {
-        throw githubError(
+        throw new GantryError(
           "DISPATCH_RUN_NOT_FOUND",
           `${describe(identity)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
-          "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs.",
+          { hint: "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs." },
         );
       }
       const remaining = until - Date.now();
@@ -173,10 +172,10 @@ export async function startWorkflowRun(
       const run = await findRun(Math.min(timing.deadline, Date.now() + timing.lostResponseWindowMs));
       if (run) return found(run);
       if (!("correlation" in identity)) {
-        throw githubError(
+        throw new GantryError(
           "DISPATCH_UNCERTAIN",
           `the dispatch of ${describe(identity)} failed without an answer (${(error as Error).message}), and no run of it appeared; it was not sent again.`,
-          "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered.",
+          { hint: "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered." },
         );
       }
       if (attempt >= maximumDispatchAttempts) throw error;
@@ -191,10 +190,10 @@ export async function startWorkflowRun(
     }
     const run = await findRun(timing.deadline);
     if (run) return found(run);
-    throw githubError(
+    throw new GantryError(
       "DISPATCH_RUN_NOT_FOUND",
       `${describe(identity)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
-      "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run.",
+      { hint: "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run." },
     );
   }
 }
@@ -222,10 +221,10 @@ export async function followWorkflowRun(
     if (current.status === "completed") return { runId: run.runId, runUrl, conclusion: (current.conclusion as WorkflowRunConclusion | null) ?? null };
     const remaining = timing.deadline - Date.now();
     if (remaining <= 0) {
-      throw githubError(
+      throw new GantryError(
         "DISPATCH_TIMEOUT",
         `${runUrl} did not complete within ${Math.round(timing.timeoutMs / 1000)} s (last status: ${current.status ?? "unknown"}); it keeps running on GitHub.`,
-        "Follow the run on GitHub, or raise the timeout if such jobs take longer.",
+        { hint: "Follow the run on GitHub, or raise the timeout if such jobs take longer." },
       );
     }
     await pause(Math.min(timing.pollIntervalMs, remaining), timing.signal);

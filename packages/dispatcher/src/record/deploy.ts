@@ -13,10 +13,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { PlanDocument, SkippedUnit } from "@gantry/classifier";
 import type { DeploymentLease, DeploymentRecord, StoredRecord } from "./document.js";
 import { initialRecord } from "./document.js";
-import { recordError } from "./errors.js";
 import { acquireLease, defaultLeaseTiming, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
 import { advanceRecord, checkRecordOnDeployBranch, memoizeHistory, unitsAlreadyDeployed, type CommitHistory } from "./range.js";
 import type { DeploymentRecordStore } from "./store.js";
+import { GantryError } from "@gantry/errors";
 
 export interface RecordRange {
   readonly base: string;
@@ -49,10 +49,10 @@ export interface RecordPlan {
 }
 
 function missingRecord(options: PlanFromRecordOptions) {
-  return recordError(
+  return new GantryError(
     "RECORD_MISSING",
     `there is no deployment record for '${options.deployBranch}' (${options.store.description}), and no --base`,
-    "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`",
+    { hint: "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`" },
   );
 }
 
@@ -67,10 +67,10 @@ async function planWithRecord(options: PlanFromRecordOptions, stored: StoredReco
   const unplanned = await options.plan(range);
   if (unplanned.deployBranch !== options.deployBranch) {
     // Planning for another branch plans nothing; recording that as deployed would skip the range.
-    throw recordError(
+    throw new GantryError(
       "RECORD_DEPLOY_BRANCH_MISMATCH",
       `the repository's configuration names '${unplanned.deployBranch}' as the deploy branch, but this run deploys '${options.deployBranch}'`,
-      `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration`,
+      { hint: `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration` },
     );
   }
   if (!record) return { range, plan: unplanned, record: stored };

@@ -16,11 +16,11 @@
  * The record's objects are written into `repo`'s object database (a few hundred bytes per version) and pushed
  * from there; they reference no commit of the repository as an object, so pushing them sends no code.
  */
-import { GantryError } from "@gantry/errors";
 import type { DeploymentRecord, StoredRecord } from "./document.js";
-import { recordError } from "./errors.js";
-import { basicAuthHeader, git, runGit, type GitCall } from "./git.js";
-import { parseRecord, type DeploymentRecordStore } from "./store.js";
+import { basicAuthConfig, git, runGit, type GitCall } from "@gantry/git";
+import { parseRecord, recordDocument, type DeploymentRecordStore } from "./store.js";
+import { parseDocument } from "@gantry/documents";
+import { GantryError } from "@gantry/errors";
 
 export interface GitRecordStoreOptions {
   /** A local git repository (the infrastructure-live checkout): git runs here and the objects are written here. */
@@ -39,6 +39,15 @@ export interface GitRecordStoreOptions {
 
 const recordFile = "record.json";
 
+/** The record's commits are Gantry's: its identity, and no user configuration (signing, templates) applies. */
+const RECORD_ENV = {
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_AUTHOR_NAME: "gantry",
+  GIT_AUTHOR_EMAIL: "gantry@users.noreply.github.com",
+  GIT_COMMITTER_NAME: "gantry",
+  GIT_COMMITTER_EMAIL: "gantry@users.noreply.github.com",
+};
+
 /**
  * The record's ref: `refs/gantry/deployments/<deploy branch>`, or, keyed by the live repository (`owner/name`,
  * case-insensitive as on GitHub), `refs/gantry/repositories/<owner>/<name>/deployments/<deploy branch>`.
@@ -56,7 +65,7 @@ const liveRepositoryPattern = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
 function checkedLiveRepository(liveRepository: string): [string, string] {
   const match = liveRepositoryPattern.exec(liveRepository);
   if (!match || match[1] === "." || match[1] === ".." || match[2] === "." || match[2] === "..") {
-    throw recordError("RECORD_LIVE_REPOSITORY_UNKNOWN", `'${liveRepository}' is not an infrastructure-live repository name (OWNER/NAME)`, "pass --repository OWNER/NAME");
+    throw new GantryError("RECORD_LIVE_REPOSITORY_UNKNOWN", `'${liveRepository}' is not an infrastructure-live repository name (OWNER/NAME)`, { hint: "pass --repository OWNER/NAME" });
   }
   return [match[1]!, match[2]!];
 }
@@ -67,7 +76,7 @@ function checkedLiveRepository(liveRepository: string): [string, string] {
  * the infrastructure-live repository the workflow checked out: set by the workflow, not by the checked-out code.
  */
 export async function liveRepositoryOfOrigin(repo: string): Promise<string | undefined> {
-  const output = await runGit(repo, ["config", "--get", "remote.origin.url"]);
+  const output = await runGit(repo, ["config", "--get", "remote.origin.url"], { env: RECORD_ENV });
   if (output.exitCode !== 0) return undefined;
   const path = output.stdout.trim().replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "").replace(/^[^/:]*@[^/:]*:/, "").replace(/\/+$/, "").replace(/\.git$/, "");
   const [owner, name] = path.split(/[/:]/).filter(Boolean).slice(-2);
@@ -83,10 +92,10 @@ function fetchedRef(ref: string): string {
 export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecordStore {
   const { repo, remote } = options;
   if (remote !== undefined && options.liveRepository === undefined) {
-    throw recordError(
+    throw new GantryError(
       "RECORD_LIVE_REPOSITORY_UNKNOWN",
       `a deployment record in a remote (${redactUrl(remote)}) is kept per infrastructure-live repository, and this one's name is unknown`,
-      "pass --repository OWNER/NAME, or check out infrastructure-live with an origin remote (actions/checkout sets it)",
+      { hint: "pass --repository OWNER/NAME, or check out infrastructure-live with an origin remote (actions/checkout sets it)" },
     );
   }
   const ref = recordRef(options.deployBranch, remote === undefined ? undefined : options.liveRepository);
@@ -95,21 +104,20 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
   /** Versions read under `legacyRef`: a compare-and-swap from one of them creates `ref` with it as the parent. */
   const legacyVersions = new Set<string>();
   const description = remote === undefined ? `${ref} in ${repo}` : `${ref} of ${redactUrl(remote)}`;
-  const call: GitCall = options.token ? { config: basicAuthHeader(options.token) } : {};
+  const call: GitCall = { env: RECORD_ENV, ...(options.token ? { config: basicAuthConfig(options.token) } : {}) };
   const failed = (what: string, cause: unknown) =>
-    recordError(
+    new GantryError(
       "RECORD_STORE_FAILED",
       `could not ${what} the deployment record (${description}): ${(cause as Error).message ?? String(cause)}`,
-      remote === undefined
+      { hint: remote === undefined
         ? "check that the repository is a git repository you can write to"
-        : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)",
-      cause,
+        : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)", cause },
     );
 
   async function readVersion(name = ref): Promise<string | undefined> {
     if (remote === undefined) {
       // `--verify --quiet`: exit 1 for a missing ref; anything else (not a repository) is a failure.
-      const output = await runGit(repo, ["rev-parse", "--verify", "--quiet", name]);
+      const output = await runGit(repo, ["rev-parse", "--verify", "--quiet", name], { env: RECORD_ENV });
       if (output.exitCode === 0) return output.stdout.trim();
       if (output.exitCode === 1 && output.stderr.trim() === "") return undefined;
       throw new Error(output.stderr.trim() || `git rev-parse exit ${output.exitCode}`);
@@ -117,16 +125,11 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
     const listed = (await git(repo, ["ls-remote", "--refs", remote, name], call)).trim();
     if (listed === "") return undefined;
     await git(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${name}:${fetchedRef(name)}`], call);
-    return (await git(repo, ["rev-parse", "--verify", fetchedRef(name)])).trim();
+    return (await git(repo, ["rev-parse", "--verify", fetchedRef(name)], { env: RECORD_ENV })).trim();
   }
 
-  async function readDocument(version: string): Promise<unknown> {
-    const text = await git(repo, ["cat-file", "blob", `${version}:${recordFile}`]);
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
+  function readText(version: string): Promise<string> {
+    return git(repo, ["cat-file", "blob", `${version}:${recordFile}`], { env: RECORD_ENV });
   }
 
   /** The record under the old name, when it is this repository's (its commit is one of this repository's). */
@@ -134,34 +137,34 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
     if (legacyRef === undefined) return undefined;
     const version = await readVersion(legacyRef);
     if (version === undefined) return undefined;
-    const document = await readDocument(version);
-    const commit = (document as { commit?: unknown } | undefined)?.commit;
-    if (typeof commit !== "string" || !/^[0-9a-f]{40}$/.test(commit)) return undefined;
-    if ((await runGit(repo, ["cat-file", "-e", `${commit}^{commit}`])).exitCode !== 0) return undefined;
+    const text = await readText(version);
+    const commit = recordedCommit(text);
+    if (commit === undefined) return undefined;
+    if ((await runGit(repo, ["cat-file", "-e", `${commit}^{commit}`], { env: RECORD_ENV })).exitCode !== 0) return undefined;
     legacyVersions.add(version);
-    return { record: parseRecord(document, `${legacyRef} of ${redactUrl(remote!)}`), version };
+    return { record: parseDocument(text, recordDocument, `${legacyRef} of ${redactUrl(remote!)}`), version };
   }
 
   async function writeVersion(record: DeploymentRecord, parent: string | undefined, message: string): Promise<string> {
-    const blob = (await git(repo, ["hash-object", "-w", "--stdin"], { input: `${JSON.stringify(record, null, 2)}\n` })).trim();
-    const tree = (await git(repo, ["mktree"], { input: `100644 blob ${blob}\t${recordFile}\n` })).trim();
-    return (await git(repo, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message])).trim();
+    const blob = (await git(repo, ["hash-object", "-w", "--stdin"], { env: RECORD_ENV, input: `${JSON.stringify(record, null, 2)}\n` })).trim();
+    const tree = (await git(repo, ["mktree"], { env: RECORD_ENV, input: `100644 blob ${blob}\t${recordFile}\n` })).trim();
+    return (await git(repo, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message], { env: RECORD_ENV })).trim();
   }
 
   return {
     description,
     async read(): Promise<StoredRecord | undefined> {
       let version: string | undefined;
-      let document: unknown;
+      let text: string;
       try {
         version = await readVersion();
         if (version === undefined) return await readLegacy();
-        document = await readDocument(version);
+        text = await readText(version);
       } catch (error) {
         if (GantryError.isInstance(error)) throw error;
         throw failed("read", error);
       }
-      return { record: parseRecord(document, description), version };
+      return { record: parseDocument(text, recordDocument, description), version };
     },
 
     async compareAndSwap(expected, next, message) {
@@ -178,7 +181,7 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
       const old = expected !== undefined && legacyVersions.has(expected) ? "" : (expected ?? "");
       const swap =
         remote === undefined
-          ? await runGit(repo, ["update-ref", "-m", message, ref, version, old])
+          ? await runGit(repo, ["update-ref", "-m", message, ref, version, old], { env: RECORD_ENV })
           : await runGit(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${old}`, remote, `${version}:${ref}`], call);
       if (swap.exitCode === 0) return { swapped: true, version };
       // Refused: either another writer moved the ref (a lost race, not an error) or git failed.
@@ -192,6 +195,16 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
       throw failed("write", new Error(swap.stderr.trim() || swap.stdout.trim() || `git exit ${swap.exitCode}`));
     },
   };
+}
+
+/** The `commit` a stored record names, read without validating the rest (a legacy record may be another repository's). */
+function recordedCommit(text: string): string | undefined {
+  try {
+    const commit = (JSON.parse(text) as { commit?: unknown } | null)?.commit;
+    return typeof commit === "string" && /^[0-9a-f]{40}$/.test(commit) ? commit : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A URL without its userinfo, for messages. */

@@ -1,5 +1,4 @@
 export { deploymentLeaseSchema, deploymentRecordSchema, initialRecord, type DeploymentLease, type DeploymentRecord, type StoredRecord } from "./document.js";
-export { recordErrorCodes, type RecordErrorCode } from "./errors.js";
 export { memoryRecordStore, parseRecord, type DeploymentRecordStore, type MemoryRecordStore } from "./store.js";
 export { gitRecordStore, liveRepositoryOfOrigin, recordRef, type GitRecordStoreOptions } from "./git-store.js";
 export { commitOnDeployBranch, deployedCommits, gitHistory } from "./git-history.js";

@@ -6,8 +6,8 @@
  * rollback); GitHub's `concurrency` serialises the apply workflow, and the lease holds when it does not.
  */
 import type { DeploymentLease, DeploymentRecord, StoredRecord } from "./document.js";
-import { recordError } from "./errors.js";
 import type { DeploymentRecordStore } from "./store.js";
+import { GantryError } from "@gantry/errors";
 
 export interface LeaseTiming {
   /** How long a lease lasts without renewal; default 10 minutes. */
@@ -59,14 +59,14 @@ export async function acquireLease(context: LeaseContext, initial?: () => Deploy
     context.signal?.throwIfAborted();
     const current = await context.store.read();
     const base = current?.record ?? initial?.();
-    if (!base) throw recordError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, "pass --base, or mark the deployed commit with `gantry record mark`");
+    if (!base) throw new GantryError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, { hint: "pass --base, or mark the deployed commit with `gantry record mark`" });
     const other = current ? heldByOther(current.record, context) : undefined;
     if (other) {
       if (context.clock.now().getTime() >= deadline) {
-        throw recordError(
+        throw new GantryError(
           "RECORD_LEASE_BUSY",
           `${other.holder} has been deploying since ${other.acquiredAt} (lease until ${other.expiresAt}); waited ${Math.round(waitMs / 1000)} s`,
-          "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire",
+          { hint: "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire" },
         );
       }
       context.onWait?.(other);
@@ -92,10 +92,10 @@ export async function writeHoldingLease(
     const current = await context.store.read();
     if (!current || current.record.lease?.holder !== context.holder) {
       const holder = current?.record.lease?.holder;
-      throw recordError(
+      throw new GantryError(
         "RECORD_LEASE_LOST",
         `this run's deployment lease ${holder ? `was taken over by ${holder}` : "is gone"} (${context.store.description})`,
-        "the lease expired while this run was stalled; what this run applied is re-checked by the next run",
+        { hint: "the lease expired while this run was stalled; what this run applied is re-checked by the next run" },
       );
     }
     const next = await change(structuredClone(current.record));

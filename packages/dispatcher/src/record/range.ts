@@ -12,7 +12,7 @@
 import type { PlanDocument, SkippedUnit } from "@gantry/classifier";
 import type { DeploymentRecord } from "./document.js";
 import { initialRecord } from "./document.js";
-import { recordError } from "./errors.js";
+import { GantryError } from "@gantry/errors";
 
 export interface CommitHistory {
   /** True when `ancestor` is `descendant` or one of its ancestors (false for unrelated commits). */
@@ -40,10 +40,10 @@ export function memoizeHistory(history: CommitHistory): CommitHistory {
 async function newer(history: CommitHistory, a: string, b: string): Promise<string> {
   if (a === b || (await history.isAncestor(b, a))) return a;
   if (await history.isAncestor(a, b)) return b;
-  throw recordError(
+  throw new GantryError(
     "RECORD_NOT_ON_DEPLOY_BRANCH",
     `commits ${a} and ${b} of the deployment record are not on one line of history`,
-    "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`",
+    { hint: "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`" },
   );
 }
 
@@ -68,18 +68,17 @@ export async function checkRecordOnDeployBranch(history: CommitHistory, record: 
     try {
       onBranch = (await history.isAncestor(commit, tip)) || (await history.isAncestor(tip, commit));
     } catch (cause) {
-      throw recordError(
+      throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which this repository does not have`,
-        "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`",
-        cause,
+        { hint: "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`", cause },
       );
     }
     if (!onBranch) {
-      throw recordError(
+      throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which is not in the history of '${record.deployBranch}' (tip ${tip})`,
-        "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`",
+        { hint: "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`" },
       );
     }
   }

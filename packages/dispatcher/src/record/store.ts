@@ -5,7 +5,7 @@
  * `memoryRecordStore` is the same contract in memory, for simulations and tests.
  */
 import { deploymentRecordSchema, type DeploymentRecord, type StoredRecord } from "./document.js";
-import { recordError } from "./errors.js";
+import { validateDocument, type DocumentSpec } from "@gantry/documents";
 
 export interface DeploymentRecordStore {
   /** Names the place in messages, e.g. `refs/gantry/deployments/main in /repo/.git`. */
@@ -19,16 +19,16 @@ export interface DeploymentRecordStore {
   compareAndSwap(expected: string | undefined, next: DeploymentRecord, message: string): Promise<{ swapped: true; version: string } | { swapped: false }>;
 }
 
+export const recordDocument = {
+  kind: "DeploymentRecord",
+  schema: deploymentRecordSchema,
+  code: "RECORD_INVALID",
+  hint: "only Gantry writes the record; restore the previous version from the ref's history (`git log` of the ref), or mark the deployed commit again with `gantry record mark --replace`",
+} as const satisfies DocumentSpec<typeof deploymentRecordSchema>;
+
 /** Validates a stored document, naming the first bad field and the store. */
 export function parseRecord(document: unknown, where: string): DeploymentRecord {
-  const parsed = deploymentRecordSchema.safeParse(document);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw recordError(
-    "RECORD_INVALID",
-    `the deployment record in ${where} is not a valid gantry/v1 DeploymentRecord: field "${issue?.path.join(".") || "(document)"}": ${issue?.message ?? "invalid"}`,
-    "only Gantry writes the record; restore the previous version from the ref's history (`git log` of the ref), or mark the deployed commit again with `gantry record mark --replace`",
-  );
+  return validateDocument(document, recordDocument, where);
 }
 
 /** The record in memory: versions are counters; every write is recorded for tests to inspect. */

@@ -5,31 +5,26 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { planDocumentSchema, type PlanDocument } from "@gantry/classifier";
+import type { DocumentSpec } from "@gantry/documents";
 import { GantryError } from "@gantry/errors";
-import type { z } from "zod";
 import { jobResultSchema, type JobResult } from "../result.js";
 import { buildRunReport, type RunReport } from "./model.js";
 
-function invalidDocument(code: string, kind: string, error: z.ZodError, source: string, hint: string): GantryError {
-  const issue = error.issues[0]!;
-  const field = issue.path.length > 0 ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "(document)";
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? "s" : ""})` : "";
-  return new GantryError(code, `not a valid gantry/v1 ${kind}: field "${field}": ${issue.message}${more}`, { hint, location: { file: source }, exitCode: 20 });
-}
+/** The plan a roll-up report is for: `gantry plan --json`'s document. */
+export const reportPlanDocument = {
+  kind: "Plan",
+  schema: planDocumentSchema,
+  code: "REPORT_PLAN_INVALID",
+  hint: "pass the file written by `gantry plan --json` unchanged",
+} as const satisfies DocumentSpec<typeof planDocumentSchema>;
 
-/** Validates a `gantry plan --json` document (apiVersion gantry/v1, kind Plan), naming the bad field. */
-export function parsePlanDocument(input: unknown, source: string): PlanDocument {
-  const parsed = planDocumentSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw invalidDocument("REPORT_PLAN_INVALID", "Plan", parsed.error, source, "pass the file written by `gantry plan --json` unchanged");
-}
-
-/** Validates a `gantry execute --result` document (apiVersion gantry/v1, kind JobResult), naming the bad field. */
-export function parseJobResultDocument(input: unknown, source: string): JobResult {
-  const parsed = jobResultSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw invalidDocument("REPORT_RESULT_INVALID", "JobResult", parsed.error, source, "pass the files written by `gantry execute --result FILE` (or `--json`) unchanged");
-}
+/** A job's result: `gantry execute --result FILE`'s document. */
+export const jobResultDocument = {
+  kind: "JobResult",
+  schema: jobResultSchema,
+  code: "REPORT_RESULT_INVALID",
+  hint: "pass the files written by `gantry execute --result FILE` (or `--json`) unchanged",
+} as const satisfies DocumentSpec<typeof jobResultSchema>;
 
 /** A result and the file it was read from (for messages). */
 export interface SourcedJobResult {
@@ -53,14 +48,12 @@ export function reportForPlan(plan: PlanDocument, results: readonly SourcedJobRe
       throw new GantryError("REPORT_RESULT_NOT_IN_PLAN", `field "job.id": the result is for job "${result.job.id}", which the plan does not have (plan jobs: ${[...planned.keys()].join(", ") || "none"})`, {
         hint: "pass the plan the jobs were executed from, and only results of its jobs",
         location: { file: source },
-        exitCode: 20,
       });
     }
     if (!isDeepStrictEqual(job, result.job)) {
       throw new GantryError("REPORT_RESULT_MISMATCH", `field "job": the result's job "${job.id}" differs from the plan's job of that id (ref ${result.job.ref} vs ${job.ref})`, {
         hint: "the result comes from another plan or commit; pass the plan of this run",
         location: { file: source },
-        exitCode: 20,
       });
     }
     const earlier = byId.get(job.id);
@@ -68,7 +61,6 @@ export function reportForPlan(plan: PlanDocument, results: readonly SourcedJobRe
       throw new GantryError("REPORT_DUPLICATE_RESULT", `two results for job "${job.id}": ${earlier.source} and ${source}`, {
         hint: "pass one result per job (a re-run's result replaces the earlier one: pass only the latest)",
         location: { file: source },
-        exitCode: 20,
       });
     }
     byId.set(job.id, entry);

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { unitReasonSchema } from "@gantry/change-detector";
 import { jobSchema } from "@gantry/classifier";
 import type { SecretMasker } from "../masking.js";
-import { jobResultSchema, jobStatusSchema } from "../result.js";
+import { jobResultSchema, runStatusSchema } from "../result.js";
 import type { RunReport } from "./model.js";
 
 export const runReportDocumentSchema = z.object({
@@ -30,7 +30,7 @@ export const runReportDocumentSchema = z.object({
    * Per job: its status (its result's, or `superseded`: a merge that landed during a push run changed its units,
    * and the run that merge started deploys them), why it did not run (when it did not), and its result (when it ran).
    */
-  jobs: z.array(z.object({ job: jobSchema, status: z.enum([...jobStatusSchema.options, "superseded"]), reason: z.string().nullable(), result: jobResultSchema.nullable() })),
+  jobs: z.array(z.object({ job: jobSchema, status: z.enum([...runStatusSchema.options, "superseded"]), reason: z.string().nullable(), result: jobResultSchema.nullable() })),
   /** Why each unit runs (from detection). */
   reasons: z.record(z.string(), z.array(unitReasonSchema)),
   /** The change types that put each unit in the run. */

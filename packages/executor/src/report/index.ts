@@ -9,13 +9,12 @@ export {
   reportSucceeded,
   reportUnits,
   type ReportJob,
-  type ReportJobStatus,
   type ReportUnit,
-  type ReportUnitStatus,
+  type ReportStatus,
   type RunReport,
   type RunReportInput,
   type UnitNotRun,
 } from "./model.js";
 export { renderAnnotations, warningAnnotation } from "./annotations.js";
-export { reportForPlan, parsePlanDocument, parseJobResultDocument, actionsRunUrl, type SourcedJobResult, type PlanReportOptions } from "./combined.js";
+export { reportForPlan, reportPlanDocument, jobResultDocument, actionsRunUrl, type SourcedJobResult, type PlanReportOptions } from "./combined.js";
 export { runReportDocument, runReportDocumentSchema, type RunReportDocument } from "./document.js";

@@ -21,7 +21,7 @@ import { formatAppliedCounts } from "../rendered-output.js";
 import type { UnitResult } from "../result.js";
 import { code, fenced, linkOrPath, planAsDiff, text } from "./escape.js";
 import { renderJobGraph } from "./mermaid.js";
-import { countStatuses, reportSucceeded, reportUnits, shortSha, statusIcon, type ReportJob, type ReportUnit, type ReportUnitStatus, type RunReport, type UnitNotRun } from "./model.js";
+import { countStatuses, reportSucceeded, reportUnits, shortSha, statusIcon, type ReportJob, type ReportUnit, type ReportStatus, type RunReport, type UnitNotRun } from "./model.js";
 import { truncateMiddle } from "./output.js";
 
 /** GitHub's limit for an issue or pull-request comment body. */
@@ -166,7 +166,7 @@ class Renderer {
     }
     if (report.jobs.length === 0 && (report.unitsNotRun ?? []).length > 0) return `ℹ️ **Nothing to run**: every unit the change affects is already deployed or excluded (below). ${this.#t(report.notice ?? "")}`.trim();
     if (report.jobs.length === 0) return `ℹ️ **No infrastructure changes.** ${this.#t(report.notice ?? "")}`.trim();
-    const tally = (items: readonly { status: ReportUnitStatus }[], noun: string) => {
+    const tally = (items: readonly { status: ReportStatus }[], noun: string) => {
       const counts = countStatuses(items);
       const parts = (["succeeded", "failed", "superseded", "skipped", "not-started"] as const).filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status.replace("-", " ")}`);
       return `${items.length} ${noun}${items.length === 1 ? "" : "s"} (${parts.join(", ") || "none"})`;

@@ -7,18 +7,17 @@
 import type { UnitReason } from "@gantry/change-detector";
 import type { Job, PlanDocument } from "@gantry/classifier";
 import { GUARDS } from "@gantry/guards";
-import type { JobResult, JobStatus, UnitResult, UnitStatus } from "../result.js";
+import type { JobResult, RunStatus, UnitResult } from "../result.js";
 
 /**
  * A job's status in the report: its result's, or `superseded` when a merge that landed during a push run
  * changed its units (the guards refused it; the run that merge started deploys them): not a failure.
  */
-export type ReportJobStatus = JobStatus | "superseded";
-export type ReportUnitStatus = UnitStatus | "superseded";
+export type ReportStatus = RunStatus | "superseded";
 
 export interface ReportJob {
   job: Job;
-  status: ReportJobStatus;
+  status: ReportStatus;
   /** Null when the job never ran (skipped because a job it needs failed, or not started). */
   result: JobResult | null;
   /** Why a job did not run, in one line. */
@@ -67,11 +66,11 @@ export interface UnitNotRun {
 export interface ReportUnit {
   unit: string;
   entry: ReportJob;
-  status: ReportUnitStatus;
+  status: ReportStatus;
   result: UnitResult | null;
 }
 
-export const statusIcon: Record<ReportUnitStatus, string> = {
+export const statusIcon: Record<ReportStatus, string> = {
   succeeded: "✅",
   failed: "❌",
   skipped: "⏭️",
@@ -88,8 +87,8 @@ export function reportSucceeded(report: RunReport): boolean {
   return !report.error && !report.interrupted && report.jobs.every((job) => job.status === "succeeded" || job.status === "superseded");
 }
 
-export function countStatuses<T extends { status: ReportUnitStatus }>(items: readonly T[]): Record<ReportUnitStatus, number> {
-  const counts: Record<ReportUnitStatus, number> = { succeeded: 0, failed: 0, skipped: 0, "not-started": 0, superseded: 0 };
+export function countStatuses<T extends { status: ReportStatus }>(items: readonly T[]): Record<ReportStatus, number> {
+  const counts: Record<ReportStatus, number> = { succeeded: 0, failed: 0, skipped: 0, "not-started": 0, superseded: 0 };
   for (const item of items) counts[item.status]++;
   return counts;
 }
@@ -122,7 +121,7 @@ export interface RunReportInput {
 }
 
 /** Refusals that mean "a newer merge changed this since the run planned it" (the run that merge started deploys it). */
-const supersedingRefusals = new Set<string>([GUARDS["no-rollback"].code, GUARDS["apply-unit-on-deploy-branch"].code]);
+const supersedingRefusals = new Set<string>([GUARDS["no-rollback"], GUARDS["apply-unit-on-deploy-branch"]]);
 
 /**
  * The one report builder. A planned job without a result did not run: `skipped` when a job it needs
@@ -133,14 +132,14 @@ export function buildRunReport(input: RunReportInput): RunReport {
   const plan = input.plan ?? null;
   const jobs = plan?.jobs ?? input.results.map((result) => result.job);
   const planned = new Map(jobs.map((job) => [job.id, job]));
-  const statuses = new Map<string, JobStatus>();
-  const statusOf = (id: string, seen: ReadonlySet<string>): JobStatus => {
+  const statuses = new Map<string, RunStatus>();
+  const statusOf = (id: string, seen: ReadonlySet<string>): RunStatus => {
     const known = statuses.get(id) ?? byId.get(id)?.status;
     if (known !== undefined) return known;
     const job = planned.get(id);
     if (job === undefined || seen.has(id)) return "not-started";
     const blocked = job.needs.some((need) => ["failed", "skipped"].includes(statusOf(need, new Set([...seen, id]))));
-    const status: JobStatus = blocked ? "skipped" : "not-started";
+    const status: RunStatus = blocked ? "skipped" : "not-started";
     statuses.set(id, status);
     return status;
   };

@@ -2,9 +2,8 @@
  * Runs the nodes of a dependency graph: a node starts once everything it needs has succeeded, at most
  * `parallelism` at a time. A failure skips everything downstream (never runs it); an abort starts
  * nothing new and leaves the rest `not-started`. Needs outside the graph are ignored.
- *
- * One scheduler for both levels of a run: the dispatcher runs a plan's jobs by their `needs`, and the
- * executor runs a job's units by their dependencies.
+ * The in-process dispatcher runs a plan's jobs by their `needs` with it (a job's units are ordered by
+ * Terragrunt's own queue).
  */
 export type NodeOutcome = "succeeded" | "failed";
 export type NodeStatus = NodeOutcome | "skipped" | "not-started";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runByNeeds } from "../src/index.js";
+import { runByNeeds } from "../src/run-by-needs.js";
 
 describe("runByNeeds", () => {
   it("skips everything downstream of a failure and runs the rest", async () => {

@@ -1,5 +1,5 @@
 /**
- * What looks like a secret, shared by the configuration check (a secret in `terragrunt.env` would be copied
+ * @gantry/secrets: what looks like a secret, shared by the configuration check (a secret in `terragrunt.env` would be copied
  * into every job document, plan output and CI log, so it is refused) and by the executor's masking (values of
  * such variables are redacted everywhere).
  */
