@@ -137,10 +137,10 @@ describe("the example workflows", () => {
     expect(planWorkflow.env?.GANTRY_WORKFLOW_ROLE).toBe("plan");
     expect(applyWorkflow.env?.GANTRY_WORKFLOW_ROLE).toBe("apply");
     const commands = (workflow: Workflow) => gantryInvocations(workflow).map((call) => call.command);
-    expect(commands(planWorkflow)).toEqual(["execute"]);
-    expect(gantryInvocations(planWorkflow)[0]!.step.with?.args).toContain("--workflow-role=plan");
-    expect(commands(applyWorkflow)).toEqual(["run"]);
-    expect(gantryInvocations(applyWorkflow)[0]!.step.with).toMatchObject({ event: "push", branch: "main" });
+    expect(commands(planWorkflow)).toEqual(["fetch-deploy-branch", "execute"]);
+    expect(gantryInvocations(planWorkflow)[1]!.step.with?.args).toContain("--workflow-role=plan");
+    expect(commands(applyWorkflow)).toEqual(["fetch-deploy-branch", "run"]);
+    expect(gantryInvocations(applyWorkflow)[1]!.step.with).toMatchObject({ event: "push", branch: "main" });
     // infrastructure-live runs nothing itself: it plans, dispatches and reports.
     expect(new Set(live.flatMap(commands))).toEqual(new Set(["plan", "dispatch", "report"]));
     // A started deployment is never cancelled; GitHub folds pending requests into the newest.
@@ -189,6 +189,28 @@ describe("the example workflows", () => {
     }
   });
 
+  it("(G1) runs the tools in a step that holds no token, after the step that fetched the deploy branch; restores no cache", () => {
+    for (const workflow of pipelines) {
+      const calls = gantryInvocations(workflow);
+      const tools = calls.filter((call) => call.command === "execute" || call.command === "run");
+      expect(tools).toHaveLength(1);
+      const step = tools[0]!.step;
+      expect(step.env?.GANTRY_DEPLOY_BRANCH_FETCHED).toBe("true");
+      // apply.yml runs only merged code: its step keeps the record's token and the merged pull requests' report
+      // token, never the code-read token. plan.yml runs a pull request's code: no token at all.
+      const allowed = workflow === applyWorkflow ? ["GANTRY_RECORD_TOKEN", TOKEN_SETTINGS["infra-live-write"].variable] : [];
+      const env = Object.entries(step.env ?? {}).filter(([name]) => !allowed.includes(name));
+      expect(env.filter(([name, value]) => /TOKEN|KEY/.test(name) || /secrets\.|steps\./.test(String(value)))).toEqual([]);
+      const all = steps(workflow);
+      const fetchAt = all.indexOf(calls.find((call) => call.command === "fetch-deploy-branch")!.step);
+      expect(fetchAt).toBeGreaterThan(all.findIndex((candidate) => candidate.uses?.startsWith("actions/checkout@")));
+      expect(fetchAt).toBeLessThan(all.indexOf(step));
+      // A cache entry is writable by any run on main, pull requests' plans included (ACTIONS_RUNTIME_TOKEN), and
+      // restoring one writes files anywhere: neither workflow restores one.
+      expect(all.filter((candidate) => candidate.uses?.startsWith("actions/cache"))).toEqual([]);
+    }
+  });
+
   it("uses each token only in the step that needs it", () => {
     const seen = new Set<string>();
     for (const step of all.flatMap(steps)) {
@@ -205,10 +227,10 @@ describe("the example workflows", () => {
           if (commands.size > 0) expect(commands).toEqual(new Set(["dispatch"]));
           else expect(step.run).toContain('gh run download "$run" --repo "$PIPELINES_REPOSITORY"');
         } else if (secret === TOKEN_SETTINGS["code-read"].variable) {
-          // The checkout, or the guards' fetch of the deploy branch (never the tools'): execute, or run in apply.yml.
+          // The checkout, or the guards' fetch of the deploy branch in a step of its own: never a step that
+          // runs the tools, whose code (a pull request's hooks) can read its ancestors' /proc/<pid>/environ.
           if (step.uses?.startsWith("actions/checkout@")) continue;
-          expect([...commands].every((command) => command === "execute" || command === "run")).toBe(true);
-          expect(commands.size).toBe(1);
+          expect(commands).toEqual(new Set(["fetch-deploy-branch"]));
         } else throw new Error(`unexpected secret ${secret} in step ${step.name ?? step.uses}`);
       }
     }
@@ -220,7 +242,7 @@ describe("the example workflows", () => {
   });
 
   it("apply.yml reports each deployment on the pull requests it merged, and opens an issue when it failed, with the token gantry run reads", async () => {
-    const [deploy] = gantryInvocations(applyWorkflow);
+    const deploy = gantryInvocations(applyWorkflow).find((call) => call.command === "run");
     const args = String(deploy!.step.with?.args).split("\n").filter(Boolean);
     expect(args).toEqual(["--publish-merged-prs", "--open-issue-on-failure", "--repository=acme/infrastructure-live"]);
     const variable = TOKEN_SETTINGS["infra-live-write"].variable;
@@ -234,7 +256,7 @@ describe("the example workflows", () => {
 
   it("every gantry command the workflows run exists, with every flag and Action input they pass", async () => {
     const invocations = all.flatMap(gantryInvocations);
-    expect(new Set(invocations.map((call) => call.command))).toEqual(new Set(["plan", "execute", "run", "dispatch", "report"]));
+    expect(new Set(invocations.map((call) => call.command))).toEqual(new Set(["plan", "fetch-deploy-branch", "execute", "run", "dispatch", "report"]));
     const action = parse(readFileSync(join(repositoryRoot, "action.yml"), "utf8")) as { inputs: Record<string, unknown> };
     for (const { command, flags, step } of invocations) {
       const { exitCode, stdout } = await gantry(scratch, command, "--help");
@@ -243,7 +265,7 @@ describe("the example workflows", () => {
       for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs), `the Action's input ${input}`).toContain(input);
     }
     // The results the report reads are the ones execute writes and plan.yml uploads.
-    expect(gantryInvocations(planWorkflow)[0]!.step.with?.args).toContain("--result=result.json");
+    expect(gantryInvocations(planWorkflow)[1]!.step.with?.args).toContain("--result=result.json");
     expect(steps(planWorkflow).find((step) => step.uses?.startsWith("actions/upload-artifact@"))!.with).toMatchObject({ name: "gantry-result-${{ fromJSON(inputs.job).id }}", path: "result.json" });
   });
 });

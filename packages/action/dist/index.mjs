@@ -4846,7 +4846,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve21) {
+function isRecursive(inst, stack, resolve22) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -4856,7 +4856,7 @@ function isRecursive(inst, stack, resolve21) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve21);
+      const answer = isRecursive(child, stack, resolve22);
       if (answer > result)
         result = answer;
     }
@@ -4867,7 +4867,7 @@ function isRecursive(inst, stack, resolve21) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve21) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve22) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -4931,7 +4931,7 @@ function isRecursive(inst, stack, resolve21) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve21 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve22 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -26717,7 +26717,7 @@ var init_environment = __esm({
 // packages/git/src/run.ts
 import { spawn, spawnSync } from "node:child_process";
 function runGit(cwd, args, call = {}) {
-  return new Promise((resolve21, reject) => {
+  return new Promise((resolve22, reject) => {
     const child = spawn("git", args, {
       cwd,
       env: gitEnvironment(call.config, call.env),
@@ -26735,7 +26735,7 @@ function runGit(cwd, args, call = {}) {
     });
     child.on("close", (code2) => {
       const stdout = Buffer.concat(out);
-      resolve21({ exitCode: code2 ?? 1, stdout: call.encoding === "buffer" ? stdout : stdout.toString("utf8"), stderr: Buffer.concat(err2).toString("utf8") });
+      resolve22({ exitCode: code2 ?? 1, stdout: call.encoding === "buffer" ? stdout : stdout.toString("utf8"), stderr: Buffer.concat(err2).toString("utf8") });
     });
     if (call.input !== void 0) {
       child.stdin.on("error", () => void 0);
@@ -26821,7 +26821,7 @@ var init_blob_reader = __esm({
         child.stderr.on("data", (chunk) => stderr.push(chunk));
         const fail2 = (failure2) => {
           this.failure ??= failure2;
-          for (const resolve21 of this.pending.slice(this.head)) resolve21(null);
+          for (const resolve22 of this.pending.slice(this.head)) resolve22(null);
           this.pending = [];
           this.head = 0;
         };
@@ -26834,8 +26834,8 @@ var init_blob_reader = __esm({
       onData(chunk) {
         this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
         for (; ; ) {
-          const resolve21 = this.pending[this.head];
-          if (!resolve21) {
+          const resolve22 = this.pending[this.head];
+          if (!resolve22) {
             this.pending = [];
             this.head = 0;
             return;
@@ -26846,7 +26846,7 @@ var init_blob_reader = __esm({
           if (header2.endsWith(" missing") || header2.endsWith(" ambiguous")) {
             this.buffer = this.buffer.subarray(newline + 1);
             this.head++;
-            resolve21(null);
+            resolve22(null);
             continue;
           }
           const size = Number(header2.slice(header2.lastIndexOf(" ") + 1));
@@ -26854,7 +26854,7 @@ var init_blob_reader = __esm({
           const content = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
           this.buffer = this.buffer.subarray(newline + 1 + size + 1);
           this.head++;
-          resolve21(content);
+          resolve22(content);
         }
       }
       /** Reads many objects in one pipelined round trip; a missing object maps to null. */
@@ -26916,7 +26916,7 @@ async function checkoutConfig(cwd) {
   for (const key of output2.stdout.split("\n")) {
     const driver = /^filter\.(.+)\.[^.]+$/.exec(key.trim())?.[1];
     if (driver === void 0) continue;
-    for (const command12 of ["clean", "smudge", "process"]) config2[`filter.${driver}.${command12}`] = "";
+    for (const command13 of ["clean", "smudge", "process"]) config2[`filter.${driver}.${command13}`] = "";
     config2[`filter.${driver}.required`] = "false";
   }
   return config2;
@@ -36122,7 +36122,7 @@ async function analyseUnits(snapshot, units, allUnits, reader, parseCache, onAna
       if (round === 0) {
         if (++sinceYield >= YIELD_EVERY_UNITS) {
           sinceYield = 0;
-          await new Promise((resolve21) => setImmediate(resolve21));
+          await new Promise((resolve22) => setImmediate(resolve22));
         }
         for (const blob of blobs) {
           const arriving = arrivals.get(blob);
@@ -38125,8 +38125,8 @@ var init_environments = __esm({
 });
 
 // packages/classifier/src/exclusions.ts
-function isActionListed(actions, command12) {
-  const wanted = command12.toLowerCase();
+function isActionListed(actions, command13) {
+  const wanted = command13.toLowerCase();
   return actions.some((action) => action === "all" || action === "all_except_output" && wanted !== "output" || action.toLowerCase() === wanted);
 }
 function excludedUnits(actionOf, detection) {
@@ -39415,11 +39415,11 @@ var init_package = __esm({
 
 // packages/cli/src/error-document.ts
 import { writeFileSync as writeFileSync3 } from "node:fs";
-function writeErrorDocument(file2, command12, error62) {
+function writeErrorDocument(file2, command13, error62) {
   const document = {
     apiVersion: "gantry/v1",
     kind: "Error",
-    command: command12,
+    command: command13,
     code: error62.code,
     message: error62.message,
     hint: error62.hint ?? null,
@@ -39459,8 +39459,8 @@ function rangeText(range) {
   const { first, last } = EXIT_CODE_RANGES[range];
   return first === last ? String(first) : `${first}-${last}`;
 }
-function renderExitCodes(command12) {
-  const ranges = [...COMMAND_EXIT_CODES[command12] ?? ["ok", "usage"], "internal"];
+function renderExitCodes(command13) {
+  const ranges = [...COMMAND_EXIT_CODES[command13] ?? ["ok", "usage"], "internal"];
   const width = Math.max(...ranges.map((range) => rangeText(range).length));
   const rows = ranges.map((range) => wrap(EXIT_CODE_RANGES[range].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? rangeText(range) : "").padEnd(width)}  ${line}`).join("\n"));
   return `Exit codes:
@@ -39484,6 +39484,7 @@ var init_exit_codes = __esm({
     COMMAND_EXIT_CODES = {
       detect: ["ok", "usage", "detection", "analysis"],
       plan: ["ok", "usage", "detection", "configuration", "execution"],
+      "fetch-deploy-branch": ["ok", "usage", "guard"],
       execute: ["ok", "usage", "configuration", "execution", "guard", "credentials", "interrupted"],
       run: ["ok", "usage", "detection", "configuration", "execution", "guard", "credentials", "interrupted"],
       record: ["ok", "usage", "configuration", "execution"],
@@ -39498,9 +39499,9 @@ var init_exit_codes = __esm({
 });
 
 // packages/cli/src/help.ts
-function commandHelp(command12, help9) {
-  const topCommand = command12.split(" ")[0];
-  return `${help9.trimEnd()}
+function commandHelp(command13, help10) {
+  const topCommand = command13.split(" ")[0];
+  return `${help10.trimEnd()}
 
 ${renderExitCodes(topCommand)}`;
 }
@@ -39522,16 +39523,16 @@ var init_help = __esm({
 
 // packages/cli/src/args.ts
 import { parseArgs } from "node:util";
-function parseCommandArgs(command12, argv, options2, help9) {
+function parseCommandArgs(command13, argv, options2, help10) {
   const all = { ...options2, help: { type: "boolean", short: "h" } };
   const parse5 = () => parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
   let parsed;
   try {
     parsed = parse5();
   } catch (error62) {
-    throw usageError(describeParseError(error62, all, argv), { command: command12, hint: synopsis(help9) });
+    throw usageError(describeParseError(error62, all, argv), { command: command13, hint: synopsis(help10) });
   }
-  if (parsed.values.help) throw new HelpRequested(commandHelp(command12, help9), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
+  if (parsed.values.help) throw new HelpRequested(commandHelp(command13, help10), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
 }
 function describeParseError(error62, options2, argv) {
@@ -39555,20 +39556,20 @@ function describeParseError(error62, options2, argv) {
   }
   return "invalid arguments";
 }
-function synopsis(help9) {
-  return help9.split("\n\n")[0].trim();
+function synopsis(help10) {
+  return help10.split("\n\n")[0].trim();
 }
-function requireOption(command12, value, name) {
+function requireOption(command13, value, name) {
   if (value === void 0 || value === "") {
-    throw usageError(`missing required option --${name}`, { command: command12 });
+    throw usageError(`missing required option --${name}`, { command: command13 });
   }
   return value;
 }
-function parseEvent(command12, value, fallback) {
-  const event = value ?? fallback ?? requireOption(command12, value, "event");
+function parseEvent(command13, value, fallback) {
+  const event = value ?? fallback ?? requireOption(command13, value, "event");
   if (event !== "pull_request" && event !== "push") {
     const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
-    throw usageError(`--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { command: command12 });
+    throw usageError(`--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { command: command13 });
   }
   return event;
 }
@@ -41751,8 +41752,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t2 = 0) {
-          return new this.Promise(function(resolve21, reject) {
-            return setTimeout(resolve21, t2);
+          return new this.Promise(function(resolve22, reject) {
+            return setTimeout(resolve22, t2);
           });
         }
         computePenalty() {
@@ -41963,15 +41964,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error62, reject, resolve21, returned, task;
+          var args, cb, error62, reject, resolve22, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve21, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve22, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve21(returned);
+                  return resolve22(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -41986,13 +41987,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise2, reject, resolve21;
-          resolve21 = reject = null;
+          var promise2, reject, resolve22;
+          resolve22 = reject = null;
           promise2 = new this.Promise(function(_resolve, _reject) {
-            resolve21 = _resolve;
+            resolve22 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve21, reject });
+          this._queue.push({ task, args, resolve: resolve22, reject });
           this._tryToRun();
           return promise2;
         }
@@ -42393,14 +42394,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve21, reject) => {
+              return new this.Promise((resolve22, reject) => {
                 if (finished()) {
-                  return resolve21();
+                  return resolve22();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve21();
+                      return resolve22();
                     }
                   });
                 }
@@ -42493,9 +42494,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve21, reject) {
+              return new this.Promise(function(resolve22, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve21)(args3);
+                  return (args3[0] != null ? reject : resolve22)(args3);
                 });
               });
             };
@@ -43051,7 +43052,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43060,7 +43061,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve21(value);
+        resolve22(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43068,13 +43069,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve21, reject) {
+        return new Promise(function(resolve22, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43266,7 +43267,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43275,7 +43276,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve21(value);
+        resolve22(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43283,13 +43284,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve21, reject) {
+        return new Promise(function(resolve22, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43470,7 +43471,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -43479,7 +43480,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve21(value);
+        resolve22(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -43487,13 +43488,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve21, reject) {
+        return new Promise(function(resolve22, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -43562,8 +43563,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t2 = 0) {
-        return new this.Promise(function(resolve21, reject) {
-          return setTimeout(resolve21, t2);
+        return new this.Promise(function(resolve22, reject) {
+          return setTimeout(resolve22, t2);
         });
       }
       computePenalty() {
@@ -44033,7 +44034,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve21, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve22, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -44042,7 +44043,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve21(value);
+        resolve22(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44050,13 +44051,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve21, reject) {
+        return new Promise(function(resolve22, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve21, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve22, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve21, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve22, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -44097,7 +44098,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve21, reject) => {
+          return new this.Promise((resolve22, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -44108,14 +44109,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve21();
+              return resolve22();
             } else {
-              return client.once("ready", resolve21);
+              return client.once("ready", resolve22);
             }
           });
         }
         _loadScript(name) {
-          return new this.Promise((resolve21, reject) => {
+          return new this.Promise((resolve22, reject) => {
             var payload;
             payload = Scripts.payload(name);
             return this.client.multi([["script", "load", payload]]).exec((err2, replies) => {
@@ -44123,7 +44124,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err2);
               }
               this.shas[name] = replies[0];
-              return resolve21(replies[0]);
+              return resolve22(replies[0]);
             });
           });
         }
@@ -44136,12 +44137,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve21, reject) => {
+            return new _this.Promise((resolve22, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err2, replies) {
                 if (err2 != null) {
                   return reject(err2);
                 } else {
-                  return resolve21(replies[0]);
+                  return resolve22(replies[0]);
                 }
               });
             });
@@ -44149,13 +44150,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve21, reject) => {
+            return new this.Promise((resolve22, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve21();
+                  return resolve22();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -44169,13 +44170,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve21, reject) => {
+                  yield new _this2.Promise((resolve22, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err2, chan) {
                       if (err2 != null) {
                         return reject(err2);
                       }
                       if (chan === channel) {
-                        return resolve21();
+                        return resolve22();
                       }
                     });
                   });
@@ -44260,7 +44261,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve21, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve22, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -44269,7 +44270,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve21(value);
+        resolve22(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44277,13 +44278,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve21, reject) {
+        return new Promise(function(resolve22, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve21, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve22, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep(gen, resolve21, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep(gen, resolve22, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -44329,7 +44330,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve21, reject) => {
+          return new this.Promise((resolve22, reject) => {
             client.on("error", (e2) => {
               return this.Events.trigger("error", e2);
             });
@@ -44340,9 +44341,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve21();
+              return resolve22();
             } else {
-              return client.once("ready", resolve21);
+              return client.once("ready", resolve22);
             }
           });
         }
@@ -44368,10 +44369,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve21, reject) => {
+            return new this.Promise((resolve22, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve21();
+                return resolve22();
               });
             });
           }));
@@ -44469,7 +44470,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -44478,7 +44479,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve21(value);
+        resolve22(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44486,13 +44487,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve21, reject) {
+        return new Promise(function(resolve22, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -44628,7 +44629,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name === "init" || name === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve21, reject) => {
+          return new _this3.Promise((resolve22, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
@@ -44636,7 +44637,7 @@ var require_RedisDatastore = __commonJS({
               if (err2 != null) {
                 return reject(err2);
               }
-              return resolve21(replies);
+              return resolve22(replies);
             });
             return _this3.connection.__scriptFn__(name)(...arr);
           }).catch((e2) => {
@@ -44867,7 +44868,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -44876,7 +44877,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve21(value);
+        resolve22(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44884,13 +44885,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve21, reject) {
+        return new Promise(function(resolve22, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -44913,19 +44914,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error62, reject, resolve21, returned, task;
+          var args, cb, error62, reject, resolve22, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve21 = _this$_queue$shift.resolve;
+            resolve22 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve21(returned);
+                  return resolve22(returned);
                 };
               } catch (error1) {
                 error62 = error1;
@@ -44941,16 +44942,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise2, reject, resolve21;
-        resolve21 = reject = null;
+        var promise2, reject, resolve22;
+        resolve22 = reject = null;
         promise2 = new this.Promise(function(_resolve, _reject) {
-          resolve21 = _resolve;
+          resolve22 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve21,
+          resolve: resolve22,
           reject
         });
         this._tryToRun();
@@ -45003,7 +45004,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -45012,7 +45013,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve21(value);
+        resolve22(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -45020,13 +45021,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve21, reject) {
+        return new Promise(function(resolve22, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -45289,7 +45290,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -45298,7 +45299,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve21(value);
+        resolve22(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -45306,13 +45307,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve21, reject) {
+        return new Promise(function(resolve22, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "next", value);
           }
           function _throw(err2) {
-            asyncGeneratorStep2(gen, resolve21, reject, _next, _throw, "throw", err2);
+            asyncGeneratorStep2(gen, resolve22, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -45550,14 +45551,14 @@ var require_Bottleneck = __commonJS({
               counts = this._states.counts;
               return counts[0] + counts[1] + counts[2] + counts[3] === at;
             };
-            return new this.Promise((resolve21, reject) => {
+            return new this.Promise((resolve22, reject) => {
               if (finished()) {
-                return resolve21();
+                return resolve22();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve21();
+                    return resolve22();
                   }
                 });
               }
@@ -45665,9 +45666,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve21, reject) {
+            return new this.Promise(function(resolve22, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve21)(args3);
+                return (args3[0] != null ? reject : resolve22)(args3);
               });
             });
           };
@@ -46085,7 +46086,7 @@ function getCachedAuthentication(state, auth22) {
   return newScope === currentScope ? authentication : false;
 }
 async function wait(seconds2) {
-  await new Promise((resolve21) => setTimeout(resolve21, seconds2 * 1e3));
+  await new Promise((resolve22) => setTimeout(resolve22, seconds2 * 1e3));
 }
 async function waitForAccessToken(request2, clientId, clientType, verification) {
   try {
@@ -47116,7 +47117,7 @@ async function sendRequestWithRetries(state, request2, options2, createdAt, retr
     state.log.warn(
       `[@octokit/auth-app] Retrying after 401 response to account for token replication delay (retry: ${retries}, wait: ${awaitTime / 1e3}s)`
     );
-    await new Promise((resolve21) => setTimeout(resolve21, awaitTime));
+    await new Promise((resolve22) => setTimeout(resolve22, awaitTime));
     return sendRequestWithRetries(state, request2, options2, createdAt, retries);
   }
 }
@@ -47521,6 +47522,76 @@ var init_git3 = __esm({
   }
 });
 
+// packages/guards/src/tokens.ts
+function readToken(env, purpose) {
+  const value = env[TOKEN_SETTINGS[purpose].variable];
+  return value ? value : void 0;
+}
+function tokenKind(token) {
+  if (token.startsWith("ghp_")) return "classic";
+  if (token.startsWith("github_pat_")) return "fine-grained";
+  if (token.startsWith("ghs_")) return "github-app";
+  if (token.startsWith("gho_")) return "oauth";
+  return "unknown";
+}
+function classicScopesCovering(purpose) {
+  return new Set(TOKEN_SETTINGS[purpose].classicScopes.flatMap((scope) => [scope, ...IMPLIED_CLASSIC_SCOPES[scope] ?? []]));
+}
+function excessClassicScopes(scopes) {
+  return scopes.filter((scope) => !NEEDED_CLASSIC_SCOPES.has(scope)).sort();
+}
+function parseScopesHeader(header2) {
+  return (header2 ?? "").split(",").map((scope) => scope.trim()).filter(Boolean);
+}
+var TOKEN_SETTINGS, GITHUB_APP_PERMISSIONS, IMPLIED_CLASSIC_SCOPES, NEEDED_CLASSIC_SCOPES;
+var init_tokens = __esm({
+  "packages/guards/src/tokens.ts"() {
+    "use strict";
+    TOKEN_SETTINGS = {
+      "code-read": {
+        variable: "GANTRY_CODE_READ_TOKEN",
+        purpose: "read the infrastructure and module repositories",
+        usedFor: "cloning and fetching infrastructure-live and the module repositories (git over HTTPS)",
+        classicScopes: ["repo"],
+        fineGrainedPermissions: { contents: "read" },
+        repositories: "infrastructure-live and every module repository",
+        fineGrained: "Contents: read on the code repositories"
+      },
+      "infra-live-write": {
+        variable: "GANTRY_INFRA_LIVE_TOKEN",
+        purpose: "comment on pull requests in the infrastructure repository",
+        usedFor: "reading pull requests and writing Gantry's report comments on infrastructure-live",
+        classicScopes: ["repo"],
+        fineGrainedPermissions: { pull_requests: "write" },
+        optInPermissions: { issues: "write" },
+        optInFineGrained: "Issues: read and write (for --open-issue-on-failure)",
+        repositories: "infrastructure-live only",
+        fineGrained: "Pull requests: read and write on the infrastructure repository only"
+      },
+      dispatch: {
+        variable: "GANTRY_DISPATCH_TOKEN",
+        purpose: "dispatch workflows in the pipelines repository",
+        usedFor: "dispatching jobs to the pipelines repository's workflow and following (or cancelling) its runs",
+        classicScopes: ["repo"],
+        fineGrainedPermissions: { actions: "write" },
+        repositories: "the pipelines repository only",
+        fineGrained: "Actions: read and write on the pipelines repository only"
+      }
+    };
+    GITHUB_APP_PERMISSIONS = Object.assign(
+      {},
+      ...Object.keys(TOKEN_SETTINGS).flatMap((purpose) => {
+        const setting = TOKEN_SETTINGS[purpose];
+        return [setting.fineGrainedPermissions, setting.optInPermissions ?? {}];
+      })
+    );
+    IMPLIED_CLASSIC_SCOPES = {
+      repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
+    };
+    NEEDED_CLASSIC_SCOPES = new Set(Object.keys(TOKEN_SETTINGS).flatMap((purpose) => [...classicScopesCovering(purpose)]));
+  }
+});
+
 // packages/guards/src/unit-listing.ts
 function mayExist(units, unit, before) {
   const listed = units.get(unit);
@@ -47559,6 +47630,9 @@ var init_unit_listing = __esm({
 });
 
 // packages/guards/src/deploy-branch.ts
+function deployBranchFetchFrom(env) {
+  return env[DEPLOY_BRANCH_FETCHED_VARIABLE] === "true" ? { fetch: false } : { fetch: true, token: readToken(env, "code-read") };
+}
 async function resolveDeployBranchTip(repo, branch, options2 = {}) {
   const { signal } = options2;
   const refuse2 = (message, hint, cause) => new GuardRefusedError({ guard: "deploy-branch", unit: null, commit: null, message, hint }, { cause });
@@ -47569,6 +47643,13 @@ async function resolveDeployBranchTip(repo, branch, options2 = {}) {
   if (await hasRemote(repo, "origin", signal)) {
     const tracking = `refs/remotes/origin/${branch}`;
     const shallow = (await runGit(repo, ["rev-parse", "--is-shallow-repository"], { signal })).stdout.trim() === "true";
+    if (options2.fetch === false) {
+      const commit3 = await resolveCommit(repo, tracking, signal);
+      const hint = "run `gantry fetch-deploy-branch` (with GANTRY_CODE_READ_TOKEN) in an earlier step of the same job, or unset GANTRY_DEPLOY_BRANCH_FETCHED";
+      if (!commit3) throw refuse2(`GANTRY_DEPLOY_BRANCH_FETCHED is set, but the deploy branch '${branch}' was not fetched (${tracking} is missing)`, hint);
+      if (shallow) throw refuse2(`GANTRY_DEPLOY_BRANCH_FETCHED is set, but the checkout is shallow: ancestry cannot be checked`, hint);
+      return { branch, commit: commit3, source: "origin" };
+    }
     const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`], {
       signal,
       config: fetchCredentials(options2.token)
@@ -47734,14 +47815,16 @@ async function checkPushPlanOnDeployBranch(repo, job, tip, signal) {
   }
   await checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal);
 }
-var UNIT_MARKER;
+var UNIT_MARKER, DEPLOY_BRANCH_FETCHED_VARIABLE;
 var init_deploy_branch = __esm({
   "packages/guards/src/deploy-branch.ts"() {
     "use strict";
     init_errors5();
     init_git3();
+    init_tokens();
     init_unit_listing();
     UNIT_MARKER = "terragrunt.hcl";
+    DEPLOY_BRANCH_FETCHED_VARIABLE = "GANTRY_DEPLOY_BRANCH_FETCHED";
   }
 });
 
@@ -48028,7 +48111,7 @@ async function loadTrustRoot(repo, options2) {
   if (options2.pluginPackages && isInside2(resolve7(options2.pluginPackages), resolve7(repo))) {
     throw refuse(null, `GANTRY_PLUGIN_PACKAGES (${options2.pluginPackages}) is inside the checkout being checked`, "install plugin packages outside the checkout, in the pipelines side's own directory");
   }
-  const tip = await resolveDeployBranchTip(repo, options2.deployBranch, { token: options2.token, signal: options2.signal });
+  const tip = await resolveDeployBranchTip(repo, options2.deployBranch, { ...options2.fetch ?? { fetch: true }, signal: options2.signal });
   let configuration;
   try {
     configuration = await trustedConfigurationAt({ repo, tip: tip.commit, pluginPackages: options2.pluginPackages }, async () => {
@@ -48242,76 +48325,6 @@ var init_guarded_jobs = __esm({
   }
 });
 
-// packages/guards/src/tokens.ts
-function readToken(env, purpose) {
-  const value = env[TOKEN_SETTINGS[purpose].variable];
-  return value ? value : void 0;
-}
-function tokenKind(token) {
-  if (token.startsWith("ghp_")) return "classic";
-  if (token.startsWith("github_pat_")) return "fine-grained";
-  if (token.startsWith("ghs_")) return "github-app";
-  if (token.startsWith("gho_")) return "oauth";
-  return "unknown";
-}
-function classicScopesCovering(purpose) {
-  return new Set(TOKEN_SETTINGS[purpose].classicScopes.flatMap((scope) => [scope, ...IMPLIED_CLASSIC_SCOPES[scope] ?? []]));
-}
-function excessClassicScopes(scopes) {
-  return scopes.filter((scope) => !NEEDED_CLASSIC_SCOPES.has(scope)).sort();
-}
-function parseScopesHeader(header2) {
-  return (header2 ?? "").split(",").map((scope) => scope.trim()).filter(Boolean);
-}
-var TOKEN_SETTINGS, GITHUB_APP_PERMISSIONS, IMPLIED_CLASSIC_SCOPES, NEEDED_CLASSIC_SCOPES;
-var init_tokens = __esm({
-  "packages/guards/src/tokens.ts"() {
-    "use strict";
-    TOKEN_SETTINGS = {
-      "code-read": {
-        variable: "GANTRY_CODE_READ_TOKEN",
-        purpose: "read the infrastructure and module repositories",
-        usedFor: "cloning and fetching infrastructure-live and the module repositories (git over HTTPS)",
-        classicScopes: ["repo"],
-        fineGrainedPermissions: { contents: "read" },
-        repositories: "infrastructure-live and every module repository",
-        fineGrained: "Contents: read on the code repositories"
-      },
-      "infra-live-write": {
-        variable: "GANTRY_INFRA_LIVE_TOKEN",
-        purpose: "comment on pull requests in the infrastructure repository",
-        usedFor: "reading pull requests and writing Gantry's report comments on infrastructure-live",
-        classicScopes: ["repo"],
-        fineGrainedPermissions: { pull_requests: "write" },
-        optInPermissions: { issues: "write" },
-        optInFineGrained: "Issues: read and write (for --open-issue-on-failure)",
-        repositories: "infrastructure-live only",
-        fineGrained: "Pull requests: read and write on the infrastructure repository only"
-      },
-      dispatch: {
-        variable: "GANTRY_DISPATCH_TOKEN",
-        purpose: "dispatch workflows in the pipelines repository",
-        usedFor: "dispatching jobs to the pipelines repository's workflow and following (or cancelling) its runs",
-        classicScopes: ["repo"],
-        fineGrainedPermissions: { actions: "write" },
-        repositories: "the pipelines repository only",
-        fineGrained: "Actions: read and write on the pipelines repository only"
-      }
-    };
-    GITHUB_APP_PERMISSIONS = Object.assign(
-      {},
-      ...Object.keys(TOKEN_SETTINGS).flatMap((purpose) => {
-        const setting = TOKEN_SETTINGS[purpose];
-        return [setting.fineGrainedPermissions, setting.optInPermissions ?? {}];
-      })
-    );
-    IMPLIED_CLASSIC_SCOPES = {
-      repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
-    };
-    NEEDED_CLASSIC_SCOPES = new Set(Object.keys(TOKEN_SETTINGS).flatMap((purpose) => [...classicScopesCovering(purpose)]));
-  }
-});
-
 // packages/guards/src/check-job.ts
 function parseJob(job) {
   const parsed = jobSchema.safeParse(job);
@@ -48343,9 +48356,15 @@ function interruptible(signal) {
     }
   };
 }
-function checkWorkflowRole(job, role) {
-  if (role === void 0 || role === "") return;
+function checkWorkflowRole(job, role, inGithubActions) {
   const refuse2 = (message, hint) => new GuardRefusedError({ guard: "workflow-role", unit: job.units[0] ?? null, commit: job.ref, message, hint });
+  if (role === void 0 || role === "") {
+    if (!inGithubActions) return;
+    throw refuse2(
+      "this GitHub Actions workflow does not say which pipelines workflow it is (GANTRY_WORKFLOW_ROLE is not set)",
+      "set GANTRY_WORKFLOW_ROLE: plan in the plan workflow and GANTRY_WORKFLOW_ROLE: apply in the apply workflow (the env `gantry init` writes), or pass --workflow-role; one workflow must never both plan pull requests and apply"
+    );
+  }
   if (role === "plan" && WRITES.has(job.action)) throw refuse2(`the plan workflow does not run ${job.action} jobs`, "dispatch applies and destroys to the apply workflow");
   if (role === "apply" && job.source.event !== "push") {
     throw refuse2("the apply workflow runs only jobs of a push to the deploy branch, not a pull request's", "dispatch pull requests' plans to the plan workflow");
@@ -48358,12 +48377,12 @@ async function checkJob(input2, options2) {
   const isWrite = WRITES.has(job.action);
   const { repo, env, signal } = options2;
   const step = interruptible(signal);
-  checkWorkflowRole(job, options2.workflowRole ?? env["GANTRY_WORKFLOW_ROLE"]);
+  checkWorkflowRole(job, options2.workflowRole ?? env["GANTRY_WORKFLOW_ROLE"], isGithubActions(env));
   for (const unit of job.units) checkUnitPathShape(unit, job.ref);
   const trust = await step(
     loadTrustRoot(repo, {
       deployBranch: trustedDeployBranch(options2.deployBranch, env),
-      token: readToken(env, "code-read"),
+      fetch: deployBranchFetchFrom(env),
       pluginPackages: options2.pluginPackages ?? env["GANTRY_PLUGIN_PACKAGES"],
       signal
     })
@@ -48451,7 +48470,6 @@ var init_check_job = __esm({
     init_guarded_jobs();
     init_unit_listing();
     init_git3();
-    init_tokens();
     WRITES = /* @__PURE__ */ new Set(["apply", "destroy"]);
     interrupted = () => new GantryError("GUARD_INTERRUPTED", "interrupted while the guards were checking the job: nothing was run", {
       hint: "run the job again"
@@ -49716,7 +49734,7 @@ var require_client = __commonJS({
       };
     };
     var sleep3 = (seconds2) => {
-      return new Promise((resolve21) => setTimeout(resolve21, seconds2 * 1e3));
+      return new Promise((resolve22) => setTimeout(resolve22, seconds2 * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -49845,8 +49863,8 @@ var require_client = __commonJS({
     };
     var abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise2 = new Promise((resolve21) => {
-        onAbort = () => resolve21({ state: WaiterState.ABORTED });
+      const promise2 = new Promise((resolve22) => {
+        onAbort = () => resolve22({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -49901,7 +49919,7 @@ var require_client = __commonJS({
           }
         }
       }
-      send(command12, optionsOrCb, cb) {
+      send(command13, optionsOrCb, cb) {
         const options2 = typeof optionsOrCb !== "function" ? optionsOrCb : void 0;
         const callback = typeof optionsOrCb === "function" ? optionsOrCb : cb;
         const useHandlerCache = options2 === void 0 && this.config.cacheMiddleware === true;
@@ -49911,21 +49929,21 @@ var require_client = __commonJS({
             this.handlers = /* @__PURE__ */ new WeakMap();
           }
           const handlers = this.handlers;
-          if (handlers.has(command12.constructor)) {
-            handler = handlers.get(command12.constructor);
+          if (handlers.has(command13.constructor)) {
+            handler = handlers.get(command13.constructor);
           } else {
-            handler = command12.resolveMiddleware(this.middlewareStack, this.config, options2);
-            handlers.set(command12.constructor, handler);
+            handler = command13.resolveMiddleware(this.middlewareStack, this.config, options2);
+            handlers.set(command13.constructor, handler);
           }
         } else {
           delete this.handlers;
-          handler = command12.resolveMiddleware(this.middlewareStack, this.config, options2);
+          handler = command13.resolveMiddleware(this.middlewareStack, this.config, options2);
         }
         if (callback) {
-          handler(command12).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
+          handler(command13).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
           });
         } else {
-          return handler(command12).then((result) => result.output);
+          return handler(command13).then((result) => result.output);
         }
       }
       destroy() {
@@ -50121,21 +50139,21 @@ var require_client = __commonJS({
     };
     var SENSITIVE_STRING = "***SensitiveInformation***";
     var createAggregatedClient = (commands2, Client2, options2) => {
-      for (const [command12, CommandCtor] of Object.entries(commands2)) {
+      for (const [command13, CommandCtor] of Object.entries(commands2)) {
         const methodImpl = async function(args, optionsOrCb, cb) {
-          const command13 = new CommandCtor(args);
+          const command14 = new CommandCtor(args);
           if (typeof optionsOrCb === "function") {
-            this.send(command13, optionsOrCb);
+            this.send(command14, optionsOrCb);
           } else if (typeof cb === "function") {
             if (typeof optionsOrCb !== "object") {
               throw new Error(`Expected http options but got ${typeof optionsOrCb}`);
             }
-            this.send(command13, optionsOrCb || {}, cb);
+            this.send(command14, optionsOrCb || {}, cb);
           } else {
-            return this.send(command13, optionsOrCb);
+            return this.send(command14, optionsOrCb);
           }
         };
-        const methodName = (command12[0].toLowerCase() + command12.slice(1)).replace(/Command$/, "");
+        const methodName = (command13[0].toLowerCase() + command13.slice(1)).replace(/Command$/, "");
         Client2.prototype[methodName] = methodImpl;
       }
       const { paginators = {}, waiters = {} } = options2 ?? {};
@@ -51060,7 +51078,7 @@ var require_config = __commonJS({
     };
     var imdsRequest = async (options2) => {
       const { request: request2 } = __require("node:http");
-      return new Promise((resolve21, reject) => {
+      return new Promise((resolve22, reject) => {
         const req = request2({
           hostname: options2.hostname,
           port: options2.port,
@@ -51088,7 +51106,7 @@ var require_config = __commonJS({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve21(Buffer.concat(chunks));
+            resolve22(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -53469,7 +53487,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return headStream$1(stream, bytes);
       }
-      return new Promise((resolve21, reject) => {
+      return new Promise((resolve22, reject) => {
         const collector = new Collector$1();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -53480,7 +53498,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve21(bytes2);
+          resolve22(bytes2);
         });
       });
     };
@@ -53593,7 +53611,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve21, reject) => {
+      return new Promise((resolve22, reject) => {
         const collector = new Collector();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -53604,7 +53622,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve21(bytes);
+          resolve22(bytes);
         });
       });
     };
@@ -53799,7 +53817,7 @@ var require_checksum = __commonJS({
         callback();
       }
     };
-    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve21, reject) => {
+    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve22, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -53817,7 +53835,7 @@ var require_checksum = __commonJS({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash4.digest().then(resolve21).catch(reject);
+        hash4.digest().then(resolve22).catch(reject);
       });
     });
     var isReadStream = (stream) => typeof stream.path === "string";
@@ -53828,14 +53846,14 @@ var require_checksum = __commonJS({
       const hash4 = new hashCtor();
       const hashCalculator = new HashCalculator(hash4);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve21, reject) => {
+      return new Promise((resolve22, reject) => {
         readableStream.on("error", (err2) => {
           hashCalculator.end();
           reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash4.digest().then(resolve21).catch(reject);
+          hash4.digest().then(resolve22).catch(reject);
         });
       });
     };
@@ -54949,7 +54967,7 @@ var require_event_streams = __commonJS({
         streamEnded = true;
       });
       while (!generationEnded) {
-        const value = await new Promise((resolve21) => setTimeout(() => resolve21(records.shift()), 0));
+        const value = await new Promise((resolve22) => setTimeout(() => resolve22(records.shift()), 0));
         if (value) {
           yield value;
         }
@@ -58328,9 +58346,9 @@ var require_dist_cjs2 = __commonJS({
       return () => promisified;
     };
     var makePagedClientRequest = async (CommandCtor, client, input2, withCommand = (_2) => _2, ...args) => {
-      let command12 = new CommandCtor(input2);
-      command12 = withCommand(command12) ?? command12;
-      return await client.send(command12, ...args);
+      let command13 = new CommandCtor(input2);
+      command13 = withCommand(command13) ?? command13;
+      return await client.send(command13, ...args);
     };
     function createPaginator(ClientCtor, CommandCtor, inputTokenName, outputTokenName, pageSizeTokenName) {
       return async function* paginateOperation(config2, input2, ...additionalArguments) {
@@ -58849,7 +58867,7 @@ var require_retry = __commonJS({
               const delay = retryToken.getRetryDelay();
               totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
               if (delay > 0) {
-                await race(new Promise((resolve21) => setTimeout(resolve21, delay)), abortSignal);
+                await race(new Promise((resolve22) => setTimeout(resolve22, delay)), abortSignal);
               }
             }
           }
@@ -58962,7 +58980,7 @@ var require_retry = __commonJS({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve21) => _DefaultRateLimiter.setTimeoutFn(resolve21, delay));
+          await new Promise((resolve22) => _DefaultRateLimiter.setTimeoutFn(resolve22, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -59299,7 +59317,7 @@ var require_retry = __commonJS({
               const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
-              await new Promise((resolve21) => setTimeout(resolve21, delay));
+              await new Promise((resolve22) => setTimeout(resolve22, delay));
               continue;
             }
             if (!err2.$metadata) {
@@ -62295,21 +62313,21 @@ var require_dist_cjs4 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve21) => {
-            timeoutId = Number(timing.setTimeout(() => resolve21(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve22) => {
+            timeoutId = Number(timing.setTimeout(() => resolve22(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve21) => {
+          new Promise((resolve22) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve21(true);
+              resolve22(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve21(false);
+              resolve22(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve21(false);
+              resolve22(false);
             });
           })
         ]);
@@ -62386,13 +62404,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve21, reject) => {
+        this.configProvider = new Promise((resolve22, reject) => {
           if (typeof options2 === "function") {
             options2().then((_options) => {
-              resolve21(this.resolveDefaultConfig(_options));
+              resolve22(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve21(this.resolveDefaultConfig(options2));
+            resolve22(this.resolveDefaultConfig(options2));
           }
         });
       }
@@ -62422,7 +62440,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve21 = async (arg) => {
+          const resolve22 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -62486,7 +62504,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve21({ response: httpResponse });
+            resolve22({ response: httpResponse });
           });
           req.on("error", (err2) => {
             if (NODEJS_TIMEOUT_ERROR_CODES.includes(err2.code)) {
@@ -62825,13 +62843,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options2) {
-        this.configProvider = new Promise((resolve21, reject) => {
+        this.configProvider = new Promise((resolve22, reject) => {
           if (typeof options2 === "function") {
             options2().then((opts) => {
-              resolve21(opts || {});
+              resolve22(opts || {});
             }).catch(reject);
           } else {
-            resolve21(options2 || {});
+            resolve22(options2 || {});
           }
         });
       }
@@ -62858,7 +62876,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve21 = async (arg) => {
+          const resolve22 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -62955,7 +62973,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve21({ response: httpResponse });
+            resolve22({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -67889,12 +67907,12 @@ var require_cognito_identity = __commonJS({
         super.destroy();
       }
     };
-    var command12 = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
+    var command13 = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var GetCredentialsForIdentityCommand = class extends command12(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
+    var GetCredentialsForIdentityCommand = class extends command13(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
     };
-    var GetIdCommand = class extends command12(_ep0, _mw0, "GetId", GetId$) {
+    var GetIdCommand = class extends command13(_ep0, _mw0, "GetId", GetId$) {
     };
     var commands2 = {
       GetCredentialsForIdentityCommand,
@@ -68007,35 +68025,35 @@ var require_dist_cjs6 = __commonJS({
       getItem(key) {
         return this.withObjectStore("readonly", (store) => {
           const req = store.get(key);
-          return new Promise((resolve21) => {
-            req.onerror = () => resolve21(null);
-            req.onsuccess = () => resolve21(req.result ? req.result.value : null);
+          return new Promise((resolve22) => {
+            req.onerror = () => resolve22(null);
+            req.onsuccess = () => resolve22(req.result ? req.result.value : null);
           });
         }).catch(() => null);
       }
       removeItem(key) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.delete(key);
-          return new Promise((resolve21, reject) => {
+          return new Promise((resolve22, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve21();
+            req.onsuccess = () => resolve22();
           });
         });
       }
       setItem(id, value) {
         return this.withObjectStore("readwrite", (store) => {
           const req = store.put({ id, value });
-          return new Promise((resolve21, reject) => {
+          return new Promise((resolve22, reject) => {
             req.onerror = () => reject(req.error);
-            req.onsuccess = () => resolve21();
+            req.onsuccess = () => resolve22();
           });
         });
       }
       getDb() {
         const openDbRequest = self.indexedDB.open(this.dbName, 1);
-        return new Promise((resolve21, reject) => {
+        return new Promise((resolve22, reject) => {
           openDbRequest.onsuccess = () => {
-            resolve21(openDbRequest.result);
+            resolve22(openDbRequest.result);
           };
           openDbRequest.onerror = () => {
             reject(openDbRequest.error);
@@ -68056,9 +68074,9 @@ var require_dist_cjs6 = __commonJS({
         return this.getDb().then((db) => {
           const tx = db.transaction(STORE_NAME, mode);
           tx.oncomplete = () => db.close();
-          return new Promise((resolve21, reject) => {
+          return new Promise((resolve22, reject) => {
             tx.onerror = () => reject(tx.error);
-            resolve21(action(tx.objectStore(STORE_NAME)));
+            resolve22(action(tx.objectStore(STORE_NAME)));
           }).catch((err2) => {
             db.close();
             throw err2;
@@ -68160,7 +68178,7 @@ var require_dist_cjs7 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options2) {
-      return new Promise((resolve21, reject) => {
+      return new Promise((resolve22, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options2,
@@ -68185,7 +68203,7 @@ var require_dist_cjs7 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve21(Buffer.concat(chunks));
+            resolve22(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -68617,7 +68635,7 @@ var require_dist_cjs9 = __commonJS({
           try {
             return await toRetry();
           } catch (e2) {
-            await new Promise((resolve21) => setTimeout(resolve21, delayMs));
+            await new Promise((resolve22) => setTimeout(resolve22, delayMs));
           }
         }
         return await toRetry();
@@ -69674,12 +69692,12 @@ var require_sts = __commonJS({
         super.destroy();
       }
     };
-    var command12 = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
+    var command13 = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o3) => [];
-    var AssumeRoleCommand = class extends command12(_ep0, _mw0, "AssumeRole", AssumeRole$) {
+    var AssumeRoleCommand = class extends command13(_ep0, _mw0, "AssumeRole", AssumeRole$) {
     };
-    var AssumeRoleWithWebIdentityCommand = class extends command12(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
+    var AssumeRoleWithWebIdentityCommand = class extends command13(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
     };
     var commands2 = {
       AssumeRoleCommand,
@@ -70517,7 +70535,7 @@ var require_signin = __commonJS({
         super.destroy();
       }
     };
-    var command12 = makeBuilder(commonParams, "Signin", "SigninClient", getEndpointPlugin);
+    var command13 = makeBuilder(commonParams, "Signin", "SigninClient", getEndpointPlugin);
     var _ep0 = {
       IsControlPlane: { type: "staticContextParams", value: false }
     };
@@ -70525,9 +70543,9 @@ var require_signin = __commonJS({
       IsOAuthEndpoint: { type: "staticContextParams", value: true }
     };
     var _mw0 = (Command, cs, config2, o3) => [];
-    var CreateOAuth2TokenCommand = class extends command12(_ep0, _mw0, "CreateOAuth2Token", CreateOAuth2Token$) {
+    var CreateOAuth2TokenCommand = class extends command13(_ep0, _mw0, "CreateOAuth2Token", CreateOAuth2Token$) {
     };
-    var CreateOAuth2TokenWithIAMCommand = class extends command12(_ep1, _mw0, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
+    var CreateOAuth2TokenWithIAMCommand = class extends command13(_ep1, _mw0, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
     };
     var commands2 = {
       CreateOAuth2TokenCommand,
@@ -71642,10 +71660,10 @@ var require_sso_oidc = __commonJS({
         super.destroy();
       }
     };
-    var command12 = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
+    var command13 = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var CreateTokenCommand = class extends command12(_ep0, _mw0, "CreateToken", CreateToken$) {
+    var CreateTokenCommand = class extends command13(_ep0, _mw0, "CreateToken", CreateToken$) {
     };
     var commands2 = {
       CreateTokenCommand
@@ -72357,10 +72375,10 @@ var require_sso = __commonJS({
         super.destroy();
       }
     };
-    var command12 = makeBuilder(commonParams, "SWBPortalService", "SSOClient", getEndpointPlugin);
+    var command13 = makeBuilder(commonParams, "SWBPortalService", "SSOClient", getEndpointPlugin);
     var _ep0 = {};
     var _mw0 = (Command, cs, config2, o2) => [];
-    var GetRoleCredentialsCommand = class extends command12(_ep0, _mw0, "GetRoleCredentials", GetRoleCredentials$) {
+    var GetRoleCredentialsCommand = class extends command13(_ep0, _mw0, "GetRoleCredentials", GetRoleCredentials$) {
     };
     var commands2 = {
       GetRoleCredentialsCommand
@@ -73388,16 +73406,27 @@ function applySubjectProblem(rest) {
   if (/\/plan\.ya?ml@/.test(workflow)) return "the plan workflow";
   return null;
 }
-function lintTrustPolicy(document, role = "unknown") {
-  const findings = [];
+function oidcStatements(document) {
   const statements = document?.Statement;
-  if (typeof document !== "object" || document === null || !Array.isArray(statements) && typeof statements !== "object") {
+  if (typeof document !== "object" || document === null || !Array.isArray(statements) && typeof statements !== "object") return null;
+  return asArray(statements).map((statement, index) => ({ statement, index })).filter(({ statement }) => statement?.Effect === "Allow" && asArray(statement.Principal?.Federated).some((arn) => /:oidc-provider\//.test(arn)));
+}
+function inferTrustPolicyRole(document) {
+  const subjects = (oidcStatements(document) ?? []).flatMap(({ statement }) => conditionValues(statement, ":sub").map((entry) => entry.value));
+  const environmentOnly = (value) => {
+    const subject = splitSubject(value);
+    return subject !== null && subject.rest.startsWith("environment:") && !hasWildcard(value);
+  };
+  return subjects.length > 0 && subjects.every(environmentOnly) ? "apply" : "unknown";
+}
+function lintTrustPolicy(document, role = "unknown", options2 = {}) {
+  const findings = [];
+  const statements = oidcStatements(document);
+  if (statements === null) {
     return [{ code: "TRUST_POLICY_INVALID", statement: null, message: "the document has no Statement", fix: 'a trust policy is `{ "Version": "2012-10-17", "Statement": [...] }`; print one with `gantry iam trust-policy`' }];
   }
-  asArray(statements).forEach((statement, index) => {
-    if (statement?.Effect !== "Allow") return;
-    const federated = asArray(statement.Principal?.Federated);
-    if (!federated.some((arn) => /:oidc-provider\//.test(arn))) return;
+  const pipelines = options2.pipelinesRepository;
+  statements.forEach(({ statement, index }) => {
     const add = (code2, message, fix) => findings.push({ code: code2, statement: index, message, fix });
     const audiences = conditionValues(statement, ":aud");
     if (!audiences.some((entry) => entry.operator === "StringEquals" && entry.value === "sts.amazonaws.com")) {
@@ -73437,7 +73466,15 @@ function lintTrustPolicy(document, role = "unknown") {
         add("TRUST_WILDCARD_REPOSITORY", `sub '${value}' has a wildcard repository: every matching repository of ${subject.owner} can assume the role`, `name the repository exactly: repo:${subject.owner}/REPO:${subject.rest}`);
       }
       if (role !== "apply") continue;
-      const pinned = `repo:${subject.owner}/${subject.repository}:environment:${APPLY_ENVIRONMENT}`;
+      const pinned = `repo:${pipelines ?? `${subject.owner}/${subject.repository}`}:environment:${APPLY_ENVIRONMENT}`;
+      if (pipelines !== void 0 && repositoryOfSubject(subject) !== pipelines.toLowerCase()) {
+        add(
+          "TRUST_APPLY_OUTSIDE_PIPELINES_REPOSITORY",
+          `the apply role accepts sub '${value}', of ${repositoryOfSubject(subject)}, not of the pipelines repository ${pipelines}: that repository's workflows could assume it`,
+          `pin it to the pipelines repository's apply environment: "StringEquals": { "...:sub": "${pinned}" }`
+        );
+        continue;
+      }
       if (hasWildcard(subject.rest)) {
         add("TRUST_WILDCARD_REF_ON_APPLY", `the apply role accepts sub '${value}', a pattern: branches, pull requests or plan runs could match it`, `use exactly "StringEquals": { "...:sub": "${pinned}" }`);
         continue;
@@ -73454,7 +73491,7 @@ function lintTrustPolicy(document, role = "unknown") {
   });
   return findings;
 }
-var GITHUB_OIDC_HOST, APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, AWS_EVALUATED_CLAIMS, POSITIVE_OPERATORS, hasWildcard, asArray;
+var GITHUB_OIDC_HOST, APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, AWS_EVALUATED_CLAIMS, POSITIVE_OPERATORS, hasWildcard, asArray, repositoryOfSubject;
 var init_trust_policy = __esm({
   "packages/guards/src/trust-policy.ts"() {
     "use strict";
@@ -73466,6 +73503,7 @@ var init_trust_policy = __esm({
     POSITIVE_OPERATORS = ["StringEquals", "StringLike", "ForAnyValue:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringEquals", "ForAllValues:StringLike"];
     hasWildcard = (value) => /[*?]/.test(value);
     asArray = (value) => value === void 0 ? [] : Array.isArray(value) ? value : [value];
+    repositoryOfSubject = (subject) => `${subject.owner.replace(/@\d+$/, "")}/${subject.repository.replace(/@\d+$/, "")}`.toLowerCase();
   }
 });
 
@@ -73486,11 +73524,11 @@ function readScopesFromGithub(options2 = {}) {
   };
 }
 function probeTool(name, env) {
-  const command12 = env[TOOL_VARIABLES[name]] || name;
-  return new Promise((resolve21) => {
-    execFile(command12, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
+  const command13 = env[TOOL_VARIABLES[name]] || name;
+  return new Promise((resolve22) => {
+    execFile(command13, ["--version"], { env, timeout: 3e4, encoding: "utf8" }, (error62, stdout) => {
       const version2 = /v?(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1] ?? null;
-      resolve21({ name, command: command12, available: !error62, version: error62 ? null : version2 });
+      resolve22({ name, command: command13, available: !error62, version: error62 ? null : version2 });
     });
   });
 }
@@ -73546,6 +73584,7 @@ var init_src8 = __esm({
   "packages/guards/src/index.ts"() {
     "use strict";
     init_check_job();
+    init_trust_root();
     init_credentials();
     init_errors5();
     init_oidc_token();
@@ -74197,12 +74236,11 @@ function describeConclusion(run) {
 async function dispatchPlanToWorkflow(planInput, options2) {
   const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const ref = options2.ref ?? "main";
-  const { parallelism, onProgress, onSkipped, workflow, planWorkflow: planWorkflow2, applyWorkflow: applyWorkflow2, ...connection2 } = options2;
-  const split = workflow === void 0;
-  if (split && planWorkflow2 === void 0 && plan.jobs.some((job) => !deploys(job))) {
+  const { parallelism, onProgress, onSkipped, planWorkflow: planWorkflow2, applyWorkflow: applyWorkflow2, ...connection2 } = options2;
+  if (planWorkflow2 === void 0 && plan.jobs.some((job) => !deploys(job))) {
     throw new GantryError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", { hint: "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml)." });
   }
-  if (split && applyWorkflow2 === void 0 && plan.jobs.some(deploys)) {
+  if (applyWorkflow2 === void 0 && plan.jobs.some(deploys)) {
     throw new GantryError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", { hint: "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml)." });
   }
   const errorCodes = /* @__PURE__ */ new Map();
@@ -74223,11 +74261,11 @@ async function dispatchPlanToWorkflow(planInput, options2) {
     isSuccess: (run) => run.conclusion === "success",
     runJob: async (job, { signal }) => {
       try {
-        if (split && deploys(job)) return await deploy(job, signal);
+        if (deploys(job)) return await deploy(job, signal);
         return await dispatchJobToWorkflow({
           ...connection2,
-          workflow: split ? planWorkflow2 : workflow,
-          ...split ? { correlation: `${newCorrelationId()}-${job.id}` } : {},
+          workflow: planWorkflow2,
+          correlation: `${newCorrelationId()}-${job.id}`,
           ref,
           job,
           signal,
@@ -74251,10 +74289,10 @@ async function dispatchPlanToWorkflow(planInput, options2) {
     apiVersion: "gantry/v1",
     kind: "DispatchOutcome",
     repository: `${options2.owner}/${options2.repo}`,
-    workflow: String(split ? planWorkflow2 ?? applyWorkflow2 : workflow),
+    workflow: String(planWorkflow2 ?? applyWorkflow2),
     ref,
     jobs,
-    ...split ? { deployment: deployed && { ...deployed, workflow: String(applyWorkflow2) } } : {},
+    deployment: deployed && { ...deployed, workflow: String(applyWorkflow2) },
     interrupted: dispatched.interrupted,
     succeeded: dispatched.succeeded
   };
@@ -74912,7 +74950,7 @@ async function deploymentRecordSetting(repo, values, env) {
     deployBranch,
     store: gitRecordStore({ repo, deployBranch, ...remote ? { remote } : {}, ...token ? { token } : {}, ...liveRepository ? { liveRepository } : {} }),
     history: gitHistory(repo),
-    tip: async () => (await resolveDeployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN })).commit,
+    tip: async () => (await resolveDeployBranchTip(repo, deployBranch, deployBranchFetchFrom(env))).commit,
     holder: runIdentity(env)
   };
 }
@@ -75023,6 +75061,43 @@ ${recordOptionsHelp(22)}
       }
       if (plan.notice && format !== "text") io.stderr.write(`gantry plan: ${plan.notice}
 `);
+      return 0;
+    };
+  }
+});
+
+// packages/cli/src/commands/fetch-deploy-branch.ts
+var fetch_deploy_branch_exports = {};
+__export(fetch_deploy_branch_exports, {
+  command: () => command3
+});
+import { resolve as resolve9 } from "node:path";
+var help2, command3;
+var init_fetch_deploy_branch = __esm({
+  "packages/cli/src/commands/fetch-deploy-branch.ts"() {
+    "use strict";
+    init_src8();
+    init_args();
+    help2 = `usage: gantry fetch-deploy-branch [--repo DIR] [--deploy-branch NAME] [--json]
+
+Fetches the deploy branch from origin into refs/remotes/origin/NAME, with GANTRY_CODE_READ_TOKEN, and does
+nothing else: the guards' trusted fetch, as its own workflow step. The step after it runs \`gantry execute\`
+(or \`gantry run\`) with GANTRY_DEPLOY_BRANCH_FETCHED=true and no token, so no process of the step that runs
+terragrunt, and pull requests' hooks, ever held the token.
+
+  --repo DIR         the repository (default: the current directory)
+  --deploy-branch B  the branch that deploys (default GANTRY_DEPLOY_BRANCH, else main)
+  --json             print {"branch", "commit", "source"} instead of one line`;
+    command3 = async (argv, io) => {
+      const { values } = parseCommandArgs("fetch-deploy-branch", argv, { repo: { type: "string" }, "deploy-branch": { type: "string" }, json: { type: "boolean" } }, help2);
+      const repo = resolve9(io.cwd, values.repo ?? ".");
+      const tip = await resolveDeployBranchTip(repo, trustedDeployBranch(values["deploy-branch"], io.env), { fetch: true, token: readToken(io.env, "code-read") });
+      io.stdout.write(
+        values.json ? `${JSON.stringify(tip)}
+` : tip.source === "origin" ? `fetched ${tip.branch} from origin: ${tip.commit}
+` : `no remote origin: the local branch ${tip.branch} is at ${tip.commit}
+`
+      );
       return 0;
     };
   }
@@ -75335,9 +75410,9 @@ function queueCommand(input2) {
   ];
   return { command: input2.tools.terragrunt, args, mainCommand: planning ? "plan" : input2.action === "destroy" ? "destroy" : "apply" };
 }
-function formatCommand(command12, args) {
+function formatCommand(command13, args) {
   const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-  return [command12, ...args].map(quote2).join(" ");
+  return [command13, ...args].map(quote2).join(" ");
 }
 var FILTER_SAFE_UNIT, SELECTION_FLAG, GANTRY_FLAGS, QUEUE_VARIABLE, common;
 var init_queue_command = __esm({
@@ -75565,14 +75640,14 @@ function installExitHook() {
   exitHookInstalled = true;
   process.on("exit", killLiveProcessGroups);
 }
-function runProcess(command12, args, options2) {
-  return new Promise((resolve21) => {
+function runProcess(command13, args, options2) {
+  return new Promise((resolve22) => {
     if (options2.signal?.aborted) {
-      resolve21({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
+      resolve22({ exitCode: null, signal: null, interrupted: true, stdout: "", spawnError: null });
       return;
     }
     installExitHook();
-    const child = spawn3(command12, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn3(command13, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid !== void 0) liveGroups.add(child.pid);
     const captured = [];
     let interrupted2 = false;
@@ -75613,14 +75688,14 @@ function runProcess(command12, args, options2) {
     if (options2.stderr === "lines") toLines(child.stderr, "stderr");
     else child.stderr.pipe(options2.stderr, { end: false });
     child.on("error", (error62) => {
-      spawnError = `could not start ${command12}: ${error62.message}`;
+      spawnError = `could not start ${command13}: ${error62.message}`;
     });
     child.on("close", (code2, signal) => {
       if (child.pid !== void 0) liveGroups.delete(child.pid);
       options2.signal?.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
       for (const flush of splitters) flush();
-      resolve21({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
+      resolve22({ exitCode: code2, signal, interrupted: interrupted2, stdout: Buffer.concat(captured).toString("utf8"), spawnError });
     });
   });
 }
@@ -75690,9 +75765,9 @@ var init_rendered_output = __esm({
 });
 
 // packages/executor/src/terragrunt-log.ts
-import { isAbsolute as isAbsolute3, relative as relative3, resolve as resolve9 } from "node:path";
+import { isAbsolute as isAbsolute3, relative as relative3, resolve as resolve10 } from "node:path";
 function worktreeRelative(path, worktree) {
-  const absolute = isAbsolute3(path) ? path : resolve9(worktree, path);
+  const absolute = isAbsolute3(path) ? path : resolve10(worktree, path);
   return relative3(worktree, absolute).split("\\").join("/") || ".";
 }
 function parseLogLine(text2, worktree) {
@@ -75853,8 +75928,8 @@ var init_unit_recorder = __esm({
         return this.#mainCommandStarted;
       }
       /** Terragrunt started `command` (the tool's first argument) for this unit. */
-      toolCommand(command12) {
-        if (command12 === this.#mainCommand) this.#mainCommandStarted = true;
+      toolCommand(command13) {
+        if (command13 === this.#mainCommand) this.#mainCommandStarted = true;
       }
       workingDirectory(directory) {
         this.#workingDirectory = directory;
@@ -75929,7 +76004,7 @@ var init_unit_recorder = __esm({
         return posix10.join(download2.from, directory.slice(download2.into.length), file2);
       }
       close() {
-        return new Promise((resolve21) => this.#log.end(resolve21));
+        return new Promise((resolve22) => this.#log.end(resolve22));
       }
     };
   }
@@ -75949,15 +76024,15 @@ function readReport(file2) {
     return null;
   }
 }
-function displayCommand(command12, args, worktree, runDir) {
+function displayCommand(command13, args, worktree, runDir) {
   const shorten = (arg) => arg.split(runDir).join("$RUN_DIR").split(worktree).join("$WORKTREE");
-  return formatCommand(command12.endsWith("/terragrunt") ? "terragrunt" : command12, args.map(shorten));
+  return formatCommand(command13.endsWith("/terragrunt") ? "terragrunt" : command13, args.map(shorten));
 }
 function limiter(limit) {
   let active = 0;
   const waiting = [];
   return async (task) => {
-    if (active >= limit) await new Promise((resolve21) => waiting.push(resolve21));
+    if (active >= limit) await new Promise((resolve22) => waiting.push(resolve22));
     active++;
     try {
       return await task();
@@ -76018,16 +76093,16 @@ $ ${shown}
     const copied = unitRecorder.toolDirectory === null ? null : join6(worktree, unitRecorder.toolDirectory);
     const directory = copied !== null && existsSync7(copied) ? copied : join6(worktree, unit);
     const args = ["show", "-json", "-no-color", saved];
-    const command12 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
-    if (!existsSync7(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command12 };
+    const command13 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
+    if (!existsSync7(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command13 };
     const outcome2 = await runProcess(context.tools.tf, args, { cwd: directory, env: context.env, stdout: "capture", stderr: "lines", onLine: (line) => unitRecorder.note(`show -json: ${line}`) });
     renameSync3(saved, planFile);
     chmodSync(planFile, 384);
-    if (outcome2.exitCode !== 0) return { summary: null, warning: `\`show -json\` of the saved plan failed (exit ${outcome2.exitCode ?? "none"}); no summary`, planFile, command: command12 };
+    if (outcome2.exitCode !== 0) return { summary: null, warning: `\`show -json\` of the saved plan failed (exit ${outcome2.exitCode ?? "none"}); no summary`, planFile, command: command13 };
     const read = readJsonPlan(outcome2.stdout);
     masker.addAll(read.sensitive);
     if (read.warning !== null) unitRecorder.note(read.warning);
-    return { summary: read.summary, warning: read.warning, planFile, command: command12 };
+    return { summary: read.summary, warning: read.warning, planFile, command: command13 };
   };
   const provisionalResult = (unit, succeeded) => ({ ...buildResult(unit, succeeded ? "succeeded" : "failed", null), logPath: null });
   const buildResult = (unit, status, reason, extra = {}) => {
@@ -76125,7 +76200,7 @@ $ ${shown}
   });
   await Promise.all([...recorders.values()].map((unitRecorder) => unitRecorder.close()));
   for (const unit of units) if (!finished.has(unit.unit)) context.onUnitFinished?.(unit);
-  await new Promise((resolve21) => jobLog.end(resolve21));
+  await new Promise((resolve22) => jobLog.end(resolve22));
   let error62 = null;
   if (outside.length > 0) {
     error62 = jobError("EXEC_QUEUE_OUTSIDE_JOB", `terragrunt ran units that are not in the job: ${outside.join(", ")}`, "report this: Gantry restricts the queue to the job's units");
@@ -76183,7 +76258,7 @@ var init_run_queue = __esm({
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { basename as basename3, delimiter, isAbsolute as isAbsolute4, join as join7, resolve as resolve10 } from "node:path";
+import { basename as basename3, delimiter, isAbsolute as isAbsolute4, join as join7, resolve as resolve11 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -76204,7 +76279,7 @@ function fromVariables(variables, env) {
   for (const variable of variables) {
     const configured = env[variable];
     if (configured === void 0 || configured === "") continue;
-    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve10(configured);
+    const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve11(configured);
     if (!isExecutable(path)) {
       throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint });
     }
@@ -76321,7 +76396,7 @@ async function addWorktree(repo, dir, ref) {
     } catch (error62) {
       const text2 = error62 instanceof GitError ? error62.stderr : error62.message;
       if (attempt >= 3 || !/\.git\/worktrees\//.test(text2)) throw error62;
-      await new Promise((resolve21) => setTimeout(resolve21, 100 * attempt));
+      await new Promise((resolve22) => setTimeout(resolve22, 100 * attempt));
     }
   }
 }
@@ -76415,15 +76490,15 @@ function stackGenerateCommand(input2) {
 }
 async function generateJobStacks(context) {
   const { worktree, masker } = context;
-  const { command: command12, args } = stackGenerateCommand({ tools: context.tools, worktree, stackFiles: context.stacks.stackFiles, parallelism: context.parallelism });
-  const shown = masker.mask(context.display(command12, args));
+  const { command: command13, args } = stackGenerateCommand({ tools: context.tools, worktree, stackFiles: context.stacks.stackFiles, parallelism: context.parallelism });
+  const shown = masker.mask(context.display(command13, args));
   const logPath = join10(context.runDir, "stack-generate.log");
   const log = createWriteStream3(logPath, { mode: 384 });
   log.write(`$ ${shown}
 `);
   const errors = [];
   let inError = false;
-  const outcome = await runProcess(command12, args, {
+  const outcome = await runProcess(command13, args, {
     cwd: worktree,
     env: context.env,
     signal: context.signal,
@@ -76441,7 +76516,7 @@ async function generateJobStacks(context) {
 ${masked}`;
     }
   });
-  await new Promise((resolve21) => log.end(resolve21));
+  await new Promise((resolve22) => log.end(resolve22));
   const failed = /* @__PURE__ */ new Map();
   const fallback = outcome.exitCode === 0 ? "terragrunt stack generate did not generate it" : `terragrunt stack generate failed (exit ${outcome.exitCode ?? outcome.signal ?? "none"})`;
   for (const [unit, stackFile] of context.stacks.generated) {
@@ -76517,7 +76592,7 @@ var init_tool_environment = __esm({
 
 // packages/executor/src/execute-job.ts
 import { chmodSync as chmodSync2, mkdirSync as mkdirSync3, readFileSync as readFileSync6, writeFileSync as writeFileSync4, existsSync as existsSync10 } from "node:fs";
-import { isAbsolute as isAbsolute5, join as join11, resolve as resolve11 } from "node:path";
+import { isAbsolute as isAbsolute5, join as join11, resolve as resolve12 } from "node:path";
 function parseJob2(input2, source = "job") {
   return validateDocument(input2, jobDocument, source);
 }
@@ -76528,7 +76603,7 @@ async function defaultRunDirectory(repo, env = {}) {
 }
 async function defaultStateDirectory(repo, env) {
   const configured = env.GANTRY_STATE_DIR;
-  if (configured !== void 0 && configured !== "") return resolve11(configured);
+  if (configured !== void 0 && configured !== "") return resolve12(configured);
   return join11(await gitCommonDir(repo), "gantry", "state");
 }
 function errorSummary(error62) {
@@ -76546,7 +76621,7 @@ function jobExitCode(result) {
 async function executeJob(jobInput, options2) {
   const job = parseJob2(jobInput);
   const env = options2.env ?? process.env;
-  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve11(options2.repo);
+  const repo = isAbsolute5(options2.repo) ? options2.repo : resolve12(options2.repo);
   const masker = options2.masker ?? new SecretMasker();
   const dryRun = options2.dryRun ?? false;
   const startedAt = /* @__PURE__ */ new Date();
@@ -76593,17 +76668,17 @@ async function executeJob(jobInput, options2) {
       reportFile: "$RUN_DIR/terragrunt-report.json",
       planDirectory: "$RUN_DIR/plans"
     });
-    let command12 = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
+    let command13 = masker.mask(displayCommand(queue.command, queue.args, "$WORKTREE", "$RUN_DIR"));
     try {
       const stacks2 = await stacksOfJob(repo, job.ref, job.units);
       if (stacks2.stackFiles.length > 0) {
         const generate = stackGenerateCommand({ tools, worktree: "$WORKTREE", stackFiles: stacks2.stackFiles, parallelism });
-        command12 = `${masker.mask(displayCommand(generate.command, generate.args, "$WORKTREE", "$RUN_DIR"))} && ${command12}`;
+        command13 = `${masker.mask(displayCommand(generate.command, generate.args, "$WORKTREE", "$RUN_DIR"))} && ${command13}`;
       }
     } catch (error62) {
       return result({ status: "failed", units: job.units.map((unit) => notStarted2(unit, "its stacks could not be read")), error: errorSummary(error62) });
     }
-    return result({ status: "succeeded", command: command12, units: job.units.map((unit) => notStarted2(unit, "dry run")) });
+    return result({ status: "succeeded", command: command13, units: job.units.map((unit) => notStarted2(unit, "dry run")) });
   }
   let credentials;
   try {
@@ -76647,7 +76722,7 @@ async function executeJob(jobInput, options2) {
     const tooling = { worktree: worktree.dir, runDir, tools, env: toolEnv, masker, parallelism, signal: options2.signal };
     const refused = options2.mayStart?.() === false;
     if (stacks.stackFiles.length > 0 && !refused) {
-      generation = await generateJobStacks({ ...tooling, stacks, display: (command12, args) => displayCommand(command12, args, worktree.dir, runDir) });
+      generation = await generateJobStacks({ ...tooling, stacks, display: (command13, args) => displayCommand(command13, args, worktree.dir, runDir) });
     }
     const failed = generation?.failed ?? /* @__PURE__ */ new Map();
     const runnable = job.units.filter((unit) => !failed.has(unit));
@@ -77591,20 +77666,21 @@ var init_src10 = __esm({
 // packages/cli/src/commands/execute.ts
 var execute_exports = {};
 __export(execute_exports, {
-  command: () => command3
+  command: () => command4
 });
 import { writeFileSync as writeFileSync5 } from "node:fs";
-import { resolve as resolve12 } from "node:path";
-var help2, command3;
+import { resolve as resolve13 } from "node:path";
+var help3, command4;
 var init_execute = __esm({
   "packages/cli/src/commands/execute.ts"() {
     "use strict";
     init_src2();
     init_src();
     init_src10();
+    init_src8();
     init_args();
-    help2 = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
-                      [--deploy-branch NAME] [--workflow-role plan|apply]
+    help3 = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
+                      [--deploy-branch NAME] [--workflow-role plan|apply] [--deploy-branch-fetched]
 
 Runs one job of \`gantry plan --json\` (one element of its "jobs") with terragrunt and OpenTofu, in a git
 worktree of its own, after the guards. Progress goes to stderr, the report to stdout.
@@ -77615,7 +77691,11 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
   --deploy-branch B  the branch that deploys (default GANTRY_DEPLOY_BRANCH, else main): the guards take it
                      from here, never from the job; the configuration is read from its tip on origin
   --workflow-role R  the pipelines workflow this runs in (default GANTRY_WORKFLOW_ROLE): plan accepts only
-                     plan and plan-destroy jobs, apply only jobs of a push to the deploy branch
+                     plan and plan-destroy jobs, apply only jobs of a push to the deploy branch; required
+                     inside GitHub Actions (exit 54 without it)
+  --deploy-branch-fetched
+                     an earlier step fetched the deploy branch (\`gantry fetch-deploy-branch\`): read it as
+                     fetched, with no token (default GANTRY_DEPLOY_BRANCH_FETCHED=true)
   --json             print the typed result (kind JobResult) instead of the text report
   --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
                      \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job); it carries
@@ -77624,7 +77704,7 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
   --report FILE      also write the pull-request comment (markdown) to FILE
   --parallelism N    units at once (default: the job's terragrunt.parallelism)
   --run-dir DIR      where logs and plan files are kept (default: <git dir>/gantry/runs/<time>/<job>)`;
-    command3 = async (argv, io) => {
+    command4 = async (argv, io) => {
       var _stack = [];
       try {
         const { values } = parseCommandArgs(
@@ -77640,9 +77720,10 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
             parallelism: { type: "string" },
             "run-dir": { type: "string" },
             "deploy-branch": { type: "string" },
-            "workflow-role": { type: "string" }
+            "workflow-role": { type: "string" },
+            "deploy-branch-fetched": { type: "boolean" }
           },
-          help2
+          help3
         );
         const source = requireOption("execute", values.job, "job");
         const job = await readDocument(source, jobDocument, io);
@@ -77657,7 +77738,8 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
         const env = {
           ...io.env,
           ...values["deploy-branch"] ? { GANTRY_DEPLOY_BRANCH: values["deploy-branch"] } : {},
-          ...role ? { GANTRY_WORKFLOW_ROLE: role } : {}
+          ...role ? { GANTRY_WORKFLOW_ROLE: role } : {},
+          ...values["deploy-branch-fetched"] ? { [DEPLOY_BRANCH_FETCHED_VARIABLE]: "true" } : {}
         };
         const masker = new SecretMasker();
         const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
@@ -77666,7 +77748,7 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
 `)));
         try {
           const result = await executeJob(job, {
-            repo: resolve12(io.cwd, values.repo ?? "."),
+            repo: resolve13(io.cwd, values.repo ?? "."),
             env,
             dryRun: values["dry-run"] ?? false,
             signal: interrupt.signal,
@@ -77675,12 +77757,12 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
             // The roll-up report in the other repository links each job to the run that holds its logs.
             logsUrl: actionsRunUrl(io.env),
             ...parallelism !== void 0 ? { parallelism } : {},
-            ...values["run-dir"] ? { runDir: resolve12(io.cwd, values["run-dir"]) } : {}
+            ...values["run-dir"] ? { runDir: resolve13(io.cwd, values["run-dir"]) } : {}
           });
           const report = reportForJob(result);
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync5(resolve12(io.cwd, values.report), markdown);
-          if (values.result) writeFileSync5(resolve12(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
+          if (values.report) writeFileSync5(resolve13(io.cwd, values.report), markdown);
+          if (values.result) writeFileSync5(resolve13(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
 `);
           appendStepSummary(markdown, io.env);
           io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
@@ -77785,10 +77867,10 @@ var init_report_publishing = __esm({
 // packages/cli/src/commands/run.ts
 var run_exports = {};
 __export(run_exports, {
-  command: () => command4
+  command: () => command5
 });
 import { writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join12, resolve as resolve13 } from "node:path";
+import { join as join12, resolve as resolve14 } from "node:path";
 async function publishingTarget(repo, event, values, io) {
   if (values["open-issue-on-failure"] === true && values["publish-merged-prs"] !== true) {
     throw usageError("--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push" });
@@ -77847,7 +77929,7 @@ function describeAhead(deployed) {
   ];
   return parts.length > 0 ? `; ${parts.join(", ")}` : "";
 }
-var help3, command4;
+var help4, command5;
 var init_run2 = __esm({
   "packages/cli/src/commands/run.ts"() {
     "use strict";
@@ -77859,7 +77941,7 @@ var init_run2 = __esm({
     init_args();
     init_deployment_record();
     init_report_publishing();
-    help3 = `usage: gantry run --repo DIR --event push [--base REF] [--head REF] [options]
+    help4 = `usage: gantry run --repo DIR --event push [--base REF] [--head REF] [options]
        gantry run --repo DIR --base REF --head REF --event pull_request [options]
 
 The whole pipeline on this machine: detect the change between two commits, plan the jobs, run them in
@@ -77896,7 +77978,7 @@ ${recordOptionsHelp(21)}
   --json             print the report as a gantry/v1 RunReport document instead of the text report
   --parallelism N    jobs at once (default 4); units inside a job follow the job's own limit
   --dry-run          run every check and print the commands, run nothing (nothing is recorded)`;
-    command4 = async (argv, io) => {
+    command5 = async (argv, io) => {
       var _stack = [];
       try {
         const { values } = parseCommandArgs(
@@ -77912,9 +77994,9 @@ ${recordOptionsHelp(21)}
             parallelism: { type: "string" },
             "dry-run": { type: "boolean" }
           },
-          help3
+          help4
         );
-        const repo = resolve13(io.cwd, values.repo ?? ".");
+        const repo = resolve14(io.cwd, values.repo ?? ".");
         const event = parseEvent("run", values.event);
         const record2 = event === "push" ? await deploymentRecordSetting(repo, values, io.env) : void 0;
         const fromRecord = record2 !== void 0 && (values.branch === void 0 || values.branch === record2.deployBranch);
@@ -77929,7 +78011,7 @@ ${recordOptionsHelp(21)}
         const masker = new SecretMasker();
         const writeReports = (report, terminal = true) => {
           const markdown = renderMarkdownReport(report, { masker });
-          if (values.report) writeFileSync6(resolve13(io.cwd, values.report), markdown);
+          if (values.report) writeFileSync6(resolve14(io.cwd, values.report), markdown);
           appendStepSummary(markdown, io.env);
           if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
 ` : renderTextReport(report, { masker }));
@@ -78050,9 +78132,9 @@ gantry run: ${name} received; stopping (again to exit at once)
 // packages/cli/src/commands/record.ts
 var record_exports = {};
 __export(record_exports, {
-  command: () => command5
+  command: () => command6
 });
-import { resolve as resolve14 } from "node:path";
+import { resolve as resolve15 } from "node:path";
 function describe5(record2, where) {
   const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
   for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
@@ -78062,7 +78144,7 @@ function describe5(record2, where) {
   return `${lines.join("\n")}
 `;
 }
-var help4, command5;
+var help5, command6;
 var init_record3 = __esm({
   "packages/cli/src/commands/record.ts"() {
     "use strict";
@@ -78070,7 +78152,7 @@ var init_record3 = __esm({
     init_src();
     init_args();
     init_deployment_record();
-    help4 = `usage: gantry record show [--repo DIR] [--json] [options]
+    help5 = `usage: gantry record show [--repo DIR] [--json] [options]
        gantry record mark --commit REF [--replace] [--repo DIR] [options]
 
 The deployment record: for the deploy branch, the commit each unit is deployed as of. \`gantry run --event
@@ -78086,21 +78168,21 @@ push\` deploys from it to the deploy branch's tip and advances it by what succee
   --replace          (mark) replace the existing record
   --json             (show) print the document
 ${recordOptionsHelp(21)}`;
-    command5 = async (argv, io) => {
+    command6 = async (argv, io) => {
       const { values, positionals } = parseCommandArgs(
         "record",
         argv,
         { repo: { type: "string" }, commit: { type: "string" }, replace: { type: "boolean" }, json: { type: "boolean" }, ...recordOptions },
-        help4
+        help5
       );
       const action = positionals[0];
-      if (action === void 0) throw usageError("name the subcommand: show or mark", { command: "record", hint: synopsis(help4) });
+      if (action === void 0) throw usageError("name the subcommand: show or mark", { command: "record", hint: synopsis(help5) });
       if (action !== "show" && action !== "mark") {
         const suggestion = formatDidYouMean(action, ["show", "mark"], (name) => `'gantry record ${name}'`);
-        throw usageError(`unknown record subcommand '${action}'${suggestion ? `: ${suggestion}` : ""}`, { command: "record", hint: synopsis(help4) });
+        throw usageError(`unknown record subcommand '${action}'${suggestion ? `: ${suggestion}` : ""}`, { command: "record", hint: synopsis(help5) });
       }
-      if (positionals.length > 1) throw usageError(`gantry record ${action} takes no further arguments, not '${positionals.slice(1).join(" ")}'`, { command: "record", hint: synopsis(help4) });
-      const repo = resolve14(io.cwd, values.repo ?? ".");
+      if (positionals.length > 1) throw usageError(`gantry record ${action} takes no further arguments, not '${positionals.slice(1).join(" ")}'`, { command: "record", hint: synopsis(help5) });
+      const repo = resolve15(io.cwd, values.repo ?? ".");
       const setting = await deploymentRecordSetting(repo, values, io.env);
       const current2 = await setting.store.read();
       if (action === "show") {
@@ -78137,10 +78219,10 @@ ${recordOptionsHelp(21)}`;
 // packages/cli/src/commands/dispatch.ts
 var dispatch_exports = {};
 __export(dispatch_exports, {
-  command: () => command6
+  command: () => command7
 });
 import { writeFileSync as writeFileSync7 } from "node:fs";
-import { resolve as resolve15 } from "node:path";
+import { resolve as resolve16 } from "node:path";
 function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
   const number4 = Number(value);
@@ -78200,7 +78282,7 @@ async function deployOnly(connection2, workflow, commit, onProgress, onStop) {
     return { ...base, deployment: null, interrupted: true, succeeded: false };
   }
 }
-var help5, command6;
+var help6, command7;
 var init_dispatch = __esm({
   "packages/cli/src/commands/dispatch.ts"() {
     "use strict";
@@ -78210,11 +78292,10 @@ var init_dispatch = __esm({
     init_src2();
     init_src8();
     init_args();
-    help5 = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines
+    help6 = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrastructure-pipelines
                        --plan-workflow plan.yml --apply-workflow apply.yml [options]
        gantry dispatch --deploy --commit SHA --repository OWNER/infrastructure-pipelines
                        --apply-workflow apply.yml [options]
-       gantry dispatch --plan PLAN.json --repository OWNER/R --workflow deploy.yml [options]
 
 Sends work to the pipelines repository's GitHub Actions workflows and follows each run to its conclusion.
 Plan and plan-destroy jobs go to the plan workflow (inputs \`job\` and \`correlation\`), each only after every
@@ -78222,7 +78303,8 @@ job it needs concluded \`success\` (the dependents of one that did not are skipp
 are not sent: one deployment request goes to the apply workflow (inputs \`commit\` and \`correlation\`), which
 deploys from the deployment record to the deploy branch's tip; \`--deploy\` sends only that request (a push to
 the deploy branch needs no plan). A deployment run is never cancelled from here: interrupting this command
-stops following it. With \`--workflow\` (one workflow for every job), each job is sent as the input \`job\`.
+stops following it. There is no one workflow for every job: the workflow that plans pull requests' code must
+never be one the apply role trusts.
 A dispatch whose answer is lost is found by its correlation id before it is ever sent again.
 Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), or when it is not set
 the GitHub App of GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY (tokens narrowed to that permission
@@ -78234,7 +78316,6 @@ and repository), against GITHUB_API_URL (default https://api.github.com).
   --repository O/R        the pipelines repository
   --plan-workflow FILE    the workflow for plan and plan-destroy jobs (plan.yml)
   --apply-workflow FILE   the workflow that deploys from the record (apply.yml)
-  --workflow FILE|ID      one workflow for every job (instead of the two above)
   --ref BRANCH            the branch the workflows run from (default main). Only main of the pipelines
                           repository is trusted with credentials: any other ref is refused unless
                           --allow-non-main-ref is given (then with a warning)
@@ -78249,7 +78330,7 @@ and repository), against GITHUB_API_URL (default https://api.github.com).
 
 Exits 0 when every run concluded success (or there was nothing to do), 30 when some job or the deployment failed,
 was skipped or not started (including a call GitHub refused: the roll-up names the error).`;
-    command6 = async (argv, io) => {
+    command7 = async (argv, io) => {
       var _stack = [];
       try {
         const { values } = parseCommandArgs(
@@ -78272,23 +78353,26 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
             output: { type: "string" },
             json: { type: "boolean" }
           },
-          help5
+          help6
         );
         const usage2 = (message, hint) => usageError(message, { command: "dispatch", ...hint ? { hint } : {} });
         const repository = requireOption("dispatch", values.repository, "repository");
         const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
         if (!match) throw usage2(`--repository must be OWNER/REPO, not '${repository}'`, "e.g. --repository acme/infrastructure-pipelines");
-        const workflows = { workflow: values.workflow, planWorkflow: values["plan-workflow"], applyWorkflow: values["apply-workflow"] };
+        if (values.workflow !== void 0) {
+          throw usage2(
+            "--workflow (one pipelines workflow for every job) is no longer supported: a workflow that plans pull requests' code must not be one the apply role trusts",
+            "split it: --plan-workflow plan.yml for plan jobs and --apply-workflow apply.yml for deployments (`gantry init` writes both)"
+          );
+        }
+        const workflows = { planWorkflow: values["plan-workflow"], applyWorkflow: values["apply-workflow"] };
         if (values.deploy) {
-          if (values.plan !== void 0 || workflows.workflow !== void 0) throw usage2("--deploy takes no --plan or --workflow: it asks the apply workflow to deploy from the record");
+          if (values.plan !== void 0) throw usage2("--deploy takes no --plan: it asks the apply workflow to deploy from the record");
           requireOption("dispatch", workflows.applyWorkflow, "apply-workflow");
         } else {
           requireOption("dispatch", values.plan, "plan");
-          if (workflows.workflow === void 0 && workflows.planWorkflow === void 0 && workflows.applyWorkflow === void 0) {
-            throw usage2("missing required option --plan-workflow and --apply-workflow (or --workflow)");
-          }
-          if (workflows.workflow !== void 0 && (workflows.planWorkflow !== void 0 || workflows.applyWorkflow !== void 0)) {
-            throw usage2("--workflow (one workflow for every job) cannot be combined with --plan-workflow or --apply-workflow");
+          if (workflows.planWorkflow === void 0 && workflows.applyWorkflow === void 0) {
+            throw usage2("missing required option --plan-workflow and --apply-workflow");
           }
         }
         const ref = values.ref ?? "main";
@@ -78314,7 +78398,7 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
           });
         }
         const plan = values.plan === void 0 ? void 0 : await readDocument(values.plan, dispatchPlanDocument, io);
-        if (plan && workflows.workflow === void 0) {
+        if (plan) {
           const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
           if (deploying && workflows.applyWorkflow === void 0) throw usage2("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
           if (plan.jobs.some((job) => job.action === "plan" || job.action === "plan-destroy") && workflows.planWorkflow === void 0) {
@@ -78357,18 +78441,17 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
         } else {
           outcome = await dispatchPlanToWorkflow(plan, {
             ...connection2,
-            ...workflows.workflow !== void 0 ? { workflow: workflows.workflow } : {},
             ...workflows.planWorkflow !== void 0 ? { planWorkflow: workflows.planWorkflow } : {},
             ...workflows.applyWorkflow !== void 0 ? { applyWorkflow: workflows.applyWorkflow } : {},
             parallelism,
-            onProgress: (job, event) => print(job.action === "apply" || job.action === "destroy" ? workflows.workflow === void 0 ? "deployment" : job.id : job.id, event),
+            onProgress: (job, event) => print(job.action === "apply" || job.action === "destroy" ? "deployment" : job.id, event),
             onSkipped: (job, because) => io.stderr.write(`gantry dispatch: ${job.id}: skipped, job ${because.id} did not succeed
 `)
           });
         }
         const document = `${JSON.stringify(outcome, null, 2)}
 `;
-        if (values.output) writeFileSync7(resolve15(io.cwd, values.output), document);
+        if (values.output) writeFileSync7(resolve16(io.cwd, values.output), document);
         if (values.json) {
           io.stdout.write(document);
           io.stderr.write(rollUp(outcome));
@@ -78389,10 +78472,10 @@ gantry dispatch: ${name} received; cancelling the plan runs in progress (deploym
 // packages/cli/src/commands/report.ts
 var report_exports = {};
 __export(report_exports, {
-  command: () => command7
+  command: () => command8
 });
 import { readdirSync as readdirSync3, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join13, relative as relative4, resolve as resolve16 } from "node:path";
+import { join as join13, relative as relative4, resolve as resolve17 } from "node:path";
 function resultFiles(paths, io) {
   const files = [];
   const walk = (path) => {
@@ -78409,7 +78492,7 @@ function resultFiles(paths, io) {
       if (entry.endsWith(".json") || statSync4(child).isDirectory()) walk(child);
     }
   };
-  for (const path of paths) walk(resolve16(io.cwd, path));
+  for (const path of paths) walk(resolve17(io.cwd, path));
   return files;
 }
 async function reportForError(file2, head, event, io) {
@@ -78438,7 +78521,7 @@ function parseRepository(value) {
   }
   return { owner: match[1], repo: match[2] };
 }
-var help6, command7;
+var help7, command8;
 var init_report2 = __esm({
   "packages/cli/src/commands/report.ts"() {
     "use strict";
@@ -78450,7 +78533,7 @@ var init_report2 = __esm({
     init_src9();
     init_src8();
     init_args();
-    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json | --json] [--output FILE]
+    help7 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json | --json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -78488,7 +78571,7 @@ infrastructure changed.
 
 The markdown report is also appended to GITHUB_STEP_SUMMARY when it is set. Exits 0 when every job
 succeeded (or there were none), 30 when some job failed, was skipped or did not run.`;
-    command7 = async (argv, io) => {
+    command8 = async (argv, io) => {
       const { values, positionals } = parseCommandArgs(
         "report",
         argv,
@@ -78506,7 +78589,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
           "open-issue-on-failure": { type: "boolean" },
           repository: { type: "string" }
         },
-        help6
+        help7
       );
       if (values.error !== void 0 && values.plan !== void 0) {
         throw usageError("--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan" });
@@ -78517,7 +78600,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       if (values.error === void 0 && (values.head !== void 0 || values.event !== void 0)) {
         throw usageError("--head and --event go with --error", { hint: "a plan document names its own head and event" });
       }
-      const planFile = values.error === void 0 ? resolve16(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
+      const planFile = values.error === void 0 ? resolve17(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
       const format = values.json ? "json" : values.format ?? "markdown";
       if (format !== "markdown" && format !== "text" && format !== "json") {
         throw usageError(`--format must be markdown, text or json, not '${format}'`, { command: "report" });
@@ -78561,7 +78644,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       const markdown = renderMarkdownReport(report, { masker });
       const rendered = format === "markdown" ? markdown : format === "json" ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
 ` : renderTextReport(report, { masker });
-      if (values.output) writeFileSync8(resolve16(io.cwd, values.output), rendered);
+      if (values.output) writeFileSync8(resolve17(io.cwd, values.output), rendered);
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
@@ -78582,7 +78665,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
 // packages/cli/src/commands/iam.ts
 var iam_exports = {};
 __export(iam_exports, {
-  command: () => command8
+  command: () => command9
 });
 import { basename as basename5 } from "node:path";
 function parseRole(value) {
@@ -78646,14 +78729,19 @@ async function printTrustPolicy(argv, io) {
   return 0;
 }
 async function lint(argv, io) {
-  const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP2);
+  const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, "pipelines-repository": { type: "string" }, json: { type: "boolean" } }, HELP2);
+  const pipelinesRepository = values["pipelines-repository"] ?? (io.env["GANTRY_PIPELINES_REPOSITORY"] || void 0);
+  if (pipelinesRepository !== void 0 && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(pipelinesRepository)) {
+    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, { command: "iam", hint: "e.g. --pipelines-repository acme/infrastructure-pipelines" });
+  }
   const file2 = positionals[0];
   if (!file2) throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
   const document = await readDocument(file2, trustPolicyDocument, io);
-  const role = parseRole(values.role) ?? (/apply/i.test(basename5(file2)) ? "apply" : /plan/i.test(basename5(file2)) ? "plan" : "unknown");
-  const findings = lintTrustPolicy(document, role);
+  const named = parseRole(values.role) ?? (/apply/i.test(basename5(file2)) ? "apply" : /plan/i.test(basename5(file2)) ? "plan" : void 0);
+  const role = named ?? inferTrustPolicyRole(document);
+  const findings = lintTrustPolicy(document, role, pipelinesRepository ? { pipelinesRepository } : {});
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file: file2, role, findings }, null, 2)}
+    io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file: file2, role, pipelinesRepository: pipelinesRepository ?? null, findings }, null, 2)}
 `);
   } else {
     for (const finding of findings) {
@@ -78661,14 +78749,16 @@ async function lint(argv, io) {
   fix: ${finding.fix}
 `);
     }
-    const roleNote = role === "unknown" ? " (role unknown: pass --role apply to check refs too)" : ` (checked as the ${role} role)`;
+    const roleNote = role === "unknown" ? " (role unknown: pass --role apply to check refs too)" : ` (checked as the ${role} role${named ? "" : ", from its subjects"})`;
     io.stdout.write(findings.length === 0 ? `${file2}: no problems found${roleNote}
 ` : `${findings.length} problem(s) found${roleNote}
+`);
+    if (role === "apply" && !pipelinesRepository) io.stdout.write(`note: pass --pipelines-repository OWNER/REPO to check that its subjects are the pipelines repository's
 `);
   }
   return findings.length === 0 ? 0 : 1;
 }
-var HELP2, trustPolicyDocument, command8;
+var HELP2, trustPolicyDocument, command9;
 var init_iam = __esm({
   "packages/cli/src/commands/iam.ts"() {
     "use strict";
@@ -78682,7 +78772,7 @@ var init_iam = __esm({
   gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
                           [--apply-environment NAME] [--sub-includes-workflow]
                           [--immutable-sub --owner-id N --repo-id N [--pipelines-repo-id N]] [--role plan|apply]
-  gantry iam lint FILE [--role plan|apply] [--json]
+  gantry iam lint FILE [--role plan|apply] [--pipelines-repository OWNER/REPO] [--json]
 
 trust-policy prints the trust policies of the plan role (any ref or pull request of the repository, and the
 pipelines repository's main, where plan.yml runs) and the apply role (only the apply workflow's job, which
@@ -78694,7 +78784,9 @@ repo:OWNER/PIPELINES:environment:gantry-apply). Restrict that environment's depl
 pinned to .github/workflows/apply.yml on main as well (AWS evaluates only sub and aud of GitHub's token).
 
 lint finds trust-policy misconfigurations that let other repositories, branches, pull requests or plan runs
-in, with a fix for each; exits 1 when it finds any.
+in, with a fix for each; exits 1 when it finds any. The role is --role, else the file's name (apply, plan),
+else the policy's subjects (only GitHub environments: the apply role). --pipelines-repository (default
+GANTRY_PIPELINES_REPOSITORY) flags any apply-role subject of another repository.
 `;
     trustPolicyDocument = {
       kind: "trust policy",
@@ -78702,7 +78794,7 @@ in, with a fix for each; exits 1 when it finds any.
       code: "IAM_POLICY_INVALID",
       hint: "a trust policy is a JSON document; print a correct one with `gantry iam trust-policy`"
     };
-    command8 = async (argv, io) => {
+    command9 = async (argv, io) => {
       const [subcommand, ...rest] = argv;
       if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
       if (subcommand === "lint") return lint(rest, io);
@@ -79224,7 +79316,7 @@ It creates GitHub's OIDC provider, \`${settings.planRoleName}\` (${MANAGED_POLIC
 ${awsCli || "# (no account given)"}
 \`\`\`
 
-\`gantry iam lint ${IAM_DIRECTORY}/ACCOUNT/apply-role-trust-policy.json\` checks a trust policy you already have. Using a DynamoDB
+\`gantry iam lint ${IAM_DIRECTORY}/ACCOUNT/apply-role-trust-policy.json --pipelines-repository ${repositoryName(settings.pipelines)}\` checks a trust policy you already have. Using a DynamoDB
 lock table? Give \`${settings.planRoleName}\` dynamodb:GetItem, PutItem and DeleteItem on that table. Narrow
 \`${settings.applyRoleName}\` to what your modules manage when you can.
 
@@ -79294,17 +79386,17 @@ function checkoutLive(settings, ref) {
           repository: ${repositoryName(settings.live)}
           ref: ${ref}
           token: ${token}
-          # No token left in .git/config for the code the tools run; the guards authenticate their one fetch
-          # of the deploy branch with ${codeReadToken}.
+          # No token left in .git/config for the code the tools run.
           persist-credentials: false
           fetch-depth: 0
           path: infrastructure-live
-      - name: Restore the verified terragrunt and OpenTofu downloads
-        # The Action pins one version of each and checks its SHA-256 on every use, cached or not.
-        uses: ${usesLine(ACTION_PINS.cache)}
+      - name: Fetch the deploy branch for the guards (the last step holding ${codeReadToken})
+        uses: ${gantryUses(settings)}
+        env:
+          ${codeReadToken}: ${token}
         with:
-          path: \${{ runner.tool_cache }}/gantry
-          key: gantry-tools-\${{ runner.os }}-\${{ runner.arch }}-${settings.action.sha}
+          command: fetch-deploy-branch
+${argsBlock(["--repo=infrastructure-live"], "          ")}
 `;
   return { steps, token };
 }
@@ -79354,8 +79446,8 @@ jobs:
 ${live.steps}      - name: Guards, then the plan role, then terragrunt
         uses: ${gantryUses(settings)}
         env:
-          # For the guards' fetch of the deploy branch only; the tools never see it.
-          ${codeReadToken}: ${live.token}
+          # The step before fetched it: this step, which runs the pull request's code, holds no token.
+          GANTRY_DEPLOY_BRANCH_FETCHED: "true"
         with:
           command: execute
           # The job is written to a file for --job: it never reaches a shell.
@@ -79424,8 +79516,8 @@ jobs:
 ${live.steps}${report.step}      - name: Deploy from the deployment record to the deploy branch's tip
         uses: ${gantryUses(settings)}
         env:
-          # Fetches the deploy branch (the guards' and the range's); the tools never see it.
-          ${codeReadToken}: ${live.token}
+          # The step before fetched it (the guards' and the range's deploy branch): no code-read token here.
+          GANTRY_DEPLOY_BRANCH_FETCHED: "true"
           # Reads and writes the record's ref in this repository.
           GANTRY_RECORD_TOKEN: \${{ github.token }}
           # The report on every pull request merged in the deployed range, and an issue when a job failed
@@ -79787,9 +79879,9 @@ var init_src11 = __esm({
 // packages/cli/src/commands/init.ts
 var init_exports = {};
 __export(init_exports, {
-  command: () => command9
+  command: () => command10
 });
-import { resolve as resolve17 } from "node:path";
+import { resolve as resolve18 } from "node:path";
 function listing(plan, dryRun) {
   const lines = [];
   for (const repository of plan) {
@@ -79809,7 +79901,7 @@ function listing(plan, dryRun) {
   return `${lines.join("\n")}
 `;
 }
-var help7, describeAction, command9;
+var help8, describeAction, command10;
 var init_init = __esm({
   "packages/cli/src/commands/init.ts"() {
     "use strict";
@@ -79817,7 +79909,7 @@ var init_init = __esm({
     init_src11();
     init_package();
     init_args();
-    help7 = `usage: gantry init --live-dir DIR --pipelines-dir DIR --live-repository OWNER/REPO
+    help8 = `usage: gantry init --live-dir DIR --pipelines-dir DIR --live-repository OWNER/REPO
                    --pipelines-repository OWNER/REPO [--aws-account-id [ENVIRONMENT=]ID ...] [options]
 
 Sets Gantry up in both repositories, as Gruntwork Pipelines' two-repository design needs them:
@@ -79860,7 +79952,7 @@ Each repository's .gantry/init.json records what init wrote.
       keep: "keep",
       overwrite: "replace"
     };
-    command9 = async (argv, io) => {
+    command10 = async (argv, io) => {
       const { values } = parseCommandArgs(
         "init",
         argv,
@@ -79879,10 +79971,10 @@ Each repository's .gantry/init.json records what init wrote.
           force: { type: "boolean" },
           json: { type: "boolean" }
         },
-        help7
+        help8
       );
-      const liveDir = resolve17(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
-      const pipelinesDir = resolve17(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
+      const liveDir = resolve18(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
+      const pipelinesDir = resolve18(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
       if (liveDir === pipelinesDir) {
         throw usageError("--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both" });
       }
@@ -79927,7 +80019,7 @@ Each repository's .gantry/init.json records what init wrote.
 ${kept.length} file(s) kept as they are: compare them with \`gantry init --dry-run --force\`.
 `);
         io.stdout.write(`
-Next: ${resolve17(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (AWS roles, the apply environment, branch protection, credentials, the deployment record).
+Next: ${resolve18(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (AWS roles, the apply environment, branch protection, credentials, the deployment record).
 `);
       }
       return 0;
@@ -79938,10 +80030,10 @@ Next: ${resolve17(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (A
 // packages/cli/src/commands/doctor.ts
 var doctor_exports = {};
 __export(doctor_exports, {
-  command: () => command10
+  command: () => command11
 });
 import { readdirSync as readdirSync4, readFileSync as readFileSync9 } from "node:fs";
-import { join as join15, resolve as resolve18 } from "node:path";
+import { join as join15, resolve as resolve19 } from "node:path";
 function diagnoseConfiguration(repo) {
   const list2 = (dir) => {
     try {
@@ -79960,7 +80052,7 @@ function diagnoseConfiguration(repo) {
     return { files, environments: null, problem: `${where}${error62.message}${error62.hint ? ` (${error62.hint})` : ""}` };
   }
 }
-var HELP3, repositoryPattern2, command10;
+var HELP3, repositoryPattern2, command11;
 var init_doctor2 = __esm({
   "packages/cli/src/commands/doctor.ts"() {
     "use strict";
@@ -79987,7 +80079,7 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
                               GANTRY_PIPELINES_REPOSITORY)
   --json                      print the diagnosis (apiVersion gantry/v1, kind Doctor)`;
     repositoryPattern2 = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-    command10 = async (argv, io) => {
+    command11 = async (argv, io) => {
       const { values } = parseCommandArgs(
         "doctor",
         argv,
@@ -80006,7 +80098,7 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
         const report = await checkTokenScopes(token, { role: purpose, tokenName: TOKEN_SETTINGS[purpose].variable, ...baseUrl ? { baseUrl } : {} });
         return report.kind === "classic" ? report.scopes : null;
       };
-      const repo = values.repo ? resolve18(io.cwd, values.repo) : void 0;
+      const repo = values.repo ? resolve19(io.cwd, values.repo) : void 0;
       const diagnosis = await diagnoseSetup({ env: io.env, readScopes, ...repo ? { repo } : {} });
       let appProblem = null;
       let githubApp = null;
@@ -80063,11 +80155,11 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
 // packages/cli/src/commands/completion.ts
 var completion_exports = {};
 __export(completion_exports, {
-  command: () => command11
+  command: () => command12
 });
-async function optionsOf(command12, argv, io) {
+async function optionsOf(command13, argv, io) {
   try {
-    await command12([...argv, "--help"], io);
+    await command13([...argv, "--help"], io);
   } catch (error62) {
     if (error62 instanceof HelpRequested) return { ...error62.options };
     throw error62;
@@ -80078,20 +80170,20 @@ async function completionModel(io) {
   const { commands: commands2 } = await Promise.resolve().then(() => (init_main(), main_exports));
   const model = { commands: [] };
   for (const [name, entry] of Object.entries(commands2)) {
-    const { command: command12 } = await entry.load();
+    const { command: command13 } = await entry.load();
     const subcommands = [];
-    for (const subcommand of entry.subcommands ?? []) subcommands.push({ name: subcommand, options: await optionsOf(command12, [subcommand], io) });
-    model.commands.push({ name, summary: entry.summary, options: entry.subcommands ? {} : await optionsOf(command12, [], io), subcommands });
+    for (const subcommand of entry.subcommands ?? []) subcommands.push({ name: subcommand, options: await optionsOf(command13, [subcommand], io) });
+    model.commands.push({ name, summary: entry.summary, options: entry.subcommands ? {} : await optionsOf(command13, [], io), subcommands });
   }
   return model;
 }
 function bashScript(model) {
-  const names = model.commands.map((command12) => command12.name);
-  const cases = model.commands.map((command12) => {
-    if (command12.subcommands.length === 0) return `    ${command12.name}) words="${flags(command12.options)}"; valued="${valued(command12.options).join(" ")}" ;;`;
-    const inner = command12.subcommands.map((sub) => `        ${sub.name}) words="${flags(sub.options)}"; valued="${valued(sub.options).join(" ")}" ;;`).join("\n");
-    return `    ${command12.name})
-      if [ "$COMP_CWORD" -eq 2 ]; then words="${command12.subcommands.map((sub) => sub.name).join(" ")} --help"
+  const names = model.commands.map((command13) => command13.name);
+  const cases = model.commands.map((command13) => {
+    if (command13.subcommands.length === 0) return `    ${command13.name}) words="${flags(command13.options)}"; valued="${valued(command13.options).join(" ")}" ;;`;
+    const inner = command13.subcommands.map((sub) => `        ${sub.name}) words="${flags(sub.options)}"; valued="${valued(sub.options).join(" ")}" ;;`).join("\n");
+    return `    ${command13.name})
+      if [ "$COMP_CWORD" -eq 2 ]; then words="${command13.subcommands.map((sub) => sub.name).join(" ")} --help"
       else case "\${COMP_WORDS[2]}" in
 ${inner}
       esac; fi ;;`;
@@ -80124,28 +80216,28 @@ function fishScript(model) {
   const quote2 = (text2) => `'${text2.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   const option = (condition, name, type) => `complete -c gantry -n ${quote2(condition)} -l ${name}${type === "string" ? " -r -F" : ""}`;
   const lines = ["# gantry completion for fish (generated by `gantry completion fish`)", "complete -c gantry -f"];
-  for (const command12 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command12.name} -d ${quote2(command12.summary)}`);
+  for (const command13 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command13.name} -d ${quote2(command13.summary)}`);
   lines.push(`complete -c gantry -n '__fish_use_subcommand' -a help -d 'a command\\'s options and exit codes'`);
-  lines.push(`complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command12) => command12.name).join(" "))}`);
-  for (const command12 of model.commands) {
-    for (const [name, type] of Object.entries(command12.options)) lines.push(option(`__fish_seen_subcommand_from ${command12.name}`, name, type));
-    const subs = command12.subcommands.map((sub) => sub.name);
-    if (subs.length > 0) lines.push(`complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command12.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`);
-    for (const sub of command12.subcommands) {
-      for (const [name, type] of Object.entries(sub.options)) lines.push(option(`__fish_seen_subcommand_from ${command12.name}; and __fish_seen_subcommand_from ${sub.name}`, name, type));
+  lines.push(`complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command13) => command13.name).join(" "))}`);
+  for (const command13 of model.commands) {
+    for (const [name, type] of Object.entries(command13.options)) lines.push(option(`__fish_seen_subcommand_from ${command13.name}`, name, type));
+    const subs = command13.subcommands.map((sub) => sub.name);
+    if (subs.length > 0) lines.push(`complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command13.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`);
+    for (const sub of command13.subcommands) {
+      for (const [name, type] of Object.entries(sub.options)) lines.push(option(`__fish_seen_subcommand_from ${command13.name}; and __fish_seen_subcommand_from ${sub.name}`, name, type));
     }
   }
   return `${lines.join("\n")}
 `;
 }
-var help8, shells, flags, valued, command11;
+var help9, shells, flags, valued, command12;
 var init_completion = __esm({
   "packages/cli/src/commands/completion.ts"() {
     "use strict";
     init_src();
     init_args();
     init_help();
-    help8 = `usage: gantry completion bash|zsh|fish
+    help9 = `usage: gantry completion bash|zsh|fish
 
 Prints a completion script for the shell: commands, subcommands and each command's options (an option that
 takes a value completes file names).
@@ -80156,8 +80248,8 @@ takes a value completes file names).
     shells = ["bash", "zsh", "fish"];
     flags = (options2) => Object.keys(options2).map((name) => `--${name}`).join(" ");
     valued = (options2) => Object.keys(options2).filter((name) => options2[name] === "string").map((name) => `--${name}`);
-    command11 = async (argv, io) => {
-      const { positionals } = parseCommandArgs("completion", argv, {}, help8);
+    command12 = async (argv, io) => {
+      const { positionals } = parseCommandArgs("completion", argv, {}, help9);
       const shell = positionals[0];
       if (shell === void 0 || positionals.length > 1 || !shells.includes(shell)) {
         const suggestion = shell === void 0 ? void 0 : formatDidYouMean(shell, shells);
@@ -80177,7 +80269,7 @@ __export(main_exports, {
   commands: () => commands,
   main: () => main
 });
-import { resolve as resolve19 } from "node:path";
+import { resolve as resolve20 } from "node:path";
 function usage() {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
@@ -80215,8 +80307,8 @@ async function main(argv, io) {
   const entry = Object.hasOwn(commands, name) ? commands[name] : void 0;
   if (!entry) return unknownCommand(name, io);
   try {
-    const { command: command12 } = await entry.load();
-    return await command12(rest, io);
+    const { command: command13 } = await entry.load();
+    return await command13(rest, io);
   } catch (error62) {
     if (error62 instanceof HelpRequested) {
       io.stdout.write(error62.text);
@@ -80228,7 +80320,7 @@ async function main(argv, io) {
       const errorFile = io.env.GANTRY_ERROR_FILE;
       if (errorFile) {
         try {
-          writeErrorDocument(resolve19(io.cwd, errorFile), name, error62);
+          writeErrorDocument(resolve20(io.cwd, errorFile), name, error62);
         } catch (writeError) {
           io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${writeError.message}
 `);
@@ -80250,6 +80342,7 @@ var init_main = __esm({
     commands = {
       detect: { summary: "which units a change between two commits affects", load: () => Promise.resolve().then(() => (init_detect2(), detect_exports)) },
       plan: { summary: "classify the change and plan ordered jobs", load: () => Promise.resolve().then(() => (init_plan(), plan_exports)) },
+      "fetch-deploy-branch": { summary: "fetch the deploy branch for the guards, in a step of its own", load: () => Promise.resolve().then(() => (init_fetch_deploy_branch(), fetch_deploy_branch_exports)) },
       execute: { summary: "run one job from `gantry plan`", load: () => Promise.resolve().then(() => (init_execute(), execute_exports)) },
       run: { summary: "detect, plan and execute every job locally, then report", load: () => Promise.resolve().then(() => (init_run2(), run_exports)) },
       record: { summary: "show the deployment record, or mark the commit deployed today", load: () => Promise.resolve().then(() => (init_record3(), record_exports)), subcommands: ["show", "mark"] },
@@ -80271,7 +80364,7 @@ init_src7();
 import { randomUUID as randomUUID3 } from "node:crypto";
 import { readFileSync as readFileSync11, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { delimiter as delimiter3, dirname as dirname6, join as join17, resolve as resolve20 } from "node:path";
+import { delimiter as delimiter3, dirname as dirname6, join as join17, resolve as resolve21 } from "node:path";
 import { Writable } from "node:stream";
 
 // packages/cli/src/index.ts
@@ -80919,10 +81012,10 @@ var COMMANDS_RUNNING_TOOLS = /* @__PURE__ */ new Set(["execute", "run", "doctor"
 var RANGE_COMMANDS = /* @__PURE__ */ new Set(["detect", "plan", "run"]);
 async function runAction(io, overrides = {}) {
   const input2 = (name) => (io.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
-  const command12 = input2("command") || "plan";
-  if (!Object.hasOwn(commands, command12)) {
-    const suggestion = formatDidYouMean(command12, Object.keys(commands));
-    throw usageError(`the input command: '${command12}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}` });
+  const command13 = input2("command") || "plan";
+  if (!Object.hasOwn(commands, command13)) {
+    const suggestion = formatDidYouMean(command13, Object.keys(commands));
+    throw usageError(`the input command: '${command13}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}` });
   }
   const installTools = input2("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
@@ -80930,8 +81023,8 @@ async function runAction(io, overrides = {}) {
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
-  const argv = [command12, ...rangeArguments(command12, input2, env, workspace), ...jobArguments(command12, input2("job"), env), ...extraArguments(input2("args"))];
-  if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command12)) {
+  const argv = [command13, ...rangeArguments(command13, input2, env, workspace), ...jobArguments(command13, input2("job"), env), ...extraArguments(input2("args"))];
+  if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command13)) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir4();
     const tools = await ensureTools({
       env,
@@ -80947,7 +81040,7 @@ async function runAction(io, overrides = {}) {
     setOutput(io.env, "terragrunt", tools.terragrunt.path);
     setOutput(io.env, "tofu", tools.tofu.path);
   }
-  if (command12 !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
+  if (command13 !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
     return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   let document = "";
@@ -80955,7 +81048,7 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code2 = await main([...argv, "--format", "json"], cli);
   if (code2 !== 0) return code2;
-  const planFile = resolve20(workspace, input2("plan-file") || join17(env.RUNNER_TEMP || tmpdir4(), "gantry-plan.json"));
+  const planFile = resolve21(workspace, input2("plan-file") || join17(env.RUNNER_TEMP || tmpdir4(), "gantry-plan.json"));
   mkdirSync6(dirname6(planFile), { recursive: true });
   writeFileSync11(planFile, document);
   const plan = JSON.parse(readFileSync11(planFile, "utf8"));
@@ -80965,8 +81058,8 @@ async function runAction(io, overrides = {}) {
   setOutput(io.env, "matrix", JSON.stringify(githubMatrix(plan)));
   return 0;
 }
-function rangeArguments(command12, input2, env, workspace) {
-  if (!RANGE_COMMANDS.has(command12)) return [];
+function rangeArguments(command13, input2, env, workspace) {
+  if (!RANGE_COMMANDS.has(command13)) return [];
   const event = input2("event") || (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "push" ? env.GITHUB_EVENT_NAME : "");
   let base = input2("base");
   let head = input2("head");
@@ -80978,9 +81071,9 @@ function rangeArguments(command12, input2, env, workspace) {
   const pairs = [["--repo", input2("repo") || workspace], ["--base", base], ["--head", head], ["--event", event], ["--branch", input2("branch")]];
   return pairs.filter(([, value]) => value !== "").flat();
 }
-function jobArguments(command12, job, env) {
+function jobArguments(command13, job, env) {
   if (job === "") return [];
-  if (command12 !== "execute") throw usageError(`the input job goes with command execute, not ${command12}`);
+  if (command13 !== "execute") throw usageError(`the input job goes with command execute, not ${command13}`);
   const file2 = join17(env.RUNNER_TEMP || tmpdir4(), `gantry-job-${randomUUID3()}.json`);
   writeFileSync11(file2, job);
   return ["--job", file2];

@@ -32,6 +32,8 @@ describe("the Action's bundle, with the real terragrunt and OpenTofu", () => {
       PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
       HOME: work,
       GITHUB_ACTIONS: "true",
+      // Inside GitHub Actions the guards need to know which pipelines workflow runs: a pull request's plan.
+      GANTRY_WORKFLOW_ROLE: "plan",
       GITHUB_WORKSPACE: repo,
       GITHUB_STEP_SUMMARY: summary,
       RUNNER_TEMP: work,

@@ -4,12 +4,13 @@
  * record lives (`--record-remote` / `GANTRY_RECORD_REMOTE`: a git URL such as the pipelines repository, token in
  * `GANTRY_RECORD_TOKEN`; default the repository's own git directory), whose record it is there (the
  * infrastructure-live repository: `--repository`, else the checkout's origin), and who is writing it. The
- * deploy branch is fetched from origin with `GANTRY_CODE_READ_TOKEN`, as the guards fetch it.
+ * deploy branch is fetched from origin with `GANTRY_CODE_READ_TOKEN`, as the guards fetch it (or, with
+ * `GANTRY_DEPLOY_BRANCH_FETCHED=true`, read as an earlier step fetched it).
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { gitHistory, gitRecordStore, liveRepositoryOfOrigin, type CommitHistory, type DeploymentRecordStore } from "@gantry/dispatcher";
-import { resolveDeployBranchTip } from "@gantry/guards";
+import { deployBranchFetchFrom, resolveDeployBranchTip } from "@gantry/guards";
 
 export const recordOptions = {
   "deploy-branch": { type: "string" },
@@ -56,7 +57,7 @@ export async function deploymentRecordSetting(repo: string, values: RecordOption
     deployBranch,
     store: gitRecordStore({ repo, deployBranch, ...(remote ? { remote } : {}), ...(token ? { token } : {}), ...(liveRepository ? { liveRepository } : {}) }),
     history: gitHistory(repo),
-    tip: async () => (await resolveDeployBranchTip(repo, deployBranch, { token: env.GANTRY_CODE_READ_TOKEN })).commit,
+    tip: async () => (await resolveDeployBranchTip(repo, deployBranch, deployBranchFetchFrom(env))).commit,
     holder: runIdentity(env),
   };
 }

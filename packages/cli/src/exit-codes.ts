@@ -8,6 +8,7 @@ import { EXIT_CODE_RANGES, type ExitCodeRange } from "@gantry/errors";
 export const COMMAND_EXIT_CODES: Record<string, readonly ExitCodeRange[]> = {
   detect: ["ok", "usage", "detection", "analysis"],
   plan: ["ok", "usage", "detection", "configuration", "execution"],
+  "fetch-deploy-branch": ["ok", "usage", "guard"],
   execute: ["ok", "usage", "configuration", "execution", "guard", "credentials", "interrupted"],
   run: ["ok", "usage", "detection", "configuration", "execution", "guard", "credentials", "interrupted"],
   record: ["ok", "usage", "configuration", "execution"],

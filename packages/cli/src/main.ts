@@ -19,6 +19,7 @@ export interface CommandEntry {
 export const commands: Record<string, CommandEntry> = {
   detect: { summary: "which units a change between two commits affects", load: () => import("./commands/detect.js") },
   plan: { summary: "classify the change and plan ordered jobs", load: () => import("./commands/plan.js") },
+  "fetch-deploy-branch": { summary: "fetch the deploy branch for the guards, in a step of its own", load: () => import("./commands/fetch-deploy-branch.js") },
   execute: { summary: "run one job from `gantry plan`", load: () => import("./commands/execute.js") },
   run: { summary: "detect, plan and execute every job locally, then report", load: () => import("./commands/run.js") },
   record: { summary: "show the deployment record, or mark the commit deployed today", load: () => import("./commands/record.js"), subcommands: ["show", "mark"] },

@@ -57,11 +57,11 @@ describe("the gantry command line", () => {
   });
 
   it("takes --json on every command that reports", async () => {
-    const reporting = ["detect", "plan", "execute", "run", "record", "dispatch", "report", "init", "doctor"];
+    const reporting = ["detect", "plan", "fetch-deploy-branch", "execute", "run", "record", "dispatch", "report", "init", "doctor"];
     // completion prints a script; iam trust-policy prints the policy (JSON already), iam lint takes --json.
     expect(Object.keys(commands).filter((name) => !reporting.includes(name)).sort()).toEqual(["completion", "iam"]);
     for (const name of reporting) expect((await gantry("help", name)).stdout, name).toMatch(/\n {2}--json +/);
-    expect((await gantry("help", "iam", "lint")).stdout).toContain("gantry iam lint FILE [--role plan|apply] [--json]");
+    expect((await gantry("help", "iam", "lint")).stdout).toContain("gantry iam lint FILE [--role plan|apply] [--pipelines-repository OWNER/REPO] [--json]");
   });
 
   it("says which value is missing or unexpected", async () => {
@@ -109,7 +109,7 @@ describe("gantry completion", () => {
     expect(complete(script, "gantry", "help", "di")).toEqual(["dispatch"]);
     expect(complete(script, "gantry", "plan", "--fo")).toEqual(["--format"]);
     expect(complete(script, "gantry", "iam", "")).toEqual(["trust-policy", "lint", "--help"]);
-    expect(complete(script, "gantry", "iam", "lint", "--")).toEqual(["--role", "--json", "--help"]);
+    expect(complete(script, "gantry", "iam", "lint", "--")).toEqual(["--role", "--pipelines-repository", "--json", "--help"]);
     // After an option that takes a value, bash falls back to file names (`complete -o default`).
     expect(complete(script, "gantry", "plan", "--repo", "")).toEqual([]);
   });

@@ -17,26 +17,7 @@ const tokenSpecs: GitHubTokenSpec[] = [
 ];
 
 function emulator() {
-  return startGitHubEmulator({
-    tokens: tokenSpecs,
-    repositories: [
-      {
-        owner: "acme",
-        name: "infrastructure-pipelines",
-        branches: { main: "a".repeat(40), "try-runner": "b".repeat(40) },
-        workflows: [
-          {
-            file: "deploy.yml",
-            name: "Gantry deploy",
-            inputs: { job: { required: true } },
-            runName: (inputs) => `gantry ${(JSON.parse(String(inputs.job)) as { id: string }).id}`,
-            // Runs stay in progress until the "runner" below concludes them.
-            runStates: [{ status: "queued", conclusion: null }, { status: "in_progress", conclusion: null }],
-          },
-        ],
-      },
-    ],
-  });
+  return splitEmulator({ main: "a".repeat(40), "try-runner": "b".repeat(40) });
 }
 
 /**
@@ -72,7 +53,7 @@ afterAll(async () => {
   await fixture?.repo[Symbol.asyncDispose]();
 });
 
-const args = () => ["dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines", "--workflow", "deploy.yml", "--poll-interval", "0.01"];
+const args = () => ["dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml", "--poll-interval", "0.01"];
 const allTokens = (url: string) => ({ GITHUB_API_URL: url, GANTRY_DISPATCH_TOKEN: tokens.dispatch, GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive, GANTRY_CODE_READ_TOKEN: tokens.codeRead });
 
 describe("gantry dispatch", () => {
@@ -90,7 +71,7 @@ describe("gantry dispatch", () => {
     expect(JSON.parse(String(github.dispatches[1]!.inputs?.job))).toEqual(fixture.plan.jobs.find((job) => job.id === destroyJobId));
     expect(runner.completedWhenSeen.get(destroyJobId)).toEqual([planJobId]);
     expect(run.stdout).toMatch(new RegExp(`✅ succeeded +${planJobId} https://github.com/acme/infrastructure-pipelines/actions/runs/\\d+\\n`));
-    expect(run.stdout).toContain("2 job(s) on acme/infrastructure-pipelines (deploy.yml on main): 2 succeeded, 0 failed, 0 skipped, 0 not started.");
+    expect(run.stdout).toContain("2 job(s) on acme/infrastructure-pipelines (plan.yml on main): 2 succeeded, 0 failed, 0 skipped, 0 not started.");
     const outcome = JSON.parse(readFileSync(output, "utf8")) as { apiVersion: string; kind: string; succeeded: boolean; jobs: { job: { id: string }; status: string; run: { runId: number } | null }[] };
     expect([outcome.apiVersion, outcome.kind, outcome.succeeded]).toEqual(["gantry/v1", "DispatchOutcome", true]);
     expect(outcome.jobs.map((job) => [job.job.id, job.status, typeof job.run?.runId])).toEqual([
@@ -146,7 +127,7 @@ describe("gantry dispatch", () => {
     await using github = await emulator();
     const empty = join(fixture.work, "empty-plan.json");
     writeFileSync(empty, JSON.stringify({ ...fixture.plan, jobs: [], changes: [] }));
-    const run = await gantry(fixture.work, allTokens(github.url), "dispatch", "--plan", empty, "--repository", "acme/infrastructure-pipelines", "--workflow", "deploy.yml");
+    const run = await gantry(fixture.work, allTokens(github.url), "dispatch", "--plan", empty, "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml");
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toBe("No jobs to dispatch: no infrastructure changed.\n");
     expect(github.requests).toEqual([]);
@@ -155,10 +136,10 @@ describe("gantry dispatch", () => {
   it("rejects bad options and plans before any request", async () => {
     await using github = await emulator();
     const env = allTokens(github.url);
-    expect((await gantry(fixture.work, env, "dispatch", "--plan", fixture.planFile, "--repository", "not-a-repo", "--workflow", "deploy.yml")).exitCode).toBe(2);
+    expect((await gantry(fixture.work, env, "dispatch", "--plan", fixture.planFile, "--repository", "not-a-repo", "--plan-workflow", "plan.yml")).exitCode).toBe(2);
     expect((await gantry(fixture.work, env, ...args(), "--timeout", "-1")).exitCode).toBe(2);
     expect((await gantry(fixture.work, env, "dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines")).exitCode).toBe(2);
-    const missingPlan = await gantry(fixture.work, env, "dispatch", "--plan", "nope.json", "--repository", "acme/infrastructure-pipelines", "--workflow", "deploy.yml");
+    const missingPlan = await gantry(fixture.work, env, "dispatch", "--plan", "nope.json", "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml");
     expect(missingPlan.exitCode).toBe(20);
     expect(missingPlan.stderr).toContain("nope.json");
     expect(github.requests).toEqual([]);
@@ -193,6 +174,21 @@ describe("gantry dispatch", () => {
     expect(run.stderr).toMatch(/deployment success https:\/\/github.com\/acme\/infrastructure-pipelines\/actions\/runs\/\d+/);
   });
 
+  it("(G2) refuses --workflow, one pipelines workflow for pull requests' plans and applies, before any request", async () => {
+    // Pull requests' code planned in the workflow that applies could mint the OIDC token the apply role trusts.
+    await using github = await splitEmulator();
+    const env = allTokens(github.url);
+    const push = join(fixture.work, "push-plan-one-workflow.json");
+    writeFileSync(push, JSON.stringify({ ...fixture.plan, jobs: fixture.plan.jobs.map((job) => ({ ...job, action: job.action === "plan" ? "apply" : "destroy" })) }));
+    for (const plan of [fixture.planFile, push]) {
+      const run = await gantry(fixture.work, env, "dispatch", "--plan", plan, "--repository", "acme/infrastructure-pipelines", "--workflow", "deploy.yml");
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain("--plan-workflow plan.yml");
+      expect(run.stderr).toContain("--apply-workflow apply.yml");
+    }
+    expect(github.requests).toEqual([]);
+  });
+
   it("refuses a plan with apply jobs but no apply workflow, and mixing --workflow with the split workflows", async () => {
     await using github = await splitEmulator();
     const push = join(fixture.work, "push-plan.json");
@@ -209,13 +205,14 @@ describe("gantry dispatch", () => {
 
 const splitArgs = () => ["dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml", "--apply-workflow", "apply.yml", "--poll-interval", "0.01"];
 
-function splitEmulator() {
+function splitEmulator(branches?: Record<string, string>) {
   return startGitHubEmulator({
     tokens: tokenSpecs,
     repositories: [
       {
         owner: "acme",
         name: "infrastructure-pipelines",
+        ...(branches ? { branches } : {}),
         workflows: [
           {
             file: "plan.yml",

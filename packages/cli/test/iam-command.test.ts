@@ -40,7 +40,7 @@ describe("gantry iam lint", () => {
     const printed = await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--role", "apply", "--account-id", "111122223333");
     writeFileSync(join(dir, "apply-role.json"), printed.stdout);
     const clean = await gantry("iam", "lint", "apply-role.json");
-    expect([clean.exitCode, clean.stdout]).toEqual([0, "apply-role.json: no problems found (checked as the apply role)\n"]);
+    expect([clean.exitCode, clean.stdout.split("\n")[0]]).toEqual([0, "apply-role.json: no problems found (checked as the apply role)"]);
 
     const wide = JSON.parse(printed.stdout);
     wide.Statement[0].Condition = { StringLike: { "token.actions.githubusercontent.com:sub": "repo:acme/*:ref:*" } };
@@ -64,6 +64,38 @@ describe("gantry iam lint", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain("TRUST_APPLY_TRUSTS_PLAN_RUNS: the apply role accepts sub 'repo:acme/pipes:ref:refs/heads/main': every workflow that runs on refs/heads/main, plan runs included");
     expect(result.stdout).toContain("repo:acme/pipes:environment:gantry-apply");
+  });
+
+  it("(G5) flags an apply role whose subject is not the pipelines repository's, and infers the role from its subjects", async () => {
+    // The apply environment of infrastructure-live, where anyone who can push a branch edits the workflows.
+    const printed = JSON.parse((await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "infrastructure-live", "--role", "apply")).stdout);
+    expect(printed.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:acme/infrastructure-live:environment:gantry-apply");
+    writeFileSync(join(dir, "role.json"), JSON.stringify(printed));
+    const result = await gantry("iam", "lint", "role.json", "--pipelines-repository", "acme/infrastructure-pipelines");
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      "TRUST_APPLY_OUTSIDE_PIPELINES_REPOSITORY: the apply role accepts sub 'repo:acme/infrastructure-live:environment:gantry-apply', of acme/infrastructure-live, not of the pipelines repository acme/infrastructure-pipelines",
+    );
+    expect(result.stdout).toContain('fix: pin it to the pipelines repository\'s apply environment: "StringEquals": { "...:sub": "repo:acme/infrastructure-pipelines:environment:gantry-apply" }');
+    expect(result.stdout).toContain("(checked as the apply role, from its subjects)");
+    const json = JSON.parse((await gantry("iam", "lint", "role.json", "--pipelines-repository", "acme/infrastructure-pipelines", "--json")).stdout);
+    expect(json).toMatchObject({ role: "apply", pipelinesRepository: "acme/infrastructure-pipelines" });
+
+    // The same policy for the pipelines repository passes, in the immutable format too; without the flag, a note.
+    const good = JSON.parse((await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "infrastructure-pipelines", "--immutable-sub", "--owner-id", "10", "--repo-id", "30", "--role", "apply")).stdout);
+    writeFileSync(join(dir, "role-good.json"), JSON.stringify(good));
+    const clean = await gantry("iam", "lint", "role-good.json", "--pipelines-repository", "ACME/infrastructure-pipelines");
+    expect([clean.exitCode, clean.stdout]).toEqual([0, "role-good.json: no problems found (checked as the apply role, from its subjects)\n"]);
+    const unnamed = await gantry("iam", "lint", "role.json");
+    expect(unnamed.exitCode).toBe(0);
+    expect(unnamed.stdout).toContain("pass --pipelines-repository OWNER/REPO to check that its subjects are the pipelines repository's");
+    expect((await gantry("iam", "lint", "role.json", "--pipelines-repository", "infrastructure-pipelines")).exitCode).toBe(2);
+
+    // The plan role (any ref and pull request of infrastructure-live) is not mistaken for the apply role.
+    const plan = JSON.parse((await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "infrastructure-live", "--pipelines-repo", "infrastructure-pipelines", "--role", "plan")).stdout);
+    writeFileSync(join(dir, "role-2.json"), JSON.stringify(plan));
+    const planLint = await gantry("iam", "lint", "role-2.json", "--pipelines-repository", "acme/infrastructure-pipelines");
+    expect([planLint.exitCode, planLint.stdout]).toEqual([0, "role-2.json: no problems found (role unknown: pass --role apply to check refs too)\n"]);
   });
 
   it("names the file, line and column of invalid JSON", async () => {

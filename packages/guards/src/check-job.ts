@@ -14,6 +14,7 @@ import {
   checkPushPlanOnDeployBranch,
   checkSourceOnDeployBranch,
   checkUnitsExistAtRef,
+  deployBranchFetchFrom,
   type DeployBranchTip,
 } from "./deploy-branch.js";
 import { checkUnitPathShape, checkUnitsContained } from "./path-containment.js";
@@ -25,7 +26,6 @@ import { checkWorkflowIdentity, isGithubActions } from "./workflow-identity.js";
 import { markJobGuarded } from "./guarded-jobs.js";
 import { UnitListing } from "./unit-listing.js";
 import { resolveCommit } from "./git.js";
-import { readToken } from "./tokens.js";
 
 export interface CheckJobOptions {
   /** The repository checkout (infrastructure-live) the job runs in. */
@@ -47,8 +47,9 @@ export interface CheckJobOptions {
   /** Where the pipelines side installed package plugins; default `env.GANTRY_PLUGIN_PACKAGES`. */
   pluginPackages?: string;
   /**
-   * Which pipelines workflow this runs in (default `env.GANTRY_WORKFLOW_ROLE`, else either): `plan` accepts
-   * only plan and plan-destroy jobs; `apply` only jobs of a push to the deploy branch (never a pull request's).
+   * Which pipelines workflow this runs in (default `env.GANTRY_WORKFLOW_ROLE`): `plan` accepts only plan and
+   * plan-destroy jobs; `apply` only jobs of a push to the deploy branch (never a pull request's). Required inside
+   * GitHub Actions (`GITHUB_ACTIONS=true`); elsewhere, unset accepts either.
    */
   workflowRole?: WorkflowRole;
   /** Aborting stops the check at once (exit code 130). */
@@ -110,11 +111,19 @@ function interruptible(signal: AbortSignal | undefined) {
 
 /**
  * The plan workflow runs pull requests' code with the plan role; the apply workflow, trusted with the apply
- * role, runs only what a push to the deploy branch planned.
+ * role, runs only what a push to the deploy branch planned. Inside GitHub Actions the role is mandatory: a
+ * workflow that does not say which it is could be one workflow for both, where a pull request's hook runs
+ * in the job the apply role trusts. Outside GitHub Actions (a person's machine) either is accepted.
  */
-function checkWorkflowRole(job: Job, role: string | undefined): void {
-  if (role === undefined || role === "") return;
+function checkWorkflowRole(job: Job, role: string | undefined, inGithubActions: boolean): void {
   const refuse = (message: string, hint: string) => new GuardRefusedError({ guard: "workflow-role", unit: job.units[0] ?? null, commit: job.ref, message, hint });
+  if (role === undefined || role === "") {
+    if (!inGithubActions) return;
+    throw refuse(
+      "this GitHub Actions workflow does not say which pipelines workflow it is (GANTRY_WORKFLOW_ROLE is not set)",
+      "set GANTRY_WORKFLOW_ROLE: plan in the plan workflow and GANTRY_WORKFLOW_ROLE: apply in the apply workflow (the env `gantry init` writes), or pass --workflow-role; one workflow must never both plan pull requests and apply",
+    );
+  }
   if (role === "plan" && WRITES.has(job.action)) throw refuse(`the plan workflow does not run ${job.action} jobs`, "dispatch applies and destroys to the apply workflow");
   if (role === "apply" && job.source.event !== "push") {
     throw refuse("the apply workflow runs only jobs of a push to the deploy branch, not a pull request's", "dispatch pull requests' plans to the plan workflow");
@@ -129,14 +138,14 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
   const { repo, env, signal } = options;
   const step = interruptible(signal);
 
-  checkWorkflowRole(job, options.workflowRole ?? (env["GANTRY_WORKFLOW_ROLE"] as WorkflowRole | undefined));
+  checkWorkflowRole(job, options.workflowRole ?? env["GANTRY_WORKFLOW_ROLE"], isGithubActions(env));
   // Lexical checks first: nothing touches git with a path that is not plainly inside the repository.
   for (const unit of job.units) checkUnitPathShape(unit, job.ref);
 
   const trust = await step(
     loadTrustRoot(repo, {
       deployBranch: trustedDeployBranch(options.deployBranch, env),
-      token: readToken(env, "code-read"),
+      fetch: deployBranchFetchFrom(env),
       pluginPackages: options.pluginPackages ?? env["GANTRY_PLUGIN_PACKAGES"],
       signal,
     }),

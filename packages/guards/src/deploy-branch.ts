@@ -5,6 +5,7 @@
  */
 import { GuardRefusedError } from "./errors.js";
 import { fetchCredentials, git, hasRemote, isAncestor, resolveCommit, runGit } from "./git.js";
+import { readToken } from "./tokens.js";
 import { mayExist, type UnitListing } from "./unit-listing.js";
 
 /** The file that makes a directory a Terragrunt unit. */
@@ -17,15 +18,36 @@ export interface DeployBranchTip {
   source: "origin" | "local";
 }
 
+/** The variable with which a pipelines workflow says an earlier step fetched the deploy branch (`gantry fetch-deploy-branch`). */
+export const DEPLOY_BRANCH_FETCHED_VARIABLE = "GANTRY_DEPLOY_BRANCH_FETCHED";
+
+export interface DeployBranchFetch {
+  /** Fetch from origin now (else read `refs/remotes/origin/<branch>` as an earlier step fetched it). */
+  fetch: boolean;
+  /** The code-read token for that fetch; never read when an earlier step fetched. */
+  token?: string | undefined;
+}
+
+/**
+ * How this process reads the deploy branch: `GANTRY_DEPLOY_BRANCH_FETCHED=true` (set on the step that runs the
+ * tools) means an earlier step of the same job fetched it, so this one needs, and reads, no token; else it
+ * fetches with `GANTRY_CODE_READ_TOKEN`.
+ */
+export function deployBranchFetchFrom(env: NodeJS.ProcessEnv): DeployBranchFetch {
+  return env[DEPLOY_BRANCH_FETCHED_VARIABLE] === "true" ? { fetch: false } : { fetch: true, token: readToken(env, "code-read") };
+}
+
 /**
  * The deploy branch's tip, fetched fresh from `origin` when that remote exists (so a stale local branch
  * cannot vouch for anything), else the local branch. Failing to fetch refuses rather than falling back.
- * `token` (the code-read token) authenticates this fetch only: checkouts keep no credentials.
+ * `token` (the code-read token) authenticates this fetch only: checkouts keep no credentials. With
+ * `fetch: false`, `refs/remotes/origin/<branch>` as an earlier step of the same job fetched it
+ * (`gantry fetch-deploy-branch`), so the process that runs the tools never holds the token.
  */
 export async function resolveDeployBranchTip(
   repo: string,
   branch: string,
-  options: { token?: string | undefined; signal?: AbortSignal | undefined } = {},
+  options: { token?: string | undefined; fetch?: boolean; signal?: AbortSignal | undefined } = {},
 ): Promise<DeployBranchTip> {
   const { signal } = options;
   const refuse = (message: string, hint: string, cause?: unknown) =>
@@ -38,6 +60,13 @@ export async function resolveDeployBranchTip(
     const tracking = `refs/remotes/origin/${branch}`;
     // A shallow checkout (actions/checkout's default depth 1) cannot answer ancestry questions: complete it.
     const shallow = (await runGit(repo, ["rev-parse", "--is-shallow-repository"], { signal })).stdout.trim() === "true";
+    if (options.fetch === false) {
+      const commit = await resolveCommit(repo, tracking, signal);
+      const hint = "run `gantry fetch-deploy-branch` (with GANTRY_CODE_READ_TOKEN) in an earlier step of the same job, or unset GANTRY_DEPLOY_BRANCH_FETCHED";
+      if (!commit) throw refuse(`GANTRY_DEPLOY_BRANCH_FETCHED is set, but the deploy branch '${branch}' was not fetched (${tracking} is missing)`, hint);
+      if (shallow) throw refuse(`GANTRY_DEPLOY_BRANCH_FETCHED is set, but the checkout is shallow: ancestry cannot be checked`, hint);
+      return { branch, commit, source: "origin" };
+    }
     const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...(shallow ? ["--unshallow"] : []), "origin", `+refs/heads/${branch}:${tracking}`], {
       signal,
       config: fetchCredentials(options.token),

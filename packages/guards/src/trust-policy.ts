@@ -101,6 +101,7 @@ export interface TrustPolicyFinding {
     | "TRUST_WILDCARD_REPOSITORY"
     | "TRUST_WILDCARD_REF_ON_APPLY"
     | "TRUST_APPLY_TRUSTS_PLAN_RUNS"
+    | "TRUST_APPLY_OUTSIDE_PIPELINES_REPOSITORY"
     | "TRUST_UNEVALUATED_CLAIM"
     | "TRUST_STRINGLIKE_WITHOUT_WILDCARD"
     | "TRUST_POLICY_INVALID";
@@ -154,21 +155,50 @@ function applySubjectProblem(rest: string): string | null {
   return null;
 }
 
+/** The statements that let GitHub's OIDC tokens in, with their index; null when the document has no Statement. */
+function oidcStatements(document: unknown): Array<{ statement: TrustPolicyStatement; index: number }> | null {
+  const statements = (document as { Statement?: unknown } | null)?.Statement;
+  if (typeof document !== "object" || document === null || (!Array.isArray(statements) && typeof statements !== "object")) return null;
+  return asArray(statements as TrustPolicyStatement | TrustPolicyStatement[])
+    .map((statement, index) => ({ statement, index }))
+    .filter(({ statement }) => statement?.Effect === "Allow" && asArray(statement.Principal?.Federated).some((arn) => /:oidc-provider\//.test(arn)));
+}
+
+/**
+ * The role a policy is plainly for: `apply` when every subject it trusts is exactly a GitHub environment (the
+ * plan role always trusts refs or pull requests too); else `unknown`, since a widened apply role and a plan
+ * role look alike.
+ */
+export function inferTrustPolicyRole(document: unknown): "apply" | "unknown" {
+  const subjects = (oidcStatements(document) ?? []).flatMap(({ statement }) => conditionValues(statement, ":sub").map((entry) => entry.value));
+  const environmentOnly = (value: string) => {
+    const subject = splitSubject(value);
+    return subject !== null && subject.rest.startsWith("environment:") && !hasWildcard(value);
+  };
+  return subjects.length > 0 && subjects.every(environmentOnly) ? "apply" : "unknown";
+}
+
+/** `owner/name` of a subject's repository, without the immutable format's `@id`s, lower case. */
+const repositoryOfSubject = (subject: { owner: string; repository: string }) => `${subject.owner.replace(/@\d+$/, "")}/${subject.repository.replace(/@\d+$/, "")}`.toLowerCase();
+
+export interface LintTrustPolicyOptions {
+  /** `owner/name` of the pipelines repository: an apply-role subject of any other repository is a finding. */
+  pipelinesRepository?: string;
+}
+
 /**
  * Lints one trust policy. `role` says what the role is for: `apply` also refuses any subject that is not
- * exactly the apply environment (so plan runs, pull requests and branches cannot assume it). Findings are
- * ordered by statement.
+ * exactly the apply environment (so plan runs, pull requests and branches cannot assume it), and, given the
+ * pipelines repository, any subject of another repository. Findings are ordered by statement.
  */
-export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unknown" = "unknown"): TrustPolicyFinding[] {
+export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unknown" = "unknown", options: LintTrustPolicyOptions = {}): TrustPolicyFinding[] {
   const findings: TrustPolicyFinding[] = [];
-  const statements = (document as { Statement?: unknown } | null)?.Statement;
-  if (typeof document !== "object" || document === null || (!Array.isArray(statements) && typeof statements !== "object")) {
+  const statements = oidcStatements(document);
+  if (statements === null) {
     return [{ code: "TRUST_POLICY_INVALID", statement: null, message: "the document has no Statement", fix: "a trust policy is `{ \"Version\": \"2012-10-17\", \"Statement\": [...] }`; print one with `gantry iam trust-policy`" }];
   }
-  asArray(statements as TrustPolicyStatement | TrustPolicyStatement[]).forEach((statement, index) => {
-    if (statement?.Effect !== "Allow") return;
-    const federated = asArray(statement.Principal?.Federated);
-    if (!federated.some((arn) => /:oidc-provider\//.test(arn))) return;
+  const pipelines = options.pipelinesRepository;
+  statements.forEach(({ statement, index }) => {
     const add = (code: TrustPolicyFinding["code"], message: string, fix: string) => findings.push({ code, statement: index, message, fix });
 
     const audiences = conditionValues(statement, ":aud");
@@ -211,7 +241,15 @@ export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unk
         add("TRUST_WILDCARD_REPOSITORY", `sub '${value}' has a wildcard repository: every matching repository of ${subject.owner} can assume the role`, `name the repository exactly: repo:${subject.owner}/REPO:${subject.rest}`);
       }
       if (role !== "apply") continue;
-      const pinned = `repo:${subject.owner}/${subject.repository}:environment:${APPLY_ENVIRONMENT}`;
+      const pinned = `repo:${pipelines ?? `${subject.owner}/${subject.repository}`}:environment:${APPLY_ENVIRONMENT}`;
+      if (pipelines !== undefined && repositoryOfSubject(subject) !== pipelines.toLowerCase()) {
+        add(
+          "TRUST_APPLY_OUTSIDE_PIPELINES_REPOSITORY",
+          `the apply role accepts sub '${value}', of ${repositoryOfSubject(subject)}, not of the pipelines repository ${pipelines}: that repository's workflows could assume it`,
+          `pin it to the pipelines repository's apply environment: "StringEquals": { "...:sub": "${pinned}" }`,
+        );
+        continue;
+      }
       if (hasWildcard(subject.rest)) {
         add("TRUST_WILDCARD_REF_ON_APPLY", `the apply role accepts sub '${value}', a pattern: branches, pull requests or plan runs could match it`, `use exactly "StringEquals": { "...:sub": "${pinned}" }`);
         continue;

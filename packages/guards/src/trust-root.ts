@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from "node:util";
 import { resolve, sep } from "node:path";
 import { authenticationOf, loadConfig, loadPlanningConfiguration, matchEnvironments, type Job, type PlanningConfiguration } from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
-import { resolveDeployBranchTip, type DeployBranchTip } from "./deploy-branch.js";
+import { resolveDeployBranchTip, type DeployBranchFetch, type DeployBranchTip } from "./deploy-branch.js";
 import { GuardRefusedError } from "./errors.js";
 import { trustedConfigurationAt } from "./shared-derivation.js";
 
@@ -37,12 +37,12 @@ const refuse = (job: Job | null, message: string, hint: string, cause?: unknown)
 
 export async function loadTrustRoot(
   repo: string,
-  options: { deployBranch: string; token?: string | undefined; pluginPackages?: string | undefined; signal?: AbortSignal | undefined },
+  options: { deployBranch: string; fetch?: DeployBranchFetch; pluginPackages?: string | undefined; signal?: AbortSignal | undefined },
 ): Promise<TrustRoot> {
   if (options.pluginPackages && isInside(resolve(options.pluginPackages), resolve(repo))) {
     throw refuse(null, `GANTRY_PLUGIN_PACKAGES (${options.pluginPackages}) is inside the checkout being checked`, "install plugin packages outside the checkout, in the pipelines side's own directory");
   }
-  const tip = await resolveDeployBranchTip(repo, options.deployBranch, { token: options.token, signal: options.signal });
+  const tip = await resolveDeployBranchTip(repo, options.deployBranch, { ...(options.fetch ?? { fetch: true }), signal: options.signal });
   let configuration: PlanningConfiguration;
   try {
     configuration = await trustedConfigurationAt({ repo, tip: tip.commit, pluginPackages: options.pluginPackages }, async () => {

@@ -17,9 +17,9 @@ async function emulators() {
   return {
     issuer,
     sts,
-    /** The env of a job in a workflow run, with the SDK pointed at the local STS. */
+    /** The env of a job in the apply workflow's run, with the SDK pointed at the local STS. */
     runEnv(context: GithubWorkflowContext, extra: Record<string, string> = {}) {
-      return { ...issuer.startRun(context).env, AWS_ENDPOINT_URL_STS: sts.url, GANTRY_PIPELINES_REPOSITORY: PIPELINES, ...extra };
+      return { ...issuer.startRun(context).env, AWS_ENDPOINT_URL_STS: sts.url, GANTRY_PIPELINES_REPOSITORY: PIPELINES, GANTRY_WORKFLOW_ROLE: "apply", ...extra };
     },
     async [Symbol.asyncDispose]() {
       await sts.close();

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTempGitRepo, runGit } from "@gantry/testkit";
-import { checkJob, GuardRefusedError } from "../src/index.js";
+import { checkJob, GuardRefusedError, resolveDeployBranchTip } from "../src/index.js";
 import { CONFIG, makeJob, unit } from "./support.js";
 
 const TOKEN = "github_pat_readonly0123456789abcdefghij";
@@ -68,23 +68,41 @@ async function gitHttpServer(root: string) {
   };
 }
 
+/**
+ * infrastructure-live served over authenticated HTTP, checked out as actions/checkout does with
+ * persist-credentials: false (the header for the clone only); then a merge lands on main, which only a
+ * fresh, authenticated fetch knows. `job` applies that merge; its commit is fetched as actions/checkout
+ * fetches `ref`.
+ */
+async function checkedOutBeforeAMerge() {
+  const origin = createTempGitRepo({ ".gantry/config.yml": CONFIG, "prod/app/terragrunt.hcl": unit("app") });
+  const holder = createTempGitRepo();
+  const bare = join(holder.dir, "live.git");
+  runGit(holder.dir, ["clone", "-q", "--bare", origin.dir, bare]);
+  const server = await gitHttpServer(holder.dir);
+  const checkoutDir = join(holder.dir, "checkout");
+  await gitAsync(holder.dir, ["-c", `http.extraHeader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`, "clone", "-q", `${server.url}/live.git`, checkoutDir]);
+  const base = origin.sha();
+  const head = origin.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
+  runGit(origin.dir, ["push", "-q", bare, "main"]);
+  runGit(checkoutDir, ["fetch", "-q", origin.dir, head]);
+  return {
+    server,
+    checkoutDir,
+    head,
+    job: makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head } }),
+    async [Symbol.asyncDispose]() {
+      await server[Symbol.asyncDispose]();
+      await holder[Symbol.asyncDispose]();
+      await origin[Symbol.asyncDispose]();
+    },
+  };
+}
+
 describe("the guards' fetch of the deploy branch", () => {
   it("authenticates with GANTRY_CODE_READ_TOKEN for that call only: nothing on disk, refused without it", async () => {
-    await using origin = createTempGitRepo({ ".gantry/config.yml": CONFIG, "prod/app/terragrunt.hcl": unit("app") });
-    await using holder = createTempGitRepo();
-    const bare = join(holder.dir, "live.git");
-    runGit(holder.dir, ["clone", "-q", "--bare", origin.dir, bare]);
-    await using server = await gitHttpServer(holder.dir);
-    const checkoutDir = join(holder.dir, "checkout");
-    // What actions/checkout does with persist-credentials: false: the header for the clone only.
-    await gitAsync(holder.dir, ["-c", `http.extraHeader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`, "clone", "-q", `${server.url}/live.git`, checkoutDir]);
-
-    // A merge lands on main after the checkout: only a fresh, authenticated fetch knows it.
-    const base = origin.sha();
-    const head = origin.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
-    runGit(origin.dir, ["push", "-q", bare, "main"]);
-    runGit(checkoutDir, ["fetch", "-q", origin.dir, head]); // the job's commit, as actions/checkout fetches `ref`
-    const job = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head } });
+    await using world = await checkedOutBeforeAMerge();
+    const { checkoutDir, head, job } = world;
 
     const refused = await checkJob(job, { repo: checkoutDir, env: {}, dryRun: true }).then(() => null, (error: unknown) => error);
     expect(GuardRefusedError.isGuardRefusal(refused) && [refused.guard, refused.exitCode]).toEqual(["deploy-branch", 40]);
@@ -95,5 +113,27 @@ describe("the guards' fetch of the deploy branch", () => {
     expect(config).not.toContain(TOKEN);
     expect(config).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString("base64"));
     expect(config.toLowerCase()).not.toContain("extraheader");
+  });
+
+  it("(G1) runs in a step of its own: the step that runs the tools reads the fetched branch, with no token and no request", async () => {
+    await using world = await checkedOutBeforeAMerge();
+    const { server, checkoutDir, head, job } = world;
+    const fetched = { GANTRY_DEPLOY_BRANCH_FETCHED: "true" };
+
+    // Not fetched since the merge: the branch as the checkout left it does not contain the job's commit.
+    const stale = await checkJob(job, { repo: checkoutDir, env: fetched, dryRun: true }).then(() => null, (error: unknown) => error);
+    expect(GuardRefusedError.isGuardRefusal(stale) && stale.guard).toBe("apply-ref-on-deploy-branch");
+    // `gantry fetch-deploy-branch`, the step before, with the token; then the guards, with none.
+    await expect(resolveDeployBranchTip(checkoutDir, "main", { fetch: true, token: TOKEN })).resolves.toEqual({ branch: "main", commit: head, source: "origin" });
+    const requests = server.authorizations.length;
+    const report = await checkJob(job, { repo: checkoutDir, env: fetched, dryRun: true });
+    expect(report.deployBranch).toEqual({ name: "main", tip: head, source: "origin" });
+    expect(server.authorizations.length).toBe(requests);
+
+    // A workflow that says it fetched, where no fetch left the branch, is refused (40), never trusted.
+    runGit(checkoutDir, ["update-ref", "-d", "refs/remotes/origin/main"]);
+    const missing = await checkJob(job, { repo: checkoutDir, env: fetched, dryRun: true }).then(() => null, (error: unknown) => error);
+    expect(GuardRefusedError.isGuardRefusal(missing) && [missing.guard, missing.exitCode]).toEqual(["deploy-branch", 40]);
+    expect((missing as Error).message).toContain("GANTRY_DEPLOY_BRANCH_FETCHED is set");
   });
 });

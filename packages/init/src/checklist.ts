@@ -168,7 +168,7 @@ It creates GitHub's OIDC provider, \`${settings.planRoleName}\` (${MANAGED_POLIC
 ${awsCli || "# (no account given)"}
 \`\`\`
 
-\`gantry iam lint ${IAM_DIRECTORY}/ACCOUNT/apply-role-trust-policy.json\` checks a trust policy you already have. Using a DynamoDB
+\`gantry iam lint ${IAM_DIRECTORY}/ACCOUNT/apply-role-trust-policy.json --pipelines-repository ${repositoryName(settings.pipelines)}\` checks a trust policy you already have. Using a DynamoDB
 lock table? Give \`${settings.planRoleName}\` dynamodb:GetItem, PutItem and DeleteItem on that table. Narrow
 \`${settings.applyRoleName}\` to what your modules manage when you can.
 

@@ -26,7 +26,14 @@ function trustedSettings(settings: InitSettings, role: "plan" | "apply"): string
   GANTRY_WORKFLOW_ROLE: ${role}`;
 }
 
-/** Steps giving access to infrastructure-live's code: a token step (GitHub App), then the checkout. */
+/**
+ * Steps giving access to infrastructure-live's code: a token step (GitHub App), the checkout, then the guards'
+ * fetch of the deploy branch. Only these steps hold the code-read token: the step that runs the tools (and so a
+ * pull request's hooks, which can read their ancestors' /proc/<pid>/environ) is given
+ * GANTRY_DEPLOY_BRANCH_FETCHED instead. No actions/cache: code a plan runs can write cache entries (the
+ * runner's ACTIONS_RUNTIME_TOKEN is within its reach) that any run on main restores, and a restore extracts
+ * files anywhere the runner user can write; the Action downloads the pinned tools and verifies them instead.
+ */
 function checkoutLive(settings: InitSettings, ref: string): { steps: string; token: string } {
   const tokenStep = settings.githubApp
     ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permissions: TOKEN_SETTINGS["code-read"].fineGrainedPermissions })
@@ -38,17 +45,17 @@ function checkoutLive(settings: InitSettings, ref: string): { steps: string; tok
           repository: ${repositoryName(settings.live)}
           ref: ${ref}
           token: ${token}
-          # No token left in .git/config for the code the tools run; the guards authenticate their one fetch
-          # of the deploy branch with ${codeReadToken}.
+          # No token left in .git/config for the code the tools run.
           persist-credentials: false
           fetch-depth: 0
           path: infrastructure-live
-      - name: Restore the verified terragrunt and OpenTofu downloads
-        # The Action pins one version of each and checks its SHA-256 on every use, cached or not.
-        uses: ${usesLine(ACTION_PINS.cache)}
+      - name: Fetch the deploy branch for the guards (the last step holding ${codeReadToken})
+        uses: ${gantryUses(settings)}
+        env:
+          ${codeReadToken}: ${token}
         with:
-          path: \${{ runner.tool_cache }}/gantry
-          key: gantry-tools-\${{ runner.os }}-\${{ runner.arch }}-${settings.action.sha}
+          command: fetch-deploy-branch
+${argsBlock(["--repo=infrastructure-live"], "          ")}
 `;
   return { steps, token };
 }
@@ -102,8 +109,8 @@ jobs:
 ${live.steps}      - name: Guards, then the plan role, then terragrunt
         uses: ${gantryUses(settings)}
         env:
-          # For the guards' fetch of the deploy branch only; the tools never see it.
-          ${codeReadToken}: ${live.token}
+          # The step before fetched it: this step, which runs the pull request's code, holds no token.
+          GANTRY_DEPLOY_BRANCH_FETCHED: "true"
         with:
           command: execute
           # The job is written to a file for --job: it never reaches a shell.
@@ -179,8 +186,8 @@ jobs:
 ${live.steps}${report.step}      - name: Deploy from the deployment record to the deploy branch's tip
         uses: ${gantryUses(settings)}
         env:
-          # Fetches the deploy branch (the guards' and the range's); the tools never see it.
-          ${codeReadToken}: ${live.token}
+          # The step before fetched it (the guards' and the range's deploy branch): no code-read token here.
+          GANTRY_DEPLOY_BRANCH_FETCHED: "true"
           # Reads and writes the record's ref in this repository.
           GANTRY_RECORD_TOKEN: \${{ github.token }}
           # The report on every pull request merged in the deployed range, and an issue when a job failed

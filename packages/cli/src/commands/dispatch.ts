@@ -21,7 +21,6 @@ const help = `usage: gantry dispatch --plan PLAN.json --repository OWNER/infrast
                        --plan-workflow plan.yml --apply-workflow apply.yml [options]
        gantry dispatch --deploy --commit SHA --repository OWNER/infrastructure-pipelines
                        --apply-workflow apply.yml [options]
-       gantry dispatch --plan PLAN.json --repository OWNER/R --workflow deploy.yml [options]
 
 Sends work to the pipelines repository's GitHub Actions workflows and follows each run to its conclusion.
 Plan and plan-destroy jobs go to the plan workflow (inputs \`job\` and \`correlation\`), each only after every
@@ -29,7 +28,8 @@ job it needs concluded \`success\` (the dependents of one that did not are skipp
 are not sent: one deployment request goes to the apply workflow (inputs \`commit\` and \`correlation\`), which
 deploys from the deployment record to the deploy branch's tip; \`--deploy\` sends only that request (a push to
 the deploy branch needs no plan). A deployment run is never cancelled from here: interrupting this command
-stops following it. With \`--workflow\` (one workflow for every job), each job is sent as the input \`job\`.
+stops following it. There is no one workflow for every job: the workflow that plans pull requests' code must
+never be one the apply role trusts.
 A dispatch whose answer is lost is found by its correlation id before it is ever sent again.
 Uses GANTRY_DISPATCH_TOKEN only (Actions: read and write on the pipelines repository), or when it is not set
 the GitHub App of GANTRY_GITHUB_APP_ID and GANTRY_GITHUB_APP_PRIVATE_KEY (tokens narrowed to that permission
@@ -41,7 +41,6 @@ and repository), against GITHUB_API_URL (default https://api.github.com).
   --repository O/R        the pipelines repository
   --plan-workflow FILE    the workflow for plan and plan-destroy jobs (plan.yml)
   --apply-workflow FILE   the workflow that deploys from the record (apply.yml)
-  --workflow FILE|ID      one workflow for every job (instead of the two above)
   --ref BRANCH            the branch the workflows run from (default main). Only main of the pipelines
                           repository is trusted with credentials: any other ref is refused unless
                           --allow-non-main-ref is given (then with a warning)
@@ -138,17 +137,21 @@ export const command: Command = async (argv, io) => {
   const repository = requireOption("dispatch", values.repository, "repository");
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
   if (!match) throw usage(`--repository must be OWNER/REPO, not '${repository}'`, "e.g. --repository acme/infrastructure-pipelines");
-  const workflows = { workflow: values.workflow, planWorkflow: values["plan-workflow"], applyWorkflow: values["apply-workflow"] };
+  if (values.workflow !== undefined) {
+    // Kept as a known option so that a workflow written for the older design gets this answer, not "unknown option".
+    throw usage(
+      "--workflow (one pipelines workflow for every job) is no longer supported: a workflow that plans pull requests' code must not be one the apply role trusts",
+      "split it: --plan-workflow plan.yml for plan jobs and --apply-workflow apply.yml for deployments (`gantry init` writes both)",
+    );
+  }
+  const workflows = { planWorkflow: values["plan-workflow"], applyWorkflow: values["apply-workflow"] };
   if (values.deploy) {
-    if (values.plan !== undefined || workflows.workflow !== undefined) throw usage("--deploy takes no --plan or --workflow: it asks the apply workflow to deploy from the record");
+    if (values.plan !== undefined) throw usage("--deploy takes no --plan: it asks the apply workflow to deploy from the record");
     requireOption("dispatch", workflows.applyWorkflow, "apply-workflow");
   } else {
     requireOption("dispatch", values.plan, "plan");
-    if (workflows.workflow === undefined && workflows.planWorkflow === undefined && workflows.applyWorkflow === undefined) {
-      throw usage("missing required option --plan-workflow and --apply-workflow (or --workflow)");
-    }
-    if (workflows.workflow !== undefined && (workflows.planWorkflow !== undefined || workflows.applyWorkflow !== undefined)) {
-      throw usage("--workflow (one workflow for every job) cannot be combined with --plan-workflow or --apply-workflow");
+    if (workflows.planWorkflow === undefined && workflows.applyWorkflow === undefined) {
+      throw usage("missing required option --plan-workflow and --apply-workflow");
     }
   }
   const ref = values.ref ?? "main";
@@ -174,7 +177,7 @@ export const command: Command = async (argv, io) => {
     });
   }
   const plan = values.plan === undefined ? undefined : await readDocument(values.plan, dispatchPlanDocument, io);
-  if (plan && workflows.workflow === undefined) {
+  if (plan) {
     const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
     if (deploying && workflows.applyWorkflow === undefined) throw usage("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
     if (plan.jobs.some((job) => job.action === "plan" || job.action === "plan-destroy") && workflows.planWorkflow === undefined) {
@@ -213,11 +216,10 @@ export const command: Command = async (argv, io) => {
   } else {
     outcome = await dispatchPlanToWorkflow(plan!, {
       ...connection,
-      ...(workflows.workflow !== undefined ? { workflow: workflows.workflow } : {}),
       ...(workflows.planWorkflow !== undefined ? { planWorkflow: workflows.planWorkflow } : {}),
       ...(workflows.applyWorkflow !== undefined ? { applyWorkflow: workflows.applyWorkflow } : {}),
       parallelism,
-      onProgress: (job, event) => print(job.action === "apply" || job.action === "destroy" ? (workflows.workflow === undefined ? "deployment" : job.id) : job.id, event),
+      onProgress: (job, event) => print(job.action === "apply" || job.action === "destroy" ? "deployment" : job.id, event),
       onSkipped: (job, because) => io.stderr.write(`gantry dispatch: ${job.id}: skipped, job ${because.id} did not succeed\n`),
     });
   }

@@ -16,11 +16,12 @@ import {
   reportForJob,
   SecretMasker,
 } from "@gantry/executor";
+import { DEPLOY_BRANCH_FETCHED_VARIABLE } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { Command } from "../io.js";
 
 const help = `usage: gantry execute --repo DIR --job FILE|- [--dry-run] [--json] [--result FILE] [--report FILE] [--parallelism N] [--run-dir DIR]
-                      [--deploy-branch NAME] [--workflow-role plan|apply]
+                      [--deploy-branch NAME] [--workflow-role plan|apply] [--deploy-branch-fetched]
 
 Runs one job of \`gantry plan --json\` (one element of its "jobs") with terragrunt and OpenTofu, in a git
 worktree of its own, after the guards. Progress goes to stderr, the report to stdout.
@@ -31,7 +32,11 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
   --deploy-branch B  the branch that deploys (default GANTRY_DEPLOY_BRANCH, else main): the guards take it
                      from here, never from the job; the configuration is read from its tip on origin
   --workflow-role R  the pipelines workflow this runs in (default GANTRY_WORKFLOW_ROLE): plan accepts only
-                     plan and plan-destroy jobs, apply only jobs of a push to the deploy branch
+                     plan and plan-destroy jobs, apply only jobs of a push to the deploy branch; required
+                     inside GitHub Actions (exit 54 without it)
+  --deploy-branch-fetched
+                     an earlier step fetched the deploy branch (\`gantry fetch-deploy-branch\`): read it as
+                     fetched, with no token (default GANTRY_DEPLOY_BRANCH_FETCHED=true)
   --json             print the typed result (kind JobResult) instead of the text report
   --result FILE      also write the typed result (apiVersion gantry/v1, kind JobResult) to FILE, for
                      \`gantry report --results\` (e.g. uploaded as an artifact by a matrix job); it carries
@@ -56,6 +61,7 @@ export const command: Command = async (argv, io) => {
       "run-dir": { type: "string" },
       "deploy-branch": { type: "string" },
       "workflow-role": { type: "string" },
+      "deploy-branch-fetched": { type: "boolean" },
     },
     help,
   );
@@ -75,6 +81,7 @@ export const command: Command = async (argv, io) => {
     ...io.env,
     ...(values["deploy-branch"] ? { GANTRY_DEPLOY_BRANCH: values["deploy-branch"] } : {}),
     ...(role ? { GANTRY_WORKFLOW_ROLE: role } : {}),
+    ...(values["deploy-branch-fetched"] ? { [DEPLOY_BRANCH_FETCHED_VARIABLE]: "true" } : {}),
   };
 
   const masker = new SecretMasker();

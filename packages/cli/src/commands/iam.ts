@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { readDocument, type DocumentSpec } from "@gantry/documents";
 import { formatDidYouMean, usageError } from "@gantry/errors";
-import { buildTrustPolicies, lintTrustPolicy } from "@gantry/guards";
+import { buildTrustPolicies, inferTrustPolicyRole, lintTrustPolicy } from "@gantry/guards";
 import { parseCommandArgs, requireOption, synopsis } from "../args.js";
 import { HelpRequested, commandHelp } from "../help.js";
 import type { CliIO, Command } from "../io.js";
@@ -11,7 +11,7 @@ const HELP = `usage:
   gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
                           [--apply-environment NAME] [--sub-includes-workflow]
                           [--immutable-sub --owner-id N --repo-id N [--pipelines-repo-id N]] [--role plan|apply]
-  gantry iam lint FILE [--role plan|apply] [--json]
+  gantry iam lint FILE [--role plan|apply] [--pipelines-repository OWNER/REPO] [--json]
 
 trust-policy prints the trust policies of the plan role (any ref or pull request of the repository, and the
 pipelines repository's main, where plan.yml runs) and the apply role (only the apply workflow's job, which
@@ -23,7 +23,9 @@ repo:OWNER/PIPELINES:environment:gantry-apply). Restrict that environment's depl
 pinned to .github/workflows/apply.yml on main as well (AWS evaluates only sub and aud of GitHub's token).
 
 lint finds trust-policy misconfigurations that let other repositories, branches, pull requests or plan runs
-in, with a fix for each; exits 1 when it finds any.
+in, with a fix for each; exits 1 when it finds any. The role is --role, else the file's name (apply, plan),
+else the policy's subjects (only GitHub environments: the apply role). --pipelines-repository (default
+GANTRY_PIPELINES_REPOSITORY) flags any apply-role subject of another repository.
 `;
 
 function parseRole(value: string | undefined): "plan" | "apply" | undefined {
@@ -96,21 +98,27 @@ const trustPolicyDocument = {
 } as const satisfies DocumentSpec<z.ZodUnknown>;
 
 async function lint(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, json: { type: "boolean" } }, HELP);
+  const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, "pipelines-repository": { type: "string" }, json: { type: "boolean" } }, HELP);
+  const pipelinesRepository = values["pipelines-repository"] ?? (io.env["GANTRY_PIPELINES_REPOSITORY"] || undefined);
+  if (pipelinesRepository !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(pipelinesRepository)) {
+    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, { command: "iam", hint: "e.g. --pipelines-repository acme/infrastructure-pipelines" });
+  }
   const file = positionals[0];
   if (!file) throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
   const document = await readDocument(file, trustPolicyDocument, io);
-  // Which role the file is for decides whether a wildcard ref is a finding.
-  const role = parseRole(values.role) ?? (/apply/i.test(basename(file)) ? "apply" : /plan/i.test(basename(file)) ? "plan" : "unknown");
-  const findings = lintTrustPolicy(document, role);
+  // Which role the file is for decides whether a wildcard ref, or another repository, is a finding.
+  const named = parseRole(values.role) ?? (/apply/i.test(basename(file)) ? "apply" : /plan/i.test(basename(file)) ? "plan" : undefined);
+  const role = named ?? inferTrustPolicyRole(document);
+  const findings = lintTrustPolicy(document, role, pipelinesRepository ? { pipelinesRepository } : {});
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file, role, findings }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file, role, pipelinesRepository: pipelinesRepository ?? null, findings }, null, 2)}\n`);
   } else {
     for (const finding of findings) {
       io.stdout.write(`${file}: ${finding.statement === null ? "" : `Statement[${finding.statement}]: `}${finding.code}: ${finding.message}\n  fix: ${finding.fix}\n`);
     }
-    const roleNote = role === "unknown" ? " (role unknown: pass --role apply to check refs too)" : ` (checked as the ${role} role)`;
+    const roleNote = role === "unknown" ? " (role unknown: pass --role apply to check refs too)" : ` (checked as the ${role} role${named ? "" : ", from its subjects"})`;
     io.stdout.write(findings.length === 0 ? `${file}: no problems found${roleNote}\n` : `${findings.length} problem(s) found${roleNote}\n`);
+    if (role === "apply" && !pipelinesRepository) io.stdout.write(`note: pass --pipelines-repository OWNER/REPO to check that its subjects are the pipelines repository's\n`);
   }
   return findings.length === 0 ? 0 : 1;
 }

@@ -4,12 +4,10 @@
  * are reported `skipped` and never dispatched. Independent jobs run at once (up to `parallelism`). The
  * scheduling is the in-process dispatcher's.
  *
- * Two designs:
- * - `planWorkflow` + `applyWorkflow` (split workflows): plan and plan-destroy jobs each go to the plan
- *   workflow with a correlation id; the apply and destroy jobs are not sent at all: one deployment request goes
- *   to the apply workflow, which deploys from the deployment record (see `requestDeployment`), and every apply
- *   and destroy job takes that run's outcome.
- * - `workflow` (one workflow for every job, the older design): each job is sent as the input `job` only.
+ * Plan and plan-destroy jobs each go to the plan workflow with a correlation id; the apply and destroy jobs
+ * are not sent at all: one deployment request goes to the apply workflow, which deploys from the deployment
+ * record (see `requestDeployment`), and every apply and destroy job takes that run's outcome. There is no one
+ * workflow for every job: the workflow that runs pull requests' code must never be one the apply role trusts.
  */
 import type { Job, PlanDocument } from "@gantry/classifier";
 import { validateDocument } from "@gantry/documents";
@@ -19,8 +17,6 @@ import { requestDeployment, type DeploymentRequestOutcome } from "./deployment-r
 import { dispatchJobToWorkflow, newCorrelationId, type DispatchedRun, type DispatchJobOptions, type DispatchProgress } from "./workflow-dispatch.js";
 
 export interface DispatchPlanOptions extends Omit<DispatchJobOptions, "job" | "onProgress" | "workflow" | "correlation"> {
-  /** One workflow for every job (input `job` only). */
-  readonly workflow?: string | number;
   /** The plan workflow: plan and plan-destroy jobs (inputs `job` and `correlation`). */
   readonly planWorkflow?: string | number;
   /** The apply workflow: one deployment request (inputs `commit` and `correlation`) stands for every apply and destroy job. */
@@ -49,7 +45,7 @@ export interface DispatchedPlan {
   readonly apiVersion: "gantry/v1";
   readonly kind: "DispatchOutcome";
   readonly repository: string;
-  /** The workflow of the jobs (the plan workflow with split workflows). */
+  /** The plan workflow (the apply workflow when the plan has only apply and destroy jobs). */
   readonly workflow: string;
   readonly ref: string;
   readonly jobs: readonly DispatchedPlanJob[];
@@ -68,12 +64,11 @@ function describeConclusion(run: DispatchedRun): string {
 export async function dispatchPlanToWorkflow(planInput: PlanDocument, options: DispatchPlanOptions): Promise<DispatchedPlan> {
   const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const ref = options.ref ?? "main";
-  const { parallelism, onProgress, onSkipped, workflow, planWorkflow, applyWorkflow, ...connection } = options;
-  const split = workflow === undefined;
-  if (split && planWorkflow === undefined && plan.jobs.some((job) => !deploys(job))) {
+  const { parallelism, onProgress, onSkipped, planWorkflow, applyWorkflow, ...connection } = options;
+  if (planWorkflow === undefined && plan.jobs.some((job) => !deploys(job))) {
     throw new GantryError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", { hint: "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml)." });
   }
-  if (split && applyWorkflow === undefined && plan.jobs.some(deploys)) {
+  if (applyWorkflow === undefined && plan.jobs.some(deploys)) {
     throw new GantryError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", { hint: "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml)." });
   }
   const errorCodes = new Map<string, string>();
@@ -95,11 +90,11 @@ export async function dispatchPlanToWorkflow(planInput: PlanDocument, options: D
     isSuccess: (run) => run.conclusion === "success",
     runJob: async (job, { signal }) => {
       try {
-        if (split && deploys(job)) return await deploy(job, signal);
+        if (deploys(job)) return await deploy(job, signal);
         return await dispatchJobToWorkflow({
           ...connection,
-          workflow: split ? planWorkflow! : workflow,
-          ...(split ? { correlation: `${newCorrelationId()}-${job.id}` } : {}),
+          workflow: planWorkflow!,
+          correlation: `${newCorrelationId()}-${job.id}`,
           ref,
           job,
           signal,
@@ -123,10 +118,10 @@ export async function dispatchPlanToWorkflow(planInput: PlanDocument, options: D
     apiVersion: "gantry/v1",
     kind: "DispatchOutcome",
     repository: `${options.owner}/${options.repo}`,
-    workflow: String(split ? (planWorkflow ?? applyWorkflow) : workflow),
+    workflow: String(planWorkflow ?? applyWorkflow),
     ref,
     jobs,
-    ...(split ? { deployment: deployed && { ...deployed, workflow: String(applyWorkflow) } } : {}),
+    deployment: deployed && { ...deployed, workflow: String(applyWorkflow) },
     interrupted: dispatched.interrupted,
     succeeded: dispatched.succeeded,
   };

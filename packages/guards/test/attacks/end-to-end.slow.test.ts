@@ -7,12 +7,17 @@
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planChange, type Job } from "@gantry/classifier";
 import { createTempGitRepo } from "@gantry/testkit";
 import { APPLY_ROLE, gantryConfig, PLAN_ROLE, pushBranch } from "./support.js";
-import { applyWorkflow, createWorld, planWorkflow, RUNNER_SECRETS, unitHcl, type Execution, type World } from "./world.js";
+import { applyWorkflow, createWorld, gantrySync, planWorkflow, RUNNER_SECRETS, unitHcl, type Execution, type World } from "./world.js";
+
+// `yaml` is installed for @gantry/classifier (which parses .gantry/config.yml); resolve it from there.
+const { parse: parseYaml } = createRequire(new URL("../../../classifier/package.json", import.meta.url))("yaml") as { parse: (text: string) => unknown };
+const PIPELINES_EXAMPLE = new URL("../../../../examples/github-workflows/infrastructure-pipelines/.github/workflows/", import.meta.url);
 
 let world: World;
 beforeAll(async () => {
@@ -64,7 +69,91 @@ writeFileSync(${JSON.stringify(marker)}, JSON.stringify(seen));
 `;
 }
 
+/** A pull request's hook that walks its ancestors' /proc/<pid>/environ for tokens, and writes the names it found. */
+function tokenHuntingHook(marker: string): string {
+  return `import { readFileSync, writeFileSync } from "node:fs";
+const found = new Set();
+let pid = process.ppid;
+for (let hop = 0; hop < 12 && pid > 1; hop++) {
+  try {
+    for (const entry of readFileSync("/proc/" + pid + "/environ", "utf8").split("\\0")) {
+      const [name, ...value] = entry.split("=");
+      if (/TOKEN|PRIVATE_KEY/.test(name) && value.join("=") !== "") found.add(name);
+    }
+    pid = Number(readFileSync("/proc/" + pid + "/stat", "utf8").split(") ")[1].split(" ")[1]);
+  } catch { break; }
+}
+writeFileSync(${JSON.stringify(marker)}, JSON.stringify([...found].sort()));
+`;
+}
+
+interface WorkflowStep {
+  uses?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+}
+
+/**
+ * The Gantry steps of a pipelines workflow as `gantry init` writes it (the example): each one's command,
+ * arguments (the checkout path replaced) and environment, with `\${{ secrets.NAME }}` taken from the runner's
+ * secrets; the workflow's own `env` is the pipelines side's settings.
+ */
+function gantrySteps(file: string, checkoutDir: string): Array<{ command: string; args: string[]; env: Record<string, string>; secrets: Record<string, string> }> {
+  const workflow = parseYaml(readFileSync(new URL(file, PIPELINES_EXAMPLE), "utf8")) as { env?: Record<string, string>; jobs: Record<string, { steps: WorkflowStep[] }> };
+  return Object.values(workflow.jobs)
+    .flatMap((job) => job.steps)
+    .filter((step) => step.uses?.startsWith("gantry-iac/gantry@"))
+    .map((step) => {
+      const secrets: Record<string, string> = {};
+      const env: Record<string, string> = { ...workflow.env };
+      for (const [name, value] of Object.entries(step.env ?? {})) {
+        const secret = /^\$\{\{ secrets\.(\w+) \}\}$/.exec(String(value))?.[1];
+        if (secret) secrets[name] = (RUNNER_SECRETS as Record<string, string>)[secret] ?? "";
+        else env[name] = String(value);
+      }
+      const args = String(step.with?.args ?? "").split("\n").map((line) => line.trim()).filter(Boolean).map((arg) => (arg === "--repo=infrastructure-live" ? `--repo=${checkoutDir}` : arg));
+      return { command: String(step.with?.command), args, env, secrets };
+    });
+}
+
 describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issuer and STS", () => {
+  it("(G1) a pull request's hook in plan.yml, as gantry init writes it, finds no Gantry token in its ancestors' /proc", async () => {
+    const markers = mkdtempSync(join(tmpdir(), "gantry-hook-"));
+    const marker = join(markers, "tokens.json");
+    const base = world.origin.sha("main");
+    const hook = `  before_hook "hunt" {\n    commands = ["plan"]\n    execute  = ["node", "\${get_terragrunt_dir()}/hunt.mjs"]\n  }\n`;
+    const head = pushBranch(world.origin, "pr-g1", { "prod/app/terragrunt.hcl": unitHcl("4", hook), "prod/app/hunt.mjs": tokenHuntingHook(marker) });
+    const [job] = await plan(base, head, "pull_request", "pr-g1");
+    let execute: ReturnType<typeof gantrySteps>[number] | undefined;
+    const run = await world.execute(job!, planWorkflow, {
+      // The steps before `gantry execute` (the trusted fetch of the deploy branch) run in the checkout first.
+      configure: (dir) => {
+        const steps = gantrySteps("plan.yml", dir);
+        execute = steps.find((step) => step.command === "execute");
+        for (const step of steps.slice(0, steps.indexOf(execute!))) {
+          const done = gantrySync([step.command, ...step.args], { ...step.env, ...step.secrets });
+          expect(done.exitCode, done.stderr).toBe(0);
+        }
+      },
+      get env() {
+        return execute!.env;
+      },
+      get secrets() {
+        return execute!.secrets;
+      },
+      get args() {
+        return execute!.args.filter((arg) => !arg.startsWith("--repo=") && !arg.startsWith("--result="));
+      },
+    });
+    expect([run.exitCode, run.result?.status], run.stderr).toEqual([0, "succeeded"]);
+    const found = JSON.parse(readFileSync(marker, "utf8")) as string[];
+    // Left within reach (README, Security): the runner's OIDC request, which mints plan.yml's subject only, and
+    // the plan role's own session, which the tools are given.
+    const withinReach = new Set(["ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "AWS_SESSION_TOKEN"]);
+    expect(found.filter((name) => !withinReach.has(name))).toEqual([]);
+  });
+
+
   it("legitimate: a push to main is applied by the apply workflow with the apply role", async () => {
     const base = world.origin.sha("main");
     const head = world.origin.commit({ "prod/app/terragrunt.hcl": unitHcl("2") });
@@ -150,10 +239,12 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     expectRefused(await world.execute(apply!, planWorkflow, { args: ["--workflow-role", "plan"] }), 54, "GUARD_WRONG_WORKFLOW");
   });
 
-  it("route 2: an apply run in the plan workflow without its role setting gets no apply credentials: STS refuses (62)", async () => {
+  it("route 2: an apply in the plan workflow is refused without a role setting (54), and with a wrong one STS refuses (62)", async () => {
     const tip = world.origin.sha("main");
     const [apply] = await plan(world.origin.sha("main~1"), tip, "push", "main");
-    const run = await world.execute(apply!, planWorkflow);
+    expectRefused(await world.execute(apply!, planWorkflow), 54, "GUARD_WRONG_WORKFLOW");
+    // The plan workflow misconfigured as the apply workflow: the guards pass, the apply role's trust does not.
+    const run = await world.execute(apply!, planWorkflow, { args: ["--workflow-role", "apply"] });
     expect({ exitCode: run.exitCode, code: run.result?.error?.code, toolRuns: run.toolRuns, issued: run.issued, stateChanged: run.stateChanged }).toEqual({
       exitCode: 62,
       code: "CREDENTIALS_ASSUME_ROLE_FAILED",

@@ -158,6 +158,39 @@ describe("route 2: a pull request's plan never runs in the apply workflow", () =
     const inPlan = await refusal(checkJob(apply, { ...guardOptions(pipelines.dir), workflowRole: "plan" }));
     expect([inPlan.guard, inPlan.exitCode]).toEqual(["workflow-role", 54]);
   });
+
+  it("(G2) refuses every job in a GitHub Actions workflow that does not say which pipelines workflow it is", async () => {
+    // The legacy one-workflow design: one pipelines workflow plans pull requests and applies merges, so a pull
+    // request's hook runs where the apply role may be trusted. Without a role the guards cannot tell them apart.
+    await using origin = infrastructureLive();
+    const base = origin.sha("main");
+    const head = pushBranch(origin, "pr-13", { "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n` });
+    const plan = (await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-13" })).jobs[0]!;
+    await using pipelines = checkout(origin, head);
+    for (const env of [{ GITHUB_ACTIONS: "true" }, { GITHUB_ACTIONS: "true", GANTRY_WORKFLOW_ROLE: "" }]) {
+      const error = await refusal(checkJob(plan, { ...guardOptions(pipelines.dir), env }));
+      expect([error.guard, error.exitCode, error.code]).toEqual(["workflow-role", 54, "GUARD_WRONG_WORKFLOW"]);
+      expect(error.message).toContain("GANTRY_WORKFLOW_ROLE");
+    }
+    // The same job in the plan workflow passes; outside GitHub Actions (a person's machine) no role is needed.
+    await expect(checkJob(plan, { ...guardOptions(pipelines.dir), env: { GITHUB_ACTIONS: "true", GANTRY_WORKFLOW_ROLE: "plan" } })).resolves.toMatchObject({ jobId: plan.id });
+    await expect(checkJob(plan, guardOptions(pipelines.dir))).resolves.toMatchObject({ jobId: plan.id });
+  });
+
+  it("(G2) refuses in the apply workflow a pull request's code dressed as a push's plan", async () => {
+    await using origin = infrastructureLive();
+    const base = origin.sha("main");
+    const head = pushBranch(origin, "pr-14", { "prod/app/terragrunt.hcl": `${include}inputs = { evil = true }\n` });
+    const plan = (await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-14" })).jobs[0]!;
+    await using pipelines = checkout(origin, head);
+    const options = { ...guardOptions(pipelines.dir), env: { GITHUB_ACTIONS: "true", GANTRY_WORKFLOW_ROLE: "apply" } };
+    const forged: Job = { ...plan, source: { ...plan.source, event: "push", branch: "main" } };
+    for (const job of [plan, forged, { ...forged, action: "plan-destroy" } as Job]) {
+      const error = await refusal(checkJob(job, options));
+      expect(["workflow-role", "apply-ref-on-deploy-branch"]).toContain(error.guard);
+      expect(error.exitCode === 54 || error.exitCode === 43).toBe(true);
+    }
+  });
 });
 
 describe("route 3: no rollback by replaying an old job", () => {

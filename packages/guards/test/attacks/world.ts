@@ -6,7 +6,7 @@
  * `gantry iam trust-policy` prints. The tools are wrapped by shims that log every invocation, so a test can
  * say that nothing ran.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -60,6 +60,8 @@ export interface ExecuteOptions {
   /** Changes the fresh checkout before gantry runs in it. */
   configure?: (checkoutDir: string) => void;
   env?: Record<string, string>;
+  /** The secrets the step's environment holds (default `RUNNER_SECRETS`, all of them). */
+  secrets?: Record<string, string>;
   onSpawn?: (child: ChildProcess) => void;
 }
 
@@ -95,6 +97,15 @@ function snapshot(dir: string): string {
   return walk(dir).join("\n");
 }
 
+/** Runs a `gantry` command from its sources, as a workflow step before `gantry execute` would. */
+export function gantrySync(args: string[], env: Record<string, string>): { exitCode: number; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ["--experimental-transform-types", "--no-warnings", "--import", join(root, "packages/executor/test/support/source-loader.mjs"), join(root, "packages/cli/src/bin.ts"), ...args], {
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...env },
+    encoding: "utf8",
+  });
+  return { exitCode: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
+}
+
 export async function createWorld(): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "gantry-attacks-"));
   const stateDir = join(dir, "state");
@@ -125,7 +136,7 @@ export async function createWorld(): Promise<World> {
       PATH: process.env["PATH"] ?? "",
       HOME: process.env["HOME"] ?? dir,
       ...issuer.startRun(workflow).env,
-      ...RUNNER_SECRETS,
+      ...(options.secrets ?? RUNNER_SECRETS),
       ...shims.env,
       AWS_ENDPOINT_URL_STS: sts.url,
       GANTRY_PIPELINES_REPOSITORY: PIPELINES,
