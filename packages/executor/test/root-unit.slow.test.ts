@@ -4,13 +4,12 @@
  * request that changes it. And a unit Terragrunt excludes at run time (its `exclude` block) is reported as
  * skipped, not failed.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTempGitRepo, type TempGitRepo } from "@gantry/testkit";
 import { checkJobMinimal, executeJob, runReportDocumentSchema } from "../src/index.js";
-import { gantryArgs, iacToolsEnv, makeJob, stateResources, worktreeList } from "./helpers.js";
+import { iacToolsEnv, makeJob, runGantryCli, stateResources, worktreeList } from "./helpers.js";
 
 const backend =
   `remote_state {\n  backend = "local"\n  generate = {\n    path      = "backend.tf"\n    if_exists = "overwrite_terragrunt"\n  }\n` +
@@ -25,14 +24,7 @@ function repository(): TempGitRepo {
   });
 }
 
-function gantry(repo: TempGitRepo, stateDir: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, gantryArgs(...args, "--repo", repo.dir), {
-    cwd: repo.dir,
-    env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: stateDir, GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "" },
-    encoding: "utf8",
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const gantry = (repo: TempGitRepo, stateDir: string, ...args: string[]) => runGantryCli(repo.dir, stateDir, ...args);
 
 /** The files of the newest run's job directories (logs and saved plans). */
 function runFiles(repo: TempGitRepo): string[] {
