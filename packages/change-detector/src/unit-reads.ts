@@ -55,11 +55,11 @@ export interface GeneratedOrigin {
   symlinks: Array<{ path: string; target: string }>;
 }
 
-/** Every unit of a commit, sorted: those committed, and those its stack files generate. */
 /** The root unit is `""` inside detection and `.` in what it returns, as in the detection document. */
 const outward = (unit: string) => (unit === ROOT_UNIT ? "." : unit);
 const inward = (unit: string) => (unit === "." ? ROOT_UNIT : unit);
 
+/** Every unit of a commit, sorted: those committed, and those its stack files generate. */
 export async function listUnits(options: { repo: string; commit: string }): Promise<ListedUnit[]> {
   return withCommitUnits(options, async ({ units, generated }) =>
     [...units].sort().map((unit) => {
