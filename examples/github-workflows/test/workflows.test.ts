@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { cacheFilePath } from "../../../packages/change-detector/src/index.js";
 import { main } from "../../../packages/cli/src/main.js";
 import { APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, TOKEN_SETTINGS } from "../../../packages/guards/src/index.js";
+import { createTempGitRepo } from "../../../packages/testkit/src/index.js";
 
 // `yaml` is installed for @gantry/classifier (which parses .gantry/config.yml); resolve it from there.
 const requireFromClassifier = createRequire(new URL("../../../packages/classifier/package.json", import.meta.url));
@@ -195,8 +196,11 @@ describe("the example workflows", () => {
       const commands = new Set(gantryInvocations({ jobs: { job: { steps: [step] } } } as unknown as Workflow).map((call) => call.command));
       for (const secret of secrets) {
         seen.add(secret);
-        if (secret === TOKEN_SETTINGS["infra-live-write"].variable) expect(commands).toEqual(new Set(["report"]));
-        else if (secret === TOKEN_SETTINGS.dispatch.variable) {
+        if (secret === TOKEN_SETTINGS["infra-live-write"].variable) {
+          // A pull request's plan report (report), or a deployment's on the pull requests it merged (run, apply.yml).
+          expect(commands.size).toBe(1);
+          expect(["report", "run"]).toContain([...commands][0]);
+        } else if (secret === TOKEN_SETTINGS.dispatch.variable) {
           // `gantry dispatch`, or downloading the dispatched runs' results from the pipelines repository.
           if (commands.size > 0) expect(commands).toEqual(new Set(["dispatch"]));
           else expect(step.run).toContain('gh run download "$run" --repo "$PIPELINES_REPOSITORY"');
@@ -213,6 +217,19 @@ describe("the example workflows", () => {
     const recordTokens = all.flatMap(steps).filter((step) => step.env?.GANTRY_RECORD_TOKEN !== undefined);
     expect(recordTokens.map((step) => step.env!.GANTRY_RECORD_TOKEN)).toEqual(["${{ github.token }}"]);
     expect(gantryInvocations({ jobs: { job: { steps: recordTokens } } } as unknown as Workflow).map((call) => call.command)).toEqual(["run"]);
+  });
+
+  it("apply.yml reports each deployment on the pull requests it merged, and opens an issue when it failed, with the token gantry run reads", async () => {
+    const [deploy] = gantryInvocations(applyWorkflow);
+    const args = String(deploy!.step.with?.args).split("\n").filter(Boolean);
+    expect(args).toEqual(["--publish-merged-prs", "--open-issue-on-failure", "--repository=acme/infrastructure-live"]);
+    const variable = TOKEN_SETTINGS["infra-live-write"].variable;
+    expect(deploy!.step.env?.[variable]).toBe(`\${{ secrets.${variable} }}`);
+    // The variable is the one `gantry run` reads: without it, the run stops before deploying anything, naming it.
+    await using repo = createTempGitRepo({ "README.md": "infrastructure\n" });
+    const run = await gantry(repo.dir, "run", "--event", "push", ...args);
+    expect(run.stderr).toContain(`--publish-merged-prs needs ${variable}, which is not set`);
+    expect(run.exitCode).toBe(2);
   });
 
   it("every gantry command the workflows run exists, with every flag and Action input they pass", async () => {

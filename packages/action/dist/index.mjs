@@ -39278,7 +39278,7 @@ function parseCommandArgs(command12, argv, options2, help9) {
   try {
     parsed = parse5();
   } catch (error62) {
-    throw usageError(command12, describeParseError(error62, all), help9);
+    throw usageError(command12, describeParseError(error62, all, argv), help9);
   }
   if (parsed.values.help) throw new HelpRequested(commandHelp(command12, help9), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
@@ -39288,15 +39288,19 @@ function usageError(command12, message, help9) {
   return new GantryError("USAGE", message, { hint: `${usage2}
   see \`gantry help ${command12}\``, exitCode: 2 });
 }
-function describeParseError(error62, options2) {
-  const quoted = /'(-{1,2}[^' =]+)/.exec(error62.message)?.[1];
+function describeParseError(error62, options2, argv) {
+  const quoted = /'(-{1,2}[^' =,]+)/.exec(error62.message)?.[1];
   const flag = quoted?.replace(/^-+/, "");
   const spelled = (name) => options2[name]?.type === "string" ? `--${name} VALUE` : `--${name}`;
   if (error62.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== void 0) {
-    const known = Object.keys(options2);
-    const names = quoted.startsWith("--") ? known : Object.values(options2).flatMap((option) => option.short ? [option.short] : []).concat(known);
-    const suggestion = formatDidYouMean(flag, names, (name) => spelled(name));
-    return `unknown option ${quoted}${suggestion ? `: ${suggestion}` : ""}`;
+    if (quoted.startsWith("--")) {
+      const suggestion2 = formatDidYouMean(flag, Object.keys(options2), spelled);
+      return `unknown option ${quoted}${suggestion2 ? `: ${suggestion2}` : ""}`;
+    }
+    const word = argv.find((arg) => /^-[^-]/.test(arg) && arg.slice(1).includes(flag))?.replace(/=.*$/, "") ?? quoted;
+    const name = word.slice(1);
+    const suggestion = Object.hasOwn(options2, name) ? `did you mean ${spelled(name)}?` : name.length > 1 ? formatDidYouMean(name, Object.keys(options2), spelled) : void 0;
+    return `unknown option ${word}${suggestion ? `: ${suggestion}` : ""}`;
   }
   if (error62.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag !== void 0) {
     const name = Object.entries(options2).find(([long, option]) => long === flag || option.short === flag)?.[0] ?? flag;
@@ -48097,6 +48101,8 @@ var init_tokens = __esm({
         usedFor: "reading pull requests and writing Gantry's report comments on infrastructure-live",
         classicScopes: ["repo"],
         fineGrainedPermissions: { pull_requests: "write" },
+        optInPermissions: { issues: "write" },
+        optInFineGrained: "Issues: read and write (for --open-issue-on-failure)",
         repositories: "infrastructure-live only",
         fineGrained: "Pull requests: read and write on the infrastructure repository only"
       },
@@ -48112,7 +48118,10 @@ var init_tokens = __esm({
     };
     GITHUB_APP_PERMISSIONS = Object.assign(
       {},
-      ...Object.keys(TOKEN_SETTINGS).map((purpose) => TOKEN_SETTINGS[purpose].fineGrainedPermissions)
+      ...Object.keys(TOKEN_SETTINGS).flatMap((purpose) => {
+        const setting = TOKEN_SETTINGS[purpose];
+        return [setting.fineGrainedPermissions, setting.optInPermissions ?? {}];
+      })
     );
     IMPLIED_CLASSIC_SCOPES = {
       repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
@@ -73435,13 +73444,14 @@ function githubAppFromEnvironment(env) {
   }
   return { appId, privateKey, ...installation !== void 0 ? { installationId: Number(installation) } : {} };
 }
-function githubCredentialFor(env, role) {
+function githubCredentialFor(env, role, options2 = {}) {
   const setting = TOKEN_SETTINGS[role];
   const token = readToken(env, role);
   if (token !== void 0) return { credential: token, name: setting.variable };
   const app = githubAppFromEnvironment(env);
   if (!app) return void 0;
-  return { credential: { ...app, permissions: setting.fineGrainedPermissions }, name: `the GitHub App ${app.appId} (${GITHUB_APP_VARIABLES.appId})` };
+  const permissions = options2.optIn ? { ...setting.fineGrainedPermissions, ...setting.optInPermissions } : setting.fineGrainedPermissions;
+  return { credential: { ...app, permissions }, name: `the GitHub App ${app.appId} (${GITHUB_APP_VARIABLES.appId})` };
 }
 var GITHUB_APP_VARIABLES;
 var init_credentials2 = __esm({
@@ -77683,7 +77693,7 @@ async function publishingTarget(repo, event, values, io) {
   if (event !== "push") {
     throw new GantryError("USAGE", "--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`", exitCode: 2 });
   }
-  const credential = githubCredentialFor(io.env, "infra-live-write");
+  const credential = githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true });
   if (credential === void 0) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `--publish-merged-prs needs ${setting.variable}, which is not set`, {
@@ -77982,9 +77992,12 @@ ${recordOptionsHelp(21)}`;
         help4
       );
       const action = positionals[0];
-      if (positionals.length !== 1 || action !== "show" && action !== "mark") {
-        throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
+      if (action === void 0) throw usageError("record", "name the subcommand: show or mark", help4);
+      if (action !== "show" && action !== "mark") {
+        const suggestion = formatDidYouMean(action, ["show", "mark"], (name) => `'gantry record ${name}'`);
+        throw usageError("record", `unknown record subcommand '${action}'${suggestion ? `: ${suggestion}` : ""}`, help4);
       }
+      if (positionals.length > 1) throw usageError("record", `gantry record ${action} takes no further arguments, not '${positionals.slice(1).join(" ")}'`, help4);
       const repo = resolve13(io.cwd, values.repo ?? ".");
       const setting = await deploymentRecordSetting(repo, values, io.env);
       const current2 = await setting.store.read();
@@ -78366,7 +78379,7 @@ var init_report2 = __esm({
     init_src6();
     init_src5();
     init_args();
-    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
+    help6 = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json | --json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -78385,6 +78398,7 @@ infrastructure changed.
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
   --format FORMAT      markdown (the pull-request comment, default), text, or json (a gantry/v1 RunReport)
+  --json               same as --format json
   --output FILE        write the report to FILE instead of stdout; inside GitHub Actions, failed units
                        are then also printed as annotations (::error file=\u2026,line=\u2026) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
@@ -78414,6 +78428,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
           event: { type: "string" },
           results: { type: "string", multiple: true },
           format: { type: "string" },
+          json: { type: "boolean" },
           output: { type: "string" },
           "publish-pr": { type: "string" },
           "publish-merged-pr": { type: "boolean" },
@@ -78432,7 +78447,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
         throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
       }
       const planFile = values.error === void 0 ? resolve15(io.cwd, requireOption("report", values.plan, "plan")) : void 0;
-      const format = values.format ?? "markdown";
+      const format = values.json ? "json" : values.format ?? "markdown";
       if (format !== "markdown" && format !== "text" && format !== "json") {
         throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
       }
@@ -78449,7 +78464,7 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       }
       const publishing = pullNumber !== void 0 || publishMerged;
       const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : void 0;
-      const credential = publishing ? githubCredentialFor(io.env, "infra-live-write") : void 0;
+      const credential = publishing ? githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true }) : void 0;
       if (publishing && credential === void 0) {
         const setting = TOKEN_SETTINGS["infra-live-write"];
         throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
@@ -78695,6 +78710,7 @@ function argsBlock(args, indent) {
   return [`${indent}args: |`, ...args.map((arg) => `${indent}  ${arg}`)].join("\n");
 }
 function appTokenStep(step) {
+  const permissions = Object.entries(step.permissions).map(([name, level]) => `          permission-${name.replaceAll("_", "-")}: ${level}`);
   return `      - name: ${step.name}
         id: ${step.id}
 ${step.if ? `        if: ${step.if}
@@ -78704,7 +78720,7 @@ ${step.if ? `        if: ${step.if}
           private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
           owner: ${step.repository.owner}
           repositories: ${step.repository.name}
-          ${step.permission}
+${permissions.join("\n")}
 `;
 }
 var repositoryName;
@@ -78878,7 +78894,7 @@ function pullRequestWorkflow(settings) {
   const pipelines = repositoryName(settings.pipelines);
   const headSha = "${{ github.event.pull_request.head.sha }}";
   const pullNumber = "${{ github.event.pull_request.number }}";
-  const resultsToken = settings.githubApp ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permission: "permission-actions: read" }) : "";
+  const resultsToken = settings.githubApp ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permissions: { actions: "read" } }) : "";
   const ghToken = settings.githubApp ? "${{ steps.results-token.outputs.token }}" : `\${{ secrets.${dispatchToken} }}`;
   return `${header(settings, "#", [
     "",
@@ -79077,11 +79093,11 @@ function credentialsSection(settings) {
   const live = repositoryName(settings.live);
   const pipelines = repositoryName(settings.pipelines);
   if (settings.githubApp) {
-    const permissions = Object.entries(GITHUB_APP_PERMISSIONS).map(([name, level]) => `${name}: ${level}`).join(", ");
+    const permissions2 = Object.entries(GITHUB_APP_PERMISSIONS).map(([name, level]) => `${name}: ${level}`).join(", ");
     return `## 3. A GitHub App for Gantry's GitHub calls
 
 Create a GitHub App owned by ${settings.live.owner} (Settings \u2192 Developer settings \u2192 GitHub Apps \u2192 New): no webhook,
-repository permissions **${permissions}** (and metadata: read, always granted), nothing else. Install it
+repository permissions **${permissions2}** (and metadata: read, always granted), nothing else. Install it
 on ${live}, ${pipelines} and the module repositories only. Gantry asks for each token narrowed to one of these
 permissions and one repository, and renews it while it waits for a run.
 
@@ -79093,24 +79109,39 @@ done
 \`\`\`
 
 Anyone who can push a branch to ${live} can read that repository's secrets, as with tokens: give the App
-nothing beyond the permissions above. In ${pipelines} the key only mints the checkout's read token (one hour);
-an apply that runs longer has its later jobs refused by the guards' fetch (exit 40) and deployed by the next run.`;
+nothing beyond the permissions above (issues: write only lets \`${APPLY_WORKFLOW}\` open an issue when a deployment
+failed). In ${pipelines} the key only mints one-hour tokens: the checkout's (contents: read) and the apply
+report's (pull requests and issues: write, on ${live}). An apply that runs longer has its later jobs refused by
+the guards' fetch (exit 40) and deployed by the next run, and its report is not commented (a warning).`;
   }
-  const rows = Object.keys(TOKEN_SETTINGS).map((purpose) => {
-    const setting = TOKEN_SETTINGS[purpose];
-    const where = purpose === "code-read" ? pipelines : live;
-    return `| \`${setting.variable}\` | ${where} | ${setting.fineGrained} | ${setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines)} |`;
-  });
-  return `## 3. Three fine-grained tokens (of a machine user), each with the least rights
+  const codeRead = TOKEN_SETTINGS["code-read"];
+  const dispatch = TOKEN_SETTINGS.dispatch;
+  const infraLive = TOKEN_SETTINGS["infra-live-write"];
+  const repositories = (setting) => setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines);
+  const permissions = (setting) => setting.fineGrained.replace(/ on .*/, "");
+  const secrets = [
+    { setting: codeRead, in: pipelines, for: `checking out ${live}; the guards' fetch of ${settings.deployBranch}`, permissions: permissions(codeRead) },
+    { setting: dispatch, in: live, for: `\`gantry dispatch\` to ${PLAN_WORKFLOW} and ${APPLY_WORKFLOW}; downloading the plans' results`, permissions: permissions(dispatch) },
+    { setting: infraLive, in: live, for: "the plan report on each pull request", permissions: permissions(infraLive) },
+    {
+      setting: infraLive,
+      in: pipelines,
+      for: `${APPLY_WORKFLOW}: the apply report on each merged pull request, an issue when a deployment failed`,
+      permissions: `${permissions(infraLive)}, ${infraLive.optInFineGrained}`
+    }
+  ];
+  const rows = secrets.map((secret) => `| \`${secret.setting.variable}\` | ${secret.in} | ${secret.for} | ${secret.permissions} | ${repositories(secret.setting)} |`);
+  return `## 3. Fine-grained tokens (of a machine user), each with the least rights
 
-| secret | in | permissions | repositories |
-| --- | --- | --- | --- |
+| secret | in | used for | permissions | repositories |
+| --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
+The two \`${infraLive.variable}\` secrets are two tokens: any workflow of a branch of ${live} can read that
+repository's secrets, so its token cannot open issues.
+
 \`\`\`sh
-gh secret set ${TOKEN_SETTINGS["code-read"].variable} --repo ${pipelines}
-gh secret set ${TOKEN_SETTINGS.dispatch.variable} --repo ${live}
-gh secret set ${TOKEN_SETTINGS["infra-live-write"].variable} --repo ${live}
+${secrets.map((secret) => `gh secret set ${secret.setting.variable} --repo ${secret.in}`).join("\n")}
 \`\`\`
 
 Or use a GitHub App instead: \`gantry init ... --github-app\`.`;
@@ -79210,7 +79241,7 @@ function trustedSettings(settings, role) {
   GANTRY_WORKFLOW_ROLE: ${role}`;
 }
 function checkoutLive(settings, ref) {
-  const tokenStep = settings.githubApp ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permission: "permission-contents: read" }) : "";
+  const tokenStep = settings.githubApp ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permissions: TOKEN_SETTINGS["code-read"].fineGrainedPermissions }) : "";
   const token = settings.githubApp ? "${{ steps.code-read.outputs.token }}" : `\${{ secrets.${codeReadToken} }}`;
   const steps = `${tokenStep}      - name: Check out infrastructure-live
         uses: ${usesLine(ACTION_PINS.checkout)}
@@ -79288,8 +79319,19 @@ ${argsBlock(["--repo=infrastructure-live", "--workflow-role=plan", "--result=res
           if-no-files-found: error
 `;
 }
+function reportToken(settings) {
+  if (!settings.githubApp) return { step: "", token: `\${{ secrets.${infraLiveWrite.variable} }}` };
+  const step = appTokenStep({
+    id: "infra-live-write",
+    name: "A token to report on infrastructure-live's merged pull requests (one hour, pull requests and issues write)",
+    repository: settings.live,
+    permissions: { ...infraLiveWrite.fineGrainedPermissions, ...infraLiveWrite.optInPermissions }
+  });
+  return { step, token: "${{ steps.infra-live-write.outputs.token }}" };
+}
 function applyWorkflow(settings) {
   const live = checkoutLive(settings, settings.deployBranch);
+  const report = reportToken(settings);
   const recordRemote = `https://github.com/${repositoryName(settings.pipelines)}.git`;
   return `${header(settings, "#", [
     "",
@@ -79328,18 +79370,22 @@ jobs:
     environment: ${settings.applyEnvironment}
     timeout-minutes: 120
     steps:
-${live.steps}      - name: Deploy from the deployment record to the deploy branch's tip
+${live.steps}${report.step}      - name: Deploy from the deployment record to the deploy branch's tip
         uses: ${gantryUses(settings)}
         env:
           # Fetches the deploy branch (the guards' and the range's); the tools never see it.
           ${codeReadToken}: ${live.token}
           # Reads and writes the record's ref in this repository.
           GANTRY_RECORD_TOKEN: \${{ github.token }}
+          # The report on every pull request merged in the deployed range, and an issue when a job failed
+          # (pull requests and issues write on infrastructure-live only); the tools never see it.
+          ${infraLiveWrite.variable}: ${report.token}
         with:
           command: run
           repo: infrastructure-live
           event: push
           branch: ${settings.deployBranch}
+${argsBlock(["--publish-merged-prs", "--open-issue-on-failure", `--repository=${repositoryName(settings.live)}`], "          ")}
 `;
 }
 function pipelinesWorkflows(settings) {
@@ -79348,7 +79394,7 @@ function pipelinesWorkflows(settings) {
     { path: PIPELINES_APPLY_WORKFLOW, content: applyWorkflow(settings) }
   ];
 }
-var codeReadToken, correlationInput, PIPELINES_PLAN_WORKFLOW, PIPELINES_APPLY_WORKFLOW;
+var codeReadToken, infraLiveWrite, correlationInput, PIPELINES_PLAN_WORKFLOW, PIPELINES_APPLY_WORKFLOW;
 var init_pipelines_workflows = __esm({
   "packages/init/src/pipelines-workflows.ts"() {
     "use strict";
@@ -79356,6 +79402,7 @@ var init_pipelines_workflows = __esm({
     init_pins();
     init_render_shared();
     codeReadToken = TOKEN_SETTINGS["code-read"].variable;
+    infraLiveWrite = TOKEN_SETTINGS["infra-live-write"];
     correlationInput = dispatchInput("correlation", "Set by gantry dispatch, to tell this run from the others");
     PIPELINES_PLAN_WORKFLOW = `.github/workflows/${PLAN_WORKFLOW}`;
     PIPELINES_APPLY_WORKFLOW = `.github/workflows/${APPLY_WORKFLOW}`;
@@ -80114,8 +80161,11 @@ ${lines.join("\n")}
 `;
 }
 function unknownCommand(name, io) {
-  const suggestion = formatDidYouMean(name, Object.keys(commands), (candidate) => `'gantry ${candidate}'`);
-  io.stderr.write(`gantry: unknown command '${name}'${suggestion ? `: ${suggestion}` : ""}
+  const option = name.startsWith("-");
+  const typed = option ? name.replace(/^-+/, "--") : name;
+  const candidates = option ? ["--help", "--version"] : Object.keys(commands);
+  const suggestion = candidates.includes(typed) ? `did you mean 'gantry ${typed}'?` : formatDidYouMean(typed, candidates, (candidate) => `'gantry ${candidate}'`);
+  io.stderr.write(`gantry: unknown ${option ? "option" : "command"} '${name}'${suggestion ? `: ${suggestion}` : ""}
   see \`gantry --help\` for the commands
 `);
   return USAGE_EXIT_CODE;

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, parse } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,14 +16,20 @@ const bundle = join(packageDir, "dist", "index.mjs");
 const work = mkdtempSync(join(tmpdir(), "gantry-action-bundle-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** The bundle copied alone into a directory with no node_modules in it or above it. */
-function bundleAlone(): string {
+/**
+ * The Action as a runner checks it out, with nothing else: action.yml and packages/action/dist in a directory
+ * with no node_modules in it or above it. Returns the file `runs.main` names, which the runner runs with Node.
+ */
+function actionAlone(): string {
   const actionDir = join(work, "action");
-  if (existsSync(join(actionDir, "index.mjs"))) return actionDir;
+  const action = parseYaml(readFileSync(join(repositoryRoot, "action.yml"), "utf8")) as { runs: { main: string } };
+  const main = join(actionDir, action.runs.main);
+  if (existsSync(main)) return main;
   mkdirSync(actionDir);
-  copyFileSync(bundle, join(actionDir, "index.mjs"));
+  copyFileSync(join(repositoryRoot, "action.yml"), join(actionDir, "action.yml"));
+  cpSync(join(packageDir, "dist"), join(actionDir, "packages/action/dist"), { recursive: true });
   for (let dir = actionDir; dir !== parse(dir).root; dir = dirname(dir)) expect(existsSync(join(dir, "node_modules")), dir).toBe(false);
-  return actionDir;
+  return main;
 }
 
 describe("the Action's bundle", () => {
@@ -41,9 +47,8 @@ describe("the Action's bundle", () => {
   });
 
   it("runs `gantry plan` on the bundled example with only Node, as a pull request's Action step", () => {
-    // The bundle alone in a directory with no node_modules above it, the demo repository, and the environment
-    // the runner gives a JavaScript action (INPUT_*, GITHUB_*, RUNNER_TEMP).
-    const actionDir = bundleAlone();
+    // The Action alone in a directory with no node_modules above it, the demo repository, and the environment
+    // the runner gives a JavaScript action (INPUT_*, GITHUB_*, RUNNER_TEMP): only Node.
     const repo = join(work, "infrastructure-live");
     const shas = execFileSync("bash", [join(repositoryRoot, "examples/infrastructure-live/make-demo-repo.sh"), repo], { encoding: "utf8" });
     const { base, head } = Object.fromEntries(shas.trim().split(/\s+/).map((pair) => pair.split("="))) as { base: string; head: string };
@@ -71,7 +76,7 @@ describe("the Action's bundle", () => {
       RUNNER_TEMP: runnerTemp,
       INPUT_COMMAND: "plan",
     };
-    const run = spawnSync(process.execPath, [join(actionDir, "index.mjs")], { cwd: repo, env, encoding: "utf8", timeout: 120_000 });
+    const run = spawnSync(process.execPath, [actionAlone()], { cwd: repo, env, encoding: "utf8", timeout: 120_000 });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("pull_request");
@@ -99,7 +104,7 @@ describe("the Action's bundle", () => {
     const base = repo.sha();
     const head = repo.commit({ "data/size.txt": "2\n" });
     const env = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: work, GITHUB_WORKSPACE: repo.dir, INPUT_COMMAND: "detect", INPUT_BASE: base, INPUT_HEAD: head, INPUT_EVENT: "pull_request", INPUT_ARGS: "--json\n--no-cache" };
-    const run = spawnSync(process.execPath, [join(bundleAlone(), "index.mjs")], { cwd: repo.dir, env, encoding: "utf8", timeout: 60_000 });
+    const run = spawnSync(process.execPath, [actionAlone()], { cwd: repo.dir, env, encoding: "utf8", timeout: 60_000 });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     // Without yaml in the bundle, yamldecode fails and the read becomes a "dynamic" one matching every file.

@@ -16,7 +16,7 @@ export function parseCommandArgs<T extends Options>(command: string, argv: strin
   try {
     parsed = parse();
   } catch (error) {
-    throw usageError(command, describeParseError(error as NodeJS.ErrnoException, all), help);
+    throw usageError(command, describeParseError(error as NodeJS.ErrnoException, all, argv), help);
   }
   if ((parsed.values as { help?: boolean }).help) throw new HelpRequested(commandHelp(command, help), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
   return parsed;
@@ -28,15 +28,21 @@ export function usageError(command: string, message: string, help: string): Gant
   return new GantryError("USAGE", message, { hint: `${usage}\n  see \`gantry help ${command}\``, exitCode: 2 });
 }
 
-function describeParseError(error: NodeJS.ErrnoException, options: Options): string {
-  const quoted = /'(-{1,2}[^' =]+)/.exec(error.message)?.[1];
+function describeParseError(error: NodeJS.ErrnoException, options: Options, argv: readonly string[]): string {
+  // Node quotes the option: '--bsae', '-x', or '-h, --help' (the short and long names of a known one).
+  const quoted = /'(-{1,2}[^' =,]+)/.exec(error.message)?.[1];
   const flag = quoted?.replace(/^-+/, "");
   const spelled = (name: string) => (options[name]?.type === "string" ? `--${name} VALUE` : `--${name}`);
   if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== undefined) {
-    const known = Object.keys(options);
-    const names = quoted!.startsWith("--") ? known : Object.values(options).flatMap((option) => (option.short ? [option.short] : [])).concat(known);
-    const suggestion = formatDidYouMean(flag, names, (name) => spelled(name));
-    return `unknown option ${quoted}${suggestion ? `: ${suggestion}` : ""}`;
+    if (quoted!.startsWith("--")) {
+      const suggestion = formatDidYouMean(flag, Object.keys(options), spelled);
+      return `unknown option ${quoted}${suggestion ? `: ${suggestion}` : ""}`;
+    }
+    // One dash: Node names one letter of the word. OpenTofu's habit (`-json`, `-out=FILE`) is a long option.
+    const word = argv.find((arg) => /^-[^-]/.test(arg) && arg.slice(1).includes(flag))?.replace(/=.*$/, "") ?? quoted!;
+    const name = word.slice(1);
+    const suggestion = Object.hasOwn(options, name) ? `did you mean ${spelled(name)}?` : name.length > 1 ? formatDidYouMean(name, Object.keys(options), spelled) : undefined;
+    return `unknown option ${word}${suggestion ? `: ${suggestion}` : ""}`;
   }
   if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag !== undefined) {
     const name = Object.entries(options).find(([long, option]) => long === flag || option.short === flag)?.[0] ?? flag;

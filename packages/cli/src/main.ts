@@ -46,8 +46,12 @@ ${lines.join("\n")}
 }
 
 function unknownCommand(name: string, io: CliIO): number {
-  const suggestion = formatDidYouMean(name, Object.keys(commands), (candidate) => `'gantry ${candidate}'`);
-  io.stderr.write(`gantry: unknown command '${name}'${suggestion ? `: ${suggestion}` : ""}\n  see \`gantry --help\` for the commands\n`);
+  // Before the command, only `--help` and `--version` are options (`gantry --verison`).
+  const option = name.startsWith("-");
+  const typed = option ? name.replace(/^-+/, "--") : name;
+  const candidates = option ? ["--help", "--version"] : Object.keys(commands);
+  const suggestion = candidates.includes(typed) ? `did you mean 'gantry ${typed}'?` : formatDidYouMean(typed, candidates, (candidate) => `'gantry ${candidate}'`);
+  io.stderr.write(`gantry: unknown ${option ? "option" : "command"} '${name}'${suggestion ? `: ${suggestion}` : ""}\n  see \`gantry --help\` for the commands\n`);
   return USAGE_EXIT_CODE;
 }
 

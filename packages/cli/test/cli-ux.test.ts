@@ -37,6 +37,32 @@ describe("the gantry command line", () => {
     }
   });
 
+  it("reads OpenTofu's one-dash habit (-json) as the option meant, and suggests nothing for a stray letter", async () => {
+    expect((await gantry("plan", "-json")).stderr).toContain("unknown option -json: did you mean --json?");
+    expect((await gantry("plan", "-bsae=x")).stderr).toContain("unknown option -bsae: did you mean --base VALUE?");
+    const letter = await gantry("plan", "-x");
+    expect(letter.exitCode).toBe(2);
+    expect(letter.stderr).toContain("unknown option -x\n");
+    expect(letter.stderr).not.toContain("did you mean");
+    // Node names `-h, --help` together; the message names the option once.
+    expect((await gantry("dispatch", "--help=1")).stderr).toContain("error [USAGE]: --help takes no value\n");
+  });
+
+  it("suggests the subcommand and the top-level option meant", async () => {
+    expect((await gantry("record", "shwo")).stderr).toContain("unknown record subcommand 'shwo': did you mean 'gantry record show'?");
+    expect((await gantry("record")).stderr).toContain("name the subcommand: show or mark");
+    expect((await gantry("--verison")).stderr).toContain("unknown option '--verison': did you mean 'gantry --version'?");
+    expect((await gantry("-version")).stderr).toContain("did you mean 'gantry --version'?");
+  });
+
+  it("takes --json on every command that reports", async () => {
+    const reporting = ["detect", "plan", "execute", "run", "record", "dispatch", "report", "init", "doctor"];
+    // completion prints a script; iam trust-policy prints the policy (JSON already), iam lint takes --json.
+    expect(Object.keys(commands).filter((name) => !reporting.includes(name)).sort()).toEqual(["completion", "iam"]);
+    for (const name of reporting) expect((await gantry("help", name)).stdout, name).toMatch(/\n {2}--json +/);
+    expect((await gantry("help", "iam", "lint")).stdout).toContain("gantry iam lint FILE [--role plan|apply] [--json]");
+  });
+
   it("says which value is missing or unexpected", async () => {
     const missing = await gantry("plan", "--repo");
     expect(missing.stderr).toContain("--repo needs a value (--repo VALUE)");

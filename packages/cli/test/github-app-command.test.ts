@@ -4,9 +4,12 @@
  * repository and permission of its role.
  */
 import { generateKeyPairSync } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planDocumentSchema } from "@gantry/classifier";
 import { startGitHubEmulator, type GitHubAppSpec } from "@gantry/testkit";
-import { gantry, pullRequestFixture } from "./report-fixtures.js";
+import { executeDryRun, gantry, pullRequestFixture, readJson } from "./report-fixtures.js";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const app: GitHubAppSpec = {
@@ -48,6 +51,29 @@ describe("gantry with a GitHub App", () => {
     expect(run.stderr).toContain("created the report comment on acme/infrastructure-live#3");
     expect(github.comments("acme", "infrastructure-live", 3).map((comment) => comment.author)).toEqual(["gantry-acme[bot]"]);
     expect(new Set(github.installationTokens.map((minted) => JSON.stringify([minted.repositories, minted.permissions])))).toEqual(new Set([JSON.stringify([["acme/infrastructure-live"], { pull_requests: "write" }])]));
+    expect(github.violations).toEqual([]);
+  });
+
+  it("report --publish-merged-pr --open-issue-on-failure: the comment and the issue, with a token adding issues: write", async () => {
+    // The pull request's change pushed to main; its apply is refused by the guards (main does not hold it): a failed job.
+    const planned = await gantry(fixture.repo.dir, {}, "plan", "--base", fixture.base, "--head", fixture.head, "--event", "push", "--branch", "main", "--json");
+    const pushPlan = join(fixture.work, "app-push-plan.json");
+    writeFileSync(pushPlan, planned.stdout);
+    const pushDocument = planDocumentSchema.parse(readJson(pushPlan));
+    const apply = pushDocument.jobs.find((job) => job.action === "apply")!;
+    const failed = await executeDryRun(fixture.repo.dir, fixture.work, pushDocument, apply.id, { name: "app-failed-apply" });
+    expect(failed.exitCode).not.toBe(0);
+    const withIssues: GitHubAppSpec = { ...app, installations: app.installations.map((installation) => ({ ...installation, permissions: { ...installation.permissions, issues: "write" } })) };
+    await using github = await startGitHubEmulator({
+      tokens: [],
+      apps: [withIssues],
+      repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head, state: "closed", merged: true }] }],
+    });
+    const run = await gantry(fixture.work, { ...appEnv, GITHUB_API_URL: github.url }, "report", "--plan", pushPlan, "--results", failed.file, "--publish-merged-pr", "--open-issue-on-failure", "--repository", "acme/infrastructure-live");
+    expect(run.exitCode).toBe(30);
+    expect(run.stderr).toMatch(/created the failed-apply issue acme\/infrastructure-live#8/);
+    expect(github.issues("acme", "infrastructure-live").map((issue) => issue.number)).toEqual([8]);
+    expect(new Set(github.installationTokens.map((minted) => JSON.stringify([minted.repositories, minted.permissions])))).toEqual(new Set([JSON.stringify([["acme/infrastructure-live"], { pull_requests: "write", issues: "write" }])]));
     expect(github.violations).toEqual([]);
   });
 

@@ -71,6 +71,11 @@ describe("gantry report", () => {
     expect(text).toContain("EXEC_TOOL_NOT_FOUND");
     expect(text).toMatch(new RegExp(`job ${destroyJobId} \\(plan-destroy, default\\): skipped`));
     expect(text).toContain(`job ${planJobId} did not succeed`);
+    // --json: the same roll-up as a gantry/v1 RunReport document, as `--format json` prints it.
+    const json = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--json");
+    expect(json.exitCode).toBe(30);
+    expect(json.stdout).toBe((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--format", "json")).stdout);
+    expect(JSON.parse(json.stdout)).toMatchObject({ apiVersion: "gantry/v1", kind: "RunReport" });
   });
 
   it("reports a job with no result and no failed need as not started (results found in a directory)", async () => {

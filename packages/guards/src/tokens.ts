@@ -10,8 +10,9 @@
  *   push, for the apply report) and listing, creating and editing issue comments on a pull
  *   request. GitHub accepts `issues: write` OR `pull_requests: write` for comments on a pull request, and
  *   `pull_requests: write` also covers reading the pull request, so it is the one permission needed. Gantry
- *   opens no pull requests and pushes nothing, so no `contents` and no `issues` permission (only the opt-in
- *   `gantry report --open-issue-on-failure` needs `issues: write` as well).
+ *   opens no pull requests and pushes nothing, so no `contents` permission. Only the opt-in
+ *   `--open-issue-on-failure` (of `gantry run` and `gantry report`) opens issues, and needs `issues: write`
+ *   as well (`optInPermissions`).
  * - dispatch: `workflow_dispatch`, listing, reading and cancelling runs (`actions: write`, which includes read).
  */
 export const TOKEN_SETTINGS = {
@@ -30,6 +31,8 @@ export const TOKEN_SETTINGS = {
     usedFor: "reading pull requests and writing Gantry's report comments on infrastructure-live",
     classicScopes: ["repo"],
     fineGrainedPermissions: { pull_requests: "write" },
+    optInPermissions: { issues: "write" },
+    optInFineGrained: "Issues: read and write (for --open-issue-on-failure)",
     repositories: "infrastructure-live only",
     fineGrained: "Pull requests: read and write on the infrastructure repository only",
   },
@@ -56,6 +59,9 @@ export interface TokenRequirement {
   readonly classicScopes: readonly string[];
   /** The fine-grained repository permissions it needs (metadata: read is always granted). */
   readonly fineGrainedPermissions: Readonly<Record<string, "read" | "write">>;
+  /** What an opt-in call adds to `fineGrainedPermissions`, and in words with the flag that makes it. */
+  readonly optInPermissions?: Readonly<Record<string, "read" | "write">>;
+  readonly optInFineGrained?: string;
   /** Which repositories a fine-grained token should have selected. */
   readonly repositories: string;
   /** `fineGrainedPermissions` and `repositories` in words, for messages. */
@@ -65,12 +71,16 @@ export interface TokenRequirement {
 export type TokenPurpose = keyof typeof TOKEN_SETTINGS;
 
 /**
- * What a GitHub App standing in for the three tokens needs installed: their repository permissions together
- * (each call still gets a token narrowed to its own role's). Metadata: read is always granted.
+ * What a GitHub App standing in for the three tokens needs installed: their repository permissions together,
+ * opt-in ones included (`gantry init`'s apply workflow opens an issue when a deployment fails; each call still
+ * gets a token narrowed to its own role's). Metadata: read is always granted.
  */
 export const GITHUB_APP_PERMISSIONS: Readonly<Record<string, "read" | "write">> = Object.assign(
   {},
-  ...(Object.keys(TOKEN_SETTINGS) as TokenPurpose[]).map((purpose) => TOKEN_SETTINGS[purpose].fineGrainedPermissions),
+  ...(Object.keys(TOKEN_SETTINGS) as TokenPurpose[]).flatMap((purpose) => {
+    const setting: TokenRequirement = TOKEN_SETTINGS[purpose];
+    return [setting.fineGrainedPermissions, setting.optInPermissions ?? {}];
+  }),
 );
 
 /** The token for one purpose, or undefined. There is deliberately no fallback to another purpose's token. */

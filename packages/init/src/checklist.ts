@@ -3,7 +3,7 @@
  * settings: `GANTRY_SETUP.md` in the pipelines repository, also printed when init finishes. The GitHub API
  * calls are data (`githubSetupRequests`) so a test checks each body against GitHub's published description.
  */
-import { APPLY_WORKFLOW, GITHUB_APP_PERMISSIONS, PLAN_WORKFLOW, TOKEN_SETTINGS, type TokenPurpose } from "@gantry/guards";
+import { APPLY_WORKFLOW, GITHUB_APP_PERMISSIONS, PLAN_WORKFLOW, TOKEN_SETTINGS, type TokenRequirement } from "@gantry/guards";
 import { IAM_DIRECTORY, MANAGED_POLICIES } from "./iam.js";
 import { LIVE_PLAN_CHECK } from "./live-workflows.js";
 import { header, repositoryName, type GeneratedFile } from "./render-shared.js";
@@ -91,24 +91,40 @@ done
 \`\`\`
 
 Anyone who can push a branch to ${live} can read that repository's secrets, as with tokens: give the App
-nothing beyond the permissions above. In ${pipelines} the key only mints the checkout's read token (one hour);
-an apply that runs longer has its later jobs refused by the guards' fetch (exit 40) and deployed by the next run.`;
+nothing beyond the permissions above (issues: write only lets \`${APPLY_WORKFLOW}\` open an issue when a deployment
+failed). In ${pipelines} the key only mints one-hour tokens: the checkout's (contents: read) and the apply
+report's (pull requests and issues: write, on ${live}). An apply that runs longer has its later jobs refused by
+the guards' fetch (exit 40) and deployed by the next run, and its report is not commented (a warning).`;
   }
-  const rows = (Object.keys(TOKEN_SETTINGS) as TokenPurpose[]).map((purpose) => {
-    const setting = TOKEN_SETTINGS[purpose];
-    const where = purpose === "code-read" ? pipelines : live;
-    return `| \`${setting.variable}\` | ${where} | ${setting.fineGrained} | ${setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines)} |`;
-  });
-  return `## 3. Three fine-grained tokens (of a machine user), each with the least rights
+  const codeRead = TOKEN_SETTINGS["code-read"];
+  const dispatch = TOKEN_SETTINGS.dispatch;
+  const infraLive = TOKEN_SETTINGS["infra-live-write"];
+  const repositories = (setting: TokenRequirement) => setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines);
+  // The repositories column says where; the permissions column only what.
+  const permissions = (setting: TokenRequirement) => setting.fineGrained.replace(/ on .*/, "");
+  const secrets: { setting: TokenRequirement; in: string; for: string; permissions: string }[] = [
+    { setting: codeRead, in: pipelines, for: `checking out ${live}; the guards' fetch of ${settings.deployBranch}`, permissions: permissions(codeRead) },
+    { setting: dispatch, in: live, for: `\`gantry dispatch\` to ${PLAN_WORKFLOW} and ${APPLY_WORKFLOW}; downloading the plans' results`, permissions: permissions(dispatch) },
+    { setting: infraLive, in: live, for: "the plan report on each pull request", permissions: permissions(infraLive) },
+    {
+      setting: infraLive,
+      in: pipelines,
+      for: `${APPLY_WORKFLOW}: the apply report on each merged pull request, an issue when a deployment failed`,
+      permissions: `${permissions(infraLive)}, ${infraLive.optInFineGrained}`,
+    },
+  ];
+  const rows = secrets.map((secret) => `| \`${secret.setting.variable}\` | ${secret.in} | ${secret.for} | ${secret.permissions} | ${repositories(secret.setting)} |`);
+  return `## 3. Fine-grained tokens (of a machine user), each with the least rights
 
-| secret | in | permissions | repositories |
-| --- | --- | --- | --- |
+| secret | in | used for | permissions | repositories |
+| --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
+The two \`${infraLive.variable}\` secrets are two tokens: any workflow of a branch of ${live} can read that
+repository's secrets, so its token cannot open issues.
+
 \`\`\`sh
-gh secret set ${TOKEN_SETTINGS["code-read"].variable} --repo ${pipelines}
-gh secret set ${TOKEN_SETTINGS.dispatch.variable} --repo ${live}
-gh secret set ${TOKEN_SETTINGS["infra-live-write"].variable} --repo ${live}
+${secrets.map((secret) => `gh secret set ${secret.setting.variable} --repo ${secret.in}`).join("\n")}
 \`\`\`
 
 Or use a GitHub App instead: \`gantry init ... --github-app\`.`;

@@ -27,7 +27,7 @@ function pullRequestWorkflow(settings: InitSettings): string {
   const headSha = "${{ github.event.pull_request.head.sha }}";
   const pullNumber = "${{ github.event.pull_request.number }}";
   const resultsToken = settings.githubApp
-    ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permission: "permission-actions: read" })
+    ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permissions: { actions: "read" } })
     : "";
   const ghToken = settings.githubApp ? "${{ steps.results-token.outputs.token }}" : `\${{ secrets.${dispatchToken} }}`;
   return `${header(settings, "#", [

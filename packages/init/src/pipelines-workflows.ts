@@ -13,6 +13,7 @@ import { appTokenStep, argsBlock, gantryUses, header, repositoryName, type Gener
 import type { InitSettings } from "./settings.js";
 
 const codeReadToken = TOKEN_SETTINGS["code-read"].variable;
+const infraLiveWrite = TOKEN_SETTINGS["infra-live-write"];
 
 /** The pipelines side's own settings, written out: a copy of the workflow elsewhere must not trust itself. */
 function trustedSettings(settings: InitSettings, role: "plan" | "apply"): string {
@@ -28,7 +29,7 @@ function trustedSettings(settings: InitSettings, role: "plan" | "apply"): string
 /** Steps giving access to infrastructure-live's code: a token step (GitHub App), then the checkout. */
 function checkoutLive(settings: InitSettings, ref: string): { steps: string; token: string } {
   const tokenStep = settings.githubApp
-    ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permission: "permission-contents: read" })
+    ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permissions: TOKEN_SETTINGS["code-read"].fineGrainedPermissions })
     : "";
   const token = settings.githubApp ? "${{ steps.code-read.outputs.token }}" : `\${{ secrets.${codeReadToken} }}`;
   const steps = `${tokenStep}      - name: Check out infrastructure-live
@@ -112,8 +113,25 @@ ${argsBlock(["--repo=infrastructure-live", "--workflow-role=plan", "--result=res
 `;
 }
 
+/**
+ * The credential `gantry run --publish-merged-prs --open-issue-on-failure` uses on infrastructure-live: the
+ * secret of that name, or a token the App mints for that repository with those two permissions only (the
+ * App's key never reaches the step that runs terragrunt).
+ */
+function reportToken(settings: InitSettings): { step: string; token: string } {
+  if (!settings.githubApp) return { step: "", token: `\${{ secrets.${infraLiveWrite.variable} }}` };
+  const step = appTokenStep({
+    id: "infra-live-write",
+    name: "A token to report on infrastructure-live's merged pull requests (one hour, pull requests and issues write)",
+    repository: settings.live,
+    permissions: { ...infraLiveWrite.fineGrainedPermissions, ...infraLiveWrite.optInPermissions },
+  });
+  return { step, token: "${{ steps.infra-live-write.outputs.token }}" };
+}
+
 function applyWorkflow(settings: InitSettings): string {
   const live = checkoutLive(settings, settings.deployBranch);
+  const report = reportToken(settings);
   const recordRemote = `https://github.com/${repositoryName(settings.pipelines)}.git`;
   return `${header(settings, "#", [
     "",
@@ -152,18 +170,22 @@ jobs:
     environment: ${settings.applyEnvironment}
     timeout-minutes: 120
     steps:
-${live.steps}      - name: Deploy from the deployment record to the deploy branch's tip
+${live.steps}${report.step}      - name: Deploy from the deployment record to the deploy branch's tip
         uses: ${gantryUses(settings)}
         env:
           # Fetches the deploy branch (the guards' and the range's); the tools never see it.
           ${codeReadToken}: ${live.token}
           # Reads and writes the record's ref in this repository.
           GANTRY_RECORD_TOKEN: \${{ github.token }}
+          # The report on every pull request merged in the deployed range, and an issue when a job failed
+          # (pull requests and issues write on infrastructure-live only); the tools never see it.
+          ${infraLiveWrite.variable}: ${report.token}
         with:
           command: run
           repo: infrastructure-live
           event: push
           branch: ${settings.deployBranch}
+${argsBlock(["--publish-merged-prs", "--open-issue-on-failure", `--repository=${repositoryName(settings.live)}`], "          ")}
 `;
 }
 

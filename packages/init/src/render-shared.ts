@@ -41,10 +41,12 @@ export function argsBlock(args: readonly string[], indent: string): string {
 }
 
 /**
- * A step minting a GitHub App installation token (actions/create-github-app-token) for one repository and one
- * permission, for what Gantry does not call itself (a checkout, `gh`); its output is `steps.<id>.outputs.token`.
+ * A step minting a GitHub App installation token (actions/create-github-app-token) for one repository and the
+ * permissions given, for what must not hold the App's key (a checkout, `gh`, a step that runs terragrunt); its
+ * output is `steps.<id>.outputs.token`.
  */
-export function appTokenStep(step: { id: string; name: string; if?: string; repository: Repository; permission: string }): string {
+export function appTokenStep(step: { id: string; name: string; if?: string; repository: Repository; permissions: Readonly<Record<string, "read" | "write">> }): string {
+  const permissions = Object.entries(step.permissions).map(([name, level]) => `          permission-${name.replaceAll("_", "-")}: ${level}`);
   return `      - name: ${step.name}
         id: ${step.id}
 ${step.if ? `        if: ${step.if}\n` : ""}        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}
@@ -53,6 +55,6 @@ ${step.if ? `        if: ${step.if}\n` : ""}        uses: ${usesLine(ACTION_PINS
           private-key: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}
           owner: ${step.repository.owner}
           repositories: ${step.repository.name}
-          ${step.permission}
+${permissions.join("\n")}
 `;
 }

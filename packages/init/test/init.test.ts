@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { configJsonSchema, parseConfigFiles } from "@gantry/classifier";
 import { evaluate, parseHcl, type Expression, type HclValue } from "@gantry/hcl";
+import { GITHUB_APP_PERMISSIONS, TOKEN_SETTINGS } from "@gantry/guards";
 import { validateGitHubRequest } from "@gantry/testkit";
 import {
   applyInit,
@@ -110,6 +111,35 @@ describe("gantry init's files", () => {
           expect(step.uses, `${name} ${file.path}`).toMatch(/^gantry-iac\/gantry@/);
           expect(["dispatch", "report"], `${name} ${file.path}`).toContain(step.with?.command);
         }
+      }
+    }
+  });
+
+  it("have apply.yml report each deployment on infrastructure-live's merged pull requests, with a token for that alone", () => {
+    const variable = TOKEN_SETTINGS["infra-live-write"].variable;
+    for (const [name, settings] of Object.entries(variants)) {
+      const rendered = renderInit(settings);
+      const apply = parse(rendered.pipelines.find((file) => file.path === ".github/workflows/apply.yml")!.content) as { jobs: Record<string, { steps: { id?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[] }> };
+      const steps = Object.values(apply.jobs).flatMap((job) => job.steps);
+      const deploy = steps.find((step) => step.with?.command === "run")!;
+      expect(deploy.with?.args?.split("\n").filter(Boolean), name).toEqual(["--publish-merged-prs", "--open-issue-on-failure", "--repository=acme/infrastructure-live"]);
+      if (!settings.githubApp) {
+        expect(deploy.env?.[variable], name).toBe(`\${{ secrets.${variable} }}`);
+      } else {
+        // The App's key mints a token for infrastructure-live alone, with the two permissions the reports need.
+        const mint = steps.find((step) => step.id === "infra-live-write")!;
+        expect(mint.with, name).toMatchObject({ owner: "acme", repositories: "infrastructure-live", "permission-pull-requests": "write", "permission-issues": "write" });
+        expect(Object.keys(mint.with!).filter((key) => key.startsWith("permission-")), name).toEqual(["permission-pull-requests", "permission-issues"]);
+        expect(deploy.env?.[variable], name).toBe("${{ steps.infra-live-write.outputs.token }}");
+        expect(GITHUB_APP_PERMISSIONS, name).toMatchObject({ pull_requests: "write", issues: "write" });
+      }
+      // The checklist names that token, where it goes and what it may do.
+      const checklist = rendered.pipelines.find((file) => file.path === "GANTRY_SETUP.md")!.content;
+      if (!settings.githubApp) {
+        expect(checklist, name).toContain(`| \`${variable}\` | acme/infrastructure-pipelines | apply.yml: the apply report on each merged pull request, an issue when a deployment failed | Pull requests: read and write, Issues: read and write (for --open-issue-on-failure) | acme/infrastructure-live only |`);
+        expect(checklist, name).toContain(`gh secret set ${variable} --repo acme/infrastructure-pipelines`);
+      } else {
+        expect(checklist, name).toContain("issues: write");
       }
     }
   });

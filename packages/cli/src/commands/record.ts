@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { commitOnDeployBranch, initialRecord, type DeploymentRecord } from "@gantry/dispatcher";
-import { GantryError } from "@gantry/errors";
-import { parseCommandArgs, requireOption } from "../args.js";
+import { formatDidYouMean, GantryError } from "@gantry/errors";
+import { parseCommandArgs, requireOption, usageError } from "../args.js";
 import { deploymentRecordSetting, recordOptions, recordOptionsHelp } from "../deployment-record.js";
 import type { Command } from "../io.js";
 
@@ -39,9 +39,12 @@ export const command: Command = async (argv, io) => {
     help,
   );
   const action = positionals[0];
-  if (positionals.length !== 1 || (action !== "show" && action !== "mark")) {
-    throw new GantryError("USAGE", `gantry record takes show or mark, not '${positionals.join(" ")}'`, { hint: "see `gantry record --help`", exitCode: 2 });
+  if (action === undefined) throw usageError("record", "name the subcommand: show or mark", help);
+  if (action !== "show" && action !== "mark") {
+    const suggestion = formatDidYouMean(action, ["show", "mark"], (name) => `'gantry record ${name}'`);
+    throw usageError("record", `unknown record subcommand '${action}'${suggestion ? `: ${suggestion}` : ""}`, help);
   }
+  if (positionals.length > 1) throw usageError("record", `gantry record ${action} takes no further arguments, not '${positionals.slice(1).join(" ")}'`, help);
   const repo = resolve(io.cwd, values.repo ?? ".");
   const setting = await deploymentRecordSetting(repo, values, io.env);
   const current = await setting.store.read();

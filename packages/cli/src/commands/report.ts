@@ -25,7 +25,7 @@ import { TOKEN_SETTINGS } from "@gantry/guards";
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 
-const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json] [--output FILE]
+const help = `usage: gantry report --plan PLAN.json --results FILE|DIR... [--format markdown|text|json | --json] [--output FILE]
                      [--publish-pr N | --publish-merged-pr [--open-issue-on-failure]] [--repository OWNER/REPO]
        gantry report --error ERROR.json --head SHA [--event pull_request|push] [--publish-pr N] ...
 
@@ -44,6 +44,7 @@ infrastructure changed.
                        arguments are results too (\`--results results/*.json\`); a directory is searched for
                        *.json files
   --format FORMAT      markdown (the pull-request comment, default), text, or json (a gantry/v1 RunReport)
+  --json               same as --format json
   --output FILE        write the report to FILE instead of stdout; inside GitHub Actions, failed units
                        are then also printed as annotations (::error file=…,line=…) on stdout
   --publish-pr N       publish the markdown report as the comment of pull request N (one comment per head
@@ -140,6 +141,7 @@ export const command: Command = async (argv, io) => {
       event: { type: "string" },
       results: { type: "string", multiple: true },
       format: { type: "string" },
+      json: { type: "boolean" },
       output: { type: "string" },
       "publish-pr": { type: "string" },
       "publish-merged-pr": { type: "boolean" },
@@ -158,7 +160,7 @@ export const command: Command = async (argv, io) => {
     throw new GantryError("USAGE", "--head and --event go with --error", { hint: "a plan document names its own head and event", exitCode: 2 });
   }
   const planFile = values.error === undefined ? resolve(io.cwd, requireOption("report", values.plan, "plan")) : undefined;
-  const format = values.format ?? "markdown";
+  const format = values.json ? "json" : (values.format ?? "markdown");
   if (format !== "markdown" && format !== "text" && format !== "json") {
     throw new GantryError("USAGE", `--format must be markdown, text or json, not '${format}'`, { hint: "see `gantry report --help`", exitCode: 2 });
   }
@@ -176,7 +178,7 @@ export const command: Command = async (argv, io) => {
   const publishing = pullNumber !== undefined || publishMerged;
   const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : undefined;
   // Checked before anything is rendered, so a missing token fails fast; only this token is ever read here.
-  const credential = publishing ? githubCredentialFor(io.env, "infra-live-write") : undefined;
+  const credential = publishing ? githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true }) : undefined;
   if (publishing && credential === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {

@@ -224,7 +224,7 @@ async function publishingTarget(
   if (event !== "push") {
     throw new GantryError("USAGE", "--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`", exitCode: 2 });
   }
-  const credential = githubCredentialFor(io.env, "infra-live-write");
+  const credential = githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true });
   if (credential === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `--publish-merged-prs needs ${setting.variable}, which is not set`, {

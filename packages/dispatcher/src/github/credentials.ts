@@ -2,9 +2,10 @@
  * Which GitHub credential a Gantry role uses, from the environment: the role's own token when it is set
  * (`GANTRY_DISPATCH_TOKEN`, ...: it wins, and no role ever falls back to another role's token), else the
  * GitHub App (`GANTRY_GITHUB_APP_ID`, `GANTRY_GITHUB_APP_PRIVATE_KEY`, optionally
- * `GANTRY_GITHUB_APP_INSTALLATION_ID`), narrowed to that role's permissions (`TOKEN_SETTINGS`).
+ * `GANTRY_GITHUB_APP_INSTALLATION_ID`), narrowed to that role's permissions (`TOKEN_SETTINGS`), with its opt-in
+ * ones when the command was asked for an opt-in call (`--open-issue-on-failure`: `issues: write`).
  */
-import { readToken, TOKEN_SETTINGS, type TokenPurpose } from "@gantry/guards";
+import { readToken, TOKEN_SETTINGS, type TokenPurpose, type TokenRequirement } from "@gantry/guards";
 import type { GitHubCredential } from "./app-auth.js";
 import { githubError } from "./errors.js";
 
@@ -36,11 +37,12 @@ export function githubAppFromEnvironment(env: Readonly<Record<string, string | u
   return { appId, privateKey, ...(installation !== undefined ? { installationId: Number(installation) } : {}) };
 }
 
-export function githubCredentialFor(env: Readonly<Record<string, string | undefined>>, role: TokenPurpose): RoleCredential | undefined {
-  const setting = TOKEN_SETTINGS[role];
+export function githubCredentialFor(env: Readonly<Record<string, string | undefined>>, role: TokenPurpose, options: { optIn?: boolean } = {}): RoleCredential | undefined {
+  const setting: TokenRequirement = TOKEN_SETTINGS[role];
   const token = readToken(env as NodeJS.ProcessEnv, role);
   if (token !== undefined) return { credential: token, name: setting.variable };
   const app = githubAppFromEnvironment(env);
   if (!app) return undefined;
-  return { credential: { ...app, permissions: setting.fineGrainedPermissions }, name: `the GitHub App ${app.appId} (${GITHUB_APP_VARIABLES.appId})` };
+  const permissions = options.optIn ? { ...setting.fineGrainedPermissions, ...setting.optInPermissions } : setting.fineGrainedPermissions;
+  return { credential: { ...app, permissions }, name: `the GitHub App ${app.appId} (${GITHUB_APP_VARIABLES.appId})` };
 }
