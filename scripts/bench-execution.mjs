@@ -10,6 +10,8 @@
  *   `.terragrunt-cache` removed first; cached: the caches of the previous run kept.
  * - terragrunt with JSON plans (`--out-dir --json-out-dir`): the same plans plus Terragrunt's own
  *   `show -json` of each, the work Gantry does on top of a plan (summary, sensitive values).
+ * - terragrunt, then `tofu show -json` of each saved plan in the unit's copy of its module, P at a time: the
+ *   floor of a report that reads every plan, done the way Gantry does it.
  * - gantry: `gantry run --event pull_request --parallelism P` (jobs at once; `parallelism: P` in the
  *   configuration for units inside a job), from the built CLI, end to end (Node start-up, detection,
  *   planning, worktrees, guards, the queue, show -json, reports); cold: Gantry's directory in `.git`
@@ -40,6 +42,7 @@ export async function benchExecution(options) {
     const configurations = [
       ["terragrunt", () => runTerragrunt(options, repo, false)],
       ["terragruntJson", () => runTerragrunt(options, repo, true)],
+      ["terragruntShow", () => runTerragruntThenShow(options, repo)],
       ["gantry", () => runGantry(options, repo, cli.now, size)],
       ...(cli.before ? [["before", () => runGantry(options, repo, cli.before, size)]] : []),
     ];
@@ -75,15 +78,20 @@ function writeRepository(realModuleRepo, dir, environments, parallelism, gitEnv)
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const git = (...args) => execFileSync("git", args, { cwd: dir, env: { ...process.env, ...gitEnv }, encoding: "utf8" }).trim();
+  const write = (files) => {
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+    git("add", "-A");
+  };
   git("init", "-q", "-b", "main");
-  git("commit", "-q", "--allow-empty", "-m", "empty");
+  // The configuration is read from the deploy branch's tip (the trust root), never from the pull request.
+  write({ ".gantry/config.yml": `${fixture.initial[".gantry/config.yml"]}parallelism: ${parallelism}\n` });
+  git("commit", "-q", "-m", "configuration");
   git("checkout", "-q", "-b", "change");
-  const files = { ...fixture.initial, ".gantry/config.yml": `${fixture.initial[".gantry/config.yml"]}parallelism: ${parallelism}\n` };
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  git("add", "-A");
+  const { ".gantry/config.yml": _config, ...units } = fixture.initial;
+  write(units);
   git("commit", "-q", "-m", "every unit: a pull request that plans them all");
   return { dir, units: fixture.units };
 }
@@ -117,6 +125,37 @@ async function runTerragrunt(options, repo, withJson) {
   });
   const succeeded = /Succeeded\s+(\d+)/.exec(outcome.output)?.[1];
   return { ...outcome, ok: outcome.code === 0 && Number(succeeded) === repo.units.length, error: outcome.code === 0 ? `succeeded ${succeeded} of ${repo.units.length}` : outcome.output.slice(-400) };
+}
+
+/**
+ * The floor of a report that reads every plan: terragrunt's plans saved (`--out-dir`), then one
+ * `tofu show -json` of each, in the unit's copy of its module (where its providers are), P at a time: what
+ * Gantry does on top of a plan, without Gantry.
+ */
+async function runTerragruntThenShow(options, repo) {
+  const state = join(options.work, "state-terragrunt");
+  const plans = join(options.work, "tg-plans-show");
+  rmSync(state, { recursive: true, force: true });
+  rmSync(plans, { recursive: true, force: true });
+  const script = `"$TG" run --all --non-interactive --no-color --tf-path "$TOFU" --parallelism "$P" --out-dir "$PLANS" -- plan -input=false -no-color -lock-timeout=60s || exit $?
+declare -A dirs
+while IFS= read -r terraform; do
+  module=\${terraform%/.terraform}; unit=\${module%%/.terragrunt-cache/*}; dirs[\${unit#./}]=$module
+done < <(find . -path ./.git -prune -o -type d -name .terraform -path '*/.terragrunt-cache/*' -print)
+pairs=()
+for unit in "\${!dirs[@]}"; do
+  [ -f "$PLANS/$unit/tfplan.tfplan" ] && pairs+=("\${dirs[$unit]}" "$PLANS/$unit/tfplan.tfplan")
+done
+printf '%s\\0' "\${pairs[@]}" | xargs -0 -n 2 -P "$P" sh -c 'cd "$1" && exec "$TOFU" show -json "$2" > /dev/null' show || exit $?
+echo "shown: $((\${#pairs[@]} / 2))"`;
+  const outcome = await timed("bash", ["-c", script], {
+    cwd: repo.dir,
+    env: toolEnv({ GANTRY_STATE_DIR: state, TF_IN_AUTOMATION: "1", TG_NO_TIPS: "true", CHECKPOINT_DISABLE: "1", TG: options.terragrunt, TOFU: options.tofu, P: String(options.parallelism), PLANS: plans }),
+  });
+  const succeeded = /Succeeded\s+(\d+)/.exec(outcome.output)?.[1];
+  const shown = /shown: (\d+)/.exec(outcome.output)?.[1];
+  const ok = outcome.code === 0 && Number(succeeded) === repo.units.length && Number(shown) === repo.units.length;
+  return { ...outcome, ok, error: `succeeded ${succeeded}, shown ${shown} of ${repo.units.length}: ${outcome.output.slice(-300)}` };
 }
 
 async function runGantry(options, repo, bin, size) {
@@ -191,14 +230,14 @@ export function renderExecutionTable(results, date) {
   out.push(`_Run ${date.toISOString().slice(0, 16).replace("T", " ")} UTC; ${results.tools.terragrunt}, ${results.tools.tofu}; parallelism ${results.parallelism}; median of ${results.reps} runs, the tools interleaved._`);
   out.push("");
   const before = results.before !== null;
-  out.push(`| units | caches | terragrunt run --all plan | + JSON plans (--json-out-dir) | gantry run | gantry / terragrunt | gantry / terragrunt + JSON |${before ? ` before (${results.before}) | before / terragrunt |` : ""}`);
-  out.push(`| ---: | --- | ---: | ---: | ---: | ---: | ---: |${before ? " ---: | ---: |" : ""}`);
+  out.push(`| units | caches | terragrunt run --all plan | + JSON plans (--json-out-dir) | + show -json of each plan (floor) | gantry run | gantry / terragrunt | gantry / terragrunt + JSON | gantry / floor |${before ? ` before (${results.before}) | before / terragrunt |` : ""}`);
+  out.push(`| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${before ? " ---: | ---: |" : ""}`);
   for (const size of results.sizes) {
     for (const mode of ["cold", "cached"]) {
       const row = size[mode];
       const cell = (entry) => (entry ? `${fmt(entry.ms)} (CPU ${fmt(entry.cpuMs)})${entry.ok ? "" : " failed"}` : "—");
       const ratio = (a, b) => (a && b ? `${(a.ms / b.ms).toFixed(2)}x (CPU ${(a.cpuMs / b.cpuMs).toFixed(2)}x)` : "—");
-      out.push(`| ${size.units} | ${mode} | ${cell(row.terragrunt)} | ${cell(row.terragruntJson)} | ${cell(row.gantry)} | **${ratio(row.gantry, row.terragrunt)}** | ${ratio(row.gantry, row.terragruntJson)} |${before ? ` ${cell(row.before)} | ${ratio(row.before, row.terragrunt)} |` : ""}`);
+      out.push(`| ${size.units} | ${mode} | ${cell(row.terragrunt)} | ${cell(row.terragruntJson)} | ${cell(row.terragruntShow)} | ${cell(row.gantry)} | **${ratio(row.gantry, row.terragrunt)}** | ${ratio(row.gantry, row.terragruntJson)} | ${ratio(row.gantry, row.terragruntShow)} |${before ? ` ${cell(row.before)} | ${ratio(row.before, row.terragrunt)} |` : ""}`);
     }
   }
   out.push("");

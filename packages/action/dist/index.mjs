@@ -37258,8 +37258,9 @@ import { join as join4 } from "node:path";
 async function listUnits(options2) {
   return withCommitUnits(
     options2,
-    async ({ units, generated }) => [...units].sort().map((path) => {
-      const from = generated.get(path);
+    async ({ units, generated }) => [...units].sort().map((unit) => {
+      const path = outward(unit);
+      const from = generated.get(unit);
       if (!from) return { path };
       return { path, generatedBy: { stackFile: from.stackFile, from: from.from, ...from.problem ? { problem: from.problem.message } : {} } };
     })
@@ -37267,21 +37268,21 @@ async function listUnits(options2) {
 }
 async function readsOfUnits(options2) {
   return withCommitUnits(options2, async ({ units, generated, snapshot, reader }) => {
-    const present = [...new Set(options2.units)].filter((unit) => units.has(unit)).sort();
+    const present = [...new Set(options2.units.map(inward))].filter((unit) => units.has(unit)).sort();
     const found = /* @__PURE__ */ new Map();
     await analyseCommitUnits(snapshot, present, units, generated, reader, new ParseCache(), (unit, reads) => {
       found.set(unit, {
-        unit,
+        unit: outward(unit),
         exists: true,
         files: [...reads.files.keys()].sort(),
         dirs: [...reads.dirs.keys()].sort(),
         dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
-        dependencies: [...reads.dependencies].sort(),
+        dependencies: [...reads.dependencies].map(outward).sort(),
         problems: [...reads.problems]
       });
     });
     await describeGeneratedOrigins(found, generated, snapshot, reader);
-    return options2.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+    return options2.units.map((unit) => found.get(inward(unit)) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
   });
 }
 async function withCommitUnits(options2, use) {
@@ -37322,6 +37323,7 @@ async function describeGeneratedOrigins(found, generated, snapshot, reader) {
   for (const [blob, content] of await reader.readMany(unread)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
   for (const { report, path, blob } of links) report.generated.symlinks.push({ path, target: snapshot.contents.get(blob) ?? "" });
 }
+var outward, inward;
 var init_unit_reads = __esm({
   "packages/change-detector/src/unit-reads.ts"() {
     "use strict";
@@ -37331,8 +37333,11 @@ var init_unit_reads = __esm({
     init_paths();
     init_fetch();
     init_generate();
+    init_root_unit();
     init_stack_units();
     init_units();
+    outward = (unit) => unit === ROOT_UNIT ? "." : unit;
+    inward = (unit) => unit === "." ? ROOT_UNIT : unit;
   }
 });
 
@@ -47839,6 +47844,7 @@ function checkUnitPathShape(unit, commit) {
     hint: "unit paths in a job are repository-relative directories such as `prod/app`; regenerate the job with `gantry plan`"
   });
   if (unit.length === 0) throw refuse2("the unit path is empty");
+  if (unit === ".") return;
   if (unit.includes("\0")) throw refuse2("the unit path contains a NUL byte");
   if (unit.includes("\\")) throw refuse2("the unit path contains a backslash");
   if (posix9.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
@@ -75305,6 +75311,8 @@ var init_result = __esm({
       error: external_exports.string().nullable().optional(),
       /** What an apply or destroy reported it did ("Apply complete! Resources: …"). */
       applied: appliedCountsSchema.nullable().optional(),
+      /** True when Terragrunt did not run the unit because its `exclude` block excludes it: skipped, not a failure. */
+      excluded: external_exports.boolean().optional(),
       /** True when the tool died or was stopped while applying or destroying: some changes may have been made. */
       mayBePartiallyApplied: external_exports.boolean().optional(),
       /** Errors with a place in the repository (file repository-relative), for annotations. */
@@ -75338,7 +75346,7 @@ var init_result = __esm({
 // packages/executor/src/queue-command.ts
 function checkUnitPaths(units, jobId) {
   units.forEach((unit, index) => {
-    if (!FILTER_SAFE_UNIT.test(unit)) {
+    if (unit !== ROOT_UNIT2 && !FILTER_SAFE_UNIT.test(unit)) {
       throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
         hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)"
       });
@@ -75414,12 +75422,13 @@ function formatCommand(command13, args) {
   const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
   return [command13, ...args].map(quote2).join(" ");
 }
-var FILTER_SAFE_UNIT, SELECTION_FLAG, GANTRY_FLAGS, QUEUE_VARIABLE, common;
+var FILTER_SAFE_UNIT, ROOT_UNIT2, SELECTION_FLAG, GANTRY_FLAGS, QUEUE_VARIABLE, common;
 var init_queue_command = __esm({
   "packages/executor/src/queue-command.ts"() {
     "use strict";
     init_src();
     FILTER_SAFE_UNIT = /^(?!.*\.\.\.)\.?[A-Za-z0-9_][A-Za-z0-9._@+,~-]*(\/\.?[A-Za-z0-9_][A-Za-z0-9._@+,~-]*)*$/;
+    ROOT_UNIT2 = ".";
     SELECTION_FLAG = /^--(filter|filters-file|filter-affected|queue-|units-that-include|modules-that-include|include-dir|exclude-dir|excludes-file|strict-include|include-external|ignore-external|ignore-dependency|graph)/;
     GANTRY_FLAGS = {
       "--non-interactive": false,
@@ -76012,9 +76021,13 @@ var init_unit_recorder = __esm({
 
 // packages/executor/src/run-queue.ts
 import { chmodSync, createWriteStream as createWriteStream2, existsSync as existsSync7, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync4 } from "node:fs";
-import { join as join6 } from "node:path";
+import { basename as basename3, join as join6 } from "node:path";
 function unitFileStem(unit) {
-  return unit.replace(/^\/+|\/+$/g, "").replace(/\//g, "__") || "root";
+  return unit === ROOT_UNIT2 ? "(root)" : unit.replace(/^\/+|\/+$/g, "").replace(/\//g, "__");
+}
+function reportedUnit(name, worktree, rootInJob) {
+  const unit = name.replace(/^\.\//, "");
+  return rootInJob && unit === basename3(worktree) ? ROOT_UNIT2 : unit;
 }
 function readReport(file2) {
   try {
@@ -76165,7 +76178,7 @@ $ ${shown}
   await Promise.all(finishing);
   rmSync4(planDirectory, { recursive: true, force: true });
   const report = readReport(reportFile);
-  const entries = new Map((report ?? []).map((entry) => [entry.Name.replace(/^\.\//, ""), entry]));
+  const entries = new Map((report ?? []).map((entry) => [reportedUnit(entry.Name, worktree, inJob.has(ROOT_UNIT2)), entry]));
   const outside = [...entries.keys()].filter((name) => !inJob.has(name));
   const toolDied = outcome.signal !== null || outcome.spawnError !== null;
   const units = job.units.map((unit) => {
@@ -76189,7 +76202,7 @@ $ ${shown}
       const cause = entry.Cause ? job.units.find((other) => other.split("/").pop() === entry.Cause && other !== unit) ?? entry.Cause : "a unit it depends on";
       return buildResult(unit, "skipped", `${cause} did not succeed`, { logPath: null });
     }
-    if (entry?.Result === "excluded") return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", { logPath: null });
+    if (entry?.Result === "excluded") return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", { logPath: null, excluded: true });
     if (unitRecorder?.startedAt == null) {
       const why = context.signal?.aborted ? "interrupted before start" : toolDied || report === null ? "terragrunt stopped before running it" : "never started";
       return buildResult(unit, "not-started", why, { logPath: null });
@@ -76258,7 +76271,7 @@ var init_run_queue = __esm({
 
 // packages/executor/src/tools.ts
 import { accessSync, constants } from "node:fs";
-import { basename as basename3, delimiter, isAbsolute as isAbsolute4, join as join7, resolve as resolve11 } from "node:path";
+import { basename as basename4, delimiter, isAbsolute as isAbsolute4, join as join7, resolve as resolve11 } from "node:path";
 function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
@@ -76301,7 +76314,7 @@ function find(variables, names, env) {
 function findIacTools(env = process.env) {
   const terragrunt = find(["GANTRY_TERRAGRUNT"], ["terragrunt"], env);
   const tf = find(["GANTRY_TOFU", "TG_TF_PATH"], ["tofu", "terraform"], env);
-  return { terragrunt, tf, tfKind: /terraform/i.test(basename3(tf)) ? "terraform" : "tofu" };
+  return { terragrunt, tf, tfKind: /terraform/i.test(basename4(tf)) ? "terraform" : "tofu" };
 }
 var toolHint;
 var init_tools = __esm({
@@ -76368,7 +76381,7 @@ var init_run_directories = __esm({
 // packages/executor/src/worktree.ts
 import { mkdtempSync as mkdtempSync2, realpathSync, rmSync as rmSync6 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { basename as basename4, join as join9 } from "node:path";
+import { basename as basename5, join as join9 } from "node:path";
 function removeSync(dir, repo, parent) {
   runGitSync(repo, ["worktree", "remove", "--force", dir]);
   rmSync6(parent, { recursive: true, force: true });
@@ -76403,7 +76416,7 @@ async function addWorktree(repo, dir, ref) {
 async function createJobWorktree(repo, ref, label2 = "job") {
   installExitHook2();
   const parent = mkdtempSync2(join9(tmpdir2(), `gantry-${label2.replace(/[^a-z0-9._-]/gi, "-").slice(0, 40)}-`));
-  const dir = join9(realpathSync(parent), basename4(parent));
+  const dir = join9(realpathSync(parent), basename5(parent));
   liveWorktrees.set(dir, { repo, parent });
   try {
     await addWorktree(repo, dir, ref);
@@ -76757,7 +76770,8 @@ async function executeJob(jobInput, options2) {
   remaskLogs([...outcome.units.map((unit) => unit.logPath), join11(runDir, "terragrunt.log")], masker);
   const units = outcome.units;
   return result({
-    status: units.every((u2) => u2.status === "succeeded") && outcome.error === null ? "succeeded" : "failed",
+    // A unit its own `exclude` block leaves out is what the configuration asks for, not a failure.
+    status: units.every((u2) => u2.status === "succeeded" || u2.excluded === true) && outcome.error === null ? "succeeded" : "failed",
     runDir,
     worktree: worktree.dir,
     units,
@@ -78667,7 +78681,7 @@ var iam_exports = {};
 __export(iam_exports, {
   command: () => command9
 });
-import { basename as basename5 } from "node:path";
+import { basename as basename6 } from "node:path";
 function parseRole(value) {
   if (value === void 0) return void 0;
   if (value === "plan" || value === "apply") return value;
@@ -78737,7 +78751,7 @@ async function lint(argv, io) {
   const file2 = positionals[0];
   if (!file2) throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
   const document = await readDocument(file2, trustPolicyDocument, io);
-  const named = parseRole(values.role) ?? (/apply/i.test(basename5(file2)) ? "apply" : /plan/i.test(basename5(file2)) ? "plan" : void 0);
+  const named = parseRole(values.role) ?? (/apply/i.test(basename6(file2)) ? "apply" : /plan/i.test(basename6(file2)) ? "plan" : void 0);
   const role = named ?? inferTrustPolicyRole(document);
   const findings = lintTrustPolicy(document, role, pipelinesRepository ? { pipelinesRepository } : {});
   if (values.json) {

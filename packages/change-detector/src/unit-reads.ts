@@ -13,6 +13,7 @@ import { joinRepo } from "./paths.js";
 import { SourceFetcher } from "./stacks/fetch.js";
 import { generateStacks, type GeneratedUnit } from "./stacks/generate.js";
 import type { StackSource } from "./stacks/source.js";
+import { ROOT_UNIT } from "./root-unit.js";
 import { analyseCommitUnits } from "./stacks/stack-units.js";
 import { STACK_FILE, unitsOfTree } from "./units.js";
 
@@ -54,11 +55,16 @@ export interface GeneratedOrigin {
   symlinks: Array<{ path: string; target: string }>;
 }
 
+/** The root unit is `""` inside detection and `.` in what it returns, as in the detection document. */
+const outward = (unit: string) => (unit === ROOT_UNIT ? "." : unit);
+const inward = (unit: string) => (unit === "." ? ROOT_UNIT : unit);
+
 /** Every unit of a commit, sorted: those committed, and those its stack files generate. */
 export async function listUnits(options: { repo: string; commit: string }): Promise<ListedUnit[]> {
   return withCommitUnits(options, async ({ units, generated }) =>
-    [...units].sort().map((path) => {
-      const from = generated.get(path);
+    [...units].sort().map((unit) => {
+      const path = outward(unit);
+      const from = generated.get(unit);
       if (!from) return { path };
       return { path, generatedBy: { stackFile: from.stackFile, from: from.from, ...(from.problem ? { problem: from.problem.message } : {}) } };
     }),
@@ -67,21 +73,21 @@ export async function listUnits(options: { repo: string; commit: string }): Prom
 
 export async function readsOfUnits(options: { repo: string; commit: string; units: readonly string[] }): Promise<UnitReadsReport[]> {
   return withCommitUnits(options, async ({ units, generated, snapshot, reader }) => {
-    const present = [...new Set(options.units)].filter((unit) => units.has(unit)).sort();
+    const present = [...new Set(options.units.map(inward))].filter((unit) => units.has(unit)).sort();
     const found = new Map<string, UnitReadsReport>();
     await analyseCommitUnits(snapshot, present, units, generated, reader, new ParseCache(), (unit, reads) => {
       found.set(unit, {
-        unit,
+        unit: outward(unit),
         exists: true,
         files: [...reads.files.keys()].sort(),
         dirs: [...reads.dirs.keys()].sort(),
         dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
-        dependencies: [...reads.dependencies].sort(),
+        dependencies: [...reads.dependencies].map(outward).sort(),
         problems: [...reads.problems],
       });
     });
     await describeGeneratedOrigins(found, generated, snapshot, reader);
-    return options.units.map((unit) => found.get(unit) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+    return options.units.map((unit) => found.get(inward(unit)) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
   });
 }
 

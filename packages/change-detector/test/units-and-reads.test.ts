@@ -574,4 +574,18 @@ describe("readsOfUnits", () => {
     expect(app!.dependencies).toEqual(["prod/db"]);
     expect(app!.dynamic).toEqual([expect.objectContaining({ pattern: "**", reason: expect.stringContaining("run_cmd") })]);
   });
+
+  test("names the root unit `.`, as the detection document does, in listings, reads and dependencies", async () => {
+    const { listUnits, readsOfUnits } = await import("../src/index.js");
+    await using repo = createTempGitRepo({
+      "terragrunt.hcl": 'terraform {\n  source = "./modules/network"\n}\n',
+      "modules/network/main.tf": "",
+      "app/terragrunt.hcl": 'dependency "network" {\n  config_path = ".."\n}\n',
+    });
+    expect((await listUnits({ repo: repo.dir, commit: repo.sha() })).map((unit) => unit.path)).toEqual([".", "app"]);
+    const [root, app] = await readsOfUnits({ repo: repo.dir, commit: repo.sha(), units: [".", "app"] });
+    expect(root).toMatchObject({ unit: ".", exists: true, dirs: ["modules/network"] });
+    expect(root!.files).toContain("terragrunt.hcl");
+    expect(app!.dependencies).toEqual(["."]);
+  });
 });

@@ -258,7 +258,8 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   remaskLogs([...outcome.units.map((unit) => unit.logPath), join(runDir, "terragrunt.log")], masker);
   const units = outcome.units;
   return result({
-    status: units.every((u) => u.status === "succeeded") && outcome.error === null ? "succeeded" : "failed",
+    // A unit its own `exclude` block leaves out is what the configuration asks for, not a failure.
+    status: units.every((u) => u.status === "succeeded" || u.excluded === true) && outcome.error === null ? "succeeded" : "failed",
     runDir,
     worktree: worktree.dir,
     units,

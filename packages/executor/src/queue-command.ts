@@ -42,13 +42,15 @@ export interface QueueCommand {
 /**
  * Unit paths Gantry passes to Terragrunt's filter as they are. A path filter is a glob, and `{ } [ ] ( ) ! | = ^`
  * and `...` are filter syntax: a unit named with them would select other units, so it is refused instead. A
- * segment may start with one dot: units generated from stack files live in `.terragrunt-stack`.
+ * segment may start with one dot: units generated from stack files live in `.terragrunt-stack`. The root unit
+ * is `.` (its filter `./.` selects the root directory alone).
  */
 const FILTER_SAFE_UNIT = /^(?!.*\.\.\.)\.?[A-Za-z0-9_][A-Za-z0-9._@+,~-]*(\/\.?[A-Za-z0-9_][A-Za-z0-9._@+,~-]*)*$/;
+export const ROOT_UNIT = ".";
 
 export function checkUnitPaths(units: readonly string[], jobId: string): void {
   units.forEach((unit, index) => {
-    if (!FILTER_SAFE_UNIT.test(unit)) {
+    if (unit !== ROOT_UNIT && !FILTER_SAFE_UNIT.test(unit)) {
       throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
         hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)",
       });

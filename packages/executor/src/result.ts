@@ -83,6 +83,8 @@ export const unitResultSchema = z.object({
   error: z.string().nullable().optional(),
   /** What an apply or destroy reported it did ("Apply complete! Resources: …"). */
   applied: appliedCountsSchema.nullable().optional(),
+  /** True when Terragrunt did not run the unit because its `exclude` block excludes it: skipped, not a failure. */
+  excluded: z.boolean().optional(),
   /** True when the tool died or was stopped while applying or destroying: some changes may have been made. */
   mayBePartiallyApplied: z.boolean().optional(),
   /** Errors with a place in the repository (file repository-relative), for annotations. */

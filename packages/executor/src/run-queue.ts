@@ -9,13 +9,13 @@
  * and maybe partially applied if its apply had begun.
  */
 import { chmodSync, createWriteStream, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { z } from "zod";
 import type { Job } from "@gantry/classifier";
 import type { SecretMasker } from "./masking.js";
 import { emptyPlanSummary, readJsonPlan, type PlanSummary } from "./plan-summary.js";
 import { runProcess } from "./process.js";
-import { formatCommand, jobFlags, queueCommand } from "./queue-command.js";
+import { formatCommand, jobFlags, queueCommand, ROOT_UNIT } from "./queue-command.js";
 import { readAppliedCounts, resourcesInRenderedPlan } from "./rendered-output.js";
 import { jobError, UNIT_ERROR_LIMIT, UNIT_OUTPUT_LIMIT, type JobResult, type UnitResult } from "./result.js";
 import { parseLogLine, queueSignal, sensitiveOutputValues } from "./terragrunt-log.js";
@@ -43,9 +43,21 @@ export interface QueueRunOutcome {
   error: JobResult["error"];
 }
 
-/** `dev/us-east-1/app` -> `dev__us-east-1__app`: one flat, readable file name per unit. */
+/**
+ * `dev/us-east-1/app` -> `dev__us-east-1__app`: one flat, readable file name per unit. The root unit is
+ * `(root)`: no unit path has parentheses, so it meets no other unit's file.
+ */
 export function unitFileStem(unit: string): string {
-  return unit.replace(/^\/+|\/+$/g, "").replace(/\//g, "__") || "root";
+  return unit === ROOT_UNIT ? "(root)" : unit.replace(/^\/+|\/+$/g, "").replace(/\//g, "__");
+}
+
+/**
+ * The unit an entry of Terragrunt's run report is about. The report names units relative to the worktree,
+ * except the root unit: it names the working directory itself by its base name (the worktree's directory).
+ */
+function reportedUnit(name: string, worktree: string, rootInJob: boolean): string {
+  const unit = name.replace(/^\.\//, "");
+  return rootInJob && unit === basename(worktree) ? ROOT_UNIT : unit;
 }
 
 const reportSchema = z.array(
@@ -217,7 +229,7 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
   rmSync(planDirectory, { recursive: true, force: true }); // each saved plan was moved beside its unit's log
 
   const report = readReport(reportFile);
-  const entries = new Map((report ?? []).map((entry) => [entry.Name.replace(/^\.\//, ""), entry]));
+  const entries = new Map((report ?? []).map((entry) => [reportedUnit(entry.Name, worktree, inJob.has(ROOT_UNIT)), entry]));
   const outside = [...entries.keys()].filter((name) => !inJob.has(name));
   const toolDied = outcome.signal !== null || outcome.spawnError !== null;
   const units = job.units.map((unit) => {
@@ -242,7 +254,7 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
       const cause = entry.Cause ? (job.units.find((other) => other.split("/").pop() === entry.Cause && other !== unit) ?? entry.Cause) : "a unit it depends on";
       return buildResult(unit, "skipped", `${cause} did not succeed`, { logPath: null });
     }
-    if (entry?.Result === "excluded") return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", { logPath: null });
+    if (entry?.Result === "excluded") return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", { logPath: null, excluded: true });
     // Not in the report: Terragrunt was stopped, died, or failed before it ran the queue.
     if (unitRecorder?.startedAt == null) {
       const why = context.signal?.aborted ? "interrupted before start" : toolDied || report === null ? "terragrunt stopped before running it" : "never started";

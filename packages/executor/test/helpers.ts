@@ -1,5 +1,5 @@
 /** Shared by the executor's tests: the real tools, the example repository as real git history, jobs. */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -94,4 +94,14 @@ export function worktreeList(repoDir: string): string[] {
 /** Spawns the `gantry` CLI from its TypeScript sources (see support/source-loader.mjs). */
 export function gantryArgs(...args: string[]): string[] {
   return ["--experimental-transform-types", "--no-warnings", "--import", join(root, "packages/executor/test/support/source-loader.mjs"), join(root, "packages/cli/src/bin.ts"), ...args];
+}
+
+/** Runs `gantry ARGS --repo DIR` from its sources, outside GitHub Actions, with the pinned tools and a state directory. */
+export function runGantryCli(repoDir: string, stateDir: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, gantryArgs(...args, "--repo", repoDir), {
+    cwd: repoDir,
+    env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: stateDir, GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "" },
+    encoding: "utf8",
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GantryError } from "@gantry/errors";
 import { checkQueueFlags, checkUnitPaths, jobFlags, queueCommand, queueEnvironment } from "../src/queue-command.js";
+import { unitFileStem } from "../src/run-queue.js";
 import { parseLogLine, queueSignal, sensitiveOutputValues } from "../src/terragrunt-log.js";
 
 const tools = { terragrunt: "/bin/terragrunt", tf: "/bin/tofu", tfKind: "tofu" as const };
@@ -38,6 +39,13 @@ describe("the queue command", () => {
       expect(GantryError.isInstance(error) && error.code === "EXEC_UNIT_PATH_UNSUPPORTED" && error.exitCode === 33 && error.message.includes('units[1]')).toBe(true);
     }
     expect(() => checkUnitPaths(["dev/us-east-1/app_v2.0", "prod/a@b+c,d~e-f", "live/prod/.terragrunt-stack/app"], "plan-dev")).not.toThrow();
+  });
+
+  it("runs the root unit (`.`) with the filter that selects the root directory alone, and keeps its files apart", () => {
+    expect(() => checkUnitPaths([".", "app"], "apply-default")).not.toThrow();
+    const command = queueCommand({ action: "apply", units: [".", "app"], worktree: "/w", tools, flags: [], parallelism: 1, reportFile: "/r", planDirectory: "/p" });
+    expect(command.args.join(" ")).toContain("--filter ./. --filter ./app --");
+    expect([".", "app", "dev/app"].map(unitFileStem)).toEqual(["(root)", "app", "dev__app"]);
   });
 });
 

@@ -6,14 +6,13 @@
  * first. In-process: the minimal guard, a source that cannot be fetched, and generated directories committed
  * by hand.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planChange } from "@gantry/classifier";
 import { createTempGitRepo, type FileMap, type TempGitRepo } from "@gantry/testkit";
 import { checkJobMinimal, executeJob } from "../src/index.js";
-import { gantryArgs, iacToolsEnv, makeJob, stateResources, worktreeList } from "./helpers.js";
+import { iacToolsEnv, makeJob, runGantryCli, stateResources, worktreeList } from "./helpers.js";
 
 const include = 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n';
 
@@ -50,14 +49,7 @@ function liveRepository(): TempGitRepo {
 const PROD = "live/prod/.terragrunt-stack";
 const DEV = "live/dev/.terragrunt-stack";
 
-function gantry(repo: TempGitRepo, stateDir: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, gantryArgs(...args, "--repo", repo.dir), {
-    cwd: repo.dir,
-    env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: stateDir, GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "" },
-    encoding: "utf8",
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const gantry = (repo: TempGitRepo, stateDir: string, ...args: string[]) => runGantryCli(repo.dir, stateDir, ...args);
 
 /** Terragrunt's run reports of every job of the repository's runs, by unit. */
 function reportedTimes(repo: TempGitRepo): Map<string, { started: number; ended: number; result: string }> {

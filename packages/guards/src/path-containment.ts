@@ -38,6 +38,7 @@ export function checkUnitPathShape(unit: string, commit: string): void {
       hint: "unit paths in a job are repository-relative directories such as `prod/app`; regenerate the job with `gantry plan`",
     });
   if (unit.length === 0) throw refuse("the unit path is empty");
+  if (unit === ".") return; // the root unit: a `terragrunt.hcl` at the repository root
   if (unit.includes("\0")) throw refuse("the unit path contains a NUL byte");
   if (unit.includes("\\")) throw refuse("the unit path contains a backslash");
   if (posix.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse("the unit path is absolute");

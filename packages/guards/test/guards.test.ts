@@ -233,6 +233,8 @@ describe("path containment", () => {
     ["prod/../../etc", "contains `..`"],
     ["/etc", "absolute"],
     ["prod//app", "not normalised"],
+    ["./prod/app", "not normalised"],
+    ["prod/.", "not normalised"],
   ])("refuses the unit path %s", async (unitPath, reason) => {
     await using repo = repository();
     const head = repo.sha();
@@ -254,6 +256,16 @@ describe("path containment", () => {
     const error = await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }));
     expectRefused(error, "path-containment", 41, "prod/app", inside);
     expect(error.message).toMatch(/prod\/app\/secrets( -> | is a symlink to ')\/etc|hop -> \.\.\/\.\./);
+  });
+
+  it("reads the root unit (`.`) as the whole repository: a symlink leaving it anywhere is refused", async () => {
+    await using repo = repository();
+    const base = repo.sha();
+    const head = repo.commit({ "terragrunt.hcl": unit("root"), "docs/hosts": { symlink: "/etc/hosts" } });
+    const job = makeJob({ action: "plan", units: ["."], ref: head, source: { base, head } });
+    const error = await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }));
+    expectRefused(error, "path-containment", 41, ".", head);
+    expect(error.message).toContain("docs/hosts");
   });
 
   it("refuses a unit that includes a file through a symlink leaving the repository, far from the unit's directory", async () => {
