@@ -7,7 +7,12 @@ export default defineConfig({
   resolve: { conditions: ["@gantry/source"] },
   ssr: { resolve: { conditions: ["@gantry/source"] } },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "packages/*/test/**/*.test.ts",
+      "examples/*/test/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -24,7 +24,6 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-
 /**
  * @param {{ root: string; work: string; sizes: number[]; reps: number; parallelism: number; terragrunt: string; tofu: string; before?: string; gitEnv: Record<string, string>; log: (line: string) => void }} options
  */
@@ -32,10 +31,22 @@ export async function benchExecution(options) {
   const { realModuleRepo } = await import(pathToFileURL(join(options.root, "packages/testkit/dist/index.js")).href);
   const cli = { now: join(options.root, "packages/cli/dist/bin.js") };
   if (options.before) cli.before = buildBefore(options.root, options.work, options.before, options.log);
-  const results = { parallelism: options.parallelism, reps: options.reps, tools: { terragrunt: version(options.terragrunt), tofu: version(options.tofu) }, before: options.before ?? null, sizes: [] };
+  const results = {
+    parallelism: options.parallelism,
+    reps: options.reps,
+    tools: { terragrunt: version(options.terragrunt), tofu: version(options.tofu) },
+    before: options.before ?? null,
+    sizes: [],
+  };
   for (const size of options.sizes) {
     const environments = Math.max(1, Math.round(size / 10));
-    const repo = writeRepository(realModuleRepo, join(options.work, `execution-${size}`), environments, options.parallelism, options.gitEnv);
+    const repo = writeRepository(
+      realModuleRepo,
+      join(options.work, `execution-${size}`),
+      environments,
+      options.parallelism,
+      options.gitEnv,
+    );
     options.log(`\n=== execution: ${size} units (${environments} environments, chains of 10) ===`);
     const entry = { units: size, environments, cold: {}, cached: {} };
     results.sizes.push(entry);
@@ -54,7 +65,9 @@ export async function benchExecution(options) {
           else if (rep === 0 && runs[name].length === 0) await run(); // warms the caches this configuration uses
           const outcome = await run();
           runs[name].push(outcome);
-          options.log(`${mode} ${name}: ${fmt(outcome.ms)} wall, ${fmt(outcome.cpuMs)} CPU${outcome.ok ? "" : ` FAILED: ${outcome.error}`} (load ${outcome.load1})`);
+          options.log(
+            `${mode} ${name}: ${fmt(outcome.ms)} wall, ${fmt(outcome.cpuMs)} CPU${outcome.ok ? "" : ` FAILED: ${outcome.error}`} (load ${outcome.load1})`,
+          );
         }
       }
       for (const [name, list] of Object.entries(runs)) {
@@ -73,11 +86,15 @@ export async function benchExecution(options) {
 }
 
 function writeRepository(realModuleRepo, dir, environments, parallelism, gitEnv) {
-  const names = environments === 2 ? ["dev", "prod"] : Array.from({ length: environments }, (_, index) => `env-${String(index + 1).padStart(2, "0")}`);
+  const names =
+    environments === 2
+      ? ["dev", "prod"]
+      : Array.from({ length: environments }, (_, index) => `env-${String(index + 1).padStart(2, "0")}`);
   const fixture = realModuleRepo({ environments: names, chainLength: 10, features: false });
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const git = (...args) => execFileSync("git", args, { cwd: dir, env: { ...process.env, ...gitEnv }, encoding: "utf8" }).trim();
+  const git = (...args) =>
+    execFileSync("git", args, { cwd: dir, env: { ...process.env, ...gitEnv }, encoding: "utf8" }).trim();
   const write = (files) => {
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -118,13 +135,38 @@ function toolEnv(extra) {
 async function runTerragrunt(options, repo, withJson) {
   const state = join(options.work, "state-terragrunt");
   rmSync(state, { recursive: true, force: true });
-  const json = withJson ? ["--out-dir", join(options.work, "tg-plans"), "--json-out-dir", join(options.work, "tg-json")] : [];
-  const outcome = await timed(options.terragrunt, ["run", "--all", "--non-interactive", "--no-color", "--tf-path", options.tofu, "--parallelism", String(options.parallelism), ...json, "--", "plan", "-input=false", "-no-color", "-lock-timeout=60s"], {
-    cwd: repo.dir,
-    env: toolEnv({ GANTRY_STATE_DIR: state, TF_IN_AUTOMATION: "1", TG_NO_TIPS: "true", CHECKPOINT_DISABLE: "1" }),
-  });
+  const json = withJson
+    ? ["--out-dir", join(options.work, "tg-plans"), "--json-out-dir", join(options.work, "tg-json")]
+    : [];
+  const outcome = await timed(
+    options.terragrunt,
+    [
+      "run",
+      "--all",
+      "--non-interactive",
+      "--no-color",
+      "--tf-path",
+      options.tofu,
+      "--parallelism",
+      String(options.parallelism),
+      ...json,
+      "--",
+      "plan",
+      "-input=false",
+      "-no-color",
+      "-lock-timeout=60s",
+    ],
+    {
+      cwd: repo.dir,
+      env: toolEnv({ GANTRY_STATE_DIR: state, TF_IN_AUTOMATION: "1", TG_NO_TIPS: "true", CHECKPOINT_DISABLE: "1" }),
+    },
+  );
   const succeeded = /Succeeded\s+(\d+)/.exec(outcome.output)?.[1];
-  return { ...outcome, ok: outcome.code === 0 && Number(succeeded) === repo.units.length, error: outcome.code === 0 ? `succeeded ${succeeded} of ${repo.units.length}` : outcome.output.slice(-400) };
+  return {
+    ...outcome,
+    ok: outcome.code === 0 && Number(succeeded) === repo.units.length,
+    error: outcome.code === 0 ? `succeeded ${succeeded} of ${repo.units.length}` : outcome.output.slice(-400),
+  };
 }
 
 /**
@@ -150,21 +192,60 @@ printf '%s\\0' "\${pairs[@]}" | xargs -0 -n 2 -P "$P" sh -c 'cd "$1" && exec "$T
 echo "shown: $((\${#pairs[@]} / 2))"`;
   const outcome = await timed("bash", ["-c", script], {
     cwd: repo.dir,
-    env: toolEnv({ GANTRY_STATE_DIR: state, TF_IN_AUTOMATION: "1", TG_NO_TIPS: "true", CHECKPOINT_DISABLE: "1", TG: options.terragrunt, TOFU: options.tofu, P: String(options.parallelism), PLANS: plans }),
+    env: toolEnv({
+      GANTRY_STATE_DIR: state,
+      TF_IN_AUTOMATION: "1",
+      TG_NO_TIPS: "true",
+      CHECKPOINT_DISABLE: "1",
+      TG: options.terragrunt,
+      TOFU: options.tofu,
+      P: String(options.parallelism),
+      PLANS: plans,
+    }),
   });
   const succeeded = /Succeeded\s+(\d+)/.exec(outcome.output)?.[1];
   const shown = /shown: (\d+)/.exec(outcome.output)?.[1];
   const ok = outcome.code === 0 && Number(succeeded) === repo.units.length && Number(shown) === repo.units.length;
-  return { ...outcome, ok, error: `succeeded ${succeeded}, shown ${shown} of ${repo.units.length}: ${outcome.output.slice(-300)}` };
+  return {
+    ...outcome,
+    ok,
+    error: `succeeded ${succeeded}, shown ${shown} of ${repo.units.length}: ${outcome.output.slice(-300)}`,
+  };
 }
 
 async function runGantry(options, repo, bin, size) {
   const state = join(options.work, "state-gantry");
   rmSync(state, { recursive: true, force: true });
-  const outcome = await timed(process.execPath, [bin, "run", "--repo", repo.dir, "--base", "main", "--head", "change", "--event", "pull_request", "--branch", "change", "--parallelism", String(options.parallelism)], {
-    cwd: repo.dir,
-    env: toolEnv({ GANTRY_TERRAGRUNT: options.terragrunt, GANTRY_TOFU: options.tofu, GANTRY_STATE_DIR: state, GANTRY_KEEP_RUNS: "2", GITHUB_ACTIONS: "", CHECKPOINT_DISABLE: "1" }),
-  });
+  const outcome = await timed(
+    process.execPath,
+    [
+      bin,
+      "run",
+      "--repo",
+      repo.dir,
+      "--base",
+      "main",
+      "--head",
+      "change",
+      "--event",
+      "pull_request",
+      "--branch",
+      "change",
+      "--parallelism",
+      String(options.parallelism),
+    ],
+    {
+      cwd: repo.dir,
+      env: toolEnv({
+        GANTRY_TERRAGRUNT: options.terragrunt,
+        GANTRY_TOFU: options.tofu,
+        GANTRY_STATE_DIR: state,
+        GANTRY_KEEP_RUNS: "2",
+        GITHUB_ACTIONS: "",
+        CHECKPOINT_DISABLE: "1",
+      }),
+    },
+  );
   const ok = outcome.code === 0 && outcome.output.includes(`units ${size} succeeded`);
   return { ...outcome, ok, error: outcome.output.slice(-400) };
 }
@@ -177,14 +258,24 @@ function timed(command, args, { cwd, env }) {
   return new Promise((resolve) => {
     const start = performance.now();
     const script = 'TIMEFORMAT="gantry-bench-cpu %U %S"; time "$@" 2>&1';
-    const child = spawn("bash", ["-c", script, "bench", command, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("bash", ["-c", script, "bench", command, ...args], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     let timing = "";
     child.stdout.setEncoding("utf8").on("data", (chunk) => (output = (output + chunk).slice(-200_000)));
     child.stderr.setEncoding("utf8").on("data", (chunk) => (timing += chunk));
     child.on("close", (code) => {
       const cpu = /gantry-bench-cpu ([\d.]+) ([\d.]+)/.exec(timing);
-      resolve({ ms: performance.now() - start, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN, code, output, load1: Math.round(loadavg()[0] * 100) / 100 });
+      resolve({
+        ms: performance.now() - start,
+        cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN,
+        code,
+        output,
+        load1: Math.round(loadavg()[0] * 100) / 100,
+      });
     });
   });
 }
@@ -195,7 +286,8 @@ function buildBefore(root, work, ref, log) {
   const sha = execFileSync("git", ["rev-parse", ref], { cwd: root, encoding: "utf8" }).trim();
   const bin = join(dir, "packages/cli/dist/bin.js");
   const stamp = join(dir, ".bench-built");
-  if (existsSync(stamp) && existsSync(bin) && spawnSync("cat", [stamp], { encoding: "utf8" }).stdout.trim() === sha) return bin;
+  if (existsSync(stamp) && existsSync(bin) && spawnSync("cat", [stamp], { encoding: "utf8" }).stdout.trim() === sha)
+    return bin;
   log(`building the CLI at ${ref} (${sha.slice(0, 12)}) in ${dir}…`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -211,7 +303,12 @@ function buildBefore(root, work, ref, log) {
 }
 
 function version(binary) {
-  return spawnSync(binary, ["--version"], { encoding: "utf8", env: toolEnv({}) }).stdout.split("\n").find((line) => line.trim() !== "")?.trim() ?? "unknown";
+  return (
+    spawnSync(binary, ["--version"], { encoding: "utf8", env: toolEnv({}) })
+      .stdout.split("\n")
+      .find((line) => line.trim() !== "")
+      ?.trim() ?? "unknown"
+  );
 }
 
 function median(values) {
@@ -227,21 +324,31 @@ function fmt(ms) {
 /** The table for bench/README.md: gantry and terragrunt side by side, with the ratio. */
 export function renderExecutionTable(results, date) {
   const out = [];
-  out.push(`_Run ${date.toISOString().slice(0, 16).replace("T", " ")} UTC; ${results.tools.terragrunt}, ${results.tools.tofu}; parallelism ${results.parallelism}; median of ${results.reps} runs, the tools interleaved._`);
+  out.push(
+    `_Run ${date.toISOString().slice(0, 16).replace("T", " ")} UTC; ${results.tools.terragrunt}, ${results.tools.tofu}; parallelism ${results.parallelism}; median of ${results.reps} runs, the tools interleaved._`,
+  );
   out.push("");
   const before = results.before !== null;
-  out.push(`| units | caches | terragrunt run --all plan | + JSON plans (--json-out-dir) | + show -json of each plan (floor) | gantry run | gantry / terragrunt | gantry / terragrunt + JSON | gantry / floor |${before ? ` before (${results.before}) | before / terragrunt |` : ""}`);
+  out.push(
+    `| units | caches | terragrunt run --all plan | + JSON plans (--json-out-dir) | + show -json of each plan (floor) | gantry run | gantry / terragrunt | gantry / terragrunt + JSON | gantry / floor |${before ? ` before (${results.before}) | before / terragrunt |` : ""}`,
+  );
   out.push(`| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${before ? " ---: | ---: |" : ""}`);
   for (const size of results.sizes) {
     for (const mode of ["cold", "cached"]) {
       const row = size[mode];
       const cell = (entry) => (entry ? `${fmt(entry.ms)} (CPU ${fmt(entry.cpuMs)})${entry.ok ? "" : " failed"}` : "—");
       const ratio = (a, b) => (a && b ? `${(a.ms / b.ms).toFixed(2)}x (CPU ${(a.cpuMs / b.cpuMs).toFixed(2)}x)` : "—");
-      out.push(`| ${size.units} | ${mode} | ${cell(row.terragrunt)} | ${cell(row.terragruntJson)} | ${cell(row.terragruntShow)} | ${cell(row.gantry)} | **${ratio(row.gantry, row.terragrunt)}** | ${ratio(row.gantry, row.terragruntJson)} | ${ratio(row.gantry, row.terragruntShow)} |${before ? ` ${cell(row.before)} | ${ratio(row.before, row.terragrunt)} |` : ""}`);
+      out.push(
+        `| ${size.units} | ${mode} | ${cell(row.terragrunt)} | ${cell(row.terragruntJson)} | ${cell(row.terragruntShow)} | ${cell(row.gantry)} | **${ratio(row.gantry, row.terragrunt)}** | ${ratio(row.gantry, row.terragruntJson)} | ${ratio(row.gantry, row.terragruntShow)} |${before ? ` ${cell(row.before)} | ${ratio(row.before, row.terragrunt)} |` : ""}`,
+      );
     }
   }
   out.push("");
-  const loads = results.sizes.flatMap((size) => ["cold", "cached"].flatMap((mode) => Object.values(size[mode]).flatMap((entry) => entry.load1)));
-  out.push(`1-minute load at the end of the runs: ${Math.min(...loads).toFixed(1)} – ${Math.max(...loads).toFixed(1)} (2 cores).`);
+  const loads = results.sizes.flatMap((size) =>
+    ["cold", "cached"].flatMap((mode) => Object.values(size[mode]).flatMap((entry) => entry.load1)),
+  );
+  out.push(
+    `1-minute load at the end of the runs: ${Math.min(...loads).toFixed(1)} – ${Math.max(...loads).toFixed(1)} (2 cores).`,
+  );
   return out.join("\n");
 }

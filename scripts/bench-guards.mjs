@@ -48,7 +48,9 @@ if (values.child) {
   process.exit(0);
 }
 
-const { generateInfrastructureRepo, realModuleRepo, createTempGitRepo } = await import(join(ROOT, "packages/testkit/src/index.ts"));
+const { generateInfrastructureRepo, realModuleRepo, createTempGitRepo } = await import(
+  join(ROOT, "packages/testkit/src/index.ts")
+);
 const { planChange } = await import(join(ROOT, "packages/classifier/src/index.ts"));
 
 const work = mkdtempSync(join(tmpdir(), "gantry-bench-guards-"));
@@ -64,8 +66,16 @@ chmodSync(join(shims, "git"), 0o755);
 const againstDir = join(ROOT, "packages/guards/.bench-against");
 rmSync(againstDir, { recursive: true, force: true });
 mkdirSync(againstDir);
-for (const file of execFileSync("git", ["ls-tree", "--name-only", `${values.against}:packages/guards/src`], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean)) {
-  writeFileSync(join(againstDir, file), execFileSync("git", ["show", `${values.against}:packages/guards/src/${file}`], { cwd: ROOT, encoding: "utf8" }));
+for (const file of execFileSync("git", ["ls-tree", "--name-only", `${values.against}:packages/guards/src`], {
+  cwd: ROOT,
+  encoding: "utf8",
+})
+  .split("\n")
+  .filter(Boolean)) {
+  writeFileSync(
+    join(againstDir, file),
+    execFileSync("git", ["show", `${values.against}:packages/guards/src/${file}`], { cwd: ROOT, encoding: "utf8" }),
+  );
 }
 const variants = [
   ["this checkout", join(ROOT, "packages/guards/src/index.ts")],
@@ -80,11 +90,15 @@ function measure(repo, jobs) {
     for (const [name, entry] of variants) {
       writeFileSync(input, JSON.stringify({ entry, repo, jobs }));
       writeFileSync(count, "");
-      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--child", input], {
-        encoding: "utf8",
-        env: { ...process.env, PATH: `${shims}:${process.env.PATH}` },
-        maxBuffer: 64 * 1024 * 1024,
-      });
+      const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), "--child", input],
+        {
+          encoding: "utf8",
+          env: { ...process.env, PATH: `${shims}:${process.env.PATH}` },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
       if (child.status !== 0) throw new Error(`${name}: ${child.stderr}`);
       const processes = readFileSync(count, "utf8").split("\n").filter(Boolean).length;
       samples.get(name).push({ ...JSON.parse(child.stdout.trim().split("\n").at(-1)), processes });
@@ -93,40 +107,84 @@ function measure(repo, jobs) {
   const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
   return variants.map(([name]) => {
     const list = samples.get(name);
-    return { name, wall: median(list.map((s) => s.wall)) / 1000, cpu: median(list.map((s) => s.cpu)) / 1000, processes: median(list.map((s) => s.processes)) };
+    return {
+      name,
+      wall: median(list.map((s) => s.wall)) / 1000,
+      cpu: median(list.map((s) => s.cpu)) / 1000,
+      processes: median(list.map((s) => s.processes)),
+    };
   });
 }
 
 async function pushJob() {
   // No .gantry/config.yml: one default environment, so the push is one job of every unit.
-  const repo = await generateInfrastructureRepo({ dir: join(work, "repo"), units: Number(values.units), gantryConfig: false });
-  const git = (...args) => execFileSync("git", args, { cwd: repo.dir, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@b", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@b" } }).trim();
+  const repo = await generateInfrastructureRepo({
+    dir: join(work, "repo"),
+    units: Number(values.units),
+    gantryConfig: false,
+  });
+  const git = (...args) =>
+    execFileSync("git", args, {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "b",
+        GIT_AUTHOR_EMAIL: "b@b",
+        GIT_COMMITTER_NAME: "b",
+        GIT_COMMITTER_EMAIL: "b@b",
+      },
+    }).trim();
   writeFileSync(join(repo.dir, "root.hcl"), `${readFileSync(join(repo.dir, "root.hcl"), "utf8")}\n# changed\n`);
   git("commit", "-qam", "change root.hcl");
   const head = git("rev-parse", "HEAD");
   const plan = await planChange({ repo: repo.dir, base: repo.head, head, event: "push", branch: "main", cache: false });
-  const job = plan.jobs.filter((candidate) => candidate.action === "apply").sort((a, b) => b.units.length - a.units.length)[0];
-  console.log(`| guards | units in the job | git processes | checkJob (median of ${values.reps}) | CPU |\n| --- | ---: | ---: | ---: | ---: |`);
+  const job = plan.jobs
+    .filter((candidate) => candidate.action === "apply")
+    .sort((a, b) => b.units.length - a.units.length)[0];
+  console.log(
+    `| guards | units in the job | git processes | checkJob (median of ${values.reps}) | CPU |\n| --- | ---: | ---: | ---: | ---: |`,
+  );
   for (const row of measure(repo.dir, [job])) {
-    console.log(`| ${row.name} | ${job.units.length.toLocaleString("en")} | ${row.processes.toLocaleString("en")} | ${row.wall.toFixed(2)} s | ${row.cpu.toFixed(2)} s |`);
+    console.log(
+      `| ${row.name} | ${job.units.length.toLocaleString("en")} | ${row.processes.toLocaleString("en")} | ${row.wall.toFixed(2)} s | ${row.cpu.toFixed(2)} s |`,
+    );
   }
 }
 
 async function pullRequest() {
-  const environments = Array.from({ length: Number(values["pull-request"]) }, (_, index) => `env-${String(index + 1).padStart(2, "0")}`);
+  const environments = Array.from(
+    { length: Number(values["pull-request"]) },
+    (_, index) => `env-${String(index + 1).padStart(2, "0")}`,
+  );
   const model = realModuleRepo({ environments, features: false });
   const unitFiles = new Set(model.units.map((unit) => `${unit}/terragrunt.hcl`));
-  const pick = (keep) => Object.fromEntries(Object.entries(model.initial).filter(([path]) => keep(unitFiles.has(path))));
-  const repo = createTempGitRepo(pick((isUnit) => !isUnit), { prefix: "gantry-bench-guards-pr-" });
+  const pick = (keep) =>
+    Object.fromEntries(Object.entries(model.initial).filter(([path]) => keep(unitFiles.has(path))));
+  const repo = createTempGitRepo(
+    pick((isUnit) => !isUnit),
+    { prefix: "gantry-bench-guards-pr-" },
+  );
   try {
     const base = repo.sha();
     repo.checkout("add-units", { create: true });
     const head = repo.commit(pick((isUnit) => isUnit));
     repo.checkout("main");
-    const { jobs } = await planChange({ repo: repo.dir, base, head, event: "pull_request", branch: "add-units", cache: false });
-    console.log(`| guards | units | jobs | git processes | checkJob of every job (median of ${values.reps}) | CPU |\n| --- | ---: | ---: | ---: | ---: | ---: |`);
+    const { jobs } = await planChange({
+      repo: repo.dir,
+      base,
+      head,
+      event: "pull_request",
+      branch: "add-units",
+      cache: false,
+    });
+    console.log(
+      `| guards | units | jobs | git processes | checkJob of every job (median of ${values.reps}) | CPU |\n| --- | ---: | ---: | ---: | ---: | ---: |`,
+    );
     for (const row of measure(repo.dir, jobs)) {
-      console.log(`| ${row.name} | ${model.units.length} | ${jobs.length} | ${row.processes.toLocaleString("en")} | ${row.wall.toFixed(2)} s | ${row.cpu.toFixed(2)} s |`);
+      console.log(
+        `| ${row.name} | ${model.units.length} | ${jobs.length} | ${row.processes.toLocaleString("en")} | ${row.wall.toFixed(2)} s | ${row.cpu.toFixed(2)} s |`,
+      );
     }
   } finally {
     repo.remove();

@@ -31,11 +31,18 @@ const SELF = fileURLToPath(import.meta.url);
 
 async function runChild(spec) {
   const { detectChanges } = await import(pathToFileURL(spec.build).href);
-  if (spec.prime) await detectChanges({ repo: spec.repo, base: spec.prime, head: spec.prime, event: "pull_request", cache: true });
+  if (spec.prime)
+    await detectChanges({ repo: spec.repo, base: spec.prime, head: spec.prime, event: "pull_request", cache: true });
   globalThis.gc?.();
   const cpuStart = process.cpuUsage();
   const start = performance.now();
-  const result = await detectChanges({ repo: spec.repo, base: spec.base, head: spec.head, event: "pull_request", cache: true });
+  const result = await detectChanges({
+    repo: spec.repo,
+    base: spec.base,
+    head: spec.head,
+    event: "pull_request",
+    cache: true,
+  });
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
   // The document but for how much work the run did (its time, the files it parsed): that is what may differ.
@@ -48,11 +55,17 @@ async function runChild(spec) {
 
 function child(spec) {
   return new Promise((resolvePromise, reject) => {
-    const proc = spawn(process.execPath, ["--expose-gc", SELF, "--child", JSON.stringify(spec)], { stdio: ["ignore", "pipe", "inherit"] });
+    const proc = spawn(process.execPath, ["--expose-gc", SELF, "--child", JSON.stringify(spec)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     proc.stdout.on("data", (chunk) => (out += chunk));
     proc.on("error", reject);
-    proc.on("close", (code) => (code === 0 ? resolvePromise(JSON.parse(out.trim().split("\n").at(-1))) : reject(new Error(`child exited ${code}`))));
+    proc.on("close", (code) =>
+      code === 0
+        ? resolvePromise(JSON.parse(out.trim().split("\n").at(-1)))
+        : reject(new Error(`child exited ${code}`)),
+    );
   });
 }
 
@@ -104,11 +117,21 @@ async function main() {
   for (const size of values.sizes.split(",").map(Number)) {
     const name = `infrastructure-live-${values.layout === "stacks" ? "stacks-" : ""}${size}-seed${values.seed}`;
     const manifestPath = join(values.work, `${name}.json`);
-    if (!existsSync(manifestPath)) fail(`${manifestPath} is missing: run \`pnpm bench --sizes ${size}${values.layout === "stacks" ? ` --stack-sizes ${size}` : ""} --no-terragrunt --no-plan --reps 1 --no-readme\` first`);
+    if (!existsSync(manifestPath))
+      fail(
+        `${manifestPath} is missing: run \`pnpm bench --sizes ${size}${values.layout === "stacks" ? ` --stack-sizes ${size}` : ""} --no-terragrunt --no-plan --reps 1 --no-readme\` first`,
+      );
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
     const source = join(values.work, name);
-    const scenarios = manifest.scenarios.filter((s) => !values.scenarios || values.scenarios.split(",").includes(s.name));
-    const repos = Object.fromEntries(builds.map((b) => [b.label, join(values.work, "ab", `${values.layout === "stacks" ? "stacks-" : ""}${size}-${b.label}.git`)]));
+    const scenarios = manifest.scenarios.filter(
+      (s) => !values.scenarios || values.scenarios.split(",").includes(s.name),
+    );
+    const repos = Object.fromEntries(
+      builds.map((b) => [
+        b.label,
+        join(values.work, "ab", `${values.layout === "stacks" ? "stacks-" : ""}${size}-${b.label}.git`),
+      ]),
+    );
     for (const b of builds) clone(source, repos[b.label]);
     const times = new Map();
     const cpuTimes = new Map();
@@ -136,9 +159,18 @@ async function main() {
               mkdirSync(join(values.docs, b.label), { recursive: true });
               docPath = join(values.docs, b.label, `${size}-${scenario.name}-${mode}.json`);
             }
-            const result = await child({ build: b.path, repo, base: scenario.base, head: scenario.head, prime: mode === "restored" ? scenario.base : undefined, docPath });
+            const result = await child({
+              build: b.path,
+              repo,
+              base: scenario.base,
+              head: scenario.head,
+              prime: mode === "restored" ? scenario.base : undefined,
+              docPath,
+            });
             record(key, b.label, result);
-            process.stderr.write(`${key} ${b.label}: ${Math.round(result.ms)} ms, cpu ${Math.round(result.cpuMs)} ms (load ${result.load1.toFixed(1)}, ${result.units} units, ${result.cacheHits} reused)\n`);
+            process.stderr.write(
+              `${key} ${b.label}: ${Math.round(result.ms)} ms, cpu ${Math.round(result.cpuMs)} ms (load ${result.load1.toFixed(1)}, ${result.units} units, ${result.cacheHits} reused)\n`,
+            );
           }
         }
       }
@@ -151,13 +183,23 @@ async function main() {
         identical &&= same;
         const [ma, mb] = builds.map((b) => median(times.get(`${key}|${b.label}`)));
         const [ca, cb] = builds.map((b) => median(cpuTimes.get(`${key}|${b.label}`)));
-        rows.push({ size, change: scenario.name, mode, wall: [Math.round(ma), Math.round(mb), (mb / ma).toFixed(3)], cpu: [Math.round(ca), Math.round(cb), (cb / ca).toFixed(3)], document: same ? "identical" : "DIFFERENT" });
+        rows.push({
+          size,
+          change: scenario.name,
+          mode,
+          wall: [Math.round(ma), Math.round(mb), (mb / ma).toFixed(3)],
+          cpu: [Math.round(ca), Math.round(cb), (cb / ca).toFixed(3)],
+          document: same ? "identical" : "DIFFERENT",
+        });
       }
     }
   }
   const [a, b] = builds.map((build) => build.label);
-  process.stdout.write(`${["size", "change", "mode", `wall ${a}`, `wall ${b}`, "ratio", `cpu ${a}`, `cpu ${b}`, "ratio", "document"].join("\t")}\n`);
-  for (const row of rows) process.stdout.write(`${[row.size, row.change, row.mode, ...row.wall, ...row.cpu, row.document].join("\t")}\n`);
+  process.stdout.write(
+    `${["size", "change", "mode", `wall ${a}`, `wall ${b}`, "ratio", `cpu ${a}`, `cpu ${b}`, "ratio", "document"].join("\t")}\n`,
+  );
+  for (const row of rows)
+    process.stdout.write(`${[row.size, row.change, row.mode, ...row.wall, ...row.cpu, row.document].join("\t")}\n`);
   process.stdout.write(`medians of ${reps} interleaved runs (ms); ratio = ${b} / ${a}\n`);
   if (!identical) process.exitCode = 1;
 }

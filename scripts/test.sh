@@ -16,8 +16,10 @@ status=0
 # Types first (strict, no unused locals or parameters): a type error fails the run, the tests still run.
 pnpm exec turbo run typecheck --output-logs=errors-only || { status=$?; echo "typecheck failed (see above)" >&2; }
 # The workspace's own rules (test/workspace.test.ts: imports, dependencies, the error registry, git) run with the
-# tests; their file is type-checked here. The formatter (`pnpm format:check`) is not run yet.
+# tests; their file is type-checked here.
 pnpm exec tsc -p test/tsconfig.json || { status=$?; echo "typecheck of test/ failed (see above)" >&2; }
+# The formatter (Prettier, print width 120) over the code: `pnpm format` fixes what this reports.
+pnpm format:check || { status=$?; echo "unformatted files (run: pnpm format)" >&2; }
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 # One closing line in the plain form CI tooling reads: "N passed, N failed".
 node -e '

@@ -76,7 +76,10 @@ function importsOf(file: string): string[] {
 function splitSpecifier(specifier: string): { name: string; subpath: string } {
   const parts = specifier.split("/");
   const length = specifier.startsWith("@") ? 2 : 1;
-  return { name: parts.slice(0, length).join("/"), subpath: parts.length > length ? `./${parts.slice(length).join("/")}` : "." };
+  return {
+    name: parts.slice(0, length).join("/"),
+    subpath: parts.length > length ? `./${parts.slice(length).join("/")}` : ".",
+  };
 }
 
 const where = (file: string) => relative(root, file);
@@ -92,14 +95,16 @@ describe("the workspace", () => {
             const inOtherPackage = target.startsWith(join(root, "packages") + sep) && !target.startsWith(pkg.dir + sep);
             if (inOtherPackage || (pkg.sources.includes(file) && !target.startsWith(pkg.dir + sep))) {
               problems.push(`${where(file)}: '${specifier}' leaves ${where(pkg.dir)}; import the package by its name`);
-            }
-            else if (pkg.sources.includes(file) && !/\.(js|json)$/.test(specifier)) problems.push(`${where(file)}: '${specifier}' must end in .js`);
+            } else if (pkg.sources.includes(file) && !/\.(js|json)$/.test(specifier))
+              problems.push(`${where(file)}: '${specifier}' must end in .js`);
             continue;
           }
           const { name, subpath } = splitSpecifier(specifier);
           const other = byName.get(name);
           if (other && subpath !== "." && !Object.hasOwn(other.manifest.exports ?? {}, subpath)) {
-            problems.push(`${where(file)}: '${specifier}' reaches into ${name}'s internals; import what ${name} exports`);
+            problems.push(
+              `${where(file)}: '${specifier}' reaches into ${name}'s internals; import what ${name} exports`,
+            );
           }
         }
       }
@@ -112,24 +117,43 @@ describe("the workspace", () => {
     for (const pkg of packages) {
       const { dependencies = {}, devDependencies = {}, peerDependencies = {} } = pkg.manifest;
       const used = { sources: new Set<string>(), tooling: new Set<string>() };
-      for (const [kind, files] of [["sources", pkg.sources], ["tooling", pkg.tooling]] as const) {
+      for (const [kind, files] of [
+        ["sources", pkg.sources],
+        ["tooling", pkg.tooling],
+      ] as const) {
         for (const file of files) {
           for (const specifier of importsOf(file)) {
             if (specifier.startsWith(".") || builtins.has(specifier)) continue;
             const { name } = splitSpecifier(specifier);
             if (name === pkg.manifest.name) continue;
             used[kind].add(name);
-            const declared = Object.hasOwn(dependencies, name) || Object.hasOwn(peerDependencies, name) || (kind === "tooling" && (Object.hasOwn(devDependencies, name) || Object.hasOwn(rootManifest.devDependencies ?? {}, name)));
-            if (!declared) problems.push(`${where(file)}: imports ${name}, which ${pkg.manifest.name} does not declare in ${kind === "sources" ? "dependencies" : "dependencies or devDependencies"}`);
+            const declared =
+              Object.hasOwn(dependencies, name) ||
+              Object.hasOwn(peerDependencies, name) ||
+              (kind === "tooling" &&
+                (Object.hasOwn(devDependencies, name) || Object.hasOwn(rootManifest.devDependencies ?? {}, name)));
+            if (!declared)
+              problems.push(
+                `${where(file)}: imports ${name}, which ${pkg.manifest.name} does not declare in ${kind === "sources" ? "dependencies" : "dependencies or devDependencies"}`,
+              );
           }
         }
       }
-      const isUsed = (name: string, among: Set<string>) => among.has(name) || (name.startsWith("@types/") && [...among].some((other) => `@types/${other.replace(/^@(.+)\//, "$1__")}` === name));
+      const isUsed = (name: string, among: Set<string>) =>
+        among.has(name) ||
+        (name.startsWith("@types/") &&
+          [...among].some((other) => `@types/${other.replace(/^@(.+)\//, "$1__")}` === name));
       for (const name of Object.keys(dependencies)) {
-        if (!isUsed(name, used.sources)) problems.push(`${pkg.manifest.name}: dependency ${name} is imported by no file of src/; remove it${isUsed(name, used.tooling) ? " or move it to devDependencies" : ""}`);
+        if (!isUsed(name, used.sources))
+          problems.push(
+            `${pkg.manifest.name}: dependency ${name} is imported by no file of src/; remove it${isUsed(name, used.tooling) ? " or move it to devDependencies" : ""}`,
+          );
       }
       for (const name of Object.keys(devDependencies)) {
-        if (!isUsed(name, used.tooling) && !isUsed(name, used.sources)) problems.push(`${pkg.manifest.name}: devDependency ${name} is imported by no test, script or source; remove it`);
+        if (!isUsed(name, used.tooling) && !isUsed(name, used.sources))
+          problems.push(
+            `${pkg.manifest.name}: devDependency ${name} is imported by no test, script or source; remove it`,
+          );
       }
     }
     expect(problems).toEqual([]);
@@ -146,11 +170,16 @@ describe("the workspace", () => {
         const text = readFileSync(file, "utf8");
         text.split("\n").forEach((line, index) => {
           const at = `${where(file)}:${index + 1}`;
-          if (/\bexitCode\s*[:=]\s*\d/.test(line)) problems.push(`${at}: a literal exit code; use the code's own (exitCodeOf("CODE") from @gantry/errors)`);
-          if (/\bprocess\.exit\(\s*\d/.test(line)) problems.push(`${at}: process.exit with a literal; use exitCodeOf("CODE")`);
+          if (/\bexitCode\s*[:=]\s*\d/.test(line))
+            problems.push(`${at}: a literal exit code; use the code's own (exitCodeOf("CODE") from @gantry/errors)`);
+          if (/\bprocess\.exit\(\s*\d/.test(line))
+            problems.push(`${at}: process.exit with a literal; use exitCodeOf("CODE")`);
           if (findingFiles.has(where(file))) return;
           for (const [, code] of line.matchAll(/\bcode: "([A-Z][A-Z0-9_]+)"/g)) {
-            if (!registered.has(code!)) problems.push(`${at}: code ${code} is not in ERROR_CODES (packages/errors/src/codes.ts); register it with its exit code`);
+            if (!registered.has(code!))
+              problems.push(
+                `${at}: code ${code} is not in ERROR_CODES (packages/errors/src/codes.ts); register it with its exit code`,
+              );
           }
         });
       }
@@ -167,9 +196,13 @@ describe("the workspace", () => {
       for (const file of pkg.sources) {
         // The whole text, not line by line: the call and its "git" are often on separate lines.
         const text = readFileSync(file, "utf8");
-        for (const match of text.matchAll(/\b(spawn|spawnSync|execFile|execFileSync|exec|execSync)\(\s*["'`]git["'`]/g)) {
+        for (const match of text.matchAll(
+          /\b(spawn|spawnSync|execFile|execFileSync|exec|execSync)\(\s*["'`]git["'`]/g,
+        )) {
           const line = text.slice(0, match.index).split("\n").length;
-          problems.push(`${where(file)}:${line}: starts git itself; use runGit / git / BlobReader from @gantry/git (one hardened environment)`);
+          problems.push(
+            `${where(file)}:${line}: starts git itself; use runGit / git / BlobReader from @gantry/git (one hardened environment)`,
+          );
         }
       }
     }

@@ -14,7 +14,12 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { cacheFilePath } from "../../../packages/change-detector/src/index.js";
 import { main } from "../../../packages/cli/src/main.js";
-import { APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, TOKEN_SETTINGS } from "../../../packages/guards/src/index.js";
+import {
+  APPLY_ENVIRONMENT,
+  APPLY_WORKFLOW,
+  PLAN_WORKFLOW,
+  TOKEN_SETTINGS,
+} from "../../../packages/guards/src/index.js";
 import { createTempGitRepo } from "../../../packages/testkit/src/index.js";
 
 // `yaml` is installed for @gantry/classifier (which parses .gantry/config.yml); resolve it from there.
@@ -63,8 +68,16 @@ const steps = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((job)
 function gantryInvocations(workflow: Workflow): { command: string; flags: string[]; step: Step }[] {
   return steps(workflow).flatMap((step) => {
     if (step.uses?.startsWith("gantry-iac/gantry@")) {
-      const args = String(step.with?.args ?? "").split("\n").filter(Boolean);
-      return [{ command: String(step.with?.command ?? "plan"), flags: args.filter((arg) => arg.startsWith("--")).map((arg) => arg.replace(/=.*$/, "")), step }];
+      const args = String(step.with?.args ?? "")
+        .split("\n")
+        .filter(Boolean);
+      return [
+        {
+          command: String(step.with?.command ?? "plan"),
+          flags: args.filter((arg) => arg.startsWith("--")).map((arg) => arg.replace(/=.*$/, "")),
+          step,
+        },
+      ];
     }
     return [...(step.run ?? "").matchAll(/(?:^|[\s;&|(])gantry\s+([a-z-]+)([^\n|;>&]*)/g)].map((match) => ({
       command: match[1]!,
@@ -101,23 +114,38 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe("the example", () => {
   it("is exactly what gantry init writes for acme (regenerate.sh)", async () => {
     const script = readFileSync(join(exampleDir, "regenerate.sh"), "utf8").replace(/\\\n/g, " ");
-    const argv = /pnpm exec gantry (init .*)/.exec(script)![1]!.trim().split(/\s+/).filter((arg) => arg !== "--force");
+    const argv = /pnpm exec gantry (init .*)/
+      .exec(script)![1]!
+      .trim()
+      .split(/\s+/)
+      .filter((arg) => arg !== "--force");
     const run = await gantry(scratch, ...argv);
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
     for (const repository of ["infrastructure-live", "infrastructure-pipelines"]) {
       const expected = filesUnder(join(scratch, repository));
       const actual = filesUnder(join(exampleDir, repository));
-      expect([...actual.keys()].sort(), `${repository}: run examples/github-workflows/regenerate.sh`).toEqual([...expected.keys()].sort());
-      for (const [path, content] of expected) expect(actual.get(path), `${repository}/${path}: run examples/github-workflows/regenerate.sh`).toBe(content);
+      expect([...actual.keys()].sort(), `${repository}: run examples/github-workflows/regenerate.sh`).toEqual(
+        [...expected.keys()].sort(),
+      );
+      for (const [path, content] of expected)
+        expect(actual.get(path), `${repository}/${path}: run examples/github-workflows/regenerate.sh`).toBe(content);
     }
   });
 });
 
 describe("the example workflows", () => {
   it("infrastructure-pipelines' plan and apply workflows run only on workflow_dispatch with required inputs, named by correlation id", () => {
-    expect(planWorkflow.on).toMatchObject({ workflow_dispatch: { inputs: { job: { required: true, type: "string" }, correlation: { required: true, type: "string" } } } });
-    expect(applyWorkflow.on).toMatchObject({ workflow_dispatch: { inputs: { commit: { required: true, type: "string" }, correlation: { required: true, type: "string" } } } });
+    expect(planWorkflow.on).toMatchObject({
+      workflow_dispatch: {
+        inputs: { job: { required: true, type: "string" }, correlation: { required: true, type: "string" } },
+      },
+    });
+    expect(applyWorkflow.on).toMatchObject({
+      workflow_dispatch: {
+        inputs: { commit: { required: true, type: "string" }, correlation: { required: true, type: "string" } },
+      },
+    });
     for (const workflow of pipelines) {
       expect(Object.keys(workflow.on)).toEqual(["workflow_dispatch"]);
       expect(workflow["run-name"]).toContain("${{ inputs.correlation }}");
@@ -133,7 +161,8 @@ describe("the example workflows", () => {
 
   it("only the apply workflow's job runs in the environment the apply role trusts; the plan workflow accepts only plans", () => {
     expect(Object.values(applyWorkflow.jobs).map((job) => job.environment)).toEqual([APPLY_ENVIRONMENT]);
-    for (const workflow of [planWorkflow, ...live]) for (const job of Object.values(workflow.jobs)) expect(job.environment).toBeUndefined();
+    for (const workflow of [planWorkflow, ...live])
+      for (const job of Object.values(workflow.jobs)) expect(job.environment).toBeUndefined();
     expect(planWorkflow.env?.GANTRY_WORKFLOW_ROLE).toBe("plan");
     expect(applyWorkflow.env?.GANTRY_WORKFLOW_ROLE).toBe("apply");
     const commands = (workflow: Workflow) => gantryInvocations(workflow).map((call) => call.command);
@@ -198,9 +227,12 @@ describe("the example workflows", () => {
       expect(step.env?.GANTRY_DEPLOY_BRANCH_FETCHED).toBe("true");
       // apply.yml runs only merged code: its step keeps the record's token and the merged pull requests' report
       // token, never the code-read token. plan.yml runs a pull request's code: no token at all.
-      const allowed = workflow === applyWorkflow ? ["GANTRY_RECORD_TOKEN", TOKEN_SETTINGS["infra-live-write"].variable] : [];
+      const allowed =
+        workflow === applyWorkflow ? ["GANTRY_RECORD_TOKEN", TOKEN_SETTINGS["infra-live-write"].variable] : [];
       const env = Object.entries(step.env ?? {}).filter(([name]) => !allowed.includes(name));
-      expect(env.filter(([name, value]) => /TOKEN|KEY/.test(name) || /secrets\.|steps\./.test(String(value)))).toEqual([]);
+      expect(env.filter(([name, value]) => /TOKEN|KEY/.test(name) || /secrets\.|steps\./.test(String(value)))).toEqual(
+        [],
+      );
       const all = steps(workflow);
       const fetchAt = all.indexOf(calls.find((call) => call.command === "fetch-deploy-branch")!.step);
       expect(fetchAt).toBeGreaterThan(all.findIndex((candidate) => candidate.uses?.startsWith("actions/checkout@")));
@@ -214,8 +246,14 @@ describe("the example workflows", () => {
   it("uses each token only in the step that needs it", () => {
     const seen = new Set<string>();
     for (const step of all.flatMap(steps)) {
-      const secrets = new Set([...`${JSON.stringify(step.env ?? {})}${JSON.stringify(step.with ?? {})}`.matchAll(/secrets\.([A-Z_]+)/g)].map((match) => match[1]!));
-      const commands = new Set(gantryInvocations({ jobs: { job: { steps: [step] } } } as unknown as Workflow).map((call) => call.command));
+      const secrets = new Set(
+        [...`${JSON.stringify(step.env ?? {})}${JSON.stringify(step.with ?? {})}`.matchAll(/secrets\.([A-Z_]+)/g)].map(
+          (match) => match[1]!,
+        ),
+      );
+      const commands = new Set(
+        gantryInvocations({ jobs: { job: { steps: [step] } } } as unknown as Workflow).map((call) => call.command),
+      );
       for (const secret of secrets) {
         seen.add(secret);
         if (secret === TOKEN_SETTINGS["infra-live-write"].variable) {
@@ -238,7 +276,9 @@ describe("the example workflows", () => {
     // The record's ref is written with the apply workflow's own token, and nowhere else.
     const recordTokens = all.flatMap(steps).filter((step) => step.env?.GANTRY_RECORD_TOKEN !== undefined);
     expect(recordTokens.map((step) => step.env!.GANTRY_RECORD_TOKEN)).toEqual(["${{ github.token }}"]);
-    expect(gantryInvocations({ jobs: { job: { steps: recordTokens } } } as unknown as Workflow).map((call) => call.command)).toEqual(["run"]);
+    expect(
+      gantryInvocations({ jobs: { job: { steps: recordTokens } } } as unknown as Workflow).map((call) => call.command),
+    ).toEqual(["run"]);
   });
 
   it("apply.yml reports each deployment on the pull requests it merged, and opens an issue when it failed, with the token gantry run reads", async () => {
@@ -256,16 +296,24 @@ describe("the example workflows", () => {
 
   it("every gantry command the workflows run exists, with every flag and Action input they pass", async () => {
     const invocations = all.flatMap(gantryInvocations);
-    expect(new Set(invocations.map((call) => call.command))).toEqual(new Set(["plan", "fetch-deploy-branch", "execute", "run", "dispatch", "report"]));
-    const action = parse(readFileSync(join(repositoryRoot, "action.yml"), "utf8")) as { inputs: Record<string, unknown> };
+    expect(new Set(invocations.map((call) => call.command))).toEqual(
+      new Set(["plan", "fetch-deploy-branch", "execute", "run", "dispatch", "report"]),
+    );
+    const action = parse(readFileSync(join(repositoryRoot, "action.yml"), "utf8")) as {
+      inputs: Record<string, unknown>;
+    };
     for (const { command, flags, step } of invocations) {
       const { exitCode, stdout } = await gantry(scratch, command, "--help");
       expect(exitCode, `gantry ${command} --help`).toBe(0);
       for (const flag of flags) expect(stdout, `gantry ${command} ${flag}`).toMatch(new RegExp(`${flag}(?![a-z-])`));
-      for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs), `the Action's input ${input}`).toContain(input);
+      for (const input of Object.keys(step.with ?? {}))
+        expect(Object.keys(action.inputs), `the Action's input ${input}`).toContain(input);
     }
     // The results the report reads are the ones execute writes and plan.yml uploads.
     expect(gantryInvocations(planWorkflow)[1]!.step.with?.args).toContain("--result=result.json");
-    expect(steps(planWorkflow).find((step) => step.uses?.startsWith("actions/upload-artifact@"))!.with).toMatchObject({ name: "gantry-result-${{ fromJSON(inputs.job).id }}", path: "result.json" });
+    expect(steps(planWorkflow).find((step) => step.uses?.startsWith("actions/upload-artifact@"))!.with).toMatchObject({
+      name: "gantry-result-${{ fromJSON(inputs.job).id }}",
+      path: "result.json",
+    });
   });
 });

@@ -108,10 +108,26 @@ var init_codes = __esm({
       ok: { first: 0, last: 0, meaning: "success" },
       findings: { first: 1, last: 1, meaning: "the check ran and found problems (listed above the exit)" },
       usage: { first: 2, last: 2, meaning: "usage: an unknown command or option, a missing or invalid value" },
-      detection: { first: 10, last: 14, meaning: "detection could not run: not a git repository (10), unknown ref (11), shallow clone lacking a commit (12), no merge-base (13), git failed (14)" },
-      analysis: { first: 15, last: 19, meaning: "the document was printed, but some unit could not be analysed: HCL syntax (15), evaluation (16), include cycle (17), symlink leaving the repository (18), unreadable file (19)" },
-      configuration: { first: 20, last: 29, meaning: "configuration or planning: an invalid configuration or document, a unit in no environment, a dependency cycle, ..." },
-      execution: { first: 30, last: 39, meaning: "execution: a job or unit failed, was skipped or did not run (30), or setting it up or a GitHub call failed (31-39)" },
+      detection: {
+        first: 10,
+        last: 14,
+        meaning: "detection could not run: not a git repository (10), unknown ref (11), shallow clone lacking a commit (12), no merge-base (13), git failed (14)"
+      },
+      analysis: {
+        first: 15,
+        last: 19,
+        meaning: "the document was printed, but some unit could not be analysed: HCL syntax (15), evaluation (16), include cycle (17), symlink leaving the repository (18), unreadable file (19)"
+      },
+      configuration: {
+        first: 20,
+        last: 29,
+        meaning: "configuration or planning: an invalid configuration or document, a unit in no environment, a dependency cycle, ..."
+      },
+      execution: {
+        first: 30,
+        last: 39,
+        meaning: "execution: a job or unit failed, was skipped or did not run (30), or setting it up or a GitHub call failed (31-39)"
+      },
       guard: { first: 40, last: 59, meaning: "refused by a guard (nothing was run)" },
       credentials: { first: 60, last: 69, meaning: "no cloud credentials: the OIDC token or the STS exchange failed" },
       internal: { first: 70, last: 70, meaning: "internal error: a bug in Gantry, please report it" },
@@ -125,13 +141,28 @@ var init_codes = __esm({
       INTERRUPTED: { exitCode: 130, meaning: "SIGINT or SIGTERM stopped the command" },
       USAGE: { exitCode: 2, meaning: "an unknown command or option, a missing or invalid value" },
       DISPATCH_TOKEN_MISSING: { exitCode: 2, meaning: "`gantry dispatch` needs its token variable, which is not set" },
-      DISPATCH_REF_NOT_TRUSTED: { exitCode: 2, meaning: "`--ref` is not main of the pipelines repository (pass --allow-non-main-ref to test)" },
-      REPORT_TOKEN_MISSING: { exitCode: 2, meaning: "`gantry report --publish-*` needs its token variable, which is not set" },
+      DISPATCH_REF_NOT_TRUSTED: {
+        exitCode: 2,
+        meaning: "`--ref` is not main of the pipelines repository (pass --allow-non-main-ref to test)"
+      },
+      REPORT_TOKEN_MISSING: {
+        exitCode: 2,
+        meaning: "`gantry report --publish-*` needs its token variable, which is not set"
+      },
       EXEC_KEEP_RUNS_INVALID: { exitCode: 2, meaning: "GANTRY_KEEP_RUNS is not a whole number" },
-      INIT_INVALID_OPTION: { exitCode: 2, meaning: "an option of `gantry init` has a value it cannot write (named in the error)" },
-      INIT_ACTION_UNRESOLVED: { exitCode: 2, meaning: "`gantry init` cannot find the commit of the Action's tag or branch (pin its SHA with --action)" },
+      INIT_INVALID_OPTION: {
+        exitCode: 2,
+        meaning: "an option of `gantry init` has a value it cannot write (named in the error)"
+      },
+      INIT_ACTION_UNRESOLVED: {
+        exitCode: 2,
+        meaning: "`gantry init` cannot find the commit of the Action's tag or branch (pin its SHA with --action)"
+      },
       DETECT_NOT_A_REPO: { exitCode: 10, meaning: "the directory is not inside a git repository" },
-      DETECT_UNKNOWN_REF: { exitCode: 11, meaning: "the base or head ref is not a branch, tag or commit of the repository" },
+      DETECT_UNKNOWN_REF: {
+        exitCode: 11,
+        meaning: "the base or head ref is not a branch, tag or commit of the repository"
+      },
       DETECT_SHALLOW_CLONE: { exitCode: 12, meaning: "a commit the range needs is not in this shallow clone" },
       DETECT_NO_MERGE_BASE: { exitCode: 13, meaning: "the base and head have no common ancestor" },
       DETECT_GIT_FAILED: { exitCode: 14, meaning: "git failed (not installed, or a corrupt repository)" },
@@ -140,33 +171,78 @@ var init_codes = __esm({
       INCLUDE_CYCLE: { exitCode: 17, meaning: "includes include each other in a cycle" },
       SYMLINK_ESCAPES_REPO: { exitCode: 18, meaning: "a file read is a symlink leading outside the repository" },
       UNREADABLE_CONFIG: { exitCode: 19, meaning: "a file a unit reads could not be read from git" },
-      CONFIG_SYNTAX: { exitCode: 20, meaning: "`.gantry/config.yml` (or a Gruntwork configuration) is not valid YAML or HCL" },
+      CONFIG_SYNTAX: {
+        exitCode: 20,
+        meaning: "`.gantry/config.yml` (or a Gruntwork configuration) is not valid YAML or HCL"
+      },
       CONFIG_INVALID: { exitCode: 20, meaning: "a configuration key has a wrong value, is missing or unknown" },
-      CONFIG_PLUGIN_INVALID: { exitCode: 21, meaning: "a classifier plugin cannot be found or is not a `ChangeClassifier`" },
+      CONFIG_PLUGIN_INVALID: {
+        exitCode: 21,
+        meaning: "a classifier plugin cannot be found or is not a `ChangeClassifier`"
+      },
       PLAN_ENVIRONMENT_MISMATCH: { exitCode: 22, meaning: "an affected unit matches no environment, or more than one" },
-      PLAN_DELETED_UNIT_STILL_USED: { exitCode: 23, meaning: "the change deletes a unit a remaining unit still depends on" },
+      PLAN_DELETED_UNIT_STILL_USED: {
+        exitCode: 23,
+        meaning: "the change deletes a unit a remaining unit still depends on"
+      },
       PLAN_DEPENDENCY_CYCLE: { exitCode: 24, meaning: "the units' dependency blocks form a cycle" },
-      PLAN_ACCOUNTS_ADDED_NOT_ALONE: { exitCode: 25, meaning: "a new account directory is not the only change of its pull request" },
-      PLAN_INVALID_DETECTION: { exitCode: 26, meaning: "the detection given to the planner is not a valid `gantry/v1` Detection" },
+      PLAN_ACCOUNTS_ADDED_NOT_ALONE: {
+        exitCode: 25,
+        meaning: "a new account directory is not the only change of its pull request"
+      },
+      PLAN_INVALID_DETECTION: {
+        exitCode: 26,
+        meaning: "the detection given to the planner is not a valid `gantry/v1` Detection"
+      },
       RECORD_MISSING: { exitCode: 26, meaning: "a push without --base, and no deployment record to start from" },
-      PLAN_CLASSIFIER_FAILED: { exitCode: 27, meaning: "a classifier plugin threw or answered something that is not a claim" },
+      PLAN_CLASSIFIER_FAILED: {
+        exitCode: 27,
+        meaning: "a classifier plugin threw or answered something that is not a claim"
+      },
       CONFIG_READ_FAILED: { exitCode: 28, meaning: "git could not read the configuration from the commit" },
       RECORD_INVALID: { exitCode: 29, meaning: "the stored deployment record is not a valid `gantry/v1` DeploymentRecord" },
-      RECORD_NOT_ON_DEPLOY_BRANCH: { exitCode: 29, meaning: "a recorded commit is unknown or not in the deploy branch's history" },
-      RECORD_DEPLOY_BRANCH_MISMATCH: { exitCode: 29, meaning: "the configuration's deploy branch is not the one this run deploys" },
-      RECORD_LIVE_REPOSITORY_UNKNOWN: { exitCode: 29, meaning: "a record in a remote, and neither --repository nor the checkout's origin names infrastructure-live" },
+      RECORD_NOT_ON_DEPLOY_BRANCH: {
+        exitCode: 29,
+        meaning: "a recorded commit is unknown or not in the deploy branch's history"
+      },
+      RECORD_DEPLOY_BRANCH_MISMATCH: {
+        exitCode: 29,
+        meaning: "the configuration's deploy branch is not the one this run deploys"
+      },
+      RECORD_LIVE_REPOSITORY_UNKNOWN: {
+        exitCode: 29,
+        meaning: "a record in a remote, and neither --repository nor the checkout's origin names infrastructure-live"
+      },
       RECORD_EXISTS: { exitCode: 29, meaning: "`gantry record mark` would replace a record without --replace" },
-      DISPATCH_PLAN_INVALID: { exitCode: 20, meaning: "the plan to dispatch cannot be read or is not a valid `gantry/v1` Plan" },
-      REPORT_PLAN_INVALID: { exitCode: 20, meaning: "the plan given to `gantry report` cannot be read or is not a valid `gantry/v1` Plan" },
-      REPORT_RESULT_INVALID: { exitCode: 20, meaning: "a result given to `gantry report` cannot be read or is not a valid `gantry/v1` JobResult" },
-      REPORT_ERROR_INVALID: { exitCode: 20, meaning: "the file given to `--error` cannot be read or is not a valid `gantry/v1` Error" },
+      DISPATCH_PLAN_INVALID: {
+        exitCode: 20,
+        meaning: "the plan to dispatch cannot be read or is not a valid `gantry/v1` Plan"
+      },
+      REPORT_PLAN_INVALID: {
+        exitCode: 20,
+        meaning: "the plan given to `gantry report` cannot be read or is not a valid `gantry/v1` Plan"
+      },
+      REPORT_RESULT_INVALID: {
+        exitCode: 20,
+        meaning: "a result given to `gantry report` cannot be read or is not a valid `gantry/v1` JobResult"
+      },
+      REPORT_ERROR_INVALID: {
+        exitCode: 20,
+        meaning: "the file given to `--error` cannot be read or is not a valid `gantry/v1` Error"
+      },
       REPORT_DUPLICATE_RESULT: { exitCode: 20, meaning: "two results for the same job" },
       REPORT_RESULT_MISMATCH: { exitCode: 20, meaning: "a result's job differs from the plan's job of that id" },
       REPORT_RESULT_NOT_IN_PLAN: { exitCode: 20, meaning: "a result is for a job the plan does not have" },
       INIT_MANIFEST_UNREADABLE: { exitCode: 20, meaning: "`.gantry/init.json` exists but cannot be read" },
       INIT_MANIFEST_INVALID: { exitCode: 20, meaning: "`.gantry/init.json` is not a valid `gantry/v1` InitManifest" },
-      INIT_WRITE_FAILED: { exitCode: 20, meaning: "`gantry init` could not write a file (what it wrote is recorded; run it again)" },
-      IAM_POLICY_INVALID: { exitCode: 21, meaning: "the trust policy given to `gantry iam lint` cannot be read or is not JSON" },
+      INIT_WRITE_FAILED: {
+        exitCode: 20,
+        meaning: "`gantry init` could not write a file (what it wrote is recorded; run it again)"
+      },
+      IAM_POLICY_INVALID: {
+        exitCode: 21,
+        meaning: "the trust policy given to `gantry iam lint` cannot be read or is not JSON"
+      },
       EXEC_UNEXPECTED: { exitCode: 30, meaning: "the job stopped on an unexpected exception" },
       EXEC_QUEUE_OUTSIDE_JOB: { exitCode: 30, meaning: "terragrunt ran units that are not in the job" },
       EXEC_QUEUE_FAILED: { exitCode: 30, meaning: "terragrunt ended without a run report" },
@@ -176,7 +252,10 @@ var init_codes = __esm({
       GITHUB_REQUEST_FAILED: { exitCode: 30, meaning: "a GitHub call failed (network, or an unexpected status)" },
       GITHUB_INPUT_INVALID: { exitCode: 30, meaning: "a bad argument to a GitHub function (not a GitHub answer)" },
       EXEC_TOOL_NOT_FOUND: { exitCode: 31, meaning: "terragrunt or tofu is not installed or not executable" },
-      ACTION_TOOL_NOT_EXECUTABLE: { exitCode: 31, meaning: "the Action's GANTRY_TERRAGRUNT or GANTRY_TOFU is not an executable file" },
+      ACTION_TOOL_NOT_EXECUTABLE: {
+        exitCode: 31,
+        meaning: "the Action's GANTRY_TERRAGRUNT or GANTRY_TOFU is not an executable file"
+      },
       ACTION_TOOL_UNSUPPORTED_PLATFORM: { exitCode: 31, meaning: "the Action pins no tool for this platform" },
       ACTION_TOOL_DOWNLOAD_FAILED: { exitCode: 31, meaning: "the Action could not download a pinned tool" },
       ACTION_TOOL_DIGEST_MISMATCH: { exitCode: 31, meaning: "a downloaded tool does not have its pinned SHA-256 digest" },
@@ -184,39 +263,81 @@ var init_codes = __esm({
       GITHUB_BAD_CREDENTIALS: { exitCode: 31, meaning: "GitHub rejected the token (wrong, expired or revoked)" },
       EXEC_NOT_A_REPOSITORY: { exitCode: 32, meaning: "`--repo` is not inside a git repository" },
       EXEC_WORKTREE_FAILED: { exitCode: 32, meaning: "the job's git worktree could not be created" },
-      GITHUB_PERMISSION_DENIED: { exitCode: 32, meaning: "the token lacks a permission the call needs (named in the error)" },
+      GITHUB_PERMISSION_DENIED: {
+        exitCode: 32,
+        meaning: "the token lacks a permission the call needs (named in the error)"
+      },
       EXEC_JOB_INVALID: { exitCode: 33, meaning: "the job cannot be read or is not a valid `gantry/v1` Job" },
       EXEC_TOOL_ENV_REFUSED: { exitCode: 33, meaning: "the job sets a variable of the pipelines side in terragrunt.env" },
-      EXEC_UNIT_PATH_UNSUPPORTED: { exitCode: 33, meaning: "a unit path has characters Terragrunt's filters read as patterns" },
+      EXEC_UNIT_PATH_UNSUPPORTED: {
+        exitCode: 33,
+        meaning: "a unit path has characters Terragrunt's filters read as patterns"
+      },
       EXEC_FLAG_UNSUPPORTED: { exitCode: 33, meaning: "a Terragrunt flag in the configuration changes which units run" },
-      GITHUB_NOT_FOUND: { exitCode: 33, meaning: "GitHub answered 404 (a missing repository, or one the token cannot see)" },
+      GITHUB_NOT_FOUND: {
+        exitCode: 33,
+        meaning: "GitHub answered 404 (a missing repository, or one the token cannot see)"
+      },
       GITHUB_VALIDATION_FAILED: { exitCode: 34, meaning: "GitHub refused the request (400, 409, 422)" },
       GITHUB_RATE_LIMITED: { exitCode: 35, meaning: "GitHub's rate limit stopped a call after the retries" },
       DISPATCH_JOB_INVALID: { exitCode: 36, meaning: "the job to dispatch is not a valid `gantry/v1` Job" },
-      DISPATCH_RUN_NOT_FOUND: { exitCode: 37, meaning: "a dispatched workflow run could not be found, or several could be it" },
+      DISPATCH_RUN_NOT_FOUND: {
+        exitCode: 37,
+        meaning: "a dispatched workflow run could not be found, or several could be it"
+      },
       DISPATCH_UNCERTAIN: { exitCode: 37, meaning: "a dispatch got no answer and no run of it appeared (not sent again)" },
       DISPATCH_TIMEOUT: { exitCode: 38, meaning: "a dispatched run did not finish in time" },
       DISPATCH_CANCELLED: { exitCode: 39, meaning: "a dispatched run was cancelled" },
       GUARD_DEPLOY_BRANCH_UNAVAILABLE: { exitCode: 40, meaning: "the deploy branch's tip could not be read from origin" },
       GUARD_PATH_ESCAPE: { exitCode: 41, meaning: "a unit, or something it reads, leads outside the repository" },
-      GUARD_UNTRUSTED_WORKFLOW: { exitCode: 42, meaning: "a write job runs in a workflow that is not the pipelines repository's" },
+      GUARD_UNTRUSTED_WORKFLOW: {
+        exitCode: 42,
+        meaning: "a write job runs in a workflow that is not the pipelines repository's"
+      },
       GUARD_REF_NOT_ON_DEPLOY_BRANCH: { exitCode: 43, meaning: "an apply's commit is not on the deploy branch" },
-      GUARD_UNIT_NOT_ON_DEPLOY_BRANCH: { exitCode: 44, meaning: "an applied unit does not exist at the deploy branch's tip" },
+      GUARD_UNIT_NOT_ON_DEPLOY_BRANCH: {
+        exitCode: 44,
+        meaning: "an applied unit does not exist at the deploy branch's tip"
+      },
       GUARD_DESTROY_UNIT_STILL_LIVE: { exitCode: 45, meaning: "a destroyed unit still exists at the deploy branch's tip" },
-      GUARD_DESTROY_REMOVAL_NOT_MERGED: { exitCode: 46, meaning: "a destroyed unit's removal was not merged to the deploy branch" },
-      GUARD_DESTROY_REF_NOT_ANCESTOR: { exitCode: 47, meaning: "a destroy's commit is not an ancestor of the deploy branch's tip" },
-      GUARD_JOB_NOT_REDERIVED: { exitCode: 48, meaning: "planning the job's commits again does not give this job (forged or stale)" },
+      GUARD_DESTROY_REMOVAL_NOT_MERGED: {
+        exitCode: 46,
+        meaning: "a destroyed unit's removal was not merged to the deploy branch"
+      },
+      GUARD_DESTROY_REF_NOT_ANCESTOR: {
+        exitCode: 47,
+        meaning: "a destroy's commit is not an ancestor of the deploy branch's tip"
+      },
+      GUARD_JOB_NOT_REDERIVED: {
+        exitCode: 48,
+        meaning: "planning the job's commits again does not give this job (forged or stale)"
+      },
       GUARD_PR_NOT_AHEAD: { exitCode: 49, meaning: "the pull request is behind the deploy branch" },
       GUARD_INVALID_JOB: { exitCode: 50, meaning: "the job given to the guards is not a valid `gantry/v1` Job" },
       GUARD_UNIT_MISSING_AT_REF: { exitCode: 51, meaning: "the job's commit, or a unit at it, does not exist" },
-      GUARD_UNTRUSTED_SETTINGS: { exitCode: 52, meaning: "the job's privileged settings differ from the deploy branch's configuration" },
-      GUARD_UNIT_SUPERSEDED: { exitCode: 53, meaning: "an applied unit changed on the deploy branch since the job's commit (no rollback)" },
-      GUARD_WRONG_WORKFLOW: { exitCode: 54, meaning: "a pull request's job in the apply workflow, or a write in the plan workflow" },
+      GUARD_UNTRUSTED_SETTINGS: {
+        exitCode: 52,
+        meaning: "the job's privileged settings differ from the deploy branch's configuration"
+      },
+      GUARD_UNIT_SUPERSEDED: {
+        exitCode: 53,
+        meaning: "an applied unit changed on the deploy branch since the job's commit (no rollback)"
+      },
+      GUARD_WRONG_WORKFLOW: {
+        exitCode: 54,
+        meaning: "a pull request's job in the apply workflow, or a write in the plan workflow"
+      },
       GUARD_INTERRUPTED: { exitCode: 130, meaning: "the guards were interrupted: nothing was run" },
-      CREDENTIALS_OIDC_UNAVAILABLE: { exitCode: 60, meaning: "no GitHub OIDC token can be requested (missing `id-token: write`)" },
+      CREDENTIALS_OIDC_UNAVAILABLE: {
+        exitCode: 60,
+        meaning: "no GitHub OIDC token can be requested (missing `id-token: write`)"
+      },
       CREDENTIALS_OIDC_REQUEST_FAILED: { exitCode: 61, meaning: "the OIDC token request failed" },
       CREDENTIALS_ASSUME_ROLE_FAILED: { exitCode: 62, meaning: "STS refused to exchange the OIDC token for the role" },
-      CREDENTIALS_APPLY_ROLE_UNGUARDED: { exitCode: 63, meaning: "the apply role was asked for a job that has not passed the guards" },
+      CREDENTIALS_APPLY_ROLE_UNGUARDED: {
+        exitCode: 63,
+        meaning: "the apply role was asked for a job that has not passed the guards"
+      },
       CREDENTIALS_NOT_CONFIGURED: { exitCode: 64, meaning: "the job's environment names no role for its action" }
     };
   }
@@ -248,7 +369,8 @@ function didYouMean(input2, candidates) {
     if (candidate === input2) continue;
     const distance = editDistance(input2, candidate);
     const abbreviation = input2.length >= 3 && candidate.toLowerCase().startsWith(input2.toLowerCase());
-    if (distance <= limit || abbreviation) scored.push({ candidate, distance: abbreviation ? Math.min(distance, limit) : distance });
+    if (distance <= limit || abbreviation)
+      scored.push({ candidate, distance: abbreviation ? Math.min(distance, limit) : distance });
   }
   return scored.sort((x3, y2) => x3.distance - y2.distance || x3.candidate.localeCompare(y2.candidate)).map(({ candidate }) => candidate);
 }
@@ -20828,7 +20950,8 @@ function formatFieldPath(path, root = "(document)") {
   let text2 = "";
   for (const segment of path) {
     if (typeof segment === "number") text2 += `[${segment}]`;
-    else if (typeof segment === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text2 += text2 === "" ? segment : `.${segment}`;
+    else if (typeof segment === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment))
+      text2 += text2 === "" ? segment : `.${segment}`;
     else text2 += `[${JSON.stringify(String(segment))}]`;
   }
   return text2 === "" ? root : text2;
@@ -20865,7 +20988,8 @@ function findJsonSyntaxError(text2) {
         i3++;
         if (text2[i3] === "u") {
           i3++;
-          for (let k2 = 0; k2 < 4; k2++, i3++) if (!/[0-9a-fA-F]/.test(text2[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
+          for (let k2 = 0; k2 < 4; k2++, i3++)
+            if (!/[0-9a-fA-F]/.test(text2[i3] ?? "")) fail2("four hexadecimal digits after '\\u'");
           continue;
         }
         if (!'"\\/bfnrt'.includes(text2[i3] ?? "x")) fail2("an escape sequence");
@@ -20973,7 +21097,10 @@ function describeIssues(issues) {
 function validateDocument(value, spec, source) {
   const parsed = spec.schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new GantryError(spec.code, `not a valid gantry/v1 ${spec.kind}: ${describeIssues(parsed.error.issues)}`, { hint: spec.hint, location: { file: source } });
+  throw new GantryError(spec.code, `not a valid gantry/v1 ${spec.kind}: ${describeIssues(parsed.error.issues)}`, {
+    hint: spec.hint,
+    location: { file: source }
+  });
 }
 function parseDocument(text2, spec, source) {
   let value;
@@ -21005,7 +21132,11 @@ async function readDocumentText(source, spec, input2) {
     return { text: await readFile(path, "utf8"), name };
   } catch (error62) {
     const reason = error62.code === "ENOENT" ? "no such file" : error62.message;
-    throw new GantryError(spec.code, `cannot read the ${spec.kind} ${name}: ${reason}`, { hint: spec.hint, location: { file: name }, cause: error62 });
+    throw new GantryError(spec.code, `cannot read the ${spec.kind} ${name}: ${reason}`, {
+      hint: spec.hint,
+      location: { file: name },
+      cause: error62
+    });
   }
 }
 var init_document = __esm({
@@ -21326,7 +21457,8 @@ var init_lexer = __esm({
           }
           if (c3 === 47 && src.charCodeAt(p2 + 1) === 42) {
             const close = src.indexOf("*/", p2 + 2);
-            if (close === -1) this.fail(`expected '*/' to close the comment opened at ${this.where(p2)}, found end of file`, len);
+            if (close === -1)
+              this.fail(`expected '*/' to close the comment opened at ${this.where(p2)}, found end of file`, len);
             p2 = close + 2;
             continue;
           }
@@ -21465,7 +21597,10 @@ var init_lexer = __esm({
         if (flush) q++;
         const idStart = q;
         if (!isAsciiIdStart(src.charCodeAt(q)) && !(src.charCodeAt(q) >= 128 && ID_START.test(String.fromCodePoint(src.codePointAt(q))))) {
-          this.fail(`expected a heredoc marker such as 'EOF' after '${flush ? "<<-" : "<<"}', found ${q >= this.len ? "end of file" : JSON.stringify(src[q])}`, q);
+          this.fail(
+            `expected a heredoc marker such as 'EOF' after '${flush ? "<<-" : "<<"}', found ${q >= this.len ? "end of file" : JSON.stringify(src[q])}`,
+            q
+          );
         }
         q++;
         while (q < this.len && (isAsciiIdContinue(src.charCodeAt(q)) || src.charCodeAt(q) >= 128)) {
@@ -21535,7 +21670,11 @@ function parseQuotedTemplate(ps, open2) {
       break;
     }
     if (c2 === 10 || c2 === 13 && src.charCodeAt(p2 + 1) === 10) {
-      lx.fail(`expected '"' to close the string opened at ${lx.where(open2)}, found newline`, p2, "quoted strings end on their line; use a heredoc (<<EOF) for multi-line text");
+      lx.fail(
+        `expected '"' to close the string opened at ${lx.where(open2)}, found newline`,
+        p2,
+        "quoted strings end on their line; use a heredoc (<<EOF) for multi-line text"
+      );
     }
     if (c2 === 92) {
       value += src.slice(chunkStart, p2);
@@ -21562,7 +21701,12 @@ function parseQuotedTemplate(ps, open2) {
   lx.pos = p2;
   lx.tk = -1;
   lx.lastEnd = p2;
-  return { type: "Template", parts: buildTemplate(ps, items, false, false), heredoc: false, range: { start: open2, end: p2 } };
+  return {
+    type: "Template",
+    parts: buildTemplate(ps, items, false, false),
+    heredoc: false,
+    range: { start: open2, end: p2 }
+  };
 }
 function plainQuotedString(lx, open2) {
   const src = lx.src;
@@ -21605,7 +21749,10 @@ function decodeEscape(ps, p2) {
         const cp = Number.parseInt(hex3, 16);
         if (cp <= 1114111 && !(cp >= 55296 && cp <= 57343)) return [String.fromCodePoint(cp), 2 + digits];
       }
-      return ps.lx.fail(`expected ${digits} hexadecimal digits of a Unicode code point after '\\${String.fromCharCode(c2)}', found ${JSON.stringify(hex3)}`, p2);
+      return ps.lx.fail(
+        `expected ${digits} hexadecimal digits of a Unicode code point after '\\${String.fromCharCode(c2)}', found ${JSON.stringify(hex3)}`,
+        p2
+      );
     }
     default:
       return ps.lx.fail(
@@ -21657,18 +21804,25 @@ function parseTemplateSequence(ps, p2, items) {
           it.keyVar = first;
           it.valueVar = ps.expectIdent("a value variable name after ','");
         }
-        if (lx.peek() !== T_IDENT || lx.text() !== "in") lx.fail(`expected 'in' in the template for directive, found ${lx.describe()}`, lx.ts);
+        if (lx.peek() !== T_IDENT || lx.text() !== "in")
+          lx.fail(`expected 'in' in the template for directive, found ${lx.describe()}`, lx.ts);
         lx.next();
         it.expr = ps.parseExpression();
         break;
       }
       default:
-        lx.fail(`expected a template directive (if, else, endif, for, endfor) after '%{', found ${lx.describe()}`, lx.ts);
+        lx.fail(
+          `expected a template directive (if, else, endif, for, endfor) after '%{', found ${lx.describe()}`,
+          lx.ts
+        );
     }
   }
   const k2 = lx.peek();
   if (k2 !== T_RBRACE && k2 !== T_STRIP_RBRACE) {
-    lx.fail(`expected '}' to close the '${isInterp ? "${" : "%{"}' opened at ${lx.where(p2)}, found ${lx.describe()}`, lx.ts);
+    lx.fail(
+      `expected '}' to close the '${isInterp ? "${" : "%{"}' opened at ${lx.where(p2)}, found ${lx.describe()}`,
+      lx.ts
+    );
   }
   lx.next();
   it.stripLeft = stripLeft;
@@ -21713,12 +21867,20 @@ function parseHeredoc(ps, open2) {
           break;
         }
         if (r2 >= len) {
-          lx.fail(`expected a newline after the heredoc's closing marker '${marker2}', found end of file`, r2, "end the file with a newline after the marker");
+          lx.fail(
+            `expected a newline after the heredoc's closing marker '${marker2}', found end of file`,
+            r2,
+            "end the file with a newline after the marker"
+          );
         }
       }
       lineStart = false;
     }
-    if (p2 >= len) lx.fail(`expected '${marker2}' on a line of its own to close the heredoc opened at ${lx.where(open2)}, found end of file`, p2);
+    if (p2 >= len)
+      lx.fail(
+        `expected '${marker2}' on a line of its own to close the heredoc opened at ${lx.where(open2)}, found end of file`,
+        p2
+      );
     const c2 = src.charCodeAt(p2);
     if (c2 === 10) {
       p2++;
@@ -21745,7 +21907,12 @@ function parseHeredoc(ps, open2) {
   lx.pos = end;
   lx.tk = -1;
   lx.lastEnd = end;
-  return { type: "Template", parts: buildTemplate(ps, items, true, flushIndent), heredoc: true, range: { start: open2, end } };
+  return {
+    type: "Template",
+    parts: buildTemplate(ps, items, true, flushIndent),
+    heredoc: true,
+    range: { start: open2, end }
+  };
 }
 function buildTemplate(ps, items, heredoc, flushIndent) {
   if (!heredoc && simpleItems(items)) {
@@ -21790,11 +21957,22 @@ function nestTemplate(ps, items, state, opener) {
     switch (it.kind) {
       case I_LIT:
         state.i++;
-        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: literalText(it.value), range: { start: it.start, end: it.end } });
+        if (it.value !== "")
+          parts.push({
+            type: "TemplateLiteral",
+            value: literalText(it.value),
+            range: { start: it.start, end: it.end }
+          });
         break;
       case I_INTERP:
         state.i++;
-        parts.push({ type: "TemplateInterpolation", expr: it.expr, stripLeft: it.stripLeft, stripRight: it.stripRight, range: { start: it.start, end: it.end } });
+        parts.push({
+          type: "TemplateInterpolation",
+          expr: it.expr,
+          stripLeft: it.stripLeft,
+          stripRight: it.stripRight,
+          range: { start: it.start, end: it.end }
+        });
         break;
       case I_IF: {
         state.i++;
@@ -21807,10 +21985,21 @@ function nestTemplate(ps, items, state, opener) {
           closer = items[state.i];
         }
         if (!closer || closer.kind !== I_ENDIF) {
-          lx.fail(`expected '%{ endif }' to close the '%{ if }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`, closer ? closer.start : it.start);
+          lx.fail(
+            `expected '%{ endif }' to close the '%{ if }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`,
+            closer ? closer.start : it.start
+          );
         }
         state.i++;
-        parts.push({ type: "TemplateIf", condition: it.expr, then, else: otherwise, stripLeft: it.stripLeft, stripRight: closer.stripRight, range: { start: it.start, end: closer.end } });
+        parts.push({
+          type: "TemplateIf",
+          condition: it.expr,
+          then,
+          else: otherwise,
+          stripLeft: it.stripLeft,
+          stripRight: closer.stripRight,
+          range: { start: it.start, end: closer.end }
+        });
         break;
       }
       case I_FOR: {
@@ -21818,16 +22007,31 @@ function nestTemplate(ps, items, state, opener) {
         const body = nestTemplate(ps, items, state, I_FOR);
         const closer = items[state.i];
         if (!closer || closer.kind !== I_ENDFOR) {
-          lx.fail(`expected '%{ endfor }' to close the '%{ for }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`, closer ? closer.start : it.start);
+          lx.fail(
+            `expected '%{ endfor }' to close the '%{ for }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`,
+            closer ? closer.start : it.start
+          );
         }
         state.i++;
-        parts.push({ type: "TemplateFor", keyVar: it.keyVar, valueVar: it.valueVar, collection: it.expr, body, stripLeft: it.stripLeft, stripRight: closer.stripRight, range: { start: it.start, end: closer.end } });
+        parts.push({
+          type: "TemplateFor",
+          keyVar: it.keyVar,
+          valueVar: it.valueVar,
+          collection: it.expr,
+          body,
+          stripLeft: it.stripLeft,
+          stripRight: closer.stripRight,
+          range: { start: it.start, end: closer.end }
+        });
         break;
       }
       default: {
         const fits = it.kind === I_ELSE && opener === I_IF || it.kind === I_ENDIF && (opener === I_IF || opener === I_ELSE) || it.kind === I_ENDFOR && opener === I_FOR;
         if (!fits) {
-          lx.fail(`expected ${opener === I_FOR ? "'%{ endfor }'" : opener === I_IF || opener === I_ELSE ? "'%{ endif }'" : "template text or '${'"}, found '${DIRECTIVE_NAMES[it.kind]}' with no matching opening directive`, it.start);
+          lx.fail(
+            `expected ${opener === I_FOR ? "'%{ endfor }'" : opener === I_IF || opener === I_ELSE ? "'%{ endif }'" : "template text or '${'"}, found '${DIRECTIVE_NAMES[it.kind]}' with no matching opening directive`,
+            it.start
+          );
         }
         return parts;
       }
@@ -21959,7 +22163,8 @@ var init_parser = __esm({
             continue;
           }
           if (k2 === T_EOF) {
-            if (openAt >= 0) lx.fail(`expected '}' to close the block opened at ${lx.where(blockStart)}, found end of file`, lx.ts);
+            if (openAt >= 0)
+              lx.fail(`expected '}' to close the block opened at ${lx.where(blockStart)}, found end of file`, lx.ts);
             break;
           }
           if (k2 === T_RBRACE) {
@@ -21987,7 +22192,10 @@ var init_parser = __esm({
           const after = lx.peek();
           if (after === T_NL) lx.next();
           else if (after !== T_EOF && !(after === T_RBRACE && openAt >= 0)) {
-            lx.fail(`expected a newline after the ${isAttribute ? "attribute" : "block"} definition, found ${lx.describe()}`, lx.ts);
+            lx.fail(
+              `expected a newline after the ${isAttribute ? "attribute" : "block"} definition, found ${lx.describe()}`,
+              lx.ts
+            );
           } else if (after === T_RBRACE && openAt >= 0) {
             lx.fail(`expected a newline before '}' closing the block opened at ${lx.where(blockStart)}, found '}'`, lx.ts);
           }
@@ -22028,7 +22236,12 @@ var init_parser = __esm({
           const expected = labels.length === 0 ? `'=' or a block's '{' after '${name}'` : `'{' to open the body of block '${name}'`;
           lx.fail(`expected ${expected}, found ${lx.describe()}`, lx.ts);
         }
-        if (singleLine) lx.fail(`expected '}' to close the single-line block, found nested block '${name}'`, nameStart, "a single-line block holds at most one attribute; put nested blocks on their own lines");
+        if (singleLine)
+          lx.fail(
+            `expected '}' to close the single-line block, found nested block '${name}'`,
+            nameStart,
+            "a single-line block holds at most one attribute; put nested blocks on their own lines"
+          );
         lx.next();
         const open2 = lx.ts;
         let body;
@@ -22042,7 +22255,8 @@ var init_parser = __esm({
           lx.next();
           body = { attributes: [], blocks: [], range: { start: open2, end: lx.te } };
         } else {
-          if (k2 !== T_IDENT) lx.fail(`expected a newline or an attribute after '{' of block '${name}', found ${lx.describe()}`, lx.ts);
+          if (k2 !== T_IDENT)
+            lx.fail(`expected a newline or an attribute after '{' of block '${name}', found ${lx.describe()}`, lx.ts);
           const inner = [];
           this.parseBodyItem(inner, blocks, true);
           if (lx.peek() !== T_RBRACE) {
@@ -22067,7 +22281,11 @@ var init_parser = __esm({
         let value = "";
         for (const part of t2.parts) {
           if (part.type !== "TemplateLiteral") {
-            lx.fail("expected a plain string as block label, found a template sequence ('${' or '%{')", part.range.start, "block labels cannot contain interpolations");
+            lx.fail(
+              "expected a plain string as block label, found a template sequence ('${' or '%{')",
+              part.range.start,
+              "block labels cannot contain interpolations"
+            );
           }
           value += part.value;
         }
@@ -22081,7 +22299,11 @@ var init_parser = __esm({
         return e2;
       }
       tooDeep() {
-        return this.lx.fail(`expected at most ${MAX_DEPTH} levels of nested expressions or blocks, found more`, this.lx.pos, "flatten the expression; no real configuration nests this deep");
+        return this.lx.fail(
+          `expected at most ${MAX_DEPTH} levels of nested expressions or blocks, found more`,
+          this.lx.pos,
+          "flatten the expression; no real configuration nests this deep"
+        );
       }
       parseConditional() {
         const lx = this.lx;
@@ -22092,7 +22314,13 @@ var init_parser = __esm({
         if (lx.peek() !== T_COLON) lx.fail(`expected ':' in the conditional expression, found ${lx.describe()}`, lx.ts);
         lx.next();
         const otherwise = this.parseExpression();
-        return { type: "Conditional", condition, then, else: otherwise, range: { start: condition.range.start, end: otherwise.range.end } };
+        return {
+          type: "Conditional",
+          condition,
+          then,
+          else: otherwise,
+          range: { start: condition.range.start, end: otherwise.range.end }
+        };
       }
       parseBinary(minPrec) {
         const lx = this.lx;
@@ -22153,7 +22381,8 @@ var init_parser = __esm({
             const start = lx.ts;
             const saved = lx.setNl(false);
             const expr = this.parseExpression();
-            if (lx.peek() !== T_RPAREN) lx.fail(`expected ')' to close the '(' at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
+            if (lx.peek() !== T_RPAREN)
+              lx.fail(`expected ')' to close the '(' at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
             lx.next();
             lx.setNl(saved);
             return { type: "Parens", expr, range: { start, end: lx.lastEnd } };
@@ -22192,10 +22421,15 @@ var init_parser = __esm({
           if (k2 === T_ELLIPSIS) {
             lx.next();
             expandFinal = true;
-            if (lx.peek() !== T_RPAREN) lx.fail(`expected ')' after '...' (it expands the final argument), found ${lx.describe()}`, lx.ts);
+            if (lx.peek() !== T_RPAREN)
+              lx.fail(`expected ')' after '...' (it expands the final argument), found ${lx.describe()}`, lx.ts);
             break;
           }
-          if (k2 !== T_RPAREN) lx.fail(`expected ',' or ')' closing the call to '${name}' opened at ${lx.where(open2)}, found ${lx.describe()}`, lx.ts);
+          if (k2 !== T_RPAREN)
+            lx.fail(
+              `expected ',' or ')' closing the call to '${name}' opened at ${lx.where(open2)}, found ${lx.describe()}`,
+              lx.ts
+            );
         }
         lx.next();
         lx.setNl(saved);
@@ -22233,7 +22467,8 @@ var init_parser = __esm({
               return { type: "Splat", object: expr, each, full: true, range: { start: expr.range.start, end: lx.lastEnd } };
             }
             const key = this.parseExpression();
-            if (lx.peek() !== T_RBRACK) lx.fail(`expected ']' to close the index opened at ${lx.where(open2)}, found ${lx.describe()}`, lx.ts);
+            if (lx.peek() !== T_RBRACK)
+              lx.fail(`expected ']' to close the index opened at ${lx.where(open2)}, found ${lx.describe()}`, lx.ts);
             lx.next();
             lx.setNl(saved);
             expr = { type: "Index", object: expr, key, range: { start: expr.range.start, end: lx.lastEnd } };
@@ -22254,7 +22489,11 @@ var init_parser = __esm({
           lx.next();
           const text2 = lx.text();
           if (text2.includes(".")) {
-            lx.fail(`expected a single whole-number index after '.', found number ${text2}`, lx.ts, "chained legacy indexes like a.0.1 are not allowed; write a[0][1]");
+            lx.fail(
+              `expected a single whole-number index after '.', found number ${text2}`,
+              lx.ts,
+              "chained legacy indexes like a.0.1 are not allowed; write a[0][1]"
+            );
           }
           const key = { type: "Literal", value: Number(text2), range: { start: lx.ts, end: lx.te } };
           return { type: "Index", object: object2, key, range: { start: object2.range.start, end: lx.te } };
@@ -22268,7 +22507,11 @@ var init_parser = __esm({
         while (lx.peek() === T_DOT) {
           lx.next();
           if (lx.peek() === T_STAR) {
-            lx.fail("expected an attribute name after '.', found '*': a splat cannot be nested inside an attribute-only splat (.*)", lx.ts, "use the full splat form, a[*].b[*].c");
+            lx.fail(
+              "expected an attribute name after '.', found '*': a splat cannot be nested inside an attribute-only splat (.*)",
+              lx.ts,
+              "use the full splat form, a[*].b[*].c"
+            );
           }
           each = this.parseDotStep(each);
         }
@@ -22293,7 +22536,8 @@ var init_parser = __esm({
             lx.next();
             continue;
           }
-          if (k2 !== T_RBRACK) lx.fail(`expected ',' or ']' to close the list opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
+          if (k2 !== T_RBRACK)
+            lx.fail(`expected ',' or ']' to close the list opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
         }
         lx.next();
         lx.setNl(saved);
@@ -22319,7 +22563,8 @@ var init_parser = __esm({
             continue;
           }
           if (k2 === T_RBRACE) break;
-          if (k2 === T_EOF) lx.fail(`expected '}' to close the object opened at ${lx.where(start)}, found end of file`, lx.ts);
+          if (k2 === T_EOF)
+            lx.fail(`expected '}' to close the object opened at ${lx.where(start)}, found end of file`, lx.ts);
           let key = this.parseExpression();
           if (key.type === "Variable") key = { type: "Literal", value: key.name, range: key.range };
           const sep4 = lx.peek();
@@ -22332,7 +22577,10 @@ var init_parser = __esm({
           const after = lx.peek();
           if (after === T_RBRACE) break;
           if (after !== T_COMMA && after !== T_NL) {
-            lx.fail(`expected ',' or a newline between object items (or '}' to close the object opened at ${lx.where(start)}), found ${lx.describe()}`, lx.ts);
+            lx.fail(
+              `expected ',' or a newline between object items (or '}' to close the object opened at ${lx.where(start)}), found ${lx.describe()}`,
+              lx.ts
+            );
           }
           lx.next();
         }
@@ -22351,16 +22599,19 @@ var init_parser = __esm({
           keyVar = first;
           valueVar = this.expectIdent("a value variable name after ','");
         }
-        if (lx.peek() !== T_IDENT || lx.text() !== "in") lx.fail(`expected 'in' in the for expression, found ${lx.describe()}`, lx.ts);
+        if (lx.peek() !== T_IDENT || lx.text() !== "in")
+          lx.fail(`expected 'in' in the for expression, found ${lx.describe()}`, lx.ts);
         lx.next();
         const collection = this.parseExpression();
-        if (lx.peek() !== T_COLON) lx.fail(`expected ':' after the for expression's collection, found ${lx.describe()}`, lx.ts);
+        if (lx.peek() !== T_COLON)
+          lx.fail(`expected ':' after the for expression's collection, found ${lx.describe()}`, lx.ts);
         lx.next();
         let keyExpr = null;
         let valueExpr = this.parseExpression();
         let grouping = false;
         if (isObject2) {
-          if (lx.peek() !== T_ARROW) lx.fail(`expected '=>' between key and value in the object for expression, found ${lx.describe()}`, lx.ts);
+          if (lx.peek() !== T_ARROW)
+            lx.fail(`expected '=>' between key and value in the object for expression, found ${lx.describe()}`, lx.ts);
           lx.next();
           keyExpr = valueExpr;
           valueExpr = this.parseExpression();
@@ -22373,10 +22624,23 @@ var init_parser = __esm({
         }
         const close = isObject2 ? T_RBRACE : T_RBRACK;
         if (lx.peek() !== close) {
-          lx.fail(`expected '${isObject2 ? "}" : "]"}' to close the for expression opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
+          lx.fail(
+            `expected '${isObject2 ? "}" : "]"}' to close the for expression opened at ${lx.where(start)}, found ${lx.describe()}`,
+            lx.ts
+          );
         }
         lx.next();
-        return { type: "For", keyVar, valueVar, collection, keyExpr, valueExpr, condition, grouping, range: { start, end: lx.lastEnd } };
+        return {
+          type: "For",
+          keyVar,
+          valueVar,
+          collection,
+          keyExpr,
+          valueExpr,
+          condition,
+          grouping,
+          range: { start, end: lx.lastEnd }
+        };
       }
       expectIdent(what) {
         const lx = this.lx;
@@ -22392,7 +22656,8 @@ var init_parser = __esm({
 function parseHclJson(source, fileName, schema = {}) {
   const root = new JsonReader(source, fileName).document();
   const convert = new JsonConverter(source, fileName);
-  if (root.kind !== "object") throw new HclSyntaxError("expected a JSON object at the top of the file", fileName, source, root.range.start);
+  if (root.kind !== "object")
+    throw new HclSyntaxError("expected a JSON object at the top of the file", fileName, source, root.range.start);
   return { fileName, source, body: convert.body(root, schema) };
 }
 function relocate(node2, range) {
@@ -22426,7 +22691,12 @@ var init_json_syntax = __esm({
           if (key === "//") continue;
           const blockSchema = schema[key];
           if (blockSchema === void 0) {
-            attributes.push({ name: key, nameRange: keyRange, expr: this.expression(value), range: { start: keyRange.start, end: value.range.end } });
+            attributes.push({
+              name: key,
+              nameRange: keyRange,
+              expr: this.expression(value),
+              range: { start: keyRange.start, end: value.range.end }
+            });
             continue;
           }
           const bare = blockSchema.bare === true && value.kind === "object" && value.props.some((prop) => prop.value.kind !== "object" && prop.value.kind !== "array");
@@ -22440,13 +22710,25 @@ var init_json_syntax = __esm({
           return;
         }
         if (node2.kind !== "object") {
-          throw new HclSyntaxError(`expected a JSON object for the ${type} block${labelsLeft > 0 ? "'s labels" : ""}, found ${node2.kind}`, this.fileName, this.source, node2.range.start);
+          throw new HclSyntaxError(
+            `expected a JSON object for the ${type} block${labelsLeft > 0 ? "'s labels" : ""}, found ${node2.kind}`,
+            this.fileName,
+            this.source,
+            node2.range.start
+          );
         }
         if (labelsLeft === 0) {
-          out.push({ type, labels, body: this.body(node2, schema), range: { start: typeRange.start, end: node2.range.end }, typeRange });
+          out.push({
+            type,
+            labels,
+            body: this.body(node2, schema),
+            range: { start: typeRange.start, end: node2.range.end },
+            typeRange
+          });
           return;
         }
-        for (const { key, value } of node2.props) this.blocks(type, typeRange, value, labelsLeft - 1, [...labels, key], schema, out);
+        for (const { key, value } of node2.props)
+          this.blocks(type, typeRange, value, labelsLeft - 1, [...labels, key], schema, out);
       }
       expression(node2) {
         switch (node2.kind) {
@@ -22459,7 +22741,10 @@ var init_json_syntax = __esm({
           case "object":
             return {
               type: "Object",
-              items: node2.props.map(({ key, keyRange, value }) => ({ key: this.template(key, keyRange), value: this.expression(value) })),
+              items: node2.props.map(({ key, keyRange, value }) => ({
+                key: this.template(key, keyRange),
+                value: this.expression(value)
+              })),
               range: node2.range
             };
         }
@@ -22467,7 +22752,12 @@ var init_json_syntax = __esm({
       /** A JSON string as an HCL template, parsed by the native parser (as a heredoc: no escaping to undo). */
       template(text2, range) {
         if (!text2.includes("${") && !text2.includes("%{")) {
-          return { type: "Template", parts: text2 === "" ? [] : [{ type: "TemplateLiteral", value: text2.normalize("NFC"), range }], heredoc: false, range };
+          return {
+            type: "Template",
+            parts: text2 === "" ? [] : [{ type: "TemplateLiteral", value: text2.normalize("NFC"), range }],
+            heredoc: false,
+            range
+          };
         }
         let marker2 = "JSONTEMPLATE";
         while (text2.includes(marker2)) marker2 += "X";
@@ -22478,7 +22768,13 @@ ${text2}
 ${marker2}
 `, this.fileName);
         } catch (error62) {
-          if (error62 instanceof HclSyntaxError) throw new HclSyntaxError(`in the template ${JSON.stringify(text2)}: ${error62.message}`, this.fileName, this.source, range.start);
+          if (error62 instanceof HclSyntaxError)
+            throw new HclSyntaxError(
+              `in the template ${JSON.stringify(text2)}: ${error62.message}`,
+              this.fileName,
+              this.source,
+              range.start
+            );
           throw error62;
         }
         const expr = parsed.body.attributes[0].expr;
@@ -22539,7 +22835,11 @@ ${marker2}
           return { kind: "array", items, range: { start, end: this.i } };
         }
         if (c2 === '"') return { kind: "string", value: this.string(), range: { start, end: this.i } };
-        for (const [word, value] of [["true", true], ["false", false], ["null", null]]) {
+        for (const [word, value] of [
+          ["true", true],
+          ["false", false],
+          ["null", null]
+        ]) {
           if (this.text.startsWith(word, this.i)) {
             this.i += word.length;
             return { kind: "literal", value, range: { start, end: this.i } };
@@ -22756,7 +23056,8 @@ function valuesEqual(a2, b3) {
   return true;
 }
 function setKey(o2, key, value) {
-  if (key === "__proto__") Object.defineProperty(o2, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(o2, key, { value, enumerable: true, writable: true, configurable: true });
   else o2[key] = value;
 }
 function sortedKeys(o2) {
@@ -22804,14 +23105,18 @@ function valueToNumber(v2, what, fail2) {
   if (typeof v2 === "number") return v2;
   if (typeof v2 === "string" && /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v2)) return Number(v2);
   if (v2 === null) return fail2(`${what} is null; a number is required`);
-  return fail2(`${what} is ${typeof v2 === "string" ? `the string ${JSON.stringify(v2)}` : `a ${typeName(v2)}`}; a number is required`);
+  return fail2(
+    `${what} is ${typeof v2 === "string" ? `the string ${JSON.stringify(v2)}` : `a ${typeName(v2)}`}; a number is required`
+  );
 }
 function valueToBool(v2, what, fail2) {
   if (typeof v2 === "boolean") return v2;
   if (v2 === "true") return true;
   if (v2 === "false") return false;
   if (v2 === null) return fail2(`${what} is null; a bool is required`);
-  return fail2(`${what} is ${typeof v2 === "string" ? `the string ${JSON.stringify(v2)}` : `a ${typeName(v2)}`}; a bool is required`);
+  return fail2(
+    `${what} is ${typeof v2 === "string" ? `the string ${JSON.stringify(v2)}` : `a ${typeName(v2)}`}; a bool is required`
+  );
 }
 var init_convert = __esm({
   "packages/hcl/src/convert.ts"() {
@@ -22846,7 +23151,9 @@ function obj(v2, what = "argument") {
 }
 function arity(args, min, max2 = min) {
   if (args.length < min || args.length > max2) {
-    fail(`expects ${min === max2 ? min : `${min} to ${max2 === Infinity ? "any number of" : max2}`} argument(s), got ${args.length}`);
+    fail(
+      `expects ${min === max2 ? min : `${min} to ${max2 === Infinity ? "any number of" : max2}`} argument(s), got ${args.length}`
+    );
   }
 }
 function chars(s2) {
@@ -22913,7 +23220,8 @@ function formatPieces(spec, args) {
       out += "%";
       continue;
     }
-    if (argIndex >= args.length) fail(`not enough arguments for the format string ${JSON.stringify(spec)}: verb %${verb} has no argument`);
+    if (argIndex >= args.length)
+      fail(`not enough arguments for the format string ${JSON.stringify(spec)}: verb %${verb} has no argument`);
     const arg = args[argIndex++];
     if (findUnknown(arg)) {
       pieces.push(out, ...isUnknown(arg) && arg.fragments ? arg.fragments : [null]);
@@ -22987,7 +23295,8 @@ function formatPieces(spec, args) {
     out += text2;
   }
   out += spec.slice(last);
-  if (argIndex < args.length) fail(`too many arguments for the format string ${JSON.stringify(spec)}: ${args.length - argIndex} left unused`);
+  if (argIndex < args.length)
+    fail(`too many arguments for the format string ${JSON.stringify(spec)}: ${args.length - argIndex} left unused`);
   pieces.push(out);
   return pieces;
 }
@@ -23114,7 +23423,13 @@ var init_functions = __esm({
         }
         if (n2 === -1) return [formatString(spec, rest)];
         const out = [];
-        for (let i3 = 0; i3 < n2; i3++) out.push(formatString(spec, rest.map((v2) => Array.isArray(v2) ? v2[i3] : v2)));
+        for (let i3 = 0; i3 < n2; i3++)
+          out.push(
+            formatString(
+              spec,
+              rest.map((v2) => Array.isArray(v2) ? v2[i3] : v2)
+            )
+          );
         return out;
       },
       join: Object.assign(
@@ -23357,7 +23672,9 @@ ${pad}`);
           return fromJson(JSON.parse(str(a2[0])));
         } catch {
           const error62 = findJsonSyntaxError(str(a2[0]));
-          return fail(error62 ? `the argument is not valid JSON: expected ${error62.expected} at line ${error62.line}, column ${error62.column}` : "the argument is not valid JSON");
+          return fail(
+            error62 ? `the argument is not valid JSON: expected ${error62.expected} at line ${error62.line}, column ${error62.column}` : "the argument is not valid JSON"
+          );
         }
       },
       sensitive: (a2) => (arity(a2, 1), a2[0]),
@@ -23377,7 +23694,8 @@ ${pad}`);
         const s2 = str(a2[0]);
         if (base < 2 || base > 62) fail("the base must be between 2 and 62");
         const n2 = Number.parseInt(s2, base);
-        if (Number.isNaN(n2) || !new RegExp(`^[-+]?[0-9a-z]+$`, "i").test(s2)) fail(`cannot parse ${JSON.stringify(s2)} as a base ${base} integer`);
+        if (Number.isNaN(n2) || !new RegExp(`^[-+]?[0-9a-z]+$`, "i").test(s2))
+          fail(`cannot parse ${JSON.stringify(s2)} as a base ${base} integer`);
         return n2;
       },
       // ---- errors (the evaluator handles try/can lazily; these eager forms serve direct callers)
@@ -23415,7 +23733,12 @@ var init_evaluate = __esm({
       ctx;
       scope = null;
       fail(message, range, hint) {
-        throw new HclEvalError(message, range, this.ctx.file ? { file: this.ctx.file.fileName, source: this.ctx.file.source } : void 0, hint);
+        throw new HclEvalError(
+          message,
+          range,
+          this.ctx.file ? { file: this.ctx.file.fileName, source: this.ctx.file.source } : void 0,
+          hint
+        );
       }
       src(e2) {
         return this.ctx.file ? this.ctx.file.source.slice(e2.range.start, e2.range.end) : "";
@@ -23459,7 +23782,8 @@ var init_evaluate = __esm({
           if (s2.names.has(name)) return s2.names.get(name);
         }
         const v2 = this.ctx.variable(name);
-        if (v2 === void 0) this.fail(`unknown variable '${name}'`, range, "define it (for example in `locals`) or check the spelling");
+        if (v2 === void 0)
+          this.fail(`unknown variable '${name}'`, range, "define it (for example in `locals`) or check the spelling");
         return v2;
       }
       withNames(names, run) {
@@ -23496,7 +23820,9 @@ var init_evaluate = __esm({
                 if (v2.fragments) out.text.push(...v2.fragments);
                 else out.text.push(null);
               } else {
-                out.text.push(valueToString(v2, `the interpolated value '${this.src(part.expr)}'`, (m2) => this.fail(m2, part.expr.range)));
+                out.text.push(
+                  valueToString(v2, `the interpolated value '${this.src(part.expr)}'`, (m2) => this.fail(m2, part.expr.range))
+                );
               }
               break;
             }
@@ -23534,7 +23860,11 @@ var init_evaluate = __esm({
         if (isUnknown(obj2)) return obj2;
         if (isObjectValue(obj2)) {
           if (Object.hasOwn(obj2, name)) return obj2[name];
-          return this.fail(`this object has no attribute '${name}'`, range, `available: ${Object.keys(obj2).slice(0, 20).join(", ") || "(none)"}`);
+          return this.fail(
+            `this object has no attribute '${name}'`,
+            range,
+            `available: ${Object.keys(obj2).slice(0, 20).join(", ") || "(none)"}`
+          );
         }
         if (obj2 === null) return this.fail(`cannot read attribute '${name}' of a null value`, range);
         return this.fail(`cannot read attribute '${name}' of a ${typeName(obj2)}; only objects have attributes`, range);
@@ -23569,12 +23899,21 @@ var init_evaluate = __esm({
         if (e2.name === "try") return this.tryCall(e2);
         if (e2.name === "can") return this.canCall(e2);
         const fn = Object.hasOwn(this.ctx.functions, e2.name) ? this.ctx.functions[e2.name] : Object.hasOwn(standardFunctions, e2.name) ? standardFunctions[e2.name] : void 0;
-        if (!fn) return this.fail(`unknown function '${e2.name}'`, e2.range, "only Terraform's pure functions and Terragrunt's path functions are supported");
+        if (!fn)
+          return this.fail(
+            `unknown function '${e2.name}'`,
+            e2.range,
+            "only Terraform's pure functions and Terragrunt's path functions are supported"
+          );
         let args = e2.args.map((a2) => this.eval(a2));
         if (e2.expandFinal) {
           const last = args[args.length - 1];
           if (isUnknown(last)) return new Unknown(last.reason, e2.range);
-          if (!Array.isArray(last)) return this.fail(`the final argument expanded with '...' must be a list, found a ${typeName(last ?? null)}`, e2.range);
+          if (!Array.isArray(last))
+            return this.fail(
+              `the final argument expanded with '...' must be a list, found a ${typeName(last ?? null)}`,
+              e2.range
+            );
           args = [...args.slice(0, -1), ...last];
         }
         if (!fn.acceptsUnknown) {
@@ -23609,7 +23948,10 @@ var init_evaluate = __esm({
             lastError = err2;
           }
         }
-        return this.fail(`try(): no argument could be evaluated; the last failed with: ${lastError.message}`, e2.range);
+        return this.fail(
+          `try(): no argument could be evaluated; the last failed with: ${lastError.message}`,
+          e2.range
+        );
       }
       canCall(e2) {
         if (e2.args.length !== 1) return this.fail("can() takes exactly one argument", e2.range);
@@ -23633,7 +23975,11 @@ var init_evaluate = __esm({
             unknownKey ??= k2;
             continue;
           }
-          setKey(out, valueToString(k2, "the object key", (m2) => this.fail(m2, key.range)), this.eval(value));
+          setKey(
+            out,
+            valueToString(k2, "the object key", (m2) => this.fail(m2, key.range)),
+            this.eval(value)
+          );
         }
         if (unknownKey) return new Unknown(unknownKey.reason, e2.range);
         return out;
@@ -23680,7 +24026,11 @@ var init_evaluate = __esm({
               obj2[ks].push(value);
             } else {
               if (Object.hasOwn(obj2, ks)) {
-                this.fail(`duplicate key ${JSON.stringify(ks)} in the for expression`, e2.keyExpr.range, "add '...' after the value to group values by key");
+                this.fail(
+                  `duplicate key ${JSON.stringify(ks)} in the for expression`,
+                  e2.keyExpr.range,
+                  "add '...' after the value to group values by key"
+                );
               }
               setKey(obj2, ks, value);
             }
@@ -23774,7 +24124,11 @@ var init_src3 = __esm({
 // packages/change-detector/src/analysis/parse-cache.ts
 function parseAny(text2, path) {
   if (!path.endsWith(".json")) return parseHcl(text2, path);
-  return parseHclJson(text2, path, path.endsWith(".tf.json") || path.endsWith(".tofu.json") ? TERRAFORM_JSON : TERRAGRUNT_JSON);
+  return parseHclJson(
+    text2,
+    path,
+    path.endsWith(".tf.json") || path.endsWith(".tofu.json") ? TERRAFORM_JSON : TERRAGRUNT_JSON
+  );
 }
 function lineOf(hcl, offset) {
   if (offset < COUNTED_LINES_UP_TO && !lineStartsCache.has(hcl)) {
@@ -23806,7 +24160,15 @@ var init_parse_cache = __esm({
     TERRAGRUNT_JSON = {
       include: { labels: 1, bare: true },
       locals: { labels: 0 },
-      terraform: { labels: 0, body: { extra_arguments: { labels: 1 }, before_hook: { labels: 1 }, after_hook: { labels: 1 }, error_hook: { labels: 1 } } },
+      terraform: {
+        labels: 0,
+        body: {
+          extra_arguments: { labels: 1 },
+          before_hook: { labels: 1 },
+          after_hook: { labels: 1 },
+          error_hook: { labels: 1 }
+        }
+      },
       dependency: { labels: 1 },
       dependencies: { labels: 0 },
       generate: { labels: 1 },
@@ -25861,7 +26223,8 @@ function decodePostings(text2) {
     const dash = part.indexOf("-");
     const first = Number(dash === -1 ? part : part.slice(0, dash));
     const last = dash === -1 ? first : Number(part.slice(dash + 1));
-    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first) throw new Error(`malformed posting list '${part}'`);
+    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first)
+      throw new Error(`malformed posting list '${part}'`);
     for (let id = first; id <= last; id++) ids.push(id);
   }
   return ids;
@@ -25876,7 +26239,12 @@ var init_read_index = __esm({
     KINDS = ["files", "dirs", "globs", "dynamic"];
     FILE_LOOKUPS_BY_SCAN = 8;
     ReadIndex = class _ReadIndex {
-      postings = { files: /* @__PURE__ */ new Map(), dirs: /* @__PURE__ */ new Map(), globs: /* @__PURE__ */ new Map(), dynamic: /* @__PURE__ */ new Map() };
+      postings = {
+        files: /* @__PURE__ */ new Map(),
+        dirs: /* @__PURE__ */ new Map(),
+        globs: /* @__PURE__ */ new Map(),
+        dynamic: /* @__PURE__ */ new Map()
+      };
       /**
        * A loaded `files` section (every path any unit reads, the largest) is kept as text until an update or more
        * than a few lookups need the map: a warm run looks up a handful of changed paths, and splitting the section
@@ -25902,7 +26270,8 @@ var init_read_index = __esm({
         for (let at = 0; at < text2.length; ) {
           const keyEnd = text2.indexOf("\0", at);
           const idsEnd = text2.indexOf("\0", keyEnd + 1);
-          if (keyEnd - at === path.length && text2.startsWith(path, at)) return decodePostings(text2.slice(keyEnd + 1, idsEnd === -1 ? text2.length : idsEnd));
+          if (keyEnd - at === path.length && text2.startsWith(path, at))
+            return decodePostings(text2.slice(keyEnd + 1, idsEnd === -1 ? text2.length : idsEnd));
           if (idsEnd === -1) break;
           at = idsEnd + 1;
         }
@@ -25917,7 +26286,12 @@ var init_read_index = __esm({
       /** Takes units out of the postings of everything their reads list (`keysOf` gives what was indexed). */
       remove(unitIds, keysOf) {
         const removed = new Set(unitIds);
-        const touched = { files: /* @__PURE__ */ new Set(), dirs: /* @__PURE__ */ new Set(), globs: /* @__PURE__ */ new Set(), dynamic: /* @__PURE__ */ new Set() };
+        const touched = {
+          files: /* @__PURE__ */ new Set(),
+          dirs: /* @__PURE__ */ new Set(),
+          globs: /* @__PURE__ */ new Set(),
+          dynamic: /* @__PURE__ */ new Set()
+        };
         for (const id of removed) {
           const keys = keysOf(id);
           for (const kind of KINDS) for (const key of keys[kind]) touched[kind].add(key);
@@ -25985,7 +26359,12 @@ var init_read_index = __esm({
           for (const [key, ids] of postings) parts.push(key, typeof ids === "string" ? ids : encodePostings(ids));
           return parts.join("\0");
         };
-        return { files: this.filesText ?? section(this.postings.files), dirs: section(this.postings.dirs), globs: section(this.postings.globs), dynamic: section(this.postings.dynamic) };
+        return {
+          files: this.filesText ?? section(this.postings.files),
+          dirs: section(this.postings.dirs),
+          globs: section(this.postings.globs),
+          dynamic: section(this.postings.dynamic)
+        };
       }
       /** Throws on a damaged section (the cache is then ignored). */
       static decode(sections) {
@@ -26069,7 +26448,9 @@ var init_read_set = __esm({
         }
       }
       addProblem(problem) {
-        if (!this.problems.some((p2) => p2.code === problem.code && p2.message === problem.message && p2.file === problem.file && p2.line === problem.line)) {
+        if (!this.problems.some(
+          (p2) => p2.code === problem.code && p2.message === problem.message && p2.file === problem.file && p2.line === problem.line
+        )) {
           this.problems.push(problem);
         }
       }
@@ -26104,7 +26485,10 @@ function recordOf(text2) {
   return { text: text2, start: 0, end: text2.length };
 }
 function asciiJson(value) {
-  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
 }
 function hasExtras(record2) {
   return record2.end > record2.start && record2.text.charCodeAt(record2.end - 1) === EXTRAS_END;
@@ -26205,9 +26589,21 @@ var init_record = __esm({
           for (const [key, node2] of map2) out.push(table.id(key), nodeId2(node2));
           return out;
         };
-        const sections = [pairs(reads.files), pairs(reads.dirs), pairs(reads.globs), [...reads.dependencies].map((path) => table.id(path))];
+        const sections = [
+          pairs(reads.files),
+          pairs(reads.dirs),
+          pairs(reads.globs),
+          [...reads.dependencies].map((path) => table.id(path))
+        ];
         const extras = {};
-        if (reads.dynamic.length > 0) extras.y = reads.dynamic.map(({ from, expression, reason, pattern, node: node2 }) => ({ from, expression, reason, pattern, node: nodeId2(node2) }));
+        if (reads.dynamic.length > 0)
+          extras.y = reads.dynamic.map(({ from, expression, reason, pattern, node: node2 }) => ({
+            from,
+            expression,
+            reason,
+            pattern,
+            node: nodeId2(node2)
+          }));
         if (reads.problems.length > 0) extras.p = reads.problems;
         if (reads.exclude) extras.x = reads.exclude;
         this.length = 0;
@@ -26324,16 +26720,23 @@ var init_record = __esm({
         const bounds = sectionBounds(record2);
         const keysOf = (section) => {
           const keys = [];
-          for (const scan = new Scanner(record2.text, bounds[section], bounds[section + 1] - 1); !scan.done(); scan.next()) keys.push(this.table.strings[scan.next()]);
+          for (const scan = new Scanner(record2.text, bounds[section], bounds[section + 1] - 1); !scan.done(); scan.next())
+            keys.push(this.table.strings[scan.next()]);
           return keys;
         };
-        return { files: keysOf(1), dirs: keysOf(2), globs: keysOf(3), dynamic: (decodeExtras(record2, bounds).y ?? []).map((read) => read.pattern) };
+        return {
+          files: keysOf(1),
+          dirs: keysOf(2),
+          globs: keysOf(3),
+          dynamic: (decodeExtras(record2, bounds).y ?? []).map((read) => read.pattern)
+        };
       }
       /** The unit's dependencies, sorted. */
       dependencies(record2) {
         const bounds = sectionBounds(record2);
         const dependencies = [];
-        for (const scan = new Scanner(record2.text, bounds[4], bounds[5] - 1); !scan.done(); ) dependencies.push(this.table.strings[scan.next()]);
+        for (const scan = new Scanner(record2.text, bounds[4], bounds[5] - 1); !scan.done(); )
+          dependencies.push(this.table.strings[scan.next()]);
         return dependencies.sort();
       }
       /** The links from the unit to node `nodeId`. */
@@ -26354,7 +26757,9 @@ var init_record = __esm({
           const via = VIAS[n2[at + 1]];
           const from = n2[at + 2];
           const line = n2[at + 3];
-          links.push(line !== -1 ? { file: file2, via, from: `${strings[from]}:${line}` } : from === -1 ? { file: file2, via } : { file: file2, via, from: strings[from] });
+          links.push(
+            line !== -1 ? { file: file2, via, from: `${strings[from]}:${line}` } : from === -1 ? { file: file2, via } : { file: file2, via, from: strings[from] }
+          );
         }
         return links.reverse();
       }
@@ -26425,14 +26830,22 @@ var init_kept_generation = __esm({
         const files = /* @__PURE__ */ new Map();
         for (const [file2, entry] of Object.entries(value.files)) {
           if (!Array.isArray(entry.reads) || !Array.isArray(entry.external) || !Array.isArray(entry.units)) return null;
-          files.set(file2, { reads: entry.reads.map(recordOf), external: entry.external, units: entry.units });
+          files.set(file2, {
+            reads: entry.reads.map(recordOf),
+            external: entry.external,
+            units: entry.units
+          });
         }
         return new _KeptStacks(new StringTable(value.strings), files);
       }
       encode() {
         const files = {};
         for (const [file2, entry] of [...this.files].sort(([a2], [b3]) => a2 < b3 ? -1 : a2 > b3 ? 1 : 0)) {
-          files[file2] = { reads: entry.reads.map((record2) => record2.text.slice(record2.start, record2.end)), external: entry.external, units: entry.units };
+          files[file2] = {
+            reads: entry.reads.map((record2) => record2.text.slice(record2.start, record2.end)),
+            external: entry.external,
+            units: entry.units
+          };
         }
         return JSON.stringify({ strings: this.table.strings, files });
       }
@@ -26443,7 +26856,11 @@ var init_kept_generation = __esm({
           return;
         }
         const external = [...new Map(generation.external.map((source) => [JSON.stringify(source), source])).values()];
-        this.files.set(file2, { reads: generation.reads.map((reads) => recordOf(this.encoder.encode(reads))), external, units: generation.units });
+        this.files.set(file2, {
+          reads: generation.reads.map((reads) => recordOf(this.encoder.encode(reads))),
+          external,
+          units: generation.units
+        });
       }
       /** Whether `file`'s generation read `path` (or `path` is the file). */
       reads(file2, path) {
@@ -26492,7 +26909,9 @@ function saveCache(commonDir, content) {
   }
 }
 function encodeCache(content) {
-  const graph = content.units.map((unit, i3) => `${JSON.stringify(unit)}:${JSON.stringify(content.dependencies[i3] ?? [])}`);
+  const graph = content.units.map(
+    (unit, i3) => `${JSON.stringify(unit)}:${JSON.stringify(content.dependencies[i3] ?? [])}`
+  );
   const index = content.index.encode();
   const records = [];
   content.records.forEach((record2, i3) => {
@@ -26541,7 +26960,8 @@ function decodeCache(bytes) {
   const units = list2(text2("units"));
   const strings = list2(text2("strings"));
   const graph = JSON.parse(text2("dependencies"));
-  if (typeof graph !== "object" || graph === null || Object.keys(graph).length !== units.length) throw new Error("dependency graph mismatch");
+  if (typeof graph !== "object" || graph === null || Object.keys(graph).length !== units.length)
+    throw new Error("dependency graph mismatch");
   const recordsStart = start.records;
   const bounds = new Int32Array(units.length + 1);
   for (let id = 1; id <= units.length; id++) {
@@ -26549,7 +26969,8 @@ function decodeCache(bytes) {
     if (end === -1) throw new Error("fewer records than units");
     bounds[id] = end - recordsStart + 1;
   }
-  if (units.length > 0 && bytes.indexOf(10, recordsStart + bounds[units.length - 1]) !== -1) throw new Error("more records than units");
+  if (units.length > 0 && bytes.indexOf(10, recordsStart + bounds[units.length - 1]) !== -1)
+    throw new Error("more records than units");
   if (units.length === 0 && header2.sections.records !== 0) throw new Error("more records than units");
   let records;
   let asked = 0;
@@ -26570,7 +26991,12 @@ function decodeCache(bytes) {
     trackedFiles: header2.trackedFiles,
     units,
     strings,
-    index: ReadIndex.decode({ files: text2("files"), dirs: text2("dirs"), globs: text2("globs"), dynamic: text2("dynamic") }),
+    index: ReadIndex.decode({
+      files: text2("files"),
+      dirs: text2("dirs"),
+      globs: text2("globs"),
+      dynamic: text2("dynamic")
+    }),
     record: record2,
     recordBytes: (id) => bytes.subarray(recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1),
     dependencies: (id) => graph[units[id]] ?? [],
@@ -26589,7 +27015,17 @@ var init_cache_file = __esm({
     LEGACY_CACHE_FILE = "detect-cache-v1.json";
     KIND = "gantry-detect-cache";
     RECORDS_DECODED_ONE_BY_ONE = 64;
-    SECTIONS = ["units", "strings", "dependencies", "files", "dirs", "globs", "dynamic", "stacks", "records"];
+    SECTIONS = [
+      "units",
+      "strings",
+      "dependencies",
+      "files",
+      "dirs",
+      "globs",
+      "dynamic",
+      "stacks",
+      "records"
+    ];
     NEWLINE = Buffer.from("\n");
   }
 });
@@ -26731,11 +27167,20 @@ function runGit(cwd, args, call = {}) {
     child.on("error", (error62) => {
       for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
       if (error62.name === "AbortError") reject(call.signal?.reason ?? error62);
-      else reject(new GitError(args, null, error62.code === "ENOENT" ? "git is not installed or not on PATH" : error62.message, { cause: error62 }));
+      else
+        reject(
+          new GitError(args, null, error62.code === "ENOENT" ? "git is not installed or not on PATH" : error62.message, {
+            cause: error62
+          })
+        );
     });
     child.on("close", (code2) => {
       const stdout = Buffer.concat(out);
-      resolve22({ exitCode: code2 ?? 1, stdout: call.encoding === "buffer" ? stdout : stdout.toString("utf8"), stderr: Buffer.concat(err2).toString("utf8") });
+      resolve22({
+        exitCode: code2 ?? 1,
+        stdout: call.encoding === "buffer" ? stdout : stdout.toString("utf8"),
+        stderr: Buffer.concat(err2).toString("utf8")
+      });
     });
     if (call.input !== void 0) {
       child.stdin.on("error", () => void 0);
@@ -26761,7 +27206,10 @@ var init_run = __esm({
     init_environment();
     GitError = class extends Error {
       constructor(args, exitCode, stderr, options2) {
-        super(exitCode === null ? `git could not be started: ${stderr}` : `git ${args.find((arg) => !arg.startsWith("-")) ?? ""} failed: ${firstLine(stderr) || `exit ${exitCode}`}`, options2);
+        super(
+          exitCode === null ? `git could not be started: ${stderr}` : `git ${args.find((arg) => !arg.startsWith("-")) ?? ""} failed: ${firstLine(stderr) || `exit ${exitCode}`}`,
+          options2
+        );
         this.args = args;
         this.exitCode = exitCode;
         this.stderr = stderr;
@@ -26784,7 +27232,8 @@ async function readBlobs(cwd, names, options2 = {}) {
   const reader = new BlobReader(cwd, options2);
   try {
     const contents = /* @__PURE__ */ new Map();
-    for (const [name, content] of await reader.readMany(names)) if (content !== null) contents.set(name, content.toString("utf8"));
+    for (const [name, content] of await reader.readMany(names))
+      if (content !== null) contents.set(name, content.toString("utf8"));
     return contents;
   } finally {
     reader.close();
@@ -26815,7 +27264,12 @@ var init_blob_reader = __esm({
       }
       start() {
         if (this.child) return this.child;
-        const child = spawn2("git", ARGS, { cwd: this.cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"], ...this.options.signal ? { signal: this.options.signal } : {} });
+        const child = spawn2("git", ARGS, {
+          cwd: this.cwd,
+          env: gitEnvironment(),
+          stdio: ["pipe", "pipe", "pipe"],
+          ...this.options.signal ? { signal: this.options.signal } : {}
+        });
         child.stdout.on("data", (chunk) => this.onData(chunk));
         const stderr = [];
         child.stderr.on("data", (chunk) => stderr.push(chunk));
@@ -26825,8 +27279,18 @@ var init_blob_reader = __esm({
           this.pending = [];
           this.head = 0;
         };
-        child.on("error", (error62) => fail2(new GitError(ARGS, null, error62.code === "ENOENT" ? "git is not installed or not on PATH" : error62.message, { cause: error62 })));
-        child.on("close", (code2) => fail2(new GitError(ARGS, code2 ?? 1, Buffer.concat(stderr).toString("utf8") || "git cat-file exited")));
+        child.on(
+          "error",
+          (error62) => fail2(
+            new GitError(ARGS, null, error62.code === "ENOENT" ? "git is not installed or not on PATH" : error62.message, {
+              cause: error62
+            })
+          )
+        );
+        child.on(
+          "close",
+          (code2) => fail2(new GitError(ARGS, code2 ?? 1, Buffer.concat(stderr).toString("utf8") || "git cat-file exited"))
+        );
         child.stdin.on("error", () => void 0);
         this.child = child;
         return child;
@@ -26898,7 +27362,9 @@ var init_blob_reader = __esm({
 
 // packages/git/src/operations.ts
 async function resolveCommit(cwd, ref, signal) {
-  const output2 = await runGit(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
+  const output2 = await runGit(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], {
+    signal
+  });
   return output2.exitCode === 0 ? output2.stdout.trim() : void 0;
 }
 async function isAncestor(cwd, ancestor, descendant, signal) {
@@ -26950,10 +27416,14 @@ async function runGitRaw(cwd, args) {
 }
 function gitFailed(error62) {
   const notInstalled = error62 instanceof GitError && error62.notInstalled;
-  return new GantryError("DETECT_GIT_FAILED", notInstalled ? "git is not installed or not on PATH" : error62.message, {
-    hint: notInstalled ? "install git (2.30 or newer) and make sure `git --version` works" : "check that the repository is not corrupt (`git fsck`) and that the commits are present",
-    cause: error62
-  });
+  return new GantryError(
+    "DETECT_GIT_FAILED",
+    notInstalled ? "git is not installed or not on PATH" : error62.message,
+    {
+      hint: notInstalled ? "install git (2.30 or newer) and make sure `git --version` works" : "check that the repository is not corrupt (`git fsck`) and that the commits are present",
+      cause: error62
+    }
+  );
 }
 function firstLine2(text2) {
   return text2.split("\n")[0] ?? "";
@@ -27029,17 +27499,25 @@ var init_git = __esm({
         }
         const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
         if (result.exitCode !== 0) {
-          throw new GantryError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine2(result.stderr)})`, {
-            hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
-            location: { file: absolute }
-          });
+          throw new GantryError(
+            "DETECT_NOT_A_REPO",
+            `${absolute} is not inside a git repository (${firstLine2(result.stderr)})`,
+            {
+              hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
+              location: { file: absolute }
+            }
+          );
         }
         const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
         return _GitRepository.fromRevParse(absolute, commonDir, shallow);
       }
       /** From the lines `rev-parse --git-common-dir --is-shallow-repository` printed in `absolute`. */
       static fromRevParse(absolute, commonDir, shallow) {
-        return new _GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve2(absolute, commonDir), shallow === "true");
+        return new _GitRepository(
+          absolute,
+          isAbsolute(commonDir) ? commonDir : resolve2(absolute, commonDir),
+          shallow === "true"
+        );
       }
       /**
        * Opens the repository and resolves refs to commit SHAs with ONE `git rev-parse` (detection used to
@@ -27050,12 +27528,20 @@ var init_git = __esm({
         const absolute = resolve2(dir);
         const plain = existsSync2(absolute) && statSync(absolute).isDirectory() && refs.every(({ ref }) => !ref.startsWith("-"));
         if (plain) {
-          const args = ["rev-parse", "--git-common-dir", "--is-shallow-repository", ...refs.map(({ ref }) => `${ref}^{commit}`)];
+          const args = [
+            "rev-parse",
+            "--git-common-dir",
+            "--is-shallow-repository",
+            ...refs.map(({ ref }) => `${ref}^{commit}`)
+          ];
           const result = await runGitRaw(absolute, args);
           const lines = result.stdout.toString("utf8").trimEnd().split("\n");
           if (result.exitCode === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
             const [commonDir = ".git", shallow = "false", ...commits2] = lines;
-            return { repo: _GitRepository.fromRevParse(absolute, commonDir, shallow), commits: commits2 };
+            return {
+              repo: _GitRepository.fromRevParse(absolute, commonDir, shallow),
+              commits: commits2
+            };
           }
         }
         const repo = await _GitRepository.open(absolute);
@@ -27074,9 +27560,17 @@ var init_git = __esm({
       /** Resolves a ref (branch, tag, SHA, `HEAD~2`...) to a commit SHA, with a precise error when it cannot. */
       async resolveCommit(ref, role) {
         if (ref.startsWith("-")) {
-          throw new GantryError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
+          throw new GantryError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, {
+            hint: "pass a branch, tag or commit SHA"
+          });
         }
-        const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+        const result = await runGitRaw(this.dir, [
+          "rev-parse",
+          "--verify",
+          "--quiet",
+          "--end-of-options",
+          `${ref}^{commit}`
+        ]);
         if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
         if (this.shallow) {
           throw new GantryError(
@@ -27087,21 +27581,33 @@ var init_git = __esm({
             }
           );
         }
-        throw new GantryError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
-          hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`
-        });
+        throw new GantryError(
+          "DETECT_UNKNOWN_REF",
+          `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`,
+          {
+            hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`
+          }
+        );
       }
       async mergeBase(base, head) {
         const result = await runGitRaw(this.dir, ["merge-base", base, head]);
         if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
         if (this.shallow) {
-          throw new GantryError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
-            hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
-          });
+          throw new GantryError(
+            "DETECT_SHALLOW_CLONE",
+            `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`,
+            {
+              hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
+            }
+          );
         }
-        throw new GantryError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
-          hint: "for unrelated histories use --event push to compare the two trees directly"
-        });
+        throw new GantryError(
+          "DETECT_NO_MERGE_BASE",
+          `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`,
+          {
+            hint: "for unrelated histories use --event push to compare the two trees directly"
+          }
+        );
       }
       /**
        * Changed paths between two commits, with renames (`-M`) and type changes. With `fromMergeBase`, from
@@ -27171,7 +27677,17 @@ var init_git = __esm({
 
 // packages/change-detector/src/stacks/fetch.ts
 import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync3, lstatSync, mkdirSync as mkdirSync2, readFileSync as readFileSync2, readdirSync, readlinkSync, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync2 } from "node:fs";
+import {
+  existsSync as existsSync3,
+  lstatSync,
+  mkdirSync as mkdirSync2,
+  readFileSync as readFileSync2,
+  readdirSync,
+  readlinkSync,
+  renameSync as renameSync2,
+  rmSync as rmSync2,
+  statSync as statSync2
+} from "node:fs";
 import { join as join2, relative as relative2, resolve as resolve3, sep } from "node:path";
 function readSourceDirectory(root, subdir = "") {
   const top = resolve3(root, subdir);
@@ -27191,10 +27707,15 @@ function readSourceDirectory(root, subdir = "") {
         continue;
       }
       if (stat.isSymbolicLink()) files.set(path, { mode: "120000", content: Buffer.from(readlinkSync(full)) });
-      else if (stat.isFile()) files.set(path, { mode: stat.mode & 73 ? "100755" : "100644", content: stat.size === 0 ? Buffer.alloc(0) : readFileSync2(full) });
+      else if (stat.isFile())
+        files.set(path, {
+          mode: stat.mode & 73 ? "100755" : "100644",
+          content: stat.size === 0 ? Buffer.alloc(0) : readFileSync2(full)
+        });
       else continue;
       bytes += stat.size;
-      if (files.size > MAX_FILES || bytes > MAX_BYTES) return `${top} holds more than ${MAX_FILES} files or ${MAX_BYTES / 1048576} MB`;
+      if (files.size > MAX_FILES || bytes > MAX_BYTES)
+        return `${top} holds more than ${MAX_FILES} files or ${MAX_BYTES / 1048576} MB`;
     }
     return void 0;
   };
@@ -27263,7 +27784,10 @@ ${ref}`;
           ];
           for (const step of steps) {
             const result = await runGit(temporary, step);
-            if (result.exitCode !== 0) return { error: `git ${step[0]} of ${url2}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
+            if (result.exitCode !== 0)
+              return {
+                error: `git ${step[0]} of ${url2}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}`
+              };
           }
           const head = await runGit(temporary, ["rev-parse", "HEAD"]);
           rmSync2(dir, { recursive: true, force: true });
@@ -27506,7 +28030,8 @@ var init_config_evaluator = __esm({
         this.reads = reads;
         this.dir = dirOf(path);
         for (const block of hcl.body.blocks) {
-          if (block.type === "locals") for (const attribute of block.body.attributes) this.locals.set(attribute.name, attribute);
+          if (block.type === "locals")
+            for (const attribute of block.body.attributes) this.locals.set(attribute.name, attribute);
         }
       }
       run;
@@ -27536,7 +28061,8 @@ var init_config_evaluator = __esm({
       /** Evaluates everything that can read files, in Terragrunt's order. */
       evaluateAll() {
         for (const block of this.hcl.body.blocks) if (block.type === "include") this.evaluateInclude(block);
-        for (const [name, attribute] of this.locals) if (containsReadingCall(attribute.expr, this.hcl.source)) this.local(name);
+        for (const [name, attribute] of this.locals)
+          if (containsReadingCall(attribute.expr, this.hcl.source)) this.local(name);
         for (const attribute of this.hcl.body.attributes) {
           if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
         }
@@ -27579,7 +28105,8 @@ var init_config_evaluator = __esm({
           if (inherited && typeof inherited === "object" && !Array.isArray(inherited) && !isUnknown2(inherited)) {
             Object.assign(value, inherited);
             const inheritedLocals = inherited["locals"];
-            if (inheritedLocals && typeof inheritedLocals === "object" && !isUnknown2(inheritedLocals)) Object.assign(locals, inheritedLocals);
+            if (inheritedLocals && typeof inheritedLocals === "object" && !isUnknown2(inheritedLocals))
+              Object.assign(locals, inheritedLocals);
           }
         }
         for (const name of this.locals.keys()) locals[name] = this.local(name);
@@ -27604,7 +28131,10 @@ var init_config_evaluator = __esm({
        */
       exposedDependency(block) {
         const name = block.labels[0];
-        const exposed = { name, outputs: makeUnknown(`dependency.${name} outputs are only known after its apply`) };
+        const exposed = {
+          name,
+          outputs: makeUnknown(`dependency.${name} outputs are only known after its apply`)
+        };
         for (const attribute of block.body.attributes) exposed[attribute.name] = this.attribute(attribute);
         return exposed;
       }
@@ -27654,7 +28184,9 @@ var init_config_evaluator = __esm({
             const object2 = {};
             for (const block of this.hcl.body.blocks) {
               if (block.type === "dependency" && block.labels[0]) {
-                object2[block.labels[0]] = makeUnknown(`dependency.${block.labels[0]} outputs are only known after its apply`);
+                object2[block.labels[0]] = makeUnknown(
+                  `dependency.${block.labels[0]} outputs are only known after its apply`
+                );
               }
             }
             return object2;
@@ -27753,7 +28285,15 @@ var init_config_evaluator = __esm({
         const pathAttribute = block.body.attributes.find((a2) => a2.name === "path");
         const exposeAttribute = block.body.attributes.find((a2) => a2.name === "expose");
         const strategyAttribute = block.body.attributes.find((a2) => a2.name === "merge_strategy");
-        const info = { name, path: null, dir: null, expose: false, mergeStrategy: "shallow", config: null, prefix: null };
+        const info = {
+          name,
+          path: null,
+          dir: null,
+          expose: false,
+          mergeStrategy: "shallow",
+          config: null,
+          prefix: null
+        };
         this.includes.push(info);
         if (strategyAttribute) {
           const strategy = this.evaluate(strategyAttribute.expr);
@@ -27783,7 +28323,12 @@ var init_config_evaluator = __esm({
         const link = this.link(target, "include", pathAttribute.expr);
         if (this.scope.stack.includes(target)) {
           const cycle = [...this.scope.stack.slice(this.scope.stack.indexOf(target)), target].join(" -> ");
-          this.problem("INCLUDE_CYCLE", `include cycle: ${cycle}`, pathAttribute.range.start, "remove one of the includes so the chain ends");
+          this.problem(
+            "INCLUDE_CYCLE",
+            `include cycle: ${cycle}`,
+            pathAttribute.range.start,
+            "remove one of the includes so the chain ends"
+          );
           return;
         }
         const prefix = extend2(this.chain, link);
@@ -27793,8 +28338,21 @@ var init_config_evaluator = __esm({
         let memo2 = this.run.includeMemo.get(memoKey);
         if (!memo2) {
           const reads = new ReadSet();
-          const scope = { unitDir: this.scope.unitDir, terragruntDir: this.scope.terragruntDir, parentDir: info.dir, stack: [...this.scope.stack, target] };
-          const config2 = this.run.evaluateConfigFile(target, "include", scope, null, reads, this, pathAttribute.range.start);
+          const scope = {
+            unitDir: this.scope.unitDir,
+            terragruntDir: this.scope.terragruntDir,
+            parentDir: info.dir,
+            stack: [...this.scope.stack, target]
+          };
+          const config2 = this.run.evaluateConfigFile(
+            target,
+            "include",
+            scope,
+            null,
+            reads,
+            this,
+            pathAttribute.range.start
+          );
           if (!config2) {
             this.reads.mergeFrom(reads, prefix);
             return;
@@ -27844,7 +28402,14 @@ var init_config_evaluator = __esm({
               if (typeof item2 !== "string" || !item2.startsWith("-var-file=")) continue;
               path = item2.slice("-var-file=".length);
             }
-            const target = this.run.resolvePathArgument(this, path, attribute.expr, `terraform.extra_arguments.${kind}`, () => this.terragruntDir(), false);
+            const target = this.run.resolvePathArgument(
+              this,
+              path,
+              attribute.expr,
+              `terraform.extra_arguments.${kind}`,
+              () => this.terragruntDir(),
+              false
+            );
             if (target !== null) this.run.probeFor(this, target, "file", attribute.expr);
           }
         }
@@ -27861,7 +28426,8 @@ var init_config_evaluator = __esm({
         };
         this.dependencyBlocks.set(block.labels[0] ?? "", dependency);
         for (const attribute of block.body.attributes) {
-          if (attribute !== configPath && attribute !== enabled && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
+          if (attribute !== configPath && attribute !== enabled && containsReadingCall(attribute.expr, this.hcl.source))
+            this.attribute(attribute);
         }
       }
       evaluateDependencies(block) {
@@ -27898,7 +28464,8 @@ var init_config_evaluator = __esm({
        */
       dependencyEdges() {
         const edges = /* @__PURE__ */ new Set();
-        for (const block of this.mergedDependencyBlocks().values()) if (block.enabled !== false && block.path !== null) edges.add(block.path);
+        for (const block of this.mergedDependencyBlocks().values())
+          if (block.enabled !== false && block.path !== null) edges.add(block.path);
         for (const path of this.mergedDependencyPaths()) edges.add(path);
         return edges;
       }
@@ -27922,11 +28489,13 @@ var init_config_evaluator = __esm({
       }
       mergedDependencyPaths() {
         const paths = [...this.dependencyPaths];
-        for (const include of this.includes) if (include.config && include.mergeStrategy !== "no_merge") paths.push(...include.config.mergedDependencyPaths());
+        for (const include of this.includes)
+          if (include.config && include.mergeStrategy !== "no_merge") paths.push(...include.config.mergedDependencyPaths());
         return paths;
       }
       evaluateReadingAttributes(body) {
-        for (const attribute of body.attributes) if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
+        for (const attribute of body.attributes)
+          if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
         for (const inner of body.blocks) this.evaluateReadingAttributes(inner.body);
       }
       // ---- recording ------------------------------------------------------------------------------------------
@@ -27943,7 +28512,13 @@ var init_config_evaluator = __esm({
       }
       problem(code2, message, offset, hint) {
         const { line, column } = positionOf(this.origin?.hcl ?? this.hcl, offset);
-        this.reads.addProblem({ code: code2, message: hint ? `${message} (${hint})` : message, file: this.origin?.path ?? this.path, line, column });
+        this.reads.addProblem({
+          code: code2,
+          message: hint ? `${message} (${hint})` : message,
+          file: this.origin?.path ?? this.path,
+          line,
+          column
+        });
       }
       /** This file's `include` blocks: each one's path and evaluation (null when it could not be read). */
       includedFiles() {
@@ -35309,11 +35884,19 @@ function createTerragruntFunctions(run) {
   const unknown2 = (reason) => () => makeUnknown(reason);
   const pathArg = (call, value, via, asDirectory = false) => {
     const caller = callerOf(run);
-    return run.resolvePathArgument(caller, value ?? null, call.args[0] ?? call, via, () => caller.terragruntDir(), asDirectory);
+    return run.resolvePathArgument(
+      caller,
+      value ?? null,
+      call.args[0] ?? call,
+      via,
+      () => caller.terragruntDir(),
+      asDirectory
+    );
   };
   const includedAlternative = (value) => {
     const caller = callerOf(run);
-    if (caller.role !== "include" || typeof value !== "string" || value.startsWith("/") || caller.dir === caller.scope.terragruntDir) return null;
+    if (caller.role !== "include" || typeof value !== "string" || value.startsWith("/") || caller.dir === caller.scope.terragruntDir)
+      return null;
     return resolveRepoPath(caller.dir, value);
   };
   const contentReader = (via, result) => (args, call) => {
@@ -35389,7 +35972,12 @@ function createTerragruntFunctions(run) {
     },
     templatefile: contentReader("templatefile", (text2, call) => {
       if (/\b(file|fileset|templatefile|filebase64)\s*\(/.test(text2)) {
-        run.recordDynamic(callerOf(run), call, "templatefile: the template calls file functions, which are not evaluated", "**");
+        run.recordDynamic(
+          callerOf(run),
+          call,
+          "templatefile: the template calls file functions, which are not evaluated",
+          "**"
+        );
       }
       return makeUnknown("templatefile output is not rendered");
     }),
@@ -35457,7 +36045,8 @@ function findInParentFolders(run, args, call) {
     run.recordDynamic(caller, call, `find_in_parent_folders: ${name.reason}`, "**");
     return makeUnknown(`find_in_parent_folders: ${name.reason}`);
   }
-  if (name !== void 0 && typeof name !== "string") throw new HclEvalError("find_in_parent_folders: the name must be a string", call.range);
+  if (name !== void 0 && typeof name !== "string")
+    throw new HclEvalError("find_in_parent_folders: the name must be a string", call.range);
   const candidates = name === void 0 || name === "" ? ["root.hcl", UNIT_FILE2] : [name];
   let pending = false;
   const plain = run.snapshot.tree.symlinks.size === 0;
@@ -35467,7 +36056,8 @@ function findInParentFolders(run, args, call) {
       const probe = probes.paths[i3];
       let found;
       if (plain) {
-        if (!caller.reads.files.has(probe)) caller.reads.addFile(probe, extend2(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
+        if (!caller.reads.files.has(probe))
+          caller.reads.addFile(probe, extend2(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
         found = probes.exists[i3] ??= run.snapshot.tree.get(probe) !== void 0 || run.snapshot.tree.hasDirectory(probe);
       } else {
         found = run.probeFor(caller, probe, "find_in_parent_folders", call);
@@ -35505,7 +36095,14 @@ function parentProbes(run, startDir, name) {
 }
 function fileset(run, dirValue, patternValue, call, via) {
   const caller = callerOf(run);
-  const dir = run.resolvePathArgument(caller, dirValue ?? null, call.args[0] ?? call, via, () => caller.terragruntDir(), true);
+  const dir = run.resolvePathArgument(
+    caller,
+    dirValue ?? null,
+    call.args[0] ?? call,
+    via,
+    () => caller.terragruntDir(),
+    true
+  );
   if (dir === null) return makeUnknown(`${via}: directory not known`);
   if (isUnknown2(patternValue)) {
     run.recordDynamic(caller, call, `${via}: ${patternValue.reason}`, dir === "" ? "**" : `${dir}/**`);
@@ -35521,7 +36118,14 @@ function fileset(run, dirValue, patternValue, call, via) {
 }
 function readTerragruntConfig(run, args, call) {
   const caller = callerOf(run);
-  const target = run.resolvePathArgument(caller, args[0] ?? null, call.args[0] ?? call, "read_terragrunt_config", () => caller.terragruntDir(), false);
+  const target = run.resolvePathArgument(
+    caller,
+    args[0] ?? null,
+    call.args[0] ?? call,
+    "read_terragrunt_config",
+    () => caller.terragruntDir(),
+    false
+  );
   if (target === null) return makeUnknown("read_terragrunt_config: path not known");
   const prefix = extend2(caller.chain, caller.link(target, "read_terragrunt_config", call));
   if (caller.scope.stack.includes(target)) {
@@ -35541,7 +36145,12 @@ function readTerragruntConfig(run, args, call) {
       const config2 = run.evaluateConfigFile(
         target,
         "read",
-        { unitDir: caller.scope.unitDir, terragruntDir: dirOf(target), parentDir: null, stack: [...caller.scope.stack, target] },
+        {
+          unitDir: caller.scope.unitDir,
+          terragruntDir: dirOf(target),
+          parentDir: null,
+          stack: [...caller.scope.stack, target]
+        },
         null,
         reads,
         caller,
@@ -35551,7 +36160,8 @@ function readTerragruntConfig(run, args, call) {
       complete = config2 !== null;
     }
     memo2 = { value, reads };
-    if (complete && !reads.pending && !reads.usedOriginalDir && reads.problems.length === 0) run.readConfigMemo.set(target, memo2);
+    if (complete && !reads.pending && !reads.usedOriginalDir && reads.problems.length === 0)
+      run.readConfigMemo.set(target, memo2);
   }
   caller.reads.mergeFrom(memo2.reads, prefix, false);
   return memo2.value;
@@ -35588,7 +36198,10 @@ function goJson(value) {
     for (const key of Object.keys(v2).sort()) out[key] = sorted(v2[key]);
     return out;
   };
-  return JSON.stringify(sorted(value)).replace(/[<>&\u2028\u2029]/g, (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(sorted(value)).replace(
+    /[<>&\u2028\u2029]/g,
+    (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
 }
 function hashText(text2) {
   let hash4 = 0;
@@ -35635,7 +36248,11 @@ function walkModule(run, scope, dir, reads, chain, visiting) {
       if (!source) continue;
       const target = code2.moduleSource(file2, source);
       if (target === null) continue;
-      const node2 = extend2(chain, { file: target, via: "module", from: `${file2.path}:${lineOf(file2.hcl, source.range.start)}` });
+      const node2 = extend2(chain, {
+        file: target,
+        via: "module",
+        from: `${file2.path}:${lineOf(file2.hcl, source.range.start)}`
+      });
       reads.addDir(target, node2);
       if (visiting.has(target)) continue;
       visiting.add(target);
@@ -35659,7 +36276,11 @@ function parseModuleFiles(run, dir, reads) {
     }
     const parsed = run.parseCache.parse(entry.blob, path, text2);
     if (!parsed.ok) {
-      const fake = { fileName: path, source: text2, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
+      const fake = {
+        fileName: path,
+        source: text2,
+        body: { attributes: [], blocks: [], range: { start: 0, end: 0 } }
+      };
       reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: path, ...positionOf(fake, parsed.offset) });
       continue;
     }
@@ -35702,7 +36323,8 @@ var init_module_reads = __esm({
         this.chain = chain;
         for (const file2 of files) {
           for (const block of file2.hcl.body.blocks) {
-            if (block.type === "locals") for (const attribute of block.body.attributes) this.locals.set(attribute.name, { attribute, file: file2 });
+            if (block.type === "locals")
+              for (const attribute of block.body.attributes) this.locals.set(attribute.name, { attribute, file: file2 });
           }
         }
         const cwd = toVirtual(scope.rootModule);
@@ -35728,7 +36350,13 @@ var init_module_reads = __esm({
           if (!value.startsWith("./") && !value.startsWith("../")) return null;
           return resolveRepoPath(this.dir, value);
         }
-        this.widen(file2, source.expr, "module source is not a literal string", copiedTreePattern(this.scope.copiedRoot), "module");
+        this.widen(
+          file2,
+          source.expr,
+          "module source is not a literal string",
+          copiedTreePattern(this.scope.copiedRoot),
+          "module"
+        );
         return null;
       }
       /** Records the reads of every file function call in a body (blocks at any depth). */
@@ -35765,10 +36393,15 @@ var init_module_reads = __esm({
         } else if (unknown2 !== void 0) {
           const fragments = unknownFragments(unknown2);
           const first = fragments?.[0];
-          widened = widenFragments(fragments, typeof first === "string" && first.startsWith("/") ? "" : this.scope.rootModule, via === "fileset");
+          widened = widenFragments(
+            fragments,
+            typeof first === "string" && first.startsWith("/") ? "" : this.scope.rootModule,
+            via === "fileset"
+          );
         }
         const { copiedRoot } = this.scope;
-        if (widened === "**" || copiedRoot !== "" && !widened.startsWith(`${copiedRoot}/`)) widened = copiedTreePattern(copiedRoot);
+        if (widened === "**" || copiedRoot !== "" && !widened.startsWith(`${copiedRoot}/`))
+          widened = copiedTreePattern(copiedRoot);
         if (this.dir !== "" && widened.startsWith(`${this.dir}/`)) return;
         this.widen(file2, call, `${call.name}: ${unknown2?.reason ?? "the path is not a string"}`, widened, via);
       }
@@ -35790,7 +36423,11 @@ var init_module_reads = __esm({
       evaluate(file2, expr) {
         registerUnknownFunctions(this.functions, expr);
         try {
-          return evaluateExpression(expr, { variable: (name) => this.variable(name), functions: this.functions, file: file2.hcl });
+          return evaluateExpression(expr, {
+            variable: (name) => this.variable(name),
+            functions: this.functions,
+            file: file2.hcl
+          });
         } catch (error62) {
           if (error62 instanceof HclEvalError) return makeUnknown(error62.message);
           throw error62;
@@ -35798,7 +36435,11 @@ var init_module_reads = __esm({
       }
       variable(name) {
         if (name === "path") {
-          return { module: toVirtual(this.dir), root: toVirtual(this.scope.rootModule), cwd: toVirtual(this.scope.rootModule) };
+          return {
+            module: toVirtual(this.dir),
+            root: toVirtual(this.scope.rootModule),
+            cwd: toVirtual(this.scope.rootModule)
+          };
         }
         if (name === "local") {
           const object2 = {};
@@ -35849,7 +36490,12 @@ function followSource(run, source, unitDir, reads) {
     return;
   }
   if (resolved.kind === "escapes") {
-    reads.addProblem({ code: "SYMLINK_ESCAPES_REPO", message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`, file: source.file, line });
+    reads.addProblem({
+      code: "SYMLINK_ESCAPES_REPO",
+      message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`,
+      file: source.file,
+      line
+    });
     return;
   }
   const moduleDir = subdir === "" ? resolved.path : resolveRepoPath(resolved.path, subdir);
@@ -35999,7 +36645,11 @@ var init_analysis_run = __esm({
         }
         const parsed = this.parseCache.parse(outcome.blob, outcome.path, outcome.text);
         if (!parsed.ok) {
-          const fake = { fileName: path, source: outcome.text, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } };
+          const fake = {
+            fileName: path,
+            source: outcome.text,
+            body: { attributes: [], blocks: [], range: { start: 0, end: 0 } }
+          };
           const { line, column } = positionOf(fake, parsed.offset);
           reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: path, line, column });
           return null;
@@ -36060,7 +36710,12 @@ var init_analysis_run = __esm({
       probeFor(caller, path, via, call) {
         const chain = extend2(caller.chain, caller.link(path, via, call));
         caller.reads.addFile(path, chain);
-        const entry = this.lookup(caller.reads, path, chain, (code2, message) => caller.problem(code2, message, call.range.start));
+        const entry = this.lookup(
+          caller.reads,
+          path,
+          chain,
+          (code2, message) => caller.problem(code2, message, call.range.start)
+        );
         return entry === void 0 ? void 0 : entry !== null;
       }
       /**
@@ -36073,11 +36728,20 @@ var init_analysis_run = __esm({
           const fragments = unknownFragments(value);
           const first = fragments?.[0];
           const relative5 = typeof first !== "string" || !first.startsWith("/");
-          this.recordDynamic(caller, node2, `${via}: ${value.reason}`, widenFragments(fragments, relative5 ? base() : "", asDirectory));
+          this.recordDynamic(
+            caller,
+            node2,
+            `${via}: ${value.reason}`,
+            widenFragments(fragments, relative5 ? base() : "", asDirectory)
+          );
           return null;
         }
         if (typeof value !== "string") {
-          caller.problem("HCL_EVAL", `${via}: expected a path string, got ${value === null ? "null" : Array.isArray(value) ? "a list" : typeof value}`, node2.range.start);
+          caller.problem(
+            "HCL_EVAL",
+            `${via}: expected a path string, got ${value === null ? "null" : Array.isArray(value) ? "a list" : typeof value}`,
+            node2.range.start
+          );
           return null;
         }
         return resolveRepoPath(value.startsWith("/") ? "" : base(), value);
@@ -36129,7 +36793,8 @@ async function analyseUnits(snapshot, units, allUnits, reader, parseCache, onAna
           if (arriving) {
             arrivals.delete(blob);
             const content = await arriving;
-            if (!snapshot.contents.has(blob)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+            if (!snapshot.contents.has(blob))
+              snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
           }
         }
       }
@@ -36159,7 +36824,11 @@ async function analyseUnits(snapshot, units, allUnits, reader, parseCache, onAna
   }
   for (const unit of pending) {
     const reads = new ReadSet();
-    reads.addProblem({ code: "UNREADABLE_CONFIG", message: `could not load every file ${unit} reads from git`, file: `${unit}/terragrunt.hcl` });
+    reads.addProblem({
+      code: "UNREADABLE_CONFIG",
+      message: `could not load every file ${unit} reads from git`,
+      file: `${unit}/terragrunt.hcl`
+    });
     reads.addDynamic({
       from: `${unit}/terragrunt.hcl`,
       expression: "",
@@ -36208,8 +36877,18 @@ function analyseContained(run, unit) {
     run.current = null;
     const file2 = `${unit}/terragrunt.hcl`;
     const reads = new ReadSet();
-    reads.addProblem({ code: "HCL_EVAL", message: `could not analyse ${unit}: ${error62 instanceof Error ? error62.message : String(error62)}`, file: file2 });
-    reads.addDynamic({ from: file2, expression: "", reason: "the unit could not be analysed", pattern: "**", node: extend2(null, { file: "**", via: "dynamic", from: file2 }) });
+    reads.addProblem({
+      code: "HCL_EVAL",
+      message: `could not analyse ${unit}: ${error62 instanceof Error ? error62.message : String(error62)}`,
+      file: file2
+    });
+    reads.addDynamic({
+      from: file2,
+      expression: "",
+      reason: "the unit could not be analysed",
+      pattern: "**",
+      node: extend2(null, { file: "**", via: "dynamic", from: file2 })
+    });
     return reads;
   }
 }
@@ -36240,14 +36919,20 @@ function parseStackSource(raw, stackDir, hasRepoDir) {
   const forced = /^([a-z0-9]+)::(.*)$/i.exec(raw);
   const getter = forced ? forced[1].toLowerCase() : void 0;
   const [address, subdir] = splitSubdir(forced ? forced[2] : raw);
-  if (getter !== void 0 && getter !== "git") return { kind: "unsupported", reason: `the ${getter}:: getter is not fetched by Gantry` };
+  if (getter !== void 0 && getter !== "git")
+    return { kind: "unsupported", reason: `the ${getter}:: getter is not fetched by Gantry` };
   const question = address.indexOf("?");
   const location = question === -1 ? address : address.slice(0, question);
   const query = new URLSearchParams(question === -1 ? "" : address.slice(question + 1));
   const ref = query.get("ref") ?? "";
   const url2 = getter === "git" ? location : shorthandGitUrl(location);
-  if (url2 === void 0) return { kind: "unsupported", reason: `'${raw}' is not a local path or a git address (registry, S3, GCS and HTTP sources are not fetched by Gantry)` };
-  if (!/^(https?|ssh|git|file):\/\//.test(url2) && !/^[\w.-]+@[\w.-]+:/.test(url2)) return { kind: "unsupported", reason: `'${url2}' is not a git URL Gantry fetches (https, ssh, git, file)` };
+  if (url2 === void 0)
+    return {
+      kind: "unsupported",
+      reason: `'${raw}' is not a local path or a git address (registry, S3, GCS and HTTP sources are not fetched by Gantry)`
+    };
+  if (!/^(https?|ssh|git|file):\/\//.test(url2) && !/^[\w.-]+@[\w.-]+:/.test(url2))
+    return { kind: "unsupported", reason: `'${url2}' is not a git URL Gantry fetches (https, ssh, git, file)` };
   return { kind: "git", url: url2, ref, subdir: normalizeSubdir(subdir) };
 }
 function localSource(raw, stackDir, hasRepoDir) {
@@ -36318,11 +37003,22 @@ async function generateStacks(options2) {
   let snapshot = new StackSnapshot(options2.tree, options2.label);
   const units = /* @__PURE__ */ new Map();
   const stackReads = [];
-  const byStackFile = new Map(options2.stackFiles.map((file2) => [file2, { reads: [], external: [], units: [], problem: false }]));
-  let frames = options2.stackFiles.map((file2) => ({ file: file2, stackFile: file2, chain: extend2(null, { file: file2, via: "stack" }), parentReads: [], parentSources: [], parentFingerprint: "", depth: 0 }));
+  const byStackFile = new Map(
+    options2.stackFiles.map((file2) => [file2, { reads: [], external: [], units: [], problem: false }])
+  );
+  let frames = options2.stackFiles.map((file2) => ({
+    file: file2,
+    stackFile: file2,
+    chain: extend2(null, { file: file2, via: "stack" }),
+    parentReads: [],
+    parentSources: [],
+    parentFingerprint: "",
+    depth: 0
+  }));
   while (frames.length > 0) {
     const missing = frames.map((frame) => snapshot.tree.get(frame.file)?.blob).filter((blob) => blob !== void 0 && !snapshot.contents.has(blob));
-    for (const [blob, content] of await options2.reader.readMany(missing)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+    for (const [blob, content] of await options2.reader.readMany(missing))
+      snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
     const components = [];
     for (const frame of frames) {
       const evaluated = await evaluateStackFile(snapshot, frame, options2.reader, options2.parseCache);
@@ -36336,7 +37032,8 @@ async function generateStacks(options2) {
     for (const component of components) {
       const generation = byStackFile.get(component.frame.stackFile);
       const copied = component.problem ? void 0 : await copySource(component, snapshot.tree, options2.fetcher);
-      if (copied && "error" in copied) component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
+      if (copied && "error" in copied)
+        component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
       else if (copied) {
         for (const [path, entry] of copied.entries) entries.set(joinRepo(component.path, path), entry);
         for (const [blob, text2] of copied.contents) contents.set(blob, text2);
@@ -36346,7 +37043,12 @@ async function generateStacks(options2) {
       if (component.values !== void 0) values.set(component.path, component.values);
       const stackReadsOfUnit = [...component.frame.parentReads, component.reads];
       if (component.kind === "stack" && !component.problem) {
-        if (component.frame.depth + 1 >= MAX_DEPTH2) component.problem = { code: "HCL_EVAL", message: `stacks nested deeper than ${MAX_DEPTH2} levels (a stack that generates itself?)`, file: component.frame.file };
+        if (component.frame.depth + 1 >= MAX_DEPTH2)
+          component.problem = {
+            code: "HCL_EVAL",
+            message: `stacks nested deeper than ${MAX_DEPTH2} levels (a stack that generates itself?)`,
+            file: component.frame.file
+          };
         else {
           const file2 = joinRepo(component.path, STACK_FILE);
           const origin = component.source.kind === "repo" ? joinRepo(component.source.dir, STACK_FILE) : file2;
@@ -36391,12 +37093,27 @@ async function evaluateStackFile(snapshot, frame, reader, parseCache) {
     const config2 = run.evaluateConfigFile(frame.file, "read", scope, frame.chain, reads, null, 0);
     if (reads.pending && round < MAX_ROUNDS2) {
       const contents = await reader.readMany([...run.misses]);
-      for (const [blob, content] of contents) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+      for (const [blob, content] of contents)
+        snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
       continue;
     }
     if (!config2) {
-      const problem = reads.problems[0] ?? { code: "UNREADABLE_CONFIG", message: `${frame.file} could not be read`, file: frame.file };
-      const component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: frame.file, source: { kind: "unsupported", reason: problem.message }, values: void 0, fingerprint: hash3(frame.parentFingerprint, "broken", problem.message), problem };
+      const problem = reads.problems[0] ?? {
+        code: "UNREADABLE_CONFIG",
+        message: `${frame.file} could not be read`,
+        file: frame.file
+      };
+      const component = {
+        kind: "unit",
+        frame,
+        reads,
+        path: joinRepo(dir, STACK_DIR),
+        from: frame.file,
+        source: { kind: "unsupported", reason: problem.message },
+        values: void 0,
+        fingerprint: hash3(frame.parentFingerprint, "broken", problem.message),
+        problem
+      };
       return { reads, components: [component] };
     }
     const own2 = { hcl: config2.hcl, path: frame.file };
@@ -36408,26 +37125,51 @@ async function evaluateStackFile(snapshot, frame, reader, parseCache) {
       const included = config2.includedFiles().find((include) => include.name === name);
       const body = included?.config?.hcl.body;
       if (!included?.path || !body) broken ??= { message: `include "${name}" could not be read`, line };
-      else if (body.blocks.some((inner) => inner.type === "locals")) broken ??= { message: `included stack file "${name}" must not define locals`, line };
-      else if (body.blocks.some((inner) => inner.type === "include")) broken ??= { message: `included stack file "${name}" must not define nested includes`, line };
-      else for (const inner of body.blocks) if (inner.type === "unit" || inner.type === "stack") blocks.push({ block: inner, origin: { hcl: included.config.hcl, path: included.path } });
+      else if (body.blocks.some((inner) => inner.type === "locals"))
+        broken ??= { message: `included stack file "${name}" must not define locals`, line };
+      else if (body.blocks.some((inner) => inner.type === "include"))
+        broken ??= { message: `included stack file "${name}" must not define nested includes`, line };
+      else
+        for (const inner of body.blocks)
+          if (inner.type === "unit" || inner.type === "stack")
+            blocks.push({ block: inner, origin: { hcl: included.config.hcl, path: included.path } });
     }
     for (const kind of ["unit", "stack"]) {
       const names = blocks.filter(({ block }) => block.type === kind).map(({ block }) => block.labels[0] ?? "");
       const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-      if (duplicate !== void 0) broken ??= { message: `duplicate ${kind} name "${duplicate}" (with the included stack files)`, line: 1 };
+      if (duplicate !== void 0)
+        broken ??= { message: `duplicate ${kind} name "${duplicate}" (with the included stack files)`, line: 1 };
     }
     const autoinclude = config2.hcl.body.blocks.find((block) => block.type === "autoinclude");
-    if (autoinclude) broken ??= { message: "autoinclude blocks in stack files are not evaluated by Gantry: what they add is unknown", line: lineOf(config2.hcl, autoinclude.range.start) };
+    if (autoinclude)
+      broken ??= {
+        message: "autoinclude blocks in stack files are not evaluated by Gantry: what they add is unknown",
+        line: lineOf(config2.hcl, autoinclude.range.start)
+      };
     if (snapshot.tree.get(joinRepo(dir, "terragrunt.autoinclude.stack.hcl"))) {
-      broken ??= { message: "terragrunt.autoinclude.stack.hcl (Terragrunt's stack-dependencies experiment) is not evaluated by Gantry: what it adds is unknown", line: 1 };
+      broken ??= {
+        message: "terragrunt.autoinclude.stack.hcl (Terragrunt's stack-dependencies experiment) is not evaluated by Gantry: what it adds is unknown",
+        line: 1
+      };
     }
     if (broken) {
       const problem = { code: "HCL_EVAL", message: broken.message, file: frame.file, line: broken.line };
-      const component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${broken.line}`, source: { kind: "unsupported", reason: problem.message }, values: void 0, fingerprint: hash3("unsupported", config2.hcl.source), problem };
+      const component = {
+        kind: "unit",
+        frame,
+        reads,
+        path: joinRepo(dir, STACK_DIR),
+        from: `${frame.file}:${broken.line}`,
+        source: { kind: "unsupported", reason: problem.message },
+        values: void 0,
+        fingerprint: hash3("unsupported", config2.hcl.source),
+        problem
+      };
       return { reads, components: [component] };
     }
-    const components = blocks.map(({ block, origin }) => describeBlock(config2, block, frame, reads, snapshot.tree, origin));
+    const components = blocks.map(
+      ({ block, origin }) => describeBlock(config2, block, frame, reads, snapshot.tree, origin)
+    );
     return { reads, components };
   }
 }
@@ -36442,7 +37184,12 @@ function describeBlock(config2, block, frame, reads, tree, origin) {
     const found = block.body.attributes.find((a2) => a2.name === key);
     return found ? config2.evaluate(found.expr, foreign) : void 0;
   };
-  const problem = (message) => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: origin.path, line });
+  const problem = (message) => ({
+    code: "HCL_EVAL",
+    message: `${kind} "${name}": ${message}`,
+    file: origin.path,
+    line
+  });
   const experimental = block.body.blocks.find((inner) => inner.type === "autoinclude" || inner.type === "expansion");
   const rawPath = attribute("path");
   const rawSource = attribute("source");
@@ -36451,24 +37198,41 @@ function describeBlock(config2, block, frame, reads, tree, origin) {
   const base = noStack ? stackDir : joinRepo(stackDir, STACK_DIR);
   let path = joinRepo(joinRepo(stackDir, STACK_DIR), name);
   let failure2;
-  if (typeof rawPath !== "string") failure2 = problem(isUnknown2(rawPath) ? `path is not known statically (${rawPath.reason})` : "path must be a string");
+  if (typeof rawPath !== "string")
+    failure2 = problem(
+      isUnknown2(rawPath) ? `path is not known statically (${rawPath.reason})` : "path must be a string"
+    );
   else {
     const joined = posix7.normalize(posix7.join(base === "" ? "." : base, rawPath));
-    if (rawPath.startsWith("/") || base !== "" && !joined.startsWith(`${base}/`) || joined.startsWith("..")) failure2 = problem(`path '${rawPath}' leaves the stack directory`);
+    if (rawPath.startsWith("/") || base !== "" && !joined.startsWith(`${base}/`) || joined.startsWith(".."))
+      failure2 = problem(`path '${rawPath}' leaves the stack directory`);
     else path = joined;
   }
   let source;
   if (typeof rawSource !== "string") {
-    source = { kind: "unsupported", reason: isUnknown2(rawSource) ? `source is not known statically (${rawSource.reason})` : "source must be a string" };
+    source = {
+      kind: "unsupported",
+      reason: isUnknown2(rawSource) ? `source is not known statically (${rawSource.reason})` : "source must be a string"
+    };
     failure2 ??= problem(source.reason);
   } else {
     source = parseStackSource(rawSource, stackDir, (dir) => tree.hasDirectory(dir));
     if (source.kind === "unsupported") failure2 ??= problem(source.reason);
     if (source.kind === "repo") reads.addDir(source.dir, extend2(frame.chain, { file: source.dir, via: "stack", from }));
   }
-  if (experimental) failure2 ??= problem(`${experimental.type} blocks (a Terragrunt experiment) are not evaluated by Gantry: what this ${kind} generates is unknown`);
+  if (experimental)
+    failure2 ??= problem(
+      `${experimental.type} blocks (a Terragrunt experiment) are not evaluated by Gantry: what this ${kind} generates is unknown`
+    );
   const unknown2 = experimental !== void 0 || [rawPath, rawSource, values].some((value) => value !== void 0 && containsUnknown(value));
-  const fingerprint2 = hash3(kind, path, describeSource(source), canonical(values), String(noStack), unknown2 ? `${frame.parentFingerprint}\0${origin.hcl.source}` : "");
+  const fingerprint2 = hash3(
+    kind,
+    path,
+    describeSource(source),
+    canonical(values),
+    String(noStack),
+    unknown2 ? `${frame.parentFingerprint}\0${origin.hcl.source}` : ""
+  );
   return { kind, frame, reads, path, from, source, values, fingerprint: fingerprint2, ...failure2 ? { problem: failure2 } : {} };
 }
 async function copySource(component, tree, fetcher) {
@@ -36538,7 +37302,14 @@ var init_generate = __esm({
 
 // packages/change-detector/src/stacks/stack-units.ts
 function generateStacksOf(options2, tree, label2, stackFiles) {
-  return generateStacks({ tree, label: label2, stackFiles: stackFiles.sort(), reader: options2.reader, parseCache: options2.parseCache, fetcher: options2.fetcher });
+  return generateStacks({
+    tree,
+    label: label2,
+    stackFiles: stackFiles.sort(),
+    reader: options2.reader,
+    parseCache: options2.parseCache,
+    fetcher: options2.fetcher
+  });
 }
 function completeGeneratedReads(generated, reads) {
   const unitLink = extend2(null, { file: joinRepo(generated.path, "terragrunt.hcl"), via: "unit" });
@@ -36546,7 +37317,13 @@ function completeGeneratedReads(generated, reads) {
   if (generated.problem) {
     reads.addProblem(generated.problem);
     const from = generated.from;
-    reads.addDynamic({ from, expression: "", reason: `the unit could not be generated (${generated.problem.message})`, pattern: "**", node: extend2(unitLink, { file: "**", via: "dynamic", from }) });
+    reads.addDynamic({
+      from,
+      expression: "",
+      reason: `the unit could not be generated (${generated.problem.message})`,
+      pattern: "**",
+      node: extend2(unitLink, { file: "**", via: "dynamic", from })
+    });
     return reads;
   }
   if (generated.origin === null) return reads;
@@ -36608,11 +37385,19 @@ var init_stack_units = __esm({
         const kept = options2.kept?.stacks ?? KeptStacks.empty();
         const holding = options2.kept && options2.kept.changed !== null ? await kept.stillHolding(headFiles, options2.kept.changed, options2.fetcher) : /* @__PURE__ */ new Set();
         const diffPaths = [...new Set(options2.diff.flatMap((entry) => [entry.oldPath, entry.newPath]))];
-        const generated = new Set(headFiles.filter((file2) => !holding.has(file2) || diffPaths.some((path) => kept.reads(file2, path))));
-        const units = new _StackUnits(options2, headFiles, { files: generated, stacks: await generateStacksOf(options2, options2.headTree, "head", [...generated]) }, kept);
+        const generated = new Set(
+          headFiles.filter((file2) => !holding.has(file2) || diffPaths.some((path) => kept.reads(file2, path)))
+        );
+        const units = new _StackUnits(
+          options2,
+          headFiles,
+          { files: generated, stacks: await generateStacksOf(options2, options2.headTree, "head", [...generated]) },
+          kept
+        );
         for (const file2 of generated) {
           const reads = units.head.byStackFile.get(file2).reads;
-          if (diffPaths.some((path) => path === file2 || units.stackReadsOf(reads, path) !== void 0)) units.touched.add(file2);
+          if (diffPaths.some((path) => path === file2 || units.stackReadsOf(reads, path) !== void 0))
+            units.touched.add(file2);
         }
         for (const path of diffPaths) if (baseName(path) === STACK_FILE) units.touched.add(path);
         if (units.touched.size > 0) {
@@ -36632,9 +37417,11 @@ var init_stack_units = __esm({
           const units = /* @__PURE__ */ new Map();
           for (const stackFile of this.headFiles) {
             if (this.headGeneration.files.has(stackFile)) {
-              for (const unit of this.head.byStackFile.get(stackFile).units) units.set(unit, { stackFile, fingerprint: this.head.units.get(unit).fingerprint });
+              for (const unit of this.head.byStackFile.get(stackFile).units)
+                units.set(unit, { stackFile, fingerprint: this.head.units.get(unit).fingerprint });
             } else {
-              for (const unit of this.kept.files.get(stackFile).units) units.set(unit, { stackFile, fingerprint: this.options.kept.fingerprints[unit] ?? "" });
+              for (const unit of this.kept.files.get(stackFile).units)
+                units.set(unit, { stackFile, fingerprint: this.options.kept.fingerprints[unit] ?? "" });
             }
           }
           this.headUnitsOf = { stacks: this.head, units };
@@ -36670,7 +37457,10 @@ var init_stack_units = __esm({
           needed.add(stackFile);
         }
         if (needed.size > this.headGeneration.files.size) {
-          this.headGeneration = { files: needed, stacks: await generateStacksOf(this.options, this.options.headTree, "head", [...needed]) };
+          this.headGeneration = {
+            files: needed,
+            stacks: await generateStacksOf(this.options, this.options.headTree, "head", [...needed])
+          };
         }
         return this.head;
       }
@@ -36926,7 +37716,8 @@ function presentRootUnit(result, isUnit) {
     if (change.insideUnit !== null) change.insideUnit = name(change.insideUnit);
   }
   const graph = {};
-  for (const [unit, dependencies] of Object.entries(result.graph.dependencies)) graph[name(unit)] = dependencies.map(name);
+  for (const [unit, dependencies] of Object.entries(result.graph.dependencies))
+    graph[name(unit)] = dependencies.map(name);
   result.graph.dependencies = graph;
 }
 var ROOT_UNIT, ROOT_CONFIG;
@@ -36967,7 +37758,8 @@ async function detectChanges(options2) {
       stackChanges: units.stacks?.changesByPath(range.diff) ?? /* @__PURE__ */ new Map()
     });
     const dependencies = graphOf(units, reuse, analysis);
-    if (useCache && (!range.upToDate || analysis.analysed > 0)) persist(range, units, reuse.records, analysis.index, dependencies);
+    if (useCache && (!range.upToDate || analysis.analysed > 0))
+      persist(range, units, reuse.records, analysis.index, dependencies);
     const result = {
       apiVersion: API_VERSION,
       kind: "Detection",
@@ -37014,7 +37806,9 @@ async function resolveRange(options2, event, useCache) {
     return promise2;
   };
   let listing2 = useCache && hasCache(repo.commonDir) ? void 0 : observed(repo.listTree(head));
-  const basePromise = observed(event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase));
+  const basePromise = observed(
+    event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase)
+  );
   const diffPromise = observed(
     event === "pull_request" ? repo.diffTree(requestedBase, head, { fromMergeBase: true }).catch(async () => repo.diffTree(await basePromise, head)) : repo.diffTree(requestedBase, head)
   );
@@ -37025,7 +37819,16 @@ async function resolveRange(options2, event, useCache) {
   const [diff, listed] = await Promise.all([diffPromise, listing2]);
   const headTree = listed ?? (diff.some((entry) => isStackFile(entry.oldPath) || isStackFile(entry.newPath)) ? await repo.listTree(head) : void 0);
   let baseTree;
-  const range = { repo, requestedBase, base, head, diff, upToDate, headTree, baseTree: () => baseTree ??= repo.listTree(base) };
+  const range = {
+    repo,
+    requestedBase,
+    base,
+    head,
+    diff,
+    upToDate,
+    headTree,
+    baseTree: () => baseTree ??= repo.listTree(base)
+  };
   return { range, cached: cached2 };
 }
 async function findUnits(range, cached2, reader, parseCache) {
@@ -37034,8 +37837,17 @@ async function findUnits(range, cached2, reader, parseCache) {
   const trackedFiles = headTree ? headTree.size : cached2.trackedFiles;
   const sets = withBaseUnits(found.head, found.stackDirs, diff);
   let changedSinceCache = [];
-  if (cached2 && cached2.commit !== range.head) changedSinceCache = await range.repo.diffTree(cached2.commit, range.head).catch(() => null);
-  if (!headTree || sets.stackDirs.size === 0) return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, stacks: null, trackedFiles, changedSinceCache };
+  if (cached2 && cached2.commit !== range.head)
+    changedSinceCache = await range.repo.diffTree(cached2.commit, range.head).catch(() => null);
+  if (!headTree || sets.stackDirs.size === 0)
+    return {
+      sets,
+      headUnits: [...sets.head].sort(),
+      headStackDirs: found.stackDirs,
+      stacks: null,
+      trackedFiles,
+      changedSinceCache
+    };
   const stacks = await StackUnits.find({
     headTree,
     headStackDirs: found.stackDirs,
@@ -37045,11 +37857,22 @@ async function findUnits(range, cached2, reader, parseCache) {
     reader,
     parseCache,
     fetcher: new SourceFetcher(join3(range.repo.commonDir, "gantry", "stack-sources")),
-    kept: cached2?.stacks ? { stacks: cached2.stacks, fingerprints: cached2.generated, changed: changedSinceCache && changedSinceCache.flatMap((entry) => [entry.oldPath, entry.newPath]) } : null
+    kept: cached2?.stacks ? {
+      stacks: cached2.stacks,
+      fingerprints: cached2.generated,
+      changed: changedSinceCache && changedSinceCache.flatMap((entry) => [entry.oldPath, entry.newPath])
+    } : null
   });
   const head = /* @__PURE__ */ new Set([...sets.head, ...stacks.headUnits().keys()]);
   const base = /* @__PURE__ */ new Set([...sets.base, ...stacks.baseUnitPaths()]);
-  return { sets: { head, base, stackDirs: sets.stackDirs }, headUnits: [...head].sort(), headStackDirs: found.stackDirs, stacks, trackedFiles, changedSinceCache };
+  return {
+    sets: { head, base, stackDirs: sets.stackDirs },
+    headUnits: [...head].sort(),
+    headStackDirs: found.stackDirs,
+    stacks,
+    trackedFiles,
+    changedSinceCache
+  };
 }
 function reuseCache(units, cached2) {
   const { headUnits } = units;
@@ -37104,11 +37927,19 @@ async function analyse(range, units, reuse, reader, parseCache) {
   if (toAnalyse.length > 0) {
     const generation = stacks ? await stacks.headFor(toAnalyse) : null;
     const snapshot = generation ? generation.snapshot : new Snapshot(range.headTree ?? await range.repo.listTree(range.head), "head");
-    await analyseCommitUnits(snapshot, toAnalyse, units.sets.head, generation?.units, reader, parseCache, (unit, reads) => {
-      const id = unitIdIn(headUnits, unit);
-      index.add(id, reads);
-      reuse.records.addFresh(id, reads);
-    });
+    await analyseCommitUnits(
+      snapshot,
+      toAnalyse,
+      units.sets.head,
+      generation?.units,
+      reader,
+      parseCache,
+      (unit, reads) => {
+        const id = unitIdIn(headUnits, unit);
+        index.add(id, reads);
+        reuse.records.addFresh(id, reads);
+      }
+    );
   }
   const rootIncluded = units.sets.head.has(ROOT_UNIT) && rootConfigIsIncluded(index.lookup(ROOT_CONFIG, false), headUnits, (id, path) => reuse.records.chainTo(id, path));
   const sets = withoutRootConfig(units.sets, rootIncluded);
@@ -37117,7 +37948,15 @@ async function analyse(range, units, reuse, reader, parseCache) {
   let baseSnapshot;
   if (deletedUnits.length > 0) {
     baseSnapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseCommitUnits(baseSnapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    await analyseCommitUnits(
+      baseSnapshot,
+      deletedUnits,
+      sets.base,
+      stacks?.baseUnits,
+      reader,
+      parseCache,
+      (unit, reads) => deletedReads.set(unit, reads)
+    );
   }
   return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads, baseSnapshot };
 }
@@ -37127,19 +37966,33 @@ async function deletedRootWasIncluded(range, units, analysis, matched, reader, p
   if (candidates.length === 0) return false;
   const snapshot = analysis.baseSnapshot ?? units.stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
   let included = false;
-  await analyseCommitUnits(snapshot, candidates, analysis.sets.base, units.stacks?.baseUnits, reader, parseCache, (_unit, reads) => {
-    included ||= readsRootConfig(reads);
-  });
+  await analyseCommitUnits(
+    snapshot,
+    candidates,
+    analysis.sets.base,
+    units.stacks?.baseUnits,
+    reader,
+    parseCache,
+    (_unit, reads) => {
+      included ||= readsRootConfig(reads);
+    }
+  );
   return included;
 }
 function extrasOf(reads) {
-  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems, exclude: reads.exclude };
+  return reads && {
+    dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
+    problems: reads.problems,
+    exclude: reads.exclude
+  };
 }
 function graphOf(units, reuse, analysis) {
-  if (reuse.cached && reuse.sameUnits && analysis.analysed === 0 && analysis.deletedUnits.length === 0) return reuse.cached.graph();
+  if (reuse.cached && reuse.sameUnits && analysis.analysed === 0 && analysis.deletedUnits.length === 0)
+    return reuse.cached.graph();
   const dependencies = {};
   units.headUnits.forEach((unit, id) => dependencies[unit] = reuse.records.dependencies(id));
-  for (const unit of analysis.deletedUnits) dependencies[unit] = [...analysis.deletedReads.get(unit)?.dependencies ?? []].sort();
+  for (const unit of analysis.deletedUnits)
+    dependencies[unit] = [...analysis.deletedReads.get(unit)?.dependencies ?? []].sort();
   return dependencies;
 }
 function persist(range, units, records, index, dependencies) {
@@ -37205,13 +38058,18 @@ function formatDetectionSummary(result) {
       lines.push(`  ${unit.path}${unit.inStack ? "  [in a stack]" : ""}`);
       for (const reason of unit.reasons) {
         const links = reason.chain.filter((link) => link.via !== "unit");
-        lines.push(links.length === 0 ? `    ${reason.file} (in the unit)` : `    ${reason.file}: ${links.map(formatLink).join(" -> ")}`);
+        lines.push(
+          links.length === 0 ? `    ${reason.file} (in the unit)` : `    ${reason.file}: ${links.map(formatLink).join(" -> ")}`
+        );
       }
       for (const dynamic of unit.dynamic) {
-        lines.push(`    dynamic read at ${dynamic.from}: ${dynamic.expression || "(whole unit)"} -> ${dynamic.pattern} (${dynamic.reason})`);
+        lines.push(
+          `    dynamic read at ${dynamic.from}: ${dynamic.expression || "(whole unit)"} -> ${dynamic.pattern} (${dynamic.reason})`
+        );
       }
       for (const dependency of result.graph.dependencies[unit.path] ?? []) {
-        if (isOutsideRepository(dependency)) lines.push(`    depends on ${dependency}: outside the repository, not planned or ordered by Gantry`);
+        if (isOutsideRepository(dependency))
+          lines.push(`    depends on ${dependency}: outside the repository, not planned or ordered by Gantry`);
       }
       for (const problem of unit.problems) {
         const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}` : ""}${problem.column ? `:${problem.column}` : ""}: ` : "";
@@ -37219,7 +38077,8 @@ function formatDetectionSummary(result) {
       }
     }
   }
-  if (result.stacks.length > 0) lines.push("", `stack files changed (not generated, see README): ${result.stacks.join(", ")}`);
+  if (result.stacks.length > 0)
+    lines.push("", `stack files changed (not generated, see README): ${result.stacks.join(", ")}`);
   const { stats } = result;
   lines.push(
     "",
@@ -37262,7 +38121,14 @@ async function listUnits(options2) {
       const path = outward(unit);
       const from = generated.get(unit);
       if (!from) return { path };
-      return { path, generatedBy: { stackFile: from.stackFile, from: from.from, ...from.problem ? { problem: from.problem.message } : {} } };
+      return {
+        path,
+        generatedBy: {
+          stackFile: from.stackFile,
+          from: from.from,
+          ...from.problem ? { problem: from.problem.message } : {}
+        }
+      };
     })
   );
 }
@@ -37282,7 +38148,17 @@ async function readsOfUnits(options2) {
       });
     });
     await describeGeneratedOrigins(found, generated, snapshot, reader);
-    return options2.units.map((unit) => found.get(inward(unit)) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+    return options2.units.map(
+      (unit) => found.get(inward(unit)) ?? {
+        unit,
+        exists: false,
+        files: [],
+        dirs: [],
+        dynamic: [],
+        dependencies: [],
+        problems: []
+      }
+    );
   });
 }
 async function withCommitUnits(options2, use) {
@@ -37294,7 +38170,8 @@ async function withCommitUnits(options2, use) {
   const found = unitsOfTree(tree);
   const reader = repo.openBlobReader();
   try {
-    if (found.stackDirs.size === 0) return await use({ units: found.head, generated: /* @__PURE__ */ new Map(), snapshot: new Snapshot(tree, "head"), reader });
+    if (found.stackDirs.size === 0)
+      return await use({ units: found.head, generated: /* @__PURE__ */ new Map(), snapshot: new Snapshot(tree, "head"), reader });
     const stacks = await generateStacks({
       tree,
       label: "head",
@@ -37303,7 +38180,12 @@ async function withCommitUnits(options2, use) {
       parseCache: new ParseCache(),
       fetcher: new SourceFetcher(join4(repo.commonDir, "gantry", "stack-sources"))
     });
-    return await use({ units: /* @__PURE__ */ new Set([...found.head, ...stacks.units.keys()]), generated: stacks.units, snapshot: stacks.snapshot, reader });
+    return await use({
+      units: /* @__PURE__ */ new Set([...found.head, ...stacks.units.keys()]),
+      generated: stacks.units,
+      snapshot: stacks.snapshot,
+      reader
+    });
   } finally {
     reader.close();
   }
@@ -37320,8 +38202,10 @@ async function describeGeneratedOrigins(found, generated, snapshot, reader) {
     }
   }
   const unread = [...new Set(links.map((link) => link.blob))].filter((blob) => !snapshot.contents.has(blob));
-  for (const [blob, content] of await reader.readMany(unread)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
-  for (const { report, path, blob } of links) report.generated.symlinks.push({ path, target: snapshot.contents.get(blob) ?? "" });
+  for (const [blob, content] of await reader.readMany(unread))
+    snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+  for (const { report, path, blob } of links)
+    report.generated.symlinks.push({ path, target: snapshot.contents.get(blob) ?? "" });
 }
 var outward, inward;
 var init_unit_reads = __esm({
@@ -37359,7 +38243,9 @@ function topologicalOrder(nodes, dependenciesOf) {
   const order = [];
   for (const root of nodes) {
     if (state.has(root)) continue;
-    const stack = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
+    const stack = [
+      { node: root, dependencies: dependenciesOf(root), next: 0 }
+    ];
     state.set(root, 1);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1];
@@ -37427,7 +38313,10 @@ function nearestPlannedDependencies(planned, dependenciesOf) {
       if (planned.has(dependency)) found.push(dependency);
       else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
     }
-    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
+    result.set(
+      unit,
+      found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found
+    );
   }
   return result;
 }
@@ -37449,12 +38338,18 @@ var init_graph = __esm({
 function checkJobGraph(jobs, context) {
   const ids = /* @__PURE__ */ new Set();
   jobs.forEach((job, index) => {
-    if (ids.has(job.id)) context.addIssue({ code: "custom", path: ["jobs", index, "id"], message: `two jobs have the id "${job.id}"` });
+    if (ids.has(job.id))
+      context.addIssue({ code: "custom", path: ["jobs", index, "id"], message: `two jobs have the id "${job.id}"` });
     ids.add(job.id);
   });
   jobs.forEach(
     (job, index) => job.needs.forEach((need, needIndex) => {
-      if (!ids.has(need)) context.addIssue({ code: "custom", path: ["jobs", index, "needs", needIndex], message: `job "${job.id}" needs "${need}", which is not in the plan` });
+      if (!ids.has(need))
+        context.addIssue({
+          code: "custom",
+          path: ["jobs", index, "needs", needIndex],
+          message: `job "${job.id}" needs "${need}", which is not in the plan`
+        });
     })
   );
   const selfNeeding = jobs.find((job) => job.needs.includes(job.id));
@@ -37466,7 +38361,12 @@ function checkJobGraph(jobs, context) {
     if (!(error62 instanceof CycleFound)) throw error62;
     cycle = error62.cycle;
   }
-  if (cycle) context.addIssue({ code: "custom", path: ["jobs"], message: `jobs need each other in a cycle: ${cycle.join(" -> ")}` });
+  if (cycle)
+    context.addIssue({
+      code: "custom",
+      path: ["jobs"],
+      message: `jobs need each other in a cycle: ${cycle.join(" -> ")}`
+    });
 }
 var jobActionSchema, awsAuthenticationSchema, jobSchema, planChangeSchema, skippedUnitSchema, excludedUnitSchema, planDocumentSchema;
 var init_job = __esm({
@@ -37650,13 +38550,20 @@ async function classifyWithPlugins(plugins, file2, context) {
     try {
       claim2 = await plugin.classify(file2, context);
     } catch (error62) {
-      throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`, {
-        hint: "fix the plugin, or remove it from `classifiers` in the configuration",
-        cause: error62
-      });
+      throw new GantryError(
+        "PLAN_CLASSIFIER_FAILED",
+        `classifier plugin '${plugin.name}' threw on ${file2.path}: ${error62.message}`,
+        {
+          hint: "fix the plugin, or remove it from `classifiers` in the configuration",
+          cause: error62
+        }
+      );
     }
     if (claim2 === null || claim2 === void 0) continue;
-    return { type: { name: validateClaimType(plugin, file2, claim2), classifier: plugin.name }, units: claimedUnits(plugin, file2, claim2, context) };
+    return {
+      type: { name: validateClaimType(plugin, file2, claim2), classifier: plugin.name },
+      units: claimedUnits(plugin, file2, claim2, context)
+    };
   }
   return void 0;
 }
@@ -37678,15 +38585,25 @@ function claimedUnits(plugin, file2, claim2, context) {
   if (units === "none") return [];
   if (Array.isArray(units)) {
     const known = new Set(context.headUnits);
-    const unknown2 = units.filter((unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0);
+    const unknown2 = units.filter(
+      (unit) => typeof unit !== "string" || !known.has(unit) && context.unitStatus(unit) === void 0
+    );
     if (unknown2.length === 0) return uniqueSorted(units);
-    throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`, {
-      hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
-    });
+    throw new GantryError(
+      "PLAN_CLASSIFIER_FAILED",
+      `classifier plugin '${plugin.name}' claimed ${file2.path} for units that do not exist: ${unknown2.join(", ")}`,
+      {
+        hint: "return unit directories of the head commit (repository-relative, no trailing slash)"
+      }
+    );
   }
-  throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`, {
-    hint: 'units must be "affected", "all", "none" or a list of unit directories'
-  });
+  throw new GantryError(
+    "PLAN_CLASSIFIER_FAILED",
+    `classifier plugin '${plugin.name}' claimed ${file2.path} with units ${JSON.stringify(units)}`,
+    {
+      hint: 'units must be "affected", "all", "none" or a list of unit directories'
+    }
+  );
 }
 function classifyBuiltIn(file2, context) {
   return [classifyBuiltInRule(file2, context)].flat();
@@ -37705,7 +38622,8 @@ function classifyBuiltInRule(file2, context) {
   }
   const unit = file2.insideUnit;
   const status = unit ? context.unitStatus.get(unit) : void 0;
-  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName2(file2.path))) return { type: "DriftDetected", units: [unit] };
+  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName2(file2.path)))
+    return { type: "DriftDetected", units: [unit] };
   if (unit) {
     const byType = /* @__PURE__ */ new Map();
     for (const affectedUnit of affected) {
@@ -37723,8 +38641,10 @@ function classifyBuiltInRule(file2, context) {
     }
     return byType.size === 0 ? { type: "HCLChanged", units: [] } : [...byType].map(([type, units]) => ({ type, units }));
   }
-  if (file2.path.endsWith(".hcl") && baseName2(file2.path) !== lockFileName) return { type: "HCLChanged", units: affected };
-  if (file2.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };
+  if (file2.path.endsWith(".hcl") && baseName2(file2.path) !== lockFileName)
+    return { type: "HCLChanged", units: affected };
+  if (file2.files.some((path) => context.localModuleReads.has(path)))
+    return { type: "LocalModuleChanged", units: affected };
   return { type: "FileChanged", units: affected };
 }
 function collectLocalModuleReads(detection) {
@@ -37760,15 +38680,19 @@ function reportUncoveredUnits(detection, changes, handledFiles) {
     entry.units.push(unit.path);
     extra.set(type, entry);
   }
-  return [...extra].map(([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort()));
+  return [...extra].map(
+    ([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort())
+  );
 }
 function unitChangeType(status) {
   return status === "added" ? "UnitAdded" : status === "deleted" ? "UnitDeleted" : "UnitChanged";
 }
 function toChange(verdict, files) {
   const units = [...verdict.units];
-  if (typeof verdict.type === "object") return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
-  if (verdict.type === "AccountsAdded") return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
+  if (typeof verdict.type === "object")
+    return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
+  if (verdict.type === "AccountsAdded")
+    return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
   return { type: verdict.type, files, units };
 }
 function sortChanges(changes) {
@@ -37776,7 +38700,9 @@ function sortChanges(changes) {
     const index = builtInChangeTypes.indexOf(change.type);
     return index === -1 ? builtInChangeTypes.length : index;
   };
-  return changes.sort((a2, b3) => order(a2) - order(b3) || (a2.files[0] ?? "").localeCompare(b3.files[0] ?? "") || (a2.units[0] ?? "").localeCompare(b3.units[0] ?? ""));
+  return changes.sort(
+    (a2, b3) => order(a2) - order(b3) || (a2.files[0] ?? "").localeCompare(b3.files[0] ?? "") || (a2.units[0] ?? "").localeCompare(b3.units[0] ?? "")
+  );
 }
 function baseName2(path) {
   return path.slice(path.lastIndexOf("/") + 1);
@@ -38099,14 +39025,21 @@ function matchEnvironments(units, environments2, configFile2) {
     const found = matchers.filter(({ matches }) => matches(unit)).map(({ environment }) => environment);
     if (found.length === 1) result.set(unit, found[0]);
     else if (found.length === 0) problems.push(`unit ${unit} matches no environment`);
-    else problems.push(`unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`);
+    else
+      problems.push(
+        `unit ${unit} matches ${found.length} environments: ${found.map((environment) => `${environment.name} (${environment.paths.join(", ")})`).join(" and ")}`
+      );
   }
   if (problems.length > 0) {
     const listed = environments2.map((environment) => `${environment.name}: ${environment.paths.join(", ")}`).join("; ");
-    throw new GantryError("PLAN_ENVIRONMENT_MISMATCH", `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`, {
-      ...configFile2 ? { location: { file: configFile2 } } : {},
-      hint: `every unit must match exactly one environment's paths; environments are ${listed}`
-    });
+    throw new GantryError(
+      "PLAN_ENVIRONMENT_MISMATCH",
+      `${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`,
+      {
+        ...configFile2 ? { location: { file: configFile2 } } : {},
+        hint: `every unit must match exactly one environment's paths; environments are ${listed}`
+      }
+    );
   }
   return result;
 }
@@ -38132,15 +39065,20 @@ var init_environments = __esm({
 // packages/classifier/src/exclusions.ts
 function isActionListed(actions, command13) {
   const wanted = command13.toLowerCase();
-  return actions.some((action) => action === "all" || action === "all_except_output" && wanted !== "output" || action.toLowerCase() === wanted);
+  return actions.some(
+    (action) => action === "all" || action === "all_except_output" && wanted !== "output" || action.toLowerCase() === wanted
+  );
 }
 function excludedUnits(actionOf, detection) {
-  const settings = new Map(detection.units.flatMap((unit) => unit.exclude ? [[unit.path, unit.exclude]] : []));
+  const settings = new Map(
+    detection.units.flatMap((unit) => unit.exclude ? [[unit.path, unit.exclude]] : [])
+  );
   if (settings.size === 0) return [];
   const excluded = /* @__PURE__ */ new Map();
   for (const [unit, action] of actionOf) {
     const setting = settings.get(unit);
-    if (setting?.if !== true || setting.actions === null || !isActionListed(setting.actions, terragruntCommand[action])) continue;
+    if (setting?.if !== true || setting.actions === null || !isActionListed(setting.actions, terragruntCommand[action]))
+      continue;
     excluded.set(unit, { unit, from: setting.from });
   }
   for (const { unit, from } of [...excluded.values()]) {
@@ -38156,7 +39094,12 @@ var terragruntCommand;
 var init_exclusions = __esm({
   "packages/classifier/src/exclusions.ts"() {
     "use strict";
-    terragruntCommand = { plan: "plan", "plan-destroy": "plan", apply: "apply", destroy: "destroy" };
+    terragruntCommand = {
+      plan: "plan",
+      "plan-destroy": "plan",
+      apply: "apply",
+      destroy: "destroy"
+    };
   }
 });
 
@@ -38214,7 +39157,9 @@ function refuseAccountsAddedWithOthers(changes) {
   throw new GantryError(
     "PLAN_ACCOUNTS_ADDED_NOT_ALONE",
     `this pull request adds the account directory ${accounts} and also changes other infrastructure (${others.map(changeTypeName).join(", ")}: ${others.flatMap((change) => change.files).slice(0, 5).join(", ")})`,
-    { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" }
+    {
+      hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request"
+    }
   );
 }
 var init_refusals = __esm({
@@ -38231,7 +39176,8 @@ function unitReasons(detection, jobs) {
   const planned = new Set(jobs.flatMap((job) => job.units));
   const reasons = {};
   for (const unit of detection.units) {
-    if (planned.has(unit.path) && unit.reasons.length > 0) reasons[unit.path] = unit.reasons.slice(0, MAX_REASONS_PER_UNIT);
+    if (planned.has(unit.path) && unit.reasons.length > 0)
+      reasons[unit.path] = unit.reasons.slice(0, MAX_REASONS_PER_UNIT);
   }
   return reasons;
 }
@@ -38248,7 +39194,10 @@ function noActionNote(change) {
   return M(change).with(
     { type: z2.union("AccountsRequested", "AccountsChanged", "AccountsDeleted") },
     () => "account requests are not processed by Gantry: create the account with your account factory, then add its directory"
-  ).with({ type: "ConfigChanged" }, () => "Gantry/Pipelines configuration or CI workflow: no infrastructure action").with({ type: "Plugin" }, (plugin) => plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : void 0).otherwise((other) => other.units.length === 0 ? "read by no unit: no action" : void 0);
+  ).with({ type: "ConfigChanged" }, () => "Gantry/Pipelines configuration or CI workflow: no infrastructure action").with(
+    { type: "Plugin" },
+    (plugin) => plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : void 0
+  ).otherwise((other) => other.units.length === 0 ? "read by no unit: no action" : void 0);
 }
 function planJobs(input2) {
   const { detection, classification, config: config2, branch } = input2;
@@ -38291,7 +39240,10 @@ function planJobs(input2) {
     }
   }
   const actionOf = (unit, destroy) => detection.event === "pull_request" || isPlanOnly(unit) ? destroy ? "plan-destroy" : "plan" : destroy ? "destroy" : "apply";
-  const excluded = excludedUnits(new Map([...changeNames.keys()].map((unit) => [unit, actionOf(unit, status.get(unit) === "deleted")])), detection);
+  const excluded = excludedUnits(
+    new Map([...changeNames.keys()].map((unit) => [unit, actionOf(unit, status.get(unit) === "deleted")])),
+    detection
+  );
   for (const { unit } of excluded) changeNames.delete(unit);
   const acting = [...changeNames.keys()].sort();
   const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
@@ -38320,7 +39272,10 @@ function planJobs(input2) {
       let draft = draftsByKey.get(key);
       if (!draft) {
         const unitName = unit === "." ? "root" : unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
-        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
+        const id = uniqueId(
+          perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`,
+          usedIds
+        );
         draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: /* @__PURE__ */ new Set() };
         draftsByKey.set(key, draft);
         drafts.push(draft);
@@ -38358,7 +39313,11 @@ function planJobs(input2) {
     changes: [...new Set(draft.units.flatMap((unit) => [...changeNames.get(unit) ?? []]))].sort(),
     source: { ...source },
     authentication: authenticationOf(draft.environment),
-    terragrunt: { flags: [...config2.terragrunt.flags], env: { ...config2.terragrunt.env }, parallelism: config2.parallelism }
+    terragrunt: {
+      flags: [...config2.terragrunt.flags],
+      env: { ...config2.terragrunt.env },
+      parallelism: config2.parallelism
+    }
   }));
   const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
   const notice = jobs.length > 0 ? null : classification.changes.length === 0 ? "no changed file needs an infrastructure change" : deployed.size > 0 ? "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned" : excluded.length > 0 ? "every affected unit is excluded by an `exclude` block (listed in excludedUnits): nothing is planned" : skippedOnly ? "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned" : "the changed files affect no unit: nothing is planned";
@@ -38388,9 +39347,13 @@ function orderJobs(groupIntoJobs) {
       const cycle = error62.cycle;
       const consolidated = cycle.filter((draft) => !draft.perUnit);
       if (consolidated.length === 0) {
-        throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`, {
-          hint: "break the cycle of dependency blocks between these units"
-        });
+        throw new GantryError(
+          "PLAN_DEPENDENCY_CYCLE",
+          `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" \u2192 ")}`,
+          {
+            hint: "break the cycle of dependency blocks between these units"
+          }
+        );
       }
       consolidated.forEach((draft) => split.add(draft.groupKey));
     }
@@ -38403,9 +39366,13 @@ function orderUnits(draft, dependencies) {
     return draft.destroy ? order.reverse() : order;
   } catch (error62) {
     if (!(error62 instanceof CycleFound)) throw error62;
-    throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`, {
-      hint: "break the cycle of dependency blocks between these units"
-    });
+    throw new GantryError(
+      "PLAN_DEPENDENCY_CYCLE",
+      `units depend on each other in a cycle: ${error62.cycle.join(" \u2192 ")}`,
+      {
+        hint: "break the cycle of dependency blocks between these units"
+      }
+    );
   }
 }
 function compileOverride(config2, key) {
@@ -38455,7 +39422,14 @@ var init_plan_jobs = __esm({
 
 // packages/classifier/src/git.ts
 async function listTreeFiles(repo, ref, directories) {
-  const output2 = await git(repo, ["ls-tree", "-z", "--full-tree", `${ref}^{commit}`, "--", ...directories.map((directory) => `${directory}/`)]).catch((error62) => {
+  const output2 = await git(repo, [
+    "ls-tree",
+    "-z",
+    "--full-tree",
+    `${ref}^{commit}`,
+    "--",
+    ...directories.map((directory) => `${directory}/`)
+  ]).catch((error62) => {
     throw readFailed(repo, error62);
   });
   return output2.split("\0").filter((line) => line !== "").flatMap((line) => {
@@ -38569,8 +39543,13 @@ var init_schema = __esm({
       sessionDuration: external_exports.number().int().min(900).max(43200).default(3600).describe("Session duration in seconds (900 to 43200).")
     }).meta({ description: "AWS authentication through GitHub OIDC: read-only plan role and apply role." });
     environmentConfigSchema = external_exports.strictObject({
-      name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must start with a letter or digit and use only letters, digits, '.', '_', '-'"),
-      paths: external_exports.array(external_exports.string().min(1)).min(1).describe("Globs over unit directories: `*` stays inside one path segment, `**` crosses `/`. Every unit must match exactly one environment."),
+      name: external_exports.string().regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+        "must start with a letter or digit and use only letters, digits, '.', '_', '-'"
+      ),
+      paths: external_exports.array(external_exports.string().min(1)).min(1).describe(
+        "Globs over unit directories: `*` stays inside one path segment, `**` crosses `/`. Every unit must match exactly one environment."
+      ),
       aws: awsConfigSchema.optional()
     });
     unitOverrideSchema = external_exports.strictObject({
@@ -38593,7 +39572,9 @@ var init_schema = __esm({
         flags: external_exports.array(external_exports.string()).default([]),
         env: external_exports.record(external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"), external_exports.string()).default({})
       }).default({ flags: [], env: {} }).describe("Extra Terragrunt flags and environment variables for every job."),
-      classifiers: external_exports.array(external_exports.string().min(1)).default([]).describe("Classifier plugins: package names or paths relative to the repository, tried before the built-in rules.")
+      classifiers: external_exports.array(external_exports.string().min(1)).default([]).describe(
+        "Classifier plugins: package names or paths relative to the repository, tried before the built-in rules."
+      )
     }).superRefine((config2, context) => {
       const seen = /* @__PURE__ */ new Map();
       config2.environments.forEach((environment, index) => {
@@ -38641,10 +39622,14 @@ function refuseSecrets(config2, file2, locate) {
     const byName = isSecretName(name) && value !== "";
     if (!byName && !looksLikeSecretValue(value)) continue;
     const path = ["terragrunt", "env", name];
-    throw new GantryError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`, {
-      location: { file: file2, ...locate(path) ?? locate(path, { key: true }) ?? {} },
-      hint: "remove it from the configuration and give it to the executor through your CI's secret store (terragrunt inherits the executor's environment)"
-    });
+    throw new GantryError(
+      "CONFIG_INVALID",
+      `key ${formatConfigPath(path)}: ${byName ? `'${name}' names a secret` : "the value looks like a credential"}, and terragrunt.env is copied into every job document, plan output and CI log`,
+      {
+        location: { file: file2, ...locate(path) ?? locate(path, { key: true }) ?? {} },
+        hint: "remove it from the configuration and give it to the executor through your CI's secret store (terragrunt inherits the executor's environment)"
+      }
+    );
   }
 }
 function refuseReservedVariables(config2, file2, locate) {
@@ -38652,10 +39637,14 @@ function refuseReservedVariables(config2, file2, locate) {
     const reason = reservedToolVariable(name);
     if (reason === null) continue;
     const path = ["terragrunt", "env", name];
-    throw new GantryError("CONFIG_INVALID", `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`, {
-      location: { file: file2, ...locate(path, { key: true }) ?? locate(path) ?? {} },
-      hint: "remove it; set it in the pipelines repository's workflow if the pipelines side really needs it"
-    });
+    throw new GantryError(
+      "CONFIG_INVALID",
+      `key ${formatConfigPath(path)}: ${reason}, which the repository's configuration may not set`,
+      {
+        location: { file: file2, ...locate(path, { key: true }) ?? locate(path) ?? {} },
+        hint: "remove it; set it in the pipelines repository's workflow if the pipelines side really needs it"
+      }
+    );
   }
 }
 function describeIssue(issue2, value, locate) {
@@ -38671,7 +39660,8 @@ function describeIssue(issue2, value, locate) {
     message = `unknown key${issue2.keys.length > 1 ? `s ${issue2.keys.map((k2) => `'${k2}'`).join(", ")}` : ` '${key}'`}${suggestion ? `: ${suggestion}` : ""}`;
   } else if (issue2.code === "invalid_type" && valueAt(value, path) === void 0) {
     message = "is required";
-    for (let length = path.length - 1; position === void 0 && length >= 0; length--) position = locate(path.slice(0, length), { key: true });
+    for (let length = path.length - 1; position === void 0 && length >= 0; length--)
+      position = locate(path.slice(0, length), { key: true });
   }
   return { text: `key ${formatConfigPath(keyPath)}: ${message}`, position };
 }
@@ -38716,10 +39706,14 @@ function parseYamlDocument(text2, file2) {
   const error62 = document.errors[0];
   if (error62) {
     const position = error62.linePos?.[0];
-    throw new GantryError("CONFIG_SYNTAX", `invalid YAML: ${(error62.message.split("\n")[0] ?? "").replace(/\s*at line \d+, column \d+:?$/, "")}`, {
-      location: { file: file2, ...position ? { line: position.line, column: position.col } : {} },
-      hint: "fix the YAML syntax at that line"
-    });
+    throw new GantryError(
+      "CONFIG_SYNTAX",
+      `invalid YAML: ${(error62.message.split("\n")[0] ?? "").replace(/\s*at line \d+, column \d+:?$/, "")}`,
+      {
+        location: { file: file2, ...position ? { line: position.line, column: position.col } : {} },
+        hint: "fix the YAML syntax at that line"
+      }
+    );
   }
   const positionOf2 = (offset) => {
     const position = lineCounter.linePos(offset);
@@ -38763,7 +39757,9 @@ function findOffset(root, path, wantKey) {
   for (const segment of path) {
     keyOffset = void 0;
     if ((0, import_yaml.isMap)(node2)) {
-      const pair = node2.items.find((item2) => (0, import_yaml.isPair)(item2) && (0, import_yaml.isScalar)(item2.key) && String(item2.key.value) === String(segment));
+      const pair = node2.items.find(
+        (item2) => (0, import_yaml.isPair)(item2) && (0, import_yaml.isScalar)(item2.key) && String(item2.key.value) === String(segment)
+      );
       if (!pair) return void 0;
       keyOffset = (0, import_yaml.isScalar)(pair.key) ? pair.key.range?.[0] : void 0;
       node2 = pair.value;
@@ -38781,10 +39777,14 @@ function parseGantryConfigYaml(text2, file2) {
   const { locate, toValue } = parseYamlDocument(text2, file2);
   const value = toValue() ?? {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw new GantryError("CONFIG_INVALID", "the configuration must be a mapping of keys (deployBranch, environments, ...)", {
-      location: { file: file2, line: 1 },
-      hint: "see packages/classifier/README.md for an example configuration"
-    });
+    throw new GantryError(
+      "CONFIG_INVALID",
+      "the configuration must be a mapping of keys (deployBranch, environments, ...)",
+      {
+        location: { file: file2, line: 1 },
+        hint: "see packages/classifier/README.md for an example configuration"
+      }
+    );
   }
   return validateConfig(value, file2, locate);
 }
@@ -38815,13 +39815,15 @@ function parseGruntworkConfigYaml(text2, file2) {
   const input2 = {};
   const branch = pipelines["deploy-branch-name"];
   if (branch !== void 0) {
-    if (typeof branch !== "string" || branch === "") return fail2(["pipelines", "deploy-branch-name"], "must be a branch name");
+    if (typeof branch !== "string" || branch === "")
+      return fail2(["pipelines", "deploy-branch-name"], "must be a branch name");
     input2.deployBranch = branch;
   }
   const ignore = pipelines["ignore-list"];
   if (ignore !== void 0) {
     const list2 = parseIgnoreList(ignore);
-    if (!list2) return fail2(["pipelines", "ignore-list"], "must be a comma-separated string of globs or a list of globs");
+    if (!list2)
+      return fail2(["pipelines", "ignore-list"], "must be a comma-separated string of globs or a list of globs");
     input2.ignore = list2;
   }
   const env = pipelines["env"];
@@ -38876,7 +39878,11 @@ function parseGruntworkConfigHcl(files) {
     for (const block of reader.body.blocks) {
       if (block.type === "repository") {
         if (repositoryFile !== void 0) {
-          reader.fail(block.range.start, `a second repository block (the first is in ${repositoryFile})`, "keep one repository block");
+          reader.fail(
+            block.range.start,
+            `a second repository block (the first is in ${repositoryFile})`,
+            "keep one repository block"
+          );
         }
         repositoryFile = file2.path;
         readRepository(reader, block.body, input2);
@@ -38911,7 +39917,8 @@ function readRepository(reader, body, input2) {
       case "ignore_list": {
         reader.record(["ignore"], attribute.range.start);
         const list2 = parseIgnoreList(reader.value(attribute));
-        if (!list2) reader.fail(attribute.range.start, "ignore_list must be a comma-separated string or a list of globs");
+        if (!list2)
+          reader.fail(attribute.range.start, "ignore_list must be a comma-separated string or a list of globs");
         input2.ignore = list2;
         break;
       }
@@ -38929,7 +39936,8 @@ function readRepository(reader, body, input2) {
 function readEnvironment(reader, block, index) {
   const name = block.labels[0];
   reader.record(["environments", index], block.range.start);
-  if (name === void 0) reader.fail(block.range.start, 'an environment block needs a name label: environment "prod" { ... }');
+  if (name === void 0)
+    reader.fail(block.range.start, 'an environment block needs a name label: environment "prod" { ... }');
   const paths = [];
   let aws;
   for (const inner of block.body.blocks) {
@@ -38949,7 +39957,11 @@ function readEnvironment(reader, block, index) {
     }
   }
   if (paths.length === 0) {
-    reader.fail(block.range.start, `environment "${name}" has no filter { paths = [...] }`, "add a filter block naming the unit directories of the environment");
+    reader.fail(
+      block.range.start,
+      `environment "${name}" has no filter { paths = [...] }`,
+      "add a filter block naming the unit directories of the environment"
+    );
   }
   return { name, paths, ...aws ? { aws } : {} };
 }
@@ -39021,7 +40033,9 @@ var init_gruntwork_hcl = __esm({
         try {
           value = evaluate(attribute.expr, {
             variable: (name) => {
-              throw new Error(`'${name}' is not supported in Gantry's reading of Gruntwork configuration; write the value literally`);
+              throw new Error(
+                `'${name}' is not supported in Gantry's reading of Gruntwork configuration; write the value literally`
+              );
             },
             functions: standardFunctions,
             file: { fileName: this.file.path, source: this.file.text }
@@ -39029,12 +40043,17 @@ var init_gruntwork_hcl = __esm({
         } catch (error62) {
           return this.fail(attribute.range.start, `${attribute.name}: ${error62.message}`);
         }
-        if (isUnknown(value)) return this.fail(attribute.range.start, `${attribute.name}: the value cannot be known when planning (${value.reason})`);
+        if (isUnknown(value))
+          return this.fail(
+            attribute.range.start,
+            `${attribute.name}: the value cannot be known when planning (${value.reason})`
+          );
         return value;
       }
       string(attribute) {
         const value = this.value(attribute);
-        if (typeof value !== "string" && typeof value !== "number") return this.fail(attribute.range.start, `${attribute.name} must be a string`);
+        if (typeof value !== "string" && typeof value !== "number")
+          return this.fail(attribute.range.start, `${attribute.name} must be a string`);
         return String(value);
       }
       boolean(attribute) {
@@ -39043,7 +40062,10 @@ var init_gruntwork_hcl = __esm({
         return value;
       }
       fail(offset, message, hint = "fix the Gruntwork configuration, or move to .gantry/config.yml") {
-        throw new GantryError("CONFIG_INVALID", message, { location: { file: this.file.path, ...lineAt(this.file.text, offset) }, hint });
+        throw new GantryError("CONFIG_INVALID", message, {
+          location: { file: this.file.path, ...lineAt(this.file.text, offset) },
+          hint
+        });
       }
     };
   }
@@ -39056,11 +40078,18 @@ function defaultConfig() {
 function parseConfigFiles(files) {
   const byPath = new Map(files.map((file2) => [file2.path, file2]));
   const gantry = byPath.get(".gantry/config.yml") ?? byPath.get(".gantry/config.yaml");
-  if (gantry) return { config: parseGantryConfigYaml(gantry.text, gantry.path), source: "gantry", files: [gantry.path] };
+  if (gantry)
+    return { config: parseGantryConfigYaml(gantry.text, gantry.path), source: "gantry", files: [gantry.path] };
   const hcl = files.filter((file2) => /^\.gruntwork\/[^/]+\.hcl$/.test(file2.path)).sort((a2, b3) => a2.path.localeCompare(b3.path));
-  if (hcl.length > 0) return { config: parseGruntworkConfigHcl(hcl), source: "gruntwork-hcl", files: hcl.map((file2) => file2.path) };
+  if (hcl.length > 0)
+    return { config: parseGruntworkConfigHcl(hcl), source: "gruntwork-hcl", files: hcl.map((file2) => file2.path) };
   const legacy = byPath.get(".gruntwork/config.yml") ?? byPath.get(".gruntwork/config.yaml");
-  if (legacy) return { config: parseGruntworkConfigYaml(legacy.text, legacy.path), source: "gruntwork-yaml", files: [legacy.path] };
+  if (legacy)
+    return {
+      config: parseGruntworkConfigYaml(legacy.text, legacy.path),
+      source: "gruntwork-yaml",
+      files: [legacy.path]
+    };
   return { config: defaultConfig(), source: "default", files: [] };
 }
 async function loadConfig(options2) {
@@ -39117,11 +40146,15 @@ async function importPlugin(name, url2, options2) {
   try {
     return await import(url2);
   } catch (error62) {
-    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${error62.message}`, {
-      ...located(options2),
-      hint: "fix the plugin module, or remove it from `classifiers`",
-      cause: error62
-    });
+    throw new GantryError(
+      "CONFIG_PLUGIN_INVALID",
+      `classifier plugin '${name}' failed to load: ${error62.message}`,
+      {
+        ...located(options2),
+        hint: "fix the plugin module, or remove it from `classifiers`",
+        cause: error62
+      }
+    );
   }
 }
 async function importFromTree(name, ref, options2) {
@@ -39242,8 +40275,20 @@ async function planChange(options2) {
   const { config: config2, files } = configuration.loaded;
   const configFile2 = files[0];
   const classification = await classifyChanges(detection, { ignore: config2.ignore, plugins: configuration.plugins });
-  const branch = resolveBranch({ event: options2.event, branch: options2.branch, deployBranch: config2.deployBranch, ...options2.env ? { env: options2.env } : {} });
-  return planJobs({ detection, classification, config: config2, branch, ...configFile2 ? { configFile: configFile2 } : {}, ...options2.skipUnits ? { skipUnits: options2.skipUnits } : {} });
+  const branch = resolveBranch({
+    event: options2.event,
+    branch: options2.branch,
+    deployBranch: config2.deployBranch,
+    ...options2.env ? { env: options2.env } : {}
+  });
+  return planJobs({
+    detection,
+    classification,
+    config: config2,
+    branch,
+    ...configFile2 ? { configFile: configFile2 } : {},
+    ...options2.skipUnits ? { skipUnits: options2.skipUnits } : {}
+  });
 }
 var init_plan_change = __esm({
   "packages/classifier/src/plan-change.ts"() {
@@ -39280,7 +40325,9 @@ function githubOutputLine(plan) {
 }
 function renderPlanText(plan) {
   const lines = [];
-  lines.push(`${plan.event} ${short2(plan.base)}..${short2(plan.head)} on ${plan.branch} (deploy branch ${plan.deployBranch})`);
+  lines.push(
+    `${plan.event} ${short2(plan.base)}..${short2(plan.head)} on ${plan.branch} (deploy branch ${plan.deployBranch})`
+  );
   const changes = plan.changes ?? [];
   lines.push("", `Changes (${changes.length}):`);
   if (changes.length === 0) lines.push("  none");
@@ -39294,11 +40341,14 @@ function renderPlanText(plan) {
       lines.push(`    ${change.files.join(", ") || "(no file)"}${units}${action}`);
     }
   }
-  if ((plan.ignoredFiles ?? []).length > 0) lines.push("", `Ignored (${plan.ignoredFiles.length}): ${plan.ignoredFiles.join(", ")}`);
+  if ((plan.ignoredFiles ?? []).length > 0)
+    lines.push("", `Ignored (${plan.ignoredFiles.length}): ${plan.ignoredFiles.join(", ")}`);
   lines.push("", `Jobs (${plan.jobs.length}):`);
   if (plan.notice) lines.push(`  ${plan.notice}`);
   for (const job of plan.jobs) {
-    lines.push(`  ${job.id}: ${job.action} ${job.units.length} unit${job.units.length === 1 ? "" : "s"} in ${job.environment} at ${short2(job.ref)}`);
+    lines.push(
+      `  ${job.id}: ${job.action} ${job.units.length} unit${job.units.length === 1 ? "" : "s"} in ${job.environment} at ${short2(job.ref)}`
+    );
     if (job.needs.length > 0) lines.push(`    needs: ${job.needs.join(", ")}`);
     for (const unit of job.units) lines.push(`    - ${unit}`);
   }
@@ -39310,7 +40360,8 @@ function renderPlanMermaid(plan) {
   const node2 = (job) => `  ${mermaidId(job.id)}["${job.id}<br/>${job.action}: ${job.units.map(escapeMermaid).join("<br/>")}"]`;
   if (plan.jobs.length === 0) lines.push(`  empty["${escapeMermaid(plan.notice ?? "no jobs")}"]`);
   for (const job of plan.jobs) lines.push(node2(job));
-  for (const job of plan.jobs) for (const need of job.needs) lines.push(`  ${mermaidId(need)} --> ${mermaidId(job.id)}`);
+  for (const job of plan.jobs)
+    for (const need of job.needs) lines.push(`  ${mermaidId(need)} --> ${mermaidId(job.id)}`);
   return `${lines.join("\n")}
 `;
 }
@@ -39467,7 +40518,9 @@ function rangeText(range) {
 function renderExitCodes(command13) {
   const ranges = [...COMMAND_EXIT_CODES[command13] ?? ["ok", "usage"], "internal"];
   const width = Math.max(...ranges.map((range) => rangeText(range).length));
-  const rows = ranges.map((range) => wrap(EXIT_CODE_RANGES[range].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? rangeText(range) : "").padEnd(width)}  ${line}`).join("\n"));
+  const rows = ranges.map(
+    (range) => wrap(EXIT_CODE_RANGES[range].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? rangeText(range) : "").padEnd(width)}  ${line}`).join("\n")
+  );
   return `Exit codes:
 ${rows.join("\n")}
 `;
@@ -39537,7 +40590,11 @@ function parseCommandArgs(command13, argv, options2, help10) {
   } catch (error62) {
     throw usageError(describeParseError(error62, all, argv), { command: command13, hint: synopsis(help10) });
   }
-  if (parsed.values.help) throw new HelpRequested(commandHelp(command13, help10), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
+  if (parsed.values.help)
+    throw new HelpRequested(
+      commandHelp(command13, help10),
+      Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type]))
+    );
   return parsed;
 }
 function describeParseError(error62, options2, argv) {
@@ -39574,7 +40631,9 @@ function parseEvent(command13, value, fallback) {
   const event = value ?? fallback ?? requireOption(command13, value, "event");
   if (event !== "pull_request" && event !== "push") {
     const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
-    throw usageError(`--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { command: command13 });
+    throw usageError(`--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, {
+      command: command13
+    });
   }
   return event;
 }
@@ -39667,7 +40726,9 @@ async function runByNeeds(nodes, options2) {
       changed = false;
       for (const [id, needs] of nodes) {
         if (started.has(id) || status.get(id) !== "not-started") continue;
-        const blocker = needs.find((need) => nodes.has(need) && (status.get(need) === "failed" || status.get(need) === "skipped"));
+        const blocker = needs.find(
+          (need) => nodes.has(need) && (status.get(need) === "failed" || status.get(need) === "skipped")
+        );
         if (blocker !== void 0) {
           status.set(id, "skipped");
           options2.onSkip?.(id, blocker);
@@ -39730,12 +40791,22 @@ async function dispatchInProcess(planInput, options2) {
         }
       },
       onSkip: (id, because) => {
-        outcomes.set(id, { job: byId.get(id), status: "skipped", result: null, reason: `job ${because} did not succeed` });
+        outcomes.set(id, {
+          job: byId.get(id),
+          status: "skipped",
+          result: null,
+          reason: `job ${because} did not succeed`
+        });
         options2.onJobSkipped?.(byId.get(id), byId.get(because));
       }
     });
     const jobs = plan.jobs.map(
-      (job) => outcomes.get(job.id) ?? { job, status: statuses.get(job.id) ?? "not-started", result: null, reason: controller.signal.aborted ? "interrupted before it started" : "never started" }
+      (job) => outcomes.get(job.id) ?? {
+        job,
+        status: statuses.get(job.id) ?? "not-started",
+        result: null,
+        reason: controller.signal.aborted ? "interrupted before it started" : "never started"
+      }
     );
     const interrupted2 = controller.signal.aborted;
     return { jobs, interrupted: interrupted2, succeeded: !interrupted2 && jobs.every((job) => job.status === "succeeded") };
@@ -47218,7 +48289,9 @@ function isAppCredentials(credential) {
 }
 function createAppAuthorizer(app, request2) {
   if (app.appId.trim() === "" || app.privateKey.trim() === "") {
-    throw new GantryError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", { hint: "Set the App's id and its private key (PEM) before running Gantry." });
+    throw new GantryError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", {
+      hint: "Set the App's id and its private key (PEM) before running Gantry."
+    });
   }
   const auth6 = createAppAuth({ appId: app.appId, privateKey: app.privateKey, request: request2 });
   const jwt2 = async () => `bearer ${(await auth6({ type: "app" })).token}`;
@@ -47229,7 +48302,11 @@ function createAppAuthorizer(app, request2) {
     if (!found) {
       const [owner, repo] = repository.split("/");
       found = jwt2().then(async (authorization) => {
-        const response = await request2("GET /repos/{owner}/{repo}/installation", { owner, repo, headers: { authorization } });
+        const response = await request2("GET /repos/{owner}/{repo}/installation", {
+          owner,
+          repo,
+          headers: { authorization }
+        });
         return response.data.id;
       });
       installations.set(repository, found);
@@ -47242,11 +48319,18 @@ function createAppAuthorizer(app, request2) {
     async authorization(route, repository) {
       if (repository === void 0 || appRoute.test(route)) return jwt2();
       const installationId = await installationOf(repository);
-      const { token } = await auth6({ type: "installation", installationId, repositoryNames: [repository.split("/")[1]], permissions: { ...app.permissions } });
+      const { token } = await auth6({
+        type: "installation",
+        installationId,
+        repositoryNames: [repository.split("/")[1]],
+        permissions: { ...app.permissions }
+      });
       return `token ${token}`;
     },
     login() {
-      login ??= jwt2().then(async (authorization) => `${(await request2("GET /app", { headers: { authorization } })).data.slug}[bot]`);
+      login ??= jwt2().then(
+        async (authorization) => `${(await request2("GET /app", { headers: { authorization } })).data.slug}[bot]`
+      );
       login.catch(() => login = void 0);
       return login;
     }
@@ -47266,7 +48350,9 @@ var init_app_auth = __esm({
 function githubMessage(data) {
   if (typeof data !== "object" || data === null) return void 0;
   const { message, errors } = data;
-  const details = Array.isArray(errors) ? errors.map((error62) => typeof error62 === "object" && error62 !== null ? String(error62.message ?? "") : String(error62)) : [];
+  const details = Array.isArray(errors) ? errors.map(
+    (error62) => typeof error62 === "object" && error62 !== null ? String(error62.message ?? "") : String(error62)
+  ) : [];
   const text2 = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
   return text2 === "" ? void 0 : text2;
 }
@@ -47350,7 +48436,10 @@ function githubTimingFromEnvironment(env) {
   };
   const writeIntervalMs = number4("GANTRY_GITHUB_WRITE_INTERVAL_MS");
   const retryBaseMs = number4("GANTRY_GITHUB_RETRY_BASE_MS");
-  return { ...writeIntervalMs !== void 0 ? { writeIntervalMs } : {}, ...retryBaseMs !== void 0 ? { retryBaseMs } : {} };
+  return {
+    ...writeIntervalMs !== void 0 ? { writeIntervalMs } : {},
+    ...retryBaseMs !== void 0 ? { retryBaseMs } : {}
+  };
 }
 function writeQueue(intervalMs) {
   let queue = writeQueues.get(intervalMs);
@@ -47361,7 +48450,10 @@ function writeQueue(intervalMs) {
   return queue;
 }
 function describeCall(route, parameters) {
-  return route.replace(/\{([^}]+)\}/g, (whole, name) => name in parameters ? String(parameters[name]) : whole);
+  return route.replace(
+    /\{([^}]+)\}/g,
+    (whole, name) => name in parameters ? String(parameters[name]) : whole
+  );
 }
 function nextPageUrl(link) {
   if (typeof link !== "string") return void 0;
@@ -47371,7 +48463,9 @@ function createGitHubClient(connection2, defaultTokenName) {
   const tokenName = connection2.tokenName ?? defaultTokenName;
   const credential = connection2.token;
   if (typeof credential === "string" && credential.trim() === "") {
-    throw new GantryError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, { hint: `Set ${tokenName} to a GitHub token before running Gantry.` });
+    throw new GantryError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, {
+      hint: `Set ${tokenName} to a GitHub token before running Gantry.`
+    });
   }
   const timing = connection2.timing ?? githubTimingFromEnvironment(process.env);
   const retryBaseMs = timing.retryBaseMs ?? 1e3;
@@ -47405,7 +48499,11 @@ function createGitHubClient(connection2, defaultTokenName) {
       const request3 = { ...connection2.signal ? { signal: connection2.signal } : {}, ...once ? { retries: 0 } : {} };
       const headers = app ? { ...apiVersion, authorization: await app.authorization(route, repository) } : apiVersion;
       const response = await octokit.request(route, { ...parameters, headers, request: request3 });
-      return { status: response.status, headers: response.headers, data: response.data };
+      return {
+        status: response.status,
+        headers: response.headers,
+        data: response.data
+      };
     } catch (error62) {
       throw toGantryError(error62, { tokenName, call: describeCall(route, parameters), repository });
     }
@@ -47482,10 +48580,14 @@ var init_errors5 = __esm({
       commit;
       constructor(refusal, options2 = {}) {
         const where = [refusal.unit ? `unit ${refusal.unit}` : null, refusal.commit ? `commit ${refusal.commit}` : null].filter(Boolean).join(", ");
-        super(GUARDS[refusal.guard], `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`, {
-          hint: refusal.hint,
-          cause: options2.cause
-        });
+        super(
+          GUARDS[refusal.guard],
+          `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`,
+          {
+            hint: refusal.hint,
+            cause: options2.cause
+          }
+        );
         this.name = "GuardRefusedError";
         this.guard = refusal.guard;
         this.unit = refusal.unit;
@@ -47540,7 +48642,9 @@ function tokenKind(token) {
   return "unknown";
 }
 function classicScopesCovering(purpose) {
-  return new Set(TOKEN_SETTINGS[purpose].classicScopes.flatMap((scope) => [scope, ...IMPLIED_CLASSIC_SCOPES[scope] ?? []]));
+  return new Set(
+    TOKEN_SETTINGS[purpose].classicScopes.flatMap((scope) => [scope, ...IMPLIED_CLASSIC_SCOPES[scope] ?? []])
+  );
 }
 function excessClassicScopes(scopes) {
   return scopes.filter((scope) => !NEEDED_CLASSIC_SCOPES.has(scope)).sort();
@@ -47593,7 +48697,9 @@ var init_tokens = __esm({
     IMPLIED_CLASSIC_SCOPES = {
       repo: ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
     };
-    NEEDED_CLASSIC_SCOPES = new Set(Object.keys(TOKEN_SETTINGS).flatMap((purpose) => [...classicScopesCovering(purpose)]));
+    NEEDED_CLASSIC_SCOPES = new Set(
+      Object.keys(TOKEN_SETTINGS).flatMap((purpose) => [...classicScopesCovering(purpose)])
+    );
   }
 });
 
@@ -47643,7 +48749,10 @@ async function resolveDeployBranchTip(repo, branch, options2 = {}) {
   const refuse2 = (message, hint, cause) => new GuardRefusedError({ guard: "deploy-branch", unit: null, commit: null, message, hint }, { cause });
   const valid = await runGit(repo, ["check-ref-format", "--branch", branch], { signal });
   if (valid.exitCode !== 0 || branch.startsWith("-")) {
-    throw refuse2(`deploy branch name '${branch}' is not a valid branch name`, "set GANTRY_DEPLOY_BRANCH (or --deploy-branch) on the pipelines side to the branch that deploys");
+    throw refuse2(
+      `deploy branch name '${branch}' is not a valid branch name`,
+      "set GANTRY_DEPLOY_BRANCH (or --deploy-branch) on the pipelines side to the branch that deploys"
+    );
   }
   if (await hasRemote(repo, "origin", signal)) {
     const tracking = `refs/remotes/origin/${branch}`;
@@ -47651,14 +48760,33 @@ async function resolveDeployBranchTip(repo, branch, options2 = {}) {
     if (options2.fetch === false) {
       const commit3 = await resolveCommit(repo, tracking, signal);
       const hint = "run `gantry fetch-deploy-branch` (with GANTRY_CODE_READ_TOKEN) in an earlier step of the same job, or unset GANTRY_DEPLOY_BRANCH_FETCHED";
-      if (!commit3) throw refuse2(`GANTRY_DEPLOY_BRANCH_FETCHED is set, but the deploy branch '${branch}' was not fetched (${tracking} is missing)`, hint);
-      if (shallow) throw refuse2(`GANTRY_DEPLOY_BRANCH_FETCHED is set, but the checkout is shallow: ancestry cannot be checked`, hint);
+      if (!commit3)
+        throw refuse2(
+          `GANTRY_DEPLOY_BRANCH_FETCHED is set, but the deploy branch '${branch}' was not fetched (${tracking} is missing)`,
+          hint
+        );
+      if (shallow)
+        throw refuse2(
+          `GANTRY_DEPLOY_BRANCH_FETCHED is set, but the checkout is shallow: ancestry cannot be checked`,
+          hint
+        );
       return { branch, commit: commit3, source: "origin" };
     }
-    const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...shallow ? ["--unshallow"] : [], "origin", `+refs/heads/${branch}:${tracking}`], {
-      signal,
-      config: fetchCredentials(options2.token)
-    });
+    const fetched = await runGit(
+      repo,
+      [
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        ...shallow ? ["--unshallow"] : [],
+        "origin",
+        `+refs/heads/${branch}:${tracking}`
+      ],
+      {
+        signal,
+        config: fetchCredentials(options2.token)
+      }
+    );
     if (fetched.exitCode !== 0) {
       throw refuse2(
         `could not fetch the deploy branch '${branch}' from origin: ${fetched.stderr.trim()}`,
@@ -47670,7 +48798,11 @@ async function resolveDeployBranchTip(repo, branch, options2 = {}) {
     throw refuse2(`origin has no branch '${branch}'`, "check GANTRY_DEPLOY_BRANCH on the pipelines side");
   }
   const commit = await resolveCommit(repo, `refs/heads/${branch}`, signal);
-  if (!commit) throw refuse2(`the repository has no branch '${branch}' and no remote 'origin'`, "check out the deploy branch, or add the remote");
+  if (!commit)
+    throw refuse2(
+      `the repository has no branch '${branch}' and no remote 'origin'`,
+      "check out the deploy branch, or add the remote"
+    );
   return { branch, commit, source: "local" };
 }
 async function checkUnitsExistAtRef(listing2, ref, units) {
@@ -47771,7 +48903,20 @@ async function checkDestroyOnDeployBranch(repo, listing2, ref, units, tip, signa
   });
 }
 async function pathHistory(repo, range, paths, signal) {
-  const output2 = await git(repo, ["log", "--no-renames", "--format=%x01%H", "--name-status", "-z", range, "--", ...paths.map((path) => `:(literal)${path}`)], { signal });
+  const output2 = await git(
+    repo,
+    [
+      "log",
+      "--no-renames",
+      "--format=%x01%H",
+      "--name-status",
+      "-z",
+      range,
+      "--",
+      ...paths.map((path) => `:(literal)${path}`)
+    ],
+    { signal }
+  );
   const history = /* @__PURE__ */ new Map();
   for (const record2 of output2.split("").filter(Boolean)) {
     const [commit = "", ...fields] = record2.split(/[\n\0]+/).filter(Boolean);
@@ -47795,17 +48940,28 @@ async function checkPullRequestAhead(repo, head, tip, signal) {
     hint: `update the pull request with the deploy branch: \`git fetch origin && git rebase origin/${tip.branch}\` (or \`git merge origin/${tip.branch}\`), push, and the plan runs again`
   });
   if (!headCommit) throw refuse2("the pull request's head commit is not in the repository");
-  if (headCommit === tip.commit) throw refuse2(`the pull request's head is the tip of '${tip.branch}': it has nothing to plan`);
+  if (headCommit === tip.commit)
+    throw refuse2(`the pull request's head is the tip of '${tip.branch}': it has nothing to plan`);
   if (!await isAncestor(repo, tip.commit, headCommit, signal)) {
-    throw refuse2(`the pull request's head is not ahead of '${tip.branch}' (its tip ${tip.commit} is not an ancestor of the head)`);
+    throw refuse2(
+      `the pull request's head is not ahead of '${tip.branch}' (its tip ${tip.commit} is not an ancestor of the head)`
+    );
   }
 }
 async function checkSourceOnDeployBranch(repo, source, guard, unit, tip, signal) {
   const head = await resolveCommit(repo, source.head, signal);
   const base = await resolveCommit(repo, source.base, signal);
-  const refuse2 = (commit, message) => new GuardRefusedError({ guard, unit, commit, message, hint: `jobs that write come from pushes to '${tip.branch}'; use the jobs planned for that push` });
-  if (!head || !await isAncestor(repo, head, tip.commit, signal)) throw refuse2(source.head, `the job's source head is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`);
-  if (!base || !await isAncestor(repo, base, head, signal)) throw refuse2(source.base, "the job's source base is not an ancestor of its head");
+  const refuse2 = (commit, message) => new GuardRefusedError({
+    guard,
+    unit,
+    commit,
+    message,
+    hint: `jobs that write come from pushes to '${tip.branch}'; use the jobs planned for that push`
+  });
+  if (!head || !await isAncestor(repo, head, tip.commit, signal))
+    throw refuse2(source.head, `the job's source head is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`);
+  if (!base || !await isAncestor(repo, base, head, signal))
+    throw refuse2(source.base, "the job's source base is not an ancestor of its head");
 }
 async function checkPushPlanOnDeployBranch(repo, job, tip, signal) {
   const commit = await requireCommit(repo, job.ref, "apply-ref-on-deploy-branch", signal);
@@ -47850,7 +49006,8 @@ function checkUnitPathShape(unit, commit) {
   if (posix9.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse2("the unit path is absolute");
   const segments = unit.split("/");
   if (segments.includes("..")) throw refuse2("the unit path contains `..`");
-  if (segments.some((segment) => segment === "" || segment === ".")) throw refuse2("the unit path is not normalised (empty or `.` segment)");
+  if (segments.some((segment) => segment === "" || segment === "."))
+    throw refuse2("the unit path is not normalised (empty or `.` segment)");
 }
 function resolveInRepository(path, links) {
   let pending = path.split("/");
@@ -47870,7 +49027,8 @@ function resolveInRepository(path, links) {
       resolved.push(segment);
       continue;
     }
-    if (++hops > MAX_SYMLINK_HOPS) return { inside: false, via: candidate, target: "(too many levels of symbolic links)" };
+    if (++hops > MAX_SYMLINK_HOPS)
+      return { inside: false, via: candidate, target: "(too many levels of symbolic links)" };
     if (posix9.isAbsolute(target)) return { inside: false, via: candidate, target };
     const viaParent = posix9.join(resolved.join("/") || ".", target);
     if (viaParent === ".." || viaParent.startsWith("../")) return { inside: false, via: candidate, target };
@@ -47903,7 +49061,9 @@ async function readsWithDependencies(repo, commit, units) {
   let round = [...new Set(units)];
   while (round.length > 0) {
     for (const report of await readsOfUnits({ repo, commit, units: round })) reports.set(report.unit, report);
-    round = [...new Set(round.flatMap((unit) => reports.get(unit)?.dependencies ?? []))].filter((unit) => !reports.has(unit));
+    round = [...new Set(round.flatMap((unit) => reports.get(unit)?.dependencies ?? []))].filter(
+      (unit) => !reports.has(unit)
+    );
   }
   return reports;
 }
@@ -47911,13 +49071,24 @@ function generatedTrees(report, whose, links, writes) {
   const generated = report.generated;
   if (!generated) return { trees: [], refusal: null };
   const stackFile = resolveInRepository(generated.stackFile, links);
-  if (!stackFile.inside) return { trees: [], refusal: `symlink ${stackFile.via} -> ${stackFile.target} leaves the repository (${generated.stackFile}, the stack file that generates ${whose})` };
+  if (!stackFile.inside)
+    return {
+      trees: [],
+      refusal: `symlink ${stackFile.via} -> ${stackFile.target} leaves the repository (${generated.stackFile}, the stack file that generates ${whose})`
+    };
   for (const link of generated.symlinks) links.set(link.path, link.target);
   const trees = [];
   for (const source of generated.sources) {
-    if (source.kind === "repo") trees.push({ dir: source.dir, why: `in ${source.dir}, which ${generated.stackFile} copies to generate ${whose}` });
+    if (source.kind === "repo")
+      trees.push({
+        dir: source.dir,
+        why: `in ${source.dir}, which ${generated.stackFile} copies to generate ${whose}`
+      });
     if (source.kind === "disk" && writes) {
-      return { trees, refusal: `${generated.stackFile} generates ${whose} from ${source.dir}, a directory outside the repository: its content is not reviewed with it` };
+      return {
+        trees,
+        refusal: `${generated.stackFile} generates ${whose} from ${source.dir}, a directory outside the repository: its content is not reviewed with it`
+      };
     }
   }
   return { trees, refusal: null };
@@ -47941,7 +49112,8 @@ async function checkUnitsContained(repo, commit, units, options2) {
     });
     const closure = [unit];
     for (let index = 0; index < closure.length; index++) {
-      for (const dependency of reports.get(closure[index])?.dependencies ?? []) if (!closure.includes(dependency)) closure.push(dependency);
+      for (const dependency of reports.get(closure[index])?.dependencies ?? [])
+        if (!closure.includes(dependency)) closure.push(dependency);
     }
     const trees = [];
     for (const member of closure) {
@@ -47958,9 +49130,14 @@ async function checkUnitsContained(repo, commit, units, options2) {
         trees.push(...generated.trees);
       }
       trees.push({ dir: member, why: `inside ${whose}'s directory` });
-      for (const dir of report?.dirs ?? []) trees.push({ dir, why: `in ${dir}, which ${whose} reads whole (an OpenTofu module)` });
+      for (const dir of report?.dirs ?? [])
+        trees.push({ dir, why: `in ${dir}, which ${whose} reads whole (an OpenTofu module)` });
       const dynamic = report?.dynamic[0];
-      if (dynamic) trees.push({ dir: "", why: `in the repository: ${whose} reads a path known only at run time (${dynamic.expression} at ${dynamic.from})` });
+      if (dynamic)
+        trees.push({
+          dir: "",
+          why: `in the repository: ${whose} reads a path known only at run time (${dynamic.expression} at ${dynamic.from})`
+        });
     }
     const escape = escapingLinkUnder(trees, links);
     if (escape) throw refuse2(`symlink ${escape.via} -> ${escape.target} leaves the repository (${escape.why})`);
@@ -47996,15 +49173,24 @@ function rederiveWithClassifier(repo, configuration) {
   };
 }
 async function checkJobRederived(job, rederive) {
-  const refuse2 = (message, hint, cause) => new GuardRefusedError({ guard: "re-derive", unit: job.units[0] ?? null, commit: job.ref, message, hint }, { cause });
+  const refuse2 = (message, hint, cause) => new GuardRefusedError(
+    { guard: "re-derive", unit: job.units[0] ?? null, commit: job.ref, message, hint },
+    { cause }
+  );
   let derived2;
   try {
     derived2 = await rederive(job);
   } catch (cause) {
     const reason = GantryError.isInstance(cause) ? cause.format() : cause.message;
-    throw refuse2(`detection and planning could not run again for ${job.source.base}..${job.source.head}: ${reason}`, "fix the repository problem above, then re-run the pipeline", cause);
+    throw refuse2(
+      `detection and planning could not run again for ${job.source.base}..${job.source.head}: ${reason}`,
+      "fix the repository problem above, then re-run the pipeline",
+      cause
+    );
   }
-  const match = derived2.find((candidate) => candidate.action === job.action && candidate.ref === job.ref && sameUnits(candidate.units, job.units));
+  const match = derived2.find(
+    (candidate) => candidate.action === job.action && candidate.ref === job.ref && sameUnits(candidate.units, job.units)
+  );
   if (!match) {
     const produced = derived2.map((candidate) => `${candidate.action} [${candidate.units.join(", ")}] at ${candidate.ref.slice(0, 12)}`).join("; ");
     throw refuse2(
@@ -48014,7 +49200,10 @@ async function checkJobRederived(job, rederive) {
   }
   for (const [field, read] of comparedFields) {
     if (!isDeepStrictEqual(read(match), read(job))) {
-      throw refuse2(`field ${field} differs from the re-derived job ${match.id}`, "the job was edited after planning; use the job exactly as `gantry plan` produced it");
+      throw refuse2(
+        `field ${field} differs from the re-derived job ${match.id}`,
+        "the job was edited after planning; use the job exactly as `gantry plan` produced it"
+      );
     }
   }
   return match;
@@ -48067,7 +49256,11 @@ function sharedRederivation(repo, configuration, derive = rederiveWithClassifier
   let byRange = derivations.get(configuration);
   if (!byRange) derivations.set(configuration, byRange = /* @__PURE__ */ new Map());
   const ranges = byRange;
-  return (job) => remember(ranges, JSON.stringify([job.source.event, job.source.base, job.source.head, job.source.branch]), () => derive(job));
+  return (job) => remember(
+    ranges,
+    JSON.stringify([job.source.event, job.source.base, job.source.head, job.source.branch]),
+    () => derive(job)
+  );
 }
 var KEPT_TIPS, configurations, derivations;
 var init_shared_derivation = __esm({
@@ -48115,28 +49308,49 @@ function trustedDeployBranch(option, env) {
 }
 async function loadTrustRoot(repo, options2) {
   if (options2.pluginPackages && isInside2(resolve7(options2.pluginPackages), resolve7(repo))) {
-    throw refuse(null, `GANTRY_PLUGIN_PACKAGES (${options2.pluginPackages}) is inside the checkout being checked`, "install plugin packages outside the checkout, in the pipelines side's own directory");
+    throw refuse(
+      null,
+      `GANTRY_PLUGIN_PACKAGES (${options2.pluginPackages}) is inside the checkout being checked`,
+      "install plugin packages outside the checkout, in the pipelines side's own directory"
+    );
   }
-  const tip = await resolveDeployBranchTip(repo, options2.deployBranch, { ...options2.fetch ?? { fetch: true }, signal: options2.signal });
+  const tip = await resolveDeployBranchTip(repo, options2.deployBranch, {
+    ...options2.fetch ?? { fetch: true },
+    signal: options2.signal
+  });
   let configuration;
   try {
-    configuration = await trustedConfigurationAt({ repo, tip: tip.commit, pluginPackages: options2.pluginPackages }, async () => {
-      if (!options2.pluginPackages) {
-        const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter((name) => !name.startsWith("."));
-        if (packages.length > 0) {
-          throw refuse(
-            null,
-            `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
-            "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked"
+    configuration = await trustedConfigurationAt(
+      { repo, tip: tip.commit, pluginPackages: options2.pluginPackages },
+      async () => {
+        if (!options2.pluginPackages) {
+          const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter(
+            (name) => !name.startsWith(".")
           );
+          if (packages.length > 0) {
+            throw refuse(
+              null,
+              `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
+              "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked"
+            );
+          }
         }
+        return loadPlanningConfiguration({
+          repo,
+          ref: tip.commit,
+          ...options2.pluginPackages ? { pluginPackages: options2.pluginPackages } : {}
+        });
       }
-      return loadPlanningConfiguration({ repo, ref: tip.commit, ...options2.pluginPackages ? { pluginPackages: options2.pluginPackages } : {} });
-    });
+    );
   } catch (cause) {
     if (GuardRefusedError.isGuardRefusal(cause)) throw cause;
     const reason = GantryError.isInstance(cause) ? cause.format() : cause.message;
-    throw refuse(null, `the configuration at the tip of '${tip.branch}' (${tip.commit}) cannot be used: ${reason}`, "fix the configuration on the deploy branch; nothing is run until it loads", cause);
+    throw refuse(
+      null,
+      `the configuration at the tip of '${tip.branch}' (${tip.commit}) cannot be used: ${reason}`,
+      "fix the configuration on the deploy branch; nothing is run until it loads",
+      cause
+    );
   }
   const named = configuration.loaded.config.deployBranch;
   if (named !== tip.branch) {
@@ -48153,7 +49367,11 @@ function checkTrustedSettings(job, trust) {
   const where = `the configuration at the tip of '${trust.tip.branch}' (${files[0] ?? "defaults"})`;
   const hint = "plan the job again; its privileged settings come only from the deploy branch's configuration, which changes through a reviewed pull request";
   if (job.source.deployBranch !== trust.tip.branch) {
-    throw refuse(job, `the job names '${job.source.deployBranch}' as the deploy branch; the pipelines side deploys '${trust.tip.branch}'`, hint);
+    throw refuse(
+      job,
+      `the job names '${job.source.deployBranch}' as the deploy branch; the pipelines side deploys '${trust.tip.branch}'`,
+      hint
+    );
   }
   let environments2;
   try {
@@ -48164,14 +49382,23 @@ function checkTrustedSettings(job, trust) {
   const names = new Set([...environments2.values()].map((environment2) => environment2.name));
   const environment = [...environments2.values()][0];
   if (names.size !== 1 || environment.name !== job.environment) {
-    throw refuse(job, `field environment: the job says '${job.environment}', ${where} puts its units in ${[...names].map((name) => `'${name}'`).join(", ")}`, hint);
+    throw refuse(
+      job,
+      `field environment: the job says '${job.environment}', ${where} puts its units in ${[...names].map((name) => `'${name}'`).join(", ")}`,
+      hint
+    );
   }
   const expected = [
     ["authentication", job.authentication, authenticationOf(environment)],
-    ["terragrunt", job.terragrunt, { flags: config2.terragrunt.flags, env: config2.terragrunt.env, parallelism: config2.parallelism }]
+    [
+      "terragrunt",
+      job.terragrunt,
+      { flags: config2.terragrunt.flags, env: config2.terragrunt.env, parallelism: config2.parallelism }
+    ]
   ];
   for (const [field, actual, trusted] of expected) {
-    if (!isDeepStrictEqual2(actual, trusted)) throw refuse(job, `field ${field} differs from what ${where} gives environment '${environment.name}'`, hint);
+    if (!isDeepStrictEqual2(actual, trusted))
+      throw refuse(job, `field ${field} differs from what ${where} gives environment '${environment.name}'`, hint);
   }
 }
 var DEFAULT_DEPLOY_BRANCH, refuse, isInside2;
@@ -48184,7 +49411,10 @@ var init_trust_root = __esm({
     init_errors5();
     init_shared_derivation();
     DEFAULT_DEPLOY_BRANCH = "main";
-    refuse = (job, message, hint, cause) => new GuardRefusedError({ guard: "trusted-settings", unit: job?.units[0] ?? null, commit: job?.ref ?? null, message, hint }, { cause });
+    refuse = (job, message, hint, cause) => new GuardRefusedError(
+      { guard: "trusted-settings", unit: job?.units[0] ?? null, commit: job?.ref ?? null, message, hint },
+      { cause }
+    );
     isInside2 = (path, directory) => path === directory || path.startsWith(`${directory}${sep3}`);
   }
 });
@@ -48207,7 +49437,10 @@ async function requestGithubOidcToken(env, audience = STS_AUDIENCE) {
   try {
     url2 = new URL(requestUrl);
   } catch (cause) {
-    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", { hint: "this variable is set by the runner; do not override it", cause });
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", {
+      hint: "this variable is set by the runner; do not override it",
+      cause
+    });
   }
   url2.searchParams.set("audience", audience);
   let response;
@@ -48217,7 +49450,11 @@ async function requestGithubOidcToken(env, audience = STS_AUDIENCE) {
       signal: AbortSignal.timeout(15e3)
     });
   } catch (cause) {
-    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", `the OIDC token request to ${url2.host} failed: ${cause.message}`, { hint: "retry the workflow; the runner's token service was unreachable", cause });
+    throw new GantryError(
+      "CREDENTIALS_OIDC_REQUEST_FAILED",
+      `the OIDC token request to ${url2.host} failed: ${cause.message}`,
+      { hint: "retry the workflow; the runner's token service was unreachable", cause }
+    );
   }
   if (!response.ok) {
     throw new GantryError(
@@ -48228,7 +49465,9 @@ async function requestGithubOidcToken(env, audience = STS_AUDIENCE) {
   }
   const body = await response.json().catch(() => null);
   if (typeof body?.value !== "string" || body.value.split(".").length !== 3) {
-    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", { hint: "retry the workflow" });
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", {
+      hint: "retry the workflow"
+    });
   }
   return body.value;
 }
@@ -48278,7 +49517,10 @@ async function checkWorkflowIdentity(env, pipelinesRepository, jobRef) {
     );
   }
   if (ref !== TRUSTED_WORKFLOW_REF) {
-    throw refuse2(`the workflow runs on '${ref || "(unset)"}', not on ${TRUSTED_WORKFLOW_REF}`, "only the reviewed workflow on main may apply or destroy; merge workflow changes first");
+    throw refuse2(
+      `the workflow runs on '${ref || "(unset)"}', not on ${TRUSTED_WORKFLOW_REF}`,
+      "only the reviewed workflow on main may apply or destroy; merge workflow changes first"
+    );
   }
   if (!isTrustedWorkflowRef(workflowRef, pipelinesRepository)) {
     throw refuse2(
@@ -48371,11 +49613,19 @@ function checkWorkflowRole(job, role, inGithubActions) {
       "set GANTRY_WORKFLOW_ROLE: plan in the plan workflow and GANTRY_WORKFLOW_ROLE: apply in the apply workflow (the env `gantry init` writes), or pass --workflow-role; one workflow must never both plan pull requests and apply"
     );
   }
-  if (role === "plan" && WRITES.has(job.action)) throw refuse2(`the plan workflow does not run ${job.action} jobs`, "dispatch applies and destroys to the apply workflow");
+  if (role === "plan" && WRITES.has(job.action))
+    throw refuse2(
+      `the plan workflow does not run ${job.action} jobs`,
+      "dispatch applies and destroys to the apply workflow"
+    );
   if (role === "apply" && job.source.event !== "push") {
-    throw refuse2("the apply workflow runs only jobs of a push to the deploy branch, not a pull request's", "dispatch pull requests' plans to the plan workflow");
+    throw refuse2(
+      "the apply workflow runs only jobs of a push to the deploy branch, not a pull request's",
+      "dispatch pull requests' plans to the plan workflow"
+    );
   }
-  if (role !== "plan" && role !== "apply") throw refuse2(`unknown workflow role '${role}'`, "set GANTRY_WORKFLOW_ROLE (or --workflow-role) to plan or apply");
+  if (role !== "plan" && role !== "apply")
+    throw refuse2(`unknown workflow role '${role}'`, "set GANTRY_WORKFLOW_ROLE (or --workflow-role) to plan or apply");
 }
 async function checkJob(input2, options2) {
   const job = parseJob(input2);
@@ -48396,11 +49646,17 @@ async function checkJob(input2, options2) {
   const tip = trust.tip;
   passed.push({ guard: "deploy-branch", detail: `${tip.branch} is at ${tip.commit} (${tip.source})` });
   checkTrustedSettings(job, trust);
-  passed.push({ guard: "trusted-settings", detail: `deploy branch, environment, authentication and Terragrunt settings are those of ${tip.branch} at ${tip.commit}` });
+  passed.push({
+    guard: "trusted-settings",
+    detail: `deploy branch, environment, authentication and Terragrunt settings are those of ${tip.branch} at ${tip.commit}`
+  });
   if (isWrite && isGithubActions(env)) {
     const pipelinesRepository = options2.pipelinesRepository ?? (env["GANTRY_PIPELINES_REPOSITORY"] || trust.configuration.loaded.config.pipelinesRepository);
     const identity = await step(checkWorkflowIdentity(env, pipelinesRepository, job.ref));
-    passed.push({ guard: "workflow-identity", detail: `${identity.workflowRef}${identity.claimsChecked ? " (OIDC claims agree)" : ""}` });
+    passed.push({
+      guard: "workflow-identity",
+      detail: `${identity.workflowRef}${identity.claimsChecked ? " (OIDC claims agree)" : ""}`
+    });
   }
   if (!await step(resolveCommit(repo, job.ref, signal))) {
     throw new GuardRefusedError({
@@ -48413,7 +49669,10 @@ async function checkJob(input2, options2) {
   }
   const listing2 = new UnitListing(repo);
   await step(checkUnitsContained(repo, job.ref, job.units, { writes: isWrite, signal }));
-  passed.push({ guard: "path-containment", detail: `${job.units.length} unit path(s) and everything they read stay inside the repository at ${job.ref}` });
+  passed.push({
+    guard: "path-containment",
+    detail: `${job.units.length} unit path(s) and everything they read stay inside the repository at ${job.ref}`
+  });
   if (isWrite && job.source.branch !== tip.branch) {
     throw new GuardRefusedError({
       guard: "apply-ref-on-deploy-branch",
@@ -48427,7 +49686,9 @@ async function checkJob(input2, options2) {
   passed.push({ guard: "unit-at-ref", detail: `every unit exists at ${job.ref}` });
   if (job.action === "apply") {
     await step(checkApplyOnDeployBranch(repo, listing2, job.ref, job.units, tip, signal));
-    await step(checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal));
+    await step(
+      checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal)
+    );
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} is on ${tip.branch}` });
     passed.push({ guard: "apply-unit-on-deploy-branch", detail: `every unit exists at ${tip.commit}` });
     passed.push({ guard: "no-rollback", detail: await step(checkNotSuperseded(repo, job, tip)) });
@@ -48442,7 +49703,10 @@ async function checkJob(input2, options2) {
     passed.push({ guard: "pull-request-preflight", detail: `${job.source.head} is ahead of ${tip.branch}` });
   } else {
     await step(checkPushPlanOnDeployBranch(repo, job, tip, signal));
-    passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} and the job's source are on ${tip.branch}` });
+    passed.push({
+      guard: "apply-ref-on-deploy-branch",
+      detail: `${job.ref} and the job's source are on ${tip.branch}`
+    });
   }
   const match = await step(checkJobRederived(job, options2.rederive ?? sharedRederivation(repo, trust.configuration)));
   passed.push({ guard: "re-derive", detail: `matches re-derived job ${match.id}` });
@@ -48485,7 +49749,9 @@ var init_check_job = __esm({
 
 // packages/guards/src/session-name.ts
 function buildSessionName(input2) {
-  const reason = sanitise(input2.pullRequest !== void 0 ? `@PR-${input2.pullRequest}` : `@${input2.branch || "unknown"}`);
+  const reason = sanitise(
+    input2.pullRequest !== void 0 ? `@PR-${input2.pullRequest}` : `@${input2.branch || "unknown"}`
+  );
   const suffix = `-via-gantry${reason}`.slice(0, MAX_LENGTH - 2);
   const actor = sanitise(input2.actor || "unknown").slice(0, Math.max(2, MAX_LENGTH - suffix.length));
   return `${actor}${suffix}`.slice(0, MAX_LENGTH);
@@ -73327,7 +74593,10 @@ async function obtainCredentials(job, options2) {
     throw new GantryError(
       "CREDENTIALS_ASSUME_ROLE_FAILED",
       `STS refused ${role} role ${roleArn2} for session ${roleSessionName}: ${awsCode}: ${message}`,
-      { hint: role === "apply" ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`" : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com", cause }
+      {
+        hint: role === "apply" ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`" : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com",
+        cause
+      }
     );
   }
   const env = {
@@ -73336,9 +74605,12 @@ async function obtainCredentials(job, options2) {
     AWS_REGION: authentication.region
   };
   if (credentials.sessionToken) env["AWS_SESSION_TOKEN"] = credentials.sessionToken;
-  const secrets = [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken, webIdentityToken].filter(
-    (value) => typeof value === "string" && value.length > 0
-  );
+  const secrets = [
+    credentials.accessKeyId,
+    credentials.secretAccessKey,
+    credentials.sessionToken,
+    webIdentityToken
+  ].filter((value) => typeof value === "string" && value.length > 0);
   return { env, secrets };
 }
 var init_credentials = __esm({
@@ -73361,17 +74633,40 @@ function buildTrustPolicies(input2) {
   const principal = { Federated: `arn:aws:iam::${input2.accountId ?? "ACCOUNT_ID"}:oidc-provider/${host}` };
   const pipelinesName = (input2.pipelinesRepo ?? input2.repo).replace(new RegExp(`^${input2.repoOwner}/`), "");
   const ids = input2.immutableSubject;
-  const infrastructure = subjectRepository(input2.repoOwner, input2.repo, ids && { ownerId: ids.ownerId, repoId: ids.repoId });
+  const infrastructure = subjectRepository(
+    input2.repoOwner,
+    input2.repo,
+    ids && { ownerId: ids.ownerId, repoId: ids.repoId }
+  );
   const pipelinesIds = ids && (pipelinesName === input2.repo ? ids.repoId : ids.pipelinesRepoId);
   if (ids && !pipelinesIds) throw new Error("the immutable subject format needs the pipelines repository's id too");
-  const pipelines = subjectRepository(input2.repoOwner, pipelinesName, ids && pipelinesIds ? { ownerId: ids.ownerId, repoId: pipelinesIds } : void 0);
+  const pipelines = subjectRepository(
+    input2.repoOwner,
+    pipelinesName,
+    ids && pipelinesIds ? { ownerId: ids.ownerId, repoId: pipelinesIds } : void 0
+  );
   const workflow = (file2) => input2.workflowInSubject ? `:job_workflow_ref:${input2.repoOwner}/${pipelinesName}/.github/workflows/${file2}@refs/heads/main` : "";
   const applySubject = `repo:${pipelines}:environment:${input2.applyEnvironment ?? APPLY_ENVIRONMENT}${workflow(input2.applyWorkflow ?? APPLY_WORKFLOW)}`;
   const pipelinesPlanSubject = `repo:${pipelines}:ref:refs/heads/main${workflow(input2.planWorkflow ?? PLAN_WORKFLOW)}`;
-  const planSubjects = [.../* @__PURE__ */ new Set([`repo:${infrastructure}:ref:*`, `repo:${infrastructure}:pull_request`, pipelinesPlanSubject, applySubject])];
+  const planSubjects = [
+    .../* @__PURE__ */ new Set([
+      `repo:${infrastructure}:ref:*`,
+      `repo:${infrastructure}:pull_request`,
+      pipelinesPlanSubject,
+      applySubject
+    ])
+  ];
   const statement = (sid, condition) => ({
     Version: "2012-10-17",
-    Statement: [{ Sid: sid, Effect: "Allow", Principal: principal, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition }]
+    Statement: [
+      {
+        Sid: sid,
+        Effect: "Allow",
+        Principal: principal,
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: condition
+      }
+    ]
   });
   return {
     plan: statement("GantryPlanReadOnly", {
@@ -73388,7 +74683,8 @@ function conditionValues(statement, suffix) {
   for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
     if (!POSITIVE_OPERATORS.includes(operator) || typeof block !== "object" || block === null) continue;
     for (const [key, values] of Object.entries(block)) {
-      if (key.toLowerCase().endsWith(suffix)) for (const value of asArray(values)) found.push({ operator, key, value: String(value) });
+      if (key.toLowerCase().endsWith(suffix))
+        for (const value of asArray(values)) found.push({ operator, key, value: String(value) });
     }
   }
   return found;
@@ -73414,11 +74710,16 @@ function applySubjectProblem(rest) {
 }
 function oidcStatements(document) {
   const statements = document?.Statement;
-  if (typeof document !== "object" || document === null || !Array.isArray(statements) && typeof statements !== "object") return null;
-  return asArray(statements).map((statement, index) => ({ statement, index })).filter(({ statement }) => statement?.Effect === "Allow" && asArray(statement.Principal?.Federated).some((arn) => /:oidc-provider\//.test(arn)));
+  if (typeof document !== "object" || document === null || !Array.isArray(statements) && typeof statements !== "object")
+    return null;
+  return asArray(statements).map((statement, index) => ({ statement, index })).filter(
+    ({ statement }) => statement?.Effect === "Allow" && asArray(statement.Principal?.Federated).some((arn) => /:oidc-provider\//.test(arn))
+  );
 }
 function inferTrustPolicyRole(document) {
-  const subjects = (oidcStatements(document) ?? []).flatMap(({ statement }) => conditionValues(statement, ":sub").map((entry) => entry.value));
+  const subjects = (oidcStatements(document) ?? []).flatMap(
+    ({ statement }) => conditionValues(statement, ":sub").map((entry) => entry.value)
+  );
   const environmentOnly = (value) => {
     const subject = splitSubject(value);
     return subject !== null && subject.rest.startsWith("environment:") && !hasWildcard(value);
@@ -73429,14 +74730,25 @@ function lintTrustPolicy(document, role = "unknown", options2 = {}) {
   const findings = [];
   const statements = oidcStatements(document);
   if (statements === null) {
-    return [{ code: "TRUST_POLICY_INVALID", statement: null, message: "the document has no Statement", fix: 'a trust policy is `{ "Version": "2012-10-17", "Statement": [...] }`; print one with `gantry iam trust-policy`' }];
+    return [
+      {
+        code: "TRUST_POLICY_INVALID",
+        statement: null,
+        message: "the document has no Statement",
+        fix: 'a trust policy is `{ "Version": "2012-10-17", "Statement": [...] }`; print one with `gantry iam trust-policy`'
+      }
+    ];
   }
   const pipelines = options2.pipelinesRepository;
   statements.forEach(({ statement, index }) => {
     const add = (code2, message, fix) => findings.push({ code: code2, statement: index, message, fix });
     const audiences = conditionValues(statement, ":aud");
     if (!audiences.some((entry) => entry.operator === "StringEquals" && entry.value === "sts.amazonaws.com")) {
-      add("TRUST_MISSING_AUDIENCE", "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com", 'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }');
+      add(
+        "TRUST_MISSING_AUDIENCE",
+        "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com",
+        'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }'
+      );
     }
     for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
       for (const key of Object.keys(block ?? {})) {
@@ -73451,25 +74763,46 @@ function lintTrustPolicy(document, role = "unknown", options2 = {}) {
     }
     const subjects = conditionValues(statement, ":sub");
     if (subjects.length === 0) {
-      add("TRUST_NO_SUB_CONDITION", "no condition on `<provider>:sub`: any repository of any GitHub owner can assume this role", 'add "StringEquals": { "token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:environment:gantry-apply" } (see `gantry iam trust-policy`)');
+      add(
+        "TRUST_NO_SUB_CONDITION",
+        "no condition on `<provider>:sub`: any repository of any GitHub owner can assume this role",
+        'add "StringEquals": { "token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:environment:gantry-apply" } (see `gantry iam trust-policy`)'
+      );
       return;
     }
     for (const operator of new Set(subjects.map((entry) => entry.operator))) {
       const values = subjects.filter((entry) => entry.operator === operator).map((entry) => entry.value);
       if (operator.endsWith("StringLike") && !values.some(hasWildcard)) {
-        add("TRUST_STRINGLIKE_WITHOUT_WILDCARD", `StringLike is used for '${values.join("', '")}', which has no wildcard`, `use StringEquals for exact values: "StringEquals": { "...:sub": ${JSON.stringify(values.length === 1 ? values[0] : values)} }`);
+        add(
+          "TRUST_STRINGLIKE_WITHOUT_WILDCARD",
+          `StringLike is used for '${values.join("', '")}', which has no wildcard`,
+          `use StringEquals for exact values: "StringEquals": { "...:sub": ${JSON.stringify(values.length === 1 ? values[0] : values)} }`
+        );
       }
     }
     for (const { value } of subjects) {
       const subject = splitSubject(value);
       if (!subject) {
-        if (hasWildcard(value)) add("TRUST_WILDCARD_OWNER", `sub '${value}' does not pin an owner and repository`, "use `repo:OWNER/REPO:...` with no wildcard before the second colon");
+        if (hasWildcard(value))
+          add(
+            "TRUST_WILDCARD_OWNER",
+            `sub '${value}' does not pin an owner and repository`,
+            "use `repo:OWNER/REPO:...` with no wildcard before the second colon"
+          );
         continue;
       }
       if (hasWildcard(subject.owner)) {
-        add("TRUST_WILDCARD_OWNER", `sub '${value}' has a wildcard owner: other GitHub accounts match`, `name the owner exactly: repo:YOUR-ORG/${subject.repository}:${subject.rest}`);
+        add(
+          "TRUST_WILDCARD_OWNER",
+          `sub '${value}' has a wildcard owner: other GitHub accounts match`,
+          `name the owner exactly: repo:YOUR-ORG/${subject.repository}:${subject.rest}`
+        );
       } else if (hasWildcard(subject.repository)) {
-        add("TRUST_WILDCARD_REPOSITORY", `sub '${value}' has a wildcard repository: every matching repository of ${subject.owner} can assume the role`, `name the repository exactly: repo:${subject.owner}/REPO:${subject.rest}`);
+        add(
+          "TRUST_WILDCARD_REPOSITORY",
+          `sub '${value}' has a wildcard repository: every matching repository of ${subject.owner} can assume the role`,
+          `name the repository exactly: repo:${subject.owner}/REPO:${subject.rest}`
+        );
       }
       if (role !== "apply") continue;
       const pinned = `repo:${pipelines ?? `${subject.owner}/${subject.repository}`}:environment:${APPLY_ENVIRONMENT}`;
@@ -73482,7 +74815,11 @@ function lintTrustPolicy(document, role = "unknown", options2 = {}) {
         continue;
       }
       if (hasWildcard(subject.rest)) {
-        add("TRUST_WILDCARD_REF_ON_APPLY", `the apply role accepts sub '${value}', a pattern: branches, pull requests or plan runs could match it`, `use exactly "StringEquals": { "...:sub": "${pinned}" }`);
+        add(
+          "TRUST_WILDCARD_REF_ON_APPLY",
+          `the apply role accepts sub '${value}', a pattern: branches, pull requests or plan runs could match it`,
+          `use exactly "StringEquals": { "...:sub": "${pinned}" }`
+        );
         continue;
       }
       const problem = applySubjectProblem(subject.rest);
@@ -73506,7 +74843,14 @@ var init_trust_policy = __esm({
     APPLY_WORKFLOW = "apply.yml";
     PLAN_WORKFLOW = "plan.yml";
     AWS_EVALUATED_CLAIMS = ["sub", "aud"];
-    POSITIVE_OPERATORS = ["StringEquals", "StringLike", "ForAnyValue:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringEquals", "ForAllValues:StringLike"];
+    POSITIVE_OPERATORS = [
+      "StringEquals",
+      "StringLike",
+      "ForAnyValue:StringEquals",
+      "ForAnyValue:StringLike",
+      "ForAllValues:StringEquals",
+      "ForAllValues:StringLike"
+    ];
     hasWildcard = (value) => /[*?]/.test(value);
     asArray = (value) => value === void 0 ? [] : Array.isArray(value) ? value : [value];
     repositoryOfSubject = (subject) => `${subject.owner.replace(/@\d+$/, "")}/${subject.repository.replace(/@\d+$/, "")}`.toLowerCase();
@@ -73520,7 +74864,11 @@ function readScopesFromGithub(options2 = {}) {
   const fetchImpl = options2.fetch ?? fetch;
   return async (token) => {
     const response = await fetchImpl(`${baseUrl}/user`, {
-      headers: { authorization: `token ${token}`, accept: "application/vnd.github+json", "user-agent": "gantry-doctor" },
+      headers: {
+        authorization: `token ${token}`,
+        accept: "application/vnd.github+json",
+        "user-agent": "gantry-doctor"
+      },
       signal: AbortSignal.timeout(15e3)
     });
     if (response.status === 401) throw new Error("GitHub rejected the token (401 Bad credentials)");
@@ -73539,7 +74887,11 @@ function probeTool(name, env) {
   });
 }
 async function diagnoseCheckout(repo) {
-  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url|url\\..*\\.insteadof)$"]);
+  const listed = await runGit(repo, [
+    "config",
+    "--get-regexp",
+    "^(http\\..*extraheader|remote\\..*\\.url|url\\..*\\.insteadof)$"
+  ]);
   const persistedCredentials = listed.stdout.split("\n").filter((line) => /extraheader /i.test(line) || /:\/\/[^/\s:@]*:[^/\s@]+@/.test(line)).map((line) => line.slice(0, line.indexOf(" ")));
   const problem = persistedCredentials.length === 0 ? null : `the checkout keeps credentials in .git/config (${persistedCredentials.join(", ")}): code a job runs (hooks, run_cmd, providers) can read them; check out with persist-credentials: false, the guards fetch with GANTRY_CODE_READ_TOKEN`;
   return { repo, persistedCredentials, problem };
@@ -73604,7 +74956,12 @@ var init_src8 = __esm({
 // packages/dispatcher/src/github/app-diagnosis.ts
 async function diagnoseGitHubApp(options2) {
   const client = createGitHubClient(
-    { token: { ...options2.app, permissions: {} }, tokenName: "the GitHub App", ...options2.baseUrl ? { baseUrl: options2.baseUrl } : {}, ...options2.signal ? { signal: options2.signal } : {} },
+    {
+      token: { ...options2.app, permissions: {} },
+      tokenName: "the GitHub App",
+      ...options2.baseUrl ? { baseUrl: options2.baseUrl } : {},
+      ...options2.signal ? { signal: options2.signal } : {}
+    },
     "the GitHub App"
   );
   let slug2;
@@ -73619,25 +74976,47 @@ async function diagnoseGitHubApp(options2) {
   for (const { role, repository } of options2.roles) {
     const setting = TOKEN_SETTINGS[role];
     if (repository === void 0) {
-      roles.push({ role, repository: null, installationId: null, problem: `no repository to check ${setting.variable}'s role against: pass it (see gantry doctor --help)` });
+      roles.push({
+        role,
+        repository: null,
+        installationId: null,
+        problem: `no repository to check ${setting.variable}'s role against: pass it (see gantry doctor --help)`
+      });
       continue;
     }
     const [owner, repo] = repository.split("/");
     let installation;
     try {
-      installation = (await client.request("GET /repos/{owner}/{repo}/installation", { owner, repo })).data;
+      installation = (await client.request(
+        "GET /repos/{owner}/{repo}/installation",
+        { owner, repo }
+      )).data;
     } catch (error62) {
-      roles.push({ role, repository, installationId: null, problem: `the App is not installed on ${repository}, or cannot see it: ${describe3(error62)}` });
+      roles.push({
+        role,
+        repository,
+        installationId: null,
+        problem: `the App is not installed on ${repository}, or cannot see it: ${describe3(error62)}`
+      });
       continue;
     }
     for (const [name, level] of Object.entries(installation.permissions)) {
       if ((levels[level] ?? 0) > (levels[needed[name] ?? ""] ?? 0)) broader.add(`${name}: ${level}`);
     }
     try {
-      await client.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: installation.id, repositories: [repo], permissions: setting.fineGrainedPermissions });
+      await client.request("POST /app/installations/{installation_id}/access_tokens", {
+        installation_id: installation.id,
+        repositories: [repo],
+        permissions: setting.fineGrainedPermissions
+      });
       roles.push({ role, repository, installationId: installation.id, problem: null });
     } catch (error62) {
-      roles.push({ role, repository, installationId: installation.id, problem: `no token with ${setting.fineGrained.replace(/ on .*/, "")} on ${repository}: ${describe3(error62)}` });
+      roles.push({
+        role,
+        repository,
+        installationId: installation.id,
+        problem: `no token with ${setting.fineGrained.replace(/ on .*/, "")} on ${repository}: ${describe3(error62)}`
+      });
     }
   }
   return { appId: options2.app.appId, slug: slug2, roles, broaderThanNeeded: [...broader].sort(), problem: null };
@@ -73662,10 +75041,18 @@ function githubAppFromEnvironment(env) {
   if (appId === void 0 && privateKey === void 0) return void 0;
   if (appId === void 0 || privateKey === void 0) {
     const missing = appId === void 0 ? GITHUB_APP_VARIABLES.appId : GITHUB_APP_VARIABLES.privateKey;
-    throw new GantryError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, { hint: `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.` });
+    throw new GantryError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, {
+      hint: `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.`
+    });
   }
   if (installation !== void 0 && !/^\d+$/.test(installation)) {
-    throw new GantryError("GITHUB_INPUT_INVALID", `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`, { hint: "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository." });
+    throw new GantryError(
+      "GITHUB_INPUT_INVALID",
+      `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`,
+      {
+        hint: "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository."
+      }
+    );
   }
   return { appId, privateKey, ...installation !== void 0 ? { installationId: Number(installation) } : {} };
 }
@@ -73729,16 +75116,30 @@ var init_token_scopes = __esm({
 // packages/dispatcher/src/github/comments.ts
 async function ownComments(client, { owner, repo, issueNumber }) {
   const login = await client.login();
-  const comments = await client.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber });
+  const comments = await client.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner,
+    repo,
+    issue_number: issueNumber
+  });
   return comments.filter((comment) => comment.user?.login === login);
 }
 async function upsertComment(client, { owner, repo, issueNumber }, current2, body) {
   if (current2 && current2.body === body) return { id: current2.id, url: current2.html_url, action: "unchanged" };
   if (current2) {
-    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current2.id, body });
+    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
+      owner,
+      repo,
+      comment_id: current2.id,
+      body
+    });
     return { id: data2.id, url: data2.html_url, action: "updated" };
   }
-  const { data } = await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber, body });
+  const { data } = await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner,
+    repo,
+    issue_number: issueNumber,
+    body
+  });
   return { id: data.id, url: data.html_url, action: "created" };
 }
 var init_comments = __esm({
@@ -73750,17 +75151,23 @@ var init_comments = __esm({
 // packages/dispatcher/src/github/inputs.ts
 function checkCommitSha(value, field, what) {
   if (!/^[0-9a-f]{40}$/.test(value)) {
-    throw new GantryError("GITHUB_INPUT_INVALID", `${field} "${value}" is not a full commit SHA.`, { hint: `Pass ${what} as 40 lowercase hex characters.` });
+    throw new GantryError("GITHUB_INPUT_INVALID", `${field} "${value}" is not a full commit SHA.`, {
+      hint: `Pass ${what} as 40 lowercase hex characters.`
+    });
   }
 }
 function checkPullNumber(value, what) {
   if (!Number.isInteger(value) || value < 1) {
-    throw new GantryError("GITHUB_INPUT_INVALID", `pullNumber ${value} is not a pull request number.`, { hint: `Pass the number of ${what} (a positive integer).` });
+    throw new GantryError("GITHUB_INPUT_INVALID", `pullNumber ${value} is not a pull request number.`, {
+      hint: `Pass the number of ${what} (a positive integer).`
+    });
   }
 }
 function checkRepository(owner, repo) {
   if (owner === "" || repo === "") {
-    throw new GantryError("GITHUB_INPUT_INVALID", "owner and repo must not be empty.", { hint: "Pass the repository as owner and repo, e.g. acme and infrastructure-live." });
+    throw new GantryError("GITHUB_INPUT_INVALID", "owner and repo must not be empty.", {
+      hint: "Pass the repository as owner and repo, e.g. acme and infrastructure-live."
+    });
   }
 }
 var init_inputs = __esm({
@@ -73820,19 +75227,27 @@ async function publishPullRequestReport(options2) {
   checkArguments(options2);
   const client = createGitHubClient(options2, "the infra-live-write token");
   const { owner, repo, pullNumber, headSha } = options2;
-  const reports = (await ownComments(client, { owner, repo, issueNumber: pullNumber })).map((comment) => ({ comment, report: parseReportMarker(comment.body ?? "") })).filter((entry) => entry.report !== void 0);
+  const reports = (await ownComments(client, { owner, repo, issueNumber: pullNumber })).map((comment) => ({ comment, report: parseReportMarker(comment.body ?? "") })).filter(
+    (entry) => entry.report !== void 0
+  );
   const marker2 = `${reportMarker(headSha)}
 `;
   const { body: content, truncated } = truncateCommentBody(options2.body, githubCommentLimit - marker2.length);
   const current2 = reports.find((entry) => entry.report.sha === headSha);
-  const { data: pullRequest } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-    owner,
-    repo,
-    pull_number: pullNumber
-  });
+  const { data: pullRequest } = await client.request(
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}",
+    {
+      owner,
+      repo,
+      pull_number: pullNumber
+    }
+  );
   const latestHead = pullRequest.head.sha;
   const superseded = latestHead !== headSha;
-  const body = superseded ? outdatedBody(headSha, content, { sha: latestHead, url: reports.find((entry) => entry.report.sha === latestHead)?.comment.html_url }) : marker2 + content;
+  const body = superseded ? outdatedBody(headSha, content, {
+    sha: latestHead,
+    url: reports.find((entry) => entry.report.sha === latestHead)?.comment.html_url
+  }) : marker2 + content;
   const published = await upsertComment(client, { owner, repo, issueNumber: pullNumber }, current2?.comment, body);
   const outdatedCommentIds = [];
   for (const { comment, report } of superseded ? [] : reports) {
@@ -73845,7 +75260,14 @@ async function publishPullRequestReport(options2) {
     });
     outdatedCommentIds.push(comment.id);
   }
-  return { commentId: published.id, url: published.url, action: published.action, truncated, superseded, outdatedCommentIds };
+  return {
+    commentId: published.id,
+    url: published.url,
+    action: published.action,
+    truncated,
+    superseded,
+    outdatedCommentIds
+  };
 }
 var githubCommentLimit, markerPattern;
 var init_pull_request_report = __esm({
@@ -73884,14 +75306,23 @@ async function findMergedPullRequests(options2) {
   const found = /* @__PURE__ */ new Map();
   const directCommits = [];
   for (const commit of options2.commits.slice(0, MERGED_PULL_REQUEST_LOOKUPS)) {
-    const pulls = await client.paginate("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: options2.owner, repo: options2.repo, commit_sha: commit });
-    const merged = pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === options2.baseBranch && pull.merge_commit_sha !== null);
+    const pulls = await client.paginate("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
+      owner: options2.owner,
+      repo: options2.repo,
+      commit_sha: commit
+    });
+    const merged = pulls.filter(
+      (pull) => pull.merged_at !== null && pull.base.ref === options2.baseBranch && pull.merge_commit_sha !== null
+    );
     if (merged.length === 0) directCommits.push(commit);
     for (const pull of merged) {
-      if (inRange.has(pull.merge_commit_sha)) found.set(pull.number, { number: pull.number, url: pull.html_url, mergeCommitSha: pull.merge_commit_sha });
+      if (inRange.has(pull.merge_commit_sha))
+        found.set(pull.number, { number: pull.number, url: pull.html_url, mergeCommitSha: pull.merge_commit_sha });
     }
   }
-  const pullRequests = [...found.values()].sort((a2, b3) => inRange.get(b3.mergeCommitSha) - inRange.get(a2.mergeCommitSha) || a2.number - b3.number);
+  const pullRequests = [...found.values()].sort(
+    (a2, b3) => inRange.get(b3.mergeCommitSha) - inRange.get(a2.mergeCommitSha) || a2.number - b3.number
+  );
   return { pullRequests, directCommits };
 }
 async function publishApplyReport(options2) {
@@ -73901,7 +75332,9 @@ async function publishApplyReport(options2) {
   const client = createGitHubClient(options2, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha: commitSha2 } = options2;
   const target = { owner, repo, issueNumber: pullNumber };
-  const current2 = (await ownComments(client, target)).find((comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha2);
+  const current2 = (await ownComments(client, target)).find(
+    (comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha2
+  );
   const marker2 = `${applyReportMarker(commitSha2)}
 `;
   const { body: content, truncated } = truncateCommentBody(options2.body, githubCommentLimit - marker2.length);
@@ -73910,7 +75343,10 @@ async function publishApplyReport(options2) {
 }
 async function openFailedApplyIssue(options2) {
   checkCommitSha(options2.commitSha, "commitSha", "the pushed commit");
-  if (options2.pullNumbers.length === 0) throw new GantryError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", { hint: "Pass the merged pull requests the failed deployment held." });
+  if (options2.pullNumbers.length === 0)
+    throw new GantryError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", {
+      hint: "Pass the merged pull requests the failed deployment held."
+    });
   for (const pullNumber of options2.pullNumbers) checkPullNumber(pullNumber, "the merged pull request");
   checkRepository(options2.owner, options2.repo);
   const client = createGitHubClient(options2, "the infra-live-write token");
@@ -73918,7 +75354,10 @@ async function openFailedApplyIssue(options2) {
   const login = await client.login();
   const pulls = [];
   for (const pullNumber of pullNumbers) {
-    const { data: data2 } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
+    const { data: data2 } = await client.request(
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}",
+      { owner, repo, pull_number: pullNumber }
+    );
     pulls.push({ number: pullNumber, mergedBy: data2.merged_by?.login ?? null, title: data2.title });
   }
   const assignees = [...new Set(pulls.flatMap((pull) => pull.mergedBy ? [pull.mergedBy] : []))].slice(0, 10);
@@ -73929,11 +75368,24 @@ async function openFailedApplyIssue(options2) {
 
 `;
   const body = marker2 + truncateCommentBody(intro + options2.body, githubCommentLimit - marker2.length).body;
-  const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: login });
-  const current2 = issues.find((issue2) => issue2.pull_request === void 0 && issue2.user?.login === login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2);
-  if (current2 && current2.body === body) return { number: current2.number, url: current2.html_url, action: "unchanged", assignees };
+  const issues = await client.paginate("GET /repos/{owner}/{repo}/issues", {
+    owner,
+    repo,
+    state: "open",
+    creator: login
+  });
+  const current2 = issues.find(
+    (issue2) => issue2.pull_request === void 0 && issue2.user?.login === login && failureMarkerPattern.exec(issue2.body ?? "")?.[1] === commitSha2
+  );
+  if (current2 && current2.body === body)
+    return { number: current2.number, url: current2.html_url, action: "unchanged", assignees };
   if (current2) {
-    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current2.number, body });
+    const { data: data2 } = await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+      owner,
+      repo,
+      issue_number: current2.number,
+      body
+    });
     return { number: data2.number, url: data2.html_url, action: "updated", assignees };
   }
   const about = pulls.length === 1 ? `#${pulls[0].number} ${pulls[0].title}` : pulls.map((pull) => `#${pull.number}`).join(", ");
@@ -73996,13 +75448,19 @@ async function startWorkflowRun(client, target, inputs, identity, timing) {
   const findRun = async (until) => {
     for (; ; ) {
       const runs = await listDispatchRuns(client, target);
-      const candidates = "correlation" in identity ? runs.filter((run) => run.display_title.split(/\s+/).includes(identity.correlation)) : dispatchedRunCandidates(runs.filter((run) => !before.has(run.id)), identity.jobId);
-      if (candidates.length === 1 || "correlation" in identity && candidates.length > 1) return candidates.sort((a2, b3) => a2.id - b3.id)[0];
+      const candidates = "correlation" in identity ? runs.filter((run) => run.display_title.split(/\s+/).includes(identity.correlation)) : dispatchedRunCandidates(
+        runs.filter((run) => !before.has(run.id)),
+        identity.jobId
+      );
+      if (candidates.length === 1 || "correlation" in identity && candidates.length > 1)
+        return candidates.sort((a2, b3) => a2.id - b3.id)[0];
       if (candidates.length > 1) {
         throw new GantryError(
           "DISPATCH_RUN_NOT_FOUND",
           `${describe4(identity)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
-          { hint: "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs." }
+          {
+            hint: "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs."
+          }
         );
       }
       const remaining = until - Date.now();
@@ -74020,7 +75478,14 @@ async function startWorkflowRun(client, target, inputs, identity, timing) {
     try {
       answer = await client.request(
         "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
-        { owner: target.owner, repo: target.repo, workflow_id: target.workflow, ref: target.ref, inputs, return_run_details: true },
+        {
+          owner: target.owner,
+          repo: target.repo,
+          workflow_id: target.workflow,
+          ref: target.ref,
+          inputs,
+          return_run_details: true
+        },
         { once: true }
       );
     } catch (error62) {
@@ -74032,7 +75497,9 @@ async function startWorkflowRun(client, target, inputs, identity, timing) {
         throw new GantryError(
           "DISPATCH_UNCERTAIN",
           `the dispatch of ${describe4(identity)} failed without an answer (${error62.message}), and no run of it appeared; it was not sent again.`,
-          { hint: "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered." }
+          {
+            hint: "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered."
+          }
         );
       }
       if (attempt >= maximumDispatchAttempts) throw error62;
@@ -74051,7 +75518,9 @@ async function startWorkflowRun(client, target, inputs, identity, timing) {
     throw new GantryError(
       "DISPATCH_RUN_NOT_FOUND",
       `${describe4(identity)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
-      { hint: "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run." }
+      {
+        hint: "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run."
+      }
     );
   }
 }
@@ -74059,7 +75528,11 @@ function describe4(identity) {
   return "jobId" in identity ? `Job ${identity.jobId}` : `The run with correlation id ${identity.correlation}`;
 }
 async function readRun(client, target, runId) {
-  return (await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner: target.owner, repo: target.repo, run_id: runId })).data;
+  return (await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+    owner: target.owner,
+    repo: target.repo,
+    run_id: runId
+  })).data;
 }
 async function cancelDuplicateRuns(client, target, followed, correlation, timing) {
   const copies = (await listDispatchRuns(client, target)).filter(
@@ -74070,7 +75543,11 @@ async function cancelDuplicateRuns(client, target, followed, correlation, timing
     const waiting = notStarted.has(copy.status ?? "") ? copy : notStarted.has(kept.status ?? "") ? kept : void 0;
     if (waiting === void 0) continue;
     const other = waiting === copy ? kept : copy;
-    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", { owner: target.owner, repo: target.repo, run_id: waiting.id });
+    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", {
+      owner: target.owner,
+      repo: target.repo,
+      run_id: waiting.id
+    });
     timing.onProgress?.({ type: "duplicate-cancelled", runId: waiting.id, kept: other.id });
     kept = other;
   }
@@ -74090,7 +75567,8 @@ async function followWorkflowRun(client, target, run, timing) {
     }
     runUrl = current2.html_url;
     timing.onProgress?.({ type: "run-status", runId: run.runId, status: current2.status ?? "unknown" });
-    if (current2.status === "completed") return { runId: run.runId, runUrl, conclusion: current2.conclusion ?? null };
+    if (current2.status === "completed")
+      return { runId: run.runId, runUrl, conclusion: current2.conclusion ?? null };
     const remaining = timing.deadline - Date.now();
     if (remaining <= 0) {
       throw new GantryError(
@@ -74114,11 +75592,22 @@ var init_workflow_runs = __esm({
 
 // packages/dispatcher/src/github/workflow-dispatch.ts
 function validateJobForDispatch(job) {
-  return validateDocument(job, { kind: "Job", schema: jobSchema, code: "DISPATCH_JOB_INVALID", hint: "Dispatch an element of `gantry plan --json`'s `jobs` unchanged." }, "job");
+  return validateDocument(
+    job,
+    {
+      kind: "Job",
+      schema: jobSchema,
+      code: "DISPATCH_JOB_INVALID",
+      hint: "Dispatch an element of `gantry plan --json`'s `jobs` unchanged."
+    },
+    "job"
+  );
 }
 function abortError(stage, runUrl, cancelled) {
   const message = stage === "before-dispatch" ? "Stopped before the job was dispatched; nothing was started." : runUrl === void 0 ? "Stopped before the dispatched run was found; the run may still start and go on." : `Stopped waiting for ${runUrl}${cancelled ? "; the run was cancelled on GitHub" : "; the run goes on"}.`;
-  return new GantryError("DISPATCH_CANCELLED", message, { hint: runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub." });
+  return new GantryError("DISPATCH_CANCELLED", message, {
+    hint: runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub."
+  });
 }
 async function dispatchAndFollow(options2, onFound) {
   const client = createGitHubClient(options2, "the dispatch token");
@@ -74135,11 +75624,19 @@ async function dispatchAndFollow(options2, onFound) {
   const run = await startWorkflowRun(client, options2.target, options2.inputs, options2.identity, timing);
   onFound(run);
   const duplicatesOf = run.resent && "correlation" in options2.identity ? options2.identity.correlation : void 0;
-  return followWorkflowRun(client, options2.target, run, { ...timing, ...duplicatesOf !== void 0 ? { duplicatesOf } : {} });
+  return followWorkflowRun(client, options2.target, run, {
+    ...timing,
+    ...duplicatesOf !== void 0 ? { duplicatesOf } : {}
+  });
 }
 async function dispatchJobToWorkflow(options2) {
   const job = validateJobForDispatch(options2.job);
-  const target = { owner: options2.owner, repo: options2.repo, workflow: options2.workflow, ref: options2.ref ?? "main" };
+  const target = {
+    owner: options2.owner,
+    repo: options2.repo,
+    workflow: options2.workflow,
+    ref: options2.ref ?? "main"
+  };
   let stage = "before-dispatch";
   let found;
   try {
@@ -74167,7 +75664,11 @@ async function cancelRun(options2, runId) {
   const { signal: _aborted, ...withoutSignal } = options2;
   const client = createGitHubClient(withoutSignal, "the dispatch token");
   try {
-    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", { owner: options2.owner, repo: options2.repo, run_id: runId });
+    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", {
+      owner: options2.owner,
+      repo: options2.repo,
+      run_id: runId
+    });
     return true;
   } catch {
     return false;
@@ -74190,7 +75691,12 @@ async function requestDeployment(options2) {
   checkRepository(options2.owner, options2.repo);
   checkCommitSha(options2.commit, "commit", "the pushed commit of the deploy branch");
   const correlation = options2.correlation ?? newCorrelationId();
-  const target = { owner: options2.owner, repo: options2.repo, workflow: options2.workflow, ref: options2.ref ?? "main" };
+  const target = {
+    owner: options2.owner,
+    repo: options2.repo,
+    workflow: options2.workflow,
+    ref: options2.ref ?? "main"
+  };
   const supersededRuns = [];
   let stage = "before-dispatch";
   let found;
@@ -74198,10 +75704,13 @@ async function requestDeployment(options2) {
   try {
     options2.signal?.throwIfAborted();
     stage = "dispatching";
-    let run = await dispatchAndFollow({ ...options2, target, inputs: { commit: options2.commit, correlation }, identity: { correlation } }, (started) => {
-      stage = "following";
-      found = started;
-    });
+    let run = await dispatchAndFollow(
+      { ...options2, target, inputs: { commit: options2.commit, correlation }, identity: { correlation } },
+      (started) => {
+        stage = "following";
+        found = started;
+      }
+    );
     const client = createGitHubClient(options2, "the dispatch token");
     while (run.conclusion === "cancelled") {
       const newer2 = (await listDispatchRuns(client, target)).filter((candidate) => candidate.id > run.runId && candidate.conclusion !== "cancelled").sort((a2, b3) => a2.id - b3.id)[0];
@@ -74244,10 +75753,16 @@ async function dispatchPlanToWorkflow(planInput, options2) {
   const ref = options2.ref ?? "main";
   const { parallelism, onProgress, onSkipped, planWorkflow: planWorkflow2, applyWorkflow: applyWorkflow2, ...connection2 } = options2;
   if (planWorkflow2 === void 0 && plan.jobs.some((job) => !deploys(job))) {
-    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", { hint: "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml)." });
+    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", {
+      hint: "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml)."
+    });
   }
   if (applyWorkflow2 === void 0 && plan.jobs.some(deploys)) {
-    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", { hint: "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml)." });
+    throw new GantryError(
+      "GITHUB_INPUT_INVALID",
+      "the plan has apply or destroy jobs but no apply workflow was given.",
+      { hint: "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml)." }
+    );
   }
   const errorCodes = /* @__PURE__ */ new Map();
   let deployment;
@@ -74411,7 +75926,11 @@ function recordRef(deployBranch, liveRepository) {
 function checkedLiveRepository(liveRepository) {
   const match = liveRepositoryPattern.exec(liveRepository);
   if (!match || match[1] === "." || match[1] === ".." || match[2] === "." || match[2] === "..") {
-    throw new GantryError("RECORD_LIVE_REPOSITORY_UNKNOWN", `'${liveRepository}' is not an infrastructure-live repository name (OWNER/NAME)`, { hint: "pass --repository OWNER/NAME" });
+    throw new GantryError(
+      "RECORD_LIVE_REPOSITORY_UNKNOWN",
+      `'${liveRepository}' is not an infrastructure-live repository name (OWNER/NAME)`,
+      { hint: "pass --repository OWNER/NAME" }
+    );
   }
   return [match[1], match[2]];
 }
@@ -74432,7 +75951,9 @@ function gitRecordStore(options2) {
     throw new GantryError(
       "RECORD_LIVE_REPOSITORY_UNKNOWN",
       `a deployment record in a remote (${redactUrl(remote)}) is kept per infrastructure-live repository, and this one's name is unknown`,
-      { hint: "pass --repository OWNER/NAME, or check out infrastructure-live with an origin remote (actions/checkout sets it)" }
+      {
+        hint: "pass --repository OWNER/NAME, or check out infrastructure-live with an origin remote (actions/checkout sets it)"
+      }
     );
   }
   const ref = recordRef(options2.deployBranch, remote === void 0 ? void 0 : options2.liveRepository);
@@ -74443,7 +75964,10 @@ function gitRecordStore(options2) {
   const failed = (what, cause) => new GantryError(
     "RECORD_STORE_FAILED",
     `could not ${what} the deployment record (${description}): ${cause.message ?? String(cause)}`,
-    { hint: remote === void 0 ? "check that the repository is a git repository you can write to" : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)", cause }
+    {
+      hint: remote === void 0 ? "check that the repository is a git repository you can write to" : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)",
+      cause
+    }
   );
   async function readVersion(name = ref) {
     if (remote === void 0) {
@@ -74454,7 +75978,11 @@ function gitRecordStore(options2) {
     }
     const listed = (await git(repo, ["ls-remote", "--refs", remote, name], call)).trim();
     if (listed === "") return void 0;
-    await git(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${name}:${fetchedRef(name)}`], call);
+    await git(
+      repo,
+      ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${name}:${fetchedRef(name)}`],
+      call
+    );
     return (await git(repo, ["rev-parse", "--verify", fetchedRef(name)], { env: RECORD_ENV })).trim();
   }
   function readText(version2) {
@@ -74467,13 +75995,17 @@ function gitRecordStore(options2) {
     const text2 = await readText(version2);
     const commit = recordedCommit(text2);
     if (commit === void 0) return void 0;
-    if ((await runGit(repo, ["cat-file", "-e", `${commit}^{commit}`], { env: RECORD_ENV })).exitCode !== 0) return void 0;
+    if ((await runGit(repo, ["cat-file", "-e", `${commit}^{commit}`], { env: RECORD_ENV })).exitCode !== 0)
+      return void 0;
     legacyVersions.add(version2);
     return { record: parseDocument(text2, recordDocument, `${legacyRef} of ${redactUrl(remote)}`), version: version2 };
   }
   async function writeVersion(record2, parent, message) {
-    const blob = (await git(repo, ["hash-object", "-w", "--stdin"], { env: RECORD_ENV, input: `${JSON.stringify(record2, null, 2)}
-` })).trim();
+    const blob = (await git(repo, ["hash-object", "-w", "--stdin"], {
+      env: RECORD_ENV,
+      input: `${JSON.stringify(record2, null, 2)}
+`
+    })).trim();
     const tree = (await git(repo, ["mktree"], { env: RECORD_ENV, input: `100644 blob ${blob}	${recordFile}
 ` })).trim();
     return (await git(repo, ["commit-tree", tree, ...parent ? ["-p", parent] : [], "-m", message], { env: RECORD_ENV })).trim();
@@ -74503,7 +76035,19 @@ function gitRecordStore(options2) {
         throw failed("write", error62);
       }
       const old = expected !== void 0 && legacyVersions.has(expected) ? "" : expected ?? "";
-      const swap = remote === void 0 ? await runGit(repo, ["update-ref", "-m", message, ref, version2, old], { env: RECORD_ENV }) : await runGit(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${old}`, remote, `${version2}:${ref}`], call);
+      const swap = remote === void 0 ? await runGit(repo, ["update-ref", "-m", message, ref, version2, old], { env: RECORD_ENV }) : await runGit(
+        repo,
+        [
+          "push",
+          "--porcelain",
+          "--quiet",
+          "--no-verify",
+          `--force-with-lease=${ref}:${old}`,
+          remote,
+          `${version2}:${ref}`
+        ],
+        call
+      );
       if (swap.exitCode === 0) return { swapped: true, version: version2 };
       let current2;
       try {
@@ -74553,9 +76097,14 @@ function gitHistory(repo) {
 }
 async function commitOnDeployBranch(repo, ref, tip) {
   const commit = await resolveCommit(repo, ref);
-  if (!commit) throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, { hint: "pass the SHA of the deploy branch's commit that is deployed" });
+  if (!commit)
+    throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, {
+      hint: "pass the SHA of the deploy branch's commit that is deployed"
+    });
   if (!await isAncestor(repo, commit, tip)) {
-    throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, { hint: "pass a commit of the deploy branch: only merged code is ever deployed" });
+    throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, {
+      hint: "pass a commit of the deploy branch: only merged code is ever deployed"
+    });
   }
   return commit;
 }
@@ -74593,7 +76142,9 @@ async function newer(history, a2, b3) {
   throw new GantryError(
     "RECORD_NOT_ON_DEPLOY_BRANCH",
     `commits ${a2} and ${b3} of the deployment record are not on one line of history`,
-    { hint: "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`" }
+    {
+      hint: "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`"
+    }
   );
 }
 async function deployedAsOf(history, record2, unit, environment) {
@@ -74605,7 +76156,11 @@ async function deployedAsOf(history, record2, unit, environment) {
   return commit;
 }
 async function checkRecordOnDeployBranch(history, record2, tip, where) {
-  const named = /* @__PURE__ */ new Set([record2.commit, ...Object.values(record2.environments), ...Object.values(record2.units).map((unit) => unit.commit)]);
+  const named = /* @__PURE__ */ new Set([
+    record2.commit,
+    ...Object.values(record2.environments),
+    ...Object.values(record2.units).map((unit) => unit.commit)
+  ]);
   for (const commit of named) {
     let onBranch;
     try {
@@ -74614,14 +76169,19 @@ async function checkRecordOnDeployBranch(history, record2, tip, where) {
       throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which this repository does not have`,
-        { hint: "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`", cause }
+        {
+          hint: "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`",
+          cause
+        }
       );
     }
     if (!onBranch) {
       throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which is not in the history of '${record2.deployBranch}' (tip ${tip})`,
-        { hint: "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`" }
+        {
+          hint: "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`"
+        }
       );
     }
   }
@@ -74635,7 +76195,8 @@ async function unitsAlreadyDeployed(input2) {
       const deployedAt = await deployedAsOf(history, record2, unit, job.environment);
       if (deployedAt === plan.head) skipped.set(unit, { reason: "up-to-date", deployedAt });
       else if (await history.isAncestor(plan.head, deployedAt)) skipped.set(unit, { reason: "superseded", deployedAt });
-      else if (await history.isAncestor(deployedAt, plan.base)) continue;
+      else if (await history.isAncestor(deployedAt, plan.base))
+        continue;
       else {
         let changed = changedSince.get(deployedAt);
         if (!changed) {
@@ -74649,7 +76210,9 @@ async function unitsAlreadyDeployed(input2) {
   return skipped;
 }
 async function advanceRecord(history, current2, run) {
-  const next = structuredClone(current2 ?? initialRecord(run.deployBranch, run.base, run.writer, run.now));
+  const next = structuredClone(
+    current2 ?? initialRecord(run.deployBranch, run.base, run.writer, run.now)
+  );
   next.updatedBy = run.writer;
   next.updatedAt = run.now.toISOString();
   if (await history.isAncestor(run.head, next.commit)) return next;
@@ -74674,7 +76237,8 @@ async function advanceRecord(history, current2, run) {
 }
 async function normalize(history, record2) {
   const strictlyNewer = async (commit, than) => commit !== than && await history.isAncestor(than, commit);
-  if (record2.newestHead !== void 0 && !await strictlyNewer(record2.newestHead, record2.commit)) delete record2.newestHead;
+  if (record2.newestHead !== void 0 && !await strictlyNewer(record2.newestHead, record2.commit))
+    delete record2.newestHead;
   for (const [environment, commit] of Object.entries(record2.environments)) {
     if (!await strictlyNewer(commit, record2.commit)) delete record2.environments[environment];
   }
@@ -74695,7 +76259,11 @@ var init_range = __esm({
 // packages/dispatcher/src/record/lease.ts
 function leaseFor(context, acquiredAt) {
   const ttl = context.timing?.ttlMs ?? defaultLeaseTiming.ttlMs;
-  return { holder: context.holder, acquiredAt: acquiredAt.toISOString(), expiresAt: new Date(context.clock.now().getTime() + ttl).toISOString() };
+  return {
+    holder: context.holder,
+    acquiredAt: acquiredAt.toISOString(),
+    expiresAt: new Date(context.clock.now().getTime() + ttl).toISOString()
+  };
 }
 function heldByOther(record2, context) {
   const lease = record2.lease;
@@ -74710,22 +76278,34 @@ async function acquireLease(context, initial) {
     context.signal?.throwIfAborted();
     const current2 = await context.store.read();
     const base = current2?.record ?? initial?.();
-    if (!base) throw new GantryError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, { hint: "pass --base, or mark the deployed commit with `gantry record mark`" });
+    if (!base)
+      throw new GantryError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, {
+        hint: "pass --base, or mark the deployed commit with `gantry record mark`"
+      });
     const other = current2 ? heldByOther(current2.record, context) : void 0;
     if (other) {
       if (context.clock.now().getTime() >= deadline) {
         throw new GantryError(
           "RECORD_LEASE_BUSY",
           `${other.holder} has been deploying since ${other.acquiredAt} (lease until ${other.expiresAt}); waited ${Math.round(waitMs / 1e3)} s`,
-          { hint: "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire" }
+          {
+            hint: "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire"
+          }
         );
       }
       context.onWait?.(other);
-      await context.clock.sleep(Math.min(pollMs, Math.max(1, deadline - context.clock.now().getTime())), context.signal);
+      await context.clock.sleep(
+        Math.min(pollMs, Math.max(1, deadline - context.clock.now().getTime())),
+        context.signal
+      );
       continue;
     }
     const next = { ...structuredClone(base), lease: leaseFor(context, context.clock.now()) };
-    const swapped = await context.store.compareAndSwap(current2?.version, next, `gantry: lease taken by ${context.holder}`);
+    const swapped = await context.store.compareAndSwap(
+      current2?.version,
+      next,
+      `gantry: lease taken by ${context.holder}`
+    );
     if (swapped.swapped) return { record: next, version: swapped.version };
   }
 }
@@ -74751,7 +76331,10 @@ function leaseFresh(lease, now, ttlMs) {
 function renewLease(context) {
   return writeHoldingLease(
     context,
-    async (record2) => ({ ...record2, lease: leaseFor(context, new Date(record2.lease?.acquiredAt ?? context.clock.now())) }),
+    async (record2) => ({
+      ...record2,
+      lease: leaseFor(context, new Date(record2.lease?.acquiredAt ?? context.clock.now()))
+    }),
     `gantry: lease renewed by ${context.holder}`
   );
 }
@@ -74770,7 +76353,9 @@ function missingRecord(options2) {
   return new GantryError(
     "RECORD_MISSING",
     `there is no deployment record for '${options2.deployBranch}' (${options2.store.description}), and no --base`,
-    { hint: "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`" }
+    {
+      hint: "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`"
+    }
   );
 }
 async function planWithRecord(options2, stored) {
@@ -74779,7 +76364,13 @@ async function planWithRecord(options2, stored) {
   const requested = options2.head ?? await options2.tip();
   const newest = record2?.newestHead;
   const head = newest !== void 0 && requested !== newest && await history.isAncestor(requested, newest) ? newest : requested;
-  if (record2) await checkRecordOnDeployBranch(history, record2, options2.head === void 0 ? requested : await options2.tip(), options2.store.description);
+  if (record2)
+    await checkRecordOnDeployBranch(
+      history,
+      record2,
+      options2.head === void 0 ? requested : await options2.tip(),
+      options2.store.description
+    );
   const base = options2.base ?? record2?.commit;
   if (base === void 0) throw missingRecord(options2);
   const range = { base, head, baseFrom: options2.base === void 0 ? "record" : "option" };
@@ -74788,7 +76379,9 @@ async function planWithRecord(options2, stored) {
     throw new GantryError(
       "RECORD_DEPLOY_BRANCH_MISMATCH",
       `the repository's configuration names '${unplanned.deployBranch}' as the deploy branch, but this run deploys '${options2.deployBranch}'`,
-      { hint: `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration` }
+      {
+        hint: `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration`
+      }
     );
   }
   if (!record2) return { range, plan: unplanned, record: stored };
@@ -74838,7 +76431,8 @@ async function deployFromRecord(options2) {
     for (; ; ) {
       await clock.sleep(Math.max(10, Math.floor(ttl / 20)), stopRenewing.signal);
       if (!mayStart()) return;
-      if (clock.now().getTime() >= Date.parse(lease.expiresAt) - 2 * ttl / 3) lease = (await renewLease(context)).record.lease;
+      if (clock.now().getTime() >= Date.parse(lease.expiresAt) - 2 * ttl / 3)
+        lease = (await renewLease(context)).record.lease;
     }
   })().catch((error62) => {
     if (stopRenewing.signal.aborted) return;
@@ -74850,12 +76444,25 @@ async function deployFromRecord(options2) {
     let run;
     try {
       planned = await planWithRecord({ ...options2, history }, leased);
-      options2.onEvent?.({ type: "planned", range: planned.range, jobs: planned.plan.jobs.length, skippedUnits: planned.plan.skippedUnits ?? [] });
+      options2.onEvent?.({
+        type: "planned",
+        range: planned.range,
+        jobs: planned.plan.jobs.length,
+        skippedUnits: planned.plan.skippedUnits ?? []
+      });
       const head = planned.range.head;
       if (planned.plan.jobs.length > 0 && (leased.record.newestHead ?? leased.record.commit) !== head && !await history.isAncestor(head, leased.record.commit)) {
-        lease = (await writeHoldingLease(context, async (record2) => ({ ...record2, newestHead: head }), `gantry: deploying ${head.slice(0, 12)} by ${options2.holder}`)).record.lease;
+        lease = (await writeHoldingLease(
+          context,
+          async (record2) => ({ ...record2, newestHead: head }),
+          `gantry: deploying ${head.slice(0, 12)} by ${options2.holder}`
+        )).record.lease;
       }
-      run = await options2.run(planned.plan, { signal: controller.signal, planned: { range: planned.range, record: planned.record }, mayStart });
+      run = await options2.run(planned.plan, {
+        signal: controller.signal,
+        planned: { range: planned.range, record: planned.record },
+        mayStart
+      });
     } finally {
       stopRenewing.abort();
       await renewing;
@@ -74864,17 +76471,33 @@ async function deployFromRecord(options2) {
     const written = await writeHoldingLease(
       context,
       async (record2) => ({
-        ...await advanceRecord(history, record2, { deployBranch: options2.deployBranch, base: planned.range.base, head: planned.range.head, units, writer: options2.holder, now: clock.now() }),
+        ...await advanceRecord(history, record2, {
+          deployBranch: options2.deployBranch,
+          base: planned.range.base,
+          head: planned.range.head,
+          units,
+          writer: options2.holder,
+          now: clock.now()
+        }),
         lease: null
       }),
       `gantry: ${describeRun(planned.range, units)} by ${options2.holder}`
     );
     if (lost) throw lost;
-    options2.onEvent?.({ type: "recorded", commit: written.record.commit, units: Object.keys(written.record.units).length, environments: Object.keys(written.record.environments).length });
+    options2.onEvent?.({
+      type: "recorded",
+      commit: written.record.commit,
+      units: Object.keys(written.record.units).length,
+      environments: Object.keys(written.record.environments).length
+    });
     return { ...planned, run, recorded: written.record };
   } catch (error62) {
     if (!lost) {
-      await writeHoldingLease(context, async (record2) => ({ ...record2, lease: null }), `gantry: lease released by ${options2.holder}`).catch(() => void 0);
+      await writeHoldingLease(
+        context,
+        async (record2) => ({ ...record2, lease: null }),
+        `gantry: lease released by ${options2.holder}`
+      ).catch(() => void 0);
     }
     throw error62;
   } finally {
@@ -74886,12 +76509,16 @@ function staleLease(context, lease, now, ttlMs) {
   return new GantryError(
     "RECORD_LEASE_LOST",
     `this run's deployment lease was last renewed ${Math.round((now.getTime() - renewed) / 1e3)} s ago, more than half its ${Math.round(ttlMs / 1e3)} s time to live, so another run may have taken it over (${context.store.description}); no new unit was started`,
-    { hint: "the runner was stalled (a suspended machine, a blocked process) or could not reach the record; the next run deploys what this one did not start" }
+    {
+      hint: "the runner was stalled (a suspended machine, a blocked process) or could not reach the record; the next run deploys what this one did not start"
+    }
   );
 }
 function unitOutcomes(plan, run) {
   const succeeded = new Set(run.jobs.flatMap((job) => job.succeededUnits.map((unit) => `${job.jobId}\0${unit}`)));
-  return plan.jobs.flatMap((job) => job.units.map((unit) => ({ unit, environment: job.environment, succeeded: succeeded.has(`${job.id}\0${unit}`) })));
+  return plan.jobs.flatMap(
+    (job) => job.units.map((unit) => ({ unit, environment: job.environment, succeeded: succeeded.has(`${job.id}\0${unit}`) }))
+  );
 }
 function describeRun(range, units) {
   const failed = units.filter((unit) => !unit.succeeded).length;
@@ -74941,11 +76568,22 @@ function recordOptionsHelp(column) {
     ["--deploy-branch NAME", ["the deploy branch (default: GANTRY_DEPLOY_BRANCH, else main)"]],
     [
       "--record-remote URL",
-      ["where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,", "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https"]
+      [
+        "where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,",
+        "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https"
+      ]
     ],
-    ["--repository O/R", ["infrastructure-live's OWNER/NAME, whose record a shared remote keeps apart from other", "repositories' (default: from the checkout's origin remote)"]]
+    [
+      "--repository O/R",
+      [
+        "infrastructure-live's OWNER/NAME, whose record a shared remote keeps apart from other",
+        "repositories' (default: from the checkout's origin remote)"
+      ]
+    ]
   ];
-  return lines.flatMap(([option, text2]) => text2.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)).join("\n");
+  return lines.flatMap(
+    ([option, text2]) => text2.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`)
+  ).join("\n");
 }
 async function deploymentRecordSetting(repo, values, env) {
   const deployBranch = values["deploy-branch"] || env.GANTRY_DEPLOY_BRANCH || "main";
@@ -74954,7 +76592,13 @@ async function deploymentRecordSetting(repo, values, env) {
   const liveRepository = remote ? await liveRepositoryOf(repo, values) : void 0;
   return {
     deployBranch,
-    store: gitRecordStore({ repo, deployBranch, ...remote ? { remote } : {}, ...token ? { token } : {}, ...liveRepository ? { liveRepository } : {} }),
+    store: gitRecordStore({
+      repo,
+      deployBranch,
+      ...remote ? { remote } : {},
+      ...token ? { token } : {},
+      ...liveRepository ? { liveRepository } : {}
+    }),
     history: gitHistory(repo),
     tip: async () => (await resolveDeployBranchTip(repo, deployBranch, deployBranchFetchFrom(env))).commit,
     holder: runIdentity(env)
@@ -75039,7 +76683,16 @@ ${recordOptionsHelp(22)}
         throw usageError(`--format must be one of ${planFormats.join(", ")}, not '${format}'`, { command: "plan" });
       }
       const repo = resolve8(io.cwd, values.repo ?? ".");
-      const planRange = (range, skipUnits, branch = values.branch) => planChange({ repo, base: range.base, head: range.head, event, ...branch ? { branch } : {}, cache: !values["no-cache"], env: io.env, ...skipUnits ? { skipUnits } : {} });
+      const planRange = (range, skipUnits, branch = values.branch) => planChange({
+        repo,
+        base: range.base,
+        head: range.head,
+        event,
+        ...branch ? { branch } : {},
+        cache: !values["no-cache"],
+        env: io.env,
+        ...skipUnits ? { skipUnits } : {}
+      });
       let plan;
       if (event === "push" && values.base === void 0) {
         const record2 = await deploymentRecordSetting(repo, values, io.env);
@@ -75052,10 +76705,15 @@ ${recordOptionsHelp(22)}
           plan: (range, skipUnits) => planRange(range, skipUnits, record2.deployBranch)
         });
         plan = planned.plan;
-        io.stderr.write(`gantry plan: ${planned.range.base.slice(0, 12)}..${planned.range.head.slice(0, 12)} from the deployment record (${record2.store.description})
-`);
+        io.stderr.write(
+          `gantry plan: ${planned.range.base.slice(0, 12)}..${planned.range.head.slice(0, 12)} from the deployment record (${record2.store.description})
+`
+        );
       } else {
-        plan = await planRange({ base: requireOption("plan", values.base, "base"), head: requireOption("plan", values.head, "head") });
+        plan = await planRange({
+          base: requireOption("plan", values.base, "base"),
+          head: requireOption("plan", values.head, "head")
+        });
       }
       const outputFile = io.env["GITHUB_OUTPUT"];
       if (format === "github-matrix" && outputFile) {
@@ -75095,9 +76753,17 @@ terragrunt, and pull requests' hooks, ever held the token.
   --deploy-branch B  the branch that deploys (default GANTRY_DEPLOY_BRANCH, else main)
   --json             print {"branch", "commit", "source"} instead of one line`;
     command3 = async (argv, io) => {
-      const { values } = parseCommandArgs("fetch-deploy-branch", argv, { repo: { type: "string" }, "deploy-branch": { type: "string" }, json: { type: "boolean" } }, help2);
+      const { values } = parseCommandArgs(
+        "fetch-deploy-branch",
+        argv,
+        { repo: { type: "string" }, "deploy-branch": { type: "string" }, json: { type: "boolean" } },
+        help2
+      );
       const repo = resolve9(io.cwd, values.repo ?? ".");
-      const tip = await resolveDeployBranchTip(repo, trustedDeployBranch(values["deploy-branch"], io.env), { fetch: true, token: readToken(io.env, "code-read") });
+      const tip = await resolveDeployBranchTip(repo, trustedDeployBranch(values["deploy-branch"], io.env), {
+        fetch: true,
+        token: readToken(io.env, "code-read")
+      });
       io.stdout.write(
         values.json ? `${JSON.stringify(tip)}
 ` : tip.source === "origin" ? `fetched ${tip.branch} from origin: ${tip.commit}
@@ -75135,11 +76801,14 @@ function secretsFromEnvironment(env) {
   return secrets;
 }
 async function secretsFromGitConfig(repo) {
-  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"]).catch(() => void 0);
+  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"]).catch(
+    () => void 0
+  );
   const secrets = [];
   for (const line of listed?.stdout.split("\n") ?? []) {
     const value = line.slice(line.indexOf(" ") + 1);
-    if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
+    if (/extraheader /i.test(line))
+      secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
     secrets.push(...urlPasswords(value));
   }
   return secrets.filter((secret) => secret.length > 0);
@@ -75168,7 +76837,8 @@ var init_masking = __esm({
         const parts = secret.includes("\n") ? [secret, ...secret.split(/\r?\n/)] : [secret];
         for (const raw of parts) {
           const value = raw.trim();
-          if (value.length < MIN_SECRET_LENGTH || this.#secrets.has(value) || notSecretValues.has(value.toLowerCase())) continue;
+          if (value.length < MIN_SECRET_LENGTH || this.#secrets.has(value) || notSecretValues.has(value.toLowerCase()))
+            continue;
           this.#secrets.add(value);
           const escaped = JSON.stringify(value).slice(1, -1);
           if (escaped !== value) this.#secrets.add(escaped);
@@ -75347,18 +77017,26 @@ var init_result = __esm({
 function checkUnitPaths(units, jobId) {
   units.forEach((unit, index) => {
     if (unit !== ROOT_UNIT2 && !FILTER_SAFE_UNIT.test(unit)) {
-      throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
-        hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)"
-      });
+      throw new GantryError(
+        "EXEC_UNIT_PATH_UNSUPPORTED",
+        `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`,
+        {
+          hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)"
+        }
+      );
     }
   });
 }
 function checkQueueFlags(flags2, jobId) {
   flags2.forEach((flag, index) => {
     if (SELECTION_FLAG.test(flag)) {
-      throw new GantryError("EXEC_FLAG_UNSUPPORTED", `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`, {
-        hint: "remove it from terragrunt.flags in .gantry/config.yml"
-      });
+      throw new GantryError(
+        "EXEC_FLAG_UNSUPPORTED",
+        `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`,
+        {
+          hint: "remove it from terragrunt.flags in .gantry/config.yml"
+        }
+      );
     }
   });
 }
@@ -75416,7 +77094,11 @@ function queueCommand(input2) {
     "--",
     ...tfArgs
   ];
-  return { command: input2.tools.terragrunt, args, mainCommand: planning ? "plan" : input2.action === "destroy" ? "destroy" : "apply" };
+  return {
+    command: input2.tools.terragrunt,
+    args,
+    mainCommand: planning ? "plan" : input2.action === "destroy" ? "destroy" : "apply"
+  };
 }
 function formatCommand(command13, args) {
   const quote2 = (word) => /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
@@ -75455,7 +77137,14 @@ function parseJsonPlan(text2) {
   return jsonPlanSchema.parse(JSON.parse(text2));
 }
 function emptyPlanSummary() {
-  return { add: 0, change: 0, destroy: 0, import: 0, addresses: { create: [], update: [], delete: [], replace: [], import: [] }, outputChanges: false };
+  return {
+    add: 0,
+    change: 0,
+    destroy: 0,
+    import: 0,
+    addresses: { create: [], update: [], delete: [], replace: [], import: [] },
+    outputChanges: false
+  };
 }
 function push(summary, key, address) {
   const list2 = summary.addresses[key] ??= [];
@@ -75467,7 +77156,8 @@ function warn(summary, message) {
 function countResourceChange(summary, resource) {
   const { actions } = resource.change;
   const unknown2 = actions.filter((action) => !knownActions.has(action));
-  if (unknown2.length > 0) warn(summary, `${resource.address}: action ${unknown2.join(", ")} is not known to Gantry; not counted`);
+  if (unknown2.length > 0)
+    warn(summary, `${resource.address}: action ${unknown2.join(", ")} is not known to Gantry; not counted`);
   if (resource.mode === "data") {
     if (actions.includes("read")) push(summary, "read", resource.address);
     return;
@@ -75504,7 +77194,11 @@ function eachValid(summary, field, list2, schema, read) {
   list2.forEach((entry, index) => {
     const parsed = schema.safeParse(entry);
     if (parsed.success) read(parsed.data);
-    else warn(summary, `${field}[${index}] could not be read (${parsed.error.issues[0]?.message ?? "unexpected shape"}); not counted`);
+    else
+      warn(
+        summary,
+        `${field}[${index}] could not be read (${parsed.error.issues[0]?.message ?? "unexpected shape"}); not counted`
+      );
   });
 }
 function summarisePlan(plan) {
@@ -75512,7 +77206,13 @@ function summarisePlan(plan) {
   const major = Number(plan.format_version.split(".")[0]);
   if (major !== 1) warn(summary, `format_version ${plan.format_version} is not 1.x; the summary may be incomplete`);
   if (plan.errored === true) warn(summary, "the plan is incomplete: the tool stopped with an error while planning");
-  eachValid(summary, "resource_changes", plan.resource_changes, resourceChangeSchema, (resource) => countResourceChange(summary, resource));
+  eachValid(
+    summary,
+    "resource_changes",
+    plan.resource_changes,
+    resourceChangeSchema,
+    (resource) => countResourceChange(summary, resource)
+  );
   eachValid(
     summary,
     "deferred_changes",
@@ -75535,7 +77235,9 @@ function summarisePlan(plan) {
   }
   eachValid(summary, "checks", plan.checks, checkSchema, (check2) => {
     if (check2.status === "pass") return;
-    const messages = (check2.instances ?? []).flatMap((instance) => (instance.problems ?? []).map((problem) => problem.message));
+    const messages = (check2.instances ?? []).flatMap(
+      (instance) => (instance.problems ?? []).map((problem) => problem.message)
+    );
     (summary.checks ??= []).push({ address: check2.address?.to_display ?? "(check)", status: check2.status, messages });
   });
   return summary;
@@ -75549,7 +77251,11 @@ function readJsonPlan(text2) {
     return { summary: null, sensitive: [], warning: `the JSON plan could not be read (${reason}); no summary` };
   }
   const summary = summarisePlan(plan);
-  return { summary, sensitive: sensitiveValuesInPlan(plan), warning: summary.warnings ? `the plan summary may be incomplete: ${summary.warnings.join("; ")}` : null };
+  return {
+    summary,
+    sensitive: sensitiveValuesInPlan(plan),
+    warning: summary.warnings ? `the plan summary may be incomplete: ${summary.warnings.join("; ")}` : null
+  };
 }
 function formatPlanCounts(summary) {
   const imports = summary.import > 0 ? `${summary.import} to import, ` : "";
@@ -75574,7 +77280,8 @@ function collectLeaves(value, into) {
   if (typeof value === "string") into.push(value);
   else if (typeof value === "number") into.push(String(value));
   else if (Array.isArray(value)) value.forEach((item2) => collectLeaves(item2, into));
-  else if (value !== null && typeof value === "object") Object.values(value).forEach((item2) => collectLeaves(item2, into));
+  else if (value !== null && typeof value === "object")
+    Object.values(value).forEach((item2) => collectLeaves(item2, into));
 }
 function recordOf2(value) {
   const parsed = looseRecord2.safeParse(value);
@@ -75656,7 +77363,12 @@ function runProcess(command13, args, options2) {
       return;
     }
     installExitHook();
-    const child = spawn3(command13, args, { cwd: options2.cwd, env: options2.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn3(command13, args, {
+      cwd: options2.cwd,
+      env: options2.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"]
+    });
     if (child.pid !== void 0) liveGroups.add(child.pid);
     const captured = [];
     let interrupted2 = false;
@@ -75722,7 +77434,13 @@ function readAppliedCounts(output2) {
   const match = /^(Apply|Destroy) complete! Resources: (.+?)\.?$/m.exec(output2);
   if (!match) return null;
   const counts = { import: 0, add: 0, change: 0, destroy: 0, forget: 0 };
-  const words = { imported: "import", added: "add", changed: "change", destroyed: "destroy", forgotten: "forget" };
+  const words = {
+    imported: "import",
+    added: "add",
+    changed: "change",
+    destroyed: "destroy",
+    forgotten: "forget"
+  };
   for (const part of match[2].split(",")) {
     const item2 = /(\d+)\s+(\w+)/.exec(part.trim());
     const key = item2 ? words[item2[2]] : void 0;
@@ -75742,7 +77460,16 @@ function formatAppliedCounts(counts, action) {
   return `Applied: ${parts.join(", ")}.`;
 }
 function resourcesInRenderedPlan(text2) {
-  const resources = { create: [], update: [], replace: [], delete: [], forget: [], read: [], import: [], moves: [] };
+  const resources = {
+    create: [],
+    update: [],
+    replace: [],
+    delete: [],
+    forget: [],
+    read: [],
+    import: [],
+    moves: []
+  };
   const lines = text2.split("\n");
   lines.forEach((line, index) => {
     const header2 = /^ {2}# (\S+(?: \(deposed object \w+\))?) (.+)$/.exec(line);
@@ -75765,9 +77492,15 @@ var init_rendered_output = __esm({
     phrases = [
       [/^will be created$/, "create"],
       [/^will be updated in-place$/, "update"],
-      [/^(must be replaced|will be replaced due to changes in replace_triggered_by|will be replaced, as requested)$/, "replace"],
+      [
+        /^(must be replaced|will be replaced due to changes in replace_triggered_by|will be replaced, as requested)$/,
+        "replace"
+      ],
       [/^will be destroyed$/, "delete"],
-      [/^(will be removed from the OpenTofu state but will not be destroyed|will no longer be managed by Terraform)$/, "forget"],
+      [
+        /^(will be removed from the OpenTofu state but will not be destroyed|will no longer be managed by Terraform)$/,
+        "forget"
+      ],
       [/^will be read during apply$/, "read"]
     ];
   }
@@ -75798,7 +77531,13 @@ function parseLogLine(text2, worktree) {
 function queueSignal(line, worktree) {
   if (line.level === "info" && line.unit !== null) {
     const match = downloadPattern.exec(line.message);
-    if (match) return { kind: "download", unit: line.unit, from: worktreeRelative(match[1], worktree), into: worktreeRelative(match[2], worktree) };
+    if (match)
+      return {
+        kind: "download",
+        unit: line.unit,
+        from: worktreeRelative(match[1], worktree),
+        into: worktreeRelative(match[2], worktree)
+      };
     return null;
   }
   if (line.level !== "debug") return null;
@@ -75823,7 +77562,8 @@ function sensitiveOutputValues(json3) {
   };
   if (outputs === null || typeof outputs !== "object") return values;
   for (const output2 of Object.values(outputs)) {
-    if (output2 !== null && typeof output2 === "object" && output2.sensitive === true) leaves(output2.value);
+    if (output2 !== null && typeof output2 === "object" && output2.sensitive === true)
+      leaves(output2.value);
   }
   return values;
 }
@@ -75839,10 +77579,22 @@ var init_terragrunt_log = __esm({
       "tf-command-args": external_exports.array(external_exports.string()).optional()
     });
     patterns = [
-      [/^Runner Pool Controller: running (.+)$/, (m2, _l, w2) => ({ kind: "unit-running", unit: worktreeRelative(m2[1], w2) })],
-      [/^Runner Pool Controller: (.+) (succeeded|failed)$/, (m2, _l, w2) => ({ kind: "unit-done", unit: worktreeRelative(m2[1], w2), succeeded: m2[2] === "succeeded" })],
-      [/^Setting working directory to (.+)$/, (m2, l2, w2) => l2.unit === null ? null : { kind: "working-directory", unit: l2.unit, directory: worktreeRelative(m2[1], w2) }],
-      [/^Running command: \S+ (\S+)/, (m2, l2) => l2.unit === null ? null : { kind: "tool-command", unit: l2.unit, command: m2[1] }],
+      [
+        /^Runner Pool Controller: running (.+)$/,
+        (m2, _l, w2) => ({ kind: "unit-running", unit: worktreeRelative(m2[1], w2) })
+      ],
+      [
+        /^Runner Pool Controller: (.+) (succeeded|failed)$/,
+        (m2, _l, w2) => ({ kind: "unit-done", unit: worktreeRelative(m2[1], w2), succeeded: m2[2] === "succeeded" })
+      ],
+      [
+        /^Setting working directory to (.+)$/,
+        (m2, l2, w2) => l2.unit === null ? null : { kind: "working-directory", unit: l2.unit, directory: worktreeRelative(m2[1], w2) }
+      ],
+      [
+        /^Running command: \S+ (\S+)/,
+        (m2, l2) => l2.unit === null ? null : { kind: "tool-command", unit: l2.unit, command: m2[1] }
+      ],
       [/^Retrieved output from .+ as json: ([\s\S]*)$/, (m2) => ({ kind: "dependency-outputs", json: m2[1] })]
     ];
     downloadPattern = /^Downloading Terraform configurations from (.+) into (.+)$/;
@@ -75953,7 +77705,9 @@ var init_unit_recorder = __esm({
       record(line) {
         this.started();
         const toolOutput = line.tfCommand !== null;
-        this.#write(toolOutput || line.level === "raw" ? line.message : `${line.level.toUpperCase().padEnd(6)} ${line.message}`);
+        this.#write(
+          toolOutput || line.level === "raw" ? line.message : `${line.level.toUpperCase().padEnd(6)} ${line.message}`
+        );
         if (line.tfCommand === this.#mainCommand) {
           this.#mainCommandStarted = true;
           if (line.level === "stdout") this.#output.push(line.message);
@@ -75973,7 +77727,10 @@ var init_unit_recorder = __esm({
           const separator2 = text2.lastIndexOf("\n\u2500", saved - 1);
           text2 = text2.slice(0, separator2 >= 0 && saved - separator2 < 400 ? separator2 : saved);
         }
-        text2 = text2.replace(/^\S[^\n]*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after |Preparing import\.\.\.)[^\n]*\n/gm, "");
+        text2 = text2.replace(
+          /^\S[^\n]*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after |Preparing import\.\.\.)[^\n]*\n/gm,
+          ""
+        );
         return truncateMiddle(this.#clean(text2, worktree), limit);
       }
       /** The tool's own error text (the tool's error output, then Terragrunt's errors about the unit). */
@@ -75991,16 +77748,30 @@ var init_unit_recorder = __esm({
       diagnostics(worktree) {
         const found = [];
         const read = (text2, resolveFile) => {
-          for (const match of text2.matchAll(/^(?:\s*│\s*)?(Error|Warning): (.+)\n(?:[\s│]*\n)*(?:\s*│\s*)?\s*on (\S+) line (\d+)/gm)) {
+          for (const match of text2.matchAll(
+            /^(?:\s*│\s*)?(Error|Warning): (.+)\n(?:[\s│]*\n)*(?:\s*│\s*)?\s*on (\S+) line (\d+)/gm
+          )) {
             const file2 = resolveFile(match[3]);
-            found.push({ severity: match[1] === "Error" ? "error" : "warning", summary: this.#masker.mask(match[2].trim()), ...file2 ? { file: file2 } : {}, line: Number(match[4]) });
+            found.push({
+              severity: match[1] === "Error" ? "error" : "warning",
+              summary: this.#masker.mask(match[2].trim()),
+              ...file2 ? { file: file2 } : {},
+              line: Number(match[4])
+            });
           }
         };
         read(this.#toolErrors.join(""), (file2) => this.#repositoryFile(file2));
-        read(this.#errors.join("\n"), (file2) => file2.startsWith("/") ? repositoryPath(file2, worktree) : posix10.normalize(file2));
+        read(
+          this.#errors.join("\n"),
+          (file2) => file2.startsWith("/") ? repositoryPath(file2, worktree) : posix10.normalize(file2)
+        );
         if (found.length === 0 && this.#toolErrors.length + this.#errors.length > 0) {
           const summary = /(?:^|\n)\s*Error: (.+)/.exec([...this.#toolErrors, ...this.#errors].join("\n"))?.[1];
-          found.push({ severity: "error", summary: this.#masker.mask(summary?.trim() ?? "the unit failed; see its log"), file: `${this.unit}/terragrunt.hcl` });
+          found.push({
+            severity: "error",
+            summary: this.#masker.mask(summary?.trim() ?? "the unit failed; see its log"),
+            file: `${this.unit}/terragrunt.hcl`
+          });
         }
         return found;
       }
@@ -76008,8 +77779,11 @@ var init_unit_recorder = __esm({
         if (file2.startsWith("/")) return void 0;
         const directory = this.#workingDirectory;
         if (directory === null) return posix10.join(this.unit, file2);
-        const download2 = this.#downloads.find((entry) => directory === entry.into || directory.startsWith(`${entry.into}/`));
-        if (download2 === void 0) return directory.includes(".terragrunt-cache") ? void 0 : posix10.join(directory, file2);
+        const download2 = this.#downloads.find(
+          (entry) => directory === entry.into || directory.startsWith(`${entry.into}/`)
+        );
+        if (download2 === void 0)
+          return directory.includes(".terragrunt-cache") ? void 0 : posix10.join(directory, file2);
         return posix10.join(download2.from, directory.slice(download2.into.length), file2);
       }
       close() {
@@ -76060,25 +77834,46 @@ async function runQueue(context) {
   const inJob = new Set(job.units);
   const reportFile = join6(runDir, "terragrunt-report.json");
   const planDirectory = join6(runDir, "plans");
-  const queue = queueCommand({ action: job.action, units: job.units, worktree, tools: context.tools, flags: job.terragrunt.flags, parallelism: context.parallelism, reportFile, planDirectory });
+  const queue = queueCommand({
+    action: job.action,
+    units: job.units,
+    worktree,
+    tools: context.tools,
+    flags: job.terragrunt.flags,
+    parallelism: context.parallelism,
+    reportFile,
+    planDirectory
+  });
   const shown = masker.mask(displayCommand(queue.command, queue.args, worktree, runDir));
   const planning = queue.mainCommand === "plan";
   const applying = !planning;
   const jobLog = createWriteStream2(join6(runDir, "terragrunt.log"), { mode: 384 });
-  jobLog.write(masker.mask(`# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})
+  jobLog.write(
+    masker.mask(
+      `# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})
 # gantry: $WORKTREE=${worktree} (removed after the job), $RUN_DIR=${runDir}
 $ ${shown}
-`));
+`
+    )
+  );
   const { dropped } = jobFlags(job.terragrunt.flags);
-  if (dropped.length > 0) jobLog.write(masker.mask(`# gantry: not passed from terragrunt.flags (Gantry sets them itself): ${dropped.join(" ")}
-`));
+  if (dropped.length > 0)
+    jobLog.write(
+      masker.mask(`# gantry: not passed from terragrunt.flags (Gantry sets them itself): ${dropped.join(" ")}
+`)
+    );
   const recorders = /* @__PURE__ */ new Map();
   const recorder = (unit) => {
     let found = recorders.get(unit);
     if (found === void 0) {
       const header2 = `# gantry: ${job.action} ${unit} at ${job.ref} (job ${job.id}); the job's command and run-wide messages: $RUN_DIR/terragrunt.log
 `;
-      found = new UnitRecorder(unit, join6(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header: header2, worktree });
+      found = new UnitRecorder(unit, join6(runDir, `${unitFileStem(unit)}.log`), {
+        masker,
+        mainCommand: queue.mainCommand,
+        header: header2,
+        worktree
+      });
       recorders.set(unit, found);
     }
     return found;
@@ -76106,18 +77901,44 @@ $ ${shown}
     const copied = unitRecorder.toolDirectory === null ? null : join6(worktree, unitRecorder.toolDirectory);
     const directory = copied !== null && existsSync7(copied) ? copied : join6(worktree, unit);
     const args = ["show", "-json", "-no-color", saved];
-    const command13 = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
-    if (!existsSync7(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command: command13 };
-    const outcome2 = await runProcess(context.tools.tf, args, { cwd: directory, env: context.env, stdout: "capture", stderr: "lines", onLine: (line) => unitRecorder.note(`show -json: ${line}`) });
+    const command13 = masker.mask(
+      displayCommand(context.tools.tf, args, worktree, runDir).replace(
+        saved.replace(runDir, "$RUN_DIR"),
+        planFile.replace(runDir, "$RUN_DIR")
+      )
+    );
+    if (!existsSync7(saved))
+      return {
+        summary: null,
+        warning: "terragrunt saved no plan file for this unit; no summary",
+        planFile: null,
+        command: command13
+      };
+    const outcome2 = await runProcess(context.tools.tf, args, {
+      cwd: directory,
+      env: context.env,
+      stdout: "capture",
+      stderr: "lines",
+      onLine: (line) => unitRecorder.note(`show -json: ${line}`)
+    });
     renameSync3(saved, planFile);
     chmodSync(planFile, 384);
-    if (outcome2.exitCode !== 0) return { summary: null, warning: `\`show -json\` of the saved plan failed (exit ${outcome2.exitCode ?? "none"}); no summary`, planFile, command: command13 };
+    if (outcome2.exitCode !== 0)
+      return {
+        summary: null,
+        warning: `\`show -json\` of the saved plan failed (exit ${outcome2.exitCode ?? "none"}); no summary`,
+        planFile,
+        command: command13
+      };
     const read = readJsonPlan(outcome2.stdout);
     masker.addAll(read.sensitive);
     if (read.warning !== null) unitRecorder.note(read.warning);
     return { summary: read.summary, warning: read.warning, planFile, command: command13 };
   };
-  const provisionalResult = (unit, succeeded) => ({ ...buildResult(unit, succeeded ? "succeeded" : "failed", null), logPath: null });
+  const provisionalResult = (unit, succeeded) => ({
+    ...buildResult(unit, succeeded ? "succeeded" : "failed", null),
+    logPath: null
+  });
   const buildResult = (unit, status, reason, extra = {}) => {
     const unitRecorder = recorders.get(unit);
     const plan = plans.get(unit);
@@ -76172,13 +77993,20 @@ $ ${shown}
       }
       if (line.level === "debug" || line.level === "trace") return;
       if (line.unit !== null && inJob.has(line.unit)) recorder(line.unit).record(line);
-      else jobLog.write(masker.mask(`${line.unit ? `[${line.unit}] ` : ""}${line.tfCommand === null && line.level !== "raw" ? `${line.level.toUpperCase().padEnd(6)} ` : ""}${line.message}${line.message.endsWith("\n") ? "" : "\n"}`));
+      else
+        jobLog.write(
+          masker.mask(
+            `${line.unit ? `[${line.unit}] ` : ""}${line.tfCommand === null && line.level !== "raw" ? `${line.level.toUpperCase().padEnd(6)} ` : ""}${line.message}${line.message.endsWith("\n") ? "" : "\n"}`
+          )
+        );
     }
   });
   await Promise.all(finishing);
   rmSync4(planDirectory, { recursive: true, force: true });
   const report = readReport(reportFile);
-  const entries = new Map((report ?? []).map((entry) => [reportedUnit(entry.Name, worktree, inJob.has(ROOT_UNIT2)), entry]));
+  const entries = new Map(
+    (report ?? []).map((entry) => [reportedUnit(entry.Name, worktree, inJob.has(ROOT_UNIT2)), entry])
+  );
   const outside = [...entries.keys()].filter((name) => !inJob.has(name));
   const toolDied = outcome.signal !== null || outcome.spawnError !== null;
   const units = job.units.map((unit) => {
@@ -76197,29 +78025,47 @@ $ ${shown}
         ...partial3 ? { mayBePartiallyApplied: true } : {}
       });
     }
-    if (entry?.Result === "early exit" && context.signal?.aborted) return buildResult(unit, "not-started", "interrupted before start", { logPath: null });
+    if (entry?.Result === "early exit" && context.signal?.aborted)
+      return buildResult(unit, "not-started", "interrupted before start", { logPath: null });
     if (entry?.Result === "early exit") {
       const cause = entry.Cause ? job.units.find((other) => other.split("/").pop() === entry.Cause && other !== unit) ?? entry.Cause : "a unit it depends on";
       return buildResult(unit, "skipped", `${cause} did not succeed`, { logPath: null });
     }
-    if (entry?.Result === "excluded") return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", { logPath: null, excluded: true });
+    if (entry?.Result === "excluded")
+      return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", {
+        logPath: null,
+        excluded: true
+      });
     if (unitRecorder?.startedAt == null) {
       const why = context.signal?.aborted ? "interrupted before start" : toolDied || report === null ? "terragrunt stopped before running it" : "never started";
       return buildResult(unit, "not-started", why, { logPath: null });
     }
     const partial2 = applying && unitRecorder.mainCommandStarted;
     const how = context.signal?.aborted ? `interrupted during ${queue.mainCommand}` : `terragrunt stopped during ${queue.mainCommand}${outcome.signal ? ` (${outcome.signal})` : ""}`;
-    return buildResult(unit, "failed", partial2 ? `${how}: ${partialHint}` : how, partial2 ? { mayBePartiallyApplied: true } : {});
+    return buildResult(
+      unit,
+      "failed",
+      partial2 ? `${how}: ${partialHint}` : how,
+      partial2 ? { mayBePartiallyApplied: true } : {}
+    );
   });
   await Promise.all([...recorders.values()].map((unitRecorder) => unitRecorder.close()));
   for (const unit of units) if (!finished.has(unit.unit)) context.onUnitFinished?.(unit);
   await new Promise((resolve22) => jobLog.end(resolve22));
   let error62 = null;
   if (outside.length > 0) {
-    error62 = jobError("EXEC_QUEUE_OUTSIDE_JOB", `terragrunt ran units that are not in the job: ${outside.join(", ")}`, "report this: Gantry restricts the queue to the job's units");
+    error62 = jobError(
+      "EXEC_QUEUE_OUTSIDE_JOB",
+      `terragrunt ran units that are not in the job: ${outside.join(", ")}`,
+      "report this: Gantry restricts the queue to the job's units"
+    );
   } else if (report === null && !context.signal?.aborted && units.some((unit) => unit.status !== "succeeded")) {
     const last = lastErrorLine(join6(runDir, "terragrunt.log"));
-    error62 = jobError("EXEC_QUEUE_FAILED", `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, "see $RUN_DIR/terragrunt.log for terragrunt's own messages");
+    error62 = jobError(
+      "EXEC_QUEUE_FAILED",
+      `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`,
+      "see $RUN_DIR/terragrunt.log for terragrunt's own messages"
+    );
   }
   return { units, command: shown, error: error62 };
 }
@@ -76238,7 +78084,13 @@ function lastErrorLine(logFile) {
 function summaryFromRendered(output2) {
   const resources = resourcesInRenderedPlan(output2);
   const summary = emptyPlanSummary();
-  summary.addresses = { create: resources.create, update: resources.update, delete: resources.delete, replace: resources.replace, import: resources.import };
+  summary.addresses = {
+    create: resources.create,
+    update: resources.update,
+    delete: resources.delete,
+    replace: resources.replace,
+    import: resources.import
+  };
   if (resources.forget.length > 0) summary.addresses.forget = resources.forget;
   if (resources.read.length > 0) summary.addresses.read = resources.read;
   if (resources.moves.length > 0) summary.moves = resources.moves;
@@ -76263,7 +78115,14 @@ var init_run_queue = __esm({
     init_terragrunt_log();
     init_unit_recorder();
     reportSchema = external_exports.array(
-      external_exports.looseObject({ Name: external_exports.string(), Result: external_exports.string(), Reason: external_exports.string().optional(), Cause: external_exports.string().optional(), Started: external_exports.string().optional(), Ended: external_exports.string().optional() })
+      external_exports.looseObject({
+        Name: external_exports.string(),
+        Result: external_exports.string(),
+        Reason: external_exports.string().optional(),
+        Cause: external_exports.string().optional(),
+        Started: external_exports.string().optional(),
+        Ended: external_exports.string().optional()
+      })
     );
     partialHint = "it may be partially applied: re-run the job; if OpenTofu then reports the state locked, make sure no other run is applying this unit and release the lock (`tofu force-unlock LOCK_ID` in the unit)";
   }
@@ -76294,7 +78153,9 @@ function fromVariables(variables, env) {
     if (configured === void 0 || configured === "") continue;
     const path = isAbsolute4(configured) ? configured : findOnPath(configured, env) ?? resolve11(configured);
     if (!isExecutable(path)) {
-      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint });
+      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, {
+        hint: toolHint
+      });
     }
     return path;
   }
@@ -76307,9 +78168,13 @@ function find(variables, names, env) {
     const found = findOnPath(name, env);
     if (found !== void 0) return found;
   }
-  throw new GantryError("EXEC_TOOL_NOT_FOUND", `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`, {
-    hint: toolHint
-  });
+  throw new GantryError(
+    "EXEC_TOOL_NOT_FOUND",
+    `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`,
+    {
+      hint: toolHint
+    }
+  );
 }
 function findIacTools(env = process.env) {
   const terragrunt = find(["GANTRY_TERRAGRUNT"], ["terragrunt"], env);
@@ -76423,10 +78288,14 @@ async function createJobWorktree(repo, ref, label2 = "job") {
   } catch (error62) {
     liveWorktrees.delete(dir);
     rmSync6(parent, { recursive: true, force: true });
-    throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${error62.message.trim()}`, {
-      hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
-      cause: error62
-    });
+    throw new GantryError(
+      "EXEC_WORKTREE_FAILED",
+      `could not check out ${ref} into a worktree: ${error62.message.trim()}`,
+      {
+        hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
+        cause: error62
+      }
+    );
   }
   let removed = false;
   const remove = async () => {
@@ -76473,8 +78342,12 @@ import { createWriteStream as createWriteStream3, existsSync as existsSync8 } fr
 import { dirname as dirname3, join as join10 } from "node:path";
 async function stacksOfJob(repo, ref, units) {
   const listed = await listUnits({ repo, commit: ref });
-  const stackFileOf = new Map(listed.flatMap((unit) => unit.generatedBy ? [[unit.path, unit.generatedBy.stackFile]] : []));
-  const generated = new Map(units.flatMap((unit) => stackFileOf.has(unit) ? [[unit, stackFileOf.get(unit)]] : []));
+  const stackFileOf = new Map(
+    listed.flatMap((unit) => unit.generatedBy ? [[unit.path, unit.generatedBy.stackFile]] : [])
+  );
+  const generated = new Map(
+    units.flatMap((unit) => stackFileOf.has(unit) ? [[unit, stackFileOf.get(unit)]] : [])
+  );
   if (stackFileOf.size === 0) return { stackFiles: [], generated };
   const stackFiles = new Set(generated.values());
   const seen = new Set(units);
@@ -76498,12 +78371,27 @@ function stackGenerateCommand(input2) {
   });
   return {
     command: input2.tools.terragrunt,
-    args: ["stack", "generate", "--non-interactive", "--no-color", "--working-dir", input2.worktree, "--parallelism", String(input2.parallelism), ...filters]
+    args: [
+      "stack",
+      "generate",
+      "--non-interactive",
+      "--no-color",
+      "--working-dir",
+      input2.worktree,
+      "--parallelism",
+      String(input2.parallelism),
+      ...filters
+    ]
   };
 }
 async function generateJobStacks(context) {
   const { worktree, masker } = context;
-  const { command: command13, args } = stackGenerateCommand({ tools: context.tools, worktree, stackFiles: context.stacks.stackFiles, parallelism: context.parallelism });
+  const { command: command13, args } = stackGenerateCommand({
+    tools: context.tools,
+    worktree,
+    stackFiles: context.stacks.stackFiles,
+    parallelism: context.parallelism
+  });
   const shown = masker.mask(context.display(command13, args));
   const logPath = join10(context.runDir, "stack-generate.log");
   const log = createWriteStream3(logPath, { mode: 384 });
@@ -76535,7 +78423,9 @@ ${masked}`;
   for (const [unit, stackFile] of context.stacks.generated) {
     const dir = join10(worktree, unit);
     if (["terragrunt.hcl", "terragrunt.hcl.json"].some((name) => existsSync8(join10(dir, name)))) continue;
-    const own2 = errors.filter((error62) => error62.includes(`$WORKTREE/${unit}`) || error62.includes(`[${dirname3(stackFile)}]`));
+    const own2 = errors.filter(
+      (error62) => error62.includes(`$WORKTREE/${unit}`) || error62.includes(`[${dirname3(stackFile)}]`)
+    );
     failed.set(unit, (own2.length > 0 ? own2 : errors).join("\n\n").trim() || fallback);
   }
   return { command: shown, failed, logPath, interrupted: outcome.interrupted };
@@ -76565,15 +78455,27 @@ function toolEnvironment(input2) {
   for (const [name, value] of Object.entries(input2.job)) {
     const reason = reservedToolVariable(name);
     if (reason !== null) {
-      throw new GantryError("EXEC_TOOL_ENV_REFUSED", `field "terragrunt.env.${name}": ${reason}, which a job may not set`, {
-        hint: "plan the job again from the deploy branch's configuration, and run it through the guards"
-      });
+      throw new GantryError(
+        "EXEC_TOOL_ENV_REFUSED",
+        `field "terragrunt.env.${name}": ${reason}, which a job may not set`,
+        {
+          hint: "plan the job again from the deploy branch's configuration, and run it through the guards"
+        }
+      );
     }
     toolEnv[name] = value;
   }
   Object.assign(toolEnv, input2.credentials);
-  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync9(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
-  return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: input2.stateDir };
+  if (toolEnv.TF_CLI_CONFIG_FILE !== void 0 && !existsSync9(toolEnv.TF_CLI_CONFIG_FILE))
+    delete toolEnv.TF_CLI_CONFIG_FILE;
+  return {
+    ...toolEnv,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    TG_NON_INTERACTIVE: "true",
+    CHECKPOINT_DISABLE: "1",
+    GANTRY_STATE_DIR: input2.stateDir
+  };
 }
 var withheldPrefixes, withheldNames, awsCredentialSources;
 var init_tool_environment = __esm({
@@ -76582,7 +78484,15 @@ var init_tool_environment = __esm({
     init_src7();
     init_src();
     withheldPrefixes = ["ACTIONS_", "GANTRY_", "INPUT_", "GIT_CONFIG_"];
-    withheldNames = /* @__PURE__ */ new Set(["GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GIT_CONFIG_PARAMETERS", "GIT_ASKPASS", "SSH_ASKPASS"]);
+    withheldNames = /* @__PURE__ */ new Set([
+      "GITHUB_TOKEN",
+      "GH_TOKEN",
+      "GH_ENTERPRISE_TOKEN",
+      "GITHUB_ENTERPRISE_TOKEN",
+      "GIT_CONFIG_PARAMETERS",
+      "GIT_ASKPASS",
+      "SSH_ASKPASS"
+    ]);
     awsCredentialSources = /* @__PURE__ */ new Set([
       "AWS_PROFILE",
       "AWS_DEFAULT_PROFILE",
@@ -76624,7 +78534,17 @@ function errorSummary(error62) {
   return jobError("EXEC_UNEXPECTED", error62?.message ?? String(error62), null);
 }
 function notStarted2(unit, reason, commands2 = []) {
-  return { unit, status: "not-started", exitCode: null, durationMs: 0, logPath: null, planFile: null, plan: null, reason, commands: commands2 };
+  return {
+    unit,
+    status: "not-started",
+    exitCode: null,
+    durationMs: 0,
+    logPath: null,
+    planFile: null,
+    plan: null,
+    reason,
+    commands: commands2
+  };
 }
 function jobExitCode(result) {
   if (result.interrupted) return exitCodeOf("INTERRUPTED");
@@ -76664,9 +78584,18 @@ async function executeJob(jobInput, options2) {
     checkUnitPaths(job.units, job.id);
     checkQueueFlags(job.terragrunt.flags, job.id);
     tools = options2.tools ?? findIacTools(env);
-    await (options2.guard ?? defaultGuard())(job, { repo, env, dryRun, ...options2.signal ? { signal: options2.signal } : {} });
+    await (options2.guard ?? defaultGuard())(job, {
+      repo,
+      env,
+      dryRun,
+      ...options2.signal ? { signal: options2.signal } : {}
+    });
   } catch (error62) {
-    return result({ status: "failed", units: job.units.map((u2) => notStarted2(u2, "refused before running")), error: errorSummary(error62) });
+    return result({
+      status: "failed",
+      units: job.units.map((u2) => notStarted2(u2, "refused before running")),
+      error: errorSummary(error62)
+    });
   }
   const parallelism = options2.parallelism ?? job.terragrunt.parallelism;
   if (dryRun) {
@@ -76685,11 +78614,20 @@ async function executeJob(jobInput, options2) {
     try {
       const stacks2 = await stacksOfJob(repo, job.ref, job.units);
       if (stacks2.stackFiles.length > 0) {
-        const generate = stackGenerateCommand({ tools, worktree: "$WORKTREE", stackFiles: stacks2.stackFiles, parallelism });
+        const generate = stackGenerateCommand({
+          tools,
+          worktree: "$WORKTREE",
+          stackFiles: stacks2.stackFiles,
+          parallelism
+        });
         command13 = `${masker.mask(displayCommand(generate.command, generate.args, "$WORKTREE", "$RUN_DIR"))} && ${command13}`;
       }
     } catch (error62) {
-      return result({ status: "failed", units: job.units.map((unit) => notStarted2(unit, "its stacks could not be read")), error: errorSummary(error62) });
+      return result({
+        status: "failed",
+        units: job.units.map((unit) => notStarted2(unit, "its stacks could not be read")),
+        error: errorSummary(error62)
+      });
     }
     return result({ status: "succeeded", command: command13, units: job.units.map((unit) => notStarted2(unit, "dry run")) });
   }
@@ -76697,7 +78635,11 @@ async function executeJob(jobInput, options2) {
   try {
     credentials = await (options2.credentials ?? defaultCredentials())(job, { env });
   } catch (error62) {
-    return result({ status: "failed", units: job.units.map((u2) => notStarted2(u2, "no credentials")), error: errorSummary(error62) });
+    return result({
+      status: "failed",
+      units: job.units.map((u2) => notStarted2(u2, "no credentials")),
+      error: errorSummary(error62)
+    });
   }
   masker.addAll(credentials.secrets);
   masker.addAll(secretsFromEnvironment(credentials.env));
@@ -76710,7 +78652,11 @@ async function executeJob(jobInput, options2) {
   try {
     toolEnv = toolEnvironment({ caller: env, job: job.terragrunt.env, credentials: credentials.env, stateDir });
   } catch (error62) {
-    return result({ status: "failed", units: job.units.map((u2) => notStarted2(u2, "refused before running")), error: errorSummary(error62) });
+    return result({
+      status: "failed",
+      units: job.units.map((u2) => notStarted2(u2, "refused before running")),
+      error: errorSummary(error62)
+    });
   }
   toolEnv = queueEnvironment(withPluginCache(toolEnv, tools, await gitCommonDir(repo)));
   options2.onEvent?.({ type: "job-started", job, runDir });
@@ -76721,28 +78667,58 @@ async function executeJob(jobInput, options2) {
   try {
     stacks = await stacksOfJob(repo, job.ref, job.units);
   } catch (error62) {
-    return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted2(u2, "its stacks could not be read")), error: errorSummary(error62) });
+    return result({
+      status: "failed",
+      runDir,
+      units: job.units.map((u2) => notStarted2(u2, "its stacks could not be read")),
+      error: errorSummary(error62)
+    });
   }
   let worktree;
   try {
     worktree = await createJobWorktree(repo, job.ref, job.id);
   } catch (error62) {
-    return result({ status: "failed", runDir, units: job.units.map((u2) => notStarted2(u2, "no worktree")), error: errorSummary(error62) });
+    return result({
+      status: "failed",
+      runDir,
+      units: job.units.map((u2) => notStarted2(u2, "no worktree")),
+      error: errorSummary(error62)
+    });
   }
   let outcome;
   let generation = null;
   try {
-    const tooling = { worktree: worktree.dir, runDir, tools, env: toolEnv, masker, parallelism, signal: options2.signal };
+    const tooling = {
+      worktree: worktree.dir,
+      runDir,
+      tools,
+      env: toolEnv,
+      masker,
+      parallelism,
+      signal: options2.signal
+    };
     const refused = options2.mayStart?.() === false;
     if (stacks.stackFiles.length > 0 && !refused) {
-      generation = await generateJobStacks({ ...tooling, stacks, display: (command13, args) => displayCommand(command13, args, worktree.dir, runDir) });
+      generation = await generateJobStacks({
+        ...tooling,
+        stacks,
+        display: (command13, args) => displayCommand(command13, args, worktree.dir, runDir)
+      });
     }
     const failed = generation?.failed ?? /* @__PURE__ */ new Map();
     const runnable = job.units.filter((unit) => !failed.has(unit));
     if (refused) {
-      outcome = { units: job.units.map((unit) => notStarted2(unit, "not started: the deployment's lease may have expired")), command: "", error: null };
+      outcome = {
+        units: job.units.map((unit) => notStarted2(unit, "not started: the deployment's lease may have expired")),
+        command: "",
+        error: null
+      };
     } else if (generation?.interrupted || options2.signal?.aborted) {
-      outcome = { units: job.units.map((unit) => notStarted2(unit, "interrupted before start")), command: generation?.command ?? "", error: null };
+      outcome = {
+        units: job.units.map((unit) => notStarted2(unit, "interrupted before start")),
+        command: generation?.command ?? "",
+        error: null
+      };
     } else if (runnable.length === 0) {
       outcome = { units: [], command: generation.command, error: null };
     } else {
@@ -76763,7 +78739,11 @@ async function executeJob(jobInput, options2) {
       }
       outcome = { ...outcome, units: job.units.map((unit) => ran.get(unit)) };
     }
-    if (generation) outcome = { ...outcome, command: outcome.command === generation.command ? outcome.command : `${generation.command} && ${outcome.command}` };
+    if (generation)
+      outcome = {
+        ...outcome,
+        command: outcome.command === generation.command ? outcome.command : `${generation.command} && ${outcome.command}`
+      };
   } finally {
     await worktree.remove();
   }
@@ -76795,7 +78775,8 @@ function ungenerated(unit, error62, generation) {
   };
 }
 function withPluginCache(toolEnv, tools, commonDir) {
-  if (tools.tfKind !== "tofu" || toolEnv.TF_PLUGIN_CACHE_DIR !== void 0 || toolEnv.TF_CLI_CONFIG_FILE !== void 0) return toolEnv;
+  if (tools.tfKind !== "tofu" || toolEnv.TF_PLUGIN_CACHE_DIR !== void 0 || toolEnv.TF_CLI_CONFIG_FILE !== void 0)
+    return toolEnv;
   const cache = join11(commonDir, "gantry", "plugin-cache");
   mkdirSync3(cache, { recursive: true });
   return { ...toolEnv, TF_PLUGIN_CACHE_DIR: cache };
@@ -76882,7 +78863,7 @@ var init_escape = __esm({
       "#": "&#35;",
       "!": "&#33;",
       "~": "&#126;",
-      "$": "&#36;",
+      $: "&#36;",
       "@": "&#64;",
       "{": "&#123;",
       "}": "&#125;",
@@ -76904,7 +78885,9 @@ function renderJobGraph(jobs) {
   const lines = ["flowchart LR"];
   jobs.forEach((entry, index) => {
     const units = entry.job.units.length === 1 ? entry.job.units[0] : `${entry.job.units.length} units`;
-    lines.push(`  ${nodeId(index)}["${label(entry.job.id)}<br/>${label(`${entry.job.action} \xB7 ${units}`)}"]:::${statusClass[entry.status]}`);
+    lines.push(
+      `  ${nodeId(index)}["${label(entry.job.id)}<br/>${label(`${entry.job.action} \xB7 ${units}`)}"]:::${statusClass[entry.status]}`
+    );
   });
   for (const entry of jobs) {
     for (const need of entry.job.needs) {
@@ -76924,7 +78907,13 @@ var statusClass;
 var init_mermaid = __esm({
   "packages/executor/src/report/mermaid.ts"() {
     "use strict";
-    statusClass = { succeeded: "ok", failed: "failed", skipped: "skipped", "not-started": "waiting", superseded: "skipped" };
+    statusClass = {
+      succeeded: "ok",
+      failed: "failed",
+      skipped: "skipped",
+      "not-started": "waiting",
+      superseded: "skipped"
+    };
   }
 });
 
@@ -76973,7 +78962,9 @@ function buildRunReport(input2) {
   const first = input2.results[0]?.job;
   const changeTypes = {};
   for (const change of plan?.changes ?? []) {
-    for (const unit of change.units) if (change.jobs.length > 0) (changeTypes[unit] ??= []).includes(change.type) || changeTypes[unit].push(change.type);
+    for (const unit of change.units)
+      if (change.jobs.length > 0)
+        (changeTypes[unit] ??= []).includes(change.type) || changeTypes[unit].push(change.type);
   }
   return {
     event: plan?.event ?? first?.source.event ?? "pull_request",
@@ -77007,8 +78998,18 @@ function markSuperseded(entries) {
 }
 function notRun(plan) {
   const units = [
-    ...(plan.skippedUnits ?? []).map((skipped) => ({ unit: skipped.unit, reason: skipped.reason, deployedAt: skipped.deployedAt })),
-    ...(plan.excludedUnits ?? []).map((excluded) => ({ unit: excluded.unit, reason: "excluded", deployedAt: null, from: excluded.from, dependencyOf: excluded.dependencyOf ?? null }))
+    ...(plan.skippedUnits ?? []).map((skipped) => ({
+      unit: skipped.unit,
+      reason: skipped.reason,
+      deployedAt: skipped.deployedAt
+    })),
+    ...(plan.excludedUnits ?? []).map((excluded) => ({
+      unit: excluded.unit,
+      reason: "excluded",
+      deployedAt: null,
+      from: excluded.from,
+      dependencyOf: excluded.dependencyOf ?? null
+    }))
   ];
   return units.length > 0 ? { unitsNotRun: units } : {};
 }
@@ -77107,8 +79108,17 @@ var init_markdown = __esm({
     init_output();
     GITHUB_COMMENT_LIMIT = 65536;
     NOT_RUN_LISTED = 30;
-    notRunLabel = { "up-to-date": "up to date", superseded: "superseded", excluded: "excluded" };
-    actionTitle = { plan: "Plan", apply: "Apply", "plan-destroy": "Plan (destroy)", destroy: "Destroy" };
+    notRunLabel = {
+      "up-to-date": "up to date",
+      superseded: "superseded",
+      excluded: "excluded"
+    };
+    actionTitle = {
+      plan: "Plan",
+      apply: "Apply",
+      "plan-destroy": "Plan (destroy)",
+      destroy: "Destroy"
+    };
     Renderer = class {
       constructor(report, units, budget, mask) {
         this.report = report;
@@ -77138,7 +79148,17 @@ var init_markdown = __esm({
           this.#table();
           this.#notRun();
           if (this.budget.sections) for (const entry of report.jobs) this.#job(entry);
-          if (this.budget.graph) this.#lines.push("<details><summary>Job graph</summary>", "", "```mermaid", renderJobGraph(report.jobs), "```", "", "</details>", "");
+          if (this.budget.graph)
+            this.#lines.push(
+              "<details><summary>Job graph</summary>",
+              "",
+              "```mermaid",
+              renderJobGraph(report.jobs),
+              "```",
+              "",
+              "</details>",
+              ""
+            );
         }
         if (report.logs) this.#lines.push(`Full logs: ${linkOrPath(report.logs, "the run")}`, "");
         return this.#lines.join("\n");
@@ -77151,7 +79171,8 @@ var init_markdown = __esm({
 
 _Hint_: ${this.#t(report.error.hint)}` : ""}`;
         }
-        if (report.jobs.length === 0 && (report.unitsNotRun ?? []).length > 0) return `\u2139\uFE0F **Nothing to run**: every unit the change affects is already deployed or excluded (below). ${this.#t(report.notice ?? "")}`.trim();
+        if (report.jobs.length === 0 && (report.unitsNotRun ?? []).length > 0)
+          return `\u2139\uFE0F **Nothing to run**: every unit the change affects is already deployed or excluded (below). ${this.#t(report.notice ?? "")}`.trim();
         if (report.jobs.length === 0) return `\u2139\uFE0F **No infrastructure changes.** ${this.#t(report.notice ?? "")}`.trim();
         const tally = (items, noun) => {
           const counts = countStatuses(items);
@@ -77170,11 +79191,20 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
           const plan = row.result?.plan;
           const destroy = row.result?.applied?.destroy ?? plan?.destroy ?? 0;
           const replace = plan?.addresses.replace.length ?? 0;
-          if (destroy > 0) lines.push(`- ${this.#c(row.unit)}: ${destroy} to destroy${replace > 0 ? `, of which ${replace} replaced` : ""}`);
-          if (row.result?.mayBePartiallyApplied) lines.push(`- ${this.#c(row.unit)}: **may be partially applied**: ${this.#t(row.result.reason ?? "")}`);
+          if (destroy > 0)
+            lines.push(
+              `- ${this.#c(row.unit)}: ${destroy} to destroy${replace > 0 ? `, of which ${replace} replaced` : ""}`
+            );
+          if (row.result?.mayBePartiallyApplied)
+            lines.push(`- ${this.#c(row.unit)}: **may be partially applied**: ${this.#t(row.result.reason ?? "")}`);
         }
         if (lines.length === 0) return;
-        this.#lines.push(`> [!WARNING]`, `> **Destroys, replacements or partial applies** in ${lines.length} unit${lines.length === 1 ? "" : "s"}:`, ...lines.map((line) => `> ${line}`), "");
+        this.#lines.push(
+          `> [!WARNING]`,
+          `> **Destroys, replacements or partial applies** in ${lines.length} unit${lines.length === 1 ? "" : "s"}:`,
+          ...lines.map((line) => `> ${line}`),
+          ""
+        );
       }
       /** Units the plan gave no job: a short collapsed list with the reason and the commit each is deployed as of. */
       #notRun() {
@@ -77183,12 +79213,18 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
         const counts = /* @__PURE__ */ new Map();
         for (const entry of units) counts.set(entry.reason, (counts.get(entry.reason) ?? 0) + 1);
         const tally = [...counts].map(([reason, count]) => `${count} ${notRunLabel[reason]}`).join(", ");
-        this.#lines.push(`<details><summary>${units.length} unit${units.length === 1 ? "" : "s"} not run: ${tally}</summary>`, "");
+        this.#lines.push(
+          `<details><summary>${units.length} unit${units.length === 1 ? "" : "s"} not run: ${tally}</summary>`,
+          ""
+        );
         for (const entry of units.slice(0, this.budget.notRun)) {
           this.#lines.push(`- ${this.#c(entry.unit)}: ${this.#whyNotRun(entry)}`);
         }
         const more = units.length - Math.min(units.length, this.budget.notRun);
-        if (more > 0) this.#lines.push(`- \u2026 and ${more} more (all of them in the RunReport document: \`gantry run --json\`, \`gantry report --format json\`)`);
+        if (more > 0)
+          this.#lines.push(
+            `- \u2026 and ${more} more (all of them in the RunReport document: \`gantry run --json\`, \`gantry report --format json\`)`
+          );
         this.#lines.push("", "</details>", "");
       }
       #whyNotRun(entry) {
@@ -77205,7 +79241,10 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
         }
       }
       #table() {
-        this.#lines.push("| | Unit | Action | Add | Change | Destroy | Import | Status | Time |", "|:-:|:--|:--|--:|--:|--:|--:|:--|--:|");
+        this.#lines.push(
+          "| | Unit | Action | Add | Change | Destroy | Import | Status | Time |",
+          "|:-:|:--|:--|--:|--:|--:|--:|:--|--:|"
+        );
         for (const row of this.units) {
           const result = row.result;
           const applied = result?.applied;
@@ -77230,11 +79269,21 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
           ""
         );
         if (entry.status === "superseded") {
-          this.#lines.push(`_Superseded: ${this.#t(entry.reason ?? "")}_${entry.result?.error ? ` (${this.#t(entry.result.error.message)})` : ""}`, "");
+          this.#lines.push(
+            `_Superseded: ${this.#t(entry.reason ?? "")}_${entry.result?.error ? ` (${this.#t(entry.result.error.message)})` : ""}`,
+            ""
+          );
         } else if (entry.result?.error) {
-          this.#lines.push(`**${this.#t(entry.result.error.code)}**: ${this.#t(entry.result.error.message)}${entry.result.error.hint ? ` _Hint_: ${this.#t(entry.result.error.hint)}` : ""}`, "");
+          this.#lines.push(
+            `**${this.#t(entry.result.error.code)}**: ${this.#t(entry.result.error.message)}${entry.result.error.hint ? ` _Hint_: ${this.#t(entry.result.error.hint)}` : ""}`,
+            ""
+          );
         }
-        if (entry.result === null && entry.status !== "superseded") this.#lines.push(`_${this.#t(entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started"))}_`, "");
+        if (entry.result === null && entry.status !== "superseded")
+          this.#lines.push(
+            `_${this.#t(entry.reason ?? (entry.status === "skipped" ? "a job it needs did not succeed" : "never started"))}_`,
+            ""
+          );
         this.units.forEach((row, index) => {
           if (row.entry === entry) this.#unit(row, index, logs);
         });
@@ -77249,11 +79298,18 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
         if (detail) items.push(`${this.#t(detail)}${time3}`);
         const why = this.#why(row.unit);
         if (why) items.push(`Why: ${why}`);
-        if (result?.reason && row.status !== "succeeded") items.push(`${row.status === "failed" ? "**Failed**" : row.status === "skipped" ? "Skipped" : "Not started"}: ${this.#t(result.reason)}${result.exitCode ? ` (exit ${result.exitCode})` : ""}`);
-        if (result === null && row.entry.reason && row.status !== "superseded") items.push(`_${this.#t(row.entry.reason)}_`);
+        if (result?.reason && row.status !== "succeeded")
+          items.push(
+            `${row.status === "failed" ? "**Failed**" : row.status === "skipped" ? "Skipped" : "Not started"}: ${this.#t(result.reason)}${result.exitCode ? ` (exit ${result.exitCode})` : ""}`
+          );
+        if (result === null && row.entry.reason && row.status !== "superseded")
+          items.push(`_${this.#t(row.entry.reason)}_`);
         if (result?.plan) items.push(...this.#resources(result));
         for (const warning of result?.warnings ?? []) items.push(`\u26A0\uFE0F ${this.#t(warning)}`);
-        for (const check2 of result?.plan?.checks ?? []) items.push(`\u26A0\uFE0F check ${this.#c(check2.address)} ${this.#t(check2.status)}${check2.messages.length > 0 ? `: ${this.#t(check2.messages.join("; "))}` : ""}`);
+        for (const check2 of result?.plan?.checks ?? [])
+          items.push(
+            `\u26A0\uFE0F check ${this.#c(check2.address)} ${this.#t(check2.status)}${check2.messages.length > 0 ? `: ${this.#t(check2.messages.join("; "))}` : ""}`
+          );
         this.#lines.push(...items.map((item2) => `- ${item2}`), "");
         const where = logs ?? (result?.logPath ? result.logPath : null);
         if (result?.error) this.#block(`${index}:error`, result.error, "text", null, where);
@@ -77267,14 +79323,21 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
         const masked = this.mask(body);
         const share = this.budget.texts === null ? masked.length : this.budget.texts.get(key) ?? 0;
         if (share <= 0) {
-          this.#lines.push(`_${language === "diff" ? "The output" : "The error"} is left out to fit GitHub's limit${where ? `; see ${linkOrPath(where, "the logs")}` : ""}._`, "");
+          this.#lines.push(
+            `_${language === "diff" ? "The output" : "The error"} is left out to fit GitHub's limit${where ? `; see ${linkOrPath(where, "the logs")}` : ""}._`,
+            ""
+          );
           return;
         }
         const shown = truncateMiddle(masked, share);
         const content = language === "diff" ? planAsDiff(shown) : shown;
         if (summary !== null) this.#lines.push(`<details><summary>${summary}</summary>`, "");
         this.#lines.push(...fenced(content, language), "");
-        if (shown.length < masked.length) this.#lines.push(`_Cut to fit GitHub's limit${where ? `; the full text is in ${linkOrPath(where, "the logs")}` : ""}._`, "");
+        if (shown.length < masked.length)
+          this.#lines.push(
+            `_Cut to fit GitHub's limit${where ? `; the full text is in ${linkOrPath(where, "the logs")}` : ""}._`,
+            ""
+          );
         if (summary !== null) this.#lines.push("</details>", "");
       }
       /** `_envcommon/app.hcl` → include → `dev/app`: from the changed file to the unit. */
@@ -77285,7 +79348,8 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
           const links = [...reason.chain].reverse();
           if (links.length <= 1) return this.#c(reason.file);
           const parts = [this.#c(links[0].file)];
-          for (let i3 = 0; i3 < links.length - 1; i3++) parts.push(this.#t(links[i3].via), i3 + 1 === links.length - 1 ? this.#c(unit) : this.#c(links[i3 + 1].file));
+          for (let i3 = 0; i3 < links.length - 1; i3++)
+            parts.push(this.#t(links[i3].via), i3 + 1 === links.length - 1 ? this.#c(unit) : this.#c(links[i3 + 1].file));
           return parts.join(" \u2192 ");
         });
         if (chains.length === 0 && types.length === 0) return null;
@@ -77306,7 +79370,10 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
           ...list2("**to destroy**", plan.addresses.delete),
           ...list2("to import", plan.addresses.import),
           ...list2("to forget (kept, no longer managed)", plan.addresses.forget),
-          ...list2("moved", plan.moves?.map((move) => `${move.from} \u2192 ${move.to}`)),
+          ...list2(
+            "moved",
+            plan.moves?.map((move) => `${move.from} \u2192 ${move.to}`)
+          ),
           ...list2("read during apply", plan.addresses.read),
           ...list2("deferred", plan.addresses.deferred),
           ...list2("outputs changing", plan.outputs)
@@ -77318,17 +79385,28 @@ _Hint_: ${this.#t(report.error.hint)}` : ""}`;
 
 // packages/executor/src/report/text.ts
 function renderTextReport(report, options2 = {}) {
-  const lines = [`Gantry ${report.event} run for ${shortSha(report.head)} (base ${shortSha(report.base)}${report.branch ? `, branch ${report.branch}` : ""})`];
-  if (report.error) lines.push(`\u2718 pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `
-  hint: ${report.error.hint}` : ""}`);
+  const lines = [
+    `Gantry ${report.event} run for ${shortSha(report.head)} (base ${shortSha(report.base)}${report.branch ? `, branch ${report.branch}` : ""})`
+  ];
+  if (report.error)
+    lines.push(
+      `\u2718 pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `
+  hint: ${report.error.hint}` : ""}`
+    );
   const notRun2 = report.unitsNotRun ?? [];
-  if (!report.error && report.jobs.length === 0) lines.push(notRun2.length > 0 ? "Nothing to run." : `No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
+  if (!report.error && report.jobs.length === 0)
+    lines.push(notRun2.length > 0 ? "Nothing to run." : `No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
   const rows = reportUnits(report);
   for (const entry of report.jobs) {
-    lines.push(`${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`);
+    lines.push(
+      `${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`
+    );
     if (entry.result?.dryRun && entry.result.command) lines.push(`    $ ${entry.result.command}`);
-    if (entry.result?.error && entry.status !== "superseded") lines.push(`    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `
-    hint: ${entry.result.error.hint}` : ""}`);
+    if (entry.result?.error && entry.status !== "superseded")
+      lines.push(
+        `    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `
+    hint: ${entry.result.error.hint}` : ""}`
+      );
     for (const { unit, status, result } of rows.filter((row) => row.entry === entry)) {
       const applied = result?.applied ? formatAppliedCounts(result.applied, entry.job.action === "destroy" ? "destroy" : "apply") : null;
       const detail = applied ?? (result?.plan ? formatPlanCounts(result.plan) : result?.reason ?? status);
@@ -77345,7 +79423,9 @@ function renderTextReport(report, options2 = {}) {
   if (notRun2.length > 0) {
     const why = (entry) => entry.reason === "excluded" ? `excluded${entry.dependencyOf ? ` as a dependency of ${entry.dependencyOf}` : ""}${entry.from ? `, ${entry.from}` : ""}` : `${entry.reason}, deployed as of ${shortSha(entry.deployedAt ?? "")}`;
     const listed = notRun2.slice(0, 50).map((entry) => `${entry.unit} (${why(entry)})`);
-    lines.push(`Not run (${notRun2.length}): ${listed.join(", ")}${notRun2.length > listed.length ? `, and ${notRun2.length - listed.length} more (--json lists them all)` : ""}`);
+    lines.push(
+      `Not run (${notRun2.length}): ${listed.join(", ")}${notRun2.length > listed.length ? `, and ${notRun2.length - listed.length} more (--json lists them all)` : ""}`
+    );
   }
   const counts = countStatuses(rows);
   if (report.jobs.length > 0) {
@@ -77392,11 +79472,13 @@ function createProgressPrinter(out, options2 = {}) {
     }
     const token = `gantry-${randomUUID()}`;
     const body = mask(log);
-    out.write(`::group::${mask(unit).replace(/[\r\n]/g, " ")} log
+    out.write(
+      `::group::${mask(unit).replace(/[\r\n]/g, " ")} log
 ::stop-commands::${token}
 ${body}${body.endsWith("\n") ? "" : "\n"}::${token}::
 ::endgroup::
-`);
+`
+    );
   };
   const timer = setInterval(() => {
     if (running.size > 0) print(`\u2026 still running: ${[...running.keys()].join(", ")}`);
@@ -77406,7 +79488,9 @@ ${body}${body.endsWith("\n") ? "" : "\n"}::${token}::
     onEvent(event) {
       switch (event.type) {
         case "job-started":
-          print(`\u25B6 job ${event.job.id}: ${event.job.action} ${event.job.units.length} unit(s) at ${event.job.ref.slice(0, 7)}`);
+          print(
+            `\u25B6 job ${event.job.id}: ${event.job.action} ${event.job.units.length} unit(s) at ${event.job.ref.slice(0, 7)}`
+          );
           break;
         case "unit-started":
           running.set(`${event.job.id}:${event.unit}`, Date.now());
@@ -77416,14 +79500,18 @@ ${body}${body.endsWith("\n") ? "" : "\n"}::${token}::
           running.delete(`${event.job.id}:${event.result.unit}`);
           const { applied, plan, reason } = event.result;
           const detail = applied ? formatAppliedCounts(applied, event.job.action === "destroy" ? "destroy" : "apply") : plan ? formatPlanCounts(plan) : reason ?? "";
-          print(`  ${event.result.status === "succeeded" ? "\u2714" : event.result.status === "failed" ? "\u2718" : "\u23ED"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
+          print(
+            `  ${event.result.status === "succeeded" ? "\u2714" : event.result.status === "failed" ? "\u2718" : "\u23ED"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd()
+          );
           break;
         }
         case "job-finished":
           if (options2.actionsLogGroups) {
             for (const unit of event.result.units) if (unit.logPath) printLogGroup(unit.unit, unit.logPath);
           }
-          print(`${event.result.status === "succeeded" ? "\u2714" : "\u2718"} job ${event.result.job.id}: ${event.result.status}${event.result.error ? ` [${event.result.error.code}] ${event.result.error.message}` : ""}`);
+          print(
+            `${event.result.status === "succeeded" ? "\u2714" : "\u2718"} job ${event.result.job.id}: ${event.result.status}${event.result.error ? ` [${event.result.error.code}] ${event.result.error.message}` : ""}`
+          );
           break;
       }
     },
@@ -77463,7 +79551,11 @@ function escapeProperty(value) {
   return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 function annotation(properties, message, level = "error") {
-  const parts = [properties.file ? `file=${escapeProperty(properties.file)}` : "", properties.line ? `line=${properties.line}` : "", `title=${escapeProperty(properties.title)}`].filter(Boolean);
+  const parts = [
+    properties.file ? `file=${escapeProperty(properties.file)}` : "",
+    properties.line ? `line=${properties.line}` : "",
+    `title=${escapeProperty(properties.title)}`
+  ].filter(Boolean);
   return `::${level} ${parts.join(",")}::${escapeData(message)}`;
 }
 function warningAnnotation(title2, message) {
@@ -77473,19 +79565,37 @@ function renderAnnotations(report, options2 = {}) {
   const mask = (value) => options2.masker?.mask(value) ?? value;
   const lines = [];
   if (report.error) {
-    lines.push(annotation({ file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` }, `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`));
+    lines.push(
+      annotation(
+        { file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` },
+        `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`
+      )
+    );
   }
   for (const entry of report.jobs) {
-    if (entry.result?.error && entry.status !== "superseded") lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
+    if (entry.result?.error && entry.status !== "superseded")
+      lines.push(
+        annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message)
+      );
   }
   for (const row of reportUnits(report)) {
     const result = row.result;
     if (result === null || row.status !== "failed") continue;
     const title2 = `Gantry ${row.entry.job.action} of ${row.unit} failed`;
-    if (result.mayBePartiallyApplied) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title: `${row.unit} may be partially applied` }, result.reason ?? "the tool stopped during the apply"));
+    if (result.mayBePartiallyApplied)
+      lines.push(
+        annotation(
+          { file: `${row.unit}/terragrunt.hcl`, title: `${row.unit} may be partially applied` },
+          result.reason ?? "the tool stopped during the apply"
+        )
+      );
     const placed = (result.diagnostics ?? []).filter((diagnostic) => diagnostic.severity === "error");
-    if (placed.length === 0) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title: title2 }, result.reason ?? "failed; see the unit's log"));
-    for (const diagnostic of placed) lines.push(annotation({ file: diagnostic.file, line: diagnostic.line, title: title2 }, diagnostic.summary));
+    if (placed.length === 0)
+      lines.push(
+        annotation({ file: `${row.unit}/terragrunt.hcl`, title: title2 }, result.reason ?? "failed; see the unit's log")
+      );
+    for (const diagnostic of placed)
+      lines.push(annotation({ file: diagnostic.file, line: diagnostic.line, title: title2 }, diagnostic.summary));
   }
   return lines.map(mask);
 }
@@ -77505,23 +79615,35 @@ function reportForPlan(plan, results, options2 = {}) {
     const { result, source } = entry;
     const job = planned.get(result.job.id);
     if (job === void 0) {
-      throw new GantryError("REPORT_RESULT_NOT_IN_PLAN", `field "job.id": the result is for job "${result.job.id}", which the plan does not have (plan jobs: ${[...planned.keys()].join(", ") || "none"})`, {
-        hint: "pass the plan the jobs were executed from, and only results of its jobs",
-        location: { file: source }
-      });
+      throw new GantryError(
+        "REPORT_RESULT_NOT_IN_PLAN",
+        `field "job.id": the result is for job "${result.job.id}", which the plan does not have (plan jobs: ${[...planned.keys()].join(", ") || "none"})`,
+        {
+          hint: "pass the plan the jobs were executed from, and only results of its jobs",
+          location: { file: source }
+        }
+      );
     }
     if (!isDeepStrictEqual3(job, result.job)) {
-      throw new GantryError("REPORT_RESULT_MISMATCH", `field "job": the result's job "${job.id}" differs from the plan's job of that id (ref ${result.job.ref} vs ${job.ref})`, {
-        hint: "the result comes from another plan or commit; pass the plan of this run",
-        location: { file: source }
-      });
+      throw new GantryError(
+        "REPORT_RESULT_MISMATCH",
+        `field "job": the result's job "${job.id}" differs from the plan's job of that id (ref ${result.job.ref} vs ${job.ref})`,
+        {
+          hint: "the result comes from another plan or commit; pass the plan of this run",
+          location: { file: source }
+        }
+      );
     }
     const earlier = byId.get(job.id);
     if (earlier !== void 0) {
-      throw new GantryError("REPORT_DUPLICATE_RESULT", `two results for job "${job.id}": ${earlier.source} and ${source}`, {
-        hint: "pass one result per job (a re-run's result replaces the earlier one: pass only the latest)",
-        location: { file: source }
-      });
+      throw new GantryError(
+        "REPORT_DUPLICATE_RESULT",
+        `two results for job "${job.id}": ${earlier.source} and ${source}`,
+        {
+          hint: "pass one result per job (a re-run's result replaces the earlier one: pass only the latest)",
+          location: { file: source }
+        }
+      );
     }
     byId.set(job.id, entry);
   }
@@ -77567,11 +79689,29 @@ function runReportDocument(report, options2 = {}) {
     notice: report.notice ?? null,
     interrupted: report.interrupted,
     logs: report.logs ?? null,
-    error: report.error ? { code: report.error.code, message: report.error.message, hint: report.error.hint ?? null, location: report.error.location ?? null } : null,
-    jobs: report.jobs.map((entry) => ({ job: entry.job, status: entry.status, reason: entry.reason ?? null, result: entry.result })),
+    error: report.error ? {
+      code: report.error.code,
+      message: report.error.message,
+      hint: report.error.hint ?? null,
+      location: report.error.location ?? null
+    } : null,
+    jobs: report.jobs.map((entry) => ({
+      job: entry.job,
+      status: entry.status,
+      reason: entry.reason ?? null,
+      result: entry.result
+    })),
     reasons: report.reasons ?? {},
     changeTypes: report.changeTypes ?? {},
-    ...report.unitsNotRun ? { unitsNotRun: report.unitsNotRun.map((entry) => ({ unit: entry.unit, reason: entry.reason, deployedAt: entry.deployedAt, from: entry.from ?? null, dependencyOf: entry.dependencyOf ?? null })) } : {}
+    ...report.unitsNotRun ? {
+      unitsNotRun: report.unitsNotRun.map((entry) => ({
+        unit: entry.unit,
+        reason: entry.reason,
+        deployedAt: entry.deployedAt,
+        from: entry.from ?? null,
+        dependencyOf: entry.dependencyOf ?? null
+      }))
+    } : {}
   };
   const text2 = JSON.stringify(document);
   return JSON.parse(options2.masker ? options2.masker.mask(text2) : text2);
@@ -77598,12 +79738,24 @@ var init_document3 = __esm({
       /** Where the full logs are: a directory or a URL. */
       logs: external_exports.string().nullable(),
       /** An error that stopped the pipeline before any job. */
-      error: external_exports.object({ code: external_exports.string(), message: external_exports.string(), hint: external_exports.string().nullable(), location: external_exports.object({ file: external_exports.string(), line: external_exports.number().int().optional() }).nullable() }).nullable(),
+      error: external_exports.object({
+        code: external_exports.string(),
+        message: external_exports.string(),
+        hint: external_exports.string().nullable(),
+        location: external_exports.object({ file: external_exports.string(), line: external_exports.number().int().optional() }).nullable()
+      }).nullable(),
       /**
        * Per job: its status (its result's, or `superseded`: a merge that landed during a push run changed its units,
        * and the run that merge started deploys them), why it did not run (when it did not), and its result (when it ran).
        */
-      jobs: external_exports.array(external_exports.object({ job: jobSchema, status: external_exports.enum([...runStatusSchema.options, "superseded"]), reason: external_exports.string().nullable(), result: jobResultSchema.nullable() })),
+      jobs: external_exports.array(
+        external_exports.object({
+          job: jobSchema,
+          status: external_exports.enum([...runStatusSchema.options, "superseded"]),
+          reason: external_exports.string().nullable(),
+          result: jobResultSchema.nullable()
+        })
+      ),
       /** Why each unit runs (from detection). */
       reasons: external_exports.record(external_exports.string(), external_exports.array(unitReasonSchema)),
       /** The change types that put each unit in the run. */
@@ -77757,9 +79909,12 @@ worktree of its own, after the guards. Progress goes to stderr, the report to st
         };
         const masker = new SecretMasker();
         const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
-        const interrupt = __using(_stack, abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`
+        const interrupt = __using(_stack, abortOnSignals(
+          ["SIGINT", "SIGTERM"],
+          (name) => io.stderr.write(`
 gantry execute: ${name} received; stopping the running units (again to exit at once)
-`)));
+`)
+        ));
         try {
           const result = await executeJob(job, {
             repo: resolve13(io.cwd, values.repo ?? "."),
@@ -77776,12 +79931,16 @@ gantry execute: ${name} received; stopping the running units (again to exit at o
           const report = reportForJob(result);
           const markdown = renderMarkdownReport(report, { masker });
           if (values.report) writeFileSync5(resolve13(io.cwd, values.report), markdown);
-          if (values.result) writeFileSync5(resolve13(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
+          if (values.result)
+            writeFileSync5(resolve13(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}
 `);
           appendStepSummary(markdown, io.env);
-          io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
-` : renderTextReport(report, { masker }));
-          if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
+          io.stdout.write(
+            values.json ? `${masker.mask(JSON.stringify(result, null, 2))}
+` : renderTextReport(report, { masker })
+          );
+          if (io.env.GITHUB_ACTIONS === "true" && !values.json)
+            for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
 `);
           return jobExitCode(result);
         } finally {
@@ -77808,16 +79967,25 @@ function connection(target) {
 async function publishOnPullRequest(target, pullNumber, headSha, markdown) {
   const published = await publishPullRequestReport({ ...connection(target), pullNumber, headSha, body: markdown });
   const { owner, repo } = target.repository;
-  target.log(`${published.action} the report comment on ${owner}/${repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}`);
+  target.log(
+    `${published.action} the report comment on ${owner}/${repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}`
+  );
 }
 async function publishOnMergedPullRequest(target, plan, report, markdown, openIssueOnFailure) {
   const where = `${target.repository.owner}/${target.repository.repo}`;
   const merged = plan.branch === plan.deployBranch ? await findMergedPullRequest({ ...connection(target), commitSha: plan.head, baseBranch: plan.deployBranch }) : void 0;
   if (!merged) {
-    target.log(`no pull request merged into ${plan.deployBranch} of ${where} made ${plan.head.slice(0, 12)}; the report was not published`);
+    target.log(
+      `no pull request merged into ${plan.deployBranch} of ${where} made ${plan.head.slice(0, 12)}; the report was not published`
+    );
     return;
   }
-  const published = await publishApplyReport({ ...connection(target), pullNumber: merged.number, commitSha: plan.head, body: markdown });
+  const published = await publishApplyReport({
+    ...connection(target),
+    pullNumber: merged.number,
+    commitSha: plan.head,
+    body: markdown
+  });
   target.log(`${published.action} the apply report comment on ${where}#${merged.number}: ${published.url}`);
   const failed = report.interrupted || report.jobs.some((job) => job.status === "failed");
   if (!openIssueOnFailure || !failed) return;
@@ -77826,7 +79994,9 @@ async function publishOnMergedPullRequest(target, plan, report, markdown, openIs
 async function openIssue(target, pullNumbers, commitSha2, markdown) {
   const issue2 = await openFailedApplyIssue({ ...connection(target), pullNumbers, commitSha: commitSha2, body: markdown });
   const assigned = issue2.assignees.length > 0 ? ` (assigned to ${issue2.assignees.map((login) => `@${login}`).join(", ")})` : "";
-  target.log(`${issue2.action} the failed-apply issue ${target.repository.owner}/${target.repository.repo}#${issue2.number}${assigned}: ${issue2.url}`);
+  target.log(
+    `${issue2.action} the failed-apply issue ${target.repository.owner}/${target.repository.repo}#${issue2.number}${assigned}: ${issue2.url}`
+  );
 }
 async function publishOnDeployedPullRequests(target, deployment) {
   const { plan, report, markdown, commits } = deployment;
@@ -77838,7 +80008,9 @@ async function publishOnDeployedPullRequests(target, deployment) {
       await call();
     } catch (error62) {
       if (!GantryError.isInstance(error62)) throw error62;
-      failures.push(new GantryError(error62.code, `could not ${what}: ${error62.message}`, error62.hint ? { hint: error62.hint } : {}));
+      failures.push(
+        new GantryError(error62.code, `could not ${what}: ${error62.message}`, error62.hint ? { hint: error62.hint } : {})
+      );
     }
   };
   let pulls = [];
@@ -77848,9 +80020,15 @@ async function publishOnDeployedPullRequests(target, deployment) {
     pulls = found.pullRequests;
     direct = found.directCommits.length;
   });
-  if (commits.length > MERGED_PULL_REQUEST_LOOKUPS) target.log(`${range} holds ${commits.length} commits; only the newest ${MERGED_PULL_REQUEST_LOOKUPS} were looked up`);
+  if (commits.length > MERGED_PULL_REQUEST_LOOKUPS)
+    target.log(
+      `${range} holds ${commits.length} commits; only the newest ${MERGED_PULL_REQUEST_LOOKUPS} were looked up`
+    );
   if (pulls.length === 0) {
-    if (failures.length === 0) target.log(`no pull request was merged into ${plan.deployBranch} of ${where} in ${range}; the report was not published`);
+    if (failures.length === 0)
+      target.log(
+        `no pull request was merged into ${plan.deployBranch} of ${where} in ${range}; the report was not published`
+      );
     return failures;
   }
   const numbers = pulls.map((pull) => `#${pull.number}`);
@@ -77860,12 +80038,25 @@ async function publishOnDeployedPullRequests(target, deployment) {
 `;
   for (const pull of pulls) {
     await attempt(`publish the apply report on ${where}#${pull.number}`, async () => {
-      const published = await publishApplyReport({ ...connection(target), pullNumber: pull.number, commitSha: plan.head, body: intro + markdown });
+      const published = await publishApplyReport({
+        ...connection(target),
+        pullNumber: pull.number,
+        commitSha: plan.head,
+        body: intro + markdown
+      });
       target.log(`${published.action} the apply report comment on ${where}#${pull.number}: ${published.url}`);
     });
   }
   if (deployment.openIssueOnFailure && !reportSucceeded(report)) {
-    await attempt("open the failed-apply issue", () => openIssue(target, pulls.map((pull) => pull.number), plan.head, intro + markdown));
+    await attempt(
+      "open the failed-apply issue",
+      () => openIssue(
+        target,
+        pulls.map((pull) => pull.number),
+        plan.head,
+        intro + markdown
+      )
+    );
   }
   return failures;
 }
@@ -77887,13 +80078,19 @@ import { writeFileSync as writeFileSync6 } from "node:fs";
 import { join as join12, resolve as resolve14 } from "node:path";
 async function publishingTarget(repo, event, values, io) {
   if (values["open-issue-on-failure"] === true && values["publish-merged-prs"] !== true) {
-    throw usageError("--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push" });
+    throw usageError("--open-issue-on-failure goes with --publish-merged-prs", {
+      hint: "issues are opened for failed deployments of a push"
+    });
   }
   if (values["publish-merged-prs"] !== true) return void 0;
   if (event !== "push") {
-    throw usageError("--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`" });
+    throw usageError("--publish-merged-prs reports a push's deployment, not a pull request's plan", {
+      hint: "publish a pull request's report with `gantry report --publish-pr N`"
+    });
   }
-  const credential = githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true });
+  const credential = githubCredentialFor(io.env, "infra-live-write", {
+    optIn: values["open-issue-on-failure"] === true
+  });
   if (credential === void 0) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `--publish-merged-prs needs ${setting.variable}, which is not set`, {
@@ -77907,8 +80104,13 @@ async function publishingTarget(repo, event, values, io) {
       hint: "pass --repository OWNER/NAME, or run in a checkout whose origin is infrastructure-live"
     });
   }
-  return { credential, repository: { owner: match[1], repo: match[2] }, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry run: ${line}
-`) };
+  return {
+    credential,
+    repository: { owner: match[1], repo: match[2] },
+    apiUrl: io.env.GITHUB_API_URL,
+    log: (line) => io.stderr.write(`gantry run: ${line}
+`)
+  };
 }
 function recordPlanning(record2, values) {
   return {
@@ -78027,15 +80229,34 @@ ${recordOptionsHelp(21)}
           const markdown = renderMarkdownReport(report, { masker });
           if (values.report) writeFileSync6(resolve14(io.cwd, values.report), markdown);
           appendStepSummary(markdown, io.env);
-          if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
-` : renderTextReport(report, { masker }));
-          if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
+          if (terminal)
+            io.stdout.write(
+              values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}
+` : renderTextReport(report, { masker })
+            );
+          if (io.env.GITHUB_ACTIONS === "true" && !values.json)
+            for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
 `);
           return markdown;
         };
         const reportFailure = (error62) => {
           if (GantryError.isInstance(error62)) {
-            writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error62.code, message: error62.message, hint: error62.hint ?? null, location: error62.location ?? null } }, false);
+            writeReports(
+              {
+                event,
+                base: base ?? "",
+                head: head ?? "",
+                jobs: [],
+                interrupted: false,
+                error: {
+                  code: error62.code,
+                  message: error62.message,
+                  hint: error62.hint ?? null,
+                  location: error62.location ?? null
+                }
+              },
+              false
+            );
           }
           throw error62;
         };
@@ -78053,14 +80274,27 @@ ${recordOptionsHelp(21)}
         });
         const runRoot = await defaultRunDirectory(repo, io.env);
         const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
-        const interrupt = __using(_stack, abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`
+        const interrupt = __using(_stack, abortOnSignals(
+          ["SIGINT", "SIGTERM"],
+          (name) => io.stderr.write(`
 gantry run: ${name} received; stopping (again to exit at once)
-`)));
+`)
+        ));
         const runPlan = (plan, signal, guard, mayStart) => dispatchInProcess(plan, {
           parallelism,
           signal,
           isSuccess: (result) => result.status === "succeeded",
-          runJob: (job, context) => executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join12(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...guard ? { guard } : {}, ...mayStart ? { mayStart } : {} })
+          runJob: (job, context) => executeJob(job, {
+            repo,
+            env: io.env,
+            signal: context.signal,
+            masker,
+            runDir: join12(runRoot, job.id),
+            dryRun,
+            onEvent: progress.onEvent,
+            ...guard ? { guard } : {},
+            ...mayStart ? { mayStart } : {}
+          })
         });
         try {
           let plan;
@@ -78072,7 +80306,11 @@ gantry run: ${name} received; stopping (again to exit at once)
           } else if (dryRun) {
             const planned = await planFromRecord({ ...recordPlanning(record2, values), plan: planRange }).catch(reportFailure);
             plan = planned.plan;
-            dispatch = await runPlan(plan, interrupt.signal, rederivingGuard(planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values));
+            dispatch = await runPlan(
+              plan,
+              interrupt.signal,
+              rederivingGuard(planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values)
+            );
           } else {
             let ran;
             deployed = await deployFromRecord({
@@ -78081,16 +80319,31 @@ gantry run: ${name} received; stopping (again to exit at once)
               plan: planRange,
               signal: interrupt.signal,
               onEvent: (deployEvent) => {
-                if (deployEvent.type === "lease-wait") io.stderr.write(`gantry run: waiting for ${deployEvent.lease.holder}, deploying since ${deployEvent.lease.acquiredAt} (lease until ${deployEvent.lease.expiresAt})
-`);
-                if (deployEvent.type === "planned") io.stderr.write(`gantry run: deploying ${deployEvent.range.base.slice(0, 12)}..${deployEvent.range.head.slice(0, 12)} (from ${deployEvent.range.baseFrom === "record" ? "the deployment record" : "--base"}): ${deployEvent.jobs} job(s)
-`);
+                if (deployEvent.type === "lease-wait")
+                  io.stderr.write(
+                    `gantry run: waiting for ${deployEvent.lease.holder}, deploying since ${deployEvent.lease.acquiredAt} (lease until ${deployEvent.lease.expiresAt})
+`
+                  );
+                if (deployEvent.type === "planned")
+                  io.stderr.write(
+                    `gantry run: deploying ${deployEvent.range.base.slice(0, 12)}..${deployEvent.range.head.slice(0, 12)} (from ${deployEvent.range.baseFrom === "record" ? "the deployment record" : "--base"}): ${deployEvent.jobs} job(s)
+`
+                  );
               },
               run: async (planned, context) => {
-                ran = await runPlan(planned, context.signal, rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values), context.mayStart);
+                ran = await runPlan(
+                  planned,
+                  context.signal,
+                  rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values),
+                  context.mayStart
+                );
                 return {
                   interrupted: ran.interrupted,
-                  jobs: ran.jobs.map((entry) => ({ jobId: entry.job.id, result: entry.result, succeededUnits: succeededUnits(entry.result) }))
+                  jobs: ran.jobs.map((entry) => ({
+                    jobId: entry.job.id,
+                    result: entry.result,
+                    succeededUnits: succeededUnits(entry.result)
+                  }))
                 };
               }
             }).catch(reportFailure);
@@ -78106,8 +80359,11 @@ gantry run: ${name} received; stopping (again to exit at once)
           });
           const markdown = writeReports(report);
           const notes = values.json ? io.stderr : io.stdout;
-          if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
-`);
+          if (deployed)
+            notes.write(
+              `Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
+`
+            );
           if (publishing && !dryRun && plan.branch === plan.deployBranch) {
             const failures = await publishOnDeployedPullRequests(publishing, {
               plan,
@@ -78117,15 +80373,20 @@ gantry run: ${name} received; stopping (again to exit at once)
               openIssueOnFailure: values["open-issue-on-failure"] === true
             });
             for (const failure2 of failures) {
-              io.stderr.write(`gantry run: warning [${failure2.code}]: ${failure2.message}${failure2.hint ? `
+              io.stderr.write(
+                `gantry run: warning [${failure2.code}]: ${failure2.message}${failure2.hint ? `
   hint: ${failure2.hint}` : ""}
-`);
-              if (io.env.GITHUB_ACTIONS === "true") notes.write(`${masker.mask(warningAnnotation(`Gantry: ${failure2.code}`, failure2.message))}
+`
+              );
+              if (io.env.GITHUB_ACTIONS === "true")
+                notes.write(`${masker.mask(warningAnnotation(`Gantry: ${failure2.code}`, failure2.message))}
 `);
             }
           } else if (publishing) {
-            io.stderr.write(`gantry run: ${dryRun ? "a dry run publishes nothing" : `a push to ${plan.branch} deploys nothing`}; no pull request was commented
-`);
+            io.stderr.write(
+              `gantry run: ${dryRun ? "a dry run publishes nothing" : `a push to ${plan.branch} deploys nothing`}; no pull request was commented
+`
+            );
           }
           if (dispatch.interrupted) return exitCodeOf("INTERRUPTED");
           if (reportSucceeded(report)) return 0;
@@ -78150,10 +80411,18 @@ __export(record_exports, {
 });
 import { resolve as resolve15 } from "node:path";
 function describe5(record2, where) {
-  const lines = [`Deployment record of '${record2.deployBranch}' (${where}):`, `  every unit is deployed as of ${record2.commit}`];
-  for (const [environment, commit] of Object.entries(record2.environments)) lines.push(`  environment ${environment}: as of ${commit}`);
-  for (const [unit, entry] of Object.entries(record2.units)) lines.push(`  ${unit} (${entry.environment}): as of ${entry.commit}`);
-  if (record2.lease) lines.push(`  being deployed by ${record2.lease.holder} since ${record2.lease.acquiredAt} (lease until ${record2.lease.expiresAt})`);
+  const lines = [
+    `Deployment record of '${record2.deployBranch}' (${where}):`,
+    `  every unit is deployed as of ${record2.commit}`
+  ];
+  for (const [environment, commit] of Object.entries(record2.environments))
+    lines.push(`  environment ${environment}: as of ${commit}`);
+  for (const [unit, entry] of Object.entries(record2.units))
+    lines.push(`  ${unit} (${entry.environment}): as of ${entry.commit}`);
+  if (record2.lease)
+    lines.push(
+      `  being deployed by ${record2.lease.holder} since ${record2.lease.acquiredAt} (lease until ${record2.lease.expiresAt})`
+    );
   lines.push(`  last written by ${record2.updatedBy} at ${record2.updatedAt}`);
   return `${lines.join("\n")}
 `;
@@ -78186,42 +80455,80 @@ ${recordOptionsHelp(21)}`;
       const { values, positionals } = parseCommandArgs(
         "record",
         argv,
-        { repo: { type: "string" }, commit: { type: "string" }, replace: { type: "boolean" }, json: { type: "boolean" }, ...recordOptions },
+        {
+          repo: { type: "string" },
+          commit: { type: "string" },
+          replace: { type: "boolean" },
+          json: { type: "boolean" },
+          ...recordOptions
+        },
         help5
       );
       const action = positionals[0];
-      if (action === void 0) throw usageError("name the subcommand: show or mark", { command: "record", hint: synopsis(help5) });
+      if (action === void 0)
+        throw usageError("name the subcommand: show or mark", { command: "record", hint: synopsis(help5) });
       if (action !== "show" && action !== "mark") {
         const suggestion = formatDidYouMean(action, ["show", "mark"], (name) => `'gantry record ${name}'`);
-        throw usageError(`unknown record subcommand '${action}'${suggestion ? `: ${suggestion}` : ""}`, { command: "record", hint: synopsis(help5) });
+        throw usageError(`unknown record subcommand '${action}'${suggestion ? `: ${suggestion}` : ""}`, {
+          command: "record",
+          hint: synopsis(help5)
+        });
       }
-      if (positionals.length > 1) throw usageError(`gantry record ${action} takes no further arguments, not '${positionals.slice(1).join(" ")}'`, { command: "record", hint: synopsis(help5) });
+      if (positionals.length > 1)
+        throw usageError(`gantry record ${action} takes no further arguments, not '${positionals.slice(1).join(" ")}'`, {
+          command: "record",
+          hint: synopsis(help5)
+        });
       const repo = resolve15(io.cwd, values.repo ?? ".");
       const setting = await deploymentRecordSetting(repo, values, io.env);
       const current2 = await setting.store.read();
       if (action === "show") {
         if (!current2) {
-          throw new GantryError("RECORD_MISSING", `there is no deployment record for '${setting.deployBranch}' (${setting.store.description})`, {
-            hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once"
-          });
+          throw new GantryError(
+            "RECORD_MISSING",
+            `there is no deployment record for '${setting.deployBranch}' (${setting.store.description})`,
+            {
+              hint: "mark the commit deployed today with `gantry record mark --commit SHA`, or run `gantry run --event push --base SHA` once"
+            }
+          );
         }
-        io.stdout.write(values.json ? `${JSON.stringify(current2.record, null, 2)}
-` : describe5(current2.record, setting.store.description));
+        io.stdout.write(
+          values.json ? `${JSON.stringify(current2.record, null, 2)}
+` : describe5(current2.record, setting.store.description)
+        );
         return 0;
       }
-      const commit = await commitOnDeployBranch(repo, requireOption("record", values.commit, "commit"), await setting.tip());
+      const commit = await commitOnDeployBranch(
+        repo,
+        requireOption("record", values.commit, "commit"),
+        await setting.tip()
+      );
       if (current2 && !values.replace) {
-        throw new GantryError("RECORD_EXISTS", `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current2.record.commit}`, {
-          hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)"
-        });
+        throw new GantryError(
+          "RECORD_EXISTS",
+          `the deployment record of '${setting.deployBranch}' already says every unit is deployed as of ${current2.record.commit}`,
+          {
+            hint: "a record is marked once; runs advance it. Pass --replace only when the record is wrong (e.g. the deploy branch was rewritten)"
+          }
+        );
       }
       const lease = current2?.record.lease;
       if (lease && Date.parse(lease.expiresAt) > Date.now()) {
-        throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, { hint: "wait for that run to finish, then mark again" });
+        throw new GantryError("RECORD_LEASE_BUSY", `${lease.holder} is deploying (lease until ${lease.expiresAt})`, {
+          hint: "wait for that run to finish, then mark again"
+        });
       }
-      const written = await setting.store.compareAndSwap(current2?.version, initialRecord(setting.deployBranch, commit, setting.holder, /* @__PURE__ */ new Date()), `gantry: marked ${commit} as deployed by ${setting.holder}`);
+      const written = await setting.store.compareAndSwap(
+        current2?.version,
+        initialRecord(setting.deployBranch, commit, setting.holder, /* @__PURE__ */ new Date()),
+        `gantry: marked ${commit} as deployed by ${setting.holder}`
+      );
       if (!written.swapped) {
-        throw new GantryError("RECORD_LEASE_BUSY", "the deployment record changed while it was being marked (a deployment started)", { hint: "run `gantry record show`, then mark again if needed" });
+        throw new GantryError(
+          "RECORD_LEASE_BUSY",
+          "the deployment record changed while it was being marked (a deployment started)",
+          { hint: "run `gantry record show`, then mark again if needed" }
+        );
       }
       io.stdout.write(`Marked ${commit} as deployed on '${setting.deployBranch}' (${setting.store.description}).
 `);
@@ -78241,7 +80548,9 @@ function positiveNumber(name, value, fallback, whole = false) {
   if (value === void 0) return fallback;
   const number4 = Number(value);
   if (!Number.isFinite(number4) || number4 <= 0 || whole && !Number.isInteger(number4)) {
-    throw usageError(`--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, { command: "dispatch" });
+    throw usageError(`--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, {
+      command: "dispatch"
+    });
   }
   return number4;
 }
@@ -78256,7 +80565,9 @@ function rollUp(outcome) {
   const deployment = outcome.deployment;
   if (deployment) {
     const superseded = deployment.supersededRuns.length > 0 ? ` (its first run was superseded: ${deployment.supersededRuns.map((run) => run.runUrl).join(", ")})` : "";
-    lines.push(`${deployment.conclusion === "success" ? "\u2705" : "\u274C"} deployment ${deployment.conclusion ?? "unknown"} ${deployment.runUrl}${superseded}`);
+    lines.push(
+      `${deployment.conclusion === "success" ? "\u2705" : "\u274C"} deployment ${deployment.conclusion ?? "unknown"} ${deployment.runUrl}${superseded}`
+    );
   }
   const summary = outcome.jobs.length === 0 && !deployment ? "No jobs to dispatch: no infrastructure changed." : `${outcome.jobs.length} job(s) on ${outcome.repository} (${outcome.workflow} on ${outcome.ref}): ${count("succeeded")} succeeded, ${count("failed")} failed, ${count("skipped")} skipped, ${count("not-started")} not started${outcome.interrupted ? " (interrupted)" : ""}.`;
   return `${[...lines, summary].join("\n")}
@@ -78269,11 +80580,17 @@ function progressPrinter(write) {
       case "run-found":
         return write(`${label2}: ${event.runUrl}`);
       case "dispatch-uncertain":
-        return write(`${label2}: the dispatch got no answer (${event.reason}); looking for its run before sending it again`);
+        return write(
+          `${label2}: the dispatch got no answer (${event.reason}); looking for its run before sending it again`
+        );
       case "superseded":
-        return write(`${label2}: run ${event.runId} was cancelled by the workflow's concurrency; following the newer run ${event.runUrl}, which deploys this commit too`);
+        return write(
+          `${label2}: run ${event.runId} was cancelled by the workflow's concurrency; following the newer run ${event.runUrl}, which deploys this commit too`
+        );
       case "duplicate-cancelled":
-        return write(`${label2}: the dispatch sent again started a second run; cancelled run ${event.runId}, which had not started, and kept run ${event.kept}`);
+        return write(
+          `${label2}: the dispatch sent again started a second run; cancelled run ${event.runId}, which had not started, and kept run ${event.kept}`
+        );
       case "run-status": {
         const previous = last.get(event.runId);
         if (previous?.status === event.status && Date.now() - previous.at < 3e5) return;
@@ -78286,10 +80603,22 @@ function progressPrinter(write) {
   };
 }
 async function deployOnly(connection2, workflow, commit, onProgress, onStop) {
-  const base = { apiVersion: "gantry/v1", kind: "DispatchOutcome", repository: `${connection2.owner}/${connection2.repo}`, workflow, ref: connection2.ref ?? "main", jobs: [] };
+  const base = {
+    apiVersion: "gantry/v1",
+    kind: "DispatchOutcome",
+    repository: `${connection2.owner}/${connection2.repo}`,
+    workflow,
+    ref: connection2.ref ?? "main",
+    jobs: []
+  };
   try {
     const deployment = await requestDeployment({ ...connection2, workflow, commit, onProgress });
-    return { ...base, deployment: { ...deployment, workflow }, interrupted: false, succeeded: deployment.conclusion === "success" };
+    return {
+      ...base,
+      deployment: { ...deployment, workflow },
+      interrupted: false,
+      succeeded: deployment.conclusion === "success"
+    };
   } catch (error62) {
     if (!(GantryError.isInstance(error62) && error62.code === "DISPATCH_CANCELLED")) throw error62;
     onStop(error62.message);
@@ -78372,7 +80701,11 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         const usage2 = (message, hint) => usageError(message, { command: "dispatch", ...hint ? { hint } : {} });
         const repository = requireOption("dispatch", values.repository, "repository");
         const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
-        if (!match) throw usage2(`--repository must be OWNER/REPO, not '${repository}'`, "e.g. --repository acme/infrastructure-pipelines");
+        if (!match)
+          throw usage2(
+            `--repository must be OWNER/REPO, not '${repository}'`,
+            "e.g. --repository acme/infrastructure-pipelines"
+          );
         if (values.workflow !== void 0) {
           throw usage2(
             "--workflow (one pipelines workflow for every job) is no longer supported: a workflow that plans pull requests' code must not be one the apply role trusts",
@@ -78381,7 +80714,8 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         }
         const workflows = { planWorkflow: values["plan-workflow"], applyWorkflow: values["apply-workflow"] };
         if (values.deploy) {
-          if (values.plan !== void 0) throw usage2("--deploy takes no --plan: it asks the apply workflow to deploy from the record");
+          if (values.plan !== void 0)
+            throw usage2("--deploy takes no --plan: it asks the apply workflow to deploy from the record");
           requireOption("dispatch", workflows.applyWorkflow, "apply-workflow");
         } else {
           requireOption("dispatch", values.plan, "plan");
@@ -78392,12 +80726,18 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         const ref = values.ref ?? "main";
         if (ref !== "main") {
           if (!values["allow-non-main-ref"]) {
-            throw new GantryError("DISPATCH_REF_NOT_TRUSTED", `--ref ${ref}: only main of the pipelines repository is trusted with credentials`, {
-              hint: "dispatch to main; to test a workflow change on a branch, pass --allow-non-main-ref (its runs get no apply credentials: the apply role trusts refs/heads/main only)"
-            });
+            throw new GantryError(
+              "DISPATCH_REF_NOT_TRUSTED",
+              `--ref ${ref}: only main of the pipelines repository is trusted with credentials`,
+              {
+                hint: "dispatch to main; to test a workflow change on a branch, pass --allow-non-main-ref (its runs get no apply credentials: the apply role trusts refs/heads/main only)"
+              }
+            );
           }
-          io.stderr.write(`gantry dispatch: warning: dispatching to '${ref}', not main, of ${repository}; the apply role's trust policy admits only refs/heads/main, so apply and destroy jobs will be refused credentials
-`);
+          io.stderr.write(
+            `gantry dispatch: warning: dispatching to '${ref}', not main, of ${repository}; the apply role's trust policy admits only refs/heads/main, so apply and destroy jobs will be refused credentials
+`
+          );
         }
         const pollIntervalMs = positiveNumber("poll-interval", values["poll-interval"], 60) * 1e3;
         const timeoutMs = positiveNumber("timeout", values.timeout, 3600) * 1e3;
@@ -78414,16 +80754,21 @@ was skipped or not started (including a call GitHub refused: the roll-up names t
         const plan = values.plan === void 0 ? void 0 : await readDocument(values.plan, dispatchPlanDocument, io);
         if (plan) {
           const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
-          if (deploying && workflows.applyWorkflow === void 0) throw usage2("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
+          if (deploying && workflows.applyWorkflow === void 0)
+            throw usage2(
+              "the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)"
+            );
           if (plan.jobs.some((job) => job.action === "plan" || job.action === "plan-destroy") && workflows.planWorkflow === void 0) {
             throw usage2("the plan has plan jobs: pass --plan-workflow");
           }
         }
         const interrupt = __using(_stack, abortOnSignals(
           ["SIGINT", "SIGTERM"],
-          (name) => io.stderr.write(`
+          (name) => io.stderr.write(
+            `
 gantry dispatch: ${name} received; cancelling the plan runs in progress (deployment runs go on)
-`)
+`
+          )
         ));
         const apiUrl = io.env.GITHUB_API_URL;
         const connection2 = {
@@ -78511,7 +80856,9 @@ function resultFiles(paths, io) {
 }
 async function reportForError(file2, head, event, io) {
   if (head === void 0 || !/^[0-9a-f]{40}$/.test(head)) {
-    throw usageError(`--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, { hint: 'in a pull request workflow: --head "${{ github.event.pull_request.head.sha }}"' });
+    throw usageError(`--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, {
+      hint: 'in a pull request workflow: --head "${{ github.event.pull_request.head.sha }}"'
+    });
   }
   if (event !== void 0 && event !== "pull_request" && event !== "push") {
     throw usageError(`--event must be pull_request or push, not '${event}'`, { command: "report" });
@@ -78525,13 +80872,20 @@ async function reportForError(file2, head, event, io) {
     jobs: [],
     interrupted: false,
     logs: actionsRunUrl(io.env),
-    error: { code: failure2.code, message: `gantry ${failure2.command} failed: ${where}${failure2.message}`, hint: failure2.hint, location: failure2.location ?? null }
+    error: {
+      code: failure2.code,
+      message: `gantry ${failure2.command} failed: ${where}${failure2.message}`,
+      hint: failure2.hint,
+      location: failure2.location ?? null
+    }
   };
 }
 function parseRepository(value) {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value ?? "");
   if (!match) {
-    throw usageError(`--repository must be OWNER/REPO, not '${value ?? ""}'`, { hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)" });
+    throw usageError(`--repository must be OWNER/REPO, not '${value ?? ""}'`, {
+      hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)"
+    });
   }
   return { owner: match[1], repo: match[2] };
 }
@@ -78606,7 +80960,9 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
         help7
       );
       if (values.error !== void 0 && values.plan !== void 0) {
-        throw usageError("--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan" });
+        throw usageError("--error and --plan cannot be combined", {
+          hint: "--error reports a run that failed before it had a plan"
+        });
       }
       if (values.error !== void 0 && (values["publish-merged-pr"] === true || (values.results ?? []).length + positionals.length > 0)) {
         throw usageError("--error takes no results and no --publish-merged-pr", { command: "report" });
@@ -78621,23 +80977,33 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       }
       const pullNumber = values["publish-pr"] === void 0 ? void 0 : Number(values["publish-pr"]);
       if (pullNumber !== void 0 && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
-        throw usageError(`--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { command: "report" });
+        throw usageError(`--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, {
+          command: "report"
+        });
       }
       const publishMerged = values["publish-merged-pr"] === true;
       if (publishMerged && pullNumber !== void 0) {
-        throw usageError("--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply" });
+        throw usageError("--publish-pr and --publish-merged-pr cannot be combined", {
+          hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply"
+        });
       }
       if (values["open-issue-on-failure"] === true && !publishMerged) {
-        throw usageError("--open-issue-on-failure goes with --publish-merged-pr", { hint: "issues are opened for failed applies of a push to the deploy branch" });
+        throw usageError("--open-issue-on-failure goes with --publish-merged-pr", {
+          hint: "issues are opened for failed applies of a push to the deploy branch"
+        });
       }
       const publishing = pullNumber !== void 0 || publishMerged;
       const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : void 0;
       const credential = publishing ? githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true }) : void 0;
       if (publishing && credential === void 0) {
         const setting = TOKEN_SETTINGS["infra-live-write"];
-        throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
-          hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``
-        });
+        throw new GantryError(
+          "REPORT_TOKEN_MISSING",
+          `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`,
+          {
+            hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``
+          }
+        );
       }
       let report;
       let plan;
@@ -78646,7 +81012,9 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       } else {
         plan = await readDocument(planFile, reportPlanDocument, io);
         if (publishMerged && plan.event !== "push") {
-          throw usageError(`--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N" });
+          throw usageError(`--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, {
+            hint: "publish a pull request's plan with --publish-pr N"
+          });
         }
         const results = [];
         for (const file2 of resultFiles([...values.results ?? [], ...positionals], io)) {
@@ -78662,13 +81030,20 @@ succeeded (or there were none), 30 when some job failed, was skipped or did not 
       else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}
 `);
       appendStepSummary(markdown, io.env);
-      if (values.output && io.env.GITHUB_ACTIONS === "true") for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
+      if (values.output && io.env.GITHUB_ACTIONS === "true")
+        for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}
 `);
       if (credential !== void 0 && repository !== void 0) {
-        const target = { credential, repository, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry report: ${line}
-`) };
+        const target = {
+          credential,
+          repository,
+          apiUrl: io.env.GITHUB_API_URL,
+          log: (line) => io.stderr.write(`gantry report: ${line}
+`)
+        };
         if (pullNumber !== void 0) await publishOnPullRequest(target, pullNumber, report.head, markdown);
-        if (publishMerged && plan) await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
+        if (publishMerged && plan)
+          await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
       }
       if (reportSucceeded(report)) return 0;
       return exitCodeOf(report.interrupted ? "INTERRUPTED" : "JOB_FAILED");
@@ -78711,18 +81086,30 @@ async function printTrustPolicy(argv, io) {
   const repo = requireOption("iam trust-policy", values.repo, "repo");
   const accountId = values["account-id"];
   if (accountId !== void 0 && !/^\d{12}$/.test(accountId)) {
-    throw usageError(`--account-id must be 12 digits, not '${accountId}'`, { hint: "pass the AWS account id the roles live in" });
+    throw usageError(`--account-id must be 12 digits, not '${accountId}'`, {
+      hint: "pass the AWS account id the roles live in"
+    });
   }
   let immutableSubject;
   if (values["immutable-sub"]) {
     const ownerId = requireOption("iam trust-policy", values["owner-id"], "owner-id");
     const repoId = requireOption("iam trust-policy", values["repo-id"], "repo-id");
-    for (const [name, value] of [["owner-id", ownerId], ["repo-id", repoId], ["pipelines-repo-id", values["pipelines-repo-id"]]]) {
-      if (value !== void 0 && !/^\d+$/.test(value)) throw usageError(`--${name} must be a number, not '${value}'`, { hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`" });
+    for (const [name, value] of [
+      ["owner-id", ownerId],
+      ["repo-id", repoId],
+      ["pipelines-repo-id", values["pipelines-repo-id"]]
+    ]) {
+      if (value !== void 0 && !/^\d+$/.test(value))
+        throw usageError(`--${name} must be a number, not '${value}'`, {
+          hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`"
+        });
     }
     const pipelinesRepoId = values["pipelines-repo-id"];
     if (values["pipelines-repo"] && values["pipelines-repo"] !== repo && !pipelinesRepoId) {
-      throw usageError("missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)", { command: "iam" });
+      throw usageError(
+        "missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)",
+        { command: "iam" }
+      );
     }
     immutableSubject = { ownerId, repoId, ...pipelinesRepoId ? { pipelinesRepoId } : {} };
   }
@@ -78743,32 +81130,50 @@ async function printTrustPolicy(argv, io) {
   return 0;
 }
 async function lint(argv, io) {
-  const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, "pipelines-repository": { type: "string" }, json: { type: "boolean" } }, HELP2);
+  const { values, positionals } = parseCommandArgs(
+    "iam lint",
+    argv,
+    { role: { type: "string" }, "pipelines-repository": { type: "string" }, json: { type: "boolean" } },
+    HELP2
+  );
   const pipelinesRepository = values["pipelines-repository"] ?? (io.env["GANTRY_PIPELINES_REPOSITORY"] || void 0);
   if (pipelinesRepository !== void 0 && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(pipelinesRepository)) {
-    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, { command: "iam", hint: "e.g. --pipelines-repository acme/infrastructure-pipelines" });
+    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, {
+      command: "iam",
+      hint: "e.g. --pipelines-repository acme/infrastructure-pipelines"
+    });
   }
   const file2 = positionals[0];
-  if (!file2) throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
+  if (!file2)
+    throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
   const document = await readDocument(file2, trustPolicyDocument, io);
   const named = parseRole(values.role) ?? (/apply/i.test(basename6(file2)) ? "apply" : /plan/i.test(basename6(file2)) ? "plan" : void 0);
   const role = named ?? inferTrustPolicyRole(document);
   const findings = lintTrustPolicy(document, role, pipelinesRepository ? { pipelinesRepository } : {});
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file: file2, role, pipelinesRepository: pipelinesRepository ?? null, findings }, null, 2)}
-`);
+    io.stdout.write(
+      `${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file: file2, role, pipelinesRepository: pipelinesRepository ?? null, findings }, null, 2)}
+`
+    );
   } else {
     for (const finding of findings) {
-      io.stdout.write(`${file2}: ${finding.statement === null ? "" : `Statement[${finding.statement}]: `}${finding.code}: ${finding.message}
+      io.stdout.write(
+        `${file2}: ${finding.statement === null ? "" : `Statement[${finding.statement}]: `}${finding.code}: ${finding.message}
   fix: ${finding.fix}
-`);
+`
+      );
     }
     const roleNote = role === "unknown" ? " (role unknown: pass --role apply to check refs too)" : ` (checked as the ${role} role${named ? "" : ", from its subjects"})`;
-    io.stdout.write(findings.length === 0 ? `${file2}: no problems found${roleNote}
+    io.stdout.write(
+      findings.length === 0 ? `${file2}: no problems found${roleNote}
 ` : `${findings.length} problem(s) found${roleNote}
-`);
-    if (role === "apply" && !pipelinesRepository) io.stdout.write(`note: pass --pipelines-repository OWNER/REPO to check that its subjects are the pipelines repository's
-`);
+`
+    );
+    if (role === "apply" && !pipelinesRepository)
+      io.stdout.write(
+        `note: pass --pipelines-repository OWNER/REPO to check that its subjects are the pipelines repository's
+`
+      );
   }
   return findings.length === 0 ? 0 : 1;
 }
@@ -78813,9 +81218,13 @@ GANTRY_PIPELINES_REPOSITORY) flags any apply-role subject of another repository.
       if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
       if (subcommand === "lint") return lint(rest, io);
       if (subcommand === "--help" || subcommand === "-h") throw new HelpRequested(commandHelp("iam", HELP2));
-      if (subcommand === void 0) throw usageError("name the subcommand: trust-policy or lint", { command: "iam", hint: synopsis(HELP2) });
+      if (subcommand === void 0)
+        throw usageError("name the subcommand: trust-policy or lint", { command: "iam", hint: synopsis(HELP2) });
       const suggestion = formatDidYouMean(subcommand, ["trust-policy", "lint"], (name) => `'gantry iam ${name}'`);
-      throw usageError(`unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, { command: "iam", hint: synopsis(HELP2) });
+      throw usageError(`unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, {
+        command: "iam",
+        hint: synopsis(HELP2)
+      });
     };
   }
 });
@@ -78831,8 +81240,16 @@ var init_pins = __esm({
     ACTION_PINS = {
       checkout: { action: "actions/checkout", sha: "de0fac2e4500dabe0009e67214ff5f5447ce83dd", version: "v6.0.2" },
       cache: { action: "actions/cache", sha: "9255dc7a253b0ccc959486e2bca901246202afeb", version: "v5.0.1" },
-      uploadArtifact: { action: "actions/upload-artifact", sha: "b7c566a772e6b6bfb58ed0dc250532a479d7789f", version: "v6.0.0" },
-      createGithubAppToken: { action: "actions/create-github-app-token", sha: "bcd2ba49218906704ab6c1aa796996da409d3eb1", version: "v3.2.0" }
+      uploadArtifact: {
+        action: "actions/upload-artifact",
+        sha: "b7c566a772e6b6bfb58ed0dc250532a479d7789f",
+        version: "v6.0.0"
+      },
+      createGithubAppToken: {
+        action: "actions/create-github-app-token",
+        sha: "bcd2ba49218906704ab6c1aa796996da409d3eb1",
+        version: "v3.2.0"
+      }
     };
     DEFAULT_ACTION_REPOSITORY = "gantry-iac/gantry";
   }
@@ -78855,13 +81272,18 @@ function gantryUses(settings) {
 }
 function githubCredentialEnv(settings, tokenVariable, indent) {
   if (!settings.githubApp) return `${indent}${tokenVariable}: \${{ secrets.${tokenVariable} }}`;
-  return [`${indent}GANTRY_GITHUB_APP_ID: \${{ vars.GANTRY_GITHUB_APP_ID }}`, `${indent}GANTRY_GITHUB_APP_PRIVATE_KEY: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}`].join("\n");
+  return [
+    `${indent}GANTRY_GITHUB_APP_ID: \${{ vars.GANTRY_GITHUB_APP_ID }}`,
+    `${indent}GANTRY_GITHUB_APP_PRIVATE_KEY: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}`
+  ].join("\n");
 }
 function argsBlock(args, indent) {
   return [`${indent}args: |`, ...args.map((arg) => `${indent}  ${arg}`)].join("\n");
 }
 function appTokenStep(step) {
-  const permissions = Object.entries(step.permissions).map(([name, level]) => `          permission-${name.replaceAll("_", "-")}: ${level}`);
+  const permissions = Object.entries(step.permissions).map(
+    ([name, level]) => `          permission-${name.replaceAll("_", "-")}: ${level}`
+  );
   return `      - name: ${step.name}
         id: ${step.id}
 ${step.if ? `        if: ${step.if}
@@ -78937,7 +81359,10 @@ function hclValue(value, indent) {
 ${items.map((item2) => `${indent}  ${item2},`).join("\n")}
 ${indent}]`;
   }
-  const entries = Object.entries(value).map(([key, item2]) => ({ key: hclKey(key), text: hclValue(item2, `${indent}  `) }));
+  const entries = Object.entries(value).map(([key, item2]) => ({
+    key: hclKey(key),
+    text: hclValue(item2, `${indent}  `)
+  }));
   const lines = [];
   let run = [];
   const flush = () => {
@@ -78957,7 +81382,13 @@ ${lines.join("\n")}
 ${indent}}`;
 }
 function trustPolicyExpression(policy, provider) {
-  return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Principal: { Federated: new HclExpression(provider) } })) };
+  return {
+    ...policy,
+    Statement: policy.Statement.map((statement) => ({
+      ...statement,
+      Principal: { Federated: new HclExpression(provider) }
+    }))
+  };
 }
 function roleResources(role, name, comment, description, policy, attachment) {
   return `# ${comment}
@@ -79024,7 +81455,10 @@ var init_iam2 = __esm({
     "use strict";
     init_src8();
     init_render_shared();
-    GITHUB_OIDC_THUMBPRINTS = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"];
+    GITHUB_OIDC_THUMBPRINTS = [
+      "6938fd4d98bab03faadb97b34396831e3780aea1",
+      "1c58a3a8518e8759bf075b76b750d4f2df264fcd"
+    ];
     MANAGED_POLICIES = { plan: "ReadOnlyAccess", apply: "AdministratorAccess" };
     json2 = (value) => `${JSON.stringify(value, null, 2)}
 `;
@@ -79045,7 +81479,13 @@ function pullRequestWorkflow(settings) {
   const pipelines = repositoryName(settings.pipelines);
   const headSha = "${{ github.event.pull_request.head.sha }}";
   const pullNumber = "${{ github.event.pull_request.number }}";
-  const resultsToken = settings.githubApp ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permissions: { actions: "read" } }) : "";
+  const resultsToken = settings.githubApp ? appTokenStep({
+    id: "results-token",
+    name: "A token to read the plans' results",
+    if: "always() && hashFiles('outcome.json') != ''",
+    repository: settings.pipelines,
+    permissions: { actions: "read" }
+  }) : "";
   const ghToken = settings.githubApp ? "${{ steps.results-token.outputs.token }}" : `\${{ secrets.${dispatchToken} }}`;
   return `${header(settings, "#", [
     "",
@@ -79202,7 +81642,11 @@ function branchProtection(repository, branch, checks) {
       // strict: a pull request must be up to date with the branch, so what was planned is what merges.
       required_status_checks: checks.length > 0 ? { strict: true, contexts: [...checks] } : null,
       enforce_admins: true,
-      required_pull_request_reviews: { required_approving_review_count: 1, require_code_owner_reviews: true, dismiss_stale_reviews: true },
+      required_pull_request_reviews: {
+        required_approving_review_count: 1,
+        require_code_owner_reviews: true,
+        dismiss_stale_reviews: true
+      },
       restrictions: null,
       allow_force_pushes: false,
       allow_deletions: false,
@@ -79223,7 +81667,12 @@ function githubSetupRequests(settings) {
       path: environment,
       body: { deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } }
     },
-    { purpose: `allow only main to deploy to ${settings.applyEnvironment}`, method: "POST", path: `${environment}/deployment-branch-policies`, body: { name: "main", type: "branch" } }
+    {
+      purpose: `allow only main to deploy to ${settings.applyEnvironment}`,
+      method: "POST",
+      path: `${environment}/deployment-branch-policies`,
+      body: { name: "main", type: "branch" }
+    }
   ];
   if (settings.subIncludesWorkflow) {
     requests.push({
@@ -79271,8 +81720,18 @@ the guards' fetch (exit 40) and deployed by the next run, and its report is not 
   const repositories = (setting) => setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines);
   const permissions = (setting) => setting.fineGrained.replace(/ on .*/, "");
   const secrets = [
-    { setting: codeRead, in: pipelines, for: `checking out ${live}; the guards' fetch of ${settings.deployBranch}`, permissions: permissions(codeRead) },
-    { setting: dispatch, in: live, for: `\`gantry dispatch\` to ${PLAN_WORKFLOW} and ${APPLY_WORKFLOW}; downloading the plans' results`, permissions: permissions(dispatch) },
+    {
+      setting: codeRead,
+      in: pipelines,
+      for: `checking out ${live}; the guards' fetch of ${settings.deployBranch}`,
+      permissions: permissions(codeRead)
+    },
+    {
+      setting: dispatch,
+      in: live,
+      for: `\`gantry dispatch\` to ${PLAN_WORKFLOW} and ${APPLY_WORKFLOW}; downloading the plans' results`,
+      permissions: permissions(dispatch)
+    },
     { setting: infraLive, in: live, for: "the plan report on each pull request", permissions: permissions(infraLive) },
     {
       setting: infraLive,
@@ -79281,7 +81740,9 @@ the guards' fetch (exit 40) and deployed by the next run, and its report is not 
       permissions: `${permissions(infraLive)}, ${infraLive.optInFineGrained}`
     }
   ];
-  const rows = secrets.map((secret) => `| \`${secret.setting.variable}\` | ${secret.in} | ${secret.for} | ${secret.permissions} | ${repositories(secret.setting)} |`);
+  const rows = secrets.map(
+    (secret) => `| \`${secret.setting.variable}\` | ${secret.in} | ${secret.for} | ${secret.permissions} | ${repositories(secret.setting)} |`
+  );
   return `## 3. Fine-grained tokens (of a machine user), each with the least rights
 
 | secret | in | used for | permissions | repositories |
@@ -79392,7 +81853,12 @@ function trustedSettings(settings, role) {
   GANTRY_WORKFLOW_ROLE: ${role}`;
 }
 function checkoutLive(settings, ref) {
-  const tokenStep = settings.githubApp ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permissions: TOKEN_SETTINGS["code-read"].fineGrainedPermissions }) : "";
+  const tokenStep = settings.githubApp ? appTokenStep({
+    id: "code-read",
+    name: "A token to read infrastructure-live (one hour, contents read only)",
+    repository: settings.live,
+    permissions: TOKEN_SETTINGS["code-read"].fineGrainedPermissions
+  }) : "";
   const token = settings.githubApp ? "${{ steps.code-read.outputs.token }}" : `\${{ secrets.${codeReadToken} }}`;
   const steps = `${tokenStep}      - name: Check out infrastructure-live
         uses: ${usesLine(ACTION_PINS.checkout)}
@@ -79642,7 +82108,9 @@ function readManifest(dir) {
     text2 = readFileSync8(path, "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT") return void 0;
-    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${error62.message}`, { location: { file: path } });
+    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${error62.message}`, {
+      location: { file: path }
+    });
   }
   return parseDocument(text2, manifestDocument, path);
 }
@@ -79687,7 +82155,12 @@ function writePlannedFiles(dir, planned, gantryVersion) {
     }
     files[file2.path] = { sha256: sha256(file2.content) };
   }
-  const manifest = { apiVersion: "gantry/v1", kind: "InitManifest", gantryVersion, files: Object.fromEntries(Object.entries(files).sort(([a2], [b3]) => a2.localeCompare(b3))) };
+  const manifest = {
+    apiVersion: "gantry/v1",
+    kind: "InitManifest",
+    gantryVersion,
+    files: Object.fromEntries(Object.entries(files).sort(([a2], [b3]) => a2.localeCompare(b3)))
+  };
   mkdirSync4(join14(dir, dirname4(MANIFEST_FILE)), { recursive: true });
   writeFileSync9(join14(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
 `);
@@ -79732,16 +82205,29 @@ function invalidOption(option, message, hint) {
 function parseRepository2(option, value) {
   const match = repositoryPattern.exec(value);
   if (!match || match[1] === "." || match[1] === ".." || match[2] === "." || match[2] === "..") {
-    throw invalidOption(option, `must be OWNER/REPO, not '${value}'`, `e.g. --${option} acme/${option.startsWith("live") ? "infrastructure-live" : "infrastructure-pipelines"}`);
+    throw invalidOption(
+      option,
+      `must be OWNER/REPO, not '${value}'`,
+      `e.g. --${option} acme/${option.startsWith("live") ? "infrastructure-live" : "infrastructure-pipelines"}`
+    );
   }
   return { owner: match[1], name: match[2] };
 }
 function parseAccounts(values) {
   const accounts = values.map((value) => {
     const [environment, accountId] = value.includes("=") ? value.split("=", 2) : [void 0, value];
-    if (!/^\d{12}$/.test(accountId)) throw invalidOption("aws-account-id", `'${value}': an AWS account id is 12 digits`, "e.g. --aws-account-id dev=111122223333");
+    if (!/^\d{12}$/.test(accountId))
+      throw invalidOption(
+        "aws-account-id",
+        `'${value}': an AWS account id is 12 digits`,
+        "e.g. --aws-account-id dev=111122223333"
+      );
     if (environment !== void 0 && !environmentPattern.test(environment)) {
-      throw invalidOption("aws-account-id", `'${value}': the environment name '${environment}' must start with a letter or digit and use only letters, digits, '.', '_', '-'`, "e.g. --aws-account-id dev=111122223333");
+      throw invalidOption(
+        "aws-account-id",
+        `'${value}': the environment name '${environment}' must start with a letter or digit and use only letters, digits, '.', '_', '-'`,
+        "e.g. --aws-account-id dev=111122223333"
+      );
     }
     return { environment, accountId };
   });
@@ -79758,10 +82244,19 @@ function parseAccounts(values) {
   }
   const seen = /* @__PURE__ */ new Set();
   for (const { environment } of accounts) {
-    if (seen.has(environment)) throw invalidOption("aws-account-id", `the environment '${environment}' is named twice`, "one --aws-account-id ENVIRONMENT=ID per environment");
+    if (seen.has(environment))
+      throw invalidOption(
+        "aws-account-id",
+        `the environment '${environment}' is named twice`,
+        "one --aws-account-id ENVIRONMENT=ID per environment"
+      );
     seen.add(environment);
   }
-  return accounts.map(({ environment, accountId }) => ({ environment, accountId, paths: [`${environment}/**`] }));
+  return accounts.map(({ environment, accountId }) => ({
+    environment,
+    accountId,
+    paths: [`${environment}/**`]
+  }));
 }
 function resolveInitSettings(input2) {
   const live = parseRepository2("live-repository", input2.liveRepository);
@@ -79774,22 +82269,45 @@ function resolveInitSettings(input2) {
     );
   }
   if (live.name.toLowerCase() === pipelines.name.toLowerCase()) {
-    throw invalidOption("pipelines-repository", "must be another repository than --live-repository", "the two-repository design keeps the workflows that deploy away from the many writers of infrastructure-live");
+    throw invalidOption(
+      "pipelines-repository",
+      "must be another repository than --live-repository",
+      "the two-repository design keeps the workflows that deploy away from the many writers of infrastructure-live"
+    );
   }
   const deployBranch = input2.deployBranch ?? "main";
   if (!/^[A-Za-z0-9._/-]+$/.test(deployBranch) || deployBranch.includes("..") || deployBranch.startsWith("/") || deployBranch.endsWith("/")) {
-    throw invalidOption("deploy-branch", `'${deployBranch}' is not a branch name Gantry writes into workflows`, "letters, digits, '.', '_', '-', '/'");
+    throw invalidOption(
+      "deploy-branch",
+      `'${deployBranch}' is not a branch name Gantry writes into workflows`,
+      "letters, digits, '.', '_', '-', '/'"
+    );
   }
   const adminTeam = input2.adminTeam ?? `${live.owner}/infrastructure-administrators`;
-  if (!repositoryPattern.test(adminTeam)) throw invalidOption("admin-team", `must be OWNER/TEAM, not '${adminTeam}'`, `e.g. --admin-team ${live.owner}/infrastructure-administrators`);
+  if (!repositoryPattern.test(adminTeam))
+    throw invalidOption(
+      "admin-team",
+      `must be OWNER/TEAM, not '${adminTeam}'`,
+      `e.g. --admin-team ${live.owner}/infrastructure-administrators`
+    );
   const actionRepository = parseRepository2("action", input2.action.repository);
-  if (!/^[0-9a-f]{40}$/.test(input2.action.sha)) throw invalidOption("action", `the commit '${input2.action.sha}' is not a full commit SHA`, `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@<40 hex digits>`);
-  if (!namePattern.test(input2.action.version)) throw invalidOption("action", `the version '${input2.action.version}' is not a tag name`, "e.g. v0.1.0");
+  if (!/^[0-9a-f]{40}$/.test(input2.action.sha))
+    throw invalidOption(
+      "action",
+      `the commit '${input2.action.sha}' is not a full commit SHA`,
+      `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@<40 hex digits>`
+    );
+  if (!namePattern.test(input2.action.version))
+    throw invalidOption("action", `the version '${input2.action.version}' is not a tag name`, "e.g. v0.1.0");
   return {
     live,
     pipelines,
     accounts: parseAccounts(input2.awsAccountIds ?? []),
-    action: { repository: `${actionRepository.owner}/${actionRepository.name}`, sha: input2.action.sha, version: input2.action.version },
+    action: {
+      repository: `${actionRepository.owner}/${actionRepository.name}`,
+      sha: input2.action.sha,
+      version: input2.action.version
+    },
     gantryVersion: input2.gantryVersion,
     deployBranch,
     adminTeam,
@@ -79817,25 +82335,41 @@ var init_settings = __esm({
 import { tmpdir as tmpdir3 } from "node:os";
 async function lsRemote(url2, ref, signal) {
   const timeout = AbortSignal.timeout(6e4);
-  return git(tmpdir3(), ["ls-remote", "--", url2, ref, `${ref}^{}`], { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+  return git(tmpdir3(), ["ls-remote", "--", url2, ref, `${ref}^{}`], {
+    signal: signal ? AbortSignal.any([signal, timeout]) : timeout
+  });
 }
 async function resolveActionRef(options2) {
   const value = options2.action ?? `${DEFAULT_ACTION_REPOSITORY}@v${options2.gantryVersion}`;
   const at = value.lastIndexOf("@");
-  if (at < 0) throw invalidOption("action", `'${value}' names no commit or tag`, `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@v${options2.gantryVersion}`);
+  if (at < 0)
+    throw invalidOption(
+      "action",
+      `'${value}' names no commit or tag`,
+      `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@v${options2.gantryVersion}`
+    );
   const repository = parseRepository2("action", value.slice(0, at));
   const ref = value.slice(at + 1);
   const name = `${repository.owner}/${repository.name}`;
   if (/^[0-9a-f]{40}$/.test(ref)) return { repository: name, sha: ref, version: `v${options2.gantryVersion}` };
-  if (!/^[A-Za-z0-9._/-]+$/.test(ref) || ref.startsWith("-")) throw invalidOption("action", `'${ref}' is not a tag, branch or commit SHA`, `e.g. --action ${name}@v${options2.gantryVersion}`);
+  if (!/^[A-Za-z0-9._/-]+$/.test(ref) || ref.startsWith("-"))
+    throw invalidOption(
+      "action",
+      `'${ref}' is not a tag, branch or commit SHA`,
+      `e.g. --action ${name}@v${options2.gantryVersion}`
+    );
   const url2 = `${(options2.serverUrl ?? "https://github.com").replace(/\/+$/, "")}/${name}.git`;
   let listed;
   try {
     listed = await lsRemote(url2, ref, options2.signal);
   } catch (error62) {
-    throw new GantryError("INIT_ACTION_UNRESOLVED", `cannot list ${url2} to find the commit of '${ref}': ${error62.message}`, {
-      hint: `pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`
-    });
+    throw new GantryError(
+      "INIT_ACTION_UNRESOLVED",
+      `cannot list ${url2} to find the commit of '${ref}': ${error62.message}`,
+      {
+        hint: `pin the Action's commit yourself: --action ${name}@<40-hex commit SHA>`
+      }
+    );
   }
   const lines = listed.split("\n").filter(Boolean).map((line) => line.split("	"));
   const pick2 = lines.find(([, refName]) => refName.endsWith("^{}")) ?? lines.find(([, refName]) => refName === `refs/tags/${ref}`) ?? lines[0];
@@ -79860,15 +82394,30 @@ var init_action_ref = __esm({
 function renderInit(settings) {
   return {
     live: [...liveWorkflows(settings), configFile(settings), liveCodeowners(settings)],
-    pipelines: [...pipelinesWorkflows(settings), pipelinesCodeowners(settings), ...iamFiles(settings), checklistFile(settings)]
+    pipelines: [
+      ...pipelinesWorkflows(settings),
+      pipelinesCodeowners(settings),
+      ...iamFiles(settings),
+      checklistFile(settings)
+    ]
   };
 }
 function planInit(settings, options2) {
   const rendered = renderInit(settings);
   const force = options2.force ?? false;
   return [
-    { role: "live", repository: repositoryName(settings.live), dir: options2.liveDir, files: planWrites(options2.liveDir, rendered.live, { force }) },
-    { role: "pipelines", repository: repositoryName(settings.pipelines), dir: options2.pipelinesDir, files: planWrites(options2.pipelinesDir, rendered.pipelines, { force }) }
+    {
+      role: "live",
+      repository: repositoryName(settings.live),
+      dir: options2.liveDir,
+      files: planWrites(options2.liveDir, rendered.live, { force })
+    },
+    {
+      role: "pipelines",
+      repository: repositoryName(settings.pipelines),
+      dir: options2.pipelinesDir,
+      files: planWrites(options2.pipelinesDir, rendered.pipelines, { force })
+    }
   ];
 }
 function applyInit(plan, gantryVersion) {
@@ -79901,13 +82450,17 @@ function listing(plan, dryRun) {
   for (const repository of plan) {
     lines.push(`${repository.repository} (${repository.dir})`);
     for (const file2 of repository.files) {
-      lines.push(`  ${describeAction[file2.action].padEnd(8)} ${file2.path}${file2.reason ? `: ${file2.reason}${file2.action === "keep" ? " (--force replaces it)" : ""}` : ""}`);
+      lines.push(
+        `  ${describeAction[file2.action].padEnd(8)} ${file2.path}${file2.reason ? `: ${file2.reason}${file2.action === "keep" ? " (--force replaces it)" : ""}` : ""}`
+      );
     }
   }
   if (dryRun) {
     lines.push("", "Nothing was written (--dry-run). The files that would be:");
     for (const repository of plan) {
-      for (const file2 of repository.files.filter((candidate) => candidate.action === "create" || candidate.action === "update" || candidate.action === "overwrite")) {
+      for (const file2 of repository.files.filter(
+        (candidate) => candidate.action === "create" || candidate.action === "update" || candidate.action === "overwrite"
+      )) {
         lines.push("", `==> ${repository.repository}: ${file2.path} <==`, file2.content.trimEnd());
       }
     }
@@ -79990,11 +82543,17 @@ Each repository's .gantry/init.json records what init wrote.
       const liveDir = resolve18(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
       const pipelinesDir = resolve18(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
       if (liveDir === pipelinesDir) {
-        throw usageError("--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both" });
+        throw usageError("--live-dir and --pipelines-dir are the same directory", {
+          hint: "they are two repositories: check out each and pass both"
+        });
       }
       const liveRepository = requireOption("init", values["live-repository"], "live-repository");
       const pipelinesRepository = requireOption("init", values["pipelines-repository"], "pipelines-repository");
-      const action = await resolveActionRef({ ...values.action ? { action: values.action } : {}, gantryVersion: package_default.version, ...io.env.GITHUB_SERVER_URL ? { serverUrl: io.env.GITHUB_SERVER_URL } : {} });
+      const action = await resolveActionRef({
+        ...values.action ? { action: values.action } : {},
+        gantryVersion: package_default.version,
+        ...io.env.GITHUB_SERVER_URL ? { serverUrl: io.env.GITHUB_SERVER_URL } : {}
+      });
       const settings = resolveInitSettings({
         liveRepository,
         pipelinesRepository,
@@ -80019,7 +82578,11 @@ Each repository's .gantry/init.json records what init wrote.
             role: repository.role,
             repository: repository.repository,
             dir: repository.dir,
-            files: repository.files.map((file2) => ({ path: file2.path, action: file2.action, ...file2.reason ? { reason: file2.reason } : {} }))
+            files: repository.files.map((file2) => ({
+              path: file2.path,
+              action: file2.action,
+              ...file2.reason ? { reason: file2.reason } : {}
+            }))
           }))
         };
         io.stdout.write(`${JSON.stringify(document, null, 2)}
@@ -80029,12 +82592,17 @@ Each repository's .gantry/init.json records what init wrote.
       io.stdout.write(listing(plan, dryRun));
       if (!dryRun) {
         const kept = plan.flatMap((repository) => repository.files.filter((file2) => file2.action === "keep"));
-        if (kept.length > 0) io.stdout.write(`
+        if (kept.length > 0)
+          io.stdout.write(
+            `
 ${kept.length} file(s) kept as they are: compare them with \`gantry init --dry-run --force\`.
-`);
-        io.stdout.write(`
+`
+          );
+        io.stdout.write(
+          `
 Next: ${resolve18(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (AWS roles, the apply environment, branch protection, credentials, the deployment record).
-`);
+`
+        );
       }
       return 0;
     };
@@ -80097,19 +82665,32 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
       const { values } = parseCommandArgs(
         "doctor",
         argv,
-        { json: { type: "boolean" }, repo: { type: "string" }, "live-repository": { type: "string" }, "pipelines-repository": { type: "string" } },
+        {
+          json: { type: "boolean" },
+          repo: { type: "string" },
+          "live-repository": { type: "string" },
+          "pipelines-repository": { type: "string" }
+        },
         HELP3
       );
       const repositories = {
         live: values["live-repository"] ?? io.env.GITHUB_REPOSITORY,
         pipelines: values["pipelines-repository"] ?? io.env.GANTRY_PIPELINES_REPOSITORY
       };
-      for (const [name, value] of [["live-repository", values["live-repository"]], ["pipelines-repository", values["pipelines-repository"]]]) {
-        if (value !== void 0 && !repositoryPattern2.test(value)) throw usageError(`--${name} must be OWNER/REPO, not '${value}'`, { command: "doctor" });
+      for (const [name, value] of [
+        ["live-repository", values["live-repository"]],
+        ["pipelines-repository", values["pipelines-repository"]]
+      ]) {
+        if (value !== void 0 && !repositoryPattern2.test(value))
+          throw usageError(`--${name} must be OWNER/REPO, not '${value}'`, { command: "doctor" });
       }
       const baseUrl = io.env["GITHUB_API_URL"];
       const readScopes = async (token, purpose) => {
-        const report = await checkTokenScopes(token, { role: purpose, tokenName: TOKEN_SETTINGS[purpose].variable, ...baseUrl ? { baseUrl } : {} });
+        const report = await checkTokenScopes(token, {
+          role: purpose,
+          tokenName: TOKEN_SETTINGS[purpose].variable,
+          ...baseUrl ? { baseUrl } : {}
+        });
         return report.kind === "classic" ? report.scopes : null;
       };
       const repo = values.repo ? resolve19(io.cwd, values.repo) : void 0;
@@ -80128,8 +82709,10 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
       const appHealthy = appProblem === null && (githubApp === null || githubApp.problem === null && githubApp.broaderThanNeeded.length === 0 && githubApp.roles.every((role) => role.problem === null));
       const healthy = diagnosis.healthy && appHealthy && !configuration?.problem;
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, healthy }, null, 2)}
-`);
+        io.stdout.write(
+          `${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, healthy }, null, 2)}
+`
+        );
         return healthy ? 0 : 1;
       }
       const lines = ["tokens:"];
@@ -80142,21 +82725,31 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
         lines.push(`GitHub App ${githubApp.appId}${githubApp.slug ? ` (${githubApp.slug})` : ""}:`);
         if (githubApp.problem) lines.push(`  ${GITHUB_APP_VARIABLES.appId}: ${githubApp.problem}`);
         for (const role of githubApp.roles) {
-          lines.push(`  ${`for ${TOKEN_SETTINGS[role.role].variable}`.padEnd(28)} ${role.problem ?? `a token narrowed to ${role.repository} (${TOKEN_SETTINGS[role.role].fineGrained.replace(/ on .*/, "")})`}`);
+          lines.push(
+            `  ${`for ${TOKEN_SETTINGS[role.role].variable}`.padEnd(28)} ${role.problem ?? `a token narrowed to ${role.repository} (${TOKEN_SETTINGS[role.role].fineGrained.replace(/ on .*/, "")})`}`
+          );
         }
         if (githubApp.broaderThanNeeded.length > 0) {
-          lines.push(`  the installation grants more than Gantry needs: ${githubApp.broaderThanNeeded.join(", ")}; remove it in the App's settings`);
+          lines.push(
+            `  the installation grants more than Gantry needs: ${githubApp.broaderThanNeeded.join(", ")}; remove it in the App's settings`
+          );
         }
       }
       lines.push("tools:");
       for (const tool of diagnosis.tools) {
         const via = tool.command === tool.name ? "" : ` (${tool.command})`;
-        lines.push(`  ${tool.name.padEnd(24)} ${tool.available ? `${tool.version ?? "available"}${via}` : tool.command === tool.name ? "not found on PATH" : `cannot run ${tool.command}`}`);
+        lines.push(
+          `  ${tool.name.padEnd(24)} ${tool.available ? `${tool.version ?? "available"}${via}` : tool.command === tool.name ? "not found on PATH" : `cannot run ${tool.command}`}`
+        );
       }
-      if (diagnosis.checkout) lines.push("checkout:", `  ${diagnosis.checkout.repo}: ${diagnosis.checkout.problem ?? "keeps no credentials"}`);
+      if (diagnosis.checkout)
+        lines.push("checkout:", `  ${diagnosis.checkout.repo}: ${diagnosis.checkout.problem ?? "keeps no credentials"}`);
       if (configuration) {
         const what = configuration.files.length === 0 ? "no configuration file (the defaults apply)" : configuration.files.join(", ");
-        lines.push("configuration:", `  ${configuration.problem ?? `${what}: valid, ${configuration.environments} environment(s)`}`);
+        lines.push(
+          "configuration:",
+          `  ${configuration.problem ?? `${what}: valid, ${configuration.environments} environment(s)`}`
+        );
       }
       lines.push(healthy ? "ok" : "problems found");
       io.stdout.write(`${lines.join("\n")}
@@ -80186,15 +82779,22 @@ async function completionModel(io) {
   for (const [name, entry] of Object.entries(commands2)) {
     const { command: command13 } = await entry.load();
     const subcommands = [];
-    for (const subcommand of entry.subcommands ?? []) subcommands.push({ name: subcommand, options: await optionsOf(command13, [subcommand], io) });
-    model.commands.push({ name, summary: entry.summary, options: entry.subcommands ? {} : await optionsOf(command13, [], io), subcommands });
+    for (const subcommand of entry.subcommands ?? [])
+      subcommands.push({ name: subcommand, options: await optionsOf(command13, [subcommand], io) });
+    model.commands.push({
+      name,
+      summary: entry.summary,
+      options: entry.subcommands ? {} : await optionsOf(command13, [], io),
+      subcommands
+    });
   }
   return model;
 }
 function bashScript(model) {
   const names = model.commands.map((command13) => command13.name);
   const cases = model.commands.map((command13) => {
-    if (command13.subcommands.length === 0) return `    ${command13.name}) words="${flags(command13.options)}"; valued="${valued(command13.options).join(" ")}" ;;`;
+    if (command13.subcommands.length === 0)
+      return `    ${command13.name}) words="${flags(command13.options)}"; valued="${valued(command13.options).join(" ")}" ;;`;
     const inner = command13.subcommands.map((sub) => `        ${sub.name}) words="${flags(sub.options)}"; valued="${valued(sub.options).join(" ")}" ;;`).join("\n");
     return `    ${command13.name})
       if [ "$COMP_CWORD" -eq 2 ]; then words="${command13.subcommands.map((sub) => sub.name).join(" ")} --help"
@@ -80230,15 +82830,29 @@ function fishScript(model) {
   const quote2 = (text2) => `'${text2.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   const option = (condition, name, type) => `complete -c gantry -n ${quote2(condition)} -l ${name}${type === "string" ? " -r -F" : ""}`;
   const lines = ["# gantry completion for fish (generated by `gantry completion fish`)", "complete -c gantry -f"];
-  for (const command13 of model.commands) lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command13.name} -d ${quote2(command13.summary)}`);
+  for (const command13 of model.commands)
+    lines.push(`complete -c gantry -n '__fish_use_subcommand' -a ${command13.name} -d ${quote2(command13.summary)}`);
   lines.push(`complete -c gantry -n '__fish_use_subcommand' -a help -d 'a command\\'s options and exit codes'`);
-  lines.push(`complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command13) => command13.name).join(" "))}`);
+  lines.push(
+    `complete -c gantry -n '__fish_seen_subcommand_from help' -a ${quote2(model.commands.map((command13) => command13.name).join(" "))}`
+  );
   for (const command13 of model.commands) {
-    for (const [name, type] of Object.entries(command13.options)) lines.push(option(`__fish_seen_subcommand_from ${command13.name}`, name, type));
+    for (const [name, type] of Object.entries(command13.options))
+      lines.push(option(`__fish_seen_subcommand_from ${command13.name}`, name, type));
     const subs = command13.subcommands.map((sub) => sub.name);
-    if (subs.length > 0) lines.push(`complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command13.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`);
+    if (subs.length > 0)
+      lines.push(
+        `complete -c gantry -n ${quote2(`__fish_seen_subcommand_from ${command13.name}; and not __fish_seen_subcommand_from ${subs.join(" ")}`)} -a ${quote2(subs.join(" "))}`
+      );
     for (const sub of command13.subcommands) {
-      for (const [name, type] of Object.entries(sub.options)) lines.push(option(`__fish_seen_subcommand_from ${command13.name}; and __fish_seen_subcommand_from ${sub.name}`, name, type));
+      for (const [name, type] of Object.entries(sub.options))
+        lines.push(
+          option(
+            `__fish_seen_subcommand_from ${command13.name}; and __fish_seen_subcommand_from ${sub.name}`,
+            name,
+            type
+          )
+        );
     }
   }
   return `${lines.join("\n")}
@@ -80267,7 +82881,10 @@ takes a value completes file names).
       const shell = positionals[0];
       if (shell === void 0 || positionals.length > 1 || !shells.includes(shell)) {
         const suggestion = shell === void 0 ? void 0 : formatDidYouMean(shell, shells);
-        throw usageError(shell === void 0 ? "name the shell: bash, zsh or fish" : `no completion for '${positionals.join(" ")}'${suggestion ? `: ${suggestion}` : ""}`, { hint: "gantry completion bash|zsh|fish" });
+        throw usageError(
+          shell === void 0 ? "name the shell: bash, zsh or fish" : `no completion for '${positionals.join(" ")}'${suggestion ? `: ${suggestion}` : ""}`,
+          { hint: "gantry completion bash|zsh|fish" }
+        );
       }
       const model = await completionModel(io);
       const render = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell];
@@ -80301,9 +82918,11 @@ function unknownCommand(name, io) {
   const typed = option ? name.replace(/^-+/, "--") : name;
   const candidates = option ? ["--help", "--version"] : Object.keys(commands);
   const suggestion = candidates.includes(typed) ? `did you mean 'gantry ${typed}'?` : formatDidYouMean(typed, candidates, (candidate) => `'gantry ${candidate}'`);
-  io.stderr.write(`gantry: unknown ${option ? "option" : "command"} '${name}'${suggestion ? `: ${suggestion}` : ""}
+  io.stderr.write(
+    `gantry: unknown ${option ? "option" : "command"} '${name}'${suggestion ? `: ${suggestion}` : ""}
   see \`gantry --help\` for the commands
-`);
+`
+  );
   return exitCodeOf("USAGE");
 }
 async function main(argv, io) {
@@ -80336,8 +82955,10 @@ async function main(argv, io) {
         try {
           writeErrorDocument(resolve20(io.cwd, errorFile), name, error62);
         } catch (writeError) {
-          io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${writeError.message}
-`);
+          io.stderr.write(
+            `gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${writeError.message}
+`
+          );
         }
       }
       return error62.exitCode;
@@ -80356,16 +82977,39 @@ var init_main = __esm({
     commands = {
       detect: { summary: "which units a change between two commits affects", load: () => Promise.resolve().then(() => (init_detect2(), detect_exports)) },
       plan: { summary: "classify the change and plan ordered jobs", load: () => Promise.resolve().then(() => (init_plan(), plan_exports)) },
-      "fetch-deploy-branch": { summary: "fetch the deploy branch for the guards, in a step of its own", load: () => Promise.resolve().then(() => (init_fetch_deploy_branch(), fetch_deploy_branch_exports)) },
+      "fetch-deploy-branch": {
+        summary: "fetch the deploy branch for the guards, in a step of its own",
+        load: () => Promise.resolve().then(() => (init_fetch_deploy_branch(), fetch_deploy_branch_exports))
+      },
       execute: { summary: "run one job from `gantry plan`", load: () => Promise.resolve().then(() => (init_execute(), execute_exports)) },
       run: { summary: "detect, plan and execute every job locally, then report", load: () => Promise.resolve().then(() => (init_run2(), run_exports)) },
-      record: { summary: "show the deployment record, or mark the commit deployed today", load: () => Promise.resolve().then(() => (init_record3(), record_exports)), subcommands: ["show", "mark"] },
-      dispatch: { summary: "send plan jobs and deployment requests to the pipelines repository's workflows", load: () => Promise.resolve().then(() => (init_dispatch(), dispatch_exports)) },
-      report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => Promise.resolve().then(() => (init_report2(), report_exports)) },
-      iam: { summary: "print or lint IAM trust policies for the plan and apply roles", load: () => Promise.resolve().then(() => (init_iam(), iam_exports)), subcommands: ["trust-policy", "lint"] },
-      init: { summary: "write Gantry's workflows, configuration and IAM policies into both repositories", load: () => Promise.resolve().then(() => (init_init(), init_exports)) },
+      record: {
+        summary: "show the deployment record, or mark the commit deployed today",
+        load: () => Promise.resolve().then(() => (init_record3(), record_exports)),
+        subcommands: ["show", "mark"]
+      },
+      dispatch: {
+        summary: "send plan jobs and deployment requests to the pipelines repository's workflows",
+        load: () => Promise.resolve().then(() => (init_dispatch(), dispatch_exports))
+      },
+      report: {
+        summary: "render job results as a PR comment / step summary, optionally publish it",
+        load: () => Promise.resolve().then(() => (init_report2(), report_exports))
+      },
+      iam: {
+        summary: "print or lint IAM trust policies for the plan and apply roles",
+        load: () => Promise.resolve().then(() => (init_iam(), iam_exports)),
+        subcommands: ["trust-policy", "lint"]
+      },
+      init: {
+        summary: "write Gantry's workflows, configuration and IAM policies into both repositories",
+        load: () => Promise.resolve().then(() => (init_init(), init_exports))
+      },
       doctor: { summary: "check tokens, tools and configuration", load: () => Promise.resolve().then(() => (init_doctor2(), doctor_exports)) },
-      completion: { summary: "print a shell completion script (bash, zsh or fish)", load: () => Promise.resolve().then(() => (init_completion(), completion_exports)) }
+      completion: {
+        summary: "print a shell completion script (bash, zsh or fish)",
+        load: () => Promise.resolve().then(() => (init_completion(), completion_exports))
+      }
     };
   }
 });
@@ -80390,7 +83034,17 @@ init_src();
 // packages/action/src/install-tools.ts
 init_src();
 import { createHash as createHash5, randomBytes as randomBytes3 } from "node:crypto";
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync11, mkdirSync as mkdirSync5, readFileSync as readFileSync10, renameSync as renameSync4, rmSync as rmSync7, statSync as statSync5, writeFileSync as writeFileSync10 } from "node:fs";
+import {
+  accessSync as accessSync2,
+  constants as constants2,
+  existsSync as existsSync11,
+  mkdirSync as mkdirSync5,
+  readFileSync as readFileSync10,
+  renameSync as renameSync4,
+  rmSync as rmSync7,
+  statSync as statSync5,
+  writeFileSync as writeFileSync10
+} from "node:fs";
 import { delimiter as delimiter2, dirname as dirname5, join as join16 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
@@ -80894,7 +83548,12 @@ var PINNED_TOOLS = {
     binary: "terragrunt",
     asset: (platform) => {
       const file2 = `terragrunt_${platform}`;
-      return { url: `https://github.com/gruntwork-io/terragrunt/releases/download/v${terragruntVersion}/${file2}`, file: file2, sha256: terragruntDigests[platform], format: "binary" };
+      return {
+        url: `https://github.com/gruntwork-io/terragrunt/releases/download/v${terragruntVersion}/${file2}`,
+        file: file2,
+        sha256: terragruntDigests[platform],
+        format: "binary"
+      };
     }
   },
   tofu: {
@@ -80903,7 +83562,12 @@ var PINNED_TOOLS = {
     binary: "tofu",
     asset: (platform) => {
       const file2 = `tofu_${tofuVersion}_${platform}.zip`;
-      return { url: `https://github.com/opentofu/opentofu/releases/download/v${tofuVersion}/${file2}`, file: file2, sha256: tofuDigests[platform], format: "zip" };
+      return {
+        url: `https://github.com/opentofu/opentofu/releases/download/v${tofuVersion}/${file2}`,
+        file: file2,
+        sha256: tofuDigests[platform],
+        format: "zip"
+      };
     }
   }
 };
@@ -80918,7 +83582,8 @@ function currentPlatform(platform = process.platform, arch = process.arch) {
 var TOOL_VARIABLES2 = { terragrunt: "GANTRY_TERRAGRUNT", tofu: "GANTRY_TOFU" };
 async function ensureTools(options2) {
   const installed = {};
-  for (const tool of options2.tools ?? Object.values(PINNED_TOOLS)) installed[tool.name] = await ensureTool(tool, options2);
+  for (const tool of options2.tools ?? Object.values(PINNED_TOOLS))
+    installed[tool.name] = await ensureTool(tool, options2);
   return installed;
 }
 async function ensureTool(tool, options2) {
@@ -80926,7 +83591,9 @@ async function ensureTool(tool, options2) {
   const configured = options2.env[variable];
   if (configured) {
     if (!isExecutable2(configured)) {
-      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, { hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}` });
+      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, {
+        hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}`
+      });
     }
     return { path: configured, source: "configured" };
   }
@@ -80934,26 +83601,37 @@ async function ensureTool(tool, options2) {
   if (onPath) return { path: onPath, source: "path" };
   const platform = options2.platform ?? currentPlatform();
   if (!platform) {
-    throw new GantryError("ACTION_TOOL_UNSUPPORTED_PLATFORM", `no pinned ${tool.name} for ${process.platform}/${process.arch}`, {
-      hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`
-    });
+    throw new GantryError(
+      "ACTION_TOOL_UNSUPPORTED_PLATFORM",
+      `no pinned ${tool.name} for ${process.platform}/${process.arch}`,
+      {
+        hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`
+      }
+    );
   }
   const asset = tool.asset(platform);
   const cached2 = join16(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
   if (existsSync11(cached2) && sha2562(readFileSync10(cached2)) !== asset.sha256) {
-    options2.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
+    options2.log(
+      `${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`
+    );
     rmSync7(cached2, { force: true });
   }
   if (!existsSync11(cached2)) {
     await download(asset, cached2, options2);
     source = "download";
   }
-  options2.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`);
+  options2.log(
+    `${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`
+  );
   const executable = join16(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
   const bytes = readFileSync10(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
-  if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts" });
+  if (!binary)
+    throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, {
+      hint: "the pinned asset is not the release archive expected; check pinned-tools.ts"
+    });
   mkdirSync5(dirname5(executable), { recursive: true });
   rmSync7(executable, { force: true });
   writeFileSync10(executable, binary, { mode: 493 });
@@ -80967,16 +83645,24 @@ async function download(asset, target, options2) {
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
     bytes = Buffer.from(await response.arrayBuffer());
   } catch (cause) {
-    throw new GantryError("ACTION_TOOL_DOWNLOAD_FAILED", `could not download ${asset.url}: ${cause.message}`, {
-      hint: "the runner needs to reach the release downloads; or install the tool yourself and set GANTRY_TERRAGRUNT / GANTRY_TOFU",
-      cause
-    });
+    throw new GantryError(
+      "ACTION_TOOL_DOWNLOAD_FAILED",
+      `could not download ${asset.url}: ${cause.message}`,
+      {
+        hint: "the runner needs to reach the release downloads; or install the tool yourself and set GANTRY_TERRAGRUNT / GANTRY_TOFU",
+        cause
+      }
+    );
   }
   const actual = sha2562(bytes);
   if (actual !== asset.sha256) {
-    throw new GantryError("ACTION_TOOL_DIGEST_MISMATCH", `${asset.file} from ${asset.url} has SHA-256 ${actual}, not the pinned ${asset.sha256}: refused, nothing was installed`, {
-      hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit"
-    });
+    throw new GantryError(
+      "ACTION_TOOL_DIGEST_MISMATCH",
+      `${asset.file} from ${asset.url} has SHA-256 ${actual}, not the pinned ${asset.sha256}: refused, nothing was installed`,
+      {
+        hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit"
+      }
+    );
   }
   mkdirSync5(dirname5(target), { recursive: true });
   const temporary = `${target}.${randomBytes3(6).toString("hex")}.partial`;
@@ -81010,7 +83696,8 @@ function setOutput(env, name, value) {
   const file2 = env.GITHUB_OUTPUT;
   if (!file2) return;
   const delimiter4 = `ghadelimiter_${randomUUID2()}`;
-  if (name.includes(delimiter4) || value.includes(delimiter4)) throw new Error(`output ${name}: its value contains the delimiter`);
+  if (name.includes(delimiter4) || value.includes(delimiter4))
+    throw new Error(`output ${name}: its value contains the delimiter`);
   appendFileSync2(file2, `${name}<<${delimiter4}
 ${value}
 ${delimiter4}
@@ -81029,7 +83716,9 @@ async function runAction(io, overrides = {}) {
   const command13 = input2("command") || "plan";
   if (!Object.hasOwn(commands, command13)) {
     const suggestion = formatDidYouMean(command13, Object.keys(commands));
-    throw usageError(`the input command: '${command13}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}` });
+    throw usageError(`the input command: '${command13}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, {
+      hint: `one of ${Object.keys(commands).join(", ")}`
+    });
   }
   const installTools = input2("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
@@ -81037,7 +83726,12 @@ async function runAction(io, overrides = {}) {
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
-  const argv = [command13, ...rangeArguments(command13, input2, env, workspace), ...jobArguments(command13, input2("job"), env), ...extraArguments(input2("args"))];
+  const argv = [
+    command13,
+    ...rangeArguments(command13, input2, env, workspace),
+    ...jobArguments(command13, input2("job"), env),
+    ...extraArguments(input2("args"))
+  ];
   if (installTools === "true" || installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command13)) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir4();
     const tools = await ensureTools({
@@ -81082,7 +83776,13 @@ function rangeArguments(command13, input2, env, workspace) {
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
-  const pairs = [["--repo", input2("repo") || workspace], ["--base", base], ["--head", head], ["--event", event], ["--branch", input2("branch")]];
+  const pairs = [
+    ["--repo", input2("repo") || workspace],
+    ["--base", base],
+    ["--head", head],
+    ["--event", event],
+    ["--branch", input2("branch")]
+  ];
   return pairs.filter(([, value]) => value !== "").flat();
 }
 function jobArguments(command13, job, env) {
@@ -81108,7 +83808,11 @@ runAction({ env: process.env, stdout: process.stdout, stderr: process.stderr, cw
       process.exitCode = error62.exitCode;
       return;
     }
-    process.stdout.write(errorAnnotation(`gantry action: internal error: ${error62 instanceof Error ? error62.stack ?? error62.message : String(error62)}`));
+    process.stdout.write(
+      errorAnnotation(
+        `gantry action: internal error: ${error62 instanceof Error ? error62.stack ?? error62.message : String(error62)}`
+      )
+    );
     process.exitCode = exitCodeOf("INTERNAL");
   }
 );

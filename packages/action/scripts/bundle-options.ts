@@ -16,7 +16,9 @@ export function actionBundleOptions(packageDir: string): BuildOptions {
     // Gantry's packages from their TypeScript sources, as in the tests.
     conditions: ["@gantry/source"],
     // Bundled CommonJS dependencies call require() for Node's own modules; ESM has no require of its own.
-    banner: { js: 'import { createRequire as __gantryCreateRequire } from "node:module";\nconst require = __gantryCreateRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __gantryCreateRequire } from "node:module";\nconst require = __gantryCreateRequire(import.meta.url);',
+    },
     legalComments: "eof",
     logLevel: "warning",
     plugins: [bundleLazyRequires],
@@ -36,7 +38,13 @@ const bundleLazyRequires: Plugin = {
       const source = readFileSync(args.path, "utf8");
       const pattern = 'requireFromHere("yaml")';
       if (!source.includes(pattern)) {
-        return { errors: [{ text: `${pattern} not found: update packages/action/scripts/bundle-options.ts to how terragrunt-functions.ts now loads yaml` }] };
+        return {
+          errors: [
+            {
+              text: `${pattern} not found: update packages/action/scripts/bundle-options.ts to how terragrunt-functions.ts now loads yaml`,
+            },
+          ],
+        };
       }
       return { contents: source.replace(pattern, 'require("yaml")'), loader: "ts" };
     });

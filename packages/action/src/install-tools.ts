@@ -9,7 +9,17 @@
  * run (extracted from a zip) rather than run from the cache.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { GantryError } from "@gantry/errors";
 import { unzipSync } from "fflate";
@@ -38,7 +48,8 @@ const TOOL_VARIABLES: Record<ToolName, string> = { terragrunt: "GANTRY_TERRAGRUN
 
 export async function ensureTools(options: EnsureToolsOptions): Promise<Record<ToolName, InstalledTool>> {
   const installed = {} as Record<ToolName, InstalledTool>;
-  for (const tool of options.tools ?? Object.values(PINNED_TOOLS)) installed[tool.name] = await ensureTool(tool, options);
+  for (const tool of options.tools ?? Object.values(PINNED_TOOLS))
+    installed[tool.name] = await ensureTool(tool, options);
   return installed;
 }
 
@@ -47,7 +58,9 @@ async function ensureTool(tool: PinnedTool, options: EnsureToolsOptions): Promis
   const configured = options.env[variable];
   if (configured) {
     if (!isExecutable(configured)) {
-      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, { hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}` });
+      throw new GantryError("ACTION_TOOL_NOT_EXECUTABLE", `${variable}=${configured} is not an executable file`, {
+        hint: `unset ${variable} to let the Action install the pinned ${tool.name} ${tool.version}`,
+      });
     }
     return { path: configured, source: "configured" };
   }
@@ -56,28 +69,40 @@ async function ensureTool(tool: PinnedTool, options: EnsureToolsOptions): Promis
 
   const platform = options.platform ?? currentPlatform();
   if (!platform) {
-    throw new GantryError("ACTION_TOOL_UNSUPPORTED_PLATFORM", `no pinned ${tool.name} for ${process.platform}/${process.arch}`, {
-      hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`,
-    });
+    throw new GantryError(
+      "ACTION_TOOL_UNSUPPORTED_PLATFORM",
+      `no pinned ${tool.name} for ${process.platform}/${process.arch}`,
+      {
+        hint: `install ${tool.name} ${tool.version} yourself and set ${variable} to its path (the Action pins linux amd64 and arm64)`,
+      },
+    );
   }
   const asset = tool.asset(platform);
   const cached = join(options.cacheDir, tool.name, tool.version, asset.file);
   let source: InstalledTool["source"] = "cache";
   if (existsSync(cached) && sha256(readFileSync(cached)) !== asset.sha256) {
-    options.log(`${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`);
+    options.log(
+      `${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`,
+    );
     rmSync(cached, { force: true });
   }
   if (!existsSync(cached)) {
     await download(asset, cached, options);
     source = "download";
   }
-  options.log(`${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached}`} (SHA-256 ${asset.sha256} verified)`);
+  options.log(
+    `${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached}`} (SHA-256 ${asset.sha256} verified)`,
+  );
 
   // The executable is placed afresh for this run, under its own name (so its directory can go on PATH).
   const executable = join(options.workDir, `${tool.name}-${tool.version}`, tool.binary);
   const bytes = readFileSync(cached);
-  const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file) => file.name === tool.binary })[tool.binary];
-  if (!binary) throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, { hint: "the pinned asset is not the release archive expected; check pinned-tools.ts" });
+  const binary =
+    asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file) => file.name === tool.binary })[tool.binary];
+  if (!binary)
+    throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, {
+      hint: "the pinned asset is not the release archive expected; check pinned-tools.ts",
+    });
   mkdirSync(dirname(executable), { recursive: true });
   rmSync(executable, { force: true });
   writeFileSync(executable, binary, { mode: 0o755 });
@@ -85,7 +110,11 @@ async function ensureTool(tool: PinnedTool, options: EnsureToolsOptions): Promis
 }
 
 /** Downloads to a temporary name beside the target, verifies, then renames: a failed or forged download leaves nothing. */
-async function download(asset: ReturnType<PinnedTool["asset"]>, target: string, options: EnsureToolsOptions): Promise<void> {
+async function download(
+  asset: ReturnType<PinnedTool["asset"]>,
+  target: string,
+  options: EnsureToolsOptions,
+): Promise<void> {
   const fetchAsset = options.fetch ?? fetch;
   let bytes: Buffer;
   try {
@@ -93,16 +122,24 @@ async function download(asset: ReturnType<PinnedTool["asset"]>, target: string, 
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
     bytes = Buffer.from(await response.arrayBuffer());
   } catch (cause) {
-    throw new GantryError("ACTION_TOOL_DOWNLOAD_FAILED", `could not download ${asset.url}: ${(cause as Error).message}`, {
-      hint: "the runner needs to reach the release downloads; or install the tool yourself and set GANTRY_TERRAGRUNT / GANTRY_TOFU",
-      cause,
-    });
+    throw new GantryError(
+      "ACTION_TOOL_DOWNLOAD_FAILED",
+      `could not download ${asset.url}: ${(cause as Error).message}`,
+      {
+        hint: "the runner needs to reach the release downloads; or install the tool yourself and set GANTRY_TERRAGRUNT / GANTRY_TOFU",
+        cause,
+      },
+    );
   }
   const actual = sha256(bytes);
   if (actual !== asset.sha256) {
-    throw new GantryError("ACTION_TOOL_DIGEST_MISMATCH", `${asset.file} from ${asset.url} has SHA-256 ${actual}, not the pinned ${asset.sha256}: refused, nothing was installed`, {
-      hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit",
-    });
+    throw new GantryError(
+      "ACTION_TOOL_DIGEST_MISMATCH",
+      `${asset.file} from ${asset.url} has SHA-256 ${actual}, not the pinned ${asset.sha256}: refused, nothing was installed`,
+      {
+        hint: "a tampered or replaced release asset, or a proxy rewriting downloads; do not run it. If the release was legitimately re-published, update pinned-tools.ts in a reviewed commit",
+      },
+    );
   }
   mkdirSync(dirname(target), { recursive: true });
   const temporary = `${target}.${randomBytes(6).toString("hex")}.partial`;

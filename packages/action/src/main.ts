@@ -14,7 +14,11 @@ runAction({ env: process.env, stdout: process.stdout, stderr: process.stderr, cw
       process.exitCode = error.exitCode;
       return;
     }
-    process.stdout.write(errorAnnotation(`gantry action: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+    process.stdout.write(
+      errorAnnotation(
+        `gantry action: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      ),
+    );
     process.exitCode = exitCodeOf("INTERNAL");
   },
 );

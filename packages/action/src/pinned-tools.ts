@@ -41,7 +41,12 @@ export const PINNED_TOOLS: Record<ToolName, PinnedTool> = {
     binary: "terragrunt",
     asset: (platform) => {
       const file = `terragrunt_${platform}`;
-      return { url: `https://github.com/gruntwork-io/terragrunt/releases/download/v${terragruntVersion}/${file}`, file, sha256: terragruntDigests[platform], format: "binary" };
+      return {
+        url: `https://github.com/gruntwork-io/terragrunt/releases/download/v${terragruntVersion}/${file}`,
+        file,
+        sha256: terragruntDigests[platform],
+        format: "binary",
+      };
     },
   },
   tofu: {
@@ -50,13 +55,21 @@ export const PINNED_TOOLS: Record<ToolName, PinnedTool> = {
     binary: "tofu",
     asset: (platform) => {
       const file = `tofu_${tofuVersion}_${platform}.zip`;
-      return { url: `https://github.com/opentofu/opentofu/releases/download/v${tofuVersion}/${file}`, file, sha256: tofuDigests[platform], format: "zip" };
+      return {
+        url: `https://github.com/opentofu/opentofu/releases/download/v${tofuVersion}/${file}`,
+        file,
+        sha256: tofuDigests[platform],
+        format: "zip",
+      };
     },
   },
 };
 
 /** The runner's platform as release assets name it, or undefined when no pinned asset exists for it. */
-export function currentPlatform(platform: NodeJS.Platform = process.platform, arch: string = process.arch): Platform | undefined {
+export function currentPlatform(
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): Platform | undefined {
   if (platform !== "linux") return undefined;
   if (arch === "x64") return "linux_amd64";
   if (arch === "arm64") return "linux_arm64";

@@ -25,12 +25,17 @@ const COMMANDS_RUNNING_TOOLS = new Set(["execute", "run", "doctor"]);
 /** Commands taking the change range (`repo`, `base`, `head`, `event`, `branch` inputs). */
 const RANGE_COMMANDS = new Set(["detect", "plan", "run"]);
 
-export async function runAction(io: ActionIO, overrides: Pick<EnsureToolsOptions, "tools" | "fetch" | "platform"> = {}): Promise<number> {
+export async function runAction(
+  io: ActionIO,
+  overrides: Pick<EnsureToolsOptions, "tools" | "fetch" | "platform"> = {},
+): Promise<number> {
   const input = (name: string) => (io.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
   const command = input("command") || "plan";
   if (!Object.hasOwn(commands, command)) {
     const suggestion = formatDidYouMean(command, Object.keys(commands));
-    throw usageError(`the input command: '${command}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, { hint: `one of ${Object.keys(commands).join(", ")}` });
+    throw usageError(`the input command: '${command}' is not a gantry command${suggestion ? `: ${suggestion}` : ""}`, {
+      hint: `one of ${Object.keys(commands).join(", ")}`,
+    });
   }
   const installTools = input("install-tools") || "auto";
   if (installTools !== "auto" && installTools !== "true" && installTools !== "false") {
@@ -38,7 +43,12 @@ export async function runAction(io: ActionIO, overrides: Pick<EnsureToolsOptions
   }
   const workspace = io.env.GITHUB_WORKSPACE ?? io.cwd;
   const env = { ...io.env };
-  const argv = [command, ...rangeArguments(command, input, env, workspace), ...jobArguments(command, input("job"), env), ...extraArguments(input("args"))];
+  const argv = [
+    command,
+    ...rangeArguments(command, input, env, workspace),
+    ...jobArguments(command, input("job"), env),
+    ...extraArguments(input("args")),
+  ];
   if (installTools === "true" || (installTools === "auto" && COMMANDS_RUNNING_TOOLS.has(command))) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir();
     const tools = await ensureTools({
@@ -55,7 +65,10 @@ export async function runAction(io: ActionIO, overrides: Pick<EnsureToolsOptions
     setOutput(io.env, "tofu", tools.tofu.path);
   }
 
-  if (command !== "plan" || argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")) {
+  if (
+    command !== "plan" ||
+    argv.some((arg) => arg === "--json" || arg === "--format" || arg.startsWith("--format=") || arg === "--help")
+  ) {
     return main(argv, { env, stdout: io.stdout, stderr: io.stderr, cwd: workspace });
   }
   // A plan: the document goes to a file (the `plan` output), the log gets the text.
@@ -80,19 +93,34 @@ export async function runAction(io: ActionIO, overrides: Pick<EnsureToolsOptions
  * given as inputs. A push's range is left to the inputs: which commits a push deploys is the deployment
  * record's business, not the triggering event's.
  */
-function rangeArguments(command: string, input: (name: string) => string, env: NodeJS.ProcessEnv, workspace: string): string[] {
+function rangeArguments(
+  command: string,
+  input: (name: string) => string,
+  env: NodeJS.ProcessEnv,
+  workspace: string,
+): string[] {
   if (!RANGE_COMMANDS.has(command)) return [];
   // Only these two events name a change of their own; pull_request_target (the base's secrets with the head's
   // code) is deliberately not taken for pull_request: give `event` explicitly if you mean it.
-  const event = input("event") || (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "push" ? env.GITHUB_EVENT_NAME : "");
+  const event =
+    input("event") ||
+    (env.GITHUB_EVENT_NAME === "pull_request" || env.GITHUB_EVENT_NAME === "push" ? env.GITHUB_EVENT_NAME : "");
   let base = input("base");
   let head = input("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
-    const payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8")) as { pull_request?: { base?: { sha?: string }; head?: { sha?: string } } };
+    const payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8")) as {
+      pull_request?: { base?: { sha?: string }; head?: { sha?: string } };
+    };
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
-  const pairs: Array<[string, string]> = [["--repo", input("repo") || workspace], ["--base", base], ["--head", head], ["--event", event], ["--branch", input("branch")]];
+  const pairs: Array<[string, string]> = [
+    ["--repo", input("repo") || workspace],
+    ["--base", base],
+    ["--head", head],
+    ["--event", event],
+    ["--branch", input("branch")],
+  ];
   return pairs.filter(([, value]) => value !== "").flat();
 }
 
@@ -110,6 +138,8 @@ function jobArguments(command: string, job: string, env: NodeJS.ProcessEnv): str
 
 /** The `args` input: one argument per line, taken as it is (no shell, so no quoting and no injection). */
 function extraArguments(text: string): string[] {
-  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
 }
-

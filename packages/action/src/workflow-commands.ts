@@ -12,7 +12,8 @@ export function setOutput(env: NodeJS.ProcessEnv, name: string, value: string): 
   if (!file) return;
   const delimiter = `ghadelimiter_${randomUUID()}`;
   // A random delimiter cannot occur in the value by chance; the checks make sure it cannot by design either.
-  if (name.includes(delimiter) || value.includes(delimiter)) throw new Error(`output ${name}: its value contains the delimiter`);
+  if (name.includes(delimiter) || value.includes(delimiter))
+    throw new Error(`output ${name}: its value contains the delimiter`);
   appendFileSync(file, `${name}<<${delimiter}\n${value}\n${delimiter}\n`);
 }
 

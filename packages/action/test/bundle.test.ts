@@ -28,13 +28,16 @@ function actionAlone(): string {
   mkdirSync(actionDir);
   copyFileSync(join(repositoryRoot, "action.yml"), join(actionDir, "action.yml"));
   cpSync(join(packageDir, "dist"), join(actionDir, "packages/action/dist"), { recursive: true });
-  for (let dir = actionDir; dir !== parse(dir).root; dir = dirname(dir)) expect(existsSync(join(dir, "node_modules")), dir).toBe(false);
+  for (let dir = actionDir; dir !== parse(dir).root; dir = dirname(dir))
+    expect(existsSync(join(dir, "node_modules")), dir).toBe(false);
   return main;
 }
 
 describe("the Action's bundle", () => {
   it("is what action.yml runs, on node24", () => {
-    const action = parseYaml(readFileSync(join(repositoryRoot, "action.yml"), "utf8")) as { runs: { using: string; main: string } };
+    const action = parseYaml(readFileSync(join(repositoryRoot, "action.yml"), "utf8")) as {
+      runs: { using: string; main: string };
+    };
     expect(action.runs).toEqual({ using: "node24", main: "packages/action/dist/index.mjs" });
   });
 
@@ -43,19 +46,34 @@ describe("the Action's bundle", () => {
     const result = await build({ ...actionBundleOptions(packageDir), write: false });
     const fresh = Buffer.from(result.outputFiles![0]!.contents);
     const committed = existsSync(bundle) ? readFileSync(bundle) : Buffer.alloc(0);
-    expect(committed.equals(fresh), "packages/action/dist/index.mjs is stale: run `pnpm bundle:action` and commit it").toBe(true);
+    expect(
+      committed.equals(fresh),
+      "packages/action/dist/index.mjs is stale: run `pnpm bundle:action` and commit it",
+    ).toBe(true);
   });
 
   it("runs `gantry plan` on the bundled example with only Node, as a pull request's Action step", () => {
     // The Action alone in a directory with no node_modules above it, the demo repository, and the environment
     // the runner gives a JavaScript action (INPUT_*, GITHUB_*, RUNNER_TEMP): only Node.
     const repo = join(work, "infrastructure-live");
-    const shas = execFileSync("bash", [join(repositoryRoot, "examples/infrastructure-live/make-demo-repo.sh"), repo], { encoding: "utf8" });
-    const { base, head } = Object.fromEntries(shas.trim().split(/\s+/).map((pair) => pair.split("="))) as { base: string; head: string };
+    const shas = execFileSync("bash", [join(repositoryRoot, "examples/infrastructure-live/make-demo-repo.sh"), repo], {
+      encoding: "utf8",
+    });
+    const { base, head } = Object.fromEntries(
+      shas
+        .trim()
+        .split(/\s+/)
+        .map((pair) => pair.split("=")),
+    ) as { base: string; head: string };
     const runnerTemp = join(work, "runner-temp");
     mkdirSync(runnerTemp);
     const eventPath = join(work, "event.json");
-    writeFileSync(eventPath, JSON.stringify({ pull_request: { number: 7, base: { ref: "main", sha: base }, head: { ref: "change", sha: head } } }));
+    writeFileSync(
+      eventPath,
+      JSON.stringify({
+        pull_request: { number: 7, base: { ref: "main", sha: base }, head: { ref: "change", sha: head } },
+      }),
+    );
     const outputFile = join(work, "github-output");
     writeFileSync(outputFile, "");
     const env = {
@@ -83,33 +101,73 @@ describe("the Action's bundle", () => {
 
     const outputs = readOutputs(outputFile);
     expect(outputs["has-changes"]).toBe("true");
-    const plan = JSON.parse(readFileSync(outputs["plan"]!, "utf8")) as { base: string; head: string; jobs: Array<{ id: string; action: string; units: string[] }> };
+    const plan = JSON.parse(readFileSync(outputs["plan"]!, "utf8")) as {
+      base: string;
+      head: string;
+      jobs: Array<{ id: string; action: string; units: string[] }>;
+    };
     expect([plan.base, plan.head]).toEqual([base, head]);
     const matrix = JSON.parse(outputs["matrix"]!) as { include: Array<{ id: string }> };
     expect(matrix.include.map((job) => job.id)).toEqual(plan.jobs.map((job) => job.id));
     // The same plan as the CLI built from the packages' sources makes (`gantry plan --json`).
-    const cli = execFileSync(process.execPath, [join(repositoryRoot, "packages/cli/bin/gantry.js"), "plan", "--repo", repo, "--base", base, "--head", head, "--event", "pull_request", "--json"], { encoding: "utf8", env: { ...process.env, GITHUB_ACTIONS: "" } });
+    const cli = execFileSync(
+      process.execPath,
+      [
+        join(repositoryRoot, "packages/cli/bin/gantry.js"),
+        "plan",
+        "--repo",
+        repo,
+        "--base",
+        base,
+        "--head",
+        head,
+        "--event",
+        "pull_request",
+        "--json",
+      ],
+      { encoding: "utf8", env: { ...process.env, GITHUB_ACTIONS: "" } },
+    );
     const expected = JSON.parse(cli) as typeof plan;
-    expect(plan.jobs.map((job) => [job.action, job.units])).toEqual(expected.jobs.map((job) => [job.action, job.units]));
+    expect(plan.jobs.map((job) => [job.action, job.units])).toEqual(
+      expected.jobs.map((job) => [job.action, job.units]),
+    );
     expect(plan.jobs.map((job) => job.action).sort()).toEqual(["plan", "plan-destroy"]);
   });
 
   // yaml is loaded lazily by the detector (createRequire), which the bundle build has to rewrite.
   it("evaluates yamldecode, with yaml bundled rather than resolved from node_modules", async () => {
     await using repo = createTempGitRepo({
-      "live/app/terragrunt.hcl": 'locals {\n  settings = yamldecode(file("settings.yaml"))\n}\ninputs = { size = file(local.settings.size_file) }\n',
+      "live/app/terragrunt.hcl":
+        'locals {\n  settings = yamldecode(file("settings.yaml"))\n}\ninputs = { size = file(local.settings.size_file) }\n',
       "live/app/settings.yaml": "size_file: ../../data/size.txt\n",
       "data/size.txt": "1\n",
     });
     const base = repo.sha();
     const head = repo.commit({ "data/size.txt": "2\n" });
-    const env = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: work, GITHUB_WORKSPACE: repo.dir, INPUT_COMMAND: "detect", INPUT_BASE: base, INPUT_HEAD: head, INPUT_EVENT: "pull_request", INPUT_ARGS: "--json\n--no-cache" };
+    const env = {
+      PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: work,
+      GITHUB_WORKSPACE: repo.dir,
+      INPUT_COMMAND: "detect",
+      INPUT_BASE: base,
+      INPUT_HEAD: head,
+      INPUT_EVENT: "pull_request",
+      INPUT_ARGS: "--json\n--no-cache",
+    };
     const run = spawnSync(process.execPath, [actionAlone()], { cwd: repo.dir, env, encoding: "utf8", timeout: 60_000 });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     // Without yaml in the bundle, yamldecode fails and the read becomes a "dynamic" one matching every file.
-    const detection = JSON.parse(run.stdout) as { units: Array<{ path: string; dynamic?: unknown[]; reasons: Array<{ file: string; chain: Array<{ via: string }> }> }> };
-    expect(detection.units.map((unit) => [unit.path, unit.dynamic ?? [], unit.reasons.map((reason) => reason.file)])).toEqual([["live/app", [], ["data/size.txt"]]]);
+    const detection = JSON.parse(run.stdout) as {
+      units: Array<{
+        path: string;
+        dynamic?: unknown[];
+        reasons: Array<{ file: string; chain: Array<{ via: string }> }>;
+      }>;
+    };
+    expect(
+      detection.units.map((unit) => [unit.path, unit.dynamic ?? [], unit.reasons.map((reason) => reason.file)]),
+    ).toEqual([["live/app", [], ["data/size.txt"]]]);
     expect(detection.units[0]!.reasons[0]!.chain.map((link) => link.via)).not.toContain("dynamic");
   });
 });

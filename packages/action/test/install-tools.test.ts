@@ -1,6 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,7 +28,7 @@ import { readOutputs } from "./support/outputs.js";
 const script = (name: string) => Buffer.from(`#!/bin/sh\necho "${name} fixture $*"\n`);
 const assets: Record<string, Buffer> = {
   "/download/terragrunt_linux_amd64": script("terragrunt"),
-  "/download/tofu_linux_amd64.zip": Buffer.from(zipSync({ "LICENSE": Buffer.from("MPL-2.0\n"), tofu: script("tofu") })),
+  "/download/tofu_linux_amd64.zip": Buffer.from(zipSync({ LICENSE: Buffer.from("MPL-2.0\n"), tofu: script("tofu") })),
   "/download/forged_terragrunt": script("evil"),
   "/download/tofu_without_binary.zip": Buffer.from(zipSync({ README: Buffer.from("no binary\n") })),
 };
@@ -49,7 +58,9 @@ afterAll(() => {
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
-function fixtureTools(overrides: { terragruntPath?: string; terragruntDigest?: string; tofuPath?: string } = {}): PinnedTool[] {
+function fixtureTools(
+  overrides: { terragruntPath?: string; terragruntDigest?: string; tofuPath?: string } = {},
+): PinnedTool[] {
   const terragruntPath = overrides.terragruntPath ?? "/releases/terragrunt_linux_amd64";
   const tofuPath = overrides.tofuPath ?? "/download/tofu_linux_amd64.zip";
   return [
@@ -57,13 +68,23 @@ function fixtureTools(overrides: { terragruntPath?: string; terragruntDigest?: s
       name: "terragrunt",
       version: "1.1.3",
       binary: "terragrunt",
-      asset: () => ({ url: `${base}${terragruntPath}`, file: "terragrunt_linux_amd64", sha256: overrides.terragruntDigest ?? sha256(assets["/download/terragrunt_linux_amd64"]!), format: "binary" }),
+      asset: () => ({
+        url: `${base}${terragruntPath}`,
+        file: "terragrunt_linux_amd64",
+        sha256: overrides.terragruntDigest ?? sha256(assets["/download/terragrunt_linux_amd64"]!),
+        format: "binary",
+      }),
     },
     {
       name: "tofu",
       version: "1.12.6",
       binary: "tofu",
-      asset: () => ({ url: `${base}${tofuPath}`, file: "tofu_1.12.6_linux_amd64.zip", sha256: sha256(assets[tofuPath.replace("/releases/", "/download/")]!), format: "zip" }),
+      asset: () => ({
+        url: `${base}${tofuPath}`,
+        file: "tofu_1.12.6_linux_amd64.zip",
+        sha256: sha256(assets[tofuPath.replace("/releases/", "/download/")]!),
+        format: "zip",
+      }),
     },
   ];
 }
@@ -79,10 +100,20 @@ beforeEach(() => {
   logs = [];
   requests.length = 0;
 });
-const options = (tools: PinnedTool[], env: NodeJS.ProcessEnv = { PATH: "/nonexistent" }) => ({ env, cacheDir, workDir, log: (line: string) => logs.push(line), platform: "linux_amd64" as const, tools });
+const options = (tools: PinnedTool[], env: NodeJS.ProcessEnv = { PATH: "/nonexistent" }) => ({
+  env,
+  cacheDir,
+  workDir,
+  log: (line: string) => logs.push(line),
+  platform: "linux_amd64" as const,
+  tools,
+});
 
 async function refusal(promise: Promise<unknown>): Promise<GantryError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   if (!GantryError.isInstance(error)) throw new Error(`expected a GantryError, got ${String(error)}`);
   return error;
 }
@@ -92,9 +123,15 @@ describe("ensureTools", () => {
     const first = await ensureTools(options(fixtureTools()));
     expect(first.terragrunt.source).toBe("download");
     expect(first.tofu.source).toBe("download");
-    expect(execFileSync(first.terragrunt.path, ["--version"], { encoding: "utf8" })).toBe("terragrunt fixture --version\n");
+    expect(execFileSync(first.terragrunt.path, ["--version"], { encoding: "utf8" })).toBe(
+      "terragrunt fixture --version\n",
+    );
     expect(execFileSync(first.tofu.path, ["version"], { encoding: "utf8" })).toBe("tofu fixture version\n");
-    expect(requests).toEqual(["/releases/terragrunt_linux_amd64", "/download/terragrunt_linux_amd64", "/download/tofu_linux_amd64.zip"]);
+    expect(requests).toEqual([
+      "/releases/terragrunt_linux_amd64",
+      "/download/terragrunt_linux_amd64",
+      "/download/tofu_linux_amd64.zip",
+    ]);
     expect(logs.every((line) => line.includes("verified"))).toBe(true);
 
     requests.length = 0;
@@ -111,7 +148,9 @@ describe("ensureTools", () => {
     expect(error.exitCode).toBe(31);
     expect(error.message).toContain(sha256(assets["/download/forged_terragrunt"]!));
     expect(error.message).toContain(sha256(assets["/download/terragrunt_linux_amd64"]!));
-    expect(existsSync(join(cacheDir, "terragrunt")) ? readdirSync(join(cacheDir, "terragrunt", "1.1.3")) : []).toEqual([]);
+    expect(existsSync(join(cacheDir, "terragrunt")) ? readdirSync(join(cacheDir, "terragrunt", "1.1.3")) : []).toEqual(
+      [],
+    );
   });
 
   it("catches a cached asset changed after it was verified, and downloads it again", async () => {
@@ -130,8 +169,13 @@ describe("ensureTools", () => {
       writeFileSync(join(bin, name), script(name));
       chmodSync(join(bin, name), 0o755);
     }
-    const tools = await ensureTools(options(fixtureTools(), { GANTRY_TERRAGRUNT: join(bin, "my-terragrunt"), PATH: `/nonexistent:${bin}` }));
-    expect(tools).toEqual({ terragrunt: { path: join(bin, "my-terragrunt"), source: "configured" }, tofu: { path: join(bin, "tofu"), source: "path" } });
+    const tools = await ensureTools(
+      options(fixtureTools(), { GANTRY_TERRAGRUNT: join(bin, "my-terragrunt"), PATH: `/nonexistent:${bin}` }),
+    );
+    expect(tools).toEqual({
+      terragrunt: { path: join(bin, "my-terragrunt"), source: "configured" },
+      tofu: { path: join(bin, "tofu"), source: "path" },
+    });
     expect(requests).toEqual([]);
     const error = await refusal(ensureTools(options(fixtureTools(), { GANTRY_TERRAGRUNT: bin, PATH: "" })));
     expect(error.code).toBe("ACTION_TOOL_NOT_EXECUTABLE");
@@ -152,15 +196,25 @@ describe("the pinned tools", () => {
       for (const platform of ["linux_amd64", "linux_arm64"] as const) {
         const asset = tool.asset(platform);
         expect(asset.sha256, `${tool.name} ${platform}`).toMatch(/^[0-9a-f]{64}$/);
-        expect(asset.url).toMatch(new RegExp(`^https://github\\.com/(gruntwork-io/terragrunt|opentofu/opentofu)/releases/download/v${tool.version.replace(/\./g, "\\.")}/${asset.file}$`));
+        expect(asset.url).toMatch(
+          new RegExp(
+            `^https://github\\.com/(gruntwork-io/terragrunt|opentofu/opentofu)/releases/download/v${tool.version.replace(/\./g, "\\.")}/${asset.file}$`,
+          ),
+        );
       }
     }
-    const digests = Object.values(PINNED_TOOLS).flatMap((tool) => [tool.asset("linux_amd64").sha256, tool.asset("linux_arm64").sha256]);
+    const digests = Object.values(PINNED_TOOLS).flatMap((tool) => [
+      tool.asset("linux_amd64").sha256,
+      tool.asset("linux_arm64").sha256,
+    ]);
     expect(new Set(digests).size).toBe(digests.length);
   });
 
   it("are the versions the tests build (scripts/ensure-iac-tools.sh)", () => {
-    const script = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../../scripts/ensure-iac-tools.sh"), "utf8");
+    const script = readFileSync(
+      join(dirname(fileURLToPath(import.meta.url)), "../../../scripts/ensure-iac-tools.sh"),
+      "utf8",
+    );
     expect(script).toContain(`GANTRY_TERRAGRUNT_VERSION:-v${PINNED_TOOLS.terragrunt.version}}`);
     expect(script).toContain(`GANTRY_TOFU_VERSION:-v${PINNED_TOOLS.tofu.version}}`);
   });
@@ -179,13 +233,21 @@ describe("the Action", () => {
     writeFileSync(outputFile, "");
     let stdout = "";
     const sink = { write: (chunk: string) => ((stdout += chunk), true) } as unknown as NodeJS.WritableStream;
-    const env = { PATH: "/usr/bin:/bin", INPUT_COMMAND: "doctor", GITHUB_OUTPUT: outputFile, RUNNER_TEMP: join(work, "temp"), RUNNER_TOOL_CACHE: cacheDir };
+    const env = {
+      PATH: "/usr/bin:/bin",
+      INPUT_COMMAND: "doctor",
+      GITHUB_OUTPUT: outputFile,
+      RUNNER_TEMP: join(work, "temp"),
+      RUNNER_TOOL_CACHE: cacheDir,
+    };
     await runAction({ env, stdout: sink, stderr: sink, cwd: work }, { tools: fixtureTools(), platform: "linux_amd64" });
     const outputs = readOutputs(outputFile);
     expect(outputs["terragrunt"]).toBe(join(work, "temp", "gantry-tools", "terragrunt-1.1.3", "terragrunt"));
     expect(outputs["tofu"]).toBe(join(work, "temp", "gantry-tools", "tofu-1.12.6", "tofu"));
     expect(stdout).toContain("terragrunt 1.1.3: downloaded");
     // The CLI runs with the tools on its PATH (and as GANTRY_TERRAGRUNT / GANTRY_TOFU).
-    expect(stdout).toMatch(/tools:\n {2}terragrunt +available \(.*\/terragrunt-1\.1\.3\/terragrunt\)\n {2}tofu +available \(.*\/tofu-1\.12\.6\/tofu\)\n/);
+    expect(stdout).toMatch(
+      /tools:\n {2}terragrunt +available \(.*\/terragrunt-1\.1\.3\/terragrunt\)\n {2}tofu +available \(.*\/tofu-1\.12\.6\/tofu\)\n/,
+    );
   });
 });

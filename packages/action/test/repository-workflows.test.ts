@@ -23,7 +23,10 @@ const workflows = readdirSync(workflowsDir)
 
 /** actionlint, built by scripts/ensure-actionlint.sh unless GANTRY_ACTIONLINT names one (scripts/test.sh does). */
 function actionlint(): string {
-  return process.env.GANTRY_ACTIONLINT || execFileSync("bash", [join(repositoryRoot, "scripts/ensure-actionlint.sh")], { encoding: "utf8" }).trim();
+  return (
+    process.env.GANTRY_ACTIONLINT ||
+    execFileSync("bash", [join(repositoryRoot, "scripts/ensure-actionlint.sh")], { encoding: "utf8" }).trim()
+  );
 }
 
 describe("this repository's workflows", () => {
@@ -47,7 +50,9 @@ describe("this repository's workflows", () => {
         for (const step of job.steps) {
           if (step.uses === undefined) continue;
           expect(step.uses, `${name} ${jobName}`).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/);
-          expect(text, `${name}: ${step.uses}`).toMatch(new RegExp(`${step.uses.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} # v\\d`));
+          expect(text, `${name}: ${step.uses}`).toMatch(
+            new RegExp(`${step.uses.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} # v\\d`),
+          );
         }
       }
     }
@@ -69,10 +74,16 @@ describe("this repository's workflows", () => {
   it("release with provenance, checking the Action's bundle first", () => {
     const release = readFileSync(join(workflowsDir, "release.yml"), "utf8");
     const workflow = parse(release) as Workflow;
-    expect(workflow.jobs["release"]!.permissions).toEqual({ contents: "write", "pull-requests": "write", "id-token": "write" });
+    expect(workflow.jobs["release"]!.permissions).toEqual({
+      contents: "write",
+      "pull-requests": "write",
+      "id-token": "write",
+    });
     expect(release).toContain('NPM_CONFIG_PROVENANCE: "true"');
     expect(release.indexOf("bundle.ts --check")).toBeLessThan(release.indexOf("changesets/action@"));
-    const scripts = (JSON.parse(readFileSync(join(repositoryRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(repositoryRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
     expect(scripts["version-packages"]).toContain("pnpm bundle:action");
     expect(scripts["release"]).toContain("changeset publish");
   });

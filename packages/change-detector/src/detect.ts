@@ -24,7 +24,15 @@ import { SourceFetcher } from "./stacks/fetch.js";
 import { StackUnits, analyseCommitUnits } from "./stacks/stack-units.js";
 import { matchChanges } from "./match.js";
 import { baseName } from "./paths.js";
-import { ROOT_CONFIG, ROOT_UNIT, presentRootUnit, readsRootConfig, rootConfigIsIncluded, rootDeletedBesideOthers, withoutRootConfig } from "./root-unit.js";
+import {
+  ROOT_CONFIG,
+  ROOT_UNIT,
+  presentRootUnit,
+  readsRootConfig,
+  rootConfigIsIncluded,
+  rootDeletedBesideOthers,
+  withoutRootConfig,
+} from "./root-unit.js";
 import { STACK_FILE, deletedUnitsOf, unitIdIn, unitsOfTree, withBaseUnits, type UnitSets } from "./units.js";
 
 export interface DetectOptions {
@@ -70,7 +78,8 @@ export async function detectChanges(options: DetectOptions): Promise<DetectionRe
       stackChanges: units.stacks?.changesByPath(range.diff) ?? new Map(),
     });
     const dependencies = graphOf(units, reuse, analysis);
-    if (useCache && (!range.upToDate || analysis.analysed > 0)) persist(range, units, reuse.records, analysis.index, dependencies);
+    if (useCache && (!range.upToDate || analysis.analysed > 0))
+      persist(range, units, reuse.records, analysis.index, dependencies);
     const result: DetectionResult = {
       apiVersion: API_VERSION,
       kind: "Detection",
@@ -144,10 +153,14 @@ async function resolveRange(
   let listing = useCache && hasCache(repo.commonDir) ? undefined : observed(repo.listTree(head));
   // git finds the merge-base for diff-tree itself; with several merge-bases it refuses, and the diff is taken
   // from the one `git merge-base` picked.
-  const basePromise = observed(event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase));
+  const basePromise = observed(
+    event === "pull_request" ? repo.mergeBase(requestedBase, head) : Promise.resolve(requestedBase),
+  );
   const diffPromise = observed(
     event === "pull_request"
-      ? repo.diffTree(requestedBase, head, { fromMergeBase: true }).catch(async () => repo.diffTree(await basePromise, head))
+      ? repo
+          .diffTree(requestedBase, head, { fromMergeBase: true })
+          .catch(async () => repo.diffTree(await basePromise, head))
       : repo.diffTree(requestedBase, head),
   );
   const cached = useCache ? loadCache(repo.commonDir) : null;
@@ -156,9 +169,22 @@ async function resolveRange(
   // Stacks are generated on every run (their sources may be outside the repository): they need the tree.
   if (!upToDate || cached.stackDirs.length > 0) listing ??= observed(repo.listTree(head));
   const [diff, listed] = await Promise.all([diffPromise, listing]);
-  const headTree = listed ?? (diff.some((entry) => isStackFile(entry.oldPath) || isStackFile(entry.newPath)) ? await repo.listTree(head) : undefined);
+  const headTree =
+    listed ??
+    (diff.some((entry) => isStackFile(entry.oldPath) || isStackFile(entry.newPath))
+      ? await repo.listTree(head)
+      : undefined);
   let baseTree: Promise<Tree> | undefined;
-  const range = { repo, requestedBase, base, head, diff, upToDate, headTree, baseTree: () => (baseTree ??= repo.listTree(base)) };
+  const range = {
+    repo,
+    requestedBase,
+    base,
+    head,
+    diff,
+    upToDate,
+    headTree,
+    baseTree: () => (baseTree ??= repo.listTree(base)),
+  };
   return { range, cached };
 }
 
@@ -177,14 +203,30 @@ interface Units {
 }
 
 /** Find units: directories with `terragrunt.hcl`, and the units stack files generate. */
-async function findUnits(range: Range, cached: LoadedCache | null, reader: BlobReader, parseCache: ParseCache): Promise<Units> {
+async function findUnits(
+  range: Range,
+  cached: LoadedCache | null,
+  reader: BlobReader,
+  parseCache: ParseCache,
+): Promise<Units> {
   const { headTree, diff } = range;
-  const found = headTree ? unitsOfTree(headTree) : { head: new Set(cached!.units), stackDirs: new Set(cached!.stackDirs) };
+  const found = headTree
+    ? unitsOfTree(headTree)
+    : { head: new Set(cached!.units), stackDirs: new Set(cached!.stackDirs) };
   const trackedFiles = headTree ? headTree.size : cached!.trackedFiles;
   const sets = withBaseUnits(found.head, found.stackDirs, diff);
   let changedSinceCache: DiffEntry[] | null = [];
-  if (cached && cached.commit !== range.head) changedSinceCache = await range.repo.diffTree(cached.commit, range.head).catch(() => null);
-  if (!headTree || sets.stackDirs.size === 0) return { sets, headUnits: [...sets.head].sort(), headStackDirs: found.stackDirs, stacks: null, trackedFiles, changedSinceCache };
+  if (cached && cached.commit !== range.head)
+    changedSinceCache = await range.repo.diffTree(cached.commit, range.head).catch(() => null);
+  if (!headTree || sets.stackDirs.size === 0)
+    return {
+      sets,
+      headUnits: [...sets.head].sort(),
+      headStackDirs: found.stackDirs,
+      stacks: null,
+      trackedFiles,
+      changedSinceCache,
+    };
   const stacks = await StackUnits.find({
     headTree,
     headStackDirs: found.stackDirs,
@@ -194,11 +236,24 @@ async function findUnits(range: Range, cached: LoadedCache | null, reader: BlobR
     reader,
     parseCache,
     fetcher: new SourceFetcher(join(range.repo.commonDir, "gantry", "stack-sources")),
-    kept: cached?.stacks ? { stacks: cached.stacks, fingerprints: cached.generated, changed: changedSinceCache && changedSinceCache.flatMap((entry) => [entry.oldPath, entry.newPath]) } : null,
+    kept: cached?.stacks
+      ? {
+          stacks: cached.stacks,
+          fingerprints: cached.generated,
+          changed: changedSinceCache && changedSinceCache.flatMap((entry) => [entry.oldPath, entry.newPath]),
+        }
+      : null,
   });
   const head = new Set([...sets.head, ...stacks.headUnits().keys()]);
   const base = new Set([...sets.base, ...stacks.baseUnitPaths()]);
-  return { sets: { head, base, stackDirs: sets.stackDirs }, headUnits: [...head].sort(), headStackDirs: found.stackDirs, stacks, trackedFiles, changedSinceCache };
+  return {
+    sets: { head, base, stackDirs: sets.stackDirs },
+    headUnits: [...head].sort(),
+    headStackDirs: found.stackDirs,
+    stacks,
+    trackedFiles,
+    changedSinceCache,
+  };
 }
 
 interface Reuse {
@@ -252,7 +307,13 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
-function reusedIndex(cached: LoadedCache, cachedIds: Int32Array, count: number, sameUnits: boolean, records: HeadRecords): ReadIndex {
+function reusedIndex(
+  cached: LoadedCache,
+  cachedIds: Int32Array,
+  count: number,
+  sameUnits: boolean,
+  records: HeadRecords,
+): ReadIndex {
   if (sameUnits && cached.units.length - count <= cached.units.length / 4) {
     // The same units (most pull requests): the cached index is kept, minus the postings of the units analysed
     // again; renumbering every posting list instead cost a tenth of such a run at 10,000 units. When many are
@@ -287,28 +348,54 @@ interface Analysis {
 }
 
 /** Analyse: head units without a reusable record, and the deleted units in the base tree. */
-async function analyse(range: Range, units: Units, reuse: Reuse, reader: BlobReader, parseCache: ParseCache): Promise<Analysis> {
+async function analyse(
+  range: Range,
+  units: Units,
+  reuse: Reuse,
+  reader: BlobReader,
+  parseCache: ParseCache,
+): Promise<Analysis> {
   const { headUnits, stacks } = units;
   const index = reuse.index;
   const toAnalyse = headUnits.filter((_, id) => reuse.cachedIds[id] === -1);
   if (toAnalyse.length > 0) {
     const generation = stacks ? await stacks.headFor(toAnalyse) : null;
-    const snapshot = generation ? generation.snapshot : new Snapshot(range.headTree ?? (await range.repo.listTree(range.head)), "head");
-    await analyseCommitUnits(snapshot, toAnalyse, units.sets.head, generation?.units, reader, parseCache, (unit, reads) => {
-      const id = unitIdIn(headUnits, unit)!;
-      index.add(id, reads);
-      reuse.records.addFresh(id, reads);
-    });
+    const snapshot = generation
+      ? generation.snapshot
+      : new Snapshot(range.headTree ?? (await range.repo.listTree(range.head)), "head");
+    await analyseCommitUnits(
+      snapshot,
+      toAnalyse,
+      units.sets.head,
+      generation?.units,
+      reader,
+      parseCache,
+      (unit, reads) => {
+        const id = unitIdIn(headUnits, unit)!;
+        index.add(id, reads);
+        reuse.records.addFresh(id, reads);
+      },
+    );
   }
   // The root terragrunt.hcl is a unit only when no unit includes it: known now that every head unit's reads are.
-  const rootIncluded = units.sets.head.has(ROOT_UNIT) && rootConfigIsIncluded(index.lookup(ROOT_CONFIG, false), headUnits, (id, path) => reuse.records.chainTo(id, path));
+  const rootIncluded =
+    units.sets.head.has(ROOT_UNIT) &&
+    rootConfigIsIncluded(index.lookup(ROOT_CONFIG, false), headUnits, (id, path) => reuse.records.chainTo(id, path));
   const sets = withoutRootConfig(units.sets, rootIncluded);
   const deletedUnits = deletedUnitsOf(sets);
   const deletedReads = new Map<string, UnitReads>();
   let baseSnapshot: Snapshot | undefined;
   if (deletedUnits.length > 0) {
     baseSnapshot = stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
-    await analyseCommitUnits(baseSnapshot, deletedUnits, sets.base, stacks?.baseUnits, reader, parseCache, (unit, reads) => deletedReads.set(unit, reads));
+    await analyseCommitUnits(
+      baseSnapshot,
+      deletedUnits,
+      sets.base,
+      stacks?.baseUnits,
+      reader,
+      parseCache,
+      (unit, reads) => deletedReads.set(unit, reads),
+    );
   }
   return { sets, index, analysed: toAnalyse.length, deletedUnits, deletedReads, baseSnapshot };
 }
@@ -327,32 +414,56 @@ async function deletedRootWasIncluded(
   parseCache: ParseCache,
 ): Promise<boolean> {
   for (const [unit, reads] of analysis.deletedReads) if (unit !== ROOT_UNIT && readsRootConfig(reads)) return true;
-  const candidates = matched.filter((unit) => unit.status !== "added" && unit.status !== "deleted" && analysis.sets.base.has(unit.path)).map((unit) => unit.path);
+  const candidates = matched
+    .filter((unit) => unit.status !== "added" && unit.status !== "deleted" && analysis.sets.base.has(unit.path))
+    .map((unit) => unit.path);
   if (candidates.length === 0) return false;
   const snapshot = analysis.baseSnapshot ?? units.stacks?.baseSnapshot ?? new Snapshot(await range.baseTree(), "base");
   let included = false;
-  await analyseCommitUnits(snapshot, candidates, analysis.sets.base, units.stacks?.baseUnits, reader, parseCache, (_unit, reads) => {
-    included ||= readsRootConfig(reads);
-  });
+  await analyseCommitUnits(
+    snapshot,
+    candidates,
+    analysis.sets.base,
+    units.stacks?.baseUnits,
+    reader,
+    parseCache,
+    (_unit, reads) => {
+      included ||= readsRootConfig(reads);
+    },
+  );
   return included;
 }
 
 function extrasOf(reads: UnitReads | undefined) {
-  return reads && { dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })), problems: reads.problems, exclude: reads.exclude };
+  return (
+    reads && {
+      dynamic: reads.dynamic.map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
+      problems: reads.problems,
+      exclude: reads.exclude,
+    }
+  );
 }
 
 /** Every head unit's dependencies, and every deleted unit's (from the base tree), in unit order. */
 function graphOf(units: Units, reuse: Reuse, analysis: Analysis): Record<string, string[]> {
   // Nothing analysed and the cached commit's units: the cached graph is this run's (parsed whole, not rebuilt key by key).
-  if (reuse.cached && reuse.sameUnits && analysis.analysed === 0 && analysis.deletedUnits.length === 0) return reuse.cached.graph();
+  if (reuse.cached && reuse.sameUnits && analysis.analysed === 0 && analysis.deletedUnits.length === 0)
+    return reuse.cached.graph();
   const dependencies: Record<string, string[]> = {};
   units.headUnits.forEach((unit, id) => (dependencies[unit] = reuse.records.dependencies(id)));
-  for (const unit of analysis.deletedUnits) dependencies[unit] = [...(analysis.deletedReads.get(unit)?.dependencies ?? [])].sort();
+  for (const unit of analysis.deletedUnits)
+    dependencies[unit] = [...(analysis.deletedReads.get(unit)?.dependencies ?? [])].sort();
   return dependencies;
 }
 
 /** Persist: the cache now describes head (reused records are written back as the bytes they were loaded from). */
-function persist(range: Range, units: Units, records: HeadRecords, index: ReadIndex, dependencies: Record<string, string[]>): void {
+function persist(
+  range: Range,
+  units: Units,
+  records: HeadRecords,
+  index: ReadIndex,
+  dependencies: Record<string, string[]>,
+): void {
   const generated: Record<string, string> = {};
   for (const [unit, { fingerprint }] of units.stacks?.headUnits() ?? []) generated[unit] = fingerprint;
   saveCache(range.repo.commonDir, {
@@ -383,6 +494,11 @@ function changedStackFiles(diff: DiffEntry[]): string[] {
 
 /** Validates a document read from elsewhere (a file, another process) against the contract. */
 export function parseDetectionResult(value: unknown, source = "detection"): DetectionResult {
-  const spec = { kind: "Detection", schema: detectionResultSchema, code: "PLAN_INVALID_DETECTION", hint: "pass the document `gantry detect --json` printed, unchanged" } as const;
+  const spec = {
+    kind: "Detection",
+    schema: detectionResultSchema,
+    code: "PLAN_INVALID_DETECTION",
+    hint: "pass the document `gantry detect --json` printed, unchanged",
+  } as const;
   return validateDocument(value, spec, source);
 }

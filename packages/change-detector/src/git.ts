@@ -23,10 +23,16 @@ export async function runGitRaw(cwd: string, args: string[]): Promise<GitOutput<
 /** git could not run at all (not installed, not on PATH). */
 function gitFailed(error: unknown): GantryError {
   const notInstalled = error instanceof GitError && error.notInstalled;
-  return new GantryError("DETECT_GIT_FAILED", notInstalled ? "git is not installed or not on PATH" : (error as Error).message, {
-    hint: notInstalled ? "install git (2.30 or newer) and make sure `git --version` works" : "check that the repository is not corrupt (`git fsck`) and that the commits are present",
-    cause: error,
-  });
+  return new GantryError(
+    "DETECT_GIT_FAILED",
+    notInstalled ? "git is not installed or not on PATH" : (error as Error).message,
+    {
+      hint: notInstalled
+        ? "install git (2.30 or newer) and make sure `git --version` works"
+        : "check that the repository is not corrupt (`git fsck`) and that the commits are present",
+      cause: error,
+    },
+  );
 }
 
 /** An opened repository: a directory inside it (git runs there) and its git common dir (where the cache lives). */
@@ -48,10 +54,14 @@ export class GitRepository {
     // Works in a work tree, any of its subdirectories, and bare repositories (nothing here needs files on disk).
     const result = await runGitRaw(absolute, ["rev-parse", "--git-common-dir", "--is-shallow-repository"]);
     if (result.exitCode !== 0) {
-      throw new GantryError("DETECT_NOT_A_REPO", `${absolute} is not inside a git repository (${firstLine(result.stderr)})`, {
-        hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
-        location: { file: absolute },
-      });
+      throw new GantryError(
+        "DETECT_NOT_A_REPO",
+        `${absolute} is not inside a git repository (${firstLine(result.stderr)})`,
+        {
+          hint: "run gantry detect in a clone of your infrastructure repository, or pass --repo DIR",
+          location: { file: absolute },
+        },
+      );
     }
     const [commonDir = ".git", shallow = "false"] = result.stdout.toString("utf8").trimEnd().split("\n");
     return GitRepository.fromRevParse(absolute, commonDir, shallow);
@@ -59,7 +69,11 @@ export class GitRepository {
 
   /** From the lines `rev-parse --git-common-dir --is-shallow-repository` printed in `absolute`. */
   private static fromRevParse(absolute: string, commonDir: string, shallow: string): GitRepository {
-    return new GitRepository(absolute, isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir), shallow === "true");
+    return new GitRepository(
+      absolute,
+      isAbsolute(commonDir) ? commonDir : resolve(absolute, commonDir),
+      shallow === "true",
+    );
   }
 
   /**
@@ -73,15 +87,28 @@ export class GitRepository {
   ): Promise<{ repo: GitRepository; commits: { [K in keyof Refs]: string } }> {
     type Commits = { [K in keyof Refs]: string };
     const absolute = resolve(dir);
-    const plain = existsSync(absolute) && statSync(absolute).isDirectory() && refs.every(({ ref }) => !ref.startsWith("-"));
+    const plain =
+      existsSync(absolute) && statSync(absolute).isDirectory() && refs.every(({ ref }) => !ref.startsWith("-"));
     if (plain) {
       // No --end-of-options (rev-parse would echo it without --verify): refs starting with "-" took the slow path.
-      const args = ["rev-parse", "--git-common-dir", "--is-shallow-repository", ...refs.map(({ ref }) => `${ref}^{commit}`)];
+      const args = [
+        "rev-parse",
+        "--git-common-dir",
+        "--is-shallow-repository",
+        ...refs.map(({ ref }) => `${ref}^{commit}`),
+      ];
       const result = await runGitRaw(absolute, args);
       const lines = result.stdout.toString("utf8").trimEnd().split("\n");
-      if (result.exitCode === 0 && lines.length === refs.length + 2 && lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))) {
+      if (
+        result.exitCode === 0 &&
+        lines.length === refs.length + 2 &&
+        lines.slice(2).every((line) => /^[0-9a-f]{40,64}$/.test(line))
+      ) {
         const [commonDir = ".git", shallow = "false", ...commits] = lines;
-        return { repo: GitRepository.fromRevParse(absolute, commonDir, shallow), commits: commits as unknown as Commits };
+        return {
+          repo: GitRepository.fromRevParse(absolute, commonDir, shallow),
+          commits: commits as unknown as Commits,
+        };
       }
     }
     const repo = await GitRepository.open(absolute);
@@ -102,9 +129,17 @@ export class GitRepository {
   /** Resolves a ref (branch, tag, SHA, `HEAD~2`...) to a commit SHA, with a precise error when it cannot. */
   async resolveCommit(ref: string, role: "base" | "head"): Promise<string> {
     if (ref.startsWith("-")) {
-      throw new GantryError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, { hint: "pass a branch, tag or commit SHA" });
+      throw new GantryError("DETECT_UNKNOWN_REF", `--${role} '${ref}' is not a git ref`, {
+        hint: "pass a branch, tag or commit SHA",
+      });
     }
-    const result = await runGitRaw(this.dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+    const result = await runGitRaw(this.dir, [
+      "rev-parse",
+      "--verify",
+      "--quiet",
+      "--end-of-options",
+      `${ref}^{commit}`,
+    ]);
     if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
     if (this.shallow) {
       throw new GantryError(
@@ -115,22 +150,34 @@ export class GitRepository {
         },
       );
     }
-    throw new GantryError("DETECT_UNKNOWN_REF", `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`, {
-      hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`,
-    });
+    throw new GantryError(
+      "DETECT_UNKNOWN_REF",
+      `unknown ${role} ref '${ref}': no such branch, tag or commit in ${this.dir}`,
+      {
+        hint: `check the spelling, or fetch it first (\`git fetch origin ${ref}\`); \`git log --oneline -5 ${ref}\` must work`,
+      },
+    );
   }
 
   async mergeBase(base: string, head: string): Promise<string> {
     const result = await runGitRaw(this.dir, ["merge-base", base, head]);
     if (result.exitCode === 0) return result.stdout.toString("utf8").trim();
     if (this.shallow) {
-      throw new GantryError("DETECT_SHALLOW_CLONE", `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`, {
-        hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
-      });
+      throw new GantryError(
+        "DETECT_SHALLOW_CLONE",
+        `no merge-base of ${base.slice(0, 12)} and ${head.slice(0, 12)} in this shallow clone`,
+        {
+          hint: "fetch the full history first: `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
+        },
+      );
     }
-    throw new GantryError("DETECT_NO_MERGE_BASE", `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`, {
-      hint: "for unrelated histories use --event push to compare the two trees directly",
-    });
+    throw new GantryError(
+      "DETECT_NO_MERGE_BASE",
+      `${base.slice(0, 12)} and ${head.slice(0, 12)} have no common ancestor`,
+      {
+        hint: "for unrelated histories use --event push to compare the two trees directly",
+      },
+    );
   }
 
   /**

@@ -3,7 +3,17 @@
  * that unit (added / deleted when its `terragrunt.hcl` appears or disappears); any changed path also affects
  * every other unit that reads it, with the chain of links from the unit to the file.
  */
-import type { AffectedUnit, DynamicRead, ExcludeSetting, FileChange, FileChangeType, ReadLink, UnitProblem, UnitReason, UnitStatus } from "./contract.js";
+import type {
+  AffectedUnit,
+  DynamicRead,
+  ExcludeSetting,
+  FileChange,
+  FileChangeType,
+  ReadLink,
+  UnitProblem,
+  UnitReason,
+  UnitStatus,
+} from "./contract.js";
 import type { DiffEntry } from "./git.js";
 import type { ReadIndex } from "./cache/read-index.js";
 import type { StackChange } from "./stacks/stack-units.js";
@@ -76,7 +86,8 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
     } else {
       sides.push({ path: entry.newPath, units: input.headUnits });
       // A modified file may sit in a unit that only the base has (its terragrunt.hcl was deleted).
-      const baseOwner = entry.status === "A" || entry.status === "C" ? null : unitContaining(entry.newPath, input.baseUnits);
+      const baseOwner =
+        entry.status === "A" || entry.status === "C" ? null : unitContaining(entry.newPath, input.baseUnits);
       if (baseOwner !== null && baseOwner !== unitContaining(entry.newPath, input.headUnits)) {
         sides.push({ path: entry.newPath, units: input.baseUnits });
       }
@@ -121,7 +132,13 @@ export function matchChanges(input: MatchInput): { changes: FileChange[]; units:
     const inBase = input.baseUnits.has(unit);
     // A unit that could not be analysed is reported as changed: its reads (and so its plan) are unknown.
     const problems = extras?.problems ?? [];
-    const status: UnitStatus = !inBase ? "added" : !inHead ? "deleted" : touched.has(unit) || problems.length > 0 ? "changed" : "affected";
+    const status: UnitStatus = !inBase
+      ? "added"
+      : !inHead
+        ? "deleted"
+        : touched.has(unit) || problems.length > 0
+          ? "changed"
+          : "affected";
     units.push({
       path: unit,
       status,

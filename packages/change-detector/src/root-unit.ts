@@ -80,6 +80,7 @@ export function presentRootUnit(result: DetectionResult, isUnit: boolean): void 
     if (change.insideUnit !== null) change.insideUnit = name(change.insideUnit);
   }
   const graph: Record<string, string[]> = {};
-  for (const [unit, dependencies] of Object.entries(result.graph.dependencies)) graph[name(unit)] = dependencies.map(name);
+  for (const [unit, dependencies] of Object.entries(result.graph.dependencies))
+    graph[name(unit)] = dependencies.map(name);
   result.graph.dependencies = graph;
 }

@@ -13,7 +13,10 @@ function formatLink(link: ReadLink): string {
 
 export function formatDetectionSummary(result: DetectionResult): string {
   const lines: string[] = [];
-  const range = result.base === result.requestedBase ? `${short(result.base)}..${short(result.head)}` : `merge-base ${short(result.base)} (of ${short(result.requestedBase)})..${short(result.head)}`;
+  const range =
+    result.base === result.requestedBase
+      ? `${short(result.base)}..${short(result.head)}`
+      : `merge-base ${short(result.base)} (of ${short(result.requestedBase)})..${short(result.head)}`;
   lines.push(`${result.event}: ${range}, ${result.changes.length} changed file(s), ${result.units.length} unit(s)`);
   for (const status of STATUS_ORDER) {
     const units = result.units.filter((unit) => unit.status === status);
@@ -23,21 +26,31 @@ export function formatDetectionSummary(result: DetectionResult): string {
       lines.push(`  ${unit.path}${unit.inStack ? "  [in a stack]" : ""}`);
       for (const reason of unit.reasons) {
         const links = reason.chain.filter((link) => link.via !== "unit");
-        lines.push(links.length === 0 ? `    ${reason.file} (in the unit)` : `    ${reason.file}: ${links.map(formatLink).join(" -> ")}`);
+        lines.push(
+          links.length === 0
+            ? `    ${reason.file} (in the unit)`
+            : `    ${reason.file}: ${links.map(formatLink).join(" -> ")}`,
+        );
       }
       for (const dynamic of unit.dynamic) {
-        lines.push(`    dynamic read at ${dynamic.from}: ${dynamic.expression || "(whole unit)"} -> ${dynamic.pattern} (${dynamic.reason})`);
+        lines.push(
+          `    dynamic read at ${dynamic.from}: ${dynamic.expression || "(whole unit)"} -> ${dynamic.pattern} (${dynamic.reason})`,
+        );
       }
       for (const dependency of result.graph.dependencies[unit.path] ?? []) {
-        if (isOutsideRepository(dependency)) lines.push(`    depends on ${dependency}: outside the repository, not planned or ordered by Gantry`);
+        if (isOutsideRepository(dependency))
+          lines.push(`    depends on ${dependency}: outside the repository, not planned or ordered by Gantry`);
       }
       for (const problem of unit.problems) {
-        const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}` : ""}${problem.column ? `:${problem.column}` : ""}: ` : "";
+        const where = problem.file
+          ? `${problem.file}${problem.line ? `:${problem.line}` : ""}${problem.column ? `:${problem.column}` : ""}: `
+          : "";
         lines.push(`    problem [${problem.code}] ${where}${problem.message}`);
       }
     }
   }
-  if (result.stacks.length > 0) lines.push("", `stack files changed (not generated, see README): ${result.stacks.join(", ")}`);
+  if (result.stacks.length > 0)
+    lines.push("", `stack files changed (not generated, see README): ${result.stacks.join(", ")}`);
   const { stats } = result;
   lines.push(
     "",

@@ -66,12 +66,23 @@ export async function listUnits(options: { repo: string; commit: string }): Prom
       const path = outward(unit);
       const from = generated.get(unit);
       if (!from) return { path };
-      return { path, generatedBy: { stackFile: from.stackFile, from: from.from, ...(from.problem ? { problem: from.problem.message } : {}) } };
+      return {
+        path,
+        generatedBy: {
+          stackFile: from.stackFile,
+          from: from.from,
+          ...(from.problem ? { problem: from.problem.message } : {}),
+        },
+      };
     }),
   );
 }
 
-export async function readsOfUnits(options: { repo: string; commit: string; units: readonly string[] }): Promise<UnitReadsReport[]> {
+export async function readsOfUnits(options: {
+  repo: string;
+  commit: string;
+  units: readonly string[];
+}): Promise<UnitReadsReport[]> {
   return withCommitUnits(options, async ({ units, generated, snapshot, reader }) => {
     const present = [...new Set(options.units.map(inward))].filter((unit) => units.has(unit)).sort();
     const found = new Map<string, UnitReadsReport>();
@@ -87,7 +98,18 @@ export async function readsOfUnits(options: { repo: string; commit: string; unit
       });
     });
     await describeGeneratedOrigins(found, generated, snapshot, reader);
-    return options.units.map((unit) => found.get(inward(unit)) ?? { unit, exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+    return options.units.map(
+      (unit) =>
+        found.get(inward(unit)) ?? {
+          unit,
+          exists: false,
+          files: [],
+          dirs: [],
+          dynamic: [],
+          dependencies: [],
+          problems: [],
+        },
+    );
   });
 }
 
@@ -99,7 +121,10 @@ interface CommitUnits {
   reader: BlobReader;
 }
 
-async function withCommitUnits<T>(options: { repo: string; commit: string }, use: (units: CommitUnits) => Promise<T>): Promise<T> {
+async function withCommitUnits<T>(
+  options: { repo: string; commit: string },
+  use: (units: CommitUnits) => Promise<T>,
+): Promise<T> {
   const {
     repo,
     commits: [commit],
@@ -108,7 +133,8 @@ async function withCommitUnits<T>(options: { repo: string; commit: string }, use
   const found = unitsOfTree(tree);
   const reader = repo.openBlobReader();
   try {
-    if (found.stackDirs.size === 0) return await use({ units: found.head, generated: new Map(), snapshot: new Snapshot(tree, "head"), reader });
+    if (found.stackDirs.size === 0)
+      return await use({ units: found.head, generated: new Map(), snapshot: new Snapshot(tree, "head"), reader });
     const stacks = await generateStacks({
       tree,
       label: "head",
@@ -117,14 +143,24 @@ async function withCommitUnits<T>(options: { repo: string; commit: string }, use
       parseCache: new ParseCache(),
       fetcher: new SourceFetcher(join(repo.commonDir, "gantry", "stack-sources")),
     });
-    return await use({ units: new Set([...found.head, ...stacks.units.keys()]), generated: stacks.units, snapshot: stacks.snapshot, reader });
+    return await use({
+      units: new Set([...found.head, ...stacks.units.keys()]),
+      generated: stacks.units,
+      snapshot: stacks.snapshot,
+      reader,
+    });
   } finally {
     reader.close();
   }
 }
 
 /** Adds each generated unit's origin: its chain of sources, and the symlinks its copy holds. */
-async function describeGeneratedOrigins(found: Map<string, UnitReadsReport>, generated: Map<string, GeneratedUnit>, snapshot: Snapshot, reader: BlobReader): Promise<void> {
+async function describeGeneratedOrigins(
+  found: Map<string, UnitReadsReport>,
+  generated: Map<string, GeneratedUnit>,
+  snapshot: Snapshot,
+  reader: BlobReader,
+): Promise<void> {
   const links: Array<{ report: UnitReadsReport; path: string; blob: string }> = [];
   for (const report of found.values()) {
     const from = generated.get(report.unit);
@@ -137,6 +173,8 @@ async function describeGeneratedOrigins(found: Map<string, UnitReadsReport>, gen
   }
   // Copies of repository files carry git's blob ids; copies from disk or a fetch carry their text already.
   const unread = [...new Set(links.map((link) => link.blob))].filter((blob) => !snapshot.contents.has(blob));
-  for (const [blob, content] of await reader.readMany(unread)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
-  for (const { report, path, blob } of links) report.generated!.symlinks.push({ path, target: snapshot.contents.get(blob) ?? "" });
+  for (const [blob, content] of await reader.readMany(unread))
+    snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+  for (const { report, path, blob } of links)
+    report.generated!.symlinks.push({ path, target: snapshot.contents.get(blob) ?? "" });
 }

@@ -70,7 +70,9 @@ describe("bad input: errors that stop detection", () => {
     // Both tips fetched one commit deep: their merge-base is not in the clone.
     const cloneDir = mkdtempSync(join(tmpdir(), "gantry-shallow-"));
     try {
-      execFileSync("git", ["clone", "-q", "--depth", "1", "--no-single-branch", `file://${repo.dir}`, cloneDir], { stdio: "ignore" });
+      execFileSync("git", ["clone", "-q", "--depth", "1", "--no-single-branch", `file://${repo.dir}`, cloneDir], {
+        stdio: "ignore",
+      });
       const error = await detectError(detectChanges({ repo: cloneDir, base: main, head: feature, cache: false }));
       expect(error.code).toBe("DETECT_SHALLOW_CLONE");
       expect(error.hint).toContain("git fetch --unshallow");
@@ -85,7 +87,6 @@ describe("bad input: errors that stop detection", () => {
     expect(error.code).toBe("DETECT_NO_MERGE_BASE");
     expect(error.hint).toContain("--event push");
   });
-
 });
 
 describe("bad input: problems in units (the other units are still analysed)", () => {
@@ -105,7 +106,12 @@ describe("bad input: problems in units (the other units are still analysed)", ()
     });
     const broken = unit(result, "live/prod/us-east-1/broken")!;
     expect(broken.problems).toHaveLength(1);
-    expect(broken.problems[0]).toMatchObject({ code: "HCL_SYNTAX", file: "live/prod/us-east-1/broken/terragrunt.hcl", line: 6, column: 1 });
+    expect(broken.problems[0]).toMatchObject({
+      code: "HCL_SYNTAX",
+      file: "live/prod/us-east-1/broken/terragrunt.hcl",
+      line: 6,
+      column: 1,
+    });
     expect(broken.dynamic[0]!.pattern).toBe("**");
     expect(exitCodeForResult(result)).toBe(exitCodeOf("HCL_SYNTAX"));
     // A change elsewhere that nobody reads still lists the broken unit: what it reads is unknown.
@@ -121,7 +127,10 @@ describe("bad input: problems in units (the other units are still analysed)", ()
       "units/ok/terragrunt.hcl": `inputs = {}\n`,
     });
     const base = repo.sha();
-    const head = repo.commit({ "common/b.hcl": `locals {\n  a = read_terragrunt_config("a.hcl")\n}\n# edit\n`, "units/ok/terragrunt.hcl": "inputs = { x = 1 }\n" });
+    const head = repo.commit({
+      "common/b.hcl": `locals {\n  a = read_terragrunt_config("a.hcl")\n}\n# edit\n`,
+      "units/ok/terragrunt.hcl": "inputs = { x = 1 }\n",
+    });
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({ "units/ok": "changed", "units/u": "changed" });
     const problem = unit(result, "units/u")!.problems[0]!;
@@ -152,18 +161,21 @@ describe("bad input: problems in units (the other units are still analysed)", ()
     expect(out.problems[0]).toMatchObject({ code: "SYMLINK_ESCAPES_REPO", file: "units/out/terragrunt.hcl", line: 1 });
     expect(out.problems[0]!.message).toContain("/etc/hostname");
     // A symlink in a unit's own directory leaving the repository: Terraform would read it with the unit.
-    expect(unit(result, "units/own")!.problems[0]).toMatchObject({ code: "SYMLINK_ESCAPES_REPO", file: "units/own/secrets.auto.tfvars" });
+    expect(unit(result, "units/own")!.problems[0]).toMatchObject({
+      code: "SYMLINK_ESCAPES_REPO",
+      file: "units/own/secrets.auto.tfvars",
+    });
     expect(exitCodeForResult(result)).toBe(exitCodeOf("SYMLINK_ESCAPES_REPO"));
   });
 
   test("paths with spaces, quotes and non-ASCII names", async () => {
     await using repo = createTempGitRepo({
       "live/my unit/ünïcødé/terragrunt.hcl": `inputs = { x = file("../../../data files/é \\"q\\".txt") }\n`,
-      "data files/é \"q\".txt": "1\n",
+      'data files/é "q".txt': "1\n",
       "live/日本/terragrunt.hcl": `inputs = {}\n`,
     });
     const base = repo.sha();
-    const head = repo.commit({ "data files/é \"q\".txt": "2\n", "live/日本/notes 1.md": "n\n" });
+    const head = repo.commit({ 'data files/é "q".txt': "2\n", "live/日本/notes 1.md": "n\n" });
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({ "live/my unit/ünïcødé": "affected", "live/日本": "changed" });
     expect(unit(result, "live/my unit/ünïcødé")!.reasons[0]!.file).toBe('data files/é "q".txt');

@@ -15,11 +15,26 @@ function sampleReads(): ReadSet {
   const root = extend(unit, new LazyLink("root.hcl", "include", "live/app/terragrunt.hcl", 2));
   reads.addFile("live/app/terragrunt.hcl", unit);
   reads.addFile("root.hcl", root);
-  reads.addFile("live/account.hcl", extend(root, new LazyLink("live/account.hcl", "find_in_parent_folders", "root.hcl", 3)));
-  reads.addDir("modules", extend(unit, { file: "modules", via: "terraform.source", from: "live/app/terragrunt.hcl:9" }));
+  reads.addFile(
+    "live/account.hcl",
+    extend(root, new LazyLink("live/account.hcl", "find_in_parent_folders", "root.hcl", 3)),
+  );
+  reads.addDir(
+    "modules",
+    extend(unit, { file: "modules", via: "terraform.source", from: "live/app/terragrunt.hcl:9" }),
+  );
   reads.addDir("modules/app", extend(unit, { file: "modules/app", via: "module", from: "modules/main.tf:1" }));
-  reads.addGlob("live/app/*.json", extend(unit, new LazyLink("live/app/*.json", "fileset", "live/app/terragrunt.hcl", 12)));
-  reads.addDynamic({ from: "root.hcl:7", expression: 'file("a|b|c")', reason: "env | unknown", pattern: "configs/**", node: extend(root, { file: "configs/**", via: "dynamic", from: "root.hcl:7" }) });
+  reads.addGlob(
+    "live/app/*.json",
+    extend(unit, new LazyLink("live/app/*.json", "fileset", "live/app/terragrunt.hcl", 12)),
+  );
+  reads.addDynamic({
+    from: "root.hcl:7",
+    expression: 'file("a|b|c")',
+    reason: "env | unknown",
+    pattern: "configs/**",
+    node: extend(root, { file: "configs/**", via: "dynamic", from: "root.hcl:7" }),
+  });
   reads.addProblem({ code: "HCL_EVAL", message: "bad | value", file: "root.hcl", line: 4, column: 2 });
   reads.dependencies.add("live/vpc");
   reads.dependencies.add("live/db");
@@ -31,7 +46,9 @@ function freshChain(reads: ReadSet, path: string) {
   const file = reads.files.get(path);
   if (file) return chainToArray(file);
   let best: [string, ReadNode] | undefined;
-  for (const entry of reads.dirs) if ((entry[0] === "" || path.startsWith(`${entry[0]}/`)) && (!best || entry[0].length > best[0].length)) best = entry;
+  for (const entry of reads.dirs)
+    if ((entry[0] === "" || path.startsWith(`${entry[0]}/`)) && (!best || entry[0].length > best[0].length))
+      best = entry;
   if (best) return chainToArray(best[1]);
   if (path.startsWith("live/app/") && path.endsWith(".json")) return chainToArray(reads.globs.get("live/app/*.json")!);
   if (path.startsWith("configs/")) return chainToArray(reads.dynamic[0]!.node);
@@ -46,12 +63,31 @@ describe("records", () => {
     // As a later run reads it: a table rebuilt from the stored strings.
     const reader = new RecordReader(new StringTable([...table.strings]));
     const record = recordOf(text);
-    const asked = ["live/app/terragrunt.hcl", "root.hcl", "live/account.hcl", "modules/app/main.tf", "modules/db/main.tf", "modules", "live/app/x.json", "configs/a/b.yaml", "absent.hcl", "modules/application/x"];
+    const asked = [
+      "live/app/terragrunt.hcl",
+      "root.hcl",
+      "live/account.hcl",
+      "modules/app/main.tf",
+      "modules/db/main.tf",
+      "modules",
+      "live/app/x.json",
+      "configs/a/b.yaml",
+      "absent.hcl",
+      "modules/application/x",
+    ];
     for (const path of asked) expect([path, reader.chainTo(record, path)]).toEqual([path, freshChain(reads, path)]);
     expect(hasExtras(record)).toBe(true);
-    expect(reader.extras(record)).toEqual({ dynamic: [{ from: "root.hcl:7", expression: 'file("a|b|c")', reason: "env | unknown", pattern: "configs/**" }], problems: reads.problems });
+    expect(reader.extras(record)).toEqual({
+      dynamic: [{ from: "root.hcl:7", expression: 'file("a|b|c")', reason: "env | unknown", pattern: "configs/**" }],
+      problems: reads.problems,
+    });
     const keys = reader.keys(record);
-    expect(keys).toEqual({ files: [...reads.files.keys()], dirs: [...reads.dirs.keys()], globs: [...reads.globs.keys()], dynamic: ["configs/**"] });
+    expect(keys).toEqual({
+      files: [...reads.files.keys()],
+      dirs: [...reads.dirs.keys()],
+      globs: [...reads.globs.keys()],
+      dynamic: ["configs/**"],
+    });
     expect(reader.dependencies(record)).toEqual(["live/db", "live/vpc"]);
   });
 
@@ -59,8 +95,20 @@ describe("records", () => {
     const reads = new ReadSet();
     const unit = extend(null, { file: "live/ünï/terragrunt.hcl", via: "unit" });
     reads.addFile("live/ünï/terragrunt.hcl", unit);
-    reads.addDynamic({ from: "live/ünï/terragrunt.hcl:3", expression: 'file("日本/${local.x}")', reason: "local.x — unknown", pattern: "日本/**", node: extend(unit, { file: "日本/**", via: "dynamic", from: "live/ünï/terragrunt.hcl:3" }) });
-    reads.addProblem({ code: "HCL_SYNTAX", message: "expected an expression after '=' (got 'é') 🙂", file: "live/ünï/terragrunt.hcl", line: 2, column: 7 });
+    reads.addDynamic({
+      from: "live/ünï/terragrunt.hcl:3",
+      expression: 'file("日本/${local.x}")',
+      reason: "local.x — unknown",
+      pattern: "日本/**",
+      node: extend(unit, { file: "日本/**", via: "dynamic", from: "live/ünï/terragrunt.hcl:3" }),
+    });
+    reads.addProblem({
+      code: "HCL_SYNTAX",
+      message: "expected an expression after '=' (got 'é') 🙂",
+      file: "live/ünï/terragrunt.hcl",
+      line: 2,
+      column: 7,
+    });
     const table = new StringTable();
     const text = encodeRecord(reads, table);
     expect(/^[\x00-\x7f]*$/.test(text)).toBe(true);
@@ -70,8 +118,13 @@ describe("records", () => {
     for (const record of [recordOf(text), { text: section, start: section.indexOf("\n") + 1, end: section.length }]) {
       expect(reader.extras(record).problems).toEqual(reads.problems);
       expect(reader.extras(record).dynamic[0]!.expression).toBe('file("日本/${local.x}")');
-      expect(reader.chainTo(record, "live/ünï/terragrunt.hcl")).toEqual([{ file: "live/ünï/terragrunt.hcl", via: "unit" }]);
-      expect(reader.chainTo(record, "日本/x")).toEqual([{ file: "live/ünï/terragrunt.hcl", via: "unit" }, { file: "日本/**", via: "dynamic", from: "live/ünï/terragrunt.hcl:3" }]);
+      expect(reader.chainTo(record, "live/ünï/terragrunt.hcl")).toEqual([
+        { file: "live/ünï/terragrunt.hcl", via: "unit" },
+      ]);
+      expect(reader.chainTo(record, "日本/x")).toEqual([
+        { file: "live/ünï/terragrunt.hcl", via: "unit" },
+        { file: "日本/**", via: "dynamic", from: "live/ünï/terragrunt.hcl:3" },
+      ]);
     }
   });
 
@@ -118,7 +171,8 @@ describe("the index", () => {
     const scanned = ReadIndex.decode(encoded);
     // Twelve lookups: the first eight scan the text, the rest split it into the map; both agree with the original.
     const asked = ["a", "a/x.h", "a/x", "absent.hcl", ...paths, "root.hcl"];
-    for (const path of asked) expect([path, [...scanned.lookup(path, false)].sort()]).toEqual([path, [...index.lookup(path, false)].sort()]);
+    for (const path of asked)
+      expect([path, [...scanned.lookup(path, false)].sort()]).toEqual([path, [...index.lookup(path, false)].sort()]);
     expect(ReadIndex.decode(encoded).encode()).toEqual(encoded);
   });
 
@@ -148,7 +202,9 @@ describe("the index", () => {
     decoded.add(1, reads(["root.hcl"]));
     decoded.add(4, reads(["root.hcl"]));
     expect([...decoded.lookup("root.hcl", false)].sort()).toEqual([0, 1, 2, 3, 4]);
-    expect([...decoded.renumbered((id) => (id === 0 ? undefined : id + 10)).lookup("root.hcl", false)].sort()).toEqual([11, 12, 13, 14]);
+    expect([...decoded.renumbered((id) => (id === 0 ? undefined : id + 10)).lookup("root.hcl", false)].sort()).toEqual([
+      11, 12, 13, 14,
+    ]);
     expect(() => ReadIndex.decode({ files: "a\0b\0c", dirs: "", globs: "", dynamic: "" })).toThrow(/malformed/);
   });
 });

@@ -99,7 +99,10 @@ describe("read cache", () => {
     expect(old.stats.cacheHits).toBe(0);
 
     // What Gantry wrote before the sectioned layout: one JSON document.
-    writeFileSync(cacheFile, JSON.stringify({ kind: "gantry-detect-cache", version: 2, encoding: 2, commit: head, units: [], records: [] }));
+    writeFileSync(
+      cacheFile,
+      JSON.stringify({ kind: "gantry-detect-cache", version: 2, encoding: 2, commit: head, units: [], records: [] }),
+    );
     const json = await detect(repo.dir, base, head, { cache: true });
     expect(json.stats.cacheHits).toBe(0);
     expect(withoutStats(json)).toEqual(withoutStats(reference));
@@ -132,7 +135,8 @@ describe("read cache", () => {
     // 80 units under a non-ASCII directory, every third one broken (its problem names its non-ASCII path).
     const files: Record<string, string> = { "root.hcl": `locals {\n  name = "r"\n}\n` };
     for (let i = 0; i < 80; i++) {
-      files[`live/ünï/u${i}/terragrunt.hcl`] = `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n${i % 3 === 0 ? "inputs = {\n  x = \n}\n" : ""}`;
+      files[`live/ünï/u${i}/terragrunt.hcl`] =
+        `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n${i % 3 === 0 ? "inputs = {\n  x = \n}\n" : ""}`;
     }
     await using repo = createTempGitRepo(files);
     const base = repo.sha();

@@ -23,7 +23,10 @@ describe("gantry detect (built binary)", () => {
     await using repo = createTempGitRepo(liveRepoFiles());
     const base = repo.sha();
     const head = repo.commit({ "live/prod/account.hcl": `locals {\n  account_id = "5"\n}\n` });
-    const uncached = gantry(["--repo", repo.dir, "--base", base, "--head", head, "--event", "push", "--json", "--no-cache"], tmpdir());
+    const uncached = gantry(
+      ["--repo", repo.dir, "--base", base, "--head", head, "--event", "push", "--json", "--no-cache"],
+      tmpdir(),
+    );
     expect(uncached.code).toBe(0);
     expect(existsSync(join(repo.dir, ".git", "gantry"))).toBe(false);
     const json = gantry(["--repo", repo.dir, "--base", base, "--head", head, "--event", "push", "--json"], tmpdir());
@@ -32,7 +35,10 @@ describe("gantry detect (built binary)", () => {
     expect(existsSync(join(repo.dir, ".git", "gantry", "detect-cache"))).toBe(true);
     expect(JSON.parse(json.stdout)).toEqual({ ...JSON.parse(uncached.stdout), stats: expect.anything() });
     const document = detectionResultSchema.parse(JSON.parse(json.stdout));
-    expect(document.units.map((u) => `${u.path}:${u.status}`)).toEqual(["live/prod/us-east-1/app:affected", "live/prod/us-east-1/vpc:affected"]);
+    expect(document.units.map((u) => `${u.path}:${u.status}`)).toEqual([
+      "live/prod/us-east-1/app:affected",
+      "live/prod/us-east-1/vpc:affected",
+    ]);
 
     // --repo defaults to the current directory; without --json a readable summary.
     const summary = gantry(["--base", base, "--head", head, "--no-cache"], repo.dir);
@@ -43,7 +49,10 @@ describe("gantry detect (built binary)", () => {
   });
 
   test("distinct exit codes: usage, not a repository, unknown ref, broken unit", async () => {
-    await using repo = createTempGitRepo({ ...liveRepoFiles(), "live/prod/us-east-1/bad/terragrunt.hcl": "inputs = {\n" });
+    await using repo = createTempGitRepo({
+      ...liveRepoFiles(),
+      "live/prod/us-east-1/bad/terragrunt.hcl": "inputs = {\n",
+    });
     const base = repo.sha();
     const head = repo.commit({ "live/prod/us-east-1/bad/terragrunt.hcl": "inputs = {{\n" });
     const usage = gantry(["--repo", repo.dir, "--base", base], tmpdir());
@@ -66,6 +75,9 @@ describe("gantry detect (built binary)", () => {
     const broken = gantry(["--repo", repo.dir, "--base", base, "--head", head, "--json"], tmpdir());
     expect(broken.code).toBe(15);
     const document = detectionResultSchema.parse(JSON.parse(broken.stdout));
-    expect(document.units.find((u) => u.path === "live/prod/us-east-1/bad")?.problems[0]).toMatchObject({ code: "HCL_SYNTAX", line: 2 });
+    expect(document.units.find((u) => u.path === "live/prod/us-east-1/bad")?.problems[0]).toMatchObject({
+      code: "HCL_SYNTAX",
+      line: 2,
+    });
   });
 });

@@ -11,7 +11,10 @@ import type { AffectedUnit, DetectionResult } from "../src/index.js";
 
 /** Every fixture directory (each is one repository of the corpus). */
 export function allFixtures(fixtures: string): string[] {
-  return readdirSync(fixtures, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return readdirSync(fixtures, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 /** Copies a fixture into `dir` (a fresh git repository), writable, as it is in Terragrunt's repository. */
@@ -33,7 +36,8 @@ export function copyFixture(fixtures: string, name: string, dir: string): void {
  */
 export function filesToEdit(dir: string, units: readonly string[], limit: number): string[] {
   const files = execFileSync("git", ["ls-files", "-z"], { cwd: dir, encoding: "utf8" }).split("\0").filter(Boolean);
-  const unitOf = (file: string) => units.filter((unit) => unit === "." || file.startsWith(`${unit}/`)).sort((a, b) => b.length - a.length)[0];
+  const unitOf = (file: string) =>
+    units.filter((unit) => unit === "." || file.startsWith(`${unit}/`)).sort((a, b) => b.length - a.length)[0];
   const rank = (file: string): number => {
     const unit = unitOf(file);
     if (unit === undefined || unit === ".") return 0;
@@ -61,7 +65,7 @@ export const CAUSES = {
   },
   "module-code": {
     right: "gantry",
-    why: "the file is the code of a local module the unit's module calls (module { source = \"../x\" }), which Terragrunt does not record",
+    why: 'the file is the code of a local module the unit\'s module calls (module { source = "../x" }), which Terragrunt does not record',
   },
   "unit-subdirectory": {
     right: "gantry",
@@ -81,7 +85,7 @@ export const CAUSES = {
   },
   "module-directory": {
     right: "gantry",
-    why: "conservative: the file is in the unit's module directory (`source = \".\"` or a subdirectory of the module), which Gantry reads as a whole, subdirectories included; Terragrunt does not record it",
+    why: 'conservative: the file is in the unit\'s module directory (`source = "."` or a subdirectory of the module), which Gantry reads as a whole, subdirectories included; Terragrunt does not record it',
   },
   "excluded-by-terragrunt": {
     right: "gantry",
@@ -115,7 +119,11 @@ export interface TerragruntView {
 }
 
 /** The cause of a unit Gantry reports and Terragrunt does not, from the reasons Gantry gives; undefined: unknown. */
-export function causeOfGantryOnly(unit: AffectedUnit, terragrunt: TerragruntView, units: ReadonlySet<string>): CauseName | undefined {
+export function causeOfGantryOnly(
+  unit: AffectedUnit,
+  terragrunt: TerragruntView,
+  units: ReadonlySet<string>,
+): CauseName | undefined {
   const read = terragrunt.reading.get(unit.path);
   if (read === undefined) return "not-listed-by-terragrunt";
   if (unit.problems.length > 0) return "broken-unit";
@@ -130,11 +138,21 @@ export function causeOfGantryOnly(unit: AffectedUnit, terragrunt: TerragruntView
     else if (last.via === "file" || last.via === "templatefile" || last.via === "fileset") causes.add("file-function");
     else if (last.via === "module") causes.add("module-code");
     else if (last.via === "terraform.source") causes.add("module-directory");
-    else if (last.via === "unit" && directoryOf(reason.file) !== (unit.path === "." ? "" : unit.path)) causes.add("unit-subdirectory");
-    else if ((last.via === "include" || last.via === "read_terragrunt_config") && !read.includes(reason.file)) causes.add("unrecorded-config-read");
+    else if (last.via === "unit" && directoryOf(reason.file) !== (unit.path === "." ? "" : unit.path))
+      causes.add("unit-subdirectory");
+    else if ((last.via === "include" || last.via === "read_terragrunt_config") && !read.includes(reason.file))
+      causes.add("unrecorded-config-read");
   }
   // The most specific cause first: a unit with an unresolved read is affected whatever else it reads.
-  const order = ["file-in-another-unit", "file-function", "module-code", "module-directory", "unit-subdirectory", "unrecorded-config-read", "unresolved-read"] as const;
+  const order = [
+    "file-in-another-unit",
+    "file-function",
+    "module-code",
+    "module-directory",
+    "unit-subdirectory",
+    "unrecorded-config-read",
+    "unresolved-read",
+  ] as const;
   for (const cause of order) if (causes.has(cause)) return cause;
   return undefined;
 }

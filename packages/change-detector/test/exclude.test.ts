@@ -18,25 +18,57 @@ describe("exclude blocks", () => {
       "own/terragrunt.hcl": `include "common" {\n  path = find_in_parent_folders("common.hcl")\n}\n${block(`  if                   = "false"\n  actions              = ["plan", "destroy"]\n  exclude_dependencies = "1"\n`)}`,
       "inherited/terragrunt.hcl": `include "common" {\n  path = find_in_parent_folders("common.hcl")\n}\n`,
       "flagged/terragrunt.hcl": `include "flags" {\n  path = find_in_parent_folders("flags.hcl")\n}\n${block(`  if      = feature.skip.value\n  actions = ["all"]\n`)}`,
-      "run-time/terragrunt.hcl": block(`  if      = get_env("EXCLUDE", "") == "yes"\n  actions = [get_env("ACTION", "plan")]\n`),
+      "run-time/terragrunt.hcl": block(
+        `  if      = get_env("EXCLUDE", "") == "yes"\n  actions = [get_env("ACTION", "plan")]\n`,
+      ),
       "plain/terragrunt.hcl": "",
     });
     const result = await detect(repo.dir, base, head);
     const exclude = (path: string) => unit(result, path)!.exclude;
-    expect(exclude("own")).toEqual({ if: false, actions: ["plan", "destroy"], excludeDependencies: true, from: "own/terragrunt.hcl:4" });
-    expect(exclude("inherited")).toEqual({ if: true, actions: ["apply"], excludeDependencies: false, from: "common.hcl:1" });
-    expect(exclude("flagged")).toEqual({ if: true, actions: ["all"], excludeDependencies: false, from: "flagged/terragrunt.hcl:4" });
-    expect(exclude("run-time")).toEqual({ if: null, actions: null, excludeDependencies: false, from: "run-time/terragrunt.hcl:1" });
+    expect(exclude("own")).toEqual({
+      if: false,
+      actions: ["plan", "destroy"],
+      excludeDependencies: true,
+      from: "own/terragrunt.hcl:4",
+    });
+    expect(exclude("inherited")).toEqual({
+      if: true,
+      actions: ["apply"],
+      excludeDependencies: false,
+      from: "common.hcl:1",
+    });
+    expect(exclude("flagged")).toEqual({
+      if: true,
+      actions: ["all"],
+      excludeDependencies: false,
+      from: "flagged/terragrunt.hcl:4",
+    });
+    expect(exclude("run-time")).toEqual({
+      if: null,
+      actions: null,
+      excludeDependencies: false,
+      from: "run-time/terragrunt.hcl:1",
+    });
     expect(exclude("plain")).toBeUndefined();
     // Warm runs read it from the cache.
-    for (let run = 0; run < 2; run++) expect({ ...(await detect(repo.dir, base, head, { cache: true })), stats: null }).toEqual({ ...result, stats: null });
+    for (let run = 0; run < 2; run++)
+      expect({ ...(await detect(repo.dir, base, head, { cache: true })), stats: null }).toEqual({
+        ...result,
+        stats: null,
+      });
   });
 
   it("reads a deleted unit's block in the base tree", async () => {
-    await using repo = createTempGitRepo({ "gone/terragrunt.hcl": block(`  if      = true\n  actions = ["destroy"]\n`), "kept/terragrunt.hcl": "" });
+    await using repo = createTempGitRepo({
+      "gone/terragrunt.hcl": block(`  if      = true\n  actions = ["destroy"]\n`),
+      "kept/terragrunt.hcl": "",
+    });
     const base = repo.sha();
     const head = repo.commit({ "gone/terragrunt.hcl": null });
     const result = await detect(repo.dir, base, head);
-    expect(unit(result, "gone")).toMatchObject({ status: "deleted", exclude: { if: true, actions: ["destroy"], excludeDependencies: false, from: "gone/terragrunt.hcl:1" } });
+    expect(unit(result, "gone")).toMatchObject({
+      status: "deleted",
+      exclude: { if: true, actions: ["destroy"], excludeDependencies: false, from: "gone/terragrunt.hcl:1" },
+    });
   });
 });

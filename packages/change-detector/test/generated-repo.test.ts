@@ -17,7 +17,13 @@ describe.each(["units", "stacks"] as const)("generated repository (%s layout)", 
 
   const commitAppend = (path: string, text: string): string => {
     appendFileSync(join(dir, path), text);
-    const env = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t",
+    };
     execFileSync("git", ["commit", "-qam", `edit ${path}`], { cwd: dir, env });
     return execFileSync("git", ["rev-parse", "HEAD"], { cwd: dir, encoding: "utf8" }).trim();
   };
@@ -31,7 +37,9 @@ describe.each(["units", "stacks"] as const)("generated repository (%s layout)", 
   test("the dependency graph equals the generator's", async () => {
     const result = await detect(dir, generated.head, generated.head);
     expect(result.stats.unitsInHead).toBe(generated.unitPaths.length);
-    const expected = Object.fromEntries(generated.unitPaths.map((unit) => [unit, [...(generated.dependencies[unit] ?? [])].sort()]));
+    const expected = Object.fromEntries(
+      generated.unitPaths.map((unit) => [unit, [...(generated.dependencies[unit] ?? [])].sort()]),
+    );
     expect(result.graph.dependencies).toEqual(expected);
     expect(result.units).toEqual([]);
   });

@@ -75,7 +75,13 @@ export async function detect(
   head: string,
   options: { event?: "pull_request" | "push"; cache?: boolean } = {},
 ): Promise<DetectionResult> {
-  const result = await detectChanges({ repo: dir, base, head, event: options.event ?? "push", cache: options.cache ?? false });
+  const result = await detectChanges({
+    repo: dir,
+    base,
+    head,
+    event: options.event ?? "push",
+    cache: options.cache ?? false,
+  });
   // Every document must satisfy the published contract.
   detectionResultSchema.parse(result);
   return result;
@@ -90,11 +96,17 @@ export function statuses(result: DetectionResult): Record<string, string> {
 }
 
 /** Rewrites the JSON header line of a cache file (the sections after it are kept byte for byte). */
-export function rewriteCacheHeader(cacheFile: string, change: (header: Record<string, unknown>) => Record<string, unknown>): void {
+export function rewriteCacheHeader(
+  cacheFile: string,
+  change: (header: Record<string, unknown>) => Record<string, unknown>,
+): void {
   const bytes = readFileSync(cacheFile);
   const newline = bytes.indexOf(10);
   const header = JSON.parse(bytes.toString("utf8", 0, newline)) as Record<string, unknown>;
-  writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${JSON.stringify(change(header))}\n`), bytes.subarray(newline + 1)]));
+  writeFileSync(
+    cacheFile,
+    Buffer.concat([Buffer.from(`${JSON.stringify(change(header))}\n`), bytes.subarray(newline + 1)]),
+  );
 }
 
 /** The JSON header line of a cache file. */

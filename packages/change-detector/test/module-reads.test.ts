@@ -49,7 +49,11 @@ describe("module precision", () => {
     await using repo = createTempGitRepo(splitSourceRepo(VPC_CODE));
     const base = repo.sha();
     // Files inside the copied tree that no module reads change nothing.
-    const other = repo.commit({ "README.md": "# live v2\n", "modules/db/main.tf": `resource "terraform_data" "db2" {}\n`, "data/envs/prod.json": `{"x": 1}\n` });
+    const other = repo.commit({
+      "README.md": "# live v2\n",
+      "modules/db/main.tf": `resource "terraform_data" "db2" {}\n`,
+      "data/envs/prod.json": `{"x": 1}\n`,
+    });
     expect(statuses(await detect(repo.dir, base, other))).toEqual({ "live/db": "affected" });
 
     const head = repo.commit({
@@ -59,11 +63,28 @@ describe("module precision", () => {
     });
     const result = await detect(repo.dir, other, head);
     expect(statuses(result)).toEqual({ "live/vpc": "affected" });
-    const reasons = Object.fromEntries(unit(result, "live/vpc")!.reasons.map((r) => [r.file, r.chain.map((l) => `${l.via}:${l.file}${l.from ? `@${l.from}` : ""}`)]));
+    const reasons = Object.fromEntries(
+      unit(result, "live/vpc")!.reasons.map((r) => [
+        r.file,
+        r.chain.map((l) => `${l.via}:${l.file}${l.from ? `@${l.from}` : ""}`),
+      ]),
+    );
     expect(reasons).toEqual({
-      "modules/subnets/main.tf": ["unit:live/vpc/terragrunt.hcl", "terraform.source:modules/vpc@live/vpc/terragrunt.hcl:2", "module:modules/subnets@modules/vpc/main.tf:6"],
-      "data/cidrs.json": ["unit:live/vpc/terragrunt.hcl", "terraform.source:modules/vpc@live/vpc/terragrunt.hcl:2", "file:data/cidrs.json@modules/vpc/main.tf:11"],
-      "data/policies/two.json": ["unit:live/vpc/terragrunt.hcl", "terraform.source:modules/vpc@live/vpc/terragrunt.hcl:2", "fileset:data/policies/*.json@modules/vpc/main.tf:12"],
+      "modules/subnets/main.tf": [
+        "unit:live/vpc/terragrunt.hcl",
+        "terraform.source:modules/vpc@live/vpc/terragrunt.hcl:2",
+        "module:modules/subnets@modules/vpc/main.tf:6",
+      ],
+      "data/cidrs.json": [
+        "unit:live/vpc/terragrunt.hcl",
+        "terraform.source:modules/vpc@live/vpc/terragrunt.hcl:2",
+        "file:data/cidrs.json@modules/vpc/main.tf:11",
+      ],
+      "data/policies/two.json": [
+        "unit:live/vpc/terragrunt.hcl",
+        "terraform.source:modules/vpc@live/vpc/terragrunt.hcl:2",
+        "fileset:data/policies/*.json@modules/vpc/main.tf:12",
+      ],
     });
     expect(unit(result, "live/vpc")!.dynamic).toEqual([]);
   });
@@ -72,18 +93,26 @@ describe("module precision", () => {
     await using repo = createTempGitRepo(splitSourceRepo(VPC_CODE));
     const base = repo.sha();
     // modules/subnets reads ${path.root}/templates/subnet.tpl: the root module's (vpc's) template, already read.
-    const head = repo.commit({ "modules/vpc/templates/subnet.tpl": "subnet v2\n", "modules/subnets/templates/subnet.tpl": "unused\n" });
+    const head = repo.commit({
+      "modules/vpc/templates/subnet.tpl": "subnet v2\n",
+      "modules/subnets/templates/subnet.tpl": "unused\n",
+    });
     expect(statuses(await detect(repo.dir, base, head))).toEqual({ "live/vpc": "affected" });
   });
 
   test("an unresolvable path widens the reads to what its known text allows, at most the copied tree, and says so", async () => {
     await using repo = createTempGitRepo({
-      ...splitSourceRepo(`resource "terraform_data" "v" {\n  input = [file("\${path.module}/../../data/envs/\${var.env}.json"), file(var.policy)]\n}\n`),
+      ...splitSourceRepo(
+        `resource "terraform_data" "v" {\n  input = [file("\${path.module}/../../data/envs/\${var.env}.json"), file(var.policy)]\n}\n`,
+      ),
       "live/app/terragrunt.hcl": unitAt("../../modules//app"),
       "modules/app/main.tf": `resource "terraform_data" "a" {\n  input = file(var.anything)\n}\n`,
     });
     const base = repo.sha();
-    const head = repo.commit({ "data/envs/prod.json": `{"y": 2}\n`, "modules/db/main.tf": `resource "terraform_data" "db3" {}\n` });
+    const head = repo.commit({
+      "data/envs/prod.json": `{"y": 2}\n`,
+      "modules/db/main.tf": `resource "terraform_data" "db3" {}\n`,
+    });
     const result = await detect(repo.dir, base, head);
     // vpc copies the whole repository: file(var.policy) could be anything. app copies modules/ only.
     expect(statuses(result)).toEqual({ "live/app": "affected", "live/db": "affected", "live/vpc": "affected" });
@@ -91,7 +120,9 @@ describe("module precision", () => {
       ["data/envs/**.json", "modules/vpc/main.tf:2"],
       ["**", "modules/vpc/main.tf:2"],
     ]);
-    expect(unit(result, "live/vpc")!.dynamic[1]!.reason).toMatch(/var is only known when Terraform runs .*widened to the copied tree \(the whole repository\)/);
+    expect(unit(result, "live/vpc")!.dynamic[1]!.reason).toMatch(
+      /var is only known when Terraform runs .*widened to the copied tree \(the whole repository\)/,
+    );
     expect(unit(result, "live/app")!.dynamic.map((d) => d.pattern)).toEqual(["modules/**"]);
     expect(unit(result, "live/app")!.reasons.map((r) => r.file)).toEqual(["modules/db/main.tf"]);
     // Outside the copied tree of app and off the known text of vpc's pattern: only vpc (whole repository).
@@ -109,11 +140,20 @@ describe("module precision", () => {
       "shared/z.txt": "z\n",
     });
     const base = repo.sha();
-    const head = repo.commit({ "shared/x.txt": "x2\n", "shared/y.txt": "added\n", "shared/z.txt": "z2\n", "modules/c/main.tf": "# edit\n" });
+    const head = repo.commit({
+      "shared/x.txt": "x2\n",
+      "shared/y.txt": "added\n",
+      "shared/z.txt": "z2\n",
+      "modules/c/main.tf": "# edit\n",
+    });
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({ "live/a": "affected" });
     // fileexists in modules/b is relative to Terraform's working directory (modules/a): ../../shared/y.txt.
-    expect(unit(result, "live/a")!.reasons.map((r) => r.file).sort()).toEqual(["shared/x.txt", "shared/y.txt"]);
+    expect(
+      unit(result, "live/a")!
+        .reasons.map((r) => r.file)
+        .sort(),
+    ).toEqual(["shared/x.txt", "shared/y.txt"]);
   });
 });
 

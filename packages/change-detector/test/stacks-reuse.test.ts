@@ -14,20 +14,42 @@ const withoutStats = (result: DetectionResult) => ({ ...result, stats: null });
 
 describe("a kept stack generation", () => {
   test("warm, restored and older caches give the cold documents through every kind of change", async () => {
-    await using remote = createTempGitRepo({ "units/queue/terragrunt.hcl": 'inputs = {\n  size = values.size\n}\n' }, { prefix: "gantry-remote-catalog-" });
+    await using remote = createTempGitRepo(
+      { "units/queue/terragrunt.hcl": "inputs = {\n  size = values.size\n}\n" },
+      { prefix: "gantry-remote-catalog-" },
+    );
     remote.git("tag", "v1");
-    remote.commit({ "units/queue/terragrunt.hcl": 'inputs = {\n  size = values.size\n  v  = 2\n}\n' });
+    remote.commit({ "units/queue/terragrunt.hcl": "inputs = {\n  size = values.size\n  v  = 2\n}\n" });
     remote.git("tag", "v2");
-    await using disk = createTempGitRepo({ "units/cache/terragrunt.hcl": 'inputs = {\n  nodes = values.nodes\n}\n' }, { prefix: "gantry-disk-catalog-" });
-    const queueStack = (ref: string, size: number) => `unit "queue" {\n  source = "git::file://${remote.dir}//units/queue?ref=${ref}"\n  path   = "queue"\n  values = { size = ${size} }\n}\n`;
-    const cacheStack = (nodes: number) => `unit "cache" {\n  source = "${disk.dir}/units/cache"\n  path   = "cache"\n  values = { nodes = ${nodes} }\n}\n`;
-    await using repo = createTempGitRepo({ ...stackRepoFiles(), "live/queue/terragrunt.stack.hcl": queueStack("v1", 1), "live/cache/terragrunt.stack.hcl": cacheStack(1) });
+    await using disk = createTempGitRepo(
+      { "units/cache/terragrunt.hcl": "inputs = {\n  nodes = values.nodes\n}\n" },
+      { prefix: "gantry-disk-catalog-" },
+    );
+    const queueStack = (ref: string, size: number) =>
+      `unit "queue" {\n  source = "git::file://${remote.dir}//units/queue?ref=${ref}"\n  path   = "queue"\n  values = { size = ${size} }\n}\n`;
+    const cacheStack = (nodes: number) =>
+      `unit "cache" {\n  source = "${disk.dir}/units/cache"\n  path   = "cache"\n  values = { nodes = ${nodes} }\n}\n`;
+    await using repo = createTempGitRepo({
+      ...stackRepoFiles(),
+      "live/queue/terragrunt.stack.hcl": queueStack("v1", 1),
+      "live/cache/terragrunt.stack.hcl": cacheStack(1),
+    });
 
     const changes: Array<[string, FileMap | (() => FileMap)]> = [
       ["a values entry", { "live/prod/terragrunt.stack.hcl": prodStack({ appVersion: "v2" }) }],
       ["root.hcl", { "root.hcl": `${stackRepoFiles()["root.hcl"]}# edit\n` }],
-      ["a catalog unit in the repository", { "catalog/units/vpc/terragrunt.hcl": `${stackRepoFiles()["catalog/units/vpc/terragrunt.hcl"]}# edit\n` }],
-      ["the catalog stack a nested stack copies", { "catalog/stacks/env/terragrunt.stack.hcl": (stackRepoFiles()["catalog/stacks/env/terragrunt.stack.hcl"] as string).replace('"v1"', '"v3"') }],
+      [
+        "a catalog unit in the repository",
+        { "catalog/units/vpc/terragrunt.hcl": `${stackRepoFiles()["catalog/units/vpc/terragrunt.hcl"]}# edit\n` },
+      ],
+      [
+        "the catalog stack a nested stack copies",
+        {
+          "catalog/stacks/env/terragrunt.stack.hcl": (
+            stackRepoFiles()["catalog/stacks/env/terragrunt.stack.hcl"] as string
+          ).replace('"v1"', '"v3"'),
+        },
+      ],
       ["a remote source's ref", { "live/queue/terragrunt.stack.hcl": queueStack("v2", 1) }],
       ["a unit block added", { "live/prod/terragrunt.stack.hcl": prodStack({ appVersion: "v2", extraUnit: true }) }],
       ["a stack deleted", { "live/dev/terragrunt.stack.hcl": null }],
@@ -38,7 +60,10 @@ describe("a kept stack generation", () => {
       [
         "a disk source's files, and root.hcl",
         () => {
-          writeFileSync(join(disk.dir, "units/cache/terragrunt.hcl"), 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\ninputs = {\n  nodes = values.nodes\n}\n');
+          writeFileSync(
+            join(disk.dir, "units/cache/terragrunt.hcl"),
+            'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\ninputs = {\n  nodes = values.nodes\n}\n',
+          );
           return { "root.hcl": `${stackRepoFiles()["root.hcl"]}# edit again\n` };
         },
       ],

@@ -47,20 +47,40 @@ const CHANGES: Array<{ name: string; files: Record<string, string | null>; gantr
   {
     name: "a catalog unit's terragrunt.hcl",
     files: { "catalog/units/vpc/terragrunt.hcl": `${files["catalog/units/vpc/terragrunt.hcl"]}# edit\n` },
-    gantryOnly: [APP_TEMPLATE, "catalog/stacks/env/.terragrunt-stack/vpc", "live/dev/.terragrunt-stack/env/.terragrunt-stack/vpc", "live/prod/.terragrunt-stack/vpc"],
+    gantryOnly: [
+      APP_TEMPLATE,
+      "catalog/stacks/env/.terragrunt-stack/vpc",
+      "live/dev/.terragrunt-stack/env/.terragrunt-stack/vpc",
+      "live/prod/.terragrunt-stack/vpc",
+    ],
     why: "Gantry is right for the generated units: their generated terragrunt.hcl is that file, changed; Terragrunt reports only the catalog directory (and the template as above)",
   },
   { name: "a module", files: { "modules/app/main.tf": `${files["modules/app/main.tf"]}# edit\n` } },
   { name: "root.hcl", files: { "root.hcl": `${files["root.hcl"]}# edit\n` } },
-  { name: "a unit block added", files: { "live/prod/terragrunt.stack.hcl": prodStack({ appVersion: "v2", extraUnit: true }) }, gantryOnly: [APP_TEMPLATE], why: "as for a values entry" },
+  {
+    name: "a unit block added",
+    files: { "live/prod/terragrunt.stack.hcl": prodStack({ appVersion: "v2", extraUnit: true }) },
+    gantryOnly: [APP_TEMPLATE],
+    why: "as for a values entry",
+  },
   {
     name: "a nested stack's values",
-    files: { "live/dev/terragrunt.stack.hcl": String(files["live/dev/terragrunt.stack.hcl"]).replace("10.1.0.0/16", "10.2.0.0/16") },
+    files: {
+      "live/dev/terragrunt.stack.hcl": String(files["live/dev/terragrunt.stack.hcl"]).replace(
+        "10.1.0.0/16",
+        "10.2.0.0/16",
+      ),
+    },
     gantryOnly: [APP_TEMPLATE],
     why: "as for a values entry",
   },
   { name: "account.hcl", files: { "account.hcl": `locals {\n  name = "LIVE"\n}\n` } },
-  { name: "a stack deleted", files: { "live/prod/terragrunt.stack.hcl": null }, gantryOnly: [APP_TEMPLATE], why: "as for a values entry" },
+  {
+    name: "a stack deleted",
+    files: { "live/prod/terragrunt.stack.hcl": null },
+    gantryOnly: [APP_TEMPLATE],
+    why: "as for a values entry",
+  },
 ];
 
 describe("stacks against terragrunt find --filter", () => {
@@ -73,26 +93,41 @@ describe("stacks against terragrunt find --filter", () => {
       const theirs = terragruntFind(repo.dir, base, head);
       const gantryOnly = gantry.filter((unit) => !theirs.includes(unit));
       const terragruntOnly = theirs.filter((unit) => !gantry.includes(unit));
-      expect({ change: change.name, gantryOnly, terragruntOnly }).toEqual({ change: change.name, gantryOnly: (change.gantryOnly ?? []).sort(), terragruntOnly: [] });
+      expect({ change: change.name, gantryOnly, terragruntOnly }).toEqual({
+        change: change.name,
+        gantryOnly: (change.gantryOnly ?? []).sort(),
+        terragruntOnly: [],
+      });
       base = head;
     }
   });
 
-  test("a remote source (git::file://…//subdir?ref=): a new ref, and a root.hcl edit", { timeout: 300_000 }, async () => {
-    await using catalog = createTempGitRepo({ "units/vpc/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n`, "units/vpc/main.tf": "# v1\n" });
-    catalog.git("tag", "v1");
-    catalog.commit({ "units/vpc/main.tf": "# v2\n" });
-    catalog.git("tag", "v2");
-    const stack = (ref: string) => `unit "vpc" {\n  source = "git::file://${catalog.dir}//units/vpc?ref=${ref}"\n  path   = "vpc"\n}\nunit "other" {\n  source = "git::file://${catalog.dir}//units/vpc?ref=v1"\n  path   = "other"\n}\n`;
-    await using repo = createTempGitRepo({ "root.hcl": "locals {}\n", "live/terragrunt.stack.hcl": stack("v1") });
-    let base = repo.sha();
-    const changes: Array<Record<string, string>> = [{ "live/terragrunt.stack.hcl": stack("v2") }, { "root.hcl": "locals {}\n# edit\n" }];
-    for (const change of changes) {
-      const head = repo.commit(change);
-      const gantry = (await detect(repo.dir, base, head)).units.map((unit) => unit.path).sort();
-      expect(gantry.length).toBeGreaterThan(0);
-      expect(gantry).toEqual(terragruntFind(repo.dir, base, head));
-      base = head;
-    }
-  });
+  test(
+    "a remote source (git::file://…//subdir?ref=): a new ref, and a root.hcl edit",
+    { timeout: 300_000 },
+    async () => {
+      await using catalog = createTempGitRepo({
+        "units/vpc/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n`,
+        "units/vpc/main.tf": "# v1\n",
+      });
+      catalog.git("tag", "v1");
+      catalog.commit({ "units/vpc/main.tf": "# v2\n" });
+      catalog.git("tag", "v2");
+      const stack = (ref: string) =>
+        `unit "vpc" {\n  source = "git::file://${catalog.dir}//units/vpc?ref=${ref}"\n  path   = "vpc"\n}\nunit "other" {\n  source = "git::file://${catalog.dir}//units/vpc?ref=v1"\n  path   = "other"\n}\n`;
+      await using repo = createTempGitRepo({ "root.hcl": "locals {}\n", "live/terragrunt.stack.hcl": stack("v1") });
+      let base = repo.sha();
+      const changes: Array<Record<string, string>> = [
+        { "live/terragrunt.stack.hcl": stack("v2") },
+        { "root.hcl": "locals {}\n# edit\n" },
+      ];
+      for (const change of changes) {
+        const head = repo.commit(change);
+        const gantry = (await detect(repo.dir, base, head)).units.map((unit) => unit.path).sort();
+        expect(gantry.length).toBeGreaterThan(0);
+        expect(gantry).toEqual(terragruntFind(repo.dir, base, head));
+        base = head;
+      }
+    },
+  );
 });

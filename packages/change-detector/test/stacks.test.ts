@@ -33,7 +33,9 @@ describe("stacks", () => {
     expect(result.graph.dependencies[DEV_APP]).toEqual([DEV_VPC]);
     expect(result.graph.dependencies[PROD_VPC]).toEqual([]);
     // The catalog's units are units too (Terragrunt's discovery lists them): they read root.hcl as well.
-    expect(Object.keys(statuses(result)).sort()).toEqual(["catalog/units/app", "catalog/units/vpc", ...GENERATED].sort());
+    expect(Object.keys(statuses(result)).sort()).toEqual(
+      ["catalog/units/app", "catalog/units/vpc", ...GENERATED].sort(),
+    );
     expect(unit(result, PROD_VPC)!.reasons[0]!.chain).toEqual([
       { file: `${PROD_VPC}/terragrunt.hcl`, via: "unit" },
       { file: "root.hcl", via: "include", from: `${PROD_VPC}/terragrunt.hcl:2` },
@@ -48,16 +50,33 @@ describe("stacks", () => {
     // The catalog's app unit depends on values.vpc_path, unknown outside a stack: it is affected by any change.
     expect(statuses(result)).toEqual({ "catalog/units/app": "affected", [PROD_APP]: "changed" });
     expect(unit(result, PROD_APP)!.reasons).toEqual([
-      { file: "live/prod/terragrunt.stack.hcl", chain: [{ file: `${PROD_APP}/terragrunt.hcl`, via: "unit" }, { file: "live/prod/terragrunt.stack.hcl", via: "stack" }] },
+      {
+        file: "live/prod/terragrunt.stack.hcl",
+        chain: [
+          { file: `${PROD_APP}/terragrunt.hcl`, via: "unit" },
+          { file: "live/prod/terragrunt.stack.hcl", via: "stack" },
+        ],
+      },
     ]);
-    expect(result.changes).toEqual([{ type: "modified", files: ["live/prod/terragrunt.stack.hcl"], insideUnit: null, units: ["catalog/units/app", PROD_APP] }]);
+    expect(result.changes).toEqual([
+      {
+        type: "modified",
+        files: ["live/prod/terragrunt.stack.hcl"],
+        insideUnit: null,
+        units: ["catalog/units/app", PROD_APP],
+      },
+    ]);
     expect(result.stacks).toEqual(["live/prod/terragrunt.stack.hcl"]);
   });
 
   test("a nested stack's values reach only the units of that stack that use them", async () => {
     await using repo = createTempGitRepo(stackRepoFiles());
     const base = repo.sha();
-    const head = repo.commit({ "live/dev/terragrunt.stack.hcl": stackRepoFiles()["live/dev/terragrunt.stack.hcl"]!.toString().replace("10.1.0.0/16", "10.2.0.0/16") });
+    const head = repo.commit({
+      "live/dev/terragrunt.stack.hcl": stackRepoFiles()
+        ["live/dev/terragrunt.stack.hcl"]!.toString()
+        .replace("10.1.0.0/16", "10.2.0.0/16"),
+    });
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({ "catalog/units/app": "affected", [DEV_VPC]: "changed" });
   });
@@ -67,12 +86,20 @@ describe("stacks", () => {
     const base = repo.sha();
     const added = repo.commit({ "live/prod/terragrunt.stack.hcl": prodStack({ appVersion: "v1", extraUnit: true }) });
     const addition = await detect(repo.dir, base, added);
-    expect(statuses(addition)).toEqual({ "catalog/units/app": "affected", "live/prod/.terragrunt-stack/worker": "added" });
+    expect(statuses(addition)).toEqual({
+      "catalog/units/app": "affected",
+      "live/prod/.terragrunt-stack/worker": "added",
+    });
     expect(addition.graph.dependencies["live/prod/.terragrunt-stack/worker"]).toEqual([PROD_VPC]);
 
     const deleted = repo.commit({ "live/prod/terragrunt.stack.hcl": null });
     const deletion = await detect(repo.dir, added, deleted);
-    expect(statuses(deletion)).toEqual({ "catalog/units/app": "affected", [PROD_APP]: "deleted", [PROD_VPC]: "deleted", "live/prod/.terragrunt-stack/worker": "deleted" });
+    expect(statuses(deletion)).toEqual({
+      "catalog/units/app": "affected",
+      [PROD_APP]: "deleted",
+      [PROD_VPC]: "deleted",
+      "live/prod/.terragrunt-stack/worker": "deleted",
+    });
     // Destroyed from the base commit in reverse dependency order: the graph keeps their edges.
     expect(deletion.graph.dependencies[PROD_APP]).toEqual([PROD_VPC]);
     expect(deletion.graph.dependencies["live/prod/.terragrunt-stack/worker"]).toEqual([PROD_VPC]);
@@ -82,18 +109,37 @@ describe("stacks", () => {
   test("the catalog and the modules a generated unit uses reach it through the copy", async () => {
     await using repo = createTempGitRepo(stackRepoFiles());
     const base = repo.sha();
-    const template = repo.commit({ "catalog/units/vpc/terragrunt.hcl": `${stackRepoFiles()["catalog/units/vpc/terragrunt.hcl"]}# edit\n` });
+    const template = repo.commit({
+      "catalog/units/vpc/terragrunt.hcl": `${stackRepoFiles()["catalog/units/vpc/terragrunt.hcl"]}# edit\n`,
+    });
     const viaTemplate = await detect(repo.dir, base, template);
-    expect(statuses(viaTemplate)).toEqual({ "catalog/units/app": "affected", "catalog/units/vpc": "changed", [CATALOG_VPC]: "affected", [DEV_VPC]: "affected", [PROD_VPC]: "affected" });
+    expect(statuses(viaTemplate)).toEqual({
+      "catalog/units/app": "affected",
+      "catalog/units/vpc": "changed",
+      [CATALOG_VPC]: "affected",
+      [DEV_VPC]: "affected",
+      [PROD_VPC]: "affected",
+    });
     expect(unit(viaTemplate, PROD_VPC)!.reasons[0]!.chain).toEqual([
       { file: `${PROD_VPC}/terragrunt.hcl`, via: "unit" },
       { file: "catalog/units/vpc/terragrunt.hcl", via: "stack", from: "live/prod/terragrunt.stack.hcl:5" },
     ]);
     const module = repo.commit({ "modules/app/main.tf": `${stackRepoFiles()["modules/app/main.tf"]}# edit\n` });
     const viaModule = await detect(repo.dir, template, module);
-    expect(statuses(viaModule)).toEqual({ "catalog/units/app": "affected", [CATALOG_APP]: "affected", [DEV_APP]: "affected", [PROD_APP]: "affected" });
+    expect(statuses(viaModule)).toEqual({
+      "catalog/units/app": "affected",
+      [CATALOG_APP]: "affected",
+      [DEV_APP]: "affected",
+      [PROD_APP]: "affected",
+    });
     const added = repo.commit({ "catalog/units/vpc/policy.json": "{}\n" });
-    expect(statuses(await detect(repo.dir, module, added))).toEqual({ "catalog/units/app": "affected", "catalog/units/vpc": "changed", [CATALOG_VPC]: "affected", [DEV_VPC]: "affected", [PROD_VPC]: "affected" });
+    expect(statuses(await detect(repo.dir, module, added))).toEqual({
+      "catalog/units/app": "affected",
+      "catalog/units/vpc": "changed",
+      [CATALOG_VPC]: "affected",
+      [DEV_VPC]: "affected",
+      [PROD_VPC]: "affected",
+    });
   });
 
   test("no_dot_terragrunt_stack generates beside the stack file; bad paths and sources are problems, never dropped", async () => {
@@ -124,12 +170,36 @@ describe("stacks", () => {
     await using repo = createTempGitRepo(stackRepoFiles());
     const units = await listUnits({ repo: repo.dir, commit: "HEAD" });
     expect(units.map((listed) => listed.path)).toEqual(["catalog/units/app", "catalog/units/vpc", ...GENERATED].sort());
-    expect(units.find((listed) => listed.path === PROD_APP)!.generatedBy).toEqual({ stackFile: "live/prod/terragrunt.stack.hcl", from: "live/prod/terragrunt.stack.hcl:11" });
-    expect(units.find((listed) => listed.path === DEV_VPC)!.generatedBy!.stackFile).toBe("live/dev/terragrunt.stack.hcl");
-    const [app, gone] = await readsOfUnits({ repo: repo.dir, commit: "HEAD", units: [PROD_APP, "live/prod/.terragrunt-stack/gone"] });
+    expect(units.find((listed) => listed.path === PROD_APP)!.generatedBy).toEqual({
+      stackFile: "live/prod/terragrunt.stack.hcl",
+      from: "live/prod/terragrunt.stack.hcl:11",
+    });
+    expect(units.find((listed) => listed.path === DEV_VPC)!.generatedBy!.stackFile).toBe(
+      "live/dev/terragrunt.stack.hcl",
+    );
+    const [app, gone] = await readsOfUnits({
+      repo: repo.dir,
+      commit: "HEAD",
+      units: [PROD_APP, "live/prod/.terragrunt-stack/gone"],
+    });
     expect(app).toMatchObject({ exists: true, problems: [] });
-    expect(app!.files).toEqual(expect.arrayContaining([`${PROD_APP}/terragrunt.hcl`, "catalog/units/app/terragrunt.hcl", "root.hcl", "account.hcl"]));
-    expect(gone).toEqual({ unit: "live/prod/.terragrunt-stack/gone", exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+    expect(app!.files).toEqual(
+      expect.arrayContaining([
+        `${PROD_APP}/terragrunt.hcl`,
+        "catalog/units/app/terragrunt.hcl",
+        "root.hcl",
+        "account.hcl",
+      ]),
+    );
+    expect(gone).toEqual({
+      unit: "live/prod/.terragrunt-stack/gone",
+      exists: false,
+      files: [],
+      dirs: [],
+      dynamic: [],
+      dependencies: [],
+      problems: [],
+    });
     expect(app!.dependencies).toEqual([PROD_VPC]);
   });
 
@@ -163,12 +233,16 @@ describe("remote stack sources", () => {
     return { catalog, url: `file://${bare}`, bare };
   }
 
-  const remoteStack = (url: string, ref: string) => `unit "vpc" {\n  source = "git::${url}//units/vpc?ref=${ref}"\n  path   = "vpc"\n  values = { cidr = "10.0.0.0/16" }\n}\n`;
+  const remoteStack = (url: string, ref: string) =>
+    `unit "vpc" {\n  source = "git::${url}//units/vpc?ref=${ref}"\n  path   = "vpc"\n  values = { cidr = "10.0.0.0/16" }\n}\n`;
 
   test("fetched at the ref, kept by ref; a new ref changes the unit; an unreachable source is reported with its reason", async () => {
     const { catalog, url, bare } = catalogRemote();
     try {
-      await using repo = createTempGitRepo({ "root.hcl": `locals {}\n`, "live/terragrunt.stack.hcl": remoteStack(url, "v1") });
+      await using repo = createTempGitRepo({
+        "root.hcl": `locals {}\n`,
+        "live/terragrunt.stack.hcl": remoteStack(url, "v1"),
+      });
       const base = repo.sha();
       const rootEdit = repo.commit({ "root.hcl": `locals {}\n# edit\n` });
       const viaRoot = await detect(repo.dir, base, rootEdit, { cache: true });
@@ -204,7 +278,9 @@ describe("remote stack sources", () => {
       "live/terragrunt.stack.hcl": `unit "vpc" {\n  source = "${catalog.dir}/units/vpc"\n  path   = "vpc"\n  values = { cidr = "10.0.0.0/16" }\n}\nunit "proc" {\n  source = "/proc/1"\n  path   = "proc"\n}\n`,
     });
     const base = repo.sha();
-    const head = repo.commit({ "live/terragrunt.stack.hcl": `${repo.git("show", "HEAD:live/terragrunt.stack.hcl")}\n# edit\n` });
+    const head = repo.commit({
+      "live/terragrunt.stack.hcl": `${repo.git("show", "HEAD:live/terragrunt.stack.hcl")}\n# edit\n`,
+    });
     const result = await detect(repo.dir, base, head);
     // Whole stack file text changed but no block did: nothing is reported for the disk unit.
     expect(unit(result, "live/.terragrunt-stack/vpc")).toBeUndefined();
@@ -222,6 +298,7 @@ describe("remote stack sources", () => {
     const head = repo.commit({ "root.hcl": `locals {}\n# edit\n` });
     const result = await detect(repo.dir, base, head);
     expect(existsSync(marker)).toBe(false);
-    for (const name of ["x", "y"]) expect(unit(result, `live/.terragrunt-stack/${name}`)!.problems[0]!.code).toMatch(/HCL_EVAL|UNREADABLE_CONFIG/);
+    for (const name of ["x", "y"])
+      expect(unit(result, `live/.terragrunt-stack/${name}`)!.problems[0]!.code).toMatch(/HCL_EVAL|UNREADABLE_CONFIG/);
   });
 });

@@ -17,7 +17,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import type { DetectionResult } from "../src/index.js";
-import { CAUSES, allFixtures, causeOfGantryOnly, causeOfTerragruntOnly, copyFixture, editFile, filesToEdit, type CauseName, type TerragruntView } from "./differential.js";
+import {
+  CAUSES,
+  allFixtures,
+  causeOfGantryOnly,
+  causeOfTerragruntOnly,
+  copyFixture,
+  editFile,
+  filesToEdit,
+  type CauseName,
+  type TerragruntView,
+} from "./differential.js";
 import { createTempGitRepo, detect } from "./helpers.js";
 import { runTerragrunt, terragruntFind, type FoundComponent } from "./terragrunt.js";
 
@@ -43,9 +53,14 @@ const CI_FIXTURES = [
 const requested = process.env.GANTRY_DIFFERENTIAL ?? "";
 const full = requested === "full";
 const editsPerRepository = Number(process.env.GANTRY_DIFFERENTIAL_EDITS ?? (full ? 12 : 5));
-const fixtures = realToolOrSkip(terragruntFixturesDir(), "Terragrunt's test fixtures (the Go module cache)", "run scripts/setup.sh, which builds terragrunt v1.1.3 from the Go module proxy and leaves its fixtures in `go env GOMODCACHE`");
+const fixtures = realToolOrSkip(
+  terragruntFixturesDir(),
+  "Terragrunt's test fixtures (the Go module cache)",
+  "run scripts/setup.sh, which builds terragrunt v1.1.3 from the Go module proxy and leaves its fixtures in `go env GOMODCACHE`",
+);
 // `full`: every fixture; a comma-separated list: those fixtures; else the CI subset.
-const corpus = fixtures === undefined ? [] : full ? allFixtures(fixtures) : requested !== "" ? requested.split(",") : CI_FIXTURES;
+const corpus =
+  fixtures === undefined ? [] : full ? allFixtures(fixtures) : requested !== "" ? requested.split(",") : CI_FIXTURES;
 
 interface Disagreement {
   repository: string;
@@ -67,41 +82,74 @@ afterAll(() => {
   for (const d of disagreements) counts.set(`${d.side}: ${d.cause}`, (counts.get(`${d.side}: ${d.cause}`) ?? 0) + 1);
   const lines = [...counts].sort().map(([key, count]) => `  ${key}: ${count}`);
   // Broken units and failed terragrunt runs, once each: a fixture written to fail, or something to learn.
-  const broken = new Map(disagreements.filter((d) => d.detail).map((d) => [`${d.side === "terragrunt failed" ? "terragrunt failed on " : "broken "}${d.repository}/${d.unit}`, d.detail]));
+  const broken = new Map(
+    disagreements
+      .filter((d) => d.detail)
+      .map((d) => [
+        `${d.side === "terragrunt failed" ? "terragrunt failed on " : "broken "}${d.repository}/${d.unit}`,
+        d.detail,
+      ]),
+  );
   for (const [unit, detail] of broken) lines.push(`  ${unit}: ${detail}`);
-  process.stdout.write(`differential: ${repositoriesCompared} repositories, ${editsCompared} edits, ${disagreements.length} unit disagreements\n${lines.join("\n")}\n`);
+  process.stdout.write(
+    `differential: ${repositoriesCompared} repositories, ${editsCompared} edits, ${disagreements.length} unit disagreements\n${lines.join("\n")}\n`,
+  );
 });
 
 /**
  * Compares one repository: its units with Terragrunt's list, then each edit (`edit` commits one file and
  * returns the new head) with `terragrunt find --filter`. `files` picks the edits from Terragrunt's units.
  */
-async function compareRepository(name: string, dir: string, files: (units: string[]) => string[], edit: (file: string) => string): Promise<void> {
+async function compareRepository(
+  name: string,
+  dir: string,
+  files: (units: string[]) => string[],
+  edit: (file: string) => string,
+): Promise<void> {
   const found0 = terragruntFind(dir, ["--reading"]).filter((c) => c.type === "unit");
   const listed = new Set(found0.map((c) => c.path));
   const view: TerragruntView = {
     reading: new Map(found0.map((c) => [c.path, c.reading ?? []])),
     hasExcludeBlock: (unit) => {
-      const files = [`${unit.path === "." ? "" : `${unit.path}/`}terragrunt.hcl`, ...unit.reasons.flatMap((r) => r.chain.filter((l) => l.via === "include").map((l) => l.file))];
-      return files.some((file) => existsSync(join(dir, file)) && /^\s*exclude\s*\{/m.test(readFileSync(join(dir, file), "utf8")));
+      const files = [
+        `${unit.path === "." ? "" : `${unit.path}/`}terragrunt.hcl`,
+        ...unit.reasons.flatMap((r) => r.chain.filter((l) => l.via === "include").map((l) => l.file)),
+      ];
+      return files.some(
+        (file) => existsSync(join(dir, file)) && /^\s*exclude\s*\{/m.test(readFileSync(join(dir, file), "utf8")),
+      );
     },
   };
   let base = runGit(dir, ["rev-parse", "HEAD"]).trim();
   const whole = await detect(dir, base, base);
   // Every unit Terragrunt lists is one of Gantry's, but an included root terragrunt.hcl (a known cause).
   for (const unit of listed) {
-    if (!(unit in whole.graph.dependencies)) expect({ name, unit, cause: causeOfTerragruntOnly(unit, whole) }).toEqual({ name, unit, cause: "root-configuration" });
+    if (!(unit in whole.graph.dependencies))
+      expect({ name, unit, cause: causeOfTerragruntOnly(unit, whole) }).toEqual({
+        name,
+        unit,
+        cause: "root-configuration",
+      });
   }
   for (const file of files([...listed])) {
     const next = edit(file);
     const filtered = runTerragrunt(dir, ["find", "--json", "--filter", `[${base}...${next}]`]);
     editsCompared++;
     if (filtered.code !== 0) {
-      disagreements.push({ repository: name, edit: file, unit: "*", side: "terragrunt failed", cause: "terragrunt-failed", detail: filtered.stderr.trim().split("\n").at(-1)!.slice(0, 200) });
+      disagreements.push({
+        repository: name,
+        edit: file,
+        unit: "*",
+        side: "terragrunt failed",
+        cause: "terragrunt-failed",
+        detail: filtered.stderr.trim().split("\n").at(-1)!.slice(0, 200),
+      });
       base = next;
       continue;
     }
-    const found = new Set((JSON.parse(filtered.stdout || "[]") as FoundComponent[]).filter((c) => c.type === "unit").map((c) => c.path));
+    const found = new Set(
+      (JSON.parse(filtered.stdout || "[]") as FoundComponent[]).filter((c) => c.type === "unit").map((c) => c.path),
+    );
     const detection: DetectionResult = await detect(dir, base, next);
     const gantry = new Set(detection.units.map((u) => u.path));
     for (const unit of detection.units) {
@@ -113,11 +161,20 @@ async function compareRepository(name: string, dir: string, files: (units: strin
         unit: unit.path,
         side: "gantry only",
         cause: causeOfGantryOnly(unit, view, listed) ?? "UNKNOWN",
-        ...(problem ? { detail: `${problem.code} ${problem.file ?? ""}:${problem.line ?? ""} ${problem.message}` } : {}),
+        ...(problem
+          ? { detail: `${problem.code} ${problem.file ?? ""}:${problem.line ?? ""} ${problem.message}` }
+          : {}),
       });
     }
     for (const unit of found) {
-      if (!gantry.has(unit)) disagreements.push({ repository: name, edit: file, unit, side: "terragrunt only", cause: causeOfTerragruntOnly(unit, detection) ?? "UNKNOWN" });
+      if (!gantry.has(unit))
+        disagreements.push({
+          repository: name,
+          edit: file,
+          unit,
+          side: "terragrunt only",
+          cause: causeOfTerragruntOnly(unit, detection) ?? "UNKNOWN",
+        });
     }
     base = next;
   }
@@ -130,10 +187,15 @@ describe.skipIf(fixtures === undefined)("Gantry against terragrunt find on Terra
     await using repo = createTempGitRepo();
     copyFixture(fixtures!, name, repo.dir);
     repo.commit({}, `fixture ${name}`);
-    await compareRepository(name, repo.dir, (units) => filesToEdit(repo.dir, units, editsPerRepository), (file) => {
-      editFile(repo.dir, file);
-      return repo.commit({}, `edit ${file}`);
-    });
+    await compareRepository(
+      name,
+      repo.dir,
+      (units) => filesToEdit(repo.dir, units, editsPerRepository),
+      (file) => {
+        editFile(repo.dir, file);
+        return repo.commit({}, `edit ${file}`);
+      },
+    );
   });
 });
 
@@ -156,11 +218,16 @@ describe("Gantry against terragrunt find on a Gruntwork-shaped repository", () =
       "README.md",
       `${unit}/terragrunt.hcl`,
     ];
-    await compareRepository("generated", dir, () => edits, (file) => {
-      editFile(dir, file);
-      runGit(dir, ["commit", "-qam", `edit ${file}`]);
-      return runGit(dir, ["rev-parse", "HEAD"]).trim();
-    });
+    await compareRepository(
+      "generated",
+      dir,
+      () => edits,
+      (file) => {
+        editFile(dir, file);
+        runGit(dir, ["commit", "-qam", `edit ${file}`]);
+        return runGit(dir, ["rev-parse", "HEAD"]).trim();
+      },
+    );
   });
 });
 

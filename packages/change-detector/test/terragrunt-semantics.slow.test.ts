@@ -65,27 +65,44 @@ inputs = {
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({ "live/app": "affected" });
     expect(unit(result, "live/app")!.dynamic).toEqual([]);
-    expect(unit(result, "live/app")!.reasons.map((r) => [r.file, r.chain.at(-1)!.via])).toEqual([["live/data/vpc.json", "file"]]);
+    expect(unit(result, "live/app")!.reasons.map((r) => [r.file, r.chain.at(-1)!.via])).toEqual([
+      ["live/data/vpc.json", "file"],
+    ]);
     expect(result.graph.dependencies["live/app"]).toEqual(["live/vpc"]);
   });
 
   test("a dependency block replaces an included one of the same name, per merge_strategy; placeholders and disabled blocks are no edge", async () => {
-    const unitWith = (include: string, blocks: string) => `include "common" {\n  path = "../common.hcl"\n${include}}\n${blocks}`;
+    const unitWith = (include: string, blocks: string) =>
+      `include "common" {\n  path = "../common.hcl"\n${include}}\n${blocks}`;
     await using repo = createTempGitRepo({
       "live/common.hcl": `dependency "vpc" {\n  config_path  = "\${get_terragrunt_dir()}/../vpc"\n  mock_outputs = { id = "vpc" }\n}\n`,
       "live/placeholder.hcl": `dependency "vpc" {\n  config_path = ""\n}\n`,
       "live/vpc/terragrunt.hcl": "",
       "live/vpc2/terragrunt.hcl": "",
-      "live/app/terragrunt.hcl": unitWith("", `dependency "vpc" {\n  config_path  = "../vpc2"\n  mock_outputs = { id = "vpc2" }\n}\n`),
-      "live/deep/terragrunt.hcl": unitWith(`  merge_strategy = "deep"\n`, `dependency "vpc" {\n  config_path = "../vpc2"\n}\n`),
+      "live/app/terragrunt.hcl": unitWith(
+        "",
+        `dependency "vpc" {\n  config_path  = "../vpc2"\n  mock_outputs = { id = "vpc2" }\n}\n`,
+      ),
+      "live/deep/terragrunt.hcl": unitWith(
+        `  merge_strategy = "deep"\n`,
+        `dependency "vpc" {\n  config_path = "../vpc2"\n}\n`,
+      ),
       "live/web/terragrunt.hcl": unitWith(`  merge_strategy = "no_merge"\n`, ""),
-      "live/off/terragrunt.hcl": unitWith("", `dependency "vpc" {\n  config_path  = "../vpc2"\n  enabled      = false\n  mock_outputs = { id = "vpc" }\n}\n`),
+      "live/off/terragrunt.hcl": unitWith(
+        "",
+        `dependency "vpc" {\n  config_path  = "../vpc2"\n  enabled      = false\n  mock_outputs = { id = "vpc" }\n}\n`,
+      ),
       "live/ph/terragrunt.hcl": `include "placeholder" {\n  path = "../placeholder.hcl"\n}\n`,
     });
     // Terragrunt's merged configuration, the one its run reads outputs through.
     const merged = (unit: string) => {
-      const blocks = (terragruntRender(repo.dir, unit)["dependency"] ?? {}) as Record<string, { config_path: string; enabled: boolean | null }>;
-      return Object.fromEntries(Object.entries(blocks).map(([name, block]) => [name, [block.config_path, block.enabled]]));
+      const blocks = (terragruntRender(repo.dir, unit)["dependency"] ?? {}) as Record<
+        string,
+        { config_path: string; enabled: boolean | null }
+      >;
+      return Object.fromEntries(
+        Object.entries(blocks).map(([name, block]) => [name, [block.config_path, block.enabled]]),
+      );
     };
     expect(merged("live/app")).toEqual({ vpc: ["../vpc2", null] });
     expect(merged("live/deep")).toEqual({ vpc: ["../vpc2", null] });
@@ -105,7 +122,9 @@ inputs = {
     // Known disagreement (Gantry is right): `terragrunt find --dependencies` takes the union of the included
     // and the replacing block for a shallow merge, and keeps the included block a disabled one replaced; its
     // merged configuration (above) and the outputs its run reads do not. An empty config_path is no edge in both.
-    const found = Object.fromEntries(terragruntFind(repo.dir, ["--dependencies"]).map((c) => [c.path, [...(c.dependencies ?? [])].sort()]));
+    const found = Object.fromEntries(
+      terragruntFind(repo.dir, ["--dependencies"]).map((c) => [c.path, [...(c.dependencies ?? [])].sort()]),
+    );
     expect(found).toEqual({
       "live/app": ["live/vpc", "live/vpc2"],
       "live/deep": ["live/vpc2"],
@@ -123,14 +142,22 @@ inputs = {
       "live/app/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n`,
     });
     const out = runTerragrunt(`${repo.dir}/live/app`, ["render", "--json"]);
-    const message = "live/app/terragrunt.hcl includes root.hcl, which itself includes root.hcl. Only one level of includes is allowed.";
+    const message =
+      "live/app/terragrunt.hcl includes root.hcl, which itself includes root.hcl. Only one level of includes is allowed.";
     expect(out.code).not.toBe(0);
     expect(out.stderr.replaceAll(`${repo.dir}/`, "")).toContain(message);
     const base = repo.sha();
-    const head = repo.commit({ "live/app/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n# edit\n` });
+    const head = repo.commit({
+      "live/app/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n# edit\n`,
+    });
     const problems = unit(await detect(repo.dir, base, head), "live/app")!.problems;
     expect(problems.map((p) => [p.code, p.message, p.file, p.line])).toEqual([
-      ["HCL_EVAL", `${message} (include both files from the unit, or read this one with read_terragrunt_config)`, "root.hcl", 2],
+      [
+        "HCL_EVAL",
+        `${message} (include both files from the unit, or read this one with read_terragrunt_config)`,
+        "root.hcl",
+        2,
+      ],
     ]);
   });
 
@@ -142,11 +169,15 @@ inputs = {
     const found = terragruntFind(repo.dir, ["--dependencies"]).find((c) => c.path === "live/app")!;
     expect([...found.dependencies!].sort()).toEqual(["../shared-infra/vpc", "live/db"]);
     const base = repo.sha();
-    const head = repo.commit({ "live/app/terragrunt.hcl": `# edit\n${readFileSync(`${repo.dir}/live/app/terragrunt.hcl`, "utf8")}` });
+    const head = repo.commit({
+      "live/app/terragrunt.hcl": `# edit\n${readFileSync(`${repo.dir}/live/app/terragrunt.hcl`, "utf8")}`,
+    });
     const result = await detect(repo.dir, base, head);
     expect(result.graph.dependencies["live/app"]).toEqual(["../shared-infra/vpc", "live/db"]);
     expect(unit(result, "live/app")!.problems).toEqual([]);
-    expect(formatDetectionSummary(result)).toContain("    depends on ../shared-infra/vpc: outside the repository, not planned or ordered by Gantry\n");
+    expect(formatDetectionSummary(result)).toContain(
+      "    depends on ../shared-infra/vpc: outside the repository, not planned or ordered by Gantry\n",
+    );
   });
 
   test("units in hidden directories are units; only .git, .terraform and .terragrunt-cache are skipped, as in Terragrunt", async () => {
@@ -158,15 +189,25 @@ inputs = {
       "live/app/.terragrunt-cache/abc/terragrunt.hcl": "",
       ".terraform/modules/m/terragrunt.hcl": "",
     });
-    const found = terragruntFind(repo.dir).map((c) => c.path).sort();
+    const found = terragruntFind(repo.dir)
+      .map((c) => c.path)
+      .sort();
     expect(found).toEqual([".cloud/terraform/app1", "live/.hidden/b", "live/app", "vendor/node_modules/x"]);
     const result = await detect(repo.dir, repo.sha(), repo.sha());
     expect(Object.keys(result.graph.dependencies).sort()).toEqual(found);
   });
 
   test("a root terragrunt.hcl that no unit includes is a unit (`.`); one that units include is their configuration", async () => {
-    await using lone = createTempGitRepo({ "terragrunt.hcl": `terraform {\n  source = "."\n}\n`, "main.tf": "# root\n", "a/terragrunt.hcl": "" });
-    expect(terragruntFind(lone.dir).map((c) => c.path).sort()).toEqual([".", "a"]);
+    await using lone = createTempGitRepo({
+      "terragrunt.hcl": `terraform {\n  source = "."\n}\n`,
+      "main.tf": "# root\n",
+      "a/terragrunt.hcl": "",
+    });
+    expect(
+      terragruntFind(lone.dir)
+        .map((c) => c.path)
+        .sort(),
+    ).toEqual([".", "a"]);
     const base = lone.sha();
     const head = lone.commit({ "main.tf": "# root v2\n" });
     expect(terragruntFind(lone.dir, ["--filter", `[${base}...${head}]`]).map((c) => c.path)).toEqual(["."]);
@@ -186,8 +227,16 @@ inputs = {
     // `terragrunt find` lists `.` as a unit too; Terragrunt's own test of this layout excludes it with
     // `--queue-exclude-dir=.` (running it would plan the root configuration as if it were a module).
     const include = `include "root" {\n  path = find_in_parent_folders("terragrunt.hcl")\n}\n`;
-    await using legacy = createTempGitRepo({ "terragrunt.hcl": `inputs = { region = "eu-west-1" }\n`, "live/a/terragrunt.hcl": include, "live/b/terragrunt.hcl": include });
-    expect(terragruntFind(legacy.dir).map((c) => c.path).sort()).toEqual([".", "live/a", "live/b"]);
+    await using legacy = createTempGitRepo({
+      "terragrunt.hcl": `inputs = { region = "eu-west-1" }\n`,
+      "live/a/terragrunt.hcl": include,
+      "live/b/terragrunt.hcl": include,
+    });
+    expect(
+      terragruntFind(legacy.dir)
+        .map((c) => c.path)
+        .sort(),
+    ).toEqual([".", "live/a", "live/b"]);
     const legacyBase = legacy.sha();
     const edited = legacy.commit({ "terragrunt.hcl": `inputs = { region = "eu-west-2" }\n`, "README.md": "# live\n" });
     const legacyResult = await detect(legacy.dir, legacyBase, edited);
@@ -203,18 +252,35 @@ inputs = {
       expect({ ...cached, stats: null }).toEqual({ ...legacyResult, stats: null });
     }
     // Moving to root.hcl deletes the root configuration: no unit is destroyed.
-    const moved = legacy.commit({ "terragrunt.hcl": null, "root.hcl": `inputs = {}\n`, "live/a/terragrunt.hcl": include.replace("terragrunt.hcl", "root.hcl"), "live/b/terragrunt.hcl": include.replace("terragrunt.hcl", "root.hcl") });
+    const moved = legacy.commit({
+      "terragrunt.hcl": null,
+      "root.hcl": `inputs = {}\n`,
+      "live/a/terragrunt.hcl": include.replace("terragrunt.hcl", "root.hcl"),
+      "live/b/terragrunt.hcl": include.replace("terragrunt.hcl", "root.hcl"),
+    });
     expect(statuses(await detect(legacy.dir, edited, moved))).toEqual({ "live/a": "changed", "live/b": "changed" });
   });
 
   test("a root unit deleted beside other units is a deleted unit; a deleted root that units included is not", async () => {
     const rootUnit = `terraform {\n  source = "."\n}\n`;
-    await using repo = createTempGitRepo({ "terragrunt.hcl": rootUnit, "main.tf": "# root\n", "root.hcl": "inputs = {}\n", "live/a/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n`, "live/b/terragrunt.hcl": "" });
-    expect(terragruntFind(repo.dir).map((c) => c.path).sort()).toEqual([".", "live/a", "live/b"]);
+    await using repo = createTempGitRepo({
+      "terragrunt.hcl": rootUnit,
+      "main.tf": "# root\n",
+      "root.hcl": "inputs = {}\n",
+      "live/a/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n`,
+      "live/b/terragrunt.hcl": "",
+    });
+    expect(
+      terragruntFind(repo.dir)
+        .map((c) => c.path)
+        .sort(),
+    ).toEqual([".", "live/a", "live/b"]);
     const base = repo.sha();
     const head = repo.commit({ "terragrunt.hcl": null, "main.tf": null });
     // Terragrunt reports the deleted root unit too.
-    expect(terragruntFind(repo.dir, ["--filter", `[${base}...${head}]`, "--filter-allow-destroy"]).map((c) => c.path)).toEqual(["."]);
+    expect(
+      terragruntFind(repo.dir, ["--filter", `[${base}...${head}]`, "--filter-allow-destroy"]).map((c) => c.path),
+    ).toEqual(["."]);
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({ ".": "deleted" });
     expect(result.changes.map((c) => [c.files[0], c.insideUnit, c.units])).toEqual([
@@ -223,12 +289,19 @@ inputs = {
     ]);
     expect(result.graph.dependencies["."]).toEqual([]);
     // Cold and warm runs agree.
-    expect({ ...(await detect(repo.dir, base, head, { cache: true })), stats: null }).toEqual({ ...result, stats: null });
+    expect({ ...(await detect(repo.dir, base, head, { cache: true })), stats: null }).toEqual({
+      ...result,
+      stats: null,
+    });
 
     // Deleted together with a unit that included it: configuration, not a unit, whether that unit changed
     // with it or broke (both are reached by the change, and are analysed at base to find out).
     const include = `include "root" {\n  path = find_in_parent_folders("terragrunt.hcl")\n}\n`;
-    await using legacy = createTempGitRepo({ "terragrunt.hcl": `inputs = { region = "eu-west-1" }\n`, "live/a/terragrunt.hcl": include, "live/b/terragrunt.hcl": "" });
+    await using legacy = createTempGitRepo({
+      "terragrunt.hcl": `inputs = { region = "eu-west-1" }\n`,
+      "live/a/terragrunt.hcl": include,
+      "live/b/terragrunt.hcl": "",
+    });
     const legacyBase = legacy.sha();
     const broken = legacy.commit({ "terragrunt.hcl": null });
     const brokenResult = await detect(legacy.dir, legacyBase, broken);
@@ -289,7 +362,10 @@ inputs = { settings = local.settings }
       "common/paths.hcl.json": JSON.stringify({ locals: { data_dir: "${get_repo_root()}/data" } }),
       "common/env.hcl.json": JSON.stringify({ locals: { env: "prod" } }),
       "data/prod.json": "{}\n",
-      "modules/app/main.tf.json": JSON.stringify({ module: { shared: { source: "../shared" } }, locals: { policy: '${file("${path.module}/../../policies/app.json")}' } }),
+      "modules/app/main.tf.json": JSON.stringify({
+        module: { shared: { source: "../shared" } },
+        locals: { policy: '${file("${path.module}/../../policies/app.json")}' },
+      }),
       "modules/shared/main.tf": "# shared\n",
       "policies/app.json": "{}\n",
       "live/app/terragrunt.hcl": `include "root" {
@@ -306,8 +382,15 @@ terraform {
 inputs = { config = local.config }
 `,
     });
-    const rendered = terragruntRender(repo.dir, "live/app") as { locals: Record<string, string>; inputs: Record<string, string> };
-    expect([rendered.locals["env"], rendered.inputs["region"], rendered.inputs["config"]]).toEqual(["prod", "eu-west-1", "{}\n"]);
+    const rendered = terragruntRender(repo.dir, "live/app") as {
+      locals: Record<string, string>;
+      inputs: Record<string, string>;
+    };
+    expect([rendered.locals["env"], rendered.inputs["region"], rendered.inputs["config"]]).toEqual([
+      "prod",
+      "eu-west-1",
+      "{}\n",
+    ]);
     const reading = terragruntFind(repo.dir, ["--reading"]).find((c) => c.path === "live/app")!.reading!;
     expect(reading).toEqual(expect.arrayContaining(["common/paths.hcl.json", "common/env.hcl.json"]));
     const base = repo.sha();

@@ -6,7 +6,9 @@ const root = resolve(import.meta.dirname, "../../..");
 let binary: string | undefined;
 
 export function terragruntBinary(): string {
-  binary ??= process.env.GANTRY_TERRAGRUNT || join(execFileSync("bash", [join(root, "scripts/ensure-iac-tools.sh")], { encoding: "utf8" }).trim(), "terragrunt");
+  binary ??=
+    process.env.GANTRY_TERRAGRUNT ||
+    join(execFileSync("bash", [join(root, "scripts/ensure-iac-tools.sh")], { encoding: "utf8" }).trim(), "terragrunt");
   return binary;
 }
 
@@ -14,7 +16,12 @@ const QUIET = { TG_LOG_LEVEL: "error", TG_NON_INTERACTIVE: "true", TG_NO_TIPS: "
 
 /** Runs terragrunt in `cwd`; its exit code, stdout and stderr (never throws on a non-zero exit). */
 export function runTerragrunt(cwd: string, args: string[]): { code: number; stdout: string; stderr: string } {
-  const out = spawnSync(terragruntBinary(), args, { cwd, encoding: "utf8", env: { ...process.env, ...QUIET }, maxBuffer: 256 * 1024 * 1024 });
+  const out = spawnSync(terragruntBinary(), args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, ...QUIET },
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { code: out.status ?? -1, stdout: out.stdout, stderr: out.stderr };
 }
 
@@ -28,7 +35,8 @@ export interface FoundComponent {
 /** `terragrunt find --json [args]` in `cwd`, parsed; throws with terragrunt's stderr when it fails. */
 export function terragruntFind(cwd: string, args: string[] = []): FoundComponent[] {
   const out = runTerragrunt(cwd, ["find", "--json", ...args]);
-  if (out.code !== 0) throw new Error(`terragrunt find ${args.join(" ")} failed (exit ${out.code}): ${out.stderr.trim()}`);
+  if (out.code !== 0)
+    throw new Error(`terragrunt find ${args.join(" ")} failed (exit ${out.code}): ${out.stderr.trim()}`);
   return JSON.parse(out.stdout || "[]") as FoundComponent[];
 }
 

@@ -27,15 +27,26 @@ describe("units: files inside a unit directory", () => {
       "live/prod/us-east-1/db": "deleted",
     });
     const extra = result.changes.find((c) => c.files[0] === "live/prod/us-east-1/db/extra.tfvars");
-    expect(extra).toMatchObject({ type: "deleted", insideUnit: "live/prod/us-east-1/db", units: ["live/prod/us-east-1/db"] });
+    expect(extra).toMatchObject({
+      type: "deleted",
+      insideUnit: "live/prod/us-east-1/db",
+      units: ["live/prod/us-east-1/db"],
+    });
     expect(unit(result, "live/prod/us-east-1/app")!.reasons).toEqual([
-      { file: "live/prod/us-east-1/app/.terraform.lock.hcl", chain: [{ file: "live/prod/us-east-1/app/.terraform.lock.hcl", via: "unit" }] },
+      {
+        file: "live/prod/us-east-1/app/.terraform.lock.hcl",
+        chain: [{ file: "live/prod/us-east-1/app/.terraform.lock.hcl", via: "unit" }],
+      },
     ]);
     expect(result.stats.unitsInHead).toBe(4);
   });
 
   test("a file renamed from one unit to another changes both; a file outside units read by nobody affects none", async () => {
-    await using repo = createTempGitRepo({ ...liveRepoFiles(), "live/prod/us-east-1/app/notes.md": "some notes about the app unit\n".repeat(5), "docs/README.md": "# docs\n" });
+    await using repo = createTempGitRepo({
+      ...liveRepoFiles(),
+      "live/prod/us-east-1/app/notes.md": "some notes about the app unit\n".repeat(5),
+      "docs/README.md": "# docs\n",
+    });
     const base = repo.sha();
     repo.rename("live/prod/us-east-1/app/notes.md", "live/prod/us-east-1/vpc/notes.md");
     const head = repo.commit({ "docs/README.md": "# docs v2\n" });
@@ -48,7 +59,12 @@ describe("units: files inside a unit directory", () => {
       insideUnit: "live/prod/us-east-1/vpc",
       units: ["live/prod/us-east-1/app", "live/prod/us-east-1/vpc"],
     });
-    expect(result.changes.find((c) => c.files[0] === "docs/README.md")).toEqual({ type: "modified", files: ["docs/README.md"], insideUnit: null, units: [] });
+    expect(result.changes.find((c) => c.files[0] === "docs/README.md")).toEqual({
+      type: "modified",
+      files: ["docs/README.md"],
+      insideUnit: null,
+      units: [],
+    });
   });
 
   test("a renamed unit directory is one unit deleted and one added", async () => {
@@ -141,11 +157,22 @@ describe("reads: files outside units", () => {
       "units/a/terragrunt.hcl": `include "mid" {\n  path = "../../common/mid.hcl"\n  expose = true\n}\ninputs = jsondecode(file("\${include.mid.locals.data_dir}/settings.json"))\n`,
     });
     const base = repo.sha();
-    const head = repo.commit({ "common/top.hcl": `locals {\n  data_dir = "\${get_repo_root()}/data"\n  more = 1\n}\n`, "data/settings.json": `{"a": 2}\n` });
+    const head = repo.commit({
+      "common/top.hcl": `locals {\n  data_dir = "\${get_repo_root()}/data"\n  more = 1\n}\n`,
+      "data/settings.json": `{"a": 2}\n`,
+    });
     const result = await detect(repo.dir, base, head);
     const reasons = unit(result, "units/a")!.reasons;
-    expect(reasons.find((r) => r.file === "common/top.hcl")!.chain.map((l) => l.via)).toEqual(["unit", "include", "read_terragrunt_config"]);
-    expect(reasons.find((r) => r.file === "data/settings.json")!.chain.at(-1)).toEqual({ file: "data/settings.json", via: "file", from: "units/a/terragrunt.hcl:5" });
+    expect(reasons.find((r) => r.file === "common/top.hcl")!.chain.map((l) => l.via)).toEqual([
+      "unit",
+      "include",
+      "read_terragrunt_config",
+    ]);
+    expect(reasons.find((r) => r.file === "data/settings.json")!.chain.at(-1)).toEqual({
+      file: "data/settings.json",
+      via: "file",
+      from: "units/a/terragrunt.hcl:5",
+    });
     expect(unit(result, "units/a")!.problems).toEqual([]);
     const other = repo.commit({ "data/other.json": `{"b": 2}\n` });
     expect(statuses(await detect(repo.dir, head, other))).toEqual({});
@@ -154,7 +181,10 @@ describe("reads: files outside units", () => {
   test("terraform.source: a local directory, inherited from an include, with //subdir, and nested local modules", async () => {
     await using repo = createTempGitRepo(liveRepoFiles());
     const base = repo.sha();
-    const head = repo.commit({ "modules/subnets/main.tf": `resource "terraform_data" "s2" {}\n`, "modules/app/variables.tf": `variable "x" {}\n` });
+    const head = repo.commit({
+      "modules/subnets/main.tf": `resource "terraform_data" "s2" {}\n`,
+      "modules/app/variables.tf": `variable "x" {}\n`,
+    });
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({
       "live/dev/us-east-1/vpc": "affected",
@@ -162,7 +192,11 @@ describe("reads: files outside units", () => {
       "live/prod/us-east-1/vpc": "affected",
     });
     // The vpc units read modules/vpc (right of `//`), and subnets through a module call.
-    expect(unit(result, "live/prod/us-east-1/vpc")!.reasons.find((r) => r.file === "modules/subnets/main.tf")!.chain.slice(1)).toEqual([
+    expect(
+      unit(result, "live/prod/us-east-1/vpc")!
+        .reasons.find((r) => r.file === "modules/subnets/main.tf")!
+        .chain.slice(1),
+    ).toEqual([
       { file: "_envcommon/vpc.hcl", via: "include", from: "live/prod/us-east-1/vpc/terragrunt.hcl:6" },
       { file: "modules/vpc", via: "terraform.source", from: "_envcommon/vpc.hcl:6" },
       { file: "modules/subnets", via: "module", from: "modules/vpc/main.tf:2" },
@@ -182,7 +216,10 @@ describe("reads: files outside units", () => {
       "tf/unused/main.tf": `# not called\n`,
     });
     const base = repo.sha();
-    const head = repo.commit({ "tf/one/two/main.tf": `module "back" {\n  source = "../../root"\n}\n# edit\n`, "tf/unused/main.tf": "# edit\n" });
+    const head = repo.commit({
+      "tf/one/two/main.tf": `module "back" {\n  source = "../../root"\n}\n# edit\n`,
+      "tf/unused/main.tf": "# edit\n",
+    });
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({ "infra/a": "affected" });
     expect(unit(result, "infra/a")!.reasons[0]!.chain.map((l) => `${l.via}:${l.file}`)).toEqual([
@@ -258,11 +295,23 @@ describe("var files passed to Terraform", () => {
       "live/a/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n`,
     });
     const base = repo.sha();
-    const head = repo.commit({ "common.tfvars": "a = 2\n", "extra.tfvars": "b = 2\n", "live/region.tfvars": "r = 1\n" });
+    const head = repo.commit({
+      "common.tfvars": "a = 2\n",
+      "extra.tfvars": "b = 2\n",
+      "live/region.tfvars": "r = 1\n",
+    });
     const result = await detect(repo.dir, base, head);
     expect(statuses(result)).toEqual({ "live/a": "affected" });
-    expect(unit(result, "live/a")!.reasons.map((r) => r.file).sort()).toEqual(["common.tfvars", "extra.tfvars", "live/region.tfvars"]);
-    expect(unit(result, "live/a")!.reasons.find((r) => r.file === "common.tfvars")!.chain.at(-1)).toEqual({ file: "common.tfvars", via: "file", from: "root.hcl:4" });
+    expect(
+      unit(result, "live/a")!
+        .reasons.map((r) => r.file)
+        .sort(),
+    ).toEqual(["common.tfvars", "extra.tfvars", "live/region.tfvars"]);
+    expect(
+      unit(result, "live/a")!
+        .reasons.find((r) => r.file === "common.tfvars")!
+        .chain.at(-1),
+    ).toEqual({ file: "common.tfvars", via: "file", from: "root.hcl:4" });
   });
 });
 
@@ -307,13 +356,16 @@ locals {
     const shared = repo.commit({ "shared/sibling.txt": "s2\n", "live/notes.txt": "n2\n" });
     const result = await detect(repo.dir, perUnit, shared);
     expect(statuses(result)).toEqual({ "live/a": "affected", "live/b": "affected" });
-    expect(unit(result, "live/a")!.reasons.find((r) => r.file === "shared/sibling.txt")!.chain.map((l) => l.via)).toEqual([
-      "unit",
-      "include",
-      "read_terragrunt_config",
-      "file",
-    ]);
-    expect(unit(result, "live/a")!.reasons.map((r) => r.file).sort()).toEqual(["live/notes.txt", "shared/sibling.txt"]);
+    expect(
+      unit(result, "live/a")!
+        .reasons.find((r) => r.file === "shared/sibling.txt")!
+        .chain.map((l) => l.via),
+    ).toEqual(["unit", "include", "read_terragrunt_config", "file"]);
+    expect(
+      unit(result, "live/a")!
+        .reasons.map((r) => r.file)
+        .sort(),
+    ).toEqual(["live/notes.txt", "shared/sibling.txt"]);
 
     // read_terragrunt_config with a default probes the absent file: adding it affects both units.
     const optional = repo.commit({ "live/optional.hcl": "locals {}\n" });
@@ -385,7 +437,10 @@ describe("dynamic reads", () => {
 `,
     });
     const base = repo.sha();
-    const head = repo.commit({ "policies/payments/b.json": "{ \"changed\": true }\n", "policies/payments/c.json": "{ \"unread\": true }\n" });
+    const head = repo.commit({
+      "policies/payments/b.json": '{ "changed": true }\n',
+      "policies/payments/c.json": '{ "unread": true }\n',
+    });
     const result = await detect(repo.dir, base, head);
     const u = unit(result, "units/u")!;
     expect(u.dynamic).toEqual([]);
@@ -413,7 +468,11 @@ describe("dynamic reads", () => {
         pattern: "configs/**.yaml",
       },
     ]);
-    expect(u.reasons[0]!.chain.at(-1)).toEqual({ file: "configs/**.yaml", via: "dynamic", from: "units/u/terragrunt.hcl:1" });
+    expect(u.reasons[0]!.chain.at(-1)).toEqual({
+      file: "configs/**.yaml",
+      via: "dynamic",
+      from: "units/u/terragrunt.hcl:1",
+    });
     expect(unit(result, "units/v")!.dynamic[0]!.pattern).toBe("**");
     // Outside the widened pattern, u is not affected; v (nothing known) is.
     const other = repo.commit({ "other/x.yaml": "a: 2\n" });
@@ -483,9 +542,13 @@ describe("events", () => {
   test("pull_request compares from the merge-base, push compares the plain range", async () => {
     await using repo = createTempGitRepo(liveRepoFiles());
     repo.checkout("feature", { create: true });
-    const feature = repo.commit({ "live/prod/us-east-1/app/terragrunt.hcl": `${liveRepoFiles()["live/prod/us-east-1/app/terragrunt.hcl"]}\n# pr\n` });
+    const feature = repo.commit({
+      "live/prod/us-east-1/app/terragrunt.hcl": `${liveRepoFiles()["live/prod/us-east-1/app/terragrunt.hcl"]}\n# pr\n`,
+    });
     repo.checkout("main");
-    const mainTip = repo.commit({ "live/dev/us-east-1/vpc/terragrunt.hcl": `${liveRepoFiles()["live/dev/us-east-1/vpc/terragrunt.hcl"]}\n# main moved on\n` });
+    const mainTip = repo.commit({
+      "live/dev/us-east-1/vpc/terragrunt.hcl": `${liveRepoFiles()["live/dev/us-east-1/vpc/terragrunt.hcl"]}\n# main moved on\n`,
+    });
     const pr = await detect(repo.dir, "main", "feature", { event: "pull_request" });
     expect(statuses(pr)).toEqual({ "live/prod/us-east-1/app": "changed" });
     expect(pr.requestedBase).toBe(mainTip);
@@ -500,7 +563,10 @@ describe("events", () => {
     expect(tagSha).not.toBe(feature);
     for (const event of ["pull_request", "push"] as const) {
       const byName = await detect(repo.dir, "main", "feature", { event });
-      for (const [base, head] of [[mainTip, feature], [mainTip, tagSha]] as const) {
+      for (const [base, head] of [
+        [mainTip, feature],
+        [mainTip, tagSha],
+      ] as const) {
         expect({ ...(await detect(repo.dir, base, head, { event })), stats: null }).toEqual({ ...byName, stats: null });
       }
     }
@@ -554,11 +620,27 @@ describe("readsOfUnits", () => {
       "prod/app/terragrunt.hcl": `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\ninputs = {\n  policy = file("\${get_repo_root()}/shared/leak.json")\n}\n`,
       "shared/leak.json": { symlink: "/etc/hostname" },
     });
-    const [app, missing] = await readsOfUnits({ repo: repo.dir, commit: repo.sha(), units: ["prod/app", "prod/nothing"] });
+    const [app, missing] = await readsOfUnits({
+      repo: repo.dir,
+      commit: repo.sha(),
+      units: ["prod/app", "prod/nothing"],
+    });
     expect(app!.exists).toBe(true);
-    expect(app!.files).toEqual(expect.arrayContaining(["prod/app/terragrunt.hcl", "root.hcl", "prod/env.hcl", "shared/leak.json"]));
-    expect(app!.problems).toEqual([expect.objectContaining({ code: "SYMLINK_ESCAPES_REPO", file: "prod/app/terragrunt.hcl", line: 5 })]);
-    expect(missing).toEqual({ unit: "prod/nothing", exists: false, files: [], dirs: [], dynamic: [], dependencies: [], problems: [] });
+    expect(app!.files).toEqual(
+      expect.arrayContaining(["prod/app/terragrunt.hcl", "root.hcl", "prod/env.hcl", "shared/leak.json"]),
+    );
+    expect(app!.problems).toEqual([
+      expect.objectContaining({ code: "SYMLINK_ESCAPES_REPO", file: "prod/app/terragrunt.hcl", line: 5 }),
+    ]);
+    expect(missing).toEqual({
+      unit: "prod/nothing",
+      exists: false,
+      files: [],
+      dirs: [],
+      dynamic: [],
+      dependencies: [],
+      problems: [],
+    });
   });
 
   test("lists the directories a unit reads whole, its run-time reads and its dependencies", async () => {
@@ -572,7 +654,9 @@ describe("readsOfUnits", () => {
     const [app] = await readsOfUnits({ repo: repo.dir, commit: repo.sha(), units: ["prod/app"] });
     expect(app!.dirs).toEqual(["modules/app", "modules/app/inner"]);
     expect(app!.dependencies).toEqual(["prod/db"]);
-    expect(app!.dynamic).toEqual([expect.objectContaining({ pattern: "**", reason: expect.stringContaining("run_cmd") })]);
+    expect(app!.dynamic).toEqual([
+      expect.objectContaining({ pattern: "**", reason: expect.stringContaining("run_cmd") }),
+    ]);
   });
 
   test("names the root unit `.`, as the detection document does, in listings, reads and dependencies", async () => {

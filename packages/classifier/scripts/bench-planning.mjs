@@ -7,10 +7,16 @@ import { classifyChanges, gantryConfigSchema, planJobs } from "../dist/index.js"
 
 const UNITS = Number(process.env.UNITS ?? 10_000);
 const accounts = ["dev", "stage", "prod", "shared"];
-const units = Array.from({ length: UNITS }, (_, index) => `${accounts[index % accounts.length]}/region-${index % 7}/service-${index}`);
+const units = Array.from(
+  { length: UNITS },
+  (_, index) => `${accounts[index % accounts.length]}/region-${index % 7}/service-${index}`,
+);
 // Each unit depends on up to three earlier units of the same account: a layered DAG.
 const dependencies = Object.fromEntries(
-  units.map((unit, index) => [unit, [index - 4, index - 12, index - 40].filter((dep) => dep >= 0).map((dep) => units[dep])]),
+  units.map((unit, index) => [
+    unit,
+    [index - 4, index - 12, index - 40].filter((dep) => dep >= 0).map((dep) => units[dep]),
+  ]),
 );
 
 function detection(changed) {
@@ -22,7 +28,12 @@ function detection(changed) {
     head: "b".repeat(40),
     requestedBase: "a".repeat(40),
     changes: changed.every((unit) => unit !== null)
-      ? changed.map((unit) => ({ type: "modified", files: [`${unit}/terragrunt.hcl`], insideUnit: unit, units: [unit] }))
+      ? changed.map((unit) => ({
+          type: "modified",
+          files: [`${unit}/terragrunt.hcl`],
+          insideUnit: unit,
+          units: [unit],
+        }))
       : [{ type: "modified", files: ["root.hcl"], insideUnit: null, units }],
     units: (changed.every((unit) => unit !== null) ? changed : units).map((unit) => ({
       path: unit,
@@ -50,6 +61,8 @@ for (const consolidation of ["environment", "unit"]) {
     const classification = await classifyChanges(result, {});
     const plan = planJobs({ detection: result, classification, config, branch: "main" });
     const elapsed = performance.now() - started;
-    console.log(`${UNITS} units, ${name}, consolidation ${consolidation}: ${plan.jobs.length} jobs in ${elapsed.toFixed(1)} ms`);
+    console.log(
+      `${UNITS} units, ${name}, consolidation ${consolidation}: ${plan.jobs.length} jobs in ${elapsed.toFixed(1)} ms`,
+    );
   }
 }

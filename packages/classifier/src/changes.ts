@@ -14,20 +14,47 @@ interface ChangeBase {
   readonly units: readonly string[];
 }
 
-export interface UnitAdded extends ChangeBase { readonly type: "UnitAdded" }
-export interface UnitChanged extends ChangeBase { readonly type: "UnitChanged" }
-export interface UnitDeleted extends ChangeBase { readonly type: "UnitDeleted" }
-export interface EnvCommonChanged extends ChangeBase { readonly type: "EnvCommonChanged" }
-export interface HCLChanged extends ChangeBase { readonly type: "HCLChanged" }
-export interface LocalModuleChanged extends ChangeBase { readonly type: "LocalModuleChanged" }
-export interface FileChanged extends ChangeBase { readonly type: "FileChanged" }
-export interface AccountsRequested extends ChangeBase { readonly type: "AccountsRequested" }
-export interface AccountsChanged extends ChangeBase { readonly type: "AccountsChanged" }
-export interface AccountsDeleted extends ChangeBase { readonly type: "AccountsDeleted" }
-export interface AccountsAdded extends ChangeBase { readonly type: "AccountsAdded"; readonly account: string }
-export interface DriftDetected extends ChangeBase { readonly type: "DriftDetected" }
+export interface UnitAdded extends ChangeBase {
+  readonly type: "UnitAdded";
+}
+export interface UnitChanged extends ChangeBase {
+  readonly type: "UnitChanged";
+}
+export interface UnitDeleted extends ChangeBase {
+  readonly type: "UnitDeleted";
+}
+export interface EnvCommonChanged extends ChangeBase {
+  readonly type: "EnvCommonChanged";
+}
+export interface HCLChanged extends ChangeBase {
+  readonly type: "HCLChanged";
+}
+export interface LocalModuleChanged extends ChangeBase {
+  readonly type: "LocalModuleChanged";
+}
+export interface FileChanged extends ChangeBase {
+  readonly type: "FileChanged";
+}
+export interface AccountsRequested extends ChangeBase {
+  readonly type: "AccountsRequested";
+}
+export interface AccountsChanged extends ChangeBase {
+  readonly type: "AccountsChanged";
+}
+export interface AccountsDeleted extends ChangeBase {
+  readonly type: "AccountsDeleted";
+}
+export interface AccountsAdded extends ChangeBase {
+  readonly type: "AccountsAdded";
+  readonly account: string;
+}
+export interface DriftDetected extends ChangeBase {
+  readonly type: "DriftDetected";
+}
 /** Gantry's or Pipelines' own configuration, or CI workflows: never an infrastructure change. */
-export interface ConfigChanged extends ChangeBase { readonly type: "ConfigChanged" }
+export interface ConfigChanged extends ChangeBase {
+  readonly type: "ConfigChanged";
+}
 export interface PluginChange extends ChangeBase {
   readonly type: "Plugin";
   /** The change type the plugin named, e.g. `DocsChanged`. */

@@ -45,12 +45,17 @@ interface Verdict {
   units: readonly string[];
 }
 
-export async function classifyChanges(detection: DetectionResult, options: ClassifyOptions = {}): Promise<Classification> {
+export async function classifyChanges(
+  detection: DetectionResult,
+  options: ClassifyOptions = {},
+): Promise<Classification> {
   const isIgnored = compileGlobs(options.ignore ?? []);
   const plugins = options.plugins ?? [];
   const unitStatus = new Map(detection.units.map((unit) => [unit.path, unit.status]));
   const deleted = new Set(detection.units.filter((unit) => unit.status === "deleted").map((unit) => unit.path));
-  const headUnits = Object.keys(detection.graph.dependencies).filter((unit) => !deleted.has(unit)).sort();
+  const headUnits = Object.keys(detection.graph.dependencies)
+    .filter((unit) => !deleted.has(unit))
+    .sort();
   const context: ClassifierContext = { event: detection.event, headUnits, unitStatus: (unit) => unitStatus.get(unit) };
   const localModuleReads = collectLocalModuleReads(detection);
   const newAccounts = findNewAccountDirectories(detection.changes);
@@ -67,7 +72,9 @@ export async function classifyChanges(detection: DetectionResult, options: Class
       continue;
     }
     const pluginVerdict = plugins.length > 0 ? await classifyWithPlugins(plugins, file, context) : undefined;
-    const verdicts = pluginVerdict ? [pluginVerdict] : classifyBuiltIn(file, { unitStatus, headUnits, newAccounts, localModuleReads });
+    const verdicts = pluginVerdict
+      ? [pluginVerdict]
+      : classifyBuiltIn(file, { unitStatus, headUnits, newAccounts, localModuleReads });
     change.files.forEach((path) => handledFiles.add(path));
     for (const verdict of verdicts) {
       const key = `${JSON.stringify(verdict.type)}\0${verdict.units.join("\0")}`;
@@ -92,51 +99,81 @@ function toChangedFile(change: FileChange): ChangedFile {
   };
 }
 
-async function classifyWithPlugins(plugins: readonly ChangeClassifier[], file: ChangedFile, context: ClassifierContext): Promise<Verdict | undefined> {
+async function classifyWithPlugins(
+  plugins: readonly ChangeClassifier[],
+  file: ChangedFile,
+  context: ClassifierContext,
+): Promise<Verdict | undefined> {
   for (const plugin of plugins) {
     let claim: ClassifierClaim | null | undefined;
     try {
       claim = await plugin.classify(file, context);
     } catch (error) {
-      throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' threw on ${file.path}: ${(error as Error).message}`, {
-        hint: "fix the plugin, or remove it from `classifiers` in the configuration",
-        cause: error,
-      });
+      throw new GantryError(
+        "PLAN_CLASSIFIER_FAILED",
+        `classifier plugin '${plugin.name}' threw on ${file.path}: ${(error as Error).message}`,
+        {
+          hint: "fix the plugin, or remove it from `classifiers` in the configuration",
+          cause: error,
+        },
+      );
     }
     if (claim === null || claim === undefined) continue;
-    return { type: { name: validateClaimType(plugin, file, claim), classifier: plugin.name }, units: claimedUnits(plugin, file, claim, context) };
+    return {
+      type: { name: validateClaimType(plugin, file, claim), classifier: plugin.name },
+      units: claimedUnits(plugin, file, claim, context),
+    };
   }
   return undefined;
 }
 
 function validateClaimType(plugin: ChangeClassifier, file: ChangedFile, claim: ClassifierClaim): string {
   const type = (claim as { type?: unknown }).type;
-  if (typeof type !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(type) || (builtInChangeTypes as readonly string[]).includes(type)) {
+  if (
+    typeof type !== "string" ||
+    !/^[A-Z][A-Za-z0-9]*$/.test(type) ||
+    (builtInChangeTypes as readonly string[]).includes(type)
+  ) {
     throw new GantryError(
       "PLAN_CLASSIFIER_FAILED",
       `classifier plugin '${plugin.name}' claimed ${file.path} with type ${JSON.stringify(type)}: a claim's type must be a PascalCase name that is not a built-in change type`,
-      { hint: "return { type: \"DocsChanged\", units: \"none\" } or similar from classify()" },
+      { hint: 'return { type: "DocsChanged", units: "none" } or similar from classify()' },
     );
   }
   return type;
 }
 
-function claimedUnits(plugin: ChangeClassifier, file: ChangedFile, claim: ClassifierClaim, context: ClassifierContext): readonly string[] {
+function claimedUnits(
+  plugin: ChangeClassifier,
+  file: ChangedFile,
+  claim: ClassifierClaim,
+  context: ClassifierContext,
+): readonly string[] {
   const units = claim.units ?? "affected";
   if (units === "affected") return uniqueSorted([...file.units, ...(file.insideUnit ? [file.insideUnit] : [])]);
   if (units === "all") return context.headUnits;
   if (units === "none") return [];
   if (Array.isArray(units)) {
     const known = new Set(context.headUnits);
-    const unknown = units.filter((unit) => typeof unit !== "string" || (!known.has(unit) && context.unitStatus(unit) === undefined));
+    const unknown = units.filter(
+      (unit) => typeof unit !== "string" || (!known.has(unit) && context.unitStatus(unit) === undefined),
+    );
     if (unknown.length === 0) return uniqueSorted(units);
-    throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file.path} for units that do not exist: ${unknown.join(", ")}`, {
-      hint: "return unit directories of the head commit (repository-relative, no trailing slash)",
-    });
+    throw new GantryError(
+      "PLAN_CLASSIFIER_FAILED",
+      `classifier plugin '${plugin.name}' claimed ${file.path} for units that do not exist: ${unknown.join(", ")}`,
+      {
+        hint: "return unit directories of the head commit (repository-relative, no trailing slash)",
+      },
+    );
   }
-  throw new GantryError("PLAN_CLASSIFIER_FAILED", `classifier plugin '${plugin.name}' claimed ${file.path} with units ${JSON.stringify(units)}`, {
-    hint: 'units must be "affected", "all", "none" or a list of unit directories',
-  });
+  throw new GantryError(
+    "PLAN_CLASSIFIER_FAILED",
+    `classifier plugin '${plugin.name}' claimed ${file.path} with units ${JSON.stringify(units)}`,
+    {
+      hint: 'units must be "affected", "all", "none" or a list of unit directories',
+    },
+  );
 }
 
 interface BuiltInContext {
@@ -164,12 +201,18 @@ function classifyBuiltInRule(file: ChangedFile, context: BuiltInContext): Verdic
   if (ownConfigPattern.test(file.path)) return { type: "ConfigChanged", units: [] };
   if (envCommonPattern.test(file.path)) return { type: "EnvCommonChanged", units: affected };
   if (accountRequestsPattern.test(file.path)) {
-    const type = file.gitStatus === "added" ? "AccountsRequested" : file.gitStatus === "deleted" ? "AccountsDeleted" : "AccountsChanged";
+    const type =
+      file.gitStatus === "added"
+        ? "AccountsRequested"
+        : file.gitStatus === "deleted"
+          ? "AccountsDeleted"
+          : "AccountsChanged";
     return { type, units: [] };
   }
   const unit = file.insideUnit;
   const status = unit ? context.unitStatus.get(unit) : undefined;
-  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName(file.path))) return { type: "DriftDetected", units: [unit] };
+  if (unit && status !== "deleted" && driftMarkerNames.includes(baseName(file.path)))
+    return { type: "DriftDetected", units: [unit] };
   if (unit) {
     const byType = new Map<BuiltInChangeType, string[]>();
     for (const affectedUnit of affected) {
@@ -186,10 +229,14 @@ function classifyBuiltInRule(file: ChangedFile, context: BuiltInContext): Verdic
       const type = status === "added" || status === "deleted" ? unitChangeType(status) : "HCLChanged";
       byType.set(type, [...(byType.get(type) ?? []), affectedUnit]);
     }
-    return byType.size === 0 ? { type: "HCLChanged", units: [] } : [...byType].map(([type, units]) => ({ type, units }));
+    return byType.size === 0
+      ? { type: "HCLChanged", units: [] }
+      : [...byType].map(([type, units]) => ({ type, units }));
   }
-  if (file.path.endsWith(".hcl") && baseName(file.path) !== lockFileName) return { type: "HCLChanged", units: affected };
-  if (file.files.some((path) => context.localModuleReads.has(path))) return { type: "LocalModuleChanged", units: affected };
+  if (file.path.endsWith(".hcl") && baseName(file.path) !== lockFileName)
+    return { type: "HCLChanged", units: affected };
+  if (file.files.some((path) => context.localModuleReads.has(path)))
+    return { type: "LocalModuleChanged", units: affected };
   return { type: "FileChanged", units: affected };
 }
 
@@ -213,14 +260,21 @@ function findNewAccountDirectories(changes: readonly FileChange[]): Set<string> 
   for (const change of changes) {
     const path = change.files[change.files.length - 1] ?? "";
     const match = /^([^/]+)\/account\.hcl$/.exec(path);
-    if (match?.[1] && (change.type === "added" || (change.type === "renamed" && !change.files[0]?.startsWith(`${match[1]}/`)))) {
+    if (
+      match?.[1] &&
+      (change.type === "added" || (change.type === "renamed" && !change.files[0]?.startsWith(`${match[1]}/`)))
+    ) {
       accounts.add(match[1]);
     }
   }
   return accounts;
 }
 
-function reportUncoveredUnits(detection: DetectionResult, changes: readonly Change[], handledFiles: ReadonlySet<string>): Change[] {
+function reportUncoveredUnits(
+  detection: DetectionResult,
+  changes: readonly Change[],
+  handledFiles: ReadonlySet<string>,
+): Change[] {
   const covered = new Set(changes.flatMap((change) => change.units));
   const extra = new Map<BuiltInChangeType, { files: Set<string>; units: string[] }>();
   for (const unit of detection.units) {
@@ -233,7 +287,9 @@ function reportUncoveredUnits(detection: DetectionResult, changes: readonly Chan
     entry.units.push(unit.path);
     extra.set(type, entry);
   }
-  return [...extra].map(([type, { files, units }]) => toChange({ type, units: uniqueSorted(units) }, [...files].sort()));
+  return [...extra].map(([type, { files, units }]) =>
+    toChange({ type, units: uniqueSorted(units) }, [...files].sort()),
+  );
 }
 
 function unitChangeType(status: UnitStatus | undefined): "UnitAdded" | "UnitDeleted" | "UnitChanged" {
@@ -242,8 +298,10 @@ function unitChangeType(status: UnitStatus | undefined): "UnitAdded" | "UnitDele
 
 function toChange(verdict: Verdict, files: string[]): Change {
   const units = [...verdict.units];
-  if (typeof verdict.type === "object") return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
-  if (verdict.type === "AccountsAdded") return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
+  if (typeof verdict.type === "object")
+    return { type: "Plugin", name: verdict.type.name, classifier: verdict.type.classifier, files, units };
+  if (verdict.type === "AccountsAdded")
+    return { type: "AccountsAdded", account: files[0]?.split("/")[0] ?? "", files, units };
   return { type: verdict.type, files, units };
 }
 
@@ -252,7 +310,12 @@ function sortChanges(changes: Change[]): Change[] {
     const index = builtInChangeTypes.indexOf(change.type as BuiltInChangeType);
     return index === -1 ? builtInChangeTypes.length : index;
   };
-  return changes.sort((a, b) => order(a) - order(b) || (a.files[0] ?? "").localeCompare(b.files[0] ?? "") || (a.units[0] ?? "").localeCompare(b.units[0] ?? ""));
+  return changes.sort(
+    (a, b) =>
+      order(a) - order(b) ||
+      (a.files[0] ?? "").localeCompare(b.files[0] ?? "") ||
+      (a.units[0] ?? "").localeCompare(b.units[0] ?? ""),
+  );
 }
 
 function baseName(path: string): string {

@@ -9,22 +9,33 @@ import type { DetectionResult } from "@gantry/change-detector";
 import type { ExcludedUnit, JobAction } from "./job.js";
 
 /** The Terragrunt command each action runs (`plan -destroy` is a `plan`), which `actions` is matched against. */
-const terragruntCommand: Record<JobAction, string> = { plan: "plan", "plan-destroy": "plan", apply: "apply", destroy: "destroy" };
+const terragruntCommand: Record<JobAction, string> = {
+  plan: "plan",
+  "plan-destroy": "plan",
+  apply: "apply",
+  destroy: "destroy",
+};
 
 /** Terragrunt's `IsActionListedInExclude`: `all`, `all_except_output` (any command but `output`), or the command itself. */
 export function isActionListed(actions: readonly string[], command: string): boolean {
   const wanted = command.toLowerCase();
-  return actions.some((action) => action === "all" || (action === "all_except_output" && wanted !== "output") || action.toLowerCase() === wanted);
+  return actions.some(
+    (action) =>
+      action === "all" || (action === "all_except_output" && wanted !== "output") || action.toLowerCase() === wanted,
+  );
 }
 
 /** The units of `actionOf` (unit → the action its job would run) that their own or a dependent's exclude block takes out. */
 export function excludedUnits(actionOf: ReadonlyMap<string, JobAction>, detection: DetectionResult): ExcludedUnit[] {
-  const settings = new Map(detection.units.flatMap((unit) => (unit.exclude ? [[unit.path, unit.exclude] as const] : [])));
+  const settings = new Map(
+    detection.units.flatMap((unit) => (unit.exclude ? [[unit.path, unit.exclude] as const] : [])),
+  );
   if (settings.size === 0) return [];
   const excluded = new Map<string, ExcludedUnit>();
   for (const [unit, action] of actionOf) {
     const setting = settings.get(unit);
-    if (setting?.if !== true || setting.actions === null || !isActionListed(setting.actions, terragruntCommand[action])) continue;
+    if (setting?.if !== true || setting.actions === null || !isActionListed(setting.actions, terragruntCommand[action]))
+      continue;
     excluded.set(unit, { unit, from: setting.from });
   }
   for (const { unit, from } of [...excluded.values()]) {

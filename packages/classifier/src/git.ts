@@ -13,7 +13,14 @@ const readFailed = (repo: string, cause: unknown) =>
 
 /** Files directly inside each of `directories` at `ref` (not recursive), repository-relative, in one git call. */
 export async function listTreeFiles(repo: string, ref: string, directories: readonly string[]): Promise<string[]> {
-  const output = await git(repo, ["ls-tree", "-z", "--full-tree", `${ref}^{commit}`, "--", ...directories.map((directory) => `${directory}/`)]).catch((error: unknown) => {
+  const output = await git(repo, [
+    "ls-tree",
+    "-z",
+    "--full-tree",
+    `${ref}^{commit}`,
+    "--",
+    ...directories.map((directory) => `${directory}/`),
+  ]).catch((error: unknown) => {
     throw readFailed(repo, error);
   });
   return output

@@ -20,7 +20,9 @@ export function topologicalOrder<T>(nodes: readonly T[], dependenciesOf: (node: 
   const order: T[] = [];
   for (const root of nodes) {
     if (state.has(root)) continue;
-    const stack: { node: T; dependencies: readonly T[]; next: number }[] = [{ node: root, dependencies: dependenciesOf(root), next: 0 }];
+    const stack: { node: T; dependencies: readonly T[]; next: number }[] = [
+      { node: root, dependencies: dependenciesOf(root), next: 0 },
+    ];
     state.set(root, 1);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
@@ -99,7 +101,10 @@ export function nearestPlannedDependencies(
       if (planned.has(dependency)) found.push(dependency);
       else resolveUnplanned(dependency).forEach((reached) => found.push(reached));
     }
-    result.set(unit, found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found);
+    result.set(
+      unit,
+      found.length > 1 || found[0] === unit ? [...new Set(found)].filter((reached) => reached !== unit) : found,
+    );
   }
   return result;
 }

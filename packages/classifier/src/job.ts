@@ -93,43 +93,51 @@ export const excludedUnitSchema = z.object({
 });
 export type ExcludedUnit = z.infer<typeof excludedUnitSchema>;
 
-export const planDocumentSchema = z.object({
-  apiVersion: z.literal("gantry/v1"),
-  kind: z.literal("Plan"),
-  event: z.enum(["pull_request", "push"]),
-  base: z.string(),
-  head: z.string(),
-  branch: z.string(),
-  deployBranch: z.string(),
-  /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
-  notice: z.string().nullable(),
-  jobs: z.array(jobSchema),
-  /** The classified changes (optional extension, see `planChangeSchema`). */
-  changes: z.array(planChangeSchema).optional(),
-  /** Changed files the ignore list dropped (optional extension). */
-  ignoredFiles: z.array(z.string()).optional(),
-  /**
-   * Why each unit of a job runs, from detection: the changed file and the chain of reads that links it to the
-   * unit (at most `MAX_REASONS_PER_UNIT` per unit; optional extension, for the report).
-   */
-  reasons: z.record(z.string(), z.array(unitReasonSchema)).optional(),
-  /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
-  skippedUnits: z.array(skippedUnitSchema).optional(),
-  /** Units left out by their `exclude` blocks (optional extension, see `excludedUnitSchema`). */
-  excludedUnits: z.array(excludedUnitSchema).optional(),
-}).superRefine((plan, context) => checkJobGraph(plan.jobs, context));
+export const planDocumentSchema = z
+  .object({
+    apiVersion: z.literal("gantry/v1"),
+    kind: z.literal("Plan"),
+    event: z.enum(["pull_request", "push"]),
+    base: z.string(),
+    head: z.string(),
+    branch: z.string(),
+    deployBranch: z.string(),
+    /** Why nothing is planned, when `jobs` is empty (e.g. a push to a branch that is not the deploy branch). */
+    notice: z.string().nullable(),
+    jobs: z.array(jobSchema),
+    /** The classified changes (optional extension, see `planChangeSchema`). */
+    changes: z.array(planChangeSchema).optional(),
+    /** Changed files the ignore list dropped (optional extension). */
+    ignoredFiles: z.array(z.string()).optional(),
+    /**
+     * Why each unit of a job runs, from detection: the changed file and the chain of reads that links it to the
+     * unit (at most `MAX_REASONS_PER_UNIT` per unit; optional extension, for the report).
+     */
+    reasons: z.record(z.string(), z.array(unitReasonSchema)).optional(),
+    /** Units left out as already deployed (optional extension, see `skippedUnitSchema`). */
+    skippedUnits: z.array(skippedUnitSchema).optional(),
+    /** Units left out by their `exclude` blocks (optional extension, see `excludedUnitSchema`). */
+    excludedUnits: z.array(excludedUnitSchema).optional(),
+  })
+  .superRefine((plan, context) => checkJobGraph(plan.jobs, context));
 export type PlanDocument = z.infer<typeof planDocumentSchema>;
 
 /** A plan's jobs can be run in order: ids are unique, every `needs` names a job of the plan, and no cycle. */
 function checkJobGraph(jobs: readonly Job[], context: z.RefinementCtx): void {
   const ids = new Set<string>();
   jobs.forEach((job, index) => {
-    if (ids.has(job.id)) context.addIssue({ code: "custom", path: ["jobs", index, "id"], message: `two jobs have the id "${job.id}"` });
+    if (ids.has(job.id))
+      context.addIssue({ code: "custom", path: ["jobs", index, "id"], message: `two jobs have the id "${job.id}"` });
     ids.add(job.id);
   });
   jobs.forEach((job, index) =>
     job.needs.forEach((need, needIndex) => {
-      if (!ids.has(need)) context.addIssue({ code: "custom", path: ["jobs", index, "needs", needIndex], message: `job "${job.id}" needs "${need}", which is not in the plan` });
+      if (!ids.has(need))
+        context.addIssue({
+          code: "custom",
+          path: ["jobs", index, "needs", needIndex],
+          message: `job "${job.id}" needs "${need}", which is not in the plan`,
+        });
     }),
   );
   // `topologicalOrder` ignores a node's edge to itself; a job that needs itself can never start.
@@ -142,5 +150,10 @@ function checkJobGraph(jobs: readonly Job[], context: z.RefinementCtx): void {
     if (!(error instanceof CycleFound)) throw error;
     cycle = error.cycle as string[];
   }
-  if (cycle) context.addIssue({ code: "custom", path: ["jobs"], message: `jobs need each other in a cycle: ${cycle.join(" -> ")}` });
+  if (cycle)
+    context.addIssue({
+      code: "custom",
+      path: ["jobs"],
+      message: `jobs need each other in a cycle: ${cycle.join(" -> ")}`,
+    });
 }

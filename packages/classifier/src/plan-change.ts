@@ -26,7 +26,11 @@ export interface PlanningConfiguration {
  * The configuration at `ref` and its plugins: file plugins from the same commit's tree (never the working
  * tree), package plugins resolved from `pluginPackages` (default: the repository directory).
  */
-export async function loadPlanningConfiguration(options: { repo: string; ref: string; pluginPackages?: string }): Promise<PlanningConfiguration> {
+export async function loadPlanningConfiguration(options: {
+  repo: string;
+  ref: string;
+  pluginPackages?: string;
+}): Promise<PlanningConfiguration> {
   const loaded = await loadConfig({ repo: options.repo, ref: options.ref });
   const configFile = loaded.files[0];
   const plugins = await loadClassifierPlugins(loaded.config.classifiers, {
@@ -73,7 +77,8 @@ export function resolveBranch(options: {
   if (options.branch) return options.branch;
   const env = options.env ?? process.env;
   if (env["GITHUB_ACTIONS"] === "true") {
-    const fromEvent = options.event === "pull_request" ? env["GITHUB_HEAD_REF"] || env["GITHUB_REF_NAME"] : env["GITHUB_REF_NAME"];
+    const fromEvent =
+      options.event === "pull_request" ? env["GITHUB_HEAD_REF"] || env["GITHUB_REF_NAME"] : env["GITHUB_REF_NAME"];
     if (fromEvent) return fromEvent;
   }
   return options.deployBranch;
@@ -97,6 +102,18 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanDocume
   const { config, files } = configuration.loaded;
   const configFile = files[0];
   const classification = await classifyChanges(detection, { ignore: config.ignore, plugins: configuration.plugins });
-  const branch = resolveBranch({ event: options.event, branch: options.branch, deployBranch: config.deployBranch, ...(options.env ? { env: options.env } : {}) });
-  return planJobs({ detection, classification, config, branch, ...(configFile ? { configFile } : {}), ...(options.skipUnits ? { skipUnits: options.skipUnits } : {}) });
+  const branch = resolveBranch({
+    event: options.event,
+    branch: options.branch,
+    deployBranch: config.deployBranch,
+    ...(options.env ? { env: options.env } : {}),
+  });
+  return planJobs({
+    detection,
+    classification,
+    config,
+    branch,
+    ...(configFile ? { configFile } : {}),
+    ...(options.skipUnits ? { skipUnits: options.skipUnits } : {}),
+  });
 }

@@ -54,11 +54,15 @@ export interface PlanJobsInput {
 /** Why a change gets no job, for the report. */
 function noActionNote(change: Change): string | undefined {
   return match(change)
-    .with({ type: P.union("AccountsRequested", "AccountsChanged", "AccountsDeleted") }, () =>
-      "account requests are not processed by Gantry: create the account with your account factory, then add its directory",
+    .with(
+      { type: P.union("AccountsRequested", "AccountsChanged", "AccountsDeleted") },
+      () =>
+        "account requests are not processed by Gantry: create the account with your account factory, then add its directory",
     )
     .with({ type: "ConfigChanged" }, () => "Gantry/Pipelines configuration or CI workflow: no infrastructure action")
-    .with({ type: "Plugin" }, (plugin) => (plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : undefined))
+    .with({ type: "Plugin" }, (plugin) =>
+      plugin.units.length === 0 ? `claimed by classifier '${plugin.classifier}' with no action` : undefined,
+    )
     .otherwise((other) => (other.units.length === 0 ? "read by no unit: no action" : undefined));
 }
 
@@ -118,8 +122,17 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
     }
   }
   const actionOf = (unit: string, destroy: boolean): JobAction =>
-    detection.event === "pull_request" || isPlanOnly(unit) ? (destroy ? "plan-destroy" : "plan") : destroy ? "destroy" : "apply";
-  const excluded = excludedUnits(new Map([...changeNames.keys()].map((unit) => [unit, actionOf(unit, status.get(unit) === "deleted")])), detection);
+    detection.event === "pull_request" || isPlanOnly(unit)
+      ? destroy
+        ? "plan-destroy"
+        : "plan"
+      : destroy
+        ? "destroy"
+        : "apply";
+  const excluded = excludedUnits(
+    new Map([...changeNames.keys()].map((unit) => [unit, actionOf(unit, status.get(unit) === "deleted")])),
+    detection,
+  );
   for (const { unit } of excluded) changeNames.delete(unit);
   const acting = [...changeNames.keys()].sort();
   const deleted = new Set(acting.filter((unit) => status.get(unit) === "deleted"));
@@ -136,7 +149,8 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
   // Plain code-unit comparison: localeCompare costs ~10x more and 10,000 units are sorted here.
   const environmentIndex = new Map(config.environments.map((environment, index) => [environment, index]));
   const byEnvironment = (a: string, b: string) =>
-    environmentIndex.get(environmentOf.get(a)!)! - environmentIndex.get(environmentOf.get(b)!)! || (a < b ? -1 : a > b ? 1 : 0);
+    environmentIndex.get(environmentOf.get(a)!)! - environmentIndex.get(environmentOf.get(b)!)! ||
+    (a < b ? -1 : a > b ? 1 : 0);
   const forwardUnits = [...forward].sort(byEnvironment);
   const deletedUnits = [...deleted].sort(byEnvironment);
 
@@ -156,8 +170,16 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
       if (!draft) {
         // `apply-prod-us-east-1-app` for prod/us-east-1/app: the environment's name is not repeated.
         // The root unit (`.`) is named `root` in ids (`destroy-default-root`).
-        const unitName = unit === "." ? "root" : unit.startsWith(`${environment.name}/`) ? unit.slice(environment.name.length + 1) : unit;
-        const id = uniqueId(perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`, usedIds);
+        const unitName =
+          unit === "."
+            ? "root"
+            : unit.startsWith(`${environment.name}/`)
+              ? unit.slice(environment.name.length + 1)
+              : unit;
+        const id = uniqueId(
+          perUnit ? `${action}-${environment.name}-${unitName}` : `${action}-${environment.name}`,
+          usedIds,
+        );
         draft = { id, groupKey, perUnit, action, environment, units: [], destroy, needs: new Set() };
         draftsByKey.set(key, draft);
         drafts.push(draft);
@@ -198,7 +220,11 @@ export function planJobs(input: PlanJobsInput): PlanDocument {
     changes: [...new Set(draft.units.flatMap((unit) => [...(changeNames.get(unit) ?? [])]))].sort(),
     source: { ...source },
     authentication: authenticationOf(draft.environment),
-    terragrunt: { flags: [...config.terragrunt.flags], env: { ...config.terragrunt.env }, parallelism: config.parallelism },
+    terragrunt: {
+      flags: [...config.terragrunt.flags],
+      env: { ...config.terragrunt.env },
+      parallelism: config.parallelism,
+    },
   }));
 
   const skippedOnly = classification.changes.some((change) => unitsActedOn(change).length > 0);
@@ -247,9 +273,13 @@ function orderJobs(groupIntoJobs: (split: ReadonlySet<string>) => JobDraft[]): J
       const cycle = error.cycle as JobDraft[];
       const consolidated = cycle.filter((draft) => !draft.perUnit);
       if (consolidated.length === 0) {
-        throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" → ")}`, {
-          hint: "break the cycle of dependency blocks between these units",
-        });
+        throw new GantryError(
+          "PLAN_DEPENDENCY_CYCLE",
+          `units depend on each other in a cycle: ${cycle.map((draft) => draft.units[0]).join(" → ")}`,
+          {
+            hint: "break the cycle of dependency blocks between these units",
+          },
+        );
       }
       consolidated.forEach((draft) => split.add(draft.groupKey));
     }
@@ -263,9 +293,13 @@ function orderUnits(draft: JobDraft, dependencies: ReadonlyMap<string, string[]>
     return draft.destroy ? order.reverse() : order;
   } catch (error) {
     if (!(error instanceof CycleFound)) throw error;
-    throw new GantryError("PLAN_DEPENDENCY_CYCLE", `units depend on each other in a cycle: ${(error.cycle as string[]).join(" → ")}`, {
-      hint: "break the cycle of dependency blocks between these units",
-    });
+    throw new GantryError(
+      "PLAN_DEPENDENCY_CYCLE",
+      `units depend on each other in a cycle: ${(error.cycle as string[]).join(" → ")}`,
+      {
+        hint: "break the cycle of dependency blocks between these units",
+      },
+    );
   }
 }
 

@@ -49,13 +49,21 @@ export interface ChangeClassifier {
   readonly specificationVersion: "v1";
   readonly name: string;
   /** Claim the file, or return `undefined`/`null` to pass it on. */
-  classify(file: ChangedFile, context: ClassifierContext): ClassifierClaim | null | undefined | Promise<ClassifierClaim | null | undefined>;
+  classify(
+    file: ChangedFile,
+    context: ClassifierContext,
+  ): ClassifierClaim | null | undefined | Promise<ClassifierClaim | null | undefined>;
 }
 
 export function isChangeClassifier(value: unknown): value is ChangeClassifier {
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as Record<string, unknown>;
-  return candidate["specificationVersion"] === "v1" && typeof candidate["name"] === "string" && candidate["name"] !== "" && typeof candidate["classify"] === "function";
+  return (
+    candidate["specificationVersion"] === "v1" &&
+    typeof candidate["name"] === "string" &&
+    candidate["name"] !== "" &&
+    typeof candidate["classify"] === "function"
+  );
 }
 
 export interface LoadPluginsOptions {
@@ -77,11 +85,17 @@ export interface LoadPluginsOptions {
  * repository (read from `ref`'s tree when given); any other name is a package resolved from `packagesFrom`
  * (default: the repository directory, as `node` would from a script at the repository root).
  */
-export async function loadClassifierPlugins(names: readonly string[], options: LoadPluginsOptions): Promise<ChangeClassifier[]> {
+export async function loadClassifierPlugins(
+  names: readonly string[],
+  options: LoadPluginsOptions,
+): Promise<ChangeClassifier[]> {
   const plugins: ChangeClassifier[] = [];
   for (const name of names) {
     const isFile = name.startsWith(".") || isAbsolute(name);
-    const module = isFile && options.ref !== undefined ? await importFromTree(name, options.ref, options) : await importPlugin(name, resolvePluginModule(name, options), options);
+    const module =
+      isFile && options.ref !== undefined
+        ? await importFromTree(name, options.ref, options)
+        : await importPlugin(name, resolvePluginModule(name, options), options);
     let candidate = module["default"] ?? module["classifier"];
     if (typeof candidate === "function") candidate = await (candidate as () => unknown)();
     if (!isChangeClassifier(candidate)) {
@@ -90,7 +104,7 @@ export async function loadClassifierPlugins(names: readonly string[], options: L
         `classifier plugin '${name}' does not export a ChangeClassifier (needs specificationVersion "v1", a name and classify())`,
         {
           ...located(options),
-          hint: "export default { specificationVersion: \"v1\", name: \"...\", classify(file, context) { ... } }",
+          hint: 'export default { specificationVersion: "v1", name: "...", classify(file, context) { ... } }',
         },
       );
     }
@@ -105,11 +119,15 @@ async function importPlugin(name: string, url: string, options: LoadPluginsOptio
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' failed to load: ${(error as Error).message}`, {
-      ...located(options),
-      hint: "fix the plugin module, or remove it from `classifiers`",
-      cause: error,
-    });
+    throw new GantryError(
+      "CONFIG_PLUGIN_INVALID",
+      `classifier plugin '${name}' failed to load: ${(error as Error).message}`,
+      {
+        ...located(options),
+        hint: "fix the plugin module, or remove it from `classifiers`",
+        cause: error,
+      },
+    );
   }
 }
 
@@ -118,7 +136,11 @@ async function importPlugin(name: string, url: string, options: LoadPluginsOptio
  * temporary directory, imported, and the directory removed. So a file plugin is one self-contained ES module
  * (bundle it if it imports anything but Node's built-ins).
  */
-async function importFromTree(name: string, ref: string, options: LoadPluginsOptions): Promise<Record<string, unknown>> {
+async function importFromTree(
+  name: string,
+  ref: string,
+  options: LoadPluginsOptions,
+): Promise<Record<string, unknown>> {
   const path = posix.normalize(name);
   if (isAbsolute(name) || path === ".." || path.startsWith("../")) {
     throw new GantryError("CONFIG_PLUGIN_INVALID", `classifier plugin '${name}' is outside the repository`, {

@@ -7,7 +7,11 @@ import { changeTypeName, type Change } from "./changes.js";
 import { unitsActedOn } from "./units-acted-on.js";
 import { GantryError } from "@gantry/errors";
 
-export function refuseDeletingDependedOnUnits(detection: DetectionResult, deleted: ReadonlySet<string>, status: ReadonlyMap<string, UnitStatus>): void {
+export function refuseDeletingDependedOnUnits(
+  detection: DetectionResult,
+  deleted: ReadonlySet<string>,
+  status: ReadonlyMap<string, UnitStatus>,
+): void {
   if (deleted.size === 0) return;
   const problems: string[] = [];
   for (const [unit, dependencies] of Object.entries(detection.graph.dependencies)) {
@@ -39,6 +43,8 @@ export function refuseAccountsAddedWithOthers(changes: readonly Change[]): void 
       .flatMap((change) => change.files)
       .slice(0, 5)
       .join(", ")})`,
-    { hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request" },
+    {
+      hint: "a new account directory must be the only infrastructure change of its pull request: move the other changes to their own pull request",
+    },
   );
 }

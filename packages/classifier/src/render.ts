@@ -32,7 +32,9 @@ export function githubOutputLine(plan: PlanDocument): string {
 
 export function renderPlanText(plan: PlanDocument): string {
   const lines: string[] = [];
-  lines.push(`${plan.event} ${short(plan.base)}..${short(plan.head)} on ${plan.branch} (deploy branch ${plan.deployBranch})`);
+  lines.push(
+    `${plan.event} ${short(plan.base)}..${short(plan.head)} on ${plan.branch} (deploy branch ${plan.deployBranch})`,
+  );
   const changes = plan.changes ?? [];
   lines.push("", `Changes (${changes.length}):`);
   if (changes.length === 0) lines.push("  none");
@@ -46,11 +48,14 @@ export function renderPlanText(plan: PlanDocument): string {
       lines.push(`    ${change.files.join(", ") || "(no file)"}${units}${action}`);
     }
   }
-  if ((plan.ignoredFiles ?? []).length > 0) lines.push("", `Ignored (${plan.ignoredFiles!.length}): ${plan.ignoredFiles!.join(", ")}`);
+  if ((plan.ignoredFiles ?? []).length > 0)
+    lines.push("", `Ignored (${plan.ignoredFiles!.length}): ${plan.ignoredFiles!.join(", ")}`);
   lines.push("", `Jobs (${plan.jobs.length}):`);
   if (plan.notice) lines.push(`  ${plan.notice}`);
   for (const job of plan.jobs) {
-    lines.push(`  ${job.id}: ${job.action} ${job.units.length} unit${job.units.length === 1 ? "" : "s"} in ${job.environment} at ${short(job.ref)}`);
+    lines.push(
+      `  ${job.id}: ${job.action} ${job.units.length} unit${job.units.length === 1 ? "" : "s"} in ${job.environment} at ${short(job.ref)}`,
+    );
     if (job.needs.length > 0) lines.push(`    needs: ${job.needs.join(", ")}`);
     for (const unit of job.units) lines.push(`    - ${unit}`);
   }
@@ -59,10 +64,12 @@ export function renderPlanText(plan: PlanDocument): string {
 
 export function renderPlanMermaid(plan: PlanDocument): string {
   const lines = ["flowchart TD"];
-  const node = (job: Job) => `  ${mermaidId(job.id)}["${job.id}<br/>${job.action}: ${job.units.map(escapeMermaid).join("<br/>")}"]`;
+  const node = (job: Job) =>
+    `  ${mermaidId(job.id)}["${job.id}<br/>${job.action}: ${job.units.map(escapeMermaid).join("<br/>")}"]`;
   if (plan.jobs.length === 0) lines.push(`  empty["${escapeMermaid(plan.notice ?? "no jobs")}"]`);
   for (const job of plan.jobs) lines.push(node(job));
-  for (const job of plan.jobs) for (const need of job.needs) lines.push(`  ${mermaidId(need)} --> ${mermaidId(job.id)}`);
+  for (const job of plan.jobs)
+    for (const need of job.needs) lines.push(`  ${mermaidId(need)} --> ${mermaidId(job.id)}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -12,7 +12,8 @@ export function unitReasons(detection: DetectionResult, jobs: readonly Job[]): R
   const planned = new Set(jobs.flatMap((job) => job.units));
   const reasons: Record<string, UnitReason[]> = {};
   for (const unit of detection.units) {
-    if (planned.has(unit.path) && unit.reasons.length > 0) reasons[unit.path] = unit.reasons.slice(0, MAX_REASONS_PER_UNIT);
+    if (planned.has(unit.path) && unit.reasons.length > 0)
+      reasons[unit.path] = unit.reasons.slice(0, MAX_REASONS_PER_UNIT);
   }
   return reasons;
 }

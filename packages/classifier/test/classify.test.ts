@@ -3,7 +3,8 @@ import { GantryError } from "@gantry/errors";
 import { classifyChanges, changeTypeName, type Change, type ChangeClassifier } from "../src/index.js";
 import { buildDetection } from "./detection-builder.js";
 
-const summary = (changes: Change[]) => changes.map((change) => ({ type: changeTypeName(change), files: change.files, units: change.units }));
+const summary = (changes: Change[]) =>
+  changes.map((change) => ({ type: changeTypeName(change), files: change.files, units: change.units }));
 
 describe("classifyChanges: the built-in chain", () => {
   it("gives every built-in change type its files and units", async () => {
@@ -67,7 +68,11 @@ describe("classifyChanges: the built-in chain", () => {
       { type: "UnitChanged", files: ["dev/app/.terraform.lock.hcl"], units: ["dev/app"] },
       { type: "HCLChanged", files: ["root.hcl"], units: ["dev/app"] },
       { type: "FileChanged", files: [".terraform.lock.hcl"], units: [] },
-      { type: "ConfigChanged", files: [".gantry/config.yml", ".github/workflows/pipelines.yml", ".gruntwork/environments.hcl"], units: [] },
+      {
+        type: "ConfigChanged",
+        files: [".gantry/config.yml", ".github/workflows/pipelines.yml", ".gruntwork/environments.hcl"],
+        units: [],
+      },
     ]);
   });
 
@@ -84,7 +89,9 @@ describe("classifyChanges: the built-in chain", () => {
         "dev/db": { status: "affected", reasons: ["_envcommon/notes.txt"] },
       },
     });
-    const { changes, ignoredFiles } = await classifyChanges(detection, { ignore: ["*.md", "docs/**", "_envcommon/*.txt"] });
+    const { changes, ignoredFiles } = await classifyChanges(detection, {
+      ignore: ["*.md", "docs/**", "_envcommon/*.txt"],
+    });
     expect(ignoredFiles).toEqual(["README.md", "_envcommon/notes.txt", "docs/guide/setup.md"]);
     // `*.md` does not reach into dev/app: the unit's README still counts as a unit change.
     expect(summary(changes)).toEqual([{ type: "UnitChanged", files: ["dev/app/README.md"], units: ["dev/app"] }]);
@@ -113,7 +120,14 @@ describe("classifyChanges: the built-in chain", () => {
 
   it("splits a unit moved to another directory into UnitDeleted (old path) and UnitAdded (new path)", async () => {
     const detection = buildDetection({
-      changes: [{ type: "renamed", files: ["prod/a/terragrunt.hcl", "prod/c/terragrunt.hcl"], insideUnit: "prod/c", units: ["prod/a", "prod/c"] }],
+      changes: [
+        {
+          type: "renamed",
+          files: ["prod/a/terragrunt.hcl", "prod/c/terragrunt.hcl"],
+          insideUnit: "prod/c",
+          units: ["prod/a", "prod/c"],
+        },
+      ],
       units: { "prod/a": { status: "deleted" }, "prod/c": { status: "added" } },
     });
     const { changes } = await classifyChanges(detection);
@@ -170,8 +184,15 @@ describe("classifyChanges: plugins", () => {
 
   it("does not let plugins see ignored files", async () => {
     const seen: string[] = [];
-    const spy: ChangeClassifier = { specificationVersion: "v1", name: "spy", classify: (file) => void seen.push(file.path) };
-    await classifyChanges(buildDetection({ changes: [{ files: "a.md" }, { files: "b.txt" }] }), { ignore: ["*.md"], plugins: [spy] });
+    const spy: ChangeClassifier = {
+      specificationVersion: "v1",
+      name: "spy",
+      classify: (file) => void seen.push(file.path),
+    };
+    await classifyChanges(buildDetection({ changes: [{ files: "a.md" }, { files: "b.txt" }] }), {
+      ignore: ["*.md"],
+      plugins: [spy],
+    });
     expect(seen).toEqual(["b.txt"]);
   });
 
@@ -182,7 +203,9 @@ describe("classifyChanges: plugins", () => {
   ])("refuses an invalid claim %j", async (claim, message) => {
     const bad: ChangeClassifier = { specificationVersion: "v1", name: "bad", classify: () => claim as never };
     const promise = classifyChanges(buildDetection({ changes: [{ files: "x.txt" }] }), { plugins: [bad] });
-    await expect(promise).rejects.toSatisfy((error: unknown) => GantryError.isInstance(error) && error.code === "PLAN_CLASSIFIER_FAILED");
+    await expect(promise).rejects.toSatisfy(
+      (error: unknown) => GantryError.isInstance(error) && error.code === "PLAN_CLASSIFIER_FAILED",
+    );
     await expect(promise).rejects.toThrow(message);
   });
 
@@ -194,8 +217,8 @@ describe("classifyChanges: plugins", () => {
         throw new Error("boom");
       },
     };
-    await expect(classifyChanges(buildDetection({ changes: [{ files: "x.txt" }] }), { plugins: [broken] })).rejects.toThrow(
-      "classifier plugin 'broken' threw on x.txt: boom",
-    );
+    await expect(
+      classifyChanges(buildDetection({ changes: [{ files: "x.txt" }] }), { plugins: [broken] }),
+    ).rejects.toThrow("classifier plugin 'broken' threw on x.txt: boom");
   });
 });

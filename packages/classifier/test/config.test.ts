@@ -14,7 +14,8 @@ function configError(files: Record<string, string>): GantryError {
   throw new Error("expected a configuration error");
 }
 
-const parse = (files: Record<string, string>) => parseConfigFiles(Object.entries(files).map(([path, text]) => ({ path, text })));
+const parse = (files: Record<string, string>) =>
+  parseConfigFiles(Object.entries(files).map(([path, text]) => ({ path, text })));
 
 const gantryYaml = `# Gantry configuration
 $schema: ../packages/classifier/config.schema.json
@@ -96,23 +97,53 @@ describe(".gantry/config.yml", () => {
   it.each([
     [
       "a wrong type, naming the line and key",
-      "deployBranch: main\nenvironments:\n  - name: prod\n    paths: [\"prod/**\"]\n    aws:\n      accountId: 123456789012\n      planRoleArn: arn:aws:iam::123456789012:role/p\n      applyRoleArn: arn:aws:iam::123456789012:role/a\n",
+      'deployBranch: main\nenvironments:\n  - name: prod\n    paths: ["prod/**"]\n    aws:\n      accountId: 123456789012\n      planRoleArn: arn:aws:iam::123456789012:role/p\n      applyRoleArn: arn:aws:iam::123456789012:role/a\n',
       6,
       "key environments[0].aws.accountId: must be a quoted string of 12 digits (YAML reads unquoted digits as a number)",
     ],
-    ["an unknown key", "deployBranch: main\ndeployBrnach: trunk\n", 2, "key deployBrnach: unknown key 'deployBrnach': did you mean 'deployBranch'?"],
-    ["an unknown key inside a list", "environments:\n  - name: prod\n    paths: [\"prod/**\"]\n    awz: {}\n", 4, "key environments[0].awz: unknown key 'awz': did you mean 'aws'?"],
-    ["an unknown key inside a map", "units:\n  \"prod/*\":\n    planonly: true\n", 3, "key units[\"prod/*\"].planonly: unknown key 'planonly': did you mean 'planOnly'?"],
-    ["an unknown key close to none", "deployBranch: main\nsomethingElse: 1\n", 2, "key somethingElse: unknown key 'somethingElse'"],
+    [
+      "an unknown key",
+      "deployBranch: main\ndeployBrnach: trunk\n",
+      2,
+      "key deployBrnach: unknown key 'deployBrnach': did you mean 'deployBranch'?",
+    ],
+    [
+      "an unknown key inside a list",
+      'environments:\n  - name: prod\n    paths: ["prod/**"]\n    awz: {}\n',
+      4,
+      "key environments[0].awz: unknown key 'awz': did you mean 'aws'?",
+    ],
+    [
+      "an unknown key inside a map",
+      'units:\n  "prod/*":\n    planonly: true\n',
+      3,
+      "key units[\"prod/*\"].planonly: unknown key 'planonly': did you mean 'planOnly'?",
+    ],
+    [
+      "an unknown key close to none",
+      "deployBranch: main\nsomethingElse: 1\n",
+      2,
+      "key somethingElse: unknown key 'somethingElse'",
+    ],
     ["a missing key", "environments:\n  - name: prod\n", 2, "key environments[0].paths: is required"],
-    ["a bad enum", "parallelism: 2\nconsolidation: account\n", 2, "key consolidation: Invalid option: expected one of \"environment\"|\"unit\""],
+    [
+      "a bad enum",
+      "parallelism: 2\nconsolidation: account\n",
+      2,
+      'key consolidation: Invalid option: expected one of "environment"|"unit"',
+    ],
     [
       "a duplicate environment",
       "environments:\n  - name: prod\n    paths: [a/**]\n  - name: prod\n    paths: [b/**]\n",
       4,
       "key environments[1].name: duplicate environment name 'prod' (also environments[0])",
     ],
-    ["a glob override with a bad value", "units:\n  \"prod/*\":\n    planOnly: yes please\n", 3, "key units[\"prod/*\"].planOnly: Invalid input: expected boolean, received string"],
+    [
+      "a glob override with a bad value",
+      'units:\n  "prod/*":\n    planOnly: yes please\n',
+      3,
+      'key units["prod/*"].planOnly: Invalid input: expected boolean, received string',
+    ],
   ])("reports %s with file:line:key", (_name, text, line, message) => {
     const error = configError({ ".gantry/config.yml": text });
     expect(error.code).toBe("CONFIG_INVALID");
@@ -123,20 +154,34 @@ describe(".gantry/config.yml", () => {
   });
 
   it("refuses a secret in terragrunt.env (by its name or by a credential's format), naming the file, line and key", () => {
-    const byName = configError({ ".gantry/config.yml": 'deployBranch: main\nterragrunt:\n  env:\n    TG_PROVIDER_CACHE: "1"\n    DATADOG_API_KEY: "0123456789abcdef"\n' });
+    const byName = configError({
+      ".gantry/config.yml":
+        'deployBranch: main\nterragrunt:\n  env:\n    TG_PROVIDER_CACHE: "1"\n    DATADOG_API_KEY: "0123456789abcdef"\n',
+    });
     expect(byName.code).toBe("CONFIG_INVALID");
     expect(byName.location).toMatchObject({ file: ".gantry/config.yml", line: 5 });
-    expect(byName.message).toBe("key terragrunt.env.DATADOG_API_KEY: 'DATADOG_API_KEY' names a secret, and terragrunt.env is copied into every job document, plan output and CI log");
+    expect(byName.message).toBe(
+      "key terragrunt.env.DATADOG_API_KEY: 'DATADOG_API_KEY' names a secret, and terragrunt.env is copied into every job document, plan output and CI log",
+    );
     expect(byName.hint).toContain("CI's secret store");
     expect(byName.message + (byName.hint ?? "")).not.toContain("0123456789abcdef");
 
-    const byValue = configError({ ".gantry/config.yml": `terragrunt:\n  env:\n    TG_EXTRA: "ghp_${"a".repeat(36)}"\n` });
+    const byValue = configError({
+      ".gantry/config.yml": `terragrunt:\n  env:\n    TG_EXTRA: "ghp_${"a".repeat(36)}"\n`,
+    });
     expect(byValue.location).toMatchObject({ line: 3 });
     expect(byValue.message).toContain("key terragrunt.env.TG_EXTRA: the value looks like a credential");
 
     // Ids, paths and empty values are not secrets.
-    const { config } = parse({ ".gantry/config.yml": 'terragrunt:\n  env:\n    TF_VAR_vault_token_path: "/run/token"\n    TG_PROVIDER_CACHE_TOKEN: ""\n    TG_PROVIDER_CACHE: "1"\n' });
-    expect(Object.keys(config.terragrunt.env)).toEqual(["TF_VAR_vault_token_path", "TG_PROVIDER_CACHE_TOKEN", "TG_PROVIDER_CACHE"]);
+    const { config } = parse({
+      ".gantry/config.yml":
+        'terragrunt:\n  env:\n    TF_VAR_vault_token_path: "/run/token"\n    TG_PROVIDER_CACHE_TOKEN: ""\n    TG_PROVIDER_CACHE: "1"\n',
+    });
+    expect(Object.keys(config.terragrunt.env)).toEqual([
+      "TF_VAR_vault_token_path",
+      "TG_PROVIDER_CACHE_TOKEN",
+      "TG_PROVIDER_CACHE",
+    ]);
   });
 
   it.each([
@@ -147,14 +192,30 @@ describe(".gantry/config.yml", () => {
     ["ACTIONS_ID_TOKEN_REQUEST_URL", "http://evil", "ACTIONS_* variables belong to the GitHub Actions runner"],
     ["PATH", "/tmp/evil", "PATH decides which programs run"],
   ])("refuses %s in terragrunt.env: a setting of the pipelines side, not of the repository", (name, value, reason) => {
-    const error = configError({ ".gantry/config.yml": `terragrunt:\n  env:\n    TG_PROVIDER_CACHE: "1"\n    ${name}: "${value}"\n` });
-    expect(error).toMatchObject({ code: "CONFIG_INVALID", exitCode: 20, location: { file: ".gantry/config.yml", line: 4 } });
+    const error = configError({
+      ".gantry/config.yml": `terragrunt:\n  env:\n    TG_PROVIDER_CACHE: "1"\n    ${name}: "${value}"\n`,
+    });
+    expect(error).toMatchObject({
+      code: "CONFIG_INVALID",
+      exitCode: 20,
+      location: { file: ".gantry/config.yml", line: 4 },
+    });
     expect(error.message).toContain(`key terragrunt.env.${name}: ${reason}`);
   });
 
   it.each([
-    ["an alias bomb", `a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n`, 2, "more than 100 alias expansions"],
-    ["an alias with no anchor", "deployBranch: main\nignore: *patterns\n", 2, "the alias *patterns has no anchor &patterns before it"],
+    [
+      "an alias bomb",
+      `a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+      2,
+      "more than 100 alias expansions",
+    ],
+    [
+      "an alias with no anchor",
+      "deployBranch: main\nignore: *patterns\n",
+      2,
+      "the alias *patterns has no anchor &patterns before it",
+    ],
   ])("reports %s as a YAML syntax error with its line, never a crash", (_name, text, line, message) => {
     for (const file of [".gantry/config.yml", ".gruntwork/config.yml"]) {
       const error = configError({ [file]: text });
@@ -174,7 +235,9 @@ describe(".gantry/config.yml", () => {
     const committed = readFileSync(new URL("../config.schema.json", import.meta.url), "utf8");
     expect(committed).toBe(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     const schema = JSON.parse(committed) as { properties: Record<string, unknown>; additionalProperties: unknown };
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["deployBranch", "ignore", "environments", "units", "classifiers"]));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(["deployBranch", "ignore", "environments", "units", "classifiers"]),
+    );
     expect(schema.additionalProperties).toBe(false);
   });
 });
@@ -247,7 +310,9 @@ describe("Gruntwork Pipelines configuration", () => {
   });
 
   it("accepts ignore_list as an HCL list", () => {
-    const { config } = parse({ ".gruntwork/pipelines.hcl": 'repository {\n  ignore_list = ["README.md", ".github/**"]\n}\n' });
+    const { config } = parse({
+      ".gruntwork/pipelines.hcl": 'repository {\n  ignore_list = ["README.md", ".github/**"]\n}\n',
+    });
     expect(config.ignore).toEqual(["README.md", ".github/**"]);
     expect(config.environments).toEqual([{ name: "default", paths: ["**"] }]);
   });
@@ -281,7 +346,11 @@ describe("Gruntwork Pipelines configuration", () => {
 `,
     });
     expect(source).toBe("gruntwork-yaml");
-    expect(config).toMatchObject({ deployBranch: "production", ignore: ["README.md", "docs/**"], terragrunt: { env: { TG_PARALLELISM: "4" } } });
+    expect(config).toMatchObject({
+      deployBranch: "production",
+      ignore: ["README.md", "docs/**"],
+      terragrunt: { env: { TG_PARALLELISM: "4" } },
+    });
     const error = configError({ ".gruntwork/config.yml": "pipelines:\n  env:\n    - value: 1\n" });
     expect(error.location).toMatchObject({ file: ".gruntwork/config.yml", line: 3 });
     expect(error.message).toBe("key pipelines.env.0: each entry needs `name` and `value`");
@@ -290,18 +359,29 @@ describe("Gruntwork Pipelines configuration", () => {
 
 describe("loadConfig", () => {
   it("reads the configuration from the given commit's tree, not the working tree", async () => {
-    await using repo = createTempGitRepo({ ".gantry/config.yml": "deployBranch: first\n", "dev/app/terragrunt.hcl": "" });
+    await using repo = createTempGitRepo({
+      ".gantry/config.yml": "deployBranch: first\n",
+      "dev/app/terragrunt.hcl": "",
+    });
     const first = repo.sha();
     const second = repo.commit({ ".gantry/config.yml": "deployBranch: second\n" });
     repo.write({ ".gantry/config.yml": "this: [is not valid" });
     expect((await loadConfig({ repo: repo.dir, ref: second })).config.deployBranch).toBe("second");
     expect((await loadConfig({ repo: repo.dir, ref: first })).config.deployBranch).toBe("first");
-    const third = repo.commit({ ".gantry/config.yml": null, ".gruntwork/config.yml": "pipelines:\n  deploy-branch-name: legacy\n" });
-    expect(await loadConfig({ repo: repo.dir, ref: third })).toMatchObject({ source: "gruntwork-yaml", config: { deployBranch: "legacy" } });
+    const third = repo.commit({
+      ".gantry/config.yml": null,
+      ".gruntwork/config.yml": "pipelines:\n  deploy-branch-name: legacy\n",
+    });
+    expect(await loadConfig({ repo: repo.dir, ref: third })).toMatchObject({
+      source: "gruntwork-yaml",
+      config: { deployBranch: "legacy" },
+    });
   });
 
   it("fails clearly on an unknown commit", async () => {
     await using repo = createTempGitRepo({ "a.txt": "a" });
-    await expect(loadConfig({ repo: repo.dir, ref: "no-such-ref" })).rejects.toMatchObject({ code: "CONFIG_READ_FAILED" });
+    await expect(loadConfig({ repo: repo.dir, ref: "no-such-ref" })).rejects.toMatchObject({
+      code: "CONFIG_READ_FAILED",
+    });
   });
 });

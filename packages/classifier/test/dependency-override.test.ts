@@ -16,6 +16,8 @@ it("plans the deletion of a unit only an overridden included dependency block na
   });
   const base = repo.sha();
   const head = repo.commit({ "live/old-network/terragrunt.hcl": null });
-  const plan = planDocumentSchema.parse(await planChange({ repo: repo.dir, base, head, event: "pull_request", env: {}, cache: false }));
+  const plan = planDocumentSchema.parse(
+    await planChange({ repo: repo.dir, base, head, event: "pull_request", env: {}, cache: false }),
+  );
   expect(plan.jobs.map((job) => [job.action, job.units])).toEqual([["plan-destroy", ["live/old-network"]]]);
 });

@@ -32,7 +32,10 @@ export function buildDetection(spec: {
     status: unit.status,
     reasons: (unit.reasons ?? []).map((reason) => {
       const { file, via } = typeof reason === "string" ? { file: reason, via: "unit" as ReadVia } : reason;
-      return { file, chain: [{ file: `${path}/terragrunt.hcl`, via: "unit" as ReadVia }, ...(via === "unit" ? [] : [{ file, via }])] };
+      return {
+        file,
+        chain: [{ file: `${path}/terragrunt.hcl`, via: "unit" as ReadVia }, ...(via === "unit" ? [] : [{ file, via }])],
+      };
     }),
     dynamic: [],
     problems: [],
@@ -56,6 +59,12 @@ export function buildDetection(spec: {
     units,
     graph: { dependencies },
     stacks: [],
-    stats: { trackedFiles: 0, unitsInHead: Object.keys(dependencies).length, filesParsed: 0, cacheHits: 0, elapsedMs: 0 },
+    stats: {
+      trackedFiles: 0,
+      unitsInHead: Object.keys(dependencies).length,
+      filesParsed: 0,
+      cacheHits: 0,
+      elapsedMs: 0,
+    },
   };
 }

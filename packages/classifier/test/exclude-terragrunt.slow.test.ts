@@ -33,15 +33,31 @@ function filesOf(dir: string, prefix: string): FileMap {
 let tools: { terragrunt: string; tofuDir: string } | undefined;
 function terragrunt(cwd: string, args: string[]): string {
   if (!tools) {
-    const dir = process.env.GANTRY_TERRAGRUNT ? undefined : execFileSync("bash", [join(root, "scripts/ensure-iac-tools.sh")], { encoding: "utf8" }).trim().split("\n").pop()!;
+    const dir = process.env.GANTRY_TERRAGRUNT
+      ? undefined
+      : execFileSync("bash", [join(root, "scripts/ensure-iac-tools.sh")], { encoding: "utf8" })
+          .trim()
+          .split("\n")
+          .pop()!;
     const binary = process.env.GANTRY_TERRAGRUNT ?? join(dir!, "terragrunt");
-    tools = { terragrunt: binary, tofuDir: process.env.GANTRY_TOFU ? resolve(process.env.GANTRY_TOFU, "..") : resolve(binary, "..") };
+    tools = {
+      terragrunt: binary,
+      tofuDir: process.env.GANTRY_TOFU ? resolve(process.env.GANTRY_TOFU, "..") : resolve(binary, ".."),
+    };
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${tools.tofuDir}:${process.env.PATH ?? ""}`, TG_NON_INTERACTIVE: "true", TG_NO_COLOR: "true", TG_LOG_LEVEL: "error" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${tools.tofuDir}:${process.env.PATH ?? ""}`,
+    TG_NON_INTERACTIVE: "true",
+    TG_NO_COLOR: "true",
+    TG_LOG_LEVEL: "error",
+  };
   if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
-  for (const name of Object.keys(env)) if (name.startsWith("TG_FEATURE") || name === "GANTRY_TEST_EXCLUDE") delete env[name];
+  for (const name of Object.keys(env))
+    if (name.startsWith("TG_FEATURE") || name === "GANTRY_TEST_EXCLUDE") delete env[name];
   const out = spawnSync(tools.terragrunt, args, { cwd, encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
-  if (out.status !== 0 && !args.includes("--report-file")) throw new Error(`terragrunt ${args.join(" ")} failed: ${out.stderr}`);
+  if (out.status !== 0 && !args.includes("--report-file"))
+    throw new Error(`terragrunt ${args.join(" ")} failed: ${out.stderr}`);
   return out.stdout;
 }
 
@@ -50,7 +66,10 @@ function excludedByTerragrunt(dir: string, command: string[]): string[] {
   const report = join(dir, ".git", `report-${command[0]}.json`);
   terragrunt(dir, ["run", "--all", "--report-file", report, "--report-format", "json", "--", ...command]);
   const entries = JSON.parse(readFileSync(report, "utf8")) as { Name: string; Result: string }[];
-  return entries.filter((entry) => entry.Result === "excluded").map((entry) => entry.Name).sort();
+  return entries
+    .filter((entry) => entry.Result === "excluded")
+    .map((entry) => entry.Name)
+    .sort();
 }
 
 const module = `terraform {\n  source = "."\n}\n`;
@@ -66,42 +85,116 @@ const ours: FileMap = {
   "extra/run-time/terragrunt.hcl": `${module}exclude {\n  if      = get_env("GANTRY_TEST_EXCLUDE", "false") == "true"\n  actions = ["all"]\n}\n`,
 };
 
-const corpus = realToolOrSkip(terragruntFixturesDir(), "Terragrunt's test fixtures (the Go module cache)", "run scripts/setup.sh, which builds terragrunt v1.1.3 from the Go module proxy and leaves its fixtures in `go env GOMODCACHE`");
+const corpus = realToolOrSkip(
+  terragruntFixturesDir(),
+  "Terragrunt's test fixtures (the Go module cache)",
+  "run scripts/setup.sh, which builds terragrunt v1.1.3 from the Go module proxy and leaves its fixtures in `go env GOMODCACHE`",
+);
 const fixtures = corpus === undefined ? undefined : join(corpus, "exclude");
 
 describe.skipIf(fixtures === undefined)("exclude blocks and feature defaults against the real terragrunt", () => {
-  it("evaluates each unit's exclude block as terragrunt find does, and plans without the units terragrunt run --all excludes", { timeout: 300_000 }, async () => {
-    await using repo = createTempGitRepo({ "README.md": "exclude\n" });
-    const empty = repo.sha();
-    const head = repo.commit({ ...filesOf(join(fixtures!, "comprehensive"), "comprehensive"), ...filesOf(join(fixtures!, "dependency-feature-flags"), "dependency-feature-flags"), ...ours });
+  it(
+    "evaluates each unit's exclude block as terragrunt find does, and plans without the units terragrunt run --all excludes",
+    { timeout: 300_000 },
+    async () => {
+      await using repo = createTempGitRepo({ "README.md": "exclude\n" });
+      const empty = repo.sha();
+      const head = repo.commit({
+        ...filesOf(join(fixtures!, "comprehensive"), "comprehensive"),
+        ...filesOf(join(fixtures!, "dependency-feature-flags"), "dependency-feature-flags"),
+        ...ours,
+      });
 
-    // 1. Evaluation: every unit is added, so each carries its exclude block in the detection document.
-    const detection = await detectChanges({ repo: repo.dir, base: empty, head, event: "push", cache: false });
-    const found = JSON.parse(terragrunt(repo.dir, ["find", "--json", "--exclude"])) as { path: string; exclude?: { if: boolean; actions: string[]; exclude_dependencies: boolean | null } }[];
-    expect(detection.units.map((unit) => unit.path).sort()).toEqual(found.map((unit) => unit.path).sort());
-    const gantry = Object.fromEntries(detection.units.map((unit) => [unit.path, unit.exclude && { if: unit.exclude.if, actions: unit.exclude.actions, excludeDependencies: unit.exclude.excludeDependencies }]));
-    const reference = Object.fromEntries(found.map((unit) => [unit.path, unit.exclude && { if: unit.exclude.if, actions: unit.exclude.actions, excludeDependencies: unit.exclude.exclude_dependencies ?? false }]));
-    // The one known disagreement: an `if` only known at run time.
-    expect(gantry["extra/run-time"]).toEqual({ ...reference["extra/run-time"], if: null });
-    delete gantry["extra/run-time"];
-    delete reference["extra/run-time"];
-    expect(gantry).toEqual(reference);
-    expect(detection.units.find((unit) => unit.path === "extra/inherited")!.exclude!.from).toBe("extra/common.hcl:1");
+      // 1. Evaluation: every unit is added, so each carries its exclude block in the detection document.
+      const detection = await detectChanges({ repo: repo.dir, base: empty, head, event: "push", cache: false });
+      const found = JSON.parse(terragrunt(repo.dir, ["find", "--json", "--exclude"])) as {
+        path: string;
+        exclude?: { if: boolean; actions: string[]; exclude_dependencies: boolean | null };
+      }[];
+      expect(detection.units.map((unit) => unit.path).sort()).toEqual(found.map((unit) => unit.path).sort());
+      const gantry = Object.fromEntries(
+        detection.units.map((unit) => [
+          unit.path,
+          unit.exclude && {
+            if: unit.exclude.if,
+            actions: unit.exclude.actions,
+            excludeDependencies: unit.exclude.excludeDependencies,
+          },
+        ]),
+      );
+      const reference = Object.fromEntries(
+        found.map((unit) => [
+          unit.path,
+          unit.exclude && {
+            if: unit.exclude.if,
+            actions: unit.exclude.actions,
+            excludeDependencies: unit.exclude.exclude_dependencies ?? false,
+          },
+        ]),
+      );
+      // The one known disagreement: an `if` only known at run time.
+      expect(gantry["extra/run-time"]).toEqual({ ...reference["extra/run-time"], if: null });
+      delete gantry["extra/run-time"];
+      delete reference["extra/run-time"];
+      expect(gantry).toEqual(reference);
+      expect(detection.units.find((unit) => unit.path === "extra/inherited")!.exclude!.from).toBe("extra/common.hcl:1");
 
-    // 2. Planning, per command: the units Gantry leaves out are the units terragrunt run --all excludes.
-    const excludedByGantry = async (event: "pull_request" | "push", base: string, to: string) =>
-      ((await planChange({ repo: repo.dir, base, head: to, event, branch: "main", env: {}, cache: false })).excludedUnits ?? []).map((entry) => entry.unit).sort();
-    const planned = await excludedByGantry("pull_request", empty, head);
-    const applied = await excludedByGantry("push", empty, head);
-    const gone = repo.commit(Object.fromEntries(Object.keys({ ...filesOf(join(fixtures!, "comprehensive"), "comprehensive"), ...filesOf(join(fixtures!, "dependency-feature-flags"), "dependency-feature-flags"), ...ours }).map((path) => [path, null])));
-    const destroyed = await excludedByGantry("push", head, gone);
-    repo.git("checkout", "-q", head);
-    expect(planned).toEqual(excludedByTerragrunt(repo.dir, ["plan"]));
-    expect(applied).toEqual(excludedByTerragrunt(repo.dir, ["apply", "-auto-approve"]));
-    expect(destroyed).toEqual(excludedByTerragrunt(repo.dir, ["destroy", "-auto-approve"]));
-    // What those are, so a change in either tool shows here.
-    expect(planned).toEqual(["comprehensive/action-mismatch", "comprehensive/always-excluded", "comprehensive/conditional-no-run", "comprehensive/exclude-all-except-output", "comprehensive/exclude-plan-only", "comprehensive/no-run-false", "comprehensive/no-run-not-set", "comprehensive/no-run-true", "extra/leaf", "extra/string-flag", "extra/with-deps"]);
-    expect(applied).toEqual(["comprehensive/always-excluded", "comprehensive/conditional-no-run", "comprehensive/exclude-all-except-output", "comprehensive/exclude-apply-only", "comprehensive/no-run-false", "comprehensive/no-run-true", "extra/inherited"]);
-    expect(destroyed).toEqual(["comprehensive/always-excluded", "comprehensive/conditional-no-run", "comprehensive/exclude-all-except-output", "comprehensive/no-run-true", "extra/feature", "extra/leaf", "extra/with-deps"]);
-  });
+      // 2. Planning, per command: the units Gantry leaves out are the units terragrunt run --all excludes.
+      const excludedByGantry = async (event: "pull_request" | "push", base: string, to: string) =>
+        (
+          (await planChange({ repo: repo.dir, base, head: to, event, branch: "main", env: {}, cache: false }))
+            .excludedUnits ?? []
+        )
+          .map((entry) => entry.unit)
+          .sort();
+      const planned = await excludedByGantry("pull_request", empty, head);
+      const applied = await excludedByGantry("push", empty, head);
+      const gone = repo.commit(
+        Object.fromEntries(
+          Object.keys({
+            ...filesOf(join(fixtures!, "comprehensive"), "comprehensive"),
+            ...filesOf(join(fixtures!, "dependency-feature-flags"), "dependency-feature-flags"),
+            ...ours,
+          }).map((path) => [path, null]),
+        ),
+      );
+      const destroyed = await excludedByGantry("push", head, gone);
+      repo.git("checkout", "-q", head);
+      expect(planned).toEqual(excludedByTerragrunt(repo.dir, ["plan"]));
+      expect(applied).toEqual(excludedByTerragrunt(repo.dir, ["apply", "-auto-approve"]));
+      expect(destroyed).toEqual(excludedByTerragrunt(repo.dir, ["destroy", "-auto-approve"]));
+      // What those are, so a change in either tool shows here.
+      expect(planned).toEqual([
+        "comprehensive/action-mismatch",
+        "comprehensive/always-excluded",
+        "comprehensive/conditional-no-run",
+        "comprehensive/exclude-all-except-output",
+        "comprehensive/exclude-plan-only",
+        "comprehensive/no-run-false",
+        "comprehensive/no-run-not-set",
+        "comprehensive/no-run-true",
+        "extra/leaf",
+        "extra/string-flag",
+        "extra/with-deps",
+      ]);
+      expect(applied).toEqual([
+        "comprehensive/always-excluded",
+        "comprehensive/conditional-no-run",
+        "comprehensive/exclude-all-except-output",
+        "comprehensive/exclude-apply-only",
+        "comprehensive/no-run-false",
+        "comprehensive/no-run-true",
+        "extra/inherited",
+      ]);
+      expect(destroyed).toEqual([
+        "comprehensive/always-excluded",
+        "comprehensive/conditional-no-run",
+        "comprehensive/exclude-all-except-output",
+        "comprehensive/no-run-true",
+        "extra/feature",
+        "extra/leaf",
+        "extra/with-deps",
+      ]);
+    },
+  );
 });

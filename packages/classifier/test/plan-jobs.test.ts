@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { GantryError } from "@gantry/errors";
 import type { DetectionResult } from "@gantry/change-detector";
-import { classifyChanges, gantryConfigSchema, jobSchema, planDocumentSchema, planJobs, type GantryConfigInput, type PlanDocument } from "../src/index.js";
+import {
+  classifyChanges,
+  gantryConfigSchema,
+  jobSchema,
+  planDocumentSchema,
+  planJobs,
+  type GantryConfigInput,
+  type PlanDocument,
+} from "../src/index.js";
 import { BASE, HEAD, buildDetection } from "./detection-builder.js";
 
 const environments: GantryConfigInput["environments"] = [
@@ -18,7 +26,11 @@ const environments: GantryConfigInput["environments"] = [
   { name: "shared", paths: ["shared/**"] },
 ];
 
-async function plan(detection: DetectionResult, config: GantryConfigInput = {}, branch = "main"): Promise<PlanDocument> {
+async function plan(
+  detection: DetectionResult,
+  config: GantryConfigInput = {},
+  branch = "main",
+): Promise<PlanDocument> {
   const parsed = gantryConfigSchema.parse({ environments, ...config });
   const classification = await classifyChanges(detection, { ignore: parsed.ignore });
   const document = planJobs({ detection, classification, config: parsed, branch, configFile: ".gantry/config.yml" });
@@ -26,7 +38,8 @@ async function plan(detection: DetectionResult, config: GantryConfigInput = {}, 
   return document;
 }
 
-const jobsOf = (document: PlanDocument) => document.jobs.map((job) => ({ id: job.id, action: job.action, units: job.units, needs: job.needs }));
+const jobsOf = (document: PlanDocument) =>
+  document.jobs.map((job) => ({ id: job.id, action: job.action, units: job.units, needs: job.needs }));
 
 function gantryError(fn: () => unknown): GantryError {
   try {
@@ -41,7 +54,9 @@ function gantryError(fn: () => unknown): GantryError {
 async function planError(detection: DetectionResult, config: GantryConfigInput = {}): Promise<GantryError> {
   const parsed = gantryConfigSchema.parse({ environments, ...config });
   const classification = await classifyChanges(detection, {});
-  return gantryError(() => planJobs({ detection, classification, config: parsed, branch: "main", configFile: ".gantry/config.yml" }));
+  return gantryError(() =>
+    planJobs({ detection, classification, config: parsed, branch: "main", configFile: ".gantry/config.yml" }),
+  );
 }
 
 /** shared/vpc ← prod/db ← prod/app, plus dev/app; prod/old (deleted) depended on prod/db. */
@@ -74,12 +89,23 @@ describe("planJobs: actions per event", () => {
       { id: "plan-dev", action: "plan", units: ["dev/app"], needs: [] },
       { id: "plan-shared", action: "plan", units: ["shared/vpc"], needs: [] },
       { id: "plan-prod", action: "plan", units: ["prod/db", "prod/app"], needs: ["plan-shared"] },
-      { id: "plan-destroy-prod-old", action: "plan-destroy", units: ["prod/old"], needs: ["plan-dev", "plan-shared", "plan-prod"] },
+      {
+        id: "plan-destroy-prod-old",
+        action: "plan-destroy",
+        units: ["prod/old"],
+        needs: ["plan-dev", "plan-shared", "plan-prod"],
+      },
     ]);
     const destroy = document.jobs[3]!;
     expect(destroy.ref).toBe(BASE);
     expect(document.jobs[0]!.ref).toBe(HEAD);
-    expect(destroy.source).toEqual({ event: "pull_request", base: BASE, head: HEAD, branch: "feature", deployBranch: "main" });
+    expect(destroy.source).toEqual({
+      event: "pull_request",
+      base: BASE,
+      head: HEAD,
+      branch: "feature",
+      deployBranch: "main",
+    });
   });
 
   it("applies and destroys on a push to the deploy branch", async () => {
@@ -106,7 +132,10 @@ describe("planJobs: actions per event", () => {
   });
 
   it("makes every job self-contained: authentication, terragrunt settings, source, change types", async () => {
-    const document = await plan(layered("push"), { parallelism: 3, terragrunt: { flags: ["--log-level", "debug"], env: { TG_X: "1" } } });
+    const document = await plan(layered("push"), {
+      parallelism: 3,
+      terragrunt: { flags: ["--log-level", "debug"], env: { TG_X: "1" } },
+    });
     for (const job of document.jobs) expect(jobSchema.parse(job)).toEqual(job);
     const dev = document.jobs.find((job) => job.environment === "dev")!;
     expect(dev.authentication).toEqual({
@@ -164,7 +193,12 @@ describe("planJobs: ordering and consolidation", () => {
         { type: "deleted", files: "prod/app/terragrunt.hcl", insideUnit: "prod/app" },
         { files: "prod/web/main.tf", insideUnit: "prod/web" },
       ],
-      units: { "prod/vpc": { status: "deleted" }, "prod/db": { status: "deleted" }, "prod/app": { status: "deleted" }, "prod/web": { status: "changed" } },
+      units: {
+        "prod/vpc": { status: "deleted" },
+        "prod/db": { status: "deleted" },
+        "prod/app": { status: "deleted" },
+        "prod/web": { status: "changed" },
+      },
       graph: { "prod/app": ["prod/db"], "prod/db": ["prod/vpc"], "prod/vpc": [], "prod/web": [] },
     });
     expect(jobsOf(await plan(detection))).toEqual([
@@ -231,17 +265,26 @@ describe("planJobs: ordering and consolidation", () => {
 
 describe("planJobs: overrides and refusals", () => {
   it("never applies or destroys plan-only units, and leaves skipped units out", async () => {
-    const document = await plan(layered("push"), { units: { "prod/app": { planOnly: true }, "prod/old": { planOnly: true }, "dev/**": { skip: true } } });
+    const document = await plan(layered("push"), {
+      units: { "prod/app": { planOnly: true }, "prod/old": { planOnly: true }, "dev/**": { skip: true } },
+    });
     expect(jobsOf(document)).toEqual([
       { id: "apply-shared", action: "apply", units: ["shared/vpc"], needs: [] },
       { id: "apply-prod", action: "apply", units: ["prod/db"], needs: ["apply-shared"] },
       { id: "plan-prod", action: "plan", units: ["prod/app"], needs: ["apply-prod"] },
-      { id: "plan-destroy-prod-old", action: "plan-destroy", units: ["prod/old"], needs: ["apply-shared", "apply-prod", "plan-prod"] },
+      {
+        id: "plan-destroy-prod-old",
+        action: "plan-destroy",
+        units: ["prod/old"],
+        needs: ["apply-shared", "apply-prod", "plan-prod"],
+      },
     ]);
     expect(document.changes?.find((change) => change.units.includes("dev/app"))?.jobs).toEqual([]);
     const onlySkipped = await plan(layered("push"), { units: { "**": { skip: true } } });
     expect(onlySkipped.jobs).toEqual([]);
-    expect(onlySkipped.notice).toBe("every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned");
+    expect(onlySkipped.notice).toBe(
+      "every affected unit is skipped by the configuration (units: {glob: {skip: true}}): nothing is planned",
+    );
   });
 
   it("leaves out units the deployment record says are deployed, lists them, and keeps the order through them", async () => {
@@ -265,25 +308,46 @@ describe("planJobs: overrides and refusals", () => {
       { unit: "dev/app", reason: "up-to-date", deployedAt: BASE },
       { unit: "prod/db", reason: "superseded", deployedAt: newer },
     ]);
-    const all = new Map(["shared/vpc", "prod/db", "prod/app", "dev/app", "prod/old"].map((unit) => [unit, { reason: "up-to-date" as const, deployedAt: HEAD }]));
+    const all = new Map(
+      ["shared/vpc", "prod/db", "prod/app", "dev/app", "prod/old"].map((unit) => [
+        unit,
+        { reason: "up-to-date" as const, deployedAt: HEAD },
+      ]),
+    );
     const nothing = planJobs({ detection, classification, config: parsed, branch: "main", skipUnits: all });
     expect(nothing.jobs).toEqual([]);
-    expect(nothing.notice).toBe("every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned");
+    expect(nothing.notice).toBe(
+      "every affected unit is already deployed at this commit or a newer one (the deployment record): nothing is planned",
+    );
     // Without a record, the field is absent (older documents are unchanged).
     expect((await plan(layered("push"))).skippedUnits).toBeUndefined();
   });
 
   it("leaves out units their exclude blocks take out of the action, and their dependencies with exclude_dependencies", async () => {
-    const withExcludes = (event: "pull_request" | "push", excludes: Record<string, { if: boolean | null; actions: string[] | null; excludeDependencies?: boolean }>) => {
+    const withExcludes = (
+      event: "pull_request" | "push",
+      excludes: Record<string, { if: boolean | null; actions: string[] | null; excludeDependencies?: boolean }>,
+    ) => {
       const detection = layered(event);
       for (const unit of detection.units) {
         const setting = excludes[unit.path];
-        if (setting) unit.exclude = { if: setting.if, actions: setting.actions, excludeDependencies: setting.excludeDependencies ?? false, from: `${unit.path}/terragrunt.hcl:3` };
+        if (setting)
+          unit.exclude = {
+            if: setting.if,
+            actions: setting.actions,
+            excludeDependencies: setting.excludeDependencies ?? false,
+            from: `${unit.path}/terragrunt.hcl:3`,
+          };
       }
       return detection;
     };
     // prod/app: excluded from apply with its dependencies (prod/db, applied too; not shared/vpc, two levels up).
-    const pushed = await plan(withExcludes("push", { "prod/app": { if: true, actions: ["apply"], excludeDependencies: true }, "dev/app": { if: true, actions: ["plan"] } }));
+    const pushed = await plan(
+      withExcludes("push", {
+        "prod/app": { if: true, actions: ["apply"], excludeDependencies: true },
+        "dev/app": { if: true, actions: ["plan"] },
+      }),
+    );
     expect(jobsOf(pushed)).toEqual([
       { id: "apply-dev", action: "apply", units: ["dev/app"], needs: [] },
       { id: "apply-shared", action: "apply", units: ["shared/vpc"], needs: [] },
@@ -294,21 +358,59 @@ describe("planJobs: overrides and refusals", () => {
       { unit: "prod/db", from: "prod/app/terragrunt.hcl:3", dependencyOf: "prod/app" },
     ]);
     // On a pull request the same blocks exclude from plan: dev/app only (prod/app's names apply).
-    const planned = await plan(withExcludes("pull_request", { "prod/app": { if: true, actions: ["apply"], excludeDependencies: true }, "dev/app": { if: true, actions: ["plan"] } }), {}, "feature");
+    const planned = await plan(
+      withExcludes("pull_request", {
+        "prod/app": { if: true, actions: ["apply"], excludeDependencies: true },
+        "dev/app": { if: true, actions: ["plan"] },
+      }),
+      {},
+      "feature",
+    );
     expect(planned.excludedUnits).toEqual([{ unit: "dev/app", from: "dev/app/terragrunt.hcl:3" }]);
     // A deleted unit: its destroy is `destroy` (and a pull request's plan -destroy is `plan`); a dependency in
     // another action (prod/db is applied) is not taken out by exclude_dependencies.
-    const destroyed = await plan(withExcludes("push", { "prod/old": { if: true, actions: ["destroy"], excludeDependencies: true } }));
+    const destroyed = await plan(
+      withExcludes("push", { "prod/old": { if: true, actions: ["destroy"], excludeDependencies: true } }),
+    );
     expect(destroyed.excludedUnits).toEqual([{ unit: "prod/old", from: "prod/old/terragrunt.hcl:3" }]);
-    expect(jobsOf(destroyed).map((job) => job.id).sort()).toEqual(["apply-dev", "apply-prod", "apply-shared"]);
+    expect(
+      jobsOf(destroyed)
+        .map((job) => job.id)
+        .sort(),
+    ).toEqual(["apply-dev", "apply-prod", "apply-shared"]);
     // Known only at run time (if or actions unknown), false, or another action: planned.
-    const kept = await plan(withExcludes("push", { "prod/app": { if: null, actions: ["all"] }, "prod/db": { if: true, actions: null }, "dev/app": { if: false, actions: ["all"] }, "shared/vpc": { if: true, actions: ["output"] } }));
+    const kept = await plan(
+      withExcludes("push", {
+        "prod/app": { if: null, actions: ["all"] },
+        "prod/db": { if: true, actions: null },
+        "dev/app": { if: false, actions: ["all"] },
+        "shared/vpc": { if: true, actions: ["output"] },
+      }),
+    );
     expect(kept.excludedUnits).toBeUndefined();
-    expect(kept.jobs.flatMap((job) => job.units).sort()).toEqual(["dev/app", "prod/app", "prod/db", "prod/old", "shared/vpc"]);
+    expect(kept.jobs.flatMap((job) => job.units).sort()).toEqual([
+      "dev/app",
+      "prod/app",
+      "prod/db",
+      "prod/old",
+      "shared/vpc",
+    ]);
     // Everything excluded: no jobs, and the notice says why.
-    const all = await plan(withExcludes("push", Object.fromEntries(["shared/vpc", "prod/db", "prod/app", "dev/app", "prod/old"].map((unit) => [unit, { if: true, actions: ["all_except_output"] }]))));
+    const all = await plan(
+      withExcludes(
+        "push",
+        Object.fromEntries(
+          ["shared/vpc", "prod/db", "prod/app", "dev/app", "prod/old"].map((unit) => [
+            unit,
+            { if: true, actions: ["all_except_output"] },
+          ]),
+        ),
+      ),
+    );
     expect(all.jobs).toEqual([]);
-    expect(all.notice).toBe("every affected unit is excluded by an `exclude` block (listed in excludedUnits): nothing is planned");
+    expect(all.notice).toBe(
+      "every affected unit is excluded by an `exclude` block (listed in excludedUnits): nothing is planned",
+    );
   });
 
   it("refuses to delete a unit that a remaining unit still depends on, naming both", async () => {
@@ -377,12 +479,20 @@ describe("planJobs: overrides and refusals", () => {
   });
 
   it("says when no changed file needs an infrastructure change", async () => {
-    const document = await plan(buildDetection({ changes: [{ files: "scripts/tool.sh" }, { files: ".gantry/config.yml" }] }));
+    const document = await plan(
+      buildDetection({ changes: [{ files: "scripts/tool.sh" }, { files: ".gantry/config.yml" }] }),
+    );
     expect(document.jobs).toEqual([]);
     expect(document.notice).toBe("the changed files affect no unit: nothing is planned");
     expect(document.changes).toEqual([
       { type: "FileChanged", files: ["scripts/tool.sh"], units: [], jobs: [], note: "read by no unit: no action" },
-      { type: "ConfigChanged", files: [".gantry/config.yml"], units: [], jobs: [], note: "Gantry/Pipelines configuration or CI workflow: no infrastructure action" },
+      {
+        type: "ConfigChanged",
+        files: [".gantry/config.yml"],
+        units: [],
+        jobs: [],
+        note: "Gantry/Pipelines configuration or CI workflow: no infrastructure action",
+      },
     ]);
   });
 });

@@ -4,7 +4,6 @@ import { classifyChanges, changeTypeName, loadClassifierPlugins } from "../src/i
 import { buildDetection } from "./detection-builder.js";
 import { installExamplePlugin } from "./support.js";
 
-
 describe("loadClassifierPlugins", () => {
   it("loads the example plugin by package name from the repository's node_modules", async () => {
     await using repo = createTempGitRepo({ "README.md": "x" });
@@ -38,7 +37,9 @@ describe("loadClassifierPlugins", () => {
     await using repo = createTempGitRepo({
       "classifiers/wrong.mjs": 'export default { specificationVersion: "v0", name: "old", classify() {} };\n',
     });
-    await expect(loadClassifierPlugins(["@acme/not-installed"], { repo: repo.dir, configFile: ".gantry/config.yml" })).rejects.toMatchObject({
+    await expect(
+      loadClassifierPlugins(["@acme/not-installed"], { repo: repo.dir, configFile: ".gantry/config.yml" }),
+    ).rejects.toMatchObject({
       code: "CONFIG_PLUGIN_INVALID",
       exitCode: 21,
       message: `classifier plugin '@acme/not-installed' cannot be found from ${repo.dir}`,

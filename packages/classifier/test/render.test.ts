@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { classifyChanges, gantryConfigSchema, planJobs, renderPlan, githubOutputLine, type PlanDocument } from "../src/index.js";
+import {
+  classifyChanges,
+  gantryConfigSchema,
+  planJobs,
+  renderPlan,
+  githubOutputLine,
+  type PlanDocument,
+} from "../src/index.js";
 import { buildDetection, HEAD } from "./detection-builder.js";
 
 async function samplePlan(): Promise<PlanDocument> {
@@ -15,7 +22,12 @@ async function samplePlan(): Promise<PlanDocument> {
     graph: { "prod/app": ["prod/db"], "prod/db": [], "prod/old": [] },
   });
   const config = gantryConfigSchema.parse({ consolidation: "unit", ignore: ["**/*.md"] });
-  return planJobs({ detection, classification: await classifyChanges(detection, { ignore: config.ignore }), config, branch: "main" });
+  return planJobs({
+    detection,
+    classification: await classifyChanges(detection, { ignore: config.ignore }),
+    config,
+    branch: "main",
+  });
 }
 
 describe("renderPlan", () => {

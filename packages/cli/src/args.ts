@@ -18,7 +18,11 @@ export function parseCommandArgs<T extends Options>(command: string, argv: strin
   } catch (error) {
     throw usageError(describeParseError(error as NodeJS.ErrnoException, all, argv), { command, hint: synopsis(help) });
   }
-  if ((parsed.values as { help?: boolean }).help) throw new HelpRequested(commandHelp(command, help), Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])));
+  if ((parsed.values as { help?: boolean }).help)
+    throw new HelpRequested(
+      commandHelp(command, help),
+      Object.fromEntries(Object.entries(all).map(([name, option]) => [name, option.type])),
+    );
   return parsed;
 }
 
@@ -35,7 +39,11 @@ function describeParseError(error: NodeJS.ErrnoException, options: Options, argv
     // One dash: Node names one letter of the word. OpenTofu's habit (`-json`, `-out=FILE`) is a long option.
     const word = argv.find((arg) => /^-[^-]/.test(arg) && arg.slice(1).includes(flag))?.replace(/=.*$/, "") ?? quoted!;
     const name = word.slice(1);
-    const suggestion = Object.hasOwn(options, name) ? `did you mean ${spelled(name)}?` : name.length > 1 ? formatDidYouMean(name, Object.keys(options), spelled) : undefined;
+    const suggestion = Object.hasOwn(options, name)
+      ? `did you mean ${spelled(name)}?`
+      : name.length > 1
+        ? formatDidYouMean(name, Object.keys(options), spelled)
+        : undefined;
     return `unknown option ${word}${suggestion ? `: ${suggestion}` : ""}`;
   }
   if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag !== undefined) {
@@ -74,7 +82,9 @@ export function parseEvent(command: string, value: string | undefined, fallback?
   const event = value ?? fallback ?? requireOption(command, value, "event");
   if (event !== "pull_request" && event !== "push") {
     const suggestion = formatDidYouMean(event, ["pull_request", "push"]);
-    throw usageError(`--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, { command });
+    throw usageError(`--event must be pull_request or push, not '${event}'${suggestion ? `: ${suggestion}` : ""}`, {
+      command,
+    });
   }
   return event;
 }

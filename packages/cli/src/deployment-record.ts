@@ -9,7 +9,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { gitHistory, gitRecordStore, liveRepositoryOfOrigin, type CommitHistory, type DeploymentRecordStore } from "@gantry/dispatcher";
+import {
+  gitHistory,
+  gitRecordStore,
+  liveRepositoryOfOrigin,
+  type CommitHistory,
+  type DeploymentRecordStore,
+} from "@gantry/dispatcher";
 import { deployBranchFetchFrom, resolveDeployBranchTip } from "@gantry/guards";
 
 export const recordOptions = {
@@ -24,12 +30,23 @@ export function recordOptionsHelp(column: number): string {
     ["--deploy-branch NAME", ["the deploy branch (default: GANTRY_DEPLOY_BRANCH, else main)"]],
     [
       "--record-remote URL",
-      ["where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,", "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https"],
+      [
+        "where the deployment record lives: a git URL or path (default: GANTRY_RECORD_REMOTE,",
+        "else this repository's git directory); GANTRY_RECORD_TOKEN authenticates https",
+      ],
     ],
-    ["--repository O/R", ["infrastructure-live's OWNER/NAME, whose record a shared remote keeps apart from other", "repositories' (default: from the checkout's origin remote)"]],
+    [
+      "--repository O/R",
+      [
+        "infrastructure-live's OWNER/NAME, whose record a shared remote keeps apart from other",
+        "repositories' (default: from the checkout's origin remote)",
+      ],
+    ],
   ];
   return lines
-    .flatMap(([option, text]) => text.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`))
+    .flatMap(([option, text]) =>
+      text.map((line, index) => `${index === 0 ? `  ${option}`.padEnd(column) : " ".repeat(column)}${line}`),
+    )
     .join("\n");
 }
 
@@ -48,14 +65,24 @@ export interface RecordOptionValues {
   repository?: string | undefined;
 }
 
-export async function deploymentRecordSetting(repo: string, values: RecordOptionValues, env: NodeJS.ProcessEnv): Promise<DeploymentRecordSetting> {
+export async function deploymentRecordSetting(
+  repo: string,
+  values: RecordOptionValues,
+  env: NodeJS.ProcessEnv,
+): Promise<DeploymentRecordSetting> {
   const deployBranch = values["deploy-branch"] || env.GANTRY_DEPLOY_BRANCH || "main";
   const remote = values["record-remote"] || env.GANTRY_RECORD_REMOTE || undefined;
   const token = env.GANTRY_RECORD_TOKEN || undefined;
   const liveRepository = remote ? await liveRepositoryOf(repo, values) : undefined;
   return {
     deployBranch,
-    store: gitRecordStore({ repo, deployBranch, ...(remote ? { remote } : {}), ...(token ? { token } : {}), ...(liveRepository ? { liveRepository } : {}) }),
+    store: gitRecordStore({
+      repo,
+      deployBranch,
+      ...(remote ? { remote } : {}),
+      ...(token ? { token } : {}),
+      ...(liveRepository ? { liveRepository } : {}),
+    }),
     history: gitHistory(repo),
     tip: async () => (await resolveDeployBranchTip(repo, deployBranch, deployBranchFetchFrom(env))).commit,
     holder: runIdentity(env),
@@ -63,7 +90,10 @@ export async function deploymentRecordSetting(repo: string, values: RecordOption
 }
 
 /** infrastructure-live's `owner/name`: `--repository`, else the checkout's origin remote (undefined when neither says). */
-export async function liveRepositoryOf(repo: string, values: { repository?: string | undefined }): Promise<string | undefined> {
+export async function liveRepositoryOf(
+  repo: string,
+  values: { repository?: string | undefined },
+): Promise<string | undefined> {
   return values.repository || (await liveRepositoryOfOrigin(repo));
 }
 

@@ -16,7 +16,9 @@ export const errorDocumentSchema = z.object({
   code: z.string().min(1),
   message: z.string().min(1),
   hint: z.string().nullable(),
-  location: z.object({ file: z.string(), line: z.number().int().optional(), column: z.number().int().optional() }).nullable(),
+  location: z
+    .object({ file: z.string(), line: z.number().int().optional(), column: z.number().int().optional() })
+    .nullable(),
   exitCode: z.number().int(),
 });
 export type ErrorDocument = z.infer<typeof errorDocumentSchema>;

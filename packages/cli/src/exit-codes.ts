@@ -30,7 +30,11 @@ export function rangeText(range: ExitCodeRange): string {
 export function renderExitCodes(command: string): string {
   const ranges: readonly ExitCodeRange[] = [...(COMMAND_EXIT_CODES[command] ?? ["ok", "usage"]), "internal"];
   const width = Math.max(...ranges.map((range) => rangeText(range).length));
-  const rows = ranges.map((range) => wrap(EXIT_CODE_RANGES[range].meaning, 108 - width - 4).map((line, index) => `  ${(index === 0 ? rangeText(range) : "").padEnd(width)}  ${line}`).join("\n"));
+  const rows = ranges.map((range) =>
+    wrap(EXIT_CODE_RANGES[range].meaning, 108 - width - 4)
+      .map((line, index) => `  ${(index === 0 ? rangeText(range) : "").padEnd(width)}  ${line}`)
+      .join("\n"),
+  );
   return `Exit codes:\n${rows.join("\n")}\n`;
 }
 

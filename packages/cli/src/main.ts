@@ -19,16 +19,39 @@ export interface CommandEntry {
 export const commands: Record<string, CommandEntry> = {
   detect: { summary: "which units a change between two commits affects", load: () => import("./commands/detect.js") },
   plan: { summary: "classify the change and plan ordered jobs", load: () => import("./commands/plan.js") },
-  "fetch-deploy-branch": { summary: "fetch the deploy branch for the guards, in a step of its own", load: () => import("./commands/fetch-deploy-branch.js") },
+  "fetch-deploy-branch": {
+    summary: "fetch the deploy branch for the guards, in a step of its own",
+    load: () => import("./commands/fetch-deploy-branch.js"),
+  },
   execute: { summary: "run one job from `gantry plan`", load: () => import("./commands/execute.js") },
   run: { summary: "detect, plan and execute every job locally, then report", load: () => import("./commands/run.js") },
-  record: { summary: "show the deployment record, or mark the commit deployed today", load: () => import("./commands/record.js"), subcommands: ["show", "mark"] },
-  dispatch: { summary: "send plan jobs and deployment requests to the pipelines repository's workflows", load: () => import("./commands/dispatch.js") },
-  report: { summary: "render job results as a PR comment / step summary, optionally publish it", load: () => import("./commands/report.js") },
-  iam: { summary: "print or lint IAM trust policies for the plan and apply roles", load: () => import("./commands/iam.js"), subcommands: ["trust-policy", "lint"] },
-  init: { summary: "write Gantry's workflows, configuration and IAM policies into both repositories", load: () => import("./commands/init.js") },
+  record: {
+    summary: "show the deployment record, or mark the commit deployed today",
+    load: () => import("./commands/record.js"),
+    subcommands: ["show", "mark"],
+  },
+  dispatch: {
+    summary: "send plan jobs and deployment requests to the pipelines repository's workflows",
+    load: () => import("./commands/dispatch.js"),
+  },
+  report: {
+    summary: "render job results as a PR comment / step summary, optionally publish it",
+    load: () => import("./commands/report.js"),
+  },
+  iam: {
+    summary: "print or lint IAM trust policies for the plan and apply roles",
+    load: () => import("./commands/iam.js"),
+    subcommands: ["trust-policy", "lint"],
+  },
+  init: {
+    summary: "write Gantry's workflows, configuration and IAM policies into both repositories",
+    load: () => import("./commands/init.js"),
+  },
   doctor: { summary: "check tokens, tools and configuration", load: () => import("./commands/doctor.js") },
-  completion: { summary: "print a shell completion script (bash, zsh or fish)", load: () => import("./commands/completion.js") },
+  completion: {
+    summary: "print a shell completion script (bash, zsh or fish)",
+    load: () => import("./commands/completion.js"),
+  },
 };
 
 function usage(): string {
@@ -49,14 +72,23 @@ function unknownCommand(name: string, io: CliIO): number {
   const option = name.startsWith("-");
   const typed = option ? name.replace(/^-+/, "--") : name;
   const candidates = option ? ["--help", "--version"] : Object.keys(commands);
-  const suggestion = candidates.includes(typed) ? `did you mean 'gantry ${typed}'?` : formatDidYouMean(typed, candidates, (candidate) => `'gantry ${candidate}'`);
-  io.stderr.write(`gantry: unknown ${option ? "option" : "command"} '${name}'${suggestion ? `: ${suggestion}` : ""}\n  see \`gantry --help\` for the commands\n`);
+  const suggestion = candidates.includes(typed)
+    ? `did you mean 'gantry ${typed}'?`
+    : formatDidYouMean(typed, candidates, (candidate) => `'gantry ${candidate}'`);
+  io.stderr.write(
+    `gantry: unknown ${option ? "option" : "command"} '${name}'${suggestion ? `: ${suggestion}` : ""}\n  see \`gantry --help\` for the commands\n`,
+  );
   return exitCodeOf("USAGE");
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [first, ...afterFirst] = argv;
-  if (first === undefined || first === "--help" || first === "-h" || (first === "help" && (afterFirst.length === 0 || afterFirst[0] === "help"))) {
+  if (
+    first === undefined ||
+    first === "--help" ||
+    first === "-h" ||
+    (first === "help" && (afterFirst.length === 0 || afterFirst[0] === "help"))
+  ) {
     (first === undefined ? io.stderr : io.stdout).write(usage());
     return first === undefined ? exitCodeOf("USAGE") : 0;
   }
@@ -83,7 +115,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         try {
           writeErrorDocument(resolve(io.cwd, errorFile), name, error);
         } catch (writeError) {
-          io.stderr.write(`gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${(writeError as Error).message}\n`);
+          io.stderr.write(
+            `gantry ${name}: could not write GANTRY_ERROR_FILE ${errorFile}: ${(writeError as Error).message}\n`,
+          );
         }
       }
       return error.exitCode;

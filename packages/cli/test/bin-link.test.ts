@@ -10,7 +10,9 @@ describe("the gantry bin", () => {
   // pnpm links bins during install, before any build: a bin inside dist/ is silently not linked in a fresh
   // clone, and `pnpm exec gantry` (the README's first command) then fails.
   it("points at a committed file, not at a build output", () => {
-    const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { bin: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    };
     const target = join(packageDir, manifest.bin["gantry"]!);
     expect(relative(packageDir, target).startsWith("dist")).toBe(false);
     const tracked = execFileSync("git", ["ls-files", "--error-unmatch", target], { cwd: packageDir, encoding: "utf8" });

@@ -28,7 +28,9 @@ describe("the gantry command line", () => {
     expect(typo.exitCode).toBe(2);
     expect(typo.stderr).toContain("unknown option --fromat: did you mean --format VALUE?");
     expect(typo.stderr).toContain("see `gantry help plan`");
-    expect((await gantry("iam", "trust-policy", "--rep", "x")).stderr).toContain("did you mean --repo VALUE, --repo-id VALUE or --repo-owner VALUE?");
+    expect((await gantry("iam", "trust-policy", "--rep", "x")).stderr).toContain(
+      "did you mean --repo VALUE, --repo-id VALUE or --repo-owner VALUE?",
+    );
     for (const name of Object.keys(commands)) {
       const argv = name === "iam" ? ["iam", "lint", "--nosuch"] : [name, "--nosuch"];
       const run = await gantry(...argv);
@@ -50,18 +52,39 @@ describe("the gantry command line", () => {
   });
 
   it("suggests the subcommand and the top-level option meant", async () => {
-    expect((await gantry("record", "shwo")).stderr).toContain("unknown record subcommand 'shwo': did you mean 'gantry record show'?");
+    expect((await gantry("record", "shwo")).stderr).toContain(
+      "unknown record subcommand 'shwo': did you mean 'gantry record show'?",
+    );
     expect((await gantry("record")).stderr).toContain("name the subcommand: show or mark");
-    expect((await gantry("--verison")).stderr).toContain("unknown option '--verison': did you mean 'gantry --version'?");
+    expect((await gantry("--verison")).stderr).toContain(
+      "unknown option '--verison': did you mean 'gantry --version'?",
+    );
     expect((await gantry("-version")).stderr).toContain("did you mean 'gantry --version'?");
   });
 
   it("takes --json on every command that reports", async () => {
-    const reporting = ["detect", "plan", "fetch-deploy-branch", "execute", "run", "record", "dispatch", "report", "init", "doctor"];
+    const reporting = [
+      "detect",
+      "plan",
+      "fetch-deploy-branch",
+      "execute",
+      "run",
+      "record",
+      "dispatch",
+      "report",
+      "init",
+      "doctor",
+    ];
     // completion prints a script; iam trust-policy prints the policy (JSON already), iam lint takes --json.
-    expect(Object.keys(commands).filter((name) => !reporting.includes(name)).sort()).toEqual(["completion", "iam"]);
+    expect(
+      Object.keys(commands)
+        .filter((name) => !reporting.includes(name))
+        .sort(),
+    ).toEqual(["completion", "iam"]);
     for (const name of reporting) expect((await gantry("help", name)).stdout, name).toMatch(/\n {2}--json +/);
-    expect((await gantry("help", "iam", "lint")).stdout).toContain("gantry iam lint FILE [--role plan|apply] [--pipelines-repository OWNER/REPO] [--json]");
+    expect((await gantry("help", "iam", "lint")).stdout).toContain(
+      "gantry iam lint FILE [--role plan|apply] [--pipelines-repository OWNER/REPO] [--json]",
+    );
   });
 
   it("says which value is missing or unexpected", async () => {
@@ -71,7 +94,9 @@ describe("the gantry command line", () => {
     expect(ambiguous.stderr).toContain("--repo needs a value");
     expect(ambiguous.stderr).not.toMatch(nodeParserText);
     expect((await gantry("plan", "--json=yes")).stderr).toContain("--json takes no value");
-    expect((await gantry("plan", "--base", "a", "--head", "b", "--event", "pull-request")).stderr).toContain("did you mean 'pull_request'?");
+    expect((await gantry("plan", "--base", "a", "--head", "b", "--event", "pull-request")).stderr).toContain(
+      "did you mean 'pull_request'?",
+    );
   });
 
   it("prints the same help for `gantry help COMMAND` and `gantry COMMAND --help`, ending with its exit codes from the one table", async () => {
@@ -81,7 +106,12 @@ describe("the gantry command line", () => {
       expect((await gantry(name, "--help")).stdout, name).toBe(help.stdout);
       expect(help.stdout.match(/Exit codes:/g), name).toHaveLength(1);
       const section = help.stdout.slice(help.stdout.indexOf("Exit codes:")).replace(/\n {3,}/g, " ");
-      for (const row of [...COMMAND_EXIT_CODES[name]!, "internal" as const]) expect(section, `${name}: ${row}`).toMatch(new RegExp(`\\n  ${rangeText(row)} +${EXIT_CODE_RANGES[row].meaning.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`));
+      for (const row of [...COMMAND_EXIT_CODES[name]!, "internal" as const])
+        expect(section, `${name}: ${row}`).toMatch(
+          new RegExp(
+            `\\n  ${rangeText(row)} +${EXIT_CODE_RANGES[row].meaning.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`,
+          ),
+        );
     }
     expect((await gantry("help", "iam", "lint")).stdout).toBe((await gantry("iam", "lint", "-h")).stdout);
   });
@@ -99,7 +129,9 @@ describe("gantry completion", () => {
   /** What bash offers after the words typed so far (the last one being completed). */
   function complete(script: string, ...words: string[]): string[] {
     const line = `COMP_WORDS=(${words.map((word) => `'${word}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _gantry; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    return execFileSync("bash", ["-c", `${script}\n${line}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+    return execFileSync("bash", ["-c", `${script}\n${line}`], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
   }
 
   it("completes commands, subcommands and each command's options in bash", async () => {
@@ -109,7 +141,12 @@ describe("gantry completion", () => {
     expect(complete(script, "gantry", "help", "di")).toEqual(["dispatch"]);
     expect(complete(script, "gantry", "plan", "--fo")).toEqual(["--format"]);
     expect(complete(script, "gantry", "iam", "")).toEqual(["trust-policy", "lint", "--help"]);
-    expect(complete(script, "gantry", "iam", "lint", "--")).toEqual(["--role", "--pipelines-repository", "--json", "--help"]);
+    expect(complete(script, "gantry", "iam", "lint", "--")).toEqual([
+      "--role",
+      "--pipelines-repository",
+      "--json",
+      "--help",
+    ]);
     // After an option that takes a value, bash falls back to file names (`complete -o default`).
     expect(complete(script, "gantry", "plan", "--repo", "")).toEqual([]);
   });

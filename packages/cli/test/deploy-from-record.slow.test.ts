@@ -9,7 +9,13 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { planDocumentSchema } from "@gantry/classifier";
-import { gantryProcessArgs, recordRepository, unitFile, type RecordRepository, type UnitVersion } from "./support/record-repository.js";
+import {
+  gantryProcessArgs,
+  recordRepository,
+  unitFile,
+  type RecordRepository,
+  type UnitVersion,
+} from "./support/record-repository.js";
 import { runGantry } from "./support/run-gantry.js";
 
 describe("gantry run --event push from the deployment record (real terragrunt and tofu)", () => {
@@ -40,12 +46,17 @@ describe("gantry run --event push from the deployment record (real terragrunt an
     expect(["live/vpc", "live/app", "live/db"].map(fixture.deployedLabel)).toEqual(["vpc-1", "app-1", "db-1"]);
 
     // A burst of two merges with no run between; db's new version is broken.
-    repo.commit({ "live/app/terragrunt.hcl": unitFile({ label: "app-2", dependsOn: "vpc" }), "live/db/terragrunt.hcl": unitFile({ label: "db-2", broken: true }) });
+    repo.commit({
+      "live/app/terragrunt.hcl": unitFile({ label: "app-2", dependsOn: "vpc" }),
+      "live/db/terragrunt.hcl": unitFile({ label: "db-2", broken: true }),
+    });
     const c2 = repo.commit({ "live/vpc/terragrunt.hcl": unitFile({ label: "vpc-2" }) });
     const burst = await gantry("run", "--event", "push");
     expect(burst.exitCode).toBe(30);
     expect(["live/vpc", "live/app", "live/db"].map(fixture.deployedLabel)).toEqual(["vpc-2", "app-2", "db-1"]);
-    expect(burst.stdout).toContain(`Deployment record: every unit is deployed as of ${c0.slice(0, 12)}; 2 unit(s) as of newer commits`);
+    expect(burst.stdout).toContain(
+      `Deployment record: every unit is deployed as of ${c0.slice(0, 12)}; 2 unit(s) as of newer commits`,
+    );
 
     // A dry run plans only db (the others are recorded as deployed), and the guards re-derive that same job.
     const recordBefore = (await gantry("record", "show", "--json")).stdout;
@@ -109,7 +120,11 @@ interface Runner {
 }
 
 function startRunner(fixture: RecordRepository, name: string, args: string[]): Runner {
-  const child = spawn(process.execPath, gantryProcessArgs("run", "--event", "push", ...args), { cwd: fixture.repo.dir, env: fixture.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, gantryProcessArgs("run", "--event", "push", ...args), {
+    cwd: fixture.repo.dir,
+    env: fixture.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   let started: () => void = () => undefined;
   const applying = new Promise<void>((resolve) => (started = resolve));
@@ -118,7 +133,9 @@ function startRunner(fixture: RecordRepository, name: string, args: string[]): R
     output += chunk.toString();
     if (/▶ live\//.test(output)) started();
   });
-  const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on("close", (code) => resolve({ code, output })));
+  const done = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, output })),
+  );
   void done.then(() => started());
   return { name, child, done, applying };
 }
@@ -139,9 +156,12 @@ describe("delivery simulation with the real tools (small repository, separate ga
         ["app", { label: "app-0", number: 0, dependsOn: "vpc" }],
         ["db", { label: "db-0", number: 0 }],
       ]);
-      const files = () => Object.fromEntries(units.map((unit) => [`live/${unit}/terragrunt.hcl`, unitFile(versions.get(unit)!)]));
+      const files = () =>
+        Object.fromEntries(units.map((unit) => [`live/${unit}/terragrunt.hcl`, unitFile(versions.get(unit)!)]));
       await using fixture = recordRepository({ "README.md": "infrastructure\n" });
-      expect((await runGantry(fixture.repo.dir, fixture.env, "record", "mark", "--commit", fixture.repo.sha())).exitCode).toBe(0);
+      expect(
+        (await runGantry(fixture.repo.dir, fixture.env, "record", "mark", "--commit", fixture.repo.sha())).exitCode,
+      ).toBe(0);
       const commits = [fixture.repo.commit(files(), "the units")];
       const change = (unit: string, broken: boolean) => {
         const current = versions.get(unit)!;
@@ -165,7 +185,8 @@ describe("delivery simulation with the real tools (small repository, separate ga
         for (let burst = next() < 0.4 ? 2 : 1; burst > 0; burst--) {
           const unit = units[Math.floor(next() * units.length)]!;
           change(unit, next() < 0.3);
-          for (const other of units) if (other !== unit && versions.get(other)!.broken && next() < 0.5) change(other, false);
+          for (const other of units)
+            if (other !== unit && versions.get(other)!.broken && next() < 0.5) change(other, false);
           commits.push(fixture.repo.commit(files(), `step ${step}`));
         }
         launch();
@@ -191,13 +212,17 @@ describe("delivery simulation with the real tools (small repository, separate ga
       // 0, 30 (a unit failed), 130 (interrupted), or null: killed by the SIGINT before its handler was installed.
       for (const run of finished) expect([0, 30, 130, null], `${run.name}: ${run.output}`).toContain(run.code);
       for (const unit of units) expect(fixture.deployedLabel(`live/${unit}`), context).toBe(versions.get(unit)!.label);
-      const record = JSON.parse((await runGantry(fixture.repo.dir, fixture.env, "record", "show", "--json")).stdout) as { commit: string; lease: unknown };
+      const record = JSON.parse(
+        (await runGantry(fixture.repo.dir, fixture.env, "record", "show", "--json")).stdout,
+      ) as { commit: string; lease: unknown };
       expect(record).toMatchObject({ commit: tip, lease: null });
       // No rollback: each unit's applied labels only ever go up.
       const applied = new Map<string, number>();
       for (const [unit, label] of fixture.ledger()) {
         const number = Number(label.split("-")[1]);
-        expect(number, `${unit} went from ${applied.get(unit)} back to ${number}; ${context}`).toBeGreaterThanOrEqual(applied.get(unit) ?? 0);
+        expect(number, `${unit} went from ${applied.get(unit)} back to ${number}; ${context}`).toBeGreaterThanOrEqual(
+          applied.get(unit) ?? 0,
+        );
         applied.set(unit, number);
       }
     });

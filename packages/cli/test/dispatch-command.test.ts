@@ -11,9 +11,27 @@ const tokens = {
 };
 // Exactly the least rights of `TOKEN_SETTINGS` (@gantry/guards): actions: write on the pipelines repository.
 const tokenSpecs: GitHubTokenSpec[] = [
-  { token: tokens.dispatch, label: "dispatch", kind: "fine-grained", repositories: ["acme/infrastructure-pipelines"], permissions: { actions: "write" } },
-  { token: tokens.infraLive, label: "infra-live-write", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { pull_requests: "write" } },
-  { token: tokens.codeRead, label: "code-read", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { contents: "read" } },
+  {
+    token: tokens.dispatch,
+    label: "dispatch",
+    kind: "fine-grained",
+    repositories: ["acme/infrastructure-pipelines"],
+    permissions: { actions: "write" },
+  },
+  {
+    token: tokens.infraLive,
+    label: "infra-live-write",
+    kind: "fine-grained",
+    repositories: ["acme/infrastructure-live"],
+    permissions: { pull_requests: "write" },
+  },
+  {
+    token: tokens.codeRead,
+    label: "code-read",
+    kind: "fine-grained",
+    repositories: ["acme/infrastructure-live"],
+    permissions: { contents: "read" },
+  },
 ];
 
 function emulator() {
@@ -27,13 +45,19 @@ function emulator() {
 function concludeRuns(github: GitHubEmulator, conclusions: Record<string, GitHubRunState["conclusion"]>) {
   const completedWhenSeen = new Map<string, string[]>();
   // A deployment request (apply workflow) has no job: it is named by its correlation id.
-  const jobOf = (inputs: Readonly<Record<string, unknown>>) => (inputs.job === undefined ? String(inputs.correlation) : (JSON.parse(String(inputs.job)) as { id: string }).id);
+  const jobOf = (inputs: Readonly<Record<string, unknown>>) =>
+    inputs.job === undefined ? String(inputs.correlation) : (JSON.parse(String(inputs.job)) as { id: string }).id;
   const timer = setInterval(() => {
     const runs = github.runs("acme", "infrastructure-pipelines");
     for (const run of runs) {
       const job = jobOf(run.inputs);
-      if (!completedWhenSeen.has(job)) completedWhenSeen.set(job, runs.filter((other) => other.state.status === "completed").map((other) => jobOf(other.inputs)));
-      if (run.state.status !== "completed") github.setRunState(run.id, { status: "completed", conclusion: conclusions[job] ?? "success" });
+      if (!completedWhenSeen.has(job))
+        completedWhenSeen.set(
+          job,
+          runs.filter((other) => other.state.status === "completed").map((other) => jobOf(other.inputs)),
+        );
+      if (run.state.status !== "completed")
+        github.setRunState(run.id, { status: "completed", conclusion: conclusions[job] ?? "success" });
     }
   }, 5);
   return { completedWhenSeen, [Symbol.dispose]: () => clearInterval(timer) };
@@ -53,8 +77,23 @@ afterAll(async () => {
   await fixture?.repo[Symbol.asyncDispose]();
 });
 
-const args = () => ["dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml", "--poll-interval", "0.01"];
-const allTokens = (url: string) => ({ GITHUB_API_URL: url, GANTRY_DISPATCH_TOKEN: tokens.dispatch, GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive, GANTRY_CODE_READ_TOKEN: tokens.codeRead });
+const args = () => [
+  "dispatch",
+  "--plan",
+  fixture.planFile,
+  "--repository",
+  "acme/infrastructure-pipelines",
+  "--plan-workflow",
+  "plan.yml",
+  "--poll-interval",
+  "0.01",
+];
+const allTokens = (url: string) => ({
+  GITHUB_API_URL: url,
+  GANTRY_DISPATCH_TOKEN: tokens.dispatch,
+  GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
+  GANTRY_CODE_READ_TOKEN: tokens.codeRead,
+});
 
 describe("gantry dispatch", () => {
   it("dispatches each job to main once the jobs it needs succeeded, with the dispatch token only, and exits 0", async () => {
@@ -68,11 +107,22 @@ describe("gantry dispatch", () => {
       [destroyJobId, "main"],
     ]);
     // The job sent is the plan's job, unchanged.
-    expect(JSON.parse(String(github.dispatches[1]!.inputs?.job))).toEqual(fixture.plan.jobs.find((job) => job.id === destroyJobId));
+    expect(JSON.parse(String(github.dispatches[1]!.inputs?.job))).toEqual(
+      fixture.plan.jobs.find((job) => job.id === destroyJobId),
+    );
     expect(runner.completedWhenSeen.get(destroyJobId)).toEqual([planJobId]);
-    expect(run.stdout).toMatch(new RegExp(`✅ succeeded +${planJobId} https://github.com/acme/infrastructure-pipelines/actions/runs/\\d+\\n`));
-    expect(run.stdout).toContain("2 job(s) on acme/infrastructure-pipelines (plan.yml on main): 2 succeeded, 0 failed, 0 skipped, 0 not started.");
-    const outcome = JSON.parse(readFileSync(output, "utf8")) as { apiVersion: string; kind: string; succeeded: boolean; jobs: { job: { id: string }; status: string; run: { runId: number } | null }[] };
+    expect(run.stdout).toMatch(
+      new RegExp(`✅ succeeded +${planJobId} https://github.com/acme/infrastructure-pipelines/actions/runs/\\d+\\n`),
+    );
+    expect(run.stdout).toContain(
+      "2 job(s) on acme/infrastructure-pipelines (plan.yml on main): 2 succeeded, 0 failed, 0 skipped, 0 not started.",
+    );
+    const outcome = JSON.parse(readFileSync(output, "utf8")) as {
+      apiVersion: string;
+      kind: string;
+      succeeded: boolean;
+      jobs: { job: { id: string }; status: string; run: { runId: number } | null }[];
+    };
     expect([outcome.apiVersion, outcome.kind, outcome.succeeded]).toEqual(["gantry/v1", "DispatchOutcome", true]);
     expect(outcome.jobs.map((job) => [job.job.id, job.status, typeof job.run?.runId])).toEqual([
       [planJobId, "succeeded", "number"],
@@ -102,7 +152,14 @@ describe("gantry dispatch", () => {
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain("DISPATCH_REF_NOT_TRUSTED");
     expect(github.requests).toEqual([]);
-    const allowed = await gantry(fixture.work, allTokens(github.url), ...args(), "--ref", "try-runner", "--allow-non-main-ref");
+    const allowed = await gantry(
+      fixture.work,
+      allTokens(github.url),
+      ...args(),
+      "--ref",
+      "try-runner",
+      "--allow-non-main-ref",
+    );
     expect(allowed.exitCode).toBe(0);
     expect(allowed.stderr).toContain("warning: dispatching to 'try-runner', not main");
     expect(github.dispatches.map((dispatch) => dispatch.ref)).toEqual(["try-runner", "try-runner"]);
@@ -111,11 +168,19 @@ describe("gantry dispatch", () => {
 
   it("needs GANTRY_DISPATCH_TOKEN (no fallback), and reports a token without actions: write as the job's failure", async () => {
     await using github = await emulator();
-    const missing = await gantry(fixture.work, { GITHUB_API_URL: github.url, GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive }, ...args());
+    const missing = await gantry(
+      fixture.work,
+      { GITHUB_API_URL: github.url, GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive },
+      ...args(),
+    );
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("DISPATCH_TOKEN_MISSING");
     expect(github.requests).toEqual([]);
-    const weak = await gantry(fixture.work, { GITHUB_API_URL: github.url, GANTRY_DISPATCH_TOKEN: tokens.infraLive }, ...args());
+    const weak = await gantry(
+      fixture.work,
+      { GITHUB_API_URL: github.url, GANTRY_DISPATCH_TOKEN: tokens.infraLive },
+      ...args(),
+    );
     expect(weak.exitCode).toBe(30);
     expect(weak.stdout).toMatch(new RegExp(`❌ failed +${planJobId}: GitHub answered 404 .* GANTRY_DISPATCH_TOKEN`));
     expect(weak.stdout).toContain(`⏭️ skipped     ${destroyJobId}`);
@@ -127,7 +192,17 @@ describe("gantry dispatch", () => {
     await using github = await emulator();
     const empty = join(fixture.work, "empty-plan.json");
     writeFileSync(empty, JSON.stringify({ ...fixture.plan, jobs: [], changes: [] }));
-    const run = await gantry(fixture.work, allTokens(github.url), "dispatch", "--plan", empty, "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml");
+    const run = await gantry(
+      fixture.work,
+      allTokens(github.url),
+      "dispatch",
+      "--plan",
+      empty,
+      "--repository",
+      "acme/infrastructure-pipelines",
+      "--plan-workflow",
+      "plan.yml",
+    );
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toBe("No jobs to dispatch: no infrastructure changed.\n");
     expect(github.requests).toEqual([]);
@@ -136,10 +211,46 @@ describe("gantry dispatch", () => {
   it("rejects bad options and plans before any request", async () => {
     await using github = await emulator();
     const env = allTokens(github.url);
-    expect((await gantry(fixture.work, env, "dispatch", "--plan", fixture.planFile, "--repository", "not-a-repo", "--plan-workflow", "plan.yml")).exitCode).toBe(2);
+    expect(
+      (
+        await gantry(
+          fixture.work,
+          env,
+          "dispatch",
+          "--plan",
+          fixture.planFile,
+          "--repository",
+          "not-a-repo",
+          "--plan-workflow",
+          "plan.yml",
+        )
+      ).exitCode,
+    ).toBe(2);
     expect((await gantry(fixture.work, env, ...args(), "--timeout", "-1")).exitCode).toBe(2);
-    expect((await gantry(fixture.work, env, "dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines")).exitCode).toBe(2);
-    const missingPlan = await gantry(fixture.work, env, "dispatch", "--plan", "nope.json", "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml");
+    expect(
+      (
+        await gantry(
+          fixture.work,
+          env,
+          "dispatch",
+          "--plan",
+          fixture.planFile,
+          "--repository",
+          "acme/infrastructure-pipelines",
+        )
+      ).exitCode,
+    ).toBe(2);
+    const missingPlan = await gantry(
+      fixture.work,
+      env,
+      "dispatch",
+      "--plan",
+      "nope.json",
+      "--repository",
+      "acme/infrastructure-pipelines",
+      "--plan-workflow",
+      "plan.yml",
+    );
     expect(missingPlan.exitCode).toBe(20);
     expect(missingPlan.stderr).toContain("nope.json");
     expect(github.requests).toEqual([]);
@@ -148,15 +259,24 @@ describe("gantry dispatch", () => {
   it("routes plan jobs to the plan workflow with correlation ids, and prints the outcome with --json", async () => {
     await using github = await splitEmulator();
     using _runner = concludeRuns(github, {});
-    const run = await gantry(fixture.work, { ...allTokens(github.url), GANTRY_GITHUB_WRITE_INTERVAL_MS: "0" }, ...splitArgs(), "--json");
+    const run = await gantry(
+      fixture.work,
+      { ...allTokens(github.url), GANTRY_GITHUB_WRITE_INTERVAL_MS: "0" },
+      ...splitArgs(),
+      "--json",
+    );
     expect(run.exitCode).toBe(0);
-    expect(github.dispatches.map((dispatch) => [dispatch.workflow, JSON.parse(String(dispatch.inputs.job)).id])).toEqual([
+    expect(
+      github.dispatches.map((dispatch) => [dispatch.workflow, JSON.parse(String(dispatch.inputs.job)).id]),
+    ).toEqual([
       ["plan.yml", planJobId],
       ["plan.yml", destroyJobId],
     ]);
     const correlations = github.dispatches.map((dispatch) => String(dispatch.inputs.correlation));
     expect(new Set(correlations).size).toBe(2);
-    expect(github.runs("acme", "infrastructure-pipelines").map((candidate) => candidate.displayTitle.split(" ").pop())).toEqual(correlations);
+    expect(
+      github.runs("acme", "infrastructure-pipelines").map((candidate) => candidate.displayTitle.split(" ").pop()),
+    ).toEqual(correlations);
     const outcome = JSON.parse(run.stdout) as { kind: string; succeeded: boolean; deployment?: unknown };
     expect(outcome).toMatchObject({ kind: "DispatchOutcome", succeeded: true, deployment: null });
     expect(run.stderr).toContain("2 job(s) on acme/infrastructure-pipelines (plan.yml on main): 2 succeeded");
@@ -167,11 +287,33 @@ describe("gantry dispatch", () => {
     await using github = await splitEmulator();
     using _runner = concludeRuns(github, {});
     const commit = "c".repeat(40);
-    const run = await gantry(fixture.work, { ...allTokens(github.url), GANTRY_GITHUB_WRITE_INTERVAL_MS: "0" }, "dispatch", "--deploy", "--commit", commit, "--repository", "acme/infrastructure-pipelines", "--apply-workflow", "apply.yml", "--poll-interval", "0.01", "--json");
+    const run = await gantry(
+      fixture.work,
+      { ...allTokens(github.url), GANTRY_GITHUB_WRITE_INTERVAL_MS: "0" },
+      "dispatch",
+      "--deploy",
+      "--commit",
+      commit,
+      "--repository",
+      "acme/infrastructure-pipelines",
+      "--apply-workflow",
+      "apply.yml",
+      "--poll-interval",
+      "0.01",
+      "--json",
+    );
     expect(run.exitCode).toBe(0);
-    expect(github.dispatches.map((dispatch) => [dispatch.workflow, dispatch.inputs.commit])).toEqual([["apply.yml", commit]]);
-    expect(JSON.parse(run.stdout)).toMatchObject({ jobs: [], succeeded: true, deployment: { conclusion: "success", workflow: "apply.yml", supersededRuns: [] } });
-    expect(run.stderr).toMatch(/deployment success https:\/\/github.com\/acme\/infrastructure-pipelines\/actions\/runs\/\d+/);
+    expect(github.dispatches.map((dispatch) => [dispatch.workflow, dispatch.inputs.commit])).toEqual([
+      ["apply.yml", commit],
+    ]);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      jobs: [],
+      succeeded: true,
+      deployment: { conclusion: "success", workflow: "apply.yml", supersededRuns: [] },
+    });
+    expect(run.stderr).toMatch(
+      /deployment success https:\/\/github.com\/acme\/infrastructure-pipelines\/actions\/runs\/\d+/,
+    );
   });
 
   it("(G2) refuses --workflow, one pipelines workflow for pull requests' plans and applies, before any request", async () => {
@@ -179,9 +321,25 @@ describe("gantry dispatch", () => {
     await using github = await splitEmulator();
     const env = allTokens(github.url);
     const push = join(fixture.work, "push-plan-one-workflow.json");
-    writeFileSync(push, JSON.stringify({ ...fixture.plan, jobs: fixture.plan.jobs.map((job) => ({ ...job, action: job.action === "plan" ? "apply" : "destroy" })) }));
+    writeFileSync(
+      push,
+      JSON.stringify({
+        ...fixture.plan,
+        jobs: fixture.plan.jobs.map((job) => ({ ...job, action: job.action === "plan" ? "apply" : "destroy" })),
+      }),
+    );
     for (const plan of [fixture.planFile, push]) {
-      const run = await gantry(fixture.work, env, "dispatch", "--plan", plan, "--repository", "acme/infrastructure-pipelines", "--workflow", "deploy.yml");
+      const run = await gantry(
+        fixture.work,
+        env,
+        "dispatch",
+        "--plan",
+        plan,
+        "--repository",
+        "acme/infrastructure-pipelines",
+        "--workflow",
+        "deploy.yml",
+      );
       expect(run.exitCode).toBe(2);
       expect(run.stderr).toContain("--plan-workflow plan.yml");
       expect(run.stderr).toContain("--apply-workflow apply.yml");
@@ -192,9 +350,25 @@ describe("gantry dispatch", () => {
   it("refuses a plan with apply jobs but no apply workflow, and mixing --workflow with the split workflows", async () => {
     await using github = await splitEmulator();
     const push = join(fixture.work, "push-plan.json");
-    writeFileSync(push, JSON.stringify({ ...fixture.plan, jobs: fixture.plan.jobs.map((job) => ({ ...job, action: job.action === "plan" ? "apply" : "destroy" })) }));
+    writeFileSync(
+      push,
+      JSON.stringify({
+        ...fixture.plan,
+        jobs: fixture.plan.jobs.map((job) => ({ ...job, action: job.action === "plan" ? "apply" : "destroy" })),
+      }),
+    );
     const env = allTokens(github.url);
-    const missing = await gantry(fixture.work, env, "dispatch", "--plan", push, "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml");
+    const missing = await gantry(
+      fixture.work,
+      env,
+      "dispatch",
+      "--plan",
+      push,
+      "--repository",
+      "acme/infrastructure-pipelines",
+      "--plan-workflow",
+      "plan.yml",
+    );
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("pass --apply-workflow");
     const mixed = await gantry(fixture.work, env, ...splitArgs(), "--workflow", "deploy.yml");
@@ -203,7 +377,19 @@ describe("gantry dispatch", () => {
   });
 });
 
-const splitArgs = () => ["dispatch", "--plan", fixture.planFile, "--repository", "acme/infrastructure-pipelines", "--plan-workflow", "plan.yml", "--apply-workflow", "apply.yml", "--poll-interval", "0.01"];
+const splitArgs = () => [
+  "dispatch",
+  "--plan",
+  fixture.planFile,
+  "--repository",
+  "acme/infrastructure-pipelines",
+  "--plan-workflow",
+  "plan.yml",
+  "--apply-workflow",
+  "apply.yml",
+  "--poll-interval",
+  "0.01",
+];
 
 function splitEmulator(branches?: Record<string, string>) {
   return startGitHubEmulator({
@@ -217,8 +403,12 @@ function splitEmulator(branches?: Record<string, string>) {
           {
             file: "plan.yml",
             inputs: { job: { required: true }, correlation: { required: true } },
-            runName: (inputs) => `gantry ${(JSON.parse(String(inputs.job)) as { id: string }).id} ${String(inputs.correlation)}`,
-            runStates: [{ status: "queued", conclusion: null }, { status: "in_progress", conclusion: null }],
+            runName: (inputs) =>
+              `gantry ${(JSON.parse(String(inputs.job)) as { id: string }).id} ${String(inputs.correlation)}`,
+            runStates: [
+              { status: "queued", conclusion: null },
+              { status: "in_progress", conclusion: null },
+            ],
           },
           {
             file: "apply.yml",

@@ -23,7 +23,13 @@ describe("gantry fetch-deploy-branch", () => {
     expect(runGit(checkout, ["rev-parse", "refs/remotes/origin/main"]).trim()).toBe(merged);
     // The branch the pipelines side names (GANTRY_DEPLOY_BRANCH, or --deploy-branch), nothing else.
     expect(runGit(checkout, ["for-each-ref", "--format=%(refname)", "refs/remotes/origin/production"]).trim()).toBe("");
-    const named = await runGantry(work, { GANTRY_DEPLOY_BRANCH: "production" }, "fetch-deploy-branch", "--repo", checkout);
+    const named = await runGantry(
+      work,
+      { GANTRY_DEPLOY_BRANCH: "production" },
+      "fetch-deploy-branch",
+      "--repo",
+      checkout,
+    );
     expect([named.exitCode, named.stdout]).toEqual([0, `fetched production from origin: ${production}\n`]);
 
     const missing = await runGantry(work, {}, "fetch-deploy-branch", "--repo", checkout, "--deploy-branch", "nope");

@@ -9,7 +9,24 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const sha = "ac0b76b2d10c035e7b85d0e37bc39344f2b849b5";
 const init = (dir: string, ...extra: string[]) =>
-  runGantry(dir, {}, "init", "--live-dir", "live", "--pipelines-dir", "pipelines", "--live-repository", "acme/infrastructure-live", "--pipelines-repository", "acme/infrastructure-pipelines", "--aws-account-id", "dev=111111111111", "--action", `gantry-iac/gantry@${sha}`, ...extra);
+  runGantry(
+    dir,
+    {},
+    "init",
+    "--live-dir",
+    "live",
+    "--pipelines-dir",
+    "pipelines",
+    "--live-repository",
+    "acme/infrastructure-live",
+    "--pipelines-repository",
+    "acme/infrastructure-pipelines",
+    "--aws-account-id",
+    "dev=111111111111",
+    "--action",
+    `gantry-iac/gantry@${sha}`,
+    ...extra,
+  );
 
 describe("gantry init", () => {
   it("writes both repositories, then keeps the user's edit on a second run", async () => {
@@ -20,20 +37,29 @@ describe("gantry init", () => {
     expect(first.stdout).toContain("acme/infrastructure-live (");
     expect(first.stdout).toMatch(/create {3}\.github\/workflows\/gantry-plan\.yml/);
     expect(first.stdout).toContain(`Next: ${join(dir, "pipelines", "GANTRY_SETUP.md")}`);
-    expect(readFileSync(join(dir, "pipelines/.github/workflows/apply.yml"), "utf8")).toContain(`gantry-iac/gantry@${sha} # v0.1.0`);
+    expect(readFileSync(join(dir, "pipelines/.github/workflows/apply.yml"), "utf8")).toContain(
+      `gantry-iac/gantry@${sha} # v0.1.0`,
+    );
 
     const workflow = join(dir, "live/.github/workflows/gantry-plan.yml");
     writeFileSync(workflow, `${readFileSync(workflow, "utf8")}# our own tweak\n`);
     const second = await init(dir);
     expect(second.exitCode).toBe(0);
-    expect(second.stdout).toContain("keep     .github/workflows/gantry-plan.yml: changed since gantry init wrote it (--force replaces it)");
+    expect(second.stdout).toContain(
+      "keep     .github/workflows/gantry-plan.yml: changed since gantry init wrote it (--force replaces it)",
+    );
     expect(second.stdout).toContain("1 file(s) kept as they are");
     expect(readFileSync(workflow, "utf8")).toContain("# our own tweak");
 
     const json = await init(dir, "--json", "--force");
-    const result = JSON.parse(json.stdout) as { kind: string; repositories: { role: string; files: { path: string; action: string }[] }[] };
+    const result = JSON.parse(json.stdout) as {
+      kind: string;
+      repositories: { role: string; files: { path: string; action: string }[] }[];
+    };
     expect(result.kind).toBe("InitResult");
-    expect(result.repositories[0]!.files.find((file) => file.path === ".github/workflows/gantry-plan.yml")!.action).toBe("overwrite");
+    expect(
+      result.repositories[0]!.files.find((file) => file.path === ".github/workflows/gantry-plan.yml")!.action,
+    ).toBe("overwrite");
     expect(readFileSync(workflow, "utf8")).not.toContain("# our own tweak");
   });
 
@@ -50,7 +76,17 @@ describe("gantry init", () => {
 
   it("names what is missing or wrong, as usage errors", async () => {
     const dir = mkdtempSync(join(scratch, "usage-"));
-    const missing = await runGantry(dir, {}, "init", "--live-dir", "a", "--pipelines-dir", "b", "--live-repository", "acme/live");
+    const missing = await runGantry(
+      dir,
+      {},
+      "init",
+      "--live-dir",
+      "a",
+      "--pipelines-dir",
+      "b",
+      "--live-repository",
+      "acme/live",
+    );
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("missing required option --pipelines-repository");
     const account = await init(dir, "--aws-account-id", "prod=42");

@@ -13,7 +13,9 @@ interface Manifest {
   files?: string[];
 }
 
-const manifests: Manifest[] = readdirSync(packagesDir).map((dir) => JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8")) as Manifest);
+const manifests: Manifest[] = readdirSync(packagesDir).map(
+  (dir) => JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8")) as Manifest,
+);
 
 describe("the published packages", () => {
   // `changeset publish` skips private packages: a published package that needs one at run time cannot be installed.
@@ -21,7 +23,11 @@ describe("the published packages", () => {
     const privateNames = new Set(manifests.filter((manifest) => manifest.private).map((manifest) => manifest.name));
     const broken = manifests
       .filter((manifest) => !manifest.private)
-      .flatMap((manifest) => Object.keys(manifest.dependencies ?? {}).filter((name) => privateNames.has(name)).map((name) => `${manifest.name} -> ${name}`));
+      .flatMap((manifest) =>
+        Object.keys(manifest.dependencies ?? {})
+          .filter((name) => privateNames.has(name))
+          .map((name) => `${manifest.name} -> ${name}`),
+      );
     expect(broken).toEqual([]);
   });
 

@@ -21,7 +21,10 @@ function fixture() {
     "live/app/terragrunt.hcl": unit("../vpc"),
   });
   const base = repo.sha();
-  const head = repo.commit({ "live/vpc/terragrunt.hcl": `${unit()}\ninputs = { v = 2 }\n`, "live/app/terragrunt.hcl": `${unit("../vpc")}\ninputs = { v = 2 }\n` });
+  const head = repo.commit({
+    "live/vpc/terragrunt.hcl": `${unit()}\ninputs = { v = 2 }\n`,
+    "live/app/terragrunt.hcl": `${unit("../vpc")}\ninputs = { v = 2 }\n`,
+  });
   return { repo, base, head };
 }
 
@@ -32,18 +35,50 @@ describe("gantry plan", () => {
     const result = await gantry(repo.dir, {}, "plan", "--base", base, "--head", head, "--event", "push", "--json");
     expect(result.exitCode).toBe(0);
     const plan = planDocumentSchema.parse(JSON.parse(result.stdout));
-    expect(plan.jobs.map((job) => [job.id, job.action, job.units, job.ref])).toEqual([["apply-default", "apply", ["live/vpc", "live/app"], head]]);
+    expect(plan.jobs.map((job) => [job.id, job.action, job.units, job.ref])).toEqual([
+      ["apply-default", "apply", ["live/vpc", "live/app"], head],
+    ]);
     expect(plan.branch).toBe("main");
   });
 
   it("prints text and mermaid", async () => {
     const { repo, base, head } = fixture();
     await using _ = repo;
-    const text = await gantry(outputDir, {}, "plan", "--repo", repo.dir, "--base", base, "--head", head, "--event", "pull_request", "--format", "text");
+    const text = await gantry(
+      outputDir,
+      {},
+      "plan",
+      "--repo",
+      repo.dir,
+      "--base",
+      base,
+      "--head",
+      head,
+      "--event",
+      "pull_request",
+      "--format",
+      "text",
+    );
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toContain("  UnitChanged\n    live/app/terragrunt.hcl → live/app [plan-default]\n    live/vpc/terragrunt.hcl → live/vpc [plan-default]\n");
-    expect(text.stdout).toContain(`  plan-default: plan 2 units in default at ${head.slice(0, 7)}\n    - live/vpc\n    - live/app\n`);
-    const mermaid = await gantry(repo.dir, {}, "plan", "--base", base, "--head", head, "--event", "pull_request", "--format", "mermaid");
+    expect(text.stdout).toContain(
+      "  UnitChanged\n    live/app/terragrunt.hcl → live/app [plan-default]\n    live/vpc/terragrunt.hcl → live/vpc [plan-default]\n",
+    );
+    expect(text.stdout).toContain(
+      `  plan-default: plan 2 units in default at ${head.slice(0, 7)}\n    - live/vpc\n    - live/app\n`,
+    );
+    const mermaid = await gantry(
+      repo.dir,
+      {},
+      "plan",
+      "--base",
+      base,
+      "--head",
+      head,
+      "--event",
+      "pull_request",
+      "--format",
+      "mermaid",
+    );
     expect(mermaid.stdout.startsWith("flowchart TD\n  job_plan_hdefault[")).toBe(true);
   });
 
@@ -53,15 +88,41 @@ describe("gantry plan", () => {
     const output = join(outputDir, "github-output");
     writeFileSync(output, "earlier=1\n");
     const env = { GITHUB_OUTPUT: output, GITHUB_ACTIONS: "true", GITHUB_REF_NAME: "main" };
-    const result = await gantry(repo.dir, env, "plan", "--base", base, "--head", head, "--event", "push", "--format", "github-matrix");
+    const result = await gantry(
+      repo.dir,
+      env,
+      "plan",
+      "--base",
+      base,
+      "--head",
+      head,
+      "--event",
+      "push",
+      "--format",
+      "github-matrix",
+    );
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("");
     const [earlier, matrixLine, rest] = readFileSync(output, "utf8").split("\n");
     expect([earlier, rest]).toEqual(["earlier=1", ""]);
-    const matrix = JSON.parse(matrixLine!.slice("matrix=".length)) as { include: { id: string; source: { branch: string } }[] };
+    const matrix = JSON.parse(matrixLine!.slice("matrix=".length)) as {
+      include: { id: string; source: { branch: string } }[];
+    };
     expect(matrix.include.map((job) => [job.id, job.source.branch])).toEqual([["apply-default", "main"]]);
 
-    const elsewhere = await gantry(repo.dir, { GITHUB_ACTIONS: "true", GITHUB_REF_NAME: "feature" }, "plan", "--base", base, "--head", head, "--event", "push", "--format", "github-matrix");
+    const elsewhere = await gantry(
+      repo.dir,
+      { GITHUB_ACTIONS: "true", GITHUB_REF_NAME: "feature" },
+      "plan",
+      "--base",
+      base,
+      "--head",
+      head,
+      "--event",
+      "push",
+      "--format",
+      "github-matrix",
+    );
     expect(JSON.parse(elsewhere.stdout)).toEqual({ include: [] });
     expect(elsewhere.stderr).toContain("push to 'feature', which is not the deploy branch 'main': nothing is planned");
   });
@@ -70,8 +131,13 @@ describe("gantry plan", () => {
     const { repo, base, head } = fixture();
     await using _ = repo;
     expect((await gantry(repo.dir, {}, "plan", "--base", base, "--head", head)).exitCode).toBe(2);
-    expect((await gantry(repo.dir, {}, "plan", "--base", base, "--head", head, "--event", "merge")).stderr).toContain("--event must be pull_request or push");
-    expect((await gantry(repo.dir, {}, "plan", "--base", base, "--head", head, "--event", "push", "--format", "yaml")).exitCode).toBe(2);
+    expect((await gantry(repo.dir, {}, "plan", "--base", base, "--head", head, "--event", "merge")).stderr).toContain(
+      "--event must be pull_request or push",
+    );
+    expect(
+      (await gantry(repo.dir, {}, "plan", "--base", base, "--head", head, "--event", "push", "--format", "yaml"))
+        .exitCode,
+    ).toBe(2);
 
     const deleting = repo.commit({ "live/vpc/terragrunt.hcl": null });
     const refused = await gantry(repo.dir, {}, "plan", "--base", head, "--head", deleting, "--event", "pull_request");

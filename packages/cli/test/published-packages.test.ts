@@ -21,7 +21,9 @@ interface PackedPackage {
   files: Set<string>;
 }
 
-const published = readdirSync(packagesDir).filter((dir) => !(JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8")) as { private?: boolean }).private);
+const published = readdirSync(packagesDir).filter(
+  (dir) => !(JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8")) as { private?: boolean }).private,
+);
 const packed: PackedPackage[] = [];
 
 beforeAll(() => {
@@ -31,7 +33,12 @@ beforeAll(() => {
     const tarball = readdirSync(out).find((name) => name.endsWith(".tgz"))!;
     execFileSync("tar", ["-xzf", tarball], { cwd: out });
     const root = join(out, "package");
-    const files = new Set(execFileSync("tar", ["-tzf", join(out, tarball)], { encoding: "utf8" }).trim().split("\n").map((name) => name.replace(/^package\//, "")));
+    const files = new Set(
+      execFileSync("tar", ["-tzf", join(out, tarball)], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .map((name) => name.replace(/^package\//, "")),
+    );
     packed.push({ dir, root, manifest: JSON.parse(readFileSync(join(root, "package.json"), "utf8")), files });
   }
 }, 120_000);
@@ -48,7 +55,8 @@ describe("the published packages, as packed", () => {
     const problems: string[] = [];
     for (const { root, manifest } of packed) {
       const { messages, pkg } = await publint({ pkgDir: root, strict: true, level: "suggestion", pack: false });
-      for (const message of messages) problems.push(`${manifest.name}: ${message.type}: ${formatMessage(message, pkg) ?? message.code}`);
+      for (const message of messages)
+        problems.push(`${manifest.name}: ${message.type}: ${formatMessage(message, pkg) ?? message.code}`);
     }
     expect(problems).toEqual([]);
   });
@@ -56,9 +64,15 @@ describe("the published packages, as packed", () => {
   it("export, declare and link only files they ship", () => {
     const missing: string[] = [];
     for (const { manifest, files } of packed) {
-      const bin = typeof manifest.bin === "string" ? [manifest.bin] : Object.values((manifest.bin ?? {}) as Record<string, string>);
-      const targets = [...exportTargets(manifest.exports), manifest.main, manifest.types, ...bin].filter((target): target is string => typeof target === "string");
-      for (const target of targets) if (!files.has(target.replace(/^\.\//, ""))) missing.push(`${manifest.name}: ${target}`);
+      const bin =
+        typeof manifest.bin === "string"
+          ? [manifest.bin]
+          : Object.values((manifest.bin ?? {}) as Record<string, string>);
+      const targets = [...exportTargets(manifest.exports), manifest.main, manifest.types, ...bin].filter(
+        (target): target is string => typeof target === "string",
+      );
+      for (const target of targets)
+        if (!files.has(target.replace(/^\.\//, ""))) missing.push(`${manifest.name}: ${target}`);
     }
     expect(missing).toEqual([]);
   });
@@ -69,7 +83,10 @@ describe("the published packages, as packed", () => {
     const repositories = new Set<string>();
     for (const { dir, root, manifest } of packed) {
       expect(manifest.license, manifest.name).toBe("Apache-2.0");
-      expect(existsSync(join(root, "LICENSE")) && readFileSync(join(root, "LICENSE"), "utf8") === license, `${manifest.name} ships LICENSE`).toBe(true);
+      expect(
+        existsSync(join(root, "LICENSE")) && readFileSync(join(root, "LICENSE"), "utf8") === license,
+        `${manifest.name} ships LICENSE`,
+      ).toBe(true);
       const repository = manifest.repository as { type: string; url: string; directory: string };
       expect(repository.type, manifest.name).toBe("git");
       expect(repository.directory, manifest.name).toBe(`packages/${dir}`);
@@ -88,10 +105,18 @@ describe("the manifests in the repository", () => {
   it("publish the exports map without the source condition, and nothing else changed", () => {
     const withoutSource = (value: unknown): unknown =>
       value !== null && typeof value === "object"
-        ? Object.fromEntries(Object.entries(value).filter(([key]) => key !== "@gantry/source").map(([key, entry]) => [key, withoutSource(entry)]))
+        ? Object.fromEntries(
+            Object.entries(value)
+              .filter(([key]) => key !== "@gantry/source")
+              .map(([key, entry]) => [key, withoutSource(entry)]),
+          )
         : value;
     for (const dir of published) {
-      const manifest = JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8")) as { name: string; exports: unknown; publishConfig: { exports?: unknown } };
+      const manifest = JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8")) as {
+        name: string;
+        exports: unknown;
+        publishConfig: { exports?: unknown };
+      };
       expect(manifest.publishConfig.exports, manifest.name).toEqual(withoutSource(manifest.exports));
     }
   });

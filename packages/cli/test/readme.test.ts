@@ -11,12 +11,17 @@ const readme = readFileSync(join(root, "README.md"), "utf8");
 it("cites only tests that exist, in the comparison with the peers and the security table", () => {
   const cited = [...readme.matchAll(/`((?:packages\/)?[a-z-]+\/test\/[\w./-]*)`/g)].map((match) => match[1]!);
   expect(cited.length).toBeGreaterThan(10);
-  for (const path of cited) expect(existsSync(join(root, path.startsWith("packages/") ? path : `packages/${path}`)), path).toBe(true);
+  for (const path of cited)
+    expect(existsSync(join(root, path.startsWith("packages/") ? path : `packages/${path}`)), path).toBe(true);
 });
 
 it("keeps the two commands for this repository, and lists every command", () => {
   expect(readme).toContain("bash scripts/example.sh");
   expect(readme).toContain("bash scripts/test.sh");
   const tableRows = readme.split("\n").filter((line) => line.startsWith("| `gantry "));
-  for (const name of Object.keys(commands)) expect(tableRows.some((row) => row.includes(`\`gantry ${name}`)), name).toBe(true);
+  for (const name of Object.keys(commands))
+    expect(
+      tableRows.some((row) => row.includes(`\`gantry ${name}`)),
+      name,
+    ).toBe(true);
 });

@@ -21,7 +21,12 @@ function bareRemote(): string {
   return dir;
 }
 
-const refsOf = (remote: string) => execFileSync("git", ["for-each-ref", "--format=%(refname)"], { cwd: remote, encoding: "utf8" }).trim().split("\n").filter(Boolean).sort();
+const refsOf = (remote: string) =>
+  execFileSync("git", ["for-each-ref", "--format=%(refname)"], { cwd: remote, encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .sort();
 
 describe("gantry record with one pipelines repository for two infrastructure-live repositories", () => {
   it("keeps one record per live repository, named by --repository or the checkout's origin", async () => {
@@ -34,9 +39,28 @@ describe("gantry record with one pipelines repository for two infrastructure-liv
     expect(unnamed.exitCode).toBe(29);
     expect(unnamed.stderr).toContain("RECORD_LIVE_REPOSITORY_UNKNOWN");
 
-    expect((await runGantry(network.dir, env, "record", "mark", "--commit", network.sha(), "--repository", "acme/network-live")).exitCode).toBe(0);
-    expect((await runGantry(apps.dir, env, "record", "mark", "--commit", apps.sha(), "--repository", "acme/apps-live")).exitCode).toBe(0);
-    expect(refsOf(remote)).toEqual(["refs/gantry/repositories/acme/apps-live/deployments/main", "refs/gantry/repositories/acme/network-live/deployments/main"]);
+    expect(
+      (
+        await runGantry(
+          network.dir,
+          env,
+          "record",
+          "mark",
+          "--commit",
+          network.sha(),
+          "--repository",
+          "acme/network-live",
+        )
+      ).exitCode,
+    ).toBe(0);
+    expect(
+      (await runGantry(apps.dir, env, "record", "mark", "--commit", apps.sha(), "--repository", "acme/apps-live"))
+        .exitCode,
+    ).toBe(0);
+    expect(refsOf(remote)).toEqual([
+      "refs/gantry/repositories/acme/apps-live/deployments/main",
+      "refs/gantry/repositories/acme/network-live/deployments/main",
+    ]);
 
     // The origin names it when --repository is not given (as the apply workflow's checkout sets it).
     network.git("config", "remote.origin.url", "https://github.com/acme/network-live.git");
@@ -51,14 +75,36 @@ describe("gantry record with one pipelines repository for two infrastructure-liv
     const first = live.sha();
     // The previous release's record: the repository's own ref, pushed to the remote under the same name.
     expect((await runGantry(live.dir, {}, "record", "mark", "--commit", first)).exitCode).toBe(0);
-    execFileSync("git", ["push", "-q", remote, "refs/gantry/deployments/main:refs/gantry/deployments/main"], { cwd: live.dir });
+    execFileSync("git", ["push", "-q", remote, "refs/gantry/deployments/main:refs/gantry/deployments/main"], {
+      cwd: live.dir,
+    });
     const env = { GANTRY_RECORD_REMOTE: remote };
     const shown = await runGantry(live.dir, env, "record", "show", "--repository", "acme/live");
     expect(shown.stdout).toContain(`every unit is deployed as of ${first}`);
     const second = live.commit({ "vpc/x": "1" });
-    const marked = await runGantry(live.dir, env, "record", "mark", "--commit", second, "--replace", "--repository", "acme/live");
+    const marked = await runGantry(
+      live.dir,
+      env,
+      "record",
+      "mark",
+      "--commit",
+      second,
+      "--replace",
+      "--repository",
+      "acme/live",
+    );
     expect(marked.exitCode, marked.stderr).toBe(0);
-    expect(refsOf(remote)).toEqual(["refs/gantry/deployments/main", "refs/gantry/repositories/acme/live/deployments/main"]);
-    expect(execFileSync("git", ["log", "--format=%s", "refs/gantry/repositories/acme/live/deployments/main"], { cwd: remote, encoding: "utf8" }).trim().split("\n")).toHaveLength(2);
+    expect(refsOf(remote)).toEqual([
+      "refs/gantry/deployments/main",
+      "refs/gantry/repositories/acme/live/deployments/main",
+    ]);
+    expect(
+      execFileSync("git", ["log", "--format=%s", "refs/gantry/repositories/acme/live/deployments/main"], {
+        cwd: remote,
+        encoding: "utf8",
+      })
+        .trim()
+        .split("\n"),
+    ).toHaveLength(2);
   });
 });

@@ -13,11 +13,35 @@ const tokens = {
 };
 // Exactly the least rights of `TOKEN_SETTINGS` (@gantry/guards): pull_requests: write for the report comment.
 const tokenSpecs: GitHubTokenSpec[] = [
-  { token: tokens.infraLive, label: "infra-live-write", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { pull_requests: "write" } },
-  { token: tokens.dispatch, label: "dispatch", kind: "fine-grained", repositories: ["acme/infrastructure-pipelines"], permissions: { actions: "write" } },
-  { token: tokens.codeRead, label: "code-read", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { contents: "read" } },
+  {
+    token: tokens.infraLive,
+    label: "infra-live-write",
+    kind: "fine-grained",
+    repositories: ["acme/infrastructure-live"],
+    permissions: { pull_requests: "write" },
+  },
+  {
+    token: tokens.dispatch,
+    label: "dispatch",
+    kind: "fine-grained",
+    repositories: ["acme/infrastructure-pipelines"],
+    permissions: { actions: "write" },
+  },
+  {
+    token: tokens.codeRead,
+    label: "code-read",
+    kind: "fine-grained",
+    repositories: ["acme/infrastructure-live"],
+    permissions: { contents: "read" },
+  },
   // For --open-issue-on-failure: the report token's rights plus issues: write.
-  { token: tokens.infraLiveIssues, label: "infra-live-write+issues", kind: "fine-grained", repositories: ["acme/infrastructure-live"], permissions: { pull_requests: "write", issues: "write" } },
+  {
+    token: tokens.infraLiveIssues,
+    label: "infra-live-write+issues",
+    kind: "fine-grained",
+    repositories: ["acme/infrastructure-live"],
+    permissions: { pull_requests: "write", issues: "write" },
+  },
 ];
 
 let fixture: Awaited<ReturnType<typeof pullRequestFixture>>;
@@ -39,7 +63,10 @@ beforeAll(async () => {
   planResult = plan.file;
   destroyResult = destroy.file;
   // The same job on a runner without terragrunt: a real failed result.
-  const failing = await executeDryRun(fixture.repo.dir, fixture.work, fixture.plan, planJobId, { withTools: false, name: "failed-plan" });
+  const failing = await executeDryRun(fixture.repo.dir, fixture.work, fixture.plan, planJobId, {
+    withTools: false,
+    name: "failed-plan",
+  });
   expect(failing.exitCode).toBe(31);
   failedPlanResult = failing.file;
 });
@@ -51,11 +78,29 @@ describe("gantry report", () => {
   it("rolls up every job's result into one markdown report, appends it to the step summary, and exits 0 when all succeeded", async () => {
     const summary = join(fixture.work, "summary-ok.md");
     writeFileSync(summary, "earlier step\n");
-    const env = { GITHUB_STEP_SUMMARY: summary, GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "acme/infrastructure-live", GITHUB_RUN_ID: "77" };
-    const run = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", planResult, destroyResult);
+    const env = {
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_SERVER_URL: "https://github.com",
+      GITHUB_REPOSITORY: "acme/infrastructure-live",
+      GITHUB_RUN_ID: "77",
+    };
+    const run = await gantry(
+      fixture.work,
+      env,
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      planResult,
+      destroyResult,
+    );
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^## Gantry plan for <code>${fixture.head.slice(0, 7)}</code>\n\n✅ \\*\\*All jobs succeeded\\*\\*: 2 jobs \\(2 succeeded\\), 2 units \\(2 not started\\)\\.`));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^## Gantry plan for <code>${fixture.head.slice(0, 7)}</code>\n\n✅ \\*\\*All jobs succeeded\\*\\*: 2 jobs \\(2 succeeded\\), 2 units \\(2 not started\\)\\.`,
+      ),
+    );
     expect(run.stdout).toContain(`### ✅ Plan <code>${planJobId}</code>`);
     expect(run.stdout).toContain(`### ✅ Plan (destroy) <code>${destroyJobId}</code>`);
     expect(run.stdout).toContain("Full logs: [the run](https://github.com/acme/infrastructure-live/actions/runs/77)");
@@ -64,7 +109,19 @@ describe("gantry report", () => {
 
   it("reports a job without a result as skipped when a job it needs failed, and exits nonzero", async () => {
     const output = join(fixture.work, "report.txt");
-    const run = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--format", "text", "--output", output);
+    const run = await gantry(
+      fixture.work,
+      {},
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      failedPlanResult,
+      "--format",
+      "text",
+      "--output",
+      output,
+    );
     expect(run.exitCode).toBe(30);
     expect(run.stdout).toBe("");
     const text = readFileSync(output, "utf8");
@@ -72,14 +129,46 @@ describe("gantry report", () => {
     expect(text).toMatch(new RegExp(`job ${destroyJobId} \\(plan-destroy, default\\): skipped`));
     expect(text).toContain(`job ${planJobId} did not succeed`);
     // --json: the same roll-up as a gantry/v1 RunReport document, as `--format json` prints it.
-    const json = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--json");
+    const json = await gantry(
+      fixture.work,
+      {},
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      failedPlanResult,
+      "--json",
+    );
     expect(json.exitCode).toBe(30);
-    expect(json.stdout).toBe((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--format", "json")).stdout);
+    expect(json.stdout).toBe(
+      (
+        await gantry(
+          fixture.work,
+          {},
+          "report",
+          "--plan",
+          fixture.planFile,
+          "--results",
+          failedPlanResult,
+          "--format",
+          "json",
+        )
+      ).stdout,
+    );
     expect(JSON.parse(json.stdout)).toMatchObject({ apiVersion: "gantry/v1", kind: "RunReport" });
   });
 
   it("reports a job with no result and no failed need as not started (results found in a directory)", async () => {
-    const run = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", join(fixture.work, "runs-none"), planResult);
+    const run = await gantry(
+      fixture.work,
+      {},
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      join(fixture.work, "runs-none"),
+      planResult,
+    );
     expect(run.exitCode).toBe(20); // the directory does not exist: named, not ignored
     expect(run.stderr).toContain("runs-none");
     // As actions/download-artifact lays results out: one directory per artifact.
@@ -94,7 +183,12 @@ describe("gantry report", () => {
   });
 
   it("says when no infrastructure changed (a plan with no jobs) and exits 0", async () => {
-    const empty = { ...fixture.plan, jobs: [], changes: [], notice: "push to 'feature', which is not the deploy branch 'main': nothing is planned" };
+    const empty = {
+      ...fixture.plan,
+      jobs: [],
+      changes: [],
+      notice: "push to 'feature', which is not the deploy branch 'main': nothing is planned",
+    };
     const file = join(fixture.work, "empty-plan.json");
     writeFileSync(file, JSON.stringify(empty));
     const run = await gantry(fixture.work, {}, "report", "--plan", file);
@@ -115,7 +209,7 @@ describe("gantry report", () => {
     writeFileSync(badResult, JSON.stringify({ ...(readJson(planResult) as object), status: "done" }));
     const result = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", badResult);
     expect(result.exitCode).toBe(20);
-    expect(result.stderr).toContain('REPORT_RESULT_INVALID');
+    expect(result.stderr).toContain("REPORT_RESULT_INVALID");
     expect(result.stderr).toContain('field "status"');
 
     const notJson = join(fixture.work, "not-json.json");
@@ -133,7 +227,17 @@ describe("gantry report", () => {
     writeFileSync(staleRef, JSON.stringify({ ...document, job: { ...document.job, ref: fixture.base } }));
     const stale = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", staleRef);
     expect(stale.stderr).toContain("REPORT_RESULT_MISMATCH");
-    const duplicate = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", planResult, "--results", failedPlanResult);
+    const duplicate = await gantry(
+      fixture.work,
+      {},
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      planResult,
+      "--results",
+      failedPlanResult,
+    );
     expect(duplicate.stderr).toContain("REPORT_DUPLICATE_RESULT");
 
     expect((await gantry(fixture.work, {}, "report", "--results", planResult)).exitCode).toBe(2);
@@ -143,7 +247,9 @@ describe("gantry report", () => {
   it("publishes the report to the pull request with GANTRY_INFRA_LIVE_TOKEN only, and updates it in place", async () => {
     await using github = await startGitHubEmulator({
       tokens: tokenSpecs,
-      repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }],
+      repositories: [
+        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
+      ],
     });
     const env = {
       GITHUB_API_URL: github.url,
@@ -152,10 +258,33 @@ describe("gantry report", () => {
       GANTRY_DISPATCH_TOKEN: tokens.dispatch,
       GANTRY_CODE_READ_TOKEN: tokens.codeRead,
     };
-    const first = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", failedPlanResult, "--publish-pr", "7");
+    const first = await gantry(
+      fixture.work,
+      env,
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      failedPlanResult,
+      "--publish-pr",
+      "7",
+    );
     expect(first.exitCode).toBe(30);
     expect(first.stderr).toMatch(/created the report comment on acme\/infrastructure-live#7: /);
-    const second = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", planResult, destroyResult, "--publish-pr", "7", "--repository", "acme/infrastructure-live");
+    const second = await gantry(
+      fixture.work,
+      env,
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      planResult,
+      destroyResult,
+      "--publish-pr",
+      "7",
+      "--repository",
+      "acme/infrastructure-live",
+    );
     expect(second.exitCode).toBe(0);
     expect(second.stderr).toMatch(/updated the report comment/);
 
@@ -170,19 +299,52 @@ describe("gantry report", () => {
 
   it("publishes a push's apply report on the pull request whose merge made the pushed commit, leaving its plan report alone", async () => {
     // The pull request's change pushed to main (a fast-forward merge): the push plan applies and destroys.
-    const planned = await gantry(fixture.repo.dir, {}, "plan", "--base", fixture.base, "--head", fixture.head, "--event", "push", "--branch", "main", "--json");
+    const planned = await gantry(
+      fixture.repo.dir,
+      {},
+      "plan",
+      "--base",
+      fixture.base,
+      "--head",
+      fixture.head,
+      "--event",
+      "push",
+      "--branch",
+      "main",
+      "--json",
+    );
     expect(planned.exitCode).toBe(0);
     const pushPlan = join(fixture.work, "push-plan.json");
     writeFileSync(pushPlan, planned.stdout);
-    expect((readJson(pushPlan) as { jobs: Array<{ action: string }> }).jobs.map((job) => job.action).sort()).toEqual(["apply", "destroy"]);
+    expect((readJson(pushPlan) as { jobs: Array<{ action: string }> }).jobs.map((job) => job.action).sort()).toEqual([
+      "apply",
+      "destroy",
+    ]);
     await using github = await startGitHubEmulator({
       tokens: tokenSpecs,
       repositories: [
-        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head, state: "closed", merged: true }, { number: 9, headSha: fixture.head }] },
+        {
+          owner: "acme",
+          name: "infrastructure-live",
+          pullRequests: [
+            { number: 7, headSha: fixture.head, state: "closed", merged: true },
+            { number: 9, headSha: fixture.head },
+          ],
+        },
       ],
     });
-    github.addComment("acme", "infrastructure-live", 7, `<!-- gantry:report sha=${fixture.head} -->\n## Gantry plan`, "gantry-ci");
-    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive };
+    github.addComment(
+      "acme",
+      "infrastructure-live",
+      7,
+      `<!-- gantry:report sha=${fixture.head} -->\n## Gantry plan`,
+      "gantry-ci",
+    );
+    const env = {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: "acme/infrastructure-live",
+      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
+    };
     // No job has run yet (the roll-up before the matrix finished): published, and the exit code says so.
     const first = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr");
     expect(first.exitCode).toBe(30);
@@ -202,55 +364,150 @@ describe("gantry report", () => {
     // --open-issue-on-failure, an issue assigned to whoever merged, besides the comment.
     const pushDocument = planDocumentSchema.parse(readJson(pushPlan));
     const apply = pushDocument.jobs.find((job) => job.action === "apply")!;
-    const failedApply = await executeDryRun(fixture.repo.dir, fixture.work, pushDocument, apply.id, { name: "failed-apply" });
+    const failedApply = await executeDryRun(fixture.repo.dir, fixture.work, pushDocument, apply.id, {
+      name: "failed-apply",
+    });
     expect(failedApply.exitCode).not.toBe(0);
-    const withIssue = await gantry(fixture.work, { ...env, GANTRY_INFRA_LIVE_TOKEN: tokens.infraLiveIssues }, "report", "--plan", pushPlan, "--results", failedApply.file, "--publish-merged-pr", "--open-issue-on-failure");
+    const withIssue = await gantry(
+      fixture.work,
+      { ...env, GANTRY_INFRA_LIVE_TOKEN: tokens.infraLiveIssues },
+      "report",
+      "--plan",
+      pushPlan,
+      "--results",
+      failedApply.file,
+      "--publish-merged-pr",
+      "--open-issue-on-failure",
+    );
     expect(withIssue.exitCode).toBe(30);
-    expect(withIssue.stderr).toMatch(/created the failed-apply issue acme\/infrastructure-live#10 \(assigned to @acme\)/);
+    expect(withIssue.stderr).toMatch(
+      /created the failed-apply issue acme\/infrastructure-live#10 \(assigned to @acme\)/,
+    );
     const [issue, ...others] = github.issues("acme", "infrastructure-live");
     expect(others).toEqual([]);
     expect(issue).toMatchObject({ number: 10, state: "open", assignees: ["acme"] });
     expect(issue!.body).toContain(`<!-- gantry:apply-failure sha=${fixture.head} -->`);
     expect(issue!.body).toContain(withIssue.stdout.trim().split("\n")[0]!);
     expect(github.violations).toEqual([]);
-    expect((await gantry(fixture.work, env, "report", "--plan", pushPlan, "--open-issue-on-failure")).stderr).toContain("--open-issue-on-failure goes with --publish-merged-pr");
+    expect((await gantry(fixture.work, env, "report", "--plan", pushPlan, "--open-issue-on-failure")).stderr).toContain(
+      "--open-issue-on-failure goes with --publish-merged-pr",
+    );
   });
 
   it("does not publish a push that no pull request made, and refuses --publish-merged-pr for a pull request's plan", async () => {
-    await using github = await startGitHubEmulator({ tokens: tokenSpecs, repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }] });
-    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive };
-    const planned = await gantry(fixture.repo.dir, {}, "plan", "--base", fixture.base, "--head", fixture.head, "--event", "push", "--branch", "main", "--json");
+    await using github = await startGitHubEmulator({
+      tokens: tokenSpecs,
+      repositories: [
+        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
+      ],
+    });
+    const env = {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: "acme/infrastructure-live",
+      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
+    };
+    const planned = await gantry(
+      fixture.repo.dir,
+      {},
+      "plan",
+      "--base",
+      fixture.base,
+      "--head",
+      fixture.head,
+      "--event",
+      "push",
+      "--branch",
+      "main",
+      "--json",
+    );
     const pushPlan = join(fixture.work, "direct-push-plan.json");
     writeFileSync(pushPlan, planned.stdout);
     const direct = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr");
     expect(direct.exitCode).toBe(30);
-    expect(direct.stderr).toContain(`no pull request merged into main of acme/infrastructure-live made ${fixture.head.slice(0, 12)}`);
+    expect(direct.stderr).toContain(
+      `no pull request merged into main of acme/infrastructure-live made ${fixture.head.slice(0, 12)}`,
+    );
     expect(github.comments("acme", "infrastructure-live", 7)).toEqual([]);
 
     const wrongEvent = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--publish-merged-pr");
     expect(wrongEvent.exitCode).toBe(2);
     expect(wrongEvent.stderr).toContain("the plan is for a pull_request event");
-    const both = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr", "--publish-pr", "7");
+    const both = await gantry(
+      fixture.work,
+      env,
+      "report",
+      "--plan",
+      pushPlan,
+      "--publish-merged-pr",
+      "--publish-pr",
+      "7",
+    );
     expect(both.exitCode).toBe(2);
     expect(both.stderr).toContain("cannot be combined");
     expect(github.violations).toEqual([]);
   });
 
   it("reports a run that failed before planning (GANTRY_ERROR_FILE) as the pull request's report, replaced in place by the next good run", async () => {
-    await using github = await startGitHubEmulator({ tokens: tokenSpecs, repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }] });
-    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive };
+    await using github = await startGitHubEmulator({
+      tokens: tokenSpecs,
+      repositories: [
+        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
+      ],
+    });
+    const env = {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: "acme/infrastructure-live",
+      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
+    };
     const errorFile = join(fixture.work, "plan-error.json");
     // A real failure of `gantry plan`: an unknown ref.
-    const failed = await gantry(fixture.repo.dir, { GANTRY_ERROR_FILE: errorFile }, "plan", "--base", fixture.base, "--head", "no-such-branch", "--event", "pull_request", "--json");
+    const failed = await gantry(
+      fixture.repo.dir,
+      { GANTRY_ERROR_FILE: errorFile },
+      "plan",
+      "--base",
+      fixture.base,
+      "--head",
+      "no-such-branch",
+      "--event",
+      "pull_request",
+      "--json",
+    );
     expect(failed.exitCode).not.toBe(0);
-    expect(readJson(errorFile)).toMatchObject({ apiVersion: "gantry/v1", kind: "Error", command: "plan", exitCode: failed.exitCode });
+    expect(readJson(errorFile)).toMatchObject({
+      apiVersion: "gantry/v1",
+      kind: "Error",
+      command: "plan",
+      exitCode: failed.exitCode,
+    });
 
-    const run = await gantry(fixture.work, env, "report", "--error", errorFile, "--head", fixture.head, "--publish-pr", "7");
+    const run = await gantry(
+      fixture.work,
+      env,
+      "report",
+      "--error",
+      errorFile,
+      "--head",
+      fixture.head,
+      "--publish-pr",
+      "7",
+    );
     expect(run.exitCode).toBe(30);
     expect(run.stdout).toContain("The pipeline failed before running any job");
     expect(run.stdout).toContain("gantry plan failed");
     expect(run.stdout).toContain("no-such-branch");
-    const good = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", planResult, destroyResult, "--publish-pr", "7");
+    const good = await gantry(
+      fixture.work,
+      env,
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      planResult,
+      destroyResult,
+      "--publish-pr",
+      "7",
+    );
     expect(good.stderr).toMatch(/updated the report comment/);
     const comments = github.comments("acme", "infrastructure-live", 7);
     expect(comments).toHaveLength(1);
@@ -259,23 +516,57 @@ describe("gantry report", () => {
 
     // Bad input: no --head, --plan as well, or a file that is not an Error document.
     expect((await gantry(fixture.work, {}, "report", "--error", errorFile)).stderr).toContain("--error needs --head");
-    expect((await gantry(fixture.work, {}, "report", "--error", errorFile, "--plan", fixture.planFile)).exitCode).toBe(2);
-    expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--head", fixture.head)).stderr).toContain("--head and --event go with --error");
+    expect((await gantry(fixture.work, {}, "report", "--error", errorFile, "--plan", fixture.planFile)).exitCode).toBe(
+      2,
+    );
+    expect(
+      (await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--head", fixture.head)).stderr,
+    ).toContain("--head and --event go with --error");
     const notError = await gantry(fixture.work, {}, "report", "--error", fixture.planFile, "--head", fixture.head);
     expect(notError.exitCode).toBe(20);
     expect(notError.stderr).toMatch(/REPORT_ERROR_INVALID.*not a valid gantry\/v1 Error: field "kind": /);
   });
 
   it("refuses to publish without GANTRY_INFRA_LIVE_TOKEN, never falling back to another token", async () => {
-    await using github = await startGitHubEmulator({ tokens: tokenSpecs, repositories: [{ owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] }] });
-    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: "acme/infrastructure-live", GANTRY_DISPATCH_TOKEN: tokens.dispatch, GANTRY_CODE_READ_TOKEN: tokens.codeRead };
-    const run = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--results", planResult, "--publish-pr", "7");
+    await using github = await startGitHubEmulator({
+      tokens: tokenSpecs,
+      repositories: [
+        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
+      ],
+    });
+    const env = {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: "acme/infrastructure-live",
+      GANTRY_DISPATCH_TOKEN: tokens.dispatch,
+      GANTRY_CODE_READ_TOKEN: tokens.codeRead,
+    };
+    const run = await gantry(
+      fixture.work,
+      env,
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      planResult,
+      "--publish-pr",
+      "7",
+    );
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain("REPORT_TOKEN_MISSING");
     expect(run.stderr).toContain("GANTRY_INFRA_LIVE_TOKEN");
     expect(github.requests).toEqual([]);
     // A token without the permission: GitHub's 403 names what is missing.
-    const weak = await gantry(fixture.work, { ...env, GANTRY_INFRA_LIVE_TOKEN: tokens.codeRead }, "report", "--plan", fixture.planFile, "--results", planResult, "--publish-pr", "7");
+    const weak = await gantry(
+      fixture.work,
+      { ...env, GANTRY_INFRA_LIVE_TOKEN: tokens.codeRead },
+      "report",
+      "--plan",
+      fixture.planFile,
+      "--results",
+      planResult,
+      "--publish-pr",
+      "7",
+    );
     expect(weak.exitCode).toBe(32);
     expect(weak.stderr).toContain("GANTRY_INFRA_LIVE_TOKEN may not make");
     expect(github.violations).toEqual([]);

@@ -31,10 +31,26 @@ export async function pullRequestFixture() {
   const repo = createTempGitRepo(files);
   const base = repo.sha();
   repo.checkout("change", { create: true });
-  const head = repo.commit({ "live/vpc/terragrunt.hcl": `${unit()}\ninputs = { v = 2 }\n`, "live/old/terragrunt.hcl": null });
+  const head = repo.commit({
+    "live/vpc/terragrunt.hcl": `${unit()}\ninputs = { v = 2 }\n`,
+    "live/old/terragrunt.hcl": null,
+  });
   repo.checkout("main");
   const work = mkdtempSync(join(tmpdir(), "gantry-report-cli-"));
-  const planned = await gantry(repo.dir, {}, "plan", "--base", base, "--head", head, "--event", "pull_request", "--branch", "change", "--json");
+  const planned = await gantry(
+    repo.dir,
+    {},
+    "plan",
+    "--base",
+    base,
+    "--head",
+    head,
+    "--event",
+    "pull_request",
+    "--branch",
+    "change",
+    "--json",
+  );
   if (planned.exitCode !== 0) throw new Error(`gantry plan failed: ${planned.stderr}`);
   const planFile = join(work, "plan.json");
   writeFileSync(planFile, planned.stdout);
@@ -45,7 +61,14 @@ export async function pullRequestFixture() {
 let toolsDirectory: string | undefined;
 /** The directory holding the pinned terragrunt and tofu (built once by the project's setup script). */
 export function iacToolsDirectory(): string {
-  toolsDirectory ??= execFileSync("bash", [fileURLToPath(new URL("../../../scripts/ensure-iac-tools.sh", import.meta.url))], { encoding: "utf8" }).trim().split("\n").pop()!;
+  toolsDirectory ??= execFileSync(
+    "bash",
+    [fileURLToPath(new URL("../../../scripts/ensure-iac-tools.sh", import.meta.url))],
+    { encoding: "utf8" },
+  )
+    .trim()
+    .split("\n")
+    .pop()!;
   return toolsDirectory;
 }
 
@@ -54,15 +77,35 @@ export function iacToolsDirectory(): string {
  * `withTools: false` runs it where terragrunt cannot be found: a real failed JobResult (EXEC_TOOL_NOT_FOUND).
  * `dryRun: false` really runs terragrunt and tofu (the units only use `terraform_data`: offline, local state).
  */
-export async function executeDryRun(repoDir: string, work: string, plan: PlanDocument, jobId: string, options: { withTools?: boolean; name?: string; dryRun?: boolean } = {}): Promise<{ file: string; exitCode: number; stdout: string }> {
+export async function executeDryRun(
+  repoDir: string,
+  work: string,
+  plan: PlanDocument,
+  jobId: string,
+  options: { withTools?: boolean; name?: string; dryRun?: boolean } = {},
+): Promise<{ file: string; exitCode: number; stdout: string }> {
   const job = plan.jobs.find((candidate) => candidate.id === jobId);
   if (!job) throw new Error(`no job ${jobId} in the plan`);
   const jobFile = join(work, `${jobId}.job.json`);
   writeFileSync(jobFile, JSON.stringify(job));
   const name = options.name ?? jobId;
   const file = join(work, `${name}.result.json`);
-  const env = options.withTools !== false ? { PATH: `${iacToolsDirectory()}:${process.env.PATH}` } : { PATH: "/nonexistent" };
-  const run = await gantry(work, env, "execute", "--repo", repoDir, "--job", jobFile, ...(options.dryRun === false ? [] : ["--dry-run"]), "--result", file, "--run-dir", join(work, `runs-${name}`));
+  const env =
+    options.withTools !== false ? { PATH: `${iacToolsDirectory()}:${process.env.PATH}` } : { PATH: "/nonexistent" };
+  const run = await gantry(
+    work,
+    env,
+    "execute",
+    "--repo",
+    repoDir,
+    "--job",
+    jobFile,
+    ...(options.dryRun === false ? [] : ["--dry-run"]),
+    "--result",
+    file,
+    "--run-dir",
+    join(work, `runs-${name}`),
+  );
   return { file, exitCode: run.exitCode, stdout: run.stdout };
 }
 

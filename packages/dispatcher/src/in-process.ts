@@ -46,7 +46,10 @@ export const dispatchPlanDocument = {
   hint: "pass the document `gantry plan --json` printed, unchanged",
 } as const satisfies DocumentSpec<typeof planDocumentSchema>;
 
-export async function dispatchInProcess<R>(planInput: PlanDocument, options: InProcessDispatchOptions<R>): Promise<InProcessDispatch<R>> {
+export async function dispatchInProcess<R>(
+  planInput: PlanDocument,
+  options: InProcessDispatchOptions<R>,
+): Promise<InProcessDispatch<R>> {
   const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const controller = new AbortController();
   // Every job's tools listen to this one signal; many parallel listeners are expected, not a leak.
@@ -75,12 +78,23 @@ export async function dispatchInProcess<R>(planInput: PlanDocument, options: InP
         }
       },
       onSkip: (id, because) => {
-        outcomes.set(id, { job: byId.get(id)!, status: "skipped", result: null, reason: `job ${because} did not succeed` });
+        outcomes.set(id, {
+          job: byId.get(id)!,
+          status: "skipped",
+          result: null,
+          reason: `job ${because} did not succeed`,
+        });
         options.onJobSkipped?.(byId.get(id)!, byId.get(because)!);
       },
     });
     const jobs = plan.jobs.map(
-      (job) => outcomes.get(job.id) ?? { job, status: statuses.get(job.id) ?? "not-started", result: null, reason: controller.signal.aborted ? "interrupted before it started" : "never started" },
+      (job) =>
+        outcomes.get(job.id) ?? {
+          job,
+          status: statuses.get(job.id) ?? "not-started",
+          result: null,
+          reason: controller.signal.aborted ? "interrupted before it started" : "never started",
+        },
     );
     const interrupted = controller.signal.aborted;
     return { jobs, interrupted, succeeded: !interrupted && jobs.every((job) => job.status === "succeeded") };

@@ -16,7 +16,10 @@ export interface GraphRunOptions {
   onSkip?: (id: string, because: string) => void;
 }
 
-export async function runByNeeds(nodes: ReadonlyMap<string, readonly string[]>, options: GraphRunOptions): Promise<Map<string, NodeStatus>> {
+export async function runByNeeds(
+  nodes: ReadonlyMap<string, readonly string[]>,
+  options: GraphRunOptions,
+): Promise<Map<string, NodeStatus>> {
   const status = new Map<string, NodeStatus>();
   for (const id of nodes.keys()) status.set(id, "not-started");
   const started = new Set<string>();
@@ -32,7 +35,9 @@ export async function runByNeeds(nodes: ReadonlyMap<string, readonly string[]>, 
       changed = false;
       for (const [id, needs] of nodes) {
         if (started.has(id) || status.get(id) !== "not-started") continue;
-        const blocker = needs.find((need) => nodes.has(need) && (status.get(need) === "failed" || status.get(need) === "skipped"));
+        const blocker = needs.find(
+          (need) => nodes.has(need) && (status.get(need) === "failed" || status.get(need) === "skipped"),
+        );
         if (blocker !== undefined) {
           status.set(id, "skipped");
           options.onSkip?.(id, blocker);

@@ -62,14 +62,28 @@ interface SimulationOptions {
   readonly checkLease: boolean;
 }
 
-const emptyStats = (): Stats => ({ runs: 0, cancelled: 0, killed: 0, stalled: 0, staleStops: 0, late: 0, leaseWaits: 0, supersededUnits: 0, upToDateUnits: 0, failedApplies: 0, recordWrites: 0 });
+const emptyStats = (): Stats => ({
+  runs: 0,
+  cancelled: 0,
+  killed: 0,
+  stalled: 0,
+  staleStops: 0,
+  late: 0,
+  leaseWaits: 0,
+  supersededUnits: 0,
+  upToDateUnits: 0,
+  failedApplies: 0,
+  recordWrites: 0,
+});
 const leaseTiming = { ttlMs: 60_000, waitMs: 20 * 60_000, pollMs: 5_000 } as const;
 
 async function simulate(seed: number, options: SimulationOptions): Promise<{ problems: string[]; stats: Stats }> {
   const random = new Random(seed);
   const world = new World(random, options.units);
   const scheduler = new Scheduler(random);
-  const shared: MemoryRecordStore = memoryRecordStore(initialRecord("main", world.tip.sha, "adoption", new Date(Date.UTC(2026, 11, 1))));
+  const shared: MemoryRecordStore = memoryRecordStore(
+    initialRecord("main", world.tip.sha, "adoption", new Date(Date.UTC(2026, 11, 1))),
+  );
   const stats = emptyStats();
   const problems: string[] = [];
   const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -103,7 +117,9 @@ async function simulate(seed: number, options: SimulationOptions): Promise<{ pro
         const outcome = await dispatchInProcess<UnitRun>(plan, {
           parallelism: 2,
           signal,
-          isSuccess: (result) => result.succeeded.length === plan.jobs.find((job) => job.units.includes(result.succeeded[0] ?? ""))?.units.length,
+          isSuccess: (result) =>
+            result.succeeded.length ===
+            plan.jobs.find((job) => job.units.includes(result.succeeded[0] ?? ""))?.units.length,
           runJob: async (job, context) => {
             const succeeded: string[] = [];
             const action = job.action === "destroy" ? "destroy" : "apply";
@@ -130,7 +146,11 @@ async function simulate(seed: number, options: SimulationOptions): Promise<{ pro
         });
         return {
           interrupted: outcome.interrupted,
-          jobs: outcome.jobs.map((entry) => ({ jobId: entry.job.id, result: entry.result, succeededUnits: entry.result?.succeeded ?? [] })),
+          jobs: outcome.jobs.map((entry) => ({
+            jobId: entry.job.id,
+            result: entry.result,
+            succeededUnits: entry.result?.succeeded ?? [],
+          })),
         };
       },
       lease: leaseTiming,
@@ -141,8 +161,14 @@ async function simulate(seed: number, options: SimulationOptions): Promise<{ pro
       },
     }).then(
       (outcome: DeploymentOutcome<UnitRun>) => {
-        for (const skipped of outcome.plan.skippedUnits ?? []) stats[skipped.reason === "superseded" ? "supersededUnits" : "upToDateUnits"]++;
-        if (kind === "push" && !controller.signal.aborted && outcome.range.head !== shaOf(tipAtStart) && world.index(outcome.range.head) < tipAtStart) {
+        for (const skipped of outcome.plan.skippedUnits ?? [])
+          stats[skipped.reason === "superseded" ? "supersededUnits" : "upToDateUnits"]++;
+        if (
+          kind === "push" &&
+          !controller.signal.aborted &&
+          outcome.range.head !== shaOf(tipAtStart) &&
+          world.index(outcome.range.head) < tipAtStart
+        ) {
           problems.push(`${owner} deployed ${outcome.range.head}, older than the tip ${tipAtStart} when it started`);
         }
       },
@@ -162,7 +188,8 @@ async function simulate(seed: number, options: SimulationOptions): Promise<{ pro
   while (merges > 0) {
     const roll = random.next();
     if (roll < 0.1) {
-      for (let burst = 1 + (random.chance(0.3) ? random.below(3) : 0); burst > 0 && merges > 0; burst--, merges--) world.merge();
+      for (let burst = 1 + (random.chance(0.3) ? random.below(3) : 0); burst > 0 && merges > 0; burst--, merges--)
+        world.merge();
       // Most pushes start a run; the rest are runs GitHub cancelled while pending (they never start).
       if (random.chance(0.8)) start("push");
     } else if (roll < 0.115 && active.size > 0) {
@@ -200,10 +227,12 @@ async function simulate(seed: number, options: SimulationOptions): Promise<{ pro
   }
   const record = (await shared.read())!.record;
   if (record.commit !== world.tip.sha) problems.push(`the record is at ${record.commit}, not the tip ${world.tip.sha}`);
-  if (record.lease !== null && !killed.has(record.lease.holder)) problems.push(`the lease is still held by ${record.lease.holder}`);
+  if (record.lease !== null && !killed.has(record.lease.holder))
+    problems.push(`the lease is still held by ${record.lease.holder}`);
   // The record only moves forward.
   for (let i = 1; i < shared.writes.length; i++) {
-    if (world.index(shared.writes[i]!.record.commit) < world.index(shared.writes[i - 1]!.record.commit)) problems.push(`record write ${i} moved the record back`);
+    if (world.index(shared.writes[i]!.record.commit) < world.index(shared.writes[i - 1]!.record.commit))
+      problems.push(`record write ${i} moved the record back`);
   }
   stats.recordWrites = shared.writes.length;
   // A stalled runner that lost its lease could not record what it applied, as a killed one.
@@ -226,20 +255,35 @@ describe("delivery simulation (in memory, real record, planning and scheduling)"
     if (process.env.DEBUG_SIM) console.log(totals);
     // The interleavings did exercise what they claim to.
     if (!only) {
-      for (const key of ["cancelled", "killed", "stalled", "staleStops", "late", "leaseWaits", "supersededUnits", "upToDateUnits", "failedApplies"] as const) {
+      for (const key of [
+        "cancelled",
+        "killed",
+        "stalled",
+        "staleStops",
+        "late",
+        "leaseWaits",
+        "supersededUnits",
+        "upToDateUnits",
+        "failedApplies",
+      ] as const) {
         expect(totals[key], key).toBeGreaterThan(0);
       }
     }
   });
 
-  it.skipIf(only !== undefined)("catches the rollback a stalled runner makes when it starts units without looking at its lease", async () => {
-    const rollbacks: string[] = [];
-    for (const seed of seeds) {
-      const { problems } = await simulate(seed, { ...world, checkLease: false });
-      rollbacks.push(...problems.filter((problem) => problem.includes("rolled back")).map((problem) => `seed ${seed}: ${problem}`));
-      if (rollbacks.length > 0) break;
-    }
-    if (process.env.DEBUG_SIM) console.log(rollbacks);
-    expect(rollbacks.length).toBeGreaterThan(0);
-  });
+  it.skipIf(only !== undefined)(
+    "catches the rollback a stalled runner makes when it starts units without looking at its lease",
+    async () => {
+      const rollbacks: string[] = [];
+      for (const seed of seeds) {
+        const { problems } = await simulate(seed, { ...world, checkLease: false });
+        rollbacks.push(
+          ...problems.filter((problem) => problem.includes("rolled back")).map((problem) => `seed ${seed}: ${problem}`),
+        );
+        if (rollbacks.length > 0) break;
+      }
+      if (process.env.DEBUG_SIM) console.log(rollbacks);
+      expect(rollbacks.length).toBeGreaterThan(0);
+    },
+  );
 });

@@ -8,8 +8,18 @@ import { dispatchJobToWorkflow, requestDeployment, type DispatchProgress } from 
 import { emulatorOptions, headSha, sampleJob, splitWorkflowOptions, tokens } from "./github-fixtures.js";
 
 const fast = { pollIntervalMs: 5, findRunIntervalMs: 5, lostResponseWindowMs: 1_000 } as const;
-const connection = (url: string) => ({ token: tokens.dispatch, baseUrl: url, owner: "acme", repo: "infrastructure-pipelines", ...fast });
-const planJob = sampleJob({ id: "plan-prod", action: "plan", source: { event: "pull_request", base: "2".repeat(40), head: headSha, branch: "change", deployBranch: "main" } });
+const connection = (url: string) => ({
+  token: tokens.dispatch,
+  baseUrl: url,
+  owner: "acme",
+  repo: "infrastructure-pipelines",
+  ...fast,
+});
+const planJob = sampleJob({
+  id: "plan-prod",
+  action: "plan",
+  source: { event: "pull_request", base: "2".repeat(40), head: headSha, branch: "change", deployBranch: "main" },
+});
 
 const faults: [string, GitHubFault][] = [
   ["a 502 (not processed)", { status: 502 }],
@@ -26,21 +36,39 @@ describe("a job dispatched with a correlation id", () => {
       await using github = await startGitHubEmulator(splitWorkflowOptions());
       github.injectFault("actions/create-workflow-dispatch", fault);
       const events: DispatchProgress["type"][] = [];
-      const run = await dispatchJobToWorkflow({ ...connection(github.url), workflow: "plan.yml", job: planJob, correlation: "c-1", onProgress: (event) => events.push(event.type) });
+      const run = await dispatchJobToWorkflow({
+        ...connection(github.url),
+        workflow: "plan.yml",
+        job: planJob,
+        correlation: "c-1",
+        onProgress: (event) => events.push(event.type),
+      });
       expect(run.conclusion).toBe("success");
       expect(github.dispatches).toHaveLength(1);
       expect(github.runs("acme", "infrastructure-pipelines").map((candidate) => candidate.id)).toEqual([run.runId]);
       // Only an uncertain failure (no answer, or a 5xx) makes Gantry look for the run before sending again.
-      expect(events.includes("dispatch-uncertain")).toBe(fault.status !== undefined || fault.resetBeforeProcessing === true || fault.loseResponse === true);
+      expect(events.includes("dispatch-uncertain")).toBe(
+        fault.status !== undefined || fault.resetBeforeProcessing === true || fault.loseResponse === true,
+      );
       expect(github.violations).toEqual([]);
     });
   }
 
   it("is found by its correlation id when GitHub does not return run ids, even among older runs of the same job", async () => {
     await using github = await startGitHubEmulator({ ...splitWorkflowOptions(), returnRunDetails: false });
-    const first = await dispatchJobToWorkflow({ ...connection(github.url), workflow: "plan.yml", job: planJob, correlation: "c-1" });
+    const first = await dispatchJobToWorkflow({
+      ...connection(github.url),
+      workflow: "plan.yml",
+      job: planJob,
+      correlation: "c-1",
+    });
     github.injectFault("actions/create-workflow-dispatch", { loseResponse: true, runAppearsAfterMs: 200 });
-    const second = await dispatchJobToWorkflow({ ...connection(github.url), workflow: "plan.yml", job: planJob, correlation: "c-2" });
+    const second = await dispatchJobToWorkflow({
+      ...connection(github.url),
+      workflow: "plan.yml",
+      job: planJob,
+      correlation: "c-2",
+    });
     expect(second.runId).not.toBe(first.runId);
     expect(github.dispatches.map((dispatch) => dispatch.inputs.correlation)).toEqual(["c-1", "c-2"]);
   });
@@ -48,9 +76,17 @@ describe("a job dispatched with a correlation id", () => {
   it("gives up after three uncertain failures with no run, having sent the dispatch three times and started nothing", async () => {
     await using github = await startGitHubEmulator(splitWorkflowOptions());
     github.injectFault("actions/create-workflow-dispatch", { resetBeforeProcessing: true }, 3);
-    const error = await dispatchJobToWorkflow({ ...connection(github.url), workflow: "plan.yml", job: planJob, correlation: "c-1", lostResponseWindowMs: 20 }).catch((caught: unknown) => caught);
+    const error = await dispatchJobToWorkflow({
+      ...connection(github.url),
+      workflow: "plan.yml",
+      job: planJob,
+      correlation: "c-1",
+      lostResponseWindowMs: 20,
+    }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "GITHUB_REQUEST_FAILED" });
-    expect(github.requests.filter((request) => request.operationId === "actions/create-workflow-dispatch")).toHaveLength(3);
+    expect(
+      github.requests.filter((request) => request.operationId === "actions/create-workflow-dispatch"),
+    ).toHaveLength(3);
     expect(github.dispatches).toEqual([]);
   });
 });
@@ -61,12 +97,26 @@ describe("a job whose first run GitHub shows only after the dispatch was sent ag
     const options = splitWorkflowOptions();
     const pipelines = options.repositories!.find((repository) => repository.name === "infrastructure-pipelines")!;
     const plan = pipelines.workflows!.find((workflow) => workflow.file === "plan.yml")!;
-    Object.assign(plan, { concurrency: { group: (inputs: Record<string, unknown>) => `gantry-plan-${String(inputs.correlation)}` }, runStates: [{ status: "in_progress", conclusion: null }, { status: "in_progress", conclusion: null }, { status: "completed", conclusion: "success" }] });
+    Object.assign(plan, {
+      concurrency: { group: (inputs: Record<string, unknown>) => `gantry-plan-${String(inputs.correlation)}` },
+      runStates: [
+        { status: "in_progress", conclusion: null },
+        { status: "in_progress", conclusion: null },
+        { status: "completed", conclusion: "success" },
+      ],
+    });
     await using github = await startGitHubEmulator(options);
     // The first dispatch is accepted and its run starts, but GitHub lists it only after the lost-response window.
     github.injectFault("actions/create-workflow-dispatch", { loseResponse: true, runAppearsAfterMs: 150 });
     const events: DispatchProgress[] = [];
-    const run = await dispatchJobToWorkflow({ ...connection(github.url), lostResponseWindowMs: 50, workflow: "plan.yml", job: planJob, correlation: "c-late", onProgress: (event) => events.push(event) });
+    const run = await dispatchJobToWorkflow({
+      ...connection(github.url),
+      lostResponseWindowMs: 50,
+      workflow: "plan.yml",
+      job: planJob,
+      correlation: "c-late",
+      onProgress: (event) => events.push(event),
+    });
     const runs = github.runs("acme", "infrastructure-pipelines");
     expect(github.dispatches.map((dispatch) => dispatch.inputs.correlation)).toEqual(["c-late", "c-late"]);
     expect(runs).toHaveLength(2);
@@ -87,7 +137,9 @@ describe("a job dispatched to a workflow without a correlation input (one workfl
     github.injectFault("actions/create-workflow-dispatch", { loseResponse: true, runAppearsAfterMs: 200 });
     expect((await dispatchJobToWorkflow(options)).conclusion).toBe("success");
     github.injectFault("actions/create-workflow-dispatch", { resetBeforeProcessing: true });
-    const error = await dispatchJobToWorkflow({ ...options, lostResponseWindowMs: 30 }).catch((caught: unknown) => caught);
+    const error = await dispatchJobToWorkflow({ ...options, lostResponseWindowMs: 30 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toMatchObject({ code: "DISPATCH_UNCERTAIN", exitCode: 37 });
     expect(github.dispatches).toHaveLength(1);
   });
@@ -95,18 +147,27 @@ describe("a job dispatched to a workflow without a correlation input (one workfl
 
 describe("requestDeployment (the apply workflow, one run at a time)", () => {
   it("follows a request whose pending run GitHub's concurrency cancelled to the newer run that deploys instead", async () => {
-    await using github = await startGitHubEmulator(splitWorkflowOptions({ runStates: [{ status: "in_progress", conclusion: null }] }));
+    await using github = await startGitHubEmulator(
+      splitWorkflowOptions({ runStates: [{ status: "in_progress", conclusion: null }] }),
+    );
     const request = (commit: string) => requestDeployment({ ...connection(github.url), workflow: "apply.yml", commit });
     const first = request("a".repeat(40));
     const second = request("b".repeat(40));
     // Wait until both runs exist: the first in progress, the second pending.
-    while (github.runs("acme", "infrastructure-pipelines").length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (github.runs("acme", "infrastructure-pipelines").length < 2)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     const third = request("c".repeat(40));
-    while (github.runs("acme", "infrastructure-pipelines").length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (github.runs("acme", "infrastructure-pipelines").length < 3)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     const [one, two, three] = github.runs("acme", "infrastructure-pipelines");
-    expect([one!.state.status, two!.state.conclusion, three!.state.status]).toEqual(["in_progress", "cancelled", "pending"]);
+    expect([one!.state.status, two!.state.conclusion, three!.state.status]).toEqual([
+      "in_progress",
+      "cancelled",
+      "pending",
+    ]);
     github.setRunState(one!.id, { status: "completed", conclusion: "success" });
-    while (github.runs("acme", "infrastructure-pipelines")[2]!.state.status === "pending") await new Promise((resolve) => setTimeout(resolve, 5));
+    while (github.runs("acme", "infrastructure-pipelines")[2]!.state.status === "pending")
+      await new Promise((resolve) => setTimeout(resolve, 5));
     github.setRunState(three!.id, { status: "completed", conclusion: "success" });
     const outcomes = await Promise.all([first, second, third]);
     expect(outcomes.map((outcome) => [outcome.runId, outcome.conclusion])).toEqual([
@@ -120,7 +181,9 @@ describe("requestDeployment (the apply workflow, one run at a time)", () => {
   });
 
   it("never cancels the apply run when the caller is cancelled: it only stops following it", async () => {
-    await using github = await startGitHubEmulator(splitWorkflowOptions({ runStates: [{ status: "in_progress", conclusion: null }] }));
+    await using github = await startGitHubEmulator(
+      splitWorkflowOptions({ runStates: [{ status: "in_progress", conclusion: null }] }),
+    );
     const controller = new AbortController();
     const error = await requestDeployment({
       ...connection(github.url),

@@ -21,7 +21,13 @@ export const tokens = {
 
 export const tokenSpecs: GitHubTokenSpec[] = [
   { token: tokens.codeRead, label: "code-read", kind: "classic", scopes: ["repo"], login: "gantry-ci" },
-  { token: tokens.broadClassic, label: "broad", kind: "classic", scopes: ["repo", "workflow", "admin:org"], login: "gantry-ci" },
+  {
+    token: tokens.broadClassic,
+    label: "broad",
+    kind: "classic",
+    scopes: ["repo", "workflow", "admin:org"],
+    login: "gantry-ci",
+  },
   // Exactly `gantryTokenRequirements["infra-live-write"]` and `["dispatch"]`.
   {
     token: tokens.report,
@@ -110,7 +116,8 @@ export function splitWorkflowOptions(apply: Partial<GitHubWorkflowSpec> = {}): G
             file: "plan.yml",
             name: "Gantry plan",
             inputs: { job: { required: true }, correlation: { required: true } },
-            runName: (inputs) => `gantry ${(JSON.parse(String(inputs.job)) as { id: string }).id} ${String(inputs.correlation)}`,
+            runName: (inputs) =>
+              `gantry ${(JSON.parse(String(inputs.job)) as { id: string }).id} ${String(inputs.correlation)}`,
           },
           {
             file: "apply.yml",

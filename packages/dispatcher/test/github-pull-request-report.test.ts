@@ -34,7 +34,11 @@ describe("publishPullRequestReport", () => {
     expect(old?.body).toContain("**Outdated**");
     expect(old?.body).toContain(second.url);
     expect(old?.body).toMatch(/<details><summary>Outdated report for 1111111<\/summary>\n\nreport one\n\n<\/details>/);
-    expect(parseReportMarker(latest?.body ?? "")).toMatchObject({ sha: secondSha, outdated: false, content: "report two" });
+    expect(parseReportMarker(latest?.body ?? "")).toMatchObject({
+      sha: secondSha,
+      outdated: false,
+      content: "report two",
+    });
 
     const patchesBefore = github.requests.filter((request) => request.operationId === "issues/update-comment").length;
     github.setPullRequestHead("acme", "infrastructure-live", 42, thirdSha);
@@ -64,16 +68,29 @@ describe("publishPullRequestReport", () => {
     const fake = `<!-- gantry:report sha=${headSha} -->\nlooks legitimate`;
     github.addComment("acme", "infrastructure-live", 42, fake, "mallory");
     github.addComment("acme", "infrastructure-live", 42, "LGTM", "reviewer");
-    const published = await publishPullRequestReport({ ...pull, token: tokens.report, baseUrl: github.url, headSha, body: "real" });
+    const published = await publishPullRequestReport({
+      ...pull,
+      token: tokens.report,
+      baseUrl: github.url,
+      headSha,
+      body: "real",
+    });
     expect(published.action).toBe("created");
-    const bodies = github.comments("acme", "infrastructure-live", 42).map((comment) => `${comment.author}: ${comment.body}`);
-    expect(bodies).toEqual([`mallory: ${fake}`, "reviewer: LGTM", `gantry-ci: <!-- gantry:report sha=${headSha} -->\nreal`]);
+    const bodies = github
+      .comments("acme", "infrastructure-live", 42)
+      .map((comment) => `${comment.author}: ${comment.body}`);
+    expect(bodies).toEqual([
+      `mallory: ${fake}`,
+      "reviewer: LGTM",
+      `gantry-ci: <!-- gantry:report sha=${headSha} -->\nreal`,
+    ]);
   });
 
   it("finds its comment beyond the first page of comments", async () => {
     await using github = await startGitHubEmulator(emulatorOptions());
     const options = { ...pull, token: tokens.report, baseUrl: github.url, headSha };
-    for (let index = 0; index < 130; index++) github.addComment("acme", "infrastructure-live", 42, `chatter ${index}`, "reviewer");
+    for (let index = 0; index < 130; index++)
+      github.addComment("acme", "infrastructure-live", 42, `chatter ${index}`, "reviewer");
     const first = await publishPullRequestReport({ ...options, body: "v1" });
     const second = await publishPullRequestReport({ ...options, body: "v2" });
     expect(second).toMatchObject({ commentId: first.commentId, action: "updated" });
@@ -84,7 +101,13 @@ describe("publishPullRequestReport", () => {
   it("never posts over GitHub's 65,536-character limit: it truncates with a note", async () => {
     await using github = await startGitHubEmulator(emulatorOptions());
     const huge = `## Plan\n<details><summary>output</summary>\n\n\`\`\`\n${"+ resource\n".repeat(10_000)}\`\`\`\n</details>`;
-    const published = await publishPullRequestReport({ ...pull, token: tokens.report, baseUrl: github.url, headSha, body: huge });
+    const published = await publishPullRequestReport({
+      ...pull,
+      token: tokens.report,
+      baseUrl: github.url,
+      headSha,
+      body: huge,
+    });
     expect(published.truncated).toBe(true);
     const [comment] = github.comments("acme", "infrastructure-live", 42);
     expect(comment?.body.length).toBeLessThanOrEqual(65_536);
@@ -111,9 +134,13 @@ describe("publishPullRequestReport", () => {
 
   it("refuses a head that is not a full commit SHA before calling GitHub", async () => {
     await using github = await startGitHubEmulator(emulatorOptions());
-    const error = await publishPullRequestReport({ ...pull, token: tokens.report, baseUrl: github.url, headSha: "abc123", body: "x" }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await publishPullRequestReport({
+      ...pull,
+      token: tokens.report,
+      baseUrl: github.url,
+      headSha: "abc123",
+      body: "x",
+    }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "GITHUB_INPUT_INVALID" });
     expect(github.requests).toEqual([]);
   });

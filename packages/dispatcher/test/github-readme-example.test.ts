@@ -24,7 +24,11 @@ it("runs the README example", async () => {
     ],
     repositories: [
       { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 1, headSha: "a".repeat(40) }] },
-      { owner: "acme", name: "infrastructure-pipelines", workflows: [{ file: "gantry-execute.yml", inputs: { job: { required: true } } }] },
+      {
+        owner: "acme",
+        name: "infrastructure-pipelines",
+        workflows: [{ file: "gantry-execute.yml", inputs: { job: { required: true } } }],
+      },
     ],
   });
   const baseUrl = github.url;

@@ -53,9 +53,11 @@ describe("checkTokenScopes", () => {
   it("fails with GITHUB_BAD_CREDENTIALS naming the token, never printing it", async () => {
     await using github = await startGitHubEmulator(emulatorOptions());
     const secret = "ghp_notRegistered_secret_value_123456";
-    const error = await checkTokenScopes(secret, { baseUrl: github.url, role: "code-read", tokenName: "GANTRY_CODE_READ_TOKEN" }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await checkTokenScopes(secret, {
+      baseUrl: github.url,
+      role: "code-read",
+      tokenName: "GANTRY_CODE_READ_TOKEN",
+    }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "GITHUB_BAD_CREDENTIALS", exitCode: 31 });
     expect(printed(error)).toContain("GANTRY_CODE_READ_TOKEN");
     expect(printed(error)).not.toContain(secret);

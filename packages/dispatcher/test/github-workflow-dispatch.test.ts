@@ -23,7 +23,12 @@ describe("dispatchJobToWorkflow", () => {
     });
     expect(result.conclusion).toBe("success");
     const [dispatch] = github.dispatches;
-    expect(dispatch).toMatchObject({ repository: "acme/infrastructure-pipelines", ref: "main", tokenLabel: "dispatch", runId: result.runId });
+    expect(dispatch).toMatchObject({
+      repository: "acme/infrastructure-pipelines",
+      ref: "main",
+      tokenLabel: "dispatch",
+      runId: result.runId,
+    });
     expect(jobSchema.parse(JSON.parse(String(dispatch?.inputs.job)))).toEqual(job);
     expect(result.runUrl).toBe(`https://github.com/acme/infrastructure-pipelines/actions/runs/${result.runId}`);
     expect(events.map((event) => (event.type === "run-status" ? event.status : event.type))).toEqual([
@@ -45,11 +50,26 @@ describe("dispatchJobToWorkflow", () => {
         options.repositories?.[0] ?? { owner: "acme", name: "infrastructure-live" },
         {
           ...(pipelines ?? { owner: "acme", name: "infrastructure-pipelines" }),
-          workflows: [{ file: "gantry-execute.yml", inputs: { job: { required: true } }, runStates: [{ status: "in_progress", conclusion: null }, { status: "completed", conclusion: "failure" }] }],
+          workflows: [
+            {
+              file: "gantry-execute.yml",
+              inputs: { job: { required: true } },
+              runStates: [
+                { status: "in_progress", conclusion: null },
+                { status: "completed", conclusion: "failure" },
+              ],
+            },
+          ],
         },
       ],
     });
-    const result = await dispatchJobToWorkflow({ ...target, ...fast, token: tokens.dispatch, baseUrl: github.url, job: sampleJob() });
+    const result = await dispatchJobToWorkflow({
+      ...target,
+      ...fast,
+      token: tokens.dispatch,
+      baseUrl: github.url,
+      job: sampleJob(),
+    });
     expect(result.conclusion).toBe("failure");
   });
 
@@ -83,11 +103,22 @@ describe("dispatchJobToWorkflow", () => {
     const options = emulatorOptions({ returnRunDetails: false });
     await using github = await startGitHubEmulator({
       ...options,
-      repositories: [{ owner: "acme", name: "infrastructure-pipelines", workflows: [{ file: "gantry-execute.yml", inputs: { job: {} }, runStates: false }] }],
+      repositories: [
+        {
+          owner: "acme",
+          name: "infrastructure-pipelines",
+          workflows: [{ file: "gantry-execute.yml", inputs: { job: {} }, runStates: false }],
+        },
+      ],
     });
-    const error = await dispatchJobToWorkflow({ ...target, ...fast, timeoutMs: 30, token: tokens.dispatch, baseUrl: github.url, job: sampleJob() }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await dispatchJobToWorkflow({
+      ...target,
+      ...fast,
+      timeoutMs: 30,
+      token: tokens.dispatch,
+      baseUrl: github.url,
+      job: sampleJob(),
+    }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "DISPATCH_RUN_NOT_FOUND", exitCode: 37 });
     expect(github.dispatches).toHaveLength(1);
   });
@@ -96,12 +127,27 @@ describe("dispatchJobToWorkflow", () => {
     await using github = await startGitHubEmulator({
       ...emulatorOptions(),
       repositories: [
-        { owner: "acme", name: "infrastructure-pipelines", workflows: [{ file: "gantry-execute.yml", inputs: { job: {} }, runStates: [{ status: "in_progress", conclusion: null }] }] },
+        {
+          owner: "acme",
+          name: "infrastructure-pipelines",
+          workflows: [
+            {
+              file: "gantry-execute.yml",
+              inputs: { job: {} },
+              runStates: [{ status: "in_progress", conclusion: null }],
+            },
+          ],
+        },
       ],
     });
-    const error = await dispatchJobToWorkflow({ ...target, ...fast, timeoutMs: 30, token: tokens.dispatch, baseUrl: github.url, job: sampleJob() }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await dispatchJobToWorkflow({
+      ...target,
+      ...fast,
+      timeoutMs: 30,
+      token: tokens.dispatch,
+      baseUrl: github.url,
+      job: sampleJob(),
+    }).catch((caught: unknown) => caught);
     const [run] = github.runs("acme", "infrastructure-pipelines");
     expect(error).toMatchObject({ code: "DISPATCH_TIMEOUT", exitCode: 38 });
     expect((error as Error).message).toContain(`/actions/runs/${run?.id}`);
@@ -112,7 +158,17 @@ describe("dispatchJobToWorkflow", () => {
     await using github = await startGitHubEmulator({
       ...emulatorOptions(),
       repositories: [
-        { owner: "acme", name: "infrastructure-pipelines", workflows: [{ file: "gantry-execute.yml", inputs: { job: {} }, runStates: [{ status: "in_progress", conclusion: null }] }] },
+        {
+          owner: "acme",
+          name: "infrastructure-pipelines",
+          workflows: [
+            {
+              file: "gantry-execute.yml",
+              inputs: { job: {} },
+              runStates: [{ status: "in_progress", conclusion: null }],
+            },
+          ],
+        },
       ],
     });
     const controller = new AbortController();
@@ -129,14 +185,21 @@ describe("dispatchJobToWorkflow", () => {
     }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "DISPATCH_CANCELLED", exitCode: 39 });
     expect((error as Error).message).toContain("the run was cancelled on GitHub");
-    expect(github.runs("acme", "infrastructure-pipelines")[0]?.state).toEqual({ status: "completed", conclusion: "cancelled" });
+    expect(github.runs("acme", "infrastructure-pipelines")[0]?.state).toEqual({
+      status: "completed",
+      conclusion: "cancelled",
+    });
   });
 
   it("says nothing was started when aborted before dispatching", async () => {
     await using github = await startGitHubEmulator(emulatorOptions());
-    const error = await dispatchJobToWorkflow({ ...target, token: tokens.dispatch, baseUrl: github.url, job: sampleJob(), signal: AbortSignal.abort() }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await dispatchJobToWorkflow({
+      ...target,
+      token: tokens.dispatch,
+      baseUrl: github.url,
+      job: sampleJob(),
+      signal: AbortSignal.abort(),
+    }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "DISPATCH_CANCELLED" });
     expect((error as Error).message).toContain("nothing was started");
     expect(github.dispatches).toEqual([]);
@@ -161,16 +224,29 @@ describe("dispatchJobToWorkflow", () => {
       job: sampleJob(),
     }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "GITHUB_PERMISSION_DENIED", exitCode: 32 });
-    expect((error as Error).message).toContain("GANTRY_DISPATCH_TOKEN may not make POST /repos/acme/infrastructure-pipelines/actions/workflows/gantry-execute.yml/dispatches: it needs the repository permission `actions: write`");
+    expect((error as Error).message).toContain(
+      "GANTRY_DISPATCH_TOKEN may not make POST /repos/acme/infrastructure-pipelines/actions/workflows/gantry-execute.yml/dispatches: it needs the repository permission `actions: write`",
+    );
     expect(printed(error)).not.toContain(tokens.actionsRead);
   });
 
   it("reports GitHub's refusal of the inputs when the workflow does not declare `job`", async () => {
     await using github = await startGitHubEmulator({
       ...emulatorOptions(),
-      repositories: [{ owner: "acme", name: "infrastructure-pipelines", workflows: [{ file: "gantry-execute.yml", inputs: { unit: {} } }] }],
+      repositories: [
+        {
+          owner: "acme",
+          name: "infrastructure-pipelines",
+          workflows: [{ file: "gantry-execute.yml", inputs: { unit: {} } }],
+        },
+      ],
     });
-    const error = await dispatchJobToWorkflow({ ...target, token: tokens.dispatch, baseUrl: github.url, job: sampleJob() }).catch((caught: unknown) => caught);
+    const error = await dispatchJobToWorkflow({
+      ...target,
+      token: tokens.dispatch,
+      baseUrl: github.url,
+      job: sampleJob(),
+    }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "GITHUB_VALIDATION_FAILED", exitCode: 34 });
     expect((error as Error).message).toContain('Unexpected inputs provided: ["job"]');
   });
@@ -179,10 +255,21 @@ describe("dispatchJobToWorkflow", () => {
 describe("each Gantry token is used only for its own calls", () => {
   it("reports with the infra-live token and dispatches with the dispatch token, each with least privilege", async () => {
     await using github = await startGitHubEmulator(emulatorOptions());
-    await publishPullRequestReport({ owner: "acme", repo: "infrastructure-live", pullNumber: 42, headSha, body: "plan", token: tokens.report, baseUrl: github.url });
+    await publishPullRequestReport({
+      owner: "acme",
+      repo: "infrastructure-live",
+      pullNumber: 42,
+      headSha,
+      body: "plan",
+      token: tokens.report,
+      baseUrl: github.url,
+    });
     await dispatchJobToWorkflow({ ...target, ...fast, token: tokens.dispatch, baseUrl: github.url, job: sampleJob() });
-    const operationsBy = (label: string) => new Set(github.requests.filter((request) => request.tokenLabel === label).map((request) => request.operationId));
-    expect(operationsBy("infra-live-write")).toEqual(new Set(["users/get-authenticated", "issues/list-comments", "pulls/get", "issues/create-comment"]));
+    const operationsBy = (label: string) =>
+      new Set(github.requests.filter((request) => request.tokenLabel === label).map((request) => request.operationId));
+    expect(operationsBy("infra-live-write")).toEqual(
+      new Set(["users/get-authenticated", "issues/list-comments", "pulls/get", "issues/create-comment"]),
+    );
     expect(operationsBy("dispatch")).toEqual(
       new Set(["actions/list-workflow-runs-for-repo", "actions/create-workflow-dispatch", "actions/get-workflow-run"]),
     );
@@ -204,7 +291,9 @@ describe("dispatchedRunCandidates (finding the run when GitHub does not return i
   });
 
   it("falls back to runs with the workflow's plain name, all of them, so the caller can refuse ambiguity", () => {
-    expect(dispatchedRunCandidates([run(1, "Gantry execute")], "apply-1").map((candidate) => candidate.id)).toEqual([1]);
+    expect(dispatchedRunCandidates([run(1, "Gantry execute")], "apply-1").map((candidate) => candidate.id)).toEqual([
+      1,
+    ]);
     expect(dispatchedRunCandidates([run(1, "Gantry execute"), run(2, "Gantry execute")], "apply-1")).toHaveLength(2);
   });
 });

@@ -22,18 +22,32 @@ function job(id: string, needs: string[] = []): Job {
 }
 
 function plan(jobs: Job[]): PlanDocument {
-  return { apiVersion: "gantry/v1", kind: "Plan", event: "push", base: sha, head: sha, branch: "main", deployBranch: "main", notice: null, jobs };
+  return {
+    apiVersion: "gantry/v1",
+    kind: "Plan",
+    event: "push",
+    base: sha,
+    head: sha,
+    branch: "main",
+    deployBranch: "main",
+    notice: null,
+    jobs,
+  };
 }
 
-const statuses = (result: { jobs: { job: Job; status: string }[] }) => Object.fromEntries(result.jobs.map((j) => [j.job.id, j.status]));
+const statuses = (result: { jobs: { job: Job; status: string }[] }) =>
+  Object.fromEntries(result.jobs.map((j) => [j.job.id, j.status]));
 
 describe("dispatchInProcess", () => {
   it("runs each job after the jobs it needs, and reports every job's result", async () => {
     const order: string[] = [];
-    const result = await dispatchInProcess(plan([job("destroy", ["apply-a", "apply-b"]), job("apply-a"), job("apply-b", ["apply-a"])]), {
-      runJob: async (j) => (order.push(j.id), `ran ${j.id}`),
-      isSuccess: () => true,
-    });
+    const result = await dispatchInProcess(
+      plan([job("destroy", ["apply-a", "apply-b"]), job("apply-a"), job("apply-b", ["apply-a"])]),
+      {
+        runJob: async (j) => (order.push(j.id), `ran ${j.id}`),
+        isSuccess: () => true,
+      },
+    );
     expect(order).toEqual(["apply-a", "apply-b", "destroy"]);
     expect(result.succeeded).toBe(true);
     expect(result.jobs.map((j) => [j.job.id, j.status, j.result])).toEqual([
@@ -105,9 +119,20 @@ describe("dispatchInProcess", () => {
       code: "DISPATCH_PLAN_INVALID",
       message: expect.stringContaining('field "jobs[0].needs[0]": job "a" needs "ghost", which is not in the plan'),
     });
-    await expect(dispatchInProcess(plan([job("a", ["b"]), job("b", ["a"])]), options)).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID", message: expect.stringContaining("a -> b -> a") });
-    await expect(dispatchInProcess(plan([job("a", ["a"])]), options)).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID", message: expect.stringContaining("a -> a") });
-    await expect(dispatchInProcess(plan([job("a", []), job("a", [])]), options)).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID", message: expect.stringContaining('field "jobs[1].id": two jobs have the id "a"') });
-    await expect(dispatchInProcess({ ...plan([]), apiVersion: "v0" } as unknown as PlanDocument, options)).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID" });
+    await expect(dispatchInProcess(plan([job("a", ["b"]), job("b", ["a"])]), options)).rejects.toMatchObject({
+      code: "DISPATCH_PLAN_INVALID",
+      message: expect.stringContaining("a -> b -> a"),
+    });
+    await expect(dispatchInProcess(plan([job("a", ["a"])]), options)).rejects.toMatchObject({
+      code: "DISPATCH_PLAN_INVALID",
+      message: expect.stringContaining("a -> a"),
+    });
+    await expect(dispatchInProcess(plan([job("a", []), job("a", [])]), options)).rejects.toMatchObject({
+      code: "DISPATCH_PLAN_INVALID",
+      message: expect.stringContaining('field "jobs[1].id": two jobs have the id "a"'),
+    });
+    await expect(
+      dispatchInProcess({ ...plan([]), apiVersion: "v0" } as unknown as PlanDocument, options),
+    ).rejects.toMatchObject({ code: "DISPATCH_PLAN_INVALID" });
   });
 });

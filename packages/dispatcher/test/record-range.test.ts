@@ -17,7 +17,10 @@ import type { Job, PlanDocument } from "@gantry/classifier";
 const c = (index: number) => index.toString(16).padStart(40, "0");
 const history: CommitHistory = { isAncestor: async (a, b) => parseInt(a, 16) <= parseInt(b, 16) };
 const now = new Date("2026-12-01T10:00:00Z");
-const record = (overrides: Partial<DeploymentRecord> = {}): DeploymentRecord => ({ ...initialRecord("main", c(2), "test", now), ...overrides });
+const record = (overrides: Partial<DeploymentRecord> = {}): DeploymentRecord => ({
+  ...initialRecord("main", c(2), "test", now),
+  ...overrides,
+});
 const run = (base: number, head: number, units: [string, string, boolean][]) => ({
   deployBranch: "main",
   base: c(base),
@@ -29,12 +32,24 @@ const run = (base: number, head: number, units: [string, string, boolean][]) => 
 
 describe("advanceRecord", () => {
   it("moves the recorded commit to the head when every unit of a covering range succeeded, dropping finer entries", async () => {
-    const next = await advanceRecord(history, record({ units: { "dev/a": { commit: c(3), environment: "dev" } } }), run(2, 5, [["dev/b", "dev", true]]));
+    const next = await advanceRecord(
+      history,
+      record({ units: { "dev/a": { commit: c(3), environment: "dev" } } }),
+      run(2, 5, [["dev/b", "dev", true]]),
+    );
     expect(next).toMatchObject({ commit: c(5), environments: {}, units: {} });
   });
 
   it("after a failure keeps the commit, moves the environments that fully succeeded, and records each unit that did", async () => {
-    const next = await advanceRecord(history, record(), run(2, 5, [["dev/a", "dev", true], ["prod/a", "prod", true], ["prod/b", "prod", false]]));
+    const next = await advanceRecord(
+      history,
+      record(),
+      run(2, 5, [
+        ["dev/a", "dev", true],
+        ["prod/a", "prod", true],
+        ["prod/b", "prod", false],
+      ]),
+    );
     expect(next.commit).toBe(c(2));
     expect(next.environments).toEqual({ dev: c(5) });
     // dev/a says no more than its environment: dropped; prod/a is finer than prod's entry.
@@ -44,13 +59,26 @@ describe("advanceRecord", () => {
   it("for a range that starts after the record (--base newer), records units only; with no record, --base becomes the record", async () => {
     const newer = await advanceRecord(history, record(), run(4, 6, [["dev/a", "dev", true]]));
     expect(newer).toMatchObject({ commit: c(2), environments: {}, units: { "dev/a": { commit: c(6) } } });
-    expect(await advanceRecord(history, undefined, run(4, 6, [["dev/a", "dev", false]]))).toMatchObject({ commit: c(4), units: {} });
-    expect(await advanceRecord(history, undefined, run(4, 6, [["dev/a", "dev", true]]))).toMatchObject({ commit: c(6), units: {} });
+    expect(await advanceRecord(history, undefined, run(4, 6, [["dev/a", "dev", false]]))).toMatchObject({
+      commit: c(4),
+      units: {},
+    });
+    expect(await advanceRecord(history, undefined, run(4, 6, [["dev/a", "dev", true]]))).toMatchObject({
+      commit: c(6),
+      units: {},
+    });
   });
 
   it("never moves anything back: a late run's head older than the record changes nothing", async () => {
     const current = record({ commit: c(6), units: { "dev/a": { commit: c(8), environment: "dev" } } });
-    const next = await advanceRecord(history, current, run(1, 4, [["dev/a", "dev", true], ["dev/b", "dev", true]]));
+    const next = await advanceRecord(
+      history,
+      current,
+      run(1, 4, [
+        ["dev/a", "dev", true],
+        ["dev/b", "dev", true],
+      ]),
+    );
     expect({ commit: next.commit, units: next.units }).toEqual({ commit: c(6), units: current.units });
   });
 });
@@ -61,9 +89,20 @@ describe("unitsAlreadyDeployed", () => {
     const current = record({
       commit: c(2),
       environments: { prod: c(4) },
-      units: { "dev/newer": { commit: c(9), environment: "dev" }, "dev/at-head": { commit: c(7), environment: "dev" }, "dev/since": { commit: c(5), environment: "dev" } },
+      units: {
+        "dev/newer": { commit: c(9), environment: "dev" },
+        "dev/at-head": { commit: c(7), environment: "dev" },
+        "dev/since": { commit: c(5), environment: "dev" },
+      },
     });
-    const plan = { base: c(2), head: c(7), jobs: [job(["dev/newer", "dev/at-head", "dev/since", "dev/changed-since", "dev/plain"]), job(["prod/a", "prod/b"], "prod")] } as PlanDocument;
+    const plan = {
+      base: c(2),
+      head: c(7),
+      jobs: [
+        job(["dev/newer", "dev/at-head", "dev/since", "dev/changed-since", "dev/plain"]),
+        job(["prod/a", "prod/b"], "prod"),
+      ],
+    } as PlanDocument;
     const asked: string[] = [];
     const skipped = await unitsAlreadyDeployed({
       history,
@@ -107,7 +146,9 @@ describe("the deployment lease", () => {
     const second = await acquireLease({ ...first, holder: "second", onWait: (lease) => waits.push(lease.holder) });
     expect(second.record.lease?.holder).toBe("second");
     expect(waits).toEqual(["first", "first", "first", "first", "first", "first"]);
-    const refused = await writeHoldingLease(first, async (current) => current, "late write").catch((error: unknown) => error);
+    const refused = await writeHoldingLease(first, async (current) => current, "late write").catch(
+      (error: unknown) => error,
+    );
     expect(refused).toMatchObject({ code: "RECORD_LEASE_LOST", exitCode: 30 });
   });
 
@@ -115,7 +156,9 @@ describe("the deployment lease", () => {
     const store = memoryRecordStore(record());
     const clock = steppingClock();
     await acquireLease({ store, holder: "slow", clock, timing: { ttlMs: 3_600_000 } });
-    const busy = await acquireLease({ store, holder: "next", clock, timing: { waitMs: 30_000, pollMs: 10_000 } }).catch((error: unknown) => error);
+    const busy = await acquireLease({ store, holder: "next", clock, timing: { waitMs: 30_000, pollMs: 10_000 } }).catch(
+      (error: unknown) => error,
+    );
     expect(busy).toMatchObject({ code: "RECORD_LEASE_BUSY", exitCode: 30 });
     expect((busy as Error).message).toContain("slow has been deploying since");
   });

@@ -4,7 +4,12 @@ import { runByNeeds } from "../src/run-by-needs.js";
 describe("runByNeeds", () => {
   it("skips everything downstream of a failure and runs the rest", async () => {
     const ran: string[] = [];
-    const nodes = new Map<string, string[]>([["a", []], ["b", ["a"]], ["c", ["b"]], ["d", []]]);
+    const nodes = new Map<string, string[]>([
+      ["a", []],
+      ["b", ["a"]],
+      ["c", ["b"]],
+      ["d", []],
+    ]);
     const status = await runByNeeds(nodes, {
       parallelism: 2,
       run: async (id) => (ran.push(id), id === "a" ? "failed" : "succeeded"),
@@ -33,14 +38,21 @@ describe("runByNeeds", () => {
 
   it("after an abort starts nothing new and reports the rest as not-started, not skipped", async () => {
     const controller = new AbortController();
-    const status = await runByNeeds(new Map<string, string[]>([["a", []], ["b", ["a"]], ["c", []]]), {
-      parallelism: 1,
-      signal: controller.signal,
-      run: async (id) => {
-        controller.abort();
-        return id === "a" ? "failed" : "succeeded";
+    const status = await runByNeeds(
+      new Map<string, string[]>([
+        ["a", []],
+        ["b", ["a"]],
+        ["c", []],
+      ]),
+      {
+        parallelism: 1,
+        signal: controller.signal,
+        run: async (id) => {
+          controller.abort();
+          return id === "a" ? "failed" : "succeeded";
+        },
       },
-    });
+    );
     expect(Object.fromEntries(status)).toEqual({ a: "failed", b: "not-started", c: "not-started" });
   });
 });

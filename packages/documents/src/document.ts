@@ -29,17 +29,28 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 /** Validates a value already parsed (an object handed over in-process, or JSON read elsewhere). */
-export function validateDocument<Schema extends z.ZodType>(value: unknown, spec: DocumentSpec<Schema>, source: string): z.output<Schema> {
+export function validateDocument<Schema extends z.ZodType>(
+  value: unknown,
+  spec: DocumentSpec<Schema>,
+  source: string,
+): z.output<Schema> {
   const parsed = spec.schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new GantryError(spec.code, `not a valid gantry/v1 ${spec.kind}: ${describeIssues(parsed.error.issues)}`, { hint: spec.hint, location: { file: source } });
+  throw new GantryError(spec.code, `not a valid gantry/v1 ${spec.kind}: ${describeIssues(parsed.error.issues)}`, {
+    hint: spec.hint,
+    location: { file: source },
+  });
 }
 
 /**
  * Parses JSON text and validates it. Invalid JSON is reported at its line and column with what was expected
  * there, never with V8's message (it varies, and may quote the text).
  */
-export function parseDocument<Schema extends z.ZodType>(text: string, spec: DocumentSpec<Schema>, source: string): z.output<Schema> {
+export function parseDocument<Schema extends z.ZodType>(
+  text: string,
+  spec: DocumentSpec<Schema>,
+  source: string,
+): z.output<Schema> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -62,13 +73,21 @@ export interface DocumentInput {
 }
 
 /** Reads a document from a file, or from stdin when `source` is `-`, then `parseDocument`. */
-export async function readDocument<Schema extends z.ZodType>(source: string, spec: DocumentSpec<Schema>, input: DocumentInput): Promise<z.output<Schema>> {
+export async function readDocument<Schema extends z.ZodType>(
+  source: string,
+  spec: DocumentSpec<Schema>,
+  input: DocumentInput,
+): Promise<z.output<Schema>> {
   const { text, name } = await readDocumentText(source, spec, input);
   return parseDocument(text, spec, name);
 }
 
 /** The text of a document and the name messages give it (`<stdin>`, or the path relative to `cwd`). */
-export async function readDocumentText(source: string, spec: Pick<DocumentSpec<z.ZodType>, "kind" | "code" | "hint">, input: DocumentInput): Promise<{ text: string; name: string }> {
+export async function readDocumentText(
+  source: string,
+  spec: Pick<DocumentSpec<z.ZodType>, "kind" | "code" | "hint">,
+  input: DocumentInput,
+): Promise<{ text: string; name: string }> {
   if (source === "-") {
     const chunks: Buffer[] = [];
     for await (const chunk of input.stdin ?? process.stdin) chunks.push(Buffer.from(chunk as Buffer));
@@ -80,6 +99,10 @@ export async function readDocumentText(source: string, spec: Pick<DocumentSpec<z
     return { text: await readFile(path, "utf8"), name };
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new GantryError(spec.code, `cannot read the ${spec.kind} ${name}: ${reason}`, { hint: spec.hint, location: { file: name }, cause: error });
+    throw new GantryError(spec.code, `cannot read the ${spec.kind} ${name}: ${reason}`, {
+      hint: spec.hint,
+      location: { file: name },
+      cause: error,
+    });
   }
 }

@@ -6,7 +6,8 @@ export function formatFieldPath(path: readonly PropertyKey[], root = "(document)
   let text = "";
   for (const segment of path) {
     if (typeof segment === "number") text += `[${segment}]`;
-    else if (typeof segment === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) text += text === "" ? segment : `.${segment}`;
+    else if (typeof segment === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment))
+      text += text === "" ? segment : `.${segment}`;
     else text += `[${JSON.stringify(String(segment))}]`;
   }
   return text === "" ? root : text;

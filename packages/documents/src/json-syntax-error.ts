@@ -45,7 +45,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
         i++;
         if (text[i] === "u") {
           i++;
-          for (let k = 0; k < 4; k++, i++) if (!/[0-9a-fA-F]/.test(text[i] ?? "")) fail("four hexadecimal digits after '\\u'");
+          for (let k = 0; k < 4; k++, i++)
+            if (!/[0-9a-fA-F]/.test(text[i] ?? "")) fail("four hexadecimal digits after '\\u'");
           continue;
         }
         if (!'"\\/bfnrt'.includes(text[i] ?? "x")) fail("an escape sequence");

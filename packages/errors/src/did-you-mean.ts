@@ -37,13 +37,20 @@ export function didYouMean(input: string, candidates: Iterable<string>): string[
     if (candidate === input) continue;
     const distance = editDistance(input, candidate);
     const abbreviation = input.length >= 3 && candidate.toLowerCase().startsWith(input.toLowerCase());
-    if (distance <= limit || abbreviation) scored.push({ candidate, distance: abbreviation ? Math.min(distance, limit) : distance });
+    if (distance <= limit || abbreviation)
+      scored.push({ candidate, distance: abbreviation ? Math.min(distance, limit) : distance });
   }
-  return scored.sort((x, y) => x.distance - y.distance || x.candidate.localeCompare(y.candidate)).map(({ candidate }) => candidate);
+  return scored
+    .sort((x, y) => x.distance - y.distance || x.candidate.localeCompare(y.candidate))
+    .map(({ candidate }) => candidate);
 }
 
 /** `did you mean 'x'?` / `did you mean 'x' or 'y'?`, or undefined when nothing is close. */
-export function formatDidYouMean(input: string, candidates: Iterable<string>, quote: (name: string) => string = (name) => `'${name}'`): string | undefined {
+export function formatDidYouMean(
+  input: string,
+  candidates: Iterable<string>,
+  quote: (name: string) => string = (name) => `'${name}'`,
+): string | undefined {
   const matches = didYouMean(input, candidates).slice(0, 3).map(quote);
   if (matches.length === 0) return undefined;
   const last = matches.pop()!;

@@ -1,7 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, EXIT_CODE_RANGES, GantryError, renderErrorCodeTable, usageError, type ErrorCode } from "../src/index.js";
+import {
+  ERROR_CODES,
+  EXIT_CODE_RANGES,
+  GantryError,
+  renderErrorCodeTable,
+  usageError,
+  type ErrorCode,
+} from "../src/index.js";
 
 const readme = fileURLToPath(new URL("../README.md", import.meta.url));
 const START = "<!-- error-codes:start (generated from src/codes.ts by test/registry.test.ts) -->";
@@ -29,7 +36,10 @@ describe("the error-code registry", () => {
       if (index > 0) expect(range.first).toBeGreaterThan(ranges[index - 1]!.last);
     }
     for (const [code, { exitCode }] of Object.entries(ERROR_CODES)) {
-      expect(ranges.filter((range) => exitCode >= range.first && exitCode <= range.last), code).toHaveLength(1);
+      expect(
+        ranges.filter((range) => exitCode >= range.first && exitCode <= range.last),
+        code,
+      ).toHaveLength(1);
       expect(exitCode, code).not.toBe(0);
     }
   });
@@ -42,8 +52,12 @@ describe("the error-code registry", () => {
   });
 
   it("gives each error the exit code of its code, and a usage error its command's help", () => {
-    for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) expect(new GantryError(code, "x").exitCode).toBe(ERROR_CODES[code].exitCode);
-    const usage = usageError("--format must be json or text, not 'yaml'", { command: "plan", hint: "e.g. --format json" });
+    for (const code of Object.keys(ERROR_CODES) as ErrorCode[])
+      expect(new GantryError(code, "x").exitCode).toBe(ERROR_CODES[code].exitCode);
+    const usage = usageError("--format must be json or text, not 'yaml'", {
+      command: "plan",
+      hint: "e.g. --format json",
+    });
     expect(usage).toMatchObject({ code: "USAGE", exitCode: 2, hint: "e.g. --format json\n  see `gantry help plan`" });
     expect(usageError("missing FILE").hint).toBeUndefined();
   });

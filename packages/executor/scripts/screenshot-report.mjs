@@ -20,10 +20,18 @@ import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
-const { values } = parseArgs({ options: { chromium: { type: "string", default: "/usr/bin/chromium" }, out: { type: "string", default: join(here, "../docs/report-comment.png") }, markdown: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    chromium: { type: "string", default: "/usr/bin/chromium" },
+    out: { type: "string", default: join(here, "../docs/report-comment.png") },
+    markdown: { type: "string" },
+  },
+});
 
 async function commentFromRealRun() {
-  const { createTempGitRepo, realModuleRepo } = await import(pathToFileURL(join(root, "packages/testkit/dist/index.js")).href);
+  const { createTempGitRepo, realModuleRepo } = await import(
+    pathToFileURL(join(root, "packages/testkit/dist/index.js")).href
+  );
   const fixture = realModuleRepo({ environments: ["dev", "prod"], chainLength: 3 });
   const repo = createTempGitRepo({});
   const work = mkdtempSync(join(tmpdir(), "gantry-screenshot-"));
@@ -33,10 +41,29 @@ async function commentFromRealRun() {
     repo.checkout("change", { create: true });
     repo.commit(fixture.change, "move, import, forget, replace; delete prod/svc-03");
     repo.checkout("main");
-    const gantry = (...args) => execFileSync(process.execPath, [join(root, "packages/cli/dist/bin.js"), ...args], { cwd: work, env: { ...process.env, GANTRY_STATE_DIR: join(work, "state"), GITHUB_ACTIONS: "" }, stdio: ["ignore", "ignore", "inherit"] });
+    const gantry = (...args) =>
+      execFileSync(process.execPath, [join(root, "packages/cli/dist/bin.js"), ...args], {
+        cwd: work,
+        env: { ...process.env, GANTRY_STATE_DIR: join(work, "state"), GITHUB_ACTIONS: "" },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
     gantry("run", "--repo", repo.dir, "--base", empty, "--head", initial, "--event", "push");
     const comment = join(work, "comment.md");
-    gantry("run", "--repo", repo.dir, "--base", "main", "--head", "change", "--event", "pull_request", "--branch", "change", "--report", comment);
+    gantry(
+      "run",
+      "--repo",
+      repo.dir,
+      "--base",
+      "main",
+      "--head",
+      "change",
+      "--event",
+      "pull_request",
+      "--branch",
+      "change",
+      "--report",
+      comment,
+    );
     return readFileSync(comment, "utf8");
   } finally {
     repo.remove();
@@ -73,9 +100,15 @@ const markdown = values.markdown ? readFileSync(values.markdown, "utf8") : await
 let html = colourDiffs(new MarkdownIt({ html: true }).render(markdown));
 html = html.replace("<details><summary>Plan of", "<details open><summary>Plan of"); // show one plan in the picture
 // GitHub shows `> [!WARNING]` as an alert box titled "Warning".
-html = html.replace(/<blockquote>\n<p>\[!WARNING\]\n?/g, '<blockquote class="warning"><p><b class="alert">⚠ Warning</b><br>');
+html = html.replace(
+  /<blockquote>\n<p>\[!WARNING\]\n?/g,
+  '<blockquote class="warning"><p><b class="alert">⚠ Warning</b><br>',
+);
 const page = `<!doctype html><meta charset="utf-8"><style>${css}</style><div class="comment"><div class="header"><b>gantry-bot</b> commented</div><div class="body">${html}</div></div>`;
-const browser = await chromium.launch({ executablePath: values.chromium, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+const browser = await chromium.launch({
+  executablePath: values.chromium,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+});
 try {
   const tab = await browser.newPage({ viewport: { width: 980, height: 1500 }, deviceScaleFactor: 1 });
   await tab.setContent(page);

@@ -25,7 +25,13 @@ import { displayCommand, runQueue } from "./run-queue.js";
 import { findIacTools, type IacTools } from "./tools.js";
 import { keptRunsFromEnv, pruneRunDirectories, runTimestamp } from "./run-directories.js";
 import { createJobWorktree, gitCommonDir } from "./worktree.js";
-import { generateJobStacks, stackGenerateCommand, stacksOfJob, type JobStacks, type StackGeneration } from "./stack-generation.js";
+import {
+  generateJobStacks,
+  stackGenerateCommand,
+  stacksOfJob,
+  type JobStacks,
+  type StackGeneration,
+} from "./stack-generation.js";
 import { toolEnvironment } from "./tool-environment.js";
 
 export type ExecutionEvent =
@@ -99,7 +105,17 @@ function errorSummary(error: unknown): JobError {
 }
 
 function notStarted(unit: string, reason: string, commands: string[] = []): UnitResult {
-  return { unit, status: "not-started", exitCode: null, durationMs: 0, logPath: null, planFile: null, plan: null, reason, commands };
+  return {
+    unit,
+    status: "not-started",
+    exitCode: null,
+    durationMs: 0,
+    logPath: null,
+    planFile: null,
+    plan: null,
+    reason,
+    commands,
+  };
 }
 
 /** The exit code a job's result maps to: 0, the refusing guard's code, 30 for failed units, 130 when interrupted. */
@@ -143,9 +159,18 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
     checkUnitPaths(job.units, job.id);
     checkQueueFlags(job.terragrunt.flags, job.id);
     tools = options.tools ?? findIacTools(env);
-    await (options.guard ?? defaultGuard())(job, { repo, env, dryRun, ...(options.signal ? { signal: options.signal } : {}) });
+    await (options.guard ?? defaultGuard())(job, {
+      repo,
+      env,
+      dryRun,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
-    return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
+    return result({
+      status: "failed",
+      units: job.units.map((u) => notStarted(u, "refused before running")),
+      error: errorSummary(error),
+    });
   }
   const parallelism = options.parallelism ?? job.terragrunt.parallelism;
 
@@ -165,11 +190,20 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
     try {
       const stacks = await stacksOfJob(repo, job.ref, job.units);
       if (stacks.stackFiles.length > 0) {
-        const generate = stackGenerateCommand({ tools, worktree: "$WORKTREE", stackFiles: stacks.stackFiles, parallelism });
+        const generate = stackGenerateCommand({
+          tools,
+          worktree: "$WORKTREE",
+          stackFiles: stacks.stackFiles,
+          parallelism,
+        });
         command = `${masker.mask(displayCommand(generate.command, generate.args, "$WORKTREE", "$RUN_DIR"))} && ${command}`;
       }
     } catch (error) {
-      return result({ status: "failed", units: job.units.map((unit) => notStarted(unit, "its stacks could not be read")), error: errorSummary(error) });
+      return result({
+        status: "failed",
+        units: job.units.map((unit) => notStarted(unit, "its stacks could not be read")),
+        error: errorSummary(error),
+      });
     }
     return result({ status: "succeeded", command, units: job.units.map((unit) => notStarted(unit, "dry run")) });
   }
@@ -178,7 +212,11 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   try {
     credentials = await (options.credentials ?? defaultCredentials())(job, { env });
   } catch (error) {
-    return result({ status: "failed", units: job.units.map((u) => notStarted(u, "no credentials")), error: errorSummary(error) });
+    return result({
+      status: "failed",
+      units: job.units.map((u) => notStarted(u, "no credentials")),
+      error: errorSummary(error),
+    });
   }
   masker.addAll(credentials.secrets);
   masker.addAll(secretsFromEnvironment(credentials.env));
@@ -193,7 +231,11 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   try {
     toolEnv = toolEnvironment({ caller: env, job: job.terragrunt.env, credentials: credentials.env, stateDir });
   } catch (error) {
-    return result({ status: "failed", units: job.units.map((u) => notStarted(u, "refused before running")), error: errorSummary(error) });
+    return result({
+      status: "failed",
+      units: job.units.map((u) => notStarted(u, "refused before running")),
+      error: errorSummary(error),
+    });
   }
   toolEnv = queueEnvironment(withPluginCache(toolEnv, tools, await gitCommonDir(repo)));
 
@@ -206,31 +248,61 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   try {
     stacks = await stacksOfJob(repo, job.ref, job.units);
   } catch (error) {
-    return result({ status: "failed", runDir, units: job.units.map((u) => notStarted(u, "its stacks could not be read")), error: errorSummary(error) });
+    return result({
+      status: "failed",
+      runDir,
+      units: job.units.map((u) => notStarted(u, "its stacks could not be read")),
+      error: errorSummary(error),
+    });
   }
 
   let worktree;
   try {
     worktree = await createJobWorktree(repo, job.ref, job.id);
   } catch (error) {
-    return result({ status: "failed", runDir, units: job.units.map((u) => notStarted(u, "no worktree")), error: errorSummary(error) });
+    return result({
+      status: "failed",
+      runDir,
+      units: job.units.map((u) => notStarted(u, "no worktree")),
+      error: errorSummary(error),
+    });
   }
   let outcome;
   let generation: StackGeneration | null = null;
   try {
     // Where and how the tools run, for the stack generation and the queue alike.
-    const tooling = { worktree: worktree.dir, runDir, tools, env: toolEnv, masker, parallelism, signal: options.signal };
+    const tooling = {
+      worktree: worktree.dir,
+      runDir,
+      tools,
+      env: toolEnv,
+      masker,
+      parallelism,
+      signal: options.signal,
+    };
     // Asked once, as late as possible: whatever the stack generation and the queue run is started now.
     const refused = options.mayStart?.() === false;
     if (stacks.stackFiles.length > 0 && !refused) {
-      generation = await generateJobStacks({ ...tooling, stacks, display: (command, args) => displayCommand(command, args, worktree.dir, runDir) });
+      generation = await generateJobStacks({
+        ...tooling,
+        stacks,
+        display: (command, args) => displayCommand(command, args, worktree.dir, runDir),
+      });
     }
     const failed = generation?.failed ?? new Map<string, string>();
     const runnable = job.units.filter((unit) => !failed.has(unit));
     if (refused) {
-      outcome = { units: job.units.map((unit) => notStarted(unit, "not started: the deployment's lease may have expired")), command: "", error: null };
+      outcome = {
+        units: job.units.map((unit) => notStarted(unit, "not started: the deployment's lease may have expired")),
+        command: "",
+        error: null,
+      };
     } else if (generation?.interrupted || options.signal?.aborted) {
-      outcome = { units: job.units.map((unit) => notStarted(unit, "interrupted before start")), command: generation?.command ?? "", error: null };
+      outcome = {
+        units: job.units.map((unit) => notStarted(unit, "interrupted before start")),
+        command: generation?.command ?? "",
+        error: null,
+      };
     } else if (runnable.length === 0) {
       outcome = { units: [], command: generation!.command, error: null };
     } else {
@@ -251,7 +323,12 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
       }
       outcome = { ...outcome, units: job.units.map((unit) => ran.get(unit)!) };
     }
-    if (generation) outcome = { ...outcome, command: outcome.command === generation.command ? outcome.command : `${generation.command} && ${outcome.command}` };
+    if (generation)
+      outcome = {
+        ...outcome,
+        command:
+          outcome.command === generation.command ? outcome.command : `${generation.command} && ${outcome.command}`,
+      };
   } finally {
     await worktree.remove();
   }
@@ -259,7 +336,10 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
   const units = outcome.units;
   return result({
     // A unit its own `exclude` block leaves out is what the configuration asks for, not a failure.
-    status: units.every((u) => u.status === "succeeded" || u.excluded === true) && outcome.error === null ? "succeeded" : "failed",
+    status:
+      units.every((u) => u.status === "succeeded" || u.excluded === true) && outcome.error === null
+        ? "succeeded"
+        : "failed",
     runDir,
     worktree: worktree.dir,
     units,
@@ -270,7 +350,11 @@ export async function executeJob(jobInput: Job, options: ExecuteOptions): Promis
 
 /** A unit whose stack generation did not produce its directory: failed with Terragrunt's error, nothing run. */
 function ungenerated(unit: string, error: string, generation: StackGeneration): UnitResult {
-  const first = error.split("\n").find((line) => line.trim() !== "")?.trim() ?? "";
+  const first =
+    error
+      .split("\n")
+      .find((line) => line.trim() !== "")
+      ?.trim() ?? "";
   return {
     unit,
     status: "failed",
@@ -291,7 +375,8 @@ function ungenerated(unit: string, error: string, generation: StackGeneration): 
  * only when the user configured none (`TF_PLUGIN_CACHE_DIR`, or a CLI configuration file that may set one).
  */
 function withPluginCache(toolEnv: Record<string, string>, tools: IacTools, commonDir: string): Record<string, string> {
-  if (tools.tfKind !== "tofu" || toolEnv.TF_PLUGIN_CACHE_DIR !== undefined || toolEnv.TF_CLI_CONFIG_FILE !== undefined) return toolEnv;
+  if (tools.tfKind !== "tofu" || toolEnv.TF_PLUGIN_CACHE_DIR !== undefined || toolEnv.TF_CLI_CONFIG_FILE !== undefined)
+    return toolEnv;
   const cache = join(commonDir, "gantry", "plugin-cache");
   mkdirSync(cache, { recursive: true });
   return { ...toolEnv, TF_PLUGIN_CACHE_DIR: cache };

@@ -10,20 +10,31 @@ import { checkJob, GuardRefusedError, obtainCredentials, type JobCredentials } f
 import type { Job } from "@gantry/classifier";
 import { git } from "@gantry/git";
 
-export type JobGuard = (job: Job, options: { repo: string; env: NodeJS.ProcessEnv; dryRun: boolean; signal?: AbortSignal }) => Promise<unknown>;
+export type JobGuard = (
+  job: Job,
+  options: { repo: string; env: NodeJS.ProcessEnv; dryRun: boolean; signal?: AbortSignal },
+) => Promise<unknown>;
 
-export type CredentialProvider = (job: Job, options: { env: NodeJS.ProcessEnv; sessionName?: string }) => Promise<JobCredentials>;
+export type CredentialProvider = (
+  job: Job,
+  options: { env: NodeJS.ProcessEnv; sessionName?: string },
+) => Promise<JobCredentials>;
 
 /**
  * The checks every job gets even without `@gantry/guards`: the commit and each unit exist. A failure is the
  * guards' own `unit-at-ref` refusal (exit 51), so the code does not depend on which guard ran.
  */
 export const checkJobMinimal: JobGuard = async (job, { repo }) => {
-  const refuse = (unit: string | null, message: string, hint: string) => new GuardRefusedError({ guard: "unit-at-ref", unit, commit: job.ref, message, hint });
+  const refuse = (unit: string | null, message: string, hint: string) =>
+    new GuardRefusedError({ guard: "unit-at-ref", unit, commit: job.ref, message, hint });
   try {
     await git(repo, ["cat-file", "-e", `${job.ref}^{commit}`]);
   } catch {
-    throw refuse(job.units[0] ?? null, `field "ref": commit ${job.ref} does not exist in ${repo}`, "fetch the commit (`git fetch origin SHA`) or plan the job again from this repository");
+    throw refuse(
+      job.units[0] ?? null,
+      `field "ref": commit ${job.ref} does not exist in ${repo}`,
+      "fetch the commit (`git fetch origin SHA`) or plan the job again from this repository",
+    );
   }
   // A unit is a directory with terragrunt.hcl, or one the commit's stack files generate (never in git).
   const units = new Set((await listUnits({ repo, commit: job.ref })).map((unit) => unit.path));

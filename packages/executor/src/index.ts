@@ -13,10 +13,25 @@ export {
   type ExecutionEvent,
 } from "./execute-job.js";
 export { runTimestamp, pruneRunDirectories, keptRunsFromEnv, DEFAULT_KEPT_RUNS } from "./run-directories.js";
-export { checkJobMinimal, localCredentials, defaultGuard, defaultCredentials, type JobGuard, type CredentialProvider } from "./guard.js";
+export {
+  checkJobMinimal,
+  localCredentials,
+  defaultGuard,
+  defaultCredentials,
+  type JobGuard,
+  type CredentialProvider,
+} from "./guard.js";
 export { findIacTools, type IacTools } from "./tools.js";
 export { SecretMasker, secretsFromEnvironment, MASK } from "./masking.js";
-export { summarisePlan, parseJsonPlan, readJsonPlan, hasChanges, sensitiveValuesInPlan, formatPlanCounts, type PlanSummary } from "./plan-summary.js";
+export {
+  summarisePlan,
+  parseJsonPlan,
+  readJsonPlan,
+  hasChanges,
+  sensitiveValuesInPlan,
+  formatPlanCounts,
+  type PlanSummary,
+} from "./plan-summary.js";
 export { jobResultSchema, unitResultSchema, type JobResult, type UnitResult, type RunStatus } from "./result.js";
 export * from "./report/index.js";
 export { abortOnSignals, type SignalAbort } from "./signals.js";

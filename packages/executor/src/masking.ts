@@ -37,7 +37,8 @@ export class SecretMasker {
     const parts = secret.includes("\n") ? [secret, ...secret.split(/\r?\n/)] : [secret];
     for (const raw of parts) {
       const value = raw.trim();
-      if (value.length < MIN_SECRET_LENGTH || this.#secrets.has(value) || notSecretValues.has(value.toLowerCase())) continue;
+      if (value.length < MIN_SECRET_LENGTH || this.#secrets.has(value) || notSecretValues.has(value.toLowerCase()))
+        continue;
       this.#secrets.add(value);
       // The JSON-escaped form appears in JSON documents and plan output.
       const escaped = JSON.stringify(value).slice(1, -1);
@@ -131,11 +132,14 @@ export function secretsFromEnvironment(env: Record<string, string | undefined>):
  * them, so they are masked. Empty when git cannot be asked.
  */
 export async function secretsFromGitConfig(repo: string): Promise<string[]> {
-  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"]).catch(() => undefined);
+  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url)$"]).catch(
+    () => undefined,
+  );
   const secrets: string[] = [];
   for (const line of listed?.stdout.split("\n") ?? []) {
     const value = line.slice(line.indexOf(" ") + 1);
-    if (/extraheader /i.test(line)) secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
+    if (/extraheader /i.test(line))
+      secrets.push(value, value.replace(/^authorization:\s*(basic|bearer|token)\s+/i, ""));
     secrets.push(...urlPasswords(value));
   }
   return secrets.filter((secret) => secret.length > 0);

@@ -71,7 +71,14 @@ export function parseJsonPlan(text: string): JsonPlan {
 }
 
 export function emptyPlanSummary(): PlanSummary {
-  return { add: 0, change: 0, destroy: 0, import: 0, addresses: { create: [], update: [], delete: [], replace: [], import: [] }, outputChanges: false };
+  return {
+    add: 0,
+    change: 0,
+    destroy: 0,
+    import: 0,
+    addresses: { create: [], update: [], delete: [], replace: [], import: [] },
+    outputChanges: false,
+  };
 }
 
 const knownActions = new Set(["no-op", "create", "read", "update", "delete", "forget"]);
@@ -88,7 +95,8 @@ function warn(summary: PlanSummary, message: string): void {
 function countResourceChange(summary: PlanSummary, resource: z.infer<typeof resourceChangeSchema>): void {
   const { actions } = resource.change;
   const unknown = actions.filter((action) => !knownActions.has(action));
-  if (unknown.length > 0) warn(summary, `${resource.address}: action ${unknown.join(", ")} is not known to Gantry; not counted`);
+  if (unknown.length > 0)
+    warn(summary, `${resource.address}: action ${unknown.join(", ")} is not known to Gantry; not counted`);
   if (resource.mode === "data") {
     if (actions.includes("read")) push(summary, "read", resource.address);
     return;
@@ -121,20 +129,32 @@ function countResourceChange(summary: PlanSummary, resource: z.infer<typeof reso
 }
 
 /** Reads each entry of `list` with `schema`; entries that do not fit are named in a warning and skipped. */
-function eachValid<T>(summary: PlanSummary, field: string, list: unknown, schema: z.ZodType<T>, read: (entry: T) => void): void {
+function eachValid<T>(
+  summary: PlanSummary,
+  field: string,
+  list: unknown,
+  schema: z.ZodType<T>,
+  read: (entry: T) => void,
+): void {
   if (list === undefined || list === null) return;
   if (!Array.isArray(list)) return warn(summary, `${field} is not a list; not read`);
   list.forEach((entry, index) => {
     const parsed = schema.safeParse(entry);
     if (parsed.success) read(parsed.data);
-    else warn(summary, `${field}[${index}] could not be read (${parsed.error.issues[0]?.message ?? "unexpected shape"}); not counted`);
+    else
+      warn(
+        summary,
+        `${field}[${index}] could not be read (${parsed.error.issues[0]?.message ?? "unexpected shape"}); not counted`,
+      );
   });
 }
 
 const checkSchema = z.looseObject({
   address: z.looseObject({ to_display: z.string().optional() }).optional(),
   status: z.string(),
-  instances: z.array(z.looseObject({ problems: z.array(z.looseObject({ message: z.string() })).optional() })).optional(),
+  instances: z
+    .array(z.looseObject({ problems: z.array(z.looseObject({ message: z.string() })).optional() }))
+    .optional(),
 });
 
 export function summarisePlan(plan: JsonPlan): PlanSummary {
@@ -143,13 +163,24 @@ export function summarisePlan(plan: JsonPlan): PlanSummary {
   if (major !== 1) warn(summary, `format_version ${plan.format_version} is not 1.x; the summary may be incomplete`);
   if (plan.errored === true) warn(summary, "the plan is incomplete: the tool stopped with an error while planning");
 
-  eachValid(summary, "resource_changes", plan.resource_changes, resourceChangeSchema, (resource) => countResourceChange(summary, resource));
-  eachValid(summary, "deferred_changes", plan.deferred_changes, z.looseObject({ resource_change: z.looseObject({ address: z.string() }) }), (deferred) =>
-    push(summary, "deferred", deferred.resource_change.address),
+  eachValid(summary, "resource_changes", plan.resource_changes, resourceChangeSchema, (resource) =>
+    countResourceChange(summary, resource),
+  );
+  eachValid(
+    summary,
+    "deferred_changes",
+    plan.deferred_changes,
+    z.looseObject({ resource_change: z.looseObject({ address: z.string() }) }),
+    (deferred) => push(summary, "deferred", deferred.resource_change.address),
   );
 
   const outputChanges = plan.output_changes;
-  if (outputChanges !== undefined && outputChanges !== null && typeof outputChanges === "object" && !Array.isArray(outputChanges)) {
+  if (
+    outputChanges !== undefined &&
+    outputChanges !== null &&
+    typeof outputChanges === "object" &&
+    !Array.isArray(outputChanges)
+  ) {
     for (const [name, change] of Object.entries(outputChanges)) {
       const parsed = changeSchema.safeParse(change);
       if (!parsed.success) {
@@ -164,7 +195,9 @@ export function summarisePlan(plan: JsonPlan): PlanSummary {
 
   eachValid(summary, "checks", plan.checks, checkSchema, (check) => {
     if (check.status === "pass") return;
-    const messages = (check.instances ?? []).flatMap((instance) => (instance.problems ?? []).map((problem) => problem.message));
+    const messages = (check.instances ?? []).flatMap((instance) =>
+      (instance.problems ?? []).map((problem) => problem.message),
+    );
     (summary.checks ??= []).push({ address: check.address?.to_display ?? "(check)", status: check.status, messages });
   });
   return summary;
@@ -174,7 +207,11 @@ export function summarisePlan(plan: JsonPlan): PlanSummary {
  * What a run needs from `show -json` output: the summary (null when the text is not a plan at all), the
  * sensitive values, and a warning when the plan could not be read or summarised completely.
  */
-export function readJsonPlan(text: string): { summary: PlanSummary | null; sensitive: string[]; warning: string | null } {
+export function readJsonPlan(text: string): {
+  summary: PlanSummary | null;
+  sensitive: string[];
+  warning: string | null;
+} {
   let plan: JsonPlan;
   try {
     plan = parseJsonPlan(text);
@@ -183,7 +220,11 @@ export function readJsonPlan(text: string): { summary: PlanSummary | null; sensi
     return { summary: null, sensitive: [], warning: `the JSON plan could not be read (${reason}); no summary` };
   }
   const summary = summarisePlan(plan);
-  return { summary, sensitive: sensitiveValuesInPlan(plan), warning: summary.warnings ? `the plan summary may be incomplete: ${summary.warnings.join("; ")}` : null };
+  return {
+    summary,
+    sensitive: sensitiveValuesInPlan(plan),
+    warning: summary.warnings ? `the plan summary may be incomplete: ${summary.warnings.join("; ")}` : null,
+  };
 }
 
 /**
@@ -228,7 +269,8 @@ function collectLeaves(value: unknown, into: string[]): void {
   if (typeof value === "string") into.push(value);
   else if (typeof value === "number") into.push(String(value));
   else if (Array.isArray(value)) value.forEach((item) => collectLeaves(item, into));
-  else if (value !== null && typeof value === "object") Object.values(value).forEach((item) => collectLeaves(item, into));
+  else if (value !== null && typeof value === "object")
+    Object.values(value).forEach((item) => collectLeaves(item, into));
 }
 
 const looseRecord = z.record(z.string(), z.unknown());

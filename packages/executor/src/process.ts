@@ -59,7 +59,12 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       return;
     }
     installExitHook();
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     if (child.pid !== undefined) liveGroups.add(child.pid);
     const captured: Buffer[] = [];
     let interrupted = false;

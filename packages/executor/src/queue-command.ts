@@ -51,9 +51,13 @@ export const ROOT_UNIT = ".";
 export function checkUnitPaths(units: readonly string[], jobId: string): void {
   units.forEach((unit, index) => {
     if (unit !== ROOT_UNIT && !FILTER_SAFE_UNIT.test(unit)) {
-      throw new GantryError("EXEC_UNIT_PATH_UNSUPPORTED", `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`, {
-        hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)",
-      });
+      throw new GantryError(
+        "EXEC_UNIT_PATH_UNSUPPORTED",
+        `job ${jobId}: field "units[${index}]": the unit path ${JSON.stringify(unit)} has characters Terragrunt's filters read as syntax`,
+        {
+          hint: "rename the unit directory to letters, digits and . _ - @ + , ~ (no spaces, globs, braces or brackets)",
+        },
+      );
     }
   });
 }
@@ -64,7 +68,8 @@ export function checkUnitPaths(units: readonly string[], jobId: string): void {
  * flags are refused. Flags Gantry sets itself are dropped from the job's flags (Terragrunt refuses a flag
  * given twice), and the Terragrunt variables of both kinds are not passed (`queueEnvironment`).
  */
-const SELECTION_FLAG = /^--(filter|filters-file|filter-affected|queue-|units-that-include|modules-that-include|include-dir|exclude-dir|excludes-file|strict-include|include-external|ignore-external|ignore-dependency|graph)/;
+const SELECTION_FLAG =
+  /^--(filter|filters-file|filter-affected|queue-|units-that-include|modules-that-include|include-dir|exclude-dir|excludes-file|strict-include|include-external|ignore-external|ignore-dependency|graph)/;
 /** Gantry's own flags, and whether each takes a value. */
 const GANTRY_FLAGS: Record<string, boolean> = {
   "--non-interactive": false,
@@ -81,14 +86,19 @@ const GANTRY_FLAGS: Record<string, boolean> = {
   "--out-dir": true,
   "--json-out-dir": true,
 };
-const QUEUE_VARIABLE = /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|NO_STACK_GENERATE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
+const QUEUE_VARIABLE =
+  /^(TG|TERRAGRUNT)_(FILTER|QUEUE_|UNITS_THAT|MODULES_THAT|INCLUDE_DIR|EXCLUDE_DIR|EXCLUDES_FILE|STRICT_INCLUDE|INCLUDE_EXTERNAL|IGNORE_EXTERNAL|IGNORE_DEPENDENCY|GRAPH|WORKING_DIR|OUT_DIR|JSON_OUT_DIR|REPORT_|LOG_FORMAT|LOG_LEVEL|LOG_DISABLE|JSON_LOG|TF_FORWARD_STDOUT|FORWARD_TF_STDOUT|PARALLELISM|NO_FILTERS_FILE|NO_STACK_GENERATE|TF_PATH|NON_INTERACTIVE|NO_COLOR)/;
 
 export function checkQueueFlags(flags: readonly string[], jobId: string): void {
   flags.forEach((flag, index) => {
     if (SELECTION_FLAG.test(flag)) {
-      throw new GantryError("EXEC_FLAG_UNSUPPORTED", `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`, {
-        hint: "remove it from terragrunt.flags in .gantry/config.yml",
-      });
+      throw new GantryError(
+        "EXEC_FLAG_UNSUPPORTED",
+        `job ${jobId}: field "terragrunt.flags[${index}]": ${flag} changes which units Terragrunt runs, which Gantry decides (the job's units, exactly)`,
+        {
+          hint: "remove it from terragrunt.flags in .gantry/config.yml",
+        },
+      );
     }
   });
 }
@@ -153,7 +163,11 @@ export function queueCommand(input: QueueCommandInput): QueueCommand {
     "--",
     ...tfArgs,
   ];
-  return { command: input.tools.terragrunt, args, mainCommand: planning ? "plan" : input.action === "destroy" ? "destroy" : "apply" };
+  return {
+    command: input.tools.terragrunt,
+    args,
+    mainCommand: planning ? "plan" : input.action === "destroy" ? "destroy" : "apply",
+  };
 }
 
 /**

@@ -20,7 +20,13 @@ export function readAppliedCounts(output: string): AppliedCounts | null {
   const match = /^(Apply|Destroy) complete! Resources: (.+?)\.?$/m.exec(output);
   if (!match) return null;
   const counts: AppliedCounts = { import: 0, add: 0, change: 0, destroy: 0, forget: 0 };
-  const words: Record<string, keyof AppliedCounts> = { imported: "import", added: "add", changed: "change", destroyed: "destroy", forgotten: "forget" };
+  const words: Record<string, keyof AppliedCounts> = {
+    imported: "import",
+    added: "add",
+    changed: "change",
+    destroyed: "destroy",
+    forgotten: "forget",
+  };
   for (const part of match[2]!.split(",")) {
     const item = /(\d+)\s+(\w+)/.exec(part.trim());
     const key = item ? words[item[2]!] : undefined;
@@ -55,15 +61,30 @@ export interface RenderedResources {
 const phrases: Array<[RegExp, keyof Omit<RenderedResources, "moves" | "import">]> = [
   [/^will be created$/, "create"],
   [/^will be updated in-place$/, "update"],
-  [/^(must be replaced|will be replaced due to changes in replace_triggered_by|will be replaced, as requested)$/, "replace"],
+  [
+    /^(must be replaced|will be replaced due to changes in replace_triggered_by|will be replaced, as requested)$/,
+    "replace",
+  ],
   [/^will be destroyed$/, "delete"],
-  [/^(will be removed from the OpenTofu state but will not be destroyed|will no longer be managed by Terraform)$/, "forget"],
+  [
+    /^(will be removed from the OpenTofu state but will not be destroyed|will no longer be managed by Terraform)$/,
+    "forget",
+  ],
   [/^will be read during apply$/, "read"],
 ];
 
 /** The resource headers of a rendered plan (`tofu show`, or the plan an apply prints first). */
 export function resourcesInRenderedPlan(text: string): RenderedResources {
-  const resources: RenderedResources = { create: [], update: [], replace: [], delete: [], forget: [], read: [], import: [], moves: [] };
+  const resources: RenderedResources = {
+    create: [],
+    update: [],
+    replace: [],
+    delete: [],
+    forget: [],
+    read: [],
+    import: [],
+    moves: [],
+  };
   const lines = text.split("\n");
   lines.forEach((line, index) => {
     const header = /^ {2}# (\S+(?: \(deposed object \w+\))?) (.+)$/.exec(line);

@@ -112,7 +112,9 @@ export const jobResultSchema = z.object({
   /** Where the job's full logs are when it ran in GitHub Actions: the run's URL. */
   logsUrl: z.string().nullable().optional(),
   /** An error that stopped the job before or around its units (guard refusal, worktree failure). */
-  error: z.object({ code: z.string(), message: z.string(), hint: z.string().nullable(), exitCode: z.number().int() }).nullable(),
+  error: z
+    .object({ code: z.string(), message: z.string(), hint: z.string().nullable(), exitCode: z.number().int() })
+    .nullable(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 export type JobError = NonNullable<JobResult["error"]>;

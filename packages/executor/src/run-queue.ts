@@ -61,7 +61,14 @@ function reportedUnit(name: string, worktree: string, rootInJob: boolean): strin
 }
 
 const reportSchema = z.array(
-  z.looseObject({ Name: z.string(), Result: z.string(), Reason: z.string().optional(), Cause: z.string().optional(), Started: z.string().optional(), Ended: z.string().optional() }),
+  z.looseObject({
+    Name: z.string(),
+    Result: z.string(),
+    Reason: z.string().optional(),
+    Cause: z.string().optional(),
+    Started: z.string().optional(),
+    Ended: z.string().optional(),
+  }),
 );
 type ReportEntry = z.infer<typeof reportSchema>[number];
 
@@ -104,27 +111,51 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
   const inJob = new Set(job.units);
   const reportFile = join(runDir, "terragrunt-report.json");
   const planDirectory = join(runDir, "plans");
-  const queue = queueCommand({ action: job.action, units: job.units, worktree, tools: context.tools, flags: job.terragrunt.flags, parallelism: context.parallelism, reportFile, planDirectory });
+  const queue = queueCommand({
+    action: job.action,
+    units: job.units,
+    worktree,
+    tools: context.tools,
+    flags: job.terragrunt.flags,
+    parallelism: context.parallelism,
+    reportFile,
+    planDirectory,
+  });
   const shown = masker.mask(displayCommand(queue.command, queue.args, worktree, runDir));
   const planning = queue.mainCommand === "plan";
   const applying = !planning;
 
   const jobLog = createWriteStream(join(runDir, "terragrunt.log"), { mode: 0o600 });
-  jobLog.write(masker.mask(`# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})\n# gantry: $WORKTREE=${worktree} (removed after the job), $RUN_DIR=${runDir}\n$ ${shown}\n`));
+  jobLog.write(
+    masker.mask(
+      `# gantry: ${job.action} ${job.units.length} unit(s) at ${job.ref} (job ${job.id})\n# gantry: $WORKTREE=${worktree} (removed after the job), $RUN_DIR=${runDir}\n$ ${shown}\n`,
+    ),
+  );
   const { dropped } = jobFlags(job.terragrunt.flags);
-  if (dropped.length > 0) jobLog.write(masker.mask(`# gantry: not passed from terragrunt.flags (Gantry sets them itself): ${dropped.join(" ")}\n`));
+  if (dropped.length > 0)
+    jobLog.write(
+      masker.mask(`# gantry: not passed from terragrunt.flags (Gantry sets them itself): ${dropped.join(" ")}\n`),
+    );
   const recorders = new Map<string, UnitRecorder>();
   const recorder = (unit: string) => {
     let found = recorders.get(unit);
     if (found === undefined) {
       const header = `# gantry: ${job.action} ${unit} at ${job.ref} (job ${job.id}); the job's command and run-wide messages: $RUN_DIR/terragrunt.log\n`;
-      found = new UnitRecorder(unit, join(runDir, `${unitFileStem(unit)}.log`), { masker, mainCommand: queue.mainCommand, header, worktree });
+      found = new UnitRecorder(unit, join(runDir, `${unitFileStem(unit)}.log`), {
+        masker,
+        mainCommand: queue.mainCommand,
+        header,
+        worktree,
+      });
       recorders.set(unit, found);
     }
     return found;
   };
 
-  const plans = new Map<string, { summary: PlanSummary | null; warning: string | null; planFile: string | null; command: string }>();
+  const plans = new Map<
+    string,
+    { summary: PlanSummary | null; warning: string | null; planFile: string | null; command: string }
+  >();
   const finishing: Promise<void>[] = [];
   const announced = new Set<string>();
   let lastUnit: string | null = null;
@@ -150,12 +181,35 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
     const copied = unitRecorder.toolDirectory === null ? null : join(worktree, unitRecorder.toolDirectory);
     const directory = copied !== null && existsSync(copied) ? copied : join(worktree, unit);
     const args = ["show", "-json", "-no-color", saved];
-    const command = masker.mask(displayCommand(context.tools.tf, args, worktree, runDir).replace(saved.replace(runDir, "$RUN_DIR"), planFile.replace(runDir, "$RUN_DIR")));
-    if (!existsSync(saved)) return { summary: null, warning: "terragrunt saved no plan file for this unit; no summary", planFile: null, command };
-    const outcome = await runProcess(context.tools.tf, args, { cwd: directory, env: context.env, stdout: "capture", stderr: "lines", onLine: (line) => unitRecorder.note(`show -json: ${line}`) });
+    const command = masker.mask(
+      displayCommand(context.tools.tf, args, worktree, runDir).replace(
+        saved.replace(runDir, "$RUN_DIR"),
+        planFile.replace(runDir, "$RUN_DIR"),
+      ),
+    );
+    if (!existsSync(saved))
+      return {
+        summary: null,
+        warning: "terragrunt saved no plan file for this unit; no summary",
+        planFile: null,
+        command,
+      };
+    const outcome = await runProcess(context.tools.tf, args, {
+      cwd: directory,
+      env: context.env,
+      stdout: "capture",
+      stderr: "lines",
+      onLine: (line) => unitRecorder.note(`show -json: ${line}`),
+    });
     renameSync(saved, planFile);
     chmodSync(planFile, 0o600);
-    if (outcome.exitCode !== 0) return { summary: null, warning: `\`show -json\` of the saved plan failed (exit ${outcome.exitCode ?? "none"}); no summary`, planFile, command };
+    if (outcome.exitCode !== 0)
+      return {
+        summary: null,
+        warning: `\`show -json\` of the saved plan failed (exit ${outcome.exitCode ?? "none"}); no summary`,
+        planFile,
+        command,
+      };
     const read = readJsonPlan(outcome.stdout);
     masker.addAll(read.sensitive);
     if (read.warning !== null) unitRecorder.note(read.warning);
@@ -163,9 +217,17 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
   };
 
   // Live progress only: the unit's final result (and its complete log) comes when the queue has ended.
-  const provisionalResult = (unit: string, succeeded: boolean): UnitResult => ({ ...buildResult(unit, succeeded ? "succeeded" : "failed", null), logPath: null });
+  const provisionalResult = (unit: string, succeeded: boolean): UnitResult => ({
+    ...buildResult(unit, succeeded ? "succeeded" : "failed", null),
+    logPath: null,
+  });
 
-  const buildResult = (unit: string, status: UnitResult["status"], reason: string | null, extra: Partial<UnitResult> = {}): UnitResult => {
+  const buildResult = (
+    unit: string,
+    status: UnitResult["status"],
+    reason: string | null,
+    extra: Partial<UnitResult> = {},
+  ): UnitResult => {
     const unitRecorder = recorders.get(unit);
     const plan = plans.get(unit);
     const output = unitRecorder?.output(UNIT_OUTPUT_LIMIT, worktree) ?? null;
@@ -222,25 +284,40 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
       }
       if (line.level === "debug" || line.level === "trace") return;
       if (line.unit !== null && inJob.has(line.unit)) recorder(line.unit).record(line);
-      else jobLog.write(masker.mask(`${line.unit ? `[${line.unit}] ` : ""}${line.tfCommand === null && line.level !== "raw" ? `${line.level.toUpperCase().padEnd(6)} ` : ""}${line.message}${line.message.endsWith("\n") ? "" : "\n"}`));
+      else
+        jobLog.write(
+          masker.mask(
+            `${line.unit ? `[${line.unit}] ` : ""}${line.tfCommand === null && line.level !== "raw" ? `${line.level.toUpperCase().padEnd(6)} ` : ""}${line.message}${line.message.endsWith("\n") ? "" : "\n"}`,
+          ),
+        );
     },
   });
   await Promise.all(finishing);
   rmSync(planDirectory, { recursive: true, force: true }); // each saved plan was moved beside its unit's log
 
   const report = readReport(reportFile);
-  const entries = new Map((report ?? []).map((entry) => [reportedUnit(entry.Name, worktree, inJob.has(ROOT_UNIT)), entry]));
+  const entries = new Map(
+    (report ?? []).map((entry) => [reportedUnit(entry.Name, worktree, inJob.has(ROOT_UNIT)), entry]),
+  );
   const outside = [...entries.keys()].filter((name) => !inJob.has(name));
   const toolDied = outcome.signal !== null || outcome.spawnError !== null;
   const units = job.units.map((unit) => {
     const entry = entries.get(unit);
     const unitRecorder = recorders.get(unit);
     // Gantry's own clock (first line to end, init included); Terragrunt's report when Gantry saw no start.
-    const timing = unitRecorder?.startedAt == null && entry?.Started && entry.Ended ? { durationMs: Math.max(0, Date.parse(entry.Ended) - Date.parse(entry.Started)) } : {};
+    const timing =
+      unitRecorder?.startedAt == null && entry?.Started && entry.Ended
+        ? { durationMs: Math.max(0, Date.parse(entry.Ended) - Date.parse(entry.Started)) }
+        : {};
     if (entry?.Result === "succeeded") return buildResult(unit, "succeeded", null, timing);
     if (entry?.Result === "failed") {
       const killed = /signal: (\w+)/.exec(entry.Cause ?? "")?.[1];
-      const stopped = context.signal?.aborted === true ? `interrupted during ${queue.mainCommand}` : killed ? `${queue.mainCommand} was killed (${killed})` : null;
+      const stopped =
+        context.signal?.aborted === true
+          ? `interrupted during ${queue.mainCommand}`
+          : killed
+            ? `${queue.mainCommand} was killed (${killed})`
+            : null;
       const partial = applying && stopped !== null && unitRecorder?.mainCommandStarted === true;
       const exit = /exit status (\d+)/.exec(entry.Cause ?? "");
       return buildResult(unit, "failed", stopped === null ? null : partial ? `${stopped}: ${partialHint}` : stopped, {
@@ -249,20 +326,38 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
         ...(partial ? { mayBePartiallyApplied: true } : {}),
       });
     }
-    if (entry?.Result === "early exit" && context.signal?.aborted) return buildResult(unit, "not-started", "interrupted before start", { logPath: null });
+    if (entry?.Result === "early exit" && context.signal?.aborted)
+      return buildResult(unit, "not-started", "interrupted before start", { logPath: null });
     if (entry?.Result === "early exit") {
-      const cause = entry.Cause ? (job.units.find((other) => other.split("/").pop() === entry.Cause && other !== unit) ?? entry.Cause) : "a unit it depends on";
+      const cause = entry.Cause
+        ? (job.units.find((other) => other.split("/").pop() === entry.Cause && other !== unit) ?? entry.Cause)
+        : "a unit it depends on";
       return buildResult(unit, "skipped", `${cause} did not succeed`, { logPath: null });
     }
-    if (entry?.Result === "excluded") return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", { logPath: null, excluded: true });
+    if (entry?.Result === "excluded")
+      return buildResult(unit, "skipped", "excluded by its Terragrunt configuration (`exclude`)", {
+        logPath: null,
+        excluded: true,
+      });
     // Not in the report: Terragrunt was stopped, died, or failed before it ran the queue.
     if (unitRecorder?.startedAt == null) {
-      const why = context.signal?.aborted ? "interrupted before start" : toolDied || report === null ? "terragrunt stopped before running it" : "never started";
+      const why = context.signal?.aborted
+        ? "interrupted before start"
+        : toolDied || report === null
+          ? "terragrunt stopped before running it"
+          : "never started";
       return buildResult(unit, "not-started", why, { logPath: null });
     }
     const partial = applying && unitRecorder.mainCommandStarted;
-    const how = context.signal?.aborted ? `interrupted during ${queue.mainCommand}` : `terragrunt stopped during ${queue.mainCommand}${outcome.signal ? ` (${outcome.signal})` : ""}`;
-    return buildResult(unit, "failed", partial ? `${how}: ${partialHint}` : how, partial ? { mayBePartiallyApplied: true } : {});
+    const how = context.signal?.aborted
+      ? `interrupted during ${queue.mainCommand}`
+      : `terragrunt stopped during ${queue.mainCommand}${outcome.signal ? ` (${outcome.signal})` : ""}`;
+    return buildResult(
+      unit,
+      "failed",
+      partial ? `${how}: ${partialHint}` : how,
+      partial ? { mayBePartiallyApplied: true } : {},
+    );
   });
   await Promise.all([...recorders.values()].map((unitRecorder) => unitRecorder.close()));
   for (const unit of units) if (!finished.has(unit.unit)) context.onUnitFinished?.(unit);
@@ -270,10 +365,18 @@ export async function runQueue(context: QueueRunContext): Promise<QueueRunOutcom
 
   let error: JobResult["error"] = null;
   if (outside.length > 0) {
-    error = jobError("EXEC_QUEUE_OUTSIDE_JOB", `terragrunt ran units that are not in the job: ${outside.join(", ")}`, "report this: Gantry restricts the queue to the job's units");
+    error = jobError(
+      "EXEC_QUEUE_OUTSIDE_JOB",
+      `terragrunt ran units that are not in the job: ${outside.join(", ")}`,
+      "report this: Gantry restricts the queue to the job's units",
+    );
   } else if (report === null && !context.signal?.aborted && units.some((unit) => unit.status !== "succeeded")) {
     const last = lastErrorLine(join(runDir, "terragrunt.log"));
-    error = jobError("EXEC_QUEUE_FAILED", `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`, "see $RUN_DIR/terragrunt.log for terragrunt's own messages");
+    error = jobError(
+      "EXEC_QUEUE_FAILED",
+      `terragrunt ended (${outcome.spawnError ?? (outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.exitCode}`)}) without a run report${last ? `: ${last}` : ""}`,
+      "see $RUN_DIR/terragrunt.log for terragrunt's own messages",
+    );
   }
   return { units, command: shown, error };
 }
@@ -285,8 +388,15 @@ function firstLine(text: string | null): string | null {
 
 function lastErrorLine(logFile: string): string | null {
   try {
-    const lines = readFileSync(logFile, "utf8").split("\n").filter((line) => /^ERROR\s/.test(line));
-    return lines.at(-1)?.replace(/^ERROR\s+/, "").slice(0, 300) ?? null;
+    const lines = readFileSync(logFile, "utf8")
+      .split("\n")
+      .filter((line) => /^ERROR\s/.test(line));
+    return (
+      lines
+        .at(-1)
+        ?.replace(/^ERROR\s+/, "")
+        .slice(0, 300) ?? null
+    );
   } catch {
     return null;
   }
@@ -296,7 +406,13 @@ function lastErrorLine(logFile: string): string | null {
 function summaryFromRendered(output: string): PlanSummary {
   const resources = resourcesInRenderedPlan(output);
   const summary = emptyPlanSummary();
-  summary.addresses = { create: resources.create, update: resources.update, delete: resources.delete, replace: resources.replace, import: resources.import };
+  summary.addresses = {
+    create: resources.create,
+    update: resources.update,
+    delete: resources.delete,
+    replace: resources.replace,
+    import: resources.import,
+  };
   if (resources.forget.length > 0) summary.addresses.forget = resources.forget;
   if (resources.read.length > 0) summary.addresses.read = resources.read;
   if (resources.moves.length > 0) summary.moves = resources.moves;

@@ -11,7 +11,10 @@ export interface SignalAbort extends Disposable {
   received(): NodeJS.Signals | null;
 }
 
-export function abortOnSignals(signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"], onFirst?: (name: NodeJS.Signals) => void): SignalAbort {
+export function abortOnSignals(
+  signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"],
+  onFirst?: (name: NodeJS.Signals) => void,
+): SignalAbort {
   const controller = new AbortController();
   // Every running tool listens to this one signal; many parallel units are expected, not a leak.
   setMaxListeners(0, controller.signal);

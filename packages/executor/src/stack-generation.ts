@@ -34,8 +34,12 @@ export interface JobStacks {
  */
 export async function stacksOfJob(repo: string, ref: string, units: readonly string[]): Promise<JobStacks> {
   const listed = await listUnits({ repo, commit: ref });
-  const stackFileOf = new Map(listed.flatMap((unit) => (unit.generatedBy ? [[unit.path, unit.generatedBy.stackFile] as const] : [])));
-  const generated = new Map(units.flatMap((unit) => (stackFileOf.has(unit) ? [[unit, stackFileOf.get(unit)!] as const] : [])));
+  const stackFileOf = new Map(
+    listed.flatMap((unit) => (unit.generatedBy ? [[unit.path, unit.generatedBy.stackFile] as const] : [])),
+  );
+  const generated = new Map(
+    units.flatMap((unit) => (stackFileOf.has(unit) ? [[unit, stackFileOf.get(unit)!] as const] : [])),
+  );
   if (stackFileOf.size === 0) return { stackFiles: [], generated };
   const stackFiles = new Set(generated.values());
   const seen = new Set(units);
@@ -53,7 +57,12 @@ export async function stacksOfJob(repo: string, ref: string, units: readonly str
 }
 
 /** The stack directories as Terragrunt's filters: each stack, and the stacks generated inside it. */
-export function stackGenerateCommand(input: { tools: IacTools; worktree: string; stackFiles: readonly string[]; parallelism: number }): { command: string; args: string[] } {
+export function stackGenerateCommand(input: {
+  tools: IacTools;
+  worktree: string;
+  stackFiles: readonly string[];
+  parallelism: number;
+}): { command: string; args: string[] } {
   const dirs = input.stackFiles.map((file) => dirname(file));
   const filters = dirs.flatMap((dir) => {
     const at = dir === "." ? "." : `./${dir}`;
@@ -61,7 +70,17 @@ export function stackGenerateCommand(input: { tools: IacTools; worktree: string;
   });
   return {
     command: input.tools.terragrunt,
-    args: ["stack", "generate", "--non-interactive", "--no-color", "--working-dir", input.worktree, "--parallelism", String(input.parallelism), ...filters],
+    args: [
+      "stack",
+      "generate",
+      "--non-interactive",
+      "--no-color",
+      "--working-dir",
+      input.worktree,
+      "--parallelism",
+      String(input.parallelism),
+      ...filters,
+    ],
   };
 }
 
@@ -82,7 +101,12 @@ export async function generateJobStacks(
   },
 ): Promise<StackGeneration> {
   const { worktree, masker } = context;
-  const { command, args } = stackGenerateCommand({ tools: context.tools, worktree, stackFiles: context.stacks.stackFiles, parallelism: context.parallelism });
+  const { command, args } = stackGenerateCommand({
+    tools: context.tools,
+    worktree,
+    stackFiles: context.stacks.stackFiles,
+    parallelism: context.parallelism,
+  });
   const shown = masker.mask(context.display(command, args));
   const logPath = join(context.runDir, "stack-generate.log");
   const log = createWriteStream(logPath, { mode: 0o600 });
@@ -108,12 +132,17 @@ export async function generateJobStacks(
   });
   await new Promise((resolve) => log.end(resolve));
   const failed = new Map<string, string>();
-  const fallback = outcome.exitCode === 0 ? "terragrunt stack generate did not generate it" : `terragrunt stack generate failed (exit ${outcome.exitCode ?? outcome.signal ?? "none"})`;
+  const fallback =
+    outcome.exitCode === 0
+      ? "terragrunt stack generate did not generate it"
+      : `terragrunt stack generate failed (exit ${outcome.exitCode ?? outcome.signal ?? "none"})`;
   for (const [unit, stackFile] of context.stacks.generated) {
     const dir = join(worktree, unit);
     if (["terragrunt.hcl", "terragrunt.hcl.json"].some((name) => existsSync(join(dir, name)))) continue;
     // The errors about this unit (its destination) or its stack, else every error.
-    const own = errors.filter((error) => error.includes(`$WORKTREE/${unit}`) || error.includes(`[${dirname(stackFile)}]`));
+    const own = errors.filter(
+      (error) => error.includes(`$WORKTREE/${unit}`) || error.includes(`[${dirname(stackFile)}]`),
+    );
     failed.set(unit, (own.length > 0 ? own : errors).join("\n\n").trim() || fallback);
   }
   return { command: shown, failed, logPath, interrupted: outcome.interrupted };

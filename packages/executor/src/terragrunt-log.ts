@@ -64,10 +64,23 @@ export function parseLogLine(text: string, worktree: string): LogLine {
 }
 
 const patterns: Array<[RegExp, (match: RegExpExecArray, line: LogLine, worktree: string) => QueueSignal | null]> = [
-  [/^Runner Pool Controller: running (.+)$/, (m, _l, w) => ({ kind: "unit-running", unit: worktreeRelative(m[1]!, w) })],
-  [/^Runner Pool Controller: (.+) (succeeded|failed)$/, (m, _l, w) => ({ kind: "unit-done", unit: worktreeRelative(m[1]!, w), succeeded: m[2] === "succeeded" })],
-  [/^Setting working directory to (.+)$/, (m, l, w) => (l.unit === null ? null : { kind: "working-directory", unit: l.unit, directory: worktreeRelative(m[1]!, w) })],
-  [/^Running command: \S+ (\S+)/, (m, l) => (l.unit === null ? null : { kind: "tool-command", unit: l.unit, command: m[1]! })],
+  [
+    /^Runner Pool Controller: running (.+)$/,
+    (m, _l, w) => ({ kind: "unit-running", unit: worktreeRelative(m[1]!, w) }),
+  ],
+  [
+    /^Runner Pool Controller: (.+) (succeeded|failed)$/,
+    (m, _l, w) => ({ kind: "unit-done", unit: worktreeRelative(m[1]!, w), succeeded: m[2] === "succeeded" }),
+  ],
+  [
+    /^Setting working directory to (.+)$/,
+    (m, l, w) =>
+      l.unit === null ? null : { kind: "working-directory", unit: l.unit, directory: worktreeRelative(m[1]!, w) },
+  ],
+  [
+    /^Running command: \S+ (\S+)/,
+    (m, l) => (l.unit === null ? null : { kind: "tool-command", unit: l.unit, command: m[1]! }),
+  ],
   [/^Retrieved output from .+ as json: ([\s\S]*)$/, (m) => ({ kind: "dependency-outputs", json: m[1]! })],
 ];
 
@@ -77,7 +90,13 @@ const downloadPattern = /^Downloading Terraform configurations from (.+) into (.
 export function queueSignal(line: LogLine, worktree: string): QueueSignal | null {
   if (line.level === "info" && line.unit !== null) {
     const match = downloadPattern.exec(line.message);
-    if (match) return { kind: "download", unit: line.unit, from: worktreeRelative(match[1]!, worktree), into: worktreeRelative(match[2]!, worktree) };
+    if (match)
+      return {
+        kind: "download",
+        unit: line.unit,
+        from: worktreeRelative(match[1]!, worktree),
+        into: worktreeRelative(match[2]!, worktree),
+      };
     return null;
   }
   if (line.level !== "debug") return null;
@@ -104,7 +123,8 @@ export function sensitiveOutputValues(json: string): string[] {
   };
   if (outputs === null || typeof outputs !== "object") return values;
   for (const output of Object.values(outputs)) {
-    if (output !== null && typeof output === "object" && (output as { sensitive?: unknown }).sensitive === true) leaves((output as { value?: unknown }).value);
+    if (output !== null && typeof output === "object" && (output as { sensitive?: unknown }).sensitive === true)
+      leaves((output as { value?: unknown }).value);
   }
   return values;
 }

@@ -20,7 +20,15 @@ import { GantryError } from "@gantry/errors";
 
 /** Variables of the caller never given to the tools. */
 const withheldPrefixes = ["ACTIONS_", "GANTRY_", "INPUT_", "GIT_CONFIG_"];
-const withheldNames = new Set(["GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GIT_CONFIG_PARAMETERS", "GIT_ASKPASS", "SSH_ASKPASS"]);
+const withheldNames = new Set([
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "GH_ENTERPRISE_TOKEN",
+  "GITHUB_ENTERPRISE_TOKEN",
+  "GIT_CONFIG_PARAMETERS",
+  "GIT_ASKPASS",
+  "SSH_ASKPASS",
+]);
 
 /** AWS credential sources, dropped from the caller's environment when the job brings its own credentials. */
 const awsCredentialSources = new Set([
@@ -74,15 +82,27 @@ export function toolEnvironment(input: ToolEnvironmentInput): Record<string, str
   for (const [name, value] of Object.entries(input.job)) {
     const reason = reservedToolVariable(name);
     if (reason !== null) {
-      throw new GantryError("EXEC_TOOL_ENV_REFUSED", `field "terragrunt.env.${name}": ${reason}, which a job may not set`, {
-        hint: "plan the job again from the deploy branch's configuration, and run it through the guards",
-      });
+      throw new GantryError(
+        "EXEC_TOOL_ENV_REFUSED",
+        `field "terragrunt.env.${name}": ${reason}, which a job may not set`,
+        {
+          hint: "plan the job again from the deploy branch's configuration, and run it through the guards",
+        },
+      );
     }
     toolEnv[name] = value;
   }
   Object.assign(toolEnv, input.credentials);
   // OpenTofu prints a warning when TF_CLI_CONFIG_FILE names a missing file, and terragrunt then fails to
   // parse `tofu version`; a missing file configures nothing, so it is dropped.
-  if (toolEnv.TF_CLI_CONFIG_FILE !== undefined && !existsSync(toolEnv.TF_CLI_CONFIG_FILE)) delete toolEnv.TF_CLI_CONFIG_FILE;
-  return { ...toolEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TG_NON_INTERACTIVE: "true", CHECKPOINT_DISABLE: "1", GANTRY_STATE_DIR: input.stateDir };
+  if (toolEnv.TF_CLI_CONFIG_FILE !== undefined && !existsSync(toolEnv.TF_CLI_CONFIG_FILE))
+    delete toolEnv.TF_CLI_CONFIG_FILE;
+  return {
+    ...toolEnv,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    TG_NON_INTERACTIVE: "true",
+    CHECKPOINT_DISABLE: "1",
+    GANTRY_STATE_DIR: input.stateDir,
+  };
 }

@@ -47,7 +47,9 @@ function fromVariables(variables: readonly string[], env: NodeJS.ProcessEnv): st
     if (configured === undefined || configured === "") continue;
     const path = isAbsolute(configured) ? configured : (findOnPath(configured, env) ?? resolve(configured));
     if (!isExecutable(path)) {
-      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, { hint: toolHint });
+      throw new GantryError("EXEC_TOOL_NOT_FOUND", `${variable}=${configured} is not an executable file`, {
+        hint: toolHint,
+      });
     }
     return path;
   }
@@ -61,9 +63,13 @@ function find(variables: readonly string[], names: readonly string[], env: NodeJ
     const found = findOnPath(name, env);
     if (found !== undefined) return found;
   }
-  throw new GantryError("EXEC_TOOL_NOT_FOUND", `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`, {
-    hint: toolHint,
-  });
+  throw new GantryError(
+    "EXEC_TOOL_NOT_FOUND",
+    `${names.map((name) => `\`${name}\``).join(" or ")} was not found on PATH and ${variables.join(" / ")} ${variables.length > 1 ? "are" : "is"} not set`,
+    {
+      hint: toolHint,
+    },
+  );
 }
 
 export function findIacTools(env: NodeJS.ProcessEnv = process.env): IacTools {

@@ -29,7 +29,11 @@ export class UnitRecorder {
   /** Shown as `$WORKTREE` in the log, as in the commands. */
   #worktree: string | null;
 
-  constructor(unit: string, logPath: string, options: { masker: SecretMasker; mainCommand: string; header: string; worktree?: string }) {
+  constructor(
+    unit: string,
+    logPath: string,
+    options: { masker: SecretMasker; mainCommand: string; header: string; worktree?: string },
+  ) {
     this.unit = unit;
     this.#worktree = options.worktree ?? null;
     this.logPath = logPath;
@@ -87,7 +91,9 @@ export class UnitRecorder {
   record(line: LogLine): void {
     this.started();
     const toolOutput = line.tfCommand !== null;
-    this.#write(toolOutput || line.level === "raw" ? line.message : `${line.level.toUpperCase().padEnd(6)} ${line.message}`);
+    this.#write(
+      toolOutput || line.level === "raw" ? line.message : `${line.level.toUpperCase().padEnd(6)} ${line.message}`,
+    );
     if (line.tfCommand === this.#mainCommand) {
       this.#mainCommandStarted = true;
       if (line.level === "stdout") this.#output.push(line.message);
@@ -111,18 +117,27 @@ export class UnitRecorder {
       text = text.slice(0, separator >= 0 && saved - separator < 400 ? separator : saved);
     }
     // Progress lines printed before the plan ("x: Refreshing state...") are not part of it.
-    text = text.replace(/^\S[^\n]*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after |Preparing import\.\.\.)[^\n]*\n/gm, "");
+    text = text.replace(
+      /^\S[^\n]*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after |Preparing import\.\.\.)[^\n]*\n/gm,
+      "",
+    );
     return truncateMiddle(this.#clean(text, worktree), limit);
   }
 
   /** The tool's own error text (the tool's error output, then Terragrunt's errors about the unit). */
   error(limit: number, worktree: string): string | null {
-    const text = [this.#toolErrors.join(""), this.#errors.join("\n")].join("\n").replace(/\n{3,}/g, "\n\n").trim();
+    const text = [this.#toolErrors.join(""), this.#errors.join("\n")]
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trim();
     return text === "" ? null : truncateMiddle(this.#clean(text, worktree), limit);
   }
 
   #clean(text: string, worktree: string): string {
-    return this.#masker.mask(text.split(`${worktree}/`).join("").split(worktree).join(".")).replace(/^\n+/, "").replace(/\s+$/, "\n");
+    return this.#masker
+      .mask(text.split(`${worktree}/`).join("").split(worktree).join("."))
+      .replace(/^\n+/, "")
+      .replace(/\s+$/, "\n");
   }
 
   /**
@@ -132,16 +147,29 @@ export class UnitRecorder {
   diagnostics(worktree: string): Diagnostic[] {
     const found: Diagnostic[] = [];
     const read = (text: string, resolveFile: (file: string) => string | undefined) => {
-      for (const match of text.matchAll(/^(?:\s*│\s*)?(Error|Warning): (.+)\n(?:[\s│]*\n)*(?:\s*│\s*)?\s*on (\S+) line (\d+)/gm)) {
+      for (const match of text.matchAll(
+        /^(?:\s*│\s*)?(Error|Warning): (.+)\n(?:[\s│]*\n)*(?:\s*│\s*)?\s*on (\S+) line (\d+)/gm,
+      )) {
         const file = resolveFile(match[3]!);
-        found.push({ severity: match[1] === "Error" ? "error" : "warning", summary: this.#masker.mask(match[2]!.trim()), ...(file ? { file } : {}), line: Number(match[4]) });
+        found.push({
+          severity: match[1] === "Error" ? "error" : "warning",
+          summary: this.#masker.mask(match[2]!.trim()),
+          ...(file ? { file } : {}),
+          line: Number(match[4]),
+        });
       }
     };
     read(this.#toolErrors.join(""), (file) => this.#repositoryFile(file));
-    read(this.#errors.join("\n"), (file) => (file.startsWith("/") ? repositoryPath(file, worktree) : posix.normalize(file)));
+    read(this.#errors.join("\n"), (file) =>
+      file.startsWith("/") ? repositoryPath(file, worktree) : posix.normalize(file),
+    );
     if (found.length === 0 && this.#toolErrors.length + this.#errors.length > 0) {
       const summary = /(?:^|\n)\s*Error: (.+)/.exec([...this.#toolErrors, ...this.#errors].join("\n"))?.[1];
-      found.push({ severity: "error", summary: this.#masker.mask(summary?.trim() ?? "the unit failed; see its log"), file: `${this.unit}/terragrunt.hcl` });
+      found.push({
+        severity: "error",
+        summary: this.#masker.mask(summary?.trim() ?? "the unit failed; see its log"),
+        file: `${this.unit}/terragrunt.hcl`,
+      });
     }
     return found;
   }
@@ -150,8 +178,11 @@ export class UnitRecorder {
     if (file.startsWith("/")) return undefined;
     const directory = this.#workingDirectory;
     if (directory === null) return posix.join(this.unit, file);
-    const download = this.#downloads.find((entry) => directory === entry.into || directory.startsWith(`${entry.into}/`));
-    if (download === undefined) return directory.includes(".terragrunt-cache") ? undefined : posix.join(directory, file);
+    const download = this.#downloads.find(
+      (entry) => directory === entry.into || directory.startsWith(`${entry.into}/`),
+    );
+    if (download === undefined)
+      return directory.includes(".terragrunt-cache") ? undefined : posix.join(directory, file);
     return posix.join(download.from, directory.slice(download.into.length), file);
   }
 

@@ -74,10 +74,14 @@ export async function createJobWorktree(repo: string, ref: string, label = "job"
   } catch (error) {
     liveWorktrees.delete(dir);
     rmSync(parent, { recursive: true, force: true });
-    throw new GantryError("EXEC_WORKTREE_FAILED", `could not check out ${ref} into a worktree: ${(error as Error).message.trim()}`, {
-      hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
-      cause: error,
-    });
+    throw new GantryError(
+      "EXEC_WORKTREE_FAILED",
+      `could not check out ${ref} into a worktree: ${(error as Error).message.trim()}`,
+      {
+        hint: "check that the commit exists in the repository (`git cat-file -t REF`) and that `git worktree` works there",
+        cause: error,
+      },
+    );
   }
   let removed = false;
   const remove = async () => {

@@ -16,7 +16,13 @@ import { createDemoRepo, gantryArgs, iacToolsEnv, stateResources, worktreeList, 
 function gantry(repo: DemoRepo, ...args: string[]) {
   const result = spawnSync(process.execPath, gantryArgs(...args), {
     cwd: repo.dir,
-    env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: repo.stateDir, GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "" },
+    env: {
+      ...process.env,
+      ...iacToolsEnv(),
+      GANTRY_STATE_DIR: repo.stateDir,
+      GITHUB_ACTIONS: "",
+      GITHUB_STEP_SUMMARY: "",
+    },
     encoding: "utf8",
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -27,35 +33,84 @@ describe("gantry run and gantry execute", () => {
     await using repo = createDemoRepo();
     const report = join(repo.runsDir, "..", "report.md");
 
-    const initial = gantry(repo, "run", "--repo", repo.dir, "--base", repo.root, "--head", repo.base, "--event", "push", "--report", report);
+    const initial = gantry(
+      repo,
+      "run",
+      "--repo",
+      repo.dir,
+      "--base",
+      repo.root,
+      "--head",
+      repo.base,
+      "--event",
+      "push",
+      "--report",
+      report,
+    );
     expect(initial.stderr).not.toMatch(/gantry run: error/);
     expect(initial.code).toBe(0);
     expect(initial.stdout).toMatch(/Succeeded: units 5 succeeded, 0 failed, 0 skipped, 0 not started\./);
     expect(stateResources(repo.stateDir, `${DEV}/queue`)!.size).toBe(1);
 
-    const pr = gantry(repo, "run", "--repo", repo.dir, "--base", repo.base, "--head", repo.head, "--event", "pull_request", "--branch", "change", "--report", report);
+    const pr = gantry(
+      repo,
+      "run",
+      "--repo",
+      repo.dir,
+      "--base",
+      repo.base,
+      "--head",
+      repo.head,
+      "--event",
+      "pull_request",
+      "--branch",
+      "change",
+      "--report",
+      report,
+    );
     expect(pr.code).toBe(0);
     const comment = readFileSync(report, "utf8");
     expect(comment.length).toBeLessThanOrEqual(65_536);
     const { document } = renderComment(comment);
     expect(textOf(elements(document, "h2")[0]!)).toBe(`Gantry plan for ${repo.head.slice(0, 7)}`);
-    const rows = elements(elements(document, "tbody")[0]!, "tr").map((row) => elements(row, "td").map((cell) => textOf(cell).trim()).slice(0, 7));
+    const rows = elements(elements(document, "tbody")[0]!, "tr").map((row) =>
+      elements(row, "td")
+        .map((cell) => textOf(cell).trim())
+        .slice(0, 7),
+    );
     expect(rows).toEqual([
       ["✅", "dev/us-east-1/dev/app", "plan", "1", "0", "0", "0"],
       ["✅", "dev/us-east-1/dev/database", "plan", "1", "0", "0", "0"],
       ["✅", "dev/us-east-1/dev/queue", "plan-destroy", "0", "0", "1 ⚠️", "0"],
     ]);
     // Each unit's block holds its own plan.
-    const plans = elements(document, "details").filter((details) => textOf(elements(details, "summary")[0]!).startsWith("Plan of "));
-    expect(plans.map((details) => textOf(elements(details, "summary")[0]!))).toEqual(rows.map((row) => `Plan of ${row[1]}`));
-    expect(textOf(elements(plans[1]!, "code")[1]!)).toContain('# terraform_data.database will be created');
-    expect(textOf(elements(plans[2]!, "code")[1]!)).toContain('# terraform_data.queue will be destroyed');
+    const plans = elements(document, "details").filter((details) =>
+      textOf(elements(details, "summary")[0]!).startsWith("Plan of "),
+    );
+    expect(plans.map((details) => textOf(elements(details, "summary")[0]!))).toEqual(
+      rows.map((row) => `Plan of ${row[1]}`),
+    );
+    expect(textOf(elements(plans[1]!, "code")[1]!)).toContain("# terraform_data.database will be created");
+    expect(textOf(elements(plans[2]!, "code")[1]!)).toContain("# terraform_data.queue will be destroyed");
     expect(comment).toContain("```mermaid");
     expect(stateResources(repo.stateDir, `${DEV}/database`)).toBeNull();
     expect(stateResources(repo.stateDir, `${DEV}/queue`)!.size).toBe(1);
 
     repo.git("merge", "-q", "--ff-only", "change");
-    const push = gantry(repo, "run", "--repo", repo.dir, "--base", repo.base, "--head", repo.head, "--event", "push", "--report", report);
+    const push = gantry(
+      repo,
+      "run",
+      "--repo",
+      repo.dir,
+      "--base",
+      repo.base,
+      "--head",
+      repo.head,
+      "--event",
+      "push",
+      "--report",
+      report,
+    );
     expect(push.code).toBe(0);
     expect(stateResources(repo.stateDir, `${DEV}/database`)!.size).toBe(1);
     expect(stateResources(repo.stateDir, `${DEV}/app`)!.size).toBe(2);
@@ -83,9 +138,13 @@ describe("gantry run and gantry execute", () => {
     writeFileSync(jobFile, JSON.stringify(job));
     const runDir = join(repo.runsDir, "interrupted");
 
-    const child = spawn(process.execPath, gantryArgs("execute", "--repo", repo.dir, "--job", jobFile, "--json", "--run-dir", runDir), {
-      env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: repo.stateDir, GITHUB_ACTIONS: "" },
-    });
+    const child = spawn(
+      process.execPath,
+      gantryArgs("execute", "--repo", repo.dir, "--job", jobFile, "--json", "--run-dir", runDir),
+      {
+        env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: repo.stateDir, GITHUB_ACTIONS: "" },
+      },
+    );
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
@@ -105,7 +164,11 @@ describe("gantry run and gantry execute", () => {
     const result = jobResultSchema.parse(JSON.parse(stdout));
     expect(result.interrupted).toBe(true);
     const byUnit = Object.fromEntries(result.units.map((u) => [u.unit, u]));
-    expect(byUnit[`${DEV}/slow`]).toMatchObject({ status: "failed", reason: expect.stringMatching(/^interrupted during apply: it may be partially applied/), mayBePartiallyApplied: true });
+    expect(byUnit[`${DEV}/slow`]).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/^interrupted during apply: it may be partially applied/),
+      mayBePartiallyApplied: true,
+    });
     expect(byUnit[`${DEV}/after-slow`]!.status).toBe("not-started");
     expect(result.worktree).toEqual(expect.any(String));
     expect(existsSync(result.worktree!)).toBe(false);
@@ -120,10 +183,14 @@ describe("gantry run and gantry execute", () => {
     const jobFile = join(repo.runsDir, "..", "job.json");
     writeFileSync(jobFile, JSON.stringify(plan.jobs.find((j) => j.units.includes(`${DEV}/slow`))));
     const runDir = join(repo.runsDir, "twice");
-    const child = spawn(process.execPath, gantryArgs("execute", "--repo", repo.dir, "--job", jobFile, "--run-dir", runDir, "--json"), {
-      env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: repo.stateDir, GITHUB_ACTIONS: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      gantryArgs("execute", "--repo", repo.dir, "--job", jobFile, "--run-dir", runDir, "--json"),
+      {
+        env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: repo.stateDir, GITHUB_ACTIONS: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     // The second SIGINT goes only once the first is acknowledged, so they cannot merge into one.

@@ -55,11 +55,14 @@ resource "terraform_data" "consumer" { input = var.upstream }
 `,
     [`${DEV}/broken/terragrunt.hcl`]: unit("broken"),
     // A configuration error Terragrunt reports itself (at line 10, `upstream = local.missing`).
-    [`${DEV}/hcl-broken/terragrunt.hcl`]: unit("consumer", `
+    [`${DEV}/hcl-broken/terragrunt.hcl`]: unit(
+      "consumer",
+      `
 inputs = {
   upstream = local.missing
 }
-`),
+`,
+    ),
     [`${DEV}/broken-consumer/terragrunt.hcl`]: unit("consumer", dependsOn("broken", "value", "upstream")),
   },
   /** `slow` sleeps while it is created (a local-exec provisioner); `after-slow` depends on it. */

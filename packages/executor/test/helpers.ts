@@ -29,7 +29,9 @@ export interface DemoRepo extends AsyncDisposable {
 export function createDemoRepo(): DemoRepo {
   const parent = mkdtempSync(join(tmpdir(), "gantry-exec-test-"));
   const dir = join(parent, "repo");
-  const out = execFileSync("bash", [join(root, "examples/infrastructure-live/make-demo-repo.sh"), dir], { encoding: "utf8" });
+  const out = execFileSync("bash", [join(root, "examples/infrastructure-live/make-demo-repo.sh"), dir], {
+    encoding: "utf8",
+  });
   const match = /root=([0-9a-f]{40}) base=([0-9a-f]{40}) head=([0-9a-f]{40})/.exec(out);
   if (!match) throw new Error(`unexpected output from make-demo-repo.sh: ${out}`);
   return {
@@ -46,7 +48,16 @@ export function createDemoRepo(): DemoRepo {
   };
 }
 
-export function makeJob(fields: { id?: string; action: JobAction; units: string[]; ref: string; base?: string; head?: string; env?: Record<string, string>; parallelism?: number }): Job {
+export function makeJob(fields: {
+  id?: string;
+  action: JobAction;
+  units: string[];
+  ref: string;
+  base?: string;
+  head?: string;
+  env?: Record<string, string>;
+  parallelism?: number;
+}): Job {
   const event = fields.action === "plan" || fields.action === "plan-destroy" ? "pull_request" : "push";
   return {
     apiVersion: "gantry/v1",
@@ -58,7 +69,13 @@ export function makeJob(fields: { id?: string; action: JobAction; units: string[
     needs: [],
     environment: "dev",
     changes: ["UnitChanged"],
-    source: { event, base: fields.base ?? fields.ref, head: fields.head ?? fields.ref, branch: "main", deployBranch: "main" },
+    source: {
+      event,
+      base: fields.base ?? fields.ref,
+      head: fields.head ?? fields.ref,
+      branch: "main",
+      deployBranch: "main",
+    },
     authentication: null,
     terragrunt: { flags: [], env: fields.env ?? {}, parallelism: fields.parallelism ?? 4 },
   };
@@ -69,7 +86,11 @@ export function stateResources(stateDir: string, unit: string): Map<string, Reco
   const file = join(stateDir, unit, "terraform.tfstate");
   if (!existsSync(file)) return null;
   const state = JSON.parse(readFileSync(file, "utf8")) as {
-    resources: { type: string; name: string; instances: { index_key?: number | string; attributes: Record<string, unknown> }[] }[];
+    resources: {
+      type: string;
+      name: string;
+      instances: { index_key?: number | string; attributes: Record<string, unknown> }[];
+    }[];
   };
   const map = new Map<string, Record<string, unknown>>();
   for (const resource of state.resources) {
@@ -77,7 +98,10 @@ export function stateResources(stateDir: string, unit: string): Map<string, Reco
       const key = instance.index_key === undefined ? "" : `[${JSON.stringify(instance.index_key)}]`;
       // Dynamic attributes (terraform_data's input) are stored as { value, type }.
       const attributes = Object.fromEntries(
-        Object.entries(instance.attributes).map(([name, value]) => [name, value !== null && typeof value === "object" && "type" in value && "value" in value ? value.value : value]),
+        Object.entries(instance.attributes).map(([name, value]) => [
+          name,
+          value !== null && typeof value === "object" && "type" in value && "value" in value ? value.value : value,
+        ]),
       );
       map.set(`${resource.type}.${resource.name}${key}`, attributes);
     }
@@ -93,11 +117,22 @@ export function worktreeList(repoDir: string): string[] {
 
 /** Spawns the `gantry` CLI from its TypeScript sources (see support/source-loader.mjs). */
 export function gantryArgs(...args: string[]): string[] {
-  return ["--experimental-transform-types", "--no-warnings", "--import", join(root, "packages/executor/test/support/source-loader.mjs"), join(root, "packages/cli/src/bin.ts"), ...args];
+  return [
+    "--experimental-transform-types",
+    "--no-warnings",
+    "--import",
+    join(root, "packages/executor/test/support/source-loader.mjs"),
+    join(root, "packages/cli/src/bin.ts"),
+    ...args,
+  ];
 }
 
 /** Runs `gantry ARGS --repo DIR` from its sources, outside GitHub Actions, with the pinned tools and a state directory. */
-export function runGantryCli(repoDir: string, stateDir: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+export function runGantryCli(
+  repoDir: string,
+  stateDir: string,
+  ...args: string[]
+): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, gantryArgs(...args, "--repo", repoDir), {
     cwd: repoDir,
     env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: stateDir, GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "" },

@@ -61,7 +61,14 @@ describe("SecretMasker", () => {
 
   it("treats values of secret-looking environment variables as secrets", () => {
     expect(
-      secretsFromEnvironment({ GITHUB_TOKEN: "ghs_abc", AWS_SECRET_ACCESS_KEY: "k", DB_PASSWORD: "p", HOME: "/root", AWS_ACCESS_KEY_ID: "AKIA", TOKEN_FILE: "/x" }).sort(),
+      secretsFromEnvironment({
+        GITHUB_TOKEN: "ghs_abc",
+        AWS_SECRET_ACCESS_KEY: "k",
+        DB_PASSWORD: "p",
+        HOME: "/root",
+        AWS_ACCESS_KEY_ID: "AKIA",
+        TOKEN_FILE: "/x",
+      }).sort(),
     ).toEqual(["ghs_abc", "k", "p"]);
   });
 
@@ -78,15 +85,24 @@ describe("SecretMasker", () => {
       PWD: "/home/runner/work",
     };
     const masker = new SecretMasker(secretsFromEnvironment(env));
-    const text = "hunter2-db / correct horse / npm-auth-value / ssh-key-value / pg-password-1 / Alice Example / true / kms-1234 / /home/runner/work";
-    expect(masker.mask(text)).toBe(`${MASK} / ${MASK} / ${MASK} / ${MASK} / ${MASK} / Alice Example / true / kms-1234 / /home/runner/work`);
+    const text =
+      "hunter2-db / correct horse / npm-auth-value / ssh-key-value / pg-password-1 / Alice Example / true / kms-1234 / /home/runner/work";
+    expect(masker.mask(text)).toBe(
+      `${MASK} / ${MASK} / ${MASK} / ${MASK} / ${MASK} / Alice Example / true / kms-1234 / /home/runner/work`,
+    );
   });
 
   it("masks URL userinfo passwords and Authorization headers it was never told about", () => {
     const masker = new SecretMasker();
-    expect(masker.mask("cloning https://x-access-token:ghs_unknownvalue1234@github.com/acme/live.git")).toBe(`cloning https://x-access-token:${MASK}@github.com/acme/live.git`);
-    expect(masker.mask("http.https://github.com/.extraheader AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hz")).toBe(`http.https://github.com/.extraheader AUTHORIZATION: basic ${MASK}`);
-    expect(masker.mask("see https://github.com/acme/live and user@example.com")).toBe("see https://github.com/acme/live and user@example.com");
+    expect(masker.mask("cloning https://x-access-token:ghs_unknownvalue1234@github.com/acme/live.git")).toBe(
+      `cloning https://x-access-token:${MASK}@github.com/acme/live.git`,
+    );
+    expect(masker.mask("http.https://github.com/.extraheader AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hz")).toBe(
+      `http.https://github.com/.extraheader AUTHORIZATION: basic ${MASK}`,
+    );
+    expect(masker.mask("see https://github.com/acme/live and user@example.com")).toBe(
+      "see https://github.com/acme/live and user@example.com",
+    );
   });
 
   it("masks the credentials a checkout keeps in .git/config (actions/checkout without persist-credentials: false)", async () => {
@@ -122,19 +138,50 @@ describe("toolEnvironment", () => {
 
   it("never gives the tools the runner's tokens, GitHub tokens, Gantry's settings and tokens, or git config from the environment", () => {
     const env = toolEnvironment({ caller, job: { TG_PROVIDER_CACHE: "1" }, credentials: {}, stateDir: "/state" });
-    expect(Object.keys(env).filter((name) => /TOKEN|ACTIONS_|GANTRY_(?!STATE_DIR)|INPUT_|GIT_CONFIG/.test(name))).toEqual([]);
-    expect(env).toMatchObject({ PATH: "/usr/bin", HOME: "/home/runner", HTTPS_PROXY: "http://proxy:3128", TF_VAR_region: "eu-west-1", TG_PROVIDER_CACHE: "1", GITHUB_REPOSITORY: "acme/infrastructure-pipelines", AWS_PROFILE: "admin", GANTRY_STATE_DIR: "/state", TF_INPUT: "0" });
+    expect(
+      Object.keys(env).filter((name) => /TOKEN|ACTIONS_|GANTRY_(?!STATE_DIR)|INPUT_|GIT_CONFIG/.test(name)),
+    ).toEqual([]);
+    expect(env).toMatchObject({
+      PATH: "/usr/bin",
+      HOME: "/home/runner",
+      HTTPS_PROXY: "http://proxy:3128",
+      TF_VAR_region: "eu-west-1",
+      TG_PROVIDER_CACHE: "1",
+      GITHUB_REPOSITORY: "acme/infrastructure-pipelines",
+      AWS_PROFILE: "admin",
+      GANTRY_STATE_DIR: "/state",
+      TF_INPUT: "0",
+    });
   });
 
   it("uses only the job's credentials when it has them: other AWS credential sources are dropped", () => {
-    const env = toolEnvironment({ caller, job: {}, credentials: { AWS_ACCESS_KEY_ID: "ASIAX", AWS_SECRET_ACCESS_KEY: "s", AWS_SESSION_TOKEN: "t", AWS_REGION: "eu-west-1" }, stateDir: "/state" });
+    const env = toolEnvironment({
+      caller,
+      job: {},
+      credentials: {
+        AWS_ACCESS_KEY_ID: "ASIAX",
+        AWS_SECRET_ACCESS_KEY: "s",
+        AWS_SESSION_TOKEN: "t",
+        AWS_REGION: "eu-west-1",
+      },
+      stateDir: "/state",
+    });
     expect(env.AWS_PROFILE).toBeUndefined();
     expect(env).toMatchObject({ AWS_ACCESS_KEY_ID: "ASIAX", AWS_REGION: "eu-west-1" });
   });
 
   it("refuses a job whose terragrunt.env sets a variable of the pipelines side", () => {
-    for (const name of ["TG_TF_PATH", "TF_CLI_CONFIG_FILE", "GIT_SSH_COMMAND", "AWS_ROLE_ARN", "ACTIONS_ID_TOKEN_REQUEST_URL", "PATH"]) {
-      expect(() => toolEnvironment({ caller, job: { [name]: "/tmp/evil" }, credentials: {}, stateDir: "/state" })).toThrow(expect.objectContaining({ code: "EXEC_TOOL_ENV_REFUSED", exitCode: 33 }));
+    for (const name of [
+      "TG_TF_PATH",
+      "TF_CLI_CONFIG_FILE",
+      "GIT_SSH_COMMAND",
+      "AWS_ROLE_ARN",
+      "ACTIONS_ID_TOKEN_REQUEST_URL",
+      "PATH",
+    ]) {
+      expect(() =>
+        toolEnvironment({ caller, job: { [name]: "/tmp/evil" }, credentials: {}, stateDir: "/state" }),
+      ).toThrow(expect.objectContaining({ code: "EXEC_TOOL_ENV_REFUSED", exitCode: 33 }));
     }
   });
 });

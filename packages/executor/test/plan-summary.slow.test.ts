@@ -9,12 +9,27 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CORPUS_SECRET, CORPUS_SECRET_CHANGED, planCorpus, type FileMap } from "@gantry/testkit";
-import { formatPlanCounts, hasChanges, parseJsonPlan, readJsonPlan, SecretMasker, sensitiveValuesInPlan, summarisePlan, type PlanSummary } from "../src/index.js";
+import {
+  formatPlanCounts,
+  hasChanges,
+  parseJsonPlan,
+  readJsonPlan,
+  SecretMasker,
+  sensitiveValuesInPlan,
+  summarisePlan,
+  type PlanSummary,
+} from "../src/index.js";
 import { resourcesInRenderedPlan } from "../src/rendered-output.js";
 import { iacToolsEnv } from "./helpers.js";
 
 const tofu = iacToolsEnv().GANTRY_TOFU!;
-const env = { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+const env = {
+  ...process.env,
+  TF_IN_AUTOMATION: "1",
+  TF_INPUT: "0",
+  CHECKPOINT_DISABLE: "1",
+  TF_CLI_CONFIG_FILE: "/dev/null",
+};
 let dir: string;
 
 function write(files: FileMap): void {
@@ -27,13 +42,22 @@ function write(files: FileMap): void {
 
 function run(args: string[], allowFailure = false): string {
   const outcome = spawnSync(tofu, args, { cwd: dir, env, encoding: "utf8" });
-  if (outcome.status !== 0 && !allowFailure) throw new Error(`tofu ${args.join(" ")} failed:\n${outcome.stdout}${outcome.stderr}`);
+  if (outcome.status !== 0 && !allowFailure)
+    throw new Error(`tofu ${args.join(" ")} failed:\n${outcome.stdout}${outcome.stderr}`);
   return outcome.stdout;
 }
 
-function plan(name: string, extra: string[] = [], allowFailure = false): { json: string; text: string; planOutput: string } {
+function plan(
+  name: string,
+  extra: string[] = [],
+  allowFailure = false,
+): { json: string; text: string; planOutput: string } {
   const planOutput = run(["plan", "-input=false", "-no-color", ...extra, `-out=${name}.tfplan`], allowFailure);
-  return { json: run(["show", "-json", `${name}.tfplan`]), text: run(["show", "-no-color", `${name}.tfplan`]), planOutput };
+  return {
+    json: run(["show", "-json", `${name}.tfplan`]),
+    text: run(["show", "-no-color", `${name}.tfplan`]),
+    planOutput,
+  };
 }
 
 /**
@@ -98,7 +122,9 @@ describe("the plan summary of real OpenTofu plans", () => {
     expect(summary.moves).toEqual([{ from: "terraform_data.renamed_from", to: "terraform_data.renamed_to" }]);
     expect(summary.addresses.read).toEqual(["data.terraform_remote_state.late"]);
     expect(summary.outputs).toContain("created_id"); // known only after apply: the planned output has no value
-    expect(summary.checks).toEqual([{ address: "check.region", status: "fail", messages: ["The network is not in us-east-1."] }]);
+    expect(summary.checks).toEqual([
+      { address: "check.region", status: "fail", messages: ["The network is not in us-east-1."] },
+    ]);
     expect(summary.warnings).toBeUndefined();
     expect(hasChanges(summary)).toBe(true);
     expect(planOutput).toContain("Check block assertion failed"); // what the summary's check stands for
@@ -107,7 +133,14 @@ describe("the plan summary of real OpenTofu plans", () => {
   it("collects the sensitive values, before and after a sensitive update, also those OpenTofu itself prints", () => {
     const { json, text } = plan("change");
     const values = sensitiveValuesInPlan(parseJsonPlan(json));
-    expect(values).toEqual(expect.arrayContaining([CORPUS_SECRET, CORPUS_SECRET_CHANGED, `token-${CORPUS_SECRET}`, `token-${CORPUS_SECRET_CHANGED}`]));
+    expect(values).toEqual(
+      expect.arrayContaining([
+        CORPUS_SECRET,
+        CORPUS_SECRET_CHANGED,
+        `token-${CORPUS_SECRET}`,
+        `token-${CORPUS_SECRET_CHANGED}`,
+      ]),
+    );
     expect(values).not.toContain("kept");
     // OpenTofu hides the sensitive input, but prints the prior `output` attribute derived from it in clear...
     expect(text).toMatch(new RegExp(`~ output = "${CORPUS_SECRET}" -> \\(known after apply\\)`));
@@ -139,8 +172,14 @@ describe("the plan summary of real OpenTofu plans", () => {
     expect(formatPlanCounts(summary)).toBe("Plan: 0 to add, 0 to change, 0 to destroy.");
     expect(hasChanges(summary)).toBe(false);
 
-    expect(readJsonPlan("{\"hello\": 1}")).toMatchObject({ summary: null, warning: expect.stringContaining("could not be read") });
-    expect(readJsonPlan("not json")).toMatchObject({ summary: null, warning: expect.stringContaining("could not be read") });
+    expect(readJsonPlan('{"hello": 1}')).toMatchObject({
+      summary: null,
+      warning: expect.stringContaining("could not be read"),
+    });
+    expect(readJsonPlan("not json")).toMatchObject({
+      summary: null,
+      warning: expect.stringContaining("could not be read"),
+    });
     // Fields a later format adds, and entries of an unexpected shape, are warnings, never failures.
     const later = JSON.parse(json) as Record<string, unknown>;
     later.format_version = "2.0";
@@ -154,13 +193,18 @@ describe("the plan summary of real OpenTofu plans", () => {
 
 describe("deferred changes (Terraform's `deferred_changes`)", () => {
   it("cannot come from OpenTofu 1.12: an unknown for_each is an error there, and there is no -allow-deferral", () => {
-    write({ "deferral/main.tf": 'resource "terraform_data" "seed" {\n  input = "x"\n}\n\nresource "terraform_data" "fan" {\n  for_each = toset([terraform_data.seed.id])\n  input    = each.key\n}\n' });
+    write({
+      "deferral/main.tf":
+        'resource "terraform_data" "seed" {\n  input = "x"\n}\n\nresource "terraform_data" "fan" {\n  for_each = toset([terraform_data.seed.id])\n  input    = each.key\n}\n',
+    });
     const tool = (args: string[]) => spawnSync(tofu, ["-chdir=deferral", ...args], { cwd: dir, env, encoding: "utf8" });
     expect(tool(["init", "-input=false", "-no-color"]).status).toBe(0);
     const unknownForEach = tool(["plan", "-input=false", "-no-color"]);
     expect(unknownForEach.status).toBe(1);
     expect(unknownForEach.stderr).toContain("Invalid for_each argument");
-    expect(tool(["plan", "-input=false", "-no-color", "-allow-deferral"]).stderr).toContain("flag provided but not defined: -allow-deferral");
+    expect(tool(["plan", "-input=false", "-no-color", "-allow-deferral"]).stderr).toContain(
+      "flag provided but not defined: -allow-deferral",
+    );
   });
 
   it("are listed apart and not counted, in the shape Terraform documents (its JSON output format, 1.9+)", () => {
@@ -168,11 +212,25 @@ describe("deferred changes (Terraform's `deferred_changes`)", () => {
       JSON.stringify({
         format_version: "1.2",
         complete: false,
-        resource_changes: [{ address: "terraform_data.seed", mode: "managed", type: "terraform_data", name: "seed", change: { actions: ["create"], before: null, after: { input: "x" } } }],
+        resource_changes: [
+          {
+            address: "terraform_data.seed",
+            mode: "managed",
+            type: "terraform_data",
+            name: "seed",
+            change: { actions: ["create"], before: null, after: { input: "x" } },
+          },
+        ],
         deferred_changes: [
           {
             reason: "resource_config_unknown",
-            resource_change: { address: "terraform_data.fan[\"x\"]", mode: "managed", type: "terraform_data", name: "fan", change: { actions: ["create"], before: null, after: null } },
+            resource_change: {
+              address: 'terraform_data.fan["x"]',
+              mode: "managed",
+              type: "terraform_data",
+              name: "fan",
+              change: { actions: ["create"], before: null, after: null },
+            },
           },
         ],
       }),

@@ -107,7 +107,10 @@ beforeAll(async () => {
   ref = commitFiles(repo, extraUnits.failure!, "add a broken unit and its consumer");
   const recording = join(work, "recording");
   mkdirSync(recording);
-  recorded = await run(script("record-terragrunt", recorder(tools.GANTRY_TERRAGRUNT!, recording)), join(work, "runs", "recorded"));
+  recorded = await run(
+    script("record-terragrunt", recorder(tools.GANTRY_TERRAGRUNT!, recording)),
+    join(work, "runs", "recorded"),
+  );
 });
 
 afterAll(async () => {

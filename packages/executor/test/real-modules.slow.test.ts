@@ -27,7 +27,13 @@ let change: string;
 function gantry(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, gantryArgs(...args), {
     cwd: work,
-    env: { ...process.env, ...iacToolsEnv(), GANTRY_STATE_DIR: join(work, "state"), GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "" },
+    env: {
+      ...process.env,
+      ...iacToolsEnv(),
+      GANTRY_STATE_DIR: join(work, "state"),
+      GITHUB_ACTIONS: "",
+      GITHUB_STEP_SUMMARY: "",
+    },
     encoding: "utf8",
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -42,7 +48,9 @@ function tokensInState(): string[] {
 }
 
 function rows(document: Element): string[][] {
-  return elements(elements(document, "tbody")[0]!, "tr").map((row) => elements(row, "td").map((cell) => textOf(cell).trim()));
+  return elements(elements(document, "tbody")[0]!, "tr").map((row) =>
+    elements(row, "td").map((cell) => textOf(cell).trim()),
+  );
 }
 
 /** Each unit's collapsible block: its title and the text of its code block. */
@@ -51,7 +59,8 @@ function blocks(document: Element): Map<string, string> {
   for (const details of elements(document, "details")) {
     const title = textOf(elements(details, "summary")[0]!);
     const codes = elements(details, "code");
-    if (/^(Plan|Output of the \w+) of /.test(title)) found.set(title.replace(/^.* of /, ""), textOf(codes[codes.length - 1]!));
+    if (/^(Plan|Output of the \w+) of /.test(title))
+      found.set(title.replace(/^.* of /, ""), textOf(codes[codes.length - 1]!));
   }
   return found;
 }
@@ -81,7 +90,10 @@ describe("a repository of real modules, end to end", () => {
     expect(units.map((unit) => unit.unit).sort()).toEqual([...fixture.units].sort());
     for (const unit of units) expect(unit).toMatchObject({ status: "succeeded", applied: { add: expect.any(Number) } });
     // The second unit of each chain received the first's id (known only after apply), not the mock.
-    const second = stateResources(join(work, "state"), "dev/svc-02")!.get("terraform_data.this")!.input as Record<string, string>;
+    const second = stateResources(join(work, "state"), "dev/svc-02")!.get("terraform_data.this")!.input as Record<
+      string,
+      string
+    >;
     expect(second.upstream).toBe(stateResources(join(work, "state"), "dev/svc-01")!.get("terraform_data.this")!.id);
     // Each dependent printed its upstream's sensitive token as a plain input; no log or report shows it.
     const tokens = tokensInState();
@@ -97,7 +109,21 @@ describe("a repository of real modules, end to end", () => {
   let inProcess: string;
   it("plans the pull request in-process: each unit's block holds its own plan, with every kind of change", () => {
     const comment = join(work, "comment.md");
-    const run = gantry("run", "--repo", repo.dir, "--base", "main", "--head", "change", "--event", "pull_request", "--branch", "change", "--report", comment);
+    const run = gantry(
+      "run",
+      "--repo",
+      repo.dir,
+      "--base",
+      "main",
+      "--head",
+      "change",
+      "--event",
+      "pull_request",
+      "--branch",
+      "change",
+      "--report",
+      comment,
+    );
     expect(run.code).toBe(0);
     inProcess = readFileSync(comment, "utf8");
     if (process.env.GANTRY_KEEP_COMMENT) writeFileSync(process.env.GANTRY_KEEP_COMMENT, inProcess);
@@ -112,22 +138,45 @@ describe("a repository of real modules, end to end", () => {
     const plans = blocks(document);
     expect([...plans.keys()]).toEqual(["dev/features", "dev/svc-02", "prod/svc-03"]);
     const features = plans.get("dev/features")!;
-    for (const line of ["# terraform_data.renamed_from has moved to terraform_data.renamed_to", "(imported from \"imported-id-1\")", "will be removed from the OpenTofu state but will not be destroyed", "will be replaced due to changes in replace_triggered_by", "will be read during apply"]) {
+    for (const line of [
+      "# terraform_data.renamed_from has moved to terraform_data.renamed_to",
+      '(imported from "imported-id-1")',
+      "will be removed from the OpenTofu state but will not be destroyed",
+      "will be replaced due to changes in replace_triggered_by",
+      "will be read during apply",
+    ]) {
       expect(features).toContain(line);
     }
     expect(features).toMatch(/^!\s+resource "terraform_data" "updated" \{$/m); // `~` coloured as a change
     expect(plans.get("dev/svc-02")).toMatch(/^\+\s+resource "terraform_data" "member" \{$/m);
     expect(plans.get("prod/svc-03")).toMatch(/^-\s+resource "terraform_data" "this" \{$/m);
     const items = elements(document, "li").map((li) => textOf(li));
-    expect(items.some((item) => item.startsWith("Plan: 1 to import, 6 to add, 4 to change, 4 to destroy, 1 to forget. · "))).toBe(true);
+    expect(
+      items.some((item) => item.startsWith("Plan: 1 to import, 6 to add, 4 to change, 4 to destroy, 1 to forget. · ")),
+    ).toBe(true);
     expect(items).toContain("moved: terraform_data.renamed_from → terraform_data.renamed_to");
     expect(items).toContain("Why: UnitDeleted: prod/svc-03/terragrunt.hcl");
-    expect(items.some((item) => item.startsWith("⚠️ check check.region fail: The network is not in us-east-1."))).toBe(true);
+    expect(items.some((item) => item.startsWith("⚠️ check check.region fail: The network is not in us-east-1."))).toBe(
+      true,
+    );
     for (const token of tokensInState()) expect(inProcess).not.toContain(token);
   });
 
   it("reports the same pull request identically from results of `gantry execute` rolled up by `gantry report`", () => {
-    const planned = gantry("plan", "--repo", repo.dir, "--base", "main", "--head", "change", "--event", "pull_request", "--branch", "change", "--json");
+    const planned = gantry(
+      "plan",
+      "--repo",
+      repo.dir,
+      "--base",
+      "main",
+      "--head",
+      "change",
+      "--event",
+      "pull_request",
+      "--branch",
+      "change",
+      "--json",
+    );
     expect(planned.code).toBe(0);
     const plan: PlanDocument = planDocumentSchema.parse(JSON.parse(planned.stdout));
     writeFileSync(join(work, "plan.json"), planned.stdout);
@@ -135,7 +184,17 @@ describe("a repository of real modules, end to end", () => {
       const jobFile = join(work, `${job.id}.job.json`);
       writeFileSync(jobFile, JSON.stringify(job));
       const file = join(work, `${job.id}.result.json`);
-      const run = gantry("execute", "--repo", repo.dir, "--job", jobFile, "--result", file, "--run-dir", join(work, "runs", job.id));
+      const run = gantry(
+        "execute",
+        "--repo",
+        repo.dir,
+        "--job",
+        jobFile,
+        "--result",
+        file,
+        "--run-dir",
+        join(work, "runs", job.id),
+      );
       expect(run.code).toBe(0);
       // What crosses to the other repository carries the plan itself, masked.
       const result = jobResultSchema.parse(JSON.parse(readFileSync(file, "utf8")));
@@ -149,7 +208,10 @@ describe("a repository of real modules, end to end", () => {
     const withoutTimes = (table: string[][]) => table.map((row) => row.slice(0, 8));
     expect(withoutTimes(rows(rolledUp))).toEqual(withoutTimes(rows(local)));
     expect(blocks(rolledUp)).toEqual(blocks(local));
-    const whys = (document: Element) => elements(document, "li").map((li) => textOf(li)).filter((item) => item.startsWith("Why:"));
+    const whys = (document: Element) =>
+      elements(document, "li")
+        .map((li) => textOf(li))
+        .filter((item) => item.startsWith("Why:"));
     expect(whys(rolledUp)).toEqual(whys(local));
   });
 
@@ -158,9 +220,17 @@ describe("a repository of real modules, end to end", () => {
     const run = gantry("run", "--repo", repo.dir, "--base", initial, "--head", change, "--event", "push", "--json");
     expect(run.code).toBe(0);
     const report: RunReportDocument = runReportDocumentSchema.parse(JSON.parse(run.stdout));
-    const byUnit = Object.fromEntries(report.jobs.flatMap((job) => job.result!.units.map((unit) => [unit.unit, { unit, action: job.job.action }])));
-    expect(byUnit["dev/features"]).toMatchObject({ action: "apply", unit: { status: "succeeded", applied: { import: 1, add: 6, change: 4, destroy: 4, forget: 1 } } });
-    expect(byUnit["prod/svc-03"]).toMatchObject({ action: "destroy", unit: { status: "succeeded", applied: { destroy: 3 } } });
+    const byUnit = Object.fromEntries(
+      report.jobs.flatMap((job) => job.result!.units.map((unit) => [unit.unit, { unit, action: job.job.action }])),
+    );
+    expect(byUnit["dev/features"]).toMatchObject({
+      action: "apply",
+      unit: { status: "succeeded", applied: { import: 1, add: 6, change: 4, destroy: 4, forget: 1 } },
+    });
+    expect(byUnit["prod/svc-03"]).toMatchObject({
+      action: "destroy",
+      unit: { status: "succeeded", applied: { destroy: 3 } },
+    });
     expect(stateResources(join(work, "state"), "prod/svc-03")!.size).toBe(0);
     const features = stateResources(join(work, "state"), "dev/features")!;
     expect(features.has("terraform_data.renamed_to")).toBe(true);
@@ -169,6 +239,9 @@ describe("a repository of real modules, end to end", () => {
     // The deployment record says everything is deployed: the same push again runs nothing.
     const again = gantry("run", "--repo", repo.dir, "--base", initial, "--head", change, "--event", "push", "--json");
     expect(again.code).toBe(0);
-    expect(runReportDocumentSchema.parse(JSON.parse(again.stdout))).toMatchObject({ jobs: [], notice: expect.stringContaining("already deployed") });
+    expect(runReportDocumentSchema.parse(JSON.parse(again.stdout))).toMatchObject({
+      jobs: [],
+      notice: expect.stringContaining("already deployed"),
+    });
   });
 });

@@ -29,7 +29,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sha = (c: string) => c.repeat(40);
 
-function job(id: string, units: string[], needs: string[] = [], action: Job["action"] = "plan", branch = "feature"): Job {
+function job(
+  id: string,
+  units: string[],
+  needs: string[] = [],
+  action: Job["action"] = "plan",
+  branch = "feature",
+): Job {
   return {
     apiVersion: "gantry/v1",
     kind: "Job",
@@ -40,7 +46,13 @@ function job(id: string, units: string[], needs: string[] = [], action: Job["act
     needs,
     environment: "dev",
     changes: ["UnitChanged"],
-    source: { event: action.startsWith("plan") ? "pull_request" : "push", base: sha("b"), head: sha("a"), branch, deployBranch: "main" },
+    source: {
+      event: action.startsWith("plan") ? "pull_request" : "push",
+      base: sha("b"),
+      head: sha("a"),
+      branch,
+      deployBranch: "main",
+    },
     authentication: null,
     terragrunt: { flags: [], env: {}, parallelism: 2 },
   };
@@ -54,7 +66,13 @@ function planOutput(unit: string, addresses: string[]): string {
     "",
     "OpenTofu will perform the following actions:",
     "",
-    ...addresses.flatMap((address) => [`  # ${address} will be created`, `  + resource "terraform_data" "x" {`, `      + input  = "${unit}"`, "    }", ""]),
+    ...addresses.flatMap((address) => [
+      `  # ${address} will be created`,
+      `  + resource "terraform_data" "x" {`,
+      `      + input  = "${unit}"`,
+      "    }",
+      "",
+    ]),
     `Plan: ${addresses.length} to add, 0 to change, 0 to destroy.`,
     "",
   ].join("\n");
@@ -71,36 +89,82 @@ function unit(name: string, status: UnitResult["status"], extra: Partial<UnitRes
     planFile: null,
     plan:
       status === "succeeded"
-        ? { add: 1, change: 0, destroy: 1, import: 0, addresses: { create: addresses, update: [], delete: ["terraform_data.old"], replace: [], import: [] }, outputChanges: false }
+        ? {
+            add: 1,
+            change: 0,
+            destroy: 1,
+            import: 0,
+            addresses: { create: addresses, update: [], delete: ["terraform_data.old"], replace: [], import: [] },
+            outputChanges: false,
+          }
         : null,
-    reason: status === "failed" ? "Error: Resource precondition failed" : status === "skipped" ? "dev/db did not succeed" : null,
+    reason:
+      status === "failed"
+        ? "Error: Resource precondition failed"
+        : status === "skipped"
+          ? "dev/db did not succeed"
+          : null,
     commands: [],
     output: status === "succeeded" ? planOutput(name, addresses) : null,
-    error: status === "failed" ? "Error: Resource precondition failed\n\n  on main.tf line 9:\n\nThis unit is broken on purpose.\n" : null,
+    error:
+      status === "failed"
+        ? "Error: Resource precondition failed\n\n  on main.tf line 9:\n\nThis unit is broken on purpose.\n"
+        : null,
     ...extra,
   };
 }
 
 function result(j: Job, units: UnitResult[], extra: Partial<JobResult> = {}): JobResult {
   const failed = units.some((u) => u.status !== "succeeded");
-  return { apiVersion: "gantry/v1", kind: "JobResult", job: j, status: failed ? "failed" : "succeeded", interrupted: false, dryRun: false, startedAt: new Date(0).toISOString(), durationMs: 1, runDir: dir, worktree: null, units, error: null, ...extra };
+  return {
+    apiVersion: "gantry/v1",
+    kind: "JobResult",
+    job: j,
+    status: failed ? "failed" : "succeeded",
+    interrupted: false,
+    dryRun: false,
+    startedAt: new Date(0).toISOString(),
+    durationMs: 1,
+    runDir: dir,
+    worktree: null,
+    units,
+    error: null,
+    ...extra,
+  };
 }
 
 function plan(jobs: Job[], extra: Partial<PlanDocument> = {}): PlanDocument {
-  return { apiVersion: "gantry/v1", kind: "Plan", event: "pull_request", base: sha("b"), head: sha("a"), branch: "feature", deployBranch: "main", notice: null, jobs, ...extra };
+  return {
+    apiVersion: "gantry/v1",
+    kind: "Plan",
+    event: "pull_request",
+    base: sha("b"),
+    head: sha("a"),
+    branch: "feature",
+    deployBranch: "main",
+    notice: null,
+    jobs,
+    ...extra,
+  };
 }
 
 /** The table's body rows as cell texts. */
 function tableRows(document: Element): string[][] {
   const [table] = elements(document, "table");
-  return elements(elements(table!, "tbody")[0]!, "tr").map((row) => elements(row, "td").map((cell) => textOf(cell).trim()));
+  return elements(elements(table!, "tbody")[0]!, "tr").map((row) =>
+    elements(row, "td").map((cell) => textOf(cell).trim()),
+  );
 }
 
 /** Each collapsible block: its summary's text and its code block (language, text). */
 function detailsBlocks(document: Element) {
   return elements(document, "details").map((details) => {
     const codeElement = elements(details, "code")[elements(details, "code").length - 1];
-    return { summary: textOf(elements(details, "summary")[0]!), language: codeElement ? attribute(codeElement, "class") : undefined, code: codeElement ? textOf(codeElement) : "" };
+    return {
+      summary: textOf(elements(details, "summary")[0]!),
+      language: codeElement ? attribute(codeElement, "class") : undefined,
+      code: codeElement ? textOf(codeElement) : "",
+    };
   });
 }
 
@@ -126,7 +190,17 @@ describe("the markdown report", () => {
   });
   const report = buildRunReport({
     plan: document,
-    results: [result(planJob, [unit("dev/app", "succeeded"), unit("dev/db", "failed", { diagnostics: [{ severity: "error", summary: "Resource precondition failed", file: "modules/db/main.tf", line: 9 }] }), unit("dev/consumer", "skipped", { logPath: null })])],
+    results: [
+      result(planJob, [
+        unit("dev/app", "succeeded"),
+        unit("dev/db", "failed", {
+          diagnostics: [
+            { severity: "error", summary: "Resource precondition failed", file: "modules/db/main.tf", line: 9 },
+          ],
+        }),
+        unit("dev/consumer", "skipped", { logPath: null }),
+      ]),
+    ],
     logs: "https://github.com/acme/infrastructure-pipelines/actions/runs/42",
   });
 
@@ -134,7 +208,9 @@ describe("the markdown report", () => {
     const markdown = renderMarkdownReport(report);
     const { document: dom } = renderComment(markdown);
     expect(textOf(elements(dom, "h2")[0]!)).toBe("Gantry plan for aaaaaaa");
-    expect(textOf(elements(dom, "p")[0]!)).toBe("❌ Some jobs did not succeed: 2 jobs (1 failed, 1 skipped), 4 units (1 succeeded, 1 failed, 2 skipped). Event pull_request, base bbbbbbb → head aaaaaaa on feature.");
+    expect(textOf(elements(dom, "p")[0]!)).toBe(
+      "❌ Some jobs did not succeed: 2 jobs (1 failed, 1 skipped), 4 units (1 succeeded, 1 failed, 2 skipped). Event pull_request, base bbbbbbb → head aaaaaaa on feature.",
+    );
     expect(tableRows(dom)).toEqual([
       ["✅", "dev/app", "plan", "1", "0", "1 ⚠️", "0", "succeeded", "1.5 s"],
       ["❌", "dev/db", "plan", "–", "–", "–", "–", "failed", "1.5 s"],
@@ -147,7 +223,9 @@ describe("the markdown report", () => {
     const appPlan = blocks.find((block) => block.summary === "Plan of dev/app")!;
     expect(appPlan.language).toBe("language-diff");
     // The plan is the tool's own, with its change symbols moved to the front so GitHub colours them.
-    expect(appPlan.code).toContain('  # terraform_data.x["dev/app"] will be created\n+   resource "terraform_data" "x" {\n+       input  = "dev/app"');
+    expect(appPlan.code).toContain(
+      '  # terraform_data.x["dev/app"] will be created\n+   resource "terraform_data" "x" {\n+       input  = "dev/app"',
+    );
     expect(appPlan.code).toContain("Plan: 1 to add, 0 to change, 0 to destroy.");
     expect(blocks.find((block) => block.summary === "Job graph")?.language).toBe("language-mermaid");
     expect(count(markdown, "<details>")).toBe(count(markdown, "</details>"));
@@ -170,18 +248,49 @@ describe("the markdown report", () => {
   });
 
   it("shows names of any kind as text: nothing in a unit, branch, address or error can add HTML or break the structure", () => {
-    const hostile = ["dev/<img src=x onerror=alert(1)>", "dev/a`b``c", "dev/a|b|c", "dev/]]>", "dev/</details></summary><script>alert(1)</script>", "dev/*x*_y_[l](http://e.vil)", "dev/@octocat www.e.vil https://e.vil #1"];
+    const hostile = [
+      "dev/<img src=x onerror=alert(1)>",
+      "dev/a`b``c",
+      "dev/a|b|c",
+      "dev/]]>",
+      "dev/</details></summary><script>alert(1)</script>",
+      "dev/*x*_y_[l](http://e.vil)",
+      "dev/@octocat www.e.vil https://e.vil #1",
+    ];
     const attackJob = job("plan-dev", hostile, [], "plan", "feature/<img src=y onerror=alert(2)>|`");
     const units = hostile.map((name) =>
       unit(name, "succeeded", {
         error: null,
         output: `${planOutput(name, [`terraform_data.x["</details><img src=z>"]`])}\`\`\`\`\n</details>\n<script>alert(3)</script>\n`,
-        plan: { add: 1, change: 0, destroy: 0, import: 0, addresses: { create: [`terraform_data.x["</code><img src=w>|"]`], update: [], delete: [], replace: [], import: [] }, outputChanges: false },
+        plan: {
+          add: 1,
+          change: 0,
+          destroy: 0,
+          import: 0,
+          addresses: {
+            create: [`terraform_data.x["</code><img src=w>|"]`],
+            update: [],
+            delete: [],
+            replace: [],
+            import: [],
+          },
+          outputChanges: false,
+        },
       }),
     );
-    units.push(unit("dev/failing", "failed", { error: "Error: </details><img src=v onerror=alert(4)>\n```\n|", reason: "Error: <b>bold</b> | `tick`" }));
+    units.push(
+      unit("dev/failing", "failed", {
+        error: "Error: </details><img src=v onerror=alert(4)>\n```\n|",
+        reason: "Error: <b>bold</b> | `tick`",
+      }),
+    );
     attackJob.units.push("dev/failing");
-    const markdown = renderMarkdownReport(buildRunReport({ plan: plan([attackJob], { branch: attackJob.source.branch }), results: [result(attackJob, units)] }));
+    const markdown = renderMarkdownReport(
+      buildRunReport({
+        plan: plan([attackJob], { branch: attackJob.source.branch }),
+        results: [result(attackJob, units)],
+      }),
+    );
     const { document: dom } = renderComment(markdown);
     const tags = tagNames(dom);
     expect(tags.has("img")).toBe(false);
@@ -203,15 +312,30 @@ describe("the markdown report", () => {
   it("masks secrets before escaping, in outputs, errors and names", () => {
     const secret = "p@ss:w0rd|<x>";
     const j = job("plan-x", ["dev/x"]);
-    const markdown = renderMarkdownReport(buildRunReport({ results: [result(j, [unit("dev/x", "succeeded", { output: `token = "${secret}"\n` })])] }), { masker: new SecretMasker([secret]) });
+    const markdown = renderMarkdownReport(
+      buildRunReport({ results: [result(j, [unit("dev/x", "succeeded", { output: `token = "${secret}"\n` })])] }),
+      { masker: new SecretMasker([secret]) },
+    );
     expect(textOf(renderComment(markdown).document)).not.toContain(secret);
     expect(markdown).toContain('token = "***"');
   });
 
   it("fits GitHub's limit with a fair share per unit, saying where the full output is", () => {
-    const j = job("plan-huge", Array.from({ length: 40 }, (_, i) => `dev/unit-${i}`));
-    const units = j.units.map((name, i) => unit(name, "succeeded", { output: i === 0 ? "short plan\n" : `HEAD-${i}\n${"  + resource line\n".repeat(20_000)}TAIL-${i}\n` }));
-    const markdown = renderMarkdownReport(buildRunReport({ plan: plan([j]), results: [result(j, units, { logsUrl: "https://github.com/acme/pipes/actions/runs/7" })] }));
+    const j = job(
+      "plan-huge",
+      Array.from({ length: 40 }, (_, i) => `dev/unit-${i}`),
+    );
+    const units = j.units.map((name, i) =>
+      unit(name, "succeeded", {
+        output: i === 0 ? "short plan\n" : `HEAD-${i}\n${"  + resource line\n".repeat(20_000)}TAIL-${i}\n`,
+      }),
+    );
+    const markdown = renderMarkdownReport(
+      buildRunReport({
+        plan: plan([j]),
+        results: [result(j, units, { logsUrl: "https://github.com/acme/pipes/actions/runs/7" })],
+      }),
+    );
     expect(markdown.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     const { document: dom } = renderComment(markdown);
     const blocks = detailsBlocks(dom);
@@ -225,48 +349,118 @@ describe("the markdown report", () => {
     // Shares are fair: every cut plan got about the same room.
     const sizes = blocks.slice(1, 40).map((block) => block.code.length);
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThan(50);
-    expect(count(markdown, "_Cut to fit GitHub's limit; the full text is in [the logs](https://github.com/acme/pipes/actions/runs/7)._")).toBe(39);
+    expect(
+      count(
+        markdown,
+        "_Cut to fit GitHub's limit; the full text is in [the logs](https://github.com/acme/pipes/actions/runs/7)._",
+      ),
+    ).toBe(39);
     expect(count(markdown, "<details>")).toBe(count(markdown, "</details>"));
   });
 
   it("shares room by water-filling: short blocks keep everything, long ones share the rest", () => {
-    expect(fairShares(new Map([["a", 10], ["b", 1000], ["c", 1000]]), 610)).toEqual(new Map([["a", 10], ["b", 300], ["c", 300]]));
+    expect(
+      fairShares(
+        new Map([
+          ["a", 10],
+          ["b", 1000],
+          ["c", 1000],
+        ]),
+        610,
+      ),
+    ).toEqual(
+      new Map([
+        ["a", 10],
+        ["b", 300],
+        ["c", 300],
+      ]),
+    );
   });
 
   it("fits even when a row per unit exceeds the limit, and says it was cut", () => {
-    const j = job("apply-everything", Array.from({ length: 3000 }, (_, i) => `prod/us-east-1/prod/service-number-${i}`), [], "apply");
+    const j = job(
+      "apply-everything",
+      Array.from({ length: 3000 }, (_, i) => `prod/us-east-1/prod/service-number-${i}`),
+      [],
+      "apply",
+    );
     const units = j.units.map((name) => unit(name, "succeeded", { logPath: null, output: null }));
-    const markdown = renderMarkdownReport(buildRunReport({ results: [result(j, units)], logs: "https://github.com/acme/x/actions/runs/1" }));
+    const markdown = renderMarkdownReport(
+      buildRunReport({ results: [result(j, units)], logs: "https://github.com/acme/x/actions/runs/1" }),
+    );
     expect(markdown.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(markdown.startsWith("## Gantry apply for <code>aaaaaaa</code>")).toBe(true);
-    expect(markdown).toMatch(/report cut \(\d+ characters left out to fit GitHub's limit\); full logs: \[the run\]\(https:\/\/github\.com\/acme\/x\/actions\/runs\/1\)/);
+    expect(markdown).toMatch(
+      /report cut \(\d+ characters left out to fit GitHub's limit\); full logs: \[the run\]\(https:\/\/github\.com\/acme\/x\/actions\/runs\/1\)/,
+    );
   });
 
   it("reports an apply by what it applied, and a unit that may be partially applied", () => {
     const j = job("apply-dev", ["dev/app", "dev/db"], [], "apply");
-    const applied = unit("dev/app", "succeeded", { applied: { import: 1, add: 2, change: 0, destroy: 1, forget: 0 }, output: "Apply complete! Resources: 1 imported, 2 added, 0 changed, 1 destroyed.\n" });
-    const partial = unit("dev/db", "failed", { mayBePartiallyApplied: true, reason: "apply was killed (killed): it may be partially applied: re-run the job" });
+    const applied = unit("dev/app", "succeeded", {
+      applied: { import: 1, add: 2, change: 0, destroy: 1, forget: 0 },
+      output: "Apply complete! Resources: 1 imported, 2 added, 0 changed, 1 destroyed.\n",
+    });
+    const partial = unit("dev/db", "failed", {
+      mayBePartiallyApplied: true,
+      reason: "apply was killed (killed): it may be partially applied: re-run the job",
+    });
     const markdown = renderMarkdownReport(buildRunReport({ results: [result(j, [applied, partial])] }));
     const { document: dom } = renderComment(markdown);
     expect(tableRows(dom)).toEqual([
       ["✅", "dev/app", "apply", "2", "0", "1 ⚠️", "1", "succeeded", "1.5 s"],
       ["❌", "dev/db", "apply", "–", "–", "–", "–", "failed: may be partially applied", "1.5 s"],
     ]);
-    expect(elements(dom, "li").map((li) => textOf(li))).toContain("Applied: 1 imported, 2 added, 0 changed, 1 destroyed. · 1.5 s");
-    expect(textOf(elements(dom, "blockquote")[0]!)).toContain("dev/db: may be partially applied: apply was killed (killed)");
+    expect(elements(dom, "li").map((li) => textOf(li))).toContain(
+      "Applied: 1 imported, 2 added, 0 changed, 1 destroyed. · 1.5 s",
+    );
+    expect(textOf(elements(dom, "blockquote")[0]!)).toContain(
+      "dev/db: may be partially applied: apply was killed (killed)",
+    );
     expect(detailsBlocks(dom).find((block) => block.summary === "Output of the apply of dev/app")).toBeDefined();
   });
 
   it("says when nothing changed, and when the pipeline failed before any job", () => {
-    const none = renderComment(renderMarkdownReport({ event: "push", base: sha("b"), head: sha("a"), jobs: [], interrupted: false, notice: "push to <feature> is not the deploy branch" }));
+    const none = renderComment(
+      renderMarkdownReport({
+        event: "push",
+        base: sha("b"),
+        head: sha("a"),
+        jobs: [],
+        interrupted: false,
+        notice: "push to <feature> is not the deploy branch",
+      }),
+    );
     expect(textOf(none.document)).toContain("ℹ️ No infrastructure changes. push to <feature> is not the deploy branch");
-    const failed = renderMarkdownReport({ event: "pull_request", base: sha("b"), head: sha("a"), jobs: [], interrupted: false, error: { code: "CONFIG_INVALID", message: "bad key", hint: "fix it", location: { file: ".gantry/config.yml", line: 3 } } });
-    expect(textOf(renderComment(failed).document)).toContain("❌ The pipeline failed before running any job: CONFIG_INVALID (.gantry/config.yml:3) bad key\nHint: fix it");
+    const failed = renderMarkdownReport({
+      event: "pull_request",
+      base: sha("b"),
+      head: sha("a"),
+      jobs: [],
+      interrupted: false,
+      error: {
+        code: "CONFIG_INVALID",
+        message: "bad key",
+        hint: "fix it",
+        location: { file: ".gantry/config.yml", line: 3 },
+      },
+    });
+    expect(textOf(renderComment(failed).document)).toContain(
+      "❌ The pipeline failed before running any job: CONFIG_INVALID (.gantry/config.yml:3) bad key\nHint: fix it",
+    );
   });
 
   it("draws the job graph with escaped labels", () => {
-    const graph = renderJobGraph([{ job: job("a", ["x"]), status: "succeeded", result: null }, { job: job("b", ["y", "z"], ["a"]), status: "failed", result: null }]);
-    expect(graph.split("\n").slice(0, 4)).toEqual(["flowchart LR", '  j0["a<br/>plan · x"]:::ok', '  j1["b<br/>plan · 2 units"]:::failed', "  j0 --> j1"]);
+    const graph = renderJobGraph([
+      { job: job("a", ["x"]), status: "succeeded", result: null },
+      { job: job("b", ["y", "z"], ["a"]), status: "failed", result: null },
+    ]);
+    expect(graph.split("\n").slice(0, 4)).toEqual([
+      "flowchart LR",
+      '  j0["a<br/>plan · x"]:::ok',
+      '  j1["b<br/>plan · 2 units"]:::failed',
+      "  j0 --> j1",
+    ]);
   });
 
   it("appends to the GitHub step summary only when GITHUB_STEP_SUMMARY is set", () => {
@@ -281,7 +475,13 @@ describe("the markdown report", () => {
 describe("the report model", () => {
   it("is a gantry/v1 RunReport document for --json, masked", () => {
     const j = job("plan-dev", ["dev/app"]);
-    const document = runReportDocument(buildRunReport({ plan: plan([j]), results: [result(j, [unit("dev/app", "succeeded", { output: "secret-value-1234\n" })])] }), { masker: new SecretMasker(["secret-value-1234"]) });
+    const document = runReportDocument(
+      buildRunReport({
+        plan: plan([j]),
+        results: [result(j, [unit("dev/app", "succeeded", { output: "secret-value-1234\n" })])],
+      }),
+      { masker: new SecretMasker(["secret-value-1234"]) },
+    );
     expect(runReportDocumentSchema.parse(document).jobs[0]!.result!.units[0]!.output).toBe("***\n");
   });
 });
@@ -289,7 +489,16 @@ describe("the report model", () => {
 describe("annotations", () => {
   it("put each failed unit at its error's file and line, escaped so nothing can start another command", () => {
     const j = job("plan-dev", ["dev/db", "dev/x,y:z"]);
-    const failed = unit("dev/db", "failed", { diagnostics: [{ severity: "error", summary: "Resource precondition failed\n::set-output name=x::y", file: "modules/db/main.tf", line: 9 }] });
+    const failed = unit("dev/db", "failed", {
+      diagnostics: [
+        {
+          severity: "error",
+          summary: "Resource precondition failed\n::set-output name=x::y",
+          file: "modules/db/main.tf",
+          line: 9,
+        },
+      ],
+    });
     const other = unit("dev/x,y:z", "failed", { reason: "100% broken\r\n::add-mask::z" });
     const lines = renderAnnotations(buildRunReport({ results: [result(j, [failed, other])] }));
     expect(lines).toEqual([
@@ -300,7 +509,14 @@ describe("annotations", () => {
   });
 
   it("put a pipeline error at the configuration file and line", () => {
-    const lines = renderAnnotations({ event: "pull_request", base: "", head: sha("a"), jobs: [], interrupted: false, error: { code: "CONFIG_INVALID", message: "unknown key", location: { file: ".gantry/config.yml", line: 4 } } });
+    const lines = renderAnnotations({
+      event: "pull_request",
+      base: "",
+      head: sha("a"),
+      jobs: [],
+      interrupted: false,
+      error: { code: "CONFIG_INVALID", message: "unknown key", location: { file: ".gantry/config.yml", line: 4 } },
+    });
     expect(lines).toEqual(["::error file=.gantry/config.yml,line=4,title=Gantry%3A CONFIG_INVALID::unknown key"]);
   });
 });
@@ -308,7 +524,9 @@ describe("annotations", () => {
 describe("text report", () => {
   it("lists jobs and units with a failed unit's error", () => {
     const j = job("plan-dev", ["dev/app", "dev/db"]);
-    const text = renderTextReport(buildRunReport({ results: [result(j, [unit("dev/app", "succeeded"), unit("dev/db", "failed")])] }));
+    const text = renderTextReport(
+      buildRunReport({ results: [result(j, [unit("dev/app", "succeeded"), unit("dev/db", "failed")])] }),
+    );
     expect(text).toContain("✘ job plan-dev (plan, dev): failed");
     expect(text).toContain("    ✔ dev/app  Plan: 1 to add, 0 to change, 1 to destroy. (1.5s)");
     expect(text).toContain("        | This unit is broken on purpose.");
@@ -342,7 +560,10 @@ describe("units and jobs that did not run, and why (a push run from the deployme
   });
   const results = [
     result(apply, [unit("dev/app", "succeeded")]),
-    result(refused, [unit("dev/db", "not-started", { reason: "refused before running", logPath: null })], { status: "failed", error: refusal }),
+    result(refused, [unit("dev/db", "not-started", { reason: "refused before running", logPath: null })], {
+      status: "failed",
+      error: refusal,
+    }),
   ];
   const report = buildRunReport({ plan: pushPlan, results, supersededByNewerMerges: true });
 
@@ -362,12 +583,16 @@ describe("units and jobs that did not run, and why (a push run from the deployme
       ["dev/consumer", "superseded"],
     ]);
     expect(textOf(document)).toContain("Superseded: a merge that landed during this run changed its units");
-    expect(renderTextReport(report)).toContain("Succeeded: units 1 succeeded, 0 failed, 0 skipped, 0 not started, 2 superseded.");
+    expect(renderTextReport(report)).toContain(
+      "Succeeded: units 1 succeeded, 0 failed, 0 skipped, 0 not started, 2 superseded.",
+    );
   });
 
   it("lists the units the plan left out in a collapsed list, with the reason and the commit each is deployed as of", () => {
     const { document } = renderComment(renderMarkdownReport(report));
-    const notRun = elements(document, "details").find((details) => textOf(elements(details, "summary")[0]!).includes("not run"))!;
+    const notRun = elements(document, "details").find((details) =>
+      textOf(elements(details, "summary")[0]!).includes("not run"),
+    )!;
     expect(textOf(elements(notRun, "summary")[0]!)).toBe("4 units not run: 1 up to date, 1 superseded, 2 excluded");
     expect(elements(notRun, "li").map((item) => textOf(item))).toEqual([
       "dev/cache: up to date, deployed as of ccccccc (nothing it reads changed since)",
@@ -376,7 +601,9 @@ describe("units and jobs that did not run, and why (a push run from the deployme
       "dev/batch-db: excluded as a dependency of dev/batch (exclude_dependencies in its exclude block at dev/batch/terragrunt.hcl:4)",
     ]);
     const text = renderTextReport(report);
-    expect(text).toContain("Not run (4): dev/cache (up-to-date, deployed as of ccccccc), dev/queue (superseded, deployed as of ddddddd), dev/batch (excluded, dev/batch/terragrunt.hcl:4)");
+    expect(text).toContain(
+      "Not run (4): dev/cache (up-to-date, deployed as of ccccccc), dev/queue (superseded, deployed as of ddddddd), dev/batch (excluded, dev/batch/terragrunt.hcl:4)",
+    );
   });
 
   it("carries both in the RunReport document, and the step summary is the comment", () => {
@@ -385,8 +612,20 @@ describe("units and jobs that did not run, and why (a push run from the deployme
     expect(document.unitsNotRun).toEqual([
       { unit: "dev/cache", reason: "up-to-date", deployedAt: sha("c"), from: null, dependencyOf: null },
       { unit: "dev/queue", reason: "superseded", deployedAt: sha("d"), from: null, dependencyOf: null },
-      { unit: "dev/batch", reason: "excluded", deployedAt: null, from: "dev/batch/terragrunt.hcl:4", dependencyOf: null },
-      { unit: "dev/batch-db", reason: "excluded", deployedAt: null, from: "dev/batch/terragrunt.hcl:4", dependencyOf: "dev/batch" },
+      {
+        unit: "dev/batch",
+        reason: "excluded",
+        deployedAt: null,
+        from: "dev/batch/terragrunt.hcl:4",
+        dependencyOf: null,
+      },
+      {
+        unit: "dev/batch-db",
+        reason: "excluded",
+        deployedAt: null,
+        from: "dev/batch/terragrunt.hcl:4",
+        dependencyOf: "dev/batch",
+      },
     ]);
     const summary = join(dir, "summary-not-run.md");
     appendStepSummary(renderMarkdownReport(report), { GITHUB_STEP_SUMMARY: summary });
@@ -400,12 +639,18 @@ describe("units and jobs that did not run, and why (a push run from the deployme
   });
 
   it("says there is nothing to run when every affected unit is already deployed, and names at most 30 of thousands", () => {
-    const skippedUnits = Array.from({ length: 10_000 }, (_, index) => ({ unit: `dev/unit-${index}`, reason: "up-to-date" as const, deployedAt: sha("c") }));
+    const skippedUnits = Array.from({ length: 10_000 }, (_, index) => ({
+      unit: `dev/unit-${index}`,
+      reason: "up-to-date" as const,
+      deployedAt: sha("c"),
+    }));
     const nothing = buildRunReport({ plan: plan([], { event: "push", branch: "main", skippedUnits }), results: [] });
     const markdown = renderMarkdownReport(nothing);
     expect(markdown.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     const { document } = renderComment(markdown);
-    expect(textOf(document)).toContain("Nothing to run: every unit the change affects is already deployed or excluded (below).");
+    expect(textOf(document)).toContain(
+      "Nothing to run: every unit the change affects is already deployed or excluded (below).",
+    );
     const items = elements(document, "li").map((item) => textOf(item));
     expect(items).toHaveLength(31);
     expect(items.at(-1)).toMatch(/^… and 9970 more/);

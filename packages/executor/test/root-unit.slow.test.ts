@@ -15,11 +15,13 @@ const backend =
   `remote_state {\n  backend = "local"\n  generate = {\n    path      = "backend.tf"\n    if_exists = "overwrite_terragrunt"\n  }\n` +
   `  config = {\n    path = "\${get_env("GANTRY_STATE_DIR")}/\${get_path_from_repo_root()}/terraform.tfstate"\n  }\n}\n`;
 
-const rootUnit = (release: string) => `${backend}terraform {\n  source = "\${get_repo_root()}/modules//network"\n}\ninputs = {\n  release = "${release}"\n}\n`;
+const rootUnit = (release: string) =>
+  `${backend}terraform {\n  source = "\${get_repo_root()}/modules//network"\n}\ninputs = {\n  release = "${release}"\n}\n`;
 
 function repository(): TempGitRepo {
   return createTempGitRepo({
-    "modules/network/main.tf": 'variable "release" {}\nresource "terraform_data" "network" {\n  input = var.release\n}\noutput "id" {\n  value = terraform_data.network.id\n}\n',
+    "modules/network/main.tf":
+      'variable "release" {}\nresource "terraform_data" "network" {\n  input = var.release\n}\noutput "id" {\n  value = terraform_data.network.id\n}\n',
     "modules/app/main.tf": 'variable "network_id" {}\nresource "terraform_data" "app" {\n  input = var.network_id\n}\n',
   });
 }
@@ -55,7 +57,20 @@ describe("the root unit", () => {
     repo.checkout("release-v2", { create: true });
     const pr = repo.commit({ "terragrunt.hcl": rootUnit("v2") });
     repo.checkout("main");
-    const plan = gantry(repo, stateDir, "run", "--base", units, "--head", pr, "--event", "pull_request", "--branch", "release-v2", "--json");
+    const plan = gantry(
+      repo,
+      stateDir,
+      "run",
+      "--base",
+      units,
+      "--head",
+      pr,
+      "--event",
+      "pull_request",
+      "--branch",
+      "release-v2",
+      "--json",
+    );
     expect(plan.stderr).not.toMatch(/gantry run: error/);
     expect(plan.code).toBe(0);
     const report = runReportDocumentSchema.parse(JSON.parse(plan.stdout));
@@ -73,7 +88,12 @@ describe("the root unit", () => {
       "paused/terragrunt.hcl": `${rootUnit("v1")}exclude {\n  if      = get_env("PAUSE_UNITS", "") == "true"\n  actions = ["all"]\n}\n`,
     });
     const job = makeJob({ action: "plan", units: ["network", "paused"], ref: head });
-    const result = await executeJob(job, { repo: repo.dir, env: { ...process.env, ...iacToolsEnv(), PAUSE_UNITS: "true" }, stateDir, guard: checkJobMinimal });
+    const result = await executeJob(job, {
+      repo: repo.dir,
+      env: { ...process.env, ...iacToolsEnv(), PAUSE_UNITS: "true" },
+      stateDir,
+      guard: checkJobMinimal,
+    });
     expect(result.error).toBeNull();
     expect(result.units.map((unit) => [unit.unit, unit.status, unit.reason])).toEqual([
       ["network", "succeeded", null],

@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTempGitRepo } from "@gantry/testkit";
-import { DEFAULT_KEPT_RUNS, defaultRunDirectory, keptRunsFromEnv, pruneRunDirectories, runTimestamp } from "../src/index.js";
+import {
+  DEFAULT_KEPT_RUNS,
+  defaultRunDirectory,
+  keptRunsFromEnv,
+  pruneRunDirectories,
+  runTimestamp,
+} from "../src/index.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "gantry-runs-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -52,7 +58,9 @@ describe("keptRunsFromEnv", () => {
     expect(keptRunsFromEnv({})).toBe(DEFAULT_KEPT_RUNS);
     expect(keptRunsFromEnv({ GANTRY_KEEP_RUNS: "3" })).toBe(3);
     expect(keptRunsFromEnv({ GANTRY_KEEP_RUNS: "0" })).toBe(0);
-    expect(() => keptRunsFromEnv({ GANTRY_KEEP_RUNS: "-1" })).toThrow(/GANTRY_KEEP_RUNS must be a whole number of runs, not '-1'/);
+    expect(() => keptRunsFromEnv({ GANTRY_KEEP_RUNS: "-1" })).toThrow(
+      /GANTRY_KEEP_RUNS must be a whole number of runs, not '-1'/,
+    );
     expect(() => keptRunsFromEnv({ GANTRY_KEEP_RUNS: "all" })).toThrow(/GANTRY_KEEP_RUNS/);
   });
 });

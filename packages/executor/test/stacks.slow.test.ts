@@ -41,8 +41,10 @@ function liveRepository(): TempGitRepo {
     "root.hcl":
       `remote_state {\n  backend = "local"\n  generate = {\n    path      = "backend.tf"\n    if_exists = "overwrite_terragrunt"\n  }\n` +
       `  config = {\n    path = "\${get_env("GANTRY_STATE_DIR")}/\${path_relative_to_include()}/terraform.tfstate"\n  }\n}\n`,
-    "modules/vpc/main.tf": 'variable "cidr" {}\nresource "terraform_data" "vpc" {\n  input = var.cidr\n}\noutput "id" {\n  value = terraform_data.vpc.id\n}\n',
-    "modules/app/main.tf": 'variable "release" {}\nvariable "vpc_id" {}\nresource "terraform_data" "app" {\n  input = { release = var.release, vpc = var.vpc_id }\n}\n',
+    "modules/vpc/main.tf":
+      'variable "cidr" {}\nresource "terraform_data" "vpc" {\n  input = var.cidr\n}\noutput "id" {\n  value = terraform_data.vpc.id\n}\n',
+    "modules/app/main.tf":
+      'variable "release" {}\nvariable "vpc_id" {}\nresource "terraform_data" "app" {\n  input = { release = var.release, vpc = var.vpc_id }\n}\n',
   });
 }
 
@@ -59,8 +61,18 @@ function reportedTimes(repo: TempGitRepo): Map<string, { started: number; ended:
     for (const job of readdirSync(join(runs, run))) {
       const file = join(runs, run, job, "terragrunt-report.json");
       if (!existsSync(file)) continue;
-      for (const entry of JSON.parse(readFileSync(file, "utf8")) as Array<{ Name: string; Started: string; Ended: string; Result: string; Cmd: string }>) {
-        times.set(`${entry.Cmd} ${entry.Name}`, { started: Date.parse(entry.Started), ended: Date.parse(entry.Ended), result: entry.Result });
+      for (const entry of JSON.parse(readFileSync(file, "utf8")) as Array<{
+        Name: string;
+        Started: string;
+        Ended: string;
+        Result: string;
+        Cmd: string;
+      }>) {
+        times.set(`${entry.Cmd} ${entry.Name}`, {
+          started: Date.parse(entry.Started),
+          ended: Date.parse(entry.Ended),
+          result: entry.Result,
+        });
       }
     }
   }
@@ -73,22 +85,46 @@ describe("executing units generated from stack files", () => {
     await using repo = liveRepository();
     const stateDir = join(repo.dir, "..", `${repo.dir.split("/").pop()}-state`);
     const empty = repo.sha();
-    const stacks = repo.commit({ "live/prod/terragrunt.stack.hcl": stack(catalog.dir, "10.0.0.0/16", "v1"), "live/dev/terragrunt.stack.hcl": stack(catalog.dir, "10.1.0.0/16", "v1") });
+    const stacks = repo.commit({
+      "live/prod/terragrunt.stack.hcl": stack(catalog.dir, "10.0.0.0/16", "v1"),
+      "live/dev/terragrunt.stack.hcl": stack(catalog.dir, "10.1.0.0/16", "v1"),
+    });
 
     const applied = gantry(repo, stateDir, "run", "--base", empty, "--head", stacks, "--event", "push");
     expect(applied.stderr).not.toMatch(/gantry run: error/);
     expect([applied.code, applied.stdout]).toEqual([0, expect.stringMatching(/units 4 succeeded, 0 failed/)]);
     const vpcId = stateResources(stateDir, `${PROD}/vpc`)!.get("terraform_data.vpc")!["id"];
     // The app read the vpc's real output: the dependency between generated units worked.
-    expect(stateResources(stateDir, `${PROD}/app`)!.get("terraform_data.app")!["input"]).toEqual({ release: "v1", vpc: vpcId });
+    expect(stateResources(stateDir, `${PROD}/app`)!.get("terraform_data.app")!["input"]).toEqual({
+      release: "v1",
+      vpc: vpcId,
+    });
     expect(worktreeList(repo.dir)).toHaveLength(1);
 
     repo.checkout("release-v2", { create: true });
     const pr = repo.commit({ "live/prod/terragrunt.stack.hcl": stack(catalog.dir, "10.0.0.0/16", "v2") });
     repo.checkout("main");
-    const planned = await planChange({ repo: repo.dir, base: stacks, head: pr, event: "pull_request", branch: "release-v2" });
+    const planned = await planChange({
+      repo: repo.dir,
+      base: stacks,
+      head: pr,
+      event: "pull_request",
+      branch: "release-v2",
+    });
     expect(planned.jobs.map((job) => [job.action, job.units])).toEqual([["plan", [`${PROD}/app`]]]);
-    const plan = gantry(repo, stateDir, "run", "--base", stacks, "--head", pr, "--event", "pull_request", "--branch", "release-v2");
+    const plan = gantry(
+      repo,
+      stateDir,
+      "run",
+      "--base",
+      stacks,
+      "--head",
+      pr,
+      "--event",
+      "pull_request",
+      "--branch",
+      "release-v2",
+    );
     expect([plan.code, plan.stdout]).toEqual([0, expect.stringMatching(/units 1 succeeded, 0 failed/)]);
     expect(plan.stdout).toContain(`${PROD}/app  Plan: 0 to add, 1 to change, 0 to destroy.`);
 
@@ -106,8 +142,20 @@ describe("executing units generated from stack files", () => {
     await using catalog = catalogRepository();
     await using repo = liveRepository();
     const head = repo.commit({ "live/prod/terragrunt.stack.hcl": stack(catalog.dir, "10.0.0.0/16", "v1") });
-    await expect(checkJobMinimal(makeJob({ action: "plan", units: [`${PROD}/app`, `${PROD}/vpc`], ref: head }), { repo: repo.dir, env: {}, dryRun: false })).resolves.toBeTruthy();
-    await expect(checkJobMinimal(makeJob({ action: "plan", units: [`${PROD}/worker`], ref: head }), { repo: repo.dir, env: {}, dryRun: false })).rejects.toMatchObject({
+    await expect(
+      checkJobMinimal(makeJob({ action: "plan", units: [`${PROD}/app`, `${PROD}/vpc`], ref: head }), {
+        repo: repo.dir,
+        env: {},
+        dryRun: false,
+      }),
+    ).resolves.toBeTruthy();
+    await expect(
+      checkJobMinimal(makeJob({ action: "plan", units: [`${PROD}/worker`], ref: head }), {
+        repo: repo.dir,
+        env: {},
+        dryRun: false,
+      }),
+    ).rejects.toMatchObject({
       code: "GUARD_UNIT_MISSING_AT_REF",
       message: expect.stringContaining("no stack file generates it"),
     });
@@ -117,7 +165,9 @@ describe("executing units generated from stack files", () => {
     await using catalog = catalogRepository();
     await using repo = liveRepository();
     // Committed in the generated directory: part of the unit for Terragrunt and for detection alike.
-    const committed: FileMap = { [`${PROD}/vpc/extra.tf`]: 'resource "terraform_data" "extra" {\n  input = "committed"\n}\n' };
+    const committed: FileMap = {
+      [`${PROD}/vpc/extra.tf`]: 'resource "terraform_data" "extra" {\n  input = "committed"\n}\n',
+    };
     const head = repo.commit({
       "live/prod/terragrunt.stack.hcl": stack(catalog.dir, "10.0.0.0/16", "v1"),
       "live/broken/terragrunt.stack.hcl": `unit "x" {\n  source = "git::file://${catalog.dir}//units/vpc?ref=v9"\n  path   = "x"\n  values = { cidr = "10.9.0.0/16" }\n}\n`,
@@ -125,13 +175,24 @@ describe("executing units generated from stack files", () => {
     });
     const stateDir = join(repo.dir, ".git", "state");
     const job = makeJob({ action: "plan", units: [`${PROD}/vpc`, "live/broken/.terragrunt-stack/x"], ref: head });
-    const result = await executeJob(job, { repo: repo.dir, env: { ...process.env, ...iacToolsEnv() }, stateDir, guard: checkJobMinimal });
+    const result = await executeJob(job, {
+      repo: repo.dir,
+      env: { ...process.env, ...iacToolsEnv() },
+      stateDir,
+      guard: checkJobMinimal,
+    });
     const [vpc, broken] = result.units;
     expect(vpc).toMatchObject({ unit: `${PROD}/vpc`, status: "succeeded" });
     expect(vpc!.plan!.addresses.create).toEqual(["terraform_data.extra", "terraform_data.vpc"]);
-    expect(broken).toMatchObject({ unit: "live/broken/.terragrunt-stack/x", status: "failed", reason: expect.stringMatching(/^its stack could not be generated: /) });
+    expect(broken).toMatchObject({
+      unit: "live/broken/.terragrunt-stack/x",
+      status: "failed",
+      reason: expect.stringMatching(/^its stack could not be generated: /),
+    });
     expect(broken!.error).toMatch(/^failed to fetch unit x\n\s+Source:\s+git::file:\/\/.*\?ref=v9/);
-    expect(result.command).toMatch(/^terragrunt stack generate .*--filter '\.\/live\/broken \| type=stack'.* && terragrunt run --all .*--no-stack-generate/);
+    expect(result.command).toMatch(
+      /^terragrunt stack generate .*--filter '\.\/live\/broken \| type=stack'.* && terragrunt run --all .*--no-stack-generate/,
+    );
     expect(readFileSync(broken!.logPath!, "utf8")).toContain("$ terragrunt stack generate");
   });
 });

@@ -6,7 +6,11 @@ import { createJobWorktree } from "../src/worktree.js";
 
 describe("a job's worktree", () => {
   it("runs none of the hooks, filter drivers or fsmonitor the repository's own .git/config names", async () => {
-    await using repo = createTempGitRepo({ ".gitattributes": "*.tf filter=evil\n", "dev/app/terragrunt.hcl": "", "dev/app/main.tf": "real\n" });
+    await using repo = createTempGitRepo({
+      ".gitattributes": "*.tf filter=evil\n",
+      "dev/app/terragrunt.hcl": "",
+      "dev/app/main.tf": "real\n",
+    });
     const markers = join(repo.dir, ".git", "markers");
     const hooks = join(repo.dir, ".git", "evil-hooks");
     mkdirSync(markers);

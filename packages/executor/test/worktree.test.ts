@@ -5,7 +5,9 @@ import { createJobWorktree } from "../src/worktree.js";
 
 describe("job worktrees", () => {
   it("can be added and removed by many jobs at once (git alone fails an add racing a remove)", async () => {
-    await using repo = createTempGitRepo(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`dev/unit-${i}/terragrunt.hcl`, `# ${i}\n`])));
+    await using repo = createTempGitRepo(
+      Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`dev/unit-${i}/terragrunt.hcl`, `# ${i}\n`])),
+    );
     const ref = repo.sha();
     for (let round = 0; round < 6; round++) {
       await Promise.all(

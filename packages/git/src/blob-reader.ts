@@ -37,7 +37,12 @@ export class BlobReader {
 
   private start(): ChildProcess {
     if (this.child) return this.child;
-    const child = spawn("git", ARGS, { cwd: this.cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"], ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    const child = spawn("git", ARGS, {
+      cwd: this.cwd,
+      env: gitEnvironment(),
+      stdio: ["pipe", "pipe", "pipe"],
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    });
     child.stdout!.on("data", (chunk: Buffer) => this.onData(chunk));
     const stderr: Buffer[] = [];
     child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -47,8 +52,16 @@ export class BlobReader {
       this.pending = [];
       this.head = 0;
     };
-    child.on("error", (error: NodeJS.ErrnoException) => fail(new GitError(ARGS, null, error.code === "ENOENT" ? "git is not installed or not on PATH" : error.message, { cause: error })));
-    child.on("close", (code) => fail(new GitError(ARGS, code ?? 1, Buffer.concat(stderr).toString("utf8") || "git cat-file exited")));
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      fail(
+        new GitError(ARGS, null, error.code === "ENOENT" ? "git is not installed or not on PATH" : error.message, {
+          cause: error,
+        }),
+      ),
+    );
+    child.on("close", (code) =>
+      fail(new GitError(ARGS, code ?? 1, Buffer.concat(stderr).toString("utf8") || "git cat-file exited")),
+    );
     child.stdin!.on("error", () => undefined);
     this.child = child;
     return child;
@@ -120,11 +133,16 @@ export class BlobReader {
 }
 
 /** Reads objects with one short-lived reader: `name → utf8 text`, missing names left out. */
-export async function readBlobs(cwd: string, names: readonly string[], options: BlobReaderOptions = {}): Promise<Map<string, string>> {
+export async function readBlobs(
+  cwd: string,
+  names: readonly string[],
+  options: BlobReaderOptions = {},
+): Promise<Map<string, string>> {
   const reader = new BlobReader(cwd, options);
   try {
     const contents = new Map<string, string>();
-    for (const [name, content] of await reader.readMany(names)) if (content !== null) contents.set(name, content.toString("utf8"));
+    for (const [name, content] of await reader.readMany(names))
+      if (content !== null) contents.set(name, content.toString("utf8"));
     return contents;
   } finally {
     reader.close();

@@ -58,7 +58,10 @@ export const HARDENED_CONFIG: Readonly<Record<string, string>> = {
 };
 
 /** The environment of one git process: the hardened base, then `config` (after `HARDENED_CONFIG`) and `env`. */
-export function gitEnvironment(config: Readonly<Record<string, string>> = {}, env: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+export function gitEnvironment(
+  config: Readonly<Record<string, string>> = {},
+  env: Readonly<Record<string, string>> = {},
+): NodeJS.ProcessEnv {
   const result: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && (!name.startsWith("GIT_") || INHERITED.has(name))) result[name] = value;

@@ -3,12 +3,19 @@ import { runGit } from "./run.js";
 
 /** The full SHA of a commit, or undefined when the repository does not have it. */
 export async function resolveCommit(cwd: string, ref: string, signal?: AbortSignal): Promise<string | undefined> {
-  const output = await runGit(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
+  const output = await runGit(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], {
+    signal,
+  });
   return output.exitCode === 0 ? output.stdout.trim() : undefined;
 }
 
 /** `git merge-base --is-ancestor`: true when `ancestor` is `descendant` or one of its ancestors. */
-export async function isAncestor(cwd: string, ancestor: string, descendant: string, signal?: AbortSignal): Promise<boolean> {
+export async function isAncestor(
+  cwd: string,
+  ancestor: string,
+  descendant: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const output = await runGit(cwd, ["merge-base", "--is-ancestor", ancestor, descendant], { signal });
   if (output.exitCode === 0) return true;
   if (output.exitCode === 1) return false;

@@ -34,7 +34,12 @@ export class GitError extends Error {
     readonly stderr: string,
     options?: { cause?: unknown },
   ) {
-    super(exitCode === null ? `git could not be started: ${stderr}` : `git ${args.find((arg) => !arg.startsWith("-")) ?? ""} failed: ${firstLine(stderr) || `exit ${exitCode}`}`, options);
+    super(
+      exitCode === null
+        ? `git could not be started: ${stderr}`
+        : `git ${args.find((arg) => !arg.startsWith("-")) ?? ""} failed: ${firstLine(stderr) || `exit ${exitCode}`}`,
+      options,
+    );
     this.name = "GitError";
   }
 
@@ -44,9 +49,17 @@ export class GitError extends Error {
   }
 }
 
-export function runGit(cwd: string, args: readonly string[], call: GitCall & { encoding: "buffer" }): Promise<GitOutput<Buffer>>;
+export function runGit(
+  cwd: string,
+  args: readonly string[],
+  call: GitCall & { encoding: "buffer" },
+): Promise<GitOutput<Buffer>>;
 export function runGit(cwd: string, args: readonly string[], call?: GitCall): Promise<GitOutput>;
-export function runGit(cwd: string, args: readonly string[], call: GitCall & { encoding?: "buffer" } = {}): Promise<GitOutput<string | Buffer>> {
+export function runGit(
+  cwd: string,
+  args: readonly string[],
+  call: GitCall & { encoding?: "buffer" } = {},
+): Promise<GitOutput<string | Buffer>> {
   return new Promise((resolve, reject) => {
     const child = spawn("git", args, {
       cwd,
@@ -63,11 +76,20 @@ export function runGit(cwd: string, args: readonly string[], call: GitCall & { e
       // is killed, and would keep this process alive until it exits.
       for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
       if (error.name === "AbortError") reject(call.signal?.reason ?? error);
-      else reject(new GitError(args, null, error.code === "ENOENT" ? "git is not installed or not on PATH" : error.message, { cause: error }));
+      else
+        reject(
+          new GitError(args, null, error.code === "ENOENT" ? "git is not installed or not on PATH" : error.message, {
+            cause: error,
+          }),
+        );
     });
     child.on("close", (code) => {
       const stdout = Buffer.concat(out);
-      resolve({ exitCode: code ?? 1, stdout: call.encoding === "buffer" ? stdout : stdout.toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+      resolve({
+        exitCode: code ?? 1,
+        stdout: call.encoding === "buffer" ? stdout : stdout.toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
     });
     if (call.input !== undefined) {
       // git may exit without reading its input (an early failure): a closed pipe is not our error.

@@ -54,7 +54,9 @@ describe("git for untrusted repositories", () => {
     expect(await resolveCommit(repo.dir, "HEAD")).toBe(head);
     expect((await runGit(repo.dir, ["fetch", "origin"])).exitCode).not.toBe(0);
     const worktree = join(repo.dir, "..", `${repo.dir.split("/").pop()}-worktree`);
-    await git(repo.dir, ["worktree", "add", "--detach", "--quiet", worktree, head], { config: await checkoutConfig(repo.dir) });
+    await git(repo.dir, ["worktree", "add", "--detach", "--quiet", worktree, head], {
+      config: await checkoutConfig(repo.dir),
+    });
     await git(repo.dir, ["worktree", "remove", "--force", worktree]);
     await git(repo.dir, ["worktree", "prune"]);
     expect(readdirSync(markers)).toEqual([]);
@@ -92,7 +94,9 @@ describe("git for untrusted repositories", () => {
   });
 
   it("streams many objects through one cat-file process, and answers a missing one with null", async () => {
-    await using repo = createTempGitRepo(Object.fromEntries(Array.from({ length: 200 }, (_, index) => [`f${index}.txt`, `content ${index}\n`])));
+    await using repo = createTempGitRepo(
+      Object.fromEntries(Array.from({ length: 200 }, (_, index) => [`f${index}.txt`, `content ${index}\n`])),
+    );
     const reader = new BlobReader(repo.dir);
     try {
       const names = [...Array.from({ length: 200 }, (_, index) => `HEAD:f${index}.txt`), "HEAD:missing.txt"];

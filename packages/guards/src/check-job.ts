@@ -116,7 +116,8 @@ function interruptible(signal: AbortSignal | undefined) {
  * in the job the apply role trusts. Outside GitHub Actions (a person's machine) either is accepted.
  */
 function checkWorkflowRole(job: Job, role: string | undefined, inGithubActions: boolean): void {
-  const refuse = (message: string, hint: string) => new GuardRefusedError({ guard: "workflow-role", unit: job.units[0] ?? null, commit: job.ref, message, hint });
+  const refuse = (message: string, hint: string) =>
+    new GuardRefusedError({ guard: "workflow-role", unit: job.units[0] ?? null, commit: job.ref, message, hint });
   if (role === undefined || role === "") {
     if (!inGithubActions) return;
     throw refuse(
@@ -124,11 +125,19 @@ function checkWorkflowRole(job: Job, role: string | undefined, inGithubActions: 
       "set GANTRY_WORKFLOW_ROLE: plan in the plan workflow and GANTRY_WORKFLOW_ROLE: apply in the apply workflow (the env `gantry init` writes), or pass --workflow-role; one workflow must never both plan pull requests and apply",
     );
   }
-  if (role === "plan" && WRITES.has(job.action)) throw refuse(`the plan workflow does not run ${job.action} jobs`, "dispatch applies and destroys to the apply workflow");
+  if (role === "plan" && WRITES.has(job.action))
+    throw refuse(
+      `the plan workflow does not run ${job.action} jobs`,
+      "dispatch applies and destroys to the apply workflow",
+    );
   if (role === "apply" && job.source.event !== "push") {
-    throw refuse("the apply workflow runs only jobs of a push to the deploy branch, not a pull request's", "dispatch pull requests' plans to the plan workflow");
+    throw refuse(
+      "the apply workflow runs only jobs of a push to the deploy branch, not a pull request's",
+      "dispatch pull requests' plans to the plan workflow",
+    );
   }
-  if (role !== "plan" && role !== "apply") throw refuse(`unknown workflow role '${role}'`, "set GANTRY_WORKFLOW_ROLE (or --workflow-role) to plan or apply");
+  if (role !== "plan" && role !== "apply")
+    throw refuse(`unknown workflow role '${role}'`, "set GANTRY_WORKFLOW_ROLE (or --workflow-role) to plan or apply");
 }
 
 export async function checkJob(input: Job, options: CheckJobOptions): Promise<GuardReport> {
@@ -153,28 +162,46 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
   const tip: DeployBranchTip = trust.tip;
   passed.push({ guard: "deploy-branch", detail: `${tip.branch} is at ${tip.commit} (${tip.source})` });
   checkTrustedSettings(job, trust);
-  passed.push({ guard: "trusted-settings", detail: `deploy branch, environment, authentication and Terragrunt settings are those of ${tip.branch} at ${tip.commit}` });
+  passed.push({
+    guard: "trusted-settings",
+    detail: `deploy branch, environment, authentication and Terragrunt settings are those of ${tip.branch} at ${tip.commit}`,
+  });
 
   if (isWrite && isGithubActions(env)) {
-    const pipelinesRepository = options.pipelinesRepository ?? (env["GANTRY_PIPELINES_REPOSITORY"] || trust.configuration.loaded.config.pipelinesRepository);
+    const pipelinesRepository =
+      options.pipelinesRepository ??
+      (env["GANTRY_PIPELINES_REPOSITORY"] || trust.configuration.loaded.config.pipelinesRepository);
     const identity = await step(checkWorkflowIdentity(env, pipelinesRepository, job.ref));
-    passed.push({ guard: "workflow-identity", detail: `${identity.workflowRef}${identity.claimsChecked ? " (OIDC claims agree)" : ""}` });
+    passed.push({
+      guard: "workflow-identity",
+      detail: `${identity.workflowRef}${identity.claimsChecked ? " (OIDC claims agree)" : ""}`,
+    });
   }
 
   // After the fetch, so a ref that only origin had is readable. A ref git does not have is refused by the
   // guard that protects the action: for writes it is, by definition, not on the deploy branch.
   if (!(await step(resolveCommit(repo, job.ref, signal)))) {
     throw new GuardRefusedError({
-      guard: job.action === "apply" ? "apply-ref-on-deploy-branch" : job.action === "destroy" ? "destroy-ref-ancestor" : "unit-at-ref",
+      guard:
+        job.action === "apply"
+          ? "apply-ref-on-deploy-branch"
+          : job.action === "destroy"
+            ? "destroy-ref-ancestor"
+            : "unit-at-ref",
       unit: job.units[0] ?? null,
       commit: job.ref,
       message: "the repository does not contain the job's ref",
-      hint: isWrite ? "only commits merged to the deploy branch can be applied or destroyed" : "fetch the commit, or regenerate the job with `gantry plan`",
+      hint: isWrite
+        ? "only commits merged to the deploy branch can be applied or destroyed"
+        : "fetch the commit, or regenerate the job with `gantry plan`",
     });
   }
   const listing = new UnitListing(repo);
   await step(checkUnitsContained(repo, job.ref, job.units, { writes: isWrite, signal }));
-  passed.push({ guard: "path-containment", detail: `${job.units.length} unit path(s) and everything they read stay inside the repository at ${job.ref}` });
+  passed.push({
+    guard: "path-containment",
+    detail: `${job.units.length} unit path(s) and everything they read stay inside the repository at ${job.ref}`,
+  });
 
   if (isWrite && job.source.branch !== tip.branch) {
     throw new GuardRefusedError({
@@ -191,7 +218,9 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
 
   if (job.action === "apply") {
     await step(checkApplyOnDeployBranch(repo, listing, job.ref, job.units, tip, signal));
-    await step(checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal));
+    await step(
+      checkSourceOnDeployBranch(repo, job.source, "apply-ref-on-deploy-branch", job.units[0] ?? null, tip, signal),
+    );
     passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} is on ${tip.branch}` });
     passed.push({ guard: "apply-unit-on-deploy-branch", detail: `every unit exists at ${tip.commit}` });
     passed.push({ guard: "no-rollback", detail: await step(checkNotSuperseded(repo, job, tip)) });
@@ -207,7 +236,10 @@ export async function checkJob(input: Job, options: CheckJobOptions): Promise<Gu
   } else {
     // A push's plan job (a plan-only unit) runs where applies run: it too must be deploy-branch history.
     await step(checkPushPlanOnDeployBranch(repo, job, tip, signal));
-    passed.push({ guard: "apply-ref-on-deploy-branch", detail: `${job.ref} and the job's source are on ${tip.branch}` });
+    passed.push({
+      guard: "apply-ref-on-deploy-branch",
+      detail: `${job.ref} and the job's source are on ${tip.branch}`,
+    });
   }
 
   const match = await step(checkJobRederived(job, options.rederive ?? sharedRederivation(repo, trust.configuration)));

@@ -70,9 +70,13 @@ export async function obtainCredentials(job: Job, options: ObtainCredentialsOpti
     throw new GantryError(
       "CREDENTIALS_ASSUME_ROLE_FAILED",
       `STS refused ${role} role ${roleArn} for session ${roleSessionName}: ${awsCode}: ${message}`,
-      { hint: role === "apply"
-        ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`"
-        : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com", cause },
+      {
+        hint:
+          role === "apply"
+            ? "the apply role trusts only the apply workflow's job (environment gantry-apply on the pipelines repository's main); check its trust policy with `gantry iam lint`"
+            : "check the plan role's trust policy (`gantry iam trust-policy` prints one) and the OIDC provider's audience sts.amazonaws.com",
+        cause,
+      },
     );
   }
   const env: Record<string, string> = {
@@ -81,8 +85,11 @@ export async function obtainCredentials(job: Job, options: ObtainCredentialsOpti
     AWS_REGION: authentication.region,
   };
   if (credentials.sessionToken) env["AWS_SESSION_TOKEN"] = credentials.sessionToken;
-  const secrets = [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken, webIdentityToken].filter(
-    (value): value is string => typeof value === "string" && value.length > 0,
-  );
+  const secrets = [
+    credentials.accessKeyId,
+    credentials.secretAccessKey,
+    credentials.sessionToken,
+    webIdentityToken,
+  ].filter((value): value is string => typeof value === "string" && value.length > 0);
   return { env, secrets };
 }

@@ -34,7 +34,9 @@ export interface DeployBranchFetch {
  * fetches with `GANTRY_CODE_READ_TOKEN`.
  */
 export function deployBranchFetchFrom(env: NodeJS.ProcessEnv): DeployBranchFetch {
-  return env[DEPLOY_BRANCH_FETCHED_VARIABLE] === "true" ? { fetch: false } : { fetch: true, token: readToken(env, "code-read") };
+  return env[DEPLOY_BRANCH_FETCHED_VARIABLE] === "true"
+    ? { fetch: false }
+    : { fetch: true, token: readToken(env, "code-read") };
 }
 
 /**
@@ -54,7 +56,10 @@ export async function resolveDeployBranchTip(
     new GuardRefusedError({ guard: "deploy-branch", unit: null, commit: null, message, hint }, { cause });
   const valid = await runGit(repo, ["check-ref-format", "--branch", branch], { signal });
   if (valid.exitCode !== 0 || branch.startsWith("-")) {
-    throw refuse(`deploy branch name '${branch}' is not a valid branch name`, "set GANTRY_DEPLOY_BRANCH (or --deploy-branch) on the pipelines side to the branch that deploys");
+    throw refuse(
+      `deploy branch name '${branch}' is not a valid branch name`,
+      "set GANTRY_DEPLOY_BRANCH (or --deploy-branch) on the pipelines side to the branch that deploys",
+    );
   }
   if (await hasRemote(repo, "origin", signal)) {
     const tracking = `refs/remotes/origin/${branch}`;
@@ -62,15 +67,35 @@ export async function resolveDeployBranchTip(
     const shallow = (await runGit(repo, ["rev-parse", "--is-shallow-repository"], { signal })).stdout.trim() === "true";
     if (options.fetch === false) {
       const commit = await resolveCommit(repo, tracking, signal);
-      const hint = "run `gantry fetch-deploy-branch` (with GANTRY_CODE_READ_TOKEN) in an earlier step of the same job, or unset GANTRY_DEPLOY_BRANCH_FETCHED";
-      if (!commit) throw refuse(`GANTRY_DEPLOY_BRANCH_FETCHED is set, but the deploy branch '${branch}' was not fetched (${tracking} is missing)`, hint);
-      if (shallow) throw refuse(`GANTRY_DEPLOY_BRANCH_FETCHED is set, but the checkout is shallow: ancestry cannot be checked`, hint);
+      const hint =
+        "run `gantry fetch-deploy-branch` (with GANTRY_CODE_READ_TOKEN) in an earlier step of the same job, or unset GANTRY_DEPLOY_BRANCH_FETCHED";
+      if (!commit)
+        throw refuse(
+          `GANTRY_DEPLOY_BRANCH_FETCHED is set, but the deploy branch '${branch}' was not fetched (${tracking} is missing)`,
+          hint,
+        );
+      if (shallow)
+        throw refuse(
+          `GANTRY_DEPLOY_BRANCH_FETCHED is set, but the checkout is shallow: ancestry cannot be checked`,
+          hint,
+        );
       return { branch, commit, source: "origin" };
     }
-    const fetched = await runGit(repo, ["fetch", "--quiet", "--no-tags", ...(shallow ? ["--unshallow"] : []), "origin", `+refs/heads/${branch}:${tracking}`], {
-      signal,
-      config: fetchCredentials(options.token),
-    });
+    const fetched = await runGit(
+      repo,
+      [
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        ...(shallow ? ["--unshallow"] : []),
+        "origin",
+        `+refs/heads/${branch}:${tracking}`,
+      ],
+      {
+        signal,
+        config: fetchCredentials(options.token),
+      },
+    );
     if (fetched.exitCode !== 0) {
       throw refuse(
         `could not fetch the deploy branch '${branch}' from origin: ${fetched.stderr.trim()}`,
@@ -82,7 +107,11 @@ export async function resolveDeployBranchTip(
     throw refuse(`origin has no branch '${branch}'`, "check GANTRY_DEPLOY_BRANCH on the pipelines side");
   }
   const commit = await resolveCommit(repo, `refs/heads/${branch}`, signal);
-  if (!commit) throw refuse(`the repository has no branch '${branch}' and no remote 'origin'`, "check out the deploy branch, or add the remote");
+  if (!commit)
+    throw refuse(
+      `the repository has no branch '${branch}' and no remote 'origin'`,
+      "check out the deploy branch, or add the remote",
+    );
   return { branch, commit, source: "local" };
 }
 
@@ -101,7 +130,12 @@ export async function checkUnitsExistAtRef(listing: UnitListing, ref: string, un
   }
 }
 
-async function requireCommit(repo: string, ref: string, guard: "apply-ref-on-deploy-branch" | "destroy-ref-ancestor", signal?: AbortSignal): Promise<string> {
+async function requireCommit(
+  repo: string,
+  ref: string,
+  guard: "apply-ref-on-deploy-branch" | "destroy-ref-ancestor",
+  signal?: AbortSignal,
+): Promise<string> {
   const commit = await resolveCommit(repo, ref, signal);
   if (!commit) {
     throw new GuardRefusedError({
@@ -116,7 +150,14 @@ async function requireCommit(repo: string, ref: string, guard: "apply-ref-on-dep
 }
 
 /** `apply`: the ref is the tip or one of its ancestors, and every unit exists at the tip. */
-export async function checkApplyOnDeployBranch(repo: string, listing: UnitListing, ref: string, units: string[], tip: DeployBranchTip, signal?: AbortSignal): Promise<void> {
+export async function checkApplyOnDeployBranch(
+  repo: string,
+  listing: UnitListing,
+  ref: string,
+  units: string[],
+  tip: DeployBranchTip,
+  signal?: AbortSignal,
+): Promise<void> {
   const commit = await requireCommit(repo, ref, "apply-ref-on-deploy-branch", signal);
   if (!(await isAncestor(repo, commit, tip.commit, signal))) {
     throw new GuardRefusedError({
@@ -154,7 +195,14 @@ export interface DestroyEvidence {
  * on the deploy branch after the ref: a commit deleted its `terragrunt.hcl`, or, for a generated unit, the
  * stack file that generated it at the ref no longer does at the tip.
  */
-export async function checkDestroyOnDeployBranch(repo: string, listing: UnitListing, ref: string, units: string[], tip: DeployBranchTip, signal?: AbortSignal): Promise<DestroyEvidence[]> {
+export async function checkDestroyOnDeployBranch(
+  repo: string,
+  listing: UnitListing,
+  ref: string,
+  units: string[],
+  tip: DeployBranchTip,
+  signal?: AbortSignal,
+): Promise<DestroyEvidence[]> {
   const commit = await requireCommit(repo, ref, "destroy-ref-ancestor", signal);
   if (!(await isAncestor(repo, commit, tip.commit, signal))) {
     throw new GuardRefusedError({
@@ -188,7 +236,11 @@ export async function checkDestroyOnDeployBranch(repo: string, listing: UnitList
       // the removal is merged; the stack file's history names the commit.
       const changed = history.get(stackFile);
       const removedIn = changed?.deletedIn ?? changed?.changedIn ?? tip.commit;
-      const how = changed?.deletedIn ? `deleted in ${removedIn}` : changed?.changedIn ? `changed last in ${removedIn}` : `unchanged; what it reads changed by ${removedIn}`;
+      const how = changed?.deletedIn
+        ? `deleted in ${removedIn}`
+        : changed?.changedIn
+          ? `changed last in ${removedIn}`
+          : `unchanged; what it reads changed by ${removedIn}`;
       return { unit, removedIn, detail: `${unit} no longer generated by ${stackFile} (${how})` };
     }
     const removedIn = history.get(`${unit}/${UNIT_MARKER}`)?.deletedIn;
@@ -209,8 +261,26 @@ export async function checkDestroyOnDeployBranch(repo: string, listing: UnitList
  * For each path, the newest commit of `range` that deleted it and the newest that changed it, in one `git log`.
  * `--no-renames`: a moved unit is a removal here too (detection treats it as delete + add).
  */
-async function pathHistory(repo: string, range: string, paths: readonly string[], signal?: AbortSignal): Promise<Map<string, { deletedIn?: string; changedIn?: string }>> {
-  const output = await git(repo, ["log", "--no-renames", "--format=%x01%H", "--name-status", "-z", range, "--", ...paths.map((path) => `:(literal)${path}`)], { signal });
+async function pathHistory(
+  repo: string,
+  range: string,
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<Map<string, { deletedIn?: string; changedIn?: string }>> {
+  const output = await git(
+    repo,
+    [
+      "log",
+      "--no-renames",
+      "--format=%x01%H",
+      "--name-status",
+      "-z",
+      range,
+      "--",
+      ...paths.map((path) => `:(literal)${path}`),
+    ],
+    { signal },
+  );
   const history = new Map<string, { deletedIn?: string; changedIn?: string }>();
   for (const record of output.split("\x01").filter(Boolean)) {
     const [commit = "", ...fields] = record.split(/[\n\0]+/).filter(Boolean);
@@ -226,7 +296,12 @@ async function pathHistory(repo: string, range: string, paths: readonly string[]
 }
 
 /** Pull requests: the head must contain the deploy branch's tip and add commits to it. */
-export async function checkPullRequestAhead(repo: string, head: string, tip: DeployBranchTip, signal?: AbortSignal): Promise<void> {
+export async function checkPullRequestAhead(
+  repo: string,
+  head: string,
+  tip: DeployBranchTip,
+  signal?: AbortSignal,
+): Promise<void> {
   const headCommit = await resolveCommit(repo, head, signal);
   const refuse = (message: string) =>
     new GuardRefusedError({
@@ -237,9 +312,12 @@ export async function checkPullRequestAhead(repo: string, head: string, tip: Dep
       hint: `update the pull request with the deploy branch: \`git fetch origin && git rebase origin/${tip.branch}\` (or \`git merge origin/${tip.branch}\`), push, and the plan runs again`,
     });
   if (!headCommit) throw refuse("the pull request's head commit is not in the repository");
-  if (headCommit === tip.commit) throw refuse(`the pull request's head is the tip of '${tip.branch}': it has nothing to plan`);
+  if (headCommit === tip.commit)
+    throw refuse(`the pull request's head is the tip of '${tip.branch}': it has nothing to plan`);
   if (!(await isAncestor(repo, tip.commit, headCommit, signal))) {
-    throw refuse(`the pull request's head is not ahead of '${tip.branch}' (its tip ${tip.commit} is not an ancestor of the head)`);
+    throw refuse(
+      `the pull request's head is not ahead of '${tip.branch}' (its tip ${tip.commit} is not an ancestor of the head)`,
+    );
   }
 }
 
@@ -258,13 +336,26 @@ export async function checkSourceOnDeployBranch(
   const head = await resolveCommit(repo, source.head, signal);
   const base = await resolveCommit(repo, source.base, signal);
   const refuse = (commit: string, message: string) =>
-    new GuardRefusedError({ guard, unit, commit, message, hint: `jobs that write come from pushes to '${tip.branch}'; use the jobs planned for that push` });
-  if (!head || !(await isAncestor(repo, head, tip.commit, signal))) throw refuse(source.head, `the job's source head is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`);
-  if (!base || !(await isAncestor(repo, base, head, signal))) throw refuse(source.base, "the job's source base is not an ancestor of its head");
+    new GuardRefusedError({
+      guard,
+      unit,
+      commit,
+      message,
+      hint: `jobs that write come from pushes to '${tip.branch}'; use the jobs planned for that push`,
+    });
+  if (!head || !(await isAncestor(repo, head, tip.commit, signal)))
+    throw refuse(source.head, `the job's source head is not on the deploy branch '${tip.branch}' (tip ${tip.commit})`);
+  if (!base || !(await isAncestor(repo, base, head, signal)))
+    throw refuse(source.base, "the job's source base is not an ancestor of its head");
 }
 
 /** A push's plan or plan-destroy job: its ref and source commits are deploy-branch history. */
-export async function checkPushPlanOnDeployBranch(repo: string, job: { ref: string; units: string[]; source: { base: string; head: string } }, tip: DeployBranchTip, signal?: AbortSignal): Promise<void> {
+export async function checkPushPlanOnDeployBranch(
+  repo: string,
+  job: { ref: string; units: string[]; source: { base: string; head: string } },
+  tip: DeployBranchTip,
+  signal?: AbortSignal,
+): Promise<void> {
   const commit = await requireCommit(repo, job.ref, "apply-ref-on-deploy-branch", signal);
   if (!(await isAncestor(repo, commit, tip.commit, signal))) {
     throw new GuardRefusedError({

@@ -5,7 +5,15 @@
  */
 import { execFile } from "node:child_process";
 import { runGit } from "./git.js";
-import { excessClassicScopes, parseScopesHeader, readToken, TOKEN_SETTINGS, tokenKind, type TokenKind, type TokenPurpose } from "./tokens.js";
+import {
+  excessClassicScopes,
+  parseScopesHeader,
+  readToken,
+  TOKEN_SETTINGS,
+  tokenKind,
+  type TokenKind,
+  type TokenPurpose,
+} from "./tokens.js";
 
 /** Returns a classic token's scopes, or null when the token has none to report (fine-grained, app). */
 export type ReadTokenScopes = (token: string, purpose: TokenPurpose) => Promise<string[] | null>;
@@ -19,7 +27,11 @@ export function readScopesFromGithub(options: { baseUrl?: string; fetch?: typeof
   const fetchImpl = options.fetch ?? fetch;
   return async (token) => {
     const response = await fetchImpl(`${baseUrl}/user`, {
-      headers: { authorization: `token ${token}`, accept: "application/vnd.github+json", "user-agent": "gantry-doctor" },
+      headers: {
+        authorization: `token ${token}`,
+        accept: "application/vnd.github+json",
+        "user-agent": "gantry-doctor",
+      },
       signal: AbortSignal.timeout(15_000),
     });
     if (response.status === 401) throw new Error("GitHub rejected the token (401 Bad credentials)");
@@ -78,7 +90,11 @@ function probeTool(name: ToolDiagnosis["name"], env: NodeJS.ProcessEnv): Promise
 
 /** Keys of the checkout's git configuration that carry credentials: an `extraheader`, a URL with userinfo. */
 async function diagnoseCheckout(repo: string): Promise<CheckoutDiagnosis> {
-  const listed = await runGit(repo, ["config", "--get-regexp", "^(http\\..*extraheader|remote\\..*\\.url|url\\..*\\.insteadof)$"]);
+  const listed = await runGit(repo, [
+    "config",
+    "--get-regexp",
+    "^(http\\..*extraheader|remote\\..*\\.url|url\\..*\\.insteadof)$",
+  ]);
   const persistedCredentials = listed.stdout
     .split("\n")
     .filter((line) => /extraheader /i.test(line) || /:\/\/[^/\s:@]*:[^/\s@]+@/.test(line))
@@ -90,8 +106,14 @@ async function diagnoseCheckout(repo: string): Promise<CheckoutDiagnosis> {
   return { repo, persistedCredentials, problem };
 }
 
-export async function diagnoseSetup(options: { env: NodeJS.ProcessEnv; readScopes?: ReadTokenScopes; repo?: string }): Promise<Diagnosis> {
-  const readScopes = options.readScopes ?? readScopesFromGithub({ ...(options.env["GITHUB_API_URL"] ? { baseUrl: options.env["GITHUB_API_URL"] } : {}) });
+export async function diagnoseSetup(options: {
+  env: NodeJS.ProcessEnv;
+  readScopes?: ReadTokenScopes;
+  repo?: string;
+}): Promise<Diagnosis> {
+  const readScopes =
+    options.readScopes ??
+    readScopesFromGithub({ ...(options.env["GITHUB_API_URL"] ? { baseUrl: options.env["GITHUB_API_URL"] } : {}) });
   const tokens: TokenDiagnosis[] = [];
   for (const purpose of Object.keys(TOKEN_SETTINGS) as TokenPurpose[]) {
     const variable = TOKEN_SETTINGS[purpose].variable;
@@ -118,6 +140,7 @@ export async function diagnoseSetup(options: { env: NodeJS.ProcessEnv; readScope
   }
   const tools = await Promise.all([probeTool("terragrunt", options.env), probeTool("tofu", options.env)]);
   const checkout = options.repo ? await diagnoseCheckout(options.repo) : null;
-  const healthy = tokens.every((token) => token.problem === null) && tools.every((tool) => tool.available) && !checkout?.problem;
+  const healthy =
+    tokens.every((token) => token.problem === null) && tools.every((tool) => tool.available) && !checkout?.problem;
   return { tokens, tools, checkout, healthy };
 }

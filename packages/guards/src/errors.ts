@@ -48,10 +48,14 @@ export class GuardRefusedError extends GantryError {
     const where = [refusal.unit ? `unit ${refusal.unit}` : null, refusal.commit ? `commit ${refusal.commit}` : null]
       .filter(Boolean)
       .join(", ");
-    super(GUARDS[refusal.guard], `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`, {
-      hint: refusal.hint,
-      cause: options.cause,
-    });
+    super(
+      GUARDS[refusal.guard],
+      `guard ${refusal.guard} refused the job${where ? ` (${where})` : ""}: ${refusal.message}`,
+      {
+        hint: refusal.hint,
+        cause: options.cause,
+      },
+    );
     this.name = "GuardRefusedError";
     this.guard = refusal.guard;
     this.unit = refusal.unit;

@@ -10,7 +10,38 @@ export { GuardRefusedError, GUARDS, type GuardName, type GuardRefusal } from "./
 export { rederiveWithClassifier, type RederiveJobs } from "./rederive.js";
 export { buildSessionName, sessionNameFromEnvironment } from "./session-name.js";
 export { requestGithubOidcToken, readJwtClaims, STS_AUDIENCE } from "./oidc-token.js";
-export { buildTrustPolicies, inferTrustPolicyRole, lintTrustPolicy, GITHUB_OIDC_HOST, APPLY_ENVIRONMENT, APPLY_WORKFLOW, PLAN_WORKFLOW, AWS_EVALUATED_CLAIMS, type TrustPolicy, type LintTrustPolicyOptions, type TrustPolicyFinding, type TrustPolicyInput } from "./trust-policy.js";
-export { readToken, tokenKind, GITHUB_APP_PERMISSIONS, excessClassicScopes, classicScopesCovering, IMPLIED_CLASSIC_SCOPES, TOKEN_SETTINGS, type TokenPurpose, type TokenKind, type TokenRequirement } from "./tokens.js";
+export {
+  buildTrustPolicies,
+  inferTrustPolicyRole,
+  lintTrustPolicy,
+  GITHUB_OIDC_HOST,
+  APPLY_ENVIRONMENT,
+  APPLY_WORKFLOW,
+  PLAN_WORKFLOW,
+  AWS_EVALUATED_CLAIMS,
+  type TrustPolicy,
+  type LintTrustPolicyOptions,
+  type TrustPolicyFinding,
+  type TrustPolicyInput,
+} from "./trust-policy.js";
+export {
+  readToken,
+  tokenKind,
+  GITHUB_APP_PERMISSIONS,
+  excessClassicScopes,
+  classicScopesCovering,
+  IMPLIED_CLASSIC_SCOPES,
+  TOKEN_SETTINGS,
+  type TokenPurpose,
+  type TokenKind,
+  type TokenRequirement,
+} from "./tokens.js";
 export { diagnoseSetup, readScopesFromGithub, TOOL_VARIABLES, type Diagnosis, type ReadTokenScopes } from "./doctor.js";
-export { UNIT_MARKER, DEPLOY_BRANCH_FETCHED_VARIABLE, deployBranchFetchFrom, resolveDeployBranchTip, type DeployBranchFetch, type DeployBranchTip } from "./deploy-branch.js";
+export {
+  UNIT_MARKER,
+  DEPLOY_BRANCH_FETCHED_VARIABLE,
+  deployBranchFetchFrom,
+  resolveDeployBranchTip,
+  type DeployBranchFetch,
+  type DeployBranchTip,
+} from "./deploy-branch.js";

@@ -27,7 +27,10 @@ export async function requestGithubOidcToken(env: NodeJS.ProcessEnv, audience = 
   try {
     url = new URL(requestUrl);
   } catch (cause) {
-    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", { hint: "this variable is set by the runner; do not override it", cause });
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", {
+      hint: "this variable is set by the runner; do not override it",
+      cause,
+    });
   }
   url.searchParams.set("audience", audience);
   let response: Response;
@@ -37,7 +40,11 @@ export async function requestGithubOidcToken(env: NodeJS.ProcessEnv, audience = 
       signal: AbortSignal.timeout(15_000),
     });
   } catch (cause) {
-    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", `the OIDC token request to ${url.host} failed: ${(cause as Error).message}`, { hint: "retry the workflow; the runner's token service was unreachable", cause });
+    throw new GantryError(
+      "CREDENTIALS_OIDC_REQUEST_FAILED",
+      `the OIDC token request to ${url.host} failed: ${(cause as Error).message}`,
+      { hint: "retry the workflow; the runner's token service was unreachable", cause },
+    );
   }
   if (!response.ok) {
     throw new GantryError(
@@ -48,7 +55,9 @@ export async function requestGithubOidcToken(env: NodeJS.ProcessEnv, audience = 
   }
   const body = (await response.json().catch(() => null)) as { value?: unknown } | null;
   if (typeof body?.value !== "string" || body.value.split(".").length !== 3) {
-    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", { hint: "retry the workflow" });
+    throw new GantryError("CREDENTIALS_OIDC_REQUEST_FAILED", "the OIDC token response has no token in `value`", {
+      hint: "retry the workflow",
+    });
   }
   return body.value;
 }
@@ -62,7 +71,9 @@ export function readJwtClaims(token: string): Record<string, unknown> | null {
   if (!payload) return null;
   try {
     const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    return typeof claims === "object" && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
+    return typeof claims === "object" && claims !== null && !Array.isArray(claims)
+      ? (claims as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

@@ -44,7 +44,8 @@ export function checkUnitPathShape(unit: string, commit: string): void {
   if (posix.isAbsolute(unit) || /^[A-Za-z]:/.test(unit)) throw refuse("the unit path is absolute");
   const segments = unit.split("/");
   if (segments.includes("..")) throw refuse("the unit path contains `..`");
-  if (segments.some((segment) => segment === "" || segment === ".")) throw refuse("the unit path is not normalised (empty or `.` segment)");
+  if (segments.some((segment) => segment === "" || segment === "."))
+    throw refuse("the unit path is not normalised (empty or `.` segment)");
 }
 
 type Resolution = { inside: true; path: string } | { inside: false; via: string; target: string };
@@ -71,7 +72,8 @@ function resolveInRepository(path: string, links: Map<string, string>): Resoluti
       resolved.push(segment);
       continue;
     }
-    if (++hops > MAX_SYMLINK_HOPS) return { inside: false, via: candidate, target: "(too many levels of symbolic links)" };
+    if (++hops > MAX_SYMLINK_HOPS)
+      return { inside: false, via: candidate, target: "(too many levels of symbolic links)" };
     if (posix.isAbsolute(target)) return { inside: false, via: candidate, target };
     const viaParent = posix.join(resolved.join("/") || ".", target);
     if (viaParent === ".." || viaParent.startsWith("../")) return { inside: false, via: candidate, target };
@@ -92,7 +94,10 @@ interface ReadTree {
  * The first symlink leading outside found in the trees, following symlinks to in-repository directories
  * into their trees too; null when every one stays inside.
  */
-function escapingLinkUnder(trees: ReadTree[], links: Map<string, string>): { via: string; target: string; why: string } | null {
+function escapingLinkUnder(
+  trees: ReadTree[],
+  links: Map<string, string>,
+): { via: string; target: string; why: string } | null {
   const seen = new Set<string>();
   const pending = [...trees];
   while (pending.length > 0) {
@@ -114,12 +119,18 @@ function escapingLinkUnder(trees: ReadTree[], links: Map<string, string>): { via
 }
 
 /** What each unit of the job reads, and, transitively, the units it depends on: one analysis per round. */
-async function readsWithDependencies(repo: string, commit: string, units: readonly string[]): Promise<Map<string, UnitReadsReport>> {
+async function readsWithDependencies(
+  repo: string,
+  commit: string,
+  units: readonly string[],
+): Promise<Map<string, UnitReadsReport>> {
   const reports = new Map<string, UnitReadsReport>();
   let round = [...new Set(units)];
   while (round.length > 0) {
     for (const report of await readsOfUnits({ repo, commit, units: round })) reports.set(report.unit, report);
-    round = [...new Set(round.flatMap((unit) => reports.get(unit)?.dependencies ?? []))].filter((unit) => !reports.has(unit));
+    round = [...new Set(round.flatMap((unit) => reports.get(unit)?.dependencies ?? []))].filter(
+      (unit) => !reports.has(unit),
+    );
   }
   return reports;
 }
@@ -131,17 +142,33 @@ async function readsWithDependencies(repo: string, commit: string, units: readon
  * directory outside the repository is refused for writes: its content is not reviewed with the repository
  * (a git source is, by its pinned address); a plan may read it, as any code a plan runs could.
  */
-function generatedTrees(report: UnitReadsReport, whose: string, links: Map<string, string>, writes: boolean): { trees: ReadTree[]; refusal: string | null } {
+function generatedTrees(
+  report: UnitReadsReport,
+  whose: string,
+  links: Map<string, string>,
+  writes: boolean,
+): { trees: ReadTree[]; refusal: string | null } {
   const generated = report.generated;
   if (!generated) return { trees: [], refusal: null };
   const stackFile = resolveInRepository(generated.stackFile, links);
-  if (!stackFile.inside) return { trees: [], refusal: `symlink ${stackFile.via} -> ${stackFile.target} leaves the repository (${generated.stackFile}, the stack file that generates ${whose})` };
+  if (!stackFile.inside)
+    return {
+      trees: [],
+      refusal: `symlink ${stackFile.via} -> ${stackFile.target} leaves the repository (${generated.stackFile}, the stack file that generates ${whose})`,
+    };
   for (const link of generated.symlinks) links.set(link.path, link.target);
   const trees: ReadTree[] = [];
   for (const source of generated.sources) {
-    if (source.kind === "repo") trees.push({ dir: source.dir, why: `in ${source.dir}, which ${generated.stackFile} copies to generate ${whose}` });
+    if (source.kind === "repo")
+      trees.push({
+        dir: source.dir,
+        why: `in ${source.dir}, which ${generated.stackFile} copies to generate ${whose}`,
+      });
     if (source.kind === "disk" && writes) {
-      return { trees, refusal: `${generated.stackFile} generates ${whose} from ${source.dir}, a directory outside the repository: its content is not reviewed with it` };
+      return {
+        trees,
+        refusal: `${generated.stackFile} generates ${whose} from ${source.dir}, a directory outside the repository: its content is not reviewed with it`,
+      };
     }
   }
   return { trees, refusal: null };
@@ -151,7 +178,12 @@ function generatedTrees(report: UnitReadsReport, whose: string, links: Map<strin
  * Checks every unit at `commit` (see the module comment). One `ls-tree` of the commit; the analysis of the
  * units (and their dependencies) only when the tree has symlinks or stack files at all.
  */
-export async function checkUnitsContained(repo: string, commit: string, units: string[], options: { writes: boolean; signal?: AbortSignal | undefined }): Promise<void> {
+export async function checkUnitsContained(
+  repo: string,
+  commit: string,
+  units: string[],
+  options: { writes: boolean; signal?: AbortSignal | undefined },
+): Promise<void> {
   for (const unit of units) checkUnitPathShape(unit, commit);
   const entries = await listTree(repo, commit, options.signal);
   const symlinks = entries.filter((entry) => entry.mode === SYMLINK_MODE);
@@ -173,7 +205,8 @@ export async function checkUnitsContained(repo: string, commit: string, units: s
     // The unit, then everything it depends on, with the first unit that brings each in.
     const closure = [unit];
     for (let index = 0; index < closure.length; index++) {
-      for (const dependency of reports.get(closure[index]!)?.dependencies ?? []) if (!closure.includes(dependency)) closure.push(dependency);
+      for (const dependency of reports.get(closure[index]!)?.dependencies ?? [])
+        if (!closure.includes(dependency)) closure.push(dependency);
     }
     const trees: ReadTree[] = [];
     for (const member of closure) {
@@ -190,9 +223,14 @@ export async function checkUnitsContained(repo: string, commit: string, units: s
         trees.push(...generated.trees);
       }
       trees.push({ dir: member, why: `inside ${whose}'s directory` });
-      for (const dir of report?.dirs ?? []) trees.push({ dir, why: `in ${dir}, which ${whose} reads whole (an OpenTofu module)` });
+      for (const dir of report?.dirs ?? [])
+        trees.push({ dir, why: `in ${dir}, which ${whose} reads whole (an OpenTofu module)` });
       const dynamic = report?.dynamic[0];
-      if (dynamic) trees.push({ dir: "", why: `in the repository: ${whose} reads a path known only at run time (${dynamic.expression} at ${dynamic.from})` });
+      if (dynamic)
+        trees.push({
+          dir: "",
+          why: `in the repository: ${whose} reads a path known only at run time (${dynamic.expression} at ${dynamic.from})`,
+        });
     }
     const escape = escapingLinkUnder(trees, links);
     if (escape) throw refuse(`symlink ${escape.via} -> ${escape.target} leaves the repository (${escape.why})`);

@@ -31,7 +31,8 @@ export function rederiveWithClassifier(repo: string, configuration: PlanningConf
   };
 }
 
-const sameUnits = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join("\0") === [...b].sort().join("\0");
+const sameUnits = (a: string[], b: string[]) =>
+  a.length === b.length && [...a].sort().join("\0") === [...b].sort().join("\0");
 
 /** The fields besides action/units/ref that must match, with how to read them. */
 const comparedFields: Array<[string, (job: Job) => unknown]> = [
@@ -43,17 +44,29 @@ const comparedFields: Array<[string, (job: Job) => unknown]> = [
 
 export async function checkJobRederived(job: Job, rederive: RederiveJobs): Promise<Job> {
   const refuse = (message: string, hint: string, cause?: unknown) =>
-    new GuardRefusedError({ guard: "re-derive", unit: job.units[0] ?? null, commit: job.ref, message, hint }, { cause });
+    new GuardRefusedError(
+      { guard: "re-derive", unit: job.units[0] ?? null, commit: job.ref, message, hint },
+      { cause },
+    );
   let derived: Job[];
   try {
     derived = await rederive(job);
   } catch (cause) {
     const reason = GantryError.isInstance(cause) ? cause.format() : (cause as Error).message;
-    throw refuse(`detection and planning could not run again for ${job.source.base}..${job.source.head}: ${reason}`, "fix the repository problem above, then re-run the pipeline", cause);
+    throw refuse(
+      `detection and planning could not run again for ${job.source.base}..${job.source.head}: ${reason}`,
+      "fix the repository problem above, then re-run the pipeline",
+      cause,
+    );
   }
-  const match = derived.find((candidate) => candidate.action === job.action && candidate.ref === job.ref && sameUnits(candidate.units, job.units));
+  const match = derived.find(
+    (candidate) =>
+      candidate.action === job.action && candidate.ref === job.ref && sameUnits(candidate.units, job.units),
+  );
   if (!match) {
-    const produced = derived.map((candidate) => `${candidate.action} [${candidate.units.join(", ")}] at ${candidate.ref.slice(0, 12)}`).join("; ");
+    const produced = derived
+      .map((candidate) => `${candidate.action} [${candidate.units.join(", ")}] at ${candidate.ref.slice(0, 12)}`)
+      .join("; ");
     throw refuse(
       `no job with action ${job.action}, units [${job.units.join(", ")}] and ref ${job.ref} comes out of ${job.source.base.slice(0, 12)}..${job.source.head.slice(0, 12)} (produced: ${produced || "nothing"})`,
       "the job was edited or is stale; use the jobs `gantry plan` produces for these commits",
@@ -61,7 +74,10 @@ export async function checkJobRederived(job: Job, rederive: RederiveJobs): Promi
   }
   for (const [field, read] of comparedFields) {
     if (!isDeepStrictEqual(read(match), read(job))) {
-      throw refuse(`field ${field} differs from the re-derived job ${match.id}`, "the job was edited after planning; use the job exactly as `gantry plan` produced it");
+      throw refuse(
+        `field ${field} differs from the re-derived job ${match.id}`,
+        "the job was edited after planning; use the job exactly as `gantry plan` produced it",
+      );
     }
   }
   return match;

@@ -32,7 +32,10 @@ function remember<T>(store: Map<string, Promise<T>>, key: string, make: () => Pr
 }
 
 /** The trusted configuration of `tip` (loaded by `load`), once per repository, tip and plugin directory. */
-export function trustedConfigurationAt(key: { repo: string; tip: string; pluginPackages: string | undefined }, load: () => Promise<PlanningConfiguration>): Promise<PlanningConfiguration> {
+export function trustedConfigurationAt(
+  key: { repo: string; tip: string; pluginPackages: string | undefined },
+  load: () => Promise<PlanningConfiguration>,
+): Promise<PlanningConfiguration> {
   const id = JSON.stringify([resolve(key.repo), key.tip, key.pluginPackages ? resolve(key.pluginPackages) : null]);
   const found = configurations.get(id);
   if (found) {
@@ -50,9 +53,16 @@ export function trustedConfigurationAt(key: { repo: string; tip: string; pluginP
 }
 
 /** `derive` (default `rederiveWithClassifier`), once per source range for a configuration. */
-export function sharedRederivation(repo: string, configuration: PlanningConfiguration, derive: RederiveJobs = rederiveWithClassifier(repo, configuration)): RederiveJobs {
+export function sharedRederivation(
+  repo: string,
+  configuration: PlanningConfiguration,
+  derive: RederiveJobs = rederiveWithClassifier(repo, configuration),
+): RederiveJobs {
   let byRange = derivations.get(configuration);
   if (!byRange) derivations.set(configuration, (byRange = new Map()));
   const ranges = byRange;
-  return (job) => remember(ranges, JSON.stringify([job.source.event, job.source.base, job.source.head, job.source.branch]), () => derive(job));
+  return (job) =>
+    remember(ranges, JSON.stringify([job.source.event, job.source.base, job.source.head, job.source.branch]), () =>
+      derive(job),
+    );
 }

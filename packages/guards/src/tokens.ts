@@ -110,10 +110,14 @@ export const IMPLIED_CLASSIC_SCOPES: Readonly<Record<string, readonly string[]>>
 
 /** A purpose's classic scopes with the scopes GitHub grants as part of them (selecting `repo` includes these). */
 export function classicScopesCovering(purpose: TokenPurpose): Set<string> {
-  return new Set(TOKEN_SETTINGS[purpose].classicScopes.flatMap((scope) => [scope, ...(IMPLIED_CLASSIC_SCOPES[scope] ?? [])]));
+  return new Set(
+    TOKEN_SETTINGS[purpose].classicScopes.flatMap((scope) => [scope, ...(IMPLIED_CLASSIC_SCOPES[scope] ?? [])]),
+  );
 }
 
-const NEEDED_CLASSIC_SCOPES = new Set((Object.keys(TOKEN_SETTINGS) as TokenPurpose[]).flatMap((purpose) => [...classicScopesCovering(purpose)]));
+const NEEDED_CLASSIC_SCOPES = new Set(
+  (Object.keys(TOKEN_SETTINGS) as TokenPurpose[]).flatMap((purpose) => [...classicScopesCovering(purpose)]),
+);
 
 /** The scopes (from `X-OAuth-Scopes`) that are broader than the token's purpose needs. */
 export function excessClassicScopes(scopes: string[]): string[] {

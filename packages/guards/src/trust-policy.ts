@@ -69,18 +69,44 @@ export function buildTrustPolicies(input: TrustPolicyInput): { plan: TrustPolicy
   const principal = { Federated: `arn:aws:iam::${input.accountId ?? "ACCOUNT_ID"}:oidc-provider/${host}` };
   const pipelinesName = (input.pipelinesRepo ?? input.repo).replace(new RegExp(`^${input.repoOwner}/`), "");
   const ids = input.immutableSubject;
-  const infrastructure = subjectRepository(input.repoOwner, input.repo, ids && { ownerId: ids.ownerId, repoId: ids.repoId });
+  const infrastructure = subjectRepository(
+    input.repoOwner,
+    input.repo,
+    ids && { ownerId: ids.ownerId, repoId: ids.repoId },
+  );
   const pipelinesIds = ids && (pipelinesName === input.repo ? ids.repoId : ids.pipelinesRepoId);
   if (ids && !pipelinesIds) throw new Error("the immutable subject format needs the pipelines repository's id too");
-  const pipelines = subjectRepository(input.repoOwner, pipelinesName, ids && pipelinesIds ? { ownerId: ids.ownerId, repoId: pipelinesIds } : undefined);
-  const workflow = (file: string) => (input.workflowInSubject ? `:job_workflow_ref:${input.repoOwner}/${pipelinesName}/.github/workflows/${file}@refs/heads/main` : "");
+  const pipelines = subjectRepository(
+    input.repoOwner,
+    pipelinesName,
+    ids && pipelinesIds ? { ownerId: ids.ownerId, repoId: pipelinesIds } : undefined,
+  );
+  const workflow = (file: string) =>
+    input.workflowInSubject
+      ? `:job_workflow_ref:${input.repoOwner}/${pipelinesName}/.github/workflows/${file}@refs/heads/main`
+      : "";
   const applySubject = `repo:${pipelines}:environment:${input.applyEnvironment ?? APPLY_ENVIRONMENT}${workflow(input.applyWorkflow ?? APPLY_WORKFLOW)}`;
   const pipelinesPlanSubject = `repo:${pipelines}:ref:refs/heads/main${workflow(input.planWorkflow ?? PLAN_WORKFLOW)}`;
   // The apply workflow also plans (a push's plan-only units) with the plan role.
-  const planSubjects = [...new Set([`repo:${infrastructure}:ref:*`, `repo:${infrastructure}:pull_request`, pipelinesPlanSubject, applySubject])];
+  const planSubjects = [
+    ...new Set([
+      `repo:${infrastructure}:ref:*`,
+      `repo:${infrastructure}:pull_request`,
+      pipelinesPlanSubject,
+      applySubject,
+    ]),
+  ];
   const statement = (sid: string, condition: TrustPolicyStatement["Condition"]): TrustPolicy => ({
     Version: "2012-10-17",
-    Statement: [{ Sid: sid, Effect: "Allow", Principal: principal, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition }],
+    Statement: [
+      {
+        Sid: sid,
+        Effect: "Allow",
+        Principal: principal,
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: condition,
+      },
+    ],
   });
   return {
     plan: statement("GantryPlanReadOnly", {
@@ -111,17 +137,29 @@ export interface TrustPolicyFinding {
   fix: string;
 }
 
-const POSITIVE_OPERATORS = ["StringEquals", "StringLike", "ForAnyValue:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringEquals", "ForAllValues:StringLike"];
+const POSITIVE_OPERATORS = [
+  "StringEquals",
+  "StringLike",
+  "ForAnyValue:StringEquals",
+  "ForAnyValue:StringLike",
+  "ForAllValues:StringEquals",
+  "ForAllValues:StringLike",
+];
 const hasWildcard = (value: string) => /[*?]/.test(value);
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Values of a condition key (by suffix, `:sub`, `:aud`) under positive operators, with the operator. */
-function conditionValues(statement: TrustPolicyStatement, suffix: string): Array<{ operator: string; key: string; value: string }> {
+function conditionValues(
+  statement: TrustPolicyStatement,
+  suffix: string,
+): Array<{ operator: string; key: string; value: string }> {
   const found: Array<{ operator: string; key: string; value: string }> = [];
   for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
     if (!POSITIVE_OPERATORS.includes(operator) || typeof block !== "object" || block === null) continue;
     for (const [key, values] of Object.entries(block)) {
-      if (key.toLowerCase().endsWith(suffix)) for (const value of asArray(values)) found.push({ operator, key, value: String(value) });
+      if (key.toLowerCase().endsWith(suffix))
+        for (const value of asArray(values)) found.push({ operator, key, value: String(value) });
     }
   }
   return found;
@@ -158,10 +196,19 @@ function applySubjectProblem(rest: string): string | null {
 /** The statements that let GitHub's OIDC tokens in, with their index; null when the document has no Statement. */
 function oidcStatements(document: unknown): Array<{ statement: TrustPolicyStatement; index: number }> | null {
   const statements = (document as { Statement?: unknown } | null)?.Statement;
-  if (typeof document !== "object" || document === null || (!Array.isArray(statements) && typeof statements !== "object")) return null;
+  if (
+    typeof document !== "object" ||
+    document === null ||
+    (!Array.isArray(statements) && typeof statements !== "object")
+  )
+    return null;
   return asArray(statements as TrustPolicyStatement | TrustPolicyStatement[])
     .map((statement, index) => ({ statement, index }))
-    .filter(({ statement }) => statement?.Effect === "Allow" && asArray(statement.Principal?.Federated).some((arn) => /:oidc-provider\//.test(arn)));
+    .filter(
+      ({ statement }) =>
+        statement?.Effect === "Allow" &&
+        asArray(statement.Principal?.Federated).some((arn) => /:oidc-provider\//.test(arn)),
+    );
 }
 
 /**
@@ -170,7 +217,9 @@ function oidcStatements(document: unknown): Array<{ statement: TrustPolicyStatem
  * role look alike.
  */
 export function inferTrustPolicyRole(document: unknown): "apply" | "unknown" {
-  const subjects = (oidcStatements(document) ?? []).flatMap(({ statement }) => conditionValues(statement, ":sub").map((entry) => entry.value));
+  const subjects = (oidcStatements(document) ?? []).flatMap(({ statement }) =>
+    conditionValues(statement, ":sub").map((entry) => entry.value),
+  );
   const environmentOnly = (value: string) => {
     const subject = splitSubject(value);
     return subject !== null && subject.rest.startsWith("environment:") && !hasWildcard(value);
@@ -179,7 +228,8 @@ export function inferTrustPolicyRole(document: unknown): "apply" | "unknown" {
 }
 
 /** `owner/name` of a subject's repository, without the immutable format's `@id`s, lower case. */
-const repositoryOfSubject = (subject: { owner: string; repository: string }) => `${subject.owner.replace(/@\d+$/, "")}/${subject.repository.replace(/@\d+$/, "")}`.toLowerCase();
+const repositoryOfSubject = (subject: { owner: string; repository: string }) =>
+  `${subject.owner.replace(/@\d+$/, "")}/${subject.repository.replace(/@\d+$/, "")}`.toLowerCase();
 
 export interface LintTrustPolicyOptions {
   /** `owner/name` of the pipelines repository: an apply-role subject of any other repository is a finding. */
@@ -191,19 +241,35 @@ export interface LintTrustPolicyOptions {
  * exactly the apply environment (so plan runs, pull requests and branches cannot assume it), and, given the
  * pipelines repository, any subject of another repository. Findings are ordered by statement.
  */
-export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unknown" = "unknown", options: LintTrustPolicyOptions = {}): TrustPolicyFinding[] {
+export function lintTrustPolicy(
+  document: unknown,
+  role: "plan" | "apply" | "unknown" = "unknown",
+  options: LintTrustPolicyOptions = {},
+): TrustPolicyFinding[] {
   const findings: TrustPolicyFinding[] = [];
   const statements = oidcStatements(document);
   if (statements === null) {
-    return [{ code: "TRUST_POLICY_INVALID", statement: null, message: "the document has no Statement", fix: "a trust policy is `{ \"Version\": \"2012-10-17\", \"Statement\": [...] }`; print one with `gantry iam trust-policy`" }];
+    return [
+      {
+        code: "TRUST_POLICY_INVALID",
+        statement: null,
+        message: "the document has no Statement",
+        fix: 'a trust policy is `{ "Version": "2012-10-17", "Statement": [...] }`; print one with `gantry iam trust-policy`',
+      },
+    ];
   }
   const pipelines = options.pipelinesRepository;
   statements.forEach(({ statement, index }) => {
-    const add = (code: TrustPolicyFinding["code"], message: string, fix: string) => findings.push({ code, statement: index, message, fix });
+    const add = (code: TrustPolicyFinding["code"], message: string, fix: string) =>
+      findings.push({ code, statement: index, message, fix });
 
     const audiences = conditionValues(statement, ":aud");
     if (!audiences.some((entry) => entry.operator === "StringEquals" && entry.value === "sts.amazonaws.com")) {
-      add("TRUST_MISSING_AUDIENCE", "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com", 'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }');
+      add(
+        "TRUST_MISSING_AUDIENCE",
+        "no StringEquals condition on `<provider>:aud` = sts.amazonaws.com",
+        'add "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }',
+      );
     }
     for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
       for (const key of Object.keys(block ?? {})) {
@@ -212,13 +278,17 @@ export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unk
         add(
           "TRUST_UNEVALUATED_CLAIM",
           `${operator} on '${key}': AWS evaluates only the sub and aud claims of GitHub's token, so this condition never matches (or, negated, always does)`,
-          "put the claim in the subject instead: customise the repository's OIDC sub (include_claim_keys, e.g. [\"repo\", \"context\", \"job_workflow_ref\"]) and match it in :sub",
+          'put the claim in the subject instead: customise the repository\'s OIDC sub (include_claim_keys, e.g. ["repo", "context", "job_workflow_ref"]) and match it in :sub',
         );
       }
     }
     const subjects = conditionValues(statement, ":sub");
     if (subjects.length === 0) {
-      add("TRUST_NO_SUB_CONDITION", "no condition on `<provider>:sub`: any repository of any GitHub owner can assume this role", 'add "StringEquals": { "token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:environment:gantry-apply" } (see `gantry iam trust-policy`)');
+      add(
+        "TRUST_NO_SUB_CONDITION",
+        "no condition on `<provider>:sub`: any repository of any GitHub owner can assume this role",
+        'add "StringEquals": { "token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:environment:gantry-apply" } (see `gantry iam trust-policy`)',
+      );
       return;
     }
     // StringLike whose values are all exact is StringEquals misspelt (exact values beside patterns are fine:
@@ -226,19 +296,36 @@ export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unk
     for (const operator of new Set(subjects.map((entry) => entry.operator))) {
       const values = subjects.filter((entry) => entry.operator === operator).map((entry) => entry.value);
       if (operator.endsWith("StringLike") && !values.some(hasWildcard)) {
-        add("TRUST_STRINGLIKE_WITHOUT_WILDCARD", `StringLike is used for '${values.join("', '")}', which has no wildcard`, `use StringEquals for exact values: "StringEquals": { "...:sub": ${JSON.stringify(values.length === 1 ? values[0] : values)} }`);
+        add(
+          "TRUST_STRINGLIKE_WITHOUT_WILDCARD",
+          `StringLike is used for '${values.join("', '")}', which has no wildcard`,
+          `use StringEquals for exact values: "StringEquals": { "...:sub": ${JSON.stringify(values.length === 1 ? values[0] : values)} }`,
+        );
       }
     }
     for (const { value } of subjects) {
       const subject = splitSubject(value);
       if (!subject) {
-        if (hasWildcard(value)) add("TRUST_WILDCARD_OWNER", `sub '${value}' does not pin an owner and repository`, "use `repo:OWNER/REPO:...` with no wildcard before the second colon");
+        if (hasWildcard(value))
+          add(
+            "TRUST_WILDCARD_OWNER",
+            `sub '${value}' does not pin an owner and repository`,
+            "use `repo:OWNER/REPO:...` with no wildcard before the second colon",
+          );
         continue;
       }
       if (hasWildcard(subject.owner)) {
-        add("TRUST_WILDCARD_OWNER", `sub '${value}' has a wildcard owner: other GitHub accounts match`, `name the owner exactly: repo:YOUR-ORG/${subject.repository}:${subject.rest}`);
+        add(
+          "TRUST_WILDCARD_OWNER",
+          `sub '${value}' has a wildcard owner: other GitHub accounts match`,
+          `name the owner exactly: repo:YOUR-ORG/${subject.repository}:${subject.rest}`,
+        );
       } else if (hasWildcard(subject.repository)) {
-        add("TRUST_WILDCARD_REPOSITORY", `sub '${value}' has a wildcard repository: every matching repository of ${subject.owner} can assume the role`, `name the repository exactly: repo:${subject.owner}/REPO:${subject.rest}`);
+        add(
+          "TRUST_WILDCARD_REPOSITORY",
+          `sub '${value}' has a wildcard repository: every matching repository of ${subject.owner} can assume the role`,
+          `name the repository exactly: repo:${subject.owner}/REPO:${subject.rest}`,
+        );
       }
       if (role !== "apply") continue;
       const pinned = `repo:${pipelines ?? `${subject.owner}/${subject.repository}`}:environment:${APPLY_ENVIRONMENT}`;
@@ -251,7 +338,11 @@ export function lintTrustPolicy(document: unknown, role: "plan" | "apply" | "unk
         continue;
       }
       if (hasWildcard(subject.rest)) {
-        add("TRUST_WILDCARD_REF_ON_APPLY", `the apply role accepts sub '${value}', a pattern: branches, pull requests or plan runs could match it`, `use exactly "StringEquals": { "...:sub": "${pinned}" }`);
+        add(
+          "TRUST_WILDCARD_REF_ON_APPLY",
+          `the apply role accepts sub '${value}', a pattern: branches, pull requests or plan runs could match it`,
+          `use exactly "StringEquals": { "...:sub": "${pinned}" }`,
+        );
         continue;
       }
       const problem = applySubjectProblem(subject.rest);

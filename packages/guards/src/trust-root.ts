@@ -13,7 +13,14 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { resolve, sep } from "node:path";
-import { authenticationOf, loadConfig, loadPlanningConfiguration, matchEnvironments, type Job, type PlanningConfiguration } from "@gantry/classifier";
+import {
+  authenticationOf,
+  loadConfig,
+  loadPlanningConfiguration,
+  matchEnvironments,
+  type Job,
+  type PlanningConfiguration,
+} from "@gantry/classifier";
 import { GantryError } from "@gantry/errors";
 import { resolveDeployBranchTip, type DeployBranchFetch, type DeployBranchTip } from "./deploy-branch.js";
 import { GuardRefusedError } from "./errors.js";
@@ -33,36 +40,65 @@ export function trustedDeployBranch(option: string | undefined, env: NodeJS.Proc
 }
 
 const refuse = (job: Job | null, message: string, hint: string, cause?: unknown) =>
-  new GuardRefusedError({ guard: "trusted-settings", unit: job?.units[0] ?? null, commit: job?.ref ?? null, message, hint }, { cause });
+  new GuardRefusedError(
+    { guard: "trusted-settings", unit: job?.units[0] ?? null, commit: job?.ref ?? null, message, hint },
+    { cause },
+  );
 
 export async function loadTrustRoot(
   repo: string,
-  options: { deployBranch: string; fetch?: DeployBranchFetch; pluginPackages?: string | undefined; signal?: AbortSignal | undefined },
+  options: {
+    deployBranch: string;
+    fetch?: DeployBranchFetch;
+    pluginPackages?: string | undefined;
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<TrustRoot> {
   if (options.pluginPackages && isInside(resolve(options.pluginPackages), resolve(repo))) {
-    throw refuse(null, `GANTRY_PLUGIN_PACKAGES (${options.pluginPackages}) is inside the checkout being checked`, "install plugin packages outside the checkout, in the pipelines side's own directory");
+    throw refuse(
+      null,
+      `GANTRY_PLUGIN_PACKAGES (${options.pluginPackages}) is inside the checkout being checked`,
+      "install plugin packages outside the checkout, in the pipelines side's own directory",
+    );
   }
-  const tip = await resolveDeployBranchTip(repo, options.deployBranch, { ...(options.fetch ?? { fetch: true }), signal: options.signal });
+  const tip = await resolveDeployBranchTip(repo, options.deployBranch, {
+    ...(options.fetch ?? { fetch: true }),
+    signal: options.signal,
+  });
   let configuration: PlanningConfiguration;
   try {
-    configuration = await trustedConfigurationAt({ repo, tip: tip.commit, pluginPackages: options.pluginPackages }, async () => {
-      if (!options.pluginPackages) {
-        // Resolved from the checkout, a package plugin would be the change's own code (a committed node_modules).
-        const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter((name) => !name.startsWith("."));
-        if (packages.length > 0) {
-          throw refuse(
-            null,
-            `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
-            "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked",
+    configuration = await trustedConfigurationAt(
+      { repo, tip: tip.commit, pluginPackages: options.pluginPackages },
+      async () => {
+        if (!options.pluginPackages) {
+          // Resolved from the checkout, a package plugin would be the change's own code (a committed node_modules).
+          const packages = (await loadConfig({ repo, ref: tip.commit })).config.classifiers.filter(
+            (name) => !name.startsWith("."),
           );
+          if (packages.length > 0) {
+            throw refuse(
+              null,
+              `the configuration at the tip of '${tip.branch}' names classifier plugin package(s) ${packages.map((name) => `'${name}'`).join(", ")}, and no GANTRY_PLUGIN_PACKAGES says where the pipelines side installed them`,
+              "install the plugins in the pipelines workflow (outside the checkout) and set GANTRY_PLUGIN_PACKAGES to that directory; packages are never loaded from the checkout being checked",
+            );
+          }
         }
-      }
-      return loadPlanningConfiguration({ repo, ref: tip.commit, ...(options.pluginPackages ? { pluginPackages: options.pluginPackages } : {}) });
-    });
+        return loadPlanningConfiguration({
+          repo,
+          ref: tip.commit,
+          ...(options.pluginPackages ? { pluginPackages: options.pluginPackages } : {}),
+        });
+      },
+    );
   } catch (cause) {
     if (GuardRefusedError.isGuardRefusal(cause)) throw cause;
     const reason = GantryError.isInstance(cause) ? cause.format() : (cause as Error).message;
-    throw refuse(null, `the configuration at the tip of '${tip.branch}' (${tip.commit}) cannot be used: ${reason}`, "fix the configuration on the deploy branch; nothing is run until it loads", cause);
+    throw refuse(
+      null,
+      `the configuration at the tip of '${tip.branch}' (${tip.commit}) cannot be used: ${reason}`,
+      "fix the configuration on the deploy branch; nothing is run until it loads",
+      cause,
+    );
   }
   const named = configuration.loaded.config.deployBranch;
   if (named !== tip.branch) {
@@ -81,9 +117,14 @@ const isInside = (path: string, directory: string) => path === directory || path
 export function checkTrustedSettings(job: Job, trust: TrustRoot): void {
   const { config, files } = trust.configuration.loaded;
   const where = `the configuration at the tip of '${trust.tip.branch}' (${files[0] ?? "defaults"})`;
-  const hint = "plan the job again; its privileged settings come only from the deploy branch's configuration, which changes through a reviewed pull request";
+  const hint =
+    "plan the job again; its privileged settings come only from the deploy branch's configuration, which changes through a reviewed pull request";
   if (job.source.deployBranch !== trust.tip.branch) {
-    throw refuse(job, `the job names '${job.source.deployBranch}' as the deploy branch; the pipelines side deploys '${trust.tip.branch}'`, hint);
+    throw refuse(
+      job,
+      `the job names '${job.source.deployBranch}' as the deploy branch; the pipelines side deploys '${trust.tip.branch}'`,
+      hint,
+    );
   }
   let environments;
   try {
@@ -94,13 +135,22 @@ export function checkTrustedSettings(job: Job, trust: TrustRoot): void {
   const names = new Set([...environments.values()].map((environment) => environment.name));
   const environment = [...environments.values()][0]!;
   if (names.size !== 1 || environment.name !== job.environment) {
-    throw refuse(job, `field environment: the job says '${job.environment}', ${where} puts its units in ${[...names].map((name) => `'${name}'`).join(", ")}`, hint);
+    throw refuse(
+      job,
+      `field environment: the job says '${job.environment}', ${where} puts its units in ${[...names].map((name) => `'${name}'`).join(", ")}`,
+      hint,
+    );
   }
   const expected: Array<[string, unknown, unknown]> = [
     ["authentication", job.authentication, authenticationOf(environment)],
-    ["terragrunt", job.terragrunt, { flags: config.terragrunt.flags, env: config.terragrunt.env, parallelism: config.parallelism }],
+    [
+      "terragrunt",
+      job.terragrunt,
+      { flags: config.terragrunt.flags, env: config.terragrunt.env, parallelism: config.parallelism },
+    ],
   ];
   for (const [field, actual, trusted] of expected) {
-    if (!isDeepStrictEqual(actual, trusted)) throw refuse(job, `field ${field} differs from what ${where} gives environment '${environment.name}'`, hint);
+    if (!isDeepStrictEqual(actual, trusted))
+      throw refuse(job, `field ${field} differs from what ${where} gives environment '${environment.name}'`, hint);
   }
 }

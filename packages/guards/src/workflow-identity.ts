@@ -24,10 +24,18 @@ export function isGithubActions(env: NodeJS.ProcessEnv): boolean {
 function isTrustedWorkflowRef(workflowRef: string, repository: string): boolean {
   const prefix = `${repository.toLowerCase()}/.github/workflows/`;
   const lower = workflowRef.toLowerCase();
-  return lower.startsWith(prefix) && workflowRef.endsWith(`@${TRUSTED_WORKFLOW_REF}`) && !workflowRef.slice(prefix.length).includes("/..");
+  return (
+    lower.startsWith(prefix) &&
+    workflowRef.endsWith(`@${TRUSTED_WORKFLOW_REF}`) &&
+    !workflowRef.slice(prefix.length).includes("/..")
+  );
 }
 
-export async function checkWorkflowIdentity(env: NodeJS.ProcessEnv, pipelinesRepository: string | undefined, jobRef: string): Promise<WorkflowIdentity> {
+export async function checkWorkflowIdentity(
+  env: NodeJS.ProcessEnv,
+  pipelinesRepository: string | undefined,
+  jobRef: string,
+): Promise<WorkflowIdentity> {
   const refuse = (message: string, hint: string) =>
     new GuardRefusedError({ guard: "workflow-identity", unit: null, commit: jobRef, message, hint });
   if (!pipelinesRepository) {
@@ -46,7 +54,10 @@ export async function checkWorkflowIdentity(env: NodeJS.ProcessEnv, pipelinesRep
     );
   }
   if (ref !== TRUSTED_WORKFLOW_REF) {
-    throw refuse(`the workflow runs on '${ref || "(unset)"}', not on ${TRUSTED_WORKFLOW_REF}`, "only the reviewed workflow on main may apply or destroy; merge workflow changes first");
+    throw refuse(
+      `the workflow runs on '${ref || "(unset)"}', not on ${TRUSTED_WORKFLOW_REF}`,
+      "only the reviewed workflow on main may apply or destroy; merge workflow changes first",
+    );
   }
   if (!isTrustedWorkflowRef(workflowRef, pipelinesRepository)) {
     throw refuse(
@@ -61,7 +72,11 @@ export async function checkWorkflowIdentity(env: NodeJS.ProcessEnv, pipelinesRep
   const claimRepository = String(claims["repository"] ?? "");
   const claimRef = String(claims["ref"] ?? "");
   const claimWorkflow = String(claims["workflow_ref"] ?? "");
-  if (claimRepository.toLowerCase() !== pipelinesRepository.toLowerCase() || claimRef !== TRUSTED_WORKFLOW_REF || !isTrustedWorkflowRef(claimWorkflow, pipelinesRepository)) {
+  if (
+    claimRepository.toLowerCase() !== pipelinesRepository.toLowerCase() ||
+    claimRef !== TRUSTED_WORKFLOW_REF ||
+    !isTrustedWorkflowRef(claimWorkflow, pipelinesRepository)
+  ) {
     throw refuse(
       `the OIDC token says repository '${claimRepository}', ref '${claimRef}', workflow '${claimWorkflow}', which is not ${pipelinesRepository}'s workflow on ${TRUSTED_WORKFLOW_REF}`,
       "the runner's variables and its OIDC token disagree; do not set GITHUB_* variables by hand",

@@ -13,11 +13,22 @@ async function userEndpoint(scopesByToken: Record<string, string | null>) {
       return;
     }
     const scopes = scopesByToken[token];
-    res.writeHead(200, { "content-type": "application/json", ...(scopes === null ? {} : { "x-oauth-scopes": scopes ?? "" }) }).end('{"login":"bot"}');
+    res
+      .writeHead(200, {
+        "content-type": "application/json",
+        ...(scopes === null ? {} : { "x-oauth-scopes": scopes ?? "" }),
+      })
+      .end('{"login":"bot"}');
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, async [Symbol.asyncDispose]() { server.closeAllConnections(); await new Promise((resolve) => server.close(resolve)); } };
+  return {
+    url,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 describe("tokens", () => {
@@ -26,13 +37,23 @@ describe("tokens", () => {
     expect(readToken(env, "dispatch")).toBe("ghp_dispatch");
     expect(readToken(env, "code-read")).toBeUndefined();
     expect(readToken(env, "infra-live-write")).toBeUndefined();
-    expect([tokenKind("ghp_x"), tokenKind("github_pat_x"), tokenKind("ghs_x"), tokenKind("other")]).toEqual(["classic", "fine-grained", "github-app", "unknown"]);
+    expect([tokenKind("ghp_x"), tokenKind("github_pat_x"), tokenKind("ghs_x"), tokenKind("other")]).toEqual([
+      "classic",
+      "fine-grained",
+      "github-app",
+      "unknown",
+    ]);
     expect(excessClassicScopes(["repo", "workflow", "admin:org"])).toEqual(["admin:org", "workflow"]);
   });
 
   it("reports which tokens are set and flags classic scopes broader than needed, never printing a token", async () => {
     await using github = await userEndpoint({ ghp_narrow: "repo", ghp_broad: "repo, admin:org, delete_repo" });
-    const env = { GANTRY_CODE_READ_TOKEN: "ghp_narrow", GANTRY_DISPATCH_TOKEN: "ghp_broad", GANTRY_INFRA_LIVE_TOKEN: "github_pat_fine", PATH: process.env["PATH"] };
+    const env = {
+      GANTRY_CODE_READ_TOKEN: "ghp_narrow",
+      GANTRY_DISPATCH_TOKEN: "ghp_broad",
+      GANTRY_INFRA_LIVE_TOKEN: "github_pat_fine",
+      PATH: process.env["PATH"],
+    };
     const diagnosis = await diagnoseSetup({ env, readScopes: readScopesFromGithub({ baseUrl: github.url }) });
     expect(diagnosis.tokens.map((token) => [token.variable, token.set, token.kind, token.excessScopes])).toEqual([
       ["GANTRY_CODE_READ_TOKEN", true, "classic", []],
@@ -46,7 +67,10 @@ describe("tokens", () => {
 
   it("reports a rejected token without its value, and missing tools", async () => {
     await using github = await userEndpoint({});
-    const diagnosis = await diagnoseSetup({ env: { GANTRY_CODE_READ_TOKEN: "ghp_revoked", PATH: "/nonexistent" }, readScopes: readScopesFromGithub({ baseUrl: github.url }) });
+    const diagnosis = await diagnoseSetup({
+      env: { GANTRY_CODE_READ_TOKEN: "ghp_revoked", PATH: "/nonexistent" },
+      readScopes: readScopesFromGithub({ baseUrl: github.url }),
+    });
     expect(diagnosis.tokens[0]?.problem).toContain("401");
     expect(diagnosis.tokens[1]).toMatchObject({ set: false, problem: null });
     expect(diagnosis.tools).toEqual([
@@ -58,12 +82,23 @@ describe("tokens", () => {
 
   it("flags a checkout that keeps credentials in .git/config, naming the key, never the value", async () => {
     await using repo = createTempGitRepo({ "a.txt": "a" });
-    const clean = await diagnoseSetup({ env: { PATH: process.env["PATH"] }, readScopes: async () => null, repo: repo.dir });
+    const clean = await diagnoseSetup({
+      env: { PATH: process.env["PATH"] },
+      readScopes: async () => null,
+      repo: repo.dir,
+    });
     expect(clean.checkout).toEqual({ repo: repo.dir, persistedCredentials: [], problem: null });
     repo.git("config", "http.https://github.com/.extraheader", "AUTHORIZATION: basic c2VjcmV0");
     repo.git("remote", "add", "origin", "https://x-access-token:ghs_secret123@github.com/acme/live.git");
-    const persisted = await diagnoseSetup({ env: { PATH: process.env["PATH"] }, readScopes: async () => null, repo: repo.dir });
-    expect(persisted.checkout?.persistedCredentials).toEqual(["http.https://github.com/.extraheader", "remote.origin.url"]);
+    const persisted = await diagnoseSetup({
+      env: { PATH: process.env["PATH"] },
+      readScopes: async () => null,
+      repo: repo.dir,
+    });
+    expect(persisted.checkout?.persistedCredentials).toEqual([
+      "http.https://github.com/.extraheader",
+      "remote.origin.url",
+    ]);
     expect(persisted.checkout?.problem).toContain("persist-credentials: false");
     expect(persisted.healthy).toBe(false);
     expect(JSON.stringify(persisted)).not.toMatch(/c2VjcmV0|ghs_secret123/);

@@ -18,7 +18,8 @@ import { CONFIG, makeJob, unit } from "./support.js";
 const TOKEN = "github_pat_readonly0123456789abcdefghij";
 
 /** git, asynchronously: the HTTP server answering it runs in this process. */
-const gitAsync = (cwd: string, args: string[]) => promisify(execFile)("git", args, { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+const gitAsync = (cwd: string, args: string[]) =>
+  promisify(execFile)("git", args, { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
 
 /** `git http-backend` over HTTP, serving the repositories under `root`, for requests that carry the token. */
 async function gitHttpServer(root: string) {
@@ -52,8 +53,17 @@ async function gitHttpServer(root: string) {
       const output = Buffer.concat(chunks);
       const split = output.indexOf("\r\n\r\n");
       const headers = output.subarray(0, split).toString().split("\r\n");
-      const status = Number(/^Status: (\d+)/.exec(headers.find((line) => line.startsWith("Status:")) ?? "")?.[1] ?? 200);
-      res.writeHead(status, Object.fromEntries(headers.filter((line) => !line.startsWith("Status:")).map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trim()])));
+      const status = Number(
+        /^Status: (\d+)/.exec(headers.find((line) => line.startsWith("Status:")) ?? "")?.[1] ?? 200,
+      );
+      res.writeHead(
+        status,
+        Object.fromEntries(
+          headers
+            .filter((line) => !line.startsWith("Status:"))
+            .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trim()]),
+        ),
+      );
       res.end(output.subarray(split + 4));
     });
   });
@@ -81,7 +91,14 @@ async function checkedOutBeforeAMerge() {
   runGit(holder.dir, ["clone", "-q", "--bare", origin.dir, bare]);
   const server = await gitHttpServer(holder.dir);
   const checkoutDir = join(holder.dir, "checkout");
-  await gitAsync(holder.dir, ["-c", `http.extraHeader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`, "clone", "-q", `${server.url}/live.git`, checkoutDir]);
+  await gitAsync(holder.dir, [
+    "-c",
+    `http.extraHeader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`,
+    "clone",
+    "-q",
+    `${server.url}/live.git`,
+    checkoutDir,
+  ]);
   const base = origin.sha();
   const head = origin.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
   runGit(origin.dir, ["push", "-q", bare, "main"]);
@@ -104,8 +121,14 @@ describe("the guards' fetch of the deploy branch", () => {
     await using world = await checkedOutBeforeAMerge();
     const { checkoutDir, head, job } = world;
 
-    const refused = await checkJob(job, { repo: checkoutDir, env: {}, dryRun: true }).then(() => null, (error: unknown) => error);
-    expect(GuardRefusedError.isGuardRefusal(refused) && [refused.guard, refused.exitCode]).toEqual(["deploy-branch", 40]);
+    const refused = await checkJob(job, { repo: checkoutDir, env: {}, dryRun: true }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(GuardRefusedError.isGuardRefusal(refused) && [refused.guard, refused.exitCode]).toEqual([
+      "deploy-branch",
+      40,
+    ]);
 
     const report = await checkJob(job, { repo: checkoutDir, env: { GANTRY_CODE_READ_TOKEN: TOKEN }, dryRun: true });
     expect(report.deployBranch).toEqual({ name: "main", tip: head, source: "origin" });
@@ -121,10 +144,17 @@ describe("the guards' fetch of the deploy branch", () => {
     const fetched = { GANTRY_DEPLOY_BRANCH_FETCHED: "true" };
 
     // Not fetched since the merge: the branch as the checkout left it does not contain the job's commit.
-    const stale = await checkJob(job, { repo: checkoutDir, env: fetched, dryRun: true }).then(() => null, (error: unknown) => error);
+    const stale = await checkJob(job, { repo: checkoutDir, env: fetched, dryRun: true }).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(GuardRefusedError.isGuardRefusal(stale) && stale.guard).toBe("apply-ref-on-deploy-branch");
     // `gantry fetch-deploy-branch`, the step before, with the token; then the guards, with none.
-    await expect(resolveDeployBranchTip(checkoutDir, "main", { fetch: true, token: TOKEN })).resolves.toEqual({ branch: "main", commit: head, source: "origin" });
+    await expect(resolveDeployBranchTip(checkoutDir, "main", { fetch: true, token: TOKEN })).resolves.toEqual({
+      branch: "main",
+      commit: head,
+      source: "origin",
+    });
     const requests = server.authorizations.length;
     const report = await checkJob(job, { repo: checkoutDir, env: fetched, dryRun: true });
     expect(report.deployBranch).toEqual({ name: "main", tip: head, source: "origin" });
@@ -132,8 +162,14 @@ describe("the guards' fetch of the deploy branch", () => {
 
     // A workflow that says it fetched, where no fetch left the branch, is refused (40), never trusted.
     runGit(checkoutDir, ["update-ref", "-d", "refs/remotes/origin/main"]);
-    const missing = await checkJob(job, { repo: checkoutDir, env: fetched, dryRun: true }).then(() => null, (error: unknown) => error);
-    expect(GuardRefusedError.isGuardRefusal(missing) && [missing.guard, missing.exitCode]).toEqual(["deploy-branch", 40]);
+    const missing = await checkJob(job, { repo: checkoutDir, env: fetched, dryRun: true }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(GuardRefusedError.isGuardRefusal(missing) && [missing.guard, missing.exitCode]).toEqual([
+      "deploy-branch",
+      40,
+    ]);
     expect((missing as Error).message).toContain("GANTRY_DEPLOY_BRANCH_FETCHED is set");
   });
 });

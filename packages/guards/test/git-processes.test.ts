@@ -42,7 +42,14 @@ async function applyJobOfEveryUnit(units: number) {
   appendFileSync(join(origin.dir, "root.hcl"), "\n# changed\n");
   git("commit", "-qam", "change root.hcl");
   const head = git("rev-parse", "HEAD");
-  const plan = await planChange({ repo: origin.dir, base: origin.head, head, event: "push", branch: "main", cache: false });
+  const plan = await planChange({
+    repo: origin.dir,
+    base: origin.head,
+    head,
+    event: "push",
+    branch: "main",
+    cache: false,
+  });
   const job = plan.jobs.find((candidate) => candidate.action === "apply")!;
   const checkout = join(work, `checkout-${units}`);
   mkdirSync(checkout);
@@ -56,7 +63,10 @@ describe("the guards' git processes", () => {
     for (const units of [20, 200]) {
       const { job, checkout } = await applyJobOfEveryUnit(units);
       expect(job.units).toHaveLength(units);
-      started[units] = await gitProcesses(() => checkJob(job, { repo: checkout, env: {}, dryRun: true }), String(units));
+      started[units] = await gitProcesses(
+        () => checkJob(job, { repo: checkout, env: {}, dryRun: true }),
+        String(units),
+      );
     }
     // 21 when written: the fetch and its checks, one ls-tree per commit read, rev-parse and merge-base for
     // ancestry, one diff-tree and one cat-file --batch for the re-derivation.

@@ -10,7 +10,13 @@ import { CONFIG, makeJob, rederiveFromGit, unit } from "./support.js";
 const LOCAL = { env: {}, dryRun: false } as const;
 
 function repository() {
-  const repo = createTempGitRepo({ ".gantry/config.yml": CONFIG, "root.hcl": "locals {}\n", "prod/app/terragrunt.hcl": unit("app"), "prod/db/terragrunt.hcl": unit("db"), "prod/old/terragrunt.hcl": unit("old") });
+  const repo = createTempGitRepo({
+    ".gantry/config.yml": CONFIG,
+    "root.hcl": "locals {}\n",
+    "prod/app/terragrunt.hcl": unit("app"),
+    "prod/db/terragrunt.hcl": unit("db"),
+    "prod/old/terragrunt.hcl": unit("old"),
+  });
   return repo;
 }
 
@@ -24,7 +30,13 @@ async function refusal(promise: Promise<unknown>): Promise<GuardRefusedError> {
   throw new Error("expected the job to be refused, but it passed");
 }
 
-function expectRefused(error: GuardRefusedError, guard: GuardName, exitCode: number, unitName: string | null, commit: string | null) {
+function expectRefused(
+  error: GuardRefusedError,
+  guard: GuardName,
+  exitCode: number,
+  unitName: string | null,
+  commit: string | null,
+) {
   expect(error.guard).toBe(guard);
   expect(error.exitCode).toBe(exitCode);
   expect(error.unit).toBe(unitName);
@@ -70,7 +82,13 @@ describe("apply", () => {
     const base = repo.sha();
     const head = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
     const job = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head, branch: "feature" } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "apply-ref-on-deploy-branch", 43, "prod/app", head);
+    expectRefused(
+      await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "apply-ref-on-deploy-branch",
+      43,
+      "prod/app",
+      head,
+    );
   });
 
   it("refuses an apply whose source head was forged to an unmerged commit", async () => {
@@ -78,21 +96,53 @@ describe("apply", () => {
     const base = repo.sha();
     const head = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
     repo.checkout("feature", { create: true });
-    const unmerged = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2"), "prod/db/terragrunt.hcl": unit("db evil") });
+    const unmerged = repo.commit({
+      "prod/app/terragrunt.hcl": unit("app v2"),
+      "prod/db/terragrunt.hcl": unit("db evil"),
+    });
     repo.checkout("main");
     const job = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head: unmerged } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "apply-ref-on-deploy-branch", 43, "prod/app", unmerged);
+    expectRefused(
+      await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "apply-ref-on-deploy-branch",
+      43,
+      "prod/app",
+      unmerged,
+    );
     const reversed = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base: head, head: base } });
-    expectRefused(await refusal(checkJob(reversed, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "apply-ref-on-deploy-branch", 43, "prod/app", head);
+    expectRefused(
+      await refusal(checkJob(reversed, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "apply-ref-on-deploy-branch",
+      43,
+      "prod/app",
+      head,
+    );
   });
 
   it("refuses a commit the repository does not have", async () => {
     await using repo = repository();
     const missing = "f".repeat(40);
-    const job = makeJob({ action: "apply", units: ["prod/app"], ref: missing, source: { base: repo.sha(), head: missing } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "apply-ref-on-deploy-branch", 43, "prod/app", missing);
+    const job = makeJob({
+      action: "apply",
+      units: ["prod/app"],
+      ref: missing,
+      source: { base: repo.sha(), head: missing },
+    });
+    expectRefused(
+      await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "apply-ref-on-deploy-branch",
+      43,
+      "prod/app",
+      missing,
+    );
     const plan = { ...job, action: "plan" as const };
-    expectRefused(await refusal(checkJob(plan, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "unit-at-ref", 51, "prod/app", missing);
+    expectRefused(
+      await refusal(checkJob(plan, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "unit-at-ref",
+      51,
+      "prod/app",
+      missing,
+    );
   });
 
   it("refuses an apply of a unit removed from the deploy branch since the job's ref (stale job)", async () => {
@@ -101,7 +151,13 @@ describe("apply", () => {
     const head = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
     const removed = repo.commit({ "prod/app/terragrunt.hcl": null });
     const job = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "apply-unit-on-deploy-branch", 44, "prod/app", removed);
+    expectRefused(
+      await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "apply-unit-on-deploy-branch",
+      44,
+      "prod/app",
+      removed,
+    );
   });
 
   it("reads the deploy branch fresh from origin: a commit only on origin passes, a local-only commit is refused", async () => {
@@ -113,14 +169,30 @@ describe("apply", () => {
     clone.git("reset", "-q", "--hard", "origin/main");
     const pushedLater = origin.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
     // The clone has not fetched `pushedLater`; the guard fetches it.
-    const job = makeJob({ action: "apply", units: ["prod/app"], ref: pushedLater, source: { base, head: pushedLater } });
+    const job = makeJob({
+      action: "apply",
+      units: ["prod/app"],
+      ref: pushedLater,
+      source: { base, head: pushedLater },
+    });
     const report = await checkJob(job, { ...LOCAL, repo: clone.dir, rederive: rederiveFromGit(clone.dir) });
     expect(report.deployBranch).toEqual({ name: "main", tip: pushedLater, source: "origin" });
 
     clone.git("reset", "-q", "--hard", pushedLater);
     const localOnly = clone.commit({ "prod/db/terragrunt.hcl": unit("db local") });
-    const localJob = makeJob({ action: "apply", units: ["prod/db"], ref: localOnly, source: { base: pushedLater, head: localOnly } });
-    expectRefused(await refusal(checkJob(localJob, { ...LOCAL, repo: clone.dir, rederive: rederiveFromGit(clone.dir) })), "apply-ref-on-deploy-branch", 43, "prod/db", localOnly);
+    const localJob = makeJob({
+      action: "apply",
+      units: ["prod/db"],
+      ref: localOnly,
+      source: { base: pushedLater, head: localOnly },
+    });
+    expectRefused(
+      await refusal(checkJob(localJob, { ...LOCAL, repo: clone.dir, rederive: rederiveFromGit(clone.dir) })),
+      "apply-ref-on-deploy-branch",
+      43,
+      "prod/db",
+      localOnly,
+    );
   });
 
   it("completes a shallow checkout (actions/checkout's default) before answering ancestry questions", async () => {
@@ -141,7 +213,13 @@ describe("apply", () => {
     const head = repo.sha();
     repo.git("remote", "add", "origin", "/nonexistent/gantry-origin");
     const job = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base: head, head } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "deploy-branch", 40, null, null);
+    expectRefused(
+      await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "deploy-branch",
+      40,
+      null,
+      null,
+    );
   });
 });
 
@@ -151,9 +229,21 @@ describe("re-derive", () => {
     const base = repo.sha();
     const head = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
     const edited = makeJob({ action: "apply", units: ["prod/app", "prod/db"], ref: head, source: { base, head } });
-    expectRefused(await refusal(checkJob(edited, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "re-derive", 48, "prod/app", head);
+    expectRefused(
+      await refusal(checkJob(edited, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "re-derive",
+      48,
+      "prod/app",
+      head,
+    );
     const swapped = makeJob({ action: "apply", units: ["prod/db"], ref: head, source: { base, head } });
-    expectRefused(await refusal(checkJob(swapped, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "re-derive", 48, "prod/db", head);
+    expectRefused(
+      await refusal(checkJob(swapped, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "re-derive",
+      48,
+      "prod/db",
+      head,
+    );
   });
 
   it("refuses a job whose role, flags or action were edited", async () => {
@@ -162,7 +252,10 @@ describe("re-derive", () => {
     const head = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
     const legit = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head } });
     const options = { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) };
-    const otherRole = { ...legit, authentication: { ...legit.authentication!, applyRoleArn: "arn:aws:iam::999999999999:role/admin" } };
+    const otherRole = {
+      ...legit,
+      authentication: { ...legit.authentication!, applyRoleArn: "arn:aws:iam::999999999999:role/admin" },
+    };
     expect((await refusal(checkJob(otherRole, options))).message).toContain("authentication");
     const extraFlags = { ...legit, terragrunt: { ...legit.terragrunt, flags: ["--source", "/tmp/evil"] } };
     expect((await refusal(checkJob(extraFlags, options))).message).toContain("terragrunt");
@@ -173,8 +266,21 @@ describe("re-derive", () => {
   it("refuses when re-derivation itself fails, naming the reason", async () => {
     await using repo = repository();
     const head = repo.sha();
-    const job = makeJob({ action: "plan", units: ["prod/app"], ref: head, source: { base: head, head, event: "push" } });
-    const error = await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: async () => { throw new Error("config broken at .gantry/config.hcl:3"); } }));
+    const job = makeJob({
+      action: "plan",
+      units: ["prod/app"],
+      ref: head,
+      source: { base: head, head, event: "push" },
+    });
+    const error = await refusal(
+      checkJob(job, {
+        ...LOCAL,
+        repo: repo.dir,
+        rederive: async () => {
+          throw new Error("config broken at .gantry/config.hcl:3");
+        },
+      }),
+    );
     expect(error.guard).toBe("re-derive");
     expect(error.message).toContain("config broken at .gantry/config.hcl:3");
   });
@@ -187,7 +293,9 @@ describe("destroy", () => {
     const head = repo.commit({ "prod/old/terragrunt.hcl": null });
     const job = makeJob({ action: "destroy", units: ["prod/old"], ref: base, source: { base, head } });
     const report = await checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) });
-    expect(report.passed.find((entry) => entry.guard === "destroy-removal-merged")?.detail).toBe(`prod/old removed in ${head}`);
+    expect(report.passed.find((entry) => entry.guard === "destroy-removal-merged")?.detail).toBe(
+      `prod/old removed in ${head}`,
+    );
   });
 
   it("refuses a destroy of a live unit", async () => {
@@ -195,7 +303,13 @@ describe("destroy", () => {
     const base = repo.sha();
     const head = repo.commit({ "prod/old/terragrunt.hcl": null });
     const job = makeJob({ action: "destroy", units: ["prod/db"], ref: base, source: { base, head } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "destroy-unit-absent", 45, "prod/db", head);
+    expectRefused(
+      await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "destroy-unit-absent",
+      45,
+      "prod/db",
+      head,
+    );
   });
 
   it("refuses a destroy whose removal exists only on an unmerged branch", async () => {
@@ -205,7 +319,13 @@ describe("destroy", () => {
     const removal = repo.commit({ "prod/old/terragrunt.hcl": null });
     repo.checkout("main");
     const job = makeJob({ action: "destroy", units: ["prod/old"], ref: base, source: { base, head: removal } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "destroy-unit-absent", 45, "prod/old", base);
+    expectRefused(
+      await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "destroy-unit-absent",
+      45,
+      "prod/old",
+      base,
+    );
   });
 
   it("refuses a destroy at a ref that is not in the deploy branch's history", async () => {
@@ -215,7 +335,13 @@ describe("destroy", () => {
     repo.checkout("main");
     const head = repo.commit({ "prod/old/terragrunt.hcl": null });
     const job = makeJob({ action: "destroy", units: ["prod/side"], ref: side, source: { base: side, head } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "destroy-ref-ancestor", 47, "prod/side", side);
+    expectRefused(
+      await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "destroy-ref-ancestor",
+      47,
+      "prod/side",
+      side,
+    );
   });
 
   it("refuses a destroy whose unit was never removed, only turned into a symlink: it is still a unit", async () => {
@@ -223,7 +349,13 @@ describe("destroy", () => {
     const base = repo.sha();
     const head = repo.commit({ "prod/old/terragrunt.hcl": { symlink: "../app/terragrunt.hcl" } });
     const job = makeJob({ action: "destroy", units: ["prod/old"], ref: base, source: { base, head } });
-    expectRefused(await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })), "destroy-unit-absent", 45, "prod/old", head);
+    expectRefused(
+      await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })),
+      "destroy-unit-absent",
+      45,
+      "prod/old",
+      head,
+    );
   });
 });
 
@@ -247,11 +379,23 @@ describe("path containment", () => {
   it("refuses a unit reached through a symlink that leaves the repository, and a symlink inside a unit that does", async () => {
     await using repo = repository();
     const outside = repo.commit({ "prod/escape": { symlink: "../../outside" } });
-    const escapeJob = makeJob({ action: "plan", units: ["prod/escape"], ref: outside, source: { base: outside, head: outside } });
-    expect((await refusal(checkJob(escapeJob, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }))).message).toContain("prod/escape -> ../../outside leaves the repository");
+    const escapeJob = makeJob({
+      action: "plan",
+      units: ["prod/escape"],
+      ref: outside,
+      source: { base: outside, head: outside },
+    });
+    expect(
+      (await refusal(checkJob(escapeJob, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }))).message,
+    ).toContain("prod/escape -> ../../outside leaves the repository");
 
     const base = repo.sha();
-    const inside = repo.commit({ "prod/app/terragrunt.hcl": unit("app v3"), "prod/app/secrets": { symlink: "/etc" }, "prod/app/chained": { symlink: "../hop" }, hop: { symlink: "../.." } });
+    const inside = repo.commit({
+      "prod/app/terragrunt.hcl": unit("app v3"),
+      "prod/app/secrets": { symlink: "/etc" },
+      "prod/app/chained": { symlink: "../hop" },
+      hop: { symlink: "../.." },
+    });
     const job = makeJob({ action: "apply", units: ["prod/app"], ref: inside, source: { base, head: inside } });
     const error = await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }));
     expectRefused(error, "path-containment", 41, "prod/app", inside);
@@ -278,16 +422,23 @@ describe("path containment", () => {
     const job = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head } });
     const error = await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }));
     expectRefused(error, "path-containment", 41, "prod/app", head);
-    expect(error.message).toContain("_envcommon/app.hcl is a symlink to '../../outside/app.hcl', outside the repository");
+    expect(error.message).toContain(
+      "_envcommon/app.hcl is a symlink to '../../outside/app.hcl', outside the repository",
+    );
     expect(error.message).toContain("read from prod/app/terragrunt.hcl:2");
   });
 
   it("allows symlinks that stay inside the repository", async () => {
     await using repo = repository();
     const base = repo.sha();
-    const head = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2"), "prod/app/shared.hcl": { symlink: "../../root.hcl" } });
+    const head = repo.commit({
+      "prod/app/terragrunt.hcl": unit("app v2"),
+      "prod/app/shared.hcl": { symlink: "../../root.hcl" },
+    });
     const job = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head } });
-    await expect(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) })).resolves.toMatchObject({ jobId: job.id });
+    await expect(
+      checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }),
+    ).resolves.toMatchObject({ jobId: job.id });
   });
 });
 
@@ -297,7 +448,12 @@ describe("pull request preflight", () => {
     const base = repo.sha();
     repo.checkout("feature", { create: true });
     const head = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
-    const job = makeJob({ action: "plan", units: ["prod/app"], ref: head, source: { event: "pull_request", base, head, branch: "feature" } });
+    const job = makeJob({
+      action: "plan",
+      units: ["prod/app"],
+      ref: head,
+      source: { event: "pull_request", base, head, branch: "feature" },
+    });
     const options = { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) };
     expect((await checkJob(job, options)).passed.map((entry) => entry.guard)).toContain("pull-request-preflight");
 
@@ -316,8 +472,15 @@ describe("pull request preflight", () => {
     const head = repo.commit({ "prod/app/terragrunt.hcl": unit("app v2") });
     repo.checkout("main");
     runGit(repo.dir, ["merge", "-q", "--no-ff", "-m", "unrelated", "feature"]);
-    const job = makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base, head, event: "pull_request", branch: "feature" } });
-    const error = await refusal(checkJob(job, { env: {}, dryRun: true, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }));
+    const job = makeJob({
+      action: "apply",
+      units: ["prod/app"],
+      ref: head,
+      source: { base, head, event: "pull_request", branch: "feature" },
+    });
+    const error = await refusal(
+      checkJob(job, { env: {}, dryRun: true, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }),
+    );
     expect(error.guard).toBe("apply-ref-on-deploy-branch");
   });
 });
@@ -326,7 +489,10 @@ describe("job document", () => {
   it("refuses a job that does not match the schema, naming the field", async () => {
     await using repo = repository();
     const head = repo.sha();
-    const job = { ...makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base: head, head } }), ref: "main" };
+    const job = {
+      ...makeJob({ action: "apply", units: ["prod/app"], ref: head, source: { base: head, head } }),
+      ref: "main",
+    };
     const error = await refusal(checkJob(job, { ...LOCAL, repo: repo.dir, rederive: rederiveFromGit(repo.dir) }));
     expectRefused(error, "job-document", 50, null, null);
     expect(error.message).toContain('field "ref"');

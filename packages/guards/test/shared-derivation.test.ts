@@ -10,7 +10,10 @@ import { sharedRederivation } from "../src/shared-derivation.js";
 import { CONFIG, makeJob, refusal } from "./support.js";
 
 const LOCAL = { env: {}, dryRun: false } as const;
-const TWO_ENVIRONMENTS = CONFIG.replace('paths: ["**"]', 'paths: ["prod/**"]').replace("environments:\n", "environments:\n  - name: dev\n    paths: [\"dev/**\"]\n");
+const TWO_ENVIRONMENTS = CONFIG.replace('paths: ["**"]', 'paths: ["prod/**"]').replace(
+  "environments:\n",
+  'environments:\n  - name: dev\n    paths: ["dev/**"]\n',
+);
 
 describe("re-derivation shared by the jobs of a run", () => {
   it("derives once per configuration and source range; a failure is not remembered", async () => {
@@ -22,7 +25,13 @@ describe("re-derivation shared by the jobs of a run", () => {
       if (fail) throw new Error("transient");
       return [job];
     };
-    const job = (head: string) => makeJob({ action: "plan", units: ["prod/app"], ref: head, source: { base: "a".repeat(40), head, event: "pull_request", branch: "pr" } });
+    const job = (head: string) =>
+      makeJob({
+        action: "plan",
+        units: ["prod/app"],
+        ref: head,
+        source: { base: "a".repeat(40), head, event: "pull_request", branch: "pr" },
+      });
     const shared = sharedRederivation("/repo", configuration, derive);
     await expect(shared(job("b".repeat(40)))).rejects.toThrow("transient");
     fail = false;
@@ -35,7 +44,12 @@ describe("re-derivation shared by the jobs of a run", () => {
   });
 
   it("attack: a forged job checked before or after the legitimate jobs of its range is refused, and they still pass", async () => {
-    await using repo = createTempGitRepo({ ".gantry/config.yml": TWO_ENVIRONMENTS, "root.hcl": "locals {}\n", "prod/app/terragrunt.hcl": "# app\n", "dev/app/terragrunt.hcl": "# app\n" });
+    await using repo = createTempGitRepo({
+      ".gantry/config.yml": TWO_ENVIRONMENTS,
+      "root.hcl": "locals {}\n",
+      "prod/app/terragrunt.hcl": "# app\n",
+      "dev/app/terragrunt.hcl": "# app\n",
+    });
     const base = repo.sha();
     repo.checkout("pr-1", { create: true });
     const head = repo.commit({ "prod/app/terragrunt.hcl": "# app v2\n", "dev/app/terragrunt.hcl": "# app v2\n" });
@@ -44,13 +58,21 @@ describe("re-derivation shared by the jobs of a run", () => {
     expect(jobs.map((job) => job.units)).toEqual([["dev/app"], ["prod/app"]]);
     const forged: Job = { ...jobs[0]!, units: ["dev/app", "prod/app"] };
     expect((await refusal(checkJob(forged, { ...LOCAL, repo: repo.dir }))).guard).toMatch(/trusted-settings|re-derive/);
-    for (const job of jobs) await expect(checkJob(job, { ...LOCAL, repo: repo.dir })).resolves.toMatchObject({ jobId: job.id });
-    expect((await refusal(checkJob({ ...jobs[1]!, ref: base }, { ...LOCAL, repo: repo.dir }))).guard).toMatch(/re-derive|unit-at-ref/);
+    for (const job of jobs)
+      await expect(checkJob(job, { ...LOCAL, repo: repo.dir })).resolves.toMatchObject({ jobId: job.id });
+    expect((await refusal(checkJob({ ...jobs[1]!, ref: base }, { ...LOCAL, repo: repo.dir }))).guard).toMatch(
+      /re-derive|unit-at-ref/,
+    );
     expect((await refusal(checkJob(forged, { ...LOCAL, repo: repo.dir }))).guard).toMatch(/trusted-settings|re-derive/);
   });
 
   it("a merge to the deploy branch during the run brings a new trusted configuration, derived afresh", async () => {
-    await using repo = createTempGitRepo({ ".gantry/config.yml": CONFIG, "root.hcl": "locals {}\n", "prod/app/terragrunt.hcl": "# app\n", "prod/db/terragrunt.hcl": "# db\n" });
+    await using repo = createTempGitRepo({
+      ".gantry/config.yml": CONFIG,
+      "root.hcl": "locals {}\n",
+      "prod/app/terragrunt.hcl": "# app\n",
+      "prod/db/terragrunt.hcl": "# db\n",
+    });
     const base = repo.sha();
     const head = repo.commit({ "prod/app/terragrunt.hcl": "# app v2\n", "prod/db/terragrunt.hcl": "# db v2\n" });
     const [job] = (await planChange({ repo: repo.dir, base, head, event: "push", branch: "main" })).jobs;

@@ -23,7 +23,11 @@ export const CONFIG = `environments:
       sessionDuration: 900
 `;
 
-export function makeJob(fields: Pick<Job, "action" | "units" | "ref"> & { source: Partial<Job["source"]> & Pick<Job["source"], "base" | "head"> } & Partial<Omit<Job, "source">>): Job {
+export function makeJob(
+  fields: Pick<Job, "action" | "units" | "ref"> & {
+    source: Partial<Job["source"]> & Pick<Job["source"], "base" | "head">;
+  } & Partial<Omit<Job, "source">>,
+): Job {
   const { source, ...rest } = fields;
   return {
     apiVersion: "gantry/v1",
@@ -32,7 +36,13 @@ export function makeJob(fields: Pick<Job, "action" | "units" | "ref"> & { source
     needs: [],
     environment: "prod",
     changes: ["ModuleChanged"],
-    authentication: { accountId: ACCOUNT, planRoleArn: PLAN_ROLE, applyRoleArn: APPLY_ROLE, region: "eu-west-1", sessionDurationSeconds: 900 },
+    authentication: {
+      accountId: ACCOUNT,
+      planRoleArn: PLAN_ROLE,
+      applyRoleArn: APPLY_ROLE,
+      region: "eu-west-1",
+      sessionDurationSeconds: 900,
+    },
     terragrunt: { flags: [], env: {}, parallelism: 10 },
     ...rest,
     source: { event: "push", branch: "main", deployBranch: "main", ...source },
@@ -42,7 +52,11 @@ export function makeJob(fields: Pick<Job, "action" | "units" | "ref"> & { source
 /** Units whose terragrunt.hcl was added/modified (apply or plan at head) or deleted (destroy or plan-destroy at base). */
 export function rederiveFromGit(repo: string): RederiveJobs {
   return async (job) => {
-    const diff = execFileSync("git", ["diff", "--name-status", "--no-renames", job.source.base, job.source.head, "--", "*terragrunt.hcl"], { cwd: repo, encoding: "utf8" });
+    const diff = execFileSync(
+      "git",
+      ["diff", "--name-status", "--no-renames", job.source.base, job.source.head, "--", "*terragrunt.hcl"],
+      { cwd: repo, encoding: "utf8" },
+    );
     const changed: string[] = [];
     const deleted: string[] = [];
     for (const line of diff.split("\n").filter(Boolean)) {
@@ -53,8 +67,10 @@ export function rederiveFromGit(repo: string): RederiveJobs {
     const push = job.source.event === "push";
     const jobs: Job[] = [];
     const source = { event: job.source.event, base: job.source.base, head: job.source.head, branch: job.source.branch };
-    if (changed.length > 0) jobs.push(makeJob({ action: push ? "apply" : "plan", units: changed, ref: job.source.head, source }));
-    if (deleted.length > 0) jobs.push(makeJob({ action: push ? "destroy" : "plan-destroy", units: deleted, ref: job.source.base, source }));
+    if (changed.length > 0)
+      jobs.push(makeJob({ action: push ? "apply" : "plan", units: changed, ref: job.source.head, source }));
+    if (deleted.length > 0)
+      jobs.push(makeJob({ action: push ? "destroy" : "plan-destroy", units: deleted, ref: job.source.base, source }));
     return jobs;
   };
 }

@@ -54,7 +54,10 @@ for (let i = 0; parts.join("\n").split("\n").length < 5000; i++) {
   parts.push(unit.replace(/^(\s*)inputs =/m, `$1inputs_${i} =`).replace(/^include "(\w+)"/gm, `include "$1_${i}"`));
   parts.push(`locals_${i} = { a = ${i}, b = "x-\${local.env}-${i}", c = [for x in range(${i % 7}) : x * 2] }\n`);
 }
-const large = parts.join("\n").replace(/^locals \{/gm, "locals {").replace(/^(terraform|dependencies) \{/gm, "$1 {");
+const large = parts
+  .join("\n")
+  .replace(/^locals \{/gm, "locals {")
+  .replace(/^(terraform|dependencies) \{/gm, "$1 {");
 const largeUs = timePerCall(20, () => parseHcl(large, "large.hcl"));
 
 // 10,000 distinct files, parsed once each (cold-ish: each string is new to the parser).
@@ -93,9 +96,13 @@ const wasmUs = (w.user + w.system) / wasmN;
 
 const fmt = (n) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0));
 console.log(`node ${process.version}, CPU time per operation (median of 5 rounds)`);
-console.log(`terragrunt unit (${lines(unit)} lines, ${unit.length} chars):   ${fmt(unitUs)} µs/file (${fmt(unitUs / floorUs)}x a bare charCodeAt loop over it: ${fmt(floorUs)} µs)`);
+console.log(
+  `terragrunt unit (${lines(unit)} lines, ${unit.length} chars):   ${fmt(unitUs)} µs/file (${fmt(unitUs / floorUs)}x a bare charCodeAt loop over it: ${fmt(floorUs)} µs)`,
+);
 console.log(`root.hcl        (${lines(root)} lines, ${root.length} chars):   ${fmt(rootUs)} µs/file`);
-console.log(`large file      (${lines(large)} lines, ${(large.length / 1024).toFixed(0)} KiB): ${fmt(largeUs)} µs/file (${fmt(large.length / largeUs)} MB/s)`);
+console.log(
+  `large file      (${lines(large)} lines, ${(large.length / 1024).toFixed(0)} KiB): ${fmt(largeUs)} µs/file (${fmt(large.length / largeUs)} MB/s)`,
+);
 console.log(`10,000 distinct unit files:              ${fmt(tenThousandCpuMs)} ms CPU (${fmt(tenThousandMs)} ms wall)`);
 console.log(`evaluate the unit's ${attrs.length} attributes:         ${fmt(evalUs)} µs`);
 console.log(`@cdktn/hcl2json (WASM) on the unit:      ${fmt(wasmUs)} µs/file (${fmt(wasmUs / unitUs)}x slower)`);

@@ -14,7 +14,9 @@ export function valueToNumber(v: HclValue, what: string, fail: (m: string) => ne
   if (typeof v === "number") return v;
   if (typeof v === "string" && /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v)) return Number(v);
   if (v === null) return fail(`${what} is null; a number is required`);
-  return fail(`${what} is ${typeof v === "string" ? `the string ${JSON.stringify(v)}` : `a ${typeName(v)}`}; a number is required`);
+  return fail(
+    `${what} is ${typeof v === "string" ? `the string ${JSON.stringify(v)}` : `a ${typeName(v)}`}; a number is required`,
+  );
 }
 
 export function valueToBool(v: HclValue, what: string, fail: (m: string) => never): boolean {
@@ -22,6 +24,7 @@ export function valueToBool(v: HclValue, what: string, fail: (m: string) => neve
   if (v === "true") return true;
   if (v === "false") return false;
   if (v === null) return fail(`${what} is null; a bool is required`);
-  return fail(`${what} is ${typeof v === "string" ? `the string ${JSON.stringify(v)}` : `a ${typeName(v)}`}; a bool is required`);
+  return fail(
+    `${what} is ${typeof v === "string" ? `the string ${JSON.stringify(v)}` : `a ${typeName(v)}`}; a bool is required`,
+  );
 }
-

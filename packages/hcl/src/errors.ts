@@ -11,7 +11,9 @@ export class HclSyntaxError extends GantryError {
     const { line, column } = positionAt(source, offset);
     super("HCL_SYNTAX", message, {
       location: { file: fileName, line, column },
-      hint: hint ?? "fix the HCL syntax at this position (see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md)",
+      hint:
+        hint ??
+        "fix the HCL syntax at this position (see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md)",
     });
     this.name = "HclSyntaxError";
     this.offset = offset;
@@ -22,12 +24,7 @@ export class HclSyntaxError extends GantryError {
 export class HclEvalError extends GantryError {
   readonly range: Range | undefined;
 
-  constructor(
-    message: string,
-    range?: Range,
-    where?: { file: string; source: string },
-    hint?: string,
-  ) {
+  constructor(message: string, range?: Range, where?: { file: string; source: string }, hint?: string) {
     const location =
       where === undefined
         ? undefined

@@ -58,7 +58,12 @@ class Evaluator {
   constructor(private readonly ctx: EvalContext) {}
 
   fail(message: string, range: Range, hint?: string): never {
-    throw new HclEvalError(message, range, this.ctx.file ? { file: this.ctx.file.fileName, source: this.ctx.file.source } : undefined, hint);
+    throw new HclEvalError(
+      message,
+      range,
+      this.ctx.file ? { file: this.ctx.file.fileName, source: this.ctx.file.source } : undefined,
+      hint,
+    );
   }
 
   private src(e: { range: Range }): string {
@@ -105,7 +110,8 @@ class Evaluator {
       if (s.names.has(name)) return s.names.get(name)!;
     }
     const v = this.ctx.variable(name);
-    if (v === undefined) this.fail(`unknown variable '${name}'`, range, "define it (for example in `locals`) or check the spelling");
+    if (v === undefined)
+      this.fail(`unknown variable '${name}'`, range, "define it (for example in `locals`) or check the spelling");
     return v;
   }
 
@@ -147,7 +153,9 @@ class Evaluator {
             if (v.fragments) out.text.push(...v.fragments);
             else out.text.push(null);
           } else {
-            out.text.push(valueToString(v, `the interpolated value '${this.src(part.expr)}'`, (m) => this.fail(m, part.expr.range)));
+            out.text.push(
+              valueToString(v, `the interpolated value '${this.src(part.expr)}'`, (m) => this.fail(m, part.expr.range)),
+            );
           }
           break;
         }
@@ -187,7 +195,11 @@ class Evaluator {
     if (isUnknown(obj)) return obj;
     if (isObjectValue(obj)) {
       if (Object.hasOwn(obj, name)) return obj[name]!;
-      return this.fail(`this object has no attribute '${name}'`, range, `available: ${Object.keys(obj).slice(0, 20).join(", ") || "(none)"}`);
+      return this.fail(
+        `this object has no attribute '${name}'`,
+        range,
+        `available: ${Object.keys(obj).slice(0, 20).join(", ") || "(none)"}`,
+      );
     }
     if (obj === null) return this.fail(`cannot read attribute '${name}' of a null value`, range);
     return this.fail(`cannot read attribute '${name}' of a ${typeName(obj)}; only objects have attributes`, range);
@@ -232,12 +244,21 @@ class Evaluator {
       : Object.hasOwn(standardFunctions, e.name)
         ? standardFunctions[e.name]
         : undefined;
-    if (!fn) return this.fail(`unknown function '${e.name}'`, e.range, "only Terraform's pure functions and Terragrunt's path functions are supported");
+    if (!fn)
+      return this.fail(
+        `unknown function '${e.name}'`,
+        e.range,
+        "only Terraform's pure functions and Terragrunt's path functions are supported",
+      );
     let args = e.args.map((a) => this.eval(a));
     if (e.expandFinal) {
       const last = args[args.length - 1];
       if (isUnknown(last)) return new Unknown(last.reason, e.range);
-      if (!Array.isArray(last)) return this.fail(`the final argument expanded with '...' must be a list, found a ${typeName(last ?? null)}`, e.range);
+      if (!Array.isArray(last))
+        return this.fail(
+          `the final argument expanded with '...' must be a list, found a ${typeName(last ?? null)}`,
+          e.range,
+        );
       args = [...args.slice(0, -1), ...last];
     }
     if (!fn.acceptsUnknown) {
@@ -276,7 +297,10 @@ class Evaluator {
         lastError = err;
       }
     }
-    return this.fail(`try(): no argument could be evaluated; the last failed with: ${(lastError as Error).message}`, e.range);
+    return this.fail(
+      `try(): no argument could be evaluated; the last failed with: ${(lastError as Error).message}`,
+      e.range,
+    );
   }
 
   private canCall(e: ExpressionOf<"Call">): HclValue {
@@ -303,7 +327,11 @@ class Evaluator {
         unknownKey ??= k;
         continue;
       }
-      setKey(out, valueToString(k, "the object key", (m) => this.fail(m, key.range)), this.eval(value));
+      setKey(
+        out,
+        valueToString(k, "the object key", (m) => this.fail(m, key.range)),
+        this.eval(value),
+      );
     }
     // With an unknown key, the object's attributes are unknown.
     if (unknownKey) return new Unknown(unknownKey.reason, e.range);
@@ -353,7 +381,11 @@ class Evaluator {
           (obj[ks] as HclValue[]).push(value);
         } else {
           if (Object.hasOwn(obj, ks)) {
-            this.fail(`duplicate key ${JSON.stringify(ks)} in the for expression`, e.keyExpr!.range, "add '...' after the value to group values by key");
+            this.fail(
+              `duplicate key ${JSON.stringify(ks)} in the for expression`,
+              e.keyExpr!.range,
+              "add '...' after the value to group values by key",
+            );
           }
           setKey(obj, ks, value);
         }

@@ -8,7 +8,19 @@ import { valueToBool, valueToNumber, valueToString } from "./convert.js";
 import { HclEvalError } from "./errors.js";
 import { findJsonSyntaxError } from "@gantry/documents";
 import type { HclFunction } from "./evaluate.js";
-import { type HclValue, Unknown, collapseFragments, findUnknown, isObjectValue, isUnknown, numberToString, setKey, sortedKeys, typeName, valuesEqual } from "./values.js";
+import {
+  type HclValue,
+  Unknown,
+  collapseFragments,
+  findUnknown,
+  isObjectValue,
+  isUnknown,
+  numberToString,
+  setKey,
+  sortedKeys,
+  typeName,
+  valuesEqual,
+} from "./values.js";
 
 type Obj = { [key: string]: HclValue };
 
@@ -37,7 +49,9 @@ function obj(v: HclValue | undefined, what = "argument"): Obj {
 }
 function arity(args: HclValue[], min: number, max = min): void {
   if (args.length < min || args.length > max) {
-    fail(`expects ${min === max ? min : `${min} to ${max === Infinity ? "any number of" : max}`} argument(s), got ${args.length}`);
+    fail(
+      `expects ${min === max ? min : `${min} to ${max === Infinity ? "any number of" : max}`} argument(s), got ${args.length}`,
+    );
   }
 }
 
@@ -124,7 +138,8 @@ function formatPieces(spec: string, args: HclValue[]): (string | null)[] {
       out += "%";
       continue;
     }
-    if (argIndex >= args.length) fail(`not enough arguments for the format string ${JSON.stringify(spec)}: verb %${verb} has no argument`);
+    if (argIndex >= args.length)
+      fail(`not enough arguments for the format string ${JSON.stringify(spec)}: verb %${verb} has no argument`);
     const arg = args[argIndex++]!;
     if (findUnknown(arg)) {
       pieces.push(out, ...(isUnknown(arg) && arg.fragments ? arg.fragments : [null]));
@@ -167,7 +182,12 @@ function formatPieces(spec: string, args: HclValue[]): (string | null)[] {
         text = valueToBool(arg, "the argument for %t", fail) ? "true" : "false";
         break;
       case "v":
-        text = flags.includes("#") || (arg !== null && typeof arg === "object") ? jsonEncode(arg) : arg === null ? "null" : str(arg);
+        text =
+          flags.includes("#") || (arg !== null && typeof arg === "object")
+            ? jsonEncode(arg)
+            : arg === null
+              ? "null"
+              : str(arg);
         break;
       case "x":
       case "X": {
@@ -198,7 +218,8 @@ function formatPieces(spec: string, args: HclValue[]): (string | null)[] {
     out += text;
   }
   out += spec.slice(last);
-  if (argIndex < args.length) fail(`too many arguments for the format string ${JSON.stringify(spec)}: ${args.length - argIndex} left unused`);
+  if (argIndex < args.length)
+    fail(`too many arguments for the format string ${JSON.stringify(spec)}: ${args.length - argIndex} left unused`);
   pieces.push(out);
   return pieces;
 }
@@ -340,7 +361,13 @@ const fns: Record<string, HclFunction> = {
     }
     if (n === -1) return [formatString(spec, rest)];
     const out: HclValue[] = [];
-    for (let i = 0; i < n; i++) out.push(formatString(spec, rest.map((v) => (Array.isArray(v) ? v[i]! : v))));
+    for (let i = 0; i < n; i++)
+      out.push(
+        formatString(
+          spec,
+          rest.map((v) => (Array.isArray(v) ? v[i]! : v)),
+        ),
+      );
     return out;
   },
   join: Object.assign(
@@ -442,11 +469,12 @@ const fns: Record<string, HclFunction> = {
     return text;
   },
   // Go's url.QueryEscape: space is "+", only A-Z a-z 0-9 - _ . ~ stay as they are.
-  urlencode: (a) =>
-    (arity(a, 1),
+  urlencode: (a) => (
+    arity(a, 1),
     encodeURIComponent(str(a[0]))
       .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-      .replace(/%20/g, "+")),
+      .replace(/%20/g, "+")
+  ),
   basename: (a) => (arity(a, 1), basename(str(a[0], "the path"))),
   dirname: (a) => (arity(a, 1), dirname(str(a[0], "the path"))),
 
@@ -506,7 +534,12 @@ const fns: Record<string, HclFunction> = {
     for (const v of a) if (list(v).length > 0) return v;
     return fail("no non-empty list argument");
   },
-  compact: (a) => (arity(a, 1), list(a[0]).filter((v) => v !== null && v !== "").map((v) => str(v, "a list element"))),
+  compact: (a) => (
+    arity(a, 1),
+    list(a[0])
+      .filter((v) => v !== null && v !== "")
+      .map((v) => str(v, "a list element"))
+  ),
   distinct: (a) => (arity(a, 1), distinct(list(a[0]))),
   flatten: (a) => (arity(a, 1), flatten(list(a[0]))),
   reverse: (a) => (arity(a, 1), [...list(a[0])].reverse()),
@@ -596,7 +629,11 @@ const fns: Record<string, HclFunction> = {
     } catch {
       // Our own reason, never V8's: see `findJsonSyntaxError` in @gantry/documents.
       const error = findJsonSyntaxError(str(a[0]));
-      return fail(error ? `the argument is not valid JSON: expected ${error.expected} at line ${error.line}, column ${error.column}` : "the argument is not valid JSON");
+      return fail(
+        error
+          ? `the argument is not valid JSON: expected ${error.expected} at line ${error.line}, column ${error.column}`
+          : "the argument is not valid JSON",
+      );
     }
   },
   sensitive: (a) => (arity(a, 1), a[0]!),
@@ -617,7 +654,8 @@ const fns: Record<string, HclFunction> = {
     const s = str(a[0]);
     if (base < 2 || base > 62) fail("the base must be between 2 and 62");
     const n = Number.parseInt(s, base);
-    if (Number.isNaN(n) || !new RegExp(`^[-+]?[0-9a-z]+$`, "i").test(s)) fail(`cannot parse ${JSON.stringify(s)} as a base ${base} integer`);
+    if (Number.isNaN(n) || !new RegExp(`^[-+]?[0-9a-z]+$`, "i").test(s))
+      fail(`cannot parse ${JSON.stringify(s)} as a base ${base} integer`);
     return n;
   },
 

@@ -26,7 +26,8 @@ type JsonNode =
 export function parseHclJson(source: string, fileName: string, schema: JsonBodySchema = {}): HclFile {
   const root = new JsonReader(source, fileName).document();
   const convert = new JsonConverter(source, fileName);
-  if (root.kind !== "object") throw new HclSyntaxError("expected a JSON object at the top of the file", fileName, source, root.range.start);
+  if (root.kind !== "object")
+    throw new HclSyntaxError("expected a JSON object at the top of the file", fileName, source, root.range.start);
   return { fileName, source, body: convert.body(root, schema) };
 }
 
@@ -44,28 +45,56 @@ class JsonConverter {
       if (key === "//") continue;
       const blockSchema = schema[key];
       if (blockSchema === undefined) {
-        attributes.push({ name: key, nameRange: keyRange, expr: this.expression(value), range: { start: keyRange.start, end: value.range.end } });
+        attributes.push({
+          name: key,
+          nameRange: keyRange,
+          expr: this.expression(value),
+          range: { start: keyRange.start, end: value.range.end },
+        });
         continue;
       }
-      const bare = blockSchema.bare === true && value.kind === "object" && value.props.some((prop) => prop.value.kind !== "object" && prop.value.kind !== "array");
+      const bare =
+        blockSchema.bare === true &&
+        value.kind === "object" &&
+        value.props.some((prop) => prop.value.kind !== "object" && prop.value.kind !== "array");
       this.blocks(key, keyRange, value, bare ? 0 : blockSchema.labels, [], blockSchema.body ?? {}, blocks);
     }
     return { attributes, blocks, range: node.range };
   }
 
-  private blocks(type: string, typeRange: Range, node: JsonNode, labelsLeft: number, labels: string[], schema: JsonBodySchema, out: Block[]): void {
+  private blocks(
+    type: string,
+    typeRange: Range,
+    node: JsonNode,
+    labelsLeft: number,
+    labels: string[],
+    schema: JsonBodySchema,
+    out: Block[],
+  ): void {
     if (node.kind === "array") {
       for (const item of node.items) this.blocks(type, typeRange, item, labelsLeft, labels, schema, out);
       return;
     }
     if (node.kind !== "object") {
-      throw new HclSyntaxError(`expected a JSON object for the ${type} block${labelsLeft > 0 ? "'s labels" : ""}, found ${node.kind}`, this.fileName, this.source, node.range.start);
+      throw new HclSyntaxError(
+        `expected a JSON object for the ${type} block${labelsLeft > 0 ? "'s labels" : ""}, found ${node.kind}`,
+        this.fileName,
+        this.source,
+        node.range.start,
+      );
     }
     if (labelsLeft === 0) {
-      out.push({ type, labels, body: this.body(node, schema), range: { start: typeRange.start, end: node.range.end }, typeRange });
+      out.push({
+        type,
+        labels,
+        body: this.body(node, schema),
+        range: { start: typeRange.start, end: node.range.end },
+        typeRange,
+      });
       return;
     }
-    for (const { key, value } of node.props) this.blocks(type, typeRange, value, labelsLeft - 1, [...labels, key], schema, out);
+    for (const { key, value } of node.props)
+      this.blocks(type, typeRange, value, labelsLeft - 1, [...labels, key], schema, out);
   }
 
   expression(node: JsonNode): Expression {
@@ -79,7 +108,10 @@ class JsonConverter {
       case "object":
         return {
           type: "Object",
-          items: node.props.map(({ key, keyRange, value }) => ({ key: this.template(key, keyRange), value: this.expression(value) })),
+          items: node.props.map(({ key, keyRange, value }) => ({
+            key: this.template(key, keyRange),
+            value: this.expression(value),
+          })),
           range: node.range,
         };
     }
@@ -88,7 +120,12 @@ class JsonConverter {
   /** A JSON string as an HCL template, parsed by the native parser (as a heredoc: no escaping to undo). */
   private template(text: string, range: Range): Expression {
     if (!text.includes("${") && !text.includes("%{")) {
-      return { type: "Template", parts: text === "" ? [] : [{ type: "TemplateLiteral", value: text.normalize("NFC"), range }], heredoc: false, range };
+      return {
+        type: "Template",
+        parts: text === "" ? [] : [{ type: "TemplateLiteral", value: text.normalize("NFC"), range }],
+        heredoc: false,
+        range,
+      };
     }
     let marker = "JSONTEMPLATE";
     while (text.includes(marker)) marker += "X";
@@ -96,7 +133,13 @@ class JsonConverter {
     try {
       parsed = parseHcl(`x = <<${marker}\n${text}\n${marker}\n`, this.fileName);
     } catch (error) {
-      if (error instanceof HclSyntaxError) throw new HclSyntaxError(`in the template ${JSON.stringify(text)}: ${error.message}`, this.fileName, this.source, range.start);
+      if (error instanceof HclSyntaxError)
+        throw new HclSyntaxError(
+          `in the template ${JSON.stringify(text)}: ${error.message}`,
+          this.fileName,
+          this.source,
+          range.start,
+        );
       throw error;
     }
     const expr = parsed.body.attributes[0]!.expr;
@@ -176,7 +219,11 @@ class JsonReader {
       return { kind: "array", items, range: { start, end: this.i } };
     }
     if (c === '"') return { kind: "string", value: this.string(), range: { start, end: this.i } };
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [word, value] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
       if (this.text.startsWith(word, this.i)) {
         this.i += word.length;
         return { kind: "literal", value, range: { start, end: this.i } };

@@ -205,7 +205,9 @@ export class Lexer {
       case T_EOF:
         return "end of file";
       case T_NL:
-        return this.src.charCodeAt(this.ts) === 10 || this.src.charCodeAt(this.ts) === 13 ? "newline" : "comment (ends the line)";
+        return this.src.charCodeAt(this.ts) === 10 || this.src.charCodeAt(this.ts) === 13
+          ? "newline"
+          : "comment (ends the line)";
       case T_IDENT:
         return `identifier '${this.text()}'`;
       case T_NUMBER:
@@ -257,7 +259,8 @@ export class Lexer {
       }
       if (c === 47 && src.charCodeAt(p + 1) === 42) {
         const close = src.indexOf("*/", p + 2);
-        if (close === -1) this.fail(`expected '*/' to close the comment opened at ${this.where(p)}, found end of file`, len);
+        if (close === -1)
+          this.fail(`expected '*/' to close the comment opened at ${this.where(p)}, found end of file`, len);
         p = close + 2;
         continue;
       }
@@ -398,8 +401,14 @@ export class Lexer {
     const flush = src.charCodeAt(q) === 45;
     if (flush) q++;
     const idStart = q;
-    if (!isAsciiIdStart(src.charCodeAt(q)) && !(src.charCodeAt(q) >= 128 && ID_START.test(String.fromCodePoint(src.codePointAt(q)!)))) {
-      this.fail(`expected a heredoc marker such as 'EOF' after '${flush ? "<<-" : "<<"}', found ${q >= this.len ? "end of file" : JSON.stringify(src[q])}`, q);
+    if (
+      !isAsciiIdStart(src.charCodeAt(q)) &&
+      !(src.charCodeAt(q) >= 128 && ID_START.test(String.fromCodePoint(src.codePointAt(q)!)))
+    ) {
+      this.fail(
+        `expected a heredoc marker such as 'EOF' after '${flush ? "<<-" : "<<"}', found ${q >= this.len ? "end of file" : JSON.stringify(src[q])}`,
+        q,
+      );
     }
     q++;
     while (q < this.len && (isAsciiIdContinue(src.charCodeAt(q)) || src.charCodeAt(q) >= 128)) {

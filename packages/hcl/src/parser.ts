@@ -110,7 +110,8 @@ class Parser implements ExpressionParser {
         continue;
       }
       if (k === T_EOF) {
-        if (openAt >= 0) lx.fail(`expected '}' to close the block opened at ${lx.where(blockStart)}, found end of file`, lx.ts);
+        if (openAt >= 0)
+          lx.fail(`expected '}' to close the block opened at ${lx.where(blockStart)}, found end of file`, lx.ts);
         break;
       }
       if (k === T_RBRACE) {
@@ -139,7 +140,10 @@ class Parser implements ExpressionParser {
       const after = lx.peek();
       if (after === T_NL) lx.next();
       else if (after !== T_EOF && !(after === T_RBRACE && openAt >= 0)) {
-        lx.fail(`expected a newline after the ${isAttribute ? "attribute" : "block"} definition, found ${lx.describe()}`, lx.ts);
+        lx.fail(
+          `expected a newline after the ${isAttribute ? "attribute" : "block"} definition, found ${lx.describe()}`,
+          lx.ts,
+        );
       } else if (after === T_RBRACE && openAt >= 0) {
         lx.fail(`expected a newline before '}' closing the block opened at ${lx.where(blockStart)}, found '}'`, lx.ts);
       }
@@ -148,7 +152,11 @@ class Parser implements ExpressionParser {
   }
 
   /** An earlier attribute of the same name than the last one in `attributes`. */
-  private findAttribute(attributes: Attribute[], name: string, seen: Map<string, Attribute> | null): Attribute | undefined {
+  private findAttribute(
+    attributes: Attribute[],
+    name: string,
+    seen: Map<string, Attribute> | null,
+  ): Attribute | undefined {
     if (seen) return seen.get(name);
     for (let i = 0; i < attributes.length - 1; i++) if (attributes[i]!.name === name) return attributes[i];
     return undefined;
@@ -179,10 +187,16 @@ class Parser implements ExpressionParser {
       k = lx.peek();
     }
     if (k !== T_LBRACE) {
-      const expected = labels.length === 0 ? `'=' or a block's '{' after '${name}'` : `'{' to open the body of block '${name}'`;
+      const expected =
+        labels.length === 0 ? `'=' or a block's '{' after '${name}'` : `'{' to open the body of block '${name}'`;
       lx.fail(`expected ${expected}, found ${lx.describe()}`, lx.ts);
     }
-    if (singleLine) lx.fail(`expected '}' to close the single-line block, found nested block '${name}'`, nameStart, "a single-line block holds at most one attribute; put nested blocks on their own lines");
+    if (singleLine)
+      lx.fail(
+        `expected '}' to close the single-line block, found nested block '${name}'`,
+        nameStart,
+        "a single-line block holds at most one attribute; put nested blocks on their own lines",
+      );
     lx.next();
     const open = lx.ts;
     let body: Body;
@@ -197,7 +211,8 @@ class Parser implements ExpressionParser {
       body = { attributes: [], blocks: [], range: { start: open, end: lx.te } };
     } else {
       // Single-line block: `type { name = expr }`.
-      if (k !== T_IDENT) lx.fail(`expected a newline or an attribute after '{' of block '${name}', found ${lx.describe()}`, lx.ts);
+      if (k !== T_IDENT)
+        lx.fail(`expected a newline or an attribute after '{' of block '${name}', found ${lx.describe()}`, lx.ts);
       const inner: Attribute[] = [];
       this.parseBodyItem(inner, blocks, true);
       if (lx.peek() !== T_RBRACE) {
@@ -223,7 +238,11 @@ class Parser implements ExpressionParser {
     let value = "";
     for (const part of t.parts) {
       if (part.type !== "TemplateLiteral") {
-        lx.fail("expected a plain string as block label, found a template sequence ('${' or '%{')", part.range.start, "block labels cannot contain interpolations");
+        lx.fail(
+          "expected a plain string as block label, found a template sequence ('${' or '%{')",
+          part.range.start,
+          "block labels cannot contain interpolations",
+        );
       }
       value += part.value;
     }
@@ -240,7 +259,11 @@ class Parser implements ExpressionParser {
   }
 
   private tooDeep(): never {
-    return this.lx.fail(`expected at most ${MAX_DEPTH} levels of nested expressions or blocks, found more`, this.lx.pos, "flatten the expression; no real configuration nests this deep");
+    return this.lx.fail(
+      `expected at most ${MAX_DEPTH} levels of nested expressions or blocks, found more`,
+      this.lx.pos,
+      "flatten the expression; no real configuration nests this deep",
+    );
   }
 
   private parseConditional(): Expression {
@@ -252,7 +275,13 @@ class Parser implements ExpressionParser {
     if (lx.peek() !== T_COLON) lx.fail(`expected ':' in the conditional expression, found ${lx.describe()}`, lx.ts);
     lx.next();
     const otherwise = this.parseExpression();
-    return { type: "Conditional", condition, then, else: otherwise, range: { start: condition.range.start, end: otherwise.range.end } };
+    return {
+      type: "Conditional",
+      condition,
+      then,
+      else: otherwise,
+      range: { start: condition.range.start, end: otherwise.range.end },
+    };
   }
 
   private parseBinary(minPrec: number): Expression {
@@ -316,7 +345,8 @@ class Parser implements ExpressionParser {
         const start = lx.ts;
         const saved = lx.setNl(false);
         const expr = this.parseExpression();
-        if (lx.peek() !== T_RPAREN) lx.fail(`expected ')' to close the '(' at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
+        if (lx.peek() !== T_RPAREN)
+          lx.fail(`expected ')' to close the '(' at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
         lx.next();
         lx.setNl(saved);
         return { type: "Parens", expr, range: { start, end: lx.lastEnd } };
@@ -356,10 +386,15 @@ class Parser implements ExpressionParser {
       if (k === T_ELLIPSIS) {
         lx.next();
         expandFinal = true;
-        if (lx.peek() !== T_RPAREN) lx.fail(`expected ')' after '...' (it expands the final argument), found ${lx.describe()}`, lx.ts);
+        if (lx.peek() !== T_RPAREN)
+          lx.fail(`expected ')' after '...' (it expands the final argument), found ${lx.describe()}`, lx.ts);
         break;
       }
-      if (k !== T_RPAREN) lx.fail(`expected ',' or ')' closing the call to '${name}' opened at ${lx.where(open)}, found ${lx.describe()}`, lx.ts);
+      if (k !== T_RPAREN)
+        lx.fail(
+          `expected ',' or ')' closing the call to '${name}' opened at ${lx.where(open)}, found ${lx.describe()}`,
+          lx.ts,
+        );
     }
     lx.next();
     lx.setNl(saved);
@@ -399,7 +434,8 @@ class Parser implements ExpressionParser {
           return { type: "Splat", object: expr, each, full: true, range: { start: expr.range.start, end: lx.lastEnd } };
         }
         const key = this.parseExpression();
-        if (lx.peek() !== T_RBRACK) lx.fail(`expected ']' to close the index opened at ${lx.where(open)}, found ${lx.describe()}`, lx.ts);
+        if (lx.peek() !== T_RBRACK)
+          lx.fail(`expected ']' to close the index opened at ${lx.where(open)}, found ${lx.describe()}`, lx.ts);
         lx.next();
         lx.setNl(saved);
         expr = { type: "Index", object: expr, key, range: { start: expr.range.start, end: lx.lastEnd } };
@@ -421,7 +457,11 @@ class Parser implements ExpressionParser {
       lx.next();
       const text = lx.text();
       if (text.includes(".")) {
-        lx.fail(`expected a single whole-number index after '.', found number ${text}`, lx.ts, "chained legacy indexes like a.0.1 are not allowed; write a[0][1]");
+        lx.fail(
+          `expected a single whole-number index after '.', found number ${text}`,
+          lx.ts,
+          "chained legacy indexes like a.0.1 are not allowed; write a[0][1]",
+        );
       }
       const key: Expression = { type: "Literal", value: Number(text), range: { start: lx.ts, end: lx.te } };
       return { type: "Index", object, key, range: { start: object.range.start, end: lx.te } };
@@ -436,7 +476,11 @@ class Parser implements ExpressionParser {
     while (lx.peek() === T_DOT) {
       lx.next();
       if (lx.peek() === T_STAR) {
-        lx.fail("expected an attribute name after '.', found '*': a splat cannot be nested inside an attribute-only splat (.*)", lx.ts, "use the full splat form, a[*].b[*].c");
+        lx.fail(
+          "expected an attribute name after '.', found '*': a splat cannot be nested inside an attribute-only splat (.*)",
+          lx.ts,
+          "use the full splat form, a[*].b[*].c",
+        );
       }
       each = this.parseDotStep(each);
     }
@@ -462,7 +506,8 @@ class Parser implements ExpressionParser {
         lx.next();
         continue;
       }
-      if (k !== T_RBRACK) lx.fail(`expected ',' or ']' to close the list opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
+      if (k !== T_RBRACK)
+        lx.fail(`expected ',' or ']' to close the list opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
     }
     lx.next();
     lx.setNl(saved);
@@ -489,7 +534,8 @@ class Parser implements ExpressionParser {
         continue;
       }
       if (k === T_RBRACE) break;
-      if (k === T_EOF) lx.fail(`expected '}' to close the object opened at ${lx.where(start)}, found end of file`, lx.ts);
+      if (k === T_EOF)
+        lx.fail(`expected '}' to close the object opened at ${lx.where(start)}, found end of file`, lx.ts);
       let key = this.parseExpression();
       // A bare identifier key is the attribute name itself, not a variable reference.
       if (key.type === "Variable") key = { type: "Literal", value: key.name, range: key.range };
@@ -503,7 +549,10 @@ class Parser implements ExpressionParser {
       const after = lx.peek();
       if (after === T_RBRACE) break;
       if (after !== T_COMMA && after !== T_NL) {
-        lx.fail(`expected ',' or a newline between object items (or '}' to close the object opened at ${lx.where(start)}), found ${lx.describe()}`, lx.ts);
+        lx.fail(
+          `expected ',' or a newline between object items (or '}' to close the object opened at ${lx.where(start)}), found ${lx.describe()}`,
+          lx.ts,
+        );
       }
       lx.next();
     }
@@ -523,16 +572,19 @@ class Parser implements ExpressionParser {
       keyVar = first;
       valueVar = this.expectIdent("a value variable name after ','");
     }
-    if (lx.peek() !== T_IDENT || lx.text() !== "in") lx.fail(`expected 'in' in the for expression, found ${lx.describe()}`, lx.ts);
+    if (lx.peek() !== T_IDENT || lx.text() !== "in")
+      lx.fail(`expected 'in' in the for expression, found ${lx.describe()}`, lx.ts);
     lx.next();
     const collection = this.parseExpression();
-    if (lx.peek() !== T_COLON) lx.fail(`expected ':' after the for expression's collection, found ${lx.describe()}`, lx.ts);
+    if (lx.peek() !== T_COLON)
+      lx.fail(`expected ':' after the for expression's collection, found ${lx.describe()}`, lx.ts);
     lx.next();
     let keyExpr: Expression | null = null;
     let valueExpr = this.parseExpression();
     let grouping = false;
     if (isObject) {
-      if (lx.peek() !== T_ARROW) lx.fail(`expected '=>' between key and value in the object for expression, found ${lx.describe()}`, lx.ts);
+      if (lx.peek() !== T_ARROW)
+        lx.fail(`expected '=>' between key and value in the object for expression, found ${lx.describe()}`, lx.ts);
       lx.next();
       keyExpr = valueExpr;
       valueExpr = this.parseExpression();
@@ -545,10 +597,23 @@ class Parser implements ExpressionParser {
     }
     const close = isObject ? T_RBRACE : T_RBRACK;
     if (lx.peek() !== close) {
-      lx.fail(`expected '${isObject ? "}" : "]"}' to close the for expression opened at ${lx.where(start)}, found ${lx.describe()}`, lx.ts);
+      lx.fail(
+        `expected '${isObject ? "}" : "]"}' to close the for expression opened at ${lx.where(start)}, found ${lx.describe()}`,
+        lx.ts,
+      );
     }
     lx.next();
-    return { type: "For", keyVar, valueVar, collection, keyExpr, valueExpr, condition, grouping, range: { start, end: lx.lastEnd } };
+    return {
+      type: "For",
+      keyVar,
+      valueVar,
+      collection,
+      keyExpr,
+      valueExpr,
+      condition,
+      grouping,
+      range: { start, end: lx.lastEnd },
+    };
   }
 
   expectIdent(what: string): string {

@@ -44,7 +44,17 @@ const DIRECTIVE_NAMES = ["", "", "%{ if }", "%{ else }", "%{ endif }", "%{ for }
 /** Go's `unicode.IsSpace`, which HCL trims with (strip markers, `<<-` indentation). */
 function isSpaceCode(c: number): boolean {
   if (c < 0x80) return c === 32 || (c >= 9 && c <= 13);
-  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
 }
 
 /**
@@ -85,7 +95,11 @@ export function parseQuotedTemplate(ps: ExpressionParser, open: number): Express
       break;
     }
     if (c === 10 || (c === 13 && src.charCodeAt(p + 1) === 10)) {
-      lx.fail(`expected '"' to close the string opened at ${lx.where(open)}, found newline`, p, "quoted strings end on their line; use a heredoc (<<EOF) for multi-line text");
+      lx.fail(
+        `expected '"' to close the string opened at ${lx.where(open)}, found newline`,
+        p,
+        "quoted strings end on their line; use a heredoc (<<EOF) for multi-line text",
+      );
     }
     if (c === 92) {
       value += src.slice(chunkStart, p);
@@ -113,7 +127,12 @@ export function parseQuotedTemplate(ps: ExpressionParser, open: number): Express
   lx.pos = p;
   lx.tk = -1;
   lx.lastEnd = p;
-  return { type: "Template", parts: buildTemplate(ps, items, false, false), heredoc: false, range: { start: open, end: p } };
+  return {
+    type: "Template",
+    parts: buildTemplate(ps, items, false, false),
+    heredoc: false,
+    range: { start: open, end: p },
+  };
 }
 
 /**
@@ -132,7 +151,10 @@ function plainQuotedString(lx: Lexer, open: number): Expression | null {
       lx.tk = -1;
       lx.lastEnd = q + 1;
       const text = src.slice(p, q);
-      const parts: TemplatePart[] = q === p ? [] : [{ type: "TemplateLiteral", value: codes < 0x300 ? text : literalText(text), range: { start: p, end: q } }];
+      const parts: TemplatePart[] =
+        q === p
+          ? []
+          : [{ type: "TemplateLiteral", value: codes < 0x300 ? text : literalText(text), range: { start: p, end: q } }];
       return { type: "Template", parts, heredoc: false, range: { start: open, end: q + 1 } };
     }
     if (c === 92 || c === 36 || c === 37 || c === 10 || c === 13) return null;
@@ -162,7 +184,10 @@ function decodeEscape(ps: ExpressionParser, p: number): [string, number] {
         const cp = Number.parseInt(hex, 16);
         if (cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) return [String.fromCodePoint(cp), 2 + digits];
       }
-      return ps.lx.fail(`expected ${digits} hexadecimal digits of a Unicode code point after '\\${String.fromCharCode(c)}', found ${JSON.stringify(hex)}`, p);
+      return ps.lx.fail(
+        `expected ${digits} hexadecimal digits of a Unicode code point after '\\${String.fromCharCode(c)}', found ${JSON.stringify(hex)}`,
+        p,
+      );
     }
     default:
       return ps.lx.fail(
@@ -216,18 +241,25 @@ function parseTemplateSequence(ps: ExpressionParser, p: number, items: TemplateI
           it.keyVar = first;
           it.valueVar = ps.expectIdent("a value variable name after ','");
         }
-        if (lx.peek() !== T_IDENT || lx.text() !== "in") lx.fail(`expected 'in' in the template for directive, found ${lx.describe()}`, lx.ts);
+        if (lx.peek() !== T_IDENT || lx.text() !== "in")
+          lx.fail(`expected 'in' in the template for directive, found ${lx.describe()}`, lx.ts);
         lx.next();
         it.expr = ps.parseExpression();
         break;
       }
       default:
-        lx.fail(`expected a template directive (if, else, endif, for, endfor) after '%{', found ${lx.describe()}`, lx.ts);
+        lx.fail(
+          `expected a template directive (if, else, endif, for, endfor) after '%{', found ${lx.describe()}`,
+          lx.ts,
+        );
     }
   }
   const k = lx.peek();
   if (k !== T_RBRACE && k !== T_STRIP_RBRACE) {
-    lx.fail(`expected '}' to close the '${isInterp ? "${" : "%{"}' opened at ${lx.where(p)}, found ${lx.describe()}`, lx.ts);
+    lx.fail(
+      `expected '}' to close the '${isInterp ? "${" : "%{"}' opened at ${lx.where(p)}, found ${lx.describe()}`,
+      lx.ts,
+    );
   }
   lx.next();
   it.stripLeft = stripLeft;
@@ -275,12 +307,20 @@ export function parseHeredoc(ps: ExpressionParser, open: number): Expression {
           break;
         }
         if (r >= len) {
-          lx.fail(`expected a newline after the heredoc's closing marker '${marker}', found end of file`, r, "end the file with a newline after the marker");
+          lx.fail(
+            `expected a newline after the heredoc's closing marker '${marker}', found end of file`,
+            r,
+            "end the file with a newline after the marker",
+          );
         }
       }
       lineStart = false;
     }
-    if (p >= len) lx.fail(`expected '${marker}' on a line of its own to close the heredoc opened at ${lx.where(open)}, found end of file`, p);
+    if (p >= len)
+      lx.fail(
+        `expected '${marker}' on a line of its own to close the heredoc opened at ${lx.where(open)}, found end of file`,
+        p,
+      );
     const c = src.charCodeAt(p);
     if (c === 10) {
       p++;
@@ -308,11 +348,21 @@ export function parseHeredoc(ps: ExpressionParser, open: number): Expression {
   lx.pos = end;
   lx.tk = -1;
   lx.lastEnd = end;
-  return { type: "Template", parts: buildTemplate(ps, items, true, flushIndent), heredoc: true, range: { start: open, end } };
+  return {
+    type: "Template",
+    parts: buildTemplate(ps, items, true, flushIndent),
+    heredoc: true,
+    range: { start: open, end },
+  };
 }
 
 /** Apply strip markers and `<<-` indentation, merge literals, then nest directives. */
-function buildTemplate(ps: ExpressionParser, items: TemplateItem[], heredoc: boolean, flushIndent: boolean): TemplatePart[] {
+function buildTemplate(
+  ps: ExpressionParser,
+  items: TemplateItem[],
+  heredoc: boolean,
+  flushIndent: boolean,
+): TemplatePart[] {
   if (!heredoc && simpleItems(items)) {
     // Only literals and interpolations without strip markers: nothing to trim, merge or nest.
     const parts: TemplatePart[] = [];
@@ -350,7 +400,12 @@ function buildTemplate(ps: ExpressionParser, items: TemplateItem[], heredoc: boo
   return parts;
 }
 
-function nestTemplate(ps: ExpressionParser, items: TemplateItem[], state: { i: number }, opener: number): TemplatePart[] {
+function nestTemplate(
+  ps: ExpressionParser,
+  items: TemplateItem[],
+  state: { i: number },
+  opener: number,
+): TemplatePart[] {
   const lx: Lexer = ps.lx;
   const parts: TemplatePart[] = [];
   while (state.i < items.length) {
@@ -358,11 +413,22 @@ function nestTemplate(ps: ExpressionParser, items: TemplateItem[], state: { i: n
     switch (it.kind) {
       case I_LIT:
         state.i++;
-        if (it.value !== "") parts.push({ type: "TemplateLiteral", value: literalText(it.value), range: { start: it.start, end: it.end } });
+        if (it.value !== "")
+          parts.push({
+            type: "TemplateLiteral",
+            value: literalText(it.value),
+            range: { start: it.start, end: it.end },
+          });
         break;
       case I_INTERP:
         state.i++;
-        parts.push({ type: "TemplateInterpolation", expr: it.expr!, stripLeft: it.stripLeft, stripRight: it.stripRight, range: { start: it.start, end: it.end } });
+        parts.push({
+          type: "TemplateInterpolation",
+          expr: it.expr!,
+          stripLeft: it.stripLeft,
+          stripRight: it.stripRight,
+          range: { start: it.start, end: it.end },
+        });
         break;
       case I_IF: {
         state.i++;
@@ -375,10 +441,21 @@ function nestTemplate(ps: ExpressionParser, items: TemplateItem[], state: { i: n
           closer = items[state.i];
         }
         if (!closer || closer.kind !== I_ENDIF) {
-          lx.fail(`expected '%{ endif }' to close the '%{ if }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`, closer ? closer.start : it.start);
+          lx.fail(
+            `expected '%{ endif }' to close the '%{ if }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`,
+            closer ? closer.start : it.start,
+          );
         }
         state.i++;
-        parts.push({ type: "TemplateIf", condition: it.expr!, then, else: otherwise, stripLeft: it.stripLeft, stripRight: closer.stripRight, range: { start: it.start, end: closer.end } });
+        parts.push({
+          type: "TemplateIf",
+          condition: it.expr!,
+          then,
+          else: otherwise,
+          stripLeft: it.stripLeft,
+          stripRight: closer.stripRight,
+          range: { start: it.start, end: closer.end },
+        });
         break;
       }
       case I_FOR: {
@@ -386,17 +463,35 @@ function nestTemplate(ps: ExpressionParser, items: TemplateItem[], state: { i: n
         const body = nestTemplate(ps, items, state, I_FOR);
         const closer = items[state.i];
         if (!closer || closer.kind !== I_ENDFOR) {
-          lx.fail(`expected '%{ endfor }' to close the '%{ for }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`, closer ? closer.start : it.start);
+          lx.fail(
+            `expected '%{ endfor }' to close the '%{ for }' opened at ${lx.where(it.start)}, found ${closer ? `'${DIRECTIVE_NAMES[closer.kind]}'` : "the end of the template"}`,
+            closer ? closer.start : it.start,
+          );
         }
         state.i++;
-        parts.push({ type: "TemplateFor", keyVar: it.keyVar, valueVar: it.valueVar, collection: it.expr!, body, stripLeft: it.stripLeft, stripRight: closer.stripRight, range: { start: it.start, end: closer.end } });
+        parts.push({
+          type: "TemplateFor",
+          keyVar: it.keyVar,
+          valueVar: it.valueVar,
+          collection: it.expr!,
+          body,
+          stripLeft: it.stripLeft,
+          stripRight: closer.stripRight,
+          range: { start: it.start, end: closer.end },
+        });
         break;
       }
       default: {
         // else / endif / endfor: ends the enclosing directive's part list, if it is the right one.
-        const fits = (it.kind === I_ELSE && opener === I_IF) || (it.kind === I_ENDIF && (opener === I_IF || opener === I_ELSE)) || (it.kind === I_ENDFOR && opener === I_FOR);
+        const fits =
+          (it.kind === I_ELSE && opener === I_IF) ||
+          (it.kind === I_ENDIF && (opener === I_IF || opener === I_ELSE)) ||
+          (it.kind === I_ENDFOR && opener === I_FOR);
         if (!fits) {
-          lx.fail(`expected ${opener === I_FOR ? "'%{ endfor }'" : opener === I_IF || opener === I_ELSE ? "'%{ endif }'" : "template text or '${'"}, found '${DIRECTIVE_NAMES[it.kind]}' with no matching opening directive`, it.start);
+          lx.fail(
+            `expected ${opener === I_FOR ? "'%{ endfor }'" : opener === I_IF || opener === I_ELSE ? "'%{ endif }'" : "template text or '${'"}, found '${DIRECTIVE_NAMES[it.kind]}' with no matching opening directive`,
+            it.start,
+          );
         }
         return parts;
       }

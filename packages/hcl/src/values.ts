@@ -112,7 +112,8 @@ export function valuesEqual(a: HclValue, b: HclValue): boolean {
  * change the object's prototype instead of storing the value.
  */
 export function setKey(o: { [key: string]: HclValue }, key: string, value: HclValue): void {
-  if (key === "__proto__") Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
   else o[key] = value;
 }
 

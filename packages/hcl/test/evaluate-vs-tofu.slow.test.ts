@@ -16,7 +16,10 @@ const workDir = mkdtempSync(join(tmpdir(), "gantry-hcl-tofu-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 function tofuBinary(): string {
-  const dir = execFileSync("bash", [join(repoRoot, "scripts", "ensure-iac-tools.sh")], { encoding: "utf8" }).trim().split("\n").pop()!;
+  const dir = execFileSync("bash", [join(repoRoot, "scripts", "ensure-iac-tools.sh")], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop()!;
   return join(dir, "tofu");
 }
 
@@ -96,6 +99,11 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }

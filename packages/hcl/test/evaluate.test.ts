@@ -70,7 +70,7 @@ describe("literals, operators and conversions", () => {
     ["10 / 4", 2.5],
     ["7 % 3", 1],
     ["-local.n", -3],
-    ['local.str_num + 1', 6],
+    ["local.str_num + 1", 6],
     ['"2" * "3"', 6],
     ["1 < 2 && 2 >= 2", true],
     ["!local.flag || false", false],
@@ -88,12 +88,12 @@ describe("literals, operators and conversions", () => {
   });
 
   it("only evaluates the chosen branch of a conditional", () => {
-    expect(ev("local.nothing == null ? \"none\" : local.nothing.attr")).toBe("none");
+    expect(ev('local.nothing == null ? "none" : local.nothing.attr')).toBe("none");
   });
 
   it.each([
     ['"a" + 1', "the left operand of '+' is the string \"a\"; a number is required"],
-    ['local.list ? 1 : 2', "the condition is a list; a bool is required"],
+    ["local.list ? 1 : 2", "the condition is a list; a bool is required"],
     ["-local.list", "a number is required"],
   ])("rejects %s", (expression, message) => {
     const err = evError(expression);
@@ -122,7 +122,8 @@ describe("templates", () => {
   });
 
   it("renders heredocs", () => {
-    const source = "x = <<-EOT\n  region = \"${local.region}\"\n  %{ for v in local.list ~}\n  - ${v}\n  %{ endfor ~}\n  EOT\n";
+    const source =
+      'x = <<-EOT\n  region = "${local.region}"\n  %{ for v in local.list ~}\n  - ${v}\n  %{ endfor ~}\n  EOT\n';
     const file = parseHcl(source, "h.hcl");
     // As in HCL, a line that follows a `~}` strip is not a line start for `<<-` dedenting, so "  - " keeps
     // its indentation (the corpus test `strip_directive` checks the same against hashicorp/hcl).
@@ -188,7 +189,7 @@ describe("access, splats and for expressions", () => {
     ["local.nothing.x", "cannot read attribute 'x' of a null value"],
     ["local.n.x", "cannot read attribute 'x' of a number"],
     ["nope", "unknown variable 'nope'"],
-    ["{ for s in local.list : \"k\" => s }", 'duplicate key "k"'],
+    ['{ for s in local.list : "k" => s }', 'duplicate key "k"'],
     ["[for s in local.n : s]", "cannot iterate over a number"],
   ])("rejects %s", (expression, message) => {
     expect(evError(expression).message).toContain(message);
@@ -203,7 +204,7 @@ describe("functions, try and can", () => {
 
   it("reports unknown functions and wraps function errors with the call position", () => {
     expect(evError("nosuch(1)").message).toContain("unknown function 'nosuch'");
-    const err = evError('element([], 1)');
+    const err = evError("element([], 1)");
     expect(err.message).toContain("element(): cannot use element() on an empty list");
     expect(err.location).toEqual({ file: "t.hcl", line: 1, column: 5 });
   });
@@ -211,7 +212,11 @@ describe("functions, try and can", () => {
   it("finds only real functions and stores any key as data", () => {
     expect(evError("toString(1)").message).toContain("unknown function 'toString'");
     expect(evError("constructor()").message).toContain("unknown function 'constructor'");
-    for (const expression of ['{ "__proto__" = { polluted = true } }', 'jsondecode("{\\"__proto__\\": {\\"polluted\\": true}}")', 'merge({}, { "__proto__" = { polluted = true } })']) {
+    for (const expression of [
+      '{ "__proto__" = { polluted = true } }',
+      'jsondecode("{\\"__proto__\\": {\\"polluted\\": true}}")',
+      'merge({}, { "__proto__" = { polluted = true } })',
+    ]) {
       const v = ev(expression) as Record<string, HclValue>;
       expect(Object.keys(v)).toEqual(["__proto__"]);
       expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
@@ -221,14 +226,43 @@ describe("functions, try and can", () => {
 
   it("jsondecode says where invalid JSON breaks, the same way every time, without quoting the text", () => {
     const message = evError('jsondecode("{\\"token\\": \\"s3cr3t\\",\\n  oops}")').message;
-    expect(message).toContain("the argument is not valid JSON: expected a property name in double quotes at line 2, column 3");
+    expect(message).toContain(
+      "the argument is not valid JSON: expected a property name in double quotes at line 2, column 3",
+    );
     expect(message).not.toContain("s3cr3t");
-    for (let i = 0; i < 3; i++) expect(evError('jsondecode("{\\"token\\": \\"s3cr3t\\",\\n  oops}")').message).toBe(message);
+    for (let i = 0; i < 3; i++)
+      expect(evError('jsondecode("{\\"token\\": \\"s3cr3t\\",\\n  oops}")').message).toBe(message);
     expect(evError('jsondecode("[1, 2")').message).toContain("expected ',' or ']' at line 1, column 6");
   });
 
   it("the JSON check agrees with JSON.parse on what is valid", () => {
-    const texts = ['{"a": [1, -2.5e+3, "x\\u00e9\\n"], "b": {"c": null, "d": true, "e": false}}', " [] ", '""', "0", "-0.0", "1e5", '{"a":1,}', "[1,]", "01", "1.", ".5", "+1", '"\\x"', '"a', "{a: 1}", "[1 2]", "tru", "nul", "{} {}", "", " ", '"\\u12G4"', "[[[[]]]]", '{"a" 1}', "\u00a0[]"];
+    const texts = [
+      '{"a": [1, -2.5e+3, "x\\u00e9\\n"], "b": {"c": null, "d": true, "e": false}}',
+      " [] ",
+      '""',
+      "0",
+      "-0.0",
+      "1e5",
+      '{"a":1,}',
+      "[1,]",
+      "01",
+      "1.",
+      ".5",
+      "+1",
+      '"\\x"',
+      '"a',
+      "{a: 1}",
+      "[1 2]",
+      "tru",
+      "nul",
+      "{} {}",
+      "",
+      " ",
+      '"\\u12G4"',
+      "[[[[]]]]",
+      '{"a" 1}',
+      "\u00a0[]",
+    ];
     for (const text of texts) {
       let valid = true;
       try {
@@ -278,7 +312,7 @@ describe("unknown propagation", () => {
     "[for x in unknown_thing : x]",
     "unknown_thing[*].id",
     'upper(get_env("HOME"))',
-    "join(\",\", [local.env, unknown_thing])",
+    'join(",", [local.env, unknown_thing])',
     "{ (unknown_thing) = 1 }",
     "max(unknown_thing...)",
   ])("%s is unknown", (expression) => {
@@ -304,10 +338,13 @@ describe("unknown propagation", () => {
 
   it("passes unknown arguments to functions that accept them", () => {
     const seen: HclValue[] = [];
-    const fn: HclFunction = Object.assign((args: HclValue[]) => {
-      seen.push(...args);
-      return "handled";
-    }, { acceptsUnknown: true });
+    const fn: HclFunction = Object.assign(
+      (args: HclValue[]) => {
+        seen.push(...args);
+        return "handled";
+      },
+      { acceptsUnknown: true },
+    );
     const source = "x = f(unknown_thing)\n";
     const file = parseHcl(source, "t.hcl");
     const v = evaluate(file.body.attributes[0]!.expr, { variable: (n) => vars[n], functions: { f: fn } });

@@ -55,7 +55,9 @@ describe("parser fidelity against hashicorp/hcl (hcl2json WASM)", () => {
           const ours = ourSignatures(file, attr.expr);
           compared += ours.length;
           if (!isDeepStrictEqual(ours, theirs)) {
-            differences.push(`${name} ${attr.name}:\n  hcl:  ${theirs.join("\n        ")}\n  ours: ${ours.join("\n        ")}`);
+            differences.push(
+              `${name} ${attr.name}:\n  hcl:  ${theirs.join("\n        ")}\n  ours: ${ours.join("\n        ")}`,
+            );
           }
         }
       }
@@ -79,7 +81,8 @@ describe("parser fidelity against hashicorp/hcl (hcl2json WASM)", () => {
         const theirs = hclSignatures((await getExpressionAst("snippet.hcl", `${text}\n`)) as never);
         const ours = ourSignatures(file, attr.expr);
         compared += ours.length;
-        if (!isDeepStrictEqual(ours, theirs)) differences.push(`${JSON.stringify(source)}:\n  hcl:  ${theirs.join(" ; ")}\n  ours: ${ours.join(" ; ")}`);
+        if (!isDeepStrictEqual(ours, theirs))
+          differences.push(`${JSON.stringify(source)}:\n  hcl:  ${theirs.join(" ; ")}\n  ours: ${ours.join(" ; ")}`);
       }
     }
     expect(differences).toEqual([]);
@@ -114,9 +117,30 @@ describe("parser fidelity against hashicorp/hcl (hcl2json WASM)", () => {
       }
     }
     const required = [
-      "Literal", "Template", "Variable", "GetAttr", "Index", "Splat", "SplatItem", "Call", "Tuple", "Object",
-      "Conditional", "Binary", "Unary", "For", "Parens", "TemplateLiteral", "TemplateInterpolation",
-      "TemplateIf", "TemplateFor", "For:tuple", "For:object", "For:grouping", "Splat:full", "Splat:attr",
+      "Literal",
+      "Template",
+      "Variable",
+      "GetAttr",
+      "Index",
+      "Splat",
+      "SplatItem",
+      "Call",
+      "Tuple",
+      "Object",
+      "Conditional",
+      "Binary",
+      "Unary",
+      "For",
+      "Parens",
+      "TemplateLiteral",
+      "TemplateInterpolation",
+      "TemplateIf",
+      "TemplateFor",
+      "For:tuple",
+      "For:object",
+      "For:grouping",
+      "Splat:full",
+      "Splat:attr",
       "Template:heredoc",
     ];
     expect(required.filter((t) => !seen.has(t))).toEqual([]);

@@ -25,7 +25,8 @@ const BINARY_NAMES: Record<string, string> = {
 };
 
 export function ourSignatures(file: HclFile, root: Expression): string[] {
-  const src = (e: { range: { start: number; end: number } } | null): string => (e ? file.source.slice(e.range.start, e.range.end) : "");
+  const src = (e: { range: { start: number; end: number } } | null): string =>
+    e ? file.source.slice(e.range.start, e.range.end) : "";
   const out: string[] = [];
   walkExpression(root, (e) => {
     switch (e.type) {
@@ -84,7 +85,8 @@ export function hclSignatures(root: HclNode): string[] {
         break;
       case "conditional":
         // `%{ if }` directives are conditionals to hcl, template parts to us.
-        if (!value.startsWith("%{")) out.push(`conditional [${value}] = [${m.conditionExpression}] [${m.trueExpression}] [${m.falseExpression}]`);
+        if (!value.startsWith("%{"))
+          out.push(`conditional [${value}] = [${m.conditionExpression}] [${m.trueExpression}] [${m.falseExpression}]`);
         break;
       case "function":
         out.push(`call ${m.name}/${n.children?.length ?? 0}${m.expandedFinalArgument ? "..." : ""} [${value}]`);

@@ -65,7 +65,8 @@ function exprShape(file: HclFile, e: Expression): Json {
     case "Template": {
       // A lone interpolation (`"${x}"`) is the expression itself to hcl2json.
       const only = e.parts[0];
-      if (e.parts.length === 1 && only!.type === "TemplateInterpolation" && !e.heredoc) return exprShape(file, only!.expr);
+      if (e.parts.length === 1 && only!.type === "TemplateInterpolation" && !e.heredoc)
+        return exprShape(file, only!.expr);
       return templateShape(file, e.parts);
     }
     case "Tuple":
@@ -127,7 +128,8 @@ function isTraversal(e: Expression): boolean {
   if (e.type === "GetAttr") return isTraversal(e.object);
   if (e.type === "Index") {
     const k = e.key;
-    const literal = k.type === "Literal" || (k.type === "Template" && k.parts.every((p) => p.type === "TemplateLiteral"));
+    const literal =
+      k.type === "Literal" || (k.type === "Template" && k.parts.every((p) => p.type === "TemplateLiteral"));
     return literal && isTraversal(e.object);
   }
   return false;

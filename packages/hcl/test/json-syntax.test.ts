@@ -3,7 +3,16 @@
  * attribute values (the native parser's fidelity to HashiCorp's is tested in fidelity.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { HclSyntaxError, evaluate, parseHcl, parseHclJson, type Body, type HclFile, type HclValue, type JsonBodySchema } from "../src/index.js";
+import {
+  HclSyntaxError,
+  evaluate,
+  parseHcl,
+  parseHclJson,
+  type Body,
+  type HclFile,
+  type HclValue,
+  type JsonBodySchema,
+} from "../src/index.js";
 
 const schema: JsonBodySchema = {
   include: { labels: 1, bare: true },
@@ -16,9 +25,19 @@ const schema: JsonBodySchema = {
 /** Blocks with their labels and every attribute's value, evaluated with `var.name = "x"`. */
 function shape(file: HclFile, body: Body = file.body): unknown {
   const values = Object.fromEntries(
-    body.attributes.map((attribute) => [attribute.name, evaluate(attribute.expr, { variable: (name): HclValue | undefined => (name === "var" ? { name: "x" } : undefined), functions: {}, file })]),
+    body.attributes.map((attribute) => [
+      attribute.name,
+      evaluate(attribute.expr, {
+        variable: (name): HclValue | undefined => (name === "var" ? { name: "x" } : undefined),
+        functions: {},
+        file,
+      }),
+    ]),
   );
-  return { values, blocks: body.blocks.map((block) => ({ type: block.type, labels: block.labels, body: shape(file, block.body) })) };
+  return {
+    values,
+    blocks: body.blocks.map((block) => ({ type: block.type, labels: block.labels, body: shape(file, block.body) })),
+  };
 }
 
 describe("parseHclJson", () => {
@@ -55,22 +74,26 @@ resource "aws_s3_bucket" "logs" {
       "terragrunt.hcl",
     );
     const json = parseHclJson(
-      JSON.stringify({
-        "//": "a comment",
-        include: { root: { path: "root.hcl" } },
-        locals: {
-          name: "app-${var.name}",
-          count: 3,
-          on: true,
-          none: null,
-          list: ["a", "${var.name}", 1.5],
-          map: { "k-${var.name}": { deep: "d" } },
-          text: '%{ if var.name == "x" }yes%{ else }no%{ endif }',
+      JSON.stringify(
+        {
+          "//": "a comment",
+          include: { root: { path: "root.hcl" } },
+          locals: {
+            name: "app-${var.name}",
+            count: 3,
+            on: true,
+            none: null,
+            list: ["a", "${var.name}", 1.5],
+            map: { "k-${var.name}": { deep: "d" } },
+            text: '%{ if var.name == "x" }yes%{ else }no%{ endif }',
+          },
+          terraform: { source: "../modules//vpc", extra_arguments: { vars: { commands: ["plan"] } } },
+          dependency: [{ a: { config_path: "../a" } }, { b: { config_path: "../b" } }],
+          resource: { aws_s3_bucket: { logs: { bucket: "logs" } } },
         },
-        terraform: { source: "../modules//vpc", extra_arguments: { vars: { commands: ["plan"] } } },
-        dependency: [{ a: { config_path: "../a" } }, { b: { config_path: "../b" } }],
-        resource: { aws_s3_bucket: { logs: { bucket: "logs" } } },
-      }, null, 2),
+        null,
+        2,
+      ),
       "terragrunt.hcl.json",
       schema,
     );

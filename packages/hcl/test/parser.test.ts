@@ -46,7 +46,13 @@ function sexp(e: Expression): string {
       return `(for ${e.keyVar ?? "_"},${e.valueVar} ${sexp(e.collection)} ${e.keyExpr ? `${sexp(e.keyExpr)}=>` : ""}${sexp(e.valueExpr)}${e.grouping ? "..." : ""}${e.condition ? ` if ${sexp(e.condition)}` : ""})`;
     case "Template":
       return `(tpl${e.heredoc ? "-heredoc" : ""} ${e.parts
-        .map((p) => (p.type === "TemplateLiteral" ? JSON.stringify(p.value) : p.type === "TemplateInterpolation" ? `\${${sexp(p.expr)}}` : p.type))
+        .map((p) =>
+          p.type === "TemplateLiteral"
+            ? JSON.stringify(p.value)
+            : p.type === "TemplateInterpolation"
+              ? `\${${sexp(p.expr)}}`
+              : p.type,
+        )
         .join(" ")})`;
   }
 }
@@ -84,9 +90,9 @@ describe("operator precedence and associativity", () => {
 describe("traversals, splats, calls", () => {
   it.each([
     ["a.b.c", "a.b.c"],
-    ["a[0].b", 'a[0].b'],
+    ["a[0].b", "a[0].b"],
     ["a.0", "a[0]"],
-    ['a["k"][i]', "a[(tpl \"k\")][i]"],
+    ['a["k"][i]', 'a[(tpl "k")][i]'],
     ["a.*.b.c", "(attrsplat a @.b.c)"],
     ["a.*.b[0]", "(attrsplat a @.b)[0]"],
     ["a[*].b[0].c", "(splat a @.b[0].c)"],
@@ -105,10 +111,10 @@ describe("traversals, splats, calls", () => {
 
 describe("collections and for expressions", () => {
   it.each([
-    ["[1, \"a\", true]", '[1 (tpl "a") true]'],
+    ['[1, "a", true]', '[1 (tpl "a") true]'],
     ["[\n  1,\n  2,\n]", "[1 2]"],
     ["{ a = 1, b: 2 }", '{"a"=1 "b"=2}'],
-    ["{\n  a = 1\n  (k) = 2\n  \"q\" = 3\n}", '{"a"=1 (paren k)=2 (tpl "q")=3}'],
+    ['{\n  a = 1\n  (k) = 2\n  "q" = 3\n}', '{"a"=1 (paren k)=2 (tpl "q")=3}'],
     ["[for x in xs : x * 2 if x > 1]", "(for _,x xs (* x 2) if (> x 1))"],
     ["{ for k, v in m : k => v... }", "(for k,v m k=>v...)"],
     ["{\n  for k, v in m :\n  k => v\n  if v != null\n}", "(for k,v m k=>v if (!= v null))"],
@@ -132,12 +138,17 @@ describe("templates", () => {
   });
 
   it("nests if/else/endif and for/endfor directives", () => {
-    const e = expr('"%{ if a }x%{ else }%{ for k, v in m }${k}%{ endfor }%{ endif }"') as Extract<Expression, { type: "Template" }>;
+    const e = expr('"%{ if a }x%{ else }%{ for k, v in m }${k}%{ endfor }%{ endif }"') as Extract<
+      Expression,
+      { type: "Template" }
+    >;
     const ifPart = e.parts[0]!;
     expect(ifPart.type).toBe("TemplateIf");
     if (ifPart.type !== "TemplateIf") return;
     expect(ifPart.then).toMatchObject([{ type: "TemplateLiteral", value: "x" }]);
-    expect(ifPart.else).toMatchObject([{ type: "TemplateFor", keyVar: "k", valueVar: "v", body: [{ type: "TemplateInterpolation" }] }]);
+    expect(ifPart.else).toMatchObject([
+      { type: "TemplateFor", keyVar: "k", valueVar: "v", body: [{ type: "TemplateInterpolation" }] },
+    ]);
   });
 
   it("reads heredocs, removing the common indentation of <<- heredocs", () => {
@@ -163,8 +174,12 @@ describe("bodies, blocks and ranges", () => {
   it("keeps offsets that slice back to the source", () => {
     const include = file.body.blocks[1]!;
     expect(source.slice(include.typeRange.start, include.typeRange.end)).toBe("include");
-    expect(source.slice(include.range.start, include.range.end)).toBe('include "root" {\n  path = find_in_parent_folders()\n}');
-    expect(source.slice(include.body.range.start, include.body.range.end)).toBe("{\n  path = find_in_parent_folders()\n}");
+    expect(source.slice(include.range.start, include.range.end)).toBe(
+      'include "root" {\n  path = find_in_parent_folders()\n}',
+    );
+    expect(source.slice(include.body.range.start, include.body.range.end)).toBe(
+      "{\n  path = find_in_parent_folders()\n}",
+    );
     const path = include.body.attributes[0]!;
     expect(source.slice(path.nameRange.start, path.nameRange.end)).toBe("path");
     expect(source.slice(path.range.start, path.range.end)).toBe("path = find_in_parent_folders()");
@@ -191,9 +206,19 @@ describe("bodies, blocks and ranges", () => {
 describe("syntax errors", () => {
   it.each([
     ['block "a" {\n  x = 1\n', 3, 1, "expected '}' to close the block opened at 1:1, found end of file"],
-    ['locals {\n  a = 1\n}\n\ninputs {\n  nested {\n    x = 1\n  }\n', 9, 1, "expected '}' to close the block opened at 5:1, found end of file"],
+    [
+      "locals {\n  a = 1\n}\n\ninputs {\n  nested {\n    x = 1\n  }\n",
+      9,
+      1,
+      "expected '}' to close the block opened at 5:1, found end of file",
+    ],
     ['x = "abc\ny = 1\n', 1, 9, "expected '\"' to close the string opened at 1:5, found newline"],
-    ["x = <<EOF\nline\n", 3, 1, "expected 'EOF' on a line of its own to close the heredoc opened at 1:5, found end of file"],
+    [
+      "x = <<EOF\nline\n",
+      3,
+      1,
+      "expected 'EOF' on a line of its own to close the heredoc opened at 1:5, found end of file",
+    ],
     ["x = {\n  a = 1\n", 3, 1, "expected '}' to close the object opened at 1:5, found end of file"],
     ["x = [1, 2\n", 2, 1, "expected ',' or ']' to close the list opened at 1:5, found end of file"],
     ["x = f(1\n", 2, 1, "expected ',' or ')' closing the call to 'f' opened at 1:6, found end of file"],

@@ -34,10 +34,73 @@ function rng(seed: number): () => number {
 }
 
 const alphabet = [
-  "a", "b", "x", "_", "-", "0", "1", "9", ".", ",", ":", "?", "=", "==", "=>", "!", "<", ">", "<<EOF\n", "<<-EOT\n",
-  "EOF\n", "EOT", "&&", "||", "+", "*", "/", "%", "(", ")", "[", "]", "{", "}", '"', "${", "%{", "~}", "~", "$${",
-  "\\", "\\n", "\\u", "#", "//", "/*", "*/", "\n", "\r\n", " ", "\t", "for", "in", "if", "endif", "else", "endfor",
-  "...", "*", "é", "😀", "\u0000", "locals", "include", "true", "null", "::",
+  "a",
+  "b",
+  "x",
+  "_",
+  "-",
+  "0",
+  "1",
+  "9",
+  ".",
+  ",",
+  ":",
+  "?",
+  "=",
+  "==",
+  "=>",
+  "!",
+  "<",
+  ">",
+  "<<EOF\n",
+  "<<-EOT\n",
+  "EOF\n",
+  "EOT",
+  "&&",
+  "||",
+  "+",
+  "*",
+  "/",
+  "%",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  '"',
+  "${",
+  "%{",
+  "~}",
+  "~",
+  "$${",
+  "\\",
+  "\\n",
+  "\\u",
+  "#",
+  "//",
+  "/*",
+  "*/",
+  "\n",
+  "\r\n",
+  " ",
+  "\t",
+  "for",
+  "in",
+  "if",
+  "endif",
+  "else",
+  "endfor",
+  "...",
+  "*",
+  "é",
+  "😀",
+  "\u0000",
+  "locals",
+  "include",
+  "true",
+  "null",
+  "::",
 ];
 
 function check(source: string): "ok" | "error" {
@@ -104,14 +167,27 @@ describe("robustness", () => {
       `x = ${'"${'.repeat(50_000)}`,
       `${"a {\n".repeat(100_000)}`,
     ]) {
-      expect(() => parseHcl(source, "deep.hcl")).toThrow(/expected at most 1000 levels of nested expressions or blocks/);
+      expect(() => parseHcl(source, "deep.hcl")).toThrow(
+        /expected at most 1000 levels of nested expressions or blocks/,
+      );
     }
   });
 
   it("evaluating any parsed expression returns a value or throws HclEvalError, never anything else", () => {
     const dir = join(import.meta.dirname, "corpus");
-    const sources = [...readdirSync(dir).filter((f) => f.endsWith(".hcl")).map((f) => readFileSync(join(dir, f), "utf8")), ...agreementCases];
-    const sample: HclValue = { a: 1, b: "x", list: [1, "two", null, { k: "v" }], map: { k: [true] }, names: ["n1", "n2"] };
+    const sources = [
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith(".hcl"))
+        .map((f) => readFileSync(join(dir, f), "utf8")),
+      ...agreementCases,
+    ];
+    const sample: HclValue = {
+      a: 1,
+      b: "x",
+      list: [1, "two", null, { k: "v" }],
+      map: { k: [true] },
+      names: ["n1", "n2"],
+    };
     const contexts = [
       (name: string): HclValue | undefined => new Unknown(`${name} is unknown`),
       (name: string): HclValue | undefined => (name === "missing" ? undefined : sample),
@@ -138,10 +214,15 @@ describe("robustness", () => {
         for (const variable of contexts) {
           evaluated++;
           try {
-            const v = evaluate(expr, { variable, functions: standardFunctions, file: { fileName: "eval.hcl", source } });
+            const v = evaluate(expr, {
+              variable,
+              functions: standardFunctions,
+              file: { fileName: "eval.hcl", source },
+            });
             outcomes[isUnknown(v) ? "unknown" : "value"]++;
           } catch (e) {
-            if (!(e instanceof HclEvalError)) throw new Error(`evaluating ${source.slice(expr.range.start, expr.range.end)} threw ${String(e)}`);
+            if (!(e instanceof HclEvalError))
+              throw new Error(`evaluating ${source.slice(expr.range.start, expr.range.end)} threw ${String(e)}`);
             outcomes.error++;
           }
         }

@@ -3,7 +3,13 @@
  * settings: `GANTRY_SETUP.md` in the pipelines repository, also printed when init finishes. The GitHub API
  * calls are data (`githubSetupRequests`) so a test checks each body against GitHub's published description.
  */
-import { APPLY_WORKFLOW, GITHUB_APP_PERMISSIONS, PLAN_WORKFLOW, TOKEN_SETTINGS, type TokenRequirement } from "@gantry/guards";
+import {
+  APPLY_WORKFLOW,
+  GITHUB_APP_PERMISSIONS,
+  PLAN_WORKFLOW,
+  TOKEN_SETTINGS,
+  type TokenRequirement,
+} from "@gantry/guards";
 import { IAM_DIRECTORY, MANAGED_POLICIES } from "./iam.js";
 import { LIVE_PLAN_CHECK } from "./live-workflows.js";
 import { header, repositoryName, type GeneratedFile } from "./render-shared.js";
@@ -29,7 +35,11 @@ function branchProtection(repository: string, branch: string, checks: readonly s
       // strict: a pull request must be up to date with the branch, so what was planned is what merges.
       required_status_checks: checks.length > 0 ? { strict: true, contexts: [...checks] } : null,
       enforce_admins: true,
-      required_pull_request_reviews: { required_approving_review_count: 1, require_code_owner_reviews: true, dismiss_stale_reviews: true },
+      required_pull_request_reviews: {
+        required_approving_review_count: 1,
+        require_code_owner_reviews: true,
+        dismiss_stale_reviews: true,
+      },
       restrictions: null,
       allow_force_pushes: false,
       allow_deletions: false,
@@ -52,7 +62,12 @@ export function githubSetupRequests(settings: InitSettings): GitHubSetupRequest[
       path: environment,
       body: { deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } },
     },
-    { purpose: `allow only main to deploy to ${settings.applyEnvironment}`, method: "POST", path: `${environment}/deployment-branch-policies`, body: { name: "main", type: "branch" } },
+    {
+      purpose: `allow only main to deploy to ${settings.applyEnvironment}`,
+      method: "POST",
+      path: `${environment}/deployment-branch-policies`,
+      body: { name: "main", type: "branch" },
+    },
   ];
   if (settings.subIncludesWorkflow) {
     requests.push({
@@ -99,12 +114,23 @@ the guards' fetch (exit 40) and deployed by the next run, and its report is not 
   const codeRead = TOKEN_SETTINGS["code-read"];
   const dispatch = TOKEN_SETTINGS.dispatch;
   const infraLive = TOKEN_SETTINGS["infra-live-write"];
-  const repositories = (setting: TokenRequirement) => setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines);
+  const repositories = (setting: TokenRequirement) =>
+    setting.repositories.replace("infrastructure-live", live).replace("the pipelines repository", pipelines);
   // The repositories column says where; the permissions column only what.
   const permissions = (setting: TokenRequirement) => setting.fineGrained.replace(/ on .*/, "");
   const secrets: { setting: TokenRequirement; in: string; for: string; permissions: string }[] = [
-    { setting: codeRead, in: pipelines, for: `checking out ${live}; the guards' fetch of ${settings.deployBranch}`, permissions: permissions(codeRead) },
-    { setting: dispatch, in: live, for: `\`gantry dispatch\` to ${PLAN_WORKFLOW} and ${APPLY_WORKFLOW}; downloading the plans' results`, permissions: permissions(dispatch) },
+    {
+      setting: codeRead,
+      in: pipelines,
+      for: `checking out ${live}; the guards' fetch of ${settings.deployBranch}`,
+      permissions: permissions(codeRead),
+    },
+    {
+      setting: dispatch,
+      in: live,
+      for: `\`gantry dispatch\` to ${PLAN_WORKFLOW} and ${APPLY_WORKFLOW}; downloading the plans' results`,
+      permissions: permissions(dispatch),
+    },
     { setting: infraLive, in: live, for: "the plan report on each pull request", permissions: permissions(infraLive) },
     {
       setting: infraLive,
@@ -113,7 +139,10 @@ the guards' fetch (exit 40) and deployed by the next run, and its report is not 
       permissions: `${permissions(infraLive)}, ${infraLive.optInFineGrained}`,
     },
   ];
-  const rows = secrets.map((secret) => `| \`${secret.setting.variable}\` | ${secret.in} | ${secret.for} | ${secret.permissions} | ${repositories(secret.setting)} |`);
+  const rows = secrets.map(
+    (secret) =>
+      `| \`${secret.setting.variable}\` | ${secret.in} | ${secret.for} | ${secret.permissions} | ${repositories(secret.setting)} |`,
+  );
   return `## 3. Fine-grained tokens (of a machine user), each with the least rights
 
 | secret | in | used for | permissions | repositories |

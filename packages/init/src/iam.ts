@@ -13,7 +13,10 @@ import { header, type GeneratedFile } from "./render-shared.js";
 import type { InitSettings } from "./settings.js";
 
 /** GitHub's OIDC certificate thumbprints: AWS no longer checks them for GitHub, older tooling requires some. */
-const GITHUB_OIDC_THUMBPRINTS = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"];
+const GITHUB_OIDC_THUMBPRINTS = [
+  "6938fd4d98bab03faadb97b34396831e3780aea1",
+  "1c58a3a8518e8759bf075b76b750d4f2df264fcd",
+];
 
 export const MANAGED_POLICIES = { plan: "ReadOnlyAccess", apply: "AdministratorAccess" } as const;
 
@@ -88,7 +91,10 @@ function hclValue(value: unknown, indent: string): string {
     if (items.every((item) => !item.includes("\n")) && oneLine.length <= 60) return oneLine;
     return `[\n${items.map((item) => `${indent}  ${item},`).join("\n")}\n${indent}]`;
   }
-  const entries = Object.entries(value as Record<string, unknown>).map(([key, item]) => ({ key: hclKey(key), text: hclValue(item, `${indent}  `) }));
+  const entries = Object.entries(value as Record<string, unknown>).map(([key, item]) => ({
+    key: hclKey(key),
+    text: hclValue(item, `${indent}  `),
+  }));
   const lines: string[] = [];
   let run: typeof entries = [];
   const flush = () => {
@@ -108,11 +114,24 @@ function hclValue(value: unknown, indent: string): string {
 
 /** The trust policy with its principal as a reference to the provider the file creates. */
 function trustPolicyExpression(policy: TrustPolicy, provider: string): unknown {
-  return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Principal: { Federated: new HclExpression(provider) } })) };
+  return {
+    ...policy,
+    Statement: policy.Statement.map((statement) => ({
+      ...statement,
+      Principal: { Federated: new HclExpression(provider) },
+    })),
+  };
 }
 
 /** One role of the OpenTofu file: the role, its trust policy naming the provider the file creates, its managed policy. */
-function roleResources(role: keyof typeof MANAGED_POLICIES, name: string, comment: string, description: string, policy: TrustPolicy, attachment: string): string {
+function roleResources(
+  role: keyof typeof MANAGED_POLICIES,
+  name: string,
+  comment: string,
+  description: string,
+  policy: TrustPolicy,
+  attachment: string,
+): string {
   return `# ${comment}
 resource "aws_iam_role" "${role}" {
   name                 = "${name}"

@@ -14,7 +14,13 @@ import { planWrites, writePlannedFiles, type PlannedFile } from "./write-files.j
 
 export { resolveActionRef, type ActionRef, type ResolveActionRefOptions } from "./action-ref.js";
 export { ACTION_PINS, DEFAULT_ACTION_REPOSITORY, type ActionPin } from "./pins.js";
-export { resolveInitSettings, type AwsAccount, type InitInput, type InitSettings, type Repository } from "./settings.js";
+export {
+  resolveInitSettings,
+  type AwsAccount,
+  type InitInput,
+  type InitSettings,
+  type Repository,
+} from "./settings.js";
 export { CHECKLIST_FILE, githubSetupRequests, type GitHubSetupRequest } from "./checklist.js";
 export { CONFIG_FILE, CODEOWNERS_FILE, configSchemaUrl } from "./repository-files.js";
 export { LIVE_DEPLOY_WORKFLOW, LIVE_PLAN_CHECK, LIVE_PLAN_WORKFLOW } from "./live-workflows.js";
@@ -29,7 +35,12 @@ export type RepositoryRole = "live" | "pipelines";
 export function renderInit(settings: InitSettings): Record<RepositoryRole, GeneratedFile[]> {
   return {
     live: [...liveWorkflows(settings), configFile(settings), liveCodeowners(settings)],
-    pipelines: [...pipelinesWorkflows(settings), pipelinesCodeowners(settings), ...iamFiles(settings), checklistFile(settings)],
+    pipelines: [
+      ...pipelinesWorkflows(settings),
+      pipelinesCodeowners(settings),
+      ...iamFiles(settings),
+      checklistFile(settings),
+    ],
   };
 }
 
@@ -42,12 +53,25 @@ export interface InitRepositoryPlan {
 }
 
 /** What init would do in each directory (nothing is written). */
-export function planInit(settings: InitSettings, options: { liveDir: string; pipelinesDir: string; force?: boolean }): InitRepositoryPlan[] {
+export function planInit(
+  settings: InitSettings,
+  options: { liveDir: string; pipelinesDir: string; force?: boolean },
+): InitRepositoryPlan[] {
   const rendered = renderInit(settings);
   const force = options.force ?? false;
   return [
-    { role: "live", repository: repositoryName(settings.live), dir: options.liveDir, files: planWrites(options.liveDir, rendered.live, { force }) },
-    { role: "pipelines", repository: repositoryName(settings.pipelines), dir: options.pipelinesDir, files: planWrites(options.pipelinesDir, rendered.pipelines, { force }) },
+    {
+      role: "live",
+      repository: repositoryName(settings.live),
+      dir: options.liveDir,
+      files: planWrites(options.liveDir, rendered.live, { force }),
+    },
+    {
+      role: "pipelines",
+      repository: repositoryName(settings.pipelines),
+      dir: options.pipelinesDir,
+      files: planWrites(options.pipelinesDir, rendered.pipelines, { force }),
+    },
   ];
 }
 

@@ -10,7 +10,15 @@
  */
 import { APPLY_WORKFLOW, PLAN_WORKFLOW, TOKEN_SETTINGS } from "@gantry/guards";
 import { ACTION_PINS, usesLine } from "./pins.js";
-import { appTokenStep, argsBlock, gantryUses, githubCredentialEnv, header, repositoryName, type GeneratedFile } from "./render-shared.js";
+import {
+  appTokenStep,
+  argsBlock,
+  gantryUses,
+  githubCredentialEnv,
+  header,
+  repositoryName,
+  type GeneratedFile,
+} from "./render-shared.js";
 import type { InitSettings } from "./settings.js";
 
 export const LIVE_PLAN_WORKFLOW = ".github/workflows/gantry-plan.yml";
@@ -27,7 +35,13 @@ function pullRequestWorkflow(settings: InitSettings): string {
   const headSha = "${{ github.event.pull_request.head.sha }}";
   const pullNumber = "${{ github.event.pull_request.number }}";
   const resultsToken = settings.githubApp
-    ? appTokenStep({ id: "results-token", name: "A token to read the plans' results", if: "always() && hashFiles('outcome.json') != ''", repository: settings.pipelines, permissions: { actions: "read" } })
+    ? appTokenStep({
+        id: "results-token",
+        name: "A token to read the plans' results",
+        if: "always() && hashFiles('outcome.json') != ''",
+        repository: settings.pipelines,
+        permissions: { actions: "read" },
+      })
     : "";
   const ghToken = settings.githubApp ? "${{ steps.results-token.outputs.token }}" : `\${{ secrets.${dispatchToken} }}`;
   return `${header(settings, "#", [

@@ -18,8 +18,16 @@ export interface ActionPin {
 export const ACTION_PINS = {
   checkout: { action: "actions/checkout", sha: "de0fac2e4500dabe0009e67214ff5f5447ce83dd", version: "v6.0.2" },
   cache: { action: "actions/cache", sha: "9255dc7a253b0ccc959486e2bca901246202afeb", version: "v5.0.1" },
-  uploadArtifact: { action: "actions/upload-artifact", sha: "b7c566a772e6b6bfb58ed0dc250532a479d7789f", version: "v6.0.0" },
-  createGithubAppToken: { action: "actions/create-github-app-token", sha: "bcd2ba49218906704ab6c1aa796996da409d3eb1", version: "v3.2.0" },
+  uploadArtifact: {
+    action: "actions/upload-artifact",
+    sha: "b7c566a772e6b6bfb58ed0dc250532a479d7789f",
+    version: "v6.0.0",
+  },
+  createGithubAppToken: {
+    action: "actions/create-github-app-token",
+    sha: "bcd2ba49218906704ab6c1aa796996da409d3eb1",
+    version: "v3.2.0",
+  },
 } as const satisfies Record<string, ActionPin>;
 
 /** The Gantry Action's repository when `--action` does not name another (a fork, a mirror). */

@@ -36,7 +36,12 @@ function trustedSettings(settings: InitSettings, role: "plan" | "apply"): string
  */
 function checkoutLive(settings: InitSettings, ref: string): { steps: string; token: string } {
   const tokenStep = settings.githubApp
-    ? appTokenStep({ id: "code-read", name: "A token to read infrastructure-live (one hour, contents read only)", repository: settings.live, permissions: TOKEN_SETTINGS["code-read"].fineGrainedPermissions })
+    ? appTokenStep({
+        id: "code-read",
+        name: "A token to read infrastructure-live (one hour, contents read only)",
+        repository: settings.live,
+        permissions: TOKEN_SETTINGS["code-read"].fineGrainedPermissions,
+      })
     : "";
   const token = settings.githubApp ? "${{ steps.code-read.outputs.token }}" : `\${{ secrets.${codeReadToken} }}`;
   const steps = `${tokenStep}      - name: Check out infrastructure-live

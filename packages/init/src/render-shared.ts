@@ -23,7 +23,8 @@ export function gantryUses(settings: InitSettings): string {
   return `${settings.action.repository}@${settings.action.sha} # ${settings.action.version}`;
 }
 
-export const repositoryName = (repository: { owner: string; name: string }): string => `${repository.owner}/${repository.name}`;
+export const repositoryName = (repository: { owner: string; name: string }): string =>
+  `${repository.owner}/${repository.name}`;
 
 /**
  * The `env:` lines giving a step one GitHub credential: the fine-grained token of that role, or the GitHub
@@ -32,7 +33,10 @@ export const repositoryName = (repository: { owner: string; name: string }): str
  */
 export function githubCredentialEnv(settings: InitSettings, tokenVariable: string, indent: string): string {
   if (!settings.githubApp) return `${indent}${tokenVariable}: \${{ secrets.${tokenVariable} }}`;
-  return [`${indent}GANTRY_GITHUB_APP_ID: \${{ vars.GANTRY_GITHUB_APP_ID }}`, `${indent}GANTRY_GITHUB_APP_PRIVATE_KEY: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}`].join("\n");
+  return [
+    `${indent}GANTRY_GITHUB_APP_ID: \${{ vars.GANTRY_GITHUB_APP_ID }}`,
+    `${indent}GANTRY_GITHUB_APP_PRIVATE_KEY: \${{ secrets.GANTRY_GITHUB_APP_PRIVATE_KEY }}`,
+  ].join("\n");
 }
 
 /** The Action's `args` input: one argument per line (the Action passes them without a shell). */
@@ -45,8 +49,16 @@ export function argsBlock(args: readonly string[], indent: string): string {
  * permissions given, for what must not hold the App's key (a checkout, `gh`, a step that runs terragrunt); its
  * output is `steps.<id>.outputs.token`.
  */
-export function appTokenStep(step: { id: string; name: string; if?: string; repository: Repository; permissions: Readonly<Record<string, "read" | "write">> }): string {
-  const permissions = Object.entries(step.permissions).map(([name, level]) => `          permission-${name.replaceAll("_", "-")}: ${level}`);
+export function appTokenStep(step: {
+  id: string;
+  name: string;
+  if?: string;
+  repository: Repository;
+  permissions: Readonly<Record<string, "read" | "write">>;
+}): string {
+  const permissions = Object.entries(step.permissions).map(
+    ([name, level]) => `          permission-${name.replaceAll("_", "-")}: ${level}`,
+  );
   return `      - name: ${step.name}
         id: ${step.id}
 ${step.if ? `        if: ${step.if}\n` : ""}        uses: ${usesLine(ACTION_PINS.createGithubAppToken)}

@@ -52,7 +52,7 @@ export function liveCodeowners(settings: InitSettings): GeneratedFile {
   const content = `${header(settings, "#", [
     "",
     "What decides how infrastructure is deployed needs an administrator's review (with \"Require review from Code",
-    "Owners\" on the deploy branch: see GANTRY_SETUP.md in the pipelines repository).",
+    'Owners" on the deploy branch: see GANTRY_SETUP.md in the pipelines repository).',
   ])}
 /.gantry/ @${settings.adminTeam}
 /.github/ @${settings.adminTeam}

@@ -65,17 +65,32 @@ export function invalidOption(option: string, message: string, hint: string): Ga
 export function parseRepository(option: string, value: string): Repository {
   const match = repositoryPattern.exec(value);
   if (!match || match[1] === "." || match[1] === ".." || match[2] === "." || match[2] === "..") {
-    throw invalidOption(option, `must be OWNER/REPO, not '${value}'`, `e.g. --${option} acme/${option.startsWith("live") ? "infrastructure-live" : "infrastructure-pipelines"}`);
+    throw invalidOption(
+      option,
+      `must be OWNER/REPO, not '${value}'`,
+      `e.g. --${option} acme/${option.startsWith("live") ? "infrastructure-live" : "infrastructure-pipelines"}`,
+    );
   }
   return { owner: match[1]!, name: match[2]! };
 }
 
 function parseAccounts(values: readonly string[]): AwsAccount[] {
   const accounts = values.map((value) => {
-    const [environment, accountId] = value.includes("=") ? (value.split("=", 2) as [string, string]) : [undefined, value];
-    if (!/^\d{12}$/.test(accountId)) throw invalidOption("aws-account-id", `'${value}': an AWS account id is 12 digits`, "e.g. --aws-account-id dev=111122223333");
+    const [environment, accountId] = value.includes("=")
+      ? (value.split("=", 2) as [string, string])
+      : [undefined, value];
+    if (!/^\d{12}$/.test(accountId))
+      throw invalidOption(
+        "aws-account-id",
+        `'${value}': an AWS account id is 12 digits`,
+        "e.g. --aws-account-id dev=111122223333",
+      );
     if (environment !== undefined && !environmentPattern.test(environment)) {
-      throw invalidOption("aws-account-id", `'${value}': the environment name '${environment}' must start with a letter or digit and use only letters, digits, '.', '_', '-'`, "e.g. --aws-account-id dev=111122223333");
+      throw invalidOption(
+        "aws-account-id",
+        `'${value}': the environment name '${environment}' must start with a letter or digit and use only letters, digits, '.', '_', '-'`,
+        "e.g. --aws-account-id dev=111122223333",
+      );
     }
     return { environment, accountId };
   });
@@ -92,10 +107,19 @@ function parseAccounts(values: readonly string[]): AwsAccount[] {
   }
   const seen = new Set<string>();
   for (const { environment } of accounts) {
-    if (seen.has(environment!)) throw invalidOption("aws-account-id", `the environment '${environment}' is named twice`, "one --aws-account-id ENVIRONMENT=ID per environment");
+    if (seen.has(environment!))
+      throw invalidOption(
+        "aws-account-id",
+        `the environment '${environment}' is named twice`,
+        "one --aws-account-id ENVIRONMENT=ID per environment",
+      );
     seen.add(environment!);
   }
-  return accounts.map(({ environment, accountId }) => ({ environment: environment!, accountId, paths: [`${environment}/**`] }));
+  return accounts.map(({ environment, accountId }) => ({
+    environment: environment!,
+    accountId,
+    paths: [`${environment}/**`],
+  }));
 }
 
 export function resolveInitSettings(input: InitInput): InitSettings {
@@ -109,22 +133,50 @@ export function resolveInitSettings(input: InitInput): InitSettings {
     );
   }
   if (live.name.toLowerCase() === pipelines.name.toLowerCase()) {
-    throw invalidOption("pipelines-repository", "must be another repository than --live-repository", "the two-repository design keeps the workflows that deploy away from the many writers of infrastructure-live");
+    throw invalidOption(
+      "pipelines-repository",
+      "must be another repository than --live-repository",
+      "the two-repository design keeps the workflows that deploy away from the many writers of infrastructure-live",
+    );
   }
   const deployBranch = input.deployBranch ?? "main";
-  if (!/^[A-Za-z0-9._/-]+$/.test(deployBranch) || deployBranch.includes("..") || deployBranch.startsWith("/") || deployBranch.endsWith("/")) {
-    throw invalidOption("deploy-branch", `'${deployBranch}' is not a branch name Gantry writes into workflows`, "letters, digits, '.', '_', '-', '/'");
+  if (
+    !/^[A-Za-z0-9._/-]+$/.test(deployBranch) ||
+    deployBranch.includes("..") ||
+    deployBranch.startsWith("/") ||
+    deployBranch.endsWith("/")
+  ) {
+    throw invalidOption(
+      "deploy-branch",
+      `'${deployBranch}' is not a branch name Gantry writes into workflows`,
+      "letters, digits, '.', '_', '-', '/'",
+    );
   }
   const adminTeam = input.adminTeam ?? `${live.owner}/infrastructure-administrators`;
-  if (!repositoryPattern.test(adminTeam)) throw invalidOption("admin-team", `must be OWNER/TEAM, not '${adminTeam}'`, `e.g. --admin-team ${live.owner}/infrastructure-administrators`);
+  if (!repositoryPattern.test(adminTeam))
+    throw invalidOption(
+      "admin-team",
+      `must be OWNER/TEAM, not '${adminTeam}'`,
+      `e.g. --admin-team ${live.owner}/infrastructure-administrators`,
+    );
   const actionRepository = parseRepository("action", input.action.repository);
-  if (!/^[0-9a-f]{40}$/.test(input.action.sha)) throw invalidOption("action", `the commit '${input.action.sha}' is not a full commit SHA`, `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@<40 hex digits>`);
-  if (!namePattern.test(input.action.version)) throw invalidOption("action", `the version '${input.action.version}' is not a tag name`, "e.g. v0.1.0");
+  if (!/^[0-9a-f]{40}$/.test(input.action.sha))
+    throw invalidOption(
+      "action",
+      `the commit '${input.action.sha}' is not a full commit SHA`,
+      `e.g. --action ${DEFAULT_ACTION_REPOSITORY}@<40 hex digits>`,
+    );
+  if (!namePattern.test(input.action.version))
+    throw invalidOption("action", `the version '${input.action.version}' is not a tag name`, "e.g. v0.1.0");
   return {
     live,
     pipelines,
     accounts: parseAccounts(input.awsAccountIds ?? []),
-    action: { repository: `${actionRepository.owner}/${actionRepository.name}`, sha: input.action.sha, version: input.action.version },
+    action: {
+      repository: `${actionRepository.owner}/${actionRepository.name}`,
+      sha: input.action.sha,
+      version: input.action.version,
+    },
     gantryVersion: input.gantryVersion,
     deployBranch,
     adminTeam,

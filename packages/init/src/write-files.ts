@@ -52,7 +52,9 @@ function readManifest(dir: string): InitManifest | undefined {
     text = readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${(error as Error).message}`, { location: { file: path } });
+    throw new GantryError("INIT_MANIFEST_UNREADABLE", `cannot read ${MANIFEST_FILE}: ${(error as Error).message}`, {
+      location: { file: path },
+    });
   }
   return parseDocument(text, manifestDocument, path);
 }
@@ -105,11 +107,18 @@ export function writePlannedFiles(dir: string, planned: readonly PlannedFile[], 
     }
     files[file.path] = { sha256: sha256(file.content) };
   }
-  const manifest: InitManifest = { apiVersion: "gantry/v1", kind: "InitManifest", gantryVersion, files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) };
+  const manifest: InitManifest = {
+    apiVersion: "gantry/v1",
+    kind: "InitManifest",
+    gantryVersion,
+    files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b))),
+  };
   mkdirSync(join(dir, dirname(MANIFEST_FILE)), { recursive: true });
   writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   if (failure) {
-    const notWritten = planned.filter((file) => file.action !== "keep" && file.action !== "unchanged" && !written.includes(file.path)).map((file) => file.path);
+    const notWritten = planned
+      .filter((file) => file.action !== "keep" && file.action !== "unchanged" && !written.includes(file.path))
+      .map((file) => file.path);
     throw new GantryError("INIT_WRITE_FAILED", `cannot write ${failure.path}: ${failure.error.message}`, {
       hint: `written: ${written.join(", ") || "nothing"}; not written: ${notWritten.join(", ")}. Fix the cause and run gantry init again (it resumes: what it wrote is recorded)`,
       location: { file: join(dir, failure.path) },

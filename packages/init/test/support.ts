@@ -21,11 +21,17 @@ export function acmeSettings(overrides: Partial<InitInput> = {}): InitSettings {
 
 /** actionlint, built by scripts/ensure-actionlint.sh unless GANTRY_ACTIONLINT names one (scripts/test.sh does). */
 export function actionlint(): string {
-  return process.env.GANTRY_ACTIONLINT || execFileSync("bash", [join(repositoryRoot, "scripts/ensure-actionlint.sh")], { encoding: "utf8" }).trim();
+  return (
+    process.env.GANTRY_ACTIONLINT ||
+    execFileSync("bash", [join(repositoryRoot, "scripts/ensure-actionlint.sh")], { encoding: "utf8" }).trim()
+  );
 }
 
 /** OpenTofu: GANTRY_TOFU (scripts/test.sh exports it), else the one scripts/ensure-iac-tools.sh builds. */
 export function tofu(): string {
   if (process.env.GANTRY_TOFU) return process.env.GANTRY_TOFU;
-  return join(execFileSync("bash", [join(repositoryRoot, "scripts/ensure-iac-tools.sh")], { encoding: "utf8" }).trim(), "tofu");
+  return join(
+    execFileSync("bash", [join(repositoryRoot, "scripts/ensure-iac-tools.sh")], { encoding: "utf8" }).trim(),
+    "tofu",
+  );
 }

@@ -9,12 +9,14 @@
  * (`TF_VAR_db_pass`), keys, credentials, cookies, connection strings, and `*_AUTH` / `AUTH_*` /
  * `*AUTHORIZATION*` (but not `AUTHOR`, as in `GIT_AUTHOR_NAME`).
  */
-const secretNamePattern = /(SECRET|TOKEN|PASS|PRIVATE_KEY|API_KEY|ACCESS_KEY|_KEY$|CREDENTIAL|CREDS|SESSION_KEY|COOKIE|SALT|DSN$|CONNECTION_STRING|(^|_)AUTH($|_)|AUTHORIZATION)/i;
+const secretNamePattern =
+  /(SECRET|TOKEN|PASS|PRIVATE_KEY|API_KEY|ACCESS_KEY|_KEY$|CREDENTIAL|CREDS|SESSION_KEY|COOKIE|SALT|DSN$|CONNECTION_STRING|(^|_)AUTH($|_)|AUTHORIZATION)/i;
 /** Names that match the pattern but hold ids, paths, sockets or switches, not secrets. */
 const notSecretSuffix = /(_ID|_FILE|_PATH|_SOCK|_DIR|_URL|_ENABLED|_DISABLED)$/i;
 
 /** Well-known credential formats: GitHub tokens, AWS access key ids, PEM private keys, Slack tokens. */
-const secretValuePattern = /^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|(AKIA|ASIA)[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,})$|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+const secretValuePattern =
+  /^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|(AKIA|ASIA)[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,})$|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 export function isSecretName(name: string): boolean {
   return secretNamePattern.test(name) && !notSecretSuffix.test(name);

@@ -96,16 +96,32 @@ interface ServiceSpec {
 
 const SERVICES: readonly ServiceSpec[] = [
   { name: "vpc", source: "repo-root", usesShared: false },
-  { name: "eks", source: "root-dirname", data: { fn: "templatefile", file: "eks-userdata.sh.tpl" }, usesShared: true, moduleData: "node-sizes.json" },
+  {
+    name: "eks",
+    source: "root-dirname",
+    data: { fn: "templatefile", file: "eks-userdata.sh.tpl" },
+    usesShared: true,
+    moduleData: "node-sizes.json",
+  },
   { name: "rds", source: "repo-root", data: { fn: "file", file: "rds-parameters.json" }, usesShared: true },
   { name: "redis", source: "root-dirname", usesShared: false },
   { name: "s3-bucket", source: "repo-root", data: { fn: "file", file: "s3-bucket-policy.json" }, usesShared: true },
   { name: "sqs", source: "root-dirname", usesShared: true },
   { name: "lambda", source: "repo-root", data: { fn: "templatefile", file: "lambda-env.json.tpl" }, usesShared: false },
   { name: "alb", source: "root-dirname", usesShared: true },
-  { name: "ecs-service", source: "repo-root", data: { fn: "file", file: "ecs-task-definition.json" }, usesShared: true },
+  {
+    name: "ecs-service",
+    source: "repo-root",
+    data: { fn: "file", file: "ecs-task-definition.json" },
+    usesShared: true,
+  },
   { name: "dynamodb", source: "repo-root-split", usesShared: false },
-  { name: "iam-role", source: "repo-root-split", data: { fn: "file", file: "iam-trust-policy.json" }, usesShared: false },
+  {
+    name: "iam-role",
+    source: "repo-root-split",
+    data: { fn: "file", file: "iam-trust-policy.json" },
+    usesShared: false,
+  },
   { name: "cloudwatch-alarms", source: "root-dirname", usesShared: true },
 ];
 
@@ -139,12 +155,22 @@ function createRandom(seed: number): () => number {
 export async function generateInfrastructureRepo(
   options: GenerateInfrastructureRepoOptions,
 ): Promise<GeneratedInfrastructureRepo> {
-  const { dir, units, seed = 1, unitsPerEnv = 50, commitWith = "fast-import", branch = "main", gantryConfig = true, layout = "units" } = options;
+  const {
+    dir,
+    units,
+    seed = 1,
+    unitsPerEnv = 50,
+    commitWith = "fast-import",
+    branch = "main",
+    gantryConfig = true,
+    layout = "units",
+  } = options;
   if (!Number.isInteger(units) || units < 1) throw new RangeError(`units must be a positive integer, got ${units}`);
   if (!Number.isInteger(unitsPerEnv) || unitsPerEnv < 1) {
     throw new RangeError(`unitsPerEnv must be a positive integer, got ${unitsPerEnv}`);
   }
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir} is not empty; give an empty or new directory`);
+  if (existsSync(dir) && readdirSync(dir).length > 0)
+    throw new Error(`${dir} is not empty; give an empty or new directory`);
   mkdirSync(dir, { recursive: true });
 
   let catalog: { dir: string; url: string } | undefined;
@@ -218,7 +244,13 @@ interface RepositoryModel {
 }
 
 /** `catalogUrl`: the stacks layout, its units from that catalog repository. */
-function buildRepositoryModel(unitCount: number, unitsPerEnv: number, seed: number, withGantryConfig: boolean, catalogUrl?: string): RepositoryModel {
+function buildRepositoryModel(
+  unitCount: number,
+  unitsPerEnv: number,
+  seed: number,
+  withGantryConfig: boolean,
+  catalogUrl?: string,
+): RepositoryModel {
   const random = createRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const files = new Map<string, string>();
@@ -288,7 +320,8 @@ function buildRepositoryModel(unitCount: number, unitsPerEnv: number, seed: numb
       if (service.moduleData) addUser(dataFileReaders, `modules/data/${service.moduleData}`, path);
       if (ownPolicy) addUser(dataFileReaders, `${path}/policy.json`, path);
     }
-    if (catalogUrl) files.set(`${envDir}/terragrunt.stack.hcl`, `# The units of ${envDir}, from the catalog.\n${blocks.join("\n")}`);
+    if (catalogUrl)
+      files.set(`${envDir}/terragrunt.stack.hcl`, `# The units of ${envDir}, from the catalog.\n${blocks.join("\n")}`);
   }
   if (withGantryConfig) files.set(".gantry/config.yml", gantryConfigYaml(accounts));
   return { files, unitPaths, stackFileOf, dependencies, envcommonUsers, dataFileReaders, moduleUsers };
@@ -326,7 +359,13 @@ inputs = {
   return files;
 }
 
-function unitBlock(unit: { name: string; service: ServiceSpec; deps: string[]; size: number; catalogUrl: string }): string {
+function unitBlock(unit: {
+  name: string;
+  service: ServiceSpec;
+  deps: string[];
+  size: number;
+  catalogUrl: string;
+}): string {
   return `unit "${unit.name}" {
   source = "git::${unit.catalogUrl}//units/${unit.service.name}?ref=v1"
   path   = "${unit.name}"
@@ -349,7 +388,8 @@ function pickDependencies(earlier: readonly string[], random: () => number): str
   if (earlier.length === 0) return [];
   const chosen = new Set<string>();
   if (random() < 0.7) chosen.add(earlier[0] as string);
-  if (earlier.length > 1 && random() < 0.5) chosen.add(earlier[1 + Math.floor(random() * (earlier.length - 1))] as string);
+  if (earlier.length > 1 && random() < 0.5)
+    chosen.add(earlier[1 + Math.floor(random() * (earlier.length - 1))] as string);
   return [...chosen];
 }
 
@@ -508,7 +548,13 @@ function unitPolicyJson(name: string): string {
   return `{\n  "Version": "2012-10-17",\n  "Statement": [{ "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${name}/*" }]\n}\n`;
 }
 
-function unitHcl(unit: { name: string; service: ServiceSpec; deps: string[]; ownPolicy: boolean; size: number }): string {
+function unitHcl(unit: {
+  name: string;
+  service: ServiceSpec;
+  deps: string[];
+  ownPolicy: boolean;
+  size: number;
+}): string {
   const parts: string[] = [
     `# ${unit.name}: ${unit.service.name} unit.
 include "root" {

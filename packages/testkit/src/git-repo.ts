@@ -3,7 +3,16 @@
  * branch, and get SHAs back. Disposable with `await using` (removed when the test's scope ends).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, symlinkSync, unlinkSync, existsSync, renameSync } from "node:fs";
+import {
+  mkdtempSync,
+  mkdirSync,
+  rmSync,
+  writeFileSync,
+  symlinkSync,
+  unlinkSync,
+  existsSync,
+  renameSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -42,7 +51,10 @@ export function runGit(dir: string, args: string[]): string {
   });
 }
 
-export function createTempGitRepo(files: FileMap = {}, options: { prefix?: string; branch?: string } = {}): TempGitRepo {
+export function createTempGitRepo(
+  files: FileMap = {},
+  options: { prefix?: string; branch?: string } = {},
+): TempGitRepo {
   const dir = mkdtempSync(join(tmpdir(), options.prefix ?? "gantry-test-"));
   const git = (...args: string[]) => runGit(dir, args).trimEnd();
   git("init", "-q", "-b", options.branch ?? "main");

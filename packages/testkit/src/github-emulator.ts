@@ -24,9 +24,27 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { appJwtOperations, handleAppOperation, verifyAppJwt, type GitHubAppSpec, type MintedInstallationToken } from "./github-emulator/apps.js";
-import { ResponseFixtures, type EmulatedComment, type EmulatedRun, type EmulatedUser, type RunState } from "./github-emulator/fixtures.js";
-import { errorBody, operationHandlers, type HandlerContext, type HandlerResponse, type RecordedDispatch } from "./github-emulator/handlers.js";
+import {
+  appJwtOperations,
+  handleAppOperation,
+  verifyAppJwt,
+  type GitHubAppSpec,
+  type MintedInstallationToken,
+} from "./github-emulator/apps.js";
+import {
+  ResponseFixtures,
+  type EmulatedComment,
+  type EmulatedRun,
+  type EmulatedUser,
+  type RunState,
+} from "./github-emulator/fixtures.js";
+import {
+  errorBody,
+  operationHandlers,
+  type HandlerContext,
+  type HandlerResponse,
+  type RecordedDispatch,
+} from "./github-emulator/handlers.js";
 import { RunLifecycle } from "./github-emulator/runs.js";
 import { validateSchema, type SchemaIssue } from "./github-emulator/json-schema.js";
 import { loadGitHubOpenApi, OperationMatcher, type MatchedOperation } from "./github-emulator/openapi.js";
@@ -67,9 +85,17 @@ export type {
   EmulatedWorkflowSpec as GitHubWorkflowSpec,
   WorkflowInputSpec as GitHubWorkflowInputSpec,
 } from "./github-emulator/state.js";
-export type { RunState as GitHubRunState, RunStatus as GitHubRunStatus, RunConclusion as GitHubRunConclusion } from "./github-emulator/fixtures.js";
+export type {
+  RunState as GitHubRunState,
+  RunStatus as GitHubRunStatus,
+  RunConclusion as GitHubRunConclusion,
+} from "./github-emulator/fixtures.js";
 export type { RecordedDispatch as GitHubRecordedDispatch } from "./github-emulator/handlers.js";
-export type { GitHubAppSpec, GitHubInstallationSpec, MintedInstallationToken as GitHubInstallationToken } from "./github-emulator/apps.js";
+export type {
+  GitHubAppSpec,
+  GitHubInstallationSpec,
+  MintedInstallationToken as GitHubInstallationToken,
+} from "./github-emulator/apps.js";
 export type { SchemaIssue as GitHubSchemaIssue } from "./github-emulator/json-schema.js";
 export type { ViolationKind as GitHubViolationKind } from "./github-emulator/request-checks.js";
 export { maximumCommentLength as githubMaximumCommentLength } from "./github-emulator/handlers.js";
@@ -215,7 +241,8 @@ export function validateGitHubResponse(method: string, path: string, status: num
   const document = loadGitHubOpenApi();
   sharedMatcher ??= new OperationMatcher(document);
   const matched = sharedMatcher.findOperation(method, new URL(path, "http://localhost").pathname);
-  if (typeof matched === "string") return [{ path: "", message: `${method} ${path} is not an operation of the GitHub REST API (${matched})` }];
+  if (typeof matched === "string")
+    return [{ path: "", message: `${method} ${path} is not an operation of the GitHub REST API (${matched})` }];
   const schema = responseSchemaFor(document, matched, status);
   if (schema === undefined) {
     return matched.operation.responses[String(status)] === undefined
@@ -280,16 +307,30 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      violations.push({ kind: "emulator-error", method: request.method ?? "", path: request.url ?? "", operationId: undefined, message });
+      violations.push({
+        kind: "emulator-error",
+        method: request.method ?? "",
+        path: request.url ?? "",
+        operationId: undefined,
+        message,
+      });
       response.writeHead(500, { "content-type": "application/json" });
-      response.end(JSON.stringify(errorBody(500, `emulator failure: ${error instanceof Error ? error.message : String(error)}`)));
+      response.end(
+        JSON.stringify(errorBody(500, `emulator failure: ${error instanceof Error ? error.message : String(error)}`)),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const fixtures = new ResponseFixtures(document, url);
   const runs = new RunLifecycle(state);
-  const context: HandlerContext = { state, fixtures, dispatches, returnRunDetails: options.returnRunDetails ?? true, runs };
+  const context: HandlerContext = {
+    state,
+    fixtures,
+    dispatches,
+    returnRunDetails: options.returnRunDetails ?? true,
+    runs,
+  };
   for (const spec of options.repositories ?? []) state.addRepository(spec, repositoryOwner(spec.owner));
 
   function send(
@@ -301,7 +342,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   ): void {
     if (matched) checkOwnResponse(record, matched, result);
     requests.push({ ...record, status: result.status });
-    const headers: Record<string, string> = { ...extraHeaders, ...result.headers, "x-github-media-type": "github.v3; format=json" };
+    const headers: Record<string, string> = {
+      ...extraHeaders,
+      ...result.headers,
+      "x-github-media-type": "github.v3; format=json",
+    };
     if (result.body === undefined) {
       response.writeHead(result.status, headers);
       response.end();
@@ -312,14 +357,25 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   }
 
   /** The emulator's own answers must satisfy the description too; a failure here is an emulator bug. */
-  function checkOwnResponse(record: Omit<GitHubRecordedRequest, "status">, matched: MatchedOperation, result: HandlerResponse): void {
+  function checkOwnResponse(
+    record: Omit<GitHubRecordedRequest, "status">,
+    matched: MatchedOperation,
+    result: HandlerResponse,
+  ): void {
     const documented = matched.operation.responses[String(result.status)] !== undefined;
     const issues: string[] = [];
     if (!documented && result.status < 300) issues.push(`status ${result.status} is not documented`);
     const schema = responseSchemaFor(document, matched, result.status);
-    if (schema !== undefined) issues.push(...validateSchema(document, schema, result.body ?? null).map((issue) => issue.message));
+    if (schema !== undefined)
+      issues.push(...validateSchema(document, schema, result.body ?? null).map((issue) => issue.message));
     if (issues.length > 0) {
-      violations.push({ kind: "response-schema", method: record.method, path: record.path, operationId: record.operationId, message: issues.join("\n") });
+      violations.push({
+        kind: "response-schema",
+        method: record.method,
+        path: record.path,
+        operationId: record.operationId,
+        message: issues.join("\n"),
+      });
     }
   }
 
@@ -332,7 +388,9 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     if (spec.kind === "fine-grained" || spec.kind === "installation") {
       const headers = { "x-accepted-github-permissions": formatAcceptedPermissions(requirement) };
       if (repository) {
-        const selected = spec.repositories.some((name) => name.toLowerCase() === repositoryKey(repository.owner, repository.name));
+        const selected = spec.repositories.some(
+          (name) => name.toLowerCase() === repositoryKey(repository.owner, repository.name),
+        );
         if (!selected && repository.private) return { status: 404, headers };
         // Any fine-grained token may read public repositories; it writes only to the ones selected.
         if (!selected) {
@@ -363,7 +421,13 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       tokenLabel: token?.label,
     };
     const violate = (problem: RequestProblem) =>
-      violations.push({ kind: problem.kind, method, path: record.path, operationId: record.operationId, message: problem.message });
+      violations.push({
+        kind: problem.kind,
+        method,
+        path: record.path,
+        operationId: record.operationId,
+        message: problem.message,
+      });
     const scopeHeaders: Record<string, string> =
       token?.spec.kind === "classic" ? { "x-oauth-scopes": token.spec.scopes.join(", ") } : {};
 
@@ -374,7 +438,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       return;
     }
     const apiVersionProblem = checkApiVersion(request.headers["x-github-api-version"]);
-    const problems = [...(apiVersionProblem ? [apiVersionProblem] : []), ...checkParameters(document, matched, requestUrl.searchParams)];
+    const problems = [
+      ...(apiVersionProblem ? [apiVersionProblem] : []),
+      ...checkParameters(document, matched, requestUrl.searchParams),
+    ];
     const body = checkRequestBody(document, matched, rawBody);
     problems.forEach(violate);
     if (!body.ok) violate({ kind: "request-body", message: body.message });
@@ -396,11 +463,23 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
         send(response, appRecord, matched, { status: body.status, body: errorBody(body.status, body.message) }, {});
         return;
       }
-      const result = handleAppOperation({ state, fixtures, ownerOf: repositoryOwner }, { operationId, app: checked.app, pathParameters: matched.pathParameters, body: body.value }, (minted, login) => {
-        installationTokens.push(minted);
-        const spec: GitHubTokenSpec = { kind: "installation", token: minted.token, label: `${login} installation ${minted.installationId}`, login, repositories: minted.repositories, permissions: minted.permissions, expiresAt: minted.expiresAt };
-        tokens.set(minted.token, { spec, label: spec.label!, user: { login, id: loginId(login) } });
-      });
+      const result = handleAppOperation(
+        { state, fixtures, ownerOf: repositoryOwner },
+        { operationId, app: checked.app, pathParameters: matched.pathParameters, body: body.value },
+        (minted, login) => {
+          installationTokens.push(minted);
+          const spec: GitHubTokenSpec = {
+            kind: "installation",
+            token: minted.token,
+            label: `${login} installation ${minted.installationId}`,
+            login,
+            repositories: minted.repositories,
+            permissions: minted.permissions,
+            expiresAt: minted.expiresAt,
+          };
+          tokens.set(minted.token, { spec, label: spec.label!, user: { login, id: loginId(login) } });
+        },
+      );
       send(response, appRecord, matched, result, {});
       return;
     }
@@ -410,7 +489,13 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     }
     if (token.spec.kind === "installation" && operationId === "users/get-authenticated") {
       // An installation token is the App's, not a user's.
-      send(response, record, matched, { status: 403, body: errorBody(403, "Resource not accessible by integration") }, {});
+      send(
+        response,
+        record,
+        matched,
+        { status: 403, body: errorBody(403, "Resource not accessible by integration") },
+        {},
+      );
       return;
     }
     const requirement = operationRequirements[operationId];
@@ -430,19 +515,35 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     }
     const denied = authorise(token, requirement, repository);
     if (denied) {
-      const message = denied.status === 404 ? "Not Found" : `Resource not accessible by ${token.spec.kind === "installation" ? "integration" : "personal access token"}`;
-      send(response, record, matched, { status: denied.status, body: errorBody(denied.status, message) }, { ...scopeHeaders, ...denied.headers });
+      const message =
+        denied.status === 404
+          ? "Not Found"
+          : `Resource not accessible by ${token.spec.kind === "installation" ? "integration" : "personal access token"}`;
+      send(
+        response,
+        record,
+        matched,
+        { status: denied.status, body: errorBody(denied.status, message) },
+        { ...scopeHeaders, ...denied.headers },
+      );
       return;
     }
     const blocking = problems.find((problem) => problem.kind !== "unknown-query-parameter");
     if (blocking) {
       const status = statusForProblem(blocking.kind);
-      const message = status === 404 ? "Not Found" : status === 400 ? blocking.message : `Invalid request.\n\n${blocking.message}`;
+      const message =
+        status === 404 ? "Not Found" : status === 400 ? blocking.message : `Invalid request.\n\n${blocking.message}`;
       send(response, record, matched, { status, body: errorBody(status, message) }, scopeHeaders);
       return;
     }
     if (!body.ok) {
-      send(response, record, matched, { status: body.status, body: errorBody(body.status, body.message) }, scopeHeaders);
+      send(
+        response,
+        record,
+        matched,
+        { status: body.status, body: errorBody(body.status, body.message) },
+        scopeHeaders,
+      );
       return;
     }
     const fault = faults.get(operationId)?.shift();
@@ -475,14 +576,23 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   function refusalFor(fault: GitHubFault): HandlerResponse | undefined {
     if (fault.secondaryRateLimit) {
       const message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
-      return { status: 403, body: errorBody(403, message), headers: { "retry-after": String(fault.secondaryRateLimit.retryAfterSeconds) } };
+      return {
+        status: 403,
+        body: errorBody(403, message),
+        headers: { "retry-after": String(fault.secondaryRateLimit.retryAfterSeconds) },
+      };
     }
     if (fault.primaryRateLimit) {
       const reset = Math.ceil(Date.now() / 1000) + fault.primaryRateLimit.resetInSeconds;
       return {
         status: 403,
         body: errorBody(403, "API rate limit exceeded for user."),
-        headers: { "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-used": "5000", "x-ratelimit-reset": String(reset) },
+        headers: {
+          "x-ratelimit-limit": "5000",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-used": "5000",
+          "x-ratelimit-reset": String(reset),
+        },
       };
     }
     if (fault.status !== undefined) return { status: fault.status, body: errorBody(fault.status, "Server Error") };
@@ -504,7 +614,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     state: run.state,
     group: run.group,
   });
-  const snapshotComment = (comment: EmulatedComment): GitHubCommentSnapshot => ({ id: comment.id, body: comment.body, author: comment.author.login });
+  const snapshotComment = (comment: EmulatedComment): GitHubCommentSnapshot => ({
+    id: comment.id,
+    body: comment.body,
+    author: comment.author.login,
+  });
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= new Promise<void>((resolve) => {
@@ -528,14 +642,28 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     addComment(owner, repo, issueNumber, body, authorLogin) {
       const repository = repositoryOrThrow(owner, repo);
       const now = githubTimestamp();
-      const comment = { id: state.allocateId(), issueNumber, body, author: repositoryOwner(authorLogin), createdAt: now, updatedAt: now };
+      const comment = {
+        id: state.allocateId(),
+        issueNumber,
+        body,
+        author: repositoryOwner(authorLogin),
+        createdAt: now,
+        updatedAt: now,
+      };
       repository.comments.set(comment.id, comment);
       return comment.id;
     },
     issues: (owner, repo) =>
       [...repositoryOrThrow(owner, repo).issues.values()]
         .sort((a, b) => a.number - b.number)
-        .map((issue) => ({ number: issue.number, title: issue.title, body: issue.body, state: issue.state, author: issue.author.login, assignees: issue.assignees.map((user) => user.login) })),
+        .map((issue) => ({
+          number: issue.number,
+          title: issue.title,
+          body: issue.body,
+          state: issue.state,
+          author: issue.author.login,
+          assignees: issue.assignees.map((user) => user.login),
+        })),
     runs: (owner, repo) => [...repositoryOrThrow(owner, repo).runs.values()].map(snapshotRun),
     setRunState(runId, runState, next = []) {
       const found = state.findRun(runId);
@@ -551,7 +679,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       pull.headSha = headSha;
     },
     failNext(operationId, status, times = 1) {
-      faults.set(operationId, Array.from({ length: times }, () => ({ status })));
+      faults.set(
+        operationId,
+        Array.from({ length: times }, () => ({ status })),
+      );
     },
     injectFault(operationId, fault, times = 1) {
       faults.set(operationId, [...(faults.get(operationId) ?? []), ...Array.from({ length: times }, () => fault)]);

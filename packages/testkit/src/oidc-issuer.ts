@@ -159,7 +159,11 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
       exp: now + expiresIn,
       ...options.overrides,
     };
-    return signJwt({ typ: "JWT", alg: "RS256", kid: keyId }, claims, options.signWithUntrustedKey ? untrusted : privateKey);
+    return signJwt(
+      { typ: "JWT", alg: "RS256", kid: keyId },
+      claims,
+      options.signWithUntrustedKey ? untrusted : privateKey,
+    );
   };
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -180,14 +184,41 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
           id_token_signing_alg_values_supported: ["RS256"],
           scopes_supported: ["openid"],
           claims_supported: [
-            "sub", "aud", "exp", "iat", "iss", "jti", "nbf", "ref", "ref_type", "ref_protected", "sha",
-            "repository", "repository_id", "repository_owner", "repository_owner_id", "repository_visibility",
-            "run_id", "run_number", "run_attempt", "runner_environment", "actor", "actor_id", "event_name",
-            "workflow", "workflow_ref", "workflow_sha", "job_workflow_ref", "job_workflow_sha", "environment",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "iss",
+            "jti",
+            "nbf",
+            "ref",
+            "ref_type",
+            "ref_protected",
+            "sha",
+            "repository",
+            "repository_id",
+            "repository_owner",
+            "repository_owner_id",
+            "repository_visibility",
+            "run_id",
+            "run_number",
+            "run_attempt",
+            "runner_environment",
+            "actor",
+            "actor_id",
+            "event_name",
+            "workflow",
+            "workflow_ref",
+            "workflow_sha",
+            "job_workflow_ref",
+            "job_workflow_sha",
+            "environment",
           ],
         });
       case "/.well-known/jwks":
-        return json(res, 200, { keys: [{ ...publicKey.export({ format: "jwk" }), kid: keyId, use: "sig", alg: "RS256" }] });
+        return json(res, 200, {
+          keys: [{ ...publicKey.export({ format: "jwk" }), kid: keyId, use: "sig", alg: "RS256" }],
+        });
       case "/_apis/idtoken": {
         const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
         const context = bearer === undefined ? undefined : runs.get(bearer);

@@ -35,7 +35,10 @@ const networkState = `${JSON.stringify({
 
 function corpusModule(stage: "initial" | "change", secret: string): string {
   const generation = stage === "initial" ? 1 : 2;
-  const renamed = stage === "initial" ? `resource "terraform_data" "renamed_from" { input = "moved" }` : `resource "terraform_data" "renamed_to" { input = "moved" }
+  const renamed =
+    stage === "initial"
+      ? `resource "terraform_data" "renamed_from" { input = "moved" }`
+      : `resource "terraform_data" "renamed_to" { input = "moved" }
 
 moved {
   from = terraform_data.renamed_from

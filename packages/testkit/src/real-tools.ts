@@ -21,7 +21,10 @@ export function terragruntFixturesDir(): string | undefined {
 
 /** The real terragrunt: GANTRY_TERRAGRUNT, then PATH; undefined when neither has one. */
 export function findTerragruntBinary(): string | undefined {
-  const candidates = [process.env.GANTRY_TERRAGRUNT, ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "terragrunt"))];
+  const candidates = [
+    process.env.GANTRY_TERRAGRUNT,
+    ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "terragrunt")),
+  ];
   return candidates.find((candidate) => {
     if (!candidate) return false;
     try {
@@ -39,7 +42,8 @@ export function findTerragruntBinary(): string | undefined {
  */
 export function realToolOrSkip<T>(found: T | undefined, what: string, hint: string): T | undefined {
   if (found !== undefined) return found;
-  if (process.env.CI === "true" || process.env.CI === "1") throw new Error(`not found: ${what}. Under CI the tests that need it must run, not skip: ${hint}`);
+  if (process.env.CI === "true" || process.env.CI === "1")
+    throw new Error(`not found: ${what}. Under CI the tests that need it must run, not skip: ${hint}`);
   console.warn(`skipping the tests that need ${what}: not found (${hint})`);
   return undefined;
 }

@@ -24,6 +24,8 @@ export function prodStack(options: { appVersion: string; extraUnit?: boolean }):
     `locals {\n  catalog = "../../catalog/units"\n}\n\n` +
     `unit "vpc" {\n  source = "\${local.catalog}/vpc"\n  path   = "vpc"\n  values = { cidr = "10.0.0.0/16" }\n}\n\n` +
     `unit "app" {\n  source = "\${local.catalog}/app"\n  path   = "app"\n  values = { vpc_path = "../vpc", version = "${options.appVersion}" }\n}\n` +
-    (options.extraUnit ? `\nunit "worker" {\n  source = "\${local.catalog}/app"\n  path   = "worker"\n  values = { vpc_path = "../vpc", version = "w1" }\n}\n` : "")
+    (options.extraUnit
+      ? `\nunit "worker" {\n  source = "\${local.catalog}/app"\n  path   = "worker"\n  values = { vpc_path = "../vpc", version = "w1" }\n}\n`
+      : "")
   );
 }

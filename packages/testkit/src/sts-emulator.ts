@@ -88,7 +88,12 @@ function operatorIsSupported(operator: string): boolean {
 }
 
 const xmlEscape = (value: string) =>
-  value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  value
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
 
 const NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
@@ -97,11 +102,15 @@ function errorXml(code: string, message: string, requestId: string): string {
   return `<ErrorResponse xmlns="${NAMESPACE}">\n  <Error>\n    <Type>${type}</Type>\n    <Code>${code}</Code>\n    <Message>${xmlEscape(message)}</Message>\n  </Error>\n  <RequestId>${requestId}</RequestId>\n</ErrorResponse>\n`;
 }
 
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** IAM's `StringLike`: `*` any run of characters, `?` one character, case-sensitive. */
 function stringLike(pattern: string, value: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${source}$`, "s").test(value);
 }
 
@@ -121,7 +130,12 @@ function compare(base: string, policyValue: string, requestValue: string): boole
 }
 
 /** One condition block `Operator: { key: values }` against the request's context values. */
-function conditionHolds(operator: string, key: string, policyValues: string[], context: Map<string, string[]>): boolean {
+function conditionHolds(
+  operator: string,
+  key: string,
+  policyValues: string[],
+  context: Map<string, string[]>,
+): boolean {
   const qualifier = /^(ForAnyValue|ForAllValues):/.exec(operator)?.[1];
   const base = operator.replace(/^(ForAnyValue|ForAllValues):/, "");
   const requestValues = context.get(key.toLowerCase());
@@ -145,9 +159,14 @@ function conditionHolds(operator: string, key: string, policyValues: string[], c
   return negated ? !anyMatch : anyMatch;
 }
 
-function statementApplies(statement: TrustPolicyStatement, providerArn: string, context: Map<string, string[]>): boolean {
+function statementApplies(
+  statement: TrustPolicyStatement,
+  providerArn: string,
+  context: Map<string, string[]>,
+): boolean {
   const actions = asArray(statement.Action);
-  if (!actions.some((action) => action === "sts:AssumeRoleWithWebIdentity" || action === "sts:*" || action === "*")) return false;
+  if (!actions.some((action) => action === "sts:AssumeRoleWithWebIdentity" || action === "sts:*" || action === "*"))
+    return false;
   if (!asArray(statement.Principal?.Federated).includes(providerArn)) return false;
   for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
     for (const [key, values] of Object.entries(block)) {
@@ -203,17 +222,26 @@ async function verifyWebIdentityToken(token: string, audiences: string[]): Promi
     const jwks = await fetchJson(String(discovery["jwks_uri"]));
     keys = (jwks["keys"] as JsonWebKey[] | undefined) ?? [];
   } catch (error) {
-    throw new StsError("IDPCommunicationError", `Couldn't retrieve verification key from your identity provider: ${(error as Error).message}`, 400);
+    throw new StsError(
+      "IDPCommunicationError",
+      `Couldn't retrieve verification key from your identity provider: ${(error as Error).message}`,
+      400,
+    );
   }
   const key = keys.find((candidate) => (candidate as { kid?: string }).kid === header["kid"]);
   const signedInput = Buffer.from(`${headerSegment}.${payloadSegment}`);
   const signatureValid =
-    key !== undefined && verify("sha256", signedInput, createPublicKey({ key, format: "jwk" }), Buffer.from(signatureSegment, "base64url"));
+    key !== undefined &&
+    verify("sha256", signedInput, createPublicKey({ key, format: "jwk" }), Buffer.from(signatureSegment, "base64url"));
   if (!signatureValid) throw new StsError("InvalidIdentityToken", "Token signature is invalid.", 400);
 
   const now = Math.floor(Date.now() / 1000);
   if (typeof claims["exp"] !== "number" || claims["exp"] <= now) {
-    throw new StsError("ExpiredTokenException", "Token expired: current date/time must be before the expiration date/time.", 400);
+    throw new StsError(
+      "ExpiredTokenException",
+      "Token expired: current date/time must be before the expiration date/time.",
+      400,
+    );
   }
   if (typeof claims["nbf"] === "number" && claims["nbf"] > now + 60) {
     throw new StsError("InvalidIdentityToken", "Token is not yet valid (nbf).", 400);
@@ -254,16 +282,34 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     const durationText = params.get("DurationSeconds");
 
     const validation: string[] = [];
-    if (roleArn.length < 20 || roleArn.length > 2048) validation.push(`Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`);
-    if (sessionName.length < 2 || sessionName.length > 64) validation.push(`Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64 and greater than or equal to 2`);
-    else if (!/^[\w+=,.@-]*$/.test(sessionName)) validation.push(`Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
-    if (token.length < 4) validation.push("Value at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4");
+    if (roleArn.length < 20 || roleArn.length > 2048)
+      validation.push(
+        `Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`,
+      );
+    if (sessionName.length < 2 || sessionName.length > 64)
+      validation.push(
+        `Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64 and greater than or equal to 2`,
+      );
+    else if (!/^[\w+=,.@-]*$/.test(sessionName))
+      validation.push(
+        `Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+      );
+    if (token.length < 4)
+      validation.push(
+        "Value at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4",
+      );
     const duration = durationText === null ? 3600 : Number(durationText);
     if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-      validation.push(`Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`);
+      validation.push(
+        `Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`,
+      );
     }
     if (validation.length > 0) {
-      throw new StsError("ValidationError", `${validation.length} validation error${validation.length > 1 ? "s" : ""} detected: ${validation.join("; ")}`, 400);
+      throw new StsError(
+        "ValidationError",
+        `${validation.length} validation error${validation.length > 1 ? "s" : ""} detected: ${validation.join("; ")}`,
+        400,
+      );
     }
 
     const claims = await verifyWebIdentityToken(token, audiences);
@@ -272,7 +318,9 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     const denied = new StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403);
     if (!role || !parsedArn) throw denied;
 
-    const issuerHost = String(claims["iss"]).replace(/^https?:\/\//, "").replace(/\/$/, "");
+    const issuerHost = String(claims["iss"])
+      .replace(/^https?:\/\//, "")
+      .replace(/\/$/, "");
     const providerArn = `arn:aws:iam::${parsedArn.account}:oidc-provider/${issuerHost}`;
     // Condition keys are `<provider>:<claim>`; IAM matches key names case-insensitively.
     const context = new Map<string, string[]>();
@@ -281,11 +329,21 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
       const values = Array.isArray(value) ? value.map(String) : [String(value)];
       context.set(`${issuerHost}:${claim}`.toLowerCase(), values);
     }
-    const matching = role.trustPolicy.Statement.filter((statement) => statementApplies(statement, providerArn, context));
-    if (matching.some((statement) => statement.Effect === "Deny") || !matching.some((statement) => statement.Effect === "Allow")) throw denied;
+    const matching = role.trustPolicy.Statement.filter((statement) =>
+      statementApplies(statement, providerArn, context),
+    );
+    if (
+      matching.some((statement) => statement.Effect === "Deny") ||
+      !matching.some((statement) => statement.Effect === "Allow")
+    )
+      throw denied;
 
     if (duration > (role.maxSessionDurationSeconds ?? 3600)) {
-      throw new StsError("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", 400);
+      throw new StsError(
+        "ValidationError",
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        400,
+      );
     }
 
     const accessKeyId = `ASIA${upperAlphanumeric(16)}`;
@@ -334,16 +392,22 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     };
     let roleArn = "";
     try {
-      if (req.method !== "POST") throw new StsError("InvalidAction", "STS accepts POST requests with a form-encoded body.", 400);
+      if (req.method !== "POST")
+        throw new StsError("InvalidAction", "STS accepts POST requests with a form-encoded body.", 400);
       const params = new URLSearchParams(await readBody(req));
       roleArn = params.get("RoleArn") ?? "";
       const action = params.get("Action");
       if (action !== "AssumeRoleWithWebIdentity") {
-        throw new StsError("InvalidAction", `Could not find operation ${action ?? "(none)"} for version ${params.get("Version") ?? "(none)"}`, 400);
+        throw new StsError(
+          "InvalidAction",
+          `Could not find operation ${action ?? "(none)"} for version ${params.get("Version") ?? "(none)"}`,
+          400,
+        );
       }
       send(200, await assumeRoleWithWebIdentity(params, requestId));
     } catch (error) {
-      const stsError = error instanceof StsError ? error : new StsError("InternalFailure", (error as Error).message, 500);
+      const stsError =
+        error instanceof StsError ? error : new StsError("InternalFailure", (error as Error).message, 500);
       refused.push({ roleArn, code: stsError.code, message: stsError.message });
       send(stsError.status, errorXml(stsError.code, stsError.message, requestId));
     }

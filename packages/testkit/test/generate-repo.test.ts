@@ -35,7 +35,9 @@ describe("generateInfrastructureRepo", () => {
       expect(read(repo, `${account}/${region}/${env}/env.hcl`)).toContain(`environment = "${env}"`);
       const config = read(repo, `${unit}/terragrunt.hcl`);
       expect(config).toContain(`include "root" {\n  path = find_in_parent_folders("root.hcl")\n}`);
-      expect(config).toMatch(/include "envcommon" \{\n  path   = "\$\{dirname\(find_in_parent_folders\("root.hcl"\)\)\}\/_envcommon\/[a-z0-9-]+\.hcl"\n  expose = true\n\}/);
+      expect(config).toMatch(
+        /include "envcommon" \{\n  path   = "\$\{dirname\(find_in_parent_folders\("root.hcl"\)\)\}\/_envcommon\/[a-z0-9-]+\.hcl"\n  expose = true\n\}/,
+      );
       expect(config).toContain(`name          = "${name}"`);
     }
     // One Gantry environment per account, each owning that account's units.
@@ -105,14 +107,21 @@ describe("generateInfrastructureRepo", () => {
       const envcommon = read(repo, `${unit}/terragrunt.hcl`).match(/_envcommon\/([a-z0-9-]+)\.hcl/)?.[1] as string;
       const own = `modules/${envcommon}`;
       const callsShared = read(repo, `${own}/main.tf`).includes('source = "../shared"');
-      expect(moduleDirs.filter((dir) => usersOf(dir).has(unit)), unit).toEqual([own, ...(callsShared ? ["modules/shared"] : [])].sort());
+      expect(
+        moduleDirs.filter((dir) => usersOf(dir).has(unit)),
+        unit,
+      ).toEqual([own, ...(callsShared ? ["modules/shared"] : [])].sort());
     }
     for (const dir of moduleDirs) expect(existsSync(join(repo.dir, dir, "main.tf"))).toBe(true);
     // The three ways of pointing at a local module are used.
     const envcommons = Object.keys(repo.envcommonUsers).map((file) => read(repo, file));
     expect(envcommons.some((text) => text.includes('source = "${get_repo_root()}/modules/'))).toBe(true);
     expect(envcommons.some((text) => text.includes('source = "${get_repo_root()}//modules/'))).toBe(true);
-    expect(envcommons.some((text) => /source = "\$\{dirname\(find_in_parent_folders\("root.hcl"\)\)\}\/modules\/\//.test(text))).toBe(true);
+    expect(
+      envcommons.some((text) =>
+        /source = "\$\{dirname\(find_in_parent_folders\("root.hcl"\)\)\}\/modules\/\//.test(text),
+      ),
+    ).toBe(true);
     // A module reads a data file outside its directory through path.module.
     expect(dataFiles).toContain("modules/data/node-sizes.json");
   });
@@ -139,21 +148,32 @@ describe("generateInfrastructureRepo", () => {
     await expect(generateInfrastructureRepo({ dir: occupied, units: 2 })).rejects.toThrow(/not empty/);
   });
 
-  const terragrunt = realToolOrSkip(findTerragruntBinary(), "the real terragrunt (GANTRY_TERRAGRUNT or PATH)", "source scripts/tools-env.sh, which sets GANTRY_TERRAGRUNT");
-  it.skipIf(!terragrunt)("parses with the real terragrunt: same dependency graph, includes and modules read", async () => {
-    const repo = await generateInfrastructureRepo({ dir: newDir(), units: 60, seed: 5, unitsPerEnv: 30 });
-    const out = execFileSync(terragrunt as string, ["find", "--json", "--dependencies", "--reading", "--no-color"], {
-      cwd: repo.dir,
-      encoding: "utf8",
-      env: { ...process.env, TG_LOG_LEVEL: "error", TG_NON_INTERACTIVE: "true" },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const found = JSON.parse(out) as { path: string; dependencies?: string[]; reading?: string[] }[];
-    expect(found.map((unit) => unit.path).sort()).toEqual(repo.unitPaths);
-    for (const unit of found) {
-      expect((unit.dependencies ?? []).slice().sort(), unit.path).toEqual([...(repo.dependencies[unit.path] ?? [])].sort());
-      const envcommon = Object.entries(repo.envcommonUsers).find(([, users]) => users.includes(unit.path))?.[0];
-      expect(unit.reading).toEqual(expect.arrayContaining(["root.hcl", envcommon, `${unit.path.split("/")[0]}/account.hcl`]));
-    }
-  });
+  const terragrunt = realToolOrSkip(
+    findTerragruntBinary(),
+    "the real terragrunt (GANTRY_TERRAGRUNT or PATH)",
+    "source scripts/tools-env.sh, which sets GANTRY_TERRAGRUNT",
+  );
+  it.skipIf(!terragrunt)(
+    "parses with the real terragrunt: same dependency graph, includes and modules read",
+    async () => {
+      const repo = await generateInfrastructureRepo({ dir: newDir(), units: 60, seed: 5, unitsPerEnv: 30 });
+      const out = execFileSync(terragrunt as string, ["find", "--json", "--dependencies", "--reading", "--no-color"], {
+        cwd: repo.dir,
+        encoding: "utf8",
+        env: { ...process.env, TG_LOG_LEVEL: "error", TG_NON_INTERACTIVE: "true" },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const found = JSON.parse(out) as { path: string; dependencies?: string[]; reading?: string[] }[];
+      expect(found.map((unit) => unit.path).sort()).toEqual(repo.unitPaths);
+      for (const unit of found) {
+        expect((unit.dependencies ?? []).slice().sort(), unit.path).toEqual(
+          [...(repo.dependencies[unit.path] ?? [])].sort(),
+        );
+        const envcommon = Object.entries(repo.envcommonUsers).find(([, users]) => users.includes(unit.path))?.[0];
+        expect(unit.reading).toEqual(
+          expect.arrayContaining(["root.hcl", envcommon, `${unit.path.split("/")[0]}/account.hcl`]),
+        );
+      }
+    },
+  );
 });

@@ -6,12 +6,21 @@ const document = {
   components: {
     schemas: {
       user: { type: "object", properties: { login: { type: "string" } }, required: ["login"] },
-      cat: { type: "object", properties: { kind: { type: "string" }, meows: { type: "boolean" } }, required: ["kind", "meows"] },
-      dog: { type: "object", properties: { kind: { type: "string" }, barks: { type: "boolean" } }, required: ["kind", "barks"] },
+      cat: {
+        type: "object",
+        properties: { kind: { type: "string" }, meows: { type: "boolean" } },
+        required: ["kind", "meows"],
+      },
+      dog: {
+        type: "object",
+        properties: { kind: { type: "string" }, barks: { type: "boolean" } },
+        required: ["kind", "barks"],
+      },
     },
   },
 };
-const check = (schema: JsonSchema, value: unknown) => validateSchema(document, schema, value).map((issue) => issue.message);
+const check = (schema: JsonSchema, value: unknown) =>
+  validateSchema(document, schema, value).map((issue) => issue.message);
 
 describe("validateSchema (OpenAPI 3.0 dialect)", () => {
   it("checks types, with integer distinct from number", () => {
@@ -54,7 +63,9 @@ describe("validateSchema (OpenAPI 3.0 dialect)", () => {
 
   it("resolves $ref and combines with allOf, anyOf and oneOf", () => {
     expect(check({ $ref: "#/components/schemas/user" }, { login: 1 })).toHaveLength(1);
-    expect(check({ allOf: [{ $ref: "#/components/schemas/user" }, { required: ["id"] }] }, { login: "a" })).toHaveLength(1);
+    expect(
+      check({ allOf: [{ $ref: "#/components/schemas/user" }, { required: ["id"] }] }, { login: "a" }),
+    ).toHaveLength(1);
     expect(check({ anyOf: [{ type: "string" }, { type: "integer" }] }, true)).toHaveLength(1);
     expect(check({ oneOf: [{ type: "integer" }, { type: "string" }] }, "main.yml")).toEqual([]);
     // A value matching both alternatives breaks oneOf.
@@ -64,7 +75,10 @@ describe("validateSchema (OpenAPI 3.0 dialect)", () => {
   it("uses the discriminator to pick the oneOf alternative", () => {
     const schema = {
       oneOf: [{ $ref: "#/components/schemas/cat" }, { $ref: "#/components/schemas/dog" }],
-      discriminator: { propertyName: "kind", mapping: { cat: "#/components/schemas/cat", dog: "#/components/schemas/dog" } },
+      discriminator: {
+        propertyName: "kind",
+        mapping: { cat: "#/components/schemas/cat", dog: "#/components/schemas/dog" },
+      },
     };
     expect(check(schema, { kind: "dog", barks: true })).toEqual([]);
     expect(check(schema, { kind: "dog", meows: true })).toEqual([`"barks" wasn't supplied.`]);
@@ -95,7 +109,9 @@ describe("GitHub's description", () => {
     const matcher = new OperationMatcher(github);
     const comments = matcher.findOperation("GET", "/repos/acme/live/issues/comments");
     const issue = matcher.findOperation("GET", "/repos/acme/live/issues/12");
-    expect(typeof comments === "string" ? comments : comments.operation.operationId).toBe("issues/list-comments-for-repo");
+    expect(typeof comments === "string" ? comments : comments.operation.operationId).toBe(
+      "issues/list-comments-for-repo",
+    );
     expect(typeof issue === "string" ? issue : issue.operation.operationId).toBe("issues/get");
     expect(matcher.findOperation("GET", "/repos/acme/live/no-such-thing")).toBe("no-path");
     expect(matcher.findOperation("PUT", "/user")).toBe("no-method");

@@ -70,7 +70,8 @@ export async function analyseUnits(
             // map would otherwise hold every config's bytes until the end of the batch.
             arrivals.delete(blob);
             const content = await arriving;
-            if (!snapshot.contents.has(blob)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+            if (!snapshot.contents.has(blob))
+              snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
           }
         }
       }
@@ -103,7 +104,11 @@ export async function analyseUnits(
   }
   for (const unit of pending) {
     const reads = new ReadSet();
-    reads.addProblem({ code: "UNREADABLE_CONFIG", message: `could not load every file ${unit} reads from git`, file: `${unit}/terragrunt.hcl` });
+    reads.addProblem({
+      code: "UNREADABLE_CONFIG",
+      message: `could not load every file ${unit} reads from git`,
+      file: `${unit}/terragrunt.hcl`,
+    });
     reads.addDynamic({
       from: `${unit}/terragrunt.hcl`,
       expression: "",
@@ -121,7 +126,11 @@ export async function analyseUnits(
  * round; and, streamed with each unit's config, the small files directly in the unit's directory
  * (`file("policy.json")` and the like), so that a unit reading one is not evaluated twice.
  */
-function prefetchPlan(snapshot: Snapshot, units: string[], allUnits: Set<string>): { shared: string[]; unitFiles: Map<string, string[]> } {
+function prefetchPlan(
+  snapshot: Snapshot,
+  units: string[],
+  allUnits: Set<string>,
+): { shared: string[]; unitFiles: Map<string, string[]> } {
   const shared: string[] = [];
   const unitFiles = new Map<string, string[]>();
   if (units.length <= PREFETCH_SHARED_THRESHOLD) return { shared, unitFiles };
@@ -165,8 +174,18 @@ function analyseContained(run: AnalysisRun, unit: string): ReadSet {
     run.current = null;
     const file = `${unit}/terragrunt.hcl`;
     const reads = new ReadSet();
-    reads.addProblem({ code: "HCL_EVAL", message: `could not analyse ${unit}: ${error instanceof Error ? error.message : String(error)}`, file });
-    reads.addDynamic({ from: file, expression: "", reason: "the unit could not be analysed", pattern: "**", node: extend(null, { file: "**", via: "dynamic", from: file }) });
+    reads.addProblem({
+      code: "HCL_EVAL",
+      message: `could not analyse ${unit}: ${error instanceof Error ? error.message : String(error)}`,
+      file,
+    });
+    reads.addDynamic({
+      from: file,
+      expression: "",
+      reason: "the unit could not be analysed",
+      pattern: "**",
+      node: extend(null, { file: "**", via: "dynamic", from: file }),
+    });
     return reads;
   }
 }

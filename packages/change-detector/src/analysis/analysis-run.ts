@@ -126,7 +126,11 @@ export class AnalysisRun {
     }
     const parsed = this.parseCache.parse(outcome.blob, outcome.path, outcome.text);
     if (!parsed.ok) {
-      const fake = { fileName: path, source: outcome.text, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } } as HclFile;
+      const fake = {
+        fileName: path,
+        source: outcome.text,
+        body: { attributes: [], blocks: [], range: { start: 0, end: 0 } },
+      } as HclFile;
       const { line, column } = positionOf(fake, parsed.offset);
       reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: path, line, column });
       return null;
@@ -200,10 +204,17 @@ export class AnalysisRun {
   }
 
   /** Records a probe of `path` (existence only); true when it exists. */
-  probeFor(caller: ConfigEvaluation, path: string, via: ReadVia, call: { range: { start: number } }): boolean | undefined {
+  probeFor(
+    caller: ConfigEvaluation,
+    path: string,
+    via: ReadVia,
+    call: { range: { start: number } },
+  ): boolean | undefined {
     const chain = extend(caller.chain, caller.link(path, via, call));
     caller.reads.addFile(path, chain);
-    const entry = this.lookup(caller.reads, path, chain, (code, message) => caller.problem(code, message, call.range.start));
+    const entry = this.lookup(caller.reads, path, chain, (code, message) =>
+      caller.problem(code, message, call.range.start),
+    );
     return entry === undefined ? undefined : entry !== null;
   }
 
@@ -225,17 +236,31 @@ export class AnalysisRun {
       const fragments = unknownFragments(value);
       const first = fragments?.[0];
       const relative = typeof first !== "string" || !first.startsWith("/");
-      this.recordDynamic(caller, node, `${via}: ${value.reason}`, widenFragments(fragments, relative ? base() : "", asDirectory));
+      this.recordDynamic(
+        caller,
+        node,
+        `${via}: ${value.reason}`,
+        widenFragments(fragments, relative ? base() : "", asDirectory),
+      );
       return null;
     }
     if (typeof value !== "string") {
-      caller.problem("HCL_EVAL", `${via}: expected a path string, got ${value === null ? "null" : Array.isArray(value) ? "a list" : typeof value}`, node.range.start);
+      caller.problem(
+        "HCL_EVAL",
+        `${via}: expected a path string, got ${value === null ? "null" : Array.isArray(value) ? "a list" : typeof value}`,
+        node.range.start,
+      );
       return null;
     }
     return resolveRepoPath(value.startsWith("/") ? "" : base(), value);
   }
 
-  recordDynamic(caller: ConfigEvaluation, node: { range: { start: number; end: number } }, reason: string, pattern: string): void {
+  recordDynamic(
+    caller: ConfigEvaluation,
+    node: { range: { start: number; end: number } },
+    reason: string,
+    pattern: string,
+  ): void {
     const from = `${caller.path}:${lineOf(caller.hcl, node.range.start)}`;
     caller.reads.addDynamic({
       from,

@@ -160,7 +160,8 @@ export class ConfigEvaluation {
   ) {
     this.dir = dirOf(path);
     for (const block of hcl.body.blocks) {
-      if (block.type === "locals") for (const attribute of block.body.attributes) this.locals.set(attribute.name, attribute);
+      if (block.type === "locals")
+        for (const attribute of block.body.attributes) this.locals.set(attribute.name, attribute);
     }
   }
 
@@ -168,7 +169,8 @@ export class ConfigEvaluation {
   evaluateAll(): void {
     for (const block of this.hcl.body.blocks) if (block.type === "include") this.evaluateInclude(block);
     // Locals without a reading call are evaluated only when an evaluated expression refers to them.
-    for (const [name, attribute] of this.locals) if (containsReadingCall(attribute.expr, this.hcl.source)) this.local(name);
+    for (const [name, attribute] of this.locals)
+      if (containsReadingCall(attribute.expr, this.hcl.source)) this.local(name);
     for (const attribute of this.hcl.body.attributes) {
       if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
     }
@@ -213,7 +215,8 @@ export class ConfigEvaluation {
       if (inherited && typeof inherited === "object" && !Array.isArray(inherited) && !isUnknown(inherited)) {
         Object.assign(value, inherited);
         const inheritedLocals = (inherited as Record<string, HclValue>)["locals"];
-        if (inheritedLocals && typeof inheritedLocals === "object" && !isUnknown(inheritedLocals)) Object.assign(locals, inheritedLocals);
+        if (inheritedLocals && typeof inheritedLocals === "object" && !isUnknown(inheritedLocals))
+          Object.assign(locals, inheritedLocals);
       }
     }
     for (const name of this.locals.keys()) locals[name] = this.local(name);
@@ -239,7 +242,10 @@ export class ConfigEvaluation {
    */
   private exposedDependency(block: Block): HclValue {
     const name = block.labels[0]!;
-    const exposed: Record<string, HclValue> = { name, outputs: makeUnknown(`dependency.${name} outputs are only known after its apply`) };
+    const exposed: Record<string, HclValue> = {
+      name,
+      outputs: makeUnknown(`dependency.${name} outputs are only known after its apply`),
+    };
     for (const attribute of block.body.attributes) exposed[attribute.name] = this.attribute(attribute);
     return exposed;
   }
@@ -294,7 +300,9 @@ export class ConfigEvaluation {
         const object: Record<string, HclValue> = {};
         for (const block of this.hcl.body.blocks) {
           if (block.type === "dependency" && block.labels[0]) {
-            object[block.labels[0]] = makeUnknown(`dependency.${block.labels[0]} outputs are only known after its apply`);
+            object[block.labels[0]] = makeUnknown(
+              `dependency.${block.labels[0]} outputs are only known after its apply`,
+            );
           }
         }
         return object;
@@ -351,7 +359,12 @@ export class ConfigEvaluation {
       const actions = value("actions");
       setting = {
         if: terragruntBool(value("if")),
-        actions: actions === undefined ? [] : Array.isArray(actions) && actions.every((action) => typeof action === "string") ? (actions as string[]) : null,
+        actions:
+          actions === undefined
+            ? []
+            : Array.isArray(actions) && actions.every((action) => typeof action === "string")
+              ? (actions as string[])
+              : null,
         excludeDependencies: terragruntBool(value("exclude_dependencies")),
         from: `${this.path}:${lineOf(this.hcl, block.range.start)}`,
       };
@@ -398,7 +411,15 @@ export class ConfigEvaluation {
     const pathAttribute = block.body.attributes.find((a) => a.name === "path");
     const exposeAttribute = block.body.attributes.find((a) => a.name === "expose");
     const strategyAttribute = block.body.attributes.find((a) => a.name === "merge_strategy");
-    const info: IncludeInfo = { name, path: null, dir: null, expose: false, mergeStrategy: "shallow", config: null, prefix: null };
+    const info: IncludeInfo = {
+      name,
+      path: null,
+      dir: null,
+      expose: false,
+      mergeStrategy: "shallow",
+      config: null,
+      prefix: null,
+    };
     this.includes.push(info);
     if (strategyAttribute) {
       const strategy = this.evaluate(strategyAttribute.expr);
@@ -412,7 +433,8 @@ export class ConfigEvaluation {
     const value = this.evaluate(pathAttribute.expr);
     if (this.role === "include") {
       // As in Terragrunt, an included file cannot include: the unit fails with Terragrunt's message.
-      const second = typeof value === "string" ? (resolveRepoPath(this.dir, value) ?? value) : this.source(pathAttribute.expr);
+      const second =
+        typeof value === "string" ? (resolveRepoPath(this.dir, value) ?? value) : this.source(pathAttribute.expr);
       const includer = this.scope.stack.at(-2) ?? this.scope.unitDir;
       this.problem(
         "HCL_EVAL",
@@ -430,7 +452,12 @@ export class ConfigEvaluation {
     const link = this.link(target, "include", pathAttribute.expr);
     if (this.scope.stack.includes(target)) {
       const cycle = [...this.scope.stack.slice(this.scope.stack.indexOf(target)), target].join(" -> ");
-      this.problem("INCLUDE_CYCLE", `include cycle: ${cycle}`, pathAttribute.range.start, "remove one of the includes so the chain ends");
+      this.problem(
+        "INCLUDE_CYCLE",
+        `include cycle: ${cycle}`,
+        pathAttribute.range.start,
+        "remove one of the includes so the chain ends",
+      );
       return;
     }
     const prefix = extend(this.chain, link);
@@ -441,8 +468,21 @@ export class ConfigEvaluation {
     let memo = this.run.includeMemo.get(memoKey);
     if (!memo) {
       const reads = new ReadSet();
-      const scope: EvalScope = { unitDir: this.scope.unitDir, terragruntDir: this.scope.terragruntDir, parentDir: info.dir, stack: [...this.scope.stack, target] };
-      const config = this.run.evaluateConfigFile(target, "include", scope, null, reads, this, pathAttribute.range.start);
+      const scope: EvalScope = {
+        unitDir: this.scope.unitDir,
+        terragruntDir: this.scope.terragruntDir,
+        parentDir: info.dir,
+        stack: [...this.scope.stack, target],
+      };
+      const config = this.run.evaluateConfigFile(
+        target,
+        "include",
+        scope,
+        null,
+        reads,
+        this,
+        pathAttribute.range.start,
+      );
       if (!config) {
         this.reads.mergeFrom(reads, prefix);
         return;
@@ -496,7 +536,14 @@ export class ConfigEvaluation {
           path = item.slice("-var-file=".length);
         }
         // Relative var files are resolved against the unit (Terraform runs in a copy of the unit's source).
-        const target = this.run.resolvePathArgument(this, path, attribute.expr, `terraform.extra_arguments.${kind}`, () => this.terragruntDir(), false);
+        const target = this.run.resolvePathArgument(
+          this,
+          path,
+          attribute.expr,
+          `terraform.extra_arguments.${kind}`,
+          () => this.terragruntDir(),
+          false,
+        );
         if (target !== null) this.run.probeFor(this, target, "file", attribute.expr);
       }
     }
@@ -514,7 +561,8 @@ export class ConfigEvaluation {
     };
     this.dependencyBlocks.set(block.labels[0] ?? "", dependency);
     for (const attribute of block.body.attributes) {
-      if (attribute !== configPath && attribute !== enabled && containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
+      if (attribute !== configPath && attribute !== enabled && containsReadingCall(attribute.expr, this.hcl.source))
+        this.attribute(attribute);
     }
   }
 
@@ -541,7 +589,9 @@ export class ConfigEvaluation {
       if (inside !== null) return inside;
       // Outside the repository: kept as Terragrunt prints it, relative to the repository root (`../other/vpc`).
       const absolute = posix.resolve(toVirtual(base), value);
-      return value.startsWith("/") && !value.startsWith(`${VIRTUAL_ROOT}/`) ? absolute : posix.relative(VIRTUAL_ROOT, absolute);
+      return value.startsWith("/") && !value.startsWith(`${VIRTUAL_ROOT}/`)
+        ? absolute
+        : posix.relative(VIRTUAL_ROOT, absolute);
     }
     return this.run.resolvePathArgument(this, value, expr, "dependency config_path", () => this.terragruntDir(), true);
   }
@@ -555,7 +605,8 @@ export class ConfigEvaluation {
    */
   dependencyEdges(): Set<string> {
     const edges = new Set<string>();
-    for (const block of this.mergedDependencyBlocks().values()) if (block.enabled !== false && block.path !== null) edges.add(block.path);
+    for (const block of this.mergedDependencyBlocks().values())
+      if (block.enabled !== false && block.path !== null) edges.add(block.path);
     for (const path of this.mergedDependencyPaths()) edges.add(path);
     return edges;
   }
@@ -581,12 +632,14 @@ export class ConfigEvaluation {
 
   private mergedDependencyPaths(): string[] {
     const paths = [...this.dependencyPaths];
-    for (const include of this.includes) if (include.config && include.mergeStrategy !== "no_merge") paths.push(...include.config.mergedDependencyPaths());
+    for (const include of this.includes)
+      if (include.config && include.mergeStrategy !== "no_merge") paths.push(...include.config.mergedDependencyPaths());
     return paths;
   }
 
   private evaluateReadingAttributes(body: Body): void {
-    for (const attribute of body.attributes) if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
+    for (const attribute of body.attributes)
+      if (containsReadingCall(attribute.expr, this.hcl.source)) this.attribute(attribute);
     for (const inner of body.blocks) this.evaluateReadingAttributes(inner.body);
   }
 
@@ -608,7 +661,13 @@ export class ConfigEvaluation {
 
   problem(code: string, message: string, offset: number, hint?: string): void {
     const { line, column } = positionOf(this.origin?.hcl ?? this.hcl, offset);
-    this.reads.addProblem({ code, message: hint ? `${message} (${hint})` : message, file: this.origin?.path ?? this.path, line, column });
+    this.reads.addProblem({
+      code,
+      message: hint ? `${message} (${hint})` : message,
+      file: this.origin?.path ?? this.path,
+      line,
+      column,
+    });
   }
 
   /** This file's `include` blocks: each one's path and evaluation (null when it could not be read). */
@@ -625,7 +684,8 @@ export class ConfigEvaluation {
   /** Path relative between the include directory named `name` (or the first one) and this config. */
   includeDir(name: HclValue | undefined): string | null {
     if (this.scope.parentDir !== null && this.role === "include") return this.scope.parentDir;
-    const include = typeof name === "string" ? this.includes.find((i) => i.name === name) : this.includes.find((i) => i.dir !== null);
+    const include =
+      typeof name === "string" ? this.includes.find((i) => i.name === name) : this.includes.find((i) => i.dir !== null);
     return include?.dir ?? null;
   }
 }

@@ -7,7 +7,11 @@
 import { posix } from "node:path";
 import { VIRTUAL_ROOT, toVirtual } from "../paths.js";
 
-export function widenFragments(fragments: ReadonlyArray<string | null> | undefined, baseDir: string, asDirectory: boolean): string {
+export function widenFragments(
+  fragments: ReadonlyArray<string | null> | undefined,
+  baseDir: string,
+  asDirectory: boolean,
+): string {
   if (!fragments || fragments.length === 0 || fragments.every((f) => f === null || f === "")) return "**";
   const parts: string[] = [];
   let first = true;

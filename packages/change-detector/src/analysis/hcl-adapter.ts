@@ -12,7 +12,9 @@ export type HclFunction = HclFunctionType;
 export type CallNode = ExpressionOf<"Call">;
 
 /** Marks Gantry's functions as wanting unknown arguments: a read must be recorded even when its path is unknown. */
-export function acceptingUnknown(functions: Record<string, (args: HclValue[], call: CallNode) => HclValue>): Record<string, HclFunction> {
+export function acceptingUnknown(
+  functions: Record<string, (args: HclValue[], call: CallNode) => HclValue>,
+): Record<string, HclFunction> {
   for (const fn of Object.values(functions)) (fn as HclFunction).acceptsUnknown = true;
   return functions as Record<string, HclFunction>;
 }

@@ -17,7 +17,14 @@ import { fromVirtual, isInside, resolveRepoPath, toVirtual } from "../paths.js";
 import type { AnalysisRun } from "./analysis-run.js";
 import { positionOf } from "./config-evaluator.js";
 import { widenFragments } from "./dynamic-pattern.js";
-import { evaluateExpression, isUnknown, makeUnknown, unknownFragments, type HclFunction, type HclValue } from "./hcl-adapter.js";
+import {
+  evaluateExpression,
+  isUnknown,
+  makeUnknown,
+  unknownFragments,
+  type HclFunction,
+  type HclValue,
+} from "./hcl-adapter.js";
 import { lineOf } from "./parse-cache.js";
 import { ReadSet, extend, type ReadNode } from "./read-set.js";
 import { registerUnknownFunctions } from "./terragrunt-functions.js";
@@ -67,7 +74,14 @@ interface ModuleFile {
   hcl: HclFile;
 }
 
-function walkModule(run: AnalysisRun, scope: ModuleScope, dir: string, reads: ReadSet, chain: ReadNode | null, visiting: Set<string>): void {
+function walkModule(
+  run: AnalysisRun,
+  scope: ModuleScope,
+  dir: string,
+  reads: ReadSet,
+  chain: ReadNode | null,
+  visiting: Set<string>,
+): void {
   const files = parseModuleFiles(run, dir, reads);
   if (files.length === 0) return;
   const code = new ModuleCode(scope, dir, files, reads, chain);
@@ -78,7 +92,11 @@ function walkModule(run: AnalysisRun, scope: ModuleScope, dir: string, reads: Re
       if (!source) continue;
       const target = code.moduleSource(file, source);
       if (target === null) continue;
-      const node = extend(chain, { file: target, via: "module", from: `${file.path}:${lineOf(file.hcl, source.range.start)}` });
+      const node = extend(chain, {
+        file: target,
+        via: "module",
+        from: `${file.path}:${lineOf(file.hcl, source.range.start)}`,
+      });
       reads.addDir(target, node);
       if (visiting.has(target)) continue;
       visiting.add(target);
@@ -107,7 +125,11 @@ function parseModuleFiles(run: AnalysisRun, dir: string, reads: ReadSet): Module
     }
     const parsed = run.parseCache.parse(entry.blob, path, text);
     if (!parsed.ok) {
-      const fake = { fileName: path, source: text, body: { attributes: [], blocks: [], range: { start: 0, end: 0 } } } as HclFile;
+      const fake = {
+        fileName: path,
+        source: text,
+        body: { attributes: [], blocks: [], range: { start: 0, end: 0 } },
+      } as HclFile;
       reads.addProblem({ code: "HCL_SYNTAX", message: parsed.message, file: path, ...positionOf(fake, parsed.offset) });
       continue;
     }
@@ -132,13 +154,18 @@ class ModuleCode {
   ) {
     for (const file of files) {
       for (const block of file.hcl.body.blocks) {
-        if (block.type === "locals") for (const attribute of block.body.attributes) this.locals.set(attribute.name, { attribute, file });
+        if (block.type === "locals")
+          for (const attribute of block.body.attributes) this.locals.set(attribute.name, { attribute, file });
       }
     }
     const cwd = toVirtual(scope.rootModule);
-    const contents = (name: string): HclFunction => () => makeUnknown(`${name}: file contents are not read`);
+    const contents =
+      (name: string): HclFunction =>
+      () =>
+        makeUnknown(`${name}: file contents are not read`);
     this.functions = {
-      abspath: (args) => (typeof args[0] === "string" ? posix.resolve(cwd, args[0]) : makeUnknown("abspath of a non-string")),
+      abspath: (args) =>
+        typeof args[0] === "string" ? posix.resolve(cwd, args[0]) : makeUnknown("abspath of a non-string"),
       pathexpand: () => makeUnknown("pathexpand depends on the home directory"),
       ...Object.fromEntries([...FILE_FUNCTIONS.keys()].map((name) => [name, contents(name)])),
     };
@@ -153,7 +180,13 @@ class ModuleCode {
       return resolveRepoPath(this.dir, value);
     }
     // Terraform only accepts a literal module source; whatever this is, keep it conservative.
-    this.widen(file, source.expr, "module source is not a literal string", copiedTreePattern(this.scope.copiedRoot), "module");
+    this.widen(
+      file,
+      source.expr,
+      "module source is not a literal string",
+      copiedTreePattern(this.scope.copiedRoot),
+      "module",
+    );
     return null;
   }
 
@@ -196,17 +229,31 @@ class ModuleCode {
       const fragments = unknownFragments(unknown);
       const first = fragments?.[0];
       // Relative paths start at Terraform's working directory (the root module).
-      widened = widenFragments(fragments, typeof first === "string" && first.startsWith("/") ? "" : this.scope.rootModule, via === "fileset");
+      widened = widenFragments(
+        fragments,
+        typeof first === "string" && first.startsWith("/") ? "" : this.scope.rootModule,
+        via === "fileset",
+      );
     }
     const { copiedRoot } = this.scope;
-    if (widened === "**" || (copiedRoot !== "" && !widened.startsWith(`${copiedRoot}/`))) widened = copiedTreePattern(copiedRoot);
+    if (widened === "**" || (copiedRoot !== "" && !widened.startsWith(`${copiedRoot}/`)))
+      widened = copiedTreePattern(copiedRoot);
     if (this.dir !== "" && widened.startsWith(`${this.dir}/`)) return;
     this.widen(file, call, `${call.name}: ${unknown?.reason ?? "the path is not a string"}`, widened, via);
   }
 
-  private widen(file: ModuleFile, node: { range: { start: number; end: number } }, reason: string, pattern: string, via: ReadVia): void {
+  private widen(
+    file: ModuleFile,
+    node: { range: { start: number; end: number } },
+    reason: string,
+    pattern: string,
+    via: ReadVia,
+  ): void {
     const from = `${file.path}:${lineOf(file.hcl, node.range.start)}`;
-    const scopeNote = pattern === copiedTreePattern(this.scope.copiedRoot) ? `the copied tree ${this.scope.copiedRoot === "" ? "(the whole repository)" : this.scope.copiedRoot}` : pattern;
+    const scopeNote =
+      pattern === copiedTreePattern(this.scope.copiedRoot)
+        ? `the copied tree ${this.scope.copiedRoot === "" ? "(the whole repository)" : this.scope.copiedRoot}`
+        : pattern;
     this.reads.addDynamic({
       from,
       expression: file.hcl.source.slice(node.range.start, node.range.end),
@@ -224,7 +271,11 @@ class ModuleCode {
   private evaluate(file: ModuleFile, expr: Expression): HclValue {
     registerUnknownFunctions(this.functions, expr);
     try {
-      return evaluateExpression(expr, { variable: (name) => this.variable(name), functions: this.functions, file: file.hcl });
+      return evaluateExpression(expr, {
+        variable: (name) => this.variable(name),
+        functions: this.functions,
+        file: file.hcl,
+      });
     } catch (error) {
       if (error instanceof HclEvalError) return makeUnknown(error.message);
       throw error;
@@ -233,7 +284,11 @@ class ModuleCode {
 
   private variable(name: string): HclValue {
     if (name === "path") {
-      return { module: toVirtual(this.dir), root: toVirtual(this.scope.rootModule), cwd: toVirtual(this.scope.rootModule) };
+      return {
+        module: toVirtual(this.dir),
+        root: toVirtual(this.scope.rootModule),
+        cwd: toVirtual(this.scope.rootModule),
+      };
     }
     if (name === "local") {
       // Only the locals an expression asks for are evaluated (getters, evaluated on first use).

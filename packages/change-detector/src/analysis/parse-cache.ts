@@ -10,7 +10,15 @@ import { HclSyntaxError, parseHcl, parseHclJson } from "@gantry/hcl";
 const TERRAGRUNT_JSON: JsonBodySchema = {
   include: { labels: 1, bare: true },
   locals: { labels: 0 },
-  terraform: { labels: 0, body: { extra_arguments: { labels: 1 }, before_hook: { labels: 1 }, after_hook: { labels: 1 }, error_hook: { labels: 1 } } },
+  terraform: {
+    labels: 0,
+    body: {
+      extra_arguments: { labels: 1 },
+      before_hook: { labels: 1 },
+      after_hook: { labels: 1 },
+      error_hook: { labels: 1 },
+    },
+  },
   dependency: { labels: 1 },
   dependencies: { labels: 0 },
   generate: { labels: 1 },
@@ -42,10 +50,15 @@ const TERRAFORM_JSON: JsonBodySchema = {
 /** Native syntax, or HCL's JSON syntax for a `.json` file (with the Terraform or Terragrunt block schema). */
 function parseAny(text: string, path: string): HclFile {
   if (!path.endsWith(".json")) return parseHcl(text, path);
-  return parseHclJson(text, path, path.endsWith(".tf.json") || path.endsWith(".tofu.json") ? TERRAFORM_JSON : TERRAGRUNT_JSON);
+  return parseHclJson(
+    text,
+    path,
+    path.endsWith(".tf.json") || path.endsWith(".tofu.json") ? TERRAFORM_JSON : TERRAGRUNT_JSON,
+  );
 }
 
-export type ParseOutcome = { ok: true; hcl: HclFile } | { ok: false; message: string; offset: number; hint: string | undefined };
+export type ParseOutcome =
+  { ok: true; hcl: HclFile } | { ok: false; message: string; offset: number; hint: string | undefined };
 
 export class ParseCache {
   private readonly byBlob = new Map<string, ParseOutcome>();

@@ -100,13 +100,23 @@ export class ReadSet implements UnitReads {
   }
 
   addDynamic(read: ChainedDynamic): void {
-    if (!this.dynamic.some((d) => d.from === read.from && d.expression === read.expression && d.pattern === read.pattern)) {
+    if (
+      !this.dynamic.some((d) => d.from === read.from && d.expression === read.expression && d.pattern === read.pattern)
+    ) {
       this.dynamic.push(read);
     }
   }
 
   addProblem(problem: UnitProblem): void {
-    if (!this.problems.some((p) => p.code === problem.code && p.message === problem.message && p.file === problem.file && p.line === problem.line)) {
+    if (
+      !this.problems.some(
+        (p) =>
+          p.code === problem.code &&
+          p.message === problem.message &&
+          p.file === problem.file &&
+          p.line === problem.line,
+      )
+    ) {
       this.problems.push(problem);
     }
   }

@@ -44,7 +44,8 @@ export class Snapshot {
       let prefix = "";
       for (let i = 0; i < segments.length; i++) {
         prefix = joinRepo(prefix, segments[i] as string);
-        const entry = i === segments.length - 1 ? direct : this.tree.symlinks.has(prefix) ? this.tree.get(prefix) : undefined;
+        const entry =
+          i === segments.length - 1 ? direct : this.tree.symlinks.has(prefix) ? this.tree.get(prefix) : undefined;
         if (entry?.mode === SYMLINK_MODE) {
           linkPath = prefix;
           linkEntry = entry;

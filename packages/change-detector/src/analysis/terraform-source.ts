@@ -38,7 +38,12 @@ export function followSource(run: AnalysisRun, source: SourceSetting, unitDir: s
     return;
   }
   if (resolved.kind === "escapes") {
-    reads.addProblem({ code: "SYMLINK_ESCAPES_REPO", message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`, file: source.file, line });
+    reads.addProblem({
+      code: "SYMLINK_ESCAPES_REPO",
+      message: `${resolved.link} is a symlink to '${resolved.target}', outside the repository`,
+      file: source.file,
+      line,
+    });
     return;
   }
   const moduleDir = subdir === "" ? resolved.path : resolveRepoPath(resolved.path, subdir);
@@ -53,7 +58,13 @@ export function followSource(run: AnalysisRun, source: SourceSetting, unitDir: s
  * (nothing in the repository). Otherwise the unit reads whatever the source may be: the copied tree when
  * the `//` is in the known part, else everything the known text allows.
  */
-function followUnknownSource(source: SourceSetting, value: Unknown, unitDir: string, reads: ReadSet, from: string): void {
+function followUnknownSource(
+  source: SourceSetting,
+  value: Unknown,
+  unitDir: string,
+  reads: ReadSet,
+  from: string,
+): void {
   const fragments = unknownFragments(value);
   const first = fragments?.[0];
   if (typeof first === "string" && isRemoteSourceStart(first)) return;
@@ -76,14 +87,22 @@ function followUnknownSource(source: SourceSetting, value: Unknown, unitDir: str
 /** True when the known start of a source already rules out a local path (`git::`, `tfr://`, `github.com/...`). */
 function isRemoteSourceStart(start: string): boolean {
   // Every prefix of the local forms ("", ".", "..", "file:/") could still become one.
-  return !start.startsWith("/") && !["./", "../", "file://"].some((form) => start.startsWith(form) || form.startsWith(start));
+  return (
+    !start.startsWith("/") && !["./", "../", "file://"].some((form) => start.startsWith(form) || form.startsWith(start))
+  );
 }
 
 /** The local path of a Terraform/Terragrunt source, or null for remote sources (git, registry, http, s3...). */
 export function localSourcePath(source: string): string | null {
   const withoutQuery = source.split("?")[0] ?? source;
   if (withoutQuery.startsWith("file://")) return withoutQuery.slice("file://".length);
-  if (withoutQuery.startsWith("/") || withoutQuery.startsWith("./") || withoutQuery.startsWith("../") || withoutQuery === "." || withoutQuery === "..") {
+  if (
+    withoutQuery.startsWith("/") ||
+    withoutQuery.startsWith("./") ||
+    withoutQuery.startsWith("../") ||
+    withoutQuery === "." ||
+    withoutQuery === ".."
+  ) {
     return withoutQuery;
   }
   return null;

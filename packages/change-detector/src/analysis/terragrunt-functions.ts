@@ -12,7 +12,14 @@ import type { ReadVia } from "../contract.js";
 import { VIRTUAL_ROOT, dirOf, relativeBetween, resolveRepoPath, toVirtual } from "../paths.js";
 import type { AnalysisRun, ParentProbes } from "./analysis-run.js";
 import type { CallExpression, ConfigEvaluation } from "./config-evaluator.js";
-import { acceptingUnknown, evaluateExpression, isUnknown, makeUnknown, type HclFunction, type HclValue } from "./hcl-adapter.js";
+import {
+  acceptingUnknown,
+  evaluateExpression,
+  isUnknown,
+  makeUnknown,
+  type HclFunction,
+  type HclValue,
+} from "./hcl-adapter.js";
 import { ReadSet, extend } from "./read-set.js";
 
 // Loaded on first use: most repositories never call yamldecode, and detection start-up time matters.
@@ -31,10 +38,25 @@ function callerOf(run: AnalysisRun): ConfigEvaluation {
 }
 
 export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclFunction> {
-  const unknown = (reason: string): HclFunction => () => makeUnknown(reason);
-  const pathArg = (call: CallExpression, value: HclValue | undefined, via: ReadVia, asDirectory = false): string | null => {
+  const unknown =
+    (reason: string): HclFunction =>
+    () =>
+      makeUnknown(reason);
+  const pathArg = (
+    call: CallExpression,
+    value: HclValue | undefined,
+    via: ReadVia,
+    asDirectory = false,
+  ): string | null => {
     const caller = callerOf(run);
-    return run.resolvePathArgument(caller, value ?? null, call.args[0] ?? call, via, () => caller.terragruntDir(), asDirectory);
+    return run.resolvePathArgument(
+      caller,
+      value ?? null,
+      call.args[0] ?? call,
+      via,
+      () => caller.terragruntDir(),
+      asDirectory,
+    );
   };
   /**
    * Terragrunt's docs say file functions are relative to "the terragrunt.hcl they are used in", which is
@@ -43,23 +65,31 @@ export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclF
    */
   const includedAlternative = (value: HclValue | undefined): string | null => {
     const caller = callerOf(run);
-    if (caller.role !== "include" || typeof value !== "string" || value.startsWith("/") || caller.dir === caller.scope.terragruntDir) return null;
+    if (
+      caller.role !== "include" ||
+      typeof value !== "string" ||
+      value.startsWith("/") ||
+      caller.dir === caller.scope.terragruntDir
+    )
+      return null;
     return resolveRepoPath(caller.dir, value);
   };
-  const contentReader = (via: ReadVia, result: (text: string, call: CallExpression, path: string) => HclValue): HclFunction => (args, call) => {
-    const caller = callerOf(run);
-    const path = pathArg(call, args[0], via);
-    if (path === null) return makeUnknown(`${via}: path not known`);
-    let outcome = run.readFor(caller, path, via, call);
-    const alternative = includedAlternative(args[0]);
-    if (alternative !== null) {
-      if (outcome === null) outcome = run.readFor(caller, alternative, via, call);
-      else run.probeFor(caller, alternative, via, call);
-    }
-    if (outcome === undefined) return makeUnknown(`${path} not loaded yet`);
-    if (outcome === null) throw new HclEvalError(`${via}: ${path} does not exist`, call.range);
-    return result(outcome.text, call, outcome.path);
-  };
+  const contentReader =
+    (via: ReadVia, result: (text: string, call: CallExpression, path: string) => HclValue): HclFunction =>
+    (args, call) => {
+      const caller = callerOf(run);
+      const path = pathArg(call, args[0], via);
+      if (path === null) return makeUnknown(`${via}: path not known`);
+      let outcome = run.readFor(caller, path, via, call);
+      const alternative = includedAlternative(args[0]);
+      if (alternative !== null) {
+        if (outcome === null) outcome = run.readFor(caller, alternative, via, call);
+        else run.probeFor(caller, alternative, via, call);
+      }
+      if (outcome === undefined) return makeUnknown(`${path} not loaded yet`);
+      if (outcome === null) throw new HclEvalError(`${via}: ${path} does not exist`, call.range);
+      return result(outcome.text, call, outcome.path);
+    };
   const hashed = contentReader("file", () => makeUnknown("file hashes are not computed"));
   // Terraform's pure functions come from @gantry/hcl's standard set (the evaluator's fallback).
   const functions = acceptingUnknown({
@@ -90,7 +120,9 @@ export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclF
     abspath: (args) => {
       const value = args[0];
       if (typeof value !== "string") return isUnknown(value) ? value : makeUnknown("abspath of a non-string");
-      return value.startsWith("/") ? posix.normalize(value) : posix.join(toVirtual(callerOf(run).terragruntDir()), value);
+      return value.startsWith("/")
+        ? posix.normalize(value)
+        : posix.join(toVirtual(callerOf(run).terragruntDir()), value);
     },
     dirname: (args) => {
       const value = args[0];
@@ -122,7 +154,12 @@ export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclF
     templatefile: contentReader("templatefile", (text, call) => {
       // The template can itself read files; its functions are not evaluated here, so stay conservative.
       if (/\b(file|fileset|templatefile|filebase64)\s*\(/.test(text)) {
-        run.recordDynamic(callerOf(run), call, "templatefile: the template calls file functions, which are not evaluated", "**");
+        run.recordDynamic(
+          callerOf(run),
+          call,
+          "templatefile: the template calls file functions, which are not evaluated",
+          "**",
+        );
       }
       return makeUnknown("templatefile output is not rendered");
     }),
@@ -134,7 +171,8 @@ export function createTerragruntFunctions(run: AnalysisRun): Record<string, HclF
       if (path !== null) run.probeFor(caller, path, "mark_as_read", call);
       return args[0] ?? null;
     },
-    mark_glob_as_read: (args, call) => fileset(run, toVirtual(callerOf(run).terragruntDir()), args[0], call, "mark_as_read"),
+    mark_glob_as_read: (args, call) =>
+      fileset(run, toVirtual(callerOf(run).terragruntDir()), args[0], call, "mark_as_read"),
     fileset: (args, call) => fileset(run, args[0], args[1], call, "fileset"),
     read_terragrunt_config: (args, call) => readTerragruntConfig(run, args, call),
 
@@ -201,7 +239,8 @@ function findInParentFolders(run: AnalysisRun, args: HclValue[], call: CallExpre
     run.recordDynamic(caller, call, `find_in_parent_folders: ${name.reason}`, "**");
     return makeUnknown(`find_in_parent_folders: ${name.reason}`);
   }
-  if (name !== undefined && typeof name !== "string") throw new HclEvalError("find_in_parent_folders: the name must be a string", call.range);
+  if (name !== undefined && typeof name !== "string")
+    throw new HclEvalError("find_in_parent_folders: the name must be a string", call.range);
   // Without a name: `root.hcl` (the current convention), falling back to `terragrunt.hcl` (older repositories).
   // As in Terragrunt, a directory of that name is found too.
   const candidates = name === undefined || name === "" ? ["root.hcl", UNIT_FILE] : [name];
@@ -216,8 +255,10 @@ function findInParentFolders(run: AnalysisRun, args: HclValue[], call: CallExpre
       const probe = probes.paths[i]!;
       let found: boolean | undefined;
       if (plain) {
-        if (!caller.reads.files.has(probe)) caller.reads.addFile(probe, extend(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
-        found = probes.exists[i] ??= run.snapshot.tree.get(probe) !== undefined || run.snapshot.tree.hasDirectory(probe);
+        if (!caller.reads.files.has(probe))
+          caller.reads.addFile(probe, extend(caller.chain, caller.link(probe, "find_in_parent_folders", call)));
+        found = probes.exists[i] ??=
+          run.snapshot.tree.get(probe) !== undefined || run.snapshot.tree.hasDirectory(probe);
       } else {
         found = run.probeFor(caller, probe, "find_in_parent_folders", call);
         if (found === false) found = run.snapshot.tree.hasDirectory(probe);
@@ -255,9 +296,22 @@ function parentProbes(run: AnalysisRun, startDir: string, name: string): ParentP
   return probes;
 }
 
-function fileset(run: AnalysisRun, dirValue: HclValue | undefined, patternValue: HclValue | undefined, call: CallExpression, via: ReadVia): HclValue {
+function fileset(
+  run: AnalysisRun,
+  dirValue: HclValue | undefined,
+  patternValue: HclValue | undefined,
+  call: CallExpression,
+  via: ReadVia,
+): HclValue {
   const caller = callerOf(run);
-  const dir = run.resolvePathArgument(caller, dirValue ?? null, call.args[0] ?? call, via, () => caller.terragruntDir(), true);
+  const dir = run.resolvePathArgument(
+    caller,
+    dirValue ?? null,
+    call.args[0] ?? call,
+    via,
+    () => caller.terragruntDir(),
+    true,
+  );
   if (dir === null) return makeUnknown(`${via}: directory not known`);
   if (isUnknown(patternValue)) {
     run.recordDynamic(caller, call, `${via}: ${patternValue.reason}`, dir === "" ? "**" : `${dir}/**`);
@@ -277,7 +331,14 @@ function fileset(run: AnalysisRun, dirValue: HclValue | undefined, patternValue:
 
 function readTerragruntConfig(run: AnalysisRun, args: HclValue[], call: CallExpression): HclValue {
   const caller = callerOf(run);
-  const target = run.resolvePathArgument(caller, args[0] ?? null, call.args[0] ?? call, "read_terragrunt_config", () => caller.terragruntDir(), false);
+  const target = run.resolvePathArgument(
+    caller,
+    args[0] ?? null,
+    call.args[0] ?? call,
+    "read_terragrunt_config",
+    () => caller.terragruntDir(),
+    false,
+  );
   if (target === null) return makeUnknown("read_terragrunt_config: path not known");
   const prefix = extend(caller.chain, caller.link(target, "read_terragrunt_config", call));
   if (caller.scope.stack.includes(target)) {
@@ -298,7 +359,12 @@ function readTerragruntConfig(run: AnalysisRun, args: HclValue[], call: CallExpr
       const config = run.evaluateConfigFile(
         target,
         "read",
-        { unitDir: caller.scope.unitDir, terragruntDir: dirOf(target), parentDir: null, stack: [...caller.scope.stack, target] },
+        {
+          unitDir: caller.scope.unitDir,
+          terragruntDir: dirOf(target),
+          parentDir: null,
+          stack: [...caller.scope.stack, target],
+        },
         null,
         reads,
         caller,
@@ -309,7 +375,8 @@ function readTerragruntConfig(run: AnalysisRun, args: HclValue[], call: CallExpr
     }
     memo = { value, reads };
     // Shareable between units only when the file did not depend on which unit read it.
-    if (complete && !reads.pending && !reads.usedOriginalDir && reads.problems.length === 0) run.readConfigMemo.set(target, memo);
+    if (complete && !reads.pending && !reads.usedOriginalDir && reads.problems.length === 0)
+      run.readConfigMemo.set(target, memo);
   }
   // The read file's get_terragrunt_dir() is its own directory: that use says nothing about the unit.
   caller.reads.mergeFrom(memo.reads, prefix, false);
@@ -355,7 +422,10 @@ function goJson(value: HclValue): string {
     for (const key of Object.keys(v).sort()) out[key] = sorted((v as Record<string, HclValue>)[key]!);
     return out;
   };
-  return JSON.stringify(sorted(value)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(sorted(value)).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function hashText(text: string): number {

@@ -29,7 +29,17 @@ const LEGACY_CACHE_FILE = "detect-cache-v1.json";
 const KIND = "gantry-detect-cache";
 const RECORDS_DECODED_ONE_BY_ONE = 64;
 // The records last: their bounds run to the end of the file.
-const SECTIONS = ["units", "strings", "dependencies", "files", "dirs", "globs", "dynamic", "stacks", "records"] as const;
+const SECTIONS = [
+  "units",
+  "strings",
+  "dependencies",
+  "files",
+  "dirs",
+  "globs",
+  "dynamic",
+  "stacks",
+  "records",
+] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 interface CacheHeader {
@@ -114,7 +124,9 @@ export function saveCache(commonDir: string, content: CacheContent): void {
 }
 
 function encodeCache(content: CacheContent): Buffer {
-  const graph = content.units.map((unit, i) => `${JSON.stringify(unit)}:${JSON.stringify(content.dependencies[i] ?? [])}`);
+  const graph = content.units.map(
+    (unit, i) => `${JSON.stringify(unit)}:${JSON.stringify(content.dependencies[i] ?? [])}`,
+  );
   const index = content.index.encode();
   const records: Buffer[] = [];
   content.records.forEach((record, i) => {
@@ -175,13 +187,15 @@ function decodeCache(bytes: Buffer): LoadedCache {
     offset += header.sections[name];
   }
   if (offset !== bytes.length) throw new Error("truncated cache");
-  const text = (name: SectionName, encoding: BufferEncoding = "utf8") => bytes.toString(encoding, start[name], start[name] + header.sections[name]);
+  const text = (name: SectionName, encoding: BufferEncoding = "utf8") =>
+    bytes.toString(encoding, start[name], start[name] + header.sections[name]);
   const list = (value: string) => (value === "" ? [] : value.split("\0"));
 
   const units = list(text("units"));
   const strings = list(text("strings"));
   const graph = JSON.parse(text("dependencies")) as Record<string, string[]>;
-  if (typeof graph !== "object" || graph === null || Object.keys(graph).length !== units.length) throw new Error("dependency graph mismatch");
+  if (typeof graph !== "object" || graph === null || Object.keys(graph).length !== units.length)
+    throw new Error("dependency graph mismatch");
   // Record boundaries now (a damaged section means a cold run, not a misread later); their text on first use.
   const recordsStart = start.records;
   const bounds = new Int32Array(units.length + 1);
@@ -190,7 +204,8 @@ function decodeCache(bytes: Buffer): LoadedCache {
     if (end === -1) throw new Error("fewer records than units");
     bounds[id] = end - recordsStart + 1;
   }
-  if (units.length > 0 && bytes.indexOf(10, recordsStart + bounds[units.length - 1]!) !== -1) throw new Error("more records than units");
+  if (units.length > 0 && bytes.indexOf(10, recordsStart + bounds[units.length - 1]!) !== -1)
+    throw new Error("more records than units");
   if (units.length === 0 && header.sections.records !== 0) throw new Error("more records than units");
   // A few records (one unit changed) are decoded one by one; past that, the whole section once (a change every
   // unit reads asks for all): decoding all of it costs a one-unit warm run a sixth of its time at 10,000 units.
@@ -213,7 +228,12 @@ function decodeCache(bytes: Buffer): LoadedCache {
     trackedFiles: header.trackedFiles,
     units,
     strings,
-    index: ReadIndex.decode({ files: text("files"), dirs: text("dirs"), globs: text("globs"), dynamic: text("dynamic") }),
+    index: ReadIndex.decode({
+      files: text("files"),
+      dirs: text("dirs"),
+      globs: text("globs"),
+      dynamic: text("dynamic"),
+    }),
     record,
     recordBytes: (id) => bytes.subarray(recordsStart + bounds[id]!, recordsStart + bounds[id + 1]! - 1),
     dependencies: (id) => graph[units[id]!] ?? [],

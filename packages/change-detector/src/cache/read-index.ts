@@ -34,7 +34,12 @@ type Postings = Map<string, number[] | string>;
 const FILE_LOOKUPS_BY_SCAN = 8;
 
 export class ReadIndex {
-  private readonly postings: Record<Kind, Postings> = { files: new Map(), dirs: new Map(), globs: new Map(), dynamic: new Map() };
+  private readonly postings: Record<Kind, Postings> = {
+    files: new Map(),
+    dirs: new Map(),
+    globs: new Map(),
+    dynamic: new Map(),
+  };
   /**
    * A loaded `files` section (every path any unit reads, the largest) is kept as text until an update or more
    * than a few lookups need the map: a warm run looks up a handful of changed paths, and splitting the section
@@ -59,10 +64,11 @@ export class ReadIndex {
   private fileIds(path: string): number[] {
     const text = this.filesText;
     if (text === undefined || ++this.fileLookups > FILE_LOOKUPS_BY_SCAN) return idsOf(this.postingsOf("files"), path);
-    for (let at = 0; at < text.length; ) {
+    for (let at = 0; at < text.length;) {
       const keyEnd = text.indexOf("\0", at);
       const idsEnd = text.indexOf("\0", keyEnd + 1);
-      if (keyEnd - at === path.length && text.startsWith(path, at)) return decodePostings(text.slice(keyEnd + 1, idsEnd === -1 ? text.length : idsEnd));
+      if (keyEnd - at === path.length && text.startsWith(path, at))
+        return decodePostings(text.slice(keyEnd + 1, idsEnd === -1 ? text.length : idsEnd));
       if (idsEnd === -1) break;
       at = idsEnd + 1;
     }
@@ -79,7 +85,12 @@ export class ReadIndex {
   /** Takes units out of the postings of everything their reads list (`keysOf` gives what was indexed). */
   remove(unitIds: Iterable<number>, keysOf: (id: number) => ReadKeys): void {
     const removed = new Set(unitIds);
-    const touched: Record<Kind, Set<string>> = { files: new Set(), dirs: new Set(), globs: new Set(), dynamic: new Set() };
+    const touched: Record<Kind, Set<string>> = {
+      files: new Set(),
+      dirs: new Set(),
+      globs: new Set(),
+      dynamic: new Set(),
+    };
     for (const id of removed) {
       const keys = keysOf(id);
       for (const kind of KINDS) for (const key of keys[kind]) touched[kind].add(key);
@@ -150,7 +161,12 @@ export class ReadIndex {
       for (const [key, ids] of postings) parts.push(key, typeof ids === "string" ? ids : encodePostings(ids));
       return parts.join("\0");
     };
-    return { files: this.filesText ?? section(this.postings.files), dirs: section(this.postings.dirs), globs: section(this.postings.globs), dynamic: section(this.postings.dynamic) };
+    return {
+      files: this.filesText ?? section(this.postings.files),
+      dirs: section(this.postings.dirs),
+      globs: section(this.postings.globs),
+      dynamic: section(this.postings.dynamic),
+    };
   }
 
   /** Throws on a damaged section (the cache is then ignored). */
@@ -197,7 +213,7 @@ function idsOf(postings: Postings, key: string): number[] {
 export function encodePostings(ids: readonly number[]): string {
   const sorted = Int32Array.from(ids).sort();
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1]! <= sorted[j]! + 1) j++;
     parts.push(sorted[j] === sorted[i] ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
@@ -213,7 +229,8 @@ export function decodePostings(text: string): number[] {
     const dash = part.indexOf("-");
     const first = Number(dash === -1 ? part : part.slice(0, dash));
     const last = dash === -1 ? first : Number(part.slice(dash + 1));
-    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first) throw new Error(`malformed posting list '${part}'`);
+    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first)
+      throw new Error(`malformed posting list '${part}'`);
     for (let id = first; id <= last; id++) ids.push(id);
   }
   return ids;

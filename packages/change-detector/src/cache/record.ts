@@ -15,7 +15,14 @@
  * one changed path, which parses only the section and nodes it needs.
  */
 import picomatch from "picomatch";
-import { readViaSchema, type DynamicRead, type ExcludeSetting, type ReadLink, type ReadVia, type UnitProblem } from "../contract.js";
+import {
+  readViaSchema,
+  type DynamicRead,
+  type ExcludeSetting,
+  type ReadLink,
+  type ReadVia,
+  type UnitProblem,
+} from "../contract.js";
 import { LazyLink, type ReadNode, type UnitReads } from "../analysis/read-set.js";
 import { compileDynamicPattern } from "../analysis/dynamic-pattern.js";
 import { isInside } from "../paths.js";
@@ -106,9 +113,21 @@ export class RecordEncoder {
       for (const [key, node] of map) out.push(table.id(key), nodeId(node));
       return out;
     };
-    const sections = [pairs(reads.files), pairs(reads.dirs), pairs(reads.globs), [...reads.dependencies].map((path) => table.id(path))];
+    const sections = [
+      pairs(reads.files),
+      pairs(reads.dirs),
+      pairs(reads.globs),
+      [...reads.dependencies].map((path) => table.id(path)),
+    ];
     const extras: Extras = {};
-    if (reads.dynamic.length > 0) extras.y = reads.dynamic.map(({ from, expression, reason, pattern, node }) => ({ from, expression, reason, pattern, node: nodeId(node) }));
+    if (reads.dynamic.length > 0)
+      extras.y = reads.dynamic.map(({ from, expression, reason, pattern, node }) => ({
+        from,
+        expression,
+        reason,
+        pattern,
+        node: nodeId(node),
+      }));
     if (reads.problems.length > 0) extras.p = reads.problems;
     if (reads.exclude) extras.x = reads.exclude;
     this.length = 0;
@@ -155,7 +174,10 @@ export class RecordEncoder {
 
 /** JSON with every non-ASCII character escaped: records stay ASCII, so the cache decodes them as latin1. */
 function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 export function hasExtras(record: RecordText): boolean {
@@ -197,7 +219,7 @@ export class RecordReader {
     const filesEnd = separator(record, nodesEnd + 1);
     const pathId = this.idOf(path);
     if (pathId !== -1) {
-      for (const scan = new Scanner(text, nodesEnd + 1, filesEnd); !scan.done(); ) {
+      for (const scan = new Scanner(text, nodesEnd + 1, filesEnd); !scan.done();) {
         const key = scan.next();
         const node = scan.next();
         if (key === pathId) return this.chain(record, nodesEnd, node);
@@ -206,7 +228,7 @@ export class RecordReader {
     const dirsEnd = separator(record, filesEnd + 1);
     let deepest = -1;
     let deepestLength = -1;
-    for (const scan = new Scanner(text, filesEnd + 1, dirsEnd); !scan.done(); ) {
+    for (const scan = new Scanner(text, filesEnd + 1, dirsEnd); !scan.done();) {
       const dir = strings[scan.next()]!;
       const node = scan.next();
       if (dir.length > deepestLength && isInside(path, dir)) {
@@ -216,7 +238,7 @@ export class RecordReader {
     }
     if (deepest !== -1) return this.chain(record, nodesEnd, deepest);
     const globsEnd = separator(record, dirsEnd + 1);
-    for (const scan = new Scanner(text, dirsEnd + 1, globsEnd); !scan.done(); ) {
+    for (const scan = new Scanner(text, dirsEnd + 1, globsEnd); !scan.done();) {
       const glob = strings[scan.next()]!;
       const node = scan.next();
       if (picomatch.isMatch(path, glob, { dot: true })) return this.chain(record, nodesEnd, node);
@@ -243,17 +265,24 @@ export class RecordReader {
     const bounds = sectionBounds(record);
     const keysOf = (section: number): string[] => {
       const keys: string[] = [];
-      for (const scan = new Scanner(record.text, bounds[section]!, bounds[section + 1]! - 1); !scan.done(); scan.next()) keys.push(this.table.strings[scan.next()]!);
+      for (const scan = new Scanner(record.text, bounds[section]!, bounds[section + 1]! - 1); !scan.done(); scan.next())
+        keys.push(this.table.strings[scan.next()]!);
       return keys;
     };
-    return { files: keysOf(1), dirs: keysOf(2), globs: keysOf(3), dynamic: (decodeExtras(record, bounds).y ?? []).map((read) => read.pattern) };
+    return {
+      files: keysOf(1),
+      dirs: keysOf(2),
+      globs: keysOf(3),
+      dynamic: (decodeExtras(record, bounds).y ?? []).map((read) => read.pattern),
+    };
   }
 
   /** The unit's dependencies, sorted. */
   dependencies(record: RecordText): string[] {
     const bounds = sectionBounds(record);
     const dependencies: string[] = [];
-    for (const scan = new Scanner(record.text, bounds[4]!, bounds[5]! - 1); !scan.done(); ) dependencies.push(this.table.strings[scan.next()]!);
+    for (const scan = new Scanner(record.text, bounds[4]!, bounds[5]! - 1); !scan.done();)
+      dependencies.push(this.table.strings[scan.next()]!);
     return dependencies.sort();
   }
 
@@ -276,7 +305,13 @@ export class RecordReader {
       const via = VIAS[n[at + 1]!]!;
       const from = n[at + 2]!;
       const line = n[at + 3]!;
-      links.push(line !== -1 ? { file, via, from: `${strings[from]!}:${line}` } : from === -1 ? { file, via } : { file, via, from: strings[from]! });
+      links.push(
+        line !== -1
+          ? { file, via, from: `${strings[from]!}:${line}` }
+          : from === -1
+            ? { file, via }
+            : { file, via, from: strings[from]! },
+      );
     }
     return links.reverse();
   }

@@ -9,7 +9,17 @@
  * runs commands; no hooks, no submodules; never prompts).
  */
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { runGit } from "@gantry/git";
 import type { TreeEntry } from "../git.js";
@@ -23,7 +33,6 @@ export interface SourceFile {
 /** Limits on a source directory read into memory (a catalog is small; a whole monorepo is not a unit). */
 const MAX_FILES = 5000;
 const MAX_BYTES = 64 * 1024 * 1024;
-
 
 /**
  * Sources outside the repository for one run: each git source fetched once per (url, ref), and each directory
@@ -51,7 +60,11 @@ export class SourceFetcher {
     return read;
   }
 
-  private async fetch(url: string, ref: string, key: string): Promise<{ dir: string; commit: string } | { error: string }> {
+  private async fetch(
+    url: string,
+    ref: string,
+    key: string,
+  ): Promise<{ dir: string; commit: string } | { error: string }> {
     const dir = join(this.cacheRoot, createHash("sha256").update(key).digest("hex").slice(0, 32));
     // A kept checkout is detached: its HEAD file holds the commit (no git process for it).
     const kept = existsSync(join(dir, ".git", "HEAD")) ? readFileSync(join(dir, ".git", "HEAD"), "utf8").trim() : "";
@@ -68,7 +81,10 @@ export class SourceFetcher {
       ];
       for (const step of steps) {
         const result = await runGit(temporary, step);
-        if (result.exitCode !== 0) return { error: `git ${step[0]} of ${url}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}` };
+        if (result.exitCode !== 0)
+          return {
+            error: `git ${step[0]} of ${url}${ref ? ` at ${ref}` : ""} failed: ${result.stderr.split("\n")[0] ?? ""}`,
+          };
       }
       const head = await runGit(temporary, ["rev-parse", "HEAD"]);
       rmSync(dir, { recursive: true, force: true });
@@ -86,7 +102,10 @@ export class SourceFetcher {
  * Every file under `root/subdir` (paths relative to it, `/`-separated), `.git` excepted; symlinks as their
  * target text. An error when the directory is missing or larger than a source can be.
  */
-export function readSourceDirectory(root: string, subdir = ""): { files: Map<string, SourceFile>; copy: SourceCopy } | { error: string } {
+export function readSourceDirectory(
+  root: string,
+  subdir = "",
+): { files: Map<string, SourceFile>; copy: SourceCopy } | { error: string } {
   const top = resolve(root, subdir);
   if (relative(root, top).startsWith("..")) return { error: `${subdir} leaves the source` };
   if (!existsSync(top) || !statSync(top).isDirectory()) return { error: `${top} is not a directory` };
@@ -105,10 +124,15 @@ export function readSourceDirectory(root: string, subdir = ""): { files: Map<str
       }
       if (stat.isSymbolicLink()) files.set(path, { mode: "120000", content: Buffer.from(readlinkSync(full)) });
       // An empty file is not read: a pseudo-file (`/proc`) says it is empty and may never end.
-      else if (stat.isFile()) files.set(path, { mode: stat.mode & 0o111 ? "100755" : "100644", content: stat.size === 0 ? Buffer.alloc(0) : readFileSync(full) });
+      else if (stat.isFile())
+        files.set(path, {
+          mode: stat.mode & 0o111 ? "100755" : "100644",
+          content: stat.size === 0 ? Buffer.alloc(0) : readFileSync(full),
+        });
       else continue;
       bytes += stat.size;
-      if (files.size > MAX_FILES || bytes > MAX_BYTES) return `${top} holds more than ${MAX_FILES} files or ${MAX_BYTES / 1048576} MB`;
+      if (files.size > MAX_FILES || bytes > MAX_BYTES)
+        return `${top} holds more than ${MAX_FILES} files or ${MAX_BYTES / 1048576} MB`;
     }
     return undefined;
   };

@@ -78,7 +78,8 @@ export interface StackFileGeneration {
 }
 
 /** A source outside the repository, as copied: a git checkout's commit, a disk directory's digest. */
-export type ExternalSource = { kind: "git"; url: string; ref: string; commit: string } | { kind: "disk"; dir: string; digest: string };
+export type ExternalSource =
+  { kind: "git"; url: string; ref: string; commit: string } | { kind: "disk"; dir: string; digest: string };
 
 interface Frame {
   /** The stack file, where it is (generated ones are in the overlay). */
@@ -116,12 +117,25 @@ export async function generateStacks(options: {
   let snapshot = new StackSnapshot(options.tree, options.label);
   const units = new Map<string, GeneratedUnit>();
   const stackReads: ReadSet[] = [];
-  const byStackFile = new Map<string, StackFileGeneration>(options.stackFiles.map((file) => [file, { reads: [], external: [], units: [], problem: false }]));
-  let frames: Frame[] = options.stackFiles.map((file) => ({ file, stackFile: file, chain: extend(null, { file, via: "stack" }), parentReads: [], parentSources: [], parentFingerprint: "", depth: 0 }));
+  const byStackFile = new Map<string, StackFileGeneration>(
+    options.stackFiles.map((file) => [file, { reads: [], external: [], units: [], problem: false }]),
+  );
+  let frames: Frame[] = options.stackFiles.map((file) => ({
+    file,
+    stackFile: file,
+    chain: extend(null, { file, via: "stack" }),
+    parentReads: [],
+    parentSources: [],
+    parentFingerprint: "",
+    depth: 0,
+  }));
   while (frames.length > 0) {
     // Every stack file of this level in one round trip to git (one by one, each waited for its own).
-    const missing = frames.map((frame) => snapshot.tree.get(frame.file)?.blob).filter((blob): blob is string => blob !== undefined && !snapshot.contents.has(blob));
-    for (const [blob, content] of await options.reader.readMany(missing)) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+    const missing = frames
+      .map((frame) => snapshot.tree.get(frame.file)?.blob)
+      .filter((blob): blob is string => blob !== undefined && !snapshot.contents.has(blob));
+    for (const [blob, content] of await options.reader.readMany(missing))
+      snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
     const components: Component[] = [];
     for (const frame of frames) {
       const evaluated = await evaluateStackFile(snapshot, frame, options.reader, options.parseCache);
@@ -135,7 +149,8 @@ export async function generateStacks(options: {
     for (const component of components) {
       const generation = byStackFile.get(component.frame.stackFile)!;
       const copied = component.problem ? undefined : await copySource(component, snapshot.tree, options.fetcher);
-      if (copied && "error" in copied) component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
+      if (copied && "error" in copied)
+        component.problem = { code: "UNREADABLE_CONFIG", message: copied.error, file: component.frame.file };
       else if (copied) {
         for (const [path, entry] of copied.entries) entries.set(joinRepo(component.path, path), entry);
         for (const [blob, text] of copied.contents) contents.set(blob, text);
@@ -145,7 +160,12 @@ export async function generateStacks(options: {
       if (component.values !== undefined) values.set(component.path, component.values);
       const stackReadsOfUnit = [...component.frame.parentReads, component.reads];
       if (component.kind === "stack" && !component.problem) {
-        if (component.frame.depth + 1 >= MAX_DEPTH) component.problem = { code: "HCL_EVAL", message: `stacks nested deeper than ${MAX_DEPTH} levels (a stack that generates itself?)`, file: component.frame.file };
+        if (component.frame.depth + 1 >= MAX_DEPTH)
+          component.problem = {
+            code: "HCL_EVAL",
+            message: `stacks nested deeper than ${MAX_DEPTH} levels (a stack that generates itself?)`,
+            file: component.frame.file,
+          };
         else {
           const file = joinRepo(component.path, STACK_FILE);
           const origin = component.source.kind === "repo" ? joinRepo(component.source.dir, STACK_FILE) : file;
@@ -184,7 +204,12 @@ export async function generateStacks(options: {
 }
 
 /** Evaluates one stack file (in rounds: blobs it needs are fetched between them) and describes its blocks. */
-async function evaluateStackFile(snapshot: StackSnapshot, frame: Frame, reader: BlobReader, parseCache: ParseCache): Promise<{ reads: ReadSet; components: Component[] }> {
+async function evaluateStackFile(
+  snapshot: StackSnapshot,
+  frame: Frame,
+  reader: BlobReader,
+  parseCache: ParseCache,
+): Promise<{ reads: ReadSet; components: Component[] }> {
   const dir = dirOf(frame.file);
   for (let round = 0; ; round++) {
     const run = new AnalysisRun(snapshot, parseCache);
@@ -193,17 +218,34 @@ async function evaluateStackFile(snapshot: StackSnapshot, frame: Frame, reader: 
     const config = run.evaluateConfigFile(frame.file, "read", scope, frame.chain, reads, null, 0);
     if (reads.pending && round < MAX_ROUNDS) {
       const contents = await reader.readMany([...run.misses]);
-      for (const [blob, content] of contents) snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
+      for (const [blob, content] of contents)
+        snapshot.contents.set(blob, content === null ? "" : content.toString("utf8"));
       continue;
     }
     if (!config) {
-      const problem = reads.problems[0] ?? { code: "UNREADABLE_CONFIG", message: `${frame.file} could not be read`, file: frame.file };
+      const problem = reads.problems[0] ?? {
+        code: "UNREADABLE_CONFIG",
+        message: `${frame.file} could not be read`,
+        file: frame.file,
+      };
       // The stack file itself is broken: what it generates is unknown, reported as one unit where it would go.
-      const component: Component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: frame.file, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash(frame.parentFingerprint, "broken", problem.message), problem };
+      const component: Component = {
+        kind: "unit",
+        frame,
+        reads,
+        path: joinRepo(dir, STACK_DIR),
+        from: frame.file,
+        source: { kind: "unsupported", reason: problem.message },
+        values: undefined,
+        fingerprint: hash(frame.parentFingerprint, "broken", problem.message),
+        problem,
+      };
       return { reads, components: [component] };
     }
     const own = { hcl: config.hcl, path: frame.file };
-    const blocks = config.hcl.body.blocks.filter((block) => block.type === "unit" || block.type === "stack").map((block) => ({ block, origin: own }));
+    const blocks = config.hcl.body.blocks
+      .filter((block) => block.type === "unit" || block.type === "stack")
+      .map((block) => ({ block, origin: own }));
     // Terragrunt appends an included stack file's unit and stack blocks, evaluated in this file's context.
     let broken: { message: string; line: number } | undefined;
     for (const block of config.hcl.body.blocks.filter((candidate) => candidate.type === "include")) {
@@ -212,34 +254,67 @@ async function evaluateStackFile(snapshot: StackSnapshot, frame: Frame, reader: 
       const included = config.includedFiles().find((include) => include.name === name);
       const body = included?.config?.hcl.body;
       if (!included?.path || !body) broken ??= { message: `include "${name}" could not be read`, line };
-      else if (body.blocks.some((inner) => inner.type === "locals")) broken ??= { message: `included stack file "${name}" must not define locals`, line };
-      else if (body.blocks.some((inner) => inner.type === "include")) broken ??= { message: `included stack file "${name}" must not define nested includes`, line };
-      else for (const inner of body.blocks) if (inner.type === "unit" || inner.type === "stack") blocks.push({ block: inner, origin: { hcl: included.config!.hcl, path: included.path } });
+      else if (body.blocks.some((inner) => inner.type === "locals"))
+        broken ??= { message: `included stack file "${name}" must not define locals`, line };
+      else if (body.blocks.some((inner) => inner.type === "include"))
+        broken ??= { message: `included stack file "${name}" must not define nested includes`, line };
+      else
+        for (const inner of body.blocks)
+          if (inner.type === "unit" || inner.type === "stack")
+            blocks.push({ block: inner, origin: { hcl: included.config!.hcl, path: included.path } });
     }
     for (const kind of ["unit", "stack"]) {
       const names = blocks.filter(({ block }) => block.type === kind).map(({ block }) => block.labels[0] ?? "");
       const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-      if (duplicate !== undefined) broken ??= { message: `duplicate ${kind} name "${duplicate}" (with the included stack files)`, line: 1 };
+      if (duplicate !== undefined)
+        broken ??= { message: `duplicate ${kind} name "${duplicate}" (with the included stack files)`, line: 1 };
     }
     // What Gantry does not evaluate (Terragrunt's stack-dependencies experiment: autoinclude, and a sibling
     // terragrunt.autoinclude.stack.hcl) makes the stack's units unknown: reported where they would be generated.
     const autoinclude = config.hcl.body.blocks.find((block) => block.type === "autoinclude");
-    if (autoinclude) broken ??= { message: "autoinclude blocks in stack files are not evaluated by Gantry: what they add is unknown", line: lineOf(config.hcl, autoinclude.range.start) };
+    if (autoinclude)
+      broken ??= {
+        message: "autoinclude blocks in stack files are not evaluated by Gantry: what they add is unknown",
+        line: lineOf(config.hcl, autoinclude.range.start),
+      };
     if (snapshot.tree.get(joinRepo(dir, "terragrunt.autoinclude.stack.hcl"))) {
-      broken ??= { message: "terragrunt.autoinclude.stack.hcl (Terragrunt's stack-dependencies experiment) is not evaluated by Gantry: what it adds is unknown", line: 1 };
+      broken ??= {
+        message:
+          "terragrunt.autoinclude.stack.hcl (Terragrunt's stack-dependencies experiment) is not evaluated by Gantry: what it adds is unknown",
+        line: 1,
+      };
     }
     if (broken) {
       const problem = { code: "HCL_EVAL", message: broken.message, file: frame.file, line: broken.line };
-      const component: Component = { kind: "unit", frame, reads, path: joinRepo(dir, STACK_DIR), from: `${frame.file}:${broken.line}`, source: { kind: "unsupported", reason: problem.message }, values: undefined, fingerprint: hash("unsupported", config.hcl.source), problem };
+      const component: Component = {
+        kind: "unit",
+        frame,
+        reads,
+        path: joinRepo(dir, STACK_DIR),
+        from: `${frame.file}:${broken.line}`,
+        source: { kind: "unsupported", reason: problem.message },
+        values: undefined,
+        fingerprint: hash("unsupported", config.hcl.source),
+        problem,
+      };
       return { reads, components: [component] };
     }
-    const components = blocks.map(({ block, origin }) => describeBlock(config, block, frame, reads, snapshot.tree, origin));
+    const components = blocks.map(({ block, origin }) =>
+      describeBlock(config, block, frame, reads, snapshot.tree, origin),
+    );
     return { reads, components };
   }
 }
 
 /** One `unit` or `stack` block (of `origin`: the stack file, or a file it includes), evaluated in `config`. */
-function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, reads: ReadSet, tree: Tree, origin: { hcl: HclFile; path: string }): Component {
+function describeBlock(
+  config: ConfigEvaluation,
+  block: Block,
+  frame: Frame,
+  reads: ReadSet,
+  tree: Tree,
+  origin: { hcl: HclFile; path: string },
+): Component {
   const kind = block.type as "unit" | "stack";
   const name = block.labels[0] ?? "";
   const line = lineOf(origin.hcl, block.range.start);
@@ -250,7 +325,12 @@ function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, rea
     const found = block.body.attributes.find((a) => a.name === key);
     return found ? config.evaluate(found.expr, foreign) : undefined;
   };
-  const problem = (message: string): UnitProblem => ({ code: "HCL_EVAL", message: `${kind} "${name}": ${message}`, file: origin.path, line });
+  const problem = (message: string): UnitProblem => ({
+    code: "HCL_EVAL",
+    message: `${kind} "${name}": ${message}`,
+    file: origin.path,
+    line,
+  });
   // Terragrunt's experiments inside a block (stack-dependencies' autoinclude, block-iteration's expansion) change
   // what it generates: not evaluated by Gantry, so the component's content is unknown.
   const experimental = block.body.blocks.find((inner) => inner.type === "autoinclude" || inner.type === "expansion");
@@ -261,15 +341,22 @@ function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, rea
   const base = noStack ? stackDir : joinRepo(stackDir, STACK_DIR);
   let path = joinRepo(joinRepo(stackDir, STACK_DIR), name);
   let failure: UnitProblem | undefined;
-  if (typeof rawPath !== "string") failure = problem(isUnknown(rawPath) ? `path is not known statically (${rawPath.reason})` : "path must be a string");
+  if (typeof rawPath !== "string")
+    failure = problem(
+      isUnknown(rawPath) ? `path is not known statically (${rawPath.reason})` : "path must be a string",
+    );
   else {
     const joined = posix.normalize(posix.join(base === "" ? "." : base, rawPath));
-    if (rawPath.startsWith("/") || (base !== "" && !joined.startsWith(`${base}/`)) || joined.startsWith("..")) failure = problem(`path '${rawPath}' leaves the stack directory`);
+    if (rawPath.startsWith("/") || (base !== "" && !joined.startsWith(`${base}/`)) || joined.startsWith(".."))
+      failure = problem(`path '${rawPath}' leaves the stack directory`);
     else path = joined;
   }
   let source: StackSource;
   if (typeof rawSource !== "string") {
-    source = { kind: "unsupported", reason: isUnknown(rawSource) ? `source is not known statically (${rawSource.reason})` : "source must be a string" };
+    source = {
+      kind: "unsupported",
+      reason: isUnknown(rawSource) ? `source is not known statically (${rawSource.reason})` : "source must be a string",
+    };
     failure ??= problem(source.reason);
   } else {
     source = parseStackSource(rawSource, stackDir, (dir) => tree.hasDirectory(dir));
@@ -279,9 +366,21 @@ function describeBlock(config: ConfigEvaluation, block: Block, frame: Frame, rea
   }
   // What reaches the component from its parent stacks is in its evaluated values. An unknown part (a run-time
   // value) cannot be compared: then any edit of its stack file, or of its parents', counts as a change.
-  if (experimental) failure ??= problem(`${experimental.type} blocks (a Terragrunt experiment) are not evaluated by Gantry: what this ${kind} generates is unknown`);
-  const unknown = experimental !== undefined || [rawPath, rawSource, values].some((value) => value !== undefined && containsUnknown(value));
-  const fingerprint = hash(kind, path, describeSource(source), canonical(values), String(noStack), unknown ? `${frame.parentFingerprint}\0${origin.hcl.source}` : "");
+  if (experimental)
+    failure ??= problem(
+      `${experimental.type} blocks (a Terragrunt experiment) are not evaluated by Gantry: what this ${kind} generates is unknown`,
+    );
+  const unknown =
+    experimental !== undefined ||
+    [rawPath, rawSource, values].some((value) => value !== undefined && containsUnknown(value));
+  const fingerprint = hash(
+    kind,
+    path,
+    describeSource(source),
+    canonical(values),
+    String(noStack),
+    unknown ? `${frame.parentFingerprint}\0${origin.hcl.source}` : "",
+  );
   return { kind, frame, reads, path, from, source, values, fingerprint, ...(failure ? { problem: failure } : {}) };
 }
 
@@ -290,7 +389,10 @@ async function copySource(
   component: Component,
   tree: Tree,
   fetcher: SourceFetcher,
-): Promise<{ entries: Map<string, TreeEntry>; contents: Map<string, string>; revision: string; external?: ExternalSource } | { error: string }> {
+): Promise<
+  | { entries: Map<string, TreeEntry>; contents: Map<string, string>; revision: string; external?: ExternalSource }
+  | { error: string }
+> {
   const source = component.source;
   if (source.kind === "repo") {
     const files = tree.filesUnder(source.dir);
@@ -315,7 +417,10 @@ async function copySource(
   }
   const read = fetcher.directory(root, subdir);
   if ("error" in read) return { error: `${component.kind} source: ${read.error}` };
-  const external: ExternalSource = source.kind === "git" ? { kind: "git", url: source.url, ref: source.ref, commit: revision } : { kind: "disk", dir: root, digest: read.copy.digest };
+  const external: ExternalSource =
+    source.kind === "git"
+      ? { kind: "git", url: source.url, ref: source.ref, commit: revision }
+      : { kind: "disk", dir: root, digest: read.copy.digest };
   return { ...read.copy, revision: source.kind === "disk" ? read.copy.digest : revision, external };
 }
 

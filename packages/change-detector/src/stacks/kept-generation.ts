@@ -38,12 +38,19 @@ export class KeptStacks {
 
   /** The cache section's JSON, or null when it is not one (then nothing is kept). */
   static decode(text: string): KeptStacks | null {
-    const value = JSON.parse(text) as { strings?: unknown; files?: Record<string, { reads?: unknown; external?: unknown; units?: unknown }> };
+    const value = JSON.parse(text) as {
+      strings?: unknown;
+      files?: Record<string, { reads?: unknown; external?: unknown; units?: unknown }>;
+    };
     if (!Array.isArray(value.strings) || typeof value.files !== "object" || value.files === null) return null;
     const files = new Map<string, KeptStackFile>();
     for (const [file, entry] of Object.entries(value.files)) {
       if (!Array.isArray(entry.reads) || !Array.isArray(entry.external) || !Array.isArray(entry.units)) return null;
-      files.set(file, { reads: (entry.reads as string[]).map(recordOf), external: entry.external as ExternalSource[], units: entry.units as string[] });
+      files.set(file, {
+        reads: (entry.reads as string[]).map(recordOf),
+        external: entry.external as ExternalSource[],
+        units: entry.units as string[],
+      });
     }
     return new KeptStacks(new StringTable(value.strings as string[]), files);
   }
@@ -51,7 +58,11 @@ export class KeptStacks {
   encode(): string {
     const files: Record<string, { reads: string[]; external: ExternalSource[]; units: string[] }> = {};
     for (const [file, entry] of [...this.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      files[file] = { reads: entry.reads.map((record) => record.text.slice(record.start, record.end)), external: entry.external, units: entry.units };
+      files[file] = {
+        reads: entry.reads.map((record) => record.text.slice(record.start, record.end)),
+        external: entry.external,
+        units: entry.units,
+      };
     }
     return JSON.stringify({ strings: this.table.strings, files });
   }
@@ -64,17 +75,28 @@ export class KeptStacks {
     }
     // Every block of a catalog names the same checkout: each source once.
     const external = [...new Map(generation.external.map((source) => [JSON.stringify(source), source])).values()];
-    this.files.set(file, { reads: generation.reads.map((reads) => recordOf(this.encoder.encode(reads))), external, units: generation.units });
+    this.files.set(file, {
+      reads: generation.reads.map((reads) => recordOf(this.encoder.encode(reads))),
+      external,
+      units: generation.units,
+    });
   }
 
   /** Whether `file`'s generation read `path` (or `path` is the file). */
   reads(file: string, path: string): boolean {
     const kept = this.files.get(file);
-    return path === file || (kept !== undefined && kept.reads.some((record) => this.reader.chainTo(record, path) !== undefined));
+    return (
+      path === file ||
+      (kept !== undefined && kept.reads.some((record) => this.reader.chainTo(record, path) !== undefined))
+    );
   }
 
   /** The kept stack files of `files` that still hold with `changed` the paths changed since the cached commit. */
-  async stillHolding(files: readonly string[], changed: readonly string[], fetcher: SourceFetcher): Promise<Set<string>> {
+  async stillHolding(
+    files: readonly string[],
+    changed: readonly string[],
+    fetcher: SourceFetcher,
+  ): Promise<Set<string>> {
     const holding = new Set<string>();
     for (const file of files) {
       const kept = this.files.get(file);

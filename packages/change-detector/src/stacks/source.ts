@@ -27,14 +27,20 @@ export function parseStackSource(raw: string, stackDir: string, hasRepoDir: (dir
   const forced = /^([a-z0-9]+)::(.*)$/i.exec(raw);
   const getter = forced ? forced[1]!.toLowerCase() : undefined;
   const [address, subdir] = splitSubdir(forced ? forced[2]! : raw);
-  if (getter !== undefined && getter !== "git") return { kind: "unsupported", reason: `the ${getter}:: getter is not fetched by Gantry` };
+  if (getter !== undefined && getter !== "git")
+    return { kind: "unsupported", reason: `the ${getter}:: getter is not fetched by Gantry` };
   const question = address.indexOf("?");
   const location = question === -1 ? address : address.slice(0, question);
   const query = new URLSearchParams(question === -1 ? "" : address.slice(question + 1));
   const ref = query.get("ref") ?? "";
   const url = getter === "git" ? location : shorthandGitUrl(location);
-  if (url === undefined) return { kind: "unsupported", reason: `'${raw}' is not a local path or a git address (registry, S3, GCS and HTTP sources are not fetched by Gantry)` };
-  if (!/^(https?|ssh|git|file):\/\//.test(url) && !/^[\w.-]+@[\w.-]+:/.test(url)) return { kind: "unsupported", reason: `'${url}' is not a git URL Gantry fetches (https, ssh, git, file)` };
+  if (url === undefined)
+    return {
+      kind: "unsupported",
+      reason: `'${raw}' is not a local path or a git address (registry, S3, GCS and HTTP sources are not fetched by Gantry)`,
+    };
+  if (!/^(https?|ssh|git|file):\/\//.test(url) && !/^[\w.-]+@[\w.-]+:/.test(url))
+    return { kind: "unsupported", reason: `'${url}' is not a git URL Gantry fetches (https, ssh, git, file)` };
   return { kind: "git", url, ref, subdir: normalizeSubdir(subdir) };
 }
 
@@ -42,7 +48,9 @@ function localSource(raw: string, stackDir: string, hasRepoDir: (dir: string) =>
   const path = raw.startsWith("file://") ? raw.slice("file://".length) : raw;
   const explicit = raw.startsWith("file://") || raw.startsWith("/") || raw.startsWith("./") || raw.startsWith("../");
   // `//` inside a local path only separates a subdirectory, which a copy of the joined path gives as well.
-  const absolute = path.startsWith("/") ? posix.normalize(path) : posix.normalize(posix.join(toVirtual(stackDir), path));
+  const absolute = path.startsWith("/")
+    ? posix.normalize(path)
+    : posix.normalize(posix.join(toVirtual(stackDir), path));
   const inRepo = fromVirtual(absolute);
   if (inRepo !== null) {
     if (hasRepoDir(inRepo)) return { kind: "repo", dir: inRepo };

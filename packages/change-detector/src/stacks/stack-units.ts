@@ -58,19 +58,32 @@ export class StackUnits {
   static async find(options: StackUnitsOptions): Promise<StackUnits> {
     const headFiles = [...options.headStackDirs].sort().map((dir) => joinRepo(dir, STACK_FILE));
     const kept = options.kept?.stacks ?? KeptStacks.empty();
-    const holding = options.kept && options.kept.changed !== null ? await kept.stillHolding(headFiles, options.kept.changed, options.fetcher) : new Set<string>();
+    const holding =
+      options.kept && options.kept.changed !== null
+        ? await kept.stillHolding(headFiles, options.kept.changed, options.fetcher)
+        : new Set<string>();
     const diffPaths = [...new Set(options.diff.flatMap((entry) => [entry.oldPath, entry.newPath]))];
     // A kept generation the change touches is generated again: its units are compared with base's.
-    const generated = new Set(headFiles.filter((file) => !holding.has(file) || diffPaths.some((path) => kept.reads(file, path))));
-    const units = new StackUnits(options, headFiles, { files: generated, stacks: await generateStacksOf(options, options.headTree, "head", [...generated]) }, kept);
+    const generated = new Set(
+      headFiles.filter((file) => !holding.has(file) || diffPaths.some((path) => kept.reads(file, path))),
+    );
+    const units = new StackUnits(
+      options,
+      headFiles,
+      { files: generated, stacks: await generateStacksOf(options, options.headTree, "head", [...generated]) },
+      kept,
+    );
     for (const file of generated) {
       const reads = units.head.byStackFile.get(file)!.reads;
-      if (diffPaths.some((path) => path === file || units.stackReadsOf(reads, path) !== undefined)) units.touched.add(file);
+      if (diffPaths.some((path) => path === file || units.stackReadsOf(reads, path) !== undefined))
+        units.touched.add(file);
     }
     for (const path of diffPaths) if (baseName(path) === STACK_FILE) units.touched.add(path);
     if (units.touched.size > 0) {
       const baseTree = await options.baseTree();
-      const baseFiles = [...options.baseStackDirs(baseTree)].map((dir) => joinRepo(dir, STACK_FILE)).filter((file) => units.touched.has(file));
+      const baseFiles = [...options.baseStackDirs(baseTree)]
+        .map((dir) => joinRepo(dir, STACK_FILE))
+        .filter((file) => units.touched.has(file));
       units.base = await generateStacksOf(options, baseTree, "base", baseFiles);
     }
     return units;
@@ -87,9 +100,11 @@ export class StackUnits {
       const units = new Map<string, { stackFile: string; fingerprint: string }>();
       for (const stackFile of this.headFiles) {
         if (this.headGeneration.files.has(stackFile)) {
-          for (const unit of this.head.byStackFile.get(stackFile)!.units) units.set(unit, { stackFile, fingerprint: this.head.units.get(unit)!.fingerprint });
+          for (const unit of this.head.byStackFile.get(stackFile)!.units)
+            units.set(unit, { stackFile, fingerprint: this.head.units.get(unit)!.fingerprint });
         } else {
-          for (const unit of this.kept.files.get(stackFile)!.units) units.set(unit, { stackFile, fingerprint: this.options.kept!.fingerprints[unit] ?? "" });
+          for (const unit of this.kept.files.get(stackFile)!.units)
+            units.set(unit, { stackFile, fingerprint: this.options.kept!.fingerprints[unit] ?? "" });
         }
       }
       this.headUnitsOf = { stacks: this.head, units };
@@ -97,11 +112,14 @@ export class StackUnits {
     return this.headUnitsOf.units;
   }
 
-  private headUnitsOf: { stacks: GeneratedStacks; units: Map<string, { stackFile: string; fingerprint: string }> } | undefined;
+  private headUnitsOf:
+    { stacks: GeneratedStacks; units: Map<string, { stackFile: string; fingerprint: string }> } | undefined;
 
   /** The generated units of the base commit: head's, but for the stack files the change touches. */
   baseUnitPaths(): string[] {
-    const untouched = [...this.headUnits()].filter(([, unit]) => !this.touched.has(unit.stackFile)).map(([path]) => path);
+    const untouched = [...this.headUnits()]
+      .filter(([, unit]) => !this.touched.has(unit.stackFile))
+      .map(([path]) => path);
     return [...untouched, ...(this.base?.units.keys() ?? [])];
   }
 
@@ -130,7 +148,10 @@ export class StackUnits {
       needed.add(stackFile);
     }
     if (needed.size > this.headGeneration.files.size) {
-      this.headGeneration = { files: needed, stacks: await generateStacksOf(this.options, this.options.headTree, "head", [...needed]) };
+      this.headGeneration = {
+        files: needed,
+        stacks: await generateStacksOf(this.options, this.options.headTree, "head", [...needed]),
+      };
     }
     return this.head;
   }
@@ -158,7 +179,9 @@ export class StackUnits {
       if (head && base && head.fingerprint === base.fingerprint) continue;
       const generated = (head ?? base)!;
       for (const path of paths) {
-        const chain = this.stackReadsOf(generated.stackReads, path) ?? (head && base ? this.stackReadsOf(base.stackReads, path) : undefined);
+        const chain =
+          this.stackReadsOf(generated.stackReads, path) ??
+          (head && base ? this.stackReadsOf(base.stackReads, path) : undefined);
         if (!chain) continue;
         let list = changes.get(path);
         if (!list) changes.set(path, (list = []));
@@ -193,8 +216,20 @@ export interface StackUnitsOptions {
   kept: { stacks: KeptStacks; fingerprints: Record<string, string>; changed: readonly string[] | null } | null;
 }
 
-function generateStacksOf(options: StackUnitsOptions, tree: Tree, label: "head" | "base", stackFiles: string[]): Promise<GeneratedStacks> {
-  return generateStacks({ tree, label, stackFiles: stackFiles.sort(), reader: options.reader, parseCache: options.parseCache, fetcher: options.fetcher });
+function generateStacksOf(
+  options: StackUnitsOptions,
+  tree: Tree,
+  label: "head" | "base",
+  stackFiles: string[],
+): Promise<GeneratedStacks> {
+  return generateStacks({
+    tree,
+    label,
+    stackFiles: stackFiles.sort(),
+    reader: options.reader,
+    parseCache: options.parseCache,
+    fetcher: options.fetcher,
+  });
 }
 
 /**
@@ -207,7 +242,13 @@ export function completeGeneratedReads(generated: GeneratedUnit, reads: ReadSet)
   if (generated.problem) {
     reads.addProblem(generated.problem);
     const from = generated.from;
-    reads.addDynamic({ from, expression: "", reason: `the unit could not be generated (${generated.problem.message})`, pattern: "**", node: extend(unitLink, { file: "**", via: "dynamic", from }) });
+    reads.addDynamic({
+      from,
+      expression: "",
+      reason: `the unit could not be generated (${generated.problem.message})`,
+      pattern: "**",
+      node: extend(unitLink, { file: "**", via: "dynamic", from }),
+    });
     return reads;
   }
   if (generated.origin === null) return reads;

@@ -40,7 +40,11 @@ export function parseGruntworkConfigHcl(files: readonly ConfigFileText[]): Gantr
     for (const block of reader.body.blocks) {
       if (block.type === "repository") {
         if (repositoryFile !== undefined) {
-          reader.fail(block.range.start, `a second repository block (the first is in ${repositoryFile})`, "keep one repository block");
+          reader.fail(
+            block.range.start,
+            `a second repository block (the first is in ${repositoryFile})`,
+            "keep one repository block",
+          );
         }
         repositoryFile = file.path;
         readRepository(reader, block.body, input);
@@ -76,7 +80,8 @@ function readRepository(reader: HclReader, body: Body, input: GantryConfigInput)
       case "ignore_list": {
         reader.record(["ignore"], attribute.range.start);
         const list = parseIgnoreList(reader.value(attribute));
-        if (!list) reader.fail(attribute.range.start, "ignore_list must be a comma-separated string or a list of globs");
+        if (!list)
+          reader.fail(attribute.range.start, "ignore_list must be a comma-separated string or a list of globs");
         input.ignore = list;
         break;
       }
@@ -95,7 +100,8 @@ function readRepository(reader: HclReader, body: Body, input: GantryConfigInput)
 function readEnvironment(reader: HclReader, block: Block, index: number): EnvironmentInput {
   const name = block.labels[0];
   reader.record(["environments", index], block.range.start);
-  if (name === undefined) reader.fail(block.range.start, 'an environment block needs a name label: environment "prod" { ... }');
+  if (name === undefined)
+    reader.fail(block.range.start, 'an environment block needs a name label: environment "prod" { ... }');
   const paths: string[] = [];
   let aws: EnvironmentInput["aws"];
   for (const inner of block.body.blocks) {
@@ -115,7 +121,11 @@ function readEnvironment(reader: HclReader, block: Block, index: number): Enviro
     }
   }
   if (paths.length === 0) {
-    reader.fail(block.range.start, `environment "${name}" has no filter { paths = [...] }`, "add a filter block naming the unit directories of the environment");
+    reader.fail(
+      block.range.start,
+      `environment "${name}" has no filter { paths = [...] }`,
+      "add a filter block naming the unit directories of the environment",
+    );
   }
   return { name, paths, ...(aws ? { aws } : {}) };
 }
@@ -128,7 +138,13 @@ const awsKeys: Record<string, string> = {
   session_duration: "sessionDuration",
 };
 
-function readAwsOidc(reader: HclReader, environment: string, body: Body, at: number, path: ConfigPath): NonNullable<EnvironmentInput["aws"]> {
+function readAwsOidc(
+  reader: HclReader,
+  environment: string,
+  body: Body,
+  at: number,
+  path: ConfigPath,
+): NonNullable<EnvironmentInput["aws"]> {
   const attributes = new Map(body.attributes.map((a) => [a.name, a]));
   reader.record(path, at);
   for (const attribute of body.attributes) {
@@ -182,7 +198,9 @@ class HclReader {
     try {
       value = evaluate(attribute.expr, {
         variable: (name: string) => {
-          throw new Error(`'${name}' is not supported in Gantry's reading of Gruntwork configuration; write the value literally`);
+          throw new Error(
+            `'${name}' is not supported in Gantry's reading of Gruntwork configuration; write the value literally`,
+          );
         },
         functions: standardFunctions,
         file: { fileName: this.file.path, source: this.file.text },
@@ -190,13 +208,18 @@ class HclReader {
     } catch (error) {
       return this.fail(attribute.range.start, `${attribute.name}: ${(error as Error).message}`);
     }
-    if (isUnknown(value)) return this.fail(attribute.range.start, `${attribute.name}: the value cannot be known when planning (${value.reason})`);
+    if (isUnknown(value))
+      return this.fail(
+        attribute.range.start,
+        `${attribute.name}: the value cannot be known when planning (${value.reason})`,
+      );
     return value;
   }
 
   string(attribute: Attribute): string {
     const value = this.value(attribute);
-    if (typeof value !== "string" && typeof value !== "number") return this.fail(attribute.range.start, `${attribute.name} must be a string`);
+    if (typeof value !== "string" && typeof value !== "number")
+      return this.fail(attribute.range.start, `${attribute.name} must be a string`);
     return String(value);
   }
 
@@ -206,8 +229,15 @@ class HclReader {
     return value;
   }
 
-  fail(offset: number, message: string, hint = "fix the Gruntwork configuration, or move to .gantry/config.yml"): never {
-    throw new GantryError("CONFIG_INVALID", message, { location: { file: this.file.path, ...lineAt(this.file.text, offset) }, hint });
+  fail(
+    offset: number,
+    message: string,
+    hint = "fix the Gruntwork configuration, or move to .gantry/config.yml",
+  ): never {
+    throw new GantryError("CONFIG_INVALID", message, {
+      location: { file: this.file.path, ...lineAt(this.file.text, offset) },
+      hint,
+    });
   }
 }
 

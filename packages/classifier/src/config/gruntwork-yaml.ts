@@ -26,13 +26,15 @@ export function parseGruntworkConfigYaml(text: string, file: string): GantryConf
   const input: GantryConfigInput = {};
   const branch = pipelines["deploy-branch-name"];
   if (branch !== undefined) {
-    if (typeof branch !== "string" || branch === "") return fail(["pipelines", "deploy-branch-name"], "must be a branch name");
+    if (typeof branch !== "string" || branch === "")
+      return fail(["pipelines", "deploy-branch-name"], "must be a branch name");
     input.deployBranch = branch;
   }
   const ignore = pipelines["ignore-list"];
   if (ignore !== undefined) {
     const list = parseIgnoreList(ignore);
-    if (!list) return fail(["pipelines", "ignore-list"], "must be a comma-separated string of globs or a list of globs");
+    if (!list)
+      return fail(["pipelines", "ignore-list"], "must be a comma-separated string of globs or a list of globs");
     input.ignore = list;
   }
   const env = pipelines["env"];
@@ -40,7 +42,12 @@ export function parseGruntworkConfigYaml(text: string, file: string): GantryConf
     const variables: Record<string, string> = {};
     if (Array.isArray(env)) {
       env.forEach((entry: unknown, index) => {
-        if (!isRecord(entry) || typeof entry["name"] !== "string" || entry["value"] === undefined || entry["value"] === null) {
+        if (
+          !isRecord(entry) ||
+          typeof entry["name"] !== "string" ||
+          entry["value"] === undefined ||
+          entry["value"] === null
+        ) {
           fail(["pipelines", "env", index], "each entry needs `name` and `value`");
         } else {
           variables[entry["name"] as string] = String(entry["value"]);

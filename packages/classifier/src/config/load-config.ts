@@ -31,11 +31,20 @@ export function defaultConfig(): GantryConfig {
 export function parseConfigFiles(files: readonly ConfigFileText[]): LoadedConfig {
   const byPath = new Map(files.map((file) => [file.path, file]));
   const gantry = byPath.get(".gantry/config.yml") ?? byPath.get(".gantry/config.yaml");
-  if (gantry) return { config: parseGantryConfigYaml(gantry.text, gantry.path), source: "gantry", files: [gantry.path] };
-  const hcl = files.filter((file) => /^\.gruntwork\/[^/]+\.hcl$/.test(file.path)).sort((a, b) => a.path.localeCompare(b.path));
-  if (hcl.length > 0) return { config: parseGruntworkConfigHcl(hcl), source: "gruntwork-hcl", files: hcl.map((file) => file.path) };
+  if (gantry)
+    return { config: parseGantryConfigYaml(gantry.text, gantry.path), source: "gantry", files: [gantry.path] };
+  const hcl = files
+    .filter((file) => /^\.gruntwork\/[^/]+\.hcl$/.test(file.path))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  if (hcl.length > 0)
+    return { config: parseGruntworkConfigHcl(hcl), source: "gruntwork-hcl", files: hcl.map((file) => file.path) };
   const legacy = byPath.get(".gruntwork/config.yml") ?? byPath.get(".gruntwork/config.yaml");
-  if (legacy) return { config: parseGruntworkConfigYaml(legacy.text, legacy.path), source: "gruntwork-yaml", files: [legacy.path] };
+  if (legacy)
+    return {
+      config: parseGruntworkConfigYaml(legacy.text, legacy.path),
+      source: "gruntwork-yaml",
+      files: [legacy.path],
+    };
   return { config: defaultConfig(), source: "default", files: [] };
 }
 

@@ -13,22 +13,33 @@ export const awsConfigSchema = z
     accountId: z
       .string({ error: "must be a quoted string of 12 digits (YAML reads unquoted digits as a number)" })
       .regex(twelveDigits, "must be 12 digits")
-      .describe("The AWS account id, quoted: \"123456789012\"."),
+      .describe('The AWS account id, quoted: "123456789012".'),
     planRoleArn: z.string().regex(roleArn, "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),
     applyRoleArn: z.string().regex(roleArn, "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),
     region: z.string().min(1).default("us-east-1").describe("AWS region for STS and Terragrunt."),
-    sessionDuration: z.number().int().min(900).max(43200).default(3600).describe("Session duration in seconds (900 to 43200)."),
+    sessionDuration: z
+      .number()
+      .int()
+      .min(900)
+      .max(43200)
+      .default(3600)
+      .describe("Session duration in seconds (900 to 43200)."),
   })
   .meta({ description: "AWS authentication through GitHub OIDC: read-only plan role and apply role." });
 
 export const environmentConfigSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must start with a letter or digit and use only letters, digits, '.', '_', '-'"),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+      "must start with a letter or digit and use only letters, digits, '.', '_', '-'",
+    ),
   paths: z
     .array(z.string().min(1))
     .min(1)
-    .describe("Globs over unit directories: `*` stays inside one path segment, `**` crosses `/`. Every unit must match exactly one environment."),
+    .describe(
+      "Globs over unit directories: `*` stays inside one path segment, `**` crosses `/`. Every unit must match exactly one environment.",
+    ),
   aws: awsConfigSchema.optional(),
 });
 
@@ -61,7 +72,10 @@ export const gantryConfigSchema = z
       .min(1)
       .default([{ ...defaultEnvironment, paths: [...defaultEnvironment.paths] }])
       .describe("Environments (accounts): which units belong to each and how to authenticate."),
-    units: z.record(z.string(), unitOverrideSchema).default({}).describe("Per-unit overrides, keyed by a glob over unit directories."),
+    units: z
+      .record(z.string(), unitOverrideSchema)
+      .default({})
+      .describe("Per-unit overrides, keyed by a glob over unit directories."),
     consolidation: consolidationSchema.default("environment"),
     consolidateDeleted: z
       .boolean()
@@ -71,14 +85,18 @@ export const gantryConfigSchema = z
     terragrunt: z
       .strictObject({
         flags: z.array(z.string()).default([]),
-        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"), z.string()).default({}),
+        env: z
+          .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"), z.string())
+          .default({}),
       })
       .default({ flags: [], env: {} })
       .describe("Extra Terragrunt flags and environment variables for every job."),
     classifiers: z
       .array(z.string().min(1))
       .default([])
-      .describe("Classifier plugins: package names or paths relative to the repository, tried before the built-in rules."),
+      .describe(
+        "Classifier plugins: package names or paths relative to the repository, tried before the built-in rules.",
+      ),
   })
   .superRefine((config, context) => {
     const seen = new Map<string, number>();

@@ -60,7 +60,9 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
   if (value === undefined) return fallback;
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0 || (whole && !Number.isInteger(number))) {
-    throw usageError(`--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, { command: "dispatch" });
+    throw usageError(`--${name} must be a positive ${whole ? "whole " : ""}number, not '${value}'`, {
+      command: "dispatch",
+    });
   }
   return number;
 }
@@ -75,8 +77,13 @@ function rollUp(outcome: DispatchedPlan): string {
   const count = (status: keyof typeof icon) => outcome.jobs.filter((entry) => entry.status === status).length;
   const deployment = outcome.deployment;
   if (deployment) {
-    const superseded = deployment.supersededRuns.length > 0 ? ` (its first run was superseded: ${deployment.supersededRuns.map((run) => run.runUrl).join(", ")})` : "";
-    lines.push(`${deployment.conclusion === "success" ? "✅" : "❌"} deployment ${deployment.conclusion ?? "unknown"} ${deployment.runUrl}${superseded}`);
+    const superseded =
+      deployment.supersededRuns.length > 0
+        ? ` (its first run was superseded: ${deployment.supersededRuns.map((run) => run.runUrl).join(", ")})`
+        : "";
+    lines.push(
+      `${deployment.conclusion === "success" ? "✅" : "❌"} deployment ${deployment.conclusion ?? "unknown"} ${deployment.runUrl}${superseded}`,
+    );
   }
   const summary =
     outcome.jobs.length === 0 && !deployment
@@ -93,11 +100,17 @@ function progressPrinter(write: (line: string) => void) {
       case "run-found":
         return write(`${label}: ${event.runUrl}`);
       case "dispatch-uncertain":
-        return write(`${label}: the dispatch got no answer (${event.reason}); looking for its run before sending it again`);
+        return write(
+          `${label}: the dispatch got no answer (${event.reason}); looking for its run before sending it again`,
+        );
       case "superseded":
-        return write(`${label}: run ${event.runId} was cancelled by the workflow's concurrency; following the newer run ${event.runUrl}, which deploys this commit too`);
+        return write(
+          `${label}: run ${event.runId} was cancelled by the workflow's concurrency; following the newer run ${event.runUrl}, which deploys this commit too`,
+        );
       case "duplicate-cancelled":
-        return write(`${label}: the dispatch sent again started a second run; cancelled run ${event.runId}, which had not started, and kept run ${event.kept}`);
+        return write(
+          `${label}: the dispatch sent again started a second run; cancelled run ${event.runId}, which had not started, and kept run ${event.kept}`,
+        );
       case "run-status": {
         const previous = last.get(event.runId);
         if (previous?.status === event.status && Date.now() - previous.at < 300_000) return;
@@ -133,10 +146,15 @@ export const command: Command = async (argv, io) => {
     },
     help,
   );
-  const usage = (message: string, hint?: string) => usageError(message, { command: "dispatch", ...(hint ? { hint } : {}) });
+  const usage = (message: string, hint?: string) =>
+    usageError(message, { command: "dispatch", ...(hint ? { hint } : {}) });
   const repository = requireOption("dispatch", values.repository, "repository");
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
-  if (!match) throw usage(`--repository must be OWNER/REPO, not '${repository}'`, "e.g. --repository acme/infrastructure-pipelines");
+  if (!match)
+    throw usage(
+      `--repository must be OWNER/REPO, not '${repository}'`,
+      "e.g. --repository acme/infrastructure-pipelines",
+    );
   if (values.workflow !== undefined) {
     // Kept as a known option so that a workflow written for the older design gets this answer, not "unknown option".
     throw usage(
@@ -146,7 +164,8 @@ export const command: Command = async (argv, io) => {
   }
   const workflows = { planWorkflow: values["plan-workflow"], applyWorkflow: values["apply-workflow"] };
   if (values.deploy) {
-    if (values.plan !== undefined) throw usage("--deploy takes no --plan: it asks the apply workflow to deploy from the record");
+    if (values.plan !== undefined)
+      throw usage("--deploy takes no --plan: it asks the apply workflow to deploy from the record");
     requireOption("dispatch", workflows.applyWorkflow, "apply-workflow");
   } else {
     requireOption("dispatch", values.plan, "plan");
@@ -157,17 +176,25 @@ export const command: Command = async (argv, io) => {
   const ref = values.ref ?? "main";
   if (ref !== "main") {
     if (!values["allow-non-main-ref"]) {
-      throw new GantryError("DISPATCH_REF_NOT_TRUSTED", `--ref ${ref}: only main of the pipelines repository is trusted with credentials`, {
-        hint: "dispatch to main; to test a workflow change on a branch, pass --allow-non-main-ref (its runs get no apply credentials: the apply role trusts refs/heads/main only)",
-      });
+      throw new GantryError(
+        "DISPATCH_REF_NOT_TRUSTED",
+        `--ref ${ref}: only main of the pipelines repository is trusted with credentials`,
+        {
+          hint: "dispatch to main; to test a workflow change on a branch, pass --allow-non-main-ref (its runs get no apply credentials: the apply role trusts refs/heads/main only)",
+        },
+      );
     }
-    io.stderr.write(`gantry dispatch: warning: dispatching to '${ref}', not main, of ${repository}; the apply role's trust policy admits only refs/heads/main, so apply and destroy jobs will be refused credentials\n`);
+    io.stderr.write(
+      `gantry dispatch: warning: dispatching to '${ref}', not main, of ${repository}; the apply role's trust policy admits only refs/heads/main, so apply and destroy jobs will be refused credentials\n`,
+    );
   }
   const pollIntervalMs = positiveNumber("poll-interval", values["poll-interval"], 60) * 1000;
   const timeoutMs = positiveNumber("timeout", values.timeout, 3600) * 1000;
   const lostResponseWindowMs = positiveNumber("lost-dispatch-wait", values["lost-dispatch-wait"], 60) * 1000;
   const parallelism = positiveNumber("parallelism", values.parallelism, 10, true);
-  const commit = values.deploy ? (values.commit ?? io.env.GITHUB_SHA ?? requireOption("dispatch", values.commit, "commit")) : undefined;
+  const commit = values.deploy
+    ? (values.commit ?? io.env.GITHUB_SHA ?? requireOption("dispatch", values.commit, "commit"))
+    : undefined;
   const setting = TOKEN_SETTINGS.dispatch;
   // Only the dispatch token (or the App, narrowed to its permission): the other two are never read by this command.
   const credential = githubCredentialFor(io.env, "dispatch");
@@ -179,14 +206,22 @@ export const command: Command = async (argv, io) => {
   const plan = values.plan === undefined ? undefined : await readDocument(values.plan, dispatchPlanDocument, io);
   if (plan) {
     const deploying = plan.jobs.some((job) => job.action === "apply" || job.action === "destroy");
-    if (deploying && workflows.applyWorkflow === undefined) throw usage("the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)");
-    if (plan.jobs.some((job) => job.action === "plan" || job.action === "plan-destroy") && workflows.planWorkflow === undefined) {
+    if (deploying && workflows.applyWorkflow === undefined)
+      throw usage(
+        "the plan has apply or destroy jobs: pass --apply-workflow (the workflow that deploys from the record)",
+      );
+    if (
+      plan.jobs.some((job) => job.action === "plan" || job.action === "plan-destroy") &&
+      workflows.planWorkflow === undefined
+    ) {
       throw usage("the plan has plan jobs: pass --plan-workflow");
     }
   }
 
   using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) =>
-    io.stderr.write(`\ngantry dispatch: ${name} received; cancelling the plan runs in progress (deployment runs go on)\n`),
+    io.stderr.write(
+      `\ngantry dispatch: ${name} received; cancelling the plan runs in progress (deployment runs go on)\n`,
+    ),
   );
   const apiUrl = io.env.GITHUB_API_URL;
   const connection = {
@@ -219,8 +254,10 @@ export const command: Command = async (argv, io) => {
       ...(workflows.planWorkflow !== undefined ? { planWorkflow: workflows.planWorkflow } : {}),
       ...(workflows.applyWorkflow !== undefined ? { applyWorkflow: workflows.applyWorkflow } : {}),
       parallelism,
-      onProgress: (job, event) => print(job.action === "apply" || job.action === "destroy" ? "deployment" : job.id, event),
-      onSkipped: (job, because) => io.stderr.write(`gantry dispatch: ${job.id}: skipped, job ${because.id} did not succeed\n`),
+      onProgress: (job, event) =>
+        print(job.action === "apply" || job.action === "destroy" ? "deployment" : job.id, event),
+      onSkipped: (job, because) =>
+        io.stderr.write(`gantry dispatch: ${job.id}: skipped, job ${because.id} did not succeed\n`),
     });
   }
   const document = `${JSON.stringify(outcome, null, 2)}\n`;
@@ -243,10 +280,22 @@ async function deployOnly(
   onProgress: (event: DispatchProgress) => void,
   onStop: (message: string) => void,
 ): Promise<DispatchedPlan> {
-  const base = { apiVersion: "gantry/v1", kind: "DispatchOutcome", repository: `${connection.owner}/${connection.repo}`, workflow, ref: connection.ref ?? "main", jobs: [] } as const;
+  const base = {
+    apiVersion: "gantry/v1",
+    kind: "DispatchOutcome",
+    repository: `${connection.owner}/${connection.repo}`,
+    workflow,
+    ref: connection.ref ?? "main",
+    jobs: [],
+  } as const;
   try {
     const deployment = await requestDeployment({ ...connection, workflow, commit, onProgress });
-    return { ...base, deployment: { ...deployment, workflow }, interrupted: false, succeeded: deployment.conclusion === "success" };
+    return {
+      ...base,
+      deployment: { ...deployment, workflow },
+      interrupted: false,
+      succeeded: deployment.conclusion === "success",
+    };
   } catch (error) {
     // Interrupted: say where the deployment goes on, and exit 130 like any interrupted command.
     if (!(GantryError.isInstance(error) && error.code === "DISPATCH_CANCELLED")) throw error;

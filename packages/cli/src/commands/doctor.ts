@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseConfigFiles } from "@gantry/classifier";
-import { checkTokenScopes, diagnoseGitHubApp, githubAppFromEnvironment, GITHUB_APP_VARIABLES, type GitHubAppDiagnosis } from "@gantry/dispatcher";
+import {
+  checkTokenScopes,
+  diagnoseGitHubApp,
+  githubAppFromEnvironment,
+  GITHUB_APP_VARIABLES,
+  type GitHubAppDiagnosis,
+} from "@gantry/dispatcher";
 import { formatLocation, GantryError, usageError } from "@gantry/errors";
 import { diagnoseSetup, readToken, TOKEN_SETTINGS, type ReadTokenScopes, type TokenPurpose } from "@gantry/guards";
 import { parseCommandArgs } from "../args.js";
@@ -40,7 +46,9 @@ function diagnoseConfiguration(repo: string): ConfigurationDiagnosis {
       return [];
     }
   };
-  const files = [...list(".gantry"), ...list(".gruntwork")].filter((path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/]+\.hcl|config\.ya?ml)$/.test(path)).sort();
+  const files = [...list(".gantry"), ...list(".gruntwork")]
+    .filter((path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/]+\.hcl|config\.ya?ml)$/.test(path))
+    .sort();
   try {
     const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync(join(repo, path), "utf8") })));
     return { files: loaded.files, environments: loaded.config.environments.length, problem: null };
@@ -57,20 +65,33 @@ export const command: Command = async (argv, io) => {
   const { values } = parseCommandArgs(
     "doctor",
     argv,
-    { json: { type: "boolean" }, repo: { type: "string" }, "live-repository": { type: "string" }, "pipelines-repository": { type: "string" } },
+    {
+      json: { type: "boolean" },
+      repo: { type: "string" },
+      "live-repository": { type: "string" },
+      "pipelines-repository": { type: "string" },
+    },
     HELP,
   );
   const repositories = {
     live: values["live-repository"] ?? io.env.GITHUB_REPOSITORY,
     pipelines: values["pipelines-repository"] ?? io.env.GANTRY_PIPELINES_REPOSITORY,
   };
-  for (const [name, value] of [["live-repository", values["live-repository"]], ["pipelines-repository", values["pipelines-repository"]]] as const) {
-    if (value !== undefined && !repositoryPattern.test(value)) throw usageError(`--${name} must be OWNER/REPO, not '${value}'`, { command: "doctor" });
+  for (const [name, value] of [
+    ["live-repository", values["live-repository"]],
+    ["pipelines-repository", values["pipelines-repository"]],
+  ] as const) {
+    if (value !== undefined && !repositoryPattern.test(value))
+      throw usageError(`--${name} must be OWNER/REPO, not '${value}'`, { command: "doctor" });
   }
   const baseUrl = io.env["GITHUB_API_URL"];
   // The dispatcher's GitHub client reads `X-OAuth-Scopes`; only classic tokens report scopes.
   const readScopes: ReadTokenScopes = async (token, purpose) => {
-    const report = await checkTokenScopes(token, { role: purpose, tokenName: TOKEN_SETTINGS[purpose].variable, ...(baseUrl ? { baseUrl } : {}) });
+    const report = await checkTokenScopes(token, {
+      role: purpose,
+      tokenName: TOKEN_SETTINGS[purpose].variable,
+      ...(baseUrl ? { baseUrl } : {}),
+    });
     return report.kind === "classic" ? report.scopes : null;
   };
   const repo = values.repo ? resolve(io.cwd, values.repo) : undefined;
@@ -90,11 +111,18 @@ export const command: Command = async (argv, io) => {
     appProblem = error.message;
   }
   const configuration = repo ? diagnoseConfiguration(repo) : null;
-  const appHealthy = appProblem === null && (githubApp === null || (githubApp.problem === null && githubApp.broaderThanNeeded.length === 0 && githubApp.roles.every((role) => role.problem === null)));
+  const appHealthy =
+    appProblem === null &&
+    (githubApp === null ||
+      (githubApp.problem === null &&
+        githubApp.broaderThanNeeded.length === 0 &&
+        githubApp.roles.every((role) => role.problem === null)));
   const healthy = diagnosis.healthy && appHealthy && !configuration?.problem;
 
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, healthy }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, healthy }, null, 2)}\n`,
+    );
     return healthy ? 0 : 1;
   }
   const lines: string[] = ["tokens:"];
@@ -111,21 +139,32 @@ export const command: Command = async (argv, io) => {
     lines.push(`GitHub App ${githubApp.appId}${githubApp.slug ? ` (${githubApp.slug})` : ""}:`);
     if (githubApp.problem) lines.push(`  ${GITHUB_APP_VARIABLES.appId}: ${githubApp.problem}`);
     for (const role of githubApp.roles) {
-      lines.push(`  ${`for ${TOKEN_SETTINGS[role.role].variable}`.padEnd(28)} ${role.problem ?? `a token narrowed to ${role.repository} (${TOKEN_SETTINGS[role.role].fineGrained.replace(/ on .*/, "")})`}`);
+      lines.push(
+        `  ${`for ${TOKEN_SETTINGS[role.role].variable}`.padEnd(28)} ${role.problem ?? `a token narrowed to ${role.repository} (${TOKEN_SETTINGS[role.role].fineGrained.replace(/ on .*/, "")})`}`,
+      );
     }
     if (githubApp.broaderThanNeeded.length > 0) {
-      lines.push(`  the installation grants more than Gantry needs: ${githubApp.broaderThanNeeded.join(", ")}; remove it in the App's settings`);
+      lines.push(
+        `  the installation grants more than Gantry needs: ${githubApp.broaderThanNeeded.join(", ")}; remove it in the App's settings`,
+      );
     }
   }
   lines.push("tools:");
   for (const tool of diagnosis.tools) {
     const via = tool.command === tool.name ? "" : ` (${tool.command})`;
-    lines.push(`  ${tool.name.padEnd(24)} ${tool.available ? `${tool.version ?? "available"}${via}` : tool.command === tool.name ? "not found on PATH" : `cannot run ${tool.command}`}`);
+    lines.push(
+      `  ${tool.name.padEnd(24)} ${tool.available ? `${tool.version ?? "available"}${via}` : tool.command === tool.name ? "not found on PATH" : `cannot run ${tool.command}`}`,
+    );
   }
-  if (diagnosis.checkout) lines.push("checkout:", `  ${diagnosis.checkout.repo}: ${diagnosis.checkout.problem ?? "keeps no credentials"}`);
+  if (diagnosis.checkout)
+    lines.push("checkout:", `  ${diagnosis.checkout.repo}: ${diagnosis.checkout.problem ?? "keeps no credentials"}`);
   if (configuration) {
-    const what = configuration.files.length === 0 ? "no configuration file (the defaults apply)" : configuration.files.join(", ");
-    lines.push("configuration:", `  ${configuration.problem ?? `${what}: valid, ${configuration.environments} environment(s)`}`);
+    const what =
+      configuration.files.length === 0 ? "no configuration file (the defaults apply)" : configuration.files.join(", ");
+    lines.push(
+      "configuration:",
+      `  ${configuration.problem ?? `${what}: valid, ${configuration.environments} environment(s)`}`,
+    );
   }
   lines.push(healthy ? "ok" : "problems found");
   io.stdout.write(`${lines.join("\n")}\n`);

@@ -86,7 +86,9 @@ export const command: Command = async (argv, io) => {
 
   const masker = new SecretMasker();
   const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
-  using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry execute: ${name} received; stopping the running units (again to exit at once)\n`));
+  using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) =>
+    io.stderr.write(`\ngantry execute: ${name} received; stopping the running units (again to exit at once)\n`),
+  );
   try {
     const result = await executeJob(job, {
       repo: resolve(io.cwd, values.repo ?? "."),
@@ -103,10 +105,14 @@ export const command: Command = async (argv, io) => {
     const report = reportForJob(result);
     const markdown = renderMarkdownReport(report, { masker });
     if (values.report) writeFileSync(resolve(io.cwd, values.report), markdown);
-    if (values.result) writeFileSync(resolve(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}\n`);
+    if (values.result)
+      writeFileSync(resolve(io.cwd, values.result), `${masker.mask(JSON.stringify(result, null, 2))}\n`);
     appendStepSummary(markdown, io.env);
-    io.stdout.write(values.json ? `${masker.mask(JSON.stringify(result, null, 2))}\n` : renderTextReport(report, { masker }));
-    if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
+    io.stdout.write(
+      values.json ? `${masker.mask(JSON.stringify(result, null, 2))}\n` : renderTextReport(report, { masker }),
+    );
+    if (io.env.GITHUB_ACTIONS === "true" && !values.json)
+      for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
     return jobExitCode(result);
   } finally {
     progress.stop();

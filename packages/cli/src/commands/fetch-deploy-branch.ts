@@ -15,9 +15,17 @@ terragrunt, and pull requests' hooks, ever held the token.
   --json             print {"branch", "commit", "source"} instead of one line`;
 
 export const command: Command = async (argv, io) => {
-  const { values } = parseCommandArgs("fetch-deploy-branch", argv, { repo: { type: "string" }, "deploy-branch": { type: "string" }, json: { type: "boolean" } }, help);
+  const { values } = parseCommandArgs(
+    "fetch-deploy-branch",
+    argv,
+    { repo: { type: "string" }, "deploy-branch": { type: "string" }, json: { type: "boolean" } },
+    help,
+  );
   const repo = resolve(io.cwd, values.repo ?? ".");
-  const tip = await resolveDeployBranchTip(repo, trustedDeployBranch(values["deploy-branch"], io.env), { fetch: true, token: readToken(io.env, "code-read") });
+  const tip = await resolveDeployBranchTip(repo, trustedDeployBranch(values["deploy-branch"], io.env), {
+    fetch: true,
+    token: readToken(io.env, "code-read"),
+  });
   io.stdout.write(
     values.json
       ? `${JSON.stringify(tip)}\n`

@@ -58,18 +58,30 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
   const repo = requireOption("iam trust-policy", values.repo, "repo");
   const accountId = values["account-id"];
   if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
-    throw usageError(`--account-id must be 12 digits, not '${accountId}'`, { hint: "pass the AWS account id the roles live in" });
+    throw usageError(`--account-id must be 12 digits, not '${accountId}'`, {
+      hint: "pass the AWS account id the roles live in",
+    });
   }
   let immutableSubject: { ownerId: string; repoId: string; pipelinesRepoId?: string } | undefined;
   if (values["immutable-sub"]) {
     const ownerId = requireOption("iam trust-policy", values["owner-id"], "owner-id");
     const repoId = requireOption("iam trust-policy", values["repo-id"], "repo-id");
-    for (const [name, value] of [["owner-id", ownerId], ["repo-id", repoId], ["pipelines-repo-id", values["pipelines-repo-id"]]] as const) {
-      if (value !== undefined && !/^\d+$/.test(value)) throw usageError(`--${name} must be a number, not '${value}'`, { hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`" });
+    for (const [name, value] of [
+      ["owner-id", ownerId],
+      ["repo-id", repoId],
+      ["pipelines-repo-id", values["pipelines-repo-id"]],
+    ] as const) {
+      if (value !== undefined && !/^\d+$/.test(value))
+        throw usageError(`--${name} must be a number, not '${value}'`, {
+          hint: "GitHub's numeric id: `gh api repos/OWNER/REPO --jq .id`",
+        });
     }
     const pipelinesRepoId = values["pipelines-repo-id"];
     if (values["pipelines-repo"] && values["pipelines-repo"] !== repo && !pipelinesRepoId) {
-      throw usageError("missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)", { command: "iam" });
+      throw usageError(
+        "missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)",
+        { command: "iam" },
+      );
     }
     immutableSubject = { ownerId, repoId, ...(pipelinesRepoId ? { pipelinesRepoId } : {}) };
   }
@@ -98,27 +110,52 @@ const trustPolicyDocument = {
 } as const satisfies DocumentSpec<z.ZodUnknown>;
 
 async function lint(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs("iam lint", argv, { role: { type: "string" }, "pipelines-repository": { type: "string" }, json: { type: "boolean" } }, HELP);
+  const { values, positionals } = parseCommandArgs(
+    "iam lint",
+    argv,
+    { role: { type: "string" }, "pipelines-repository": { type: "string" }, json: { type: "boolean" } },
+    HELP,
+  );
   const pipelinesRepository = values["pipelines-repository"] ?? (io.env["GANTRY_PIPELINES_REPOSITORY"] || undefined);
   if (pipelinesRepository !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(pipelinesRepository)) {
-    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, { command: "iam", hint: "e.g. --pipelines-repository acme/infrastructure-pipelines" });
+    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${pipelinesRepository}'`, {
+      command: "iam",
+      hint: "e.g. --pipelines-repository acme/infrastructure-pipelines",
+    });
   }
   const file = positionals[0];
-  if (!file) throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
+  if (!file)
+    throw usageError("missing the trust policy FILE to lint", { hint: "gantry iam lint apply-role-trust.json" });
   const document = await readDocument(file, trustPolicyDocument, io);
   // Which role the file is for decides whether a wildcard ref, or another repository, is a finding.
-  const named = parseRole(values.role) ?? (/apply/i.test(basename(file)) ? "apply" : /plan/i.test(basename(file)) ? "plan" : undefined);
+  const named =
+    parseRole(values.role) ??
+    (/apply/i.test(basename(file)) ? "apply" : /plan/i.test(basename(file)) ? "plan" : undefined);
   const role = named ?? inferTrustPolicyRole(document);
   const findings = lintTrustPolicy(document, role, pipelinesRepository ? { pipelinesRepository } : {});
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file, role, pipelinesRepository: pipelinesRepository ?? null, findings }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ apiVersion: "gantry/v1", kind: "TrustPolicyLint", file, role, pipelinesRepository: pipelinesRepository ?? null, findings }, null, 2)}\n`,
+    );
   } else {
     for (const finding of findings) {
-      io.stdout.write(`${file}: ${finding.statement === null ? "" : `Statement[${finding.statement}]: `}${finding.code}: ${finding.message}\n  fix: ${finding.fix}\n`);
+      io.stdout.write(
+        `${file}: ${finding.statement === null ? "" : `Statement[${finding.statement}]: `}${finding.code}: ${finding.message}\n  fix: ${finding.fix}\n`,
+      );
     }
-    const roleNote = role === "unknown" ? " (role unknown: pass --role apply to check refs too)" : ` (checked as the ${role} role${named ? "" : ", from its subjects"})`;
-    io.stdout.write(findings.length === 0 ? `${file}: no problems found${roleNote}\n` : `${findings.length} problem(s) found${roleNote}\n`);
-    if (role === "apply" && !pipelinesRepository) io.stdout.write(`note: pass --pipelines-repository OWNER/REPO to check that its subjects are the pipelines repository's\n`);
+    const roleNote =
+      role === "unknown"
+        ? " (role unknown: pass --role apply to check refs too)"
+        : ` (checked as the ${role} role${named ? "" : ", from its subjects"})`;
+    io.stdout.write(
+      findings.length === 0
+        ? `${file}: no problems found${roleNote}\n`
+        : `${findings.length} problem(s) found${roleNote}\n`,
+    );
+    if (role === "apply" && !pipelinesRepository)
+      io.stdout.write(
+        `note: pass --pipelines-repository OWNER/REPO to check that its subjects are the pipelines repository's\n`,
+      );
   }
   return findings.length === 0 ? 0 : 1;
 }
@@ -128,7 +165,11 @@ export const command: Command = async (argv, io) => {
   if (subcommand === "trust-policy") return printTrustPolicy(rest, io);
   if (subcommand === "lint") return lint(rest, io);
   if (subcommand === "--help" || subcommand === "-h") throw new HelpRequested(commandHelp("iam", HELP));
-  if (subcommand === undefined) throw usageError("name the subcommand: trust-policy or lint", { command: "iam", hint: synopsis(HELP) });
+  if (subcommand === undefined)
+    throw usageError("name the subcommand: trust-policy or lint", { command: "iam", hint: synopsis(HELP) });
   const suggestion = formatDidYouMean(subcommand, ["trust-policy", "lint"], (name) => `'gantry iam ${name}'`);
-  throw usageError(`unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, { command: "iam", hint: synopsis(HELP) });
+  throw usageError(`unknown iam subcommand '${subcommand}'${suggestion ? `: ${suggestion}` : ""}`, {
+    command: "iam",
+    hint: synopsis(HELP),
+  });
 };

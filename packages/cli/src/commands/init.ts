@@ -1,6 +1,14 @@
 import { resolve } from "node:path";
 import { usageError } from "@gantry/errors";
-import { applyInit, CHECKLIST_FILE, planInit, resolveActionRef, resolveInitSettings, type InitRepositoryPlan, type PlannedFile } from "@gantry/init";
+import {
+  applyInit,
+  CHECKLIST_FILE,
+  planInit,
+  resolveActionRef,
+  resolveInitSettings,
+  type InitRepositoryPlan,
+  type PlannedFile,
+} from "@gantry/init";
 import manifest from "../../package.json" with { type: "json" };
 import { parseCommandArgs, requireOption } from "../args.js";
 import type { Command } from "../io.js";
@@ -55,13 +63,18 @@ function listing(plan: readonly InitRepositoryPlan[], dryRun: boolean): string {
   for (const repository of plan) {
     lines.push(`${repository.repository} (${repository.dir})`);
     for (const file of repository.files) {
-      lines.push(`  ${describeAction[file.action].padEnd(8)} ${file.path}${file.reason ? `: ${file.reason}${file.action === "keep" ? " (--force replaces it)" : ""}` : ""}`);
+      lines.push(
+        `  ${describeAction[file.action].padEnd(8)} ${file.path}${file.reason ? `: ${file.reason}${file.action === "keep" ? " (--force replaces it)" : ""}` : ""}`,
+      );
     }
   }
   if (dryRun) {
     lines.push("", "Nothing was written (--dry-run). The files that would be:");
     for (const repository of plan) {
-      for (const file of repository.files.filter((candidate) => candidate.action === "create" || candidate.action === "update" || candidate.action === "overwrite")) {
+      for (const file of repository.files.filter(
+        (candidate) =>
+          candidate.action === "create" || candidate.action === "update" || candidate.action === "overwrite",
+      )) {
         lines.push("", `==> ${repository.repository}: ${file.path} <==`, file.content.trimEnd());
       }
     }
@@ -93,11 +106,17 @@ export const command: Command = async (argv, io) => {
   const liveDir = resolve(io.cwd, requireOption("init", values["live-dir"], "live-dir"));
   const pipelinesDir = resolve(io.cwd, requireOption("init", values["pipelines-dir"], "pipelines-dir"));
   if (liveDir === pipelinesDir) {
-    throw usageError("--live-dir and --pipelines-dir are the same directory", { hint: "they are two repositories: check out each and pass both" });
+    throw usageError("--live-dir and --pipelines-dir are the same directory", {
+      hint: "they are two repositories: check out each and pass both",
+    });
   }
   const liveRepository = requireOption("init", values["live-repository"], "live-repository");
   const pipelinesRepository = requireOption("init", values["pipelines-repository"], "pipelines-repository");
-  const action = await resolveActionRef({ ...(values.action ? { action: values.action } : {}), gantryVersion: manifest.version, ...(io.env.GITHUB_SERVER_URL ? { serverUrl: io.env.GITHUB_SERVER_URL } : {}) });
+  const action = await resolveActionRef({
+    ...(values.action ? { action: values.action } : {}),
+    gantryVersion: manifest.version,
+    ...(io.env.GITHUB_SERVER_URL ? { serverUrl: io.env.GITHUB_SERVER_URL } : {}),
+  });
   const settings = resolveInitSettings({
     liveRepository,
     pipelinesRepository,
@@ -123,7 +142,11 @@ export const command: Command = async (argv, io) => {
         role: repository.role,
         repository: repository.repository,
         dir: repository.dir,
-        files: repository.files.map((file) => ({ path: file.path, action: file.action, ...(file.reason ? { reason: file.reason } : {}) })),
+        files: repository.files.map((file) => ({
+          path: file.path,
+          action: file.action,
+          ...(file.reason ? { reason: file.reason } : {}),
+        })),
       })),
     };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
@@ -132,8 +155,13 @@ export const command: Command = async (argv, io) => {
   io.stdout.write(listing(plan, dryRun));
   if (!dryRun) {
     const kept = plan.flatMap((repository) => repository.files.filter((file) => file.action === "keep"));
-    if (kept.length > 0) io.stdout.write(`\n${kept.length} file(s) kept as they are: compare them with \`gantry init --dry-run --force\`.\n`);
-    io.stdout.write(`\nNext: ${resolve(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (AWS roles, the apply environment, branch protection, credentials, the deployment record).\n`);
+    if (kept.length > 0)
+      io.stdout.write(
+        `\n${kept.length} file(s) kept as they are: compare them with \`gantry init --dry-run --force\`.\n`,
+      );
+    io.stdout.write(
+      `\nNext: ${resolve(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (AWS roles, the apply environment, branch protection, credentials, the deployment record).\n`,
+    );
   }
   return 0;
 };

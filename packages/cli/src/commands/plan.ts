@@ -1,6 +1,13 @@
 import { appendFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { githubOutputLine, planChange, planFormats, renderPlan, type PlanDocument, type PlanFormat } from "@gantry/classifier";
+import {
+  githubOutputLine,
+  planChange,
+  planFormats,
+  renderPlan,
+  type PlanDocument,
+  type PlanFormat,
+} from "@gantry/classifier";
 import { planFromRecord } from "@gantry/dispatcher";
 import { usageError } from "@gantry/errors";
 import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from "../args.js";
@@ -48,8 +55,21 @@ export const command: Command = async (argv, io) => {
   }
 
   const repo = resolve(io.cwd, values.repo ?? ".");
-  const planRange = (range: { base: string; head: string }, skipUnits?: Parameters<typeof planChange>[0]["skipUnits"], branch = values.branch) =>
-    planChange({ repo, base: range.base, head: range.head, event, ...(branch ? { branch } : {}), cache: !values["no-cache"], env: io.env, ...(skipUnits ? { skipUnits } : {}) });
+  const planRange = (
+    range: { base: string; head: string },
+    skipUnits?: Parameters<typeof planChange>[0]["skipUnits"],
+    branch = values.branch,
+  ) =>
+    planChange({
+      repo,
+      base: range.base,
+      head: range.head,
+      event,
+      ...(branch ? { branch } : {}),
+      cache: !values["no-cache"],
+      env: io.env,
+      ...(skipUnits ? { skipUnits } : {}),
+    });
   let plan: PlanDocument;
   if (event === "push" && values.base === undefined) {
     const record = await deploymentRecordSetting(repo, values, io.env);
@@ -62,9 +82,14 @@ export const command: Command = async (argv, io) => {
       plan: (range, skipUnits) => planRange(range, skipUnits, record.deployBranch),
     });
     plan = planned.plan;
-    io.stderr.write(`gantry plan: ${planned.range.base.slice(0, 12)}..${planned.range.head.slice(0, 12)} from the deployment record (${record.store.description})\n`);
+    io.stderr.write(
+      `gantry plan: ${planned.range.base.slice(0, 12)}..${planned.range.head.slice(0, 12)} from the deployment record (${record.store.description})\n`,
+    );
   } else {
-    plan = await planRange({ base: requireOption("plan", values.base, "base"), head: requireOption("plan", values.head, "head") });
+    plan = await planRange({
+      base: requireOption("plan", values.base, "base"),
+      head: requireOption("plan", values.head, "head"),
+    });
   }
 
   const outputFile = io.env["GITHUB_OUTPUT"];

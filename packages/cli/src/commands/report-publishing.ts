@@ -37,31 +37,62 @@ function connection(target: PublishTarget) {
   };
 }
 
-export async function publishOnPullRequest(target: PublishTarget, pullNumber: number, headSha: string, markdown: string): Promise<void> {
+export async function publishOnPullRequest(
+  target: PublishTarget,
+  pullNumber: number,
+  headSha: string,
+  markdown: string,
+): Promise<void> {
   const published = await publishPullRequestReport({ ...connection(target), pullNumber, headSha, body: markdown });
   const { owner, repo } = target.repository;
-  target.log(`${published.action} the report comment on ${owner}/${repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}`);
+  target.log(
+    `${published.action} the report comment on ${owner}/${repo}#${pullNumber}: ${published.url}${published.superseded ? " (the pull request has moved on: posted as outdated)" : ""}`,
+  );
 }
 
-export async function publishOnMergedPullRequest(target: PublishTarget, plan: PlanDocument, report: RunReport, markdown: string, openIssueOnFailure: boolean): Promise<void> {
+export async function publishOnMergedPullRequest(
+  target: PublishTarget,
+  plan: PlanDocument,
+  report: RunReport,
+  markdown: string,
+  openIssueOnFailure: boolean,
+): Promise<void> {
   const where = `${target.repository.owner}/${target.repository.repo}`;
   // A push to another branch deploys nothing; the deploy branch's merge commit leads back to its pull request.
-  const merged = plan.branch === plan.deployBranch ? await findMergedPullRequest({ ...connection(target), commitSha: plan.head, baseBranch: plan.deployBranch }) : undefined;
+  const merged =
+    plan.branch === plan.deployBranch
+      ? await findMergedPullRequest({ ...connection(target), commitSha: plan.head, baseBranch: plan.deployBranch })
+      : undefined;
   if (!merged) {
-    target.log(`no pull request merged into ${plan.deployBranch} of ${where} made ${plan.head.slice(0, 12)}; the report was not published`);
+    target.log(
+      `no pull request merged into ${plan.deployBranch} of ${where} made ${plan.head.slice(0, 12)}; the report was not published`,
+    );
     return;
   }
-  const published = await publishApplyReport({ ...connection(target), pullNumber: merged.number, commitSha: plan.head, body: markdown });
+  const published = await publishApplyReport({
+    ...connection(target),
+    pullNumber: merged.number,
+    commitSha: plan.head,
+    body: markdown,
+  });
   target.log(`${published.action} the apply report comment on ${where}#${merged.number}: ${published.url}`);
   const failed = report.interrupted || report.jobs.some((job) => job.status === "failed");
   if (!openIssueOnFailure || !failed) return;
   await openIssue(target, [merged.number], plan.head, markdown);
 }
 
-async function openIssue(target: PublishTarget, pullNumbers: readonly number[], commitSha: string, markdown: string): Promise<void> {
+async function openIssue(
+  target: PublishTarget,
+  pullNumbers: readonly number[],
+  commitSha: string,
+  markdown: string,
+): Promise<void> {
   const issue = await openFailedApplyIssue({ ...connection(target), pullNumbers, commitSha, body: markdown });
-  const assigned = issue.assignees.length > 0 ? ` (assigned to ${issue.assignees.map((login) => `@${login}`).join(", ")})` : "";
-  target.log(`${issue.action} the failed-apply issue ${target.repository.owner}/${target.repository.repo}#${issue.number}${assigned}: ${issue.url}`);
+  const assigned =
+    issue.assignees.length > 0 ? ` (assigned to ${issue.assignees.map((login) => `@${login}`).join(", ")})` : "";
+  target.log(
+    `${issue.action} the failed-apply issue ${target.repository.owner}/${target.repository.repo}#${issue.number}${assigned}: ${issue.url}`,
+  );
 }
 
 export interface DeploymentToPublish {
@@ -79,7 +110,10 @@ export interface DeploymentToPublish {
  * failure one issue for the deployment, assigned to whoever merged them. A pull request that cannot be
  * commented does not stop the others; the failures are returned (the deployment itself is unaffected).
  */
-export async function publishOnDeployedPullRequests(target: PublishTarget, deployment: DeploymentToPublish): Promise<GantryError[]> {
+export async function publishOnDeployedPullRequests(
+  target: PublishTarget,
+  deployment: DeploymentToPublish,
+): Promise<GantryError[]> {
   const { plan, report, markdown, commits } = deployment;
   const where = `${target.repository.owner}/${target.repository.repo}`;
   const range = `${plan.base.slice(0, 7)}..${plan.head.slice(0, 7)}`;
@@ -89,7 +123,9 @@ export async function publishOnDeployedPullRequests(target: PublishTarget, deplo
       await call();
     } catch (error) {
       if (!GantryError.isInstance(error)) throw error;
-      failures.push(new GantryError(error.code, `could not ${what}: ${error.message}`, error.hint ? { hint: error.hint } : {}));
+      failures.push(
+        new GantryError(error.code, `could not ${what}: ${error.message}`, error.hint ? { hint: error.hint } : {}),
+      );
     }
   };
   let pulls: MergedPullRequestsInRange["pullRequests"] = [];
@@ -99,9 +135,15 @@ export async function publishOnDeployedPullRequests(target: PublishTarget, deplo
     pulls = found.pullRequests;
     direct = found.directCommits.length;
   });
-  if (commits.length > MERGED_PULL_REQUEST_LOOKUPS) target.log(`${range} holds ${commits.length} commits; only the newest ${MERGED_PULL_REQUEST_LOOKUPS} were looked up`);
+  if (commits.length > MERGED_PULL_REQUEST_LOOKUPS)
+    target.log(
+      `${range} holds ${commits.length} commits; only the newest ${MERGED_PULL_REQUEST_LOOKUPS} were looked up`,
+    );
   if (pulls.length === 0) {
-    if (failures.length === 0) target.log(`no pull request was merged into ${plan.deployBranch} of ${where} in ${range}; the report was not published`);
+    if (failures.length === 0)
+      target.log(
+        `no pull request was merged into ${plan.deployBranch} of ${where} in ${range}; the report was not published`,
+      );
     return failures;
   }
   const numbers = pulls.map((pull) => `#${pull.number}`);
@@ -109,12 +151,24 @@ export async function publishOnDeployedPullRequests(target: PublishTarget, deplo
   const intro = `_This deployment of ${range} holds ${held}${direct > 0 ? ` (and ${direct} commit${direct === 1 ? "" : "s"} pushed directly)` : ""}._\n\n`;
   for (const pull of pulls) {
     await attempt(`publish the apply report on ${where}#${pull.number}`, async () => {
-      const published = await publishApplyReport({ ...connection(target), pullNumber: pull.number, commitSha: plan.head, body: intro + markdown });
+      const published = await publishApplyReport({
+        ...connection(target),
+        pullNumber: pull.number,
+        commitSha: plan.head,
+        body: intro + markdown,
+      });
       target.log(`${published.action} the apply report comment on ${where}#${pull.number}: ${published.url}`);
     });
   }
   if (deployment.openIssueOnFailure && !reportSucceeded(report)) {
-    await attempt("open the failed-apply issue", () => openIssue(target, pulls.map((pull) => pull.number), plan.head, intro + markdown));
+    await attempt("open the failed-apply issue", () =>
+      openIssue(
+        target,
+        pulls.map((pull) => pull.number),
+        plan.head,
+        intro + markdown,
+      ),
+    );
   }
   return failures;
 }

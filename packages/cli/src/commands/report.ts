@@ -87,9 +87,16 @@ function resultFiles(paths: readonly string[], io: CliIO): string[] {
 }
 
 /** The report of a run that failed before it had a plan: the error a gantry command wrote to GANTRY_ERROR_FILE. */
-async function reportForError(file: string, head: string | undefined, event: string | undefined, io: CliIO): Promise<RunReport> {
+async function reportForError(
+  file: string,
+  head: string | undefined,
+  event: string | undefined,
+  io: CliIO,
+): Promise<RunReport> {
   if (head === undefined || !/^[0-9a-f]{40}$/.test(head)) {
-    throw usageError(`--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, { hint: "in a pull request workflow: --head \"${{ github.event.pull_request.head.sha }}\"" });
+    throw usageError(`--error needs --head with the full commit SHA the run was for, not '${head ?? ""}'`, {
+      hint: 'in a pull request workflow: --head "${{ github.event.pull_request.head.sha }}"',
+    });
   }
   if (event !== undefined && event !== "pull_request" && event !== "push") {
     throw usageError(`--event must be pull_request or push, not '${event}'`, { command: "report" });
@@ -103,14 +110,21 @@ async function reportForError(file: string, head: string | undefined, event: str
     jobs: [],
     interrupted: false,
     logs: actionsRunUrl(io.env),
-    error: { code: failure.code, message: `gantry ${failure.command} failed: ${where}${failure.message}`, hint: failure.hint, location: failure.location ?? null },
+    error: {
+      code: failure.code,
+      message: `gantry ${failure.command} failed: ${where}${failure.message}`,
+      hint: failure.hint,
+      location: failure.location ?? null,
+    },
   };
 }
 
 function parseRepository(value: string | undefined): { owner: string; repo: string } {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value ?? "");
   if (!match) {
-    throw usageError(`--repository must be OWNER/REPO, not '${value ?? ""}'`, { hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)" });
+    throw usageError(`--repository must be OWNER/REPO, not '${value ?? ""}'`, {
+      hint: "pass --repository, or run inside GitHub Actions (GITHUB_REPOSITORY)",
+    });
   }
   return { owner: match[1]!, repo: match[2]! };
 }
@@ -136,39 +150,57 @@ export const command: Command = async (argv, io) => {
     help,
   );
   if (values.error !== undefined && values.plan !== undefined) {
-    throw usageError("--error and --plan cannot be combined", { hint: "--error reports a run that failed before it had a plan" });
+    throw usageError("--error and --plan cannot be combined", {
+      hint: "--error reports a run that failed before it had a plan",
+    });
   }
-  if (values.error !== undefined && (values["publish-merged-pr"] === true || (values.results ?? []).length + positionals.length > 0)) {
+  if (
+    values.error !== undefined &&
+    (values["publish-merged-pr"] === true || (values.results ?? []).length + positionals.length > 0)
+  ) {
     throw usageError("--error takes no results and no --publish-merged-pr", { command: "report" });
   }
   if (values.error === undefined && (values.head !== undefined || values.event !== undefined)) {
     throw usageError("--head and --event go with --error", { hint: "a plan document names its own head and event" });
   }
-  const planFile = values.error === undefined ? resolve(io.cwd, requireOption("report", values.plan, "plan")) : undefined;
+  const planFile =
+    values.error === undefined ? resolve(io.cwd, requireOption("report", values.plan, "plan")) : undefined;
   const format = values.json ? "json" : (values.format ?? "markdown");
   if (format !== "markdown" && format !== "text" && format !== "json") {
     throw usageError(`--format must be markdown, text or json, not '${format}'`, { command: "report" });
   }
   const pullNumber = values["publish-pr"] === undefined ? undefined : Number(values["publish-pr"]);
   if (pullNumber !== undefined && (!Number.isInteger(pullNumber) || pullNumber < 1)) {
-    throw usageError(`--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, { command: "report" });
+    throw usageError(`--publish-pr must be a pull request number, not '${values["publish-pr"]}'`, {
+      command: "report",
+    });
   }
   const publishMerged = values["publish-merged-pr"] === true;
   if (publishMerged && pullNumber !== undefined) {
-    throw usageError("--publish-pr and --publish-merged-pr cannot be combined", { hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply" });
+    throw usageError("--publish-pr and --publish-merged-pr cannot be combined", {
+      hint: "--publish-pr for a pull request's plan, --publish-merged-pr for a push's apply",
+    });
   }
   if (values["open-issue-on-failure"] === true && !publishMerged) {
-    throw usageError("--open-issue-on-failure goes with --publish-merged-pr", { hint: "issues are opened for failed applies of a push to the deploy branch" });
+    throw usageError("--open-issue-on-failure goes with --publish-merged-pr", {
+      hint: "issues are opened for failed applies of a push to the deploy branch",
+    });
   }
   const publishing = pullNumber !== undefined || publishMerged;
   const repository = publishing ? parseRepository(values.repository ?? io.env.GITHUB_REPOSITORY) : undefined;
   // Checked before anything is rendered, so a missing token fails fast; only this token is ever read here.
-  const credential = publishing ? githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true }) : undefined;
+  const credential = publishing
+    ? githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true })
+    : undefined;
   if (publishing && credential === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
-    throw new GantryError("REPORT_TOKEN_MISSING", `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`, {
-      hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
-    });
+    throw new GantryError(
+      "REPORT_TOKEN_MISSING",
+      `${publishMerged ? "--publish-merged-pr" : "--publish-pr"} needs ${setting.variable}, which is not set`,
+      {
+        hint: `set ${setting.variable} to a token with ${setting.fineGrained}, or configure a GitHub App (GANTRY_GITHUB_APP_ID, GANTRY_GITHUB_APP_PRIVATE_KEY); see \`gantry doctor\``,
+      },
+    );
   }
 
   let report: RunReport;
@@ -178,7 +210,9 @@ export const command: Command = async (argv, io) => {
   } else {
     plan = await readDocument(planFile, reportPlanDocument, io);
     if (publishMerged && plan.event !== "push") {
-      throw usageError(`--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, { hint: "publish a pull request's plan with --publish-pr N" });
+      throw usageError(`--publish-merged-pr reports a push, but the plan is for a ${plan.event} event`, {
+        hint: "publish a pull request's plan with --publish-pr N",
+      });
     }
     const results: SourcedJobResult[] = [];
     for (const file of resultFiles([...(values.results ?? []), ...positionals], io)) {
@@ -189,17 +223,29 @@ export const command: Command = async (argv, io) => {
 
   const masker = new SecretMasker(secretsFromEnvironment(io.env));
   const markdown = renderMarkdownReport(report, { masker });
-  const rendered = format === "markdown" ? markdown : format === "json" ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}\n` : renderTextReport(report, { masker });
+  const rendered =
+    format === "markdown"
+      ? markdown
+      : format === "json"
+        ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}\n`
+        : renderTextReport(report, { masker });
   if (values.output) writeFileSync(resolve(io.cwd, values.output), rendered);
   else io.stdout.write(rendered.endsWith("\n") ? rendered : `${rendered}\n`);
   appendStepSummary(markdown, io.env);
   // Annotations go to stdout, so only when the report itself does not.
-  if (values.output && io.env.GITHUB_ACTIONS === "true") for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
+  if (values.output && io.env.GITHUB_ACTIONS === "true")
+    for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
 
   if (credential !== undefined && repository !== undefined) {
-    const target = { credential, repository, apiUrl: io.env.GITHUB_API_URL, log: (line: string) => io.stderr.write(`gantry report: ${line}\n`) };
+    const target = {
+      credential,
+      repository,
+      apiUrl: io.env.GITHUB_API_URL,
+      log: (line: string) => io.stderr.write(`gantry report: ${line}\n`),
+    };
     if (pullNumber !== undefined) await publishOnPullRequest(target, pullNumber, report.head, markdown);
-    if (publishMerged && plan) await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
+    if (publishMerged && plan)
+      await publishOnMergedPullRequest(target, plan, report, markdown, values["open-issue-on-failure"] === true);
   }
 
   if (reportSucceeded(report)) return 0;

@@ -1,7 +1,16 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { planChange, type Job, type PlanDocument } from "@gantry/classifier";
-import { deployedCommits, deployFromRecord, dispatchInProcess, githubCredentialFor, planFromRecord, type DeploymentOutcome, type InProcessDispatch, type RecordPlan } from "@gantry/dispatcher";
+import {
+  deployedCommits,
+  deployFromRecord,
+  dispatchInProcess,
+  githubCredentialFor,
+  planFromRecord,
+  type DeploymentOutcome,
+  type InProcessDispatch,
+  type RecordPlan,
+} from "@gantry/dispatcher";
 import { GantryError, usageError, exitCodeOf } from "@gantry/errors";
 import {
   abortOnSignals,
@@ -24,7 +33,13 @@ import {
 } from "@gantry/executor";
 import { checkJob, TOKEN_SETTINGS } from "@gantry/guards";
 import { changeRangeOptions, parseCommandArgs, parseEvent, requireOption } from "../args.js";
-import { deploymentRecordSetting, liveRepositoryOf, recordOptions, recordOptionsHelp, type DeploymentRecordSetting } from "../deployment-record.js";
+import {
+  deploymentRecordSetting,
+  liveRepositoryOf,
+  recordOptions,
+  recordOptionsHelp,
+  type DeploymentRecordSetting,
+} from "../deployment-record.js";
 import type { Command } from "../io.js";
 import { publishOnDeployedPullRequests, type PublishTarget } from "./report-publishing.js";
 
@@ -101,18 +116,43 @@ export const command: Command = async (argv, io) => {
     const markdown = renderMarkdownReport(report, { masker });
     if (values.report) writeFileSync(resolve(io.cwd, values.report), markdown);
     appendStepSummary(markdown, io.env);
-    if (terminal) io.stdout.write(values.json ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}\n` : renderTextReport(report, { masker }));
-    if (io.env.GITHUB_ACTIONS === "true" && !values.json) for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
+    if (terminal)
+      io.stdout.write(
+        values.json
+          ? `${JSON.stringify(runReportDocument(report, { masker }), null, 2)}\n`
+          : renderTextReport(report, { masker }),
+      );
+    if (io.env.GITHUB_ACTIONS === "true" && !values.json)
+      for (const line of renderAnnotations(report, { masker })) io.stdout.write(`${line}\n`);
     return markdown;
   };
   /** Orchestration failed: the markdown report says so (as a pull-request comment would); the terminal gets the error once, from the CLI. */
   const reportFailure = (error: unknown): never => {
     if (GantryError.isInstance(error)) {
-      writeReports({ event, base: base ?? "", head: head ?? "", jobs: [], interrupted: false, error: { code: error.code, message: error.message, hint: error.hint ?? null, location: error.location ?? null } }, false);
+      writeReports(
+        {
+          event,
+          base: base ?? "",
+          head: head ?? "",
+          jobs: [],
+          interrupted: false,
+          error: {
+            code: error.code,
+            message: error.message,
+            hint: error.hint ?? null,
+            location: error.location ?? null,
+          },
+        },
+        false,
+      );
     }
     throw error;
   };
-  const planRange = (range: { base: string; head: string }, skipUnits?: Parameters<typeof planChange>[0]["skipUnits"], cache = true) =>
+  const planRange = (
+    range: { base: string; head: string },
+    skipUnits?: Parameters<typeof planChange>[0]["skipUnits"],
+    cache = true,
+  ) =>
     planChange({
       repo,
       base: range.base,
@@ -128,14 +168,26 @@ export const command: Command = async (argv, io) => {
 
   const runRoot = await defaultRunDirectory(repo, io.env);
   const progress = createProgressPrinter(io.stderr, { masker, actionsLogGroups: io.env.GITHUB_ACTIONS === "true" });
-  using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) => io.stderr.write(`\ngantry run: ${name} received; stopping (again to exit at once)\n`));
+  using interrupt = abortOnSignals(["SIGINT", "SIGTERM"], (name) =>
+    io.stderr.write(`\ngantry run: ${name} received; stopping (again to exit at once)\n`),
+  );
   const runPlan = (plan: PlanDocument, signal: AbortSignal, guard?: JobGuard, mayStart?: () => boolean) =>
     dispatchInProcess<JobResult>(plan, {
       parallelism,
       signal,
       isSuccess: (result) => result.status === "succeeded",
       runJob: (job, context) =>
-        executeJob(job, { repo, env: io.env, signal: context.signal, masker, runDir: join(runRoot, job.id), dryRun, onEvent: progress.onEvent, ...(guard ? { guard } : {}), ...(mayStart ? { mayStart } : {}) }),
+        executeJob(job, {
+          repo,
+          env: io.env,
+          signal: context.signal,
+          masker,
+          runDir: join(runRoot, job.id),
+          dryRun,
+          onEvent: progress.onEvent,
+          ...(guard ? { guard } : {}),
+          ...(mayStart ? { mayStart } : {}),
+        }),
     });
 
   try {
@@ -148,7 +200,11 @@ export const command: Command = async (argv, io) => {
     } else if (dryRun) {
       const planned = await planFromRecord({ ...recordPlanning(record, values), plan: planRange }).catch(reportFailure);
       plan = planned.plan;
-      dispatch = await runPlan(plan, interrupt.signal, rederivingGuard(planned, (range, skipUnits) => planRange(range, skipUnits, false), record, values));
+      dispatch = await runPlan(
+        plan,
+        interrupt.signal,
+        rederivingGuard(planned, (range, skipUnits) => planRange(range, skipUnits, false), record, values),
+      );
     } else {
       let ran: InProcessDispatch<JobResult> | undefined;
       deployed = await deployFromRecord<JobResult>({
@@ -157,14 +213,29 @@ export const command: Command = async (argv, io) => {
         plan: planRange,
         signal: interrupt.signal,
         onEvent: (deployEvent) => {
-          if (deployEvent.type === "lease-wait") io.stderr.write(`gantry run: waiting for ${deployEvent.lease.holder}, deploying since ${deployEvent.lease.acquiredAt} (lease until ${deployEvent.lease.expiresAt})\n`);
-          if (deployEvent.type === "planned") io.stderr.write(`gantry run: deploying ${deployEvent.range.base.slice(0, 12)}..${deployEvent.range.head.slice(0, 12)} (from ${deployEvent.range.baseFrom === "record" ? "the deployment record" : "--base"}): ${deployEvent.jobs} job(s)\n`);
+          if (deployEvent.type === "lease-wait")
+            io.stderr.write(
+              `gantry run: waiting for ${deployEvent.lease.holder}, deploying since ${deployEvent.lease.acquiredAt} (lease until ${deployEvent.lease.expiresAt})\n`,
+            );
+          if (deployEvent.type === "planned")
+            io.stderr.write(
+              `gantry run: deploying ${deployEvent.range.base.slice(0, 12)}..${deployEvent.range.head.slice(0, 12)} (from ${deployEvent.range.baseFrom === "record" ? "the deployment record" : "--base"}): ${deployEvent.jobs} job(s)\n`,
+            );
         },
         run: async (planned, context) => {
-          ran = await runPlan(planned, context.signal, rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record, values), context.mayStart);
+          ran = await runPlan(
+            planned,
+            context.signal,
+            rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record, values),
+            context.mayStart,
+          );
           return {
             interrupted: ran.interrupted,
-            jobs: ran.jobs.map((entry) => ({ jobId: entry.job.id, result: entry.result, succeededUnits: succeededUnits(entry.result) })),
+            jobs: ran.jobs.map((entry) => ({
+              jobId: entry.job.id,
+              result: entry.result,
+              succeededUnits: succeededUnits(entry.result),
+            })),
           };
         },
       }).catch(reportFailure);
@@ -181,7 +252,10 @@ export const command: Command = async (argv, io) => {
     const markdown = writeReports(report);
     // With --json, stdout holds the document alone; these lines go to stderr.
     const notes = values.json ? io.stderr : io.stdout;
-    if (deployed) notes.write(`Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`);
+    if (deployed)
+      notes.write(
+        `Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record!.store.description})\n`,
+      );
     if (publishing && !dryRun && plan.branch === plan.deployBranch) {
       const failures = await publishOnDeployedPullRequests(publishing, {
         plan,
@@ -191,11 +265,16 @@ export const command: Command = async (argv, io) => {
         openIssueOnFailure: values["open-issue-on-failure"] === true,
       });
       for (const failure of failures) {
-        io.stderr.write(`gantry run: warning [${failure.code}]: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ""}\n`);
-        if (io.env.GITHUB_ACTIONS === "true") notes.write(`${masker.mask(warningAnnotation(`Gantry: ${failure.code}`, failure.message))}\n`);
+        io.stderr.write(
+          `gantry run: warning [${failure.code}]: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ""}\n`,
+        );
+        if (io.env.GITHUB_ACTIONS === "true")
+          notes.write(`${masker.mask(warningAnnotation(`Gantry: ${failure.code}`, failure.message))}\n`);
       }
     } else if (publishing) {
-      io.stderr.write(`gantry run: ${dryRun ? "a dry run publishes nothing" : `a push to ${plan.branch} deploys nothing`}; no pull request was commented\n`);
+      io.stderr.write(
+        `gantry run: ${dryRun ? "a dry run publishes nothing" : `a push to ${plan.branch} deploys nothing`}; no pull request was commented\n`,
+      );
     }
     if (dispatch.interrupted) return exitCodeOf("INTERRUPTED");
     if (reportSucceeded(report)) return 0;
@@ -214,17 +293,27 @@ export const command: Command = async (argv, io) => {
 async function publishingTarget(
   repo: string,
   event: "pull_request" | "push",
-  values: { "publish-merged-prs"?: boolean | undefined; "open-issue-on-failure"?: boolean | undefined; repository?: string | undefined },
+  values: {
+    "publish-merged-prs"?: boolean | undefined;
+    "open-issue-on-failure"?: boolean | undefined;
+    repository?: string | undefined;
+  },
   io: Parameters<Command>[1],
 ): Promise<PublishTarget | undefined> {
   if (values["open-issue-on-failure"] === true && values["publish-merged-prs"] !== true) {
-    throw usageError("--open-issue-on-failure goes with --publish-merged-prs", { hint: "issues are opened for failed deployments of a push" });
+    throw usageError("--open-issue-on-failure goes with --publish-merged-prs", {
+      hint: "issues are opened for failed deployments of a push",
+    });
   }
   if (values["publish-merged-prs"] !== true) return undefined;
   if (event !== "push") {
-    throw usageError("--publish-merged-prs reports a push's deployment, not a pull request's plan", { hint: "publish a pull request's report with `gantry report --publish-pr N`" });
+    throw usageError("--publish-merged-prs reports a push's deployment, not a pull request's plan", {
+      hint: "publish a pull request's report with `gantry report --publish-pr N`",
+    });
   }
-  const credential = githubCredentialFor(io.env, "infra-live-write", { optIn: values["open-issue-on-failure"] === true });
+  const credential = githubCredentialFor(io.env, "infra-live-write", {
+    optIn: values["open-issue-on-failure"] === true,
+  });
   if (credential === undefined) {
     const setting = TOKEN_SETTINGS["infra-live-write"];
     throw new GantryError("REPORT_TOKEN_MISSING", `--publish-merged-prs needs ${setting.variable}, which is not set`, {
@@ -238,10 +327,18 @@ async function publishingTarget(
       hint: "pass --repository OWNER/NAME, or run in a checkout whose origin is infrastructure-live",
     });
   }
-  return { credential, repository: { owner: match[1]!, repo: match[2]! }, apiUrl: io.env.GITHUB_API_URL, log: (line) => io.stderr.write(`gantry run: ${line}\n`) };
+  return {
+    credential,
+    repository: { owner: match[1]!, repo: match[2]! },
+    apiUrl: io.env.GITHUB_API_URL,
+    log: (line) => io.stderr.write(`gantry run: ${line}\n`),
+  };
 }
 
-function recordPlanning(record: DeploymentRecordSetting, values: { base?: string | undefined; head?: string | undefined }) {
+function recordPlanning(
+  record: DeploymentRecordSetting,
+  values: { base?: string | undefined; head?: string | undefined },
+) {
   return {
     store: record.store,
     history: record.history,

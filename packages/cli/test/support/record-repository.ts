@@ -19,7 +19,9 @@ export interface UnitVersion {
 }
 
 export function unitFile(unit: UnitVersion): string {
-  const dependency = unit.dependsOn ? `dependency "upstream" {\n  config_path = "../${unit.dependsOn}"\n  mock_outputs = { label = "mock" }\n}\n` : "";
+  const dependency = unit.dependsOn
+    ? `dependency "upstream" {\n  config_path = "../${unit.dependsOn}"\n  mock_outputs = { label = "mock" }\n}\n`
+    : "";
   const upstream = unit.dependsOn ? "dependency.upstream.outputs.label" : '""';
   // Every apply that changed something appends "<unit> <label>" to GANTRY_STATE_DIR/ledger: the order of applies.
   const ledger = `  after_hook "ledger" {\n    commands = ["apply"]\n    execute  = ["sh", "-c", "echo \\"\${basename(get_terragrunt_dir())} ${unit.label}\\" >> \\"$GANTRY_STATE_DIR/ledger\\""]\n  }\n`;
@@ -43,7 +45,10 @@ export interface RecordRepository extends AsyncDisposable {
 
 let toolsDir: string | undefined;
 export function iacToolsEnv(): Record<string, string> {
-  toolsDir ??= execFileSync("bash", [join(root, "scripts/ensure-iac-tools.sh")], { encoding: "utf8" }).trim().split("\n").pop()!;
+  toolsDir ??= execFileSync("bash", [join(root, "scripts/ensure-iac-tools.sh")], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop()!;
   return { GANTRY_TERRAGRUNT: join(toolsDir, "terragrunt"), GANTRY_TOFU: join(toolsDir, "tofu") };
 }
 
@@ -53,17 +58,29 @@ export function recordRepository(files: Record<string, string>): RecordRepositor
   return {
     repo,
     stateDir,
-    env: { ...iacToolsEnv(), PATH: process.env.PATH, HOME: process.env.HOME, GANTRY_STATE_DIR: stateDir, TF_IN_AUTOMATION: "1" },
+    env: {
+      ...iacToolsEnv(),
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GANTRY_STATE_DIR: stateDir,
+      TF_IN_AUTOMATION: "1",
+    },
     deployedLabel(unit) {
       const file = join(stateDir, unit, "terraform.tfstate");
       if (!existsSync(file)) return undefined;
-      const state = JSON.parse(readFileSync(file, "utf8")) as { resources: { instances: { attributes: { input?: { value?: string } } }[] }[] };
+      const state = JSON.parse(readFileSync(file, "utf8")) as {
+        resources: { instances: { attributes: { input?: { value?: string } } }[] }[];
+      };
       return state.resources[0]?.instances[0]?.attributes.input?.value;
     },
     ledger() {
       const file = join(stateDir, "ledger");
       if (!existsSync(file)) return [];
-      return readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((line) => line.split(" ") as [string, string]);
+      return readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.split(" ") as [string, string]);
     },
     async [Symbol.asyncDispose]() {
       await repo[Symbol.asyncDispose]();
@@ -74,5 +91,12 @@ export function recordRepository(files: Record<string, string>): RecordRepositor
 
 /** Spawns the `gantry` CLI from its TypeScript sources (no build), as a separate process that can be interrupted. */
 export function gantryProcessArgs(...args: string[]): string[] {
-  return ["--experimental-transform-types", "--no-warnings", "--import", join(root, "packages/executor/test/support/source-loader.mjs"), join(root, "packages/cli/src/bin.ts"), ...args];
+  return [
+    "--experimental-transform-types",
+    "--no-warnings",
+    "--import",
+    join(root, "packages/executor/test/support/source-loader.mjs"),
+    join(root, "packages/cli/src/bin.ts"),
+    ...args,
+  ];
 }

@@ -44,7 +44,9 @@ export function isAppCredentials(credential: GitHubCredential): credential is Gi
 
 export function createAppAuthorizer(app: GitHubAppCredentials, request: Request): AppAuthorizer {
   if (app.appId.trim() === "" || app.privateKey.trim() === "") {
-    throw new GantryError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", { hint: "Set the App's id and its private key (PEM) before running Gantry." });
+    throw new GantryError("GITHUB_INPUT_INVALID", "The GitHub App's id or private key is empty.", {
+      hint: "Set the App's id and its private key (PEM) before running Gantry.",
+    });
   }
   const auth = createAppAuth({ appId: app.appId, privateKey: app.privateKey, request });
   const jwt = async () => `bearer ${(await auth({ type: "app" })).token}`;
@@ -55,7 +57,11 @@ export function createAppAuthorizer(app: GitHubAppCredentials, request: Request)
     if (!found) {
       const [owner, repo] = repository.split("/") as [string, string];
       found = jwt().then(async (authorization) => {
-        const response = await request("GET /repos/{owner}/{repo}/installation", { owner, repo, headers: { authorization } });
+        const response = await request("GET /repos/{owner}/{repo}/installation", {
+          owner,
+          repo,
+          headers: { authorization },
+        });
         return (response.data as { id: number }).id;
       });
       installations.set(repository, found);
@@ -68,11 +74,19 @@ export function createAppAuthorizer(app: GitHubAppCredentials, request: Request)
     async authorization(route, repository) {
       if (repository === undefined || appRoute.test(route)) return jwt();
       const installationId = await installationOf(repository);
-      const { token } = await auth({ type: "installation", installationId, repositoryNames: [repository.split("/")[1]!], permissions: { ...app.permissions } });
+      const { token } = await auth({
+        type: "installation",
+        installationId,
+        repositoryNames: [repository.split("/")[1]!],
+        permissions: { ...app.permissions },
+      });
       return `token ${token}`;
     },
     login() {
-      login ??= jwt().then(async (authorization) => `${((await request("GET /app", { headers: { authorization } })).data as { slug: string }).slug}[bot]`);
+      login ??= jwt().then(
+        async (authorization) =>
+          `${((await request("GET /app", { headers: { authorization } })).data as { slug: string }).slug}[bot]`,
+      );
       login.catch(() => (login = undefined));
       return login;
     },

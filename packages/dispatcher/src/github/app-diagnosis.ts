@@ -41,7 +41,12 @@ const describe = (error: unknown) => (GantryError.isInstance(error) ? error.mess
 
 export async function diagnoseGitHubApp(options: DiagnoseGitHubAppOptions): Promise<GitHubAppDiagnosis> {
   const client = createGitHubClient(
-    { token: { ...options.app, permissions: {} }, tokenName: "the GitHub App", ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.signal ? { signal: options.signal } : {}) },
+    {
+      token: { ...options.app, permissions: {} },
+      tokenName: "the GitHub App",
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
     "the GitHub App",
   );
   let slug: string;
@@ -56,25 +61,49 @@ export async function diagnoseGitHubApp(options: DiagnoseGitHubAppOptions): Prom
   for (const { role, repository } of options.roles) {
     const setting = TOKEN_SETTINGS[role];
     if (repository === undefined) {
-      roles.push({ role, repository: null, installationId: null, problem: `no repository to check ${setting.variable}'s role against: pass it (see gantry doctor --help)` });
+      roles.push({
+        role,
+        repository: null,
+        installationId: null,
+        problem: `no repository to check ${setting.variable}'s role against: pass it (see gantry doctor --help)`,
+      });
       continue;
     }
     const [owner, repo] = repository.split("/") as [string, string];
     let installation: { id: number; permissions: Record<string, string> };
     try {
-      installation = (await client.request<{ id: number; permissions: Record<string, string> }>("GET /repos/{owner}/{repo}/installation", { owner, repo })).data;
+      installation = (
+        await client.request<{ id: number; permissions: Record<string, string> }>(
+          "GET /repos/{owner}/{repo}/installation",
+          { owner, repo },
+        )
+      ).data;
     } catch (error) {
-      roles.push({ role, repository, installationId: null, problem: `the App is not installed on ${repository}, or cannot see it: ${describe(error)}` });
+      roles.push({
+        role,
+        repository,
+        installationId: null,
+        problem: `the App is not installed on ${repository}, or cannot see it: ${describe(error)}`,
+      });
       continue;
     }
     for (const [name, level] of Object.entries(installation.permissions)) {
       if ((levels[level] ?? 0) > (levels[needed[name] ?? ""] ?? 0)) broader.add(`${name}: ${level}`);
     }
     try {
-      await client.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: installation.id, repositories: [repo], permissions: setting.fineGrainedPermissions });
+      await client.request("POST /app/installations/{installation_id}/access_tokens", {
+        installation_id: installation.id,
+        repositories: [repo],
+        permissions: setting.fineGrainedPermissions,
+      });
       roles.push({ role, repository, installationId: installation.id, problem: null });
     } catch (error) {
-      roles.push({ role, repository, installationId: installation.id, problem: `no token with ${setting.fineGrained.replace(/ on .*/, "")} on ${repository}: ${describe(error)}` });
+      roles.push({
+        role,
+        repository,
+        installationId: installation.id,
+        problem: `no token with ${setting.fineGrained.replace(/ on .*/, "")} on ${repository}: ${describe(error)}`,
+      });
     }
   }
   return { appId: options.app.appId, slug, roles, broaderThanNeeded: [...broader].sort(), problem: null };

@@ -52,11 +52,16 @@ const GantryOctokit = Octokit.plugin(throttling, retry);
 export function githubTimingFromEnvironment(env: Readonly<Record<string, string | undefined>>): GitHubTiming {
   const number = (name: string) => {
     const value = env[name];
-    return value !== undefined && value !== "" && Number.isFinite(Number(value)) && Number(value) >= 0 ? Number(value) : undefined;
+    return value !== undefined && value !== "" && Number.isFinite(Number(value)) && Number(value) >= 0
+      ? Number(value)
+      : undefined;
   };
   const writeIntervalMs = number("GANTRY_GITHUB_WRITE_INTERVAL_MS");
   const retryBaseMs = number("GANTRY_GITHUB_RETRY_BASE_MS");
-  return { ...(writeIntervalMs !== undefined ? { writeIntervalMs } : {}), ...(retryBaseMs !== undefined ? { retryBaseMs } : {}) };
+  return {
+    ...(writeIntervalMs !== undefined ? { writeIntervalMs } : {}),
+    ...(retryBaseMs !== undefined ? { retryBaseMs } : {}),
+  };
 }
 
 /**
@@ -96,7 +101,9 @@ export interface GitHubClient {
 
 /** Fills `{name}` placeholders for messages (the values are public: owner, repo, numbers). */
 function describeCall(route: string, parameters: RequestParameters): string {
-  return route.replace(/\{([^}]+)\}/g, (whole, name: string) => (name in parameters ? String(parameters[name]) : whole));
+  return route.replace(/\{([^}]+)\}/g, (whole, name: string) =>
+    name in parameters ? String(parameters[name]) : whole,
+  );
 }
 
 function nextPageUrl(link: unknown): string | undefined {
@@ -108,13 +115,16 @@ export function createGitHubClient(connection: GitHubConnection, defaultTokenNam
   const tokenName = connection.tokenName ?? defaultTokenName;
   const credential = connection.token;
   if (typeof credential === "string" && credential.trim() === "") {
-    throw new GantryError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, { hint: `Set ${tokenName} to a GitHub token before running Gantry.` });
+    throw new GantryError("GITHUB_INPUT_INVALID", `${tokenName} is empty.`, {
+      hint: `Set ${tokenName} to a GitHub token before running Gantry.`,
+    });
   }
   const timing = connection.timing ?? githubTimingFromEnvironment(process.env);
   const retryBaseMs = timing.retryBaseMs ?? 1000;
   const maxWaitSeconds = (timing.maxRateLimitWaitMs ?? 60_000) / 1000;
   // Wait out a rate limit a few times when GitHub asks for a short wait; otherwise fail with GITHUB_RATE_LIMITED.
-  const onLimit = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 3 && retryAfter <= maxWaitSeconds;
+  const onLimit = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) =>
+    retryCount < 3 && retryAfter <= maxWaitSeconds;
   const octokit = new GantryOctokit({
     ...(typeof credential === "string" ? { auth: credential } : {}),
     baseUrl: (connection.baseUrl ?? defaultGitHubApiUrl).replace(/\/+$/, ""),
@@ -134,17 +144,30 @@ export function createGitHubClient(connection: GitHubConnection, defaultTokenNam
 
   const apiVersion = { "x-github-api-version": "2022-11-28" };
   // A GitHub App: each call gets its own authorization header (the App's JWT, or a narrowed installation token).
-  const app: AppAuthorizer | undefined = isAppCredentials(credential) ? createAppAuthorizer(credential, octokit.request.defaults({ headers: apiVersion })) : undefined;
+  const app: AppAuthorizer | undefined = isAppCredentials(credential)
+    ? createAppAuthorizer(credential, octokit.request.defaults({ headers: apiVersion }))
+    : undefined;
 
   const repositoryOf = (parameters: RequestParameters) =>
-    typeof parameters.owner === "string" && typeof parameters.repo === "string" ? `${parameters.owner}/${parameters.repo}` : undefined;
+    typeof parameters.owner === "string" && typeof parameters.repo === "string"
+      ? `${parameters.owner}/${parameters.repo}`
+      : undefined;
 
-  const send = async <T>(route: string, parameters: RequestParameters, repository: string | undefined, once = false): Promise<GitHubResponse<T>> => {
+  const send = async <T>(
+    route: string,
+    parameters: RequestParameters,
+    repository: string | undefined,
+    once = false,
+  ): Promise<GitHubResponse<T>> => {
     try {
       const request = { ...(connection.signal ? { signal: connection.signal } : {}), ...(once ? { retries: 0 } : {}) };
       const headers = app ? { ...apiVersion, authorization: await app.authorization(route, repository) } : apiVersion;
       const response = await octokit.request(route, { ...parameters, headers, request });
-      return { status: response.status, headers: response.headers as GitHubResponse<T>["headers"], data: response.data as T };
+      return {
+        status: response.status,
+        headers: response.headers as GitHubResponse<T>["headers"],
+        data: response.data as T,
+      };
     } catch (error) {
       throw toGantryError(error, { tokenName, call: describeCall(route, parameters), repository });
     }
@@ -159,7 +182,11 @@ export function createGitHubClient(connection: GitHubConnection, defaultTokenNam
       const items: T[] = [];
       let response = await request<T[]>(route, { per_page: 100, ...parameters });
       items.push(...response.data);
-      for (let next = nextPageUrl(response.headers.link); next !== undefined; next = nextPageUrl(response.headers.link)) {
+      for (
+        let next = nextPageUrl(response.headers.link);
+        next !== undefined;
+        next = nextPageUrl(response.headers.link)
+      ) {
         // The next-page URL is absolute and already carries every parameter.
         response = await send<T[]>(`GET ${next}`, {}, repositoryOf(parameters));
         items.push(...response.data);

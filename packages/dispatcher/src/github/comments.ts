@@ -19,9 +19,16 @@ export interface CommentTarget {
 }
 
 /** The comments the token's own user wrote: anyone can paste Gantry's marker into a comment of theirs. */
-export async function ownComments(client: GitHubClient, { owner, repo, issueNumber }: CommentTarget): Promise<IssueComment[]> {
+export async function ownComments(
+  client: GitHubClient,
+  { owner, repo, issueNumber }: CommentTarget,
+): Promise<IssueComment[]> {
   const login = await client.login();
-  const comments = await client.paginate<IssueComment>("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber });
+  const comments = await client.paginate<IssueComment>("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner,
+    repo,
+    issue_number: issueNumber,
+  });
   return comments.filter((comment) => comment.user?.login === login);
 }
 
@@ -34,9 +41,19 @@ export async function upsertComment(
 ): Promise<{ id: number; url: string; action: "created" | "updated" | "unchanged" }> {
   if (current && current.body === body) return { id: current.id, url: current.html_url, action: "unchanged" };
   if (current) {
-    const { data } = await client.request<IssueComment>("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo, comment_id: current.id, body });
+    const { data } = await client.request<IssueComment>("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
+      owner,
+      repo,
+      comment_id: current.id,
+      body,
+    });
     return { id: data.id, url: data.html_url, action: "updated" };
   }
-  const { data } = await client.request<IssueComment>("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: issueNumber, body });
+  const { data } = await client.request<IssueComment>("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner,
+    repo,
+    issue_number: issueNumber,
+    body,
+  });
   return { id: data.id, url: data.html_url, action: "created" };
 }

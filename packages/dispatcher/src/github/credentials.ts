@@ -22,27 +22,43 @@ export interface RoleCredential {
 }
 
 /** The GitHub App of the environment, or undefined when none is configured. A half-configured App is an error. */
-export function githubAppFromEnvironment(env: Readonly<Record<string, string | undefined>>): { appId: string; privateKey: string; installationId?: number } | undefined {
+export function githubAppFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): { appId: string; privateKey: string; installationId?: number } | undefined {
   const appId = env[GITHUB_APP_VARIABLES.appId]?.trim() || undefined;
   const privateKey = env[GITHUB_APP_VARIABLES.privateKey] || undefined;
   const installation = env[GITHUB_APP_VARIABLES.installationId]?.trim() || undefined;
   if (appId === undefined && privateKey === undefined) return undefined;
   if (appId === undefined || privateKey === undefined) {
     const missing = appId === undefined ? GITHUB_APP_VARIABLES.appId : GITHUB_APP_VARIABLES.privateKey;
-    throw new GantryError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, { hint: `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.` });
+    throw new GantryError("GITHUB_INPUT_INVALID", `${missing} is not set, but the other half of the GitHub App is.`, {
+      hint: `Set both ${GITHUB_APP_VARIABLES.appId} and ${GITHUB_APP_VARIABLES.privateKey}, or neither.`,
+    });
   }
   if (installation !== undefined && !/^\d+$/.test(installation)) {
-    throw new GantryError("GITHUB_INPUT_INVALID", `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`, { hint: "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository." });
+    throw new GantryError(
+      "GITHUB_INPUT_INVALID",
+      `${GITHUB_APP_VARIABLES.installationId} must be a number, not '${installation}'.`,
+      {
+        hint: "Use the number at the end of the installation's settings URL, or leave it unset: Gantry finds the installation of each repository.",
+      },
+    );
   }
   return { appId, privateKey, ...(installation !== undefined ? { installationId: Number(installation) } : {}) };
 }
 
-export function githubCredentialFor(env: Readonly<Record<string, string | undefined>>, role: TokenPurpose, options: { optIn?: boolean } = {}): RoleCredential | undefined {
+export function githubCredentialFor(
+  env: Readonly<Record<string, string | undefined>>,
+  role: TokenPurpose,
+  options: { optIn?: boolean } = {},
+): RoleCredential | undefined {
   const setting: TokenRequirement = TOKEN_SETTINGS[role];
   const token = readToken(env as NodeJS.ProcessEnv, role);
   if (token !== undefined) return { credential: token, name: setting.variable };
   const app = githubAppFromEnvironment(env);
   if (!app) return undefined;
-  const permissions = options.optIn ? { ...setting.fineGrainedPermissions, ...setting.optInPermissions } : setting.fineGrainedPermissions;
+  const permissions = options.optIn
+    ? { ...setting.fineGrainedPermissions, ...setting.optInPermissions }
+    : setting.fineGrainedPermissions;
   return { credential: { ...app, permissions }, name: `the GitHub App ${app.appId} (${GITHUB_APP_VARIABLES.appId})` };
 }

@@ -13,7 +13,13 @@
 import { checkCommitSha, checkRepository } from "./inputs.js";
 import { createGitHubClient, type GitHubConnection } from "./client.js";
 import { abortError, dispatchAndFollow, type DispatchStage, type DispatchTimingOptions } from "./workflow-dispatch.js";
-import { followWorkflowRun, listDispatchRuns, newCorrelationId, type DispatchedRun, type WorkflowTarget } from "./workflow-runs.js";
+import {
+  followWorkflowRun,
+  listDispatchRuns,
+  newCorrelationId,
+  type DispatchedRun,
+  type WorkflowTarget,
+} from "./workflow-runs.js";
 
 export interface RequestDeploymentOptions extends GitHubConnection, DispatchTimingOptions {
   readonly owner: string;
@@ -38,7 +44,12 @@ export async function requestDeployment(options: RequestDeploymentOptions): Prom
   checkRepository(options.owner, options.repo);
   checkCommitSha(options.commit, "commit", "the pushed commit of the deploy branch");
   const correlation = options.correlation ?? newCorrelationId();
-  const target: WorkflowTarget = { owner: options.owner, repo: options.repo, workflow: options.workflow, ref: options.ref ?? "main" };
+  const target: WorkflowTarget = {
+    owner: options.owner,
+    repo: options.repo,
+    workflow: options.workflow,
+    ref: options.ref ?? "main",
+  };
   const supersededRuns: { runId: number; runUrl: string }[] = [];
   let stage: DispatchStage = "before-dispatch";
   let found: { runId: number; runUrl: string } | undefined;
@@ -46,14 +57,19 @@ export async function requestDeployment(options: RequestDeploymentOptions): Prom
   try {
     options.signal?.throwIfAborted();
     stage = "dispatching";
-    let run = await dispatchAndFollow({ ...options, target, inputs: { commit: options.commit, correlation }, identity: { correlation } }, (started) => {
-      stage = "following";
-      found = started;
-    });
+    let run = await dispatchAndFollow(
+      { ...options, target, inputs: { commit: options.commit, correlation }, identity: { correlation } },
+      (started) => {
+        stage = "following";
+        found = started;
+      },
+    );
     const client = createGitHubClient(options, "the dispatch token");
     while (run.conclusion === "cancelled") {
       // GitHub cancels the older pending run of a concurrency group when a newer one arrives: follow that one.
-      const newer = (await listDispatchRuns(client, target)).filter((candidate) => candidate.id > run.runId && candidate.conclusion !== "cancelled").sort((a, b) => a.id - b.id)[0];
+      const newer = (await listDispatchRuns(client, target))
+        .filter((candidate) => candidate.id > run.runId && candidate.conclusion !== "cancelled")
+        .sort((a, b) => a.id - b.id)[0];
       if (!newer) break; // cancelled by a person, with nothing newer to deploy in its place
       supersededRuns.push({ runId: run.runId, runUrl: run.runUrl });
       options.onProgress?.({ type: "superseded", runId: run.runId, by: newer.id, runUrl: newer.html_url });

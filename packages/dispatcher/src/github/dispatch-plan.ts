@@ -14,9 +14,18 @@ import { validateDocument } from "@gantry/documents";
 import { GantryError } from "@gantry/errors";
 import { dispatchInProcess, dispatchPlanDocument, type DispatchedJobStatus } from "../in-process.js";
 import { requestDeployment, type DeploymentRequestOutcome } from "./deployment-request.js";
-import { dispatchJobToWorkflow, newCorrelationId, type DispatchedRun, type DispatchJobOptions, type DispatchProgress } from "./workflow-dispatch.js";
+import {
+  dispatchJobToWorkflow,
+  newCorrelationId,
+  type DispatchedRun,
+  type DispatchJobOptions,
+  type DispatchProgress,
+} from "./workflow-dispatch.js";
 
-export interface DispatchPlanOptions extends Omit<DispatchJobOptions, "job" | "onProgress" | "workflow" | "correlation"> {
+export interface DispatchPlanOptions extends Omit<
+  DispatchJobOptions,
+  "job" | "onProgress" | "workflow" | "correlation"
+> {
   /** The plan workflow: plan and plan-destroy jobs (inputs `job` and `correlation`). */
   readonly planWorkflow?: string | number;
   /** The apply workflow: one deployment request (inputs `commit` and `correlation`) stands for every apply and destroy job. */
@@ -61,15 +70,24 @@ function describeConclusion(run: DispatchedRun): string {
   return `the run concluded ${run.conclusion ?? "without a conclusion"} (${run.runUrl})`;
 }
 
-export async function dispatchPlanToWorkflow(planInput: PlanDocument, options: DispatchPlanOptions): Promise<DispatchedPlan> {
+export async function dispatchPlanToWorkflow(
+  planInput: PlanDocument,
+  options: DispatchPlanOptions,
+): Promise<DispatchedPlan> {
   const plan = validateDocument(planInput, dispatchPlanDocument, "plan");
   const ref = options.ref ?? "main";
   const { parallelism, onProgress, onSkipped, planWorkflow, applyWorkflow, ...connection } = options;
   if (planWorkflow === undefined && plan.jobs.some((job) => !deploys(job))) {
-    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", { hint: "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml)." });
+    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has plan jobs but no plan workflow was given.", {
+      hint: "Pass planWorkflow (gantry dispatch --plan-workflow plan.yml).",
+    });
   }
   if (applyWorkflow === undefined && plan.jobs.some(deploys)) {
-    throw new GantryError("GITHUB_INPUT_INVALID", "the plan has apply or destroy jobs but no apply workflow was given.", { hint: "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml)." });
+    throw new GantryError(
+      "GITHUB_INPUT_INVALID",
+      "the plan has apply or destroy jobs but no apply workflow was given.",
+      { hint: "Pass applyWorkflow (gantry dispatch --apply-workflow apply.yml)." },
+    );
   }
   const errorCodes = new Map<string, string>();
   let deployment: Promise<DeploymentRequestOutcome> | undefined;
@@ -109,7 +127,12 @@ export async function dispatchPlanToWorkflow(planInput: PlanDocument, options: D
   });
   const jobs = dispatched.jobs.map((outcome): DispatchedPlanJob => {
     const run = outcome.result;
-    const reason = run && run.conclusion !== "success" ? describeConclusion(run) : outcome.status === "succeeded" ? null : outcome.reason;
+    const reason =
+      run && run.conclusion !== "success"
+        ? describeConclusion(run)
+        : outcome.status === "succeeded"
+          ? null
+          : outcome.reason;
     const errorCode = errorCodes.get(outcome.job.id) ?? null;
     return { job: outcome.job, status: outcome.status, run, reason, errorCode };
   });

@@ -27,7 +27,11 @@ function githubMessage(data: unknown): string | undefined {
   if (typeof data !== "object" || data === null) return undefined;
   const { message, errors } = data as { message?: unknown; errors?: unknown };
   const details = Array.isArray(errors)
-    ? errors.map((error) => (typeof error === "object" && error !== null ? String((error as { message?: unknown }).message ?? "") : String(error)))
+    ? errors.map((error) =>
+        typeof error === "object" && error !== null
+          ? String((error as { message?: unknown }).message ?? "")
+          : String(error),
+      )
     : [];
   const text = [typeof message === "string" ? message : "", ...details].filter((part) => part !== "").join(": ");
   return text === "" ? undefined : text;
@@ -113,7 +117,9 @@ export function toGantryError(error: unknown, failed: FailedCall): GantryError {
     default: {
       // Octokit reports a network failure (reset, refused, DNS) as status 500 with no response.
       const network = status === undefined || (status === 500 && response === undefined);
-      const reason = network ? `${error instanceof Error ? error.message : String(error)} (no answer from GitHub)` : `HTTP ${status}`;
+      const reason = network
+        ? `${error instanceof Error ? error.message : String(error)} (no answer from GitHub)`
+        : `HTTP ${status}`;
       return githubError(
         "GITHUB_REQUEST_FAILED",
         `${failed.call} with ${failed.tokenName} failed: ${reason}.${said}`,

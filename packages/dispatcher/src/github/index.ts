@@ -1,7 +1,22 @@
-export { defaultGitHubApiUrl, githubTimingFromEnvironment, type GitHubConnection, type GitHubTiming } from "./client.js";
+export {
+  defaultGitHubApiUrl,
+  githubTimingFromEnvironment,
+  type GitHubConnection,
+  type GitHubTiming,
+} from "./client.js";
 export type { GitHubAppCredentials, GitHubCredential } from "./app-auth.js";
-export { diagnoseGitHubApp, type DiagnoseGitHubAppOptions, type GitHubAppDiagnosis, type GitHubAppRoleCheck } from "./app-diagnosis.js";
-export { GITHUB_APP_VARIABLES, githubAppFromEnvironment, githubCredentialFor, type RoleCredential } from "./credentials.js";
+export {
+  diagnoseGitHubApp,
+  type DiagnoseGitHubAppOptions,
+  type GitHubAppDiagnosis,
+  type GitHubAppRoleCheck,
+} from "./app-diagnosis.js";
+export {
+  GITHUB_APP_VARIABLES,
+  githubAppFromEnvironment,
+  githubCredentialFor,
+  type RoleCredential,
+} from "./credentials.js";
 export {
   checkTokenScopes,
   gantryTokenRequirements,
@@ -46,7 +61,11 @@ export {
   type DispatchProgress,
   type WorkflowRunConclusion,
 } from "./workflow-dispatch.js";
-export { requestDeployment, type DeploymentRequestOutcome, type RequestDeploymentOptions } from "./deployment-request.js";
+export {
+  requestDeployment,
+  type DeploymentRequestOutcome,
+  type RequestDeploymentOptions,
+} from "./deployment-request.js";
 export {
   dispatchPlanToWorkflow,
   type DispatchedPlan,

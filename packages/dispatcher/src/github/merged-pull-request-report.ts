@@ -50,7 +50,9 @@ export interface MergedPullRequest {
  * directly (or GitHub knows no such pull request). When the commit is not a merge commit but exactly one merged
  * pull request into the branch contains it, that one is taken.
  */
-export async function findMergedPullRequest(options: FindMergedPullRequestOptions): Promise<MergedPullRequest | undefined> {
+export async function findMergedPullRequest(
+  options: FindMergedPullRequestOptions,
+): Promise<MergedPullRequest | undefined> {
   checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
   checkRepository(options.owner, options.repo);
   const client = createGitHubClient(options, "the infra-live-write token");
@@ -60,7 +62,8 @@ export async function findMergedPullRequest(options: FindMergedPullRequestOption
     commit_sha: options.commitSha,
   });
   const merged = pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === options.baseBranch);
-  const found = merged.find((pull) => pull.merge_commit_sha === options.commitSha) ?? (merged.length === 1 ? merged[0] : undefined);
+  const found =
+    merged.find((pull) => pull.merge_commit_sha === options.commitSha) ?? (merged.length === 1 ? merged[0] : undefined);
   return found ? { number: found.number, url: found.html_url } : undefined;
 }
 
@@ -98,7 +101,9 @@ export interface MergedPullRequestsInRange {
  * range (one merged before the range is not). Only the newest `MERGED_PULL_REQUEST_LOOKUPS` commits are
  * looked up.
  */
-export async function findMergedPullRequests(options: FindMergedPullRequestsOptions): Promise<MergedPullRequestsInRange> {
+export async function findMergedPullRequests(
+  options: FindMergedPullRequestsOptions,
+): Promise<MergedPullRequestsInRange> {
   checkRepository(options.owner, options.repo);
   options.commits.forEach((commit, index) => checkCommitSha(commit, `commits[${index}]`, "a deployed commit"));
   const client = createGitHubClient(options, "the infra-live-write token");
@@ -106,15 +111,24 @@ export async function findMergedPullRequests(options: FindMergedPullRequestsOpti
   const found = new Map<number, MergedPullRequestInRange>();
   const directCommits: string[] = [];
   for (const commit of options.commits.slice(0, MERGED_PULL_REQUEST_LOOKUPS)) {
-    const pulls = await client.paginate<PullRequestSimple>("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: options.owner, repo: options.repo, commit_sha: commit });
-    const merged = pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === options.baseBranch && pull.merge_commit_sha !== null);
+    const pulls = await client.paginate<PullRequestSimple>("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
+      owner: options.owner,
+      repo: options.repo,
+      commit_sha: commit,
+    });
+    const merged = pulls.filter(
+      (pull) => pull.merged_at !== null && pull.base.ref === options.baseBranch && pull.merge_commit_sha !== null,
+    );
     if (merged.length === 0) directCommits.push(commit);
     for (const pull of merged) {
-      if (inRange.has(pull.merge_commit_sha!)) found.set(pull.number, { number: pull.number, url: pull.html_url, mergeCommitSha: pull.merge_commit_sha! });
+      if (inRange.has(pull.merge_commit_sha!))
+        found.set(pull.number, { number: pull.number, url: pull.html_url, mergeCommitSha: pull.merge_commit_sha! });
     }
   }
   // `commits` is newest first: the oldest merge first.
-  const pullRequests = [...found.values()].sort((a, b) => inRange.get(b.mergeCommitSha)! - inRange.get(a.mergeCommitSha)! || a.number - b.number);
+  const pullRequests = [...found.values()].sort(
+    (a, b) => inRange.get(b.mergeCommitSha)! - inRange.get(a.mergeCommitSha)! || a.number - b.number,
+  );
   return { pullRequests, directCommits };
 }
 
@@ -143,7 +157,9 @@ export async function publishApplyReport(options: PublishApplyReportOptions): Pr
   const client = createGitHubClient(options, "the infra-live-write token");
   const { owner, repo, pullNumber, commitSha } = options;
   const target = { owner, repo, issueNumber: pullNumber };
-  const current = (await ownComments(client, target)).find((comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha);
+  const current = (await ownComments(client, target)).find(
+    (comment) => applyMarkerPattern.exec(comment.body ?? "")?.[1] === commitSha,
+  );
   const marker = `${applyReportMarker(commitSha)}\n`;
   const { body: content, truncated } = truncateCommentBody(options.body, githubCommentLimit - marker.length);
   const published = await upsertComment(client, target, current, marker + content);
@@ -185,7 +201,10 @@ export interface FailedApplyIssue {
  */
 export async function openFailedApplyIssue(options: OpenFailedApplyIssueOptions): Promise<FailedApplyIssue> {
   checkCommitSha(options.commitSha, "commitSha", "the pushed commit");
-  if (options.pullNumbers.length === 0) throw new GantryError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", { hint: "Pass the merged pull requests the failed deployment held." });
+  if (options.pullNumbers.length === 0)
+    throw new GantryError("GITHUB_INPUT_INVALID", "pullNumbers is empty.", {
+      hint: "Pass the merged pull requests the failed deployment held.",
+    });
   for (const pullNumber of options.pullNumbers) checkPullNumber(pullNumber, "the merged pull request");
   checkRepository(options.owner, options.repo);
   const client = createGitHubClient(options, "the infra-live-write token");
@@ -193,23 +212,45 @@ export async function openFailedApplyIssue(options: OpenFailedApplyIssueOptions)
   const login = await client.login();
   const pulls: { number: number; mergedBy: string | null; title: string }[] = [];
   for (const pullNumber of pullNumbers) {
-    const { data } = await client.request<{ merged_by: { login: string } | null; title: string }>("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pullNumber });
+    const { data } = await client.request<{ merged_by: { login: string } | null; title: string }>(
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}",
+      { owner, repo, pull_number: pullNumber },
+    );
     pulls.push({ number: pullNumber, mergedBy: data.merged_by?.login ?? null, title: data.title });
   }
   const assignees = [...new Set(pulls.flatMap((pull) => (pull.mergedBy ? [pull.mergedBy] : [])))].slice(0, 10);
   const marker = `<!-- gantry:apply-failure sha=${commitSha} -->\n`;
-  const merged = pulls.map((pull) => `#${pull.number}${pull.mergedBy ? ` (merged by @${pull.mergedBy})` : ""}`).join(", ");
+  const merged = pulls
+    .map((pull) => `#${pull.number}${pull.mergedBy ? ` (merged by @${pull.mergedBy})` : ""}`)
+    .join(", ");
   const intro = `The apply of ${commitSha.slice(0, 7)}, which deployed ${merged}, failed.\n\n`;
   const body = marker + truncateCommentBody(intro + options.body, githubCommentLimit - marker.length).body;
   // Only our own open issues count, found by the marker (anyone could paste it into an issue of theirs).
-  const issues = await client.paginate<Issue>("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", creator: login });
-  const current = issues.find((issue) => issue.pull_request === undefined && issue.user?.login === login && failureMarkerPattern.exec(issue.body ?? "")?.[1] === commitSha);
-  if (current && current.body === body) return { number: current.number, url: current.html_url, action: "unchanged", assignees };
+  const issues = await client.paginate<Issue>("GET /repos/{owner}/{repo}/issues", {
+    owner,
+    repo,
+    state: "open",
+    creator: login,
+  });
+  const current = issues.find(
+    (issue) =>
+      issue.pull_request === undefined &&
+      issue.user?.login === login &&
+      failureMarkerPattern.exec(issue.body ?? "")?.[1] === commitSha,
+  );
+  if (current && current.body === body)
+    return { number: current.number, url: current.html_url, action: "unchanged", assignees };
   if (current) {
-    const { data } = await client.request<Issue>("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: current.number, body });
+    const { data } = await client.request<Issue>("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+      owner,
+      repo,
+      issue_number: current.number,
+      body,
+    });
     return { number: data.number, url: data.html_url, action: "updated", assignees };
   }
-  const about = pulls.length === 1 ? `#${pulls[0]!.number} ${pulls[0]!.title}` : pulls.map((pull) => `#${pull.number}`).join(", ");
+  const about =
+    pulls.length === 1 ? `#${pulls[0]!.number} ${pulls[0]!.title}` : pulls.map((pull) => `#${pull.number}`).join(", ");
   const { data } = await client.request<Issue>("POST /repos/{owner}/{repo}/issues", {
     owner,
     repo,

@@ -99,21 +99,30 @@ export async function publishPullRequestReport(options: PublishPullRequestReport
   const { owner, repo, pullNumber, headSha } = options;
   const reports = (await ownComments(client, { owner, repo, issueNumber: pullNumber }))
     .map((comment) => ({ comment, report: parseReportMarker(comment.body ?? "") }))
-    .filter((entry): entry is { comment: IssueComment; report: NonNullable<typeof entry.report> } => entry.report !== undefined);
+    .filter(
+      (entry): entry is { comment: IssueComment; report: NonNullable<typeof entry.report> } =>
+        entry.report !== undefined,
+    );
 
   const marker = `${reportMarker(headSha)}\n`;
   const { body: content, truncated } = truncateCommentBody(options.body, githubCommentLimit - marker.length);
   const current = reports.find((entry) => entry.report.sha === headSha);
   // A run can finish after a newer push: its report then goes up already outdated, and leaves the newer one alone.
-  const { data: pullRequest } = await client.request<{ head: { sha: string } }>("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-    owner,
-    repo,
-    pull_number: pullNumber,
-  });
+  const { data: pullRequest } = await client.request<{ head: { sha: string } }>(
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}",
+    {
+      owner,
+      repo,
+      pull_number: pullNumber,
+    },
+  );
   const latestHead = pullRequest.head.sha;
   const superseded = latestHead !== headSha;
   const body = superseded
-    ? outdatedBody(headSha, content, { sha: latestHead, url: reports.find((entry) => entry.report.sha === latestHead)?.comment.html_url })
+    ? outdatedBody(headSha, content, {
+        sha: latestHead,
+        url: reports.find((entry) => entry.report.sha === latestHead)?.comment.html_url,
+      })
     : marker + content;
 
   const published = await upsertComment(client, { owner, repo, issueNumber: pullNumber }, current?.comment, body);
@@ -130,5 +139,12 @@ export async function publishPullRequestReport(options: PublishPullRequestReport
     });
     outdatedCommentIds.push(comment.id);
   }
-  return { commentId: published.id, url: published.url, action: published.action, truncated, superseded, outdatedCommentIds };
+  return {
+    commentId: published.id,
+    url: published.url,
+    action: published.action,
+    truncated,
+    superseded,
+    outdatedCommentIds,
+  };
 }

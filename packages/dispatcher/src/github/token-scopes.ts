@@ -45,7 +45,10 @@ function tokenKind(token: string, scopesHeader: unknown): TokenScopeReport["kind
   return "unknown";
 }
 
-export async function checkTokenScopes(token: string, options: CheckTokenScopesOptions = {}): Promise<TokenScopeReport> {
+export async function checkTokenScopes(
+  token: string,
+  options: CheckTokenScopesOptions = {},
+): Promise<TokenScopeReport> {
   const role = options.role ?? "code-read";
   const client = createGitHubClient({ ...options, token }, `the ${role} token`);
   const response = await client.request<{ login: string }>("GET /user");

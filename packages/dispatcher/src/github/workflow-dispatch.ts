@@ -17,7 +17,13 @@ import {
 import { validateDocument } from "@gantry/documents";
 import { GantryError } from "@gantry/errors";
 
-export { dispatchedRunCandidates, newCorrelationId, type DispatchedRun, type DispatchProgress, type WorkflowRunConclusion } from "./workflow-runs.js";
+export {
+  dispatchedRunCandidates,
+  newCorrelationId,
+  type DispatchedRun,
+  type DispatchProgress,
+  type WorkflowRunConclusion,
+} from "./workflow-runs.js";
 
 export interface DispatchJobOptions extends GitHubConnection {
   readonly owner: string;
@@ -50,7 +56,16 @@ export interface DispatchJobOptions extends GitHubConnection {
 
 /** Parses the job, naming each bad field, so nothing invalid reaches another repository. */
 export function validateJobForDispatch(job: unknown): Job {
-  return validateDocument(job, { kind: "Job", schema: jobSchema, code: "DISPATCH_JOB_INVALID", hint: "Dispatch an element of `gantry plan --json`'s `jobs` unchanged." }, "job");
+  return validateDocument(
+    job,
+    {
+      kind: "Job",
+      schema: jobSchema,
+      code: "DISPATCH_JOB_INVALID",
+      hint: "Dispatch an element of `gantry plan --json`'s `jobs` unchanged.",
+    },
+    "job",
+  );
 }
 
 export type DispatchStage = "before-dispatch" | "dispatching" | "following";
@@ -62,12 +77,19 @@ export function abortError(stage: DispatchStage, runUrl: string | undefined, can
       : runUrl === undefined
         ? "Stopped before the dispatched run was found; the run may still start and go on."
         : `Stopped waiting for ${runUrl}${cancelled ? "; the run was cancelled on GitHub" : "; the run goes on"}.`;
-  return new GantryError("DISPATCH_CANCELLED", message, { hint: runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub." });
+  return new GantryError("DISPATCH_CANCELLED", message, {
+    hint: runUrl ? `Check ${runUrl} for what it did before it stopped.` : "Check the workflow's runs on GitHub.",
+  });
 }
 
 /** Dispatch, find and follow: the parts every workflow dispatch shares, with the stage reached for abort messages. */
 export async function dispatchAndFollow(
-  options: GitHubConnection & DispatchTimingOptions & { readonly target: WorkflowTarget; readonly inputs: Record<string, string>; readonly identity: RunIdentity },
+  options: GitHubConnection &
+    DispatchTimingOptions & {
+      readonly target: WorkflowTarget;
+      readonly inputs: Record<string, string>;
+      readonly identity: RunIdentity;
+    },
   onFound: (run: { runId: number; runUrl: string }) => void,
 ): Promise<DispatchedRun> {
   const client = createGitHubClient(options, "the dispatch token");
@@ -84,14 +106,25 @@ export async function dispatchAndFollow(
   const run = await startWorkflowRun(client, options.target, options.inputs, options.identity, timing);
   onFound(run);
   const duplicatesOf = run.resent && "correlation" in options.identity ? options.identity.correlation : undefined;
-  return followWorkflowRun(client, options.target, run, { ...timing, ...(duplicatesOf !== undefined ? { duplicatesOf } : {}) });
+  return followWorkflowRun(client, options.target, run, {
+    ...timing,
+    ...(duplicatesOf !== undefined ? { duplicatesOf } : {}),
+  });
 }
 
-export type DispatchTimingOptions = Pick<DispatchJobOptions, "pollIntervalMs" | "findRunIntervalMs" | "lostResponseWindowMs" | "timeoutMs" | "onProgress">;
+export type DispatchTimingOptions = Pick<
+  DispatchJobOptions,
+  "pollIntervalMs" | "findRunIntervalMs" | "lostResponseWindowMs" | "timeoutMs" | "onProgress"
+>;
 
 export async function dispatchJobToWorkflow(options: DispatchJobOptions): Promise<DispatchedRun> {
   const job = validateJobForDispatch(options.job);
-  const target: WorkflowTarget = { owner: options.owner, repo: options.repo, workflow: options.workflow, ref: options.ref ?? "main" };
+  const target: WorkflowTarget = {
+    owner: options.owner,
+    repo: options.repo,
+    workflow: options.workflow,
+    ref: options.ref ?? "main",
+  };
   let stage: DispatchStage = "before-dispatch";
   let found: { runId: number; runUrl: string } | undefined;
   try {
@@ -111,7 +144,8 @@ export async function dispatchJobToWorkflow(options: DispatchJobOptions): Promis
     );
   } catch (error) {
     if (!options.signal?.aborted) throw error;
-    const cancelled = found !== undefined && options.cancelRunOnAbort !== false && (await cancelRun(options, found.runId));
+    const cancelled =
+      found !== undefined && options.cancelRunOnAbort !== false && (await cancelRun(options, found.runId));
     throw abortError(stage, found?.runUrl, cancelled);
   }
 }
@@ -121,7 +155,11 @@ async function cancelRun(options: DispatchJobOptions, runId: number): Promise<bo
   const { signal: _aborted, ...withoutSignal } = options;
   const client = createGitHubClient(withoutSignal, "the dispatch token");
   try {
-    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", { owner: options.owner, repo: options.repo, run_id: runId });
+    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", {
+      owner: options.owner,
+      repo: options.repo,
+      run_id: runId,
+    });
     return true;
   } catch {
     return false;

@@ -112,7 +112,10 @@ export async function listDispatchRuns(client: GitHubClient, target: WorkflowTar
  * with the workflow's plain name (a workflow without `run-name`, where nothing tells jobs apart). A run whose
  * custom title names another job is never taken for ours.
  */
-export function dispatchedRunCandidates<T extends Pick<WorkflowRun, "name" | "display_title">>(fresh: readonly T[], jobId: string): T[] {
+export function dispatchedRunCandidates<T extends Pick<WorkflowRun, "name" | "display_title">>(
+  fresh: readonly T[],
+  jobId: string,
+): T[] {
   const naming = fresh.filter((run) => run.display_title.split(/\s+/).includes(jobId));
   return naming.length > 0 ? naming : fresh.filter((run) => run.display_title === run.name);
 }
@@ -130,7 +133,8 @@ export async function startWorkflowRun(
   identity: RunIdentity,
   timing: RunTiming,
 ): Promise<{ runId: number; runUrl: string; resent: boolean }> {
-  const before = "jobId" in identity ? new Set((await listDispatchRuns(client, target)).map((run) => run.id)) : undefined;
+  const before =
+    "jobId" in identity ? new Set((await listDispatchRuns(client, target)).map((run) => run.id)) : undefined;
   timing.signal?.throwIfAborted();
 
   /** Looks for the run until `until`; undefined when none appeared. */
@@ -140,13 +144,19 @@ export async function startWorkflowRun(
       const candidates =
         "correlation" in identity
           ? runs.filter((run) => run.display_title.split(/\s+/).includes(identity.correlation))
-          : dispatchedRunCandidates(runs.filter((run) => !before!.has(run.id)), identity.jobId);
-      if (candidates.length === 1 || ("correlation" in identity && candidates.length > 1)) return candidates.sort((a, b) => a.id - b.id)[0];
+          : dispatchedRunCandidates(
+              runs.filter((run) => !before!.has(run.id)),
+              identity.jobId,
+            );
+      if (candidates.length === 1 || ("correlation" in identity && candidates.length > 1))
+        return candidates.sort((a, b) => a.id - b.id)[0];
       if (candidates.length > 1) {
         throw new GantryError(
           "DISPATCH_RUN_NOT_FOUND",
           `${describe(identity)} was dispatched, but ${candidates.length} new runs could be it: ${candidates.map((run) => run.html_url).join(", ")}.`,
-          { hint: "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs." },
+          {
+            hint: "Give the workflow a `correlation` input and `run-name: gantry ${{ fromJSON(inputs.job).id }} ${{ inputs.correlation }}`, then check those runs.",
+          },
         );
       }
       const remaining = until - Date.now();
@@ -165,7 +175,14 @@ export async function startWorkflowRun(
     try {
       answer = await client.request<{ workflow_run_id?: number; html_url?: string } | undefined>(
         "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
-        { owner: target.owner, repo: target.repo, workflow_id: target.workflow, ref: target.ref, inputs, return_run_details: true },
+        {
+          owner: target.owner,
+          repo: target.repo,
+          workflow_id: target.workflow,
+          ref: target.ref,
+          inputs,
+          return_run_details: true,
+        },
         { once: true },
       );
     } catch (error) {
@@ -178,7 +195,9 @@ export async function startWorkflowRun(
         throw new GantryError(
           "DISPATCH_UNCERTAIN",
           `the dispatch of ${describe(identity)} failed without an answer (${(error as Error).message}), and no run of it appeared; it was not sent again.`,
-          { hint: "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered." },
+          {
+            hint: "Without a `correlation` input the run cannot be recognised for sure, so Gantry does not risk starting it twice: check the workflow's runs, then dispatch again if none started. Give the workflow the `correlation` input (see the dispatcher's README) to have this recovered.",
+          },
         );
       }
       if (attempt >= maximumDispatchAttempts) throw error;
@@ -197,7 +216,9 @@ export async function startWorkflowRun(
     throw new GantryError(
       "DISPATCH_RUN_NOT_FOUND",
       `${describe(identity)} was dispatched to ${target.owner}/${target.repo} (${String(target.workflow)} on ${target.ref}), but no run of it appeared.`,
-      { hint: "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run." },
+      {
+        hint: "Check the workflow's runs on GitHub; a workflow that is disabled or whose file is missing on the ref starts no run.",
+      },
     );
   }
 }
@@ -207,7 +228,13 @@ function describe(identity: RunIdentity): string {
 }
 
 export async function readRun(client: GitHubClient, target: WorkflowTarget, runId: number): Promise<WorkflowRun> {
-  return (await client.request<WorkflowRun>("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner: target.owner, repo: target.repo, run_id: runId })).data;
+  return (
+    await client.request<WorkflowRun>("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+      owner: target.owner,
+      repo: target.repo,
+      run_id: runId,
+    })
+  ).data;
 }
 
 /** Statuses of a run that has not started its jobs: cancelling it runs nothing. */
@@ -218,9 +245,16 @@ const notStarted = new Set(["queued", "pending", "waiting", "requested"]);
  * one that has not started is cancelled (the plan workflow's concurrency group, keyed by the correlation id,
  * holds the later one back while the other runs), and the started one is followed. Returns the run to follow.
  */
-async function cancelDuplicateRuns(client: GitHubClient, target: WorkflowTarget, followed: WorkflowRun, correlation: string, timing: RunTiming): Promise<WorkflowRun> {
+async function cancelDuplicateRuns(
+  client: GitHubClient,
+  target: WorkflowTarget,
+  followed: WorkflowRun,
+  correlation: string,
+  timing: RunTiming,
+): Promise<WorkflowRun> {
   const copies = (await listDispatchRuns(client, target)).filter(
-    (run) => run.id !== followed.id && run.display_title.split(/\s+/).includes(correlation) && run.status !== "completed",
+    (run) =>
+      run.id !== followed.id && run.display_title.split(/\s+/).includes(correlation) && run.status !== "completed",
   );
   let kept = followed;
   for (const copy of copies.sort((a, b) => a.id - b.id)) {
@@ -228,7 +262,11 @@ async function cancelDuplicateRuns(client: GitHubClient, target: WorkflowTarget,
     const waiting = notStarted.has(copy.status ?? "") ? copy : notStarted.has(kept.status ?? "") ? kept : undefined;
     if (waiting === undefined) continue;
     const other = waiting === copy ? kept : copy;
-    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", { owner: target.owner, repo: target.repo, run_id: waiting.id });
+    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", {
+      owner: target.owner,
+      repo: target.repo,
+      run_id: waiting.id,
+    });
     timing.onProgress?.({ type: "duplicate-cancelled", runId: waiting.id, kept: other.id });
     kept = other;
   }
@@ -255,7 +293,8 @@ export async function followWorkflowRun(
     }
     runUrl = current.html_url;
     timing.onProgress?.({ type: "run-status", runId: run.runId, status: current.status ?? "unknown" });
-    if (current.status === "completed") return { runId: run.runId, runUrl, conclusion: (current.conclusion as WorkflowRunConclusion | null) ?? null };
+    if (current.status === "completed")
+      return { runId: run.runId, runUrl, conclusion: (current.conclusion as WorkflowRunConclusion | null) ?? null };
     const remaining = timing.deadline - Date.now();
     if (remaining <= 0) {
       throw new GantryError(

@@ -13,8 +13,23 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { PlanDocument, SkippedUnit } from "@gantry/classifier";
 import type { DeploymentLease, DeploymentRecord, StoredRecord } from "./document.js";
 import { initialRecord } from "./document.js";
-import { acquireLease, defaultLeaseTiming, leaseFresh, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
-import { advanceRecord, checkRecordOnDeployBranch, memoizeHistory, unitsAlreadyDeployed, type CommitHistory } from "./range.js";
+import {
+  acquireLease,
+  defaultLeaseTiming,
+  leaseFresh,
+  renewLease,
+  writeHoldingLease,
+  type Clock,
+  type LeaseContext,
+  type LeaseTiming,
+} from "./lease.js";
+import {
+  advanceRecord,
+  checkRecordOnDeployBranch,
+  memoizeHistory,
+  unitsAlreadyDeployed,
+  type CommitHistory,
+} from "./range.js";
 import type { DeploymentRecordStore } from "./store.js";
 import { GantryError } from "@gantry/errors";
 
@@ -36,7 +51,10 @@ export interface PlanFromRecordOptions {
   /** `--head`: the commit to deploy; default the tip. */
   readonly head?: string;
   /** Plans `base..head` as a push; `skipUnits` are units the record says are deployed (see `planJobs`). */
-  readonly plan: (range: { base: string; head: string }, skipUnits?: ReadonlyMap<string, Omit<SkippedUnit, "unit">>) => Promise<PlanDocument>;
+  readonly plan: (
+    range: { base: string; head: string },
+    skipUnits?: ReadonlyMap<string, Omit<SkippedUnit, "unit">>,
+  ) => Promise<PlanDocument>;
   /** `planFromRecord` only: plan from this version (null: as if there were none) instead of reading the store. */
   readonly record?: StoredRecord | null;
 }
@@ -52,7 +70,9 @@ function missingRecord(options: PlanFromRecordOptions) {
   return new GantryError(
     "RECORD_MISSING",
     `there is no deployment record for '${options.deployBranch}' (${options.store.description}), and no --base`,
-    { hint: "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`" },
+    {
+      hint: "start with `--base <the commit deployed today>` (the run records what it deploys), or mark that commit first: `gantry record mark --commit <SHA>`",
+    },
   );
 }
 
@@ -62,8 +82,15 @@ async function planWithRecord(options: PlanFromRecordOptions, stored: StoredReco
   const requested = options.head ?? (await options.tip());
   // A late run (an old --head, a stale fetch) deploys at the newest head a run started at, never older.
   const newest = record?.newestHead;
-  const head = newest !== undefined && requested !== newest && (await history.isAncestor(requested, newest)) ? newest : requested;
-  if (record) await checkRecordOnDeployBranch(history, record, options.head === undefined ? requested : await options.tip(), options.store.description);
+  const head =
+    newest !== undefined && requested !== newest && (await history.isAncestor(requested, newest)) ? newest : requested;
+  if (record)
+    await checkRecordOnDeployBranch(
+      history,
+      record,
+      options.head === undefined ? requested : await options.tip(),
+      options.store.description,
+    );
   const base = options.base ?? record?.commit;
   if (base === undefined) throw missingRecord(options);
   const range: RecordRange = { base, head, baseFrom: options.base === undefined ? "record" : "option" };
@@ -73,7 +100,9 @@ async function planWithRecord(options: PlanFromRecordOptions, stored: StoredReco
     throw new GantryError(
       "RECORD_DEPLOY_BRANCH_MISMATCH",
       `the repository's configuration names '${unplanned.deployBranch}' as the deploy branch, but this run deploys '${options.deployBranch}'`,
-      { hint: `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration` },
+      {
+        hint: `set GANTRY_DEPLOY_BRANCH (or --deploy-branch) to '${unplanned.deployBranch}', or correct deployBranch in the configuration`,
+      },
     );
   }
   if (!record) return { range, plan: unplanned, record: stored };
@@ -81,7 +110,8 @@ async function planWithRecord(options: PlanFromRecordOptions, stored: StoredReco
     history,
     record,
     plan: unplanned,
-    unitsChangedSince: async (since) => new Set((await options.plan({ base: since, head })).jobs.flatMap((job) => job.units)),
+    unitsChangedSince: async (since) =>
+      new Set((await options.plan({ base: since, head })).jobs.flatMap((job) => job.units)),
   });
   return { range, plan: await options.plan(range, skipUnits), record: stored };
 }
@@ -107,7 +137,12 @@ export interface DeployRun<R> {
 export type DeployEvent =
   | { readonly type: "lease-wait"; readonly lease: DeploymentLease }
   | { readonly type: "lease-acquired" }
-  | { readonly type: "planned"; readonly range: RecordRange; readonly jobs: number; readonly skippedUnits: readonly SkippedUnit[] }
+  | {
+      readonly type: "planned";
+      readonly range: RecordRange;
+      readonly jobs: number;
+      readonly skippedUnits: readonly SkippedUnit[];
+    }
   | { readonly type: "recorded"; readonly commit: string; readonly units: number; readonly environments: number };
 
 export interface DeployFromRecordOptions<R> extends PlanFromRecordOptions {
@@ -157,7 +192,8 @@ export async function deployFromRecord<R>(options: DeployFromRecordOptions<R>): 
   };
   // With --base and no record, the record starts at --base: the caller says it is deployed.
   const base = options.base;
-  const initial = base === undefined ? undefined : () => initialRecord(options.deployBranch, base, options.holder, clock.now());
+  const initial =
+    base === undefined ? undefined : () => initialRecord(options.deployBranch, base, options.holder, clock.now());
   if (base === undefined && !(await options.store.read())) throw missingRecord(options);
   const leased = await acquireLease(context, initial);
   options.onEvent?.({ type: "lease-acquired" });
@@ -183,7 +219,8 @@ export async function deployFromRecord<R>(options: DeployFromRecordOptions<R>): 
     for (;;) {
       await clock.sleep(Math.max(10, Math.floor(ttl / 20)), stopRenewing.signal);
       if (!mayStart()) return;
-      if (clock.now().getTime() >= Date.parse(lease.expiresAt) - (2 * ttl) / 3) lease = (await renewLease(context)).record.lease!;
+      if (clock.now().getTime() >= Date.parse(lease.expiresAt) - (2 * ttl) / 3)
+        lease = (await renewLease(context)).record.lease!;
     }
   })().catch((error: unknown) => {
     if (stopRenewing.signal.aborted) return;
@@ -195,13 +232,32 @@ export async function deployFromRecord<R>(options: DeployFromRecordOptions<R>): 
     let run: DeployRun<R>;
     try {
       planned = await planWithRecord({ ...options, history }, leased);
-      options.onEvent?.({ type: "planned", range: planned.range, jobs: planned.plan.jobs.length, skippedUnits: planned.plan.skippedUnits ?? [] });
+      options.onEvent?.({
+        type: "planned",
+        range: planned.range,
+        jobs: planned.plan.jobs.length,
+        skippedUnits: planned.plan.skippedUnits ?? [],
+      });
       const head = planned.range.head;
-      if (planned.plan.jobs.length > 0 && (leased.record.newestHead ?? leased.record.commit) !== head && !(await history.isAncestor(head, leased.record.commit))) {
+      if (
+        planned.plan.jobs.length > 0 &&
+        (leased.record.newestHead ?? leased.record.commit) !== head &&
+        !(await history.isAncestor(head, leased.record.commit))
+      ) {
         // Before anything is applied at this head: should this run die unrecorded, no later run deploys older.
-        lease = (await writeHoldingLease(context, async (record) => ({ ...record, newestHead: head }), `gantry: deploying ${head.slice(0, 12)} by ${options.holder}`)).record.lease!;
+        lease = (
+          await writeHoldingLease(
+            context,
+            async (record) => ({ ...record, newestHead: head }),
+            `gantry: deploying ${head.slice(0, 12)} by ${options.holder}`,
+          )
+        ).record.lease!;
       }
-      run = await options.run(planned.plan, { signal: controller.signal, planned: { range: planned.range, record: planned.record }, mayStart });
+      run = await options.run(planned.plan, {
+        signal: controller.signal,
+        planned: { range: planned.range, record: planned.record },
+        mayStart,
+      });
     } finally {
       stopRenewing.abort();
       await renewing;
@@ -210,18 +266,34 @@ export async function deployFromRecord<R>(options: DeployFromRecordOptions<R>): 
     const written = await writeHoldingLease(
       context,
       async (record) => ({
-        ...(await advanceRecord(history, record, { deployBranch: options.deployBranch, base: planned.range.base, head: planned.range.head, units, writer: options.holder, now: clock.now() })),
+        ...(await advanceRecord(history, record, {
+          deployBranch: options.deployBranch,
+          base: planned.range.base,
+          head: planned.range.head,
+          units,
+          writer: options.holder,
+          now: clock.now(),
+        })),
         lease: null,
       }),
       `gantry: ${describeRun(planned.range, units)} by ${options.holder}`,
     );
     if (lost) throw lost;
-    options.onEvent?.({ type: "recorded", commit: written.record.commit, units: Object.keys(written.record.units).length, environments: Object.keys(written.record.environments).length });
+    options.onEvent?.({
+      type: "recorded",
+      commit: written.record.commit,
+      units: Object.keys(written.record.units).length,
+      environments: Object.keys(written.record.environments).length,
+    });
     return { ...planned, run, recorded: written.record };
   } catch (error) {
     // Give the lease back (leaving the record as it was) unless it is no longer ours.
     if (!lost) {
-      await writeHoldingLease(context, async (record) => ({ ...record, lease: null }), `gantry: lease released by ${options.holder}`).catch(() => undefined);
+      await writeHoldingLease(
+        context,
+        async (record) => ({ ...record, lease: null }),
+        `gantry: lease released by ${options.holder}`,
+      ).catch(() => undefined);
     }
     throw error;
   } finally {
@@ -234,13 +306,20 @@ function staleLease(context: LeaseContext, lease: DeploymentLease, now: Date, tt
   return new GantryError(
     "RECORD_LEASE_LOST",
     `this run's deployment lease was last renewed ${Math.round((now.getTime() - renewed) / 1000)} s ago, more than half its ${Math.round(ttlMs / 1000)} s time to live, so another run may have taken it over (${context.store.description}); no new unit was started`,
-    { hint: "the runner was stalled (a suspended machine, a blocked process) or could not reach the record; the next run deploys what this one did not start" },
+    {
+      hint: "the runner was stalled (a suspended machine, a blocked process) or could not reach the record; the next run deploys what this one did not start",
+    },
   );
 }
 
-function unitOutcomes<R>(plan: PlanDocument, run: DeployRun<R>): { unit: string; environment: string; succeeded: boolean }[] {
+function unitOutcomes<R>(
+  plan: PlanDocument,
+  run: DeployRun<R>,
+): { unit: string; environment: string; succeeded: boolean }[] {
   const succeeded = new Set(run.jobs.flatMap((job) => job.succeededUnits.map((unit) => `${job.jobId}\0${unit}`)));
-  return plan.jobs.flatMap((job) => job.units.map((unit) => ({ unit, environment: job.environment, succeeded: succeeded.has(`${job.id}\0${unit}`) })));
+  return plan.jobs.flatMap((job) =>
+    job.units.map((unit) => ({ unit, environment: job.environment, succeeded: succeeded.has(`${job.id}\0${unit}`) })),
+  );
 }
 
 function describeRun(range: RecordRange, units: readonly { succeeded: boolean }[]): string {

@@ -13,9 +13,14 @@ export function gitHistory(repo: string): CommitHistory {
 /** The full SHA of `ref`, which must be the deploy branch's tip or one of its ancestors (only merged code is deployed). */
 export async function commitOnDeployBranch(repo: string, ref: string, tip: string): Promise<string> {
   const commit = await resolveCommit(repo, ref);
-  if (!commit) throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, { hint: "pass the SHA of the deploy branch's commit that is deployed" });
+  if (!commit)
+    throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `'${ref}' is not a commit of this repository`, {
+      hint: "pass the SHA of the deploy branch's commit that is deployed",
+    });
   if (!(await isAncestor(repo, commit, tip))) {
-    throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, { hint: "pass a commit of the deploy branch: only merged code is ever deployed" });
+    throw new GantryError("RECORD_NOT_ON_DEPLOY_BRANCH", `${commit} is not on the deploy branch (tip ${tip})`, {
+      hint: "pass a commit of the deploy branch: only merged code is ever deployed",
+    });
   }
   return commit;
 }

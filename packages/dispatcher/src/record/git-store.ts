@@ -65,7 +65,11 @@ const liveRepositoryPattern = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
 function checkedLiveRepository(liveRepository: string): [string, string] {
   const match = liveRepositoryPattern.exec(liveRepository);
   if (!match || match[1] === "." || match[1] === ".." || match[2] === "." || match[2] === "..") {
-    throw new GantryError("RECORD_LIVE_REPOSITORY_UNKNOWN", `'${liveRepository}' is not an infrastructure-live repository name (OWNER/NAME)`, { hint: "pass --repository OWNER/NAME" });
+    throw new GantryError(
+      "RECORD_LIVE_REPOSITORY_UNKNOWN",
+      `'${liveRepository}' is not an infrastructure-live repository name (OWNER/NAME)`,
+      { hint: "pass --repository OWNER/NAME" },
+    );
   }
   return [match[1]!, match[2]!];
 }
@@ -78,7 +82,12 @@ function checkedLiveRepository(liveRepository: string): [string, string] {
 export async function liveRepositoryOfOrigin(repo: string): Promise<string | undefined> {
   const output = await runGit(repo, ["config", "--get", "remote.origin.url"], { env: RECORD_ENV });
   if (output.exitCode !== 0) return undefined;
-  const path = output.stdout.trim().replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "").replace(/^[^/:]*@[^/:]*:/, "").replace(/\/+$/, "").replace(/\.git$/, "");
+  const path = output.stdout
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "")
+    .replace(/^[^/:]*@[^/:]*:/, "")
+    .replace(/\/+$/, "")
+    .replace(/\.git$/, "");
   const [owner, name] = path.split(/[/:]/).filter(Boolean).slice(-2);
   const candidate = `${owner ?? ""}/${name ?? ""}`;
   return liveRepositoryPattern.test(candidate) ? candidate : undefined;
@@ -95,7 +104,9 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
     throw new GantryError(
       "RECORD_LIVE_REPOSITORY_UNKNOWN",
       `a deployment record in a remote (${redactUrl(remote)}) is kept per infrastructure-live repository, and this one's name is unknown`,
-      { hint: "pass --repository OWNER/NAME, or check out infrastructure-live with an origin remote (actions/checkout sets it)" },
+      {
+        hint: "pass --repository OWNER/NAME, or check out infrastructure-live with an origin remote (actions/checkout sets it)",
+      },
     );
   }
   const ref = recordRef(options.deployBranch, remote === undefined ? undefined : options.liveRepository);
@@ -109,9 +120,13 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
     new GantryError(
       "RECORD_STORE_FAILED",
       `could not ${what} the deployment record (${description}): ${(cause as Error).message ?? String(cause)}`,
-      { hint: remote === undefined
-        ? "check that the repository is a git repository you can write to"
-        : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)", cause },
+      {
+        hint:
+          remote === undefined
+            ? "check that the repository is a git repository you can write to"
+            : "check the record remote's URL and that the token may read and push refs there (contents: write on the pipelines repository)",
+        cause,
+      },
     );
 
   async function readVersion(name = ref): Promise<string | undefined> {
@@ -124,7 +139,11 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
     }
     const listed = (await git(repo, ["ls-remote", "--refs", remote, name], call)).trim();
     if (listed === "") return undefined;
-    await git(repo, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${name}:${fetchedRef(name)}`], call);
+    await git(
+      repo,
+      ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${name}:${fetchedRef(name)}`],
+      call,
+    );
     return (await git(repo, ["rev-parse", "--verify", fetchedRef(name)], { env: RECORD_ENV })).trim();
   }
 
@@ -140,15 +159,25 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
     const text = await readText(version);
     const commit = recordedCommit(text);
     if (commit === undefined) return undefined;
-    if ((await runGit(repo, ["cat-file", "-e", `${commit}^{commit}`], { env: RECORD_ENV })).exitCode !== 0) return undefined;
+    if ((await runGit(repo, ["cat-file", "-e", `${commit}^{commit}`], { env: RECORD_ENV })).exitCode !== 0)
+      return undefined;
     legacyVersions.add(version);
     return { record: parseDocument(text, recordDocument, `${legacyRef} of ${redactUrl(remote!)}`), version };
   }
 
   async function writeVersion(record: DeploymentRecord, parent: string | undefined, message: string): Promise<string> {
-    const blob = (await git(repo, ["hash-object", "-w", "--stdin"], { env: RECORD_ENV, input: `${JSON.stringify(record, null, 2)}\n` })).trim();
-    const tree = (await git(repo, ["mktree"], { env: RECORD_ENV, input: `100644 blob ${blob}\t${recordFile}\n` })).trim();
-    return (await git(repo, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message], { env: RECORD_ENV })).trim();
+    const blob = (
+      await git(repo, ["hash-object", "-w", "--stdin"], {
+        env: RECORD_ENV,
+        input: `${JSON.stringify(record, null, 2)}\n`,
+      })
+    ).trim();
+    const tree = (
+      await git(repo, ["mktree"], { env: RECORD_ENV, input: `100644 blob ${blob}\t${recordFile}\n` })
+    ).trim();
+    return (
+      await git(repo, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message], { env: RECORD_ENV })
+    ).trim();
   }
 
   return {
@@ -182,7 +211,19 @@ export function gitRecordStore(options: GitRecordStoreOptions): DeploymentRecord
       const swap =
         remote === undefined
           ? await runGit(repo, ["update-ref", "-m", message, ref, version, old], { env: RECORD_ENV })
-          : await runGit(repo, ["push", "--porcelain", "--quiet", "--no-verify", `--force-with-lease=${ref}:${old}`, remote, `${version}:${ref}`], call);
+          : await runGit(
+              repo,
+              [
+                "push",
+                "--porcelain",
+                "--quiet",
+                "--no-verify",
+                `--force-with-lease=${ref}:${old}`,
+                remote,
+                `${version}:${ref}`,
+              ],
+              call,
+            );
       if (swap.exitCode === 0) return { swapped: true, version };
       // Refused: either another writer moved the ref (a lost race, not an error) or git failed.
       let current: string | undefined;

@@ -1,4 +1,11 @@
-export { deploymentLeaseSchema, deploymentRecordSchema, initialRecord, type DeploymentLease, type DeploymentRecord, type StoredRecord } from "./document.js";
+export {
+  deploymentLeaseSchema,
+  deploymentRecordSchema,
+  initialRecord,
+  type DeploymentLease,
+  type DeploymentRecord,
+  type StoredRecord,
+} from "./document.js";
 export { memoryRecordStore, parseRecord, type DeploymentRecordStore, type MemoryRecordStore } from "./store.js";
 export { gitRecordStore, liveRepositoryOfOrigin, recordRef, type GitRecordStoreOptions } from "./git-store.js";
 export { commitOnDeployBranch, deployedCommits, gitHistory } from "./git-history.js";
@@ -12,7 +19,16 @@ export {
   type CommitHistory,
   type DeployedRange,
 } from "./range.js";
-export { acquireLease, defaultLeaseTiming, leaseFresh, renewLease, writeHoldingLease, type Clock, type LeaseContext, type LeaseTiming } from "./lease.js";
+export {
+  acquireLease,
+  defaultLeaseTiming,
+  leaseFresh,
+  renewLease,
+  writeHoldingLease,
+  type Clock,
+  type LeaseContext,
+  type LeaseTiming,
+} from "./lease.js";
 export {
   deployFromRecord,
   planFromRecord,

@@ -38,7 +38,11 @@ export const defaultLeaseTiming = { ttlMs: 10 * 60_000, waitMs: 60 * 60_000, pol
 
 function leaseFor(context: LeaseContext, acquiredAt: Date): DeploymentLease {
   const ttl = context.timing?.ttlMs ?? defaultLeaseTiming.ttlMs;
-  return { holder: context.holder, acquiredAt: acquiredAt.toISOString(), expiresAt: new Date(context.clock.now().getTime() + ttl).toISOString() };
+  return {
+    holder: context.holder,
+    acquiredAt: acquiredAt.toISOString(),
+    expiresAt: new Date(context.clock.now().getTime() + ttl).toISOString(),
+  };
 }
 
 function heldByOther(record: DeploymentRecord, context: LeaseContext): DeploymentLease | undefined {
@@ -59,22 +63,34 @@ export async function acquireLease(context: LeaseContext, initial?: () => Deploy
     context.signal?.throwIfAborted();
     const current = await context.store.read();
     const base = current?.record ?? initial?.();
-    if (!base) throw new GantryError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, { hint: "pass --base, or mark the deployed commit with `gantry record mark`" });
+    if (!base)
+      throw new GantryError("RECORD_MISSING", `there is no deployment record (${context.store.description})`, {
+        hint: "pass --base, or mark the deployed commit with `gantry record mark`",
+      });
     const other = current ? heldByOther(current.record, context) : undefined;
     if (other) {
       if (context.clock.now().getTime() >= deadline) {
         throw new GantryError(
           "RECORD_LEASE_BUSY",
           `${other.holder} has been deploying since ${other.acquiredAt} (lease until ${other.expiresAt}); waited ${Math.round(waitMs / 1000)} s`,
-          { hint: "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire" },
+          {
+            hint: "let that run finish (this commit is deployed by the next run), or, if it is gone, wait for its lease to expire",
+          },
         );
       }
       context.onWait?.(other);
-      await context.clock.sleep(Math.min(pollMs, Math.max(1, deadline - context.clock.now().getTime())), context.signal);
+      await context.clock.sleep(
+        Math.min(pollMs, Math.max(1, deadline - context.clock.now().getTime())),
+        context.signal,
+      );
       continue;
     }
     const next: DeploymentRecord = { ...structuredClone(base), lease: leaseFor(context, context.clock.now()) };
-    const swapped = await context.store.compareAndSwap(current?.version, next, `gantry: lease taken by ${context.holder}`);
+    const swapped = await context.store.compareAndSwap(
+      current?.version,
+      next,
+      `gantry: lease taken by ${context.holder}`,
+    );
     if (swapped.swapped) return { record: next, version: swapped.version };
   }
 }
@@ -119,7 +135,10 @@ export function leaseFresh(lease: DeploymentLease, now: Date, ttlMs: number): bo
 export function renewLease(context: LeaseContext): Promise<StoredRecord> {
   return writeHoldingLease(
     context,
-    async (record) => ({ ...record, lease: leaseFor(context, new Date(record.lease?.acquiredAt ?? context.clock.now())) }),
+    async (record) => ({
+      ...record,
+      lease: leaseFor(context, new Date(record.lease?.acquiredAt ?? context.clock.now())),
+    }),
     `gantry: lease renewed by ${context.holder}`,
   );
 }

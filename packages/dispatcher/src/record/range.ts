@@ -43,12 +43,19 @@ async function newer(history: CommitHistory, a: string, b: string): Promise<stri
   throw new GantryError(
     "RECORD_NOT_ON_DEPLOY_BRANCH",
     `commits ${a} and ${b} of the deployment record are not on one line of history`,
-    { hint: "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`" },
+    {
+      hint: "the deploy branch was rewritten; mark the commit deployed today with `gantry record mark --commit SHA --replace`",
+    },
   );
 }
 
 /** The commit `unit` (of `environment`) is deployed as of. */
-export async function deployedAsOf(history: CommitHistory, record: DeploymentRecord, unit: string, environment: string): Promise<string> {
+export async function deployedAsOf(
+  history: CommitHistory,
+  record: DeploymentRecord,
+  unit: string,
+  environment: string,
+): Promise<string> {
   let commit = record.commit;
   const ofEnvironment = record.environments[environment];
   if (ofEnvironment) commit = await newer(history, commit, ofEnvironment);
@@ -61,8 +68,17 @@ export async function deployedAsOf(history: CommitHistory, record: DeploymentRec
  * Every commit the record names must be on the deploy branch's line of history: an ancestor of the tip, or a
  * descendant of it when this view of the tip is older than the record (a late run: its units are superseded).
  */
-export async function checkRecordOnDeployBranch(history: CommitHistory, record: DeploymentRecord, tip: string, where: string): Promise<void> {
-  const named = new Set([record.commit, ...Object.values(record.environments), ...Object.values(record.units).map((unit) => unit.commit)]);
+export async function checkRecordOnDeployBranch(
+  history: CommitHistory,
+  record: DeploymentRecord,
+  tip: string,
+  where: string,
+): Promise<void> {
+  const named = new Set([
+    record.commit,
+    ...Object.values(record.environments),
+    ...Object.values(record.units).map((unit) => unit.commit),
+  ]);
   for (const commit of named) {
     let onBranch: boolean;
     try {
@@ -71,14 +87,19 @@ export async function checkRecordOnDeployBranch(history: CommitHistory, record: 
       throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which this repository does not have`,
-        { hint: "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`", cause },
+        {
+          hint: "fetch the deploy branch's full history (actions/checkout with fetch-depth: 0); if the branch was rewritten, mark today's deployed commit with `gantry record mark --commit SHA --replace`",
+          cause,
+        },
       );
     }
     if (!onBranch) {
       throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
         `the deployment record (${where}) names commit ${commit}, which is not in the history of '${record.deployBranch}' (tip ${tip})`,
-        { hint: "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`" },
+        {
+          hint: "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`",
+        },
       );
     }
   }
@@ -94,7 +115,9 @@ export interface AlreadyDeployedInput {
 }
 
 /** Units of the plan that need no job, by unit; see the module comment. */
-export async function unitsAlreadyDeployed(input: AlreadyDeployedInput): Promise<Map<string, Omit<SkippedUnit, "unit">>> {
+export async function unitsAlreadyDeployed(
+  input: AlreadyDeployedInput,
+): Promise<Map<string, Omit<SkippedUnit, "unit">>> {
   const { history, record, plan } = input;
   const skipped = new Map<string, Omit<SkippedUnit, "unit">>();
   const changedSince = new Map<string, Promise<ReadonlySet<string>>>();
@@ -103,7 +126,8 @@ export async function unitsAlreadyDeployed(input: AlreadyDeployedInput): Promise
       const deployedAt = await deployedAsOf(history, record, unit, job.environment);
       if (deployedAt === plan.head) skipped.set(unit, { reason: "up-to-date", deployedAt });
       else if (await history.isAncestor(plan.head, deployedAt)) skipped.set(unit, { reason: "superseded", deployedAt });
-      else if (await history.isAncestor(deployedAt, plan.base)) continue; // the range covers everything since
+      else if (await history.isAncestor(deployedAt, plan.base))
+        continue; // the range covers everything since
       else {
         let changed = changedSince.get(deployedAt);
         if (!changed) {
@@ -133,8 +157,14 @@ export interface DeployedRange {
  * `head`); each unit that succeeded is deployed as of `head`. With no record, `base` becomes the recorded commit
  * (the caller said it was deployed by passing `--base`). The lease is left as it was.
  */
-export async function advanceRecord(history: CommitHistory, current: DeploymentRecord | undefined, run: DeployedRange): Promise<DeploymentRecord> {
-  const next: DeploymentRecord = structuredClone(current ?? initialRecord(run.deployBranch, run.base, run.writer, run.now));
+export async function advanceRecord(
+  history: CommitHistory,
+  current: DeploymentRecord | undefined,
+  run: DeployedRange,
+): Promise<DeploymentRecord> {
+  const next: DeploymentRecord = structuredClone(
+    current ?? initialRecord(run.deployBranch, run.base, run.writer, run.now),
+  );
   next.updatedBy = run.writer;
   next.updatedAt = run.now.toISOString();
   if (await history.isAncestor(run.head, next.commit)) return next; // a late run: nothing of it is newer
@@ -160,8 +190,10 @@ export async function advanceRecord(history: CommitHistory, current: DeploymentR
 
 /** Drops environment and unit entries that say no more than `commit` (or their environment's entry). */
 async function normalize(history: CommitHistory, record: DeploymentRecord): Promise<DeploymentRecord> {
-  const strictlyNewer = async (commit: string, than: string) => commit !== than && (await history.isAncestor(than, commit));
-  if (record.newestHead !== undefined && !(await strictlyNewer(record.newestHead, record.commit))) delete record.newestHead;
+  const strictlyNewer = async (commit: string, than: string) =>
+    commit !== than && (await history.isAncestor(than, commit));
+  if (record.newestHead !== undefined && !(await strictlyNewer(record.newestHead, record.commit)))
+    delete record.newestHead;
   for (const [environment, commit] of Object.entries(record.environments)) {
     if (!(await strictlyNewer(commit, record.commit))) delete record.environments[environment];
   }

@@ -16,7 +16,11 @@ export interface DeploymentRecordStore {
    * Writes `next` if the stored version is still `expected` (undefined: only if there is no record).
    * Returns the new version, or `{ swapped: false }` when another writer got there first; never overwrites.
    */
-  compareAndSwap(expected: string | undefined, next: DeploymentRecord, message: string): Promise<{ swapped: true; version: string } | { swapped: false }>;
+  compareAndSwap(
+    expected: string | undefined,
+    next: DeploymentRecord,
+    message: string,
+  ): Promise<{ swapped: true; version: string } | { swapped: false }>;
 }
 
 export const recordDocument = {
@@ -38,7 +42,9 @@ export interface MemoryRecordStore extends DeploymentRecordStore {
 
 export function memoryRecordStore(initial?: DeploymentRecord): MemoryRecordStore {
   let counter = 0;
-  let current: StoredRecord | undefined = initial ? { record: structuredClone(initial), version: String(++counter) } : undefined;
+  let current: StoredRecord | undefined = initial
+    ? { record: structuredClone(initial), version: String(++counter) }
+    : undefined;
   const writes: { version: string; record: DeploymentRecord; message: string }[] = [];
   return {
     description: "memory",

@@ -4,7 +4,15 @@
  * `detectChanges` returns), planned by the real `classifyChanges` and `planJobs`; and a ledger of every apply
  * and destroy, which checks the promise as it goes (no unit ever applied at an older commit than before).
  */
-import { classifyChanges, gantryConfigSchema, planJobs, type GantryConfig, type PlanDocument, type PlanJobsInput, type SkippedUnit } from "@gantry/classifier";
+import {
+  classifyChanges,
+  gantryConfigSchema,
+  planJobs,
+  type GantryConfig,
+  type PlanDocument,
+  type PlanJobsInput,
+  type SkippedUnit,
+} from "@gantry/classifier";
 
 type DetectionResult = PlanJobsInput["detection"];
 import type { CommitHistory } from "../../src/index.js";
@@ -76,13 +84,17 @@ export class World {
   /** Per unit: the commit it was last successfully applied at (destroyed: -1). */
   readonly deployed = new Map<string, number>();
 
-  constructor(private readonly random: Random, unitCount: number) {
+  constructor(
+    private readonly random: Random,
+    unitCount: number,
+  ) {
     const units = new Map<string, UnitVersion>();
     const names: string[] = [];
     for (let i = 0; i < unitCount; i++) {
       const name = this.newUnitName();
       // Dependencies only on earlier units: a DAG, like a real repository's layers.
-      const dependencies = names.length > 0 && random.chance(0.6) ? [...new Set([random.pick(names), random.pick(names)])] : [];
+      const dependencies =
+        names.length > 0 && random.chance(0.6) ? [...new Set([random.pick(names), random.pick(names)])] : [];
       units.set(name, { version: 0, broken: false, dependencies });
       names.push(name);
     }
@@ -133,7 +145,11 @@ export class World {
       else change(random.pick(names), false);
     } else if (kind < 9) {
       const name = this.newUnitName();
-      units.set(name, { version: 0, broken: random.chance(0.2), dependencies: random.chance(0.5) ? [random.pick(names)] : [] });
+      units.set(name, {
+        version: 0,
+        broken: random.chance(0.2),
+        dependencies: random.chance(0.5) ? [random.pick(names)] : [],
+      });
       changed.add(name);
     } else {
       const dependedOn = new Set([...units.values()].flatMap((unit) => unit.dependencies));
@@ -165,7 +181,9 @@ export class World {
     return index;
   }
 
-  readonly history: CommitHistory = { isAncestor: async (ancestor, descendant) => this.index(ancestor) <= this.index(descendant) };
+  readonly history: CommitHistory = {
+    isAncestor: async (ancestor, descendant) => this.index(ancestor) <= this.index(descendant),
+  };
 
   /** Whether a commit in `(from, to]` changed the unit. */
   changedBetween(unit: string, from: number, to: number): boolean {
@@ -176,7 +194,8 @@ export class World {
     const from = this.commits[this.index(base)]!;
     const to = this.commits[this.index(head)]!;
     const affected = new Set<string>();
-    for (let index = from.index + 1; index <= to.index; index++) for (const unit of this.commits[index]!.changed) affected.add(unit);
+    for (let index = from.index + 1; index <= to.index; index++)
+      for (const unit of this.commits[index]!.changed) affected.add(unit);
     const units: DetectionResult["units"] = [];
     const changes: DetectionResult["changes"] = [];
     for (const unit of [...affected].sort()) {
@@ -184,12 +203,25 @@ export class World {
       const after = to.units.has(unit);
       if (!before && !after) continue;
       const status = before && after ? "changed" : after ? "added" : "deleted";
-      units.push({ path: unit, status, reasons: [{ file: `${unit}/terragrunt.hcl`, chain: [{ file: `${unit}/terragrunt.hcl`, via: "unit" }] }], dynamic: [], problems: [], inStack: false });
-      changes.push({ type: status === "changed" ? "modified" : status, files: [`${unit}/terragrunt.hcl`], insideUnit: unit, units: [unit] });
+      units.push({
+        path: unit,
+        status,
+        reasons: [{ file: `${unit}/terragrunt.hcl`, chain: [{ file: `${unit}/terragrunt.hcl`, via: "unit" }] }],
+        dynamic: [],
+        problems: [],
+        inStack: false,
+      });
+      changes.push({
+        type: status === "changed" ? "modified" : status,
+        files: [`${unit}/terragrunt.hcl`],
+        insideUnit: unit,
+        units: [unit],
+      });
     }
     const dependencies: Record<string, string[]> = {};
     for (const [unit, version] of to.units) dependencies[unit] = [...version.dependencies];
-    for (const unit of units) if (unit.status === "deleted") dependencies[unit.path] = [...from.units.get(unit.path)!.dependencies];
+    for (const unit of units)
+      if (unit.status === "deleted") dependencies[unit.path] = [...from.units.get(unit.path)!.dependencies];
     return {
       apiVersion: "gantry/v1",
       kind: "Detection",
@@ -206,19 +238,35 @@ export class World {
   }
 
   /** The real classifier and planner over this world's detection of `base..head`. */
-  async plan(range: { base: string; head: string }, skipUnits?: ReadonlyMap<string, Omit<SkippedUnit, "unit">>): Promise<PlanDocument> {
+  async plan(
+    range: { base: string; head: string },
+    skipUnits?: ReadonlyMap<string, Omit<SkippedUnit, "unit">>,
+  ): Promise<PlanDocument> {
     const detection = this.detection(range.base, range.head);
     const classification = await classifyChanges(detection, {});
-    return planJobs({ detection, classification, config: this.config, branch: "main", ...(skipUnits ? { skipUnits } : {}) });
+    return planJobs({
+      detection,
+      classification,
+      config: this.config,
+      branch: "main",
+      ...(skipUnits ? { skipUnits } : {}),
+    });
   }
 
   /** One unit's apply or destroy at `commit`: fails when that version is broken, or by chance (`flaky`). */
-  attempt(unit: string, action: "apply" | "destroy", commit: number, runner: string, flaky: number): "succeeded" | "failed" {
+  attempt(
+    unit: string,
+    action: "apply" | "destroy",
+    commit: number,
+    runner: string,
+    flaky: number,
+  ): "succeeded" | "failed" {
     const version = this.commits[commit]!.units.get(unit);
     if (action === "apply") {
       if (!version) this.violations.push(`${runner}: apply of ${unit} at ${commit}, where it does not exist`);
       const last = this.deployed.get(unit);
-      if (last !== undefined && last > commit) this.violations.push(`${runner}: ${unit} rolled back from commit ${last} to ${commit}`);
+      if (last !== undefined && last > commit)
+        this.violations.push(`${runner}: ${unit} rolled back from commit ${last} to ${commit}`);
     } else if (this.tip.units.has(unit)) {
       this.violations.push(`${runner}: destroy of ${unit}, which exists at the tip`);
     }
@@ -245,10 +293,12 @@ export class World {
     for (const unit of tip.units.keys()) {
       const at = this.deployed.get(unit);
       if (at === undefined || at < 0) problems.push(`${unit} exists at the tip but is not deployed`);
-      else if (this.changedBetween(unit, at, tip.index)) problems.push(`${unit} is deployed as of commit ${at}, but changed before the tip ${tip.index}`);
+      else if (this.changedBetween(unit, at, tip.index))
+        problems.push(`${unit} is deployed as of commit ${at}, but changed before the tip ${tip.index}`);
     }
     for (const [unit, at] of this.deployed) {
-      if (!tip.units.has(unit) && at >= 0) problems.push(`${unit} was deleted but its infrastructure (commit ${at}) was never destroyed`);
+      if (!tip.units.has(unit) && at >= 0)
+        problems.push(`${unit} was deleted but its infrastructure (commit ${at}) was never destroyed`);
     }
     const previous = new Map<string, LedgerEntry>();
     const tainted = new Set<string>();
@@ -266,7 +316,9 @@ export class World {
         !killedRunners.has(before.runner) &&
         !this.changedBetween(entry.unit, before.commit, entry.commit)
       ) {
-        problems.push(`${entry.unit} applied twice for the same change: commit ${before.commit} by ${before.runner}, then ${entry.commit} by ${entry.runner}`);
+        problems.push(
+          `${entry.unit} applied twice for the same change: commit ${before.commit} by ${before.runner}, then ${entry.commit} by ${entry.runner}`,
+        );
       }
       previous.set(entry.unit, entry);
       tainted.delete(entry.unit);

@@ -26,7 +26,10 @@ export class Scheduler {
   private readonly killed = new Set<string>();
   private readonly stalled = new Map<string, { readonly until: number; readonly duration: number }>();
 
-  constructor(private readonly random: Random, private readonly maxStepMs = 200) {}
+  constructor(
+    private readonly random: Random,
+    private readonly maxStepMs = 200,
+  ) {}
 
   tick(owner: string): Promise<void> {
     if (this.killed.has(owner)) return new Promise(() => undefined);
@@ -70,7 +73,9 @@ export class Scheduler {
     for (const [owner, stall] of this.stalled) {
       if (stall.until > this.now) continue;
       this.stalled.delete(owner);
-      this.timers = this.timers.map((timer) => (timer.owner === owner ? { ...timer, at: timer.at + stall.duration } : timer));
+      this.timers = this.timers.map((timer) =>
+        timer.owner === owner ? { ...timer, at: timer.at + stall.duration } : timer,
+      );
     }
   }
 
@@ -100,7 +105,10 @@ export class Scheduler {
       entry.resolve();
       return true;
     }
-    const next = [...this.timers.filter((timer) => this.running(timer)).map((timer) => timer.at), ...[...this.stalled.values()].map((stall) => stall.until)];
+    const next = [
+      ...this.timers.filter((timer) => this.running(timer)).map((timer) => timer.at),
+      ...[...this.stalled.values()].map((stall) => stall.until),
+    ];
     if (next.length > 0) {
       this.now = Math.max(this.now, Math.min(...next));
       return this.step();

@@ -17,8 +17,16 @@ function escapeProperty(value: string): string {
   return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-function annotation(properties: { file?: string | undefined; line?: number | undefined; title: string }, message: string, level: "error" | "warning" = "error"): string {
-  const parts = [properties.file ? `file=${escapeProperty(properties.file)}` : "", properties.line ? `line=${properties.line}` : "", `title=${escapeProperty(properties.title)}`].filter(Boolean);
+function annotation(
+  properties: { file?: string | undefined; line?: number | undefined; title: string },
+  message: string,
+  level: "error" | "warning" = "error",
+): string {
+  const parts = [
+    properties.file ? `file=${escapeProperty(properties.file)}` : "",
+    properties.line ? `line=${properties.line}` : "",
+    `title=${escapeProperty(properties.title)}`,
+  ].filter(Boolean);
   return `::${level} ${parts.join(",")}::${escapeData(message)}`;
 }
 
@@ -32,19 +40,37 @@ export function renderAnnotations(report: RunReport, options: { masker?: SecretM
   const mask = (value: string) => options.masker?.mask(value) ?? value;
   const lines: string[] = [];
   if (report.error) {
-    lines.push(annotation({ file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` }, `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`));
+    lines.push(
+      annotation(
+        { file: report.error.location?.file, line: report.error.location?.line, title: `Gantry: ${report.error.code}` },
+        `${report.error.message}${report.error.hint ? ` (${report.error.hint})` : ""}`,
+      ),
+    );
   }
   for (const entry of report.jobs) {
-    if (entry.result?.error && entry.status !== "superseded") lines.push(annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message));
+    if (entry.result?.error && entry.status !== "superseded")
+      lines.push(
+        annotation({ title: `Gantry job ${entry.job.id}: ${entry.result.error.code}` }, entry.result.error.message),
+      );
   }
   for (const row of reportUnits(report)) {
     const result = row.result;
     if (result === null || row.status !== "failed") continue;
     const title = `Gantry ${row.entry.job.action} of ${row.unit} failed`;
-    if (result.mayBePartiallyApplied) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title: `${row.unit} may be partially applied` }, result.reason ?? "the tool stopped during the apply"));
+    if (result.mayBePartiallyApplied)
+      lines.push(
+        annotation(
+          { file: `${row.unit}/terragrunt.hcl`, title: `${row.unit} may be partially applied` },
+          result.reason ?? "the tool stopped during the apply",
+        ),
+      );
     const placed = (result.diagnostics ?? []).filter((diagnostic) => diagnostic.severity === "error");
-    if (placed.length === 0) lines.push(annotation({ file: `${row.unit}/terragrunt.hcl`, title }, result.reason ?? "failed; see the unit's log"));
-    for (const diagnostic of placed) lines.push(annotation({ file: diagnostic.file, line: diagnostic.line, title }, diagnostic.summary));
+    if (placed.length === 0)
+      lines.push(
+        annotation({ file: `${row.unit}/terragrunt.hcl`, title }, result.reason ?? "failed; see the unit's log"),
+      );
+    for (const diagnostic of placed)
+      lines.push(annotation({ file: diagnostic.file, line: diagnostic.line, title }, diagnostic.summary));
   }
   return lines.map(mask);
 }

@@ -38,30 +38,46 @@ export interface PlanReportOptions {
 }
 
 /** Matches each result to its plan job (by id, and the whole job must be the plan's) and builds the report. */
-export function reportForPlan(plan: PlanDocument, results: readonly SourcedJobResult[], options: PlanReportOptions = {}): RunReport {
+export function reportForPlan(
+  plan: PlanDocument,
+  results: readonly SourcedJobResult[],
+  options: PlanReportOptions = {},
+): RunReport {
   const planned = new Map(plan.jobs.map((job) => [job.id, job]));
   const byId = new Map<string, SourcedJobResult>();
   for (const entry of results) {
     const { result, source } = entry;
     const job = planned.get(result.job.id);
     if (job === undefined) {
-      throw new GantryError("REPORT_RESULT_NOT_IN_PLAN", `field "job.id": the result is for job "${result.job.id}", which the plan does not have (plan jobs: ${[...planned.keys()].join(", ") || "none"})`, {
-        hint: "pass the plan the jobs were executed from, and only results of its jobs",
-        location: { file: source },
-      });
+      throw new GantryError(
+        "REPORT_RESULT_NOT_IN_PLAN",
+        `field "job.id": the result is for job "${result.job.id}", which the plan does not have (plan jobs: ${[...planned.keys()].join(", ") || "none"})`,
+        {
+          hint: "pass the plan the jobs were executed from, and only results of its jobs",
+          location: { file: source },
+        },
+      );
     }
     if (!isDeepStrictEqual(job, result.job)) {
-      throw new GantryError("REPORT_RESULT_MISMATCH", `field "job": the result's job "${job.id}" differs from the plan's job of that id (ref ${result.job.ref} vs ${job.ref})`, {
-        hint: "the result comes from another plan or commit; pass the plan of this run",
-        location: { file: source },
-      });
+      throw new GantryError(
+        "REPORT_RESULT_MISMATCH",
+        `field "job": the result's job "${job.id}" differs from the plan's job of that id (ref ${result.job.ref} vs ${job.ref})`,
+        {
+          hint: "the result comes from another plan or commit; pass the plan of this run",
+          location: { file: source },
+        },
+      );
     }
     const earlier = byId.get(job.id);
     if (earlier !== undefined) {
-      throw new GantryError("REPORT_DUPLICATE_RESULT", `two results for job "${job.id}": ${earlier.source} and ${source}`, {
-        hint: "pass one result per job (a re-run's result replaces the earlier one: pass only the latest)",
-        location: { file: source },
-      });
+      throw new GantryError(
+        "REPORT_DUPLICATE_RESULT",
+        `two results for job "${job.id}": ${earlier.source} and ${source}`,
+        {
+          hint: "pass one result per job (a re-run's result replaces the earlier one: pass only the latest)",
+          location: { file: source },
+        },
+      );
     }
     byId.set(job.id, entry);
   }

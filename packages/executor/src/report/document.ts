@@ -24,13 +24,25 @@ export const runReportDocumentSchema = z.object({
   logs: z.string().nullable(),
   /** An error that stopped the pipeline before any job. */
   error: z
-    .object({ code: z.string(), message: z.string(), hint: z.string().nullable(), location: z.object({ file: z.string(), line: z.number().int().optional() }).nullable() })
+    .object({
+      code: z.string(),
+      message: z.string(),
+      hint: z.string().nullable(),
+      location: z.object({ file: z.string(), line: z.number().int().optional() }).nullable(),
+    })
     .nullable(),
   /**
    * Per job: its status (its result's, or `superseded`: a merge that landed during a push run changed its units,
    * and the run that merge started deploys them), why it did not run (when it did not), and its result (when it ran).
    */
-  jobs: z.array(z.object({ job: jobSchema, status: z.enum([...runStatusSchema.options, "superseded"]), reason: z.string().nullable(), result: jobResultSchema.nullable() })),
+  jobs: z.array(
+    z.object({
+      job: jobSchema,
+      status: z.enum([...runStatusSchema.options, "superseded"]),
+      reason: z.string().nullable(),
+      result: jobResultSchema.nullable(),
+    }),
+  ),
   /** Why each unit runs (from detection). */
   reasons: z.record(z.string(), z.array(unitReasonSchema)),
   /** The change types that put each unit in the run. */
@@ -65,11 +77,33 @@ export function runReportDocument(report: RunReport, options: { masker?: SecretM
     notice: report.notice ?? null,
     interrupted: report.interrupted,
     logs: report.logs ?? null,
-    error: report.error ? { code: report.error.code, message: report.error.message, hint: report.error.hint ?? null, location: report.error.location ?? null } : null,
-    jobs: report.jobs.map((entry) => ({ job: entry.job, status: entry.status, reason: entry.reason ?? null, result: entry.result })),
+    error: report.error
+      ? {
+          code: report.error.code,
+          message: report.error.message,
+          hint: report.error.hint ?? null,
+          location: report.error.location ?? null,
+        }
+      : null,
+    jobs: report.jobs.map((entry) => ({
+      job: entry.job,
+      status: entry.status,
+      reason: entry.reason ?? null,
+      result: entry.result,
+    })),
     reasons: report.reasons ?? {},
     changeTypes: report.changeTypes ?? {},
-    ...(report.unitsNotRun ? { unitsNotRun: report.unitsNotRun.map((entry) => ({ unit: entry.unit, reason: entry.reason, deployedAt: entry.deployedAt, from: entry.from ?? null, dependencyOf: entry.dependencyOf ?? null })) } : {}),
+    ...(report.unitsNotRun
+      ? {
+          unitsNotRun: report.unitsNotRun.map((entry) => ({
+            unit: entry.unit,
+            reason: entry.reason,
+            deployedAt: entry.deployedAt,
+            from: entry.from ?? null,
+            dependencyOf: entry.dependencyOf ?? null,
+          })),
+        }
+      : {}),
   };
   const text = JSON.stringify(document);
   return JSON.parse(options.masker ? options.masker.mask(text) : text) as RunReportDocument;

@@ -24,7 +24,7 @@ const escapes: Record<string, string> = {
   "#": "&#35;",
   "!": "&#33;",
   "~": "&#126;",
-  "$": "&#36;",
+  $: "&#36;",
   "@": "&#64;",
   "{": "&#123;",
   "}": "&#125;",
@@ -80,5 +80,7 @@ export function planAsDiff(plan: string): string {
 
 /** A link when `where` is a URL, else the path as code. */
 export function linkOrPath(where: string, label: string): string {
-  return /^https?:\/\/[^\s<>"]+$/.test(where) ? `[${text(label)}](${where.replace(/[()]/g, (c) => (c === "(" ? "%28" : "%29"))})` : code(where);
+  return /^https?:\/\/[^\s<>"]+$/.test(where)
+    ? `[${text(label)}](${where.replace(/[()]/g, (c) => (c === "(" ? "%28" : "%29"))})`
+    : code(where);
 }

@@ -16,5 +16,12 @@ export {
   type UnitNotRun,
 } from "./model.js";
 export { renderAnnotations, warningAnnotation } from "./annotations.js";
-export { reportForPlan, reportPlanDocument, jobResultDocument, actionsRunUrl, type SourcedJobResult, type PlanReportOptions } from "./combined.js";
+export {
+  reportForPlan,
+  reportPlanDocument,
+  jobResultDocument,
+  actionsRunUrl,
+  type SourcedJobResult,
+  type PlanReportOptions,
+} from "./combined.js";
 export { runReportDocument, runReportDocumentSchema, type RunReportDocument } from "./document.js";

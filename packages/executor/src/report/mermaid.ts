@@ -1,7 +1,13 @@
 /** The job graph in Mermaid (`flowchart`), each node labelled with its action, environment and status. */
 import type { ReportJob } from "./model.js";
 
-const statusClass = { succeeded: "ok", failed: "failed", skipped: "skipped", "not-started": "waiting", superseded: "skipped" } as const;
+const statusClass = {
+  succeeded: "ok",
+  failed: "failed",
+  skipped: "skipped",
+  "not-started": "waiting",
+  superseded: "skipped",
+} as const;
 
 function nodeId(index: number): string {
   return `j${index}`;
@@ -17,7 +23,9 @@ export function renderJobGraph(jobs: readonly ReportJob[]): string {
   const lines = ["flowchart LR"];
   jobs.forEach((entry, index) => {
     const units = entry.job.units.length === 1 ? entry.job.units[0]! : `${entry.job.units.length} units`;
-    lines.push(`  ${nodeId(index)}["${label(entry.job.id)}<br/>${label(`${entry.job.action} · ${units}`)}"]:::${statusClass[entry.status]}`);
+    lines.push(
+      `  ${nodeId(index)}["${label(entry.job.id)}<br/>${label(`${entry.job.action} · ${units}`)}"]:::${statusClass[entry.status]}`,
+    );
   });
   for (const entry of jobs) {
     for (const need of entry.job.needs) {

@@ -36,7 +36,12 @@ export interface RunReport {
   /** Where the full logs are: a directory or a URL. */
   logs?: string | null;
   /** An error that stopped the pipeline before any job (detection or planning failed). */
-  error?: { code: string; message: string; hint?: string | null; location?: { file: string; line?: number } | null } | null;
+  error?: {
+    code: string;
+    message: string;
+    hint?: string | null;
+    location?: { file: string; line?: number } | null;
+  } | null;
   /** Why each unit runs: the changed file and the chain of reads to it (from the plan document). */
   reasons?: Record<string, UnitReason[]>;
   /** The change types that put each unit in the run (from the plan document's changes). */
@@ -84,7 +89,11 @@ export function shortSha(sha: string): string {
 
 /** Every job succeeded or was superseded (nothing failed, nothing was stopped). */
 export function reportSucceeded(report: RunReport): boolean {
-  return !report.error && !report.interrupted && report.jobs.every((job) => job.status === "succeeded" || job.status === "superseded");
+  return (
+    !report.error &&
+    !report.interrupted &&
+    report.jobs.every((job) => job.status === "succeeded" || job.status === "superseded")
+  );
 }
 
 export function countStatuses<T extends { status: ReportStatus }>(items: readonly T[]): Record<ReportStatus, number> {
@@ -148,14 +157,19 @@ export function buildRunReport(input: RunReportInput): RunReport {
     if (result !== undefined) return { job, status: result.status, result };
     const status = statusOf(job.id, new Set());
     const blocker = job.needs.find((need) => ["failed", "skipped"].includes(statusOf(need, new Set())));
-    const reason = status === "skipped" ? `job ${blocker} did not succeed` : "no result: the job did not run, or its result was not collected";
+    const reason =
+      status === "skipped"
+        ? `job ${blocker} did not succeed`
+        : "no result: the job did not run, or its result was not collected";
     return { job, status, result: null, reason };
   });
   if (input.supersededByNewerMerges) markSuperseded(entries);
   const first = input.results[0]?.job;
   const changeTypes: Record<string, string[]> = {};
   for (const change of plan?.changes ?? []) {
-    for (const unit of change.units) if (change.jobs.length > 0) (changeTypes[unit] ??= []).includes(change.type) || changeTypes[unit]!.push(change.type);
+    for (const unit of change.units)
+      if (change.jobs.length > 0)
+        (changeTypes[unit] ??= []).includes(change.type) || changeTypes[unit]!.push(change.type);
   }
   return {
     event: plan?.event ?? first?.source.event ?? "pull_request",
@@ -165,7 +179,9 @@ export function buildRunReport(input: RunReportInput): RunReport {
     notice: plan?.notice ?? null,
     jobs: entries,
     interrupted: input.interrupted === true || input.results.some((result) => result.interrupted),
-    logs: input.logs ?? (plan === null && input.results.length === 1 ? (input.results[0]!.logsUrl ?? input.results[0]!.runDir) : null),
+    logs:
+      input.logs ??
+      (plan === null && input.results.length === 1 ? (input.results[0]!.logsUrl ?? input.results[0]!.runDir) : null),
     ...(plan?.reasons ? { reasons: plan.reasons } : {}),
     ...(Object.keys(changeTypes).length > 0 ? { changeTypes } : {}),
     ...(plan ? notRun(plan) : {}),
@@ -183,7 +199,11 @@ function markSuperseded(entries: ReportJob[]): void {
       continue;
     }
     const blocking = entry.job.needs.filter((need) => status.get(need)?.status !== "succeeded");
-    if (entry.status === "skipped" && blocking.length > 0 && blocking.every((need) => status.get(need)?.status === "superseded")) {
+    if (
+      entry.status === "skipped" &&
+      blocking.length > 0 &&
+      blocking.every((need) => status.get(need)?.status === "superseded")
+    ) {
       entry.status = "superseded";
       entry.reason = `job ${blocking[0]} was superseded: the run of the newer merge deploys this one too`;
     }
@@ -192,8 +212,18 @@ function markSuperseded(entries: ReportJob[]): void {
 
 function notRun(plan: PlanDocument): { unitsNotRun?: UnitNotRun[] } {
   const units: UnitNotRun[] = [
-    ...(plan.skippedUnits ?? []).map((skipped) => ({ unit: skipped.unit, reason: skipped.reason, deployedAt: skipped.deployedAt })),
-    ...(plan.excludedUnits ?? []).map((excluded) => ({ unit: excluded.unit, reason: "excluded" as const, deployedAt: null, from: excluded.from, dependencyOf: excluded.dependencyOf ?? null })),
+    ...(plan.skippedUnits ?? []).map((skipped) => ({
+      unit: skipped.unit,
+      reason: skipped.reason,
+      deployedAt: skipped.deployedAt,
+    })),
+    ...(plan.excludedUnits ?? []).map((excluded) => ({
+      unit: excluded.unit,
+      reason: "excluded" as const,
+      deployedAt: null,
+      from: excluded.from,
+      dependencyOf: excluded.dependencyOf ?? null,
+    })),
   ];
   return units.length > 0 ? { unitsNotRun: units } : {};
 }

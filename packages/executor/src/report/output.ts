@@ -24,5 +24,8 @@ export function truncateMiddle(text: string, budget: number): string {
 
 /** The last `count` non-empty lines: enough to see why something failed on a terminal. */
 export function lastLines(text: string, count: number): string[] {
-  return text.split("\n").filter((line) => line.trim() !== "").slice(-count);
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .slice(-count);
 }

@@ -45,7 +45,9 @@ export function createProgressPrinter(out: NodeJS.WritableStream, options: Progr
     // A fresh token each time: the log cannot know it, so it cannot switch commands back on.
     const token = `gantry-${randomUUID()}`;
     const body = mask(log);
-    out.write(`::group::${mask(unit).replace(/[\r\n]/g, " ")} log\n::stop-commands::${token}\n${body}${body.endsWith("\n") ? "" : "\n"}::${token}::\n::endgroup::\n`);
+    out.write(
+      `::group::${mask(unit).replace(/[\r\n]/g, " ")} log\n::stop-commands::${token}\n${body}${body.endsWith("\n") ? "" : "\n"}::${token}::\n::endgroup::\n`,
+    );
   };
   const timer = setInterval(() => {
     if (running.size > 0) print(`… still running: ${[...running.keys()].join(", ")}`);
@@ -55,7 +57,9 @@ export function createProgressPrinter(out: NodeJS.WritableStream, options: Progr
     onEvent(event) {
       switch (event.type) {
         case "job-started":
-          print(`▶ job ${event.job.id}: ${event.job.action} ${event.job.units.length} unit(s) at ${event.job.ref.slice(0, 7)}`);
+          print(
+            `▶ job ${event.job.id}: ${event.job.action} ${event.job.units.length} unit(s) at ${event.job.ref.slice(0, 7)}`,
+          );
           break;
         case "unit-started":
           running.set(`${event.job.id}:${event.unit}`, Date.now());
@@ -64,14 +68,23 @@ export function createProgressPrinter(out: NodeJS.WritableStream, options: Progr
         case "unit-finished": {
           running.delete(`${event.job.id}:${event.result.unit}`);
           const { applied, plan, reason } = event.result;
-          const detail = applied ? formatAppliedCounts(applied, event.job.action === "destroy" ? "destroy" : "apply") : plan ? formatPlanCounts(plan) : (reason ?? "");
-          print(`  ${event.result.status === "succeeded" ? "✔" : event.result.status === "failed" ? "✘" : "⏭"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd());
+          const detail = applied
+            ? formatAppliedCounts(applied, event.job.action === "destroy" ? "destroy" : "apply")
+            : plan
+              ? formatPlanCounts(plan)
+              : (reason ?? "");
+          print(
+            `  ${event.result.status === "succeeded" ? "✔" : event.result.status === "failed" ? "✘" : "⏭"} ${event.result.unit}: ${event.result.status} ${detail}`.trimEnd(),
+          );
           break;
         }
         case "job-finished":
           // Logs are complete (and masked with every secret the job learnt) only once the job has ended.
-          if (options.actionsLogGroups) for (const unit of event.result.units) if (unit.logPath) printLogGroup(unit.unit, unit.logPath);
-          print(`${event.result.status === "succeeded" ? "✔" : "✘"} job ${event.result.job.id}: ${event.result.status}${event.result.error ? ` [${event.result.error.code}] ${event.result.error.message}` : ""}`);
+          if (options.actionsLogGroups)
+            for (const unit of event.result.units) if (unit.logPath) printLogGroup(unit.unit, unit.logPath);
+          print(
+            `${event.result.status === "succeeded" ? "✔" : "✘"} job ${event.result.job.id}: ${event.result.status}${event.result.error ? ` [${event.result.error.code}] ${event.result.error.message}` : ""}`,
+          );
           break;
       }
     },

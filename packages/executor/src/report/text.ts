@@ -7,18 +7,34 @@ import { lastLines, readUnitLog } from "./output.js";
 
 const textIcon = { succeeded: "✔", failed: "✘", skipped: "⏭", "not-started": "·", superseded: "⏩" } as const;
 
-export function renderTextReport(report: RunReport, options: { masker?: SecretMasker; failedLogLines?: number } = {}): string {
-  const lines = [`Gantry ${report.event} run for ${shortSha(report.head)} (base ${shortSha(report.base)}${report.branch ? `, branch ${report.branch}` : ""})`];
-  if (report.error) lines.push(`✘ pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `\n  hint: ${report.error.hint}` : ""}`);
+export function renderTextReport(
+  report: RunReport,
+  options: { masker?: SecretMasker; failedLogLines?: number } = {},
+): string {
+  const lines = [
+    `Gantry ${report.event} run for ${shortSha(report.head)} (base ${shortSha(report.base)}${report.branch ? `, branch ${report.branch}` : ""})`,
+  ];
+  if (report.error)
+    lines.push(
+      `✘ pipeline failed: [${report.error.code}] ${report.error.message}${report.error.hint ? `\n  hint: ${report.error.hint}` : ""}`,
+    );
   const notRun = report.unitsNotRun ?? [];
-  if (!report.error && report.jobs.length === 0) lines.push(notRun.length > 0 ? "Nothing to run." : `No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
+  if (!report.error && report.jobs.length === 0)
+    lines.push(notRun.length > 0 ? "Nothing to run." : `No infrastructure changes. ${report.notice ?? ""}`.trimEnd());
   const rows = reportUnits(report);
   for (const entry of report.jobs) {
-    lines.push(`${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`);
+    lines.push(
+      `${textIcon[entry.status]} job ${entry.job.id} (${entry.job.action}, ${entry.job.environment}): ${entry.status}${entry.reason ? ` (${entry.reason})` : ""}`,
+    );
     if (entry.result?.dryRun && entry.result.command) lines.push(`    $ ${entry.result.command}`);
-    if (entry.result?.error && entry.status !== "superseded") lines.push(`    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `\n    hint: ${entry.result.error.hint}` : ""}`);
+    if (entry.result?.error && entry.status !== "superseded")
+      lines.push(
+        `    [${entry.result.error.code}] ${entry.result.error.message}${entry.result.error.hint ? `\n    hint: ${entry.result.error.hint}` : ""}`,
+      );
     for (const { unit, status, result } of rows.filter((row) => row.entry === entry)) {
-      const applied = result?.applied ? formatAppliedCounts(result.applied, entry.job.action === "destroy" ? "destroy" : "apply") : null;
+      const applied = result?.applied
+        ? formatAppliedCounts(result.applied, entry.job.action === "destroy" ? "destroy" : "apply")
+        : null;
       const detail = applied ?? (result?.plan ? formatPlanCounts(result.plan) : (result?.reason ?? status));
       const timing = result && result.durationMs > 0 ? ` (${(result.durationMs / 1000).toFixed(1)}s)` : "";
       lines.push(`    ${textIcon[status]} ${unit}  ${detail}${timing}`);
@@ -36,7 +52,9 @@ export function renderTextReport(report: RunReport, options: { masker?: SecretMa
         ? `excluded${entry.dependencyOf ? ` as a dependency of ${entry.dependencyOf}` : ""}${entry.from ? `, ${entry.from}` : ""}`
         : `${entry.reason}, deployed as of ${shortSha(entry.deployedAt ?? "")}`;
     const listed = notRun.slice(0, 50).map((entry) => `${entry.unit} (${why(entry)})`);
-    lines.push(`Not run (${notRun.length}): ${listed.join(", ")}${notRun.length > listed.length ? `, and ${notRun.length - listed.length} more (--json lists them all)` : ""}`);
+    lines.push(
+      `Not run (${notRun.length}): ${listed.join(", ")}${notRun.length > listed.length ? `, and ${notRun.length - listed.length} more (--json lists them all)` : ""}`,
+    );
   }
   const counts = countStatuses(rows);
   if (report.jobs.length > 0) {

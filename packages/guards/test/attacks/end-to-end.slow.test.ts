@@ -13,11 +13,25 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planChange, type Job } from "@gantry/classifier";
 import { createTempGitRepo } from "@gantry/testkit";
 import { APPLY_ROLE, gantryConfig, PLAN_ROLE, pushBranch } from "./support.js";
-import { applyWorkflow, createWorld, gantrySync, planWorkflow, RUNNER_SECRETS, unitHcl, type Execution, type World } from "./world.js";
+import {
+  applyWorkflow,
+  createWorld,
+  gantrySync,
+  planWorkflow,
+  RUNNER_SECRETS,
+  unitHcl,
+  type Execution,
+  type World,
+} from "./world.js";
 
 // `yaml` is installed for @gantry/classifier (which parses .gantry/config.yml); resolve it from there.
-const { parse: parseYaml } = createRequire(new URL("../../../classifier/package.json", import.meta.url))("yaml") as { parse: (text: string) => unknown };
-const PIPELINES_EXAMPLE = new URL("../../../../examples/github-workflows/infrastructure-pipelines/.github/workflows/", import.meta.url);
+const { parse: parseYaml } = createRequire(new URL("../../../classifier/package.json", import.meta.url))("yaml") as {
+  parse: (text: string) => unknown;
+};
+const PIPELINES_EXAMPLE = new URL(
+  "../../../../examples/github-workflows/infrastructure-pipelines/.github/workflows/",
+  import.meta.url,
+);
 
 let world: World;
 beforeAll(async () => {
@@ -27,11 +41,22 @@ afterAll(async () => {
   await world?.[Symbol.asyncDispose]();
 });
 
-const plan = async (base: string, head: string, event: "push" | "pull_request", branch: string, extra: { configRef?: string } = {}) =>
-  (await planChange({ repo: world.origin.dir, base, head, event, branch, cache: false, ...extra })).jobs;
+const plan = async (
+  base: string,
+  head: string,
+  event: "push" | "pull_request",
+  branch: string,
+  extra: { configRef?: string } = {},
+) => (await planChange({ repo: world.origin.dir, base, head, event, branch, cache: false, ...extra })).jobs;
 
 function expectRefused(run: Execution, exitCode: number, code: string): void {
-  expect({ exitCode: run.exitCode, code: run.result?.error?.code, toolRuns: run.toolRuns, issued: run.issued, stateChanged: run.stateChanged }).toEqual({
+  expect({
+    exitCode: run.exitCode,
+    code: run.result?.error?.code,
+    toolRuns: run.toolRuns,
+    issued: run.issued,
+    stateChanged: run.stateChanged,
+  }).toEqual({
     exitCode,
     code,
     toolRuns: [],
@@ -98,8 +123,14 @@ interface WorkflowStep {
  * arguments (the checkout path replaced) and environment, with `\${{ secrets.NAME }}` taken from the runner's
  * secrets; the workflow's own `env` is the pipelines side's settings.
  */
-function gantrySteps(file: string, checkoutDir: string): Array<{ command: string; args: string[]; env: Record<string, string>; secrets: Record<string, string> }> {
-  const workflow = parseYaml(readFileSync(new URL(file, PIPELINES_EXAMPLE), "utf8")) as { env?: Record<string, string>; jobs: Record<string, { steps: WorkflowStep[] }> };
+function gantrySteps(
+  file: string,
+  checkoutDir: string,
+): Array<{ command: string; args: string[]; env: Record<string, string>; secrets: Record<string, string> }> {
+  const workflow = parseYaml(readFileSync(new URL(file, PIPELINES_EXAMPLE), "utf8")) as {
+    env?: Record<string, string>;
+    jobs: Record<string, { steps: WorkflowStep[] }>;
+  };
   return Object.values(workflow.jobs)
     .flatMap((job) => job.steps)
     .filter((step) => step.uses?.startsWith("gantry-iac/gantry@"))
@@ -111,7 +142,11 @@ function gantrySteps(file: string, checkoutDir: string): Array<{ command: string
         if (secret) secrets[name] = (RUNNER_SECRETS as Record<string, string>)[secret] ?? "";
         else env[name] = String(value);
       }
-      const args = String(step.with?.args ?? "").split("\n").map((line) => line.trim()).filter(Boolean).map((arg) => (arg === "--repo=infrastructure-live" ? `--repo=${checkoutDir}` : arg));
+      const args = String(step.with?.args ?? "")
+        .split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .map((arg) => (arg === "--repo=infrastructure-live" ? `--repo=${checkoutDir}` : arg));
       return { command: String(step.with?.command), args, env, secrets };
     });
 }
@@ -122,7 +157,10 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     const marker = join(markers, "tokens.json");
     const base = world.origin.sha("main");
     const hook = `  before_hook "hunt" {\n    commands = ["plan"]\n    execute  = ["node", "\${get_terragrunt_dir()}/hunt.mjs"]\n  }\n`;
-    const head = pushBranch(world.origin, "pr-g1", { "prod/app/terragrunt.hcl": unitHcl("4", hook), "prod/app/hunt.mjs": tokenHuntingHook(marker) });
+    const head = pushBranch(world.origin, "pr-g1", {
+      "prod/app/terragrunt.hcl": unitHcl("4", hook),
+      "prod/app/hunt.mjs": tokenHuntingHook(marker),
+    });
     const [job] = await plan(base, head, "pull_request", "pr-g1");
     let execute: ReturnType<typeof gantrySteps>[number] | undefined;
     const run = await world.execute(job!, planWorkflow, {
@@ -149,10 +187,13 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     const found = JSON.parse(readFileSync(marker, "utf8")) as string[];
     // Left within reach (README, Security): the runner's OIDC request, which mints plan.yml's subject only, and
     // the plan role's own session, which the tools are given.
-    const withinReach = new Set(["ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "AWS_SESSION_TOKEN"]);
+    const withinReach = new Set([
+      "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+      "ACTIONS_ID_TOKEN_REQUEST_URL",
+      "AWS_SESSION_TOKEN",
+    ]);
     expect(found.filter((name) => !withinReach.has(name))).toEqual([]);
   });
-
 
   it("legitimate: a push to main is applied by the apply workflow with the apply role", async () => {
     const base = world.origin.sha("main");
@@ -170,18 +211,27 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     const marker = join(markers, "seen.json");
     const base = world.origin.sha("main");
     const hook = `  before_hook "steal" {\n    commands = ["plan"]\n    execute  = ["node", "\${get_terragrunt_dir()}/steal.mjs"]\n  }\n`;
-    const head = pushBranch(world.origin, "pr-1", { "prod/app/terragrunt.hcl": unitHcl("3", hook), "prod/app/steal.mjs": stealingHook(marker) });
+    const head = pushBranch(world.origin, "pr-1", {
+      "prod/app/terragrunt.hcl": unitHcl("3", hook),
+      "prod/app/steal.mjs": stealingHook(marker),
+    });
     const [job] = await plan(base, head, "pull_request", "pr-1");
     const persisted = "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX3BlcnNpc3RlZA==";
     const run = await world.execute(job!, planWorkflow, {
       args: ["--workflow-role", "plan"],
       // actions/checkout without persist-credentials: false leaves this in .git/config.
-      configure: (dir) => writeFileSync(join(dir, ".git", "config"), `${readFileSync(join(dir, ".git", "config"), "utf8")}[http "https://github.com/"]\n\textraheader = ${persisted}\n`),
+      configure: (dir) =>
+        writeFileSync(
+          join(dir, ".git", "config"),
+          `${readFileSync(join(dir, ".git", "config"), "utf8")}[http "https://github.com/"]\n\textraheader = ${persisted}\n`,
+        ),
     });
     expect([run.exitCode, run.result?.status]).toEqual([0, "succeeded"]);
     const seen = JSON.parse(readFileSync(marker, "utf8")) as { env: string[]; fromProc: boolean; sts: string | null };
     // The tools' environment: no runner, GitHub or Gantry token.
-    expect(seen.env.filter((name) => /^ACTIONS_|^GANTRY_(?!STATE_DIR)|^GITHUB_TOKEN$|^GH_TOKEN$/.test(name))).toEqual([]);
+    expect(seen.env.filter((name) => /^ACTIONS_|^GANTRY_(?!STATE_DIR)|^GITHUB_TOKEN$|^GH_TOKEN$/.test(name))).toEqual(
+      [],
+    );
     // Same OS user: the runner's request token is readable from /proc where the kernel allows it (documented),
     // but the token it mints is the plan workflow's, which the apply role does not trust.
     expect(seen.sts).toBe(seen.fromProc ? "AccessDenied" : null);
@@ -199,31 +249,56 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
 
   it("route 1: refuses an apply planned on a branch whose configuration names itself the deploy branch (52)", async () => {
     const base = world.origin.sha("main");
-    const evil = pushBranch(world.origin, "evil", { ".gantry/config.yml": gantryConfig({ deployBranch: "evil" }), "prod/app/terragrunt.hcl": unitHcl("evil") });
+    const evil = pushBranch(world.origin, "evil", {
+      ".gantry/config.yml": gantryConfig({ deployBranch: "evil" }),
+      "prod/app/terragrunt.hcl": unitHcl("evil"),
+    });
     const [apply] = await plan(base, evil, "push", "evil");
-    expectRefused(await world.execute(apply!, applyWorkflow, { args: ["--workflow-role", "apply"] }), 52, "GUARD_UNTRUSTED_SETTINGS");
+    expectRefused(
+      await world.execute(apply!, applyWorkflow, { args: ["--workflow-role", "apply"] }),
+      52,
+      "GUARD_UNTRUSTED_SETTINGS",
+    );
   });
 
   it("route 1: refuses a destroy of a live production unit planned on such a branch (52)", async () => {
     const base = world.origin.sha("main");
-    const evil = pushBranch(world.origin, "evil-destroy", { ".gantry/config.yml": gantryConfig({ deployBranch: "evil-destroy" }), "prod/db/terragrunt.hcl": null });
+    const evil = pushBranch(world.origin, "evil-destroy", {
+      ".gantry/config.yml": gantryConfig({ deployBranch: "evil-destroy" }),
+      "prod/db/terragrunt.hcl": null,
+    });
     const destroy = (await plan(base, evil, "push", "evil-destroy")).find((job) => job.action === "destroy")!;
-    expectRefused(await world.execute(destroy, applyWorkflow, { args: ["--workflow-role", "apply"] }), 52, "GUARD_UNTRUSTED_SETTINGS");
+    expectRefused(
+      await world.execute(destroy, applyWorkflow, { args: ["--workflow-role", "apply"] }),
+      52,
+      "GUARD_UNTRUSTED_SETTINGS",
+    );
   });
 
   it("route 2a: refuses a pull request's plan whose configuration swaps the plan role for the apply role (52)", async () => {
     const base = world.origin.sha("main");
-    const head = pushBranch(world.origin, "pr-2", { ".gantry/config.yml": gantryConfig({ planRoleArn: APPLY_ROLE }), "prod/app/terragrunt.hcl": unitHcl("4") });
+    const head = pushBranch(world.origin, "pr-2", {
+      ".gantry/config.yml": gantryConfig({ planRoleArn: APPLY_ROLE }),
+      "prod/app/terragrunt.hcl": unitHcl("4"),
+    });
     const [job] = await plan(base, head, "pull_request", "pr-2", { configRef: head });
     expect(job!.authentication?.planRoleArn).toBe(APPLY_ROLE);
-    expectRefused(await world.execute(job!, planWorkflow, { args: ["--workflow-role", "plan"] }), 52, "GUARD_UNTRUSTED_SETTINGS");
+    expectRefused(
+      await world.execute(job!, planWorkflow, { args: ["--workflow-role", "plan"] }),
+      52,
+      "GUARD_UNTRUSTED_SETTINGS",
+    );
   });
 
   it("route 2c: never imports a pull request's classifier plugin, also on a dry run", async () => {
     const markers = mkdtempSync(join(tmpdir(), "gantry-plugin-"));
     const base = world.origin.sha("main");
     const plugin = `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(join(markers, "imported"))}, process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ?? "");\nexport default { specificationVersion: "v1", name: "evil", classify: () => undefined };\n`;
-    const head = pushBranch(world.origin, "pr-3", { ".gantry/config.yml": gantryConfig({ classifiers: ["./.gantry/evil.mjs"] }), ".gantry/evil.mjs": plugin, "prod/app/terragrunt.hcl": unitHcl("5") });
+    const head = pushBranch(world.origin, "pr-3", {
+      ".gantry/config.yml": gantryConfig({ classifiers: ["./.gantry/evil.mjs"] }),
+      ".gantry/evil.mjs": plugin,
+      "prod/app/terragrunt.hcl": unitHcl("5"),
+    });
     const [job] = await plan(base, head, "pull_request", "pr-3");
     const run = await world.execute(job!, planWorkflow, { args: ["--workflow-role", "plan", "--dry-run"] });
     expect([run.exitCode, run.toolRuns, run.issued, existsSync(join(markers, "imported"))]).toEqual([0, [], [], false]);
@@ -233,10 +308,18 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     const base = world.origin.sha("main");
     const head = pushBranch(world.origin, "pr-4", { "prod/app/terragrunt.hcl": unitHcl("6") });
     const [job] = await plan(base, head, "pull_request", "pr-4");
-    expectRefused(await world.execute(job!, applyWorkflow, { args: ["--workflow-role", "apply"] }), 54, "GUARD_WRONG_WORKFLOW");
+    expectRefused(
+      await world.execute(job!, applyWorkflow, { args: ["--workflow-role", "apply"] }),
+      54,
+      "GUARD_WRONG_WORKFLOW",
+    );
     const merged = world.origin.commit({ "prod/db/terragrunt.hcl": unitHcl("2") });
     const [apply] = await plan(base, merged, "push", "main");
-    expectRefused(await world.execute(apply!, planWorkflow, { args: ["--workflow-role", "plan"] }), 54, "GUARD_WRONG_WORKFLOW");
+    expectRefused(
+      await world.execute(apply!, planWorkflow, { args: ["--workflow-role", "plan"] }),
+      54,
+      "GUARD_WRONG_WORKFLOW",
+    );
   });
 
   it("route 2: an apply in the plan workflow is refused without a role setting (54), and with a wrong one STS refuses (62)", async () => {
@@ -245,7 +328,13 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     expectRefused(await world.execute(apply!, planWorkflow), 54, "GUARD_WRONG_WORKFLOW");
     // The plan workflow misconfigured as the apply workflow: the guards pass, the apply role's trust does not.
     const run = await world.execute(apply!, planWorkflow, { args: ["--workflow-role", "apply"] });
-    expect({ exitCode: run.exitCode, code: run.result?.error?.code, toolRuns: run.toolRuns, issued: run.issued, stateChanged: run.stateChanged }).toEqual({
+    expect({
+      exitCode: run.exitCode,
+      code: run.result?.error?.code,
+      toolRuns: run.toolRuns,
+      issued: run.issued,
+      stateChanged: run.stateChanged,
+    }).toEqual({
       exitCode: 62,
       code: "CREDENTIALS_ASSUME_ROLE_FAILED",
       toolRuns: [],
@@ -260,14 +349,25 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     const first = world.origin.commit({ "prod/app/terragrunt.hcl": unitHcl("7") });
     const [old] = await plan(before, first, "push", "main");
     world.origin.commit({ "prod/app/terragrunt.hcl": unitHcl("8") });
-    expectRefused(await world.execute(old!, applyWorkflow, { args: ["--workflow-role", "apply"] }), 53, "GUARD_UNIT_SUPERSEDED");
+    expectRefused(
+      await world.execute(old!, applyWorkflow, { args: ["--workflow-role", "apply"] }),
+      53,
+      "GUARD_UNIT_SUPERSEDED",
+    );
   });
 
   it("route 4: refuses a unit whose module source is a symlink leaving the repository (41)", async () => {
     const base = world.origin.sha("main");
-    const head = world.origin.commit({ "modules/evil": { symlink: "/etc" }, "prod/app/terragrunt.hcl": unitHcl("9").replace("../../modules/data", "../../modules/evil") });
+    const head = world.origin.commit({
+      "modules/evil": { symlink: "/etc" },
+      "prod/app/terragrunt.hcl": unitHcl("9").replace("../../modules/data", "../../modules/evil"),
+    });
     const [apply] = await plan(base, head, "push", "main");
-    expectRefused(await world.execute(apply!, applyWorkflow, { args: ["--workflow-role", "apply"] }), 41, "GUARD_PATH_ESCAPE");
+    expectRefused(
+      await world.execute(apply!, applyWorkflow, { args: ["--workflow-role", "apply"] }),
+      41,
+      "GUARD_PATH_ESCAPE",
+    );
     world.origin.commit({ "modules/evil": null, "prod/app/terragrunt.hcl": unitHcl("9") });
   });
 
@@ -277,15 +377,28 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     const evil = pushBranch(world.origin, "pr-5", { "prod/app/terragrunt.hcl": unitHcl("evil") });
     const [apply] = await plan(base, tip, "push", "main");
     const forged: Job = { ...apply!, ref: evil };
-    expectRefused(await world.execute(forged, applyWorkflow, { args: ["--workflow-role", "apply"] }), 43, "GUARD_REF_NOT_ON_DEPLOY_BRANCH");
+    expectRefused(
+      await world.execute(forged, applyWorkflow, { args: ["--workflow-role", "apply"] }),
+      43,
+      "GUARD_REF_NOT_ON_DEPLOY_BRANCH",
+    );
   });
 
   it("refuses a job carrying Terragrunt settings the deploy branch's configuration does not have (52)", async () => {
     const base = world.origin.sha("main~1");
     const tip = world.origin.sha("main");
     const [apply] = await plan(base, tip, "push", "main");
-    for (const env of [{ TG_TF_PATH: "/tmp/evil-tofu" }, { TF_CLI_CONFIG_FILE: "/tmp/evil.tfrc" }] as Record<string, string>[]) {
-      expectRefused(await world.execute({ ...apply!, terragrunt: { ...apply!.terragrunt, env } }, applyWorkflow, { args: ["--workflow-role", "apply"] }), 52, "GUARD_UNTRUSTED_SETTINGS");
+    for (const env of [{ TG_TF_PATH: "/tmp/evil-tofu" }, { TF_CLI_CONFIG_FILE: "/tmp/evil.tfrc" }] as Record<
+      string,
+      string
+    >[]) {
+      expectRefused(
+        await world.execute({ ...apply!, terragrunt: { ...apply!.terragrunt, env } }, applyWorkflow, {
+          args: ["--workflow-role", "apply"],
+        }),
+        52,
+        "GUARD_UNTRUSTED_SETTINGS",
+      );
     }
   });
 
@@ -299,7 +412,8 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     const run = await world.execute(apply!, applyWorkflow, {
       args: ["--workflow-role", "apply"],
       env: { GIT_SSH_COMMAND: hang },
-      configure: (dir) => world.origin.git("-C", dir, "remote", "set-url", "origin", "ssh://git.invalid/infrastructure-live"),
+      configure: (dir) =>
+        world.origin.git("-C", dir, "remote", "set-url", "origin", "ssh://git.invalid/infrastructure-live"),
       onSpawn: (child) => {
         const poll = setInterval(() => {
           if (!existsSync(started)) return;
@@ -317,7 +431,10 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
   });
 
   it("route 5: refuses a replayed destroy of a unit the tip's stack file generates again at its old path (45)", async () => {
-    await using catalog = createTempGitRepo({ "units/cache/terragrunt.hcl": unitHcl("1") }, { prefix: "gantry-catalog-" });
+    await using catalog = createTempGitRepo(
+      { "units/cache/terragrunt.hcl": unitHcl("1") },
+      { prefix: "gantry-catalog-" },
+    );
     catalog.git("tag", "v1");
     world.origin.commit({ "prod/cache/terragrunt.hcl": unitHcl("1") });
     const before = world.origin.sha("main");
@@ -325,7 +442,13 @@ describe("the attack suite, end to end with terragrunt, OpenTofu, the OIDC issue
     const destroy = (await plan(before, removed, "push", "main")).find((job) => job.action === "destroy")!;
     expect(destroy.units).toEqual(["prod/cache"]);
     // The unit comes back from the catalog at the same path; the old destroy job is replayed.
-    world.origin.commit({ "prod/terragrunt.stack.hcl": `unit "cache" {\n  source = "git::file://${catalog.dir}//units/cache?ref=v1"\n  path   = "cache"\n  no_dot_terragrunt_stack = true\n}\n` });
-    expectRefused(await world.execute(destroy, applyWorkflow, { args: ["--workflow-role", "apply"] }), 45, "GUARD_DESTROY_UNIT_STILL_LIVE");
+    world.origin.commit({
+      "prod/terragrunt.stack.hcl": `unit "cache" {\n  source = "git::file://${catalog.dir}//units/cache?ref=v1"\n  path   = "cache"\n  no_dot_terragrunt_stack = true\n}\n`,
+    });
+    expectRefused(
+      await world.execute(destroy, applyWorkflow, { args: ["--workflow-role", "apply"] }),
+      45,
+      "GUARD_DESTROY_UNIT_STILL_LIVE",
+    );
   });
 });

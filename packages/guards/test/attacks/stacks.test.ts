@@ -19,7 +19,10 @@ const guardOptions = (dir: string) => ({ repo: dir, env: {}, dryRun: false });
 
 /** The catalog, in a repository of its own as Gruntwork lays it out, pinned by tag. */
 function catalogRepository() {
-  const catalog = createTempGitRepo({ "units/db/terragrunt.hcl": `${include}inputs = { engine = "postgres" }\n` }, { prefix: "gantry-catalog-" });
+  const catalog = createTempGitRepo(
+    { "units/db/terragrunt.hcl": `${include}inputs = { engine = "postgres" }\n` },
+    { prefix: "gantry-catalog-" },
+  );
   catalog.git("tag", "v1");
   return catalog;
 }
@@ -33,19 +36,32 @@ describe("route 5: generated units exist where the stack files generate them", (
     await using origin = infrastructureLive();
     const before = origin.sha("main");
     const removed = origin.commit({ "prod/db/terragrunt.hcl": null }, "remove prod/db");
-    const destroy = (await planChange({ repo: origin.dir, base: before, head: removed, event: "push", branch: "main" })).jobs.find((job) => job.action === "destroy")!;
+    const destroy = (
+      await planChange({ repo: origin.dir, base: before, head: removed, event: "push", branch: "main" })
+    ).jobs.find((job) => job.action === "destroy")!;
     expect([destroy.units, destroy.ref]).toEqual([["prod/db"], before]);
     await using pipelines = checkout(origin, before);
     // At the time, the destroy is legitimate.
     await expect(checkJob(destroy, guardOptions(pipelines.dir))).resolves.toMatchObject({ jobId: destroy.id });
 
     // The migration: prod/db comes back, generated from the catalog at its old path (and applied).
-    const migrated = origin.commit({ "prod/terragrunt.stack.hcl": migrationStack(catalog.dir) }, "prod/db from the catalog");
-    expect((await listUnits({ repo: origin.dir, commit: migrated })).find((unit) => unit.path === "prod/db")?.generatedBy?.stackFile).toBe("prod/terragrunt.stack.hcl");
+    const migrated = origin.commit(
+      { "prod/terragrunt.stack.hcl": migrationStack(catalog.dir) },
+      "prod/db from the catalog",
+    );
+    expect(
+      (await listUnits({ repo: origin.dir, commit: migrated })).find((unit) => unit.path === "prod/db")?.generatedBy
+        ?.stackFile,
+    ).toBe("prod/terragrunt.stack.hcl");
 
     // The replay: same job, same ref, same source range; only the tip moved.
     const error = await refusal(checkJob(destroy, guardOptions(pipelines.dir)));
-    expect([error.guard, error.exitCode, error.unit, error.commit]).toEqual(["destroy-unit-absent", 45, "prod/db", migrated]);
+    expect([error.guard, error.exitCode, error.unit, error.commit]).toEqual([
+      "destroy-unit-absent",
+      45,
+      "prod/db",
+      migrated,
+    ]);
     expect(error.message).toContain("prod/terragrunt.stack.hcl");
   });
 });

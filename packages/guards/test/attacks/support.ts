@@ -13,7 +13,9 @@ export const APPLY_ROLE = `arn:aws:iam::${ACCOUNT}:role/gantry-apply`;
 
 export const include = 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n';
 
-export function gantryConfig(overrides: { deployBranch?: string; planRoleArn?: string; classifiers?: string[]; env?: Record<string, string> } = {}): string {
+export function gantryConfig(
+  overrides: { deployBranch?: string; planRoleArn?: string; classifiers?: string[]; env?: Record<string, string> } = {},
+): string {
   const lines = [
     ...(overrides.deployBranch ? [`deployBranch: ${overrides.deployBranch}`] : []),
     "environments:",
@@ -26,7 +28,9 @@ export function gantryConfig(overrides: { deployBranch?: string; planRoleArn?: s
     "      region: eu-west-1",
     "      sessionDuration: 900",
     ...(overrides.classifiers ? ["classifiers:", ...overrides.classifiers.map((name) => `  - "${name}"`)] : []),
-    ...(overrides.env ? ["terragrunt:", "  env:", ...Object.entries(overrides.env).map(([name, value]) => `    ${name}: "${value}"`)] : []),
+    ...(overrides.env
+      ? ["terragrunt:", "  env:", ...Object.entries(overrides.env).map(([name, value]) => `    ${name}: "${value}"`)]
+      : []),
   ];
   return `${lines.join("\n")}\n`;
 }

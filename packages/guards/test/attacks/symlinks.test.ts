@@ -17,7 +17,9 @@ async function pushAndCheck(change: FileMap, already: FileMap = {}) {
   const origin = infrastructureLive({ "modules/app/main.tf": tf, ...already });
   const base = origin.sha("main");
   const head = origin.commit(change);
-  const job = (await planChange({ repo: origin.dir, base, head, event: "push", branch: "main" })).jobs.find((candidate) => candidate.units.includes("prod/app"))!;
+  const job = (await planChange({ repo: origin.dir, base, head, event: "push", branch: "main" })).jobs.find(
+    (candidate) => candidate.units.includes("prod/app"),
+  )!;
   const pipelines = checkout(origin, head);
   const result = checkJob(job, { repo: pipelines.dir, env: {}, dryRun: false });
   return {
@@ -32,20 +34,47 @@ async function pushAndCheck(change: FileMap, already: FileMap = {}) {
 
 describe("route 4: symlinks leaving the repository", () => {
   it.each<[string, FileMap, string, FileMap?]>([
-    ["a module source directory", { "modules/evil": { symlink: "/etc" }, "prod/app/terragrunt.hcl": moduleSource('"../../modules/evil"') }, "modules/evil"],
-    ["a file inside a local module", { "modules/app/passwd": { symlink: "/etc/passwd" }, "prod/app/terragrunt.hcl": moduleSource('"../../modules/app"') }, "modules/app/passwd"],
+    [
+      "a module source directory",
+      { "modules/evil": { symlink: "/etc" }, "prod/app/terragrunt.hcl": moduleSource('"../../modules/evil"') },
+      "modules/evil",
+    ],
+    [
+      "a file inside a local module",
+      {
+        "modules/app/passwd": { symlink: "/etc/passwd" },
+        "prod/app/terragrunt.hcl": moduleSource('"../../modules/app"'),
+      },
+      "modules/app/passwd",
+    ],
     [
       "a nested local module",
-      { "modules/app/main.tf": `${tf}module "inner" {\n  source = "./inner"\n}\n`, "modules/app/inner": { symlink: "../../../outside" }, "prod/app/terragrunt.hcl": moduleSource('"../../modules/app"') },
+      {
+        "modules/app/main.tf": `${tf}module "inner" {\n  source = "./inner"\n}\n`,
+        "modules/app/inner": { symlink: "../../../outside" },
+        "prod/app/terragrunt.hcl": moduleSource('"../../modules/app"'),
+      },
       "modules/app/inner",
     ],
     [
       "a dependency's directory (the dependency in a job of its own)",
-      { "prod/app/terragrunt.hcl": `${include}dependency "db" {\n  config_path = "../db"\n  mock_outputs = { id = "x" }\n}\n` },
+      {
+        "prod/app/terragrunt.hcl": `${include}dependency "db" {\n  config_path = "../db"\n  mock_outputs = { id = "x" }\n}\n`,
+      },
       "prod/db/secrets.tfvars",
-      { "prod/db/secrets.tfvars": { symlink: "/run/secrets/db" }, ".gantry/config.yml": `${gantryConfig()}consolidation: unit\n` },
+      {
+        "prod/db/secrets.tfvars": { symlink: "/run/secrets/db" },
+        ".gantry/config.yml": `${gantryConfig()}consolidation: unit\n`,
+      },
     ],
-    ["a path computed by run_cmd", { "modules/link": { symlink: "/tmp" }, "prod/app/terragrunt.hcl": moduleSource('run_cmd("echo", "../../modules/link")') }, "modules/link"],
+    [
+      "a path computed by run_cmd",
+      {
+        "modules/link": { symlink: "/tmp" },
+        "prod/app/terragrunt.hcl": moduleSource('run_cmd("echo", "../../modules/link")'),
+      },
+      "modules/link",
+    ],
   ])("refuses %s", async (_name, change, link, already) => {
     await using attempt = await pushAndCheck(change, already);
     const error = await refusal(attempt.result);

@@ -11,7 +11,16 @@ import { describe, expect, it } from "vitest";
 import { planChange, type Job } from "@gantry/classifier";
 import { createTempGitRepo } from "@gantry/testkit";
 import { checkJob } from "../../src/index.js";
-import { APPLY_ROLE, checkout, gantryConfig, include, infrastructureLive, markerExists, pushBranch, refusal } from "./support.js";
+import {
+  APPLY_ROLE,
+  checkout,
+  gantryConfig,
+  include,
+  infrastructureLive,
+  markerExists,
+  pushBranch,
+  refusal,
+} from "./support.js";
 
 const guardOptions = (dir: string, dryRun = false) => ({ repo: dir, env: {}, dryRun });
 
@@ -19,7 +28,10 @@ describe("route 1: the deploy branch comes from the pipelines side, never from t
   it("refuses an apply planned on a branch whose configuration names itself the deploy branch", async () => {
     await using origin = infrastructureLive();
     const base = origin.sha("main");
-    const evil = pushBranch(origin, "evil", { ".gantry/config.yml": gantryConfig({ deployBranch: "evil" }), "prod/app/terragrunt.hcl": `${include}inputs = { evil = true }\n` });
+    const evil = pushBranch(origin, "evil", {
+      ".gantry/config.yml": gantryConfig({ deployBranch: "evil" }),
+      "prod/app/terragrunt.hcl": `${include}inputs = { evil = true }\n`,
+    });
     // What the attacker's own workflow plans (and could dispatch): the branch's config says it deploys.
     const plan = await planChange({ repo: origin.dir, base, head: evil, event: "push", branch: "evil" });
     const apply = plan.jobs.find((job) => job.action === "apply")!;
@@ -33,7 +45,10 @@ describe("route 1: the deploy branch comes from the pipelines side, never from t
   it("refuses a destroy of a live production unit planned on such a branch", async () => {
     await using origin = infrastructureLive();
     const base = origin.sha("main");
-    const evil = pushBranch(origin, "evil", { ".gantry/config.yml": gantryConfig({ deployBranch: "evil" }), "prod/db/terragrunt.hcl": null });
+    const evil = pushBranch(origin, "evil", {
+      ".gantry/config.yml": gantryConfig({ deployBranch: "evil" }),
+      "prod/db/terragrunt.hcl": null,
+    });
     const plan = await planChange({ repo: origin.dir, base, head: evil, event: "push", branch: "evil" });
     const destroy = plan.jobs.find((job) => job.action === "destroy")!;
     expect(destroy.units).toEqual(["prod/db"]);
@@ -65,9 +80,19 @@ describe("route 2: a pull request's configuration cannot change roles, plugins o
   it("(a) refuses a plan job whose plan role is the apply role, even when the pull request's config says so", async () => {
     await using origin = infrastructureLive();
     const base = origin.sha("main");
-    const head = pushBranch(origin, "pr-7", { ".gantry/config.yml": gantryConfig({ planRoleArn: APPLY_ROLE }), "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n` });
+    const head = pushBranch(origin, "pr-7", {
+      ".gantry/config.yml": gantryConfig({ planRoleArn: APPLY_ROLE }),
+      "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n`,
+    });
     // Planned with the pull request's own configuration, as a hostile workflow would.
-    const plan = await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-7", configRef: head });
+    const plan = await planChange({
+      repo: origin.dir,
+      base,
+      head,
+      event: "pull_request",
+      branch: "pr-7",
+      configRef: head,
+    });
     const job = plan.jobs[0]!;
     expect(job.authentication?.planRoleArn).toBe(APPLY_ROLE);
     await using pipelines = checkout(origin, head);
@@ -85,10 +110,15 @@ describe("route 2: a pull request's configuration cannot change roles, plugins o
     const plugin = (who: string) =>
       `import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(join(markers, "imported"))}, "${who}\\n");\n` +
       `export default { specificationVersion: "v1", name: "${who}", classify: () => undefined };\n`;
-    await using origin = infrastructureLive({ ".gantry/config.yml": gantryConfig({ classifiers: ["./.gantry/classifiers/tip.mjs"] }), ".gantry/classifiers/tip.mjs": plugin("tip") });
+    await using origin = infrastructureLive({
+      ".gantry/config.yml": gantryConfig({ classifiers: ["./.gantry/classifiers/tip.mjs"] }),
+      ".gantry/classifiers/tip.mjs": plugin("tip"),
+    });
     const base = origin.sha("main");
     const head = pushBranch(origin, "pr-8", {
-      ".gantry/config.yml": gantryConfig({ classifiers: ["./.gantry/classifiers/tip.mjs", "./.gantry/classifiers/evil.mjs"] }),
+      ".gantry/config.yml": gantryConfig({
+        classifiers: ["./.gantry/classifiers/tip.mjs", "./.gantry/classifiers/evil.mjs"],
+      }),
       ".gantry/classifiers/tip.mjs": plugin("pr-version-of-tip"),
       ".gantry/classifiers/evil.mjs": plugin("evil"),
       "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n`,
@@ -96,31 +126,58 @@ describe("route 2: a pull request's configuration cannot change roles, plugins o
     await using pipelines = checkout(origin, head);
     const job = (await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-8" })).jobs[0]!;
     await checkJob(job, guardOptions(pipelines.dir, true));
-    const imported = markerExists(join(markers, "imported")) ? readFileSync(join(markers, "imported"), "utf8").trim().split("\n") : [];
+    const imported = markerExists(join(markers, "imported"))
+      ? readFileSync(join(markers, "imported"), "utf8").trim().split("\n")
+      : [];
     expect(new Set(imported)).toEqual(new Set(["tip"]));
   });
 
   it("(c) loads a package plugin only from where the pipelines side installed it, never from the checkout", async () => {
     const markers = mkdtempSync(join(tmpdir(), "gantry-markers-"));
     const pluginPackage = (who: string) => ({
-      "node_modules/@acme/docs-plugin/package.json": '{ "name": "@acme/docs-plugin", "type": "module", "main": "index.js" }\n',
+      "node_modules/@acme/docs-plugin/package.json":
+        '{ "name": "@acme/docs-plugin", "type": "module", "main": "index.js" }\n',
       "node_modules/@acme/docs-plugin/index.js":
         `import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(join(markers, "imported"))}, "${who}\\n");\n` +
         `export default { specificationVersion: "v1", name: "docs", classify: () => undefined };\n`,
     });
-    await using origin = infrastructureLive({ ".gantry/config.yml": gantryConfig({ classifiers: ["@acme/docs-plugin"] }) });
+    await using origin = infrastructureLive({
+      ".gantry/config.yml": gantryConfig({ classifiers: ["@acme/docs-plugin"] }),
+    });
     const base = origin.sha("main");
     // The pull request commits its own copy of the package into the checkout.
-    const head = pushBranch(origin, "pr-13", { ...pluginPackage("checkout"), "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n` });
+    const head = pushBranch(origin, "pr-13", {
+      ...pluginPackage("checkout"),
+      "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n`,
+    });
     await using pipelines = checkout(origin, head);
-    const job = (await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-13", pluginPackages: mkdtempSync(join(tmpdir(), "none-")) }).catch(() => null)) ?? null;
+    const job =
+      (await planChange({
+        repo: origin.dir,
+        base,
+        head,
+        event: "pull_request",
+        branch: "pr-13",
+        pluginPackages: mkdtempSync(join(tmpdir(), "none-")),
+      }).catch(() => null)) ?? null;
     expect(job).toBeNull(); // planning needs the package too
     await using installed = createTempGitRepo(pluginPackage("pipelines"));
-    const legit = (await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-13", pluginPackages: installed.dir })).jobs[0]!;
+    const legit = (
+      await planChange({
+        repo: origin.dir,
+        base,
+        head,
+        event: "pull_request",
+        branch: "pr-13",
+        pluginPackages: installed.dir,
+      })
+    ).jobs[0]!;
     const error = await refusal(checkJob(legit, guardOptions(pipelines.dir)));
     expect([error.guard, error.exitCode]).toEqual(["trusted-settings", 52]);
     expect(error.hint).toContain("GANTRY_PLUGIN_PACKAGES");
-    await expect(checkJob(legit, { ...guardOptions(pipelines.dir), pluginPackages: installed.dir })).resolves.toMatchObject({ jobId: legit.id });
+    await expect(
+      checkJob(legit, { ...guardOptions(pipelines.dir), pluginPackages: installed.dir }),
+    ).resolves.toMatchObject({ jobId: legit.id });
     const inside = await refusal(checkJob(legit, { ...guardOptions(pipelines.dir), pluginPackages: pipelines.dir }));
     expect(inside.message).toContain("inside the checkout");
     expect(new Set(readFileSync(join(markers, "imported"), "utf8").trim().split("\n"))).toEqual(new Set(["pipelines"]));
@@ -149,9 +206,13 @@ describe("route 2: a pull request's plan never runs in the apply workflow", () =
     const head = pushBranch(origin, "pr-12", { "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n` });
     const plan = (await planChange({ repo: origin.dir, base, head, event: "pull_request", branch: "pr-12" })).jobs[0]!;
     await using pipelines = checkout(origin, head);
-    const inApply = await refusal(checkJob(plan, { ...guardOptions(pipelines.dir), env: { GANTRY_WORKFLOW_ROLE: "apply" } }));
+    const inApply = await refusal(
+      checkJob(plan, { ...guardOptions(pipelines.dir), env: { GANTRY_WORKFLOW_ROLE: "apply" } }),
+    );
     expect([inApply.guard, inApply.exitCode]).toEqual(["workflow-role", 54]);
-    await expect(checkJob(plan, { ...guardOptions(pipelines.dir), workflowRole: "plan" })).resolves.toMatchObject({ jobId: plan.id });
+    await expect(checkJob(plan, { ...guardOptions(pipelines.dir), workflowRole: "plan" })).resolves.toMatchObject({
+      jobId: plan.id,
+    });
 
     const merged = origin.commit({ "prod/app/terragrunt.hcl": `${include}inputs = { size = 2 }\n` });
     const apply = (await planChange({ repo: origin.dir, base, head: merged, event: "push", branch: "main" })).jobs[0]!;
@@ -173,7 +234,9 @@ describe("route 2: a pull request's plan never runs in the apply workflow", () =
       expect(error.message).toContain("GANTRY_WORKFLOW_ROLE");
     }
     // The same job in the plan workflow passes; outside GitHub Actions (a person's machine) no role is needed.
-    await expect(checkJob(plan, { ...guardOptions(pipelines.dir), env: { GITHUB_ACTIONS: "true", GANTRY_WORKFLOW_ROLE: "plan" } })).resolves.toMatchObject({ jobId: plan.id });
+    await expect(
+      checkJob(plan, { ...guardOptions(pipelines.dir), env: { GITHUB_ACTIONS: "true", GANTRY_WORKFLOW_ROLE: "plan" } }),
+    ).resolves.toMatchObject({ jobId: plan.id });
     await expect(checkJob(plan, guardOptions(pipelines.dir))).resolves.toMatchObject({ jobId: plan.id });
   });
 
@@ -197,8 +260,12 @@ describe("route 3: no rollback by replaying an old job", () => {
   it("refuses an apply of an older commit of main, naming the unit that changed since", async () => {
     await using origin = infrastructureLive();
     const before = origin.sha("main");
-    const first = origin.commit({ "prod/app/terragrunt.hcl": `${include}inputs = { version = 1 }\n`, "prod/queue/terragrunt.hcl": `${include}inputs = { version = 1 }\n` });
-    const firstJobs = (await planChange({ repo: origin.dir, base: before, head: first, event: "push", branch: "main" })).jobs;
+    const first = origin.commit({
+      "prod/app/terragrunt.hcl": `${include}inputs = { version = 1 }\n`,
+      "prod/queue/terragrunt.hcl": `${include}inputs = { version = 1 }\n`,
+    });
+    const firstJobs = (await planChange({ repo: origin.dir, base: before, head: first, event: "push", branch: "main" }))
+      .jobs;
     origin.commit({ "prod/app/terragrunt.hcl": `${include}inputs = { version = 2 }\n` });
     await using pipelines = checkout(origin, first);
     const replayed = firstJobs.find((job) => job.action === "apply")!;
@@ -211,10 +278,11 @@ describe("route 3: no rollback by replaying an old job", () => {
     await using origin = infrastructureLive();
     const before = origin.sha("main");
     const first = origin.commit({ "prod/queue/terragrunt.hcl": `${include}inputs = { version = 1 }\n` });
-    const job = (await planChange({ repo: origin.dir, base: before, head: first, event: "push", branch: "main" })).jobs[0]!;
+    const job = (await planChange({ repo: origin.dir, base: before, head: first, event: "push", branch: "main" }))
+      .jobs[0]!;
     await using pipelines = checkout(origin, first);
     await expect(checkJob(job, guardOptions(pipelines.dir))).resolves.toMatchObject({ jobId: job.id });
-    origin.commit({ "root.hcl": "locals {\n  region = \"eu-west-2\"\n}\n" });
+    origin.commit({ "root.hcl": 'locals {\n  region = "eu-west-2"\n}\n' });
     expect((await refusal(checkJob(job, guardOptions(pipelines.dir)))).guard).toBe("no-rollback");
   });
 });
@@ -227,12 +295,18 @@ describe("a job that mixes commits", () => {
     const evil = pushBranch(origin, "pr-10", { "prod/app/terragrunt.hcl": `${include}inputs = { evil = true }\n` });
     const apply = (await planChange({ repo: origin.dir, base, head, event: "push", branch: "main" })).jobs[0]!;
     await using pipelines = checkout(origin, evil);
-    expect((await refusal(checkJob({ ...apply, action: "plan", ref: evil }, guardOptions(pipelines.dir)))).guard).toBe("apply-ref-on-deploy-branch");
-    expect((await refusal(checkJob({ ...apply, ref: evil }, guardOptions(pipelines.dir)))).guard).toBe("apply-ref-on-deploy-branch");
+    expect((await refusal(checkJob({ ...apply, action: "plan", ref: evil }, guardOptions(pipelines.dir)))).guard).toBe(
+      "apply-ref-on-deploy-branch",
+    );
+    expect((await refusal(checkJob({ ...apply, ref: evil }, guardOptions(pipelines.dir)))).guard).toBe(
+      "apply-ref-on-deploy-branch",
+    );
   });
 
   it("refuses a push's plan job (a plan-only unit) planned as if a pull request's commit had been pushed to main", async () => {
-    await using origin = infrastructureLive({ ".gantry/config.yml": `${gantryConfig()}units:\n  "prod/app": { planOnly: true }\n` });
+    await using origin = infrastructureLive({
+      ".gantry/config.yml": `${gantryConfig()}units:\n  "prod/app": { planOnly: true }\n`,
+    });
     const base = origin.sha("main");
     const evil = pushBranch(origin, "pr-11", { "prod/app/terragrunt.hcl": `${include}inputs = { evil = true }\n` });
     // The pipelines side's apply workflow runs push jobs; this one would run the pull request's code there.

@@ -7,11 +7,29 @@
  * say that nothing ran.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Job } from "@gantry/classifier";
-import { createTempGitRepo, startOidcIssuer, startStsEmulator, type GithubWorkflowContext, type OidcIssuer, type StsEmulator, type TempGitRepo } from "@gantry/testkit";
+import {
+  createTempGitRepo,
+  startOidcIssuer,
+  startStsEmulator,
+  type GithubWorkflowContext,
+  type OidcIssuer,
+  type StsEmulator,
+  type TempGitRepo,
+} from "@gantry/testkit";
 import { buildTrustPolicies } from "../../src/index.js";
 import { ACCOUNT, APPLY_ROLE, checkout, gantryConfig, PLAN_ROLE } from "./support.js";
 
@@ -20,11 +38,25 @@ export const PIPELINES = "acme/infrastructure-pipelines";
 const workflowRef = (file: string) => `${PIPELINES}/.github/workflows/${file}@refs/heads/main`;
 
 /** The OIDC contexts of the pipelines repository's two workflows on main (see examples/github-workflows). */
-export const planWorkflow: GithubWorkflowContext = { repository: PIPELINES, ref: "refs/heads/main", workflowRef: workflowRef("plan.yml"), actor: "mallory" };
-export const applyWorkflow: GithubWorkflowContext = { ...planWorkflow, workflowRef: workflowRef("apply.yml"), environment: "gantry-apply", actor: "alice" };
+export const planWorkflow: GithubWorkflowContext = {
+  repository: PIPELINES,
+  ref: "refs/heads/main",
+  workflowRef: workflowRef("plan.yml"),
+  actor: "mallory",
+};
+export const applyWorkflow: GithubWorkflowContext = {
+  ...planWorkflow,
+  workflowRef: workflowRef("apply.yml"),
+  environment: "gantry-apply",
+  actor: "alice",
+};
 
 /** Secrets a runner's environment holds, that no tool may see. */
-export const RUNNER_SECRETS = { GITHUB_TOKEN: "ghs_workflowtoken0123456789abcdef", GANTRY_CODE_READ_TOKEN: "github_pat_coderead0123456789abcdef", GANTRY_DISPATCH_TOKEN: "github_pat_dispatch0123456789abcd" };
+export const RUNNER_SECRETS = {
+  GITHUB_TOKEN: "ghs_workflowtoken0123456789abcdef",
+  GANTRY_CODE_READ_TOKEN: "github_pat_coderead0123456789abcdef",
+  GANTRY_DISPATCH_TOKEN: "github_pat_dispatch0123456789abcd",
+};
 
 export const rootHcl = `remote_state {
   backend = "local"
@@ -52,7 +84,11 @@ export interface Execution {
   /** Whether the state directory changed. */
   stateChanged: boolean;
   /** The typed result, when one was written. */
-  result: { status: string; error: { code: string; exitCode: number } | null; units: Array<{ unit: string; status: string; logPath: string | null }> } | null;
+  result: {
+    status: string;
+    error: { code: string; exitCode: number } | null;
+    units: Array<{ unit: string; status: string; logPath: string | null }>;
+  } | null;
 }
 
 export interface ExecuteOptions {
@@ -80,7 +116,10 @@ function toolShims(dir: string): { env: Record<string, string>; log: string } {
   const log = join(dir, "tool-runs.log");
   writeFileSync(log, "");
   const env: Record<string, string> = {};
-  for (const [tool, variable] of [["terragrunt", "GANTRY_TERRAGRUNT"], ["tofu", "GANTRY_TOFU"]] as const) {
+  for (const [tool, variable] of [
+    ["terragrunt", "GANTRY_TERRAGRUNT"],
+    ["tofu", "GANTRY_TOFU"],
+  ] as const) {
     const shim = join(dir, "shims", tool);
     mkdirSync(join(dir, "shims"), { recursive: true });
     writeFileSync(shim, `#!/bin/sh\necho "${tool} $*" >> '${log}'\nexec '${join(real, tool)}' "$@"\n`);
@@ -93,16 +132,34 @@ function toolShims(dir: string): { env: Record<string, string>; log: string } {
 function snapshot(dir: string): string {
   if (!existsSync(dir)) return "";
   const walk = (path: string): string[] =>
-    statSync(path).isDirectory() ? readdirSync(path).sort().flatMap((name) => walk(join(path, name))) : [`${path}:${readFileSync(path, "utf8")}`];
+    statSync(path).isDirectory()
+      ? readdirSync(path)
+          .sort()
+          .flatMap((name) => walk(join(path, name)))
+      : [`${path}:${readFileSync(path, "utf8")}`];
   return walk(dir).join("\n");
 }
 
 /** Runs a `gantry` command from its sources, as a workflow step before `gantry execute` would. */
-export function gantrySync(args: string[], env: Record<string, string>): { exitCode: number; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ["--experimental-transform-types", "--no-warnings", "--import", join(root, "packages/executor/test/support/source-loader.mjs"), join(root, "packages/cli/src/bin.ts"), ...args], {
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...env },
-    encoding: "utf8",
-  });
+export function gantrySync(
+  args: string[],
+  env: Record<string, string>,
+): { exitCode: number; stdout: string; stderr: string } {
+  const run = spawnSync(
+    process.execPath,
+    [
+      "--experimental-transform-types",
+      "--no-warnings",
+      "--import",
+      join(root, "packages/executor/test/support/source-loader.mjs"),
+      join(root, "packages/cli/src/bin.ts"),
+      ...args,
+    ],
+    {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...env },
+      encoding: "utf8",
+    },
+  );
   return { exitCode: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -117,7 +174,13 @@ export async function createWorld(): Promise<World> {
     "prod/db/terragrunt.hcl": unitHcl("1"),
   });
   const issuer = await startOidcIssuer();
-  const policies = buildTrustPolicies({ repoOwner: "acme", repo: "infrastructure-live", pipelinesRepo: "infrastructure-pipelines", accountId: ACCOUNT, issuerHost: issuer.host });
+  const policies = buildTrustPolicies({
+    repoOwner: "acme",
+    repo: "infrastructure-live",
+    pipelinesRepo: "infrastructure-pipelines",
+    accountId: ACCOUNT,
+    issuerHost: issuer.host,
+  });
   const sts = await startStsEmulator({ roles: { [PLAN_ROLE]: policies.plan, [APPLY_ROLE]: policies.apply } });
   const shims = toolShims(dir);
   let count = 0;
@@ -162,15 +225,17 @@ export async function createWorld(): Promise<World> {
       join(dir, name),
       ...(options.args ?? []),
     ];
-    const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-      options.onSpawn?.(child);
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-      child.on("close", (code) => done({ exitCode: code, stdout: out, stderr: err }));
-    });
+    const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number | null; stdout: string; stderr: string }>(
+      (done) => {
+        const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+        options.onSpawn?.(child);
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+        child.on("close", (code) => done({ exitCode: code, stdout: out, stderr: err }));
+      },
+    );
     checkoutRepo.remove();
     return {
       exitCode,

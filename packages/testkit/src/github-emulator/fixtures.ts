@@ -143,7 +143,14 @@ export class ResponseFixtures {
   }
 
   /** An installation of a GitHub App on an account. */
-  installation(installation: { id: number; appId: number; appSlug: string; account: EmulatedUser; permissions: Record<string, string>; selection: "all" | "selected" }): Json {
+  installation(installation: {
+    id: number;
+    appId: number;
+    appSlug: string;
+    account: EmulatedUser;
+    permissions: Record<string, string>;
+    selection: "all" | "selected";
+  }): Json {
     return {
       ...this.example("installation"),
       id: installation.id,

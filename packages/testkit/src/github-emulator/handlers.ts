@@ -51,7 +51,11 @@ export const maximumCommentLength = 65_536;
 
 const documentationUrl = "https://docs.github.com/rest";
 
-export function errorBody(status: number, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function errorBody(
+  status: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { message, documentation_url: documentationUrl, status: String(status), ...extra };
 }
 
@@ -79,7 +83,8 @@ function paginate<T>(request: HandlerRequest, items: T[]): { page: T[]; headers:
   };
   const links: string[] = [];
   if (pageNumber > 1) links.push(`<${pageUrl(pageNumber - 1)}>; rel="prev"`, `<${pageUrl(1)}>; rel="first"`);
-  if (pageNumber < lastPage) links.push(`<${pageUrl(pageNumber + 1)}>; rel="next"`, `<${pageUrl(lastPage)}>; rel="last"`);
+  if (pageNumber < lastPage)
+    links.push(`<${pageUrl(pageNumber + 1)}>; rel="next"`, `<${pageUrl(lastPage)}>; rel="last"`);
   return {
     page: items.slice((pageNumber - 1) * perPage, pageNumber * perPage),
     headers: links.length > 0 ? { link: links.join(", ") } : {},
@@ -107,7 +112,8 @@ function commentTooLong(body: string): HandlerResponse | undefined {
 export function matchesCreatedFilter(filter: string, createdAt: string): boolean {
   const created = Date.parse(createdAt);
   const range = /^(.+)\.\.(.+)$/.exec(filter);
-  if (range) return matchesCreatedFilter(`>=${range[1]}`, createdAt) && matchesCreatedFilter(`<=${range[2]}`, createdAt);
+  if (range)
+    return matchesCreatedFilter(`>=${range[1]}`, createdAt) && matchesCreatedFilter(`<=${range[2]}`, createdAt);
   const comparison = /^(>=|<=|>|<)?(.+)$/.exec(filter);
   const operator = comparison?.[1] ?? "";
   const bound = Date.parse(comparison?.[2] ?? "");
@@ -128,7 +134,16 @@ export function matchesCreatedFilter(filter: string, createdAt: string): boolean
   }
 }
 
-const conclusions = new Set(["action_required", "cancelled", "failure", "neutral", "skipped", "stale", "success", "timed_out"]);
+const conclusions = new Set([
+  "action_required",
+  "cancelled",
+  "failure",
+  "neutral",
+  "skipped",
+  "stale",
+  "success",
+  "timed_out",
+]);
 
 function runMatchesQuery(run: EmulatedRun, query: URLSearchParams): boolean {
   const actor = query.get("actor");
@@ -167,7 +182,8 @@ function checkDispatchInputs(
       type === "boolean"
         ? typeof value === "boolean" || value === "true" || value === "false"
         : type === "number"
-          ? typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)))
+          ? typeof value === "number" ||
+            (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)))
           : typeof value === "string";
     if (!acceptable) return `Provided value for input '${name}' is not a valid ${type}`;
     if (type === "choice" && !(spec.options ?? []).includes(String(value))) {
@@ -180,7 +196,10 @@ function checkDispatchInputs(
 }
 
 export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
-  "users/get-authenticated": ({ fixtures }, request) => ({ status: 200, body: fixtures.authenticatedUser(request.user) }),
+  "users/get-authenticated": ({ fixtures }, request) => ({
+    status: 200,
+    body: fixtures.authenticatedUser(request.user),
+  }),
 
   "issues/list-comments": ({ fixtures }, request) => {
     const repository = requireRepository(request);
@@ -245,7 +264,11 @@ export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
     const repository = requireRepository(request);
     const sha = request.pathParameters.commit_sha ?? "";
     const pulls = [...repository.pullRequests.values()]
-      .filter((pull) => (pull.merged && (pull.mergeCommitSha === sha || pull.commits.includes(sha))) || (pull.state === "open" && pull.headSha === sha))
+      .filter(
+        (pull) =>
+          (pull.merged && (pull.mergeCommitSha === sha || pull.commits.includes(sha))) ||
+          (pull.state === "open" && pull.headSha === sha),
+      )
       .sort((a, b) => b.number - a.number);
     const { page, headers } = paginate(request, pulls);
     return { status: 200, body: page.map((pull) => fixtures.pullRequestSimple(repository, pull)), headers };
@@ -253,7 +276,11 @@ export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
 
   "issues/create": ({ state, fixtures }, request) => {
     const repository = requireRepository(request);
-    const { title, body = "", assignees = [] } = request.body as { title: string | number; body?: string | null; assignees?: string[] };
+    const {
+      title,
+      body = "",
+      assignees = [],
+    } = request.body as { title: string | number; body?: string | null; assignees?: string[] };
     const tooLong = commentTooLong(body ?? "");
     if (tooLong) return tooLong;
     const now = githubTimestamp();
@@ -311,7 +338,11 @@ export const operationHandlers: Readonly<Record<string, OperationHandler>> = {
     if (workflow.dispatchable === false) {
       return { status: 422, body: errorBody(422, "Workflow does not have 'workflow_dispatch' trigger") };
     }
-    const { ref, inputs = {}, return_run_details: returnRunDetails } = request.body as {
+    const {
+      ref,
+      inputs = {},
+      return_run_details: returnRunDetails,
+    } = request.body as {
       ref: string;
       inputs?: Record<string, unknown>;
       return_run_details?: boolean;

@@ -117,7 +117,8 @@ class SchemaWalker {
     }
     if (Array.isArray(schema.anyOf)) {
       const anyMatches = (schema.anyOf as JsonSchema[]).some((part) => this.matches(part, value, path));
-      if (!anyMatches) issues.push({ path, message: `${where}${describe(value)} does not match any of the allowed schemas.` });
+      if (!anyMatches)
+        issues.push({ path, message: `${where}${describe(value)} does not match any of the allowed schemas.` });
     }
     if (Array.isArray(schema.oneOf)) this.checkOneOf(schema, value, path, issues);
 
@@ -149,7 +150,8 @@ class SchemaWalker {
 
   private checkOneOf(schema: JsonSchema, value: unknown, path: string, issues: SchemaIssue[]): void {
     const where = path === "" ? "" : `For '${path}', `;
-    const discriminator = schema.discriminator as { propertyName?: string; mapping?: Record<string, string> } | undefined;
+    const discriminator = schema.discriminator as
+      { propertyName?: string; mapping?: Record<string, string> } | undefined;
     if (discriminator?.propertyName && discriminator.mapping && typeof value === "object" && value !== null) {
       const tag = (value as Record<string, unknown>)[discriminator.propertyName];
       const target = typeof tag === "string" ? discriminator.mapping[tag] : undefined;
@@ -204,7 +206,9 @@ class SchemaWalker {
       issues.push({ path, message: `${where}the array items are not unique.` });
     }
     if (typeof schema.items === "object" && schema.items !== null) {
-      value.forEach((item, index) => this.check(schema.items as JsonSchema, item, childPath(path, `items/${index}`), issues));
+      value.forEach((item, index) =>
+        this.check(schema.items as JsonSchema, item, childPath(path, `items/${index}`), issues),
+      );
     }
   }
 

@@ -88,9 +88,17 @@ export class OperationMatcher {
     const pathItem = this.document.paths[found.template] ?? {};
     const operation = pathItem[method.toLowerCase()];
     if (!operation) return "no-method";
-    const parameters = [...((pathItem.parameters as unknown as JsonSchema[] | undefined) ?? []), ...(operation.parameters ?? [])]
-      .map((parameter) => dereference(this.document, parameter) as unknown as OpenApiParameter);
-    return { template: found.template, method: method.toLowerCase(), operation, pathParameters: found.pathParameters, parameters };
+    const parameters = [
+      ...((pathItem.parameters as unknown as JsonSchema[] | undefined) ?? []),
+      ...(operation.parameters ?? []),
+    ].map((parameter) => dereference(this.document, parameter) as unknown as OpenApiParameter);
+    return {
+      template: found.template,
+      method: method.toLowerCase(),
+      operation,
+      pathParameters: found.pathParameters,
+      parameters,
+    };
   }
 }
 
@@ -104,7 +112,11 @@ function compareRanks(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
-function compilePath(document: OpenApiDocument, template: string, pathItem: Record<string, OpenApiOperation>): CompiledPath {
+function compilePath(
+  document: OpenApiDocument,
+  template: string,
+  pathItem: Record<string, OpenApiOperation>,
+): CompiledPath {
   const parameterNames: string[] = [];
   const multiSegment = new Set<string>();
   for (const method of httpMethods) {

@@ -24,8 +24,18 @@ const writeIssuesOrPulls = [{ issues: "write" }, { pull_requests: "write" }] as 
 /** Requirements by `operationId` for every operation the emulator serves. */
 export const operationRequirements: Readonly<Record<string, OperationRequirement>> = {
   "users/get-authenticated": { fineGrained: [{}], classicPrivate: [], classicPublic: [], repositoryScoped: false },
-  "issues/list-comments": { fineGrained: readIssuesOrPulls, classicPrivate: ["repo"], classicPublic: [], repositoryScoped: true },
-  "issues/get-comment": { fineGrained: readIssuesOrPulls, classicPrivate: ["repo"], classicPublic: [], repositoryScoped: true },
+  "issues/list-comments": {
+    fineGrained: readIssuesOrPulls,
+    classicPrivate: ["repo"],
+    classicPublic: [],
+    repositoryScoped: true,
+  },
+  "issues/get-comment": {
+    fineGrained: readIssuesOrPulls,
+    classicPrivate: ["repo"],
+    classicPublic: [],
+    repositoryScoped: true,
+  },
   "issues/create-comment": {
     fineGrained: writeIssuesOrPulls,
     classicPrivate: ["repo"],
@@ -44,10 +54,30 @@ export const operationRequirements: Readonly<Record<string, OperationRequirement
     classicPublic: ["repo", "public_repo"],
     repositoryScoped: true,
   },
-  "pulls/get": { fineGrained: [{ pull_requests: "read" }], classicPrivate: ["repo"], classicPublic: [], repositoryScoped: true },
-  "issues/create": { fineGrained: [{ issues: "write" }], classicPrivate: ["repo"], classicPublic: ["repo", "public_repo"], repositoryScoped: true },
-  "issues/list-for-repo": { fineGrained: [{ issues: "read" }], classicPrivate: ["repo"], classicPublic: [], repositoryScoped: true },
-  "issues/update": { fineGrained: [{ issues: "write" }], classicPrivate: ["repo"], classicPublic: ["repo", "public_repo"], repositoryScoped: true },
+  "pulls/get": {
+    fineGrained: [{ pull_requests: "read" }],
+    classicPrivate: ["repo"],
+    classicPublic: [],
+    repositoryScoped: true,
+  },
+  "issues/create": {
+    fineGrained: [{ issues: "write" }],
+    classicPrivate: ["repo"],
+    classicPublic: ["repo", "public_repo"],
+    repositoryScoped: true,
+  },
+  "issues/list-for-repo": {
+    fineGrained: [{ issues: "read" }],
+    classicPrivate: ["repo"],
+    classicPublic: [],
+    repositoryScoped: true,
+  },
+  "issues/update": {
+    fineGrained: [{ issues: "write" }],
+    classicPrivate: ["repo"],
+    classicPublic: ["repo", "public_repo"],
+    repositoryScoped: true,
+  },
   // Listed under "Pull requests" (read) in GitHub's table of fine-grained token permissions.
   "repos/list-pull-requests-associated-with-commit": {
     fineGrained: [{ pull_requests: "read" }],
@@ -67,7 +97,12 @@ export const operationRequirements: Readonly<Record<string, OperationRequirement
     classicPublic: [],
     repositoryScoped: true,
   },
-  "actions/get-workflow-run": { fineGrained: [{ actions: "read" }], classicPrivate: ["repo"], classicPublic: [], repositoryScoped: true },
+  "actions/get-workflow-run": {
+    fineGrained: [{ actions: "read" }],
+    classicPrivate: ["repo"],
+    classicPublic: [],
+    repositoryScoped: true,
+  },
   "actions/cancel-workflow-run": {
     fineGrained: [{ actions: "write" }],
     classicPrivate: ["repo"],
@@ -90,7 +125,11 @@ export function grantsPermissionSet(
 /** GitHub's `X-Accepted-GitHub-Permissions` value: sets separated by `; `, permissions in a set by `,`. */
 export function formatAcceptedPermissions(requirement: OperationRequirement): string {
   return requirement.fineGrained
-    .map((set) => Object.entries(set).map(([permission, level]) => `${permission}=${level}`).join(","))
+    .map((set) =>
+      Object.entries(set)
+        .map(([permission, level]) => `${permission}=${level}`)
+        .join(","),
+    )
     .filter((set) => set !== "")
     .join("; ");
 }

@@ -71,14 +71,21 @@ function parameterIssues(document: OpenApiDocument, schema: JsonSchema | undefin
   return firstIssues;
 }
 
-export function checkParameters(document: OpenApiDocument, matched: MatchedOperation, query: URLSearchParams): RequestProblem[] {
+export function checkParameters(
+  document: OpenApiDocument,
+  matched: MatchedOperation,
+  query: URLSearchParams,
+): RequestProblem[] {
   const problems: RequestProblem[] = [];
   const known = new Set<string>();
   for (const parameter of matched.parameters) {
     if (parameter.in === "path") {
       const value = matched.pathParameters[parameter.name];
       if (value === undefined || value === "" || parameterIssues(document, parameter.schema, value).length > 0) {
-        problems.push({ kind: "path-parameter", message: `Path parameter '${parameter.name}' is not valid: ${JSON.stringify(value)}.` });
+        problems.push({
+          kind: "path-parameter",
+          message: `Path parameter '${parameter.name}' is not valid: ${JSON.stringify(value)}.`,
+        });
       }
     }
     if (parameter.in !== "query") continue;
@@ -111,15 +118,22 @@ export function checkParameters(document: OpenApiDocument, matched: MatchedOpera
   return problems;
 }
 
-export type ParsedBody = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly status: 400 | 422; readonly message: string };
+export type ParsedBody =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly status: 400 | 422; readonly message: string };
 
 /** Parses and validates the JSON body the operation takes (`value` is undefined when it takes none). */
 export function checkRequestBody(document: OpenApiDocument, matched: MatchedOperation, rawBody: string): ParsedBody {
-  const requestBody = matched.operation.requestBody === undefined ? undefined : dereference(document, matched.operation.requestBody);
+  const requestBody =
+    matched.operation.requestBody === undefined ? undefined : dereference(document, matched.operation.requestBody);
   if (requestBody === undefined) return { ok: true, value: undefined };
   if (rawBody.trim() === "") {
     if (requestBody.required === true) {
-      return { ok: false, status: 422, message: "Invalid request.\n\nNo body was supplied, but this operation requires one." };
+      return {
+        ok: false,
+        status: 422,
+        message: "Invalid request.\n\nNo body was supplied, but this operation requires one.",
+      };
     }
     return { ok: true, value: undefined };
   }
@@ -134,13 +148,21 @@ export function checkRequestBody(document: OpenApiDocument, matched: MatchedOper
   if (schema === undefined) return { ok: true, value };
   const issues = validateSchema(document, schema, value);
   if (issues.length > 0) {
-    return { ok: false, status: 422, message: `Invalid request.\n\n${issues.map((issue) => issue.message).join("\n")}` };
+    return {
+      ok: false,
+      status: 422,
+      message: `Invalid request.\n\n${issues.map((issue) => issue.message).join("\n")}`,
+    };
   }
   return { ok: true, value };
 }
 
 /** The JSON schema of the operation's response for `status`, if the description defines one. */
-export function responseSchemaFor(document: OpenApiDocument, matched: MatchedOperation, status: number): JsonSchema | undefined {
+export function responseSchemaFor(
+  document: OpenApiDocument,
+  matched: MatchedOperation,
+  status: number,
+): JsonSchema | undefined {
   const response = matched.operation.responses[String(status)];
   if (response === undefined) return undefined;
   const content = dereference(document, response).content as Record<string, { schema?: JsonSchema }> | undefined;

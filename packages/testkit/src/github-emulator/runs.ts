@@ -16,7 +16,14 @@ export class RunLifecycle {
   constructor(private readonly state: EmulatorState) {}
 
   /** A run for an accepted dispatch (undefined when the workflow starts none). */
-  create(repository: RepositoryState, workflow: Workflow, ref: string, inputs: Record<string, unknown>, actor: EmulatedUser, visibleAfterMs = 0): EmulatedRun | undefined {
+  create(
+    repository: RepositoryState,
+    workflow: Workflow,
+    ref: string,
+    inputs: Record<string, unknown>,
+    actor: EmulatedUser,
+    visibleAfterMs = 0,
+  ): EmulatedRun | undefined {
     if (workflow.runStates === false) return undefined;
     const now = githubTimestamp();
     const workflowName = workflow.name ?? workflow.file;
@@ -66,7 +73,12 @@ export class RunLifecycle {
   }
 
   /** Sets a run's state (and the states it goes through on the next reads); completing it starts its group's pending run. */
-  setState(repository: RepositoryState, run: EmulatedRun, state: RunState, next: readonly RunState[] = run.pending): void {
+  setState(
+    repository: RepositoryState,
+    run: EmulatedRun,
+    state: RunState,
+    next: readonly RunState[] = run.pending,
+  ): void {
     run.state = state;
     run.pending = [...next];
     run.updatedAt = githubTimestamp();
@@ -92,7 +104,9 @@ export class RunLifecycle {
   }
 
   private inGroup(repository: RepositoryState, run: EmulatedRun): EmulatedRun[] {
-    return [...repository.runs.values()].filter((other) => other !== run && other.group === run.group).sort((a, b) => a.id - b.id);
+    return [...repository.runs.values()]
+      .filter((other) => other !== run && other.group === run.group)
+      .sort((a, b) => a.id - b.id);
   }
 
   private start(repository: RepositoryState, workflow: Workflow, run: EmulatedRun): void {

@@ -3,7 +3,16 @@
  * and workflow runs. Plain data plus small lookups; HTTP lives in `server.ts`.
  */
 import { randomBytes } from "node:crypto";
-import type { EmulatedComment, EmulatedIssue, EmulatedPullRequest, EmulatedRun, EmulatedUser, RepositoryRef, RunConclusion, RunState } from "./fixtures.js";
+import type {
+  EmulatedComment,
+  EmulatedIssue,
+  EmulatedPullRequest,
+  EmulatedRun,
+  EmulatedUser,
+  RepositoryRef,
+  RunConclusion,
+  RunState,
+} from "./fixtures.js";
 
 export interface WorkflowInputSpec {
   readonly required?: boolean;
@@ -32,7 +41,10 @@ export interface EmulatedWorkflowSpec {
    * The workflow's `concurrency`, as GitHub applies it: in one group at most one run is in progress and one
    * pending (status `pending`); a newer run cancels the pending one, and with `cancelInProgress` the running one.
    */
-  readonly concurrency?: { readonly group: (inputs: Readonly<Record<string, unknown>>) => string; readonly cancelInProgress?: boolean };
+  readonly concurrency?: {
+    readonly group: (inputs: Readonly<Record<string, unknown>>) => string;
+    readonly cancelInProgress?: boolean;
+  };
   /**
    * Runs each run when it starts (instead of `runStates`): the run is `in_progress` until the promise settles,
    * then `completed` with the conclusion it returns (`failure` if it throws). Cancelling the run aborts `signal`.
@@ -130,7 +142,11 @@ export class EmulatorState {
     return repository;
   }
 
-  addPullRequest(repository: RepositoryState, spec: EmulatedPullRequestSpec, author: EmulatedUser): EmulatedPullRequest {
+  addPullRequest(
+    repository: RepositoryState,
+    spec: EmulatedPullRequestSpec,
+    author: EmulatedUser,
+  ): EmulatedPullRequest {
     const baseRef = spec.baseRef ?? "main";
     const pull: EmulatedPullRequest = {
       number: spec.number,
