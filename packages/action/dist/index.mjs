@@ -214,6 +214,10 @@ var init_codes = __esm({
         meaning: "a record in a remote, and neither --repository nor the checkout's origin names infrastructure-live"
       },
       RECORD_EXISTS: { exitCode: 29, meaning: "`gantry record mark` would replace a record without --replace" },
+      ACTION_PLAN_INVALID: {
+        exitCode: 20,
+        meaning: "the Action's `plan-file` cannot be read back or is not a valid `gantry/v1` Plan"
+      },
       DISPATCH_PLAN_INVALID: {
         exitCode: 20,
         meaning: "the plan to dispatch cannot be read or is not a valid `gantry/v1` Plan"
@@ -83029,6 +83033,7 @@ import { Writable } from "node:stream";
 init_main();
 
 // packages/action/src/run-action.ts
+init_src2();
 init_src();
 
 // packages/action/src/install-tools.ts
@@ -83709,6 +83714,12 @@ function errorAnnotation(message) {
 }
 
 // packages/action/src/run-action.ts
+var actionPlanDocument = {
+  kind: "Plan",
+  schema: planDocumentSchema,
+  code: "ACTION_PLAN_INVALID",
+  hint: "give the input plan-file a path to a regular file the step can write and read back"
+};
 var COMMANDS_RUNNING_TOOLS = /* @__PURE__ */ new Set(["execute", "run", "doctor"]);
 var RANGE_COMMANDS = /* @__PURE__ */ new Set(["detect", "plan", "run"]);
 async function runAction(io, overrides = {}) {
@@ -83759,7 +83770,7 @@ async function runAction(io, overrides = {}) {
   const planFile = resolve21(workspace, input2("plan-file") || join17(env.RUNNER_TEMP || tmpdir4(), "gantry-plan.json"));
   mkdirSync6(dirname6(planFile), { recursive: true });
   writeFileSync11(planFile, document);
-  const plan = JSON.parse(readFileSync11(planFile, "utf8"));
+  const plan = await readDocument(planFile, actionPlanDocument, { cwd: workspace });
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
   setOutput(io.env, "has-changes", String(plan.jobs.length > 0));

@@ -1,7 +1,35 @@
-// The esbuild options of the Action's bundle, shared by scripts/bundle.ts and the staleness test.
+// The Action's bundle (dist/index.mjs) and its license notices (dist/THIRD_PARTY_LICENSES.txt), built in
+// memory: shared by scripts/bundle.ts and the staleness test.
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import type { BuildOptions, Plugin } from "esbuild";
+import { dirname, join, relative, sep } from "node:path";
+import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
+import { bundledPackages, renderThirdPartyLicenses, type BundledPackage } from "./third-party-licenses.ts";
+
+export interface ActionBundle {
+  /** The files of dist/, by absolute path, as they should be committed. */
+  files: Array<{ path: string; contents: Uint8Array }>;
+  /** The npm packages with code in the bundle (listed in THIRD_PARTY_LICENSES.txt). */
+  packages: BundledPackage[];
+  /** What esbuild put in the bundle, for the test that checks the list against it. */
+  metafile: Metafile;
+}
+
+export async function buildActionBundle(packageDir: string): Promise<ActionBundle> {
+  const options = actionBundleOptions(packageDir);
+  const result = await build({ ...options, write: false, metafile: true });
+  const workingDir = options.absWorkingDir!;
+  const outfile = relative(workingDir, options.outfile!).split(sep).join("/");
+  const packages = bundledPackages(result.metafile!, outfile, workingDir);
+  const licenses = renderThirdPartyLicenses(outfile, packages);
+  return {
+    files: [
+      { path: options.outfile!, contents: result.outputFiles![0]!.contents },
+      { path: join(packageDir, "dist", "THIRD_PARTY_LICENSES.txt"), contents: Buffer.from(licenses) },
+    ],
+    packages,
+    metafile: result.metafile!,
+  };
+}
 
 export function actionBundleOptions(packageDir: string): BuildOptions {
   const repositoryRoot = dirname(dirname(packageDir));

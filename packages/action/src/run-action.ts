@@ -7,8 +7,9 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
-import { githubMatrix, renderPlanText, type PlanDocument } from "@gantry/classifier";
+import { githubMatrix, planDocumentSchema, renderPlanText } from "@gantry/classifier";
 import { commands, main, type CliIO } from "@gantry/cli";
+import { readDocument, type DocumentSpec } from "@gantry/documents";
 import { formatDidYouMean, usageError } from "@gantry/errors";
 import { ensureTools, type EnsureToolsOptions } from "./install-tools.js";
 import { setOutput } from "./workflow-commands.js";
@@ -19,6 +20,17 @@ export interface ActionIO {
   stderr: NodeJS.WritableStream;
   cwd: string;
 }
+
+/**
+ * The plan as the Action hands it on (the `plan` output, the `matrix`): read back from `plan-file`, so what the
+ * Action reports is what the file holds (a `plan-file` such as /dev/null holds nothing).
+ */
+const actionPlanDocument = {
+  kind: "Plan",
+  schema: planDocumentSchema,
+  code: "ACTION_PLAN_INVALID",
+  hint: "give the input plan-file a path to a regular file the step can write and read back",
+} as const satisfies DocumentSpec<typeof planDocumentSchema>;
 
 /** Commands that run terragrunt and OpenTofu, for which `install-tools: auto` provides them. */
 const COMMANDS_RUNNING_TOOLS = new Set(["execute", "run", "doctor"]);
@@ -80,7 +92,7 @@ export async function runAction(
   const planFile = resolve(workspace, input("plan-file") || join(env.RUNNER_TEMP || tmpdir(), "gantry-plan.json"));
   mkdirSync(dirname(planFile), { recursive: true });
   writeFileSync(planFile, document);
-  const plan = JSON.parse(readFileSync(planFile, "utf8")) as PlanDocument;
+  const plan = await readDocument(planFile, actionPlanDocument, { cwd: workspace });
   io.stdout.write(renderPlanText(plan));
   setOutput(io.env, "plan", planFile);
   setOutput(io.env, "has-changes", String(plan.jobs.length > 0));

@@ -3,18 +3,21 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from "node:os";
 import { dirname, join, parse } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { createTempGitRepo } from "@gantry/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { actionBundleOptions } from "../scripts/bundle-options.ts";
+import { buildActionBundle, type ActionBundle } from "../scripts/bundle-options.ts";
 import { readOutputs } from "./support/outputs.js";
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const repositoryRoot = dirname(dirname(packageDir));
 const bundle = join(packageDir, "dist", "index.mjs");
+const licenses = join(packageDir, "dist", "THIRD_PARTY_LICENSES.txt");
 const work = mkdtempSync(join(tmpdir(), "gantry-action-bundle-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+let fresh: Promise<ActionBundle> | undefined;
+/** One in-memory build for the tests that compare with it. */
+const freshBundle = () => (fresh ??= buildActionBundle(packageDir));
 
 /**
  * The Action as a runner checks it out, with nothing else: action.yml and packages/action/dist in a directory
@@ -42,14 +45,42 @@ describe("the Action's bundle", () => {
   });
 
   // Every change to a package the Action runs makes the committed bundle stale; this is the check CI runs.
-  it("is up to date with the sources (else run `pnpm bundle:action` and commit dist/index.mjs)", async () => {
-    const result = await build({ ...actionBundleOptions(packageDir), write: false });
-    const fresh = Buffer.from(result.outputFiles![0]!.contents);
-    const committed = existsSync(bundle) ? readFileSync(bundle) : Buffer.alloc(0);
-    expect(
-      committed.equals(fresh),
-      "packages/action/dist/index.mjs is stale: run `pnpm bundle:action` and commit it",
-    ).toBe(true);
+  it("is up to date with the sources (else run `pnpm bundle:action` and commit dist/)", async () => {
+    const { files } = await freshBundle();
+    expect(files.map((file) => file.path)).toEqual([bundle, licenses]);
+    for (const { path, contents } of files) {
+      const committed = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+      expect(
+        committed.equals(Buffer.from(contents)),
+        `${path} is stale: run \`pnpm bundle:action\` and commit it`,
+      ).toBe(true);
+    }
+  });
+
+  // MIT, ISC and Apache-2.0 ask that their notices travel with the code: THIRD_PARTY_LICENSES.txt beside it.
+  it("ships the license of every npm package with code in it", async () => {
+    const { metafile } = await freshBundle();
+    const text = readFileSync(licenses, "utf8");
+    const listed = [...text.matchAll(/^={80}\n(\S+) (\S+)\nlicense: (.*)$/gm)].map(([, name, version, license]) => ({
+      name: name!,
+      version: version!,
+      license: license!,
+    }));
+    expect(text).toContain(`\n${listed.length} packages.\n`);
+    // Each input esbuild took code from, outside Gantry's own packages, belongs to a listed package.
+    const inputs = Object.entries(metafile.outputs["packages/action/dist/index.mjs"]!.inputs)
+      .filter(([path, { bytesInOutput }]) => bytesInOutput > 0 && path.includes("node_modules/"))
+      .map(([path]) => path);
+    expect(inputs.length).toBeGreaterThan(100);
+    for (const input of inputs)
+      expect(
+        listed.some(({ name }) => input.includes(`/node_modules/${name}/`)),
+        input,
+      ).toBe(true);
+    expect(listed.map(({ name }) => name)).toEqual(
+      expect.arrayContaining(["@aws-sdk/credential-providers", "@octokit/core", "fflate", "ts-pattern", "yaml", "zod"]),
+    );
+    expect(listed.filter(({ license }) => !/^[A-Za-z0-9.+-]+( (OR|AND) [A-Za-z0-9.+-]+)*$/.test(license))).toEqual([]);
   });
 
   it("runs `gantry plan` on the bundled example with only Node, as a pull request's Action step", () => {

@@ -61,6 +61,25 @@ describe("the Action's inputs", () => {
     expect(unchanged.outputs).toMatchObject({ "has-changes": "false", matrix: '{"include":[]}' });
   });
 
+  // A plan-file that does not hold what was written (here /dev/null) must not become an empty matrix or a crash.
+  it("read the plan back from plan-file as a gantry/v1 Plan, naming the file when it is not one", async () => {
+    await using repo = createTempGitRepo({ "live/app/terragrunt.hcl": "# app\n" });
+    const base = repo.sha();
+    const head = repo.commit({ "live/app/terragrunt.hcl": "# app v2\n" });
+    const refused = await action({
+      GITHUB_WORKSPACE: repo.dir,
+      INPUT_BASE: base,
+      INPUT_HEAD: head,
+      INPUT_EVENT: "pull_request",
+      "INPUT_PLAN-FILE": "/dev/null",
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(GantryError.isInstance(refused) && [refused.code, refused.exitCode]).toEqual(["ACTION_PLAN_INVALID", 20]);
+    expect(GantryError.isInstance(refused) && refused.format()).toMatch(/\/dev\/null.*the Plan is not JSON/s);
+  });
+
   it("run `execute` on the job given as text, as a matrix job over the plan's matrix output would", async () => {
     await using repo = createTempGitRepo({ "live/app/terragrunt.hcl": "# app\n" });
     const job = { apiVersion: "gantry/v1", kind: "Job", id: "x", action: "deploy" };

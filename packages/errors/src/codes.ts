@@ -125,6 +125,10 @@ export const ERROR_CODES = {
     meaning: "a record in a remote, and neither --repository nor the checkout's origin names infrastructure-live",
   },
   RECORD_EXISTS: { exitCode: 29, meaning: "`gantry record mark` would replace a record without --replace" },
+  ACTION_PLAN_INVALID: {
+    exitCode: 20,
+    meaning: "the Action's `plan-file` cannot be read back or is not a valid `gantry/v1` Plan",
+  },
   DISPATCH_PLAN_INVALID: {
     exitCode: 20,
     meaning: "the plan to dispatch cannot be read or is not a valid `gantry/v1` Plan",
