@@ -9,7 +9,9 @@
  *   tests and scripts), and every declared one is imported;
  * - errors: exit codes come from the registry of `@gantry/errors` (no literal `exitCode: N`,
  *   `process.exit(N)`), and every upper-case `code: "..."` a source file writes is registered;
- * - git: only `@gantry/git` starts git.
+ * - git: only `@gantry/git` starts git;
+ * - changesets: each names only published workspace packages (`changeset version` refuses one that mixes in a
+ *   private package, which would stop the release) with a patch, minor or major bump.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
@@ -23,6 +25,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
 interface Manifest {
   name: string;
+  private?: boolean;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -204,6 +207,28 @@ describe("the workspace", () => {
             `${where(file)}:${line}: starts git itself; use runGit / git / BlobReader from @gantry/git (one hardened environment)`,
           );
         }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("lists only published workspace packages in each changeset", () => {
+    const published = new Set(packages.filter((pkg) => !pkg.manifest.private).map((pkg) => pkg.manifest.name));
+    const problems: string[] = [];
+    const changesets = join(root, ".changeset");
+    for (const name of readdirSync(changesets).filter((file) => file.endsWith(".md") && file !== "README.md")) {
+      const frontmatter = /^---\n([\s\S]*?)---\n/.exec(readFileSync(join(changesets, name), "utf8"));
+      if (!frontmatter) {
+        problems.push(`.changeset/${name}: no frontmatter (---, then "package": patch|minor|major lines, then ---)`);
+        continue;
+      }
+      for (const line of frontmatter[1]!.split("\n").filter((text) => text.trim() !== "")) {
+        const entry = /^["']?([^"':]+)["']?\s*:\s*(patch|minor|major)\s*$/.exec(line.trim());
+        if (!entry) problems.push(`.changeset/${name}: '${line}' is not "package": patch|minor|major`);
+        else if (!published.has(entry[1]!))
+          problems.push(
+            `.changeset/${name}: ${entry[1]} is not a published workspace package; remove it (private packages are not released)`,
+          );
       }
     }
     expect(problems).toEqual([]);
