@@ -16619,8 +16619,8 @@ function rewriteKeyNames(ctx) {
       bySchema.set(entry.schema, entry);
   }
   const rewrites = /* @__PURE__ */ new Map();
-  for (const record2 of pendingRecords.get(ctx) ?? []) {
-    const seen = ctx.seen.get(record2);
+  for (const record3 of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record3);
     const names = (seen?.def ?? seen?.schema)?.propertyNames;
     if (!names || names === true || rewrites.has(names))
       continue;
@@ -24285,8 +24285,8 @@ function isInside(path, dir) {
   return dir === "" || path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir);
 }
 function relativeBetween(from, to) {
-  const relative5 = posix.relative(toVirtual(from), toVirtual(to));
-  return relative5 === "" ? "." : relative5;
+  const relative6 = posix.relative(toVirtual(from), toVirtual(to));
+  return relative6 === "" ? "." : relative6;
 }
 function lowerBound(sorted, key) {
   let low = 0;
@@ -26175,8 +26175,8 @@ function anchorPrefix(fragment, baseDir) {
   const dirPart = posix2.normalize(absolute.slice(0, slash + 1));
   const namePart = absolute.slice(slash + 1);
   if (dirPart !== `${VIRTUAL_ROOT}/` && !dirPart.startsWith(`${VIRTUAL_ROOT}/`)) return null;
-  const relative5 = dirPart.slice(VIRTUAL_ROOT.length + 1);
-  return `${relative5}${namePart}${trailingSlash && namePart !== "" ? "/" : ""}`;
+  const relative6 = dirPart.slice(VIRTUAL_ROOT.length + 1);
+  return `${relative6}${namePart}${trailingSlash && namePart !== "" ? "/" : ""}`;
 }
 function compileDynamicPattern(pattern) {
   const source = pattern.split("**").map((literal2) => literal2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
@@ -26394,9 +26394,9 @@ var init_read_index = __esm({
 function extend2(parent, link) {
   return { link, parent };
 }
-function rerootChain(relative5, prefix) {
-  if (relative5 === null) return prefix;
-  return { link: relative5.link, parent: rerootChain(relative5.parent, prefix) };
+function rerootChain(relative6, prefix) {
+  if (relative6 === null) return prefix;
+  return { link: relative6.link, parent: rerootChain(relative6.parent, prefix) };
 }
 var LazyLink, ReadSet;
 var init_read_set = __esm({
@@ -26494,8 +26494,8 @@ function asciiJson(value) {
     (c2) => `\\u${c2.charCodeAt(0).toString(16).padStart(4, "0")}`
   );
 }
-function hasExtras(record2) {
-  return record2.end > record2.start && record2.text.charCodeAt(record2.end - 1) === EXTRAS_END;
+function hasExtras(record3) {
+  return record3.end > record3.start && record3.text.charCodeAt(record3.end - 1) === EXTRAS_END;
 }
 function separator({ text: text2, end }, from) {
   const bar = text2.indexOf("|", from);
@@ -26515,8 +26515,8 @@ function sectionBounds({ text: text2, start, end }) {
   if (sections === 4) bounds[5] = end + 1;
   return bounds;
 }
-function decodeExtras(record2, bounds) {
-  return bounds[5] > record2.end ? {} : JSON.parse(record2.text.slice(bounds[5], record2.end));
+function decodeExtras(record3, bounds) {
+  return bounds[5] > record3.end ? {} : JSON.parse(record3.text.slice(bounds[5], record3.end));
 }
 var import_picomatch2, RECORD_ENCODING, VIAS, VIA_CODE, COMMA, MINUS, EXTRAS_END, StringTable, RecordEncoder, RecordReader, Scanner;
 var init_record = __esm({
@@ -26673,20 +26673,20 @@ var init_record = __esm({
        * read it: its read of that file, else of the deepest directory holding it, else the first glob, else the
        * first dynamic pattern matching it.
        */
-      chainTo(record2, path) {
-        const { text: text2, end } = record2;
+      chainTo(record3, path) {
+        const { text: text2, end } = record3;
         const strings = this.table.strings;
-        const nodesEnd = separator(record2, record2.start);
-        const filesEnd = separator(record2, nodesEnd + 1);
+        const nodesEnd = separator(record3, record3.start);
+        const filesEnd = separator(record3, nodesEnd + 1);
         const pathId = this.idOf(path);
         if (pathId !== -1) {
           for (const scan = new Scanner(text2, nodesEnd + 1, filesEnd); !scan.done(); ) {
             const key = scan.next();
             const node2 = scan.next();
-            if (key === pathId) return this.chain(record2, nodesEnd, node2);
+            if (key === pathId) return this.chain(record3, nodesEnd, node2);
           }
         }
-        const dirsEnd = separator(record2, filesEnd + 1);
+        const dirsEnd = separator(record3, filesEnd + 1);
         let deepest = -1;
         let deepestLength = -1;
         for (const scan = new Scanner(text2, filesEnd + 1, dirsEnd); !scan.done(); ) {
@@ -26697,22 +26697,22 @@ var init_record = __esm({
             deepestLength = dir.length;
           }
         }
-        if (deepest !== -1) return this.chain(record2, nodesEnd, deepest);
-        const globsEnd = separator(record2, dirsEnd + 1);
+        if (deepest !== -1) return this.chain(record3, nodesEnd, deepest);
+        const globsEnd = separator(record3, dirsEnd + 1);
         for (const scan = new Scanner(text2, dirsEnd + 1, globsEnd); !scan.done(); ) {
           const glob = strings[scan.next()];
           const node2 = scan.next();
-          if (import_picomatch2.default.isMatch(path, glob, { dot: true })) return this.chain(record2, nodesEnd, node2);
+          if (import_picomatch2.default.isMatch(path, glob, { dot: true })) return this.chain(record3, nodesEnd, node2);
         }
         if (text2.charCodeAt(end - 1) !== EXTRAS_END) return void 0;
-        for (const read of decodeExtras(record2, sectionBounds(record2)).y ?? []) {
-          if (compileDynamicPattern(read.pattern).test(path)) return this.chain(record2, nodesEnd, read.node);
+        for (const read of decodeExtras(record3, sectionBounds(record3)).y ?? []) {
+          if (compileDynamicPattern(read.pattern).test(path)) return this.chain(record3, nodesEnd, read.node);
         }
         return void 0;
       }
       /** The unit's dynamic reads and problems, as the Detection document lists them. */
-      extras(record2) {
-        const extras = decodeExtras(record2, sectionBounds(record2));
+      extras(record3) {
+        const extras = decodeExtras(record3, sectionBounds(record3));
         return {
           dynamic: (extras.y ?? []).map(({ from, expression, reason, pattern }) => ({ from, expression, reason, pattern })),
           problems: extras.p ?? [],
@@ -26720,11 +26720,11 @@ var init_record = __esm({
         };
       }
       /** Everything the record reads, as the index posts it. */
-      keys(record2) {
-        const bounds = sectionBounds(record2);
+      keys(record3) {
+        const bounds = sectionBounds(record3);
         const keysOf = (section) => {
           const keys = [];
-          for (const scan = new Scanner(record2.text, bounds[section], bounds[section + 1] - 1); !scan.done(); scan.next())
+          for (const scan = new Scanner(record3.text, bounds[section], bounds[section + 1] - 1); !scan.done(); scan.next())
             keys.push(this.table.strings[scan.next()]);
           return keys;
         };
@@ -26732,23 +26732,23 @@ var init_record = __esm({
           files: keysOf(1),
           dirs: keysOf(2),
           globs: keysOf(3),
-          dynamic: (decodeExtras(record2, bounds).y ?? []).map((read) => read.pattern)
+          dynamic: (decodeExtras(record3, bounds).y ?? []).map((read) => read.pattern)
         };
       }
       /** The unit's dependencies, sorted. */
-      dependencies(record2) {
-        const bounds = sectionBounds(record2);
+      dependencies(record3) {
+        const bounds = sectionBounds(record3);
         const dependencies = [];
-        for (const scan = new Scanner(record2.text, bounds[4], bounds[5] - 1); !scan.done(); )
+        for (const scan = new Scanner(record3.text, bounds[4], bounds[5] - 1); !scan.done(); )
           dependencies.push(this.table.strings[scan.next()]);
         return dependencies.sort();
       }
       /** The links from the unit to node `nodeId`. */
-      chain(record2, nodesEnd, nodeId2) {
+      chain(record3, nodesEnd, nodeId2) {
         const count = (nodeId2 + 1) * 5;
         if (this.nodes.length < count) this.nodes = new Int32Array(Math.max(count, this.nodes.length * 2));
         const n2 = this.nodes;
-        const scan = new Scanner(record2.text, record2.start, nodesEnd);
+        const scan = new Scanner(record3.text, record3.start, nodesEnd);
         for (let i3 = 0; i3 < count; i3++) {
           if (scan.done()) throw new Error("malformed cache record");
           n2[i3] = scan.next();
@@ -26846,7 +26846,7 @@ var init_kept_generation = __esm({
         const files = {};
         for (const [file2, entry] of [...this.files].sort(([a2], [b3]) => a2 < b3 ? -1 : a2 > b3 ? 1 : 0)) {
           files[file2] = {
-            reads: entry.reads.map((record2) => record2.text.slice(record2.start, record2.end)),
+            reads: entry.reads.map((record3) => record3.text.slice(record3.start, record3.end)),
             external: entry.external,
             units: entry.units
           };
@@ -26869,7 +26869,7 @@ var init_kept_generation = __esm({
       /** Whether `file`'s generation read `path` (or `path` is the file). */
       reads(file2, path) {
         const kept = this.files.get(file2);
-        return path === file2 || kept !== void 0 && kept.reads.some((record2) => this.reader.chainTo(record2, path) !== void 0);
+        return path === file2 || kept !== void 0 && kept.reads.some((record3) => this.reader.chainTo(record3, path) !== void 0);
       }
       /** The kept stack files of `files` that still hold with `changed` the paths changed since the cached commit. */
       async stillHolding(files, changed, fetcher) {
@@ -26918,9 +26918,9 @@ function encodeCache(content) {
   );
   const index = content.index.encode();
   const records = [];
-  content.records.forEach((record2, i3) => {
+  content.records.forEach((record3, i3) => {
     if (i3 > 0) records.push(NEWLINE);
-    records.push(typeof record2 === "string" ? Buffer.from(record2, "latin1") : record2);
+    records.push(typeof record3 === "string" ? Buffer.from(record3, "latin1") : record3);
   });
   const texts = {
     units: Buffer.from(content.units.join("\0")),
@@ -26978,7 +26978,7 @@ function decodeCache(bytes) {
   if (units.length === 0 && header2.sections.records !== 0) throw new Error("more records than units");
   let records;
   let asked = 0;
-  const record2 = (id) => {
+  const record3 = (id) => {
     if (records === void 0 && ++asked <= RECORDS_DECODED_ONE_BY_ONE) {
       const text3 = bytes.toString("latin1", recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1);
       return { text: text3, start: 0, end: text3.length };
@@ -27001,7 +27001,7 @@ function decodeCache(bytes) {
       globs: text2("globs"),
       dynamic: text2("dynamic")
     }),
-    record: record2,
+    record: record3,
     recordBytes: (id) => bytes.subarray(recordsStart + bounds[id], recordsStart + bounds[id + 1] - 1),
     dependencies: (id) => graph[units[id]] ?? [],
     graph: () => graph
@@ -27072,8 +27072,8 @@ var init_head_records = __esm({
       }
       /** The unit's dynamic reads, problems and `exclude` block, or undefined when it has none. */
       extras(id) {
-        const record2 = this.record(id);
-        return hasExtras(record2) ? this.reader.extras(record2) : void 0;
+        const record3 = this.record(id);
+        return hasExtras(record3) ? this.reader.extras(record3) : void 0;
       }
       /** What the unit's cached record lists, for taking it out of the index. */
       cachedKeys(cachedId) {
@@ -34823,7 +34823,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/line-counter.js"(exports2) {
     "use strict";
-    var LineCounter2 = class {
+    var LineCounter3 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -34846,7 +34846,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports2.LineCounter = LineCounter2;
+    exports2.LineCounter = LineCounter3;
   }
 });
 
@@ -35754,7 +35754,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument3(source, options2 = {}) {
+    function parseDocument4(source, options2 = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2);
       const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options2);
@@ -35780,7 +35780,7 @@ var require_public_api = __commonJS({
       } else if (options2 === void 0 && reviver && typeof reviver === "object") {
         options2 = reviver;
       }
-      const doc = parseDocument3(src, options2);
+      const doc = parseDocument4(src, options2);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -35816,7 +35816,7 @@ var require_public_api = __commonJS({
     }
     exports2.parse = parse5;
     exports2.parseAllDocuments = parseAllDocuments;
-    exports2.parseDocument = parseDocument3;
+    exports2.parseDocument = parseDocument4;
     exports2.stringify = stringify;
   }
 });
@@ -36117,7 +36117,7 @@ function fileset(run, dirValue, patternValue, call, via) {
   caller.reads.addGlob(glob, extend2(caller.chain, caller.link(glob, via, call)));
   const isMatch = (0, import_picomatch3.default)(patternValue, { dot: true });
   const prefix = dir === "" ? 0 : dir.length + 1;
-  const matches = run.snapshot.tree.filesUnder(dir).map((path) => path.slice(prefix)).filter((relative5) => isMatch(relative5));
+  const matches = run.snapshot.tree.filesUnder(dir).map((path) => path.slice(prefix)).filter((relative6) => isMatch(relative6));
   return matches;
 }
 function readTerragruntConfig(run, args, call) {
@@ -36731,12 +36731,12 @@ var init_analysis_run = __esm({
         if (isUnknown2(value)) {
           const fragments = unknownFragments(value);
           const first = fragments?.[0];
-          const relative5 = typeof first !== "string" || !first.startsWith("/");
+          const relative6 = typeof first !== "string" || !first.startsWith("/");
           this.recordDynamic(
             caller,
             node2,
             `${via}: ${value.reason}`,
-            widenFragments(fragments, relative5 ? base() : "", asDirectory)
+            widenFragments(fragments, relative6 ? base() : "", asDirectory)
           );
           return null;
         }
@@ -37502,9 +37502,9 @@ var init_stack_units = __esm({
       /** The chain (from the outermost stack file) by which one of these stack evaluations read `path`. */
       stackReadsOf(reads, path) {
         for (const read of reads) {
-          let record2 = this.records.get(read);
-          if (!record2) this.records.set(read, record2 = recordOf(this.encoder.encode(read)));
-          const chain = this.reader.chainTo(record2, path);
+          let record3 = this.records.get(read);
+          if (!record3) this.records.set(read, record3 = recordOf(this.encoder.encode(read)));
+          const chain = this.reader.chainTo(record3, path);
           if (chain) return chain;
         }
         return void 0;
@@ -40216,8 +40216,8 @@ function resolveEsmPackage(name, from) {
 function exportTarget(exports2) {
   if (typeof exports2 === "string") return exports2;
   if (typeof exports2 !== "object" || exports2 === null) return void 0;
-  const record2 = exports2;
-  const root = "." in record2 ? record2["."] : record2;
+  const record3 = exports2;
+  const root = "." in record3 ? record3["."] : record3;
   if (typeof root === "string") return root;
   if (typeof root !== "object" || root === null) return void 0;
   for (const condition of ["import", "node", "default"]) {
@@ -40450,6 +40450,7 @@ var init_package = __esm({
         "@gantry/executor": "workspace:*",
         "@gantry/guards": "workspace:*",
         "@gantry/init": "workspace:*",
+        yaml: "^2.9.1",
         zod: "^4.1.0"
       },
       devDependencies: {
@@ -48922,8 +48923,8 @@ async function pathHistory(repo, range, paths, signal) {
     { signal }
   );
   const history = /* @__PURE__ */ new Map();
-  for (const record2 of output2.split("").filter(Boolean)) {
-    const [commit = "", ...fields] = record2.split(/[\n\0]+/).filter(Boolean);
+  for (const record3 of output2.split("").filter(Boolean)) {
+    const [commit = "", ...fields] = record3.split(/[\n\0]+/).filter(Boolean);
     for (let index = 0; index + 1 < fields.length; index += 2) {
       const [status, path] = [fields[index], fields[index + 1]];
       const entry = history.get(path) ?? {};
@@ -51875,7 +51876,7 @@ var require_client = __commonJS({
 var require_config = __commonJS({
   "node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports2) {
     var { homedir } = __require("node:os");
-    var { sep: sep4, join: join18 } = __require("node:path");
+    var { sep: sep4, join: join19 } = __require("node:path");
     var { createHash: createHash6 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
@@ -52038,7 +52039,7 @@ var require_config = __commonJS({
     var getSSOTokenFilepath = (id) => {
       const hasher = createHash6("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join18(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join19(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
     var tokenIntercept = {};
     var getSSOTokenFromFile = async (id) => {
@@ -52065,9 +52066,9 @@ var require_config = __commonJS({
       ...data.default && { default: data.default }
     });
     var ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join18(getHomeDir(), ".aws", "config");
+    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join19(getHomeDir(), ".aws", "config");
     var ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join18(getHomeDir(), ".aws", "credentials");
+    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join19(getHomeDir(), ".aws", "credentials");
     var prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     var profileNameBlockList = ["__proto__", "profile __proto__"];
     var parseIni = (iniData) => {
@@ -52133,11 +52134,11 @@ var require_config = __commonJS({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join18(homeDir, filepath.slice(2));
+        resolvedFilepath = join19(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join18(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join19(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -58266,18 +58267,18 @@ var require_protocols = __commonJS({
         }
         return value;
       }
-      _readStruct(ns, record2) {
+      _readStruct(ns, record3) {
         const union2 = ns.isUnionSchema();
         const out = {};
         let nameMap;
-        const hasType = typeof record2.__type === "string";
+        const hasType = typeof record3.__type === "string";
         const { jsonName } = this.settings;
         if (jsonName && hasType) {
           nameMap = {};
         }
         let unionSerde;
         if (union2) {
-          unionSerde = new UnionSerde(record2, out);
+          unionSerde = new UnionSerde(record3, out);
         }
         for (const [memberName, memberSchema] of ns.structIterator()) {
           let fromKey = memberName;
@@ -58290,18 +58291,18 @@ var require_protocols = __commonJS({
           if (union2) {
             unionSerde.mark(fromKey);
           }
-          if (record2[fromKey] != null) {
-            out[memberName] = this._read(memberSchema, record2[fromKey]);
+          if (record3[fromKey] != null) {
+            out[memberName] = this._read(memberSchema, record3[fromKey]);
           }
         }
         if (union2) {
           unionSerde.writeUnknown();
         } else if (hasType) {
-          for (const k2 in record2) {
-            if (!hasOwn(record2, k2)) {
+          for (const k2 in record3) {
+            if (!hasOwn(record3, k2)) {
               continue;
             }
-            const v2 = record2[k2];
+            const v2 = record3[k2];
             const t2 = jsonName ? nameMap[k2] ?? k2 : k2;
             if (!(t2 in out)) {
               out[t2] = v2;
@@ -59044,7 +59045,7 @@ var require_protocols = __commonJS({
         const ns = NormalizedSchema.of(schema);
         if (isObject2) {
           if (ns.isStructSchema()) {
-            const record2 = value;
+            const record3 = value;
             const union2 = ns.isUnionSchema();
             const out = {};
             let nameMap = void 0;
@@ -59054,7 +59055,7 @@ var require_protocols = __commonJS({
             }
             let unionSerde;
             if (union2) {
-              unionSerde = new UnionSerde(record2, out);
+              unionSerde = new UnionSerde(record3, out);
             }
             for (const [memberName, memberSchema] of ns.structIterator()) {
               let fromKey = memberName;
@@ -59065,18 +59066,18 @@ var require_protocols = __commonJS({
               if (union2) {
                 unionSerde.mark(fromKey);
               }
-              if (record2[fromKey] != null) {
-                out[memberName] = this._read(memberSchema, record2[fromKey]);
+              if (record3[fromKey] != null) {
+                out[memberName] = this._read(memberSchema, record3[fromKey]);
               }
             }
             if (union2) {
               unionSerde.writeUnknown();
-            } else if (typeof record2.__type === "string") {
-              for (const k2 in record2) {
-                if (!hasOwn(record2, k2)) {
+            } else if (typeof record3.__type === "string") {
+              for (const k2 in record3) {
+                if (!hasOwn(record3, k2)) {
                   continue;
                 }
-                const v2 = record2[k2];
+                const v2 = record3[k2];
                 const t2 = jsonName ? nameMap[k2] ?? k2 : k2;
                 if (!(t2 in out)) {
                   out[t2] = v2;
@@ -59264,7 +59265,7 @@ var require_protocols = __commonJS({
         const ns = NormalizedSchema.of(schema);
         if (isObject2) {
           if (ns.isStructSchema()) {
-            const record2 = value;
+            const record3 = value;
             const out = {};
             const { jsonName } = this.settings;
             let nameMap = void 0;
@@ -59273,7 +59274,7 @@ var require_protocols = __commonJS({
             }
             let outCount = 0;
             for (const [memberName, memberSchema] of ns.structIterator()) {
-              const serializableValue = this._write(memberSchema, record2[memberName], ns);
+              const serializableValue = this._write(memberSchema, record3[memberName], ns);
               if (serializableValue !== void 0) {
                 let targetKey = memberName;
                 if (jsonName) {
@@ -59285,7 +59286,7 @@ var require_protocols = __commonJS({
               }
             }
             if (ns.isUnionSchema() && outCount === 0) {
-              const { $unknown } = record2;
+              const { $unknown } = record3;
               if (Array.isArray($unknown)) {
                 const [k2, v2] = $unknown;
                 if (k2 === "__proto__") {
@@ -59293,12 +59294,12 @@ var require_protocols = __commonJS({
                 }
                 out[k2] = this._write(15, v2);
               }
-            } else if (typeof record2.__type === "string") {
-              for (const k2 in record2) {
-                if (!hasOwn(record2, k2)) {
+            } else if (typeof record3.__type === "string") {
+              for (const k2 in record3) {
+                if (!hasOwn(record3, k2)) {
                   continue;
                 }
-                const v2 = record2[k2];
+                const v2 = record3[k2];
                 const targetKey = jsonName ? nameMap[k2] ?? k2 : k2;
                 if (!(targetKey in out)) {
                   out[targetKey] = this._write(15, v2);
@@ -69925,12 +69926,12 @@ var require_dist_cjs9 = __commonJS({
     var fromHttp = (options2 = {}) => {
       options2.logger?.debug("@aws-sdk/credential-provider-http - fromHttp");
       let host;
-      const relative5 = options2.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
+      const relative6 = options2.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
       const full = options2.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
       const token = options2.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
       const tokenFile = options2.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
       const warn2 = options2.logger?.constructor?.name === "NoOpLogger" || !options2.logger?.warn ? console.warn : options2.logger.warn.bind(options2.logger);
-      if (relative5 && full) {
+      if (relative6 && full) {
         warn2("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
         warn2("awsContainerCredentialsRelativeUri will take precedence.");
       }
@@ -69938,8 +69939,8 @@ var require_dist_cjs9 = __commonJS({
         warn2("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
         warn2("awsContainerAuthorizationTokenFile will take precedence.");
       }
-      if (relative5) {
-        host = `${DEFAULT_LINK_LOCAL_HOST}${relative5}`;
+      if (relative6) {
+        host = `${DEFAULT_LINK_LOCAL_HOST}${relative6}`;
       } else if (full) {
         host = full;
       } else {
@@ -71885,7 +71886,7 @@ var require_dist_cjs11 = __commonJS({
     var { createHash: createHash6, createPrivateKey: createPrivateKey2, createPublicKey, sign } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir } = __require("node:os");
-    var { dirname: dirname7, join: join18 } = __require("node:path");
+    var { dirname: dirname7, join: join19 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -72051,10 +72052,10 @@ var require_dist_cjs11 = __commonJS({
         await promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join18(homedir(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join19(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
         const loginSessionSha256 = createHash6("sha256").update(loginSessionBytes).digest("hex");
-        return join18(directory, `${loginSessionSha256}.json`);
+        return join19(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -73876,7 +73877,7 @@ var require_dist_cjs15 = __commonJS({
   "node_modules/.pnpm/@aws-sdk+credential-provider-web-identity@3.972.90/node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature } = require_client2();
     var { CredentialsProviderError, externalDataInterceptor } = require_config();
-    var { readFileSync: readFileSync12 } = __require("node:fs");
+    var { readFileSync: readFileSync13 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn: roleArn2, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -73917,7 +73918,7 @@ var require_dist_cjs15 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync12(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync13(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn: roleArn2,
         roleSessionName
       })(awsIdentityProperties);
@@ -74941,6 +74942,111 @@ var init_doctor = __esm({
   }
 });
 
+// packages/guards/src/pipelines-workflows.ts
+function runsTools(step) {
+  if (DEPLOY_BRANCH_FETCHED_VARIABLE in record2(step.env)) return true;
+  if (typeof step.uses === "string" && /(^|\/)gantry@/.test(step.uses))
+    return ["execute", "run"].includes(String(record2(step.with).command ?? "plan"));
+  return typeof step.run === "string" && /(^|[\s;&|(])gantry\s+(execute|run)\b/.test(step.run);
+}
+function stepLabel(step, index) {
+  for (const value of [step.name, step.id, step.uses]) if (typeof value === "string" && value) return value;
+  return `step ${index + 1}`;
+}
+function workflowRoleOf(step, env) {
+  const argument = /--workflow-role[= ]([a-z]+)/.exec(
+    `${String(record2(step.with).args ?? "")} ${String(step.run ?? "")}`
+  );
+  if (argument) return argument[1];
+  const value = env.GANTRY_WORKFLOW_ROLE;
+  return value === void 0 ? void 0 : String(value);
+}
+function checkPipelinesWorkflow(workflow, role) {
+  const findings = [];
+  const top = record2(workflow);
+  let toolsSteps = 0;
+  for (const [jobName, jobValue] of Object.entries(record2(top.jobs))) {
+    const job = record2(jobValue);
+    const steps = Array.isArray(job.steps) ? job.steps : [];
+    steps.forEach((stepValue, index) => {
+      const step = record2(stepValue);
+      const path = ["jobs", jobName, "steps", index];
+      const label2 = stepLabel(step, index);
+      if (typeof step.uses === "string" && /^actions\/cache(\/|@)/.test(step.uses))
+        findings.push({
+          code: PIPELINES_WORKFLOW_FINDINGS.cache,
+          path,
+          step: label2,
+          message: `job ${jobName} uses a cache (${step.uses})`,
+          hint: "remove the step: code a plan runs can write cache entries (the runner's ACTIONS_RUNTIME_TOKEN is within its reach) that this workflow would restore, anywhere the runner can write; the Gantry Action downloads and verifies the pinned tools itself"
+        });
+      if (!runsTools(step)) return;
+      toolsSteps++;
+      const env = { ...record2(top.env), ...record2(job.env), ...record2(step.env) };
+      const allowed = ALLOWED_IN_TOOLS_STEP[role];
+      const held = [
+        ...Object.entries(env).filter(
+          ([name, value]) => !allowed.includes(name) && (CREDENTIAL_NAME.test(name) || CREDENTIAL_VALUE.test(String(value)))
+        ),
+        ...Object.entries(record2(step.with)).filter(([, value]) => CREDENTIAL_VALUE.test(String(value))).map(([name, value]) => [`with.${name}`, value])
+      ].map(([name]) => name);
+      if (held.length > 0)
+        findings.push({
+          code: PIPELINES_WORKFLOW_FINDINGS.token,
+          path,
+          step: label2,
+          message: `the step that runs terragrunt and tofu holds ${held.join(", ")}`,
+          hint: `${role === "plan" ? "it runs a pull request's code, whose hooks can read their ancestors' /proc/<pid>/environ: give it no token" : `give it only ${allowed.join(" and ")}`}; fetch the deploy branch in a step of its own (\`gantry fetch-deploy-branch\`, holding ${TOKEN_SETTINGS["code-read"].variable}) and set ${DEPLOY_BRANCH_FETCHED_VARIABLE}: "true" here, as \`gantry init\` writes it (tokens set in the workflow's or job's env reach this step too)`
+        });
+      const seen = workflowRoleOf(step, env);
+      if (seen !== role)
+        findings.push({
+          code: PIPELINES_WORKFLOW_FINDINGS.role,
+          path,
+          step: label2,
+          message: seen === void 0 ? "GANTRY_WORKFLOW_ROLE is not set where the tools run" : `GANTRY_WORKFLOW_ROLE is '${seen}' in the ${role} workflow`,
+          hint: `set env GANTRY_WORKFLOW_ROLE: ${role} at the top of the workflow, as \`gantry init\` writes it: the guards then accept ${role === "plan" ? "only plans here" : "applies here"}`
+        });
+    });
+  }
+  if (toolsSteps === 0)
+    findings.push({
+      code: PIPELINES_WORKFLOW_FINDINGS.noTools,
+      path: [],
+      step: null,
+      message: `no step runs gantry ${role === "plan" ? "execute" : "run"}`,
+      hint: "is this the workflow gantry dispatch starts? `gantry init` writes it; the checks look for the Gantry Action's execute or run command"
+    });
+  return findings;
+}
+var PIPELINES_WORKFLOW_FINDINGS, record2, ALLOWED_IN_TOOLS_STEP, CREDENTIAL_NAME, CREDENTIAL_VALUE;
+var init_pipelines_workflows = __esm({
+  "packages/guards/src/pipelines-workflows.ts"() {
+    "use strict";
+    init_tokens();
+    init_deploy_branch();
+    PIPELINES_WORKFLOW_FINDINGS = {
+      /** actions/cache (restore or save) in a pipelines workflow. */
+      cache: "WORKFLOW_USES_CACHE",
+      /** A token, key or secret in the environment or inputs of the step that runs terragrunt and tofu. */
+      token: "WORKFLOW_TOKEN_IN_TOOLS_STEP",
+      /** GANTRY_WORKFLOW_ROLE (or --workflow-role) missing or not this workflow's role where the tools run. */
+      role: "WORKFLOW_ROLE_NOT_SET",
+      /** No step runs `gantry execute` / `gantry run`, so nothing here could be checked. */
+      noTools: "WORKFLOW_NO_TOOLS_STEP",
+      /** The file is missing or is not YAML (reported by whoever reads it). */
+      unreadable: "WORKFLOW_UNREADABLE"
+    };
+    record2 = (value) => value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
+    ALLOWED_IN_TOOLS_STEP = {
+      plan: [],
+      apply: ["GANTRY_RECORD_TOKEN", TOKEN_SETTINGS["infra-live-write"].variable]
+    };
+    CREDENTIAL_NAME = /TOKEN|KEY|SECRET|PASSWORD/i;
+    CREDENTIAL_VALUE = /\$\{\{[^}]*\b(secrets\.|steps\.|github\.token)/;
+  }
+});
+
 // packages/guards/src/index.ts
 var init_src8 = __esm({
   "packages/guards/src/index.ts"() {
@@ -74954,6 +75060,7 @@ var init_src8 = __esm({
     init_tokens();
     init_doctor();
     init_deploy_branch();
+    init_pipelines_workflows();
   }
 });
 
@@ -76004,10 +76111,10 @@ function gitRecordStore(options2) {
     legacyVersions.add(version2);
     return { record: parseDocument(text2, recordDocument, `${legacyRef} of ${redactUrl(remote)}`), version: version2 };
   }
-  async function writeVersion(record2, parent, message) {
+  async function writeVersion(record3, parent, message) {
     const blob = (await git(repo, ["hash-object", "-w", "--stdin"], {
       env: RECORD_ENV,
-      input: `${JSON.stringify(record2, null, 2)}
+      input: `${JSON.stringify(record3, null, 2)}
 `
     })).trim();
     const tree = (await git(repo, ["mktree"], { env: RECORD_ENV, input: `100644 blob ${blob}	${recordFile}
@@ -76151,19 +76258,19 @@ async function newer(history, a2, b3) {
     }
   );
 }
-async function deployedAsOf(history, record2, unit, environment) {
-  let commit = record2.commit;
-  const ofEnvironment = record2.environments[environment];
+async function deployedAsOf(history, record3, unit, environment) {
+  let commit = record3.commit;
+  const ofEnvironment = record3.environments[environment];
   if (ofEnvironment) commit = await newer(history, commit, ofEnvironment);
-  const ofUnit = record2.units[unit];
+  const ofUnit = record3.units[unit];
   if (ofUnit) commit = await newer(history, commit, ofUnit.commit);
   return commit;
 }
-async function checkRecordOnDeployBranch(history, record2, tip, where) {
+async function checkRecordOnDeployBranch(history, record3, tip, where) {
   const named = /* @__PURE__ */ new Set([
-    record2.commit,
-    ...Object.values(record2.environments),
-    ...Object.values(record2.units).map((unit) => unit.commit)
+    record3.commit,
+    ...Object.values(record3.environments),
+    ...Object.values(record3.units).map((unit) => unit.commit)
   ]);
   for (const commit of named) {
     let onBranch;
@@ -76182,7 +76289,7 @@ async function checkRecordOnDeployBranch(history, record2, tip, where) {
     if (!onBranch) {
       throw new GantryError(
         "RECORD_NOT_ON_DEPLOY_BRANCH",
-        `the deployment record (${where}) names commit ${commit}, which is not in the history of '${record2.deployBranch}' (tip ${tip})`,
+        `the deployment record (${where}) names commit ${commit}, which is not in the history of '${record3.deployBranch}' (tip ${tip})`,
         {
           hint: "the deploy branch was rewritten (force-pushed); mark the commit deployed today with `gantry record mark --commit SHA --replace`"
         }
@@ -76191,12 +76298,12 @@ async function checkRecordOnDeployBranch(history, record2, tip, where) {
   }
 }
 async function unitsAlreadyDeployed(input2) {
-  const { history, record: record2, plan } = input2;
+  const { history, record: record3, plan } = input2;
   const skipped = /* @__PURE__ */ new Map();
   const changedSince = /* @__PURE__ */ new Map();
   for (const job of plan.jobs) {
     for (const unit of job.units) {
-      const deployedAt = await deployedAsOf(history, record2, unit, job.environment);
+      const deployedAt = await deployedAsOf(history, record3, unit, job.environment);
       if (deployedAt === plan.head) skipped.set(unit, { reason: "up-to-date", deployedAt });
       else if (await history.isAncestor(plan.head, deployedAt)) skipped.set(unit, { reason: "superseded", deployedAt });
       else if (await history.isAncestor(deployedAt, plan.base))
@@ -76239,18 +76346,18 @@ async function advanceRecord(history, current2, run) {
   }
   return normalize(history, next);
 }
-async function normalize(history, record2) {
+async function normalize(history, record3) {
   const strictlyNewer = async (commit, than) => commit !== than && await history.isAncestor(than, commit);
-  if (record2.newestHead !== void 0 && !await strictlyNewer(record2.newestHead, record2.commit))
-    delete record2.newestHead;
-  for (const [environment, commit] of Object.entries(record2.environments)) {
-    if (!await strictlyNewer(commit, record2.commit)) delete record2.environments[environment];
+  if (record3.newestHead !== void 0 && !await strictlyNewer(record3.newestHead, record3.commit))
+    delete record3.newestHead;
+  for (const [environment, commit] of Object.entries(record3.environments)) {
+    if (!await strictlyNewer(commit, record3.commit)) delete record3.environments[environment];
   }
-  for (const [unit, entry] of Object.entries(record2.units)) {
-    const floor = record2.environments[entry.environment] ?? record2.commit;
-    if (!await strictlyNewer(entry.commit, floor)) delete record2.units[unit];
+  for (const [unit, entry] of Object.entries(record3.units)) {
+    const floor = record3.environments[entry.environment] ?? record3.commit;
+    if (!await strictlyNewer(entry.commit, floor)) delete record3.units[unit];
   }
-  return record2;
+  return record3;
 }
 var init_range = __esm({
   "packages/dispatcher/src/record/range.ts"() {
@@ -76269,8 +76376,8 @@ function leaseFor(context, acquiredAt) {
     expiresAt: new Date(context.clock.now().getTime() + ttl).toISOString()
   };
 }
-function heldByOther(record2, context) {
-  const lease = record2.lease;
+function heldByOther(record3, context) {
+  const lease = record3.lease;
   if (!lease || lease.holder === context.holder) return void 0;
   return Date.parse(lease.expiresAt) > context.clock.now().getTime() ? lease : void 0;
 }
@@ -76335,9 +76442,9 @@ function leaseFresh(lease, now, ttlMs) {
 function renewLease(context) {
   return writeHoldingLease(
     context,
-    async (record2) => ({
-      ...record2,
-      lease: leaseFor(context, new Date(record2.lease?.acquiredAt ?? context.clock.now()))
+    async (record3) => ({
+      ...record3,
+      lease: leaseFor(context, new Date(record3.lease?.acquiredAt ?? context.clock.now()))
     }),
     `gantry: lease renewed by ${context.holder}`
   );
@@ -76364,18 +76471,18 @@ function missingRecord(options2) {
 }
 async function planWithRecord(options2, stored) {
   const history = options2.history;
-  const record2 = stored?.record;
+  const record3 = stored?.record;
   const requested = options2.head ?? await options2.tip();
-  const newest = record2?.newestHead;
+  const newest = record3?.newestHead;
   const head = newest !== void 0 && requested !== newest && await history.isAncestor(requested, newest) ? newest : requested;
-  if (record2)
+  if (record3)
     await checkRecordOnDeployBranch(
       history,
-      record2,
+      record3,
       options2.head === void 0 ? requested : await options2.tip(),
       options2.store.description
     );
-  const base = options2.base ?? record2?.commit;
+  const base = options2.base ?? record3?.commit;
   if (base === void 0) throw missingRecord(options2);
   const range = { base, head, baseFrom: options2.base === void 0 ? "record" : "option" };
   const unplanned = await options2.plan(range);
@@ -76388,10 +76495,10 @@ async function planWithRecord(options2, stored) {
       }
     );
   }
-  if (!record2) return { range, plan: unplanned, record: stored };
+  if (!record3) return { range, plan: unplanned, record: stored };
   const skipUnits = await unitsAlreadyDeployed({
     history,
-    record: record2,
+    record: record3,
     plan: unplanned,
     unitsChangedSince: async (since) => new Set((await options2.plan({ base: since, head })).jobs.flatMap((job) => job.units))
   });
@@ -76458,7 +76565,7 @@ async function deployFromRecord(options2) {
       if (planned.plan.jobs.length > 0 && (leased.record.newestHead ?? leased.record.commit) !== head && !await history.isAncestor(head, leased.record.commit)) {
         lease = (await writeHoldingLease(
           context,
-          async (record2) => ({ ...record2, newestHead: head }),
+          async (record3) => ({ ...record3, newestHead: head }),
           `gantry: deploying ${head.slice(0, 12)} by ${options2.holder}`
         )).record.lease;
       }
@@ -76474,8 +76581,8 @@ async function deployFromRecord(options2) {
     const units = unitOutcomes(planned.plan, run);
     const written = await writeHoldingLease(
       context,
-      async (record2) => ({
-        ...await advanceRecord(history, record2, {
+      async (record3) => ({
+        ...await advanceRecord(history, record3, {
           deployBranch: options2.deployBranch,
           base: planned.range.base,
           head: planned.range.head,
@@ -76499,7 +76606,7 @@ async function deployFromRecord(options2) {
     if (!lost) {
       await writeHoldingLease(
         context,
-        async (record2) => ({ ...record2, lease: null }),
+        async (record3) => ({ ...record3, lease: null }),
         `gantry: lease released by ${options2.holder}`
       ).catch(() => void 0);
     }
@@ -76699,18 +76806,18 @@ ${recordOptionsHelp(22)}
       });
       let plan;
       if (event === "push" && values.base === void 0) {
-        const record2 = await deploymentRecordSetting(repo, values, io.env);
+        const record3 = await deploymentRecordSetting(repo, values, io.env);
         const planned = await planFromRecord({
-          store: record2.store,
-          history: record2.history,
-          deployBranch: record2.deployBranch,
-          tip: record2.tip,
+          store: record3.store,
+          history: record3.history,
+          deployBranch: record3.deployBranch,
+          tip: record3.tip,
           ...values.head ? { head: values.head } : {},
-          plan: (range, skipUnits) => planRange(range, skipUnits, record2.deployBranch)
+          plan: (range, skipUnits) => planRange(range, skipUnits, record3.deployBranch)
         });
         plan = planned.plan;
         io.stderr.write(
-          `gantry plan: ${planned.range.base.slice(0, 12)}..${planned.range.head.slice(0, 12)} from the deployment record (${record2.store.description})
+          `gantry plan: ${planned.range.base.slice(0, 12)}..${planned.range.head.slice(0, 12)} from the deployment record (${record3.store.description})
 `
         );
       } else {
@@ -80116,26 +80223,26 @@ async function publishingTarget(repo, event, values, io) {
 `)
   };
 }
-function recordPlanning(record2, values) {
+function recordPlanning(record3, values) {
   return {
-    store: record2.store,
-    history: record2.history,
-    deployBranch: record2.deployBranch,
-    tip: record2.tip,
+    store: record3.store,
+    history: record3.history,
+    deployBranch: record3.deployBranch,
+    tip: record3.tip,
     ...values.base ? { base: values.base } : {},
     ...values.head ? { head: values.head } : {}
   };
 }
-function rederivingGuard(planned, plan, record2, values) {
+function rederivingGuard(planned, plan, record3, values) {
   let jobs;
   const rederive = () => jobs ??= planFromRecord({
-    ...recordPlanning(record2, values),
+    ...recordPlanning(record3, values),
     base: planned.range.base,
     head: planned.range.head,
     record: planned.record ?? null,
     plan
   }).then((again) => again.plan.jobs);
-  return (job, options2) => checkJob(job, { ...options2, deployBranch: record2.deployBranch, rederive });
+  return (job, options2) => checkJob(job, { ...options2, deployBranch: record3.deployBranch, rederive });
 }
 function succeededUnits(result) {
   return result ? result.units.filter((unit) => unit.status === "succeeded").map((unit) => unit.unit) : [];
@@ -80218,8 +80325,8 @@ ${recordOptionsHelp(21)}
         );
         const repo = resolve14(io.cwd, values.repo ?? ".");
         const event = parseEvent("run", values.event);
-        const record2 = event === "push" ? await deploymentRecordSetting(repo, values, io.env) : void 0;
-        const fromRecord = record2 !== void 0 && (values.branch === void 0 || values.branch === record2.deployBranch);
+        const record3 = event === "push" ? await deploymentRecordSetting(repo, values, io.env) : void 0;
+        const fromRecord = record3 !== void 0 && (values.branch === void 0 || values.branch === record3.deployBranch);
         const base = fromRecord ? values.base : requireOption("run", values.base, "base");
         const head = fromRecord ? values.head : requireOption("run", values.head, "head");
         const parallelism = values.parallelism === void 0 ? 4 : Number(values.parallelism);
@@ -80269,7 +80376,7 @@ ${recordOptionsHelp(21)}
           base: range.base,
           head: range.head,
           event,
-          ...values.branch ? { branch: values.branch } : record2 ? { branch: record2.deployBranch } : {},
+          ...values.branch ? { branch: values.branch } : record3 ? { branch: record3.deployBranch } : {},
           env: io.env,
           cache,
           // Package plugins from where the pipelines side installed them, as the guards load them.
@@ -80304,22 +80411,22 @@ gantry run: ${name} received; stopping (again to exit at once)
           let plan;
           let dispatch;
           let deployed;
-          if (!fromRecord || !record2) {
+          if (!fromRecord || !record3) {
             plan = await planRange({ base, head }).catch(reportFailure);
             dispatch = await runPlan(plan, interrupt.signal);
           } else if (dryRun) {
-            const planned = await planFromRecord({ ...recordPlanning(record2, values), plan: planRange }).catch(reportFailure);
+            const planned = await planFromRecord({ ...recordPlanning(record3, values), plan: planRange }).catch(reportFailure);
             plan = planned.plan;
             dispatch = await runPlan(
               plan,
               interrupt.signal,
-              rederivingGuard(planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values)
+              rederivingGuard(planned, (range, skipUnits) => planRange(range, skipUnits, false), record3, values)
             );
           } else {
             let ran;
             deployed = await deployFromRecord({
-              ...recordPlanning(record2, values),
-              holder: record2.holder,
+              ...recordPlanning(record3, values),
+              holder: record3.holder,
               plan: planRange,
               signal: interrupt.signal,
               onEvent: (deployEvent) => {
@@ -80338,7 +80445,7 @@ gantry run: ${name} received; stopping (again to exit at once)
                 ran = await runPlan(
                   planned,
                   context.signal,
-                  rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record2, values),
+                  rederivingGuard(context.planned, (range, skipUnits) => planRange(range, skipUnits, false), record3, values),
                   context.mayStart
                 );
                 return {
@@ -80365,7 +80472,7 @@ gantry run: ${name} received; stopping (again to exit at once)
           const notes = values.json ? io.stderr : io.stdout;
           if (deployed)
             notes.write(
-              `Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record2.store.description})
+              `Deployment record: every unit is deployed as of ${deployed.recorded.commit.slice(0, 12)}${describeAhead(deployed)} (${record3.store.description})
 `
             );
           if (publishing && !dryRun && plan.branch === plan.deployBranch) {
@@ -80414,20 +80521,20 @@ __export(record_exports, {
   command: () => command6
 });
 import { resolve as resolve15 } from "node:path";
-function describe5(record2, where) {
+function describe5(record3, where) {
   const lines = [
-    `Deployment record of '${record2.deployBranch}' (${where}):`,
-    `  every unit is deployed as of ${record2.commit}`
+    `Deployment record of '${record3.deployBranch}' (${where}):`,
+    `  every unit is deployed as of ${record3.commit}`
   ];
-  for (const [environment, commit] of Object.entries(record2.environments))
+  for (const [environment, commit] of Object.entries(record3.environments))
     lines.push(`  environment ${environment}: as of ${commit}`);
-  for (const [unit, entry] of Object.entries(record2.units))
+  for (const [unit, entry] of Object.entries(record3.units))
     lines.push(`  ${unit} (${entry.environment}): as of ${entry.commit}`);
-  if (record2.lease)
+  if (record3.lease)
     lines.push(
-      `  being deployed by ${record2.lease.holder} since ${record2.lease.acquiredAt} (lease until ${record2.lease.expiresAt})`
+      `  being deployed by ${record3.lease.holder} since ${record3.lease.acquiredAt} (lease until ${record3.lease.expiresAt})`
     );
-  lines.push(`  last written by ${record2.updatedBy} at ${record2.updatedAt}`);
+  lines.push(`  last written by ${record3.updatedBy} at ${record3.updatedAt}`);
   return `${lines.join("\n")}
 `;
 }
@@ -81066,6 +81173,26 @@ function parseRole(value) {
   if (value === "plan" || value === "apply") return value;
   throw usageError(`--role must be plan or apply, not '${value}'`, { command: "iam" });
 }
+function pipelinesRepoName(repoOwner, repository, name) {
+  if (repository === void 0) return name;
+  const [owner, repo, ...rest] = repository.split("/");
+  if (!owner || !repo || rest.length > 0 || !/^[A-Za-z0-9_.-]+$/.test(`${owner}${repo}`))
+    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${repository}'`, {
+      command: "iam",
+      hint: `e.g. --pipelines-repository ${repoOwner}/infrastructure-pipelines`
+    });
+  if (owner.toLowerCase() !== repoOwner.toLowerCase())
+    throw usageError(`--pipelines-repository ${repository} is not owned by --repo-owner ${repoOwner}`, {
+      command: "iam",
+      hint: "the trust policies name both repositories under one owner; keep infrastructure-pipelines beside infrastructure-live"
+    });
+  if (name !== void 0 && name !== repo)
+    throw usageError(`--pipelines-repo ${name} and --pipelines-repository ${repository} disagree`, {
+      command: "iam",
+      hint: "pass only --pipelines-repository (--pipelines-repo is its older, name-only form)"
+    });
+  return repo;
+}
 async function printTrustPolicy(argv, io) {
   const { values } = parseCommandArgs(
     "iam trust-policy",
@@ -81073,6 +81200,7 @@ async function printTrustPolicy(argv, io) {
     {
       "repo-owner": { type: "string" },
       repo: { type: "string" },
+      "pipelines-repository": { type: "string" },
       "pipelines-repo": { type: "string" },
       "account-id": { type: "string" },
       "immutable-sub": { type: "boolean" },
@@ -81088,6 +81216,7 @@ async function printTrustPolicy(argv, io) {
   );
   const repoOwner = requireOption("iam trust-policy", values["repo-owner"], "repo-owner");
   const repo = requireOption("iam trust-policy", values.repo, "repo");
+  const pipelinesRepo = pipelinesRepoName(repoOwner, values["pipelines-repository"], values["pipelines-repo"]);
   const accountId = values["account-id"];
   if (accountId !== void 0 && !/^\d{12}$/.test(accountId)) {
     throw usageError(`--account-id must be 12 digits, not '${accountId}'`, {
@@ -81109,7 +81238,7 @@ async function printTrustPolicy(argv, io) {
         });
     }
     const pipelinesRepoId = values["pipelines-repo-id"];
-    if (values["pipelines-repo"] && values["pipelines-repo"] !== repo && !pipelinesRepoId) {
+    if (pipelinesRepo && pipelinesRepo !== repo && !pipelinesRepoId) {
       throw usageError(
         "missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)",
         { command: "iam" }
@@ -81121,7 +81250,7 @@ async function printTrustPolicy(argv, io) {
   const policies = buildTrustPolicies({
     repoOwner,
     repo,
-    ...values["pipelines-repo"] ? { pipelinesRepo: values["pipelines-repo"] } : {},
+    ...pipelinesRepo ? { pipelinesRepo } : {},
     ...accountId ? { accountId } : {},
     ...immutableSubject ? { immutableSubject } : {},
     ...values["issuer-host"] ? { issuerHost: values["issuer-host"] } : {},
@@ -81192,7 +81321,7 @@ var init_iam = __esm({
     init_help();
     init_zod();
     HELP2 = `usage:
-  gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
+  gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repository OWNER/REPO] [--account-id ID]
                           [--apply-environment NAME] [--sub-includes-workflow]
                           [--immutable-sub --owner-id N --repo-id N [--pipelines-repo-id N]] [--role plan|apply]
   gantry iam lint FILE [--role plan|apply] [--pipelines-repository OWNER/REPO] [--json]
@@ -81205,6 +81334,8 @@ repo:OWNER/PIPELINES:environment:gantry-apply). Restrict that environment's depl
 (PUT /repos/OWNER/PIPELINES/actions/oidc/customization/sub with
 {"use_default": false, "include_claim_keys": ["repo", "context", "job_workflow_ref"]}), and the apply role is
 pinned to .github/workflows/apply.yml on main as well (AWS evaluates only sub and aud of GitHub's token).
+--pipelines-repository (default OWNER/NAME: one repository) must have the owner --repo-owner; the older
+--pipelines-repo NAME (the name alone) still works.
 
 lint finds trust-policy misconfigurations that let other repositories, branches, pull requests or plan runs
 in, with a fix for each; exits 1 when it finds any. The role is --role, else the file's name (apply, plan),
@@ -82022,7 +82153,7 @@ function pipelinesWorkflows(settings) {
   ];
 }
 var codeReadToken, infraLiveWrite, correlationInput, PIPELINES_PLAN_WORKFLOW, PIPELINES_APPLY_WORKFLOW;
-var init_pipelines_workflows = __esm({
+var init_pipelines_workflows2 = __esm({
   "packages/init/src/pipelines-workflows.ts"() {
     "use strict";
     init_src8();
@@ -82433,7 +82564,7 @@ var init_src11 = __esm({
     init_checklist();
     init_iam2();
     init_live_workflows();
-    init_pipelines_workflows();
+    init_pipelines_workflows2();
     init_repository_files();
     init_render_shared();
     init_write_files();
@@ -82613,24 +82744,73 @@ Next: ${resolve18(pipelinesDir, CHECKLIST_FILE)} lists what init could not do (A
   }
 });
 
+// packages/cli/src/commands/doctor-workflows.ts
+import { readFileSync as readFileSync9 } from "node:fs";
+import { join as join15, relative as relative5 } from "node:path";
+function diagnoseWorkflows(dir, cwd) {
+  const files = [];
+  const findings = [];
+  for (const [role, name] of [
+    ["plan", PLAN_WORKFLOW],
+    ["apply", APPLY_WORKFLOW]
+  ]) {
+    const path = join15(dir, ".github", "workflows", name);
+    const file2 = relative5(cwd, path) || path;
+    files.push(file2);
+    const unreadable = (line, message, hint) => findings.push({ code: PIPELINES_WORKFLOW_FINDINGS.unreadable, file: file2, line, step: null, message, hint });
+    let text2;
+    try {
+      text2 = readFileSync9(path, "utf8");
+    } catch {
+      unreadable(
+        null,
+        "not found",
+        `write it with \`gantry init\`, or point --pipelines-dir at the pipelines checkout`
+      );
+      continue;
+    }
+    const lineCounter = new import_yaml2.LineCounter();
+    const document = (0, import_yaml2.parseDocument)(text2, { lineCounter });
+    if (document.errors.length > 0) {
+      const error62 = document.errors[0];
+      unreadable(error62.linePos?.[0].line ?? null, error62.message.split("\n")[0], "fix the YAML");
+      continue;
+    }
+    for (const { path: at, ...finding } of checkPipelinesWorkflow(document.toJS(), role)) {
+      const node2 = at.length > 0 ? document.getIn(at, true) : void 0;
+      const offset = node2 && typeof node2 === "object" && "range" in node2 ? node2.range : null;
+      findings.push({ ...finding, file: file2, line: offset ? lineCounter.linePos(offset[0]).line : null });
+    }
+  }
+  return { dir, files, findings };
+}
+var import_yaml2;
+var init_doctor_workflows = __esm({
+  "packages/cli/src/commands/doctor-workflows.ts"() {
+    "use strict";
+    init_src8();
+    import_yaml2 = __toESM(require_dist(), 1);
+  }
+});
+
 // packages/cli/src/commands/doctor.ts
 var doctor_exports = {};
 __export(doctor_exports, {
   command: () => command11
 });
-import { readdirSync as readdirSync4, readFileSync as readFileSync9 } from "node:fs";
-import { join as join15, resolve as resolve19 } from "node:path";
+import { readdirSync as readdirSync4, readFileSync as readFileSync10 } from "node:fs";
+import { join as join16, resolve as resolve19 } from "node:path";
 function diagnoseConfiguration(repo) {
   const list2 = (dir) => {
     try {
-      return readdirSync4(join15(repo, dir)).map((name) => `${dir}/${name}`);
+      return readdirSync4(join16(repo, dir)).map((name) => `${dir}/${name}`);
     } catch {
       return [];
     }
   };
   const files = [...list2(".gantry"), ...list2(".gruntwork")].filter((path) => /^\.gantry\/config\.ya?ml$/.test(path) || /^\.gruntwork\/([^/]+\.hcl|config\.ya?ml)$/.test(path)).sort();
   try {
-    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync9(join15(repo, path), "utf8") })));
+    const loaded = parseConfigFiles(files.map((path) => ({ path, text: readFileSync10(join16(repo, path), "utf8") })));
     return { files: loaded.files, environments: loaded.config.environments.length, problem: null };
   } catch (error62) {
     if (!GantryError.isInstance(error62)) throw error62;
@@ -82647,7 +82827,9 @@ var init_doctor2 = __esm({
     init_src();
     init_src8();
     init_args();
-    HELP3 = `usage: gantry doctor [--repo DIR] [--live-repository O/R] [--pipelines-repository O/R] [--json]
+    init_doctor_workflows();
+    HELP3 = `usage: gantry doctor [--repo DIR] [--pipelines-dir DIR] [--live-repository O/R] [--pipelines-repository O/R]
+                     [--json]
 
 Checks what Gantry needs, printing no secret:
   tokens         which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are
@@ -82658,6 +82840,10 @@ Checks what Gantry needs, printing no secret:
   tools          terragrunt and tofu run (GANTRY_TERRAGRUNT / GANTRY_TOFU when set, as the executor runs them)
   --repo DIR     that checkout keeps no credentials in .git/config, and its configuration (.gantry/config.yml,
                  or the Gruntwork configuration) is valid, naming the file and line of any problem
+  --pipelines-dir DIR
+                 that checkout of infrastructure-pipelines' .github/workflows/plan.yml and apply.yml keep
+                 Gantry's rules: no actions/cache, no token in the step that runs the tools, and
+                 GANTRY_WORKFLOW_ROLE set to the workflow's role; each finding names the file, line and step
 GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when something needs fixing.
 
   --live-repository O/R       infrastructure-live, for the App's checks (default GITHUB_REPOSITORY)
@@ -82672,6 +82858,7 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
         {
           json: { type: "boolean" },
           repo: { type: "string" },
+          "pipelines-dir": { type: "string" },
           "live-repository": { type: "string" },
           "pipelines-repository": { type: "string" }
         },
@@ -82710,11 +82897,12 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
         appProblem = error62.message;
       }
       const configuration = repo ? diagnoseConfiguration(repo) : null;
+      const workflows = values["pipelines-dir"] ? diagnoseWorkflows(resolve19(io.cwd, values["pipelines-dir"]), io.cwd) : null;
       const appHealthy = appProblem === null && (githubApp === null || githubApp.problem === null && githubApp.broaderThanNeeded.length === 0 && githubApp.roles.every((role) => role.problem === null));
-      const healthy = diagnosis.healthy && appHealthy && !configuration?.problem;
+      const healthy = diagnosis.healthy && appHealthy && !configuration?.problem && !workflows?.findings.length;
       if (values.json) {
         io.stdout.write(
-          `${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, healthy }, null, 2)}
+          `${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, workflows, healthy }, null, 2)}
 `
         );
         return healthy ? 0 : 1;
@@ -82754,6 +82942,17 @@ GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when
           "configuration:",
           `  ${configuration.problem ?? `${what}: valid, ${configuration.environments} environment(s)`}`
         );
+      }
+      if (workflows) {
+        lines.push("pipelines workflows:");
+        if (workflows.findings.length === 0) lines.push(`  ${workflows.files.join(", ")}: keep Gantry's rules`);
+        for (const finding of workflows.findings) {
+          const where = `${finding.file}${finding.line === null ? "" : `:${finding.line}`}`;
+          lines.push(
+            `  ${where}: ${finding.code}: ${finding.step === null ? "" : `step '${finding.step}': `}${finding.message}`,
+            `    fix: ${finding.hint}`
+          );
+        }
       }
       lines.push(healthy ? "ok" : "problems found");
       io.stdout.write(`${lines.join("\n")}
@@ -83024,9 +83223,9 @@ init_src();
 // packages/action/src/run-action.ts
 init_src7();
 import { randomUUID as randomUUID3 } from "node:crypto";
-import { readFileSync as readFileSync11, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
+import { readFileSync as readFileSync12, writeFileSync as writeFileSync11, mkdirSync as mkdirSync6 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { delimiter as delimiter3, dirname as dirname6, join as join17, resolve as resolve21 } from "node:path";
+import { delimiter as delimiter3, dirname as dirname6, join as join18, resolve as resolve21 } from "node:path";
 import { Writable } from "node:stream";
 
 // packages/cli/src/index.ts
@@ -83044,13 +83243,13 @@ import {
   constants as constants2,
   existsSync as existsSync11,
   mkdirSync as mkdirSync5,
-  readFileSync as readFileSync10,
+  readFileSync as readFileSync11,
   renameSync as renameSync4,
   rmSync as rmSync7,
   statSync as statSync5,
   writeFileSync as writeFileSync10
 } from "node:fs";
-import { delimiter as delimiter2, dirname as dirname5, join as join16 } from "node:path";
+import { delimiter as delimiter2, dirname as dirname5, join as join17 } from "node:path";
 
 // node_modules/.pnpm/fflate@0.8.3/node_modules/fflate/esm/index.mjs
 import { createRequire as createRequire3 } from "module";
@@ -83615,9 +83814,9 @@ async function ensureTool(tool, options2) {
     );
   }
   const asset = tool.asset(platform);
-  const cached2 = join16(options2.cacheDir, tool.name, tool.version, asset.file);
+  const cached2 = join17(options2.cacheDir, tool.name, tool.version, asset.file);
   let source = "cache";
-  if (existsSync11(cached2) && sha2562(readFileSync10(cached2)) !== asset.sha256) {
+  if (existsSync11(cached2) && sha2562(readFileSync11(cached2)) !== asset.sha256) {
     options2.log(
       `${tool.name} ${tool.version}: the cached ${asset.file} does not match its pinned SHA-256; removing it and downloading again`
     );
@@ -83630,8 +83829,8 @@ async function ensureTool(tool, options2) {
   options2.log(
     `${tool.name} ${tool.version}: ${source === "download" ? `downloaded ${asset.url}` : `from the cache ${cached2}`} (SHA-256 ${asset.sha256} verified)`
   );
-  const executable = join16(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
-  const bytes = readFileSync10(cached2);
+  const executable = join17(options2.workDir, `${tool.name}-${tool.version}`, tool.binary);
+  const bytes = readFileSync11(cached2);
   const binary = asset.format === "binary" ? bytes : unzipSync(bytes, { filter: (file2) => file2.name === tool.binary })[tool.binary];
   if (!binary)
     throw new GantryError("ACTION_TOOL_ARCHIVE_INVALID", `${asset.file} holds no ${tool.binary}`, {
@@ -83688,7 +83887,7 @@ function isExecutable2(path) {
 function findOnPath2(binary, path) {
   for (const dir of path.split(delimiter2)) {
     if (dir === "") continue;
-    const candidate = join16(dir, binary);
+    const candidate = join17(dir, binary);
     if (isExecutable2(candidate)) return candidate;
   }
   return void 0;
@@ -83747,8 +83946,8 @@ async function runAction(io, overrides = {}) {
     const runnerTemp = env.RUNNER_TEMP || tmpdir4();
     const tools = await ensureTools({
       env,
-      cacheDir: input2("tools-cache") || join17(env.RUNNER_TOOL_CACHE || join17(runnerTemp, "tool-cache"), "gantry"),
-      workDir: join17(runnerTemp, "gantry-tools"),
+      cacheDir: input2("tools-cache") || join18(env.RUNNER_TOOL_CACHE || join18(runnerTemp, "tool-cache"), "gantry"),
+      workDir: join18(runnerTemp, "gantry-tools"),
       log: (line) => io.stdout.write(`gantry action: ${line}
 `),
       ...overrides
@@ -83767,7 +83966,7 @@ async function runAction(io, overrides = {}) {
   const cli = { env, stdout: capture, stderr: io.stderr, cwd: workspace };
   const code2 = await main([...argv, "--format", "json"], cli);
   if (code2 !== 0) return code2;
-  const planFile = resolve21(workspace, input2("plan-file") || join17(env.RUNNER_TEMP || tmpdir4(), "gantry-plan.json"));
+  const planFile = resolve21(workspace, input2("plan-file") || join18(env.RUNNER_TEMP || tmpdir4(), "gantry-plan.json"));
   mkdirSync6(dirname6(planFile), { recursive: true });
   writeFileSync11(planFile, document);
   const plan = await readDocument(planFile, actionPlanDocument, { cwd: workspace });
@@ -83783,7 +83982,7 @@ function rangeArguments(command13, input2, env, workspace) {
   let base = input2("base");
   let head = input2("head");
   if (event === "pull_request" && (!base || !head) && env.GITHUB_EVENT_PATH) {
-    const payload = JSON.parse(readFileSync11(env.GITHUB_EVENT_PATH, "utf8"));
+    const payload = JSON.parse(readFileSync12(env.GITHUB_EVENT_PATH, "utf8"));
     base ||= payload.pull_request?.base?.sha ?? "";
     head ||= payload.pull_request?.head?.sha ?? "";
   }
@@ -83799,7 +83998,7 @@ function rangeArguments(command13, input2, env, workspace) {
 function jobArguments(command13, job, env) {
   if (job === "") return [];
   if (command13 !== "execute") throw usageError(`the input job goes with command execute, not ${command13}`);
-  const file2 = join17(env.RUNNER_TEMP || tmpdir4(), `gantry-job-${randomUUID3()}.json`);
+  const file2 = join18(env.RUNNER_TEMP || tmpdir4(), `gantry-job-${randomUUID3()}.json`);
   writeFileSync11(file2, job);
   return ["--job", file2];
 }

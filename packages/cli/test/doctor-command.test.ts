@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,75 @@ const scratch = mkdtempSync(join(tmpdir(), "gantry-doctor-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("gantry doctor", () => {
+  it("--pipelines-dir: passes the workflows gantry init writes, and flags a cache, a token where the tools run and a missing role", async () => {
+    const dir = join(scratch, "infrastructure-pipelines");
+    cpSync(join(repositoryRoot, "examples/github-workflows/infrastructure-pipelines"), dir, { recursive: true });
+    const env = { PATH: `${tools()}:${process.env["PATH"]}` };
+    const generated = await doctor(env, "--pipelines-dir", dir);
+    expect(generated.stdout).toContain("pipelines workflows:\n  ");
+    expect(generated.stdout).toContain(".github/workflows/apply.yml: keep Gantry's rules");
+    expect(generated.exitCode).toBe(0);
+
+    const workflows = join(dir, ".github/workflows");
+    const edit = (name: string, from: string, to: string) => {
+      const text = readFileSync(join(workflows, name), "utf8");
+      expect(text).toContain(from);
+      writeFileSync(join(workflows, name), text.replace(from, to));
+    };
+    // plan.yml: a cache a pull request's plan could have written; the code-read token where its code runs.
+    edit(
+      "plan.yml",
+      "      - name: Upload the result\n",
+      "      - name: Cache the providers\n        uses: actions/cache@v4\n        with:\n          path: ~/.terraform.d\n          key: providers\n      - name: Upload the result\n",
+    );
+    edit(
+      "plan.yml",
+      'GANTRY_DEPLOY_BRANCH_FETCHED: "true"\n',
+      'GANTRY_DEPLOY_BRANCH_FETCHED: "true"\n          GANTRY_CODE_READ_TOKEN: ${{ secrets.GANTRY_CODE_READ_TOKEN }}\n',
+    );
+    // apply.yml: the App's key in the workflow's env reaches the tools step too; the role unset.
+    edit("apply.yml", "  GANTRY_WORKFLOW_ROLE: apply\n", "  GANTRY_GITHUB_APP_PRIVATE_KEY: ${{ secrets.APP_KEY }}\n");
+    const flagged = await doctor(env, "--pipelines-dir", dir, "--json");
+    expect(flagged.exitCode).toBe(1);
+    const { workflows: diagnosis } = JSON.parse(flagged.stdout) as {
+      workflows: { findings: { code: string; file: string; line: number; step: string; message: string }[] };
+    };
+    expect(
+      diagnosis.findings.map(({ code, file, line, step }) => ({ code, file: file.replace(/.*\//, ""), line, step })),
+    ).toEqual([
+      {
+        code: "WORKFLOW_TOKEN_IN_TOOLS_STEP",
+        file: "plan.yml",
+        line: 66,
+        step: "Guards, then the plan role, then terragrunt",
+      },
+      { code: "WORKFLOW_USES_CACHE", file: "plan.yml", line: 80, step: "Cache the providers" },
+      {
+        code: "WORKFLOW_TOKEN_IN_TOOLS_STEP",
+        file: "apply.yml",
+        line: 68,
+        step: "Deploy from the deployment record to the deploy branch's tip",
+      },
+      {
+        code: "WORKFLOW_ROLE_NOT_SET",
+        file: "apply.yml",
+        line: 68,
+        step: "Deploy from the deployment record to the deploy branch's tip",
+      },
+    ]);
+    expect(diagnosis.findings[0]!.message).toBe("the step that runs terragrunt and tofu holds GANTRY_CODE_READ_TOKEN");
+    expect(diagnosis.findings[2]!.message).toBe(
+      "the step that runs terragrunt and tofu holds GANTRY_GITHUB_APP_PRIVATE_KEY",
+    );
+    const text = await doctor(env, "--pipelines-dir", dir);
+    expect(text.stdout).toMatch(/plan\.yml:80: WORKFLOW_USES_CACHE: step 'Cache the providers': job plan uses a cache/);
+    expect(text.stdout).toContain("    fix: remove the step");
+
+    rmSync(join(workflows, "apply.yml"));
+    const missing = await doctor(env, "--pipelines-dir", dir);
+    expect(missing.stdout).toMatch(/apply\.yml: WORKFLOW_UNREADABLE: not found/);
+  });
+
   it("reports which tokens are set and flags broad classic scopes, never printing a token", async () => {
     await using github = await startGitHubEmulator({
       tokens: [

@@ -18,8 +18,8 @@ describe("gantry iam trust-policy", () => {
       "acme",
       "--repo",
       "infrastructure-live",
-      "--pipelines-repo",
-      "infrastructure-pipelines",
+      "--pipelines-repository",
+      "acme/infrastructure-pipelines",
       "--account-id",
       "111122223333",
     );
@@ -75,6 +75,25 @@ describe("gantry iam trust-policy", () => {
     ).toBe(
       "repo:acme/pipes:environment:prod-apply:job_workflow_ref:acme/pipes/.github/workflows/apply.yml@refs/heads/main",
     );
+  });
+
+  it("takes --pipelines-repository OWNER/REPO of --repo-owner, and the older --pipelines-repo NAME alike", async () => {
+    const base = ["iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--role", "apply"];
+    const repository = await gantry(...base, "--pipelines-repository", "acme/pipes");
+    const name = await gantry(...base, "--pipelines-repo", "pipes");
+    expect(repository.exitCode).toBe(0);
+    expect(repository.stdout).toContain("repo:acme/pipes:environment:gantry-apply");
+    expect(name.stdout).toBe(repository.stdout);
+    // The policies name both repositories under --repo-owner: another owner would be rewritten silently.
+    const otherOwner = await gantry(...base, "--pipelines-repository", "evil/pipes");
+    expect([otherOwner.exitCode, otherOwner.stderr]).toEqual([
+      2,
+      expect.stringContaining("--pipelines-repository evil/pipes is not owned by --repo-owner acme"),
+    ]);
+    const disagree = await gantry(...base, "--pipelines-repository", "acme/pipes", "--pipelines-repo", "other");
+    expect([disagree.exitCode, disagree.stderr]).toEqual([2, expect.stringContaining("disagree")]);
+    const malformed = await gantry(...base, "--pipelines-repository", "pipes");
+    expect([malformed.exitCode, malformed.stderr]).toEqual([2, expect.stringContaining("must be OWNER/REPO")]);
   });
 
   it("is a usage error (exit 2) without the required options or with bad ids", async () => {

@@ -45,3 +45,9 @@ export {
   type DeployBranchFetch,
   type DeployBranchTip,
 } from "./deploy-branch.js";
+export {
+  checkPipelinesWorkflow,
+  PIPELINES_WORKFLOW_FINDINGS,
+  type PipelinesWorkflowFinding,
+  type PipelinesWorkflowRole,
+} from "./pipelines-workflows.js";

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { configJsonSchema, parseConfigFiles } from "@gantry/classifier";
 import { evaluate, parseHcl, type Expression, type HclValue } from "@gantry/hcl";
-import { GITHUB_APP_PERMISSIONS, TOKEN_SETTINGS } from "@gantry/guards";
+import { checkPipelinesWorkflow, GITHUB_APP_PERMISSIONS, TOKEN_SETTINGS } from "@gantry/guards";
 import { validateGitHubRequest } from "@gantry/testkit";
 import {
   applyInit,
@@ -125,6 +125,15 @@ describe("gantry init's files", () => {
       const [planYml, applyYml] = workflows(rendered.pipelines);
       expect(permissions(planYml!)).toEqual({ "id-token": "write", contents: "read" });
       expect(permissions(applyYml!)).toEqual({ "id-token": "write", contents: "write" });
+    }
+  });
+
+  it("keep the pipelines workflows' rules (gantry doctor --pipelines-dir), in every variant", () => {
+    for (const [name, settings] of Object.entries(variants)) {
+      const [plan, apply] = workflows(renderInit(settings).pipelines);
+      expect([plan!.path, apply!.path], name).toEqual([".github/workflows/plan.yml", ".github/workflows/apply.yml"]);
+      expect(checkPipelinesWorkflow(parse(plan!.content), "plan"), name).toEqual([]);
+      expect(checkPipelinesWorkflow(parse(apply!.content), "apply"), name).toEqual([]);
     }
   });
 

@@ -12,8 +12,10 @@ import { formatLocation, GantryError, usageError } from "@gantry/errors";
 import { diagnoseSetup, readToken, TOKEN_SETTINGS, type ReadTokenScopes, type TokenPurpose } from "@gantry/guards";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../io.js";
+import { diagnoseWorkflows } from "./doctor-workflows.js";
 
-const HELP = `usage: gantry doctor [--repo DIR] [--live-repository O/R] [--pipelines-repository O/R] [--json]
+const HELP = `usage: gantry doctor [--repo DIR] [--pipelines-dir DIR] [--live-repository O/R] [--pipelines-repository O/R]
+                     [--json]
 
 Checks what Gantry needs, printing no secret:
   tokens         which of GANTRY_CODE_READ_TOKEN, GANTRY_INFRA_LIVE_TOKEN and GANTRY_DISPATCH_TOKEN are
@@ -24,6 +26,10 @@ Checks what Gantry needs, printing no secret:
   tools          terragrunt and tofu run (GANTRY_TERRAGRUNT / GANTRY_TOFU when set, as the executor runs them)
   --repo DIR     that checkout keeps no credentials in .git/config, and its configuration (.gantry/config.yml,
                  or the Gruntwork configuration) is valid, naming the file and line of any problem
+  --pipelines-dir DIR
+                 that checkout of infrastructure-pipelines' .github/workflows/plan.yml and apply.yml keep
+                 Gantry's rules: no actions/cache, no token in the step that runs the tools, and
+                 GANTRY_WORKFLOW_ROLE set to the workflow's role; each finding names the file, line and step
 GitHub calls go to GITHUB_API_URL (default https://api.github.com). Exits 1 when something needs fixing.
 
   --live-repository O/R       infrastructure-live, for the App's checks (default GITHUB_REPOSITORY)
@@ -68,6 +74,7 @@ export const command: Command = async (argv, io) => {
     {
       json: { type: "boolean" },
       repo: { type: "string" },
+      "pipelines-dir": { type: "string" },
       "live-repository": { type: "string" },
       "pipelines-repository": { type: "string" },
     },
@@ -111,17 +118,20 @@ export const command: Command = async (argv, io) => {
     appProblem = error.message;
   }
   const configuration = repo ? diagnoseConfiguration(repo) : null;
+  const workflows = values["pipelines-dir"]
+    ? diagnoseWorkflows(resolve(io.cwd, values["pipelines-dir"]), io.cwd)
+    : null;
   const appHealthy =
     appProblem === null &&
     (githubApp === null ||
       (githubApp.problem === null &&
         githubApp.broaderThanNeeded.length === 0 &&
         githubApp.roles.every((role) => role.problem === null)));
-  const healthy = diagnosis.healthy && appHealthy && !configuration?.problem;
+  const healthy = diagnosis.healthy && appHealthy && !configuration?.problem && !workflows?.findings.length;
 
   if (values.json) {
     io.stdout.write(
-      `${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, healthy }, null, 2)}\n`,
+      `${JSON.stringify({ apiVersion: "gantry/v1", kind: "Doctor", ...diagnosis, githubApp: githubApp ?? (appProblem ? { problem: appProblem } : null), configuration, workflows, healthy }, null, 2)}\n`,
     );
     return healthy ? 0 : 1;
   }
@@ -165,6 +175,17 @@ export const command: Command = async (argv, io) => {
       "configuration:",
       `  ${configuration.problem ?? `${what}: valid, ${configuration.environments} environment(s)`}`,
     );
+  }
+  if (workflows) {
+    lines.push("pipelines workflows:");
+    if (workflows.findings.length === 0) lines.push(`  ${workflows.files.join(", ")}: keep Gantry's rules`);
+    for (const finding of workflows.findings) {
+      const where = `${finding.file}${finding.line === null ? "" : `:${finding.line}`}`;
+      lines.push(
+        `  ${where}: ${finding.code}: ${finding.step === null ? "" : `step '${finding.step}': `}${finding.message}`,
+        `    fix: ${finding.hint}`,
+      );
+    }
   }
   lines.push(healthy ? "ok" : "problems found");
   io.stdout.write(`${lines.join("\n")}\n`);

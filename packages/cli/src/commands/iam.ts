@@ -8,7 +8,7 @@ import type { CliIO, Command } from "../io.js";
 import { z } from "zod";
 
 const HELP = `usage:
-  gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repo NAME] [--account-id ID]
+  gantry iam trust-policy --repo-owner OWNER --repo NAME [--pipelines-repository OWNER/REPO] [--account-id ID]
                           [--apply-environment NAME] [--sub-includes-workflow]
                           [--immutable-sub --owner-id N --repo-id N [--pipelines-repo-id N]] [--role plan|apply]
   gantry iam lint FILE [--role plan|apply] [--pipelines-repository OWNER/REPO] [--json]
@@ -21,6 +21,8 @@ repo:OWNER/PIPELINES:environment:gantry-apply). Restrict that environment's depl
 (PUT /repos/OWNER/PIPELINES/actions/oidc/customization/sub with
 {"use_default": false, "include_claim_keys": ["repo", "context", "job_workflow_ref"]}), and the apply role is
 pinned to .github/workflows/apply.yml on main as well (AWS evaluates only sub and aud of GitHub's token).
+--pipelines-repository (default OWNER/NAME: one repository) must have the owner --repo-owner; the older
+--pipelines-repo NAME (the name alone) still works.
 
 lint finds trust-policy misconfigurations that let other repositories, branches, pull requests or plan runs
 in, with a fix for each; exits 1 when it finds any. The role is --role, else the file's name (apply, plan),
@@ -34,6 +36,32 @@ function parseRole(value: string | undefined): "plan" | "apply" | undefined {
   throw usageError(`--role must be plan or apply, not '${value}'`, { command: "iam" });
 }
 
+/**
+ * The pipelines repository's name, from --pipelines-repository OWNER/REPO (as `gantry init` and `iam lint`
+ * take it) or the older --pipelines-repo NAME. The policies name both repositories under --repo-owner, so an
+ * OWNER/REPO of another owner would be silently rewritten: refuse it.
+ */
+function pipelinesRepoName(repoOwner: string, repository: string | undefined, name: string | undefined) {
+  if (repository === undefined) return name;
+  const [owner, repo, ...rest] = repository.split("/");
+  if (!owner || !repo || rest.length > 0 || !/^[A-Za-z0-9_.-]+$/.test(`${owner}${repo}`))
+    throw usageError(`--pipelines-repository must be OWNER/REPO, not '${repository}'`, {
+      command: "iam",
+      hint: `e.g. --pipelines-repository ${repoOwner}/infrastructure-pipelines`,
+    });
+  if (owner.toLowerCase() !== repoOwner.toLowerCase())
+    throw usageError(`--pipelines-repository ${repository} is not owned by --repo-owner ${repoOwner}`, {
+      command: "iam",
+      hint: "the trust policies name both repositories under one owner; keep infrastructure-pipelines beside infrastructure-live",
+    });
+  if (name !== undefined && name !== repo)
+    throw usageError(`--pipelines-repo ${name} and --pipelines-repository ${repository} disagree`, {
+      command: "iam",
+      hint: "pass only --pipelines-repository (--pipelines-repo is its older, name-only form)",
+    });
+  return repo;
+}
+
 async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs(
     "iam trust-policy",
@@ -41,6 +69,7 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
     {
       "repo-owner": { type: "string" },
       repo: { type: "string" },
+      "pipelines-repository": { type: "string" },
       "pipelines-repo": { type: "string" },
       "account-id": { type: "string" },
       "immutable-sub": { type: "boolean" },
@@ -56,6 +85,7 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
   );
   const repoOwner = requireOption("iam trust-policy", values["repo-owner"], "repo-owner");
   const repo = requireOption("iam trust-policy", values.repo, "repo");
+  const pipelinesRepo = pipelinesRepoName(repoOwner, values["pipelines-repository"], values["pipelines-repo"]);
   const accountId = values["account-id"];
   if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
     throw usageError(`--account-id must be 12 digits, not '${accountId}'`, {
@@ -77,7 +107,7 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
         });
     }
     const pipelinesRepoId = values["pipelines-repo-id"];
-    if (values["pipelines-repo"] && values["pipelines-repo"] !== repo && !pipelinesRepoId) {
+    if (pipelinesRepo && pipelinesRepo !== repo && !pipelinesRepoId) {
       throw usageError(
         "missing required option --pipelines-repo-id (the immutable sub of the pipelines repository needs its id)",
         { command: "iam" },
@@ -89,7 +119,7 @@ async function printTrustPolicy(argv: string[], io: CliIO): Promise<number> {
   const policies = buildTrustPolicies({
     repoOwner,
     repo,
-    ...(values["pipelines-repo"] ? { pipelinesRepo: values["pipelines-repo"] } : {}),
+    ...(pipelinesRepo ? { pipelinesRepo } : {}),
     ...(accountId ? { accountId } : {}),
     ...(immutableSubject ? { immutableSubject } : {}),
     ...(values["issuer-host"] ? { issuerHost: values["issuer-host"] } : {}),
