@@ -27,7 +27,7 @@ it("runs the README example", async () => {
       {
         owner: "acme",
         name: "infrastructure-pipelines",
-        workflows: [{ file: "gantry-execute.yml", inputs: { job: { required: true } } }],
+        workflows: [{ file: "plan.yml", inputs: { job: { required: true } } }],
       },
     ],
   });
@@ -52,7 +52,7 @@ it("runs the README example", async () => {
     baseUrl,
     owner: "acme",
     repo: "infrastructure-pipelines",
-    workflow: "gantry-execute.yml",
+    workflow: "plan.yml",
     job: sampleJob(), // one element of `gantry plan --json`'s `jobs`
     pollIntervalMs: 10,
   });
