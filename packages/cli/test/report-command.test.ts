@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGitHubEmulator, type GitHubTokenSpec } from "@gantry/testkit";
 import { planDocumentSchema } from "@gantry/classifier";
-import { executeDryRun, gantry, pullRequestFixture, readJson } from "./report-fixtures.js";
+import { executeDryRun, gantry, pullRequestFixture, pushPlanFixture, readJson } from "./report-fixtures.js";
 
 const tokens = {
   infraLive: "github_pat_11infralive_00000000000000000000",
@@ -43,6 +43,21 @@ const tokenSpecs: GitHubTokenSpec[] = [
     permissions: { pull_requests: "write", issues: "write" },
   },
 ];
+
+/** The GitHub emulator holding infrastructure-live's open pull request #7 at the fixture's head. */
+const pullRequest7Emulator = () =>
+  startGitHubEmulator({
+    tokens: tokenSpecs,
+    repositories: [
+      { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
+    ],
+  });
+/** What a report step that publishes to infrastructure-live sees, with the report token. */
+const publishEnv = (url: string) => ({
+  GITHUB_API_URL: url,
+  GITHUB_REPOSITORY: "acme/infrastructure-live",
+  GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
+});
 
 let fixture: Awaited<ReturnType<typeof pullRequestFixture>>;
 let planJobId: string;
@@ -245,16 +260,9 @@ describe("gantry report", () => {
   });
 
   it("publishes the report to the pull request with GANTRY_INFRA_LIVE_TOKEN only, and updates it in place", async () => {
-    await using github = await startGitHubEmulator({
-      tokens: tokenSpecs,
-      repositories: [
-        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
-      ],
-    });
+    await using github = await pullRequest7Emulator();
     const env = {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: "acme/infrastructure-live",
-      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
+      ...publishEnv(github.url),
       GANTRY_DISPATCH_TOKEN: tokens.dispatch,
       GANTRY_CODE_READ_TOKEN: tokens.codeRead,
     };
@@ -299,23 +307,8 @@ describe("gantry report", () => {
 
   it("publishes a push's apply report on the pull request whose merge made the pushed commit, leaving its plan report alone", async () => {
     // The pull request's change pushed to main (a fast-forward merge): the push plan applies and destroys.
-    const planned = await gantry(
-      fixture.repo.dir,
-      {},
-      "plan",
-      "--base",
-      fixture.base,
-      "--head",
-      fixture.head,
-      "--event",
-      "push",
-      "--branch",
-      "main",
-      "--json",
-    );
+    const { planned, file: pushPlan } = await pushPlanFixture(fixture, "push-plan.json");
     expect(planned.exitCode).toBe(0);
-    const pushPlan = join(fixture.work, "push-plan.json");
-    writeFileSync(pushPlan, planned.stdout);
     expect((readJson(pushPlan) as { jobs: Array<{ action: string }> }).jobs.map((job) => job.action).sort()).toEqual([
       "apply",
       "destroy",
@@ -340,11 +333,7 @@ describe("gantry report", () => {
       `<!-- gantry:report sha=${fixture.head} -->\n## Gantry plan`,
       "gantry-ci",
     );
-    const env = {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: "acme/infrastructure-live",
-      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
-    };
+    const env = publishEnv(github.url);
     // No job has run yet (the roll-up before the matrix finished): published, and the exit code says so.
     const first = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr");
     expect(first.exitCode).toBe(30);
@@ -395,33 +384,9 @@ describe("gantry report", () => {
   });
 
   it("does not publish a push that no pull request made, and refuses --publish-merged-pr for a pull request's plan", async () => {
-    await using github = await startGitHubEmulator({
-      tokens: tokenSpecs,
-      repositories: [
-        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
-      ],
-    });
-    const env = {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: "acme/infrastructure-live",
-      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
-    };
-    const planned = await gantry(
-      fixture.repo.dir,
-      {},
-      "plan",
-      "--base",
-      fixture.base,
-      "--head",
-      fixture.head,
-      "--event",
-      "push",
-      "--branch",
-      "main",
-      "--json",
-    );
-    const pushPlan = join(fixture.work, "direct-push-plan.json");
-    writeFileSync(pushPlan, planned.stdout);
+    await using github = await pullRequest7Emulator();
+    const env = publishEnv(github.url);
+    const { file: pushPlan } = await pushPlanFixture(fixture, "direct-push-plan.json");
     const direct = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr");
     expect(direct.exitCode).toBe(30);
     expect(direct.stderr).toContain(
@@ -448,17 +413,8 @@ describe("gantry report", () => {
   });
 
   it("reports a run that failed before planning (GANTRY_ERROR_FILE) as the pull request's report, replaced in place by the next good run", async () => {
-    await using github = await startGitHubEmulator({
-      tokens: tokenSpecs,
-      repositories: [
-        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
-      ],
-    });
-    const env = {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: "acme/infrastructure-live",
-      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
-    };
+    await using github = await pullRequest7Emulator();
+    const env = publishEnv(github.url);
     const errorFile = join(fixture.work, "plan-error.json");
     // A real failure of `gantry plan`: an unknown ref.
     const failed = await gantry(
@@ -528,12 +484,7 @@ describe("gantry report", () => {
   });
 
   it("refuses to publish without GANTRY_INFRA_LIVE_TOKEN, never falling back to another token", async () => {
-    await using github = await startGitHubEmulator({
-      tokens: tokenSpecs,
-      repositories: [
-        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
-      ],
-    });
+    await using github = await pullRequest7Emulator();
     const env = {
       GITHUB_API_URL: github.url,
       GITHUB_REPOSITORY: "acme/infrastructure-live",
