@@ -60,6 +60,9 @@ const publishEnv = (url: string) => ({
 });
 
 let fixture: Awaited<ReturnType<typeof pullRequestFixture>>;
+/** `gantry report --plan <the fixture's plan> …`, run in the fixture's work directory. */
+const reportOfPlan = (env: NodeJS.ProcessEnv, ...argv: string[]) =>
+  gantry(fixture.work, env, "report", "--plan", fixture.planFile, ...argv);
 let planJobId: string;
 let destroyJobId: string;
 let planResult: string;
@@ -99,16 +102,7 @@ describe("gantry report", () => {
       GITHUB_REPOSITORY: "acme/infrastructure-live",
       GITHUB_RUN_ID: "77",
     };
-    const run = await gantry(
-      fixture.work,
-      env,
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      planResult,
-      destroyResult,
-    );
+    const run = await reportOfPlan(env, "--results", planResult, destroyResult);
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(
@@ -124,19 +118,7 @@ describe("gantry report", () => {
 
   it("reports a job without a result as skipped when a job it needs failed, and exits nonzero", async () => {
     const output = join(fixture.work, "report.txt");
-    const run = await gantry(
-      fixture.work,
-      {},
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      failedPlanResult,
-      "--format",
-      "text",
-      "--output",
-      output,
-    );
+    const run = await reportOfPlan({}, "--results", failedPlanResult, "--format", "text", "--output", output);
     expect(run.exitCode).toBe(30);
     expect(run.stdout).toBe("");
     const text = readFileSync(output, "utf8");
@@ -144,46 +126,14 @@ describe("gantry report", () => {
     expect(text).toMatch(new RegExp(`job ${destroyJobId} \\(plan-destroy, default\\): skipped`));
     expect(text).toContain(`job ${planJobId} did not succeed`);
     // --json: the same roll-up as a gantry/v1 RunReport document, as `--format json` prints it.
-    const json = await gantry(
-      fixture.work,
-      {},
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      failedPlanResult,
-      "--json",
-    );
+    const json = await reportOfPlan({}, "--results", failedPlanResult, "--json");
     expect(json.exitCode).toBe(30);
-    expect(json.stdout).toBe(
-      (
-        await gantry(
-          fixture.work,
-          {},
-          "report",
-          "--plan",
-          fixture.planFile,
-          "--results",
-          failedPlanResult,
-          "--format",
-          "json",
-        )
-      ).stdout,
-    );
+    expect(json.stdout).toBe((await reportOfPlan({}, "--results", failedPlanResult, "--format", "json")).stdout);
     expect(JSON.parse(json.stdout)).toMatchObject({ apiVersion: "gantry/v1", kind: "RunReport" });
   });
 
   it("reports a job with no result and no failed need as not started (results found in a directory)", async () => {
-    const run = await gantry(
-      fixture.work,
-      {},
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      join(fixture.work, "runs-none"),
-      planResult,
-    );
+    const run = await reportOfPlan({}, "--results", join(fixture.work, "runs-none"), planResult);
     expect(run.exitCode).toBe(20); // the directory does not exist: named, not ignored
     expect(run.stderr).toContain("runs-none");
     // As actions/download-artifact lays results out: one directory per artifact.
@@ -191,7 +141,7 @@ describe("gantry report", () => {
     mkdirSync(join(collected, `gantry-result-${planJobId}`), { recursive: true });
     copyFileSync(planResult, join(collected, `gantry-result-${planJobId}`, "result.json"));
     writeFileSync(join(collected, "notes.txt"), "not a result");
-    const partial = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", "collected");
+    const partial = await reportOfPlan({}, "--results", "collected");
     expect(partial.exitCode).toBe(30);
     expect(partial.stdout).toContain("2 jobs (1 succeeded, 1 not started)");
     expect(partial.stdout).toContain("no result: the job did not run, or its result was not collected");
@@ -222,41 +172,31 @@ describe("gantry report", () => {
 
     const badResult = join(fixture.work, "bad-result.json");
     writeFileSync(badResult, JSON.stringify({ ...(readJson(planResult) as object), status: "done" }));
-    const result = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", badResult);
+    const result = await reportOfPlan({}, "--results", badResult);
     expect(result.exitCode).toBe(20);
     expect(result.stderr).toContain("REPORT_RESULT_INVALID");
     expect(result.stderr).toContain('field "status"');
 
     const notJson = join(fixture.work, "not-json.json");
     writeFileSync(notJson, "{");
-    const notJsonResult = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", notJson);
+    const notJsonResult = await reportOfPlan({}, "--results", notJson);
     expect(notJsonResult.stderr).toContain("REPORT_RESULT_INVALID");
     expect(notJsonResult.stderr).toContain("not-json.json:1:2: the JobResult is not JSON");
 
     const otherJob = join(fixture.work, "other-job.json");
     const document = readJson(planResult) as { job: { id: string; ref: string } };
     writeFileSync(otherJob, JSON.stringify({ ...document, job: { ...document.job, id: "plan-elsewhere" } }));
-    const unknown = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", otherJob);
+    const unknown = await reportOfPlan({}, "--results", otherJob);
     expect(unknown.stderr).toContain("REPORT_RESULT_NOT_IN_PLAN");
     const staleRef = join(fixture.work, "stale-ref.json");
     writeFileSync(staleRef, JSON.stringify({ ...document, job: { ...document.job, ref: fixture.base } }));
-    const stale = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", staleRef);
+    const stale = await reportOfPlan({}, "--results", staleRef);
     expect(stale.stderr).toContain("REPORT_RESULT_MISMATCH");
-    const duplicate = await gantry(
-      fixture.work,
-      {},
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      planResult,
-      "--results",
-      failedPlanResult,
-    );
+    const duplicate = await reportOfPlan({}, "--results", planResult, "--results", failedPlanResult);
     expect(duplicate.stderr).toContain("REPORT_DUPLICATE_RESULT");
 
     expect((await gantry(fixture.work, {}, "report", "--results", planResult)).exitCode).toBe(2);
-    expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--format", "html")).exitCode).toBe(2);
+    expect((await reportOfPlan({}, "--format", "html")).exitCode).toBe(2);
   });
 
   it("publishes the report to the pull request with GANTRY_INFRA_LIVE_TOKEN only, and updates it in place", async () => {
@@ -266,25 +206,11 @@ describe("gantry report", () => {
       GANTRY_DISPATCH_TOKEN: tokens.dispatch,
       GANTRY_CODE_READ_TOKEN: tokens.codeRead,
     };
-    const first = await gantry(
-      fixture.work,
-      env,
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      failedPlanResult,
-      "--publish-pr",
-      "7",
-    );
+    const first = await reportOfPlan(env, "--results", failedPlanResult, "--publish-pr", "7");
     expect(first.exitCode).toBe(30);
     expect(first.stderr).toMatch(/created the report comment on acme\/infrastructure-live#7: /);
-    const second = await gantry(
-      fixture.work,
+    const second = await reportOfPlan(
       env,
-      "report",
-      "--plan",
-      fixture.planFile,
       "--results",
       planResult,
       destroyResult,
@@ -394,7 +320,7 @@ describe("gantry report", () => {
     );
     expect(github.comments("acme", "infrastructure-live", 7)).toEqual([]);
 
-    const wrongEvent = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--publish-merged-pr");
+    const wrongEvent = await reportOfPlan(env, "--publish-merged-pr");
     expect(wrongEvent.exitCode).toBe(2);
     expect(wrongEvent.stderr).toContain("the plan is for a pull_request event");
     const both = await gantry(
@@ -452,18 +378,7 @@ describe("gantry report", () => {
     expect(run.stdout).toContain("The pipeline failed before running any job");
     expect(run.stdout).toContain("gantry plan failed");
     expect(run.stdout).toContain("no-such-branch");
-    const good = await gantry(
-      fixture.work,
-      env,
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      planResult,
-      destroyResult,
-      "--publish-pr",
-      "7",
-    );
+    const good = await reportOfPlan(env, "--results", planResult, destroyResult, "--publish-pr", "7");
     expect(good.stderr).toMatch(/updated the report comment/);
     const comments = github.comments("acme", "infrastructure-live", 7);
     expect(comments).toHaveLength(1);
@@ -475,9 +390,7 @@ describe("gantry report", () => {
     expect((await gantry(fixture.work, {}, "report", "--error", errorFile, "--plan", fixture.planFile)).exitCode).toBe(
       2,
     );
-    expect(
-      (await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--head", fixture.head)).stderr,
-    ).toContain("--head and --event go with --error");
+    expect((await reportOfPlan({}, "--head", fixture.head)).stderr).toContain("--head and --event go with --error");
     const notError = await gantry(fixture.work, {}, "report", "--error", fixture.planFile, "--head", fixture.head);
     expect(notError.exitCode).toBe(20);
     expect(notError.stderr).toMatch(/REPORT_ERROR_INVALID.*not a valid gantry\/v1 Error: field "kind": /);
@@ -491,28 +404,14 @@ describe("gantry report", () => {
       GANTRY_DISPATCH_TOKEN: tokens.dispatch,
       GANTRY_CODE_READ_TOKEN: tokens.codeRead,
     };
-    const run = await gantry(
-      fixture.work,
-      env,
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      planResult,
-      "--publish-pr",
-      "7",
-    );
+    const run = await reportOfPlan(env, "--results", planResult, "--publish-pr", "7");
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain("REPORT_TOKEN_MISSING");
     expect(run.stderr).toContain("GANTRY_INFRA_LIVE_TOKEN");
     expect(github.requests).toEqual([]);
     // A token without the permission: GitHub's 403 names what is missing.
-    const weak = await gantry(
-      fixture.work,
+    const weak = await reportOfPlan(
       { ...env, GANTRY_INFRA_LIVE_TOKEN: tokens.codeRead },
-      "report",
-      "--plan",
-      fixture.planFile,
       "--results",
       planResult,
       "--publish-pr",
