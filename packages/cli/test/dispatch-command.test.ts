@@ -77,17 +77,16 @@ afterAll(async () => {
   await fixture?.repo[Symbol.asyncDispose]();
 });
 
-const args = () => [
-  "dispatch",
-  "--plan",
-  fixture.planFile,
-  "--repository",
-  "acme/infrastructure-pipelines",
-  "--plan-workflow",
-  "plan.yml",
-  "--poll-interval",
-  "0.01",
-];
+/** `gantry dispatch --plan <plan> --repository acme/infrastructure-pipelines`, then the given options. */
+const dispatchArgs = (plan: string) => ["dispatch", "--plan", plan, "--repository", "acme/infrastructure-pipelines"];
+const args = () => [...dispatchArgs(fixture.planFile), "--plan-workflow", "plan.yml", "--poll-interval", "0.01"];
+/** The fixture's plan with its jobs turned into a push's (apply, destroy), written to `<work>/<name>`. */
+function writeApplyPlan(name: string): string {
+  const file = join(fixture.work, name);
+  const jobs = fixture.plan.jobs.map((job) => ({ ...job, action: job.action === "plan" ? "apply" : "destroy" }));
+  writeFileSync(file, JSON.stringify({ ...fixture.plan, jobs }));
+  return file;
+}
 const allTokens = (url: string) => ({
   GITHUB_API_URL: url,
   GANTRY_DISPATCH_TOKEN: tokens.dispatch,
@@ -195,11 +194,7 @@ describe("gantry dispatch", () => {
     const run = await gantry(
       fixture.work,
       allTokens(github.url),
-      "dispatch",
-      "--plan",
-      empty,
-      "--repository",
-      "acme/infrastructure-pipelines",
+      ...dispatchArgs(empty),
       "--plan-workflow",
       "plan.yml",
     );
@@ -227,30 +222,8 @@ describe("gantry dispatch", () => {
       ).exitCode,
     ).toBe(2);
     expect((await gantry(fixture.work, env, ...args(), "--timeout", "-1")).exitCode).toBe(2);
-    expect(
-      (
-        await gantry(
-          fixture.work,
-          env,
-          "dispatch",
-          "--plan",
-          fixture.planFile,
-          "--repository",
-          "acme/infrastructure-pipelines",
-        )
-      ).exitCode,
-    ).toBe(2);
-    const missingPlan = await gantry(
-      fixture.work,
-      env,
-      "dispatch",
-      "--plan",
-      "nope.json",
-      "--repository",
-      "acme/infrastructure-pipelines",
-      "--plan-workflow",
-      "plan.yml",
-    );
+    expect((await gantry(fixture.work, env, ...dispatchArgs(fixture.planFile))).exitCode).toBe(2);
+    const missingPlan = await gantry(fixture.work, env, ...dispatchArgs("nope.json"), "--plan-workflow", "plan.yml");
     expect(missingPlan.exitCode).toBe(20);
     expect(missingPlan.stderr).toContain("nope.json");
     expect(github.requests).toEqual([]);
@@ -320,26 +293,9 @@ describe("gantry dispatch", () => {
     // Pull requests' code planned in the workflow that applies could mint the OIDC token the apply role trusts.
     await using github = await splitEmulator();
     const env = allTokens(github.url);
-    const push = join(fixture.work, "push-plan-one-workflow.json");
-    writeFileSync(
-      push,
-      JSON.stringify({
-        ...fixture.plan,
-        jobs: fixture.plan.jobs.map((job) => ({ ...job, action: job.action === "plan" ? "apply" : "destroy" })),
-      }),
-    );
+    const push = writeApplyPlan("push-plan-one-workflow.json");
     for (const plan of [fixture.planFile, push]) {
-      const run = await gantry(
-        fixture.work,
-        env,
-        "dispatch",
-        "--plan",
-        plan,
-        "--repository",
-        "acme/infrastructure-pipelines",
-        "--workflow",
-        "deploy.yml",
-      );
+      const run = await gantry(fixture.work, env, ...dispatchArgs(plan), "--workflow", "deploy.yml");
       expect(run.exitCode).toBe(2);
       expect(run.stderr).toContain("--plan-workflow plan.yml");
       expect(run.stderr).toContain("--apply-workflow apply.yml");
@@ -349,26 +305,9 @@ describe("gantry dispatch", () => {
 
   it("refuses a plan with apply jobs but no apply workflow, and mixing --workflow with the split workflows", async () => {
     await using github = await splitEmulator();
-    const push = join(fixture.work, "push-plan.json");
-    writeFileSync(
-      push,
-      JSON.stringify({
-        ...fixture.plan,
-        jobs: fixture.plan.jobs.map((job) => ({ ...job, action: job.action === "plan" ? "apply" : "destroy" })),
-      }),
-    );
+    const push = writeApplyPlan("push-plan.json");
     const env = allTokens(github.url);
-    const missing = await gantry(
-      fixture.work,
-      env,
-      "dispatch",
-      "--plan",
-      push,
-      "--repository",
-      "acme/infrastructure-pipelines",
-      "--plan-workflow",
-      "plan.yml",
-    );
+    const missing = await gantry(fixture.work, env, ...dispatchArgs(push), "--plan-workflow", "plan.yml");
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("pass --apply-workflow");
     const mixed = await gantry(fixture.work, env, ...splitArgs(), "--workflow", "deploy.yml");
@@ -378,11 +317,7 @@ describe("gantry dispatch", () => {
 });
 
 const splitArgs = () => [
-  "dispatch",
-  "--plan",
-  fixture.planFile,
-  "--repository",
-  "acme/infrastructure-pipelines",
+  ...dispatchArgs(fixture.planFile),
   "--plan-workflow",
   "plan.yml",
   "--apply-workflow",

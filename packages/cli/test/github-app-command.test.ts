@@ -4,12 +4,10 @@
  * repository and permission of its role.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planDocumentSchema } from "@gantry/classifier";
 import { startGitHubEmulator, type GitHubAppSpec } from "@gantry/testkit";
-import { executeDryRun, gantry, pullRequestFixture, readJson } from "./report-fixtures.js";
+import { executeDryRun, gantry, pullRequestFixture, pushPlanFixture, readJson } from "./report-fixtures.js";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const app: GitHubAppSpec = {
@@ -112,22 +110,7 @@ describe("gantry with a GitHub App", () => {
 
   it("report --publish-merged-pr --open-issue-on-failure: the comment and the issue, with a token adding issues: write", async () => {
     // The pull request's change pushed to main; its apply is refused by the guards (main does not hold it): a failed job.
-    const planned = await gantry(
-      fixture.repo.dir,
-      {},
-      "plan",
-      "--base",
-      fixture.base,
-      "--head",
-      fixture.head,
-      "--event",
-      "push",
-      "--branch",
-      "main",
-      "--json",
-    );
-    const pushPlan = join(fixture.work, "app-push-plan.json");
-    writeFileSync(pushPlan, planned.stdout);
+    const { file: pushPlan } = await pushPlanFixture(fixture, "app-push-plan.json");
     const pushDocument = planDocumentSchema.parse(readJson(pushPlan));
     const apply = pushDocument.jobs.find((job) => job.action === "apply")!;
     const failed = await executeDryRun(fixture.repo.dir, fixture.work, pushDocument, apply.id, {

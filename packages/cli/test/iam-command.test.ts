@@ -8,15 +8,13 @@ const dir = mkdtempSync(join(tmpdir(), "gantry-iam-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const gantry = (...argv: string[]) => runGantry(dir, {}, ...argv);
+/** `gantry iam trust-policy --repo-owner acme --repo <repo> …`: every policy here is acme's. */
+const trustPolicy = (repo: string, ...argv: string[]) =>
+  gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", repo, ...argv);
 
 describe("gantry iam trust-policy", () => {
   it("prints the plan and apply trust policies, and one role's with --role", async () => {
-    const both = await gantry(
-      "iam",
-      "trust-policy",
-      "--repo-owner",
-      "acme",
-      "--repo",
+    const both = await trustPolicy(
       "infrastructure-live",
       "--pipelines-repository",
       "acme/infrastructure-pipelines",
@@ -35,12 +33,7 @@ describe("gantry iam trust-policy", () => {
       "repo:acme/infrastructure-live:ref:*",
     );
 
-    const apply = await gantry(
-      "iam",
-      "trust-policy",
-      "--repo-owner",
-      "acme",
-      "--repo",
+    const apply = await trustPolicy(
       "live",
       "--immutable-sub",
       "--owner-id",
@@ -55,12 +48,7 @@ describe("gantry iam trust-policy", () => {
     ).toBe("repo:acme@10/live@20:environment:gantry-apply");
     expect(apply.stderr).toContain("ACCOUNT_ID is a placeholder");
 
-    const pinned = await gantry(
-      "iam",
-      "trust-policy",
-      "--repo-owner",
-      "acme",
-      "--repo",
+    const pinned = await trustPolicy(
       "live",
       "--pipelines-repo",
       "pipes",
@@ -78,69 +66,35 @@ describe("gantry iam trust-policy", () => {
   });
 
   it("takes --pipelines-repository OWNER/REPO of --repo-owner, and the older --pipelines-repo NAME alike", async () => {
-    const base = ["iam", "trust-policy", "--repo-owner", "acme", "--repo", "live", "--role", "apply"];
-    const repository = await gantry(...base, "--pipelines-repository", "acme/pipes");
-    const name = await gantry(...base, "--pipelines-repo", "pipes");
+    const base = ["live", "--role", "apply"] as const;
+    const repository = await trustPolicy(...base, "--pipelines-repository", "acme/pipes");
+    const name = await trustPolicy(...base, "--pipelines-repo", "pipes");
     expect(repository.exitCode).toBe(0);
     expect(repository.stdout).toContain("repo:acme/pipes:environment:gantry-apply");
     expect(name.stdout).toBe(repository.stdout);
     // The policies name both repositories under --repo-owner: another owner would be rewritten silently.
-    const otherOwner = await gantry(...base, "--pipelines-repository", "evil/pipes");
+    const otherOwner = await trustPolicy(...base, "--pipelines-repository", "evil/pipes");
     expect([otherOwner.exitCode, otherOwner.stderr]).toEqual([
       2,
       expect.stringContaining("--pipelines-repository evil/pipes is not owned by --repo-owner acme"),
     ]);
-    const disagree = await gantry(...base, "--pipelines-repository", "acme/pipes", "--pipelines-repo", "other");
+    const disagree = await trustPolicy(...base, "--pipelines-repository", "acme/pipes", "--pipelines-repo", "other");
     expect([disagree.exitCode, disagree.stderr]).toEqual([2, expect.stringContaining("disagree")]);
-    const malformed = await gantry(...base, "--pipelines-repository", "pipes");
+    const malformed = await trustPolicy(...base, "--pipelines-repository", "pipes");
     expect([malformed.exitCode, malformed.stderr]).toEqual([2, expect.stringContaining("must be OWNER/REPO")]);
   });
 
   it("is a usage error (exit 2) without the required options or with bad ids", async () => {
     expect((await gantry("iam", "trust-policy", "--repo", "live")).exitCode).toBe(2);
-    const badAccount = await gantry(
-      "iam",
-      "trust-policy",
-      "--repo-owner",
-      "acme",
-      "--repo",
-      "live",
-      "--account-id",
-      "12",
-    );
+    const badAccount = await trustPolicy("live", "--account-id", "12");
     expect([badAccount.exitCode, badAccount.stderr.includes("--account-id must be 12 digits")]).toEqual([2, true]);
-    expect(
-      (
-        await gantry(
-          "iam",
-          "trust-policy",
-          "--repo-owner",
-          "acme",
-          "--repo",
-          "live",
-          "--immutable-sub",
-          "--owner-id",
-          "10",
-        )
-      ).stderr,
-    ).toContain("--repo-id");
+    expect((await trustPolicy("live", "--immutable-sub", "--owner-id", "10")).stderr).toContain("--repo-id");
   });
 });
 
 describe("gantry iam lint", () => {
   it("passes the printed policies and finds misconfigurations with a fix each (exit 1)", async () => {
-    const printed = await gantry(
-      "iam",
-      "trust-policy",
-      "--repo-owner",
-      "acme",
-      "--repo",
-      "live",
-      "--role",
-      "apply",
-      "--account-id",
-      "111122223333",
-    );
+    const printed = await trustPolicy("live", "--role", "apply", "--account-id", "111122223333");
     writeFileSync(join(dir, "apply-role.json"), printed.stdout);
     const clean = await gantry("iam", "lint", "apply-role.json");
     expect([clean.exitCode, clean.stdout.split("\n")[0]]).toEqual([
@@ -166,22 +120,7 @@ describe("gantry iam lint", () => {
   });
 
   it("flags an apply role that trusts the pipelines repository's main, where plan runs get their tokens too", async () => {
-    const printed = JSON.parse(
-      (
-        await gantry(
-          "iam",
-          "trust-policy",
-          "--repo-owner",
-          "acme",
-          "--repo",
-          "live",
-          "--pipelines-repo",
-          "pipes",
-          "--role",
-          "apply",
-        )
-      ).stdout,
-    );
+    const printed = JSON.parse((await trustPolicy("live", "--pipelines-repo", "pipes", "--role", "apply")).stdout);
     printed.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] =
       "repo:acme/pipes:ref:refs/heads/main";
     writeFileSync(join(dir, "apply-main.json"), JSON.stringify(printed));
@@ -195,10 +134,7 @@ describe("gantry iam lint", () => {
 
   it("(G5) flags an apply role whose subject is not the pipelines repository's, and infers the role from its subjects", async () => {
     // The apply environment of infrastructure-live, where anyone who can push a branch edits the workflows.
-    const printed = JSON.parse(
-      (await gantry("iam", "trust-policy", "--repo-owner", "acme", "--repo", "infrastructure-live", "--role", "apply"))
-        .stdout,
-    );
+    const printed = JSON.parse((await trustPolicy("infrastructure-live", "--role", "apply")).stdout);
     expect(printed.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
       "repo:acme/infrastructure-live:environment:gantry-apply",
     );
@@ -221,12 +157,7 @@ describe("gantry iam lint", () => {
     // The same policy for the pipelines repository passes, in the immutable format too; without the flag, a note.
     const good = JSON.parse(
       (
-        await gantry(
-          "iam",
-          "trust-policy",
-          "--repo-owner",
-          "acme",
-          "--repo",
+        await trustPolicy(
           "infrastructure-pipelines",
           "--immutable-sub",
           "--owner-id",
@@ -261,20 +192,8 @@ describe("gantry iam lint", () => {
 
     // The plan role (any ref and pull request of infrastructure-live) is not mistaken for the apply role.
     const plan = JSON.parse(
-      (
-        await gantry(
-          "iam",
-          "trust-policy",
-          "--repo-owner",
-          "acme",
-          "--repo",
-          "infrastructure-live",
-          "--pipelines-repo",
-          "infrastructure-pipelines",
-          "--role",
-          "plan",
-        )
-      ).stdout,
+      (await trustPolicy("infrastructure-live", "--pipelines-repo", "infrastructure-pipelines", "--role", "plan"))
+        .stdout,
     );
     writeFileSync(join(dir, "role-2.json"), JSON.stringify(plan));
     const planLint = await gantry(

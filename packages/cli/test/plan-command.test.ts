@@ -10,6 +10,9 @@ const outputDir = mkdtempSync(join(tmpdir(), "gantry-plan-cli-"));
 afterAll(() => rmSync(outputDir, { recursive: true, force: true }));
 
 const gantry = runGantry;
+/** `gantry plan --base <base> --head <head> …` in the repository. */
+const planRange = (repoDir: string, env: NodeJS.ProcessEnv, base: string, head: string, ...argv: string[]) =>
+  gantry(repoDir, env, "plan", "--base", base, "--head", head, ...argv);
 
 const unit = (dependency?: string) =>
   `terraform {\n  source = "\${get_repo_root()}/modules/noop"\n}\n${dependency ? `dependency "d" {\n  config_path = "${dependency}"\n}\n` : ""}`;
@@ -66,19 +69,7 @@ describe("gantry plan", () => {
     expect(text.stdout).toContain(
       `  plan-default: plan 2 units in default at ${head.slice(0, 7)}\n    - live/vpc\n    - live/app\n`,
     );
-    const mermaid = await gantry(
-      repo.dir,
-      {},
-      "plan",
-      "--base",
-      base,
-      "--head",
-      head,
-      "--event",
-      "pull_request",
-      "--format",
-      "mermaid",
-    );
+    const mermaid = await planRange(repo.dir, {}, base, head, "--event", "pull_request", "--format", "mermaid");
     expect(mermaid.stdout.startsWith("flowchart TD\n  job_plan_hdefault[")).toBe(true);
   });
 
@@ -88,19 +79,7 @@ describe("gantry plan", () => {
     const output = join(outputDir, "github-output");
     writeFileSync(output, "earlier=1\n");
     const env = { GITHUB_OUTPUT: output, GITHUB_ACTIONS: "true", GITHUB_REF_NAME: "main" };
-    const result = await gantry(
-      repo.dir,
-      env,
-      "plan",
-      "--base",
-      base,
-      "--head",
-      head,
-      "--event",
-      "push",
-      "--format",
-      "github-matrix",
-    );
+    const result = await planRange(repo.dir, env, base, head, "--event", "push", "--format", "github-matrix");
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("");
     const [earlier, matrixLine, rest] = readFileSync(output, "utf8").split("\n");
@@ -110,13 +89,10 @@ describe("gantry plan", () => {
     };
     expect(matrix.include.map((job) => [job.id, job.source.branch])).toEqual([["apply-default", "main"]]);
 
-    const elsewhere = await gantry(
+    const elsewhere = await planRange(
       repo.dir,
       { GITHUB_ACTIONS: "true", GITHUB_REF_NAME: "feature" },
-      "plan",
-      "--base",
       base,
-      "--head",
       head,
       "--event",
       "push",

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGitHubEmulator, type GitHubTokenSpec } from "@gantry/testkit";
 import { planDocumentSchema } from "@gantry/classifier";
-import { executeDryRun, gantry, pullRequestFixture, readJson } from "./report-fixtures.js";
+import { executeDryRun, gantry, pullRequestFixture, pushPlanFixture, readJson } from "./report-fixtures.js";
 
 const tokens = {
   infraLive: "github_pat_11infralive_00000000000000000000",
@@ -44,7 +44,25 @@ const tokenSpecs: GitHubTokenSpec[] = [
   },
 ];
 
+/** The GitHub emulator holding infrastructure-live's open pull request #7 at the fixture's head. */
+const pullRequest7Emulator = () =>
+  startGitHubEmulator({
+    tokens: tokenSpecs,
+    repositories: [
+      { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
+    ],
+  });
+/** What a report step that publishes to infrastructure-live sees, with the report token. */
+const publishEnv = (url: string) => ({
+  GITHUB_API_URL: url,
+  GITHUB_REPOSITORY: "acme/infrastructure-live",
+  GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
+});
+
 let fixture: Awaited<ReturnType<typeof pullRequestFixture>>;
+/** `gantry report --plan <the fixture's plan> …`, run in the fixture's work directory. */
+const reportOfPlan = (env: NodeJS.ProcessEnv, ...argv: string[]) =>
+  gantry(fixture.work, env, "report", "--plan", fixture.planFile, ...argv);
 let planJobId: string;
 let destroyJobId: string;
 let planResult: string;
@@ -84,16 +102,7 @@ describe("gantry report", () => {
       GITHUB_REPOSITORY: "acme/infrastructure-live",
       GITHUB_RUN_ID: "77",
     };
-    const run = await gantry(
-      fixture.work,
-      env,
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      planResult,
-      destroyResult,
-    );
+    const run = await reportOfPlan(env, "--results", planResult, destroyResult);
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(
@@ -109,19 +118,7 @@ describe("gantry report", () => {
 
   it("reports a job without a result as skipped when a job it needs failed, and exits nonzero", async () => {
     const output = join(fixture.work, "report.txt");
-    const run = await gantry(
-      fixture.work,
-      {},
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      failedPlanResult,
-      "--format",
-      "text",
-      "--output",
-      output,
-    );
+    const run = await reportOfPlan({}, "--results", failedPlanResult, "--format", "text", "--output", output);
     expect(run.exitCode).toBe(30);
     expect(run.stdout).toBe("");
     const text = readFileSync(output, "utf8");
@@ -129,46 +126,14 @@ describe("gantry report", () => {
     expect(text).toMatch(new RegExp(`job ${destroyJobId} \\(plan-destroy, default\\): skipped`));
     expect(text).toContain(`job ${planJobId} did not succeed`);
     // --json: the same roll-up as a gantry/v1 RunReport document, as `--format json` prints it.
-    const json = await gantry(
-      fixture.work,
-      {},
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      failedPlanResult,
-      "--json",
-    );
+    const json = await reportOfPlan({}, "--results", failedPlanResult, "--json");
     expect(json.exitCode).toBe(30);
-    expect(json.stdout).toBe(
-      (
-        await gantry(
-          fixture.work,
-          {},
-          "report",
-          "--plan",
-          fixture.planFile,
-          "--results",
-          failedPlanResult,
-          "--format",
-          "json",
-        )
-      ).stdout,
-    );
+    expect(json.stdout).toBe((await reportOfPlan({}, "--results", failedPlanResult, "--format", "json")).stdout);
     expect(JSON.parse(json.stdout)).toMatchObject({ apiVersion: "gantry/v1", kind: "RunReport" });
   });
 
   it("reports a job with no result and no failed need as not started (results found in a directory)", async () => {
-    const run = await gantry(
-      fixture.work,
-      {},
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      join(fixture.work, "runs-none"),
-      planResult,
-    );
+    const run = await reportOfPlan({}, "--results", join(fixture.work, "runs-none"), planResult);
     expect(run.exitCode).toBe(20); // the directory does not exist: named, not ignored
     expect(run.stderr).toContain("runs-none");
     // As actions/download-artifact lays results out: one directory per artifact.
@@ -176,7 +141,7 @@ describe("gantry report", () => {
     mkdirSync(join(collected, `gantry-result-${planJobId}`), { recursive: true });
     copyFileSync(planResult, join(collected, `gantry-result-${planJobId}`, "result.json"));
     writeFileSync(join(collected, "notes.txt"), "not a result");
-    const partial = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", "collected");
+    const partial = await reportOfPlan({}, "--results", "collected");
     expect(partial.exitCode).toBe(30);
     expect(partial.stdout).toContain("2 jobs (1 succeeded, 1 not started)");
     expect(partial.stdout).toContain("no result: the job did not run, or its result was not collected");
@@ -207,76 +172,45 @@ describe("gantry report", () => {
 
     const badResult = join(fixture.work, "bad-result.json");
     writeFileSync(badResult, JSON.stringify({ ...(readJson(planResult) as object), status: "done" }));
-    const result = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", badResult);
+    const result = await reportOfPlan({}, "--results", badResult);
     expect(result.exitCode).toBe(20);
     expect(result.stderr).toContain("REPORT_RESULT_INVALID");
     expect(result.stderr).toContain('field "status"');
 
     const notJson = join(fixture.work, "not-json.json");
     writeFileSync(notJson, "{");
-    const notJsonResult = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", notJson);
+    const notJsonResult = await reportOfPlan({}, "--results", notJson);
     expect(notJsonResult.stderr).toContain("REPORT_RESULT_INVALID");
     expect(notJsonResult.stderr).toContain("not-json.json:1:2: the JobResult is not JSON");
 
     const otherJob = join(fixture.work, "other-job.json");
     const document = readJson(planResult) as { job: { id: string; ref: string } };
     writeFileSync(otherJob, JSON.stringify({ ...document, job: { ...document.job, id: "plan-elsewhere" } }));
-    const unknown = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", otherJob);
+    const unknown = await reportOfPlan({}, "--results", otherJob);
     expect(unknown.stderr).toContain("REPORT_RESULT_NOT_IN_PLAN");
     const staleRef = join(fixture.work, "stale-ref.json");
     writeFileSync(staleRef, JSON.stringify({ ...document, job: { ...document.job, ref: fixture.base } }));
-    const stale = await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--results", staleRef);
+    const stale = await reportOfPlan({}, "--results", staleRef);
     expect(stale.stderr).toContain("REPORT_RESULT_MISMATCH");
-    const duplicate = await gantry(
-      fixture.work,
-      {},
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      planResult,
-      "--results",
-      failedPlanResult,
-    );
+    const duplicate = await reportOfPlan({}, "--results", planResult, "--results", failedPlanResult);
     expect(duplicate.stderr).toContain("REPORT_DUPLICATE_RESULT");
 
     expect((await gantry(fixture.work, {}, "report", "--results", planResult)).exitCode).toBe(2);
-    expect((await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--format", "html")).exitCode).toBe(2);
+    expect((await reportOfPlan({}, "--format", "html")).exitCode).toBe(2);
   });
 
   it("publishes the report to the pull request with GANTRY_INFRA_LIVE_TOKEN only, and updates it in place", async () => {
-    await using github = await startGitHubEmulator({
-      tokens: tokenSpecs,
-      repositories: [
-        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
-      ],
-    });
+    await using github = await pullRequest7Emulator();
     const env = {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: "acme/infrastructure-live",
-      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
+      ...publishEnv(github.url),
       GANTRY_DISPATCH_TOKEN: tokens.dispatch,
       GANTRY_CODE_READ_TOKEN: tokens.codeRead,
     };
-    const first = await gantry(
-      fixture.work,
-      env,
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      failedPlanResult,
-      "--publish-pr",
-      "7",
-    );
+    const first = await reportOfPlan(env, "--results", failedPlanResult, "--publish-pr", "7");
     expect(first.exitCode).toBe(30);
     expect(first.stderr).toMatch(/created the report comment on acme\/infrastructure-live#7: /);
-    const second = await gantry(
-      fixture.work,
+    const second = await reportOfPlan(
       env,
-      "report",
-      "--plan",
-      fixture.planFile,
       "--results",
       planResult,
       destroyResult,
@@ -299,23 +233,8 @@ describe("gantry report", () => {
 
   it("publishes a push's apply report on the pull request whose merge made the pushed commit, leaving its plan report alone", async () => {
     // The pull request's change pushed to main (a fast-forward merge): the push plan applies and destroys.
-    const planned = await gantry(
-      fixture.repo.dir,
-      {},
-      "plan",
-      "--base",
-      fixture.base,
-      "--head",
-      fixture.head,
-      "--event",
-      "push",
-      "--branch",
-      "main",
-      "--json",
-    );
+    const { planned, file: pushPlan } = await pushPlanFixture(fixture, "push-plan.json");
     expect(planned.exitCode).toBe(0);
-    const pushPlan = join(fixture.work, "push-plan.json");
-    writeFileSync(pushPlan, planned.stdout);
     expect((readJson(pushPlan) as { jobs: Array<{ action: string }> }).jobs.map((job) => job.action).sort()).toEqual([
       "apply",
       "destroy",
@@ -340,11 +259,7 @@ describe("gantry report", () => {
       `<!-- gantry:report sha=${fixture.head} -->\n## Gantry plan`,
       "gantry-ci",
     );
-    const env = {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: "acme/infrastructure-live",
-      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
-    };
+    const env = publishEnv(github.url);
     // No job has run yet (the roll-up before the matrix finished): published, and the exit code says so.
     const first = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr");
     expect(first.exitCode).toBe(30);
@@ -395,33 +310,9 @@ describe("gantry report", () => {
   });
 
   it("does not publish a push that no pull request made, and refuses --publish-merged-pr for a pull request's plan", async () => {
-    await using github = await startGitHubEmulator({
-      tokens: tokenSpecs,
-      repositories: [
-        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
-      ],
-    });
-    const env = {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: "acme/infrastructure-live",
-      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
-    };
-    const planned = await gantry(
-      fixture.repo.dir,
-      {},
-      "plan",
-      "--base",
-      fixture.base,
-      "--head",
-      fixture.head,
-      "--event",
-      "push",
-      "--branch",
-      "main",
-      "--json",
-    );
-    const pushPlan = join(fixture.work, "direct-push-plan.json");
-    writeFileSync(pushPlan, planned.stdout);
+    await using github = await pullRequest7Emulator();
+    const env = publishEnv(github.url);
+    const { file: pushPlan } = await pushPlanFixture(fixture, "direct-push-plan.json");
     const direct = await gantry(fixture.work, env, "report", "--plan", pushPlan, "--publish-merged-pr");
     expect(direct.exitCode).toBe(30);
     expect(direct.stderr).toContain(
@@ -429,7 +320,7 @@ describe("gantry report", () => {
     );
     expect(github.comments("acme", "infrastructure-live", 7)).toEqual([]);
 
-    const wrongEvent = await gantry(fixture.work, env, "report", "--plan", fixture.planFile, "--publish-merged-pr");
+    const wrongEvent = await reportOfPlan(env, "--publish-merged-pr");
     expect(wrongEvent.exitCode).toBe(2);
     expect(wrongEvent.stderr).toContain("the plan is for a pull_request event");
     const both = await gantry(
@@ -448,17 +339,8 @@ describe("gantry report", () => {
   });
 
   it("reports a run that failed before planning (GANTRY_ERROR_FILE) as the pull request's report, replaced in place by the next good run", async () => {
-    await using github = await startGitHubEmulator({
-      tokens: tokenSpecs,
-      repositories: [
-        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
-      ],
-    });
-    const env = {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: "acme/infrastructure-live",
-      GANTRY_INFRA_LIVE_TOKEN: tokens.infraLive,
-    };
+    await using github = await pullRequest7Emulator();
+    const env = publishEnv(github.url);
     const errorFile = join(fixture.work, "plan-error.json");
     // A real failure of `gantry plan`: an unknown ref.
     const failed = await gantry(
@@ -496,18 +378,7 @@ describe("gantry report", () => {
     expect(run.stdout).toContain("The pipeline failed before running any job");
     expect(run.stdout).toContain("gantry plan failed");
     expect(run.stdout).toContain("no-such-branch");
-    const good = await gantry(
-      fixture.work,
-      env,
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      planResult,
-      destroyResult,
-      "--publish-pr",
-      "7",
-    );
+    const good = await reportOfPlan(env, "--results", planResult, destroyResult, "--publish-pr", "7");
     expect(good.stderr).toMatch(/updated the report comment/);
     const comments = github.comments("acme", "infrastructure-live", 7);
     expect(comments).toHaveLength(1);
@@ -519,49 +390,28 @@ describe("gantry report", () => {
     expect((await gantry(fixture.work, {}, "report", "--error", errorFile, "--plan", fixture.planFile)).exitCode).toBe(
       2,
     );
-    expect(
-      (await gantry(fixture.work, {}, "report", "--plan", fixture.planFile, "--head", fixture.head)).stderr,
-    ).toContain("--head and --event go with --error");
+    expect((await reportOfPlan({}, "--head", fixture.head)).stderr).toContain("--head and --event go with --error");
     const notError = await gantry(fixture.work, {}, "report", "--error", fixture.planFile, "--head", fixture.head);
     expect(notError.exitCode).toBe(20);
     expect(notError.stderr).toMatch(/REPORT_ERROR_INVALID.*not a valid gantry\/v1 Error: field "kind": /);
   });
 
   it("refuses to publish without GANTRY_INFRA_LIVE_TOKEN, never falling back to another token", async () => {
-    await using github = await startGitHubEmulator({
-      tokens: tokenSpecs,
-      repositories: [
-        { owner: "acme", name: "infrastructure-live", pullRequests: [{ number: 7, headSha: fixture.head }] },
-      ],
-    });
+    await using github = await pullRequest7Emulator();
     const env = {
       GITHUB_API_URL: github.url,
       GITHUB_REPOSITORY: "acme/infrastructure-live",
       GANTRY_DISPATCH_TOKEN: tokens.dispatch,
       GANTRY_CODE_READ_TOKEN: tokens.codeRead,
     };
-    const run = await gantry(
-      fixture.work,
-      env,
-      "report",
-      "--plan",
-      fixture.planFile,
-      "--results",
-      planResult,
-      "--publish-pr",
-      "7",
-    );
+    const run = await reportOfPlan(env, "--results", planResult, "--publish-pr", "7");
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain("REPORT_TOKEN_MISSING");
     expect(run.stderr).toContain("GANTRY_INFRA_LIVE_TOKEN");
     expect(github.requests).toEqual([]);
     // A token without the permission: GitHub's 403 names what is missing.
-    const weak = await gantry(
-      fixture.work,
+    const weak = await reportOfPlan(
       { ...env, GANTRY_INFRA_LIVE_TOKEN: tokens.codeRead },
-      "report",
-      "--plan",
-      fixture.planFile,
       "--results",
       planResult,
       "--publish-pr",

@@ -37,25 +37,25 @@ export async function pullRequestFixture() {
   });
   repo.checkout("main");
   const work = mkdtempSync(join(tmpdir(), "gantry-report-cli-"));
-  const planned = await gantry(
-    repo.dir,
-    {},
-    "plan",
-    "--base",
-    base,
-    "--head",
-    head,
-    "--event",
-    "pull_request",
-    "--branch",
-    "change",
-    "--json",
-  );
+  const planned = await planJson(repo.dir, base, head, "pull_request", "change");
   if (planned.exitCode !== 0) throw new Error(`gantry plan failed: ${planned.stderr}`);
   const planFile = join(work, "plan.json");
   writeFileSync(planFile, planned.stdout);
   const plan: PlanDocument = planDocumentSchema.parse(JSON.parse(planned.stdout));
   return { repo, base, head, work, planFile, plan };
+}
+
+/** `gantry plan --json` of base..head in the repository, for the given event on the given branch. */
+export function planJson(repoDir: string, base: string, head: string, event: string, branch: string) {
+  return gantry(repoDir, {}, "plan", "--base", base, "--head", head, "--event", event, "--branch", branch, "--json");
+}
+
+/** The fixture's change pushed to main (a fast-forward merge): its push plan, written to `<work>/<name>`. */
+export async function pushPlanFixture(fixture: Awaited<ReturnType<typeof pullRequestFixture>>, name: string) {
+  const planned = await planJson(fixture.repo.dir, fixture.base, fixture.head, "push", "main");
+  const file = join(fixture.work, name);
+  writeFileSync(file, planned.stdout);
+  return { planned, file };
 }
 
 let toolsDirectory: string | undefined;

@@ -14,6 +14,9 @@ const mergeSha = "5".repeat(40);
 const otherMergeSha = "6".repeat(40);
 const live = { owner: "acme", repo: "infrastructure-live" } as const;
 
+/** infrastructure-live on the emulator, with the report token. */
+const reportConnection = (github: { url: string }) => ({ ...live, token: tokens.report, baseUrl: github.url });
+
 async function emulatorWithMergedPull() {
   const github = await startGitHubEmulator(emulatorOptions());
   github.addPullRequest("acme", "infrastructure-live", {
@@ -37,7 +40,7 @@ async function emulatorWithMergedPull() {
 describe("findMergedPullRequest", () => {
   it("finds the pull request whose merge into the deploy branch made the pushed commit", async () => {
     await using github = await emulatorWithMergedPull();
-    const connection = { ...live, token: tokens.report, baseUrl: github.url };
+    const connection = reportConnection(github);
     expect(await findMergedPullRequest({ ...connection, commitSha: mergeSha, baseBranch: "main" })).toEqual({
       number: 7,
       url: "https://github.com/acme/infrastructure-live/pull/7",
@@ -58,9 +61,7 @@ describe("findMergedPullRequest", () => {
     await using github = await emulatorWithMergedPull();
     await expect(
       findMergedPullRequest({
-        ...live,
-        token: tokens.report,
-        baseUrl: github.url,
+        ...reportConnection(github),
         commitSha: "main",
         baseBranch: "main",
       }),
@@ -69,19 +70,15 @@ describe("findMergedPullRequest", () => {
     const sha = "a".repeat(40);
     await expect(
       findMergedPullRequest({
-        ...live,
+        ...reportConnection(github),
         repo: "",
-        token: tokens.report,
-        baseUrl: github.url,
         commitSha: sha,
         baseBranch: "main",
       }),
     ).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID", message: "owner and repo must not be empty." });
     await expect(
       publishApplyReport({
-        ...live,
-        token: tokens.report,
-        baseUrl: github.url,
+        ...reportConnection(github),
         commitSha: sha,
         pullNumber: 0,
         body: "x",
@@ -89,10 +86,8 @@ describe("findMergedPullRequest", () => {
     ).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID", message: "pullNumber 0 is not a pull request number." });
     await expect(
       openFailedApplyIssue({
-        ...live,
+        ...reportConnection(github),
         owner: "",
-        token: tokens.report,
-        baseUrl: github.url,
         commitSha: sha,
         pullNumbers: [7],
         body: "x",
@@ -100,9 +95,7 @@ describe("findMergedPullRequest", () => {
     ).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID" });
     await expect(
       openFailedApplyIssue({
-        ...live,
-        token: tokens.report,
-        baseUrl: github.url,
+        ...reportConnection(github),
         commitSha: sha,
         pullNumbers: [7, -3],
         body: "x",
@@ -110,9 +103,7 @@ describe("findMergedPullRequest", () => {
     ).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID", message: "pullNumber -3 is not a pull request number." });
     await expect(
       openFailedApplyIssue({
-        ...live,
-        token: tokens.report,
-        baseUrl: github.url,
+        ...reportConnection(github),
         commitSha: sha,
         pullNumbers: [],
         body: "x",
@@ -120,9 +111,7 @@ describe("findMergedPullRequest", () => {
     ).rejects.toMatchObject({ code: "GITHUB_INPUT_INVALID", message: "pullNumbers is empty." });
     await expect(
       findMergedPullRequests({
-        ...live,
-        token: tokens.report,
-        baseUrl: github.url,
+        ...reportConnection(github),
         commits: [sha, "HEAD"],
         baseBranch: "main",
       }),
@@ -134,7 +123,7 @@ describe("findMergedPullRequest", () => {
 describe("publishApplyReport", () => {
   it("comments the apply report on the merged pull request once per pushed commit, updated in place, leaving plan reports alone", async () => {
     await using github = await emulatorWithMergedPull();
-    const connection = { ...live, token: tokens.report, baseUrl: github.url, pullNumber: 7 };
+    const connection = { ...reportConnection(github), pullNumber: 7 };
     // The plan report of the pull request's last head, posted while it was open.
     await publishPullRequestReport({ ...connection, headSha: "7".repeat(40), body: "## Plan" }).catch(() => undefined);
     const before = github.comments("acme", "infrastructure-live", 7).map((comment) => comment.body);
@@ -155,9 +144,7 @@ describe("publishApplyReport", () => {
     const fake = `<!-- gantry:apply-report sha=${mergeSha} -->\nall good`;
     github.addComment("acme", "infrastructure-live", 7, fake, "mallory");
     const published = await publishApplyReport({
-      ...live,
-      token: tokens.report,
-      baseUrl: github.url,
+      ...reportConnection(github),
       pullNumber: 7,
       commitSha: mergeSha,
       body: "real",
@@ -216,9 +203,7 @@ describe("findMergedPullRequests", () => {
     add({ number: 15, headSha: c("2"), state: "open" });
     const commits = [c("5"), c("4"), c("3"), c("2"), c("1")];
     const found = await findMergedPullRequests({
-      ...live,
-      token: tokens.report,
-      baseUrl: github.url,
+      ...reportConnection(github),
       commits,
       baseBranch: "main",
     });
@@ -254,9 +239,7 @@ describe("findMergedPullRequests", () => {
     expect(
       (
         await findMergedPullRequests({
-          ...live,
-          token: tokens.report,
-          baseUrl: github.url,
+          ...reportConnection(github),
           commits,
           baseBranch: "main",
         })

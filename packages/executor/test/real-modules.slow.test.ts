@@ -19,6 +19,19 @@ import { gantryArgs, iacToolsEnv, stateResources } from "./helpers.js";
 
 const fixture = realModuleRepo({ environments: ["dev", "prod"], chainLength: 3 });
 let repo: TempGitRepo;
+/** The pull request from branch `change` into main, as `gantry run` and `gantry plan` take it. */
+const pullRequestArgs = () => [
+  "--repo",
+  repo.dir,
+  "--base",
+  "main",
+  "--head",
+  "change",
+  "--event",
+  "pull_request",
+  "--branch",
+  "change",
+];
 let work: string;
 let root: string;
 let initial: string;
@@ -109,21 +122,7 @@ describe("a repository of real modules, end to end", () => {
   let inProcess: string;
   it("plans the pull request in-process: each unit's block holds its own plan, with every kind of change", () => {
     const comment = join(work, "comment.md");
-    const run = gantry(
-      "run",
-      "--repo",
-      repo.dir,
-      "--base",
-      "main",
-      "--head",
-      "change",
-      "--event",
-      "pull_request",
-      "--branch",
-      "change",
-      "--report",
-      comment,
-    );
+    const run = gantry("run", ...pullRequestArgs(), "--report", comment);
     expect(run.code).toBe(0);
     inProcess = readFileSync(comment, "utf8");
     if (process.env.GANTRY_KEEP_COMMENT) writeFileSync(process.env.GANTRY_KEEP_COMMENT, inProcess);
@@ -163,20 +162,7 @@ describe("a repository of real modules, end to end", () => {
   });
 
   it("reports the same pull request identically from results of `gantry execute` rolled up by `gantry report`", () => {
-    const planned = gantry(
-      "plan",
-      "--repo",
-      repo.dir,
-      "--base",
-      "main",
-      "--head",
-      "change",
-      "--event",
-      "pull_request",
-      "--branch",
-      "change",
-      "--json",
-    );
+    const planned = gantry("plan", ...pullRequestArgs(), "--json");
     expect(planned.code).toBe(0);
     const plan: PlanDocument = planDocumentSchema.parse(JSON.parse(planned.stdout));
     writeFileSync(join(work, "plan.json"), planned.stdout);
