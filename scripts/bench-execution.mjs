@@ -28,7 +28,7 @@ import { pathToFileURL } from "node:url";
  * @param {{ root: string; work: string; sizes: number[]; reps: number; parallelism: number; terragrunt: string; tofu: string; before?: string; gitEnv: Record<string, string>; log: (line: string) => void }} options
  */
 export async function benchExecution(options) {
-  const { realModuleRepo } = await import(pathToFileURL(join(options.root, "packages/testkit/dist/index.js")).href);
+  const testkit = await import(pathToFileURL(join(options.root, "packages/testkit/dist/index.js")).href);
   const cli = { now: join(options.root, "packages/cli/dist/bin.js") };
   if (options.before) cli.before = buildBefore(options.root, options.work, options.before, options.log);
   const results = {
@@ -41,7 +41,7 @@ export async function benchExecution(options) {
   for (const size of options.sizes) {
     const environments = Math.max(1, Math.round(size / 10));
     const repo = writeRepository(
-      realModuleRepo,
+      testkit,
       join(options.work, `execution-${size}`),
       environments,
       options.parallelism,
@@ -85,12 +85,12 @@ export async function benchExecution(options) {
   return results;
 }
 
-function writeRepository(realModuleRepo, dir, environments, parallelism, gitEnv) {
+function writeRepository(testkit, dir, environments, parallelism, gitEnv) {
   const names =
     environments === 2
       ? ["dev", "prod"]
       : Array.from({ length: environments }, (_, index) => `env-${String(index + 1).padStart(2, "0")}`);
-  const fixture = realModuleRepo({ environments: names, chainLength: 10, features: false });
+  const fixture = testkit.realModuleRepo({ environments: names, chainLength: 10, features: false });
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const git = (...args) =>
@@ -110,7 +110,8 @@ function writeRepository(realModuleRepo, dir, environments, parallelism, gitEnv)
   const { ".gantry/config.yml": _config, ...units } = fixture.initial;
   write(units);
   git("commit", "-q", "-m", "every unit: a pull request that plans them all");
-  return { dir, units: fixture.units };
+  // The same branches as the tests' pull request (`change` into main), so the same arguments name it.
+  return { dir, units: fixture.units, pullRequestArgs: testkit.realModulePullRequestArgs(dir) };
 }
 
 function clearCaches(dir) {
@@ -218,22 +219,7 @@ async function runGantry(options, repo, bin, size) {
   rmSync(state, { recursive: true, force: true });
   const outcome = await timed(
     process.execPath,
-    [
-      bin,
-      "run",
-      "--repo",
-      repo.dir,
-      "--base",
-      "main",
-      "--head",
-      "change",
-      "--event",
-      "pull_request",
-      "--branch",
-      "change",
-      "--parallelism",
-      String(options.parallelism),
-    ],
+    [bin, "run", ...repo.pullRequestArgs, "--parallelism", String(options.parallelism)],
     {
       cwd: repo.dir,
       env: toolEnv({

@@ -29,18 +29,14 @@ const { values } = parseArgs({
 });
 
 async function commentFromRealRun() {
-  const { createTempGitRepo, realModuleRepo } = await import(
+  const { commitRealModulePullRequest, createTempGitRepo, realModulePullRequestArgs, realModuleRepo } = await import(
     pathToFileURL(join(root, "packages/testkit/dist/index.js")).href
   );
   const fixture = realModuleRepo({ environments: ["dev", "prod"], chainLength: 3 });
   const repo = createTempGitRepo({});
   const work = mkdtempSync(join(tmpdir(), "gantry-screenshot-"));
   try {
-    const empty = repo.commit({}, "empty");
-    const initial = repo.commit(fixture.initial, "initial infrastructure");
-    repo.checkout("change", { create: true });
-    repo.commit(fixture.change, "move, import, forget, replace; delete prod/svc-03");
-    repo.checkout("main");
+    const { root: empty, initial } = commitRealModulePullRequest(repo, fixture);
     const gantry = (...args) =>
       execFileSync(process.execPath, [join(root, "packages/cli/dist/bin.js"), ...args], {
         cwd: work,
@@ -49,21 +45,7 @@ async function commentFromRealRun() {
       });
     gantry("run", "--repo", repo.dir, "--base", empty, "--head", initial, "--event", "push");
     const comment = join(work, "comment.md");
-    gantry(
-      "run",
-      "--repo",
-      repo.dir,
-      "--base",
-      "main",
-      "--head",
-      "change",
-      "--event",
-      "pull_request",
-      "--branch",
-      "change",
-      "--report",
-      comment,
-    );
+    gantry("run", ...realModulePullRequestArgs(repo.dir), "--report", comment);
     return readFileSync(comment, "utf8");
   } finally {
     repo.remove();

@@ -12,26 +12,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planDocumentSchema, type PlanDocument } from "@gantry/classifier";
-import { createTempGitRepo, realModuleRepo, type TempGitRepo } from "@gantry/testkit";
+import {
+  commitRealModulePullRequest,
+  createTempGitRepo,
+  realModulePullRequestArgs,
+  realModuleRepo,
+  type TempGitRepo,
+} from "@gantry/testkit";
 import { jobResultSchema, runReportDocumentSchema, type RunReportDocument } from "../src/index.js";
 import { elements, renderComment, tagNames, textOf, type Element } from "./comment-dom.js";
 import { gantryArgs, iacToolsEnv, stateResources } from "./helpers.js";
 
 const fixture = realModuleRepo({ environments: ["dev", "prod"], chainLength: 3 });
 let repo: TempGitRepo;
-/** The pull request from branch `change` into main, as `gantry run` and `gantry plan` take it. */
-const pullRequestArgs = () => [
-  "--repo",
-  repo.dir,
-  "--base",
-  "main",
-  "--head",
-  "change",
-  "--event",
-  "pull_request",
-  "--branch",
-  "change",
-];
 let work: string;
 let root: string;
 let initial: string;
@@ -81,11 +74,7 @@ function blocks(document: Element): Map<string, string> {
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "gantry-real-modules-"));
   repo = createTempGitRepo({});
-  root = repo.commit({}, "empty");
-  initial = repo.commit(fixture.initial, "initial infrastructure");
-  repo.checkout("change", { create: true });
-  change = repo.commit(fixture.change, "a change: moved, import, removed, replace, a deleted unit");
-  repo.checkout("main");
+  ({ root, initial, change } = commitRealModulePullRequest(repo, fixture));
 });
 
 afterAll(() => {
@@ -122,7 +111,7 @@ describe("a repository of real modules, end to end", () => {
   let inProcess: string;
   it("plans the pull request in-process: each unit's block holds its own plan, with every kind of change", () => {
     const comment = join(work, "comment.md");
-    const run = gantry("run", ...pullRequestArgs(), "--report", comment);
+    const run = gantry("run", ...realModulePullRequestArgs(repo.dir), "--report", comment);
     expect(run.code).toBe(0);
     inProcess = readFileSync(comment, "utf8");
     if (process.env.GANTRY_KEEP_COMMENT) writeFileSync(process.env.GANTRY_KEEP_COMMENT, inProcess);
@@ -162,7 +151,7 @@ describe("a repository of real modules, end to end", () => {
   });
 
   it("reports the same pull request identically from results of `gantry execute` rolled up by `gantry report`", () => {
-    const planned = gantry("plan", ...pullRequestArgs(), "--json");
+    const planned = gantry("plan", ...realModulePullRequestArgs(repo.dir), "--json");
     expect(planned.code).toBe(0);
     const plan: PlanDocument = planDocumentSchema.parse(JSON.parse(planned.stdout));
     writeFileSync(join(work, "plan.json"), planned.stdout);

@@ -5,7 +5,7 @@
  * outputs). They use only OpenTofu's built-in provider (`terraform_data`, `terraform_remote_state`), so
  * everything plans and applies offline. Files are returned as `FileMap`s for `createTempGitRepo`.
  */
-import type { FileMap } from "./git-repo.js";
+import type { FileMap, TempGitRepo } from "./git-repo.js";
 
 /** A value the corpus marks sensitive; it must never appear in Gantry's logs, results or reports. */
 export const CORPUS_SECRET = "corpus-secret-7f3a91c2";
@@ -350,4 +350,29 @@ export function realModuleRepo(options: RealModuleRepoOptions = {}): RealModuleR
     deleted.push(unit);
   }
   return { initial, change, units, changed, deleted };
+}
+
+/** The commits `commitRealModulePullRequest` makes: an empty root, the initial infrastructure, the change. */
+export interface RealModulePullRequest {
+  root: string;
+  initial: string;
+  change: string;
+}
+
+/**
+ * Commits a `realModuleRepo` as a pull request: an empty root and `initial` on main, `change` on branch
+ * `change`; leaves main checked out. `realModulePullRequestArgs` names that pull request to `gantry run`/`plan`.
+ */
+export function commitRealModulePullRequest(repo: TempGitRepo, fixture: RealModuleRepo): RealModulePullRequest {
+  const root = repo.commit({}, "empty");
+  const initial = repo.commit(fixture.initial, "initial infrastructure");
+  repo.checkout("change", { create: true });
+  const change = repo.commit(fixture.change, "a change: moved, import, removed, replace, a deleted unit");
+  repo.checkout("main");
+  return { root, initial, change };
+}
+
+/** `gantry run`/`plan` arguments for the pull request from branch `change` into main of the repository at `dir`. */
+export function realModulePullRequestArgs(dir: string): string[] {
+  return ["--repo", dir, "--base", "main", "--head", "change", "--event", "pull_request", "--branch", "change"];
 }
